@@ -1,0 +1,24 @@
+/** How the CLI reports (PRODUCT.md §3): `error[CODE]: message` first on stderr, exit 1/2/3. */
+import { CeremonyError, exitCodeFor, toErrorShape } from '../errors.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+/** Print a failure and return the exit status. With --json the error object also goes to stdout. */
+export function reportError(io: Io, err: unknown, json: boolean): number {
+  const shape = toErrorShape(err);
+  io.err(`error[${shape.code}]: ${shape.message}`);
+  if (json) io.out(JSON.stringify({ ok: false, error: shape }, null, 2));
+  if (!(err instanceof CeremonyError) && process.env.TUF_CEREMONY_DEBUG === '1') {
+    // Opt-in only: native errors are not vetted for secrets (DEVELOPERS.md, non-negotiables).
+    io.err(String((err as Error)?.stack ?? err));
+  }
+  return exitCodeFor(err);
+}

@@ -1,0 +1,53 @@
+import { Command, CommanderError } from 'commander';
+import { CeremonyError } from '../errors.js';
+import { inspectCommand } from './inspect.js';
+import { reportError, type Io } from './output.js';
+import { verifyCommand } from './verify.js';
+
+/**
+ * The `tuf-ceremony` program. Thin: parse arguments, call the core, print. Returns the exit status
+ * instead of exiting so tests can run it in-process.
+ */
+export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise<number> {
+  let status = 0;
+  let json = argv.includes('--json');
+  const program = new Command('tuf-ceremony')
+    .description('Offline key ceremonies for TUF repositories and Docker Content Trust (Notary v1).')
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => undefined })
+    .showHelpAfterError(false);
+
+  program
+    .command('verify')
+    .description('verify a metadata directory against a pinned root, without installing anything')
+    .argument('<BUNDLE_OR_DIR>', 'a directory of TUF or Notary metadata (root.json, N.root.json, targets.json, …)')
+    .requiredOption('--root <TRUSTED_ROOT>', 'the root.json you trust (pinned)')
+    .option('--json', 'machine-readable result (documented in the README)')
+    .action(async (input: string, opts: { root: string; json?: boolean }) => {
+      json = Boolean(opts.json);
+      status = await verifyCommand(input, opts, io);
+    });
+
+  program
+    .command('inspect')
+    .description('explain a metadata file or directory: roles, keys, thresholds, expiry, signatures')
+    .argument('<FILE>', 'a metadata file or directory')
+    .option('--root <TRUSTED_ROOT>', 'also verify against this pinned root')
+    .option('--json', 'machine-readable inspection')
+    .action(async (path: string, opts: { json?: boolean; root?: string }) => {
+      json = Boolean(opts.json);
+      status = await inspectCommand(path, opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return status;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      return reportError(io, new CeremonyError('USAGE', err.message.replace(/^error: /, '')), json);
+    }
+    return reportError(io, err, json);
+  }
+}

@@ -1,0 +1,76 @@
+import { basename } from 'node:path';
+import { CeremonyError } from '../errors.js';
+import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { parseMetadata } from '../tuf/metadata.js';
+import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
+import type { VerificationResult } from '../tuf/verify.js';
+import type { Io } from './output.js';
+
+export interface VerifyCommandOptions {
+  root: string;
+  json?: boolean;
+  now?: Date;
+}
+
+/** The documented --json shape of a role (stable: see README "CLI output"). */
+function roleJson(version: number, expires: string, r: VerificationResult) {
+  return { version, expires, threshold: r.threshold, signed: r.signed, missing: r.missing, invalid: r.invalid };
+}
+
+export function verifiedJson(repo: VerifiedRepository) {
+  const roles: Record<string, ReturnType<typeof roleJson> & { delegatedBy: string }> = {
+    root: { ...roleJson(repo.root.signed.version, repo.root.signed.expiresText, repo.rootResult), delegatedBy: 'root' },
+  };
+  for (const name of ['timestamp', 'snapshot', 'targets'] as const) {
+    const v = repo[name];
+    if (v) roles[name] = { ...roleJson(v.md.signed.version, v.md.signed.expiresText, v.result), delegatedBy: v.delegatedBy };
+  }
+  for (const [name, v] of repo.delegated) roles[name] = { ...roleJson(v.md.signed.version, v.md.signed.expiresText, v.result), delegatedBy: v.delegatedBy };
+  return {
+    ok: true as const,
+    profile: repo.profile,
+    trustedRootVersion: repo.trustedRoot.signed.version,
+    rootVersion: repo.root.signed.version,
+    rootChain: repo.rootChain.map((step) => ({
+      version: step.version,
+      byPrevious: { signed: step.byPrevious.signed, threshold: step.byPrevious.threshold },
+      bySelf: { signed: step.bySelf.signed, threshold: step.bySelf.threshold },
+    })),
+    roles,
+    targets: repo.targets ? repo.targets.md.signed.targets.size : 0,
+    absent: repo.absent,
+  };
+}
+
+export async function loadInput(path: string): Promise<RepositoryFiles> {
+  if (await isDirectory(path)) return readRepositoryDir(path);
+  // A single file: a root to check against the pin (the bundle format will come here too).
+  const bytes = await readFileCapped(path, DEFAULT_CAPS.root);
+  parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: basename(path) });
+  return { versionedRoots: new Map(), delegated: new Map(), root: bytes };
+}
+
+export async function verifyCommand(input: string, opts: VerifyCommandOptions, io: Io): Promise<number> {
+  if (!opts.root) throw new CeremonyError('USAGE', '--root TRUSTED_ROOT is required');
+  const trustedRoot = await readFileCapped(opts.root, DEFAULT_CAPS.root);
+  const files = await loadInput(input);
+  const repo = verifyRepository(files, { trustedRoot, now: opts.now ?? new Date() });
+  if (opts.json) {
+    io.out(JSON.stringify(verifiedJson(repo), null, 2));
+  } else {
+    const chain = repo.rootChain.length ? ` (chain ${repo.trustedRoot.signed.version} → ${repo.root.signed.version})` : '';
+    io.out(`verified: ${repo.profile} repository, root version ${repo.root.signed.version}${chain}`);
+    const line = (name: string, version: number, r: VerificationResult) =>
+      io.out(`  ${name.padEnd(20)} v${version}  ${r.signed.length} of ${r.threshold} signatures`);
+    line('root', repo.root.signed.version, repo.rootResult);
+    for (const name of ['timestamp', 'snapshot', 'targets'] as const) {
+      const v = repo[name];
+      if (v) line(name, v.md.signed.version, v.result);
+    }
+    for (const [name, v] of repo.delegated) line(name, v.md.signed.version, v.result);
+    if (repo.targets) io.out(`  ${repo.targets.md.signed.targets.size} targets`);
+    if (repo.absent.length) io.out(`  not included: ${repo.absent.join(', ')}`);
+  }
+  return 0;
+}

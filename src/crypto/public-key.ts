@@ -1,0 +1,124 @@
+/**
+ * Public keys as node:crypto KeyObjects, from the encodings our profiles use (SPKI DER, PEM, raw
+ * Ed25519), and signature verification. node:crypto (OpenSSL) rather than @noble/curves here because
+ * verification of a 1,000-version root chain is a benchmark target (PRODUCT.md §7) and OpenSSL is several
+ * times faster; both accept high-S ECDSA signatures, which tokens produce half the time (FIELD-NOTES).
+ */
+import { constants, createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { CeremonyError } from '../errors.js';
+import type { KeyAlgorithm } from '../profiles/profile.js';
+
+const ED25519_SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
+
+export function ed25519Spki(raw: Uint8Array, path: string): Uint8Array {
+  if (raw.length !== 32) throw new CeremonyError('KEY_INVALID', `an Ed25519 public key is 32 bytes, not ${raw.length}`, { path });
+  const out = new Uint8Array(44);
+  out.set(ED25519_SPKI_PREFIX);
+  out.set(raw, 12);
+  return out;
+}
+
+export function ed25519Raw(spki: Uint8Array): Uint8Array {
+  return spki.subarray(spki.length - 32);
+}
+
+export interface DecodedSpki {
+  keyObject: KeyObject;
+  algorithm: KeyAlgorithm;
+  /** Bytes per ECDSA coordinate (32 for P-256, 48 for P-384); RSA modulus bytes; 32 for Ed25519. */
+  size: number;
+  spki: Uint8Array;
+  fingerprint: string;
+}
+
+const cache = new Map<string, DecodedSpki>();
+const CACHE_LIMIT = 4096;
+
+/**
+ * Decode SPKI DER; throws KEY_INVALID for anything node:crypto cannot read, and KEY_TYPE_UNSUPPORTED for
+ * keys outside the algorithms both profiles accept (P-256, P-384, Ed25519, RSA ≥ 2048 bits).
+ */
+export function decodeSpki(spki: Uint8Array, path: string): DecodedSpki {
+  const fingerprint = createHash('sha256').update(spki).digest('hex');
+  const hit = cache.get(fingerprint);
+  if (hit) return hit;
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+  } catch {
+    throw new CeremonyError('KEY_INVALID', 'the public key is not a valid SubjectPublicKeyInfo', { path });
+  }
+  let algorithm: KeyAlgorithm;
+  let size: number;
+  const details = keyObject.asymmetricKeyDetails ?? {};
+  switch (keyObject.asymmetricKeyType) {
+    case 'ed25519':
+      algorithm = 'ed25519';
+      size = 32;
+      break;
+    case 'ec':
+      if (details.namedCurve === 'prime256v1') [algorithm, size] = ['ecdsa-p256', 32];
+      else if (details.namedCurve === 'secp384r1') [algorithm, size] = ['ecdsa-p384', 48];
+      else throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `the EC curve ${details.namedCurve ?? 'unknown'} is not supported (P-256 or P-384)`, { path });
+      break;
+    case 'rsa':
+      if ((details.modulusLength ?? 0) < 2048) throw new CeremonyError('KEY_INVALID', `an RSA key of ${details.modulusLength} bits is too short (2048 at least)`, { path });
+      algorithm = 'rsa-pss-sha256';
+      size = Math.ceil(details.modulusLength! / 8);
+      break;
+    default:
+      throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `a ${keyObject.asymmetricKeyType ?? 'unknown'} key is not supported`, { path });
+  }
+  const out: DecodedSpki = { keyObject, algorithm, size, spki: Uint8Array.from(spki), fingerprint };
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(fingerprint, out);
+  return out;
+}
+
+const PEM_PUBLIC = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END PUBLIC KEY-----\r?\n?$/;
+
+/** SPKI from a `PUBLIC KEY` PEM block and nothing else (no certificates, no private keys). */
+export function spkiFromPem(text: string, path: string): Uint8Array {
+  const m = PEM_PUBLIC.exec(text.trim() + '\n');
+  if (!m) throw new CeremonyError('KEY_INVALID', 'expected one PEM "PUBLIC KEY" block', { path });
+  const b64 = m[1]!.replace(/\r?\n/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) throw new CeremonyError('KEY_INVALID', 'the PEM body is not base64', { path });
+  return new Uint8Array(Buffer.from(b64, 'base64'));
+}
+
+/** Go-style PEM (64-column lines, LF, trailing LF), as Notary and securesystemslib write public keys. */
+export function pemOf(label: string, der: Uint8Array): string {
+  const b64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
+}
+
+export type VerifyScheme =
+  | { kind: 'ed25519' }
+  /** `encoding`: 'der' or raw 'ieee-p1363'; `hash`: the digest signed (Notary: sha256 for every curve). */
+  | { kind: 'ecdsa'; hash: 'sha256' | 'sha384'; encoding: 'der' | 'ieee-p1363' }
+  | { kind: 'rsa-pss'; hash: 'sha256'; saltLength: 'auto' | 'digest' };
+
+/** Bad crypto returns false, never throws (noble-curves habit). */
+export function verifySignature(key: KeyObject, scheme: VerifyScheme, signature: Uint8Array, data: Uint8Array): boolean {
+  try {
+    switch (scheme.kind) {
+      case 'ed25519':
+        return nodeVerify(null, data, key, signature);
+      case 'ecdsa':
+        return nodeVerify(scheme.hash, data, { key, dsaEncoding: scheme.encoding }, signature);
+      case 'rsa-pss':
+        return nodeVerify(
+          scheme.hash,
+          data,
+          {
+            key,
+            padding: constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: scheme.saltLength === 'auto' ? constants.RSA_PSS_SALTLEN_AUTO : constants.RSA_PSS_SALTLEN_DIGEST,
+          },
+          signature,
+        );
+    }
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * One error type for the whole core. Every refusal carries a stable UPPER_SNAKE code (the CLI prints it
+ * as `error[CODE]: message`, the app maps it to a sentence, tests assert on it), a message for people
+ * that says what was wrong, and the JSON path where it applies.
+ *
+ * Messages never contain secrets: no key material, share, or PIN is ever interpolated into one.
+ */
+
+/** How a failure maps to the CLI's exit status (PRODUCT.md §3). */
+export type ErrorClass = 'refused' | 'usage' | 'token' | 'internal';
+
+/**
+ * The registry of codes. Adding a code is an API change (the CLI's stderr and --json are documented);
+ * renaming one is a breaking change.
+ */
+export const ERROR_CODES = {
+  // --- input framing (size cap → parse) ---
+  INPUT_TOO_LARGE: { cls: 'refused', what: 'an input is larger than its size cap' },
+  JSON_MALFORMED: { cls: 'refused', what: 'the bytes are not valid JSON (or not UTF-8)' },
+  JSON_DUPLICATE_KEY: { cls: 'refused', what: 'a JSON object names the same key twice' },
+  JSON_NUMBER_INVALID: { cls: 'refused', what: 'a number is not a safe non-negative integer as canonical JSON requires' },
+  JSON_TOO_DEEP: { cls: 'refused', what: 'JSON nesting deeper than allowed' },
+  // --- schema (into new objects) ---
+  SCHEMA_INVALID: { cls: 'refused', what: 'a field is missing, of the wrong type or out of range' },
+  ROLE_TYPE_MISMATCH: { cls: 'refused', what: 'the metadata is not of the role the caller expected' },
+  SPEC_VERSION_UNSUPPORTED: { cls: 'refused', what: 'spec_version is not one this tool implements' },
+  PROFILE_UNKNOWN: { cls: 'refused', what: 'the metadata matches neither the Notary nor the TUF 1.0 format' },
+  DATE_INVALID: { cls: 'refused', what: 'a date is not in the required UTC format' },
+  // --- keys and signatures ---
+  KEY_TYPE_UNSUPPORTED: { cls: 'refused', what: 'unknown key type or scheme, or a type/scheme pair that does not match' },
+  KEY_INVALID: { cls: 'refused', what: 'a public key cannot be decoded' },
+  KEY_ID_MISMATCH: { cls: 'refused', what: 'a key ID is not the one the profile computes from the key' },
+  KEY_DUPLICATE_IN_ROLE: { cls: 'refused', what: 'a role lists the same public key twice (under one or two IDs)' },
+  ROLE_KEY_MISSING: { cls: 'refused', what: 'a role names a key ID that is not in the keys table' },
+  THRESHOLD_INVALID: { cls: 'refused', what: 'a threshold is below 1 or above the number of keys' },
+  SIGNATURE_ENCODING: { cls: 'refused', what: 'a signature is not validly encoded for its key type' },
+  SIGNATURE_DUPLICATE: { cls: 'refused', what: 'the same key signed twice' },
+  SIGNATURE_METHOD_MISMATCH: { cls: 'refused', what: "a signature's method does not fit its key" },
+  THRESHOLD_NOT_MET: { cls: 'refused', what: 'fewer valid signatures by distinct keys of the role than its threshold' },
+  CERTIFICATE_INVALID: { cls: 'refused', what: 'a Notary root certificate is a CA, expired, not yet valid, SHA-1, or names another repository' },
+  // --- TUF client workflow (TUF 5.3–5.6) ---
+  ROOT_VERSION_SKIPPED: { cls: 'refused', what: 'a root version is not exactly the previous one plus 1' },
+  ROOT_NOT_SIGNED_BY_PREVIOUS: { cls: 'refused', what: 'a new root lacks a threshold of the previous root keys (TUF 5.3.4)' },
+  ROOT_NOT_SIGNED_BY_SELF: { cls: 'refused', what: 'a new root lacks a threshold of its own keys (TUF 5.3.4)' },
+  ROOT_CHAIN_BROKEN: { cls: 'refused', what: 'the root chain cannot be walked from the trusted root' },
+  TRUSTED_ROOT_MISMATCH: { cls: 'refused', what: 'the pinned root does not match the chain being verified' },
+  ROLLBACK: { cls: 'refused', what: 'a version is lower than the one already trusted' },
+  EXPIRED: { cls: 'refused', what: 'metadata has expired (freeze attack) by the local clock' },
+  VERSION_MISMATCH: { cls: 'refused', what: 'a version differs from the one the referring metadata names' },
+  LENGTH_MISMATCH: { cls: 'refused', what: 'a length differs from the one the referring metadata names' },
+  HASH_MISMATCH: { cls: 'refused', what: 'a hash differs from the one the referring metadata names' },
+  META_MISSING: { cls: 'refused', what: 'metadata needed for verification is missing' },
+  SNAPSHOT_META_REMOVED: { cls: 'refused', what: 'a new snapshot drops a role the trusted one listed (TUF 5.5.5)' },
+  DELEGATION_INVALID: { cls: 'refused', what: 'a delegation is malformed or its role is not reachable' },
+  UNEXPECTED_FILE: { cls: 'refused', what: 'a metadata directory holds a file that is not part of a repository' },
+  // --- usage ---
+  USAGE: { cls: 'usage', what: 'the command line is wrong' },
+  FILE_NOT_FOUND: { cls: 'usage', what: 'a named file or directory does not exist' },
+  OUTPUT_EXISTS: { cls: 'usage', what: 'an output would overwrite an existing file' },
+  // --- IPC ---
+  IPC_INVALID: { cls: 'refused', what: 'an IPC payload failed its schema' },
+  IPC_SENDER_REFUSED: { cls: 'refused', what: 'an IPC call came from a frame that may not make it' },
+  // --- internal ---
+  INTERNAL: { cls: 'internal', what: 'a bug: please report it with the transcript' },
+} as const satisfies Record<string, { cls: ErrorClass; what: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface CeremonyErrorOptions {
+  /** JSON path (RFC 9535 style, e.g. `$.signed.roles.root.threshold`) or file path the error is about. */
+  path?: string;
+  cause?: unknown;
+}
+
+export class CeremonyError extends Error {
+  readonly code: ErrorCode;
+  readonly path: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: CeremonyErrorOptions = {}) {
+    super(options.path ? `${message} (at ${options.path})` : message, { cause: options.cause });
+    this.name = 'CeremonyError';
+    this.code = code;
+    this.path = options.path;
+  }
+
+  get errorClass(): ErrorClass {
+    return ERROR_CODES[this.code].cls;
+  }
+}
+
+/** Exit status for the CLI (PRODUCT.md §3): 1 refused input, 2 usage, 3 token/hardware. */
+export function exitCodeFor(err: unknown): number {
+  if (!(err instanceof CeremonyError)) return 1;
+  switch (err.errorClass) {
+    case 'usage':
+      return 2;
+    case 'token':
+      return 3;
+    default:
+      return 1;
+  }
+}
+
+export function isCeremonyError(err: unknown, code?: ErrorCode): err is CeremonyError {
+  return err instanceof CeremonyError && (code === undefined || err.code === code);
+}
+
+/** Serialisable form for IPC and `--json`: prototypes do not cross processes. */
+export interface ErrorShape {
+  code: ErrorCode;
+  message: string;
+  path?: string;
+}
+
+export function toErrorShape(err: unknown): ErrorShape {
+  if (err instanceof CeremonyError) {
+    return err.path ? { code: err.code, message: err.message, path: err.path } : { code: err.code, message: err.message };
+  }
+  // Unknown errors are reported by kind only: their messages may come from native code and are not
+  // vetted for secrets.
+  return { code: 'INTERNAL', message: 'unexpected internal error' };
+}

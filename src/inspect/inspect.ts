@@ -1,0 +1,210 @@
+/**
+ * Explain metadata to a person: the key hierarchy (roles → keys → holders), thresholds, versions,
+ * expiry, who signed and who is missing. Inspection does not stop at the first problem: it lists what it
+ * finds. It *refuses* only what cannot be read at all (not JSON, wrong shape), by throwing.
+ */
+import { CeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
+import { parseJsonStrict } from '../json/parse.js';
+import { asObject } from '../json/fields.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import type { ListedKey } from '../tuf/keys.js';
+import { detectProfile, parseMetadata, type Metadata } from '../tuf/metadata.js';
+import { verifyRepository, type RepositoryFiles } from '../tuf/repository.js';
+import { classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
+import type { Root } from '../tuf/root.js';
+import type { RoleType } from '../tuf/signed-common.js';
+import type { Targets } from '../tuf/targets.js';
+import { verifyRole, type VerificationResult } from '../tuf/verify.js';
+import type { Inspection, KeyView, RoleView } from './types.js';
+
+export interface InspectOptions {
+  /** Pin: verify the whole input against this root and report the verdict. */
+  trustedRoot?: Uint8Array;
+  now?: Date;
+}
+
+function keyView(listed: ListedKey): KeyView {
+  const view: KeyView = { keyId: listed.keyId, keytype: listed.key.keytype, fingerprint: listed.key.fingerprint };
+  if (listed.key.scheme) view.scheme = listed.key.scheme;
+  if (listed.key.certificate) {
+    view.label = listed.key.certificate.subjectCN;
+    view.certificateExpires = listed.key.certificate.notAfter.toISOString();
+  }
+  return view;
+}
+
+function withResult(view: RoleView, md: Metadata | undefined, result: VerificationResult | undefined, now: Date): RoleView {
+  if (md) {
+    view.version = md.signed.version;
+    view.expires = md.signed.expiresText;
+    view.expired = md.signed.expires.getTime() <= now.getTime();
+  }
+  if (result) {
+    view.signedBy = result.signed;
+    view.missing = result.missing;
+    view.thresholdMet = result.verified;
+  }
+  return view;
+}
+
+/** Check one file against the role that delegates to it, turning a refusal into a listed problem. */
+function tryVerify(md: Metadata, role: string, policy: { keyids: string[]; threshold: number }, keys: ReadonlyMap<string, ListedKey>, problems: ErrorShape[]): VerificationResult | undefined {
+  try {
+    const r = verifyRole(md, role, policy, keys);
+    if (!r.verified) {
+      problems.push({ code: 'THRESHOLD_NOT_MET', message: `${md.source}: ${r.signed.length} of ${r.threshold} required signatures for ${role}`, path: `${md.source} $.signatures` });
+    }
+    return r;
+  } catch (err) {
+    problems.push(toErrorShape(err));
+    return undefined;
+  }
+}
+
+function repositoryName(root: Root): string | undefined {
+  const cns = new Set<string>();
+  for (const id of root.roles.get('root')!.keyids) {
+    const cn = root.keys.get(id)?.key.certificate?.subjectCN;
+    if (cn) cns.add(cn);
+  }
+  return cns.size === 1 ? [...cns][0] : undefined;
+}
+
+function delegationViews(parent: Metadata<Targets>, parentName: string, files: Map<string, Metadata<Targets>>, now: Date, problems: ErrorShape[], keys: KeyView[], seen: Set<string>): RoleView[] {
+  const out: RoleView[] = [];
+  const delegations = parent.signed.delegations;
+  if (!delegations) return out;
+  for (const listed of delegations.keys.values()) if (!keys.some((k) => k.keyId === listed.keyId)) keys.push(keyView(listed));
+  for (const role of delegations.roles) {
+    if (seen.has(role.name)) continue;
+    seen.add(role.name);
+    const md = files.get(role.name);
+    const view: RoleView = { name: role.name, kind: 'delegation', delegatedBy: parentName, threshold: role.threshold, keyIds: role.keyids, terminating: role.terminating };
+    if (role.paths) view.paths = role.paths;
+    if (md) view.targetCount = md.signed.targets.size;
+    out.push(withResult(view, md, md ? tryVerify(md, role.name, role, delegations.keys, problems) : undefined, now));
+    if (md) out.push(...delegationViews(md, role.name, files, now, problems, keys, seen));
+  }
+  return out;
+}
+
+function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<Record<Exclude<RoleType, 'root'>, Metadata>>, delegated: Map<string, Metadata<Targets>>, now: Date, problems: ErrorShape[]): Inspection {
+  const signed = root.signed;
+  const keys = [...signed.keys.values()].map(keyView);
+  const roles: RoleView[] = [];
+  for (const [name, policy] of signed.roles) {
+    const md = name === 'root' ? root : parts[name];
+    const view: RoleView = { name, kind: name, delegatedBy: 'root', threshold: policy.threshold, keyIds: policy.keyids };
+    if (name === 'targets' && md) view.targetCount = (md as Metadata<Targets>).signed.targets.size;
+    roles.push(withResult(view, md, md ? tryVerify(md, name, policy, signed.keys, problems) : undefined, now));
+  }
+  const targets = parts.targets as Metadata<Targets> | undefined;
+  if (targets) roles.push(...delegationViews(targets, 'targets', delegated, now, problems, keys, new Set()));
+  for (const role of roles) if (role.expired) problems.push({ code: 'EXPIRED', message: `${role.name} expired at ${role.expires}`, path: `${role.name}.json $.signed.expires` });
+  const out: Inspection = { source, kind: 'metadata-directory', profile: root.profile.name, rootVersion: signed.version, keys, roles, problems };
+  const gun = repositoryName(signed);
+  if (gun) out.repository = gun;
+  return out;
+}
+
+function inspectFile(source: string, bytes: Uint8Array, opts: InspectOptions, now: Date): Inspection {
+  // Learn the role from `_type` before choosing the parser; parseMetadata then re-checks everything.
+  const envelope = asObject(parseJsonStrict(bytes, { maxBytes: DEFAULT_CAPS.targets, path: '$' }), '$');
+  const signedObj = asObject(envelope.signed, '$.signed');
+  detectProfile(signedObj, '$.signed');
+  const type = String(signedObj._type).toLowerCase() as RoleType;
+  const problems: ErrorShape[] = [];
+  if (type === 'root') {
+    const root = parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source });
+    const out = inspectRepository(source, root, {}, new Map(), now, problems);
+    out.kind = 'metadata-file';
+    if (opts.trustedRoot) out.verified = verdict({ versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts, now);
+    return out;
+  }
+  const md = parseMetadata(bytes, type, { maxBytes: DEFAULT_CAPS.targets, source });
+  // Without its root a non-root file can be described but not verified.
+  const view: RoleView = withResult({ name: type, kind: type, delegatedBy: 'root', threshold: 0, keyIds: [] }, md, undefined, now);
+  const keys: KeyView[] = [];
+  const roles = [view];
+  if (type === 'targets') {
+    const t = md as Metadata<Targets>;
+    view.targetCount = t.signed.targets.size;
+    roles.push(...delegationViews(t, 'targets', new Map(), now, problems, keys, new Set()));
+  }
+  problems.push({ code: 'META_MISSING', message: `${source} is shown without its root, so its signatures are not checked` });
+  return { source, kind: 'metadata-file', profile: md.profile.name, rootVersion: 0, keys, roles, problems };
+}
+
+function verdict(files: RepositoryFiles, opts: InspectOptions, now: Date): Inspection['verified'] {
+  try {
+    verifyRepository(files, { trustedRoot: opts.trustedRoot!, now });
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: toErrorShape(err) };
+  }
+}
+
+function inspectDirectory(dir: string, entries: readonly NamedBytes[], opts: InspectOptions, now: Date): Inspection {
+  const files = classifyRepositoryFiles(entries);
+  const problems: ErrorShape[] = [];
+  const parse = <R extends RoleType>(bytes: Uint8Array | undefined, type: R, source: string) => {
+    if (!bytes) return undefined;
+    try {
+      return parseMetadata(bytes, type, { maxBytes: DEFAULT_CAPS.targets, source });
+    } catch (err) {
+      problems.push(toErrorShape(err));
+      return undefined;
+    }
+  };
+  const newestVersioned = Math.max(0, ...files.versionedRoots.keys());
+  const root = parse(files.root, 'root', 'root.json') ?? parse(files.versionedRoots.get(newestVersioned), 'root', `${newestVersioned}.root.json`);
+  if (!root) {
+    if (problems[0]) throw new CeremonyError(problems[0].code, problems[0].message.replace(/ \(at [^)]*\)$/, ''), problems[0].path ? { path: problems[0].path } : {});
+    throw new CeremonyError('META_MISSING', `${dir} holds no root.json`, { path: dir });
+  }
+  const parts = {
+    timestamp: parse(files.timestamp, 'timestamp', 'timestamp.json'),
+    snapshot: parse(files.snapshot, 'snapshot', 'snapshot.json'),
+    targets: parse(files.targets, 'targets', 'targets.json'),
+  };
+  const delegated = new Map<string, Metadata<Targets>>();
+  for (const [name, bytes] of files.delegated) {
+    const md = parse(bytes, 'targets', `${name}.json`);
+    if (md) delegated.set(name, md);
+  }
+  const out = inspectRepository(dir, root, parts, delegated, now, problems);
+  out.kind = 'metadata-directory';
+  // Verify the whole directory: against the pin when given, else from its oldest root (which shows the
+  // chain is intact, not that the root is the right one — the screen says so).
+  const oldest = Math.min(...files.versionedRoots.keys());
+  const anchor = opts.trustedRoot ?? (Number.isFinite(oldest) ? files.versionedRoots.get(oldest) : files.root);
+  if (anchor) out.verified = verdict(files, { ...opts, trustedRoot: anchor }, now);
+  return out;
+}
+
+export interface InspectRequest {
+  /** Pin: verify the whole input against this root and report the verdict. */
+  trustedRoot?: NamedBytes;
+  now?: Date;
+  /** One metadata file (any name), or the files of a metadata directory (relative names). */
+  files: readonly NamedBytes[];
+  /** True when `files` are a directory's content even if there is only one. */
+  directory?: boolean;
+  /** What to call the input in messages: a base name, never a full path. */
+  source?: string;
+}
+
+/**
+ * Explain metadata given as bytes: the pure core of `inspect` (the CLI reads the files, the app sends
+ * the files the user picked). Throws only for input that cannot be read at all.
+ */
+export function inspectNamedFiles(req: InspectRequest): Inspection {
+  const now = req.now ?? new Date();
+  const opts: InspectOptions = req.trustedRoot ? { trustedRoot: req.trustedRoot.bytes, now } : { now };
+  if (req.files.length === 0) throw new CeremonyError('USAGE', 'nothing to inspect: no files were given');
+  if (req.files.length === 1 && !req.directory) {
+    const only = req.files[0]!;
+    return inspectFile(req.source ?? only.name.split('/').pop()!, only.bytes, opts, now);
+  }
+  return inspectDirectory(req.source ?? 'selected files', req.files, opts, now);
+}

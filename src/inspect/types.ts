@@ -1,0 +1,57 @@
+/**
+ * What `inspect` shows a person about a metadata file, directory or (later) bundle. Plain data with no
+ * code, so the renderer may import this type and the same object crosses IPC unchanged.
+ */
+import type { ErrorShape } from '../errors.js';
+
+export type RoleKind = 'root' | 'targets' | 'snapshot' | 'timestamp' | 'delegation';
+
+export interface KeyView {
+  keyId: string;
+  keytype: string;
+  scheme?: string;
+  /** hex SHA-256 of the public key (SPKI DER): stable across key IDs and certificates. */
+  fingerprint: string;
+  /** Who holds it, as far as the metadata tells: the certificate CN for Notary x509 keys. */
+  label?: string;
+  certificateExpires?: string;
+}
+
+export interface RoleView {
+  name: string;
+  kind: RoleKind;
+  /** The role that delegates to this one (root for top-level roles). */
+  delegatedBy: string;
+  threshold: number;
+  keyIds: string[];
+  /** Present when the role's own metadata was available. */
+  version?: number;
+  expires?: string;
+  expired?: boolean;
+  /** Key IDs whose signatures over this role's metadata verified (by its delegating role's keys). */
+  signedBy?: string[];
+  /** Key IDs listed for the role that did not (validly) sign. */
+  missing?: string[];
+  thresholdMet?: boolean;
+  /** For delegations: path patterns, terminating flag. */
+  paths?: string[];
+  terminating?: boolean;
+  targetCount?: number;
+}
+
+export interface Inspection {
+  /** Base name of what was opened (never a full path: the transcript and screenshots may be shared). */
+  source: string;
+  kind: 'metadata-file' | 'metadata-directory';
+  profile: 'tuf' | 'notary';
+  /** The GUN for Notary (from root certificate CNs), when known. */
+  repository?: string;
+  /** The newest root version seen. */
+  rootVersion: number;
+  keys: KeyView[];
+  roles: RoleView[];
+  /** Problems found while inspecting (inspection explains; it does not stop at the first problem). */
+  problems: ErrorShape[];
+  /** When verified against a pinned root: the verdict. */
+  verified?: { ok: true } | { ok: false; error: ErrorShape };
+}

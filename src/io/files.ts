@@ -1,0 +1,153 @@
+/**
+ * The file-system boundary (STYLE.md: the only place that touches node:fs). Reads are capped before the
+ * bytes are read; writes are atomic and never overwrite.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { CeremonyError } from '../errors.js';
+import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
+import type { RepositoryFiles } from '../tuf/repository.js';
+import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
+
+function notFound(path: string, cause?: unknown): CeremonyError {
+  return new CeremonyError('FILE_NOT_FOUND', `${basename(path)} does not exist or cannot be read`, { path, cause });
+}
+
+/**
+ * Read a regular file, refusing it before reading when it is larger than `maxBytes`, and again if it
+ * grew while being read (the size is re-checked on the bytes actually read).
+ */
+export async function readFileCapped(path: string, maxBytes: number): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
+  } catch (err) {
+    throw notFound(path, err);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} is not a regular file`, { path });
+    if (info.size > maxBytes) {
+      throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${info.size} bytes, over the cap of ${maxBytes}`, { path });
+    }
+    const buf = new Uint8Array(Math.min(info.size, maxBytes) + 1);
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, total, buf.length - total, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is over the cap of ${maxBytes} bytes`, { path });
+    }
+    return buf.subarray(0, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (err) {
+    throw notFound(path, err);
+  }
+}
+
+/** List regular files under `dir`, relative, refusing links and anything that is not a file or folder. */
+async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (sub: string, depth: number): Promise<void> => {
+    if (depth > 8) throw new CeremonyError('UNEXPECTED_FILE', 'metadata directory nests too deep', { path: sub });
+    for (const entry of await readdir(sub, { withFileTypes: true })) {
+      const full = join(sub, entry.name);
+      const rel = relative(dir, full).split(sep).join('/');
+      if (entry.isDirectory()) await walk(full, depth + 1);
+      else if (entry.isFile()) out.push(rel);
+      else throw new CeremonyError('UNEXPECTED_FILE', `${rel} is not a regular file (links are not followed)`, { path: rel });
+      if (out.length > caps.files) throw new CeremonyError('INPUT_TOO_LARGE', `more than ${caps.files} files`, { path: dir });
+    }
+  };
+  await walk(dir, 0);
+  return out.sort();
+}
+
+/**
+ * Read a directory of TUF or Notary metadata: `root.json`, `N.root.json`, `timestamp.json`,
+ * `snapshot.json`, `targets.json`, and delegated roles (`<role>.json`; Notary's `targets/<name>.json`
+ * sit in a subfolder). Anything else is refused, so nothing unverified rides along.
+ */
+export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CAPS): Promise<RepositoryFiles> {
+  if (!(await isDirectory(dir))) throw new CeremonyError('USAGE', `${basename(dir)} is not a directory`, { path: dir });
+  const entries: NamedBytes[] = [];
+  for (const rel of await listFiles(dir, caps)) {
+    // Classify before reading, so a stray file is refused without reading it, and each read is capped.
+    entries.push({ name: rel, bytes: await readFileCapped(join(dir, rel), capForName(rel, caps)) });
+  }
+  return classifyRepositoryFiles(entries, caps);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, fsConstants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Write atomically and never overwrite: write a temp file in the same folder, fsync it, then link it to
+ * the final name (link fails with EEXIST instead of replacing, unlike rename), and fsync the folder.
+ * `overwrite: true` is for replacing a file we own (trust-store state), via rename.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array, opts: { overwrite?: boolean; mode?: number } = {}): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  if (!opts.overwrite) {
+    try {
+      await lstat(path);
+      throw new CeremonyError('OUTPUT_EXISTS', `${basename(path)} already exists; refusing to overwrite it`, { path });
+    } catch (err) {
+      if (err instanceof CeremonyError) throw err;
+    }
+  }
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, opts.mode ?? 0o644);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  try {
+    if (opts.overwrite) await rename(tmp, path);
+    else {
+      try {
+        await link(tmp, path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new CeremonyError('OUTPUT_EXISTS', `${basename(path)} already exists; refusing to overwrite it`, { path });
+        }
+        throw err;
+      }
+      await unlink(tmp);
+    }
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  await fsyncDir(dir);
+}
+
+/** What `inspect` reads: a directory's metadata files, or one file of any name. */
+export async function readNamedInput(path: string, caps: SizeCaps = DEFAULT_CAPS): Promise<{ files: NamedBytes[]; directory: boolean; source: string }> {
+  if (await isDirectory(path)) {
+    const files: NamedBytes[] = [];
+    for (const rel of await listFiles(path, caps)) files.push({ name: rel, bytes: await readFileCapped(join(path, rel), capForName(rel, caps)) });
+    return { files, directory: true, source: basename(path) };
+  }
+  return { files: [{ name: basename(path), bytes: await readFileCapped(path, caps.targets) }], directory: false, source: basename(path) };
+}

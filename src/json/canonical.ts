@@ -1,0 +1,133 @@
+/**
+ * Canonical JSON, the bytes every signature covers, in the two dialects our peers sign:
+ *
+ * - TUF 1.0 (spec §4.2 "canonical JSON", OLPC rules as securesystemslib's `encode_canonical` writes them):
+ *   no whitespace, object keys sorted by Unicode code point, integers only, and inside strings only `"`
+ *   and `\` are escaped; every other character is written as itself.
+ * - Notary (docker/go `canonical/json`, used by notary's `json.MarshalCanonical`): the same, except that
+ *   U+2028 and U+2029 are written as `\u2028` / `\u2029`. Go sorts keys by their UTF-8 bytes, which is
+ *   the same order as code points.
+ *
+ * Written by hand because @tufjs/canonical-json sorts keys by UTF-16 code unit (it differs from
+ * securesystemslib and Go when keys mix U+E000–U+FFFF with characters outside the BMP) and no package
+ * does Notary's dialect; test/vectors checks both against the peers' own output.
+ */
+import { CeremonyError } from '../errors.js';
+import type { JsonValue } from './types.js';
+
+/**
+ * `json` is not a signing dialect: it is how we write TUF files — the canonical key order and no
+ * whitespace, but strings escaped as JSON requires (canonical JSON leaves control characters such as the
+ * newlines of a PEM key raw, which no JSON parser accepts; python-tuf likewise writes files with
+ * `json.dumps`, not with the canonical encoder).
+ */
+export type CanonicalDialect = 'tuf' | 'notary' | 'json';
+
+const encoder = new TextEncoder();
+
+/** Compare by code point: UTF-16 order is wrong only between surrogates and U+E000–U+FFFF. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+const HIGH = /[\ud800-\uffff]/;
+
+export function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj).sort();
+  // The default sort is by UTF-16 code unit; re-sort only when a key could be ordered differently.
+  for (const k of keys) {
+    if (HIGH.test(k)) return keys.sort(compareCodePoints);
+  }
+  return keys;
+}
+
+const TUF_ESCAPES = /["\\]/g;
+const NOTARY_ESCAPES = /["\\\u2028\u2029]/g;
+const ESCAPED: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+const escapeChar = (c: string): string => ESCAPED[c]!;
+
+function encodeString(s: string, dialect: CanonicalDialect): string {
+  if (dialect === 'json') return JSON.stringify(s);
+  const re = dialect === 'tuf' ? TUF_ESCAPES : NOTARY_ESCAPES;
+  re.lastIndex = 0;
+  return re.test(s) ? `"${s.replace(re, escapeChar)}"` : `"${s}"`;
+}
+
+function encode(value: JsonValue, dialect: CanonicalDialect, out: string[]): void {
+  switch (typeof value) {
+    case 'string':
+      out.push(encodeString(value, dialect));
+      return;
+    case 'number':
+      if (!Number.isSafeInteger(value) || Object.is(value, -0)) {
+        throw new CeremonyError('JSON_NUMBER_INVALID', `canonical JSON has integers only; cannot encode ${value}`);
+      }
+      out.push(String(value));
+      return;
+    case 'boolean':
+      out.push(value ? 'true' : 'false');
+      return;
+    default:
+      break;
+  }
+  if (value === null) {
+    out.push('null');
+    return;
+  }
+  if (Array.isArray(value)) {
+    out.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(',');
+      encode(value[i] as JsonValue, dialect, out);
+    }
+    out.push(']');
+    return;
+  }
+  if (typeof value !== 'object') throw new CeremonyError('INTERNAL', `cannot encode a ${typeof value} as canonical JSON`);
+  out.push('{');
+  let first = true;
+  for (const key of sortedKeys(value)) {
+    const v = value[key];
+    if (v === undefined) continue; // absent, as JSON.stringify treats it
+    if (!first) out.push(',');
+    first = false;
+    out.push(encodeString(key, dialect), ':');
+    encode(v, dialect, out);
+  }
+  out.push('}');
+}
+
+export function canonicalString(value: JsonValue, dialect: CanonicalDialect): string {
+  const out: string[] = [];
+  encode(value, dialect, out);
+  return out.join('');
+}
+
+export function canonicalBytes(value: JsonValue, dialect: CanonicalDialect): Uint8Array {
+  return encoder.encode(canonicalString(value, dialect));
+}
+
+const HTML = /[<>&]/g;
+const HTML_ESCAPED: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026' };
+
+/**
+ * Go's `json.Marshal` writes an embedded `json.RawMessage` through `compact(…, escapeHTML=true)`: the
+ * canonical `signed` bytes land in a Notary file with `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026`
+ * (U+2028/U+2029 are already escaped by the canonical dialect). Those characters can only occur inside
+ * strings, so a plain replacement is exact. Signatures still cover the unescaped canonical bytes.
+ */
+export function goHtmlEscape(json: string): string {
+  HTML.lastIndex = 0;
+  return HTML.test(json) ? json.replace(HTML, (c) => HTML_ESCAPED[c]!) : json;
+}

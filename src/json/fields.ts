@@ -1,0 +1,86 @@
+/**
+ * Typed readers over parsed JSON: the "schema into new objects" step for untrusted metadata.
+ *
+ * Hand-written rather than zod for the metadata model because a 100,000-entry targets file goes through
+ * here on every verification (PRODUCT.md §7); zod guards IPC payloads and plans, where sizes are small.
+ * Each reader names the JSON path of what it refuses.
+ */
+import { CeremonyError, type ErrorCode } from '../errors.js';
+import type { JsonObject, JsonValue } from './types.js';
+
+export function describe(value: JsonValue | undefined): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function fail(path: string, expected: string, value: JsonValue | undefined, code: ErrorCode = 'SCHEMA_INVALID'): never {
+  throw new CeremonyError(code, `expected ${expected}, found ${describe(value)}`, { path });
+}
+
+/** JSON path segment: `.name` when it is an identifier, `["…"]` otherwise (target names have slashes). */
+export function child(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+export function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function asObject(value: JsonValue | undefined, path: string): JsonObject {
+  if (!isObject(value)) fail(path, 'an object', value);
+  return value;
+}
+
+export function asArray(value: JsonValue | undefined, path: string): JsonValue[] {
+  if (!Array.isArray(value)) fail(path, 'an array', value);
+  return value;
+}
+
+export function asString(value: JsonValue | undefined, path: string): string {
+  if (typeof value !== 'string') fail(path, 'a string', value);
+  return value;
+}
+
+export function asNonEmptyString(value: JsonValue | undefined, path: string): string {
+  const s = asString(value, path);
+  if (s.length === 0) throw new CeremonyError('SCHEMA_INVALID', 'expected a non-empty string', { path });
+  return s;
+}
+
+export function asBoolean(value: JsonValue | undefined, path: string): boolean {
+  if (typeof value !== 'boolean') fail(path, 'a boolean', value);
+  return value;
+}
+
+/** Integers only (canonical JSON); `min` guards versions (≥ 1), lengths (≥ 0), thresholds (≥ 1). */
+export function asInteger(value: JsonValue | undefined, path: string, min = 0): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(path, 'an integer', value);
+  if (value < min) throw new CeremonyError('SCHEMA_INVALID', `expected an integer ≥ ${min}, found ${value}`, { path });
+  return value;
+}
+
+export function asStringArray(value: JsonValue | undefined, path: string): string[] {
+  const arr = asArray(value, path);
+  const out: string[] = new Array(arr.length);
+  for (let i = 0; i < arr.length; i++) out[i] = asString(arr[i], child(path, i));
+  return out;
+}
+
+/** Keys of `obj` that are not in `known`, with their values: unknown signed fields are preserved. */
+export function unrecognizedFields(obj: JsonObject, known: ReadonlySet<string>): JsonObject {
+  const out: JsonObject = Object.create(null) as JsonObject;
+  for (const key of Object.keys(obj)) {
+    if (!known.has(key)) out[key] = obj[key] as JsonValue;
+  }
+  return out;
+}
+
+/** Refuse fields we do not know, where a format is closed (our own bundles, plans). */
+export function refuseUnknownFields(obj: JsonObject, known: ReadonlySet<string>, path: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.has(key)) throw new CeremonyError('SCHEMA_INVALID', `unknown field ${JSON.stringify(key)}`, { path: child(path, key) });
+  }
+}

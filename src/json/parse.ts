@@ -1,0 +1,306 @@
+/**
+ * Strict JSON for untrusted metadata: size cap → UTF-8 → parse into new, prototype-free objects.
+ *
+ * Hand-written because `JSON.parse` silently keeps the last of two duplicate keys (a classic way to show
+ * one value to a reviewer and another to a verifier), accepts floats that canonical JSON cannot encode,
+ * and recurses without a depth limit. No maintained npm package rejects duplicates *and* non-integers
+ * *and* lone surrogates with a JSON path, at the speed a 100,000-entry targets file needs.
+ */
+import { CeremonyError } from '../errors.js';
+import { child } from './fields.js';
+import type { JsonObject, JsonValue } from './types.js';
+
+export interface ParseJsonOptions {
+  /** Size cap in bytes, checked before anything is decoded. */
+  maxBytes: number;
+  /** JSON path of the document root in messages (`$`, or `targets.json $`). */
+  path: string;
+  /** Nesting limit (arrays + objects). */
+  maxDepth?: number;
+}
+
+export const DEFAULT_MAX_DEPTH = 64;
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function decodeUtf8Strict(bytes: Uint8Array, path: string): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new CeremonyError('JSON_MALFORMED', 'the bytes are not valid UTF-8', { path });
+  }
+}
+
+export function parseJsonStrict(bytes: Uint8Array, opts: ParseJsonOptions): JsonValue {
+  if (bytes.length > opts.maxBytes) {
+    throw new CeremonyError('INPUT_TOO_LARGE', `${bytes.length} bytes is over the cap of ${opts.maxBytes}`, { path: opts.path });
+  }
+  return parseJsonText(decodeUtf8Strict(bytes, opts.path), opts.path, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
+}
+
+/** Parse already-decoded text with the same rules (used for IPC and plan text). */
+export function parseJsonText(text: string, rootPath = '$', maxDepth = DEFAULT_MAX_DEPTH): JsonValue {
+  return new Parser(text, maxDepth).document(rootPath);
+}
+
+const enum C {
+  Tab = 0x09,
+  Nl = 0x0a,
+  Cr = 0x0d,
+  Space = 0x20,
+  Quote = 0x22,
+  Comma = 0x2c,
+  Minus = 0x2d,
+  Dot = 0x2e,
+  Zero = 0x30,
+  Nine = 0x39,
+  Colon = 0x3a,
+  LBracket = 0x5b,
+  Backslash = 0x5c,
+  RBracket = 0x5d,
+  LowerE = 0x65,
+  UpperE = 0x45,
+  LBrace = 0x7b,
+  RBrace = 0x7d,
+}
+
+class Parser {
+  private pos = 0;
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+  ) {}
+
+  document(path: string): JsonValue {
+    if (this.text.charCodeAt(0) === 0xfeff) this.fail(path, 'a byte-order mark is not allowed');
+    this.ws();
+    const value = this.value(path, 0);
+    this.ws();
+    if (this.pos !== this.text.length) this.fail(path, `unexpected ${this.near()} after the JSON value`);
+    return value;
+  }
+
+  private fail(path: string, what: string, code: 'JSON_MALFORMED' | 'JSON_DUPLICATE_KEY' | 'JSON_NUMBER_INVALID' | 'JSON_TOO_DEEP' = 'JSON_MALFORMED'): never {
+    throw new CeremonyError(code, `${what} (character ${this.pos})`, { path });
+  }
+
+  private near(): string {
+    return this.pos >= this.text.length ? 'end of input' : JSON.stringify(this.text.slice(this.pos, this.pos + 12));
+  }
+
+  private ws(): void {
+    const t = this.text;
+    for (;;) {
+      const c = t.charCodeAt(this.pos);
+      if (c === C.Space || c === C.Nl || c === C.Cr || c === C.Tab) this.pos++;
+      else return;
+    }
+  }
+
+  private value(path: string, depth: number): JsonValue {
+    const c = this.text.charCodeAt(this.pos);
+    switch (c) {
+      case C.LBrace:
+        return this.object(path, depth + 1);
+      case C.LBracket:
+        return this.array(path, depth + 1);
+      case C.Quote:
+        return this.string(path);
+      case 0x74: // t
+        return this.literal('true', true, path);
+      case 0x66: // f
+        return this.literal('false', false, path);
+      case 0x6e: // n
+        return this.literal('null', null, path);
+      default:
+        if (c === C.Minus || (c >= C.Zero && c <= C.Nine)) return this.number(path);
+        return this.fail(path, `unexpected ${this.near()}`);
+    }
+  }
+
+  private literal<T extends JsonValue>(word: string, value: T, path: string): T {
+    if (!this.text.startsWith(word, this.pos)) this.fail(path, `unexpected ${this.near()}`);
+    this.pos += word.length;
+    return value;
+  }
+
+  private object(path: string, depth: number): JsonObject {
+    if (depth > this.maxDepth) this.fail(path, `nesting deeper than ${this.maxDepth}`, 'JSON_TOO_DEEP');
+    this.pos++; // {
+    // Prototype-free: a key named "__proto__" is data, not a prototype switch.
+    const obj = Object.create(null) as JsonObject;
+    this.ws();
+    if (this.text.charCodeAt(this.pos) === C.RBrace) {
+      this.pos++;
+      return obj;
+    }
+    for (;;) {
+      if (this.text.charCodeAt(this.pos) !== C.Quote) this.fail(path, `expected a quoted key, found ${this.near()}`);
+      const key = this.string(path);
+      const keyPath = child(path, key);
+      // Object.hasOwn on a null-prototype object is exact; `in` would be too.
+      if (Object.hasOwn(obj, key)) this.fail(keyPath, `the key ${JSON.stringify(key)} appears twice in one object`, 'JSON_DUPLICATE_KEY');
+      this.ws();
+      if (this.text.charCodeAt(this.pos) !== C.Colon) this.fail(keyPath, `expected ':', found ${this.near()}`);
+      this.pos++;
+      this.ws();
+      obj[key] = this.value(keyPath, depth);
+      this.ws();
+      const c = this.text.charCodeAt(this.pos);
+      if (c === C.Comma) {
+        this.pos++;
+        this.ws();
+        continue;
+      }
+      if (c === C.RBrace) {
+        this.pos++;
+        return obj;
+      }
+      this.fail(path, `expected ',' or '}', found ${this.near()}`);
+    }
+  }
+
+  private array(path: string, depth: number): JsonValue[] {
+    if (depth > this.maxDepth) this.fail(path, `nesting deeper than ${this.maxDepth}`, 'JSON_TOO_DEEP');
+    this.pos++; // [
+    const out: JsonValue[] = [];
+    this.ws();
+    if (this.text.charCodeAt(this.pos) === C.RBracket) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value(child(path, out.length), depth));
+      this.ws();
+      const c = this.text.charCodeAt(this.pos);
+      if (c === C.Comma) {
+        this.pos++;
+        this.ws();
+        continue;
+      }
+      if (c === C.RBracket) {
+        this.pos++;
+        return out;
+      }
+      this.fail(path, `expected ',' or ']', found ${this.near()}`);
+    }
+  }
+
+  private number(path: string): number {
+    const t = this.text;
+    const start = this.pos;
+    if (t.charCodeAt(this.pos) === C.Minus) this.pos++;
+    const first = t.charCodeAt(this.pos);
+    if (!(first >= C.Zero && first <= C.Nine)) this.fail(path, 'a number needs digits');
+    this.pos++;
+    if (first === C.Zero) {
+      const next = t.charCodeAt(this.pos);
+      if (next >= C.Zero && next <= C.Nine) this.fail(path, 'a number has a leading zero', 'JSON_NUMBER_INVALID');
+    } else {
+      for (let c = t.charCodeAt(this.pos); c >= C.Zero && c <= C.Nine; c = t.charCodeAt(++this.pos));
+    }
+    const c = t.charCodeAt(this.pos);
+    // Canonical JSON (OLPC; Notary's canonical encoder) has integers only.
+    if (c === C.Dot || c === C.LowerE || c === C.UpperE) this.fail(path, 'a number has a fraction or exponent; only integers are allowed', 'JSON_NUMBER_INVALID');
+    const text = t.slice(start, this.pos);
+    const n = Number(text);
+    if (!Number.isSafeInteger(n)) this.fail(path, `the integer ${text} is too large to represent exactly`, 'JSON_NUMBER_INVALID');
+    if (Object.is(n, -0)) this.fail(path, '-0 is not a canonical integer', 'JSON_NUMBER_INVALID');
+    return n;
+  }
+
+  private string(path: string): string {
+    const t = this.text;
+    const start = ++this.pos; // opening quote
+    // Fast path: no escapes.
+    for (;;) {
+      const c = t.charCodeAt(this.pos);
+      if (c === C.Quote) {
+        const s = t.slice(start, this.pos++);
+        return checkSurrogates(s, path, this);
+      }
+      if (c === C.Backslash) break;
+      if (c < 0x20 || Number.isNaN(c)) {
+        if (Number.isNaN(c)) this.fail(path, 'unterminated string');
+        this.fail(path, 'a raw control character in a string must be escaped');
+      }
+      this.pos++;
+    }
+    let out = t.slice(start, this.pos);
+    for (;;) {
+      const c = t.charCodeAt(this.pos);
+      if (Number.isNaN(c)) this.fail(path, 'unterminated string');
+      if (c === C.Quote) {
+        this.pos++;
+        return checkSurrogates(out, path, this);
+      }
+      if (c < 0x20) this.fail(path, 'a raw control character in a string must be escaped');
+      if (c !== C.Backslash) {
+        out += t[this.pos++];
+        continue;
+      }
+      const e = t[this.pos + 1];
+      this.pos += 2;
+      switch (e) {
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          const hex = t.slice(this.pos, this.pos + 4);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail(path, 'a \\u escape needs four hex digits');
+          out += String.fromCharCode(parseInt(hex, 16));
+          this.pos += 4;
+          break;
+        }
+        default:
+          this.pos -= 2;
+          this.fail(path, `invalid escape ${this.near()}`);
+      }
+    }
+  }
+
+  surrogateError(path: string): never {
+    this.fail(path, 'a string holds a lone UTF-16 surrogate, which peers encode differently');
+  }
+}
+
+/**
+ * Lone surrogates (only reachable through `\ud800`-style escapes) are refused: Go turns them into U+FFFD,
+ * Python keeps them, JavaScript's TextEncoder replaces them — three different canonical forms.
+ */
+function checkSurrogates(s: string, path: string, parser: Parser): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    parser.surrogateError(path);
+  }
+  return s;
+}

@@ -1,0 +1,61 @@
+import { CeremonyError } from '../errors.js';
+import { asObject, child } from '../json/fields.js';
+import type { JsonObject, JsonValue } from '../json/types.js';
+import type { Profile, PublicKey } from '../profiles/profile.js';
+
+/** A key as listed in metadata: the decoded key and the exact JSON it came from (key IDs hash that). */
+export interface ListedKey {
+  keyId: string;
+  key: PublicKey;
+  json: JsonObject;
+}
+
+/**
+ * Parse a `keys` table (root, or a delegations block). In the Notary profile the key ID must be the one
+ * Notary computes (its client re-derives IDs); TUF 1.0 defines the ID the same way but python-tuf and
+ * tuf-js do not enforce it, so metadata made by other tools with other ID rules stays readable there —
+ * distinct-key counting (by public key, not ID) keeps that safe.
+ */
+export function parseKeyTable(profile: Profile, value: JsonValue | undefined, path: string): Map<string, ListedKey> {
+  const obj = asObject(value, path);
+  const out = new Map<string, ListedKey>();
+  for (const keyId of Object.keys(obj)) {
+    const keyPath = child(path, keyId);
+    if (!/^[0-9a-f]{64}$/.test(keyId)) {
+      throw new CeremonyError('SCHEMA_INVALID', 'a key ID must be 64 lower-case hex characters', { path: keyPath });
+    }
+    const json = asObject(obj[keyId], keyPath);
+    const key = profile.parseKey(json, keyPath);
+    if (profile.name === 'notary') {
+      const expected = profile.keyId(json);
+      if (expected !== keyId) {
+        throw new CeremonyError('KEY_ID_MISMATCH', `key ID is not the one Notary derives from the key (${expected.slice(0, 16)}…)`, {
+          path: keyPath,
+        });
+      }
+    }
+    out.set(keyId, { keyId, key, json });
+  }
+  return out;
+}
+
+/**
+ * Check a role's key IDs against the table: every ID present, and no public key listed twice under two
+ * IDs (a threshold of 2 met by one key — STYLE.md, learnt by tuf-js and python-tuf).
+ */
+export function checkRoleKeys(keyids: readonly string[], keys: ReadonlyMap<string, ListedKey>, path: string): void {
+  const seen = new Map<string, string>();
+  keyids.forEach((id, i) => {
+    const listed = keys.get(id);
+    if (!listed) {
+      throw new CeremonyError('ROLE_KEY_MISSING', `key ID ${id.slice(0, 16)}… is not in the keys table`, { path: child(path, i) });
+    }
+    const other = seen.get(listed.key.fingerprint);
+    if (other !== undefined) {
+      throw new CeremonyError('KEY_DUPLICATE_IN_ROLE', `key IDs ${other.slice(0, 12)}… and ${id.slice(0, 12)}… are the same public key`, {
+        path: child(path, i),
+      });
+    }
+    seen.set(listed.key.fingerprint, id);
+  });
+}

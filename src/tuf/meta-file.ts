@@ -1,0 +1,52 @@
+import { CeremonyError } from '../errors.js';
+import { asInteger, asObject, asString, child, unrecognizedFields } from '../json/fields.js';
+import type { JsonObject, JsonValue } from '../json/types.js';
+import type { Profile } from '../profiles/profile.js';
+
+/**
+ * What a referring role says about another file (TUF 4.4 METAFILES, 4.6 TARGETS entries; Notary's
+ * FileMeta). Hashes stay in their wire text (hex for TUF, base64 for Notary) and are decoded only when
+ * compared: a 100,000-entry targets file should not allocate 100,000 buffers just to be parsed.
+ */
+export interface MetaFile {
+  /** TUF only: Notary's FileMeta has no version. */
+  version?: number;
+  length?: number;
+  /** algorithm → digest as written. */
+  hashes?: Record<string, string>;
+  unrecognized: JsonObject;
+}
+
+const META_FIELDS = new Set(['version', 'length', 'hashes']);
+const HEX = /^[0-9a-f]+$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+export function parseHashes(profile: Profile, value: JsonValue | undefined, path: string): Record<string, string> {
+  const obj = asObject(value, path);
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  let count = 0;
+  for (const alg of Object.keys(obj)) {
+    const text = asString(obj[alg], child(path, alg));
+    const ok = profile.name === 'tuf' ? HEX.test(text) && text.length % 2 === 0 : BASE64.test(text) && text.length % 4 === 0;
+    if (!ok) {
+      throw new CeremonyError('SCHEMA_INVALID', `hash is not ${profile.name === 'tuf' ? 'hex' : 'base64'}`, { path: child(path, alg) });
+    }
+    out[alg] = text;
+    count++;
+  }
+  if (count === 0) throw new CeremonyError('SCHEMA_INVALID', 'hashes must name at least one algorithm', { path });
+  return out;
+}
+
+export function parseMetaFile(profile: Profile, value: JsonValue | undefined, path: string): MetaFile {
+  const obj = asObject(value, path);
+  const out: MetaFile = { unrecognized: unrecognizedFields(obj, META_FIELDS) };
+  if (profile.name === 'tuf' || obj.version !== undefined) out.version = asInteger(obj.version, child(path, 'version'), 1);
+  if (obj.length !== undefined) out.length = asInteger(obj.length, child(path, 'length'), 0);
+  if (obj.hashes !== undefined) out.hashes = parseHashes(profile, obj.hashes, child(path, 'hashes'));
+  if (profile.name === 'notary' && (out.length === undefined || out.hashes === undefined)) {
+    // Notary's FileMeta always carries both; without them nothing binds the file.
+    throw new CeremonyError('SCHEMA_INVALID', 'Notary file metadata needs length and hashes', { path });
+  }
+  return out;
+}

@@ -1,0 +1,123 @@
+import { CeremonyError, isCeremonyError } from '../errors.js';
+import { asArray, asObject, asString, child, unrecognizedFields } from '../json/fields.js';
+import { parseJsonStrict } from '../json/parse.js';
+import type { JsonObject, JsonValue } from '../json/types.js';
+import { getProfile } from '../profiles/index.js';
+import type { Profile, ProfileName, SignatureJson } from '../profiles/profile.js';
+import { parseRootSigned, type Root } from './root.js';
+import { profileOfType, type RoleType } from './signed-common.js';
+import { parseSnapshotSigned, parseTimestampSigned, type Snapshot, type Timestamp } from './snapshot.js';
+import { parseTargetsSigned, type Targets } from './targets.js';
+
+export type Signed = Root | Targets | Snapshot | Timestamp;
+export type SignedOf<R extends RoleType> = Extract<Signed, { type: R }>;
+
+/**
+ * A signed metadata file: TUF 4.2 `{"signed": …, "signatures": […]}`. Built only by `parseMetadata` from
+ * untrusted bytes (size cap → strict parse → schema into new objects); signatures are *not* checked here
+ * (see verify.ts), because which keys must sign depends on who delegates to the role.
+ */
+export interface Metadata<T extends Signed = Signed> {
+  readonly profile: Profile;
+  readonly signed: T;
+  /** The `signed` object exactly as parsed, unknown fields included: signatures cover its canonical form. */
+  readonly signedJson: JsonObject;
+  readonly signatures: readonly SignatureJson[];
+  /** The file as received: lengths and hashes in snapshot/timestamp refer to these bytes. */
+  readonly bytes: Uint8Array;
+  /** Where it came from, for messages (a file name, never secret). */
+  readonly source: string;
+  readonly unrecognized: JsonObject;
+  /** Canonical bytes of `signed` (memoised): what every signature is over. */
+  signedBytes(): Uint8Array;
+}
+
+export interface ParseOptions {
+  /** Force a profile; by default it is read from `_type` (capitalised = Notary). */
+  profile?: ProfileName;
+  /** Size cap in bytes, checked first. */
+  maxBytes: number;
+  source: string;
+}
+
+const ENVELOPE_FIELDS = new Set(['signed', 'signatures']);
+const KEYID = /^[0-9a-f]{64}$/;
+
+function parseSignatures(profile: Profile, value: JsonValue | undefined, path: string): SignatureJson[] {
+  const seen = new Set<string>();
+  return asArray(value, path).map((item, i) => {
+    const sigPath = child(path, i);
+    const obj = asObject(item, sigPath);
+    const keyid = asString(obj.keyid, child(sigPath, 'keyid'));
+    if (!KEYID.test(keyid)) throw new CeremonyError('SCHEMA_INVALID', 'a key ID must be 64 lower-case hex characters', { path: child(sigPath, 'keyid') });
+    // python-tuf and tuf-js key signatures by key ID: two signatures by one key are refused, not merged.
+    if (seen.has(keyid)) throw new CeremonyError('SIGNATURE_DUPLICATE', `key ${keyid.slice(0, 16)}… signed twice`, { path: sigPath });
+    seen.add(keyid);
+    const sig: SignatureJson = { keyid, sig: asString(obj.sig, child(sigPath, 'sig')) };
+    if (profile.name === 'notary') sig.method = asString(obj.method, child(sigPath, 'method'));
+    return sig;
+  });
+}
+
+function prefixed(source: string, err: unknown): unknown {
+  if (isCeremonyError(err) && err.path?.startsWith('$')) {
+    const e = new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: `${source} ${err.path}`, cause: err.cause });
+    return e;
+  }
+  return err;
+}
+
+/** Read `_type` to learn the profile without trusting anything else. */
+export function detectProfile(signedObj: JsonObject, path: string): ProfileName {
+  const typeText = asString(signedObj._type, child(path, '_type'));
+  const profile = profileOfType(typeText);
+  if (!profile) throw new CeremonyError('PROFILE_UNKNOWN', `_type ${JSON.stringify(typeText)} is neither a TUF nor a Notary role`, { path: child(path, '_type') });
+  return profile;
+}
+
+export function parseMetadata<R extends RoleType>(bytes: Uint8Array, expected: R, opts: ParseOptions): Metadata<SignedOf<R>> {
+  try {
+    const json = parseJsonStrict(bytes, { maxBytes: opts.maxBytes, path: '$' });
+    const envelope = asObject(json, '$');
+    const signedObj = asObject(envelope.signed, '$.signed');
+    // `_type` must name a role of some profile (PROFILE_UNKNOWN otherwise), and of the expected one.
+    const detected = detectProfile(signedObj, '$.signed');
+    if (opts.profile && opts.profile !== detected) {
+      throw new CeremonyError('ROLE_TYPE_MISMATCH', `this is ${detected} metadata, but the repository is ${opts.profile}`, { path: '$.signed._type' });
+    }
+    const profileName = detected;
+    const profile = getProfile(profileName);
+    const signatures = parseSignatures(profile, envelope.signatures, '$.signatures');
+    let signed: Signed;
+    switch (expected) {
+      case 'root':
+        signed = parseRootSigned(profile, signedObj, '$.signed');
+        break;
+      case 'targets':
+        signed = parseTargetsSigned(profile, signedObj, '$.signed');
+        break;
+      case 'snapshot':
+        signed = parseSnapshotSigned(profile, signedObj, '$.signed');
+        break;
+      default:
+        signed = parseTimestampSigned(profile, signedObj, '$.signed');
+    }
+    let canonical: Uint8Array | undefined;
+    return {
+      profile,
+      signed: signed as SignedOf<R>,
+      signedJson: signedObj,
+      signatures,
+      bytes,
+      source: opts.source,
+      unrecognized: unrecognizedFields(envelope, ENVELOPE_FIELDS),
+      signedBytes() {
+        const bytes: Uint8Array = canonical ?? profile.canonical(signedObj);
+        canonical = bytes;
+        return bytes;
+      },
+    };
+  } catch (err) {
+    throw prefixed(opts.source, err);
+  }
+}

@@ -1,0 +1,41 @@
+import { CeremonyError } from '../errors.js';
+import type { Metadata } from './metadata.js';
+import type { Root } from './root.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * What Notary's client demands of root keys (notary `trustpinning/certs.go` ValidateRoot and
+ * `tuf/utils/x509.go`, restated in FIELD-NOTES): every root key is an x509 key whose certificate is a
+ * leaf (CA:FALSE), names the repository (CN = GUN, the same for all), is within its validity (notBefore
+ * at most a day ahead), and is not signed with SHA-1. A root Notary would refuse is refused here, before
+ * anyone installs it.
+ */
+export function checkNotaryRootCertificates(root: Metadata<Root>, now: Date, gun?: string): string {
+  const role = root.signed.roles.get('root')!;
+  const names = new Set<string>();
+  role.keyids.forEach((id, i) => {
+    const listed = root.signed.keys.get(id)!;
+    const path = `${root.source} $.signed.keys.${id}`;
+    const cert = listed.key.certificate;
+    if (!cert) {
+      throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `Notary root keys must be x509 certificates; key ${i + 1} of the root role is ${listed.key.keytype}`, { path });
+    }
+    if (cert.isCA) throw new CeremonyError('CERTIFICATE_INVALID', `root certificate "${cert.subjectCN}" is a CA certificate; Notary needs a leaf (CA:FALSE)`, { path });
+    if (/sha-?1/i.test(cert.signatureHash)) throw new CeremonyError('CERTIFICATE_INVALID', `root certificate "${cert.subjectCN}" is signed with SHA-1`, { path });
+    if (cert.notAfter.getTime() <= now.getTime()) {
+      throw new CeremonyError('CERTIFICATE_INVALID', `root certificate "${cert.subjectCN}" expired at ${cert.notAfter.toISOString()}`, { path });
+    }
+    if (cert.notBefore.getTime() > now.getTime() + DAY) {
+      throw new CeremonyError('CERTIFICATE_INVALID', `root certificate "${cert.subjectCN}" is not valid until ${cert.notBefore.toISOString()}`, { path });
+    }
+    if (gun !== undefined && cert.subjectCN !== gun) {
+      throw new CeremonyError('CERTIFICATE_INVALID', `root certificate names "${cert.subjectCN}", not the repository "${gun}"`, { path });
+    }
+    names.add(cert.subjectCN);
+  });
+  if (names.size !== 1) {
+    throw new CeremonyError('CERTIFICATE_INVALID', `root certificates name different repositories: ${[...names].join(', ')}`, { path: `${root.source} $.signed.roles.root` });
+  }
+  return [...names][0]!;
+}

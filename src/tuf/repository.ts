@@ -1,0 +1,313 @@
+import { CeremonyError } from '../errors.js';
+import { bytesEqual, digest, isSupportedHash } from '../crypto/digest.js';
+import type { Profile, ProfileName } from '../profiles/profile.js';
+import { capFor, DEFAULT_CAPS, type SizeCaps } from './caps.js';
+import type { MetaFile } from './meta-file.js';
+import { parseMetadata, type Metadata } from './metadata.js';
+import { checkNotaryRootCertificates } from './notary-root.js';
+import type { Root } from './root.js';
+import { verifyRootSelf, verifyRootUpdate, type RootUpdateResult } from './root-chain.js';
+import type { Snapshot, Timestamp } from './snapshot.js';
+import type { Targets } from './targets.js';
+import { requireVerified, verifyRole, type VerificationResult } from './verify.js';
+
+/** The metadata files of one repository, as bytes: from a directory, and later from a bundle. */
+export interface RepositoryFiles {
+  /** `N.root.json`, by N. */
+  versionedRoots: Map<number, Uint8Array>;
+  /** `root.json`: the newest root. */
+  root?: Uint8Array;
+  timestamp?: Uint8Array;
+  snapshot?: Uint8Array;
+  targets?: Uint8Array;
+  /** Delegated targets roles by role name. */
+  delegated: Map<string, Uint8Array>;
+}
+
+/**
+ * What a site already trusts (for rollback checks, TUF 5.3–5.6): versions, and the keys of the
+ * timestamp and snapshot roles, so a key rotation can reset them (TUF 5.3.11, fast-forward recovery).
+ */
+export interface TrustedVersions {
+  root: number;
+  timestamp?: number;
+  snapshot?: number;
+  /** Snapshot meta versions by role (TUF 5.5.5). */
+  snapshotMeta?: Record<string, number>;
+  targets?: number;
+  delegated?: Record<string, number>;
+  timestampKeys?: string[];
+  snapshotKeys?: string[];
+}
+
+export interface VerifyOptions {
+  /** The pinned root, as bytes (by file; a fingerprint pin is resolved to bytes by the caller). */
+  trustedRoot: Uint8Array;
+  /** The local clock (injected: tests freeze it). */
+  now: Date;
+  installed?: TrustedVersions;
+  caps?: SizeCaps;
+  /** Notary: the GUN the root certificates must name (else: whatever they all agree on). */
+  gun?: string;
+  /** Require timestamp, snapshot and targets (an import), rather than verifying what is present. */
+  requireComplete?: boolean;
+}
+
+export interface VerifiedRole<T extends Metadata = Metadata> {
+  md: T;
+  result: VerificationResult;
+  delegatedBy: string;
+}
+
+export interface VerifiedRepository {
+  profile: ProfileName;
+  trustedRoot: Metadata<Root>;
+  root: Metadata<Root>;
+  rootResult: VerificationResult;
+  rootChain: RootUpdateResult[];
+  timestamp?: VerifiedRole<Metadata<Timestamp>>;
+  snapshot?: VerifiedRole<Metadata<Snapshot>>;
+  targets?: VerifiedRole<Metadata<Targets>>;
+  delegated: Map<string, VerifiedRole<Metadata<Targets>>>;
+  /** Roles the root or a delegation names whose metadata was not in the input. */
+  absent: string[];
+}
+
+function checkExpiry(md: Metadata, now: Date): void {
+  if (md.signed.expires.getTime() <= now.getTime()) {
+    throw new CeremonyError('EXPIRED', `${md.source} expired at ${md.signed.expiresText}`, { path: `${md.source} $.signed.expires` });
+  }
+}
+
+function refuseRollback(md: Metadata, trusted: number | undefined): void {
+  if (trusted !== undefined && md.signed.version < trusted) {
+    throw new CeremonyError('ROLLBACK', `${md.source} is version ${md.signed.version}, older than the installed version ${trusted}`, {
+      path: `${md.source} $.signed.version`,
+    });
+  }
+}
+
+/**
+ * TUF 5.4.3 / 5.5.1 / 5.6.1: the bytes must match the length and hashes the referring role recorded, and
+ * (TUF profile) the version must be the one it names. Unknown hash algorithms are ignored, but at least
+ * one known one must be there to bind the bytes.
+ */
+function checkAgainstMeta(profile: Profile, meta: MetaFile, md: Metadata, referrer: string): void {
+  const where = `${referrer} meta for ${md.source}`;
+  if (meta.length !== undefined && meta.length !== md.bytes.length) {
+    throw new CeremonyError('LENGTH_MISMATCH', `${md.source} is ${md.bytes.length} bytes but ${referrer} says ${meta.length}`, { path: where });
+  }
+  if (meta.hashes) {
+    let checked = 0;
+    for (const [alg, text] of Object.entries(meta.hashes)) {
+      if (!isSupportedHash(alg)) continue;
+      const expected = profile.decodeDigest(text, where);
+      if (!bytesEqual(digest(alg, md.bytes), expected)) {
+        throw new CeremonyError('HASH_MISMATCH', `${md.source} does not have the ${alg} hash ${referrer} records`, { path: where });
+      }
+      checked++;
+    }
+    if (checked === 0) throw new CeremonyError('HASH_MISMATCH', `${referrer} records no hash algorithm we can check for ${md.source}`, { path: where });
+  }
+  if (meta.version !== undefined && meta.version !== md.signed.version) {
+    throw new CeremonyError('VERSION_MISMATCH', `${md.source} is version ${md.signed.version} but ${referrer} names version ${meta.version}`, {
+      path: `${md.source} $.signed.version`,
+    });
+  }
+}
+
+function sameKeys(a: string[] | undefined, b: string[]): boolean {
+  if (!a) return true;
+  return a.length === b.length && a.every((k) => b.includes(k));
+}
+
+export function roleKeyFingerprints(root: Root, role: 'timestamp' | 'snapshot' | 'targets' | 'root'): string[] {
+  return root.roles.get(role)!.keyids.map((id) => root.keys.get(id)!.key.fingerprint).sort();
+}
+
+/**
+ * Verify a repository from a pinned root: the root chain version by version (TUF 5.3), then timestamp
+ * (5.4), snapshot (5.5), targets (5.6) and delegated targets, each against the role that delegates to it,
+ * with expiry, rollback against what is installed, and the lengths, hashes and versions each referring
+ * role records. Throws the first refusal as a CeremonyError with its code; returns results to show.
+ */
+export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): VerifiedRepository {
+  const caps = opts.caps ?? DEFAULT_CAPS;
+  const now = opts.now;
+
+  // 5.3.1–5.3.2: the pinned root is trusted as given, and must at least be signed by its own threshold.
+  const trustedRoot = parseMetadata(opts.trustedRoot, 'root', { maxBytes: caps.root, source: 'trusted root' });
+  const profile = trustedRoot.profile;
+  requireVerified(verifyRootSelf(trustedRoot), 'trusted root');
+
+  if (files.versionedRoots.size > caps.rootChainLength) {
+    throw new CeremonyError('INPUT_TOO_LARGE', `${files.versionedRoots.size} root versions exceed the cap of ${caps.rootChainLength}`);
+  }
+
+  // The newest root, from root.json when present, else the highest N.root.json.
+  const rootJson = files.root ? parseMetadata(files.root, 'root', { maxBytes: caps.root, source: 'root.json', profile: profile.name }) : undefined;
+  const pinned = trustedRoot.signed.version;
+  if (rootJson && rootJson.signed.version < pinned) {
+    throw new CeremonyError('ROLLBACK', `root.json is version ${rootJson.signed.version}, older than the pinned root version ${pinned}`, {
+      path: 'root.json $.signed.version',
+    });
+  }
+  const target = Math.max(rootJson?.signed.version ?? 0, ...files.versionedRoots.keys(), pinned);
+  if (opts.installed && target < opts.installed.root) {
+    throw new CeremonyError('ROLLBACK', `the newest root is version ${target}, older than the installed root version ${opts.installed.root}`, {
+      path: 'root.json $.signed.version',
+    });
+  }
+
+  // 5.3.3–5.3.9: walk N+1, N+2, … one version at a time.
+  let trusted = trustedRoot;
+  const rootChain: RootUpdateResult[] = [];
+  for (let v = pinned + 1; v <= target; v++) {
+    const versioned = files.versionedRoots.get(v);
+    const bytes = versioned ?? (rootJson?.signed.version === v ? files.root : undefined);
+    if (!bytes) {
+      throw new CeremonyError('ROOT_VERSION_SKIPPED', `root version ${v} is missing: the chain from version ${pinned} to ${target} must have every version`, {
+        path: `${v}.root.json`,
+      });
+    }
+    const source = versioned ? `${v}.root.json` : 'root.json';
+    const next = parseMetadata(bytes, 'root', { maxBytes: caps.root, source, profile: profile.name });
+    if (versioned && next.signed.version !== v) {
+      throw new CeremonyError('VERSION_MISMATCH', `${source} holds root version ${next.signed.version}`, { path: `${source} $.signed.version` });
+    }
+    rootChain.push(verifyRootUpdate(trusted, next));
+    trusted = next;
+  }
+  // root.json must be the very root the chain reached (or the pin itself), byte for byte: another file
+  // with the same version is a fork, not an update.
+  if (rootJson && !bytesEqual(rootJson.bytes, trusted.bytes)) {
+    const code = trusted === trustedRoot ? 'TRUSTED_ROOT_MISMATCH' : 'ROOT_CHAIN_BROKEN';
+    throw new CeremonyError(code, `root.json is version ${rootJson.signed.version} but not the same file as the ${trusted === trustedRoot ? 'pinned root' : `chain's ${trusted.source}`}`, {
+      path: 'root.json',
+    });
+  }
+  const root = trusted;
+  // 5.3.10: the final root must not be expired (intermediate ones may be).
+  checkExpiry(root, now);
+  if (profile.name === 'notary') checkNotaryRootCertificates(root, now, opts.gun);
+  const rootResult = verifyRootSelf(root);
+  const rootSigned = root.signed;
+
+  // 5.3.11: a rotated timestamp/snapshot key resets what we remember of those roles.
+  const installed = opts.installed;
+  const resetTs = installed && !sameKeys(installed.timestampKeys, roleKeyFingerprints(rootSigned, 'timestamp'));
+  const resetSnap = installed && !sameKeys(installed.snapshotKeys, roleKeyFingerprints(rootSigned, 'snapshot'));
+
+  const out: VerifiedRepository = { profile: profile.name, trustedRoot, root, rootResult, rootChain, delegated: new Map(), absent: [] };
+  const need = (what: string): never => {
+    throw new CeremonyError('META_MISSING', `${what} is required but missing`, { path: what });
+  };
+
+  // 5.4 timestamp
+  if (files.timestamp) {
+    const md = parseMetadata(files.timestamp, 'timestamp', { maxBytes: caps.timestamp, source: 'timestamp.json', profile: profile.name });
+    const result = requireVerified(verifyRole(md, 'timestamp', rootSigned.roles.get('timestamp')!, rootSigned.keys), md.source);
+    if (!resetTs) refuseRollback(md, installed?.timestamp);
+    if (!resetSnap && installed?.snapshot !== undefined && md.signed.snapshot.version !== undefined && md.signed.snapshot.version < installed.snapshot) {
+      throw new CeremonyError('ROLLBACK', `timestamp names snapshot version ${md.signed.snapshot.version}, older than the installed ${installed.snapshot}`, {
+        path: 'timestamp.json $.signed.meta',
+      });
+    }
+    checkExpiry(md, now);
+    out.timestamp = { md, result, delegatedBy: 'root' };
+  } else if (opts.requireComplete) need('timestamp.json');
+  else out.absent.push('timestamp');
+
+  // 5.5 snapshot
+  if (files.snapshot) {
+    const md = parseMetadata(files.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json', profile: profile.name });
+    if (out.timestamp) checkAgainstMeta(profile, out.timestamp.md.signed.snapshot, md, 'timestamp.json');
+    const result = requireVerified(verifyRole(md, 'snapshot', rootSigned.roles.get('snapshot')!, rootSigned.keys), md.source);
+    if (!resetSnap) {
+      refuseRollback(md, installed?.snapshot);
+      // 5.5.5: no role listed by the trusted snapshot may disappear or go back in version.
+      for (const [role, version] of Object.entries(installed?.snapshotMeta ?? {})) {
+        const now5 = md.signed.meta.get(role);
+        if (!now5) throw new CeremonyError('SNAPSHOT_META_REMOVED', `snapshot no longer lists ${role}`, { path: 'snapshot.json $.signed.meta' });
+        if (now5.version !== undefined && now5.version < version) {
+          throw new CeremonyError('ROLLBACK', `snapshot names ${role} version ${now5.version}, older than the installed ${version}`, { path: 'snapshot.json $.signed.meta' });
+        }
+      }
+    }
+    checkExpiry(md, now);
+    // Notary's snapshot also binds root.json (its FileMeta for "root").
+    const rootMeta = profile.name === 'notary' ? md.signed.meta.get('root') : undefined;
+    if (rootMeta) checkAgainstMeta(profile, rootMeta, root, 'snapshot.json');
+    out.snapshot = { md, result, delegatedBy: 'root' };
+  } else if (out.timestamp || opts.requireComplete) need('snapshot.json');
+  else out.absent.push('snapshot');
+
+  // 5.6 targets
+  if (files.targets) {
+    const md = parseMetadata(files.targets, 'targets', { maxBytes: caps.targets, source: 'targets.json', profile: profile.name });
+    const meta = out.snapshot?.md.signed.meta.get('targets');
+    if (out.snapshot && !meta) need('snapshot meta for targets');
+    if (meta) checkAgainstMeta(profile, meta, md, 'snapshot.json');
+    const result = requireVerified(verifyRole(md, 'targets', rootSigned.roles.get('targets')!, rootSigned.keys), md.source);
+    refuseRollback(md, installed?.targets);
+    checkExpiry(md, now);
+    out.targets = { md, result, delegatedBy: 'root' };
+  } else if (out.snapshot || opts.requireComplete) need('targets.json');
+  else out.absent.push('targets');
+
+  // 5.6.7 delegated targets, breadth first from targets: each role is checked against the keys of the
+  // role that delegates to it, so a file nobody delegates to is never trusted.
+  const reached = new Set<string>();
+  const queue: VerifiedRole<Metadata<Targets>>[] = out.targets ? [out.targets] : [];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    const parentName = parent === out.targets ? 'targets' : parent.md.source.replace(/\.json$/, '');
+    const delegations = parent.md.signed.delegations;
+    if (!delegations) continue;
+    for (const role of delegations.roles) {
+      if (reached.has(role.name)) continue;
+      const bytes = files.delegated.get(role.name);
+      if (!bytes) {
+        out.absent.push(role.name);
+        continue;
+      }
+      reached.add(role.name);
+      const source = `${role.name}.json`;
+      const md = parseMetadata(bytes, 'targets', { maxBytes: capFor(caps, role.name), source, profile: profile.name });
+      const meta = out.snapshot?.md.signed.meta.get(role.name);
+      if (out.snapshot && !meta) need(`snapshot meta for ${role.name}`);
+      if (meta) checkAgainstMeta(profile, meta, md, 'snapshot.json');
+      const result = requireVerified(verifyRole(md, role.name, role, delegations.keys), source);
+      refuseRollback(md, installed?.delegated?.[role.name]);
+      checkExpiry(md, now);
+      const verified = { md, result, delegatedBy: parentName };
+      out.delegated.set(role.name, verified);
+      queue.push(verified);
+    }
+  }
+  for (const name of files.delegated.keys()) {
+    if (!reached.has(name)) {
+      throw new CeremonyError('DELEGATION_INVALID', `${name}.json is not delegated to by any verified role`, { path: `${name}.json` });
+    }
+  }
+  return out;
+}
+
+/** What to remember after installing a verified repository, for the next rollback check. */
+export function trustedVersionsOf(repo: VerifiedRepository): TrustedVersions {
+  const out: TrustedVersions = {
+    root: repo.root.signed.version,
+    timestampKeys: roleKeyFingerprints(repo.root.signed, 'timestamp'),
+    snapshotKeys: roleKeyFingerprints(repo.root.signed, 'snapshot'),
+  };
+  if (repo.timestamp) out.timestamp = repo.timestamp.md.signed.version;
+  if (repo.snapshot) {
+    out.snapshot = repo.snapshot.md.signed.version;
+    out.snapshotMeta = {};
+    for (const [role, meta] of repo.snapshot.md.signed.meta) if (meta.version !== undefined) out.snapshotMeta[role] = meta.version;
+  }
+  if (repo.targets) out.targets = repo.targets.md.signed.version;
+  out.delegated = {};
+  for (const [name, role] of repo.delegated) out.delegated[name] = role.md.signed.version;
+  return out;
+}

@@ -1,0 +1,45 @@
+import { CeremonyError } from '../errors.js';
+import type { Metadata } from './metadata.js';
+import type { Root } from './root.js';
+import { requireVerified, verifyRole, type VerificationResult } from './verify.js';
+
+export interface RootUpdateResult {
+  version: number;
+  /** By the previous root's root role (keys and threshold of version N). */
+  byPrevious: VerificationResult;
+  /** By the new root's own root role (version N+1). */
+  bySelf: VerificationResult;
+}
+
+/** Check a root against its own root role: how a pinned root is accepted (python-tuf loads it so). */
+export function verifyRootSelf(root: Metadata<Root>): VerificationResult {
+  return verifyRole(root, 'root', root.signed.roles.get('root')!, root.signed.keys);
+}
+
+/**
+ * TUF 5.3.4–5.3.5: the new root must be signed by a threshold of the previous root's keys AND a threshold
+ * of its own keys, and its version must be exactly the previous one plus 1 (no skipping, no replay).
+ * Notary's client checks the same pair (FIELD-NOTES: "threshold of the previous root with its certs, and
+ * its own threshold with its own certs").
+ */
+export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>): RootUpdateResult {
+  const expected = trusted.signed.version + 1;
+  if (next.signed.version < expected) {
+    throw new CeremonyError('ROLLBACK', `${next.source} is root version ${next.signed.version}, not newer than trusted version ${trusted.signed.version}`, {
+      path: `${next.source} $.signed.version`,
+    });
+  }
+  if (next.signed.version !== expected) {
+    throw new CeremonyError('ROOT_VERSION_SKIPPED', `${next.source} is root version ${next.signed.version}; the next trusted root must be version ${expected}`, {
+      path: `${next.source} $.signed.version`,
+    });
+  }
+  if (next.profile.name !== trusted.profile.name) {
+    throw new CeremonyError('ROOT_CHAIN_BROKEN', `${next.source} is ${next.profile.name} metadata but the trusted root is ${trusted.profile.name}`, {
+      path: `${next.source} $.signed._type`,
+    });
+  }
+  const byPrevious = requireVerified(verifyRole(next, 'root', trusted.signed.roles.get('root')!, trusted.signed.keys), next.source, 'ROOT_NOT_SIGNED_BY_PREVIOUS');
+  const bySelf = requireVerified(verifyRootSelf(next), next.source, 'ROOT_NOT_SIGNED_BY_SELF');
+  return { version: next.signed.version, byPrevious, bySelf };
+}

@@ -1,0 +1,51 @@
+import { CeremonyError } from '../errors.js';
+import { asBoolean, asObject, child, unrecognizedFields } from '../json/fields.js';
+import type { JsonObject } from '../json/types.js';
+import type { Profile } from '../profiles/profile.js';
+import { checkRoleKeys, parseKeyTable, type ListedKey } from './keys.js';
+import { parseRole, type Role } from './role.js';
+import { COMMON_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
+
+export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
+export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
+
+/** TUF 4.3 root.json / Notary Root. */
+export interface Root extends SignedCommon {
+  type: 'root';
+  consistentSnapshot: boolean;
+  keys: Map<string, ListedKey>;
+  roles: Map<TopLevelRole, Role>;
+  unrecognized: JsonObject;
+}
+
+const ROOT_FIELDS = new Set([...COMMON_FIELDS, 'consistent_snapshot', 'keys', 'roles']);
+
+export function parseRootSigned(profile: Profile, obj: JsonObject, path: string): Root {
+  const common = parseSignedCommon(profile.name, obj, 'root', path);
+  // Notary writes consistent_snapshot (always false); TUF 1.0 requires it.
+  const consistentSnapshot =
+    obj.consistent_snapshot === undefined && profile.name === 'notary' ? false : asBoolean(obj.consistent_snapshot, child(path, 'consistent_snapshot'));
+  const keys = parseKeyTable(profile, obj.keys, child(path, 'keys'));
+  const rolesPath = child(path, 'roles');
+  const rolesObj = asObject(obj.roles, rolesPath);
+  const roles = new Map<TopLevelRole, Role>();
+  for (const name of TOP_LEVEL_ROLES) {
+    const rolePath = child(rolesPath, name);
+    if (rolesObj[name] === undefined) throw new CeremonyError('SCHEMA_INVALID', `root must define the ${name} role`, { path: rolePath });
+    const role = parseRole(rolesObj[name], rolePath);
+    checkRoleKeys(role.keyids, keys, child(rolePath, 'keyids'));
+    if (role.threshold > role.keyids.length) {
+      throw new CeremonyError('THRESHOLD_INVALID', `threshold ${role.threshold} is more than the role's ${role.keyids.length} keys: it can never be met`, {
+        path: child(rolePath, 'threshold'),
+      });
+    }
+    roles.set(name, role);
+  }
+  for (const name of Object.keys(rolesObj)) {
+    if (!(TOP_LEVEL_ROLES as readonly string[]).includes(name)) {
+      // TUF 4.3 lists exactly the four top-level roles; an extra one is a sign of a confused producer.
+      throw new CeremonyError('SCHEMA_INVALID', `unknown top-level role ${JSON.stringify(name)}`, { path: child(rolesPath, name) });
+    }
+  }
+  return { ...common, type: 'root', consistentSnapshot, keys, roles, unrecognized: unrecognizedFields(obj, ROOT_FIELDS) };
+}

@@ -1,0 +1,128 @@
+import { CeremonyError } from '../errors.js';
+import { asArray, asBoolean, asInteger, asObject, asString, asStringArray, child, unrecognizedFields } from '../json/fields.js';
+import type { JsonObject, JsonValue } from '../json/types.js';
+import type { Profile } from '../profiles/profile.js';
+import { checkRoleKeys, parseKeyTable, type ListedKey } from './keys.js';
+import { parseHashes } from './meta-file.js';
+import { parseRole, type Role } from './role.js';
+import { COMMON_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
+
+/** TUF 4.5 TARGETS entry. */
+export interface TargetFile {
+  length: number;
+  hashes: Record<string, string>;
+  /** TUF `custom`, kept as given. */
+  custom?: JsonValue;
+  unrecognized: JsonObject;
+}
+
+/** TUF 4.5 DELEGATIONS role / Notary delegation role. */
+export interface DelegatedRole extends Role {
+  name: string;
+  terminating: boolean;
+  /** TUF: shell-style patterns; Notary: path prefixes ("" = every path). */
+  paths?: string[];
+  pathHashPrefixes?: string[];
+}
+
+export interface Delegations {
+  keys: Map<string, ListedKey>;
+  roles: DelegatedRole[];
+  unrecognized: JsonObject;
+}
+
+export interface Targets extends SignedCommon {
+  type: 'targets';
+  targets: Map<string, TargetFile>;
+  delegations?: Delegations;
+  unrecognized: JsonObject;
+}
+
+const TARGETS_FIELDS = new Set([...COMMON_FIELDS, 'targets', 'delegations']);
+const TARGET_FIELDS = new Set(['length', 'hashes', 'custom']);
+const DELEGATIONS_FIELDS = new Set(['keys', 'roles']);
+const DELEGATED_ROLE_FIELDS = new Set(['name', 'keyids', 'threshold', 'terminating', 'paths', 'path_hash_prefixes']);
+const TOP = new Set(['root', 'targets', 'snapshot', 'timestamp']);
+
+/**
+ * Role names become file names in trust stores (`targets/releases.json`), so anything that could escape
+ * the directory is refused. Notary requires the `targets/` prefix (Notary data.IsDelegation).
+ */
+export function checkDelegatedName(profile: Profile, name: string, path: string): void {
+  const bad =
+    name.length === 0 ||
+    name.length > 255 ||
+    /[\u0000-\u001f\u007f\\]/.test(name) ||
+    name.split('/').some((seg) => seg === '' || seg === '.' || seg === '..');
+  if (bad) throw new CeremonyError('DELEGATION_INVALID', `role name ${JSON.stringify(name)} is not a safe name`, { path });
+  if (profile.name === 'notary') {
+    if (!name.startsWith('targets/')) {
+      throw new CeremonyError('DELEGATION_INVALID', `Notary delegation ${JSON.stringify(name)} must start with "targets/"`, { path });
+    }
+  } else if (TOP.has(name) || name.includes('/')) {
+    // TUF role names may not shadow top-level roles; we also refuse "/" so each role is one file.
+    throw new CeremonyError('DELEGATION_INVALID', `delegated role name ${JSON.stringify(name)} is not allowed`, { path });
+  }
+}
+
+function parseTargetFile(profile: Profile, value: JsonValue | undefined, path: string): TargetFile {
+  const obj = asObject(value, path);
+  const out: TargetFile = {
+    length: asInteger(obj.length, child(path, 'length'), 0),
+    hashes: parseHashes(profile, obj.hashes, child(path, 'hashes')),
+    unrecognized: unrecognizedFields(obj, TARGET_FIELDS),
+  };
+  if (obj.custom !== undefined) out.custom = obj.custom;
+  return out;
+}
+
+function parseDelegations(profile: Profile, value: JsonValue | undefined, path: string): Delegations {
+  const obj = asObject(value, path);
+  const keys = parseKeyTable(profile, obj.keys, child(path, 'keys'));
+  const rolesPath = child(path, 'roles');
+  const names = new Set<string>();
+  const roles = asArray(obj.roles, rolesPath).map((item, i): DelegatedRole => {
+    const rolePath = child(rolesPath, i);
+    const roleObj = asObject(item, rolePath);
+    const name = asString(roleObj.name, child(rolePath, 'name'));
+    checkDelegatedName(profile, name, child(rolePath, 'name'));
+    if (names.has(name)) throw new CeremonyError('DELEGATION_INVALID', `role ${JSON.stringify(name)} is delegated twice`, { path: child(rolePath, 'name') });
+    names.add(name);
+    const role = parseRole(roleObj, rolePath, DELEGATED_ROLE_FIELDS);
+    checkRoleKeys(role.keyids, keys, child(rolePath, 'keyids'));
+    const out: DelegatedRole = { ...role, name, terminating: false };
+    if (profile.name === 'tuf') {
+      out.terminating = asBoolean(roleObj.terminating, child(rolePath, 'terminating'));
+      const hasPaths = roleObj.paths !== undefined;
+      const hasPrefixes = roleObj.path_hash_prefixes !== undefined;
+      // TUF 4.5: exactly one of "paths" and "path_hash_prefixes".
+      if (hasPaths === hasPrefixes) {
+        throw new CeremonyError('DELEGATION_INVALID', 'a delegation needs exactly one of paths and path_hash_prefixes', { path: rolePath });
+      }
+      if (hasPaths) out.paths = asStringArray(roleObj.paths, child(rolePath, 'paths'));
+      else {
+        out.pathHashPrefixes = asStringArray(roleObj.path_hash_prefixes, child(rolePath, 'path_hash_prefixes'));
+        out.pathHashPrefixes.forEach((p, j) => {
+          if (!/^[0-9a-f]*$/.test(p)) {
+            throw new CeremonyError('DELEGATION_INVALID', 'a path hash prefix must be hex', { path: child(child(rolePath, 'path_hash_prefixes'), j) });
+          }
+        });
+      }
+    } else {
+      out.paths = roleObj.paths === undefined ? [] : asStringArray(roleObj.paths, child(rolePath, 'paths'));
+    }
+    return out;
+  });
+  return { keys, roles, unrecognized: unrecognizedFields(obj, DELEGATIONS_FIELDS) };
+}
+
+export function parseTargetsSigned(profile: Profile, obj: JsonObject, path: string): Targets {
+  const common = parseSignedCommon(profile.name, obj, 'targets', path);
+  const targetsPath = child(path, 'targets');
+  const targetsObj = asObject(obj.targets, targetsPath);
+  const targets = new Map<string, TargetFile>();
+  for (const name of Object.keys(targetsObj)) targets.set(name, parseTargetFile(profile, targetsObj[name], child(targetsPath, name)));
+  const out: Targets = { ...common, type: 'targets', targets, unrecognized: unrecognizedFields(obj, TARGETS_FIELDS) };
+  if (obj.delegations !== undefined) out.delegations = parseDelegations(profile, obj.delegations, child(path, 'delegations'));
+  return out;
+}

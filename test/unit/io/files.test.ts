@@ -1,0 +1,70 @@
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readFileCapped, readRepositoryDir, writeFileAtomic } from '../../../src/io/files.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'tufc-io-'));
+
+describe('writeFileAtomic', () => {
+  it('writes, and never overwrites an existing file', async () => {
+    const dir = tmp();
+    const path = join(dir, 'root.json');
+    await writeFileAtomic(path, new TextEncoder().encode('one'));
+    await expect(writeFileAtomic(path, new TextEncoder().encode('two'))).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    expect(readFileSync(path, 'utf8')).toBe('one');
+    // No temp file is left behind after either call.
+    expect(readdirSync(dir)).toEqual(['root.json']);
+  });
+
+  it('replaces only when asked to', async () => {
+    const dir = tmp();
+    const path = join(dir, 'state.json');
+    await writeFileAtomic(path, new TextEncoder().encode('1'));
+    await writeFileAtomic(path, new TextEncoder().encode('2'), { overwrite: true });
+    expect(readFileSync(path, 'utf8')).toBe('2');
+  });
+});
+
+describe('readFileCapped', () => {
+  it('refuses a file over the cap before reading it', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'big.json'), 'x'.repeat(100));
+    await expect(readFileCapped(join(dir, 'big.json'), 99)).rejects.toMatchObject({ code: 'INPUT_TOO_LARGE' });
+    expect((await readFileCapped(join(dir, 'big.json'), 100)).length).toBe(100);
+  });
+
+  it('does not follow a symbolic link', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'real.json'), '{}');
+    symlinkSync(join(dir, 'real.json'), join(dir, 'link.json'));
+    await expect(readFileCapped(join(dir, 'link.json'), 100)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+  });
+});
+
+describe('readRepositoryDir', () => {
+  it('sorts files into roles, versioned roots and delegations', async () => {
+    const dir = tmp();
+    for (const f of ['root.json', '1.root.json', '2.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'releases.json']) writeFileSync(join(dir, f), '{}');
+    mkdirSync(join(dir, 'targets'));
+    writeFileSync(join(dir, 'targets', 'releases.json'), '{}');
+    const files = await readRepositoryDir(dir);
+    expect([...files.versionedRoots.keys()].sort()).toEqual([1, 2]);
+    expect(files.targets).toBeDefined();
+    expect([...files.delegated.keys()].sort()).toEqual(['releases', 'targets/releases']);
+  });
+
+  it.each([['notes.txt'], ['.hidden'], ['root.json.bak']])('refuses a stray file %s', async (name) => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'root.json'), '{}');
+    writeFileSync(join(dir, name), 'x');
+    await expect(readRepositoryDir(dir)).rejects.toMatchObject({ code: 'UNEXPECTED_FILE' });
+  });
+
+  it('refuses a symbolic link inside the directory', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'root.json'), '{}');
+    symlinkSync('/etc/hostname', join(dir, 'targets.json'));
+    await expect(readRepositoryDir(dir)).rejects.toMatchObject({ code: 'UNEXPECTED_FILE' });
+  });
+});

@@ -1,0 +1,488 @@
+/**
+ * PRODUCT.md §6, the metadata cases: each hostile input is refused with its own stable code, in both
+ * profiles where the attack applies, and never crashes (every refusal is a CeremonyError).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CeremonyError } from '../../../src/errors.js';
+import type { JsonObject } from '../../../src/json/types.js';
+import type { ProfileName } from '../../../src/profiles/profile.js';
+import { verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifyOptions } from '../../../src/tuf/repository.js';
+import { serializeMetadata } from '../../../src/tuf/sign.js';
+import { makeKey, type TestKey } from '../../support/keys.js';
+import { buildRepo, FAR, GUN, metaEntry, metaKey, parseBytes, PAST, rootSigned, sign, withField, type BuiltRepo } from '../../support/repo.js';
+
+type Input = { files: RepositoryFiles; opts?: Partial<VerifyOptions> };
+interface Case {
+  name: string;
+  code: string;
+  profiles?: ProfileName[];
+  make(r: BuiltRepo): Promise<Input> | Input;
+}
+
+const enc = new TextEncoder();
+
+/** Change `signed` without re-signing: what an attacker without keys can do. */
+function tamper(bytes: Uint8Array, edit: (signed: JsonObject) => JsonObject, profile: ProfileName): Uint8Array {
+  const env = parseBytes(bytes);
+  return serializeMetadata(profile, { signed: edit(env.signed as JsonObject), signatures: env.signatures as never });
+}
+
+function withSignatures(bytes: Uint8Array, edit: (sigs: JsonObject[]) => JsonObject[], profile: ProfileName): Uint8Array {
+  const env = parseBytes(bytes);
+  return serializeMetadata(profile, { signed: env.signed as JsonObject, signatures: edit(env.signatures as JsonObject[]) as never });
+}
+
+
+function base(r: BuiltRepo, patch: Partial<RepositoryFiles> = {}): RepositoryFiles {
+  return { ...r.files(), ...patch };
+}
+
+/** Make a root for version `v` with these root keys, signed by `signers`. */
+async function rootV(r: BuiltRepo, v: number, rootKeys: TestKey[], signers: TestKey[], expires = FAR): Promise<Uint8Array> {
+  return sign(r.profile, rootSigned(r.profile, v, { ...r.keys, root: rootKeys }, { root: 2 }, expires), signers);
+}
+
+const cases: Case[] = [
+  // --- framing ---
+  { name: 'root.json is not JSON', code: 'JSON_MALFORMED', make: (r) => ({ files: base(r, { root: enc.encode('{"signed": ') }) }) },
+  { name: 'root.json is not UTF-8', code: 'JSON_MALFORMED', make: (r) => ({ files: base(r, { root: new Uint8Array([0x7b, 0xff, 0x7d]) }) }) },
+  {
+    name: 'a duplicate JSON key hides a second value',
+    code: 'JSON_DUPLICATE_KEY',
+    make: (r) => {
+      const text = Buffer.from(r.targets).toString('utf8').replace('"signed":{', '"signed":{"version":99,');
+      return { files: base(r, { targets: enc.encode(text) }) };
+    },
+  },
+  {
+    name: 'a float where canonical JSON needs an integer',
+    code: 'JSON_NUMBER_INVALID',
+    make: (r) => ({ files: base(r, { targets: enc.encode(Buffer.from(r.targets).toString('utf8').replace(/"version":1([,}])/, '"version":1.0$1')) }) }),
+  },
+  {
+    name: 'nesting deep enough to exhaust a recursive parser',
+    code: 'JSON_TOO_DEEP',
+    make: (r) => ({ files: base(r, { targets: enc.encode(`{"signed":${'['.repeat(5000)}${']'.repeat(5000)},"signatures":[]}`) }) }),
+  },
+  {
+    name: 'oversized targets file',
+    code: 'INPUT_TOO_LARGE',
+    make: (r) => ({ files: base(r), opts: { caps: { root: 1 << 20, timestamp: 1 << 16, snapshot: 1 << 20, targets: 64, delegated: 1 << 20, rootChainLength: 100, files: 100 } } }),
+  },
+  // --- schema ---
+  { name: 'targets metadata offered as root', code: 'ROLE_TYPE_MISMATCH', make: (r) => ({ files: base(r, { root: r.targets }) }) },
+  {
+    name: 'unknown _type',
+    code: 'PROFILE_UNKNOWN',
+    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => ({ ...s, _type: 'Manifest' }), r.profile) }) }),
+  },
+  {
+    name: 'spec_version 2.0',
+    code: 'SPEC_VERSION_UNSUPPORTED',
+    profiles: ['tuf'],
+    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => ({ ...s, spec_version: '2.0.0' }), r.profile) }) }),
+  },
+  {
+    name: 'expires not a date',
+    code: 'DATE_INVALID',
+    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => ({ ...s, expires: '2030-02-31T00:00:00Z' }), r.profile) }) }),
+  },
+  {
+    name: 'root without a snapshot role',
+    code: 'SCHEMA_INVALID',
+    make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(s, ['roles', 'snapshot'], undefined), r.profile) }) }),
+  },
+  {
+    name: 'negative target length',
+    code: 'SCHEMA_INVALID',
+    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => withField(s, ['targets', 'app.tar.gz', 'length'], -1), r.profile) }) }),
+  },
+  {
+    name: 'a hash that is not in the profile encoding',
+    code: 'SCHEMA_INVALID',
+    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => withField(s, ['targets', 'app.tar.gz', 'hashes', 'sha256'], 'zz!'), r.profile) }) }),
+  },
+  // --- keys and roles ---
+  {
+    name: 'root threshold 0',
+    code: 'THRESHOLD_INVALID',
+    make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(s, ['roles', 'root', 'threshold'], 0), r.profile) }) }),
+  },
+  {
+    name: 'threshold above the number of keys',
+    code: 'THRESHOLD_INVALID',
+    make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(s, ['roles', 'root', 'threshold'], 4), r.profile) }) }),
+  },
+  {
+    name: 'a role names a key that is not listed',
+    code: 'ROLE_KEY_MISSING',
+    make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(s, ['roles', 'targets', 'keyids'], ['ab'.repeat(32)]), r.profile) }) }),
+  },
+  {
+    name: 'a role lists the same key ID twice',
+    code: 'KEY_DUPLICATE_IN_ROLE',
+    make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(s, ['roles', 'root', 'keyids'], [r.keys.root[0]!.keyId, r.keys.root[0]!.keyId]), r.profile) }) }),
+  },
+  {
+    name: 'threshold 2 met by one key listed under two key IDs',
+    code: 'KEY_DUPLICATE_IN_ROLE',
+    profiles: ['tuf'],
+    async make(r) {
+      const k = r.keys.root[0]!;
+      // The same public key, listed again under the ID of a JSON variant (an extra field changes the ID).
+      const twin = { ...k.json, note: 'same key' } as JsonObject;
+      const twinId = 'cd'.repeat(32);
+      const signed = rootSigned(r.profile, 1, r.keys, { root: 2 });
+      (signed.keys as JsonObject)[twinId] = twin;
+      (signed.roles as JsonObject).root = { keyids: [k.keyId, twinId], threshold: 2 };
+      const bytes = await sign(r.profile, signed, [k, { ...k, keyId: twinId }]);
+      return { files: { versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts: { trustedRoot: bytes } };
+    },
+  },
+  {
+    name: 'unknown key type',
+    code: 'KEY_TYPE_UNSUPPORTED',
+    make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(s, ['keys', r.keys.targets[0]!.keyId, 'keytype'], 'dsa'), r.profile) }) }),
+  },
+  {
+    name: 'key type and scheme that do not match',
+    code: 'KEY_TYPE_UNSUPPORTED',
+    profiles: ['tuf'],
+    make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(s, ['keys', r.keys.targets[0]!.keyId, 'scheme'], 'ecdsa-sha2-nistp256'), r.profile) }) }),
+  },
+  {
+    name: 'public key that does not decode',
+    code: 'KEY_INVALID',
+    profiles: ['tuf'],
+    make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(s, ['keys', r.keys.targets[0]!.keyId, 'keyval', 'public'], '00'.repeat(31)), r.profile) }) }),
+  },
+  {
+    name: 'Notary key ID that is not the hash of the key',
+    code: 'KEY_ID_MISMATCH',
+    profiles: ['notary'],
+    make: (r) =>
+      ({
+        files: base(r, {
+          root: tamper(r.roots[0]!, (s) => {
+            const keys = s.keys as JsonObject;
+            const id = r.keys.targets[0]!.keyId;
+            const other = 'ef'.repeat(32);
+            const moved = { ...keys, [other]: keys[id]! };
+            delete moved[id];
+            return withField(withField(s, ['keys'], moved), ['roles', 'targets', 'keyids'], [other]);
+          }, r.profile),
+        }),
+      }),
+  },
+  {
+    name: 'Notary root key that is not a certificate',
+    code: 'KEY_TYPE_UNSUPPORTED',
+    profiles: ['notary'],
+    async make(r) {
+      const plain = await Promise.all([0, 1, 2].map(() => makeKey('notary', 'ecdsa-p256')));
+      const bytes = await rootV(r, 1, plain, plain.slice(0, 2));
+      return { files: { versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts: { trustedRoot: bytes } };
+    },
+  },
+  {
+    name: 'Notary root certificate that is a CA',
+    code: 'CERTIFICATE_INVALID',
+    profiles: ['notary'],
+    async make(r) {
+      const ca = await Promise.all([0, 1, 2].map(() => makeKey('notary', 'ecdsa-x509', GUN, { ca: true })));
+      const bytes = await rootV(r, 1, ca, ca.slice(0, 2));
+      return { files: { versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts: { trustedRoot: bytes } };
+    },
+  },
+  {
+    name: 'Notary root certificate expired',
+    code: 'CERTIFICATE_INVALID',
+    profiles: ['notary'],
+    async make(r) {
+      const old = await Promise.all([0, 1, 2].map(() => makeKey('notary', 'ecdsa-x509', GUN, { notBefore: new Date('2019-01-01'), notAfter: new Date('2020-01-01') })));
+      const bytes = await rootV(r, 1, old, old.slice(0, 2));
+      return { files: { versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts: { trustedRoot: bytes } };
+    },
+  },
+  {
+    name: 'Notary root certificates for two different repositories',
+    code: 'CERTIFICATE_INVALID',
+    profiles: ['notary'],
+    async make(r) {
+      const mixed = [await makeKey('notary', 'ecdsa-x509', GUN), await makeKey('notary', 'ecdsa-x509', 'evil.example.com/other'), await makeKey('notary', 'ecdsa-x509', GUN)];
+      const bytes = await rootV(r, 1, mixed, mixed.slice(0, 2));
+      return { files: { versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts: { trustedRoot: bytes } };
+    },
+  },
+  // --- signatures ---
+  {
+    name: 'two signatures by the same key',
+    code: 'SIGNATURE_DUPLICATE',
+    make: (r) => ({ files: base(r, { targets: withSignatures(r.targets, (s) => [s[0]!, s[0]!], r.profile) }) }),
+  },
+  {
+    name: 'signature that is not hex/base64',
+    code: 'SIGNATURE_ENCODING',
+    async make(r) {
+      // Re-linked, so snapshot names these very bytes and only the signature is wrong.
+      await r.relink({ targets: withSignatures(r.targets, (s) => [{ ...s[0]!, sig: '!!not-a-signature!!' }], r.profile) });
+      return { files: base(r) };
+    },
+  },
+  {
+    name: 'ECDSA signature in the other encoding (raw in TUF, DER in Notary)',
+    code: 'SIGNATURE_ENCODING',
+    async make(r) {
+      const k = await makeKey(r.profile, 'ecdsa-p256');
+      const signed = rootSigned(r.profile, 1, { ...r.keys, root: r.keys.root, targets: [k] });
+      const rootBytes = await sign(r.profile, signed, r.keys.root.slice(0, 2));
+      const t = await sign(r.profile, parseBytes(r.targets).signed as JsonObject, [k]);
+      const flipped = withSignatures(t, (s) => {
+        const raw = Buffer.from(s[0]!.sig as string, r.profile === 'tuf' ? 'hex' : 'base64');
+        // TUF wants DER: give raw r‖s (64 bytes). Notary wants raw: give a DER-looking blob.
+        const other = r.profile === 'tuf' ? Buffer.alloc(64, 7) : Buffer.concat([Buffer.from([0x30, raw.length + 2]), raw]);
+        return [{ ...s[0]!, sig: other.toString(r.profile === 'tuf' ? 'hex' : 'base64') }];
+      }, r.profile);
+      return { files: { versionedRoots: new Map(), delegated: new Map(), root: rootBytes, targets: flipped }, opts: { trustedRoot: rootBytes } };
+    },
+  },
+  {
+    name: 'Notary signature method that does not fit the key',
+    code: 'SIGNATURE_METHOD_MISMATCH',
+    profiles: ['notary'],
+    async make(r) {
+      await r.relink({ targets: withSignatures(r.targets, (s) => [{ ...s[0]!, method: 'eddsa' }], r.profile) });
+      return { files: base(r) };
+    },
+  },
+  {
+    name: 'pinned root tampered after signing',
+    code: 'THRESHOLD_NOT_MET',
+    make: (r) => {
+      const bad = tamper(r.roots[0]!, (s) => withField(s, ['expires'], '2099-01-01T00:00:00Z'), r.profile);
+      return { files: base(r, { root: bad }), opts: { trustedRoot: bad } };
+    },
+  },
+  {
+    name: 'targets signed by the snapshot key (a key of another role)',
+    code: 'THRESHOLD_NOT_MET',
+    async make(r) {
+      const forged = await sign(r.profile, parseBytes(r.targets).signed as JsonObject, r.keys.snapshot);
+      await r.relink({ targets: forged });
+      return { files: base(r) };
+    },
+  },
+  {
+    name: 'delegated role signed by the targets key instead of the delegate',
+    code: 'THRESHOLD_NOT_MET',
+    async make(r) {
+      await r.relink({ delegated: await sign(r.profile, parseBytes(r.delegated).signed as JsonObject, r.keys.targets) });
+      return { files: base(r) };
+    },
+  },
+  // --- root chain (TUF 5.3.4) ---
+  {
+    name: 'root v2 signed only by the old keys',
+    code: 'ROOT_NOT_SIGNED_BY_SELF',
+    async make(r) {
+      const fresh = await Promise.all([0, 1, 2].map(() => makeKey(r.profile, r.profile === 'notary' ? 'ecdsa-x509' : 'ed25519', GUN)));
+      const v2 = await rootV(r, 2, fresh, r.keys.root.slice(0, 2));
+      return { files: base(r, { root: v2, versionedRoots: new Map([[1, r.roots[0]!]]) }) };
+    },
+  },
+  {
+    name: 'root v2 signed only by the new keys',
+    code: 'ROOT_NOT_SIGNED_BY_PREVIOUS',
+    async make(r) {
+      const fresh = await Promise.all([0, 1, 2].map(() => makeKey(r.profile, r.profile === 'notary' ? 'ecdsa-x509' : 'ed25519', GUN)));
+      const v2 = await rootV(r, 2, fresh, fresh.slice(0, 2));
+      return { files: base(r, { root: v2, versionedRoots: new Map([[1, r.roots[0]!]]) }) };
+    },
+  },
+  {
+    name: 'root v3 offered after v1, v2 skipped',
+    code: 'ROOT_VERSION_SKIPPED',
+    async make(r) {
+      const v3 = await rootV(r, 3, r.keys.root, r.keys.root.slice(0, 2));
+      return { files: base(r, { root: v3, versionedRoots: new Map([[1, r.roots[0]!]]) }) };
+    },
+  },
+  {
+    name: '2.root.json that holds version 3',
+    code: 'VERSION_MISMATCH',
+    async make(r) {
+      const v3 = await rootV(r, 3, r.keys.root, r.keys.root.slice(0, 2));
+      return { files: base(r, { versionedRoots: new Map([[1, r.roots[0]!], [2, v3]]) }) };
+    },
+  },
+  {
+    name: 'root.json that is not the root the pin names (same version, other file)',
+    code: 'TRUSTED_ROOT_MISMATCH',
+    async make(r) {
+      const other = await rootV(r, 1, r.keys.root, r.keys.root.slice(0, 3));
+      return { files: base(r, { root: other, versionedRoots: new Map() }) };
+    },
+  },
+  {
+    name: 'root older than the pinned root',
+    code: 'ROLLBACK',
+    async make(r) {
+      const v2 = await rootV(r, 2, r.keys.root, r.keys.root.slice(0, 2));
+      return { files: base(r, { versionedRoots: new Map() }), opts: { trustedRoot: v2 } };
+    },
+  },
+  // --- rollback against what is installed ---
+  {
+    name: 'root older than the installed root',
+    code: 'ROLLBACK',
+    make: (r) => ({ files: base(r), opts: { installed: { root: 3 } } }),
+  },
+  {
+    name: 'targets older than the installed targets',
+    code: 'ROLLBACK',
+    make: (r) => ({ files: base(r), opts: { installed: installedAt(r, { targets: 5 }) } }),
+  },
+  {
+    name: 'timestamp older than the installed timestamp',
+    code: 'ROLLBACK',
+    make: (r) => ({ files: base(r), opts: { installed: installedAt(r, { timestamp: 7 }) } }),
+  },
+  {
+    name: 'snapshot drops a role the installed snapshot listed',
+    code: 'SNAPSHOT_META_REMOVED',
+    make: (r) => ({ files: base(r), opts: { installed: installedAt(r, { snapshotMeta: { targets: 1, 'gone-role': 1 } }) } }),
+  },
+  // --- freeze ---
+  {
+    name: 'targets expired',
+    code: 'EXPIRED',
+    async make(r) {
+      await r.relink({ targets: await sign(r.profile, withField(parseBytes(r.targets).signed as JsonObject, ['expires'], PAST), r.keys.targets) });
+      return { files: base(r) };
+    },
+  },
+  {
+    name: 'root expired',
+    code: 'EXPIRED',
+    async make(r) {
+      const old = await rootV(r, 1, r.keys.root, r.keys.root.slice(0, 2), PAST);
+      return { files: base(r, { root: old, versionedRoots: new Map() }), opts: { trustedRoot: old } };
+    },
+  },
+  {
+    name: 'timestamp expired',
+    code: 'EXPIRED',
+    async make(r) {
+      const snap = parseBytes(r.snapshot).signed as JsonObject;
+      const ts = { ...(parseBytes(r.timestamp).signed as JsonObject), expires: PAST, meta: { [metaKey(r.profile, 'snapshot')]: metaEntry(r.profile, r.snapshot, snap.version as number) } };
+      await r.relink({ timestampSigned: ts });
+      return { files: base(r) };
+    },
+  },
+  // --- mix and match ---
+  {
+    name: 'targets from another build than the snapshot names (hash)',
+    code: 'HASH_MISMATCH',
+    async make(r) {
+      const other = await sign(r.profile, withField(parseBytes(r.targets).signed as JsonObject, ['targets', 'app.tar.gz', 'length'], 7), r.keys.targets);
+      // Same length as the original, so only the hash tells them apart.
+      const padded = other.length === r.targets.length ? other : other;
+      return { files: base(r, { targets: padded }) };
+    },
+  },
+  {
+    name: 'targets whose length differs from the snapshot record',
+    code: 'LENGTH_MISMATCH',
+    async make(r) {
+      const other = await sign(r.profile, withField(parseBytes(r.targets).signed as JsonObject, ['targets', 'extra.bin'], { length: 1, hashes: { sha256: r.profile === 'tuf' ? 'ab'.repeat(32) : 'q'.repeat(43) + '=' } }), r.keys.targets);
+      return { files: base(r, { targets: other }) };
+    },
+  },
+  {
+    name: 'snapshot names another targets version (TUF)',
+    code: 'VERSION_MISMATCH',
+    profiles: ['tuf'],
+    async make(r) {
+      const snap = parseBytes(r.snapshot).signed as JsonObject;
+      const edited = withField(snap, ['meta', 'targets.json', 'version'], 2);
+      await r.relink({ snapshotSigned: edited });
+      return { files: base(r) };
+    },
+  },
+  {
+    name: 'timestamp names a snapshot with another hash',
+    code: 'HASH_MISMATCH',
+    async make(r) {
+      const other = await sign(r.profile, withField(parseBytes(r.snapshot).signed as JsonObject, ['expires'], '2090-01-01T00:00:00Z'), r.keys.snapshot);
+      return { files: base(r, { snapshot: other }) };
+    },
+  },
+  {
+    name: 'timestamp without its snapshot',
+    code: 'META_MISSING',
+    make: (r) => ({ files: { ...base(r), snapshot: undefined } as RepositoryFiles }),
+  },
+  // --- delegations ---
+  {
+    name: 'a delegated file no role delegates to',
+    code: 'DELEGATION_INVALID',
+    make: (r) => ({ files: { ...base(r), delegated: new Map([[r.delegationName, r.delegated], [r.profile === 'tuf' ? 'stranger' : 'targets/stranger', r.delegated]]) } }),
+  },
+  {
+    name: 'a delegation whose name climbs out of the directory',
+    code: 'DELEGATION_INVALID',
+    async make(r) {
+      const t = parseBytes(r.targets).signed as JsonObject;
+      const bad = withField(t, ['delegations', 'roles', 0, 'name'], r.profile === 'tuf' ? '../../etc/passwd' : 'targets/../../x');
+      await r.relink({ targets: await sign(r.profile, bad, r.keys.targets) });
+      return { files: base(r) };
+    },
+  },
+];
+
+function installedAt(r: BuiltRepo, extra: Partial<TrustedVersions>): TrustedVersions {
+  void r;
+  return { root: 1, ...extra };
+}
+
+const fixtures: Partial<Record<ProfileName, () => Promise<BuiltRepo>>> = {
+  tuf: () => buildRepo('tuf'),
+  notary: () => buildRepo('notary'),
+};
+
+for (const profile of ['tuf', 'notary'] as const) {
+  describe(`hostile metadata (${profile} profile)`, () => {
+    let clean: BuiltRepo;
+    beforeAll(async () => {
+      clean = await fixtures[profile]!();
+    });
+
+    it('accepts the untampered repository', () => {
+      const repo = verifyRepository(clean.files(), { trustedRoot: clean.roots[0]!, now: new Date() });
+      expect(repo.targets?.md.signed.targets.size).toBe(2);
+      expect(repo.delegated.get(clean.delegationName)?.result.verified).toBe(true);
+    });
+
+    for (const c of cases.filter((x) => !x.profiles || x.profiles.includes(profile))) {
+      it(`${c.name} → ${c.code}`, async () => {
+        // Each case works on its own copy, since some re-link snapshot/timestamp.
+        const r = await fixtures[profile]!();
+        const { files, opts } = await c.make(r);
+        let thrown: unknown;
+        try {
+          verifyRepository(files, { trustedRoot: r.roots[0]!, now: new Date(), ...opts });
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown, 'must be refused').toBeInstanceOf(CeremonyError);
+        expect((thrown as CeremonyError).code).toBe(c.code);
+        expect((thrown as CeremonyError).message.length).toBeGreaterThan(10);
+      });
+    }
+  });
+}
+
+it('the table has at least 30 distinct hostile cases with distinct names', () => {
+  expect(cases.length).toBeGreaterThanOrEqual(30);
+  expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+});
