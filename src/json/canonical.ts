@@ -4,9 +4,10 @@
  * - TUF 1.0 (spec §4.2 "canonical JSON", OLPC rules as securesystemslib's `encode_canonical` writes them):
  *   no whitespace, object keys sorted by Unicode code point, integers only, and inside strings only `"`
  *   and `\` are escaped; every other character is written as itself.
- * - Notary (docker/go `canonical/json`, used by notary's `json.MarshalCanonical`): the same, except that
- *   U+2028 and U+2029 are written as `\u2028` / `\u2029`. Go sorts keys by their UTF-8 bytes, which is
- *   the same order as code points.
+ * - Notary (docker/go `canonical/json` as vendored by notary 0.7, used by `json.MarshalCanonical`): the
+ *   same escaping — measured: notary signs U+2028/U+2029 raw (test/vectors/notary) — with keys sorted by
+ *   their UTF-8 bytes, the same order as code points. It differs from TUF only in the file envelope
+ *   (`goHtmlEscape` below).
  *
  * Written by hand because @tufjs/canonical-json sorts keys by UTF-16 code unit (it differs from
  * securesystemslib and Go when keys mix U+E000–U+FFFF with characters outside the BMP) and no package
@@ -16,12 +17,16 @@ import { CeremonyError } from '../errors.js';
 import type { JsonValue } from './types.js';
 
 /**
+ * `tuf-utf16` is the order @tufjs/canonical-json (and so tuf-js and @tufjs/models) sorts keys in: by
+ * UTF-16 code unit. It is accepted when verifying TUF signatures (both spellings encode the same parsed
+ * object, so accepting either admits nothing new) and never used to sign.
+ *
  * `json` is not a signing dialect: it is how we write TUF files — the canonical key order and no
  * whitespace, but strings escaped as JSON requires (canonical JSON leaves control characters such as the
  * newlines of a PEM key raw, which no JSON parser accepts; python-tuf likewise writes files with
  * `json.dumps`, not with the canonical encoder).
  */
-export type CanonicalDialect = 'tuf' | 'notary' | 'json';
+export type CanonicalDialect = 'tuf' | 'tuf-utf16' | 'notary' | 'json';
 
 const encoder = new TextEncoder();
 
@@ -43,8 +48,9 @@ export function compareCodePoints(a: string, b: string): number {
 
 const HIGH = /[\ud800-\uffff]/;
 
-export function sortedKeys(obj: object): string[] {
+export function sortedKeys(obj: object, dialect: CanonicalDialect = 'tuf'): string[] {
   const keys = Object.keys(obj).sort();
+  if (dialect === 'tuf-utf16') return keys;
   // The default sort is by UTF-16 code unit; re-sort only when a key could be ordered differently.
   for (const k of keys) {
     if (HIGH.test(k)) return keys.sort(compareCodePoints);
@@ -52,16 +58,14 @@ export function sortedKeys(obj: object): string[] {
   return keys;
 }
 
-const TUF_ESCAPES = /["\\]/g;
-const NOTARY_ESCAPES = /["\\\u2028\u2029]/g;
-const ESCAPED: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+const ESCAPES = /["\\]/g;
+const ESCAPED: Record<string, string> = { '"': '\\"', '\\': '\\\\' };
 const escapeChar = (c: string): string => ESCAPED[c]!;
 
 function encodeString(s: string, dialect: CanonicalDialect): string {
   if (dialect === 'json') return JSON.stringify(s);
-  const re = dialect === 'tuf' ? TUF_ESCAPES : NOTARY_ESCAPES;
-  re.lastIndex = 0;
-  return re.test(s) ? `"${s.replace(re, escapeChar)}"` : `"${s}"`;
+  ESCAPES.lastIndex = 0;
+  return ESCAPES.test(s) ? `"${s.replace(ESCAPES, escapeChar)}"` : `"${s}"`;
 }
 
 function encode(value: JsonValue, dialect: CanonicalDialect, out: string[]): void {
@@ -97,7 +101,7 @@ function encode(value: JsonValue, dialect: CanonicalDialect, out: string[]): voi
   if (typeof value !== 'object') throw new CeremonyError('INTERNAL', `cannot encode a ${typeof value} as canonical JSON`);
   out.push('{');
   let first = true;
-  for (const key of sortedKeys(value)) {
+  for (const key of sortedKeys(value, dialect)) {
     const v = value[key];
     if (v === undefined) continue; // absent, as JSON.stringify treats it
     if (!first) out.push(',');
@@ -118,16 +122,28 @@ export function canonicalBytes(value: JsonValue, dialect: CanonicalDialect): Uin
   return encoder.encode(canonicalString(value, dialect));
 }
 
-const HTML = /[<>&]/g;
-const HTML_ESCAPED: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026' };
+const HTML = /[<>&\u2028\u2029]/g;
+const HTML_ESCAPED: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
 
 /**
  * Go's `json.Marshal` writes an embedded `json.RawMessage` through `compact(…, escapeHTML=true)`: the
- * canonical `signed` bytes land in a Notary file with `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026`
- * (U+2028/U+2029 are already escaped by the canonical dialect). Those characters can only occur inside
- * strings, so a plain replacement is exact. Signatures still cover the unescaped canonical bytes.
+ * canonical `signed` bytes land in a Notary file with `<`, `>`, `&`, U+2028 and U+2029 as `\u003c`,
+ * `\u003e`, `\u0026`, `\u2028`, `\u2029`. Those characters can only occur inside strings, so a plain
+ * replacement is exact. Signatures still cover the unescaped canonical bytes.
  */
 export function goHtmlEscape(json: string): string {
   HTML.lastIndex = 0;
   return HTML.test(json) ? json.replace(HTML, (c) => HTML_ESCAPED[c]!) : json;
+}
+
+/** True when some object key in `value` could sort differently by code unit than by code point. */
+export function hasOrderAmbiguity(value: JsonValue): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasOrderAmbiguity);
+  let high = 0;
+  for (const key of Object.keys(value)) {
+    if (HIGH.test(key)) high++;
+    if (hasOrderAmbiguity(value[key] as JsonValue)) return true;
+  }
+  return high > 0;
 }

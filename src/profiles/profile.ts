@@ -48,6 +48,11 @@ export interface Profile {
   /** Canonical bytes of a value, as the profile's peers sign them. */
   canonical(value: JsonValue): Uint8Array;
   /**
+   * Another canonical spelling some peer signs, accepted when verifying (TUF: tuf-js's UTF-16 key order);
+   * undefined when the value has only one spelling.
+   */
+  alternateCanonical?(value: JsonValue): Uint8Array | undefined;
+  /**
    * Decode a key object from metadata. Throws CeremonyError KEY_TYPE_UNSUPPORTED (unknown type, scheme, or
    * a type/scheme pair that does not fit) or KEY_INVALID (undecodable material), naming `path`.
    */

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CeremonyError } from '../errors.js';
-import { canonicalBytes } from '../json/canonical.js';
+import { canonicalBytes, hasOrderAmbiguity } from '../json/canonical.js';
 import { asObject, asString, child } from '../json/fields.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { derToRaw, rawToDer } from '../crypto/ecdsa-der.js';
@@ -62,6 +62,8 @@ function verifySchemeOf(key: PublicKey): VerifyScheme {
 export const tufProfile: Profile = {
   name: 'tuf',
   canonical: (value: JsonValue) => canonicalBytes(value, 'tuf'),
+  // Signed by code point (securesystemslib, python-tuf, go-tuf); tuf-js signs by UTF-16 code unit.
+  alternateCanonical: (value: JsonValue) => (hasOrderAmbiguity(value) ? canonicalBytes(value, 'tuf-utf16') : undefined),
   parseKey,
   keyId(json: JsonObject): string {
     return createHash('sha256').update(canonicalBytes(json, 'tuf')).digest('hex');

@@ -30,6 +30,8 @@ export interface Metadata<T extends Signed = Signed> {
   readonly unrecognized: JsonObject;
   /** Canonical bytes of `signed` (memoised): what every signature is over. */
   signedBytes(): Uint8Array;
+  /** The profile's other accepted canonical spelling of `signed`, if it has one (memoised). */
+  alternateSignedBytes(): Uint8Array | undefined;
 }
 
 export interface ParseOptions {
@@ -103,6 +105,7 @@ export function parseMetadata<R extends RoleType>(bytes: Uint8Array, expected: R
         signed = parseTimestampSigned(profile, signedObj, '$.signed');
     }
     let canonical: Uint8Array | undefined;
+    let alternate: Uint8Array | undefined | null = null;
     return {
       profile,
       signed: signed as SignedOf<R>,
@@ -115,6 +118,10 @@ export function parseMetadata<R extends RoleType>(bytes: Uint8Array, expected: R
         const bytes: Uint8Array = canonical ?? profile.canonical(signedObj);
         canonical = bytes;
         return bytes;
+      },
+      alternateSignedBytes() {
+        if (alternate === null) alternate = profile.alternateCanonical?.(signedObj);
+        return alternate;
       },
     };
   } catch (err) {

@@ -46,7 +46,8 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
       return;
     }
     const raw = md.profile.decodeSignature(sig, listed.key, `${md.source} $.signatures[${i}]`);
-    if (!md.profile.verify(listed.key, raw, data)) {
+    const alt = (): Uint8Array | undefined => md.alternateSignedBytes();
+    if (!md.profile.verify(listed.key, raw, data) && !(alt() && md.profile.verify(listed.key, raw, alt()!))) {
       invalid.push(sig.keyid);
       return;
     }

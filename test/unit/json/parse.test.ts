@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { CeremonyError } from '../../../src/errors.js';
+import { parseJsonStrict, parseJsonText } from '../../../src/json/parse.js';
+
+const enc = new TextEncoder();
+const parse = (text: string) => parseJsonStrict(enc.encode(text), { maxBytes: 1 << 20, path: 'f.json $' });
+
+function codeOf(fn: () => unknown): { code: string; path: string | undefined } {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(CeremonyError);
+    return { code: (err as CeremonyError).code, path: (err as CeremonyError).path };
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('parseJsonStrict: refusals, each with its code and the JSON path', () => {
+  const table: [string, string, string, string?][] = [
+    ['duplicate key', '{"a":1,"a":2}', 'JSON_DUPLICATE_KEY', 'f.json $.a'],
+    ['nested duplicate key', '{"signed":{"keys":{"k":1,"k":1}}}', 'JSON_DUPLICATE_KEY', 'f.json $.signed.keys.k'],
+    ['duplicate key spelled with an escape', '{"a":1,"\\u0061":2}', 'JSON_DUPLICATE_KEY'],
+    ['float', '{"version":1.0}', 'JSON_NUMBER_INVALID', 'f.json $.version'],
+    ['exponent', '[1e3]', 'JSON_NUMBER_INVALID', 'f.json $[0]'],
+    ['unsafe integer', '{"length":9007199254740993}', 'JSON_NUMBER_INVALID'],
+    ['leading zero', '[01]', 'JSON_NUMBER_INVALID'],
+    ['negative zero', '[-0]', 'JSON_NUMBER_INVALID'],
+    ['NaN literal', '[NaN]', 'JSON_MALFORMED'],
+    ['trailing comma in object', '{"a":1,}', 'JSON_MALFORMED'],
+    ['trailing comma in array', '[1,]', 'JSON_MALFORMED'],
+    ['single quotes', "{'a':1}", 'JSON_MALFORMED'],
+    ['garbage after the value', '{} {}', 'JSON_MALFORMED'],
+    ['unterminated string', '{"a":"b', 'JSON_MALFORMED'],
+    ['raw newline in a string', '{"a":"x\ny"}', 'JSON_MALFORMED'],
+    ['invalid escape', '{"a":"\\x41"}', 'JSON_MALFORMED'],
+    ['short unicode escape', '{"a":"\\u12"}', 'JSON_MALFORMED'],
+    ['lone high surrogate', '{"a":"\\ud800"}', 'JSON_MALFORMED'],
+    ['lone low surrogate', '{"a":"\\udc00x"}', 'JSON_MALFORMED'],
+    ['byte-order mark', '\ufeff{}', 'JSON_MALFORMED'],
+    ['empty input', '', 'JSON_MALFORMED'],
+    ['comment', '{"a":1 /* x */}', 'JSON_MALFORMED'],
+    ['deep nesting', '['.repeat(65) + ']'.repeat(65), 'JSON_TOO_DEEP'],
+    ['very deep nesting does not overflow the stack', '{"a":'.repeat(100000) + '1' + '}'.repeat(100000), 'JSON_TOO_DEEP'],
+  ];
+  for (const [name, text, code, path] of table) {
+    it(`${name} → ${code}`, () => {
+      const r = codeOf(() => parse(text));
+      expect(r.code).toBe(code);
+      if (path) expect(r.path).toBe(path);
+    });
+  }
+
+  it('refuses bytes that are not UTF-8', () => {
+    expect(codeOf(() => parseJsonStrict(new Uint8Array([0x22, 0xc3, 0x28, 0x22]), { maxBytes: 10, path: '$' })).code).toBe('JSON_MALFORMED');
+  });
+
+  it('checks the size cap before decoding', () => {
+    expect(codeOf(() => parseJsonStrict(new Uint8Array(11).fill(0xff), { maxBytes: 10, path: '$' })).code).toBe('INPUT_TOO_LARGE');
+  });
+});
+
+describe('parseJsonStrict: what it accepts', () => {
+  it('parses into prototype-free objects, so "__proto__" is plain data', () => {
+    const v = parse('{"__proto__":{"polluted":true},"constructor":1}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBeNull();
+    expect(Object.keys(v)).toEqual(['__proto__', 'constructor']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('keeps integers, negatives, escapes, surrogate pairs and non-BMP text', () => {
+    expect(parse('{"n":[0,-5,9007199254740991],"s":"a\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00😀\ue000","t":true,"f":false,"z":null}')).toEqual({
+      n: [0, -5, 9007199254740991],
+      s: 'a"\\/\b\f\n\r\té😀😀\ue000',
+      t: true,
+      f: false,
+      z: null,
+    });
+  });
+
+  it('accepts whitespace around tokens', () => {
+    expect(parseJsonText(' \n\t{ "a" : [ 1 , 2 ] }\r\n')).toEqual({ a: [1, 2] });
+  });
+});
