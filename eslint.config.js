@@ -34,6 +34,22 @@ export default tseslint.config(
     },
   },
   {
+    // The one place that may name graphene-pk11 (STYLE.md): same boundary otherwise.
+    files: ['src/signers/pkcs11/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...nodeIo, 'electron', 'react', 'react-dom'].map((name) => ({
+            name,
+            message: 'src/ is the pure core: file-system, network and process access live in src/io/ (STYLE.md).',
+          })),
+          patterns: [{ group: ['**/electron/**', '**/renderer/**'], message: 'src/ must not import electron/ or renderer/.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [

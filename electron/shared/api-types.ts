@@ -23,6 +23,10 @@ export interface InspectRequest {
   files: NamedFile[];
   /** Optional pinned root to verify the whole input against. */
   trustedRoot?: NamedFile;
+  /** True when `files` are a folder's content (even a folder holding one file). */
+  directory?: boolean;
+  /** The folder or file name to show (a base name, never a path). */
+  source?: string;
 }
 
 export interface AppInfo {

@@ -109,9 +109,9 @@ function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<
 
 function inspectFile(source: string, bytes: Uint8Array, opts: InspectOptions, now: Date): Inspection {
   // Learn the role from `_type` before choosing the parser; parseMetadata then re-checks everything.
-  const envelope = asObject(parseJsonStrict(bytes, { maxBytes: DEFAULT_CAPS.targets, path: '$' }), '$');
-  const signedObj = asObject(envelope.signed, '$.signed');
-  detectProfile(signedObj, '$.signed');
+  const envelope = asObject(parseJsonStrict(bytes, { maxBytes: DEFAULT_CAPS.targets, path: `${source} $` }), `${source} $`);
+  const signedObj = asObject(envelope.signed, `${source} $.signed`);
+  detectProfile(signedObj, `${source} $.signed`);
   const type = String(signedObj._type).toLowerCase() as RoleType;
   const problems: ErrorShape[] = [];
   if (type === 'root') {

@@ -1,0 +1,84 @@
+/**
+ * The app shell: a sidebar of screens (PRODUCT.md §3) and the chosen screen. Navigation is by URL hash
+ * (`#/inspect`), which works from file:// and needs no router.
+ */
+import { useEffect, useState } from 'react';
+import type { AppInfo } from '../../electron/shared/api-types.js';
+import { ceremonyApi } from './lib/api';
+import { InspectScreen } from './screens/InspectScreen';
+import { NotYetScreen } from './screens/NotYetScreen';
+import { SCREENS, screenFromHash, type ScreenId } from './screens/screens';
+
+function useScreen(): ScreenId {
+  const [screen, setScreen] = useState<ScreenId>(() => screenFromHash(window.location.hash));
+  useEffect(() => {
+    const onHash = () => setScreen(screenFromHash(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  return screen;
+}
+
+function useAppInfo(): AppInfo | undefined {
+  const [info, setInfo] = useState<AppInfo | undefined>();
+  useEffect(() => {
+    let live = true;
+    ceremonyApi()
+      ?.appInfo()
+      .then((r) => {
+        if (live && r.ok) setInfo(r.value);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return info;
+}
+
+export function App() {
+  const current = useScreen();
+  const info = useAppInfo();
+  const connected = ceremonyApi() !== undefined;
+  const screen = SCREENS.find((s) => s.id === current) ?? SCREENS[0]!;
+  useEffect(() => {
+    document.title = `${screen.title} — tuf-ceremony`;
+  }, [screen.title]);
+  return (
+    <div className="app">
+      <nav className="sidebar" aria-label="Screens">
+        <p className="brand">
+          tuf-ceremony
+          {info ? <span className="version">v{info.version}</span> : null}
+        </p>
+        <ul>
+          {SCREENS.map((s) => (
+            <li key={s.id}>
+              <a href={`#/${s.id}`} aria-current={s.id === current ? 'page' : undefined} className={s.ready ? 'ready' : 'not-ready'}>
+                <span className="nav-title">{s.title}</span>
+                {s.ready ? null : <span className="nav-note">not yet in this build</span>}
+              </a>
+            </li>
+          ))}
+        </ul>
+        <div className="sidebar-foot">
+          {connected ? (
+            info?.offline ? (
+              <p className="offline">
+                <span aria-hidden="true">● </span>Offline: no network access
+              </p>
+            ) : null
+          ) : (
+            <p className="disconnected">
+              <span aria-hidden="true">● </span>Not connected to the core
+            </p>
+          )}
+          {info?.testBridge ? <p className="test-bridge">TEST BRIDGE (not the packaged app)</p> : null}
+        </div>
+      </nav>
+      <main className="content" id="main">
+        {screen.ready ? <InspectScreen /> : <NotYetScreen screen={screen} />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,111 @@
+/** Display helpers: short forms people can read aloud and compare, and plain dates. */
+import type { Inspection } from '../../../electron/shared/api-types.js';
+
+/** The core's stable error codes, as the IPC contract carries them (src/errors.ts ERROR_CODES). */
+type ErrorCode = Inspection['problems'][number]['code'];
+
+/** First 8 hex digits of a key ID: what custodians compare at a glance (the full ID is in the tooltip). */
+export function shortKeyId(keyId: string): string {
+  return keyId.length > 10 ? keyId.slice(0, 8) : keyId;
+}
+
+/** First 16 hex digits of a fingerprint in groups of four, for reading aloud: `ab12 cd34 ef56 7890`. */
+export function shortFingerprint(fp: string): string {
+  return (fp.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
+}
+
+/** All of it in groups of four, for the tooltip. */
+export function groupedFingerprint(fp: string): string {
+  return (fp.match(/.{1,4}/g) ?? []).join(' ');
+}
+
+/** `2031-03-01T12:00:00Z` → `2031-03-01 12:00 UTC`; anything unparseable is shown as given. */
+export function formatDate(text: string): string {
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) return text;
+  return `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 16)} UTC`;
+}
+
+const DAY = 24 * 3600 * 1000;
+
+/** `in 4 years`, `in 12 days`, `3 days ago`: coarse on purpose. */
+export function relativeTo(text: string, now: Date): string | undefined {
+  const t = new Date(text).getTime();
+  if (Number.isNaN(t)) return undefined;
+  const diff = t - now.getTime();
+  const days = Math.round(Math.abs(diff) / DAY);
+  let span: string;
+  if (days >= 730) span = `${Math.floor(days / 365)} years`;
+  else if (days >= 60) span = `${Math.floor(days / 30)} months`;
+  else if (days >= 2) span = `${days} days`;
+  else {
+    const hours = Math.max(1, Math.round(Math.abs(diff) / 3_600_000));
+    span = hours === 1 ? '1 hour' : `${hours} hours`;
+  }
+  return diff >= 0 ? `in ${span}` : `${span} ago`;
+}
+
+/** Expires within 30 days (and not yet expired): worth a warning at the ceremony. */
+export function expiresSoon(text: string, now: Date): boolean {
+  const t = new Date(text).getTime();
+  return !Number.isNaN(t) && t > now.getTime() && t - now.getTime() < 30 * DAY;
+}
+
+/**
+ * One plain sentence per refusal code, for the person in the room. The core's message says what was
+ * wrong with *this* input; this says what the code means in general. Codes not listed show the
+ * message alone.
+ */
+const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
+  INPUT_TOO_LARGE: 'A file is larger than tuf-ceremony accepts for its role.',
+  JSON_MALFORMED: 'The file is not valid JSON text, so it cannot be TUF or Notary metadata.',
+  JSON_DUPLICATE_KEY: 'A JSON object names the same field twice; signed metadata must be unambiguous.',
+  JSON_NUMBER_INVALID: 'A number is not a whole, non-negative number as canonical JSON requires.',
+  JSON_TOO_DEEP: 'The JSON is nested deeper than any real metadata.',
+  SCHEMA_INVALID: 'A field is missing, of the wrong type or out of range.',
+  ROLE_TYPE_MISMATCH: 'The file is not the role its name says it is.',
+  SPEC_VERSION_UNSUPPORTED: 'The metadata uses a TUF specification version this tool does not implement.',
+  PROFILE_UNKNOWN: 'The metadata is neither Notary (Docker Content Trust) nor TUF 1.0.',
+  DATE_INVALID: 'A date is not in the required UTC format.',
+  KEY_TYPE_UNSUPPORTED: 'A key type or signature scheme is unknown, or they do not match.',
+  KEY_INVALID: 'A public key cannot be decoded.',
+  KEY_ID_MISMATCH: 'A key ID is not the one computed from its key.',
+  KEY_DUPLICATE_IN_ROLE: 'A role lists the same key twice, which would let one key count twice.',
+  ROLE_KEY_MISSING: 'A role names a key that the metadata does not list.',
+  THRESHOLD_INVALID: 'A threshold is zero or larger than the number of keys.',
+  SIGNATURE_ENCODING: 'A signature is not validly encoded for its key type.',
+  SIGNATURE_DUPLICATE: 'The same key signed twice; it counts once.',
+  SIGNATURE_METHOD_MISMATCH: "A signature's method does not fit its key.",
+  THRESHOLD_NOT_MET: 'Too few of the required keys produced a valid signature over these exact bytes. If the file was changed after signing, this is what you see.',
+  CERTIFICATE_INVALID: 'A Notary root certificate is unacceptable (a CA, expired, SHA-1, or for another repository).',
+  ROOT_VERSION_SKIPPED: 'A root version is missing from the chain: each new root must follow the previous one.',
+  ROOT_NOT_SIGNED_BY_PREVIOUS: 'A new root is not signed by enough of the previous root keys.',
+  ROOT_NOT_SIGNED_BY_SELF: 'A new root is not signed by enough of its own keys.',
+  ROOT_CHAIN_BROKEN: 'The chain of roots cannot be followed from the trusted root.',
+  TRUSTED_ROOT_MISMATCH: 'The pinned root does not match the roots in what you opened.',
+  ROLLBACK: 'A version is older than one already trusted.',
+  EXPIRED: 'Metadata has expired by this computer’s clock.',
+  VERSION_MISMATCH: 'A version differs from the one the referring metadata records.',
+  LENGTH_MISMATCH: 'A file’s length differs from the one the referring metadata records.',
+  HASH_MISMATCH: 'A file’s hash differs from the one the referring metadata records.',
+  META_MISSING: 'Metadata needed to check this is not included.',
+  SNAPSHOT_META_REMOVED: 'A new snapshot drops a role the trusted one listed.',
+  DELEGATION_INVALID: 'A delegation is malformed or its role cannot be reached.',
+  UNEXPECTED_FILE: 'The directory holds a file that is not part of a repository; nothing unverified may ride along.',
+  IPC_INVALID: 'The request to the core was malformed (a bug in the screen).',
+  INTERNAL: 'This is a bug. Please report it with the transcript.',
+  NOT_CONNECTED: 'The screen runs without the app’s core.',
+};
+
+export function explainCode(code: string): string | undefined {
+  return (EXPLAIN as Record<string, string | undefined>)[code];
+}
+
+/**
+ * The core appends ` (at PATH)` to its messages for the CLI's one-line output; the screens show the path
+ * on its own line, so drop the repeat.
+ */
+export function messageWithoutPath(message: string, path: string | undefined): string {
+  const suffix = path ? ` (at ${path})` : undefined;
+  return suffix && message.endsWith(suffix) ? message.slice(0, -suffix.length) : message;
+}

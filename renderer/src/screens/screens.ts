@@ -1,0 +1,80 @@
+/**
+ * The screens of PRODUCT.md §3. Only Inspect works in this build; the others are listed so the shape
+ * of the app is visible, each with an honest page saying what it will do and what exists today.
+ */
+export type ScreenId = 'inspect' | 'tokens' | 'root' | 'shamir' | 'rotation' | 'cosign' | 'export' | 'import' | 'transcript';
+
+export interface ScreenInfo {
+  id: ScreenId;
+  title: string;
+  ready: boolean;
+  /** What the screen will do (PRODUCT.md §2). */
+  purpose: string;
+  /** What works today instead, if anything. */
+  meanwhile?: string;
+}
+
+export const SCREENS: ScreenInfo[] = [
+  { id: 'inspect', title: 'Inspect', ready: true, purpose: 'See the key hierarchy of a metadata file or directory, and verify it.' },
+  {
+    id: 'tokens',
+    title: 'Tokens',
+    ready: false,
+    purpose:
+      'Load a PKCS#11 module (YubiKey, OpenSC, SoftHSM2), list slots and tokens with their serial numbers, and generate keys on the token. Each custodian’s token is identified by serial and key fingerprint before a PIN is asked.',
+  },
+  {
+    id: 'root',
+    title: 'Root ceremony',
+    ready: false,
+    purpose:
+      'From a reviewed plan: generate the root keys on the custodians’ tokens, sign root.json version 1 to its threshold, and produce the other top-level metadata and the ceremony transcript.',
+  },
+  {
+    id: 'shamir',
+    title: 'Shamir',
+    ready: false,
+    purpose:
+      'Split a software key M of N into printed share cards with checksums, recombine them to sign, and a roll-call that lets a custodian prove a card is valid without reconstructing anything.',
+  },
+  {
+    id: 'rotation',
+    title: 'Rotation',
+    ready: false,
+    purpose:
+      'Make the next root version, signed by a threshold of the old root keys and of the new ones; replace a lost key, change a threshold, rotate targets and snapshot keys, change delegations, renew expiry.',
+  },
+  {
+    id: 'cosign',
+    title: 'Co-sign',
+    ready: false,
+    purpose:
+      'Review a signing request in plain words (who gains or loses which role, thresholds, expiry, targets), compare a short hash read aloud, and sign with your token; merge signature responses.',
+  },
+  {
+    id: 'export',
+    title: 'Export',
+    ready: false,
+    purpose: 'Write a verified bundle to USB (atomically, read back to check) or play it as an animated QR code.',
+  },
+  {
+    id: 'import',
+    title: 'Import',
+    ready: false,
+    purpose:
+      'Import a trust bundle from USB or a webcam, verify it completely against a pinned root, and install it into the Docker, Notary or TUF trust store.',
+    meanwhile:
+      'You can already verify a metadata directory against a pinned root on the Inspect screen, or with the CLI: tuf-ceremony verify DIR --root TRUSTED_ROOT.',
+  },
+  {
+    id: 'transcript',
+    title: 'Transcript',
+    ready: false,
+    purpose: 'Read the hash-chained ceremony transcript, check its chain and seal, and print it.',
+  },
+];
+
+export function screenFromHash(hash: string): ScreenId {
+  const id = hash.replace(/^#\/?/, '');
+  return SCREENS.some((s) => s.id === id) ? (id as ScreenId) : 'inspect';
+}

@@ -1,0 +1,88 @@
+/**
+ * The app shell in Chromium: the sidebar reaches every screen of PRODUCT.md §3, the screens that are not
+ * built say so plainly, the page runs under the production CSP (it can reach no URL at all), and the
+ * bridge carries the real IPC handlers' answers, refusals included.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { TufCeremonyApi } from '../../electron/shared/api-types.js';
+import { startSession, type E2eSession } from './support/session.js';
+
+let session: E2eSession;
+
+/** The page's API, as the renderer sees it (runs inside page.evaluate). */
+type PageWindow = { tufCeremony: TufCeremonyApi };
+
+beforeAll(async () => {
+  session = await startSession();
+});
+
+afterAll(async () => {
+  await session?.close();
+});
+
+const NOT_YET = ['Tokens', 'Root ceremony', 'Shamir', 'Rotation', 'Co-sign', 'Export', 'Import', 'Transcript'];
+
+describe('app shell', () => {
+  test('the sidebar lists every screen; Inspect works, the others say "not yet in this build"', async () => {
+    const { page, errors } = await session.open();
+    const nav = page.getByRole('navigation', { name: 'Screens' });
+    const inspect = nav.getByRole('link', { name: 'Inspect', exact: true });
+    await expect(inspect.getAttribute('aria-current')).resolves.toBe('page');
+
+    for (const title of NOT_YET) {
+      const link = nav.getByRole('link', { name: new RegExp(`^${title} not yet in this build$`) });
+      await link.click();
+      await page.getByRole('heading', { level: 1, name: title }).waitFor();
+      await expect(link.getAttribute('aria-current')).resolves.toBe('page');
+      const main = await page.getByRole('main').innerText();
+      expect(main).toMatch(/Not yet in this build/i);
+      expect(main).toContain('What this screen will do');
+      expect(main).toContain('Nothing on this screen works yet');
+      // No controls that could be mistaken for working ones.
+      await expect(page.getByRole('main').getByRole('button').count()).resolves.toBe(0);
+      await expect(page.title()).resolves.toBe(`${title} — tuf-ceremony`);
+    }
+
+    await inspect.click();
+    await page.getByRole('heading', { level: 1, name: 'Inspect metadata' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Open a metadata directory…' }).isEnabled()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  test('appInfo comes through the bridge, which says it is the test bridge', async () => {
+    const { page, errors } = await session.open();
+    const info = await page.evaluate(() => (window as unknown as PageWindow).tufCeremony.appInfo());
+    expect(info).toEqual({ ok: true, value: { name: 'tuf-ceremony', version: expect.stringMatching(/^\d+\.\d+\.\d+/), offline: true, testBridge: true } });
+    const foot = page.getByRole('navigation', { name: 'Screens' });
+    await foot.getByText('TEST BRIDGE (not the packaged app)').waitFor();
+    await expect(foot.getByText('Offline: no network access').isVisible()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  test('a payload the IPC schema refuses comes back as a refusal (IPC_INVALID), not an exception', async () => {
+    const { page } = await session.open();
+    const result = await page.evaluate(() =>
+      (window as unknown as PageWindow).tufCeremony.inspectFiles({ files: [{ name: '../root.json', bytes: new Uint8Array([123, 125]) }] }),
+    );
+    expect(result).toMatchObject({ ok: false, code: 'IPC_INVALID', path: '$.files[0].name' });
+  });
+
+  test('the production CSP is in force: the page can fetch nothing, not even from its own origin', async () => {
+    const { page, errors } = await session.open();
+    const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    expect(csp).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:");
+    const outcome = await page.evaluate(() =>
+      fetch('./index.html').then(
+        () => 'fetched',
+        () => 'blocked',
+      ),
+    );
+    expect(outcome).toBe('blocked');
+    // Chromium reports it (the violation event is queued, so wait for it).
+    await expect.poll(() => errors.join('\n'), { timeout: 5000 }).toMatch(/Refused to connect|CSP violation: connect-src/);
+    // The screens themselves needed no exception to it: no inline script or style anywhere.
+    await expect(page.locator('script:not([src])').count()).resolves.toBe(0);
+    await expect(page.locator('style').count()).resolves.toBe(0);
+    await expect(page.locator('[style]').count()).resolves.toBe(0);
+  });
+});

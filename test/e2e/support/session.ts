@@ -1,0 +1,80 @@
+/**
+ * One end-to-end session: the built renderer on a loopback server, the real IPC handlers behind the
+ * test bridge, and Debian's chromium. Pages record every console error, page error and CSP report, so a
+ * test can assert the screen ran cleanly under the production CSP.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
+import { installBridge } from './bridge.js';
+import { launchChromium } from './browser.js';
+import { ensureRendererBuilt, RENDERER_DIST, REPO_ROOT } from './build.js';
+import { startBridgeServer, type BridgeServer } from './server.js';
+
+export interface E2eSession {
+  server: BridgeServer;
+  browser: Browser;
+  /** A fresh page on the app, bridge installed, at `#/<screen>`. */
+  open(screen?: string): Promise<E2ePage>;
+  close(): Promise<void>;
+}
+
+export interface E2ePage {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors, uncaught page errors and CSP violations seen so far. */
+  errors: string[];
+  /** Click the visible button that opens a file chooser, and pick `paths` in it (as a person would). */
+  choose(button: string, paths: string | string[]): Promise<void>;
+}
+
+export async function startSession(): Promise<E2eSession> {
+  ensureRendererBuilt();
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const server = await startBridgeServer({
+    root: RENDERER_DIST,
+    handlers: createIpcHandlers({ appInfo: () => ({ name: pkg.name, version: pkg.version }) }),
+  });
+  let browser: Browser;
+  try {
+    browser = await launchChromium();
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  const contexts: BrowserContext[] = [];
+  return {
+    server,
+    browser,
+    async open(screen = 'inspect') {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: 'dark' });
+      contexts.push(context);
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      await installBridge(context, server);
+      await context.addInitScript({
+        content: `document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`,
+      });
+      await page.goto(`${server.origin}/index.html#/${screen}`);
+      return {
+        page,
+        context,
+        errors,
+        async choose(button, paths) {
+          const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: button, exact: true }).click()]);
+          await chooser.setFiles(paths);
+        },
+      };
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      await server.close();
+    },
+  };
+}
