@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
 import { reportError, type Io } from './output.js';
+import { registerShamirCommands } from './shamir.js';
+import { registerTranscriptCommands } from './transcript.js';
+import { registerTokensCommand } from './tokens.js';
 import { verifyCommand } from './verify.js';
 
 /**
@@ -39,6 +42,16 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
       json = Boolean(opts.json);
       status = await inspectCommand(path, opts, io);
     });
+
+  registerShamirCommands(program, io, (s) => {
+    status = s;
+  });
+  registerTranscriptCommands(program, io, (s) => {
+    status = s;
+  });
+  registerTokensCommand(program, io, (s) => {
+    status = s;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -151,3 +151,14 @@ export async function readNamedInput(path: string, caps: SizeCaps = DEFAULT_CAPS
   }
   return { files: [{ name: basename(path), bytes: await readFileCapped(path, caps.targets) }], directory: false, source: basename(path) };
 }
+
+/** Refuse before any output is written when one of `paths` exists (outputs never overwrite). */
+export async function assertAbsent(paths: readonly string[], hint = ''): Promise<void> {
+  for (const path of paths) {
+    const exists = await lstat(path).then(
+      () => true,
+      () => false,
+    );
+    if (exists) throw new CeremonyError('OUTPUT_EXISTS', `${basename(path)} already exists; refusing to overwrite it${hint}`, { path });
+  }
+}

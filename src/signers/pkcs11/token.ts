@@ -1,0 +1,911 @@
+/**
+ * Tokens as a ceremony uses them, over the narrow `Pkcs11Api`: load a module (once per process per path),
+ * list slots and tokens with the mechanisms that matter, open the expected token by serial (and label),
+ * log in with a PIN handed in at the moment of use and dropped at once, generate key pairs on the token
+ * (sensitive, non-extractable, label and ID never reused, checked in software after generation), find
+ * existing keys and read their public keys. Signing is token-signer.ts.
+ *
+ * Every failure is a CeremonyError from errors.ts naming the token by label and serial. A token removed
+ * between steps is told apart from a stale key handle by asking the slot again.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { CeremonyError } from '../../errors.js';
+import { decodeSpki } from '../../crypto/public-key.js';
+import type { KeyAlgorithm } from '../../profiles/profile.js';
+import { algorithmTitle } from '../signing-key.js';
+import { algorithmOfEcParams, EC_PARAMS, pointLength, spkiOfPoint, spkiOfRsa, unwrapEcPoint } from '../spki.js';
+import {
+  CKF,
+  CKF_MECH,
+  CKK,
+  CKM,
+  CKO,
+  CKR,
+  isPkcs11Fault,
+  type Attributes,
+  type Mechanism,
+  type MechanismInfo,
+  type ModuleInfo,
+  type ObjectHandle,
+  type Pkcs11Api,
+  type SessionId,
+  type SlotId,
+  type TokenInfo,
+} from './api.js';
+import { describeToken, pinTriesOf, tokenError, TokenError, type FaultContext, type TokenRef } from './errors.js';
+import { GrapheneBackend } from './graphene-backend.js';
+import { TokenKey, type TokenKeyPort } from './token-signer.js';
+
+export type TokenCapabilities = Record<KeyAlgorithm, boolean>;
+export type PinStatus = 'ok' | 'count-low' | 'final-try' | 'locked' | 'to-be-changed' | 'not-initialized';
+
+export interface TokenDescription extends TokenRef {
+  slot: SlotId;
+  slotDescription: string;
+  manufacturer: string;
+  model: string;
+  removable: boolean;
+  hardware: boolean;
+  /** False for SoftHSM's free slot and factory-fresh tokens. */
+  initialized: boolean;
+  pinStatus: PinStatus;
+  loginRequired: boolean;
+  /** PIN entered on a pinpad or by touch, not typed into this app. */
+  protectedAuthenticationPath: boolean;
+  minPinLength: number;
+  maxPinLength: number;
+  /** Which key types this token can generate and sign with as the profiles need them. */
+  capabilities: TokenCapabilities;
+  /** Largest RSA modulus in bits the token generates (0 if unknown or no RSA). */
+  rsaMaxBits: number;
+  /** The mechanisms that matter to us that the token lists, by name. */
+  mechanisms: string[];
+}
+
+export interface SlotDescription {
+  slot: SlotId;
+  description: string;
+  manufacturer: string;
+  removable: boolean;
+  hardware: boolean;
+  /** Undefined for an empty slot (a reader with no card), or a token that cannot be read (see `problem`). */
+  token: TokenDescription | undefined;
+  /** Why a token in this slot could not be described (e.g. `CKR_GENERAL_ERROR` for a deleted SoftHSM token). */
+  problem?: string;
+}
+
+export interface TokenSelector {
+  serial?: string;
+  label?: string;
+}
+
+export interface GenerateKeyRequest {
+  algorithm: KeyAlgorithm;
+  /** CKA_LABEL; never reused on one token. */
+  label: string;
+  /** CKA_ID; for a YubiKey it selects the PIV slot (1 → 9a, 2 → 9c, …). Random 16 bytes by default. */
+  id?: Uint8Array;
+  /** RSA modulus length, 3072 by default, 2048 at least. */
+  rsaBits?: number;
+  /** CKA_ALWAYS_AUTHENTICATE: the PIN is asked before every signature. */
+  alwaysAuthenticate?: boolean;
+}
+
+/** A private key found on a token, described; `problem` says why it cannot be used, if it cannot. */
+export interface TokenKeyListing {
+  label: string;
+  id: Uint8Array;
+  algorithm: KeyAlgorithm | undefined;
+  fingerprint: string | undefined;
+  sensitive: boolean;
+  extractable: boolean;
+  alwaysAuthenticate: boolean;
+  problem: string | undefined;
+}
+
+export interface KeySelector {
+  label?: string;
+  id?: Uint8Array;
+  /** hex SHA-256 of the SPKI the plan recorded: a different key under the same label is refused. */
+  fingerprint?: string;
+}
+
+/** How the token answered the attempts to read a private key out (for the transcript). */
+export interface ExtractionReport {
+  value: string;
+  wrap: string;
+}
+
+const MECHANISM_NAMES: Record<number, string> = {
+  [CKM.EC_KEY_PAIR_GEN]: 'CKM_EC_KEY_PAIR_GEN',
+  [CKM.ECDSA]: 'CKM_ECDSA',
+  [CKM.ECDSA_SHA256]: 'CKM_ECDSA_SHA256',
+  [CKM.ECDSA_SHA384]: 'CKM_ECDSA_SHA384',
+  [CKM.EC_EDWARDS_KEY_PAIR_GEN]: 'CKM_EC_EDWARDS_KEY_PAIR_GEN',
+  [CKM.EDDSA]: 'CKM_EDDSA',
+  [CKM.RSA_PKCS_KEY_PAIR_GEN]: 'CKM_RSA_PKCS_KEY_PAIR_GEN',
+  [CKM.RSA_PKCS_PSS]: 'CKM_RSA_PKCS_PSS',
+  [CKM.SHA256_RSA_PKCS_PSS]: 'CKM_SHA256_RSA_PKCS_PSS',
+};
+
+/** What each algorithm needs from the token: generation and the sign mechanism we call (hash in JS). */
+const NEEDS: Record<KeyAlgorithm, { gen: number; sign: number; bits: number; what: string }> = {
+  'ecdsa-p256': { gen: CKM.EC_KEY_PAIR_GEN, sign: CKM.ECDSA, bits: 256, what: 'ECDSA P-256 keys (CKM_EC_KEY_PAIR_GEN, CKM_ECDSA)' },
+  'ecdsa-p384': { gen: CKM.EC_KEY_PAIR_GEN, sign: CKM.ECDSA, bits: 384, what: 'ECDSA P-384 keys (CKM_EC_KEY_PAIR_GEN, CKM_ECDSA)' },
+  ed25519: { gen: CKM.EC_EDWARDS_KEY_PAIR_GEN, sign: CKM.EDDSA, bits: 255, what: 'Ed25519 keys (CKM_EC_EDWARDS_KEY_PAIR_GEN, CKM_EDDSA)' },
+  'rsa-pss-sha256': { gen: CKM.RSA_PKCS_KEY_PAIR_GEN, sign: CKM.RSA_PKCS_PSS, bits: 2048, what: 'RSA-PSS keys (CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS_PSS)' },
+};
+
+function inRange(m: MechanismInfo, bits: number): boolean {
+  // Modules disagree on units for EdDSA (255, 256) and some report 0–0 for "unknown": be lenient there.
+  if (m.maxKeySize === 0) return true;
+  return m.minKeySize <= bits + 1 && bits <= m.maxKeySize + 1;
+}
+
+export function capabilitiesOf(mechanisms: readonly MechanismInfo[]): { capabilities: TokenCapabilities; rsaMaxBits: number; names: string[] } {
+  const byType = new Map(mechanisms.map((m) => [m.type, m]));
+  const can = (alg: KeyAlgorithm): boolean => {
+    const need = NEEDS[alg];
+    const gen = byType.get(need.gen);
+    const sign = byType.get(need.sign);
+    if (!gen || !sign) return false;
+    if (!(gen.flags & CKF_MECH.GENERATE_KEY_PAIR) || !(sign.flags & CKF_MECH.SIGN)) return false;
+    return inRange(gen, need.bits) && inRange(sign, need.bits);
+  };
+  const rsaGen = byType.get(CKM.RSA_PKCS_KEY_PAIR_GEN);
+  const capabilities: TokenCapabilities = {
+    'ecdsa-p256': can('ecdsa-p256'),
+    'ecdsa-p384': can('ecdsa-p384'),
+    ed25519: can('ed25519'),
+    'rsa-pss-sha256': can('rsa-pss-sha256'),
+  };
+  const names = mechanisms.map((m) => MECHANISM_NAMES[m.type]).filter((n): n is string => n !== undefined);
+  return { capabilities, rsaMaxBits: capabilities['rsa-pss-sha256'] ? (rsaGen?.maxKeySize ?? 0) : 0, names };
+}
+
+function pinStatusOf(flags: number): PinStatus {
+  if (!(flags & CKF.USER_PIN_INITIALIZED)) return 'not-initialized';
+  if (flags & CKF.USER_PIN_LOCKED) return 'locked';
+  if (flags & CKF.USER_PIN_TO_BE_CHANGED) return 'to-be-changed';
+  return pinTriesOf(flags) ?? 'ok';
+}
+
+function describe(slot: { id: SlotId; description: string; removable: boolean; hardware: boolean }, info: TokenInfo, mechanisms: readonly MechanismInfo[]): TokenDescription {
+  const { capabilities, rsaMaxBits, names } = capabilitiesOf(mechanisms);
+  return {
+    slot: slot.id,
+    slotDescription: slot.description,
+    label: info.label,
+    serial: info.serial,
+    manufacturer: info.manufacturer,
+    model: info.model,
+    removable: slot.removable,
+    hardware: slot.hardware,
+    initialized: (info.flags & CKF.TOKEN_INITIALIZED) !== 0,
+    pinStatus: pinStatusOf(info.flags),
+    loginRequired: (info.flags & CKF.LOGIN_REQUIRED) !== 0,
+    protectedAuthenticationPath: (info.flags & CKF.PROTECTED_AUTHENTICATION_PATH) !== 0,
+    minPinLength: info.minPinLength,
+    maxPinLength: info.maxPinLength,
+    capabilities,
+    rsaMaxBits,
+    mechanisms: names,
+  };
+}
+
+const shared = new Map<string, Promise<TokenModule>>();
+
+/**
+ * PKCS#11 login is per token per application, not per session: C_Logout on one session logs out every
+ * session on that token (FIELD-NOTES: CKR_USER_ALREADY_LOGGED_IN on a second session). So the module
+ * keeps, per token serial, the sessions that count on the login, and logs out when the last one closes.
+ */
+export class LoginRegistry {
+  private readonly holders = new Map<string, Set<object>>();
+
+  add(serial: string, session: object): void {
+    let set = this.holders.get(serial);
+    if (!set) this.holders.set(serial, (set = new Set()));
+    set.add(session);
+  }
+
+  has(serial: string, session: object): boolean {
+    return this.holders.get(serial)?.has(session) ?? false;
+  }
+
+  /** Remove one holder; true when it was the last (the token should be logged out). */
+  release(serial: string, session: object): boolean {
+    const set = this.holders.get(serial);
+    if (!set?.delete(session)) return false;
+    if (set.size > 0) return false;
+    this.holders.delete(serial);
+    return true;
+  }
+
+  clear(serial: string): void {
+    this.holders.delete(serial);
+  }
+}
+
+/**
+ * A loaded, initialised PKCS#11 module. `TokenModule.load(path)` returns the same instance for the same
+ * path within a process (C_Initialize once, FIELD-NOTES); `finalize()` once, on quit.
+ */
+export class TokenModule {
+  private finalized = false;
+  private readonly logins = new LoginRegistry();
+
+  private constructor(
+    readonly api: Pkcs11Api,
+    readonly info: ModuleInfo,
+    /** Keys from this module are rehearsal keys: SoftHSM2 always, or when the caller says so. */
+    readonly rehearsal: boolean,
+    private readonly sharedKey: string | undefined,
+  ) {}
+
+  /**
+   * Load and initialise the module at `path`. Pass `api` to use another backend (the test fake);
+   * without it the graphene backend is used and shared per path. `installHint` is shown when the file is
+   * missing (presets.ts `installHint`).
+   */
+  static async load(path: string, opts: { api?: Pkcs11Api; installHint?: string; rehearsal?: boolean } = {}): Promise<TokenModule> {
+    if (!path) throw new CeremonyError('USAGE', 'a PKCS#11 module path is required');
+    const open = async (api: Pkcs11Api, key: string | undefined): Promise<TokenModule> => {
+      try {
+        const info = await api.initialize(path);
+        return new TokenModule(api, info, opts.rehearsal ?? /softhsm/i.test(info.manufacturer), key);
+      } catch (err) {
+        throw tokenError(err, { step: 'loading the module', modulePath: path, installHint: opts.installHint });
+      }
+    };
+    if (opts.api) return open(opts.api, undefined);
+    const existing = shared.get(path);
+    if (existing) return existing;
+    const loading = open(new GrapheneBackend(), path);
+    shared.set(path, loading);
+    loading.catch(() => shared.delete(path));
+    return loading;
+  }
+
+  get path(): string {
+    return this.info.path;
+  }
+
+  /** Whether the shared registry already holds a module for `path` (loaded by someone else in this process). */
+  static isLoaded(path: string): boolean {
+    return shared.has(path);
+  }
+
+  private check(): void {
+    if (this.finalized) throw new CeremonyError('TOKEN_MODULE_INVALID', `the PKCS#11 module ${this.info.path} was already closed`);
+  }
+
+  /** Every slot, with its token described (capabilities included) when one is present. */
+  async listSlots(): Promise<SlotDescription[]> {
+    this.check();
+    const ctx: FaultContext = { step: 'listing the tokens', modulePath: this.info.path };
+    try {
+      const slots = await this.api.getSlots(false);
+      const out: SlotDescription[] = [];
+      for (const slot of slots) {
+        let token: TokenDescription | undefined;
+        let problem: string | undefined;
+        if (slot.tokenPresent) {
+          try {
+            token = describe(slot, await this.api.getTokenInfo(slot.id), await this.api.getMechanisms(slot.id));
+          } catch (err) {
+            // One unreadable token (pulled out while listing, unrecognised, deleted) must not hide the
+            // others: it is listed without a description.
+            if (!isPkcs11Fault(err) || typeof err.rv !== 'number') throw err;
+            problem = err.ckr;
+          }
+        }
+        const entry: SlotDescription = { slot: slot.id, description: slot.description, manufacturer: slot.manufacturer, removable: slot.removable, hardware: slot.hardware, token };
+        if (problem) entry.problem = problem;
+        out.push(entry);
+      }
+      return out;
+    } catch (err) {
+      throw tokenError(err, ctx);
+    }
+  }
+
+  /** The tokens present (initialised or not). */
+  async listTokens(): Promise<TokenDescription[]> {
+    return (await this.listSlots()).flatMap((s) => (s.token ? [s.token] : []));
+  }
+
+  /**
+   * Open the expected token: by serial (preferred: labels can repeat), by label, or both — then a token
+   * whose serial matches but label does not is refused as the wrong token, before any PIN is asked.
+   */
+  async openToken(selector: TokenSelector): Promise<TokenSession> {
+    this.check();
+    if (!selector.serial && !selector.label) throw new CeremonyError('USAGE', 'choose a token by serial or label');
+    const slots = await this.listSlots();
+    const tokens = slots.flatMap((s) => (s.token?.initialized ? [s.token] : []));
+    const wanted = selector.serial && selector.label ? `token "${selector.label}" (serial ${selector.serial})` : selector.serial ? `the token with serial ${selector.serial}` : `token "${selector.label}"`;
+    const matches = tokens.filter((t) => (selector.serial ? t.serial === selector.serial : t.label === selector.label));
+    if (matches.length === 0) {
+      const present = tokens.length ? tokens.map((t) => describeToken(t)).join(', ') : 'none';
+      const unreadable = slots.filter((s) => s.problem);
+      const extra = unreadable.length ? `; ${unreadable.length} more could not be read (${unreadable.map((s) => s.problem).join(', ')})` : '';
+      throw new TokenError('TOKEN_NOT_PRESENT', `${wanted} is not inserted (tokens present: ${present}${extra})`);
+    }
+    if (selector.serial && selector.label) {
+      const wrong = matches.find((t) => t.label !== selector.label);
+      if (wrong) throw new TokenError('TOKEN_NOT_PRESENT', `the token with serial ${wrong.serial} is labelled "${wrong.label}", not "${selector.label}": it is not the expected token`, { token: wrong });
+    }
+    if (matches.length > 1) {
+      throw new CeremonyError('USAGE', `${matches.length} tokens are labelled "${selector.label}"; choose one by serial (${matches.map((t) => t.serial).join(', ')})`);
+    }
+    const token = matches[0]!;
+    try {
+      const session = await this.api.openSession(token.slot, true);
+      return new TokenSession(this.api, token, session, this.rehearsal, this.logins);
+    } catch (err) {
+      throw tokenError(err, { token, step: 'opening a session' });
+    }
+  }
+
+  /**
+   * Rehearsal only: initialise the token in a free slot (one that is not initialised — an initialised
+   * token is never erased) with `label`, SO PIN and user PIN. Returns its description.
+   */
+  async initializeRehearsalToken(label: string, soPin: string, userPin: string): Promise<TokenDescription> {
+    this.check();
+    const free = (await this.listTokens()).find((t) => !t.initialized);
+    if (!free) throw new TokenError('TOKEN_NOT_PRESENT', 'no free (uninitialised) token slot for a rehearsal token');
+    const ctx: FaultContext = { step: 'initialising a rehearsal token', modulePath: this.info.path };
+    try {
+      await this.api.initToken(free.slot, soPin, label);
+      const token = (await this.listTokens()).find((t) => t.initialized && t.label === label && t.slot === free.slot) ?? (await this.listTokens()).find((t) => t.label === label);
+      if (!token) throw new TokenError('TOKEN_NOT_PRESENT', `the rehearsal token "${label}" did not appear after initialisation`);
+      const session = await this.api.openSession(token.slot, true);
+      try {
+        await this.api.login(session, 'so', soPin);
+        await this.api.initPin(session, userPin);
+        await this.api.logout(session);
+      } finally {
+        await this.api.closeSession(session);
+      }
+      return (await this.listTokens()).find((t) => t.serial === token.serial) ?? token;
+    } catch (err) {
+      throw tokenError(err, ctx);
+    }
+  }
+
+  /** C_Finalize; call once, on quit. Sessions opened from this module are unusable afterwards. */
+  async finalize(): Promise<void> {
+    if (this.finalized) return;
+    this.finalized = true;
+    if (this.sharedKey) shared.delete(this.sharedKey);
+    try {
+      await this.api.finalize();
+    } catch (err) {
+      throw tokenError(err, { step: 'closing the module', modulePath: this.info.path });
+    }
+  }
+}
+
+/** For tests and quit handlers: finalise every module loaded through the shared registry. */
+export async function finalizeAllModules(): Promise<void> {
+  const all = [...shared.values()];
+  shared.clear();
+  for (const loading of all) {
+    const mod = await loading.catch(() => undefined);
+    await mod?.finalize();
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A UTF-8 PIN to the string pkcs11js needs; the caller zeroes the bytes. */
+function pinToString(pin: Uint8Array | string): string {
+  if (typeof pin === 'string') return pin;
+  try {
+    return utf8.decode(pin);
+  } catch {
+    throw new CeremonyError('PIN_INCORRECT', 'the PIN is not valid text');
+  }
+}
+
+function pinByteLength(pin: Uint8Array | string): number {
+  return typeof pin === 'string' ? Buffer.byteLength(pin, 'utf8') : pin.length;
+}
+
+const KEY_ATTRS = ['label', 'id', 'keyType', 'sensitive', 'extractable', 'alwaysAuthenticate'] as const;
+
+/**
+ * One open session on one token. Operations are serialised (one Cryptoki operation per session at a
+ * time, FIELD-NOTES CKR_OPERATION_ACTIVE). The PIN is never kept: `login` takes it, uses it, and zeroes
+ * a Uint8Array PIN before returning (a string PIN cannot be wiped; prefer bytes).
+ */
+export class TokenSession implements TokenKeyPort {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly api: Pkcs11Api,
+    readonly token: TokenDescription,
+    private readonly session: SessionId,
+    readonly rehearsal = false,
+    private readonly logins: LoginRegistry = new LoginRegistry(),
+  ) {}
+
+  get isLoggedIn(): boolean {
+    return this.logins.has(this.token.serial, this);
+  }
+
+  private get loggedIn(): boolean {
+    return this.isLoggedIn;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Is the same token still in its slot? Used to tell "removed" from other failures. */
+  private async present(): Promise<boolean> {
+    try {
+      const info = await this.api.getTokenInfo(this.token.slot);
+      return info.serial === this.token.serial;
+    } catch {
+      return false;
+    }
+  }
+
+  private async fail(err: unknown, ctx: Omit<FaultContext, 'token'>): Promise<never> {
+    if (isPkcs11Fault(err) && typeof err.rv === 'number' && !err.is('PIN_INCORRECT') && !err.is('PIN_LOCKED') && !err.is('USER_NOT_LOGGED_IN')) {
+      if (!(await this.present())) {
+        throw new TokenError('TOKEN_REMOVED', `${describeToken(this.token)} was removed, or its session closed, while ${ctx.step}; insert it again and resume (the step did not complete)`, {
+          token: this.token,
+          rv: err.ckr,
+          cause: err,
+        });
+      }
+      if ((err.is('OBJECT_HANDLE_INVALID') || err.is('KEY_HANDLE_INVALID')) && !this.loggedIn && this.token.loginRequired) {
+        throw new TokenError('TOKEN_LOGIN_REQUIRED', `${describeToken(this.token)} needs the PIN before ${ctx.step}`, { token: this.token, cause: err });
+      }
+    }
+    throw tokenError(err, { ...ctx, token: this.token });
+  }
+
+  private checkOpen(step: string): void {
+    if (this.closed) throw new TokenError('TOKEN_REMOVED', `the session with ${describeToken(this.token)} was closed before ${step}; open the token again`, { token: this.token });
+  }
+
+  /**
+   * Log in as the user with `pin`, handed in at the moment of use. A Uint8Array PIN is zeroed before this
+   * returns, whatever happens. Refuses without trying when the token says the PIN is locked, or when the
+   * PIN's length is outside what the token accepts (so a typo does not cost a try).
+   */
+  async login(pin: Uint8Array | string): Promise<void> {
+    try {
+      this.checkOpen('logging in');
+      await this.serial(async () => {
+        let info: TokenInfo;
+        try {
+          info = await this.api.getTokenInfo(this.token.slot);
+        } catch (err) {
+          return this.fail(err, { step: 'logging in' });
+        }
+        if (info.flags & CKF.USER_PIN_LOCKED) {
+          throw new TokenError(
+            'PIN_LOCKED',
+            `the PIN of ${describeToken(this.token)} is locked after too many wrong tries; unblock it with the PUK or SO PIN (YubiKey: ykman piv access unblock-pin), then resume`,
+            { token: this.token, rv: 'CKF_USER_PIN_LOCKED' },
+          );
+        }
+        const length = pinByteLength(pin);
+        if (length === 0) throw new TokenError('PIN_INCORRECT', `no PIN was entered for ${describeToken(this.token)}`, { token: this.token });
+        const max = info.maxPinLength > 0 && info.maxPinLength < 1024 ? info.maxPinLength : Infinity;
+        if (length < info.minPinLength || length > max) {
+          const range = max === Infinity ? `at least ${info.minPinLength}` : `${info.minPinLength} to ${max}`;
+          throw new TokenError('PIN_INCORRECT', `a PIN for ${describeToken(this.token)} is ${range} characters long; it was not tried`, { token: this.token });
+        }
+        const text = pinToString(pin);
+        try {
+          await this.api.login(this.session, 'user', text);
+        } catch (err) {
+          if (isPkcs11Fault(err, 'USER_ALREADY_LOGGED_IN')) {
+            // Login is per token per process: another session already holds it (FIELD-NOTES).
+            this.logins.add(this.token.serial, this);
+            return;
+          }
+          if (isPkcs11Fault(err, 'PIN_INCORRECT')) {
+            let flags = 0;
+            try {
+              flags = (await this.api.getTokenInfo(this.token.slot)).flags;
+            } catch {
+              // the flags are advice only
+            }
+            if (flags & CKF.USER_PIN_LOCKED) throw lockedNow(this.token, err);
+            throw tokenError(err, { step: 'logging in', token: this.token, pinTries: pinTriesOf(flags) });
+          }
+          return this.fail(err, { step: 'logging in' });
+        }
+        this.logins.add(this.token.serial, this);
+      });
+    } finally {
+      if (pin instanceof Uint8Array) pin.fill(0);
+    }
+  }
+
+  /**
+   * C_Logout: ends the login of every session on this token in this process (PKCS#11 logs in per token,
+   * not per session). To finish with one session only, use `close()`.
+   */
+  async logout(): Promise<void> {
+    if (this.closed || !this.loggedIn) return;
+    this.logins.clear(this.token.serial);
+    await this.serial(async () => {
+      try {
+        await this.api.logout(this.session);
+      } catch (err) {
+        if (!isPkcs11Fault(err, 'USER_NOT_LOGGED_IN')) return this.fail(err, { step: 'logging out' });
+      }
+    });
+  }
+
+  /**
+   * Close the session. The token is logged out when this was the last session counting on the login.
+   * Safe to call twice and after the token was removed.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const last = this.logins.release(this.token.serial, this);
+    await this.serial(async () => {
+      if (last) {
+        try {
+          await this.api.logout(this.session);
+        } catch {
+          // a removed token cannot be logged out of; closing is what matters
+        }
+      }
+      try {
+        await this.api.closeSession(this.session);
+      } catch {
+        // already gone with the token
+      }
+    });
+  }
+
+  /** Re-read the token: throws TOKEN_REMOVED if it is no longer the same token in the slot. */
+  async checkPresent(step = 'the next step'): Promise<void> {
+    this.checkOpen(step);
+    if (!(await this.present())) {
+      throw new TokenError('TOKEN_REMOVED', `${describeToken(this.token)} is no longer inserted; insert it again before ${step}`, { token: this.token });
+    }
+  }
+
+  private async find(template: Attributes, step: string): Promise<ObjectHandle[]> {
+    try {
+      return await this.api.findObjects(this.session, template);
+    } catch (err) {
+      return this.fail(err, { step });
+    }
+  }
+
+  /**
+   * Generate a key pair on the token: private key sensitive, non-extractable, sign-only (decrypt, unwrap
+   * and derive set false explicitly: SoftHSM grants them otherwise, FIELD-NOTES); refuse a label or ID
+   * already used on the token; then read the attributes back (a key the token made extractable is
+   * destroyed and refused), read the public key, and sign and verify a test message in software.
+   */
+  async generateKeyPair(req: GenerateKeyRequest): Promise<TokenKey> {
+    this.checkOpen('generating a key');
+    const step = `generating ${algorithmTitle(req.algorithm)} key "${req.label}"`;
+    if (!req.label || req.label.length > 64 || /[\u0000-\u001f]/.test(req.label)) {
+      throw new CeremonyError('USAGE', 'a key label is 1 to 64 printable characters');
+    }
+    const need = NEEDS[req.algorithm];
+    if (!this.token.capabilities[req.algorithm]) {
+      throw new TokenError('MECHANISM_UNSUPPORTED', `${describeToken(this.token)} cannot make ${need.what}`, { token: this.token });
+    }
+    const rsaBits = req.rsaBits ?? 3072;
+    if (req.algorithm === 'rsa-pss-sha256') {
+      if (!Number.isInteger(rsaBits) || rsaBits < 2048 || rsaBits % 8 !== 0) throw new CeremonyError('USAGE', 'an RSA key is at least 2048 bits, a multiple of 8');
+      if (this.token.rsaMaxBits && rsaBits > this.token.rsaMaxBits) {
+        throw new TokenError('MECHANISM_UNSUPPORTED', `${describeToken(this.token)} makes RSA keys of at most ${this.token.rsaMaxBits} bits, not ${rsaBits}`, { token: this.token });
+      }
+    }
+    if (this.token.loginRequired && !this.loggedIn) {
+      throw new TokenError('TOKEN_LOGIN_REQUIRED', `${describeToken(this.token)} needs the PIN before ${step}`, { token: this.token });
+    }
+    const id = req.id ?? new Uint8Array(randomBytes(16));
+    return this.serial(async () => {
+      if ((await this.find({ label: req.label }, step)).length > 0) {
+        throw new TokenError('KEY_LABEL_EXISTS', `${describeToken(this.token)} already holds a key labelled "${req.label}"; labels are never reused — choose another`, { token: this.token });
+      }
+      if ((await this.find({ id }, step)).length > 0) {
+        throw new TokenError('KEY_ID_EXISTS', `${describeToken(this.token)} already holds a key with ID ${Buffer.from(id).toString('hex')} (for a YubiKey: that PIV slot is taken)`, {
+          token: this.token,
+        });
+      }
+      const common: Attributes = { token: true, label: req.label, id };
+      let mechanism: Mechanism;
+      const pub: Attributes = { ...common, class: CKO.PUBLIC_KEY, private: false, verify: true, encrypt: false, wrap: false, derive: false };
+      const priv: Attributes = {
+        ...common,
+        class: CKO.PRIVATE_KEY,
+        private: true,
+        sensitive: true,
+        extractable: false,
+        sign: true,
+        decrypt: false,
+        unwrap: false,
+        derive: false,
+      };
+      if (req.alwaysAuthenticate) priv.alwaysAuthenticate = true;
+      if (req.algorithm === 'rsa-pss-sha256') {
+        mechanism = { type: CKM.RSA_PKCS_KEY_PAIR_GEN };
+        Object.assign(pub, { keyType: CKK.RSA, modulusBits: rsaBits, publicExponent: Uint8Array.from([1, 0, 1]) });
+        priv.keyType = CKK.RSA;
+      } else {
+        const ed = req.algorithm === 'ed25519';
+        mechanism = { type: ed ? CKM.EC_EDWARDS_KEY_PAIR_GEN : CKM.EC_KEY_PAIR_GEN };
+        Object.assign(pub, { keyType: ed ? CKK.EC_EDWARDS : CKK.EC, ecParams: EC_PARAMS[req.algorithm] });
+        priv.keyType = ed ? CKK.EC_EDWARDS : CKK.EC;
+      }
+      let handles;
+      try {
+        handles = await this.api.generateKeyPair(this.session, mechanism, pub, priv);
+      } catch (err) {
+        return this.fail(err, { step, mechanism: need.what });
+      }
+      try {
+        const attrs = await this.readPrivate(handles.privateKey, step);
+        if (!attrs.sensitive || attrs.extractable) {
+          throw new TokenError('TOKEN_KEY_EXTRACTABLE', `${describeToken(this.token)} made key "${req.label}" readable from outside (sensitive or non-extractable not honoured); it was destroyed`, {
+            token: this.token,
+          });
+        }
+        const spki = await this.readPublic(handles.publicKey, req.algorithm, step);
+        return new TokenKey(this, this.token, handles.privateKey, req.label, id, req.algorithm, spki, Boolean(attrs.alwaysAuthenticate), this.rehearsal);
+      } catch (err) {
+        await this.api.destroyObject(this.session, handles.privateKey).catch(() => undefined);
+        await this.api.destroyObject(this.session, handles.publicKey).catch(() => undefined);
+        throw err;
+      }
+    }).then(async (key) => {
+      // Checked in software after generation: a signature must verify with the public key read back.
+      if (!key.alwaysAuthenticate) await key.sign(new TextEncoder().encode(`tuf-ceremony self-test ${key.fingerprint}`), 'sha256');
+      return key;
+    });
+  }
+
+  private async readPrivate(handle: ObjectHandle, step: string): Promise<Pick<Attributes, (typeof KEY_ATTRS)[number]>> {
+    try {
+      return await this.api.getAttributes(this.session, handle, KEY_ATTRS);
+    } catch (err) {
+      if (isPkcs11Fault(err, 'ATTRIBUTE_TYPE_INVALID')) {
+        // Tokens without CKA_ALWAYS_AUTHENTICATE (PKCS#11 2.20): read the rest.
+        try {
+          return await this.api.getAttributes(this.session, handle, ['label', 'id', 'keyType', 'sensitive', 'extractable'] as const);
+        } catch (err2) {
+          return this.fail(err2, { step });
+        }
+      }
+      return this.fail(err, { step });
+    }
+  }
+
+  /** The SPKI of a public key object, checked to be of `algorithm`. */
+  private async readPublic(handle: ObjectHandle, algorithm: KeyAlgorithm, step: string): Promise<Uint8Array> {
+    const path = `public key on ${describeToken(this.token)}`;
+    let spki: Uint8Array;
+    try {
+      if (algorithm === 'rsa-pss-sha256') {
+        const a = await this.api.getAttributes(this.session, handle, ['modulus', 'publicExponent'] as const);
+        spki = spkiOfRsa(a.modulus ?? new Uint8Array(), a.publicExponent ?? new Uint8Array(), path);
+      } else {
+        const a = await this.api.getAttributes(this.session, handle, ['ecParams', 'ecPoint'] as const);
+        const curve = algorithmOfEcParams(a.ecParams ?? new Uint8Array());
+        if (curve !== algorithm) throw new CeremonyError('KEY_INVALID', `the token's public key is on another curve than ${algorithmTitle(algorithm)}`, { path });
+        spki = spkiOfPoint(curve, unwrapEcPoint(a.ecPoint ?? new Uint8Array(), pointLength(curve), path), path);
+      }
+    } catch (err) {
+      if (err instanceof CeremonyError) throw err;
+      return this.fail(err, { step });
+    }
+    const decoded = decodeSpki(spki, path);
+    if (decoded.algorithm !== algorithm) throw new CeremonyError('KEY_INVALID', `the token's public key is ${decoded.algorithm}, not ${algorithm}`, { path });
+    return decoded.spki;
+  }
+
+  private algorithmOf(keyType: number | undefined, ecParams: Uint8Array | undefined, modulusBits: number): KeyAlgorithm | undefined {
+    if (keyType === CKK.RSA) return modulusBits >= 2048 ? 'rsa-pss-sha256' : undefined;
+    if (keyType === CKK.EC || keyType === CKK.EC_EDWARDS) return ecParams ? algorithmOfEcParams(ecParams) : undefined;
+    return undefined;
+  }
+
+  /** Describe one private key and find its public key (same CKA_ID, else same label). */
+  private async inspect(handle: ObjectHandle, step: string): Promise<{ listing: TokenKeyListing; spki: Uint8Array | undefined }> {
+    const attrs = await this.readPrivate(handle, step);
+    const label = attrs.label ?? '';
+    const id = attrs.id ?? new Uint8Array();
+    const listing: TokenKeyListing = {
+      label,
+      id,
+      algorithm: undefined,
+      fingerprint: undefined,
+      sensitive: Boolean(attrs.sensitive),
+      extractable: Boolean(attrs.extractable),
+      alwaysAuthenticate: Boolean(attrs.alwaysAuthenticate),
+      problem: undefined,
+    };
+    let pubs = id.length ? await this.find({ class: CKO.PUBLIC_KEY, id }, step) : [];
+    if (pubs.length === 0 && label) pubs = await this.find({ class: CKO.PUBLIC_KEY, label }, step);
+    if (pubs.length !== 1) {
+      listing.problem = pubs.length === 0 ? 'no public key object with the same ID or label' : 'several public key objects share its ID';
+      return { listing, spki: undefined };
+    }
+    const pub = pubs[0]!;
+    let params: Uint8Array | undefined;
+    let bits = 0;
+    try {
+      if (attrs.keyType === CKK.RSA) {
+        const a = await this.api.getAttributes(this.session, pub, ['modulus'] as const);
+        bits = (a.modulus?.length ?? 0) * 8;
+      } else if (attrs.keyType === CKK.EC || attrs.keyType === CKK.EC_EDWARDS) {
+        params = (await this.api.getAttributes(this.session, pub, ['ecParams'] as const)).ecParams;
+      }
+    } catch (err) {
+      return this.fail(err, { step });
+    }
+    const algorithm = this.algorithmOf(attrs.keyType, params, bits);
+    if (!algorithm) {
+      listing.problem = 'a key type or size the profiles do not accept';
+      return { listing, spki: undefined };
+    }
+    listing.algorithm = algorithm;
+    try {
+      const spki = await this.readPublic(pub, algorithm, step);
+      listing.fingerprint = createHash('sha256').update(spki).digest('hex');
+      if (!listing.sensitive || listing.extractable) listing.problem = 'the private key can be read out of the token';
+      return { listing, spki };
+    } catch (err) {
+      if (err instanceof CeremonyError && err.code === 'KEY_INVALID') {
+        listing.problem = err.message;
+        return { listing, spki: undefined };
+      }
+      throw err;
+    }
+  }
+
+  /** Every private key on the token (after login: private objects are hidden before it), described. */
+  async listKeys(): Promise<TokenKeyListing[]> {
+    this.checkOpen('listing keys');
+    const step = 'listing the keys';
+    return this.serial(async () => {
+      const handles = await this.find({ class: CKO.PRIVATE_KEY }, step);
+      const out: TokenKeyListing[] = [];
+      for (const h of handles) out.push((await this.inspect(h, step)).listing);
+      return out;
+    });
+  }
+
+  /**
+   * The one usable key matching `selector` (label and/or ID), whose public key has the recorded
+   * fingerprint when one is given. Refuses extractable keys: a ceremony key must not be readable.
+   */
+  async findKey(selector: KeySelector): Promise<TokenKey> {
+    this.checkOpen('finding a key');
+    if (!selector.label && !selector.id && !selector.fingerprint) throw new CeremonyError('USAGE', 'choose a key by label, ID or fingerprint');
+    const what = selector.label ? `key "${selector.label}"` : selector.id ? `key ID ${Buffer.from(selector.id).toString('hex')}` : `key ${selector.fingerprint!.slice(0, 16)}…`;
+    const step = `finding ${what}`;
+    return this.serial(async () => {
+      const template: Attributes = { class: CKO.PRIVATE_KEY };
+      if (selector.label) template.label = selector.label;
+      if (selector.id) template.id = selector.id;
+      const handles = await this.find(template, step);
+      const found: { handle: ObjectHandle; listing: TokenKeyListing; spki: Uint8Array }[] = [];
+      const other: TokenKeyListing[] = [];
+      for (const handle of handles) {
+        const { listing, spki } = await this.inspect(handle, step);
+        if (spki && (!selector.fingerprint || listing.fingerprint === selector.fingerprint)) found.push({ handle, listing, spki });
+        else other.push(listing);
+      }
+      if (found.length === 0) {
+        const stranger = other.find((l) => l.fingerprint);
+        if (selector.fingerprint && stranger) {
+          throw new TokenError('TOKEN_KEY_NOT_FOUND', `${what} on ${describeToken(this.token)} has fingerprint ${stranger.fingerprint!.slice(0, 16)}…, not the expected ${selector.fingerprint.slice(0, 16)}…: it is not the expected key`, {
+            token: this.token,
+          });
+        }
+        const problem = other.find((l) => l.problem)?.problem;
+        throw new TokenError('TOKEN_KEY_NOT_FOUND', `${describeToken(this.token)} holds no usable ${what}${problem ? ` (${problem})` : ''}${this.loggedIn ? '' : '; log in first: private keys are hidden until then'}`, {
+          token: this.token,
+        });
+      }
+      if (found.length > 1) throw new CeremonyError('USAGE', `${found.length} keys on ${describeToken(this.token)} match ${what}; choose by ID or fingerprint`);
+      const { handle, listing, spki } = found[0]!;
+      if (!listing.sensitive || listing.extractable) {
+        throw new TokenError('TOKEN_KEY_EXTRACTABLE', `${what} on ${describeToken(this.token)} can be read out of the token; a ceremony key must be sensitive and non-extractable`, {
+          token: this.token,
+        });
+      }
+      return new TokenKey(this, this.token, handle, listing.label, listing.id, listing.algorithm!, spki, listing.alwaysAuthenticate, this.rehearsal);
+    });
+  }
+
+  /**
+   * Try to read the private key out, as a witness would: its secret attribute (CKA_VALUE for EC and
+   * EdDSA keys, CKA_PRIVATE_EXPONENT for RSA) must be refused, and wrapping it with a fresh session AES
+   * key must be refused. Throws TOKEN_KEY_EXTRACTABLE if either succeeds; returns how the token refused,
+   * for the transcript.
+   */
+  async proveNotExtractable(key: TokenKey): Promise<ExtractionReport> {
+    this.checkOpen('checking the key cannot be read out');
+    const step = `checking key "${key.label}" cannot be read out`;
+    const handle = key.handleFor(this);
+    return this.serial(async () => {
+      const report: ExtractionReport = { value: '', wrap: '' };
+      try {
+        await this.api.getAttributes(this.session, handle, [key.algorithm === 'rsa-pss-sha256' ? 'privateExponent' : 'value'] as const);
+        throw new TokenError('TOKEN_KEY_EXTRACTABLE', `${describeToken(this.token)} returned the private value of key "${key.label}"`, { token: this.token });
+      } catch (err) {
+        if (err instanceof CeremonyError) throw err;
+        if (!isPkcs11Fault(err) || !(err.is('ATTRIBUTE_SENSITIVE') || err.is('ATTRIBUTE_TYPE_INVALID'))) return this.fail(err, { step });
+        report.value = `refused (${err.ckr})`;
+      }
+      let wrapping: ObjectHandle;
+      try {
+        wrapping = await this.api.generateKey(this.session, { type: CKM.AES_KEY_GEN }, { class: CKO.SECRET_KEY, keyType: CKK.AES, token: false, valueLen: 32, wrap: true, encrypt: true });
+      } catch (err) {
+        if (isPkcs11Fault(err) && typeof err.rv === 'number' && !isRemoval(err.rv)) {
+          report.wrap = `not possible: the token makes no AES wrapping key (${err.ckr})`;
+          return report;
+        }
+        return this.fail(err, { step });
+      }
+      try {
+        await this.api.wrapKey(this.session, { type: CKM.AES_KEY_WRAP_PAD }, wrapping, handle);
+        throw new TokenError('TOKEN_KEY_EXTRACTABLE', `${describeToken(this.token)} wrapped key "${key.label}" out of the token`, { token: this.token });
+      } catch (err) {
+        if (err instanceof CeremonyError) throw err;
+        if (!isPkcs11Fault(err) || typeof err.rv !== 'number' || isRemoval(err.rv)) return this.fail(err, { step });
+        report.wrap = `refused (${err.ckr})`;
+      } finally {
+        await this.api.destroyObject(this.session, wrapping).catch(() => undefined);
+      }
+      return report;
+    });
+  }
+
+  /** TokenKeyPort: one signature through the token, serialised with the session's other calls. */
+  signRaw(handle: ObjectHandle, mechanism: Mechanism, input: Uint8Array, step: string, contextPin?: Uint8Array | string): Promise<Uint8Array> {
+    try {
+      this.checkOpen(step);
+    } catch (err) {
+      if (contextPin instanceof Uint8Array) contextPin.fill(0);
+      return Promise.reject(err);
+    }
+    return this.serial(async () => {
+      const pin = contextPin === undefined ? undefined : pinToString(contextPin);
+      try {
+        return await this.api.sign(this.session, mechanism, handle, input, pin);
+      } catch (err) {
+        return this.fail(err, { step });
+      } finally {
+        if (contextPin instanceof Uint8Array) contextPin.fill(0);
+      }
+    });
+  }
+}
+
+function isRemoval(rv: number): boolean {
+  return rv === CKR.DEVICE_REMOVED || rv === CKR.TOKEN_NOT_PRESENT || rv === CKR.SESSION_HANDLE_INVALID || rv === CKR.SESSION_CLOSED;
+}
+
+function lockedNow(token: TokenRef, cause: unknown): TokenError {
+  return new TokenError('PIN_LOCKED', `that was the last try: the PIN of ${describeToken(token)} is now locked; unblock it with the PUK or SO PIN (YubiKey: ykman piv access unblock-pin), then resume`, {
+    token,
+    rv: 'CKR_PIN_INCORRECT',
+    cause,
+  });
+}
