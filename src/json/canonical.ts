@@ -68,54 +68,46 @@ function encodeString(s: string, dialect: CanonicalDialect): string {
   return ESCAPES.test(s) ? `"${s.replace(ESCAPES, escapeChar)}"` : `"${s}"`;
 }
 
-function encode(value: JsonValue, dialect: CanonicalDialect, out: string[]): void {
+// String concatenation (V8 ropes) rather than an array of parts and join(): a 100,000-entry targets file
+// would otherwise hold millions of small strings at once (measured: about half the time of verification).
+function encode(value: JsonValue, dialect: CanonicalDialect): string {
   switch (typeof value) {
     case 'string':
-      out.push(encodeString(value, dialect));
-      return;
+      return encodeString(value, dialect);
     case 'number':
       if (!Number.isSafeInteger(value) || Object.is(value, -0)) {
         throw new CeremonyError('JSON_NUMBER_INVALID', `canonical JSON has integers only; cannot encode ${value}`);
       }
-      out.push(String(value));
-      return;
+      return String(value);
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     default:
       break;
   }
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+  if (value === null) return 'null';
   if (Array.isArray(value)) {
-    out.push('[');
+    let out = '[';
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(',');
-      encode(value[i] as JsonValue, dialect, out);
+      if (i > 0) out += ',';
+      out += encode(value[i] as JsonValue, dialect);
     }
-    out.push(']');
-    return;
+    return out + ']';
   }
   if (typeof value !== 'object') throw new CeremonyError('INTERNAL', `cannot encode a ${typeof value} as canonical JSON`);
-  out.push('{');
+  let out = '{';
   let first = true;
   for (const key of sortedKeys(value, dialect)) {
     const v = value[key];
     if (v === undefined) continue; // absent, as JSON.stringify treats it
-    if (!first) out.push(',');
+    if (!first) out += ',';
     first = false;
-    out.push(encodeString(key, dialect), ':');
-    encode(v, dialect, out);
+    out += encodeString(key, dialect) + ':' + encode(v, dialect);
   }
-  out.push('}');
+  return out + '}';
 }
 
 export function canonicalString(value: JsonValue, dialect: CanonicalDialect): string {
-  const out: string[] = [];
-  encode(value, dialect, out);
-  return out.join('');
+  return encode(value, dialect);
 }
 
 export function canonicalBytes(value: JsonValue, dialect: CanonicalDialect): Uint8Array {

@@ -37,7 +37,7 @@ function parseKey(json: JsonObject, path: string): PublicKey {
   const keyval = asObject(json.keyval, keyvalPath);
   const publicPath = child(keyvalPath, 'public');
   const pub = asString(keyval.public, publicPath);
-  const spec = KEYTYPES[keytype];
+  const spec = Object.hasOwn(KEYTYPES, keytype) ? KEYTYPES[keytype] : undefined;
   if (!spec) throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `unknown Notary key type ${JSON.stringify(keytype)}`, { path: child(path, 'keytype') });
   if (keyval.private !== undefined && keyval.private !== null) {
     throw new CeremonyError('KEY_INVALID', 'metadata must not carry a private key', { path: child(keyvalPath, 'private') });

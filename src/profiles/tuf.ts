@@ -38,7 +38,7 @@ function parseKey(json: JsonObject, path: string): PublicKey {
   const keyval = asObject(json.keyval, child(path, 'keyval'));
   const publicPath = child(child(path, 'keyval'), 'public');
   const pub = asString(keyval.public, publicPath);
-  const spec = SCHEMES[scheme];
+  const spec = Object.hasOwn(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
   if (!spec) throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `unknown signature scheme ${JSON.stringify(scheme)}`, { path: child(path, 'scheme') });
   if (!spec.keytypes.includes(keytype)) {
     throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `key type ${JSON.stringify(keytype)} does not go with scheme ${JSON.stringify(scheme)}`, { path: child(path, 'keytype') });

@@ -1,5 +1,5 @@
 import { CeremonyError } from '../errors.js';
-import { asInteger, asObject, asString, child, unrecognizedFields } from '../json/fields.js';
+import { asInteger, asObject, asString, child, isObject, setOwn, unrecognizedFields } from '../json/fields.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { Profile } from '../profiles/profile.js';
 
@@ -21,20 +21,27 @@ const META_FIELDS = new Set(['version', 'length', 'hashes']);
 const HEX = /^[0-9a-f]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-export function parseHashes(profile: Profile, value: JsonValue | undefined, path: string): Record<string, string> {
-  const obj = asObject(value, path);
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+/** A JSON path, or a function that makes it: built only when a refusal needs it (100,000 targets). */
+export type PathRef = string | (() => string);
+export const pathOf = (p: PathRef): string => (typeof p === 'string' ? p : p());
+
+export function parseHashes(profile: Profile, value: JsonValue | undefined, path: PathRef): Record<string, string> {
+  const obj = isObject(value) ? value : asObject(value, pathOf(path));
+  const out: Record<string, string> = {};
   let count = 0;
+  const tuf = profile.name === 'tuf';
   for (const alg of Object.keys(obj)) {
-    const text = asString(obj[alg], child(path, alg));
-    const ok = profile.name === 'tuf' ? HEX.test(text) && text.length % 2 === 0 : BASE64.test(text) && text.length % 4 === 0;
+    const text = obj[alg];
+    if (typeof text !== 'string') asString(text, child(pathOf(path), alg));
+    const t = text as string;
+    const ok = tuf ? t.length % 2 === 0 && HEX.test(t) : t.length % 4 === 0 && BASE64.test(t);
     if (!ok) {
-      throw new CeremonyError('SCHEMA_INVALID', `hash is not ${profile.name === 'tuf' ? 'hex' : 'base64'}`, { path: child(path, alg) });
+      throw new CeremonyError('SCHEMA_INVALID', `hash is not ${tuf ? 'hex' : 'base64'}`, { path: child(pathOf(path), alg) });
     }
-    out[alg] = text;
+    setOwn(out, alg, t);
     count++;
   }
-  if (count === 0) throw new CeremonyError('SCHEMA_INVALID', 'hashes must name at least one algorithm', { path });
+  if (count === 0) throw new CeremonyError('SCHEMA_INVALID', 'hashes must name at least one algorithm', { path: pathOf(path) });
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { asArray, asObject, asString, child, unrecognizedFields } from '../json/fields.js';
-import { parseJsonStrict } from '../json/parse.js';
+import { parseSignedEnvelope } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { Profile, ProfileName, SignatureJson } from '../profiles/profile.js';
@@ -79,7 +79,7 @@ export function detectProfile(signedObj: JsonObject, path: string): ProfileName 
 
 export function parseMetadata<R extends RoleType>(bytes: Uint8Array, expected: R, opts: ParseOptions): Metadata<SignedOf<R>> {
   try {
-    const json = parseJsonStrict(bytes, { maxBytes: opts.maxBytes, path: '$' });
+    const { value: json, canonicalSigned } = parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$' });
     const envelope = asObject(json, '$');
     const signedObj = asObject(envelope.signed, '$.signed');
     // `_type` must name a role of some profile (PROFILE_UNKNOWN otherwise), and of the expected one.
@@ -104,7 +104,7 @@ export function parseMetadata<R extends RoleType>(bytes: Uint8Array, expected: R
       default:
         signed = parseTimestampSigned(profile, signedObj, '$.signed');
     }
-    let canonical: Uint8Array | undefined;
+    let canonical: Uint8Array | undefined = canonicalSigned;
     let alternate: Uint8Array | undefined | null = null;
     return {
       profile,

@@ -29,15 +29,15 @@ export function typeNameFor(profile: ProfileName, type: RoleType): string {
 
 /** Which profile a `_type` value belongs to, or undefined. */
 export function profileOfType(typeText: string): ProfileName | undefined {
-  if (typeText in TUF_TYPES) return 'tuf';
-  if (typeText in NOTARY_TYPES) return 'notary';
+  if (Object.hasOwn(TUF_TYPES, typeText)) return 'tuf';
+  if (Object.hasOwn(NOTARY_TYPES, typeText)) return 'notary';
   return undefined;
 }
 
 export function parseSignedCommon(profile: ProfileName, obj: JsonObject, expected: RoleType, path: string): SignedCommon {
   const typeText = asString(obj._type, child(path, '_type'));
   const table = profile === 'tuf' ? TUF_TYPES : NOTARY_TYPES;
-  const type = table[typeText];
+  const type = Object.hasOwn(table, typeText) ? table[typeText] : undefined;
   if (type !== expected) {
     throw new CeremonyError('ROLE_TYPE_MISMATCH', `expected ${typeNameFor(profile, expected)} metadata, found _type ${JSON.stringify(typeText)}`, {
       path: child(path, '_type'),

@@ -1,9 +1,9 @@
 import { CeremonyError } from '../errors.js';
-import { asArray, asBoolean, asInteger, asObject, asString, asStringArray, child, unrecognizedFields } from '../json/fields.js';
+import { asArray, asBoolean, asInteger, asObject, isObject, asString, asStringArray, child, unrecognizedFields } from '../json/fields.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { Profile } from '../profiles/profile.js';
 import { checkRoleKeys, parseKeyTable, type ListedKey } from './keys.js';
-import { parseHashes } from './meta-file.js';
+import { parseHashes, pathOf, type PathRef } from './meta-file.js';
 import { parseRole, type Role } from './role.js';
 import { COMMON_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
 
@@ -65,11 +65,13 @@ export function checkDelegatedName(profile: Profile, name: string, path: string)
   }
 }
 
-function parseTargetFile(profile: Profile, value: JsonValue | undefined, path: string): TargetFile {
-  const obj = asObject(value, path);
+function parseTargetFile(profile: Profile, value: JsonValue | undefined, path: PathRef): TargetFile {
+  const obj = isObject(value) ? value : asObject(value, pathOf(path));
+  const length = obj.length;
   const out: TargetFile = {
-    length: asInteger(obj.length, child(path, 'length'), 0),
-    hashes: parseHashes(profile, obj.hashes, child(path, 'hashes')),
+    // The common case is checked inline; the readers (which format the path) run only to refuse.
+    length: typeof length === 'number' && Number.isSafeInteger(length) && length >= 0 ? length : asInteger(length, child(pathOf(path), 'length'), 0),
+    hashes: parseHashes(profile, obj.hashes, () => child(pathOf(path), 'hashes')),
     unrecognized: unrecognizedFields(obj, TARGET_FIELDS),
   };
   if (obj.custom !== undefined) out.custom = obj.custom;
@@ -121,7 +123,7 @@ export function parseTargetsSigned(profile: Profile, obj: JsonObject, path: stri
   const targetsPath = child(path, 'targets');
   const targetsObj = asObject(obj.targets, targetsPath);
   const targets = new Map<string, TargetFile>();
-  for (const name of Object.keys(targetsObj)) targets.set(name, parseTargetFile(profile, targetsObj[name], child(targetsPath, name)));
+  for (const name of Object.keys(targetsObj)) targets.set(name, parseTargetFile(profile, targetsObj[name], () => child(targetsPath, name)));
   const out: Targets = { ...common, type: 'targets', targets, unrecognized: unrecognizedFields(obj, TARGETS_FIELDS) };
   if (obj.delegations !== undefined) out.delegations = parseDelegations(profile, obj.delegations, child(path, 'delegations'));
   return out;

@@ -60,10 +60,12 @@ describe('parseJsonStrict: refusals, each with its code and the JSON path', () =
 });
 
 describe('parseJsonStrict: what it accepts', () => {
-  it('parses into prototype-free objects, so "__proto__" is plain data', () => {
-    const v = parse('{"__proto__":{"polluted":true},"constructor":1}') as Record<string, unknown>;
-    expect(Object.getPrototypeOf(v)).toBeNull();
+  it('keeps "__proto__" as plain data: no prototype switch, no pollution', () => {
+    const v = parse('{"__proto__":{"version":5,"polluted":true},"constructor":1}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
     expect(Object.keys(v)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(v, '__proto__')?.value).toEqual({ version: 5, polluted: true });
+    expect(v.version).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

@@ -145,6 +145,23 @@ const cases: Case[] = [
     make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(s, ['keys', r.keys.targets[0]!.keyId, 'keytype'], 'dsa'), r.profile) }) }),
   },
   {
+    name: 'a scheme named after an Object.prototype member',
+    code: 'KEY_TYPE_UNSUPPORTED',
+    make: (r) => ({ files: base(r, { root: tamper(r.roots[0]!, (s) => withField(withField(s, ['keys', r.keys.targets[0]!.keyId, 'scheme'], 'toString'), ['keys', r.keys.targets[0]!.keyId, 'keytype'], 'constructor'), r.profile) }) }),
+  },
+  {
+    name: 'a "__proto__" key smuggling fields into a target entry',
+    code: 'SCHEMA_INVALID',
+    async make(r) {
+      // Without own length/hashes the entry is incomplete, whatever its prototype would have said.
+      const before = Buffer.from(r.targets).toString('utf8');
+      const text = before.replace(/"app\.tar\.gz":\{"hashes":\{[^}]*\},"length":\d+\}/, (m) => `"app.tar.gz":{"__proto__":${m.slice('"app.tar.gz":'.length)}}`);
+      if (text === before) throw new Error('fixture did not change');
+      await r.relink({ targets: enc.encode(text) });
+      return { files: base(r) };
+    },
+  },
+  {
     name: 'key type and scheme that do not match',
     code: 'KEY_TYPE_UNSUPPORTED',
     profiles: ['tuf'],

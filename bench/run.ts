@@ -1,0 +1,248 @@
+/**
+ * `npm run bench` (PRODUCT.md §7): air-gapped verification of a repository with a 1,000-version root
+ * chain and a 100,000-entry targets file, ours (verifyRepository) against the same verification done with
+ * @tufjs/models, in the same run, on the same bytes.
+ *
+ * Each (side, scenario) runs in its own child process (`node --expose-gc`), so peak memory
+ * (process.resourceUsage().maxRSS) is that side's alone: the files are read into memory first (not
+ * timed), then one warm-up run, then N timed runs with a forced GC before each; we report the median.
+ *
+ *   node --expose-gc dist/bench/run.js [--runs N] [--dir DIR] [--regenerate] [--cpu-prof] [--literal]
+ *
+ * The `tufjs` side avoids two quadratic helpers of @tufjs/models (bench/sides.ts explains); their cost is
+ * measured separately on smaller sizes, and --literal times the API as shipped once (most of an hour).
+ *
+ * --cpu-prof writes V8 CPU profiles of both sides (full scenario) into DIR/profiles and prints the
+ * functions with the most self time.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureRepository, SHAPE } from './generate.js';
+import { Targets } from '@tufjs/models';
+import type { JsonObject } from '../src/json/types.js';
+import { loadFiles, verifyOurs, verifyTufjs, type Scenario, type Side } from './sides.js';
+
+const SCENARIOS: Scenario[] = ['full', 'chain', 'top-level'];
+const SIDES: Side[] = ['ours', 'tufjs'];
+const MB = 1024 * 1024;
+
+interface WorkerResult {
+  side: Side;
+  scenario: Scenario;
+  summary: string;
+  timesMs: number[];
+  warmupMs: number;
+  loadMs: number;
+  rssAfterLoadMB: number;
+  maxRssMB: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (!g) throw new Error('run with node --expose-gc');
+  g();
+}
+
+function worker(side: Side, scenario: Scenario, dir: string, runs: number): void {
+  const t0 = performance.now();
+  const files = loadFiles(dir, SHAPE.rootVersions);
+  const loadMs = performance.now() - t0;
+  gc();
+  const rssAfterLoadMB = process.memoryUsage().rss / MB;
+  const now = new Date();
+  const fn = side === 'ours' ? () => verifyOurs(files, scenario, now) : () => verifyTufjs(files, scenario, now, side === 'tufjs-literal');
+  let t = performance.now();
+  const summary = fn();
+  const warmupMs = performance.now() - t;
+  const timesMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    gc();
+    t = performance.now();
+    const s = fn();
+    timesMs.push(performance.now() - t);
+    if (s !== summary) throw new Error(`run ${i} gave ${s}, warm-up gave ${summary}`);
+  }
+  const result: WorkerResult = { side, scenario, summary, timesMs, warmupMs, loadMs, rssAfterLoadMB, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** @tufjs/models as shipped, on the first n entries of the benchmark targets: Targets.fromJSON + toJSON. */
+function scalingWorker(dir: string, sizes: number[]): void {
+  const data = JSON.parse(readFileSync(join(dir, 'targets.json'), 'utf8')) as { signed: JsonObject };
+  const all = data.signed.targets as JsonObject;
+  const names = Object.keys(all);
+  const out: { n: number; fromJsonMs: number; toJsonMs: number }[] = [];
+  for (const n of sizes) {
+    const targets: JsonObject = {};
+    for (const name of names.slice(0, n)) targets[name] = all[name]!;
+    const signed = { ...data.signed, targets };
+    gc();
+    let t = performance.now();
+    const model = Targets.fromJSON(signed);
+    const fromJsonMs = performance.now() - t;
+    t = performance.now();
+    model.toJSON();
+    out.push({ n, fromJsonMs, toJsonMs: performance.now() - t });
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function runWorker(self: string, side: Side, scenario: Scenario, dir: string, runs: number, profileDir?: string): WorkerResult {
+  const flags = ['--expose-gc'];
+  if (profileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${side}-${scenario}.cpuprofile`);
+  const child = spawnSync(process.execPath, [...flags, self, '--worker', side, scenario, dir, String(runs)], { encoding: 'utf8', maxBuffer: 16 * MB });
+  if (child.status !== 0) throw new Error(`${side}/${scenario} worker failed (${child.status}):\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as WorkerResult;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** Self time by function from a V8 .cpuprofile. */
+function hotspots(file: string, top = 12): string[] {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  p.samples.forEach((id, i) => {
+    const n = byId.get(id)!;
+    const url = n.callFrame.url.replace(/^.*\/(node_modules\/|dist\/)/, '$1');
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${url ? `${url}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+    const dt = p.timeDeltas[i] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const self = fileURLToPath(import.meta.url);
+  if (args[0] === '--worker') {
+    worker(args[1] as Side, args[2] as Scenario, args[3]!, Number(args[4]));
+    return;
+  }
+  if (args[0] === '--worker-scaling') {
+    scalingWorker(args[1]!, args.slice(2).map(Number));
+    return;
+  }
+  const opt = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const runs = Number(opt('--runs') ?? 7);
+  if (!Number.isInteger(runs) || runs < 5) throw new Error('--runs must be at least 5');
+  const dir = opt('--dir') ?? join(tmpdir(), 'tuf-ceremony-bench');
+  const { info, cached } = await ensureRepository(dir, args.includes('--regenerate'));
+  const modelsVersion = (JSON.parse(readFileSync(join(fileURLToPath(new URL('.', import.meta.resolve('@tufjs/models'))), '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+  const cpu = cpus();
+  console.log('tuf-ceremony bench: air-gapped verification (PRODUCT.md §7)');
+  console.log(`machine: ${cpu[0]?.model ?? 'unknown CPU'} ×${cpu.length}, node ${process.version}, @tufjs/models ${modelsVersion}`);
+  console.log(
+    `repository (${cached ? 'cached' : 'generated'} in ${dir}${cached ? '' : `, ${info.seconds.toFixed(1)} s`}): ${info.shape.rootVersions}-version root chain, ed25519, ` +
+      `${info.shape.rootKeys} root keys with threshold ${info.shape.rootThreshold}, one key rotated per version, each version signed by ` +
+      `a threshold of the previous and of its own keys (${(info.bytes.roots! / MB).toFixed(1)} MB of N.root.json); targets.json with ` +
+      `${info.shape.targets.toLocaleString('en-US')} entries, sha256+sha512 each (${(info.bytes.targets! / MB).toFixed(1)} MB); snapshot.json; timestamp.json.`,
+  );
+  console.log(
+    'measured: bytes already in memory → verified result. ours = verifyRepository (strict parse, schema, key decoding, ' +
+      'signatures, thresholds, versions, rollback, expiry, lengths+hashes); @tufjs/models = Metadata.fromJSON + verifyDelegate ' +
+      '(previous and self for each root) + MetaFile.verify (length, sha256, sha512) + version and expiry checks; ' +
+      '* its two quadratic Targets helpers replaced by linear equivalents (Targets model from TargetFile.fromJSON in a loop; ' +
+      'targets signature by Key.verifySignature over the parsed signed object, threshold counted as verifyDelegate does). ' +
+      `Each side/scenario in its own process (--expose-gc): 1 warm-up, then ${runs} timed runs, GC before each; median shown.`,
+  );
+  console.log('scenarios: full = pinned v1 → v1000 → timestamp → snapshot → targets; chain = root chain only; top-level = pinned at v1000, timestamp → snapshot → targets.\n');
+
+  const results = new Map<string, WorkerResult>();
+  for (const scenario of SCENARIOS) {
+    for (const side of SIDES) results.set(`${side}/${scenario}`, runWorker(self, side, scenario, dir, runs));
+    const a = results.get(`ours/${scenario}`)!;
+    const b = results.get(`tufjs/${scenario}`)!;
+    if (a.summary !== b.summary) throw new Error(`the sides disagree on ${scenario}: ours "${a.summary}", @tufjs/models "${b.summary}"`);
+  }
+
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  console.log(row(['scenario', 'side', 'median ms', 'min ms', 'max ms', 'runs', 'peak RSS MB', 'RSS after load MB', 'result']));
+  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
+  for (const scenario of SCENARIOS) {
+    for (const side of SIDES) {
+      const r = results.get(`${side}/${scenario}`)!;
+      console.log(
+        row([
+          scenario,
+          side === 'ours' ? 'ours (verifyRepository)' : '@tufjs/models*',
+          median(r.timesMs).toFixed(0),
+          Math.min(...r.timesMs).toFixed(0),
+          Math.max(...r.timesMs).toFixed(0),
+          String(r.timesMs.length),
+          r.maxRssMB.toFixed(0),
+          r.rssAfterLoadMB.toFixed(0),
+          r.summary,
+        ]),
+      );
+    }
+  }
+  console.log('');
+  for (const scenario of SCENARIOS) {
+    const ours = results.get(`ours/${scenario}`)!;
+    const peer = results.get(`tufjs/${scenario}`)!;
+    const ratio = median(peer.timesMs) / median(ours.timesMs);
+    console.log(`${scenario.padEnd(9)}: ours is ${ratio.toFixed(2)}× as fast as @tufjs/models (median ${median(peer.timesMs).toFixed(0)} ms ÷ ${median(ours.timesMs).toFixed(0)} ms)`);
+  }
+  const full = results.get('ours/full')!;
+  const ratio = median(results.get('tufjs/full')!.timesMs) / median(full.timesMs);
+  console.log(
+    `\ntargets (full scenario): speed ≥ 1× — ${ratio >= 1 ? 'met' : 'NOT met'}; aim 2× — ${ratio >= 2 ? 'met' : 'not met'}; ` +
+      `peak memory < 300 MB — ${full.maxRssMB < 300 ? 'met' : 'NOT met'} (${full.maxRssMB.toFixed(0)} MB peak RSS of the whole process, files included)`,
+  );
+
+  // @tufjs/models as shipped: the quadratic Targets.fromJSON / toJSON (see bench/sides.ts).
+  const sizes = [2500, 5000, 10000];
+  const scaling = spawnSync(process.execPath, ['--expose-gc', self, '--worker-scaling', dir, ...sizes.map(String)], { encoding: 'utf8' });
+  if (scaling.status !== 0) throw new Error(`scaling worker failed:\n${scaling.stderr}`);
+  const points = JSON.parse(scaling.stdout.trim()) as { n: number; fromJsonMs: number; toJsonMs: number }[];
+  console.log('\n@tufjs/models as shipped (tufjs-literal): Targets.fromJSON and Targets.toJSON (which verifyDelegate calls) on the first n entries, one run each:');
+  for (const p of points) console.log(`  n = ${String(p.n).padStart(6)}: fromJSON ${p.fromJsonMs.toFixed(0).padStart(6)} ms, toJSON ${p.toJsonMs.toFixed(0).padStart(6)} ms`);
+  const last = points[points.length - 1]!;
+  const factor = (info.shape.targets / last.n) ** 2;
+  console.log(
+    `  quadratic (each doubling ×${(last.fromJsonMs / points[points.length - 2]!.fromJsonMs).toFixed(1)}): at ${info.shape.targets.toLocaleString('en-US')} entries ≈ ` +
+      `${(((last.fromJsonMs + last.toJsonMs) * factor) / 60_000).toFixed(0)} min per verification (extrapolated, not measured; --literal measures it once).`,
+  );
+  if (args.includes('--literal')) {
+    const lit = runWorker(self, 'tufjs-literal', 'full', dir, 0);
+    console.log(`  measured, full scenario, one run: ${(lit.warmupMs / 60_000).toFixed(1)} min, peak RSS ${lit.maxRssMB.toFixed(0)} MB (${lit.summary})`);
+  }
+
+  if (args.includes('--cpu-prof')) {
+    const profileDir = join(dir, 'profiles');
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+    for (const side of SIDES) runWorker(self, side, 'full', dir, 5, profileDir);
+    for (const file of readdirSync(profileDir).sort()) {
+      console.log(`\nself time, ${file} (warm-up + 5 runs + file loading):`);
+      for (const line of hotspots(join(profileDir, file))) console.log(line);
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,83 @@
+/**
+ * parseSignedEnvelope hands back the file's own `signed` bytes only when they are exactly the canonical
+ * encoding of what was parsed: signatures are then checked over them without re-encoding.
+ */
+import { describe, expect, it } from 'vitest';
+import { canonicalBytes, canonicalString } from '../../../src/json/canonical.js';
+import { parseSignedEnvelope } from '../../../src/json/parse.js';
+import type { JsonObject, JsonValue } from '../../../src/json/types.js';
+
+const enc = new TextEncoder();
+const opts = { maxBytes: 1 << 24, path: '$' };
+const envelope = (signed: string) => enc.encode(`{"signed":${signed},"signatures":[{"keyid":"ab","sig":"cd"}]}`);
+
+function randomValue(rand: () => number, depth = 0): JsonValue {
+  const pick = Math.floor(rand() * (depth > 3 ? 4 : 6));
+  const strings = ['a', 'Z', '', 'é', '\u{1F600}', '\uE000', 'q"uote', 'back\\slash', '<>&', '\u2028', 'tab\tx', 'del\u007f', '10', '9'];
+  switch (pick) {
+    case 0:
+      return strings[Math.floor(rand() * strings.length)]!;
+    case 1:
+      return Math.floor(rand() * 2000) - 1000;
+    case 2:
+      return rand() < 0.5;
+    case 3:
+      return null;
+    case 4:
+      return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
+    default: {
+      const out: JsonObject = {};
+      for (let i = 0; i < Math.floor(rand() * 5); i++) out[strings[Math.floor(rand() * strings.length)]! + String(i % 2 ? '' : i)] = randomValue(rand, depth + 1);
+      return out;
+    }
+  }
+}
+
+describe('parseSignedEnvelope', () => {
+  it('returns the canonical bytes of signed, byte for byte, for canonical input (property, 500 random values)', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let checked = 0;
+    for (let i = 0; i < 500; i++) {
+      const signed = { _type: 'targets', v: randomValue(rand) } as JsonObject;
+      const text = canonicalString(signed, 'tuf');
+      // Raw control characters make canonical JSON invalid JSON: such files cannot be parsed at all.
+      if (/[\u0000-\u001f]/.test(text)) continue;
+      const parsed = parseSignedEnvelope(envelope(text), opts);
+      expect(parsed.canonicalSigned, text).toBeDefined();
+      expect(Buffer.from(parsed.canonicalSigned!).equals(Buffer.from(canonicalBytes((parsed.value as JsonObject).signed!, 'tuf')))).toBe(true);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(300);
+  });
+
+  const notCanonical: [string, string][] = [
+    ['whitespace after a colon', '{"a": 1}'],
+    ['whitespace between members', '{"a":1, "b":2}'],
+    ['keys out of order', '{"b":1,"a":2}'],
+    ['keys in UTF-16 order, not code point order', '{"\u{1F600}":1,"\uE000":2}'],
+    ['an escaped slash', '{"a":"\\/"}'],
+    ['a unicode escape for a plain letter', '{"a":"\\u0041"}'],
+    ['an HTML escape as Notary files have', '{"a":"\\u003c"}'],
+    ['an escaped newline', '{"a":"x\\ny"}'],
+    ['whitespace inside an array', '{"a":[1, 2]}'],
+  ];
+  for (const [name, signed] of notCanonical) {
+    it(`falls back to re-encoding when signed has ${name}`, () => {
+      const parsed = parseSignedEnvelope(envelope(signed), opts);
+      expect(parsed.canonicalSigned).toBeUndefined();
+    });
+  }
+
+  it('whitespace outside signed does not matter, and non-ASCII text around it is measured in bytes', () => {
+    const signed = '{"a":"é😀","b":[1,2]}';
+    const file = enc.encode(`{ "signed" : ${signed} ,\n "signatures": [{"keyid":"é","sig":"x"}] }`);
+    const parsed = parseSignedEnvelope(file, opts);
+    expect(Buffer.from(parsed.canonicalSigned!).toString('utf8')).toBe(signed);
+  });
+
+  it('only the top-level signed counts', () => {
+    const parsed = parseSignedEnvelope(enc.encode('{"other":{"signed":{"a":1}},"signatures":[]}'), opts);
+    expect(parsed.canonicalSigned).toBeUndefined();
+  });
+});
