@@ -8,9 +8,11 @@
 import type { z } from 'zod';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { inspectNamedFiles } from '../../src/inspect/inspect.js';
-import type { AppInfo, Inspection, IpcResult, NamedFile } from '../shared/api-types.js';
+import { TokenError } from '../../src/signers/pkcs11/errors.js';
+import type { AppInfo, GeneratedKeyView, Inspection, IpcFailure, IpcResult, NamedFile, TokenModuleView, TokensCheckResult } from '../shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../shared/channels.js';
 import { firstProblem, REQUEST_SCHEMAS } from '../shared/schemas.js';
+import { checkToken, defaultTokenDeps, generateKey, listTokens, pinBytes, type TokenDeps } from './tokens.js';
 
 type Input<C extends ChannelName> = z.output<(typeof REQUEST_SCHEMAS)[C]>;
 
@@ -21,15 +23,21 @@ export interface HandlerDeps {
   appInfo: () => { name: string; version: string };
   /** src/inspect/inspect.ts: sync, pure, throws CeremonyError. */
   inspectNamedFiles: (req: { files: NamedFile[]; trustedRoot?: NamedFile; directory?: boolean; source?: string; now?: Date }) => Inspection;
+  /**
+   * PKCS#11 modules and where presets live (electron/main/tokens.ts). Main passes one `TokenModules` for
+   * the process and finalises it on quit; without it, handlers get their own.
+   */
+  tokens: TokenDeps;
 }
 
-const DEFAULT_DEPS: HandlerDeps = {
-  appInfo: () => ({ name: 'tuf-ceremony', version: 'development' }),
-  inspectNamedFiles,
-};
-
-function failure(err: unknown): IpcResult<never> {
-  return { ok: false, ...toErrorShape(err) };
+function failure(err: unknown): IpcFailure {
+  const out: IpcFailure = { ok: false, ...toErrorShape(err) };
+  // A token refusal names its token and, after a wrong PIN, the tries the token's flags report.
+  if (err instanceof TokenError) {
+    if (err.token) out.token = { label: err.token.label, serial: err.token.serial };
+    if (err.pinTries) out.pinTries = err.pinTries;
+  }
+  return out;
 }
 
 /** Parse `payload` with the channel's schema, or throw IPC_INVALID naming the first bad field. */
@@ -56,7 +64,11 @@ function handler<C extends ChannelName, T>(channel: C, run: (input: Input<C>) =>
 }
 
 export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<ChannelName, Handler> {
-  const d: HandlerDeps = { ...DEFAULT_DEPS, ...deps };
+  const d: HandlerDeps = {
+    appInfo: deps.appInfo ?? (() => ({ name: 'tuf-ceremony', version: 'development' })),
+    inspectNamedFiles: deps.inspectNamedFiles ?? inspectNamedFiles,
+    tokens: deps.tokens ?? defaultTokenDeps(),
+  };
   return {
     [CHANNELS.appInfo]: handler(CHANNELS.appInfo, (): AppInfo => {
       const { name, version } = d.appInfo();
@@ -72,6 +84,16 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       if (req.directory !== undefined) core.directory = req.directory;
       if (req.source !== undefined) core.source = req.source;
       return d.inspectNamedFiles(core);
+    }),
+    [CHANNELS.tokensList]: handler(CHANNELS.tokensList, (req): Promise<TokenModuleView> => listTokens({ module: req.module }, d.tokens)),
+    [CHANNELS.tokensCheck]: handler(CHANNELS.tokensCheck, (req): Promise<TokensCheckResult> => checkToken({ module: req.module, token: req.token, expected: req.expected }, d.tokens)),
+    [CHANNELS.tokensGenerateKey]: handler(CHANNELS.tokensGenerateKey, (req): Promise<GeneratedKeyView> => {
+      // The PIN becomes bytes here and the parsed request lets go of the string (a JS string cannot be
+      // wiped); generateKey zeroes the bytes after the login, whatever happens.
+      const pin = pinBytes(req.pin);
+      const { module, token, expected, algorithm, keyLabel, keyId } = req;
+      (req as { pin?: string }).pin = undefined;
+      return generateKey({ module, token, expected, algorithm, keyLabel, keyId, pin }, d.tokens);
     }),
   };
 }

@@ -10,6 +10,7 @@ import { hardenSession, hardenWebContents, type AppLocation } from './harden.js'
 import { createIpcHandlers } from './ipc-handlers.js';
 import { registerIpcHandlers } from './ipc-register.js';
 import { mainWindowOptions } from './security-policy.js';
+import { defaultTokenDeps, TokenModules } from './tokens.js';
 
 // Compiled layout: dist/electron/main/main.js, dist/electron/preload/preload.cjs, dist/renderer/.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -17,6 +18,8 @@ const rendererDir = join(here, '..', '..', 'renderer');
 const indexHtml = join(rendererDir, 'index.html');
 const preloadPath = join(here, '..', 'preload', 'preload.cjs');
 const location: AppLocation = { appRendererUrl: pathToFileURL(indexHtml).href, rendererDir };
+// PKCS#11 modules: loaded in this (main) process only, once per path, C_Finalize'd on quit (FIELD-NOTES).
+const tokenModules = new TokenModules();
 
 // #4: sandbox every renderer, including any created later; must run before 'ready'.
 app.enableSandbox();
@@ -38,11 +41,27 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('window-all-closed', () => app.quit());
 
+  // Finalise the PKCS#11 modules before the process ends (sessions closed, tokens logged out), once.
+  let finalized = false;
+  app.on('will-quit', (event) => {
+    if (finalized) return;
+    event.preventDefault();
+    finalized = true;
+    tokenModules
+      .finalizeAll()
+      .catch((err: unknown) => console.error('finalising PKCS#11 modules failed:', err instanceof Error ? err.name : 'error'))
+      .finally(() => app.quit());
+  });
+
   app
     .whenReady()
     .then(() => {
       hardenSession(session.defaultSession, location);
-      registerIpcHandlers(ipcMain, createIpcHandlers({ appInfo: () => ({ name: app.getName(), version: app.getVersion() }) }), location.appRendererUrl);
+      registerIpcHandlers(
+        ipcMain,
+        createIpcHandlers({ appInfo: () => ({ name: app.getName(), version: app.getVersion() }), tokens: defaultTokenDeps(tokenModules) }),
+        location.appRendererUrl,
+      );
       createWindow();
       app.on('activate', () => {
         if (BrowserWindow.getAllWindows().length === 0) createWindow();

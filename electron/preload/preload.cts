@@ -9,18 +9,25 @@
  * test/unit/electron/preload.test.ts both hold them equal to electron/shared/channels.ts.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { InspectRequest, TufCeremonyApi } from '../shared/api-types.js';
+import type { InspectRequest, TokensCheckRequest, TokensGenerateKeyRequest, TokensListRequest, TufCeremonyApi } from '../shared/api-types.js';
 import type { CHANNELS } from '../shared/channels.js';
 
 const CH: typeof CHANNELS = {
   appInfo: 'tufc:app-info',
   inspectFiles: 'tufc:inspect-files',
+  tokensList: 'tufc:tokens-list',
+  tokensCheck: 'tufc:tokens-check',
+  tokensGenerateKey: 'tufc:tokens-generate-key',
 };
 
 // Each function forwards exactly one argument (or none): extra arguments from the page are dropped.
 const api: TufCeremonyApi = {
   appInfo: () => ipcRenderer.invoke(CH.appInfo),
   inspectFiles: (request: InspectRequest) => ipcRenderer.invoke(CH.inspectFiles, request),
+  tokensList: (request: TokensListRequest) => ipcRenderer.invoke(CH.tokensList, request),
+  tokensCheck: (request: TokensCheckRequest) => ipcRenderer.invoke(CH.tokensCheck, request),
+  // The request carries the PIN: passed through as it is, never kept, logged or copied here.
+  tokensGenerateKey: (request: TokensGenerateKeyRequest) => ipcRenderer.invoke(CH.tokensGenerateKey, request),
 };
 
 contextBridge.exposeInMainWorld('tufCeremony', Object.freeze(api));

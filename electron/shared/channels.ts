@@ -5,6 +5,9 @@
 export const CHANNELS = {
   appInfo: 'tufc:app-info',
   inspectFiles: 'tufc:inspect-files',
+  tokensList: 'tufc:tokens-list',
+  tokensCheck: 'tufc:tokens-check',
+  tokensGenerateKey: 'tufc:tokens-generate-key',
 } as const;
 
 export type ChannelKey = keyof typeof CHANNELS;

@@ -7,7 +7,21 @@
  */
 import { z } from 'zod';
 import { capFor, DEFAULT_CAPS } from '../../src/tuf/caps.js';
-import type { InspectRequest, NamedFile } from './api-types.js';
+import type { KeyAlgorithm } from '../../src/profiles/profile.js';
+import type { ModulePreset } from '../../src/signers/pkcs11/presets.js';
+import type { PinStatus } from '../../src/signers/pkcs11/token.js';
+import type {
+  ExpectedToken,
+  InspectRequest,
+  KeyAlgorithmName,
+  ModulePresetName,
+  NamedFile,
+  PinStatusName,
+  TokenRefView,
+  TokensCheckRequest,
+  TokensGenerateKeyRequest,
+  TokensListRequest,
+} from './api-types.js';
 import { CHANNELS, type ChannelName } from './channels.js';
 
 /** Longest accepted relative name, and longest single segment (common file-system limits). */
@@ -105,10 +119,108 @@ export const InspectRequestSchema = z.strictObject({
 /** appInfo takes no argument at all. */
 export const AppInfoRequestSchema = z.undefined();
 
+// --- tokens ------------------------------------------------------------------------------------------
+
+/** Module presets (src/signers/pkcs11/presets.ts MODULE_PRESETS). */
+export const MODULE_PRESET_NAMES = ['ykcs11', 'opensc', 'softhsm2'] as const satisfies readonly ModulePresetName[];
+export const KEY_ALGORITHMS = ['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-pss-sha256'] as const satisfies readonly KeyAlgorithmName[];
+/** Longest module path accepted (PATH_MAX on Linux). */
+export const MAX_MODULE_PATH_LENGTH = 4096;
+/** Longest PIN, in UTF-8 bytes: SoftHSM2 accepts up to 255, hardware tokens far fewer. */
+export const MAX_PIN_BYTES = 255;
+/** PKCS#11 token labels are 32 bytes and serials 16 characters; this leaves room, never more. */
+export const MAX_TOKEN_TEXT = 64;
+/** src/signers/pkcs11/token.ts generateKeyPair: a key label is 1 to 64 printable characters. */
+export const MAX_KEY_LABEL = 64;
+
+const SHARED_LIBRARY = /\.(?:so(?:\.[0-9]+)*|dylib|dll)$/i;
+
+function isPresetName(value: string): value is ModulePresetName {
+  return (MODULE_PRESET_NAMES as readonly string[]).includes(value);
+}
+
+/**
+ * Why `value` is neither a module preset nor an acceptable PKCS#11 library path; undefined when it is
+ * one. A custom path makes the main process load (and so run) that library: it must be absolute, name a
+ * shared library, and hold no `.`/`..` segment, control or bidirectional-override character.
+ */
+export function moduleProblem(value: string): string | undefined {
+  if (isPresetName(value)) return undefined;
+  if (value.length === 0) return 'module is empty: give a preset (ykcs11, opensc, softhsm2) or the absolute path of a PKCS#11 library';
+  if (value.length > MAX_MODULE_PATH_LENGTH) return `module path is longer than ${MAX_MODULE_PATH_LENGTH} characters`;
+  if (FORBIDDEN_CHARS.test(value)) return 'module path contains a control or bidirectional-override character';
+  const posix = value.startsWith('/') && !value.startsWith('//');
+  const windows = /^[A-Za-z]:\\/.test(value);
+  if (!posix && !windows) return 'module must be a preset (ykcs11, opensc, softhsm2) or an absolute path';
+  if (value.split(/[\\/]/).some((seg) => seg === '.' || seg === '..')) return 'module path must not contain "." or ".." segments';
+  if (!SHARED_LIBRARY.test(value)) return 'module path must name a shared library (.so, .dylib or .dll)';
+  return undefined;
+}
+
+const moduleName = z.string().superRefine((value, ctx) => {
+  const problem = moduleProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Text shown to people (labels, serials): bounded, no control or bidirectional-override characters. */
+function shownText(what: string, min: number, max: number) {
+  return z.string().superRefine((value, ctx) => {
+    if (value.length < min) ctx.addIssue({ code: 'custom', message: `${what} is empty` });
+    else if (value.length > max) ctx.addIssue({ code: 'custom', message: `${what} is longer than ${max} characters` });
+    else if (FORBIDDEN_CHARS.test(value)) ctx.addIssue({ code: 'custom', message: `${what} contains a control or bidirectional-override character` });
+  });
+}
+
+const fingerprint = z.string().regex(/^[0-9a-f]{64}$/, { message: 'fingerprint must be 64 lower-case hex digits (SHA-256)' });
+
+export const TokenRefSchema = z.strictObject({
+  serial: shownText('token serial', 1, MAX_TOKEN_TEXT),
+  label: shownText('token label', 0, MAX_TOKEN_TEXT),
+});
+
+export const ExpectedTokenSchema = z.strictObject({
+  serial: shownText('expected token serial', 1, MAX_TOKEN_TEXT),
+  fingerprint: fingerprint.optional(),
+});
+
+/**
+ * The PIN: text, 1 to MAX_PIN_BYTES UTF-8 bytes, no control characters. The messages never quote it
+ * (zod's own messages do not quote inputs either).
+ */
+export const PinSchema = z.string({ message: 'PIN must be text' }).superRefine((pin, ctx) => {
+  if (pin.length === 0) ctx.addIssue({ code: 'custom', message: 'no PIN was entered' });
+  else if (new TextEncoder().encode(pin).length > MAX_PIN_BYTES) ctx.addIssue({ code: 'custom', message: `the PIN is longer than ${MAX_PIN_BYTES} bytes` });
+  else if (/[\u0000-\u001f\u007f-\u009f]/.test(pin)) ctx.addIssue({ code: 'custom', message: 'the PIN contains a control character' });
+});
+
+export const TokensListRequestSchema = z.strictObject({ module: moduleName });
+
+export const TokensCheckRequestSchema = z.strictObject({
+  module: moduleName,
+  token: TokenRefSchema,
+  expected: ExpectedTokenSchema.optional(),
+});
+
+export const TokensGenerateKeyRequestSchema = z.strictObject({
+  module: moduleName,
+  token: TokenRefSchema,
+  expected: ExpectedTokenSchema.optional(),
+  algorithm: z.enum(KEY_ALGORITHMS, { message: `algorithm must be one of: ${KEY_ALGORITHMS.join(', ')}` }),
+  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
+  keyId: z
+    .string()
+    .regex(/^(?:[0-9a-f]{2}){1,32}$/, { message: 'key ID must be 1 to 32 bytes in lower-case hex' })
+    .optional(),
+  pin: PinSchema,
+});
+
 /** One schema per channel; a channel without a schema does not type-check. */
 export const REQUEST_SCHEMAS = {
   [CHANNELS.appInfo]: AppInfoRequestSchema,
   [CHANNELS.inspectFiles]: InspectRequestSchema,
+  [CHANNELS.tokensList]: TokensListRequestSchema,
+  [CHANNELS.tokensCheck]: TokensCheckRequestSchema,
+  [CHANNELS.tokensGenerateKey]: TokensGenerateKeyRequestSchema,
 } as const satisfies Record<ChannelName, z.ZodType>;
 
 // The schemas and the contract in api-types.ts must describe the same fields, and what a schema lets
@@ -120,6 +232,20 @@ const _inspectFits: Fits<z.infer<typeof InspectRequestSchema>, InspectRequest> =
 const _inspectKeys: Same<keyof z.infer<typeof InspectRequestSchema>, keyof InspectRequest> = true;
 const _fileFits: Fits<z.infer<typeof NamedFileSchema>, NamedFile> = true;
 const _fileKeys: Same<keyof z.infer<typeof NamedFileSchema>, keyof NamedFile> = true;
+const _listFits: Fits<z.infer<typeof TokensListRequestSchema>, TokensListRequest> = true;
+const _listKeys: Same<keyof z.infer<typeof TokensListRequestSchema>, keyof TokensListRequest> = true;
+const _checkFits: Fits<z.infer<typeof TokensCheckRequestSchema>, TokensCheckRequest> = true;
+const _checkKeys: Same<keyof z.infer<typeof TokensCheckRequestSchema>, keyof TokensCheckRequest> = true;
+const _generateFits: Fits<z.infer<typeof TokensGenerateKeyRequestSchema>, TokensGenerateKeyRequest> = true;
+const _generateKeys: Same<keyof z.infer<typeof TokensGenerateKeyRequestSchema>, keyof TokensGenerateKeyRequest> = true;
+const _tokenRefKeys: Same<keyof z.infer<typeof TokenRefSchema>, keyof TokenRefView> = true;
+const _expectedKeys: Same<keyof z.infer<typeof ExpectedTokenSchema>, keyof ExpectedToken> = true;
+// The contract's copies of the core's unions (the renderer cannot import the core's files).
+const _algorithms: Same<KeyAlgorithmName, KeyAlgorithm> = true;
+const _allAlgorithms: Same<(typeof KEY_ALGORITHMS)[number], KeyAlgorithm> = true;
+const _presets: Same<ModulePresetName, ModulePreset> = true;
+const _allPresets: Same<(typeof MODULE_PRESET_NAMES)[number], ModulePreset> = true;
+const _pinStatus: Same<PinStatusName, PinStatus> = true;
 
 /** `$.files[0].name` style path (RFC 9535 normalized-path spelling) from zod's path segments. */
 export function jsonPath(segments: readonly PropertyKey[]): string {

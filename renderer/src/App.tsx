@@ -7,7 +7,8 @@ import type { AppInfo } from '../../electron/shared/api-types.js';
 import { ceremonyApi } from './lib/api';
 import { InspectScreen } from './screens/InspectScreen';
 import { NotYetScreen } from './screens/NotYetScreen';
-import { SCREENS, screenFromHash, type ScreenId } from './screens/screens';
+import { SCREENS, screenFromHash, type ScreenId, type ScreenInfo } from './screens/screens';
+import { TokensScreen } from './screens/TokensScreen';
 
 function useScreen(): ScreenId {
   const [screen, setScreen] = useState<ScreenId>(() => screenFromHash(window.location.hash));
@@ -34,6 +35,16 @@ function useAppInfo(): AppInfo | undefined {
     };
   }, []);
   return info;
+}
+
+function ScreenView({ screen }: { screen: ScreenInfo }) {
+  if (!screen.ready) return <NotYetScreen screen={screen} />;
+  switch (screen.id) {
+    case 'tokens':
+      return <TokensScreen />;
+    default:
+      return <InspectScreen />;
+  }
 }
 
 export function App() {
@@ -77,7 +88,7 @@ export function App() {
         </div>
       </nav>
       <main className="content" id="main">
-        {screen.ready ? <InspectScreen /> : <NotYetScreen screen={screen} />}
+        <ScreenView key={screen.id} screen={screen} />
       </main>
     </div>
   );

@@ -1,20 +1,36 @@
+import { useId, type ReactNode } from 'react';
 import type { Refusal } from '../lib/api';
 import { explainCode, messageWithoutPath } from '../lib/format';
+
+interface Props {
+  refusal: Refusal;
+  opened?: string;
+  /** The heading; `Refused: <opened>` by default. */
+  title?: string;
+  /** The closing reassurance; `Nothing was written or changed.` by default, none when null. */
+  reassure?: string | null;
+  /** Heading level: 2 on a screen, 3 inside a card. */
+  level?: 2 | 3;
+  /** Actions (e.g. "Try again"). */
+  children?: ReactNode;
+}
 
 /**
  * The input was refused: it could not be read at all. Code, the core's message and where, in large
  * type, and the reassurance that nothing was changed.
  */
-export function RefusalPanel({ refusal, opened }: { refusal: Refusal; opened?: string }) {
+export function RefusalPanel({ refusal, opened, title, reassure = 'Nothing was written or changed.', level = 2, children }: Props) {
   const explanation = explainCode(refusal.code);
+  const titleId = useId();
+  const Heading = level === 3 ? 'h3' : 'h2';
   return (
-    <section className="refusal" role="alert" aria-labelledby="refusal-title">
-      <h2 id="refusal-title">
+    <section className="refusal" role="alert" aria-labelledby={titleId}>
+      <Heading id={titleId}>
         <span className="icon" aria-hidden="true">
           ✗
         </span>{' '}
-        Refused{opened ? `: ${opened}` : ''}
-      </h2>
+        {title ?? `Refused${opened ? `: ${opened}` : ''}`}
+      </Heading>
       <p className="code-line">
         <span className="code-label">Error code</span> <code className="code">{refusal.code}</code>
       </p>
@@ -25,7 +41,8 @@ export function RefusalPanel({ refusal, opened }: { refusal: Refusal; opened?: s
         </p>
       ) : null}
       {explanation ? <p className="explain">{explanation}</p> : null}
-      <p className="reassure">Nothing was written or changed.</p>
+      {reassure ? <p className="reassure">{reassure}</p> : null}
+      {children}
     </section>
   );
 }

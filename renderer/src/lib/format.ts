@@ -1,5 +1,5 @@
 /** Display helpers: short forms people can read aloud and compare, and plain dates. */
-import type { Inspection } from '../../../electron/shared/api-types.js';
+import type { Inspection, KeyAlgorithmName, PinStatusName } from '../../../electron/shared/api-types.js';
 
 /** The core's stable error codes, as the IPC contract carries them (src/errors.ts ERROR_CODES). */
 type ErrorCode = Inspection['problems'][number]['code'];
@@ -93,6 +93,21 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   DELEGATION_INVALID: 'A delegation is malformed or its role cannot be reached.',
   UNEXPECTED_FILE: 'The directory holds a file that is not part of a repository; nothing unverified may ride along.',
   IPC_INVALID: 'The request to the core was malformed (a bug in the screen).',
+  // Tokens (PKCS#11): what a custodian can do about it.
+  TOKEN_MODULE_NOT_FOUND: 'The driver (PKCS#11 library) for this kind of token is not installed on this computer, or the path is wrong. Install it, or choose another module.',
+  TOKEN_MODULE_INVALID: 'That file is not a PKCS#11 driver for this computer, or the driver failed to start.',
+  TOKEN_NOT_PRESENT: 'The expected token is not plugged in, or a different token is. Compare the label and serial with the ones printed on the token.',
+  TOKEN_REMOVED: 'The token was unplugged, or lost its connection, in the middle of the step. Plug it in again and repeat the step: it did not complete.',
+  TOKEN_LOGIN_REQUIRED: 'The token needs its PIN for this step.',
+  TOKEN_ERROR: 'The token or its driver reported an error. Plug the token in again and retry; if it happens again, try another port or reader.',
+  PIN_INCORRECT: 'Wrong PIN: the token did not accept it, and no key was made. Check the PIN before trying again — every wrong try counts towards locking the token.',
+  PIN_LOCKED: 'The PIN is locked after too many wrong tries. It must be unblocked with the PUK or the security officer PIN before this token can be used again.',
+  MECHANISM_UNSUPPORTED: 'This token cannot make or use that type of key. Choose one of the key types it lists.',
+  KEY_LABEL_EXISTS: 'A key with this label is already on the token. Labels are never reused: choose another label.',
+  KEY_ID_EXISTS: 'A key with this ID (on a YubiKey: this PIV slot) is already on the token.',
+  TOKEN_KEY_NOT_FOUND: 'The token does not hold the expected key: it is probably not the expected token.',
+  TOKEN_KEY_EXTRACTABLE: 'The token would let the private key be read out of it, so the key was refused and destroyed.',
+  TOKEN_SIGNATURE_INVALID: 'The token returned a signature that does not match its own public key. Nothing it signed was used.',
   INTERNAL: 'This is a bug. Please report it with the transcript.',
   NOT_CONNECTED: 'The screen runs without the app’s core.',
 };
@@ -108,4 +123,36 @@ export function explainCode(code: string): string | undefined {
 export function messageWithoutPath(message: string, path: string | undefined): string {
   const suffix = path ? ` (at ${path})` : undefined;
   return suffix && message.endsWith(suffix) ? message.slice(0, -suffix.length) : message;
+}
+
+/** For people: `ECDSA P-256` (src/signers/signing-key.ts algorithmTitle). */
+export function algorithmTitle(algorithm: KeyAlgorithmName): string {
+  switch (algorithm) {
+    case 'ecdsa-p256':
+      return 'ECDSA P-256';
+    case 'ecdsa-p384':
+      return 'ECDSA P-384';
+    case 'ed25519':
+      return 'Ed25519';
+    case 'rsa-pss-sha256':
+      return 'RSA-PSS 3072';
+  }
+}
+
+/** What the token's flags say about its PIN, in words (never by colour alone). */
+export function pinStatusText(status: PinStatusName): string {
+  switch (status) {
+    case 'ok':
+      return 'PIN set';
+    case 'count-low':
+      return 'PIN: few tries left';
+    case 'final-try':
+      return 'PIN: ONE TRY LEFT';
+    case 'locked':
+      return 'PIN LOCKED';
+    case 'to-be-changed':
+      return 'PIN must be changed first';
+    case 'not-initialized':
+      return 'No PIN set';
+  }
 }

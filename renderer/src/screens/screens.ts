@@ -1,6 +1,6 @@
 /**
- * The screens of PRODUCT.md §3. Only Inspect works in this build; the others are listed so the shape
- * of the app is visible, each with an honest page saying what it will do and what exists today.
+ * The screens of PRODUCT.md §3. Inspect and Tokens work in this build; the others are listed so the
+ * shape of the app is visible, each with an honest page saying what it will do and what exists today.
  */
 export type ScreenId = 'inspect' | 'tokens' | 'root' | 'shamir' | 'rotation' | 'cosign' | 'export' | 'import' | 'transcript';
 
@@ -19,7 +19,7 @@ export const SCREENS: ScreenInfo[] = [
   {
     id: 'tokens',
     title: 'Tokens',
-    ready: false,
+    ready: true,
     purpose:
       'Load a PKCS#11 module (YubiKey, OpenSC, SoftHSM2), list slots and tokens with their serial numbers, and generate keys on the token. Each custodian’s token is identified by serial and key fingerprint before a PIN is asked.',
   },

@@ -103,6 +103,19 @@ export interface TokenKeyListing {
   problem: string | undefined;
 }
 
+/**
+ * A public key object on a token, described without logging in (tokens that keep public objects public,
+ * as SoftHSM2 and ykcs11 do). `problem` says why its fingerprint could not be computed, if it could not.
+ */
+export interface PublicKeyListing {
+  label: string;
+  id: Uint8Array;
+  algorithm: KeyAlgorithm | undefined;
+  /** hex SHA-256 of the SPKI, as `TokenKey.fingerprint`. */
+  fingerprint: string | undefined;
+  problem: string | undefined;
+}
+
 export interface KeySelector {
   label?: string;
   id?: Uint8Array;
@@ -785,6 +798,56 @@ export class TokenSession implements TokenKeyPort {
       const handles = await this.find({ class: CKO.PRIVATE_KEY }, step);
       const out: TokenKeyListing[] = [];
       for (const h of handles) out.push((await this.inspect(h, step)).listing);
+      return out;
+    });
+  }
+
+  /**
+   * Every public key object the session can see — before login, the ones the token does not hide — with
+   * its algorithm and fingerprint. Needs no PIN: what the Tokens screen lists, and how the expected key
+   * of a custodian is recognised before the PIN is asked.
+   */
+  async listPublicKeys(): Promise<PublicKeyListing[]> {
+    this.checkOpen('listing public keys');
+    const step = 'listing the public keys';
+    return this.serial(async () => {
+      const handles = await this.find({ class: CKO.PUBLIC_KEY }, step);
+      const out: PublicKeyListing[] = [];
+      for (const handle of handles) {
+        const listing: PublicKeyListing = { label: '', id: new Uint8Array(), algorithm: undefined, fingerprint: undefined, problem: undefined };
+        out.push(listing);
+        let keyType: number | undefined;
+        try {
+          const a = await this.api.getAttributes(this.session, handle, ['label', 'id', 'keyType'] as const);
+          listing.label = a.label ?? '';
+          listing.id = a.id ?? new Uint8Array();
+          keyType = a.keyType;
+        } catch (err) {
+          if (!isPkcs11Fault(err, 'ATTRIBUTE_TYPE_INVALID')) return this.fail(err, { step });
+          listing.problem = 'its label, ID or key type cannot be read';
+          continue;
+        }
+        let params: Uint8Array | undefined;
+        let bits = 0;
+        try {
+          if (keyType === CKK.RSA) bits = ((await this.api.getAttributes(this.session, handle, ['modulus'] as const)).modulus?.length ?? 0) * 8;
+          else if (keyType === CKK.EC || keyType === CKK.EC_EDWARDS) params = (await this.api.getAttributes(this.session, handle, ['ecParams'] as const)).ecParams;
+        } catch (err) {
+          if (!isPkcs11Fault(err, 'ATTRIBUTE_TYPE_INVALID')) return this.fail(err, { step });
+        }
+        const algorithm = this.algorithmOf(keyType, params, bits);
+        if (!algorithm) {
+          listing.problem = 'a key type or size the profiles do not accept';
+          continue;
+        }
+        listing.algorithm = algorithm;
+        try {
+          listing.fingerprint = createHash('sha256').update(await this.readPublic(handle, algorithm, step)).digest('hex');
+        } catch (err) {
+          if (!(err instanceof CeremonyError && err.code === 'KEY_INVALID')) throw err;
+          listing.problem = err.message;
+        }
+      }
       return out;
     });
   }

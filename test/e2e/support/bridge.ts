@@ -22,6 +22,9 @@ const BINDING = '__tufcTestBridge';
 const ARITY: Record<ChannelKey, 0 | 1> = {
   appInfo: 0,
   inspectFiles: 1,
+  tokensList: 1,
+  tokensCheck: 1,
+  tokensGenerateKey: 1,
 };
 
 /**

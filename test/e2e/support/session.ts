@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
+import { defaultTokenDeps, TokenModules } from '../../../electron/main/tokens.js';
 import { installBridge } from './bridge.js';
 import { launchChromium } from './browser.js';
 import { ensureRendererBuilt, RENDERER_DIST, REPO_ROOT } from './build.js';
@@ -29,12 +30,18 @@ export interface E2ePage {
   choose(button: string, paths: string | string[]): Promise<void>;
 }
 
+/**
+ * PKCS#11 modules are loaded by the handlers in THIS process (the bridge runs here), as main does in the
+ * app: a test that uses SoftHSM2 sets SOFTHSM2_CONF in process.env before the first Tokens call, and the
+ * session finalises the modules it loaded when it closes.
+ */
 export async function startSession(): Promise<E2eSession> {
   ensureRendererBuilt();
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const tokenModules = new TokenModules();
   const server = await startBridgeServer({
     root: RENDERER_DIST,
-    handlers: createIpcHandlers({ appInfo: () => ({ name: pkg.name, version: pkg.version }) }),
+    handlers: createIpcHandlers({ appInfo: () => ({ name: pkg.name, version: pkg.version }), tokens: defaultTokenDeps(tokenModules) }),
   });
   let browser: Browser;
   try {
@@ -75,6 +82,7 @@ export async function startSession(): Promise<E2eSession> {
       for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
       await server.close();
+      await tokenModules.finalizeAll();
     },
   };
 }

@@ -144,8 +144,12 @@ describe.each(variants)('preload (%s)', (_name, load) => {
     expect(await api.appInfo!('ignored', 'extra')).toEqual({ ok: true, value: 'answer' });
     const payload = { files: [{ name: 'root.json', bytes: new Uint8Array([1]) }] };
     expect(await api.inspectFiles!(payload, 'extra')).toEqual({ ok: true, value: 'answer' });
-    expect(run.invokes).toEqual([[CHANNELS.appInfo], [CHANNELS.inspectFiles, payload]]);
+    // The request that carries a PIN is passed through as the same object, nothing added or kept.
+    const generate = { module: 'softhsm2', token: { serial: '1', label: 'a' }, algorithm: 'ecdsa-p256', keyLabel: 'k', pin: 'secret' };
+    expect(await api.tokensGenerateKey!(generate, 'extra')).toEqual({ ok: true, value: 'answer' });
+    expect(run.invokes).toEqual([[CHANNELS.appInfo], [CHANNELS.inspectFiles, payload], [CHANNELS.tokensGenerateKey, generate]]);
     expect(run.invokes[1]![1]).toBe(payload);
+    expect(run.invokes[2]![1]).toBe(generate);
     // Only invoke: no send/sendSync/on, nothing that would let the page listen on or spoof channels.
     expect([...run.ipcRendererProps]).toEqual(['invoke']);
     expect([...run.electronProps].sort()).toEqual(['contextBridge', 'ipcRenderer']);
