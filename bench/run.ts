@@ -14,6 +14,13 @@
  *
  * --cpu-prof writes V8 CPU profiles of both sides (full scenario) into DIR/profiles and prints the
  * functions with the most self time.
+ *
+ * Then the signing section (bench/sign.ts): per-signature cost of our signer stack against a bare
+ * graphene-pk11 sign on SoftHSM2 (skipped, saying why, when SoftHSM2 is not installed), and a full
+ * 3-custodian rehearsal end to end.
+ *
+ *   [--only verify|signing] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
+ *   [--rehearsals N (default 3)]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +31,7 @@ import { ensureRepository, SHAPE } from './generate.js';
 import { Targets } from '@tufjs/models';
 import type { JsonObject } from '../src/json/types.js';
 import { loadFiles, verifyOurs, verifyTufjs, type Scenario, type Side } from './sides.js';
+import { rehearsalWorker, signingSection, signWorker } from './sign.js';
 
 const SCENARIOS: Scenario[] = ['full', 'chain', 'top-level'];
 const SIDES: Side[] = ['ours', 'tufjs'];
@@ -140,12 +148,33 @@ async function main(): Promise<void> {
     scalingWorker(args[1]!, args.slice(2).map(Number));
     return;
   }
+  if (args[0] === '--worker-sign') {
+    await signWorker(Number(args[1]), Number(args[2]));
+    return;
+  }
+  if (args[0] === '--worker-rehearse') {
+    await rehearsalWorker();
+    return;
+  }
   const opt = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
   const runs = Number(opt('--runs') ?? 7);
   if (!Number.isInteger(runs) || runs < 5) throw new Error('--runs must be at least 5');
+  const signRounds = Number(opt('--sign-rounds') ?? 7);
+  if (!Number.isInteger(signRounds) || signRounds < 5) throw new Error('--sign-rounds must be at least 5');
+  const signs = Number(opt('--signs') ?? 1000);
+  if (!Number.isInteger(signs) || signs < 500) throw new Error('--signs must be at least 500');
+  const rehearsals = Number(opt('--rehearsals') ?? 3);
+  if (!Number.isInteger(rehearsals) || rehearsals < 1) throw new Error('--rehearsals must be at least 1');
+  const only = opt('--only');
+  if (only !== undefined && only !== 'verify' && only !== 'signing') throw new Error('--only is verify or signing');
+  if (only !== 'signing') await verificationSection(args, self, opt, runs);
+  if (only !== 'verify') signingSection(self, { rounds: signRounds, signsPerRound: signs, rehearsals });
+}
+
+async function verificationSection(args: string[], self: string, opt: (name: string) => string | undefined, runs: number): Promise<void> {
   const dir = opt('--dir') ?? join(tmpdir(), 'tuf-ceremony-bench');
   const { info, cached } = await ensureRepository(dir, args.includes('--regenerate'));
   const modelsVersion = (JSON.parse(readFileSync(join(fileURLToPath(new URL('.', import.meta.resolve('@tufjs/models'))), '..', 'package.json'), 'utf8')) as { version: string }).version;

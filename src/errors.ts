@@ -102,6 +102,16 @@ export const ERROR_CODES = {
   SHARE_KEY_MISMATCH: { cls: 'refused', what: 'the key rebuilt from share cards does not match the fingerprint they record' },
   SHARE_SPLIT_MISMATCH: { cls: 'refused', what: 'a share card is not from the split that was expected' },
   SHARE_FINGERPRINT_MISMATCH: { cls: 'refused', what: 'a share card is a share of a key other than the one expected' },
+  // --- ceremony plans, site bindings and the ceremony state (src/ceremony) ---
+  PLAN_INVALID: { cls: 'refused', what: 'a ceremony plan field is missing, unknown, of the wrong type or not allowed (JSON path named)' },
+  PLAN_INPUT_MISMATCH: { cls: 'refused', what: 'an input file the plan names (a server key) is missing, malformed, or not the bytes the plan recorded by hash' },
+  BINDINGS_INVALID: { cls: 'refused', what: 'a site bindings field is missing, unknown, of the wrong type, or contradicts the plan (JSON path named)' },
+  BINDINGS_PLAN_MISMATCH: { cls: 'refused', what: 'the site bindings were written for another plan (its intent hash differs)' },
+  CEREMONY_STATE_INVALID: { cls: 'refused', what: 'the ceremony state file is malformed or contradicts the files next to it' },
+  CEREMONY_STATE_MISMATCH: { cls: 'refused', what: 'the ceremony state in the output folder belongs to another plan, profile or kind of run' },
+  CEREMONY_CANNOT_RESUME: { cls: 'refused', what: 'an interrupted ceremony cannot continue from where it stopped (the message says why and what to do)' },
+  CEREMONY_OUTPUT_CHANGED: { cls: 'refused', what: 'a file the ceremony wrote earlier no longer has the bytes it recorded' },
+  CEREMONY_COMPLETE: { cls: 'usage', what: 'the ceremony in the output folder is already complete; nothing was done' },
   // --- internal ---
   INTERNAL: { cls: 'internal', what: 'a bug: please report it with the transcript' },
 } as const satisfies Record<string, { cls: ErrorClass; what: string }>;

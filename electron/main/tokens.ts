@@ -12,17 +12,17 @@
  *
  * The expected token is matched BEFORE the login: by serial (and label), and by a public key it must hold
  * when a fingerprint is given, so a wrong token is refused without the PIN ever reaching it.
+ *
+ * Opening the expected token, resolving presets and generating a key are the shared core in
+ * src/signers/token-keys.ts (the CLI's `tokens generate` / `tokens export` call the same functions);
+ * this file adds the process-wide module registry and the views the renderer shows.
  */
 import { CeremonyError } from '../../src/errors.js';
-import { pemOf } from '../../src/crypto/public-key.js';
 import { shortDigest } from '../../src/crypto/digest-words.js';
 import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { KeyAlgorithm } from '../../src/profiles/profile.js';
-import { describeToken, TokenError } from '../../src/signers/pkcs11/errors.js';
-import { installHint, isModulePreset, resolvePreset, type ModulePreset } from '../../src/signers/pkcs11/presets.js';
 import { TokenModule, type PublicKeyListing, type TokenDescription, type TokenSession } from '../../src/signers/pkcs11/token.js';
-import { listPublicKey, notaryBareKeyId } from '../../src/signers/public-key-json.js';
-import { algorithmTitle } from '../../src/signers/signing-key.js';
+import { generateTokenKey, loadModule, openExpectedToken, type ModuleLoader, type TokenModuleDeps } from '../../src/signers/token-keys.js';
 import type {
   ExpectedToken,
   FingerprintView,
@@ -35,10 +35,7 @@ import type {
   TokenView,
 } from '../shared/api-types.js';
 
-/** Loads modules; main passes one `TokenModules` for the whole process and finalises it on quit. */
-export interface ModuleLoader {
-  load(path: string, opts: { installHint?: string }): Promise<TokenModule>;
-}
+export { resolveModule, type ModuleLoader } from '../../src/signers/token-keys.js';
 
 /**
  * The modules this process loaded, one per path (C_Initialize once, FIELD-NOTES), kept until quit.
@@ -74,13 +71,8 @@ export class TokenModules implements ModuleLoader {
   }
 }
 
-export interface TokenDeps {
-  modules: ModuleLoader;
-  /** Whether a module file exists (a preset uses the first of its candidate paths that does). */
-  moduleExists: (path: string) => boolean;
-  /** `process.platform`: which preset paths apply. */
-  platform: string;
-}
+/** Main passes one `TokenModules` as `modules` for the whole process and finalises it on quit. */
+export type TokenDeps = TokenModuleDeps;
 
 export function defaultTokenDeps(modules: ModuleLoader = new TokenModules()): TokenDeps {
   return { modules, moduleExists: moduleFileExists, platform: process.platform };
@@ -125,31 +117,7 @@ function tokenView(t: TokenDescription, keys: TokenKeyView[], keysProblem?: stri
   return out;
 }
 
-function refOf(t: { label: string; serial: string }): TokenRefView {
-  return { label: t.label, serial: t.serial };
-}
-
 // --- modules -----------------------------------------------------------------------------------------
-
-interface ResolvedModule {
-  path: string;
-  preset: ModulePreset | undefined;
-  installHint: string | undefined;
-}
-
-/** A preset to the first of its paths on this machine, or the absolute path as given (the schema checked it). */
-export function resolveModule(module: string, deps: Pick<TokenDeps, 'moduleExists' | 'platform'>): ResolvedModule {
-  if (isModulePreset(module)) {
-    return { path: resolvePreset(module, deps.platform, deps.moduleExists), preset: module, installHint: installHint(module, deps.platform) };
-  }
-  return { path: module, preset: undefined, installHint: undefined };
-}
-
-async function loadModule(module: string, deps: TokenDeps): Promise<{ mod: TokenModule; resolved: ResolvedModule }> {
-  const resolved = resolveModule(module, deps);
-  const mod = await deps.modules.load(resolved.path, resolved.installHint ? { installHint: resolved.installHint } : {});
-  return { mod, resolved };
-}
 
 /** The public keys a token shows without the PIN; a failure is reported beside the token, not instead of it. */
 async function publicKeysOf(mod: TokenModule, t: TokenDescription): Promise<{ keys: TokenKeyView[]; problem?: string }> {
@@ -195,52 +163,8 @@ export async function listTokens(req: { module: string }, deps: TokenDeps): Prom
 
 // --- the expected token, before any PIN ---------------------------------------------------------------
 
-interface CheckedToken {
-  session: TokenSession;
-  keys: PublicKeyListing[];
-  expectedKey: PublicKeyListing | undefined;
-}
-
-/**
- * Open the chosen token and check it is the expected one: the serial the step expects, the label shown
- * on screen, and (when given) a public key with the expected fingerprint. Refuses before any PIN is
- * used. The caller closes the session.
- */
-async function openExpected(req: { module: string; token: TokenRefView; expected?: ExpectedToken | undefined }, deps: TokenDeps): Promise<CheckedToken> {
-  const chosen = describeToken(req.token);
-  if (req.expected && req.expected.serial !== req.token.serial) {
-    throw new TokenError(
-      'TOKEN_NOT_PRESENT',
-      `this step expects the token with serial ${req.expected.serial}, but ${chosen} was chosen; insert and choose the expected token (no PIN was asked)`,
-      { token: req.token },
-    );
-  }
-  const { mod } = await loadModule(req.module, deps);
-  const session = await mod.openToken(req.token.label ? { serial: req.token.serial, label: req.token.label } : { serial: req.token.serial });
-  try {
-    const keys = await session.listPublicKeys();
-    let expectedKey: PublicKeyListing | undefined;
-    const want = req.expected?.fingerprint;
-    if (want) {
-      expectedKey = keys.find((k) => k.fingerprint === want);
-      if (!expectedKey) {
-        const held = keys.filter((k) => k.fingerprint).map((k) => `${k.fingerprint!.slice(0, 16)}… ("${k.label}")`);
-        throw new TokenError(
-          'TOKEN_KEY_NOT_FOUND',
-          `${describeToken(session.token)} does not hold the expected key ${want.slice(0, 16)}… (it shows ${held.length ? held.join(', ') : 'no public key'}): it is not the expected token; no PIN was asked`,
-          { token: session.token },
-        );
-      }
-    }
-    return { session, keys, expectedKey };
-  } catch (err) {
-    await session.close();
-    throw err;
-  }
-}
-
 export async function checkToken(req: { module: string; token: TokenRefView; expected?: ExpectedToken | undefined }, deps: TokenDeps): Promise<TokensCheckResult> {
-  const { session, keys, expectedKey } = await openExpected(req, deps);
+  const { session, keys, expectedKey } = await openExpectedToken(req, deps);
   try {
     const out: TokensCheckResult = { token: tokenView(session.token, keys.map(keyView)) };
     if (expectedKey) out.key = keyView(expectedKey);
@@ -266,31 +190,9 @@ export interface GenerateKeyInput {
 
 export async function generateKey(req: GenerateKeyInput, deps: TokenDeps): Promise<GeneratedKeyView> {
   try {
-    const { session } = await openExpected(req, deps);
-    try {
-      if (!session.token.capabilities[req.algorithm]) {
-        throw new TokenError('MECHANISM_UNSUPPORTED', `${describeToken(session.token)} cannot make ${algorithmTitle(req.algorithm)} keys; choose another key type (no PIN was sent)`, {
-          token: session.token,
-        });
-      }
-      await session.login(req.pin); // zeroes req.pin
-      const key = await session.generateKeyPair(
-        req.keyId ? { algorithm: req.algorithm, label: req.keyLabel, id: new Uint8Array(Buffer.from(req.keyId, 'hex')) } : { algorithm: req.algorithm, label: req.keyLabel },
-      );
-      return {
-        token: refOf(key.token),
-        label: key.label,
-        id: hex(key.id),
-        algorithm: key.algorithm,
-        fingerprint: fingerprintView(key.fingerprint),
-        keyIds: { tuf: listPublicKey('tuf', key.spki).keyId, notary: notaryBareKeyId(key.spki) },
-        publicKeyPem: pemOf('PUBLIC KEY', key.spki),
-        rehearsal: key.origin.kind === 'token' && key.origin.rehearsal,
-        selfTest: key.alwaysAuthenticate ? 'skipped-pin-per-signature' : 'verified',
-      };
-    } finally {
-      await session.close(); // logs the token out: nothing stays unlocked after this step
-    }
+    // The shared core (src/signers/token-keys.ts): the PIN is handed over only once the token was checked.
+    const pin = req.pin;
+    return await generateTokenKey({ module: req.module, token: req.token, expected: req.expected, algorithm: req.algorithm, label: req.keyLabel, id: req.keyId, pin: async () => pin }, deps);
   } finally {
     req.pin.fill(0);
   }

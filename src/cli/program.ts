@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
 import { reportError, type Io } from './output.js';
+import { registerRehearseCommand } from './rehearse.js';
+import { registerRunCommand } from './run.js';
 import { registerShamirCommands } from './shamir.js';
 import { registerTranscriptCommands } from './transcript.js';
 import { registerTokensCommand } from './tokens.js';
@@ -50,6 +52,12 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerTokensCommand(program, io, (s) => {
+    status = s;
+  });
+  registerRunCommand(program, io, (s) => {
+    status = s;
+  });
+  registerRehearseCommand(program, io, (s) => {
     status = s;
   });
 

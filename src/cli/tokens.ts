@@ -32,6 +32,9 @@
  * `token` is null for an empty slot or a token that cannot be read (`problem` then names the CKR_ value).
  * A module that cannot be loaded goes to `errors` as `{ "module", "code", "message" }` and makes the exit
  * status 3 (token/hardware); so does any failure with --module. Refusals print `error[CODE]: message`.
+ *
+ * `tokens generate` and `tokens export` (keys on a token: generate, export the public key as a profile
+ * lists it) are in tokens-keys.ts, with their --json shapes.
  */
 import type { Command } from 'commander';
 import { CeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
@@ -41,6 +44,7 @@ import { installHint, isModulePreset, MODULE_PRESETS, resolvePreset, type Module
 import { TokenModule, type SlotDescription, type TokenDescription } from '../signers/pkcs11/token.js';
 import { algorithmTitle } from '../signers/signing-key.js';
 import { reportError, type Io } from './output.js';
+import { defaultTokenKeysDeps, registerTokenKeyCommands, type TokenKeysDeps } from './tokens-keys.js';
 
 export interface TokensCommandOptions {
   module?: string;
@@ -214,13 +218,26 @@ export async function tokensCommand(opts: TokensCommandOptions, io: Io, deps: To
   return status;
 }
 
-export function registerTokensCommand(program: Command, io: Io, setStatus: (status: number) => void, deps: TokensDeps = defaultDeps): void {
-  program
-    .command('tokens')
-    .description('list PKCS#11 slots and tokens: label, serial, manufacturer, model, PIN status, key types (no PIN needed)')
+/**
+ * `tokens` and its subcommands: the listing (`tokens [--module …] [--json]`, also `tokens list`: the
+ * default subcommand, so `tokens` itself has no options of its own to take from the others) and the key
+ * commands `tokens generate` / `tokens export` (tokens-keys.ts). `deps` may carry the key commands' deps
+ * too (PIN sources, clock); the rest default.
+ */
+export function registerTokensCommand(
+  program: Command,
+  io: Io,
+  setStatus: (status: number) => void,
+  deps: TokensDeps & Partial<TokenKeysDeps> = defaultDeps,
+): void {
+  const tokens = program.command('tokens').description('list PKCS#11 slots and tokens (no PIN needed); generate keys on a token; export their public keys');
+  tokens
+    .command('list', { isDefault: true })
+    .description('list PKCS#11 slots and tokens: label, serial, manufacturer, model, PIN status, key types (no PIN needed); the default')
     .option('--module <PATH>', 'a PKCS#11 module path, or a preset: ykcs11, opensc, softhsm2 (default: every preset installed)')
     .option('--json', 'machine-readable listing (documented in src/cli/tokens.ts)')
     .action(async (opts: TokensCommandOptions) => {
       setStatus(await tokensCommand(opts, io, deps));
     });
+  registerTokenKeyCommands(tokens, io, setStatus, { ...defaultTokenKeysDeps, ...deps });
 }

@@ -113,6 +113,8 @@ export interface PublicKeyListing {
   algorithm: KeyAlgorithm | undefined;
   /** hex SHA-256 of the SPKI, as `TokenKey.fingerprint`. */
   fingerprint: string | undefined;
+  /** The public key (DER SPKI) read from the token, when it could be. */
+  spki?: Uint8Array | undefined;
   problem: string | undefined;
 }
 
@@ -842,7 +844,9 @@ export class TokenSession implements TokenKeyPort {
         }
         listing.algorithm = algorithm;
         try {
-          listing.fingerprint = createHash('sha256').update(await this.readPublic(handle, algorithm, step)).digest('hex');
+          const spki = await this.readPublic(handle, algorithm, step);
+          listing.spki = spki;
+          listing.fingerprint = createHash('sha256').update(spki).digest('hex');
         } catch (err) {
           if (!(err instanceof CeremonyError && err.code === 'KEY_INVALID')) throw err;
           listing.problem = err.message;

@@ -1,0 +1,11 @@
+/** Root ceremonies (PRODUCT.md §2.3): plans, site bindings, state, the step machine. */
+export { parsePlan, readPlan, checkPlanDates, plannedKeys, PLAN_FORMAT, PLAN_VERSION, PLAN_MAX_BYTES, type CeremonyPlan, type PlanCustodian, type KeySource, type ParsePlanOptions } from './plan.js';
+export { intentHash, describeIntentHash, type IntentHash } from './plan-hash.js';
+export { parseSiteBindings, BINDINGS_FORMAT, BINDINGS_VERSION, BINDINGS_MAX_BYTES, type SiteBindings, type CustodianBinding, type PinSource } from './site-bindings.js';
+export { parseServerKey, type ServerKey } from './server-key.js';
+export { StateFile, readState, STATE_FILE, STEP_NAMES, type CeremonyState, type StepName } from './state.js';
+export { RehearsalTokenProvider, Pkcs11TokenProvider, type CeremonyToken, type TokenProvider, type Pkcs11ProviderDeps } from './tokens.js';
+export { runCeremony, STEPS, type RunCeremonyOptions, type CeremonyResult } from './machine.js';
+export { allOutputNames, metadataFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
+export { shareCardFiles, SHARE_CARDS_HTML } from './steps/shamir-backup.js';
+export { rehearsalPlan, type RehearsalPlanOptions } from './rehearsal-plan.js';

@@ -1,0 +1,311 @@
+/**
+ * The root ceremony as a state machine (PRODUCT.md §2.3): check tokens → generate keys → (Shamir backup of
+ * the software root key) → build metadata → collect signatures → verify → write outputs; then the
+ * transcript is sealed and printed. Each step is one file under steps/; each completed step leaves a
+ * transcript entry (`ceremony.<step>`, beside the entries the step writes per custodian and per key) and a
+ * `done` mark in the state file.
+ *
+ * Resume: run the same plan with the same output folder. Steps marked done are not redone; a step that was
+ * interrupted runs again and finds what it had done from the state (keys on their tokens by label and
+ * fingerprint, signatures recorded as they were made, files by their hashes). Nothing secret is kept to
+ * make that possible. Outputs are never overwritten; the transcript is continued, never rewritten
+ * (src/io/append.ts), and says where the ceremony was resumed.
+ */
+import { basename, join } from 'node:path';
+import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
+import { createTranscriptFile, resumeTranscriptFile, type AppendOnlyFile } from '../io/append.js';
+import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { MAX_TRANSCRIPT_BYTES } from '../audit/schema.js';
+import { sha256Hex } from '../crypto/digest.js';
+import { renderTranscriptHtml } from '../audit/render.js';
+import type { TranscriptWriter } from '../audit/transcript.js';
+import { verifyTranscript } from '../audit/verify.js';
+import { listPublicKey } from '../signers/public-key-json.js';
+import { metadataSigner } from '../signers/metadata-signer.js';
+import type { SigningKey } from '../signers/signing-key.js';
+import { makeContext, type CeremonyContext } from './context.js';
+import { signingKeyOf, spkiOf } from './keys.js';
+import { allOutputNames, metadataFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
+import { checkPlanDates, type CeremonyPlan } from './plan.js';
+import { describeIntentHash, intentHash } from './plan-hash.js';
+import { parseServerKey, SERVER_KEY_MAX_BYTES } from './server-key.js';
+import { newState, StateFile, STATE_FILE, type CeremonyState, type StepName } from './state.js';
+import { buildMetadata } from './steps/build-metadata.js';
+import { checkTokens } from './steps/check-tokens.js';
+import { collectSignatures } from './steps/collect-signatures.js';
+import { generateKeys } from './steps/generate-keys.js';
+import { shamirBackup } from './steps/shamir-backup.js';
+import { APP_ACTOR, clipNote, type Step } from './steps/step.js';
+import { verifyOutputs } from './steps/verify-outputs.js';
+import { writeOutputs } from './steps/write-outputs.js';
+import type { TokenProvider } from './tokens.js';
+
+export const STEPS: readonly Step[] = [checkTokens, generateKeys, shamirBackup, buildMetadata, collectSignatures, verifyOutputs, writeOutputs];
+
+export const APP_VERSION = '0.1.0';
+
+export interface RunCeremonyOptions {
+  /** The plan file's bytes, exactly as reviewed (their SHA-256 is the intent hash). */
+  planBytes: Uint8Array;
+  /** The plan parsed from those bytes (parsePlan; with `rehearsal: true` for a rehearsal). */
+  plan: CeremonyPlan;
+  /** The plan file's name, for the transcript. */
+  planName: string;
+  /** The plan's folder: server key files are named relative to it. */
+  planDir: string;
+  outDir: string;
+  tokens: TokenProvider;
+  /** A rehearsal's software keys live here (tests keep the map across an interruption). */
+  softwareKeys?: Map<string, SigningKey>;
+  /** false: refuse an output folder that already holds a ceremony (rehearsals). Default true. */
+  resume?: boolean;
+  now?: () => Date;
+  appVersion?: string;
+  report?: (line: string) => void;
+  /** Test hook, called at named points (`after:<step>`, `signed:root:root/Alice`, …); throw to interrupt. */
+  fault?: (point: string) => void | Promise<void>;
+}
+
+export interface CeremonyResult {
+  outDir: string;
+  planSha256: string;
+  rehearsal: boolean;
+  /** True when an interrupted ceremony was continued. */
+  resumed: boolean;
+  /** Steps found done and not redone. */
+  skipped: StepName[];
+  /** Metadata files written (names in outDir). */
+  metadata: string[];
+  /** Every file of the ceremony in outDir. */
+  files: string[];
+  rootKeyIds: string[];
+  keyIds: { targets: string; snapshot: string; timestamp: string };
+  /** TUF key ID of the key that sealed the transcript (`transcript verify --seal-key`). */
+  sealKeyId: string;
+}
+
+/** The key that seals the transcript: the first custodian's root key (seal.ts: a seal can never pass for metadata). */
+function sealKeyName(plan: CeremonyPlan): string {
+  return `root/${plan.custodians[0]!.name}`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await assertAbsent([path]);
+    return false;
+  } catch (err) {
+    if (isCeremonyError(err, 'OUTPUT_EXISTS')) return true;
+    throw err;
+  }
+}
+
+function checkSameCeremony(state: CeremonyState, plan: CeremonyPlan, planSha256: string, rehearsal: boolean, path: string): void {
+  if (state.planSha256 !== planSha256) {
+    throw new CeremonyError(
+      'CEREMONY_STATE_MISMATCH',
+      `${STATE_FILE} belongs to the plan with intent hash ${state.planSha256.slice(0, 16)}…, not this plan (${planSha256.slice(0, 16)}…): resume with the plan it was started with, or use a new output folder`,
+      { path },
+    );
+  }
+  if (state.profile !== plan.profile || state.repository !== plan.repository) {
+    throw new CeremonyError('CEREMONY_STATE_MISMATCH', `${STATE_FILE} is for ${state.profile} repository ${state.repository}`, { path });
+  }
+  if (state.rehearsal !== rehearsal) {
+    throw new CeremonyError('CEREMONY_STATE_MISMATCH', `${STATE_FILE} is from a ${state.rehearsal ? 'rehearsal' : 'real ceremony'}; this run is ${rehearsal ? 'a rehearsal' : 'real'}`, { path });
+  }
+}
+
+/** Read every server key the plan names before anything is written: a wrong file is refused early. */
+async function readInputs(opts: RunCeremonyOptions): Promise<{ name: string; sha256: string }[]> {
+  const out: { name: string; sha256: string }[] = [];
+  for (const role of ['snapshot', 'timestamp'] as const) {
+    const src = opts.plan[role].key;
+    if (src.kind !== 'server') continue;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFileCapped(join(opts.planDir, src.keyFile), SERVER_KEY_MAX_BYTES);
+    } catch (err) {
+      throw new CeremonyError('PLAN_INPUT_MISMATCH', `${src.keyFile}, the ${role} key the plan names, cannot be read next to the plan`, { path: `$.${role}.keyFile`, cause: err });
+    }
+    parseServerKey(bytes, src.keyFile, src.sha256);
+    out.push({ name: src.keyFile, sha256: src.sha256 });
+  }
+  return out;
+}
+
+/**
+ * Run (or resume) the root ceremony of `opts.plan` into `opts.outDir`. Throws the first refusal as a
+ * CeremonyError; the state and the transcript then hold everything needed to resume.
+ */
+export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyResult> {
+  const now = opts.now ?? (() => new Date());
+  const report = opts.report ?? (() => undefined);
+  const plan = opts.plan;
+  const hash = intentHash(opts.planBytes);
+  const rehearsal = opts.tokens.rehearsal !== undefined;
+  const stateFile = new StateFile(opts.outDir);
+  const transcriptPath = join(opts.outDir, TRANSCRIPT_FILE);
+
+  checkPlanDates(plan, now());
+  const inputs = await readInputs(opts);
+  for (const line of describeIntentHash(hash)) report(line);
+  if (opts.tokens.rehearsal) report(opts.tokens.rehearsal.notice);
+
+  let state = await stateFile.load();
+  const resumed = state !== undefined;
+  let writer: TranscriptWriter | undefined;
+  let file: AppendOnlyFile | undefined;
+  let transcriptSealed = false;
+
+  if (state) {
+    if (opts.resume === false) {
+      throw new CeremonyError('OUTPUT_EXISTS', `${STATE_FILE} already exists in ${basename(opts.outDir)}: a rehearsal always starts afresh; use a new output folder`, { path: stateFile.path });
+    }
+    checkSameCeremony(state, plan, hash.sha256, rehearsal, stateFile.path);
+    if (state.sealed && state.outputs[TRANSCRIPT_HTML]) {
+      throw new CeremonyError('CEREMONY_COMPLETE', `the ceremony in ${basename(opts.outDir)} is already complete (transcript sealed, outputs written); nothing was done`, { path: stateFile.path });
+    }
+    if (await exists(transcriptPath)) {
+      const bytes = await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES);
+      const t = verifyTranscript(bytes, { allowUnsealed: true });
+      if (t.header.planHash !== hash.sha256 || t.header.rehearsal !== rehearsal) {
+        throw new CeremonyError('CEREMONY_STATE_MISMATCH', `${TRANSCRIPT_FILE} is the transcript of another plan or kind of run`, { path: transcriptPath });
+      }
+      transcriptSealed = t.sealed;
+      if (!t.sealed) ({ writer, file } = await resumeTranscriptFile(transcriptPath, { now }));
+    } else if (Object.keys(state.steps).length > 0) {
+      throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is missing but ${STATE_FILE} records completed steps: the transcript was removed`, { path: transcriptPath });
+    }
+    report(`resuming the interrupted ceremony in ${opts.outDir}`);
+  } else {
+    // Outputs never overwrite: refuse before anything is written.
+    await assertAbsent(
+      allOutputNames(plan).map((n) => join(opts.outDir, n)),
+      ' (a ceremony writes into a new folder, or resumes from its ceremony-state.json)',
+    );
+    state = newState({ planSha256: hash.sha256, profile: plan.profile, repository: plan.repository, rehearsal, now: now() });
+    await stateFile.create(state);
+  }
+
+  const softwareKeys = opts.softwareKeys ?? new Map<string, SigningKey>();
+  try {
+    if (!writer && !transcriptSealed) {
+      ({ writer, file } = await createTranscriptFile(
+        transcriptPath,
+        { kind: 'root', profile: plan.profile, repository: plan.repository, planHash: hash.sha256, rehearsal, appVersion: opts.appVersion ?? APP_VERSION },
+        { now },
+      ));
+      await writer.append({
+        step: 'plan.review',
+        actor: { name: 'administrator', role: 'administrator' },
+        digests: [{ label: 'plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 }],
+        inputs: [{ name: opts.planName, sha256: hash.sha256 }, ...inputs],
+        note: clipNote(
+          `${plan.profile} root ceremony for ${plan.repository}: ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}; intent hash shown as hex and words for the witnesses to compare with the reviewed plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
+        ),
+      });
+    }
+
+    const ctx: CeremonyContext = makeContext({
+      plan,
+      planSha256: hash.sha256,
+      planDir: opts.planDir,
+      outDir: opts.outDir,
+      state,
+      stateFile,
+      tokens: opts.tokens,
+      // A sealed transcript takes no entries; every step is done by then (checked below).
+      transcript: writer as TranscriptWriter,
+      softwareKeys,
+      now,
+      report,
+      fault: opts.fault ?? (() => undefined),
+    });
+
+    const skipped: StepName[] = [];
+    if (resumed && writer) {
+      const done = STEPS.filter((s) => state!.steps[s.name]?.status === 'done').map((s) => s.name);
+      await writer.append({
+        step: 'ceremony.resume',
+        actor: APP_ACTOR,
+        digests: [{ label: 'plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 }],
+        note: `resumed after an interruption with the same plan; steps already done: ${done.length ? done.join(', ') : 'none'}`,
+      });
+    }
+
+    for (const step of STEPS) {
+      if (!step.applies(plan)) continue;
+      if (state.steps[step.name]?.status === 'done') {
+        skipped.push(step.name);
+        report(`${step.title}: done before the interruption`);
+        continue;
+      }
+      if (!writer) throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is sealed but step ${step.name} is not done`, { path: stateFile.path });
+      report(`${step.title}…`);
+      state.steps[step.name] = { status: 'started', at: now().toISOString() };
+      await ctx.save();
+      let summary;
+      try {
+        summary = await step.run(ctx);
+      } catch (err) {
+        const shape = toErrorShape(err);
+        await writer
+          .append({ step: 'ceremony.interrupted', actor: APP_ACTOR, note: clipNote(`step ${step.name} stopped: error[${shape.code}]${err instanceof CeremonyError ? `: ${shape.message}` : ''}. Resume with the same plan and output folder.`) })
+          .catch(() => undefined);
+        throw err;
+      }
+      await writer.append({ step: `ceremony.${step.name}`, actor: APP_ACTOR, note: clipNote(summary.note), digests: summary.digests, inputs: summary.inputs, outputs: summary.outputs });
+      state.steps[step.name] = { status: 'done', at: now().toISOString() };
+      await ctx.save();
+      await ctx.fault(`after:${step.name}`);
+    }
+
+    // The seal: signed by the first custodian's root key on their token (a rehearsal token in a rehearsal).
+    const sealName = sealKeyName(plan);
+    const sealListed = listPublicKey('tuf', spkiOf(state.keys[sealName]!, sealName));
+    if (writer && !state.sealed) {
+      const key = await signingKeyOf(ctx, sealName);
+      report(`sealing the transcript with ${plan.custodians[0]!.name}'s root key…`);
+      await writer.seal(metadataSigner(key, sealListed));
+    }
+    if (!state.sealed) {
+      state.sealed = true;
+      await ctx.save();
+    }
+    await ctx.fault('sealed');
+    await file?.close();
+    file = undefined;
+
+    // The printable transcript, from the verified file.
+    const bytes = await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES);
+    const verified = verifyTranscript(bytes, { expectedSealKeyId: sealListed.keyId });
+    const html = new TextEncoder().encode(renderTranscriptHtml(verified, { fileName: TRANSCRIPT_FILE }));
+    const htmlPath = join(opts.outDir, TRANSCRIPT_HTML);
+    if (await exists(htmlPath)) {
+      const present = await readFileCapped(htmlPath, MAX_TRANSCRIPT_BYTES * 4);
+      if (Buffer.compare(Buffer.from(present), Buffer.from(html)) !== 0) throw new CeremonyError('OUTPUT_EXISTS', `${TRANSCRIPT_HTML} already exists; refusing to overwrite it`, { path: htmlPath });
+    } else {
+      await writeFileAtomic(htmlPath, html);
+    }
+    state.outputs[TRANSCRIPT_HTML] = sha256Hex(html);
+    await ctx.save();
+    report(`sealed ${TRANSCRIPT_FILE} (${verified.entries.length} entries) and wrote ${TRANSCRIPT_HTML}`);
+
+    const metadata = metadataFileNames(plan);
+    const keyId = (name: string): string => state!.keys[name]?.keyId ?? '';
+    return {
+      outDir: opts.outDir,
+      planSha256: hash.sha256,
+      rehearsal,
+      resumed,
+      skipped,
+      metadata,
+      files: [...metadata, ...(state.shamir?.cards ?? []), TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE],
+      rootKeyIds: [...plan.custodians.map((c) => keyId(`root/${c.name}`)), ...(plan.shamir ? [keyId('root/shamir')] : [])],
+      keyIds: { targets: keyId('targets'), snapshot: keyId('snapshot'), timestamp: keyId('timestamp') },
+      sealKeyId: sealListed.keyId,
+    };
+  } finally {
+    await file?.close();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The files a root ceremony leaves in its output folder, by name. Metadata first (what clients and
+ * servers read), then the ceremony's own records. Nothing here is ever overwritten; the state file is the
+ * machine's journal and the one file replaced as the ceremony goes (state.ts).
+ */
+import { CeremonyError } from '../errors.js';
+import type { CeremonyContext } from './context.js';
+import { buildAll, fileOf, writtenRoles } from './metadata.js';
+import type { CeremonyPlan } from './plan.js';
+import { shareCardFiles } from './steps/shamir-backup.js';
+import { STATE_FILE } from './state.js';
+
+export const TRANSCRIPT_FILE = 'transcript.jsonl';
+export const TRANSCRIPT_HTML = 'transcript.html';
+
+/** Metadata file names, in writing order. */
+export function metadataFileNames(plan: CeremonyPlan): string[] {
+  const out = writtenRoles(plan).map((r) => `${r}.json`);
+  if (plan.profile === 'tuf') {
+    // TUF 5.3: clients fetch N.root.json to walk the chain; version 1 is where a chain starts.
+    out.splice(1, 0, '1.root.json');
+    // TUF 5.5 / 5.6 with consistent snapshots: clients fetch VERSION.snapshot.json and VERSION.targets.json.
+    if (plan.consistentSnapshot) out.push('1.snapshot.json', '1.targets.json');
+  }
+  return out;
+}
+
+/** Every file the ceremony may write (checked absent before a fresh ceremony starts). */
+export function allOutputNames(plan: CeremonyPlan): string[] {
+  return [...metadataFileNames(plan), ...(plan.shamir ? shareCardFiles(plan.shamir.shares) : []), TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE];
+}
+
+/** The metadata files' bytes, from the signatures collected. */
+export async function metadataFiles(ctx: CeremonyContext): Promise<{ name: string; bytes: Uint8Array }[]> {
+  const built = await buildAll(ctx);
+  const byRole = new Map<string, Uint8Array>();
+  for (const role of writtenRoles(ctx.plan)) {
+    const signed = built[role];
+    const sigs = ctx.state.signatures[role];
+    if (!signed || !sigs?.length) throw new CeremonyError('INTERNAL', `${role}.json has not been signed yet`);
+    byRole.set(`${role}.json`, fileOf(ctx.plan, signed, sigs));
+  }
+  return metadataFileNames(ctx.plan).map((name) => {
+    const base = name.replace(/^1\./, '');
+    const bytes = byRole.get(base);
+    if (!bytes) throw new CeremonyError('INTERNAL', `no bytes for ${name}`);
+    return { name, bytes };
+  });
+}

@@ -1,0 +1,382 @@
+/**
+ * The ceremony plan (PRODUCT.md §2.3): the reviewed intent of a root ceremony, kept apart from the site
+ * bindings decided on the day (site-bindings.ts: module path, token selection, where PINs come from). A
+ * plan is prepared at a desk, reviewed, and brought to the ceremony room; its SHA-256 — the *intent hash*
+ * (plan-hash.ts) — is shown at the start so the witnesses compare it with the reviewed copy, and it heads
+ * the transcript.
+ *
+ * Strictly parsed: unknown fields are refused, every field is validated, and every refusal is
+ * PLAN_INVALID (or JSON_* from the parser) with the JSON path of the field. Example (notary profile):
+ *
+ * ```json
+ * {
+ *   "format": "tuf-ceremony-plan",
+ *   "version": 1,
+ *   "kind": "root",
+ *   "profile": "notary",
+ *   "repository": "registry.example.com/org/app",
+ *   "custodians": [
+ *     { "name": "Alice", "token": { "serial": "12345678" }, "keyAlgorithm": "ecdsa-p256", "keyLabel": "root-2026-alice" },
+ *     { "name": "Bob", "token": { "serial": "23456789" }, "keyAlgorithm": "ecdsa-p256", "keyLabel": "root-2026-bob" },
+ *     { "name": "Carol", "token": null, "keyAlgorithm": "ecdsa-p256", "keyLabel": "root-2026-carol" }
+ *   ],
+ *   "root": { "threshold": 2, "expires": "2036-05-01T00:00:00Z" },
+ *   "targets": { "key": { "custodian": "Alice", "keyAlgorithm": "ecdsa-p256", "keyLabel": "targets-2026" }, "expires": "2029-05-01T00:00:00Z" },
+ *   "snapshot": { "key": { "custodian": "Bob", "keyAlgorithm": "ecdsa-p256", "keyLabel": "snapshot-2026" }, "expires": "2029-05-01T00:00:00Z" },
+ *   "timestamp": { "keyFile": "timestamp.key", "sha256": "<hex SHA-256 of the file as reviewed>" },
+ *   "shamir": { "threshold": 2, "shares": 3, "keyAlgorithm": "ecdsa-p256" }
+ * }
+ * ```
+ *
+ * - `custodians[i].token`: the token expected (serial and/or label), or null when it is chosen on the day
+ *   by the site bindings (the serial used is then recorded in the transcript). Each custodian's root key is
+ *   generated on their token.
+ * - Key sources (`targets.key`, `snapshot.key`, `timestamp.key`): `{custodian, keyAlgorithm, keyLabel}` —
+ *   generated on that custodian's token — or `{"software": "rehearsal", keyAlgorithm}`, an in-memory key
+ *   that exists only in a rehearsal (a real ceremony would have nowhere safe to keep its private key, so
+ *   `run` refuses it).
+ * - Server keys (`{keyFile, sha256}`): a public key notary-server holds. Notary's timestamp key always is
+ *   one (the server signs timestamps: `GET /v2/<GUN>/_trust/tuf/timestamp.key`); the snapshot key may be
+ *   one (a server-managed snapshot: `…/snapshot.key`), and then no snapshot.json is written — the root lists
+ *   the server's key, and the server signs snapshots. `keyFile` is relative to the plan's folder; the file
+ *   must have the SHA-256 the plan records.
+ * - `shamir`: a software root key, generated in memory, split M-of-N into share cards and wiped: listed in
+ *   the root role beside the custodians' token keys (a backup vote for when tokens are lost). It does not
+ *   sign root v1 — it is gone by then — so the root threshold must be met by the custodians' tokens.
+ * - `consistentSnapshot` (TUF only, default false).
+ *
+ * Trade-off for Notary (noted here because a reviewer will ask): a targets key generated on a token keeps
+ * the key that signs targets.json v1 offline, which is right for the ceremony — but a Notary publisher later
+ * re-signs targets.json with every change, and the `notary` client signs only with keys in its own key
+ * store (or a YubiKey through its PKCS#11 build). A repository whose publishers use the stock client wants a
+ * targets key that reaches that client, or — the usual answer — a delegation per publisher
+ * (`targets/releases`): the offline targets key then signs only delegation changes, at ceremonies. Delegates
+ * publish without the snapshot key, so such a repository wants a server-managed snapshot (measured: with the
+ * snapshot key on a token, `notary add -r targets/releases` fails with "server does not hold current snapshot
+ * key"); a ceremony-held snapshot key suits repositories whose every change is made at a ceremony.
+ *
+ * Expiry dates are required (no defaults in a reviewed plan; `rehearse` picks FIELD-NOTES's: root 10 y,
+ * targets and snapshot 3 y, timestamp 14 d), in `YYYY-MM-DDTHH:MM:SSZ` form, and checked against the clock
+ * when the ceremony starts (`checkPlanDates`).
+ */
+import { CeremonyError } from '../errors.js';
+import { child } from '../json/fields.js';
+import { parseJsonStrict } from '../json/parse.js';
+import type { JsonObject, JsonValue } from '../json/types.js';
+import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
+import { parseExpires } from '../tuf/dates.js';
+import { StrictReader } from './read.js';
+
+export const PLAN_FORMAT = 'tuf-ceremony-plan';
+export const PLAN_VERSION = 1;
+/** A plan is a few kilobytes; anything near this is not a plan. */
+export const PLAN_MAX_BYTES = 256 * 1024;
+export const MAX_CUSTODIANS = 16;
+
+export type TokenKeySource = { kind: 'token'; custodian: string; keyAlgorithm: KeyAlgorithm; keyLabel: string };
+export type SoftwareKeySource = { kind: 'software'; keyAlgorithm: KeyAlgorithm };
+export type KeySource = TokenKeySource | SoftwareKeySource;
+export type ServerKeySource = { kind: 'server'; keyFile: string; sha256: string };
+
+export interface PlanTokenPin {
+  serial?: string;
+  label?: string;
+}
+
+export interface PlanCustodian {
+  name: string;
+  /** The expected token, or null: chosen on the day by the site bindings. */
+  token: PlanTokenPin | null;
+  keyAlgorithm: KeyAlgorithm;
+  keyLabel: string;
+}
+
+export interface PlanExpiry {
+  /** As written in the plan (and in the metadata): `YYYY-MM-DDTHH:MM:SSZ`. */
+  text: string;
+  date: Date;
+}
+
+export interface HeldRole {
+  key: KeySource;
+  expires: PlanExpiry;
+}
+
+export interface ServerRole {
+  key: ServerKeySource;
+}
+
+export interface CeremonyPlan {
+  format: typeof PLAN_FORMAT;
+  version: typeof PLAN_VERSION;
+  kind: 'root';
+  profile: ProfileName;
+  repository: string;
+  custodians: PlanCustodian[];
+  root: { threshold: number; expires: PlanExpiry };
+  targets: HeldRole;
+  snapshot: HeldRole | ServerRole;
+  timestamp: HeldRole | ServerRole;
+  shamir?: { threshold: number; shares: number; keyAlgorithm: 'ed25519' | 'ecdsa-p256' | 'ecdsa-p384' };
+  consistentSnapshot: boolean;
+}
+
+export interface ParsePlanOptions {
+  /** Name shown in messages (`plan.json`). */
+  source?: string;
+  /**
+   * Parse for a rehearsal: software key sources are allowed. A real `run` refuses them (PLAN_INVALID at the
+   * key source's path).
+   */
+  rehearsal?: boolean;
+}
+
+const ALGORITHMS: readonly KeyAlgorithm[] = ['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-pss-sha256'];
+const NOTARY_ECDSA: readonly KeyAlgorithm[] = ['ecdsa-p256', 'ecdsa-p384'];
+const SOFTWARE_ALGORITHMS: readonly KeyAlgorithm[] = ['ed25519', 'ecdsa-p256', 'ecdsa-p384'];
+
+const r: StrictReader = new StrictReader('PLAN_INVALID');
+
+/**
+ * Which key types a profile's role may use. TUF refuses P-384: tuf-js (@tufjs/models utils/verify)
+ * verifies every signature with `crypto.verify(undefined, …)`, i.e. over SHA-256 whatever the curve, while
+ * the TUF spec and securesystemslib sign `ecdsa-sha2-nistp384` over SHA-384 — so a P-384 key signed the
+ * spec's way is refused by tuf-js, and signed tuf-js's way by every other client (FIELD-NOTES, TEAM-NOTES).
+ */
+function keyAlgorithm(value: JsonValue | undefined, path: string, profile: ProfileName, what: 'root' | 'targets' | 'snapshot' | 'timestamp' | 'shamir'): KeyAlgorithm {
+  const alg = r.oneOf(value, path, ALGORITHMS);
+  if (profile === 'tuf' && alg === 'ecdsa-p384') {
+    r.fail(
+      path,
+      'ecdsa-p384 is refused in TUF plans: tuf-js verifies ecdsa-sha2-nistp384 signatures over SHA-256, while the TUF spec and securesystemslib sign them over SHA-384, so no P-384 signature satisfies both; use ecdsa-p256 or ed25519',
+    );
+  }
+  if (profile === 'notary' && what !== 'timestamp' && !NOTARY_ECDSA.includes(alg)) {
+    const why = what === 'root' || what === 'shamir' ? 'Notary root keys are ecdsa-x509 certificates' : `Notary ${what} keys are ecdsa`;
+    r.fail(path, `${why}: expected "ecdsa-p256" or "ecdsa-p384", found ${JSON.stringify(alg)}`);
+  }
+  if (what === 'shamir' && !SOFTWARE_ALGORITHMS.includes(alg)) r.fail(path, 'a key split into share cards is ed25519, ecdsa-p256 or ecdsa-p384');
+  return alg;
+}
+
+/** PKCS#11 labels: printable, at most 64 characters (token.ts refuses others at generation). */
+function keyLabel(value: JsonValue | undefined, path: string): string {
+  return r.text(value, path, 64);
+}
+
+function expiry(value: JsonValue | undefined, path: string): PlanExpiry {
+  if (typeof value !== 'string') r.fail(path, 'expected an expiry date as a string such as "2036-05-01T00:00:00Z"');
+  let date: Date;
+  try {
+    date = parseExpires('tuf', value, path);
+  } catch (err) {
+    r.fail(path, err instanceof CeremonyError ? err.message.replace(/ \(at [^)]*\)$/, '') : 'not a date');
+  }
+  return { text: value, date };
+}
+
+function tokenPin(value: JsonValue | undefined, path: string): PlanTokenPin | null {
+  if (value === null) return null;
+  const o = r.object(value, path, [], ['serial', 'label']);
+  if (o.serial === undefined && o.label === undefined) r.fail(path, 'name the expected token by "serial" (preferred) and/or "label", or write null to choose it on the day');
+  const out: PlanTokenPin = {};
+  // PKCS#11 serialNumber is 16 characters, label 32 bytes (space padded; trimmed when read).
+  if (o.serial !== undefined) out.serial = r.text(o.serial, child(path, 'serial'), 16);
+  if (o.label !== undefined) {
+    out.label = r.text(o.label, child(path, 'label'), 32);
+    if (Buffer.byteLength(out.label, 'utf8') > 32) r.fail(child(path, 'label'), 'a token label is at most 32 bytes of UTF-8');
+  }
+  return out;
+}
+
+function keySource(value: JsonValue | undefined, path: string, profile: ProfileName, role: 'targets' | 'snapshot' | 'timestamp', custodians: readonly PlanCustodian[], opts: ParsePlanOptions): KeySource {
+  const o = r.object(value, path, [], ['custodian', 'keyAlgorithm', 'keyLabel', 'software']);
+  if (o.software !== undefined) {
+    r.object(value, path, ['software', 'keyAlgorithm']);
+    r.literal(o.software, child(path, 'software'), 'rehearsal', 'software keys exist only in rehearsals');
+    if (!opts.rehearsal) {
+      r.fail(child(path, 'software'), 'a software key is for rehearsals only: a real ceremony would have nowhere safe to keep its private key; generate it on a custodian\'s token ({"custodian", "keyAlgorithm", "keyLabel"})');
+    }
+    const alg = keyAlgorithm(o.keyAlgorithm, child(path, 'keyAlgorithm'), profile, role);
+    if (!SOFTWARE_ALGORITHMS.includes(alg)) r.fail(child(path, 'keyAlgorithm'), 'software keys are ed25519, ecdsa-p256 or ecdsa-p384');
+    return { kind: 'software', keyAlgorithm: alg };
+  }
+  r.object(value, path, ['custodian', 'keyAlgorithm', 'keyLabel']);
+  const name = r.text(o.custodian, child(path, 'custodian'), 100);
+  if (!custodians.some((c) => c.name === name)) {
+    r.fail(child(path, 'custodian'), `no custodian is named ${JSON.stringify(name)} (custodians: ${custodians.map((c) => c.name).join(', ')})`);
+  }
+  return { kind: 'token', custodian: name, keyAlgorithm: keyAlgorithm(o.keyAlgorithm, child(path, 'keyAlgorithm'), profile, role), keyLabel: keyLabel(o.keyLabel, child(path, 'keyLabel')) };
+}
+
+function serverKey(o: JsonObject, path: string): ServerKeySource {
+  r.object(o, path, ['keyFile', 'sha256']);
+  const file = r.text(o.keyFile, child(path, 'keyFile'), 255);
+  // Relative to the plan's folder, inside it: no absolute paths, no "..", no backslashes.
+  if (file.startsWith('/') || /^[A-Za-z]:/.test(file) || file.includes('\\') || file.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+    r.fail(child(path, 'keyFile'), 'expected a file name relative to the plan\'s folder (no "/" at the start, no "." or ".." segments, no backslashes)');
+  }
+  return { kind: 'server', keyFile: file, sha256: r.sha256(o.sha256, child(path, 'sha256')) };
+}
+
+function role(value: JsonValue | undefined, path: string, profile: ProfileName, name: 'targets' | 'snapshot' | 'timestamp', custodians: readonly PlanCustodian[], opts: ParsePlanOptions): HeldRole | ServerRole {
+  const o = r.object(value, path, [], ['key', 'expires', 'keyFile', 'sha256']);
+  const server = o.keyFile !== undefined || o.sha256 !== undefined;
+  const serverAllowed = profile === 'notary' && (name === 'timestamp' || name === 'snapshot');
+  if (server) {
+    if (!serverAllowed) {
+      r.fail(path, profile === 'tuf' ? `a TUF ${name} key is held by the ceremony: expected {"key", "expires"}` : 'the Notary targets key is the publisher\'s: expected {"key", "expires"}');
+    }
+    return { key: serverKey(o, path) };
+  }
+  if (profile === 'notary' && name === 'timestamp') {
+    r.fail(path, 'notary-server signs timestamps with its own key: expected {"keyFile": "timestamp.key", "sha256": …} naming the key it serves at /v2/<GUN>/_trust/tuf/timestamp.key');
+  }
+  r.object(value, path, ['key', 'expires']);
+  return { key: keySource(o.key, child(path, 'key'), profile, name, custodians, opts), expires: expiry(o.expires, child(path, 'expires')) };
+}
+
+/** Repository names: printable ASCII without spaces (a GUN such as registry.example.com/org/app). */
+function repository(value: JsonValue | undefined, path: string): string {
+  const s = r.text(value, path, 255);
+  if (!/^[\x21-\x7e]+$/.test(s)) r.fail(path, 'expected printable ASCII without spaces, such as registry.example.com/org/app');
+  if (s.startsWith('/') || s.endsWith('/') || s.includes('//') || s.split('/').includes('..')) r.fail(path, 'expected a name such as registry.example.com/org/app (no empty or ".." segments)');
+  return s;
+}
+
+/**
+ * Parse and validate a plan's bytes. Throws PLAN_INVALID with the JSON path of the first problem (or the
+ * parser's INPUT_TOO_LARGE / JSON_MALFORMED / JSON_DUPLICATE_KEY / JSON_NUMBER_INVALID).
+ */
+export function parsePlan(bytes: Uint8Array, opts: ParsePlanOptions = {}): CeremonyPlan {
+  const root = parseJsonStrict(bytes, { maxBytes: PLAN_MAX_BYTES, path: '$', maxDepth: 16 });
+  return readPlan(root, opts);
+}
+
+export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): CeremonyPlan {
+  const o = r.object(value, '$', ['format', 'version', 'kind', 'profile', 'repository', 'custodians', 'root', 'targets', 'snapshot', 'timestamp'], ['shamir', 'consistentSnapshot']);
+  r.literal(o.format, '$.format', PLAN_FORMAT, 'a tuf-ceremony plan');
+  if (o.version !== PLAN_VERSION) r.fail('$.version', `plan format version ${JSON.stringify(o.version)} is not one this tool reads (${PLAN_VERSION})`);
+  r.oneOf(o.kind, '$.kind', ['root'] as const);
+  const profile = r.oneOf(o.profile, '$.profile', ['notary', 'tuf'] as const);
+  const repo = repository(o.repository, '$.repository');
+
+  const list = r.array(o.custodians, '$.custodians', 1, MAX_CUSTODIANS);
+  const custodians: PlanCustodian[] = [];
+  const names = new Set<string>();
+  const serials = new Map<string, number>();
+  list.forEach((v, i) => {
+    const path = child('$.custodians', i);
+    const c = r.object(v, path, ['name', 'token', 'keyAlgorithm', 'keyLabel']);
+    const name = r.text(c.name, child(path, 'name'), 100);
+    if (names.has(name.toLowerCase())) r.fail(child(path, 'name'), `two custodians are named ${JSON.stringify(name)}`);
+    names.add(name.toLowerCase());
+    const token = tokenPin(c.token, child(path, 'token'));
+    if (token?.serial !== undefined) {
+      const other = serials.get(token.serial);
+      if (other !== undefined) r.fail(child(child(path, 'token'), 'serial'), `custodians ${other + 1} and ${i + 1} expect the same token (serial ${token.serial}); each custodian has their own`);
+      serials.set(token.serial, i);
+    }
+    custodians.push({ name, token, keyAlgorithm: keyAlgorithm(c.keyAlgorithm, child(path, 'keyAlgorithm'), profile, 'root'), keyLabel: keyLabel(c.keyLabel, child(path, 'keyLabel')) });
+  });
+
+  const ro = r.object(o.root, '$.root', ['threshold', 'expires']);
+  // TUF 5.3.4 / Notary: the threshold is met by the custodians' token keys at this ceremony.
+  const threshold = r.integer(ro.threshold, '$.root.threshold', 1, custodians.length);
+
+  const targets = role(o.targets, '$.targets', profile, 'targets', custodians, opts) as HeldRole;
+  const snapshot = role(o.snapshot, '$.snapshot', profile, 'snapshot', custodians, opts);
+  const timestamp = role(o.timestamp, '$.timestamp', profile, 'timestamp', custodians, opts);
+
+  // Labels are never reused on one token (token.ts refuses it at generation; refuse it here, at review).
+  const labels = new Map<string, string>();
+  const useLabel = (custodian: string, label: string, path: string): void => {
+    const key = `${custodian}\u0000${label}`;
+    const seen = labels.get(key);
+    if (seen) r.fail(path, `${custodian}'s token would hold two keys labelled ${JSON.stringify(label)} (also at ${seen}); labels are never reused`);
+    labels.set(key, path);
+  };
+  custodians.forEach((c, i) => useLabel(c.name, c.keyLabel, child(child('$.custodians', i), 'keyLabel')));
+  for (const [name, rl] of [
+    ['targets', targets],
+    ['snapshot', snapshot],
+    ['timestamp', timestamp],
+  ] as const) {
+    if (rl.key.kind === 'token') useLabel(rl.key.custodian, rl.key.keyLabel, `$.${name}.key.keyLabel`);
+  }
+
+  const plan: CeremonyPlan = {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    kind: 'root',
+    profile,
+    repository: repo,
+    custodians,
+    root: { threshold, expires: expiry(ro.expires, '$.root.expires') },
+    targets,
+    snapshot,
+    timestamp,
+    consistentSnapshot: false,
+  };
+
+  if (o.shamir !== undefined) {
+    const s = r.object(o.shamir, '$.shamir', ['threshold', 'shares', 'keyAlgorithm']);
+    const m = r.integer(s.threshold, '$.shamir.threshold', 2, 255);
+    const n = r.integer(s.shares, '$.shamir.shares', 2, 255);
+    if (n < m) r.fail('$.shamir.shares', `${n} share cards cannot meet a threshold of ${m} cards`);
+    plan.shamir = { threshold: m, shares: n, keyAlgorithm: keyAlgorithm(s.keyAlgorithm, '$.shamir.keyAlgorithm', profile, 'shamir') as 'ed25519' | 'ecdsa-p256' | 'ecdsa-p384' };
+  }
+  if (o.consistentSnapshot !== undefined) {
+    const cs = r.boolean(o.consistentSnapshot, '$.consistentSnapshot');
+    if (cs && profile === 'notary') r.fail('$.consistentSnapshot', 'Notary repositories do not use consistent snapshots (notary always writes false)');
+    plan.consistentSnapshot = cs;
+  }
+  return plan;
+}
+
+const DAY = 24 * 3600 * 1000;
+
+/**
+ * Checks that need the clock, made when the ceremony starts: every expiry is in the future, and (Notary)
+ * the root lives at least 6 months — a root expiring sooner makes every `notary publish` try to re-sign
+ * it, which a targets-only publisher cannot (FIELD-NOTES).
+ */
+export function checkPlanDates(plan: CeremonyPlan, now: Date): void {
+  const check = (e: PlanExpiry, path: string, minDays: number, why: string): void => {
+    if (e.date.getTime() <= now.getTime()) throw new CeremonyError('PLAN_INVALID', `${e.text} is already past (the clock says ${now.toISOString()})`, { path });
+    if (e.date.getTime() < now.getTime() + minDays * DAY) throw new CeremonyError('PLAN_INVALID', `${e.text} is less than ${minDays} days away: ${why}`, { path });
+  };
+  check(plan.root.expires, '$.root.expires', plan.profile === 'notary' ? 183 : 1, 'a Notary root expiring within 6 months makes every publish try to re-sign it');
+  check(plan.targets.expires, '$.targets.expires', 1, 'the metadata would expire before it is used');
+  for (const name of ['snapshot', 'timestamp'] as const) {
+    const rl = plan[name];
+    if ('expires' in rl) check(rl.expires, `$.${name}.expires`, 1, 'the metadata would expire before it is used');
+  }
+}
+
+/** Every key the plan makes, in the order the ceremony makes them, with a stable name for the state file. */
+export interface PlannedKey {
+  /** `root/<custodian>`, `root/shamir`, `targets`, `snapshot`, `timestamp`. */
+  name: string;
+  role: 'root' | 'targets' | 'snapshot' | 'timestamp';
+  source: KeySource | { kind: 'shamir'; keyAlgorithm: KeyAlgorithm } | ServerKeySource;
+  /** JSON path in the plan, for messages. */
+  path: string;
+}
+
+export function plannedKeys(plan: CeremonyPlan): PlannedKey[] {
+  const out: PlannedKey[] = plan.custodians.map((c, i) => ({
+    name: `root/${c.name}`,
+    role: 'root' as const,
+    source: { kind: 'token' as const, custodian: c.name, keyAlgorithm: c.keyAlgorithm, keyLabel: c.keyLabel },
+    path: child('$.custodians', i),
+  }));
+  if (plan.shamir) out.push({ name: 'root/shamir', role: 'root', source: { kind: 'shamir', keyAlgorithm: plan.shamir.keyAlgorithm }, path: '$.shamir' });
+  for (const name of ['targets', 'snapshot', 'timestamp'] as const) out.push({ name, role: name, source: plan[name].key, path: `$.${name}.key` });
+  return out;
+}
+
+/** True when the ceremony holds the role's key and writes its metadata (else the server does). */
+export function holdsRole(plan: CeremonyPlan, role: 'snapshot' | 'timestamp'): boolean {
+  return plan[role].key.kind !== 'server';
+}

@@ -1,0 +1,128 @@
+/**
+ * Site bindings: what is decided in the ceremony room, on the day, apart from the reviewed plan
+ * (PRODUCT.md §1: the administrator never retypes the plan; STYLE.md: unlike boulder, PINs and machine
+ * details stay out of the reviewed plan). Per custodian: which PKCS#11 module (a preset or a path), which
+ * token (by serial or label — slot IDs are not stable: SoftHSM numbers them at random, readers renumber
+ * them when plugged in another port, FIELD-NOTES), and where the PIN comes from: `"prompt"` (asked on the
+ * terminal without echo, at the moment of use) or `{"env": "NAME"}` (read from that environment variable,
+ * for scripted rehearsals). A PIN itself never appears in bindings, plans, state or transcript.
+ *
+ * ```json
+ * {
+ *   "format": "tuf-ceremony-site-bindings",
+ *   "version": 1,
+ *   "planSha256": "<the plan's intent hash>",
+ *   "module": { "preset": "ykcs11" },
+ *   "custodians": {
+ *     "Alice": { "pin": "prompt" },
+ *     "Bob": { "pin": "prompt" },
+ *     "Carol": { "token": { "serial": "34567890" }, "pin": { "env": "CAROL_PIN" }, "module": { "path": "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so" } }
+ *   }
+ * }
+ * ```
+ *
+ * `planSha256` binds the bindings to one reviewed plan (BINDINGS_PLAN_MISMATCH otherwise). A custodian
+ * whose plan entry names no token must be given one here; one whose plan names a serial may repeat it but
+ * not contradict it. Refusals are BINDINGS_INVALID with the JSON path.
+ */
+import { CeremonyError } from '../errors.js';
+import { child } from '../json/fields.js';
+import { parseJsonStrict } from '../json/parse.js';
+import type { JsonValue } from '../json/types.js';
+import { isModulePreset, type ModulePreset } from '../signers/pkcs11/presets.js';
+import type { CeremonyPlan, PlanTokenPin } from './plan.js';
+import { StrictReader } from './read.js';
+
+export const BINDINGS_FORMAT = 'tuf-ceremony-site-bindings';
+export const BINDINGS_VERSION = 1;
+export const BINDINGS_MAX_BYTES = 64 * 1024;
+
+export type ModuleBinding = { preset: ModulePreset } | { path: string };
+export type PinSource = { kind: 'prompt' } | { kind: 'env'; name: string };
+
+export interface CustodianBinding {
+  module: ModuleBinding;
+  /** The token to open: the plan's pin merged with the bindings' choice. Serial preferred. */
+  token: PlanTokenPin;
+  pin: PinSource;
+}
+
+export interface SiteBindings {
+  planSha256: string;
+  custodians: Map<string, CustodianBinding>;
+}
+
+const r: StrictReader = new StrictReader('BINDINGS_INVALID');
+
+function moduleBinding(value: JsonValue | undefined, path: string): ModuleBinding {
+  const o = r.object(value, path, [], ['preset', 'path']);
+  if ((o.preset === undefined) === (o.path === undefined)) r.fail(path, 'give either "preset" (ykcs11, opensc, softhsm2) or "path" (the module file)');
+  if (o.preset !== undefined) {
+    const p = r.text(o.preset, child(path, 'preset'), 32);
+    if (!isModulePreset(p)) r.fail(child(path, 'preset'), `expected "ykcs11", "opensc" or "softhsm2", found ${JSON.stringify(p)}`);
+    return { preset: p };
+  }
+  const file = r.text(o.path, child(path, 'path'), 4096);
+  if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) r.fail(child(path, 'path'), 'a module path must be absolute (a relative path loads whatever library the working folder holds)');
+  return { path: file };
+}
+
+function pinSource(value: JsonValue | undefined, path: string): PinSource {
+  if (value === 'prompt') return { kind: 'prompt' };
+  if (typeof value === 'string') r.fail(path, `expected "prompt" or {"env": "NAME"}, found ${JSON.stringify(value.slice(0, 40))}; a PIN is never written in the bindings`);
+  const o = r.object(value, path, ['env']);
+  const name = r.text(o.env, child(path, 'env'), 64);
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) r.fail(child(path, 'env'), 'an environment variable name is upper-case letters, digits and "_"');
+  return { kind: 'env', name };
+}
+
+function tokenChoice(value: JsonValue | undefined, path: string): PlanTokenPin {
+  const o = r.object(value, path, [], ['serial', 'label']);
+  if (o.serial === undefined && o.label === undefined) r.fail(path, 'choose the token by "serial" (preferred) or "label"');
+  const out: PlanTokenPin = {};
+  if (o.serial !== undefined) out.serial = r.text(o.serial, child(path, 'serial'), 16);
+  if (o.label !== undefined) out.label = r.text(o.label, child(path, 'label'), 32);
+  return out;
+}
+
+/** Parse bindings for `plan` (whose intent hash is `planSha256`). */
+export function parseSiteBindings(bytes: Uint8Array, plan: CeremonyPlan, planSha256: string): SiteBindings {
+  const value = parseJsonStrict(bytes, { maxBytes: BINDINGS_MAX_BYTES, path: '$', maxDepth: 8 });
+  const o = r.object(value, '$', ['format', 'version', 'planSha256', 'custodians'], ['module']);
+  r.literal(o.format, '$.format', BINDINGS_FORMAT, 'tuf-ceremony site bindings');
+  if (o.version !== BINDINGS_VERSION) r.fail('$.version', `bindings format version ${JSON.stringify(o.version)} is not one this tool reads (${BINDINGS_VERSION})`);
+  const sha = r.sha256(o.planSha256, '$.planSha256');
+  if (sha !== planSha256) {
+    throw new CeremonyError('BINDINGS_PLAN_MISMATCH', `these bindings were written for the plan with intent hash ${sha.slice(0, 16)}…, not this plan (${planSha256.slice(0, 16)}…)`, {
+      path: '$.planSha256',
+    });
+  }
+  const fallback = o.module === undefined ? undefined : moduleBinding(o.module, '$.module');
+  const entries = r.record(o.custodians, '$.custodians', 64);
+  const known = new Set(plan.custodians.map((c) => c.name));
+  for (const name of Object.keys(entries)) {
+    if (!known.has(name)) r.fail(child('$.custodians', name), `the plan has no custodian named ${JSON.stringify(name)} (custodians: ${[...known].join(', ')})`);
+  }
+  const custodians = new Map<string, CustodianBinding>();
+  for (const c of plan.custodians) {
+    const path = child('$.custodians', c.name);
+    if (entries[c.name] === undefined) r.fail(path, `custodian ${JSON.stringify(c.name)} has no binding: say where their PIN comes from ("pin": "prompt")`);
+    const e = r.object(entries[c.name], path, ['pin'], ['module', 'token']);
+    const module = e.module === undefined ? fallback : moduleBinding(e.module, child(path, 'module'));
+    if (!module) r.fail(child(path, 'module'), 'no PKCS#11 module: give "module" here or at the top level');
+    const chosen = e.token === undefined ? undefined : tokenChoice(e.token, child(path, 'token'));
+    const pinned = c.token;
+    if (!pinned && !chosen) r.fail(child(path, 'token'), `the plan leaves ${c.name}'s token to the day: choose it here by "serial" or "label"`);
+    if (pinned && chosen) {
+      if (pinned.serial !== undefined && chosen.serial !== undefined && pinned.serial !== chosen.serial) {
+        r.fail(child(child(path, 'token'), 'serial'), `the reviewed plan expects ${c.name}'s token to have serial ${pinned.serial}, not ${chosen.serial}`);
+      }
+      if (pinned.label !== undefined && chosen.label !== undefined && pinned.label !== chosen.label) {
+        r.fail(child(child(path, 'token'), 'label'), `the reviewed plan expects ${c.name}'s token to be labelled "${pinned.label}", not "${chosen.label}"`);
+      }
+    }
+    const token: PlanTokenPin = { ...(chosen ?? {}), ...(pinned ?? {}) };
+    custodians.set(c.name, { module, token, pin: pinSource(e.pin, child(path, 'pin')) });
+  }
+  return { planSha256: sha, custodians };
+}

@@ -1,0 +1,176 @@
+/**
+ * Step 2: make every key the plan asks for — each custodian's root key on their token, the targets (and
+ * snapshot, and for TUF timestamp) keys on the named custodians' tokens or, in a rehearsal only, in memory —
+ * and check each one in software before it is recorded: a test message signed by the key must verify with
+ * the public key read back (token.ts does this at generation too; it is repeated here whatever the token
+ * layer, boulder's habit). Notary root keys get their self-signed leaf certificate (CN = GUN) now, signed
+ * on the token and verified (certificate.ts). Server keys are read from their files and recorded.
+ *
+ * Resume: before asking a token for a key the state records the intent (`generating`), after it the
+ * fingerprint (`ready`). A ready key is found again by label and fingerprint; a key whose generation was
+ * interrupted is found by label on the very token it was asked of and adopted (it cannot be anyone
+ * else's: the label was free a moment before, or the token would have refused), or generated now.
+ */
+import { CeremonyError, isCeremonyError } from '../../errors.js';
+import type { KeyAlgorithm } from '../../profiles/profile.js';
+import { makeNotaryRootCertificate } from '../../signers/certificate.js';
+import { listPublicKey } from '../../signers/public-key-json.js';
+import { algorithmTitle, signatureHashFor, verifyRaw, type SigningKey } from '../../signers/signing-key.js';
+import { SoftwareKey } from '../../signers/software.js';
+import { describeToken } from '../../signers/pkcs11/errors.js';
+import type { CeremonyContext } from '../context.js';
+import { spkiText } from '../keys.js';
+import { plannedKeys, type PlannedKey, type TokenKeySource } from '../plan.js';
+import type { KeyRecord } from '../state.js';
+import { clipNote, type Step } from './step.js';
+
+const encoder = new TextEncoder();
+
+function roleTitle(p: PlannedKey): string {
+  return p.role === 'root' ? `root key of ${p.name.slice('root/'.length)}` : `${p.role} key`;
+}
+
+/** Sign a test message with the key and verify it with its public key, independently of the token layer. */
+export async function selfTest(ctx: CeremonyContext, key: SigningKey, name: string): Promise<void> {
+  if (key.alwaysAuthenticate) return; // needs the PIN per signature; the first real signature is verified instead
+  const hash = signatureHashFor(ctx.plan.profile, key.algorithm);
+  const data = encoder.encode(`tuf-ceremony key check: ${name} ${key.fingerprint} ${ctx.planSha256}`);
+  const sig = await key.sign(data, hash);
+  if (!verifyRaw(key.spki, key.algorithm, hash, sig, data)) {
+    throw new CeremonyError('TOKEN_SIGNATURE_INVALID', `the test signature of ${name} does not verify with the public key read back; the key is not used`);
+  }
+}
+
+function refuseDuplicate(ctx: CeremonyContext, name: string, fingerprint: string): void {
+  for (const [other, rec] of Object.entries(ctx.state.keys)) {
+    if (other !== name && rec.fingerprint === fingerprint) {
+      throw new CeremonyError('KEY_DUPLICATE_IN_ROLE', `the key made for ${name} is the same public key as ${other}; every key of the ceremony must be distinct`);
+    }
+  }
+}
+
+async function certificateFor(ctx: CeremonyContext, key: SigningKey): Promise<string> {
+  const now = ctx.now();
+  // A few minutes back for clocks that disagree; Notary refuses notBefore more than a day ahead.
+  const cert = await makeNotaryRootCertificate(key, { gun: ctx.plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: ctx.plan.root.expires.date });
+  return cert.pem;
+}
+
+/** Record a key as ready, with everything root.json needs to list it. */
+async function ready(ctx: CeremonyContext, planned: PlannedKey, key: SigningKey, base: KeyRecord): Promise<KeyRecord> {
+  if (key.algorithm !== base.algorithm) {
+    throw new CeremonyError('KEY_INVALID', `the key found for ${planned.name} is ${algorithmTitle(key.algorithm)}, not the ${algorithmTitle(base.algorithm)} the plan asks for`);
+  }
+  refuseDuplicate(ctx, planned.name, key.fingerprint);
+  await selfTest(ctx, key, planned.name);
+  let certificate = base.certificate;
+  const rootCert = ctx.plan.profile === 'notary' && planned.role === 'root';
+  if (rootCert && !certificate) certificate = await certificateFor(ctx, key);
+  const listed = listPublicKey(ctx.plan.profile, key.spki, rootCert ? { certificatePem: certificate! } : {});
+  const rec: KeyRecord = { ...base, status: 'ready', fingerprint: key.fingerprint, spki: spkiText(key.spki), keyId: listed.keyId };
+  if (certificate) rec.certificate = certificate;
+  ctx.state.keys[planned.name] = rec;
+  await ctx.save();
+  return rec;
+}
+
+async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: TokenKeySource): Promise<{ rec: KeyRecord; how: string }> {
+  const token = await ctx.token(source.custodian);
+  const existing = ctx.state.keys[planned.name];
+  const base: KeyRecord = {
+    role: planned.role,
+    origin: 'token',
+    algorithm: source.keyAlgorithm,
+    status: 'generating',
+    custodian: source.custodian,
+    tokenSerial: token.token.serial,
+    label: source.keyLabel,
+  };
+  let key: SigningKey | undefined;
+  let how: string;
+  if (existing?.status === 'ready') {
+    key = await token.findKey(source.keyLabel, existing.fingerprint);
+    how = 'found again on the token (made before the interruption)';
+    ctx.keys.set(planned.name, key);
+    return { rec: await ready(ctx, planned, key, existing), how };
+  }
+  if (existing?.status === 'generating') {
+    try {
+      key = await token.findKey(source.keyLabel);
+      how = 'found on the token after an interruption during its generation, and adopted (same token, same label)';
+    } catch (err) {
+      if (!isCeremonyError(err, 'TOKEN_KEY_NOT_FOUND')) throw err;
+      how = 'generated on the token';
+    }
+  } else {
+    how = 'generated on the token';
+    ctx.state.keys[planned.name] = base;
+    await ctx.save();
+  }
+  await ctx.fault(`generating:${planned.name}`);
+  key ??= await token.generateKey(source.keyAlgorithm, source.keyLabel);
+  await ctx.fault(`generated:${planned.name}`);
+  ctx.keys.set(planned.name, key);
+  return { rec: await ready(ctx, planned, key, base), how };
+}
+
+async function softwareKey(ctx: CeremonyContext, planned: PlannedKey, algorithm: KeyAlgorithm): Promise<{ rec: KeyRecord; how: string }> {
+  const existing = ctx.state.keys[planned.name];
+  const base: KeyRecord = { role: planned.role, origin: 'software', algorithm, status: 'generating' };
+  if (existing?.status === 'ready') {
+    const kept = ctx.softwareKeys.get(planned.name);
+    if (!kept || kept.fingerprint !== existing.fingerprint) {
+      throw new CeremonyError('CEREMONY_CANNOT_RESUME', `the rehearsal's software ${planned.role} key was never kept (nothing secret is written down); start a new rehearsal in a new folder`);
+    }
+    return { rec: existing, how: 'kept in memory since it was made' };
+  }
+  if (!ctx.rehearsal) throw new CeremonyError('PLAN_INVALID', 'a software key is for rehearsals only', { path: planned.path });
+  const key = SoftwareKey.generate(algorithm, { label: `rehearsal ${planned.role} key`, rehearsal: true });
+  ctx.softwareKeys.set(planned.name, key);
+  return { rec: await ready(ctx, planned, key, base), how: 'generated in memory (REHEARSAL software key, never written down)' };
+}
+
+export const generateKeys: Step = {
+  name: 'generate-keys',
+  title: 'generate the keys and check each one',
+  applies: () => true,
+  async run(ctx) {
+    const made: string[] = [];
+    for (const planned of plannedKeys(ctx.plan)) {
+      const source = planned.source;
+      if (source.kind === 'shamir') continue; // shamir-backup
+      if (source.kind === 'server') {
+        const s = await ctx.serverKey(planned.role as 'snapshot' | 'timestamp');
+        const rec: KeyRecord = { role: planned.role, origin: 'server', algorithm: s.key.algorithm, status: 'ready', fingerprint: s.key.fingerprint, spki: spkiText(s.key.spki), keyId: s.keyId };
+        refuseDuplicate(ctx, planned.name, s.key.fingerprint);
+        ctx.state.keys[planned.name] = rec;
+        await ctx.save();
+        await ctx.record({
+          step: 'key.server',
+          actor: { name: 'administrator', role: 'administrator' },
+          digests: [{ label: `notary-server ${planned.role} key fingerprint`, sha256: s.key.fingerprint }],
+          inputs: [{ name: source.keyFile, sha256: s.sha256 }],
+          note: `the ${planned.role} key is notary-server's (${s.key.keytype}), from ${source.keyFile}, whose SHA-256 matches the plan`,
+        });
+        made.push(`${planned.role}: the server's key`);
+        continue;
+      }
+      const { rec, how } = source.kind === 'token' ? await tokenKey(ctx, planned, source) : await softwareKey(ctx, planned, source.keyAlgorithm);
+      await ctx.fault(`key-ready:${planned.name}`);
+      const what = `${roleTitle(planned)} (${algorithmTitle(rec.algorithm)})`;
+      const custodian = source.kind === 'token' ? source.custodian : undefined;
+      const cert = rec.certificate ? `; Notary certificate CN=${ctx.plan.repository}, leaf, valid to ${ctx.plan.root.expires.text}, verified` : '';
+      await ctx.record({
+        step: 'key.generate',
+        actor: custodian ? { name: custodian, role: 'custodian' } : { name: 'tuf-ceremony', role: 'app' },
+        ...(custodian ? { token: { serial: rec.tokenSerial!, ...(rec.label ? { label: rec.label } : {}), keyId: rec.keyId! } } : {}),
+        digests: [{ label: `${what} fingerprint`, sha256: rec.fingerprint! }],
+        note: clipNote(`${what} ${source.kind === 'token' ? `"${rec.label}" ` : ''}${how}; a test signature verified in software${cert}`),
+      });
+      const where = custodian ? ` on ${describeToken({ serial: rec.tokenSerial!, label: ctx.state.tokens[custodian]?.label ?? '' })}` : ' in memory (rehearsal)';
+      ctx.report(`  ${what}${where}: fingerprint ${rec.fingerprint!.slice(0, 16)}…, key ID ${rec.keyId!.slice(0, 16)}…`);
+      made.push(what);
+    }
+    return { note: clipNote(`${made.length} keys ready: ${made.join('; ')}`) };
+  },
+};

@@ -1,0 +1,137 @@
+/**
+ * Step 3 (when the plan has `shamir`): the software root key. Generated in memory, checked (a test
+ * signature), given its Notary certificate while it exists, split M-of-N into share cards
+ * (src/shamir: every card read back from its text, subsets recombined with the plain library, before any
+ * card leaves), the cards written — `share-card-K-of-N.txt` and the printable `share-cards.html`, mode 0600,
+ * the only secrets a ceremony ever writes — and read back; then the key is wiped. The cards are its only
+ * copies; the state keeps its public key, certificate and split ID.
+ *
+ * Resume: the state records the key only after every card is written. Cards found without that record
+ * belong to a key that was wiped before it was recorded, so they are refused (they must be destroyed, not
+ * reused): the ceremony cannot know they are complete.
+ */
+import { join } from 'node:path';
+import { CeremonyError, isCeremonyError } from '../../errors.js';
+import { assertAbsent, readFileCapped, writeFileAtomic } from '../../io/files.js';
+import { makeNotaryRootCertificate } from '../../signers/certificate.js';
+import { listPublicKey } from '../../signers/public-key-json.js';
+import { algorithmTitle } from '../../signers/signing-key.js';
+import { SoftwareKey } from '../../signers/software.js';
+import { formatShareCard, formatSplitId, parseShareCard, renderShareCardsHtml, SHARE_CARD_MAX_BYTES, splitKey, wipeShareCard, type ShareCard } from '../../shamir/index.js';
+import { spkiText } from '../keys.js';
+import type { KeyRecord } from '../state.js';
+import { selfTest } from './generate-keys.js';
+import { clipNote, type Step } from './step.js';
+
+export const SHAMIR_KEY = 'root/shamir';
+export const SHARE_CARDS_HTML = 'share-cards.html';
+
+export function shareCardFile(index: number, shares: number): string {
+  return `share-card-${index}-of-${shares}.txt`;
+}
+
+export function shareCardFiles(shares: number): string[] {
+  return [...Array.from({ length: shares }, (_, i) => shareCardFile(i + 1, shares)), SHARE_CARDS_HTML];
+}
+
+const encoder = new TextEncoder();
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export const shamirBackup: Step = {
+  name: 'shamir-backup',
+  title: 'make the software root key and split it into share cards',
+  applies: (plan) => plan.shamir !== undefined,
+  async run(ctx) {
+    const s = ctx.plan.shamir!;
+    const files = shareCardFiles(s.shares);
+    const done = ctx.state.shamir;
+    if (done && ctx.state.keys[SHAMIR_KEY]?.status === 'ready') {
+      for (const name of done.cards) {
+        await readFileCapped(join(ctx.outDir, name), 4 * 1024 * 1024).catch((err: unknown) => {
+          throw new CeremonyError('CEREMONY_OUTPUT_CHANGED', `${name}, written by the Shamir backup before the interruption, is gone`, { path: join(ctx.outDir, name), cause: err });
+        });
+      }
+      return { note: `share cards of split ${formatSplitId(done.splitId)} were written before the interruption` };
+    }
+    try {
+      await assertAbsent(files.map((f) => join(ctx.outDir, f)));
+    } catch (err) {
+      if (!isCeremonyError(err, 'OUTPUT_EXISTS')) throw err;
+      throw new CeremonyError(
+        'CEREMONY_CANNOT_RESUME',
+        `${err.path ? err.path.split(/[\\/]/).pop() : 'a share card'} exists, but the ceremony never recorded its key: the Shamir backup was interrupted after writing cards of a key that is now wiped. Destroy those cards (they can never be completed), then resume`,
+        { path: err.path, cause: err },
+      );
+    }
+
+    const rehearsal = ctx.rehearsal !== undefined;
+    const key = SoftwareKey.generate(s.keyAlgorithm, { label: 'software root key (share cards)', rehearsal });
+    let cards: ShareCard[] = [];
+    let splitId: string;
+    let record: KeyRecord;
+    try {
+      await selfTest(ctx, key, SHAMIR_KEY);
+      for (const [other, rec] of Object.entries(ctx.state.keys)) {
+        if (rec.fingerprint === key.fingerprint) throw new CeremonyError('KEY_DUPLICATE_IN_ROLE', `the software root key is the same public key as ${other}`);
+      }
+      let certificate: string | undefined;
+      if (ctx.plan.profile === 'notary') {
+        const now = ctx.now();
+        certificate = (await makeNotaryRootCertificate(key, { gun: ctx.plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: ctx.plan.root.expires.date })).pem;
+      }
+      const listed = listPublicKey(ctx.plan.profile, key.spki, certificate ? { certificatePem: certificate } : {});
+      const label = ctx.plan.repository.length <= 128 ? ctx.plan.repository : undefined;
+      const split = await key.withSecret((secret) => splitKey(s.keyAlgorithm, secret, { threshold: s.threshold, shares: s.shares, label, rehearsal }));
+      cards = split.cards;
+      splitId = split.splitId;
+      if (split.publicKey.fingerprint !== key.fingerprint) throw new CeremonyError('INTERNAL', 'the share cards record another key than the one split');
+      await ctx.fault('shamir:split');
+      for (let i = 0; i < cards.length; i++) {
+        const path = join(ctx.outDir, files[i]!);
+        const bytes = encoder.encode(formatShareCard(cards[i]!));
+        try {
+          await writeFileAtomic(path, bytes, { mode: 0o600 });
+        } finally {
+          bytes.fill(0);
+        }
+        // Read back what was written, and check it is the card.
+        const back = await readFileCapped(path, SHARE_CARD_MAX_BYTES);
+        try {
+          const again = parseShareCard(back, { source: files[i]! });
+          const same = again.index === cards[i]!.index && equal(again.share, cards[i]!.share);
+          wipeShareCard(again);
+          if (!same) throw new CeremonyError('INTERNAL', `${files[i]} does not read back as the card written`);
+        } finally {
+          back.fill(0);
+        }
+        await ctx.fault(`shamir:card-${i + 1}`);
+      }
+      const html = encoder.encode(await renderShareCardsHtml(cards, { rehearsal }));
+      try {
+        await writeFileAtomic(join(ctx.outDir, SHARE_CARDS_HTML), html, { mode: 0o600 });
+      } finally {
+        html.fill(0);
+      }
+      record = { role: 'root', origin: 'shamir', algorithm: s.keyAlgorithm, status: 'ready', fingerprint: key.fingerprint, spki: spkiText(key.spki), keyId: listed.keyId };
+      if (certificate) record.certificate = certificate;
+    } finally {
+      key.dispose();
+      for (const c of cards) wipeShareCard(c);
+    }
+    ctx.state.keys[SHAMIR_KEY] = record;
+    ctx.state.shamir = { splitId, fingerprint: record.fingerprint!, threshold: s.threshold, shares: s.shares, cards: files };
+    await ctx.save();
+    const what = `software root key (${algorithmTitle(s.keyAlgorithm)})`;
+    await ctx.record({
+      step: 'shamir.split',
+      actor: { name: 'tuf-ceremony', role: 'app' },
+      digests: [{ label: `${what} fingerprint`, sha256: record.fingerprint! }],
+      note: clipNote(`${what} made in memory, checked, split ${formatSplitId(splitId)} into ${s.shares} share cards (any ${s.threshold} rebuild it), cards read back and checked, key wiped${rehearsal ? ' (REHEARSAL cards)' : ''}; cards: ${files[0]} … ${files[s.shares - 1]} and ${SHARE_CARDS_HTML} (secret: print, hand out, destroy the files)`),
+    });
+    ctx.report(`  ${what}: fingerprint ${record.fingerprint!.slice(0, 16)}…, split ${formatSplitId(splitId)}, ${s.threshold} of ${s.shares} cards`);
+    return { note: `split ${formatSplitId(splitId)}: ${s.shares} share cards of the software root key, any ${s.threshold} rebuild it` };
+  },
+};

@@ -1,0 +1,66 @@
+/**
+ * Step 6: verify what will be written, as a client would, before a byte of it is written:
+ * verifyRepository with the fresh root pinned (root signed by its own threshold, every other role by its
+ * keys, lengths and hashes binding snapshot → targets (and Notary's snapshot → root), timestamp →
+ * snapshot, nothing expired), Notary's root certificate rules with the GUN (leaf, CN = GUN, valid, not
+ * SHA-1), and that root.json says what the plan says: the threshold, and exactly the keys the ceremony
+ * made (and the server's) in each role.
+ */
+import { CeremonyError } from '../../errors.js';
+import { sha256Hex } from '../../crypto/digest.js';
+import { checkNotaryRootCertificates } from '../../tuf/notary-root.js';
+import { verifyRepository, type RepositoryFiles } from '../../tuf/repository.js';
+import type { CeremonyContext } from '../context.js';
+import { metadataFiles } from '../outputs.js';
+import { plannedKeys } from '../plan.js';
+import type { Step } from './step.js';
+
+export async function verifiedOutputs(ctx: CeremonyContext): Promise<{ name: string; bytes: Uint8Array }[]> {
+  const files = await metadataFiles(ctx);
+  const get = (name: string): Uint8Array | undefined => files.find((f) => f.name === name)?.bytes;
+  const root = get('root.json')!;
+  const repo: RepositoryFiles = { versionedRoots: new Map([[1, root]]), root, delegated: new Map() };
+  for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
+    const bytes = get(`${role}.json`);
+    if (bytes) repo[role] = bytes;
+  }
+  const now = ctx.now();
+  const notary = ctx.plan.profile === 'notary';
+  const v = verifyRepository(repo, { trustedRoot: root, now, ...(notary ? { gun: ctx.plan.repository } : {}), requireComplete: !notary });
+  if (notary) checkNotaryRootCertificates(v.root, now, ctx.plan.repository);
+
+  const roles = v.root.signed.roles;
+  if (roles.get('root')!.threshold !== ctx.plan.root.threshold) throw new CeremonyError('INTERNAL', 'root.json does not have the threshold of the plan');
+  for (const role of ['root', 'targets', 'snapshot', 'timestamp'] as const) {
+    const expected = plannedKeys(ctx.plan)
+      .filter((k) => k.role === role)
+      .map((k) => ctx.state.keys[k.name]?.keyId)
+      .sort();
+    const listed = [...roles.get(role)!.keyids].sort();
+    if (expected.length !== listed.length || expected.some((id, i) => id !== listed[i])) {
+      throw new CeremonyError('INTERNAL', `root.json does not list exactly the ${role} keys the ceremony recorded`);
+    }
+  }
+  for (const role of ['root', 'targets', 'snapshot', 'timestamp'] as const) {
+    const sha = ctx.state.signed[role];
+    const md = role === 'root' ? v.root : v[role]?.md;
+    if (md && sha && sha256Hex(md.signedBytes()) !== sha) throw new CeremonyError('CEREMONY_STATE_INVALID', `${role}.json is not the ${role} built and signed`, { path: `$.signed.${role}` });
+  }
+  return files;
+}
+
+export const verifyOutputs: Step = {
+  name: 'verify-outputs',
+  title: 'verify the metadata as a client would',
+  applies: () => true,
+  async run(ctx) {
+    const files = await verifiedOutputs(ctx);
+    const notary = ctx.plan.profile === 'notary';
+    const names = files.map((f) => f.name).join(', ');
+    ctx.report(`  verified ${names} with the new root pinned${notary ? `; Notary root certificates name ${ctx.plan.repository}` : ''}`);
+    return {
+      note: `verified with the new root.json pinned: ${names}; root signed by ${ctx.plan.root.threshold} of its keys as required${notary ? `; root certificates are leaves naming ${ctx.plan.repository}, valid now` : '; timestamp → snapshot → targets lengths and hashes match'}`,
+      digests: files.filter((f) => !/^1\./.test(f.name)).map((f) => ({ label: `${f.name} as it will be written`, sha256: sha256Hex(f.bytes) })),
+    };
+  },
+};

@@ -1,0 +1,201 @@
+/**
+ * The custodians' tokens as the ceremony machine sees them: open the expected token (shown before any PIN
+ * is asked, so a wrong token is caught before it is used), generate a key on it, find a key made before an
+ * interruption by its label and recorded fingerprint. Two providers:
+ *
+ * - rehearsal tokens (src/signers/rehearsal.ts: SoftHSM2 or in-process software tokens), opened and
+ *   logged in beforehand, one per custodian, marked as rehearsal everywhere;
+ * - real PKCS#11 tokens through TokenModule, chosen by the site bindings, logged in with a PIN fetched
+ *   from the bindings' source at the moment of use and zeroed by the token layer.
+ */
+import { CeremonyError } from '../errors.js';
+import type { KeyAlgorithm } from '../profiles/profile.js';
+import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
+import { installHint, resolvePreset } from '../signers/pkcs11/presets.js';
+import type { TokenDescription, TokenModule, TokenSession } from '../signers/pkcs11/token.js';
+import { REHEARSAL_NOTICE, type RehearsalKind, type RehearsalToken } from '../signers/rehearsal.js';
+import type { SigningKey } from '../signers/signing-key.js';
+import type { PlanCustodian } from './plan.js';
+import type { CustodianBinding, SiteBindings } from './site-bindings.js';
+
+export interface CeremonyToken {
+  readonly custodian: string;
+  readonly token: TokenRef;
+  readonly rehearsal: boolean;
+  /** Generate a key pair on the token; the key has signed and verified a test message already. */
+  generateKey(algorithm: KeyAlgorithm, label: string): Promise<SigningKey>;
+  /** A key made earlier, by label, checked against the recorded fingerprint when one is given. */
+  findKey(label: string, fingerprint?: string): Promise<SigningKey>;
+  /** Whether the token can make this key type (undefined: it will say when asked). */
+  canMake?(algorithm: KeyAlgorithm): boolean | undefined;
+}
+
+/** A key the ceremony made on a token before an interruption, as shown before the PIN is asked. */
+export interface ExpectedKey {
+  label: string;
+  fingerprint: string;
+}
+
+export interface TokenProvider {
+  /** Rehearsal tokens, and of which kind; undefined for real tokens. */
+  readonly rehearsal: { kind: RehearsalKind; notice: string } | undefined;
+  /**
+   * Tokens made for this run (rehearse): the serials a plan names cannot match them, so they stand in
+   * for the planned tokens, and the transcript says so.
+   */
+  readonly standIn: boolean;
+  /**
+   * The custodian's token, opened and logged in (the same object on later calls). `expected` is the token
+   * recorded before an interruption: another token is refused (TOKEN_NOT_PRESENT); `keys` are the keys
+   * made on it before, shown with the token before the PIN is asked.
+   */
+  open(custodian: PlanCustodian, expected?: TokenRef, keys?: readonly ExpectedKey[]): Promise<CeremonyToken>;
+  close(): Promise<void>;
+}
+
+function sameToken(custodian: string, got: TokenRef, expected: TokenRef | undefined): void {
+  if (expected && got.serial !== expected.serial) {
+    throw new CeremonyError(
+      'TOKEN_NOT_PRESENT',
+      `${custodian}'s token is ${describeToken(got)}, but the interrupted ceremony used ${describeToken(expected)}; insert that token (keys made before the interruption are on it)`,
+    );
+  }
+}
+
+/** Rehearsal tokens, one per custodian by name (openRehearsalTokens). */
+export class RehearsalTokenProvider implements TokenProvider {
+  readonly rehearsal: { kind: RehearsalKind; notice: string };
+  readonly standIn = true;
+  private readonly byName: Map<string, RehearsalToken>;
+
+  constructor(tokens: readonly RehearsalToken[]) {
+    if (tokens.length === 0) throw new CeremonyError('USAGE', 'a rehearsal needs its tokens');
+    this.byName = new Map(tokens.map((t) => [t.custodian, t]));
+    this.rehearsal = { kind: tokens[0]!.kind, notice: tokens[0]!.notice };
+  }
+
+  async open(custodian: PlanCustodian, expected?: TokenRef): Promise<CeremonyToken> {
+    const t = this.byName.get(custodian.name);
+    if (!t) throw new CeremonyError('TOKEN_NOT_PRESENT', `no rehearsal token was made for custodian ${JSON.stringify(custodian.name)}`);
+    sameToken(custodian.name, t.token, expected);
+    return t;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.byName.values()) await t.close().catch(() => undefined);
+  }
+}
+
+/** A logged-in TokenSession as a CeremonyToken. */
+class SessionToken implements CeremonyToken {
+  readonly rehearsal: boolean;
+  readonly token: TokenRef;
+
+  constructor(
+    readonly custodian: string,
+    readonly session: TokenSession,
+  ) {
+    this.rehearsal = session.rehearsal;
+    this.token = { label: session.token.label, serial: session.token.serial };
+  }
+
+  async generateKey(algorithm: KeyAlgorithm, label: string): Promise<SigningKey> {
+    return this.session.generateKeyPair({ algorithm, label });
+  }
+
+  async findKey(label: string, fingerprint?: string): Promise<SigningKey> {
+    return this.session.findKey(fingerprint ? { label, fingerprint } : { label });
+  }
+
+  canMake(algorithm: KeyAlgorithm): boolean {
+    return this.session.token.capabilities[algorithm];
+  }
+}
+
+export interface Pkcs11ProviderDeps {
+  /** TokenModule.load (tests pass a fake backend through it). */
+  load(path: string, opts: { installHint?: string }): Promise<TokenModule>;
+  /** Whether a module file exists (src/io/softhsm.ts moduleFileExists). */
+  exists(path: string): boolean;
+  platform: string;
+  /**
+   * Called once the expected token is found, before the PIN is asked: show who and what (the CLI prints
+   * it; a custodian confirms the token in their hand is the one named).
+   */
+  announce(custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[]): void | Promise<void>;
+  /** The PIN, fetched at the moment of use from the binding's source; zeroed by the token layer. */
+  pin(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription): Promise<Uint8Array>;
+}
+
+/** Real tokens chosen by the site bindings. */
+export class Pkcs11TokenProvider implements TokenProvider {
+  readonly standIn = false;
+  private rehearsal_: { kind: RehearsalKind; notice: string } | undefined;
+  private readonly open_ = new Map<string, SessionToken>();
+  private readonly modules = new Map<string, Promise<TokenModule>>();
+
+  constructor(
+    private readonly bindings: SiteBindings,
+    private readonly deps: Pkcs11ProviderDeps,
+  ) {}
+
+  /**
+   * Rehearsal when any module is a rehearsal module (SoftHSM2): PRODUCT.md §2.8, the same plan on
+   * rehearsal tokens is a rehearsal, and the transcript must say so. Known after `loadModules()`.
+   */
+  get rehearsal(): { kind: RehearsalKind; notice: string } | undefined {
+    return this.rehearsal_;
+  }
+
+  /** Load every module the bindings name (no PIN is needed), before the ceremony starts. */
+  async loadModules(): Promise<void> {
+    for (const binding of this.bindings.custodians.values()) {
+      const mod = await this.module(binding);
+      if (mod.rehearsal) this.rehearsal_ = { kind: 'softhsm2', notice: REHEARSAL_NOTICE.softhsm2 };
+    }
+  }
+
+  private async module(binding: CustodianBinding): Promise<TokenModule> {
+    const m = binding.module;
+    const path = 'preset' in m ? resolvePreset(m.preset, this.deps.platform, (p) => this.deps.exists(p)) : m.path;
+    let loading = this.modules.get(path);
+    if (!loading) {
+      loading = this.deps.load(path, 'preset' in m ? { installHint: installHint(m.preset, this.deps.platform) } : {});
+      this.modules.set(path, loading);
+      loading.catch(() => this.modules.delete(path));
+    }
+    return loading;
+  }
+
+  async open(custodian: PlanCustodian, expected?: TokenRef, keys: readonly ExpectedKey[] = []): Promise<CeremonyToken> {
+    const already = this.open_.get(custodian.name);
+    if (already) {
+      sameToken(custodian.name, already.token, expected);
+      return already;
+    }
+    const binding = this.bindings.custodians.get(custodian.name);
+    if (!binding) throw new CeremonyError('BINDINGS_INVALID', `custodian ${JSON.stringify(custodian.name)} has no site binding`, { path: `$.custodians.${custodian.name}` });
+    const mod = await this.module(binding);
+    // Serial when the plan or the bindings give one (labels can repeat); the label is then checked too.
+    const selector = expected ? { serial: expected.serial, ...(binding.token.label ? { label: binding.token.label } : {}) } : binding.token;
+    const session = await mod.openToken(selector);
+    try {
+      sameToken(custodian.name, session.token, expected);
+      await this.deps.announce(custodian, session.token, keys);
+      if (session.token.loginRequired && !session.isLoggedIn) {
+        await session.login(await this.deps.pin(custodian, binding, session.token));
+      }
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    const t = new SessionToken(custodian.name, session);
+    this.open_.set(custodian.name, t);
+    return t;
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.open_.values()) await t.session.close().catch(() => undefined);
+    this.open_.clear();
+  }
+}

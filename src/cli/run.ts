@@ -1,0 +1,171 @@
+/**
+ * `tuf-ceremony run PLAN --bindings FILE [--out DIR] [--json]` (PRODUCT.md §3): the root ceremony of a
+ * reviewed plan on real tokens. The plan says what (src/ceremony/plan.ts); the site bindings say with
+ * which module and token, and where each custodian's PIN comes from (src/ceremony/site-bindings.ts): from
+ * the environment variable they name, or asked on the terminal without echo at the moment of use. PINs are
+ * never read from the plan or the bindings, never printed, never written.
+ *
+ * DIR defaults to `<PLAN without .json>.out` next to the plan. Run the same command again after an
+ * interruption (a token pulled, a wrong PIN, a power cut): completed steps are not redone, keys made
+ * before are found on the tokens, outputs are never overwritten.
+ *
+ * Before anything is done: the plan is parsed (PLAN_INVALID with the JSON path), the bindings checked
+ * against it, every PIN source checked to be usable (a named variable that is unset, or "prompt" without a
+ * terminal: USAGE, exit 2), and the plan's intent hash printed (hex and words) for the witnesses.
+ *
+ * `--json` prints on success `{ "ok": true, "out", "planSha256", "resumed", "skipped": [steps],
+ * "metadata": [files], "files": [files], "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId",
+ * "sealKeyId" }` (progress lines then go to stderr).
+ */
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CeremonyError } from '../errors.js';
+import { readFileCapped } from '../io/files.js';
+import { moduleFileExists } from '../io/softhsm.js';
+import { BINDINGS_MAX_BYTES, parsePlan, parseSiteBindings, PLAN_MAX_BYTES, runCeremony, Pkcs11TokenProvider, intentHash, type CustodianBinding, type SiteBindings } from '../ceremony/index.js';
+import type { PlanCustodian } from '../ceremony/plan.js';
+import type { ExpectedKey } from '../ceremony/tokens.js';
+import { groupHex, shortDigest } from '../crypto/digest-words.js';
+import { describeToken } from '../signers/pkcs11/errors.js';
+import { TokenModule, type TokenDescription } from '../signers/pkcs11/token.js';
+import type { Io } from './output.js';
+import { promptPinHidden } from './pin-prompt.js';
+
+export interface RunOptions {
+  bindings: string;
+  out?: string;
+  json?: boolean;
+}
+
+export interface RunDeps {
+  load(path: string, opts: { installHint?: string }): Promise<TokenModule>;
+  exists(path: string): boolean;
+  platform: string;
+  env: Record<string, string | undefined>;
+  /** Whether a person can be asked for a PIN (stdin and stderr are terminals). */
+  interactive: boolean;
+  /** Ask for a PIN without echo; the bytes are zeroed by the token layer after login. */
+  promptPin(question: string): Promise<Uint8Array>;
+  now(): Date;
+  /** Test hook passed to the machine. */
+  fault?: (point: string) => void | Promise<void>;
+}
+
+export const defaultRunDeps: RunDeps = {
+  load: (path, opts) => TokenModule.load(path, opts),
+  exists: moduleFileExists,
+  platform: process.platform,
+  env: process.env,
+  interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+  promptPin: (question) => promptPinHidden(question),
+  now: () => new Date(),
+};
+
+/** Every PIN source usable before anything starts: no ceremony stops half-way for want of a variable. */
+function checkPinSources(bindings: SiteBindings, deps: RunDeps): void {
+  for (const [name, b] of bindings.custodians) {
+    if (b.pin.kind === 'env') {
+      const v = deps.env[b.pin.name];
+      if (v === undefined || v === '') throw new CeremonyError('USAGE', `the environment variable ${b.pin.name} (${name}'s PIN, as the site bindings say) is not set`);
+    } else if (!deps.interactive) {
+      throw new CeremonyError('USAGE', `the site bindings say to ask ${name}'s PIN, but there is no terminal to ask it on; run on a terminal, or name an environment variable in the bindings`);
+    }
+  }
+}
+
+function defaultOut(planPath: string): string {
+  const base = basename(planPath).replace(/\.json$/i, '');
+  return join(dirname(planPath), `${base}.out`);
+}
+
+export async function runCommand(planPath: string, opts: RunOptions, io: Io, deps: RunDeps = defaultRunDeps): Promise<number> {
+  if (!opts.bindings) throw new CeremonyError('USAGE', '--bindings FILE is required (module, token and PIN source per custodian)');
+  const say = (line: string): void => (opts.json ? io.err(line) : io.out(line));
+  const planBytes = await readFileCapped(planPath, PLAN_MAX_BYTES);
+  const plan = parsePlan(planBytes, { source: basename(planPath) });
+  const hash = intentHash(planBytes);
+  const bindings = parseSiteBindings(await readFileCapped(opts.bindings, BINDINGS_MAX_BYTES), plan, hash.sha256);
+  checkPinSources(bindings, deps);
+  const out = resolve(opts.out ?? defaultOut(planPath));
+
+  const loaded = new Set<TokenModule>();
+  const provider = new Pkcs11TokenProvider(bindings, {
+    load: async (path, o) => {
+      const mod = await deps.load(path, o);
+      loaded.add(mod);
+      return mod;
+    },
+    exists: deps.exists,
+    platform: deps.platform,
+    announce(custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[]) {
+      const expected = custodian.token
+        ? `the plan expects ${custodian.token.serial ? `serial ${custodian.token.serial}` : `label "${custodian.token.label}"`}`
+        : 'chosen by the site bindings';
+      say(`custodian ${custodian.name}: ${describeToken(token)}, ${token.manufacturer} ${token.model} (${expected})`);
+      // On a resumed ceremony: the keys made on this token before, by fingerprint, to compare before the PIN.
+      for (const k of keys) {
+        const short = shortDigest(k.fingerprint);
+        say(`  expected on it: key "${k.label}", fingerprint ${groupHex(short.hex)} (${short.words.join(' ')})`);
+      }
+    },
+    async pin(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription) {
+      if (binding.pin.kind === 'env') return new Uint8Array(Buffer.from(deps.env[binding.pin.name] ?? '', 'utf8'));
+      return deps.promptPin(`PIN for ${custodian.name}'s ${describeToken(token)} (not shown): `);
+    },
+  });
+  try {
+    await provider.loadModules();
+    say(`${provider.rehearsal ? 'REHEARSAL (a rehearsal module is bound): ' : ''}root ceremony of ${basename(planPath)} into ${out}`);
+    const result = await runCeremony({
+      planBytes,
+      plan,
+      planName: basename(planPath),
+      planDir: dirname(resolve(planPath)),
+      outDir: out,
+      tokens: provider,
+      now: deps.now,
+      report: say,
+      ...(deps.fault ? { fault: deps.fault } : {}),
+    });
+    if (opts.json) {
+      io.out(
+        JSON.stringify(
+          {
+            ok: true,
+            out,
+            planSha256: result.planSha256,
+            resumed: result.resumed,
+            skipped: result.skipped,
+            metadata: result.metadata,
+            files: result.files,
+            rootKeyIds: result.rootKeyIds,
+            targetsKeyId: result.keyIds.targets,
+            snapshotKeyId: result.keyIds.snapshot,
+            timestampKeyId: result.keyIds.timestamp,
+            sealKeyId: result.sealKeyId,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      say(`done: ${result.metadata.join(', ')} in ${out}`);
+      say(`check the transcript: tuf-ceremony transcript verify ${join(out, 'transcript.jsonl')} --seal-key ${result.sealKeyId}`);
+    }
+    return 0;
+  } finally {
+    await provider.close();
+    for (const mod of loaded) await mod.finalize().catch(() => undefined);
+  }
+}
+
+export function registerRunCommand(program: Command, io: Io, setStatus: (status: number) => void): void {
+  program
+    .command('run')
+    .description('run (or resume) the root ceremony of a reviewed plan on real tokens')
+    .argument('<PLAN>', 'the reviewed ceremony plan (JSON)')
+    .requiredOption('--bindings <FILE>', 'site bindings: module, token and PIN source per custodian')
+    .option('--out <DIR>', 'output folder (default: <PLAN>.out next to the plan); the same folder resumes an interrupted ceremony')
+    .option('--json', 'machine-readable summary (documented in src/cli/run.ts)')
+    .action(async (planPath: string, opts: RunOptions) => setStatus(await runCommand(planPath, opts, io)));
+}

@@ -1,0 +1,121 @@
+/**
+ * Site bindings (src/ceremony/site-bindings.ts): the day's module, token and PIN source per custodian,
+ * bound to one plan by its intent hash; refusals with codes and paths; no PIN can be written in them.
+ * Server key files (src/ceremony/server-key.ts): strict, and checked against the plan's hash.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CeremonyError, type ErrorCode } from '../../../src/errors.js';
+import type { JsonObject, JsonValue } from '../../../src/json/types.js';
+import { parsePlan } from '../../../src/ceremony/plan.js';
+import { parseServerKey } from '../../../src/ceremony/server-key.js';
+import { parseSiteBindings } from '../../../src/ceremony/site-bindings.js';
+import { listPublicKey } from '../../../src/signers/public-key-json.js';
+import { SoftwareKey } from '../../../src/signers/software.js';
+
+const enc = (v: JsonValue | string): Uint8Array => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+const PLAN: JsonObject = {
+  format: 'tuf-ceremony-plan',
+  version: 1,
+  kind: 'root',
+  profile: 'tuf',
+  repository: 'example.com/repo',
+  custodians: [
+    { name: 'Alice', token: { serial: '1111' }, keyAlgorithm: 'ecdsa-p256', keyLabel: 'root-alice' },
+    { name: 'Bob', token: null, keyAlgorithm: 'ed25519', keyLabel: 'root-bob' },
+  ],
+  root: { threshold: 2, expires: '2036-01-01T00:00:00Z' },
+  targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: '2029-01-01T00:00:00Z' },
+  snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ed25519', keyLabel: 'snapshot' }, expires: '2029-01-01T00:00:00Z' },
+  timestamp: { key: { custodian: 'Bob', keyAlgorithm: 'ed25519', keyLabel: 'timestamp' }, expires: '2027-01-01T00:00:00Z' },
+};
+const planBytes = enc(PLAN);
+const plan = parsePlan(planBytes);
+const planSha = sha(planBytes);
+
+function bindings(): JsonObject {
+  return {
+    format: 'tuf-ceremony-site-bindings',
+    version: 1,
+    planSha256: planSha,
+    module: { preset: 'ykcs11' },
+    custodians: {
+      Alice: { pin: 'prompt' },
+      Bob: { token: { serial: '2222' }, pin: { env: 'BOB_PIN' }, module: { path: '/usr/lib/softhsm/libsofthsm2.so' } },
+    },
+  };
+}
+
+function set(obj: JsonObject, path: string[], value: JsonValue | undefined): JsonObject {
+  const copy = structuredClone(obj);
+  let cur = copy as Record<string, JsonValue>;
+  for (const seg of path.slice(0, -1)) cur = cur[seg] as Record<string, JsonValue>;
+  if (value === undefined) delete cur[path[path.length - 1]!];
+  else cur[path[path.length - 1]!] = value;
+  return copy;
+}
+
+function refusal(fn: () => unknown): CeremonyError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(CeremonyError);
+    return err as CeremonyError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('site bindings', () => {
+  it('merge the plan’s token pins with the day’s choices; PIN sources, modules', () => {
+    const b = parseSiteBindings(enc(bindings()), plan, planSha);
+    expect(b.custodians.get('Alice')).toEqual({ module: { preset: 'ykcs11' }, token: { serial: '1111' }, pin: { kind: 'prompt' } });
+    expect(b.custodians.get('Bob')).toEqual({ module: { path: '/usr/lib/softhsm/libsofthsm2.so' }, token: { serial: '2222' }, pin: { kind: 'env', name: 'BOB_PIN' } });
+  });
+
+  const INVALID: [string, JsonObject, ErrorCode, string][] = [
+    ['bindings for another plan', set(bindings(), ['planSha256'], 'cd'.repeat(32)), 'BINDINGS_PLAN_MISMATCH', '$.planSha256'],
+    ['an unknown field', set(bindings(), ['slot'], 3), 'BINDINGS_INVALID', '$.slot'],
+    ['a PIN written in the bindings', set(bindings(), ['custodians', 'Alice', 'pin'], '123456'), 'BINDINGS_INVALID', '$.custodians.Alice.pin'],
+    ['a PIN in a field of its own', set(bindings(), ['custodians', 'Alice', 'pinValue'], '123456'), 'BINDINGS_INVALID', '$.custodians.Alice.pinValue'],
+    ['an environment variable of another shape', set(bindings(), ['custodians', 'Bob', 'pin'], { env: 'bob pin' }), 'BINDINGS_INVALID', '$.custodians.Bob.pin.env'],
+    ['a custodian the plan does not have', set(bindings(), ['custodians', 'Mallory'], { pin: 'prompt' }), 'BINDINGS_INVALID', '$.custodians.Mallory'],
+    ['a custodian left out', set(bindings(), ['custodians', 'Alice'], undefined), 'BINDINGS_INVALID', '$.custodians.Alice'],
+    ['no token for a custodian the plan leaves to the day', set(bindings(), ['custodians', 'Bob', 'token'], undefined), 'BINDINGS_INVALID', '$.custodians.Bob.token'],
+    ['a token contradicting the reviewed plan', set(bindings(), ['custodians', 'Alice', 'token'], { serial: '9999' }), 'BINDINGS_INVALID', '$.custodians.Alice.token.serial'],
+    ['no module at all', set(set(bindings(), ['module'], undefined), ['custodians', 'Alice', 'module'], undefined), 'BINDINGS_INVALID', '$.custodians.Alice.module'],
+    ['an unknown preset', set(bindings(), ['module'], { preset: 'yubikey' }), 'BINDINGS_INVALID', '$.module.preset'],
+    ['a relative module path', set(bindings(), ['module'], { path: 'libykcs11.so' }), 'BINDINGS_INVALID', '$.module.path'],
+    ['both a preset and a path', set(bindings(), ['module'], { preset: 'ykcs11', path: '/x.so' }), 'BINDINGS_INVALID', '$.module'],
+  ];
+  it.each(INVALID.map(([what, b, code, path]) => ({ what, b, code, path })))('$what → $code at $path', ({ b, code, path }) => {
+    const err = refusal(() => parseSiteBindings(enc(b), plan, planSha));
+    expect({ code: err.code, path: err.path }).toEqual({ code, path });
+  });
+});
+
+describe('server key files', () => {
+  const key = SoftwareKey.generate('ed25519');
+  const pub = (listPublicKey('notary', key.spki).json.keyval as JsonObject).public as string;
+  key.dispose();
+  const file = enc({ keytype: 'ed25519', keyval: { public: pub, private: null } });
+
+  it('read as notary-server serves them, with the Notary key ID', () => {
+    const k = parseServerKey(file, 'timestamp.key', sha(file));
+    expect(k.json).toEqual({ keytype: 'ed25519', keyval: { private: null, public: pub } });
+    expect(k.keyId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    ['not the reviewed bytes', file, 'ab'.repeat(32), 'timestamp.key'],
+    ['a private key', enc({ keytype: 'ed25519', keyval: { public: pub, private: pub } }), undefined, 'timestamp.key $.keyval.private'],
+    ['another key type', enc({ keytype: 'rsa-x509', keyval: { public: pub, private: null } }), undefined, 'timestamp.key $.keyval.keytype'.replace('.keyval', '')],
+    ['not a key', enc({ keytype: 'ed25519', keyval: { public: 'AAAA', private: null } }), undefined, 'timestamp.key $'],
+    ['not JSON', enc('-----BEGIN PUBLIC KEY-----'), undefined, 'timestamp.key'],
+  ] as const)('refused: %s', (_what, bytes, expected, path) => {
+    const err = refusal(() => parseServerKey(bytes, 'timestamp.key', expected));
+    expect(err.code).toBe('PLAN_INPUT_MISMATCH');
+    expect(err.path).toBe(path);
+  });
+});

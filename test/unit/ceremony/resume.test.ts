@@ -1,0 +1,186 @@
+/**
+ * Interrupted ceremonies resume (src/ceremony/machine.ts): a fault injected once at a named point stops
+ * the ceremony; running the same plan into the same folder finishes it. Completed steps are not redone,
+ * keys made before are found on their tokens (none is made twice), signatures collected before are kept,
+ * outputs are never overwritten, and the transcript says where it stopped and resumed. What cannot resume
+ * is refused with a reason.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CeremonyError } from '../../../src/errors.js';
+import { verifyTranscript } from '../../../src/audit/verify.js';
+import { runCeremony, type CeremonyResult } from '../../../src/ceremony/machine.js';
+import { parsePlan } from '../../../src/ceremony/plan.js';
+import type { SigningKey } from '../../../src/signers/signing-key.js';
+import { verifyRepository } from '../../../src/tuf/repository.js';
+import type { JsonObject } from '../../../src/json/types.js';
+import { cleanup, filesUnder, GUN, planBytesOf, preparePlan, recordingTokens, type PreparedPlan } from './support.js';
+
+afterAll(cleanup);
+
+const CUSTODIANS = ['Alice', 'Bob', 'Carol'];
+
+class Interrupted extends Error {}
+
+/** Throws once at `point`, then lets everything through. */
+function faultOnce(point: string): { fault: (p: string) => void; hit: () => boolean } {
+  let fired = false;
+  return {
+    fault: (p) => {
+      if (!fired && p === point) {
+        fired = true;
+        throw new Interrupted(`interrupted at ${point}`);
+      }
+    },
+    hit: () => fired,
+  };
+}
+
+async function scenario(profile: 'notary' | 'tuf', point: string) {
+  const p = preparePlan(profile);
+  const tokens = await recordingTokens(CUSTODIANS);
+  const softwareKeys = new Map<string, SigningKey>();
+  const f = faultOnce(point);
+  const run = (fault?: (p: string) => void) =>
+    runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys, ...(fault ? { fault } : {}) });
+  await expect(run(f.fault)).rejects.toBeInstanceOf(Interrupted);
+  expect(f.hit()).toBe(true);
+  const madeBefore = tokens.made.length;
+  const result = await run();
+  return { p, tokens, result, madeBefore, softwareKeys };
+}
+
+function verifyOutputs(p: PreparedPlan, result: CeremonyResult): void {
+  const read = (n: string) => new Uint8Array(readFileSync(join(p.dir, n)));
+  const root = read('root.json');
+  const files = {
+    versionedRoots: new Map<number, Uint8Array>(),
+    root,
+    targets: read('targets.json'),
+    delegated: new Map(),
+    ...(result.metadata.includes('snapshot.json') ? { snapshot: read('snapshot.json') } : {}),
+    ...(result.metadata.includes('timestamp.json') ? { timestamp: read('timestamp.json') } : {}),
+  };
+  verifyRepository(files, { trustedRoot: root, now: new Date(), ...(p.plan.profile === 'notary' ? { gun: GUN } : { requireComplete: true }) });
+  const t = verifyTranscript(read('transcript.jsonl'), { expectedSealKeyId: result.sealKeyId });
+  expect(t.sealed).toBe(true);
+}
+
+/** Token keys the plan makes: 3 root keys + targets + snapshot (notary: on Bob's token; tuf: software). */
+const TOKEN_KEYS = { notary: 5, tuf: 4 };
+
+describe('resume after an interruption at each point', () => {
+  const POINTS: [string, 'notary' | 'tuf', string[]][] = [
+    ['after:check-tokens', 'notary', ['check-tokens']],
+    ['generating:root/Bob', 'notary', ['check-tokens']],
+    ['generated:root/Bob', 'notary', ['check-tokens']],
+    ['key-ready:targets', 'notary', ['check-tokens']],
+    ['after:generate-keys', 'notary', ['check-tokens', 'generate-keys']],
+    ['after:shamir-backup', 'notary', ['check-tokens', 'generate-keys', 'shamir-backup']],
+    ['signed:root:root/Alice', 'notary', ['check-tokens', 'generate-keys', 'shamir-backup', 'build-metadata']],
+    ['signed:targets:targets', 'tuf', ['check-tokens', 'generate-keys', 'shamir-backup', 'build-metadata']],
+    ['after:verify-outputs', 'tuf', ['check-tokens', 'generate-keys', 'shamir-backup', 'build-metadata', 'collect-signatures', 'verify-outputs']],
+    ['written:root.json', 'notary', ['check-tokens', 'generate-keys', 'shamir-backup', 'build-metadata', 'collect-signatures', 'verify-outputs']],
+    ['sealed', 'tuf', ['check-tokens', 'generate-keys', 'shamir-backup', 'build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs']],
+  ];
+
+  it.each(POINTS.map(([point, profile, skipped]) => ({ point, profile, skipped })))('$profile, interrupted at $point', async ({ point, profile, skipped }) => {
+    const { p, tokens, result, madeBefore } = await scenario(profile, point);
+    expect(result.resumed).toBe(true);
+    expect(result.skipped).toEqual(skipped);
+    // No key was made twice: every token key of the plan exactly once, across both runs.
+    expect(tokens.made).toHaveLength(TOKEN_KEYS[profile]);
+    if (skipped.includes('generate-keys')) expect(tokens.made.length).toBe(madeBefore);
+    verifyOutputs(p, result);
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(p.dir, 'transcript.jsonl'))));
+    const steps = t.entries.map((e) => e.step);
+    if (point !== 'sealed') {
+      // A fault inside a step is recorded as an interruption; between steps (a crash) nothing is.
+      if (!point.startsWith('after:')) expect(steps).toContain('ceremony.interrupted');
+      expect(steps).toContain('ceremony.resume');
+      // Root signed by the threshold, Alice and Bob (a signature kept across the interruption is verified again).
+      const signers = t.entries.filter((e) => e.step === 'root.sign').map((e) => e.actor.name);
+      expect([...new Set(signers)]).toEqual(['Alice', 'Bob']);
+    } else {
+      expect(steps).not.toContain('ceremony.resume');
+    }
+    // One summary entry per step, whatever was redone.
+    for (const name of ['check-tokens', 'generate-keys', 'write-outputs']) expect(steps.filter((s) => s === `ceremony.${name}`)).toHaveLength(1);
+    if (point === 'generated:root/Bob') {
+      expect(t.entries.find((e) => e.step === 'key.generate' && e.actor.name === 'Bob' && e.token?.label === 'rehearsal-root-bob')!.note).toMatch(/adopted/);
+    }
+  });
+});
+
+describe('what cannot resume is refused', () => {
+  async function interrupted(profile: 'notary' | 'tuf', point: string) {
+    const p = preparePlan(profile);
+    const tokens = await recordingTokens(CUSTODIANS);
+    const softwareKeys = new Map<string, SigningKey>();
+    const f = faultOnce(point);
+    await expect(
+      runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys, fault: f.fault }),
+    ).rejects.toBeInstanceOf(Interrupted);
+    return { p, tokens, softwareKeys };
+  }
+
+  async function code(promise: Promise<unknown>): Promise<string> {
+    try {
+      await promise;
+    } catch (err) {
+      expect(err).toBeInstanceOf(CeremonyError);
+      return (err as CeremonyError).code;
+    }
+    return 'resolved';
+  }
+
+  it('another plan in the same folder', async () => {
+    const { p, tokens } = await interrupted('notary', 'after:generate-keys');
+    const other = structuredClone(p.json);
+    (other.root as JsonObject).threshold = 3;
+    const bytes = planBytesOf(other);
+    expect(await code(runCeremony({ planBytes: bytes, plan: parsePlan(bytes, { rehearsal: true }), planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider }))).toBe('CEREMONY_STATE_MISMATCH');
+  });
+
+  it('other tokens than the ones the interrupted ceremony used', async () => {
+    const { p } = await interrupted('notary', 'after:generate-keys');
+    const fresh = await recordingTokens(CUSTODIANS);
+    expect(await code(runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: fresh.provider }))).toBe('TOKEN_NOT_PRESENT');
+  });
+
+  it('a rehearsal software key that was not kept', async () => {
+    const { p, tokens } = await interrupted('tuf', 'after:generate-keys');
+    const run = (softwareKeys: Map<string, SigningKey>) =>
+      runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys });
+    expect(await code(run(new Map()))).toBe('CEREMONY_CANNOT_RESUME');
+  });
+
+  it('share cards written for a key that was wiped before it was recorded; resumes once they are destroyed', async () => {
+    const { p, tokens, softwareKeys } = await interrupted('notary', 'shamir:card-2');
+    const run = () => runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys });
+    expect(await code(run())).toBe('CEREMONY_CANNOT_RESUME');
+    for (const f of filesUnder(p.dir).keys()) if (f.startsWith('share-card')) rmSync(join(p.dir, f));
+    const result = await run();
+    verifyOutputs(p, result);
+  });
+
+  it('an output changed between the interruption and the resume; the file is not replaced', async () => {
+    const { p, tokens, softwareKeys } = await interrupted('notary', 'written:root.json');
+    writeFileSync(join(p.dir, 'root.json'), 'tampered');
+    expect(await code(runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys }))).toBe(
+      'CEREMONY_OUTPUT_CHANGED',
+    );
+    expect(readFileSync(join(p.dir, 'root.json'), 'utf8')).toBe('tampered');
+  });
+
+  it('a state file edited by hand', async () => {
+    const { p, tokens, softwareKeys } = await interrupted('notary', 'after:generate-keys');
+    const path = join(p.dir, 'ceremony-state.json');
+    const state = JSON.parse(readFileSync(path, 'utf8')) as JsonObject;
+    (state as { keys: Record<string, JsonObject> }).keys['root/Bob']!.pin = '1234';
+    writeFileSync(path, JSON.stringify(state));
+    const run = runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys });
+    await expect(run).rejects.toMatchObject({ code: 'CEREMONY_STATE_INVALID', path: '$.keys["root/Bob"].pin' });
+  });
+});
