@@ -166,7 +166,13 @@ export async function shamirCombineCommand(paths: string[], opts: ShamirCombineO
 
 /** Register `shamir split | check | combine` on the program; `done` receives each action's exit status. */
 export function registerShamirCommands(program: Command, io: Io, done: (status: number) => void): void {
-  const shamir = program.command('shamir').description('Shamir share cards: split a new software key, check a card (roll-call), verify a set of cards');
+  const shamir = program
+    .command('shamir')
+    .description('Shamir share cards: split a new software key, check a card (roll-call), verify a set of cards')
+    // Without a command, say so as `error[USAGE]` first on stderr (commander would print its help there).
+    .action(() => {
+      throw new CeremonyError('USAGE', 'shamir needs a command: split, check CARD, or combine CARD… --verify-only');
+    });
   shamir
     .command('split')
     .description('generate a software key in memory and split it into M-of-N share cards')

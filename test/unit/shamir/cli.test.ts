@@ -29,6 +29,12 @@ describe('tuf-ceremony shamir', () => {
     split = await run(['shamir', 'split', '--algorithm', 'p256', '--threshold', '2', '--shares', '3', '--out', dir, '--label', 'registry.example.com/org/app', '--rehearsal']);
   });
 
+  it('without a command: a usage error, first on stderr', async () => {
+    const r = await run(['shamir']);
+    expect(r.status).toBe(2);
+    expect(r.err.split('\n')[0]).toMatch(/^error\[USAGE\]: shamir needs a command/);
+  });
+
   it('split writes N card files, cards.html and public-key.json, and prints the split and fingerprint', () => {
     expect(split.status, split.err).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['card-1-of-3.txt', 'card-2-of-3.txt', 'card-3-of-3.txt', 'cards.html', 'public-key.json']);
