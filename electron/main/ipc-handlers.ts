@@ -9,9 +9,22 @@ import type { z } from 'zod';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { inspectNamedFiles } from '../../src/inspect/inspect.js';
 import { TokenError } from '../../src/signers/pkcs11/errors.js';
-import type { AppInfo, GeneratedKeyView, Inspection, IpcFailure, IpcResult, NamedFile, TokenModuleView, TokensCheckResult } from '../shared/api-types.js';
+import type {
+  AppInfo,
+  CeremonyStatusView,
+  GeneratedKeyView,
+  Inspection,
+  IpcFailure,
+  IpcResult,
+  NamedFile,
+  PrintResultView,
+  TokenModuleView,
+  TokensCheckResult,
+  TranscriptView,
+} from '../shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../shared/channels.js';
 import { firstProblem, REQUEST_SCHEMAS } from '../shared/schemas.js';
+import { CeremonySession, defaultCeremonyDeps, verifyTranscriptFile } from './ceremony.js';
 import { checkToken, defaultTokenDeps, generateKey, listTokens, pinBytes, type TokenDeps } from './tokens.js';
 
 type Input<C extends ChannelName> = z.output<(typeof REQUEST_SCHEMAS)[C]>;
@@ -28,6 +41,12 @@ export interface HandlerDeps {
    * the process and finalises it on quit; without it, handlers get their own.
    */
   tokens: TokenDeps;
+  /**
+   * The one root ceremony of this process (electron/main/ceremony.ts). Main passes one with its output
+   * folder dialog and printing; the e2e bridge one with a temporary folder; without it, handlers get one
+   * that can prepare and show a plan but has nowhere to write.
+   */
+  ceremony: CeremonySession;
 }
 
 function failure(err: unknown): IpcFailure {
@@ -68,7 +87,9 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     appInfo: deps.appInfo ?? (() => ({ name: 'tuf-ceremony', version: 'development' })),
     inspectNamedFiles: deps.inspectNamedFiles ?? inspectNamedFiles,
     tokens: deps.tokens ?? defaultTokenDeps(),
+    ceremony: deps.ceremony ?? new CeremonySession(defaultCeremonyDeps({ modules: (deps.tokens ?? defaultTokenDeps()).modules })),
   };
+  const c = d.ceremony;
   return {
     [CHANNELS.appInfo]: handler(CHANNELS.appInfo, (): AppInfo => {
       const { name, version } = d.appInfo();
@@ -95,5 +116,24 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       (req as { pin?: string }).pin = undefined;
       return generateKey({ module, token, expected, algorithm, keyLabel, keyId, pin }, d.tokens);
     }),
+    [CHANNELS.ceremonyLoad]: handler(CHANNELS.ceremonyLoad, (req): Promise<CeremonyStatusView> => {
+      const inputs = req.inputs?.map((f) => ({ name: f.name, bytes: f.bytes }));
+      return c.load({ plan: { name: req.plan.name, bytes: req.plan.bytes }, bindings: { name: req.bindings.name, bytes: req.bindings.bytes }, ...(inputs ? { inputs } : {}) });
+    }),
+    [CHANNELS.ceremonyRehearse]: handler(CHANNELS.ceremonyRehearse, (req): Promise<CeremonyStatusView> =>
+      c.rehearse({ profile: req.profile, repository: req.repository, ...(req.timestampKey ? { timestampKey: { name: req.timestampKey.name, bytes: req.timestampKey.bytes } } : {}) }),
+    ),
+    [CHANNELS.ceremonyStart]: handler(CHANNELS.ceremonyStart, (): Promise<CeremonyStatusView> => c.start()),
+    [CHANNELS.ceremonyResume]: handler(CHANNELS.ceremonyResume, (): Promise<CeremonyStatusView> => c.resume()),
+    [CHANNELS.ceremonyStatus]: handler(CHANNELS.ceremonyStatus, (): CeremonyStatusView => c.status()),
+    [CHANNELS.ceremonyProvidePin]: handler(CHANNELS.ceremonyProvidePin, (req): CeremonyStatusView => {
+      // As tokensGenerateKey: bytes at once, the string let go; the bytes go to one login, which zeroes them.
+      const pin = pinBytes(req.pin);
+      (req as { pin?: string }).pin = undefined;
+      return c.providePin(req.requestId, pin);
+    }),
+    [CHANNELS.ceremonyCancelPin]: handler(CHANNELS.ceremonyCancelPin, (req): CeremonyStatusView => c.cancelPin(req.requestId)),
+    [CHANNELS.ceremonyPrintShareCards]: handler(CHANNELS.ceremonyPrintShareCards, (): Promise<PrintResultView> => c.printShareCards()),
+    [CHANNELS.transcriptVerify]: handler(CHANNELS.transcriptVerify, (req): TranscriptView => verifyTranscriptFile({ name: req.file.name, bytes: req.file.bytes }, req.expectedSealKey)),
   };
 }

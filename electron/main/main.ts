@@ -3,12 +3,14 @@
  * decision is a plain function in security-policy.ts / ipc-handlers.ts / ipc-register.ts, wired by
  * harden.ts, and unit-tested there (the Electron binary is not available on CI machines).
  */
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hardenSession, hardenWebContents, type AppLocation } from './harden.js';
+import { CeremonySession, defaultCeremonyDeps } from './ceremony.js';
 import { createIpcHandlers } from './ipc-handlers.js';
 import { registerIpcHandlers } from './ipc-register.js';
+import { printHtmlToPdf } from './print.js';
 import { mainWindowOptions } from './security-policy.js';
 import { defaultTokenDeps, TokenModules } from './tokens.js';
 
@@ -57,9 +59,35 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(() => {
       hardenSession(session.defaultSession, location);
+      const ceremony = new CeremonySession(
+        defaultCeremonyDeps({
+          modules: tokenModules,
+          // Outputs go where the administrator says, never where the renderer says.
+          chooseOutputDir: async (suggested) => {
+            const owner = BrowserWindow.getAllWindows()[0];
+            const options = {
+              title: 'Folder for the ceremony outputs (a new, empty folder; the same folder resumes a stopped ceremony)',
+              defaultPath: join(app.getPath('documents'), suggested),
+              properties: ['openDirectory', 'createDirectory', 'promptToCreate'] as Array<'openDirectory' | 'createDirectory' | 'promptToCreate'>,
+            };
+            const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+            return r.canceled ? undefined : r.filePaths[0];
+          },
+          printHtml: (html, suggested) =>
+            printHtmlToPdf(html, suggested, {
+              createWindow: (options) => new BrowserWindow(options),
+              chooseSavePath: async (name) => {
+                const owner = BrowserWindow.getAllWindows()[0];
+                const options = { title: 'Save the share cards as PDF (secret: print, then destroy the file)', defaultPath: join(app.getPath('documents'), name), filters: [{ name: 'PDF', extensions: ['pdf'] }] };
+                const r = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
+                return r.canceled ? undefined : r.filePath;
+              },
+            }),
+        }),
+      );
       registerIpcHandlers(
         ipcMain,
-        createIpcHandlers({ appInfo: () => ({ name: app.getName(), version: app.getVersion() }), tokens: defaultTokenDeps(tokenModules) }),
+        createIpcHandlers({ appInfo: () => ({ name: app.getName(), version: app.getVersion() }), tokens: defaultTokenDeps(tokenModules), ceremony }),
         location.appRendererUrl,
       );
       createWindow();

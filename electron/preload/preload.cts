@@ -9,7 +9,18 @@
  * test/unit/electron/preload.test.ts both hold them equal to electron/shared/channels.ts.
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { InspectRequest, TokensCheckRequest, TokensGenerateKeyRequest, TokensListRequest, TufCeremonyApi } from '../shared/api-types.js';
+import type {
+  CeremonyCancelPinRequest,
+  CeremonyLoadRequest,
+  CeremonyPinRequest,
+  CeremonyRehearseRequest,
+  InspectRequest,
+  TokensCheckRequest,
+  TokensGenerateKeyRequest,
+  TokensListRequest,
+  TranscriptVerifyRequest,
+  TufCeremonyApi,
+} from '../shared/api-types.js';
 import type { CHANNELS } from '../shared/channels.js';
 
 const CH: typeof CHANNELS = {
@@ -18,6 +29,15 @@ const CH: typeof CHANNELS = {
   tokensList: 'tufc:tokens-list',
   tokensCheck: 'tufc:tokens-check',
   tokensGenerateKey: 'tufc:tokens-generate-key',
+  ceremonyLoad: 'tufc:ceremony-load',
+  ceremonyRehearse: 'tufc:ceremony-rehearse',
+  ceremonyStart: 'tufc:ceremony-start',
+  ceremonyResume: 'tufc:ceremony-resume',
+  ceremonyStatus: 'tufc:ceremony-status',
+  ceremonyProvidePin: 'tufc:ceremony-provide-pin',
+  ceremonyCancelPin: 'tufc:ceremony-cancel-pin',
+  ceremonyPrintShareCards: 'tufc:ceremony-print-share-cards',
+  transcriptVerify: 'tufc:transcript-verify',
 };
 
 // Each function forwards exactly one argument (or none): extra arguments from the page are dropped.
@@ -28,6 +48,16 @@ const api: TufCeremonyApi = {
   tokensCheck: (request: TokensCheckRequest) => ipcRenderer.invoke(CH.tokensCheck, request),
   // The request carries the PIN: passed through as it is, never kept, logged or copied here.
   tokensGenerateKey: (request: TokensGenerateKeyRequest) => ipcRenderer.invoke(CH.tokensGenerateKey, request),
+  ceremonyLoad: (request: CeremonyLoadRequest) => ipcRenderer.invoke(CH.ceremonyLoad, request),
+  ceremonyRehearse: (request: CeremonyRehearseRequest) => ipcRenderer.invoke(CH.ceremonyRehearse, request),
+  ceremonyStart: () => ipcRenderer.invoke(CH.ceremonyStart),
+  ceremonyResume: () => ipcRenderer.invoke(CH.ceremonyResume),
+  ceremonyStatus: () => ipcRenderer.invoke(CH.ceremonyStatus),
+  // One PIN for one login: passed through as it is, never kept, logged or copied here.
+  ceremonyProvidePin: (request: CeremonyPinRequest) => ipcRenderer.invoke(CH.ceremonyProvidePin, request),
+  ceremonyCancelPin: (request: CeremonyCancelPinRequest) => ipcRenderer.invoke(CH.ceremonyCancelPin, request),
+  ceremonyPrintShareCards: () => ipcRenderer.invoke(CH.ceremonyPrintShareCards),
+  transcriptVerify: (request: TranscriptVerifyRequest) => ipcRenderer.invoke(CH.transcriptVerify, request),
 };
 
 contextBridge.exposeInMainWorld('tufCeremony', Object.freeze(api));

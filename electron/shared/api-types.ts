@@ -197,4 +197,206 @@ export interface TufCeremonyApi {
   tokensCheck(request: TokensCheckRequest): Promise<IpcResult<TokensCheckResult>>;
   /** Check the token again, log in with the PIN, generate a key pair on it, log out. */
   tokensGenerateKey(request: TokensGenerateKeyRequest): Promise<IpcResult<GeneratedKeyView>>;
+  /** Read a reviewed plan and its site bindings; show the plan (nothing is done yet). */
+  ceremonyLoad(request: CeremonyLoadRequest): Promise<IpcResult<CeremonyStatusView>>;
+  /** Prepare the core's rehearsal plan on rehearsal tokens (nothing is done yet). */
+  ceremonyRehearse(request: CeremonyRehearseRequest): Promise<IpcResult<CeremonyStatusView>>;
+  /** Main asks where the outputs go, then runs the loaded plan; answers at once (poll ceremonyStatus). */
+  ceremonyStart(): Promise<IpcResult<CeremonyStatusView>>;
+  /** After a failure: run the same plan again into the same folder (done steps are not redone). */
+  ceremonyResume(): Promise<IpcResult<CeremonyStatusView>>;
+  ceremonyStatus(): Promise<IpcResult<CeremonyStatusView>>;
+  /** Answer the pending PIN request: one PIN, for one login. */
+  ceremonyProvidePin(request: CeremonyPinRequest): Promise<IpcResult<CeremonyStatusView>>;
+  /** Decline the pending PIN request: the step stops (and can be resumed). */
+  ceremonyCancelPin(request: CeremonyCancelPinRequest): Promise<IpcResult<CeremonyStatusView>>;
+  /** Print the ceremony's share cards (the plan's Shamir backup). */
+  ceremonyPrintShareCards(): Promise<IpcResult<PrintResultView>>;
+  /** Check a transcript's chain and seal and return its steps. */
+  transcriptVerify(request: TranscriptVerifyRequest): Promise<IpcResult<TranscriptView>>;
+}
+
+// --- root ceremony (PRODUCT.md §2.3, §2.8) -------------------------------------------------------------
+
+export type CeremonyProfileName = 'notary' | 'tuf';
+
+/** A reviewed plan and the site bindings decided on the day, plus any server key files the plan names. */
+export interface CeremonyLoadRequest {
+  plan: NamedFile;
+  bindings: NamedFile;
+  /** Files the plan names by `keyFile` (e.g. `timestamp.key`), by their base names. */
+  inputs?: NamedFile[];
+}
+
+/** The core's rehearsal plan on rehearsal tokens (`tuf-ceremony rehearse`). */
+export interface CeremonyRehearseRequest {
+  profile: CeremonyProfileName;
+  /** The repository (the GUN for Notary). */
+  repository: string;
+  /** Notary: the server's timestamp public key JSON; without it the rehearsal makes its own. */
+  timestampKey?: NamedFile;
+}
+
+/** The plan's SHA-256 (the intent hash) in the forms the witnesses compare with the reviewed copy. */
+export interface PlanHashView {
+  sha256: string;
+  /** The whole hash in groups of four hex digits. */
+  grouped: string;
+  /** First 8 bytes, hex. */
+  short: string;
+  /** First 8 bytes as PGP words. */
+  words: string[];
+}
+
+export interface PlanCustodianView {
+  name: string;
+  /** The token the plan expects, or null: chosen on the day by the site bindings. */
+  expected: { serial?: string; label?: string } | null;
+  /** The token the site bindings choose (serial / label), when they name one. */
+  bound?: { serial?: string; label?: string };
+  /** The module the bindings name (preset or path); absent for rehearsal tokens. */
+  module?: string;
+  /** Where the PIN comes from: asked in the PIN dialog, an environment variable, or none (a rehearsal token is logged in already). */
+  pin: 'dialog' | 'environment' | 'rehearsal';
+  keyAlgorithm: KeyAlgorithmName;
+  keyLabel: string;
+}
+
+export interface PlanRoleView {
+  role: 'root' | 'targets' | 'snapshot' | 'timestamp';
+  /** Who or what holds the key(s), in words. */
+  keys: string[];
+  threshold: number;
+  /** Absent for a server-held role (Notary's timestamp: the server signs it). */
+  expires?: string;
+}
+
+export type CeremonyStepStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface CeremonyStepView {
+  name: string;
+  title: string;
+  status: CeremonyStepStatus;
+}
+
+export interface CeremonyPlanView {
+  rehearsal: boolean;
+  /** Shown in the REHEARSAL banner. */
+  rehearsalNotice?: string;
+  planName: string;
+  profile: CeremonyProfileName;
+  repository: string;
+  hash: PlanHashView;
+  custodians: PlanCustodianView[];
+  /** M of N: N counts the custodians' keys and the Shamir backup key. */
+  root: { threshold: number; keys: number; expires: string };
+  roles: PlanRoleView[];
+  shamir?: { threshold: number; shares: number; keyAlgorithm: KeyAlgorithmName };
+}
+
+/** A key made on a token earlier (a resumed ceremony), shown with the token before the PIN is asked. */
+export interface ExpectedKeyView {
+  label: string;
+  fingerprint: FingerprintView;
+}
+
+/** The machine waits for one custodian's PIN: which token it is for, shown before the PIN is asked. */
+export interface CeremonyPinRequestView {
+  /** Answer with this ID (a stale dialog cannot answer a later request). */
+  id: string;
+  custodian: string;
+  token: TokenRefView & { manufacturer: string; model: string; pinStatus: PinStatusName; maxPinLength: number };
+  keys: ExpectedKeyView[];
+  rehearsal: boolean;
+}
+
+export interface CeremonyOutputView {
+  name: string;
+  sha256: string;
+  /** First 8 bytes of the SHA-256, in groups of four. */
+  short: string;
+  /** A share card (or the printable cards): secret. */
+  secret: boolean;
+}
+
+export type CeremonyPhase = 'idle' | 'loaded' | 'running' | 'waiting-for-pin' | 'done' | 'failed';
+
+export interface CeremonyStatusView {
+  phase: CeremonyPhase;
+  plan?: CeremonyPlanView;
+  steps: CeremonyStepView[];
+  progress: { done: number; total: number };
+  /** The machine's progress lines, oldest first (no secrets: the machine never reports one). */
+  log: string[];
+  /** Tokens opened so far, per custodian, as announced before their PIN. */
+  tokens: { custodian: string; label: string; serial: string }[];
+  pinRequest?: CeremonyPinRequestView;
+  /** The folder main chose for the outputs. */
+  outDir?: string;
+  failure?: Omit<IpcFailure, 'ok'>;
+  /** True after a failure: the same plan and folder continue where the ceremony stopped. */
+  canResume: boolean;
+  result?: {
+    resumed: boolean;
+    outputs: CeremonyOutputView[];
+    sealKeyId: string;
+    transcript: TranscriptView;
+    /** The plan has a Shamir backup: its share cards can be printed. */
+    shareCards: boolean;
+  };
+}
+
+export interface CeremonyPinRequest {
+  requestId: string;
+  /** Used once, for one login, and dropped. Never logged, never returned, never in an error. */
+  pin: string;
+}
+
+export interface CeremonyCancelPinRequest {
+  requestId: string;
+}
+
+/** What printing did: saved a PDF, or (the end-to-end bridge) handed back the document to check. */
+export interface PrintResultView {
+  saved?: string;
+  cancelled?: boolean;
+  html?: string;
+}
+
+// --- transcript ---------------------------------------------------------------------------------------
+
+export interface TranscriptVerifyRequest {
+  file: NamedFile;
+  /** The key expected to have sealed it: TUF key ID or fingerprint (64 hex digits). */
+  expectedSealKey?: string;
+}
+
+export interface TranscriptEntryView {
+  seq: number;
+  time: string;
+  step: string;
+  actor: { name: string; role: string };
+  token?: { serial: string; label?: string; keyId?: string };
+  digests: { label: string; sha256: string; short: string; words: string[] }[];
+  inputs: { name: string; sha256: string }[];
+  outputs: { name: string; sha256: string }[];
+  witnesses: { name: string; confirmed: string }[];
+  note?: string;
+}
+
+export interface TranscriptView {
+  fileName: string;
+  kind: string;
+  profile: CeremonyProfileName;
+  repository: string;
+  planHash: PlanHashView;
+  rehearsal: boolean;
+  started: string;
+  appVersion: string;
+  sealed: boolean;
+  sealedBy?: { keyId: string; fingerprint: FingerprintView; keytype: string; scheme: string; time: string };
+  /** When an expected key was given: whether the seal is by it. */
+  expectedKey?: { given: string; matches: boolean };
+  entries: TranscriptEntryView[];
+  problems: { code: string; message: string; line?: number }[];
 }

@@ -6,11 +6,16 @@
  * Values, not types: only electron/main imports this file (the renderer imports api-types.ts only).
  */
 import { z } from 'zod';
+import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
 import { capFor, DEFAULT_CAPS } from '../../src/tuf/caps.js';
 import type { KeyAlgorithm } from '../../src/profiles/profile.js';
 import type { ModulePreset } from '../../src/signers/pkcs11/presets.js';
 import type { PinStatus } from '../../src/signers/pkcs11/token.js';
 import type {
+  CeremonyCancelPinRequest,
+  CeremonyLoadRequest,
+  CeremonyPinRequest,
+  CeremonyRehearseRequest,
   ExpectedToken,
   InspectRequest,
   KeyAlgorithmName,
@@ -21,6 +26,7 @@ import type {
   TokensCheckRequest,
   TokensGenerateKeyRequest,
   TokensListRequest,
+  TranscriptVerifyRequest,
 } from './api-types.js';
 import { CHANNELS, type ChannelName } from './channels.js';
 
@@ -214,6 +220,61 @@ export const TokensGenerateKeyRequestSchema = z.strictObject({
   pin: PinSchema,
 });
 
+// --- root ceremony and transcript ----------------------------------------------------------------------
+
+/** A plan, site bindings or server key file is a few kilobytes (src/ceremony PLAN_MAX_BYTES is 256 KiB). */
+export const MAX_CEREMONY_FILE_BYTES = 256 * 1024;
+/** src/audit MAX_TRANSCRIPT_BYTES. */
+export const MAX_TRANSCRIPT_FILE_BYTES = MAX_TRANSCRIPT_BYTES;
+/** Server key files one plan may name (snapshot and timestamp), with room. */
+export const MAX_CEREMONY_INPUTS = 4;
+/** A Notary GUN / TUF repository name (src/ceremony/plan.ts caps it at 255). */
+export const MAX_REPOSITORY_LENGTH = 255;
+
+function cappedFile(cap: number) {
+  return z
+    .strictObject({
+      name: baseName,
+      bytes: z.instanceof(Uint8Array, { message: 'bytes must be a Uint8Array' }),
+    })
+    .superRefine((file, ctx) => {
+      if (file.bytes.byteLength > cap) ctx.addIssue({ code: 'custom', path: ['bytes'], message: `file is ${file.bytes.byteLength} bytes, above the ${cap}-byte cap` });
+    });
+}
+
+const ceremonyFile = cappedFile(MAX_CEREMONY_FILE_BYTES);
+
+export const CeremonyLoadRequestSchema = z.strictObject({
+  plan: ceremonyFile,
+  bindings: ceremonyFile,
+  inputs: z
+    .array(z.unknown())
+    .max(MAX_CEREMONY_INPUTS, { message: `more than ${MAX_CEREMONY_INPUTS} input files` })
+    .pipe(z.array(ceremonyFile))
+    .optional(),
+});
+
+export const CeremonyRehearseRequestSchema = z.strictObject({
+  profile: z.enum(['notary', 'tuf'], { message: 'profile must be notary or tuf' }),
+  repository: shownText('repository', 1, MAX_REPOSITORY_LENGTH),
+  timestampKey: ceremonyFile.optional(),
+});
+
+/** Request IDs are main's own (random hex); anything else cannot answer a request. */
+const requestId = z.string().regex(/^[0-9a-f]{32}$/, { message: 'requestId must be the 32 hex digits main gave' });
+
+export const CeremonyPinRequestSchema = z.strictObject({ requestId, pin: PinSchema });
+export const CeremonyCancelPinRequestSchema = z.strictObject({ requestId });
+export const NoPayloadSchema = z.undefined();
+
+export const TranscriptVerifyRequestSchema = z.strictObject({
+  file: cappedFile(MAX_TRANSCRIPT_FILE_BYTES),
+  expectedSealKey: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { message: 'the expected key is its key ID or fingerprint: 64 hex digits' })
+    .optional(),
+});
+
 /** One schema per channel; a channel without a schema does not type-check. */
 export const REQUEST_SCHEMAS = {
   [CHANNELS.appInfo]: AppInfoRequestSchema,
@@ -221,6 +282,15 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.tokensList]: TokensListRequestSchema,
   [CHANNELS.tokensCheck]: TokensCheckRequestSchema,
   [CHANNELS.tokensGenerateKey]: TokensGenerateKeyRequestSchema,
+  [CHANNELS.ceremonyLoad]: CeremonyLoadRequestSchema,
+  [CHANNELS.ceremonyRehearse]: CeremonyRehearseRequestSchema,
+  [CHANNELS.ceremonyStart]: NoPayloadSchema,
+  [CHANNELS.ceremonyResume]: NoPayloadSchema,
+  [CHANNELS.ceremonyStatus]: NoPayloadSchema,
+  [CHANNELS.ceremonyProvidePin]: CeremonyPinRequestSchema,
+  [CHANNELS.ceremonyCancelPin]: CeremonyCancelPinRequestSchema,
+  [CHANNELS.ceremonyPrintShareCards]: NoPayloadSchema,
+  [CHANNELS.transcriptVerify]: TranscriptVerifyRequestSchema,
 } as const satisfies Record<ChannelName, z.ZodType>;
 
 // The schemas and the contract in api-types.ts must describe the same fields, and what a schema lets
@@ -238,6 +308,15 @@ const _checkFits: Fits<z.infer<typeof TokensCheckRequestSchema>, TokensCheckRequ
 const _checkKeys: Same<keyof z.infer<typeof TokensCheckRequestSchema>, keyof TokensCheckRequest> = true;
 const _generateFits: Fits<z.infer<typeof TokensGenerateKeyRequestSchema>, TokensGenerateKeyRequest> = true;
 const _generateKeys: Same<keyof z.infer<typeof TokensGenerateKeyRequestSchema>, keyof TokensGenerateKeyRequest> = true;
+const _loadFits: Fits<z.infer<typeof CeremonyLoadRequestSchema>, CeremonyLoadRequest> = true;
+const _loadKeys: Same<keyof z.infer<typeof CeremonyLoadRequestSchema>, keyof CeremonyLoadRequest> = true;
+const _rehearseFits: Fits<z.infer<typeof CeremonyRehearseRequestSchema>, CeremonyRehearseRequest> = true;
+const _rehearseKeys: Same<keyof z.infer<typeof CeremonyRehearseRequestSchema>, keyof CeremonyRehearseRequest> = true;
+const _pinFits: Fits<z.infer<typeof CeremonyPinRequestSchema>, CeremonyPinRequest> = true;
+const _pinKeys: Same<keyof z.infer<typeof CeremonyPinRequestSchema>, keyof CeremonyPinRequest> = true;
+const _cancelKeys: Same<keyof z.infer<typeof CeremonyCancelPinRequestSchema>, keyof CeremonyCancelPinRequest> = true;
+const _transcriptFits: Fits<z.infer<typeof TranscriptVerifyRequestSchema>, TranscriptVerifyRequest> = true;
+const _transcriptKeys: Same<keyof z.infer<typeof TranscriptVerifyRequestSchema>, keyof TranscriptVerifyRequest> = true;
 const _tokenRefKeys: Same<keyof z.infer<typeof TokenRefSchema>, keyof TokenRefView> = true;
 const _expectedKeys: Same<keyof z.infer<typeof ExpectedTokenSchema>, keyof ExpectedToken> = true;
 // The contract's copies of the core's unions (the renderer cannot import the core's files).

@@ -7,8 +7,10 @@ import type { AppInfo } from '../../electron/shared/api-types.js';
 import { ceremonyApi } from './lib/api';
 import { InspectScreen } from './screens/InspectScreen';
 import { NotYetScreen } from './screens/NotYetScreen';
+import { RootCeremonyScreen } from './screens/RootCeremonyScreen';
 import { SCREENS, screenFromHash, type ScreenId, type ScreenInfo } from './screens/screens';
 import { TokensScreen } from './screens/TokensScreen';
+import { TranscriptScreen } from './screens/TranscriptScreen';
 
 function useScreen(): ScreenId {
   const [screen, setScreen] = useState<ScreenId>(() => screenFromHash(window.location.hash));
@@ -42,6 +44,10 @@ function ScreenView({ screen }: { screen: ScreenInfo }) {
   switch (screen.id) {
     case 'tokens':
       return <TokensScreen />;
+    case 'root':
+      return <RootCeremonyScreen />;
+    case 'transcript':
+      return <TranscriptScreen />;
     default:
       return <InspectScreen />;
   }

@@ -1,5 +1,5 @@
 /**
- * The screens of PRODUCT.md §3. Inspect and Tokens work in this build; the others are listed so the
+ * The screens of PRODUCT.md §3. Inspect, Tokens, Root ceremony and Transcript work in this build; the others are listed so the
  * shape of the app is visible, each with an honest page saying what it will do and what exists today.
  */
 export type ScreenId = 'inspect' | 'tokens' | 'root' | 'shamir' | 'rotation' | 'cosign' | 'export' | 'import' | 'transcript';
@@ -26,7 +26,7 @@ export const SCREENS: ScreenInfo[] = [
   {
     id: 'root',
     title: 'Root ceremony',
-    ready: false,
+    ready: true,
     purpose:
       'From a reviewed plan: generate the root keys on the custodians’ tokens, sign root.json version 1 to its threshold, and produce the other top-level metadata and the ceremony transcript.',
   },
@@ -69,7 +69,7 @@ export const SCREENS: ScreenInfo[] = [
   {
     id: 'transcript',
     title: 'Transcript',
-    ready: false,
+    ready: true,
     purpose: 'Read the hash-chained ceremony transcript, check its chain and seal, and print it.',
   },
 ];

@@ -25,6 +25,15 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   tokensList: 1,
   tokensCheck: 1,
   tokensGenerateKey: 1,
+  ceremonyLoad: 1,
+  ceremonyRehearse: 1,
+  ceremonyStart: 0,
+  ceremonyResume: 0,
+  ceremonyStatus: 0,
+  ceremonyProvidePin: 1,
+  ceremonyCancelPin: 1,
+  ceremonyPrintShareCards: 0,
+  transcriptVerify: 1,
 };
 
 /**

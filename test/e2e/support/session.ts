@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CeremonySession, defaultCeremonyDeps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { defaultTokenDeps, TokenModules } from '../../../electron/main/tokens.js';
 import { installBridge } from './bridge.js';
@@ -16,6 +17,10 @@ import { startBridgeServer, type BridgeServer } from './server.js';
 export interface E2eSession {
   server: BridgeServer;
   browser: Browser;
+  /** The root ceremony behind the bridge (as main holds one). */
+  ceremony: CeremonySession;
+  /** Documents the Root ceremony screen sent to the printer (the app prints them to PDF; the bridge keeps them here). */
+  printed: string[];
   /** A fresh page on the app, bridge installed, at `#/<screen>`. */
   open(screen?: string): Promise<E2ePage>;
   close(): Promise<void>;
@@ -35,13 +40,33 @@ export interface E2ePage {
  * app: a test that uses SoftHSM2 sets SOFTHSM2_CONF in process.env before the first Tokens call, and the
  * session finalises the modules it loaded when it closes.
  */
-export async function startSession(): Promise<E2eSession> {
+export interface SessionOptions {
+  /**
+   * Where the Root ceremony writes its outputs: what the app's save-directory dialog would answer (a
+   * temporary folder the test owns). Without it, a ceremony cannot start (as if the dialog were cancelled).
+   */
+  chooseOutputDir?: CeremonyDeps['chooseOutputDir'];
+}
+
+export async function startSession(opts: SessionOptions = {}): Promise<E2eSession> {
   ensureRendererBuilt();
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
   const tokenModules = new TokenModules();
+  const printed: string[] = [];
+  const ceremony = new CeremonySession(
+    defaultCeremonyDeps({
+      modules: tokenModules,
+      ...(opts.chooseOutputDir ? { chooseOutputDir: opts.chooseOutputDir } : {}),
+      // The app prints from a hidden window to a PDF (electron/main/print.ts, unit-tested); here the document is handed back.
+      printHtml: async (html) => {
+        printed.push(html);
+        return { html };
+      },
+    }),
+  );
   const server = await startBridgeServer({
     root: RENDERER_DIST,
-    handlers: createIpcHandlers({ appInfo: () => ({ name: pkg.name, version: pkg.version }), tokens: defaultTokenDeps(tokenModules) }),
+    handlers: createIpcHandlers({ appInfo: () => ({ name: pkg.name, version: pkg.version }), tokens: defaultTokenDeps(tokenModules), ceremony }),
   });
   let browser: Browser;
   try {
@@ -54,6 +79,8 @@ export async function startSession(): Promise<E2eSession> {
   return {
     server,
     browser,
+    ceremony,
+    printed,
     async open(screen = 'inspect') {
       const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: 'dark' });
       contexts.push(context);
@@ -82,6 +109,8 @@ export async function startSession(): Promise<E2eSession> {
       for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
       await server.close();
+      await ceremony.settled().catch(() => undefined);
+      await ceremony.reset().catch(() => undefined);
       await tokenModules.finalizeAll();
     },
   };

@@ -1,0 +1,575 @@
+/**
+ * The Root ceremony channels' work (PRODUCT.md §2.3, §2.8): load a reviewed plan and its site bindings,
+ * or prepare the core's rehearsal plan; run the machine (src/ceremony/machine.ts) in this process, one
+ * ceremony at a time; report its steps, progress and PIN requests to the renderer, which polls
+ * `ceremonyStatus`; and show the outputs and the verified transcript at the end.
+ *
+ * PINs (PRODUCT.md §1): the machine asks for a custodian's PIN through the token provider only once the
+ * expected token is open (src/ceremony/tokens.ts `announce` runs first). Here that becomes a *pending
+ * request*: the token's label and serial (and, on a resumed ceremony, the keys expected on it) are shown in
+ * the renderer's PIN dialog, and `providePin` answers it with one PIN, which becomes bytes at once and goes
+ * straight to that one login; the token layer zeroes the bytes after the login, whatever happens. Nothing
+ * here keeps a PIN: a request holds only the function that hands the bytes over. Rehearsal tokens are
+ * logged in already (with random PINs nobody sees), so a rehearsal asks for none.
+ *
+ * Outputs go to a folder main chooses (`deps.chooseOutputDir`: the save-directory dialog in the app, a
+ * temporary folder in tests). A failed step can be resumed with the same plan into the same folder: the
+ * machine skips the steps it finished and finds the keys it made. The rehearsal tokens (and the
+ * rehearsal's software keys) are kept open until another plan is loaded, so a rehearsal resumes too.
+ *
+ * Plain functions over narrow dependencies: unit-tested with software rehearsal tokens and a fake
+ * provider (test/unit/electron/ceremony.test.ts); no Electron here.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyTranscript } from '../../src/audit/verify.js';
+import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
+import type { VerifiedTranscript } from '../../src/audit/types.js';
+import { sha256Hex } from '../../src/crypto/digest.js';
+import { groupHex, shortDigest } from '../../src/crypto/digest-words.js';
+import {
+  allOutputNames,
+  intentHash,
+  parsePlan,
+  parseSiteBindings,
+  Pkcs11TokenProvider,
+  rehearsalPlan,
+  RehearsalTokenProvider,
+  runCeremony,
+  SHARE_CARDS_HTML,
+  STEPS,
+  TRANSCRIPT_FILE,
+  type CeremonyPlan,
+  type CeremonyResult,
+  type SiteBindings,
+  type TokenProvider,
+} from '../../src/ceremony/index.js';
+import type { PlanCustodian } from '../../src/ceremony/plan.js';
+import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
+import { parseServerKey } from '../../src/ceremony/server-key.js';
+import type { ExpectedKey } from '../../src/ceremony/tokens.js';
+import { CeremonyError, toErrorShape } from '../../src/errors.js';
+import { assertAbsent, readFileCapped, writeFileAtomic } from '../../src/io/files.js';
+import { moduleFileExists } from '../../src/io/softhsm.js';
+import type { TokenDescription } from '../../src/signers/pkcs11/token.js';
+import { TokenError } from '../../src/signers/pkcs11/errors.js';
+import { listPublicKey } from '../../src/signers/public-key-json.js';
+import { openRehearsalTokens, type RehearsalToken } from '../../src/signers/rehearsal.js';
+import type { SigningKey } from '../../src/signers/signing-key.js';
+import { SoftwareKey } from '../../src/signers/software.js';
+import type {
+  CeremonyLoadRequest,
+  CeremonyOutputView,
+  CeremonyPhase,
+  CeremonyPinRequestView,
+  CeremonyPlanView,
+  CeremonyRehearseRequest,
+  CeremonyStatusView,
+  CeremonyStepView,
+  IpcFailure,
+  KeyAlgorithmName,
+  NamedFile,
+  PlanCustodianView,
+  PlanRoleView,
+  PrintResultView,
+  TranscriptView,
+} from '../shared/api-types.js';
+import type { ModuleLoader } from './tokens.js';
+
+export const PLAN_FILE = 'plan.json';
+export const TIMESTAMP_KEY_FILE = 'timestamp.key';
+/** The pseudo-step after the machine's steps: the seal and the printable transcript. */
+const SEAL_STEP = { name: 'seal', title: 'seal the transcript and write its printable copy' } as const;
+/** Progress lines kept for the screen (the newest). */
+const MAX_LOG_LINES = 200;
+const OUTPUT_HASH_CAP = 64 * 1024 * 1024;
+
+export interface CeremonyDeps {
+  /** Where the outputs go: the app asks with a save-directory dialog; tests give a temporary folder. Undefined: cancelled. */
+  chooseOutputDir(suggestedName: string): Promise<string | undefined>;
+  /** Print a document (share cards): the app prints it from a hidden, hardened window to a PDF path it asks for. */
+  printHtml(html: string, suggestedName: string): Promise<PrintResultView>;
+  /** PKCS#11 modules for real tokens (main's one `TokenModules`). */
+  modules: ModuleLoader;
+  moduleExists(path: string): boolean;
+  platform: string;
+  /** For site bindings that name an environment variable as a custodian's PIN source (scripted rehearsals). */
+  env: Record<string, string | undefined>;
+  /** Rehearsal tokens, one per custodian, logged in. Default: in-process software tokens. */
+  openRehearsalTokens(custodians: readonly string[]): Promise<RehearsalToken[]>;
+  now(): Date;
+  /** Test hook passed to the machine (throw to interrupt at a named point). */
+  fault?: (point: string) => void | Promise<void>;
+}
+
+export function defaultCeremonyDeps(over: Partial<CeremonyDeps> & Pick<CeremonyDeps, 'modules'>): CeremonyDeps {
+  return {
+    chooseOutputDir: async () => undefined,
+    printHtml: async () => ({ cancelled: true }),
+    moduleExists: moduleFileExists,
+    platform: process.platform,
+    env: process.env,
+    openRehearsalTokens: (custodians) => openRehearsalTokens({ custodians }),
+    now: () => new Date(),
+    ...over,
+  };
+}
+
+interface Loaded {
+  kind: 'plan' | 'rehearsal';
+  planBytes: Uint8Array;
+  plan: CeremonyPlan;
+  planName: string;
+  bindings?: SiteBindings;
+  /** Files the plan names (server keys), written next to it before the run. */
+  inputs: NamedFile[];
+  view: CeremonyPlanView;
+}
+
+interface PendingPin {
+  view: CeremonyPinRequestView;
+  give(pin: Uint8Array): void;
+  refuse(err: CeremonyError): void;
+}
+
+interface Run {
+  outDir: string;
+  planDir: string;
+  /** A staging folder main made for the plan's input files (removed when the session ends). */
+  staging?: string;
+  steps: CeremonyStepView[];
+  log: string[];
+  tokens: { custodian: string; label: string; serial: string }[];
+  /** Keys made on each custodian's token before an interruption, as announced with the token. */
+  announcedKeys: Map<string, readonly ExpectedKey[]>;
+  pending?: PendingPin;
+  running: boolean;
+  failure?: Omit<IpcFailure, 'ok'>;
+  result?: NonNullable<CeremonyStatusView['result']>;
+  /** A rehearsal's tokens and software keys, kept until the session ends (so it can resume). */
+  rehearsalTokens?: RehearsalToken[];
+  softwareKeys: Map<string, SigningKey>;
+  /** Settles when the current attempt ends (tests await it). */
+  done?: Promise<void>;
+}
+
+const encoder = new TextEncoder();
+
+function hashView(bytes: Uint8Array): CeremonyPlanView['hash'] {
+  const h = intentHash(bytes);
+  return { sha256: h.sha256, grouped: h.grouped, short: h.short, words: h.words };
+}
+
+function algorithmTitle(a: KeyAlgorithmName): string {
+  return { 'ecdsa-p256': 'ECDSA P-256', 'ecdsa-p384': 'ECDSA P-384', ed25519: 'Ed25519', 'rsa-pss-sha256': 'RSA-PSS 3072' }[a];
+}
+
+/** The plan as the screen shows it: who holds what, thresholds, expiry, the intent hash. */
+export function planView(loaded: Pick<Loaded, 'plan' | 'planBytes' | 'planName' | 'bindings' | 'kind'>, rehearsalNotice?: string): CeremonyPlanView {
+  const { plan, bindings } = loaded;
+  const rehearsal = loaded.kind === 'rehearsal';
+  const custodians: PlanCustodianView[] = plan.custodians.map((c) => {
+    const v: PlanCustodianView = { name: c.name, expected: c.token ? { ...c.token } : null, pin: rehearsal ? 'rehearsal' : 'dialog', keyAlgorithm: c.keyAlgorithm, keyLabel: c.keyLabel };
+    const b = bindings?.custodians.get(c.name);
+    if (b) {
+      v.bound = { ...b.token };
+      v.module = 'preset' in b.module ? b.module.preset : b.module.path;
+      v.pin = b.pin.kind === 'env' ? 'environment' : 'dialog';
+    }
+    return v;
+  });
+  const rootKeys = plan.custodians.map((c) => `${c.name}’s token (${algorithmTitle(c.keyAlgorithm)}, key “${c.keyLabel}”)`);
+  if (plan.shamir) rootKeys.push(`software backup key (${algorithmTitle(plan.shamir.keyAlgorithm)}), split ${plan.shamir.threshold} of ${plan.shamir.shares} into share cards`);
+  const roles: PlanRoleView[] = [{ role: 'root', keys: rootKeys, threshold: plan.root.threshold, expires: plan.root.expires.text }];
+  for (const name of ['targets', 'snapshot', 'timestamp'] as const) {
+    const r = plan[name];
+    if ('expires' in r) {
+      const k = r.key;
+      const holder = k.kind === 'token' ? `${k.custodian}’s token (${algorithmTitle(k.keyAlgorithm)}, key “${k.keyLabel}”)` : `rehearsal software key (${algorithmTitle(k.keyAlgorithm)})`;
+      roles.push({ role: name, keys: [holder], threshold: 1, expires: r.expires.text });
+    } else {
+      roles.push({ role: name, keys: [`the server’s key (${r.key.keyFile}, SHA-256 ${r.key.sha256.slice(0, 16)}…): the server signs ${name}`], threshold: 1 });
+    }
+  }
+  const view: CeremonyPlanView = {
+    rehearsal,
+    planName: loaded.planName,
+    profile: plan.profile,
+    repository: plan.repository,
+    hash: hashView(loaded.planBytes),
+    custodians,
+    root: { threshold: plan.root.threshold, keys: plan.custodians.length + (plan.shamir ? 1 : 0), expires: plan.root.expires.text },
+    roles,
+  };
+  if (rehearsalNotice) view.rehearsalNotice = rehearsalNotice;
+  if (plan.shamir) view.shamir = { ...plan.shamir };
+  return view;
+}
+
+/** The steps the machine will run for this plan, then the seal. */
+export function planSteps(plan: CeremonyPlan): CeremonyStepView[] {
+  return [...STEPS.filter((s) => s.applies(plan)).map((s) => ({ name: s.name, title: s.title, status: 'pending' as const })), { ...SEAL_STEP, status: 'pending' as const }];
+}
+
+/**
+ * Follow the machine's progress lines (machine.ts reports `<title>…` when a step starts, `<title>: done
+ * before the interruption` when a resumed ceremony skips one, `sealing the transcript…` at the seal).
+ */
+export function trackStep(steps: CeremonyStepView[], line: string): void {
+  const startAt = (i: number) => {
+    for (let j = 0; j < i; j++) if (steps[j]!.status !== 'done') steps[j]!.status = 'done';
+    steps[i]!.status = 'running';
+  };
+  const i = steps.findIndex((s) => s.name !== SEAL_STEP.name && line === `${s.title}…`);
+  if (i >= 0) return startAt(i);
+  const k = steps.findIndex((s) => line === `${s.title}: done before the interruption`);
+  if (k >= 0) {
+    steps[k]!.status = 'done';
+    return;
+  }
+  if (line.startsWith('sealing the transcript')) startAt(steps.length - 1);
+}
+
+export function transcriptView(t: VerifiedTranscript, fileName: string, expected?: string): TranscriptView {
+  const h = t.header;
+  const short = shortDigest(h.planHash);
+  const view: TranscriptView = {
+    fileName,
+    kind: h.kind,
+    profile: h.profile,
+    repository: h.repository,
+    planHash: { sha256: h.planHash, grouped: groupHex(h.planHash), short: short.hex, words: short.words },
+    rehearsal: t.rehearsal,
+    started: h.started,
+    appVersion: h.appVersion,
+    sealed: t.sealed,
+    entries: t.entries.map((e) => {
+      const out: TranscriptView['entries'][number] = {
+        seq: e.seq,
+        time: e.time,
+        step: e.step,
+        actor: { name: e.actor.name, role: e.actor.role },
+        digests: e.digests.map((d) => ({ label: d.label, sha256: d.sha256, short: d.short, words: [...d.words] })),
+        inputs: e.inputs.map((f) => ({ name: f.name, sha256: f.sha256 })),
+        outputs: e.outputs.map((f) => ({ name: f.name, sha256: f.sha256 })),
+        witnesses: e.witnesses.map((w) => ({ name: w.name, confirmed: w.confirmed })),
+      };
+      if (e.token) out.token = { ...e.token };
+      if (e.note !== undefined) out.note = e.note;
+      return out;
+    }),
+    problems: t.problems.map((p) => ({ code: p.code, message: p.message, ...(p.line !== undefined ? { line: p.line } : {}) })),
+  };
+  if (t.sealedBy) {
+    const fp = shortDigest(t.sealedBy.fingerprint);
+    view.sealedBy = { keyId: t.sealedBy.keyId, fingerprint: { sha256: fp.sha256, hex: fp.hex, words: fp.words }, keytype: t.sealedBy.keytype, scheme: t.sealedBy.scheme, time: t.sealedBy.time };
+  }
+  if (expected !== undefined) {
+    const e = expected.toLowerCase();
+    view.expectedKey = { given: e, matches: t.sealedBy !== undefined && (t.sealedBy.keyId === e || t.sealedBy.fingerprint === e) };
+  }
+  return view;
+}
+
+/**
+ * Verify a transcript file (chain and seal, src/audit/verify.ts): any refusal is thrown with its code and
+ * where (line and JSON path). An expected key is compared, not required: the screen says whether it matches.
+ */
+export function verifyTranscriptFile(file: NamedFile, expectedSealKey?: string): TranscriptView {
+  const t = verifyTranscript(file.bytes);
+  return transcriptView(t, file.name, expectedSealKey);
+}
+
+function failureOf(err: unknown): Omit<IpcFailure, 'ok'> {
+  const out: Omit<IpcFailure, 'ok'> = { ...toErrorShape(err) };
+  if (err instanceof TokenError) {
+    if (err.token) out.token = { label: err.token.label, serial: err.token.serial };
+    if (err.pinTries) out.pinTries = err.pinTries;
+  }
+  return out;
+}
+
+/** One ceremony at a time, for the whole process (main holds one; the e2e bridge one per session). */
+export class CeremonySession {
+  private loaded: Loaded | undefined;
+  private run: Run | undefined;
+
+  constructor(private readonly deps: CeremonyDeps) {}
+
+  private get busy(): boolean {
+    return this.run?.running === true;
+  }
+
+  private refuseIfBusy(what: string): void {
+    if (this.busy) throw new CeremonyError('USAGE', `a ceremony is running: ${what} when it has finished or stopped`);
+  }
+
+  /** A reviewed plan and its bindings (checked against it); nothing is done yet. */
+  async load(req: CeremonyLoadRequest): Promise<CeremonyStatusView> {
+    this.refuseIfBusy('open another plan');
+    const plan = parsePlan(req.plan.bytes, { source: req.plan.name });
+    const hash = intentHash(req.plan.bytes);
+    const bindings = parseSiteBindings(req.bindings.bytes, plan, hash.sha256);
+    const inputs = (req.inputs ?? []).map((f) => ({ name: f.name, bytes: f.bytes }));
+    // Every server key the plan names must be among the inputs, with the reviewed bytes: refused now, not mid-ceremony.
+    for (const role of ['snapshot', 'timestamp'] as const) {
+      const src = plan[role].key;
+      if (src.kind !== 'server') continue;
+      const f = inputs.find((i) => i.name === src.keyFile);
+      if (!f) throw new CeremonyError('PLAN_INPUT_MISMATCH', `the plan names ${src.keyFile} (the ${role} key): open it with the plan`, { path: `$.${role}.keyFile` });
+      parseServerKey(f.bytes, src.keyFile, src.sha256);
+    }
+    await this.reset();
+    const base = { kind: 'plan' as const, planBytes: req.plan.bytes, plan, planName: req.plan.name, bindings };
+    this.loaded = { ...base, inputs, view: planView(base) };
+    return this.status();
+  }
+
+  /** The core's rehearsal plan (src/ceremony/rehearsal-plan.ts), as `tuf-ceremony rehearse` builds it. */
+  async rehearse(req: CeremonyRehearseRequest): Promise<CeremonyStatusView> {
+    this.refuseIfBusy('prepare a rehearsal');
+    if (req.profile === 'tuf' && req.timestampKey) {
+      throw new CeremonyError('USAGE', 'a timestamp key file is for the notary profile (notary-server holds the timestamp key); a TUF rehearsal makes its own', { path: '$.timestampKey' });
+    }
+    const now = this.deps.now();
+    const inputs: NamedFile[] = [];
+    let timestampKey: { keyFile: string; sha256: string } | undefined;
+    if (req.profile === 'notary') {
+      let bytes: Uint8Array;
+      if (req.timestampKey) {
+        bytes = req.timestampKey.bytes;
+        parseServerKey(bytes, req.timestampKey.name);
+      } else {
+        const key = SoftwareKey.generate('ed25519', { label: 'rehearsal timestamp key', rehearsal: true });
+        try {
+          const listed = listPublicKey('notary', key.spki);
+          bytes = encoder.encode(JSON.stringify({ keytype: listed.json.keytype, keyval: { private: null, public: (listed.json.keyval as { public: string }).public } }));
+        } finally {
+          key.dispose();
+        }
+      }
+      inputs.push({ name: TIMESTAMP_KEY_FILE, bytes });
+      timestampKey = { keyFile: TIMESTAMP_KEY_FILE, sha256: sha256Hex(bytes) };
+    }
+    const planBytes = encoder.encode(JSON.stringify(rehearsalPlan({ profile: req.profile, repository: req.repository, now, ...(timestampKey ? { timestampKey } : {}) }), null, 2) + '\n');
+    const plan = parsePlan(planBytes, { rehearsal: true, source: PLAN_FILE });
+    await this.reset();
+    const base = { kind: 'rehearsal' as const, planBytes, plan, planName: PLAN_FILE };
+    const notice = `REHEARSAL: rehearsal tokens, not hardware${req.profile === 'notary' && !req.timestampKey ? '; the rehearsal makes its own timestamp key, so notary-server would not accept this root' : ''}. Keys made here must never protect a real repository.`;
+    this.loaded = { ...base, inputs, view: planView(base, notice) };
+    return this.status();
+  }
+
+  /** Ask where the outputs go, then start the machine; answers at once. */
+  async start(): Promise<CeremonyStatusView> {
+    this.refuseIfBusy('start again');
+    const loaded = this.loaded;
+    if (!loaded) throw new CeremonyError('USAGE', 'open a plan, or prepare a rehearsal, first');
+    if (this.run) throw new CeremonyError('USAGE', this.run.result ? 'this ceremony is complete: open a plan or prepare a rehearsal for another' : 'this ceremony stopped: resume it (the same plan and output folder)');
+    const suggested = `${loaded.plan.repository.replace(/[^A-Za-z0-9.-]+/g, '_')}-${loaded.kind === 'rehearsal' ? 'rehearsal' : 'ceremony'}`;
+    const outDir = await this.deps.chooseOutputDir(suggested);
+    if (outDir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was done');
+    // Outputs are never overwritten: refuse before anything is written (the machine checks again).
+    const own = loaded.kind === 'rehearsal' ? [PLAN_FILE, ...loaded.inputs.map((f) => f.name)] : [];
+    await assertAbsent([...own, ...allOutputNames(loaded.plan)].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its ceremony-state.json)');
+    let planDir = outDir;
+    let staging: string | undefined;
+    if (loaded.kind === 'rehearsal') {
+      // As `rehearse` does: the plan and its inputs are left beside the outputs (the plan's hash is the transcript's planHash).
+      await writeFileAtomic(join(outDir, PLAN_FILE), loaded.planBytes);
+      for (const f of loaded.inputs) await writeFileAtomic(join(outDir, f.name), f.bytes);
+    } else if (loaded.inputs.length > 0) {
+      staging = await mkdtemp(join(tmpdir(), 'tufc-plan-inputs-'));
+      for (const f of loaded.inputs) await writeFileAtomic(join(staging, f.name), f.bytes);
+      planDir = staging;
+    }
+    this.run = { outDir, planDir, steps: planSteps(loaded.plan), log: [], tokens: [], announcedKeys: new Map(), running: false, softwareKeys: new Map() };
+    if (staging) this.run.staging = staging;
+    this.launch(loaded, this.run);
+    return this.status();
+  }
+
+  /** After a failure: the same plan into the same folder; done steps are skipped, keys found on their tokens. */
+  async resume(): Promise<CeremonyStatusView> {
+    this.refuseIfBusy('resume');
+    const loaded = this.loaded;
+    const run = this.run;
+    if (!loaded || !run || run.result || !run.failure) throw new CeremonyError('USAGE', 'there is no stopped ceremony to resume');
+    run.steps = planSteps(loaded.plan);
+    delete run.failure;
+    this.launch(loaded, run);
+    return this.status();
+  }
+
+  private launch(loaded: Loaded, run: Run): void {
+    run.running = true;
+    const say = (line: string) => {
+      run.log.push(line);
+      if (run.log.length > MAX_LOG_LINES) run.log.splice(0, run.log.length - MAX_LOG_LINES);
+      trackStep(run.steps, line);
+    };
+    run.done = (async () => {
+      let provider: TokenProvider | undefined;
+      let closeProvider = true;
+      try {
+        if (loaded.kind === 'rehearsal') {
+          run.rehearsalTokens ??= await this.deps.openRehearsalTokens(REHEARSAL_CUSTODIANS);
+          provider = new RehearsalTokenProvider(run.rehearsalTokens);
+          for (const t of run.rehearsalTokens) if (!run.tokens.some((x) => x.custodian === t.custodian)) run.tokens.push({ custodian: t.custodian, label: t.token.label, serial: t.token.serial });
+          closeProvider = false; // kept until the session ends, so a stopped rehearsal resumes
+        } else {
+          const p = this.pkcs11Provider(loaded, run);
+          await p.loadModules();
+          provider = p;
+        }
+        const result = await runCeremony({
+          planBytes: loaded.planBytes,
+          plan: loaded.plan,
+          planName: loaded.planName,
+          planDir: run.planDir,
+          outDir: run.outDir,
+          tokens: provider,
+          softwareKeys: run.softwareKeys,
+          resume: true,
+          now: () => this.deps.now(),
+          report: say,
+          ...(this.deps.fault ? { fault: this.deps.fault } : {}),
+        });
+        for (const s of run.steps) s.status = 'done';
+        run.result = await this.resultView(loaded, run, result);
+      } catch (err) {
+        const at = run.steps.find((s) => s.status === 'running') ?? run.steps.find((s) => s.status !== 'done');
+        if (at) at.status = 'failed';
+        run.failure = failureOf(err);
+        say(`stopped: error[${run.failure.code}]: ${run.failure.message}`);
+      } finally {
+        if (run.pending) {
+          run.pending.refuse(new CeremonyError('TOKEN_LOGIN_REQUIRED', 'the ceremony stopped'));
+          delete run.pending;
+        }
+        if (closeProvider) await provider?.close().catch(() => undefined);
+        run.running = false;
+      }
+    })();
+  }
+
+  private pkcs11Provider(loaded: Loaded, run: Run): Pkcs11TokenProvider {
+    const bindings = loaded.bindings!;
+    return new Pkcs11TokenProvider(bindings, {
+      load: (path, opts) => this.deps.modules.load(path, opts),
+      exists: (p) => this.deps.moduleExists(p),
+      platform: this.deps.platform,
+      announce: (custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[]) => {
+        run.announcedKeys.set(custodian.name, keys);
+        run.tokens = run.tokens.filter((t) => t.custodian !== custodian.name);
+        run.tokens.push({ custodian: custodian.name, label: token.label, serial: token.serial });
+      },
+      pin: (custodian, binding, token) => {
+        if (binding.pin.kind === 'env') {
+          const v = this.deps.env[binding.pin.name];
+          if (v === undefined || v === '') return Promise.reject(new CeremonyError('USAGE', `the environment variable ${binding.pin.name} (${custodian.name}'s PIN, as the site bindings say) is not set`));
+          return Promise.resolve(encoder.encode(v));
+        }
+        return this.askPin(run, custodian, token, run.announcedKeys.get(custodian.name) ?? []);
+      },
+    });
+  }
+
+  /** A pending PIN request: the renderer shows the token, then answers with one PIN for this one login. */
+  private askPin(run: Run, custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[]): Promise<Uint8Array> {
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const view: CeremonyPinRequestView = {
+        id: randomBytes(16).toString('hex'),
+        custodian: custodian.name,
+        token: { label: token.label, serial: token.serial, manufacturer: token.manufacturer, model: token.model, pinStatus: token.pinStatus, maxPinLength: token.maxPinLength },
+        keys: keys.map((k) => {
+          const d = shortDigest(k.fingerprint);
+          return { label: k.label, fingerprint: { sha256: d.sha256, hex: d.hex, words: d.words } };
+        }),
+        rehearsal: this.loaded?.kind === 'rehearsal' || /softhsm/i.test(token.manufacturer),
+      };
+      run.pending = { view, give: resolve, refuse: reject };
+    });
+  }
+
+  /** Hand one PIN to the pending login. The bytes are the login's: the token layer zeroes them after use. */
+  providePin(requestId: string, pin: Uint8Array): CeremonyStatusView {
+    const pending = this.run?.pending;
+    if (!pending || pending.view.id !== requestId) {
+      pin.fill(0);
+      throw new CeremonyError('USAGE', 'no PIN is being asked for with this request (it was answered, cancelled, or the ceremony stopped)');
+    }
+    delete this.run!.pending;
+    pending.give(pin);
+    return this.status();
+  }
+
+  cancelPin(requestId: string): CeremonyStatusView {
+    const pending = this.run?.pending;
+    if (!pending || pending.view.id !== requestId) throw new CeremonyError('USAGE', 'no PIN is being asked for with this request');
+    delete this.run!.pending;
+    pending.refuse(new CeremonyError('TOKEN_LOGIN_REQUIRED', `${pending.view.custodian}'s PIN was not given: the step stopped before the token was used; resume when the custodian is ready`));
+    return this.status();
+  }
+
+  private async resultView(loaded: Loaded, run: Run, result: CeremonyResult): Promise<NonNullable<CeremonyStatusView['result']>> {
+    const names = [...(loaded.kind === 'rehearsal' ? [PLAN_FILE, ...loaded.inputs.map((f) => f.name)] : []), ...result.files];
+    const outputs: CeremonyOutputView[] = [];
+    for (const name of names) {
+      const sha = sha256Hex(await readFileCapped(join(run.outDir, name), OUTPUT_HASH_CAP));
+      outputs.push({ name, sha256: sha, short: groupHex(sha.slice(0, 16)), secret: name.startsWith('share-card') });
+    }
+    const bytes = await readFileCapped(join(run.outDir, TRANSCRIPT_FILE), MAX_TRANSCRIPT_BYTES);
+    const transcript = transcriptView(verifyTranscript(bytes, { expectedSealKeyId: result.sealKeyId }), TRANSCRIPT_FILE, result.sealKeyId);
+    return { resumed: result.resumed, outputs, sealKeyId: result.sealKeyId, transcript, shareCards: loaded.plan.shamir !== undefined };
+  }
+
+  /** The share cards the machine wrote (share-cards.html, from renderShareCardsHtml), to the printer. */
+  async printShareCards(): Promise<PrintResultView> {
+    const run = this.run;
+    if (!run?.result) throw new CeremonyError('USAGE', 'the share cards can be printed once the ceremony is complete');
+    if (!run.result.shareCards) throw new CeremonyError('USAGE', 'this plan has no Shamir backup: there are no share cards');
+    const html = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(join(run.outDir, SHARE_CARDS_HTML), 4 * 1024 * 1024));
+    return this.deps.printHtml(html, 'share-cards.pdf');
+  }
+
+  status(): CeremonyStatusView {
+    const run = this.run;
+    let phase: CeremonyPhase = 'idle';
+    if (this.loaded) phase = 'loaded';
+    if (run) phase = run.pending ? 'waiting-for-pin' : run.running ? 'running' : run.result ? 'done' : run.failure ? 'failed' : 'running';
+    const steps = run?.steps ?? (this.loaded ? planSteps(this.loaded.plan) : []);
+    const out: CeremonyStatusView = {
+      phase,
+      steps: steps.map((s) => ({ ...s })),
+      progress: { done: steps.filter((s) => s.status === 'done').length, total: steps.length },
+      log: run ? [...run.log] : [],
+      tokens: run ? run.tokens.map((t) => ({ ...t })) : [],
+      canResume: Boolean(run && !run.running && run.failure && !run.result),
+    };
+    if (this.loaded) out.plan = this.loaded.view;
+    if (run) out.outDir = run.outDir;
+    if (run?.pending) out.pinRequest = run.pending.view;
+    if (run?.failure) out.failure = { ...run.failure };
+    if (run?.result) out.result = run.result;
+    return out;
+  }
+
+  /** Tests: wait for the current attempt to end. */
+  async settled(): Promise<void> {
+    await this.run?.done;
+  }
+
+  /** Forget the loaded plan and the run; close rehearsal tokens (wiping their keys) and remove staged inputs. */
+  async reset(): Promise<void> {
+    this.refuseIfBusy('open another plan');
+    const run = this.run;
+    this.run = undefined;
+    this.loaded = undefined;
+    if (run?.rehearsalTokens) for (const t of run.rehearsalTokens) await t.close().catch(() => undefined);
+    for (const k of run?.softwareKeys.values() ?? []) (k as { dispose?: () => void }).dispose?.();
+    if (run?.staging) await rm(run.staging, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,518 @@
+/**
+ * The root ceremony (PRODUCT.md §2.3, §2.8, §3): open a reviewed plan with its site bindings, or prepare
+ * a rehearsal; show the plan — profile, repository, custodians and their expected tokens, root threshold
+ * M of N, role keys, expiry — and its intent hash as hex and words for the witnesses; run it one step at
+ * a time with a checklist and a progress bar; ask each custodian's PIN in the PIN dialog, which names the
+ * token (label and serial) first; then the outputs with their hashes, the transcript, and printing of the
+ * share cards. A failure shows its code and a sentence, and the ceremony resumes where it stopped.
+ *
+ * The machine runs in the main process; this screen polls `ceremonyStatus` while it runs. It never holds
+ * a PIN: the dialog's field is read once on submit and handed to `ceremonyProvidePin`.
+ */
+import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
+import type { CeremonyStatusView, CeremonyStepStatus, NamedFile, PrintResultView } from '../../../electron/shared/api-types.js';
+import { PinDialog } from '../components/PinDialog';
+import { RefusalPanel } from '../components/RefusalPanel';
+import { TranscriptSteps, TranscriptSummary } from '../components/TranscriptSteps';
+import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
+import { algorithmTitle, formatDate } from '../lib/format';
+
+const POLL_MS = 250;
+const MAX_INPUT_BYTES = 256 * 1024;
+
+async function readOne(input: HTMLInputElement): Promise<NamedFile | Refusal | undefined> {
+  const f = input.files?.[0];
+  input.value = '';
+  if (!f) return undefined;
+  if (f.size > MAX_INPUT_BYTES) return { ok: false, code: 'INPUT_TOO_LARGE', message: `${f.name} is ${f.size} bytes, more than a plan or key file can be`, path: f.name };
+  return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
+}
+
+async function readMany(input: HTMLInputElement): Promise<NamedFile[] | Refusal> {
+  const files = Array.from(input.files ?? []);
+  input.value = '';
+  const out: NamedFile[] = [];
+  for (const f of files) {
+    if (f.size > MAX_INPUT_BYTES) return { ok: false, code: 'INPUT_TOO_LARGE', message: `${f.name} is ${f.size} bytes, more than a key file can be`, path: f.name };
+    out.push({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+  }
+  return out;
+}
+
+const isRefusal = (v: unknown): v is Refusal => typeof v === 'object' && v !== null && 'ok' in v && (v as { ok: unknown }).ok === false;
+
+const STATUS_WORD: Record<CeremonyStepStatus, { icon: string; word: string }> = {
+  pending: { icon: '○', word: 'pending' },
+  running: { icon: '◐', word: 'running' },
+  done: { icon: '✓', word: 'done' },
+  failed: { icon: '✗', word: 'failed' },
+};
+
+function tokenText(t: { serial?: string; label?: string } | null | undefined): string {
+  if (!t) return 'chosen on the day';
+  return [t.label !== undefined ? `“${t.label}”` : undefined, t.serial !== undefined ? `serial ${t.serial}` : undefined].filter(Boolean).join(', ');
+}
+
+function Setup({ busy, onStatus, onRefusal }: { busy: boolean; onStatus: (s: CeremonyStatusView) => void; onRefusal: (r: Refusal) => void }) {
+  const planInput = useRef<HTMLInputElement>(null);
+  const bindingsInput = useRef<HTMLInputElement>(null);
+  const inputsInput = useRef<HTMLInputElement>(null);
+  const tsInput = useRef<HTMLInputElement>(null);
+  const [plan, setPlan] = useState<NamedFile | undefined>();
+  const [bindings, setBindings] = useState<NamedFile | undefined>();
+  const [inputs, setInputs] = useState<NamedFile[]>([]);
+  const [profile, setProfile] = useState<'tuf' | 'notary'>('tuf');
+  const [gun, setGun] = useState('rehearsal.example.com/org/app');
+  const [tsKey, setTsKey] = useState<NamedFile | undefined>();
+
+  async function pick(e: ChangeEvent<HTMLInputElement>, set: (f: NamedFile | undefined) => void) {
+    const r = await readOne(e.currentTarget);
+    if (isRefusal(r)) onRefusal(r);
+    else if (r) set(r);
+  }
+
+  async function call(run: () => Promise<{ ok: true; value: CeremonyStatusView } | Refusal>) {
+    try {
+      const r = await run();
+      if (r.ok) onStatus(r.value);
+      else onRefusal(r);
+    } catch (err) {
+      onRefusal(unexpected(err));
+    }
+  }
+
+  const api = ceremonyApi();
+  return (
+    <section className="panel controls" aria-label="Choose the ceremony">
+      <div className="control-row">
+        <span className="step" aria-hidden="true">
+          A
+        </span>
+        <div className="control-body">
+          <h2 className="control-title">A reviewed plan</h2>
+          <p className="muted">The plan file exactly as reviewed, the site bindings written for it on the day, and any server key file it names.</p>
+          <div className="buttons">
+            <button type="button" onClick={() => planInput.current?.click()} disabled={busy}>
+              Plan file…
+            </button>
+            <button type="button" onClick={() => bindingsInput.current?.click()} disabled={busy}>
+              Site bindings…
+            </button>
+            <button type="button" className="secondary" onClick={() => inputsInput.current?.click()} disabled={busy}>
+              Server key files…
+            </button>
+            <button
+              type="button"
+              className="primary"
+              disabled={busy || !plan || !bindings || !api}
+              onClick={() => void call(() => api!.ceremonyLoad({ plan: plan!, bindings: bindings!, ...(inputs.length ? { inputs } : {}) }))}
+            >
+              Show the plan
+            </button>
+          </div>
+          <p className="pin-state" aria-live="polite">
+            Plan: <strong>{plan?.name ?? 'none'}</strong> · Bindings: <strong>{bindings?.name ?? 'none'}</strong>
+            {inputs.length ? ` · Inputs: ${inputs.map((f) => f.name).join(', ')}` : ''}
+          </p>
+        </div>
+      </div>
+      <div className="control-row">
+        <span className="step" aria-hidden="true">
+          B
+        </span>
+        <div className="control-body">
+          <h2 className="control-title">Rehearse</h2>
+          <p className="muted">The same ceremony on rehearsal tokens: three custodians, a 2-of-3 root, a Shamir backup. Nothing made here may protect a real repository.</p>
+          <fieldset className="module-options rehearse-options">
+            <legend>Profile</legend>
+            <label className="module-option">
+              <input type="radio" name="rehearse-profile" value="tuf" checked={profile === 'tuf'} onChange={() => setProfile('tuf')} /> TUF 1.0
+            </label>
+            <label className="module-option">
+              <input type="radio" name="rehearse-profile" value="notary" checked={profile === 'notary'} onChange={() => setProfile('notary')} /> Notary v1 (Docker Content Trust)
+            </label>
+          </fieldset>
+          <label className="field">
+            <span>Repository (GUN for Notary)</span>
+            <input type="text" value={gun} onChange={(e) => setGun(e.currentTarget.value)} spellCheck={false} autoComplete="off" />
+          </label>
+          <div className="buttons">
+            {profile === 'notary' ? (
+              <button type="button" className="secondary" onClick={() => tsInput.current?.click()} disabled={busy}>
+                {tsKey ? `Timestamp key: ${tsKey.name}` : 'Server timestamp key (optional)…'}
+              </button>
+            ) : null}
+            <button
+              type="button"
+              className="primary"
+              disabled={busy || !api || gun.trim() === ''}
+              onClick={() => void call(() => api!.ceremonyRehearse({ profile, repository: gun.trim(), ...(profile === 'notary' && tsKey ? { timestampKey: tsKey } : {}) }))}
+            >
+              Prepare the rehearsal
+            </button>
+          </div>
+        </div>
+      </div>
+      <input ref={planInput} type="file" accept=".json,application/json" hidden aria-label="Plan file" onChange={(e) => void pick(e, setPlan)} />
+      <input ref={bindingsInput} type="file" accept=".json,application/json" hidden aria-label="Site bindings file" onChange={(e) => void pick(e, setBindings)} />
+      <input
+        ref={inputsInput}
+        type="file"
+        multiple
+        hidden
+        aria-label="Server key files"
+        onChange={(e) =>
+          void readMany(e.currentTarget).then((r) => {
+            if (isRefusal(r)) onRefusal(r);
+            else setInputs(r);
+          })
+        }
+      />
+      <input ref={tsInput} type="file" hidden aria-label="Timestamp key file" onChange={(e) => void pick(e, setTsKey)} />
+    </section>
+  );
+}
+
+function PlanPanels({ status }: { status: CeremonyStatusView }) {
+  const plan = status.plan!;
+  return (
+    <>
+      {plan.rehearsal ? (
+        <p className="rehearsal-banner" role="note">
+          {plan.rehearsalNotice ?? 'REHEARSAL'}
+        </p>
+      ) : null}
+      <section className="panel" aria-labelledby="plan-hash-h">
+        <h2 id="plan-hash-h">Plan intent hash — compare with the reviewed copy</h2>
+        <p className="fp-aloud-label">Read aloud</p>
+        <ol className="fp-words plan-words" aria-label="Plan hash words, to read aloud">
+          {plan.hash.words.map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
+        </ol>
+        <p>
+          SHA-256 of <code>{plan.planName}</code>: <code className="fp-full plan-hash-hex">{plan.hash.grouped}</code>
+        </p>
+      </section>
+      <section className="panel" aria-labelledby="plan-h">
+        <h2 id="plan-h">The plan</h2>
+        <dl className="facts">
+          <div>
+            <dt>Profile</dt>
+            <dd>{plan.profile === 'notary' ? 'Notary v1 (Docker Content Trust)' : 'TUF 1.0'}</dd>
+          </div>
+          <div>
+            <dt>{plan.profile === 'notary' ? 'Repository (GUN)' : 'Repository'}</dt>
+            <dd>
+              <code>{plan.repository}</code>
+            </dd>
+          </div>
+          <div>
+            <dt>Root threshold</dt>
+            <dd className="root-threshold">
+              {plan.root.threshold} of {plan.root.keys}
+            </dd>
+          </div>
+          {plan.shamir ? (
+            <div>
+              <dt>Shamir backup</dt>
+              <dd>
+                {algorithmTitle(plan.shamir.keyAlgorithm)} key split {plan.shamir.threshold} of {plan.shamir.shares} into share cards
+              </dd>
+            </div>
+          ) : null}
+        </dl>
+        <h3>Custodians</h3>
+        <table className="plan-table">
+          <thead>
+            <tr>
+              <th scope="col">Custodian</th>
+              <th scope="col">Expected token</th>
+              <th scope="col">Root key</th>
+              <th scope="col">PIN</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plan.custodians.map((c) => (
+              <tr key={c.name}>
+                <th scope="row">{c.name}</th>
+                <td>
+                  {plan.rehearsal ? 'a rehearsal token' : tokenText(c.expected)}
+                  {c.bound && !c.expected ? <span className="muted"> (site bindings: {tokenText(c.bound)})</span> : null}
+                  {c.module ? <span className="muted block">module {c.module}</span> : null}
+                </td>
+                <td>
+                  {algorithmTitle(c.keyAlgorithm)}, “{c.keyLabel}”
+                </td>
+                <td>{c.pin === 'dialog' ? 'asked in the PIN dialog' : c.pin === 'environment' ? 'from the environment (bindings)' : 'none (rehearsal token)'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h3>Roles</h3>
+        <table className="plan-table">
+          <thead>
+            <tr>
+              <th scope="col">Role</th>
+              <th scope="col">Keys</th>
+              <th scope="col">Threshold</th>
+              <th scope="col">Expires</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plan.roles.map((r) => (
+              <tr key={r.role}>
+                <th scope="row">{r.role}</th>
+                <td>
+                  <ul className="plain">
+                    {r.keys.map((k, i) => (
+                      <li key={i}>{k}</li>
+                    ))}
+                  </ul>
+                </td>
+                <td>{r.role === 'root' ? `${r.threshold} of ${r.keys.length}` : r.threshold}</td>
+                <td>{r.expires ? formatDate(r.expires) : 'server-managed'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
+
+function Checklist({ status }: { status: CeremonyStatusView }) {
+  const current = status.steps.find((s) => s.status === 'running' || s.status === 'failed');
+  return (
+    <section className="panel" aria-labelledby="steps-h">
+      <h2 id="steps-h">Steps</h2>
+      <p className="progress-line">
+        <progress max={status.progress.total} value={status.progress.done} aria-label="Ceremony progress" /> {status.progress.done} of {status.progress.total} steps done
+      </p>
+      {current ? (
+        <p className="current-step" aria-live="polite">
+          {current.status === 'running' ? 'Now: ' : 'Stopped at: '}
+          <strong>{current.title}</strong>
+        </p>
+      ) : null}
+      <ol className="checklist" aria-label="Ceremony checklist">
+        {status.steps.map((s) => (
+          <li key={s.name} className={`check-${s.status}`} aria-current={s === current ? 'step' : undefined}>
+            <span className="check-icon" aria-hidden="true">
+              {STATUS_WORD[s.status].icon}
+            </span>
+            <span className="check-title">{s.title}</span>
+            <span className="check-status">{STATUS_WORD[s.status].word}</span>
+          </li>
+        ))}
+      </ol>
+      {status.tokens.length ? (
+        <p className="muted">
+          Tokens in use: {status.tokens.map((t) => `${t.custodian} — “${t.label}” serial ${t.serial}`).join('; ')}
+        </p>
+      ) : null}
+      {status.log.length ? (
+        <details className="ceremony-log">
+          <summary>Progress log ({status.log.length} lines)</summary>
+          <pre>{status.log.join('\n')}</pre>
+        </details>
+      ) : null}
+    </section>
+  );
+}
+
+export function RootCeremonyScreen() {
+  const [status, setStatus] = useState<CeremonyStatusView | undefined>();
+  const [refusal, setRefusal] = useState<Refusal | undefined>();
+  const [answered, setAnswered] = useState<string | undefined>();
+  const [print, setPrint] = useState<PrintResultView | Refusal | undefined>();
+  const api = ceremonyApi();
+
+  const refresh = useCallback(async () => {
+    if (!api) return;
+    try {
+      const r = await api.ceremonyStatus();
+      if (r.ok) setStatus(r.value);
+      else setRefusal(r);
+    } catch (err) {
+      setRefusal(unexpected(err));
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  const live = status?.phase === 'running' || status?.phase === 'waiting-for-pin';
+  useEffect(() => {
+    if (!live) return;
+    const id = window.setInterval(() => void refresh(), POLL_MS);
+    return () => window.clearInterval(id);
+  }, [live, refresh]);
+
+  async function act(run: () => Promise<{ ok: true; value: CeremonyStatusView } | Refusal>) {
+    setRefusal(undefined);
+    try {
+      const r = await run();
+      if (r.ok) setStatus(r.value);
+      else setRefusal(r);
+    } catch (err) {
+      setRefusal(unexpected(err));
+    }
+  }
+
+  function onPin(pin: string) {
+    const req = status?.pinRequest;
+    if (!req || !api) return;
+    setAnswered(req.id);
+    // The PIN goes to main once, for this one login; nothing here keeps it.
+    void act(() => api.ceremonyProvidePin({ requestId: req.id, pin }));
+  }
+
+  function onCancelPin() {
+    const req = status?.pinRequest;
+    if (!req || !api) return;
+    setAnswered(req.id);
+    void act(() => api.ceremonyCancelPin({ requestId: req.id }));
+  }
+
+  async function printCards() {
+    if (!api) return;
+    setPrint(undefined);
+    try {
+      const r = await api.ceremonyPrintShareCards();
+      setPrint(r.ok ? r.value : r);
+    } catch (err) {
+      setPrint(unexpected(err));
+    }
+  }
+
+  const pinRequest = status?.pinRequest && status.pinRequest.id !== answered ? status.pinRequest : undefined;
+  const phase = status?.phase ?? 'idle';
+  const busy = phase === 'running' || phase === 'waiting-for-pin';
+  const result = status?.result;
+
+  return (
+    <div className="screen root-ceremony">
+      <header className="screen-head">
+        <h1>Root ceremony</h1>
+        <p className="lede">From a reviewed plan: the custodians’ root keys on their tokens, root.json version 1 signed to its threshold, the other metadata, and a sealed transcript.</p>
+      </header>
+      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} /> : null}
+      {!busy ? <Setup busy={busy} onStatus={(s) => {
+            setRefusal(undefined);
+            setStatus(s);
+          }} onRefusal={setRefusal} /> : null}
+      {refusal ? <RefusalPanel refusal={refusal} title="Refused" /> : null}
+      {status?.plan ? <PlanPanels status={status} /> : null}
+      {status?.plan ? (
+        <>
+          <Checklist status={status} />
+          {phase === 'loaded' ? (
+            <div className="buttons">
+              <button type="button" className="primary" onClick={() => void act(() => api!.ceremonyStart())}>
+                {status.plan.rehearsal ? 'Start the rehearsal…' : 'Start the ceremony…'}
+              </button>
+              <span className="muted">You choose a new, empty folder for the outputs.</span>
+            </div>
+          ) : null}
+          {status.outDir ? (
+            <p className="muted">
+              Output folder: <code>{status.outDir}</code>
+            </p>
+          ) : null}
+          {status.failure ? (
+            <RefusalPanel
+              refusal={{ ok: false, ...status.failure }}
+              title={`Stopped: ${status.steps.find((s) => s.status === 'failed')?.title ?? 'the ceremony'}`}
+              reassure="What was done is kept in the output folder (the state file and the transcript). Fix the cause, then resume: finished steps are not redone, and keys already made are found on their tokens."
+            >
+              {status.canResume ? (
+                <div className="buttons">
+                  <button type="button" className="primary" onClick={() => void act(() => api!.ceremonyResume())}>
+                    Resume the ceremony
+                  </button>
+                </div>
+              ) : null}
+            </RefusalPanel>
+          ) : null}
+        </>
+      ) : null}
+      {pinRequest ? (
+        <PinDialog
+          key={pinRequest.id}
+          token={pinRequest.token}
+          purpose={`log in as ${pinRequest.custodian} for the root ceremony (make ${pinRequest.custodian}’s keys on this token and sign with them)`}
+          submitLabel="Log in and continue"
+          rehearsal={pinRequest.rehearsal}
+          {...(pinRequest.keys.length
+            ? { notice: `Expected on this token (made before the interruption): ${pinRequest.keys.map((k) => `key “${k.label}”, fingerprint ${k.fingerprint.words.join(' ')}`).join('; ')}` }
+            : {})}
+          onSubmit={onPin}
+          onCancel={onCancelPin}
+        />
+      ) : null}
+      {result ? (
+        <>
+          <section className="banner banner-ok" role="status">
+            <h2>
+              <span className="icon" aria-hidden="true">
+                ✓
+              </span>{' '}
+              {status?.plan?.rehearsal ? 'Rehearsal complete' : 'Ceremony complete'}
+              {result.resumed ? ' (resumed)' : ''}
+            </h2>
+            <p className="message">Every step is done, every signature was verified, and the transcript is sealed.</p>
+          </section>
+          <section className="panel" aria-labelledby="outputs-h">
+            <h2 id="outputs-h">Outputs</h2>
+            <table className="plan-table outputs">
+              <thead>
+                <tr>
+                  <th scope="col">File</th>
+                  <th scope="col">SHA-256 (short)</th>
+                  <th scope="col" />
+                </tr>
+              </thead>
+              <tbody>
+                {result.outputs.map((o) => (
+                  <tr key={o.name}>
+                    <th scope="row">
+                      <code>{o.name}</code>
+                    </th>
+                    <td>
+                      <code title={o.sha256}>{o.short}</code>
+                    </td>
+                    <td>{o.secret ? <strong className="secret-word">SECRET share card</strong> : null}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {result.shareCards ? (
+              <div className="buttons">
+                <button type="button" className="primary" onClick={() => void printCards()}>
+                  Print share cards…
+                </button>
+                <span className="muted">One card per custodian; the document is as secret as the cards.</span>
+              </div>
+            ) : null}
+            {print ? (
+              isRefusal(print) ? (
+                <RefusalPanel refusal={print} title="Printing refused" level={3} />
+              ) : (
+                <p className="print-result" role="status">
+                  {print.saved ? `Share cards saved as ${print.saved}.` : print.cancelled ? 'Printing cancelled.' : print.html ? `Share cards document ready for printing (${print.html.length} characters).` : ''}
+                </p>
+              )
+            ) : null}
+          </section>
+          <section className="panel" aria-labelledby="transcript-h">
+            <h2 id="transcript-h">Transcript</h2>
+            <TranscriptSummary t={result.transcript} />
+            <TranscriptSteps t={result.transcript} />
+          </section>
+        </>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * The Root ceremony and Transcript screens in Chromium, through the test bridge (the same IPC handlers
+ * main registers): a rehearsal in the tuf and notary profiles on in-process rehearsal tokens — the plan
+ * and its intent hash as words, the REHEARSAL banner, the checklist to "done", the outputs with their
+ * hashes, the transcript, the share cards handed to the printer — then the produced transcript opened on
+ * the Transcript screen and verified against the expected sealing key, and a tampered copy refused with
+ * its code and where.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { intentHash } from '../../src/ceremony/plan-hash.js';
+import { startSession, type E2eSession } from './support/session.js';
+
+const SCREENSHOT = '/tmp/e2e-ceremony.png';
+const SCREENSHOT_TRANSCRIPT = '/tmp/e2e-ceremony-transcript.png';
+const SCREENSHOT_TAMPERED = '/tmp/e2e-ceremony-tampered.png';
+
+let base: string;
+let runs = 0;
+const outDirs: string[] = [];
+let session: E2eSession;
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'tufc-e2e-ceremony-'));
+  session = await startSession({
+    chooseOutputDir: async () => {
+      const dir = join(base, `run-${++runs}`);
+      outDirs.push(dir);
+      return dir;
+    },
+  });
+});
+
+afterAll(async () => {
+  await session?.close();
+  if (base) rmSync(base, { recursive: true, force: true });
+});
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+async function rehearse(page: Page, profile: 'tuf' | 'notary', repository: string): Promise<string> {
+  await page.getByRole('heading', { level: 1, name: 'Root ceremony' }).waitFor();
+  await page.getByRole('radio', { name: profile === 'tuf' ? 'TUF 1.0' : /Notary v1/ }).check();
+  await page.getByLabel('Repository (GUN for Notary)').fill(repository);
+  await page.getByRole('button', { name: 'Prepare the rehearsal' }).click();
+  await page.getByRole('heading', { name: 'Plan intent hash — compare with the reviewed copy' }).waitFor();
+  const main = await page.getByRole('main').innerText();
+  expect(main).toContain('REHEARSAL');
+  expect(main).toMatch(/Root threshold\s+2 of 4/i);
+  for (const name of ['Alice', 'Bob', 'Carol']) expect(main).toContain(name);
+  // Before the start every step is pending.
+  const checklist = page.getByRole('list', { name: 'Ceremony checklist' });
+  expect(await checklist.innerText()).not.toMatch(/done|running|failed/i);
+  const words = await page.getByRole('list', { name: 'Plan hash words, to read aloud' }).getByRole('listitem').allInnerTexts();
+  expect(words).toHaveLength(8);
+
+  await page.getByRole('button', { name: 'Start the rehearsal…' }).click();
+  await page.getByRole('heading', { name: /Rehearsal complete/ }).waitFor({ timeout: 60_000 });
+  return words.join(' ');
+}
+
+describe('Root ceremony screen: rehearsals through the bridge', () => {
+  test('tuf: plan hash words, steps to done, outputs with hashes, transcript, share cards; then the Transcript screen verifies it and refuses a tampered copy', async () => {
+    const { page, errors } = await session.open('root');
+    const words = await rehearse(page, 'tuf', 'example.com/app');
+    const out = outDirs.at(-1)!;
+
+    // The words shown are those of the SHA-256 of plan.json as written (what the transcript's planHash says).
+    const planBytes = new Uint8Array(readFileSync(join(out, 'plan.json')));
+    expect(words).toBe(intentHash(planBytes).words.join(' '));
+    expect(await page.getByRole('main').innerText()).toContain(intentHash(planBytes).grouped);
+
+    const checklist = await page.getByRole('list', { name: 'Ceremony checklist' }).getByRole('listitem').allInnerTexts();
+    expect(checklist.length).toBeGreaterThanOrEqual(7);
+    for (const item of checklist) expect(item).toMatch(/done$/i);
+    expect(await page.locator('.progress-line').innerText()).toMatch(new RegExp(`${checklist.length} of ${checklist.length} steps done`));
+    await expect(page.getByRole('progressbar', { name: 'Ceremony progress' }).getAttribute('value')).resolves.toBe(String(checklist.length));
+
+    // Outputs: each short hash is the file's.
+    const rows = page.locator('table.outputs tbody tr');
+    const names = await rows.locator('th').allInnerTexts();
+    expect(names).toEqual(expect.arrayContaining(['root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'transcript.jsonl', 'share-card-1-of-3.txt']));
+    const root = rows.filter({ has: page.getByRole('rowheader', { name: 'root.json', exact: true }) });
+    const shortRoot = sha256(readFileSync(join(out, 'root.json'))).slice(0, 16).match(/.{4}/g)!.join(' ');
+    expect(await root.innerText()).toContain(shortRoot);
+    expect(await rows.filter({ hasText: 'share-card-2-of-3.txt' }).innerText()).toContain('SECRET');
+
+    // The transcript, verified against the seal key main recorded.
+    const transcript = page.locator('section[aria-labelledby="transcript-h"]');
+    const tText = await transcript.innerText();
+    expect(tText).toContain('REHEARSAL');
+    expect(tText).toContain('plan.review');
+    expect(tText).toContain('ceremony.collect-signatures');
+    expect(tText).toContain('the expected key');
+
+    // Share cards: the document the app would print.
+    await page.getByRole('button', { name: 'Print share cards…' }).click();
+    await page.getByText(/Share cards document ready for printing/).waitFor();
+    expect(session.printed).toHaveLength(1);
+    expect(session.printed[0]).toBe(readFileSync(join(out, 'share-cards.html'), 'utf8'));
+    expect(session.printed[0]).toContain('REHEARSAL');
+
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    // Readable parts of the long page, for a person to look at.
+    await page.screenshot({ path: '/tmp/e2e-ceremony-top.png', fullPage: true, clip: { x: 0, y: 0, width: 1400, height: 1250 } });
+    await page.locator('section[aria-labelledby="steps-h"]').screenshot({ path: '/tmp/e2e-ceremony-steps.png' });
+    await page.locator('section[aria-labelledby="outputs-h"]').screenshot({ path: '/tmp/e2e-ceremony-outputs.png' });
+    expect(errors).toEqual([]);
+
+    // --- the Transcript screen: the produced file, verified, with the expected sealing key.
+    const sealKeyId = session.ceremony.status().result!.sealKeyId;
+    const t = await session.open('transcript');
+    await t.page.getByRole('heading', { level: 1, name: 'Transcript' }).waitFor();
+    await t.page.getByLabel(/Key ID or fingerprint/).fill(sealKeyId);
+    await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
+    await t.page.getByRole('heading', { name: 'Verified: transcript.jsonl' }).waitFor();
+    const shown = await t.page.getByRole('main').innerText();
+    expect(shown).toContain('✓ the expected key');
+    expect(shown).toContain('REHEARSAL');
+    expect(shown).toContain('example.com/app');
+    expect(shown).toContain(intentHash(planBytes).words.join(' '));
+    const entries = readFileSync(join(out, 'transcript.jsonl'), 'utf8').trim().split('\n').length - 2; // header and seal
+    await expect(t.page.locator('table.transcript-steps tbody tr').count()).resolves.toBe(entries);
+    await t.page.screenshot({ path: SCREENSHOT_TRANSCRIPT, fullPage: true });
+
+    // A key that did not seal it: the chain holds, and the screen says it is NOT the expected key.
+    await t.page.getByLabel(/Key ID or fingerprint/).fill('ab'.repeat(32));
+    await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
+    await t.page.getByRole('heading', { name: 'NOT sealed by the expected key' }).waitFor();
+
+    // A tampered copy: one character of one step changed.
+    const tampered = join(base, 'tampered.jsonl');
+    const text = readFileSync(join(out, 'transcript.jsonl'), 'utf8');
+    const edited = text.replace('"name":"administrator"', '"name":"administrat0r"');
+    expect(edited).not.toBe(text);
+    writeFileSync(tampered, edited);
+    await t.page.getByLabel(/Key ID or fingerprint/).fill('');
+    await t.choose('Open transcript…', tampered);
+    const alert = t.page.getByRole('alert').filter({ hasText: 'Refused: tampered.jsonl' });
+    await alert.waitFor();
+    const refusal = await alert.innerText();
+    expect(refusal).toContain('TRANSCRIPT_CHAIN_BROKEN');
+    expect(refusal).toMatch(/Where\s+line 2 \$\.hash/i);
+    expect(refusal).toContain('changed after it was written');
+    await t.page.screenshot({ path: SCREENSHOT_TAMPERED, fullPage: true });
+    expect(t.errors).toEqual([]);
+  });
+
+  test('notary: the timestamp role is server-managed, the rehearsal completes and its transcript is sealed', async () => {
+    const { page, errors } = await session.open('root');
+    await rehearse(page, 'notary', 'registry.example.com/org/app');
+    const out = outDirs.at(-1)!;
+    const main = await page.getByRole('main').innerText();
+    expect(main).toContain('Notary v1 (Docker Content Trust)');
+    expect(main).toContain('server-managed');
+    expect(main).toContain('timestamp.key');
+    const names = await page.locator('table.outputs tbody tr th').allInnerTexts();
+    expect(names).toEqual(expect.arrayContaining(['root.json', 'targets.json', 'snapshot.json', 'timestamp.key', 'transcript.jsonl']));
+    expect(names).not.toContain('timestamp.json');
+    const root = JSON.parse(readFileSync(join(out, 'root.json'), 'utf8')) as { signed: { roles: { root: { threshold: number; keyids: string[] } } } };
+    expect(root.signed.roles.root.threshold).toBe(2);
+    expect(root.signed.roles.root.keyids).toHaveLength(4);
+    expect(errors).toEqual([]);
+  });
+});

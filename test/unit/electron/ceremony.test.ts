@@ -1,0 +1,355 @@
+/**
+ * The Root ceremony and Transcript channels (electron/main/ceremony.ts) through createIpcHandlers, as the
+ * renderer calls them: a rehearsal on in-process software tokens (plan shown with its intent hash, steps
+ * to done, outputs hashed, transcript verified, share cards handed to the printer), an interruption and a
+ * resume, and a reviewed plan + site bindings on fake PKCS#11 tokens with each PIN asked for through a
+ * pending request that names the token first — a wrong PIN stops the step, resume finishes it.
+ * Also the print function (electron/main/print.ts) over a fake window.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserWindowConstructorOptions } from 'electron';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { CeremonySession, defaultCeremonyDeps, trackStep, planSteps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
+import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
+import { TokenModules } from '../../../electron/main/tokens.js';
+import { htmlDataUrl, printHtmlToPdf, type PrintWindowLike } from '../../../electron/main/print.js';
+import type { CeremonyStatusView, IpcResult, PrintResultView, TranscriptView } from '../../../electron/shared/api-types.js';
+import { CHANNELS } from '../../../electron/shared/channels.js';
+import { intentHash } from '../../../src/ceremony/plan-hash.js';
+import { parsePlan } from '../../../src/ceremony/plan.js';
+import type { JsonObject } from '../../../src/json/types.js';
+import { TokenModule } from '../../../src/signers/pkcs11/token.js';
+import { FakePkcs11 } from '../../support/fake-pkcs11.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'tufc-ceremony-ipc-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const noModules = { load: () => Promise.reject(new Error('no PKCS#11 in this test')) };
+
+function setup(over: Partial<CeremonyDeps> = {}) {
+  const out = join(tempDir(), 'out');
+  const printed: string[] = [];
+  const deps = defaultCeremonyDeps({
+    modules: noModules,
+    chooseOutputDir: async () => out,
+    printHtml: async (html): Promise<PrintResultView> => {
+      printed.push(html);
+      return { html };
+    },
+    ...over,
+  });
+  const session = new CeremonySession(deps);
+  const h = createIpcHandlers({ ceremony: session });
+  const call = async <T,>(channel: (typeof CHANNELS)[keyof typeof CHANNELS], payload?: unknown): Promise<T> => {
+    const r = (await h[channel](payload)) as IpcResult<T>;
+    if (!r.ok) throw new Error(`${channel}: ${r.code} ${r.message}`);
+    return r.value;
+  };
+  return { out, printed, session, h, call };
+}
+
+describe('ceremony channels: a rehearsal on software tokens', () => {
+  it('shows the plan with its intent hash, runs every step to done, lists the outputs and the verified transcript', async () => {
+    const { out, printed, session, call } = setup();
+    const loaded = await call<CeremonyStatusView>(CHANNELS.ceremonyRehearse, { profile: 'tuf', repository: 'example.com/app' });
+    expect(loaded.phase).toBe('loaded');
+    const plan = loaded.plan!;
+    expect(plan.rehearsal).toBe(true);
+    expect(plan.rehearsalNotice).toMatch(/^REHEARSAL/);
+    expect(plan.profile).toBe('tuf');
+    expect(plan.custodians.map((c) => c.name)).toEqual(['Alice', 'Bob', 'Carol']);
+    expect(plan.root).toMatchObject({ threshold: 2, keys: 4 });
+    expect(plan.roles.map((r) => r.role)).toEqual(['root', 'targets', 'snapshot', 'timestamp']);
+    expect(loaded.steps.every((s) => s.status === 'pending')).toBe(true);
+    expect(loaded.steps.at(-1)!.name).toBe('seal');
+
+    const started = await call<CeremonyStatusView>(CHANNELS.ceremonyStart);
+    expect(['running', 'done']).toContain(started.phase);
+    await session.settled();
+    const done = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+    expect(done.failure).toBeUndefined();
+    expect(done.phase).toBe('done');
+    expect(done.progress).toEqual({ done: done.steps.length, total: done.steps.length });
+    expect(done.steps.every((s) => s.status === 'done')).toBe(true);
+
+    // The hash shown is the SHA-256 of the plan.json left beside the outputs, as hex and words.
+    const planBytes = readFileSync(join(out, 'plan.json'));
+    const h = intentHash(planBytes);
+    expect(plan.hash).toEqual({ sha256: h.sha256, grouped: h.grouped, short: h.short, words: h.words });
+
+    const r = done.result!;
+    const names = r.outputs.map((o) => o.name);
+    expect(names).toEqual(expect.arrayContaining(['plan.json', 'root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'transcript.jsonl', 'transcript.html', 'share-cards.html']));
+    for (const o of r.outputs) expect(o.sha256).toBe(intentHash(readFileSync(join(out, o.name))).sha256);
+    expect(r.outputs.filter((o) => o.secret).map((o) => o.name)).toEqual(['share-card-1-of-3.txt', 'share-card-2-of-3.txt', 'share-card-3-of-3.txt', 'share-cards.html']);
+    expect(r.transcript.sealed).toBe(true);
+    expect(r.transcript.rehearsal).toBe(true);
+    expect(r.transcript.planHash.sha256).toBe(h.sha256);
+    expect(r.transcript.expectedKey).toEqual({ given: r.sealKeyId, matches: true });
+    expect(r.transcript.entries[0]!.step).toBe('plan.review');
+
+    const print = await call<PrintResultView>(CHANNELS.ceremonyPrintShareCards);
+    expect(printed).toHaveLength(1);
+    expect(print.html).toBe(readFileSync(join(out, 'share-cards.html'), 'utf8'));
+
+    // A finished ceremony does not start again into the same folder.
+    const again = await session['deps'].chooseOutputDir('x');
+    expect(again).toBe(out);
+    await expect(call(CHANNELS.ceremonyStart)).rejects.toThrow(/USAGE .*complete/);
+  });
+
+  it('stops at a failure with its code, marks the step failed, and resumes into the same folder', async () => {
+    let failOnce = true;
+    const { session, call } = setup({
+      fault: (point) => {
+        if (point === 'signed:root:root/Bob' && failOnce) {
+          failOnce = false;
+          throw Object.assign(new Error('token pulled'), { name: 'Test' });
+        }
+      },
+    });
+    await call(CHANNELS.ceremonyRehearse, { profile: 'notary', repository: 'registry.example.com/org/app' });
+    await call(CHANNELS.ceremonyStart);
+    await session.settled();
+    const failed = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+    expect(failed.phase).toBe('failed');
+    expect(failed.failure?.code).toBe('INTERNAL');
+    expect(failed.canResume).toBe(true);
+    expect(failed.steps.find((s) => s.status === 'failed')?.name).toBe('collect-signatures');
+    expect(failed.steps.find((s) => s.name === 'generate-keys')?.status).toBe('done');
+
+    await call(CHANNELS.ceremonyResume);
+    await session.settled();
+    const done = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+    expect(done.failure).toBeUndefined();
+    expect(done.phase).toBe('done');
+    expect(done.result?.resumed).toBe(true);
+    expect(done.result?.transcript.entries.some((e) => e.step === 'ceremony.resume')).toBe(true);
+  });
+
+  it('refuses payloads that fail the schema, and a start without a plan', async () => {
+    const { h } = setup();
+    expect(await h[CHANNELS.ceremonyStart](undefined)).toMatchObject({ ok: false, code: 'USAGE' });
+    expect(await h[CHANNELS.ceremonyStart]({})).toMatchObject({ ok: false, code: 'IPC_INVALID' });
+    expect(await h[CHANNELS.ceremonyRehearse]({ profile: 'x', repository: 'a' })).toMatchObject({ ok: false, code: 'IPC_INVALID', path: '$.profile' });
+    expect(await h[CHANNELS.ceremonyRehearse]({ profile: 'tuf', repository: 'a', extra: 1 })).toMatchObject({ ok: false, code: 'IPC_INVALID', path: '$.extra' });
+    expect(await h[CHANNELS.ceremonyProvidePin]({ requestId: 'nope', pin: '1234' })).toMatchObject({ ok: false, code: 'IPC_INVALID', path: '$.requestId' });
+    expect(await h[CHANNELS.ceremonyProvidePin]({ requestId: 'a'.repeat(32), pin: '' })).toMatchObject({ ok: false, code: 'IPC_INVALID', path: '$.pin' });
+    expect(await h[CHANNELS.ceremonyProvidePin]({ requestId: 'a'.repeat(32), pin: '1234' })).toMatchObject({ ok: false, code: 'USAGE' });
+    expect(await h[CHANNELS.ceremonyLoad]({ plan: { name: '../plan.json', bytes: new Uint8Array(2) }, bindings: { name: 'b.json', bytes: new Uint8Array(2) } })).toMatchObject({
+      ok: false,
+      code: 'IPC_INVALID',
+      path: '$.plan.name',
+    });
+  });
+});
+
+describe('step tracking from the machine’s progress lines', () => {
+  it('marks a step running when it starts, earlier ones done, skipped ones done, and the seal last', () => {
+    const plan = parsePlan(new TextEncoder().encode(JSON.stringify(fakePlan())));
+    const steps = planSteps(plan);
+    trackStep(steps, `${steps[0]!.title}: done before the interruption`);
+    expect(steps[0]!.status).toBe('done');
+    trackStep(steps, `${steps[2]!.title}…`);
+    expect(steps.map((s) => s.status).slice(0, 4)).toEqual(['done', 'done', 'running', 'pending']);
+    trackStep(steps, "sealing the transcript with Alice's root key…");
+    expect(steps.at(-1)!.status).toBe('running');
+    expect(steps.slice(0, -1).every((s) => s.status === 'done')).toBe(true);
+  });
+});
+
+function fakePlan(): JsonObject {
+  const year = (n: number) => `${new Date().getUTCFullYear() + n}-01-01T00:00:00Z`;
+  return {
+    format: 'tuf-ceremony-plan',
+    version: 1,
+    kind: 'root',
+    profile: 'tuf',
+    repository: 'example.com/repo',
+    custodians: [
+      { name: 'Alice', token: { serial: 'A0000001' }, keyAlgorithm: 'ecdsa-p256', keyLabel: 'root-alice' },
+      { name: 'Bob', token: null, keyAlgorithm: 'ecdsa-p256', keyLabel: 'root-bob' },
+    ],
+    root: { threshold: 2, expires: year(10) },
+    targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: year(3) },
+    snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'snapshot' }, expires: year(3) },
+    timestamp: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'timestamp' }, expires: year(1) },
+  };
+}
+
+describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs through the dialog', () => {
+  const PINS: Record<string, string> = { A0000001: 'alice-pin-4417', B0000002: 'bob-pin-90210' };
+
+  it('asks each PIN once, naming the token first; a wrong PIN stops the step and resume finishes', async () => {
+    const fake = new FakePkcs11([
+      { label: 'alice', serial: 'A0000001', pin: PINS.A0000001 },
+      { label: 'bob', serial: 'B0000002', pin: PINS.B0000002 },
+    ]);
+    const loginPins: string[] = [];
+    const origLogin = fake.login.bind(fake);
+    vi.spyOn(fake, 'login').mockImplementation((...args: Parameters<FakePkcs11['login']>) => {
+      loginPins.push(args[2]);
+      return origLogin(...args);
+    });
+    const { session, call, h } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })) });
+    const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan(), null, 2));
+    const bindings = {
+      format: 'tuf-ceremony-site-bindings',
+      version: 1,
+      planSha256: intentHash(planBytes).sha256,
+      module: { path: '/opt/fake/libfake-pkcs11.so' },
+      custodians: { Alice: { pin: 'prompt' }, Bob: { token: { serial: 'B0000002' }, pin: 'prompt' } },
+    };
+    const loaded = await call<CeremonyStatusView>(CHANNELS.ceremonyLoad, {
+      plan: { name: 'plan.json', bytes: planBytes },
+      bindings: { name: 'bindings.json', bytes: new TextEncoder().encode(JSON.stringify(bindings)) },
+    });
+    expect(loaded.plan!.rehearsal).toBe(false);
+    expect(loaded.plan!.custodians).toMatchObject([
+      { name: 'Alice', expected: { serial: 'A0000001' }, pin: 'dialog', module: '/opt/fake/libfake-pkcs11.so' },
+      { name: 'Bob', expected: null, bound: { serial: 'B0000002' }, pin: 'dialog' },
+    ]);
+
+    const waitFor = async (pred: (s: CeremonyStatusView) => boolean): Promise<CeremonyStatusView> => {
+      for (let i = 0; i < 500; i++) {
+        const s = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+        if (pred(s)) return s;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error('timed out');
+    };
+
+    await call(CHANNELS.ceremonyStart);
+    // Alice first: the request names her token before any PIN crossed.
+    let s = await waitFor((x) => x.phase === 'waiting-for-pin' || x.phase === 'failed');
+    expect(s.pinRequest).toMatchObject({ custodian: 'Alice', token: { label: 'alice', serial: 'A0000001', manufacturer: 'Fake Tokens Ltd' } });
+    expect(s.tokens).toEqual([{ custodian: 'Alice', label: 'alice', serial: 'A0000001' }]);
+    expect(loginPins).toEqual([]);
+    // A stale or made-up request ID cannot answer it.
+    expect(await h[CHANNELS.ceremonyProvidePin]({ requestId: 'b'.repeat(32), pin: 'x1234' })).toMatchObject({ ok: false, code: 'USAGE' });
+    await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: 'wrong-pin-0000' });
+    s = await waitFor((x) => x.phase === 'failed');
+    expect(s.failure).toMatchObject({ code: 'PIN_INCORRECT', token: { label: 'alice', serial: 'A0000001' } });
+    expect(s.canResume).toBe(true);
+    expect(JSON.stringify(s)).not.toContain('wrong-pin-0000');
+
+    await call(CHANNELS.ceremonyResume);
+    for (;;) {
+      s = await waitFor((x) => x.phase !== 'running');
+      if (s.phase !== 'waiting-for-pin') break;
+      const serial = s.pinRequest!.token.serial;
+      await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: PINS[serial] });
+    }
+    expect(s.failure).toBeUndefined();
+    expect(s.phase).toBe('done');
+    expect(loginPins).toEqual(['wrong-pin-0000', PINS.A0000001, PINS.B0000002]);
+    expect(s.result!.transcript.rehearsal).toBe(false);
+    expect(s.result!.shareCards).toBe(false);
+    expect(await h[CHANNELS.ceremonyPrintShareCards](undefined)).toMatchObject({ ok: false, code: 'USAGE' });
+    expect(JSON.stringify(s)).not.toContain(PINS.A0000001);
+    await session.reset();
+  });
+
+  it('a cancelled PIN stops the step with TOKEN_LOGIN_REQUIRED and nothing logs in', async () => {
+    const fake = new FakePkcs11([{ label: 'alice', serial: 'A0000001' }, { label: 'bob', serial: 'B0000002' }]);
+    const { call } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })) });
+    const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan()));
+    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { token: { serial: 'B0000002' }, pin: 'prompt' } } };
+    await call(CHANNELS.ceremonyLoad, { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: new TextEncoder().encode(JSON.stringify(bindings)) } });
+    await call(CHANNELS.ceremonyStart);
+    const next = async (): Promise<CeremonyStatusView> => {
+      for (;;) {
+        const x = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+        if (x.phase !== 'running') return x;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    let s = await next();
+    expect(s.phase).toBe('waiting-for-pin');
+    await call(CHANNELS.ceremonyCancelPin, { requestId: s.pinRequest!.id });
+    s = await next();
+    expect(s.failure?.code).toBe('TOKEN_LOGIN_REQUIRED');
+    expect(fake.calls.some((c) => c.op === 'login')).toBe(false);
+  });
+});
+
+describe('transcriptVerify', () => {
+  it('verifies a sealed transcript and compares the expected key; a tampered copy is refused with where', async () => {
+    const { session, call, h } = setup();
+    await call(CHANNELS.ceremonyRehearse, { profile: 'tuf', repository: 'example.com/app' });
+    await call(CHANNELS.ceremonyStart);
+    await session.settled();
+    const done = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+    const bytes = new Uint8Array(readFileSync(join(done.outDir!, 'transcript.jsonl')));
+    const v = await call<TranscriptView>(CHANNELS.transcriptVerify, { file: { name: 'transcript.jsonl', bytes }, expectedSealKey: done.result!.sealKeyId });
+    expect(v.sealed).toBe(true);
+    expect(v.expectedKey).toEqual({ given: done.result!.sealKeyId, matches: true });
+    expect(v.sealedBy!.fingerprint.words).toHaveLength(8);
+    const other = await call<TranscriptView>(CHANNELS.transcriptVerify, { file: { name: 'transcript.jsonl', bytes }, expectedSealKey: 'f'.repeat(64) });
+    expect(other.expectedKey).toEqual({ given: 'f'.repeat(64), matches: false });
+
+    const text = Buffer.from(bytes).toString('utf8').replace('"actor":{"name":"administrator"', '"actor":{"name":"administratoR"');
+    const r = await h[CHANNELS.transcriptVerify]({ file: { name: 'transcript.jsonl', bytes: new Uint8Array(Buffer.from(text)) } });
+    expect(r).toMatchObject({ ok: false, code: 'TRANSCRIPT_CHAIN_BROKEN' });
+    expect((r as { path?: string }).path).toMatch(/^line 2/);
+  });
+});
+
+describe('printHtmlToPdf', () => {
+  function fakeWindow(fail = false) {
+    const w = {
+      options: undefined as BrowserWindowConstructorOptions | undefined,
+      loaded: [] as string[],
+      destroyed: false,
+      loadURL: async (url: string) => void w.loaded.push(url),
+      webContents: {
+        printToPDF: async () => {
+          if (fail) throw new Error('printer on fire');
+          return new Uint8Array([37, 80, 68, 70]);
+        },
+      },
+      destroy: () => void (w.destroyed = true),
+    };
+    return w;
+  }
+
+  it('renders the document in a hidden window without preload or JavaScript, saves the PDF where chosen, destroys the window', async () => {
+    const w = fakeWindow();
+    const written: [string, Uint8Array][] = [];
+    const r = await printHtmlToPdf('<p>cards</p>', 'share-cards.pdf', {
+      createWindow: (o) => {
+        w.options = o;
+        return w as PrintWindowLike;
+      },
+      chooseSavePath: async (name) => `/tmp/chosen/${name}`,
+      writeFile: async (p, b) => void written.push([p, b]),
+    });
+    expect(r).toEqual({ saved: '/tmp/chosen/share-cards.pdf' });
+    expect(w.options!.show).toBe(false);
+    const wp = w.options!.webPreferences!;
+    expect(wp.preload).toBeUndefined();
+    expect(wp).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, webSecurity: true, devTools: false });
+    expect(w.loaded).toEqual([htmlDataUrl('<p>cards</p>')]);
+    expect(Buffer.from(w.loaded[0]!.split(',')[1]!, 'base64').toString()).toBe('<p>cards</p>');
+    expect(written).toEqual([['/tmp/chosen/share-cards.pdf', new Uint8Array([37, 80, 68, 70])]]);
+    expect(w.destroyed).toBe(true);
+  });
+
+  it('cancelled: no window; a print failure still destroys the window', async () => {
+    const create = vi.fn();
+    expect(await printHtmlToPdf('x', 'a.pdf', { createWindow: create, chooseSavePath: async () => undefined })).toEqual({ cancelled: true });
+    expect(create).not.toHaveBeenCalled();
+    const w = fakeWindow(true);
+    await expect(printHtmlToPdf('x', 'a.pdf', { createWindow: () => w as PrintWindowLike, chooseSavePath: async () => '/tmp/a.pdf', writeFile: async () => undefined })).rejects.toThrow('printer on fire');
+    expect(w.destroyed).toBe(true);
+  });
+});
