@@ -19,8 +19,11 @@
  * graphene-pk11 sign on SoftHSM2 (skipped, saying why, when SoftHSM2 is not installed), and a full
  * 3-custodian rehearsal end to end.
  *
- *   [--only verify|signing] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
- *   [--rehearsals N (default 3)]
+ *   [--only verify|signing|qr] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
+ *   [--rehearsals N (default 3)] [--qr-trials N (≥ 100, default 100)]
+ *
+ * Then the animated-QR section (bench/qr.ts): frames needed to reassemble 20 KB and 100 KB bundles at
+ * 0/10/30 % loss, ours against @ngraveio/bc-ur's decoder and plain numbered chunks; zxing-wasm decode rate.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -31,6 +34,7 @@ import { ensureRepository, SHAPE } from './generate.js';
 import { Targets } from '@tufjs/models';
 import type { JsonObject } from '../src/json/types.js';
 import { loadFiles, verifyOurs, verifyTufjs, type Scenario, type Side } from './sides.js';
+import { qrSection } from './qr.js';
 import { rehearsalWorker, signingSection, signWorker } from './sign.js';
 
 const SCENARIOS: Scenario[] = ['full', 'chain', 'top-level'];
@@ -168,10 +172,13 @@ async function main(): Promise<void> {
   if (!Number.isInteger(signs) || signs < 500) throw new Error('--signs must be at least 500');
   const rehearsals = Number(opt('--rehearsals') ?? 3);
   if (!Number.isInteger(rehearsals) || rehearsals < 1) throw new Error('--rehearsals must be at least 1');
+  const qrTrials = Number(opt('--qr-trials') ?? 100);
+  if (!Number.isInteger(qrTrials) || qrTrials < 100) throw new Error('--qr-trials must be at least 100');
   const only = opt('--only');
-  if (only !== undefined && only !== 'verify' && only !== 'signing') throw new Error('--only is verify or signing');
-  if (only !== 'signing') await verificationSection(args, self, opt, runs);
-  if (only !== 'verify') signingSection(self, { rounds: signRounds, signsPerRound: signs, rehearsals });
+  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'qr') throw new Error('--only is verify, signing or qr');
+  if (only === undefined || only === 'verify') await verificationSection(args, self, opt, runs);
+  if (only === undefined || only === 'signing') signingSection(self, { rounds: signRounds, signsPerRound: signs, rehearsals });
+  if (only === undefined || only === 'qr') await qrSection({ trials: qrTrials });
 }
 
 async function verificationSection(args: string[], self: string, opt: (name: string) => string | undefined, runs: number): Promise<void> {

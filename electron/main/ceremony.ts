@@ -48,6 +48,7 @@ import {
 } from '../../src/ceremony/index.js';
 import type { PlanCustodian } from '../../src/ceremony/plan.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
+import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
 import { parseServerKey } from '../../src/ceremony/server-key.js';
 import type { ExpectedKey } from '../../src/ceremony/tokens.js';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
@@ -56,7 +57,7 @@ import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { TokenDescription } from '../../src/signers/pkcs11/token.js';
 import { TokenError } from '../../src/signers/pkcs11/errors.js';
 import { listPublicKey } from '../../src/signers/public-key-json.js';
-import { openRehearsalTokens, type RehearsalToken } from '../../src/signers/rehearsal.js';
+import type { RehearsalKind } from '../../src/signers/rehearsal.js';
 import type { SigningKey } from '../../src/signers/signing-key.js';
 import { SoftwareKey } from '../../src/signers/software.js';
 import type {
@@ -97,8 +98,16 @@ export interface CeremonyDeps {
   platform: string;
   /** For site bindings that name an environment variable as a custodian's PIN source (scripted rehearsals). */
   env: Record<string, string | undefined>;
-  /** Rehearsal tokens, one per custodian, logged in. Default: in-process software tokens. */
-  openRehearsalTokens(custodians: readonly string[]): Promise<RehearsalToken[]>;
+  /**
+   * The SoftHSM2 module rehearsals use, or undefined for in-process software tokens. Default: SoftHSM2
+   * when it is installed (PRODUCT.md §2.8), as `tuf-ceremony rehearse` does.
+   */
+  rehearsalSoftHsm(): string | undefined;
+  /**
+   * Rehearsal tokens, one per custodian, logged in (src/ceremony/rehearsal-tokens.ts, shared with the CLI:
+   * SoftHSM2 in a private temporary token folder, or software tokens when `softhsm` is undefined).
+   */
+  openRehearsalTokens(custodians: readonly string[], softhsm: string | undefined): Promise<RehearsalTokenSet>;
   now(): Date;
   /** Test hook passed to the machine (throw to interrupt at a named point). */
   fault?: (point: string) => void | Promise<void>;
@@ -111,7 +120,8 @@ export function defaultCeremonyDeps(over: Partial<CeremonyDeps> & Pick<CeremonyD
     moduleExists: moduleFileExists,
     platform: process.platform,
     env: process.env,
-    openRehearsalTokens: (custodians) => openRehearsalTokens({ custodians }),
+    rehearsalSoftHsm: () => installedSoftHsm(),
+    openRehearsalTokens: (custodians, softhsm) => openRehearsalTokenSet({ custodians, softhsm }),
     now: () => new Date(),
     ...over,
   };
@@ -126,6 +136,8 @@ interface Loaded {
   /** Files the plan names (server keys), written next to it before the run. */
   inputs: NamedFile[];
   view: CeremonyPlanView;
+  /** A rehearsal: its tokens' module (SoftHSM2) or none (software), and what the banner adds to the kind's notice. */
+  rehearsal?: { softhsm: string | undefined; noticeTail: string };
 }
 
 interface PendingPin {
@@ -149,7 +161,7 @@ interface Run {
   failure?: Omit<IpcFailure, 'ok'>;
   result?: NonNullable<CeremonyStatusView['result']>;
   /** A rehearsal's tokens and software keys, kept until the session ends (so it can resume). */
-  rehearsalTokens?: RehearsalToken[];
+  rehearsalTokens?: RehearsalTokenSet;
   softwareKeys: Map<string, SigningKey>;
   /** Settles when the current attempt ends (tests await it). */
   done?: Promise<void>;
@@ -282,6 +294,12 @@ export function verifyTranscriptFile(file: NamedFile, expectedSealKey?: string):
   return transcriptView(t, file.name, expectedSealKey);
 }
 
+/** The banner of a rehearsal: which rehearsal tokens it runs on (PRODUCT.md §2.8), and what else it must say. */
+export function rehearsalNotice(kind: RehearsalKind, tail = ''): string {
+  const tokens = kind === 'softhsm2' ? 'SoftHSM2 rehearsal tokens (software, in a private temporary folder)' : 'in-process software rehearsal tokens (SoftHSM2 is not installed)';
+  return `REHEARSAL on ${tokens}, not hardware${tail}. Keys made here must never protect a real repository.`;
+}
+
 function failureOf(err: unknown): Omit<IpcFailure, 'ok'> {
   const out: Omit<IpcFailure, 'ok'> = { ...toErrorShape(err) };
   if (err instanceof TokenError) {
@@ -357,8 +375,12 @@ export class CeremonySession {
     const plan = parsePlan(planBytes, { rehearsal: true, source: PLAN_FILE });
     await this.reset();
     const base = { kind: 'rehearsal' as const, planBytes, plan, planName: PLAN_FILE };
-    const notice = `REHEARSAL: rehearsal tokens, not hardware${req.profile === 'notary' && !req.timestampKey ? '; the rehearsal makes its own timestamp key, so notary-server would not accept this root' : ''}. Keys made here must never protect a real repository.`;
-    this.loaded = { ...base, inputs, view: planView(base, notice) };
+    const softhsm = this.deps.rehearsalSoftHsm();
+    const noticeTail = req.profile === 'notary' && !req.timestampKey ? '; the rehearsal makes its own timestamp key, so notary-server would not accept this root' : '';
+    const kind = rehearsalKindFor(softhsm);
+    const view = planView(base, rehearsalNotice(kind, noticeTail));
+    view.rehearsalKind = kind;
+    this.loaded = { ...base, inputs, view, rehearsal: { softhsm, noticeTail } };
     return this.status();
   }
 
@@ -415,9 +437,15 @@ export class CeremonySession {
       let closeProvider = true;
       try {
         if (loaded.kind === 'rehearsal') {
-          run.rehearsalTokens ??= await this.deps.openRehearsalTokens(REHEARSAL_CUSTODIANS);
-          provider = new RehearsalTokenProvider(run.rehearsalTokens);
-          for (const t of run.rehearsalTokens) if (!run.tokens.some((x) => x.custodian === t.custodian)) run.tokens.push({ custodian: t.custodian, label: t.token.label, serial: t.token.serial });
+          run.rehearsalTokens ??= await this.deps.openRehearsalTokens(REHEARSAL_CUSTODIANS, loaded.rehearsal?.softhsm);
+          const set = run.rehearsalTokens;
+          if (loaded.view.rehearsalKind !== set.kind) {
+            // The banner says what the tokens are, whatever was expected when the plan was prepared.
+            loaded.view = { ...loaded.view, rehearsalKind: set.kind, rehearsalNotice: rehearsalNotice(set.kind, loaded.rehearsal?.noticeTail) };
+          }
+          say(`rehearsal tokens: ${set.kind === 'softhsm2' ? 'SoftHSM2' : 'in-process software'} (${set.tokens.map((t) => `${t.custodian}: “${t.token.label}”, serial ${t.token.serial}`).join('; ')})`);
+          provider = new RehearsalTokenProvider(set.tokens);
+          for (const t of set.tokens) if (!run.tokens.some((x) => x.custodian === t.custodian)) run.tokens.push({ custodian: t.custodian, label: t.token.label, serial: t.token.serial });
           closeProvider = false; // kept until the session ends, so a stopped rehearsal resumes
         } else {
           const p = this.pkcs11Provider(loaded, run);
@@ -568,7 +596,8 @@ export class CeremonySession {
     const run = this.run;
     this.run = undefined;
     this.loaded = undefined;
-    if (run?.rehearsalTokens) for (const t of run.rehearsalTokens) await t.close().catch(() => undefined);
+    // SoftHSM2 rehearsal tokens: logged out, the module finalised (if the rehearsal loaded it) and the temporary token folder deleted.
+    await run?.rehearsalTokens?.close().catch(() => undefined);
     for (const k of run?.softwareKeys.values() ?? []) (k as { dispose?: () => void }).dispose?.();
     if (run?.staging) await rm(run.staging, { recursive: true, force: true });
   }

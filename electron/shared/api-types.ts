@@ -281,8 +281,10 @@ export interface CeremonyStepView {
 
 export interface CeremonyPlanView {
   rehearsal: boolean;
-  /** Shown in the REHEARSAL banner. */
+  /** Shown in the REHEARSAL banner: it names the rehearsal tokens' kind. */
   rehearsalNotice?: string;
+  /** A rehearsal's tokens: SoftHSM2 (when installed) or in-process software tokens (PRODUCT.md §2.8). */
+  rehearsalKind?: 'softhsm2' | 'software';
   planName: string;
   profile: CeremonyProfileName;
   repository: string;

@@ -1,4 +1,7 @@
 import { basename } from 'node:path';
+import { inspectRotationDocument } from '../rotation/index.js';
+import { decodeBundle, looksLikeBundle } from '../bundle/format.js';
+import { groupHex } from '../crypto/digest-words.js';
 import { inspectNamedFiles } from '../inspect/inspect.js';
 import type { Inspection, RoleView } from '../inspect/types.js';
 import { readFileCapped, readNamedInput } from '../io/files.js';
@@ -37,7 +40,27 @@ export function renderInspection(ins: Inspection): string {
 }
 
 export async function inspectCommand(path: string, opts: { json?: boolean; root?: string }, io: Io): Promise<number> {
-  const input = await readNamedInput(path);
+  const read = await readNamedInput(path);
+  // A bundle is decoded and checked first; a trust bundle is then inspected as the directory it carries.
+  const only = read.files.length === 1 && !read.directory ? read.files[0]! : undefined;
+  const bundle = only && looksLikeBundle(only.bytes) ? decodeBundle(only.bytes, { source: read.source }) : undefined;
+  if (bundle && bundle.kind !== 'trust-bundle') {
+    const summary = { source: read.source, kind: bundle.kind, profile: bundle.profile, repository: bundle.repository, created: bundle.created, files: bundle.manifest.files, sha256: bundle.hash.sha256, shortHash: bundle.hash.hex, words: bundle.hash.words };
+    if (opts.json) io.out(JSON.stringify(summary, null, 2));
+    else {
+      io.out(`${read.source}: ${bundle.kind} bundle, ${bundle.profile} repository ${bundle.repository}, created ${bundle.created}`);
+      for (const f of bundle.manifest.files) io.out(`  ${f.name}  ${f.length} bytes  sha256 ${f.sha256}`);
+      io.out(`short hash: ${groupHex(bundle.hash.hex)}  (${bundle.hash.words.join(' ')})`);
+    }
+    return 0;
+  }
+  // A signing request or signature response (rotation co-signing): the review a co-signer reads.
+  const rotation = only && !bundle ? inspectRotationDocument(only.bytes, read.source) : undefined;
+  if (rotation) {
+    io.out(opts.json ? JSON.stringify(rotation.json, null, 2) : rotation.text);
+    return 0;
+  }
+  const input = bundle ? { files: bundle.files, directory: true, source: read.source } : read;
   const ins = opts.root ? inspectNamedFiles({ ...input, trustedRoot: { name: basename(opts.root), bytes: await readFileCapped(opts.root, DEFAULT_CAPS.root) } }) : inspectNamedFiles(input);
   io.out(opts.json ? JSON.stringify(ins, null, 2) : renderInspection(ins));
   return ins.verified && !ins.verified.ok ? 1 : 0;

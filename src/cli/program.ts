@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { CeremonyError } from '../errors.js';
+import { registerImportCommands } from './import.js';
 import { inspectCommand } from './inspect.js';
+import { registerMergeCommand } from './merge.js';
 import { reportError, type Io } from './output.js';
+import { registerQrCommands } from './qr.js';
 import { registerRehearseCommand } from './rehearse.js';
 import { registerRunCommand } from './run.js';
 import { registerShamirCommands } from './shamir.js';
+import { registerSignCommand } from './sign.js';
 import { registerTranscriptCommands } from './transcript.js';
 import { registerTokensCommand } from './tokens.js';
 import { verifyCommand } from './verify.js';
@@ -25,8 +29,8 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
 
   program
     .command('verify')
-    .description('verify a metadata directory against a pinned root, without installing anything')
-    .argument('<BUNDLE_OR_DIR>', 'a directory of TUF or Notary metadata (root.json, N.root.json, targets.json, …)')
+    .description('verify a trust bundle or metadata directory against a pinned root, without installing anything')
+    .argument('<BUNDLE_OR_DIR>', 'a trust bundle, or a directory of TUF or Notary metadata (root.json, N.root.json, targets.json, …)')
     .requiredOption('--root <TRUSTED_ROOT>', 'the root.json you trust (pinned)')
     .option('--json', 'machine-readable result (documented in the README)')
     .action(async (input: string, opts: { root: string; json?: boolean }) => {
@@ -58,6 +62,19 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerRehearseCommand(program, io, (s) => {
+    status = s;
+  });
+  registerQrCommands(program, io, (s) => {
+    status = s;
+  });
+  registerImportCommands(program, io, (s) => {
+    status = s;
+  });
+
+  registerSignCommand(program, io, (s) => {
+    status = s;
+  });
+  registerMergeCommand(program, io, (s) => {
     status = s;
   });
 

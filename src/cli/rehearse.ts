@@ -28,22 +28,18 @@
  *   "notYetRehearsed": ["rotation", "export (USB bundle, QR frames)", "import at a simulated site"] }
  * ```
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
-import { moduleFileExists, prepareSoftHsmDir } from '../io/softhsm.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { allOutputNames, metadataFileNames, parsePlan, rehearsalPlan, runCeremony, RehearsalTokenProvider, type CeremonyResult } from '../ceremony/index.js';
 import { REHEARSAL_CUSTODIANS } from '../ceremony/rehearsal-plan.js';
+import { installedSoftHsm, openRehearsalTokenSet } from '../ceremony/rehearsal-tokens.js';
 import { parseServerKey, SERVER_KEY_MAX_BYTES } from '../ceremony/server-key.js';
 import type { ProfileName } from '../profiles/profile.js';
-import { resolvePreset } from '../signers/pkcs11/presets.js';
-import { TokenModule } from '../signers/pkcs11/token.js';
 import { listPublicKey } from '../signers/public-key-json.js';
-import { loadRehearsalSoftHsm, openRehearsalTokens, type RehearsalToken } from '../signers/rehearsal.js';
+import type { RehearsalToken } from '../signers/rehearsal.js';
 import { SoftwareKey } from '../signers/software.js';
 import type { Io } from './output.js';
 
@@ -81,52 +77,11 @@ export interface RehearseDeps {
 }
 
 export const defaultRehearseDeps: RehearseDeps = {
-  softhsmPath: () => {
-    const path = resolvePreset('softhsm2', process.platform, moduleFileExists);
-    return moduleFileExists(path) ? path : undefined;
-  },
+  softhsmPath: () => installedSoftHsm(),
   now: () => new Date(),
 };
 
 const encoder = new TextEncoder();
-
-interface OpenedTokens {
-  tokens: RehearsalToken[];
-  close(): Promise<void>;
-}
-
-/**
- * Rehearsal tokens for the three custodians. SoftHSM2: a private token folder under the system temp
- * folder, deleted afterwards, with the module finalised if this command loaded it (a module someone else
- * loaded in this process is used as it is: its configuration was read when it was initialised).
- */
-async function openTokens(softhsm: string | undefined): Promise<OpenedTokens> {
-  if (!softhsm) {
-    const tokens = await openRehearsalTokens({ custodians: REHEARSAL_CUSTODIANS });
-    return { tokens, close: async () => undefined };
-  }
-  if (TokenModule.isLoaded(softhsm)) {
-    const mod = await TokenModule.load(softhsm);
-    return { tokens: await openRehearsalTokens({ custodians: REHEARSAL_CUSTODIANS, softhsm: mod }), close: async () => undefined };
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'tuf-ceremony-rehearsal-'));
-  const previousConf = process.env.SOFTHSM2_CONF;
-  let mod: TokenModule | undefined;
-  const cleanup = async (): Promise<void> => {
-    await mod?.finalize().catch(() => undefined);
-    if (previousConf === undefined) delete process.env.SOFTHSM2_CONF;
-    else process.env.SOFTHSM2_CONF = previousConf;
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    const { confPath } = await prepareSoftHsmDir(dir);
-    mod = await loadRehearsalSoftHsm(softhsm, confPath);
-    return { tokens: await openRehearsalTokens({ custodians: REHEARSAL_CUSTODIANS, softhsm: mod }), close: cleanup };
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
-}
 
 function profileOption(value: string | undefined): ProfileName {
   if (value === undefined) return 'notary';
@@ -196,7 +151,8 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   if (timestampKeySource === 'rehearsal') {
     say('  no --timestamp-key: the rehearsal made its own timestamp key (software, discarded); notary-server will not accept this root, as it signs timestamps with its own key');
   }
-  const opened = await openTokens(deps.softhsmPath());
+  // Rehearsal tokens (src/ceremony/rehearsal-tokens.ts): SoftHSM2 in a private temp folder, or software.
+  const opened = await openRehearsalTokenSet({ custodians: REHEARSAL_CUSTODIANS, softhsm: deps.softhsmPath() });
   const provider = new RehearsalTokenProvider(opened.tokens);
   let result: CeremonyResult;
   try {

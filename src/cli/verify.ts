@@ -1,10 +1,9 @@
-import { basename } from 'node:path';
 import { CeremonyError } from '../errors.js';
-import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
+import { readFileCapped } from '../io/files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
-import { parseMetadata } from '../tuf/metadata.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { VerificationResult } from '../tuf/verify.js';
+import { readRepositoryInput } from './import.js';
 import type { Io } from './output.js';
 
 export interface VerifyCommandOptions {
@@ -44,11 +43,8 @@ export function verifiedJson(repo: VerifiedRepository) {
 }
 
 export async function loadInput(path: string): Promise<RepositoryFiles> {
-  if (await isDirectory(path)) return readRepositoryDir(path);
-  // A single file: a root to check against the pin (the bundle format will come here too).
-  const bytes = await readFileCapped(path, DEFAULT_CAPS.root);
-  parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: basename(path) });
-  return { versionedRoots: new Map(), delegated: new Map(), root: bytes };
+  // A metadata directory, a trust bundle, or a single root file to check against the pin.
+  return (await readRepositoryInput(path)).files;
 }
 
 export async function verifyCommand(input: string, opts: VerifyCommandOptions, io: Io): Promise<number> {

@@ -4,7 +4,8 @@
  * rehearsal, so rehearsal tokens never mix with anyone's real SoftHSM2 tokens.
  */
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './files.js';
 
@@ -35,4 +36,26 @@ export async function prepareSoftHsmDir(dir: string): Promise<SoftHsmDir> {
   const conf = `# tuf-ceremony rehearsal tokens (not hardware)\ndirectories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`;
   await writeFileAtomic(confPath, new TextEncoder().encode(conf), { mode: 0o600 });
   return { confPath, tokenDir };
+}
+
+export interface TempSoftHsmDir extends SoftHsmDir {
+  /** The private folder (under the system temp folder) holding the configuration and the tokens. */
+  dir: string;
+  /** Delete the folder and every token in it. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A fresh private SoftHSM2 folder for one rehearsal: `<tmp>/tuf-ceremony-rehearsal-XXXXXX` with
+ * `prepareSoftHsmDir`'s configuration and token directory. The caller removes it when the rehearsal ends.
+ */
+export async function makeTempSoftHsmDir(prefix = 'tuf-ceremony-rehearsal-'): Promise<TempSoftHsmDir> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const remove = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  try {
+    return { dir, ...(await prepareSoftHsmDir(dir)), remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The Root ceremony and Transcript screens in Chromium, through the test bridge (the same IPC handlers
- * main registers): a rehearsal in the tuf and notary profiles on in-process rehearsal tokens — the plan
- * and its intent hash as words, the REHEARSAL banner, the checklist to "done", the outputs with their
+ * main registers): a rehearsal in the tuf and notary profiles on rehearsal tokens — SoftHSM2 in a private
+ * temp folder when it is installed (as `tuf-ceremony rehearse`), else in-process software tokens — the plan
+ * and its intent hash as words, the REHEARSAL banner naming the kind of tokens, the checklist to "done", the outputs with their
  * hashes, the transcript, the share cards handed to the printer — then the produced transcript opened on
  * the Transcript screen and verified against the expected sealing key, and a tampered copy refused with
  * its code and where.
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { intentHash } from '../../src/ceremony/plan-hash.js';
+import { installedSoftHsm } from '../../src/ceremony/rehearsal-tokens.js';
 import { startSession, type E2eSession } from './support/session.js';
 
 const SCREENSHOT = '/tmp/e2e-ceremony.png';
@@ -23,6 +25,8 @@ let base: string;
 let runs = 0;
 const outDirs: string[] = [];
 let session: E2eSession;
+/** Which rehearsal tokens the app uses here (the banner and the transcript must say it). */
+const KIND = installedSoftHsm() ? 'softhsm2' : 'software';
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'tufc-e2e-ceremony-'));
@@ -49,12 +53,13 @@ async function rehearse(page: Page, profile: 'tuf' | 'notary', repository: strin
   await page.getByRole('button', { name: 'Prepare the rehearsal' }).click();
   await page.getByRole('heading', { name: 'Plan intent hash — compare with the reviewed copy' }).waitFor();
   const main = await page.getByRole('main').innerText();
-  expect(main).toContain('REHEARSAL');
+  expect(main).toContain(KIND === 'softhsm2' ? 'REHEARSAL on SoftHSM2 rehearsal tokens' : 'REHEARSAL on in-process software rehearsal tokens');
   expect(main).toMatch(/Root threshold\s+2 of 4/i);
   for (const name of ['Alice', 'Bob', 'Carol']) expect(main).toContain(name);
-  // Before the start every step is pending.
+  // Before the start every step is pending (a page opened after an earlier run may show that run until
+  // the prepared rehearsal's status arrives: closing the earlier SoftHSM2 rehearsal tokens takes a moment).
   const checklist = page.getByRole('list', { name: 'Ceremony checklist' });
-  expect(await checklist.innerText()).not.toMatch(/done|running|failed/i);
+  await expect.poll(() => checklist.innerText(), { timeout: 30_000 }).not.toMatch(/done|running|failed/i);
   const words = await page.getByRole('list', { name: 'Plan hash words, to read aloud' }).getByRole('listitem').allInnerTexts();
   expect(words).toHaveLength(8);
 
@@ -93,6 +98,9 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     const transcript = page.locator('section[aria-labelledby="transcript-h"]');
     const tText = await transcript.innerText();
     expect(tText).toContain('REHEARSAL');
+    // The transcript's first step names the rehearsal tokens used (the machine's notice of their kind).
+    expect(tText).toContain(KIND === 'softhsm2' ? 'REHEARSAL: SoftHSM2 software token, not hardware.' : 'REHEARSAL: in-process software token');
+    expect(session.ceremony.status().log.some((l) => l.startsWith(`rehearsal tokens: ${KIND === 'softhsm2' ? 'SoftHSM2' : 'in-process software'}`))).toBe(true);
     expect(tText).toContain('plan.review');
     expect(tText).toContain('ceremony.collect-signatures');
     expect(tText).toContain('the expected key');

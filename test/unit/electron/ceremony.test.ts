@@ -19,8 +19,10 @@ import type { CeremonyStatusView, IpcResult, PrintResultView, TranscriptView } f
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { intentHash } from '../../../src/ceremony/plan-hash.js';
 import { parsePlan } from '../../../src/ceremony/plan.js';
+import { openRehearsalTokenSet } from '../../../src/ceremony/rehearsal-tokens.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { TokenModule } from '../../../src/signers/pkcs11/token.js';
+import { REHEARSAL_NOTICE } from '../../../src/signers/rehearsal.js';
 import { FakePkcs11 } from '../../support/fake-pkcs11.js';
 
 const dirs: string[] = [];
@@ -40,6 +42,8 @@ function setup(over: Partial<CeremonyDeps> = {}) {
   const printed: string[] = [];
   const deps = defaultCeremonyDeps({
     modules: noModules,
+    // In-process software rehearsal tokens here, installed SoftHSM2 or not (SoftHSM2: test/e2e/ceremony.test.ts).
+    rehearsalSoftHsm: () => undefined,
     chooseOutputDir: async () => out,
     printHtml: async (html): Promise<PrintResultView> => {
       printed.push(html);
@@ -134,6 +138,42 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
     expect(done.phase).toBe('done');
     expect(done.result?.resumed).toBe(true);
     expect(done.result?.transcript.entries.some((e) => e.step === 'ceremony.resume')).toBe(true);
+  });
+
+  it('the banner and the transcript name the rehearsal tokens: software here; SoftHSM2 announced, then corrected to what opened; closed on reset', async () => {
+    const software = setup();
+    const sw = await software.call<CeremonyStatusView>(CHANNELS.ceremonyRehearse, { profile: 'tuf', repository: 'example.com/app' });
+    expect(sw.plan!.rehearsalKind).toBe('software');
+    expect(sw.plan!.rehearsalNotice).toMatch(/^REHEARSAL on in-process software rehearsal tokens \(SoftHSM2 is not installed\), not hardware\./);
+
+    // A SoftHSM2 module is "installed": the banner says SoftHSM2 before the start, the path goes to the opener.
+    const asked: (string | undefined)[] = [];
+    let closed = 0;
+    const { session, call } = setup({
+      rehearsalSoftHsm: () => '/usr/lib/softhsm/libsofthsm2.so',
+      openRehearsalTokens: async (custodians, softhsm) => {
+        asked.push(softhsm);
+        // Software tokens stand in (this is a unit test): the screen must then say what really opened.
+        const set = await openRehearsalTokenSet({ custodians, softhsm: undefined });
+        return { ...set, close: async () => void (closed++, await set.close()) };
+      },
+    });
+    const loaded = await call<CeremonyStatusView>(CHANNELS.ceremonyRehearse, { profile: 'notary', repository: 'registry.example.com/org/app' });
+    expect(loaded.plan!.rehearsalKind).toBe('softhsm2');
+    expect(loaded.plan!.rehearsalNotice).toMatch(/^REHEARSAL on SoftHSM2 rehearsal tokens .*, not hardware; the rehearsal makes its own timestamp key/);
+    await call(CHANNELS.ceremonyStart);
+    await session.settled();
+    const done = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+    expect(done.phase).toBe('done');
+    expect(asked).toEqual(['/usr/lib/softhsm/libsofthsm2.so']);
+    expect(done.plan!.rehearsalKind).toBe('software');
+    expect(done.plan!.rehearsalNotice).toMatch(/^REHEARSAL on in-process software rehearsal tokens/);
+    expect(done.log.some((l) => /^rehearsal tokens: in-process software \(Alice: “rehearsal Alice”, serial software-1-/.test(l))).toBe(true);
+    // The transcript's first entry says which tokens (the notice of the kind, src/signers/rehearsal.ts).
+    expect(done.result!.transcript.entries[0]!.note).toContain(REHEARSAL_NOTICE.software);
+    expect(closed).toBe(0);
+    await session.reset();
+    expect(closed).toBe(1);
   });
 
   it('refuses payloads that fail the schema, and a start without a plan', async () => {

@@ -1,0 +1,157 @@
+/**
+ * `tuf-ceremony import` (verify, then install into a trust directory) and `tuf-ceremony bundle create`
+ * (a trust bundle from a metadata directory). Thin: the format is src/bundle, the install
+ * src/trust-store, the file system src/io.
+ */
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CeremonyError } from '../errors.js';
+import { groupHex, type ShortDigest } from '../crypto/digest-words.js';
+import { BUNDLE_KINDS, bundleRepositoryFiles, bundleTime, decodeBundle, encodeBundle, looksLikeBundle, type BundleKind, type DecodedBundle } from '../bundle/format.js';
+import { readBundleFile, writeBundle } from '../io/bundle-file.js';
+import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
+import type { NamedBytes } from '../tuf/repository-files.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { parseMetadata } from '../tuf/metadata.js';
+import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
+import type { RepositoryFiles } from '../tuf/repository.js';
+import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
+import type { Io } from './output.js';
+
+/** BUNDLE_OR_DIR: a trust bundle, a metadata directory, or (verify only) a single root file. */
+export async function readRepositoryInput(path: string, opts: { bundleOnly?: boolean } = {}): Promise<ImportSource & { bundleFile?: DecodedBundle; single?: boolean }> {
+  if (await isDirectory(path)) return { files: await readRepositoryDir(path), source: basename(path) };
+  const bytes = await readBundleFile(path);
+  if (looksLikeBundle(bytes)) {
+    const bundle = decodeBundle(bytes, { expectKind: 'trust-bundle', source: basename(path) });
+    return {
+      files: bundleRepositoryFiles(bundle),
+      source: basename(path),
+      bundle: { profile: bundle.profile, repository: bundle.repository, hash: bundle.hash },
+      bundleFile: bundle,
+    };
+  }
+  if (opts.bundleOnly) throw new CeremonyError('BUNDLE_NOT_A_BUNDLE', `${basename(path)} is not a tuf-ceremony bundle (it does not start with the bundle header)`, { path: basename(path) });
+  // A single metadata file: a root to check against the pin.
+  parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: basename(path) });
+  return { files: { versionedRoots: new Map(), delegated: new Map(), root: bytes }, source: basename(path), single: true };
+}
+
+/** The file names a repository directory would hold for `files`. */
+export function repositoryFileNames(files: RepositoryFiles): NamedBytes[] {
+  const out: NamedBytes[] = [];
+  for (const [v, bytes] of files.versionedRoots) out.push({ name: `${v}.root.json`, bytes });
+  for (const role of ['root', 'timestamp', 'snapshot', 'targets'] as const) {
+    const bytes = files[role];
+    if (bytes) out.push({ name: `${role}.json`, bytes });
+  }
+  for (const [role, bytes] of files.delegated) out.push({ name: `${role}.json`, bytes });
+  return out;
+}
+
+function hashLines(label: string, h: ShortDigest): string[] {
+  return [`${label}: ${groupHex(h.hex)}`, `  words: ${h.words.join(' ')}`, `  sha256: ${h.sha256}`];
+}
+
+export interface ImportCommandOptions {
+  trustDir: string;
+  root?: string;
+  rootFingerprint?: string;
+  gun?: string;
+  layout?: string;
+  json?: boolean;
+  now?: Date;
+}
+
+export async function importCommand(input: string, opts: ImportCommandOptions, io: Io): Promise<number> {
+  if (opts.layout !== undefined && opts.layout !== 'notary' && opts.layout !== 'tuf') throw new CeremonyError('USAGE', '--layout must be notary or tuf');
+  const source = await readRepositoryInput(input, { bundleOnly: true });
+  const trustedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
+  const result = await importRepository(source, {
+    trustDir: resolve(opts.trustDir),
+    ...(trustedRoot ? { trustedRoot } : {}),
+    ...(opts.rootFingerprint ? { rootFingerprint: opts.rootFingerprint } : {}),
+    ...(opts.gun ? { gun: opts.gun } : {}),
+    ...(opts.layout ? { layout: opts.layout as TrustLayout } : {}),
+    now: opts.now ?? new Date(),
+  });
+  if (opts.json) {
+    io.out(JSON.stringify({ ok: true, ...result.record, folder: result.folder, files: result.files }, null, 2));
+    return 0;
+  }
+  const v = result.versions;
+  io.out(`imported: ${result.profile} repository${result.gun ? ` ${result.gun}` : ''} into ${result.folder}`);
+  io.out(`  root v${v.root}${result.previous ? ` (was v${result.previous.root})` : ''}, targets v${v.targets ?? '?'}, snapshot v${v.snapshot ?? '?'}, timestamp v${v.timestamp ?? '?'}`);
+  for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${name} v${version}`);
+  io.out(`  pinned by ${result.pinnedBy}; recorded in imports.log`);
+  if (source.bundle) for (const l of hashLines('bundle', source.bundle.hash)) io.out(`  ${l}`);
+  return 0;
+}
+
+export interface BundleCreateOptions {
+  kind: string;
+  out: string;
+  gun?: string;
+  name?: string;
+  json?: boolean;
+  now?: Date;
+}
+
+export async function bundleCreateCommand(dir: string, opts: BundleCreateOptions, io: Io): Promise<number> {
+  if (!(BUNDLE_KINDS as readonly string[]).includes(opts.kind)) throw new CeremonyError('USAGE', `--kind must be one of ${BUNDLE_KINDS.join(', ')}`);
+  if (opts.kind !== 'trust-bundle') throw new CeremonyError('USAGE', `bundle create makes trust bundles; ${opts.kind} bundles are made by the command that produces them`);
+  const files = await readRepositoryDir(dir);
+  const rootBytes = files.root ?? files.versionedRoots.get(Math.max(0, ...files.versionedRoots.keys()));
+  if (!rootBytes) throw new CeremonyError('META_MISSING', `${basename(dir)} holds no root.json`, { path: 'root.json' });
+  const now = opts.now ?? new Date();
+  const root = parseMetadata(rootBytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' });
+  const profile = root.profile.name;
+  let repository: string;
+  if (profile === 'notary') {
+    const named = checkNotaryRootCertificates(root, now, opts.gun);
+    repository = opts.gun ?? named;
+  } else repository = opts.name ?? basename(resolve(dir));
+  const bytes = encodeBundle({ kind: opts.kind as BundleKind, profile, repository, created: bundleTime(now), files: repositoryFileNames(files) });
+  const hash = await writeBundle(opts.out, bytes);
+  if (opts.json) io.out(JSON.stringify({ ok: true, out: opts.out, kind: opts.kind, profile, repository, bytes: bytes.length, sha256: hash.sha256, shortHash: hash.hex, words: hash.words }, null, 2));
+  else {
+    io.out(`wrote ${opts.out}: ${opts.kind}, ${profile} repository ${repository}, ${bytes.length} bytes`);
+    for (const l of hashLines('short hash', hash)) io.out(l);
+  }
+  return 0;
+}
+
+export function registerImportCommands(program: Command, io: Io, done: (status: number) => void): void {
+  program
+    .command('import')
+    .description('verify a trust bundle (or metadata directory) completely, then install it atomically into a trust directory')
+    .argument('<BUNDLE_OR_DIR>', 'a trust bundle or a directory of TUF / Notary metadata')
+    .requiredOption('--trust-dir <DIR>', 'the client trust directory (Notary / Docker: ~/.docker/trust; TUF: the client metadata folder)')
+    .option('--root <TRUSTED_ROOT>', 'the root.json you trust (pinned)')
+    .option('--root-fingerprint <HEX>', 'SHA-256 of the root.json you trust (it must be in the bundle or installed)')
+    .option('--gun <GUN>', 'Notary: the repository (default: the bundle’s)')
+    .option('--layout <LAYOUT>', 'notary or tuf (default: the repository’s profile)')
+    .option('--json', 'machine-readable result (documented in the README)')
+    .action(async (input: string, opts: ImportCommandOptions) => {
+      done(await importCommand(input, opts, io));
+    });
+
+  const bundle = program
+    .command('bundle')
+    .description('bundles for the air gap')
+    .action(() => {
+      throw new CeremonyError('USAGE', 'bundle needs a command: create DIR --kind trust-bundle --out FILE');
+    });
+  bundle
+    .command('create')
+    .description('make a trust bundle from a metadata directory (written atomically, never over a file, read back and checked)')
+    .argument('<DIR>', 'a directory of TUF / Notary metadata')
+    .requiredOption('--kind <KIND>', 'trust-bundle')
+    .requiredOption('--out <FILE>', 'the bundle file to write (must not exist)')
+    .option('--gun <GUN>', 'Notary: the repository (default: the one the root certificates name)')
+    .option('--name <NAME>', 'TUF: the repository name to record (default: the directory name)')
+    .option('--json', 'machine-readable result')
+    .action(async (dir: string, opts: BundleCreateOptions) => {
+      done(await bundleCreateCommand(dir, opts, io));
+    });
+}

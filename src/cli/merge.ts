@@ -1,0 +1,103 @@
+/**
+ * `tuf-ceremony merge REQUEST RESPONSE… --out RESULT [--partial] [--json]` (PRODUCT.md §2.4, §3): combine
+ * signature responses, in any order, into the new root.
+ *
+ * Each response is checked (src/rotation/merge.ts): for this request (ROTATION_RESPONSE_MISMATCH), by a
+ * root key of the previous or new version (ROTATION_SIGNER_UNKNOWN), no key twice
+ * (ROTATION_SIGNATURE_DUPLICATE), valid over the payload (ROTATION_SIGNATURE_INVALID) — any of these
+ * refuses the whole merge (exit 1, nothing written). Then the status line is printed:
+ * `2 of 2 old keys (of 3), 1 of 2 new keys (of 3); waiting for: Dave (new), Erin (new)`.
+ *
+ * - Both thresholds met: the new root — checked with verifyRootUpdate (TUF 5.3.4) like a client at the
+ *   previous version would — is written to RESULT (never overwritten; OUTPUT_EXISTS is checked before
+ *   anything else), exit 0.
+ * - Not yet: without `--partial` it is a refusal — `error[ROOT_NOT_SIGNED_BY_PREVIOUS]` (or `…_BY_SELF`
+ *   when only the new side is short) with the status and the waiting-for list, exit 1; with `--partial` the
+ *   status is printed and the exit is 0. Nothing is written either way (responses are the state: merge
+ *   again when more come back).
+ *
+ * `--json` prints `{ "ok": true, "final", "status", "requestId", "previous": {threshold, signed, missing},
+ * "new": {…}, "waitingFor": [{keyid, name, side: "old"|"new"|"both"}], "signers": [{name, keyids, token?}],
+ * "out": path | null }` (also for a partial merge with --partial; without it the error object).
+ */
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CeremonyError } from '../errors.js';
+import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { REQUEST_MAX_BYTES, RESPONSE_MAX_BYTES, mergeResponses, parseSignatureResponse, parseSigningRequest, type SignatureResponse } from '../rotation/index.js';
+import { isCeremonyError } from '../errors.js';
+import type { VerificationResult } from '../tuf/verify.js';
+import { reportError, type Io } from './output.js';
+
+export interface MergeOptions {
+  out: string;
+  partial?: boolean;
+  json?: boolean;
+}
+
+function side(r: VerificationResult): { threshold: number; signed: string[]; missing: string[]; verified: boolean } {
+  return { threshold: r.threshold, signed: r.signed, missing: r.missing, verified: r.verified };
+}
+
+export async function mergeCommand(requestPath: string, responsePaths: string[], opts: MergeOptions, io: Io): Promise<number> {
+  const json = Boolean(opts.json);
+  try {
+    if (!opts.out) throw new CeremonyError('USAGE', '--out RESULT is required');
+    if (responsePaths.length === 0) throw new CeremonyError('USAGE', 'give at least one signature response');
+    const out = resolve(opts.out);
+    await assertAbsent([out], ' (the merged root is never overwritten: choose another --out)');
+    const request = parseSigningRequest(await readFileCapped(requestPath, REQUEST_MAX_BYTES), basename(requestPath));
+    const responses: SignatureResponse[] = [];
+    for (const path of responsePaths) {
+      try {
+        responses.push(parseSignatureResponse(await readFileCapped(path, RESPONSE_MAX_BYTES)));
+      } catch (err) {
+        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { cause: err });
+        throw err;
+      }
+    }
+    const result = mergeResponses(request, responses);
+    const report = {
+      ok: true,
+      final: result.final,
+      status: result.status,
+      requestId: result.requestId,
+      previous: side(result.previous),
+      new: side(result.new),
+      waitingFor: result.waitingFor,
+      signers: result.signers,
+      out: result.final ? out : null,
+    };
+    if (!result.final && !opts.partial) {
+      const code = result.previous.verified ? 'ROOT_NOT_SIGNED_BY_SELF' : 'ROOT_NOT_SIGNED_BY_PREVIOUS';
+      throw new CeremonyError(code, `root version ${request.root.version} is not final: ${result.status} (merge with --partial to accept a partial result)`);
+    }
+    if (result.final) {
+      await writeFileAtomic(out, result.root!);
+      const back = await readFileCapped(out, result.root!.length + 1);
+      if (!Buffer.from(back).equals(Buffer.from(result.root!))) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the root written`);
+    }
+    if (json) io.out(JSON.stringify(report, null, 2));
+    else {
+      io.out(result.status);
+      io.out(result.final ? `wrote root version ${request.root.version} to ${out}` : 'partial: nothing written; merge again with more responses');
+    }
+    return 0;
+  } catch (err) {
+    return reportError(io, err, json);
+  }
+}
+
+export function registerMergeCommand(program: Command, io: Io, done: (status: number) => void): void {
+  program
+    .command('merge')
+    .description('merge signature responses (any order) into the new root once both thresholds are met')
+    .argument('<REQUEST>', 'the signing request')
+    .argument('<RESPONSE...>', 'signature responses')
+    .requiredOption('--out <RESULT>', 'where to write the new root.json when final (never overwritten)')
+    .option('--partial', 'a partial result is not an error: print the status, write nothing, exit 0')
+    .option('--json', 'machine-readable result')
+    .action(async (request: string, responses: string[], opts: MergeOptions) => {
+      done(await mergeCommand(request, responses, opts, io));
+    });
+}

@@ -1,0 +1,136 @@
+/**
+ * `tuf-ceremony qr encode BUNDLE --out DIR [--fragment-size N] [--loss SHARE] [--frames N] [--schedule mixed|standard]`
+ * and `tuf-ceremony qr decode IMAGES… --out FILE` (PRODUCT.md §2.5, §3): a bundle as animated-QR frames
+ * in PNG files, and back.
+ *
+ * encode writes `frame-0001.png` … and `frames.txt` (the same frames as text, one per line) into DIR,
+ * never overwriting: as many frames as a receiver losing the share SHARE of them (default 0.3) needs to
+ * complete with high probability (src/transport/qr/encoder.ts, framesForLoss).
+ *
+ * decode reads the images (PNG, JPEG, …; or `.txt` files holding one frame per line) in any order,
+ * skipping images without a readable QR code (said on stderr), refusing any frame that is malformed, of
+ * another UR type or of a second bundle (exit 1, nothing written), and stops as soon as the bundle is
+ * reassembled. Progress goes to stdout, one line per input: parts received, fragments known, estimate
+ * of parts still needed (not stderr: PRODUCT.md §3 keeps the first line of stderr for `error[CODE]`, and
+ * a refused frame can come after progress lines).
+ */
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { sha256Hex } from '../crypto/digest.js';
+import { CeremonyError, isCeremonyError } from '../errors.js';
+import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { qrPng, readQrImageFile } from '../io/qr-images.js';
+import { DEFAULT_QR_CAPS, encodeQrFrames, QR_DEFAULT_FRAGMENT_BYTES, QR_MAX_FRAME_CHARS, QrAssembler, type QrSchedule } from '../transport/qr/index.js';
+import type { Io } from './output.js';
+
+export interface QrEncodeOptions {
+  out: string;
+  fragmentSize?: string;
+  loss?: string;
+  frames?: string;
+  schedule?: string;
+}
+
+function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,7}$/.test(text) || Number(text) < min || Number(text) > max) throw new CeremonyError('USAGE', `${name} must be a whole number from ${min} to ${max}`);
+  return Number(text);
+}
+
+export async function qrEncodeCommand(bundlePath: string, opts: QrEncodeOptions, io: Io): Promise<number> {
+  const fragmentBytes = intOption(opts.fragmentSize, '--fragment-size', 50, 1000) ?? QR_DEFAULT_FRAGMENT_BYTES;
+  const count = intOption(opts.frames, '--frames', 1, 100_000);
+  const loss = opts.loss === undefined ? 0.3 : Number(opts.loss);
+  if (!/^(0(\.\d+)?|\.\d+)$/.test(opts.loss ?? '0.3') || !(loss >= 0 && loss <= 0.8)) throw new CeremonyError('USAGE', '--loss must be a share from 0 to 0.8 (e.g. 0.3)');
+  const schedule = (opts.schedule ?? 'mixed') as QrSchedule;
+  if (schedule !== 'mixed' && schedule !== 'standard') throw new CeremonyError('USAGE', '--schedule must be mixed or standard');
+  const bundle = await readFileCapped(bundlePath, DEFAULT_QR_CAPS.maxMessageBytes - 8);
+  const enc = encodeQrFrames(bundle, { fragmentBytes, loss, schedule, ...(count !== undefined ? { count } : {}) });
+  const names = enc.parts.map((_, i) => `frame-${String(i + 1).padStart(4, '0')}.png`);
+  // Outputs never overwrite: all checked before the first is written.
+  await assertAbsent([...names, 'frames.txt'].map((n) => join(opts.out, n)));
+  for (let i = 0; i < enc.parts.length; i++) await writeFileAtomic(join(opts.out, names[i]!), await qrPng(enc.parts[i]!));
+  await writeFileAtomic(join(opts.out, 'frames.txt'), new TextEncoder().encode(`${enc.parts.join('\n')}\n`));
+  io.out(`wrote ${enc.parts.length} QR frames (${names[0]} … ${names[names.length - 1]}) and frames.txt to ${opts.out}`);
+  io.out(
+    `  bundle ${bundle.length} bytes, sha256 ${sha256Hex(bundle)}; ${enc.seqLen} fragments of ${enc.fragmentLength} bytes; ` +
+      `${count !== undefined ? `${count} frames as asked` : `enough for a receiver losing ${Math.round(loss * 100)} % of them`} (${schedule} schedule)`,
+  );
+  return 0;
+}
+
+export interface QrDecodeOptions {
+  out: string;
+}
+
+async function framesOf(path: string): Promise<string[]> {
+  if (path.toLowerCase().endsWith('.txt')) {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(path, 64 * 1024 * 1024));
+    return text.split(/\r?\n/).filter((line) => line.length > 0);
+  }
+  return readQrImageFile(path);
+}
+
+export async function qrDecodeCommand(images: string[], opts: QrDecodeOptions, io: Io): Promise<number> {
+  if (images.length === 0) throw new CeremonyError('USAGE', 'qr decode needs at least one image');
+  await assertAbsent([opts.out]);
+  const assembler = new QrAssembler();
+  let used = 0;
+  let skipped = 0;
+  for (const path of images) {
+    if (assembler.complete) break;
+    used++;
+    let texts: string[];
+    try {
+      texts = await framesOf(path);
+    } catch (err) {
+      if (!isCeremonyError(err, 'QR_IMAGE_UNREADABLE')) throw err;
+      skipped++;
+      io.out(`qr: ${basename(path)}: ${err.message.replace(/ \(at .*\)$/, '')} (skipped)`);
+      continue;
+    }
+    for (const text of texts) {
+      if (assembler.complete) break;
+      try {
+        assembler.receive(text);
+      } catch (err) {
+        if (err instanceof CeremonyError) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path, cause: err });
+        throw err;
+      }
+    }
+    const p = assembler.progress;
+    io.out(`qr: ${p.received} parts received, ${p.rank} of ${p.needed} fragments known${p.complete ? ', complete' : `, about ${p.estimatedStillNeeded} more parts needed`}`);
+  }
+  const bytes = assembler.result(); // QR_INCOMPLETE when the frames were not enough
+  await writeFileAtomic(opts.out, bytes);
+  io.out(`wrote ${basename(opts.out)}: ${bytes.length} bytes, sha256 ${sha256Hex(bytes)}, from ${used} of ${images.length} inputs${skipped ? ` (${skipped} without a readable QR code)` : ''}`);
+  return 0;
+}
+
+/** Register `qr encode` and `qr decode`; `setStatus` receives the exit status. */
+export function registerQrCommands(program: Command, io: Io, setStatus: (status: number) => void): void {
+  const qr = program
+    .command('qr')
+    .description('a bundle as animated-QR frames (PNG images) and back')
+    .action(() => {
+      throw new CeremonyError('USAGE', 'qr needs a command: encode BUNDLE --out DIR, or decode IMAGES… --out FILE');
+    });
+  qr.command('encode')
+    .description('write a bundle as fountain-coded QR frames: frame-0001.png … and frames.txt (never overwrites)')
+    .argument('<BUNDLE>', 'the bundle file')
+    .requiredOption('--out <DIR>', 'the folder to write the frames into')
+    .option('--fragment-size <N>', `bytes of bundle per frame, 50–1000 (default ${QR_DEFAULT_FRAGMENT_BYTES}; 200–400 suits a laptop webcam)`)
+    .option('--loss <SHARE>', 'share of frames a receiver may miss and still complete (default 0.3)')
+    .option('--frames <N>', 'write exactly N frames instead')
+    .option('--schedule <mixed|standard>', 'mixed parts only (default), or the standard sequence starting with the plain fragments')
+    .action(async (bundle: string, opts: QrEncodeOptions) => {
+      setStatus(await qrEncodeCommand(bundle, opts, io));
+    });
+  qr.command('decode')
+    .description(`reassemble a bundle from QR frame images in any order (frames of up to ${QR_MAX_FRAME_CHARS} characters)`)
+    .argument('<IMAGES...>', 'PNG/JPEG images of the frames, or .txt files with one frame per line')
+    .requiredOption('--out <FILE>', 'the bundle file to write (never overwrites)')
+    .action(async (images: string[], opts: QrDecodeOptions) => {
+      setStatus(await qrDecodeCommand(images, opts, io));
+    });
+}

@@ -1,0 +1,211 @@
+/**
+ * `tuf-ceremony sign REQUEST --out RESPONSE` (PRODUCT.md §2.4, §3): a co-signer signs a root rotation's
+ * signing request (src/rotation/request.ts) and writes a signature response — signatures only.
+ *
+ *   tuf-ceremony sign REQUEST --out RESPONSE
+ *       ( --module PATH|PRESET --token SERIAL [--token-label LABEL] --label KEYLABEL [--pin-env VAR]
+ *       | --share-card FILE… )
+ *       [--name NAME] [--expect-hash HEX] [--json]
+ *
+ * In order: RESPONSE must not exist (OUTPUT_EXISTS, exit 2; never overwritten); the request is parsed
+ * strictly and re-checked (ROTATION_REQUEST_TAMPERED when changed after export, ROOT_VERSION_SKIPPED, …);
+ * the review — what changes against the previous root, in words, and the short hash of the exact bytes
+ * as hex and PGP words — is printed (stdout, or stderr with --json); with `--expect-hash` the short hash
+ * (16 hex digits, spaces allowed, or the full SHA-256) read out by the administrator must match
+ * (ROTATION_REQUEST_TAMPERED otherwise, before any PIN); then the key signs:
+ *
+ * - token: the token with serial SERIAL is opened and its public key labelled KEYLABEL must be a root
+ *   key of the previous or the new version (ROTATION_SIGNER_UNKNOWN, before the PIN); the PIN comes from
+ *   the environment variable --pin-env names, or is asked without echo on the terminal;
+ * - share cards: the cards are checked (checksums, one split, enough of them) and must be shares of a root
+ *   key of the request, then the key is rebuilt in memory, signs, and is wiped.
+ *
+ * Each signature is verified over the request's canonical payload, the response is merged alone against
+ * the request as a check, written atomically, read back and compared.
+ *
+ * `--json` prints `{ "ok": true, "out", "requestId", "payloadSha256", "keyids": [...], "signer": {"name",
+ * "token"?}, "review": { "lines": [...], "digest": {"sha256","hex","words"} } }`.
+ * Exit: 0 signed; 1 refused; 2 usage; 3 token.
+ */
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CeremonyError } from '../errors.js';
+import { groupHex } from '../crypto/digest-words.js';
+import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { moduleFileExists } from '../io/softhsm.js';
+import {
+  REQUEST_MAX_BYTES,
+  describeRequest,
+  mergeResponses,
+  parseSignatureResponse,
+  parseSigningRequest,
+  serializeSignatureResponse,
+  signRequestOnToken,
+  signRequestWithShareCards,
+  type SignatureResponse,
+} from '../rotation/index.js';
+import { SHARE_CARD_MAX_BYTES, parseShareCard, wipeShareCard, type ShareCard } from '../shamir/index.js';
+import { describeToken } from '../signers/pkcs11/errors.js';
+import { TokenModule } from '../signers/pkcs11/token.js';
+import type { PinSource, TokenModuleDeps } from '../signers/token-keys.js';
+import { reportError, type Io } from './output.js';
+import { promptPinHidden } from './pin-prompt.js';
+
+export interface SignOptions {
+  out: string;
+  module?: string;
+  token?: string;
+  tokenLabel?: string;
+  label?: string;
+  pinEnv?: string;
+  shareCard?: string[];
+  name?: string;
+  expectHash?: string;
+  json?: boolean;
+}
+
+export interface SignDeps {
+  load(path: string, opts: { installHint?: string }): Promise<TokenModule>;
+  exists(path: string): boolean;
+  platform: string;
+  env: Record<string, string | undefined>;
+  interactive: boolean;
+  promptPin(question: string): Promise<Uint8Array>;
+}
+
+export const defaultSignDeps: SignDeps = {
+  load: (path, opts) => TokenModule.load(path, opts),
+  exists: moduleFileExists,
+  platform: process.platform,
+  env: process.env,
+  interactive: Boolean(process.stdin.isTTY),
+  promptPin: (question) => promptPinHidden(question),
+};
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const encoder = new TextEncoder();
+
+function pinSource(pinEnv: string | undefined, deps: SignDeps): PinSource {
+  if (pinEnv !== undefined) {
+    if (!ENV_NAME.test(pinEnv)) throw new CeremonyError('USAGE', '--pin-env takes the NAME of an environment variable that holds the PIN, not the PIN itself');
+    const read = (): Uint8Array => {
+      const value = deps.env[pinEnv];
+      if (value === undefined || value === '') throw new CeremonyError('USAGE', 'the environment variable --pin-env names is not set (or is empty)');
+      return encoder.encode(value);
+    };
+    read().fill(0);
+    return async () => read();
+  }
+  if (!deps.interactive) throw new CeremonyError('USAGE', 'a PIN is needed and there is no terminal to ask it on: pass --pin-env VAR');
+  return (token) => deps.promptPin(`PIN for ${describeToken(token)} (not shown as you type): `);
+}
+
+function checkExpectedHash(expect: string, digest: { sha256: string; hex: string }): void {
+  const given = expect.replace(/\s+/g, '').toLowerCase();
+  if (!/^[0-9a-f]+$/.test(given) || (given.length !== digest.hex.length && given.length !== 64)) {
+    throw new CeremonyError('USAGE', `--expect-hash is the short hash (${digest.hex.length} hex digits) or the full SHA-256 of the bytes to sign`);
+  }
+  const want = given.length === 64 ? digest.sha256 : digest.hex;
+  if (given !== want) {
+    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(digest.hex)}, not ${groupHex(given.slice(0, digest.hex.length))} as expected: this is not the request you were told to sign; nothing was signed`);
+  }
+}
+
+export async function signCommand(requestPath: string, opts: SignOptions, io: Io, deps: SignDeps = defaultSignDeps): Promise<number> {
+  const json = Boolean(opts.json);
+  const say = (s: string): void => (json ? io.err(s) : io.out(s));
+  const loadedHere: TokenModule[] = [];
+  try {
+    if (!opts.out) throw new CeremonyError('USAGE', '--out RESPONSE is required');
+    const cardsGiven = (opts.shareCard ?? []).length > 0;
+    const tokenGiven = opts.module !== undefined || opts.token !== undefined || opts.label !== undefined;
+    if (cardsGiven === tokenGiven) throw new CeremonyError('USAGE', 'sign with a token (--module, --token, --label) or with share cards (--share-card FILE…), one of the two');
+    if (tokenGiven && (!opts.module || !opts.token || !opts.label)) throw new CeremonyError('USAGE', 'signing with a token needs --module, --token SERIAL and --label KEYLABEL');
+    const out = resolve(opts.out);
+    await assertAbsent([out], ' (a response is never overwritten: choose another --out)');
+
+    const request = parseSigningRequest(await readFileCapped(requestPath, REQUEST_MAX_BYTES), basename(requestPath));
+    const review = describeRequest(request);
+    for (const line of review.lines) say(line);
+    if (opts.expectHash !== undefined) checkExpectedHash(opts.expectHash, review.digest);
+
+    let response: SignatureResponse;
+    if (tokenGiven) {
+      const pin = pinSource(opts.pinEnv, deps);
+      const moduleDeps: TokenModuleDeps = {
+        modules: {
+          load: async (path, o) => {
+            const wasLoaded = TokenModule.isLoaded(path);
+            const mod = await deps.load(path, o);
+            if (!wasLoaded) loadedHere.push(mod);
+            return mod;
+          },
+        },
+        moduleExists: deps.exists,
+        platform: deps.platform,
+      };
+      const signed = await signRequestOnToken(request, { module: opts.module!, token: { serial: opts.token!, label: opts.tokenLabel }, label: opts.label!, pin, name: opts.name }, moduleDeps);
+      response = signed.response;
+      say(`signed with key "${opts.label}" on ${describeToken(signed.token)}${signed.rehearsal ? ' — REHEARSAL token' : ''}`);
+    } else {
+      const cards: ShareCard[] = [];
+      try {
+        for (const path of opts.shareCard!) {
+          const bytes = await readFileCapped(path, SHARE_CARD_MAX_BYTES);
+          try {
+            cards.push(parseShareCard(bytes, { source: basename(path) }));
+          } finally {
+            bytes.fill(0);
+          }
+        }
+        response = (await signRequestWithShareCards(request, cards, { name: opts.name })).response;
+      } finally {
+        cards.forEach(wipeShareCard);
+      }
+      say('signed with the key rebuilt from the share cards; the rebuilt key was wiped from memory');
+    }
+
+    // Check the response as the administrator's merge will, then write and read it back.
+    const check = mergeResponses(request, [response]);
+    const bytes = serializeSignatureResponse(response);
+    await writeFileAtomic(out, bytes);
+    const back = parseSignatureResponse(await readFileCapped(out, bytes.length + 1));
+    if (JSON.stringify(back) !== JSON.stringify(parseSignatureResponse(bytes))) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the response written`);
+    const keyids = response.signatures.map((s) => s.keyid);
+    say(`wrote ${out}: ${keyids.length} signature${keyids.length === 1 ? '' : 's'} (key ${keyids.map((k) => `${k.slice(0, 12)}…`).join(', ')}); with this response alone: ${check.status}`);
+    if (json) {
+      io.out(
+        JSON.stringify(
+          { ok: true, out, requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, review: { lines: review.lines, digest: review.digest } },
+          null,
+          2,
+        ),
+      );
+    }
+    return 0;
+  } catch (err) {
+    return reportError(io, err, json);
+  } finally {
+    for (const mod of loadedHere.splice(0)) await mod.finalize().catch(() => undefined);
+  }
+}
+
+export function registerSignCommand(program: Command, io: Io, done: (status: number) => void, deps: SignDeps = defaultSignDeps): void {
+  program
+    .command('sign')
+    .description('co-sign a root rotation signing request with a token key or share cards; write a signature response')
+    .argument('<REQUEST>', 'a signing request file (tuf-ceremony-signing-request)')
+    .requiredOption('--out <RESPONSE>', 'where to write the signature response (never overwritten)')
+    .option('--module <PATH|PRESET>', 'PKCS#11 module: a path, or ykcs11, opensc, softhsm2')
+    .option('--token <SERIAL>', 'serial of the token holding the key')
+    .option('--token-label <LABEL>', 'label of that token (checked when given)')
+    .option('--label <KEYLABEL>', 'label of the key on the token')
+    .option('--pin-env <VAR>', 'name of an environment variable holding the PIN (else asked without echo)')
+    .option('--share-card <FILE...>', 'share card files of a Shamir-split root key')
+    .option('--name <NAME>', 'who signs, as the response says (default: the name the request gives the key)')
+    .option('--expect-hash <HEX>', 'the short hash (or SHA-256) of the bytes to sign, as read out: refuse anything else')
+    .option('--json', 'machine-readable result')
+    .action(async (request: string, opts: SignOptions) => {
+      done(await signCommand(request, opts, io, deps));
+    });
+}

@@ -1,0 +1,75 @@
+/**
+ * QR images on this side of the file-system boundary (STYLE.md): QR codes drawn as PNG (qrcode), and
+ * QR codes read from image files or pixels (zxing-wasm).
+ *
+ * zxing-wasm fetches its .wasm from a CDN unless it is handed the binary: the app is offline, so the
+ * binary bundled in node_modules/zxing-wasm is read from disk and passed in before the first read, and
+ * nothing is ever fetched.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import QRCode, { type QRCodeSegment } from 'qrcode';
+import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm/reader';
+import { CeremonyError } from '../errors.js';
+import { readFileCapped } from './files.js';
+
+/** Largest image file `qr decode` reads (a 4K PNG screenshot is ~10 MB at most). */
+export const QR_IMAGE_MAX_BYTES = 32 * 1024 * 1024;
+
+/** One segment, in alphanumeric mode when the text allows it (upper-case UR text does). */
+function segmentsFor(text: string): QRCodeSegment[] {
+  return /^[0-9A-Z $%*+\-./:]*$/.test(text) ? [{ data: text, mode: 'alphanumeric' }] : [{ data: new TextEncoder().encode(text), mode: 'byte' }];
+}
+
+/**
+ * Draw one frame's text as a PNG: alphanumeric mode (upper-case UR text fits it), error correction
+ * level L (the UR frame has its own CRC32, and a webcam sees a screen, not a damaged print), `scale`
+ * pixels per module, the 4-module quiet zone the standard asks for.
+ */
+export async function qrPng(text: string, opts: { scale?: number } = {}): Promise<Uint8Array> {
+  const png = await QRCode.toBuffer(segmentsFor(text), { type: 'png', errorCorrectionLevel: 'L', margin: 4, scale: opts.scale ?? 6 });
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
+
+/** The QR modules of `text` (true = dark), for drawing frames at any size (bench, app player). */
+export function qrModules(text: string): { size: number; dark: (x: number, y: number) => boolean } {
+  const qr = QRCode.create(segmentsFor(text), { errorCorrectionLevel: 'L' });
+  const size = qr.modules.size;
+  return { size, dark: (x, y) => Boolean(qr.modules.get(y, x)) };
+}
+
+let ready: Promise<unknown> | undefined;
+
+/** Load zxing-wasm's reader from the bundled binary (once per process). */
+export function ensureQrReader(): Promise<unknown> {
+  ready ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const wasmPath = require.resolve('zxing-wasm/reader/zxing_reader.wasm');
+    const bin = await readFile(wasmPath);
+    const wasmBinary = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+    return prepareZXingModule({ overrides: { wasmBinary }, fireImmediately: true });
+  })();
+  return ready;
+}
+
+const READER_OPTIONS: ReaderOptions = { formats: ['QRCode'], tryHarder: true, maxNumberOfSymbols: 4 };
+
+/** Text of the QR codes in an encoded image (PNG, JPEG, …) or in RGBA pixels. */
+export async function readQrCodes(image: Uint8Array | { data: Uint8ClampedArray; width: number; height: number }): Promise<string[]> {
+  await ensureQrReader();
+  const results = await readBarcodes(image as Parameters<typeof readBarcodes>[0], READER_OPTIONS);
+  return results.filter((r) => r.isValid && r.text.length > 0).map((r) => r.text);
+}
+
+/** Read an image file and return the text of the QR codes in it; QR_IMAGE_UNREADABLE when there is none. */
+export async function readQrImageFile(path: string): Promise<string[]> {
+  const bytes = await readFileCapped(path, QR_IMAGE_MAX_BYTES);
+  let texts: string[];
+  try {
+    texts = await readQrCodes(bytes);
+  } catch (err) {
+    throw new CeremonyError('QR_IMAGE_UNREADABLE', 'the image cannot be decoded', { path, cause: err });
+  }
+  if (texts.length === 0) throw new CeremonyError('QR_IMAGE_UNREADABLE', 'no QR code was found in the image', { path });
+  return texts;
+}

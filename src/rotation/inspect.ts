@@ -1,0 +1,32 @@
+/**
+ * `inspect REQUEST` / `inspect RESPONSE`: the rendering the CLI's `inspect` prints for our rotation
+ * documents (and, later, for the `signing-request` / `signature-response` bundle kinds' content). Returns
+ * undefined for bytes that are neither, so the caller falls through to metadata inspection.
+ */
+import { groupHex } from '../crypto/digest-words.js';
+import { describeRequest, type RequestDescription } from './describe.js';
+import { SIGNING_REQUEST_FORMAT, documentFormatOf, parseSignatureResponse, parseSigningRequest, type SignatureResponse } from './request.js';
+
+export type RotationDocumentInspection =
+  | { kind: 'signing-request'; text: string; json: RequestDescription & { expectedSigners: { keyid: string; name: string; from: string; lost?: true }[]; payloadSha256: string } }
+  | { kind: 'signature-response'; text: string; json: SignatureResponse };
+
+export function inspectRotationDocument(bytes: Uint8Array, source: string): RotationDocumentInspection | undefined {
+  const format = documentFormatOf(bytes);
+  if (format === undefined) return undefined;
+  if (format === SIGNING_REQUEST_FORMAT) {
+    const request = parseSigningRequest(bytes, source);
+    const d = describeRequest(request);
+    const lines = [`${source}: signing request ${request.requestId.slice(0, 16)}…`, ...d.lines, 'Expected signers:'];
+    for (const s of request.expectedSigners) lines.push(`  ${s.name}  key ${s.keyid.slice(0, 12)}…  (${s.from === 'both' ? 'old and new root' : `${s.from === 'previous' ? 'old' : 'new'} root`})${s.lost ? ' — reported LOST, not expected to sign' : ''}`);
+    return { kind: 'signing-request', text: lines.join('\n'), json: { ...d, expectedSigners: request.expectedSigners, payloadSha256: request.payloadSha256 } };
+  }
+  const r = parseSignatureResponse(bytes);
+  const lines = [
+    `${source}: signature response to request ${r.requestId.slice(0, 16)}… by ${r.signer.name}${r.signer.token ? ` (token serial ${r.signer.token.serial})` : ''}`,
+    `  over bytes with SHA-256 ${groupHex(r.payloadSha256.slice(0, 16))}…`,
+    ...r.signatures.map((s) => `  signature by key ${s.keyid.slice(0, 12)}…${s.method ? ` (${s.method})` : ''}`),
+    '  (not verified here: merge it with its request to check the signatures)',
+  ];
+  return { kind: 'signature-response', text: lines.join('\n'), json: r };
+}

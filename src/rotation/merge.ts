@@ -1,0 +1,137 @@
+/**
+ * Merge signature responses into root N+1 (PRODUCT.md §2.4), in any order. Each response must be for this
+ * request (request ID and payload hash: ROTATION_RESPONSE_MISMATCH); each signature by a key of the previous
+ * or the new root role (ROTATION_SIGNER_UNKNOWN), by a key that has not signed already
+ * (ROTATION_SIGNATURE_DUPLICATE), and valid over the canonical payload (ROTATION_SIGNATURE_INVALID).
+ *
+ * The result is a value to show — "2 of 3 old keys, 1 of 2 new keys; waiting for: Bob (old), Carol (new)" —
+ * with a VerificationResult per side. It is `final` only when both thresholds are met; the new root's bytes
+ * are then returned, after verifyRootUpdate(previous, new) (TUF 5.3.4) accepted them. `finalizeMerge`
+ * refuses a partial result with ROOT_NOT_SIGNED_BY_PREVIOUS / ROOT_NOT_SIGNED_BY_SELF.
+ */
+import { CeremonyError } from '../errors.js';
+import type { SignatureJson } from '../profiles/profile.js';
+import type { ListedKey } from '../tuf/keys.js';
+import { parseMetadata } from '../tuf/metadata.js';
+import { verifyRootSelf, verifyRootUpdate } from '../tuf/root-chain.js';
+import { serializeMetadata } from '../tuf/sign.js';
+import { verifyRole, type VerificationResult } from '../tuf/verify.js';
+import type { SignatureResponse, SigningRequest } from './request.js';
+
+export interface WaitingFor {
+  keyid: string;
+  name: string;
+  side: 'old' | 'new' | 'both';
+}
+
+export interface MergeResult {
+  requestId: string;
+  /** By the previous root's root role (version N). */
+  previous: VerificationResult;
+  /** By the new root's own root role (version N+1). */
+  new: VerificationResult;
+  /** Every accepted signature, in the order merged. */
+  signatures: SignatureJson[];
+  /** Who signed, by response (for the transcript and the screen). */
+  signers: { name: string; keyids: string[]; token?: { serial: string } }[];
+  waitingFor: WaitingFor[];
+  final: boolean;
+  /** "2 of 3 old keys, 1 of 2 new keys; waiting for: Bob (old), Carol (new)". */
+  status: string;
+  /** The serialized new root: only when final, and accepted by verifyRootUpdate. */
+  root?: Uint8Array;
+}
+
+function keyFor(request: SigningRequest, keyid: string): ListedKey | undefined {
+  return request.root.keys.get(keyid) ?? request.previous.signed.keys.get(keyid);
+}
+
+function nameOf(request: SigningRequest, keyid: string): string {
+  return request.expectedSigners.find((s) => s.keyid === keyid)?.name ?? `key ${keyid.slice(0, 8)}`;
+}
+
+function count(r: VerificationResult, side: string, total: number): string {
+  return `${r.signed.length} of ${r.threshold} ${side} keys${total !== r.threshold ? ` (of ${total})` : ''}`;
+}
+
+/** Check and combine the responses; never throws for "not enough yet". */
+export function mergeResponses(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult {
+  const profile = request.previous.profile;
+  const previousIds = new Set(request.policy.previous.keyids);
+  const newIds = new Set(request.policy.new.keyids);
+  const byKeyId = new Map<string, string>();
+  const signatures: SignatureJson[] = [];
+  const signers: MergeResult['signers'] = [];
+  responses.forEach((response, r) => {
+    const where = `response ${r + 1} (${response.signer.name})`;
+    if (response.requestId !== request.requestId) {
+      throw new CeremonyError('ROTATION_RESPONSE_MISMATCH', `${where} answers another signing request (${response.requestId.slice(0, 16)}…, not ${request.requestId.slice(0, 16)}…)`, { path: `${where} $.requestId` });
+    }
+    if (response.payloadSha256 !== request.payloadSha256) {
+      throw new CeremonyError('ROTATION_RESPONSE_MISMATCH', `${where} signed other bytes (SHA-256 ${response.payloadSha256.slice(0, 16)}…) than this request's payload (${request.payloadSha256.slice(0, 16)}…)`, {
+        path: `${where} $.payloadSha256`,
+      });
+    }
+    const keyids: string[] = [];
+    response.signatures.forEach((sig, i) => {
+      const path = `${where} $.signatures[${i}]`;
+      if (!previousIds.has(sig.keyid) && !newIds.has(sig.keyid)) {
+        throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `${where}: key ${sig.keyid.slice(0, 16)}… is a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`, { path });
+      }
+      const earlier = byKeyId.get(sig.keyid);
+      if (earlier !== undefined) {
+        throw new CeremonyError('ROTATION_SIGNATURE_DUPLICATE', `${where}: key ${sig.keyid.slice(0, 16)}… (${nameOf(request, sig.keyid)}) already signed in ${earlier}`, { path });
+      }
+      const listed = keyFor(request, sig.keyid)!;
+      const raw = profile.decodeSignature(sig, listed.key, path);
+      if (!profile.verify(listed.key, raw, request.payloadBytes)) {
+        throw new CeremonyError('ROTATION_SIGNATURE_INVALID', `${where}: the signature by key ${sig.keyid.slice(0, 16)}… (${nameOf(request, sig.keyid)}) does not verify over this request's payload`, { path });
+      }
+      byKeyId.set(sig.keyid, where);
+      keyids.push(sig.keyid);
+      signatures.push(sig);
+    });
+    signers.push(response.signer.token ? { name: response.signer.name, keyids, token: { serial: response.signer.token.serial } } : { name: response.signer.name, keyids });
+  });
+
+  const envelope = { signed: request.payload, signatures };
+  const bytes = serializeMetadata(profile, envelope);
+  const next = parseMetadata(bytes, 'root', { maxBytes: 4 * 1024 * 1024, source: `root.json v${request.root.version}` });
+  const byPrevious = verifyRole(next, 'root', request.previous.signed.roles.get('root')!, request.previous.signed.keys);
+  const bySelf = verifyRootSelf(next);
+  const final = byPrevious.verified && bySelf.verified;
+
+  const waitingFor: WaitingFor[] = [];
+  const signedIds = new Set(signatures.map((s) => s.keyid));
+  for (const s of request.expectedSigners) {
+    if (s.lost || signedIds.has(s.keyid)) continue;
+    const needOld = s.from !== 'new' && !byPrevious.verified;
+    const needNew = s.from !== 'previous' && !bySelf.verified;
+    if (needOld && needNew) waitingFor.push({ keyid: s.keyid, name: s.name, side: 'both' });
+    else if (needOld) waitingFor.push({ keyid: s.keyid, name: s.name, side: 'old' });
+    else if (needNew) waitingFor.push({ keyid: s.keyid, name: s.name, side: 'new' });
+  }
+  const counts = `${count(byPrevious, 'old', request.policy.previous.keyids.length)}, ${count(bySelf, 'new', request.policy.new.keyids.length)}`;
+  const status = final
+    ? `${counts}: both thresholds met, root version ${request.root.version} is complete`
+    : `${counts}; waiting for: ${waitingFor.map((w) => `${w.name} (${w.side === 'both' ? 'old and new' : w.side})`).join(', ') || 'nobody listed (the expected signers cannot meet the thresholds)'}`;
+  const result: MergeResult = { requestId: request.requestId, previous: byPrevious, new: bySelf, signatures, signers, waitingFor, final, status };
+  if (final) {
+    // TUF 5.3.4: the same check a client makes, before the bytes leave this function.
+    verifyRootUpdate(request.previous, next);
+    result.root = bytes;
+  }
+  return result;
+}
+
+/** The new root's bytes, or the refusal a client would give for a partial result. */
+export function finalizeMerge(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult & { root: Uint8Array } {
+  const result = mergeResponses(request, responses);
+  if (!result.previous.verified) {
+    throw new CeremonyError('ROOT_NOT_SIGNED_BY_PREVIOUS', `root version ${request.root.version} is not final: ${result.status}`, { path: '$.signatures' });
+  }
+  if (!result.new.verified) {
+    throw new CeremonyError('ROOT_NOT_SIGNED_BY_SELF', `root version ${request.root.version} is not final: ${result.status}`, { path: '$.signatures' });
+  }
+  return result as MergeResult & { root: Uint8Array };
+}

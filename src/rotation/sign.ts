@@ -1,0 +1,45 @@
+/**
+ * A co-signer's side: sign a request's payload with one key (a token key, or a key rebuilt from Shamir
+ * share cards) and return a signature response — signatures only. The key signs under every key ID the
+ * previous and the new root list it by (a Notary root key can appear under a renewed certificate), each
+ * signature verified over the canonical payload before it is kept (signMetadata).
+ */
+import { CeremonyError } from '../errors.js';
+import type { SignatureJson } from '../profiles/profile.js';
+import { metadataSigner, type MetadataSignerOptions } from '../signers/metadata-signer.js';
+import type { SigningKey } from '../signers/signing-key.js';
+import { signMetadata } from '../tuf/sign.js';
+import type { SignatureResponse, SigningRequest } from './request.js';
+
+/** The root key IDs (previous or new role) that list this public key. */
+export function keyIdsFor(request: SigningRequest, fingerprint: string): string[] {
+  const out: string[] = [];
+  const consider = (ids: readonly string[], table: SigningRequest['root']['keys']): void => {
+    for (const id of ids) if (!out.includes(id) && table.get(id)?.key.fingerprint === fingerprint) out.push(id);
+  };
+  consider(request.policy.previous.keyids, request.previous.signed.keys);
+  consider(request.policy.new.keyids, request.root.keys);
+  return out;
+}
+
+export interface SignRequestOptions extends MetadataSignerOptions {
+  /** Who signs, as the response says (defaults to the expected signer's name). */
+  name?: string | undefined;
+  token?: { serial: string } | undefined;
+}
+
+export async function signRequest(request: SigningRequest, key: SigningKey, opts: SignRequestOptions = {}): Promise<SignatureResponse> {
+  const ids = keyIdsFor(request, key.fingerprint);
+  if (ids.length === 0) {
+    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${key.label}" (fingerprint ${key.fingerprint.slice(0, 16)}…) is a root key of neither version ${request.previous.signed.version} nor ${request.root.version}: it has nothing to sign here`);
+  }
+  const profile = request.previous.profile;
+  const signers = ids.map((id) => {
+    const listed = request.root.keys.get(id) ?? request.previous.signed.keys.get(id)!;
+    return metadataSigner(key, { profile: profile.name, json: listed.json, keyId: id, key: listed.key }, opts);
+  });
+  const envelope = await signMetadata(profile, request.payload, signers);
+  const signatures: SignatureJson[] = envelope.signatures;
+  const name = opts.name ?? request.expectedSigners.find((s) => ids.includes(s.keyid))?.name ?? key.label;
+  return { requestId: request.requestId, payloadSha256: request.payloadSha256, signatures, signer: opts.token ? { name, token: opts.token } : { name } };
+}

@@ -1,0 +1,89 @@
+/**
+ * The two ways a co-signer signs a request: with a key on a token (PKCS#11), or with a key rebuilt from
+ * Shamir share cards. Both refuse a key the request has no use for BEFORE the PIN is asked or the key is
+ * rebuilt (ROTATION_SIGNER_UNKNOWN), then sign through signRequest (every signature verified).
+ */
+import { CeremonyError } from '../errors.js';
+import { withReconstructedKey, type ShareCard } from '../shamir/index.js';
+import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
+import { SoftwareKey } from '../signers/software.js';
+import { openExpectedToken, type ChosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
+import { checkCardSet } from '../shamir/combine.js';
+import type { SignatureResponse, SigningRequest } from './request.js';
+import { keyIdsFor, signRequest } from './sign.js';
+
+export interface TokenSignRequest {
+  module: string;
+  token: ChosenToken;
+  /** CKA_LABEL of the key on the token. */
+  label: string;
+  pin: PinSource;
+  /** Who signs (defaults to the expected signer's name). */
+  name?: string | undefined;
+}
+
+export interface SignedOnToken {
+  response: SignatureResponse;
+  token: TokenRef;
+  fingerprint: string;
+  rehearsal: boolean;
+}
+
+export async function signRequestOnToken(request: SigningRequest, req: TokenSignRequest, deps: TokenModuleDeps): Promise<SignedOnToken> {
+  const { session, keys } = await openExpectedToken({ module: req.module, token: req.token }, deps);
+  try {
+    const where = describeToken(session.token);
+    const pub = keys.filter((k) => k.label === req.label);
+    if (pub.length !== 1 || !pub[0]!.fingerprint) {
+      throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `${where} shows ${pub.length === 0 ? 'no' : pub.length === 1 ? 'no readable' : 'more than one'} public key labelled "${req.label}" (no PIN was asked)`);
+    }
+    const fingerprint = pub[0]!.fingerprint;
+    if (keyIdsFor(request, fingerprint).length === 0) {
+      throw new CeremonyError(
+        'ROTATION_SIGNER_UNKNOWN',
+        `key "${req.label}" on ${where} (fingerprint ${fingerprint.slice(0, 16)}…) is a root key of neither version ${request.previous.signed.version} nor ${request.root.version}: it has nothing to sign here (no PIN was asked)`,
+      );
+    }
+    const pin = await req.pin(session.token);
+    try {
+      await session.login(pin);
+    } finally {
+      pin.fill(0);
+    }
+    const key = await session.findKey({ label: req.label, fingerprint });
+    const response = await signRequest(request, key, { name: req.name, token: { serial: session.token.serial }, pin: () => req.pin(session.token) });
+    return { response, token: { label: session.token.label, serial: session.token.serial }, fingerprint, rehearsal: session.rehearsal };
+  } finally {
+    await session.close(); // logs out
+  }
+}
+
+/**
+ * Rebuild the key from `cards` (checked first: the key they are shares of must be a root key of the
+ * request), sign, and wipe it.
+ */
+export async function signRequestWithShareCards(request: SigningRequest, cards: readonly ShareCard[], opts: { name?: string | undefined } = {}): Promise<{ response: SignatureResponse; fingerprint: string }> {
+  const set = checkCardSet(cards);
+  if (keyIdsFor(request, set.fingerprint).length === 0) {
+    throw new CeremonyError(
+      'ROTATION_SIGNER_UNKNOWN',
+      `the share cards are of key ${set.fingerprint.slice(0, 16)}…, a root key of neither version ${request.previous.signed.version} nor ${request.root.version}: nothing was rebuilt`,
+    );
+  }
+  return withReconstructedKey(
+    cards,
+    async (rebuilt) => {
+      const key = SoftwareKey.fromSecret(rebuilt.algorithm, Uint8Array.from(rebuilt.secret), {
+        label: rebuilt.label ?? `key rebuilt from split ${rebuilt.splitId}`,
+        rehearsal: rebuilt.rehearsal,
+        expectedFingerprint: rebuilt.fingerprint,
+      });
+      try {
+        return { response: await signRequest(request, key, { name: opts.name ?? rebuilt.label }), fingerprint: rebuilt.fingerprint };
+      } finally {
+        key.dispose();
+      }
+    },
+    { fingerprint: set.fingerprint },
+  );
+}

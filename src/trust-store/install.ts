@@ -1,0 +1,286 @@
+/**
+ * Air-gapped import (PRODUCT §2.6): verify a repository completely against a root the operator pinned,
+ * then install it atomically in the layout its client reads, and record the import.
+ *
+ * Layouts:
+ *   notary  `<trust dir>/tuf/<GUN>/metadata/{root,targets,snapshot,timestamp}.json` + `targets/<role>.json`
+ *           (what `notary -d <trust dir>` and Docker Content Trust's `~/.docker/trust` read);
+ *   tuf     `<trust dir>/{root,timestamp,snapshot,targets}.json` + `<role>.json` (a TUF client metadata
+ *           directory: tuf-js `Updater({ metadataDir })`, python-tuf `Updater(metadata_dir)`).
+ * Beside the metadata, the folder holds `imports.log`: one canonical JSON line per import (time, source,
+ * bundle hash, versions), the old lines carried over unchanged, swapped in with the metadata.
+ *
+ * Nothing is written before verification succeeds; then the whole folder is replaced at once
+ * (src/io/trust-dir.ts), so a refused import leaves the trust directory byte for byte as it was, and an
+ * interrupted one leaves the old tree or the new one.
+ */
+import { dirname, join } from 'node:path';
+import { CeremonyError, isCeremonyError } from '../errors.js';
+import { sha256Hex } from '../crypto/digest.js';
+import type { ShortDigest } from '../crypto/digest-words.js';
+import { canonicalString } from '../json/canonical.js';
+import type { JsonObject } from '../json/types.js';
+import type { ProfileName } from '../profiles/profile.js';
+import { isDirectory } from '../io/files.js';
+import { readTrustDir, recoverTrustDir, swapTrustDir } from '../io/trust-dir.js';
+import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
+import { parseMetadata, type Metadata } from '../tuf/metadata.js';
+import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
+import { capForName, classifyName } from '../tuf/repository-files.js';
+import { roleKeyFingerprints, trustedVersionsOf, verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifiedRepository } from '../tuf/repository.js';
+import type { Root } from '../tuf/root.js';
+
+export type TrustLayout = 'notary' | 'tuf';
+
+export const IMPORTS_LOG = 'imports.log';
+const LOG_CAP = 16 * 1024 * 1024;
+const GUN_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._:-]{1,255}$/;
+
+export interface ImportSource {
+  files: RepositoryFiles;
+  /** Where it came from (a file or folder name), for the record. */
+  source: string;
+  /** When the input was a bundle: what its manifest claims, and its hash. */
+  bundle?: { profile: ProfileName; repository: string; hash: ShortDigest };
+}
+
+export interface ImportOptions {
+  trustDir: string;
+  /** The pinned root's bytes (`--root FILE`). */
+  trustedRoot?: Uint8Array;
+  /** SHA-256 (hex) of the pinned root file's bytes: the root must be in the input or installed. */
+  rootFingerprint?: string;
+  /** Notary: the repository; else the bundle's, else the one every root certificate names. */
+  gun?: string;
+  layout?: TrustLayout;
+  /** The local clock. */
+  now: Date;
+  caps?: SizeCaps;
+  /** Tests: called after each file-system step of the swap (a throw simulates a kill). */
+  onStep?: (step: string) => void;
+}
+
+export interface ImportResult {
+  profile: ProfileName;
+  layout: TrustLayout;
+  gun?: string;
+  /** The folder that was replaced. */
+  folder: string;
+  /** What the pin was: a file, a fingerprint found in the input or installed, or the installed root. */
+  pinnedBy: 'file' | 'fingerprint' | 'installed';
+  previous?: TrustedVersions;
+  versions: TrustedVersions;
+  files: string[];
+  record: JsonObject;
+  verified: VerifiedRepository;
+}
+
+function isLayout(v: string): v is TrustLayout {
+  return v === 'notary' || v === 'tuf';
+}
+
+export function checkGun(gun: string): string {
+  const segments = gun.split('/');
+  if (gun.length > 255 || segments.some((s) => !GUN_SEGMENT.test(s))) {
+    throw new CeremonyError('IMPORT_REPOSITORY_MISMATCH', `${JSON.stringify(gun)} is not a repository name (GUN) that can name a folder`, { path: gun });
+  }
+  return gun;
+}
+
+/** The folder a layout installs into. */
+export function trustFolder(trustDir: string, layout: TrustLayout, gun?: string): string {
+  if (layout === 'tuf') return trustDir;
+  if (!gun) throw new CeremonyError('USAGE', 'the Notary layout needs the repository name (--gun)');
+  return join(trustDir, 'tuf', ...checkGun(gun).split('/'), 'metadata');
+}
+
+function newestRootBytes(files: RepositoryFiles): Uint8Array | undefined {
+  if (files.root) return files.root;
+  const top = Math.max(0, ...files.versionedRoots.keys());
+  return files.versionedRoots.get(top);
+}
+
+function trustDirInvalid(name: string, err: unknown): CeremonyError {
+  const detail = isCeremonyError(err) ? `[${err.code}] ${err.message}` : 'unreadable';
+  return new CeremonyError('TRUST_DIR_INVALID', `the installed ${name} cannot be read: ${detail}`, { path: name, cause: err });
+}
+
+/** Versions and keys of what is installed, read from the files the client holds (it may have updated them). */
+export function installedVersions(tree: ReadonlyMap<string, Uint8Array>, profile: ProfileName, caps: SizeCaps = DEFAULT_CAPS): { versions: TrustedVersions; root: Metadata<Root>; profile: ProfileName } {
+  const parse = <R extends 'root' | 'timestamp' | 'snapshot' | 'targets'>(name: string, role: R) => {
+    try {
+      return parseMetadata(tree.get(name)!, role, { maxBytes: capForName(name, caps), source: `installed ${name}` });
+    } catch (err) {
+      throw trustDirInvalid(name, err);
+    }
+  };
+  const root = parse('root.json', 'root');
+  if (root.profile.name !== profile) {
+    throw new CeremonyError('IMPORT_REPOSITORY_MISMATCH', `the trust folder holds a ${root.profile.name} repository; the input is ${profile}`, { path: 'root.json' });
+  }
+  const versions: TrustedVersions = {
+    root: root.signed.version,
+    timestampKeys: roleKeyFingerprints(root.signed, 'timestamp'),
+    snapshotKeys: roleKeyFingerprints(root.signed, 'snapshot'),
+    delegated: {},
+  };
+  for (const name of [...tree.keys()].sort()) {
+    if (name === IMPORTS_LOG || name === 'root.json') continue;
+    let kind;
+    try {
+      kind = classifyName(name);
+    } catch (err) {
+      throw trustDirInvalid(name, err);
+    }
+    if (kind.kind === 'versioned-root') continue;
+    if (kind.kind === 'top') {
+      if (kind.role === 'timestamp') versions.timestamp = parse(name, 'timestamp').signed.version;
+      else if (kind.role === 'snapshot') {
+        const snap = parse(name, 'snapshot');
+        versions.snapshot = snap.signed.version;
+        versions.snapshotMeta = {};
+        for (const [role, meta] of snap.signed.meta) if (meta.version !== undefined) versions.snapshotMeta[role] = meta.version;
+      } else if (kind.role === 'targets') versions.targets = parse(name, 'targets').signed.version;
+    } else {
+      versions.delegated![kind.role] = parse(name, 'targets').signed.version;
+    }
+  }
+  return { versions, root, profile };
+}
+
+function normaliseFingerprint(text: string): string {
+  const hex = text.replace(/[\s:]/g, '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new CeremonyError('USAGE', '--root-fingerprint must be the SHA-256 of the pinned root.json: 64 hex digits');
+  return hex;
+}
+
+/** Verify `input` completely, then install it atomically. Nothing is written unless everything verifies. */
+export async function importRepository(input: ImportSource, opts: ImportOptions): Promise<ImportResult> {
+  const caps = opts.caps ?? DEFAULT_CAPS;
+  if (opts.trustedRoot && opts.rootFingerprint) throw new CeremonyError('USAGE', 'pin the root by file (--root) or by fingerprint (--root-fingerprint), not both');
+  const newest = newestRootBytes(input.files);
+  if (!newest && !opts.trustedRoot) throw new CeremonyError('META_MISSING', `${input.source} holds no root.json`, { path: 'root.json' });
+
+  // The profile: what the input's metadata is (checked against the bundle's claim).
+  const probeBytes = newest ?? opts.trustedRoot!;
+  const probe = parseMetadata(probeBytes, 'root', { maxBytes: caps.root, source: newest ? 'root.json' : 'trusted root' });
+  const profile = probe.profile.name;
+  if (input.bundle && input.bundle.profile !== profile) {
+    throw new CeremonyError('IMPORT_REPOSITORY_MISMATCH', `the bundle manifest says ${input.bundle.profile}, but its metadata is ${profile}`, { path: '$.profile' });
+  }
+  const layout = opts.layout ?? profile;
+  if (!isLayout(layout)) throw new CeremonyError('USAGE', '--layout must be notary or tuf');
+  if (layout !== profile) throw new CeremonyError('IMPORT_REPOSITORY_MISMATCH', `a ${profile} repository cannot be installed in the ${layout} layout: its client would not read it`);
+
+  // Notary: which repository (the folder name), cross-checked; verifyRepository then makes every root
+  // certificate name it.
+  let gun: string | undefined;
+  if (profile === 'notary') {
+    const claimed = input.bundle?.repository;
+    if (opts.gun && claimed && opts.gun !== claimed) {
+      throw new CeremonyError('IMPORT_REPOSITORY_MISMATCH', `the bundle is for ${claimed}, not ${opts.gun}`, { path: '$.repository' });
+    }
+    gun = checkGun(opts.gun ?? claimed ?? checkNotaryRootCertificates(probe, opts.now));
+  }
+  const folder = trustFolder(opts.trustDir, layout, gun);
+  // The trust directory (Notary) or the folder that holds it (TUF) must exist: a mistyped path is not
+  // silently created.
+  const home = layout === 'notary' ? opts.trustDir : dirname(opts.trustDir);
+  if (!(await isDirectory(home).catch(() => false))) throw new CeremonyError('FILE_NOT_FOUND', `${home} is not an existing folder`, { path: home });
+
+  // An import interrupted earlier is finished or undone first, so what is "installed" is one whole tree.
+  await recoverTrustDir(folder);
+  const tree = await readTrustDir(folder, (name) => (name === IMPORTS_LOG ? LOG_CAP : capFor(name, caps)), caps.files + 1);
+  let installed: ReturnType<typeof installedVersions> | undefined;
+  if (tree && tree.has('root.json')) installed = installedVersions(tree, profile, caps);
+  else if (tree && [...tree.keys()].some((n) => n !== IMPORTS_LOG)) {
+    throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json', { path: folder });
+  }
+
+  // The pin.
+  let trustedRoot: Uint8Array;
+  let pinnedBy: ImportResult['pinnedBy'];
+  if (opts.trustedRoot) {
+    trustedRoot = opts.trustedRoot;
+    pinnedBy = 'file';
+  } else if (opts.rootFingerprint) {
+    const want = normaliseFingerprint(opts.rootFingerprint);
+    const candidates = [input.files.root, ...input.files.versionedRoots.values(), installed?.root.bytes].filter((b): b is Uint8Array => b !== undefined);
+    const found = candidates.find((b) => sha256Hex(b) === want);
+    if (!found) throw new CeremonyError('IMPORT_PIN_NOT_FOUND', `no root with SHA-256 ${want.slice(0, 16)}… is in ${input.source} or installed`, { path: 'root.json' });
+    trustedRoot = found;
+    pinnedBy = 'fingerprint';
+  } else if (installed) {
+    trustedRoot = installed.root.bytes;
+    pinnedBy = 'installed';
+  } else {
+    throw new CeremonyError('USAGE', 'nothing is installed yet: pin the trusted root with --root FILE or --root-fingerprint HEX');
+  }
+
+  // TUF 5.3–5.6, complete, with rollback against what is installed and expiry by the local clock.
+  const verified = verifyRepository(input.files, {
+    trustedRoot,
+    now: opts.now,
+    ...(installed ? { installed: installed.versions } : {}),
+    caps,
+    ...(gun ? { gun } : {}),
+    requireComplete: true,
+  });
+
+  const next = new Map<string, Uint8Array>();
+  next.set('root.json', verified.root.bytes);
+  next.set('timestamp.json', verified.timestamp!.md.bytes);
+  next.set('snapshot.json', verified.snapshot!.md.bytes);
+  next.set('targets.json', verified.targets!.md.bytes);
+  for (const [name, role] of verified.delegated) next.set(`${name}.json`, role.md.bytes);
+  const versions = trustedVersionsOf(verified);
+  const record: JsonObject = {
+    time: opts.now.toISOString(),
+    source: input.source,
+    profile,
+    layout,
+    ...(gun ? { gun } : {}),
+    pinnedBy,
+    pinnedRootSha256: sha256Hex(trustedRoot),
+    ...(input.bundle ? { bundleSha256: input.bundle.hash.sha256, bundleShortHash: input.bundle.hash.hex } : {}),
+    previousRootVersion: installed ? installed.versions.root : null,
+    versions: versionsJson(versions),
+  };
+  const oldLog = tree?.get(IMPORTS_LOG) ?? new Uint8Array();
+  const line = new TextEncoder().encode(`${canonicalString(record, 'json')}\n`);
+  const log = new Uint8Array(oldLog.length + line.length);
+  log.set(oldLog);
+  log.set(line, oldLog.length);
+  next.set(IMPORTS_LOG, log);
+
+  await swapTrustDir(folder, next, opts.onStep ? { onStep: opts.onStep } : {});
+  return {
+    profile,
+    layout,
+    ...(gun ? { gun } : {}),
+    folder,
+    pinnedBy,
+    ...(installed ? { previous: installed.versions } : {}),
+    versions,
+    files: [...next.keys()].filter((n) => n !== IMPORTS_LOG).sort(),
+    record,
+    verified,
+  };
+}
+
+function capFor(name: string, caps: SizeCaps): number {
+  try {
+    return capForName(name, caps);
+  } catch (err) {
+    throw trustDirInvalid(name, err);
+  }
+}
+
+function versionsJson(v: TrustedVersions): JsonObject {
+  const out: JsonObject = { root: v.root };
+  if (v.timestamp !== undefined) out.timestamp = v.timestamp;
+  if (v.snapshot !== undefined) out.snapshot = v.snapshot;
+  if (v.targets !== undefined) out.targets = v.targets;
+  if (v.delegated) out.delegated = { ...v.delegated };
+  return out;
+}

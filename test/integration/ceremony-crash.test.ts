@@ -1,0 +1,286 @@
+/**
+ * Issue #4 acceptance "Crash test: the ceremony process killed at each step boundary resumes or restarts
+ * cleanly, with no partial output file". The real CLI (`tuf-ceremony run PLAN --bindings B --out DIR`, the
+ * compiled core, PINs from environment variables the bindings name) runs a TUF root ceremony on three
+ * SoftHSM2 tokens as a child process. Each run is SIGKILLed as soon as it prints the progress line of the
+ * next boundary (a step starting, and inside the two steps that touch tokens most: after a key was made,
+ * after a signature was asked for), then the same command is run again; the last run goes to the end.
+ *
+ * After every kill: each file in DIR is either one of the ceremony's outputs, complete (JSON parses,
+ * metadata parses, a share card passes its checksums, the transcript's chain verifies, HTML is whole), or
+ * a hidden temporary file of the atomic writer (`.NAME.<hex>.tmp`), which is never taken for an output.
+ * At the end: the repository verifies (verifyRepository, pinned to the new root), the transcript verifies
+ * and is sealed with one `ceremony.resume` entry per interrupted run, and the tokens hold exactly the keys
+ * the plan asks for — none made twice.
+ *
+ * The CLI runs from a build of the current sources: dist/ when it is newer than every source file (as
+ * `npm run build` leaves it: then `node bin/tuf-ceremony.js`), otherwise a private build of the same
+ * tsconfig.build.json into a temporary folder (so this test never rewrites the shared dist/).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyTranscript } from '../../src/audit/verify.js';
+import { allOutputNames, metadataFileNames, parsePlan, STATE_FILE, STEPS, TRANSCRIPT_FILE, TRANSCRIPT_HTML, type CeremonyPlan } from '../../src/ceremony/index.js';
+import { parseShareCard } from '../../src/shamir/card.js';
+import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
+import { TokenModule } from '../../src/signers/pkcs11/token.js';
+import { parseMetadata } from '../../src/tuf/metadata.js';
+import { verifyRepository } from '../../src/tuf/repository.js';
+
+const REPO = join(import.meta.dirname, '..', '..');
+const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
+const SO_PIN = '12345678';
+const CUSTODIANS = [
+  { name: 'Alice', label: 'crash-alice', env: 'CRASH_ALICE_PIN', pin: 'alice-crash-1111' },
+  { name: 'Bob', label: 'crash-bob', env: 'CRASH_BOB_PIN', pin: 'bob-crash-2222' },
+  { name: 'Carol', label: 'crash-carol', env: 'CRASH_CAROL_PIN', pin: 'carol-crash-3333' },
+] as const;
+/** The hidden temporary file writeFileAtomic (src/io/files.ts) renames or links into place. */
+const ATOMIC_TEMP = /^\..+\.[0-9a-f]{12}\.tmp$/;
+const year = (n: number): string => `${new Date().getUTCFullYear() + n}-06-01T00:00:00Z`;
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+let dir: string;
+let build: string | undefined;
+/** node + these arguments = the CLI. */
+let cliArgs: string[];
+let childEnv: NodeJS.ProcessEnv;
+const serials: Record<string, string> = {};
+
+function newestSource(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return path.endsWith('.ts') ? info.mtimeMs : 0;
+  return Math.max(0, ...readdirSync(path).map((e) => newestSource(join(path, e))));
+}
+
+beforeAll(async () => {
+  if (!existsSync(SOFTHSM)) throw new Error(`${SOFTHSM} is missing: install Debian's softhsm2 (apt-get install softhsm2)`);
+  dir = mkdtempSync(join(tmpdir(), 'tuf-ceremony-crash-'));
+
+  // The CLI: dist/ if it is a build of the current sources, else a private build of them.
+  const distMain = join(REPO, 'dist', 'src', 'cli', 'main.js');
+  if (existsSync(distMain) && statSync(distMain).mtimeMs >= newestSource(join(REPO, 'src'))) {
+    cliArgs = [join(REPO, 'bin', 'tuf-ceremony.js')];
+  } else {
+    build = mkdtempSync(join(tmpdir(), 'tuf-ceremony-crash-build-'));
+    // Bare imports (graphene-pk11, …) resolve from the build's own node_modules: the project's.
+    symlinkSync(join(REPO, 'node_modules'), join(build, 'node_modules'), 'dir');
+    try {
+      execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(build, 'dist'), '--sourceMap', 'false'], { cwd: REPO, stdio: 'pipe' });
+    } catch {
+      // Type errors elsewhere in the tree still emit JavaScript; the type check is `npm run typecheck`'s job.
+    }
+    const main = join(build, 'dist', 'src', 'cli', 'main.js');
+    if (!existsSync(main)) throw new Error('the private build of the CLI produced no dist/src/cli/main.js');
+    cliArgs = [main];
+  }
+
+  mkdirSync(join(dir, 'tokens'));
+  const conf = join(dir, 'softhsm2.conf');
+  writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
+  childEnv = { ...process.env, SOFTHSM2_CONF: conf, ...Object.fromEntries(CUSTODIANS.map((c) => [c.env, c.pin])) };
+  for (const c of CUSTODIANS) execFileSync('softhsm2-util', ['--init-token', '--free', '--label', c.label, '--pin', c.pin, '--so-pin', SO_PIN], { env: childEnv, stdio: 'pipe' });
+  // The serials, read by this process (its module is finalised before any child runs).
+  const previous = process.env.SOFTHSM2_CONF;
+  process.env.SOFTHSM2_CONF = conf;
+  try {
+    const mod = await TokenModule.load(SOFTHSM);
+    for (const t of await mod.listTokens()) if (t.initialized) serials[t.label] = t.serial;
+    await mod.finalize();
+  } finally {
+    if (previous === undefined) delete process.env.SOFTHSM2_CONF;
+    else process.env.SOFTHSM2_CONF = previous;
+  }
+}, 180_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (build) rmSync(build, { recursive: true, force: true });
+});
+
+interface Run {
+  /** The exit code, or null when killed. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Whether the kill line was seen (and the kill sent). */
+  killed: boolean;
+  lines: string[];
+  stderr: string;
+}
+
+/** Run the CLI; with `killAt`, SIGKILL it the moment a progress line matches. */
+function runCli(args: string[], killAt?: RegExp): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...cliArgs, ...args], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run: Run = { code: null, signal: null, killed: false, lines: [], stderr: '' };
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      run.lines.push(line);
+      if (killAt && !run.killed && killAt.test(line)) {
+        run.killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.stderr.on('data', (b: Buffer) => (run.stderr += b.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ ...run, code, signal }));
+  });
+}
+
+/** Every file in `out` is a complete output or a hidden temporary file; returns the outputs present. */
+function checkNoPartialOutput(out: string, plan: CeremonyPlan): string[] {
+  if (!existsSync(out)) return [];
+  const outputs = new Set(allOutputNames(plan));
+  const present: string[] = [];
+  for (const name of readdirSync(out)) {
+    const full = join(out, name);
+    expect(statSync(full).isFile(), name).toBe(true);
+    if (!outputs.has(name)) {
+      // A write cut short by the kill: never under an output's name, and hidden.
+      expect(name, `unexpected file ${name}`).toMatch(ATOMIC_TEMP);
+      expect(outputs.has(name.replace(/^\./, '').replace(/\.[0-9a-f]{12}\.tmp$/, '')), name).toBe(true);
+      continue;
+    }
+    present.push(name);
+    const bytes = new Uint8Array(readFileSync(full));
+    const text = Buffer.from(bytes).toString('utf8');
+    if (name === STATE_FILE) expect(() => JSON.parse(text), name).not.toThrow();
+    else if (name === TRANSCRIPT_FILE) expect(() => verifyTranscript(bytes, { allowUnsealed: true }), name).not.toThrow();
+    else if (name.endsWith('.html')) expect(text.trimEnd(), name).toMatch(/<\/html>$/i);
+    else if (name.startsWith('share-card-')) expect(() => parseShareCard(text), name).not.toThrow();
+    else {
+      const role = name.replace(/^\d+\./, '').replace(/\.json$/, '');
+      expect(() => parseMetadata(bytes, role as 'root', { maxBytes: 1 << 24, source: name }), name).not.toThrow();
+    }
+  }
+  // The metadata is written only once it is verified: when it is all there, it verifies.
+  const metadata = metadataFileNames(plan);
+  if (metadata.every((m) => present.includes(m))) verifyOutputs(out);
+  return present;
+}
+
+function stepsDone(out: string): number {
+  if (!existsSync(join(out, STATE_FILE))) return 0;
+  const state = JSON.parse(readFileSync(join(out, STATE_FILE), 'utf8')) as { steps: Record<string, { status: string }> };
+  return Object.values(state.steps).filter((s) => s.status === 'done').length;
+}
+
+function verifyOutputs(out: string) {
+  const read = (n: string) => new Uint8Array(readFileSync(join(out, n)));
+  const root = read('root.json');
+  return verifyRepository(
+    { versionedRoots: new Map([[1, read('1.root.json')]]), root, targets: read('targets.json'), snapshot: read('snapshot.json'), timestamp: read('timestamp.json'), delegated: new Map() },
+    { trustedRoot: root, now: new Date() },
+  );
+}
+
+describe('run on three SoftHSM2 tokens, SIGKILLed at every step boundary', () => {
+  it('resumes after each kill with no partial output; the end result verifies and no key is made twice', async () => {
+    const plan = {
+      format: 'tuf-ceremony-plan',
+      version: 1,
+      kind: 'root',
+      profile: 'tuf',
+      repository: 'example.com/ceremony/crash',
+      custodians: CUSTODIANS.map((c) => ({ name: c.name, token: { serial: serials[c.label] }, keyAlgorithm: 'ecdsa-p256', keyLabel: `root-${c.name.toLowerCase()}` })),
+      root: { threshold: 2, expires: year(10) },
+      targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: year(3) },
+      snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'snapshot' }, expires: year(3) },
+      timestamp: { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'timestamp' }, expires: year(1) },
+      shamir: { threshold: 2, shares: 3, keyAlgorithm: 'ecdsa-p256' },
+    };
+    const planBytes = new Uint8Array(Buffer.from(JSON.stringify(plan, null, 2) + '\n'));
+    const planPath = join(dir, 'plan.json');
+    writeFileSync(planPath, planBytes);
+    const bindingsPath = join(dir, 'bindings.json');
+    writeFileSync(
+      bindingsPath,
+      JSON.stringify({ format: 'tuf-ceremony-site-bindings', version: 1, planSha256: sha256(planBytes), module: { path: SOFTHSM }, custodians: Object.fromEntries(CUSTODIANS.map((c) => [c.name, { pin: { env: c.env } }])) }),
+    );
+    const parsed = parsePlan(planBytes, { source: 'plan.json' });
+    const out = join(dir, 'out');
+    const args = ['run', planPath, '--bindings', bindingsPath, '--out', out];
+
+    // The boundaries: each step's start (machine.ts reports "<title>…"), a key just made, a signature
+    // just asked for, and the seal.
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const boundaries: RegExp[] = [];
+    for (const step of STEPS.filter((s) => s.applies(parsed))) {
+      boundaries.push(new RegExp(`^${escape(step.title)}…$`));
+      if (step.name === 'generate-keys') boundaries.push(/^ {2}.*: fingerprint [0-9a-f]{16}…, key ID [0-9a-f]{16}…$/);
+      if (step.name === 'collect-signatures') boundaries.push(/^ {2}.*: signing .*\.json v1 — bytes /);
+    }
+    boundaries.push(/^sealing the transcript with /);
+    expect(boundaries.length).toBeGreaterThanOrEqual(10);
+
+    let kills = 0;
+    /** Steps recorded done in the state file after each kill. */
+    const progress: number[] = [];
+    for (const at of boundaries) {
+      const r = await runCli(args, at);
+      expect(r.killed, `never printed ${at}; stdout:\n${r.lines.join('\n')}\nstderr:\n${r.stderr}`).toBe(true);
+      // Killed, or (at the last boundaries) finished before the signal landed: either way nothing is partial.
+      expect(r.signal === 'SIGKILL' || r.code === 0, `${at}: code ${r.code}, signal ${r.signal}\n${r.stderr}`).toBe(true);
+      if (r.signal === 'SIGKILL') kills++;
+      progress.push(stepsDone(out));
+      checkNoPartialOutput(out, parsed);
+      if (r.code === 0) break;
+    }
+    expect(kills).toBeGreaterThanOrEqual(boundaries.length - 1);
+    // Each run got further than the one before (nothing done is lost or redone), from the first step on.
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]!);
+    expect(progress[0]).toBe(0);
+    expect(progress.at(-1)).toBeGreaterThanOrEqual(STEPS.filter((s) => s.applies(parsed)).length - 1);
+
+    // The same command, to the end.
+    const last = await runCli([...args]);
+    if (kills === boundaries.length) {
+      expect(last.code, `${last.stderr}\n${last.lines.join('\n')}`).toBe(0);
+      expect(last.lines).toContain(`resuming the interrupted ceremony in ${out}`);
+    }
+    const present = checkNoPartialOutput(out, parsed);
+    expect(present.sort()).toEqual([...allOutputNames(parsed)].sort());
+
+    const v = verifyOutputs(out);
+    expect(v.root.signed.roles.get('root')!.threshold).toBe(2);
+    expect(v.root.signed.roles.get('root')!.keyids).toHaveLength(4);
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, TRANSCRIPT_FILE))));
+    expect(t.sealed).toBe(true);
+    expect(t.problems).toEqual([]);
+    expect(t.header.planHash).toBe(sha256(planBytes));
+    expect(t.entries.filter((e) => e.step === 'ceremony.resume').length).toBe(kills);
+    expect(existsSync(join(out, TRANSCRIPT_HTML))).toBe(true);
+    // No PIN in any file.
+    for (const name of readdirSync(out)) for (const c of CUSTODIANS) expect(readFileSync(join(out, name), 'latin1'), name).not.toContain(c.pin);
+
+    // The tokens hold exactly the planned keys, each once, and root.json lists those very keys.
+    const previous = process.env.SOFTHSM2_CONF;
+    process.env.SOFTHSM2_CONF = childEnv.SOFTHSM2_CONF;
+    const mod = await TokenModule.load(SOFTHSM);
+    try {
+      const found: Record<string, string[]> = {};
+      const fingerprints = new Set<string>();
+      for (const c of CUSTODIANS) {
+        const s = await mod.openToken({ serial: serials[c.label]! });
+        await s.login(c.pin);
+        const keys = await s.listKeys();
+        found[c.name] = keys.map((k) => k.label).sort();
+        for (const k of keys) {
+          expect(k.fingerprint, k.label).toMatch(/^[0-9a-f]{64}$/);
+          fingerprints.add(k.fingerprint!);
+        }
+        await s.close();
+      }
+      expect(found).toEqual({ Alice: ['root-alice', 'targets'], Bob: ['root-bob', 'snapshot'], Carol: ['root-carol', 'timestamp'] });
+      expect(fingerprints.size).toBe(6);
+    } finally {
+      await mod.finalize();
+      if (previous === undefined) delete process.env.SOFTHSM2_CONF;
+      else process.env.SOFTHSM2_CONF = previous;
+    }
+  }, 300_000);
+});

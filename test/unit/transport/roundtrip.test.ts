@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { QrAssembler } from '../../../src/transport/qr/assembler.js';
+import { encodeQrFrames, framesForLoss } from '../../../src/transport/qr/encoder.js';
+import { seededRandom } from '../../../src/transport/qr/simulate.js';
+import { QR_UR_TYPE } from '../../../src/transport/qr/ur.js';
+import { randomBytes, shuffle } from './support.js';
+
+describe('encode → frames → QrAssembler', () => {
+  const cases: [number, number][] = [
+    [1, 300], [2, 300], [17, 50], [100, 300], [299, 300], [300, 300], [301, 300], [1000, 300], [5000, 200],
+    [20_000, 300], [100_000, 1000], [200_000, 1000],
+  ];
+  for (const [size, fragmentBytes] of cases) {
+    it(`${size} bytes in fragments of ≤ ${fragmentBytes}: any order, with duplicates and 30 % lost`, () => {
+      const bundle = randomBytes(size, size);
+      const enc = encodeQrFrames(bundle, { fragmentBytes });
+      expect(enc.parts.length).toBe(framesForLoss(enc.seqLen, 0.3));
+      for (const p of enc.parts) {
+        expect(p).toMatch(/^UR:X-TUF-CEREMONY-BUNDLE\/[0-9A-Z/-]+$/); // QR alphanumeric mode
+        expect(p.toLowerCase().startsWith(`ur:${QR_UR_TYPE}/`)).toBe(true);
+      }
+      const rnd = seededRandom(size + 7);
+      const kept = enc.parts.filter(() => rnd() >= 0.3);
+      const frames = shuffle([...kept, ...kept.slice(0, 3)], rnd);
+      const a = new QrAssembler();
+      for (const f of frames) {
+        if (a.complete) break;
+        a.receive(f);
+      }
+      expect(a.complete).toBe(true);
+      expect(a.result()).toEqual(bundle);
+      expect(a.progress).toMatchObject({ complete: true, rank: enc.seqLen, needed: enc.seqLen, estimatedStillNeeded: 0 });
+    }, 60_000);
+  }
+
+  it('the standard schedule starts with the plain fragments, which alone reassemble the bundle', () => {
+    const bundle = randomBytes(2997, 1); // + 3 bytes of CBOR header = 10 fragments of 300
+    const enc = encodeQrFrames(bundle, { schedule: 'standard', count: 10 });
+    expect(enc.parts[0]).toMatch(/^UR:X-TUF-CEREMONY-BUNDLE\/1-10\//);
+    const a = new QrAssembler();
+    for (const f of enc.parts) a.receive(f.toLowerCase()); // case does not matter
+    expect(a.result()).toEqual(bundle);
+  });
+
+  it('the mixed schedule starts after the plain fragments', () => {
+    const enc = encodeQrFrames(randomBytes(2997, 2), { count: 2 });
+    expect(enc.parts[0]).toMatch(/^UR:X-TUF-CEREMONY-BUNDLE\/11-10\//);
+  });
+
+  it('reports progress: parts received, rank, and an estimate of parts still needed', () => {
+    const enc = encodeQrFrames(randomBytes(2997, 3), { schedule: 'standard', count: 12 });
+    const a = new QrAssembler();
+    expect(a.progress).toMatchObject({ received: 0, rank: 0, needed: 0, complete: false });
+    expect(a.receive(enc.parts[0]!)).toBe('innovative');
+    expect(a.receive(enc.parts[0]!)).toBe('duplicate');
+    expect(a.progress).toMatchObject({ received: 1, duplicates: 1, rank: 1, needed: 10, complete: false });
+    expect(a.progress.estimatedStillNeeded).toBeGreaterThanOrEqual(9);
+  });
+
+  it('framesForLoss: the plain count without loss, more with it, growing with the loss', () => {
+    expect(framesForLoss(67, 0)).toBe(67);
+    expect(framesForLoss(67, 0.3)).toBeGreaterThan(67 / 0.7);
+    expect(framesForLoss(67, 0.5)).toBeGreaterThan(framesForLoss(67, 0.3));
+    expect(framesForLoss(1, 0.3)).toBeGreaterThanOrEqual(5);
+  });
+});
