@@ -33,6 +33,11 @@ export async function signMetadata(
 ): Promise<SignedEnvelope> {
   const profile = typeof profileName === 'string' ? getProfile(profileName) : profileName;
   const data = profile.canonical(signed);
+  // Notary's canonical JSON writes control characters raw, so such a file is not JSON at all: notary
+  // itself cannot publish it (measured) and no client could read it. Refuse before anyone signs.
+  if (profile.name === 'notary' && data.some((b) => b < 0x20)) {
+    throw new CeremonyError('SCHEMA_INVALID', 'a string holds a control character (tab, newline, …), which Notary metadata cannot carry');
+  }
   const byKey = new Map(existing.map((s) => [s.keyid, s]));
   for (const signer of signers) {
     const raw = await signer.sign(data);

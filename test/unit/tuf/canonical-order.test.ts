@@ -48,3 +48,19 @@ describe('key order', () => {
     expect(verifyRole(md, 'targets', policy, keys)).toMatchObject({ verified: false, invalid: [k.keyId] });
   });
 });
+
+describe('signing refuses what Notary cannot carry', () => {
+  it('a target name with a control character is refused before anyone signs (Notary profile)', async () => {
+    const { signMetadata } = await import('../../../src/tuf/sign.js');
+    const k = await makeKey('notary', 'ecdsa-p256');
+    const signed: JsonObject = { _type: 'Targets', version: 1, expires: FAR, targets: { 'tab\there': { length: 1, hashes: { sha256: 'q'.repeat(43) + '=' } } } };
+    let calls = 0;
+    const signer = { ...k, sign: (d: Uint8Array) => (calls++, k.sign(d)) };
+    await expect(signMetadata('notary', signed, [signer])).rejects.toMatchObject({ code: 'SCHEMA_INVALID' });
+    expect(calls).toBe(0);
+    // The TUF profile writes files with JSON escaping, so the same name is fine there.
+    const t = await makeKey('tuf', 'ed25519');
+    const tufSigned: JsonObject = { _type: 'targets', spec_version: '1.0.31', version: 1, expires: FAR, targets: { 'tab\there': { length: 1, hashes: { sha256: 'ab'.repeat(32) } } } };
+    await expect(signMetadata('tuf', tufSigned, [t])).resolves.toBeDefined();
+  });
+});
