@@ -21,7 +21,7 @@ import { CeremonyError } from '../../src/errors.js';
 import { shortDigest } from '../../src/crypto/digest-words.js';
 import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { KeyAlgorithm } from '../../src/profiles/profile.js';
-import { TokenModule, type PublicKeyListing, type TokenDescription, type TokenSession } from '../../src/signers/pkcs11/token.js';
+import { TokenModule, tokenSummary, type PublicKeyListing, type TokenDescription, type TokenSession } from '../../src/signers/pkcs11/token.js';
 import { generateTokenKey, loadModule, openExpectedToken, type ModuleLoader, type TokenModuleDeps } from '../../src/signers/token-keys.js';
 import type {
   ExpectedToken,
@@ -98,21 +98,7 @@ function keyView(k: PublicKeyListing): TokenKeyView {
 }
 
 function tokenView(t: TokenDescription, keys: TokenKeyView[], keysProblem?: string): TokenView {
-  const out: TokenView = {
-    label: t.label,
-    serial: t.serial,
-    manufacturer: t.manufacturer,
-    model: t.model,
-    initialized: t.initialized,
-    pinStatus: t.pinStatus,
-    loginRequired: t.loginRequired,
-    protectedAuthenticationPath: t.protectedAuthenticationPath,
-    minPinLength: t.minPinLength,
-    maxPinLength: t.maxPinLength,
-    keyTypes: (Object.keys(t.capabilities) as KeyAlgorithm[]).filter((k) => t.capabilities[k]),
-    rsaMaxBits: t.rsaMaxBits,
-    keys,
-  };
+  const out: TokenView = { ...tokenSummary(t), keys };
   if (keysProblem) out.keysProblem = keysProblem;
   return out;
 }

@@ -41,7 +41,7 @@ import { CeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
 import { moduleFileExists } from '../io/softhsm.js';
 import type { KeyAlgorithm } from '../profiles/profile.js';
 import { installHint, isModulePreset, MODULE_PRESETS, resolvePreset, type ModulePreset } from '../signers/pkcs11/presets.js';
-import { TokenModule, type SlotDescription, type TokenDescription } from '../signers/pkcs11/token.js';
+import { TokenModule, tokenSummary, type SlotDescription, type TokenDescription } from '../signers/pkcs11/token.js';
 import { algorithmTitle } from '../signers/signing-key.js';
 import { reportError, type Io } from './output.js';
 import { defaultTokenKeysDeps, registerTokenKeyCommands, type TokenKeysDeps } from './tokens-keys.js';
@@ -80,21 +80,7 @@ interface ModuleListing {
 }
 
 function tokenJson(t: TokenDescription) {
-  return {
-    label: t.label,
-    serial: t.serial,
-    manufacturer: t.manufacturer,
-    model: t.model,
-    initialized: t.initialized,
-    pinStatus: t.pinStatus,
-    loginRequired: t.loginRequired,
-    protectedAuthenticationPath: t.protectedAuthenticationPath,
-    minPinLength: t.minPinLength,
-    maxPinLength: t.maxPinLength,
-    keyTypes: (Object.keys(t.capabilities) as KeyAlgorithm[]).filter((k) => t.capabilities[k]),
-    rsaMaxBits: t.rsaMaxBits,
-    mechanisms: t.mechanisms,
-  };
+  return { ...tokenSummary(t), mechanisms: t.mechanisms };
 }
 
 /** The documented `--json` shape (see the file comment). */

@@ -62,6 +62,24 @@ export interface TokenDescription extends TokenRef {
   mechanisms: string[];
 }
 
+/** What a person (or `--json`) is shown of a token: plain data, the key types as a list. */
+export function tokenSummary(t: TokenDescription) {
+  return {
+    label: t.label,
+    serial: t.serial,
+    manufacturer: t.manufacturer,
+    model: t.model,
+    initialized: t.initialized,
+    pinStatus: t.pinStatus,
+    loginRequired: t.loginRequired,
+    protectedAuthenticationPath: t.protectedAuthenticationPath,
+    minPinLength: t.minPinLength,
+    maxPinLength: t.maxPinLength,
+    keyTypes: (Object.keys(t.capabilities) as KeyAlgorithm[]).filter((k) => t.capabilities[k]),
+    rsaMaxBits: t.rsaMaxBits,
+  };
+}
+
 export interface SlotDescription {
   slot: SlotId;
   description: string;
