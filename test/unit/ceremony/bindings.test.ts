@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CeremonyError, type ErrorCode } from '../../../src/errors.js';
+import type { ErrorCode } from '../../../src/errors.js';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 import { parsePlan } from '../../../src/ceremony/plan.js';
 import { parseServerKey } from '../../../src/ceremony/server-key.js';
 import { parseSiteBindings } from '../../../src/ceremony/site-bindings.js';
 import { listPublicKey } from '../../../src/signers/public-key-json.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
+import { refusal } from '../../support/refusal.js';
 
 const enc = (v: JsonValue | string): Uint8Array => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -55,16 +56,6 @@ function set(obj: JsonObject, path: string[], value: JsonValue | undefined): Jso
   if (value === undefined) delete cur[path[path.length - 1]!];
   else cur[path[path.length - 1]!] = value;
   return copy;
-}
-
-function refusal(fn: () => unknown): CeremonyError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CeremonyError);
-    return err as CeremonyError;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('site bindings', () => {

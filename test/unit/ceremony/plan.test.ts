@@ -5,11 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CeremonyError, type ErrorCode } from '../../../src/errors.js';
+import type { ErrorCode } from '../../../src/errors.js';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 import { checkPlanDates, parsePlan, plannedKeys } from '../../../src/ceremony/plan.js';
 import { describeIntentHash, intentHash } from '../../../src/ceremony/plan-hash.js';
 import { rehearsalPlan } from '../../../src/ceremony/rehearsal-plan.js';
+import { refusal } from '../../support/refusal.js';
 
 const HEX = 'ab'.repeat(32);
 
@@ -55,16 +56,6 @@ function set(obj: JsonObject, path: (string | number)[], value: JsonValue | unde
   if (value === undefined) delete cur[last];
   else cur[last] = value;
   return copy;
-}
-
-function refusal(fn: () => unknown): CeremonyError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CeremonyError);
-    return err as CeremonyError;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('valid plans', () => {

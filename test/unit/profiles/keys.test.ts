@@ -4,22 +4,12 @@
  */
 import { constants, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CeremonyError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { getProfile } from '../../../src/profiles/index.js';
 import { makeKey } from '../../support/keys.js';
+import { refusal } from '../../support/refusal.js';
 
 const data = new TextEncoder().encode('canonical bytes');
-
-function refusal(fn: () => unknown): CeremonyError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CeremonyError);
-    return err as CeremonyError;
-  }
-  throw new Error('expected a refusal');
-}
 
 for (const profile of ['tuf', 'notary'] as const) {
   const kinds = profile === 'tuf' ? (['ed25519', 'ecdsa-p256', 'ecdsa-p384', 'rsa'] as const) : (['ed25519', 'ecdsa-p256', 'ecdsa-p384', 'ecdsa-x509'] as const);

@@ -7,21 +7,11 @@ import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { describe, expect, it } from 'vitest';
-import { CeremonyError } from '../../../src/errors.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
+import { refusal } from '../../support/refusal.js';
 
 const data = new TextEncoder().encode('signed bytes');
 const zeroed = (b: Uint8Array) => b.every((x) => x === 0);
-
-function refusal(fn: () => unknown): CeremonyError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CeremonyError);
-    return err as CeremonyError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('software keys', () => {
   for (const [algorithm, hash] of [
