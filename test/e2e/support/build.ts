@@ -3,7 +3,7 @@
  * lone `vitest run --project e2e` after editing a screen must not test yesterday's bundle.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,13 +29,60 @@ export function rendererIsFresh(): boolean {
   return existsSync(index) && statSync(index).mtimeMs >= sourcesMtime();
 }
 
-/** Build the renderer with vite unless dist/renderer is newer than every input. */
+const LOCK = join(REPO_ROOT, 'dist', '.renderer-build.lock');
+const STALE_LOCK_MS = 5 * 60_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** mkdir is atomic: whoever creates the lock folder builds; the others wait (a lock older than 5 minutes is a dead builder's). */
+function withBuildLock(run: () => void): void {
+  mkdirSync(join(REPO_ROOT, 'dist'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      } catch {
+        // gone meanwhile: try again
+      }
+      sleepSync(200);
+    }
+  }
+  try {
+    run();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Build the renderer with vite unless dist/renderer is newer than every input. Several test processes may
+ * ask at once (parallel vitest projects, several people's runs): one builds, under a lock, into a fresh
+ * folder that then replaces dist/renderer with two renames, so a server never serves a half-emptied folder.
+ */
 export function ensureRendererBuilt(): void {
   if (rendererIsFresh()) return;
-  execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.config.ts', '--logLevel', 'warn'], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-    // vitest sets NODE_ENV=test, which vite would inherit and build React's development bundle.
-    env: { ...process.env, NODE_ENV: 'production' },
+  withBuildLock(() => {
+    if (rendererIsFresh()) return;
+    const next = `${RENDERER_DIST}.next-${process.pid}`;
+    const old = `${RENDERER_DIST}.old-${process.pid}`;
+    rmSync(next, { recursive: true, force: true });
+    execFileSync(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'vite.config.ts', '--logLevel', 'warn', '--outDir', next, '--emptyOutDir'],
+      {
+        cwd: REPO_ROOT,
+        stdio: 'inherit',
+        // vitest sets NODE_ENV=test, which vite would inherit and build React's development bundle.
+        env: { ...process.env, NODE_ENV: 'production' },
+      },
+    );
+    if (existsSync(RENDERER_DIST)) renameSync(RENDERER_DIST, old);
+    renameSync(next, RENDERER_DIST);
+    rmSync(old, { recursive: true, force: true });
   });
 }
