@@ -49,6 +49,7 @@ import {
 import type { PlanCustodian } from '../../src/ceremony/plan.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
+import { parsePublisherKey } from '../../src/ceremony/publisher-key.js';
 import { parseServerKey } from '../../src/ceremony/server-key.js';
 import type { ExpectedKey } from '../../src/ceremony/tokens.js';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
@@ -200,7 +201,8 @@ export function planView(loaded: Pick<Loaded, 'plan' | 'planBytes' | 'planName' 
     if ('expires' in r) {
       const k = r.key;
       const holder = k.kind === 'token' ? `${k.custodian}’s token (${algorithmTitle(k.keyAlgorithm)}, key “${k.keyLabel}”)` : `rehearsal software key (${algorithmTitle(k.keyAlgorithm)})`;
-      roles.push({ role: name, keys: [holder], threshold: 1, expires: r.expires.text });
+      const publishers = name === 'targets' ? plan.targets.publishers.map((p) => `publisher ${p.name}’s own key (${p.keyFile}, SHA-256 ${p.sha256.slice(0, 16)}…): signs targets on its own`) : [];
+      roles.push({ role: name, keys: [holder, ...publishers], threshold: 1, expires: r.expires.text });
     } else {
       roles.push({ role: name, keys: [`the server’s key (${r.key.keyFile}, SHA-256 ${r.key.sha256.slice(0, 16)}…): the server signs ${name}`], threshold: 1 });
     }
@@ -338,6 +340,11 @@ export class CeremonySession {
       const f = inputs.find((i) => i.name === src.keyFile);
       if (!f) throw new CeremonyError('PLAN_INPUT_MISMATCH', `the plan names ${src.keyFile} (the ${role} key): open it with the plan`, { path: `$.${role}.keyFile` });
       parseServerKey(f.bytes, src.keyFile, src.sha256);
+    }
+    for (const p of plan.targets.publishers) {
+      const f = inputs.find((i) => i.name === p.keyFile);
+      if (!f) throw new CeremonyError('PLAN_INPUT_MISMATCH', `the plan names ${p.keyFile} (publisher ${p.name}'s targets key): open it with the plan`, { path: '$.targets.publishers' });
+      parsePublisherKey(f.bytes, p.keyFile, plan.profile, p.sha256);
     }
     await this.reset();
     const base = { kind: 'plan' as const, planBytes: req.plan.bytes, plan, planName: req.plan.name, bindings };

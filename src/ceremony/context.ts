@@ -9,7 +9,8 @@ import { CeremonyError } from '../errors.js';
 import type { EntryInput, TranscriptWriter } from '../audit/transcript.js';
 import { readFileCapped } from '../io/files.js';
 import type { SigningKey } from '../signers/signing-key.js';
-import type { CeremonyPlan, PlanCustodian } from './plan.js';
+import type { CeremonyPlan, PlanCustodian, PublisherKeySource } from './plan.js';
+import { parsePublisherKey, PUBLISHER_KEY_MAX_BYTES, type PublisherKey } from './publisher-key.js';
 import { parseServerKey, SERVER_KEY_MAX_BYTES, type ServerKey } from './server-key.js';
 import type { CeremonyState, StateFile } from './state.js';
 import type { CeremonyToken, TokenProvider } from './tokens.js';
@@ -42,6 +43,8 @@ export interface CeremonyContext {
   token(name: string): Promise<CeremonyToken>;
   /** A server key file the plan names, read and checked against the plan's hash. */
   serverKey(role: 'snapshot' | 'timestamp'): Promise<ServerKey>;
+  /** A publisher's targets key file the plan names, read and checked against the plan's hash. */
+  publisherKey(source: PublisherKeySource): Promise<PublisherKey>;
 }
 
 export interface ContextInit {
@@ -57,6 +60,18 @@ export interface ContextInit {
   now: () => Date;
   report: (line: string) => void;
   fault: (point: string) => void | Promise<void>;
+}
+
+/** The bytes of a publisher's key file next to the plan (capped); PLAN_INPUT_MISMATCH when unreadable. */
+export async function readPublisherKeyFile(planDir: string, source: PublisherKeySource): Promise<Uint8Array> {
+  try {
+    return await readFileCapped(join(planDir, source.keyFile), PUBLISHER_KEY_MAX_BYTES);
+  } catch (err) {
+    throw new CeremonyError('PLAN_INPUT_MISMATCH', `${source.keyFile}, publisher ${source.name}'s targets key the plan names, cannot be read next to the plan`, {
+      path: '$.targets.publishers',
+      cause: err,
+    });
+  }
 }
 
 export function makeContext(init: ContextInit): CeremonyContext {
@@ -114,6 +129,9 @@ export function makeContext(init: ContextInit): CeremonyContext {
       const key = parseServerKey(bytes, source.keyFile, source.sha256);
       serverKeys.set(role, key);
       return key;
+    },
+    async publisherKey(source) {
+      return parsePublisherKey(await readPublisherKeyFile(init.planDir, source), source.keyFile, init.plan.profile, source.sha256);
     },
   };
   return ctx;

@@ -23,11 +23,12 @@ import { verifyTranscript } from '../audit/verify.js';
 import { listPublicKey } from '../signers/public-key-json.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
-import { makeContext, type CeremonyContext } from './context.js';
+import { makeContext, readPublisherKeyFile, type CeremonyContext } from './context.js';
 import { signingKeyOf, spkiOf } from './keys.js';
 import { allOutputNames, metadataFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
 import { checkPlanDates, type CeremonyPlan } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
+import { parsePublisherKey } from './publisher-key.js';
 import { parseServerKey, SERVER_KEY_MAX_BYTES } from './server-key.js';
 import { newState, StateFile, STATE_FILE, type CeremonyState, type StepName } from './state.js';
 import { buildMetadata } from './steps/build-metadata.js';
@@ -129,6 +130,10 @@ async function readInputs(opts: RunCeremonyOptions): Promise<{ name: string; sha
     }
     parseServerKey(bytes, src.keyFile, src.sha256);
     out.push({ name: src.keyFile, sha256: src.sha256 });
+  }
+  for (const p of opts.plan.targets.publishers) {
+    parsePublisherKey(await readPublisherKeyFile(opts.planDir, p), p.keyFile, opts.plan.profile, p.sha256);
+    out.push({ name: p.keyFile, sha256: p.sha256 });
   }
   return out;
 }

@@ -45,12 +45,17 @@
  *   sign root v1 — it is gone by then — so the root threshold must be met by the custodians' tokens.
  * - `consistentSnapshot` (TUF only, default false).
  *
+ * - `targets.publishers` (optional): `[{"name": "CI", "keyFile": "ci-targets.pem", "sha256": "…"}]`, the
+ *   public keys of publishers who sign targets.json themselves with the stock notary client; root v1 lists
+ *   them in the targets role beside the ceremony's key, threshold 1 (see `publishers()` below).
+ *
  * Trade-off for Notary (noted here because a reviewer will ask): a targets key generated on a token keeps
  * the key that signs targets.json v1 offline, which is right for the ceremony — but a Notary publisher later
  * re-signs targets.json with every change, and the `notary` client signs only with keys in its own key
- * store (or a YubiKey through its PKCS#11 build). A repository whose publishers use the stock client wants a
- * targets key that reaches that client, or — the usual answer — a delegation per publisher
- * (`targets/releases`): the offline targets key then signs only delegation changes, at ceremonies. Delegates
+ * store (or a YubiKey through its PKCS#11 build). A repository whose publishers use the stock client lists
+ * their own targets keys (`targets.publishers`: the private halves never come near the ceremony), so a
+ * publisher adds delegations with `notary delegation add` and publishes; or the offline targets key signs
+ * delegation changes itself, at ceremonies (`targets/releases`, through a signing request). Delegates
  * publish without the snapshot key, so such a repository wants a server-managed snapshot (measured: with the
  * snapshot key on a token, `notary add -r targets/releases` fails with "server does not hold current snapshot
  * key"); a ceremony-held snapshot key suits repositories whose every change is made at a ceremony.
@@ -77,6 +82,9 @@ export type TokenKeySource = { kind: 'token'; custodian: string; keyAlgorithm: K
 export type SoftwareKeySource = { kind: 'software'; keyAlgorithm: KeyAlgorithm };
 export type KeySource = TokenKeySource | SoftwareKeySource;
 export type ServerKeySource = { kind: 'server'; keyFile: string; sha256: string };
+/** A publisher's own targets key (public key file), listed beside the ceremony's targets key. */
+export type PublisherKeySource = { kind: 'publisher'; name: string; keyFile: string; sha256: string };
+export const MAX_PUBLISHERS = 8;
 
 export interface PlanTokenPin {
   serial?: string;
@@ -102,6 +110,11 @@ export interface HeldRole {
   expires: PlanExpiry;
 }
 
+/** The targets role: the ceremony's key (signs targets.json v1) and, optionally, publishers' keys. */
+export interface TargetsRole extends HeldRole {
+  publishers: PublisherKeySource[];
+}
+
 export interface ServerRole {
   key: ServerKeySource;
 }
@@ -114,7 +127,7 @@ export interface CeremonyPlan {
   repository: string;
   custodians: PlanCustodian[];
   root: { threshold: number; expires: PlanExpiry };
-  targets: HeldRole;
+  targets: TargetsRole;
   snapshot: HeldRole | ServerRole;
   timestamp: HeldRole | ServerRole;
   shamir?: { threshold: number; shares: number; keyAlgorithm: 'ed25519' | 'ecdsa-p256' | 'ecdsa-p384' };
@@ -209,18 +222,47 @@ function keySource(value: JsonValue | undefined, path: string, profile: ProfileN
   return { kind: 'token', custodian: name, keyAlgorithm: keyAlgorithm(o.keyAlgorithm, child(path, 'keyAlgorithm'), profile, role), keyLabel: keyLabel(o.keyLabel, child(path, 'keyLabel')) };
 }
 
+/** An input file's name: relative to the plan's folder, inside it (no absolute paths, no "..", no backslashes). */
+function inputFile(value: JsonValue | undefined, path: string): string {
+  const file = r.text(value, path, 255);
+  if (file.startsWith('/') || /^[A-Za-z]:/.test(file) || file.includes('\\') || file.split('/').some((s) => s === '..' || s === '.' || s === '')) {
+    r.fail(path, 'expected a file name relative to the plan\'s folder (no "/" at the start, no "." or ".." segments, no backslashes)');
+  }
+  return file;
+}
+
 function serverKey(o: JsonObject, path: string): ServerKeySource {
   r.object(o, path, ['keyFile', 'sha256']);
-  const file = r.text(o.keyFile, child(path, 'keyFile'), 255);
-  // Relative to the plan's folder, inside it: no absolute paths, no "..", no backslashes.
-  if (file.startsWith('/') || /^[A-Za-z]:/.test(file) || file.includes('\\') || file.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-    r.fail(child(path, 'keyFile'), 'expected a file name relative to the plan\'s folder (no "/" at the start, no "." or ".." segments, no backslashes)');
-  }
-  return { kind: 'server', keyFile: file, sha256: r.sha256(o.sha256, child(path, 'sha256')) };
+  return { kind: 'server', keyFile: inputFile(o.keyFile, child(path, 'keyFile')), sha256: r.sha256(o.sha256, child(path, 'sha256')) };
+}
+
+/**
+ * `targets.publishers`: the public keys of the people who will publish with the stock `notary` client
+ * (`notary key generate ecdsa --role targets -o NAME` writes NAME.pem, the public half). Root v1 lists them
+ * in the targets role beside the ceremony's key, threshold 1, so each can sign targets.json on their own —
+ * add delegations with `notary delegation add`, publish — while the ceremony's key signs v1 and stays an
+ * offline way back in. The threshold stays 1 because the notary client signs only with keys it holds.
+ */
+function publishers(value: JsonValue | undefined, path: string): PublisherKeySource[] {
+  if (value === undefined) return [];
+  const list = r.array(value, path, 1, MAX_PUBLISHERS);
+  const names = new Set<string>();
+  const files = new Set<string>();
+  return list.map((v, i) => {
+    const p = child(path, i);
+    const o = r.object(v, p, ['name', 'keyFile', 'sha256']);
+    const name = r.text(o.name, child(p, 'name'), 100);
+    if (names.has(name.toLowerCase())) r.fail(child(p, 'name'), `two publishers are named ${JSON.stringify(name)}`);
+    names.add(name.toLowerCase());
+    const keyFile = inputFile(o.keyFile, child(p, 'keyFile'));
+    if (files.has(keyFile)) r.fail(child(p, 'keyFile'), `${keyFile} is named twice: each publisher brings their own key`);
+    files.add(keyFile);
+    return { kind: 'publisher' as const, name, keyFile, sha256: r.sha256(o.sha256, child(p, 'sha256')) };
+  });
 }
 
 function role(value: JsonValue | undefined, path: string, profile: ProfileName, name: 'targets' | 'snapshot' | 'timestamp', custodians: readonly PlanCustodian[], opts: ParsePlanOptions): HeldRole | ServerRole {
-  const o = r.object(value, path, [], ['key', 'expires', 'keyFile', 'sha256']);
+  const o = r.object(value, path, [], ['key', 'expires', 'keyFile', 'sha256', 'publishers']);
   const server = o.keyFile !== undefined || o.sha256 !== undefined;
   const serverAllowed = profile === 'notary' && (name === 'timestamp' || name === 'snapshot');
   if (server) {
@@ -231,6 +273,15 @@ function role(value: JsonValue | undefined, path: string, profile: ProfileName, 
   }
   if (profile === 'notary' && name === 'timestamp') {
     r.fail(path, 'notary-server signs timestamps with its own key: expected {"keyFile": "timestamp.key", "sha256": …} naming the key it serves at /v2/<GUN>/_trust/tuf/timestamp.key');
+  }
+  if (name === 'targets') {
+    const t = r.object(value, path, ['key', 'expires'], ['publishers']);
+    const held: TargetsRole = {
+      key: keySource(t.key, child(path, 'key'), profile, name, custodians, opts),
+      expires: expiry(t.expires, child(path, 'expires')),
+      publishers: publishers(t.publishers, child(path, 'publishers')),
+    };
+    return held;
   }
   r.object(value, path, ['key', 'expires']);
   return { key: keySource(o.key, child(path, 'key'), profile, name, custodians, opts), expires: expiry(o.expires, child(path, 'expires')) };
@@ -284,7 +335,7 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
   // TUF 5.3.4 / Notary: the threshold is met by the custodians' token keys at this ceremony.
   const threshold = r.integer(ro.threshold, '$.root.threshold', 1, custodians.length);
 
-  const targets = role(o.targets, '$.targets', profile, 'targets', custodians, opts) as HeldRole;
+  const targets = role(o.targets, '$.targets', profile, 'targets', custodians, opts) as TargetsRole;
   const snapshot = role(o.snapshot, '$.snapshot', profile, 'snapshot', custodians, opts);
   const timestamp = role(o.timestamp, '$.timestamp', profile, 'timestamp', custodians, opts);
 
@@ -359,7 +410,7 @@ export interface PlannedKey {
   /** `root/<custodian>`, `root/shamir`, `targets`, `snapshot`, `timestamp`. */
   name: string;
   role: 'root' | 'targets' | 'snapshot' | 'timestamp';
-  source: KeySource | { kind: 'shamir'; keyAlgorithm: KeyAlgorithm } | ServerKeySource;
+  source: KeySource | { kind: 'shamir'; keyAlgorithm: KeyAlgorithm } | ServerKeySource | PublisherKeySource;
   /** JSON path in the plan, for messages. */
   path: string;
 }
@@ -372,7 +423,12 @@ export function plannedKeys(plan: CeremonyPlan): PlannedKey[] {
     path: child('$.custodians', i),
   }));
   if (plan.shamir) out.push({ name: 'root/shamir', role: 'root', source: { kind: 'shamir', keyAlgorithm: plan.shamir.keyAlgorithm }, path: '$.shamir' });
-  for (const name of ['targets', 'snapshot', 'timestamp'] as const) out.push({ name, role: name, source: plan[name].key, path: `$.${name}.key` });
+  for (const name of ['targets', 'snapshot', 'timestamp'] as const) {
+    out.push({ name, role: name, source: plan[name].key, path: `$.${name}.key` });
+    if (name === 'targets') {
+      plan.targets.publishers.forEach((p, i) => out.push({ name: `targets/publisher/${p.name}`, role: 'targets', source: p, path: child('$.targets.publishers', i) }));
+    }
+  }
   return out;
 }
 

@@ -28,6 +28,11 @@ export interface RehearsalPlanOptions {
    * the snapshot key and the ceremony writes snapshot.json.
    */
   snapshotKey?: { keyFile: string; sha256: string };
+  /**
+   * A publisher's own targets public key (plan.ts `targets.publishers`): root v1 lists it beside Alice's
+   * targets key, so a publisher with the stock notary client can sign targets.json (delegations, targets).
+   */
+  publisherKey?: { name: string; keyFile: string; sha256: string };
 }
 
 export const REHEARSAL_CUSTODIANS = ['Alice', 'Bob', 'Carol'] as const;
@@ -37,7 +42,8 @@ const DAY = 24 * 3600 * 1000;
 export function rehearsalPlan(opts: RehearsalPlanOptions): JsonObject {
   const at = (days: number): string => formatExpires(new Date(Math.floor(opts.now.getTime() / 1000) * 1000 + days * DAY));
   const custodians = REHEARSAL_CUSTODIANS.map((name) => ({ name, token: null, keyAlgorithm: 'ecdsa-p256', keyLabel: `rehearsal-root-${name.toLowerCase()}` }));
-  const targets = { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'rehearsal-targets' }, expires: at(3 * 365) };
+  const targets: JsonObject = { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'rehearsal-targets' }, expires: at(3 * 365) };
+  if (opts.publisherKey) targets.publishers = [{ name: opts.publisherKey.name, keyFile: opts.publisherKey.keyFile, sha256: opts.publisherKey.sha256 }];
   const notary = opts.profile === 'notary';
   let snapshot: JsonObject;
   let timestamp: JsonObject;

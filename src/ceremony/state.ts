@@ -29,7 +29,7 @@ export const STEP_NAMES = ['check-tokens', 'generate-keys', 'shamir-backup', 'bu
 export type StepName = (typeof STEP_NAMES)[number];
 export type StepStatus = 'started' | 'done';
 
-export type KeyOriginKind = 'token' | 'software' | 'shamir' | 'server';
+export type KeyOriginKind = 'token' | 'software' | 'shamir' | 'server' | 'publisher';
 export type MetadataRole = 'root' | 'targets' | 'snapshot' | 'timestamp';
 
 export interface KeyRecord {
@@ -110,7 +110,7 @@ function keyRecord(value: JsonValue | undefined, path: string): KeyRecord {
   const o = r.object(value, path, ['role', 'origin', 'algorithm', 'status'], ['custodian', 'tokenSerial', 'label', 'fingerprint', 'spki', 'keyId', 'certificate']);
   const out: KeyRecord = {
     role: r.oneOf(o.role, child(path, 'role'), ROLES),
-    origin: r.oneOf(o.origin, child(path, 'origin'), ['token', 'software', 'shamir', 'server'] as const),
+    origin: r.oneOf(o.origin, child(path, 'origin'), ['token', 'software', 'shamir', 'server', 'publisher'] as const),
     algorithm: r.oneOf(o.algorithm, child(path, 'algorithm'), ALGORITHMS),
     status: r.oneOf(o.status, child(path, 'status'), ['generating', 'ready'] as const),
   };

@@ -155,6 +155,23 @@ export const generateKeys: Step = {
         made.push(`${planned.role}: the server's key`);
         continue;
       }
+      if (source.kind === 'publisher') {
+        const p = await ctx.publisherKey(source);
+        const rec: KeyRecord = { role: 'targets', origin: 'publisher', algorithm: p.key.algorithm, status: 'ready', fingerprint: p.key.fingerprint, spki: spkiText(p.spki), keyId: p.keyId };
+        refuseDuplicate(ctx, planned.name, p.key.fingerprint);
+        ctx.state.keys[planned.name] = rec;
+        await ctx.save();
+        await ctx.record({
+          step: 'key.publisher',
+          actor: { name: 'administrator', role: 'administrator' },
+          digests: [{ label: `publisher ${source.name}'s targets key fingerprint`, sha256: p.key.fingerprint }],
+          inputs: [{ name: source.keyFile, sha256: p.sha256 }],
+          note: clipNote(`publisher ${source.name}'s targets key (${algorithmTitle(p.key.algorithm)}), from ${source.keyFile}, whose SHA-256 matches the plan; root.json lists it in the targets role beside the ceremony's key (threshold 1)`),
+        });
+        ctx.report(`  publisher ${source.name}'s targets key from ${source.keyFile}: fingerprint ${p.key.fingerprint.slice(0, 16)}…, key ID ${p.keyId.slice(0, 16)}…`);
+        made.push(`targets: publisher ${source.name}'s key`);
+        continue;
+      }
       const { rec, how } = source.kind === 'token' ? await tokenKey(ctx, planned, source) : await softwareKey(ctx, planned, source.keyAlgorithm);
       await ctx.fault(`key-ready:${planned.name}`);
       const what = `${roleTitle(planned)} (${algorithmTitle(rec.algorithm)})`;

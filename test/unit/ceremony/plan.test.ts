@@ -81,6 +81,17 @@ describe('valid plans', () => {
     expect(plan.snapshot.key.kind).toBe('server');
   });
 
+  it('publishers’ targets keys are listed after the ceremony’s targets key, under stable names', () => {
+    const plan = parsePlan(bytes(set(notaryPlan(), ['targets', 'publishers'], [{ name: 'CI', keyFile: 'ci.pem', sha256: HEX }])));
+    expect(plan.targets.publishers).toEqual([{ kind: 'publisher', name: 'CI', keyFile: 'ci.pem', sha256: HEX }]);
+    const keys = plannedKeys(plan);
+    expect(keys.filter((k) => k.role === 'targets').map((k) => [k.name, k.path])).toEqual([
+      ['targets', '$.targets.key'],
+      ['targets/publisher/CI', '$.targets.publishers[0]'],
+    ]);
+    expect(parsePlan(bytes(notaryPlan())).targets.publishers).toEqual([]);
+  });
+
   it('software key sources parse only for rehearsals; the rehearsal plan parses as one', () => {
     const json = rehearsalPlan({ profile: 'tuf', repository: 'example.com/r', now: new Date() });
     expect(parsePlan(bytes(json), { rehearsal: true }).snapshot.key).toEqual({ kind: 'software', keyAlgorithm: 'ed25519' });
@@ -129,6 +140,29 @@ const INVALID: [string, JsonObject | string, ErrorCode, string][] = [
   ['fewer Shamir cards than the threshold', set(notaryPlan(), ['shamir'], { threshold: 3, shares: 2, keyAlgorithm: 'ecdsa-p256' }), 'PLAN_INVALID', '$.shamir.shares'],
   ['a Shamir RSA key', set(tufPlan(), ['shamir', 'keyAlgorithm'], 'rsa-pss-sha256'), 'PLAN_INVALID', '$.shamir.keyAlgorithm'],
   ['consistent snapshots for Notary', set(notaryPlan(), ['consistentSnapshot'], true), 'PLAN_INVALID', '$.consistentSnapshot'],
+  ['an empty publishers list', set(notaryPlan(), ['targets', 'publishers'], []), 'PLAN_INVALID', '$.targets.publishers'],
+  ['a publisher without a hash', set(notaryPlan(), ['targets', 'publishers'], [{ name: 'CI', keyFile: 'ci.pem' }]), 'PLAN_INVALID', '$.targets.publishers[0].sha256'],
+  ['a publisher key file outside the plan folder', set(notaryPlan(), ['targets', 'publishers'], [{ name: 'CI', keyFile: '../ci.pem', sha256: HEX }]), 'PLAN_INVALID', '$.targets.publishers[0].keyFile'],
+  [
+    'two publishers with one name',
+    set(notaryPlan(), ['targets', 'publishers'], [
+      { name: 'CI', keyFile: 'a.pem', sha256: HEX },
+      { name: 'ci', keyFile: 'b.pem', sha256: HEX },
+    ]),
+    'PLAN_INVALID',
+    '$.targets.publishers[1].name',
+  ],
+  [
+    'one key file for two publishers',
+    set(notaryPlan(), ['targets', 'publishers'], [
+      { name: 'CI', keyFile: 'a.pem', sha256: HEX },
+      { name: 'QA', keyFile: 'a.pem', sha256: HEX },
+    ]),
+    'PLAN_INVALID',
+    '$.targets.publishers[1].keyFile',
+  ],
+  ['a publisher with a private key field', set(notaryPlan(), ['targets', 'publishers'], [{ name: 'CI', keyFile: 'a.pem', sha256: HEX, privateKey: 'x' }]), 'PLAN_INVALID', '$.targets.publishers[0].privateKey'],
+  ['publishers on the snapshot role', set(notaryPlan(), ['snapshot', 'publishers'], [{ name: 'CI', keyFile: 'a.pem', sha256: HEX }]), 'PLAN_INVALID', '$.snapshot.publishers'],
   ['a software key of another name', set(tufPlan(), ['timestamp', 'key'], { software: 'yes', keyAlgorithm: 'ed25519' }), 'PLAN_INVALID', '$.timestamp.key.software'],
 ];
 
