@@ -120,6 +120,11 @@ export const ERROR_CODES = {
   ROTATION_SIGNER_UNKNOWN: { cls: 'refused', what: 'a signature is by a key that is in neither the previous nor the new root role' },
   ROTATION_SIGNATURE_DUPLICATE: { cls: 'refused', what: 'the same key signed twice across the responses being merged' },
   ROTATION_SIGNATURE_INVALID: { cls: 'refused', what: 'a signature in a response does not verify over the bytes of the request' },
+  // --- targets-level changes (src/rotation/targets-payload.ts: delegations and revocations in targets.json N+1) ---
+  DELEGATION_UNKNOWN: { cls: 'refused', what: 'a targets change removes, re-keys or revokes a key of a delegation the current targets.json does not delegate' },
+  DELEGATION_EXISTS: { cls: 'refused', what: 'a targets change adds a delegation the current targets.json already has (re-key it instead)' },
+  DELEGATION_KEY_UNKNOWN: { cls: 'refused', what: 'a targets change revokes a key that the named delegation (or any delegation) does not list' },
+  TARGET_UNKNOWN: { cls: 'refused', what: 'a targets change revokes a target that targets.json does not list (targets of a delegated role live in that role\'s own file)' },
   // --- bundle / import (src/bundle, src/trust-store) ---
   BUNDLE_NOT_A_BUNDLE: { cls: 'refused', what: 'the file does not start with the tuf-ceremony bundle header' },
   BUNDLE_MALFORMED: { cls: 'refused', what: 'the bundle manifest is not canonical JSON of the bundle schema: a field missing, unknown or of the wrong type (JSON path named)' },
@@ -134,9 +139,12 @@ export const ERROR_CODES = {
   BUNDLE_TRUNCATED: { cls: 'refused', what: 'the bundle ends before the files its manifest announces' },
   BUNDLE_TRAILING_BYTES: { cls: 'refused', what: 'the bundle has bytes after the last file its manifest announces' },
   BUNDLE_WRITE_VERIFY_FAILED: { cls: 'refused', what: 'the bundle read back after writing does not have the bytes that were written' },
+  BUNDLE_CONTENT_INVALID: { cls: 'refused', what: 'a file in a bundle is not what the bundle kind says (a signing-request or signature-response bundle holding something else, or a request for another repository)' },
   IMPORT_PIN_NOT_FOUND: { cls: 'refused', what: 'no root with the pinned fingerprint is in the bundle or installed in the trust directory' },
   IMPORT_REPOSITORY_MISMATCH: { cls: 'refused', what: 'the bundle is for another repository (GUN) or profile than the one named or installed' },
   TRUST_DIR_INVALID: { cls: 'refused', what: 'the installed trust directory holds metadata that cannot be read, or the import history is damaged' },
+  IMPORT_LOCKED: { cls: 'refused', what: 'another import into the same trust directory is running (its lock file names the process); nothing was changed' },
+  IMPORT_LOCK_STALE: { cls: 'refused', what: 'an import lock was left by a process that is no longer running: check the trust directory, then delete the lock file it names' },
   // --- animated QR (fountain-coded UR frames: src/transport/qr) ---
   QR_NOT_UR: { cls: 'refused', what: 'a QR frame is not a Uniform Resource (it does not start with `ur:`)' },
   QR_TYPE_UNEXPECTED: { cls: 'refused', what: 'a QR frame is a UR of another type than a tuf-ceremony bundle' },
@@ -148,6 +156,8 @@ export const ERROR_CODES = {
   QR_MESSAGE_CHECKSUM: { cls: 'refused', what: "the bundle reassembled from QR frames does not match the frames' checksum" },
   QR_INCOMPLETE: { cls: 'refused', what: 'the QR frames read are not enough to reassemble the bundle (the message says how many more are needed)' },
   QR_IMAGE_UNREADABLE: { cls: 'refused', what: 'an image could not be decoded, or holds no QR code' },
+  REHEARSAL_TRANSPORT_MISMATCH: { cls: 'refused', what: "a rehearsal's simulated site received other bundle bytes by QR than the USB bundle holds" },
+  REHEARSAL_REFUSAL_MISSED: { cls: 'internal', what: "a rehearsal's tampered bundle was accepted, or the refused import changed the site's trust folder" },
   // --- internal ---
   INTERNAL: { cls: 'internal', what: 'a bug: please report it with the transcript' },
 } as const satisfies Record<string, { cls: ErrorClass; what: string }>;

@@ -7,14 +7,13 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { groupHex, type ShortDigest } from '../crypto/digest-words.js';
-import { BUNDLE_KINDS, bundleRepositoryFiles, bundleTime, decodeBundle, encodeBundle, looksLikeBundle, type BundleKind, type DecodedBundle } from '../bundle/format.js';
+import { BUNDLE_KINDS, looksLikeBundle, type DecodedBundle } from '../bundle/format.js';
+import { trustBundleForDirectory } from '../bundle/export.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
 import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
-import type { NamedBytes } from '../tuf/repository-files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
-import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
-import type { RepositoryFiles } from '../tuf/repository.js';
+import { bundleImportSource } from '../trust-store/bundle-source.js';
 import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
 import type { Io } from './output.js';
 
@@ -22,32 +21,15 @@ import type { Io } from './output.js';
 export async function readRepositoryInput(path: string, opts: { bundleOnly?: boolean } = {}): Promise<ImportSource & { bundleFile?: DecodedBundle; single?: boolean }> {
   if (await isDirectory(path)) return { files: await readRepositoryDir(path), source: basename(path) };
   const bytes = await readBundleFile(path);
-  if (looksLikeBundle(bytes)) {
-    const bundle = decodeBundle(bytes, { expectKind: 'trust-bundle', source: basename(path) });
-    return {
-      files: bundleRepositoryFiles(bundle),
-      source: basename(path),
-      bundle: { profile: bundle.profile, repository: bundle.repository, hash: bundle.hash },
-      bundleFile: bundle,
-    };
-  }
+  if (looksLikeBundle(bytes)) return bundleImportSource(bytes, basename(path));
   if (opts.bundleOnly) throw new CeremonyError('BUNDLE_NOT_A_BUNDLE', `${basename(path)} is not a tuf-ceremony bundle (it does not start with the bundle header)`, { path: basename(path) });
   // A single metadata file: a root to check against the pin.
   parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: basename(path) });
   return { files: { versionedRoots: new Map(), delegated: new Map(), root: bytes }, source: basename(path), single: true };
 }
 
-/** The file names a repository directory would hold for `files`. */
-export function repositoryFileNames(files: RepositoryFiles): NamedBytes[] {
-  const out: NamedBytes[] = [];
-  for (const [v, bytes] of files.versionedRoots) out.push({ name: `${v}.root.json`, bytes });
-  for (const role of ['root', 'timestamp', 'snapshot', 'targets'] as const) {
-    const bytes = files[role];
-    if (bytes) out.push({ name: `${role}.json`, bytes });
-  }
-  for (const [role, bytes] of files.delegated) out.push({ name: `${role}.json`, bytes });
-  return out;
-}
+/** The file names a repository directory would hold for `files` (src/bundle/export.ts, shared with the app's Export screen). */
+export { repositoryFileNames } from '../bundle/export.js';
 
 function hashLines(label: string, h: ShortDigest): string[] {
   return [`${label}: ${groupHex(h.hex)}`, `  words: ${h.words.join(' ')}`, `  sha256: ${h.sha256}`];
@@ -101,17 +83,16 @@ export async function bundleCreateCommand(dir: string, opts: BundleCreateOptions
   if (!(BUNDLE_KINDS as readonly string[]).includes(opts.kind)) throw new CeremonyError('USAGE', `--kind must be one of ${BUNDLE_KINDS.join(', ')}`);
   if (opts.kind !== 'trust-bundle') throw new CeremonyError('USAGE', `bundle create makes trust bundles; ${opts.kind} bundles are made by the command that produces them`);
   const files = await readRepositoryDir(dir);
-  const rootBytes = files.root ?? files.versionedRoots.get(Math.max(0, ...files.versionedRoots.keys()));
-  if (!rootBytes) throw new CeremonyError('META_MISSING', `${basename(dir)} holds no root.json`, { path: 'root.json' });
-  const now = opts.now ?? new Date();
-  const root = parseMetadata(rootBytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' });
-  const profile = root.profile.name;
-  let repository: string;
-  if (profile === 'notary') {
-    const named = checkNotaryRootCertificates(root, now, opts.gun);
-    repository = opts.gun ?? named;
-  } else repository = opts.name ?? basename(resolve(dir));
-  const bytes = encodeBundle({ kind: opts.kind as BundleKind, profile, repository, created: bundleTime(now), files: repositoryFileNames(files) });
+  // Verified before anything is written (src/bundle/export.ts, shared with the app's Export screen): an
+  // invalid repository is refused with the verifier's code.
+  const prepared = trustBundleForDirectory(files, {
+    now: opts.now ?? new Date(),
+    folderName: basename(resolve(dir)),
+    ...(opts.gun ? { gun: opts.gun } : {}),
+    ...(opts.name ? { name: opts.name } : {}),
+  });
+  const { bytes } = prepared;
+  const { profile, repository } = prepared.bundle;
   const hash = await writeBundle(opts.out, bytes);
   if (opts.json) io.out(JSON.stringify({ ok: true, out: opts.out, kind: opts.kind, profile, repository, bytes: bytes.length, sha256: hash.sha256, shortHash: hash.hex, words: hash.words }, null, 2));
   else {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { inspectRotationDocument } from '../rotation/index.js';
+import { inspectRotationBundle, inspectRotationDocument } from '../rotation/index.js';
 import { decodeBundle, looksLikeBundle } from '../bundle/format.js';
 import { groupHex } from '../crypto/digest-words.js';
 import { inspectNamedFiles } from '../inspect/inspect.js';
@@ -44,6 +44,12 @@ export async function inspectCommand(path: string, opts: { json?: boolean; root?
   // A bundle is decoded and checked first; a trust bundle is then inspected as the directory it carries.
   const only = read.files.length === 1 && !read.directory ? read.files[0]! : undefined;
   const bundle = only && looksLikeBundle(only.bytes) ? decodeBundle(only.bytes, { source: read.source }) : undefined;
+  // A signing-request / signature-response bundle: checked like `sign` and `merge` check it, then the review.
+  const rotationBundle = bundle && only ? inspectRotationBundle(only.bytes, read.source) : undefined;
+  if (rotationBundle) {
+    io.out(opts.json ? JSON.stringify(rotationBundle.json, null, 2) : rotationBundle.text);
+    return 0;
+  }
   if (bundle && bundle.kind !== 'trust-bundle') {
     const summary = { source: read.source, kind: bundle.kind, profile: bundle.profile, repository: bundle.repository, created: bundle.created, files: bundle.manifest.files, sha256: bundle.hash.sha256, shortHash: bundle.hash.hex, words: bundle.hash.words };
     if (opts.json) io.out(JSON.stringify(summary, null, 2));

@@ -16,6 +16,10 @@
  *   status is printed and the exit is 0. Nothing is written either way (responses are the state: merge
  *   again when more come back).
  *
+ * REQUEST is the plain signing request or a `signing-request` bundle; each RESPONSE the plain signature
+ * response or a `signature-response` bundle (src/rotation/bundle.ts: decoded and checked first — manifest,
+ * kind, one document, the repository of the request). The merged root is written as plain root.json.
+ *
  * `--json` prints `{ "ok": true, "final", "status", "requestId", "previous": {threshold, signed, missing},
  * "new": {…}, "waitingFor": [{keyid, name, side: "old"|"new"|"both"}], "signers": [{name, keyids, token?}],
  * "out": path | null }` (also for a partial merge with --partial; without it the error object).
@@ -24,7 +28,7 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
-import { REQUEST_MAX_BYTES, RESPONSE_MAX_BYTES, mergeResponses, parseSignatureResponse, parseSigningRequest, type SignatureResponse } from '../rotation/index.js';
+import { REQUEST_BUNDLE_MAX_BYTES, RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
 import { isCeremonyError } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { reportError, type Io } from './output.js';
@@ -46,11 +50,11 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     if (responsePaths.length === 0) throw new CeremonyError('USAGE', 'give at least one signature response');
     const out = resolve(opts.out);
     await assertAbsent([out], ' (the merged root is never overwritten: choose another --out)');
-    const request = parseSigningRequest(await readFileCapped(requestPath, REQUEST_MAX_BYTES), basename(requestPath));
+    const request = readSigningRequest(await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES), basename(requestPath)).request;
     const responses: SignatureResponse[] = [];
     for (const path of responsePaths) {
       try {
-        responses.push(parseSignatureResponse(await readFileCapped(path, RESPONSE_MAX_BYTES)));
+        responses.push(readSignatureResponse(await readFileCapped(path, RESPONSE_BUNDLE_MAX_BYTES), basename(path), request).response);
       } catch (err) {
         if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { cause: err });
         throw err;
@@ -92,8 +96,8 @@ export function registerMergeCommand(program: Command, io: Io, done: (status: nu
   program
     .command('merge')
     .description('merge signature responses (any order) into the new root once both thresholds are met')
-    .argument('<REQUEST>', 'the signing request')
-    .argument('<RESPONSE...>', 'signature responses')
+    .argument('<REQUEST>', 'the signing request (JSON document or signing-request bundle)')
+    .argument('<RESPONSE...>', 'signature responses (JSON documents or signature-response bundles)')
     .requiredOption('--out <RESULT>', 'where to write the new root.json when final (never overwritten)')
     .option('--partial', 'a partial result is not an error: print the status, write nothing, exit 0')
     .option('--json', 'machine-readable result')

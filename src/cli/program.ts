@@ -6,6 +6,7 @@ import { registerMergeCommand } from './merge.js';
 import { reportError, type Io } from './output.js';
 import { registerQrCommands } from './qr.js';
 import { registerRehearseCommand } from './rehearse.js';
+import { registerResignTargetsCommand, registerRotateCommand } from './rotate.js';
 import { registerRunCommand } from './run.js';
 import { registerShamirCommands } from './shamir.js';
 import { registerSignCommand } from './sign.js';
@@ -71,6 +72,12 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
 
+  registerRotateCommand(program, io, (s) => {
+    status = s;
+  });
+  registerResignTargetsCommand(program, io, (s) => {
+    status = s;
+  });
   registerSignCommand(program, io, (s) => {
     status = s;
   });

@@ -1,22 +1,45 @@
 /**
  * `tuf-ceremony rehearse [--profile notary|tuf] [--gun NAME] [--timestamp-key FILE] --out DIR [--json]`
- * (PRODUCT.md §3, §2.8): a complete root ceremony on rehearsal tokens — SoftHSM2 in a private temporary
- * folder when it is installed, else in-process software tokens — with the same machine as `run`: a 2-of-3
- * root on three custodians' tokens, a software root key split 2-of-3 into share cards (the Shamir backup),
- * targets (and snapshot) keys, the metadata, a sealed transcript marked as a rehearsal. Everything is left
- * in DIR (see src/ceremony/rehearsal-plan.ts for the plan it builds; it is written as DIR/plan.json).
+ * (PRODUCT.md §3, §2.8): a complete rehearsal on rehearsal tokens — SoftHSM2 in a private temporary folder
+ * when it is installed, else in-process software tokens — in four stages, each leaving its files in DIR:
+ *
+ * 1. Root ceremony, with the same machine as `run`: a 2-of-3 root on three custodians' tokens (Alice, Bob,
+ *    Carol), a software root key split 2-of-3 into share cards (the Shamir backup), targets (and snapshot)
+ *    keys, the metadata, a sealed transcript marked as a rehearsal (src/ceremony/rehearsal-plan.ts builds
+ *    the plan; it is written as DIR/plan.json).
+ * 2. Rotation (src/rehearsal/rotation-stage.ts, issue #5), on the same tokens: Carol's key is reported lost
+ *    and root v2 replaces it by a new key on a fourth rehearsal token, Dave's; threshold kept, expiry
+ *    renewed. The signing request and its review (plain-language diff, short hash as hex and words) are
+ *    written, Alice and Bob sign on their tokens, the responses are merged in the reverse order (the
+ *    "waiting for" list after the first), and root v2 is checked as a client at v1 would (TUF 5.3.4).
+ *    Notary: snapshot v2 naming root v2 is signed with Bob's snapshot key; targets are unchanged.
+ * 3. Export (src/rehearsal/export-stage.ts, issue #6): the final repository — 1.root.json, 2.root.json,
+ *    root.json (= v2), targets, snapshot, timestamp — verified, as a trust bundle written atomically to
+ *    `export/usb/`, read back and decoded, and as animated-QR PNG frames in `export/qr/` (enough for a
+ *    receiver missing 30 %); its short hash as hex and words.
+ * 4. Simulated air-gapped site (src/rehearsal/site-import-stage.ts): the QR PNGs decoded with 30 % of the
+ *    frames dropped, the bytes compared with the USB bundle, imported into `site/trust-dir` pinned to root
+ *    v1 (the `import` core: the chain v1 → v2, every role, then an atomic install); a tampered copy is
+ *    refused in `site/tampered-trust-dir` and nothing there changes.
  *
  * Notary: FILE is the public key notary-server serves at `/v2/<GUN>/_trust/tuf/timestamp.key`; root.json
  * then lists it and the repository can be published to that server. Without it the rehearsal makes its own
- * timestamp key (software, discarded) and says so. `--snapshot-key FILE2` (the server's
- * `/v2/<GUN>/_trust/tuf/snapshot.key`) makes the snapshot server-managed — what delegated signers need, as
- * they publish without the snapshot key: root.json lists the server's key and no snapshot.json is written
- * (publish root.json and targets.json only). Without it the snapshot key is on Bob's rehearsal token.
+ * timestamp key (software, in memory only) and says so; with that key it plays notary-server at the
+ * simulated site and signs the timestamp.json the site imports (src/rehearsal/notary-timestamp.ts).
+ * `--snapshot-key FILE2` (the server's `/v2/<GUN>/_trust/tuf/snapshot.key`) makes the snapshot
+ * server-managed — what delegated signers need, as they publish without the snapshot key: root.json lists
+ * the server's key and no snapshot.json is written (publish root.json and targets.json only). Without it the
+ * snapshot key is on Bob's rehearsal token. With the server's keys (FILE or FILE2) only that server can sign
+ * what the site needs, so stage 4 is skipped and `notYetRehearsed` says why.
  *
  * Files in DIR: root.json, targets.json, snapshot.json (unless server-managed; + 1.root.json and
- * timestamp.json for tuf), timestamp.key and snapshot.key (notary, the inputs), plan.json, transcript.jsonl, transcript.html, ceremony-state.json,
- * share-card-K-of-3.txt and share-cards.html (secret rehearsal cards). Nothing is overwritten; a rehearsal
- * never resumes (its tokens are gone): use a new DIR.
+ * timestamp.json for tuf), timestamp.key and snapshot.key (notary, the inputs), plan.json, transcript.jsonl,
+ * transcript.html, ceremony-state.json, share-card-K-of-3.txt and share-cards.html (secret rehearsal cards);
+ * rotation/{request.json, review.txt, response-alice.json, response-bob.json, 2.root.json} (+ snapshot.json,
+ * notary); export/usb/rehearsal-trust.bundle, export/qr/frame-NNNN.png and frames.txt;
+ * site/{pinned-root.json, received-by-qr.bundle, tampered.bundle}, site/trust-dir/… (the installed trust
+ * folder and its imports.log), site/tampered-trust-dir/ (empty). Nothing is overwritten; a rehearsal never
+ * resumes (its tokens are gone): use a new DIR.
  *
  * `--json` prints (exit 0):
  *
@@ -25,35 +48,65 @@
  *   "planSha256": "…", "files": { "root": "root.json", "targets": "targets.json", "snapshot": "snapshot.json", "timestamp": null },
  *   "rootKeyIds": ["…", "…", "…", "…"], "targetsKeyId": "…", "snapshotKeyId": "…", "timestampKeyId": "…",
  *   "timestampKeySource": "file", "snapshotKeySource": "token" | "file" (notary; null for tuf), "sealKeyId": "…", "shareCards": ["share-card-1-of-3.txt", …, "share-cards.html"],
- *   "notYetRehearsed": ["rotation", "export (USB bundle, QR frames)", "import at a simulated site"] }
+ *   "rotation": { "request": "rotation/request.json", "review": "rotation/review.txt",
+ *     "responses": ["rotation/response-alice.json", "rotation/response-bob.json"], "root": "rotation/2.root.json",
+ *     "snapshot": "rotation/snapshot.json" | null, "version": 2,
+ *     "replaced": { "custodian": "Carol", "by": "Dave", "oldKeyId": "…", "newKeyId": "…" },
+ *     "statusAfterFirst": "1 of 2 old keys (of 4), …; waiting for: Alice (old and new), …",
+ *     "waitingForAfterFirst": [{ "name": "Alice", "side": "both" }, …], "status": "… both thresholds met, root version 2 is complete",
+ *     "shortHash": "<16 hex>", "words": ["…" ×8] },
+ *   "export": { "bundle": "export/usb/rehearsal-trust.bundle", "bytes": n, "contents": ["1.root.json", …],
+ *     "sha256": "…", "shortHash": "<16 hex>", "words": [...],
+ *     "qr": { "dir": "export/qr", "frames": n, "text": "export/qr/frames.txt", "fragments": n, "fragmentBytes": n, "loss": 0.3 } },
+ *   "site": { "pinnedRoot": "site/pinned-root.json", "received": "site/received-by-qr.bundle",
+ *     "qr": { "shown": n, "dropped": n, "read": n, "parts": n, "fragments": n, "equalsUsb": true },
+ *     "trustDir": "site/trust-dir", "folder": "site/trust-dir/tuf/<GUN>/metadata" (tuf: "site/trust-dir"),
+ *     "installed": { "files": [...], "versions": { "root": 2, … }, "pinnedBy": "file", "rootChain": [2] },
+ *     "refusal": { "bundle": "site/tampered.bundle", "trustDir": "site/tampered-trust-dir", "code": "LENGTH_MISMATCH", "message": "…", "unchanged": true } } | null,
+ *   "durationMs": { "ceremony": n, "rotation": n, "export": n, "site": n, "total": n },
+ *   "notYetRehearsed": [] }
  * ```
+ *
+ * `notYetRehearsed` lists what this run could not rehearse (only the site import, when the server's keys
+ * were given); paths in the stages' objects are relative to `out`.
  */
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { sha256Hex } from '../crypto/digest.js';
-import { allOutputNames, metadataFileNames, parsePlan, rehearsalPlan, runCeremony, RehearsalTokenProvider, type CeremonyResult } from '../ceremony/index.js';
+import { allOutputNames, metadataFileNames, parsePlan, rehearsalPlan, runCeremony, RehearsalTokenProvider, type CeremonyPlan, type CeremonyResult } from '../ceremony/index.js';
 import { REHEARSAL_CUSTODIANS } from '../ceremony/rehearsal-plan.js';
-import { installedSoftHsm, openRehearsalTokenSet } from '../ceremony/rehearsal-tokens.js';
+import { installedSoftHsm, openRehearsalTokenSet, type RehearsalTokenSet } from '../ceremony/rehearsal-tokens.js';
+import { parsePublisherKey, PUBLISHER_KEY_MAX_BYTES } from '../ceremony/publisher-key.js';
 import { parseServerKey, SERVER_KEY_MAX_BYTES } from '../ceremony/server-key.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { listPublicKey } from '../signers/public-key-json.js';
 import type { RehearsalToken } from '../signers/rehearsal.js';
 import { SoftwareKey } from '../signers/software.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import type { RepositoryFiles } from '../tuf/repository.js';
+import { runExportStage, type ExportStageResult } from '../rehearsal/export-stage.js';
+import { simulatedServerTimestamp } from '../rehearsal/notary-timestamp.js';
+import { NEW_CUSTODIAN, ROTATION_DIR, runRotationStage, tokenOf, type RotationStageResult } from '../rehearsal/rotation-stage.js';
+import { runSiteImportStage, SITE_DIR, type SiteImportResult } from '../rehearsal/site-import-stage.js';
 import type { Io } from './output.js';
 
 export const DEFAULT_REHEARSAL_GUN = 'rehearsal.example.com/org/app';
 export const PLAN_FILE = 'plan.json';
 export const TIMESTAMP_KEY_FILE = 'timestamp.key';
 export const SNAPSHOT_KEY_FILE = 'snapshot.key';
-export const NOT_YET_REHEARSED = ['rotation', 'export (USB bundle, QR frames)', 'import at a simulated site'] as const;
+export const PUBLISHER_KEY_FILE = 'publisher-targets.pem';
+/** The stages' folders in DIR (src/rehearsal/*): each must be absent before anything is written. */
+export const STAGE_FOLDERS = [ROTATION_DIR, 'export', SITE_DIR] as const;
 
 export interface RehearseOptions {
   profile?: string;
   gun?: string;
   timestampKey?: string;
   snapshotKey?: string;
+  /** A publisher's targets public key PEM (`notary key generate ecdsa --role targets -o NAME` → NAME.pem). */
+  publisherKey?: string;
   out: string;
   json?: boolean;
 }
@@ -106,14 +159,20 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   };
 
   // Nothing is written unless everything can be: every name the rehearsal writes must be free.
-  const own = [PLAN_FILE, ...(profile === 'notary' ? [TIMESTAMP_KEY_FILE] : []), ...(opts.snapshotKey !== undefined ? [SNAPSHOT_KEY_FILE] : [])];
+  const own = [
+    PLAN_FILE,
+    ...(profile === 'notary' ? [TIMESTAMP_KEY_FILE] : []),
+    ...(opts.snapshotKey !== undefined ? [SNAPSHOT_KEY_FILE] : []),
+    ...(opts.publisherKey !== undefined ? [PUBLISHER_KEY_FILE] : []),
+  ];
   // The plan's file names depend only on the profile and the Shamir split; a draft gives them.
   const draft = parsePlan(encoder.encode(JSON.stringify(rehearsalPlan({ profile, repository: 'x', now, timestampKey: { keyFile: TIMESTAMP_KEY_FILE, sha256: '0'.repeat(64) } }))), { rehearsal: true });
-  await assertAbsent([...own, ...allOutputNames(draft)].map((n) => join(out, n)), ' (a rehearsal writes into a new folder)');
+  await assertAbsent([...own, ...allOutputNames(draft), ...STAGE_FOLDERS].map((n) => join(out, n)), ' (a rehearsal writes into a new folder)');
 
   // The timestamp key (notary): the server's, or one made here.
   let timestampKeySource: 'file' | 'rehearsal' | undefined;
   let timestampKey: { keyFile: string; sha256: string } | undefined;
+  let rehearsalTimestampKey: SoftwareKey | undefined;
   if (profile === 'notary') {
     let bytes: Uint8Array;
     if (opts.timestampKey !== undefined) {
@@ -121,13 +180,11 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
       parseServerKey(bytes, basename(opts.timestampKey));
       timestampKeySource = 'file';
     } else {
-      const key = SoftwareKey.generate('ed25519', { label: 'rehearsal timestamp key', rehearsal: true });
-      try {
-        const listed = listPublicKey('notary', key.spki);
-        bytes = encoder.encode(JSON.stringify({ keytype: listed.json.keytype, keyval: { private: null, public: (listed.json.keyval as { public: string }).public } }));
-      } finally {
-        key.dispose();
-      }
+      // Kept (in memory only) until the rehearsal ends: it plays notary-server's timestamp signing for the
+      // simulated site (src/rehearsal/notary-timestamp.ts), then it is wiped.
+      rehearsalTimestampKey = SoftwareKey.generate('ed25519', { label: 'rehearsal timestamp key', rehearsal: true });
+      const listed = listPublicKey('notary', rehearsalTimestampKey.spki);
+      bytes = encoder.encode(JSON.stringify({ keytype: listed.json.keytype, keyval: { private: null, public: (listed.json.keyval as { public: string }).public } }));
       timestampKeySource = 'rehearsal';
     }
     await writeFileAtomic(join(out, TIMESTAMP_KEY_FILE), bytes);
@@ -142,22 +199,50 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
     snapshotKey = { keyFile: SNAPSHOT_KEY_FILE, sha256: sha256Hex(bytes) };
   }
 
-  const planBytes = encoder.encode(JSON.stringify(rehearsalPlan({ profile, repository, now, ...(timestampKey ? { timestampKey } : {}), ...(snapshotKey ? { snapshotKey } : {}) }), null, 2) + '\n');
+  // A publisher's targets key: checked before anything else is made, copied next to the plan as it names it.
+  let publisherKey: { name: string; keyFile: string; sha256: string } | undefined;
+  if (opts.publisherKey !== undefined) {
+    const bytes = await readFileCapped(opts.publisherKey, PUBLISHER_KEY_MAX_BYTES);
+    parsePublisherKey(bytes, basename(opts.publisherKey), profile);
+    await writeFileAtomic(join(out, PUBLISHER_KEY_FILE), bytes);
+    publisherKey = { name: 'publisher', keyFile: PUBLISHER_KEY_FILE, sha256: sha256Hex(bytes) };
+  }
+
+  const planBytes = encoder.encode(
+    JSON.stringify(rehearsalPlan({ profile, repository, now, ...(timestampKey ? { timestampKey } : {}), ...(snapshotKey ? { snapshotKey } : {}), ...(publisherKey ? { publisherKey } : {}) }), null, 2) + '\n',
+  );
   const plan = parsePlan(planBytes, { rehearsal: true, source: PLAN_FILE });
   await writeFileAtomic(join(out, PLAN_FILE), planBytes);
 
   say(`REHEARSAL: ${profile} root ceremony for ${repository}, in ${out}`);
   if (snapshotKey) say(`  the snapshot is server-managed: root.json lists the server's snapshot key from ${opts.snapshotKey}; publish root.json and targets.json`);
+  if (publisherKey) say(`  the targets role also lists the publisher's own key from ${opts.publisherKey} (threshold 1): the publisher signs targets with the notary client`);
   if (timestampKeySource === 'rehearsal') {
-    say('  no --timestamp-key: the rehearsal made its own timestamp key (software, discarded); notary-server will not accept this root, as it signs timestamps with its own key');
+    say("  no --timestamp-key: the rehearsal made its own timestamp key (software, in memory only: it signs the simulated site's timestamp.json, then it is wiped); notary-server will not accept this root, as it signs timestamps with its own key");
   }
   // Rehearsal tokens (src/ceremony/rehearsal-tokens.ts): SoftHSM2 in a private temp folder, or software.
+  const started = performance.now();
+  const durations: Record<string, number> = {};
+  const lap = (name: string, from: number): number => {
+    const t = performance.now();
+    durations[name] = Math.round(t - from);
+    return t;
+  };
   const opened = await openRehearsalTokenSet({ custodians: REHEARSAL_CUSTODIANS, softhsm: deps.softhsmPath() });
   const provider = new RehearsalTokenProvider(opened.tokens);
+  let newTokenSet: RehearsalTokenSet | undefined;
   let result: CeremonyResult;
+  let stages: Stages;
   try {
     result = await runCeremony({ planBytes, plan, planName: PLAN_FILE, planDir: out, outDir: out, tokens: provider, resume: false, now: deps.now, report: say });
+    let t = lap('ceremony', started);
+    // Dave's token (the rotation's replacement key): one more rehearsal token of the same kind. With
+    // SoftHSM2 the module is loaded by now, so it is initialised in the same private token folder.
+    newTokenSet = await openRehearsalTokenSet({ custodians: [NEW_CUSTODIAN], softhsm: deps.softhsmPath() });
+    stages = await runStages({ profile, repository, out, now: deps.now, say, tokens: opened.tokens, newToken: newTokenSet.tokens[0]!, timestampKey: rehearsalTimestampKey, snapshotWritten: metadataFileNames(plan).includes('snapshot.json'), plan, lap: (name) => (t = lap(name, t)) });
   } finally {
+    rehearsalTimestampKey?.dispose();
+    await newTokenSet?.close();
     if (deps.keepTokens) {
       deps.keepTokens({
         tokens: opened.tokens,
@@ -171,9 +256,11 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
       await opened.close();
     }
   }
+  durations.total = Math.round(performance.now() - started);
 
   const metadata = metadataFileNames(plan);
   const cards = result.files.filter((f) => f.startsWith('share-card'));
+  const { rotation, exported, site, notYetRehearsed } = stages;
   if (opts.json) {
     const has = (name: string): string | null => (metadata.includes(name) ? name : null);
     io.out(
@@ -194,7 +281,42 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
           snapshotKeySource: profile === 'notary' ? (snapshotKey ? 'file' : 'token') : null,
           sealKeyId: result.sealKeyId,
           shareCards: cards,
-          notYetRehearsed: NOT_YET_REHEARSED,
+          rotation: {
+            request: rotation.request,
+            review: rotation.review,
+            responses: rotation.responses,
+            root: rotation.root,
+            snapshot: rotation.snapshot,
+            version: rotation.version,
+            replaced: rotation.replaced,
+            statusAfterFirst: rotation.statusAfterFirst,
+            waitingForAfterFirst: rotation.waitingForAfterFirst,
+            status: rotation.status,
+            shortHash: rotation.payloadHash.hex,
+            words: rotation.payloadHash.words,
+          },
+          export: {
+            bundle: exported.bundle,
+            bytes: exported.bundleBytes.length,
+            contents: exported.contents,
+            sha256: exported.hash.sha256,
+            shortHash: exported.hash.hex,
+            words: exported.hash.words,
+            qr: { dir: exported.qr.dir, frames: exported.qr.frames.length, text: exported.qr.text, fragments: exported.qr.fragments, fragmentBytes: exported.qr.fragmentBytes, loss: exported.qr.loss },
+          },
+          site: site
+            ? {
+                pinnedRoot: site.pinnedRoot,
+                received: site.received,
+                qr: site.qr,
+                trustDir: site.trustDir,
+                folder: site.installedFolder,
+                installed: { files: site.installed.files, versions: site.installed.record.versions, pinnedBy: site.installed.pinnedBy, rootChain: site.installed.verified.rootChain.map((c) => c.version) },
+                refusal: site.refusal,
+              }
+            : null,
+          durationMs: durations,
+          notYetRehearsed,
         },
         null,
         2,
@@ -202,26 +324,112 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
     );
     return 0;
   }
-  say(`REHEARSAL complete (${provider.rehearsal.kind === 'softhsm2' ? 'SoftHSM2 rehearsal tokens' : 'in-process software tokens'}):`);
-  say(`  metadata: ${metadata.map((m) => join(out, m)).join(', ')}`);
+  say(`REHEARSAL complete (${provider.rehearsal.kind === 'softhsm2' ? 'SoftHSM2 rehearsal tokens' : 'in-process software tokens'}) in ${(durations.total / 1000).toFixed(1)} s:`);
+  say(`  metadata v1: ${metadata.map((m) => join(out, m)).join(', ')}`);
   if (profile === 'notary') say(`  timestamp key: ${join(out, TIMESTAMP_KEY_FILE)} (${timestampKeySource === 'file' ? `from ${opts.timestampKey}` : 'made by the rehearsal'})`);
   if (snapshotKey) say(`  snapshot key: ${join(out, SNAPSHOT_KEY_FILE)} (the server's, from ${opts.snapshotKey}; no snapshot.json: the server signs snapshots)`);
   say(`  plan: ${join(out, PLAN_FILE)} (intent hash ${result.planSha256})`);
   say(`  share cards (REHEARSAL, secret): ${cards.map((c) => join(out, c)).join(', ')}`);
   say(`  transcript: ${join(out, 'transcript.jsonl')} (sealed by Alice's rehearsal root key ${result.sealKeyId}) and ${join(out, 'transcript.html')}`);
   say(`  check it: tuf-ceremony transcript verify ${join(out, 'transcript.jsonl')} --seal-key ${result.sealKeyId}`);
-  say(`  not yet part of the rehearsal (later issues): ${NOT_YET_REHEARSED.join('; ')}`);
+  say(`  rotation: ${join(out, rotation.root)} (root v2${rotation.snapshot ? `, with ${join(out, rotation.snapshot)}` : ''}); request, review and responses in ${join(out, ROTATION_DIR)}`);
+  say(`  export: ${join(out, exported.bundle)} and ${exported.qr.frames.length} QR frames in ${join(out, exported.qr.dir)}`);
+  if (site) say(`  site: ${join(out, site.installedFolder)} (imported, pinned to root v1); tampered copy refused with ${site.refusal.code}`);
+  say(`  durations: ${Object.entries(durations).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+  if (notYetRehearsed.length > 0) say(`  not rehearsed here: ${notYetRehearsed.join('; ')}`);
   return 0;
 }
 
+interface StagesInput {
+  profile: ProfileName;
+  repository: string;
+  out: string;
+  now: () => Date;
+  say: (line: string) => void;
+  tokens: readonly RehearsalToken[];
+  newToken: RehearsalToken;
+  /** Notary without --timestamp-key: the rehearsal's own timestamp key, to play notary-server at the site. */
+  timestampKey: SoftwareKey | undefined;
+  /** Whether the root ceremony wrote snapshot.json (not when the snapshot is server-managed). */
+  snapshotWritten: boolean;
+  /** The plan the root ceremony ran (key labels on the tokens). */
+  plan: CeremonyPlan;
+  lap: (name: string) => void;
+}
+
+interface Stages {
+  rotation: RotationStageResult;
+  exported: ExportStageResult;
+  site: SiteImportResult | undefined;
+  notYetRehearsed: string[];
+}
+
+/** Rotation → export → simulated site, each a module of src/rehearsal/, on the files the previous left in `out`. */
+async function runStages(s: StagesInput): Promise<Stages> {
+  const { profile, out } = s;
+  const read = (name: string, cap: number): Promise<Uint8Array> => readFileCapped(join(out, name), cap);
+  const rootV1 = await read('root.json', DEFAULT_CAPS.root);
+  const targets = await read('targets.json', DEFAULT_CAPS.targets);
+  const snapshotV1 = s.snapshotWritten ? await read('snapshot.json', DEFAULT_CAPS.snapshot) : undefined;
+  const snapshotSource = s.plan.snapshot.key;
+  const notarySnapshot =
+    profile === 'notary' && snapshotV1 && snapshotSource.kind === 'token'
+      ? { v1: snapshotV1, key: await tokenOf(s.tokens, snapshotSource.custodian).findKey(snapshotSource.keyLabel) }
+      : undefined;
+  const rootKeyLabels = new Map(s.plan.custodians.map((c) => [c.name, c.keyLabel]));
+  const rotation = await runRotationStage({ profile, repository: s.repository, out, rootV1, tokens: s.tokens, rootKeyLabels, newToken: s.newToken, notarySnapshot, now: s.now, say: s.say });
+  s.lap('rotation');
+
+  // The final repository: the root chain (1.root.json, 2.root.json; root.json = v2), then the other roles.
+  const files: RepositoryFiles = {
+    versionedRoots: new Map([
+      [1, rootV1],
+      [2, rotation.rootV2],
+    ]),
+    root: rotation.rootV2,
+    targets,
+    delegated: new Map(),
+  };
+  const notYetRehearsed: string[] = [];
+  let complete = true;
+  if (profile === 'tuf') {
+    files.snapshot = snapshotV1!;
+    files.timestamp = await read('timestamp.json', DEFAULT_CAPS.timestamp);
+  } else {
+    const snapshot = rotation.snapshotV2;
+    if (snapshot) files.snapshot = snapshot;
+    if (snapshot && s.timestampKey) {
+      files.timestamp = await simulatedServerTimestamp(rotation.rootV2, snapshot, s.timestampKey, s.now());
+      s.say('  (the rehearsal plays notary-server: its own timestamp key signs timestamp.json for the site, as the server would on publish)');
+    } else {
+      complete = false;
+      // What only notary-server can sign here: its roles are the ones whose key files were given.
+      const serverRoles = [...(snapshot ? [] : ['snapshot']), ...(s.timestampKey ? [] : ['timestamp'])];
+      const options = [...(snapshot ? [] : ['--snapshot-key']), ...(s.timestampKey ? [] : ['--timestamp-key'])];
+      notYetRehearsed.push(
+        `import at a simulated site: notary-server signs the ${serverRoles.join(' and ')} with its own key${serverRoles.length > 1 ? 's' : ''} (${options.join(', ')}); ` +
+          "publish rotation/2.root.json, then import the server's metadata (tuf-ceremony bundle create, import)",
+      );
+    }
+  }
+  const exported = await runExportStage({ profile, repository: s.repository, out, files, now: s.now(), say: s.say });
+  s.lap('export');
+  let site: SiteImportResult | undefined;
+  if (complete) {
+    site = await runSiteImportStage({ out, frames: exported.qr.frames, usbBundle: exported.bundle, pinnedRoot: rootV1, now: s.now(), say: s.say });
+    s.lap('site');
+  }
+  return { rotation, exported, site, notYetRehearsed };
+}
 export function registerRehearseCommand(program: Command, io: Io, setStatus: (status: number) => void): void {
   program
     .command('rehearse')
-    .description('run a complete root ceremony on rehearsal tokens (SoftHSM2 when installed, else software) and leave everything in DIR')
+    .description('a complete rehearsal on rehearsal tokens (SoftHSM2 when installed, else software): root ceremony, rotation, USB + QR export, import at a simulated site; everything left in DIR')
     .option('--profile <PROFILE>', 'notary (default) or tuf')
     .option('--gun <NAME>', `the repository name (Notary GUN); default ${DEFAULT_REHEARSAL_GUN}`)
     .option('--timestamp-key <FILE>', "notary: the server's timestamp public key JSON (/v2/<GUN>/_trust/tuf/timestamp.key)")
     .option('--snapshot-key <FILE>', "notary: the server's snapshot public key JSON (/v2/<GUN>/_trust/tuf/snapshot.key): a server-managed snapshot")
+    .option('--publisher-key <FILE>', "a publisher's targets public key PEM (notary key generate ecdsa --role targets -o NAME writes NAME.pem), listed beside the ceremony's targets key")
     .requiredOption('--out <DIR>', 'where to write the outputs, cards and transcript (nothing is overwritten)')
     .option('--json', 'machine-readable summary (documented in src/cli/rehearse.ts)')
     .action(async (opts: RehearseOptions) => setStatus(await rehearseCommand(opts, io)));

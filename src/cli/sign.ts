@@ -23,8 +23,14 @@
  * Each signature is verified over the request's canonical payload, the response is merged alone against
  * the request as a check, written atomically, read back and compared.
  *
- * `--json` prints `{ "ok": true, "out", "requestId", "payloadSha256", "keyids": [...], "signer": {"name",
- * "token"?}, "review": { "lines": [...], "digest": {"sha256","hex","words"} } }`.
+ * REQUEST is the plain signing request document or a `signing-request` bundle (src/rotation/bundle.ts: the
+ * bundle is decoded and checked first — manifest lengths and SHA-256s, kind, one `request.json`, the
+ * manifest's repository the request's). The response is written as a `signature-response` bundle when
+ * `--bundle` is given or the request came as a bundle (answer in the form asked), else as the plain
+ * signature response document.
+ *
+ * `--json` prints `{ "ok": true, "out", "form": "response" | "bundle", "requestId", "payloadSha256", "keyids": [...],
+ * "signer": {"name", "token"?}, "review": { "lines": [...], "digest": {"sha256","hex","words"} } }`.
  * Exit: 0 signed; 1 refused; 2 usage; 3 token.
  */
 import { basename, resolve } from 'node:path';
@@ -32,14 +38,17 @@ import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { groupHex } from '../crypto/digest-words.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { writeBundle } from '../io/bundle-file.js';
 import { moduleFileExists } from '../io/softhsm.js';
 import {
-  REQUEST_MAX_BYTES,
+  REQUEST_BUNDLE_MAX_BYTES,
   describeRequest,
   mergeResponses,
   parseSignatureResponse,
-  parseSigningRequest,
+  readSignatureResponse,
+  readSigningRequest,
   serializeSignatureResponse,
+  wrapSignatureResponse,
   signRequestOnToken,
   signRequestWithShareCards,
   type SignatureResponse,
@@ -61,6 +70,7 @@ export interface SignOptions {
   shareCard?: string[];
   name?: string;
   expectHash?: string;
+  bundle?: boolean;
   json?: boolean;
 }
 
@@ -85,7 +95,8 @@ export const defaultSignDeps: SignDeps = {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const encoder = new TextEncoder();
 
-function pinSource(pinEnv: string | undefined, deps: SignDeps): PinSource {
+/** Where a PIN comes from: the variable --pin-env names, or a no-echo prompt (also used by `resign-targets`). */
+export function pinSource(pinEnv: string | undefined, deps: SignDeps): PinSource {
   if (pinEnv !== undefined) {
     if (!ENV_NAME.test(pinEnv)) throw new CeremonyError('USAGE', '--pin-env takes the NAME of an environment variable that holds the PIN, not the PIN itself');
     const read = (): Uint8Array => {
@@ -98,6 +109,22 @@ function pinSource(pinEnv: string | undefined, deps: SignDeps): PinSource {
   }
   if (!deps.interactive) throw new CeremonyError('USAGE', 'a PIN is needed and there is no terminal to ask it on: pass --pin-env VAR');
   return (token) => deps.promptPin(`PIN for ${describeToken(token)} (not shown as you type): `);
+}
+
+/** Module loading for one command: modules it loaded itself are recorded in `loadedHere`, to finalize at the end. */
+export function moduleDepsFor(deps: SignDeps, loadedHere: TokenModule[]): TokenModuleDeps {
+  return {
+    modules: {
+      load: async (path, o) => {
+        const wasLoaded = TokenModule.isLoaded(path);
+        const mod = await deps.load(path, o);
+        if (!wasLoaded) loadedHere.push(mod);
+        return mod;
+      },
+    },
+    moduleExists: deps.exists,
+    platform: deps.platform,
+  };
 }
 
 function checkExpectedHash(expect: string, digest: { sha256: string; hex: string }): void {
@@ -124,7 +151,9 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     const out = resolve(opts.out);
     await assertAbsent([out], ' (a response is never overwritten: choose another --out)');
 
-    const request = parseSigningRequest(await readFileCapped(requestPath, REQUEST_MAX_BYTES), basename(requestPath));
+    const received = readSigningRequest(await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES), basename(requestPath));
+    const request = received.request;
+    if (received.bundle) say(`${basename(requestPath)}: signing-request bundle, short hash ${groupHex(received.bundle.hash.hex)} (${received.bundle.hash.words.join(' ')}); manifest checked`);
     const review = describeRequest(request);
     for (const line of review.lines) say(line);
     if (opts.expectHash !== undefined) checkExpectedHash(opts.expectHash, review.digest);
@@ -132,18 +161,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     let response: SignatureResponse;
     if (tokenGiven) {
       const pin = pinSource(opts.pinEnv, deps);
-      const moduleDeps: TokenModuleDeps = {
-        modules: {
-          load: async (path, o) => {
-            const wasLoaded = TokenModule.isLoaded(path);
-            const mod = await deps.load(path, o);
-            if (!wasLoaded) loadedHere.push(mod);
-            return mod;
-          },
-        },
-        moduleExists: deps.exists,
-        platform: deps.platform,
-      };
+      const moduleDeps = moduleDepsFor(deps, loadedHere);
       const signed = await signRequestOnToken(request, { module: opts.module!, token: { serial: opts.token!, label: opts.tokenLabel }, label: opts.label!, pin, name: opts.name }, moduleDeps);
       response = signed.response;
       say(`signed with key "${opts.label}" on ${describeToken(signed.token)}${signed.rehearsal ? ' — REHEARSAL token' : ''}`);
@@ -167,16 +185,18 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
 
     // Check the response as the administrator's merge will, then write and read it back.
     const check = mergeResponses(request, [response]);
-    const bytes = serializeSignatureResponse(response);
-    await writeFileAtomic(out, bytes);
-    const back = parseSignatureResponse(await readFileCapped(out, bytes.length + 1));
-    if (JSON.stringify(back) !== JSON.stringify(parseSignatureResponse(bytes))) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the response written`);
+    const asBundle = Boolean(opts.bundle) || received.bundle !== undefined;
+    const bytes = asBundle ? wrapSignatureResponse(response, request, new Date()) : serializeSignatureResponse(response);
+    if (asBundle) await writeBundle(out, bytes);
+    else await writeFileAtomic(out, bytes);
+    const back = readSignatureResponse(await readFileCapped(out, bytes.length + 1), basename(out), request).response;
+    if (JSON.stringify(back) !== JSON.stringify(parseSignatureResponse(serializeSignatureResponse(response)))) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the response written`);
     const keyids = response.signatures.map((s) => s.keyid);
     say(`wrote ${out}: ${keyids.length} signature${keyids.length === 1 ? '' : 's'} (key ${keyids.map((k) => `${k.slice(0, 12)}…`).join(', ')}); with this response alone: ${check.status}`);
     if (json) {
       io.out(
         JSON.stringify(
-          { ok: true, out, requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, review: { lines: review.lines, digest: review.digest } },
+          { ok: true, out, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, review: { lines: review.lines, digest: review.digest } },
           null,
           2,
         ),
@@ -194,7 +214,7 @@ export function registerSignCommand(program: Command, io: Io, done: (status: num
   program
     .command('sign')
     .description('co-sign a root rotation signing request with a token key or share cards; write a signature response')
-    .argument('<REQUEST>', 'a signing request file (tuf-ceremony-signing-request)')
+    .argument('<REQUEST>', 'a signing request: the JSON document or a signing-request bundle')
     .requiredOption('--out <RESPONSE>', 'where to write the signature response (never overwritten)')
     .option('--module <PATH|PRESET>', 'PKCS#11 module: a path, or ykcs11, opensc, softhsm2')
     .option('--token <SERIAL>', 'serial of the token holding the key')
@@ -204,6 +224,7 @@ export function registerSignCommand(program: Command, io: Io, done: (status: num
     .option('--share-card <FILE...>', 'share card files of a Shamir-split root key')
     .option('--name <NAME>', 'who signs, as the response says (default: the name the request gives the key)')
     .option('--expect-hash <HEX>', 'the short hash (or SHA-256) of the bytes to sign, as read out: refuse anything else')
+    .option('--bundle', 'write the response as a signature-response bundle (the default when the request came as a bundle)')
     .option('--json', 'machine-readable result')
     .action(async (request: string, opts: SignOptions) => {
       done(await signCommand(request, opts, io, deps));

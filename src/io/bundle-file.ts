@@ -2,27 +2,31 @@
  * Bundle files on disk (USB export / import): written atomically, never over an existing file, and read
  * back after writing to prove the medium holds the very bytes that were meant (PRODUCT §2.5).
  */
+import { lstat } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
-import { bytesEqual } from '../crypto/digest.js';
-import { shortDigestOf, type ShortDigest } from '../crypto/digest-words.js';
+import type { ShortDigest } from '../crypto/digest-words.js';
 import { DEFAULT_BUNDLE_CAPS } from '../bundle/format.js';
+import { writeBundleVerified, type BundleFs, type WrittenBundle } from '../bundle/export.js';
 import { readFileCapped, writeFileAtomic } from './files.js';
 
+/** The real file system for src/bundle/export.ts: atomic writes that never overwrite, capped reads. */
+export const nodeBundleFs: BundleFs = {
+  writeFileAtomic: (path, bytes) => writeFileAtomic(path, bytes),
+  readFileCapped: (path, maxBytes) => readFileCapped(path, maxBytes),
+};
+
 /**
- * Write `bytes` to `path` (temp file + fsync + link, refusing to overwrite), read the file back and
- * compare it with what was written. Returns the bundle's short hash (hex and words) to read aloud.
+ * Write `bytes` to `path` (temp file + fsync + link, refusing to overwrite), read the file back, compare
+ * it with what was written and decode it again (src/bundle/export.ts writeBundleVerified). Returns the
+ * bundle's short hash (hex and words) to read aloud.
  */
 export async function writeBundle(path: string, bytes: Uint8Array): Promise<ShortDigest> {
-  await writeFileAtomic(path, bytes);
-  const back = await readFileCapped(path, Math.max(bytes.length, 1));
-  if (!bytesEqual(back, bytes)) {
-    throw new CeremonyError('BUNDLE_WRITE_VERIFY_FAILED', 'the bundle read back from the medium differs from what was written; do not use this copy', { path });
-  }
-  const written = shortDigestOf(bytes);
-  if (shortDigestOf(back).sha256 !== written.sha256) {
-    throw new CeremonyError('BUNDLE_WRITE_VERIFY_FAILED', 'the bundle read back from the medium has another hash; do not use this copy', { path });
-  }
-  return written;
+  return (await writeBundleVerified(path, bytes, nodeBundleFs)).hash;
+}
+
+/** As writeBundle, with the whole result (path, size, decoded copy). */
+export function writeBundleFile(path: string, bytes: Uint8Array): Promise<WrittenBundle> {
+  return writeBundleVerified(path, bytes, nodeBundleFs);
 }
 
 /** Read a bundle file under the bundle size cap (BUNDLE_TOO_LARGE before a byte is read). */
@@ -35,4 +39,12 @@ export async function readBundleFile(path: string, maxBytes = DEFAULT_BUNDLE_CAP
     }
     throw err;
   }
+}
+
+/** Does anything exist at `path` (links not followed)? For proposing a free name before writing. */
+export async function pathExists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }

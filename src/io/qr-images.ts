@@ -40,12 +40,16 @@ export function qrModules(text: string): { size: number; dark: (x: number, y: nu
 
 let ready: Promise<unknown> | undefined;
 
+/** zxing-wasm's reader binary, as the package ships it (also handed to the app's camera worker, which may fetch nothing). */
+export async function readQrReaderWasm(): Promise<Uint8Array> {
+  const require = createRequire(import.meta.url);
+  return new Uint8Array(await readFile(require.resolve('zxing-wasm/reader/zxing_reader.wasm')));
+}
+
 /** Load zxing-wasm's reader from the bundled binary (once per process). */
 export function ensureQrReader(): Promise<unknown> {
   ready ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const wasmPath = require.resolve('zxing-wasm/reader/zxing_reader.wasm');
-    const bin = await readFile(wasmPath);
+    const bin = await readQrReaderWasm();
     const wasmBinary = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
     return prepareZXingModule({ overrides: { wasmBinary }, fireImmediately: true });
   })();

@@ -8,11 +8,17 @@
  * certificate is the same custodian's key ("certificate renewed"), not a new one. Keys are named by the
  * custodian names the request gives (labels written by whoever made the request: the fingerprints are
  * what to check), else by short key ID and fingerprint.
+ *
+ * Targets requests (targets.json N+1) are described against targets.json N: delegations added or removed
+ * (with their keys, threshold and paths), keys a delegation gains or loses, threshold, path and
+ * terminating changes, targets revoked (or added / changed), expiry — in `targetsChanges` (the root kinds
+ * in `changes` stay empty), and in the same `lines` / `text`.
  */
 import { canonicalString } from '../json/canonical.js';
 import type { JsonValue } from '../json/types.js';
 import { groupHex, shortDigest, shortDigestOf, type ShortDigest } from '../crypto/digest-words.js';
 import type { ListedKey } from '../tuf/keys.js';
+import type { DelegatedRole, Targets } from '../tuf/targets.js';
 import { TOP_LEVEL_ROLES, type Root, type TopLevelRole } from '../tuf/root.js';
 import type { SigningRequest } from './request.js';
 
@@ -26,12 +32,32 @@ export type RequestChange =
   | { kind: 'consistent-snapshot'; from: boolean; to: boolean }
   | { kind: 'other-field'; field: string };
 
+/** A change a targets request makes, against targets.json N. `role` is a delegated role's name. */
+export type TargetsRequestChange =
+  | { kind: 'delegation-added'; role: string; keys: string[]; threshold: string; paths: string; terminating: boolean }
+  | { kind: 'delegation-removed'; role: string }
+  | { kind: 'delegation-key-added'; role: string; who: string; keyid: string }
+  | { kind: 'delegation-key-removed'; role: string; who: string; keyid: string }
+  | { kind: 'delegation-threshold'; role: string; from: string; to: string }
+  | { kind: 'delegation-paths'; role: string; from: string; to: string }
+  | { kind: 'delegation-terminating'; role: string; from: boolean; to: boolean }
+  | { kind: 'target-removed'; name: string }
+  | { kind: 'target-added'; name: string; length: number }
+  | { kind: 'target-changed'; name: string }
+  | { kind: 'targets-expires'; from: string; to: string }
+  | { kind: 'targets-other-field'; field: string };
+
 export interface RequestDescription {
+  /** Which file the request signs. */
+  role: 'root' | 'targets';
   repository: string;
   profile: SigningRequest['profile'];
   fromVersion: number;
   toVersion: number;
+  /** Root requests' changes (empty for a targets request). */
   changes: RequestChange[];
+  /** Targets requests' changes (empty for a root request). */
+  targetsChanges: TargetsRequestChange[];
   /** "needs 2 of 3 old keys … and 2 of 3 new keys …" */
   policy: string;
   /** SHA-256 of the exact bytes every signer signs (canonical payload), with its short form. */
@@ -47,6 +73,7 @@ function fingerprintText(fp: string): string {
 }
 
 export function describeRequest(request: SigningRequest): RequestDescription {
+  if (request.role === 'targets') return describeTargetsRequest(request);
   const prev: Root = request.previous.signed;
   const next: Root = request.root;
   const names = new Map(request.expectedSigners.map((s) => [s.keyid, s.name]));
@@ -103,28 +130,35 @@ export function describeRequest(request: SigningRequest): RequestDescription {
     `${threshold} of ${ids.length} ${side} keys (${ids.map((id) => nameByFp.get(table.get(id)!.key.fingerprint) ?? `key ${id.slice(0, 8)}`).join(', ')})`;
   const policy = `needs ${sideText(request.policy.previous.keyids, request.policy.previous.threshold, prev.keys, 'old')} and ${sideText(request.policy.new.keyids, request.policy.new.threshold, next.keys, 'new')}`;
   const digest = shortDigestOf(request.payloadBytes);
-
-  const lines: string[] = [];
-  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${request.repository}: root version ${prev.version} → ${next.version}`);
-  lines.push('What changes:');
-  if (changes.length === 0) lines.push('  nothing but the version');
-  for (const c of changes) lines.push(`  ${sentence(c)}`);
-  lines.push(`Signatures: ${policy}.`);
-  lines.push(`Bytes to sign: SHA-256 ${digest.sha256}`);
-  lines.push(`  short hash ${groupHex(digest.hex)} — read aloud: ${digest.words.join(' ')}`);
-  lines.push('Names are labels written by whoever made the request; the key IDs and fingerprints are what identify a key.');
+  const lines = reviewLines(request, `root version ${prev.version} → ${next.version}`, changes.map(sentence), policy, digest);
   return {
+    role: 'root',
     repository: request.repository,
     profile: request.profile,
     fromVersion: prev.version,
     toVersion: next.version,
     changes,
+    targetsChanges: [],
     policy,
     digest,
     requestId: request.requestId,
     lines,
     text: lines.join('\n'),
   };
+}
+
+/** The review both kinds print: what changes, who must sign, and the hash of the exact bytes, as hex and words. */
+function reviewLines(request: SigningRequest, versions: string, sentences: readonly string[], policy: string, digest: ShortDigest): string[] {
+  const lines: string[] = [];
+  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${request.repository}: ${versions}`);
+  lines.push('What changes:');
+  if (sentences.length === 0) lines.push('  nothing but the version');
+  for (const s of sentences) lines.push(`  ${s}`);
+  lines.push(`Signatures: ${policy}.`);
+  lines.push(`Bytes to sign: SHA-256 ${digest.sha256}`);
+  lines.push(`  short hash ${groupHex(digest.hex)} — read aloud: ${digest.words.join(' ')}`);
+  lines.push('Names are labels written by whoever made the request; the key IDs and fingerprints are what identify a key.');
+  return lines;
 }
 
 function sentence(c: RequestChange): string {
@@ -143,6 +177,130 @@ function sentence(c: RequestChange): string {
       return `root expiry changes from ${c.from} to ${c.to}`;
     case 'consistent-snapshot':
       return `consistent_snapshot changes from ${c.from} to ${c.to}`;
+    default:
+      return `the field ${JSON.stringify(c.field)} changes`;
+  }
+}
+
+function pathsText(r: DelegatedRole): string {
+  if (r.pathHashPrefixes) return `path hash prefixes ${r.pathHashPrefixes.map((p) => JSON.stringify(p)).join(', ')}`;
+  const paths = r.paths ?? [];
+  // Notary: "" is every path (`notary delegation add --all-paths`).
+  if (paths.length === 1 && paths[0] === '') return 'every path';
+  return paths.length === 0 ? 'no path' : `paths ${paths.map((p) => JSON.stringify(p)).join(', ')}`;
+}
+
+function describeTargetsRequest(request: SigningRequest): RequestDescription {
+  const t = request.targets!;
+  const prev: Targets = t.previous.signed;
+  const next: Targets = t.next;
+  const root = request.root;
+  const prevKeys = prev.delegations?.keys ?? new Map<string, ListedKey>();
+  const nextKeys = next.delegations?.keys ?? new Map<string, ListedKey>();
+  // Names: the request's labels by key ID, carried to every ID of the same public key.
+  const nameByFp = new Map<string, string>();
+  for (const [id, name] of t.keyNames) {
+    const k = nextKeys.get(id) ?? prevKeys.get(id);
+    if (k) nameByFp.set(k.key.fingerprint, name);
+  }
+  for (const s of request.expectedSigners) {
+    const k = root.keys.get(s.keyid);
+    if (k) nameByFp.set(k.key.fingerprint, s.name);
+  }
+  const who = (k: ListedKey): string => {
+    const name = nameByFp.get(k.key.fingerprint);
+    const cn = k.key.certificate ? `, certificate CN=${k.key.certificate.subjectCN}` : '';
+    const id = `key ${k.keyId.slice(0, 12)}…${cn}, fingerprint ${fingerprintText(k.key.fingerprint)}`;
+    return name ? `${name} (${id})` : id;
+  };
+  const ratio = (r: { threshold: number; keyids: readonly string[] }): string => `${r.threshold} of ${r.keyids.length}`;
+
+  const changes: TargetsRequestChange[] = [];
+  const before = new Map((prev.delegations?.roles ?? []).map((r) => [r.name, r]));
+  const after = new Map((next.delegations?.roles ?? []).map((r) => [r.name, r]));
+  for (const name of before.keys()) if (!after.has(name)) changes.push({ kind: 'delegation-removed', role: name });
+  for (const [name, r] of after) {
+    const old = before.get(name);
+    if (!old) {
+      changes.push({ kind: 'delegation-added', role: name, keys: r.keyids.map((id) => who(nextKeys.get(id)!)), threshold: ratio(r), paths: pathsText(r), terminating: r.terminating });
+      continue;
+    }
+    const oldFps = new Set(old.keyids.map((id) => prevKeys.get(id)!.key.fingerprint));
+    const newFps = new Set(r.keyids.map((id) => nextKeys.get(id)!.key.fingerprint));
+    for (const id of r.keyids) if (!oldFps.has(nextKeys.get(id)!.key.fingerprint)) changes.push({ kind: 'delegation-key-added', role: name, who: who(nextKeys.get(id)!), keyid: id });
+    for (const id of old.keyids) if (!newFps.has(prevKeys.get(id)!.key.fingerprint)) changes.push({ kind: 'delegation-key-removed', role: name, who: who(prevKeys.get(id)!), keyid: id });
+    if (old.threshold !== r.threshold) changes.push({ kind: 'delegation-threshold', role: name, from: ratio(old), to: ratio(r) });
+    if (pathsText(old) !== pathsText(r)) changes.push({ kind: 'delegation-paths', role: name, from: pathsText(old), to: pathsText(r) });
+    if (old.terminating !== r.terminating) changes.push({ kind: 'delegation-terminating', role: name, from: old.terminating, to: r.terminating });
+  }
+  const prevTargets = asObjectOrEmpty((t.previous.signedJson as Record<string, JsonValue | undefined>).targets);
+  const nextTargets = asObjectOrEmpty((request.payload as Record<string, JsonValue | undefined>).targets);
+  for (const name of [...prev.targets.keys()].sort()) if (!next.targets.has(name)) changes.push({ kind: 'target-removed', name });
+  for (const name of [...next.targets.keys()].sort()) {
+    if (!prev.targets.has(name)) changes.push({ kind: 'target-added', name, length: next.targets.get(name)!.length });
+    else if (canonicalString(prevTargets[name]!, 'json') !== canonicalString(nextTargets[name]!, 'json')) changes.push({ kind: 'target-changed', name });
+  }
+  if (prev.expiresText !== next.expiresText) changes.push({ kind: 'targets-expires', from: prev.expiresText, to: next.expiresText });
+  const known = new Set(['_type', 'version', 'expires', 'spec_version', 'targets', 'delegations']);
+  const prevJson = t.previous.signedJson as Record<string, JsonValue | undefined>;
+  const nextJson = request.payload as Record<string, JsonValue | undefined>;
+  for (const field of [...new Set([...Object.keys(prevJson), ...Object.keys(nextJson)])].sort()) {
+    if (known.has(field)) continue;
+    const a = prevJson[field];
+    const b = nextJson[field];
+    if (a === undefined || b === undefined || canonicalString(a, 'json') !== canonicalString(b, 'json')) changes.push({ kind: 'targets-other-field', field });
+  }
+
+  const targetsRole = request.policy.new;
+  const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
+    .map((id) => nameByFp.get(root.keys.get(id)!.key.fingerprint) ?? `key ${id.slice(0, 8)}`)
+    .join(', ')})`;
+  const digest = shortDigestOf(request.payloadBytes);
+  const lines = reviewLines(request, `targets version ${prev.version} → ${next.version}`, changes.map(targetsSentence), policy, digest);
+  return {
+    role: 'targets',
+    repository: request.repository,
+    profile: request.profile,
+    fromVersion: prev.version,
+    toVersion: next.version,
+    changes: [],
+    targetsChanges: changes,
+    policy,
+    digest,
+    requestId: request.requestId,
+    lines,
+    text: lines.join('\n'),
+  };
+}
+
+function asObjectOrEmpty(v: JsonValue | undefined): Record<string, JsonValue> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+}
+
+function targetsSentence(c: TargetsRequestChange): string {
+  switch (c.kind) {
+    case 'delegation-added':
+      return `delegation ${c.role} ADDED, threshold ${c.threshold}: ${c.keys.join(', ')}; trusted for ${c.paths}${c.terminating ? ' (terminating)' : ''}`;
+    case 'delegation-removed':
+      return `delegation ${c.role} REMOVED (the targets it signed are no longer trusted)`;
+    case 'delegation-key-added':
+      return `${c.role} GAINS key ${c.who}`;
+    case 'delegation-key-removed':
+      return `${c.role} LOSES key ${c.who} (revoked: what it signs is no longer trusted for ${c.role})`;
+    case 'delegation-threshold':
+      return `${c.role} threshold changes from ${c.from} to ${c.to}`;
+    case 'delegation-paths':
+      return `${c.role} is trusted for ${c.to} instead of ${c.from}`;
+    case 'delegation-terminating':
+      return `${c.role} ${c.to ? 'becomes' : 'is no longer'} terminating`;
+    case 'target-removed':
+      return `target ${JSON.stringify(c.name)} REVOKED (removed from targets.json)`;
+    case 'target-added':
+      return `target ${JSON.stringify(c.name)} added (${c.length} bytes)`;
+    case 'target-changed':
+      return `target ${JSON.stringify(c.name)} changes (new length, hashes or custom data)`;
+    case 'targets-expires':
+      return `targets expiry changes from ${c.from} to ${c.to}`;
     default:
       return `the field ${JSON.stringify(c.field)} changes`;
   }

@@ -1,4 +1,4 @@
-/** Root rotation and threshold co-signing across the air gap (PRODUCT.md §2.4). */
+/** Root rotations, targets-level changes (delegations, revocations) and threshold co-signing across the air gap (PRODUCT.md §2.4). */
 export { buildRotationPayload, parsePreviousRoot, type RemovalReason, type RoleKeyChanges, type RootKeyChanges, type RotationChange, type RotationKey, type RotationPayload } from './payload.js';
 export {
   REQUEST_MAX_BYTES,
@@ -6,6 +6,7 @@ export {
   SIGNATURE_RESPONSE_FORMAT,
   SIGNING_REQUEST_FORMAT,
   buildSigningRequest,
+  buildTargetsSigningRequest,
   computeRequestId,
   documentFormatOf,
   parseSignatureResponse,
@@ -18,7 +19,52 @@ export {
   type SigningRequest,
 } from './request.js';
 export { finalizeMerge, mergeResponses, type MergeResult, type WaitingFor } from './merge.js';
-export { describeRequest, type RequestChange, type RequestDescription } from './describe.js';
-export { keyIdsFor, signRequest, type SignRequestOptions } from './sign.js';
-export { signRequestOnToken, signRequestWithShareCards, type SignedOnToken, type TokenSignRequest } from './signers.js';
+export { describeRequest, type RequestChange, type RequestDescription, type TargetsRequestChange } from './describe.js';
+export { keyIdsFor, signRequest, signerScope, type SignRequestOptions } from './sign.js';
+export { signRequestOnToken, signRequestWithShareCards, unlockTokenKey, type SignedOnToken, type TokenSignRequest } from './signers.js';
 export { inspectRotationDocument, type RotationDocumentInspection } from './inspect.js';
+export {
+  buildTargetsPayload,
+  checkDelegationName,
+  verifiedCurrentTargets,
+  type DelegationAdd,
+  type DelegationChanges,
+  type DelegationRekey,
+  type KeyRevocation,
+  type TargetsChange,
+  type TargetsPayload,
+} from './targets-payload.js';
+export {
+  buildSnapshotAfterTargets,
+  buildTimestampAfterSnapshot,
+  signSnapshotAfterTargets,
+  signTimestampAfterSnapshot,
+  type SnapshotAfterTargets,
+  type SnapshotAfterTargetsInput,
+  type TimestampAfterSnapshotInput,
+} from './targets-snapshot.js';
+export {
+  CURRENT_TARGETS_MAX_BYTES,
+  PREVIOUS_ROOT_MAX_BYTES,
+  ROTATION_PLAN_FORMAT,
+  ROTATION_PLAN_MAX_BYTES,
+  checkRotationPlanDates,
+  parseRotationPlan,
+  planRotation,
+  resolveRotationPlan,
+  rotationPlanInputs,
+  type PlannedRotation,
+  type RotationPlan,
+  type RotationPlanInput,
+} from './plan.js';
+export { KEY_FILE_MAX_BYTES, parsePlanKeyFile, type PlanKey } from './plan-keys.js';
+export {
+  REQUEST_BUNDLE_MAX_BYTES,
+  RESPONSE_BUNDLE_MAX_BYTES,
+  inspectRotationBundle,
+  readSignatureResponse,
+  readSigningRequest,
+  wrapSignatureResponse,
+  wrapSigningRequest,
+} from './bundle.js';
+export { buildTargetsResign, signTargetsResign, type TargetsResign, type TargetsResignInput } from './targets-resign.js';

@@ -8,10 +8,18 @@
  * with a VerificationResult per side. It is `final` only when both thresholds are met; the new root's bytes
  * are then returned, after verifyRootUpdate(previous, new) (TUF 5.3.4) accepted them. `finalizeMerge`
  * refuses a partial result with ROOT_NOT_SIGNED_BY_PREVIOUS / ROOT_NOT_SIGNED_BY_SELF.
+ *
+ * Targets requests (targets.json N+1): one policy, the trusted root's targets role. Signatures must be by
+ * its keys (ROTATION_SIGNER_UNKNOWN otherwise), the rest as above; `previous` and `new` are then the same
+ * result, the status reads "1 of 2 targets keys; waiting for: QA (targets)", and when final the bytes are
+ * re-parsed and verified as a client would (TUF 5.6.3, version N+1) before they are returned
+ * (`bytes`, also as `root` so callers written for root requests write the merged file unchanged).
+ * `finalizeMerge` refuses a partial targets result with THRESHOLD_NOT_MET.
  */
 import { CeremonyError } from '../errors.js';
 import type { SignatureJson } from '../profiles/profile.js';
 import type { ListedKey } from '../tuf/keys.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import { verifyRootSelf, verifyRootUpdate } from '../tuf/root-chain.js';
 import { serializeMetadata } from '../tuf/sign.js';
@@ -21,11 +29,16 @@ import type { SignatureResponse, SigningRequest } from './request.js';
 export interface WaitingFor {
   keyid: string;
   name: string;
+  /** Root requests: which root still needs the key; targets requests: 'new' (targets.json N+1 needs it). */
   side: 'old' | 'new' | 'both';
 }
 
 export interface MergeResult {
   requestId: string;
+  /** Which file the merge makes: root.json N+1 or targets.json N+1. */
+  role: 'root' | 'targets';
+  /** Its version. */
+  version: number;
   /** By the previous root's root role (version N). */
   previous: VerificationResult;
   /** By the new root's own root role (version N+1). */
@@ -38,8 +51,13 @@ export interface MergeResult {
   final: boolean;
   /** "2 of 3 old keys, 1 of 2 new keys; waiting for: Bob (old), Carol (new)". */
   status: string;
-  /** The serialized new root: only when final, and accepted by verifyRootUpdate. */
+  /**
+   * The merged file, only when final: root requests — the new root, accepted by verifyRootUpdate; targets
+   * requests — targets.json N+1, verified against the root's targets role (the same bytes as `bytes`).
+   */
   root?: Uint8Array;
+  /** The merged file (root.json or targets.json), only when final. */
+  bytes?: Uint8Array;
 }
 
 function keyFor(request: SigningRequest, keyid: string): ListedKey | undefined {
@@ -54,11 +72,9 @@ function count(r: VerificationResult, side: string, total: number): string {
   return `${r.signed.length} of ${r.threshold} ${side} keys${total !== r.threshold ? ` (of ${total})` : ''}`;
 }
 
-/** Check and combine the responses; never throws for "not enough yet". */
-export function mergeResponses(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult {
+/** Refusals shared by both kinds: this request, these bytes, known keys, once each, valid signatures. */
+function collect(request: SigningRequest, responses: readonly SignatureResponse[], known: (keyid: string) => boolean, stranger: (keyid: string) => string): { signatures: SignatureJson[]; signers: MergeResult['signers'] } {
   const profile = request.previous.profile;
-  const previousIds = new Set(request.policy.previous.keyids);
-  const newIds = new Set(request.policy.new.keyids);
   const byKeyId = new Map<string, string>();
   const signatures: SignatureJson[] = [];
   const signers: MergeResult['signers'] = [];
@@ -75,9 +91,7 @@ export function mergeResponses(request: SigningRequest, responses: readonly Sign
     const keyids: string[] = [];
     response.signatures.forEach((sig, i) => {
       const path = `${where} $.signatures[${i}]`;
-      if (!previousIds.has(sig.keyid) && !newIds.has(sig.keyid)) {
-        throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `${where}: key ${sig.keyid.slice(0, 16)}… is a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`, { path });
-      }
+      if (!known(sig.keyid)) throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `${where}: key ${sig.keyid.slice(0, 16)}… is ${stranger(sig.keyid)}`, { path });
       const earlier = byKeyId.get(sig.keyid);
       if (earlier !== undefined) {
         throw new CeremonyError('ROTATION_SIGNATURE_DUPLICATE', `${where}: key ${sig.keyid.slice(0, 16)}… (${nameOf(request, sig.keyid)}) already signed in ${earlier}`, { path });
@@ -93,6 +107,48 @@ export function mergeResponses(request: SigningRequest, responses: readonly Sign
     });
     signers.push(response.signer.token ? { name: response.signer.name, keyids, token: { serial: response.signer.token.serial } } : { name: response.signer.name, keyids });
   });
+  return { signatures, signers };
+}
+
+/** targets.json N+1: one policy, the trusted root's targets role. */
+function mergeTargets(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult {
+  const profile = request.previous.profile;
+  const rootVersion = request.root.version;
+  const policy = request.root.roles.get('targets')!;
+  const ids = new Set(policy.keyids);
+  const { signatures, signers } = collect(request, responses, (id) => ids.has(id), () => `not a targets key of root version ${rootVersion}`);
+  const bytes = serializeMetadata(profile, { signed: request.payload, signatures });
+  const next = parseMetadata(bytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: `targets.json v${request.targets!.next.version}` });
+  const result = verifyRole(next, 'targets', policy, request.root.keys);
+  const signedIds = new Set(signatures.map((s) => s.keyid));
+  const waitingFor: WaitingFor[] = result.verified ? [] : request.expectedSigners.filter((s) => !signedIds.has(s.keyid)).map((s) => ({ keyid: s.keyid, name: s.name, side: 'new' }));
+  const version = next.signed.version;
+  const counts = count(result, 'targets', policy.keyids.length);
+  const status = result.verified
+    ? `${counts}: threshold met, targets version ${version} is complete`
+    : `${counts}; waiting for: ${waitingFor.map((w) => `${w.name} (targets)`).join(', ') || 'nobody listed (the expected signers cannot meet the threshold)'}`;
+  const out: MergeResult = { requestId: request.requestId, role: 'targets', version, previous: result, new: result, signatures, signers, waitingFor, final: result.verified, status };
+  if (result.verified) {
+    // TUF 5.6.3–5.6.5: what a client checks of targets.json N+1, before the bytes leave this function.
+    if (version !== request.targets!.previous.signed.version + 1) throw new CeremonyError('VERSION_MISMATCH', `targets.json is version ${version}, not ${request.targets!.previous.signed.version + 1}`);
+    out.root = bytes;
+    out.bytes = bytes;
+  }
+  return out;
+}
+
+/** Check and combine the responses; never throws for "not enough yet". */
+export function mergeResponses(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult {
+  if (request.role === 'targets') return mergeTargets(request, responses);
+  const profile = request.previous.profile;
+  const previousIds = new Set(request.policy.previous.keyids);
+  const newIds = new Set(request.policy.new.keyids);
+  const { signatures, signers } = collect(
+    request,
+    responses,
+    (id) => previousIds.has(id) || newIds.has(id),
+    () => `a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`,
+  );
 
   const envelope = { signed: request.payload, signatures };
   const bytes = serializeMetadata(profile, envelope);
@@ -115,11 +171,12 @@ export function mergeResponses(request: SigningRequest, responses: readonly Sign
   const status = final
     ? `${counts}: both thresholds met, root version ${request.root.version} is complete`
     : `${counts}; waiting for: ${waitingFor.map((w) => `${w.name} (${w.side === 'both' ? 'old and new' : w.side})`).join(', ') || 'nobody listed (the expected signers cannot meet the thresholds)'}`;
-  const result: MergeResult = { requestId: request.requestId, previous: byPrevious, new: bySelf, signatures, signers, waitingFor, final, status };
+  const result: MergeResult = { requestId: request.requestId, role: 'root', version: request.root.version, previous: byPrevious, new: bySelf, signatures, signers, waitingFor, final, status };
   if (final) {
     // TUF 5.3.4: the same check a client makes, before the bytes leave this function.
     verifyRootUpdate(request.previous, next);
     result.root = bytes;
+    result.bytes = bytes;
   }
   return result;
 }
@@ -127,6 +184,10 @@ export function mergeResponses(request: SigningRequest, responses: readonly Sign
 /** The new root's bytes, or the refusal a client would give for a partial result. */
 export function finalizeMerge(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult & { root: Uint8Array } {
   const result = mergeResponses(request, responses);
+  if (request.role === 'targets') {
+    if (!result.final) throw new CeremonyError('THRESHOLD_NOT_MET', `targets version ${result.version} is not final: ${result.status}`, { path: '$.signatures' });
+    return result as MergeResult & { root: Uint8Array };
+  }
   if (!result.previous.verified) {
     throw new CeremonyError('ROOT_NOT_SIGNED_BY_PREVIOUS', `root version ${request.root.version} is not final: ${result.status}`, { path: '$.signatures' });
   }

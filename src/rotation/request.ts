@@ -1,9 +1,9 @@
 /**
- * Signing requests and signature responses for root rotations (PRODUCT.md §2.4): standalone strict JSON
- * documents, files today and the payloads of the bundle kinds `signing-request` / `signature-response`
- * later.
+ * Signing requests and signature responses for root rotations and targets-level changes (PRODUCT.md §2.4):
+ * standalone strict JSON documents, files today and the payloads of the bundle kinds `signing-request` /
+ * `signature-response` later.
  *
- * Signing request (written with sorted keys, 2-space indentation):
+ * Signing request for root N+1 (written with sorted keys, 2-space indentation):
  *
  * ```
  * { "format": "tuf-ceremony-signing-request", "version": 1,
@@ -21,6 +21,29 @@
  * `policy` must be exactly the root roles of the previous root and of the payload, and every expected
  * signer a key of the side it names: anything else is ROTATION_REQUEST_TAMPERED. The names are labels
  * for people, not authenticated (the review says so).
+ *
+ * Signing request for targets.json N+1 (delegations added, removed or re-keyed, keys or targets revoked;
+ * src/rotation/targets-payload.ts):
+ *
+ * ```
+ * { "format": "tuf-ceremony-signing-request", "version": 1,
+ *   "profile", "repository", "role": "targets",
+ *   "payload": <the unsigned `signed` object of targets.json N+1>,
+ *   "previousRoot": "<base64 of the trusted current root.json: its targets role is the policy>",
+ *   "previousTargets": "<base64 of targets.json N, which the payload follows>",
+ *   "policy": { "targets": { "keyids": […], "threshold": n } },
+ *   "expectedSigners": [ { "keyid", "name", "from": "targets" } ],
+ *   "keyNames"?: { "<delegation key ID>": "CI", … },
+ *   "requestId": "<hex>" }
+ * ```
+ *
+ * `requestId` = hex SHA-256 of ( canonical(payload) ‖ SHA-256(previousRoot) ‖ SHA-256(previousTargets) ).
+ * targets.json N must verify against the root's targets role (TUF 5.6.3), the payload be version N+1
+ * (VERSION_MISMATCH), `policy.targets` exactly that role and every expected signer one of its keys
+ * (ROTATION_REQUEST_TAMPERED). `keyNames` labels delegation keys of targets.json N or N+1 for the review
+ * (labels, like signer names, not authenticated). In memory a targets request has `policy.previous` =
+ * `policy.new` = the targets role, and `previous` / `root` = the trusted root, so code written for root
+ * requests (keyIdsFor, the CLI) works on both.
  *
  * Signature response:
  *
@@ -44,14 +67,17 @@ import type { ProfileName, SignatureJson } from '../profiles/profile.js';
 import type { Metadata } from '../tuf/metadata.js';
 import { parseRootSigned, type Root } from '../tuf/root.js';
 import type { RolePolicy } from '../tuf/role.js';
+import { parseTargetsSigned, type Targets } from '../tuf/targets.js';
 import { parsePreviousRoot, type RotationPayload } from './payload.js';
+import { checkDelegationName, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
 
 export const SIGNING_REQUEST_FORMAT = 'tuf-ceremony-signing-request';
 export const SIGNATURE_RESPONSE_FORMAT = 'tuf-ceremony-signature-response';
 export const REQUEST_MAX_BYTES = 4 * 1024 * 1024;
 export const RESPONSE_MAX_BYTES = 256 * 1024;
 
-export type SignerSide = 'previous' | 'new' | 'both';
+/** Root requests: which root role lists the key; targets requests: always 'targets'. */
+export type SignerSide = 'previous' | 'new' | 'both' | 'targets';
 
 export interface ExpectedSigner {
   keyid: string;
@@ -64,15 +90,19 @@ export interface ExpectedSigner {
 export interface SigningRequest {
   profile: ProfileName;
   repository: string;
-  role: 'root';
+  role: 'root' | 'targets';
   payload: JsonObject;
   previousRootBytes: Uint8Array;
+  /** Targets requests: both are the trusted root's targets role (the file says `{"targets": …}`). */
   policy: { previous: RolePolicy; new: RolePolicy };
   expectedSigners: ExpectedSigner[];
   requestId: string;
-  /** Derived on parse / build (not part of the file). */
+  /** Derived on parse / build (not part of the file). Root requests: root N; targets requests: the trusted root. */
   previous: Metadata<Root>;
+  /** Root requests: root N+1 (the payload); targets requests: the trusted root (its targets role is the policy). */
   root: Root;
+  /** Targets requests only: targets.json N (as bytes, verified against the root) and the payload parsed. */
+  targets?: { previousBytes: Uint8Array; previous: Metadata<Targets>; next: Targets; keyNames: Map<string, string> };
   /** canonical(payload): the exact bytes every signature is over. */
   payloadBytes: Uint8Array;
   payloadSha256: string;
@@ -95,9 +125,11 @@ function hex(data: Uint8Array): string {
   return Buffer.from(data).toString('hex');
 }
 
-/** hex SHA-256 ( canonical(payload) ‖ SHA-256(previous root bytes) ). */
-export function computeRequestId(payloadBytes: Uint8Array, previousRootBytes: Uint8Array): string {
-  return createHash('sha256').update(payloadBytes).update(sha256(previousRootBytes)).digest('hex');
+/** hex SHA-256 ( canonical(payload) ‖ SHA-256(previous root bytes) [‖ SHA-256(previous targets bytes)] ). */
+export function computeRequestId(payloadBytes: Uint8Array, previousRootBytes: Uint8Array, previousTargetsBytes?: Uint8Array): string {
+  const h = createHash('sha256').update(payloadBytes).update(sha256(previousRootBytes));
+  if (previousTargetsBytes) h.update(sha256(previousTargetsBytes));
+  return h.digest('hex');
 }
 
 function sideOf(keyid: string, previous: RolePolicy, next: RolePolicy): SignerSide | undefined {
@@ -141,6 +173,47 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
   };
 }
 
+/**
+ * Build a request for targets.json N+1. Expected signers are the root's targets keys, named by `names`
+ * (key ID → who holds it) or `targets key <id>`; delegation keys are named by the payload's names.
+ */
+export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repository: string; names?: ReadonlyMap<string, string> }): SigningRequest {
+  if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
+  const names = new Map([...payload.names, ...(opts.names ?? [])]);
+  const rootSigned = payload.root.signed;
+  const policy = policyOf(rootSigned.roles.get('targets')!);
+  const expectedSigners: ExpectedSigner[] = policy.keyids.map((keyid) => ({ keyid, name: names.get(keyid) ?? `targets key ${keyid.slice(0, 8)}`, from: 'targets' }));
+  const keyNames = new Map<string, string>();
+  for (const id of new Set([...(payload.previous.signed.delegations?.keys.keys() ?? []), ...(payload.targets.delegations?.keys.keys() ?? [])])) {
+    const name = names.get(id);
+    if (name) keyNames.set(id, name);
+  }
+  const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
+  const previousRootBytes = payload.root.bytes;
+  const previousTargetsBytes = payload.previous.bytes;
+  const request: SigningRequest = {
+    profile: payload.profile,
+    repository: opts.repository,
+    role: 'targets',
+    payload: payload.signed,
+    previousRootBytes,
+    policy: { previous: policy, new: policyOf(policy) },
+    expectedSigners,
+    requestId: computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes),
+    previous: payload.root,
+    root: rootSigned,
+    targets: { previousBytes: previousTargetsBytes, previous: payload.previous, next: payload.targets, keyNames },
+    payloadBytes,
+    payloadSha256: hex(sha256(payloadBytes)),
+  };
+  // The request carries targets.json N and N+1: a large targets file could make a request no co-signer can read.
+  const size = serializeSigningRequest(request).length;
+  if (size > REQUEST_MAX_BYTES) {
+    throw new CeremonyError('INPUT_TOO_LARGE', `the signing request would be ${size} bytes, over the ${REQUEST_MAX_BYTES}-byte cap of a request (targets.json is ${previousTargetsBytes.length} bytes)`);
+  }
+  return request;
+}
+
 function sortedJson(value: JsonValue): string {
   const sort = (v: JsonValue): JsonValue => {
     if (Array.isArray(v)) return v.map(sort);
@@ -155,6 +228,24 @@ function sortedJson(value: JsonValue): string {
 }
 
 export function serializeSigningRequest(r: SigningRequest): Uint8Array {
+  if (r.role === 'targets') {
+    if (!r.targets) throw new CeremonyError('INTERNAL', 'a targets request without its previous targets.json');
+    const doc: JsonObject = {
+      format: SIGNING_REQUEST_FORMAT,
+      version: 1,
+      profile: r.profile,
+      repository: r.repository,
+      role: 'targets',
+      payload: r.payload,
+      previousRoot: Buffer.from(r.previousRootBytes).toString('base64'),
+      previousTargets: Buffer.from(r.targets.previousBytes).toString('base64'),
+      policy: { targets: policyOf(r.policy.new) as unknown as JsonObject },
+      expectedSigners: r.expectedSigners.map((s): JsonObject => ({ keyid: s.keyid, name: s.name, from: s.from })),
+      requestId: r.requestId,
+    };
+    if (r.targets.keyNames.size > 0) doc.keyNames = Object.fromEntries([...r.targets.keyNames].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return new TextEncoder().encode(sortedJson(doc));
+  }
   const doc: JsonObject = {
     format: SIGNING_REQUEST_FORMAT,
     version: 1,
@@ -207,6 +298,7 @@ function samePolicy(a: RolePolicy, b: RolePolicy): boolean {
 }
 
 const REQUEST_FIELDS = new Set(['format', 'version', 'profile', 'repository', 'role', 'payload', 'previousRoot', 'policy', 'expectedSigners', 'requestId']);
+const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'keyNames']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Parse a signing request file: strict schema, then everything recomputed and compared. */
@@ -214,13 +306,14 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
   const path = '$';
   const obj = asObject(parseJsonStrict(bytes, { maxBytes: REQUEST_MAX_BYTES, path }), path);
   format(obj, SIGNING_REQUEST_FORMAT, path);
+  if (obj.role === 'targets') return parseTargetsSigningRequest(obj, source);
   refuseUnknownFields(obj, REQUEST_FIELDS, path);
   const profileText = asString(obj.profile, '$.profile');
   if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
   const profile: ProfileName = profileText;
   const repository = asNonEmptyString(obj.repository, '$.repository');
   const role = asString(obj.role, '$.role');
-  if (role !== 'root') throw new CeremonyError('SCHEMA_INVALID', `only root rotations are signed through requests, not ${JSON.stringify(role)}`, { path: '$.role' });
+  if (role !== 'root') throw new CeremonyError('SCHEMA_INVALID', `requests are for "root" or "targets", not ${JSON.stringify(role)}`, { path: '$.role' });
   const payload = asObject(obj.payload, '$.payload');
   const prevText = asString(obj.previousRoot, '$.previousRoot');
   if (!BASE64.test(prevText)) throw new CeremonyError('SCHEMA_INVALID', 'previousRoot must be base64 (RFC 4648, padded)', { path: '$.previousRoot' });
@@ -286,6 +379,100 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
     requestId,
     previous,
     root,
+    payloadBytes,
+    payloadSha256: hex(sha256(payloadBytes)),
+  };
+}
+
+function decodeBase64Field(value: JsonValue | undefined, path: string): Uint8Array {
+  const text = asString(value, path);
+  if (!BASE64.test(text)) throw new CeremonyError('SCHEMA_INVALID', 'expected base64 (RFC 4648, padded)', { path });
+  return new Uint8Array(Buffer.from(text, 'base64'));
+}
+
+/** Re-throw a refusal about an embedded file with the request's path for it. */
+function embedded<T>(what: string, path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (isCeremonyError(err)) throw new CeremonyError(err.code, `${what} in the request: ${err.message}`, { path, cause: err });
+    throw err;
+  }
+}
+
+function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningRequest {
+  refuseUnknownFields(obj, TARGETS_REQUEST_FIELDS, '$');
+  const profileText = asString(obj.profile, '$.profile');
+  if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
+  const profile: ProfileName = profileText;
+  const repository = asNonEmptyString(obj.repository, '$.repository');
+  const payload = asObject(obj.payload, '$.payload');
+  const previousRootBytes = decodeBase64Field(obj.previousRoot, '$.previousRoot');
+  const previousTargetsBytes = decodeBase64Field(obj.previousTargets, '$.previousTargets');
+  const policyObj = asObject(obj.policy, '$.policy');
+  refuseUnknownFields(policyObj, new Set(['targets']), '$.policy');
+  const policy = parsePolicy(policyObj.targets, '$.policy.targets');
+  const expectedSigners = asArray(obj.expectedSigners, '$.expectedSigners').map((v, i): ExpectedSigner => {
+    const p = child('$.expectedSigners', i);
+    const s = asObject(v, p);
+    refuseUnknownFields(s, new Set(['keyid', 'name', 'from']), p);
+    if (asString(s.from, child(p, 'from')) !== 'targets') throw new CeremonyError('SCHEMA_INVALID', 'from is "targets" in a targets request', { path: child(p, 'from') });
+    return { keyid: hexField(s.keyid, child(p, 'keyid')), name: asNonEmptyString(s.name, child(p, 'name')), from: 'targets' };
+  });
+  const keyNames = new Map<string, string>();
+  if (obj.keyNames !== undefined) {
+    const names = asObject(obj.keyNames, '$.keyNames');
+    for (const id of Object.keys(names)) {
+      const p = child('$.keyNames', id);
+      if (!HEX64.test(id)) throw new CeremonyError('SCHEMA_INVALID', 'a key ID is 64 lower-case hex characters', { path: p });
+      const name = asNonEmptyString(names[id], p);
+      if (name.length > 200) throw new CeremonyError('SCHEMA_INVALID', 'a key name is at most 200 characters', { path: p });
+      keyNames.set(id, name);
+    }
+  }
+  const requestId = hexField(obj.requestId, '$.requestId');
+
+  const p = getProfile(profile);
+  const payloadBytes = p.canonical(payload);
+  // Tampering first: a request changed after export must say so, whatever else it breaks.
+  if (computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes) !== requestId) {
+    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'the payload, the root or the previous targets.json is not what this request was made with (its request ID does not match): do not sign it; ask for the request again', {
+      path: '$.requestId',
+    });
+  }
+  // TUF 5.6.3: targets.json N is what the payload follows only if the root's targets role signed it.
+  const { root, previous } = embedded(`${source}: the root or the previous targets.json`, '$.previousTargets', () => verifiedCurrentTargets(previousRootBytes, previousTargetsBytes));
+  if (root.profile.name !== profile) throw new CeremonyError('SCHEMA_INVALID', `the root is ${root.profile.name} metadata, but the request says ${profile}`, { path: '$.profile' });
+  const next = parseTargetsSigned(p, payload, '$.payload');
+  if (next.version !== previous.signed.version + 1) {
+    throw new CeremonyError('VERSION_MISMATCH', `the payload is targets version ${next.version}; after version ${previous.signed.version} it must be ${previous.signed.version + 1}`, { path: '$.payload.version' });
+  }
+  for (const [i, r] of (next.delegations?.roles ?? []).entries()) checkDelegationName(profile, r.name, `$.payload.delegations.roles[${i}].name`);
+  const targetsRole = root.signed.roles.get('targets')!;
+  if (!samePolicy(policy, targetsRole)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', "the request's policy is not the root's targets role", { path: '$.policy' });
+  const seen = new Set<string>();
+  expectedSigners.forEach((s, i) => {
+    if (!targetsRole.keyids.includes(s.keyid) || seen.has(s.keyid)) {
+      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `expected signer ${JSON.stringify(s.name)} is not a targets key of root version ${root.signed.version}, or is listed twice`, { path: child('$.expectedSigners', i) });
+    }
+    seen.add(s.keyid);
+  });
+  const known = new Set([...(previous.signed.delegations?.keys.keys() ?? []), ...(next.delegations?.keys.keys() ?? [])]);
+  for (const id of keyNames.keys()) {
+    if (!known.has(id)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'a key name is given for a key no delegation lists', { path: child('$.keyNames', id) });
+  }
+  return {
+    profile,
+    repository,
+    role: 'targets',
+    payload,
+    previousRootBytes,
+    policy: { previous: policy, new: policyOf(policy) },
+    expectedSigners,
+    requestId,
+    previous: root,
+    root: root.signed,
+    targets: { previousBytes: previousTargetsBytes, previous, next, keyNames },
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };

@@ -3,6 +3,9 @@
  * share cards) and return a signature response — signatures only. The key signs under every key ID the
  * previous and the new root list it by (a Notary root key can appear under a renewed certificate), each
  * signature verified over the canonical payload before it is kept (signMetadata).
+ *
+ * Targets requests work the same way: `policy.previous` and `policy.new` are both the root's targets role
+ * and `previous` / `root` the trusted root, so the key signs under the targets key IDs that list it.
  */
 import { CeremonyError } from '../errors.js';
 import type { SignatureJson } from '../profiles/profile.js';
@@ -11,7 +14,14 @@ import type { SigningKey } from '../signers/signing-key.js';
 import { signMetadata } from '../tuf/sign.js';
 import type { SignatureResponse, SigningRequest } from './request.js';
 
-/** The root key IDs (previous or new role) that list this public key. */
+/** What a key must be to sign this request, for refusals: "a root key of neither version 1 nor 2". */
+export function signerScope(request: SigningRequest): string {
+  return request.role === 'targets'
+    ? `not a targets key of root version ${request.root.version}`
+    : `a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`;
+}
+
+/** The key IDs (root requests: previous or new root role; targets requests: targets role) that list this public key. */
 export function keyIdsFor(request: SigningRequest, fingerprint: string): string[] {
   const out: string[] = [];
   const consider = (ids: readonly string[], table: SigningRequest['root']['keys']): void => {
@@ -31,7 +41,7 @@ export interface SignRequestOptions extends MetadataSignerOptions {
 export async function signRequest(request: SigningRequest, key: SigningKey, opts: SignRequestOptions = {}): Promise<SignatureResponse> {
   const ids = keyIdsFor(request, key.fingerprint);
   if (ids.length === 0) {
-    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${key.label}" (fingerprint ${key.fingerprint.slice(0, 16)}…) is a root key of neither version ${request.previous.signed.version} nor ${request.root.version}: it has nothing to sign here`);
+    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${key.label}" (fingerprint ${key.fingerprint.slice(0, 16)}…) is ${signerScope(request)}: it has nothing to sign here`);
   }
   const profile = request.previous.profile;
   const signers = ids.map((id) => {

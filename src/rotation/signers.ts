@@ -1,16 +1,18 @@
 /**
  * The two ways a co-signer signs a request: with a key on a token (PKCS#11), or with a key rebuilt from
  * Shamir share cards. Both refuse a key the request has no use for BEFORE the PIN is asked or the key is
- * rebuilt (ROTATION_SIGNER_UNKNOWN), then sign through signRequest (every signature verified).
+ * rebuilt (ROTATION_SIGNER_UNKNOWN), then sign through signRequest (every signature verified). Root and
+ * targets requests alike (a targets key on a token signs targets.json N+1).
  */
 import { CeremonyError } from '../errors.js';
 import { withReconstructedKey, type ShareCard } from '../shamir/index.js';
 import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
 import { SoftwareKey } from '../signers/software.js';
-import { openExpectedToken, type ChosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
+import type { TokenKey } from '../signers/pkcs11/token-signer.js';
+import { openExpectedToken, type CheckedToken, type ChosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { checkCardSet } from '../shamir/combine.js';
 import type { SignatureResponse, SigningRequest } from './request.js';
-import { keyIdsFor, signRequest } from './sign.js';
+import { keyIdsFor, signRequest, signerScope } from './sign.js';
 
 export interface TokenSignRequest {
   module: string;
@@ -29,28 +31,42 @@ export interface SignedOnToken {
   rehearsal: boolean;
 }
 
-export async function signRequestOnToken(request: SigningRequest, req: TokenSignRequest, deps: TokenModuleDeps): Promise<SignedOnToken> {
-  const { session, keys } = await openExpectedToken({ module: req.module, token: req.token }, deps);
+/**
+ * The key labelled `label` on an opened token, logged in. Refused BEFORE the PIN is asked: a token that
+ * does not show exactly one readable public key by that label (TOKEN_KEY_NOT_FOUND), and a key
+ * `refuse(fingerprint)` has no use for — it returns what the key is instead ("not a targets key of root
+ * version 3"), ROTATION_SIGNER_UNKNOWN. The PIN bytes are zeroed after login; the caller closes the session.
+ * Shared by co-signing (signRequestOnToken) and `resign-targets`.
+ */
+export async function unlockTokenKey(
+  opened: Pick<CheckedToken, 'session' | 'keys'>,
+  label: string,
+  pin: PinSource,
+  refuse: (fingerprint: string) => string | undefined,
+): Promise<{ key: TokenKey; fingerprint: string }> {
+  const { session, keys } = opened;
+  const where = describeToken(session.token);
+  const pub = keys.filter((k) => k.label === label);
+  if (pub.length !== 1 || !pub[0]!.fingerprint) {
+    throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `${where} shows ${pub.length === 0 ? 'no' : pub.length === 1 ? 'no readable' : 'more than one'} public key labelled "${label}" (no PIN was asked)`);
+  }
+  const fingerprint = pub[0]!.fingerprint;
+  const refusal = refuse(fingerprint);
+  if (refusal !== undefined) throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${label}" on ${where} (fingerprint ${fingerprint.slice(0, 16)}…) is ${refusal} (no PIN was asked)`);
+  const bytes = await pin(session.token);
   try {
-    const where = describeToken(session.token);
-    const pub = keys.filter((k) => k.label === req.label);
-    if (pub.length !== 1 || !pub[0]!.fingerprint) {
-      throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `${where} shows ${pub.length === 0 ? 'no' : pub.length === 1 ? 'no readable' : 'more than one'} public key labelled "${req.label}" (no PIN was asked)`);
-    }
-    const fingerprint = pub[0]!.fingerprint;
-    if (keyIdsFor(request, fingerprint).length === 0) {
-      throw new CeremonyError(
-        'ROTATION_SIGNER_UNKNOWN',
-        `key "${req.label}" on ${where} (fingerprint ${fingerprint.slice(0, 16)}…) is a root key of neither version ${request.previous.signed.version} nor ${request.root.version}: it has nothing to sign here (no PIN was asked)`,
-      );
-    }
-    const pin = await req.pin(session.token);
-    try {
-      await session.login(pin);
-    } finally {
-      pin.fill(0);
-    }
-    const key = await session.findKey({ label: req.label, fingerprint });
+    await session.login(bytes);
+  } finally {
+    bytes.fill(0);
+  }
+  return { key: await session.findKey({ label, fingerprint }), fingerprint };
+}
+
+export async function signRequestOnToken(request: SigningRequest, req: TokenSignRequest, deps: TokenModuleDeps): Promise<SignedOnToken> {
+  const opened = await openExpectedToken({ module: req.module, token: req.token }, deps);
+  const { session } = opened;
+  try {
+    const { key, fingerprint } = await unlockTokenKey(opened, req.label, req.pin, (fp) => (keyIdsFor(request, fp).length === 0 ? `${signerScope(request)}: it has nothing to sign here` : undefined));
     const response = await signRequest(request, key, { name: req.name, token: { serial: session.token.serial }, pin: () => req.pin(session.token) });
     return { response, token: { label: session.token.label, serial: session.token.serial }, fingerprint, rehearsal: session.rehearsal };
   } finally {
@@ -67,7 +83,7 @@ export async function signRequestWithShareCards(request: SigningRequest, cards: 
   if (keyIdsFor(request, set.fingerprint).length === 0) {
     throw new CeremonyError(
       'ROTATION_SIGNER_UNKNOWN',
-      `the share cards are of key ${set.fingerprint.slice(0, 16)}…, a root key of neither version ${request.previous.signed.version} nor ${request.root.version}: nothing was rebuilt`,
+      `the share cards are of key ${set.fingerprint.slice(0, 16)}…, which is ${signerScope(request)}: nothing was rebuilt`,
     );
   }
   return withReconstructedKey(

@@ -22,6 +22,7 @@ import { canonicalString } from '../json/canonical.js';
 import type { JsonObject } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { isDirectory } from '../io/files.js';
+import { nodeLockFs } from '../io/lock-file.js';
 import { readTrustDir, recoverTrustDir, swapTrustDir } from '../io/trust-dir.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
@@ -29,6 +30,7 @@ import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
 import { capForName, classifyName } from '../tuf/repository-files.js';
 import { roleKeyFingerprints, trustedVersionsOf, verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifiedRepository } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
+import { importLockPath, withImportLock, type LockFs } from './lock.js';
 
 export type TrustLayout = 'notary' | 'tuf';
 
@@ -58,6 +60,15 @@ export interface ImportOptions {
   caps?: SizeCaps;
   /** Tests: called after each file-system step of the swap (a throw simulates a kill). */
   onStep?: (step: string) => void;
+  /**
+   * Verify exactly as an import would (pin, installed versions, rollback, expiry) and write nothing: no
+   * lock, no repair of an interrupted swap, no install (the app's "verify before install" view).
+   */
+  dryRun?: boolean;
+  /** The import lock's file system (lock.ts); the node one by default. */
+  lockFs?: LockFs;
+  /** How long to wait for another import into the same trust directory (default 0: refused at once, IMPORT_LOCKED). */
+  lockWaitMs?: number;
 }
 
 export interface ImportResult {
@@ -188,8 +199,18 @@ export async function importRepository(input: ImportSource, opts: ImportOptions)
   const home = layout === 'notary' ? opts.trustDir : dirname(opts.trustDir);
   if (!(await isDirectory(home).catch(() => false))) throw new CeremonyError('FILE_NOT_FOUND', `${home} is not an existing folder`, { path: home });
 
-  // An import interrupted earlier is finished or undone first, so what is "installed" is one whole tree.
-  await recoverTrustDir(folder);
+  // Read what is installed → verify → swap, under the trust directory's import lock (lock.ts: two
+  // imports interleaving could both pass the rollback check against the same old tree).
+  const rest = { input, opts, caps, profile, layout, folder, ...(gun ? { gun } : {}) };
+  if (opts.dryRun) return verifyAndInstall(rest);
+  return withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstall(rest), { waitMs: opts.lockWaitMs ?? 0 });
+}
+
+async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; caps: SizeCaps; profile: ProfileName; layout: TrustLayout; folder: string; gun?: string }): Promise<ImportResult> {
+  const { input, opts, caps, profile, layout, folder, gun } = a;
+  // An import interrupted earlier is finished or undone first, so what is "installed" is one whole tree
+  // (a dry run only reads).
+  if (!opts.dryRun) await recoverTrustDir(folder);
   const tree = await readTrustDir(folder, (name) => (name === IMPORTS_LOG ? LOG_CAP : capFor(name, caps)), caps.files + 1);
   let installed: ReturnType<typeof installedVersions> | undefined;
   if (tree && tree.has('root.json')) installed = installedVersions(tree, profile, caps);
@@ -253,7 +274,7 @@ export async function importRepository(input: ImportSource, opts: ImportOptions)
   log.set(line, oldLog.length);
   next.set(IMPORTS_LOG, log);
 
-  await swapTrustDir(folder, next, opts.onStep ? { onStep: opts.onStep } : {});
+  if (!opts.dryRun) await swapTrustDir(folder, next, opts.onStep ? { onStep: opts.onStep } : {});
   return {
     profile,
     layout,

@@ -59,10 +59,14 @@ export function framesForLoss(seqLen: number, loss: number): number {
   return n;
 }
 
-/** Encode `bundle` into `count` frames (default: enough for a receiver losing 30 %). */
+/**
+ * Encode `bundle` into `count` frames (default: enough for a receiver losing 30 %). `first` skips that
+ * many frames of the display order, so a player can fetch an endless fountain stream window by window
+ * (the frames are the same as in one long call: each part depends only on its sequence number).
+ */
 export function encodeQrFrames(
   bundle: Uint8Array,
-  opts: { fragmentBytes?: number; loss?: number; count?: number; caps?: QrCaps; schedule?: QrSchedule } = {},
+  opts: { fragmentBytes?: number; loss?: number; count?: number; first?: number; caps?: QrCaps; schedule?: QrSchedule } = {},
 ): QrEncoding {
   if (!(bundle instanceof Uint8Array) || bundle.length === 0) throw new CeremonyError('USAGE', 'the bundle to encode is empty');
   const fragmentBytes = opts.fragmentBytes ?? QR_DEFAULT_FRAGMENT_BYTES;
@@ -77,7 +81,9 @@ export function encodeQrFrames(
   const ur = new UR(message, QR_UR_TYPE);
   const seqLen = new UREncoder(ur, fragmentBytes).fragmentsLength;
   // The package's encoder increments before emitting: firstSeqNum = seqLen makes the first part seqLen + 1.
-  const encoder = new UREncoder(ur, fragmentBytes, (opts.schedule ?? 'mixed') === 'mixed' && seqLen > 1 ? seqLen : 0);
+  const first = opts.first ?? 0;
+  if (!Number.isSafeInteger(first) || first < 0 || first > 0xffff_0000) throw new RangeError('first must be a non-negative integer below 2^32 - 2^16');
+  const encoder = new UREncoder(ur, fragmentBytes, ((opts.schedule ?? 'mixed') === 'mixed' && seqLen > 1 ? seqLen : 0) + first);
   if (seqLen > caps.maxSeqLen) throw new CeremonyError('QR_MESSAGE_TOO_LARGE', `${seqLen} fragments, over the cap of ${caps.maxSeqLen}: use larger fragments`);
   const count = opts.count ?? framesForLoss(seqLen, opts.loss ?? 0.3);
   if (!Number.isSafeInteger(count) || count < 1) throw new RangeError('count must be a positive integer');

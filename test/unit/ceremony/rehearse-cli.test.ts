@@ -5,15 +5,19 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { reportError } from '../../../src/cli/output.js';
 import { runCli } from '../../../src/cli/program.js';
 import { rehearseCommand, type KeptRehearsalTokens, type RehearseOptions } from '../../../src/cli/rehearse.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
-import { cleanup, serverKeyFile, tempDir } from './support.js';
+import { scanForSecrets } from '../../support/secret-scan.js';
+import { cleanup, filesUnder, secretsOf, serverKeyFile, tempDir } from './support.js';
 
 afterAll(cleanup);
+// A rehearsal now runs every stage (root ceremony, rotation, USB + QR export, site import with QR decoding):
+// 2–3 s alone, more on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const GUN = 'registry.example.com/org/rehearsed';
 const software = { softhsmPath: () => undefined, now: () => new Date() };
@@ -65,8 +69,17 @@ describe('rehearse --profile notary', () => {
         'timestamp.key',
         'transcript.html',
         'transcript.jsonl',
+        'rotation',
+        'export',
       ].sort(),
     );
+    // With the server's timestamp key only the server can sign the site's timestamp.json: the site stage
+    // is skipped, and the summary says so.
+    expect(j.site).toBeNull();
+    expect(j.notYetRehearsed).toEqual([expect.stringMatching(/^import at a simulated site: notary-server signs the timestamp with its own key/)]);
+    expect(j.rotation).toMatchObject({ root: 'rotation/2.root.json', snapshot: 'rotation/snapshot.json', version: 2, replaced: { custodian: 'Carol', by: 'Dave' } });
+    expect(existsSync(join(out, 'rotation', '2.root.json'))).toBe(true);
+    expect(existsSync(join(out, 'export', 'usb', 'rehearsal-trust.bundle'))).toBe(true);
     expect(new Uint8Array(readFileSync(join(out, 'timestamp.key')))).toEqual(key);
     const root = new Uint8Array(readFileSync(join(out, 'root.json')));
     const v = verifyRepository(
@@ -79,14 +92,18 @@ describe('rehearse --profile notary', () => {
     expect(await runCli(['transcript', 'verify', join(out, 'transcript.jsonl'), '--seal-key', j.sealKeyId as string], io)).toBe(0);
   });
 
-  it('without --timestamp-key: makes its own and says so; says what the rehearsal does not cover yet', async () => {
+  it('without --timestamp-key: makes its own and says so; rehearses every stage', async () => {
     const out = join(tempDir('rehearse-'), 'out');
     const r = await rehearse({ out });
     expect(r.status).toBe(0);
     const text = r.out.join('\n');
     expect(text).toMatch(/^REHEARSAL: notary root ceremony for rehearsal\.example\.com\/org\/app/);
     expect(text).toMatch(/no --timestamp-key: the rehearsal made its own timestamp key .*notary-server will not accept this root/);
-    expect(text).toMatch(/not yet part of the rehearsal \(later issues\): rotation; export \(USB bundle, QR frames\); import at a simulated site/);
+    expect(text).toMatch(/^ROTATION \(rehearsal\): Carol's token is reported lost/m);
+    expect(text).toMatch(/^EXPORT: trust bundle /m);
+    expect(text).toMatch(/^SITE \(simulated, air-gapped\): /m);
+    expect(text).toMatch(/tampered copy .* refused with error\[LENGTH_MISMATCH\]/);
+    expect(text).not.toMatch(/not rehearsed here/);
     expect(text).toContain(join(out, 'root.json'));
     expect(existsSync(join(out, 'timestamp.key'))).toBe(true);
   });
@@ -109,6 +126,10 @@ describe('rehearse --profile notary --snapshot-key FILE (a server-managed snapsh
     const j = JSON.parse(o.join('')) as JsonObject;
     expect(j).toMatchObject({ files: { snapshot: null, timestamp: null }, snapshotKeySource: 'file' });
     expect(existsSync(join(out, 'snapshot.json'))).toBe(false);
+    // The rotation still happens (root v2, no snapshot to re-sign); the site needs the server's snapshot and timestamp.
+    expect(j.rotation).toMatchObject({ root: 'rotation/2.root.json', snapshot: null });
+    expect(j.site).toBeNull();
+    expect(j.notYetRehearsed).toEqual([expect.stringMatching(/^import at a simulated site: notary-server signs the snapshot and timestamp with its own keys/)]);
     expect(new Uint8Array(readFileSync(join(out, 'snapshot.key')))).toEqual(sn);
     const snKey = JSON.parse(Buffer.from(sn).toString('utf8')) as JsonObject;
     const root = JSON.parse(readFileSync(join(out, 'root.json'), 'utf8')) as { signed: { keys: Record<string, JsonObject> } };
@@ -118,6 +139,28 @@ describe('rehearse --profile notary --snapshot-key FILE (a server-managed snapsh
     const targetsKey = await kept!.tokens[0]!.findKey('rehearsal-targets');
     expect(targetsKey.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     await kept!.close();
+  });
+});
+
+describe('rehearse: the stages write nothing secret', () => {
+  it('no custodian token key appears in rotation/, export/ or site/ (PNG frames and bundles included)', async () => {
+    const out = join(tempDir('rehearse-'), 'out');
+    let kept: KeptRehearsalTokens | undefined;
+    const status = await rehearseCommand({ profile: 'tuf', out, json: true }, { out: () => undefined, err: () => undefined }, { ...software, keepTokens: (k) => (kept = k) });
+    expect(status).toBe(0);
+    // Software rehearsal tokens: the keys' secrets are readable here (never on SoftHSM2).
+    const labels = [['Alice', 'rehearsal-root-alice'], ['Alice', 'rehearsal-targets'], ['Bob', 'rehearsal-root-bob'], ['Carol', 'rehearsal-root-carol']] as const;
+    const keys = await Promise.all(labels.map(([who, label]) => kept!.tokens.find((t) => t.custodian === who)!.findKey(label)));
+    const secrets = secretsOf(keys);
+    await kept!.close();
+    expect(secrets).toHaveLength(4);
+    const files = [...filesUnder(out)].filter(([name]) => /^(rotation|export|site)\//.test(name));
+    expect(files.map(([n]) => n)).toEqual(expect.arrayContaining(['rotation/request.json', 'rotation/response-alice.json', 'export/usb/rehearsal-trust.bundle', 'export/qr/frames.txt', 'site/received-by-qr.bundle']));
+    for (const [name, bytes] of files) expect(scanForSecrets(bytes, secrets), name).toEqual([]);
+    // Positive control: Bob's key planted in his response is found.
+    const response = files.find(([n]) => n === 'rotation/response-bob.json')![1];
+    const planted = new TextEncoder().encode(`${new TextDecoder().decode(response)}${Buffer.from(secrets[2]!).toString('hex')}`);
+    expect(scanForSecrets(planted, secrets).map((f) => f.secret)).toContain(2);
   });
 });
 
@@ -142,6 +185,17 @@ describe('refusals', () => {
     expect(r.status).toBe(2);
     expect(r.err[0]).toMatch(/^error\[OUTPUT_EXISTS\]: root\.json already exists/);
     expect(readdirSync(out)).toEqual(['root.json']);
+  });
+
+  it('an output folder holding a stage folder (rotation/, export/, site/): OUTPUT_EXISTS before anything is written', async () => {
+    for (const stage of ['rotation', 'export', 'site']) {
+      const out = tempDir('rehearse-');
+      writeFileSync(join(out, stage), 'precious');
+      const r = await rehearse({ profile: 'tuf', out });
+      expect(r.status).toBe(2);
+      expect(r.err[0]).toMatch(new RegExp(`^error\\[OUTPUT_EXISTS\\]: ${stage} already exists`));
+      expect(readdirSync(out)).toEqual([stage]);
+    }
   });
 
   it('--timestamp-key with --profile tuf, or an unknown profile: USAGE, exit 2', async () => {

@@ -1,0 +1,248 @@
+/**
+ * `tuf-ceremony rotate PLAN --out REQUEST [--bundle] [--json]` (PRODUCT.md §2.4): build the signing request
+ * of a root rotation — or, for a plan with a `delegations` section, of targets.json N+1 — from its reviewed
+ * rotation plan (src/rotation/plan.ts).
+ *
+ * In order: REQUEST must not exist (OUTPUT_EXISTS, exit 2; never overwritten); the plan is read (capped)
+ * and parsed strictly (PLAN_INVALID with the JSON path); its SHA-256 is printed as hex and words for the
+ * witnesses to compare with the reviewed copy; the files it names — the previous root.json and the public
+ * key files, relative to the plan's folder — are read (capped) and must be the bytes the plan pins
+ * (PLAN_INPUT_MISMATCH); root version N+1 is built and refused if clients at version N could not follow it
+ * (ROTATION_UNFOLLOWABLE); the review every co-signer will see (what changes, in words; the short hash of
+ * the bytes to sign) is printed; the request is written atomically and read back.
+ *
+ * Output form: by default the plain signing request document (JSON, `tuf-ceremony-signing-request`);
+ * with `--bundle` a bundle of kind `signing-request` holding it as `request.json` (for `qr encode`, and
+ * so the manifest's SHA-256 names it on the way). `sign`, `merge` and `inspect` take either form.
+ *
+ * `--json` prints `{ "ok": true, "out", "form": "request" | "bundle", "plan": { "sha256", "short", "words" },
+ * "requestId", "payloadSha256", "fromVersion", "toVersion", "review": { "lines", "digest": {"sha256","hex","words"} },
+ * "expectedSigners": [{keyid, name, from, lost?}], "bundle": { "sha256", "hex", "words" } | null }`; the
+ * human lines then go to stderr. Exit: 0 written; 1 refused; 2 usage.
+ *
+ * After a rotation that changed the targets key(s), targets.json must be re-signed by the new key and
+ * published with the new root (a client at root N+1 verifies targets.json against the new targets role;
+ * measured with notary: notary-server accepts root N+1 alone, then every client fails with "valid
+ * signatures did not meet threshold for targets"):
+ *
+ *   tuf-ceremony resign-targets --previous-root ROOT_N --root ROOT_N1 --targets TARGETS --out FILE
+ *       --module PATH|PRESET --token SERIAL [--token-label LABEL] --label KEYLABEL [--pin-env VAR]
+ *       [--expires DATE] [--json]
+ *
+ * checks that ROOT_N1 follows ROOT_N (TUF 5.3.4) and that TARGETS verifies under ROOT_N (5.6.3), prints
+ * what will be signed (targets.json version N+1, the same targets and delegations), checks BEFORE the PIN
+ * that the token key labelled KEYLABEL is a targets key of ROOT_N1 (ROTATION_SIGNER_UNKNOWN), signs, checks
+ * the result under ROOT_N1's targets role, and writes FILE atomically (never over an existing file).
+ * With the snapshot key held offline, snapshot.json N+1 is still to be made (targets-snapshot.ts); with a
+ * server-managed snapshot, publish root N+1 and this targets.json together.
+ * `--json` prints `{ "ok": true, "out", "version", "targets": n, "delegations": [names], "signedBy": [keyids],
+ * "token": {"label","serial"} }`. Exit: 0 written; 1 refused; 2 usage; 3 token.
+ */
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CeremonyError, isCeremonyError } from '../errors.js';
+import { describeIntentHash, intentHash } from '../ceremony/plan-hash.js';
+import { bytesEqual } from '../crypto/digest.js';
+import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { writeBundle } from '../io/bundle-file.js';
+import {
+  CURRENT_TARGETS_MAX_BYTES,
+  KEY_FILE_MAX_BYTES,
+  PREVIOUS_ROOT_MAX_BYTES,
+  ROTATION_PLAN_MAX_BYTES,
+  describeRequest,
+  parseRotationPlan,
+  planRotation,
+  rotationPlanInputs,
+  serializeSigningRequest,
+  wrapSigningRequest,
+} from '../rotation/index.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { describeToken } from '../signers/pkcs11/errors.js';
+import type { TokenModule } from '../signers/pkcs11/token.js';
+import { metadataSigner } from '../signers/metadata-signer.js';
+import { openExpectedToken } from '../signers/token-keys.js';
+import { buildTargetsResign, signTargetsResign, unlockTokenKey } from '../rotation/index.js';
+import { reportError, type Io } from './output.js';
+import { defaultSignDeps, moduleDepsFor, pinSource, type SignDeps } from './sign.js';
+
+export interface RotateOptions {
+  out: string;
+  bundle?: boolean;
+  json?: boolean;
+}
+
+export interface RotateDeps {
+  now(): Date;
+}
+
+export const defaultRotateDeps: RotateDeps = { now: () => new Date() };
+
+export async function rotateCommand(planPath: string, opts: RotateOptions, io: Io, deps: RotateDeps = defaultRotateDeps): Promise<number> {
+  const json = Boolean(opts.json);
+  const say = (s: string): void => (json ? io.err(s) : io.out(s));
+  try {
+    if (!opts.out) throw new CeremonyError('USAGE', '--out REQUEST is required');
+    const out = resolve(opts.out);
+    await assertAbsent([out], ' (a signing request is never overwritten: choose another --out)');
+    const planBytes = await readFileCapped(planPath, ROTATION_PLAN_MAX_BYTES);
+    const hash = intentHash(planBytes);
+    say(`rotation plan ${basename(planPath)}`);
+    for (const line of describeIntentHash(hash)) say(line);
+    const plan = parseRotationPlan(planBytes);
+
+    // The files the plan names, next to it, each under its cap (the plan pins their bytes by SHA-256).
+    const folder = dirname(resolve(planPath));
+    const files = new Map<string, Uint8Array>();
+    for (const input of rotationPlanInputs(plan)) {
+      if (files.has(input.file)) continue;
+      try {
+        const cap = input.kind === 'previous-root' ? PREVIOUS_ROOT_MAX_BYTES : input.kind === 'targets' ? CURRENT_TARGETS_MAX_BYTES : KEY_FILE_MAX_BYTES;
+        files.set(input.file, await readFileCapped(join(folder, input.file), cap));
+      } catch (err) {
+        if (isCeremonyError(err, 'FILE_NOT_FOUND') || isCeremonyError(err, 'INPUT_TOO_LARGE')) {
+          throw new CeremonyError('PLAN_INPUT_MISMATCH', `${input.file}, which the plan names, ${isCeremonyError(err, 'INPUT_TOO_LARGE') ? 'is larger than its cap' : 'cannot be read next to the plan'}`, { path: input.path, cause: err });
+        }
+        throw err;
+      }
+    }
+    const planned = planRotation(planBytes, files, deps.now());
+    const review = describeRequest(planned.request);
+    for (const line of review.lines) say(line);
+
+    let bundleHash = null;
+    if (opts.bundle) {
+      bundleHash = await writeBundle(out, wrapSigningRequest(planned.request, deps.now()));
+    } else {
+      const bytes = serializeSigningRequest(planned.request);
+      await writeFileAtomic(out, bytes);
+      if (!bytesEqual(await readFileCapped(out, bytes.length + 1), bytes)) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the request written`);
+    }
+    const signers = planned.request.expectedSigners;
+    say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${planned.request.requestId.slice(0, 16)}… for ${planned.request.role === 'root' ? 'root' : 'targets.json'} version ${review.toVersion}; expected signers: ${signers.map((s) => `${s.name}${s.lost ? ' (lost)' : ''}`).join(', ')}`);
+    if (bundleHash) say(`  bundle short hash ${bundleHash.hex} — read aloud: ${bundleHash.words.join(' ')}`);
+    if (json) {
+      io.out(
+        JSON.stringify(
+          {
+            ok: true,
+            out,
+            form: opts.bundle ? 'bundle' : 'request',
+            plan: { sha256: hash.sha256, short: hash.short, words: hash.words },
+            requestId: planned.request.requestId,
+            payloadSha256: planned.request.payloadSha256,
+            fromVersion: review.fromVersion,
+            toVersion: review.toVersion,
+            review: { lines: review.lines, digest: review.digest },
+            expectedSigners: signers,
+            bundle: bundleHash ? { sha256: bundleHash.sha256, hex: bundleHash.hex, words: bundleHash.words } : null,
+          },
+          null,
+          2,
+        ),
+      );
+    }
+    return 0;
+  } catch (err) {
+    return reportError(io, err, json);
+  }
+}
+
+export function registerRotateCommand(program: Command, io: Io, done: (status: number) => void, deps: RotateDeps = defaultRotateDeps): void {
+  program
+    .command('rotate')
+    .description('build the signing request of a root rotation from its reviewed rotation plan (prints the plan hash and the review)')
+    .argument('<PLAN>', 'a rotation plan (tuf-ceremony-rotation-plan); the files it names are read next to it')
+    .requiredOption('--out <REQUEST>', 'where to write the signing request (never overwritten)')
+    .option('--bundle', 'write it as a signing-request bundle (for qr encode / USB) instead of the plain JSON document')
+    .option('--json', 'machine-readable result')
+    .action(async (plan: string, opts: RotateOptions) => {
+      done(await rotateCommand(plan, opts, io, deps));
+    });
+}
+
+export interface ResignTargetsOptions {
+  previousRoot: string;
+  root: string;
+  targets: string;
+  out: string;
+  module: string;
+  token: string;
+  tokenLabel?: string;
+  label: string;
+  pinEnv?: string;
+  expires?: string;
+  json?: boolean;
+}
+
+export async function resignTargetsCommand(opts: ResignTargetsOptions, io: Io, deps: SignDeps = defaultSignDeps): Promise<number> {
+  const json = Boolean(opts.json);
+  const say = (s: string): void => (json ? io.err(s) : io.out(s));
+  const loadedHere: TokenModule[] = [];
+  try {
+    const out = resolve(opts.out);
+    await assertAbsent([out], ' (a targets.json is never overwritten: choose another --out)');
+    const input = {
+      previousRoot: await readFileCapped(opts.previousRoot, DEFAULT_CAPS.root),
+      newRoot: await readFileCapped(opts.root, DEFAULT_CAPS.root),
+      targets: await readFileCapped(opts.targets, DEFAULT_CAPS.targets),
+      ...(opts.expires !== undefined ? { expires: opts.expires } : {}),
+    };
+    // Everything checked before a token is touched: the chain, the current targets.json, the change.
+    const built = buildTargetsResign(input);
+    const role = built.newRoot.signed.roles.get('targets')!;
+    const names = built.previous.signed.delegations?.roles.map((r) => r.name) ?? [];
+    say(`targets.json version ${built.previous.signed.version} → ${built.version}: the same ${built.previous.signed.targets.size} targets and ${names.length} delegation${names.length === 1 ? '' : 's'}${names.length ? ` (${names.join(', ')})` : ''}, expires ${String(built.signed.expires)}`);
+    say(`re-signed for root version ${built.newRoot.signed.version}'s targets role: ${role.threshold} of ${role.keyids.map((id) => `key ${id.slice(0, 12)}…`).join(', ')}`);
+
+    const opened = await openExpectedToken({ module: opts.module, token: { serial: opts.token, label: opts.tokenLabel } }, moduleDepsFor(deps, loadedHere));
+    const { session } = opened;
+    let result;
+    try {
+      const pins = pinSource(opts.pinEnv, deps);
+      const keyidOf = (fp: string): string | undefined => role.keyids.find((id) => built.newRoot.signed.keys.get(id)!.key.fingerprint === fp);
+      const { key, fingerprint } = await unlockTokenKey(opened, opts.label, pins, (fp) => (keyidOf(fp) === undefined ? `not a targets key of root version ${built.newRoot.signed.version}` : undefined));
+      const listed = built.newRoot.signed.keys.get(keyidOf(fingerprint)!)!;
+      result = await signTargetsResign(input, [metadataSigner(key, { profile: built.profile, json: listed.json, keyId: listed.keyId, key: listed.key }, { pin: () => pins(session.token) })]);
+    } finally {
+      await session.close();
+    }
+    await writeFileAtomic(out, result.bytes);
+    if (!bytesEqual(await readFileCapped(out, result.bytes.length + 1), result.bytes)) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the targets.json written`);
+    say(`wrote ${out}: targets.json version ${result.version}, signed by ${result.verification.signed.map((k) => `key ${k.slice(0, 12)}…`).join(', ')} on ${describeToken(session.token)}; publish it with root version ${built.newRoot.signed.version}`);
+    if (json) {
+      io.out(
+        JSON.stringify(
+          { ok: true, out, version: result.version, targets: built.previous.signed.targets.size, delegations: names, signedBy: result.verification.signed, token: { label: session.token.label, serial: session.token.serial } },
+          null,
+          2,
+        ),
+      );
+    }
+    return 0;
+  } catch (err) {
+    return reportError(io, err, json);
+  } finally {
+    for (const mod of loadedHere.splice(0)) await mod.finalize().catch(() => undefined);
+  }
+}
+
+export function registerResignTargetsCommand(program: Command, io: Io, done: (status: number) => void, deps: SignDeps = defaultSignDeps): void {
+  program
+    .command('resign-targets')
+    .description('after a targets key rotation: targets.json N+1, the same content signed by the new targets key on a token')
+    .requiredOption('--previous-root <ROOT_N>', 'the root the rotation started from (the current targets.json verifies under it)')
+    .requiredOption('--root <ROOT_N1>', 'the merged new root, listing the new targets key')
+    .requiredOption('--targets <TARGETS>', 'targets.json as currently published')
+    .requiredOption('--out <FILE>', 'where to write targets.json N+1 (never overwritten)')
+    .requiredOption('--module <PATH|PRESET>', 'PKCS#11 module: a path, or ykcs11, opensc, softhsm2')
+    .requiredOption('--token <SERIAL>', 'serial of the token holding the new targets key')
+    .option('--token-label <LABEL>', 'label of that token (checked when given)')
+    .requiredOption('--label <KEYLABEL>', 'label of the new targets key on the token')
+    .option('--pin-env <VAR>', 'name of an environment variable holding the PIN (else asked without echo)')
+    .option('--expires <DATE>', "the new targets.json's expiry (default: the current one's)")
+    .option('--json', 'machine-readable result')
+    .action(async (opts: ResignTargetsOptions) => {
+      done(await resignTargetsCommand(opts, io, deps));
+    });
+}

@@ -1,0 +1,27 @@
+/**
+ * Folders a command makes on purpose (the rehearsal's simulated site): created with their parents, never
+ * replacing anything, and a digest of a whole folder tree to show that a refused import changed nothing.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { readTrustDir } from './trust-dir.js';
+
+/** Make `path` (and its parents) if missing; an existing folder is left as it is. */
+export async function makeFolder(path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+}
+
+/**
+ * SHA-256 over every file under `path` (relative name and content, in name order; links refused): equal
+ * digests before and after mean the tree is byte for byte the same. A missing folder has its own digest.
+ */
+export async function treeDigest(path: string, opts: { maxFileBytes?: number; maxFiles?: number } = {}): Promise<string> {
+  const tree = await readTrustDir(path, () => opts.maxFileBytes ?? 64 * 1024 * 1024, opts.maxFiles ?? 10_000);
+  const h = createHash('sha256');
+  if (!tree) return h.update('absent').digest('hex');
+  for (const name of [...tree.keys()].sort()) {
+    const content = createHash('sha256').update(tree.get(name)!).digest('hex');
+    h.update(`${name}\0${content}\n`);
+  }
+  return h.digest('hex');
+}

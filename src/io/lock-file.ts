@@ -1,0 +1,60 @@
+/**
+ * The node side of src/trust-store/lock.ts: exclusive create (O_CREAT | O_EXCL, the file-system's own
+ * atomic test-and-set), capped read, remove, and "is that process still there" by signal 0.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { LockFs } from '../trust-store/lock.js';
+import { readFileCapped } from './files.js';
+
+export function nodeLockFs(): LockFs {
+  return {
+    async createExclusive(path, data) {
+      let handle;
+      try {
+        handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o644);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      }
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return true;
+    },
+    async read(path, maxBytes) {
+      try {
+        return await readFileCapped(path, maxBytes);
+      } catch (err) {
+        // readFileCapped reports a missing file as FILE_NOT_FOUND with the errno as its cause.
+        const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+        if (cause?.code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    async remove(path) {
+      await unlink(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    },
+    processAlive(pid) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (err) {
+        // EPERM: it exists but belongs to another user.
+        return (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+    pid: process.pid,
+    hostname: hostname(),
+    now: () => new Date(),
+    sleep: (ms) => new Promise((ok) => setTimeout(ok, ms)),
+    randomToken: () => randomBytes(16).toString('hex'),
+  };
+}

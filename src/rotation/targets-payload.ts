@@ -1,0 +1,326 @@
+/**
+ * Targets-level changes (PRODUCT.md §2.4, issue #5): the unsigned `signed` object of targets.json version
+ * N+1, built from the trusted current root, the current targets.json (verified against that root's targets
+ * role first: a change is only ever made on top of metadata a client would accept) and a change set:
+ *
+ * - add a delegation (name, keys, threshold, paths or path hash prefixes, terminating);
+ * - remove a delegation;
+ * - re-key a delegation: replace its keys and/or change its threshold (and, when given, its paths);
+ * - revoke a key: from one delegation, or from every delegation that lists it (a compromised CI key);
+ * - revoke (remove) a top-level target;
+ * - the new expiry (always given: a new version always says until when it is trusted).
+ *
+ * What the targets key can sign is targets.json only. Targets of a delegated role live in that role's own
+ * file (`targets/releases.json` in Notary, `releases.json` in TUF), signed by the delegate's keys: the
+ * targets key revokes them by removing or re-keying the delegation (TUF 5.6.7: a client then no longer
+ * trusts that file), never by editing it. TARGET_UNKNOWN says so for a name targets.json does not list.
+ *
+ * Checked before anyone signs (each refusal a code, with the path in the change set, `$change…`):
+ * - names follow the profile: Notary `targets/<name>` in Notary's own alphabet `^[-a-z0-9_/]+$`
+ *   (notary tuf/data/roles.go, delegationRegexp), one level only — `targets/a/b` is delegated by
+ *   `targets/a`, not by targets.json; TUF any safe name that is one file (DELEGATION_INVALID);
+ * - thresholds 1..n of the role's keys (THRESHOLD_INVALID); no public key twice in a role
+ *   (KEY_DUPLICATE_IN_ROLE); keys parse in the profile (KEY_TYPE_UNSUPPORTED, SCHEMA_INVALID);
+ * - paths well-formed: non-empty list, no control characters, no duplicates; TUF exactly one of paths and
+ *   path_hash_prefixes (TUF 4.5), hash prefixes lower-case hex; Notary has no path_hash_prefixes and no
+ *   terminating flag (its Role struct would drop them, breaking the signature) — DELEGATION_INVALID;
+ * - the delegation exists (DELEGATION_UNKNOWN) or does not yet (DELEGATION_EXISTS); a revoked key is
+ *   listed (DELEGATION_KEY_UNKNOWN); a revoked target is listed (TARGET_UNKNOWN);
+ * - version exactly N+1 (VERSION_MISMATCH otherwise: clients refuse a lower one, TUF 5.6.5).
+ *
+ * The keys table of the delegations keeps only keys some role still uses (Notary's client does the same,
+ * tuf.go removeUnusedKeys): a revoked key leaves no trace a later change could re-enable by mistake.
+ * Unknown fields of the previous targets.json, of its delegations block and of each kept role are carried
+ * over untouched.
+ *
+ * Snapshot: `removedRoles` names the delegations N+1 no longer has. Their snapshot entries are kept, not
+ * dropped (targets-snapshot.ts): TUF 5.5.5 makes clients refuse a snapshot that drops a listed targets
+ * file (measured with tuf-js), notary-server keeps them too, and clients only fetch delegated roles.
+ */
+import { CeremonyError } from '../errors.js';
+import { child } from '../json/fields.js';
+import type { JsonObject, JsonValue } from '../json/types.js';
+import { getProfile } from '../profiles/index.js';
+import type { ProfileName } from '../profiles/profile.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { formatExpires, parseExpires } from '../tuf/dates.js';
+import { parseMetadata, type Metadata } from '../tuf/metadata.js';
+import type { Root } from '../tuf/root.js';
+import { verifyRootSelf } from '../tuf/root-chain.js';
+import { checkDelegatedName, parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
+import { requireVerified, verifyRole } from '../tuf/verify.js';
+import type { RotationKey } from './payload.js';
+
+/** A delegation to add. */
+export interface DelegationAdd {
+  /** Notary: `targets/<name>`; TUF: a plain role name (one file, `<name>.json`). */
+  name: string;
+  /** Key objects as the delegation will list them (Notary: `ecdsa-x509` certificate listings, as `notary delegation add` writes). */
+  keys: RotationKey[];
+  threshold: number;
+  /** Notary: path prefixes, `[""]` = every path. TUF: shell-style patterns (TUF 4.5). */
+  paths?: string[];
+  /** TUF only: hex prefixes of SHA-256(target path) (TUF 4.5), instead of paths. */
+  pathHashPrefixes?: string[];
+  /** TUF only (default false). */
+  terminating?: boolean;
+}
+
+/** Re-key a delegation: new keys (replacing all of them) and/or threshold, optionally new paths. */
+export interface DelegationRekey {
+  name: string;
+  keys?: RotationKey[];
+  threshold?: number;
+  paths?: string[];
+  pathHashPrefixes?: string[];
+}
+
+/** Revoke one key: from the delegation `role`, or (no role) from every delegation listing it. */
+export interface KeyRevocation {
+  keyid: string;
+  role?: string;
+}
+
+export interface DelegationChanges {
+  add?: DelegationAdd[];
+  remove?: string[];
+  rekey?: DelegationRekey[];
+  revokeKeys?: KeyRevocation[];
+}
+
+export interface TargetsChange {
+  /** targets.json N+1's expiry. */
+  expires: Date | string;
+  /** Defaults to N+1; anything else is refused (kept to say so plainly). */
+  version?: number;
+  delegations?: DelegationChanges;
+  /** Top-level target names to remove from targets.json. */
+  revokeTargets?: string[];
+}
+
+export interface TargetsPayload {
+  profile: ProfileName;
+  /** The trusted current root: its targets role is the policy targets.json N+1 must meet. */
+  root: Metadata<Root>;
+  /** targets.json N, verified against `root`. */
+  previous: Metadata<Targets>;
+  /** The unsigned `signed` object of targets.json N+1. */
+  signed: JsonObject;
+  targets: Targets;
+  /** Names for keys (delegation keys from the change set, plus names given by the caller), by key ID. */
+  names: Map<string, string>;
+  /** Delegated roles targets.json N delegated and N+1 no longer does (clients stop fetching them). */
+  removedRoles: string[];
+}
+
+const NOTARY_DELEGATION = /^[-a-z0-9_/]+$/;
+const HEX = /^[0-9a-f]+$/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function refuse(code: 'DELEGATION_INVALID' | 'DELEGATION_UNKNOWN' | 'DELEGATION_EXISTS' | 'DELEGATION_KEY_UNKNOWN' | 'TARGET_UNKNOWN' | 'THRESHOLD_INVALID' | 'KEY_DUPLICATE_IN_ROLE' | 'VERSION_MISMATCH', message: string, path: string): never {
+  throw new CeremonyError(code, message, { path });
+}
+
+/** A delegated role name our flow may sign a delegation to (see the file comment). */
+export function checkDelegationName(profile: ProfileName, name: string, path: string): void {
+  if (typeof name !== 'string') refuse('DELEGATION_INVALID', 'a delegation name is a string', path);
+  checkDelegatedName(getProfile(profile), name, path);
+  if (profile === 'notary') {
+    if (!NOTARY_DELEGATION.test(name)) refuse('DELEGATION_INVALID', `Notary delegation names use only a-z, 0-9, "-", "_" and "/" (not ${JSON.stringify(name)})`, path);
+    if (name.split('/').length !== 2) {
+      refuse('DELEGATION_INVALID', `${JSON.stringify(name)} would be delegated by ${JSON.stringify(name.slice(0, name.lastIndexOf('/')))}, not by targets.json: the targets key delegates only targets/<name>`, path);
+    }
+  }
+}
+
+function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, prefixes: readonly string[] | undefined, path: string, terminating: boolean | undefined): { paths?: string[]; pathHashPrefixes?: string[] } {
+  if (profile === 'notary') {
+    if (prefixes !== undefined) refuse('DELEGATION_INVALID', 'Notary delegations have no path_hash_prefixes: give paths (path prefixes, [""] for every path)', child(path, 'pathHashPrefixes'));
+    if (terminating !== undefined) refuse('DELEGATION_INVALID', 'Notary delegations have no terminating flag', child(path, 'terminating'));
+  }
+  if ((paths === undefined) === (prefixes === undefined)) {
+    refuse('DELEGATION_INVALID', profile === 'tuf' ? 'a delegation needs exactly one of paths and pathHashPrefixes (TUF 4.5)' : 'a delegation needs its paths ([""] for every path)', path);
+  }
+  const list = (paths ?? prefixes)!;
+  const listPath = child(path, paths ? 'paths' : 'pathHashPrefixes');
+  if (!Array.isArray(list) || list.length === 0) refuse('DELEGATION_INVALID', 'the list is empty: the delegation would be trusted for nothing', listPath);
+  const seen = new Set<string>();
+  list.forEach((p, i) => {
+    const at = child(listPath, i);
+    if (typeof p !== 'string') refuse('DELEGATION_INVALID', 'a path is a string', at);
+    if (CONTROL.test(p)) refuse('DELEGATION_INVALID', 'a path holds a control character', at);
+    if (seen.has(p)) refuse('DELEGATION_INVALID', `${JSON.stringify(p)} is listed twice`, at);
+    seen.add(p);
+    if (paths) {
+      // Notary: "" is "every path"; TUF: an empty pattern matches nothing, so it is a mistake.
+      if (p === '' && profile === 'tuf') refuse('DELEGATION_INVALID', 'an empty path pattern matches no target (use "*" for every top-level name)', at);
+      if (p.length > 1024) refuse('DELEGATION_INVALID', 'a path longer than 1024 characters', at);
+    } else if (!HEX.test(p) || p.length > 64) refuse('DELEGATION_INVALID', 'a path hash prefix is 1 to 64 lower-case hex digits', at);
+  });
+  return paths ? { paths: [...list] } : { pathHashPrefixes: [...list] };
+}
+
+/** Parse the trusted root and targets.json N, and check that root's targets role signed it. */
+export function verifiedCurrentTargets(rootBytes: Uint8Array, targetsBytes: Uint8Array): { root: Metadata<Root>; previous: Metadata<Targets> } {
+  const root = parseMetadata(rootBytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' });
+  // The root is the caller's trusted (pinned or verified) one; it must at least be signed by itself.
+  requireVerified(verifyRootSelf(root), 'root.json');
+  const previous = parseMetadata(targetsBytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json', profile: root.profile.name });
+  // TUF 5.6.3: targets.json N is trusted only when the root's targets role signed it.
+  requireVerified(verifyRole(previous, 'targets', root.signed.roles.get('targets')!, root.signed.keys), 'targets.json');
+  return { root, previous };
+}
+
+/**
+ * Build targets.json N+1. `rootBytes` = the trusted current root.json; `targetsBytes` = targets.json N as
+ * published; `names` optionally names keys (by key ID) for the review.
+ */
+export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Array, change: TargetsChange, opts: { names?: ReadonlyMap<string, string> } = {}): TargetsPayload {
+  const { root, previous } = verifiedCurrentTargets(rootBytes, targetsBytes);
+  const profileName = root.profile.name;
+  const profile = root.profile;
+  const prev = previous.signed;
+  const names = new Map(opts.names ?? []);
+
+  const version = change.version ?? prev.version + 1;
+  if (version !== prev.version + 1) refuse('VERSION_MISMATCH', `the new targets.json must be version ${prev.version + 1} (the current one is version ${prev.version}), not ${version}`, '$change.version');
+  const expiresText = typeof change.expires === 'string' ? change.expires : formatExpires(change.expires);
+  parseExpires(profileName, expiresText, '$change.expires');
+
+  // Working copy of the delegations: roles in order, key JSON by ID.
+  interface WorkingRole {
+    name: string;
+    keyids: string[];
+    threshold: number;
+    paths?: string[];
+    pathHashPrefixes?: string[];
+    terminating: boolean;
+    unrecognized: JsonObject;
+  }
+  const roles: WorkingRole[] = (prev.delegations?.roles ?? []).map((r: DelegatedRole) => {
+    const w: WorkingRole = { name: r.name, keyids: [...r.keyids], threshold: r.threshold, terminating: r.terminating, unrecognized: r.unrecognized };
+    if (r.paths) w.paths = [...r.paths];
+    if (r.pathHashPrefixes) w.pathHashPrefixes = [...r.pathHashPrefixes];
+    return w;
+  });
+  const keyJson = new Map<string, JsonObject>();
+  const fingerprints = new Map<string, string>();
+  for (const [id, k] of prev.delegations?.keys ?? []) {
+    keyJson.set(id, k.json);
+    fingerprints.set(id, k.key.fingerprint);
+  }
+  const find = (name: string, path: string): WorkingRole => {
+    const r = roles.find((x) => x.name === name);
+    if (!r) refuse('DELEGATION_UNKNOWN', `targets.json version ${prev.version} delegates no role ${JSON.stringify(name)} (it delegates ${roles.map((x) => x.name).join(', ') || 'none'})`, path);
+    return r;
+  };
+  const keyIds = (keys: readonly RotationKey[] | undefined, path: string): string[] => {
+    if (!Array.isArray(keys) || keys.length === 0) refuse('DELEGATION_INVALID', 'a delegation needs at least one key', path);
+    const ids: string[] = [];
+    const fps = new Map<string, number>();
+    keys.forEach((k, i) => {
+      const at = child(path, i);
+      if (!k || typeof k.json !== 'object' || k.json === null || Array.isArray(k.json)) throw new CeremonyError('SCHEMA_INVALID', 'a key is given as its key object ({ json, name? })', { path: at });
+      const key = profile.parseKey(k.json, at); // unknown types, undecodable keys: refused here, with the path
+      const id = profile.keyId(k.json);
+      const before = fps.get(key.fingerprint);
+      if (before !== undefined) refuse('KEY_DUPLICATE_IN_ROLE', `keys ${before} and ${i} are the same public key`, at);
+      fps.set(key.fingerprint, i);
+      // One key ID, one listing: a different object under an ID already in the table cannot happen (IDs hash the object).
+      keyJson.set(id, k.json);
+      fingerprints.set(id, key.fingerprint);
+      if (k.name) names.set(id, k.name);
+      ids.push(id);
+    });
+    return ids;
+  };
+  const checkThreshold = (t: number, n: number, path: string, name: string): void => {
+    if (!Number.isSafeInteger(t) || t < 1 || t > n) refuse('THRESHOLD_INVALID', `the threshold of ${name} must be 1 to ${n} (its keys), not ${String(t)}`, path);
+  };
+
+  const dc = change.delegations ?? {};
+  const removedRoles: string[] = [];
+  (dc.remove ?? []).forEach((name, i) => {
+    const path = `$change.delegations.remove[${i}]`;
+    const r = find(name, path);
+    roles.splice(roles.indexOf(r), 1);
+    removedRoles.push(name);
+  });
+  (dc.rekey ?? []).forEach((rk, i) => {
+    const path = `$change.delegations.rekey[${i}]`;
+    const r = find(rk.name, child(path, 'name'));
+    if (rk.keys === undefined && rk.threshold === undefined && rk.paths === undefined && rk.pathHashPrefixes === undefined) {
+      refuse('DELEGATION_INVALID', `re-keying ${rk.name} changes nothing: give keys, a threshold or paths`, path);
+    }
+    if (rk.keys !== undefined) r.keyids = keyIds(rk.keys, child(path, 'keys'));
+    if (rk.threshold !== undefined) r.threshold = rk.threshold;
+    if (rk.paths !== undefined || rk.pathHashPrefixes !== undefined) {
+      const p = checkPaths(profileName, rk.paths, rk.pathHashPrefixes, path, undefined);
+      delete r.paths;
+      delete r.pathHashPrefixes;
+      Object.assign(r, p);
+    }
+    checkThreshold(r.threshold, r.keyids.length, child(path, rk.threshold !== undefined ? 'threshold' : 'keys'), rk.name);
+  });
+  (dc.revokeKeys ?? []).forEach((rv, i) => {
+    const path = `$change.delegations.revokeKeys[${i}]`;
+    const targetsRoles = rv.role !== undefined ? [find(rv.role, child(path, 'role'))] : roles.filter((r) => r.keyids.includes(rv.keyid));
+    // A key is named by an ID; the same public key may be listed under another ID elsewhere (a renewed certificate).
+    const fp = fingerprints.get(rv.keyid);
+    let hit = 0;
+    for (const r of targetsRoles) {
+      const before = r.keyids.length;
+      r.keyids = r.keyids.filter((id) => id !== rv.keyid && (fp === undefined || fingerprints.get(id) !== fp));
+      if (r.keyids.length === before) continue;
+      hit++;
+      if (r.keyids.length === 0) refuse('THRESHOLD_INVALID', `revoking key ${rv.keyid.slice(0, 16)}… leaves ${r.name} with no key: remove the delegation instead`, path);
+      if (r.threshold > r.keyids.length) {
+        refuse('THRESHOLD_INVALID', `revoking key ${rv.keyid.slice(0, 16)}… leaves ${r.name} with ${r.keyids.length} key${r.keyids.length === 1 ? '' : 's'} for a threshold of ${r.threshold}: lower the threshold (re-key) in the same change`, path);
+      }
+    }
+    if (hit === 0) refuse('DELEGATION_KEY_UNKNOWN', `key ${String(rv.keyid).slice(0, 16)}… is not a key of ${rv.role !== undefined ? rv.role : 'any delegation'}`, child(path, 'keyid'));
+  });
+  (dc.add ?? []).forEach((a, i) => {
+    const path = `$change.delegations.add[${i}]`;
+    checkDelegationName(profileName, a.name, child(path, 'name'));
+    if (roles.some((r) => r.name === a.name)) refuse('DELEGATION_EXISTS', `targets.json already delegates ${a.name}: re-key it instead`, child(path, 'name'));
+    const keyids = keyIds(a.keys, child(path, 'keys'));
+    checkThreshold(a.threshold, keyids.length, child(path, 'threshold'), a.name);
+    const p = checkPaths(profileName, a.paths, a.pathHashPrefixes, path, a.terminating);
+    if (a.terminating !== undefined && typeof a.terminating !== 'boolean') refuse('DELEGATION_INVALID', 'terminating is true or false', child(path, 'terminating'));
+    roles.push({ name: a.name, keyids, threshold: a.threshold, terminating: a.terminating ?? false, unrecognized: {}, ...p });
+  });
+  // A name removed and added again in one change is a re-key with new paths; say so only if it disappeared for good.
+  const finalNames = new Set(roles.map((r) => r.name));
+  const gone = removedRoles.filter((n) => !finalNames.has(n));
+
+  const targetsObj: JsonObject = { ...(previous.signedJson.targets as JsonObject) };
+  (change.revokeTargets ?? []).forEach((name, i) => {
+    const path = `$change.revokeTargets[${i}]`;
+    if (typeof name !== 'string' || !Object.hasOwn(targetsObj, name)) {
+      refuse('TARGET_UNKNOWN', `targets.json version ${prev.version} lists no target ${JSON.stringify(name)}; a delegated role's targets are revoked by removing or re-keying that delegation`, path);
+    }
+    delete targetsObj[name];
+  });
+
+  // --- assemble ---
+  const signed: JsonObject = { ...(previous.signedJson as Record<string, JsonValue>) };
+  signed.version = version;
+  signed.expires = expiresText;
+  signed.targets = targetsObj;
+  if (prev.delegations || roles.length > 0) {
+    const used = new Set(roles.flatMap((r) => r.keyids));
+    const keys: JsonObject = {};
+    for (const id of [...keyJson.keys()].sort()) if (used.has(id)) keys[id] = keyJson.get(id)!;
+    const roleJson = roles.map((r): JsonObject => {
+      const out: JsonObject = { ...r.unrecognized, name: r.name, keyids: r.keyids, threshold: r.threshold };
+      if (r.paths) out.paths = r.paths;
+      if (r.pathHashPrefixes) out.path_hash_prefixes = r.pathHashPrefixes;
+      if (profileName === 'tuf') out.terminating = r.terminating;
+      return out;
+    });
+    signed.delegations = { ...(prev.delegations?.unrecognized ?? {}), keys, roles: roleJson };
+  }
+  const targets = parseTargetsSigned(profile, signed, '$payload');
+  return { profile: profileName, root, previous, signed, targets, names, removedRoles: gone };
+}

@@ -1,0 +1,146 @@
+/**
+ * One import at a time per trust directory. An import reads what is installed (for the rollback check,
+ * TUF 5.3.x "version must not be lower than the trusted one"), verifies, then swaps the folder: two
+ * imports that interleave could both pass the rollback check against the same old tree and the later
+ * swap could then install an OLDER repository over the newer one. So the whole read → verify → swap runs
+ * under a lock file created exclusively (O_CREAT | O_EXCL) beside the folder that is swapped.
+ *
+ * The lock file holds who took it (`{"created","host","pid","token"}`, canonical JSON). When it exists:
+ *   - its owner is alive (same host, process answers), or on another host → IMPORT_LOCKED (after waiting
+ *     up to `waitMs`, default 0: refused at once);
+ *   - its owner is a process of this host that is gone (killed mid-import) → IMPORT_LOCK_STALE, naming
+ *     the file and the pid. The lock is NEVER removed here: the operator checks the trust directory (the
+ *     next import repairs an interrupted swap, src/io/trust-dir.ts) and deletes the file;
+ *   - it cannot be read (a writer killed between create and write) → read again once, then
+ *     IMPORT_LOCK_STALE as well.
+ * Release removes the file only when it still holds this lock's random token.
+ *
+ * Pure: every file-system call and the process table come through `LockFs` (src/io/lock-file.ts is the
+ * node one; tests inject their own).
+ */
+import { basename, dirname, join } from 'node:path';
+import { CeremonyError } from '../errors.js';
+import { canonicalString } from '../json/canonical.js';
+import { parseJsonStrict } from '../json/parse.js';
+import type { TrustLayout } from './install.js';
+
+export const IMPORT_LOCK_NAME = '.tuf-ceremony-import.lock';
+const LOCK_MAX_BYTES = 4096;
+
+export interface LockFs {
+  /** Create `path` only if it does not exist (O_CREAT | O_EXCL), write `data`, fsync. False when it existed. */
+  createExclusive(path: string, data: Uint8Array): Promise<boolean>;
+  /** The file's bytes (at most `maxBytes`), or undefined when it does not exist. */
+  read(path: string, maxBytes: number): Promise<Uint8Array | undefined>;
+  /** Remove the file (absent is fine). */
+  remove(path: string): Promise<void>;
+  /** Whether a process with this id runs on this host (signal 0). */
+  processAlive(pid: number): boolean;
+  pid: number;
+  hostname: string;
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+  /** 16 random bytes as hex: tells this lock from any other. */
+  randomToken(): string;
+}
+
+export interface LockOwner {
+  pid: number;
+  host: string;
+  created: string;
+  token: string;
+}
+
+export interface ImportLock {
+  path: string;
+  owner: LockOwner;
+  /** Remove the lock if it is still ours. */
+  release(): Promise<void>;
+}
+
+/**
+ * The lock file for a trust folder. Notary: in the trust directory itself (it exists, checked before;
+ * one lock covers every GUN below it). TUF: beside the client metadata folder, named after it (the
+ * folder itself is renamed by the swap, so the lock cannot live inside it).
+ */
+export function importLockPath(trustDir: string, layout: TrustLayout): string {
+  if (layout === 'notary') return join(trustDir, IMPORT_LOCK_NAME);
+  return join(dirname(trustDir), `.${basename(trustDir)}${IMPORT_LOCK_NAME}`);
+}
+
+function parseOwner(bytes: Uint8Array | undefined): LockOwner | undefined {
+  if (!bytes || bytes.length === 0) return undefined;
+  try {
+    const v = parseJsonStrict(bytes, { maxBytes: LOCK_MAX_BYTES, path: '$' }) as Record<string, unknown>;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+    const { pid, host, created, token } = v;
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+    if (typeof host !== 'string' || typeof created !== 'string' || typeof token !== 'string') return undefined;
+    return { pid, host: host.slice(0, 255), created: created.slice(0, 40), token };
+  } catch {
+    return undefined;
+  }
+}
+
+function shown(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/**
+ * Take the import lock at `path`, or throw IMPORT_LOCKED / IMPORT_LOCK_STALE (see the file comment).
+ * `waitMs`: how long to wait for a live owner to finish (polling every `pollMs`).
+ */
+export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs?: number; pollMs?: number } = {}): Promise<ImportLock> {
+  const waitMs = opts.waitMs ?? 0;
+  const pollMs = opts.pollMs ?? 100;
+  const owner: LockOwner = { pid: fs.pid, host: fs.hostname, created: fs.now().toISOString(), token: fs.randomToken() };
+  const data = new TextEncoder().encode(`${canonicalString({ created: owner.created, host: owner.host, pid: owner.pid, token: owner.token }, 'json')}\n`);
+  const deadline = fs.now().getTime() + waitMs;
+  let unreadableSeen = false;
+  for (;;) {
+    if (await fs.createExclusive(path, data)) {
+      return {
+        path,
+        owner,
+        release: async () => {
+          const held = parseOwner(await fs.read(path, LOCK_MAX_BYTES));
+          if (held && held.token === owner.token) await fs.remove(path);
+        },
+      };
+    }
+    const held = parseOwner(await fs.read(path, LOCK_MAX_BYTES));
+    if (held === undefined) {
+      // Gone meanwhile (try again at once), or a writer between its create and its write (look once more).
+      if ((await fs.read(path, LOCK_MAX_BYTES)) === undefined) continue;
+      if (!unreadableSeen) {
+        unreadableSeen = true;
+        await fs.sleep(Math.min(pollMs, 50));
+        continue;
+      }
+      throw new CeremonyError('IMPORT_LOCK_STALE', `the import lock ${path} exists but does not say which process holds it (left by an import killed while taking it?); if no import is running, delete it and import again`, { path });
+    }
+    unreadableSeen = false;
+    if (held.host === fs.hostname && !fs.processAlive(held.pid)) {
+      throw new CeremonyError(
+        'IMPORT_LOCK_STALE',
+        `the import lock ${path} was taken at ${shown(held.created)} by process ${held.pid}, which is no longer running: the import it guarded was interrupted. Nothing was changed now; the next import repairs an interrupted install. If no import is running, delete the lock file and import again`,
+        { path },
+      );
+    }
+    if (fs.now().getTime() >= deadline) {
+      const where = held.host === fs.hostname ? `process ${held.pid}` : `process ${held.pid} on ${shown(held.host)}`;
+      throw new CeremonyError('IMPORT_LOCKED', `another import into this trust directory is running (${where}, since ${shown(held.created)}; lock ${path}); nothing was changed: import again when it has finished`, { path });
+    }
+    await fs.sleep(pollMs);
+  }
+}
+
+/** Run `work` holding the import lock at `path`; the lock is released whatever happens. */
+export async function withImportLock<T>(path: string, fs: LockFs, work: () => Promise<T>, opts: { waitMs?: number; pollMs?: number } = {}): Promise<T> {
+  const lock = await acquireImportLock(path, fs, opts);
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,365 @@
+/**
+ * The Rotation and Co-sign channels (electron/main/rotation.ts) through createIpcHandlers, as the
+ * renderer calls them: the pure parts (key files, names, the change set, the default expiry, the root and
+ * review views), the administrator's build / merge / write with software co-signers, and a co-signer on
+ * a fake PKCS#11 token — a key the request has no use for refused before any login, a hash other than the
+ * one confirmed refused before the token is touched, a wrong PIN refused with nothing written, and the
+ * PIN never in a result.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createIpcHandlers, type Handler } from '../../../electron/main/ipc-handlers.js';
+import { changeFrom, checkName, defaultExpires, parseKeyFile, reviewView } from '../../../electron/main/rotation.js';
+import { TokenModules, type TokenDeps } from '../../../electron/main/tokens.js';
+import type {
+  GeneratedKeyView,
+  IpcResult,
+  NamedFile,
+  RotationMergeView,
+  RotationNewKeyView,
+  RotationRequestView,
+  RotationRootView,
+  RotationSignedView,
+  RotationWriteRootView,
+} from '../../../electron/shared/api-types.js';
+import { CHANNELS, type ChannelName } from '../../../electron/shared/channels.js';
+import { buildRotationPayload, buildSigningRequest, parseSigningRequest, serializeSignatureResponse, signRequest } from '../../../src/rotation/index.js';
+import { TokenModule } from '../../../src/signers/pkcs11/token.js';
+import { parseMetadata } from '../../../src/tuf/metadata.js';
+import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
+import { FakePkcs11, type FakeTokenSpec } from '../../support/fake-pkcs11.js';
+import { refusal } from '../../support/refusal.js';
+import { memorySink, TranscriptWriter } from '../../../src/audit/transcript.js';
+import { fixedClock, HEADER } from '../audit/fixtures.js';
+import { EXPIRES_V2, GUN, rootFixture, makeCustodian } from '../rotation/support.js';
+
+const PIN = 'Zq#7-pin-Wx!';
+const WRONG_PIN = 'Wr0ng#pin!';
+const MODULE = '/usr/lib/fake/libfake-pkcs11.so';
+const DAVE: FakeTokenSpec = { label: 'dave', serial: 'D001', pin: PIN };
+const EVE: FakeTokenSpec = { label: 'eve', serial: 'E001', pin: PIN };
+const enc = new TextEncoder();
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'tufc-rotation-ipc-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const rigs: TokenModules[] = [];
+afterEach(async () => {
+  for (const m of rigs.splice(0)) await m.finalizeAll();
+});
+
+function rig(folder: string | null = tempDir(), now: () => Date = () => new Date('2026-01-01T00:00:00Z')) {
+  const out = folder ?? undefined;
+  const fake = new FakePkcs11([DAVE, EVE]);
+  const modules = new TokenModules((path, o) => TokenModule.load(path, { ...o, api: fake }));
+  rigs.push(modules);
+  const tokens: TokenDeps = { modules, moduleExists: () => true, platform: 'linux' };
+  const asked: string[] = [];
+  const h = createIpcHandlers({
+    tokens,
+    rotation: {
+      chooseOutputDir: async (suggested) => {
+        asked.push(suggested);
+        return out;
+      },
+      now,
+    },
+  });
+  return { fake, h, out, asked };
+}
+
+async function call<T>(h: Record<ChannelName, Handler>, channel: ChannelName, payload: unknown): Promise<IpcResult<T>> {
+  return (await h[channel](payload)) as IpcResult<T>;
+}
+async function ok<T>(h: Record<ChannelName, Handler>, channel: ChannelName, payload: unknown): Promise<T> {
+  const r = await call<T>(h, channel, payload);
+  if (!r.ok) throw new Error(`${channel} refused: ${r.code} ${r.message}`);
+  return r.value;
+}
+async function refused(h: Record<ChannelName, Handler>, channel: ChannelName, payload: unknown): Promise<{ code: string; message: string; path?: string }> {
+  const r = await call(h, channel, payload);
+  if (r.ok) throw new Error(`${channel} was accepted`);
+  return r;
+}
+
+const file = (name: string, bytes: Uint8Array): NamedFile => ({ name, bytes });
+
+describe('rotation.ts: pure parts', () => {
+  it('parseKeyFile reads a key as `tokens export` writes it, and refuses what is not one, naming the file', async () => {
+    const c = await makeCustodian('tuf', 'Dave');
+    const k = parseKeyFile('tuf', file('dave.json', enc.encode(JSON.stringify(c.listed.json, null, 2) + '\n')));
+    expect(k.keyid).toBe(c.listed.keyId);
+    expect(k.fingerprint).toBe(c.key.fingerprint);
+    const cases: [string, Uint8Array, string][] = [
+      ['not JSON', enc.encode('{nope'), 'JSON_MALFORMED'],
+      ['an array', enc.encode('[]'), 'SCHEMA_INVALID'],
+      ['unknown key type', enc.encode(JSON.stringify({ keytype: 'dsa', scheme: 'dsa', keyval: { public: 'aa' } })), 'KEY_TYPE_UNSUPPORTED'],
+      ['too large', new Uint8Array(64 * 1024 + 1).fill(0x20), 'INPUT_TOO_LARGE'],
+    ];
+    for (const [what, bytes, code] of cases) {
+      const err = refusal(() => parseKeyFile('tuf', file('bad.json', bytes)));
+      expect([what, err.code]).toEqual([what, code]);
+      expect(err.message.startsWith('bad.json: ')).toBe(true);
+    }
+    // A bare key is not a Notary root key (those are ecdsa-x509 certificates): refused when the payload is built.
+    const notaryBare = await rootFixture('notary');
+    const ecdsa = await makeCustodian('notary', 'Erin');
+    const bare = parseKeyFile('notary', file('k.json', enc.encode(JSON.stringify({ keytype: 'ecdsa', keyval: { private: null, public: Buffer.from(ecdsa.key.spki).toString('base64') } })))).json;
+    expect(() => buildRotationPayload(notaryBare.rootV1, { expires: EXPIRES_V2, root: { add: [{ json: bare }] } })).toThrow(/certificates/);
+  });
+
+  it('checkName: 1 to 64 printable characters, trimmed', () => {
+    expect(checkName('  Dave  ', '$.x')).toBe('Dave');
+    for (const bad of ['', '   ', 'x'.repeat(65), 'Da\u0000ve', 'Dave\u202e', 'line\nbreak']) {
+      expect(() => checkName(bad, '$.names[0].name'), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'ROTATION_CHANGE_INVALID', path: '$.names[0].name' }));
+    }
+  });
+
+  it('changeFrom: an empty change set is refused unless it says it only renews the expiry', () => {
+    const base = { replace: [], remove: [], add: [], expires: EXPIRES_V2 };
+    expect(() => changeFrom('tuf', base)).toThrow(expect.objectContaining({ code: 'ROTATION_CHANGE_INVALID', path: '$.change' }));
+    expect(changeFrom('tuf', { ...base, expiresOnly: true })).toEqual({ expires: EXPIRES_V2 });
+    expect(changeFrom('tuf', { ...base, threshold: 3 })).toEqual({ expires: EXPIRES_V2, root: { threshold: 3 } });
+    expect(() => changeFrom('tuf', { ...base, add: [{ key: file('k.json', enc.encode('{}')), name: 'Dave' }] })).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID', path: '$.keytype' }));
+  });
+
+  it('defaultExpires: now + the default root lifetime (10 years), whole seconds, in the profile form', () => {
+    expect(defaultExpires('tuf', new Date('2026-01-01T00:00:00.750Z'))).toBe('2035-12-30T00:00:00Z');
+    expect(defaultExpires('notary', new Date('2026-01-01T00:00:00Z'))).toBe('2035-12-30T00:00:00Z');
+  });
+
+  it('reviewView names the replaced custodian, says the lost key, the threshold and the expiry', async () => {
+    const f = await rootFixture('tuf');
+    const dave = await makeCustodian('tuf', 'Dave');
+    const carol = f.custodians[2]!;
+    const request = buildSigningRequest(buildRotationPayload(f.rootV1, { expires: EXPIRES_V2, root: { replace: [{ old: carol.listed.keyId, new: { json: dave.listed.json, name: 'Dave' }, reason: 'lost' }] } }, { names: f.names }), { repository: 'example.com/x' });
+    const v = reviewView(request);
+    expect(v.role).toBe('root');
+    expect(v.changes.map((c) => c.kind)).toEqual(['key-replaced', 'expires']);
+    expect(v.changes[0]!.text).toMatch(/^Carol \(key [0-9a-f]{12}…, fingerprint [0-9a-f ]+\) is replaced by Dave \(key .*\) in the root role — reported LOST \(it cannot sign\)$/);
+    expect(v.threshold).toBe('root threshold stays 2 of 3');
+    expect(v.expires.to).toBe(EXPIRES_V2);
+    expect(v.digest.sha256).toBe(request.payloadSha256);
+    expect(v.digest.words).toHaveLength(8);
+    expect(v.expectedSigners.map((s) => [s.name, s.from, s.lost ?? false])).toEqual([
+      ['Alice', 'both', false],
+      ['Bob', 'both', false],
+      ['Carol', 'previous', true],
+      ['Dave', 'new', false],
+    ]);
+  });
+});
+
+describe('Rotation channels: administrator and co-signers', () => {
+  it('open root → key from a token (no PIN for TUF) → build, write → co-sign on the token (stranger key and wrong PIN refused first) → merge in any order → root v2', async () => {
+    const f = await rootFixture('tuf');
+    const [alice, bob, carol] = f.custodians as [(typeof f.custodians)[0], (typeof f.custodians)[0], (typeof f.custodians)[0]];
+    const r = rig();
+    const previousRoot = file('root.json', f.rootV1);
+
+    const root = await ok<RotationRootView>(r.h, CHANNELS.rotationOpenRoot, { previousRoot });
+    expect(root).toMatchObject({ profile: 'tuf', version: 1, threshold: 2, defaultExpires: '2035-12-30T00:00:00Z' });
+    expect(root.keys.map((k) => k.keyid)).toEqual(f.custodians.map((c) => c.listed.keyId));
+    expect(root.keys[0]!.fingerprint.sha256).toBe(alice.key.fingerprint);
+    expect(root.repository).toBeUndefined(); // a TUF root does not name its repository
+
+    // Dave's and Eve's keys are made on their (fake) tokens; Dave's public key is exported without a PIN.
+    const madeDave = await ok<GeneratedKeyView>(r.h, CHANNELS.tokensGenerateKey, { module: MODULE, token: { serial: 'D001', label: 'dave' }, algorithm: 'ecdsa-p256', keyLabel: 'root-dave', pin: PIN });
+    await ok<GeneratedKeyView>(r.h, CHANNELS.tokensGenerateKey, { module: MODULE, token: { serial: 'E001', label: 'eve' }, algorithm: 'ecdsa-p256', keyLabel: 'root-eve', pin: PIN });
+    const loginsBefore = r.fake.countCalls('login');
+    const dave = await ok<RotationNewKeyView>(r.h, CHANNELS.rotationKeyFromToken, { module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'root-dave', profile: 'tuf' });
+    expect(r.fake.countCalls('login')).toBe(loginsBefore);
+    expect(dave).toMatchObject({ source: 'token', keyid: madeDave.keyIds.tuf, token: { serial: 'D001', label: 'dave' }, keyLabel: 'root-dave' });
+    expect(dave.fingerprint.sha256).toBe(madeDave.fingerprint.sha256);
+    // The same key through its file.
+    const viaFile = await ok<RotationNewKeyView>(r.h, CHANNELS.rotationKeyFromFile, { profile: 'tuf', key: dave.keyFile });
+    expect(viaFile.keyid).toBe(dave.keyid);
+
+    const build = {
+      previousRoot,
+      repository: 'example.com/rotation',
+      names: f.custodians.map((c) => ({ keyid: c.listed.keyId, name: c.name })),
+      change: { replace: [{ old: carol.listed.keyId, reason: 'lost', key: dave.keyFile, name: 'Dave' }], remove: [], add: [], expires: EXPIRES_V2 },
+      write: false,
+    };
+    const preview = await ok<RotationRequestView>(r.h, CHANNELS.rotationBuildRequest, build);
+    expect(preview.written).toBeUndefined();
+    expect(r.asked).toEqual([]);
+    expect(readdirSync(r.out!)).toEqual([]);
+    const built = await ok<RotationRequestView>(r.h, CHANNELS.rotationBuildRequest, { ...build, write: true });
+    expect(built.review.digest).toEqual(preview.review.digest);
+    expect(built.written!.name).toMatch(/^rotation-request-v2-[0-9a-f]{8}\.json$/);
+    expect(new Uint8Array(readFileSync(built.written!.path))).toEqual(built.file!.bytes);
+    // Never over an existing file.
+    expect((await refused(r.h, CHANNELS.rotationBuildRequest, { ...build, write: true })).code).toBe('OUTPUT_EXISTS');
+    const request = built.file!;
+    const parsed = parseSigningRequest(request.bytes);
+
+    // The co-signer: a key the request has no use for is refused before any login.
+    const eveReq = { request, module: MODULE, token: { serial: 'E001', label: 'eve' }, keyLabel: 'root-eve' };
+    const logins = r.fake.countCalls('login');
+    expect((await refused(r.h, CHANNELS.rotationCheckSigner, eveReq)).code).toBe('ROTATION_SIGNER_UNKNOWN');
+    expect((await refused(r.h, CHANNELS.rotationSign, { ...eveReq, confirmedSha256: parsed.payloadSha256, pin: PIN })).code).toBe('ROTATION_SIGNER_UNKNOWN');
+    expect(r.fake.countCalls('login')).toBe(logins);
+
+    const daveReq = { request, module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'root-dave' };
+    const check = await ok<{ signer: { name: string; from: string } }>(r.h, CHANNELS.rotationCheckSigner, daveReq);
+    expect(check.signer).toMatchObject({ name: 'Dave', from: 'new' });
+    // Other bytes than those confirmed: refused before the token is opened.
+    const opens = r.fake.countCalls('openSession');
+    const other = await refused(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: '0'.repeat(64), pin: PIN });
+    expect(other).toMatchObject({ code: 'ROTATION_REQUEST_TAMPERED', path: '$.confirmedSha256' });
+    expect(r.fake.countCalls('openSession')).toBe(opens);
+    // A wrong PIN: refused, nothing written, the PIN nowhere in the answer.
+    const wrong = await refused(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: parsed.payloadSha256, pin: WRONG_PIN });
+    expect(wrong.code).toBe('PIN_INCORRECT');
+    expect(JSON.stringify(wrong)).not.toContain(WRONG_PIN);
+    expect(readdirSync(r.out!).filter((n) => n.includes('response'))).toEqual([]);
+    const signed = await ok<RotationSignedView>(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: parsed.payloadSha256, pin: PIN });
+    expect(signed.signer).toEqual({ name: 'Dave', tokenSerial: 'D001' });
+    expect(signed.keyids).toEqual([dave.keyid]);
+    expect(signed.status).toBe('0 of 2 old keys (of 3), 1 of 2 new keys (of 3); waiting for: Alice (old and new), Bob (old and new)');
+    expect(JSON.stringify(signed)).not.toContain(PIN);
+    const daveResponse = file(signed.written.name, new Uint8Array(readFileSync(signed.written.path)));
+
+    // Alice and Bob sign with their (software) keys, as their own machines would.
+    const respond = async (c: typeof alice) => file(`${c.name}.json`, serializeSignatureResponse(await signRequest(parsed, c.key)));
+    const aliceResponse = await respond(alice);
+    const bobResponse = await respond(bob);
+
+    // Merge one at a time, any order; refusals name the file and keep the code.
+    let merged = await ok<RotationMergeView>(r.h, CHANNELS.rotationMerge, { request, responses: [daveResponse] });
+    expect(merged).toMatchObject({ final: false, previous: { signed: 0, threshold: 2 }, new: { signed: 1, threshold: 2 } });
+    const dup = await refused(r.h, CHANNELS.rotationMerge, { request, responses: [daveResponse, daveResponse] });
+    expect(dup.code).toBe('ROTATION_SIGNATURE_DUPLICATE');
+    expect(dup.message.startsWith(`${daveResponse.name}: `)).toBe(true);
+    const otherRequest = parseSigningRequest((await ok<RotationRequestView>(rig().h, CHANNELS.rotationBuildRequest, { ...build, change: { ...build.change, expires: '2036-01-02T00:00:00Z' }, write: true })).file!.bytes);
+    const foreign = file('foreign.json', serializeSignatureResponse(await signRequest(otherRequest, alice.key)));
+    expect((await refused(r.h, CHANNELS.rotationMerge, { request, responses: [daveResponse, foreign] })).code).toBe('ROTATION_RESPONSE_MISMATCH');
+    const bad = JSON.parse(new TextDecoder().decode(bobResponse.bytes)) as { signatures: { sig: string }[] };
+    bad.signatures[0]!.sig = (await signRequest(parsed, alice.key)).signatures[0]!.sig;
+    expect((await refused(r.h, CHANNELS.rotationMerge, { request, responses: [file('bad.json', enc.encode(JSON.stringify(bad)))] })).code).toBe('ROTATION_SIGNATURE_INVALID');
+    // Not final yet: writing is refused with the client's code.
+    expect((await refused(r.h, CHANNELS.rotationWriteRoot, { request, responses: [daveResponse, bobResponse] })).code).toBe('ROOT_NOT_SIGNED_BY_PREVIOUS');
+    merged = await ok<RotationMergeView>(r.h, CHANNELS.rotationMerge, { request, responses: [daveResponse, bobResponse, aliceResponse] });
+    expect(merged.final).toBe(true);
+    expect(merged.accepted.map((a) => [a.fileName, a.signer])).toEqual([
+      [daveResponse.name, 'Dave'],
+      ['Bob.json', 'Bob'],
+      ['Alice.json', 'Alice'],
+    ]);
+    const w = await ok<RotationWriteRootView>(r.h, CHANNELS.rotationWriteRoot, { request, responses: [daveResponse, bobResponse, aliceResponse] });
+    expect(w.written.name).toBe('2.root.json');
+    expect((await refused(r.h, CHANNELS.rotationWriteRoot, { request, responses: [daveResponse, bobResponse, aliceResponse] })).code).toBe('OUTPUT_EXISTS');
+    const v2 = parseMetadata(new Uint8Array(readFileSync(w.written.path)), 'root', { maxBytes: 1 << 20, source: '2.root.json' });
+    const v1 = parseMetadata(f.rootV1, 'root', { maxBytes: 1 << 20, source: 'root.json' });
+    expect(verifyRootUpdate(v1, v2).bySelf.signed.length).toBe(3);
+    expect(r.asked.length).toBeGreaterThan(0);
+  });
+
+  it('refuses before anything when no folder is chosen, or when the build would leave v1 clients behind', async () => {
+    const f = await rootFixture('tuf');
+    const r = rig(null);
+    const previousRoot = file('root.json', f.rootV1);
+    const base = { previousRoot, repository: 'x', names: [], change: { replace: [], remove: [], add: [], expires: EXPIRES_V2, expiresOnly: true }, write: true };
+    expect((await refused(r.h, CHANNELS.rotationBuildRequest, base)).code).toBe('USAGE');
+    const twoLost = { ...base, write: false, change: { ...base.change, expiresOnly: undefined, remove: f.custodians.slice(1).map((c) => ({ keyid: c.listed.keyId, reason: 'lost' })), threshold: 1 } };
+    delete (twoLost.change as { expiresOnly?: boolean }).expiresOnly;
+    expect((await refused(r.h, CHANNELS.rotationBuildRequest, twoLost)).code).toBe('ROTATION_UNFOLLOWABLE');
+    const stranger = 'ab'.repeat(32);
+    const named = await refused(r.h, CHANNELS.rotationBuildRequest, { ...base, write: false, names: [{ keyid: stranger, name: 'Mallory' }] });
+    expect(named).toMatchObject({ code: 'ROTATION_CHANGE_INVALID', path: '$.names[0].keyid' });
+  });
+
+  it('validates every payload against its schema (unknown fields, caps, the PIN never quoted)', async () => {
+    const r = rig();
+    const big = new Uint8Array(4 * 1024 * 1024 + 1);
+    const cases: [ChannelName, unknown, string][] = [
+      [CHANNELS.rotationOpenRoot, { previousRoot: file('root.json', new Uint8Array(2)), extra: 1 }, '$.extra'],
+      [CHANNELS.rotationOpenRoot, { previousRoot: file('root.json', new Uint8Array(1024 * 1024 + 1)) }, '$.previousRoot.bytes'],
+      [CHANNELS.rotationReview, { request: file('r.json', big) }, '$.request.bytes'],
+      [CHANNELS.rotationMerge, { request: file('r.json', new Uint8Array(2)), responses: [] }, '$.responses'],
+      [CHANNELS.rotationMerge, { request: file('r.json', new Uint8Array(2)), responses: [file('x.json', new Uint8Array(256 * 1024 + 1))] }, '$.responses[0].bytes'],
+      [CHANNELS.rotationSign, { request: file('r.json', new Uint8Array(2)), module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'k', confirmedSha256: 'zz', pin: PIN }, '$.confirmedSha256'],
+      [CHANNELS.rotationSign, { request: file('r.json', new Uint8Array(2)), module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'k', confirmedSha256: '0'.repeat(64), pin: '' }, '$.pin'],
+      [CHANNELS.rotationBuildRequest, { previousRoot: file('root.json', new Uint8Array(2)), repository: GUN, names: [], change: { replace: [], remove: [{ keyid: '0'.repeat(64), reason: 'misplaced' }], add: [], expires: EXPIRES_V2 }, write: false }, '$.change.remove[0].reason'],
+      [CHANNELS.rotationKeyFromToken, { module: 'relative/lib.so', token: { serial: 'D001', label: 'dave' }, keyLabel: 'k', profile: 'tuf' }, '$.module'],
+    ];
+    for (const [channel, payload, path] of cases) {
+      const e = await refused(r.h, channel, payload);
+      expect([channel, e.code, e.path]).toEqual([channel, 'IPC_INVALID', path]);
+      expect(e.message).not.toContain(PIN);
+    }
+  });
+
+  it('Notary: the root names its GUN; names come from the transcript; a token key becomes a certificate only with its PIN', async () => {
+    const f = await rootFixture('notary');
+    // The real clock: Notary root certificates are checked against it (the fixture's were made just now).
+    const r = rig(tempDir(), () => new Date());
+    // A transcript whose custodian entries record the root key IDs (as the root ceremony writes them).
+    const sink = memorySink();
+    const writer = await TranscriptWriter.start(sink, { ...HEADER, profile: 'notary', repository: GUN }, { now: fixedClock() });
+    for (const [i, c] of f.custodians.slice(0, 2).entries()) {
+      await writer.append({ step: 'root.sign', actor: { name: `${c.name} Custodian`, role: 'custodian' }, token: { serial: `SER${i}`, keyId: c.listed.keyId }, digests: [{ label: 'root.json v1', sha256: '00'.repeat(32) }] });
+    }
+    const transcript = file('transcript.jsonl', sink.bytes());
+    const root = await ok<RotationRootView>(r.h, CHANNELS.rotationOpenRoot, { previousRoot: file('root.json', f.rootV1), transcript });
+    expect(root.repository).toBe(GUN);
+    expect(root.keys.map((k) => [k.name, k.tokenSerial])).toEqual([
+      ['Alice Custodian', 'SER0'],
+      ['Bob Custodian', 'SER1'],
+      [undefined, undefined],
+    ]);
+    expect(root.transcript).toMatchObject({ fileName: 'transcript.jsonl', repository: GUN, sealed: false, named: 2 });
+
+    await ok<GeneratedKeyView>(r.h, CHANNELS.tokensGenerateKey, { module: MODULE, token: { serial: 'D001', label: 'dave' }, algorithm: 'ecdsa-p256', keyLabel: 'root-dave', pin: PIN });
+    const req = { module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'root-dave', profile: 'notary', gun: GUN };
+    expect((await refused(r.h, CHANNELS.rotationKeyFromToken, req)).code).toBe('TOKEN_LOGIN_REQUIRED');
+    const wrong = await refused(r.h, CHANNELS.rotationKeyFromToken, { ...req, pin: WRONG_PIN });
+    expect(wrong.code).toBe('PIN_INCORRECT');
+    expect(JSON.stringify(wrong)).not.toContain(WRONG_PIN);
+    const dave = await ok<RotationNewKeyView>(r.h, CHANNELS.rotationKeyFromToken, { ...req, pin: PIN });
+    expect(dave.keytype).toBe('ecdsa-x509');
+    expect(dave.certificate!.subject).toBe(`CN=${GUN}`);
+    // A root that would outlive the certificate is refused before anyone signs.
+    const late = await refused(r.h, CHANNELS.rotationBuildRequest, {
+      previousRoot: file('root.json', f.rootV1),
+      repository: GUN,
+      names: [],
+      change: { replace: [], remove: [], add: [{ key: dave.keyFile, name: 'Dave' }], expires: '2099-01-01T00:00:00Z' },
+      write: false,
+    });
+    expect(late).toMatchObject({ code: 'ROTATION_CHANGE_INVALID', path: '$.change.add[0].key' });
+    // The certificate must name the repository the request is for (what Notary clients check).
+    const otherGun = await refused(r.h, CHANNELS.rotationBuildRequest, {
+      previousRoot: file('root.json', f.rootV1),
+      repository: 'registry.example.com/another/repo',
+      names: [],
+      change: { replace: [], remove: [], add: [{ key: dave.keyFile, name: 'Dave' }], expires: EXPIRES_V2 },
+      write: false,
+    });
+    expect(otherGun.code).toBe('CERTIFICATE_INVALID');
+    expect(otherGun.message).toContain('not the repository "registry.example.com/another/repo"');
+    expect(JSON.stringify(dave)).not.toContain(PIN);
+    // The transcript's names are used in the request unless the administrator typed others.
+    const built = await ok<RotationRequestView>(r.h, CHANNELS.rotationBuildRequest, {
+      previousRoot: file('root.json', f.rootV1),
+      transcript,
+      repository: GUN,
+      names: [{ keyid: f.custodians[2]!.listed.keyId, name: 'Carol' }],
+      change: { replace: [{ old: f.custodians[2]!.listed.keyId, reason: 'compromised', key: dave.keyFile, name: 'Dave' }], remove: [], add: [], expires: EXPIRES_V2 },
+      write: false,
+    });
+    expect(built.review.expectedSigners.map((x) => x.name)).toEqual(['Alice Custodian', 'Bob Custodian', 'Carol', 'Dave']);
+    expect(built.review.changes[0]!.text).toMatch(/^Carol \(key .*\) is replaced by Dave \(key .*\) in the root role$/);
+  });
+});

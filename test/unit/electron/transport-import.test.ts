@@ -1,0 +1,160 @@
+/**
+ * The Import screen's channels (electron/main/transport-import.ts through createIpcHandlers): the trust
+ * directory comes from main's chooser, the preview verifies completely and writes nothing, install is the
+ * CLI's core (lock, swap, record), frames are assembled by the CLI's receiver with a second bundle's
+ * frames refused, and every payload is checked against its schema first.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
+import { defaultImportDeps, ImportSession } from '../../../electron/main/transport-import.js';
+import type { ImportInstalledView, ImportPreviewView, ImportQrDecoderView, ImportQrFrameView, ImportSessionView, IpcResult } from '../../../electron/shared/api-types.js';
+import { CHANNELS } from '../../../electron/shared/channels.js';
+import { encodeBundle } from '../../../src/bundle/format.js';
+import { groupHex, shortDigestOf } from '../../../src/crypto/digest-words.js';
+import { encodeQrFrames, QR_MAX_FRAME_CHARS } from '../../../src/transport/qr/index.js';
+import { IMPORT_LOCK_NAME } from '../../../src/trust-store/lock.js';
+import { bundleContent, treeHash } from '../../support/trust-tree.js';
+import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
+
+let repo: BuiltRepo;
+let bundle: Uint8Array;
+let other: Uint8Array;
+
+beforeAll(async () => {
+  repo = await buildRepo('notary');
+  bundle = encodeBundle(bundleContent(repo, GUN));
+  other = encodeBundle(bundleContent(await buildRepo('tuf'), 'example-repo'));
+});
+
+function setup() {
+  const work = mkdtempSync(join(tmpdir(), 'tufc-import-ipc-'));
+  const trust = join(work, 'trust');
+  const chosen: string[] = [];
+  const h = createIpcHandlers({
+    importSession: new ImportSession(
+      defaultImportDeps({
+        chooseTrustDir: async (layout) => {
+          chosen.push(layout);
+          return trust;
+        },
+      }),
+    ),
+  });
+  async function call<T>(channel: string, payload?: unknown): Promise<T> {
+    const r = (await h[channel as keyof typeof h](payload)) as IpcResult<T>;
+    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    return r.value;
+  }
+  return { work, trust, chosen, h, call };
+}
+
+const file = (name: string, bytes: Uint8Array) => ({ name, bytes });
+
+describe('import session over IPC', () => {
+  it('choose → preview (nothing written) → install → install again pinned by what is installed', async () => {
+    const { work, trust, chosen, h, call } = setup();
+    mkdirSync(trust);
+    // Nothing can be installed before main was told where.
+    await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'USAGE' });
+
+    const s = await call<ImportSessionView>(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+    expect(chosen).toEqual(['notary']);
+    expect(s).toMatchObject({ trustDir: trust, layout: 'notary', qr: { received: 0, needed: 0 } });
+
+    // No pin and nothing installed: the preview says why it cannot verify, and shows what the bundle is.
+    const unpinned = await call<ImportPreviewView>(CHANNELS.importPreview, { bundle: file('b.tufbundle', bundle) });
+    expect(unpinned.verification).toMatchObject({ ok: false, code: 'USAGE' });
+    const hash = shortDigestOf(bundle);
+    expect(unpinned.bundle).toMatchObject({ kind: 'trust-bundle', profile: 'notary', repository: GUN, bytes: bundle.length, hash: { sha256: hash.sha256, short: groupHex(hash.hex), words: hash.words } });
+
+    const pinned = await call<ImportSessionView>(CHANNELS.importSetPin, { rootFile: file('root.json', repo.roots[0]!) });
+    expect(pinned.pin).toEqual({ kind: 'file', name: 'root.json', sha256: createHash('sha256').update(repo.roots[0]!).digest('hex') });
+    const before = treeHash(work);
+    const preview = await call<ImportPreviewView>(CHANNELS.importPreview, { bundle: file('b.tufbundle', bundle) });
+    expect(preview.verification.ok).toBe(true);
+    expect(treeHash(work)).toBe(before);
+
+    const installed = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('b.tufbundle', bundle) });
+    expect(installed).toMatchObject({ profile: 'notary', layout: 'notary', repository: GUN, folder: join(trust, 'tuf', ...GUN.split('/'), 'metadata'), pinnedBy: 'file', targets: 2 });
+    expect(installed.roles.map((r) => `${r.name} v${r.version}`)).toEqual(['root v1', 'targets v1', 'snapshot v1', 'timestamp v1', 'targets/releases v1']);
+    expect(installed.roles[0]).toMatchObject({ threshold: 2, keys: 3 });
+
+    await call<ImportSessionView>(CHANNELS.importSetPin, {});
+    const again = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('b.tufbundle', bundle) });
+    expect(again).toMatchObject({ pinnedBy: 'installed', previous: { root: 1, targets: 1 } });
+  });
+
+  it('a bundle of another kind is named for what it is, and refused (BUNDLE_KIND_UNEXPECTED)', async () => {
+    const { trust, call } = setup();
+    mkdirSync(trust);
+    await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+    const request = encodeBundle({ kind: 'signing-request', profile: 'notary', repository: GUN, created: '2026-11-25T10:00:00Z', files: [{ name: 'request.json', bytes: new TextEncoder().encode('{}') }] });
+    const p = await call<ImportPreviewView>(CHANNELS.importPreview, { bundle: file('req.tufbundle', request) });
+    expect(p.bundle.kind).toBe('signing-request');
+    expect(p.verification).toMatchObject({ ok: false, code: 'BUNDLE_KIND_UNEXPECTED' });
+  });
+
+  it('install while another process holds the trust directory’s import lock: IMPORT_LOCKED, nothing changed', async () => {
+    const { work, trust, h, call } = setup();
+    mkdirSync(trust);
+    await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+    await call(CHANNELS.importSetPin, { rootFile: file('root.json', repo.roots[0]!) });
+    writeFileSync(join(trust, IMPORT_LOCK_NAME), JSON.stringify({ created: '2026-11-25T10:00:00.000Z', host: hostname(), pid: process.pid, token: '0'.repeat(32) }));
+    const before = treeHash(work);
+    await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCKED' });
+    expect(treeHash(work)).toBe(before);
+  });
+
+  it('QR frames: progress, a second bundle’s frame refused without harm, a non-UR code refused, the bundle once complete', async () => {
+    const { call } = setup();
+    const mine = encodeQrFrames(bundle, { loss: 0 }).parts;
+    const theirs = encodeQrFrames(other, { loss: 0 }).parts;
+    const first = await call<ImportQrFrameView>(CHANNELS.importQrFrame, { text: mine[0] });
+    expect(first).toMatchObject({ outcome: 'innovative', progress: { received: 1, rank: 1, refused: 0 } });
+    expect(first.progress.needed).toBeGreaterThan(10);
+    const foreign = await call<ImportQrFrameView>(CHANNELS.importQrFrame, { text: theirs[0] });
+    expect(foreign).toMatchObject({ outcome: 'refused', refusal: { code: 'QR_FOREIGN_FRAME' }, progress: { received: 1, refused: 1 } });
+    const notUr = await call<ImportQrFrameView>(CHANNELS.importQrFrame, { text: 'https://example.com/' });
+    expect(notUr).toMatchObject({ outcome: 'refused', refusal: { code: 'QR_NOT_UR' }, progress: { refused: 2 } });
+    expect((await call<ImportQrFrameView>(CHANNELS.importQrFrame, { text: mine[0] })).outcome).toBe('duplicate');
+    let last: ImportQrFrameView | undefined;
+    // The mixed schedule needs a few parts beyond the fragment count; keep going (fountain parts) until complete.
+    const more = encodeQrFrames(bundle, { count: mine.length + 40 }).parts;
+    for (const text of more) {
+      last = await call<ImportQrFrameView>(CHANNELS.importQrFrame, { text });
+      if (last.bundle) break;
+    }
+    expect(last?.progress.complete).toBe(true);
+    expect(Buffer.from(last!.bundle!).equals(Buffer.from(bundle))).toBe(true);
+    // Reset forgets the first bundle: the other one's frames are now accepted.
+    await call(CHANNELS.importQrReset);
+    expect((await call<ImportQrFrameView>(CHANNELS.importQrFrame, { text: theirs[0] })).outcome).toBe('innovative');
+  });
+
+  it('the QR decoder binary for the camera worker: zxing-wasm’s WebAssembly module, with its hash', async () => {
+    const { call } = setup();
+    const d = await call<ImportQrDecoderView>(CHANNELS.importQrDecoder);
+    expect([...d.wasm.subarray(0, 4)]).toEqual([0x00, 0x61, 0x73, 0x6d]);
+    expect(d.sha256).toBe(createHash('sha256').update(d.wasm).digest('hex'));
+  });
+
+  it.each([
+    ['importChooseTrustDir', { layout: 'docker' }, '$.layout'],
+    ['importChooseTrustDir', { layout: 'notary', path: '/etc' }, '$.path'],
+    ['importSetPin', { fingerprint: 'abc' }, '$.fingerprint'],
+    ['importSetPin', { rootFile: file('root.json', new Uint8Array(1)), fingerprint: 'a'.repeat(64) }, '$'],
+    ['importSetPin', { rootFile: file('../root.json', new Uint8Array(1)) }, '$.rootFile.name'],
+    ['importPreview', { bundle: file('dir/b.tufbundle', new Uint8Array(1)) }, '$.bundle.name'],
+    ['importPreview', { bundle: { name: 'b', bytes: 'not bytes' } }, '$.bundle.bytes'],
+    ['importQrFrame', { text: 'U'.repeat(QR_MAX_FRAME_CHARS + 1) }, '$.text'],
+    ['importQrFrame', { text: '' }, '$.text'],
+    ['importQrReset', { x: 1 }, '$'],
+  ] as const)('%s refuses %j (IPC_INVALID at %s)', async (key, payload, path) => {
+    const { h } = setup();
+    await expect(h[CHANNELS[key]](payload)).resolves.toMatchObject({ ok: false, code: 'IPC_INVALID', path });
+  });
+});

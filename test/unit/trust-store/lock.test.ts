@@ -1,0 +1,210 @@
+/**
+ * The import lock (src/trust-store/lock.ts): two imports into one trust directory never interleave — the
+ * second is refused with IMPORT_LOCKED (or waits, when asked to) and the tree is exactly one import's; a
+ * lock left by a dead process is reported (IMPORT_LOCK_STALE) and never broken; the CLI goes through it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeBundle } from '../../../src/bundle/format.js';
+import { readRepositoryInput } from '../../../src/cli/import.js';
+import { runCli } from '../../../src/cli/program.js';
+import { isCeremonyError } from '../../../src/errors.js';
+import { nodeLockFs } from '../../../src/io/lock-file.js';
+import { importRepository, trustFolder, type ImportOptions } from '../../../src/trust-store/install.js';
+import { acquireImportLock, IMPORT_LOCK_NAME, importLockPath, type LockFs } from '../../../src/trust-store/lock.js';
+import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
+import { treeHash } from '../../support/trust-tree.js';
+
+const NOW = new Date();
+
+/** A pid that certainly ran on this host and is gone now. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '0']);
+  expect(r.status).toBe(0);
+  return r.pid!;
+}
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
+}
+
+describe('import lock', () => {
+  let repo: BuiltRepo;
+  let bundleBytes: Uint8Array;
+
+  beforeAll(async () => {
+    repo = await buildRepo('notary');
+    const s = repo;
+    bundleBytes = encodeBundle({
+      kind: 'trust-bundle',
+      profile: 'notary',
+      repository: GUN,
+      created: '2026-11-25T10:00:00Z',
+      files: [
+        { name: 'root.json', bytes: s.roots[0]! },
+        { name: 'targets.json', bytes: s.targets },
+        { name: 'snapshot.json', bytes: s.snapshot },
+        { name: 'timestamp.json', bytes: s.timestamp },
+        { name: `${s.delegationName}.json`, bytes: s.delegated },
+      ],
+    });
+  });
+
+  function site() {
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-lock-'));
+    const trust = join(dir, 'trust');
+    mkdirSync(trust);
+    const bundle = join(dir, 'in.tufbundle');
+    writeFileSync(bundle, bundleBytes);
+    const pin = join(dir, 'pinned-root.json');
+    writeFileSync(pin, repo.roots[0]!);
+    const options = (over: Partial<ImportOptions> = {}): ImportOptions => ({ trustDir: trust, trustedRoot: repo.roots[0]!, now: NOW, ...over });
+    return { dir, trust, bundle, pin, options, input: () => readRepositoryInput(bundle, { bundleOnly: true }) };
+  }
+
+  it('a second import while the first holds the lock is refused with IMPORT_LOCKED; the tree is the first one, whole', async () => {
+    const s = site();
+    let second: Promise<unknown> | undefined;
+    const input = await s.input();
+    const first = await importRepository(
+      input,
+      s.options({
+        onStep: (step) => {
+          // Mid-swap of the first import: the second one starts now and must not get in.
+          if (step === 'stage:mkdir') second = importRepository(input, s.options()).then(
+            () => 'installed',
+            (err: unknown) => err,
+          );
+        },
+      }),
+    );
+    expect(first.versions.root).toBe(1);
+    const outcome = await second;
+    expect(isCeremonyError(outcome, 'IMPORT_LOCKED'), String(outcome)).toBe(true);
+    expect((outcome as Error).message).toContain(`process ${process.pid}`);
+    // Exactly one import recorded, the lock gone.
+    const log = readFileSync(join(trustFolder(s.trust, 'notary', GUN), 'imports.log'), 'utf8').trim().split('\n');
+    expect(log).toHaveLength(1);
+    expect(existsSync(join(s.trust, IMPORT_LOCK_NAME))).toBe(false);
+  });
+
+  it('with a wait, the second import runs after the first has finished (two records, never a mix)', async () => {
+    const s = site();
+    let second: Promise<unknown> | undefined;
+    const input = await s.input();
+    await importRepository(
+      input,
+      s.options({
+        onStep: (step) => {
+          if (step === 'stage:mkdir') second = importRepository(input, s.options({ lockWaitMs: 20_000 }));
+        },
+      }),
+    );
+    await second;
+    const log = readFileSync(join(trustFolder(s.trust, 'notary', GUN), 'imports.log'), 'utf8').trim().split('\n');
+    expect(log).toHaveLength(2);
+    expect(JSON.parse(log[1]!).pinnedBy).toBe('file');
+    expect(existsSync(join(s.trust, IMPORT_LOCK_NAME))).toBe(false);
+  });
+
+  it('a lock left by a dead process is reported (IMPORT_LOCK_STALE), kept, and nothing is changed — by the CLI too', async () => {
+    const s = site();
+    const pid = deadPid();
+    const lockPath = importLockPath(s.trust, 'notary');
+    const stale = JSON.stringify({ created: '2026-11-25T09:00:00.000Z', host: hostname(), pid, token: 'f'.repeat(32) });
+    writeFileSync(lockPath, stale);
+    const before = treeHash(s.dir);
+    await expect(importRepository(await s.input(), s.options())).rejects.toSatisfy((err: unknown) => isCeremonyError(err, 'IMPORT_LOCK_STALE') && err.message.includes(`process ${pid}`));
+    const io = capture();
+    expect(await runCli(['import', s.bundle, '--trust-dir', s.trust, '--root', s.pin], io.io)).toBe(1);
+    expect(io.err[0]).toMatch(/^error\[IMPORT_LOCK_STALE\]/);
+    expect(treeHash(s.dir)).toBe(before);
+    expect(readFileSync(lockPath, 'utf8')).toBe(stale);
+  });
+
+  it('TUF layout: the lock sits beside the client folder (which the swap renames), named after it', () => {
+    expect(importLockPath('/srv/site/metadata', 'tuf')).toBe(`/srv/site/.metadata${IMPORT_LOCK_NAME}`);
+    expect(importLockPath('/home/op/.docker/trust', 'notary')).toBe(`/home/op/.docker/trust/${IMPORT_LOCK_NAME}`);
+  });
+
+  describe('acquireImportLock with an injected file system', () => {
+    function fakeFs(over: Partial<LockFs> & { files?: Map<string, Uint8Array> } = {}): LockFs & { files: Map<string, Uint8Array> } {
+      const files = over.files ?? new Map<string, Uint8Array>();
+      let t = 0;
+      return {
+        files,
+        createExclusive: async (p, d) => {
+          if (files.has(p)) return false;
+          files.set(p, d);
+          return true;
+        },
+        read: async (p) => files.get(p),
+        remove: async (p) => void files.delete(p),
+        processAlive: () => true,
+        pid: 100,
+        hostname: 'site-a',
+        now: () => new Date(Date.UTC(2026, 10, 25) + t),
+        sleep: async (ms) => void (t += ms),
+        randomToken: () => 'a'.repeat(32),
+        ...over,
+      };
+    }
+    const held = (o: object) => new TextEncoder().encode(JSON.stringify({ created: '2026-11-25T00:00:00.000Z', token: 'b'.repeat(32), ...o }));
+
+    it('held on another host: IMPORT_LOCKED naming it (its pid cannot be checked from here)', async () => {
+      const fs = fakeFs({ processAlive: () => false });
+      fs.files.set('/t/L', held({ pid: 7, host: 'site-b' }));
+      await expect(acquireImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCKED') && e.message.includes('on site-b'));
+    });
+
+    it('held by a live process: waits up to waitMs, then IMPORT_LOCKED; taken once it is released', async () => {
+      const fs = fakeFs();
+      fs.files.set('/t/L', held({ pid: 7, host: 'site-a' }));
+      await expect(acquireImportLock('/t/L', fs, { waitMs: 1000, pollMs: 100 })).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCKED'));
+      let polls = 0;
+      const fs2 = fakeFs({
+        sleep: async () => {
+          if (++polls === 3) fs2.files.delete('/t/L');
+        },
+      });
+      fs2.files.set('/t/L', held({ pid: 7, host: 'site-a' }));
+      const lock = await acquireImportLock('/t/L', fs2, { waitMs: 60_000 });
+      expect(polls).toBe(3);
+      expect(lock.owner.pid).toBe(100);
+      await lock.release();
+      expect(fs2.files.has('/t/L')).toBe(false);
+    });
+
+    it('unreadable lock content: looked at twice, then IMPORT_LOCK_STALE, never removed', async () => {
+      const fs = fakeFs();
+      fs.files.set('/t/L', new Uint8Array());
+      await expect(acquireImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_STALE'));
+      expect(fs.files.has('/t/L')).toBe(true);
+    });
+
+    it('release leaves a lock that is no longer ours alone', async () => {
+      const fs = fakeFs();
+      const lock = await acquireImportLock('/t/L', fs);
+      fs.files.set('/t/L', held({ pid: 8, host: 'site-a' }));
+      await lock.release();
+      expect(fs.files.has('/t/L')).toBe(true);
+    });
+
+    it('the node file system: exclusive create, a second create fails, remove', async () => {
+      const fs = nodeLockFs();
+      const p = join(mkdtempSync(join(tmpdir(), 'tufc-lockfs-')), 'x.lock');
+      expect(await fs.createExclusive(p, new Uint8Array([1]))).toBe(true);
+      expect(await fs.createExclusive(p, new Uint8Array([2]))).toBe(false);
+      expect(await fs.read(p, 10)).toEqual(new Uint8Array([1]));
+      await fs.remove(p);
+      expect(await fs.read(p, 10)).toBeUndefined();
+      expect(fs.processAlive(process.pid)).toBe(true);
+      expect(fs.processAlive(deadPid())).toBe(false);
+    });
+  });
+});
