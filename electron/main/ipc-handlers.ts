@@ -21,11 +21,28 @@ import type {
   TokenModuleView,
   TokensCheckResult,
   TranscriptView,
+  // --- rotation (#5)
+  RotationMergeView,
+  RotationNewKeyView,
+  RotationRequestView,
+  RotationReviewView,
+  RotationRootView,
+  RotationSignedView,
+  RotationSignerCheckView,
+  RotationWriteRootView,
 } from '../shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../shared/channels.js';
 import { firstProblem, REQUEST_SCHEMAS } from '../shared/schemas.js';
 import { CeremonySession, defaultCeremonyDeps, verifyTranscriptFile } from './ceremony.js';
 import { checkToken, defaultTokenDeps, generateKey, listTokens, pinBytes, type TokenDeps } from './tokens.js';
+// --- rotation (#5)
+import * as rotation from './rotation.js';
+// --- import (#6)
+import type { ImportInstalledView, ImportPreviewView, ImportQrDecoderView, ImportQrFrameView, ImportQrProgressView, ImportSessionView } from '../shared/api-types.js';
+import { defaultImportDeps, ImportSession } from './transport-import.js';
+// --- export (#6)
+import type { ExportDestinationView, ExportFullScreenView, ExportPreparedView, ExportQrFramesView, ExportWrittenView } from '../shared/api-types.js';
+import { defaultExportDeps, ExportSession } from './transport-export.js';
 
 type Input<C extends ChannelName> = z.output<(typeof REQUEST_SCHEMAS)[C]>;
 
@@ -47,6 +64,27 @@ export interface HandlerDeps {
    * that can prepare and show a plan but has nowhere to write.
    */
   ceremony: CeremonySession;
+  // --- rotation (#5)
+  /**
+   * Rotation and co-signing (electron/main/rotation.ts): where requests, responses and new roots are
+   * written (main: a folder dialog; e2e: a temporary folder; without it, nothing can be written) and the
+   * clock the default expiry is counted from.
+   */
+  rotation: Pick<rotation.RotationDeps, 'chooseOutputDir' | 'now'>;
+  // --- import (#6)
+  /**
+   * The Import screen's session (electron/main/transport-import.ts): main passes one whose trust
+   * directory comes from a folder dialog; the e2e bridge one with a temporary folder; without it, nothing
+   * can be installed (no trust directory can be chosen).
+   */
+  importSession: ImportSession;
+  // --- export (#6)
+  /**
+   * The Export screen's session (electron/main/transport-export.ts): main passes one whose destination
+   * folder comes from a folder dialog; the e2e bridge one with a temporary folder; without it, a bundle
+   * can be prepared and played as QR but not written.
+   */
+  exportSession: ExportSession;
 }
 
 function failure(err: unknown): IpcFailure {
@@ -88,7 +126,13 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     inspectNamedFiles: deps.inspectNamedFiles ?? inspectNamedFiles,
     tokens: deps.tokens ?? defaultTokenDeps(),
     ceremony: deps.ceremony ?? new CeremonySession(defaultCeremonyDeps({ modules: (deps.tokens ?? defaultTokenDeps()).modules })),
+    rotation: deps.rotation ?? { chooseOutputDir: async () => undefined, now: () => new Date() },
+    importSession: deps.importSession ?? new ImportSession(defaultImportDeps()),
+    exportSession: deps.exportSession ?? new ExportSession(defaultExportDeps()),
   };
+  const imp = d.importSession;
+  const exp = d.exportSession;
+  const rot: rotation.RotationDeps = { ...d.rotation, tokens: d.tokens };
   const c = d.ceremony;
   return {
     [CHANNELS.appInfo]: handler(CHANNELS.appInfo, (): AppInfo => {
@@ -135,5 +179,49 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     [CHANNELS.ceremonyCancelPin]: handler(CHANNELS.ceremonyCancelPin, (req): CeremonyStatusView => c.cancelPin(req.requestId)),
     [CHANNELS.ceremonyPrintShareCards]: handler(CHANNELS.ceremonyPrintShareCards, (): Promise<PrintResultView> => c.printShareCards()),
     [CHANNELS.transcriptVerify]: handler(CHANNELS.transcriptVerify, (req): TranscriptView => verifyTranscriptFile({ name: req.file.name, bytes: req.file.bytes }, req.expectedSealKey)),
+    // --- export (#6): files rebuilt from the parsed data; the folder is main's choice, the renderer names only a base name.
+    [CHANNELS.exportPrepareFolder]: handler(CHANNELS.exportPrepareFolder, (req): ExportPreparedView =>
+      exp.prepareFolder({ files: req.files.map((f) => ({ name: f.name, bytes: f.bytes })), ...(req.source !== undefined ? { source: req.source } : {}) }),
+    ),
+    [CHANNELS.exportPrepareBundle]: handler(CHANNELS.exportPrepareBundle, (req): ExportPreparedView => exp.prepareBundle({ file: { name: req.file.name, bytes: req.file.bytes } })),
+    [CHANNELS.exportDestination]: handler(CHANNELS.exportDestination, (req): Promise<ExportDestinationView> => exp.destination({ choose: req.choose })),
+    [CHANNELS.exportWrite]: handler(CHANNELS.exportWrite, (req): Promise<ExportWrittenView> => exp.write({ fileName: req.fileName })),
+    [CHANNELS.exportQrFrames]: handler(CHANNELS.exportQrFrames, (req): ExportQrFramesView => exp.qrFrames({ first: req.first, count: req.count })),
+    [CHANNELS.exportFullScreen]: handler(CHANNELS.exportFullScreen, (req): Promise<ExportFullScreenView> => exp.fullScreen({ on: req.on })),
+    // --- import (#6): files rebuilt from the parsed data; paths never come from the renderer.
+    [CHANNELS.importStatus]: handler(CHANNELS.importStatus, (): ImportSessionView => imp.status()),
+    [CHANNELS.importChooseTrustDir]: handler(CHANNELS.importChooseTrustDir, (req): Promise<ImportSessionView> => imp.chooseTrustDir({ layout: req.layout })),
+    [CHANNELS.importSetPin]: handler(CHANNELS.importSetPin, (req): ImportSessionView =>
+      imp.setPin(req.rootFile ? { rootFile: { name: req.rootFile.name, bytes: req.rootFile.bytes } } : req.fingerprint ? { fingerprint: req.fingerprint } : {}),
+    ),
+    [CHANNELS.importPreview]: handler(CHANNELS.importPreview, (req): Promise<ImportPreviewView> => imp.preview({ name: req.bundle.name, bytes: req.bundle.bytes })),
+    [CHANNELS.importInstall]: handler(CHANNELS.importInstall, (req): Promise<ImportInstalledView> => imp.install({ name: req.bundle.name, bytes: req.bundle.bytes })),
+    [CHANNELS.importQrReset]: handler(CHANNELS.importQrReset, (): ImportQrProgressView => imp.qrReset()),
+    [CHANNELS.importQrFrame]: handler(CHANNELS.importQrFrame, (req): ImportQrFrameView => imp.qrFrame(req.text)),
+    [CHANNELS.importQrDecoder]: handler(CHANNELS.importQrDecoder, (): Promise<ImportQrDecoderView> => imp.qrDecoder()),
+    // --- rotation (#5): files rebuilt from the parsed data; PINs as for ceremonyProvidePin (bytes at once, the string let go).
+    [CHANNELS.rotationOpenRoot]: handler(CHANNELS.rotationOpenRoot, (req): RotationRootView =>
+      rotation.openRoot({ previousRoot: { name: req.previousRoot.name, bytes: req.previousRoot.bytes }, transcript: req.transcript ? { name: req.transcript.name, bytes: req.transcript.bytes } : undefined }, rot),
+    ),
+    [CHANNELS.rotationKeyFromToken]: handler(CHANNELS.rotationKeyFromToken, (req): Promise<RotationNewKeyView> => {
+      const pin = req.pin !== undefined ? pinBytes(req.pin) : undefined;
+      const { module, token, keyLabel, profile, gun } = req;
+      (req as { pin?: string }).pin = undefined;
+      return rotation.keyFromToken({ module, token, keyLabel, profile, gun, pin }, rot);
+    }),
+    [CHANNELS.rotationKeyFromFile]: handler(CHANNELS.rotationKeyFromFile, (req): RotationNewKeyView => rotation.keyFromFile({ profile: req.profile, key: { name: req.key.name, bytes: req.key.bytes } })),
+    [CHANNELS.rotationBuildRequest]: handler(CHANNELS.rotationBuildRequest, (req): Promise<RotationRequestView> => rotation.buildRequestFile(req, rot)),
+    [CHANNELS.rotationMerge]: handler(CHANNELS.rotationMerge, (req): RotationMergeView => rotation.merge({ request: req.request, responses: req.responses })),
+    [CHANNELS.rotationWriteRoot]: handler(CHANNELS.rotationWriteRoot, (req): Promise<RotationWriteRootView> => rotation.writeRoot({ request: req.request, responses: req.responses }, rot)),
+    [CHANNELS.rotationReview]: handler(CHANNELS.rotationReview, (req): RotationReviewView => rotation.review({ request: req.request })),
+    [CHANNELS.rotationCheckSigner]: handler(CHANNELS.rotationCheckSigner, (req): Promise<RotationSignerCheckView> =>
+      rotation.checkSigner({ request: req.request, module: req.module, token: req.token, keyLabel: req.keyLabel }, rot),
+    ),
+    [CHANNELS.rotationSign]: handler(CHANNELS.rotationSign, (req): Promise<RotationSignedView> => {
+      const pin = pinBytes(req.pin);
+      const { request, module, token, keyLabel, confirmedSha256 } = req;
+      (req as { pin?: string }).pin = undefined;
+      return rotation.sign({ request, module, token, keyLabel, confirmedSha256, pin }, rot);
+    }),
   };
 }

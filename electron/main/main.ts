@@ -13,6 +13,8 @@ import { registerIpcHandlers } from './ipc-register.js';
 import { printHtmlToPdf } from './print.js';
 import { mainWindowOptions } from './security-policy.js';
 import { defaultTokenDeps, TokenModules } from './tokens.js';
+import { defaultImportDeps, ImportSession } from './transport-import.js';
+import { defaultExportDeps, ExportSession } from './transport-export.js';
 
 // Compiled layout: dist/electron/main/main.js, dist/electron/preload/preload.cjs, dist/renderer/.
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,7 +89,61 @@ if (!app.requestSingleInstanceLock()) {
       );
       registerIpcHandlers(
         ipcMain,
-        createIpcHandlers({ appInfo: () => ({ name: app.getName(), version: app.getVersion() }), tokens: defaultTokenDeps(tokenModules), ceremony }),
+        createIpcHandlers({
+          appInfo: () => ({ name: app.getName(), version: app.getVersion() }),
+          tokens: defaultTokenDeps(tokenModules),
+          ceremony,
+          // --- rotation (#5): requests, responses and new roots go where the person says, never where the renderer says.
+          rotation: {
+            chooseOutputDir: async (suggested) => {
+              const owner = BrowserWindow.getAllWindows()[0];
+              const options = {
+                title: 'Folder to write the signing request, signature response or new root into (files are never overwritten)',
+                defaultPath: join(app.getPath('documents'), suggested),
+                properties: ['openDirectory', 'createDirectory', 'promptToCreate'] as Array<'openDirectory' | 'createDirectory' | 'promptToCreate'>,
+              };
+              const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+              return r.canceled ? undefined : r.filePaths[0];
+            },
+            now: () => new Date(),
+          },
+          // --- import (#6): the trust directory is the one the operator picks here, never a path from the renderer.
+          importSession: new ImportSession(
+            defaultImportDeps({
+              chooseTrustDir: async (layout) => {
+                const owner = BrowserWindow.getAllWindows()[0];
+                const options = {
+                  title: layout === 'notary' ? 'Docker / Notary trust directory (e.g. ~/.docker/trust)' : 'TUF client metadata folder (it may not exist yet: choose or create it)',
+                  defaultPath: layout === 'notary' ? join(app.getPath('home'), '.docker', 'trust') : app.getPath('home'),
+                  properties: ['openDirectory', 'createDirectory', 'promptToCreate'] as Array<'openDirectory' | 'createDirectory' | 'promptToCreate'>,
+                };
+                const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+                return r.canceled ? undefined : r.filePaths[0];
+              },
+            }),
+          ),
+          // --- export (#6): bundles go to the folder (USB stick) the person picks here, never a path from the renderer.
+          exportSession: new ExportSession(
+            defaultExportDeps({
+              chooseExportDir: async () => {
+                const owner = BrowserWindow.getAllWindows()[0];
+                const options = {
+                  title: 'Folder to write the bundle into (e.g. the USB stick; files are never overwritten)',
+                  properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>,
+                };
+                const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+                return r.canceled ? undefined : r.filePaths[0];
+              },
+              // The QR player fills the monitor: the window goes full screen, not the page (its Fullscreen API stays denied).
+              setFullScreen: async (on) => {
+                const win = BrowserWindow.getAllWindows()[0];
+                if (!win) return false;
+                win.setFullScreen(on);
+                return on;
+              },
+            }),
+          ),
+        }),
         location.appRendererUrl,
       );
       createWindow();

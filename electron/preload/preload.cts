@@ -14,13 +14,29 @@ import type {
   CeremonyLoadRequest,
   CeremonyPinRequest,
   CeremonyRehearseRequest,
+  ExportBundleRequest,
+  ExportDestinationRequest,
+  ExportFolderRequest,
+  ExportFullScreenRequest,
+  ExportQrFramesRequest,
+  ExportWriteRequest,
   InspectRequest,
   TokensCheckRequest,
   TokensGenerateKeyRequest,
   TokensListRequest,
   TranscriptVerifyRequest,
   TufCeremonyApi,
+  // --- rotation (#5)
+  RotationBuildRequest,
+  RotationCheckSignerRequest,
+  RotationKeyFromFileRequest,
+  RotationKeyFromTokenRequest,
+  RotationMergeRequest,
+  RotationOpenRootRequest,
+  RotationReviewRequest,
+  RotationSignRequest,
 } from '../shared/api-types.js';
+import type { ImportBundleRequest, ImportPinRequest, ImportQrFrameRequest, ImportTrustDirRequest } from '../shared/api-types.js';
 import type { CHANNELS } from '../shared/channels.js';
 
 const CH: typeof CHANNELS = {
@@ -38,6 +54,32 @@ const CH: typeof CHANNELS = {
   ceremonyCancelPin: 'tufc:ceremony-cancel-pin',
   ceremonyPrintShareCards: 'tufc:ceremony-print-share-cards',
   transcriptVerify: 'tufc:transcript-verify',
+  // --- export (#6)
+  exportPrepareFolder: 'tufc:export-prepare-folder',
+  exportPrepareBundle: 'tufc:export-prepare-bundle',
+  exportDestination: 'tufc:export-destination',
+  exportWrite: 'tufc:export-write',
+  exportQrFrames: 'tufc:export-qr-frames',
+  exportFullScreen: 'tufc:export-full-screen',
+  // --- import, issue #6
+  importStatus: 'tufc:import-status',
+  importChooseTrustDir: 'tufc:import-choose-trust-dir',
+  importSetPin: 'tufc:import-set-pin',
+  importPreview: 'tufc:import-preview',
+  importInstall: 'tufc:import-install',
+  importQrReset: 'tufc:import-qr-reset',
+  importQrFrame: 'tufc:import-qr-frame',
+  importQrDecoder: 'tufc:import-qr-decoder',
+  // --- rotation (#5)
+  rotationOpenRoot: 'tufc:rotation-open-root',
+  rotationKeyFromToken: 'tufc:rotation-key-from-token',
+  rotationKeyFromFile: 'tufc:rotation-key-from-file',
+  rotationBuildRequest: 'tufc:rotation-build-request',
+  rotationMerge: 'tufc:rotation-merge',
+  rotationWriteRoot: 'tufc:rotation-write-root',
+  rotationReview: 'tufc:rotation-review',
+  rotationCheckSigner: 'tufc:rotation-check-signer',
+  rotationSign: 'tufc:rotation-sign',
 };
 
 // Each function forwards exactly one argument (or none): extra arguments from the page are dropped.
@@ -58,6 +100,34 @@ const api: TufCeremonyApi = {
   ceremonyCancelPin: (request: CeremonyCancelPinRequest) => ipcRenderer.invoke(CH.ceremonyCancelPin, request),
   ceremonyPrintShareCards: () => ipcRenderer.invoke(CH.ceremonyPrintShareCards),
   transcriptVerify: (request: TranscriptVerifyRequest) => ipcRenderer.invoke(CH.transcriptVerify, request),
+  // --- export (#6)
+  exportPrepareFolder: (request: ExportFolderRequest) => ipcRenderer.invoke(CH.exportPrepareFolder, request),
+  exportPrepareBundle: (request: ExportBundleRequest) => ipcRenderer.invoke(CH.exportPrepareBundle, request),
+  exportDestination: (request: ExportDestinationRequest) => ipcRenderer.invoke(CH.exportDestination, request),
+  exportWrite: (request: ExportWriteRequest) => ipcRenderer.invoke(CH.exportWrite, request),
+  exportQrFrames: (request: ExportQrFramesRequest) => ipcRenderer.invoke(CH.exportQrFrames, request),
+  exportFullScreen: (request: ExportFullScreenRequest) => ipcRenderer.invoke(CH.exportFullScreen, request),
+  // --- import, issue #6
+  importStatus: () => ipcRenderer.invoke(CH.importStatus),
+  importChooseTrustDir: (request: ImportTrustDirRequest) => ipcRenderer.invoke(CH.importChooseTrustDir, request),
+  importSetPin: (request: ImportPinRequest) => ipcRenderer.invoke(CH.importSetPin, request),
+  importPreview: (request: ImportBundleRequest) => ipcRenderer.invoke(CH.importPreview, request),
+  importInstall: (request: ImportBundleRequest) => ipcRenderer.invoke(CH.importInstall, request),
+  importQrReset: () => ipcRenderer.invoke(CH.importQrReset),
+  importQrFrame: (request: ImportQrFrameRequest) => ipcRenderer.invoke(CH.importQrFrame, request),
+  importQrDecoder: () => ipcRenderer.invoke(CH.importQrDecoder),
+  // --- rotation (#5)
+  rotationOpenRoot: (request: RotationOpenRootRequest) => ipcRenderer.invoke(CH.rotationOpenRoot, request),
+  // Notary keys carry the PIN (the certificate is signed on the token): passed through, never kept, logged or copied here.
+  rotationKeyFromToken: (request: RotationKeyFromTokenRequest) => ipcRenderer.invoke(CH.rotationKeyFromToken, request),
+  rotationKeyFromFile: (request: RotationKeyFromFileRequest) => ipcRenderer.invoke(CH.rotationKeyFromFile, request),
+  rotationBuildRequest: (request: RotationBuildRequest) => ipcRenderer.invoke(CH.rotationBuildRequest, request),
+  rotationMerge: (request: RotationMergeRequest) => ipcRenderer.invoke(CH.rotationMerge, request),
+  rotationWriteRoot: (request: RotationMergeRequest) => ipcRenderer.invoke(CH.rotationWriteRoot, request),
+  rotationReview: (request: RotationReviewRequest) => ipcRenderer.invoke(CH.rotationReview, request),
+  rotationCheckSigner: (request: RotationCheckSignerRequest) => ipcRenderer.invoke(CH.rotationCheckSigner, request),
+  // One PIN for one signing: passed through as it is, never kept, logged or copied here.
+  rotationSign: (request: RotationSignRequest) => ipcRenderer.invoke(CH.rotationSign, request),
 };
 
 contextBridge.exposeInMainWorld('tufCeremony', Object.freeze(api));

@@ -214,6 +214,55 @@ export interface TufCeremonyApi {
   ceremonyPrintShareCards(): Promise<IpcResult<PrintResultView>>;
   /** Check a transcript's chain and seal and return its steps. */
   transcriptVerify(request: TranscriptVerifyRequest): Promise<IpcResult<TranscriptView>>;
+  // --- export (#6)
+  /** A metadata folder's files → verified (from its own oldest root), then a trust bundle; nothing is written. */
+  exportPrepareFolder(request: ExportFolderRequest): Promise<IpcResult<ExportPreparedView>>;
+  /** An existing bundle (trust bundle, signing request, signature response) → decoded and checked. */
+  exportPrepareBundle(request: ExportBundleRequest): Promise<IpcResult<ExportPreparedView>>;
+  /** `choose`: main asks for the destination folder (dialog); either way, a free file name is proposed. */
+  exportDestination(request: ExportDestinationRequest): Promise<IpcResult<ExportDestinationView>>;
+  /** Write the prepared bundle into the chosen folder (atomic, never overwrites), read it back, verify it. */
+  exportWrite(request: ExportWriteRequest): Promise<IpcResult<ExportWrittenView>>;
+  /** A window of the prepared bundle's animated QR frames (fountain-coded, endless). */
+  exportQrFrames(request: ExportQrFramesRequest): Promise<IpcResult<ExportQrFramesView>>;
+  /** The QR player asks main to put the window in (or out of) full screen; answers whether it now is. */
+  exportFullScreen(request: ExportFullScreenRequest): Promise<IpcResult<ExportFullScreenView>>;
+  // --- import (#6)
+  /** Where the import goes, the pin, and the camera reader's progress. */
+  importStatus(): Promise<IpcResult<ImportSessionView>>;
+  /** Main asks for the trust directory (a folder dialog) for this layout; the renderer never names a path. */
+  importChooseTrustDir(request: ImportTrustDirRequest): Promise<IpcResult<ImportSessionView>>;
+  /** Pin the trusted root by file or by fingerprint (neither: the installed root is the pin). */
+  importSetPin(request: ImportPinRequest): Promise<IpcResult<ImportSessionView>>;
+  /** Decode the bundle and verify it completely as the import would; nothing is written. */
+  importPreview(request: ImportBundleRequest): Promise<IpcResult<ImportPreviewView>>;
+  /** Verify again, then install atomically and record the import (tuf-ceremony import). */
+  importInstall(request: ImportBundleRequest): Promise<IpcResult<ImportInstalledView>>;
+  /** Forget the frames read so far (start reading another bundle). */
+  importQrReset(): Promise<IpcResult<ImportQrProgressView>>;
+  /** One QR frame's text, as the camera decoder read it; the bundle bytes once complete. */
+  importQrFrame(request: ImportQrFrameRequest): Promise<IpcResult<ImportQrFrameView>>;
+  /** The QR decoder's WebAssembly binary (zxing-wasm's, as shipped), for the camera worker: the page may fetch nothing. */
+  importQrDecoder(): Promise<IpcResult<ImportQrDecoderView>>;
+  // --- rotation (#5)
+  /** Administrator: read the current root (and the transcript naming its keys). */
+  rotationOpenRoot(request: RotationOpenRootRequest): Promise<IpcResult<RotationRootView>>;
+  /** Administrator: a new root key from a token on this machine (Notary: its certificate is made on the token, with the PIN). */
+  rotationKeyFromToken(request: RotationKeyFromTokenRequest): Promise<IpcResult<RotationNewKeyView>>;
+  /** Administrator: a new root key from a public key file. */
+  rotationKeyFromFile(request: RotationKeyFromFileRequest): Promise<IpcResult<RotationNewKeyView>>;
+  /** Administrator: build the signing request, show its review, and (write: true) write it. */
+  rotationBuildRequest(request: RotationBuildRequest): Promise<IpcResult<RotationRequestView>>;
+  /** Administrator: merge the responses so far (the newest last); refused with its code if the newest is bad. */
+  rotationMerge(request: RotationMergeRequest): Promise<IpcResult<RotationMergeView>>;
+  /** Administrator: both thresholds met — write root N+1. */
+  rotationWriteRoot(request: RotationMergeRequest): Promise<IpcResult<RotationWriteRootView>>;
+  /** Co-signer: what a signing request changes, and its hash to read aloud. */
+  rotationReview(request: RotationReviewRequest): Promise<IpcResult<RotationReviewView>>;
+  /** Co-signer: the chosen token's key is a root key of the request — before any PIN. */
+  rotationCheckSigner(request: RotationCheckSignerRequest): Promise<IpcResult<RotationSignerCheckView>>;
+  /** Co-signer: log in, sign, verify, write the response. */
+  rotationSign(request: RotationSignRequest): Promise<IpcResult<RotationSignedView>>;
 }
 
 // --- root ceremony (PRODUCT.md §2.3, §2.8) -------------------------------------------------------------
@@ -401,4 +450,420 @@ export interface TranscriptView {
   expectedKey?: { given: string; matches: boolean };
   entries: TranscriptEntryView[];
   problems: { code: string; message: string; line?: number }[];
+}
+
+// --- rotation (#5) ------------------------------------------------------------------------------------
+
+/** Which role lists a signer's key: the old root, the new root, both, or (targets requests) the targets role. */
+export type RotationSignerSide = 'previous' | 'new' | 'both' | 'targets';
+
+/** Why an old root key goes (src/rotation/payload.ts RemovalReason): a lost key cannot sign the rotation. */
+export type RemovalReasonName = 'lost' | 'compromised' | 'retired';
+
+/** The administrator opens the current root.json, and optionally the ceremony transcript that names its keys. */
+export interface RotationOpenRootRequest {
+  previousRoot: NamedFile;
+  transcript?: NamedFile;
+}
+
+export interface RotationRootView {
+  fileName: string;
+  profile: CeremonyProfileName;
+  version: number;
+  expires: string;
+  /** Now + the profile's default root lifetime: the new root's expiry unless the administrator changes it. */
+  defaultExpires: string;
+  /** Notary: the GUN in the root certificates; else the transcript's repository, if one was given. */
+  repository?: string;
+  threshold: number;
+  keys: {
+    keyid: string;
+    keytype: string;
+    fingerprint: FingerprintView;
+    /** From the transcript's custodian entries (absent when unknown: the administrator may name the key). */
+    name?: string;
+    tokenSerial?: string;
+  }[];
+  roles: { role: 'root' | 'targets' | 'snapshot' | 'timestamp'; keyids: string[]; threshold: number }[];
+  transcript?: { fileName: string; repository: string; sealed: boolean; named: number };
+}
+
+/** A new root key from a token on this machine (public-key export; Notary: a certificate made on the token, PIN needed). */
+export interface RotationKeyFromTokenRequest {
+  module: string;
+  token: TokenRefView;
+  keyLabel: string;
+  profile: CeremonyProfileName;
+  /** Notary: the GUN, the certificate's CN. */
+  gun?: string;
+  /** Notary only. Used once, to log in, and dropped. Never logged, never returned, never in an error. */
+  pin?: string;
+}
+
+/** A new root key from a public key file as `tuf-ceremony tokens export` writes it. */
+export interface RotationKeyFromFileRequest {
+  profile: CeremonyProfileName;
+  key: NamedFile;
+}
+
+export interface RotationNewKeyView {
+  source: 'token' | 'file';
+  /** The key object as root.json will list it, as a file (what the build request sends back). */
+  keyFile: NamedFile;
+  keyid: string;
+  keytype: string;
+  fingerprint: FingerprintView;
+  token?: TokenRefView;
+  keyLabel?: string;
+  rehearsal?: boolean;
+  certificate?: { subject: string; notAfter: string };
+}
+
+export interface RotationChangeInput {
+  replace: { old: string; reason: RemovalReasonName; key: NamedFile; name: string }[];
+  remove: { keyid: string; reason: RemovalReasonName }[];
+  add: { key: NamedFile; name: string }[];
+  threshold?: number;
+  /** The new root's expiry (the profile's date form, e.g. 2036-01-01T00:00:00Z). */
+  expires: string;
+  /** No key or threshold change: only the expiry is renewed (said explicitly, so an empty change is never an accident). */
+  expiresOnly?: boolean;
+}
+
+export interface RotationBuildRequest {
+  previousRoot: NamedFile;
+  transcript?: NamedFile;
+  repository: string;
+  /** Names the administrator gave to current root keys. */
+  names: { keyid: string; name: string }[];
+  change: RotationChangeInput;
+  /** False: build and show the review only; true: also write the request file to the folder main asks for. */
+  write: boolean;
+}
+
+export interface WrittenFileView {
+  name: string;
+  /** Where main wrote it (the folder the person chose). */
+  path: string;
+  sha256: string;
+}
+
+export interface RotationChangeView {
+  /** src/rotation/describe.ts RequestChange kinds (key-added, key-removed, key-replaced, threshold, expires, …). */
+  kind: string;
+  role?: 'root' | 'targets' | 'snapshot' | 'timestamp';
+  /** The sentence: "Carol (key 1a2b…, fingerprint …) is replaced by Dave (…) in the root role". */
+  text: string;
+  who?: string;
+  by?: string;
+}
+
+/** What a signing request changes, in words (src/rotation/describe.ts), and the hash to read aloud. */
+export interface RotationReviewView {
+  requestId: string;
+  repository: string;
+  profile: CeremonyProfileName;
+  fromVersion: number;
+  toVersion: number;
+  changes: RotationChangeView[];
+  /** Which metadata the request signs: root N+1 (a rotation) or targets.json N+1 (delegation changes). */
+  role: 'root' | 'targets';
+  /** "root threshold stays 2 of 3" / "root threshold changes from 2 of 3 to 3 of 4" (targets requests: the targets role's). */
+  threshold: string;
+  expires: { from: string; to: string };
+  /** "needs 2 of 3 old keys (Alice, Bob, Carol) and 2 of 3 new keys (…)". */
+  policy: string;
+  /** SHA-256 of the exact bytes every signer signs; its first 8 bytes as hex and as words to read aloud. */
+  digest: { sha256: string; hex: string; grouped: string; words: string[] };
+  expectedSigners: { keyid: string; name: string; from: RotationSignerSide; fingerprint: FingerprintView; lost?: true }[];
+  /** The CLI's rendering, line by line. */
+  lines: string[];
+}
+
+export interface RotationRequestView {
+  review: RotationReviewView;
+  written?: WrittenFileView;
+  /** The request exactly as written (the screen merges against it without opening it again). */
+  file?: NamedFile;
+}
+
+/** Merge: the request and the responses accepted so far, plus the one being added, last. */
+export interface RotationMergeRequest {
+  request: NamedFile;
+  responses: NamedFile[];
+}
+
+export interface RotationMergeView {
+  requestId: string;
+  toVersion: number;
+  accepted: { fileName: string; signer: string; keyids: string[]; tokenSerial?: string }[];
+  previous: { signed: number; threshold: number; total: number; verified: boolean };
+  new: { signed: number; threshold: number; total: number; verified: boolean };
+  waitingFor: { keyid: string; name: string; side: 'old' | 'new' | 'both' | 'targets' }[];
+  final: boolean;
+  /** "2 of 2 old keys (of 3), 1 of 2 new keys (of 3); waiting for: …". */
+  status: string;
+}
+
+export interface RotationWriteRootView {
+  written: WrittenFileView;
+  version: number;
+  status: string;
+  merge: RotationMergeView;
+}
+
+export interface RotationReviewRequest {
+  request: NamedFile;
+}
+
+export interface RotationCheckSignerRequest {
+  request: NamedFile;
+  module: string;
+  token: TokenRefView;
+  keyLabel: string;
+}
+
+/** The chosen token holds a root key of the request: shown before the PIN is asked. */
+export interface RotationSignerCheckView {
+  token: TokenView;
+  key: TokenKeyView;
+  signer: { name: string; keyids: string[]; from: RotationSignerSide; lost?: true };
+}
+
+export interface RotationSignRequest {
+  request: NamedFile;
+  module: string;
+  token: TokenRefView;
+  keyLabel: string;
+  /** The SHA-256 of the bytes to sign, as the signer confirmed it (the words read aloud). */
+  confirmedSha256: string;
+  /** Used once, to log in, and dropped. Never logged, never returned, never in an error. */
+  pin: string;
+}
+
+export interface RotationSignedView {
+  written: WrittenFileView;
+  signer: { name: string; tokenSerial?: string };
+  keyids: string[];
+  /** This response alone, merged as the administrator will: "1 of 2 old keys …". */
+  status: string;
+  rehearsal: boolean;
+}
+
+// --- import (#6) --------------------------------------------------------------------------------------
+
+export type TrustLayoutName = 'notary' | 'tuf';
+
+export interface ImportTrustDirRequest {
+  /** notary: Docker / Notary trust directory (`<dir>/tuf/<GUN>/metadata/`); tuf: a TUF client metadata folder. */
+  layout: TrustLayoutName;
+}
+
+/** One of the two, or neither (then the root already installed is the pin). */
+export interface ImportPinRequest {
+  rootFile?: NamedFile;
+  /** SHA-256 of the pinned root.json's bytes: 64 hex digits. */
+  fingerprint?: string;
+}
+
+export interface ImportBundleRequest {
+  /** The bundle file's base name (or `camera (QR)`) and its bytes. */
+  bundle: NamedFile;
+}
+
+export interface ImportQrFrameRequest {
+  /** The text of one QR code, as decoded. */
+  text: string;
+}
+
+export interface ImportQrProgressView {
+  /** Distinct frames accepted. */
+  received: number;
+  duplicates: number;
+  /** Fragments' worth of information held, of `needed` (0 before the first frame). */
+  rank: number;
+  needed: number;
+  /** Estimate of further distinct frames still needed. */
+  estimatedStillNeeded: number;
+  complete: boolean;
+  /** Frames refused so far (malformed, another UR type, another bundle). */
+  refused: number;
+}
+
+export interface ImportSessionView {
+  layout: TrustLayoutName;
+  /** The trust directory main chose; absent until chosen. */
+  trustDir?: string;
+  pin?: { kind: 'file'; name: string; sha256: string } | { kind: 'fingerprint'; sha256: string };
+  qr: ImportQrProgressView;
+}
+
+export interface ImportQrDecoderView {
+  wasm: Uint8Array;
+  sha256: string;
+}
+
+export interface ImportQrFrameView {
+  outcome: 'innovative' | 'redundant' | 'duplicate' | 'refused';
+  progress: ImportQrProgressView;
+  /** Why this frame was refused (QR_FOREIGN_FRAME for a frame of a second bundle, …). */
+  refusal?: Omit<IpcFailure, 'ok'>;
+  /** The reassembled bundle, once complete. */
+  bundle?: Uint8Array;
+}
+
+/** What the bundle says it is, before any verification: read aloud and compared with the sender's. */
+export interface ImportBundleView {
+  source: string;
+  kind: string;
+  profile: TrustLayoutName;
+  repository: string;
+  created: string;
+  bytes: number;
+  files: { name: string; length: number }[];
+  /** SHA-256 of the whole bundle; `short` its first 8 bytes in groups of four hex digits, `words` the same as PGP words. */
+  hash: { sha256: string; short: string; words: string[] };
+}
+
+export interface ImportRoleView {
+  name: string;
+  version: number;
+  expires: string;
+  /** Top-level roles: the root's policy for it. */
+  threshold?: number;
+  keys?: number;
+}
+
+/** What is (or would be) installed. */
+export interface ImportInstalledView {
+  profile: TrustLayoutName;
+  layout: TrustLayoutName;
+  /** Notary: the GUN. */
+  repository?: string;
+  /** The folder replaced. */
+  folder: string;
+  pinnedBy: 'file' | 'fingerprint' | 'installed';
+  /** Versions installed before, when something was. */
+  previous?: { root: number; targets?: number; snapshot?: number; timestamp?: number };
+  roles: ImportRoleView[];
+  files: string[];
+  /** Targets listed by the top-level targets role. */
+  targets: number;
+}
+
+export interface ImportPreviewView {
+  bundle: ImportBundleView;
+  /** The complete verification (nothing written): what would be installed, or why it would be refused. */
+  verification: { ok: true; result: ImportInstalledView } | ({ ok: false } & Omit<IpcFailure, 'ok'>);
+}
+
+// --- export (#6) --------------------------------------------------------------------------------------
+
+/** src/bundle/format.ts BundleKind (held equal by a type check in schemas.ts). */
+export type BundleKindName = 'trust-bundle' | 'signing-request' | 'signature-response' | 'share-card';
+
+export interface ExportFolderRequest {
+  /** The files of the metadata folder, relative names (as for inspectFiles). */
+  files: NamedFile[];
+  /** The folder's name (a base name): recorded as a TUF repository's name. */
+  source?: string;
+}
+
+export interface ExportBundleRequest {
+  file: NamedFile;
+}
+
+export interface ExportDestinationRequest {
+  /** True: ask for a folder now; false: propose a name in the folder chosen before. */
+  choose: boolean;
+}
+
+export interface ExportWriteRequest {
+  /** A base name in the chosen folder; never a path. */
+  fileName: string;
+}
+
+export interface ExportQrFramesRequest {
+  /** Index of the first frame in the endless display order (0-based). */
+  first: number;
+  count: number;
+}
+
+/** A bundle's SHA-256, its first 8 bytes in hex (grouped) and as PGP words to read aloud. */
+export interface BundleHashView {
+  sha256: string;
+  short: string;
+  words: string[];
+}
+
+export interface ExportPreparedView {
+  from: 'folder' | 'bundle';
+  /** What was opened: the folder's or the file's name. */
+  opened: string;
+  kind: BundleKindName;
+  profile: CeremonyProfileName;
+  repository: string;
+  created: string;
+  /** Size of the whole bundle. */
+  bytes: number;
+  files: { name: string; length: number; sha256: string }[];
+  hash: BundleHashView;
+  /** `<repository>-<kind>-<hash>.tufbundle`. */
+  suggestedName: string;
+  /** Trust bundles: what verified (from the repository's own oldest root). */
+  verification?: {
+    trustedRootVersion: number;
+    rootVersion: number;
+    roles: { name: string; version: number; signed: number; threshold: number }[];
+    targets: number;
+    absent: string[];
+  };
+  qr: { available: true; seqLen: number; fragmentLength: number } | { available: false; reason: string };
+}
+
+export interface ExportDestinationView {
+  /** The folder main chose (shown to the person). */
+  folder: string;
+  suggestedName: string;
+  /** The suggested name, or its first free numbered variant when that one exists. */
+  proposedName: string;
+  suggestedTaken: boolean;
+}
+
+export interface ExportWrittenView {
+  path: string;
+  folder: string;
+  fileName: string;
+  bytes: number;
+  /** The hash of the copy read back from the medium (the same bytes as meant, or the write was refused). */
+  hash: BundleHashView;
+  kind: BundleKindName;
+  repository: string;
+}
+
+export interface ExportFullScreenRequest {
+  on: boolean;
+}
+
+export interface ExportFullScreenView {
+  fullScreen: boolean;
+}
+
+export interface QrFrameView {
+  index: number;
+  /** The UR text the frame holds. */
+  text: string;
+  /** Modules per side (without the quiet zone). */
+  size: number;
+  /** Row-major bits, dark = 1, MSB first, base64. */
+  modules: string;
+}
+
+export interface ExportQrFramesView {
+  seqLen: number;
+  fragmentLength: number;
+  first: number;
+  /** SHA-256 of the bundle the frames carry. */
+  hash: string;
+  frames: QrFrameView[];
 }

@@ -17,6 +17,32 @@ export const CHANNELS = {
   ceremonyCancelPin: 'tufc:ceremony-cancel-pin',
   ceremonyPrintShareCards: 'tufc:ceremony-print-share-cards',
   transcriptVerify: 'tufc:transcript-verify',
+  // --- export (#6)
+  exportPrepareFolder: 'tufc:export-prepare-folder',
+  exportPrepareBundle: 'tufc:export-prepare-bundle',
+  exportDestination: 'tufc:export-destination',
+  exportWrite: 'tufc:export-write',
+  exportQrFrames: 'tufc:export-qr-frames',
+  exportFullScreen: 'tufc:export-full-screen',
+  // --- import (#6)
+  importStatus: 'tufc:import-status',
+  importChooseTrustDir: 'tufc:import-choose-trust-dir',
+  importSetPin: 'tufc:import-set-pin',
+  importPreview: 'tufc:import-preview',
+  importInstall: 'tufc:import-install',
+  importQrReset: 'tufc:import-qr-reset',
+  importQrFrame: 'tufc:import-qr-frame',
+  importQrDecoder: 'tufc:import-qr-decoder',
+  // --- rotation (#5)
+  rotationOpenRoot: 'tufc:rotation-open-root',
+  rotationKeyFromToken: 'tufc:rotation-key-from-token',
+  rotationKeyFromFile: 'tufc:rotation-key-from-file',
+  rotationBuildRequest: 'tufc:rotation-build-request',
+  rotationMerge: 'tufc:rotation-merge',
+  rotationWriteRoot: 'tufc:rotation-write-root',
+  rotationReview: 'tufc:rotation-review',
+  rotationCheckSigner: 'tufc:rotation-check-signer',
+  rotationSign: 'tufc:rotation-sign',
 } as const;
 
 export type ChannelKey = keyof typeof CHANNELS;

@@ -11,6 +11,7 @@ import { capFor, DEFAULT_CAPS } from '../../src/tuf/caps.js';
 import type { KeyAlgorithm } from '../../src/profiles/profile.js';
 import type { ModulePreset } from '../../src/signers/pkcs11/presets.js';
 import type { PinStatus } from '../../src/signers/pkcs11/token.js';
+import type { RemovalReason } from '../../src/rotation/payload.js';
 import type {
   CeremonyCancelPinRequest,
   CeremonyLoadRequest,
@@ -27,8 +28,23 @@ import type {
   TokensGenerateKeyRequest,
   TokensListRequest,
   TranscriptVerifyRequest,
+  // --- rotation (#5)
+  RemovalReasonName,
+  RotationBuildRequest,
+  RotationChangeInput,
+  RotationCheckSignerRequest,
+  RotationKeyFromFileRequest,
+  RotationKeyFromTokenRequest,
+  RotationMergeRequest,
+  RotationOpenRootRequest,
+  RotationReviewRequest,
+  RotationSignRequest,
 } from './api-types.js';
+import type { ImportBundleRequest, ImportPinRequest, ImportQrFrameRequest, ImportTrustDirRequest } from './api-types.js';
+import type { BundleKindName, ExportBundleRequest, ExportDestinationRequest, ExportFolderRequest, ExportFullScreenRequest, ExportQrFramesRequest, ExportWriteRequest } from './api-types.js';
+import type { BundleKind } from '../../src/bundle/format.js';
 import { CHANNELS, type ChannelName } from './channels.js';
+import { QR_MAX_FRAME_CHARS } from '../../src/transport/qr/part.js';
 
 /** Longest accepted relative name, and longest single segment (common file-system limits). */
 export const MAX_NAME_LENGTH = 1024;
@@ -275,6 +291,130 @@ export const TranscriptVerifyRequestSchema = z.strictObject({
     .optional(),
 });
 
+// --- rotation (#5) -------------------------------------------------------------------------------------
+
+/** src/rotation/request.ts REQUEST_MAX_BYTES: a signing request carries the previous root and the payload. */
+export const MAX_ROTATION_REQUEST_BYTES = 4 * 1024 * 1024;
+/** src/rotation/request.ts RESPONSE_MAX_BYTES. */
+export const MAX_ROTATION_RESPONSE_BYTES = 256 * 1024;
+/** A root.json (src/rotation/payload.ts caps the previous root at 1 MiB). */
+export const MAX_ROTATION_ROOT_BYTES = 1024 * 1024;
+/** A public key file (electron/main/rotation.ts KEY_FILE_MAX_BYTES). */
+export const MAX_ROTATION_KEY_BYTES = 64 * 1024;
+/** Responses one merge may carry: far more than any root has keys. */
+export const MAX_ROTATION_RESPONSES = 64;
+/** Keys one change set may touch. */
+export const MAX_ROTATION_KEYS = 64;
+/** A custodian name (electron/main/rotation.ts MAX_SIGNER_NAME). */
+export const MAX_ROTATION_NAME = 64;
+
+const rotationKeyId = z.string().regex(/^[0-9a-f]{64}$/, { message: 'key ID must be 64 lower-case hex digits' });
+const removalReason = z.enum(['lost', 'compromised', 'retired'], { message: 'reason must be lost, compromised or retired' });
+const rotationProfile = z.enum(['notary', 'tuf'], { message: 'profile must be notary or tuf' });
+const rotationRoot = cappedFile(MAX_ROTATION_ROOT_BYTES);
+const rotationRequestFile = cappedFile(MAX_ROTATION_REQUEST_BYTES);
+const rotationKeyFile = cappedFile(MAX_ROTATION_KEY_BYTES);
+const signerName = shownText('name', 1, MAX_ROTATION_NAME);
+
+export const RotationOpenRootRequestSchema = z.strictObject({ previousRoot: rotationRoot, transcript: cappedFile(MAX_TRANSCRIPT_FILE_BYTES).optional() });
+
+export const RotationKeyFromTokenRequestSchema = z.strictObject({
+  module: moduleName,
+  token: TokenRefSchema,
+  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
+  profile: rotationProfile,
+  gun: shownText('repository', 1, MAX_REPOSITORY_LENGTH).optional(),
+  pin: PinSchema.optional(),
+});
+
+export const RotationKeyFromFileRequestSchema = z.strictObject({ profile: rotationProfile, key: rotationKeyFile });
+
+export const RotationBuildRequestSchema = z.strictObject({
+  previousRoot: rotationRoot,
+  transcript: cappedFile(MAX_TRANSCRIPT_FILE_BYTES).optional(),
+  repository: shownText('repository', 1, MAX_REPOSITORY_LENGTH),
+  names: z.array(z.strictObject({ keyid: rotationKeyId, name: signerName })).max(MAX_ROTATION_KEYS),
+  change: z.strictObject({
+    replace: z.array(z.strictObject({ old: rotationKeyId, reason: removalReason, key: rotationKeyFile, name: signerName })).max(MAX_ROTATION_KEYS),
+    remove: z.array(z.strictObject({ keyid: rotationKeyId, reason: removalReason })).max(MAX_ROTATION_KEYS),
+    add: z.array(z.strictObject({ key: rotationKeyFile, name: signerName })).max(MAX_ROTATION_KEYS),
+    threshold: z.number().int().min(1).max(MAX_ROTATION_KEYS).optional(),
+    expires: z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?Z$/, { message: 'expires must be a UTC date like 2036-01-01T00:00:00Z' }),
+    expiresOnly: z.boolean().optional(),
+  }),
+  write: z.boolean(),
+});
+
+export const RotationMergeRequestSchema = z.strictObject({
+  request: rotationRequestFile,
+  responses: z
+    .array(z.unknown())
+    .min(1, { message: 'at least one response is required' })
+    .max(MAX_ROTATION_RESPONSES, { message: `more than ${MAX_ROTATION_RESPONSES} responses` })
+    .pipe(z.array(cappedFile(MAX_ROTATION_RESPONSE_BYTES))),
+});
+
+export const RotationReviewRequestSchema = z.strictObject({ request: rotationRequestFile });
+
+export const RotationCheckSignerRequestSchema = z.strictObject({
+  request: rotationRequestFile,
+  module: moduleName,
+  token: TokenRefSchema,
+  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
+});
+
+export const RotationSignRequestSchema = z.strictObject({
+  request: rotationRequestFile,
+  module: moduleName,
+  token: TokenRefSchema,
+  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
+  confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
+  pin: PinSchema,
+});
+
+// --- import (#6) ---------------------------------------------------------------------------------------
+
+/** A bundle crossing IPC: the same bound as every other request's bytes (MAX_TOTAL_BYTES); the decoder caps again. */
+export const MAX_IMPORT_BUNDLE_BYTES = MAX_TOTAL_BYTES;
+
+export const ImportTrustDirRequestSchema = z.strictObject({
+  layout: z.enum(['notary', 'tuf'], { message: 'layout must be notary or tuf' }),
+});
+
+export const ImportPinRequestSchema = z
+  .strictObject({
+    rootFile: cappedFile(DEFAULT_CAPS.root).optional(),
+    fingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'the root fingerprint is the SHA-256 of the pinned root.json: 64 hex digits' }).optional(),
+  })
+  .refine((r) => !(r.rootFile && r.fingerprint), { message: 'pin the root by file or by fingerprint, not both' });
+
+export const ImportBundleRequestSchema = z.strictObject({ bundle: cappedFile(MAX_IMPORT_BUNDLE_BYTES) });
+
+/** One QR code's text: at most what a QR code can hold (refused before the assembler parses it). */
+export const ImportQrFrameRequestSchema = z.strictObject({
+  text: z.string().min(1, { message: 'the frame is empty' }).max(QR_MAX_FRAME_CHARS, { message: `a frame holds at most ${QR_MAX_FRAME_CHARS} characters` }),
+});
+
+// --- export (#6) ---------------------------------------------------------------------------------------
+
+/** A bundle file sent for export: the same bound as every other request's bytes; the decoder caps again. */
+export const MAX_EXPORT_BUNDLE_BYTES = MAX_TOTAL_BYTES;
+/** src/bundle/export.ts QR_WINDOW_MAX_FRAMES: one window of the QR player's frames. */
+export const MAX_EXPORT_QR_WINDOW = 120;
+
+export const ExportFolderRequestSchema = z.strictObject({ files: fileList, source: baseName.optional() });
+export const ExportBundleRequestSchema = z.strictObject({ file: cappedFile(MAX_EXPORT_BUNDLE_BYTES) });
+export const ExportDestinationRequestSchema = z.strictObject({ choose: z.boolean({ message: 'choose must be true or false' }) });
+/** A base name in the folder main chose: never a path, never hidden (a leading dot). */
+export const ExportWriteRequestSchema = z.strictObject({
+  fileName: baseName.refine((n) => !n.startsWith('.'), { message: 'the file name must not start with "."' }),
+});
+export const ExportQrFramesRequestSchema = z.strictObject({
+  first: z.number().int({ message: 'first must be a whole number' }).min(0).max(0xffff_0000),
+  count: z.number().int({ message: 'count must be a whole number' }).min(1).max(MAX_EXPORT_QR_WINDOW),
+});
+export const ExportFullScreenRequestSchema = z.strictObject({ on: z.boolean({ message: 'on must be true or false' }) });
+
 /** One schema per channel; a channel without a schema does not type-check. */
 export const REQUEST_SCHEMAS = {
   [CHANNELS.appInfo]: AppInfoRequestSchema,
@@ -291,6 +431,32 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.ceremonyCancelPin]: CeremonyCancelPinRequestSchema,
   [CHANNELS.ceremonyPrintShareCards]: NoPayloadSchema,
   [CHANNELS.transcriptVerify]: TranscriptVerifyRequestSchema,
+  // --- export (#6)
+  [CHANNELS.exportPrepareFolder]: ExportFolderRequestSchema,
+  [CHANNELS.exportPrepareBundle]: ExportBundleRequestSchema,
+  [CHANNELS.exportDestination]: ExportDestinationRequestSchema,
+  [CHANNELS.exportWrite]: ExportWriteRequestSchema,
+  [CHANNELS.exportQrFrames]: ExportQrFramesRequestSchema,
+  [CHANNELS.exportFullScreen]: ExportFullScreenRequestSchema,
+  // --- import (#6)
+  [CHANNELS.importStatus]: NoPayloadSchema,
+  [CHANNELS.importChooseTrustDir]: ImportTrustDirRequestSchema,
+  [CHANNELS.importSetPin]: ImportPinRequestSchema,
+  [CHANNELS.importPreview]: ImportBundleRequestSchema,
+  [CHANNELS.importInstall]: ImportBundleRequestSchema,
+  [CHANNELS.importQrReset]: NoPayloadSchema,
+  [CHANNELS.importQrFrame]: ImportQrFrameRequestSchema,
+  [CHANNELS.importQrDecoder]: NoPayloadSchema,
+  // --- rotation (#5)
+  [CHANNELS.rotationOpenRoot]: RotationOpenRootRequestSchema,
+  [CHANNELS.rotationKeyFromToken]: RotationKeyFromTokenRequestSchema,
+  [CHANNELS.rotationKeyFromFile]: RotationKeyFromFileRequestSchema,
+  [CHANNELS.rotationBuildRequest]: RotationBuildRequestSchema,
+  [CHANNELS.rotationMerge]: RotationMergeRequestSchema,
+  [CHANNELS.rotationWriteRoot]: RotationMergeRequestSchema,
+  [CHANNELS.rotationReview]: RotationReviewRequestSchema,
+  [CHANNELS.rotationCheckSigner]: RotationCheckSignerRequestSchema,
+  [CHANNELS.rotationSign]: RotationSignRequestSchema,
 } as const satisfies Record<ChannelName, z.ZodType>;
 
 // The schemas and the contract in api-types.ts must describe the same fields, and what a schema lets
@@ -317,8 +483,39 @@ const _pinKeys: Same<keyof z.infer<typeof CeremonyPinRequestSchema>, keyof Cerem
 const _cancelKeys: Same<keyof z.infer<typeof CeremonyCancelPinRequestSchema>, keyof CeremonyCancelPinRequest> = true;
 const _transcriptFits: Fits<z.infer<typeof TranscriptVerifyRequestSchema>, TranscriptVerifyRequest> = true;
 const _transcriptKeys: Same<keyof z.infer<typeof TranscriptVerifyRequestSchema>, keyof TranscriptVerifyRequest> = true;
+// --- export (#6)
+const _exportFolderFits: Fits<z.infer<typeof ExportFolderRequestSchema>, ExportFolderRequest> = true;
+const _exportFolderKeys: Same<keyof z.infer<typeof ExportFolderRequestSchema>, keyof ExportFolderRequest> = true;
+const _exportBundleFits: Fits<z.infer<typeof ExportBundleRequestSchema>, ExportBundleRequest> = true;
+const _exportDestKeys: Same<keyof z.infer<typeof ExportDestinationRequestSchema>, keyof ExportDestinationRequest> = true;
+const _exportWriteKeys: Same<keyof z.infer<typeof ExportWriteRequestSchema>, keyof ExportWriteRequest> = true;
+const _exportQrKeys: Same<keyof z.infer<typeof ExportQrFramesRequestSchema>, keyof ExportQrFramesRequest> = true;
+const _exportFullKeys: Same<keyof z.infer<typeof ExportFullScreenRequestSchema>, keyof ExportFullScreenRequest> = true;
+const _bundleKinds: Same<BundleKindName, BundleKind> = true;
+// --- import (#6)
+const _importDirFits: Fits<z.infer<typeof ImportTrustDirRequestSchema>, ImportTrustDirRequest> = true;
+const _importPinFits: Fits<z.infer<typeof ImportPinRequestSchema>, ImportPinRequest> = true;
+const _importPinKeys: Same<keyof z.infer<typeof ImportPinRequestSchema>, keyof ImportPinRequest> = true;
+const _importBundleFits: Fits<z.infer<typeof ImportBundleRequestSchema>, ImportBundleRequest> = true;
+const _importFrameKeys: Same<keyof z.infer<typeof ImportQrFrameRequestSchema>, keyof ImportQrFrameRequest> = true;
 const _tokenRefKeys: Same<keyof z.infer<typeof TokenRefSchema>, keyof TokenRefView> = true;
 const _expectedKeys: Same<keyof z.infer<typeof ExpectedTokenSchema>, keyof ExpectedToken> = true;
+// --- rotation (#5)
+const _rotOpenFits: Fits<z.infer<typeof RotationOpenRootRequestSchema>, RotationOpenRootRequest> = true;
+const _rotOpenKeys: Same<keyof z.infer<typeof RotationOpenRootRequestSchema>, keyof RotationOpenRootRequest> = true;
+const _rotTokenFits: Fits<z.infer<typeof RotationKeyFromTokenRequestSchema>, RotationKeyFromTokenRequest> = true;
+const _rotTokenKeys: Same<keyof z.infer<typeof RotationKeyFromTokenRequestSchema>, keyof RotationKeyFromTokenRequest> = true;
+const _rotFileFits: Fits<z.infer<typeof RotationKeyFromFileRequestSchema>, RotationKeyFromFileRequest> = true;
+const _rotBuildFits: Fits<z.infer<typeof RotationBuildRequestSchema>, RotationBuildRequest> = true;
+const _rotBuildKeys: Same<keyof z.infer<typeof RotationBuildRequestSchema>, keyof RotationBuildRequest> = true;
+const _rotChangeKeys: Same<keyof z.infer<typeof RotationBuildRequestSchema>['change'], keyof RotationChangeInput> = true;
+const _rotMergeFits: Fits<z.infer<typeof RotationMergeRequestSchema>, RotationMergeRequest> = true;
+const _rotReviewFits: Fits<z.infer<typeof RotationReviewRequestSchema>, RotationReviewRequest> = true;
+const _rotCheckFits: Fits<z.infer<typeof RotationCheckSignerRequestSchema>, RotationCheckSignerRequest> = true;
+const _rotCheckKeys: Same<keyof z.infer<typeof RotationCheckSignerRequestSchema>, keyof RotationCheckSignerRequest> = true;
+const _rotSignFits: Fits<z.infer<typeof RotationSignRequestSchema>, RotationSignRequest> = true;
+const _rotSignKeys: Same<keyof z.infer<typeof RotationSignRequestSchema>, keyof RotationSignRequest> = true;
+const _rotReasons: Same<RemovalReasonName, RemovalReason> = true;
 // The contract's copies of the core's unions (the renderer cannot import the core's files).
 const _algorithms: Same<KeyAlgorithmName, KeyAlgorithm> = true;
 const _allAlgorithms: Same<(typeof KEY_ALGORITHMS)[number], KeyAlgorithm> = true;

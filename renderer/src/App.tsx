@@ -5,9 +5,13 @@
 import { useEffect, useState } from 'react';
 import type { AppInfo } from '../../electron/shared/api-types.js';
 import { ceremonyApi } from './lib/api';
+import { ExportScreen } from './screens/ExportScreen';
+import { ImportScreen } from './screens/ImportScreen';
 import { InspectScreen } from './screens/InspectScreen';
 import { NotYetScreen } from './screens/NotYetScreen';
 import { RootCeremonyScreen } from './screens/RootCeremonyScreen';
+import { CosignScreen } from './screens/CosignScreen';
+import { RotationScreen } from './screens/RotationScreen';
 import { SCREENS, screenFromHash, type ScreenId, type ScreenInfo } from './screens/screens';
 import { TokensScreen } from './screens/TokensScreen';
 import { TranscriptScreen } from './screens/TranscriptScreen';
@@ -48,6 +52,14 @@ function ScreenView({ screen }: { screen: ScreenInfo }) {
       return <RootCeremonyScreen />;
     case 'transcript':
       return <TranscriptScreen />;
+    case 'export':
+      return <ExportScreen />;
+    case 'import':
+      return <ImportScreen />;
+    case 'rotation':
+      return <RotationScreen />;
+    case 'cosign':
+      return <CosignScreen />;
     default:
       return <InspectScreen />;
   }

@@ -40,31 +40,29 @@ export const SCREENS: ScreenInfo[] = [
   {
     id: 'rotation',
     title: 'Rotation',
-    ready: false,
+    ready: true,
     purpose:
-      'Make the next root version, signed by a threshold of the old root keys and of the new ones; replace a lost key, change a threshold, rotate targets and snapshot keys, change delegations, renew expiry.',
+      'Make the next root version, signed by a threshold of the old root keys and of the new ones: replace a lost or compromised key, add or remove root keys, change the threshold, renew expiry; write the signing request and merge the co-signers’ responses. (Targets, snapshot and delegation changes: tuf-ceremony rotate.)',
   },
   {
     id: 'cosign',
     title: 'Co-sign',
-    ready: false,
+    ready: true,
     purpose:
-      'Review a signing request in plain words (who gains or loses which role, thresholds, expiry, targets), compare a short hash read aloud, and sign with your token; merge signature responses.',
+      'Review a signing request in plain words (who gains or loses which role, thresholds, expiry, targets), compare a short hash read aloud, and sign with your token; the response goes back to the administrator, who merges it on the Rotation screen.',
   },
   {
     id: 'export',
     title: 'Export',
-    ready: false,
+    ready: true,
     purpose: 'Write a verified bundle to USB (atomically, read back to check) or play it as an animated QR code.',
   },
   {
     id: 'import',
     title: 'Import',
-    ready: false,
+    ready: true,
     purpose:
       'Import a trust bundle from USB or a webcam, verify it completely against a pinned root, and install it into the Docker, Notary or TUF trust store.',
-    meanwhile:
-      'You can already verify a metadata directory against a pinned root on the Inspect screen, or with the CLI: tuf-ceremony verify DIR --root TRUSTED_ROOT.',
   },
   {
     id: 'transcript',
@@ -76,5 +74,7 @@ export const SCREENS: ScreenInfo[] = [
 
 export function screenFromHash(hash: string): ScreenId {
   const id = hash.replace(/^#\/?/, '');
+  // --- import (#6): the camera route is the Import screen in camera mode (the only route the camera permission is granted to).
+  if (id === 'import-qr') return 'import';
   return SCREENS.some((s) => s.id === id) ? (id as ScreenId) : 'inspect';
 }

@@ -34,6 +34,32 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   ceremonyCancelPin: 1,
   ceremonyPrintShareCards: 0,
   transcriptVerify: 1,
+  // --- export (#6)
+  exportPrepareFolder: 1,
+  exportPrepareBundle: 1,
+  exportDestination: 1,
+  exportWrite: 1,
+  exportQrFrames: 1,
+  exportFullScreen: 1,
+  // --- import (#6)
+  importStatus: 0,
+  importChooseTrustDir: 1,
+  importSetPin: 1,
+  importPreview: 1,
+  importInstall: 1,
+  importQrReset: 0,
+  importQrFrame: 1,
+  importQrDecoder: 0,
+  // --- rotation (#5)
+  rotationOpenRoot: 1,
+  rotationKeyFromToken: 1,
+  rotationKeyFromFile: 1,
+  rotationBuildRequest: 1,
+  rotationMerge: 1,
+  rotationWriteRoot: 1,
+  rotationReview: 1,
+  rotationCheckSigner: 1,
+  rotationSign: 1,
 };
 
 /**

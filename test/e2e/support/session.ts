@@ -11,6 +11,10 @@ import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { defaultTokenDeps, TokenModules } from '../../../electron/main/tokens.js';
 import { installBridge } from './bridge.js';
 import { launchChromium } from './browser.js';
+// --- import (#6)
+import { defaultImportDeps, ImportSession, type ImportDeps } from '../../../electron/main/transport-import.js';
+// --- export (#6)
+import { defaultExportDeps, ExportSession, type ExportDeps } from '../../../electron/main/transport-export.js';
 import { ensureRendererBuilt, RENDERER_DIST, REPO_ROOT } from './build.js';
 import { startBridgeServer, type BridgeServer } from './server.js';
 
@@ -46,6 +50,19 @@ export interface SessionOptions {
    * temporary folder the test owns). Without it, a ceremony cannot start (as if the dialog were cancelled).
    */
   chooseOutputDir?: CeremonyDeps['chooseOutputDir'];
+  // --- rotation (#5)
+  /** Where the Rotation and Co-sign screens write requests, responses and new roots (the app's folder dialog). */
+  rotationOutputDir?: CeremonyDeps['chooseOutputDir'];
+  // --- import (#6)
+  /** The trust directory the Import screen installs into (what the app's folder dialog would answer). */
+  importTrustDir?: ImportDeps['chooseTrustDir'];
+  /** A video file chromium plays as its webcam (browser.ts LaunchOptions.fakeCamera). */
+  fakeCamera?: string;
+  // --- export (#6)
+  /** The folder the Export screen writes bundles into (what the app's folder dialog would answer). */
+  exportDir?: ExportDeps['chooseExportDir'];
+  /** What main does when the QR player asks for full screen (the app: BrowserWindow.setFullScreen). */
+  exportFullScreen?: ExportDeps['setFullScreen'];
 }
 
 export async function startSession(opts: SessionOptions = {}): Promise<E2eSession> {
@@ -66,11 +83,23 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
   );
   const server = await startBridgeServer({
     root: RENDERER_DIST,
-    handlers: createIpcHandlers({ appInfo: () => ({ name: pkg.name, version: pkg.version }), tokens: defaultTokenDeps(tokenModules), ceremony }),
+    handlers: createIpcHandlers({
+      appInfo: () => ({ name: pkg.name, version: pkg.version }),
+      tokens: defaultTokenDeps(tokenModules),
+      ceremony,
+      // --- rotation (#5)
+      rotation: { chooseOutputDir: opts.rotationOutputDir ?? (async () => undefined), now: () => new Date() },
+      // --- import (#6)
+      importSession: new ImportSession(defaultImportDeps(opts.importTrustDir ? { chooseTrustDir: opts.importTrustDir } : {})),
+      // --- export (#6)
+      exportSession: new ExportSession(
+        defaultExportDeps({ ...(opts.exportDir ? { chooseExportDir: opts.exportDir } : {}), ...(opts.exportFullScreen ? { setFullScreen: opts.exportFullScreen } : {}) }),
+      ),
+    }),
   });
   let browser: Browser;
   try {
-    browser = await launchChromium();
+    browser = await launchChromium(opts.fakeCamera ? { fakeCamera: opts.fakeCamera } : {});
   } catch (err) {
     await server.close();
     throw err;

@@ -1,0 +1,570 @@
+/**
+ * The Rotation and Co-sign channels' work (PRODUCT.md §2.4, issue #5): thin, over the rotation core
+ * (src/rotation: payload, request, describe, merge, signers) and the token layer, with the output folder
+ * and the PKCS#11 modules injected.
+ *
+ * Administrator: open the current root.json (and, optionally, the ceremony's transcript, whose custodian
+ * entries name the root keys by key ID and token serial), read the root keys with their fingerprints,
+ * take new keys from a token on this machine (the token layer's public-key export: for a Notary root key
+ * a fresh self-signed certificate made on the token, which needs its PIN) or from a key file as
+ * `tuf-ceremony tokens export` writes it, build the change set and the signing request (TUF 5.3.4: the
+ * next version, signed by a threshold of the old AND of the new root keys; refused before anyone signs
+ * when clients at the current version could not follow it), write the request, then merge the signature
+ * responses one at a time in any order and, once both thresholds are met, write root N+1.
+ *
+ * Co-signer: open a request, read its plain-language review (src/rotation/describe.ts) and short hash,
+ * confirm the hash (the sign call carries the SHA-256 the signer confirmed; any other is
+ * ROTATION_REQUEST_TAMPERED before a token is touched), choose the token and key — checked to be a root
+ * key of the request BEFORE the PIN is asked — then sign (every signature verified in software by the
+ * core) and write the response.
+ *
+ * Stateless on purpose: each call carries the files it works on (capped by the IPC schemas and again by
+ * the core's parsers), so two people on two screens of one app — the administrator merging and a
+ * co-signer reviewing — cannot disturb each other, and nothing secret is ever kept between calls.
+ *
+ * PINs: bytes at once (ipc-handlers.ts drops the string), handed to one login through a PinSource that
+ * gives a fresh copy per call (a key that needs the PIN before every signature, CKA_ALWAYS_AUTHENTICATE,
+ * asks twice), every copy and the original zeroed before the call returns. Never in a view, log or error.
+ *
+ * Writes: atomic, never over an existing file (src/io/files.ts writeFileAtomic), read back and compared.
+ */
+import { join } from 'node:path';
+import { verifyTranscript } from '../../src/audit/verify.js';
+import { sha256Hex } from '../../src/crypto/digest.js';
+import { groupHex, shortDigest } from '../../src/crypto/digest-words.js';
+import { CeremonyError, isCeremonyError } from '../../src/errors.js';
+import { readFileCapped, writeFileAtomic } from '../../src/io/files.js';
+import { asObject } from '../../src/json/fields.js';
+import { parseJsonStrict } from '../../src/json/parse.js';
+import type { JsonObject } from '../../src/json/types.js';
+import { getProfile } from '../../src/profiles/index.js';
+import type { ProfileName } from '../../src/profiles/profile.js';
+import {
+  REQUEST_MAX_BYTES,
+  RESPONSE_MAX_BYTES,
+  buildRotationPayload,
+  buildSigningRequest,
+  describeRequest,
+  finalizeMerge,
+  keyIdsFor,
+  mergeResponses,
+  parsePreviousRoot,
+  parseSignatureResponse,
+  parseSigningRequest,
+  serializeSignatureResponse,
+  serializeSigningRequest,
+  signRequestOnToken,
+  type MergeResult,
+  type RequestChange,
+  type RotationChange,
+  type SignatureResponse,
+  type SigningRequest,
+} from '../../src/rotation/index.js';
+import { exportTokenKey, type PinSource } from '../../src/signers/token-keys.js';
+import { formatExpires } from '../../src/tuf/dates.js';
+import { parseMetadata, type Metadata } from '../../src/tuf/metadata.js';
+import { checkNotaryRootCertificates } from '../../src/tuf/notary-root.js';
+import { serializeMetadata } from '../../src/tuf/sign.js';
+import type { Root } from '../../src/tuf/root.js';
+import type {
+  NamedFile,
+  RotationBuildRequest,
+  RotationChangeView,
+  RotationKeyFromTokenRequest,
+  RotationMergeView,
+  RotationNewKeyView,
+  RotationRequestView,
+  RotationReviewView,
+  RotationRootView,
+  RotationSignedView,
+  RotationSignerCheckView,
+  RotationWriteRootView,
+  TokenRefView,
+  WrittenFileView,
+} from '../shared/api-types.js';
+import { checkToken, fingerprintView, type TokenDeps } from './tokens.js';
+
+/**
+ * The new root's default lifetime when the administrator gives none: 10 years for both profiles — what
+ * Notary itself gives roots (FIELD-NOTES: root 10 y) and what the root ceremony's rehearsal plan uses. A
+ * root expiring within 6 months makes every Notary publish try to re-sign it, so roots get long lives.
+ */
+export const DEFAULT_ROOT_LIFETIME_DAYS: Record<ProfileName, number> = { notary: 3650, tuf: 3650 };
+/** A public key file (`tuf-ceremony tokens export` writes a few hundred bytes; a certificate a few KiB). */
+export const KEY_FILE_MAX_BYTES = 64 * 1024;
+/** Custodian names people type: shown in reviews and written into requests. */
+export const MAX_SIGNER_NAME = 64;
+const DAY_MS = 86_400_000;
+
+export interface RotationDeps {
+  /** Where a request, a response or the new root goes: a folder dialog in the app, a temporary folder in tests. Undefined: cancelled. */
+  chooseOutputDir(suggestedName: string): Promise<string | undefined>;
+  tokens: TokenDeps;
+  now(): Date;
+}
+
+// --- inputs -------------------------------------------------------------------------------------------
+
+/** The same refusal, its message prefixed with the file it is about (the path is kept, not repeated). */
+function prefixed(err: CeremonyError, source: string): CeremonyError {
+  const suffix = err.path ? ` (at ${err.path})` : '';
+  const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
+  return new CeremonyError(err.code, `${source}: ${message}`, { ...(err.path ? { path: err.path } : {}), cause: err });
+}
+
+function withSource<T>(source: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (isCeremonyError(err) && !err.message.startsWith(`${source}:`)) throw prefixed(err, source);
+    throw err;
+  }
+}
+
+function openPrevious(file: NamedFile): Metadata<Root> {
+  return withSource(file.name, () => parsePreviousRoot(file.bytes, file.name));
+}
+
+function openRequest(file: NamedFile): SigningRequest {
+  if (file.bytes.length > REQUEST_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `${file.name} is ${file.bytes.length} bytes, over the cap of ${REQUEST_MAX_BYTES} for a signing request`, { path: '$' });
+  return withSource(file.name, () => parseSigningRequest(file.bytes, file.name));
+}
+
+function openResponse(file: NamedFile): SignatureResponse {
+  if (file.bytes.length > RESPONSE_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `${file.name} is ${file.bytes.length} bytes, over the cap of ${RESPONSE_MAX_BYTES} for a signature response`, { path: '$' });
+  return withSource(file.name, () => parseSignatureResponse(file.bytes));
+}
+
+/** A public key file as `tuf-ceremony tokens export` writes it: the key object the profile lists in root.json. */
+export function parseKeyFile(profile: ProfileName, file: NamedFile): { json: JsonObject; keyid: string; keytype: string; fingerprint: string; certificate?: { subject: string; notAfter: string } } {
+  return withSource(file.name, () => {
+    const json = asObject(parseJsonStrict(file.bytes, { maxBytes: KEY_FILE_MAX_BYTES, path: '$' }), '$');
+    const p = getProfile(profile);
+    const key = p.parseKey(json, '$');
+    const out: ReturnType<typeof parseKeyFile> = { json, keyid: p.keyId(json), keytype: key.keytype, fingerprint: key.fingerprint };
+    if (key.certificate) out.certificate = { subject: `CN=${key.certificate.subjectCN}`, notAfter: key.certificate.notAfter.toISOString() };
+    return out;
+  });
+}
+
+/** Custodian names by root key ID, from a ceremony transcript's custodian entries (verified chain). */
+export function namesFromTranscript(file: NamedFile): { names: Map<string, { name: string; serial: string }>; repository: string; sealed: boolean } {
+  const t = withSource(file.name, () => verifyTranscript(file.bytes, { allowUnsealed: true }));
+  const names = new Map<string, { name: string; serial: string }>();
+  for (const e of t.entries) {
+    if (e.actor.role !== 'custodian' || !e.token?.keyId) continue;
+    if (!names.has(e.token.keyId)) names.set(e.token.keyId, { name: e.actor.name, serial: e.token.serial });
+  }
+  return { names, repository: t.header.repository, sealed: t.sealed };
+}
+
+/** A signer or key name as typed: trimmed, 1 to MAX_SIGNER_NAME characters, no control characters. */
+export function checkName(name: string, path: string): string {
+  const n = name.trim();
+  if (n.length === 0 || n.length > MAX_SIGNER_NAME || /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(n)) {
+    throw new CeremonyError('ROTATION_CHANGE_INVALID', `a name is 1 to ${MAX_SIGNER_NAME} printable characters`, { path });
+  }
+  return n;
+}
+
+// --- views --------------------------------------------------------------------------------------------
+
+function digestView(sha256: string): RotationReviewView['digest'] {
+  const d = shortDigest(sha256);
+  return { sha256: d.sha256, hex: d.hex, grouped: groupHex(d.hex), words: d.words };
+}
+
+/** The default expiry of root N+1: now + the profile's default root lifetime, in the profile's date form. */
+export function defaultExpires(profile: ProfileName, now: Date): string {
+  return formatExpires(new Date(Math.floor(now.getTime() / 1000) * 1000 + DEFAULT_ROOT_LIFETIME_DAYS[profile] * DAY_MS));
+}
+
+export function rootView(fileName: string, previous: Metadata<Root>, now: Date, transcript?: ReturnType<typeof namesFromTranscript> & { fileName: string }): RotationRootView {
+  const root = previous.signed;
+  const rootRole = root.roles.get('root')!;
+  const keys = rootRole.keyids.map((keyid) => {
+    const listed = root.keys.get(keyid)!;
+    const v: RotationRootView['keys'][number] = { keyid, keytype: listed.key.keytype, fingerprint: fingerprintView(listed.key.fingerprint) };
+    const named = transcript?.names.get(keyid);
+    if (named) {
+      v.name = named.name;
+      v.tokenSerial = named.serial;
+    }
+    return v;
+  });
+  // Notary root keys are certificates whose CN is the GUN (FIELD-NOTES); a TUF root does not name its repository.
+  const cn = rootRole.keyids.map((id) => root.keys.get(id)!.key.certificate?.subjectCN).find((c) => c);
+  const view: RotationRootView = {
+    fileName,
+    profile: previous.profile.name,
+    version: root.version,
+    expires: root.expiresText,
+    defaultExpires: defaultExpires(previous.profile.name, now),
+    threshold: rootRole.threshold,
+    keys,
+    roles: (['root', 'targets', 'snapshot', 'timestamp'] as const).map((role) => ({ role, keyids: [...root.roles.get(role)!.keyids], threshold: root.roles.get(role)!.threshold })),
+  };
+  const repository = cn ?? transcript?.repository;
+  if (repository) view.repository = repository;
+  if (transcript) view.transcript = { fileName: transcript.fileName, repository: transcript.repository, sealed: transcript.sealed, named: keys.filter((k) => k.name).length };
+  return view;
+}
+
+/** One change as a sentence people read aloud (the renderer shows `text`; the parts are for layout and tests). */
+export function changeView(c: RequestChange): RotationChangeView {
+  switch (c.kind) {
+    case 'key-replaced':
+      return { kind: c.kind, role: c.role, text: `${c.who} is replaced by ${c.by} in the ${c.role} role`, who: c.who, by: c.by };
+    case 'key-removed':
+      return { kind: c.kind, role: c.role, text: `${c.who} is removed from the ${c.role} role`, who: c.who };
+    case 'key-added':
+      return { kind: c.kind, role: c.role, text: `${c.who} is added to the ${c.role} role`, who: c.who };
+    case 'key-relisted':
+      return { kind: c.kind, role: c.role, text: `${c.who} stays in the ${c.role} role, listed under a new key ID ${c.newKeyid.slice(0, 12)}… (e.g. a renewed certificate)`, who: c.who };
+    case 'threshold':
+      return { kind: c.kind, role: c.role, text: `${c.role} threshold changes from ${c.from} to ${c.to}` };
+    case 'expires':
+      return { kind: c.kind, text: `root expiry changes from ${c.from} to ${c.to}` };
+    case 'consistent-snapshot':
+      return { kind: c.kind, text: `consistent_snapshot changes from ${c.from} to ${c.to}` };
+    default:
+      return { kind: c.kind, text: `the field ${JSON.stringify(c.field)} changes` };
+  }
+}
+
+export function reviewView(request: SigningRequest): RotationReviewView {
+  const d = describeRequest(request);
+  const prev = request.previous.signed;
+  const next = request.root;
+  const keyOf = (id: string) => next.keys.get(id) ?? prev.keys.get(id);
+  const before = request.policy.previous;
+  const after = request.policy.new;
+  // A key reported lost is said so where it goes (the request records it; compromised / retired are not recorded).
+  const lost = new Set(request.expectedSigners.filter((s) => s.lost).map((s) => s.keyid));
+  const changes = d.changes.map((c) => {
+    const v = changeView(c);
+    const gone = c.kind === 'key-replaced' ? c.oldKeyid : c.kind === 'key-removed' ? c.keyid : undefined;
+    if (gone && lost.has(gone)) v.text += ' — reported LOST (it cannot sign)';
+    return v;
+  });
+  // Targets requests (delegations, revocations): the core's own sentences, one line per change after "What changes:".
+  const at = d.lines.indexOf('What changes:');
+  d.targetsChanges.forEach((c, i) => changes.push({ kind: c.kind, text: (d.lines[at + 1 + i] ?? c.kind).trim() }));
+  const expires = request.targets
+    ? { from: request.targets.previous.signed.expiresText, to: request.targets.next.expiresText }
+    : { from: prev.expiresText, to: next.expiresText };
+  // The signing role's threshold is always said, also when it stays (the co-signer checks it either way).
+  const role = request.role === 'targets' ? 'targets' : 'root';
+  const threshold =
+    before.threshold === after.threshold && before.keyids.length === after.keyids.length
+      ? `${role} threshold stays ${after.threshold} of ${after.keyids.length}`
+      : `${role} threshold changes from ${before.threshold} of ${before.keyids.length} to ${after.threshold} of ${after.keyids.length}`;
+  return {
+    requestId: request.requestId,
+    repository: d.repository,
+    profile: d.profile,
+    fromVersion: d.fromVersion,
+    toVersion: d.toVersion,
+    role,
+    changes,
+    threshold,
+    expires,
+    policy: d.policy,
+    digest: digestView(d.digest.sha256),
+    expectedSigners: request.expectedSigners.map((s) => {
+      const v: RotationReviewView['expectedSigners'][number] = { keyid: s.keyid, name: s.name, from: s.from, fingerprint: fingerprintView(keyOf(s.keyid)!.key.fingerprint) };
+      if (s.lost) v.lost = true;
+      return v;
+    }),
+    lines: d.lines,
+  };
+}
+
+export function mergeView(request: SigningRequest, result: MergeResult, fileNames: readonly string[]): RotationMergeView {
+  const side = (r: MergeResult['previous'], total: number) => ({ signed: r.signed.length, threshold: r.threshold, total, verified: r.verified });
+  return {
+    requestId: request.requestId,
+    toVersion: request.root.version,
+    accepted: result.signers.map((s, i) => {
+      const a: RotationMergeView['accepted'][number] = { fileName: fileNames[i] ?? `response ${i + 1}`, signer: s.name, keyids: [...s.keyids] };
+      if (s.token) a.tokenSerial = s.token.serial;
+      return a;
+    }),
+    previous: side(result.previous, request.policy.previous.keyids.length),
+    new: side(result.new, request.policy.new.keyids.length),
+    waitingFor: result.waitingFor.map((w) => ({ keyid: w.keyid, name: w.name, side: w.side })),
+    final: result.final,
+    status: result.status,
+  };
+}
+
+// --- the change set -----------------------------------------------------------------------------------
+
+/** The renderer's change set → the core's, each key file parsed and every name checked (paths name the field). */
+export function changeFrom(profile: ProfileName, req: RotationBuildRequest['change']): RotationChange {
+  const change: RotationChange = { expires: req.expires };
+  const expires = new Date(req.expires).getTime();
+  const key = (file: NamedFile, name: string, path: string) => {
+    const k = parseKeyFile(profile, file);
+    // Notary clients refuse a root key whose certificate has expired: a certificate ending before the new
+    // root does would make the root unverifiable before its own expiry.
+    if (k.certificate && new Date(k.certificate.notAfter).getTime() < expires) {
+      throw new CeremonyError('ROTATION_CHANGE_INVALID', `${file.name}: its certificate ends ${k.certificate.notAfter}, before the new root expires (${req.expires}); make a new certificate or choose an earlier expiry`, { path: `${path}.key` });
+    }
+    return { json: k.json, name: checkName(name, `${path}.name`) };
+  };
+  const root: NonNullable<RotationChange['root']> = {};
+  if (req.replace.length) root.replace = req.replace.map((r, i) => ({ old: r.old, reason: r.reason, new: key(r.key, r.name, `$.change.replace[${i}]`) }));
+  if (req.remove.length) root.remove = req.remove.map((r) => ({ keyid: r.keyid, reason: r.reason }));
+  if (req.add.length) root.add = req.add.map((a, i) => key(a.key, a.name, `$.change.add[${i}]`));
+  if (req.threshold !== undefined) root.threshold = req.threshold;
+  if (Object.keys(root).length) change.root = root;
+  const nothing = !req.replace.length && !req.remove.length && !req.add.length && req.threshold === undefined;
+  if (nothing && req.expiresOnly !== true) {
+    throw new CeremonyError('ROTATION_CHANGE_INVALID', 'the change set is empty: replace, add or remove a key, change the threshold, or say that only the expiry is renewed', { path: '$.change' });
+  }
+  return change;
+}
+
+/** Names for the review: typed by the administrator, else the transcript's, else none (the core then says "key 1a2b3c4d"). */
+function namesFor(previous: Metadata<Root>, typed: RotationBuildRequest['names'], transcript: ReturnType<typeof namesFromTranscript> | undefined): Map<string, string> {
+  const names = new Map<string, string>();
+  const rootIds = previous.signed.roles.get('root')!.keyids;
+  for (const [id, n] of transcript?.names ?? []) if (rootIds.includes(id)) names.set(id, n.name);
+  typed.forEach((t, i) => {
+    if (!rootIds.includes(t.keyid)) throw new CeremonyError('ROTATION_CHANGE_INVALID', `key ${t.keyid.slice(0, 16)}… is not a root key of version ${previous.signed.version}`, { path: `$.names[${i}].keyid` });
+    names.set(t.keyid, checkName(t.name, `$.names[${i}].name`));
+  });
+  return names;
+}
+
+// --- writing ------------------------------------------------------------------------------------------
+
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 32) || 'signer'
+  );
+}
+
+/** Atomic, never over an existing file; read back and compared before it is reported written. */
+async function writeOut(deps: RotationDeps, suggestedDir: string, name: string, bytes: Uint8Array): Promise<WrittenFileView> {
+  const dir = await deps.chooseOutputDir(suggestedDir);
+  if (dir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was written');
+  const path = join(dir, name);
+  await writeFileAtomic(path, bytes);
+  const back = await readFileCapped(path, bytes.length + 1);
+  if (!Buffer.from(back).equals(Buffer.from(bytes))) throw new CeremonyError('INTERNAL', `${name} does not read back as the bytes written`, { path });
+  return { name, path, sha256: sha256Hex(bytes) };
+}
+
+// --- administrator --------------------------------------------------------------------------------------
+
+export function openRoot(req: { previousRoot: NamedFile; transcript?: NamedFile | undefined }, deps: Pick<RotationDeps, 'now'>): RotationRootView {
+  const previous = openPrevious(req.previousRoot);
+  const transcript = req.transcript ? { ...namesFromTranscript(req.transcript), fileName: req.transcript.name } : undefined;
+  return rootView(req.previousRoot.name, previous, deps.now(), transcript);
+}
+
+export function keyFromFile(req: { profile: ProfileName; key: NamedFile }): RotationNewKeyView {
+  const k = parseKeyFile(req.profile, req.key);
+  const v: RotationNewKeyView = { source: 'file', keyFile: { name: req.key.name, bytes: req.key.bytes }, keyid: k.keyid, keytype: k.keytype, fingerprint: fingerprintView(k.fingerprint) };
+  if (k.certificate) v.certificate = k.certificate;
+  return v;
+}
+
+/** A PinSource over PIN bytes: a fresh copy per call (zeroed by the login), every copy zeroed by `wipe`. */
+function pinSourceOf(pin: Uint8Array): { source: PinSource; wipe(): void } {
+  const copies: Uint8Array[] = [];
+  return {
+    source: async () => {
+      const c = Uint8Array.from(pin);
+      copies.push(c);
+      return c;
+    },
+    wipe: () => {
+      pin.fill(0);
+      for (const c of copies) c.fill(0);
+    },
+  };
+}
+
+export interface KeyFromTokenInput extends Omit<RotationKeyFromTokenRequest, 'pin'> {
+  /** UTF-8 PIN bytes (Notary root keys: the certificate is signed on the token); zeroed before this returns. */
+  pin?: Uint8Array | undefined;
+}
+
+export async function keyFromToken(req: KeyFromTokenInput, deps: Pick<RotationDeps, 'tokens' | 'now'>): Promise<RotationNewKeyView> {
+  const pin = req.pin ? pinSourceOf(req.pin) : undefined;
+  try {
+    if (req.profile === 'notary' && !req.gun) throw new CeremonyError('USAGE', 'a Notary root key is a certificate whose CN is the GUN: give the repository (GUN)', { path: '$.gun' });
+    if (req.profile === 'notary' && !pin) throw new CeremonyError('TOKEN_LOGIN_REQUIRED', 'a Notary root key needs a certificate made by the key on the token: its PIN is needed', { path: '$.pin' });
+    const exported = await exportTokenKey(
+      {
+        module: req.module,
+        token: req.token,
+        label: req.keyLabel,
+        profile: req.profile,
+        // The certificate outlives the default root expiry by a year: Notary clients refuse a root key whose
+        // certificate has expired (FIELD-NOTES), whatever the root's own expiry says.
+        ...(req.profile === 'notary' ? { certificate: { gun: req.gun!, days: DEFAULT_ROOT_LIFETIME_DAYS.notary + 365, now: deps.now() }, pin: pin!.source } : {}),
+      },
+      deps.tokens,
+    );
+    const bytes = new TextEncoder().encode(`${JSON.stringify(exported.key, null, 2)}\n`);
+    const v: RotationNewKeyView = {
+      source: 'token',
+      keyFile: { name: `${slug(exported.token.label || exported.token.serial)}-${slug(exported.label)}.${req.profile}.key.json`, bytes },
+      keyid: exported.keyId,
+      keytype: String(exported.key.keytype),
+      fingerprint: fingerprintView(exported.fingerprint.sha256),
+      token: { label: exported.token.label, serial: exported.token.serial },
+      keyLabel: exported.label,
+      rehearsal: exported.rehearsal,
+    };
+    if (exported.certificate) v.certificate = { subject: exported.certificate.subject, notAfter: exported.certificate.notAfter };
+    return v;
+  } finally {
+    pin?.wipe();
+  }
+}
+
+function buildRequest(req: RotationBuildRequest): SigningRequest {
+  const previous = openPrevious(req.previousRoot);
+  const transcript = req.transcript ? namesFromTranscript(req.transcript) : undefined;
+  const names = namesFor(previous, req.names, transcript);
+  const change = changeFrom(previous.profile.name, req.change);
+  const repository = req.repository.trim();
+  if (!repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)', { path: '$.repository' });
+  const payload = buildRotationPayload(req.previousRoot.bytes, change, { names });
+  return buildSigningRequest(payload, { repository });
+}
+
+/**
+ * Notary: what its client demands of root keys (src/tuf/notary-root.ts — leaf certificates naming the GUN,
+ * within their validity, not SHA-1), checked on root N+1 before anyone is asked to sign it.
+ */
+function checkNotaryRoot(request: SigningRequest, now: Date): void {
+  if (request.profile !== 'notary') return;
+  const unsigned = parseMetadata(serializeMetadata('notary', { signed: request.payload, signatures: [] }), 'root', { maxBytes: REQUEST_MAX_BYTES, source: `root version ${request.root.version}` });
+  checkNotaryRootCertificates(unsigned, now, request.repository);
+}
+
+export async function buildRequestFile(req: RotationBuildRequest, deps: RotationDeps): Promise<RotationRequestView> {
+  const request = buildRequest(req);
+  checkNotaryRoot(request, deps.now());
+  const view: RotationRequestView = { review: reviewView(request) };
+  if (req.write) {
+    const bytes = serializeSigningRequest(request);
+    // Checked as a co-signer will read it, before it leaves this machine.
+    parseSigningRequest(bytes, 'the request written');
+    view.written = await writeOut(deps, 'rotation', `rotation-request-v${request.root.version}-${request.requestId.slice(0, 8)}.json`, bytes);
+    view.file = { name: view.written.name, bytes };
+  }
+  return view;
+}
+
+/** Merge the responses in the order given (stateless: the screen sends what it accepted plus the new one). */
+export function merge(req: { request: NamedFile; responses: NamedFile[] }): RotationMergeView {
+  const request = openRequest(req.request);
+  const responses = req.responses.map(openResponse);
+  const names = req.responses.map((f) => f.name);
+  let result: MergeResult;
+  try {
+    result = mergeResponses(request, responses);
+  } catch (err) {
+    // The merge refuses as a whole; the screen adds one file at a time, so the newest one is the culprit.
+    const last = names[names.length - 1];
+    if (isCeremonyError(err) && last) throw prefixed(err, last);
+    throw err;
+  }
+  return mergeView(request, result, names);
+}
+
+export async function writeRoot(req: { request: NamedFile; responses: NamedFile[] }, deps: RotationDeps): Promise<RotationWriteRootView> {
+  const request = openRequest(req.request);
+  // TUF 5.3.4: finalizeMerge refuses unless both thresholds are met and verifyRootUpdate accepts the result.
+  const result = finalizeMerge(request, req.responses.map(openResponse));
+  const written = await writeOut(deps, 'rotation', `${request.root.version}.root.json`, result.root);
+  return { written, version: request.root.version, status: result.status, merge: mergeView(request, result, req.responses.map((f) => f.name)) };
+}
+
+// --- co-signer ------------------------------------------------------------------------------------------
+
+export function review(req: { request: NamedFile }): RotationReviewView {
+  return reviewView(openRequest(req.request));
+}
+
+/** The key on the chosen token must be a root key of the request (and not one reported lost) — checked before any PIN. */
+export async function checkSigner(req: { request: NamedFile; module: string; token: TokenRefView; keyLabel: string }, deps: Pick<RotationDeps, 'tokens'>): Promise<RotationSignerCheckView> {
+  const request = openRequest(req.request);
+  const checked = await checkToken({ module: req.module, token: req.token }, deps.tokens);
+  const where = `token "${checked.token.label}" (serial ${checked.token.serial})`;
+  const found = checked.token.keys.filter((k) => k.label === req.keyLabel);
+  if (found.length !== 1 || !found[0]!.fingerprint) {
+    throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `${where} shows ${found.length === 0 ? 'no' : found.length === 1 ? 'no readable' : 'more than one'} public key labelled "${req.keyLabel}" (no PIN was asked)`);
+  }
+  const key = found[0]!;
+  const fp = key.fingerprint!.sha256;
+  const ids = keyIdsFor(request, fp);
+  if (ids.length === 0) {
+    throw new CeremonyError(
+      'ROTATION_SIGNER_UNKNOWN',
+      `key "${req.keyLabel}" on ${where} (fingerprint ${groupHex(fp.slice(0, 16))}) is a root key of neither version ${request.previous.signed.version} nor ${request.root.version}: it has nothing to sign here (no PIN was asked)`,
+    );
+  }
+  const expected = request.expectedSigners.filter((s) => ids.includes(s.keyid));
+  const signer = expected[0];
+  const sides = new Set(expected.map((s) => s.from));
+  const from = sides.has('targets') ? 'targets' : sides.has('both') || (sides.has('previous') && sides.has('new')) ? 'both' : sides.has('new') ? 'new' : 'previous';
+  return {
+    token: checked.token,
+    key,
+    signer: {
+      name: signer?.name ?? `key ${ids[0]!.slice(0, 8)}`,
+      keyids: ids,
+      from,
+      ...(expected.some((s) => s.lost) ? { lost: true as const } : {}),
+    },
+  };
+}
+
+export interface SignInput {
+  request: NamedFile;
+  module: string;
+  token: TokenRefView;
+  keyLabel: string;
+  /** The SHA-256 of the bytes to sign, as the signer confirmed it on screen. */
+  confirmedSha256: string;
+  /** UTF-8 PIN bytes; zeroed before this returns, whatever happens. */
+  pin: Uint8Array;
+}
+
+export async function sign(req: SignInput, deps: RotationDeps): Promise<RotationSignedView> {
+  const pin = pinSourceOf(req.pin);
+  try {
+    const request = openRequest(req.request);
+    if (req.confirmedSha256 !== request.payloadSha256) {
+      // As `tuf-ceremony sign --expect-hash`: what was confirmed is not what would be signed.
+      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, 16))}, not the one confirmed on screen: nothing was signed (no PIN was used)`, {
+        path: '$.confirmedSha256',
+      });
+    }
+    // signRequestOnToken opens the token, refuses a key the request has no use for before the PIN is
+    // used, logs in, signs under every key ID that lists the key and verifies each signature in software.
+    const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source }, deps.tokens);
+    const response = signed.response;
+    // Checked as the administrator's merge will check it, before it is written.
+    const check = mergeResponses(request, [response]);
+    const bytes = serializeSignatureResponse(response);
+    const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${request.root.version}-${request.requestId.slice(0, 8)}.json`, bytes);
+    const out: RotationSignedView = { written, signer: { name: response.signer.name }, keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
+    if (response.signer.token) out.signer.tokenSerial = response.signer.token.serial;
+    return out;
+  } finally {
+    pin.wipe();
+  }
+}

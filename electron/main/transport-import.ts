@@ -1,0 +1,240 @@
+/**
+ * The Import screen's work (PRODUCT.md §2.5, §2.6; issue #6): one import session in this process.
+ *
+ *  - Where: the trust directory is chosen by main (`deps.chooseTrustDir`: a folder dialog in the app, a
+ *    temporary folder in the end-to-end tests), never named by the renderer; the layout the operator says
+ *    its client reads: `notary` (Docker / Notary: `<dir>/tuf/<GUN>/metadata/`) or `tuf` (a TUF client
+ *    metadata folder), as `tuf-ceremony import --layout`.
+ *  - The pin: a root.json the operator picks (`--root`), or the SHA-256 of one (`--root-fingerprint`), or
+ *    none — then the root already installed is the pin (src/trust-store/install.ts).
+ *  - A bundle's bytes (a file from USB, or reassembled from QR frames) are decoded by the bundle decoder
+ *    and verified by the SAME core as `tuf-ceremony import`: `preview` runs importRepository as a dry run
+ *    (complete verification against the pin and what is installed, nothing written), `install` runs it
+ *    for real: verification again, under the trust directory's import lock (src/trust-store/lock.ts),
+ *    then the atomic swap and the import record (imports.log).
+ *  - Camera: the renderer decodes QR codes off its main thread and sends each new frame's TEXT here, where
+ *    the CLI's receiver (src/transport/qr QrAssembler: GF(2) elimination, per-frame CRC, foreign frames
+ *    refused) assembles it. It runs here, not in the renderer, because @ngraveio/bc-ur needs Node's Buffer.
+ *    When complete the bundle bytes go back to the renderer, which sends them through `preview` and
+ *    `install` exactly like a file's.
+ *
+ * Plain functions over narrow dependencies (no Electron): unit-tested and driven by the e2e bridge.
+ */
+import { groupHex } from '../../src/crypto/digest-words.js';
+import { sha256Hex } from '../../src/crypto/digest.js';
+import { CeremonyError, toErrorShape } from '../../src/errors.js';
+import { decodeBundle } from '../../src/bundle/format.js';
+import { readQrReaderWasm } from '../../src/io/qr-images.js';
+import { QrAssembler } from '../../src/transport/qr/index.js';
+import { bundleImportSource } from '../../src/trust-store/bundle-source.js';
+import { importRepository, type ImportOptions, type ImportResult, type TrustLayout } from '../../src/trust-store/install.js';
+import type { TrustedVersions, VerifiedRepository } from '../../src/tuf/repository.js';
+import type {
+  ImportBundleView,
+  ImportInstalledView,
+  ImportPinRequest,
+  ImportPreviewView,
+  ImportQrDecoderView,
+  ImportQrFrameView,
+  ImportQrProgressView,
+  ImportRoleView,
+  ImportSessionView,
+  ImportTrustDirRequest,
+  NamedFile,
+} from '../shared/api-types.js';
+
+export interface ImportDeps {
+  /** Where to install: the app asks with a folder dialog; tests answer a temporary folder. Undefined: cancelled. */
+  chooseTrustDir(layout: TrustLayout): Promise<string | undefined>;
+  /** The local clock expiry is judged by (never the renderer's). */
+  now(): Date;
+  /** zxing-wasm's reader binary as the package ships it (the file the CLI's `qr decode` loads). */
+  readQrDecoderWasm(): Promise<Uint8Array>;
+  /** src/trust-store/install.ts (the CLI's core); injectable for tests. */
+  importRepository(input: Parameters<typeof importRepository>[0], opts: ImportOptions): Promise<ImportResult>;
+}
+
+export function defaultImportDeps(over: Partial<ImportDeps> = {}): ImportDeps {
+  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, ...over };
+}
+
+type Pin = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'fingerprint'; sha256: string };
+
+function bundleView(bytes: Uint8Array, source: string): ImportBundleView {
+  // Decoded without the kind check first, so a signing request given here is named for what it is; the
+  // kind is then refused by bundleImportSource (BUNDLE_KIND_UNEXPECTED).
+  const b = decodeBundle(bytes, { source });
+  return {
+    source,
+    kind: b.kind,
+    profile: b.profile,
+    repository: b.repository,
+    created: b.created,
+    bytes: bytes.length,
+    files: b.files.map((f) => ({ name: f.name, length: f.bytes.length })),
+    hash: { sha256: b.hash.sha256, short: groupHex(b.hash.hex), words: [...b.hash.words] },
+  };
+}
+
+function rolesOf(v: VerifiedRepository): ImportRoleView[] {
+  const out: ImportRoleView[] = [];
+  const policy = (name: 'root' | 'targets' | 'snapshot' | 'timestamp') => v.root.signed.roles.get(name);
+  const top = [
+    ['root', v.root],
+    ['targets', v.targets?.md],
+    ['snapshot', v.snapshot?.md],
+    ['timestamp', v.timestamp?.md],
+  ] as const;
+  for (const [name, md] of top) {
+    if (!md) continue;
+    const p = policy(name);
+    out.push({ name, version: md.signed.version, expires: md.signed.expiresText, ...(p ? { threshold: p.threshold, keys: p.keyids.length } : {}) });
+  }
+  for (const [name, role] of [...v.delegated].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    out.push({ name, version: role.md.signed.version, expires: role.md.signed.expiresText });
+  }
+  return out;
+}
+
+function versionsText(v: TrustedVersions | undefined): ImportInstalledView['previous'] {
+  if (!v) return undefined;
+  return { root: v.root, ...(v.targets !== undefined ? { targets: v.targets } : {}), ...(v.snapshot !== undefined ? { snapshot: v.snapshot } : {}), ...(v.timestamp !== undefined ? { timestamp: v.timestamp } : {}) };
+}
+
+function installedView(r: ImportResult): ImportInstalledView {
+  const previous = versionsText(r.previous);
+  return {
+    profile: r.profile,
+    layout: r.layout,
+    ...(r.gun ? { repository: r.gun } : {}),
+    folder: r.folder,
+    pinnedBy: r.pinnedBy,
+    ...(previous ? { previous } : {}),
+    roles: rolesOf(r.verified),
+    files: [...r.files],
+    targets: r.verified.targets ? r.verified.targets.md.signed.targets.size : 0,
+  };
+}
+
+export class ImportSession {
+  private trustDir: string | undefined;
+  private layout: TrustLayout = 'notary';
+  private pin: Pin | undefined;
+  private qr = new QrAssembler();
+  private qrRefused = 0;
+  private wasm: Promise<Uint8Array> | undefined;
+
+  constructor(private readonly deps: ImportDeps) {}
+
+  status(): ImportSessionView {
+    const pin = this.pin;
+    return {
+      layout: this.layout,
+      ...(this.trustDir ? { trustDir: this.trustDir } : {}),
+      ...(pin ? { pin: pin.kind === 'file' ? { kind: 'file', name: pin.name, sha256: sha256Hex(pin.bytes) } : { kind: 'fingerprint', sha256: pin.sha256 } } : {}),
+      qr: this.qrProgress(),
+    };
+  }
+
+  /** Ask main where the trust directory is (a dialog); cancelling keeps the previous choice. */
+  async chooseTrustDir(req: ImportTrustDirRequest): Promise<ImportSessionView> {
+    this.layout = req.layout;
+    const dir = await this.deps.chooseTrustDir(req.layout);
+    if (dir) this.trustDir = dir;
+    return this.status();
+  }
+
+  setPin(req: ImportPinRequest): ImportSessionView {
+    if (req.rootFile) this.pin = { kind: 'file', name: req.rootFile.name, bytes: req.rootFile.bytes };
+    else if (req.fingerprint) this.pin = { kind: 'fingerprint', sha256: req.fingerprint.replace(/[\s:]/g, '').toLowerCase() };
+    else this.pin = undefined;
+    return this.status();
+  }
+
+  private options(dryRun: boolean): ImportOptions {
+    if (!this.trustDir) throw new CeremonyError('USAGE', 'choose the trust directory to install into first');
+    const pin = this.pin;
+    return {
+      trustDir: this.trustDir,
+      layout: this.layout,
+      now: this.deps.now(),
+      ...(pin?.kind === 'file' ? { trustedRoot: pin.bytes } : {}),
+      ...(pin?.kind === 'fingerprint' ? { rootFingerprint: pin.sha256 } : {}),
+      ...(dryRun ? { dryRun: true } : {}),
+    };
+  }
+
+  /**
+   * What the bundle is, then the complete verification against the pin and what is installed (the
+   * core's dry run: nothing is written). A bundle that cannot be decoded is a refusal (IpcFailure).
+   */
+  async preview(bundle: NamedFile): Promise<ImportPreviewView> {
+    const view = bundleView(bundle.bytes, bundle.name);
+    try {
+      const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(true));
+      return { bundle: view, verification: { ok: true, result: installedView(result) } };
+    } catch (err) {
+      const shape = toErrorShape(err);
+      return { bundle: view, verification: { ok: false, code: shape.code, message: shape.message, ...(shape.path ? { path: shape.path } : {}) } };
+    }
+  }
+
+  /** Verify again (the trust directory may have changed since the preview) and install atomically; refusals throw. */
+  async install(bundle: NamedFile): Promise<ImportInstalledView> {
+    const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(false));
+    return installedView(result);
+  }
+
+  private qrProgress(): ImportQrProgressView {
+    const p = this.qr.progress;
+    return { received: p.received, duplicates: p.duplicates, rank: p.rank, needed: p.needed, estimatedStillNeeded: p.estimatedStillNeeded, complete: p.complete, refused: this.qrRefused };
+  }
+
+  /** The camera worker's QR decoder binary (read once, kept). */
+  async qrDecoder(): Promise<ImportQrDecoderView> {
+    this.wasm ??= this.deps.readQrDecoderWasm();
+    const wasm = await this.wasm;
+    return { wasm, sha256: sha256Hex(wasm) };
+  }
+
+  /** Start reading a new bundle from the camera (frames of the previous one are forgotten). */
+  qrReset(): ImportQrProgressView {
+    this.qr = new QrAssembler();
+    this.qrRefused = 0;
+    return this.qrProgress();
+  }
+
+  /**
+   * One frame's text, as the renderer's decoder read it. A refused frame (malformed, another UR type, a
+   * frame of a second bundle: QR_*) leaves the assembler as it was and is reported in the view (the
+   * scan goes on); once complete, the bundle bytes are returned (checked against the frames' CRC32).
+   */
+  qrFrame(text: string): ImportQrFrameView {
+    let refusal: ImportQrFrameView['refusal'];
+    let outcome: ImportQrFrameView['outcome'] = 'refused';
+    if (this.qr.complete) outcome = 'duplicate';
+    else {
+      try {
+        outcome = this.qr.receive(text);
+      } catch (err) {
+        this.qrRefused++;
+        const s = toErrorShape(err);
+        refusal = { code: s.code, message: s.message, ...(s.path ? { path: s.path } : {}) };
+      }
+    }
+    let bundle: Uint8Array | undefined;
+    if (this.qr.complete) {
+      try {
+        bundle = this.qr.result();
+      } catch (err) {
+        // QR_MESSAGE_CHECKSUM: the frames agree with each other but not with their checksum. Start over
+        // (the next frames are read afresh) rather than keep a receiver that can never succeed.
+        this.qr = new QrAssembler();
+        this.qrRefused++;
+        const s = toErrorShape(err);
+        refusal = { code: s.code, message: `${s.message}; reading starts again`, ...(s.path ? { path: s.path } : {}) };
+      }
+    }
+    return { outcome, progress: this.qrProgress(), ...(refusal ? { refusal } : {}), ...(bundle ? { bundle } : {}) };
+  }
+}

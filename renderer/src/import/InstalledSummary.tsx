@@ -1,0 +1,37 @@
+/** What an import installs (or would install): repository, the folder, each role's version, threshold and expiry. */
+import type { ImportInstalledView } from '../../../electron/shared/api-types.js';
+import { formatDate } from '../lib/format';
+
+export function InstalledSummary({ view, verb }: { view: ImportInstalledView; verb: string }) {
+  return (
+    <div className="installed-summary">
+      <p>
+        {view.profile === 'notary' ? 'Notary repository' : 'TUF repository'} {view.repository ? <code data-testid="installed-repository">{view.repository}</code> : null} — {view.targets}{' '}
+        {view.targets === 1 ? 'target' : 'targets'} — {verb} in <code>{view.folder}</code>
+      </p>
+      <table className="roles-table" aria-label="Roles">
+        <thead>
+          <tr>
+            <th scope="col">Role</th>
+            <th scope="col">Version</th>
+            <th scope="col">Signatures required</th>
+            <th scope="col">Expires</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.roles.map((r) => (
+            <tr key={r.name}>
+              <th scope="row">{r.name}</th>
+              <td>
+                {r.version}
+                {view.previous && r.name in view.previous && view.previous[r.name as keyof typeof view.previous] !== r.version ? ` (was ${view.previous[r.name as keyof typeof view.previous]})` : ''}
+              </td>
+              <td>{r.threshold !== undefined ? `${r.threshold} of ${r.keys}` : '—'}</td>
+              <td>{formatDate(r.expires)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

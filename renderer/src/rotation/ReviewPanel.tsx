@@ -1,0 +1,86 @@
+/**
+ * A signing request in plain words (PRODUCT.md §2.4 "review before signing"): what changes against the
+ * previous version — who is replaced, added or removed, the threshold, the expiry — the expected
+ * signers, and the short hash of the exact bytes to sign as words to read aloud, large, and as hex.
+ * Shown to the co-signer before they sign and to the administrator before the request is written.
+ */
+import type { RotationReviewView } from '../../../electron/shared/api-types.js';
+import { formatDate, groupedFingerprint } from '../lib/format';
+import './rotation.css';
+
+function side(from: RotationReviewView['expectedSigners'][number]['from']): string {
+  switch (from) {
+    case 'both':
+      return 'old and new root';
+    case 'previous':
+      return 'old root only';
+    case 'new':
+      return 'new root only';
+    default:
+      return 'targets role';
+  }
+}
+
+export function ReviewPanel({ review, headingLevel = 2 }: { review: RotationReviewView; headingLevel?: 2 | 3 }) {
+  const H = headingLevel === 3 ? 'h3' : 'h2';
+  const what = review.role === 'targets' ? 'targets.json' : 'root';
+  return (
+    <>
+      <section className="panel" aria-labelledby="review-changes-h">
+        <H id="review-changes-h">
+          What changes: {what} version {review.fromVersion} → {review.toVersion}
+        </H>
+        <p>
+          {review.profile === 'notary' ? 'Notary repository (GUN)' : 'TUF repository'} <code>{review.repository}</code>
+        </p>
+        <ul className="rotation-changes" aria-label="Changes in plain words">
+          {review.changes.filter((c) => c.kind !== 'expires' && c.kind !== 'targets-expires' && !(c.kind === 'threshold' && c.role === review.role)).map((c, i) => (
+            <li key={i} className={`change-${c.kind}`}>
+              {c.text}
+            </li>
+          ))}
+          <li className="change-threshold-summary">{review.threshold}</li>
+          <li className="change-expiry">
+            {review.expires.from === review.expires.to ? `expiry stays ${formatDate(review.expires.to)}` : `expires ${formatDate(review.expires.to)} (was ${formatDate(review.expires.from)})`}
+          </li>
+        </ul>
+        <p className="muted">Signatures: {review.policy}.</p>
+        <table className="plan-table" aria-label="Expected signers">
+          <thead>
+            <tr>
+              <th scope="col">Signer</th>
+              <th scope="col">Key</th>
+              <th scope="col">Signs for</th>
+            </tr>
+          </thead>
+          <tbody>
+            {review.expectedSigners.map((s) => (
+              <tr key={s.keyid}>
+                <th scope="row">{s.name}</th>
+                <td>
+                  <code title={s.keyid}>{s.keyid.slice(0, 12)}…</code> <span className="fp-cell-words">{s.fingerprint.words.join(' ')}</span>
+                </td>
+                <td>{s.lost ? 'reported LOST: cannot sign, not waited for' : side(s.from)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="muted">Names are labels written by whoever made the request; the key IDs and fingerprints are what identify a key.</p>
+      </section>
+      <section className="panel" aria-labelledby="review-hash-h">
+        <H id="review-hash-h">Short hash of the bytes to sign — read aloud and compare</H>
+        <ol className="fp-words rotation-words" aria-label="Hash words, to read aloud">
+          {review.digest.words.map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
+        </ol>
+        <p>
+          Short hash <code className="rotation-short-hash">{review.digest.grouped}</code>
+        </p>
+        <p className="muted">
+          Full SHA-256 <code className="fp-full">{groupedFingerprint(review.digest.sha256)}</code>
+        </p>
+      </section>
+    </>
+  );
+}
