@@ -1,6 +1,7 @@
 /**
  * `tuf-ceremony merge REQUEST RESPONSE… --out RESULT [--partial] [--json]` (PRODUCT.md §2.4, §3): combine
- * signature responses, in any order, into the new root.
+ * signature responses, in any order, into the file the request is for — root.json N+1 (a rotation) or
+ * targets.json N+1 (delegation changes, revocations).
  *
  * Each response is checked (src/rotation/merge.ts): for this request (ROTATION_RESPONSE_MISMATCH), by a
  * root key of the previous or new version (ROTATION_SIGNER_UNKNOWN), no key twice
@@ -11,8 +12,11 @@
  * - Both thresholds met: the new root — checked with verifyRootUpdate (TUF 5.3.4) like a client at the
  *   previous version would — is written to RESULT (never overwritten; OUTPUT_EXISTS is checked before
  *   anything else), exit 0.
+ * - Targets requests: final when the root's targets role's threshold is met; targets.json N+1 is written
+ *   ("wrote targets version N+1 to …").
  * - Not yet: without `--partial` it is a refusal — `error[ROOT_NOT_SIGNED_BY_PREVIOUS]` (or `…_BY_SELF`
- *   when only the new side is short) with the status and the waiting-for list, exit 1; with `--partial` the
+ *   when only the new side is short; `THRESHOLD_NOT_MET` for a targets request: notFinalRefusal in
+ *   src/rotation/merge.ts) with the status and the waiting-for list, exit 1; with `--partial` the
  *   status is printed and the exit is 0. Nothing is written either way (responses are the state: merge
  *   again when more come back).
  *
@@ -20,15 +24,17 @@
  * response or a `signature-response` bundle (src/rotation/bundle.ts: decoded and checked first — manifest,
  * kind, one document, the repository of the request). The merged root is written as plain root.json.
  *
- * `--json` prints `{ "ok": true, "final", "status", "requestId", "previous": {threshold, signed, missing},
- * "new": {…}, "waitingFor": [{keyid, name, side: "old"|"new"|"both"}], "signers": [{name, keyids, token?}],
- * "out": path | null }` (also for a partial merge with --partial; without it the error object).
+ * `--json` prints `{ "ok": true, "role": "root"|"targets", "version", "final", "status", "requestId",
+ * "previous": {threshold, signed, missing, verified}, "new": {…}, "waitingFor": [{keyid, name, side:
+ * "old"|"new"|"both"}], "signers": [{name, keyids, token?}], "out": path | null }`; for a targets request
+ * `"targets": {…}` in place of previous/new and `side: "targets"` (also for a partial merge with --partial;
+ * without it the error object).
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
-import { REQUEST_BUNDLE_MAX_BYTES, RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
+import { REQUEST_BUNDLE_MAX_BYTES, RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, notFinalRefusal, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
 import { isCeremonyError } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { reportError, type Io } from './output.js';
@@ -49,7 +55,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     if (!opts.out) throw new CeremonyError('USAGE', '--out RESULT is required');
     if (responsePaths.length === 0) throw new CeremonyError('USAGE', 'give at least one signature response');
     const out = resolve(opts.out);
-    await assertAbsent([out], ' (the merged root is never overwritten: choose another --out)');
+    await assertAbsent([out], ' (a merged file is never overwritten: choose another --out)');
     const request = readSigningRequest(await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES), basename(requestPath)).request;
     const responses: SignatureResponse[] = [];
     for (const path of responsePaths) {
@@ -61,30 +67,32 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
       }
     }
     const result = mergeResponses(request, responses);
+    // The request's role decides the words: root N+1 has two sides (old and new keys), targets.json N+1
+    // one (the root's targets role: previous and new are the same result, so it is reported once).
+    const sides = result.role === 'targets' ? { targets: side(result.new) } : { previous: side(result.previous), new: side(result.new) };
     const report = {
       ok: true,
+      role: result.role,
+      version: result.version,
       final: result.final,
       status: result.status,
       requestId: result.requestId,
-      previous: side(result.previous),
-      new: side(result.new),
-      waitingFor: result.waitingFor,
+      ...sides,
+      waitingFor: result.role === 'targets' ? result.waitingFor.map((w) => ({ ...w, side: 'targets' })) : result.waitingFor,
       signers: result.signers,
       out: result.final ? out : null,
     };
-    if (!result.final && !opts.partial) {
-      const code = result.previous.verified ? 'ROOT_NOT_SIGNED_BY_SELF' : 'ROOT_NOT_SIGNED_BY_PREVIOUS';
-      throw new CeremonyError(code, `root version ${request.root.version} is not final: ${result.status} (merge with --partial to accept a partial result)`);
-    }
+    if (!result.final && !opts.partial) throw notFinalRefusal(result, ' (merge with --partial to accept a partial result)');
     if (result.final) {
-      await writeFileAtomic(out, result.root!);
-      const back = await readFileCapped(out, result.root!.length + 1);
-      if (!Buffer.from(back).equals(Buffer.from(result.root!))) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the root written`);
+      const bytes = result.bytes!;
+      await writeFileAtomic(out, bytes);
+      const back = await readFileCapped(out, bytes.length + 1);
+      if (!Buffer.from(back).equals(Buffer.from(bytes))) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the ${result.role}.json written`);
     }
     if (json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(result.status);
-      io.out(result.final ? `wrote root version ${request.root.version} to ${out}` : 'partial: nothing written; merge again with more responses');
+      io.out(result.final ? `wrote ${result.role} version ${result.version} to ${out}` : 'partial: nothing written; merge again with more responses');
     }
     return 0;
   } catch (err) {
@@ -95,10 +103,10 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
 export function registerMergeCommand(program: Command, io: Io, done: (status: number) => void): void {
   program
     .command('merge')
-    .description('merge signature responses (any order) into the new root once both thresholds are met')
+    .description('merge signature responses (any order) into the new root (or targets.json) once every threshold is met')
     .argument('<REQUEST>', 'the signing request (JSON document or signing-request bundle)')
     .argument('<RESPONSE...>', 'signature responses (JSON documents or signature-response bundles)')
-    .requiredOption('--out <RESULT>', 'where to write the new root.json when final (never overwritten)')
+    .requiredOption('--out <RESULT>', 'where to write the new root.json (targets.json for a targets request) when final (never overwritten)')
     .option('--partial', 'a partial result is not an error: print the status, write nothing, exit 0')
     .option('--json', 'machine-readable result')
     .action(async (request: string, responses: string[], opts: MergeOptions) => {

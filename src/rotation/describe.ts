@@ -72,17 +72,33 @@ function fingerprintText(fp: string): string {
   return groupHex(shortDigest(fp).hex);
 }
 
+/** A name given for one ID of a key names it under all its IDs (a key is its public key); later entries win. */
+function namesByFingerprint(names: Iterable<[string, string]>, keyOf: (keyid: string) => ListedKey | undefined): Map<string, string> {
+  const nameByFp = new Map<string, string>();
+  for (const [id, name] of names) {
+    const k = keyOf(id);
+    if (k) nameByFp.set(k.key.fingerprint, name);
+  }
+  return nameByFp;
+}
+
+/** Fields outside `known` that differ between two `signed` objects (added, removed or changed), sorted. */
+function otherFieldsChanged(before: JsonValue, after: JsonValue, known: readonly string[]): string[] {
+  const a = before as Record<string, JsonValue | undefined>;
+  const b = after as Record<string, JsonValue | undefined>;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .sort()
+    .filter((field) => !known.includes(field) && (a[field] === undefined || b[field] === undefined || canonicalString(a[field], 'json') !== canonicalString(b[field], 'json')));
+}
+
 export function describeRequest(request: SigningRequest): RequestDescription {
   if (request.role === 'targets') return describeTargetsRequest(request);
   const prev: Root = request.previous.signed;
   const next: Root = request.root;
-  const names = new Map(request.expectedSigners.map((s) => [s.keyid, s.name]));
-  // A name given for one ID of a key names it under all its IDs.
-  const nameByFp = new Map<string, string>();
-  for (const [id, name] of names) {
-    const k = next.keys.get(id) ?? prev.keys.get(id);
-    if (k) nameByFp.set(k.key.fingerprint, name);
-  }
+  // Custodians by their expected-signer names; new targets / snapshot / timestamp keys by the request's keyNames.
+  // Key names are quoted ("targets 2026"): they name a key, where custodian names name a person.
+  const names = [...[...(request.keyNames ?? [])].map(([id, name]): [string, string] => [id, JSON.stringify(name)]), ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])];
+  const nameByFp = namesByFingerprint(names, (id) => next.keys.get(id) ?? prev.keys.get(id));
   const who = (k: ListedKey): string => {
     const name = nameByFp.get(k.key.fingerprint);
     const id = `key ${k.keyId.slice(0, 12)}…, fingerprint ${fingerprintText(k.key.fingerprint)}`;
@@ -116,15 +132,7 @@ export function describeRequest(request: SigningRequest): RequestDescription {
   }
   if (prev.expiresText !== next.expiresText) changes.push({ kind: 'expires', from: prev.expiresText, to: next.expiresText });
   if (prev.consistentSnapshot !== next.consistentSnapshot) changes.push({ kind: 'consistent-snapshot', from: prev.consistentSnapshot, to: next.consistentSnapshot });
-  const known = new Set(['_type', 'version', 'expires', 'keys', 'roles', 'consistent_snapshot']);
-  const prevJson = request.previous.signedJson as Record<string, JsonValue | undefined>;
-  const nextJson = request.payload as Record<string, JsonValue | undefined>;
-  for (const field of [...new Set([...Object.keys(prevJson), ...Object.keys(nextJson)])].sort()) {
-    if (known.has(field)) continue;
-    const a = prevJson[field];
-    const b = nextJson[field];
-    if (a === undefined || b === undefined || canonicalString(a, 'json') !== canonicalString(b, 'json')) changes.push({ kind: 'other-field', field });
-  }
+  for (const field of otherFieldsChanged(request.previous.signedJson, request.payload, ['_type', 'version', 'expires', 'keys', 'roles', 'consistent_snapshot'])) changes.push({ kind: 'other-field', field });
 
   const sideText = (ids: readonly string[], threshold: number, table: Root['keys'], side: string): string =>
     `${threshold} of ${ids.length} ${side} keys (${ids.map((id) => nameByFp.get(table.get(id)!.key.fingerprint) ?? `key ${id.slice(0, 8)}`).join(', ')})`;
@@ -197,16 +205,11 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const root = request.root;
   const prevKeys = prev.delegations?.keys ?? new Map<string, ListedKey>();
   const nextKeys = next.delegations?.keys ?? new Map<string, ListedKey>();
-  // Names: the request's labels by key ID, carried to every ID of the same public key.
-  const nameByFp = new Map<string, string>();
-  for (const [id, name] of t.keyNames) {
-    const k = nextKeys.get(id) ?? prevKeys.get(id);
-    if (k) nameByFp.set(k.key.fingerprint, name);
-  }
-  for (const s of request.expectedSigners) {
-    const k = root.keys.get(s.keyid);
-    if (k) nameByFp.set(k.key.fingerprint, s.name);
-  }
+  // Names: the request's labels by key ID (delegation keys, then the root's targets keys).
+  const nameByFp = namesByFingerprint(
+    [...t.keyNames, ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])],
+    (id) => root.keys.get(id) ?? nextKeys.get(id) ?? prevKeys.get(id),
+  );
   const who = (k: ListedKey): string => {
     const name = nameByFp.get(k.key.fingerprint);
     const cn = k.key.certificate ? `, certificate CN=${k.key.certificate.subjectCN}` : '';
@@ -241,15 +244,7 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     else if (canonicalString(prevTargets[name]!, 'json') !== canonicalString(nextTargets[name]!, 'json')) changes.push({ kind: 'target-changed', name });
   }
   if (prev.expiresText !== next.expiresText) changes.push({ kind: 'targets-expires', from: prev.expiresText, to: next.expiresText });
-  const known = new Set(['_type', 'version', 'expires', 'spec_version', 'targets', 'delegations']);
-  const prevJson = t.previous.signedJson as Record<string, JsonValue | undefined>;
-  const nextJson = request.payload as Record<string, JsonValue | undefined>;
-  for (const field of [...new Set([...Object.keys(prevJson), ...Object.keys(nextJson)])].sort()) {
-    if (known.has(field)) continue;
-    const a = prevJson[field];
-    const b = nextJson[field];
-    if (a === undefined || b === undefined || canonicalString(a, 'json') !== canonicalString(b, 'json')) changes.push({ kind: 'targets-other-field', field });
-  }
+  for (const field of otherFieldsChanged(t.previous.signedJson, request.payload, ['_type', 'version', 'expires', 'spec_version', 'targets', 'delegations'])) changes.push({ kind: 'targets-other-field', field });
 
   const targetsRole = request.policy.new;
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids

@@ -18,7 +18,7 @@ export {
   type SignerSide,
   type SigningRequest,
 } from './request.js';
-export { finalizeMerge, mergeResponses, type MergeResult, type WaitingFor } from './merge.js';
+export { finalizeMerge, mergeResponses, notFinalRefusal, type MergeResult, type WaitingFor } from './merge.js';
 export { describeRequest, type RequestChange, type RequestDescription, type TargetsRequestChange } from './describe.js';
 export { keyIdsFor, signRequest, signerScope, type SignRequestOptions } from './sign.js';
 export { signRequestOnToken, signRequestWithShareCards, unlockTokenKey, type SignedOnToken, type TokenSignRequest } from './signers.js';

@@ -181,18 +181,20 @@ export function mergeResponses(request: SigningRequest, responses: readonly Sign
   return result;
 }
 
-/** The new root's bytes, or the refusal a client would give for a partial result. */
+/**
+ * The refusal a client would give for a partial result (`finalizeMerge`, and the CLI's `merge` without
+ * --partial): targets.json N+1 short of the targets role's threshold → THRESHOLD_NOT_MET (TUF 5.6.3);
+ * root N+1 short of the previous root's threshold → ROOT_NOT_SIGNED_BY_PREVIOUS, else of its own →
+ * ROOT_NOT_SIGNED_BY_SELF (TUF 5.3.4). `hint` is appended to the message.
+ */
+export function notFinalRefusal(result: MergeResult, hint = ''): CeremonyError {
+  const code = result.role === 'targets' ? 'THRESHOLD_NOT_MET' : !result.previous.verified ? 'ROOT_NOT_SIGNED_BY_PREVIOUS' : 'ROOT_NOT_SIGNED_BY_SELF';
+  return new CeremonyError(code, `${result.role} version ${result.version} is not final: ${result.status}${hint}`, { path: '$.signatures' });
+}
+
+/** The merged file's bytes, or the refusal a client would give for a partial result. */
 export function finalizeMerge(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult & { root: Uint8Array } {
   const result = mergeResponses(request, responses);
-  if (request.role === 'targets') {
-    if (!result.final) throw new CeremonyError('THRESHOLD_NOT_MET', `targets version ${result.version} is not final: ${result.status}`, { path: '$.signatures' });
-    return result as MergeResult & { root: Uint8Array };
-  }
-  if (!result.previous.verified) {
-    throw new CeremonyError('ROOT_NOT_SIGNED_BY_PREVIOUS', `root version ${request.root.version} is not final: ${result.status}`, { path: '$.signatures' });
-  }
-  if (!result.new.verified) {
-    throw new CeremonyError('ROOT_NOT_SIGNED_BY_SELF', `root version ${request.root.version} is not final: ${result.status}`, { path: '$.signatures' });
-  }
+  if (!result.final) throw notFinalRefusal(result);
   return result as MergeResult & { root: Uint8Array };
 }

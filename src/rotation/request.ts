@@ -12,10 +12,15 @@
  *   "previousRoot": "<base64 of the previous root.json bytes>",
  *   "policy": { "previous": { "keyids": […], "threshold": n }, "new": { "keyids": […], "threshold": m } },
  *   "expectedSigners": [ { "keyid", "name", "from": "previous" | "new" | "both", "lost"?: true } ],
+ *   "keyNames"?: { "<targets/snapshot/timestamp key ID>": "targets 2026", … },
  *   "requestId": "<hex>" }
  * ```
  *
- * `requestId` = hex SHA-256 of ( canonical(payload) as the profile signs it ‖ SHA-256(previousRoot bytes) ).
+ * `requestId` = hex SHA-256 of ( canonical(payload) as the profile signs it ‖ SHA-256(previousRoot bytes)
+ * [‖ SHA-256(key names), only when `keyNames` is present: see below] ).
+ * `keyNames` names keys of the other top-level roles (targets, snapshot, timestamp) of the previous root or
+ * the payload — the names the rotation plan gives new keys — for the review; it is absent when no such
+ * key is named, so requests without it read (and hash) as before.
  * A key reported lost (it cannot sign) stays in `expectedSigners` with `"lost": true` so the review can
  * name whose key is replaced; merge never waits for it (a signature by it, if it turned up, still counts).
  * `policy` must be exactly the root roles of the previous root and of the payload, and every expected
@@ -37,11 +42,24 @@
  *   "requestId": "<hex>" }
  * ```
  *
- * `requestId` = hex SHA-256 of ( canonical(payload) ‖ SHA-256(previousRoot) ‖ SHA-256(previousTargets) ).
+ * `requestId` = hex SHA-256 of ( canonical(payload) ‖ SHA-256(previousRoot) ‖ SHA-256(previousTargets)
+ * [‖ SHA-256(key names)] ).
  * targets.json N must verify against the root's targets role (TUF 5.6.3), the payload be version N+1
  * (VERSION_MISMATCH), `policy.targets` exactly that role and every expected signer one of its keys
- * (ROTATION_REQUEST_TAMPERED). `keyNames` labels delegation keys of targets.json N or N+1 for the review
- * (labels, like signer names, not authenticated). In memory a targets request has `policy.previous` =
+ * (ROTATION_REQUEST_TAMPERED). `keyNames` labels delegation keys of targets.json N or N+1 for the review.
+ *
+ * Key names and the request ID. A name is shown to a co-signer next to a key ("targets key 'targets 2026'
+ * (key 1a2b…) replaces …"), so it must not be changeable after export without notice: `keyNames`, when
+ * present, is hashed into the request ID (SHA-256 of the canonical JSON of the sorted object, after a
+ * domain tag). An edited name is then ROTATION_REQUEST_TAMPERED on parse, and a request whose name was
+ * changed AND whose ID was recomputed (the ID is a hash, not a MAC: anyone can recompute it) gives
+ * responses that carry the new ID, which the administrator's merge refuses (ROTATION_RESPONSE_MISMATCH):
+ * a signature only merges when its signer saw the names the administrator made. The names are still not
+ * what the signatures cover (the payload is; the words read aloud are its hash), so the review keeps
+ * saying that names are labels and the key IDs and fingerprints identify a key. Expected signers' names
+ * stay outside the ID as before (changing that would change every existing request's ID).
+ *
+ * In memory a targets request has `policy.previous` =
  * `policy.new` = the targets role, and `previous` / `root` = the trusted root, so code written for root
  * requests (keyIdsFor, the CLI) works on both.
  *
@@ -60,6 +78,7 @@
 import { createHash } from 'node:crypto';
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { asArray, asInteger, asNonEmptyString, asObject, asString, child, refuseUnknownFields } from '../json/fields.js';
+import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
@@ -101,6 +120,12 @@ export interface SigningRequest {
   previous: Metadata<Root>;
   /** Root requests: root N+1 (the payload); targets requests: the trusted root (its targets role is the policy). */
   root: Root;
+  /**
+   * Names of keys that are not expected signers, bound into the request ID (see the module comment): root
+   * requests — targets / snapshot / timestamp keys of root N or N+1; targets requests — delegation keys
+   * (the same map as `targets.keyNames`). Absent or empty: none named.
+   */
+  keyNames?: Map<string, string>;
   /** Targets requests only: targets.json N (as bytes, verified against the root) and the payload parsed. */
   targets?: { previousBytes: Uint8Array; previous: Metadata<Targets>; next: Targets; keyNames: Map<string, string> };
   /** canonical(payload): the exact bytes every signature is over. */
@@ -125,11 +150,38 @@ function hex(data: Uint8Array): string {
   return Buffer.from(data).toString('hex');
 }
 
-/** hex SHA-256 ( canonical(payload) ‖ SHA-256(previous root bytes) [‖ SHA-256(previous targets bytes)] ). */
-export function computeRequestId(payloadBytes: Uint8Array, previousRootBytes: Uint8Array, previousTargetsBytes?: Uint8Array): string {
+const KEY_NAMES_TAG = 'tuf-ceremony key names v1\n';
+
+/**
+ * hex SHA-256 ( canonical(payload) ‖ SHA-256(previous root bytes) [‖ SHA-256(previous targets bytes)]
+ * [‖ SHA-256(tag ‖ canonical JSON of the key names)] ). No names (absent or empty) hash as before.
+ */
+export function computeRequestId(payloadBytes: Uint8Array, previousRootBytes: Uint8Array, previousTargetsBytes?: Uint8Array, keyNames?: ReadonlyMap<string, string>): string {
   const h = createHash('sha256').update(payloadBytes).update(sha256(previousRootBytes));
   if (previousTargetsBytes) h.update(sha256(previousTargetsBytes));
+  if (keyNames && keyNames.size > 0) h.update(sha256(new TextEncoder().encode(KEY_NAMES_TAG + canonicalString(keyNamesJson(keyNames), 'json'))));
   return h.digest('hex');
+}
+
+function keyNamesJson(keyNames: ReadonlyMap<string, string>): JsonObject {
+  return Object.fromEntries([...keyNames].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Names of `ids` found in `names`, skipping the expected signers (named in their own list). */
+function namesOf(ids: Iterable<string>, names: ReadonlyMap<string, string>, signers: readonly ExpectedSigner[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const id of ids) {
+    const name = names.get(id);
+    if (name && !signers.some((s) => s.keyid === id)) out.set(id, name);
+  }
+  return out;
+}
+
+/** The key IDs of root N and N+1's targets, snapshot and timestamp roles: the keys `keyNames` may name in a root request. */
+function otherRoleKeyIds(previous: Root, next: Root): Set<string> {
+  const ids = new Set<string>();
+  for (const root of [previous, next]) for (const role of ['targets', 'snapshot', 'timestamp'] as const) for (const id of root.roles.get(role)!.keyids) ids.add(id);
+  return ids;
 }
 
 function sideOf(keyid: string, previous: RolePolicy, next: RolePolicy): SignerSide | undefined {
@@ -154,6 +206,8 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
     if (payload.unavailable.includes(keyid)) signer.lost = true;
     expectedSigners.push(signer);
   }
+  // The names the plan (or the app) gave new targets / snapshot / timestamp keys reach the co-signers' review.
+  const keyNames = namesOf(otherRoleKeyIds(payload.previous.signed, payload.root), names, expectedSigners);
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.previous.bytes;
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
@@ -165,9 +219,10 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
     previousRootBytes,
     policy: { previous, new: next },
     expectedSigners,
-    requestId: computeRequestId(payloadBytes, previousRootBytes),
+    requestId: computeRequestId(payloadBytes, previousRootBytes, undefined, keyNames),
     previous: payload.previous,
     root: payload.root,
+    keyNames,
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
@@ -183,11 +238,7 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
   const rootSigned = payload.root.signed;
   const policy = policyOf(rootSigned.roles.get('targets')!);
   const expectedSigners: ExpectedSigner[] = policy.keyids.map((keyid) => ({ keyid, name: names.get(keyid) ?? `targets key ${keyid.slice(0, 8)}`, from: 'targets' }));
-  const keyNames = new Map<string, string>();
-  for (const id of new Set([...(payload.previous.signed.delegations?.keys.keys() ?? []), ...(payload.targets.delegations?.keys.keys() ?? [])])) {
-    const name = names.get(id);
-    if (name) keyNames.set(id, name);
-  }
+  const keyNames = namesOf(new Set([...(payload.previous.signed.delegations?.keys.keys() ?? []), ...(payload.targets.delegations?.keys.keys() ?? [])]), names, []);
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.root.bytes;
   const previousTargetsBytes = payload.previous.bytes;
@@ -199,9 +250,10 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
     previousRootBytes,
     policy: { previous: policy, new: policyOf(policy) },
     expectedSigners,
-    requestId: computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes),
+    requestId: computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes, keyNames),
     previous: payload.root,
     root: rootSigned,
+    keyNames,
     targets: { previousBytes: previousTargetsBytes, previous: payload.previous, next: payload.targets, keyNames },
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
@@ -243,7 +295,7 @@ export function serializeSigningRequest(r: SigningRequest): Uint8Array {
       expectedSigners: r.expectedSigners.map((s): JsonObject => ({ keyid: s.keyid, name: s.name, from: s.from })),
       requestId: r.requestId,
     };
-    if (r.targets.keyNames.size > 0) doc.keyNames = Object.fromEntries([...r.targets.keyNames].sort(([a], [b]) => (a < b ? -1 : 1)));
+    if (r.targets.keyNames.size > 0) doc.keyNames = keyNamesJson(r.targets.keyNames);
     return new TextEncoder().encode(sortedJson(doc));
   }
   const doc: JsonObject = {
@@ -258,6 +310,7 @@ export function serializeSigningRequest(r: SigningRequest): Uint8Array {
     expectedSigners: r.expectedSigners.map((s): JsonObject => (s.lost ? { keyid: s.keyid, name: s.name, from: s.from, lost: true } : { keyid: s.keyid, name: s.name, from: s.from })),
     requestId: r.requestId,
   };
+  if (r.keyNames && r.keyNames.size > 0) doc.keyNames = keyNamesJson(r.keyNames);
   return new TextEncoder().encode(sortedJson(doc));
 }
 
@@ -297,8 +350,8 @@ function samePolicy(a: RolePolicy, b: RolePolicy): boolean {
   return a.threshold === b.threshold && a.keyids.length === b.keyids.length && a.keyids.every((id, i) => id === b.keyids[i]);
 }
 
-const REQUEST_FIELDS = new Set(['format', 'version', 'profile', 'repository', 'role', 'payload', 'previousRoot', 'policy', 'expectedSigners', 'requestId']);
-const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'keyNames']);
+const REQUEST_FIELDS = new Set(['format', 'version', 'profile', 'repository', 'role', 'payload', 'previousRoot', 'policy', 'expectedSigners', 'keyNames', 'requestId']);
+const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Parse a signing request file: strict schema, then everything recomputed and compared. */
@@ -334,6 +387,7 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
     }
     return signer;
   });
+  const keyNames = parseKeyNames(obj.keyNames);
   const requestId = hexField(obj.requestId, '$.requestId');
 
   // The previous root and the payload, as metadata of the profile.
@@ -348,8 +402,8 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
   // Tampering first: a request changed after export must say so, whatever else it breaks.
-  if (computeRequestId(payloadBytes, previousRootBytes) !== requestId) {
-    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'the payload or the previous root is not what this request was made with (its request ID does not match): do not sign it; ask for the request again', {
+  if (computeRequestId(payloadBytes, previousRootBytes, undefined, keyNames) !== requestId) {
+    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'the payload, the previous root or the key names are not what this request was made with (its request ID does not match): do not sign it; ask for the request again', {
       path: '$.requestId',
     });
   }
@@ -368,6 +422,7 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
     }
     seen.add(s.keyid);
   });
+  checkKeyNames(keyNames, otherRoleKeyIds(previous.signed, root), seen, 'no targets, snapshot or timestamp role of either root lists');
   return {
     profile,
     repository,
@@ -379,6 +434,7 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
     requestId,
     previous,
     root,
+    keyNames,
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
@@ -397,6 +453,29 @@ function embedded<T>(what: string, path: string, fn: () => T): T {
   } catch (err) {
     if (isCeremonyError(err)) throw new CeremonyError(err.code, `${what} in the request: ${err.message}`, { path, cause: err });
     throw err;
+  }
+}
+
+/** `keyNames` (optional): key ID → a name of 1–200 characters; absent → an empty map. */
+function parseKeyNames(value: JsonValue | undefined): Map<string, string> {
+  const keyNames = new Map<string, string>();
+  if (value === undefined) return keyNames;
+  const names = asObject(value, '$.keyNames');
+  for (const id of Object.keys(names)) {
+    const p = child('$.keyNames', id);
+    if (!HEX64.test(id)) throw new CeremonyError('SCHEMA_INVALID', 'a key ID is 64 lower-case hex characters', { path: p });
+    const name = asNonEmptyString(names[id], p);
+    if (name.length > 200) throw new CeremonyError('SCHEMA_INVALID', 'a key name is at most 200 characters', { path: p });
+    keyNames.set(id, name);
+  }
+  return keyNames;
+}
+
+/** Every named key must be one the request can show (`known`), and not an expected signer (named there). */
+function checkKeyNames(keyNames: ReadonlyMap<string, string>, known: ReadonlySet<string>, signers: ReadonlySet<string>, unknownWords: string): void {
+  for (const id of keyNames.keys()) {
+    if (!known.has(id)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `a key name is given for a key ${unknownWords}`, { path: child('$.keyNames', id) });
+    if (signers.has(id)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'a key name is given for an expected signer (named in expectedSigners)', { path: child('$.keyNames', id) });
   }
 }
 
@@ -419,24 +498,14 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     if (asString(s.from, child(p, 'from')) !== 'targets') throw new CeremonyError('SCHEMA_INVALID', 'from is "targets" in a targets request', { path: child(p, 'from') });
     return { keyid: hexField(s.keyid, child(p, 'keyid')), name: asNonEmptyString(s.name, child(p, 'name')), from: 'targets' };
   });
-  const keyNames = new Map<string, string>();
-  if (obj.keyNames !== undefined) {
-    const names = asObject(obj.keyNames, '$.keyNames');
-    for (const id of Object.keys(names)) {
-      const p = child('$.keyNames', id);
-      if (!HEX64.test(id)) throw new CeremonyError('SCHEMA_INVALID', 'a key ID is 64 lower-case hex characters', { path: p });
-      const name = asNonEmptyString(names[id], p);
-      if (name.length > 200) throw new CeremonyError('SCHEMA_INVALID', 'a key name is at most 200 characters', { path: p });
-      keyNames.set(id, name);
-    }
-  }
+  const keyNames = parseKeyNames(obj.keyNames);
   const requestId = hexField(obj.requestId, '$.requestId');
 
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
   // Tampering first: a request changed after export must say so, whatever else it breaks.
-  if (computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes) !== requestId) {
-    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'the payload, the root or the previous targets.json is not what this request was made with (its request ID does not match): do not sign it; ask for the request again', {
+  if (computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes, keyNames) !== requestId) {
+    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'the payload, the root, the previous targets.json or the key names are not what this request was made with (its request ID does not match): do not sign it; ask for the request again', {
       path: '$.requestId',
     });
   }
@@ -457,10 +526,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     }
     seen.add(s.keyid);
   });
-  const known = new Set([...(previous.signed.delegations?.keys.keys() ?? []), ...(next.delegations?.keys.keys() ?? [])]);
-  for (const id of keyNames.keys()) {
-    if (!known.has(id)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'a key name is given for a key no delegation lists', { path: child('$.keyNames', id) });
-  }
+  checkKeyNames(keyNames, new Set([...(previous.signed.delegations?.keys.keys() ?? []), ...(next.delegations?.keys.keys() ?? [])]), new Set(), 'no delegation lists');
   return {
     profile,
     repository,
@@ -472,6 +538,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     requestId,
     previous: root,
     root: root.signed,
+    keyNames,
     targets: { previousBytes: previousTargetsBytes, previous, next, keyNames },
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),

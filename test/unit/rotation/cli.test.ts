@@ -94,7 +94,7 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     const result = join(dir, 'root.v2.json');
     c = capture();
     expect(await runCli(['merge', requestPath, r1, '--out', result], c.io)).toBe(1);
-    expect(c.err[0]).toMatch(/^error\[ROOT_NOT_SIGNED_BY_PREVIOUS\]: .*1 of 2 old keys \(of 3\), 1 of 2 new keys \(of 3\); waiting for: Bob \(old and new\), Dave \(new\)/);
+    expect(c.err[0]).toMatch(/^error\[ROOT_NOT_SIGNED_BY_PREVIOUS\]: root version 2 is not final: 1 of 2 old keys \(of 3\), 1 of 2 new keys \(of 3\); waiting for: Bob \(old and new\), Dave \(new\)/);
     c = capture();
     expect(await runCli(['merge', requestPath, r1, '--out', result, '--partial'], c.io)).toBe(0);
     expect(c.out[0]).toBe('1 of 2 old keys (of 3), 1 of 2 new keys (of 3); waiting for: Bob (old and new), Dave (new)');
@@ -105,7 +105,9 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     writeFileSync(r2, serializeSignatureResponse(await signRequest(request, fx.custodians[1]!.key)));
     c = capture();
     expect(await runCli(['merge', requestPath, r2, r1, '--out', result, '--json'], c.io)).toBe(0);
-    expect(JSON.parse(c.out.join(''))).toMatchObject({ ok: true, final: true, waitingFor: [], out: result });
+    const merged = JSON.parse(c.out.join('')) as JsonObject;
+    expect(merged).toMatchObject({ ok: true, role: 'root', version: 2, final: true, waitingFor: [], out: result, previous: { verified: true }, new: { verified: true } });
+    expect(merged.targets).toBeUndefined();
     const previous = parseMetadata(fx.rootV1, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
     const next = parseMetadata(readFileSync(result), 'root', { maxBytes: 1 << 20, source: '2.root.json' });
     expect(verifyRootUpdate(previous, next).version).toBe(2);

@@ -76,7 +76,9 @@ describe('a rotation plan becomes its signing request', () => {
     const text = describeRequest(planned.request).text;
     expect(text).toMatch(/root: Carol \(key .*is REPLACED by Dave/);
     // Only root keys carry names in a request; the targets key is named by key ID and fingerprint.
-    expect(text).toContain(`is REPLACED by key ${targets2.listed.keyId.slice(0, 12)}…`);
+    // The plan's name for the new targets key reaches the review (carried in the request's keyNames).
+    expect(text).toMatch(new RegExp(`targets: key [0-9a-f]{12}…, fingerprint [0-9a-f ]+ is REPLACED by "targets 2026" \\(key ${targets2.listed.keyId.slice(0, 12)}…`));
+    expect(planned.request.keyNames).toEqual(new Map([[targets2.listed.keyId, 'targets 2026']]));
     // The request round-trips through its file form.
     expect(parseSigningRequest(serializeSigningRequest(planned.request)).requestId).toBe(planned.request.requestId);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCeremonyError, type ErrorCode } from '../../../src/errors.js';
+import { child } from '../../../src/json/fields.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { getProfile } from '../../../src/profiles/index.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
@@ -350,5 +351,83 @@ describe.each(['tuf', 'notary'] as const)('describeRequest (%s)', (profile) => {
     expect(d.digest.words).toHaveLength(8);
     expect(d.text).toContain(d.digest.words.join(' '));
     expect(d.changes.filter((c) => c.kind === 'key-replaced').map((c) => c.role)).toEqual(['root', 'targets']);
+  });
+});
+
+describe.each(['tuf', 'notary'] as const)('names of new targets / snapshot / timestamp keys (%s)', (profile) => {
+  async function rekeyRoles() {
+    const fx = await rootFixture(profile);
+    const t2 = makeRoleKey(profile, 'targets 2026');
+    const s2 = makeRoleKey(profile, 'snapshot 2026');
+    const ts2 = makeRoleKey(profile, 'timestamp');
+    const payload = buildRotationPayload(
+      fx.rootV1,
+      {
+        expires: EXPIRES_V2,
+        targets: { keys: [{ json: t2.listed.json, name: 'targets 2026' }] },
+        snapshot: { keys: [{ json: s2.listed.json, name: 'snapshot 2026' }] },
+        // Unnamed: listed by key ID and fingerprint only.
+        timestamp: { keys: [{ json: ts2.listed.json }] },
+      },
+      { names: fx.names },
+    );
+    const request = buildSigningRequest(payload, { repository: 'example-repo' });
+    return { fx, t2, s2, ts2, request };
+  }
+
+  it('carries them in keyNames, bound into the request ID, and the review names them', async () => {
+    const { fx, t2, s2, request } = await rekeyRoles();
+    expect(request.keyNames).toEqual(new Map([[t2.listed.keyId, 'targets 2026'], [s2.listed.keyId, 'snapshot 2026']]));
+    const bytes = serializeSigningRequest(request);
+    const doc = json(bytes);
+    expect(doc.keyNames).toEqual({ [s2.listed.keyId]: 'snapshot 2026', [t2.listed.keyId]: 'targets 2026' });
+    expect(doc.requestId).toBe(computeRequestId(getProfile(profile).canonical(request.payload), request.previousRootBytes, undefined, request.keyNames));
+    expect(doc.requestId).not.toBe(computeRequestId(getProfile(profile).canonical(request.payload), request.previousRootBytes));
+    const back = parseSigningRequest(bytes);
+    expect([back.requestId, back.keyNames]).toEqual([request.requestId, request.keyNames]);
+
+    const text = describeRequest(back).text;
+    expect(text).toMatch(new RegExp(`targets: key ${fx.targets.listed.keyId.slice(0, 12)}…, fingerprint [0-9a-f ]+ is REPLACED by "targets 2026" \\(key ${t2.listed.keyId.slice(0, 12)}…`));
+    expect(text).toMatch(new RegExp(`snapshot: key [0-9a-f]{12}…, fingerprint [0-9a-f ]+ is REPLACED by "snapshot 2026" \\(key ${s2.listed.keyId.slice(0, 12)}…`));
+    expect(text).toMatch(/timestamp: key [0-9a-f]{12}…, fingerprint [0-9a-f ]+ is REPLACED by key [0-9a-f]{12}…/);
+
+    const rehash = (d: JsonObject): JsonObject => {
+      d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), request.previousRootBytes, undefined, new Map(Object.entries((d.keyNames ?? {}) as Record<string, string>)));
+      return d;
+    };
+    const alice = fx.custodians[0]!.listed.keyId;
+    const edits: [string, (d: JsonObject) => void, ErrorCode, string][] = [
+      ['renamed after export', (d) => ((d.keyNames as JsonObject)[t2.listed.keyId] = 'Mallory'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
+      ['names dropped', (d) => delete d.keyNames, 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
+      ['not an object', (d) => (d.keyNames = ['targets 2026']), 'SCHEMA_INVALID', '$.keyNames'],
+      ['key ID not hex', (d) => ((d.keyNames as JsonObject).XYZ = 'x'), 'SCHEMA_INVALID', '$.keyNames.XYZ'],
+      ['empty name', (d) => ((d.keyNames as JsonObject)[t2.listed.keyId] = ''), 'SCHEMA_INVALID', child('$.keyNames', t2.listed.keyId)],
+      ['name too long', (d) => ((d.keyNames as JsonObject)[t2.listed.keyId] = 'x'.repeat(201)), 'SCHEMA_INVALID', child('$.keyNames', t2.listed.keyId)],
+      ['a root key named here (re-hashed)', (d) => rehash(Object.assign(d, { keyNames: { ...(d.keyNames as JsonObject), [alice]: 'Alice' } })), 'ROTATION_REQUEST_TAMPERED', child('$.keyNames', alice)],
+      ['an unknown key (re-hashed)', (d) => rehash(Object.assign(d, { keyNames: { ...(d.keyNames as JsonObject), ['ab'.repeat(32)]: 'x' } })), 'ROTATION_REQUEST_TAMPERED', child('$.keyNames', 'ab'.repeat(32))],
+    ];
+    const got = edits.map(([what, edit]) => {
+      const d = json(bytes);
+      edit(d);
+      let err: unknown;
+      try {
+        parseSigningRequest(enc.encode(JSON.stringify(d)));
+      } catch (e) {
+        err = e;
+      }
+      return [what, isCeremonyError(err) ? err.code : String(err), isCeremonyError(err) ? err.path : undefined];
+    });
+    expect(got).toEqual(edits.map(([what, , code, path]) => [what, code, path]));
+  });
+
+  it('a response to a relabelled request (ID recomputed) does not merge: each signer saw the names the administrator made', async () => {
+    const { fx, t2, request } = await rekeyRoles();
+    const d = json(serializeSigningRequest(request));
+    (d.keyNames as JsonObject)[t2.listed.keyId] = 'Alice personal (trust me)';
+    d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), request.previousRootBytes, undefined, new Map(Object.entries(d.keyNames as Record<string, string>)));
+    const relabelled = parseSigningRequest(enc.encode(JSON.stringify(d)));
+    expect(describeRequest(relabelled).text).toContain('"Alice personal (trust me)"');
+    const response = await signRequest(relabelled, fx.custodians[0]!.key);
+    expect(codeOf(() => mergeResponses(request, [response]))).toBe('ROTATION_RESPONSE_MISMATCH');
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import type { JsonObject } from '../../../src/json/types.js';
-import { buildTargetsPayload, buildTargetsSigningRequest, serializeSigningRequest, type SigningRequest } from '../../../src/rotation/index.js';
+import { buildTargetsPayload, buildTargetsSigningRequest, serializeSignatureResponse, serializeSigningRequest, signRequest, type SigningRequest } from '../../../src/rotation/index.js';
 import { formatShareCard, splitKey } from '../../../src/shamir/index.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
@@ -109,5 +109,53 @@ describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
     const c = capture();
     expect(await runCli(['sign', requestPath, '--out', join(dir, 'alice.response.json'), '--share-card', ...paths], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROTATION_SIGNER_UNKNOWN\].*not a targets key of root version 1: nothing was rebuilt/);
+  });
+});
+
+describe('tuf-ceremony merge on a targets request whose targets role is 2 of 2: the words follow the role', () => {
+  it('partial → THRESHOLD_NOT_MET naming targets version 2 (nothing written); --partial --json reports the targets side; both → writes targets version 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-targets-merge-'));
+    const fx = await rootFixture('tuf');
+    const tom = makeRoleKey('tuf', 'Tom');
+    // Root v1 with a 2-of-2 targets role (the fixture's targets key and Tom's).
+    const rootDoc = JSON.parse(Buffer.from(fx.rootV1).toString('utf8')) as { signed: JsonObject };
+    const signed = rootDoc.signed as { keys: JsonObject; roles: JsonObject };
+    signed.keys[tom.listed.keyId] = tom.listed.json;
+    signed.roles.targets = { keyids: [fx.targets.listed.keyId, tom.listed.keyId], threshold: 2 };
+    const rootV1 = serializeMetadata('tuf', await signMetadata('tuf', rootDoc.signed, fx.custodians.slice(0, 2).map((c) => metadataSigner(c.key, c.listed))));
+    const targetsV1 = serializeMetadata(
+      'tuf',
+      await signMetadata('tuf', targetsSigned('tuf', 1, { 'v1.2': new TextEncoder().encode('app') }), [metadataSigner(fx.targets.key, fx.targets.listed), metadataSigner(tom.key, tom.listed)]),
+    );
+    const payload = buildTargetsPayload(rootV1, targetsV1, { expires: EXPIRES_V2, revokeTargets: ['v1.2'] }, { names: new Map([[fx.targets.listed.keyId, 'Tina'], [tom.listed.keyId, 'Tom']]) });
+    const request = buildTargetsSigningRequest(payload, { repository: 'example-repo' });
+    const requestPath = join(dir, 'request.json');
+    writeFileSync(requestPath, serializeSigningRequest(request));
+    const tina = join(dir, 'tina.response.json');
+    const tomResponse = join(dir, 'tom.response.json');
+    writeFileSync(tina, serializeSignatureResponse(await signRequest(request, fx.targets.key)));
+    writeFileSync(tomResponse, serializeSignatureResponse(await signRequest(request, tom.key)));
+    const out = join(dir, 'targets.json');
+
+    let c = capture();
+    expect(await runCli(['merge', requestPath, tina, '--out', out], c.io)).toBe(1);
+    expect(c.err[0]).toBe('error[THRESHOLD_NOT_MET]: targets version 2 is not final: 1 of 2 targets keys; waiting for: Tom (targets) (merge with --partial to accept a partial result) (at $.signatures)');
+    expect(existsSync(out)).toBe(false);
+
+    c = capture();
+    expect(await runCli(['merge', requestPath, tina, '--out', out, '--partial', '--json'], c.io)).toBe(0);
+    const partial = JSON.parse(c.out.join('')) as JsonObject;
+    expect(partial).toMatchObject({ ok: true, role: 'targets', version: 2, final: false, out: null, targets: { threshold: 2, signed: [fx.targets.listed.keyId], missing: [tom.listed.keyId], verified: false } });
+    expect(partial.waitingFor).toEqual([{ keyid: tom.listed.keyId, name: 'Tom', side: 'targets' }]);
+    expect([partial.previous, partial.new]).toEqual([undefined, undefined]);
+    expect(existsSync(out)).toBe(false);
+
+    c = capture();
+    expect(await runCli(['merge', requestPath, tomResponse, tina, '--out', out], c.io), c.err.join('\n')).toBe(0);
+    expect(c.out).toEqual(['2 of 2 targets keys: threshold met, targets version 2 is complete', `wrote targets version 2 to ${out}`]);
+    const md = parseMetadata(readFileSync(out), 'targets', { maxBytes: 1 << 20, source: 'targets.json' });
+    const root = parseMetadata(rootV1, 'root', { maxBytes: 1 << 20, source: 'root.json' });
+    expect(requireVerified(verifyRole(md, 'targets', root.signed.roles.get('targets')!, root.signed.keys), 'targets.json').signed).toHaveLength(2);
+    expect(md.signed.version).toBe(2);
   });
 });

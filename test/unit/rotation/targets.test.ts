@@ -224,7 +224,11 @@ describe.each(['notary', 'tuf'] as const)('targets signing requests (%s)', (prof
       ['root policy shape', (d) => (d.policy = { previous: { keyids: [], threshold: 1 }, new: { keyids: [], threshold: 1 } }), 'SCHEMA_INVALID', '$.policy.previous'],
       ['signer from root', (d) => (((d.expectedSigners as JsonObject[])[0] as JsonObject).from = 'new'), 'SCHEMA_INVALID', '$.expectedSigners[0].from'],
       ['signer not a targets key', (d) => (((d.expectedSigners as JsonObject[])[0] as JsonObject).keyid = f.ci.listed.keyId), 'ROTATION_REQUEST_TAMPERED', '$.expectedSigners[0]'],
-      ['name for an unknown key', (d) => ((d.keyNames as JsonObject)[f.fx.snapshot.listed.keyId] = 'x'), 'ROTATION_REQUEST_TAMPERED', child('$.keyNames', f.fx.snapshot.listed.keyId)],
+      // Names are bound into the request ID: renamed, added or dropped after export → tampered.
+      ['key renamed', (d) => ((d.keyNames as JsonObject)[f.ci.listed.keyId] = 'Mallory'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
+      ['name for another key', (d) => ((d.keyNames as JsonObject)[f.fx.snapshot.listed.keyId] = 'x'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
+      ['names dropped', (d) => delete d.keyNames, 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
+      ['name not a string', (d) => ((d.keyNames as JsonObject)[f.ci.listed.keyId] = 1), 'SCHEMA_INVALID', child('$.keyNames', f.ci.listed.keyId)],
       ['bad base64', (d) => (d.previousTargets = '***'), 'SCHEMA_INVALID', '$.previousTargets'],
     ];
     const got = edits.map(([what, edit]) => {
@@ -241,10 +245,14 @@ describe.each(['notary', 'tuf'] as const)('targets signing requests (%s)', (prof
     const rehash = async (edit: (d: JsonObject) => Promise<void> | void) => {
       const d = json(serializeSigningRequest(request));
       await edit(d);
-      d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), Buffer.from(d.previousRoot as string, 'base64'), Buffer.from(d.previousTargets as string, 'base64'));
+      const keyNames = new Map(Object.entries((d.keyNames ?? {}) as Record<string, string>));
+      d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), Buffer.from(d.previousRoot as string, 'base64'), Buffer.from(d.previousTargets as string, 'base64'), keyNames);
       return refusal(() => parseSigningRequest(enc.encode(JSON.stringify(d))));
     };
     expect((await rehash((d) => void ((d.payload as JsonObject).version = 3))).code).toBe('VERSION_MISMATCH');
+    // A name for a key no delegation lists, even re-hashed.
+    const unknown = await rehash((d) => void ((d.keyNames as JsonObject)[f.fx.snapshot.listed.keyId] = 'x'));
+    expect([unknown.code, unknown.path]).toEqual(['ROTATION_REQUEST_TAMPERED', child('$.keyNames', f.fx.snapshot.listed.keyId)]);
     const forged = await signAs(profile, json(f.targetsV1).signed as JsonObject, [makeRoleKey(profile, 'mallory')]);
     const e = await rehash((d) => void (d.previousTargets = Buffer.from(forged).toString('base64')));
     expect([e.code, e.path]).toEqual(['THRESHOLD_NOT_MET', '$.previousTargets']);
