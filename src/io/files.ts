@@ -54,7 +54,18 @@ export async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** List regular files under `dir`, relative, refusing links and anything that is not a file or folder. */
+/**
+ * The import record `tuf-ceremony import` keeps beside the metadata it installs (src/trust-store/install.ts
+ * IMPORTS_LOG). It is the one file of an installed trust folder that is not metadata: reading that folder
+ * (`verify`, `inspect`, `import` from it) passes it over without reading it, so checking what was installed
+ * needs no copy. No client reads it; it verifies nothing and is trusted by nothing.
+ */
+export const IMPORT_RECORD_FILE = 'imports.log';
+
+/**
+ * List regular files under `dir`, relative, refusing links and anything that is not a file or folder
+ * (the top-level import record is passed over, see IMPORT_RECORD_FILE).
+ */
 async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> {
   const out: string[] = [];
   const walk = async (sub: string, depth: number): Promise<void> => {
@@ -63,6 +74,7 @@ async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> {
       const full = join(sub, entry.name);
       const rel = relative(dir, full).split(sep).join('/');
       if (entry.isDirectory()) await walk(full, depth + 1);
+      else if (entry.isFile() && depth === 0 && rel === IMPORT_RECORD_FILE) continue;
       else if (entry.isFile()) out.push(rel);
       else throw new CeremonyError('UNEXPECTED_FILE', `${rel} is not a regular file (links are not followed)`, { path: rel });
       if (out.length > caps.files) throw new CeremonyError('INPUT_TOO_LARGE', `more than ${caps.files} files`, { path: dir });

@@ -21,7 +21,7 @@ import type { ShortDigest } from '../crypto/digest-words.js';
 import { canonicalString } from '../json/canonical.js';
 import type { JsonObject } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
-import { isDirectory } from '../io/files.js';
+import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import { readTrustDir, recoverTrustDir, swapTrustDir } from '../io/trust-dir.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
@@ -34,7 +34,7 @@ import { importLockPath, withImportLock, type LockFs } from './lock.js';
 
 export type TrustLayout = 'notary' | 'tuf';
 
-export const IMPORTS_LOG = 'imports.log';
+export const IMPORTS_LOG = IMPORT_RECORD_FILE;
 const LOG_CAP = 16 * 1024 * 1024;
 const GUN_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._:-]{1,255}$/;
 

@@ -61,6 +61,22 @@ describe('readRepositoryDir', () => {
     await expect(readRepositoryDir(dir)).rejects.toMatchObject({ code: 'UNEXPECTED_FILE' });
   });
 
+  it('passes over the import record at the top of an installed folder, and only there', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'root.json'), '{}');
+    writeFileSync(join(dir, 'imports.log'), 'not metadata, never read\n');
+    const files = await readRepositoryDir(dir);
+    expect(files.root).toBeDefined();
+    mkdirSync(join(dir, 'targets'));
+    writeFileSync(join(dir, 'targets', 'imports.log'), 'x');
+    await expect(readRepositoryDir(dir)).rejects.toMatchObject({ code: 'UNEXPECTED_FILE', path: 'targets/imports.log' });
+    // Only a regular file: a folder or a link of that name is still refused.
+    const other = tmp();
+    writeFileSync(join(other, 'root.json'), '{}');
+    symlinkSync('/etc/hostname', join(other, 'imports.log'));
+    await expect(readRepositoryDir(other)).rejects.toMatchObject({ code: 'UNEXPECTED_FILE' });
+  });
+
   it('refuses a symbolic link inside the directory', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'root.json'), '{}');

@@ -291,6 +291,10 @@ for (const profile of ['notary', 'tuf'] as const) {
       const rec = JSON.parse(log1[0]!) as JsonObject;
       expect(rec).toMatchObject({ profile, pinnedBy: 'file', previousRootVersion: null, versions: { root: 3, targets: 1 } });
       expect(rec.bundleSha256).toMatch(/^[0-9a-f]{64}$/);
+      // What was installed verifies in place, as its client will read it (from the root it installed):
+      // `verify` passes over the import record, which is not metadata.
+      const check = capture();
+      expect(await runCli(['verify', folder, '--root', join(folder, 'root.json')], check.io), check.err.join('\n')).toBe(0);
 
       // Next time: no pin needed, the installed root is the trust; a newer state replaces the old.
       const io2 = capture();
