@@ -58,7 +58,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     now: opts.now ?? new Date(),
   });
   if (opts.json) {
-    io.out(JSON.stringify({ ok: true, ...result.record, folder: result.folder, files: result.files }, null, 2));
+    io.out(JSON.stringify({ ok: true, ...result.record, folder: result.folder, files: result.files, ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}) }, null, 2));
     return 0;
   }
   const v = result.versions;
@@ -66,6 +66,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   io.out(`  root v${v.root}${result.previous ? ` (was v${result.previous.root})` : ''}, targets v${v.targets ?? '?'}, snapshot v${v.snapshot ?? '?'}, timestamp v${v.timestamp ?? '?'}`);
   for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${name} v${version}`);
   io.out(`  pinned by ${result.pinnedBy}; recorded in imports.log`);
+  if (result.lockNotReleased) io.err(`warning: ${result.lockNotReleased}`);
   if (source.bundle) for (const l of hashLines('bundle', source.bundle.hash)) io.out(`  ${l}`);
   return 0;
 }

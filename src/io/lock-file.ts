@@ -1,10 +1,16 @@
 /**
- * The node side of src/trust-store/lock.ts: exclusive create (O_CREAT | O_EXCL, the file-system's own
- * atomic test-and-set), capped read, remove, and "is that process still there" by signal 0.
+ * The node side of src/trust-store/lock.ts: exclusive create, capped read, remove, and "is that process
+ * still there" by signal 0.
+ *
+ * Exclusive create is link(2) of a complete temporary file (written and fsynced first): the link fails with
+ * EEXIST when the lock exists — the file system's own atomic test-and-set — and a lock, once visible, always
+ * holds its owner. (O_CREAT | O_EXCL then write would show an empty lock to a concurrent reader, which it
+ * must then call stale, and would leave an empty lock behind if the write failed.)
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { link, open, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import type { LockFs } from '../trust-store/lock.js';
 import { readFileCapped } from './files.js';
@@ -12,20 +18,23 @@ import { readFileCapped } from './files.js';
 export function nodeLockFs(): LockFs {
   return {
     async createExclusive(path, data) {
-      let handle;
+      const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+      const handle = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o644);
       try {
-        handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o644);
+        try {
+          await handle.writeFile(data);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await link(tmp, path);
+        return true;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
         throw err;
-      }
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
       } finally {
-        await handle.close();
+        await unlink(tmp).catch(() => undefined);
       }
-      return true;
     },
     async read(path, maxBytes) {
       try {

@@ -84,6 +84,8 @@ export interface ImportResult {
   files: string[];
   record: JsonObject;
   verified: VerifiedRepository;
+  /** Set when the install went through but its lock could not be removed afterwards (what to do about it). */
+  lockNotReleased?: string;
 }
 
 function isLayout(v: string): v is TrustLayout {
@@ -203,7 +205,14 @@ export async function importRepository(input: ImportSource, opts: ImportOptions)
   // imports interleaving could both pass the rollback check against the same old tree).
   const rest = { input, opts, caps, profile, layout, folder, ...(gun ? { gun } : {}) };
   if (opts.dryRun) return verifyAndInstall(rest);
-  return withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstall(rest), { waitMs: opts.lockWaitMs ?? 0 });
+  let lockNotReleased: string | undefined;
+  const result = await withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstall(rest), {
+    waitMs: opts.lockWaitMs ?? 0,
+    onReleaseError: (message) => {
+      lockNotReleased = message;
+    },
+  });
+  return lockNotReleased ? { ...result, lockNotReleased } : result;
 }
 
 async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; caps: SizeCaps; profile: ProfileName; layout: TrustLayout; folder: string; gun?: string }): Promise<ImportResult> {

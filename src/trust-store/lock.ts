@@ -135,12 +135,26 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
   }
 }
 
-/** Run `work` holding the import lock at `path`; the lock is released whatever happens. */
-export async function withImportLock<T>(path: string, fs: LockFs, work: () => Promise<T>, opts: { waitMs?: number; pollMs?: number } = {}): Promise<T> {
+/**
+ * Run `work` holding the import lock at `path`; the lock is released whatever happens. A release that
+ * fails never replaces the outcome of `work` (an install that completed is not reported as failed, and a
+ * refusal keeps its own code): it goes to `onReleaseError`, which the caller reports beside the outcome.
+ */
+export async function withImportLock<T>(
+  path: string,
+  fs: LockFs,
+  work: () => Promise<T>,
+  opts: { waitMs?: number; pollMs?: number; onReleaseError?: (message: string) => void } = {},
+): Promise<T> {
   const lock = await acquireImportLock(path, fs, opts);
   try {
     return await work();
   } finally {
-    await lock.release();
+    try {
+      await lock.release();
+    } catch (err) {
+      const why = err instanceof Error && 'code' in err && typeof err.code === 'string' ? ` (${err.code})` : '';
+      opts.onReleaseError?.(`the import lock ${path} could not be removed${why}: delete it once no import is running, or the next import will be refused`);
+    }
   }
 }

@@ -4,9 +4,9 @@
  * lock left by a dead process is reported (IMPORT_LOCK_STALE) and never broken; the CLI goes through it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
 import { readRepositoryInput } from '../../../src/cli/import.js';
@@ -112,6 +112,28 @@ describe('import lock', () => {
     expect(existsSync(join(s.trust, IMPORT_LOCK_NAME))).toBe(false);
   });
 
+  it('a refused import (verified under the lock: here, expired by the clock) leaves no lock behind, and the tree as it was', async () => {
+    const s = site();
+    const before = treeHash(s.dir);
+    await expect(importRepository(await s.input(), s.options({ now: new Date('2100-01-01T00:00:00Z') }))).rejects.toSatisfy((e: unknown) => isCeremonyError(e) && /EXPIRED/.test(e.code));
+    expect(existsSync(join(s.trust, IMPORT_LOCK_NAME))).toBe(false);
+    expect(treeHash(s.dir)).toBe(before);
+  });
+
+  it('a release that fails never replaces the outcome: an install that went through says so, with a warning', async () => {
+    const real = nodeLockFs();
+    const fs: LockFs = { ...real, remove: async () => Promise.reject(Object.assign(new Error('EIO on remove'), { code: 'EIO' })) };
+    const s = site();
+    const result = await importRepository(await s.input(), s.options({ lockFs: fs }));
+    expect(result.versions.root).toBe(1);
+    expect(result.lockNotReleased).toMatch(/could not be removed \(EIO\): delete it once no import is running/);
+    // A refusal keeps its own code when the release fails too.
+    const other = site();
+    await expect(importRepository(await other.input(), other.options({ lockFs: fs, now: new Date('2100-01-01T00:00:00Z') }))).rejects.toSatisfy(
+      (e: unknown) => isCeremonyError(e) && /EXPIRED/.test(e.code),
+    );
+  });
+
   it('a lock left by a dead process is reported (IMPORT_LOCK_STALE), kept, and nothing is changed — by the CLI too', async () => {
     const s = site();
     const pid = deadPid();
@@ -201,6 +223,8 @@ describe('import lock', () => {
       expect(await fs.createExclusive(p, new Uint8Array([1]))).toBe(true);
       expect(await fs.createExclusive(p, new Uint8Array([2]))).toBe(false);
       expect(await fs.read(p, 10)).toEqual(new Uint8Array([1]));
+      // The lock appears whole (linked from a written, synced temp file) and no temp file is left behind.
+      expect(readdirSync(dirname(p))).toEqual(['x.lock']);
       await fs.remove(p);
       expect(await fs.read(p, 10)).toBeUndefined();
       expect(fs.processAlive(process.pid)).toBe(true);
