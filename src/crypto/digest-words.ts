@@ -5,9 +5,13 @@
  * 256-word tables as PGP published them (also reproduced in the Wikipedia article "PGP word list"),
  * copied from two independent transcriptions that agree word for word — the Perl module
  * Encode::Wordlist::PGP and a Go package — and checked by test/unit/audit/digest-words.test.ts (256
- * distinct words per table, the published example fingerprints, a pinned hash of both tables). The
- * tables are data published by PGP Corporation; the Encode::Wordlist::PGP documentation states they are
- * licensed under the GNU Free Documentation License.
+ * distinct words per table, the published example fingerprints, a pinned hash of both tables).
+ *
+ * Provenance and licence (checked 2026-11): the primary source is the PGPfone manual's appendix (MIT's
+ * PGPfone distribution, web.mit.edu/network/pgpfone/manual), and PGPfone's source was published under an
+ * MIT-style licence. The "GNU Free Documentation License" some copies cite is that of the Wikipedia article
+ * reproducing the tables; no primary source licenses the list itself under it. On npm only an unmaintained
+ * 0.0.1 package carries the list, so it is kept here as data, with its tests.
  *
  * Why this list: it was designed for reading bytes over a voice line. Bytes at even positions use
  * two-syllable words, bytes at odd positions three-syllable words, so a dropped, repeated or swapped word
