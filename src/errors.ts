@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   // --- IPC ---
   IPC_INVALID: { cls: 'refused', what: 'an IPC payload failed its schema' },
   IPC_SENDER_REFUSED: { cls: 'refused', what: 'an IPC call came from a frame that may not make it' },
+  MODULE_CHOICE_UNKNOWN: { cls: 'refused', what: 'the screen named a PKCS#11 module handle main never issued or has forgotten: choose the module file again' },
   // --- tokens (PKCS#11 modules, hardware and software signers) ---
   TOKEN_MODULE_NOT_FOUND: { cls: 'token', what: 'the PKCS#11 module file does not exist or cannot be opened' },
   TOKEN_MODULE_INVALID: { cls: 'token', what: 'the file is not a PKCS#11 library, or it failed to initialise' },
@@ -105,6 +106,7 @@ export const ERROR_CODES = {
   // --- ceremony plans, site bindings and the ceremony state (src/ceremony) ---
   PLAN_INVALID: { cls: 'refused', what: 'a ceremony plan field is missing, unknown, of the wrong type or not allowed (JSON path named)' },
   PLAN_INPUT_MISMATCH: { cls: 'refused', what: 'an input file the plan names (a server key) is missing, malformed, or not the bytes the plan recorded by hash' },
+  KEY_FILE_PRIVATE: { cls: 'refused', what: 'a file meant to hold a public key holds a private key: refused unread; treat that key as exposed' },
   BINDINGS_INVALID: { cls: 'refused', what: 'a site bindings field is missing, unknown, of the wrong type, or contradicts the plan (JSON path named)' },
   BINDINGS_PLAN_MISMATCH: { cls: 'refused', what: 'the site bindings were written for another plan (its intent hash differs)' },
   CEREMONY_STATE_INVALID: { cls: 'refused', what: 'the ceremony state file is malformed or contradicts the files next to it' },
@@ -117,7 +119,7 @@ export const ERROR_CODES = {
   ROTATION_UNFOLLOWABLE: { cls: 'refused', what: 'a rotation clients at the previous version could not follow: the old threshold cannot be met by keys still available, or the new threshold is unreachable' },
   ROTATION_REQUEST_TAMPERED: { cls: 'refused', what: 'a signing request no longer matches its request ID or its policy: it was changed after export' },
   ROTATION_RESPONSE_MISMATCH: { cls: 'refused', what: 'a signature response is for another request, or for other bytes than this request asks to sign' },
-  ROTATION_SIGNER_UNKNOWN: { cls: 'refused', what: 'a signature is by a key that is in neither the previous nor the new root role' },
+  ROTATION_SIGNER_UNKNOWN: { cls: 'refused', what: 'a signature is by a key the request does not wait for: neither the previous nor the new root role (root requests), nor the root\'s targets role (targets requests)' },
   ROTATION_SIGNATURE_DUPLICATE: { cls: 'refused', what: 'the same key signed twice across the responses being merged' },
   ROTATION_SIGNATURE_INVALID: { cls: 'refused', what: 'a signature in a response does not verify over the bytes of the request' },
   // --- targets-level changes (src/rotation/targets-payload.ts: delegations and revocations in targets.json N+1) ---
@@ -138,13 +140,14 @@ export const ERROR_CODES = {
   BUNDLE_MANIFEST_MISMATCH: { cls: 'refused', what: "a file's bytes do not have the length or SHA-256 the bundle manifest states (file named)" },
   BUNDLE_TRUNCATED: { cls: 'refused', what: 'the bundle ends before the files its manifest announces' },
   BUNDLE_TRAILING_BYTES: { cls: 'refused', what: 'the bundle has bytes after the last file its manifest announces' },
-  BUNDLE_WRITE_VERIFY_FAILED: { cls: 'refused', what: 'the bundle read back after writing does not have the bytes that were written' },
+  BUNDLE_WRITE_VERIFY_FAILED: { cls: 'refused', what: 'a file (a bundle, a signing request or response, a root or targets.json) read back after writing is not what was written: a media fault; do not use that copy' },
   BUNDLE_CONTENT_INVALID: { cls: 'refused', what: 'a file in a bundle is not what the bundle kind says (a signing-request or signature-response bundle holding something else, or a request for another repository)' },
   IMPORT_PIN_NOT_FOUND: { cls: 'refused', what: 'no root with the pinned fingerprint is in the bundle or installed in the trust directory' },
   IMPORT_REPOSITORY_MISMATCH: { cls: 'refused', what: 'the bundle is for another repository (GUN) or profile than the one named or installed' },
   TRUST_DIR_INVALID: { cls: 'refused', what: 'the installed trust directory holds metadata that cannot be read, or the import history is damaged' },
   IMPORT_LOCKED: { cls: 'refused', what: 'another import into the same trust directory is running (its lock file names the process); nothing was changed' },
-  IMPORT_LOCK_STALE: { cls: 'refused', what: 'an import lock was left by a process that is no longer running: check the trust directory, then delete the lock file it names' },
+  IMPORT_LOCK_STALE: { cls: 'refused', what: 'an import lock was left by a process that is no longer running: remove it (import --remove-stale-lock, or the Import screen’s button), then import again' },
+  IMPORT_LOCK_NOT_STALE: { cls: 'refused', what: 'the import lock was not removed: its owner still runs, it was taken on another host, or it is unreadable but recent' },
   // --- animated QR (fountain-coded UR frames: src/transport/qr) ---
   QR_NOT_UR: { cls: 'refused', what: 'a QR frame is not a Uniform Resource (it does not start with `ur:`)' },
   QR_TYPE_UNEXPECTED: { cls: 'refused', what: 'a QR frame is a UR of another type than a tuf-ceremony bundle' },

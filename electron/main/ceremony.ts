@@ -38,11 +38,13 @@ import {
   rehearsalPlan,
   RehearsalTokenProvider,
   runCeremony,
+  SEAL_STEP_NAME,
   SHARE_CARDS_HTML,
   STEPS,
   TRANSCRIPT_FILE,
   type CeremonyPlan,
   type CeremonyResult,
+  type CeremonyStepEvent,
   type SiteBindings,
   type TokenProvider,
 } from '../../src/ceremony/index.js';
@@ -83,7 +85,7 @@ import type { ModuleLoader } from './tokens.js';
 export const PLAN_FILE = 'plan.json';
 export const TIMESTAMP_KEY_FILE = 'timestamp.key';
 /** The pseudo-step after the machine's steps: the seal and the printable transcript. */
-const SEAL_STEP = { name: 'seal', title: 'seal the transcript and write its printable copy' } as const;
+const SEAL_STEP = { name: SEAL_STEP_NAME, title: 'seal the transcript and write its printable copy' } as const;
 /** Progress lines kept for the screen (the newest). */
 const MAX_LOG_LINES = 200;
 const OUTPUT_HASH_CAP = 64 * 1024 * 1024;
@@ -228,22 +230,14 @@ export function planSteps(plan: CeremonyPlan): CeremonyStepView[] {
 }
 
 /**
- * Follow the machine's progress lines (machine.ts reports `<title>…` when a step starts, `<title>: done
- * before the interruption` when a resumed ceremony skips one, `sealing the transcript…` at the seal).
+ * Follow the machine's step boundaries (runCeremony's `onStep`: structured events, not the wording of its
+ * progress lines). Steps that do not apply to the plan are not in the checklist (planSteps), so their
+ * `skipped` events change nothing.
  */
-export function trackStep(steps: CeremonyStepView[], line: string): void {
-  const startAt = (i: number) => {
-    for (let j = 0; j < i; j++) if (steps[j]!.status !== 'done') steps[j]!.status = 'done';
-    steps[i]!.status = 'running';
-  };
-  const i = steps.findIndex((s) => s.name !== SEAL_STEP.name && line === `${s.title}…`);
-  if (i >= 0) return startAt(i);
-  const k = steps.findIndex((s) => line === `${s.title}: done before the interruption`);
-  if (k >= 0) {
-    steps[k]!.status = 'done';
-    return;
-  }
-  if (line.startsWith('sealing the transcript')) startAt(steps.length - 1);
+export function trackStep(steps: CeremonyStepView[], event: CeremonyStepEvent): void {
+  const step = steps.find((s) => s.name === event.step);
+  if (!step || event.status === 'skipped') return;
+  step.status = event.status === 'started' ? 'running' : 'done';
 }
 
 export function transcriptView(t: VerifiedTranscript, fileName: string, expected?: string): TranscriptView {
@@ -437,7 +431,6 @@ export class CeremonySession {
     const say = (line: string) => {
       run.log.push(line);
       if (run.log.length > MAX_LOG_LINES) run.log.splice(0, run.log.length - MAX_LOG_LINES);
-      trackStep(run.steps, line);
     };
     run.done = (async () => {
       let provider: TokenProvider | undefined;
@@ -470,6 +463,7 @@ export class CeremonySession {
           resume: true,
           now: () => this.deps.now(),
           report: say,
+          onStep: (event) => trackStep(run.steps, event),
           ...(this.deps.fault ? { fault: this.deps.fault } : {}),
         });
         for (const s of run.steps) s.status = 'done';
@@ -491,6 +485,14 @@ export class CeremonySession {
   }
 
   private pkcs11Provider(loaded: Loaded, run: Run): Pkcs11TokenProvider {
+    // Site bindings may name a PKCS#11 library by path (PRODUCT.md §1: "site details such as module path
+    // and slot are bound at the ceremony"), and main loads it here. Unlike the Tokens / Rotation screens'
+    // module field (presets or main's file-dialog handles only, module-choices.ts), this path is kept: it
+    // is a field of a strict, reviewed file (src/ceremony/site-bindings.ts) that the administrator opened, shown
+    // on the plan screen ("module …") before Start, and only loaded when the ceremony starts. Note the
+    // bytes still reach main through the renderer (ceremonyLoad), so a compromised renderer could forge
+    // bindings naming any library; closing that needs the plan and bindings opened by a main-process
+    // dialog too (left open: see TEAM-NOTES "main-process boundary").
     const bindings = loaded.bindings!;
     return new Pkcs11TokenProvider(bindings, {
       load: (path, opts) => this.deps.modules.load(path, opts),

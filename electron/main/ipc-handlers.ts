@@ -35,14 +35,19 @@ import { CHANNELS, type ChannelName } from '../shared/channels.js';
 import { firstProblem, REQUEST_SCHEMAS } from '../shared/schemas.js';
 import { CeremonySession, defaultCeremonyDeps, verifyTranscriptFile } from './ceremony.js';
 import { checkToken, defaultTokenDeps, generateKey, listTokens, pinBytes, type TokenDeps } from './tokens.js';
+import { ModuleChoices } from './module-choices.js';
+import type { TokenModuleChoiceView } from '../shared/api-types.js';
 // --- rotation (#5)
 import * as rotation from './rotation.js';
 // --- import (#6)
-import type { ImportInstalledView, ImportPreviewView, ImportQrDecoderView, ImportQrFrameView, ImportQrProgressView, ImportSessionView } from '../shared/api-types.js';
+import type { ImportInstalledView, ImportPreviewView, ImportQrDecoderView, ImportQrFrameView, ImportQrProgressView, ImportSessionView, ImportStaleLockView } from '../shared/api-types.js';
 import { defaultImportDeps, ImportSession } from './transport-import.js';
 // --- export (#6)
 import type { ExportDestinationView, ExportFullScreenView, ExportPreparedView, ExportQrFramesView, ExportWrittenView } from '../shared/api-types.js';
 import { defaultExportDeps, ExportSession } from './transport-export.js';
+// --- shamir
+import type { ShamirCosignView, ShamirRollCallView, ShamirSetView, ShamirVerifyView } from '../shared/api-types.js';
+import * as shamir from './shamir.js';
 
 type Input<C extends ChannelName> = z.output<(typeof REQUEST_SCHEMAS)[C]>;
 
@@ -58,6 +63,12 @@ export interface HandlerDeps {
    * the process and finalises it on quit; without it, handlers get their own.
    */
   tokens: TokenDeps;
+  /**
+   * PKCS#11 library files the person picked in main's dialog, by handle (electron/main/module-choices.ts):
+   * the renderer names a preset or a handle, never a path. Main passes one with its file dialog; the e2e
+   * bridge one answering a configured path; without it, only presets can be used.
+   */
+  moduleChoices: ModuleChoices;
   /**
    * The one root ceremony of this process (electron/main/ceremony.ts). Main passes one with its output
    * folder dialog and printing; the e2e bridge one with a temporary folder; without it, handlers get one
@@ -125,6 +136,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     appInfo: deps.appInfo ?? (() => ({ name: 'tuf-ceremony', version: 'development' })),
     inspectNamedFiles: deps.inspectNamedFiles ?? inspectNamedFiles,
     tokens: deps.tokens ?? defaultTokenDeps(),
+    moduleChoices: deps.moduleChoices ?? new ModuleChoices({ chooseModuleFile: async () => undefined }),
     ceremony: deps.ceremony ?? new CeremonySession(defaultCeremonyDeps({ modules: (deps.tokens ?? defaultTokenDeps()).modules })),
     rotation: deps.rotation ?? { chooseOutputDir: async () => undefined, now: () => new Date() },
     importSession: deps.importSession ?? new ImportSession(defaultImportDeps()),
@@ -134,6 +146,8 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
   const exp = d.exportSession;
   const rot: rotation.RotationDeps = { ...d.rotation, tokens: d.tokens };
   const c = d.ceremony;
+  // Every module the renderer names becomes a preset name or the path main holds for its handle, here.
+  const mod = (ref: Parameters<ModuleChoices['resolve']>[0]) => d.moduleChoices.resolve(ref);
   return {
     [CHANNELS.appInfo]: handler(CHANNELS.appInfo, (): AppInfo => {
       const { name, version } = d.appInfo();
@@ -150,16 +164,19 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       if (req.source !== undefined) core.source = req.source;
       return d.inspectNamedFiles(core);
     }),
-    [CHANNELS.tokensList]: handler(CHANNELS.tokensList, (req): Promise<TokenModuleView> => listTokens({ module: req.module }, d.tokens)),
-    [CHANNELS.tokensCheck]: handler(CHANNELS.tokensCheck, (req): Promise<TokensCheckResult> => checkToken({ module: req.module, token: req.token, expected: req.expected }, d.tokens)),
+    [CHANNELS.tokensList]: handler(CHANNELS.tokensList, (req): Promise<TokenModuleView> => listTokens({ module: mod(req.module) }, d.tokens)),
+    [CHANNELS.tokensCheck]: handler(CHANNELS.tokensCheck, (req): Promise<TokensCheckResult> => checkToken({ module: mod(req.module), token: req.token, expected: req.expected }, d.tokens)),
     [CHANNELS.tokensGenerateKey]: handler(CHANNELS.tokensGenerateKey, (req): Promise<GeneratedKeyView> => {
       // The PIN becomes bytes here and the parsed request lets go of the string (a JS string cannot be
       // wiped); generateKey zeroes the bytes after the login, whatever happens.
+      // The module handle is resolved first: an unknown one refuses before any PIN byte exists.
+      const module = mod(req.module);
       const pin = pinBytes(req.pin);
-      const { module, token, expected, algorithm, keyLabel, keyId } = req;
+      const { token, expected, algorithm, keyLabel, keyId } = req;
       (req as { pin?: string }).pin = undefined;
       return generateKey({ module, token, expected, algorithm, keyLabel, keyId, pin }, d.tokens);
     }),
+    [CHANNELS.tokensChooseModule]: handler(CHANNELS.tokensChooseModule, (): Promise<TokenModuleChoiceView> => d.moduleChoices.choose()),
     [CHANNELS.ceremonyLoad]: handler(CHANNELS.ceremonyLoad, (req): Promise<CeremonyStatusView> => {
       const inputs = req.inputs?.map((f) => ({ name: f.name, bytes: f.bytes }));
       return c.load({ plan: { name: req.plan.name, bytes: req.plan.bytes }, bindings: { name: req.bindings.name, bytes: req.bindings.bytes }, ...(inputs ? { inputs } : {}) });
@@ -199,13 +216,15 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     [CHANNELS.importQrReset]: handler(CHANNELS.importQrReset, (): ImportQrProgressView => imp.qrReset()),
     [CHANNELS.importQrFrame]: handler(CHANNELS.importQrFrame, (req): ImportQrFrameView => imp.qrFrame(req.text)),
     [CHANNELS.importQrDecoder]: handler(CHANNELS.importQrDecoder, (): Promise<ImportQrDecoderView> => imp.qrDecoder()),
+    [CHANNELS.importRemoveStaleLock]: handler(CHANNELS.importRemoveStaleLock, (): Promise<ImportStaleLockView> => imp.removeStaleLock()),
     // --- rotation (#5): files rebuilt from the parsed data; PINs as for ceremonyProvidePin (bytes at once, the string let go).
     [CHANNELS.rotationOpenRoot]: handler(CHANNELS.rotationOpenRoot, (req): RotationRootView =>
       rotation.openRoot({ previousRoot: { name: req.previousRoot.name, bytes: req.previousRoot.bytes }, transcript: req.transcript ? { name: req.transcript.name, bytes: req.transcript.bytes } : undefined }, rot),
     ),
     [CHANNELS.rotationKeyFromToken]: handler(CHANNELS.rotationKeyFromToken, (req): Promise<RotationNewKeyView> => {
+      const module = mod(req.module);
       const pin = req.pin !== undefined ? pinBytes(req.pin) : undefined;
-      const { module, token, keyLabel, profile, gun } = req;
+      const { token, keyLabel, profile, gun } = req;
       (req as { pin?: string }).pin = undefined;
       return rotation.keyFromToken({ module, token, keyLabel, profile, gun, pin }, rot);
     }),
@@ -215,13 +234,27 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     [CHANNELS.rotationWriteRoot]: handler(CHANNELS.rotationWriteRoot, (req): Promise<RotationWriteRootView> => rotation.writeRoot({ request: req.request, responses: req.responses }, rot)),
     [CHANNELS.rotationReview]: handler(CHANNELS.rotationReview, (req): RotationReviewView => rotation.review({ request: req.request })),
     [CHANNELS.rotationCheckSigner]: handler(CHANNELS.rotationCheckSigner, (req): Promise<RotationSignerCheckView> =>
-      rotation.checkSigner({ request: req.request, module: req.module, token: req.token, keyLabel: req.keyLabel }, rot),
+      rotation.checkSigner({ request: req.request, module: mod(req.module), token: req.token, keyLabel: req.keyLabel }, rot),
     ),
     [CHANNELS.rotationSign]: handler(CHANNELS.rotationSign, (req): Promise<RotationSignedView> => {
+      const module = mod(req.module);
       const pin = pinBytes(req.pin);
-      const { request, module, token, keyLabel, confirmedSha256 } = req;
+      const { request, token, keyLabel, confirmedSha256 } = req;
       (req as { pin?: string }).pin = undefined;
       return rotation.sign({ request, module, token, keyLabel, confirmedSha256, pin }, rot);
     }),
+    // --- shamir: card text becomes bytes at once and the parsed request lets go of the strings (shamir.takeCards);
+    // main zeroes the bytes and wipes the parsed cards when each call ends. Responses go where rotation's do.
+    [CHANNELS.shamirRollCall]: handler(CHANNELS.shamirRollCall, (req): ShamirRollCallView => {
+      const [card] = shamir.takeCards([req.card]);
+      return shamir.rollCall({ card: card!, expected: req.expected });
+    }),
+    [CHANNELS.shamirCheckCards]: handler(CHANNELS.shamirCheckCards, (req): ShamirSetView =>
+      shamir.checkCards({ cards: shamir.takeCards(req.cards), request: req.request ? { name: req.request.name, bytes: req.request.bytes } : undefined }),
+    ),
+    [CHANNELS.shamirVerify]: handler(CHANNELS.shamirVerify, (req): Promise<ShamirVerifyView> => shamir.verify({ cards: shamir.takeCards(req.cards), expected: req.expected })),
+    [CHANNELS.shamirCosign]: handler(CHANNELS.shamirCosign, (req): Promise<ShamirCosignView> =>
+      shamir.cosign({ request: { name: req.request.name, bytes: req.request.bytes }, confirmedSha256: req.confirmedSha256, cards: shamir.takeCards(req.cards) }, rot),
+    ),
   };
 }

@@ -13,6 +13,7 @@ import { registerIpcHandlers } from './ipc-register.js';
 import { printHtmlToPdf } from './print.js';
 import { mainWindowOptions } from './security-policy.js';
 import { defaultTokenDeps, TokenModules } from './tokens.js';
+import { ModuleChoices } from './module-choices.js';
 import { defaultImportDeps, ImportSession } from './transport-import.js';
 import { defaultExportDeps, ExportSession } from './transport-export.js';
 
@@ -92,6 +93,19 @@ if (!app.requestSingleInstanceLock()) {
         createIpcHandlers({
           appInfo: () => ({ name: app.getName(), version: app.getVersion() }),
           tokens: defaultTokenDeps(tokenModules),
+          // A PKCS#11 library other than the presets is the file the person picks HERE; the renderer only gets a handle.
+          moduleChoices: new ModuleChoices({
+            chooseModuleFile: async () => {
+              const owner = BrowserWindow.getAllWindows()[0];
+              const options = {
+                title: 'PKCS#11 library of the token (its .so, .dylib or .dll: the app will load and run it)',
+                properties: ['openFile', 'dontAddToRecent'] as Array<'openFile' | 'dontAddToRecent'>,
+                filters: [{ name: 'PKCS#11 library', extensions: ['so', 'dylib', 'dll', '*'] }],
+              };
+              const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+              return r.canceled ? undefined : r.filePaths[0];
+            },
+          }),
           ceremony,
           // --- rotation (#5): requests, responses and new roots go where the person says, never where the renderer says.
           rotation: {

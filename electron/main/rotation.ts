@@ -26,15 +26,15 @@
  * gives a fresh copy per call (a key that needs the PIN before every signature, CKA_ALWAYS_AUTHENTICATE,
  * asks twice), every copy and the original zeroed before the call returns. Never in a view, log or error.
  *
- * Writes: atomic, never over an existing file (src/io/files.ts writeFileAtomic), read back and compared.
+ * Writes: atomic, never over an existing file, read back and compared (src/io/files.ts writeFileVerified).
  */
 import { join } from 'node:path';
 import { verifyTranscript } from '../../src/audit/verify.js';
 import { sha256Hex } from '../../src/crypto/digest.js';
 import { groupHex, shortDigest } from '../../src/crypto/digest-words.js';
 import { CeremonyError, isCeremonyError } from '../../src/errors.js';
-import { readFileCapped, writeFileAtomic } from '../../src/io/files.js';
-import { asObject } from '../../src/json/fields.js';
+import { writeFileVerified } from '../../src/io/files.js';
+import { asObject, checkShownText } from '../../src/json/fields.js';
 import { parseJsonStrict } from '../../src/json/parse.js';
 import type { JsonObject } from '../../src/json/types.js';
 import { getProfile } from '../../src/profiles/index.js';
@@ -125,7 +125,7 @@ function openPrevious(file: NamedFile): Metadata<Root> {
   return withSource(file.name, () => parsePreviousRoot(file.bytes, file.name));
 }
 
-function openRequest(file: NamedFile): SigningRequest {
+export function openRequest(file: NamedFile): SigningRequest {
   if (file.bytes.length > REQUEST_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `${file.name} is ${file.bytes.length} bytes, over the cap of ${REQUEST_MAX_BYTES} for a signing request`, { path: '$' });
   return withSource(file.name, () => parseSigningRequest(file.bytes, file.name));
 }
@@ -158,13 +158,9 @@ export function namesFromTranscript(file: NamedFile): { names: Map<string, { nam
   return { names, repository: t.header.repository, sealed: t.sealed };
 }
 
-/** A signer or key name as typed: trimmed, 1 to MAX_SIGNER_NAME characters, no control characters. */
+/** A signer or key name as typed: trimmed, then the core's rule for text shown to people (checkShownText). */
 export function checkName(name: string, path: string): string {
-  const n = name.trim();
-  if (n.length === 0 || n.length > MAX_SIGNER_NAME || /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(n)) {
-    throw new CeremonyError('ROTATION_CHANGE_INVALID', `a name is 1 to ${MAX_SIGNER_NAME} printable characters`, { path });
-  }
-  return n;
+  return checkShownText(name.trim(), path, MAX_SIGNER_NAME, 'ROTATION_CHANGE_INVALID');
 }
 
 // --- views --------------------------------------------------------------------------------------------
@@ -340,7 +336,7 @@ function namesFor(previous: Metadata<Root>, typed: RotationBuildRequest['names']
 
 // --- writing ------------------------------------------------------------------------------------------
 
-function slug(text: string): string {
+export function slug(text: string): string {
   return (
     text
       .toLowerCase()
@@ -351,13 +347,11 @@ function slug(text: string): string {
 }
 
 /** Atomic, never over an existing file; read back and compared before it is reported written. */
-async function writeOut(deps: RotationDeps, suggestedDir: string, name: string, bytes: Uint8Array): Promise<WrittenFileView> {
+export async function writeOut(deps: Pick<RotationDeps, 'chooseOutputDir'>, suggestedDir: string, name: string, bytes: Uint8Array): Promise<WrittenFileView> {
   const dir = await deps.chooseOutputDir(suggestedDir);
   if (dir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was written');
   const path = join(dir, name);
-  await writeFileAtomic(path, bytes);
-  const back = await readFileCapped(path, bytes.length + 1);
-  if (!Buffer.from(back).equals(Buffer.from(bytes))) throw new CeremonyError('INTERNAL', `${name} does not read back as the bytes written`, { path });
+  await writeFileVerified(path, bytes);
   return { name, path, sha256: sha256Hex(bytes) };
 }
 
@@ -392,7 +386,9 @@ function pinSourceOf(pin: Uint8Array): { source: PinSource; wipe(): void } {
   };
 }
 
-export interface KeyFromTokenInput extends Omit<RotationKeyFromTokenRequest, 'pin'> {
+export interface KeyFromTokenInput extends Omit<RotationKeyFromTokenRequest, 'pin' | 'module'> {
+  /** A preset name or a library path: ipc-handlers.ts resolves the renderer's ModuleRef (module-choices.ts). */
+  module: string;
   /** UTF-8 PIN bytes (Notary root keys: the certificate is signed on the token); zeroed before this returns. */
   pin?: Uint8Array | undefined;
 }

@@ -70,7 +70,9 @@ export const CSP_DIRECTIVES: ReadonlyArray<readonly [string, readonly string[]]>
   ['font-src', ["'self'"]],
   // Camera frames arrive as a MediaStream (srcObject), which media-src does not govern.
   ['media-src', ["'self'", 'blob:']],
-  ['worker-src', ["'self'", 'blob:']],
+  // The only worker is the webcam QR decoder, started from a blob: URL (vite `?worker&inline`,
+  // renderer/src/import/CameraScanner.tsx): no worker script is loaded from the app's files, so 'self' is not granted.
+  ['worker-src', ['blob:']],
   ['connect-src', ["'none'"]],
   ['object-src', ["'none'"]],
   ['frame-src', ["'none'"]],

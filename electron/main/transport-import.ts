@@ -28,6 +28,8 @@ import { readQrReaderWasm } from '../../src/io/qr-images.js';
 import { QrAssembler } from '../../src/transport/qr/index.js';
 import { bundleImportSource } from '../../src/trust-store/bundle-source.js';
 import { importRepository, type ImportOptions, type ImportResult, type TrustLayout } from '../../src/trust-store/install.js';
+import { describeRemovedLock, removeStaleImportLock, type RemovedImportLock } from '../../src/trust-store/lock.js';
+import { nodeLockFs } from '../../src/io/lock-file.js';
 import type { TrustedVersions, VerifiedRepository } from '../../src/tuf/repository.js';
 import type {
   ImportBundleView,
@@ -39,6 +41,7 @@ import type {
   ImportQrProgressView,
   ImportRoleView,
   ImportSessionView,
+  ImportStaleLockView,
   ImportTrustDirRequest,
   NamedFile,
 } from '../shared/api-types.js';
@@ -52,10 +55,12 @@ export interface ImportDeps {
   readQrDecoderWasm(): Promise<Uint8Array>;
   /** src/trust-store/install.ts (the CLI's core); injectable for tests. */
   importRepository(input: Parameters<typeof importRepository>[0], opts: ImportOptions): Promise<ImportResult>;
+  /** src/trust-store/lock.ts removeStaleImportLock on the node file system; injectable for tests. */
+  removeStaleImportLock(path: string): Promise<RemovedImportLock | undefined>;
 }
 
 export function defaultImportDeps(over: Partial<ImportDeps> = {}): ImportDeps {
-  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, ...over };
+  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), ...over };
 }
 
 type Pin = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'fingerprint'; sha256: string };
@@ -113,6 +118,7 @@ function installedView(r: ImportResult): ImportInstalledView {
     roles: rolesOf(r.verified),
     files: [...r.files],
     targets: r.verified.targets ? r.verified.targets.md.signed.targets.size : 0,
+    ...(r.lockNotReleased ? { lockNotReleased: r.lockNotReleased } : {}),
   };
 }
 
@@ -123,6 +129,8 @@ export class ImportSession {
   private qr = new QrAssembler();
   private qrRefused = 0;
   private wasm: Promise<Uint8Array> | undefined;
+  /** The lock file the last install was refused by (IMPORT_LOCK_STALE names it): the only one removeStaleLock may touch. */
+  private staleLock: string | undefined;
 
   constructor(private readonly deps: ImportDeps) {}
 
@@ -139,6 +147,7 @@ export class ImportSession {
   /** Ask main where the trust directory is (a dialog); cancelling keeps the previous choice. */
   async chooseTrustDir(req: ImportTrustDirRequest): Promise<ImportSessionView> {
     this.layout = req.layout;
+    this.staleLock = undefined;
     const dir = await this.deps.chooseTrustDir(req.layout);
     if (dir) this.trustDir = dir;
     return this.status();
@@ -181,8 +190,28 @@ export class ImportSession {
 
   /** Verify again (the trust directory may have changed since the preview) and install atomically; refusals throw. */
   async install(bundle: NamedFile): Promise<ImportInstalledView> {
-    const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(false));
-    return installedView(result);
+    this.staleLock = undefined;
+    try {
+      const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(false));
+      return installedView(result);
+    } catch (err) {
+      // The core names the lock file it found stale (main's own path, from the trust directory main chose).
+      if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
+      throw err;
+    }
+  }
+
+  /**
+   * The operator's way out of IMPORT_LOCK_STALE: remove the lock the last install was refused by, only if
+   * it is still provably stale (src/trust-store/lock.ts; a live owner's lock is never removed:
+   * IMPORT_LOCK_NOT_STALE). The renderer names no path: main removes only the file the core reported.
+   */
+  async removeStaleLock(): Promise<ImportStaleLockView> {
+    const path = this.staleLock;
+    if (!path) throw new CeremonyError('USAGE', 'no stale import lock was reported: install first, and remove a lock only when the install is refused because of one');
+    const removed = await this.deps.removeStaleImportLock(path);
+    this.staleLock = undefined;
+    return removed ? { removed: true, message: describeRemovedLock(removed) } : { removed: false, message: `the import lock ${path} is no longer there: install again` };
   }
 
   private qrProgress(): ImportQrProgressView {

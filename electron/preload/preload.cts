@@ -37,6 +37,8 @@ import type {
   RotationSignRequest,
 } from '../shared/api-types.js';
 import type { ImportBundleRequest, ImportPinRequest, ImportQrFrameRequest, ImportTrustDirRequest } from '../shared/api-types.js';
+// --- shamir
+import type { ShamirCardsRequest, ShamirCosignRequest, ShamirRollCallRequest, ShamirVerifyRequest } from '../shared/api-types.js';
 import type { CHANNELS } from '../shared/channels.js';
 
 const CH: typeof CHANNELS = {
@@ -45,6 +47,7 @@ const CH: typeof CHANNELS = {
   tokensList: 'tufc:tokens-list',
   tokensCheck: 'tufc:tokens-check',
   tokensGenerateKey: 'tufc:tokens-generate-key',
+  tokensChooseModule: 'tufc:tokens-choose-module',
   ceremonyLoad: 'tufc:ceremony-load',
   ceremonyRehearse: 'tufc:ceremony-rehearse',
   ceremonyStart: 'tufc:ceremony-start',
@@ -70,6 +73,7 @@ const CH: typeof CHANNELS = {
   importQrReset: 'tufc:import-qr-reset',
   importQrFrame: 'tufc:import-qr-frame',
   importQrDecoder: 'tufc:import-qr-decoder',
+  importRemoveStaleLock: 'tufc:import-remove-stale-lock',
   // --- rotation (#5)
   rotationOpenRoot: 'tufc:rotation-open-root',
   rotationKeyFromToken: 'tufc:rotation-key-from-token',
@@ -80,6 +84,11 @@ const CH: typeof CHANNELS = {
   rotationReview: 'tufc:rotation-review',
   rotationCheckSigner: 'tufc:rotation-check-signer',
   rotationSign: 'tufc:rotation-sign',
+  // --- shamir
+  shamirRollCall: 'tufc:shamir-roll-call',
+  shamirCheckCards: 'tufc:shamir-check-cards',
+  shamirVerify: 'tufc:shamir-verify',
+  shamirCosign: 'tufc:shamir-cosign',
 };
 
 // Each function forwards exactly one argument (or none): extra arguments from the page are dropped.
@@ -90,6 +99,7 @@ const api: TufCeremonyApi = {
   tokensCheck: (request: TokensCheckRequest) => ipcRenderer.invoke(CH.tokensCheck, request),
   // The request carries the PIN: passed through as it is, never kept, logged or copied here.
   tokensGenerateKey: (request: TokensGenerateKeyRequest) => ipcRenderer.invoke(CH.tokensGenerateKey, request),
+  tokensChooseModule: () => ipcRenderer.invoke(CH.tokensChooseModule),
   ceremonyLoad: (request: CeremonyLoadRequest) => ipcRenderer.invoke(CH.ceremonyLoad, request),
   ceremonyRehearse: (request: CeremonyRehearseRequest) => ipcRenderer.invoke(CH.ceremonyRehearse, request),
   ceremonyStart: () => ipcRenderer.invoke(CH.ceremonyStart),
@@ -116,6 +126,7 @@ const api: TufCeremonyApi = {
   importQrReset: () => ipcRenderer.invoke(CH.importQrReset),
   importQrFrame: (request: ImportQrFrameRequest) => ipcRenderer.invoke(CH.importQrFrame, request),
   importQrDecoder: () => ipcRenderer.invoke(CH.importQrDecoder),
+  importRemoveStaleLock: () => ipcRenderer.invoke(CH.importRemoveStaleLock),
   // --- rotation (#5)
   rotationOpenRoot: (request: RotationOpenRootRequest) => ipcRenderer.invoke(CH.rotationOpenRoot, request),
   // Notary keys carry the PIN (the certificate is signed on the token): passed through, never kept, logged or copied here.
@@ -128,6 +139,11 @@ const api: TufCeremonyApi = {
   rotationCheckSigner: (request: RotationCheckSignerRequest) => ipcRenderer.invoke(CH.rotationCheckSigner, request),
   // One PIN for one signing: passed through as it is, never kept, logged or copied here.
   rotationSign: (request: RotationSignRequest) => ipcRenderer.invoke(CH.rotationSign, request),
+  // --- shamir: share card text passed through as it is, never kept, logged or copied here.
+  shamirRollCall: (request: ShamirRollCallRequest) => ipcRenderer.invoke(CH.shamirRollCall, request),
+  shamirCheckCards: (request: ShamirCardsRequest) => ipcRenderer.invoke(CH.shamirCheckCards, request),
+  shamirVerify: (request: ShamirVerifyRequest) => ipcRenderer.invoke(CH.shamirVerify, request),
+  shamirCosign: (request: ShamirCosignRequest) => ipcRenderer.invoke(CH.shamirCosign, request),
 };
 
 contextBridge.exposeInMainWorld('tufCeremony', Object.freeze(api));

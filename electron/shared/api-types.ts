@@ -128,9 +128,18 @@ export interface TokenModuleView {
   slots: TokenSlotView[];
 }
 
+/**
+ * A PKCS#11 module as the renderer names it: a preset, or the handle main issued for a library file the
+ * person picked in main's dialog (tokensChooseModule). Never a path: loading a module runs its code in main.
+ */
+export type ModuleRef = ModulePresetName | { chosen: string };
+
+/** tokensChooseModule: the handle for the file picked (and its path, to show), or the dialog was cancelled. */
+export type TokenModuleChoiceView = { chosen: string; path: string } | { cancelled: true };
+
 export interface TokensListRequest {
-  /** A preset (`ykcs11`, `opensc`, `softhsm2`) or the absolute path of a PKCS#11 library. */
-  module: string;
+  /** A preset (`ykcs11`, `opensc`, `softhsm2`) or `{ chosen }` from tokensChooseModule. */
+  module: ModuleRef;
 }
 
 /** The token a step expects (from a ceremony plan): by serial, and by a key it holds when given. */
@@ -141,7 +150,7 @@ export interface ExpectedToken {
 }
 
 export interface TokensCheckRequest {
-  module: string;
+  module: ModuleRef;
   /** The token the person chose on screen. */
   token: TokenRefView;
   expected?: ExpectedToken;
@@ -155,7 +164,7 @@ export interface TokensCheckResult {
 }
 
 export interface TokensGenerateKeyRequest {
-  module: string;
+  module: ModuleRef;
   token: TokenRefView;
   expected?: ExpectedToken;
   algorithm: KeyAlgorithmName;
@@ -197,6 +206,8 @@ export interface TufCeremonyApi {
   tokensCheck(request: TokensCheckRequest): Promise<IpcResult<TokensCheckResult>>;
   /** Check the token again, log in with the PIN, generate a key pair on it, log out. */
   tokensGenerateKey(request: TokensGenerateKeyRequest): Promise<IpcResult<GeneratedKeyView>>;
+  /** Main's file dialog for a PKCS#11 library: the file picked is kept in main, the screen gets a handle. */
+  tokensChooseModule(): Promise<IpcResult<TokenModuleChoiceView>>;
   /** Read a reviewed plan and its site bindings; show the plan (nothing is done yet). */
   ceremonyLoad(request: CeremonyLoadRequest): Promise<IpcResult<CeremonyStatusView>>;
   /** Prepare the core's rehearsal plan on rehearsal tokens (nothing is done yet). */
@@ -244,6 +255,8 @@ export interface TufCeremonyApi {
   importQrFrame(request: ImportQrFrameRequest): Promise<IpcResult<ImportQrFrameView>>;
   /** The QR decoder's WebAssembly binary (zxing-wasm's, as shipped), for the camera worker: the page may fetch nothing. */
   importQrDecoder(): Promise<IpcResult<ImportQrDecoderView>>;
+  /** After an install refused with IMPORT_LOCK_STALE: remove that lock (main knows which), only if provably stale. */
+  importRemoveStaleLock(): Promise<IpcResult<ImportStaleLockView>>;
   // --- rotation (#5)
   /** Administrator: read the current root (and the transcript naming its keys). */
   rotationOpenRoot(request: RotationOpenRootRequest): Promise<IpcResult<RotationRootView>>;
@@ -263,6 +276,15 @@ export interface TufCeremonyApi {
   rotationCheckSigner(request: RotationCheckSignerRequest): Promise<IpcResult<RotationSignerCheckView>>;
   /** Co-signer: log in, sign, verify, write the response. */
   rotationSign(request: RotationSignRequest): Promise<IpcResult<RotationSignedView>>;
+  // --- shamir
+  /** Roll-call: check one card (checksums, version, expected split and key) without rebuilding anything. */
+  shamirRollCall(request: ShamirRollCallRequest): Promise<IpcResult<ShamirRollCallView>>;
+  /** The cards entered so far, checked as a set (one split, no duplicates, how many more are needed). */
+  shamirCheckCards(request: ShamirCardsRequest): Promise<IpcResult<ShamirSetView>>;
+  /** Rebuild the key in memory, compare it with the recorded fingerprint, wipe it: never exported or shown. */
+  shamirVerify(request: ShamirVerifyRequest): Promise<IpcResult<ShamirVerifyView>>;
+  /** Co-sign a signing request with the key rebuilt from share cards, and write the response. */
+  shamirCosign(request: ShamirCosignRequest): Promise<IpcResult<ShamirCosignView>>;
 }
 
 // --- root ceremony (PRODUCT.md §2.3, §2.8) -------------------------------------------------------------
@@ -490,7 +512,7 @@ export interface RotationRootView {
 
 /** A new root key from a token on this machine (public-key export; Notary: a certificate made on the token, PIN needed). */
 export interface RotationKeyFromTokenRequest {
-  module: string;
+  module: ModuleRef;
   token: TokenRefView;
   keyLabel: string;
   profile: CeremonyProfileName;
@@ -618,7 +640,7 @@ export interface RotationReviewRequest {
 
 export interface RotationCheckSignerRequest {
   request: NamedFile;
-  module: string;
+  module: ModuleRef;
   token: TokenRefView;
   keyLabel: string;
 }
@@ -632,7 +654,7 @@ export interface RotationSignerCheckView {
 
 export interface RotationSignRequest {
   request: NamedFile;
-  module: string;
+  module: ModuleRef;
   token: TokenRefView;
   keyLabel: string;
   /** The SHA-256 of the bytes to sign, as the signer confirmed it (the words read aloud). */
@@ -749,6 +771,14 @@ export interface ImportInstalledView {
   files: string[];
   /** Targets listed by the top-level targets role. */
   targets: number;
+  /** Installed, but its import lock could not be removed afterwards: what to do about it (shown as a warning). */
+  lockNotReleased?: string;
+}
+
+/** importRemoveStaleLock: what was removed (a sentence), or nothing when the lock had gone meanwhile. */
+export interface ImportStaleLockView {
+  removed: boolean;
+  message: string;
 }
 
 export interface ImportPreviewView {
@@ -866,4 +896,108 @@ export interface ExportQrFramesView {
   /** SHA-256 of the bundle the frames carry. */
   hash: string;
   frames: QrFrameView[];
+}
+
+// --- shamir ---------------------------------------------------------------------------------------------
+
+/**
+ * A share card as entered on a screen: typed or pasted text, or a card file (`share-card-K-of-N.txt`).
+ * Secret: it crosses IPC once per call and is never kept, logged, returned or quoted in an error.
+ */
+export type ShamirCardInput = { text: string } | { file: NamedFile };
+
+/** The split and / or key a card must belong to (as `tuf-ceremony shamir check --split --fingerprint`). */
+export interface ShamirExpectations {
+  /** Like 7KQ4-M2XA (case, spaces and hyphens tolerated). */
+  splitId?: string;
+  /** 64 hex digits (separators tolerated). */
+  fingerprint?: string;
+}
+
+export interface ShamirRollCallRequest {
+  card: ShamirCardInput;
+  expected?: ShamirExpectations;
+}
+
+/** A card's public fields only: never its share data. */
+export interface ShamirCardView {
+  /** 1-based position in what was entered. */
+  position: number;
+  /** "typed" or the card file's name. */
+  source: string;
+  /** Like 7KQ4-M2XA. */
+  splitId: string;
+  index: number;
+  threshold: number;
+  shares: number;
+  algorithm: 'ed25519' | 'ecdsa-p256' | 'ecdsa-p384';
+  fingerprint: FingerprintView;
+  label?: string;
+  rehearsal: boolean;
+}
+
+export interface ShamirRollCallView {
+  card: ShamirCardView;
+  /** Which expectations were given and met (a refusal otherwise). */
+  checked: { split: boolean; fingerprint: boolean };
+  /** "valid card: share 2 of split 7KQ4-M2XA (any 2 of 3 cards), nothing was rebuilt". */
+  status: string;
+}
+
+/** The cards entered so far (each checked as it is entered), and optionally the request they are to sign. */
+export interface ShamirCardsRequest {
+  cards: ShamirCardInput[];
+  /** Co-signing: the set's key must be a root key of this signing request (checked before anything is rebuilt). */
+  request?: NamedFile;
+}
+
+export interface ShamirSetView {
+  cards: ShamirCardView[];
+  splitId: string;
+  threshold: number;
+  shares: number;
+  algorithm: ShamirCardView['algorithm'];
+  fingerprint: FingerprintView;
+  label?: string;
+  rehearsal: boolean;
+  /** Cards still needed (0 when the set is complete). */
+  more: number;
+  complete: boolean;
+  /** "2 of 3 cards, need 1 more" / "2 of 3 cards: enough to verify the key". */
+  status: string;
+  /** With a request: whose key the cards rebuild there. */
+  signer?: { name: string; keyids: string[]; from: RotationSignerSide };
+}
+
+export interface ShamirVerifyRequest {
+  cards: ShamirCardInput[];
+  expected?: ShamirExpectations;
+}
+
+/** The cards rebuilt the key they record (compared with its fingerprint), and it was wiped. Never the key. */
+export interface ShamirVerifyView {
+  match: true;
+  splitId: string;
+  algorithm: ShamirCardView['algorithm'];
+  fingerprint: FingerprintView;
+  indexes: number[];
+  status: string;
+}
+
+export interface ShamirCosignRequest {
+  request: NamedFile;
+  /** The SHA-256 of the bytes to sign, as the signer confirmed it (the words read aloud). */
+  confirmedSha256: string;
+  cards: ShamirCardInput[];
+}
+
+export interface ShamirCosignView {
+  written: WrittenFileView;
+  signer: { name: string };
+  keyids: string[];
+  /** This response alone, merged as the administrator will. */
+  status: string;
+  rehearsal: boolean;
+  /** The key the cards rebuilt (checked against the cards' record, then wiped). */
+  fingerprint: FingerprintView;
 }

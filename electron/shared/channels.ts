@@ -8,6 +8,7 @@ export const CHANNELS = {
   tokensList: 'tufc:tokens-list',
   tokensCheck: 'tufc:tokens-check',
   tokensGenerateKey: 'tufc:tokens-generate-key',
+  tokensChooseModule: 'tufc:tokens-choose-module',
   ceremonyLoad: 'tufc:ceremony-load',
   ceremonyRehearse: 'tufc:ceremony-rehearse',
   ceremonyStart: 'tufc:ceremony-start',
@@ -33,6 +34,7 @@ export const CHANNELS = {
   importQrReset: 'tufc:import-qr-reset',
   importQrFrame: 'tufc:import-qr-frame',
   importQrDecoder: 'tufc:import-qr-decoder',
+  importRemoveStaleLock: 'tufc:import-remove-stale-lock',
   // --- rotation (#5)
   rotationOpenRoot: 'tufc:rotation-open-root',
   rotationKeyFromToken: 'tufc:rotation-key-from-token',
@@ -43,6 +45,11 @@ export const CHANNELS = {
   rotationReview: 'tufc:rotation-review',
   rotationCheckSigner: 'tufc:rotation-check-signer',
   rotationSign: 'tufc:rotation-sign',
+  // --- shamir
+  shamirRollCall: 'tufc:shamir-roll-call',
+  shamirCheckCards: 'tufc:shamir-check-cards',
+  shamirVerify: 'tufc:shamir-verify',
+  shamirCosign: 'tufc:shamir-cosign',
 } as const;
 
 export type ChannelKey = keyof typeof CHANNELS;

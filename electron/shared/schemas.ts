@@ -39,12 +39,19 @@ import type {
   RotationOpenRootRequest,
   RotationReviewRequest,
   RotationSignRequest,
+  // --- shamir
+  ShamirCardsRequest,
+  ShamirCosignRequest,
+  ShamirExpectations,
+  ShamirRollCallRequest,
+  ShamirVerifyRequest,
 } from './api-types.js';
 import type { ImportBundleRequest, ImportPinRequest, ImportQrFrameRequest, ImportTrustDirRequest } from './api-types.js';
 import type { BundleKindName, ExportBundleRequest, ExportDestinationRequest, ExportFolderRequest, ExportFullScreenRequest, ExportQrFramesRequest, ExportWriteRequest } from './api-types.js';
 import type { BundleKind } from '../../src/bundle/format.js';
 import { CHANNELS, type ChannelName } from './channels.js';
 import { QR_MAX_FRAME_CHARS } from '../../src/transport/qr/part.js';
+import { SHARE_CARD_MAX_BYTES } from '../../src/shamir/card.js';
 
 /** Longest accepted relative name, and longest single segment (common file-system limits). */
 export const MAX_NAME_LENGTH = 1024;
@@ -146,8 +153,6 @@ export const AppInfoRequestSchema = z.undefined();
 /** Module presets (src/signers/pkcs11/presets.ts MODULE_PRESETS). */
 export const MODULE_PRESET_NAMES = ['ykcs11', 'opensc', 'softhsm2'] as const satisfies readonly ModulePresetName[];
 export const KEY_ALGORITHMS = ['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-pss-sha256'] as const satisfies readonly KeyAlgorithmName[];
-/** Longest module path accepted (PATH_MAX on Linux). */
-export const MAX_MODULE_PATH_LENGTH = 4096;
 /** Longest PIN, in UTF-8 bytes: SoftHSM2 accepts up to 255, hardware tokens far fewer. */
 export const MAX_PIN_BYTES = 255;
 /** PKCS#11 token labels are 32 bytes and serials 16 characters; this leaves room, never more. */
@@ -155,34 +160,18 @@ export const MAX_TOKEN_TEXT = 64;
 /** src/signers/pkcs11/token.ts generateKeyPair: a key label is 1 to 64 printable characters. */
 export const MAX_KEY_LABEL = 64;
 
-const SHARED_LIBRARY = /\.(?:so(?:\.[0-9]+)*|dylib|dll)$/i;
-
-function isPresetName(value: string): value is ModulePresetName {
-  return (MODULE_PRESET_NAMES as readonly string[]).includes(value);
-}
-
 /**
- * Why `value` is neither a module preset nor an acceptable PKCS#11 library path; undefined when it is
- * one. A custom path makes the main process load (and so run) that library: it must be absolute, name a
- * shared library, and hold no `.`/`..` segment, control or bidirectional-override character.
+ * A PKCS#11 module: a preset, or `{ chosen }`, the handle main issued for a file the person picked in
+ * main's dialog (electron/main/module-choices.ts). Never a path: loading a library runs its code in main,
+ * so a compromised renderer must not be able to choose one.
  */
-export function moduleProblem(value: string): string | undefined {
-  if (isPresetName(value)) return undefined;
-  if (value.length === 0) return 'module is empty: give a preset (ykcs11, opensc, softhsm2) or the absolute path of a PKCS#11 library';
-  if (value.length > MAX_MODULE_PATH_LENGTH) return `module path is longer than ${MAX_MODULE_PATH_LENGTH} characters`;
-  if (FORBIDDEN_CHARS.test(value)) return 'module path contains a control or bidirectional-override character';
-  const posix = value.startsWith('/') && !value.startsWith('//');
-  const windows = /^[A-Za-z]:\\/.test(value);
-  if (!posix && !windows) return 'module must be a preset (ykcs11, opensc, softhsm2) or an absolute path';
-  if (value.split(/[\\/]/).some((seg) => seg === '.' || seg === '..')) return 'module path must not contain "." or ".." segments';
-  if (!SHARED_LIBRARY.test(value)) return 'module path must name a shared library (.so, .dylib or .dll)';
-  return undefined;
-}
-
-const moduleName = z.string().superRefine((value, ctx) => {
-  const problem = moduleProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const moduleName = z.union(
+  [
+    z.enum(MODULE_PRESET_NAMES),
+    z.strictObject({ chosen: z.string().regex(/^[0-9a-f]{32}$/, { message: 'chosen must be the 32 hex digits main gave for the module file' }) }),
+  ],
+  { message: `module must be a preset (${MODULE_PRESET_NAMES.join(', ')}) or { chosen } from "Choose module file…", never a path` },
+);
 
 /** Text shown to people (labels, serials): bounded, no control or bidirectional-override characters. */
 function shownText(what: string, min: number, max: number) {
@@ -372,6 +361,43 @@ export const RotationSignRequestSchema = z.strictObject({
   pin: PinSchema,
 });
 
+// --- shamir -------------------------------------------------------------------------------------------
+
+/** src/shamir/card.ts SHARE_CARD_MAX_BYTES: a typed card is under 1 KB; the parser caps again. */
+export const MAX_SHARE_CARD_BYTES = SHARE_CARD_MAX_BYTES;
+/** Cards one call may carry: a split makes at most 255 (src/shamir/card.ts). */
+export const MAX_SHARE_CARDS = 255;
+
+/**
+ * A card as typed or pasted (text) or opened (a file). The text's length is capped in UTF-16 units here
+ * (a UTF-8 byte count is at least that) and in bytes by the parser; the messages never quote it.
+ */
+const shareCardText = z.string({ message: 'the card must be text' }).superRefine((text, ctx) => {
+  if (text.trim().length === 0) ctx.addIssue({ code: 'custom', message: 'no card text was entered' });
+  else if (text.length > MAX_SHARE_CARD_BYTES) ctx.addIssue({ code: 'custom', message: `the card text is longer than ${MAX_SHARE_CARD_BYTES} characters` });
+});
+const shareCardInput = z.union([z.strictObject({ text: shareCardText }), z.strictObject({ file: cappedFile(MAX_SHARE_CARD_BYTES) })], {
+  message: 'a card is { text } or { file }',
+});
+const shareCardList = z
+  .array(z.unknown())
+  .min(1, { message: 'no card was entered' })
+  .max(MAX_SHARE_CARDS, { message: `more than ${MAX_SHARE_CARDS} cards` })
+  .pipe(z.array(shareCardInput));
+const shamirExpectations = z.strictObject({
+  splitId: z.string().max(32, { message: 'the split ID is 8 card characters' }).optional(),
+  fingerprint: z.string().max(128, { message: 'the fingerprint is 64 hex digits' }).optional(),
+});
+
+export const ShamirRollCallRequestSchema = z.strictObject({ card: shareCardInput, expected: shamirExpectations.optional() });
+export const ShamirCardsRequestSchema = z.strictObject({ cards: shareCardList, request: rotationRequestFile.optional() });
+export const ShamirVerifyRequestSchema = z.strictObject({ cards: shareCardList, expected: shamirExpectations.optional() });
+export const ShamirCosignRequestSchema = z.strictObject({
+  request: rotationRequestFile,
+  confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
+  cards: shareCardList,
+});
+
 // --- import (#6) ---------------------------------------------------------------------------------------
 
 /** A bundle crossing IPC: the same bound as every other request's bytes (MAX_TOTAL_BYTES); the decoder caps again. */
@@ -405,9 +431,16 @@ export const MAX_EXPORT_QR_WINDOW = 120;
 export const ExportFolderRequestSchema = z.strictObject({ files: fileList, source: baseName.optional() });
 export const ExportBundleRequestSchema = z.strictObject({ file: cappedFile(MAX_EXPORT_BUNDLE_BYTES) });
 export const ExportDestinationRequestSchema = z.strictObject({ choose: z.boolean({ message: 'choose must be true or false' }) });
-/** A base name in the folder main chose: never a path, never hidden (a leading dot). */
+/**
+ * A base name in the folder main chose: never a path, never hidden (a leading dot), and always a
+ * `.tufbundle` file — the renderer must not be able to drop `autorun.inf`, `x.desktop` or a script on the
+ * USB stick (src/bundle/export.ts suggestedBundleName / freshName only make such names).
+ */
+export const EXPORT_FILE_SUFFIX = '.tufbundle';
 export const ExportWriteRequestSchema = z.strictObject({
-  fileName: baseName.refine((n) => !n.startsWith('.'), { message: 'the file name must not start with "."' }),
+  fileName: baseName
+    .refine((n) => !n.startsWith('.'), { message: 'the file name must not start with "."' })
+    .refine((n) => n.endsWith(EXPORT_FILE_SUFFIX) && n.length > EXPORT_FILE_SUFFIX.length, { message: `the file name must end in ${EXPORT_FILE_SUFFIX}` }),
 });
 export const ExportQrFramesRequestSchema = z.strictObject({
   first: z.number().int({ message: 'first must be a whole number' }).min(0).max(0xffff_0000),
@@ -422,6 +455,7 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.tokensList]: TokensListRequestSchema,
   [CHANNELS.tokensCheck]: TokensCheckRequestSchema,
   [CHANNELS.tokensGenerateKey]: TokensGenerateKeyRequestSchema,
+  [CHANNELS.tokensChooseModule]: NoPayloadSchema,
   [CHANNELS.ceremonyLoad]: CeremonyLoadRequestSchema,
   [CHANNELS.ceremonyRehearse]: CeremonyRehearseRequestSchema,
   [CHANNELS.ceremonyStart]: NoPayloadSchema,
@@ -447,6 +481,7 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.importQrReset]: NoPayloadSchema,
   [CHANNELS.importQrFrame]: ImportQrFrameRequestSchema,
   [CHANNELS.importQrDecoder]: NoPayloadSchema,
+  [CHANNELS.importRemoveStaleLock]: NoPayloadSchema,
   // --- rotation (#5)
   [CHANNELS.rotationOpenRoot]: RotationOpenRootRequestSchema,
   [CHANNELS.rotationKeyFromToken]: RotationKeyFromTokenRequestSchema,
@@ -457,6 +492,11 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.rotationReview]: RotationReviewRequestSchema,
   [CHANNELS.rotationCheckSigner]: RotationCheckSignerRequestSchema,
   [CHANNELS.rotationSign]: RotationSignRequestSchema,
+  // --- shamir
+  [CHANNELS.shamirRollCall]: ShamirRollCallRequestSchema,
+  [CHANNELS.shamirCheckCards]: ShamirCardsRequestSchema,
+  [CHANNELS.shamirVerify]: ShamirVerifyRequestSchema,
+  [CHANNELS.shamirCosign]: ShamirCosignRequestSchema,
 } as const satisfies Record<ChannelName, z.ZodType>;
 
 // The schemas and the contract in api-types.ts must describe the same fields, and what a schema lets
@@ -516,6 +556,16 @@ const _rotCheckKeys: Same<keyof z.infer<typeof RotationCheckSignerRequestSchema>
 const _rotSignFits: Fits<z.infer<typeof RotationSignRequestSchema>, RotationSignRequest> = true;
 const _rotSignKeys: Same<keyof z.infer<typeof RotationSignRequestSchema>, keyof RotationSignRequest> = true;
 const _rotReasons: Same<RemovalReasonName, RemovalReason> = true;
+// --- shamir
+const _shamirRollFits: Fits<z.infer<typeof ShamirRollCallRequestSchema>, ShamirRollCallRequest> = true;
+const _shamirRollKeys: Same<keyof z.infer<typeof ShamirRollCallRequestSchema>, keyof ShamirRollCallRequest> = true;
+const _shamirCardsFits: Fits<z.infer<typeof ShamirCardsRequestSchema>, ShamirCardsRequest> = true;
+const _shamirCardsKeys: Same<keyof z.infer<typeof ShamirCardsRequestSchema>, keyof ShamirCardsRequest> = true;
+const _shamirVerifyFits: Fits<z.infer<typeof ShamirVerifyRequestSchema>, ShamirVerifyRequest> = true;
+const _shamirVerifyKeys: Same<keyof z.infer<typeof ShamirVerifyRequestSchema>, keyof ShamirVerifyRequest> = true;
+const _shamirCosignFits: Fits<z.infer<typeof ShamirCosignRequestSchema>, ShamirCosignRequest> = true;
+const _shamirCosignKeys: Same<keyof z.infer<typeof ShamirCosignRequestSchema>, keyof ShamirCosignRequest> = true;
+const _shamirExpectKeys: Same<keyof z.infer<typeof shamirExpectations>, keyof ShamirExpectations> = true;
 // The contract's copies of the core's unions (the renderer cannot import the core's files).
 const _algorithms: Same<KeyAlgorithmName, KeyAlgorithm> = true;
 const _allAlgorithms: Same<(typeof KEY_ALGORITHMS)[number], KeyAlgorithm> = true;

@@ -12,6 +12,7 @@ import { NotYetScreen } from './screens/NotYetScreen';
 import { RootCeremonyScreen } from './screens/RootCeremonyScreen';
 import { CosignScreen } from './screens/CosignScreen';
 import { RotationScreen } from './screens/RotationScreen';
+import { ShamirScreen } from './screens/ShamirScreen';
 import { SCREENS, screenFromHash, type ScreenId, type ScreenInfo } from './screens/screens';
 import { TokensScreen } from './screens/TokensScreen';
 import { TranscriptScreen } from './screens/TranscriptScreen';
@@ -60,6 +61,8 @@ function ScreenView({ screen }: { screen: ScreenInfo }) {
       return <RotationScreen />;
     case 'cosign':
       return <CosignScreen />;
+    case 'shamir':
+      return <ShamirScreen />;
     default:
       return <InspectScreen />;
   }

@@ -13,8 +13,8 @@
  *   frame also as its QR module matrix packed in bits for a player that draws it at any size.
  */
 import { CeremonyError } from '../errors.js';
-import { bytesEqual } from '../crypto/digest.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
+import { writeFileVerified, type VerifiedWriteFs } from '../io/files.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { readSignatureResponse, readSigningRequest, wrapSigningRequest } from '../rotation/bundle.js';
 import { documentFormatOf, SIGNING_REQUEST_FORMAT } from '../rotation/request.js';
@@ -24,7 +24,7 @@ import { parseMetadata } from '../tuf/metadata.js';
 import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { NamedBytes } from '../tuf/repository-files.js';
-import { bundleRepositoryFiles, bundleTime, decodeBundle, DEFAULT_BUNDLE_CAPS, encodeBundle, looksLikeBundle, type BundleKind, type DecodedBundle } from './format.js';
+import { bundleRepositoryFiles, bundleTime, decodeBundle, encodeBundle, looksLikeBundle, type BundleKind, type DecodedBundle } from './format.js';
 
 /** The suffix of bundle files (what `qr decode` and the import screen offer first). */
 export const BUNDLE_FILE_SUFFIX = '.tufbundle';
@@ -150,13 +150,12 @@ export async function freshName(name: string, exists: (name: string) => Promise<
   throw new CeremonyError('OUTPUT_EXISTS', `${name} and ${limit - 1} numbered variants already exist in this folder`, { path: name });
 }
 
-/** The file-system calls an export needs (src/io/bundle-file.ts nodeBundleFs; tests inject faults). */
-export interface BundleFs {
-  /** Temp file + fsync + link + fsync of the folder; OUTPUT_EXISTS when `path` exists (never overwrites). */
-  writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
-  /** Read at most `maxBytes` (INPUT_TOO_LARGE beyond). */
-  readFileCapped(path: string, maxBytes: number): Promise<Uint8Array>;
-}
+/**
+ * The file-system calls an export needs (src/io/bundle-file.ts nodeBundleFs; tests inject faults):
+ * writeFileAtomic (temp file + fsync + link + fsync of the folder; OUTPUT_EXISTS, never overwrites) and
+ * readFileCapped (INPUT_TOO_LARGE beyond the cap) — what writeFileVerified needs.
+ */
+export type BundleFs = VerifiedWriteFs;
 
 export interface WrittenBundle {
   path: string;
@@ -174,16 +173,8 @@ export interface WrittenBundle {
 export async function writeBundleVerified(path: string, bytes: Uint8Array, fs: BundleFs): Promise<WrittenBundle> {
   // Decoded before writing: nothing is written that import would refuse.
   const meant = decodeBundle(bytes, { source: 'the bundle to write' });
-  await fs.writeFileAtomic(path, bytes);
-  let back: Uint8Array;
-  try {
-    back = await fs.readFileCapped(path, Math.min(Math.max(bytes.length, 1), DEFAULT_BUNDLE_CAPS.total));
-  } catch (err) {
-    throw new CeremonyError('BUNDLE_WRITE_VERIFY_FAILED', 'the bundle could not be read back from the medium (or it grew); do not use this copy', { path, cause: err });
-  }
-  if (!bytesEqual(back, bytes)) {
-    throw new CeremonyError('BUNDLE_WRITE_VERIFY_FAILED', 'the bundle read back from the medium differs from what was written; do not use this copy', { path });
-  }
+  // Written, read back capped and compared byte for byte: the one verified write (src/io/files.ts).
+  const back = await writeFileVerified(path, bytes, fs);
   let again: DecodedBundle;
   try {
     again = decodeBundle(back, { source: 'the copy read back' });

@@ -9,12 +9,16 @@
  * interrupted runs again and finds what it had done from the state (keys on their tokens by label and
  * fingerprint, signatures recorded as they were made, files by their hashes). Nothing secret is kept to
  * make that possible. Outputs are never overwritten; the transcript is continued, never rewritten
- * (src/io/append.ts), and says where the ceremony was resumed.
+ * (src/io/append.ts), and says where the ceremony was resumed. Temp files an atomic write left when the
+ * process was killed are removed (only exact writeFileAtomic temp names of this ceremony's outputs).
+ *
+ * Step boundaries go to `onStep` as structured events (CeremonyStepEvent); `report` gets the words.
  */
 import { basename, join } from 'node:path';
 import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
 import { createTranscriptFile, resumeTranscriptFile, type AppendOnlyFile } from '../io/append.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { removeAtomicTemps } from '../io/leftover-temps.js';
 import { MAX_TRANSCRIPT_BYTES } from '../audit/schema.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { renderTranscriptHtml } from '../audit/render.js';
@@ -45,6 +49,23 @@ export const STEPS: readonly Step[] = [checkTokens, generateKeys, shamirBackup, 
 
 export const APP_VERSION = '0.1.0';
 
+/** The pseudo-step after the machine's steps: sealing the transcript and writing its printable copy. */
+export const SEAL_STEP_NAME = 'seal';
+
+/**
+ * A step boundary, as the machine reports it to `onStep` (the app's checklist follows these, never the
+ * wording of the progress lines, which are for people and the CLI). For every step of STEPS, in order, then
+ * `seal`: `skipped` when the step does not apply to the plan; `done` with `before: true` when a resumed
+ * ceremony finds it done before the interruption; otherwise `started`, then `done` once its transcript
+ * entry and state mark are saved. A step that fails reports `started` only (the error is thrown).
+ */
+export interface CeremonyStepEvent {
+  step: StepName | typeof SEAL_STEP_NAME;
+  status: 'started' | 'done' | 'skipped';
+  /** Done before this run (resume). */
+  before?: true;
+}
+
 export interface RunCeremonyOptions {
   /** The plan file's bytes, exactly as reviewed (their SHA-256 is the intent hash). */
   planBytes: Uint8Array;
@@ -63,6 +84,8 @@ export interface RunCeremonyOptions {
   now?: () => Date;
   appVersion?: string;
   report?: (line: string) => void;
+  /** Called at each step boundary (CeremonyStepEvent), after the progress line of that boundary. */
+  onStep?: (event: CeremonyStepEvent) => void;
   /** Test hook, called at named points (`after:<step>`, `signed:root:root/Alice`, …); throw to interrupt. */
   fault?: (point: string) => void | Promise<void>;
 }
@@ -139,12 +162,24 @@ async function readInputs(opts: RunCeremonyOptions): Promise<{ name: string; sha
 }
 
 /**
+ * Remove the temp files writeFileAtomic left beside this ceremony's own outputs when a run was killed
+ * mid-write (src/io/leftover-temps.ts: exact `.NAME.<12 hex>.tmp` names only), and say so.
+ */
+async function removeLeftovers(outDir: string, plan: CeremonyPlan, report: (line: string) => void): Promise<string[]> {
+  // allOutputNames includes the share cards and share-cards.html (secret, 0600): their temps matter most.
+  const removed = await removeAtomicTemps(outDir, allOutputNames(plan));
+  if (removed.length) report(`removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} left by an interrupted write: ${removed.join(', ')}`);
+  return removed;
+}
+
+/**
  * Run (or resume) the root ceremony of `opts.plan` into `opts.outDir`. Throws the first refusal as a
  * CeremonyError; the state and the transcript then hold everything needed to resume.
  */
 export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyResult> {
   const now = opts.now ?? (() => new Date());
   const report = opts.report ?? (() => undefined);
+  const onStep = opts.onStep ?? (() => undefined);
   const plan = opts.plan;
   const hash = intentHash(opts.planBytes);
   const rehearsal = opts.tokens.rehearsal !== undefined;
@@ -161,6 +196,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
   let writer: TranscriptWriter | undefined;
   let file: AppendOnlyFile | undefined;
   let transcriptSealed = false;
+  let leftovers: string[] = [];
 
   if (state) {
     if (opts.resume === false) {
@@ -182,12 +218,15 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
       throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is missing but ${STATE_FILE} records completed steps: the transcript was removed`, { path: transcriptPath });
     }
     report(`resuming the interrupted ceremony in ${opts.outDir}`);
+    leftovers = await removeLeftovers(opts.outDir, plan, report);
   } else {
     // Outputs never overwrite: refuse before anything is written.
     await assertAbsent(
       allOutputNames(plan).map((n) => join(opts.outDir, n)),
       ' (a ceremony writes into a new folder, or resumes from its ceremony-state.json)',
     );
+    // A run killed while it was creating its state file left no state, maybe its temp file: a restart.
+    await removeLeftovers(opts.outDir, plan, report);
     state = newState({ planSha256: hash.sha256, profile: plan.profile, repository: plan.repository, rehearsal, now: now() });
     await stateFile.create(state);
   }
@@ -234,21 +273,28 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
         step: 'ceremony.resume',
         actor: APP_ACTOR,
         digests: [{ label: 'plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 }],
-        note: `resumed after an interruption with the same plan; steps already done: ${done.length ? done.join(', ') : 'none'}`,
+        note: clipNote(
+          `resumed after an interruption with the same plan; steps already done: ${done.length ? done.join(', ') : 'none'}${leftovers.length ? `; removed temporary files left by interrupted writes: ${leftovers.join(', ')}` : ''}`,
+        ),
       });
     }
 
     for (const step of STEPS) {
-      if (!step.applies(plan)) continue;
+      if (!step.applies(plan)) {
+        onStep({ step: step.name, status: 'skipped' });
+        continue;
+      }
       if (state.steps[step.name]?.status === 'done') {
         skipped.push(step.name);
         report(`${step.title}: done before the interruption`);
+        onStep({ step: step.name, status: 'done', before: true });
         continue;
       }
       if (!writer) throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is sealed but step ${step.name} is not done`, { path: stateFile.path });
       report(`${step.title}…`);
       state.steps[step.name] = { status: 'started', at: now().toISOString() };
       await ctx.save();
+      onStep({ step: step.name, status: 'started' });
       let summary;
       try {
         summary = await step.run(ctx);
@@ -262,12 +308,14 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
       await writer.append({ step: `ceremony.${step.name}`, actor: APP_ACTOR, note: clipNote(summary.note), digests: summary.digests, inputs: summary.inputs, outputs: summary.outputs });
       state.steps[step.name] = { status: 'done', at: now().toISOString() };
       await ctx.save();
+      onStep({ step: step.name, status: 'done' });
       await ctx.fault(`after:${step.name}`);
     }
 
     // The seal: signed by the first custodian's root key on their token (a rehearsal token in a rehearsal).
     const sealName = sealKeyName(plan);
     const sealListed = listPublicKey('tuf', spkiOf(state.keys[sealName]!, sealName));
+    onStep({ step: SEAL_STEP_NAME, status: 'started' });
     if (writer && !state.sealed) {
       const key = await signingKeyOf(ctx, sealName);
       report(`sealing the transcript with ${plan.custodians[0]!.name}'s root key…`);
@@ -295,6 +343,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
     state.outputs[TRANSCRIPT_HTML] = sha256Hex(html);
     await ctx.save();
     report(`sealed ${TRANSCRIPT_FILE} (${verified.entries.length} entries) and wrote ${TRANSCRIPT_HTML}`);
+    onStep({ step: SEAL_STEP_NAME, status: 'done' });
 
     const metadata = metadataFileNames(plan);
     const keyId = (name: string): string => state!.keys[name]?.keyId ?? '';

@@ -34,30 +34,49 @@ export interface PublisherKey extends ListedKey {
 
 const HEADER = /^([A-Za-z][A-Za-z0-9-]{0,63}):[ \t]*([\x20-\x7e]{0,256})$/;
 
-/** Parse a publisher's key file; `source` names it in messages, `expectedSha256` is the plan's record. */
-export function parsePublisherKey(bytes: Uint8Array, source: string, profile: ProfileName, expectedSha256?: string): PublisherKey {
+/**
+ * The preamble every key file the plan pins by hash goes through (publisher keys here, notary-server keys
+ * in server-key.ts): the size cap before anything else — nothing is hashed or decoded beyond it — then a
+ * private key handed over by mistake (`privateKey` says whether the bytes hold one; checked before the
+ * hash, so the refusal names the security event whatever file the plan recorded), then the plan's SHA-256.
+ * Returns the bytes' SHA-256.
+ */
+export function checkPlannedKeyFile(bytes: Uint8Array, source: string, opts: { what: string; maxBytes: number; expectedSha256?: string | undefined; privateKey: (bytes: Uint8Array) => boolean; privateHint?: string }): string {
+  if (bytes.length > opts.maxBytes) throw new CeremonyError('INPUT_TOO_LARGE', `${source} is ${bytes.length} bytes; a ${opts.what} file is at most ${opts.maxBytes}`, { path: source });
+  if (opts.privateKey(bytes)) {
+    throw new CeremonyError('KEY_FILE_PRIVATE', `${source} holds a PRIVATE key: refused unread. The ceremony takes the ${opts.what} as a public key only${opts.privateHint ?? ''}. Treat that private key as exposed to whoever handled this file`, {
+      path: source,
+    });
+  }
   const sha256 = sha256Hex(bytes);
-  if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
+  if (opts.expectedSha256 !== undefined && sha256 !== opts.expectedSha256) {
     throw new CeremonyError(
       'PLAN_INPUT_MISMATCH',
-      `${source} has SHA-256 ${sha256.slice(0, 16)}…, not the ${expectedSha256.slice(0, 16)}… the reviewed plan records: it is not the publisher key that was reviewed`,
+      `${source} has SHA-256 ${sha256.slice(0, 16)}…, not the ${opts.expectedSha256.slice(0, 16)}… the reviewed plan records: it is not the ${opts.what} that was reviewed`,
       { path: source },
     );
   }
-  if (bytes.length > PUBLISHER_KEY_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `${source} is ${bytes.length} bytes; a public key file is at most ${PUBLISHER_KEY_MAX_BYTES}`, { path: source });
+  return sha256;
+}
+
+/** Any PEM private-key block (PKCS#8, SEC1 "EC PRIVATE KEY", encrypted, OpenSSH…), found without decoding the file as UTF-8. */
+const PEM_PRIVATE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
+/** Parse a publisher's key file; `source` names it in messages, `expectedSha256` is the plan's record. */
+export function parsePublisherKey(bytes: Uint8Array, source: string, profile: ProfileName, expectedSha256?: string): PublisherKey {
+  // Before anything else (after the cap): a private key must not be read, echoed or kept.
+  const sha256 = checkPlannedKeyFile(bytes, source, {
+    what: 'publisher key',
+    maxBytes: PUBLISHER_KEY_MAX_BYTES,
+    expectedSha256,
+    privateKey: (b) => PEM_PRIVATE.test(new TextDecoder('latin1').decode(b)),
+    privateHint: ' (NAME.pem from "notary key generate … -o NAME", not NAME-key.pem)',
+  });
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new CeremonyError('PLAN_INPUT_MISMATCH', `${source} is not a text file: expected a PEM "PUBLIC KEY" block`, { path: source });
-  }
-  // Before anything else: a private key must not be read, echoed or kept.
-  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) {
-    throw new CeremonyError(
-      'PLAN_INPUT_MISMATCH',
-      `${source} holds a PRIVATE key: the ceremony takes the publisher's public key only (NAME.pem from "notary key generate … -o NAME", not NAME-key.pem). Treat that private key as exposed to whoever handled this file`,
-      { path: source },
-    );
   }
   const lines = text.replace(/\r\n/g, '\n').trim().split('\n');
   if (lines[0] !== '-----BEGIN PUBLIC KEY-----' || lines[lines.length - 1] !== '-----END PUBLIC KEY-----' || lines.filter((l) => l.startsWith('-----')).length !== 2) {

@@ -6,12 +6,12 @@
  * and the key must decode as the Notary profile decodes keys.
  */
 import { CeremonyError } from '../errors.js';
-import { sha256Hex } from '../crypto/digest.js';
 import { child } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { PublicKey } from '../profiles/profile.js';
+import { checkPlannedKeyFile } from './publisher-key.js';
 import { StrictReader } from './read.js';
 
 export const SERVER_KEY_MAX_BYTES = 16 * 1024;
@@ -26,16 +26,20 @@ export interface ServerKey {
 
 const r: StrictReader = new StrictReader('PLAN_INPUT_MISMATCH');
 
+/** Whether notary-server key JSON carries a private part (`"private"` other than null): read leniently, only to refuse. */
+function holdsPrivateKey(bytes: Uint8Array): boolean {
+  try {
+    const v = parseJsonStrict(bytes, { maxBytes: SERVER_KEY_MAX_BYTES, path: '$' });
+    const kv = v !== null && typeof v === 'object' && !Array.isArray(v) ? v.keyval : undefined;
+    return kv !== null && typeof kv === 'object' && !Array.isArray(kv) && Object.hasOwn(kv, 'private') && kv.private !== null;
+  } catch {
+    return false;
+  }
+}
+
 /** Parse a server key file; `source` names it in messages. `expectedSha256` is the plan's record. */
 export function parseServerKey(bytes: Uint8Array, source: string, expectedSha256?: string): ServerKey {
-  const sha256 = sha256Hex(bytes);
-  if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
-    throw new CeremonyError(
-      'PLAN_INPUT_MISMATCH',
-      `${source} has SHA-256 ${sha256.slice(0, 16)}…, not the ${expectedSha256.slice(0, 16)}… the reviewed plan records: it is not the server key that was reviewed`,
-      { path: source },
-    );
-  }
+  const sha256 = checkPlannedKeyFile(bytes, source, { what: 'server key', maxBytes: SERVER_KEY_MAX_BYTES, expectedSha256, privateKey: holdsPrivateKey, privateHint: ' (GET /v2/<GUN>/_trust/tuf/timestamp.key serves it with "private": null)' });
   let value;
   try {
     value = parseJsonStrict(bytes, { maxBytes: SERVER_KEY_MAX_BYTES, path: `${source} $` });

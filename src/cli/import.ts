@@ -15,6 +15,8 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import { bundleImportSource } from '../trust-store/bundle-source.js';
 import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
+import { describeRemovedLock, removeStaleImportLock } from '../trust-store/lock.js';
+import { nodeLockFs } from '../io/lock-file.js';
 import type { Io } from './output.js';
 
 /** BUNDLE_OR_DIR: a trust bundle, a metadata directory, or (verify only) a single root file. */
@@ -43,22 +45,45 @@ export interface ImportCommandOptions {
   layout?: string;
   json?: boolean;
   now?: Date;
+  /** Remove the import lock first if it is provably stale (src/trust-store/lock.ts removeStaleImportLock), and say so. */
+  removeStaleLock?: boolean;
 }
 
 export async function importCommand(input: string, opts: ImportCommandOptions, io: Io): Promise<number> {
   if (opts.layout !== undefined && opts.layout !== 'notary' && opts.layout !== 'tuf') throw new CeremonyError('USAGE', '--layout must be notary or tuf');
   const source = await readRepositoryInput(input, { bundleOnly: true });
   const trustedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
-  const result = await importRepository(source, {
+  const importOpts = {
     trustDir: resolve(opts.trustDir),
     ...(trustedRoot ? { trustedRoot } : {}),
     ...(opts.rootFingerprint ? { rootFingerprint: opts.rootFingerprint } : {}),
     ...(opts.gun ? { gun: opts.gun } : {}),
     ...(opts.layout ? { layout: opts.layout as TrustLayout } : {}),
     now: opts.now ?? new Date(),
-  });
+  };
+  let removedStaleLock: string | undefined;
+  let result;
+  try {
+    result = await importRepository(source, importOpts);
+  } catch (err) {
+    // --remove-stale-lock: the refusal names the lock file (the layout decides where it is); it is
+    // removed only if provably stale (else IMPORT_LOCK_NOT_STALE), then the import runs once more.
+    if (!opts.removeStaleLock || !(err instanceof CeremonyError) || err.code !== 'IMPORT_LOCK_STALE' || !err.path) throw err;
+    const removed = await removeStaleImportLock(err.path, nodeLockFs());
+    if (removed) {
+      removedStaleLock = describeRemovedLock(removed);
+      if (!opts.json) io.out(removedStaleLock);
+    }
+    result = await importRepository(source, importOpts);
+  }
   if (opts.json) {
-    io.out(JSON.stringify({ ok: true, ...result.record, folder: result.folder, files: result.files, ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}) }, null, 2));
+    io.out(
+      JSON.stringify(
+        { ok: true, ...result.record, folder: result.folder, files: result.files, ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}), ...(removedStaleLock ? { removedStaleLock } : {}) },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   const v = result.versions;
@@ -114,6 +139,7 @@ export function registerImportCommands(program: Command, io: Io, done: (status: 
     .option('--gun <GUN>', 'Notary: the repository (default: the bundle’s)')
     .option('--layout <LAYOUT>', 'notary or tuf (default: the repository’s profile)')
     .option('--json', 'machine-readable result (documented in the README)')
+    .option('--remove-stale-lock', 'first remove the import lock an interrupted import left (only if its process is gone), and say so')
     .action(async (input: string, opts: ImportCommandOptions) => {
       done(await importCommand(input, opts, io));
     });

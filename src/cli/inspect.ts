@@ -1,10 +1,12 @@
 import { basename } from 'node:path';
 import { inspectRotationBundle, inspectRotationDocument } from '../rotation/index.js';
-import { decodeBundle, looksLikeBundle } from '../bundle/format.js';
+import { BUNDLE_MAGIC, decodeBundle, DEFAULT_BUNDLE_CAPS, looksLikeBundle } from '../bundle/format.js';
+import { CeremonyError } from '../errors.js';
 import { groupHex } from '../crypto/digest-words.js';
 import { inspectNamedFiles } from '../inspect/inspect.js';
 import type { Inspection, RoleView } from '../inspect/types.js';
-import { readFileCapped, readNamedInput } from '../io/files.js';
+import { readFileCapped, readFileHead, readNamedInput } from '../io/files.js';
+import type { NamedBytes } from '../tuf/repository-files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { Io } from './output.js';
 
@@ -39,8 +41,41 @@ export function renderInspection(ins: Inspection): string {
   return lines.join('\n');
 }
 
-export async function inspectCommand(path: string, opts: { json?: boolean; root?: string }, io: Io): Promise<number> {
-  const read = await readNamedInput(path);
+/** How large a single FILE `inspect` reads: a bundle up to the bundle format's cap, anything else up to a targets file's. */
+export interface InspectCaps {
+  /** A file that starts with the bundle magic (DEFAULT_BUNDLE_CAPS.total: what decodeBundle accepts). */
+  bundle: number;
+  /** Any other single file: metadata, a request or response document (DEFAULT_CAPS.targets, the largest metadata). */
+  file: number;
+}
+
+export const DEFAULT_INSPECT_CAPS: InspectCaps = { bundle: DEFAULT_BUNDLE_CAPS.total, file: DEFAULT_CAPS.targets };
+
+const MAGIC_LENGTH = new TextEncoder().encode(BUNDLE_MAGIC).length;
+
+/**
+ * Read `inspect`'s input. A directory: every metadata file under its per-role cap (readNamedInput). A single
+ * file: its first bytes say which cap applies (a bundle's header, not its name: a renamed bundle is still a
+ * bundle, and a file named .tufbundle that is not one gets no larger cap); a file over that cap is refused
+ * from its size, before it is read. The bytes read are sniffed again, so a file swapped between the two
+ * reads cannot get the bundle cap without being a bundle.
+ */
+async function readInspectInput(path: string, caps: InspectCaps): Promise<{ files: NamedBytes[]; directory: boolean; source: string }> {
+  const head = await readFileHead(path, MAGIC_LENGTH);
+  if (head.kind === 'directory') return readNamedInput(path);
+  const bundle = looksLikeBundle(head.head);
+  const cap = bundle ? caps.bundle : caps.file;
+  const what = bundle ? 'a bundle' : 'a single file that is not a bundle';
+  if (head.size > cap) throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${head.size} bytes, over the cap of ${cap} for ${what}`, { path });
+  const bytes = await readFileCapped(path, cap);
+  if (!looksLikeBundle(bytes) && bytes.length > caps.file) {
+    throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${bytes.length} bytes, over the cap of ${caps.file} for a single file that is not a bundle`, { path });
+  }
+  return { files: [{ name: basename(path), bytes }], directory: false, source: basename(path) };
+}
+
+export async function inspectCommand(path: string, opts: { json?: boolean; root?: string }, io: Io, caps: InspectCaps = DEFAULT_INSPECT_CAPS): Promise<number> {
+  const read = await readInspectInput(path, caps);
   // A bundle is decoded and checked first; a trust bundle is then inspected as the directory it carries.
   const only = read.files.length === 1 && !read.directory ? read.files[0]! : undefined;
   const bundle = only && looksLikeBundle(only.bytes) ? decodeBundle(only.bytes, { source: read.source }) : undefined;

@@ -33,7 +33,7 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
-import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
 import { REQUEST_BUNDLE_MAX_BYTES, RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, notFinalRefusal, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
 import { isCeremonyError } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
@@ -85,9 +85,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     if (!result.final && !opts.partial) throw notFinalRefusal(result, ' (merge with --partial to accept a partial result)');
     if (result.final) {
       const bytes = result.bytes!;
-      await writeFileAtomic(out, bytes);
-      const back = await readFileCapped(out, bytes.length + 1);
-      if (!Buffer.from(back).equals(Buffer.from(bytes))) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the ${result.role}.json written`);
+      await writeFileVerified(out, bytes);
     }
     if (json) io.out(JSON.stringify(report, null, 2));
     else {

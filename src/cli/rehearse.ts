@@ -19,8 +19,8 @@
  *    receiver missing 30 %); its short hash as hex and words.
  * 4. Simulated air-gapped site (src/rehearsal/site-import-stage.ts): the QR PNGs decoded with 30 % of the
  *    frames dropped, the bytes compared with the USB bundle, imported into `site/trust-dir` pinned to root
- *    v1 (the `import` core: the chain v1 → v2, every role, then an atomic install); a tampered copy is
- *    refused in `site/tampered-trust-dir` and nothing there changes.
+ *    v1 (the `import` core: the chain v1 → v2, every role, then an atomic install); a tampered copy imported
+ *    over that installed store is refused and the store's tree digest is unchanged.
  *
  * Notary: FILE is the public key notary-server serves at `/v2/<GUN>/_trust/tuf/timestamp.key`; root.json
  * then lists it and the repository can be published to that server. Without it the rehearsal makes its own
@@ -38,7 +38,7 @@
  * rotation/{request.json, review.txt, response-alice.json, response-bob.json, 2.root.json} (+ snapshot.json,
  * notary); export/usb/rehearsal-trust.bundle, export/qr/frame-NNNN.png and frames.txt;
  * site/{pinned-root.json, received-by-qr.bundle, tampered.bundle}, site/trust-dir/… (the installed trust
- * folder and its imports.log), site/tampered-trust-dir/ (empty). Nothing is overwritten; a rehearsal never
+ * folder and its imports.log). Nothing is overwritten; a rehearsal never
  * resumes (its tokens are gone): use a new DIR.
  *
  * `--json` prints (exit 0):
@@ -62,7 +62,7 @@
  *     "qr": { "shown": n, "dropped": n, "read": n, "parts": n, "fragments": n, "equalsUsb": true },
  *     "trustDir": "site/trust-dir", "folder": "site/trust-dir/tuf/<GUN>/metadata" (tuf: "site/trust-dir"),
  *     "installed": { "files": [...], "versions": { "root": 2, … }, "pinnedBy": "file", "rootChain": [2] },
- *     "refusal": { "bundle": "site/tampered.bundle", "trustDir": "site/tampered-trust-dir", "code": "LENGTH_MISMATCH", "message": "…", "unchanged": true } } | null,
+ *     "refusal": { "bundle": "site/tampered.bundle", "trustDir": "site/trust-dir", "code": "LENGTH_MISMATCH", "message": "…", "unchanged": true, "treeSha256": "…" } } | null,
  *   "durationMs": { "ceremony": n, "rotation": n, "export": n, "site": n, "total": n },
  *   "notYetRehearsed": [] }
  * ```

@@ -42,8 +42,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { describeIntentHash, intentHash } from '../ceremony/plan-hash.js';
-import { bytesEqual } from '../crypto/digest.js';
-import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
 import { writeBundle } from '../io/bundle-file.js';
 import {
   CURRENT_TARGETS_MAX_BYTES,
@@ -115,8 +114,7 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
       bundleHash = await writeBundle(out, wrapSigningRequest(planned.request, deps.now()));
     } else {
       const bytes = serializeSigningRequest(planned.request);
-      await writeFileAtomic(out, bytes);
-      if (!bytesEqual(await readFileCapped(out, bytes.length + 1), bytes)) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the request written`);
+      await writeFileVerified(out, bytes);
     }
     const signers = planned.request.expectedSigners;
     say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${planned.request.requestId.slice(0, 16)}… for ${planned.request.role === 'root' ? 'root' : 'targets.json'} version ${review.toVersion}; expected signers: ${signers.map((s) => `${s.name}${s.lost ? ' (lost)' : ''}`).join(', ')}`);
@@ -175,7 +173,7 @@ export interface ResignTargetsOptions {
   json?: boolean;
 }
 
-export async function resignTargetsCommand(opts: ResignTargetsOptions, io: Io, deps: SignDeps = defaultSignDeps): Promise<number> {
+export async function resignTargetsCommand(opts: ResignTargetsOptions, io: Io, deps: SignDeps & Partial<RotateDeps> = defaultSignDeps): Promise<number> {
   const json = Boolean(opts.json);
   const say = (s: string): void => (json ? io.err(s) : io.out(s));
   const loadedHere: TokenModule[] = [];
@@ -187,6 +185,7 @@ export async function resignTargetsCommand(opts: ResignTargetsOptions, io: Io, d
       newRoot: await readFileCapped(opts.root, DEFAULT_CAPS.root),
       targets: await readFileCapped(opts.targets, DEFAULT_CAPS.targets),
       ...(opts.expires !== undefined ? { expires: opts.expires } : {}),
+      now: (deps.now ?? defaultRotateDeps.now)(),
     };
     // Everything checked before a token is touched: the chain, the current targets.json, the change.
     const built = buildTargetsResign(input);
@@ -207,8 +206,7 @@ export async function resignTargetsCommand(opts: ResignTargetsOptions, io: Io, d
     } finally {
       await session.close();
     }
-    await writeFileAtomic(out, result.bytes);
-    if (!bytesEqual(await readFileCapped(out, result.bytes.length + 1), result.bytes)) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the targets.json written`);
+    await writeFileVerified(out, result.bytes);
     say(`wrote ${out}: targets.json version ${result.version}, signed by ${result.verification.signed.map((k) => `key ${k.slice(0, 12)}…`).join(', ')} on ${describeToken(session.token)}; publish it with root version ${built.newRoot.signed.version}`);
     if (json) {
       io.out(

@@ -37,7 +37,8 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { groupHex } from '../crypto/digest-words.js';
-import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { checkShownText } from '../json/fields.js';
+import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
 import { writeBundle } from '../io/bundle-file.js';
 import { moduleFileExists } from '../io/softhsm.js';
 import {
@@ -148,6 +149,8 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     const tokenGiven = opts.module !== undefined || opts.token !== undefined || opts.label !== undefined;
     if (cardsGiven === tokenGiven) throw new CeremonyError('USAGE', 'sign with a token (--module, --token, --label) or with share cards (--share-card FILE…), one of the two');
     if (tokenGiven && (!opts.module || !opts.token || !opts.label)) throw new CeremonyError('USAGE', 'signing with a token needs --module, --token SERIAL and --label KEYLABEL');
+    // The name goes into the response, and the administrator's merge refuses what cannot be shown safely.
+    if (opts.name !== undefined) checkShownText(opts.name, '--name', 200, 'USAGE');
     const out = resolve(opts.out);
     await assertAbsent([out], ' (a response is never overwritten: choose another --out)');
 
@@ -187,9 +190,11 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     const check = mergeResponses(request, [response]);
     const asBundle = Boolean(opts.bundle) || received.bundle !== undefined;
     const bytes = asBundle ? wrapSignatureResponse(response, request, new Date()) : serializeSignatureResponse(response);
+    // Both paths read the file back and compare it byte for byte (a media fault: BUNDLE_WRITE_VERIFY_FAILED).
     if (asBundle) await writeBundle(out, bytes);
-    else await writeFileAtomic(out, bytes);
-    const back = readSignatureResponse(await readFileCapped(out, bytes.length + 1), basename(out), request).response;
+    else await writeFileVerified(out, bytes);
+    // What was written must also parse as the response made (a serialisation bug, not the medium: INTERNAL).
+    const back = readSignatureResponse(bytes, basename(out), request).response;
     if (JSON.stringify(back) !== JSON.stringify(parseSignatureResponse(serializeSignatureResponse(response)))) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the response written`);
     const keyids = response.signatures.map((s) => s.keyid);
     say(`wrote ${out}: ${keyids.length} signature${keyids.length === 1 ? '' : 's'} (key ${keyids.map((k) => `${k.slice(0, 12)}…`).join(', ')}); with this response alone: ${check.status}`);

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
@@ -15,12 +15,9 @@ function notFound(path: string, cause?: unknown): CeremonyError {
   return new CeremonyError('FILE_NOT_FOUND', `${basename(path)} does not exist or cannot be read`, { path, cause });
 }
 
-/**
- * Read a regular file, refusing it before reading when it is larger than `maxBytes`, and again if it
- * grew while being read (the size is re-checked on the bytes actually read).
- */
-export async function readFileCapped(path: string, maxBytes: number): Promise<Uint8Array> {
-  let handle;
+/** Open `path` for reading as a regular file (links are not followed); FILE_NOT_FOUND otherwise. */
+async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
+  let handle: FileHandle;
   try {
     handle = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
   } catch (err) {
@@ -29,10 +26,24 @@ export async function readFileCapped(path: string, maxBytes: number): Promise<Ui
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} is not a regular file`, { path });
-    if (info.size > maxBytes) {
-      throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${info.size} bytes, over the cap of ${maxBytes}`, { path });
+    return { handle, size: info.size };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/**
+ * Read a regular file, refusing it before reading when it is larger than `maxBytes`, and again if it
+ * grew while being read (the size is re-checked on the bytes actually read).
+ */
+export async function readFileCapped(path: string, maxBytes: number): Promise<Uint8Array> {
+  const { handle, size } = await openRegularFile(path);
+  try {
+    if (size > maxBytes) {
+      throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${size} bytes, over the cap of ${maxBytes}`, { path });
     }
-    const buf = new Uint8Array(Math.min(info.size, maxBytes) + 1);
+    const buf = new Uint8Array(Math.min(size, maxBytes) + 1);
     let total = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buf, total, buf.length - total, null);
@@ -41,6 +52,32 @@ export async function readFileCapped(path: string, maxBytes: number): Promise<Ui
       if (total > maxBytes) throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is over the cap of ${maxBytes} bytes`, { path });
     }
     return buf.subarray(0, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+export type FileHead = { kind: 'directory' } | { kind: 'file'; size: number; head: Uint8Array };
+
+/**
+ * What `path` is, without reading more than `n` bytes: a directory, or a regular file with its size and
+ * first bytes — for commands that choose how much they may read from what a file says it is (`inspect
+ * FILE`: a bundle may be as large as the bundle format allows, any other file only as large as a targets
+ * file). The cap is applied afterwards by readFileCapped, to the whole file.
+ */
+export async function readFileHead(path: string, n: number): Promise<FileHead> {
+  if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`readFileHead: n must be a non-negative integer, got ${n}`);
+  if (await isDirectory(path)) return { kind: 'directory' };
+  const { handle, size } = await openRegularFile(path);
+  try {
+    const buf = new Uint8Array(Math.min(n, size));
+    let total = 0;
+    while (total < buf.length) {
+      const { bytesRead } = await handle.read(buf, total, buf.length - total, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    return { kind: 'file', size, head: buf.subarray(0, total) };
   } finally {
     await handle.close();
   }
@@ -173,4 +210,32 @@ export async function assertAbsent(paths: readonly string[], hint = ''): Promise
     );
     if (exists) throw new CeremonyError('OUTPUT_EXISTS', `${basename(path)} already exists; refusing to overwrite it${hint}`, { path });
   }
+}
+
+/** The two calls a verified write needs; tests inject a medium that returns other bytes. */
+export interface VerifiedWriteFs {
+  writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
+  readFileCapped(path: string, maxBytes: number): Promise<Uint8Array>;
+}
+
+const NODE_VERIFIED_WRITE_FS: VerifiedWriteFs = { writeFileAtomic: (path, bytes) => writeFileAtomic(path, bytes), readFileCapped };
+
+/**
+ * Write atomically (never over an existing file), read the file back — capped at what was written, so a
+ * file that grew is refused unread — and compare byte for byte. A difference is a media fault (a USB stick
+ * that lies, a full or failing disk), not a bug: BUNDLE_WRITE_VERIFY_FAILED, naming the file; the copy is
+ * left for inspection and must not be used. Returns the bytes read back.
+ */
+export async function writeFileVerified(path: string, bytes: Uint8Array, fs: VerifiedWriteFs = NODE_VERIFIED_WRITE_FS): Promise<Uint8Array> {
+  await fs.writeFileAtomic(path, bytes);
+  let back: Uint8Array;
+  try {
+    back = await fs.readFileCapped(path, Math.max(bytes.length, 1));
+  } catch (err) {
+    throw new CeremonyError('BUNDLE_WRITE_VERIFY_FAILED', `${basename(path)} could not be read back after writing (or it grew); do not use this copy`, { path, cause: err });
+  }
+  if (back.length !== bytes.length || !Buffer.from(back.buffer, back.byteOffset, back.length).equals(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))) {
+    throw new CeremonyError('BUNDLE_WRITE_VERIFY_FAILED', `${basename(path)} read back from the medium differs from what was written; do not use this copy`, { path });
+  }
+  return back;
 }

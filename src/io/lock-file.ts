@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { link, open, unlink } from 'node:fs/promises';
+import { link, lstat, open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import type { LockFs } from '../trust-store/lock.js';
@@ -58,6 +58,14 @@ export function nodeLockFs(): LockFs {
       } catch (err) {
         // EPERM: it exists but belongs to another user.
         return (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+    async modifiedAt(path) {
+      try {
+        return (await lstat(path)).mtime;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
       }
     },
     pid: process.pid,

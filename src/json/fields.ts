@@ -99,3 +99,51 @@ export function refuseUnknownFields(obj: JsonObject, known: ReadonlySet<string>,
     if (!known.has(key)) throw new CeremonyError('SCHEMA_INVALID', `unknown field ${JSON.stringify(key)}`, { path: child(path, key) });
   }
 }
+
+/**
+ * Characters that change how a terminal or a text view shows the text around them rather than showing
+ * themselves: C0 and C1 controls (ESC starts ANSI sequences such as `\u001b[1A\u001b[2K`, which move up and
+ * erase a line; U+009B is a one-character CSI), DEL, the bidi marks, embeddings, overrides and isolates
+ * (U+200E/U+200F, U+202A–U+202E, U+2066–U+2069: "Trojan Source", CVE-2021-42574, reorder what is read),
+ * the line and paragraph separators U+2028/U+2029, and lone surrogates (not text at all).
+ */
+const UNSHOWN = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSHOWN_ALL = new RegExp(UNSHOWN.source, 'g');
+
+function codePointText(ch: string): string {
+  return `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * A string that will be shown to a person (a signer's or key's name, a repository name in a review):
+ * 1 to `max` characters (UTF-16 units) and none of the characters that can hide or reorder what is
+ * shown (UNSHOWN above). Returns the value unchanged; refuses with `code` and `path` otherwise.
+ */
+export function checkShownText(value: string, path: string, max: number, code: ErrorCode = 'SCHEMA_INVALID'): string {
+  if (value.length === 0) throw new CeremonyError(code, 'expected a non-empty string', { path });
+  if (value.length > max) throw new CeremonyError(code, `expected at most ${max} characters, found ${value.length}`, { path });
+  const bad = UNSHOWN.exec(value);
+  if (bad) {
+    throw new CeremonyError(code, `character ${codePointText(bad[0])} at position ${bad.index} is not allowed in text shown to people (control, bidi or separator characters can hide or reorder what is displayed)`, { path });
+  }
+  return value;
+}
+
+/** Whether `value` has none of the characters checkShownText refuses. */
+export function isShownText(value: string): boolean {
+  return !UNSHOWN.test(value);
+}
+
+/**
+ * `value` as a quoted JSON string in which every character checkShownText refuses is written as a
+ * `\uXXXX` escape (JSON.stringify alone leaves C1 controls, bidi controls and U+2028/U+2029 raw): for
+ * untrusted text printed in a review, such as a target path from a previous targets.json.
+ */
+export function quoteShown(value: string): string {
+  return JSON.stringify(value).replace(UNSHOWN_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** `value` as it is when nothing in it can hide text, else quoteShown(value). */
+export function shownOrQuoted(value: string): string {
+  return isShownText(value) ? value : quoteShown(value);
+}

@@ -13,9 +13,10 @@
  *    timestamp, snapshot, targets, expiry — before anything is written, then installed atomically in the
  *    layout its client reads (Notary: `tuf/<GUN>/metadata/`; TUF: the client metadata folder);
  * 3. a refusal: a copy whose targets.json was altered and whose manifest was rebuilt to match (so the
- *    bundle itself is well-formed: only the metadata checks can catch it) is imported into a second site
- *    folder, `site/tampered-trust-dir`; the stage reports the refusal's code and checks that the folder's
- *    tree digest is the same before and after ("nothing changed").
+ *    bundle itself is well-formed: only the metadata checks can catch it) is imported into the SAME
+ *    `site/trust-dir` that now holds the installed store — what a site operator would do — so the stage
+ *    shows that an installed store survives a refused import: it reports the refusal's code and checks
+ *    that the folder's tree digest (every file, imports.log included) is the same before and after.
  */
 import { join, relative, sep } from 'node:path';
 import { CeremonyError, isCeremonyError } from '../errors.js';
@@ -36,7 +37,6 @@ export const SITE_FILES = {
   received: `${SITE_DIR}/received-by-qr.bundle`,
   trustDir: `${SITE_DIR}/trust-dir`,
   tampered: `${SITE_DIR}/tampered.bundle`,
-  tamperedTrustDir: `${SITE_DIR}/tampered-trust-dir`,
 } as const;
 
 /** The deterministic 30 % loss: frame index i (0-based) is dropped when 3·i mod 10 < 3. */
@@ -64,7 +64,8 @@ export interface SiteImportResult {
   /** The folder the layout installed into, relative to `out`. */
   installedFolder: string;
   installed: ImportResult;
-  refusal: { bundle: string; trustDir: string; code: string; message: string; unchanged: true };
+  /** The tampered copy, refused by the installed store in `trustDir`; `treeSha256` = its tree digest before and after. */
+  refusal: { bundle: string; trustDir: string; code: string; message: string; unchanged: true; treeSha256: string };
 }
 
 /** The received bundle with targets.json altered (one target added) and its manifest rebuilt to match. */
@@ -126,24 +127,22 @@ export async function runSiteImportStage(input: SiteImportInput): Promise<SiteIm
   say(`  imported into ${installed.folder}, pinned to root v${installed.verified.trustedRoot.signed.version} (${join(out, SITE_FILES.pinnedRoot)}): root chain ${chain.join(', ')}`);
   say(`  installed: ${installed.files.join(', ')} — root v${v.root}, targets v${v.targets}, snapshot v${v.snapshot}, timestamp v${v.timestamp}; recorded in imports.log`);
 
-  // 3. A tampered copy, into a second site folder: refused, nothing changed.
+  // 3. A tampered copy, into the installed store itself: refused, and the store is byte for byte unchanged.
   const tampered = tamperedCopy(received.bundleFile);
   await writeBundle(join(out, SITE_FILES.tampered), tampered);
-  const tamperedDir = join(out, SITE_FILES.tamperedTrustDir);
-  await makeFolder(tamperedDir);
-  const before = await treeDigest(tamperedDir);
+  const before = await treeDigest(trustDir);
   let refusal: CeremonyError | undefined;
   try {
     const source = bundleImportSource(await readBundleFile(join(out, SITE_FILES.tampered)), SITE_FILES.tampered);
-    await importRepository(source, { trustDir: tamperedDir, trustedRoot: pinned, now: input.now });
+    await importRepository(source, { trustDir, trustedRoot: pinned, now: input.now });
   } catch (err) {
     if (!isCeremonyError(err)) throw err;
     refusal = err;
   }
-  const after = await treeDigest(tamperedDir);
-  if (!refusal) throw new CeremonyError('REHEARSAL_REFUSAL_MISSED', `${SITE_FILES.tampered} (targets.json altered) was accepted`, { path: SITE_FILES.tampered });
-  if (before !== after) throw new CeremonyError('REHEARSAL_REFUSAL_MISSED', `the refused import changed ${SITE_FILES.tamperedTrustDir}`, { path: SITE_FILES.tamperedTrustDir });
-  say(`  tampered copy ${join(out, SITE_FILES.tampered)} (targets.json altered, manifest rebuilt to match): refused with error[${refusal.code}]: ${refusal.message} — nothing changed in ${tamperedDir}`);
+  const after = await treeDigest(trustDir);
+  if (!refusal) throw new CeremonyError('REHEARSAL_REFUSAL_MISSED', `${SITE_FILES.tampered} (targets.json altered) was accepted into the installed store`, { path: SITE_FILES.tampered });
+  if (before !== after) throw new CeremonyError('REHEARSAL_REFUSAL_MISSED', `the refused import changed the installed store in ${SITE_FILES.trustDir}`, { path: SITE_FILES.trustDir });
+  say(`  tampered copy ${join(out, SITE_FILES.tampered)} (targets.json altered, manifest rebuilt to match), imported over the installed store: refused with error[${refusal.code}]: ${refusal.message} — nothing changed in ${trustDir} (tree SHA-256 ${before.slice(0, 16)}… before and after)`);
 
   const folder = relative(out, installed.folder).split(sep).join('/');
   return {
@@ -153,6 +152,6 @@ export async function runSiteImportStage(input: SiteImportInput): Promise<SiteIm
     trustDir: SITE_FILES.trustDir,
     installedFolder: folder,
     installed,
-    refusal: { bundle: SITE_FILES.tampered, trustDir: SITE_FILES.tamperedTrustDir, code: refusal.code, message: refusal.message, unchanged: true },
+    refusal: { bundle: SITE_FILES.tampered, trustDir: SITE_FILES.trustDir, code: refusal.code, message: refusal.message, unchanged: true, treeSha256: before },
   };
 }

@@ -15,6 +15,7 @@
  * in `changes` stay empty), and in the same `lines` / `text`.
  */
 import { canonicalString } from '../json/canonical.js';
+import { quoteShown, shownOrQuoted } from '../json/fields.js';
 import type { JsonValue } from '../json/types.js';
 import { groupHex, shortDigest, shortDigestOf, type ShortDigest } from '../crypto/digest-words.js';
 import type { ListedKey } from '../tuf/keys.js';
@@ -97,7 +98,9 @@ export function describeRequest(request: SigningRequest): RequestDescription {
   const next: Root = request.root;
   // Custodians by their expected-signer names; new targets / snapshot / timestamp keys by the request's keyNames.
   // Key names are quoted ("targets 2026"): they name a key, where custodian names name a person.
-  const names = [...[...(request.keyNames ?? [])].map(([id, name]): [string, string] => [id, JSON.stringify(name)]), ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])];
+  // Parsed requests refused unshowable names (checkShownText); a request built here from a plan or the app is
+  // escaped all the same, so nothing in a review can move the cursor or reorder a line.
+  const names = [...[...(request.keyNames ?? [])].map(([id, name]): [string, string] => [id, quoteShown(name)]), ...request.expectedSigners.map((s): [string, string] => [s.keyid, shownOrQuoted(s.name)])];
   const nameByFp = namesByFingerprint(names, (id) => next.keys.get(id) ?? prev.keys.get(id));
   const who = (k: ListedKey): string => {
     const name = nameByFp.get(k.key.fingerprint);
@@ -158,7 +161,7 @@ export function describeRequest(request: SigningRequest): RequestDescription {
 /** The review both kinds print: what changes, who must sign, and the hash of the exact bytes, as hex and words. */
 function reviewLines(request: SigningRequest, versions: string, sentences: readonly string[], policy: string, digest: ShortDigest): string[] {
   const lines: string[] = [];
-  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${request.repository}: ${versions}`);
+  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${shownOrQuoted(request.repository)}: ${versions}`);
   lines.push('What changes:');
   if (sentences.length === 0) lines.push('  nothing but the version');
   for (const s of sentences) lines.push(`  ${s}`);
@@ -186,16 +189,16 @@ function sentence(c: RequestChange): string {
     case 'consistent-snapshot':
       return `consistent_snapshot changes from ${c.from} to ${c.to}`;
     default:
-      return `the field ${JSON.stringify(c.field)} changes`;
+      return `the field ${quoteShown(c.field)} changes`;
   }
 }
 
 function pathsText(r: DelegatedRole): string {
-  if (r.pathHashPrefixes) return `path hash prefixes ${r.pathHashPrefixes.map((p) => JSON.stringify(p)).join(', ')}`;
+  if (r.pathHashPrefixes) return `path hash prefixes ${r.pathHashPrefixes.map(quoteShown).join(', ')}`;
   const paths = r.paths ?? [];
   // Notary: "" is every path (`notary delegation add --all-paths`).
   if (paths.length === 1 && paths[0] === '') return 'every path';
-  return paths.length === 0 ? 'no path' : `paths ${paths.map((p) => JSON.stringify(p)).join(', ')}`;
+  return paths.length === 0 ? 'no path' : `paths ${paths.map(quoteShown).join(', ')}`;
 }
 
 function describeTargetsRequest(request: SigningRequest): RequestDescription {
@@ -207,12 +210,12 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const nextKeys = next.delegations?.keys ?? new Map<string, ListedKey>();
   // Names: the request's labels by key ID (delegation keys, then the root's targets keys).
   const nameByFp = namesByFingerprint(
-    [...t.keyNames, ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])],
+    [...[...t.keyNames].map(([id, name]): [string, string] => [id, shownOrQuoted(name)]), ...request.expectedSigners.map((s): [string, string] => [s.keyid, shownOrQuoted(s.name)])],
     (id) => root.keys.get(id) ?? nextKeys.get(id) ?? prevKeys.get(id),
   );
   const who = (k: ListedKey): string => {
     const name = nameByFp.get(k.key.fingerprint);
-    const cn = k.key.certificate ? `, certificate CN=${k.key.certificate.subjectCN}` : '';
+    const cn = k.key.certificate ? `, certificate CN=${shownOrQuoted(k.key.certificate.subjectCN)}` : '';
     const id = `key ${k.keyId.slice(0, 12)}…${cn}, fingerprint ${fingerprintText(k.key.fingerprint)}`;
     return name ? `${name} (${id})` : id;
   };
@@ -273,30 +276,32 @@ function asObjectOrEmpty(v: JsonValue | undefined): Record<string, JsonValue> {
 }
 
 function targetsSentence(c: TargetsRequestChange): string {
+  // Role names come from targets.json N and N+1; TUF's rule (src/tuf/targets.ts) refuses C0 controls only.
+  const role = 'role' in c ? shownOrQuoted(c.role) : '';
   switch (c.kind) {
     case 'delegation-added':
-      return `delegation ${c.role} ADDED, threshold ${c.threshold}: ${c.keys.join(', ')}; trusted for ${c.paths}${c.terminating ? ' (terminating)' : ''}`;
+      return `delegation ${role} ADDED, threshold ${c.threshold}: ${c.keys.join(', ')}; trusted for ${c.paths}${c.terminating ? ' (terminating)' : ''}`;
     case 'delegation-removed':
-      return `delegation ${c.role} REMOVED (the targets it signed are no longer trusted)`;
+      return `delegation ${role} REMOVED (the targets it signed are no longer trusted)`;
     case 'delegation-key-added':
-      return `${c.role} GAINS key ${c.who}`;
+      return `${role} GAINS key ${c.who}`;
     case 'delegation-key-removed':
-      return `${c.role} LOSES key ${c.who} (revoked: what it signs is no longer trusted for ${c.role})`;
+      return `${role} LOSES key ${c.who} (revoked: what it signs is no longer trusted for ${role})`;
     case 'delegation-threshold':
-      return `${c.role} threshold changes from ${c.from} to ${c.to}`;
+      return `${role} threshold changes from ${c.from} to ${c.to}`;
     case 'delegation-paths':
-      return `${c.role} is trusted for ${c.to} instead of ${c.from}`;
+      return `${role} is trusted for ${c.to} instead of ${c.from}`;
     case 'delegation-terminating':
-      return `${c.role} ${c.to ? 'becomes' : 'is no longer'} terminating`;
+      return `${role} ${c.to ? 'becomes' : 'is no longer'} terminating`;
     case 'target-removed':
-      return `target ${JSON.stringify(c.name)} REVOKED (removed from targets.json)`;
+      return `target ${quoteShown(c.name)} REVOKED (removed from targets.json)`;
     case 'target-added':
-      return `target ${JSON.stringify(c.name)} added (${c.length} bytes)`;
+      return `target ${quoteShown(c.name)} added (${c.length} bytes)`;
     case 'target-changed':
-      return `target ${JSON.stringify(c.name)} changes (new length, hashes or custom data)`;
+      return `target ${quoteShown(c.name)} changes (new length, hashes or custom data)`;
     case 'targets-expires':
       return `targets expiry changes from ${c.from} to ${c.to}`;
     default:
-      return `the field ${JSON.stringify(c.field)} changes`;
+      return `the field ${quoteShown(c.field)} changes`;
   }
 }

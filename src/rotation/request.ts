@@ -77,7 +77,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CeremonyError, isCeremonyError } from '../errors.js';
-import { asArray, asInteger, asNonEmptyString, asObject, asString, child, refuseUnknownFields } from '../json/fields.js';
+import { asArray, asInteger, asNonEmptyString, asObject, asString, checkShownText, child, refuseUnknownFields } from '../json/fields.js';
 import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
@@ -364,7 +364,7 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
   const profileText = asString(obj.profile, '$.profile');
   if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
   const profile: ProfileName = profileText;
-  const repository = asNonEmptyString(obj.repository, '$.repository');
+  const repository = checkShownText(asString(obj.repository, '$.repository'), '$.repository', REPOSITORY_MAX);
   const role = asString(obj.role, '$.role');
   if (role !== 'root') throw new CeremonyError('SCHEMA_INVALID', `requests are for "root" or "targets", not ${JSON.stringify(role)}`, { path: '$.role' });
   const payload = asObject(obj.payload, '$.payload');
@@ -380,7 +380,7 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
     refuseUnknownFields(s, new Set(['keyid', 'name', 'from', 'lost']), p);
     const from = asString(s.from, child(p, 'from'));
     if (from !== 'previous' && from !== 'new' && from !== 'both') throw new CeremonyError('SCHEMA_INVALID', 'from must be "previous", "new" or "both"', { path: child(p, 'from') });
-    const signer: ExpectedSigner = { keyid: hexField(s.keyid, child(p, 'keyid')), name: asNonEmptyString(s.name, child(p, 'name')), from };
+    const signer: ExpectedSigner = { keyid: hexField(s.keyid, child(p, 'keyid')), name: shownName(s.name, child(p, 'name')), from };
     if (s.lost !== undefined) {
       if (s.lost !== true) throw new CeremonyError('SCHEMA_INVALID', 'lost is true when present', { path: child(p, 'lost') });
       signer.lost = true;
@@ -456,7 +456,20 @@ function embedded<T>(what: string, path: string, fn: () => T): T {
   }
 }
 
-/** `keyNames` (optional): key ID → a name of 1–200 characters; absent → an empty map. */
+/**
+ * Names and the repository reach a co-signer's terminal and screen before anything is verified against
+ * them (the request ID is a plain hash anyone can recompute): 1–200 characters, none that can hide or
+ * reorder what is shown (ANSI escapes, bidi overrides…: checkShownText).
+ */
+const NAME_MAX = 200;
+/** Notary's GUN limit (255), for either profile. */
+const REPOSITORY_MAX = 255;
+
+function shownName(value: JsonValue | undefined, path: string): string {
+  return checkShownText(asString(value, path), path, NAME_MAX);
+}
+
+/** `keyNames` (optional): key ID → a name (shownName); absent → an empty map. */
 function parseKeyNames(value: JsonValue | undefined): Map<string, string> {
   const keyNames = new Map<string, string>();
   if (value === undefined) return keyNames;
@@ -464,9 +477,7 @@ function parseKeyNames(value: JsonValue | undefined): Map<string, string> {
   for (const id of Object.keys(names)) {
     const p = child('$.keyNames', id);
     if (!HEX64.test(id)) throw new CeremonyError('SCHEMA_INVALID', 'a key ID is 64 lower-case hex characters', { path: p });
-    const name = asNonEmptyString(names[id], p);
-    if (name.length > 200) throw new CeremonyError('SCHEMA_INVALID', 'a key name is at most 200 characters', { path: p });
-    keyNames.set(id, name);
+    keyNames.set(id, shownName(names[id], p));
   }
   return keyNames;
 }
@@ -484,7 +495,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   const profileText = asString(obj.profile, '$.profile');
   if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
   const profile: ProfileName = profileText;
-  const repository = asNonEmptyString(obj.repository, '$.repository');
+  const repository = checkShownText(asString(obj.repository, '$.repository'), '$.repository', REPOSITORY_MAX);
   const payload = asObject(obj.payload, '$.payload');
   const previousRootBytes = decodeBase64Field(obj.previousRoot, '$.previousRoot');
   const previousTargetsBytes = decodeBase64Field(obj.previousTargets, '$.previousTargets');
@@ -496,7 +507,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     const s = asObject(v, p);
     refuseUnknownFields(s, new Set(['keyid', 'name', 'from']), p);
     if (asString(s.from, child(p, 'from')) !== 'targets') throw new CeremonyError('SCHEMA_INVALID', 'from is "targets" in a targets request', { path: child(p, 'from') });
-    return { keyid: hexField(s.keyid, child(p, 'keyid')), name: asNonEmptyString(s.name, child(p, 'name')), from: 'targets' };
+    return { keyid: hexField(s.keyid, child(p, 'keyid')), name: shownName(s.name, child(p, 'name')), from: 'targets' };
   });
   const keyNames = parseKeyNames(obj.keyNames);
   const requestId = hexField(obj.requestId, '$.requestId');
@@ -563,11 +574,11 @@ export function parseSignatureResponse(bytes: Uint8Array): SignatureResponse {
   if (signatures.length === 0) throw new CeremonyError('SCHEMA_INVALID', 'a signature response carries at least one signature', { path: '$.signatures' });
   const signerObj = asObject(obj.signer, '$.signer');
   refuseUnknownFields(signerObj, new Set(['name', 'token']), '$.signer');
-  const signer: SignatureResponse['signer'] = { name: asNonEmptyString(signerObj.name, '$.signer.name') };
+  const signer: SignatureResponse['signer'] = { name: shownName(signerObj.name, '$.signer.name') };
   if (signerObj.token !== undefined) {
     const t = asObject(signerObj.token, '$.signer.token');
     refuseUnknownFields(t, new Set(['serial']), '$.signer.token');
-    signer.token = { serial: asNonEmptyString(t.serial, '$.signer.token.serial') };
+    signer.token = { serial: shownName(t.serial, '$.signer.token.serial') };
   }
   return { requestId: hexField(obj.requestId, '$.requestId'), payloadSha256: hexField(obj.payloadSha256, '$.payloadSha256'), signatures, signer };
 }

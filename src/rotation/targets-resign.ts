@@ -38,6 +38,8 @@ export interface TargetsResignInput {
   targets: Uint8Array;
   /** targets.json N+1's expiry; defaults to the current one (a re-signature changes nothing else). */
   expires?: Date | string;
+  /** The local clock: targets.json N+1 must not be expired on arrival (TUF 5.6.4 / 5.7.4 — clients refuse it). */
+  now: Date;
 }
 
 export interface TargetsResign {
@@ -67,6 +69,13 @@ export function buildTargetsResign(input: TargetsResignInput): TargetsResign {
   // The content comes only from a targets.json root N's targets role signed (TUF 5.6.3), checked there.
   const current = parseMetadata(input.targets, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json', profile: previousRoot.profile.name });
   const payload = buildTargetsPayload(input.previousRoot, input.targets, { expires: input.expires ?? current.signed.expiresText });
+  // A client checks targets.json's expiry against its clock (TUF 5.6.4; Notary likewise): re-signing an
+  // expired targets.json with its own expiry would publish one that every client refuses on arrival.
+  if (payload.targets.expires.getTime() <= input.now.getTime()) {
+    throw input.expires === undefined
+      ? new CeremonyError('EXPIRED', `targets.json version ${current.signed.version} expired at ${current.signed.expiresText}; re-signed with that expiry it would be expired on arrival: give a future expiry (--expires)`, { path: '$.signed.expires' })
+      : new CeremonyError('EXPIRED', `the expiry given (${payload.targets.expiresText}) is not in the future: targets.json version ${payload.targets.version} would be expired on arrival`, { path: '$.expires' });
+  }
   return { profile: payload.profile, newRoot, previous: payload.previous, signed: payload.signed, version: payload.targets.version };
 }
 

@@ -9,11 +9,17 @@
  *   - its owner is alive (same host, process answers), or on another host → IMPORT_LOCKED (after waiting
  *     up to `waitMs`, default 0: refused at once);
  *   - its owner is a process of this host that is gone (killed mid-import) → IMPORT_LOCK_STALE, naming
- *     the file and the pid. The lock is NEVER removed here: the operator checks the trust directory (the
- *     next import repairs an interrupted swap, src/io/trust-dir.ts) and deletes the file;
+ *     the file and the pid. The lock is NEVER removed here: the operator removes it on purpose
+ *     (removeStaleImportLock below; the next import repairs an interrupted swap, src/io/trust-dir.ts);
  *   - it cannot be read (a writer killed between create and write) → read again once, then
  *     IMPORT_LOCK_STALE as well.
  * Release removes the file only when it still holds this lock's random token.
+ *
+ * `removeStaleImportLock` is the operator's way out of IMPORT_LOCK_STALE (CLI `import --remove-stale-lock`,
+ * the app's "Remove the stale lock" button): it removes the lock ONLY when it is provably stale — its
+ * owner is a process of THIS host that no longer runs, or its content cannot be read and the file was last
+ * modified at least UNREADABLE_STALE_AFTER_MS ago. A live owner's lock, one taken on another host (its
+ * process cannot be checked from here) or a recent unreadable one is never removed (IMPORT_LOCK_NOT_STALE).
  *
  * Pure: every file-system call and the process table come through `LockFs` (src/io/lock-file.ts is the
  * node one; tests inject their own).
@@ -36,6 +42,8 @@ export interface LockFs {
   remove(path: string): Promise<void>;
   /** Whether a process with this id runs on this host (signal 0). */
   processAlive(pid: number): boolean;
+  /** When the file was last modified, or undefined when it does not exist (removeStaleImportLock only). */
+  modifiedAt?(path: string): Promise<Date | undefined>;
   pid: number;
   hostname: string;
   now(): Date;
@@ -117,13 +125,13 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
         await fs.sleep(Math.min(pollMs, 50));
         continue;
       }
-      throw new CeremonyError('IMPORT_LOCK_STALE', `the import lock ${path} exists but does not say which process holds it (left by an import killed while taking it?); if no import is running, delete it and import again`, { path });
+      throw new CeremonyError('IMPORT_LOCK_STALE', `the import lock ${path} exists but does not say which process holds it (left by an import killed while taking it?); if no import is running, delete it and import again ("import --remove-stale-lock" removes it once it is ${UNREADABLE_STALE_AFTER_MS / 60000} minutes old)`, { path });
     }
     unreadableSeen = false;
     if (held.host === fs.hostname && !fs.processAlive(held.pid)) {
       throw new CeremonyError(
         'IMPORT_LOCK_STALE',
-        `the import lock ${path} was taken at ${shown(held.created)} by process ${held.pid}, which is no longer running: the import it guarded was interrupted. Nothing was changed now; the next import repairs an interrupted install. If no import is running, delete the lock file and import again`,
+        `the import lock ${path} was taken at ${shown(held.created)} by process ${held.pid}, which is no longer running: the import it guarded was interrupted. Nothing was changed now; the next import repairs an interrupted install. Remove the lock ("import --remove-stale-lock", or the Import screen’s button; both check again that its process is gone) and import again`,
         { path },
       );
     }
@@ -157,4 +165,69 @@ export async function withImportLock<T>(
       opts.onReleaseError?.(`the import lock ${path} could not be removed${why}: delete it once no import is running, or the next import will be refused`);
     }
   }
+}
+
+/**
+ * How old an unreadable lock must be before it counts as stale. Our own locks are never unreadable (the
+ * node side links a complete, fsynced file into place: src/io/lock-file.ts), so an unreadable one is a
+ * damaged file or another tool's; ten minutes is far beyond any import's create-then-write window.
+ */
+export const UNREADABLE_STALE_AFTER_MS = 10 * 60 * 1000;
+
+/** What removeStaleImportLock removed. */
+export type RemovedImportLock =
+  | { path: string; reason: 'owner-gone'; owner: LockOwner }
+  | { path: string; reason: 'unreadable'; modified: string };
+
+/**
+ * Remove the import lock at `path` if, and only if, it is provably stale (see the file comment); undefined
+ * when there is no lock. Throws IMPORT_LOCK_NOT_STALE otherwise, naming why. The lock is read again just
+ * before removal and removed only if its bytes are unchanged (a lock taken meanwhile by a new import is
+ * left alone; the window left between that read and the unlink is a few system calls wide).
+ */
+export async function removeStaleImportLock(path: string, fs: LockFs, opts: { unreadableAfterMs?: number } = {}): Promise<RemovedImportLock | undefined> {
+  const bytes = await fs.read(path, LOCK_MAX_BYTES);
+  if (bytes === undefined) return undefined;
+  const owner = parseOwner(bytes);
+  let removed: RemovedImportLock;
+  if (owner) {
+    if (owner.host !== fs.hostname) {
+      throw new CeremonyError(
+        'IMPORT_LOCK_NOT_STALE',
+        `the import lock ${path} was taken by process ${owner.pid} on another computer (${shown(owner.host)}): whether it still runs cannot be checked from here, so the lock was not removed`,
+        { path },
+      );
+    }
+    if (fs.processAlive(owner.pid)) {
+      throw new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock ${path} belongs to process ${owner.pid}, which is still running (an import in progress?): it was not removed`, { path });
+    }
+    removed = { path, reason: 'owner-gone', owner };
+  } else {
+    const after = opts.unreadableAfterMs ?? UNREADABLE_STALE_AFTER_MS;
+    const modified = fs.modifiedAt ? await fs.modifiedAt(path) : undefined;
+    if (!modified) throw new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock ${path} cannot be read and its age is unknown: it was not removed`, { path });
+    const age = fs.now().getTime() - modified.getTime();
+    if (age < after) {
+      throw new CeremonyError(
+        'IMPORT_LOCK_NOT_STALE',
+        `the import lock ${path} cannot be read and was written ${Math.max(0, Math.round(age / 1000))} s ago (an import taking it right now?): it is removed only when ${Math.round(after / 60000)} minutes old`,
+        { path },
+      );
+    }
+    removed = { path, reason: 'unreadable', modified: modified.toISOString() };
+  }
+  const again = await fs.read(path, LOCK_MAX_BYTES);
+  if (again === undefined) return undefined;
+  if (again.length !== bytes.length || again.some((b, i) => b !== bytes[i])) {
+    throw new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock ${path} changed while it was being checked (a new import took it): it was not removed`, { path });
+  }
+  await fs.remove(path);
+  return removed;
+}
+
+/** One line for people: what removeStaleImportLock removed. */
+export function describeRemovedLock(r: RemovedImportLock): string {
+  return r.reason === 'owner-gone'
+    ? `removed the stale import lock ${r.path} (taken at ${shown(r.owner.created)} by process ${r.owner.pid}, which is no longer running)`
+    : `removed the stale import lock ${r.path} (unreadable, last written ${r.modified})`;
 }

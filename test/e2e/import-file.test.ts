@@ -4,13 +4,17 @@
  * root file, open the bundle; the screen shows kind, repository, the short hash as hex and words, and the
  * complete verification; Install puts it in place (checked with our verifier and the real notary client,
  * offline). Tampered bundles are refused with their code and the trust directory stays byte for byte as it was.
+ * A lock left by an interrupted import is removed with the screen's button (a running import's never is),
+ * and the install then goes through.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { groupHex, shortDigestOf } from '../../src/crypto/digest-words.js';
 import { encodeBundle } from '../../src/bundle/format.js';
+import { importLockPath } from '../../src/trust-store/lock.js';
 import { bundleContent, expectInstalled, GUN, makeBundle, notaryMetadataDir, treeHash, type BundleFixture } from './support/import-fixtures.js';
 import { startSession, type E2eSession } from './support/session.js';
 
@@ -33,6 +37,19 @@ afterAll(async () => {
   await session?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+/** A person's steps up to "Verified": choose the trust directory, pin the root file, open the good bundle. */
+async function openVerified() {
+  const { page, errors, choose } = await session.open('import');
+  await page.getByRole('button', { name: /trust directory…$/ }).click();
+  await page.getByText(`Installing into ${trustDir}`).waitFor();
+  await choose('Pin a root.json…', fx.pinPath);
+  await page.getByText(/^Pinned: /).waitFor();
+  await choose('Open a bundle file…', fx.bundlePath);
+  const verified = page.getByRole('status').filter({ hasText: 'Verified: ready to install' });
+  await verified.waitFor();
+  return { page, errors, verified };
+}
 
 describe('Import screen: a bundle file', () => {
   test('tampered bundles are refused with their code; the trust directory is unchanged', async () => {
@@ -77,15 +94,7 @@ describe('Import screen: a bundle file', () => {
   });
 
   test('a trust bundle: what it is, its hash as hex and words, verified, installed; notary lists it offline', async () => {
-    const { page, errors, choose } = await session.open('import');
-    await page.getByRole('button', { name: /trust directory…$/ }).click();
-    await page.getByText(`Installing into ${trustDir}`).waitFor();
-    await choose('Pin a root.json…', fx.pinPath);
-    await page.getByText(/^Pinned: /).waitFor();
-    await choose('Open a bundle file…', fx.bundlePath);
-
-    const verified = page.getByRole('status').filter({ hasText: 'Verified: ready to install' });
-    await verified.waitFor();
+    const { page, errors, verified } = await openVerified();
     const hash = shortDigestOf(fx.bytes);
     await expect(page.getByTestId('bundle-kind').textContent()).resolves.toBe('trust-bundle');
     await expect(page.getByTestId('bundle-repository').textContent()).resolves.toBe(GUN);
@@ -101,6 +110,49 @@ describe('Import screen: a bundle file', () => {
     await expect(installed.textContent()).resolves.toContain(notaryMetadataDir(trustDir));
     await expect(installed.getByRole('row', { name: /^root 1 2 of 3/ }).count()).resolves.toBe(1);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await expectInstalled(trustDir, fx);
+    expect(errors).toEqual([]);
+  });
+
+  test('a lock left by an interrupted import: Install is refused, "Remove the stale lock" removes it, Install goes through; a running import’s lock stays', async () => {
+    // A fresh trust directory (what the folder dialog answers from now on).
+    trustDir = join(work, 'site-stale', 'trust');
+    mkdirSync(trustDir, { recursive: true });
+    const lockPath = importLockPath(trustDir, 'notary');
+    // First a lock held by a live process (this one): refused as running, and no button to remove it.
+    const live = JSON.stringify({ created: '2026-11-25T09:00:00.000Z', host: hostname(), pid: process.pid, token: 'e'.repeat(32) });
+    writeFileSync(lockPath, live);
+    const { page, errors, verified } = await openVerified();
+    const install = verified.getByRole('button', { name: 'Install into the trust directory' });
+    await install.click();
+    const notInstalled = page.getByRole('alert').filter({ hasText: 'Not installed' });
+    await notInstalled.waitFor();
+    await expect(notInstalled.locator('code.code').textContent()).resolves.toBe('IMPORT_LOCKED');
+    await expect(page.getByRole('button', { name: 'Remove the stale lock' }).count()).resolves.toBe(0);
+    expect(readFileSync(lockPath, 'utf8')).toBe(live);
+
+    // Now the lock of a process that is gone (killed mid-import).
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(lockPath, JSON.stringify({ created: '2026-11-25T09:00:00.000Z', host: hostname(), pid: dead, token: 'f'.repeat(32) }));
+    await install.click();
+    const stale = page.getByRole('alert').filter({ hasText: 'Not installed' });
+    await expect.poll(() => stale.locator('code.code').textContent()).toBe('IMPORT_LOCK_STALE');
+    const panel = page.getByRole('region', { name: 'A stale import lock' });
+    await expect(panel.textContent()).resolves.toContain('never removes the lock of an import that is still running');
+    expect(existsSync(notaryMetadataDir(trustDir))).toBe(false);
+    await panel.getByRole('button', { name: 'Remove the stale lock' }).click();
+    const removed = panel.getByRole('status');
+    await removed.waitFor();
+    await expect(removed.textContent()).resolves.toContain(`removed the stale import lock ${lockPath} (taken at 2026-11-25T09:00:00.000Z by process ${dead}, which is no longer running). Now install again.`);
+    expect(existsSync(lockPath)).toBe(false);
+
+    await install.click();
+    const installed = page.getByRole('status').filter({ has: page.getByRole('heading', { name: 'Installed' }) });
+    await installed.waitFor();
+    await expect(installed.textContent()).resolves.toContain(notaryMetadataDir(trustDir));
+    // Released normally: no warning, and no lock left behind.
+    await expect(installed.locator('.lock-not-released').count()).resolves.toBe(0);
+    expect(existsSync(lockPath)).toBe(false);
     await expectInstalled(trustDir, fx);
     expect(errors).toEqual([]);
   });

@@ -292,7 +292,7 @@ describe('Rotation and Co-sign screens: 2-of-3 root rotation on SoftHSM2 tokens'
     let refused = page.getByRole('alert').filter({ hasText: 'ROTATION_SIGNER_UNKNOWN' });
     await refused.waitFor();
     expect(await refused.innerText()).toContain('mallory.response.json');
-    expect(await refused.innerText()).toContain('in neither the old nor the new root');
+    expect(await refused.innerText()).toContain('has no part in this request (neither the old nor the new root');
     expect(await status.innerText()).toContain('1 of 2 old keys');
 
     await admin.choose('Add a response…', bobResponse);

@@ -28,6 +28,8 @@ const SCREENSHOT_WRONG = '/tmp/e2e-tokens-wrong-pin.png';
 let dir: string;
 let serial: string;
 let session: E2eSession;
+/** What main's module file dialog answers next ("Choose module file…"). */
+let moduleFile: string | undefined;
 
 /** The serial softhsm2-util reports for the token labelled `label` (independently of our core). */
 function serialOf(label: string): string {
@@ -49,7 +51,7 @@ beforeAll(async () => {
   process.env.SOFTHSM2_CONF = conf;
   execFileSync('softhsm2-util', ['--init-token', '--free', '--label', LABEL, '--pin', PIN, '--so-pin', SO_PIN], { env: process.env, stdio: 'pipe' });
   serial = serialOf(LABEL);
-  session = await startSession();
+  session = await startSession({ chooseModuleFile: async () => moduleFile });
 });
 
 afterAll(async () => {
@@ -209,10 +211,26 @@ describe('Tokens screen with a SoftHSM2 token', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a custom library path that does not exist: the module is not found, said in words', async () => {
+  test('another library, chosen in main’s file dialog: a missing one is not found, said in words; SoftHSM2 by its file lists the token', async () => {
     const { page, errors } = await session.open('tokens');
     await page.getByRole('radio', { name: /Another PKCS#11 library/ }).check();
-    await page.getByLabel('Library path').fill('/nonexistent/lib/libpkcs11-missing.so');
+    // No path field: nothing to list until a file is chosen in the dialog.
+    await expect(page.getByRole('textbox').count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: /^List tokens/ }).isDisabled()).resolves.toBe(true);
+    // A cancelled dialog chooses nothing.
+    moduleFile = undefined;
+    await page.getByRole('button', { name: 'Choose module file…' }).click();
+    await expect(page.getByRole('button', { name: /^List tokens/ }).isDisabled()).resolves.toBe(true);
+    // A file that is not a shared library is refused by main, before anything is loaded.
+    moduleFile = '/etc/passwd';
+    await page.getByRole('button', { name: 'Choose module file…' }).click();
+    const notLib = page.getByRole('alert').filter({ hasText: 'That file cannot be used as a module' });
+    await notLib.waitFor();
+    expect(await notLib.innerText()).toContain('TOKEN_MODULE_INVALID');
+
+    moduleFile = '/nonexistent/lib/libpkcs11-missing.so';
+    await page.getByRole('button', { name: 'Choose module file…' }).click();
+    await page.getByText('/nonexistent/lib/libpkcs11-missing.so').waitFor();
     await page.getByRole('button', { name: /^List tokens/ }).click();
     const alert = page.getByRole('alert').filter({ hasText: 'Could not list the tokens' });
     await alert.waitFor();
@@ -221,8 +239,10 @@ describe('Tokens screen with a SoftHSM2 token', () => {
     expect(text).toContain('/nonexistent/lib/libpkcs11-missing.so');
     expect(text).toContain('not installed on this computer, or the path is wrong');
 
-    // The same SoftHSM2 library by its path lists the same token.
-    await page.getByLabel('Library path').fill(SOFTHSM);
+    // The same SoftHSM2 library, chosen by its file, lists the same token.
+    moduleFile = SOFTHSM;
+    await page.getByRole('button', { name: 'Choose module file…' }).click();
+    await page.locator('.chosen-module').getByText(SOFTHSM).waitFor();
     await page.getByRole('button', { name: /^List tokens/ }).click();
     await tokenCard(page, LABEL).waitFor();
     expect(await tokenCard(page, LABEL).innerText()).toContain(serial);

@@ -9,6 +9,8 @@
  * After every kill: each file in DIR is either one of the ceremony's outputs, complete (JSON parses,
  * metadata parses, a share card passes its checksums, the transcript's chain verifies, HTML is whole), or
  * a hidden temporary file of the atomic writer (`.NAME.<hex>.tmp`), which is never taken for an output.
+ * Temp files planted after one kill (as a kill inside the atomic writer leaves them) are removed by the next
+ * run, and look-alikes are not.
  * At the end: the repository verifies (verifyRepository, pinned to the new root), the transcript verifies
  * and is sealed with one `ceremony.resume` entry per interrupted run, and the tokens hold exactly the keys
  * the plan asks for — none made twice.
@@ -220,16 +222,38 @@ describe('run on three SoftHSM2 tokens, SIGKILLed at every step boundary', () =>
     let kills = 0;
     /** Steps recorded done in the state file after each kill. */
     const progress: number[] = [];
-    for (const at of boundaries) {
+    // Once, after a kill: what a kill inside writeFileAtomic leaves (`.NAME.<12 hex>.tmp` of outputs, one of
+    // them a secret share card's), and look-alikes that are not that. The next run (a resume) removes the
+    // former, says so, and leaves the latter.
+    const shareCard = allOutputNames(parsed).find((n) => n.startsWith('share-card-'))!;
+    const temps = ['.root.json.0123456789ab.tmp', `.${shareCard}.fedcba987654.tmp`];
+    const lookAlikes = ['.root.json.0123456789AB.tmp', '.bindings.json.0123456789ab.tmp', 'notes.txt'];
+    let planted = false;
+    let cleaned = false;
+    for (const [i, at] of boundaries.entries()) {
       const r = await runCli(args, at);
       expect(r.killed, `never printed ${at}; stdout:\n${r.lines.join('\n')}\nstderr:\n${r.stderr}`).toBe(true);
       // Killed, or (at the last boundaries) finished before the signal landed: either way nothing is partial.
       expect(r.signal === 'SIGKILL' || r.code === 0, `${at}: code ${r.code}, signal ${r.signal}\n${r.stderr}`).toBe(true);
       if (r.signal === 'SIGKILL') kills++;
+      if (planted && !cleaned) {
+        cleaned = true;
+        const left = readdirSync(out);
+        for (const t of temps) expect(left, t).not.toContain(t);
+        for (const n of lookAlikes) expect(readFileSync(join(out, n), 'utf8'), n).toBe('not ours');
+        expect(r.lines).toContain(`removed ${temps.length} temporary files left by an interrupted write: ${[...temps].sort().join(', ')}`);
+        for (const n of lookAlikes) rmSync(join(out, n));
+      }
       progress.push(stepsDone(out));
       checkNoPartialOutput(out, parsed);
       if (r.code === 0) break;
+      if (i >= 2 && !planted && existsSync(join(out, STATE_FILE))) {
+        planted = true;
+        for (const t of temps) writeFileSync(join(out, t), 'cut short');
+        for (const n of lookAlikes) writeFileSync(join(out, n), 'not ours');
+      }
     }
+    expect(cleaned).toBe(true);
     expect(kills).toBeGreaterThanOrEqual(boundaries.length - 1);
     // Each run got further than the one before (nothing done is lost or redone), from the first step on.
     for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]!);
@@ -244,6 +268,8 @@ describe('run on three SoftHSM2 tokens, SIGKILLed at every step boundary', () =>
     }
     const present = checkNoPartialOutput(out, parsed);
     expect(present.sort()).toEqual([...allOutputNames(parsed)].sort());
+    // Every temp file a kill left beside an output was removed by the resume after it.
+    expect(readdirSync(out).filter((n) => ATOMIC_TEMP.test(n))).toEqual([]);
 
     const v = verifyOutputs(out);
     expect(v.root.signed.roles.get('root')!.threshold).toBe(2);

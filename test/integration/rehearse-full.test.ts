@@ -23,6 +23,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeBundle } from '../../src/bundle/format.js';
 import { defaultRehearseDeps, rehearseCommand, type RehearseDeps, type RehearseOptions } from '../../src/cli/rehearse.js';
 import { readQrCodes } from '../../src/io/qr-images.js';
+import { treeDigest } from '../../src/io/folders.js';
 import { runSiteImportStage } from '../../src/rehearsal/site-import-stage.js';
 import { parseSignatureResponse, parseSigningRequest } from '../../src/rotation/index.js';
 import { QrAssembler } from '../../src/transport/qr/index.js';
@@ -46,7 +47,7 @@ interface Summary {
   rehearsal: string;
   rotation: { request: string; review: string; responses: string[]; root: string; snapshot: string | null; version: number; waitingForAfterFirst: { name: string; side: string }[]; status: string; shortHash: string; words: string[] };
   export: { bundle: string; sha256: string; shortHash: string; words: string[]; contents: string[]; qr: { dir: string; frames: number; fragments: number } };
-  site: { pinnedRoot: string; received: string; trustDir: string; folder: string; qr: { shown: number; dropped: number; read: number }; installed: { files: string[]; rootChain: number[] }; refusal: { trustDir: string; code: string; unchanged: boolean } } | null;
+  site: { pinnedRoot: string; received: string; trustDir: string; folder: string; qr: { shown: number; dropped: number; read: number }; installed: { files: string[]; rootChain: number[] }; refusal: { trustDir: string; code: string; unchanged: boolean; treeSha256: string } } | null;
   durationMs: Record<string, number>;
   notYetRehearsed: string[];
 }
@@ -121,9 +122,11 @@ async function checkCommon(j: Summary, profile: 'notary' | 'tuf'): Promise<void>
   const verified = verifyRepository(files, { trustedRoot: v1, now: new Date(), requireComplete: true, ...(profile === 'notary' ? { gun: GUN } : {}) });
   expect(verified.root.signed.version).toBe(2);
   expect(readFileSync(join(folder, 'imports.log'), 'utf8').trim().split('\n')).toHaveLength(1);
-  // The tampered copy: refused with its code, the second site folder left empty.
+  // The tampered copy, imported over the installed store: refused with its code, the store unchanged —
+  // the same tree digest as the stage measured before the refused import, and still one imports.log entry.
   expect(j.site!.refusal.code).toMatch(/^(LENGTH_MISMATCH|HASH_MISMATCH|THRESHOLD_NOT_MET)$/);
-  expect(readdirSync(join(out, j.site!.refusal.trustDir))).toEqual([]);
+  expect(j.site!.refusal.trustDir).toBe(j.site!.trustDir);
+  expect(j.site!.refusal.treeSha256).toBe(await treeDigest(join(out, j.site!.trustDir)));
 }
 
 /** Serve `files` (path → bytes) on 127.0.0.1 while `fn` runs. */

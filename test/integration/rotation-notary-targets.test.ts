@@ -246,7 +246,7 @@ describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request 
     expect(broken.code).not.toBe(0);
     expect(broken.stdout + broken.stderr).toContain('valid signatures did not meet threshold for targets');
 
-    const t2 = (await signTargetsResign({ previousRoot: v1, newRoot: v2, targets: t1 }, [newTargets.signer])).bytes;
+    const t2 = (await signTargetsResign({ previousRoot: v1, newRoot: v2, targets: t1, now: new Date() }, [newTargets.signer])).bytes;
     await publishOk(server.url, gun, { targets: t2 });
     expect(parseNotaryList((await client.ok(['list', gun])).stdout)).toEqual(expectedList(TARGETS));
   }, 120_000);
@@ -265,7 +265,7 @@ describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request 
 
     const request = buildSigningRequest(buildRotationPayload(v1, { expires: farExpires(10), targets: { keys: [{ json: newTargets.json }] } }), { repository: gun });
     const v2 = mergeResponses(request, [await signRequest(request, keys[2]!.key), await signRequest(request, keys[0]!.key)]).root!;
-    const t2 = (await signTargetsResign({ previousRoot: v1, newRoot: v2, targets: t1 }, [newTargets.signer])).bytes;
+    const t2 = (await signTargetsResign({ previousRoot: v1, newRoot: v2, targets: t1, now: new Date() }, [newTargets.signer])).bytes;
     // Snapshot v2 over root v2 and targets v2 (targets-snapshot.ts), signed by the offline snapshot key.
     const s2 = await signSnapshotAfterTargets({ root: v2, targets: t2, previousSnapshot: s1, expires: farExpires(3) }, [snapshotKey.signer]);
     expect(s2.version).toBe(2);

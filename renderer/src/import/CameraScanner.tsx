@@ -13,8 +13,8 @@ import type { ImportQrProgressView } from '../../../electron/shared/api-types.js
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { explainCode } from '../lib/format';
 import type { WorkerReply, WorkerRequest } from './qr-worker';
-// The worker's script is inlined into the bundle and started from a blob: URL (CSP worker-src 'self'
-// blob:): a page loaded from file:// (the app) may not be allowed to start a worker from another file
+// The worker's script is inlined into the bundle and started from a blob: URL (CSP worker-src
+// blob: only): a page loaded from file:// (the app) may not be allowed to start a worker from another file
 // URL, and the page can fetch nothing. A blob worker runs under the page's CSP, whose 'wasm-unsafe-eval'
 // lets it compile the decoder.
 import QrWorker from './qr-worker.ts?worker&inline';

@@ -1,16 +1,17 @@
 /**
- * Choose a key on a token: a PKCS#11 module (preset or library path), its tokens and the public keys each
+ * Choose a key on a token: a PKCS#11 module (preset or a library file picked in main's dialog), its tokens and the public keys each
  * shows without a PIN (tokensList), one key picked by a radio button. No PIN here: the screens check the
  * choice against what they expect before any PIN dialog opens.
  */
 import { useState } from 'react';
-import type { ModulePresetName, TokenKeyView, TokenModuleView, TokenView } from '../../../electron/shared/api-types.js';
+import type { ModulePresetName, ModuleRef, TokenKeyView, TokenModuleView, TokenView } from '../../../electron/shared/api-types.js';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { algorithmTitle } from '../lib/format';
+import { chooseModuleFile, type ChosenModule } from '../lib/modules';
 
 export interface PickedKey {
-  module: string;
+  module: ModuleRef;
   token: TokenView;
   key: TokenKeyView;
   rehearsal: boolean;
@@ -25,14 +26,23 @@ const MODULES: { id: ModulePresetName | 'custom'; title: string }[] = [
 
 export function TokenKeyPicker({ name, disabled, onPick }: { name: string; disabled?: boolean; onPick: (picked: PickedKey | undefined) => void }) {
   const [choice, setChoice] = useState<ModulePresetName | 'custom'>('ykcs11');
-  const [path, setPath] = useState('');
+  const [chosenFile, setChosenFile] = useState<ChosenModule | undefined>();
   const [view, setView] = useState<TokenModuleView | undefined>();
+  // The module the shown tokens were listed from (the radio buttons may have moved on since).
+  const [listed, setListed] = useState<ModuleRef | undefined>();
   const [refusal, setRefusal] = useState<Refusal | undefined>();
   const [busy, setBusy] = useState(false);
   const [picked, setPicked] = useState<string | undefined>();
-  const module = choice === 'custom' ? path.trim() : choice;
+  const module: ModuleRef | undefined = choice === 'custom' ? (chosenFile ? { chosen: chosenFile.chosen } : undefined) : choice;
+
+  async function chooseFile() {
+    const r = await chooseModuleFile();
+    setRefusal(r.refusal);
+    if (r.chosen) setChosenFile(r.chosen);
+  }
 
   async function list() {
+    if (!module) return;
     const api = ceremonyApi();
     setBusy(true);
     setRefusal(undefined);
@@ -40,7 +50,10 @@ export function TokenKeyPicker({ name, disabled, onPick }: { name: string; disab
     onPick(undefined);
     try {
       const r = api ? await api.tokensList({ module }) : NO_BRIDGE;
-      if (r.ok) setView(r.value);
+      if (r.ok) {
+        setView(r.value);
+        setListed(module);
+      }
       else {
         setView(undefined);
         setRefusal(r);
@@ -64,10 +77,12 @@ export function TokenKeyPicker({ name, disabled, onPick }: { name: string; disab
         ))}
       </fieldset>
       {choice === 'custom' ? (
-        <label className="field">
-          <span>Library path</span>
-          <input type="text" value={path} onChange={(e) => setPath(e.currentTarget.value)} spellCheck={false} autoComplete="off" />
-        </label>
+        <p className="field">
+          <button type="button" onClick={() => void chooseFile()} disabled={disabled || busy}>
+            Choose module file…
+          </button>{' '}
+          {chosenFile ? <code>{chosenFile.path}</code> : <span className="muted">the token maker’s PKCS#11 library (.so, .dylib or .dll)</span>}
+        </p>
       ) : null}
       <div className="buttons">
         <button type="button" onClick={() => void list()} disabled={disabled || busy || !module}>
@@ -97,7 +112,7 @@ export function TokenKeyPicker({ name, disabled, onPick }: { name: string; disab
                       disabled={!k.fingerprint}
                       onChange={() => {
                         setPicked(id);
-                        onPick({ module, token: t, key: k, rehearsal: view.rehearsal });
+                        if (listed) onPick({ module: listed, token: t, key: k, rehearsal: view.rehearsal });
                       }}
                     />{' '}
                     Token “{t.label}” serial <code>{t.serial}</code> — key “{k.label}”

@@ -18,6 +18,8 @@ import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { CAPS, isRefusal, readPickedFile } from '../rotation/files';
 import { ReviewPanel } from '../rotation/ReviewPanel';
 import { TokenKeyPicker, type PickedKey } from '../rotation/TokenKeyPicker';
+// --- shamir
+import { CosignWithCards } from '../shamir/CosignWithCards';
 import '../rotation/rotation.css';
 
 type Phase =
@@ -42,6 +44,8 @@ export function CosignScreen() {
   const [confirmed, setConfirmed] = useState(false);
   const [picked, setPicked] = useState<PickedKey | undefined>();
   const [phase, setPhase] = useState<Phase>({ step: 'choose' });
+  // --- shamir: sign on a token, or with the key rebuilt from share cards.
+  const [method, setMethod] = useState<'token' | 'cards'>('token');
 
   async function open(input: HTMLInputElement) {
     const f = await readPickedFile(input, CAPS.request);
@@ -96,7 +100,7 @@ export function CosignScreen() {
     <div className="screen cosign">
       <header className="screen-head">
         <h1>Co-sign</h1>
-        <p className="lede">Read what a signing request changes, compare its hash words with the administrator, and sign it with your token. Your signature goes into a response file; nothing else leaves this machine.</p>
+        <p className="lede">Read what a signing request changes, compare its hash words with the administrator, and sign it with your token or your share cards. Your signature goes into a response file; nothing else leaves this machine.</p>
       </header>
       {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} /> : null}
       <section className="panel controls" aria-label="Open the signing request">
@@ -121,6 +125,17 @@ export function CosignScreen() {
               </span>
             </label>
             {confirmed ? (
+              <fieldset className="rehearse-options" aria-label="Sign with">
+                <label className="module-option">
+                  <input type="radio" name="cosign-method" checked={method === 'token'} onChange={() => setMethod('token')} disabled={busy || phase.step === 'signed'} /> Sign with a token
+                </label>
+                <label className="module-option">
+                  <input type="radio" name="cosign-method" checked={method === 'cards'} onChange={() => setMethod('cards')} disabled={busy || phase.step === 'signed'} /> Sign with share cards
+                </label>
+              </fieldset>
+            ) : null}
+            {confirmed && method === 'cards' && request ? <CosignWithCards request={request} review={review} sideText={sideText} /> : null}
+            {confirmed && method === 'token' ? (
               <>
                 <TokenKeyPicker name="cosign" disabled={busy || phase.step === 'signed'} onPick={(p) => {
                     setPicked(p);
@@ -132,9 +147,8 @@ export function CosignScreen() {
                   </button>
                 </div>
               </>
-            ) : (
-              <p className="muted">Tick the box once the words match: only then can you choose your token.</p>
-            )}
+            ) : null}
+            {!confirmed ? <p className="muted">Tick the box once the words match: only then can you choose your token or enter your share cards.</p> : null}
             {phase.step === 'checking' ? (
               <p className="busy" aria-live="polite">
                 <span className="spinner" aria-hidden="true" /> Checking the token (no PIN yet)…

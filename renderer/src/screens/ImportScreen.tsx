@@ -9,6 +9,7 @@ import type { ImportInstalledView, ImportPreviewView, ImportSessionView, NamedFi
 import { RefusalPanel } from '../components/RefusalPanel';
 import { CameraScanner } from '../import/CameraScanner';
 import { InstalledSummary } from '../import/InstalledSummary';
+import { StaleLockPanel } from '../import/StaleLock';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { readPicked } from '../lib/files';
 import { formatDate, shortFingerprint } from '../lib/format';
@@ -299,6 +300,7 @@ export function ImportScreen() {
       ) : null}
 
       {stage.state === 'install-refused' ? <RefusalPanel refusal={stage.refusal} title="Not installed" reassure="Nothing was changed in the trust directory." /> : null}
+      {stage.state === 'install-refused' && stage.refusal.code === 'IMPORT_LOCK_STALE' ? <StaleLockPanel key={stage.refusal.message} /> : null}
 
       {stage.state === 'installed' ? (
         <section className="banner banner-ok installed" role="status" aria-labelledby="import-installed">
@@ -313,6 +315,11 @@ export function ImportScreen() {
             {stage.installed.previous ? ` Root was version ${stage.installed.previous.root}.` : ' Nothing was installed there before.'}
           </p>
           <InstalledSummary view={stage.installed} verb="installed" />
+          {stage.installed.lockNotReleased ? (
+            <p className="lock-not-released" role="alert">
+              <strong>Warning:</strong> the bundle is installed, but {stage.installed.lockNotReleased}.
+            </p>
+          ) : null}
         </section>
       ) : null}
 

@@ -1,16 +1,18 @@
 /**
- * Tokens: choose a PKCS#11 module (YubiKey ykcs11, OpenSC, SoftHSM2, or a library path), list its slots
+ * Tokens: choose a PKCS#11 module (YubiKey ykcs11, OpenSC, SoftHSM2, or a library file picked in the app's
+ * own file dialog — the screen never names a path: main loads only presets and files picked there), list its slots
  * and tokens — label, serial, maker, PIN status, the key types each can make, the keys it shows without a
  * PIN — and generate a key on a token. The token is checked again (still inserted, same serial) before
  * the PIN dialog opens; the dialog names the token; the new key's fingerprint is shown large, in words
  * to read aloud and in hex.
  */
 import { useRef, useState } from 'react';
-import type { GeneratedKeyView, KeyAlgorithmName, ModulePresetName, TokenModuleView, TokenSlotView, TokenView } from '../../../electron/shared/api-types.js';
+import type { GeneratedKeyView, KeyAlgorithmName, ModulePresetName, ModuleRef, TokenModuleView, TokenSlotView, TokenView } from '../../../electron/shared/api-types.js';
 import { FingerprintCell, FingerprintReadout } from '../components/Fingerprint';
 import { PinDialog } from '../components/PinDialog';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
+import { chooseModuleFile, sameModule, type ChosenModule } from '../lib/modules';
 import { algorithmTitle, pinStatusText } from '../lib/format';
 
 type ModuleChoice = ModulePresetName | 'custom';
@@ -19,22 +21,29 @@ const MODULES: { id: ModuleChoice; title: string; note: string }[] = [
   { id: 'ykcs11', title: 'YubiKey', note: 'Yubico ykcs11 (PIV); needs pcscd running' },
   { id: 'opensc', title: 'OpenSC', note: 'Nitrokey HSM, SmartCard-HSM and other smart cards' },
   { id: 'softhsm2', title: 'SoftHSM2', note: 'software tokens: rehearsals and tests only' },
-  { id: 'custom', title: 'Another PKCS#11 library', note: 'the absolute path of its .so, .dylib or .dll' },
+  { id: 'custom', title: 'Another PKCS#11 library', note: 'its .so, .dylib or .dll, chosen in a file dialog' },
 ];
 
 type Listing =
   | { state: 'idle' }
-  | { state: 'busy'; module: string }
-  | { state: 'done'; module: string; view: TokenModuleView }
-  | { state: 'refused'; module: string; refusal: Refusal };
+  | { state: 'busy'; module: ModuleRef }
+  | { state: 'done'; module: ModuleRef; view: TokenModuleView }
+  | { state: 'refused'; module: ModuleRef; refusal: Refusal };
 
 export function TokensScreen() {
   const [choice, setChoice] = useState<ModuleChoice>('ykcs11');
-  const [customPath, setCustomPath] = useState('');
+  const [chosenFile, setChosenFile] = useState<ChosenModule | undefined>();
+  const [chooseRefusal, setChooseRefusal] = useState<Refusal | undefined>();
   const [listing, setListing] = useState<Listing>({ state: 'idle' });
   const requestNo = useRef(0);
 
-  async function list(module: string, quiet = false) {
+  async function chooseFile() {
+    const r = await chooseModuleFile();
+    setChooseRefusal(r.refusal);
+    if (r.chosen) setChosenFile(r.chosen);
+  }
+
+  async function list(module: ModuleRef, quiet = false) {
     const no = ++requestNo.current;
     if (!quiet) setListing({ state: 'busy', module });
     const api = ceremonyApi();
@@ -48,7 +57,7 @@ export function TokensScreen() {
     setListing(result.ok ? { state: 'done', module, view: result.value } : { state: 'refused', module, refusal: result });
   }
 
-  const module = choice === 'custom' ? customPath.trim() : choice;
+  const module: ModuleRef | undefined = choice === 'custom' ? (chosenFile ? { chosen: chosenFile.chosen } : undefined) : choice;
   const busy = listing.state === 'busy';
   const view = listing.state === 'done' ? listing.view : undefined;
   const tokens = view ? view.slots.filter((s) => s.token?.initialized) : [];
@@ -83,22 +92,22 @@ export function TokensScreen() {
           </fieldset>
           {choice === 'custom' ? (
             <p className="custom-path">
-              <label htmlFor="module-path">Library path</label>
-              <input
-                id="module-path"
-                type="text"
-                value={customPath}
-                onChange={(e) => setCustomPath(e.currentTarget.value)}
-                placeholder="/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
-                spellCheck={false}
-                autoComplete="off"
-                disabled={busy}
-              />
+              <button type="button" onClick={() => void chooseFile()} disabled={busy}>
+                Choose module file…
+              </button>{' '}
+              {chosenFile ? (
+                <span className="chosen-module">
+                  <span className="opened-label">Library</span> <code>{chosenFile.path}</code>
+                </span>
+              ) : (
+                <span className="muted">The app loads and runs this library: choose only the driver your token’s maker ships.</span>
+              )}
             </p>
           ) : null}
+          {chooseRefusal ? <RefusalPanel refusal={chooseRefusal} title="That file cannot be used as a module" level={3} /> : null}
           <div className="buttons">
             <button type="submit" className="primary" disabled={busy || !module}>
-              {view && listing.state === 'done' && listing.module === module ? 'List tokens again' : 'List tokens'}
+              {view && listing.state === 'done' && sameModule(listing.module, module) ? 'List tokens again' : 'List tokens'}
             </button>
           </div>
         </form>
@@ -195,7 +204,7 @@ const PIV_SLOTS: { id: string; title: string }[] = [
 interface TokenCardProps {
   token: TokenView;
   slot: TokenSlotView;
-  module: string;
+  module: ModuleRef;
   rehearsal: boolean;
   /** A YubiKey (ykcs11): the key ID chooses the PIV slot. */
   piv: boolean;

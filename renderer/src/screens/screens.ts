@@ -1,6 +1,6 @@
 /**
- * The screens of PRODUCT.md §3. Inspect, Tokens, Root ceremony and Transcript work in this build; the others are listed so the
- * shape of the app is visible, each with an honest page saying what it will do and what exists today.
+ * The screens of PRODUCT.md §3. Every screen works in this build; a screen marked not ready would show an honest page
+ * saying what it will do and what exists today (NotYetScreen).
  */
 export type ScreenId = 'inspect' | 'tokens' | 'root' | 'shamir' | 'rotation' | 'cosign' | 'export' | 'import' | 'transcript';
 
@@ -33,9 +33,9 @@ export const SCREENS: ScreenInfo[] = [
   {
     id: 'shamir',
     title: 'Shamir',
-    ready: false,
+    ready: true,
     purpose:
-      'Split a software key M of N into printed share cards with checksums, recombine them to sign, and a roll-call that lets a custodian prove a card is valid without reconstructing anything.',
+      'Roll-call: prove a share card is valid without reconstructing anything (a mistyped character is located); recover: check that M cards rebuild the key they record. Cards are split and printed in the root ceremony; co-signing with cards is on the Co-sign screen.',
   },
   {
     id: 'rotation',
@@ -49,7 +49,7 @@ export const SCREENS: ScreenInfo[] = [
     title: 'Co-sign',
     ready: true,
     purpose:
-      'Review a signing request in plain words (who gains or loses which role, thresholds, expiry, targets), compare a short hash read aloud, and sign with your token; the response goes back to the administrator, who merges it on the Rotation screen.',
+      'Review a signing request in plain words (who gains or loses which role, thresholds, expiry, targets), compare a short hash read aloud, and sign with your token or with share cards of a Shamir-split key; the response goes back to the administrator, who merges it on the Rotation screen.',
   },
   {
     id: 'export',

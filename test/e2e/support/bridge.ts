@@ -25,6 +25,7 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   tokensList: 1,
   tokensCheck: 1,
   tokensGenerateKey: 1,
+  tokensChooseModule: 0,
   ceremonyLoad: 1,
   ceremonyRehearse: 1,
   ceremonyStart: 0,
@@ -50,6 +51,7 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   importQrReset: 0,
   importQrFrame: 1,
   importQrDecoder: 0,
+  importRemoveStaleLock: 0,
   // --- rotation (#5)
   rotationOpenRoot: 1,
   rotationKeyFromToken: 1,
@@ -60,6 +62,11 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   rotationReview: 1,
   rotationCheckSigner: 1,
   rotationSign: 1,
+  // --- shamir
+  shamirRollCall: 1,
+  shamirCheckCards: 1,
+  shamirVerify: 1,
+  shamirCosign: 1,
 };
 
 /**

@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { CeremonySession, defaultCeremonyDeps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { defaultTokenDeps, TokenModules } from '../../../electron/main/tokens.js';
+import { ModuleChoices } from '../../../electron/main/module-choices.js';
 import { installBridge } from './bridge.js';
 import { launchChromium } from './browser.js';
 // --- import (#6)
@@ -50,6 +51,11 @@ export interface SessionOptions {
    * temporary folder the test owns). Without it, a ceremony cannot start (as if the dialog were cancelled).
    */
   chooseOutputDir?: CeremonyDeps['chooseOutputDir'];
+  /**
+   * What main's PKCS#11 library file dialog answers ("Choose module file…"); read at each click, so a test
+   * can change it between choices. Without it, the dialog is cancelled.
+   */
+  chooseModuleFile?: () => Promise<string | undefined>;
   // --- rotation (#5)
   /** Where the Rotation and Co-sign screens write requests, responses and new roots (the app's folder dialog). */
   rotationOutputDir?: CeremonyDeps['chooseOutputDir'];
@@ -86,6 +92,7 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
     handlers: createIpcHandlers({
       appInfo: () => ({ name: pkg.name, version: pkg.version }),
       tokens: defaultTokenDeps(tokenModules),
+      moduleChoices: new ModuleChoices({ chooseModuleFile: opts.chooseModuleFile ?? (async () => undefined) }),
       ceremony,
       // --- rotation (#5)
       rotation: { chooseOutputDir: opts.rotationOutputDir ?? (async () => undefined), now: () => new Date() },

@@ -100,7 +100,6 @@ describe('server key files', () => {
 
   it.each([
     ['not the reviewed bytes', file, 'ab'.repeat(32), 'timestamp.key'],
-    ['a private key', enc({ keytype: 'ed25519', keyval: { public: pub, private: pub } }), undefined, 'timestamp.key $.keyval.private'],
     ['another key type', enc({ keytype: 'rsa-x509', keyval: { public: pub, private: null } }), undefined, 'timestamp.key $.keyval.keytype'.replace('.keyval', '')],
     ['not a key', enc({ keytype: 'ed25519', keyval: { public: 'AAAA', private: null } }), undefined, 'timestamp.key $'],
     ['not JSON', enc('-----BEGIN PUBLIC KEY-----'), undefined, 'timestamp.key'],
@@ -108,5 +107,15 @@ describe('server key files', () => {
     const err = refusal(() => parseServerKey(bytes, 'timestamp.key', expected));
     expect(err.code).toBe('PLAN_INPUT_MISMATCH');
     expect(err.path).toBe(path);
+  });
+
+  it('a private key: KEY_FILE_PRIVATE (a security event), even when the plan recorded other bytes; the cap comes before the hash', () => {
+    const priv = enc({ keytype: 'ed25519', keyval: { public: pub, private: pub } });
+    for (const expected of [undefined, sha(priv), 'ab'.repeat(32)]) {
+      const err = refusal(() => parseServerKey(priv, 'timestamp.key', expected));
+      expect([err.code, err.path]).toEqual(['KEY_FILE_PRIVATE', 'timestamp.key']);
+      expect(err.message).not.toContain(pub.slice(0, 16));
+    }
+    expect(refusal(() => parseServerKey(new Uint8Array(17 * 1024).fill(0x20), 'timestamp.key', 'ab'.repeat(32))).code).toBe('INPUT_TOO_LARGE');
   });
 });

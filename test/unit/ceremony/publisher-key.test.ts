@@ -54,9 +54,9 @@ const SEC1_PEM = privateKey.export({ format: 'pem', type: 'sec1' }).toString();
 
 // [what, file text, code, message fragment]
 const INVALID: [string, string, string, RegExp][] = [
-  ['a PKCS#8 private key', PRIVATE_PEM, 'PLAN_INPUT_MISMATCH', /PRIVATE key.*exposed/],
-  ['a SEC1 private key (openssl ecparam -genkey)', SEC1_PEM, 'PLAN_INPUT_MISMATCH', /PRIVATE key/],
-  ['a public key with a private key after it', NOTARY_PUB + PRIVATE_PEM, 'PLAN_INPUT_MISMATCH', /PRIVATE key/],
+  ['a PKCS#8 private key', PRIVATE_PEM, 'KEY_FILE_PRIVATE', /PRIVATE key.*exposed/],
+  ['a SEC1 private key (openssl ecparam -genkey)', SEC1_PEM, 'KEY_FILE_PRIVATE', /PRIVATE key/],
+  ['a public key with a private key after it', NOTARY_PUB + PRIVATE_PEM, 'KEY_FILE_PRIVATE', /PRIVATE key/],
   ['a snapshot key', NOTARY_PUB.replace('role: targets', 'role: snapshot'), 'PLAN_INPUT_MISMATCH', /"snapshot" key/],
   ['two public keys', NOTARY_PUB + ED25519_PUB, 'PLAN_INPUT_MISMATCH', /not one PEM "PUBLIC KEY" block/],
   ['a certificate', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', 'PLAN_INPUT_MISMATCH', /not one PEM "PUBLIC KEY" block/],
@@ -85,5 +85,17 @@ describe('publisher key files that are refused, each with its code', () => {
     expect(refusal(() => parsePublisherKey(enc(NOTARY_PUB), 'p.pem', 'notary', sha('other'))).message).toMatch(/not the publisher key that was reviewed/);
     expect(refusal(() => parsePublisherKey(new Uint8Array([0xff, 0xfe, 0x2d]), 'p.pem', 'notary')).message).toMatch(/not a text file/);
     expect(refusal(() => parsePublisherKey(new Uint8Array(17 * 1024).fill(0x41), 'p.pem', 'notary')).code).toBe('INPUT_TOO_LARGE');
+  });
+
+  it('the cap comes before the hash, and a private key is named as such whatever hash the plan recorded', () => {
+    // Over the cap and not the reviewed bytes: refused for its size, before it is hashed.
+    expect(refusal(() => parsePublisherKey(new Uint8Array(17 * 1024).fill(0x41), 'p.pem', 'notary', sha('other'))).code).toBe('INPUT_TOO_LARGE');
+    // A private key never gets as far as "not the reviewed file": it is a security event of its own.
+    const err = refusal(() => parsePublisherKey(enc(PRIVATE_PEM), 'p.pem', 'notary', sha('other')));
+    expect([err.code, err.path]).toEqual(['KEY_FILE_PRIVATE', 'p.pem']);
+    expect(err.message).toMatch(/exposed/);
+    // Not valid UTF-8 around it: still found, still not decoded as text.
+    const mixed = new Uint8Array([...enc(PRIVATE_PEM), 0xff, 0xfe]);
+    expect(refusal(() => parsePublisherKey(mixed, 'p.pem', 'notary')).code).toBe('KEY_FILE_PRIVATE');
   });
 });

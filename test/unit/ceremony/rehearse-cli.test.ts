@@ -103,6 +103,10 @@ describe('rehearse --profile notary', () => {
     expect(text).toMatch(/^EXPORT: trust bundle /m);
     expect(text).toMatch(/^SITE \(simulated, air-gapped\): /m);
     expect(text).toMatch(/tampered copy .* refused with error\[LENGTH_MISMATCH\]/);
+    // Refused by the installed store itself (not an empty folder), which is left byte for byte as it was.
+    expect(text).toContain(`imported over the installed store: refused with error[LENGTH_MISMATCH]`);
+    expect(text).toMatch(new RegExp(`nothing changed in ${join(out, 'site', 'trust-dir').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(tree SHA-256 [0-9a-f]{16}… before and after\\)`));
+    expect(existsSync(join(out, 'site', 'tampered-trust-dir'))).toBe(false);
     expect(text).not.toMatch(/not rehearsed here/);
     expect(text).toContain(join(out, 'root.json'));
     expect(existsSync(join(out, 'timestamp.key'))).toBe(true);
@@ -209,10 +213,20 @@ describe('refusals', () => {
 
   it('a timestamp key file that is not a server key: PLAN_INPUT_MISMATCH, exit 1', async () => {
     const dir = tempDir('rehearse-');
-    writeFileSync(join(dir, 'ts.key'), '{"keytype":"ed25519","keyval":{"public":"AAAA","private":"secret"}}');
+    writeFileSync(join(dir, 'ts.key'), '{"keytype":"ed25519","keyval":{"public":"AAAA","private":null}}');
     const r = await rehearse({ timestampKey: join(dir, 'ts.key'), out: join(dir, 'out') });
     expect(r.status).toBe(1);
     expect(r.err[0]).toMatch(/^error\[PLAN_INPUT_MISMATCH\]: /);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('a timestamp key file that holds a private key: KEY_FILE_PRIVATE (treat it as exposed), exit 1, its content never repeated', async () => {
+    const dir = tempDir('rehearse-');
+    writeFileSync(join(dir, 'ts.key'), '{"keytype":"ed25519","keyval":{"public":"AAAA","private":"c2VjcmV0LXNlY3JldA=="}}');
+    const r = await rehearse({ timestampKey: join(dir, 'ts.key'), out: join(dir, 'out') });
+    expect(r.status).toBe(1);
+    expect(r.err[0]).toMatch(/^error\[KEY_FILE_PRIVATE\]: .*exposed/);
+    expect(r.err.join('\n')).not.toContain('c2VjcmV0');
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 

@@ -5,12 +5,13 @@
  * outputs are never overwritten, and the transcript says where it stopped and resumed. What cannot resume
  * is refused with a reason.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
-import { runCeremony, type CeremonyResult } from '../../../src/ceremony/machine.js';
+import { runCeremony, STEPS, type CeremonyResult, type CeremonyStepEvent } from '../../../src/ceremony/machine.js';
+import type { CeremonyPlan } from '../../../src/ceremony/plan.js';
 import { parsePlan } from '../../../src/ceremony/plan.js';
 import type { SigningKey } from '../../../src/signers/signing-key.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
@@ -182,5 +183,104 @@ describe('what cannot resume is refused', () => {
     writeFileSync(path, JSON.stringify(state));
     const run = runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys });
     await expect(run).rejects.toMatchObject({ code: 'CEREMONY_STATE_INVALID', path: '$.keys["root/Bob"].pin' });
+  });
+});
+
+describe('step events (onStep): every step in order, on a fresh run and on resume', () => {
+  /** The events a full run of `plan` reports from `from` on: started + done per applicable step, skipped otherwise, then the seal. */
+  function expectedFrom(plan: CeremonyPlan, doneBefore: readonly string[]): CeremonyStepEvent[] {
+    const out: CeremonyStepEvent[] = [];
+    for (const s of STEPS) {
+      if (!s.applies(plan)) out.push({ step: s.name, status: 'skipped' });
+      else if (doneBefore.includes(s.name)) out.push({ step: s.name, status: 'done', before: true });
+      else out.push({ step: s.name, status: 'started' }, { step: s.name, status: 'done' });
+    }
+    out.push({ step: 'seal', status: 'started' }, { step: 'seal', status: 'done' });
+    return out;
+  }
+
+  it('a fresh run reports each step started then done, in STEPS order, then the seal; a step the plan skips is reported skipped', async () => {
+    // Without Shamir the backup step does not apply.
+    const p = preparePlan('tuf', (json) => {
+      delete json.shamir;
+    });
+    expect(STEPS.find((s) => s.name === 'shamir-backup')!.applies(p.plan)).toBe(false);
+    const tokens = await recordingTokens(CUSTODIANS);
+    const events: CeremonyStepEvent[] = [];
+    const lines: string[] = [];
+    await runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, onStep: (e) => events.push(e), report: (l) => lines.push(l) });
+    expect(events).toEqual(expectedFrom(p.plan, []));
+    expect(events).toContainEqual({ step: 'shamir-backup', status: 'skipped' });
+    // The CLI's words are still there, beside the events.
+    expect(lines).toContain(`${STEPS[0]!.title}…`);
+  });
+
+  it('interrupted inside a step: the first run reports up to that step started; the resume reports the steps done before as done, first, then the rest', async () => {
+    const p = preparePlan('notary');
+    const tokens = await recordingTokens(CUSTODIANS);
+    const softwareKeys = new Map<string, SigningKey>();
+    const f = faultOnce('signed:root:root/Alice');
+    const first: CeremonyStepEvent[] = [];
+    const run = (events: CeremonyStepEvent[], fault?: (p: string) => void) =>
+      runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys, onStep: (e) => events.push(e), ...(fault ? { fault } : {}) });
+    await expect(run(first, f.fault)).rejects.toBeInstanceOf(Interrupted);
+    const doneBefore = ['check-tokens', 'generate-keys', 'shamir-backup', 'build-metadata'];
+    expect(first).toEqual([...doneBefore.flatMap((step) => [{ step, status: 'started' }, { step, status: 'done' }]), { step: 'collect-signatures', status: 'started' }]);
+    const second: CeremonyStepEvent[] = [];
+    await run(second);
+    expect(second).toEqual(expectedFrom(p.plan, doneBefore));
+    expect(second.slice(0, doneBefore.length).every((e) => e.status === 'done' && e.before)).toBe(true);
+  });
+});
+
+describe('temp files left by a write the kill cut short', () => {
+  it('the resume removes exactly the atomic writer’s temp files of the ceremony’s outputs, says so, and leaves everything else', async () => {
+    const p = preparePlan('notary');
+    const tokens = await recordingTokens(CUSTODIANS);
+    const softwareKeys = new Map<string, SigningKey>();
+    const f = faultOnce('after:shamir-backup');
+    const run = (report?: (l: string) => void, fault?: (p: string) => void) =>
+      runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys, ...(report ? { report } : {}), ...(fault ? { fault } : {}) });
+    await expect(run(undefined, f.fault)).rejects.toBeInstanceOf(Interrupted);
+
+    // What a SIGKILL inside writeFileAtomic leaves: `.NAME.<12 hex>.tmp` (src/io/files.ts).
+    const planted = ['.root.json.0123456789ab.tmp', '.share-card-2-of-3.txt.a1b2c3d4e5f6.tmp', '.ceremony-state.json.ffffffffffff.tmp', '.share-cards.html.000000000000.tmp'];
+    for (const name of planted) writeFileSync(join(p.dir, name), 'partial');
+    // Look-alikes that are not (exactly) such a file, or not of an output of the ceremony: kept.
+    const kept = [
+      '.root.json.0123456789AB.tmp', // upper-case hex: not what writeFileAtomic writes
+      '.root.json.0123456789a.tmp', // 11 hex digits
+      '.root.json.0123456789abc.tmp', // 13
+      'root.json.0123456789ab.tmp', // not hidden
+      '.root.json.0123456789ab.tmp.bak',
+      '.plan.json.0123456789ab.tmp', // the plan is the operator's, not a ceremony output
+      '.notes.txt.0123456789ab.tmp',
+      '.root.json.tmp',
+      'notes.txt',
+    ];
+    for (const name of kept) writeFileSync(join(p.dir, name), 'keep me');
+    // A folder under a temp-like name is never removed.
+    mkdirSync(join(p.dir, '.targets.json.abcdefabcdef.tmp'));
+    writeFileSync(join(p.dir, '.targets.json.abcdefabcdef.tmp', 'inside'), 'keep me');
+
+    const lines: string[] = [];
+    const result = await run((l) => lines.push(l));
+    verifyOutputs(p, result);
+    const left = new Set(readdirSync(p.dir));
+    for (const name of planted) expect(left.has(name), name).toBe(false);
+    for (const name of kept) expect(readFileSync(join(p.dir, name), 'utf8'), name).toBe('keep me');
+    expect(readFileSync(join(p.dir, '.targets.json.abcdefabcdef.tmp', 'inside'), 'utf8')).toBe('keep me');
+    const sorted = [...planted].sort();
+    expect(lines).toContain(`removed ${planted.length} temporary files left by an interrupted write: ${sorted.join(', ')}`);
+    // The transcript's resume entry records it too.
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(p.dir, 'transcript.jsonl'))));
+    expect(t.entries.find((e) => e.step === 'ceremony.resume')!.note).toContain(`removed temporary files left by interrupted writes: ${sorted.join(', ')}`);
+  });
+
+  it('a resume with nothing to clean says nothing about it', async () => {
+    const { result, p } = await scenario('tuf', 'after:check-tokens');
+    expect(result.resumed).toBe(true);
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(p.dir, 'transcript.jsonl'))));
+    expect(t.entries.find((e) => e.step === 'ceremony.resume')!.note).not.toMatch(/temporary/);
   });
 });

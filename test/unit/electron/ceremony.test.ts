@@ -19,6 +19,7 @@ import type { CeremonyStatusView, IpcResult, PrintResultView, TranscriptView } f
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { intentHash } from '../../../src/ceremony/plan-hash.js';
 import { parsePlan } from '../../../src/ceremony/plan.js';
+import { STEP_NAMES, type StepName } from '../../../src/ceremony/state.js';
 import { openRehearsalTokenSet } from '../../../src/ceremony/rehearsal-tokens.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { TokenModule } from '../../../src/signers/pkcs11/token.js';
@@ -193,17 +194,27 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
   });
 });
 
-describe('step tracking from the machine’s progress lines', () => {
-  it('marks a step running when it starts, earlier ones done, skipped ones done, and the seal last', () => {
+describe('step tracking from the machine’s step events (onStep), not its progress wording', () => {
+  it('marks a step running when it starts and done when done; done-before steps done; inapplicable steps ignored; the seal last', () => {
     const plan = parsePlan(new TextEncoder().encode(JSON.stringify(fakePlan())));
     const steps = planSteps(plan);
-    trackStep(steps, `${steps[0]!.title}: done before the interruption`);
+    expect(steps.at(-1)!.name).toBe('seal');
+    trackStep(steps, { step: steps[0]!.name as StepName, status: 'done', before: true });
     expect(steps[0]!.status).toBe('done');
-    trackStep(steps, `${steps[2]!.title}…`);
-    expect(steps.map((s) => s.status).slice(0, 4)).toEqual(['done', 'done', 'running', 'pending']);
-    trackStep(steps, "sealing the transcript with Alice's root key…");
+    trackStep(steps, { step: steps[1]!.name as StepName, status: 'started' });
+    expect(steps.map((s) => s.status).slice(0, 3)).toEqual(['done', 'running', 'pending']);
+    // A step the plan does not use is not in the checklist: its event changes nothing.
+    const missing = STEP_NAMES.filter((n) => !steps.some((s) => s.name === n));
+    const before = steps.map((s) => s.status);
+    for (const n of missing) trackStep(steps, { step: n, status: 'skipped' });
+    trackStep(steps, { step: steps[1]!.name as StepName, status: 'skipped' });
+    expect(steps.map((s) => s.status)).toEqual(before);
+    trackStep(steps, { step: steps[1]!.name as StepName, status: 'done' });
+    expect(steps[1]!.status).toBe('done');
+    trackStep(steps, { step: 'seal', status: 'started' });
     expect(steps.at(-1)!.status).toBe('running');
-    expect(steps.slice(0, -1).every((s) => s.status === 'done')).toBe(true);
+    trackStep(steps, { step: 'seal', status: 'done' });
+    expect(steps.at(-1)!.status).toBe('done');
   });
 });
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createIpcHandlers, type Handler } from '../../../electron/main/ipc-handlers.js';
+import { ModuleChoices } from '../../../electron/main/module-choices.js';
 import { changeFrom, checkName, defaultExpires, parseKeyFile, reviewView } from '../../../electron/main/rotation.js';
 import { TokenModules, type TokenDeps } from '../../../electron/main/tokens.js';
 import type {
@@ -37,7 +38,9 @@ import { EXPIRES_V2, GUN, rootFixture, makeCustodian } from '../rotation/support
 
 const PIN = 'Zq#7-pin-Wx!';
 const WRONG_PIN = 'Wr0ng#pin!';
-const MODULE = '/usr/lib/fake/libfake-pkcs11.so';
+const MODULE_PATH = '/usr/lib/fake/libfake-pkcs11.so';
+/** The handle main's module file dialog issued for the fake library (electron/main/module-choices.ts). */
+const MODULE = { chosen: 'c'.repeat(32) };
 const DAVE: FakeTokenSpec = { label: 'dave', serial: 'D001', pin: PIN };
 const EVE: FakeTokenSpec = { label: 'eve', serial: 'E001', pin: PIN };
 const enc = new TextEncoder();
@@ -64,8 +67,11 @@ function rig(folder: string | null = tempDir(), now: () => Date = () => new Date
   rigs.push(modules);
   const tokens: TokenDeps = { modules, moduleExists: () => true, platform: 'linux' };
   const asked: string[] = [];
+  const moduleChoices = new ModuleChoices({ chooseModuleFile: async () => MODULE_PATH, newId: () => MODULE.chosen });
+  moduleChoices.register(MODULE_PATH);
   const h = createIpcHandlers({
     tokens,
+    moduleChoices,
     rotation: {
       chooseOutputDir: async (suggested) => {
         asked.push(suggested);
@@ -119,7 +125,7 @@ describe('rotation.ts: pure parts', () => {
 
   it('checkName: 1 to 64 printable characters, trimmed', () => {
     expect(checkName('  Dave  ', '$.x')).toBe('Dave');
-    for (const bad of ['', '   ', 'x'.repeat(65), 'Da\u0000ve', 'Dave\u202e', 'line\nbreak']) {
+    for (const bad of ['', '   ', 'x'.repeat(65), 'Da\u0000ve', 'Dave\u202e', 'line\nbreak', 'Da\u009bve', 'Dave\u200f', 'Dave\u2028x', 'Dave\u2069', 'Dave\ud800', '\udc00Dave', '\u001b[1A\u001b[2KDave']) {
       expect(() => checkName(bad, '$.names[0].name'), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'ROTATION_CHANGE_INVALID', path: '$.names[0].name' }));
     }
   });

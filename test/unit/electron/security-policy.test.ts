@@ -96,7 +96,7 @@ describe('content security policy', () => {
     expect(d.get('script-src')).toEqual(["'self'", "'wasm-unsafe-eval'"]);
     expect(d.get('style-src')).toEqual(["'self'"]);
     expect(d.get('img-src')).toEqual(["'self'", 'data:', 'blob:']);
-    expect(d.get('worker-src')).toEqual(["'self'", 'blob:']);
+    expect(d.get('worker-src')).toEqual(['blob:']);
   });
 
   it('closes objects, frames, base and form targets', () => {

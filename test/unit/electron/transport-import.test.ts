@@ -4,14 +4,16 @@
  * CLI's core (lock, swap, record), frames are assembled by the CLI's receiver with a second bundle's
  * frames refused, and every payload is checked against its schema first.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { defaultImportDeps, ImportSession } from '../../../electron/main/transport-import.js';
-import type { ImportInstalledView, ImportPreviewView, ImportQrDecoderView, ImportQrFrameView, ImportSessionView, IpcResult } from '../../../electron/shared/api-types.js';
+import type { ImportInstalledView, ImportPreviewView, ImportQrDecoderView, ImportQrFrameView, ImportSessionView, ImportStaleLockView, IpcResult } from '../../../electron/shared/api-types.js';
+import { importRepository } from '../../../src/trust-store/install.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { encodeBundle } from '../../../src/bundle/format.js';
 import { groupHex, shortDigestOf } from '../../../src/crypto/digest-words.js';
@@ -107,6 +109,57 @@ describe('import session over IPC', () => {
     const before = treeHash(work);
     await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCKED' });
     expect(treeHash(work)).toBe(before);
+  });
+
+  it('a stale lock: install refused (IMPORT_LOCK_STALE), importRemoveStaleLock removes exactly that file, install goes through', async () => {
+    const { trust, h, call } = setup();
+    mkdirSync(trust);
+    // Nothing reported yet: nothing to remove (the renderer cannot name a file).
+    await expect(h[CHANNELS.importRemoveStaleLock](undefined)).resolves.toMatchObject({ ok: false, code: 'USAGE' });
+    await expect(h[CHANNELS.importRemoveStaleLock]({ path: join(trust, IMPORT_LOCK_NAME) })).resolves.toMatchObject({ ok: false, code: 'IPC_INVALID' });
+    await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+    await call(CHANNELS.importSetPin, { rootFile: file('root.json', repo.roots[0]!) });
+    const lock = join(trust, IMPORT_LOCK_NAME);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(lock, JSON.stringify({ created: '2026-11-25T10:00:00.000Z', host: hostname(), pid: dead, token: '0'.repeat(32) }));
+    await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCK_STALE', path: lock });
+    const removed = await call<ImportStaleLockView>(CHANNELS.importRemoveStaleLock);
+    expect(removed).toEqual({ removed: true, message: `removed the stale import lock ${lock} (taken at 2026-11-25T10:00:00.000Z by process ${dead}, which is no longer running)` });
+    expect(existsSync(lock)).toBe(false);
+    // Once only: the report is used up.
+    await expect(h[CHANNELS.importRemoveStaleLock](undefined)).resolves.toMatchObject({ ok: false, code: 'USAGE' });
+    const installed = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('b.tufbundle', bundle) });
+    expect(installed.lockNotReleased).toBeUndefined();
+  });
+
+  it('a stale lock whose owner turns out to be alive when removal is asked is kept (IMPORT_LOCK_NOT_STALE)', async () => {
+    const { trust, h, call } = setup();
+    mkdirSync(trust);
+    await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+    await call(CHANNELS.importSetPin, { rootFile: file('root.json', repo.roots[0]!) });
+    const lock = join(trust, IMPORT_LOCK_NAME);
+    writeFileSync(lock, JSON.stringify({ created: '2026-11-25T10:00:00.000Z', host: hostname(), pid: spawnSync(process.execPath, ['-e', '0']).pid!, token: '0'.repeat(32) }));
+    await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCK_STALE' });
+    // Meanwhile a running import (this process) holds the lock at that path.
+    const live = JSON.stringify({ created: '2026-11-25T10:05:00.000Z', host: hostname(), pid: process.pid, token: '1'.repeat(32) });
+    writeFileSync(lock, live);
+    await expect(h[CHANNELS.importRemoveStaleLock](undefined)).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCK_NOT_STALE' });
+    expect(readFileSync(lock, 'utf8')).toBe(live);
+  });
+
+  it('an install whose lock could not be released says so in the installed view (lockNotReleased)', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'tufc-import-ipc-'));
+    const trust = join(work, 'trust');
+    mkdirSync(trust);
+    const note = 'the import lock /x could not be removed (EACCES): delete it once no import is running, or the next import will be refused';
+    const h = createIpcHandlers({
+      importSession: new ImportSession(
+        defaultImportDeps({ chooseTrustDir: async () => trust, importRepository: async (input, opts) => ({ ...(await importRepository(input, opts)), lockNotReleased: note }) }),
+      ),
+    });
+    await h[CHANNELS.importChooseTrustDir]({ layout: 'notary' });
+    await h[CHANNELS.importSetPin]({ rootFile: file('root.json', repo.roots[0]!) });
+    await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: true, value: { lockNotReleased: note } });
   });
 
   it('QR frames: progress, a second bundle’s frame refused without harm, a non-UR code refused, the bundle once complete', async () => {

@@ -35,7 +35,7 @@ beforeAll(async () => {
   rootV2 = await rotate({ expires: EXPIRES_V2, targets: { keys: [{ json: newTargets.listed.json, name: 'targets 2026' }] } });
 });
 
-const input = (over: Partial<TargetsResignInput> = {}): TargetsResignInput => ({ previousRoot: fx.rootV1, newRoot: rootV2, targets: targetsV1, ...over });
+const input = (over: Partial<TargetsResignInput> = {}): TargetsResignInput => ({ previousRoot: fx.rootV1, newRoot: rootV2, targets: targetsV1, now: new Date(), ...over });
 
 describe('targets.json re-signed by the new targets key', () => {
   it('keeps the targets and delegations, bumps the version, verifies under root N+1', async () => {
@@ -50,6 +50,21 @@ describe('targets.json re-signed by the new targets key', () => {
     // A client pinned at v1 walks to root v2 and accepts targets v2 (no snapshot/timestamp: not required here).
     const repo = verifyRepository({ versionedRoots: new Map([[1, fx.rootV1], [2, rootV2]]), root: rootV2, targets: out.bytes, delegated: new Map() }, { trustedRoot: fx.rootV1, now: new Date(), gun: GUN });
     expect(repo.root.signed.version).toBe(2);
+  });
+
+  it('refuses to re-sign an expired targets.json with its own expiry (expired on arrival), or with an expiry not in the future', () => {
+    const v1 = parseMetadata(targetsV1, 'targets', { maxBytes: 1 << 20, source: 'v1' }).signed;
+    const after = new Date(v1.expires.getTime() + 1000);
+    const kept = refusal(() => buildTargetsResign(input({ now: after })));
+    expect([kept.code, kept.path]).toEqual(['EXPIRED', '$.signed.expires']);
+    expect(kept.message).toMatch(/expired on arrival.*--expires/);
+    // At the expiry itself: expired too (a client refuses expires <= now).
+    expect(refusal(() => buildTargetsResign(input({ now: v1.expires }))).code).toBe('EXPIRED');
+    const past = refusal(() => buildTargetsResign(input({ now: after, expires: v1.expiresText })));
+    expect([past.code, past.path]).toEqual(['EXPIRED', '$.expires']);
+    // A future expiry given: re-signed.
+    const e = farExpires(30);
+    expect(buildTargetsResign(input({ now: after, expires: e })).signed.expires).toBe(e);
   });
 
   it('takes a new expiry when given', () => {

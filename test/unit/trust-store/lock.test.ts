@@ -14,7 +14,7 @@ import { runCli } from '../../../src/cli/program.js';
 import { isCeremonyError } from '../../../src/errors.js';
 import { nodeLockFs } from '../../../src/io/lock-file.js';
 import { importRepository, trustFolder, type ImportOptions } from '../../../src/trust-store/install.js';
-import { acquireImportLock, IMPORT_LOCK_NAME, importLockPath, type LockFs } from '../../../src/trust-store/lock.js';
+import { acquireImportLock, IMPORT_LOCK_NAME, importLockPath, removeStaleImportLock, UNREADABLE_STALE_AFTER_MS, type LockFs } from '../../../src/trust-store/lock.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { treeHash } from '../../support/trust-tree.js';
 
@@ -149,6 +149,39 @@ describe('import lock', () => {
     expect(readFileSync(lockPath, 'utf8')).toBe(stale);
   });
 
+  it('import --remove-stale-lock: a dead owner’s lock is removed, said so, and the import goes through', async () => {
+    const s = site();
+    const pid = deadPid();
+    const lockPath = importLockPath(s.trust, 'notary');
+    writeFileSync(lockPath, JSON.stringify({ created: '2026-11-25T09:00:00.000Z', host: hostname(), pid, token: 'f'.repeat(32) }));
+    const io = capture();
+    expect(await runCli(['import', s.bundle, '--trust-dir', s.trust, '--root', s.pin, '--remove-stale-lock'], io.io)).toBe(0);
+    expect(io.out[0]).toBe(`removed the stale import lock ${lockPath} (taken at 2026-11-25T09:00:00.000Z by process ${pid}, which is no longer running)`);
+    expect(io.out[1]).toMatch(/^imported: notary repository /);
+    expect(existsSync(lockPath)).toBe(false);
+    expect(existsSync(join(trustFolder(s.trust, 'notary', GUN), 'root.json'))).toBe(true);
+    // --json carries it too.
+    writeFileSync(lockPath, JSON.stringify({ created: '2026-11-25T09:30:00.000Z', host: hostname(), pid, token: 'e'.repeat(32) }));
+    const j = capture();
+    expect(await runCli(['import', s.bundle, '--trust-dir', s.trust, '--root', s.pin, '--remove-stale-lock', '--json'], j.io)).toBe(0);
+    expect(JSON.parse(j.out.join('\n'))).toMatchObject({ ok: true, removedStaleLock: expect.stringContaining(`process ${pid}`) });
+  });
+
+  it('import --remove-stale-lock never removes a live owner’s lock: IMPORT_LOCKED, lock and tree unchanged', async () => {
+    const s = site();
+    const lockPath = importLockPath(s.trust, 'notary');
+    // This test process is alive: its lock is a running import's.
+    const live = JSON.stringify({ created: '2026-11-25T09:00:00.000Z', host: hostname(), pid: process.pid, token: 'f'.repeat(32) });
+    writeFileSync(lockPath, live);
+    const before = treeHash(s.dir);
+    const io = capture();
+    expect(await runCli(['import', s.bundle, '--trust-dir', s.trust, '--root', s.pin, '--remove-stale-lock'], io.io)).toBe(1);
+    expect(io.err[0]).toMatch(/^error\[IMPORT_LOCKED\]/);
+    await expect(removeStaleImportLock(lockPath, nodeLockFs())).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('still running'));
+    expect(readFileSync(lockPath, 'utf8')).toBe(live);
+    expect(treeHash(s.dir)).toBe(before);
+  });
+
   it('TUF layout: the lock sits beside the client folder (which the swap renames), named after it', () => {
     expect(importLockPath('/srv/site/metadata', 'tuf')).toBe(`/srv/site/.metadata${IMPORT_LOCK_NAME}`);
     expect(importLockPath('/home/op/.docker/trust', 'notary')).toBe(`/home/op/.docker/trust/${IMPORT_LOCK_NAME}`);
@@ -217,12 +250,61 @@ describe('import lock', () => {
       expect(fs.files.has('/t/L')).toBe(true);
     });
 
+    describe('removeStaleImportLock', () => {
+      const T0 = Date.UTC(2026, 10, 25);
+      it('no lock: nothing removed (undefined)', async () => {
+        expect(await removeStaleImportLock('/t/L', fakeFs())).toBeUndefined();
+      });
+      it('owner alive on this host: IMPORT_LOCK_NOT_STALE, kept', async () => {
+        const fs = fakeFs({ processAlive: (pid) => pid === 7 });
+        fs.files.set('/t/L', held({ pid: 7, host: 'site-a' }));
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('process 7'));
+        expect(fs.files.has('/t/L')).toBe(true);
+      });
+      it('owner on another host: IMPORT_LOCK_NOT_STALE, kept, even when a pid of that number is gone here', async () => {
+        const fs = fakeFs({ processAlive: () => false });
+        fs.files.set('/t/L', held({ pid: 7, host: 'site-b' }));
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('site-b'));
+        expect(fs.files.has('/t/L')).toBe(true);
+      });
+      it('owner gone on this host: removed, and what was removed is returned', async () => {
+        const fs = fakeFs({ processAlive: () => false });
+        fs.files.set('/t/L', held({ pid: 7, host: 'site-a' }));
+        expect(await removeStaleImportLock('/t/L', fs)).toEqual({ path: '/t/L', reason: 'owner-gone', owner: { pid: 7, host: 'site-a', created: '2026-11-25T00:00:00.000Z', token: 'b'.repeat(32) } });
+        expect(fs.files.has('/t/L')).toBe(false);
+      });
+      it('a new import took the lock between the check and the removal: kept', async () => {
+        let reads = 0;
+        const fs = fakeFs({ processAlive: (pid) => pid === 8 });
+        const read = async (p: string) => {
+          if (++reads === 2) fs.files.set(p, held({ pid: 8, host: 'site-a' }));
+          return fs.files.get(p);
+        };
+        fs.read = read;
+        fs.files.set('/t/L', held({ pid: 7, host: 'site-a' }));
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('changed'));
+        expect(fs.files.has('/t/L')).toBe(true);
+      });
+      it('unreadable: kept while younger than the limit (or of unknown age), removed once older', async () => {
+        const fs = fakeFs({ processAlive: () => false });
+        fs.files.set('/t/L', new TextEncoder().encode('{"pid":'));
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('age is unknown'));
+        fs.modifiedAt = async () => new Date(T0 - UNREADABLE_STALE_AFTER_MS + 1000);
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('10 minutes'));
+        expect(fs.files.has('/t/L')).toBe(true);
+        fs.modifiedAt = async () => new Date(T0 - UNREADABLE_STALE_AFTER_MS);
+        expect(await removeStaleImportLock('/t/L', fs)).toEqual({ path: '/t/L', reason: 'unreadable', modified: new Date(T0 - UNREADABLE_STALE_AFTER_MS).toISOString() });
+        expect(fs.files.has('/t/L')).toBe(false);
+      });
+    });
+
     it('the node file system: exclusive create, a second create fails, remove', async () => {
       const fs = nodeLockFs();
       const p = join(mkdtempSync(join(tmpdir(), 'tufc-lockfs-')), 'x.lock');
       expect(await fs.createExclusive(p, new Uint8Array([1]))).toBe(true);
       expect(await fs.createExclusive(p, new Uint8Array([2]))).toBe(false);
       expect(await fs.read(p, 10)).toEqual(new Uint8Array([1]));
+      expect(Math.abs((await fs.modifiedAt!(p))!.getTime() - Date.now())).toBeLessThan(60_000);
       // The lock appears whole (linked from a written, synced temp file) and no temp file is left behind.
       expect(readdirSync(dirname(p))).toEqual(['x.lock']);
       await fs.remove(p);

@@ -1,0 +1,189 @@
+/**
+ * Shamir (PRODUCT.md §2.2, §3): share cards of a software key.
+ *
+ * - Roll-call: a custodian types (or opens) their card; main checks every group check, the card check,
+ *   the version and, when given, the split and key expected, and shows the card's public fields and the
+ *   key's fingerprint as words — or the refusal, which locates the mistyped group or character. Nothing
+ *   is rebuilt.
+ * - Verify the key: M cards entered one by one (each checked with the ones before it), then main rebuilds
+ *   the key in memory, compares it with the fingerprint the cards record, and wipes it. The key is never
+ *   shown or written.
+ * - Split: not here. A key is split when it is made, inside the root ceremony, whose shamir-backup step
+ *   lists the key in root.json and prints the cards (src/ceremony/steps/shamir-backup.ts); a key split
+ *   anywhere else would have no root to belong to.
+ *
+ * Secrets: the card text lives in the text areas until it is checked, and the accepted cards until the
+ * key is verified or the person starts again; then they are cleared.
+ */
+import { useRef, useState } from 'react';
+import type { ShamirCardInput, ShamirRollCallView, ShamirSetView, ShamirVerifyView } from '../../../electron/shared/api-types.js';
+import { FingerprintReadout } from '../components/Fingerprint';
+import { RefusalPanel } from '../components/RefusalPanel';
+import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
+import { isRefusal, readPickedFile } from '../rotation/files';
+import { CARD_MAX_BYTES, CardEntry, TYPING_MISTAKES } from '../shamir/CardEntry';
+import { CardFields } from '../shamir/CardFields';
+import '../shamir/shamir.css';
+
+type RollCall = { step: 'idle' } | { step: 'checking' } | { step: 'valid'; view: ShamirRollCallView } | { step: 'refused'; refusal: Refusal };
+type Verify = { step: 'idle' } | { step: 'verifying' } | { step: 'match'; view: ShamirVerifyView } | { step: 'refused'; refusal: Refusal };
+
+export function ShamirScreen() {
+  const api = ceremonyApi();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [text, setText] = useState('');
+  const [expectSplit, setExpectSplit] = useState('');
+  const [expectFp, setExpectFp] = useState('');
+  const [roll, setRoll] = useState<RollCall>({ step: 'idle' });
+  const [cards, setCards] = useState<ShamirCardInput[]>([]);
+  const [set, setSet] = useState<ShamirSetView | undefined>();
+  const [verify, setVerify] = useState<Verify>({ step: 'idle' });
+
+  async function rollCall(card: ShamirCardInput, typed: boolean) {
+    if (!api) return setRoll({ step: 'refused', refusal: NO_BRIDGE });
+    setRoll({ step: 'checking' });
+    const expected = { ...(expectSplit.trim() ? { splitId: expectSplit.trim() } : {}), ...(expectFp.trim() ? { fingerprint: expectFp.trim() } : {}) };
+    try {
+      const r = await api.shamirRollCall(Object.keys(expected).length ? { card, expected } : { card });
+      if (r.ok) {
+        // Checked: the text leaves the screen; it is kept after a typing mistake only, to be corrected.
+        setText('');
+        setRoll({ step: 'valid', view: r.value });
+      } else {
+        if (typed && !TYPING_MISTAKES.includes(r.code)) setText('');
+        setRoll({ step: 'refused', refusal: r });
+      }
+    } catch (err) {
+      setRoll({ step: 'refused', refusal: unexpected(err) });
+    }
+  }
+
+  async function openCard(input: HTMLInputElement) {
+    const f = await readPickedFile(input, CARD_MAX_BYTES);
+    if (!f) return;
+    if (isRefusal(f)) return setRoll({ step: 'refused', refusal: f });
+    await rollCall({ file: f }, false);
+  }
+
+  async function verifyKey() {
+    if (!api || !set?.complete) return;
+    setVerify({ step: 'verifying' });
+    try {
+      const r = await api.shamirVerify({ cards });
+      setVerify(r.ok ? { step: 'match', view: r.value } : { step: 'refused', refusal: r });
+    } catch (err) {
+      setVerify({ step: 'refused', refusal: unexpected(err) });
+    } finally {
+      // Used once: the cards are cleared whatever the answer.
+      setCards([]);
+      setSet(undefined);
+    }
+  }
+
+  const checking = roll.step === 'checking';
+  return (
+    <div className="screen shamir">
+      <header className="screen-head">
+        <h1>Shamir</h1>
+        <p className="lede">Check a share card without rebuilding anything (roll-call), or check that a set of cards rebuilds the key they record. The key is never shown or written; the cards’ share data never leaves this computer.</p>
+      </header>
+      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} /> : null}
+
+      <section className="panel" aria-labelledby="shamir-roll-h">
+        <h2 id="shamir-roll-h">Roll-call: check one card</h2>
+        <p className="muted">Each group of the share data ends in a check character, and the card check covers every field: a mistyped character is found and its place named. Nothing is rebuilt.</p>
+        <label className="field">
+          <span>Card text: type or paste the whole card</span>
+          <textarea className="card-text" aria-label="Card text" value={text} onChange={(e) => setText(e.currentTarget.value)} spellCheck={false} autoComplete="off" autoCorrect="off" autoCapitalize="off" disabled={checking} />
+        </label>
+        <label className="field">
+          <span>Expected split (optional, from the ceremony record)</span>
+          <input type="text" aria-label="Expected split" value={expectSplit} onChange={(e) => setExpectSplit(e.currentTarget.value)} spellCheck={false} autoComplete="off" />
+        </label>
+        <label className="field">
+          <span>Expected key fingerprint (optional, 64 hex digits)</span>
+          <input type="text" aria-label="Expected key fingerprint" value={expectFp} onChange={(e) => setExpectFp(e.currentTarget.value)} spellCheck={false} autoComplete="off" />
+        </label>
+        <div className="buttons">
+          <button type="button" className="primary" disabled={checking || text.trim() === ''} onClick={() => void rollCall({ text }, true)}>
+            Check this card
+          </button>
+          <button type="button" className="secondary" disabled={checking} onClick={() => fileInput.current?.click()}>
+            Check a card file…
+          </button>
+        </div>
+        <input ref={fileInput} type="file" accept=".txt,text/plain" hidden aria-label="Card file to check" onChange={(e) => void openCard(e.currentTarget)} />
+        {roll.step === 'valid' ? (
+          <section className="banner banner-ok" role="status" aria-label="Roll-call result">
+            <h3>
+              <span className="icon" aria-hidden="true">
+                ✓
+              </span>{' '}
+              Valid card: share {roll.view.card.index} of split {roll.view.card.splitId}
+            </h3>
+            <p>{roll.view.status}.</p>
+            <CardFields card={roll.view.card} />
+            <p>
+              {roll.view.checked.split && roll.view.checked.fingerprint
+                ? 'The split and the key are the ones expected.'
+                : `Compare the ${roll.view.checked.split ? 'key fingerprint' : roll.view.checked.fingerprint ? 'split' : 'split and the key fingerprint'} with the ceremony record.`}
+            </p>
+            <FingerprintReadout fingerprint={roll.view.card.fingerprint} />
+          </section>
+        ) : null}
+        {roll.step === 'refused' ? <RefusalPanel refusal={roll.refusal} title="Card refused" level={3} reassure="Nothing was rebuilt. Correct the card text and check it again." /> : null}
+      </section>
+
+      <section className="panel" aria-labelledby="shamir-verify-h">
+        <h2 id="shamir-verify-h">Recover: verify the key</h2>
+        <p className="muted">Enter the cards one by one. When there are enough, the key is rebuilt in memory, compared with the fingerprint the cards record, and wiped at once: it is never shown, exported or written.</p>
+        <CardEntry
+          name="shamir-verify"
+          cards={cards}
+          set={set}
+          disabled={verify.step === 'verifying'}
+          onChange={(c, s) => {
+            setCards(c);
+            setSet(s);
+            if (c.length > 0) setVerify({ step: 'idle' });
+          }}
+        />
+        <div className="buttons">
+          <button type="button" className="primary" disabled={!set?.complete || verify.step === 'verifying'} onClick={() => void verifyKey()}>
+            Verify the key
+          </button>
+        </div>
+        {verify.step === 'verifying' ? (
+          <p className="busy" aria-live="polite">
+            <progress aria-label="Verifying the key" /> Rebuilding the key in memory and comparing its fingerprint…
+          </p>
+        ) : null}
+        {verify.step === 'match' ? (
+          <section className="banner banner-ok" role="status" aria-label="Verify result">
+            <h3>
+              <span className="icon" aria-hidden="true">
+                ✓
+              </span>{' '}
+              The key matches
+            </h3>
+            <p>{verify.view.status}.</p>
+            <FingerprintReadout fingerprint={verify.view.fingerprint} />
+          </section>
+        ) : null}
+        {verify.step === 'refused' ? <RefusalPanel refusal={verify.refusal} title="The key was not verified" level={3} reassure="Nothing was signed or written; anything rebuilt was wiped." /> : null}
+      </section>
+
+      <section className="panel" aria-labelledby="shamir-split-h">
+        <h2 id="shamir-split-h">Split: inside the root ceremony</h2>
+        <p>
+          A key is split into share cards when it is made, inside the root ceremony: a plan with a <code>shamir</code> section (threshold, number of cards, key type) has the
+          ceremony generate the backup root key in memory, list its public key in root.json, split it and print one card per custodian, then wipe it. The cards are its only copies.
+          Print them from the Root ceremony screen.
+        </p>
+        <p className="muted">
+          This screen does not split keys: a key split here would belong to no root. For a stand-alone software key, <code>tuf-ceremony shamir split</code> writes the cards and its public key file.
+        </p>
+      </section>
+    </div>
+  );
+}

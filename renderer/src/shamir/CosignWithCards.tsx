@@ -1,0 +1,99 @@
+/**
+ * Co-sign with share cards (PRODUCT.md §2.2, §2.4): the co-signer who holds a Shamir-split root key enters
+ * M cards (the same entry as the Shamir screen's). Each card is checked as it is entered, and the set
+ * against the request: the key the cards are shares of must be a root key of the request — before
+ * anything is rebuilt. Then main rebuilds the key in memory, checks it against the cards' fingerprint,
+ * signs (the signature verified in software by the core), wipes the key, and writes the response like
+ * the token path. The confirmed hash travels with the call, as for tokens.
+ */
+import { useState } from 'react';
+import type { NamedFile, RotationReviewView, ShamirCardInput, ShamirCosignView, ShamirSetView } from '../../../electron/shared/api-types.js';
+import { RefusalPanel } from '../components/RefusalPanel';
+import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
+import { CardEntry } from './CardEntry';
+
+type Phase = { step: 'entering' } | { step: 'signing' } | { step: 'signed'; signed: ShamirCosignView } | { step: 'refused'; refusal: Refusal };
+
+interface Props {
+  request: NamedFile;
+  review: RotationReviewView;
+  /** "the old and the new root", … (CosignScreen's wording for a signer's side). */
+  sideText(from: NonNullable<ShamirSetView['signer']>['from']): string;
+}
+
+export function CosignWithCards({ request, review, sideText }: Props) {
+  const api = ceremonyApi();
+  const [cards, setCards] = useState<ShamirCardInput[]>([]);
+  const [set, setSet] = useState<ShamirSetView | undefined>();
+  const [phase, setPhase] = useState<Phase>({ step: 'entering' });
+
+  async function sign() {
+    if (!set?.complete) return;
+    if (!api) return setPhase({ step: 'refused', refusal: NO_BRIDGE });
+    setPhase({ step: 'signing' });
+    try {
+      const r = await api.shamirCosign({ request, confirmedSha256: review.digest.sha256, cards });
+      setPhase(r.ok ? { step: 'signed', signed: r.value } : { step: 'refused', refusal: r });
+    } catch (err) {
+      setPhase({ step: 'refused', refusal: unexpected(err) });
+    } finally {
+      // Used once: the cards are cleared whatever the answer.
+      setCards([]);
+      setSet(undefined);
+    }
+  }
+
+  if (phase.step === 'signed') {
+    const s = phase.signed;
+    return (
+      <section className="banner banner-ok" role="status">
+        <h2>
+          <span className="icon" aria-hidden="true">
+            ✓
+          </span>{' '}
+          Signed: response written
+        </h2>
+        <p className="message rotation-written">
+          Written to <code>{s.written.path}</code>
+        </p>
+        <p>
+          Signed as {s.signer.name} with the key rebuilt from share cards{s.rehearsal ? ' (REHEARSAL cards)' : ''}; the key matched the cards’ fingerprint, the signature was verified before it was written, and the key was wiped. With this response alone: {s.status}.
+        </p>
+        <p className="muted">Give the response file to the administrator. It holds signatures only, no secret. Put the cards away.</p>
+      </section>
+    );
+  }
+  const signing = phase.step === 'signing';
+  return (
+    <div className="cosign-cards">
+      <CardEntry
+        name="cosign-cards"
+        request={request}
+        cards={cards}
+        set={set}
+        disabled={signing}
+        onChange={(c, s) => {
+          setCards(c);
+          setSet(s);
+          setPhase({ step: 'entering' });
+        }}
+      />
+      {set?.signer ? (
+        <p className="signer-found" role="note">
+          These cards are shares of <strong>{set.signer.name}</strong>’s key in {sideText(set.signer.from)}.
+        </p>
+      ) : null}
+      <div className="buttons">
+        <button type="button" className="primary" disabled={!set?.complete || signing} onClick={() => void sign()}>
+          Sign with these cards
+        </button>
+      </div>
+      {signing ? (
+        <p className="busy" aria-live="polite">
+          <progress aria-label="Signing with the rebuilt key" /> Rebuilding the key, signing and checking the signature…
+        </p>
+      ) : null}
+      {phase.step === 'refused' ? <RefusalPanel refusal={phase.refusal} title="Not signed" level={3} reassure="Nothing was signed and no response was written; anything rebuilt was wiped. Enter the cards again." /> : null}
+    </div>
+  );
+}

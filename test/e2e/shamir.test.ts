@@ -1,0 +1,238 @@
+/**
+ * The Shamir screen and co-signing with share cards, end to end in Chromium (PRODUCT.md §2.2, §2.4):
+ *
+ * - a 2-of-3 rehearsal split made with the core; roll-call of one card typed with a character outside
+ *   the alphabet (refused, the character located), one with a slip inside the alphabet (the group
+ *   located), then corrected (valid: split, index, M of N, the key's words);
+ * - recover: cards entered one by one — a card of another split and the same card twice refused at once
+ *   with their codes — then "Verify the key": the rebuilt key matches the recorded fingerprint;
+ * - co-sign: root v1 (made with the core) lists a backup key split onto share cards; the administrator's
+ *   request (core) replaces Alice; on the Co-sign screen the backup's custodians enter 2 cards (one typed,
+ *   one as a file), checked against the request before anything is rebuilt, and sign; the response is
+ *   accepted by the core's merge.
+ *
+ * Finally no file the screens wrote, and no page, holds share data (test/support/secret-scan.ts, with a
+ * positive control).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { shortDigest } from '../../src/crypto/digest-words.js';
+import { buildRotationPayload, buildSigningRequest, mergeResponses, parseSignatureResponse, serializeSigningRequest, type SigningRequest } from '../../src/rotation/index.js';
+import { formatShareCard, formatSplitId, generateAndSplit, splitKey, type ShareCard, type SplitResult } from '../../src/shamir/index.js';
+import { listPublicKey } from '../../src/signers/public-key-json.js';
+import { SoftwareKey } from '../../src/signers/software.js';
+import { scanForSecrets } from '../support/secret-scan.js';
+import { EXPIRES_V2, makeCustodian, rootFixture, type Custodian } from '../unit/rotation/support.js';
+import { dataGroups, editGroup, substitute } from '../unit/shamir/support.js';
+import { startSession, type E2eSession } from './support/session.js';
+
+let dir: string;
+let out: string;
+let session: E2eSession;
+let split: SplitResult;
+let otherSplit: SplitResult;
+let backupCards: ShareCard[];
+let request: SigningRequest;
+let requestPath: string;
+let backupKeyId: string;
+/** Every page's text after each step, scanned for share data at the end. */
+const pages: string[] = [];
+
+const text = (c: ShareCard) => formatShareCard(c);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tufc-e2e-shamir-'));
+  out = join(dir, 'out');
+  mkdirSync(out);
+  split = await generateAndSplit('ed25519', { threshold: 2, shares: 3, label: 'registry.example.com/org/app', rehearsal: true });
+  otherSplit = await generateAndSplit('ed25519', { threshold: 2, shares: 3, label: 'registry.example.com/org/app', rehearsal: true });
+
+  // Root v1 with the core: Alice, Bob and a backup root key split 2 of 3 onto rehearsal share cards
+  // (as the rehearsal plan's Shamir backup does), threshold 2; the request replaces Alice (lost) by Dave.
+  const backupKey = SoftwareKey.generate('ed25519', { label: 'Backup' });
+  const backupSplit = await backupKey.withSecret((secret) => splitKey('ed25519', Uint8Array.from(secret), { threshold: 2, shares: 3, label: 'Backup', rehearsal: true }));
+  backupCards = backupSplit.cards;
+  const backup: Custodian = { name: 'Backup', key: backupKey, listed: listPublicKey('tuf', backupKey.spki) };
+  backupKeyId = backup.listed.keyId;
+  const fx = await rootFixture('tuf', ['Alice', 'Bob', backup]);
+  const dave = await makeCustodian('tuf', 'Dave');
+  const payload = buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2, root: { replace: [{ old: fx.custodians[0]!.listed.keyId, new: { json: dave.listed.json, name: 'Dave' }, reason: 'lost' }] } }, { names: fx.names });
+  request = buildSigningRequest(payload, { repository: 'example.com/shamir/e2e' });
+  requestPath = join(dir, 'rotation-request.json');
+  writeFileSync(requestPath, serializeSigningRequest(request));
+  session = await startSession({ rotationOutputDir: async () => out });
+});
+
+afterAll(async () => {
+  await session?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The share data lines of every card in play, and their share bytes. */
+function secrets(): { lines: string[]; bytes: Uint8Array[] } {
+  const cards = [...split.cards, ...otherSplit.cards, ...backupCards];
+  return { lines: cards.flatMap((c) => dataGroups(text(c)).map((g) => g.join(' '))), bytes: cards.map((c) => c.share) };
+}
+
+describe('Shamir screen', () => {
+  test('roll-call: a mistyped character is located, then the corrected card is valid; nothing of the share shown', async () => {
+    const { page, errors } = await session.open('shamir');
+    await page.getByRole('heading', { level: 1, name: 'Shamir' }).waitFor();
+    const card = text(split.cards[1]!);
+    const area = page.getByLabel('Card text', { exact: true });
+
+    // A character outside the alphabet: SHARE_CHARACTER, its place named.
+    await area.fill(editGroup(card, 1, 3, (g) => `${g[0]}U${g.slice(2)}`));
+    await page.getByRole('button', { name: 'Check this card' }).click();
+    let refused = page.getByRole('alert').filter({ hasText: 'SHARE_CHARACTER' });
+    await refused.waitFor();
+    expect(await refused.innerText()).toContain('the 2nd character of group 3 of line 1 is not a card character');
+    expect(await refused.innerText()).toContain('Nothing was rebuilt');
+
+    // A slip to another card character: the group's check character catches it.
+    await area.fill(editGroup(card, 2, 1, (g) => substitute(g, 2)));
+    await page.getByRole('button', { name: 'Check this card' }).click();
+    refused = page.getByRole('alert').filter({ hasText: 'SHARE_CHECKSUM' });
+    await refused.waitFor();
+    expect(await refused.innerText()).toContain('group 1 of line 2 has a typing mistake');
+    pages.push(await page.getByRole('main').innerText());
+
+    // Corrected, with the split and key expected from the ceremony record.
+    await area.fill(card);
+    await page.getByLabel('Expected split').fill(formatSplitId(split.splitId));
+    await page.getByLabel('Expected key fingerprint').fill(split.publicKey.fingerprint);
+    await page.getByRole('button', { name: 'Check this card' }).click();
+    const valid = page.getByRole('status', { name: 'Roll-call result' });
+    await valid.waitFor();
+    const shown = await valid.innerText();
+    expect(shown).toContain(`Valid card: share ${split.cards[1]!.index} of split ${formatSplitId(split.splitId)}`);
+    expect(shown).toContain('any 2 of 3');
+    expect(shown).toContain('REHEARSAL');
+    expect(shown).toContain('The split and the key are the ones expected.');
+    const words = await valid.getByRole('list', { name: 'Fingerprint words, to read aloud' }).getByRole('listitem').allInnerTexts();
+    expect(words).toEqual(shortDigest(split.publicKey.fingerprint).words);
+    // The text area is cleared once the card is checked.
+    expect(await area.inputValue()).toBe('');
+    pages.push(await page.content());
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: '/tmp/e2e-shamir-rollcall.png', fullPage: true });
+  });
+
+  test('recover: cards one by one, another split and a duplicate refused at once, then 2 of 3 rebuild the key they record', async () => {
+    const { page, errors, choose } = await session.open('shamir');
+    const status = page.getByRole('status', { name: 'Cards entered' });
+
+    await page.getByLabel('Card 1 text').fill(text(split.cards[0]!));
+    await page.getByRole('button', { name: 'Add this card' }).click();
+    await status.waitFor();
+    expect(await status.innerText()).toContain('1 of 2 cards, need 1 more');
+    await expect(page.getByRole('button', { name: 'Verify the key' }).isEnabled()).resolves.toBe(false);
+
+    // A card of another split: refused at once, and not added.
+    await page.getByLabel('Card 2 text').fill(text(otherSplit.cards[1]!));
+    await page.getByRole('button', { name: 'Add this card' }).click();
+    let refused = page.getByRole('alert').filter({ hasText: 'SHARE_MIXED_SPLITS' });
+    await refused.waitFor();
+    expect(await refused.innerText()).toContain('Card 2 not added');
+    expect(await refused.innerText()).toContain(formatSplitId(otherSplit.splitId));
+    expect(await status.innerText()).toContain('1 of 2 cards, need 1 more');
+
+    // The same card again.
+    await page.getByLabel('Card 2 text').fill(text(split.cards[0]!));
+    await page.getByRole('button', { name: 'Add this card' }).click();
+    refused = page.getByRole('alert').filter({ hasText: 'SHARE_DUPLICATE' });
+    await refused.waitFor();
+    expect(await refused.innerText()).toContain('card 2 is the same card as card 1');
+
+    // The third card, as a file.
+    const cardFile = join(dir, 'share-card-3-of-3.txt');
+    writeFileSync(cardFile, text(split.cards[2]!));
+    await choose('Add a card file…', cardFile);
+    await page.getByText('2 of 2 cards: enough to rebuild the key').waitFor();
+    expect(await page.getByRole('table', { name: 'Cards entered so far' }).innerText()).toContain('file share-card-3-of-3.txt');
+    pages.push(await page.content());
+
+    await page.getByRole('button', { name: 'Verify the key' }).click();
+    const result = page.getByRole('status', { name: 'Verify result' });
+    await result.waitFor();
+    const shown = await result.innerText();
+    expect(shown).toContain('The key matches');
+    expect(shown).toContain(`2 cards of split ${formatSplitId(split.splitId)} rebuild the ed25519 key they record: the fingerprint matches; the key was wiped from memory`);
+    const words = await result.getByRole('list', { name: 'Fingerprint words, to read aloud' }).getByRole('listitem').allInnerTexts();
+    expect(words).toEqual(shortDigest(split.publicKey.fingerprint).words);
+    // The cards are cleared once used.
+    expect(await page.getByRole('table', { name: 'Cards entered so far' }).count()).toBe(0);
+    pages.push(await page.content());
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: '/tmp/e2e-shamir-recover.png', fullPage: true });
+  });
+});
+
+describe('Co-sign screen: sign with share cards', () => {
+  test('the backup’s custodians enter 2 cards, checked against the request, and sign; the core’s merge accepts the response', async () => {
+    const { page, errors, choose } = await session.open('cosign');
+    await page.getByRole('heading', { level: 1, name: 'Co-sign' }).waitFor();
+    await choose('Signing request…', requestPath);
+    await page.getByRole('list', { name: 'Changes in plain words' }).waitFor();
+    await page.getByRole('checkbox', { name: /match the ones the administrator read out/ }).check();
+    await page.getByRole('radio', { name: 'Sign with share cards' }).check();
+
+    // A card of a key the request has no use for: refused before anything is rebuilt.
+    await page.getByLabel('Card 1 text').fill(text(split.cards[0]!));
+    await page.getByRole('button', { name: 'Add this card' }).click();
+    const stranger = page.getByRole('alert').filter({ hasText: 'ROTATION_SIGNER_UNKNOWN' });
+    await stranger.waitFor();
+    expect(await stranger.innerText()).toContain('nothing was rebuilt');
+
+    await page.getByLabel('Card 1 text').fill(text(backupCards[1]!));
+    await page.getByRole('button', { name: 'Add this card' }).click();
+    await page.getByText('1 of 2 cards, need 1 more').waitFor();
+    expect(await page.getByRole('note').innerText()).toContain('These cards are shares of Backup’s key in the old and the new root.');
+    await expect(page.getByRole('button', { name: 'Sign with these cards' }).isEnabled()).resolves.toBe(false);
+    const cardFile = join(dir, 'backup-card-3.txt');
+    writeFileSync(cardFile, text(backupCards[2]!));
+    await choose('Add a card file…', cardFile);
+    await page.getByText('2 of 2 cards: enough to rebuild the key').waitFor();
+    pages.push(await page.content());
+
+    await page.getByRole('button', { name: 'Sign with these cards' }).click();
+    const done = page.getByRole('status').filter({ hasText: 'Signed: response written' });
+    await done.waitFor({ timeout: 60_000 });
+    const shown = await done.innerText();
+    expect(shown).toContain('Signed as Backup with the key rebuilt from share cards (REHEARSAL cards)');
+    expect(shown).toContain('1 of 2 old keys');
+    pages.push(await page.content());
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: '/tmp/e2e-shamir-cosign.png', fullPage: true });
+
+    const written = readdirSync(out).filter((f) => f.startsWith('backup.response-v2-'));
+    expect(written).toEqual([`backup.response-v2-${request.requestId.slice(0, 8)}.json`]);
+    expect(shown).toContain(written[0]!);
+    const response = parseSignatureResponse(new Uint8Array(readFileSync(join(out, written[0]!))));
+    const merged = mergeResponses(request, [response]);
+    expect(merged.previous.signed).toEqual([backupKeyId]);
+    expect(merged.new.signed).toEqual([backupKeyId]);
+    expect(merged.waitingFor.map((w) => w.name)).toEqual(['Bob', 'Dave']);
+  });
+
+  test('secret scan: no file written and no page shown holds share data (positive control first)', () => {
+    const s = secrets();
+    const planted = new TextEncoder().encode(`{"x":"${Buffer.from(s.bytes[0]!).toString('hex')}"}`);
+    expect(scanForSecrets(planted, s.bytes).length).toBeGreaterThan(0);
+    const files = readdirSync(out);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const bytes = new Uint8Array(readFileSync(join(out, f)));
+      expect(scanForSecrets(bytes, s.bytes), f).toEqual([]);
+      const t = new TextDecoder().decode(bytes);
+      for (const line of s.lines) expect(t, f).not.toContain(line);
+    }
+    expect(pages.length).toBeGreaterThan(4);
+    for (const p of pages) {
+      for (const line of s.lines) expect(p).not.toContain(line);
+      expect(scanForSecrets(new TextEncoder().encode(p), s.bytes)).toEqual([]);
+    }
+  });
+});
