@@ -51,6 +51,7 @@ import {
 import type { PlanCustodian } from '../../src/ceremony/plan.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
+import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
 import { parsePublisherKey } from '../../src/ceremony/publisher-key.js';
 import { parseServerKey } from '../../src/ceremony/server-key.js';
 import type { ExpectedKey } from '../../src/ceremony/tokens.js';
@@ -112,6 +113,12 @@ export interface CeremonyDeps {
    */
   openRehearsalTokens(custodians: readonly string[], softhsm: string | undefined): Promise<RehearsalTokenSet>;
   now(): Date;
+  /**
+   * Whether a PKCS#11 library path named by site bindings may be loaded: a preset's install path on this
+   * platform, or a file the person chose in main's dialog (module-choices.ts). The bindings' bytes come
+   * through the renderer, so their word alone must not make main load and run a library.
+   */
+  moduleConfirmed(path: string): boolean;
   /** Test hook passed to the machine (throw to interrupt at a named point). */
   fault?: (point: string) => void | Promise<void>;
 }
@@ -126,6 +133,7 @@ export function defaultCeremonyDeps(over: Partial<CeremonyDeps> & Pick<CeremonyD
     rehearsalSoftHsm: () => installedSoftHsm(),
     openRehearsalTokens: (custodians, softhsm) => openRehearsalTokenSet({ custodians, softhsm }),
     now: () => new Date(),
+    moduleConfirmed: (path) => isPresetPath(path, over.platform ?? process.platform),
     ...over,
   };
 }
@@ -326,6 +334,17 @@ export class CeremonySession {
     const plan = parsePlan(req.plan.bytes, { source: req.plan.name });
     const hash = intentHash(req.plan.bytes);
     const bindings = parseSiteBindings(req.bindings.bytes, plan, hash.sha256);
+    // A library the bindings name by path is loaded (and run) by main: only a preset's own path or a file
+    // chosen in main's dialog. Refused now, before anything else, with what to do.
+    for (const [name, b] of bindings.custodians) {
+      if ('path' in b.module && !this.deps.moduleConfirmed(b.module.path)) {
+        throw new CeremonyError(
+          'MODULE_CHOICE_UNKNOWN',
+          `the site bindings name the PKCS#11 library ${b.module.path} for ${name}: confirm it by choosing that file with "Choose module file…" on the Tokens screen, then open the plan again (the app loads only preset libraries and files chosen in its own dialog)`,
+          { path: `$.custodians.${name}.module.path` },
+        );
+      }
+    }
     const inputs = (req.inputs ?? []).map((f) => ({ name: f.name, bytes: f.bytes }));
     // Every server key the plan names must be among the inputs, with the reviewed bytes: refused now, not mid-ceremony.
     for (const role of ['snapshot', 'timestamp'] as const) {
@@ -486,13 +505,8 @@ export class CeremonySession {
 
   private pkcs11Provider(loaded: Loaded, run: Run): Pkcs11TokenProvider {
     // Site bindings may name a PKCS#11 library by path (PRODUCT.md §1: "site details such as module path
-    // and slot are bound at the ceremony"), and main loads it here. Unlike the Tokens / Rotation screens'
-    // module field (presets or main's file-dialog handles only, module-choices.ts), this path is kept: it
-    // is a field of a strict, reviewed file (src/ceremony/site-bindings.ts) that the administrator opened, shown
-    // on the plan screen ("module …") before Start, and only loaded when the ceremony starts. Note the
-    // bytes still reach main through the renderer (ceremonyLoad), so a compromised renderer could forge
-    // bindings naming any library; closing that needs the plan and bindings opened by a main-process
-    // dialog too (left open: see TEAM-NOTES "main-process boundary").
+    // and slot are bound at the ceremony"); load() accepted it only if it is a preset's path or a file the
+    // person chose in main's dialog (deps.moduleConfirmed), so the renderer cannot choose what main runs.
     const bindings = loaded.bindings!;
     return new Pkcs11TokenProvider(bindings, {
       load: (path, opts) => this.deps.modules.load(path, opts),

@@ -36,6 +36,7 @@ import { firstProblem, REQUEST_SCHEMAS } from '../shared/schemas.js';
 import { CeremonySession, defaultCeremonyDeps, verifyTranscriptFile } from './ceremony.js';
 import { checkToken, defaultTokenDeps, generateKey, listTokens, pinBytes, type TokenDeps } from './tokens.js';
 import { ModuleChoices } from './module-choices.js';
+import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
 import type { TokenModuleChoiceView } from '../shared/api-types.js';
 // --- rotation (#5)
 import * as rotation from './rotation.js';
@@ -132,12 +133,20 @@ function handler<C extends ChannelName, T>(channel: C, run: (input: Input<C>) =>
 }
 
 export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<ChannelName, Handler> {
+  const moduleChoices = deps.moduleChoices ?? new ModuleChoices({ chooseModuleFile: async () => undefined });
   const d: HandlerDeps = {
     appInfo: deps.appInfo ?? (() => ({ name: 'tuf-ceremony', version: 'development' })),
     inspectNamedFiles: deps.inspectNamedFiles ?? inspectNamedFiles,
     tokens: deps.tokens ?? defaultTokenDeps(),
-    moduleChoices: deps.moduleChoices ?? new ModuleChoices({ chooseModuleFile: async () => undefined }),
-    ceremony: deps.ceremony ?? new CeremonySession(defaultCeremonyDeps({ modules: (deps.tokens ?? defaultTokenDeps()).modules })),
+    moduleChoices,
+    ceremony:
+      deps.ceremony ??
+      new CeremonySession(
+        defaultCeremonyDeps({
+          modules: (deps.tokens ?? defaultTokenDeps()).modules,
+          moduleConfirmed: (path) => isPresetPath(path, process.platform) || moduleChoices.isChosenPath(path),
+        }),
+      ),
     rotation: deps.rotation ?? { chooseOutputDir: async () => undefined, now: () => new Date() },
     importSession: deps.importSession ?? new ImportSession(defaultImportDeps()),
     exportSession: deps.exportSession ?? new ExportSession(defaultExportDeps()),

@@ -14,6 +14,7 @@ import { printHtmlToPdf } from './print.js';
 import { mainWindowOptions } from './security-policy.js';
 import { defaultTokenDeps, TokenModules } from './tokens.js';
 import { ModuleChoices } from './module-choices.js';
+import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
 import { defaultImportDeps, ImportSession } from './transport-import.js';
 import { defaultExportDeps, ExportSession } from './transport-export.js';
 
@@ -62,9 +63,24 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(() => {
       hardenSession(session.defaultSession, location);
+      // A PKCS#11 library other than the presets is the file the person picks HERE; the renderer only gets a handle.
+      const moduleChoices = new ModuleChoices({
+        chooseModuleFile: async () => {
+          const owner = BrowserWindow.getAllWindows()[0];
+          const options = {
+            title: 'PKCS#11 library of the token (its .so, .dylib or .dll: the app will load and run it)',
+            properties: ['openFile', 'dontAddToRecent'] as Array<'openFile' | 'dontAddToRecent'>,
+            filters: [{ name: 'PKCS#11 library', extensions: ['so', 'dylib', 'dll', '*'] }],
+          };
+          const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+          return r.canceled ? undefined : r.filePaths[0];
+        },
+      });
       const ceremony = new CeremonySession(
         defaultCeremonyDeps({
           modules: tokenModules,
+          // A library the site bindings name by path: a preset's own, or one chosen in the dialog above.
+          moduleConfirmed: (path) => isPresetPath(path, process.platform) || moduleChoices.isChosenPath(path),
           // Outputs go where the administrator says, never where the renderer says.
           chooseOutputDir: async (suggested) => {
             const owner = BrowserWindow.getAllWindows()[0];
@@ -93,19 +109,7 @@ if (!app.requestSingleInstanceLock()) {
         createIpcHandlers({
           appInfo: () => ({ name: app.getName(), version: app.getVersion() }),
           tokens: defaultTokenDeps(tokenModules),
-          // A PKCS#11 library other than the presets is the file the person picks HERE; the renderer only gets a handle.
-          moduleChoices: new ModuleChoices({
-            chooseModuleFile: async () => {
-              const owner = BrowserWindow.getAllWindows()[0];
-              const options = {
-                title: 'PKCS#11 library of the token (its .so, .dylib or .dll: the app will load and run it)',
-                properties: ['openFile', 'dontAddToRecent'] as Array<'openFile' | 'dontAddToRecent'>,
-                filters: [{ name: 'PKCS#11 library', extensions: ['so', 'dylib', 'dll', '*'] }],
-              };
-              const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-              return r.canceled ? undefined : r.filePaths[0];
-            },
-          }),
+          moduleChoices,
           ceremony,
           // --- rotation (#5): requests, responses and new roots go where the person says, never where the renderer says.
           rotation: {

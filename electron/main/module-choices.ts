@@ -88,6 +88,13 @@ export class ModuleChoices {
     return { chosen: id, path };
   }
 
+  /** True when `path` is a file main's dialog answered (and its handle has not expired). */
+  isChosenPath(path: string): boolean {
+    this.expire();
+    for (const c of this.choices.values()) if (c.path === path) return true;
+    return false;
+  }
+
   /** The preset name or library path `ref` stands for (src/signers/token-keys.ts resolveModule takes either). */
   resolve(ref: ModuleRef): ModulePresetName | string {
     if (typeof ref === 'string') return ref;

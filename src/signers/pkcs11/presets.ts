@@ -79,6 +79,11 @@ export function presetPaths(preset: ModulePreset, platform: string): readonly st
   return MODULE_PRESETS[preset].paths[platformOf(platform)];
 }
 
+/** True when `path` is one of a preset's own install paths on `platform`. */
+export function isPresetPath(path: string, platform: string): boolean {
+  return (Object.keys(MODULE_PRESETS) as ModulePreset[]).some((preset) => presetPaths(preset, platform).includes(path));
+}
+
 /**
  * The module path for a preset: the first candidate `exists` accepts, else the first candidate (so the
  * load fails with TOKEN_MODULE_NOT_FOUND naming it and how to install it).

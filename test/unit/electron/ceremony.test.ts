@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CeremonySession, defaultCeremonyDeps, trackStep, planSteps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
+import { ModuleChoices } from '../../../electron/main/module-choices.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
 import { htmlDataUrl, printHtmlToPdf, type PrintWindowLike } from '../../../electron/main/print.js';
@@ -251,7 +252,7 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
       loginPins.push(args[2]);
       return origLogin(...args);
     });
-    const { session, call, h } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })) });
+    const { session, call, h } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })), moduleConfirmed: (path) => path.startsWith('/opt/fake/') });
     const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan(), null, 2));
     const bindings = {
       format: 'tuf-ceremony-site-bindings',
@@ -310,9 +311,30 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
     await session.reset();
   });
 
+  it('bindings naming a library main was not shown are refused at load (MODULE_CHOICE_UNKNOWN): presets’ paths and files chosen in main’s dialog pass', async () => {
+    const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan()));
+    const bindingsFor = (module: object) =>
+      new TextEncoder().encode(JSON.stringify({ format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module, custodians: { Alice: { pin: 'prompt' }, Bob: { token: { serial: 'B0000002' }, pin: 'prompt' } } }));
+    const load = (h: ReturnType<typeof setup>['h'], module: object) => h[CHANNELS.ceremonyLoad]({ plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: bindingsFor(module) } });
+    // Default deps: only a preset's own install path.
+    const plain = setup();
+    const refused = (await load(plain.h, { path: '/tmp/evil/libpkcs11.so' })) as IpcResult<unknown>;
+    expect(refused).toMatchObject({ ok: false, code: 'MODULE_CHOICE_UNKNOWN', path: '$.custodians.Alice.module.path' });
+    expect(((await load(plain.h, { path: '/usr/lib/softhsm/libsofthsm2.so' })) as IpcResult<unknown>).ok).toBe(true);
+    expect(((await load(plain.h, { preset: 'ykcs11' })) as IpcResult<unknown>).ok).toBe(true);
+    // The handlers' own wiring: a file registered by the dialog passes, others do not.
+    const choices = new ModuleChoices({ chooseModuleFile: async () => '/opt/vendor/libvendor-pkcs11.so' });
+    const h = createIpcHandlers({ moduleChoices: choices });
+    const before = (await h[CHANNELS.ceremonyLoad]({ plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: bindingsFor({ path: '/opt/vendor/libvendor-pkcs11.so' }) } })) as IpcResult<unknown>;
+    expect(before).toMatchObject({ ok: false, code: 'MODULE_CHOICE_UNKNOWN' });
+    await choices.choose();
+    const after = (await h[CHANNELS.ceremonyLoad]({ plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: bindingsFor({ path: '/opt/vendor/libvendor-pkcs11.so' }) } })) as IpcResult<unknown>;
+    expect(after.ok).toBe(true);
+  });
+
   it('a cancelled PIN stops the step with TOKEN_LOGIN_REQUIRED and nothing logs in', async () => {
     const fake = new FakePkcs11([{ label: 'alice', serial: 'A0000001' }, { label: 'bob', serial: 'B0000002' }]);
-    const { call } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })) });
+    const { call } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })), moduleConfirmed: (path) => path.startsWith('/opt/fake/') });
     const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan()));
     const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { token: { serial: 'B0000002' }, pin: 'prompt' } } };
     await call(CHANNELS.ceremonyLoad, { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: new TextEncoder().encode(JSON.stringify(bindings)) } });
