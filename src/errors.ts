@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   SHARE_KEY_MISMATCH: { cls: 'refused', what: 'the key rebuilt from share cards does not match the fingerprint they record' },
   SHARE_SPLIT_MISMATCH: { cls: 'refused', what: 'a share card is not from the split that was expected' },
   SHARE_FINGERPRINT_MISMATCH: { cls: 'refused', what: 'a share card is a share of a key other than the one expected' },
+  SHARE_SET_UNKNOWN: { cls: 'refused', what: 'a set of entered share cards this session does not hold: it was used, cleared or left idle too long (its cards were wiped), or it belongs to another session' },
   // --- ceremony plans, site bindings and the ceremony state (src/ceremony) ---
   PLAN_INVALID: { cls: 'refused', what: 'a ceremony plan field is missing, unknown, of the wrong type or not allowed (JSON path named)' },
   PLAN_INPUT_MISMATCH: { cls: 'refused', what: 'an input file the plan names (a server key) is missing, malformed, or not the bytes the plan recorded by hash' },

@@ -57,6 +57,7 @@ import { parseServerKey } from '../../src/ceremony/server-key.js';
 import type { ExpectedKey } from '../../src/ceremony/tokens.js';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../../src/io/files.js';
+import { shownOrQuoted } from '../../src/json/fields.js';
 import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { TokenDescription } from '../../src/signers/pkcs11/token.js';
 import { TokenError } from '../../src/signers/pkcs11/errors.js';
@@ -340,8 +341,9 @@ export class CeremonySession {
       if ('path' in b.module && !this.deps.moduleConfirmed(b.module.path)) {
         throw new CeremonyError(
           'MODULE_CHOICE_UNKNOWN',
-          `the site bindings name the PKCS#11 library ${b.module.path} for ${name}: confirm it by choosing that file with "Choose module file…" on the Tokens screen, then open the plan again (the app loads only preset libraries and files chosen in its own dialog)`,
-          { path: `$.custodians.${name}.module.path` },
+          `the site bindings name the PKCS#11 library ${shownOrQuoted(b.module.path)} for ${shownOrQuoted(name)}: confirm it by choosing that file with "Choose module file…" on the Tokens screen, then open the plan again (the app loads only preset libraries and files chosen in its own dialog)`,
+          // Where the path is written: the top-level default (`$.module.path`) or this custodian's own.
+          { path: `${b.moduleAt}.path` },
         );
       }
     }

@@ -47,7 +47,7 @@ import { defaultImportDeps, ImportSession } from './transport-import.js';
 import type { ExportDestinationView, ExportFullScreenView, ExportPreparedView, ExportQrFramesView, ExportWrittenView } from '../shared/api-types.js';
 import { defaultExportDeps, ExportSession } from './transport-export.js';
 // --- shamir
-import type { ShamirCosignView, ShamirRollCallView, ShamirSetView, ShamirVerifyView } from '../shared/api-types.js';
+import type { ShamirClearView, ShamirCosignView, ShamirRollCallView, ShamirSetView, ShamirVerifyView } from '../shared/api-types.js';
 import * as shamir from './shamir.js';
 
 type Input<C extends ChannelName> = z.output<(typeof REQUEST_SCHEMAS)[C]>;
@@ -97,6 +97,13 @@ export interface HandlerDeps {
    * can be prepared and played as QR but not written.
    */
   exportSession: ExportSession;
+  // --- shamir
+  /**
+   * The share cards being entered, held here and never in the renderer (electron/main/shamir.ts): one
+   * store per set of handlers, so a handle from another session is unknown; tests inject theirs to
+   * inspect the wiping.
+   */
+  shamirSets: shamir.ShareSetStore;
 }
 
 function failure(err: unknown): IpcFailure {
@@ -150,6 +157,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     rotation: deps.rotation ?? { chooseOutputDir: async () => undefined, now: () => new Date() },
     importSession: deps.importSession ?? new ImportSession(defaultImportDeps()),
     exportSession: deps.exportSession ?? new ExportSession(defaultExportDeps()),
+    shamirSets: deps.shamirSets ?? new shamir.ShareSetStore(),
   };
   const imp = d.importSession;
   const exp = d.exportSession;
@@ -252,18 +260,16 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       (req as { pin?: string }).pin = undefined;
       return rotation.sign({ request, module, token, keyLabel, confirmedSha256, pin }, rot);
     }),
-    // --- shamir: card text becomes bytes at once and the parsed request lets go of the strings (shamir.takeCards);
-    // main zeroes the bytes and wipes the parsed cards when each call ends. Responses go where rotation's do.
-    [CHANNELS.shamirRollCall]: handler(CHANNELS.shamirRollCall, (req): ShamirRollCallView => {
-      const [card] = shamir.takeCards([req.card]);
-      return shamir.rollCall({ card: card!, expected: req.expected });
-    }),
-    [CHANNELS.shamirCheckCards]: handler(CHANNELS.shamirCheckCards, (req): ShamirSetView =>
-      shamir.checkCards({ cards: shamir.takeCards(req.cards), request: req.request ? { name: req.request.name, bytes: req.request.bytes } : undefined }),
+    // --- shamir: a card becomes bytes at once (shamir.takeCard; a typed string cannot be wiped, only let go
+    // of) and goes into the set main holds; the set is used once by verify / cosign and wiped whatever happens.
+    [CHANNELS.shamirRollCall]: handler(CHANNELS.shamirRollCall, (req): ShamirRollCallView => shamir.rollCall({ card: shamir.takeCard(req.card), expected: req.expected })),
+    [CHANNELS.shamirAddCard]: handler(CHANNELS.shamirAddCard, (req): ShamirSetView =>
+      d.shamirSets.add({ set: req.set, card: shamir.takeCard(req.card), request: req.request ? { name: req.request.name, bytes: req.request.bytes } : undefined }),
     ),
-    [CHANNELS.shamirVerify]: handler(CHANNELS.shamirVerify, (req): Promise<ShamirVerifyView> => shamir.verify({ cards: shamir.takeCards(req.cards), expected: req.expected })),
+    [CHANNELS.shamirVerify]: handler(CHANNELS.shamirVerify, (req): Promise<ShamirVerifyView> => d.shamirSets.verify({ set: req.set, expected: req.expected })),
     [CHANNELS.shamirCosign]: handler(CHANNELS.shamirCosign, (req): Promise<ShamirCosignView> =>
-      shamir.cosign({ request: { name: req.request.name, bytes: req.request.bytes }, confirmedSha256: req.confirmedSha256, cards: shamir.takeCards(req.cards) }, rot),
+      d.shamirSets.cosign({ set: req.set, request: { name: req.request.name, bytes: req.request.bytes }, confirmedSha256: req.confirmedSha256 }, rot),
     ),
+    [CHANNELS.shamirClearSet]: handler(CHANNELS.shamirClearSet, (req): ShamirClearView => d.shamirSets.clear(req.set)),
   };
 }

@@ -3,7 +3,7 @@
  * decision is a plain function in security-policy.ts / ipc-handlers.ts / ipc-register.ts, wired by
  * harden.ts, and unit-tested there (the Electron binary is not available on CI machines).
  */
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, type OpenDialogOptions } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hardenSession, hardenWebContents, type AppLocation } from './harden.js';
@@ -26,6 +26,18 @@ const preloadPath = join(here, '..', 'preload', 'preload.cjs');
 const location: AppLocation = { appRendererUrl: pathToFileURL(indexHtml).href, rendererDir };
 // PKCS#11 modules: loaded in this (main) process only, once per path, C_Finalize'd on quit (FIELD-NOTES).
 const tokenModules = new TokenModules();
+
+/** Ask, in a dialog over the app window, for one path; undefined when the person cancels. */
+async function askForPath(options: OpenDialogOptions): Promise<string | undefined> {
+  const owner = BrowserWindow.getAllWindows()[0];
+  const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
+  return r.canceled ? undefined : r.filePaths[0];
+}
+
+/** Ask for a folder with this title (by default one the person may create there and then). */
+function askForFolder(title: string, defaultPath?: string, properties: OpenDialogOptions['properties'] = ['openDirectory', 'createDirectory', 'promptToCreate']): Promise<string | undefined> {
+  return askForPath({ title, ...(defaultPath !== undefined ? { defaultPath } : {}), properties });
+}
 
 // #4: sandbox every renderer, including any created later; must run before 'ready'.
 app.enableSandbox();
@@ -65,16 +77,12 @@ if (!app.requestSingleInstanceLock()) {
       hardenSession(session.defaultSession, location);
       // A PKCS#11 library other than the presets is the file the person picks HERE; the renderer only gets a handle.
       const moduleChoices = new ModuleChoices({
-        chooseModuleFile: async () => {
-          const owner = BrowserWindow.getAllWindows()[0];
-          const options = {
+        chooseModuleFile: () =>
+          askForPath({
             title: 'PKCS#11 library of the token (its .so, .dylib or .dll: the app will load and run it)',
-            properties: ['openFile', 'dontAddToRecent'] as Array<'openFile' | 'dontAddToRecent'>,
+            properties: ['openFile', 'dontAddToRecent'],
             filters: [{ name: 'PKCS#11 library', extensions: ['so', 'dylib', 'dll', '*'] }],
-          };
-          const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-          return r.canceled ? undefined : r.filePaths[0];
-        },
+          }),
       });
       const ceremony = new CeremonySession(
         defaultCeremonyDeps({
@@ -82,16 +90,7 @@ if (!app.requestSingleInstanceLock()) {
           // A library the site bindings name by path: a preset's own, or one chosen in the dialog above.
           moduleConfirmed: (path) => isPresetPath(path, process.platform) || moduleChoices.isChosenPath(path),
           // Outputs go where the administrator says, never where the renderer says.
-          chooseOutputDir: async (suggested) => {
-            const owner = BrowserWindow.getAllWindows()[0];
-            const options = {
-              title: 'Folder for the ceremony outputs (a new, empty folder; the same folder resumes a stopped ceremony)',
-              defaultPath: join(app.getPath('documents'), suggested),
-              properties: ['openDirectory', 'createDirectory', 'promptToCreate'] as Array<'openDirectory' | 'createDirectory' | 'promptToCreate'>,
-            };
-            const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-            return r.canceled ? undefined : r.filePaths[0];
-          },
+          chooseOutputDir: (suggested) => askForFolder('Folder for the ceremony outputs (a new, empty folder; the same folder resumes a stopped ceremony)', join(app.getPath('documents'), suggested)),
           printHtml: (html, suggested) =>
             printHtmlToPdf(html, suggested, {
               createWindow: (options) => new BrowserWindow(options),
@@ -113,45 +112,22 @@ if (!app.requestSingleInstanceLock()) {
           ceremony,
           // --- rotation (#5): requests, responses and new roots go where the person says, never where the renderer says.
           rotation: {
-            chooseOutputDir: async (suggested) => {
-              const owner = BrowserWindow.getAllWindows()[0];
-              const options = {
-                title: 'Folder to write the signing request, signature response or new root into (files are never overwritten)',
-                defaultPath: join(app.getPath('documents'), suggested),
-                properties: ['openDirectory', 'createDirectory', 'promptToCreate'] as Array<'openDirectory' | 'createDirectory' | 'promptToCreate'>,
-              };
-              const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-              return r.canceled ? undefined : r.filePaths[0];
-            },
+            chooseOutputDir: (suggested) => askForFolder('Folder to write the signing request, signature response or new root into (files are never overwritten)', join(app.getPath('documents'), suggested)),
             now: () => new Date(),
           },
           // --- import (#6): the trust directory is the one the operator picks here, never a path from the renderer.
           importSession: new ImportSession(
             defaultImportDeps({
-              chooseTrustDir: async (layout) => {
-                const owner = BrowserWindow.getAllWindows()[0];
-                const options = {
-                  title: layout === 'notary' ? 'Docker / Notary trust directory (e.g. ~/.docker/trust)' : 'TUF client metadata folder (it may not exist yet: choose or create it)',
-                  defaultPath: layout === 'notary' ? join(app.getPath('home'), '.docker', 'trust') : app.getPath('home'),
-                  properties: ['openDirectory', 'createDirectory', 'promptToCreate'] as Array<'openDirectory' | 'createDirectory' | 'promptToCreate'>,
-                };
-                const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-                return r.canceled ? undefined : r.filePaths[0];
-              },
+              chooseTrustDir: (layout) =>
+                layout === 'notary'
+                  ? askForFolder('Docker / Notary trust directory (e.g. ~/.docker/trust)', join(app.getPath('home'), '.docker', 'trust'))
+                  : askForFolder('TUF client metadata folder (it may not exist yet: choose or create it)', app.getPath('home')),
             }),
           ),
           // --- export (#6): bundles go to the folder (USB stick) the person picks here, never a path from the renderer.
           exportSession: new ExportSession(
             defaultExportDeps({
-              chooseExportDir: async () => {
-                const owner = BrowserWindow.getAllWindows()[0];
-                const options = {
-                  title: 'Folder to write the bundle into (e.g. the USB stick; files are never overwritten)',
-                  properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'>,
-                };
-                const r = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-                return r.canceled ? undefined : r.filePaths[0];
-              },
+              chooseExportDir: () => askForFolder('Folder to write the bundle into (e.g. the USB stick; files are never overwritten)', undefined, ['openDirectory', 'createDirectory']),
               // The QR player fills the monitor: the window goes full screen, not the page (its Fullscreen API stays denied).
               setFullScreen: async (on) => {
                 const win = BrowserWindow.getAllWindows()[0];

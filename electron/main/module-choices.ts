@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CeremonyError } from '../../src/errors.js';
+import { isShownText } from '../../src/json/fields.js';
 import type { ModulePresetName, ModuleRef, TokenModuleChoiceView } from '../shared/api-types.js';
 
 /** Longest module path accepted (PATH_MAX on Linux). */
@@ -20,17 +21,17 @@ export const MAX_CHOICES = 16;
 export const CHOICE_TTL_MS = 12 * 60 * 60 * 1000;
 
 const SHARED_LIBRARY = /\.(?:so(?:\.[0-9]+)*|dylib|dll)$/i;
-const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * Why `path` (what main's file dialog answered) is not an acceptable PKCS#11 library path; undefined when
- * it is one: absolute, naming a shared library, no `.`/`..` segment, control or bidirectional-override
+ * it is one: absolute, naming a shared library, no `.`/`..` segment, no control, bidirectional or invisible
  * character (the path is shown to the person afterwards).
  */
 export function libraryPathProblem(path: string): string | undefined {
   if (path.length === 0) return 'the module path is empty';
   if (path.length > MAX_MODULE_PATH_LENGTH) return `the module path is longer than ${MAX_MODULE_PATH_LENGTH} characters`;
-  if (FORBIDDEN_CHARS.test(path)) return 'the module path contains a control or bidirectional-override character';
+  // src/json/fields.ts UNSHOWN_CHARS: the one list of characters that hide or reorder shown text.
+  if (!isShownText(path)) return 'the module path contains a control, bidirectional or invisible character';
   const posix = path.startsWith('/') && !path.startsWith('//');
   const windows = /^[A-Za-z]:\\/.test(path);
   if (!posix && !windows) return 'the module path is not absolute';

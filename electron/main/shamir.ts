@@ -7,26 +7,33 @@
  *
  * - Roll-call: one card, typed or opened, parsed and checked (group checks, card check, version, and the
  *   expected split / key when given) without rebuilding anything.
- * - Cards as a set, as they are entered: one split, consistent headers, no duplicates, how many more are
- *   needed ("1 of 2 cards, need 1 more"); for co-signing, also whose key of the request they are — all
- *   before anything is rebuilt.
- * - Verify: rebuild the key in memory, compare it with the fingerprint the cards record, wipe it. The
- *   key is never exported, returned or shown.
+ * - A set of cards, entered one by one and held HERE, not in the renderer (the least trusted process):
+ *   `add` parses one card into wipeable bytes and keeps it under a random 128-bit set handle; the
+ *   renderer holds only the handle and the set's public view (one split, consistent headers, no
+ *   duplicates, "1 of 2 cards, need 1 more"; for co-signing, whose key of the request they are). A card
+ *   the set refuses is wiped and nothing of it is kept. A set left idle for 15 minutes is wiped; at most 4
+ *   live sets (a fifth wipes the least recently used one).
+ * - Verify: the set's cards rebuild the key in memory, it is compared with the fingerprint the cards
+ *   record and wiped. The key is never exported, returned or shown. The set is wiped whatever happens.
  * - Co-sign: the set checked against the request's signers BEFORE the key is rebuilt, the signature made
  *   and verified in software by the core, checked as the administrator's merge will check it, and the
  *   response written like the token path's (electron/main/rotation.ts writeOut: atomic, never over a file).
+ *   The set is wiped whatever happens.
  *
  * No split here: the core splits a key it is given (splitKey) or a fresh one (generateAndSplit), and a
  * fresh key's public key must go into a root to be of any use. That happens inside the root ceremony
  * (its shamir-backup step lists the key in root.json and prints the cards), so the screen explains that
  * instead of inventing a flow that would put a secret anywhere but printed cards.
  *
- * Secrets: card text crosses IPC once per call; ipc-handlers.ts turns it into bytes at once and lets go
- * of the string (takeCards). The bytes are zeroed after parsing, the parsed cards are wiped
- * (wipeShareCard) when the call ends, whatever happens. Views carry only a card's public fields; refusals
- * name a card by its position and source ("card 2 (typed)"), never by its content (the core's parser
- * never quotes share data). Stateless, like rotation.ts: nothing secret is kept between calls.
+ * Secrets: each card crosses IPC once, in the call that adds it (or in the roll-call). What can be wiped
+ * is wiped: a card file's bytes are zeroed once parsed, typed text is encoded to bytes that are zeroed
+ * once parsed, and the parsed cards' share bytes (wipeShareCard) when the set is used, cleared, expires
+ * or refuses the card. What cannot: a JS string is immutable and cannot be zeroed — the typed text in the
+ * IPC payload lives until the garbage collector takes it (takeCard only drops the references main holds).
+ * Views carry only a card's public fields; refusals name a card by its position and source
+ * ("card 2 (typed)"), never by its content (the core's parser never quotes share data).
  */
+import { randomBytes } from 'node:crypto';
 import { CeremonyError, isCeremonyError } from '../../src/errors.js';
 import { groupHex } from '../../src/crypto/digest-words.js';
 import { keyIdsFor, mergeResponses, serializeSignatureResponse, signRequestWithShareCards, signerScope, type SigningRequest } from '../../src/rotation/index.js';
@@ -36,6 +43,7 @@ import type {
   RotationSignerSide,
   ShamirCardInput,
   ShamirCardView,
+  ShamirClearView,
   ShamirCosignView,
   ShamirExpectations,
   ShamirRollCallView,
@@ -54,22 +62,18 @@ export interface EnteredCard {
 const encoder = new TextEncoder();
 
 /**
- * IPC card inputs → bytes, the text strings let go of at once (a JS string cannot be wiped: the parsed
- * request is the only other reference, and it is dropped here).
+ * An IPC card input → bytes main can zero. A card file's bytes are the payload's own array (zeroed once
+ * parsed). Typed text is encoded to new bytes and the parsed request's reference to the string is
+ * dropped; the string itself cannot be wiped (JS strings are immutable; the raw IPC payload still refers
+ * to it until the call returns, and the garbage collector frees it some time later).
  */
-export function takeCards(inputs: ShamirCardInput[]): EnteredCard[] {
-  return inputs.map((c) => {
-    if ('text' in c) {
-      const bytes = encoder.encode(c.text);
-      (c as { text?: string }).text = undefined;
-      return { source: 'typed', bytes };
-    }
-    return { source: c.file.name, bytes: c.file.bytes };
-  });
-}
-
-function wipeEntered(cards: readonly EnteredCard[]): void {
-  for (const c of cards) c.bytes.fill(0);
+export function takeCard(input: ShamirCardInput): EnteredCard {
+  if ('text' in input) {
+    const bytes = encoder.encode(input.text);
+    (input as { text?: string }).text = undefined;
+    return { source: 'typed', bytes };
+  }
+  return { source: input.file.name, bytes: input.file.bytes };
 }
 
 function wipeAll(cards: readonly ShareCard[]): void {
@@ -91,26 +95,16 @@ function aboutCard(err: unknown, name: string, path: string): unknown {
 }
 
 /**
- * Parse every card, in order (src/shamir/card.ts: size cap → text → fields → share data → group checks →
- * card check → semantics). The first refusal names its card; cards parsed before it are wiped. The
- * entered bytes are zeroed either way.
+ * Parse one card (src/shamir/card.ts: size cap → text → fields → share data → group checks → card check →
+ * semantics); a refusal names the card by its position and source. The entered bytes are zeroed either way.
  */
-export function parseCards(entered: readonly EnteredCard[], path = '$.cards'): ShareCard[] {
-  const cards: ShareCard[] = [];
+export function parseCard(entered: EnteredCard, position: number, path = '$.card'): ShareCard {
   try {
-    entered.forEach((e, i) => {
-      try {
-        cards.push(parseShareCard(e.bytes));
-      } catch (err) {
-        throw aboutCard(err, cardName(i + 1, e.source), `${path}[${i}]`);
-      }
-    });
-    return cards;
+    return parseShareCard(entered.bytes);
   } catch (err) {
-    wipeAll(cards);
-    throw err;
+    throw aboutCard(err, cardName(position, entered.source), path);
   } finally {
-    wipeEntered(entered);
+    entered.bytes.fill(0);
   }
 }
 
@@ -161,13 +155,13 @@ export function rollCall(req: { card: EnteredCard; expected?: ShamirExpectations
   };
 }
 
-// --- a set of cards, as it is entered -----------------------------------------------------------------
+// --- a set of cards, held in main as it is entered ------------------------------------------------------
 
 /** Whose key of the request a fingerprint is, or ROTATION_SIGNER_UNKNOWN (nothing rebuilt). As rotation.ts checkSigner. */
-function signerOf(request: SigningRequest, fingerprint: string): { name: string; keyids: string[]; from: RotationSignerSide } {
+function signerOf(request: SigningRequest, fingerprint: string, path: string): { name: string; keyids: string[]; from: RotationSignerSide } {
   const ids = keyIdsFor(request, fingerprint);
   if (ids.length === 0) {
-    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `the share cards are of key ${groupHex(fingerprint.slice(0, 16))}, which is ${signerScope(request)}: it has nothing to sign here (nothing was rebuilt)`, { path: '$.cards' });
+    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `the share cards are of key ${groupHex(fingerprint.slice(0, 16))}, which is ${signerScope(request)}: it has nothing to sign here (nothing was rebuilt)`, { path });
   }
   const expected = request.expectedSigners.filter((s) => ids.includes(s.keyid));
   const sides = new Set(expected.map((s) => s.from));
@@ -200,88 +194,236 @@ function setSummary(cards: readonly ShareCard[]): { summary: CardSetSummary; mor
   }
 }
 
-export function checkCards(req: { cards: EnteredCard[]; request?: NamedFile | undefined }): ShamirSetView {
-  const sources = req.cards.map((c) => c.source);
-  const cards = parseCards(req.cards);
-  try {
-    const { summary, more } = setSummary(cards);
-    const n = cards.length;
-    const M = summary.threshold;
-    const splitId = formatSplitId(summary.splitId);
-    const view: ShamirSetView = {
-      cards: cards.map((c, i) => cardView(c, i + 1, sources[i]!)),
-      splitId,
-      threshold: M,
-      shares: summary.shares,
-      algorithm: summary.algorithm,
-      fingerprint: fingerprintView(summary.fingerprint),
-      rehearsal: summary.rehearsal,
-      more,
-      complete: more === 0,
-      status: more > 0 ? `${n} of ${M} cards, need ${more} more` : `${n} of ${M} cards: enough to rebuild the key`,
-    };
-    if (summary.label !== undefined) view.label = summary.label;
-    if (req.request) view.signer = signerOf(openRequest(req.request), summary.fingerprint);
-    return view;
-  } finally {
-    wipeAll(cards);
-  }
+/** The public view of a set: the cards' public fields by position, the split, the count still needed. */
+function setView(handle: string, cards: readonly ShareCard[], sources: readonly string[], summary: CardSetSummary, more: number): ShamirSetView {
+  const n = cards.length;
+  const M = summary.threshold;
+  const view: ShamirSetView = {
+    set: handle,
+    cards: cards.map((c, i) => cardView(c, i + 1, sources[i]!)),
+    splitId: formatSplitId(summary.splitId),
+    threshold: M,
+    shares: summary.shares,
+    algorithm: summary.algorithm,
+    fingerprint: fingerprintView(summary.fingerprint),
+    rehearsal: summary.rehearsal,
+    more,
+    complete: more === 0,
+    status: more > 0 ? `${n} of ${M} cards, need ${more} more` : `${n} of ${M} cards: enough to rebuild the key`,
+  };
+  if (summary.label !== undefined) view.label = summary.label;
+  return view;
 }
 
-// --- verify -------------------------------------------------------------------------------------------
+/** Idle time after which a set's cards are wiped: long enough to fetch a custodian from the next room. */
+export const SHARE_SET_IDLE_MS = 15 * 60 * 1000;
+/** Live sets at most: one per screen that enters cards, with room for reloads that skipped their clean-up. */
+export const SHARE_SET_MAX = 4;
 
-/** Rebuild, compare with the recorded fingerprint, wipe (as `tuf-ceremony shamir combine --verify-only`). */
-export async function verify(req: { cards: EnteredCard[]; expected?: ShamirExpectations | undefined }): Promise<ShamirVerifyView> {
-  const cards = parseCards(req.cards);
-  try {
-    // SHARE_KEY_MISMATCH when the rebuilt key's fingerprint is not the recorded one; the key is zeroed when the callback settles.
-    const r = await withReconstructedKey(cards, (key) => ({ fingerprint: key.fingerprint, algorithm: key.algorithm, splitId: key.splitId }), expectationsOf(req.expected));
-    const splitId = formatSplitId(r.splitId);
-    return {
-      match: true,
-      splitId,
-      algorithm: r.algorithm,
-      fingerprint: fingerprintView(r.fingerprint),
-      indexes: cards.map((c) => c.index),
-      status: `${cards.length} cards of split ${splitId} rebuild the ${r.algorithm} key they record: the fingerprint matches; the key was wiped from memory`,
-    };
-  } finally {
-    wipeAll(cards);
-  }
+/** The core's steps that rebuild a key from cards: injectable so a test can prove a refused set rebuilt nothing. */
+export interface ShareSetCore {
+  withReconstructedKey: typeof withReconstructedKey;
+  signRequestWithShareCards: typeof signRequestWithShareCards;
 }
 
-// --- co-sign ------------------------------------------------------------------------------------------
+export interface ShareSetStoreOptions {
+  idleMs?: number;
+  maxSets?: number;
+  /** Milliseconds, for the idle check made on every call (each set's timer wipes it without waiting for one). */
+  now?: () => number;
+  core?: ShareSetCore;
+}
+
+interface HeldSet {
+  handle: string;
+  cards: ShareCard[];
+  sources: string[];
+  lastUsed: number;
+  timer: ReturnType<typeof setTimeout>;
+}
 
 export interface CosignInput {
+  set: string;
   request: NamedFile;
   confirmedSha256: string;
-  cards: EnteredCard[];
 }
 
-export async function cosign(req: CosignInput, deps: Pick<RotationDeps, 'chooseOutputDir'>): Promise<ShamirCosignView> {
-  let cards: ShareCard[] = [];
-  try {
-    const request = openRequest(req.request);
-    if (req.confirmedSha256 !== request.payloadSha256) {
-      // As the token path: what was confirmed is not what would be signed.
-      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, 16))}, not the one confirmed on screen: nothing was signed (no card was used)`, {
-        path: '$.confirmedSha256',
-      });
+/**
+ * The share cards being entered, per set handle, in main only. A handle is 128 random bits, so a page
+ * cannot guess another set's; it lets the holder use the set once or clear it, never read its cards.
+ */
+export class ShareSetStore {
+  private readonly sets = new Map<string, HeldSet>();
+  private readonly idleMs: number;
+  private readonly maxSets: number;
+  private readonly now: () => number;
+  private readonly core: ShareSetCore;
+
+  constructor(opts: ShareSetStoreOptions = {}) {
+    this.idleMs = opts.idleMs ?? SHARE_SET_IDLE_MS;
+    this.maxSets = opts.maxSets ?? SHARE_SET_MAX;
+    this.now = opts.now ?? (() => Date.now());
+    this.core = opts.core ?? { withReconstructedKey, signRequestWithShareCards };
+  }
+
+  /**
+   * Add one card: to the set `set`, or to a new set. Parsed (the entered bytes zeroed), then checked with
+   * the set's cards (one split, consistent headers, no duplicate) and, with a request, against its
+   * signers. A refused card is wiped and the set left as it was; a new set is kept only once its first
+   * card passes.
+   */
+  add(req: { set?: string | undefined; card: EnteredCard; request?: NamedFile | undefined }): ShamirSetView {
+    this.sweep();
+    let held: HeldSet | undefined;
+    try {
+      held = req.set !== undefined ? this.get(req.set) : undefined;
+    } catch (err) {
+      req.card.bytes.fill(0);
+      throw err;
     }
-    cards = parseCards(req.cards);
-    // Before anything is rebuilt: one sound set, enough cards, and a key this request has a use for.
-    const set = checkCardSet(cards);
-    const signer = signerOf(request, set.fingerprint);
-    // Rebuilt, checked against the cards' fingerprint, signed under every key ID that lists the key and
-    // verified in software by the core; the key is wiped when signing settles.
-    const { response, fingerprint } = await signRequestWithShareCards(request, cards, { name: signer.name });
-    // Checked as the administrator's merge will check it, before it is written.
-    const check = mergeResponses(request, [response]);
-    const bytes = serializeSignatureResponse(response);
-    const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${request.root.version}-${request.requestId.slice(0, 8)}.json`, bytes);
-    return { written, signer: { name: response.signer.name }, keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: set.rehearsal, fingerprint: fingerprintView(fingerprint) };
-  } finally {
-    wipeEntered(req.cards);
-    wipeAll(cards);
+    const card = parseCard(req.card, (held?.cards.length ?? 0) + 1);
+    const cards = [...(held?.cards ?? []), card];
+    const sources = [...(held?.sources ?? []), req.card.source];
+    let view: ShamirSetView;
+    try {
+      const { summary, more } = setSummary(cards);
+      const signer = req.request ? signerOf(openRequest(req.request), summary.fingerprint, '$.card') : undefined;
+      held ??= this.open();
+      view = setView(held.handle, cards, sources, summary, more);
+      if (signer) view.signer = signer;
+    } catch (err) {
+      wipeShareCard(card);
+      throw err;
+    }
+    held.cards = cards;
+    held.sources = sources;
+    this.touch(held);
+    return view;
+  }
+
+  /** Rebuild, compare with the recorded fingerprint, wipe (as `tuf-ceremony shamir combine --verify-only`). The set is wiped whatever happens. */
+  async verify(req: { set: string; expected?: ShamirExpectations | undefined }): Promise<ShamirVerifyView> {
+    const cards = this.take(req.set);
+    try {
+      // SHARE_TOO_FEW / SHARE_KEY_MISMATCH refuse; the key is zeroed when the callback settles.
+      const r = await this.core.withReconstructedKey(cards, (key) => ({ fingerprint: key.fingerprint, algorithm: key.algorithm, splitId: key.splitId }), expectationsOf(req.expected));
+      const splitId = formatSplitId(r.splitId);
+      return {
+        match: true,
+        splitId,
+        algorithm: r.algorithm,
+        fingerprint: fingerprintView(r.fingerprint),
+        indexes: cards.map((c) => c.index),
+        status: `${cards.length} cards of split ${splitId} rebuild the ${r.algorithm} key they record: the fingerprint matches; the key was wiped from memory`,
+      };
+    } finally {
+      wipeAll(cards);
+    }
+  }
+
+  /** Sign a request with the key the set rebuilds; the set is wiped whatever happens. */
+  async cosign(req: CosignInput, deps: Pick<RotationDeps, 'chooseOutputDir'>): Promise<ShamirCosignView> {
+    const cards = this.take(req.set);
+    try {
+      const request = openRequest(req.request);
+      if (req.confirmedSha256 !== request.payloadSha256) {
+        // As the token path: what was confirmed is not what would be signed.
+        throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, 16))}, not the one confirmed on screen: nothing was signed (no card was used)`, {
+          path: '$.confirmedSha256',
+        });
+      }
+      // Before anything is rebuilt: one sound set, enough cards, and a key this request has a use for.
+      const set = checkCardSet(cards);
+      const signer = signerOf(request, set.fingerprint, '$.set');
+      // Rebuilt, checked against the cards' fingerprint, signed under every key ID that lists the key and
+      // verified in software by the core; the key is wiped when signing settles.
+      const { response, fingerprint } = await this.core.signRequestWithShareCards(request, cards, { name: signer.name });
+      // Checked as the administrator's merge will check it, before it is written.
+      const check = mergeResponses(request, [response]);
+      const bytes = serializeSignatureResponse(response);
+      const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${request.root.version}-${request.requestId.slice(0, 8)}.json`, bytes);
+      return { written, signer: { name: response.signer.name }, keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: set.rehearsal, fingerprint: fingerprintView(fingerprint) };
+    } finally {
+      wipeAll(cards);
+    }
+  }
+
+  /** "Start again", or the screen going away: the set's cards are wiped. A handle no longer held is not an error. */
+  clear(set: string): ShamirClearView {
+    const held = this.sets.get(set);
+    if (held) this.drop(held);
+    return { cleared: held !== undefined };
+  }
+
+  /** Every set wiped (the app quitting). */
+  clearAll(): void {
+    for (const held of [...this.sets.values()]) this.drop(held);
+  }
+
+  /** Sets idle for the limit or longer are wiped (each set's own timer does it too). */
+  sweep(): void {
+    const now = this.now();
+    for (const held of [...this.sets.values()]) if (now - held.lastUsed >= this.idleMs) this.drop(held);
+  }
+
+  get size(): number {
+    return this.sets.size;
+  }
+
+  /** Test-only: the card objects a set holds, to check that they get wiped. Not reachable over IPC. */
+  heldCardsForTest(set: string): readonly ShareCard[] | undefined {
+    return this.sets.get(set)?.cards;
+  }
+
+  private get(set: string): HeldSet {
+    const held = this.sets.get(set);
+    if (!held) {
+      throw new CeremonyError('SHARE_SET_UNKNOWN', `the cards entered earlier are no longer held (used, cleared, idle for ${Math.round(this.idleMs / 60000)} minutes or more, or entered in another session): enter the cards again`, { path: '$.set' });
+    }
+    return held;
+  }
+
+  /** The set's cards, for one use: the set leaves the store before they are used. */
+  private take(set: string): ShareCard[] {
+    this.sweep();
+    const held = this.get(set);
+    clearTimeout(held.timer);
+    this.sets.delete(set);
+    return held.cards;
+  }
+
+  private open(): HeldSet {
+    // Room for one more: the least recently used set is wiped (a screen reloaded without its clean-up).
+    while (this.sets.size >= this.maxSets) {
+      const oldest = [...this.sets.values()].reduce((a, b) => (b.lastUsed < a.lastUsed ? b : a));
+      this.drop(oldest);
+    }
+    let handle = randomBytes(16).toString('hex');
+    while (this.sets.has(handle)) handle = randomBytes(16).toString('hex');
+    const held: HeldSet = { handle, cards: [], sources: [], lastUsed: this.now(), timer: this.timer(handle) };
+    this.sets.set(handle, held);
+    return held;
+  }
+
+  private touch(held: HeldSet): void {
+    held.lastUsed = this.now();
+    clearTimeout(held.timer);
+    held.timer = this.timer(held.handle);
+  }
+
+  private timer(handle: string): ReturnType<typeof setTimeout> {
+    const t = setTimeout(() => {
+      const held = this.sets.get(handle);
+      if (held) this.drop(held);
+    }, this.idleMs);
+    // An idle set must not keep the process (or a test run) alive.
+    t.unref?.();
+    return t;
+  }
+
+  private drop(held: HeldSet): void {
+    clearTimeout(held.timer);
+    this.sets.delete(held.handle);
+    wipeAll(held.cards);
   }
 }

@@ -209,8 +209,10 @@ export class ImportSession {
   async removeStaleLock(): Promise<ImportStaleLockView> {
     const path = this.staleLock;
     if (!path) throw new CeremonyError('USAGE', 'no stale import lock was reported: install first, and remove a lock only when the install is refused because of one');
-    const removed = await this.deps.removeStaleImportLock(path);
+    // Used up before awaiting: a second call arriving meanwhile finds nothing to remove (USAGE) rather
+    // than racing this one; a refused removal needs a new report (install again).
     this.staleLock = undefined;
+    const removed = await this.deps.removeStaleImportLock(path);
     return removed ? { removed: true, message: describeRemovedLock(removed) } : { removed: false, message: `the import lock ${path} is no longer there: install again` };
   }
 

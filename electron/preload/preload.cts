@@ -38,7 +38,7 @@ import type {
 } from '../shared/api-types.js';
 import type { ImportBundleRequest, ImportPinRequest, ImportQrFrameRequest, ImportTrustDirRequest } from '../shared/api-types.js';
 // --- shamir
-import type { ShamirCardsRequest, ShamirCosignRequest, ShamirRollCallRequest, ShamirVerifyRequest } from '../shared/api-types.js';
+import type { ShamirAddCardRequest, ShamirClearSetRequest, ShamirCosignRequest, ShamirRollCallRequest, ShamirVerifyRequest } from '../shared/api-types.js';
 import type { CHANNELS } from '../shared/channels.js';
 
 const CH: typeof CHANNELS = {
@@ -86,9 +86,10 @@ const CH: typeof CHANNELS = {
   rotationSign: 'tufc:rotation-sign',
   // --- shamir
   shamirRollCall: 'tufc:shamir-roll-call',
-  shamirCheckCards: 'tufc:shamir-check-cards',
+  shamirAddCard: 'tufc:shamir-add-card',
   shamirVerify: 'tufc:shamir-verify',
   shamirCosign: 'tufc:shamir-cosign',
+  shamirClearSet: 'tufc:shamir-clear-set',
 };
 
 // Each function forwards exactly one argument (or none): extra arguments from the page are dropped.
@@ -139,11 +140,12 @@ const api: TufCeremonyApi = {
   rotationCheckSigner: (request: RotationCheckSignerRequest) => ipcRenderer.invoke(CH.rotationCheckSigner, request),
   // One PIN for one signing: passed through as it is, never kept, logged or copied here.
   rotationSign: (request: RotationSignRequest) => ipcRenderer.invoke(CH.rotationSign, request),
-  // --- shamir: share card text passed through as it is, never kept, logged or copied here.
+  // --- shamir: share card text passed through as it is, never kept, logged or copied here; main holds the cards.
   shamirRollCall: (request: ShamirRollCallRequest) => ipcRenderer.invoke(CH.shamirRollCall, request),
-  shamirCheckCards: (request: ShamirCardsRequest) => ipcRenderer.invoke(CH.shamirCheckCards, request),
+  shamirAddCard: (request: ShamirAddCardRequest) => ipcRenderer.invoke(CH.shamirAddCard, request),
   shamirVerify: (request: ShamirVerifyRequest) => ipcRenderer.invoke(CH.shamirVerify, request),
   shamirCosign: (request: ShamirCosignRequest) => ipcRenderer.invoke(CH.shamirCosign, request),
+  shamirClearSet: (request: ShamirClearSetRequest) => ipcRenderer.invoke(CH.shamirClearSet, request),
 };
 
 contextBridge.exposeInMainWorld('tufCeremony', Object.freeze(api));

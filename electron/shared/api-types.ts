@@ -6,6 +6,7 @@
  * Errors cross IPC as data (STYLE.md "Errors"): prototypes do not cross processes.
  */
 import type { Inspection } from '../../src/inspect/types.js';
+import type { QrProgress } from '../../src/transport/qr/progress.js';
 
 export type { Inspection, KeyView, RoleView, RoleKind } from '../../src/inspect/types.js';
 
@@ -279,12 +280,14 @@ export interface TufCeremonyApi {
   // --- shamir
   /** Roll-call: check one card (checksums, version, expected split and key) without rebuilding anything. */
   shamirRollCall(request: ShamirRollCallRequest): Promise<IpcResult<ShamirRollCallView>>;
-  /** The cards entered so far, checked as a set (one split, no duplicates, how many more are needed). */
-  shamirCheckCards(request: ShamirCardsRequest): Promise<IpcResult<ShamirSetView>>;
-  /** Rebuild the key in memory, compare it with the recorded fingerprint, wipe it: never exported or shown. */
+  /** Add one card to a set main holds (a new set without `set`): checked with the set's cards (one split, no duplicates, how many more). */
+  shamirAddCard(request: ShamirAddCardRequest): Promise<IpcResult<ShamirSetView>>;
+  /** Rebuild the set's key in memory, compare it with the recorded fingerprint, wipe it and the set: never exported or shown. */
   shamirVerify(request: ShamirVerifyRequest): Promise<IpcResult<ShamirVerifyView>>;
-  /** Co-sign a signing request with the key rebuilt from share cards, and write the response. */
+  /** Co-sign a signing request with the key rebuilt from the set's cards, and write the response; the set is wiped. */
   shamirCosign(request: ShamirCosignRequest): Promise<IpcResult<ShamirCosignView>>;
+  /** "Start again" or leaving the screen: main wipes the set's cards. */
+  shamirClearSet(request: ShamirClearSetRequest): Promise<IpcResult<ShamirClearView>>;
 }
 
 // --- root ceremony (PRODUCT.md §2.3, §2.8) -------------------------------------------------------------
@@ -698,16 +701,8 @@ export interface ImportQrFrameRequest {
   text: string;
 }
 
-export interface ImportQrProgressView {
-  /** Distinct frames accepted. */
-  received: number;
-  duplicates: number;
-  /** Fragments' worth of information held, of `needed` (0 before the first frame). */
-  rank: number;
-  needed: number;
-  /** Estimate of further distinct frames still needed. */
-  estimatedStillNeeded: number;
-  complete: boolean;
+/** The receiver's progress (src/transport/qr/progress.ts), and the frames it refused. */
+export interface ImportQrProgressView extends QrProgress {
   /** Frames refused so far (malformed, another UR type, another bundle). */
   refused: number;
 }
@@ -902,7 +897,8 @@ export interface ExportQrFramesView {
 
 /**
  * A share card as entered on a screen: typed or pasted text, or a card file (`share-card-K-of-N.txt`).
- * Secret: it crosses IPC once per call and is never kept, logged, returned or quoted in an error.
+ * Secret: it crosses IPC once (the roll-call, or the add that puts it in a set main holds) and is never
+ * returned, logged or quoted in an error; the renderer zeroes the file bytes it sent.
  */
 export type ShamirCardInput = { text: string } | { file: NamedFile };
 
@@ -944,14 +940,19 @@ export interface ShamirRollCallView {
   status: string;
 }
 
-/** The cards entered so far (each checked as it is entered), and optionally the request they are to sign. */
-export interface ShamirCardsRequest {
-  cards: ShamirCardInput[];
+/** One more card for a set main holds (electron/main/shamir.ts ShareSetStore), or the first card of a new set. */
+export interface ShamirAddCardRequest {
+  /** The set's handle, as the last add returned it; absent for a new set. */
+  set?: string;
+  card: ShamirCardInput;
   /** Co-signing: the set's key must be a root key of this signing request (checked before anything is rebuilt). */
   request?: NamedFile;
 }
 
+/** A set's public view: never a card's share data. */
 export interface ShamirSetView {
+  /** The set's handle (128 random bits, hex): lets the screen add to, use or clear the set, never read it. */
+  set: string;
   cards: ShamirCardView[];
   splitId: string;
   threshold: number;
@@ -970,7 +971,7 @@ export interface ShamirSetView {
 }
 
 export interface ShamirVerifyRequest {
-  cards: ShamirCardInput[];
+  set: string;
   expected?: ShamirExpectations;
 }
 
@@ -988,7 +989,17 @@ export interface ShamirCosignRequest {
   request: NamedFile;
   /** The SHA-256 of the bytes to sign, as the signer confirmed it (the words read aloud). */
   confirmedSha256: string;
-  cards: ShamirCardInput[];
+  /** The set of cards to sign with: used once, then wiped. */
+  set: string;
+}
+
+export interface ShamirClearSetRequest {
+  set: string;
+}
+
+/** Whether main still held the set (false: it was used, expired or already cleared). */
+export interface ShamirClearView {
+  cleared: boolean;
 }
 
 export interface ShamirCosignView {

@@ -47,9 +47,10 @@ export const CHANNELS = {
   rotationSign: 'tufc:rotation-sign',
   // --- shamir
   shamirRollCall: 'tufc:shamir-roll-call',
-  shamirCheckCards: 'tufc:shamir-check-cards',
+  shamirAddCard: 'tufc:shamir-add-card',
   shamirVerify: 'tufc:shamir-verify',
   shamirCosign: 'tufc:shamir-cosign',
+  shamirClearSet: 'tufc:shamir-clear-set',
 } as const;
 
 export type ChannelKey = keyof typeof CHANNELS;

@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
 import { capFor, DEFAULT_CAPS } from '../../src/tuf/caps.js';
+import { isShownText } from '../../src/json/fields.js';
+import { isWindowsDeviceName } from '../../src/bundle/export.js';
 import type { KeyAlgorithm } from '../../src/profiles/profile.js';
 import type { ModulePreset } from '../../src/signers/pkcs11/presets.js';
 import type { PinStatus } from '../../src/signers/pkcs11/token.js';
@@ -40,7 +42,8 @@ import type {
   RotationReviewRequest,
   RotationSignRequest,
   // --- shamir
-  ShamirCardsRequest,
+  ShamirAddCardRequest,
+  ShamirClearSetRequest,
   ShamirCosignRequest,
   ShamirExpectations,
   ShamirRollCallRequest,
@@ -64,15 +67,15 @@ export const MAX_FILES = DEFAULT_CAPS.files;
  */
 export const MAX_TOTAL_BYTES = 2 * DEFAULT_CAPS.targets;
 
-// C0, DEL and C1 controls (NUL included), and bidi overrides/isolates: a name is shown to people, and
-// U+202E can make `json.exe` read as `exe.json` ("Trojan Source", CVE-2021-42574).
-const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// A name is shown to people (refusals, reviews): none of src/json/fields.ts UNSHOWN_CHARS (controls, bidi
+// marks and overrides — U+202E can make `json.exe` read as `exe.json`, "Trojan Source", CVE-2021-42574 —,
+// invisible characters, line separators). One definition for every place that shows untrusted text.
 
 /** Why `name` is not an acceptable relative, `/`-separated file name; undefined when it is. */
 export function fileNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'file name is empty';
   if (name.length > MAX_NAME_LENGTH) return `file name is longer than ${MAX_NAME_LENGTH} characters`;
-  if (FORBIDDEN_CHARS.test(name)) return 'file name contains a control or bidirectional-override character';
+  if (!isShownText(name)) return 'file name contains a control, bidirectional or invisible character';
   if (name.includes('\\')) return 'file name must use "/" as its separator, not "\\"';
   if (name.startsWith('/')) return 'file name must be relative, not absolute';
   if (/^[A-Za-z]:/.test(name)) return 'file name must be relative, not a drive path';
@@ -173,12 +176,12 @@ const moduleName = z.union(
   { message: `module must be a preset (${MODULE_PRESET_NAMES.join(', ')}) or { chosen } from "Choose module file…", never a path` },
 );
 
-/** Text shown to people (labels, serials): bounded, no control or bidirectional-override characters. */
+/** Text shown to people (labels, serials): bounded, none of src/json/fields.ts UNSHOWN_CHARS. */
 function shownText(what: string, min: number, max: number) {
   return z.string().superRefine((value, ctx) => {
     if (value.length < min) ctx.addIssue({ code: 'custom', message: `${what} is empty` });
     else if (value.length > max) ctx.addIssue({ code: 'custom', message: `${what} is longer than ${max} characters` });
-    else if (FORBIDDEN_CHARS.test(value)) ctx.addIssue({ code: 'custom', message: `${what} contains a control or bidirectional-override character` });
+    else if (!isShownText(value)) ctx.addIssue({ code: 'custom', message: `${what} contains a control, bidirectional or invisible character` });
   });
 }
 
@@ -365,8 +368,6 @@ export const RotationSignRequestSchema = z.strictObject({
 
 /** src/shamir/card.ts SHARE_CARD_MAX_BYTES: a typed card is under 1 KB; the parser caps again. */
 export const MAX_SHARE_CARD_BYTES = SHARE_CARD_MAX_BYTES;
-/** Cards one call may carry: a split makes at most 255 (src/shamir/card.ts). */
-export const MAX_SHARE_CARDS = 255;
 
 /**
  * A card as typed or pasted (text) or opened (a file). The text's length is capped in UTF-16 units here
@@ -379,24 +380,22 @@ const shareCardText = z.string({ message: 'the card must be text' }).superRefine
 const shareCardInput = z.union([z.strictObject({ text: shareCardText }), z.strictObject({ file: cappedFile(MAX_SHARE_CARD_BYTES) })], {
   message: 'a card is { text } or { file }',
 });
-const shareCardList = z
-  .array(z.unknown())
-  .min(1, { message: 'no card was entered' })
-  .max(MAX_SHARE_CARDS, { message: `more than ${MAX_SHARE_CARDS} cards` })
-  .pipe(z.array(shareCardInput));
+/** A set's handle as main made it (electron/main/shamir.ts ShareSetStore): 128 random bits in hex. */
+const shareSetHandle = z.string({ message: 'the set is its handle' }).regex(/^[0-9a-f]{32}$/, { message: 'the set handle is 32 lower-case hex digits' });
 const shamirExpectations = z.strictObject({
   splitId: z.string().max(32, { message: 'the split ID is 8 card characters' }).optional(),
   fingerprint: z.string().max(128, { message: 'the fingerprint is 64 hex digits' }).optional(),
 });
 
 export const ShamirRollCallRequestSchema = z.strictObject({ card: shareCardInput, expected: shamirExpectations.optional() });
-export const ShamirCardsRequestSchema = z.strictObject({ cards: shareCardList, request: rotationRequestFile.optional() });
-export const ShamirVerifyRequestSchema = z.strictObject({ cards: shareCardList, expected: shamirExpectations.optional() });
+export const ShamirAddCardRequestSchema = z.strictObject({ set: shareSetHandle.optional(), card: shareCardInput, request: rotationRequestFile.optional() });
+export const ShamirVerifyRequestSchema = z.strictObject({ set: shareSetHandle, expected: shamirExpectations.optional() });
 export const ShamirCosignRequestSchema = z.strictObject({
   request: rotationRequestFile,
   confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
-  cards: shareCardList,
+  set: shareSetHandle,
 });
+export const ShamirClearSetRequestSchema = z.strictObject({ set: shareSetHandle });
 
 // --- import (#6) ---------------------------------------------------------------------------------------
 
@@ -437,9 +436,30 @@ export const ExportDestinationRequestSchema = z.strictObject({ choose: z.boolean
  * USB stick (src/bundle/export.ts suggestedBundleName / freshName only make such names).
  */
 export const EXPORT_FILE_SUFFIX = '.tufbundle';
+
+/**
+ * Why `name` cannot be written as-is on the file systems a USB stick may carry (FAT, exFAT, NTFS, read on
+ * Windows as well as Linux); undefined when it can. `:` on NTFS names an alternate data stream
+ * (`autorun.inf:x.tufbundle` writes a stream of autorun.inf); `<>"|?*` are refused by Windows; CON, PRN,
+ * AUX, NUL, COM1–9, LPT1–9 (also with ¹²³, any case, whatever follows the first dot or trailing spaces
+ * before it) name devices; a trailing dot or space is silently dropped by Windows (Microsoft, "Naming
+ * Files, Paths, and Namespaces").
+ */
+export function exportFileNameProblem(name: string): string | undefined {
+  if (name.includes(':')) return 'the file name must not contain ":" (an NTFS alternate data stream)';
+  if (/[<>"|?*]/.test(name)) return 'the file name must not contain any of < > " | ? * (refused by Windows)';
+  if (/[. ]$/.test(name)) return 'the file name must not end in a dot or a space (Windows drops them)';
+  if (isWindowsDeviceName(name)) return `the file name must not be a Windows device name (${name.split('.')[0]!.trim().toUpperCase()})`;
+  return undefined;
+}
+
 export const ExportWriteRequestSchema = z.strictObject({
   fileName: baseName
     .refine((n) => !n.startsWith('.'), { message: 'the file name must not start with "."' })
+    .superRefine((n, ctx) => {
+      const problem = exportFileNameProblem(n);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .refine((n) => n.endsWith(EXPORT_FILE_SUFFIX) && n.length > EXPORT_FILE_SUFFIX.length, { message: `the file name must end in ${EXPORT_FILE_SUFFIX}` }),
 });
 export const ExportQrFramesRequestSchema = z.strictObject({
@@ -494,9 +514,10 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.rotationSign]: RotationSignRequestSchema,
   // --- shamir
   [CHANNELS.shamirRollCall]: ShamirRollCallRequestSchema,
-  [CHANNELS.shamirCheckCards]: ShamirCardsRequestSchema,
+  [CHANNELS.shamirAddCard]: ShamirAddCardRequestSchema,
   [CHANNELS.shamirVerify]: ShamirVerifyRequestSchema,
   [CHANNELS.shamirCosign]: ShamirCosignRequestSchema,
+  [CHANNELS.shamirClearSet]: ShamirClearSetRequestSchema,
 } as const satisfies Record<ChannelName, z.ZodType>;
 
 // The schemas and the contract in api-types.ts must describe the same fields, and what a schema lets
@@ -559,8 +580,10 @@ const _rotReasons: Same<RemovalReasonName, RemovalReason> = true;
 // --- shamir
 const _shamirRollFits: Fits<z.infer<typeof ShamirRollCallRequestSchema>, ShamirRollCallRequest> = true;
 const _shamirRollKeys: Same<keyof z.infer<typeof ShamirRollCallRequestSchema>, keyof ShamirRollCallRequest> = true;
-const _shamirCardsFits: Fits<z.infer<typeof ShamirCardsRequestSchema>, ShamirCardsRequest> = true;
-const _shamirCardsKeys: Same<keyof z.infer<typeof ShamirCardsRequestSchema>, keyof ShamirCardsRequest> = true;
+const _shamirAddFits: Fits<z.infer<typeof ShamirAddCardRequestSchema>, ShamirAddCardRequest> = true;
+const _shamirAddKeys: Same<keyof z.infer<typeof ShamirAddCardRequestSchema>, keyof ShamirAddCardRequest> = true;
+const _shamirClearFits: Fits<z.infer<typeof ShamirClearSetRequestSchema>, ShamirClearSetRequest> = true;
+const _shamirClearKeys: Same<keyof z.infer<typeof ShamirClearSetRequestSchema>, keyof ShamirClearSetRequest> = true;
 const _shamirVerifyFits: Fits<z.infer<typeof ShamirVerifyRequestSchema>, ShamirVerifyRequest> = true;
 const _shamirVerifyKeys: Same<keyof z.infer<typeof ShamirVerifyRequestSchema>, keyof ShamirVerifyRequest> = true;
 const _shamirCosignFits: Fits<z.infer<typeof ShamirCosignRequestSchema>, ShamirCosignRequest> = true;

@@ -120,13 +120,23 @@ export function checkBundleForExport(bytes: Uint8Array, opts: { now: Date; sourc
 }
 
 /** A file-system-safe slug of a repository name: `registry.example.com/org/app` → `registry.example.com-org-app`. */
+/**
+ * Whether Windows reads `name` as a device (CON, PRN, AUX, NUL, COM1–9, LPT1–9, also with ¹²³, any case):
+ * what matters is the part before the first dot, trailing spaces dropped — `nul.tar.gz` is NUL too
+ * (Microsoft, "Naming Files, Paths, and Namespaces"). A bundle file on a USB stick may be opened there.
+ */
+export function isWindowsDeviceName(name: string): boolean {
+  return /^(?:con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])$/i.test(name.split('.')[0]!.replace(/ +$/, ''));
+}
+
 function slug(text: string): string {
   const s = text
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/^[.-]+/, '')
     .replace(/-+$/, '')
     .slice(0, 120);
-  return s || 'repository';
+  // `con.example.com/app` would make `con.example.com-app-….tufbundle`: a device name on Windows.
+  return !s ? 'repository' : isWindowsDeviceName(s) ? `repository-${s}` : s;
 }
 
 /** The name proposed for a bundle: `<repository>-<kind>-<first 8 hex of its hash>.tufbundle`. */

@@ -9,12 +9,13 @@
  * small (a plan is a few kilobytes).
  */
 import { CeremonyError, type ErrorCode } from '../errors.js';
-import { child, describe, isObject } from '../json/fields.js';
+import { child, describe, isObject, UNSHOWN_CHARS } from '../json/fields.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 
 // C0/C1 controls, DEL and the invisible characters that make a printed plan show something other than
-// what is stored (bidi overrides, zero-width space, line separators, BOM) — as the transcript refuses them.
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+// what is stored (bidi overrides, zero-width characters, line separators, BOM): src/json/fields.ts
+// UNSHOWN_CHARS, the one list every shown-text check uses.
+const INVISIBLE = UNSHOWN_CHARS;
 
 export class StrictReader {
   constructor(readonly code: ErrorCode) {}

@@ -42,6 +42,8 @@ export type PinSource = { kind: 'prompt' } | { kind: 'env'; name: string };
 
 export interface CustodianBinding {
   module: ModuleBinding;
+  /** Where `module` is written: `$.module` (the top-level default) or `$.custodians.<name>.module`, for refusals. */
+  moduleAt: string;
   /** The token to open: the plan's pin merged with the bindings' choice. Serial preferred. */
   token: PlanTokenPin;
   pin: PinSource;
@@ -108,7 +110,8 @@ export function parseSiteBindings(bytes: Uint8Array, plan: CeremonyPlan, planSha
     const path = child('$.custodians', c.name);
     if (entries[c.name] === undefined) r.fail(path, `custodian ${JSON.stringify(c.name)} has no binding: say where their PIN comes from ("pin": "prompt")`);
     const e = r.object(entries[c.name], path, ['pin'], ['module', 'token']);
-    const module = e.module === undefined ? fallback : moduleBinding(e.module, child(path, 'module'));
+    const moduleAt = e.module === undefined ? '$.module' : child(path, 'module');
+    const module = e.module === undefined ? fallback : moduleBinding(e.module, moduleAt);
     if (!module) r.fail(child(path, 'module'), 'no PKCS#11 module: give "module" here or at the top level');
     const chosen = e.token === undefined ? undefined : tokenChoice(e.token, child(path, 'token'));
     const pinned = c.token;
@@ -122,7 +125,7 @@ export function parseSiteBindings(bytes: Uint8Array, plan: CeremonyPlan, planSha
       }
     }
     const token: PlanTokenPin = { ...(chosen ?? {}), ...(pinned ?? {}) };
-    custodians.set(c.name, { module, token, pin: pinSource(e.pin, child(path, 'pin')) });
+    custodians.set(c.name, { module, moduleAt, token, pin: pinSource(e.pin, child(path, 'pin')) });
   }
   return { planSha256: sha, custodians };
 }

@@ -12,6 +12,7 @@ import { trustBundleForDirectory } from '../bundle/export.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
 import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { shownOrQuoted } from '../json/fields.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import { bundleImportSource } from '../trust-store/bundle-source.js';
 import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
@@ -87,9 +88,11 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     return 0;
   }
   const v = result.versions;
-  io.out(`imported: ${result.profile} repository${result.gun ? ` ${result.gun}` : ''} into ${result.folder}`);
+  // Names from the bundle are untrusted (a delegated role name may hold C1 or bidi characters; the TUF
+  // name rule refuses only C0 and DEL): escaped before they reach the terminal.
+  io.out(`imported: ${result.profile} repository${result.gun ? ` ${shownOrQuoted(result.gun)}` : ''} into ${result.folder}`);
   io.out(`  root v${v.root}${result.previous ? ` (was v${result.previous.root})` : ''}, targets v${v.targets ?? '?'}, snapshot v${v.snapshot ?? '?'}, timestamp v${v.timestamp ?? '?'}`);
-  for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${name} v${version}`);
+  for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${shownOrQuoted(name)} v${version}`);
   io.out(`  pinned by ${result.pinnedBy}; recorded in imports.log`);
   if (result.lockNotReleased) io.err(`warning: ${result.lockNotReleased}`);
   if (source.bundle) for (const l of hashLines('bundle', source.bundle.hash)) io.out(`  ${l}`);

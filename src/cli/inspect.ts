@@ -6,27 +6,34 @@ import { groupHex } from '../crypto/digest-words.js';
 import { inspectNamedFiles } from '../inspect/inspect.js';
 import type { Inspection, RoleView } from '../inspect/types.js';
 import { readFileCapped, readFileHead, readNamedInput } from '../io/files.js';
+import { quoteShown, shownOrQuoted } from '../json/fields.js';
 import type { NamedBytes } from '../tuf/repository-files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { Io } from './output.js';
 
-/** Plain-text rendering of an inspection: the same facts as the app's diagram, in reading order. */
+/**
+ * Plain-text rendering of an inspection: the same facts as the app's diagram, in reading order. Every
+ * string that comes from the metadata (repository, role and key names, key types, labels, paths) is
+ * untrusted: the TUF name rule refuses only C0 and DEL, so a C1 control (U+009B is a one-character CSI)
+ * or a bidi override could reach the terminal. Those are escaped (src/json/fields.ts shownOrQuoted).
+ */
 export function renderInspection(ins: Inspection): string {
   const lines: string[] = [];
-  const head = ins.profile === 'notary' ? `Notary / Docker Content Trust repository${ins.repository ? ` ${ins.repository}` : ''}` : 'TUF 1.0 repository';
-  lines.push(`${ins.source}: ${head}${ins.rootVersion ? `, root version ${ins.rootVersion}` : ''}`);
+  const head = ins.profile === 'notary' ? `Notary / Docker Content Trust repository${ins.repository ? ` ${shownOrQuoted(ins.repository)}` : ''}` : 'TUF 1.0 repository';
+  lines.push(`${shownOrQuoted(ins.source)}: ${head}${ins.rootVersion ? `, root version ${ins.rootVersion}` : ''}`);
   const keyLabel = (id: string) => {
     const k = ins.keys.find((key) => key.keyId === id);
-    return k ? `${id.slice(0, 12)}  ${k.keytype}${k.label ? `  "${k.label}"` : ''}  fp ${k.fingerprint.slice(0, 16)}` : `${id.slice(0, 12)}  (not in keys)`;
+    const shortId = shownOrQuoted(id.slice(0, 12));
+    return k ? `${shortId}  ${shownOrQuoted(k.keytype)}${k.label ? `  ${quoteShown(k.label)}` : ''}  fp ${k.fingerprint.slice(0, 16)}` : `${shortId}  (not in keys)`;
   };
   const roleLine = (r: RoleView) => {
-    const parts = [r.kind === 'delegation' ? `${r.name} (delegated by ${r.delegatedBy})` : r.name];
+    const parts = [r.kind === 'delegation' ? `${shownOrQuoted(r.name)} (delegated by ${shownOrQuoted(r.delegatedBy)})` : shownOrQuoted(r.name)];
     if (r.threshold) parts.push(`threshold ${r.threshold} of ${r.keyIds.length}`);
     if (r.version !== undefined) parts.push(`version ${r.version}`);
-    if (r.expires) parts.push(`expires ${r.expires}${r.expired ? ' — EXPIRED' : ''}`);
+    if (r.expires) parts.push(`expires ${shownOrQuoted(r.expires)}${r.expired ? ' — EXPIRED' : ''}`);
     if (r.thresholdMet !== undefined) parts.push(r.thresholdMet ? `signed ${r.signedBy?.length} of ${r.threshold}: OK` : `signed ${r.signedBy?.length ?? 0} of ${r.threshold}: NOT ENOUGH`);
     if (r.targetCount !== undefined) parts.push(`${r.targetCount} targets`);
-    if (r.paths) parts.push(`paths ${r.paths.map((p) => JSON.stringify(p)).join(', ')}`);
+    if (r.paths) parts.push(`paths ${r.paths.map(quoteShown).join(', ')}`);
     lines.push(`  ${parts.join(', ')}`);
     const signed = new Set(r.signedBy ?? []);
     for (const id of r.keyIds) lines.push(`      ${r.signedBy ? (signed.has(id) ? '[signed]  ' : '[missing] ') : ''}${keyLabel(id)}`);

@@ -63,7 +63,7 @@ import { metadataSigner } from '../signers/metadata-signer.js';
 import { openExpectedToken } from '../signers/token-keys.js';
 import { buildTargetsResign, signTargetsResign, unlockTokenKey } from '../rotation/index.js';
 import { reportError, type Io } from './output.js';
-import { defaultSignDeps, moduleDepsFor, pinSource, type SignDeps } from './sign.js';
+import { defaultSignDeps, finalizeLoaded, moduleDepsFor, pinSource, type SignDeps } from './sign.js';
 
 export interface RotateOptions {
   out: string;
@@ -221,7 +221,7 @@ export async function resignTargetsCommand(opts: ResignTargetsOptions, io: Io, d
   } catch (err) {
     return reportError(io, err, json);
   } finally {
-    for (const mod of loadedHere.splice(0)) await mod.finalize().catch(() => undefined);
+    await finalizeLoaded(loadedHere);
   }
 }
 

@@ -128,6 +128,11 @@ export function moduleDepsFor(deps: SignDeps, loadedHere: TokenModule[]): TokenM
   };
 }
 
+/** At the end of that command: finalize the modules it loaded itself; a failure there changes nothing about its outcome. */
+export async function finalizeLoaded(loadedHere: TokenModule[]): Promise<void> {
+  for (const mod of loadedHere.splice(0)) await mod.finalize().catch(() => undefined);
+}
+
 function checkExpectedHash(expect: string, digest: { sha256: string; hex: string }): void {
   const given = expect.replace(/\s+/g, '').toLowerCase();
   if (!/^[0-9a-f]+$/.test(given) || (given.length !== digest.hex.length && given.length !== 64)) {
@@ -211,7 +216,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
   } catch (err) {
     return reportError(io, err, json);
   } finally {
-    for (const mod of loadedHere.splice(0)) await mod.finalize().catch(() => undefined);
+    await finalizeLoaded(loadedHere);
   }
 }
 

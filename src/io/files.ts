@@ -222,9 +222,16 @@ const NODE_VERIFIED_WRITE_FS: VerifiedWriteFs = { writeFileAtomic: (path, bytes)
 
 /**
  * Write atomically (never over an existing file), read the file back — capped at what was written, so a
- * file that grew is refused unread — and compare byte for byte. A difference is a media fault (a USB stick
- * that lies, a full or failing disk), not a bug: BUNDLE_WRITE_VERIFY_FAILED, naming the file; the copy is
- * left for inspection and must not be used. Returns the bytes read back.
+ * file that grew is refused unread — and compare byte for byte: BUNDLE_WRITE_VERIFY_FAILED, naming the
+ * file, on any difference; the copy is left for inspection and must not be used. Returns the bytes read back.
+ *
+ * What this proves, and what not: the read is served from the operating system's page cache, so it
+ * catches a file system that stored something else (a FAT driver bug, a name collision, another writer)
+ * and a truncated or failed write (a full or vanishing stick), not a medium that acknowledges writes and
+ * loses or alters them below the cache (a counterfeit USB stick). A stronger check would have to read the
+ * device itself — on Linux an O_DIRECT read, or the file read again after unmounting and remounting the
+ * stick (or dropping the page cache, which needs root) — and is not done here; the receiving site's
+ * verification (hash, signatures) is what catches such a copy.
  */
 export async function writeFileVerified(path: string, bytes: Uint8Array, fs: VerifiedWriteFs = NODE_VERIFIED_WRITE_FS): Promise<Uint8Array> {
   await fs.writeFileAtomic(path, bytes);

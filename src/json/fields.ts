@@ -104,10 +104,17 @@ export function refuseUnknownFields(obj: JsonObject, known: ReadonlySet<string>,
  * Characters that change how a terminal or a text view shows the text around them rather than showing
  * themselves: C0 and C1 controls (ESC starts ANSI sequences such as `\u001b[1A\u001b[2K`, which move up and
  * erase a line; U+009B is a one-character CSI), DEL, the bidi marks, embeddings, overrides and isolates
- * (U+200E/U+200F, U+202A–U+202E, U+2066–U+2069: "Trojan Source", CVE-2021-42574, reorder what is read),
- * the line and paragraph separators U+2028/U+2029, and lone surrogates (not text at all).
+ * (U+061C, U+200E/U+200F, U+202A–U+202E, U+2066–U+2069: "Trojan Source", CVE-2021-42574, reorder what
+ * is read), invisible characters that make two different names look the same (zero-width U+200B–U+200D,
+ * word joiner and invisible operators U+2060–U+2064, the deprecated format controls U+206A–U+206F, the
+ * byte-order mark U+FEFF; Unicode TR36 §2), the line and paragraph separators U+2028/U+2029, and lone
+ * surrogates (not text at all).
+ *
+ * The one definition: file names in IPC refusals (electron/shared/schemas.ts) and PKCS#11 library paths
+ * (electron/main/module-choices.ts) use it too. Not global, so `test` keeps no state between calls.
  */
-const UNSHOWN = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const UNSHOWN_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSHOWN = UNSHOWN_CHARS;
 const UNSHOWN_ALL = new RegExp(UNSHOWN.source, 'g');
 
 function codePointText(ch: string): string {
@@ -124,7 +131,7 @@ export function checkShownText(value: string, path: string, max: number, code: E
   if (value.length > max) throw new CeremonyError(code, `expected at most ${max} characters, found ${value.length}`, { path });
   const bad = UNSHOWN.exec(value);
   if (bad) {
-    throw new CeremonyError(code, `character ${codePointText(bad[0])} at position ${bad.index} is not allowed in text shown to people (control, bidi or separator characters can hide or reorder what is displayed)`, { path });
+    throw new CeremonyError(code, `character ${codePointText(bad[0])} at position ${bad.index} is not allowed in text shown to people (control, bidi, invisible or separator characters can hide or reorder what is displayed)`, { path });
   }
   return value;
 }

@@ -140,28 +140,22 @@ export function describeRequest(request: SigningRequest): RequestDescription {
   const sideText = (ids: readonly string[], threshold: number, table: Root['keys'], side: string): string =>
     `${threshold} of ${ids.length} ${side} keys (${ids.map((id) => nameByFp.get(table.get(id)!.key.fingerprint) ?? `key ${id.slice(0, 8)}`).join(', ')})`;
   const policy = `needs ${sideText(request.policy.previous.keyids, request.policy.previous.threshold, prev.keys, 'old')} and ${sideText(request.policy.new.keyids, request.policy.new.threshold, next.keys, 'new')}`;
-  const digest = shortDigestOf(request.payloadBytes);
-  const lines = reviewLines(request, `root version ${prev.version} → ${next.version}`, changes.map(sentence), policy, digest);
-  return {
-    role: 'root',
-    repository: request.repository,
-    profile: request.profile,
-    fromVersion: prev.version,
-    toVersion: next.version,
-    changes,
-    targetsChanges: [],
-    policy,
-    digest,
-    requestId: request.requestId,
-    lines,
-    text: lines.join('\n'),
-  };
+  return review(request, 'root', prev.version, next.version, { changes, targetsChanges: [] }, changes.map(sentence), policy);
 }
 
-/** The review both kinds print: what changes, who must sign, and the hash of the exact bytes, as hex and words. */
-function reviewLines(request: SigningRequest, versions: string, sentences: readonly string[], policy: string, digest: ShortDigest): string[] {
+/** Either kind's description, with the review it prints: what changes, who must sign, and the hash of the exact bytes, as hex and words. */
+function review(
+  request: SigningRequest,
+  role: RequestDescription['role'],
+  fromVersion: number,
+  toVersion: number,
+  changed: Pick<RequestDescription, 'changes' | 'targetsChanges'>,
+  sentences: readonly string[],
+  policy: string,
+): RequestDescription {
+  const digest = shortDigestOf(request.payloadBytes);
   const lines: string[] = [];
-  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${shownOrQuoted(request.repository)}: ${versions}`);
+  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${shownOrQuoted(request.repository)}: ${role} version ${fromVersion} → ${toVersion}`);
   lines.push('What changes:');
   if (sentences.length === 0) lines.push('  nothing but the version');
   for (const s of sentences) lines.push(`  ${s}`);
@@ -169,7 +163,7 @@ function reviewLines(request: SigningRequest, versions: string, sentences: reado
   lines.push(`Bytes to sign: SHA-256 ${digest.sha256}`);
   lines.push(`  short hash ${groupHex(digest.hex)} — read aloud: ${digest.words.join(' ')}`);
   lines.push('Names are labels written by whoever made the request; the key IDs and fingerprints are what identify a key.');
-  return lines;
+  return { role, repository: request.repository, profile: request.profile, fromVersion, toVersion, ...changed, policy, digest, requestId: request.requestId, lines, text: lines.join('\n') };
 }
 
 function sentence(c: RequestChange): string {
@@ -253,22 +247,7 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
     .map((id) => nameByFp.get(root.keys.get(id)!.key.fingerprint) ?? `key ${id.slice(0, 8)}`)
     .join(', ')})`;
-  const digest = shortDigestOf(request.payloadBytes);
-  const lines = reviewLines(request, `targets version ${prev.version} → ${next.version}`, changes.map(targetsSentence), policy, digest);
-  return {
-    role: 'targets',
-    repository: request.repository,
-    profile: request.profile,
-    fromVersion: prev.version,
-    toVersion: next.version,
-    changes: [],
-    targetsChanges: changes,
-    policy,
-    digest,
-    requestId: request.requestId,
-    lines,
-    text: lines.join('\n'),
-  };
+  return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, changes.map(targetsSentence), policy);
 }
 
 function asObjectOrEmpty(v: JsonValue | undefined): Record<string, JsonValue> {

@@ -20,6 +20,7 @@
  * owner is a process of THIS host that no longer runs, or its content cannot be read and the file was last
  * modified at least UNREADABLE_STALE_AFTER_MS ago. A live owner's lock, one taken on another host (its
  * process cannot be checked from here) or a recent unreadable one is never removed (IMPORT_LOCK_NOT_STALE).
+ * Removals take turns under a second exclusive file, `<lock>.removing` (see removeStaleImportLock).
  *
  * Pure: every file-system call and the process table come through `LockFs` (src/io/lock-file.ts is the
  * node one; tests inject their own).
@@ -181,11 +182,47 @@ export type RemovedImportLock =
 
 /**
  * Remove the import lock at `path` if, and only if, it is provably stale (see the file comment); undefined
- * when there is no lock. Throws IMPORT_LOCK_NOT_STALE otherwise, naming why. The lock is read again just
- * before removal and removed only if its bytes are unchanged (a lock taken meanwhile by a new import is
- * left alone; the window left between that read and the unlink is a few system calls wide).
+ * when there is no lock. Throws IMPORT_LOCK_NOT_STALE otherwise, naming why.
+ *
+ * One remover at a time: read → compare → unlink runs while holding `${path}.removing` (created
+ * exclusively, holding pid/host/token like the lock). Without it two removers could both judge the same
+ * stale lock L; A unlinks L, a new import creates its live lock L′ at the same path, and B — its check
+ * already done — unlinks L′. Under the guard no other remover can unlink anything, and an importer can
+ * only create at `path` once L is gone, i.e. after our unlink; the next remover then reads L′ and refuses.
+ *
+ * A guard left behind (its remover killed within these few calls) is reported, never removed here — not
+ * even when its owner is provably gone: removing it safely would need a guard of its own (the same race
+ * one level up). The operator deletes it by hand; the message names it. A live remover's guard, one from
+ * another host or an unreadable one are refused the same way (IMPORT_LOCK_NOT_STALE).
  */
 export async function removeStaleImportLock(path: string, fs: LockFs, opts: { unreadableAfterMs?: number } = {}): Promise<RemovedImportLock | undefined> {
+  const guardPath = `${path}.removing`;
+  const token = fs.randomToken();
+  const guard = new TextEncoder().encode(`${canonicalString({ created: fs.now().toISOString(), host: fs.hostname, pid: fs.pid, token }, 'json')}\n`);
+  if (!(await fs.createExclusive(guardPath, guard))) throw refuseGuard(guardPath, await fs.read(guardPath, LOCK_MAX_BYTES), fs);
+  try {
+    return await removeUnderGuard(path, fs, opts);
+  } finally {
+    // Only our own guard (release of the import lock follows the same rule).
+    const held = parseOwner(await fs.read(guardPath, LOCK_MAX_BYTES));
+    if (held && held.token === token) await fs.remove(guardPath);
+  }
+}
+
+/** Why the removal guard at `guardPath` (held by someone else) refuses this removal. */
+function refuseGuard(guardPath: string, bytes: Uint8Array | undefined, fs: LockFs): CeremonyError {
+  const owner = parseOwner(bytes);
+  const manual = `if no removal is running, delete ${guardPath} by hand and try again`;
+  let why: string;
+  if (bytes === undefined) why = 'was there a moment ago (another removal just finished?): try again';
+  else if (!owner) why = `cannot be read (a remover killed while taking it?): ${manual}`;
+  else if (owner.host !== fs.hostname) why = `was taken by process ${owner.pid} on another computer (${shown(owner.host)}): ${manual}`;
+  else if (fs.processAlive(owner.pid)) why = `belongs to process ${owner.pid}, which is still running (another removal in progress): try again when it has finished`;
+  else why = `was left by process ${owner.pid}, which is no longer running (a removal interrupted): ${manual}`;
+  return new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock was not removed: only one removal runs at a time, and its guard ${guardPath} ${why}`, { path: guardPath });
+}
+
+async function removeUnderGuard(path: string, fs: LockFs, opts: { unreadableAfterMs?: number }): Promise<RemovedImportLock | undefined> {
   const bytes = await fs.read(path, LOCK_MAX_BYTES);
   if (bytes === undefined) return undefined;
   const owner = parseOwner(bytes);
@@ -219,6 +256,7 @@ export async function removeStaleImportLock(path: string, fs: LockFs, opts: { un
   const again = await fs.read(path, LOCK_MAX_BYTES);
   if (again === undefined) return undefined;
   if (again.length !== bytes.length || again.some((b, i) => b !== bytes[i])) {
+    // Under the guard only the lock's own owner could have replaced it (it released and a new import took it).
     throw new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock ${path} changed while it was being checked (a new import took it): it was not removed`, { path });
   }
   await fs.remove(path);

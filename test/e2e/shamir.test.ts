@@ -4,19 +4,22 @@
  * - a 2-of-3 rehearsal split made with the core; roll-call of one card typed with a character outside
  *   the alphabet (refused, the character located), one with a slip inside the alphabet (the group
  *   located), then corrected (valid: split, index, M of N, the key's words);
- * - recover: cards entered one by one — a card of another split and the same card twice refused at once
- *   with their codes — then "Verify the key": the rebuilt key matches the recorded fingerprint;
+ * - recover: cards entered one by one into a set main holds (the page keeps its handle and public view)
+ *   — "Start again" empties it, a card of another split and the same card twice are refused at once with
+ *   their codes — then "Verify the key": the rebuilt key matches the recorded fingerprint, and the set is
+ *   gone;
  * - co-sign: root v1 (made with the core) lists a backup key split onto share cards; the administrator's
  *   request (core) replaces Alice; on the Co-sign screen the backup's custodians enter 2 cards (one typed,
  *   one as a file), checked against the request before anything is rebuilt, and sign; the response is
  *   accepted by the core's merge.
  *
- * Finally no file the screens wrote, and no page, holds share data (test/support/secret-scan.ts, with a
- * positive control).
+ * Finally no file the screens wrote, and no page's HTML (text areas' values included), holds share data
+ * (test/support/secret-scan.ts, with a positive control).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { shortDigest } from '../../src/crypto/digest-words.js';
 import { buildRotationPayload, buildSigningRequest, mergeResponses, parseSignatureResponse, serializeSigningRequest, type SigningRequest } from '../../src/rotation/index.js';
@@ -70,6 +73,15 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * What the page holds that a person or a script could read: its HTML, plus the text areas' and fields'
+ * current values (a value property need not be in the HTML). Taken where the card text must be gone.
+ */
+async function pageSnapshot(page: Page): Promise<string> {
+  const values = await page.evaluate(() => Array.from(document.querySelectorAll('textarea, input')).map((e) => (e as HTMLTextAreaElement | HTMLInputElement).value));
+  return `${await page.content()}\n${values.join('\n')}`;
+}
+
 /** The share data lines of every card in play, and their share bytes. */
 function secrets(): { lines: string[]; bytes: Uint8Array[] } {
   const cards = [...split.cards, ...otherSplit.cards, ...backupCards];
@@ -98,6 +110,9 @@ describe('Shamir screen', () => {
     await refused.waitFor();
     expect(await refused.innerText()).toContain('group 1 of line 2 has a typing mistake');
     pages.push(await page.getByRole('main').innerText());
+    // Positive control for the page scan: after a typing mistake the text stays to be corrected, and the
+    // snapshot sees it.
+    expect(await pageSnapshot(page)).toContain(dataGroups(card)[0]!.join(' '));
 
     // Corrected, with the split and key expected from the ceremony record.
     await area.fill(card);
@@ -115,7 +130,7 @@ describe('Shamir screen', () => {
     expect(words).toEqual(shortDigest(split.publicKey.fingerprint).words);
     // The text area is cleared once the card is checked.
     expect(await area.inputValue()).toBe('');
-    pages.push(await page.content());
+    pages.push(await pageSnapshot(page));
     expect(errors).toEqual([]);
     await page.screenshot({ path: '/tmp/e2e-shamir-rollcall.png', fullPage: true });
   });
@@ -124,11 +139,23 @@ describe('Shamir screen', () => {
     const { page, errors, choose } = await session.open('shamir');
     const status = page.getByRole('status', { name: 'Cards entered' });
 
+    // A card, then "Start again": main wipes the set, the page is back to card 1.
+    await page.getByLabel('Card 1 text').fill(text(split.cards[1]!));
+    await page.getByRole('button', { name: 'Add this card' }).click();
+    await status.waitFor();
+    expect(await page.getByLabel('Card 1 text').count()).toBe(0);
+    expect(await page.getByLabel('Card 2 text').inputValue()).toBe('');
+    await page.getByRole('button', { name: 'Start again' }).click();
+    await page.getByLabel('Card 1 text').waitFor();
+    expect(await status.count()).toBe(0);
+
     await page.getByLabel('Card 1 text').fill(text(split.cards[0]!));
     await page.getByRole('button', { name: 'Add this card' }).click();
     await status.waitFor();
     expect(await status.innerText()).toContain('1 of 2 cards, need 1 more');
     await expect(page.getByRole('button', { name: 'Verify the key' }).isEnabled()).resolves.toBe(false);
+    // Only the card entered after "Start again".
+    expect(await page.getByRole('table', { name: 'Cards entered so far' }).getByRole('row').count()).toBe(2);
 
     // A card of another split: refused at once, and not added.
     await page.getByLabel('Card 2 text').fill(text(otherSplit.cards[1]!));
@@ -138,6 +165,7 @@ describe('Shamir screen', () => {
     expect(await refused.innerText()).toContain('Card 2 not added');
     expect(await refused.innerText()).toContain(formatSplitId(otherSplit.splitId));
     expect(await status.innerText()).toContain('1 of 2 cards, need 1 more');
+    pages.push(await pageSnapshot(page));
 
     // The same card again.
     await page.getByLabel('Card 2 text').fill(text(split.cards[0]!));
@@ -145,6 +173,7 @@ describe('Shamir screen', () => {
     refused = page.getByRole('alert').filter({ hasText: 'SHARE_DUPLICATE' });
     await refused.waitFor();
     expect(await refused.innerText()).toContain('card 2 is the same card as card 1');
+    pages.push(await pageSnapshot(page));
 
     // The third card, as a file.
     const cardFile = join(dir, 'share-card-3-of-3.txt');
@@ -152,7 +181,7 @@ describe('Shamir screen', () => {
     await choose('Add a card file…', cardFile);
     await page.getByText('2 of 2 cards: enough to rebuild the key').waitFor();
     expect(await page.getByRole('table', { name: 'Cards entered so far' }).innerText()).toContain('file share-card-3-of-3.txt');
-    pages.push(await page.content());
+    pages.push(await pageSnapshot(page));
 
     await page.getByRole('button', { name: 'Verify the key' }).click();
     const result = page.getByRole('status', { name: 'Verify result' });
@@ -164,7 +193,7 @@ describe('Shamir screen', () => {
     expect(words).toEqual(shortDigest(split.publicKey.fingerprint).words);
     // The cards are cleared once used.
     expect(await page.getByRole('table', { name: 'Cards entered so far' }).count()).toBe(0);
-    pages.push(await page.content());
+    pages.push(await pageSnapshot(page));
     expect(errors).toEqual([]);
     await page.screenshot({ path: '/tmp/e2e-shamir-recover.png', fullPage: true });
   });
@@ -185,6 +214,7 @@ describe('Co-sign screen: sign with share cards', () => {
     const stranger = page.getByRole('alert').filter({ hasText: 'ROTATION_SIGNER_UNKNOWN' });
     await stranger.waitFor();
     expect(await stranger.innerText()).toContain('nothing was rebuilt');
+    pages.push(await pageSnapshot(page));
 
     await page.getByLabel('Card 1 text').fill(text(backupCards[1]!));
     await page.getByRole('button', { name: 'Add this card' }).click();
@@ -195,7 +225,7 @@ describe('Co-sign screen: sign with share cards', () => {
     writeFileSync(cardFile, text(backupCards[2]!));
     await choose('Add a card file…', cardFile);
     await page.getByText('2 of 2 cards: enough to rebuild the key').waitFor();
-    pages.push(await page.content());
+    pages.push(await pageSnapshot(page));
 
     await page.getByRole('button', { name: 'Sign with these cards' }).click();
     const done = page.getByRole('status').filter({ hasText: 'Signed: response written' });
@@ -203,7 +233,7 @@ describe('Co-sign screen: sign with share cards', () => {
     const shown = await done.innerText();
     expect(shown).toContain('Signed as Backup with the key rebuilt from share cards (REHEARSAL cards)');
     expect(shown).toContain('1 of 2 old keys');
-    pages.push(await page.content());
+    pages.push(await pageSnapshot(page));
     expect(errors).toEqual([]);
     await page.screenshot({ path: '/tmp/e2e-shamir-cosign.png', fullPage: true });
 

@@ -20,7 +20,7 @@
  * tsconfig.build.json into a temporary folder (so this test never rewrites the shared dist/).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,8 @@ import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
 import { TokenModule } from '../../src/signers/pkcs11/token.js';
 import { parseMetadata } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository.js';
+import { builtCli, type BuiltCli } from '../support/cli-build.js';
 
-const REPO = join(import.meta.dirname, '..', '..');
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const SO_PIN = '12345678';
 const CUSTODIANS = [
@@ -48,39 +48,19 @@ const year = (n: number): string => `${new Date().getUTCFullYear() + n}-06-01T00
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 let dir: string;
-let build: string | undefined;
+let cli: BuiltCli | undefined;
 /** node + these arguments = the CLI. */
 let cliArgs: string[];
 let childEnv: NodeJS.ProcessEnv;
 const serials: Record<string, string> = {};
-
-function newestSource(path: string): number {
-  const info = statSync(path);
-  if (!info.isDirectory()) return path.endsWith('.ts') ? info.mtimeMs : 0;
-  return Math.max(0, ...readdirSync(path).map((e) => newestSource(join(path, e))));
-}
 
 beforeAll(async () => {
   if (!existsSync(SOFTHSM)) throw new Error(`${SOFTHSM} is missing: install Debian's softhsm2 (apt-get install softhsm2)`);
   dir = mkdtempSync(join(tmpdir(), 'tuf-ceremony-crash-'));
 
   // The CLI: dist/ if it is a build of the current sources, else a private build of them.
-  const distMain = join(REPO, 'dist', 'src', 'cli', 'main.js');
-  if (existsSync(distMain) && statSync(distMain).mtimeMs >= newestSource(join(REPO, 'src'))) {
-    cliArgs = [join(REPO, 'bin', 'tuf-ceremony.js')];
-  } else {
-    build = mkdtempSync(join(tmpdir(), 'tuf-ceremony-crash-build-'));
-    // Bare imports (graphene-pk11, …) resolve from the build's own node_modules: the project's.
-    symlinkSync(join(REPO, 'node_modules'), join(build, 'node_modules'), 'dir');
-    try {
-      execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(build, 'dist'), '--sourceMap', 'false'], { cwd: REPO, stdio: 'pipe' });
-    } catch {
-      // Type errors elsewhere in the tree still emit JavaScript; the type check is `npm run typecheck`'s job.
-    }
-    const main = join(build, 'dist', 'src', 'cli', 'main.js');
-    if (!existsSync(main)) throw new Error('the private build of the CLI produced no dist/src/cli/main.js');
-    cliArgs = [main];
-  }
+  cli = builtCli();
+  cliArgs = cli.args;
 
   mkdirSync(join(dir, 'tokens'));
   const conf = join(dir, 'softhsm2.conf');
@@ -102,7 +82,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
-  if (build) rmSync(build, { recursive: true, force: true });
+  cli?.cleanup();
 });
 
 interface Run {

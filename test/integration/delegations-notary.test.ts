@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeCommand } from '../../src/cli/merge.js';
 import { runCli } from '../../src/cli/program.js';
-import { signCommand, type SignDeps } from '../../src/cli/sign.js';
+import { signCommand } from '../../src/cli/sign.js';
 import { readRepositoryDir } from '../../src/io/files.js';
 import type { JsonObject } from '../../src/json/types.js';
 import { buildTargetsPayload, buildTargetsSigningRequest, serializeSigningRequest, type TargetsChange } from '../../src/rotation/index.js';
@@ -47,6 +47,7 @@ import {
   signNotary,
   type OurRootKey,
 } from '../support/notary-publish.js';
+import { captureIo, tokenSignDeps } from '../support/cli-io.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const enabled = existsSync(SOFTHSM);
@@ -55,20 +56,7 @@ const RELEASES = 'targets/releases';
 const PIN_ENV = { TARGETS_PIN: 'targets-pin-4321' };
 const KEY_LABEL = 'targets-key';
 
-const signDeps: SignDeps = {
-  load: (path, opts) => TokenModule.load(path, opts),
-  exists: existsSync,
-  platform: process.platform,
-  env: PIN_ENV,
-  interactive: false,
-  promptPin: () => Promise.reject(new Error('no prompt in tests')),
-};
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
-}
+const signDeps = tokenSignDeps(PIN_ENV);
 
 describe.skipIf(!enabled)('delegations changed by our co-signing flow, accepted by notary-server and the notary client', () => {
   let work: string;
@@ -143,19 +131,19 @@ describe.skipIf(!enabled)('delegations changed by our co-signing flow, accepted 
     const requestPath = fresh('targets.request.json');
     writeFileSync(requestPath, serializeSigningRequest(request));
 
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['inspect', requestPath], c.io), c.err.join('\n')).toBe(0);
     const inspected = c.out.join('\n');
     for (const s of expectInReview) expect(inspected).toContain(s);
 
-    c = capture();
+    c = captureIo();
     const responsePath = fresh('targets.response.json');
     const signed = await signCommand(requestPath, { out: responsePath, module: 'softhsm2', token: serial, label: KEY_LABEL, pinEnv: 'TARGETS_PIN' }, c.io, signDeps);
     expect([signed, c.err]).toEqual([0, []]);
     expect(c.out.join('\n')).toContain(`targets version ${payload.previous.signed.version} → ${payload.targets.version}`);
     expect(JSON.parse(readFileSync(responsePath, 'utf8')).signer).toEqual({ name: 'Alice (targets token)', token: { serial } });
 
-    c = capture();
+    c = captureIo();
     const out = fresh('targets.json');
     expect(await mergeCommand(requestPath, [responsePath], { out }, c.io), c.err.join('\n')).toBe(0);
     expect(c.out[0]).toBe(`1 of 1 targets keys: threshold met, targets version ${payload.targets.version} is complete`);

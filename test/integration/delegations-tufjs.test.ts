@@ -10,8 +10,6 @@
  *       target is found again;
  *   v4  the delegation removed: tuf-js (a client that had trusted v3, and a fresh one) no longer finds it.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +35,7 @@ import { verifyRepository } from '../../src/tuf/repository.js';
 import { serializeMetadata, signMetadata } from '../../src/tuf/sign.js';
 import { hashesOf, targetsSigned } from '../support/repo.js';
 import { makeRoleKey, rootFixture, type Custodian, type RootFixture } from '../unit/rotation/support.js';
+import { serveFiles, type Served } from '../support/file-server.js';
 
 const enc = new TextEncoder();
 const YEAR = formatExpires(new Date(Math.floor(Date.now() / 1000) * 1000 + 365 * 86_400_000));
@@ -50,8 +49,7 @@ describe('tuf-js follows delegations changed by our co-signing flow', () => {
   let fx: RootFixture;
   let dev1: Custodian;
   let dev2: Custodian;
-  let server: Server;
-  let base: string;
+  let http: Served;
   const files = new Map<string, Uint8Array>();
   const dirs: string[] = [];
   /** A client that keeps its metadata directory across the steps (it trusted the delegation before). */
@@ -95,7 +93,7 @@ describe('tuf-js follows delegations changed by our co-signing flow', () => {
     }
     const targetDir = mkdtempSync(join(tmpdir(), 'tufjs-deleg-tg-'));
     dirs.push(targetDir);
-    return new Updater({ metadataDir, targetDir, metadataBaseUrl: `${base}/metadata`, targetBaseUrl: `${base}/targets`, config: { fetchRetries: 0 } });
+    return new Updater({ metadataDir, targetDir, metadataBaseUrl: `${http.base}/metadata`, targetBaseUrl: `${http.base}/targets`, config: { fetchRetries: 0 } });
   }
 
   async function find(u: Updater): Promise<string | undefined> {
@@ -117,23 +115,14 @@ describe('tuf-js follows delegations changed by our co-signing flow', () => {
     files.set(`/targets/${RELEASE}`, enc.encode('app 2.0, released by a delegate'));
     current.targets = await signWith(targetsSigned('tuf', 1, { 'app.tar.gz': files.get('/targets/app.tar.gz')! }, undefined, YEAR), fx.targets);
     await publish();
-    server = createServer((req, res) => {
-      const body = files.get(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-      if (!body) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(Buffer.from(body));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    http = await serveFiles(files);
     kept = mkdtempSync(join(tmpdir(), 'tufjs-deleg-kept-'));
     dirs.push(kept);
     writeFileSync(join(kept, 'root.json'), fx.rootV1);
   });
 
   afterAll(async () => {
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (http) await http.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 

@@ -6,8 +6,6 @@
  * from there on as usual.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
@@ -15,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../src/bundle/format.js';
 import { runCli } from '../../src/cli/program.js';
 import { buildRepo, type BuiltRepo } from '../support/repo.js';
+import { serveFiles, type Served } from '../support/file-server.js';
 
 const enc = new TextEncoder();
 
@@ -26,9 +25,7 @@ function capture() {
 
 describe('import into a TUF client metadata directory, then tuf-js refreshes from it (127.0.0.1)', () => {
   let r: BuiltRepo;
-  let server: Server;
-  let base: string;
-  const requests: string[] = [];
+  let http: Served;
   const files = new Map<string, Uint8Array>();
   let work: string;
 
@@ -42,19 +39,11 @@ describe('import into a TUF client metadata directory, then tuf-js refreshes fro
     files.set(`/metadata/${r.delegationName}.json`, r.delegated);
     files.set('/targets/app.tar.gz', enc.encode('app v1'));
     files.set('/targets/releases/v1.tar.gz', enc.encode('release 1'));
-    server = createServer((req, res) => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      requests.push(path);
-      const body = files.get(path);
-      if (!body) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-length': body.length }).end(Buffer.from(body));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    http = await serveFiles(files);
     work = mkdtempSync(join(tmpdir(), 'tufc-import-tufjs-'));
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await http.close();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -85,12 +74,12 @@ describe('import into a TUF client metadata directory, then tuf-js refreshes fro
 
     const targetDir = join(work, 'client', 'targets');
     mkdirSync(targetDir);
-    const u = new Updater({ metadataDir, targetDir, metadataBaseUrl: `${base}/metadata`, targetBaseUrl: `${base}/targets`, config: { fetchRetries: 0 } });
-    requests.length = 0;
+    const u = new Updater({ metadataDir, targetDir, metadataBaseUrl: `${http.base}/metadata`, targetBaseUrl: `${http.base}/targets`, config: { fetchRetries: 0 } });
+    http.requests.length = 0;
     await u.refresh();
     // It trusts root v3 already: it asks only for v4 (absent) and never for v1–v3.
-    expect(requests[0]).toBe('/metadata/4.root.json');
-    expect(requests.filter((p) => /\/[123]\.root\.json$/.test(p))).toEqual([]);
+    expect(http.requests[0]).toBe('/metadata/4.root.json');
+    expect(http.requests.filter((p) => /\/[123]\.root\.json$/.test(p))).toEqual([]);
     for (const [path, content] of [
       ['app.tar.gz', 'app v1'],
       ['releases/v1.tar.gz', 'release 1'],

@@ -14,8 +14,6 @@
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
@@ -31,6 +29,7 @@ import { parseMetadata } from '../../src/tuf/metadata.js';
 import { verifyRepository, type RepositoryFiles } from '../../src/tuf/repository.js';
 import { verifyRootUpdate } from '../../src/tuf/root-chain.js';
 import { builtCli } from '../support/cli-build.js';
+import { serveFiles } from '../support/file-server.js';
 import { freePort, notaryClient } from '../support/notary.js';
 
 const SOFTHSM = existsSync('/usr/lib/softhsm/libsofthsm2.so');
@@ -131,16 +130,11 @@ async function checkCommon(j: Summary, profile: 'notary' | 'tuf'): Promise<void>
 
 /** Serve `files` (path → bytes) on 127.0.0.1 while `fn` runs. */
 async function serving<T>(files: Map<string, Uint8Array>, fn: (base: string) => Promise<T>): Promise<T> {
-  const server = createServer((req, res) => {
-    const body = files.get(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    if (!body) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': body.length }).end(Buffer.from(body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const http = await serveFiles(files);
   try {
-    return await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return await fn(http.base);
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await http.close();
   }
 }
 

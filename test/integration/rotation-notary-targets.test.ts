@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeCommand } from '../../src/cli/merge.js';
 import { runCli } from '../../src/cli/program.js';
 import { resignTargetsCommand } from '../../src/cli/rotate.js';
-import { signCommand, type SignDeps } from '../../src/cli/sign.js';
+import { signCommand } from '../../src/cli/sign.js';
 import { getProfile } from '../../src/profiles/index.js';
 import { buildRotationPayload, buildSigningRequest, mergeResponses, readSigningRequest, signRequest, signSnapshotAfterTargets, signTargetsResign } from '../../src/rotation/index.js';
 import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
@@ -50,6 +50,7 @@ import {
   signNotary,
   type TrustMode,
 } from '../support/notary-publish.js';
+import { captureIo, tokenSignDeps } from '../support/cli-io.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const enabled = existsSync(SOFTHSM) && existsSync('/usr/bin/notary') && existsSync('/usr/bin/notary-server');
@@ -60,20 +61,7 @@ const PINS: Record<string, string> = { ALICE_PIN: 'alice-tg-1111', BOB_PIN: 'bob
 const YEAR = 365 * 24 * 3600 * 1000;
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
-}
-
-const signDeps: SignDeps = {
-  load: (path, opts) => TokenModule.load(path, opts),
-  exists: existsSync,
-  platform: process.platform,
-  env: PINS,
-  interactive: false,
-  promptPin: () => Promise.reject(new Error('no prompt in tests')),
-};
+const signDeps = tokenSignDeps(PINS);
 
 describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request bundle → SoftHSM2 co-signers → merge → targets re-signed), accepted by notary', () => {
   let server: NotaryServer;
@@ -145,7 +133,7 @@ describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request 
     writeFileSync(join(dir, 'root.json'), rootV1);
 
     // Alice exports the new targets key's public key as the plan's input (no PIN needed).
-    let c = capture();
+    let c = captureIo();
     const keyFile = join(dir, 'targets-2026.notary.json');
     expect(await runCli(['tokens', 'export', '--module', 'softhsm2', '--token', serials.alice!, '--label', 'targets-2026', '--profile', 'notary', '--out', keyFile], c.io)).toBe(0);
     const keyBytes = readFileSync(keyFile);
@@ -164,7 +152,7 @@ describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request 
     const planPath = join(dir, 'rotation-plan.json');
     writeFileSync(planPath, `${JSON.stringify(plan, null, 2)}\n`);
     const requestPath = join(dir, 'request.tufbundle');
-    c = capture();
+    c = captureIo();
     expect(await runCli(['rotate', planPath, '--out', requestPath, '--bundle'], c.io)).toBe(0);
     expect(c.out.join('\n')).toMatch(/targets: key .* is REPLACED by "targets 2026 \(Alice's token\)" \(key /);
     const request = readSigningRequest(new Uint8Array(readFileSync(requestPath))).request;
@@ -174,14 +162,14 @@ describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request 
     // Alice and Bob co-sign on their tokens (each response a bundle, since the request came as one).
     const responses: string[] = [];
     for (const name of ['Bob', 'Alice'] as const) {
-      c = capture();
+      c = captureIo();
       const out = join(dir, `${name.toLowerCase()}.response.tufbundle`);
       const status = await signCommand(requestPath, { out, module: 'softhsm2', token: serials[name.toLowerCase()]!, label: `root-${name.toLowerCase()}`, pinEnv: `${name.toUpperCase()}_PIN` }, c.io, signDeps);
       expect([name, status, c.err]).toEqual([name, 0, []]);
       responses.push(out);
     }
     const rootPath = join(dir, '2.root.json');
-    c = capture();
+    c = captureIo();
     expect(await mergeCommand(requestPath, responses, { out: rootPath }, c.io)).toBe(0);
     expect(c.out[0]).toMatch(/^2 of 2 old keys \(of 3\), 2 of 2 new keys \(of 3\): both thresholds met/);
     const rootV2 = new Uint8Array(readFileSync(rootPath));
@@ -194,12 +182,12 @@ describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request 
     // targets.json v2: the same targets, re-signed by the new key on Alice's token (`resign-targets`).
     writeFileSync(join(dir, 'targets.json'), targetsV1);
     const targetsPath = join(dir, 'targets.v2.json');
-    c = capture();
+    c = captureIo();
     const resignOpts = { previousRoot: join(dir, 'root.json'), root: rootPath, targets: join(dir, 'targets.json'), out: targetsPath, module: 'softhsm2', token: serials.alice!, label: 'targets-2026', pinEnv: 'ALICE_PIN', json: true };
     expect(await resignTargetsCommand(resignOpts, c.io, signDeps)).toBe(0);
     expect(JSON.parse(c.out.join(''))).toMatchObject({ ok: true, version: 2, targets: 2, signedBy: [newTargetsId] });
     // A root key on a token is not the targets key: refused before the PIN, nothing written.
-    c = capture();
+    c = captureIo();
     expect(await resignTargetsCommand({ ...resignOpts, out: join(dir, 'never.json'), label: 'root-alice', json: false }, c.io, signDeps)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROTATION_SIGNER_UNKNOWN\]: key "root-alice" .* is not a targets key of root version 2 \(no PIN was asked\)/);
     expect(existsSync(join(dir, 'never.json'))).toBe(false);

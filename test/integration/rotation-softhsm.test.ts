@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeCommand } from '../../src/cli/merge.js';
-import { signCommand, type SignDeps } from '../../src/cli/sign.js';
+import { signCommand } from '../../src/cli/sign.js';
 import type { JsonObject } from '../../src/json/types.js';
 import { buildRotationPayload, buildSigningRequest, serializeSigningRequest } from '../../src/rotation/index.js';
 import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
@@ -25,6 +25,7 @@ import { verifyRepository } from '../../src/tuf/repository.js';
 import { serializeMetadata, signMetadata } from '../../src/tuf/sign.js';
 import { makeKey, type TestKey } from '../support/keys.js';
 import { metaEntry, sign, targetsSigned } from '../support/repo.js';
+import { captureIo, tokenSignDeps } from '../support/cli-io.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const GUN = 'registry.example.com/org/rotation';
@@ -98,20 +99,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
-}
-
-const signDeps: SignDeps = {
-  load: (path, opts) => TokenModule.load(path, opts),
-  exists: existsSync,
-  platform: process.platform,
-  env: PINS,
-  interactive: false,
-  promptPin: () => Promise.reject(new Error('no prompt in tests')),
-};
+const signDeps = tokenSignDeps(PINS);
 
 describe.skipIf(!enabled)('notary root rotation co-signed on SoftHSM2 tokens (CLI sign / merge)', () => {
   it('2-of-3 old → 2-of-3 new, Carol retired for Dave; verified from the pinned v1', async () => {
@@ -126,7 +114,7 @@ describe.skipIf(!enabled)('notary root rotation co-signed on SoftHSM2 tokens (CL
 
     const responses: string[] = [];
     for (const name of ['Carol', 'Dave', 'Alice'] as const) {
-      const c = capture();
+      const c = captureIo();
       const out = join(dir, `${name.toLowerCase()}.response.json`);
       const status = await signCommand(
         requestPath,
@@ -142,10 +130,10 @@ describe.skipIf(!enabled)('notary root rotation co-signed on SoftHSM2 tokens (CL
     }
 
     const result = join(dir, '2.root.json');
-    let c = capture();
+    let c = captureIo();
     expect(await mergeCommand(requestPath, responses.slice(0, 2), { out: result, partial: true }, c.io)).toBe(0);
     expect(c.out[0]).toBe('1 of 2 old keys (of 3), 1 of 2 new keys (of 3); waiting for: Alice (old and new), Bob (old and new)');
-    c = capture();
+    c = captureIo();
     expect(await mergeCommand(requestPath, responses, { out: result }, c.io)).toBe(0);
     expect(c.out[0]).toMatch(/^2 of 2 old keys \(of 3\), 2 of 2 new keys \(of 3\): both thresholds met/);
     const rootV2 = new Uint8Array(readFileSync(result));

@@ -8,8 +8,6 @@
  *
  * Our verifyRepository walks the same chain.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +30,7 @@ import { formatExpires } from '../../src/tuf/dates.js';
 import { verifyRepository } from '../../src/tuf/repository.js';
 import { serializeMetadata, signMetadata } from '../../src/tuf/sign.js';
 import { metaEntry, targetsSigned } from '../support/repo.js';
+import { serveFiles, type Served } from '../support/file-server.js';
 import { EXPIRES_V2, makeCustodian, rootFixture, type Custodian, type RootFixture } from '../unit/rotation/support.js';
 
 const enc = new TextEncoder();
@@ -51,9 +50,7 @@ describe('tuf-js follows our rotations (threshold change, then a replaced key)',
   let fx: RootFixture;
   let roots: Uint8Array[];
   let files: Map<string, Uint8Array>;
-  let server: Server;
-  let base: string;
-  const requests: string[] = [];
+  let http: Served;
   const dirs: string[] = [];
 
   beforeAll(async () => {
@@ -80,22 +77,11 @@ describe('tuf-js follows our rotations (threshold change, then a replaced key)',
       ['/metadata/targets.json', targets],
       ['/targets/app.tar.gz', enc.encode('app v1')],
     ]);
-    server = createServer((req, res) => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      requests.push(path);
-      const body = files.get(path);
-      if (!body) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(Buffer.from(body));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    http = await serveFiles(files);
   });
 
   afterAll(async () => {
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (http) await http.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -115,10 +101,10 @@ describe('tuf-js follows our rotations (threshold change, then a replaced key)',
     const targetDir = mkdtempSync(join(tmpdir(), 'tufjs-rot-tg-'));
     dirs.push(metadataDir, targetDir);
     writeFileSync(join(metadataDir, 'root.json'), roots[0]!);
-    const u = new Updater({ metadataDir, targetDir, metadataBaseUrl: `${base}/metadata`, targetBaseUrl: `${base}/targets`, config: { fetchRetries: 0 } });
-    requests.length = 0;
+    const u = new Updater({ metadataDir, targetDir, metadataBaseUrl: `${http.base}/metadata`, targetBaseUrl: `${http.base}/targets`, config: { fetchRetries: 0 } });
+    http.requests.length = 0;
     await u.refresh();
-    expect(requests.slice(0, 3)).toEqual(['/metadata/2.root.json', '/metadata/3.root.json', '/metadata/4.root.json']);
+    expect(http.requests.slice(0, 3)).toEqual(['/metadata/2.root.json', '/metadata/3.root.json', '/metadata/4.root.json']);
     expect(Buffer.from(readFileSync(join(metadataDir, 'root.json')))).toEqual(Buffer.from(roots[2]!));
     const info = await u.getTargetInfo('app.tar.gz');
     expect(info).toBeDefined();

@@ -10,8 +10,6 @@
  */
 import { createHash, generateKeyPairSync, sign as nodeSign, constants, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalize } from '@tufjs/canonical-json';
@@ -24,6 +22,7 @@ import { formatExpires } from '../../src/tuf/dates.js';
 import { verifyRepository, type RepositoryFiles } from '../../src/tuf/repository.js';
 import type { TestKeyKind } from '../support/keys.js';
 import { buildRepo, parseBytes, sign, type BuiltRepo } from '../support/repo.js';
+import { serveFiles, type Served } from '../support/file-server.js';
 
 const enc = new TextEncoder();
 const FAR = formatExpires(new Date(Date.now() + 3 * 365 * 24 * 3600 * 1000));
@@ -329,30 +328,6 @@ describe('(b) metadata we sign in the TUF profile verifies with @tufjs/models', 
 // ---------------------------------------------------------------------------------------------------
 // (c) the tuf-js client over HTTP
 
-interface Served {
-  server: Server;
-  base: string;
-  requests: string[];
-  files: Map<string, Uint8Array>;
-}
-
-async function serve(files: Map<string, Uint8Array>): Promise<Served> {
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    requests.push(path);
-    const body = files.get(path);
-    if (!body) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(Buffer.from(body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, base: `http://127.0.0.1:${port}`, requests, files };
-}
-
 function repoFiles(r: BuiltRepo): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   r.roots.forEach((bytes, i) => files.set(`/metadata/${i + 1}.root.json`, bytes));
@@ -375,10 +350,10 @@ describe('(c) the tuf-js Updater against our repository over HTTP (127.0.0.1)', 
 
   beforeAll(async () => {
     r = await buildRepo('tuf', { rootVersions: 3 });
-    http = await serve(repoFiles(r));
+    http = await serveFiles(repoFiles(r));
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => http.server.close(() => resolve()));
+    await http.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 

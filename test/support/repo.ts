@@ -105,6 +105,8 @@ export interface BuildOptions {
   rootThreshold?: number;
   /** Make root versions up to this one (a rotation of one root key per version). */
   rootVersions?: number;
+  /** The delegated role's name (default `releases`, Notary `targets/releases`). */
+  delegationName?: string;
 }
 
 export async function buildRepo(profile: ProfileName, opts: BuildOptions = {}): Promise<BuiltRepo> {
@@ -134,7 +136,7 @@ export async function buildRepo(profile: ProfileName, opts: BuildOptions = {}): 
     previousSigners = current.root.slice(0, threshold);
   }
   keys.root = current.root;
-  const delegationName = profile === 'tuf' ? 'releases' : 'targets/releases';
+  const delegationName = opts.delegationName ?? (profile === 'tuf' ? 'releases' : 'targets/releases');
   const repo: BuiltRepo = {
     profile,
     keys,

@@ -175,6 +175,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   SHARE_KEY_MISMATCH: 'The rebuilt key is not the key the cards record: a card is forged or corrupted, or the cards are not shares of one key. Nothing was signed.',
   SHARE_SPLIT_MISMATCH: 'The card is not from the split the ceremony record names.',
   SHARE_FINGERPRINT_MISMATCH: 'The card is a share of another key than the one expected.',
+  SHARE_SET_UNKNOWN: 'The cards entered earlier are no longer held: they were used, cleared, or left too long and wiped. Enter the cards again.',
   INTERNAL: 'This is a bug. Please report it with the transcript.',
   NOT_CONNECTED: 'The screen runs without the app’s core.',
 };

@@ -12,16 +12,17 @@
  *   lists the key in root.json and prints the cards (src/ceremony/steps/shamir-backup.ts); a key split
  *   anywhere else would have no root to belong to.
  *
- * Secrets: the card text lives in the text areas until it is checked, and the accepted cards until the
- * key is verified or the person starts again; then they are cleared.
+ * Secrets: the card text lives in the text areas until it is checked; a card file's bytes are zeroed once
+ * sent. The accepted cards are held by main, never here: the screen keeps the set's handle and public
+ * view; verifying uses the set once, and "Start again" or leaving the screen has main wipe it.
  */
 import { useRef, useState } from 'react';
-import type { ShamirCardInput, ShamirRollCallView, ShamirSetView, ShamirVerifyView } from '../../../electron/shared/api-types.js';
+import type { ShamirCardInput, ShamirRollCallView, ShamirVerifyView } from '../../../electron/shared/api-types.js';
 import { FingerprintReadout } from '../components/Fingerprint';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { isRefusal, readPickedFile } from '../rotation/files';
-import { CARD_MAX_BYTES, CardEntry, TYPING_MISTAKES } from '../shamir/CardEntry';
+import { CARD_MAX_BYTES, CardEntry, TYPING_MISTAKES, useShareSet, wipeCardInput } from '../shamir/CardEntry';
 import { CardFields } from '../shamir/CardFields';
 import '../shamir/shamir.css';
 
@@ -35,8 +36,7 @@ export function ShamirScreen() {
   const [expectSplit, setExpectSplit] = useState('');
   const [expectFp, setExpectFp] = useState('');
   const [roll, setRoll] = useState<RollCall>({ step: 'idle' });
-  const [cards, setCards] = useState<ShamirCardInput[]>([]);
-  const [set, setSet] = useState<ShamirSetView | undefined>();
+  const [set, setSet] = useShareSet();
   const [verify, setVerify] = useState<Verify>({ step: 'idle' });
 
   async function rollCall(card: ShamirCardInput, typed: boolean) {
@@ -55,6 +55,9 @@ export function ShamirScreen() {
       }
     } catch (err) {
       setRoll({ step: 'refused', refusal: unexpected(err) });
+    } finally {
+      // Sent once: the copy this page read from a card file is zeroed, whatever the answer.
+      wipeCardInput(card);
     }
   }
 
@@ -69,13 +72,12 @@ export function ShamirScreen() {
     if (!api || !set?.complete) return;
     setVerify({ step: 'verifying' });
     try {
-      const r = await api.shamirVerify({ cards });
+      const r = await api.shamirVerify({ set: set.set });
       setVerify(r.ok ? { step: 'match', view: r.value } : { step: 'refused', refusal: r });
     } catch (err) {
       setVerify({ step: 'refused', refusal: unexpected(err) });
     } finally {
-      // Used once: the cards are cleared whatever the answer.
-      setCards([]);
+      // Used once: main wiped the set whatever the answer.
       setSet(undefined);
     }
   }
@@ -139,13 +141,11 @@ export function ShamirScreen() {
         <p className="muted">Enter the cards one by one. When there are enough, the key is rebuilt in memory, compared with the fingerprint the cards record, and wiped at once: it is never shown, exported or written.</p>
         <CardEntry
           name="shamir-verify"
-          cards={cards}
           set={set}
           disabled={verify.step === 'verifying'}
-          onChange={(c, s) => {
-            setCards(c);
+          onChange={(s) => {
             setSet(s);
-            if (c.length > 0) setVerify({ step: 'idle' });
+            if (s) setVerify({ step: 'idle' });
           }}
         />
         <div className="buttons">

@@ -4,10 +4,13 @@
  * the ones before it as it is entered (main: every checksum, one split, no duplicate; with a request, a
  * key of that request) — a refusal names the card and where it is wrong, and the card is not added.
  *
- * Secrets: the parent holds the accepted cards (so it can clear them once used); the text area is cleared
- * as soon as a card is accepted. The screen shows only the cards' public fields, as main returns them.
+ * Secrets: main holds the accepted cards (electron/main/shamir.ts ShareSetStore), never this page: each
+ * card crosses IPC once, in the call that adds it, and the page keeps only the set's handle and public
+ * view (useShareSet). After each call the card file's bytes are zeroed here and the text area is cleared
+ * (kept only after a typing mistake, to be corrected). "Start again" and leaving the screen have main
+ * wipe the set.
  */
-import { useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { NamedFile, ShamirCardInput, ShamirSetView } from '../../../electron/shared/api-types.js';
 import { FingerprintReadout } from '../components/Fingerprint';
 import { RefusalPanel } from '../components/RefusalPanel';
@@ -25,18 +28,45 @@ export const CARD_MAX_BYTES = 8192;
  */
 export const TYPING_MISTAKES: readonly string[] = ['SHARE_FORMAT', 'SHARE_CHARACTER', 'SHARE_CHECKSUM', 'SHARE_CARD_CHECKSUM'];
 
+/** Zero what can be zeroed of a card this page sent: a file's bytes (a typed string cannot be wiped, only dropped). */
+export function wipeCardInput(card: ShamirCardInput): void {
+  if ('file' in card) card.file.bytes.fill(0);
+}
+
+/**
+ * The set main holds for a screen: its public view (with the handle), and a setter. When the screen goes
+ * away main is asked to wipe the set still held (a set used by verify / co-sign is already gone).
+ */
+export function useShareSet(): [ShamirSetView | undefined, (next: ShamirSetView | undefined) => void] {
+  const [set, setSet] = useState<ShamirSetView | undefined>();
+  const handle = useRef<string | undefined>(undefined);
+  const update = useCallback((next: ShamirSetView | undefined) => {
+    handle.current = next?.set;
+    setSet(next);
+  }, []);
+  useEffect(
+    () => () => {
+      const h = handle.current;
+      handle.current = undefined;
+      // Best effort: main also wipes a set left idle (15 minutes).
+      if (h) void ceremonyApi()?.shamirClearSet({ set: h }).catch(() => undefined);
+    },
+    [],
+  );
+  return [set, update];
+}
+
 interface Props {
   /** An id prefix, unique on the page. */
   name: string;
-  cards: ShamirCardInput[];
   set: ShamirSetView | undefined;
-  onChange(cards: ShamirCardInput[], set: ShamirSetView | undefined): void;
+  onChange(set: ShamirSetView | undefined): void;
   /** Co-signing: the cards must be shares of a key of this signing request. */
   request?: NamedFile | undefined;
   disabled?: boolean;
 }
 
-export function CardEntry({ name, cards, set, onChange, request, disabled = false }: Props) {
+export function CardEntry({ name, set, onChange, request, disabled = false }: Props) {
   const api = ceremonyApi();
   const fileInput = useRef<HTMLInputElement>(null);
   const [draft, setDraft] = useState('');
@@ -47,20 +77,24 @@ export function CardEntry({ name, cards, set, onChange, request, disabled = fals
   async function add(card: ShamirCardInput, typed: boolean) {
     setRefusal(undefined);
     if (!api) return setRefusal(NO_BRIDGE);
-    const next = [...cards, card];
     setBusy(true);
     try {
-      const r = await api.shamirCheckCards(request ? { cards: next, request } : { cards: next });
+      const r = await api.shamirAddCard({ ...(set ? { set: set.set } : {}), card, ...(request ? { request } : {}) });
       if (r.ok) {
         setDraft('');
-        onChange(next, r.value);
+        onChange(r.value);
       } else {
         if (typed && !TYPING_MISTAKES.includes(r.code)) setDraft('');
+        // Main no longer holds the set (used, cleared or idle too long): its cards are gone, start afresh.
+        if (r.code === 'SHARE_SET_UNKNOWN') onChange(undefined);
         setRefusal(r);
       }
     } catch (err) {
+      if (typed) setDraft('');
       setRefusal(unexpected(err));
     } finally {
+      // Sent once: the copy this page read from the file is zeroed, whatever the answer.
+      wipeCardInput(card);
       setBusy(false);
     }
   }
@@ -73,7 +107,7 @@ export function CardEntry({ name, cards, set, onChange, request, disabled = fals
   }
 
   const off = disabled || busy;
-  const nextNo = cards.length + 1;
+  const nextNo = (set?.cards.length ?? 0) + 1;
   return (
     <div className="card-entry">
       {set ? (
@@ -132,7 +166,7 @@ export function CardEntry({ name, cards, set, onChange, request, disabled = fals
         <button type="button" className="secondary" disabled={off} onClick={() => fileInput.current?.click()}>
           Add a card file…
         </button>
-        {cards.length > 0 ? (
+        {set ? (
           <button
             type="button"
             className="secondary"
@@ -140,7 +174,9 @@ export function CardEntry({ name, cards, set, onChange, request, disabled = fals
             onClick={() => {
               setRefusal(undefined);
               setDraft('');
-              onChange([], undefined);
+              // Main wipes the cards; the page forgets the handle whatever the answer.
+              void api?.shamirClearSet({ set: set.set }).catch(() => undefined);
+              onChange(undefined);
             }}
           >
             Start again

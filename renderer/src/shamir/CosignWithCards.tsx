@@ -4,13 +4,14 @@
  * against the request: the key the cards are shares of must be a root key of the request — before
  * anything is rebuilt. Then main rebuilds the key in memory, checks it against the cards' fingerprint,
  * signs (the signature verified in software by the core), wipes the key, and writes the response like
- * the token path. The confirmed hash travels with the call, as for tokens.
+ * the token path. The confirmed hash travels with the call, as for tokens. The cards stay in main: this
+ * page holds the set's handle and public view only (CardEntry.tsx).
  */
 import { useState } from 'react';
-import type { NamedFile, RotationReviewView, ShamirCardInput, ShamirCosignView, ShamirSetView } from '../../../electron/shared/api-types.js';
+import type { NamedFile, RotationReviewView, ShamirCosignView, ShamirSetView } from '../../../electron/shared/api-types.js';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
-import { CardEntry } from './CardEntry';
+import { CardEntry, useShareSet } from './CardEntry';
 
 type Phase = { step: 'entering' } | { step: 'signing' } | { step: 'signed'; signed: ShamirCosignView } | { step: 'refused'; refusal: Refusal };
 
@@ -23,8 +24,7 @@ interface Props {
 
 export function CosignWithCards({ request, review, sideText }: Props) {
   const api = ceremonyApi();
-  const [cards, setCards] = useState<ShamirCardInput[]>([]);
-  const [set, setSet] = useState<ShamirSetView | undefined>();
+  const [set, setSet] = useShareSet();
   const [phase, setPhase] = useState<Phase>({ step: 'entering' });
 
   async function sign() {
@@ -32,13 +32,12 @@ export function CosignWithCards({ request, review, sideText }: Props) {
     if (!api) return setPhase({ step: 'refused', refusal: NO_BRIDGE });
     setPhase({ step: 'signing' });
     try {
-      const r = await api.shamirCosign({ request, confirmedSha256: review.digest.sha256, cards });
+      const r = await api.shamirCosign({ request, confirmedSha256: review.digest.sha256, set: set.set });
       setPhase(r.ok ? { step: 'signed', signed: r.value } : { step: 'refused', refusal: r });
     } catch (err) {
       setPhase({ step: 'refused', refusal: unexpected(err) });
     } finally {
-      // Used once: the cards are cleared whatever the answer.
-      setCards([]);
+      // Used once: main wiped the set whatever the answer.
       setSet(undefined);
     }
   }
@@ -69,11 +68,9 @@ export function CosignWithCards({ request, review, sideText }: Props) {
       <CardEntry
         name="cosign-cards"
         request={request}
-        cards={cards}
         set={set}
         disabled={signing}
-        onChange={(c, s) => {
-          setCards(c);
+        onChange={(s) => {
           setSet(s);
           setPhase({ step: 'entering' });
         }}

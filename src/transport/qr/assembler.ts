@@ -7,6 +7,7 @@
 import { CeremonyError } from '../../errors.js';
 import { DEFAULT_QR_CAPS, parseQrPart, type QrCaps, type QrPart } from './part.js';
 import { Gf2Solver } from './solver.js';
+import type { QrProgress } from './progress.js';
 import { crc32, packageIndexChooser, type IndexChooser } from './ur.js';
 
 /**
@@ -16,19 +17,7 @@ import { crc32, packageIndexChooser, type IndexChooser } from './ur.js';
  */
 const EXPECTED_OVERHEAD = 6;
 
-export interface QrProgress {
-  /** Distinct parts (by sequence number) accepted so far. */
-  received: number;
-  /** Frames read again (same sequence number). */
-  duplicates: number;
-  /** Rank of the received parts: how many fragments' worth of information is held. */
-  rank: number;
-  /** Fragments in the bundle (0 before the first frame). */
-  needed: number;
-  /** Estimate of further distinct parts still needed (0 when complete). */
-  estimatedStillNeeded: number;
-  complete: boolean;
-}
+export type { QrProgress };
 
 export type ReceiveOutcome = 'innovative' | 'redundant' | 'duplicate';
 

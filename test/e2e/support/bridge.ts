@@ -64,9 +64,10 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   rotationSign: 1,
   // --- shamir
   shamirRollCall: 1,
-  shamirCheckCards: 1,
+  shamirAddCard: 1,
   shamirVerify: 1,
   shamirCosign: 1,
+  shamirClearSet: 1,
 };
 
 /**

@@ -12,6 +12,7 @@ import { expect } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
 import { runCli } from '../../../src/cli/program.js';
 import { qrPng } from '../../../src/io/qr-images.js';
+import { seededRandom } from '../../../src/transport/qr/simulate.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { freePort, notaryClient } from '../../support/notary.js';
 import { parseNotaryList } from '../../support/notary-publish.js';
@@ -101,21 +102,12 @@ export async function qrVideo(dir: string, texts: readonly string[]): Promise<st
   return out;
 }
 
-/** Deterministic PRNG (mulberry32): the same "lost" frames on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Drop exactly round(share × n) of the frames, chosen by the seeded PRNG; the rest keep their order. */
+/**
+ * Drop exactly round(share × n) of the frames, chosen by the seeded PRNG (mulberry32: the same "lost"
+ * frames on every run); the rest keep their order.
+ */
 export function dropFrames<T>(frames: readonly T[], share: number, seed: number): T[] {
-  const rnd = seeded(seed);
+  const rnd = seededRandom(seed);
   const order = frames.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));

@@ -202,6 +202,8 @@ describe('names', () => {
     expect(await freshName(name, async (n) => taken.has(n))).toBe(name.replace('.tufbundle', '-3.tufbundle'));
     expect(await freshName('free.tufbundle', async () => false)).toBe('free.tufbundle');
     expect(suggestedBundleName({ repository: '../../etc', kind: 'trust-bundle', hash: b.hash })).toMatch(/^etc-trust-bundle-[0-9a-f]{8}\.tufbundle$/);
+    // Never a Windows device name (the export channel would refuse its own suggestion).
+    expect(suggestedBundleName({ repository: 'con.example.com/app', kind: 'trust-bundle', hash: b.hash })).toMatch(/^repository-con\.example\.com-app-trust-bundle-[0-9a-f]{8}\.tufbundle$/);
   });
 });
 

@@ -61,8 +61,8 @@ function set(obj: JsonObject, path: string[], value: JsonValue | undefined): Jso
 describe('site bindings', () => {
   it('merge the plan’s token pins with the day’s choices; PIN sources, modules', () => {
     const b = parseSiteBindings(enc(bindings()), plan, planSha);
-    expect(b.custodians.get('Alice')).toEqual({ module: { preset: 'ykcs11' }, token: { serial: '1111' }, pin: { kind: 'prompt' } });
-    expect(b.custodians.get('Bob')).toEqual({ module: { path: '/usr/lib/softhsm/libsofthsm2.so' }, token: { serial: '2222' }, pin: { kind: 'env', name: 'BOB_PIN' } });
+    expect(b.custodians.get('Alice')).toEqual({ module: { preset: 'ykcs11' }, moduleAt: '$.module', token: { serial: '1111' }, pin: { kind: 'prompt' } });
+    expect(b.custodians.get('Bob')).toEqual({ module: { path: '/usr/lib/softhsm/libsofthsm2.so' }, moduleAt: '$.custodians.Bob.module', token: { serial: '2222' }, pin: { kind: 'env', name: 'BOB_PIN' } });
   });
 
   const INVALID: [string, JsonObject, ErrorCode, string][] = [

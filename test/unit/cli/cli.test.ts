@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
+import { encodeBundle } from '../../../src/bundle/format.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { bundleContent } from '../../support/trust-tree.js';
 
 function capture() {
   const out: string[] = [];
@@ -71,5 +73,45 @@ describe('tuf-ceremony verify / inspect', () => {
     expect(text).toMatch(/root, threshold 2 of 3, version 2, .*signed 2 of 2: OK/);
     expect(text).toMatch(/releases \(delegated by targets\)/);
     expect(text).toMatch(/verification: OK/);
+  });
+});
+
+describe('untrusted names reach the terminal escaped (inspect, import)', () => {
+  // The TUF name rule refuses only C0 and DEL: a delegated role may be named with a bidi override
+  // (U+202E, "Trojan Source") and a one-character CSI (U+009B). Both are shown as \u escapes.
+  const name = 'rel\u202eeases\u009b2J';
+  let r: BuiltRepo;
+  let dir: string;
+  beforeAll(async () => {
+    r = await buildRepo('tuf', { delegationName: name });
+    dir = mkdtempSync(join(tmpdir(), 'tufc-cli-names-'));
+    writeFileSync(join(dir, 'root.json'), r.roots[0]!);
+    writeFileSync(join(dir, 'targets.json'), r.targets);
+    writeFileSync(join(dir, 'snapshot.json'), r.snapshot);
+    writeFileSync(join(dir, 'timestamp.json'), r.timestamp);
+    writeFileSync(join(dir, `${name}.json`), r.delegated);
+  });
+  const raw = /[\u009b\u202e]/;
+
+  it('inspect', async () => {
+    const c = capture();
+    expect(await runCli(['inspect', dir], c.io)).toBe(0);
+    const text = c.out.join('\n');
+    expect(text).not.toMatch(raw);
+    expect(text).toContain('"rel\\u202eeases\\u009b2J" (delegated by targets)');
+  });
+
+  it('import', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'tufc-cli-names-import-'));
+    const bundle = join(work, 'b.tufbundle');
+    writeFileSync(bundle, encodeBundle(bundleContent(r, 'example-repo')));
+    const pin = join(work, 'pin.json');
+    writeFileSync(pin, r.roots[0]!);
+    const trust = join(work, 'metadata');
+    const c = capture();
+    expect(await runCli(['import', bundle, '--trust-dir', trust, '--root', pin, '--layout', 'tuf'], c.io), c.err.join('\n')).toBe(0);
+    const text = c.out.join('\n');
+    expect(text).not.toMatch(raw);
+    expect(text).toContain('  "rel\\u202eeases\\u009b2J" v1');
   });
 });

@@ -313,13 +313,17 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
 
   it('bindings naming a library main was not shown are refused at load (MODULE_CHOICE_UNKNOWN): presets’ paths and files chosen in main’s dialog pass', async () => {
     const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan()));
-    const bindingsFor = (module: object) =>
-      new TextEncoder().encode(JSON.stringify({ format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module, custodians: { Alice: { pin: 'prompt' }, Bob: { token: { serial: 'B0000002' }, pin: 'prompt' } } }));
-    const load = (h: ReturnType<typeof setup>['h'], module: object) => h[CHANNELS.ceremonyLoad]({ plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: bindingsFor(module) } });
-    // Default deps: only a preset's own install path.
+    const bindingsFor = (module: object, alice: object = {}) =>
+      new TextEncoder().encode(JSON.stringify({ format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module, custodians: { Alice: { pin: 'prompt', ...alice }, Bob: { token: { serial: 'B0000002' }, pin: 'prompt' } } }));
+    const load = (h: ReturnType<typeof setup>['h'], module: object, alice?: object) => h[CHANNELS.ceremonyLoad]({ plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: bindingsFor(module, alice) } });
+    // Default deps: only a preset's own install path. The refusal names where the path is written: the
+    // top-level default, or the custodian's own module.
     const plain = setup();
     const refused = (await load(plain.h, { path: '/tmp/evil/libpkcs11.so' })) as IpcResult<unknown>;
-    expect(refused).toMatchObject({ ok: false, code: 'MODULE_CHOICE_UNKNOWN', path: '$.custodians.Alice.module.path' });
+    expect(refused).toMatchObject({ ok: false, code: 'MODULE_CHOICE_UNKNOWN', path: '$.module.path' });
+    const own = (await load(plain.h, { preset: 'ykcs11' }, { module: { path: '/tmp/evil/libown.so' } })) as IpcResult<unknown>;
+    expect(own).toMatchObject({ ok: false, code: 'MODULE_CHOICE_UNKNOWN', path: '$.custodians.Alice.module.path' });
+    expect(!own.ok && own.message).toContain('the PKCS#11 library /tmp/evil/libown.so for Alice');
     expect(((await load(plain.h, { path: '/usr/lib/softhsm/libsofthsm2.so' })) as IpcResult<unknown>).ok).toBe(true);
     expect(((await load(plain.h, { preset: 'ykcs11' })) as IpcResult<unknown>).ok).toBe(true);
     // The handlers' own wiring: a file registered by the dialog passes, others do not.

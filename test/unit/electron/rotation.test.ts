@@ -16,7 +16,6 @@ import { changeFrom, checkName, defaultExpires, parseKeyFile, reviewView } from 
 import { TokenModules, type TokenDeps } from '../../../electron/main/tokens.js';
 import type {
   GeneratedKeyView,
-  IpcResult,
   NamedFile,
   RotationMergeView,
   RotationNewKeyView,
@@ -31,6 +30,7 @@ import { TokenModule } from '../../../src/signers/pkcs11/token.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
 import { FakePkcs11, type FakeTokenSpec } from '../../support/fake-pkcs11.js';
+import { call, ok } from '../../support/ipc.js';
 import { refusal } from '../../support/refusal.js';
 import { memorySink, TranscriptWriter } from '../../../src/audit/transcript.js';
 import { fixedClock, HEADER } from '../audit/fixtures.js';
@@ -83,14 +83,6 @@ function rig(folder: string | null = tempDir(), now: () => Date = () => new Date
   return { fake, h, out, asked };
 }
 
-async function call<T>(h: Record<ChannelName, Handler>, channel: ChannelName, payload: unknown): Promise<IpcResult<T>> {
-  return (await h[channel](payload)) as IpcResult<T>;
-}
-async function ok<T>(h: Record<ChannelName, Handler>, channel: ChannelName, payload: unknown): Promise<T> {
-  const r = await call<T>(h, channel, payload);
-  if (!r.ok) throw new Error(`${channel} refused: ${r.code} ${r.message}`);
-  return r.value;
-}
 async function refused(h: Record<ChannelName, Handler>, channel: ChannelName, payload: unknown): Promise<{ code: string; message: string; path?: string }> {
   const r = await call(h, channel, payload);
   if (r.ok) throw new Error(`${channel} was accepted`);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createIpcHandlers, type Handler } from '../../../electron/main/ipc-handlers.js';
 import { defaultTokenDeps, resolveModule, TokenModules, type TokenDeps } from '../../../electron/main/tokens.js';
-import type { GeneratedKeyView, IpcResult, TokenModuleView, TokensCheckResult } from '../../../electron/shared/api-types.js';
+import type { GeneratedKeyView, TokenModuleView, TokensCheckResult } from '../../../electron/shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../../../electron/shared/channels.js';
 import { MAX_KEY_LABEL, MAX_PIN_BYTES, MAX_TOKEN_TEXT } from '../../../electron/shared/schemas.js';
 import { ModuleChoices } from '../../../electron/main/module-choices.js';
@@ -18,6 +18,7 @@ import { MODULE_PRESETS } from '../../../src/signers/pkcs11/presets.js';
 import { TokenModule, TokenSession } from '../../../src/signers/pkcs11/token.js';
 import { listPublicKey } from '../../../src/signers/public-key-json.js';
 import { FakePkcs11, YUBIKEY_MECHANISMS, type FakeTokenSpec } from '../../support/fake-pkcs11.js';
+import { call, ok } from '../../support/ipc.js';
 
 /** A PIN with characters that cannot occur in hex, base64, PEM or PGP words: if it shows up, it leaked. */
 const PIN = 'Zq#7-pin-Wx!';
@@ -65,16 +66,6 @@ const generateReq = (over: Record<string, unknown> = {}) => ({
   pin: PIN,
   ...over,
 });
-
-async function call<T>(h: Record<ChannelName, Handler>, channel: ChannelName, payload: unknown): Promise<IpcResult<T>> {
-  return (await h[channel](payload)) as IpcResult<T>;
-}
-
-async function ok<T>(h: Record<ChannelName, Handler>, channel: ChannelName, payload: unknown): Promise<T> {
-  const r = await call<T>(h, channel, payload);
-  if (!r.ok) throw new Error(`${channel} refused: ${r.code} ${r.message}`);
-  return r.value;
-}
 
 /** Whether any private key object is visible on the fake token without logging in (i.e. it is still logged in). */
 async function stillLoggedIn(fake: FakePkcs11, slot = 'slot-1'): Promise<boolean> {

@@ -74,6 +74,25 @@ describe('export channels', () => {
     expect(await handlers()[channel](payload)).toMatchObject({ ok: false, code: 'IPC_INVALID', path });
   });
 
+  it.each([
+    ['autorun.inf:x.tufbundle', '":"'],
+    ['x.tufbundle:Zone.Identifier.tufbundle', '":"'],
+    ...['<', '>', '"', '|', '?', '*'].map((c) => [`a${c}b.tufbundle`, 'refused by Windows']),
+    ['x.tufbundle.', 'dot or a space'],
+    ['x.tufbundle ', 'dot or a space'],
+    ...['CON', 'prn', 'Aux', 'nul', 'COM1', 'com9', 'COM¹', 'LPT1', 'lpt9', 'LPT³', 'CON .x', 'nul.tar'].map((d) => [`${d}.tufbundle`, 'Windows device name']),
+  ])('export file name %j refused (IPC_INVALID, %s)', async (fileName, why) => {
+    const r = await handlers()[CHANNELS.exportWrite]({ fileName });
+    expect(r).toMatchObject({ ok: false, code: 'IPC_INVALID', path: '$.fileName' });
+    expect(!r.ok && r.message).toContain(why);
+  });
+
+  it('names that only look like device names pass the schema (then USAGE: nothing prepared)', async () => {
+    for (const fileName of ['console.tufbundle', 'COM10.tufbundle', 'LPT0.tufbundle', 'auxiliary.tufbundle', 'con-repo.tufbundle', 'my repo 2026-11-25.tufbundle']) {
+      expect(await handlers()[CHANNELS.exportWrite]({ fileName }), fileName).toMatchObject({ ok: false, code: 'USAGE' });
+    }
+  });
+
   it('nothing prepared: destination, write and frames are refused (USAGE)', async () => {
     const h = handlers();
     expect(await h[CHANNELS.exportDestination]({ choose: true })).toMatchObject({ ok: false, code: 'USAGE' });

@@ -132,6 +132,35 @@ describe('import session over IPC', () => {
     expect(installed.lockNotReleased).toBeUndefined();
   });
 
+  it('two removal requests at once: only the first acts, the second finds the report used up (USAGE)', async () => {
+    const trust = join(mkdtempSync(join(tmpdir(), 'tufc-import-ipc-')), 'trust');
+    mkdirSync(trust);
+    const asked: string[] = [];
+    let finish: (v: undefined) => void = () => undefined;
+    const h = createIpcHandlers({
+      importSession: new ImportSession(
+        defaultImportDeps({
+          chooseTrustDir: async () => trust,
+          removeStaleImportLock: (path) => {
+            asked.push(path);
+            return new Promise((r) => (finish = r));
+          },
+        }),
+      ),
+    });
+    await h[CHANNELS.importChooseTrustDir]({ layout: 'notary' });
+    await h[CHANNELS.importSetPin]({ rootFile: file('root.json', repo.roots[0]!) });
+    const lock = join(trust, IMPORT_LOCK_NAME);
+    writeFileSync(lock, JSON.stringify({ created: '2026-11-25T10:00:00.000Z', host: hostname(), pid: spawnSync(process.execPath, ['-e', '0']).pid!, token: '0'.repeat(32) }));
+    await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCK_STALE' });
+    const first = h[CHANNELS.importRemoveStaleLock](undefined);
+    const second = h[CHANNELS.importRemoveStaleLock](undefined);
+    await expect(second).resolves.toMatchObject({ ok: false, code: 'USAGE' });
+    finish(undefined);
+    await expect(first).resolves.toMatchObject({ ok: true, value: { removed: false } });
+    expect(asked).toEqual([lock]);
+  });
+
   it('a stale lock whose owner turns out to be alive when removal is asked is kept (IMPORT_LOCK_NOT_STALE)', async () => {
     const { trust, h, call } = setup();
     mkdirSync(trust);

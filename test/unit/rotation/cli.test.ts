@@ -4,9 +4,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import type { JsonObject } from '../../../src/json/types.js';
-import { listPublicKey } from '../../../src/signers/public-key-json.js';
-import { SoftwareKey } from '../../../src/signers/software.js';
-import { formatShareCard, splitKey } from '../../../src/shamir/index.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
 import {
@@ -19,13 +16,8 @@ import {
   signRequest,
   type SigningRequest,
 } from '../../../src/rotation/index.js';
-import { EXPIRES_V2, makeCustodian, rootFixture, type Custodian, type RootFixture } from './support.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
-}
+import { backupOnShareCards, EXPIRES_V2, makeCustodian, rootFixture, type Custodian, type RootFixture } from './support.js';
+import { captureIo } from '../../support/cli-io.js';
 
 describe('tuf-ceremony sign / merge (share cards, files)', () => {
   let dir: string;
@@ -33,20 +25,14 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
   let dave: Custodian;
   let request: SigningRequest;
   let requestPath: string;
-  const cardPaths: string[] = [];
+  let cardPaths: string[];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tufc-rotation-cli-'));
     // Root keys: Alice, Bob (software) and a backup key split 2-of-3 onto share cards.
-    const backupKey = SoftwareKey.generate('ed25519', { label: 'Backup' });
-    const split = await backupKey.withSecret((secret) => splitKey('ed25519', Uint8Array.from(secret), { threshold: 2, shares: 3, label: 'Backup' }));
-    split.cards.slice(0, 2).forEach((card, i) => {
-      const p = join(dir, `card-${i + 1}.txt`);
-      writeFileSync(p, formatShareCard(card));
-      cardPaths.push(p);
-    });
-    const backup: Custodian = { name: 'Backup', key: backupKey, listed: listPublicKey('tuf', backupKey.spki) };
-    fx = await rootFixture('tuf', ['Alice', 'Bob', backup]);
+    const cards = await backupOnShareCards(dir);
+    cardPaths = cards.cardPaths;
+    fx = await rootFixture('tuf', ['Alice', 'Bob', cards.backup]);
     dave = await makeCustodian('tuf', 'Dave');
     const alice = fx.custodians[0]!;
     const payload = buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2, root: { replace: [{ old: alice.listed.keyId, new: { json: dave.listed.json, name: 'Dave' }, reason: 'lost' }] } }, { names: fx.names });
@@ -63,7 +49,7 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
   });
 
   it('tuf-ceremony inspect REQUEST prints the same review', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await runCli(['inspect', requestPath], c.io)).toBe(0);
     expect(c.out.join('\n')).toMatch(/root: Alice \(key .*\) is REPLACED by Dave/);
   });
@@ -73,12 +59,12 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     const digest = (review.json as { digest: { hex: string } }).digest;
 
     // wrong expected hash: refused before anything is rebuilt
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['sign', requestPath, '--out', join(dir, 'never.json'), '--share-card', ...cardPaths, '--expect-hash', '0000000000000000'], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
     expect(existsSync(join(dir, 'never.json'))).toBe(false);
 
-    c = capture();
+    c = captureIo();
     const r1 = join(dir, 'backup.response.json');
     expect(await runCli(['sign', requestPath, '--out', r1, '--share-card', ...cardPaths, '--expect-hash', digest.hex, '--json'], c.io)).toBe(0);
     const out = JSON.parse(c.out.join('')) as JsonObject;
@@ -86,16 +72,16 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     expect(c.err.join('\n')).toContain('is REPLACED by Dave');
 
     // never overwritten
-    c = capture();
+    c = captureIo();
     expect(await runCli(['sign', requestPath, '--out', r1, '--share-card', ...cardPaths], c.io)).toBe(2);
     expect(c.err[0]).toMatch(/^error\[OUTPUT_EXISTS\]/);
 
     // partial: refused without --partial, a status with it
     const result = join(dir, 'root.v2.json');
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', requestPath, r1, '--out', result], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROOT_NOT_SIGNED_BY_PREVIOUS\]: root version 2 is not final: 1 of 2 old keys \(of 3\), 1 of 2 new keys \(of 3\); waiting for: Bob \(old and new\), Dave \(new\)/);
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', requestPath, r1, '--out', result, '--partial'], c.io)).toBe(0);
     expect(c.out[0]).toBe('1 of 2 old keys (of 3), 1 of 2 new keys (of 3); waiting for: Bob (old and new), Dave (new)');
     expect(existsSync(result)).toBe(false);
@@ -103,7 +89,7 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     // Bob signs: both thresholds met (Bob and Backup are in both roots)
     const r2 = join(dir, 'bob.response.json');
     writeFileSync(r2, serializeSignatureResponse(await signRequest(request, fx.custodians[1]!.key)));
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', requestPath, r2, r1, '--out', result, '--json'], c.io)).toBe(0);
     const merged = JSON.parse(c.out.join('')) as JsonObject;
     expect(merged).toMatchObject({ ok: true, role: 'root', version: 2, final: true, waitingFor: [], out: result, previous: { verified: true }, new: { verified: true } });
@@ -112,12 +98,12 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     const next = parseMetadata(readFileSync(result), 'root', { maxBytes: 1 << 20, source: '2.root.json' });
     expect(verifyRootUpdate(previous, next).version).toBe(2);
 
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', requestPath, r2, r1, '--out', result], c.io)).toBe(2);
     expect(c.err[0]).toMatch(/^error\[OUTPUT_EXISTS\]/);
 
     // the same response twice: a duplicate signer
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', requestPath, r1, r1, '--out', join(dir, 'dup.json')], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROTATION_SIGNATURE_DUPLICATE\]/);
   });
@@ -127,10 +113,10 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     ((doc.payload as JsonObject).roles as JsonObject).root = { ...(((doc.payload as JsonObject).roles as JsonObject).root as JsonObject), threshold: 1 };
     const tampered = join(dir, 'tampered.json');
     writeFileSync(tampered, JSON.stringify(doc));
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['sign', tampered, '--out', join(dir, 't.response.json'), '--share-card', ...cardPaths], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', tampered, join(dir, 'backup.response.json'), '--out', join(dir, 't.root.json')], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
     expect(() => parseSigningRequest(readFileSync(tampered))).toThrow(/request ID does not match/);
@@ -138,10 +124,10 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
   });
 
   it('usage errors: neither or both signing methods', async () => {
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['sign', requestPath, '--out', join(dir, 'u.json')], c.io)).toBe(2);
     expect(c.err[0]).toMatch(/^error\[USAGE\]/);
-    c = capture();
+    c = captureIo();
     expect(await runCli(['sign', requestPath, '--out', join(dir, 'u.json'), '--module', 'softhsm2', '--share-card', cardPaths[0]!], c.io)).toBe(2);
   });
 });

@@ -14,20 +14,13 @@ import { looksLikeBundle } from '../../../src/bundle/format.js';
 import { runCli } from '../../../src/cli/program.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { readSignatureResponse, readSigningRequest, signRequest, wrapSignatureResponse } from '../../../src/rotation/index.js';
-import { formatShareCard, splitKey } from '../../../src/shamir/index.js';
-import { listPublicKey } from '../../../src/signers/public-key-json.js';
-import { SoftwareKey } from '../../../src/signers/software.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { sign, targetsSigned } from '../../support/repo.js';
-import { EXPIRES_V2, makeCustodian, rootFixture, type Custodian, type RootFixture } from './support.js';
+import { backupOnShareCards, EXPIRES_V2, makeCustodian, rootFixture, type Custodian, type RootFixture } from './support.js';
+import { captureIo } from '../../support/cli-io.js';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
-}
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
@@ -36,18 +29,13 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
   let dave: Custodian;
   let planPath: string;
   let planText: string;
-  const cardPaths: string[] = [];
+  let cardPaths: string[];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tufc-rotate-cli-'));
-    const backupKey = SoftwareKey.generate('ed25519', { label: 'Backup' });
-    const split = await backupKey.withSecret((secret) => splitKey('ed25519', Uint8Array.from(secret), { threshold: 2, shares: 3, label: 'Backup' }));
-    split.cards.slice(0, 2).forEach((card, i) => {
-      const p = join(dir, `card-${i + 1}.txt`);
-      writeFileSync(p, formatShareCard(card));
-      cardPaths.push(p);
-    });
-    fx = await rootFixture('tuf', ['Alice', 'Bob', { name: 'Backup', key: backupKey, listed: listPublicKey('tuf', backupKey.spki) }]);
+    const cards = await backupOnShareCards(dir);
+    cardPaths = cards.cardPaths;
+    fx = await rootFixture('tuf', ['Alice', 'Bob', cards.backup]);
     dave = await makeCustodian('tuf', 'Dave');
     writeFileSync(join(dir, 'root.json'), fx.rootV1);
     // The key file as `tokens export` writes it: the TUF key object, 2-space JSON and a newline.
@@ -75,7 +63,7 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
 
   it('rotate prints the plan hash and the review, writes a request bundle, and never overwrites it', async () => {
     const out = join(dir, 'request.tufbundle');
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['rotate', planPath, '--out', out, '--bundle'], c.io)).toBe(0);
     const text = c.out.join('\n');
     const h = sha(planText);
@@ -88,7 +76,7 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
     expect(got.request.root.version).toBe(2);
     expect(got.bundle!.repository).toBe('example-repo');
 
-    c = capture();
+    c = captureIo();
     expect(await runCli(['rotate', planPath, '--out', out, '--bundle'], c.io)).toBe(2);
     expect(c.err[0]).toMatch(/^error\[OUTPUT_EXISTS\]/);
     expect(Buffer.from(readFileSync(out)).equals(Buffer.from(bytes))).toBe(true);
@@ -96,7 +84,7 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
 
   it('rotate --json without --bundle writes the plain request and documents what it did', async () => {
     const out = join(dir, 'request.json');
-    const c = capture();
+    const c = captureIo();
     expect(await runCli(['rotate', planPath, '--out', out, '--json'], c.io)).toBe(0);
     const report = JSON.parse(c.out.join('')) as JsonObject;
     expect(report).toMatchObject({ ok: true, out, form: 'request', plan: { sha256: sha(planText) }, fromVersion: 1, toVersion: 2, bundle: null });
@@ -106,13 +94,13 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
 
   it('sign answers a request bundle with a response bundle; merge takes bundles; inspect shows the review', async () => {
     const requestPath = join(dir, 'request.tufbundle');
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['inspect', requestPath], c.io)).toBe(0);
     expect(c.out.join('\n')).toMatch(/^request\.tufbundle: signing-request bundle for tuf repository example-repo/);
     expect(c.out.join('\n')).toMatch(/root: Alice \(key .*\) is REPLACED by Dave/);
 
     const backupOut = join(dir, 'backup.response.tufbundle');
-    c = capture();
+    c = captureIo();
     expect(await runCli(['sign', requestPath, '--out', backupOut, '--share-card', ...cardPaths, '--json'], c.io)).toBe(0);
     expect(JSON.parse(c.out.join(''))).toMatchObject({ ok: true, form: 'bundle', signer: { name: 'Backup' } });
     expect(c.err.join('\n')).toMatch(/request\.tufbundle: signing-request bundle, short hash .*; manifest checked/);
@@ -122,7 +110,7 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
     const bobOut = join(dir, 'bob.response.tufbundle');
     writeFileSync(bobOut, wrapSignatureResponse(await signRequest(request, fx.custodians[1]!.key), request, new Date()));
     const result = join(dir, '2.root.json');
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', requestPath, bobOut, backupOut, '--out', result], c.io)).toBe(0);
     expect(c.out[0]).toMatch(/^2 of 2 old keys \(of 3\), 2 of 2 new keys \(of 3\): both thresholds met/);
     const previous = parseMetadata(fx.rootV1, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
@@ -130,7 +118,7 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
     expect(verifyRootUpdate(previous, next).version).toBe(2);
 
     // A response bundle given where the request goes: the wrong kind, refused before anything else.
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', backupOut, bobOut, '--out', join(dir, 'x.json')], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[BUNDLE_KIND_UNEXPECTED\]/);
     expect(existsSync(join(dir, 'x.json'))).toBe(false);
@@ -156,7 +144,7 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
     const planFile = join(dir, 'delegations-plan.json');
     writeFileSync(planFile, JSON.stringify(plan));
     const out = join(dir, 'targets-request.json');
-    const c = capture();
+    const c = captureIo();
     expect(await runCli(['rotate', planFile, '--out', out, '--json'], c.io)).toBe(0);
     expect(JSON.parse(c.out.join(''))).toMatchObject({ ok: true, fromVersion: 1, toVersion: 2, expectedSigners: [{ name: 'Tina', from: 'targets' }] });
     expect(c.err.join('\n')).toMatch(/for targets\.json version 2; expected signers: Tina/);
@@ -169,14 +157,14 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
     const other = join(dir, 'other-plan.json');
     writeFileSync(other, planText.replace(/"sha256": "[0-9a-f]{64}",\n\s*"version"/, (m) => m.replace(/[0-9a-f]{64}/, '0'.repeat(64))));
     const out = join(dir, 'never.tufbundle');
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['rotate', other, '--out', out, '--bundle'], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[PLAN_INPUT_MISMATCH\]: root\.json has SHA-256 .* \(at \$\.previousRoot\.sha256\)/);
     expect(existsSync(out)).toBe(false);
 
     const missing = join(dir, 'missing-plan.json');
     writeFileSync(missing, planText.replace('dave.tuf.json', 'erin.tuf.json'));
-    c = capture();
+    c = captureIo();
     expect(await runCli(['rotate', missing, '--out', out], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[PLAN_INPUT_MISMATCH\]: erin\.tuf\.json, which the plan names, cannot be read next to the plan \(at \$\.root\.replace\[0\]\.by\.keyFile\)/);
     expect(existsSync(out)).toBe(false);

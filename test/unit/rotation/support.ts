@@ -2,12 +2,15 @@
  * Rotation fixtures: a root v1 (2-of-3 root keys, one key each for targets/snapshot/timestamp) made with
  * software signing keys, in either profile (Notary root keys are ecdsa-x509 certificates, CN = GUN).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { makeNotaryRootCertificate } from '../../../src/signers/certificate.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { listPublicKey, type ListedKey } from '../../../src/signers/public-key-json.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
+import { formatShareCard, splitKey } from '../../../src/shamir/index.js';
 import { formatExpires } from '../../../src/tuf/dates.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
 
@@ -30,6 +33,21 @@ export async function makeCustodian(profile: ProfileName, name: string): Promise
     return { name, key, listed: cert.listed };
   }
   return { name, key, listed: listPublicKey(profile, key.spki) };
+}
+
+/**
+ * A TUF root key kept on share cards: "Backup", split 2-of-3, two of the cards written into `dir`
+ * (card-1.txt, card-2.txt) — enough for `sign --share-card` to rebuild the key.
+ */
+export async function backupOnShareCards(dir: string): Promise<{ backup: Custodian; cardPaths: string[] }> {
+  const key = SoftwareKey.generate('ed25519', { label: 'Backup' });
+  const split = await key.withSecret((secret) => splitKey('ed25519', Uint8Array.from(secret), { threshold: 2, shares: 3, label: 'Backup' }));
+  const cardPaths = split.cards.slice(0, 2).map((card, i) => {
+    const p = join(dir, `card-${i + 1}.txt`);
+    writeFileSync(p, formatShareCard(card));
+    return p;
+  });
+  return { backup: { name: 'Backup', key, listed: listPublicKey('tuf', key.spki) }, cardPaths };
 }
 
 export function makeRoleKey(profile: ProfileName, name: string): Custodian {

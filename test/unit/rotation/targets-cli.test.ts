@@ -17,12 +17,7 @@ import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
 import { requireVerified, verifyRole } from '../../../src/tuf/verify.js';
 import { targetsSigned } from '../../support/repo.js';
 import { EXPIRES_V2, makeRoleKey, rootFixture, type RootFixture } from './support.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
-}
+import { captureIo } from '../../support/cli-io.js';
 
 describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
   let dir: string;
@@ -55,14 +50,14 @@ describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
   });
 
   it('inspect REQUEST prints the review: delegation added, target revoked, who must sign', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await runCli(['inspect', requestPath], c.io)).toBe(0);
     const text = c.out.join('\n');
     expect(text).toContain('targets version 1 → 2');
     expect(text).toMatch(/delegation qa ADDED, threshold 1 of 1: QA \(key [0-9a-f]{12}…, fingerprint [0-9a-f ]+\); trusted for paths "qa\/\*"/);
     expect(text).toContain('target "v1.2" REVOKED (removed from targets.json)');
     expect(text).toContain('Targets (cards)  key');
-    const j = capture();
+    const j = captureIo();
     expect(await runCli(['inspect', requestPath, '--json'], j.io)).toBe(0);
     const doc = JSON.parse(j.out.join('')) as { role: string; targetsChanges: { kind: string }[] };
     expect([doc.role, doc.targetsChanges.map((c) => c.kind)]).toEqual(['targets', ['delegation-added', 'target-removed', 'targets-expires']]);
@@ -70,11 +65,11 @@ describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
 
   it('sign --share-card (the targets key rebuilt), then merge writes targets.json v2 verified by the root', async () => {
     const response = join(dir, 'targets.response.json');
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['sign', requestPath, '--out', response, '--share-card', ...cardPaths], c.io), c.err.join('\n')).toBe(0);
     expect(c.out.join('\n')).toContain('with this response alone: 1 of 1 targets keys: threshold met, targets version 2 is complete');
 
-    c = capture();
+    c = captureIo();
     const out = join(dir, 'targets.json');
     expect(await runCli(['merge', requestPath, response, '--out', out, '--json'], c.io), c.err.join('\n')).toBe(0);
     const report = JSON.parse(c.out.join('')) as JsonObject;
@@ -86,13 +81,13 @@ describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
     expect(md.signed.delegations!.roles.map((r) => r.name)).toEqual(['qa']);
 
     // Never overwritten; a tampered request refused.
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', requestPath, response, '--out', out], c.io)).toBe(2);
     const doc = JSON.parse(readFileSync(requestPath, 'utf8')) as JsonObject;
     ((doc.payload as JsonObject).delegations as JsonObject).roles = [];
     const tampered = join(dir, 'tampered.request.json');
     writeFileSync(tampered, JSON.stringify(doc));
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', tampered, response, '--out', join(dir, 'other.json')], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
     expect(existsSync(join(dir, 'other.json'))).toBe(false);
@@ -106,7 +101,7 @@ describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
       writeFileSync(p, formatShareCard(card));
       return p;
     });
-    const c = capture();
+    const c = captureIo();
     expect(await runCli(['sign', requestPath, '--out', join(dir, 'alice.response.json'), '--share-card', ...paths], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROTATION_SIGNER_UNKNOWN\].*not a targets key of root version 1: nothing was rebuilt/);
   });
@@ -137,12 +132,12 @@ describe('tuf-ceremony merge on a targets request whose targets role is 2 of 2: 
     writeFileSync(tomResponse, serializeSignatureResponse(await signRequest(request, tom.key)));
     const out = join(dir, 'targets.json');
 
-    let c = capture();
+    let c = captureIo();
     expect(await runCli(['merge', requestPath, tina, '--out', out], c.io)).toBe(1);
     expect(c.err[0]).toBe('error[THRESHOLD_NOT_MET]: targets version 2 is not final: 1 of 2 targets keys; waiting for: Tom (targets) (merge with --partial to accept a partial result) (at $.signatures)');
     expect(existsSync(out)).toBe(false);
 
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', requestPath, tina, '--out', out, '--partial', '--json'], c.io)).toBe(0);
     const partial = JSON.parse(c.out.join('')) as JsonObject;
     expect(partial).toMatchObject({ ok: true, role: 'targets', version: 2, final: false, out: null, targets: { threshold: 2, signed: [fx.targets.listed.keyId], missing: [tom.listed.keyId], verified: false } });
@@ -150,7 +145,7 @@ describe('tuf-ceremony merge on a targets request whose targets role is 2 of 2: 
     expect([partial.previous, partial.new]).toEqual([undefined, undefined]);
     expect(existsSync(out)).toBe(false);
 
-    c = capture();
+    c = captureIo();
     expect(await runCli(['merge', requestPath, tomResponse, tina, '--out', out], c.io), c.err.join('\n')).toBe(0);
     expect(c.out).toEqual(['2 of 2 targets keys: threshold met, targets version 2 is complete', `wrote targets version 2 to ${out}`]);
     const md = parseMetadata(readFileSync(out), 'targets', { maxBytes: 1 << 20, source: 'targets.json' });

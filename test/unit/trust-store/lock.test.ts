@@ -273,17 +273,86 @@ describe('import lock', () => {
         expect(await removeStaleImportLock('/t/L', fs)).toEqual({ path: '/t/L', reason: 'owner-gone', owner: { pid: 7, host: 'site-a', created: '2026-11-25T00:00:00.000Z', token: 'b'.repeat(32) } });
         expect(fs.files.has('/t/L')).toBe(false);
       });
-      it('a new import took the lock between the check and the removal: kept', async () => {
-        let reads = 0;
-        const fs = fakeFs({ processAlive: (pid) => pid === 8 });
-        const read = async (p: string) => {
-          if (++reads === 2) fs.files.set(p, held({ pid: 8, host: 'site-a' }));
-          return fs.files.get(p);
-        };
-        fs.read = read;
+      it('two removers and an importer, every interleaving of their file-system calls: the importer’s live lock is never removed', async () => {
+        // Each actor sees the same files through its own LockFs (its own pid); every call waits for its
+        // turn, and a seeded scheduler picks whose call runs next. Without the `.removing` guard, remover B
+        // can compare the stale lock, remover A delete it, the importer take the lock, and B then unlink it.
+        const lock = '/t/L';
+        let hits = 0;
+        for (let seed = 1; seed <= 400; seed++) {
+          const files = new Map<string, Uint8Array>([[lock, held({ pid: 7, host: 'site-a' })]]);
+          const waiting = new Map<string, () => void>();
+          const actorFs = (name: string, pid: number): LockFs => {
+            const turn = () => new Promise<void>((r) => waiting.set(name, r));
+            const base = fakeFs({ files, pid, processAlive: (p) => p !== 7, randomToken: () => name.padEnd(32, '0') });
+            return {
+              ...base,
+              createExclusive: async (p, d) => (await turn(), base.createExclusive(p, d)),
+              read: async (p, m) => (await turn(), base.read(p, m)),
+              remove: async (p) => (await turn(), base.remove(p)),
+              sleep: async () => turn(),
+            };
+          };
+          let taken: string | undefined;
+          const importer = (async () => {
+            const fs = actorFs('importer', 300);
+            for (let i = 0; i < 20; i++) {
+              try {
+                taken = (await acquireImportLock(lock, fs)).owner.token;
+                return;
+              } catch {
+                await fs.sleep(1);
+              }
+            }
+          })();
+          const removers = ['a', 'b'].map((n, i) => removeStaleImportLock(lock, actorFs(n, 200 + i)).catch((e: unknown) => (isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') ? 'refused' : Promise.reject(e))));
+          let done = false;
+          const all = Promise.all([importer, ...removers]).finally(() => (done = true));
+          let rnd = seed;
+          while (!done) {
+            await new Promise((r) => setImmediate(r));
+            if (waiting.size === 0) continue;
+            rnd = (rnd * 1103515245 + 12345) % 2147483648;
+            const names = [...waiting.keys()].sort();
+            const name = names[rnd % names.length]!;
+            const go = waiting.get(name)!;
+            waiting.delete(name);
+            go();
+          }
+          await all;
+          if (taken !== undefined) {
+            hits++;
+            const now = files.get(lock);
+            expect(now && JSON.parse(new TextDecoder().decode(now)).token, `seed ${seed}`).toBe(taken);
+          }
+          // The guard is always gone afterwards (no remover died here).
+          expect(files.has(`${lock}.removing`), `seed ${seed}`).toBe(false);
+        }
+        expect(hits).toBeGreaterThan(100);
+      });
+      it('one remover at a time: a live remover’s guard refuses a second (IMPORT_LOCK_NOT_STALE); a dead one’s is reported, never removed', async () => {
+        const fs = fakeFs({ processAlive: (pid) => pid === 9 });
         fs.files.set('/t/L', held({ pid: 7, host: 'site-a' }));
-        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('changed'));
+        fs.files.set('/t/L.removing', held({ pid: 9, host: 'site-a' }));
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('/t/L.removing') && e.message.includes('process 9'));
+        fs.files.set('/t/L.removing', held({ pid: 8, host: 'site-a' }));
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('no longer running') && e.message.includes('delete /t/L.removing'));
+        fs.files.set('/t/L.removing', held({ pid: 9, host: 'site-b' }));
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('site-b'));
+        fs.files.set('/t/L.removing', new Uint8Array());
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') && e.message.includes('cannot be read'));
+        // Both files kept throughout.
         expect(fs.files.has('/t/L')).toBe(true);
+        expect(fs.files.has('/t/L.removing')).toBe(true);
+        fs.files.delete('/t/L.removing');
+        expect(await removeStaleImportLock('/t/L', fs)).toMatchObject({ reason: 'owner-gone' });
+        expect([...fs.files.keys()]).toEqual([]);
+      });
+      it('a refusal releases the guard too', async () => {
+        const fs = fakeFs({ processAlive: () => true });
+        fs.files.set('/t/L', held({ pid: 7, host: 'site-a' }));
+        await expect(removeStaleImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE'));
+        expect([...fs.files.keys()]).toEqual(['/t/L']);
       });
       it('unreadable: kept while younger than the limit (or of unknown age), removed once older', async () => {
         const fs = fakeFs({ processAlive: () => false });
