@@ -17,7 +17,7 @@ import { CeremonyError } from '../errors.js';
 import { bytesToWords } from '../crypto/digest-words.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { canonicalBytes } from '../json/canonical.js';
-import { asArray, asBoolean, asInteger, asObject, asString, child, refuseUnknownFields } from '../json/fields.js';
+import { asArray, asBoolean, asInteger, asObject, asString, child, refuseUnknownFields, UNSHOWN_CHARS, UNSHOWN_CHARS_MULTILINE } from '../json/fields.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import {
   ACTOR_ROLES,
@@ -59,8 +59,9 @@ const HEX = /^(?:[0-9a-f]{2})+$/;
 // C0 controls (a note may keep its line breaks), DEL, C1, and the invisible characters that make a
 // printed transcript show something other than what is stored: zero-width space, bidi marks, embeddings,
 // overrides and isolates (Trojan Source), line/paragraph separators, and the BOM.
-const CONTROL_MULTILINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
-const CONTROL_SINGLE = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+// One rule for characters never shown (src/json/fields.ts): controls, bidi and invisible formatting.
+const CONTROL_MULTILINE = UNSHOWN_CHARS_MULTILINE;
+const CONTROL_SINGLE = UNSHOWN_CHARS;
 const PRIVATE_KEY = /private\s*key/i;
 const LONG_HEX = /[0-9a-fA-F]{40,}/;
 const LONG_RUN = /[A-Za-z0-9+/=]{40,}/g;

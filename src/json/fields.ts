@@ -150,6 +150,19 @@ export function quoteShown(value: string): string {
   return JSON.stringify(value).replace(UNSHOWN_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** UNSHOWN_CHARS, the line feed allowed: for text that may hold several lines (notes, a terminal's output). */
+export const UNSHOWN_CHARS_MULTILINE = new RegExp(`(?!\n)(?:${UNSHOWN.source})`);
+const TERMINAL_UNSAFE_ALL = new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'g');
+
+/**
+ * Text for a terminal: every character checkShownText refuses, except the line feed that separates
+ * lines, written as a `\uXXXX` escape — so no name or message from a file (escape sequences, bidi
+ * overrides, C1 controls) can move the cursor or reorder what a person reads. JSON stays valid JSON.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `value` as it is when nothing in it can hide text, else quoteShown(value). */
 export function shownOrQuoted(value: string): string {
   return isShownText(value) ? value : quoteShown(value);

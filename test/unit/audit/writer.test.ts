@@ -123,6 +123,8 @@ describe('TranscriptWriter refuses what must not be recorded', () => {
     { name: 'a control character in a note', input: { ...step, note: 'bell\u0007' }, code: 'TRANSCRIPT_FIELD_INVALID', path: '$.note' },
     { name: 'a bidi override in a name', input: { ...step, actor: { name: 'Alice\u202e', role: 'custodian' } }, code: 'TRANSCRIPT_FIELD_INVALID', path: '$.actor.name' },
     { name: 'a line break in a name', input: { ...step, actor: { name: 'Al\nice', role: 'custodian' } }, code: 'TRANSCRIPT_FIELD_INVALID', path: '$.actor.name' },
+    { name: 'an Arabic letter mark (bidi) in a note', input: { ...step, note: 'signed by \u061cAlice' }, code: 'TRANSCRIPT_FIELD_INVALID', path: '$.note' },
+    { name: 'a zero-width joiner in a name', input: { ...step, actor: { name: 'Al\u200dice', role: 'custodian' } }, code: 'TRANSCRIPT_FIELD_INVALID', path: '$.actor.name' },
     { name: 'an empty name', input: { ...step, actor: { name: '', role: 'custodian' } }, code: 'TRANSCRIPT_FIELD_INVALID', path: '$.actor.name' },
     { name: 'an unknown role', input: { ...step, actor: { name: 'Eve', role: 'root' as never } }, code: 'TRANSCRIPT_FIELD_INVALID', path: '$.actor.role' },
     { name: 'a step id that is not a slug', input: { ...step, step: 'Sign Root!' }, code: 'TRANSCRIPT_FIELD_INVALID', path: '$.step' },
