@@ -280,7 +280,9 @@ export function mergeView(request: SigningRequest, result: MergeResult, fileName
   const side = (r: MergeResult['previous'], total: number) => ({ signed: r.signed.length, threshold: r.threshold, total, verified: r.verified });
   return {
     requestId: request.requestId,
-    toVersion: request.root.version,
+    // Targets requests: `request.root` is the trusted root (the policy), not the file being made.
+    role: result.role,
+    toVersion: result.version,
     accepted: result.signers.map((s, i) => {
       const a: RotationMergeView['accepted'][number] = { fileName: fileNames[i] ?? `response ${i + 1}`, signer: s.name, keyids: [...s.keyids] };
       if (s.token) a.tokenSerial = s.token.serial;
@@ -484,8 +486,10 @@ export async function writeRoot(req: { request: NamedFile; responses: NamedFile[
   const request = openRequest(req.request);
   // TUF 5.3.4: finalizeMerge refuses unless both thresholds are met and verifyRootUpdate accepts the result.
   const result = finalizeMerge(request, req.responses.map(openResponse));
-  const written = await writeOut(deps, 'rotation', `${request.root.version}.root.json`, result.root);
-  return { written, version: request.root.version, status: result.status, merge: mergeView(request, result, req.responses.map((f) => f.name)) };
+  // A targets request makes targets.json N+1 (verified against the root's targets role, TUF 5.6.3), named
+  // as its version: never `<root version>.root.json`, which would pass targets.json off as a root.
+  const written = await writeOut(deps, 'rotation', `${result.version}.${result.role}.json`, result.root);
+  return { written, role: result.role, version: result.version, status: result.status, merge: mergeView(request, result, req.responses.map((f) => f.name)) };
 }
 
 // --- co-signer ------------------------------------------------------------------------------------------
@@ -507,10 +511,9 @@ export async function checkSigner(req: { request: NamedFile; module: string; tok
   const fp = key.fingerprint!.sha256;
   const ids = keyIdsFor(request, fp);
   if (ids.length === 0) {
-    throw new CeremonyError(
-      'ROTATION_SIGNER_UNKNOWN',
-      `key "${req.keyLabel}" on ${where} (fingerprint ${groupHex(fp.slice(0, 16))}) is a root key of neither version ${request.previous.signed.version} nor ${request.root.version}: it has nothing to sign here (no PIN was asked)`,
-    );
+    // A targets request is signed by the root's targets keys only (request.root is then the trusted root).
+    const what = request.role === 'targets' ? `not a targets key of root version ${request.root.version}` : `a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`;
+    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${req.keyLabel}" on ${where} (fingerprint ${groupHex(fp.slice(0, 16))}) is ${what}: it has nothing to sign here (no PIN was asked)`);
   }
   const expected = request.expectedSigners.filter((s) => ids.includes(s.keyid));
   const signer = expected[0];
@@ -556,7 +559,9 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     // Checked as the administrator's merge will check it, before it is written.
     const check = mergeResponses(request, [response]);
     const bytes = serializeSignatureResponse(response);
-    const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${request.root.version}-${request.requestId.slice(0, 8)}.json`, bytes);
+    // Named for the version being signed: root N+1, or targets.json N+1 (request.root is then the trusted root).
+    const toVersion = request.targets ? request.targets.next.version : request.root.version;
+    const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${toVersion}-${request.requestId.slice(0, 8)}.json`, bytes);
     const out: RotationSignedView = { written, signer: { name: response.signer.name }, keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
     if (response.signer.token) out.signer.tokenSerial = response.signer.token.serial;
     return out;

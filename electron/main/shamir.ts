@@ -341,7 +341,9 @@ export class ShareSetStore {
       // Checked as the administrator's merge will check it, before it is written.
       const check = mergeResponses(request, [response]);
       const bytes = serializeSignatureResponse(response);
-      const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${request.root.version}-${request.requestId.slice(0, 8)}.json`, bytes);
+      // Named after the version being signed: root N+1, or targets N+1 for a targets request.
+      const toVersion = request.targets ? request.targets.next.version : request.root.version;
+      const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${toVersion}-${request.requestId.slice(0, 8)}.json`, bytes);
       return { written, signer: { name: response.signer.name }, keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: set.rehearsal, fingerprint: fingerprintView(fingerprint) };
     } finally {
       wipeAll(cards);

@@ -620,6 +620,8 @@ export interface RotationMergeRequest {
 
 export interface RotationMergeView {
   requestId: string;
+  /** What the merge makes: root.json N+1, or targets.json N+1 (one policy: `previous` and `new` are the same count). */
+  role: 'root' | 'targets';
   toVersion: number;
   accepted: { fileName: string; signer: string; keyids: string[]; tokenSerial?: string }[];
   previous: { signed: number; threshold: number; total: number; verified: boolean };
@@ -632,6 +634,8 @@ export interface RotationMergeView {
 
 export interface RotationWriteRootView {
   written: WrittenFileView;
+  /** `<version>.root.json` or, for a targets request, `<version>.targets.json`. */
+  role: 'root' | 'targets';
   version: number;
   status: string;
   merge: RotationMergeView;

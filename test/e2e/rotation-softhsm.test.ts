@@ -23,7 +23,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { shortDigest } from '../../src/crypto/digest-words.js';
 import type { JsonObject } from '../../src/json/types.js';
@@ -42,6 +41,7 @@ import { makeKey, type TestKey } from '../support/keys.js';
 import { metaEntry, sign, targetsSigned } from '../support/repo.js';
 import { startSession, type E2eSession } from './support/session.js';
 import { initSoftHsmToken, useSoftHsmDir } from './support/softhsm.js';
+import { pickTokenKey } from './support/token-key.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const SO_PIN = '87654321';
@@ -145,15 +145,6 @@ afterAll(async () => {
   await session?.close(); // finalises the module the handlers loaded
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Pick a key on a SoftHSM2 token in a TokenKeyPicker (module, list, the key's radio). */
-async function pickTokenKey(scope: Locator | Page, token: string, keyLabel: string): Promise<void> {
-  await scope.getByRole('radio', { name: /SoftHSM2/ }).first().check();
-  await scope.getByRole('button', { name: 'List tokens' }).first().click();
-  const radio = scope.getByRole('radio', { name: new RegExp(`Token “${token}”.*key “${keyLabel}”`) });
-  await radio.waitFor();
-  await radio.check();
-}
 
 function filesIn(pattern: RegExp): string[] {
   return readdirSync(out).filter((f) => pattern.test(f));

@@ -22,6 +22,8 @@ function newestSource(path: string): number {
 export interface BuiltCli {
   /** `node` arguments that start the CLI (append the command's own arguments). */
   args: string[];
+  /** The compiled `src/` folder (for a test that drives a module of the CLI itself, with its own deps). */
+  srcDir: string;
   /** 'dist' or 'private build'. */
   kind: 'dist' | 'private build';
   /** Delete the private build, if one was made. */
@@ -31,7 +33,7 @@ export interface BuiltCli {
 export function builtCli(): BuiltCli {
   const distMain = join(REPO, 'dist', 'src', 'cli', 'main.js');
   if (existsSync(distMain) && statSync(distMain).mtimeMs >= newestSource(join(REPO, 'src'))) {
-    return { args: [join(REPO, 'bin', 'tuf-ceremony.js')], kind: 'dist', cleanup: () => undefined };
+    return { args: [join(REPO, 'bin', 'tuf-ceremony.js')], srcDir: join(REPO, 'dist', 'src'), kind: 'dist', cleanup: () => undefined };
   }
   const build = mkdtempSync(join(tmpdir(), 'tuf-ceremony-cli-build-'));
   symlinkSync(join(REPO, 'node_modules'), join(build, 'node_modules'), 'dir');
@@ -42,5 +44,5 @@ export function builtCli(): BuiltCli {
   }
   const main = join(build, 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error('the private build of the CLI produced no dist/src/cli/main.js');
-  return { args: [main], kind: 'private build', cleanup: () => rmSync(build, { recursive: true, force: true }) };
+  return { args: [main], srcDir: join(build, 'dist', 'src'), kind: 'private build', cleanup: () => rmSync(build, { recursive: true, force: true }) };
 }

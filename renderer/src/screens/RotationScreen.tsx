@@ -363,12 +363,25 @@ export function RotationScreen() {
         <input ref={responseInput} type="file" accept=".json,application/json" hidden aria-label="Signature response file" onChange={(e) => void pick(e.currentTarget, CAPS.response, (f) => void addResponse(f), setMergeRefusal)} />
         {merged ? (
           <>
-            <p className="rotation-status" role="status" aria-label="Merge status">
-              {merged.previous.signed} of {merged.previous.threshold} old keys, {merged.new.signed} of {merged.new.threshold} new keys
-              {merged.final ? ': both thresholds met' : `; waiting for: ${merged.waitingFor.map((w) => `${w.name} (${w.side === 'both' ? 'old and new' : w.side})`).join(', ') || 'nobody listed'}`}
-            </p>
+            {merged.role === 'targets' ? (
+              // targets.json N+1: one policy, the root's targets role (previous and new are the same count).
+              <p className="rotation-status" role="status" aria-label="Merge status">
+                {merged.new.signed} of {merged.new.threshold} targets keys
+                {merged.final ? ': threshold met' : `; waiting for: ${merged.waitingFor.map((w) => `${w.name} (targets)`).join(', ') || 'nobody listed'}`}
+              </p>
+            ) : (
+              <p className="rotation-status" role="status" aria-label="Merge status">
+                {merged.previous.signed} of {merged.previous.threshold} old keys, {merged.new.signed} of {merged.new.threshold} new keys
+                {merged.final ? ': both thresholds met' : `; waiting for: ${merged.waitingFor.map((w) => `${w.name} (${w.side === 'both' ? 'old and new' : w.side})`).join(', ') || 'nobody listed'}`}
+              </p>
+            )}
             <p className="muted">
-              <progress max={merged.previous.threshold + merged.new.threshold} value={Math.min(merged.previous.signed, merged.previous.threshold) + Math.min(merged.new.signed, merged.new.threshold)} aria-label="Signatures collected" /> {merged.status}
+              {merged.role === 'targets' ? (
+                <progress max={merged.new.threshold} value={Math.min(merged.new.signed, merged.new.threshold)} aria-label="Signatures collected" />
+              ) : (
+                <progress max={merged.previous.threshold + merged.new.threshold} value={Math.min(merged.previous.signed, merged.previous.threshold) + Math.min(merged.new.signed, merged.new.threshold)} aria-label="Signatures collected" />
+              )}{' '}
+              {merged.status}
             </p>
             <ul className="plain" aria-label="Responses accepted">
               {merged.accepted.map((a) => (
@@ -384,17 +397,22 @@ export function RotationScreen() {
         ) : null}
         {mergeRefusal ? <RefusalPanel refusal={mergeRefusal} title="Response refused" level={3} reassure="The responses accepted before are kept; nothing was written." /> : null}
         {written ? (
-          <section className="banner banner-ok" role="status" aria-label="New root written">
+          <section className="banner banner-ok" role="status" aria-label={written.role === 'targets' ? 'New targets written' : 'New root written'}>
             <h3>
               <span className="icon" aria-hidden="true">
                 ✓
               </span>{' '}
-              Root version {written.version} written
+              {written.role === 'targets' ? 'Targets' : 'Root'} version {written.version} written
             </h3>
             <p className="message rotation-written">
               Written to <code>{written.written.path}</code>
             </p>
-            <p>Both thresholds are met and the new root was checked as a client at version {written.version - 1} would check it (TUF 5.3.4). SHA-256 {written.written.sha256.slice(0, 16)}…</p>
+            <p>
+              {written.role === 'targets'
+                ? 'The root’s targets threshold is met and targets.json was checked as a client checks it against the root (TUF 5.6.3). Publish it with a new snapshot (and TUF timestamp).'
+                : `Both thresholds are met and the new root was checked as a client at version ${written.version - 1} would check it (TUF 5.3.4).`}{' '}
+              SHA-256 {written.written.sha256.slice(0, 16)}…
+            </p>
           </section>
         ) : null}
       </section>

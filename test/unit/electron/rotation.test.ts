@@ -20,12 +20,16 @@ import type {
   RotationMergeView,
   RotationNewKeyView,
   RotationRequestView,
+  RotationReviewView,
   RotationRootView,
   RotationSignedView,
   RotationWriteRootView,
 } from '../../../electron/shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../../../electron/shared/channels.js';
-import { buildRotationPayload, buildSigningRequest, parseSigningRequest, serializeSignatureResponse, signRequest } from '../../../src/rotation/index.js';
+import { buildRotationPayload, buildSigningRequest, buildTargetsPayload, buildTargetsSigningRequest, parseSigningRequest, serializeSignatureResponse, serializeSigningRequest, signRequest } from '../../../src/rotation/index.js';
+import { metadataSigner } from '../../../src/signers/metadata-signer.js';
+import { verifyRole } from '../../../src/tuf/verify.js';
+import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
 import { TokenModule } from '../../../src/signers/pkcs11/token.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
@@ -34,7 +38,7 @@ import { call, ok } from '../../support/ipc.js';
 import { refusal } from '../../support/refusal.js';
 import { memorySink, TranscriptWriter } from '../../../src/audit/transcript.js';
 import { fixedClock, HEADER } from '../audit/fixtures.js';
-import { EXPIRES_V2, GUN, rootFixture, makeCustodian } from '../rotation/support.js';
+import { EXPIRES_V2, GUN, rootFixture, makeCustodian, makeRoleKey } from '../rotation/support.js';
 
 const PIN = 'Zq#7-pin-Wx!';
 const WRONG_PIN = 'Wr0ng#pin!';
@@ -359,5 +363,40 @@ describe('Rotation channels: administrator and co-signers', () => {
     });
     expect(built.review.expectedSigners.map((x) => x.name)).toEqual(['Alice Custodian', 'Bob Custodian', 'Carol', 'Dave']);
     expect(built.review.changes[0]!.text).toMatch(/^Carol \(key .*\) is replaced by Dave \(key .*\) in the root role$/);
+  });
+});
+
+describe('Rotation channels: a targets request (delegation added)', () => {
+  it('review names the delegation and its key; the merge counts targets keys and writes <N+1>.targets.json, not a root', async () => {
+    const f = await rootFixture('tuf');
+    const second = makeRoleKey('tuf', 'targets 2');
+    // targets.json v1, signed by the root's targets key.
+    const targetsV1 = serializeMetadata('tuf', await signMetadata('tuf', { _type: 'targets', spec_version: '1.0.31', version: 1, expires: EXPIRES_V2, targets: {} }, [metadataSigner(f.targets.key, f.targets.listed)]));
+    const ci = makeRoleKey('tuf', 'CI');
+    const payload = buildTargetsPayload(f.rootV1, targetsV1, { expires: EXPIRES_V2, delegations: { add: [{ name: 'releases', keys: [{ json: ci.listed.json, name: 'CI' }], threshold: 1, paths: ['releases/*'] }] } }, { names: new Map([[f.targets.listed.keyId, 'Targets Alice']]) });
+    const request = file('targets-request.json', serializeSigningRequest(buildTargetsSigningRequest(payload, { repository: 'example.com/targets' })));
+    const r = rig();
+
+    const review = await ok<RotationReviewView>(r.h, CHANNELS.rotationReview, { request });
+    expect([review.role, review.fromVersion, review.toVersion]).toEqual(['targets', 1, 2]);
+    expect(review.changes.map((c) => c.text).join('\n')).toMatch(/delegation releases ADDED, threshold 1 of 1: CI \(key [0-9a-f]{12}…/);
+
+    const parsed = parseSigningRequest(request.bytes);
+    // A key that is not the root's targets key is refused with the merge's code.
+    const envelope = await signMetadata('tuf', parsed.payload, [metadataSigner(second.key, second.listed)]);
+    const stranger = file('stranger.json', serializeSignatureResponse({ requestId: parsed.requestId, payloadSha256: parsed.payloadSha256, signatures: envelope.signatures, signer: { name: 'Mallory' } }));
+    expect((await refused(r.h, CHANNELS.rotationMerge, { request, responses: [stranger] })).code).toBe('ROTATION_SIGNER_UNKNOWN');
+    const signed = file('alice.json', serializeSignatureResponse(await signRequest(parsed, f.targets.key)));
+    const merged = await ok<RotationMergeView>(r.h, CHANNELS.rotationMerge, { request, responses: [signed] });
+    expect(merged).toMatchObject({ role: 'targets', toVersion: 2, final: true, new: { signed: 1, threshold: 1 } });
+    expect(merged.status).toBe('1 of 1 targets keys: threshold met, targets version 2 is complete');
+
+    const w = await ok<RotationWriteRootView>(r.h, CHANNELS.rotationWriteRoot, { request, responses: [signed] });
+    expect([w.role, w.version, w.written.name]).toEqual(['targets', 2, '2.targets.json']);
+    expect(readdirSync(r.out!)).toEqual(['2.targets.json']);
+    const v2 = parseMetadata(new Uint8Array(readFileSync(w.written.path)), 'targets', { maxBytes: 1 << 20, source: '2.targets.json' });
+    const root = parseMetadata(f.rootV1, 'root', { maxBytes: 1 << 20, source: 'root.json' });
+    expect(verifyRole(v2, 'targets', root.signed.roles.get('targets')!, root.signed.keys).verified).toBe(true);
+    expect(v2.signed.delegations!.roles.map((x) => x.name)).toEqual(['releases']);
   });
 });
