@@ -40,7 +40,7 @@ import { makeKey, type TestKey } from '../support/keys.js';
 import { metaEntry, sign } from '../support/repo.js';
 import { startSession, type E2eSession } from './support/session.js';
 import { initSoftHsmToken, useSoftHsmDir } from './support/softhsm.js';
-import { pickTokenKey } from './support/token-key.js';
+import { pickTokenKey, signOnCosignScreen } from './support/token-key.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const SO_PIN = '87654321';
@@ -172,34 +172,21 @@ async function cosign(person: Person, repo: Repo): Promise<string> {
   const rows = page.getByRole('table', { name: 'Expected signers' }).getByRole('row');
   for (const n of Object.keys(repo.targets)) expect(await rows.filter({ has: page.getByRole('rowheader', { name: n, exact: true }) }).innerText()).toMatch(/targets role$/);
 
-  expect(await page.getByRole('button', { name: 'List tokens' }).count()).toBe(0);
-  await page.getByRole('checkbox', { name: /match the ones the administrator read out/ }).check();
-  await pickTokenKey(page, person.label, `targets-${person.name.toLowerCase()}`);
-  await page.getByRole('button', { name: 'Check this key' }).click();
-  const found = page.getByRole('status').filter({ hasText: `is ${person.name}’s key in the targets role.` });
-  await found.waitFor();
-  expect(await found.innerText()).toContain(serials[person.name]!);
-
-  await page.getByRole('button', { name: 'Sign with this key…' }).click();
-  const dialog = page.getByRole('dialog', { name: `PIN for token “${person.label}”` });
-  await dialog.waitFor();
-  const dialogText = await dialog.innerText();
-  expect(dialogText).toContain(`sign targets.json version 2 as ${person.name}`);
-  await dialog.getByLabel('PIN', { exact: true }).pressSequentially(person.pin);
-  await dialog.getByRole('button', { name: 'Sign' }).click();
-  const done = page.getByRole('status').filter({ hasText: 'Signed: response written' });
-  await done.waitFor({ timeout: 60_000 });
-  const text = await done.innerText();
-  expect(text).toContain(`Signed as ${person.name} on token serial ${serials[person.name]}`);
-  expect(await page.content()).not.toContain(person.pin);
-  expect(errors).toEqual([]);
-  await page.screenshot({ path: `/tmp/e2e-cosign-targets-${repo.profile}-${person.name.toLowerCase()}.png`, fullPage: true });
-  // Named for the version signed: targets.json v2 (not the root's version 1).
-  const written = filesIn(new RegExp(`^${person.name.toLowerCase()}\\.response-v2-${request.requestId.slice(0, 8)}\\.json$`));
-  expect(written).toHaveLength(1);
-  expect(text).toContain(written[0]!);
-  await page.context().close();
-  return join(out, written[0]!);
+  return signOnCosignScreen({
+    page,
+    errors,
+    person,
+    serial: serials[person.name]!,
+    keyLabel: `targets-${person.name.toLowerCase()}`,
+    keyIn: 'the targets role',
+    onDialog: async (_dialog, dialogText) => {
+      expect(dialogText).toContain(`sign targets.json version 2 as ${person.name}`);
+    },
+    out,
+    // Named for the version signed: targets.json v2 (not the root's version 1).
+    responseName: new RegExp(`^${person.name.toLowerCase()}\\.response-v2-${request.requestId.slice(0, 8)}\\.json$`),
+    screenshot: `/tmp/e2e-cosign-targets-${repo.profile}-${person.name.toLowerCase()}.png`,
+  });
 }
 
 /** targets.json v2 as a client checks it: against the root's targets role, then with a snapshot and timestamp made for it. */

@@ -41,7 +41,7 @@ import { makeKey, type TestKey } from '../support/keys.js';
 import { metaEntry, sign, targetsSigned } from '../support/repo.js';
 import { startSession, type E2eSession } from './support/session.js';
 import { initSoftHsmToken, useSoftHsmDir } from './support/softhsm.js';
-import { pickTokenKey } from './support/token-key.js';
+import { pickTokenKey, signOnCosignScreen } from './support/token-key.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const SO_PIN = '87654321';
@@ -177,47 +177,32 @@ async function cosign(person: (typeof PEOPLE)[number], requestPath: string, opts
   const words = await page.getByRole('list', { name: 'Hash words, to read aloud' }).getByRole('listitem').allInnerTexts();
   expect(words).toEqual(shortDigest(request.payloadSha256).words);
 
-  // No token choice before the words are confirmed.
-  expect(await page.getByRole('button', { name: 'List tokens' }).count()).toBe(0);
-  await page.getByRole('checkbox', { name: /match the ones the administrator read out/ }).check();
-  await pickTokenKey(page, person.label, `root-${person.name.toLowerCase()}`);
-  await page.getByRole('button', { name: 'Check this key' }).click();
-  const found = page.getByRole('status').filter({ hasText: `is ${person.name}’s key in ${side}.` });
-  await found.waitFor();
-  expect(await found.innerText()).toContain(serials[person.name]!);
-
-  await page.getByRole('button', { name: 'Sign with this key…' }).click();
-  const dialog = page.getByRole('dialog', { name: `PIN for token “${person.label}”` });
-  await dialog.waitFor();
-  const dialogText = await dialog.innerText();
-  expect(dialogText).toContain(serials[person.name]!);
-  expect(dialogText).toContain(`as ${person.name}`);
-  if (opts.wrongPinFirst) {
-    await dialog.getByLabel('PIN', { exact: true }).pressSequentially(WRONG_PIN);
-    await dialog.getByRole('button', { name: 'Sign' }).click();
-    const refused = page.getByRole('alert').filter({ hasText: 'PIN_INCORRECT' });
-    await refused.waitFor();
-    expect(await refused.innerText()).toContain('Nothing was signed and no response was written.');
-    expect(filesIn(new RegExp(`^${person.name.toLowerCase()}\\.response`))).toEqual([]);
-    expect(await page.content()).not.toContain(WRONG_PIN);
-    await refused.getByRole('button', { name: 'Try the PIN again' }).click();
-    await dialog.waitFor();
-    expect(await dialog.innerText()).toContain('The last PIN was not accepted');
-  }
-  await dialog.getByLabel('PIN', { exact: true }).pressSequentially(person.pin);
-  await dialog.getByRole('button', { name: 'Sign' }).click();
-  const done = page.getByRole('status').filter({ hasText: 'Signed: response written' });
-  await done.waitFor({ timeout: 60_000 });
-  const text = await done.innerText();
-  expect(text).toContain(`Signed as ${person.name} on token serial ${serials[person.name]}`);
-  expect(await page.content()).not.toContain(person.pin);
-  expect(errors).toEqual([]);
-  await page.screenshot({ path: `/tmp/e2e-rotation-cosign-${person.name.toLowerCase()}.png`, fullPage: true });
-  const written = filesIn(new RegExp(`^${person.name.toLowerCase()}\\.response-v2-${requestPath.split('-').pop()!.slice(0, 8)}`));
-  expect(written).toHaveLength(1);
-  expect(text).toContain(written[0]!);
-  await page.context().close();
-  return join(out, written[0]!);
+  return signOnCosignScreen({
+    page,
+    errors,
+    person,
+    serial: serials[person.name]!,
+    keyLabel: `root-${person.name.toLowerCase()}`,
+    keyIn: side,
+    onDialog: async (dialog, dialogText) => {
+      expect(dialogText).toContain(serials[person.name]!);
+      expect(dialogText).toContain(`as ${person.name}`);
+      if (!opts.wrongPinFirst) return;
+      await dialog.getByLabel('PIN', { exact: true }).pressSequentially(WRONG_PIN);
+      await dialog.getByRole('button', { name: 'Sign' }).click();
+      const refused = page.getByRole('alert').filter({ hasText: 'PIN_INCORRECT' });
+      await refused.waitFor();
+      expect(await refused.innerText()).toContain('Nothing was signed and no response was written.');
+      expect(filesIn(new RegExp(`^${person.name.toLowerCase()}\\.response`))).toEqual([]);
+      expect(await page.content()).not.toContain(WRONG_PIN);
+      await refused.getByRole('button', { name: 'Try the PIN again' }).click();
+      await dialog.waitFor();
+      expect(await dialog.innerText()).toContain('The last PIN was not accepted');
+    },
+    out,
+    responseName: new RegExp(`^${person.name.toLowerCase()}\\.response-v2-${requestPath.split('-').pop()!.slice(0, 8)}`),
+    screenshot: `/tmp/e2e-rotation-cosign-${person.name.toLowerCase()}.png`,
+  });
 }
 
 describe('Rotation and Co-sign screens: 2-of-3 root rotation on SoftHSM2 tokens', () => {
