@@ -17,6 +17,7 @@ import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { CAPS, isRefusal, readPickedFile } from '../rotation/files';
 import { ReviewPanel } from '../rotation/ReviewPanel';
+import { ResponseWritten } from '../rotation/ResponseWritten';
 import { TokenKeyPicker, type PickedKey } from '../rotation/TokenKeyPicker';
 // --- shamir
 import { CosignWithCards } from '../shamir/CosignWithCards';
@@ -200,22 +201,13 @@ export function CosignScreen() {
         />
       ) : null}
       {phase.step === 'signed' ? (
-        <section className="banner banner-ok" role="status">
-          <h2>
-            <span className="icon" aria-hidden="true">
-              ✓
-            </span>{' '}
-            Signed: response written
-          </h2>
-          <p className="message rotation-written">
-            Written to <code>{phase.signed.written.path}</code>
-          </p>
+        <ResponseWritten path={phase.signed.written.path}>
           <p>
             Signed as {phase.signed.signer.name}
             {phase.signed.signer.tokenSerial ? ` on token serial ${phase.signed.signer.tokenSerial}` : ''}; the signature was verified before it was written. With this response alone: {phase.signed.status}.
           </p>
           <p className="muted">Give the response file to the administrator. It holds signatures only, no secret.</p>
-        </section>
+        </ResponseWritten>
       ) : null}
     </div>
   );

@@ -12,6 +12,7 @@ import type { NamedFile, RotationReviewView, ShamirCosignView, ShamirSetView } f
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { CardEntry, useShareSet } from './CardEntry';
+import { ResponseWritten } from '../rotation/ResponseWritten';
 
 type Phase = { step: 'entering' } | { step: 'signing' } | { step: 'signed'; signed: ShamirCosignView } | { step: 'refused'; refusal: Refusal };
 
@@ -45,21 +46,12 @@ export function CosignWithCards({ request, review, sideText }: Props) {
   if (phase.step === 'signed') {
     const s = phase.signed;
     return (
-      <section className="banner banner-ok" role="status">
-        <h2>
-          <span className="icon" aria-hidden="true">
-            ✓
-          </span>{' '}
-          Signed: response written
-        </h2>
-        <p className="message rotation-written">
-          Written to <code>{s.written.path}</code>
-        </p>
+      <ResponseWritten path={s.written.path}>
         <p>
           Signed as {s.signer.name} with the key rebuilt from share cards{s.rehearsal ? ' (REHEARSAL cards)' : ''}; the key matched the cards’ fingerprint, the signature was verified before it was written, and the key was wiped. With this response alone: {s.status}.
         </p>
         <p className="muted">Give the response file to the administrator. It holds signatures only, no secret. Put the cards away.</p>
-      </section>
+      </ResponseWritten>
     );
   }
   const signing = phase.step === 'signing';
