@@ -7,6 +7,7 @@
 import type { KeyAlgorithm } from '../../profiles/profile.js';
 import { CKF, CKF_MECH, CKM, type MechanismInfo, type SlotId, type TokenInfo } from './api.js';
 import { pinTriesOf, type TokenRef } from './errors.js';
+import { softwareModelOf, type ModuleFamily } from './quirks.js';
 
 export type TokenCapabilities = Record<KeyAlgorithm, boolean>;
 export type PinStatus = 'ok' | 'count-low' | 'final-try' | 'locked' | 'to-be-changed' | 'not-initialized';
@@ -32,6 +33,36 @@ export interface TokenDescription extends TokenRef {
   rsaMaxBits: number;
   /** The mechanisms that matter to us that the token lists, by name. */
   mechanisms: string[];
+  /** The module file this token was found through. */
+  module: string;
+  moduleFamily: ModuleFamily;
+  /**
+   * The software model this token is (keys kept in files on this computer: SoftHSM2, swtpm, NSS softokn,
+   * opencryptoki's soft token), or undefined when nothing says so (quirks.ts softwareModelOf).
+   */
+  softwareModel: string | undefined;
+  /**
+   * False when another token on the same module has the same serial, or the serial is a placeholder
+   * (empty or all zeros): the serial alone then does not identify this token; the label must too.
+   */
+  serialUnique: boolean;
+}
+
+/** Empty or all zeros: what tpm2-pkcs11 and NSS softokn report for every token (FIELD-NOTES). */
+export function isPlaceholderSerial(serial: string): boolean {
+  return /^0*$/.test(serial.trim());
+}
+
+/** Set `serialUnique` on tokens listed together from one module. */
+export function markSharedSerials(tokens: TokenDescription[]): void {
+  const counts = new Map<string, number>();
+  for (const t of tokens) counts.set(t.serial, (counts.get(t.serial) ?? 0) + 1);
+  for (const t of tokens) t.serialUnique = !isPlaceholderSerial(t.serial) && counts.get(t.serial) === 1;
+}
+
+/** The same token: the pair (serial, label), which is what people and records can name. */
+export function sameTokenRef(a: TokenRef, b: TokenRef): boolean {
+  return a.serial === b.serial && a.label === b.label;
 }
 
 /** What a person (or `--json`) is shown of a token: plain data, the key types as a list. */
@@ -49,6 +80,13 @@ export function tokenSummary(t: TokenDescription) {
     maxPinLength: t.maxPinLength,
     keyTypes: (Object.keys(t.capabilities) as KeyAlgorithm[]).filter((k) => t.capabilities[k]),
     rsaMaxBits: t.rsaMaxBits,
+    slotDescription: t.slotDescription,
+    module: t.module,
+    moduleFamily: t.moduleFamily,
+    /** The software model (SoftHSM2, swtpm, NSS softokn, opencryptoki soft token), or null: hardware as far as known. */
+    software: t.softwareModel ?? null,
+    /** False: "serial not unique on this module" — the label tells this token apart. */
+    serialUnique: t.serialUnique,
   };
 }
 
@@ -123,7 +161,12 @@ export function pinStatusOf(flags: number): PinStatus {
   return pinTriesOf(flags) ?? 'ok';
 }
 
-export function describe(slot: { id: SlotId; description: string; removable: boolean; hardware: boolean }, info: TokenInfo, mechanisms: readonly MechanismInfo[]): TokenDescription {
+export function describe(
+  slot: { id: SlotId; description: string; removable: boolean; hardware: boolean },
+  info: TokenInfo,
+  mechanisms: readonly MechanismInfo[],
+  module: { path: string; family: ModuleFamily },
+): TokenDescription {
   const { capabilities, rsaMaxBits, names } = capabilitiesOf(mechanisms);
   return {
     slot: slot.id,
@@ -143,5 +186,9 @@ export function describe(slot: { id: SlotId; description: string; removable: boo
     capabilities,
     rsaMaxBits,
     mechanisms: names,
+    module: module.path,
+    moduleFamily: module.family,
+    softwareModel: softwareModelOf(module.family, info),
+    serialUnique: !isPlaceholderSerial(info.serial),
   };
 }

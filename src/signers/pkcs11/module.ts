@@ -6,11 +6,20 @@ import { CeremonyError } from '../../errors.js';
 import { isPkcs11Fault, type ModuleInfo, type Pkcs11Api } from './api.js';
 import { describeToken, tokenError, TokenError, type FaultContext } from './errors.js';
 import { GrapheneBackend } from './graphene-backend.js';
-import { describe, type SlotDescription, type TokenDescription, type TokenSelector } from './identity.js';
+import { familyOf, familyOfPath, type ModuleFamily } from './quirks.js';
+import { describe, markSharedSerials, type SlotDescription, type TokenDescription, type TokenSelector } from './identity.js';
 import { LoginRegistry } from './login-registry.js';
 import { TokenSession } from './session.js';
 
 const shared = new Map<string, Promise<TokenModule>>();
+
+export interface LoadOptions {
+  api?: Pkcs11Api;
+  installHint?: string;
+  rehearsal?: boolean;
+  /** The module's start-up string for C_Initialize (NSS softokn: `configdir='sql:DIR' …`). */
+  libraryParameters?: string | undefined;
+}
 
 /**
  * A loaded, initialised PKCS#11 module. `TokenModule.load(path)` returns the same instance for the same
@@ -26,26 +35,41 @@ export class TokenModule {
     /** Keys from this module are rehearsal keys: SoftHSM2 always, or when the caller says so. */
     readonly rehearsal: boolean,
     private readonly sharedKey: string | undefined,
-  ) {}
+    /** The start-up string given to C_Initialize (NSS softokn), shown in transcripts; never a secret. */
+    readonly libraryParameters: string | undefined,
+  ) {
+    this.family = familyOf(info);
+  }
+
+  /** Which module this is, for per-module behaviour (quirks.ts). */
+  readonly family: ModuleFamily;
 
   /**
    * Load and initialise the module at `path`. Pass `api` to use another backend (the test fake);
    * without it the graphene backend is used and shared per path. `installHint` is shown when the file is
-   * missing (presets.ts `installHint`).
+   * missing (presets.ts `installHint`). `libraryParameters` is the module's start-up string (NSS softokn).
    */
-  static async load(path: string, opts: { api?: Pkcs11Api; installHint?: string; rehearsal?: boolean } = {}): Promise<TokenModule> {
+  static async load(path: string, opts: LoadOptions = {}): Promise<TokenModule> {
     if (!path) throw new CeremonyError('USAGE', 'a PKCS#11 module path is required');
+    const params = opts.libraryParameters || undefined;
     const open = async (api: Pkcs11Api, key: string | undefined): Promise<TokenModule> => {
       try {
-        const info = await api.initialize(path);
-        return new TokenModule(api, info, opts.rehearsal ?? /softhsm/i.test(info.manufacturer), key);
+        const info = await api.initialize(path, params ? { libraryParameters: params } : {});
+        return new TokenModule(api, info, opts.rehearsal ?? familyOf(info) === 'softhsm2', key, params);
       } catch (err) {
-        throw tokenError(err, { step: 'loading the module', modulePath: path, installHint: opts.installHint });
+        throw tokenError(err, { step: 'loading the module', modulePath: path, installHint: opts.installHint, family: familyOfPath(path), hasParameters: params !== undefined });
       }
     };
     if (opts.api) return open(opts.api, undefined);
     const existing = shared.get(path);
-    if (existing) return existing;
+    if (existing) {
+      // One library is initialised once per process: a second start-up string cannot take effect.
+      const mod = await existing;
+      if (mod.libraryParameters !== params) {
+        throw new CeremonyError('USAGE', `the PKCS#11 module ${path} is already loaded in this process with other start-up parameters; use one set of parameters per module`);
+      }
+      return mod;
+    }
     const loading = open(new GrapheneBackend(), path);
     shared.set(path, loading);
     loading.catch(() => shared.delete(path));
@@ -77,7 +101,7 @@ export class TokenModule {
         let problem: string | undefined;
         if (slot.tokenPresent) {
           try {
-            token = describe(slot, await this.api.getTokenInfo(slot.id), await this.api.getMechanisms(slot.id));
+            token = describe(slot, await this.api.getTokenInfo(slot.id), await this.api.getMechanisms(slot.id), { path: this.info.path, family: this.family });
           } catch (err) {
             // One unreadable token (pulled out while listing, unrecognised, deleted) must not hide the
             // others: it is listed without a description.
@@ -89,6 +113,7 @@ export class TokenModule {
         if (problem) entry.problem = problem;
         out.push(entry);
       }
+      markSharedSerials(out.flatMap((e) => (e.token ? [e.token] : [])));
       return out;
     } catch (err) {
       throw tokenError(err, ctx);
@@ -101,35 +126,48 @@ export class TokenModule {
   }
 
   /**
-   * Open the expected token: by serial (preferred: labels can repeat), by label, or both — then a token
-   * whose serial matches but label does not is refused as the wrong token, before any PIN is asked.
+   * Open the expected token. A token is the pair (serial, label): some modules give every token the same
+   * serial (tpm2-pkcs11, NSS softokn: `0000000000000000`, FIELD-NOTES), so the serial alone, or the label
+   * alone, is enough only while it picks one token. A token whose serial matches but label does not is
+   * refused as the wrong token, before any PIN is asked; two tokens with the same pair are TOKEN_AMBIGUOUS
+   * (never "the first one").
    */
   async openToken(selector: TokenSelector): Promise<TokenSession> {
     this.check();
-    if (!selector.serial && !selector.label) throw new CeremonyError('USAGE', 'choose a token by serial or label');
+    if (!selector.serial && !selector.label) throw new CeremonyError('USAGE', 'choose a token by serial or label (or both)');
     const slots = await this.listSlots();
     const tokens = slots.flatMap((s) => (s.token?.initialized ? [s.token] : []));
     const wanted = selector.serial && selector.label ? `token "${selector.label}" (serial ${selector.serial})` : selector.serial ? `the token with serial ${selector.serial}` : `token "${selector.label}"`;
-    const matches = tokens.filter((t) => (selector.serial ? t.serial === selector.serial : t.label === selector.label));
+    const bySerial = selector.serial ? tokens.filter((t) => t.serial === selector.serial) : tokens;
+    const matches = selector.label ? bySerial.filter((t) => t.label === selector.label) : bySerial;
     if (matches.length === 0) {
+      if (selector.serial && selector.label && bySerial.length === 1) {
+        const wrong = bySerial[0]!;
+        throw new TokenError('TOKEN_NOT_PRESENT', `the token with serial ${wrong.serial} is labelled "${wrong.label}", not "${selector.label}": it is not the expected token`, { token: wrong });
+      }
       const present = tokens.length ? tokens.map((t) => describeToken(t)).join(', ') : 'none';
       const unreadable = slots.filter((s) => s.problem);
       const extra = unreadable.length ? `; ${unreadable.length} more could not be read (${unreadable.map((s) => s.problem).join(', ')})` : '';
       throw new TokenError('TOKEN_NOT_PRESENT', `${wanted} is not inserted (tokens present: ${present}${extra})`);
     }
-    if (selector.serial && selector.label) {
-      const wrong = matches.find((t) => t.label !== selector.label);
-      if (wrong) throw new TokenError('TOKEN_NOT_PRESENT', `the token with serial ${wrong.serial} is labelled "${wrong.label}", not "${selector.label}": it is not the expected token`, { token: wrong });
-    }
     if (matches.length > 1) {
-      throw new CeremonyError('USAGE', `${matches.length} tokens are labelled "${selector.label}"; choose one by serial (${matches.map((t) => t.serial).join(', ')})`);
+      const serials = new Set(matches.map((t) => t.serial));
+      const labels = new Set(matches.map((t) => t.label));
+      if (!selector.serial && serials.size === matches.length) {
+        throw new CeremonyError('USAGE', `${matches.length} tokens are labelled "${selector.label}"; choose one by serial too (${matches.map((t) => t.serial).join(', ')})`);
+      }
+      const hint = !selector.label && labels.size === matches.length ? `choose one by label too (${matches.map((t) => `"${t.label}"`).join(', ')})` : 'relabel one of them with its vendor tool so each custodian\'s token has its own label';
+      throw new TokenError(
+        'TOKEN_AMBIGUOUS',
+        `${matches.length} tokens on this module match ${wanted} (slots: ${matches.map((t) => `"${t.slotDescription}"`).join(', ')}); the serial is not unique on this module — ${hint}`,
+      );
     }
     const token = matches[0]!;
     try {
       const session = await this.api.openSession(token.slot, true);
       return new TokenSession(this.api, token, session, this.rehearsal, this.logins);
     } catch (err) {
-      throw tokenError(err, { token, step: 'opening a session' });
+      throw tokenError(err, { token, step: 'opening a session', family: this.family });
     }
   }
 

@@ -12,24 +12,23 @@ import { CeremonyError } from '../../errors.js';
 import { decodeSpki } from '../../crypto/public-key.js';
 import type { KeyAlgorithm } from '../../profiles/profile.js';
 import { algorithmTitle } from '../signing-key.js';
-import { algorithmOfEcParams, EC_PARAMS, pointLength, spkiOfPoint, spkiOfRsa, unwrapEcPoint } from '../spki.js';
-import { CKF, CKK, CKM, CKO, CKR, isPkcs11Fault, type Attributes, type Mechanism, type ObjectHandle, type Pkcs11Api, type SessionId, type TokenInfo } from './api.js';
-import { describeToken, pinTriesOf, tokenError, TokenError, type FaultContext, type TokenRef } from './errors.js';
+import { algorithmOfEcParams, pointLength, spkiOfPoint, spkiOfRsa, unwrapEcPoint } from '../spki.js';
+import { CKF, CKK, CKM, CKO, CKR, isPkcs11Fault, type Attributes, type KeyPairHandles, type Mechanism, type ObjectHandle, type Pkcs11Api, type Pkcs11Fault, type SessionId, type TokenInfo } from './api.js';
+import { describeToken, pinLockedMessage, pinTriesOf, tokenError, TokenError, type FaultContext, type TokenRef } from './errors.js';
+import type { ModuleFamily } from './quirks.js';
 import { NEEDS, type TokenDescription } from './identity.js';
+import {
+  generationTemplates,
+  isTemplateRefusal,
+  READBACK_ATTRS,
+  readbackProblems,
+  type GenerateKeyRequest,
+  type GenerationReport,
+  type GenerationTemplates,
+  type Readback,
+} from './keygen.js';
 import { LoginRegistry } from './login-registry.js';
 import { TokenKey, type TokenKeyPort } from './token-signer.js';
-
-export interface GenerateKeyRequest {
-  algorithm: KeyAlgorithm;
-  /** CKA_LABEL; never reused on one token. */
-  label: string;
-  /** CKA_ID; for a YubiKey it selects the PIV slot (1 → 9a, 2 → 9c, …). Random 16 bytes by default. */
-  id?: Uint8Array;
-  /** RSA modulus length, 3072 by default, 2048 at least. */
-  rsaBits?: number;
-  /** CKA_ALWAYS_AUTHENTICATE: the PIN is asked before every signature. */
-  alwaysAuthenticate?: boolean;
-}
 
 /** A private key found on a token, described; `problem` says why it cannot be used, if it cannot. */
 export interface TokenKeyListing {
@@ -107,7 +106,7 @@ export class TokenSession implements TokenKeyPort {
   ) {}
 
   get isLoggedIn(): boolean {
-    return this.logins.has(this.token.serial, this);
+    return this.logins.has(this.token.slot, this);
   }
 
   private get loggedIn(): boolean {
@@ -124,7 +123,8 @@ export class TokenSession implements TokenKeyPort {
   private async present(): Promise<boolean> {
     try {
       const info = await this.api.getTokenInfo(this.token.slot);
-      return info.serial === this.token.serial;
+      // The pair: on tpm2-pkcs11 every token has the same serial (FIELD-NOTES).
+      return info.serial === this.token.serial && info.label === this.token.label;
     } catch {
       return false;
     }
@@ -143,7 +143,7 @@ export class TokenSession implements TokenKeyPort {
         throw new TokenError('TOKEN_LOGIN_REQUIRED', `${describeToken(this.token)} needs the PIN before ${ctx.step}`, { token: this.token, cause: err });
       }
     }
-    throw tokenError(err, { ...ctx, token: this.token });
+    throw tokenError(err, { family: this.token.moduleFamily, ...ctx, token: this.token });
   }
 
   private checkOpen(step: string): void {
@@ -166,11 +166,7 @@ export class TokenSession implements TokenKeyPort {
           return this.fail(err, { step: 'logging in' });
         }
         if (info.flags & CKF.USER_PIN_LOCKED) {
-          throw new TokenError(
-            'PIN_LOCKED',
-            `the PIN of ${describeToken(this.token)} is locked after too many wrong tries; unblock it with the PUK or SO PIN (YubiKey: ykman piv access unblock-pin), then resume`,
-            { token: this.token, rv: 'CKF_USER_PIN_LOCKED' },
-          );
+          throw new TokenError('PIN_LOCKED', pinLockedMessage(describeToken(this.token), this.token.moduleFamily), { token: this.token, rv: 'CKF_USER_PIN_LOCKED' });
         }
         const length = pinByteLength(pin);
         if (length === 0) throw new TokenError('PIN_INCORRECT', `no PIN was entered for ${describeToken(this.token)}`, { token: this.token });
@@ -185,7 +181,7 @@ export class TokenSession implements TokenKeyPort {
         } catch (err) {
           if (isPkcs11Fault(err, 'USER_ALREADY_LOGGED_IN')) {
             // Login is per token per process: another session already holds it (FIELD-NOTES).
-            this.logins.add(this.token.serial, this);
+            this.logins.add(this.token.slot, this);
             return;
           }
           if (isPkcs11Fault(err, 'PIN_INCORRECT')) {
@@ -195,12 +191,12 @@ export class TokenSession implements TokenKeyPort {
             } catch {
               // the flags are advice only
             }
-            if (flags & CKF.USER_PIN_LOCKED) throw lockedNow(this.token, err);
-            throw tokenError(err, { step: 'logging in', token: this.token, pinTries: pinTriesOf(flags) });
+            if (flags & CKF.USER_PIN_LOCKED) throw lockedNow(this.token, this.token.moduleFamily, err);
+            throw tokenError(err, { step: 'logging in', token: this.token, pinTries: pinTriesOf(flags), family: this.token.moduleFamily });
           }
           return this.fail(err, { step: 'logging in' });
         }
-        this.logins.add(this.token.serial, this);
+        this.logins.add(this.token.slot, this);
       });
     } finally {
       if (pin instanceof Uint8Array) pin.fill(0);
@@ -213,7 +209,7 @@ export class TokenSession implements TokenKeyPort {
    */
   async logout(): Promise<void> {
     if (this.closed || !this.loggedIn) return;
-    this.logins.clear(this.token.serial);
+    this.logins.clear(this.token.slot);
     await this.serial(async () => {
       try {
         await this.api.logout(this.session);
@@ -230,7 +226,7 @@ export class TokenSession implements TokenKeyPort {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const last = this.logins.release(this.token.serial, this);
+    const last = this.logins.release(this.token.slot, this);
     await this.serial(async () => {
       if (last) {
         try {
@@ -299,46 +295,30 @@ export class TokenSession implements TokenKeyPort {
           token: this.token,
         });
       }
-      const common: Attributes = { token: true, label: req.label, id };
-      let mechanism: Mechanism;
-      const pub: Attributes = { ...common, class: CKO.PUBLIC_KEY, private: false, verify: true, encrypt: false, wrap: false, derive: false };
-      const priv: Attributes = {
-        ...common,
-        class: CKO.PRIVATE_KEY,
-        private: true,
-        sensitive: true,
-        extractable: false,
-        sign: true,
-        decrypt: false,
-        unwrap: false,
-        derive: false,
-      };
-      if (req.alwaysAuthenticate) priv.alwaysAuthenticate = true;
-      if (req.algorithm === 'rsa-pss-sha256') {
-        mechanism = { type: CKM.RSA_PKCS_KEY_PAIR_GEN };
-        Object.assign(pub, { keyType: CKK.RSA, modulusBits: rsaBits, publicExponent: Uint8Array.from([1, 0, 1]) });
-        priv.keyType = CKK.RSA;
-      } else {
-        const ed = req.algorithm === 'ed25519';
-        mechanism = { type: ed ? CKM.EC_EDWARDS_KEY_PAIR_GEN : CKM.EC_KEY_PAIR_GEN };
-        Object.assign(pub, { keyType: ed ? CKK.EC_EDWARDS : CKK.EC, ecParams: EC_PARAMS[req.algorithm] });
-        priv.keyType = ed ? CKK.EC_EDWARDS : CKK.EC;
-      }
-      let handles;
+      const templates = generationTemplates(req, id, rsaBits);
+      const { handles, report } = await this.generateWithFallback(templates, id, step, need.what);
       try {
-        handles = await this.api.generateKeyPair(this.session, mechanism, pub, priv);
-      } catch (err) {
-        return this.fail(err, { step, mechanism: need.what });
-      }
-      try {
-        const attrs = await this.readPrivate(handles.privateKey, step);
-        if (!attrs.sensitive || attrs.extractable) {
-          throw new TokenError('TOKEN_KEY_EXTRACTABLE', `${describeToken(this.token)} made key "${req.label}" readable from outside (sensitive or non-extractable not honoured); it was destroyed`, {
-            token: this.token,
-          });
+        report.readBack = await this.readBack(handles.privateKey, step);
+        const problems = readbackProblems(report.readBack);
+        if (problems.extractable.length) {
+          throw new TokenError(
+            'TOKEN_KEY_EXTRACTABLE',
+            `${describeToken(this.token)} made key "${req.label}" readable from outside (${problems.extractable.join(', ')}, ${report.template} template); the pair was destroyed — use another token`,
+            { token: this.token },
+          );
         }
+        if (problems.uses.length) {
+          throw new TokenError(
+            'TOKEN_KEY_ATTRIBUTES_UNSAFE',
+            `${describeToken(this.token)} made key "${req.label}" with uses a ceremony key must not have (${problems.uses.join(', ')}, ${report.template} template); the pair was destroyed — use another token`,
+            { token: this.token },
+          );
+        }
+        const attrs = await this.readPrivate(handles.privateKey, step);
         const spki = await this.readPublic(handles.publicKey, req.algorithm, step);
-        return new TokenKey(this, this.token, handles.privateKey, req.label, id, req.algorithm, spki, Boolean(attrs.alwaysAuthenticate), this.rehearsal);
+        const key = new TokenKey(this, this.token, handles.privateKey, req.label, id, req.algorithm, spki, Boolean(attrs.alwaysAuthenticate), this.rehearsal);
+        key.generation = report;
+        return key;
       } catch (err) {
         await this.api.destroyObject(this.session, handles.privateKey).catch(() => undefined);
         await this.api.destroyObject(this.session, handles.publicKey).catch(() => undefined);
@@ -349,6 +329,50 @@ export class TokenSession implements TokenKeyPort {
       if (!key.alwaysAuthenticate) await key.sign(new TextEncoder().encode(`tuf-ceremony self-test ${key.fingerprint}`), 'sha256');
       return key;
     });
+  }
+
+  /**
+   * C_GenerateKeyPair with the full template, and once more with the minimal one when the module refuses
+   * an attribute of the full one (keygen.ts). Anything a refused call left behind under our fresh CKA_ID
+   * is destroyed first (the ID was free a moment before, so those objects are ours).
+   */
+  private async generateWithFallback(t: GenerationTemplates, id: Uint8Array, step: string, what: string): Promise<{ handles: KeyPairHandles; report: GenerationReport }> {
+    try {
+      const handles = await this.api.generateKeyPair(this.session, t.mechanism, t.full.publicKey, t.full.privateKey);
+      return { handles, report: { template: 'full', readBack: emptyReadback() } };
+    } catch (err) {
+      if (!isTemplateRefusal(err) || !(await this.present())) return this.fail(err, { step, mechanism: what });
+      const fullRefused = (err as Pkcs11Fault).ckr;
+      for (const h of await this.find({ id }, step)) await this.api.destroyObject(this.session, h).catch(() => undefined);
+      try {
+        const handles = await this.api.generateKeyPair(this.session, t.mechanism, t.minimal.publicKey, t.minimal.privateKey);
+        return { handles, report: { template: 'minimal', fullRefused, readBack: emptyReadback() } };
+      } catch (err2) {
+        return this.fail(err2, { step, mechanism: what, template: true });
+      }
+    }
+  }
+
+  /** The private key's safety attributes, each read on its own when the token lacks one (null then). */
+  private async readBack(handle: ObjectHandle, step: string): Promise<Readback> {
+    try {
+      const all = await this.api.getAttributes(this.session, handle, READBACK_ATTRS);
+      const out = emptyReadback();
+      for (const n of READBACK_ATTRS) out[n] = typeof all[n] === 'boolean' ? all[n] : null;
+      return out;
+    } catch (err) {
+      if (!isPkcs11Fault(err, 'ATTRIBUTE_TYPE_INVALID')) return this.fail(err, { step });
+    }
+    const out = emptyReadback();
+    for (const n of READBACK_ATTRS) {
+      try {
+        const one = await this.api.getAttributes(this.session, handle, [n] as const);
+        out[n] = typeof one[n] === 'boolean' ? (one[n] as boolean) : null;
+      } catch (err) {
+        if (!isPkcs11Fault(err, 'ATTRIBUTE_TYPE_INVALID')) return this.fail(err, { step });
+      }
+    }
+    return out;
   }
 
   private async readPrivate(handle: ObjectHandle, step: string): Promise<Pick<Attributes, (typeof KEY_ATTRS)[number]>> {
@@ -627,10 +651,10 @@ function isRemoval(rv: number): boolean {
   return rv === CKR.DEVICE_REMOVED || rv === CKR.TOKEN_NOT_PRESENT || rv === CKR.SESSION_HANDLE_INVALID || rv === CKR.SESSION_CLOSED;
 }
 
-function lockedNow(token: TokenRef, cause: unknown): TokenError {
-  return new TokenError('PIN_LOCKED', `that was the last try: the PIN of ${describeToken(token)} is now locked; unblock it with the PUK or SO PIN (YubiKey: ykman piv access unblock-pin), then resume`, {
-    token,
-    rv: 'CKR_PIN_INCORRECT',
-    cause,
-  });
+function lockedNow(token: TokenRef, family: ModuleFamily, cause: unknown): TokenError {
+  return new TokenError('PIN_LOCKED', pinLockedMessage(describeToken(token), family, true), { token, rv: 'CKR_PIN_INCORRECT', cause });
+}
+
+function emptyReadback(): Readback {
+  return { sensitive: null, extractable: null, sign: null, decrypt: null, unwrap: null, derive: null, alwaysSensitive: null, neverExtractable: null };
 }

@@ -5,6 +5,8 @@
  * quirks.ts (what differs per module), errors.ts (CKR_ values to messages) — and are re-exported here.
  */
 export * from './identity.js';
+export * from './keygen.js';
 export * from './login-registry.js';
 export * from './module.js';
 export * from './session.js';
+export * from './quirks.js';
