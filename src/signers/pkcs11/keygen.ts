@@ -53,15 +53,17 @@ export function generationTemplates(req: GenerateKeyRequest, id: Uint8Array, rsa
     publicKeyAttrs = { ecParams: EC_PARAMS[req.algorithm] };
   }
   const common: Attributes = { token: true, label: req.label, id: Uint8Array.from(id), keyType };
-  // Minimal: what a signing key on a token needs and no module can derive on its own.
+  // Minimal: the public key says nothing of its uses (tpm2-pkcs11 derives them and refuses a mismatch);
+  // the private key says what the read-back requires of it — a module that would make an RSA key able to
+  // decrypt (tpm2-pkcs11 does from a bare template) must be told not to.
   const minimal: KeyPairTemplate = {
     publicKey: { ...common, class: CKO.PUBLIC_KEY, ...publicKeyAttrs },
-    privateKey: { ...common, class: CKO.PRIVATE_KEY, private: true, sensitive: true, extractable: false, sign: true },
+    privateKey: { ...common, class: CKO.PRIVATE_KEY, private: true, sensitive: true, extractable: false, sign: true, decrypt: false, unwrap: false, derive: false },
   };
-  // Full: every use the key must not have, said explicitly (SoftHSM2 grants them otherwise, FIELD-NOTES).
+  // Full: every use of either half said explicitly (SoftHSM2 grants them otherwise, FIELD-NOTES).
   const full: KeyPairTemplate = {
     publicKey: { ...minimal.publicKey, private: false, verify: true, encrypt: false, wrap: false, derive: false },
-    privateKey: { ...minimal.privateKey, decrypt: false, unwrap: false, derive: false },
+    privateKey: { ...minimal.privateKey },
   };
   if (req.alwaysAuthenticate) {
     full.privateKey.alwaysAuthenticate = true;
@@ -115,12 +117,14 @@ export interface GenerationReport {
   template: TemplateKind;
   /** The CKR_ by which the module refused the full template (only when the minimal one was used). */
   fullRefused?: string;
+  /** Why the full template was not tried (a module known to refuse it, quirks.ts). */
+  fullSkipped?: string;
   readBack: Readback;
 }
 
 /** One line for transcripts and reports: `template full; read back sensitive=true extractable=false …`. */
 export function generationText(g: GenerationReport): string {
   const rb = READBACK_ATTRS.map((n) => `${n}=${g.readBack[n] === null ? 'n/a' : String(g.readBack[n])}`).join(' ');
-  const why = g.template === 'minimal' ? ` (the module refused the full template: ${g.fullRefused ?? 'refused'})` : '';
+  const why = g.fullSkipped ? ` (${g.fullSkipped})` : g.template === 'minimal' ? ` (the module refused the full template: ${g.fullRefused ?? 'refused'})` : '';
   return `generated with the ${g.template} template${why}; private key read back: ${rb}`;
 }

@@ -113,3 +113,12 @@ export function wrongPinWarning(family: ModuleFamily | undefined): string {
   }
   return '';
 }
+
+/**
+ * Modules known to refuse the full generation template: go straight to the minimal one (keygen.ts), so
+ * the refused try does not print the module's own error lines (tpm2-pkcs11 logs errors whatever
+ * TPM2_PKCS11_LOG_LEVEL says: "User specified and TPM specified attr mismatch", measured).
+ */
+export function minimalTemplateFirst(family: ModuleFamily | undefined): string | undefined {
+  return family === 'tpm2-pkcs11' ? 'tpm2-pkcs11 derives the public key\'s uses itself and refuses them in the template' : undefined;
+}

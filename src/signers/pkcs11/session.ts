@@ -15,7 +15,7 @@ import { algorithmTitle } from '../signing-key.js';
 import { algorithmOfEcParams, pointLength, spkiOfPoint, spkiOfRsa, unwrapEcPoint } from '../spki.js';
 import { CKF, CKK, CKM, CKO, CKR, isPkcs11Fault, type Attributes, type KeyPairHandles, type Mechanism, type ObjectHandle, type Pkcs11Api, type Pkcs11Fault, type SessionId, type TokenInfo } from './api.js';
 import { describeToken, pinLockedMessage, pinTriesOf, tokenError, TokenError, type FaultContext, type TokenRef } from './errors.js';
-import type { ModuleFamily } from './quirks.js';
+import { minimalTemplateFirst, type ModuleFamily } from './quirks.js';
 import { NEEDS, type TokenDescription } from './identity.js';
 import {
   generationTemplates,
@@ -337,6 +337,15 @@ export class TokenSession implements TokenKeyPort {
    * is destroyed first (the ID was free a moment before, so those objects are ours).
    */
   private async generateWithFallback(t: GenerationTemplates, id: Uint8Array, step: string, what: string): Promise<{ handles: KeyPairHandles; report: GenerationReport }> {
+    const skip = minimalTemplateFirst(this.token.moduleFamily);
+    if (skip) {
+      try {
+        const handles = await this.api.generateKeyPair(this.session, t.mechanism, t.minimal.publicKey, t.minimal.privateKey);
+        return { handles, report: { template: 'minimal', fullSkipped: skip, readBack: emptyReadback() } };
+      } catch (err) {
+        return this.fail(err, { step, mechanism: what, template: true });
+      }
+    }
     try {
       const handles = await this.api.generateKeyPair(this.session, t.mechanism, t.full.publicKey, t.full.privateKey);
       return { handles, report: { template: 'full', readBack: emptyReadback() } };
