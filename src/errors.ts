@@ -144,6 +144,8 @@ export const ERROR_CODES = {
   BUNDLE_WRITE_VERIFY_FAILED: { cls: 'refused', what: 'a file (a bundle, a signing request or response, a root or targets.json) read back after writing is not what was written: a media fault; do not use that copy' },
   BUNDLE_CONTENT_INVALID: { cls: 'refused', what: 'a file in a bundle is not what the bundle kind says (a signing-request or signature-response bundle holding something else, or a request for another repository)' },
   IMPORT_PIN_NOT_FOUND: { cls: 'refused', what: 'no root with the pinned fingerprint is in the bundle or installed in the trust directory' },
+  IMPORT_PIN_BEHIND_INSTALLED: { cls: 'refused', what: 'the pinned root is older than the installed root and the input\'s root chain from it does not reach the installed root byte for byte (a fork by keys the installed root removed?)' },
+  IMPORT_PIN_CONFLICTS_INSTALLED: { cls: 'refused', what: 'the pinned root is another root of the installed version, or a newer root the installed root does not reach through the input\'s chain' },
   IMPORT_REPOSITORY_MISMATCH: { cls: 'refused', what: 'the bundle is for another repository (GUN) or profile than the one named or installed' },
   TRUST_DIR_INVALID: { cls: 'refused', what: 'the installed trust directory holds metadata that cannot be read, or the import history is damaged' },
   IMPORT_LOCKED: { cls: 'refused', what: 'another import into the same trust directory is running (its lock file names the process); nothing was changed' },

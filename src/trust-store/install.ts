@@ -31,6 +31,7 @@ import { capForName, classifyName } from '../tuf/repository-files.js';
 import { roleKeyFingerprints, trustedVersionsOf, verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifiedRepository } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
+import { resolveTrustAnchor } from './pin.js';
 
 export type TrustLayout = 'notary' | 'tuf';
 
@@ -246,10 +247,13 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   } else {
     throw new CeremonyError('USAGE', 'nothing is installed yet: pin the trusted root with --root FILE or --root-fingerprint HEX');
   }
+  // TUF 5.3: once a root is installed, every update chains from its exact bytes; a pin must agree with it
+  // (pin.ts: an older pin must reach it byte for byte through the input's chain).
+  const { anchor, files } = resolveTrustAnchor(trustedRoot, installed?.root, input.files, caps.root);
 
   // TUF 5.3–5.6, complete, with rollback against what is installed and expiry by the local clock.
-  const verified = verifyRepository(input.files, {
-    trustedRoot,
+  const verified = verifyRepository(files, {
+    trustedRoot: anchor,
     now: opts.now,
     ...(installed ? { installed: installed.versions } : {}),
     caps,
