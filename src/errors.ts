@@ -151,6 +151,12 @@ export const ERROR_CODES = {
   IMPORT_LOCKED: { cls: 'refused', what: 'another import into the same trust directory is running (its lock file names the process); nothing was changed' },
   IMPORT_LOCK_STALE: { cls: 'refused', what: 'an import lock was left by a process that is no longer running: remove it (import --remove-stale-lock, or the Import screen’s button), then import again' },
   IMPORT_LOCK_NOT_STALE: { cls: 'refused', what: 'the import lock was not removed: its owner still runs, it was taken on another host, or it is unreadable but recent' },
+  TRUST_DIR_NAME_TAKEN: { cls: 'refused', what: 'a name the import uses beside the trust folder (its swap journal, staging or set-aside folder) is taken by something the tool did not create; nothing was touched' },
+  // --- the machine's file system (issue #12: not a bug, so not INTERNAL) ---
+  DISK_FULL: { cls: 'refused', what: 'a write failed because the disk (or the quota) is full; the message names the folder' },
+  READ_ONLY: { cls: 'refused', what: 'a write failed because the file system is read-only; the message names the folder' },
+  PERMISSION_DENIED: { cls: 'refused', what: 'a file or folder may not be read or written by this user (or is immutable); the message names it' },
+  NOT_A_REGULAR_FILE: { cls: 'refused', what: 'an input (or the import lock) is a FIFO, device, socket or other non-regular file: refused without opening it for reading' },
   // --- animated QR (fountain-coded UR frames: src/transport/qr) ---
   QR_NOT_UR: { cls: 'refused', what: 'a QR frame is not a Uniform Resource (it does not start with `ur:`)' },
   QR_TYPE_UNEXPECTED: { cls: 'refused', what: 'a QR frame is a UR of another type than a tuf-ceremony bundle' },
