@@ -31,9 +31,8 @@ export function fsFault(err: unknown, folder: string, doing: string, outcome = '
   const e = errnoOf(err);
   const fault = e ? FAULTS[e.code] : undefined;
   if (!e || !fault) return err;
-  const at = e.path ?? folder;
-  const where = at === folder ? '' : ` (at ${at})`;
-  return new CeremonyError(fault.code, `${doing} ${folder} failed: ${fault.cause} (${e.code})${where}${outcome ? `. ${outcome}` : ''}`, { path: at, cause: err });
+  // The file the failed call was about is the error's path (CeremonyError appends " (at …)").
+  return new CeremonyError(fault.code, `${doing} ${folder} failed: ${fault.cause} (${e.code})${outcome ? `. ${outcome}` : ''}`, { path: e.path ?? folder, cause: err });
 }
 
 /** Same mapping for a plain write (an output file): names the file, its folder and the cause. */
