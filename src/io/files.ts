@@ -7,6 +7,7 @@ import { constants as fsConstants } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { CeremonyError } from '../errors.js';
+import { writeFault } from './fs-faults.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
@@ -15,17 +16,46 @@ function notFound(path: string, cause?: unknown): CeremonyError {
   return new CeremonyError('FILE_NOT_FOUND', `${basename(path)} does not exist or cannot be read`, { path, cause });
 }
 
-/** Open `path` for reading as a regular file (links are not followed); FILE_NOT_FOUND otherwise. */
+function kindName(st: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isDirectory(): boolean }): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a folder';
+  return 'not a regular file';
+}
+
+/** Why `path` could not be opened or looked at: permission (PERMISSION_DENIED), else FILE_NOT_FOUND. */
+function openFailure(path: string, err: unknown): CeremonyError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EACCES' || code === 'EPERM') return new CeremonyError('PERMISSION_DENIED', `${basename(path)} may not be read by this user (${code})`, { path, cause: err });
+  return notFound(path, err);
+}
+
+/**
+ * Open `path` for reading as a regular file (links are not followed); FILE_NOT_FOUND otherwise. A FIFO, a
+ * device or a socket is refused (NOT_A_REGULAR_FILE) from lstat, before any open — opening a FIFO for
+ * reading blocks until a writer comes, and opening a device can act on it (issue #12 point 8); the open
+ * itself is non-blocking, and the file opened must be the one lstat saw (same device and inode).
+ */
 async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
+  let seen;
+  try {
+    seen = await lstat(path);
+  } catch (err) {
+    throw openFailure(path, err);
+  }
+  if (seen.isSymbolicLink()) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} is a link; links are not followed`, { path });
+  if (!seen.isFile()) throw new CeremonyError(seen.isDirectory() ? 'FILE_NOT_FOUND' : 'NOT_A_REGULAR_FILE', `${basename(path)} is ${kindName(seen)}, not a regular file: refused without reading it`, { path });
   let handle: FileHandle;
   try {
-    handle = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
+    handle = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
   } catch (err) {
-    throw notFound(path, err);
+    throw openFailure(path, err);
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} is not a regular file`, { path });
+    if (!info.isFile()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${basename(path)} is ${kindName(info)}, not a regular file: refused without reading it`, { path });
+    if (info.dev !== seen.dev || info.ino !== seen.ino) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} was replaced while it was being opened`, { path });
     return { handle, size: info.size };
   } catch (err) {
     await handle.close();
@@ -151,6 +181,15 @@ async function fsyncDir(dir: string): Promise<void> {
  * `overwrite: true` is for replacing a file we own (trust-store state), via rename.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array, opts: { overwrite?: boolean; mode?: number } = {}): Promise<void> {
+  try {
+    await writeFileAtomicUnmapped(path, data, opts);
+  } catch (err) {
+    // A full disk, a read-only medium, a folder this user may not write: named, not INTERNAL (issue #12).
+    throw writeFault(err, path);
+  }
+}
+
+async function writeFileAtomicUnmapped(path: string, data: Uint8Array, opts: { overwrite?: boolean; mode?: number }): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   if (!opts.overwrite) {

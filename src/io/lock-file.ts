@@ -12,6 +12,7 @@ import { constants as fsConstants } from 'node:fs';
 import { link, lstat, open, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
+import { CeremonyError, isCeremonyError } from '../errors.js';
 import type { LockFs } from '../trust-store/lock.js';
 import { readFileCapped } from './files.js';
 
@@ -43,6 +44,11 @@ export function nodeLockFs(): LockFs {
         // readFileCapped reports a missing file as FILE_NOT_FOUND with the errno as its cause.
         const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
         if (cause?.code === 'ENOENT') return undefined;
+        // A FIFO, device or socket planted at the lock's name: refused without opening it (opening a FIFO
+        // for reading would wait forever for a writer), and never removed: it is not a lock this tool wrote.
+        if (isCeremonyError(err, 'NOT_A_REGULAR_FILE')) {
+          throw new CeremonyError('NOT_A_REGULAR_FILE', `the import lock ${path} is not a regular file (a FIFO, device or socket put there by something else): no import can run while it is there; remove it by hand once you know what made it`, { path, cause: err });
+        }
         throw err;
       }
     },

@@ -2,23 +2,137 @@
  * The trust directory a client reads (Notary's `tuf/<GUN>/metadata/`, a TUF client's metadata folder),
  * replaced as a whole: a reader sees the old tree or the new one, never a mix.
  *
- * Swap protocol for a target folder T (all names are siblings of T, so every rename stays on one file
- * system):
- *   1. stage:  mkdir `.T.staging-<random>`, write each file (exclusive create, write, fsync), fsync each
- *              folder in it;
- *   2. keep:   rename T → `T.previous` (skipped on a first install);
- *   3. swap:   rename staging → T, fsync the parent;
- *   4. drop:   remove `T.previous`, fsync the parent.
- * An interruption anywhere is repaired by `recoverTrustDir` (run before every import, and after a failed
- * one): `T.previous` without T means step 3 never happened → it is renamed back (old tree); `T.previous`
- * with T means step 3 happened → it is removed (new tree); a staging folder is always removed.
+ * The swap never deletes or moves anything it did not create and cannot prove it created (issue #12
+ * point 5: a sibling `<T>.previous` is a natural name for an operator's manual backup). Every name it uses
+ * beside the target folder T carries a random nonce, recorded first in a journal:
+ *
+ *   0. recover:  settle an earlier interrupted swap (below);
+ *   1. journal:  create `.T.tuf-ceremony-swap` exclusively (a complete, fsynced temp file linked into place:
+ *                it exists whole or not at all) holding the nonce and the identity (device, inode) of T as it
+ *                is now (or null: first install); fsync the parent;
+ *   2. stage:    mkdir `.T.tuf-ceremony-staging-<nonce>` (mkdir fails on an existing name: it is ours), write
+ *                each file (exclusive create, write, fsync), fsync each folder in it;
+ *   3. keep:     rename T → `.T.tuf-ceremony-previous-<nonce>` (skipped on a first install);
+ *   4. swap:     rename staging → T, fsync the parent;
+ *   5. drop:     remove the previous folder — only after checking it is still T's old inode — fsync;
+ *   6. done:     remove the journal, fsync.
+ * `recoverTrustDir` (before every import, and after a failed one) acts only when the journal exists, and
+ * only on the two nonce names it derives from it: the previous folder must carry T's recorded identity
+ * (else TRUST_DIR_NAME_TAKEN, nothing touched); without T it is renamed back (step 4 never happened: old
+ * tree), with T it is removed (new tree); the staging folder is removed. A journal name taken by something
+ * that is not our journal is refused the same way. No other name is ever looked at.
+ *
+ * The file system comes through `TrustDirFs` (node's by default), so tests inject faults (a full disk, a
+ * read-only or forbidden folder) at any single call.
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CeremonyError } from '../errors.js';
+import { canonicalString } from '../json/canonical.js';
+import { parseJsonStrict } from '../json/parse.js';
 import { readFileCapped } from './files.js';
+
+/** What lstat says of a name: its kind and identity (device and inode, as decimal strings). */
+export interface NodeInfo {
+  kind: 'directory' | 'file' | 'other';
+  dev: string;
+  ino: string;
+}
+
+/** Every file-system call the trust directory makes (src/io: the node one below; tests wrap it with faults). */
+export interface TrustDirFs {
+  /** Undefined when nothing is there (links are not followed). */
+  lstat(path: string): Promise<NodeInfo | undefined>;
+  /** Make one folder; fails (EEXIST) when the name is taken. */
+  mkdir(path: string): Promise<void>;
+  /** Make a folder and its parents; an existing folder is fine. */
+  mkdirp(path: string): Promise<void>;
+  /** Create a new file (never over an existing name, links not followed), write, fsync. */
+  writeNew(path: string, bytes: Uint8Array): Promise<void>;
+  /** Create `path` whole or not at all (a complete fsynced temp file linked into place); false when it exists. */
+  createExclusive(path: string, bytes: Uint8Array): Promise<boolean>;
+  /** A regular file's bytes, capped (src/io/files.ts readFileCapped). */
+  read(path: string, maxBytes: number): Promise<Uint8Array>;
+  readdir(path: string): Promise<{ name: string; kind: 'directory' | 'file' | 'other' }[]>;
+  rename(from: string, to: string): Promise<void>;
+  /** Remove a folder and everything in it. */
+  removeTree(path: string): Promise<void>;
+  removeFile(path: string): Promise<void>;
+  fsyncDir(path: string): Promise<void>;
+}
+
+function kindOf(st: { isDirectory(): boolean; isFile(): boolean }): NodeInfo['kind'] {
+  return st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
+}
+
+export function nodeTrustDirFs(): TrustDirFs {
+  return {
+    async lstat(path) {
+      try {
+        const st = await lstat(path, { bigint: true });
+        return { kind: kindOf(st), dev: st.dev.toString(), ino: st.ino.toString() };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    mkdir: async (path) => {
+      await mkdir(path, { mode: 0o755 });
+    },
+    mkdirp: async (path) => {
+      await mkdir(path, { recursive: true });
+    },
+    async writeNew(path, bytes) {
+      const handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o644);
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    },
+    async createExclusive(path, bytes) {
+      const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+      try {
+        const handle = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o644);
+        try {
+          await handle.writeFile(bytes);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await link(tmp, path);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      } finally {
+        await unlink(tmp).catch(() => undefined);
+      }
+    },
+    read: (path, maxBytes) => readFileCapped(path, maxBytes),
+    async readdir(path) {
+      return (await readdir(path, { withFileTypes: true })).map((e) => ({ name: e.name, kind: kindOf(e) }));
+    },
+    rename: (from, to) => rename(from, to),
+    removeTree: (path) => rm(path, { recursive: true, force: true }),
+    removeFile: async (path) => {
+      await unlink(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    },
+    async fsyncDir(path) {
+      const handle = await open(path, fsConstants.O_RDONLY);
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
 
 export interface SwapOptions {
   /**
@@ -26,31 +140,53 @@ export interface SwapOptions {
    * killed at that point — nothing is cleaned up, as after a real kill).
    */
   onStep?: (step: string) => void;
+  /** The file system (node's by default). */
+  fs?: TrustDirFs;
 }
 
-const STAGING = '.staging-';
+const JOURNAL_SUFFIX = '.tuf-ceremony-swap';
+const JOURNAL_MAX_BYTES = 4096;
+const NONCE = /^[0-9a-f]{32}$/;
 
-function previousOf(target: string): string {
-  return `${target}.previous`;
+/** The names beside `target` that one swap uses (all derived from its nonce, recorded in the journal). */
+export function swapNames(target: string, nonce: string): { journal: string; staging: string; previous: string } {
+  const parent = dirname(target);
+  const base = basename(target);
+  return {
+    journal: join(parent, `.${base}${JOURNAL_SUFFIX}`),
+    staging: join(parent, `.${base}.tuf-ceremony-staging-${nonce}`),
+    previous: join(parent, `.${base}.tuf-ceremony-previous-${nonce}`),
+  };
 }
 
-async function exists(path: string): Promise<boolean> {
+interface Journal {
+  nonce: string;
+  /** T's identity when the swap began; null when T did not exist (first install). */
+  old: { dev: string; ino: string } | null;
+}
+
+function nameTaken(path: string, why: string): CeremonyError {
+  return new CeremonyError(
+    'TRUST_DIR_NAME_TAKEN',
+    `${path} ${why}; the import uses that name for itself and touches nothing it did not create, so nothing was changed. Move it away (it is not the tool's) and import again`,
+    { path },
+  );
+}
+
+function parseJournal(bytes: Uint8Array, path: string): Journal {
+  let v: unknown;
   try {
-    await lstat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
+    v = parseJsonStrict(bytes, { maxBytes: JOURNAL_MAX_BYTES, path: '$' });
+  } catch {
+    throw nameTaken(path, 'is not a swap journal this tool wrote (it cannot be read as one)');
   }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, fsConstants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+  const o = v as Record<string, unknown>;
+  const old = o?.old as Record<string, unknown> | null | undefined;
+  const oldOk = old === null || (typeof old === 'object' && old !== undefined && typeof old.dev === 'string' && typeof old.ino === 'string' && /^\d+$/.test(old.dev) && /^\d+$/.test(old.ino));
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || typeof o.nonce !== 'string' || !NONCE.test(o.nonce) || !oldOk) {
+    throw nameTaken(path, 'is not a swap journal this tool wrote (its fields are not a journal’s)');
   }
+  return { nonce: o.nonce, old: old === null ? null : { dev: old!.dev as string, ino: old!.ino as string } };
 }
 
 class Killed extends Error {}
@@ -71,83 +207,111 @@ function stepper(opts: SwapOptions): (step: string) => void {
  * comment). Returns what it did, for the import record.
  */
 export async function recoverTrustDir(target: string, opts: SwapOptions = {}): Promise<'none' | 'rolled-back' | 'completed'> {
+  const fs = opts.fs ?? nodeTrustDirFs();
   const step = stepper(opts);
   const parent = dirname(target);
-  const previous = previousOf(target);
+  const journalPath = swapNames(target, '0'.repeat(32)).journal;
+  const journalInfo = await fs.lstat(journalPath);
+  if (!journalInfo) return 'none';
+  if (journalInfo.kind !== 'file') throw nameTaken(journalPath, 'is not a regular file');
+  const journal = parseJournal(await fs.read(journalPath, JOURNAL_MAX_BYTES), journalPath);
+  const { staging, previous } = swapNames(target, journal.nonce);
   let outcome: 'none' | 'rolled-back' | 'completed' = 'none';
-  if (await exists(previous)) {
-    if (await exists(target)) {
-      await rm(previous, { recursive: true, force: true });
+  const prev = await fs.lstat(previous);
+  if (prev) {
+    // Ours only if it is the very folder that was T when the journal was written.
+    if (prev.kind !== 'directory' || !journal.old || prev.dev !== journal.old.dev || prev.ino !== journal.old.ino) {
+      throw nameTaken(previous, 'is not the folder the interrupted import set aside (its identity differs from the one its journal recorded)');
+    }
+    if (await fs.lstat(target)) {
+      await fs.removeTree(previous);
       outcome = 'completed';
       step('recover:drop-previous');
     } else {
-      await rename(previous, target);
+      await fs.rename(previous, target);
       outcome = 'rolled-back';
       step('recover:restore-previous');
     }
-    await fsyncDir(parent);
   }
-  if (await exists(parent)) {
-    const prefix = `.${basename(target)}${STAGING}`;
-    for (const name of await readdir(parent)) {
-      if (name.startsWith(prefix)) {
-        await rm(join(parent, name), { recursive: true, force: true });
-        step('recover:drop-staging');
-      }
-    }
+  const stage = await fs.lstat(staging);
+  if (stage) {
+    if (stage.kind !== 'directory') throw nameTaken(staging, 'is not a folder');
+    await fs.removeTree(staging);
+    step('recover:drop-staging');
   }
+  await fs.fsyncDir(parent);
+  await fs.removeFile(journalPath);
+  await fs.fsyncDir(parent);
+  step('recover:remove-journal');
   return outcome;
 }
 
 /** Replace the folder `target` by one holding exactly `files` (relative `/` paths → bytes), atomically. */
 export async function swapTrustDir(target: string, files: ReadonlyMap<string, Uint8Array>, opts: SwapOptions = {}): Promise<void> {
+  const fs = opts.fs ?? nodeTrustDirFs();
   const step = stepper(opts);
   const parent = dirname(target);
-  const previous = previousOf(target);
+  let journalWritten = false;
   try {
-    await mkdir(parent, { recursive: true });
+    await fs.mkdirp(parent);
     await recoverTrustDir(target, opts);
-    const staging = join(parent, `.${basename(target)}${STAGING}${randomBytes(6).toString('hex')}`);
-    await mkdir(staging, { mode: 0o755 });
+    const nonce = randomBytes(16).toString('hex');
+    const { journal, staging, previous } = swapNames(target, nonce);
+    const old = await fs.lstat(target);
+    if (old && old.kind !== 'directory') throw new CeremonyError('TRUST_DIR_INVALID', `${basename(target)} is not a folder`, { path: target });
+    const record: Journal = { nonce, old: old ? { dev: old.dev, ino: old.ino } : null };
+    if (!(await fs.createExclusive(journal, new TextEncoder().encode(`${canonicalString({ nonce: record.nonce, old: record.old }, 'json')}\n`)))) {
+      throw nameTaken(journal, 'appeared while the import ran');
+    }
+    journalWritten = true;
+    await fs.fsyncDir(parent);
+    step('journal:create');
+
+    try {
+      await fs.mkdir(staging);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw nameTaken(staging, 'already exists');
+      throw err;
+    }
     step('stage:mkdir');
     const folders = new Set<string>([staging]);
     for (const [name, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const full = join(staging, ...name.split('/'));
       const dir = dirname(full);
       if (!folders.has(dir)) {
-        await mkdir(dir, { recursive: true });
+        await fs.mkdirp(dir);
         folders.add(dir);
       }
-      const handle = await open(full, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await fs.writeNew(full, bytes);
       step(`stage:write ${name}`);
     }
-    for (const dir of [...folders].sort().reverse()) await fsyncDir(dir);
+    for (const dir of [...folders].sort().reverse()) await fs.fsyncDir(dir);
     step('stage:fsync');
-    const hadOld = await exists(target);
-    if (hadOld) {
-      await rename(target, previous);
+    if (old) {
+      if (await fs.lstat(previous)) throw nameTaken(previous, 'already exists');
+      await fs.rename(target, previous);
       step('keep:rename-old');
     }
-    await rename(staging, target);
+    await fs.rename(staging, target);
     step('swap:rename-new');
-    await fsyncDir(parent);
+    await fs.fsyncDir(parent);
     step('swap:fsync-parent');
-    if (hadOld) {
-      await rm(previous, { recursive: true, force: true });
+    if (old) {
+      const prev = await fs.lstat(previous);
+      if (prev && (prev.kind !== 'directory' || prev.dev !== old.dev || prev.ino !== old.ino)) throw nameTaken(previous, 'is not the folder this import set aside');
+      await fs.removeTree(previous);
       step('drop:remove-previous');
-      await fsyncDir(parent);
+      await fs.fsyncDir(parent);
       step('drop:fsync-parent');
     }
+    await fs.removeFile(journal);
+    await fs.fsyncDir(parent);
+    step('journal:remove');
   } catch (err) {
     if (err instanceof Killed) throw err.cause;
-    // A real failure (disk full, permissions): put the tree back as it was, as the next run would.
-    await recoverTrustDir(target).catch(() => undefined);
+    // A real failure (disk full, permissions): put the tree back as it was, as the next run would — only
+    // when this run wrote a journal (a refusal before that has nothing of ours to undo).
+    if (journalWritten) await recoverTrustDir(target, { fs }).catch(() => undefined);
     throw err;
   }
 }
@@ -156,22 +320,22 @@ export async function swapTrustDir(target: string, files: ReadonlyMap<string, Ui
  * Read every file under an installed trust folder (links refused, each read capped). Undefined when the
  * folder does not exist (nothing installed yet).
  */
-export async function readTrustDir(target: string, capFor: (name: string) => number, maxFiles: number): Promise<Map<string, Uint8Array> | undefined> {
-  if (!(await exists(target))) return undefined;
+export async function readTrustDir(target: string, capFor: (name: string) => number, maxFiles: number, fs: TrustDirFs = nodeTrustDirFs()): Promise<Map<string, Uint8Array> | undefined> {
+  const info = await fs.lstat(target);
+  if (!info) return undefined;
+  if (info.kind !== 'directory') throw new CeremonyError('TRUST_DIR_INVALID', `${basename(target)} is not a folder`, { path: target });
   const out = new Map<string, Uint8Array>();
   const walk = async (sub: string, prefix: string, depth: number): Promise<void> => {
     if (depth > 8) throw new CeremonyError('TRUST_DIR_INVALID', 'the installed trust folder nests too deep', { path: sub });
-    for (const entry of await readdir(sub, { withFileTypes: true })) {
+    for (const entry of await fs.readdir(sub)) {
       const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
       const full = join(sub, entry.name);
-      if (entry.isDirectory()) await walk(full, rel, depth + 1);
-      else if (entry.isFile()) out.set(rel, await readFileCapped(full, capFor(rel)));
+      if (entry.kind === 'directory') await walk(full, rel, depth + 1);
+      else if (entry.kind === 'file') out.set(rel, await fs.read(full, capFor(rel)));
       else throw new CeremonyError('TRUST_DIR_INVALID', `${rel} in the installed trust folder is not a regular file`, { path: full });
       if (out.size > maxFiles) throw new CeremonyError('TRUST_DIR_INVALID', `the installed trust folder holds more than ${maxFiles} files`, { path: target });
     }
   };
-  const info = await lstat(target);
-  if (!info.isDirectory()) throw new CeremonyError('TRUST_DIR_INVALID', `${basename(target)} is not a folder`, { path: target });
   await walk(target, '', 0);
   return out;
 }

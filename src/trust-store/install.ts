@@ -23,7 +23,8 @@ import type { JsonObject } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
-import { readTrustDir, recoverTrustDir, swapTrustDir } from '../io/trust-dir.js';
+import { fsFault } from '../io/fs-faults.js';
+import { readTrustDir, recoverTrustDir, swapTrustDir, type TrustDirFs } from '../io/trust-dir.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
@@ -31,6 +32,7 @@ import { capForName, classifyName } from '../tuf/repository-files.js';
 import { roleKeyFingerprints, trustedVersionsOf, verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifiedRepository } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
+import { resolveTrustAnchor } from './pin.js';
 
 export type TrustLayout = 'notary' | 'tuf';
 
@@ -69,6 +71,8 @@ export interface ImportOptions {
   lockFs?: LockFs;
   /** How long to wait for another import into the same trust directory (default 0: refused at once, IMPORT_LOCKED). */
   lockWaitMs?: number;
+  /** The trust folder's file system (src/io/trust-dir.ts; node's by default): tests inject faults. */
+  trustDirFs?: TrustDirFs;
 }
 
 export interface ImportResult {
@@ -204,23 +208,33 @@ export async function importRepository(input: ImportSource, opts: ImportOptions)
   // Read what is installed → verify → swap, under the trust directory's import lock (lock.ts: two
   // imports interleaving could both pass the rollback check against the same old tree).
   const rest = { input, opts, caps, profile, layout, folder, ...(gun ? { gun } : {}) };
-  if (opts.dryRun) return verifyAndInstall(rest);
-  let lockNotReleased: string | undefined;
-  const result = await withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstall(rest), {
-    waitMs: opts.lockWaitMs ?? 0,
-    onReleaseError: (message) => {
-      lockNotReleased = message;
-    },
-  });
-  return lockNotReleased ? { ...result, lockNotReleased } : result;
+  // A full disk, a read-only file system or a folder this user may not write is the machine's state, not
+  // a bug: named by folder and cause (DISK_FULL, READ_ONLY, PERMISSION_DENIED), never INTERNAL. The swap
+  // has put the tree back by then (src/io/trust-dir.ts), so what was installed before stays.
+  const fault = (err: unknown) =>
+    fsFault(err, opts.trustDir, opts.dryRun ? 'reading the trust directory' : 'importing into the trust directory', opts.dryRun ? 'Nothing was written' : 'Nothing was installed: the trust folder holds what it held before');
+  try {
+    if (opts.dryRun) return await verifyAndInstall(rest);
+    let lockNotReleased: string | undefined;
+    const result = await withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstall(rest), {
+      waitMs: opts.lockWaitMs ?? 0,
+      onReleaseError: (message) => {
+        lockNotReleased = message;
+      },
+    });
+    return lockNotReleased ? { ...result, lockNotReleased } : result;
+  } catch (err) {
+    throw fault(err);
+  }
 }
 
 async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; caps: SizeCaps; profile: ProfileName; layout: TrustLayout; folder: string; gun?: string }): Promise<ImportResult> {
   const { input, opts, caps, profile, layout, folder, gun } = a;
   // An import interrupted earlier is finished or undone first, so what is "installed" is one whole tree
   // (a dry run only reads).
-  if (!opts.dryRun) await recoverTrustDir(folder);
-  const tree = await readTrustDir(folder, (name) => (name === IMPORTS_LOG ? LOG_CAP : capFor(name, caps)), caps.files + 1);
+  const fs = opts.trustDirFs;
+  if (!opts.dryRun) await recoverTrustDir(folder, fs ? { fs } : {});
+  const tree = await readTrustDir(folder, (name) => (name === IMPORTS_LOG ? LOG_CAP : capFor(name, caps)), caps.files + 1, fs);
   let installed: ReturnType<typeof installedVersions> | undefined;
   if (tree && tree.has('root.json')) installed = installedVersions(tree, profile, caps);
   else if (tree && [...tree.keys()].some((n) => n !== IMPORTS_LOG)) {
@@ -246,10 +260,13 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   } else {
     throw new CeremonyError('USAGE', 'nothing is installed yet: pin the trusted root with --root FILE or --root-fingerprint HEX');
   }
+  // TUF 5.3: once a root is installed, every update chains from its exact bytes; a pin must agree with it
+  // (pin.ts: an older pin must reach it byte for byte through the input's chain).
+  const { anchor, files } = resolveTrustAnchor(trustedRoot, installed?.root, input.files, caps.root);
 
   // TUF 5.3–5.6, complete, with rollback against what is installed and expiry by the local clock.
-  const verified = verifyRepository(input.files, {
-    trustedRoot,
+  const verified = verifyRepository(files, {
+    trustedRoot: anchor,
     now: opts.now,
     ...(installed ? { installed: installed.versions } : {}),
     caps,
@@ -283,7 +300,7 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   log.set(line, oldLog.length);
   next.set(IMPORTS_LOG, log);
 
-  if (!opts.dryRun) await swapTrustDir(folder, next, opts.onStep ? { onStep: opts.onStep } : {});
+  if (!opts.dryRun) await swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
   return {
     profile,
     layout,

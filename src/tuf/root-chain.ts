@@ -1,5 +1,5 @@
 import { CeremonyError } from '../errors.js';
-import type { Metadata } from './metadata.js';
+import { parseMetadata, type Metadata } from './metadata.js';
 import type { Root } from './root.js';
 import { requireVerified, verifyRole, type VerificationResult } from './verify.js';
 
@@ -42,4 +42,33 @@ export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>):
   const byPrevious = requireVerified(verifyRole(next, 'root', trusted.signed.roles.get('root')!, trusted.signed.keys), next.source, 'ROOT_NOT_SIGNED_BY_PREVIOUS');
   const bySelf = requireVerified(verifyRootSelf(next), next.source, 'ROOT_NOT_SIGNED_BY_SELF');
   return { version: next.signed.version, byPrevious, bySelf };
+}
+
+/**
+ * TUF 5.3.3–5.3.9 from `from` up to version `to`, one version at a time, each step checked by
+ * verifyRootUpdate. `rootAt(v)` gives the bytes of version v (and the file name, for messages) or
+ * undefined when the input lacks it (ROOT_VERSION_SKIPPED). Returns the root reached and the steps.
+ * `from` is trusted as given: the caller has checked it (its own threshold, a pin or the installed root).
+ */
+export function walkRootChain(
+  from: Metadata<Root>,
+  to: number,
+  rootAt: (version: number) => { bytes: Uint8Array; source: string } | undefined,
+  maxBytes: number,
+): { root: Metadata<Root>; steps: RootUpdateResult[] } {
+  let trusted = from;
+  const steps: RootUpdateResult[] = [];
+  for (let v = from.signed.version + 1; v <= to; v++) {
+    const found = rootAt(v);
+    if (!found) {
+      throw new CeremonyError('ROOT_VERSION_SKIPPED', `root version ${v} is missing: the chain from version ${from.signed.version} to ${to} must have every version`, { path: `${v}.root.json` });
+    }
+    const next = parseMetadata(found.bytes, 'root', { maxBytes, source: found.source, profile: from.profile.name });
+    if (next.signed.version !== v) {
+      throw new CeremonyError('VERSION_MISMATCH', `${found.source} holds root version ${next.signed.version}, not ${v}`, { path: `${found.source} $.signed.version` });
+    }
+    steps.push(verifyRootUpdate(trusted, next));
+    trusted = next;
+  }
+  return { root: trusted, steps };
 }

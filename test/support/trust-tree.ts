@@ -16,10 +16,13 @@ export function treeHash(dir: string): string {
     for (const name of readdirSync(sub).sort()) {
       const full = join(sub, name);
       const r = rel ? `${rel}/${name}` : name;
-      if (lstatSync(full).isDirectory()) {
+      const st = lstatSync(full);
+      if (st.isDirectory()) {
         h.update(`d ${r}\n`);
         walk(full, r);
-      } else h.update(`f ${r}\n`).update(readFileSync(full));
+      } else if (st.isFile()) h.update(`f ${r}\n`).update(readFileSync(full));
+      // A FIFO (or socket, device, link) is named with its kind and identity, never opened: reading a FIFO blocks.
+      else h.update(`o ${r} ${st.mode} ${st.ino}\n`);
     }
   };
   if (existsSync(dir)) walk(dir, '');
