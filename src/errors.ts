@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   JSON_DUPLICATE_KEY: { cls: 'refused', what: 'a JSON object names the same key twice' },
   JSON_NUMBER_INVALID: { cls: 'refused', what: 'a number is not a safe non-negative integer as canonical JSON requires' },
   JSON_TOO_DEEP: { cls: 'refused', what: 'JSON nesting deeper than allowed' },
+  JSON_TOO_MANY_VALUES: { cls: 'refused', what: 'a JSON document holds more values (objects, arrays, strings, numbers) than its cap: its memory cost is bounded, not only its size' },
   // --- schema (into new objects) ---
   SCHEMA_INVALID: { cls: 'refused', what: 'a field is missing, of the wrong type or out of range' },
   ROLE_TYPE_MISMATCH: { cls: 'refused', what: 'the metadata is not of the role the caller expected' },
