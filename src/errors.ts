@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   JSON_DUPLICATE_KEY: { cls: 'refused', what: 'a JSON object names the same key twice' },
   JSON_NUMBER_INVALID: { cls: 'refused', what: 'a number is not a safe non-negative integer as canonical JSON requires' },
   JSON_TOO_DEEP: { cls: 'refused', what: 'JSON nesting deeper than allowed' },
+  JSON_TOO_MANY_VALUES: { cls: 'refused', what: 'a JSON document holds more values (objects, arrays, strings, numbers) than its cap: its memory cost is bounded, not only its size' },
   // --- schema (into new objects) ---
   SCHEMA_INVALID: { cls: 'refused', what: 'a field is missing, of the wrong type or out of range' },
   ROLE_TYPE_MISMATCH: { cls: 'refused', what: 'the metadata is not of the role the caller expected' },
@@ -172,6 +173,8 @@ export const ERROR_CODES = {
   QR_MESSAGE_CHECKSUM: { cls: 'refused', what: "the bundle reassembled from QR frames does not match the frames' checksum" },
   QR_INCOMPLETE: { cls: 'refused', what: 'the QR frames read are not enough to reassemble the bundle (the message says how many more are needed)' },
   QR_IMAGE_UNREADABLE: { cls: 'refused', what: 'an image could not be decoded, or holds no QR code' },
+  QR_IMAGE_TOO_LARGE: { cls: 'refused', what: 'an image header announces more pixels than the budget for a QR frame (refused before it is decoded)' },
+  QR_TOO_MANY_PARTS: { cls: 'refused', what: 'more distinct QR frames were read than a bundle of the announced size can need: the stream is not one this tool wrote' },
   REHEARSAL_TRANSPORT_MISMATCH: { cls: 'refused', what: "a rehearsal's simulated site received other bundle bytes by QR than the USB bundle holds" },
   REHEARSAL_REFUSAL_MISSED: { cls: 'internal', what: "a rehearsal's tampered bundle was accepted, or the refused import changed the site's trust folder" },
   // --- internal ---

@@ -4,12 +4,12 @@
  * finds. It *refuses* only what cannot be read at all (not JSON, wrong shape), by throwing.
  */
 import { CeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
-import { parseJsonStrict } from '../json/parse.js';
-import { asObject } from '../json/fields.js';
-import { DEFAULT_CAPS } from '../tuf/caps.js';
+import type { Profile } from '../profiles/profile.js';
+import { capFor, DEFAULT_CAPS, DEFAULT_REPOSITORY_VALUES } from '../tuf/caps.js';
 import type { ListedKey } from '../tuf/keys.js';
-import { detectProfile, parseMetadata, type Metadata } from '../tuf/metadata.js';
-import { verifyRepository, type RepositoryFiles } from '../tuf/repository.js';
+import type { MetaFile } from '../tuf/meta-file.js';
+import { parseMetadata, parseMetadataOfItsRole, type Metadata } from '../tuf/metadata.js';
+import { checkBytesAgainstMeta, verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import { classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
 import type { Root } from '../tuf/root.js';
 import type { RoleType } from '../tuf/signed-common.js';
@@ -70,7 +70,10 @@ function repositoryName(root: Root): string | undefined {
   return cns.size === 1 ? [...cns][0] : undefined;
 }
 
-function delegationViews(parent: Metadata<Targets>, parentName: string, files: Map<string, Metadata<Targets>>, now: Date, problems: ErrorShape[], keys: KeyView[], seen: Set<string>): RoleView[] {
+/** Loads a delegated role's metadata when the walk reaches it (never before: a file nobody delegates to is not parsed). */
+type DelegatedLoader = (name: string) => Metadata<Targets> | undefined;
+
+function delegationViews(parent: Metadata<Targets>, parentName: string, load: DelegatedLoader, now: Date, problems: ErrorShape[], keys: KeyView[], seen: Set<string>): RoleView[] {
   const out: RoleView[] = [];
   const delegations = parent.signed.delegations;
   if (!delegations) return out;
@@ -78,17 +81,17 @@ function delegationViews(parent: Metadata<Targets>, parentName: string, files: M
   for (const role of delegations.roles) {
     if (seen.has(role.name)) continue;
     seen.add(role.name);
-    const md = files.get(role.name);
+    const md = load(role.name);
     const view: RoleView = { name: role.name, kind: 'delegation', delegatedBy: parentName, threshold: role.threshold, keyIds: role.keyids, terminating: role.terminating };
     if (role.paths) view.paths = role.paths;
     if (md) view.targetCount = md.signed.targets.size;
     out.push(withResult(view, md, md ? tryVerify(md, role.name, role, delegations.keys, problems) : undefined, now));
-    if (md) out.push(...delegationViews(md, role.name, files, now, problems, keys, seen));
+    if (md) out.push(...delegationViews(md, role.name, load, now, problems, keys, seen));
   }
   return out;
 }
 
-function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<Record<Exclude<RoleType, 'root'>, Metadata>>, delegated: Map<string, Metadata<Targets>>, now: Date, problems: ErrorShape[]): Inspection {
+function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<Record<Exclude<RoleType, 'root'>, Metadata>>, delegated: DelegatedLoader, now: Date, problems: ErrorShape[]): Inspection {
   const signed = root.signed;
   const keys = [...signed.keys.values()].map(keyView);
   const roles: RoleView[] = [];
@@ -108,20 +111,18 @@ function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<
 }
 
 function inspectFile(source: string, bytes: Uint8Array, opts: InspectOptions, now: Date): Inspection {
-  // Learn the role from `_type` before choosing the parser; parseMetadata then re-checks everything.
-  const envelope = asObject(parseJsonStrict(bytes, { maxBytes: DEFAULT_CAPS.targets, path: `${source} $` }), `${source} $`);
-  const signedObj = asObject(envelope.signed, `${source} $.signed`);
-  detectProfile(signedObj, `${source} $.signed`);
-  const type = String(signedObj._type).toLowerCase() as RoleType;
+  // One strict parse; the role is read from `_type` (the largest metadata cap applies: any role may come).
+  const md = parseMetadataOfItsRole(bytes, { maxBytes: DEFAULT_CAPS.targets, source });
+  const type = md.signed.type;
   const problems: ErrorShape[] = [];
   if (type === 'root') {
-    const root = parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source });
-    const out = inspectRepository(source, root, {}, new Map(), now, problems);
+    if (bytes.length > DEFAULT_CAPS.root) throw new CeremonyError('INPUT_TOO_LARGE', `${source} is ${bytes.length} bytes, over the cap of ${DEFAULT_CAPS.root} for a root`, { path: source });
+    const root = md as Metadata<Root>;
+    const out = inspectRepository(source, root, {}, () => undefined, now, problems);
     out.kind = 'metadata-file';
-    if (opts.trustedRoot) out.verified = verdict({ versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts, now);
+    if (opts.trustedRoot) out.verified = verdict({ versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts, now).view;
     return out;
   }
-  const md = parseMetadata(bytes, type, { maxBytes: DEFAULT_CAPS.targets, source });
   // Without its root a non-root file can be described but not verified.
   const view: RoleView = withResult({ name: type, kind: type, delegatedBy: 'root', threshold: 0, keyIds: [] }, md, undefined, now);
   const keys: KeyView[] = [];
@@ -129,28 +130,57 @@ function inspectFile(source: string, bytes: Uint8Array, opts: InspectOptions, no
   if (type === 'targets') {
     const t = md as Metadata<Targets>;
     view.targetCount = t.signed.targets.size;
-    roles.push(...delegationViews(t, 'targets', new Map(), now, problems, keys, new Set()));
+    roles.push(...delegationViews(t, 'targets', () => undefined, now, problems, keys, new Set()));
   }
   problems.push({ code: 'META_MISSING', message: `${source} is shown without its root, so its signatures are not checked` });
   return { source, kind: 'metadata-file', profile: md.profile.name, rootVersion: 0, keys, roles, problems };
 }
 
-function verdict(files: RepositoryFiles, opts: InspectOptions, now: Date): Inspection['verified'] {
+function verdict(files: RepositoryFiles, opts: InspectOptions, now: Date): { view: NonNullable<Inspection['verified']>; repo?: VerifiedRepository } {
   try {
-    verifyRepository(files, { trustedRoot: opts.trustedRoot!, now });
-    return { ok: true };
+    const repo = verifyRepository(files, { trustedRoot: opts.trustedRoot!, now });
+    return { view: { ok: true }, repo };
   } catch (err) {
-    return { ok: false, error: toErrorShape(err) };
+    return { view: { ok: false, error: toErrorShape(err) } };
   }
 }
 
+/**
+ * A directory (or a trust bundle's files). Bounded like verification itself (issue #12): the verdict
+ * runs first, and when it passes its parsed files are what is shown; when it fails they are dropped
+ * before the view parses anything, so one copy of the repository at most is held. The view reads a file
+ * only after checking it against the length and hashes its referrer records (timestamp → snapshot →
+ * targets and delegations), reads a delegated role only when a delegation reaches it, and shares one
+ * value budget across the files it keeps (src/tuf/caps.ts repositoryValues).
+ */
 function inspectDirectory(dir: string, entries: readonly NamedBytes[], opts: InspectOptions, now: Date): Inspection {
   const files = classifyRepositoryFiles(entries);
+  // Verify the whole directory: against the pin when given, else from its oldest root (which shows the
+  // chain is intact, not that the root is the right one — the screen says so).
+  const oldest = Math.min(...files.versionedRoots.keys());
+  const anchor = opts.trustedRoot ?? (Number.isFinite(oldest) ? files.versionedRoots.get(oldest) : files.root);
+  const checked = anchor ? verdict(files, { ...opts, trustedRoot: anchor }, now) : undefined;
+  const out = checked?.repo ? viewOfVerified(dir, checked.repo, now) : viewOfUnverified(dir, files, now);
+  out.kind = 'metadata-directory';
+  if (checked) out.verified = checked.view;
+  return out;
+}
+
+function viewOfVerified(dir: string, repo: VerifiedRepository, now: Date): Inspection {
   const problems: ErrorShape[] = [];
-  const parse = <R extends RoleType>(bytes: Uint8Array | undefined, type: R, source: string) => {
+  const parts = { timestamp: repo.timestamp?.md, snapshot: repo.snapshot?.md, targets: repo.targets?.md };
+  return inspectRepository(dir, repo.root, parts, (name) => repo.delegated.get(name)?.md, now, problems);
+}
+
+function viewOfUnverified(dir: string, files: RepositoryFiles, now: Date): Inspection {
+  const problems: ErrorShape[] = [];
+  const budget = { remaining: DEFAULT_CAPS.repositoryValues ?? DEFAULT_REPOSITORY_VALUES };
+  const parse = <R extends RoleType>(bytes: Uint8Array | undefined, type: R, source: string, referred?: { meta: MetaFile | undefined; by: string; profile: Profile }) => {
     if (!bytes) return undefined;
     try {
-      return parseMetadata(bytes, type, { maxBytes: DEFAULT_CAPS.targets, source });
+      if (referred?.meta) checkBytesAgainstMeta(referred.profile, referred.meta, bytes, source, referred.by);
+      // Roots are not counted against the budget: one is kept, under its own cap.
+      return parseMetadata(bytes, type, { maxBytes: capFor(DEFAULT_CAPS, type === 'root' ? 'root' : source.replace(/\.json$/, '')), source, ...(type === 'root' ? {} : { budget }) });
     } catch (err) {
       problems.push(toErrorShape(err));
       return undefined;
@@ -162,23 +192,20 @@ function inspectDirectory(dir: string, entries: readonly NamedBytes[], opts: Ins
     if (problems[0]) throw new CeremonyError(problems[0].code, problems[0].message.replace(/ \(at [^)]*\)$/, ''), problems[0].path ? { path: problems[0].path } : {});
     throw new CeremonyError('META_MISSING', `${dir} holds no root.json`, { path: dir });
   }
-  const parts = {
-    timestamp: parse(files.timestamp, 'timestamp', 'timestamp.json'),
-    snapshot: parse(files.snapshot, 'snapshot', 'snapshot.json'),
-    targets: parse(files.targets, 'targets', 'targets.json'),
+  const profile = root.profile;
+  const timestamp = parse(files.timestamp, 'timestamp', 'timestamp.json');
+  const snapshot = parse(files.snapshot, 'snapshot', 'snapshot.json', timestamp ? { meta: timestamp.signed.snapshot, by: 'timestamp.json', profile } : undefined);
+  const referredBySnapshot = (role: string) => (snapshot ? { meta: snapshot.signed.meta.get(role), by: 'snapshot.json', profile } : undefined);
+  const targets = parse(files.targets, 'targets', 'targets.json', referredBySnapshot('targets'));
+  const loaded = new Set<string>();
+  const load: DelegatedLoader = (name) => {
+    loaded.add(name);
+    return parse(files.delegated.get(name), 'targets', `${name}.json`, referredBySnapshot(name));
   };
-  const delegated = new Map<string, Metadata<Targets>>();
-  for (const [name, bytes] of files.delegated) {
-    const md = parse(bytes, 'targets', `${name}.json`);
-    if (md) delegated.set(name, md);
+  const out = inspectRepository(dir, root, { timestamp, snapshot, targets }, load, now, problems);
+  for (const name of files.delegated.keys()) {
+    if (!loaded.has(name)) problems.push({ code: 'DELEGATION_INVALID', message: `${name}.json is not delegated to by any role read, so it was not read`, path: `${name}.json` });
   }
-  const out = inspectRepository(dir, root, parts, delegated, now, problems);
-  out.kind = 'metadata-directory';
-  // Verify the whole directory: against the pin when given, else from its oldest root (which shows the
-  // chain is intact, not that the root is the right one — the screen says so).
-  const oldest = Math.min(...files.versionedRoots.keys());
-  const anchor = opts.trustedRoot ?? (Number.isFinite(oldest) ? files.versionedRoots.get(oldest) : files.root);
-  if (anchor) out.verified = verdict(files, { ...opts, trustedRoot: anchor }, now);
   return out;
 }
 

@@ -12,6 +12,7 @@ import QRCode, { type QRCodeSegment } from 'qrcode';
 import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm/reader';
 import { CeremonyError } from '../errors.js';
 import { readFileCapped } from './files.js';
+import { checkImageSize } from './image-header.js';
 
 /** Largest image file `qr decode` reads (a 4K PNG screenshot is ~10 MB at most). */
 export const QR_IMAGE_MAX_BYTES = 32 * 1024 * 1024;
@@ -68,6 +69,8 @@ export async function readQrCodes(image: Uint8Array | { data: Uint8ClampedArray;
 /** Read an image file and return the text of the QR codes in it; QR_IMAGE_UNREADABLE when there is none. */
 export async function readQrImageFile(path: string): Promise<string[]> {
   const bytes = await readFileCapped(path, QR_IMAGE_MAX_BYTES);
+  // The header first: its pixel count, not its file size, is what decoding costs (issue #12).
+  checkImageSize(bytes, path);
   let texts: string[];
   try {
     texts = await readQrCodes(bytes);

@@ -18,9 +18,21 @@ export interface ParseJsonOptions {
   path: string;
   /** Nesting limit (arrays + objects). */
   maxDepth?: number;
+  /** Most values (objects, arrays, strings, numbers, literals) one document may hold. */
+  maxValues?: number;
 }
 
 export const DEFAULT_MAX_DEPTH = 64;
+
+/**
+ * Values (and object keys) one document may hold. The byte cap alone does not bound memory: `[{},{},…]`
+ * spends 3 bytes of input per object of ~40 bytes of heap, so a 64 MB file would materialise 21 million
+ * objects (over 1 GB), and one object of 4 million short keys costs 10 s of hashing. A real targets
+ * entry (name, length, two hashes) counts 10, so the cap admits a 300,000-entry targets file (the
+ * benchmark's 100,000 entries count ~1 million) and bounds any shape to a few hundred MB of heap
+ * (measured by `npm run bench`, hostile-input section).
+ */
+export const DEFAULT_MAX_VALUES = 3_000_000;
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -36,7 +48,7 @@ export function parseJsonStrict(bytes: Uint8Array, opts: ParseJsonOptions): Json
   if (bytes.length > opts.maxBytes) {
     throw new CeremonyError('INPUT_TOO_LARGE', `${bytes.length} bytes is over the cap of ${opts.maxBytes}`, { path: opts.path });
   }
-  return parseJsonText(decodeUtf8Strict(bytes, opts.path), opts.path, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
+  return new Parser(decodeUtf8Strict(bytes, opts.path), opts.maxDepth ?? DEFAULT_MAX_DEPTH, opts.maxValues ?? DEFAULT_MAX_VALUES).document(opts.path);
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
@@ -52,6 +64,8 @@ export interface SignedEnvelopeParse {
    * escape `<>&`, so they are re-encoded.
    */
   canonicalSigned?: Uint8Array;
+  /** Values (and keys) the document held: what it cost against ParseJsonOptions.maxValues. */
+  values: number;
 }
 
 /** parseJsonStrict, and the canonical bytes of `signed` when the file already holds them. */
@@ -60,21 +74,23 @@ export function parseSignedEnvelope(bytes: Uint8Array, opts: ParseJsonOptions): 
     throw new CeremonyError('INPUT_TOO_LARGE', `${bytes.length} bytes is over the cap of ${opts.maxBytes}`, { path: opts.path });
   }
   const text = decodeUtf8Strict(bytes, opts.path);
-  const parser = new Parser(text, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
+  const maxValues = opts.maxValues ?? DEFAULT_MAX_VALUES;
+  const parser = new Parser(text, opts.maxDepth ?? DEFAULT_MAX_DEPTH, maxValues);
   parser.wantSignedSpan = true;
   const value = parser.document(opts.path);
+  const values = maxValues - parser.remaining;
   const span = parser.span;
-  if (!span || !span.canonical) return { value };
+  if (!span || !span.canonical) return { value, values };
   // Character offsets equal byte offsets while the text before is ASCII; the tail is measured likewise.
   const head = text.slice(0, span.start);
   const tail = text.slice(span.end);
-  if (ASCII.test(head) && ASCII.test(tail)) return { value, canonicalSigned: bytes.subarray(span.start, bytes.length - tail.length) };
-  return { value, canonicalSigned: encoder.encode(text.slice(span.start, span.end)) };
+  if (ASCII.test(head) && ASCII.test(tail)) return { value, values, canonicalSigned: bytes.subarray(span.start, bytes.length - tail.length) };
+  return { value, values, canonicalSigned: encoder.encode(text.slice(span.start, span.end)) };
 }
 
 /** Parse already-decoded text with the same rules (used for IPC and plan text). */
-export function parseJsonText(text: string, rootPath = '$', maxDepth = DEFAULT_MAX_DEPTH): JsonValue {
-  return new Parser(text, maxDepth).document(rootPath);
+export function parseJsonText(text: string, rootPath = '$', maxDepth = DEFAULT_MAX_DEPTH, maxValues = DEFAULT_MAX_VALUES): JsonValue {
+  return new Parser(text, maxDepth, maxValues).document(rootPath);
 }
 
 /**
@@ -120,10 +136,20 @@ class Parser {
   /** Character span of the top-level `signed` value, when `signedSpan` was asked for. */
   span: { start: number; end: number; canonical: boolean } | undefined;
   wantSignedSpan = false;
+  /** Values still allowed (ParseJsonOptions.maxValues). */
+  private budget: number;
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
-  ) {}
+    maxValues: number,
+  ) {
+    this.budget = maxValues;
+  }
+
+  /** Values still allowed after what was parsed. */
+  get remaining(): number {
+    return this.budget;
+  }
 
   document(path: LazyPath): JsonValue {
     if (this.text.charCodeAt(0) === 0xfeff) this.fail(path, 'a byte-order mark is not allowed');
@@ -134,7 +160,7 @@ class Parser {
     return value;
   }
 
-  private fail(path: LazyPath, what: string, code: 'JSON_MALFORMED' | 'JSON_DUPLICATE_KEY' | 'JSON_NUMBER_INVALID' | 'JSON_TOO_DEEP' = 'JSON_MALFORMED'): never {
+  private fail(path: LazyPath, what: string, code: 'JSON_MALFORMED' | 'JSON_DUPLICATE_KEY' | 'JSON_NUMBER_INVALID' | 'JSON_TOO_DEEP' | 'JSON_TOO_MANY_VALUES' = 'JSON_MALFORMED'): never {
     throw new CeremonyError(code, `${what} (character ${this.pos})`, { path: render(path) });
   }
 
@@ -154,6 +180,7 @@ class Parser {
   }
 
   private value(path: LazyPath, depth: number): JsonValue {
+    if (--this.budget < 0) this.fail(path, 'the document holds more values than the cap allows', 'JSON_TOO_MANY_VALUES');
     const c = this.text.charCodeAt(this.pos);
     switch (c) {
       case C.LBrace:
@@ -193,6 +220,8 @@ class Parser {
     let previous: string | undefined;
     for (;;) {
       if (this.text.charCodeAt(this.pos) !== C.Quote) this.fail(path, `expected a quoted key, found ${this.near()}`);
+      // A key costs like a value (a string, and a slot in its object's table): it counts against the budget.
+      if (--this.budget < 0) this.fail(path, 'the document holds more values than the cap allows', 'JSON_TOO_MANY_VALUES');
       const key = this.string(path);
       const keyPath = at(path, key);
       if (Object.hasOwn(obj, key)) this.fail(keyPath, `the key ${JSON.stringify(key)} appears twice in one object`, 'JSON_DUPLICATE_KEY');

@@ -14,7 +14,17 @@ export interface SizeCaps {
   rootChainLength: number;
   /** Number of metadata files in one directory or bundle. */
   files: number;
+  /**
+   * JSON values (and keys) of all the non-root metadata one verification parses and keeps (timestamp,
+   * snapshot, targets, delegations): what bounds its memory whatever the files' shape (src/json/parse.ts
+   * DEFAULT_MAX_VALUES explains the count). Root versions are parsed one at a time and not kept; each has
+   * its own file cap. Default DEFAULT_REPOSITORY_VALUES.
+   */
+  repositoryValues?: number;
 }
+
+/** A 100,000-entry targets file counts ~1 million; this admits a repository three times as large. */
+export const DEFAULT_REPOSITORY_VALUES = 3_000_000;
 
 export const DEFAULT_CAPS: SizeCaps = {
   root: 1024 * 1024,
@@ -24,6 +34,7 @@ export const DEFAULT_CAPS: SizeCaps = {
   delegated: 64 * 1024 * 1024,
   rootChainLength: 10_000,
   files: 20_000,
+  repositoryValues: DEFAULT_REPOSITORY_VALUES,
 };
 
 export function capFor(caps: SizeCaps, role: string): number {

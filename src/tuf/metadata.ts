@@ -1,6 +1,6 @@
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { asArray, asObject, asString, child, unrecognizedFields } from '../json/fields.js';
-import { parseSignedEnvelope } from '../json/parse.js';
+import { DEFAULT_MAX_VALUES, parseSignedEnvelope } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { Profile, ProfileName, SignatureJson } from '../profiles/profile.js';
@@ -40,6 +40,17 @@ export interface ParseOptions {
   /** Size cap in bytes, checked first. */
   maxBytes: number;
   source: string;
+  /**
+   * Values shared by several documents (a repository, an inspection): each parse may use what is left
+   * (at most DEFAULT_MAX_VALUES) and what it used is taken off, so the memory of everything parsed and
+   * kept is bounded, not only each file's.
+   */
+  budget?: ValueBudget;
+}
+
+/** What is left of a shared value budget (ParseOptions.budget). */
+export interface ValueBudget {
+  remaining: number;
 }
 
 const ENVELOPE_FIELDS = new Set(['signed', 'signatures']);
@@ -78,8 +89,22 @@ export function detectProfile(signedObj: JsonObject, path: string): ProfileName 
 }
 
 export function parseMetadata<R extends RoleType>(bytes: Uint8Array, expected: R, opts: ParseOptions): Metadata<SignedOf<R>> {
+  return parseMetadataAs(bytes, expected, opts) as Metadata<SignedOf<R>>;
+}
+
+/**
+ * For `inspect` only, which explains whatever file it is shown: the role is read from `_type` (after the
+ * same strict parse; the file is parsed once). Verification always names the role it expects.
+ */
+export function parseMetadataOfItsRole(bytes: Uint8Array, opts: ParseOptions): Metadata {
+  return parseMetadataAs(bytes, undefined, opts);
+}
+
+function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: ParseOptions): Metadata {
   try {
-    const { value: json, canonicalSigned } = parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$' });
+    const maxValues = opts.budget ? Math.max(0, Math.min(DEFAULT_MAX_VALUES, opts.budget.remaining)) : DEFAULT_MAX_VALUES;
+    const { value: json, canonicalSigned, values } = parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$', maxValues });
+    if (opts.budget) opts.budget.remaining -= values;
     const envelope = asObject(json, '$');
     const signedObj = asObject(envelope.signed, '$.signed');
     // `_type` must name a role of some profile (PROFILE_UNKNOWN otherwise), and of the expected one.
@@ -89,6 +114,7 @@ export function parseMetadata<R extends RoleType>(bytes: Uint8Array, expected: R
     }
     const profileName = detected;
     const profile = getProfile(profileName);
+    const expected: RoleType = wanted ?? (String(signedObj._type).toLowerCase() as RoleType);
     const signatures = parseSignatures(profile, envelope.signatures, '$.signatures');
     let signed: Signed;
     switch (expected) {
@@ -108,7 +134,7 @@ export function parseMetadata<R extends RoleType>(bytes: Uint8Array, expected: R
     let alternate: Uint8Array | undefined | null = null;
     return {
       profile,
-      signed: signed as SignedOf<R>,
+      signed,
       signedJson: signedObj,
       signatures,
       bytes,

@@ -1,7 +1,7 @@
 import { CeremonyError } from '../errors.js';
 import { bytesEqual, digest, isSupportedHash } from '../crypto/digest.js';
 import type { Profile, ProfileName } from '../profiles/profile.js';
-import { capFor, DEFAULT_CAPS, type SizeCaps } from './caps.js';
+import { capFor, DEFAULT_CAPS, DEFAULT_REPOSITORY_VALUES, type SizeCaps } from './caps.js';
 import type { MetaFile } from './meta-file.js';
 import { parseMetadata, type Metadata } from './metadata.js';
 import { checkNotaryRootCertificates } from './notary-root.js';
@@ -88,32 +88,42 @@ function refuseRollback(md: Metadata, trusted: number | undefined): void {
 }
 
 /**
- * TUF 5.4.3 / 5.5.1 / 5.6.1: the bytes must match the length and hashes the referring role recorded, and
- * (TUF profile) the version must be the one it names. Unknown hash algorithms are ignored, but at least
- * one known one must be there to bind the bytes.
+ * TUF 5.5.1–5.5.2 / 5.6.1–5.6.2: the bytes must match the length and hashes the referring role recorded,
+ * checked BEFORE a byte of them is parsed — a referred file is only as large and as costly to read as the
+ * signed referrer allows, so a padded or bloated file is refused at the cost of one hash, not of a parse.
+ * Unknown hash algorithms are ignored, but at least one known one must be there to bind the bytes.
  */
-function checkAgainstMeta(profile: Profile, meta: MetaFile, md: Metadata, referrer: string): void {
-  const where = `${referrer} meta for ${md.source}`;
-  if (meta.length !== undefined && meta.length !== md.bytes.length) {
-    throw new CeremonyError('LENGTH_MISMATCH', `${md.source} is ${md.bytes.length} bytes but ${referrer} says ${meta.length}`, { path: where });
+export function checkBytesAgainstMeta(profile: Profile, meta: MetaFile, bytes: Uint8Array, source: string, referrer: string): void {
+  const where = `${referrer} meta for ${source}`;
+  if (meta.length !== undefined && meta.length !== bytes.length) {
+    throw new CeremonyError('LENGTH_MISMATCH', `${source} is ${bytes.length} bytes but ${referrer} says ${meta.length}`, { path: where });
   }
   if (meta.hashes) {
     let checked = 0;
     for (const [alg, text] of Object.entries(meta.hashes)) {
       if (!isSupportedHash(alg)) continue;
       const expected = profile.decodeDigest(text, where);
-      if (!bytesEqual(digest(alg, md.bytes), expected)) {
-        throw new CeremonyError('HASH_MISMATCH', `${md.source} does not have the ${alg} hash ${referrer} records`, { path: where });
+      if (!bytesEqual(digest(alg, bytes), expected)) {
+        throw new CeremonyError('HASH_MISMATCH', `${source} does not have the ${alg} hash ${referrer} records`, { path: where });
       }
       checked++;
     }
-    if (checked === 0) throw new CeremonyError('HASH_MISMATCH', `${referrer} records no hash algorithm we can check for ${md.source}`, { path: where });
+    if (checked === 0) throw new CeremonyError('HASH_MISMATCH', `${referrer} records no hash algorithm we can check for ${source}`, { path: where });
   }
+}
+
+/** TUF 5.5.3 / 5.6.3 (TUF profile): once parsed, the version must be the one the referrer names. */
+export function checkVersionAgainstMeta(meta: MetaFile, md: Metadata, referrer: string): void {
   if (meta.version !== undefined && meta.version !== md.signed.version) {
     throw new CeremonyError('VERSION_MISMATCH', `${md.source} is version ${md.signed.version} but ${referrer} names version ${meta.version}`, {
       path: `${md.source} $.signed.version`,
     });
   }
+}
+
+function checkAgainstMeta(profile: Profile, meta: MetaFile, md: Metadata, referrer: string): void {
+  checkBytesAgainstMeta(profile, meta, md.bytes, md.source, referrer);
+  checkVersionAgainstMeta(meta, md, referrer);
 }
 
 function sameKeys(a: string[] | undefined, b: string[]): boolean {
@@ -126,6 +136,52 @@ export function roleKeyFingerprints(root: Root, role: 'timestamp' | 'snapshot' |
 }
 
 /**
+ * The versioned roots at or below the pinned version (issue #12): `N.root.json` with N equal to the pin
+ * must be the pinned file byte for byte (TRUSTED_ROOT_MISMATCH); older ones must be the pin's own history —
+ * every version from the lowest given up to the pin present, the lowest signed by its own threshold, and
+ * each next one (the pin last) signed by a threshold of the previous and of its own keys, as TUF 5.3.4
+ * checks a forward update. A file that is neither is refused, not carried along unread.
+ */
+function checkRootsUpToPin(files: RepositoryFiles, pinBytes: Uint8Array, pin: Metadata<Root>, caps: SizeCaps): void {
+  const pinned = pin.signed.version;
+  const below = [...files.versionedRoots.keys()].filter((v) => v <= pinned).sort((a, b) => a - b);
+  if (below.length === 0) return;
+  const atPin = files.versionedRoots.get(pinned);
+  if (atPin && !bytesEqual(atPin, pinBytes)) {
+    throw new CeremonyError('TRUSTED_ROOT_MISMATCH', `${pinned}.root.json is version ${pinned} but not the same file as the pinned root`, { path: `${pinned}.root.json` });
+  }
+  const lowest = below[0]!;
+  if (lowest === pinned) return;
+  for (let v = lowest; v < pinned; v++) {
+    if (!files.versionedRoots.has(v)) {
+      throw new CeremonyError('ROOT_VERSION_SKIPPED', `root version ${v} is missing: the older roots given (from ${lowest}.root.json) must lead to the pinned version ${pinned} without a gap`, {
+        path: `${v}.root.json`,
+      });
+    }
+  }
+  const parse = (v: number) => {
+    const md = parseMetadata(files.versionedRoots.get(v)!, 'root', { maxBytes: caps.root, source: `${v}.root.json`, profile: pin.profile.name });
+    if (md.signed.version !== v) throw new CeremonyError('VERSION_MISMATCH', `${v}.root.json holds root version ${md.signed.version}`, { path: `${v}.root.json $.signed.version` });
+    return md;
+  };
+  let previous = parse(lowest);
+  requireVerified(verifyRootSelf(previous), previous.source);
+  for (let v = lowest + 1; v <= pinned; v++) {
+    const next = v === pinned ? pin : parse(v);
+    try {
+      verifyRootUpdate(previous, next);
+    } catch (err) {
+      if (v !== pinned || !(err instanceof CeremonyError)) throw err;
+      throw new CeremonyError('ROOT_CHAIN_BROKEN', `${previous.source} is not the predecessor of the pinned root: ${err.message.replace(/ \(at [^)]*\)$/, '')}`, {
+        path: previous.source,
+        cause: err,
+      });
+    }
+    previous = next;
+  }
+}
+
+/**
  * Verify a repository from a pinned root: the root chain version by version (TUF 5.3), then timestamp
  * (5.4), snapshot (5.5), targets (5.6) and delegated targets, each against the role that delegates to it,
  * with expiry, rollback against what is installed, and the lengths, hashes and versions each referring
@@ -134,6 +190,8 @@ export function roleKeyFingerprints(root: Root, role: 'timestamp' | 'snapshot' |
 export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): VerifiedRepository {
   const caps = opts.caps ?? DEFAULT_CAPS;
   const now = opts.now;
+  // Shared by every non-root file kept: their memory is bounded together, not only one by one.
+  const budget = { remaining: caps.repositoryValues ?? DEFAULT_REPOSITORY_VALUES };
 
   // 5.3.1–5.3.2: the pinned root is trusted as given, and must at least be signed by its own threshold.
   const trustedRoot = parseMetadata(opts.trustedRoot, 'root', { maxBytes: caps.root, source: 'trusted root' });
@@ -158,6 +216,9 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
       path: 'root.json $.signed.version',
     });
   }
+
+  // N.root.json at or below the pin is read too: nothing in the input rides along unread as "verified".
+  checkRootsUpToPin(files, opts.trustedRoot, trustedRoot, caps);
 
   // 5.3.3–5.3.9: walk N+1, N+2, … one version at a time.
   let trusted = trustedRoot;
@@ -205,7 +266,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
 
   // 5.4 timestamp
   if (files.timestamp) {
-    const md = parseMetadata(files.timestamp, 'timestamp', { maxBytes: caps.timestamp, source: 'timestamp.json', profile: profile.name });
+    const md = parseMetadata(files.timestamp, 'timestamp', { maxBytes: caps.timestamp, source: 'timestamp.json', profile: profile.name, budget });
     const result = requireVerified(verifyRole(md, 'timestamp', rootSigned.roles.get('timestamp')!, rootSigned.keys), md.source);
     if (!resetTs) refuseRollback(md, installed?.timestamp);
     if (!resetSnap && installed?.snapshot !== undefined && md.signed.snapshot.version !== undefined && md.signed.snapshot.version < installed.snapshot) {
@@ -220,8 +281,10 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
 
   // 5.5 snapshot
   if (files.snapshot) {
-    const md = parseMetadata(files.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json', profile: profile.name });
-    if (out.timestamp) checkAgainstMeta(profile, out.timestamp.md.signed.snapshot, md, 'timestamp.json');
+    const meta = out.timestamp?.md.signed.snapshot;
+    if (meta) checkBytesAgainstMeta(profile, meta, files.snapshot, 'snapshot.json', 'timestamp.json');
+    const md = parseMetadata(files.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json', profile: profile.name, budget });
+    if (meta) checkVersionAgainstMeta(meta, md, 'timestamp.json');
     const result = requireVerified(verifyRole(md, 'snapshot', rootSigned.roles.get('snapshot')!, rootSigned.keys), md.source);
     if (!resetSnap) {
       refuseRollback(md, installed?.snapshot);
@@ -244,10 +307,11 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
 
   // 5.6 targets
   if (files.targets) {
-    const md = parseMetadata(files.targets, 'targets', { maxBytes: caps.targets, source: 'targets.json', profile: profile.name });
     const meta = out.snapshot?.md.signed.meta.get('targets');
     if (out.snapshot && !meta) need('snapshot meta for targets');
-    if (meta) checkAgainstMeta(profile, meta, md, 'snapshot.json');
+    if (meta) checkBytesAgainstMeta(profile, meta, files.targets, 'targets.json', 'snapshot.json');
+    const md = parseMetadata(files.targets, 'targets', { maxBytes: caps.targets, source: 'targets.json', profile: profile.name, budget });
+    if (meta) checkVersionAgainstMeta(meta, md, 'snapshot.json');
     const result = requireVerified(verifyRole(md, 'targets', rootSigned.roles.get('targets')!, rootSigned.keys), md.source);
     refuseRollback(md, installed?.targets);
     checkExpiry(md, now);
@@ -273,10 +337,11 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
       }
       reached.add(role.name);
       const source = `${role.name}.json`;
-      const md = parseMetadata(bytes, 'targets', { maxBytes: capFor(caps, role.name), source, profile: profile.name });
       const meta = out.snapshot?.md.signed.meta.get(role.name);
       if (out.snapshot && !meta) need(`snapshot meta for ${role.name}`);
-      if (meta) checkAgainstMeta(profile, meta, md, 'snapshot.json');
+      if (meta) checkBytesAgainstMeta(profile, meta, bytes, source, 'snapshot.json');
+      const md = parseMetadata(bytes, 'targets', { maxBytes: capFor(caps, role.name), source, profile: profile.name, budget });
+      if (meta) checkVersionAgainstMeta(meta, md, 'snapshot.json');
       const result = requireVerified(verifyRole(md, role.name, role, delegations.keys), source);
       refuseRollback(md, installed?.delegated?.[role.name]);
       checkExpiry(md, now);

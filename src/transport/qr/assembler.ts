@@ -8,7 +8,8 @@ import { CeremonyError } from '../../errors.js';
 import { DEFAULT_QR_CAPS, parseQrPart, type QrCaps, type QrPart } from './part.js';
 import { Gf2Solver } from './solver.js';
 import type { QrProgress } from './progress.js';
-import { crc32, packageIndexChooser, type IndexChooser } from './ur.js';
+import { fragmentChooser } from './fragment-chooser.js';
+import { crc32, type IndexChooser } from './ur.js';
 
 /**
  * Parts the elimination receiver needs beyond the rank still missing, on the mixed schedule: measured by
@@ -18,6 +19,11 @@ import { crc32, packageIndexChooser, type IndexChooser } from './ur.js';
 const EXPECTED_OVERHEAD = 6;
 
 export type { QrProgress };
+
+/** Distinct parts a receiver takes for a message of seqLen fragments before it gives up (QR_TOO_MANY_PARTS). */
+export function maxDistinctParts(seqLen: number): number {
+  return 2 * seqLen + 64;
+}
 
 export type ReceiveOutcome = 'innovative' | 'redundant' | 'duplicate';
 
@@ -39,8 +45,9 @@ export class QrAssembler {
 
   constructor(opts: { caps?: QrCaps; indexChooser?: IndexChooser } = {}) {
     this.caps = opts.caps ?? DEFAULT_QR_CAPS;
-    // Injectable only so tests and the bench can memoise the package's (slow, BigNumber-based) choice.
-    this.chooseIndexes = opts.indexChooser ?? packageIndexChooser;
+    // Ours by default: the package's answer at a cost independent of the seqLen a frame announces
+    // (fragment-chooser.ts); injectable so tests and the bench can compare with the package's own.
+    this.chooseIndexes = opts.indexChooser ?? fragmentChooser();
   }
 
   /** Check and take one frame's text. Throws CeremonyError (QR_*) for a refused frame; the assembler is unchanged then. */
@@ -68,6 +75,12 @@ export class QrAssembler {
     if (this.seen.has(part.seqNum)) {
       this.duplicates++;
       return 'duplicate';
+    }
+    // A budget of distinct parts: elimination completes about 7 parts past seqLen wherever it joins (bench/qr.ts),
+    // so a stream still short after twice that is not one our encoder made — and each part costs work.
+    const budget = maxDistinctParts(id.seqLen);
+    if (this.seen.size >= budget) {
+      throw new CeremonyError('QR_TOO_MANY_PARTS', `${this.seen.size} distinct frames were read for a bundle of ${id.seqLen} fragments without completing it (the budget is ${budget}): the frames are not from one bundle this tool encoded`);
     }
     const indexes = this.chooseIndexes(part.seqNum, id.seqLen, id.checksum);
     this.seen.add(part.seqNum);

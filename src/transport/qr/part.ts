@@ -16,11 +16,20 @@ export const QR_MAX_FRAME_CHARS = 4296;
 export interface QrCaps {
   /** Largest reassembled message (the UR's CBOR: the bundle plus a few bytes of header). */
   maxMessageBytes: number;
-  /** Most fragments one message may be cut into (bounds the solver's memory: seqLen² / 8 bytes). */
+  /** Most fragments one message may be cut into: bounds the solver's memory (seqLen² / 8 bytes) and a frame's cost. */
   maxSeqLen: number;
 }
 
-export const DEFAULT_QR_CAPS: QrCaps = { maxMessageBytes: 2 * 1024 * 1024, maxSeqLen: 12_000 };
+/**
+ * 1 MiB of bundle over QR is 3,500 frames of 300 bytes, seven minutes at 8 frames a second — past what an
+ * operator holds a camera for; larger bundles go by USB. seqLen is bounded by that cap cut into 100-byte
+ * fragments (a third of the default, and half of what a webcam reads well): 10,486 fragments at most, a
+ * 14 MB solver, and a frame whose cost no longer grows with what it announces (fragment-chooser.ts).
+ * A bundle cut finer than that must use larger fragments (the encoder says so).
+ */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+const SEQ_LEN_FRAGMENT_BYTES = 100;
+export const DEFAULT_QR_CAPS: QrCaps = { maxMessageBytes: MAX_MESSAGE_BYTES, maxSeqLen: Math.ceil(MAX_MESSAGE_BYTES / SEQ_LEN_FRAGMENT_BYTES) };
 
 /** A frame's content: part `seqNum` of the fountain over a message of `seqLen` fragments. */
 export interface QrPart {
@@ -62,6 +71,7 @@ function checkSizes(p: QrPart, caps: QrCaps): void {
   }
   if (p.seqLen > caps.maxSeqLen) throw new CeremonyError('QR_MESSAGE_TOO_LARGE', `the frames announce ${p.seqLen} fragments, over the cap of ${caps.maxSeqLen}`);
   if (p.messageLen < 1 || p.fragment.length < 1) throw invalid('empty message or fragment');
+
   // The encoder cuts the message into seqLen equal fragments, the last one zero-padded.
   if (Math.ceil(p.messageLen / p.fragment.length) !== p.seqLen) {
     throw invalid(`${p.seqLen} fragments of ${p.fragment.length} bytes cannot hold a ${p.messageLen}-byte message`);

@@ -41,6 +41,28 @@ describe('inspectNamedFiles', () => {
     expect(ins.verified).toMatchObject({ ok: false, error: { code: 'ROLLBACK' } });
   });
 
+  it('bounds what it reads (issue #12): a bloated file is checked against its referrer before it is parsed, an unreached one is not read', () => {
+    const enc = new TextEncoder();
+    // 1.2 million values: parsing it would exhaust the value budget; its length refuses it first.
+    const bomb = enc.encode(`{"signed":[${'{},'.repeat(1_200_000)}{}],"signatures":[]}`);
+    const files = dirFiles().map((f) => (f.name === 'targets.json' ? { ...f, bytes: bomb } : f));
+    files.push({ name: 'targets/stranger.json', bytes: bomb });
+    const ins = inspectNamedFiles({ files, directory: true, source: 'metadata' });
+    expect(ins.verified).toMatchObject({ ok: false, error: { code: 'LENGTH_MISMATCH' } });
+    expect(ins.problems.map((p) => p.code)).toEqual(expect.arrayContaining(['LENGTH_MISMATCH', 'DELEGATION_INVALID']));
+    // targets.json was not read, so no delegation reaches either file: neither is parsed.
+    expect(ins.problems.filter((p) => p.code === 'DELEGATION_INVALID').map((p) => p.path)).toEqual(['targets/releases.json', 'targets/stranger.json']);
+    expect(ins.roles.find((x) => x.name === 'targets')?.version).toBeUndefined();
+    expect(ins.roles.find((x) => x.name === 'snapshot')?.version).toBe(1);
+  });
+
+  it('one parse of a single file whatever its role (a targets file is described, not verified)', () => {
+    const ins = inspectNamedFiles({ files: [{ name: 'targets.json', bytes: r.targets }] });
+    expect(ins).toMatchObject({ kind: 'metadata-file', profile: 'notary' });
+    expect(ins.roles[0]).toMatchObject({ name: 'targets', version: 1, targetCount: 2 });
+    expect(ins.problems.map((p) => p.code)).toContain('META_MISSING');
+  });
+
   it('refuses what cannot be read at all, naming the file and the JSON path', () => {
     let err: unknown;
     try {

@@ -2,9 +2,9 @@
 import { FountainEncoderPart } from '@ngraveio/bc-ur/dist/fountainEncoder.js';
 import { describe, expect, it } from 'vitest';
 import { isCeremonyError, type ErrorCode } from '../../../src/errors.js';
-import { QrAssembler } from '../../../src/transport/qr/assembler.js';
+import { maxDistinctParts, QrAssembler } from '../../../src/transport/qr/assembler.js';
 import { encodeQrFrames } from '../../../src/transport/qr/encoder.js';
-import { parseQrPart, QR_MAX_FRAME_CHARS } from '../../../src/transport/qr/part.js';
+import { DEFAULT_QR_CAPS, parseQrPart, QR_MAX_FRAME_CHARS } from '../../../src/transport/qr/part.js';
 import { cborEncode, QR_UR_TYPE, UR, UREncoder } from '../../../src/transport/qr/ur.js';
 import { bodyOf, craftPart, randomBytes } from './support.js';
 
@@ -43,6 +43,7 @@ const table: [string, string, ErrorCode][] = [
   ['seqLen contradicts messageLen and fragment size', craftPart({ seqNum: 1, seqLen: 7, messageLen: 3000, checksum: 1, fragment: frag(300) }), 'QR_FRAME_INVALID'],
   ['absurd messageLen', craftPart({ seqNum: 1, seqLen: 1, messageLen: 0xffffffff, checksum: 1, fragment: frag(300) }), 'QR_MESSAGE_TOO_LARGE'],
   ['absurd seqLen', craftPart({ seqNum: 1, seqLen: 2_000_000, messageLen: 2_000_000, checksum: 1, fragment: frag(1) }), 'QR_MESSAGE_TOO_LARGE'],
+  ['more fragments than a 1 MiB bundle cut at 100 bytes makes', craftPart({ seqNum: 1, seqLen: 12_000, messageLen: 1_200_000, checksum: 1, fragment: frag(100) }), 'QR_MESSAGE_TOO_LARGE'],
   ['another UR type', good.replace(QR_UR_TYPE, 'crypto-psbt'), 'QR_TYPE_UNEXPECTED'],
   ['the test-only bytes type', good.replace(QR_UR_TYPE, 'bytes'), 'QR_TYPE_UNEXPECTED'],
   ['non-UR text', 'https://example.com/not-a-frame', 'QR_NOT_UR'],
@@ -105,5 +106,41 @@ describe('hostile QR frames', () => {
   it('caps are configurable', () => {
     expect(() => parseQrPart(enc.parts[0]!, { maxMessageBytes: 1000, maxSeqLen: 100 })).toThrow(expect.objectContaining({ code: 'QR_MESSAGE_TOO_LARGE' }));
     expect(() => parseQrPart(enc.parts[0]!, { maxMessageBytes: 10_000, maxSeqLen: 5 })).toThrow(expect.objectContaining({ code: 'QR_MESSAGE_TOO_LARGE' }));
+  });
+});
+
+describe('forged frames cost the same whatever seqLen they announce (issue #12)', () => {
+  it('a mixed part at the seqLen cap is taken (the fragment choice equals the package\'s; no timing asserted here: npm run bench measures it)', () => {
+    const a = new QrAssembler();
+    const seqLen = DEFAULT_QR_CAPS.maxSeqLen;
+    const messageLen = DEFAULT_QR_CAPS.maxMessageBytes;
+    expect(a.receive(craftPart({ seqNum: seqLen + 77, seqLen, messageLen, checksum: 5, fragment: frag(100) }))).toBe('innovative');
+    expect(a.progress).toMatchObject({ received: 1, rank: 1, needed: seqLen });
+  });
+
+  it('a budget of distinct parts: a stream that never completes is refused (QR_TOO_MANY_PARTS), duplicates cost nothing', () => {
+    const a = new QrAssembler();
+    const seqLen = 3;
+    const budget = maxDistinctParts(seqLen);
+    // Parts that only ever XOR fragments 0 and 1 together would not complete; any distinct parts count.
+    let last: unknown;
+    for (let seqNum = 1000; seqNum < 1000 + budget + 5; seqNum++) {
+      try {
+        a.receive(craftPart({ seqNum, seqLen, messageLen: 300, checksum: 9, fragment: frag(100) }));
+        if (a.complete) break;
+      } catch (err) {
+        last = err;
+        break;
+      }
+    }
+    // Three random fragments complete quickly unless the solver was fed contradictions: either way the
+    // assembler stops, by completing (and its CRC refusing) or by the budget.
+    if (!a.complete) expect(last).toMatchObject({ code: 'QR_TOO_MANY_PARTS' });
+    const b = new QrAssembler();
+    const text = craftPart({ seqNum: 1, seqLen: 1000, messageLen: 100_000, checksum: 9, fragment: frag(100) });
+    for (let i = 0; i < 5000; i++) b.receive(text);
+    expect(b.progress).toMatchObject({ received: 1, duplicates: 4999 });
+    for (let seqNum = 2; seqNum <= maxDistinctParts(1000); seqNum++) b.receive(craftPart({ seqNum: 1000 + seqNum * 7919, seqLen: 1000, messageLen: 100_000, checksum: 9, fragment: frag(100) }));
+    expect(() => b.receive(craftPart({ seqNum: 123, seqLen: 1000, messageLen: 100_000, checksum: 9, fragment: frag(100) }))).toThrow(expect.objectContaining({ code: 'QR_TOO_MANY_PARTS' }));
   });
 });

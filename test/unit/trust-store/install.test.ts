@@ -219,7 +219,8 @@ const CASES: Case[] = [
     installed: 'none',
     make: (c) => bundleArgs(c, encodeBundle(content(c.r, { ...c.v1, roots: [c.v1.roots[0]!] })), ['--root', c.file('other-root.json', c.other.roots[0]!)]),
   },
-  { name: 'wrong pinned root: the chain does not start from it', code: 'ROOT_NOT_SIGNED_BY_PREVIOUS', installed: 'none', make: (c) => bundleArgs(c, encodeBundle(content(c.r, c.v1)), ['--root', c.file('other-root.json', c.other.roots[0]!)]) },
+  // The bundle's 1.root.json is at the pinned version but another file: refused before the chain is walked.
+  { name: 'wrong pinned root: the chain does not start from it', code: 'TRUSTED_ROOT_MISMATCH', installed: 'none', make: (c) => bundleArgs(c, encodeBundle(content(c.r, c.v1)), ['--root', c.file('other-root.json', c.other.roots[0]!)]) },
   {
     name: 'pinned fingerprint found nowhere',
     code: 'IMPORT_PIN_NOT_FOUND',

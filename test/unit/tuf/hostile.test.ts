@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
+import { DEFAULT_CAPS } from '../../../src/tuf/caps.js';
 import { verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifyOptions } from '../../../src/tuf/repository.js';
 import { serializeMetadata } from '../../../src/tuf/sign.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
@@ -37,6 +38,16 @@ function base(r: BuiltRepo, patch: Partial<RepositoryFiles> = {}): RepositoryFil
   return { ...r.files(), ...patch };
 }
 
+/**
+ * Without snapshot and timestamp (`verify` of a partial directory): targets.json has no referrer, so it is
+ * parsed and its own defects are what is refused. With a snapshot, its length and hashes are checked
+ * first and any edit is LENGTH_MISMATCH / HASH_MISMATCH before a byte is parsed (cases below).
+ */
+function loose(r: BuiltRepo, patch: Partial<RepositoryFiles> = {}): RepositoryFiles {
+  const { snapshot: _s, timestamp: _t, ...rest } = r.files();
+  return { ...rest, ...patch };
+}
+
 /** Make a root for version `v` with these root keys, signed by `signers`. */
 async function rootV(r: BuiltRepo, v: number, rootKeys: TestKey[], signers: TestKey[], expires = FAR): Promise<Uint8Array> {
   return sign(r.profile, rootSigned(r.profile, v, { ...r.keys, root: rootKeys }, { root: 2 }, expires), signers);
@@ -51,18 +62,18 @@ const cases: Case[] = [
     code: 'JSON_DUPLICATE_KEY',
     make: (r) => {
       const text = Buffer.from(r.targets).toString('utf8').replace('"signed":{', '"signed":{"version":99,');
-      return { files: base(r, { targets: enc.encode(text) }) };
+      return { files: loose(r, { targets: enc.encode(text) }) };
     },
   },
   {
     name: 'a float where canonical JSON needs an integer',
     code: 'JSON_NUMBER_INVALID',
-    make: (r) => ({ files: base(r, { targets: enc.encode(Buffer.from(r.targets).toString('utf8').replace(/"version":1([,}])/, '"version":1.0$1')) }) }),
+    make: (r) => ({ files: loose(r, { targets: enc.encode(Buffer.from(r.targets).toString('utf8').replace(/"version":1([,}])/, '"version":1.0$1')) }) }),
   },
   {
     name: 'nesting deep enough to exhaust a recursive parser',
     code: 'JSON_TOO_DEEP',
-    make: (r) => ({ files: base(r, { targets: enc.encode(`{"signed":${'['.repeat(5000)}${']'.repeat(5000)},"signatures":[]}`) }) }),
+    make: (r) => ({ files: loose(r, { targets: enc.encode(`{"signed":${'['.repeat(5000)}${']'.repeat(5000)},"signatures":[]}`) }) }),
   },
   {
     name: 'oversized targets file',
@@ -74,18 +85,18 @@ const cases: Case[] = [
   {
     name: 'unknown _type',
     code: 'PROFILE_UNKNOWN',
-    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => ({ ...s, _type: 'Manifest' }), r.profile) }) }),
+    make: (r) => ({ files: loose(r, { targets: tamper(r.targets, (s) => ({ ...s, _type: 'Manifest' }), r.profile) }) }),
   },
   {
     name: 'spec_version 2.0',
     code: 'SPEC_VERSION_UNSUPPORTED',
     profiles: ['tuf'],
-    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => ({ ...s, spec_version: '2.0.0' }), r.profile) }) }),
+    make: (r) => ({ files: loose(r, { targets: tamper(r.targets, (s) => ({ ...s, spec_version: '2.0.0' }), r.profile) }) }),
   },
   {
     name: 'expires not a date',
     code: 'DATE_INVALID',
-    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => ({ ...s, expires: '2030-02-31T00:00:00Z' }), r.profile) }) }),
+    make: (r) => ({ files: loose(r, { targets: tamper(r.targets, (s) => ({ ...s, expires: '2030-02-31T00:00:00Z' }), r.profile) }) }),
   },
   {
     name: 'root without a snapshot role',
@@ -95,12 +106,12 @@ const cases: Case[] = [
   {
     name: 'negative target length',
     code: 'SCHEMA_INVALID',
-    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => withField(s, ['targets', 'app.tar.gz', 'length'], -1), r.profile) }) }),
+    make: (r) => ({ files: loose(r, { targets: tamper(r.targets, (s) => withField(s, ['targets', 'app.tar.gz', 'length'], -1), r.profile) }) }),
   },
   {
     name: 'a hash that is not in the profile encoding',
     code: 'SCHEMA_INVALID',
-    make: (r) => ({ files: base(r, { targets: tamper(r.targets, (s) => withField(s, ['targets', 'app.tar.gz', 'hashes', 'sha256'], 'zz!'), r.profile) }) }),
+    make: (r) => ({ files: loose(r, { targets: tamper(r.targets, (s) => withField(s, ['targets', 'app.tar.gz', 'hashes', 'sha256'], 'zz!'), r.profile) }) }),
   },
   // --- keys and roles ---
   {
@@ -235,7 +246,7 @@ const cases: Case[] = [
   {
     name: 'two signatures by the same key',
     code: 'SIGNATURE_DUPLICATE',
-    make: (r) => ({ files: base(r, { targets: withSignatures(r.targets, (s) => [s[0]!, s[0]!], r.profile) }) }),
+    make: (r) => ({ files: loose(r, { targets: withSignatures(r.targets, (s) => [s[0]!, s[0]!], r.profile) }) }),
   },
   {
     name: 'signature that is not hex/base64',
@@ -455,6 +466,69 @@ const cases: Case[] = [
       return { files: base(r) };
     },
   },
+  // --- cost: the referrer's length and hashes are checked before a byte is parsed (issue #12) ---
+  {
+    name: 'targets.json replaced by a value bomb: refused by its length before it is parsed',
+    code: 'LENGTH_MISMATCH',
+    make: (r) => ({ files: base(r, { targets: enc.encode(`{"signed":[${'{},'.repeat(400_000)}{}],"signatures":[]}`) }) }),
+  },
+  {
+    name: 'targets.json replaced by malformed bytes of the recorded length: refused by its hash, not parsed',
+    code: 'HASH_MISMATCH',
+    make: (r) => ({ files: base(r, { targets: enc.encode(`{${' '.repeat(r.targets.length - 1)}`) }) }),
+  },
+  {
+    name: 'snapshot.json replaced by malformed bytes of the recorded length: refused by its hash, not parsed',
+    code: 'HASH_MISMATCH',
+    make: (r) => ({ files: base(r, { snapshot: enc.encode(`[${' '.repeat(r.snapshot.length - 1)}`) }) }),
+  },
+  {
+    name: 'a delegated file padded with whitespace: refused by its length before it is parsed',
+    code: 'LENGTH_MISMATCH',
+    make: (r) => ({ files: base(r, { delegated: new Map([[r.delegationName, enc.encode(`${Buffer.from(r.delegated).toString('utf8')}${' '.repeat(1 << 20)}`)]]) }) }),
+  },
+  {
+    name: 'with no referrer, a document over the shared value budget',
+    code: 'JSON_TOO_MANY_VALUES',
+    make: (r) => ({ files: loose(r, { targets: enc.encode(`{"signed":[${'{},'.repeat(5000)}{}],"signatures":[]}`) }), opts: { caps: { ...DEFAULT_CAPS, repositoryValues: 1000 } } }),
+  },
+  // --- N.root.json at or below the pin is read, never carried along unread (issue #12) ---
+  {
+    name: '1.root.json that is not the pinned version-1 root',
+    code: 'TRUSTED_ROOT_MISMATCH',
+    async make(r) {
+      const other = await rootV(r, 1, r.keys.root, r.keys.root.slice(0, 3));
+      return { files: base(r, { versionedRoots: new Map([[1, other]]) }) };
+    },
+  },
+  {
+    name: '1.root.json that is garbage below a pin at version 2',
+    code: 'JSON_MALFORMED',
+    async make(r) {
+      const v2 = await rootV(r, 2, r.keys.root, r.keys.root.slice(0, 2));
+      return { files: base(r, { root: v2, versionedRoots: new Map([[1, enc.encode('not a root')], [2, v2]]) }), opts: { trustedRoot: v2 } };
+    },
+  },
+  {
+    name: '1.root.json of another repository below a pin at version 2',
+    code: 'ROOT_CHAIN_BROKEN',
+    async make(r) {
+      const v2 = await rootV(r, 2, r.keys.root, r.keys.root.slice(0, 2));
+      const strangers = await Promise.all([0, 1, 2].map(() => makeKey(r.profile, r.profile === 'notary' ? 'ecdsa-x509' : 'ed25519', GUN)));
+      const foreign = await rootV(r, 1, strangers, strangers.slice(0, 2));
+      return { files: base(r, { root: v2, versionedRoots: new Map([[1, foreign], [2, v2]]) }), opts: { trustedRoot: v2 } };
+    },
+  },
+  {
+    name: 'older roots with a gap below the pin (1.root.json, no 2, pin at 3)',
+    code: 'ROOT_VERSION_SKIPPED',
+    async make(r) {
+      const v2 = await rootV(r, 2, r.keys.root, r.keys.root.slice(0, 2));
+      const v3 = await rootV(r, 3, r.keys.root, r.keys.root.slice(0, 2));
+      void v2;
+      return { files: base(r, { root: v3, versionedRoots: new Map([[1, r.roots[0]!], [3, v3]]) }), opts: { trustedRoot: v3 } };
+    },
+  },
 ];
 
 function installedAt(r: BuiltRepo, extra: Partial<TrustedVersions>): TrustedVersions {
@@ -478,6 +552,17 @@ for (const profile of ['tuf', 'notary'] as const) {
       const repo = verifyRepository(clean.files(), { trustedRoot: clean.roots[0]!, now: new Date() });
       expect(repo.targets?.md.signed.targets.size).toBe(2);
       expect(repo.delegated.get(clean.delegationName)?.result.verified).toBe(true);
+    });
+
+    it('accepts the pin\'s own history below it: 1.root.json → 2.root.json (the pin) → 3', async () => {
+      const r = await fixtures[profile]!();
+      const v2 = await rootV(r, 2, r.keys.root, r.keys.root.slice(0, 2));
+      const v3 = await rootV(r, 3, r.keys.root, r.keys.root.slice(0, 2));
+      r.roots.push(v2, v3);
+      await r.relink({}); // Notary's snapshot binds root.json
+      const repo = verifyRepository({ ...r.files(), root: v3, versionedRoots: new Map([[1, r.roots[0]!], [2, v2], [3, v3]]) }, { trustedRoot: v2, now: new Date() });
+      expect(repo.root.signed.version).toBe(3);
+      expect(repo.rootChain.map((c) => c.version)).toEqual([3]);
     });
 
     for (const c of cases.filter((x) => !x.profiles || x.profiles.includes(profile))) {
