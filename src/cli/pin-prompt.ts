@@ -8,6 +8,7 @@
  * (src/cli/run.ts has an earlier copy of this as `promptHidden`; both should use this one.)
  */
 import { CeremonyError } from '../errors.js';
+import { guardedStderr } from './output.js';
 
 export interface PinTerminal {
   isTTY?: boolean;
@@ -21,7 +22,7 @@ export interface PinTerminal {
 }
 
 /** Read one PIN from `input` (process.stdin by default) with echo off; the question is written to `write`. */
-export function promptPinHidden(question: string, input: PinTerminal = process.stdin, write: (s: string) => void = (s) => void process.stderr.write(s)): Promise<Uint8Array> {
+export function promptPinHidden(question: string, input: PinTerminal = process.stdin, write: (s: string) => void = (s) => guardedStderr().write(s)): Promise<Uint8Array> {
   if (!input.isTTY || !input.setRawMode) return Promise.reject(new CeremonyError('USAGE', 'a PIN can only be asked on a terminal'));
   write(question);
   return new Promise((resolvePin, reject) => {

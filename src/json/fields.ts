@@ -102,23 +102,38 @@ export function refuseUnknownFields(obj: JsonObject, known: ReadonlySet<string>,
 
 /**
  * Characters that change how a terminal or a text view shows the text around them rather than showing
- * themselves: C0 and C1 controls (ESC starts ANSI sequences such as `\u001b[1A\u001b[2K`, which move up and
- * erase a line; U+009B is a one-character CSI), DEL, the bidi marks, embeddings, overrides and isolates
- * (U+061C, U+200E/U+200F, U+202A–U+202E, U+2066–U+2069: "Trojan Source", CVE-2021-42574, reorder what
- * is read), invisible characters that make two different names look the same (zero-width U+200B–U+200D,
- * word joiner and invisible operators U+2060–U+2064, the deprecated format controls U+206A–U+206F, the
- * byte-order mark U+FEFF; Unicode TR36 §2), the line and paragraph separators U+2028/U+2029, and lone
- * surrogates (not text at all).
+ * themselves:
+ * - C0 and C1 controls and DEL (`\p{Cc}`: ESC starts ANSI sequences such as `\u001b[1A\u001b[2K`, which
+ *   move up and erase a line; U+009B is a one-character CSI);
+ * - every Unicode Default_Ignorable_Code_Point (DerivedCoreProperties.txt; Unicode TR36 §2, UAX #44): the
+ *   bidi marks, embeddings, overrides and isolates (U+061C, U+200E/U+200F, U+202A–U+202E, U+2066–U+2069:
+ *   "Trojan Source", CVE-2021-42574, reorder what is read), zero-width characters U+200B–U+200D, word
+ *   joiner and invisible operators U+2060–U+2064, the byte-order mark U+FEFF — and the ones that make two
+ *   different names look the same without being controls: soft hyphen U+00AD, combining grapheme joiner
+ *   U+034F, Hangul fillers U+115F/U+1160/U+3164/U+FFA0, Mongolian variation selectors U+180B–U+180F,
+ *   variation selectors U+FE00–U+FE0F and U+E0100–U+E01EF, tag characters U+E0000–U+E007F, and the
+ *   unassigned code points reserved as ignorable (U+2065, U+FFF0–U+FFF8, U+E0080–U+E0FFF). The property is
+ *   the regular expression engine's own (`\p{Default_Ignorable_Code_Point}`, the Unicode version of the
+ *   runtime's ICU), so the set is the standard's, not a hand-kept copy;
+ * - the line and paragraph separators U+2028/U+2029, and lone surrogates (not text at all).
  *
  * The one definition: file names in IPC refusals (electron/shared/schemas.ts) and PKCS#11 library paths
- * (electron/main/module-choices.ts) use it too. Not global, so `test` keeps no state between calls.
+ * (electron/main/module-choices.ts) use it too. Not global, so `test` keeps no state between calls. The
+ * `u` flag: a match may be two UTF-16 units (a tag character), which the escapes below write as two.
  */
-export const UNSHOWN_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const UNSHOWN_CHARS = /[\p{Cc}\p{Default_Ignorable_Code_Point}\u2028\u2029\ud800-\udfff]/u;
 const UNSHOWN = UNSHOWN_CHARS;
-const UNSHOWN_ALL = new RegExp(UNSHOWN.source, 'g');
+const UNSHOWN_ALL = new RegExp(UNSHOWN.source, 'gu');
+
+/** `\uXXXX` for each UTF-16 unit of `ch` (JSON's escape; a character outside the BMP is two). */
+function escapeUnits(ch: string): string {
+  let out = '';
+  for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+}
 
 function codePointText(ch: string): string {
-  return `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /**
@@ -131,7 +146,7 @@ export function checkShownText(value: string, path: string, max: number, code: E
   if (value.length > max) throw new CeremonyError(code, `expected at most ${max} characters, found ${value.length}`, { path });
   const bad = UNSHOWN.exec(value);
   if (bad) {
-    throw new CeremonyError(code, `character ${codePointText(bad[0])} at position ${bad.index} is not allowed in text shown to people (control, bidi, invisible or separator characters can hide or reorder what is displayed)`, { path });
+    throw new CeremonyError(code, `character ${codePointText(bad[0])} at position ${bad.index} is not allowed in text shown to people (control, bidi, invisible — Unicode default-ignorable — or separator characters can hide or reorder what is displayed)`, { path });
   }
   return value;
 }
@@ -147,12 +162,12 @@ export function isShownText(value: string): boolean {
  * untrusted text printed in a review, such as a target path from a previous targets.json.
  */
 export function quoteShown(value: string): string {
-  return JSON.stringify(value).replace(UNSHOWN_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(UNSHOWN_ALL, escapeUnits);
 }
 
 /** UNSHOWN_CHARS, the line feed allowed: for text that may hold several lines (notes, a terminal's output). */
-export const UNSHOWN_CHARS_MULTILINE = new RegExp(`(?!\n)(?:${UNSHOWN.source})`);
-const TERMINAL_UNSAFE_ALL = new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'g');
+export const UNSHOWN_CHARS_MULTILINE = new RegExp(`(?!\n)(?:${UNSHOWN.source})`, 'u');
+const TERMINAL_UNSAFE_ALL = new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'gu');
 
 /**
  * Text for a terminal: every character checkShownText refuses, except the line feed that separates
@@ -160,7 +175,7 @@ const TERMINAL_UNSAFE_ALL = new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'g');
  * overrides, C1 controls) can move the cursor or reorder what a person reads. JSON stays valid JSON.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(TERMINAL_UNSAFE_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(TERMINAL_UNSAFE_ALL, escapeUnits);
 }
 
 /** `value` as it is when nothing in it can hide text, else quoteShown(value). */

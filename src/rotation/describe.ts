@@ -155,7 +155,8 @@ function review(
 ): RequestDescription {
   const digest = shortDigestOf(request.payloadBytes);
   const lines: string[] = [];
-  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${shownOrQuoted(request.repository)}: ${role} version ${fromVersion} → ${toVersion}`);
+  // Quoted: the repository is a name from the request (bound by its request ID), not something the signatures cover.
+  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${quoteShown(request.repository)}: ${role} version ${fromVersion} → ${toVersion}`);
   lines.push('What changes:');
   if (sentences.length === 0) lines.push('  nothing but the version');
   for (const s of sentences) lines.push(`  ${s}`);

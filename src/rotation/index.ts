@@ -8,6 +8,7 @@ export {
   buildSigningRequest,
   buildTargetsSigningRequest,
   computeRequestId,
+  requestIdForDocument,
   documentFormatOf,
   parseSignatureResponse,
   parseSigningRequest,

@@ -17,7 +17,8 @@
  * ```
  *
  * `requestId` = hex SHA-256 of ( canonical(payload) as the profile signs it ‖ SHA-256(previousRoot bytes)
- * [‖ SHA-256(key names), only when `keyNames` is present: see below] ).
+ * ‖ SHA-256(shown fields) ), the shown fields being everything the review shows that the payload and the
+ * previous root do not fix: see "What the request ID binds" below.
  * `keyNames` names keys of the other top-level roles (targets, snapshot, timestamp) of the previous root or
  * the payload — the names the rotation plan gives new keys — for the review; it is absent when no such
  * key is named, so requests without it read (and hash) as before.
@@ -43,21 +44,26 @@
  * ```
  *
  * `requestId` = hex SHA-256 of ( canonical(payload) ‖ SHA-256(previousRoot) ‖ SHA-256(previousTargets)
- * [‖ SHA-256(key names)] ).
+ * ‖ SHA-256(shown fields) ).
  * targets.json N must verify against the root's targets role (TUF 5.6.3), the payload be version N+1
  * (VERSION_MISMATCH), `policy.targets` exactly that role and every expected signer one of its keys
  * (ROTATION_REQUEST_TAMPERED). `keyNames` labels delegation keys of targets.json N or N+1 for the review.
  *
- * Key names and the request ID. A name is shown to a co-signer next to a key ("targets key 'targets 2026'
- * (key 1a2b…) replaces …"), so it must not be changeable after export without notice: `keyNames`, when
- * present, is hashed into the request ID (SHA-256 of the canonical JSON of the sorted object, after a
- * domain tag). An edited name is then ROTATION_REQUEST_TAMPERED on parse, and a request whose name was
- * changed AND whose ID was recomputed (the ID is a hash, not a MAC: anyone can recompute it) gives
- * responses that carry the new ID, which the administrator's merge refuses (ROTATION_RESPONSE_MISMATCH):
- * a signature only merges when its signer saw the names the administrator made. The names are still not
- * what the signatures cover (the payload is; the words read aloud are its hash), so the review keeps
- * saying that names are labels and the key IDs and fingerprints identify a key. Expected signers' names
- * stay outside the ID as before (changing that would change every existing request's ID).
+ * What the request ID binds. A co-signer's review shows the repository ("Signing request for Notary
+ * repository "registry.example.com/org/app""), the expected signers' names and whether a key was reported
+ * lost, and the names of other keys (`keyNames`: "targets key 'targets 2026' (key 1a2b…) replaces …"). None
+ * of them is covered by the signatures (the payload is; the words read aloud are its hash), so each is
+ * hashed into the request ID: SHA-256 of a domain tag and the canonical JSON of
+ * `{"expectedSigners": […as in the file], "keyNames": {…}, "profile", "repository", "role"}`. An edited
+ * field is then ROTATION_REQUEST_TAMPERED on parse, and a request whose repository or names were changed
+ * AND whose ID was recomputed (the ID is a hash, not a MAC: anyone can recompute it) gives responses that
+ * carry the new ID, which the administrator's merge refuses (ROTATION_RESPONSE_MISMATCH): a signature only
+ * merges when its signer saw the repository and the names the administrator made — a relabelled request
+ * ("throw-away test repo") can show a co-signer a false name, but nothing signed under it merges into
+ * the real request. The review still says that names are labels and the key IDs and fingerprints
+ * identify a key. Requests made before the repository and signers' names were bound (their ID hashed only
+ * the payload, the previous files and the key names) are refused with a message that says so: ask for the
+ * request again.
  *
  * In memory a targets request has `policy.previous` =
  * `policy.new` = the targets role, and `previous` / `root` = the trusted root, so code written for root
@@ -150,17 +156,75 @@ function hex(data: Uint8Array): string {
   return Buffer.from(data).toString('hex');
 }
 
+const SHOWN_FIELDS_TAG = 'tuf-ceremony signing request shown fields v2\n';
+/** The earlier ID's tag: only the key names were bound (see legacyRequestId). */
 const KEY_NAMES_TAG = 'tuf-ceremony key names v1\n';
+
+/** What a review shows beyond the payload and the previous files: bound into the request ID (module comment). */
+export interface ShownFields {
+  profile: ProfileName;
+  repository: string;
+  role: 'root' | 'targets';
+  expectedSigners: readonly ExpectedSigner[];
+  keyNames?: ReadonlyMap<string, string>;
+}
+
+function signerJson(s: ExpectedSigner): JsonObject {
+  return s.lost ? { keyid: s.keyid, name: s.name, from: s.from, lost: true } : { keyid: s.keyid, name: s.name, from: s.from };
+}
+
+function shownFieldsJson(f: ShownFields): JsonObject {
+  return { expectedSigners: f.expectedSigners.map(signerJson), keyNames: keyNamesJson(f.keyNames ?? new Map()), profile: f.profile, repository: f.repository, role: f.role };
+}
 
 /**
  * hex SHA-256 ( canonical(payload) ‖ SHA-256(previous root bytes) [‖ SHA-256(previous targets bytes)]
- * [‖ SHA-256(tag ‖ canonical JSON of the key names)] ). No names (absent or empty) hash as before.
+ * ‖ SHA-256(tag ‖ canonical JSON of the shown fields) ).
  */
-export function computeRequestId(payloadBytes: Uint8Array, previousRootBytes: Uint8Array, previousTargetsBytes?: Uint8Array, keyNames?: ReadonlyMap<string, string>): string {
+export function computeRequestId(payloadBytes: Uint8Array, previousRootBytes: Uint8Array, previousTargetsBytes: Uint8Array | undefined, shown: ShownFields): string {
   const h = createHash('sha256').update(payloadBytes).update(sha256(previousRootBytes));
   if (previousTargetsBytes) h.update(sha256(previousTargetsBytes));
-  if (keyNames && keyNames.size > 0) h.update(sha256(new TextEncoder().encode(KEY_NAMES_TAG + canonicalString(keyNamesJson(keyNames), 'json'))));
+  h.update(sha256(new TextEncoder().encode(SHOWN_FIELDS_TAG + canonicalString(shownFieldsJson(shown), 'json'))));
   return h.digest('hex');
+}
+
+/** The ID requests had before the repository and the signers' names were bound: recognised only to say so. */
+function legacyRequestId(payloadBytes: Uint8Array, previousRootBytes: Uint8Array, previousTargetsBytes: Uint8Array | undefined, keyNames: ReadonlyMap<string, string>): string {
+  const h = createHash('sha256').update(payloadBytes).update(sha256(previousRootBytes));
+  if (previousTargetsBytes) h.update(sha256(previousTargetsBytes));
+  if (keyNames.size > 0) h.update(sha256(new TextEncoder().encode(KEY_NAMES_TAG + canonicalString(keyNamesJson(keyNames), 'json'))));
+  return h.digest('hex');
+}
+
+/** Refuse a request whose ID is not the one its fields give (tampered), or is the earlier kind of ID (outdated). */
+function checkRequestId(requestId: string, payloadBytes: Uint8Array, previousRootBytes: Uint8Array, previousTargetsBytes: Uint8Array | undefined, shown: ShownFields, what: string): void {
+  if (computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes, shown) === requestId) return;
+  if (legacyRequestId(payloadBytes, previousRootBytes, previousTargetsBytes, shown.keyNames ?? new Map()) === requestId) {
+    throw new CeremonyError(
+      'ROTATION_REQUEST_TAMPERED',
+      'this request was made by an earlier version of tuf-ceremony, whose request ID does not bind the repository and the signers\' names shown in the review: do not sign it; ask for the request again, made by this version',
+      { path: '$.requestId' },
+    );
+  }
+  throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `${what} are not what this request was made with (its request ID does not match): do not sign it; ask for the request again`, { path: '$.requestId' });
+}
+
+/**
+ * The request ID a request document's fields give, as parse recomputes it: what anyone editing a request
+ * can do (the ID is a hash, not a MAC; merge is where an edited request is caught). For tests and tools
+ * that rewrite a document on purpose.
+ */
+export function requestIdForDocument(doc: JsonObject): string {
+  const profile = doc.profile as ProfileName;
+  const role = doc.role as 'root' | 'targets';
+  const expectedSigners = (doc.expectedSigners as JsonObject[]).map((s): ExpectedSigner => ({ keyid: s.keyid as string, name: s.name as string, from: s.from as SignerSide, ...(s.lost === true ? { lost: true as const } : {}) }));
+  const keyNames = new Map(Object.entries((doc.keyNames ?? {}) as Record<string, string>));
+  return computeRequestId(
+    getProfile(profile).canonical(doc.payload as JsonObject),
+    new Uint8Array(Buffer.from(doc.previousRoot as string, 'base64')),
+    doc.previousTargets === undefined ? undefined : new Uint8Array(Buffer.from(doc.previousTargets as string, 'base64')),
+    { profile, repository: doc.repository as string, role, expectedSigners, keyNames },
+  );
 }
 
 function keyNamesJson(keyNames: ReadonlyMap<string, string>): JsonObject {
@@ -211,6 +275,7 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.previous.bytes;
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'root', expectedSigners, keyNames };
   return {
     profile: payload.profile,
     repository: opts.repository,
@@ -219,7 +284,7 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
     previousRootBytes,
     policy: { previous, new: next },
     expectedSigners,
-    requestId: computeRequestId(payloadBytes, previousRootBytes, undefined, keyNames),
+    requestId: computeRequestId(payloadBytes, previousRootBytes, undefined, shown),
     previous: payload.previous,
     root: payload.root,
     keyNames,
@@ -242,6 +307,7 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.root.bytes;
   const previousTargetsBytes = payload.previous.bytes;
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames };
   const request: SigningRequest = {
     profile: payload.profile,
     repository: opts.repository,
@@ -250,7 +316,7 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
     previousRootBytes,
     policy: { previous: policy, new: policyOf(policy) },
     expectedSigners,
-    requestId: computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes, keyNames),
+    requestId: computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes, shown),
     previous: payload.root,
     root: rootSigned,
     keyNames,
@@ -307,7 +373,7 @@ export function serializeSigningRequest(r: SigningRequest): Uint8Array {
     payload: r.payload,
     previousRoot: Buffer.from(r.previousRootBytes).toString('base64'),
     policy: { previous: policyOf(r.policy.previous) as unknown as JsonObject, new: policyOf(r.policy.new) as unknown as JsonObject },
-    expectedSigners: r.expectedSigners.map((s): JsonObject => (s.lost ? { keyid: s.keyid, name: s.name, from: s.from, lost: true } : { keyid: s.keyid, name: s.name, from: s.from })),
+    expectedSigners: r.expectedSigners.map(signerJson),
     requestId: r.requestId,
   };
   if (r.keyNames && r.keyNames.size > 0) doc.keyNames = keyNamesJson(r.keyNames);
@@ -402,11 +468,7 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
   // Tampering first: a request changed after export must say so, whatever else it breaks.
-  if (computeRequestId(payloadBytes, previousRootBytes, undefined, keyNames) !== requestId) {
-    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'the payload, the previous root or the key names are not what this request was made with (its request ID does not match): do not sign it; ask for the request again', {
-      path: '$.requestId',
-    });
-  }
+  checkRequestId(requestId, payloadBytes, previousRootBytes, undefined, { profile, repository, role: 'root', expectedSigners, keyNames }, 'the payload, the previous root, the repository or the names');
   const root = parseRootSigned(p, payload, '$.payload');
   if (root.version !== previous.signed.version + 1) {
     throw new CeremonyError('ROOT_VERSION_SKIPPED', `the payload is root version ${root.version}; after version ${previous.signed.version} it must be ${previous.signed.version + 1}`, { path: '$.payload.version' });
@@ -515,11 +577,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
   // Tampering first: a request changed after export must say so, whatever else it breaks.
-  if (computeRequestId(payloadBytes, previousRootBytes, previousTargetsBytes, keyNames) !== requestId) {
-    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'the payload, the root, the previous targets.json or the key names are not what this request was made with (its request ID does not match): do not sign it; ask for the request again', {
-      path: '$.requestId',
-    });
-  }
+  checkRequestId(requestId, payloadBytes, previousRootBytes, previousTargetsBytes, { profile, repository, role: 'targets', expectedSigners, keyNames }, 'the payload, the root, the previous targets.json, the repository or the names');
   // TUF 5.6.3: targets.json N is what the payload follows only if the root's targets role signed it.
   const { root, previous } = embedded(`${source}: the root or the previous targets.json`, '$.previousTargets', () => verifiedCurrentTargets(previousRootBytes, previousTargetsBytes));
   if (root.profile.name !== profile) throw new CeremonyError('SCHEMA_INVALID', `the root is ${root.profile.name} metadata, but the request says ${profile}`, { path: '$.profile' });

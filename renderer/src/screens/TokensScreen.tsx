@@ -190,7 +190,8 @@ type Phase =
   | { step: 'made'; key: GeneratedKeyView }
   | { step: 'refused'; refusal: Refusal; canRetry: boolean };
 
-const LABEL_PROBLEM = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// A first check while typing; main refuses the same set (src/json/fields.ts UNSHOWN_CHARS).
+const LABEL_PROBLEM = /[\p{Cc}\p{Default_Ignorable_Code_Point}\u2028\u2029\ud800-\udfff]/u;
 
 /** YubiKey PIV slots by the CKA_ID ykcs11 maps to them (FIELD-NOTES). */
 const PIV_SLOTS: { id: string; title: string }[] = [

@@ -26,7 +26,7 @@ import type {
   RotationWriteRootView,
 } from '../../../electron/shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../../../electron/shared/channels.js';
-import { buildRotationPayload, buildSigningRequest, buildTargetsPayload, buildTargetsSigningRequest, parseSigningRequest, serializeSignatureResponse, serializeSigningRequest, signRequest } from '../../../src/rotation/index.js';
+import { buildRotationPayload, buildSigningRequest, buildTargetsPayload, buildTargetsSigningRequest, parseSigningRequest, requestIdForDocument, serializeSignatureResponse, serializeSigningRequest, signRequest } from '../../../src/rotation/index.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { verifyRole } from '../../../src/tuf/verify.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
@@ -363,6 +363,29 @@ describe('Rotation channels: administrator and co-signers', () => {
     });
     expect(built.review.expectedSigners.map((x) => x.name)).toEqual(['Alice Custodian', 'Bob Custodian', 'Carol', 'Dave']);
     expect(built.review.changes[0]!.text).toMatch(/^Carol \(key .*\) is replaced by Dave \(key .*\) in the root role$/);
+  });
+});
+
+describe('Rotation channels: a relabelled request (the repository is bound by the request ID)', () => {
+  it('the review refuses the relabel as tampered; re-hashed, a signature made on it does not merge into the real request', async () => {
+    const f = await rootFixture('tuf');
+    const dave = await makeCustodian('tuf', 'Dave');
+    const real = buildSigningRequest(buildRotationPayload(f.rootV1, { expires: EXPIRES_V2, root: { replace: [{ old: f.custodians[2]!.listed.keyId, new: { json: dave.listed.json, name: 'Dave' }, reason: 'lost' }] } }, { names: f.names }), { repository: 'registry.example.com/org/app' });
+    const request = file('request.json', serializeSigningRequest(real));
+    const doc = JSON.parse(new TextDecoder().decode(request.bytes)) as Record<string, unknown>;
+    doc.repository = 'throw-away test repo';
+    const r = rig();
+    const tampered = await refused(r.h, CHANNELS.rotationReview, { request: file('relabelled.json', enc.encode(JSON.stringify(doc))) });
+    expect([tampered.code, tampered.path]).toEqual(['ROTATION_REQUEST_TAMPERED', '$.requestId']);
+
+    doc.requestId = requestIdForDocument(doc as never);
+    const relabelled = file('relabelled.json', enc.encode(JSON.stringify(doc)));
+    const review = await ok<RotationReviewView>(r.h, CHANNELS.rotationReview, { request: relabelled });
+    expect(review.repository).toBe('throw-away test repo');
+    expect(review.requestId).not.toBe(real.requestId);
+    const response = file('alice.json', serializeSignatureResponse(await signRequest(parseSigningRequest(relabelled.bytes), f.custodians[0]!.key)));
+    const mismatch = await refused(r.h, CHANNELS.rotationMerge, { request, responses: [response] });
+    expect(mismatch.code).toBe('ROTATION_RESPONSE_MISMATCH');
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import {
   buildSigningRequest,
   inspectRotationDocument,
   parseSigningRequest,
+  requestIdForDocument,
   serializeSignatureResponse,
   serializeSigningRequest,
   signRequest,
@@ -121,6 +123,43 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     expect(c.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
     expect(() => parseSigningRequest(readFileSync(tampered))).toThrow(/request ID does not match/);
     void dave;
+  });
+
+  it('a relabelled repository: refused as tampered; with its ID recomputed, the signature does not merge into the real request', async () => {
+    const doc = JSON.parse(readFileSync(requestPath, 'utf8')) as JsonObject;
+    doc.repository = 'throw-away test repo';
+    const relabelled = join(dir, 'relabelled.json');
+    writeFileSync(relabelled, JSON.stringify(doc));
+    let c = captureIo();
+    expect(await runCli(['sign', relabelled, '--out', join(dir, 'relabelled.response.json'), '--share-card', ...cardPaths], c.io)).toBe(1);
+    expect(c.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]: .*repository/);
+    expect(existsSync(join(dir, 'relabelled.response.json'))).toBe(false);
+
+    // The ID is a hash anyone can recompute: the co-signer then reads the false name and signs…
+    doc.requestId = requestIdForDocument(doc);
+    expect(doc.requestId).not.toBe(request.requestId);
+    const recomputed = join(dir, 'relabelled-rehashed.json');
+    writeFileSync(recomputed, JSON.stringify(doc));
+    const response = join(dir, 'relabelled-rehashed.response.json');
+    c = captureIo();
+    expect(await runCli(['sign', recomputed, '--out', response, '--share-card', ...cardPaths], c.io)).toBe(0);
+    expect(c.out.join('\n')).toContain('TUF repository "throw-away test repo"');
+    // …but what they signed answers another request: the administrator's merge refuses it.
+    c = captureIo();
+    expect(await runCli(['merge', requestPath, response, '--out', join(dir, 'never.root.json'), '--partial'], c.io)).toBe(1);
+    expect(c.err[0]).toMatch(/^error\[ROTATION_RESPONSE_MISMATCH\]: .*answers another signing request/);
+    expect(existsSync(join(dir, 'never.root.json'))).toBe(false);
+  });
+
+  it('a request made before the repository and names were bound is refused with a message that says so', async () => {
+    const doc = JSON.parse(readFileSync(requestPath, 'utf8')) as JsonObject;
+    // The earlier ID: SHA-256(canonical(payload) ‖ SHA-256(previous root)); this request names no other keys.
+    doc.requestId = createHash('sha256').update(request.payloadBytes).update(createHash('sha256').update(request.previousRootBytes).digest()).digest('hex');
+    const old = join(dir, 'old-id.json');
+    writeFileSync(old, JSON.stringify(doc));
+    const c = captureIo();
+    expect(await runCli(['sign', old, '--out', join(dir, 'old.response.json'), '--share-card', ...cardPaths], c.io)).toBe(1);
+    expect(c.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]: this request was made by an earlier version of tuf-ceremony/);
   });
 
   it('usage errors: neither or both signing methods', async () => {

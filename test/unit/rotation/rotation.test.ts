@@ -7,7 +7,7 @@ import type { ProfileName } from '../../../src/profiles/profile.js';
 import {
   buildRotationPayload,
   buildSigningRequest,
-  computeRequestId,
+  requestIdForDocument,
   describeRequest,
   finalizeMerge,
   mergeResponses,
@@ -175,7 +175,7 @@ describe.each(['tuf', 'notary'] as const)('signing requests and responses (%s)',
     const doc = json(bytes);
     expect(Object.keys(doc).sort()).toEqual(['expectedSigners', 'format', 'payload', 'policy', 'previousRoot', 'profile', 'repository', 'requestId', 'role', 'version']);
     expect(doc.format).toBe('tuf-ceremony-signing-request');
-    expect(doc.requestId).toBe(computeRequestId(getProfile(profile).canonical(request.payload), request.previousRootBytes));
+    expect(doc.requestId).toBe(requestIdForDocument(doc));
     const back = parseSigningRequest(bytes);
     expect(back.requestId).toBe(request.requestId);
     expect(Buffer.from(back.payloadBytes).equals(Buffer.from(request.payloadBytes))).toBe(true);
@@ -192,7 +192,12 @@ describe.each(['tuf', 'notary'] as const)('signing requests and responses (%s)',
       ['payload changed after export', (d) => ((d.payload as JsonObject).expires = '2099-01-01T00:00:00Z'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
       ['previous root changed after export', (d) => (d.previousRoot = Buffer.concat([request.previousRootBytes, enc.encode('\n')]).toString('base64')), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
       ['policy changed', (d) => (((d.policy as JsonObject).new as JsonObject).threshold = 1), 'ROTATION_REQUEST_TAMPERED', '$.policy'],
-      ['expected signer moved to the other side', (d) => (((d.expectedSigners as JsonObject[])[0] as JsonObject).from = 'previous'), 'ROTATION_REQUEST_TAMPERED', '$.expectedSigners[0]'],
+      ['expected signer moved to the other side (re-hashed)', (d) => ((((d.expectedSigners as JsonObject[])[0] as JsonObject).from = 'previous'), (d.requestId = requestIdForDocument(d))), 'ROTATION_REQUEST_TAMPERED', '$.expectedSigners[0]'],
+      // Everything the review shows beyond the payload is bound into the request ID.
+      ['repository relabelled', (d) => (d.repository = 'throw-away test repo'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
+      ['expected signer renamed', (d) => (((d.expectedSigners as JsonObject[])[0] as JsonObject).name = 'Mallory'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
+      ['a key newly reported lost', (d) => (((d.expectedSigners as JsonObject[])[0] as JsonObject).lost = true), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
+      ['profile changed (the previous root says which)', (d) => (d.profile = profile === 'tuf' ? 'notary' : 'tuf'), 'SCHEMA_INVALID', '$.profile'],
     ];
     for (const [what, edit, code, path] of refusals) {
       const d = json(bytes);
@@ -211,7 +216,7 @@ describe.each(['tuf', 'notary'] as const)('signing requests and responses (%s)',
     const { request } = await replaceTwo(profile);
     const d = json(serializeSigningRequest(request));
     (d.payload as JsonObject).version = 3;
-    d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), request.previousRootBytes);
+    d.requestId = requestIdForDocument(d);
     expect(codeOf(() => parseSigningRequest(enc.encode(JSON.stringify(d))))).toBe('ROOT_VERSION_SKIPPED');
   });
 
@@ -381,8 +386,8 @@ describe.each(['tuf', 'notary'] as const)('names of new targets / snapshot / tim
     const bytes = serializeSigningRequest(request);
     const doc = json(bytes);
     expect(doc.keyNames).toEqual({ [s2.listed.keyId]: 'snapshot 2026', [t2.listed.keyId]: 'targets 2026' });
-    expect(doc.requestId).toBe(computeRequestId(getProfile(profile).canonical(request.payload), request.previousRootBytes, undefined, request.keyNames));
-    expect(doc.requestId).not.toBe(computeRequestId(getProfile(profile).canonical(request.payload), request.previousRootBytes));
+    expect(doc.requestId).toBe(requestIdForDocument(doc));
+    expect(doc.requestId).not.toBe(requestIdForDocument({ ...doc, keyNames: {} }));
     const back = parseSigningRequest(bytes);
     expect([back.requestId, back.keyNames]).toEqual([request.requestId, request.keyNames]);
 
@@ -392,7 +397,7 @@ describe.each(['tuf', 'notary'] as const)('names of new targets / snapshot / tim
     expect(text).toMatch(/timestamp: key [0-9a-f]{12}…, fingerprint [0-9a-f ]+ is REPLACED by key [0-9a-f]{12}…/);
 
     const rehash = (d: JsonObject): JsonObject => {
-      d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), request.previousRootBytes, undefined, new Map(Object.entries((d.keyNames ?? {}) as Record<string, string>)));
+      d.requestId = requestIdForDocument(d);
       return d;
     };
     const alice = fx.custodians[0]!.listed.keyId;
@@ -424,7 +429,7 @@ describe.each(['tuf', 'notary'] as const)('names of new targets / snapshot / tim
     const { fx, t2, request } = await rekeyRoles();
     const d = json(serializeSigningRequest(request));
     (d.keyNames as JsonObject)[t2.listed.keyId] = 'Alice personal (trust me)';
-    d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), request.previousRootBytes, undefined, new Map(Object.entries(d.keyNames as Record<string, string>)));
+    d.requestId = requestIdForDocument(d);
     const relabelled = parseSigningRequest(enc.encode(JSON.stringify(d)));
     expect(describeRequest(relabelled).text).toContain('"Alice personal (trust me)"');
     const response = await signRequest(relabelled, fx.custodians[0]!.key);

@@ -9,14 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { isCeremonyError, type ErrorCode } from '../../../src/errors.js';
 import { checkShownText, child, quoteShown } from '../../../src/json/fields.js';
 import type { JsonObject } from '../../../src/json/types.js';
-import { getProfile } from '../../../src/profiles/index.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import {
   buildRotationPayload,
   buildSigningRequest,
   buildTargetsPayload,
   buildTargetsSigningRequest,
-  computeRequestId,
+  requestIdForDocument,
   describeRequest,
   parseSignatureResponse,
   parseSigningRequest,
@@ -92,7 +91,7 @@ describe.each(['tuf', 'notary'] as const)('request and response parsers refuse u
     const bytes = serializeSigningRequest(request);
     expect(parseSigningRequest(bytes).requestId).toBe(request.requestId);
     const rehash = (d: JsonObject): JsonObject => {
-      d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), request.previousRootBytes, undefined, new Map(Object.entries((d.keyNames ?? {}) as Record<string, string>)));
+      d.requestId = requestIdForDocument(d);
       return d;
     };
     const got: unknown[] = [];
@@ -150,11 +149,11 @@ describe.each(['tuf', 'notary'] as const)('targets requests (%s)', (profile: Pro
   }
 
   it('expected-signer names (request ID recomputed)', async () => {
-    const { request, bytes } = await targetsRequest('v1.2');
+    const { bytes } = await targetsRequest('v1.2');
     const got = BAD_IN_JSON.map(([what, text]) => {
       const d = json(bytes);
       ((d.expectedSigners as JsonObject[])[0] as JsonObject).name = text;
-      d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), request.previousRootBytes, request.targets!.previousBytes);
+      d.requestId = requestIdForDocument(d);
       return [what, ...codeAndPath(parsedWith(d))];
     });
     expect(got).toEqual(BAD_IN_JSON.map(([what]) => [what, 'SCHEMA_INVALID', '$.expectedSigners[0].name']));

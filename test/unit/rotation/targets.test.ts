@@ -12,7 +12,7 @@ import {
   buildSnapshotAfterTargets,
   buildTargetsPayload,
   buildTargetsSigningRequest,
-  computeRequestId,
+  requestIdForDocument,
   describeRequest,
   finalizeMerge,
   inspectRotationDocument,
@@ -27,7 +27,6 @@ import {
   type SigningRequest,
   type TargetsChange,
 } from '../../../src/rotation/index.js';
-import { getProfile } from '../../../src/profiles/index.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { verifyRepository, type TrustedVersions } from '../../../src/tuf/repository.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
@@ -223,7 +222,10 @@ describe.each(['notary', 'tuf'] as const)('targets signing requests (%s)', (prof
       ['policy changed', (d) => (((d.policy as JsonObject).targets as JsonObject).threshold = 2), 'ROTATION_REQUEST_TAMPERED', '$.policy'],
       ['root policy shape', (d) => (d.policy = { previous: { keyids: [], threshold: 1 }, new: { keyids: [], threshold: 1 } }), 'SCHEMA_INVALID', '$.policy.previous'],
       ['signer from root', (d) => (((d.expectedSigners as JsonObject[])[0] as JsonObject).from = 'new'), 'SCHEMA_INVALID', '$.expectedSigners[0].from'],
-      ['signer not a targets key', (d) => (((d.expectedSigners as JsonObject[])[0] as JsonObject).keyid = f.ci.listed.keyId), 'ROTATION_REQUEST_TAMPERED', '$.expectedSigners[0]'],
+      ['signer not a targets key (re-hashed)', (d) => ((((d.expectedSigners as JsonObject[])[0] as JsonObject).keyid = f.ci.listed.keyId), (d.requestId = requestIdForDocument(d))), 'ROTATION_REQUEST_TAMPERED', '$.expectedSigners[0]'],
+      // The repository and the signers' names are shown in the review: bound into the request ID too.
+      ['repository relabelled', (d) => (d.repository = 'throw-away test repo'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
+      ['signer renamed', (d) => (((d.expectedSigners as JsonObject[])[0] as JsonObject).name = 'Mallory'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
       // Names are bound into the request ID: renamed, added or dropped after export → tampered.
       ['key renamed', (d) => ((d.keyNames as JsonObject)[f.ci.listed.keyId] = 'Mallory'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
       ['name for another key', (d) => ((d.keyNames as JsonObject)[f.fx.snapshot.listed.keyId] = 'x'), 'ROTATION_REQUEST_TAMPERED', '$.requestId'],
@@ -245,8 +247,7 @@ describe.each(['notary', 'tuf'] as const)('targets signing requests (%s)', (prof
     const rehash = async (edit: (d: JsonObject) => Promise<void> | void) => {
       const d = json(serializeSigningRequest(request));
       await edit(d);
-      const keyNames = new Map(Object.entries((d.keyNames ?? {}) as Record<string, string>));
-      d.requestId = computeRequestId(getProfile(profile).canonical(d.payload as JsonObject), Buffer.from(d.previousRoot as string, 'base64'), Buffer.from(d.previousTargets as string, 'base64'), keyNames);
+      d.requestId = requestIdForDocument(d);
       return refusal(() => parseSigningRequest(enc.encode(JSON.stringify(d))));
     };
     expect((await rehash((d) => void ((d.payload as JsonObject).version = 3))).code).toBe('VERSION_MISMATCH');
