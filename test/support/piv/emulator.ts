@@ -37,11 +37,16 @@ export interface EmulatedYubiKey {
   stop(): Promise<void>;
 }
 
+let nextRequest = 1;
+
+/** One control request; answers carry the request's id, so concurrent requests never cross. */
 function request<T>(child: ChildProcess, message: object, answer: string): Promise<T> {
+  const id = nextRequest++;
   return new Promise((resolve, reject) => {
     const onExit = () => reject(new Error('the PIV emulator process ended'));
     child.once('exit', onExit);
-    const onMessage = (m: { type: string; message?: string }) => {
+    const onMessage = (m: { type: string; message?: string; id?: number }) => {
+      if (m.id !== id) return;
       if (m.type === answer) {
         child.off('message', onMessage);
         child.off('exit', onExit);
@@ -53,7 +58,7 @@ function request<T>(child: ChildProcess, message: object, answer: string): Promi
       }
     };
     child.on('message', onMessage);
-    child.send(message);
+    child.send({ ...message, id });
   });
 }
 

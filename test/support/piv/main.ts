@@ -6,44 +6,46 @@
 import { PivCard, type PivCardConfig } from './card.js';
 import { VpcdLink } from './vpcd-link.js';
 
-type Control = { type: 'start'; config: PivCardConfig; port: number } | { type: 'events' } | { type: 'set-touch'; touch: PivCardConfig['touch'] } | { type: 'remove' } | { type: 'public'; slot: number };
+type Control = { id: number } & ({ type: 'start'; config: PivCardConfig; port: number } | { type: 'events' } | { type: 'set-touch'; touch: PivCardConfig['touch'] } | { type: 'remove' } | { type: 'public'; slot: number });
 
 let card: PivCard | undefined;
 let link: VpcdLink | undefined;
 let config: PivCardConfig | undefined;
 
-function reply(message: unknown): void {
+function notify(message: object): void {
   process.send?.(message);
 }
 
 process.on('message', (raw: unknown) => {
   const message = raw as Control;
+  const id = message.id;
+  const answer = (m: object) => process.send?.({ ...m, id });
   void (async () => {
     switch (message.type) {
       case 'start': {
         config = message.config;
         card = new PivCard(config);
-        link = new VpcdLink(card, message.port, { onAtrRequested: () => reply({ type: 'atr' }) });
+        link = new VpcdLink(card, message.port, { onAtrRequested: () => notify({ type: 'atr' }) });
         await link.open();
-        reply({ type: 'connected' });
+        answer({ type: 'connected' });
         return;
       }
       case 'events':
-        reply({ type: 'events', events: card?.events, pinRetries: card?.pinRetriesLeft() });
+        answer({ type: 'events', events: card?.events, pinRetries: card?.pinRetriesLeft() });
         return;
       case 'public':
-        reply({ type: 'public', point: card?.publicPoint(message.slot) });
+        answer({ type: 'public', point: card?.publicPoint(message.slot) });
         return;
       case 'set-touch':
         if (config) config.touch = message.touch;
-        reply({ type: 'ok' });
+        answer({ type: 'ok' });
         return;
       case 'remove':
         link?.close();
-        reply({ type: 'ok' });
+        answer({ type: 'ok' });
         return;
     }
-  })().catch((e: unknown) => reply({ type: 'error', message: e instanceof Error ? e.message : String(e) }));
+  })().catch((e: unknown) => answer({ type: 'error', message: e instanceof Error ? e.message : String(e) }));
 });
 
 process.on('disconnect', () => process.exit(0));
