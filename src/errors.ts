@@ -82,6 +82,12 @@ export const ERROR_CODES = {
   TOKEN_AMBIGUOUS: { cls: 'token', what: 'several tokens match the serial and label given (serials are not unique on some modules): tell them apart by label, or by slot description' },
   TOKEN_SIGNATURE_INVALID: { cls: 'token', what: 'a signature returned by a token or signer does not verify with its public key' },
   SIGNER_DISPOSED: { cls: 'token', what: 'a software key was used after it was wiped from memory' },
+  // --- YubiKey PIV attestation (src/attestation) ---
+  ATTESTATION_MALFORMED: { cls: 'refused', what: 'an attestation or f9 certificate is not X.509, or lacks the YubiKey firmware and serial extensions' },
+  ATTESTATION_CHAIN_BROKEN: { cls: 'refused', what: 'an attestation chain link does not verify (wrong issuer key or name), or a certificate on it is outside its validity' },
+  ATTESTATION_UNKNOWN_ROOT: { cls: 'refused', what: 'an attestation chain ends at a CA that is not a bundled Yubico root (or a root given with --attestation-roots)' },
+  ATTESTATION_KEY_MISMATCH: { cls: 'refused', what: 'an attestation certifies another public key than the key in use' },
+  ATTESTATION_POLICY_FORBIDDEN: { cls: 'refused', what: "an attested key's PIN or touch policy is one the plan does not allow" },
   // --- transcript (hash-chained ceremony log, seal; src/audit) ---
   TRANSCRIPT_MALFORMED: { cls: 'refused', what: 'a transcript line is not the canonical JSON of a known record, or a field in it is invalid (line and JSON path given)' },
   TRANSCRIPT_CHAIN_BROKEN: { cls: 'refused', what: "a transcript record does not match its hash, or its `prev` is not the previous record's hash" },

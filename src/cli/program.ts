@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CeremonyError } from '../errors.js';
+import { registerAttestationCommands } from './attestation.js';
 import { registerImportCommands } from './import.js';
 import { inspectCommand } from './inspect.js';
 import { registerMergeCommand } from './merge.js';
@@ -82,6 +83,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerMergeCommand(program, io, (s) => {
+    status = s;
+  });
+  registerAttestationCommands(program, io, (s) => {
     status = s;
   });
 
