@@ -22,6 +22,9 @@
  *   slot flags without CKF_HW_SLOT. A fresh token has flags USER_PIN_TO_BE_CHANGED | SO_PIN_TO_BE_CHANGED;
  *   the SO PIN is 87654321. Initialising: `pkcsconf -I -c SLOT -S 87654321` (asks the label on stdin),
  *   `-P` (new SO PIN), `-u` (SO sets a user PIN, which must then be changed), `-p` (user changes it).
+ * - Wrong PINs (measured): the 1st sets CKF_USER_PIN_COUNT_LOW, the 2nd CKF_USER_PIN_FINAL_TRY, the 3rd
+ *   CKF_USER_PIN_LOCKED; the next login is CKR_PIN_LOCKED even with the right PIN. The SO setting a new user
+ *   PIN (`pkcsconf -u`, C_InitPIN) unlocks it.
  * - Mechanisms: RSA only (CKM_RSA_PKCS_KEY_PAIR_GEN 512–4096, CKM_RSA_PKCS_PSS and SHA*_RSA_PKCS_PSS
  *   1024–4096); no EC at all in Debian's build.
  */
@@ -55,6 +58,11 @@ export interface OpenCryptoki {
   /** Every soft token's serial (the same for all: `123`). */
   serial: string;
   tokens: (OckToken & { slot: number })[];
+  /**
+   * Unlock a token's user PIN the way its owner would: the SO sets a new user PIN (C_InitPIN, which
+   * clears CKF_USER_PIN_LOCKED — measured), the user sets theirs back.
+   */
+  resetUserPin(label: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -162,18 +170,31 @@ export async function startOpenCryptoki(tokens: OckToken[]): Promise<OpenCryptok
     await waitUntil('pkcsslotd to write its pid file and socket', async () => daemonPid() !== undefined && existsSync(SOCKET), { timeoutMs: 30_000 });
     started = daemonPid();
 
+    const setUserPin = async (slot: number, t: OckToken): Promise<void> => {
+      // The SO sets a first user PIN, which the token marks "to be changed"; the user then sets theirs.
+      const first = t.pin === '1111' ? '2222' : '1111';
+      await pkcsconf(['-u', '-c', String(slot), '-S', t.soPin, '-n', first]);
+      await pkcsconf(['-p', '-c', String(slot), '-U', first, '-n', t.pin]);
+    };
     const out: (OckToken & { slot: number })[] = [];
     for (const [slot, t] of tokens.entries()) {
       const c = String(slot);
       await pkcsconf(['-I', '-c', c, '-S', OPENCRYPTOKI_DEFAULT_SO_PIN], `${t.label}\n`);
       if (t.soPin !== OPENCRYPTOKI_DEFAULT_SO_PIN) await pkcsconf(['-P', '-c', c, '-S', OPENCRYPTOKI_DEFAULT_SO_PIN, '-n', t.soPin]);
-      // The SO sets a first user PIN, which the token marks "to be changed"; the user then sets theirs.
-      const first = t.pin === '1111' ? '2222' : '1111';
-      await pkcsconf(['-u', '-c', c, '-S', t.soPin, '-n', first]);
-      await pkcsconf(['-p', '-c', c, '-U', first, '-n', t.pin]);
+      await setUserPin(slot, t);
       out.push({ ...t, slot });
     }
-    return { modulePath: OPENCRYPTOKI_MODULE, serial: '123', tokens: out, stop };
+    return {
+      modulePath: OPENCRYPTOKI_MODULE,
+      serial: '123',
+      tokens: out,
+      async resetUserPin(label) {
+        const t = out.find((x) => x.label === label);
+        if (!t) throw new Error(`no opencryptoki test token labelled ${label}`);
+        await setUserPin(t.slot, t);
+      },
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
