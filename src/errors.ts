@@ -75,6 +75,10 @@ export const ERROR_CODES = {
   KEY_ID_EXISTS: { cls: 'token', what: 'a key with this ID (for a YubiKey: this PIV slot) is already on the token' },
   TOKEN_KEY_NOT_FOUND: { cls: 'token', what: 'no key with the expected label, ID or fingerprint is on the token' },
   TOKEN_KEY_EXTRACTABLE: { cls: 'token', what: 'a private key on the token can be read out or is not marked sensitive' },
+  TOKEN_TEMPLATE_REFUSED: { cls: 'token', what: 'the token refused both the full and the minimal key generation template (the attribute it objects to is named)' },
+  TOKEN_KEY_ATTRIBUTES_UNSAFE: { cls: 'token', what: 'a key the token generated reads back without sensitive, non-extractable, sign-only attributes; the pair was destroyed' },
+  TOKEN_SOFTWARE: { cls: 'token', what: 'a software token (SoftHSM2, swtpm, NSS softokn, opencryptoki soft token) was offered for a real ceremony whose plan does not allow software tokens' },
+  TOKEN_AMBIGUOUS: { cls: 'token', what: 'several tokens match the serial and label given (serials are not unique on some modules): tell them apart by label, or by slot description' },
   TOKEN_SIGNATURE_INVALID: { cls: 'token', what: 'a signature returned by a token or signer does not verify with its public key' },
   SIGNER_DISPOSED: { cls: 'token', what: 'a software key was used after it was wiped from memory' },
   // --- transcript (hash-chained ceremony log, seal; src/audit) ---

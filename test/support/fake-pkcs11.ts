@@ -25,6 +25,7 @@ import {
   Pkcs11Fault,
   type AttributeName,
   type Attributes,
+  type InitializeOptions,
   type KeyPairHandles,
   type LoadFailure,
   type Mechanism,
@@ -75,6 +76,15 @@ export interface FakeQuirks {
   ignoreSensitive?: boolean;
   /** CKA_EC_POINT without the DER OCTET STRING wrapper (some modules). */
   bareEcPoint?: boolean;
+  /**
+   * C_GenerateKeyPair fails with `rv` when the public (or private) template holds any of these
+   * attributes — tpm2-pkcs11 answers CKR_GENERAL_ERROR to CKA_VERIFY / CKA_ENCRYPT (FIELD-NOTES).
+   */
+  refuseTemplate?: { publicKey?: AttributeName[]; privateKey?: AttributeName[]; rv: number };
+  /** Attributes the token sets on every private key it makes, whatever the template says (a bad token). */
+  forcePrivate?: Attributes;
+  /** Attributes the token does not have: reading them is CKR_ATTRIBUTE_TYPE_INVALID. */
+  missingAttributes?: AttributeName[];
 }
 
 interface FakeObject {
@@ -162,6 +172,11 @@ export class FakePkcs11 implements Pkcs11Api {
   private nextSession = 1;
   private corrupt = 0;
   modulePath = '';
+  /** C_GetInfo strings, to pose as another module family (quirks.ts familyOf). */
+  moduleManufacturer = 'Fake Tokens Ltd';
+  moduleDescription = 'fake PKCS#11 for tests';
+  /** When set, C_Initialize fails with CKR_ARGUMENTS_BAD unless given exactly these libraryParameters. */
+  requiredParameters: string | undefined;
 
   constructor(specs: FakeTokenSpec[] = [], opts: { emptySlots?: number } = {}) {
     specs.forEach((s) => this.addToken(s));
@@ -300,13 +315,17 @@ export class FakePkcs11 implements Pkcs11Api {
 
   // ---- Pkcs11Api -------------------------------------------------------------------------------
 
-  async initialize(modulePath: string): Promise<ModuleInfo> {
-    this.enter('initialize', [modulePath]);
+  async initialize(modulePath: string, options: InitializeOptions = {}): Promise<ModuleInfo> {
+    this.enter('initialize', [modulePath, options.libraryParameters]);
+    if (this.requiredParameters !== undefined && options.libraryParameters !== this.requiredParameters) {
+      // As NSS softokn does without its configdir parameters (FIELD-NOTES).
+      throw new Pkcs11Fault('initialize', CKR.ARGUMENTS_BAD);
+    }
     if (this.loadFailure) throw new Pkcs11Fault('initialize', this.loadFailure, `${modulePath}: fake load failure`);
     if (this.initialized) throw new Pkcs11Fault('initialize', CKR.CRYPTOKI_ALREADY_INITIALIZED);
     this.initialized = true;
     this.modulePath = modulePath;
-    return { path: modulePath, manufacturer: 'Fake Tokens Ltd', description: 'fake PKCS#11 for tests', cryptokiVersion: { major: 2, minor: 40 }, libraryVersion: { major: 1, minor: 0 } };
+    return { path: modulePath, manufacturer: this.moduleManufacturer, description: this.moduleDescription, cryptokiVersion: { major: 2, minor: 40 }, libraryVersion: { major: 1, minor: 0 } };
   }
 
   async finalize(): Promise<void> {
@@ -422,6 +441,10 @@ export class FakePkcs11 implements Pkcs11Api {
     this.enter('generateKeyPair', [id, mechanism, structuredClone(pub), structuredClone(priv)]);
     const { t } = this.session('generateKeyPair', id);
     if (t.loggedIn !== 'user') throw new Pkcs11Fault('generateKeyPair', CKR.USER_NOT_LOGGED_IN);
+    const refuse = this.quirks.refuseTemplate;
+    if (refuse && ((refuse.publicKey ?? []).some((n) => pub[n] !== undefined) || (refuse.privateKey ?? []).some((n) => priv[n] !== undefined))) {
+      throw new Pkcs11Fault('generateKeyPair', refuse.rv);
+    }
     if (!this.hasMechanism(t, mechanism.type)) throw new Pkcs11Fault('generateKeyPair', CKR.MECHANISM_INVALID);
     let pair: { publicKey: KeyObject; privateKey: KeyObject };
     const pubAttrs: Attributes = { ...pub, class: CKO.PUBLIC_KEY };
@@ -449,6 +472,7 @@ export class FakePkcs11 implements Pkcs11Api {
       privAttrs.sensitive = false;
       privAttrs.extractable = true;
     }
+    if (this.quirks.forcePrivate) Object.assign(privAttrs, this.quirks.forcePrivate);
     privAttrs.alwaysSensitive = Boolean(privAttrs.sensitive);
     privAttrs.neverExtractable = !privAttrs.extractable;
     const publicKey = this.add(t, { attrs: pubAttrs }, id);
@@ -494,6 +518,7 @@ export class FakePkcs11 implements Pkcs11Api {
     const o = this.object('getAttributes', t, handle);
     const out: Partial<Attributes> = {};
     for (const name of names) {
+      if (this.quirks.missingAttributes?.includes(name)) throw new Pkcs11Fault('getAttributes', CKR.ATTRIBUTE_TYPE_INVALID);
       if ((name === 'value' || name === 'privateExponent') && o.attrs.class === CKO.PRIVATE_KEY) {
         // RSA keys have no CKA_VALUE, EC keys no CKA_PRIVATE_EXPONENT (as on SoftHSM2).
         if ((name === 'value') === (o.attrs.keyType === CKK.RSA)) throw new Pkcs11Fault('getAttributes', CKR.ATTRIBUTE_TYPE_INVALID);
@@ -503,7 +528,7 @@ export class FakePkcs11 implements Pkcs11Api {
       }
       const v = o.attrs[name];
       if (v === undefined) {
-        if (typeof ({ sensitive: false, extractable: false, alwaysAuthenticate: false } as Record<string, unknown>)[name] === 'boolean') {
+        if (typeof ({ sensitive: false, extractable: false, alwaysAuthenticate: false, sign: false, decrypt: false, unwrap: false, derive: false, alwaysSensitive: false, neverExtractable: false } as Record<string, unknown>)[name] === 'boolean') {
           (out as Record<string, unknown>)[name] = false;
           continue;
         }

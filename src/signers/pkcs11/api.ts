@@ -240,14 +240,22 @@ export interface KeyPairHandles {
   privateKey: ObjectHandle;
 }
 
+export interface InitializeOptions {
+  libraryParameters?: string | undefined;
+}
+
 /**
  * One PKCS#11 module, loaded once per process and initialised with CKF_OS_LOCKING_OK (FIELD-NOTES).
  * All methods are async: key generation and signing run off the event loop in the real backend, and the
  * fake can interleave faults anywhere.
  */
 export interface Pkcs11Api {
-  /** Load the library and C_Initialize it. Throws a fault with rv `module-not-found` / `module-invalid`. */
-  initialize(modulePath: string): Promise<ModuleInfo>;
+  /**
+   * Load the library and C_Initialize it. Throws a fault with rv `module-not-found` / `module-invalid`.
+   * `libraryParameters` is the module's start-up string, passed in CK_C_INITIALIZE_ARGS.pReserved as NSS
+   * softokn needs it (`configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db'`, FIELD-NOTES).
+   */
+  initialize(modulePath: string, options?: InitializeOptions): Promise<ModuleInfo>;
   /** C_Finalize and unload. Safe to call twice. */
   finalize(): Promise<void>;
   getSlots(tokenPresent: boolean): Promise<SlotInfo[]>;

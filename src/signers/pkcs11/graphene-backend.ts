@@ -18,6 +18,7 @@ import {
   Pkcs11Fault,
   type AttributeName,
   type Attributes,
+  type InitializeOptions,
   type KeyPairHandles,
   type LoadFailure,
   type Mechanism,
@@ -32,6 +33,7 @@ import {
   type TokenInfo,
   type UserType,
 } from './api.js';
+import { quietModuleLogs } from './quirks.js';
 
 type Graphene = typeof graphene;
 
@@ -156,8 +158,10 @@ export class GrapheneBackend implements Pkcs11Api {
     });
   }
 
-  async initialize(modulePath: string): Promise<ModuleInfo> {
+  async initialize(modulePath: string, options: InitializeOptions = {}): Promise<ModuleInfo> {
     if (this.module) throw new Pkcs11Fault('initialize', CKR.CRYPTOKI_ALREADY_INITIALIZED);
+    // Before the library loads: the TSS reads its log settings then (quirks.ts).
+    quietModuleLogs(process.env);
     const g = grapheneLib();
     let mod: graphene.Module;
     try {
@@ -168,7 +172,8 @@ export class GrapheneBackend implements Pkcs11Api {
     }
     try {
       // graphene swallows CKR_CRYPTOKI_ALREADY_INITIALIZED (another loader in this process).
-      mod.initialize({ flags: CKF_OS_LOCKING_OK });
+      // With libraryParameters pkcs11js passes NSS's extended CK_C_INITIALIZE_ARGS (pReserved = the string).
+      mod.initialize(options.libraryParameters ? { flags: CKF_OS_LOCKING_OK, libraryParameters: options.libraryParameters } : { flags: CKF_OS_LOCKING_OK });
     } catch (err) {
       try {
         mod.close();

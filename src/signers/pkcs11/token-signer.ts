@@ -13,6 +13,7 @@ import { PSS_SALT_LENGTH, verifyRaw, type KeyOrigin, type SignHash, type SignOpt
 import { coordinateBytes, isEcAlgorithm } from '../spki.js';
 import { CKG, CKM, type Mechanism, type ObjectHandle } from './api.js';
 import { describeToken, TokenError, type TokenRef } from './errors.js';
+import type { GenerationReport } from './keygen.js';
 
 /** RSASSA-PSS over a SHA-256 digest computed in JS (portable: not every token has CKM_SHA256_RSA_PKCS_PSS). */
 export const PSS_SHA256: Mechanism = { type: CKM.RSA_PKCS_PSS, pss: { hashAlg: CKM.SHA256, mgf: CKG.MGF1_SHA256, saltLength: PSS_SALT_LENGTH } };
@@ -25,6 +26,8 @@ export interface TokenKeyPort {
 export class TokenKey implements SigningKey {
   readonly origin: KeyOrigin;
   readonly fingerprint: string;
+  /** For a key generated in this session: the template used and what was read back (keygen.ts). */
+  generation: GenerationReport | undefined;
 
   constructor(
     private readonly port: TokenKeyPort,

@@ -387,7 +387,11 @@ describe('module faults', () => {
     const broken = new FakePkcs11().failNext('initialize', CKR.GENERAL_ERROR);
     const start = await refusal(TokenModule.load(MODULE, { api: broken }));
     expect(start.code).toBe('TOKEN_MODULE_INVALID');
-    expect(start.message).toContain('SOFTHSM2_CONF');
+    // Module-aware: no SoftHSM2 advice for another module (quirks.ts startFailureHint).
+    expect(start.message).not.toContain('SOFTHSM2_CONF');
+    expect(start.message).toContain('start-up parameters');
+    const softhsm = await refusal(TokenModule.load('/usr/lib/softhsm/libsofthsm2.so', { api: new FakePkcs11().failNext('initialize', CKR.GENERAL_ERROR) }));
+    expect(softhsm.message).toContain('SOFTHSM2_CONF');
   });
 
   const TABLE: [Parameters<FakePkcs11['failNext']>[0], number, ErrorCode][] = [
