@@ -10,6 +10,9 @@
  * - Two slots: "NSS Generic Crypto Services" (session objects only; login gives CKR_USER_TYPE_INVALID) and
  *   "NSS Certificate DB" / "NSS User Private Key and Certificate Services", where keys persist. Both report
  *   serial `0000000000000000`, model "NSS 3", manufacturer "Mozilla Foundation"; PIN length 0–500.
+ * - The database token offers ECDSA P-256 / P-384 and RSA-PSS (CKM_RSA_PKCS_KEY_PAIR_GEN reports a maximum
+ *   of 4294967295 bits), no EdDSA. It never locks: six wrong PINs in a row, then the right one logs in, and
+ *   the token flags never change.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
