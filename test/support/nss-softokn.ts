@@ -13,6 +13,10 @@
  * - The database token offers ECDSA P-256 / P-384 and RSA-PSS (CKM_RSA_PKCS_KEY_PAIR_GEN reports a maximum
  *   of 4294967295 bits), no EdDSA. It never locks: six wrong PINs in a row, then the right one logs in, and
  *   the token flags never change.
+ * - It does not keep a private key in: a P-256 key generated with CKA_SENSITIVE=true, CKA_EXTRACTABLE=false
+ *   reads back so (and CKA_NEVER_EXTRACTABLE=true), CKA_VALUE gives CKR_ATTRIBUTE_SENSITIVE, yet C_WrapKey
+ *   with a session AES key returns it wrapped (CKM_AES_KEY_WRAP_PAD 152 bytes, CKM_AES_CBC_PAD 144 bytes;
+ *   bare graphene-pk11, measured).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
