@@ -16,8 +16,9 @@
  * functions with the most self time.
  *
  * Then the signing section (bench/sign.ts): per-signature cost of our signer stack against a bare
- * graphene-pk11 sign on SoftHSM2 (skipped, saying why, when SoftHSM2 is not installed), and a full
- * 3-custodian rehearsal end to end.
+ * graphene-pk11 sign on SoftHSM2 (skipped, saying why, when SoftHSM2 is not installed), the cost of one
+ * signature and one key generation per PKCS#11 module the CI tests (bench/modules.ts: SoftHSM2,
+ * tpm2-pkcs11 on swtpm, opencryptoki's soft token), and a full 3-custodian rehearsal end to end.
  *
  *   [--only verify|signing|qr] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
  *   [--rehearsals N (default 3)] [--qr-trials N (≥ 100, default 100)]
@@ -35,6 +36,7 @@ import { Targets } from '@tufjs/models';
 import type { JsonObject } from '../src/json/types.js';
 import { loadFiles, verifyOurs, verifyTufjs, type Scenario, type Side } from './sides.js';
 import { qrSection } from './qr.js';
+import { moduleSignWorker, type BenchModule } from './modules.js';
 import { rehearsalWorker, signingSection, signWorker } from './sign.js';
 
 const SCENARIOS: Scenario[] = ['full', 'chain', 'top-level'];
@@ -154,6 +156,10 @@ async function main(): Promise<void> {
   }
   if (args[0] === '--worker-sign') {
     await signWorker(Number(args[1]), Number(args[2]));
+    return;
+  }
+  if (args[0] === '--worker-module-sign') {
+    await moduleSignWorker(args[1] as BenchModule);
     return;
   }
   if (args[0] === '--worker-rehearse') {

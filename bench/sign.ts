@@ -44,6 +44,7 @@ import { metadataSigner } from '../src/signers/metadata-signer.js';
 import { listPublicKey } from '../src/signers/public-key-json.js';
 import { SoftwareKey } from '../src/signers/software.js';
 import { signMetadata } from '../src/tuf/sign.js';
+import { moduleSigningSection } from './modules.js';
 
 export const SIGN_SIDES = ['bare', 'bare-async', 'bare-async-verify', 'session', 'verify', 'ours', 'metadata'] as const;
 export type SignSide = (typeof SIGN_SIDES)[number];
@@ -285,6 +286,7 @@ export function signingSection(self: string, opts: { rounds: number; signsPerRou
       printSigning(r.value);
     }
   }
+  moduleSigningSection(self);
   printRehearsal(self, opts.rehearsals);
 }
 
