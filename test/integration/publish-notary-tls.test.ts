@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../support/cli-io.js';
 import { runCli } from '../../src/cli/program.js';
 import { publishCommand, serverKeysCommand, type ServerDeps } from '../../src/cli/publish.js';
+import { statusCommand } from '../../src/cli/status.js';
 import { reportError } from '../../src/cli/output.js';
 import { httpsTransport } from '../../src/io/https-transport.js';
 import { readMetadataFolder } from '../../src/io/ceremony-output.js';
@@ -158,6 +159,13 @@ describe('publish to notary-server over TLS with token auth', () => {
     const rootV2 = new Uint8Array(readFileSync(join(rotated, 'root.json')));
     const v2Ids = Object.keys((JSON.parse(Buffer.from(rootV2).toString('utf8')) as { signed: { keys: Record<string, unknown> } }).signed.keys);
     await listEverywhere(CEREMONY_GUN, [], summary.rootKeyIds.filter((id) => v2Ids.includes(id)), rootV2);
+    // status over the live server, with anonymous (pull) tokens only: no credentials in the environment.
+    const st = captureIo();
+    const stCode = await statusCommand(undefined, { server: server.url, gun: CEREMONY_GUN, caFile: server.certs.caFile, json: true }, st.io, deps({ env: {} }));
+    const report = JSON.parse(st.out.join('')) as { items: { name: string; version?: number; renewedBy: { heldBy: string } }[] };
+    expect([0, 5], st.err.join('\n')).toContain(stCode);
+    expect(report.items.find((i) => i.name === 'timestamp')!.renewedBy.heldBy).toBe('server');
+    expect(report.items.find((i) => i.name === 'root')!.version).toBe(2);
     // The first ceremony folder again: the server is newer now.
     const stale = await publish(out, CEREMONY_GUN);
     expect([stale.code, stale.json.error?.code]).toEqual([1, 'PUBLISH_SERVER_NEWER']);
