@@ -7,7 +7,7 @@
  */
 
 /** How a failure maps to the CLI's exit status (PRODUCT.md §3). */
-export type ErrorClass = 'refused' | 'usage' | 'token' | 'internal';
+export type ErrorClass = 'refused' | 'usage' | 'token' | 'internal' | 'remote';
 
 /**
  * The registry of codes. Adding a code is an API change (the CLI's stderr and --json are documented);
@@ -183,6 +183,23 @@ export const ERROR_CODES = {
   QR_TOO_MANY_PARTS: { cls: 'refused', what: 'more distinct QR frames were read than a bundle of the announced size can need: the stream is not one this tool wrote' },
   REHEARSAL_TRANSPORT_MISMATCH: { cls: 'refused', what: "a rehearsal's simulated site received other bundle bytes by QR than the USB bundle holds" },
   REHEARSAL_REFUSAL_MISSED: { cls: 'internal', what: "a rehearsal's tampered bundle was accepted, or the refused import changed the site's trust folder" },
+  // --- publishing to notary-server and reading it (src/publish, src/status; issue #14). Class `remote`
+  // (exit 4): the server or the network failed us, not the input. ---
+  SERVER_UNREACHABLE: { cls: 'remote', what: 'the server (or its token realm) could not be reached: connection refused, timed out, or the name does not resolve' },
+  SERVER_TLS_UNTRUSTED: { cls: 'remote', what: "the server's TLS certificate is not trusted by --ca-file (or the system store), or does not name the host" },
+  SERVER_AUTH_FAILED: { cls: 'remote', what: 'the token realm refused the credentials (wrong user name or password), or the token it gave does not allow the request' },
+  SERVER_AUTH_CHALLENGE_INVALID: { cls: 'remote', what: "the server's WWW-Authenticate challenge is not a Bearer challenge with a realm, or names a realm that is not https" },
+  SERVER_CREDENTIALS_MISSING: { cls: 'usage', what: 'the server asks for credentials and none were given (no password variable set, no terminal to ask on)' },
+  SERVER_RESPONSE_INVALID: { cls: 'remote', what: 'the server answered with an unexpected status, an oversized body, or something that is not what the request asks for' },
+  SERVER_REFUSED_UPLOAD: { cls: 'refused', what: "notary-server refused the upload (HTTP 400); the server's reason is quoted" },
+  PUBLISH_PROFILE_UNSUPPORTED: { cls: 'refused', what: 'notary-server serves Notary repositories only: the metadata is of the TUF profile' },
+  PUBLISH_SERVER_NEWER: { cls: 'refused', what: 'the server already holds a newer version of a role than the one to publish: nothing was uploaded' },
+  PUBLISH_CONFLICT: { cls: 'refused', what: 'the server holds the same version of a role with other bytes (a fork): nothing was uploaded' },
+  PUBLISH_ROOT_VERSION_UNACCEPTABLE: { cls: 'refused', what: 'notary-server accepts only its current root version or the next one: publish the versions in between first' },
+  PUBLISH_HALF_SET: { cls: 'refused', what: 'the files to upload would break clients without the files that must go with them (targets.json re-signed for a new targets key, snapshot.json over the new files, targets in a first upload)' },
+  PUBLISH_SNAPSHOT_KEY_NOT_HELD: { cls: 'refused', what: 'no snapshot.json is in the upload and the server does not hold the snapshot key the root names (notary-server: "no snapshot was included in update and server does not hold current snapshot key")' },
+  PUBLISH_FETCH_BACK_MISMATCH: { cls: 'remote', what: 'after the upload the server serves other bytes than were uploaded, or metadata that does not verify from the pinned root' },
+  SERVER_KEY_INVALID: { cls: 'remote', what: "the server's timestamp or snapshot key answer is not a public ed25519 / ecdsa key as notary-server serves it" },
   // --- internal ---
   INTERNAL: { cls: 'internal', what: 'a bug: please report it with the transcript' },
 } as const satisfies Record<string, { cls: ErrorClass; what: string }>;
@@ -211,7 +228,7 @@ export class CeremonyError extends Error {
   }
 }
 
-/** Exit status for the CLI (PRODUCT.md §3): 1 refused input, 2 usage, 3 token/hardware. */
+/** Exit status for the CLI (PRODUCT.md §3): 1 refused input, 2 usage, 3 token/hardware, 4 server or network (publish, status --server). */
 export function exitCodeFor(err: unknown): number {
   if (!(err instanceof CeremonyError)) return 1;
   switch (err.errorClass) {
@@ -219,6 +236,8 @@ export function exitCodeFor(err: unknown): number {
       return 2;
     case 'token':
       return 3;
+    case 'remote':
+      return 4;
     default:
       return 1;
   }

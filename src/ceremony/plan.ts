@@ -71,6 +71,7 @@ import type { JsonObject, JsonValue } from '../json/types.js';
 import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
 import { parseExpires } from '../tuf/dates.js';
 import { StrictReader } from './read.js';
+import { checkPublishersCanPublish } from './publisher-lockout.js';
 
 export const PLAN_FORMAT = 'tuf-ceremony-plan';
 export const PLAN_VERSION = 1;
@@ -382,6 +383,7 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
     if (cs && profile === 'notary') r.fail('$.consistentSnapshot', 'Notary repositories do not use consistent snapshots (notary always writes false)');
     plan.consistentSnapshot = cs;
   }
+  checkPublishersCanPublish(plan); // issue #14: publishers' keys need a server-held snapshot key
   return plan;
 }
 

@@ -19,6 +19,7 @@ import { importRepository, type ImportSource, type TrustLayout } from '../trust-
 import { describeRemovedLock, removeStaleImportLock } from '../trust-store/lock.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import type { Io } from './output.js';
+import { nextBundleDue } from '../status/expiry.js';
 
 /** BUNDLE_OR_DIR: a trust bundle, a metadata directory, or (verify only) a single root file. */
 export async function readRepositoryInput(path: string, opts: { bundleOnly?: boolean } = {}): Promise<ImportSource & { bundleFile?: DecodedBundle; single?: boolean }> {
@@ -94,6 +95,8 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   io.out(`  root v${v.root}${result.previous ? ` (was v${result.previous.root})` : ''}, targets v${v.targets ?? '?'}, snapshot v${v.snapshot ?? '?'}, timestamp v${v.timestamp ?? '?'}`);
   for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${shownOrQuoted(name)} v${version}`);
   io.out(`  pinned by ${result.pinnedBy}; recorded in imports.log`);
+  const due = nextBundleDue(source.files, importOpts.now); // issue #14: when the site needs its next bundle
+  if (due) io.out(`  next bundle due before ${due.expires} (${shownOrQuoted(due.role)} expires, ${due.daysLeft} day(s) from now); see tuf-ceremony status`);
   if (result.lockNotReleased) io.err(`warning: ${result.lockNotReleased}`);
   if (source.bundle) for (const l of hashLines('bundle', source.bundle.hash)) io.out(`  ${l}`);
   return 0;

@@ -5,6 +5,8 @@ import { registerImportCommands } from './import.js';
 import { inspectCommand } from './inspect.js';
 import { registerMergeCommand } from './merge.js';
 import { reportError, type Io } from './output.js';
+import { registerPublishCommands } from './publish.js';
+import { registerStatusCommand } from './status.js';
 import { registerQrCommands } from './qr.js';
 import { registerRehearseCommand } from './rehearse.js';
 import { registerResignTargetsCommand, registerRotateCommand } from './rotate.js';
@@ -86,6 +88,12 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerAttestationCommands(program, io, (s) => {
+    status = s;
+  });
+  registerPublishCommands(program, io, (s) => {
+    status = s;
+  });
+  registerStatusCommand(program, io, (s) => {
     status = s;
   });
 

@@ -81,6 +81,7 @@ import { intentHash, type IntentHash } from '../ceremony/plan-hash.js';
 import { buildRotationPayload, parsePreviousRoot, type RemovalReason, type RotationChange, type RotationKey, type RotationPayload } from './payload.js';
 import { parsePlanKeyFile, type PlanKeyRole } from './plan-keys.js';
 import { buildSigningRequest, buildTargetsSigningRequest, type SigningRequest } from './request.js';
+import { checkTargetsRenewal } from './renewal.js';
 import { buildTargetsPayload, type DelegationAdd, type DelegationRekey, type TargetsChange, type TargetsPayload } from './targets-payload.js';
 
 export const ROTATION_PLAN_FORMAT = 'tuf-ceremony-rotation-plan';
@@ -214,9 +215,13 @@ const MAX_DELEGATIONS = 64;
 
 function delegations(value: JsonValue | undefined): PlanDelegations {
   const path = '$.delegations';
-  const o = r.object(value, path, ['targets'], ['add', 'remove', 'rekey', 'revokeKeys', 'revokeTargets']);
-  if (o.add === undefined && o.remove === undefined && o.rekey === undefined && o.revokeKeys === undefined && o.revokeTargets === undefined) {
-    r.fail(path, 'say what changes: "add", "remove", "rekey", "revokeKeys" and/or "revokeTargets"');
+  const o = r.object(value, path, ['targets'], ['add', 'remove', 'rekey', 'revokeKeys', 'revokeTargets', 'renew']);
+  const changes = o.add !== undefined || o.remove !== undefined || o.rekey !== undefined || o.revokeKeys !== undefined || o.revokeTargets !== undefined;
+  // `"renew": true` alone: targets.json N+1 renews the expiry, nothing else (renewal.ts, issue #14).
+  const renew = o.renew !== undefined && r.boolean(o.renew, child(path, 'renew'));
+  if (renew && changes) r.fail(child(path, 'renew'), '"renew" extends the expiry alone: make changes in a plan of their own');
+  if (!changes && !renew) {
+    r.fail(path, 'say what changes: "add", "remove", "rekey", "revokeKeys" and/or "revokeTargets" (or "renew": true to extend the expiry alone)');
   }
   const t = r.object(o.targets, child(path, 'targets'), ['file', 'sha256']);
   const out: PlanDelegations = { targets: { file: fileName(t.file, '$.delegations.targets.file'), sha256: r.sha256(t.sha256, '$.delegations.targets.sha256') } };
@@ -541,6 +546,7 @@ export function planRotation(planBytes: Uint8Array, files: ReadonlyMap<string, U
       if (isCeremonyError(err)) throw new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: planPath(err.path), cause: err });
       throw err;
     }
+    checkTargetsRenewal(targetsPayload);
     const request = buildTargetsSigningRequest(targetsPayload, { repository: plan.repository, names: resolved.names });
     return { plan, hash: intentHash(planBytes), targetsPayload, request };
   }

@@ -82,7 +82,8 @@ describe('valid plans', () => {
   });
 
   it('publishers’ targets keys are listed after the ceremony’s targets key, under stable names', () => {
-    const plan = parsePlan(bytes(set(notaryPlan(), ['targets', 'publishers'], [{ name: 'CI', keyFile: 'ci.pem', sha256: HEX }])));
+    // Publishers publish without the snapshot key: the server holds it (src/ceremony/publisher-lockout.ts).
+    const plan = parsePlan(bytes(set(set(notaryPlan(), ['snapshot'], { keyFile: 'snapshot.key', sha256: HEX }), ['targets', 'publishers'], [{ name: 'CI', keyFile: 'ci.pem', sha256: HEX }])));
     expect(plan.targets.publishers).toEqual([{ kind: 'publisher', name: 'CI', keyFile: 'ci.pem', sha256: HEX }]);
     const keys = plannedKeys(plan);
     expect(keys.filter((k) => k.role === 'targets').map((k) => [k.name, k.path])).toEqual([
@@ -141,6 +142,7 @@ const INVALID: [string, JsonObject | string, ErrorCode, string][] = [
   ['a Shamir RSA key', set(tufPlan(), ['shamir', 'keyAlgorithm'], 'rsa-pss-sha256'), 'PLAN_INVALID', '$.shamir.keyAlgorithm'],
   ['consistent snapshots for Notary', set(notaryPlan(), ['consistentSnapshot'], true), 'PLAN_INVALID', '$.consistentSnapshot'],
   ['an empty publishers list', set(notaryPlan(), ['targets', 'publishers'], []), 'PLAN_INVALID', '$.targets.publishers'],
+  ['publishers with a ceremony-held snapshot key (locked out: the server cannot sign their snapshots)', set(notaryPlan(), ['targets', 'publishers'], [{ name: 'CI', keyFile: 'ci.pem', sha256: HEX }]), 'PLAN_INVALID', '$.snapshot'],
   ['a publisher without a hash', set(notaryPlan(), ['targets', 'publishers'], [{ name: 'CI', keyFile: 'ci.pem' }]), 'PLAN_INVALID', '$.targets.publishers[0].sha256'],
   ['a publisher key file outside the plan folder', set(notaryPlan(), ['targets', 'publishers'], [{ name: 'CI', keyFile: '../ci.pem', sha256: HEX }]), 'PLAN_INVALID', '$.targets.publishers[0].keyFile'],
   [

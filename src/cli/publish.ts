@@ -1,0 +1,212 @@
+/**
+ * `tuf-ceremony publish DIR_OR_BUNDLE --server URL --gun GUN [--ca-file PEM] [--root PINNED_ROOT]
+ * [--dry-run] [--json]` and `tuf-ceremony server-keys get|rotate --server URL --gun GUN --role
+ * timestamp|snapshot [--ca-file PEM] --out FILE` (issue #14): the online machine's side, thin over
+ * src/publish. The offline app never talks to a network.
+ *
+ * Credentials for the registry token flow: the user name from `--username` (or TUF_CEREMONY_REGISTRY_USER),
+ * the password from the environment variable `--password-env` names (default
+ * TUF_CEREMONY_REGISTRY_PASSWORD), else asked on the terminal without echo. They are asked only when the
+ * server's token realm is met, sent only to that https realm, never written or printed; the password
+ * bytes are zeroed when the command ends.
+ */
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { CeremonyError } from '../errors.js';
+import { readMetadataFolder } from '../io/ceremony-output.js';
+import { assertAbsent, isDirectory, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { httpsTransport } from '../io/https-transport.js';
+import { shownOrQuoted } from '../json/fields.js';
+import type { HttpTransport } from '../publish/http.js';
+import { NotaryServerApi, checkGun, checkServerUrl, type ServerKeyRole } from '../publish/notary-server.js';
+import { describeChange, publishRepository } from '../publish/publish.js';
+import { AuthorizedClient, type Credentials } from '../publish/registry-auth.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import type { RepositoryFiles } from '../tuf/repository.js';
+import { readRepositoryInput } from './import.js';
+import type { Io } from './output.js';
+import { promptPinHidden } from './pin-prompt.js';
+
+export const DEFAULT_USER_ENV = 'TUF_CEREMONY_REGISTRY_USER';
+export const DEFAULT_PASSWORD_ENV = 'TUF_CEREMONY_REGISTRY_PASSWORD';
+const CA_MAX_BYTES = 1024 * 1024;
+
+export interface ServerDeps {
+  /** The transport for a CA (PEM) or the bundled store. */
+  transport(ca: string | undefined): HttpTransport;
+  env: Record<string, string | undefined>;
+  interactive: boolean;
+  promptSecret(question: string): Promise<Uint8Array>;
+}
+
+export const processServerDeps = (): ServerDeps => ({
+  transport: (ca) => httpsTransport(ca ? { ca } : {}),
+  env: process.env,
+  interactive: Boolean(process.stdin.isTTY && process.stdin.setRawMode),
+  promptSecret: (q) => promptPinHidden(q),
+});
+
+export interface ServerOptions {
+  server: string;
+  gun: string;
+  caFile?: string;
+  username?: string;
+  passwordEnv?: string;
+}
+
+/** An authorised notary-server client; `dispose` zeroes the password bytes if any were read. */
+export async function openServer(opts: ServerOptions, deps: ServerDeps, anonymousFirst: boolean): Promise<{ api: NotaryServerApi; dispose(): void }> {
+  const server = checkServerUrl(opts.server);
+  const gun = checkGun(opts.gun);
+  const ca = opts.caFile ? new TextDecoder().decode(await readFileCapped(opts.caFile, CA_MAX_BYTES)) : undefined;
+  if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) throw new CeremonyError('USAGE', `--ca-file ${basename(opts.caFile!)} holds no PEM certificate`);
+  const passwordEnv = opts.passwordEnv ?? DEFAULT_PASSWORD_ENV;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv)) throw new CeremonyError('USAGE', '--password-env must name an environment variable');
+  let creds: Credentials | undefined;
+  const credentials = async (): Promise<Credentials> => {
+    const username = opts.username ?? deps.env[DEFAULT_USER_ENV];
+    if (!username) throw new CeremonyError('SERVER_CREDENTIALS_MISSING', `the server's token realm asks for credentials: give --username (or set ${DEFAULT_USER_ENV})`);
+    const fromEnv = deps.env[passwordEnv];
+    let password: Uint8Array;
+    if (fromEnv !== undefined && fromEnv !== '') password = new TextEncoder().encode(fromEnv);
+    else if (deps.interactive) password = await deps.promptSecret(`Password for ${username} at the token realm of ${new URL(server).host}: `);
+    else throw new CeremonyError('SERVER_CREDENTIALS_MISSING', `the server's token realm asks for a password: set ${passwordEnv}, or run on a terminal to be asked`);
+    creds = { username, password };
+    return creds;
+  };
+  const client = new AuthorizedClient({ transport: deps.transport(ca), credentials, anonymousFirst });
+  return { api: new NotaryServerApi(client, server, gun), dispose: () => creds?.password.fill(0) };
+}
+
+/** A ceremony output folder, a metadata folder, or a trust bundle (bundles go through the bundle decoder). */
+export async function readPublishInput(input: string): Promise<RepositoryFiles> {
+  if (await isDirectory(input)) return readMetadataFolder(input);
+  const source = await readRepositoryInput(input, { bundleOnly: true });
+  return source.files;
+}
+
+export interface PublishCommandOptions extends ServerOptions {
+  root?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  now?: Date;
+}
+
+export async function publishCommand(input: string, opts: PublishCommandOptions, io: Io, deps: ServerDeps = processServerDeps()): Promise<number> {
+  const local = await readPublishInput(input);
+  const pinnedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
+  const { api, dispose } = await openServer(opts, deps, false);
+  try {
+    const outcome = await publishRepository({ local, api, now: opts.now ?? new Date(), dryRun: Boolean(opts.dryRun), ...(pinnedRoot ? { pinnedRoot } : {}) });
+    const { plan } = outcome;
+    const state = opts.dryRun ? (plan.upload.size ? 'would-publish' : 'already-published') : plan.upload.size ? 'published' : 'already-published';
+    if (opts.json) {
+      io.out(
+        JSON.stringify(
+          {
+            ok: true,
+            state,
+            server: api.base.replace(/\/v2\/.*$/, ''),
+            gun: api.gun,
+            dryRun: Boolean(opts.dryRun),
+            firstPublish: plan.firstPublish,
+            upload: [...plan.upload.keys()],
+            roles: plan.roles.map((r) => ({ role: r.role, from: r.from ?? null, to: r.to, upload: r.upload })),
+            snapshotHeldBy: plan.snapshotHeldBy,
+            notUploaded: plan.notUploaded,
+            pinnedRootVersion: outcome.pinnedRootVersion,
+            served: outcome.served
+              ? {
+                  root: outcome.served.root.signed.version,
+                  targets: outcome.served.targets!.md.signed.version,
+                  snapshot: outcome.served.snapshot!.md.signed.version,
+                  timestamp: outcome.served.timestamp!.md.signed.version,
+                  timestampExpires: outcome.served.timestamp!.md.signed.expiresText,
+                }
+              : null,
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    const where = `${shownOrQuoted(api.gun)} on ${new URL(api.base).host}`;
+    if (opts.dryRun) io.out(plan.upload.size ? `dry run: would publish ${[...plan.upload.keys()].join(', ')} to ${where} in one upload` : `dry run: ${where} already serves these files; nothing to upload`);
+    else io.out(plan.upload.size ? `published: ${[...plan.upload.keys()].join(', ')} to ${where}` : `already published: ${where} serves these files; nothing uploaded`);
+    for (const r of plan.roles) io.out(`  ${describeChange(r)}`);
+    io.out(`  snapshot signed by ${plan.snapshotHeldBy === 'server' ? 'the server' : 'the offline snapshot key (uploaded)'}`);
+    for (const n of plan.notUploaded) io.out(`  not uploaded: ${n.file} (${n.why})`);
+    if (outcome.served) {
+      const s = outcome.served;
+      io.out(
+        `  verified what the server now serves from pinned root v${outcome.pinnedRootVersion}: root v${s.root.signed.version}, targets v${s.targets!.md.signed.version}, snapshot v${s.snapshot!.md.signed.version}, timestamp v${s.timestamp!.md.signed.version} (expires ${s.timestamp!.md.signed.expiresText})`,
+      );
+    }
+    return 0;
+  } finally {
+    dispose();
+  }
+}
+
+export interface ServerKeysOptions extends ServerOptions {
+  role: string;
+  out: string;
+  json?: boolean;
+}
+
+export async function serverKeysCommand(action: string, opts: ServerKeysOptions, io: Io, deps: ServerDeps = processServerDeps()): Promise<number> {
+  if (action !== 'get' && action !== 'rotate') throw new CeremonyError('USAGE', 'server-keys takes get or rotate');
+  if (opts.role !== 'timestamp' && opts.role !== 'snapshot') throw new CeremonyError('USAGE', '--role must be timestamp or snapshot');
+  const role = opts.role as ServerKeyRole;
+  // Checked before asking the server: a rotated key must not be lost to an existing file.
+  await assertAbsent([opts.out]);
+  const { api, dispose } = await openServer(opts, deps, false);
+  try {
+    if (action === 'get' && (await api.getMetadata('root.json'))) {
+      // Once a root is published GET answers the key that root lists — fine for a renewal that keeps it;
+      // a new key for a rotation comes from POST (server-keys rotate) only.
+      if (!opts.json) io.err(`note: ${shownOrQuoted(api.gun)} already has a root: this is the ${role} key it lists; for a new key (a rotation) use server-keys rotate`);
+    }
+    const key = action === 'get' ? await api.getKey(role) : await api.rotateKey(role);
+    await writeFileAtomic(opts.out, key.body);
+    if (opts.json) io.out(JSON.stringify({ ok: true, action, role, gun: api.gun, out: opts.out, keyId: key.keyId, keytype: key.json.keytype }, null, 2));
+    else io.out(`wrote ${opts.out}: ${action === 'rotate' ? 'a NEW ' : ''}${role} key of ${shownOrQuoted(api.gun)}, ${String(key.json.keytype)} ${key.keyId}`);
+    return 0;
+  } finally {
+    dispose();
+  }
+}
+
+export function registerPublishCommands(program: Command, io: Io, done: (status: number) => void, deps?: ServerDeps): void {
+  const serverOptions = (c: Command) =>
+    c
+      .requiredOption('--server <URL>', 'notary-server, https://host:port')
+      .requiredOption('--gun <GUN>', 'the repository (Docker: docker.io/org/app for image org/app)')
+      .option('--ca-file <PEM>', 'trust the server (and its token realm) only through these CA certificates (default: the bundled CA list)')
+      .option('--username <USER>', `user name for the token realm (default: $${DEFAULT_USER_ENV})`)
+      .option('--password-env <NAME>', `environment variable holding the password (default: ${DEFAULT_PASSWORD_ENV}; else asked without echo)`)
+      .option('--json', 'machine-readable result (documented in the README)');
+  serverOptions(
+    program
+      .command('publish')
+      .description('upload a ceremony output (or trust bundle) to notary-server as one update, then verify what the server serves from the pinned root')
+      .argument('<DIR_OR_BUNDLE>', 'a ceremony output folder, a metadata folder, or a trust bundle'),
+  )
+    .option('--root <PINNED_ROOT>', 'the root.json clients pin (default: the oldest root in the input)')
+    .option('--dry-run', 'check everything and say what would be uploaded; upload nothing')
+    .action(async (input: string, opts: PublishCommandOptions) => {
+      done(await publishCommand(input, opts, io, deps));
+    });
+  serverOptions(
+    program
+      .command('server-keys')
+      .description("fetch (get) or rotate (a new key: POST) notary-server's timestamp or snapshot key, as the file a plan and rehearse --timestamp-key take")
+      .argument('<ACTION>', 'get | rotate'),
+  )
+    .requiredOption('--role <ROLE>', 'timestamp or snapshot')
+    .requiredOption('--out <FILE>', 'the key file to write (never overwritten)')
+    .action(async (action: string, opts: ServerKeysOptions) => {
+      done(await serverKeysCommand(action, opts, io, deps));
+    });
+}

@@ -1,0 +1,150 @@
+/**
+ * `tuf-ceremony status [PATH] [--server URL --gun GUN] [--warn ROLE=DAYS…] [--now ISO] [--json]` (issue
+ * #14): every expiry — roles and Notary root certificates — nearest first, days left, who can renew it,
+ * over a ceremony output folder, a metadata folder, an installed trust folder (`<dir>/tuf/<GUN>/metadata`),
+ * a trust bundle, or what a live notary-server serves. Thin over src/status/expiry.ts.
+ *
+ * Exit status, for cron and CI: 0 nothing within its warning window; 5 something within its window
+ * (`warning: …` on stderr); 1 something has expired (`error[EXPIRED]: …` first on stderr) — and, as for
+ * every command, 1/2/3/4 for refused input, usage, token and server failures.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { CeremonyError } from '../errors.js';
+import { readMetadataFolder } from '../io/ceremony-output.js';
+import { isDirectory } from '../io/files.js';
+import { shownOrQuoted } from '../json/fields.js';
+import type { NotaryServerApi } from '../publish/notary-server.js';
+import { expiryReport, parseWarnOptions, type ExpiryItem, type ExpiryReport } from '../status/expiry.js';
+import type { RepositoryFiles } from '../tuf/repository.js';
+import { parseMetadata } from '../tuf/metadata.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { readRepositoryInput } from './import.js';
+import type { Io } from './output.js';
+import { openServer, processServerDeps, type ServerDeps, type ServerOptions } from './publish.js';
+
+/** Exit status when something is within its warning window (documented in the README). */
+export const STATUS_WARNING_EXIT = 5;
+
+export interface StatusCommandOptions extends Partial<ServerOptions> {
+  warn?: string[];
+  now?: string;
+  json?: boolean;
+}
+
+/** `<dir>/tuf/<GUN>/metadata` folders under an installed Notary trust folder, by GUN. */
+async function notaryTrustFolders(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (sub: string, gun: string[], depth: number): Promise<void> => {
+    if (depth > 8) return;
+    for (const e of await readdir(sub, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      if (e.name === 'metadata' && gun.length) out.set(gun.join('/'), join(sub, e.name));
+      else await walk(join(sub, e.name), [...gun, e.name], depth + 1);
+    }
+  };
+  await walk(join(dir, 'tuf'), [], 0);
+  return out;
+}
+
+async function readLocal(path: string, gun: string | undefined): Promise<RepositoryFiles> {
+  if (!(await isDirectory(path))) return (await readRepositoryInput(path, { bundleOnly: true })).files;
+  if (await isDirectory(join(path, 'tuf')).catch(() => false)) {
+    const found = await notaryTrustFolders(path);
+    if (gun) {
+      const dir = found.get(gun);
+      if (!dir) throw new CeremonyError('FILE_NOT_FOUND', `the trust folder holds no repository ${shownOrQuoted(gun)} (it holds: ${[...found.keys()].map(shownOrQuoted).join(', ') || 'none'})`, { path });
+      return readMetadataFolder(dir);
+    }
+    if (found.size !== 1) throw new CeremonyError('USAGE', `the trust folder holds ${found.size} repositories: name one with --gun (${[...found.keys()].map(shownOrQuoted).join(', ')})`);
+    return readMetadataFolder([...found.values()][0]!);
+  }
+  return readMetadataFolder(path);
+}
+
+/** What a live notary-server serves: the four top-level roles and the delegations targets.json names. */
+async function readServer(api: NotaryServerApi): Promise<RepositoryFiles> {
+  const files: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map() };
+  const root = await api.getMetadata('root.json');
+  if (!root) throw new CeremonyError('META_MISSING', `the server has no repository ${shownOrQuoted(api.gun)}`, { path: 'root.json' });
+  files.root = root;
+  for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
+    const bytes = await api.getMetadata(`${role}.json`);
+    if (bytes) files[role] = bytes;
+  }
+  if (files.targets) {
+    const t = parseMetadata(files.targets, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json' });
+    for (const d of t.signed.delegations?.roles ?? []) {
+      const bytes = await api.getMetadata(`${d.name}.json`);
+      if (bytes) files.delegated.set(d.name, bytes);
+    }
+  }
+  return files;
+}
+
+function renewLine(i: ExpiryItem): string {
+  const r = i.renewedBy;
+  if (r.heldBy === 'server') return 'notary-server re-signs it with its own key';
+  const keys = r.keys.map((k) => k.keyId.slice(0, 12)).join(', ');
+  return `${r.threshold} of ${r.keys.length} key(s) of ${r.role}: ${keys}`;
+}
+
+function printReport(report: ExpiryReport, io: Io): void {
+  io.out(`status: ${report.profile} repository${report.repository ? ` ${shownOrQuoted(report.repository)}` : ''} at ${report.now}`);
+  for (const i of report.items) {
+    const mark = i.state === 'expired' ? 'EXPIRED' : i.state === 'warning' ? 'WARNING' : 'ok';
+    const left = i.state === 'expired' ? `expired ${-i.daysLeft} day(s) ago` : `${i.daysLeft} day(s) left`;
+    io.out(`  ${mark.padEnd(7)} ${shownOrQuoted(i.name).padEnd(28)} ${i.version !== undefined ? `v${i.version}`.padEnd(5) : '     '} expires ${i.expires}  ${left} (window ${i.windowDays} d)`);
+    io.out(`          renewed by ${renewLine(i)}`);
+  }
+}
+
+export async function statusCommand(path: string | undefined, opts: StatusCommandOptions, io: Io, deps: ServerDeps = processServerDeps()): Promise<number> {
+  const windows = parseWarnOptions(opts.warn ?? []);
+  let now = new Date();
+  if (opts.now !== undefined) {
+    now = new Date(opts.now);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(opts.now) || Number.isNaN(now.getTime())) throw new CeremonyError('USAGE', '--now must be an ISO 8601 date-time, e.g. 2030-01-31T00:00:00Z');
+  }
+  let files: RepositoryFiles;
+  if (opts.server) {
+    if (!opts.gun) throw new CeremonyError('USAGE', '--server needs --gun');
+    if (path) throw new CeremonyError('USAGE', 'give either PATH or --server, not both');
+    const { api, dispose } = await openServer({ ...opts, server: opts.server, gun: opts.gun }, deps, true);
+    try {
+      files = await readServer(api);
+    } finally {
+      dispose();
+    }
+  } else {
+    if (!path) throw new CeremonyError('USAGE', 'status needs PATH (a ceremony output, metadata or trust folder, or a bundle) or --server URL --gun GUN');
+    files = await readLocal(path, opts.gun);
+  }
+  const report = expiryReport(files, { now, windows });
+  const expired = report.items.filter((i) => i.state === 'expired');
+  const warning = report.items.filter((i) => i.state === 'warning');
+  if (expired.length) io.err(`error[EXPIRED]: ${expired.map((i) => `${i.name} expired at ${i.expires}`).join('; ')}`);
+  else if (warning.length) io.err(`warning: ${warning.map((i) => `${i.name} expires in ${i.daysLeft} day(s) (${i.expires})`).join('; ')}`);
+  if (opts.json) io.out(JSON.stringify({ ok: report.worst === 'ok', ...report }, null, 2));
+  else printReport(report, io);
+  return expired.length ? 1 : warning.length ? STATUS_WARNING_EXIT : 0;
+}
+
+export function registerStatusCommand(program: Command, io: Io, done: (status: number) => void, deps?: ServerDeps): void {
+  program
+    .command('status')
+    .description('every expiry (roles and root certificates), nearest first, days left and who can renew it; exit 0 ok, 5 warning, 1 expired')
+    .argument('[PATH]', 'a ceremony output, metadata or installed trust folder, or a trust bundle')
+    .option('--server <URL>', 'read what this notary-server serves instead (https://host:port)')
+    .option('--gun <GUN>', 'the repository on the server, or in a trust folder holding several')
+    .option('--ca-file <PEM>', 'trust the server only through these CA certificates')
+    .option('--username <USER>', 'user name for the token realm, if anonymous reads are not allowed')
+    .option('--password-env <NAME>', 'environment variable holding the password')
+    .option('--warn <ROLE=DAYS...>', 'warning window per role: root, targets, snapshot, timestamp, certificates, delegations or a delegated role name')
+    .option('--now <ISO>', 'the date to judge by (for tests and planning), e.g. 2030-01-31T00:00:00Z')
+    .option('--json', 'machine-readable report (documented in the README)')
+    .action(async (path: string | undefined, opts: StatusCommandOptions) => {
+      done(await statusCommand(path, opts, io, deps));
+    });
+}

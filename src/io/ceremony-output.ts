@@ -1,0 +1,42 @@
+/**
+ * The metadata of a ceremony's output folder (issue #14: `publish` and `status` take the folder a
+ * ceremony or rehearsal wrote as it is). Such a folder also holds the plan, the transcript, share cards and
+ * the state file (src/ceremony/outputs.ts), which a plain metadata folder must not (src/io/files.ts
+ * refuses strays). A folder is a ceremony output when it holds the ceremony state file or a transcript;
+ * then only its top-level metadata names (`root.json`, `N.root.json`, `targets.json`, `snapshot.json`,
+ * `timestamp.json`) and Notary's `targets/<role>.json` are read, each under its size cap; everything else
+ * (plan, transcript, cards, the rehearsal's rotation/ export/ site/ subfolders) is left unread.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
+import type { RepositoryFiles } from '../tuf/repository.js';
+import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
+import { readFileCapped, readRepositoryDir } from './files.js';
+
+const CEREMONY_MARKERS = ['ceremony-state.json', 'transcript.jsonl'];
+const TOP_METADATA = /^(?:[1-9][0-9]{0,8}\.root|root|targets|snapshot|timestamp)\.json$/;
+const DELEGATED = /^(?!\.)[A-Za-z0-9._-]{1,200}\.json$/;
+
+export async function isCeremonyOutput(dir: string): Promise<boolean> {
+  const names = new Set(await readdir(dir));
+  return CEREMONY_MARKERS.some((m) => names.has(m));
+}
+
+/** A ceremony output folder's metadata; a plain metadata folder is read strictly (readRepositoryDir). */
+export async function readMetadataFolder(dir: string, caps: SizeCaps = DEFAULT_CAPS): Promise<RepositoryFiles> {
+  if (!(await isCeremonyOutput(dir))) return readRepositoryDir(dir, caps);
+  const entries: NamedBytes[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isFile() && TOP_METADATA.test(e.name)) entries.push({ name: e.name, bytes: await readFileCapped(join(dir, e.name), capForName(e.name, caps)) });
+    if (e.isDirectory() && e.name === 'targets') {
+      for (const d of await readdir(join(dir, 'targets'), { withFileTypes: true })) {
+        if (d.isFile() && DELEGATED.test(d.name)) {
+          const name = `targets/${d.name}`;
+          entries.push({ name, bytes: await readFileCapped(join(dir, 'targets', d.name), capForName(name, caps)) });
+        }
+      }
+    }
+  }
+  return classifyRepositoryFiles(entries, caps);
+}

@@ -1,0 +1,93 @@
+/**
+ * The network side of `publish`, `server-keys` and `status --server` (issue #14): one HTTPS request at a
+ * time through node:https, trusting the CA file the operator names or, without one, Node's bundled CA
+ * list (plus NODE_EXTRA_CA_CERTS). Plain http is not spoken: credentials and the metadata a client pins
+ * must not cross a network unprotected. Bodies are capped while they arrive, so a hostile server cannot
+ * make us hold more than the caller allows.
+ *
+ * Failures become CeremonyErrors with the stable codes the CLI documents: SERVER_TLS_UNTRUSTED for a
+ * certificate that does not verify (or names another host), SERVER_UNREACHABLE for connection failures
+ * and timeouts, SERVER_RESPONSE_INVALID for bodies over the cap.
+ */
+import { request } from 'node:https';
+import { CeremonyError } from '../errors.js';
+import type { HttpRequest, HttpResponse, HttpTransport } from '../publish/http.js';
+
+export interface HttpsTransportOptions {
+  /** PEM of the CA certificates to trust instead of the bundled list (`--ca-file`). */
+  ca?: string;
+  timeoutMs?: number;
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+]);
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+export function httpsTransport(opts: HttpsTransportOptions = {}): HttpTransport {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  return (req: HttpRequest) =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      let url: URL;
+      try {
+        url = new URL(req.url);
+      } catch {
+        reject(new CeremonyError('USAGE', `${req.url} is not a URL`));
+        return;
+      }
+      if (url.protocol !== 'https:') {
+        reject(new CeremonyError('USAGE', `${url.origin} is not https: the server and its token realm must be reached over TLS`));
+        return;
+      }
+      const headers: Record<string, string | number> = { ...(req.headers ?? {}) };
+      if (req.body) headers['content-length'] = req.body.length;
+      const r = request(url, { method: req.method, headers, ...(opts.ca ? { ca: opts.ca } : {}), timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > req.maxBytes) {
+            res.destroy();
+            reject(new CeremonyError('SERVER_RESPONSE_INVALID', `${req.method} ${url.pathname}: the answer is larger than ${req.maxBytes} bytes`, { path: url.pathname }));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          const out: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+          resolve({ status: res.statusCode ?? 0, headers: out, body: new Uint8Array(Buffer.concat(chunks)) });
+        });
+        res.on('error', (err) => reject(new CeremonyError('SERVER_UNREACHABLE', `${hostOf(req.url)}: the connection broke while reading the answer`, { cause: err })));
+      });
+      r.on('timeout', () => r.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      r.on('error', (err: Error & { code?: string }) => {
+        const code = err.code ?? '';
+        if (TLS_CODES.has(code) || /certificate/i.test(err.message)) {
+          reject(
+            new CeremonyError('SERVER_TLS_UNTRUSTED', `${hostOf(req.url)}: the TLS certificate is not trusted (${code || 'verification failed'})${opts.ca ? ' by the CA file given' : ': pass the CA that issued it with --ca-file'}`, { cause: err }),
+          );
+          return;
+        }
+        reject(new CeremonyError('SERVER_UNREACHABLE', `${hostOf(req.url)}: ${code === 'ETIMEDOUT' ? `no answer within ${timeoutMs / 1000} s` : `cannot connect (${code || 'network error'})`}`, { cause: err }));
+      });
+      r.end(req.body ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.length) : undefined);
+    });
+}

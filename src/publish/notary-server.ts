@@ -1,0 +1,143 @@
+/**
+ * notary-server's HTTP API as a client needs it (Notary 0.7, measured: FIELD-NOTES "Notary 0.7"):
+ *
+ * - `GET /v2/GUN/_trust/tuf/ROLE.json` (ROLE may be `targets/releases`), `GET …/N.root.json`: 200 with the
+ *   bytes as uploaded, 404 `METADATA_NOT_FOUND` when the GUN has none;
+ * - `GET …/timestamp.key` / `snapshot.key`: the public key the server signs that role with — before a root
+ *   is published every GET makes a new key (the server keeps them all); afterwards the key the root lists;
+ * - `POST …/timestamp.key` / `snapshot.key`: a **new** key (the rotation path once a root is published);
+ * - `POST /v2/GUN/_trust/tuf/`: multipart/form-data, one part per file, field `files`, filename = role
+ *   (`root`, `targets`, `snapshot`, `targets/releases`); 400 with `{"errors":[{"code","message","detail"}]}`
+ *   when refused.
+ *
+ * Every answer is size-capped, and every failure has a stable code (src/errors.ts, "publishing").
+ */
+import { CeremonyError } from '../errors.js';
+import type { JsonObject } from '../json/types.js';
+import { getProfile } from '../profiles/index.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import type { AuthorizedClient } from './registry-auth.js';
+
+/** GUNs as notary and Docker write them: `registry.example.com/org/app`, `docker.io/org/app`. */
+const GUN_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
+export function checkGun(gun: string): string {
+  if (!GUN_RE.test(gun) || gun.length > 255 || gun.split('/').some((s) => s === '..' || s === '.')) {
+    throw new CeremonyError('USAGE', `--gun ${JSON.stringify(gun)} is not a repository name (GUN) like registry.example.com/org/app`);
+  }
+  return gun;
+}
+
+/** `https://host[:port]` with no path, query or credentials. */
+export function checkServerUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CeremonyError('USAGE', `--server ${JSON.stringify(text)} is not a URL`);
+  }
+  if (url.protocol !== 'https:') throw new CeremonyError('USAGE', `--server must be an https:// URL (got ${url.protocol}//…): metadata and credentials do not travel over plain http`);
+  if (url.username || url.password) throw new CeremonyError('USAGE', '--server must not carry credentials: they come from the environment or a prompt');
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) throw new CeremonyError('USAGE', '--server is the server’s origin only (https://host:port), without a path');
+  return url.origin;
+}
+
+export type ServerKeyRole = 'timestamp' | 'snapshot';
+
+export interface ServerKeyAnswer {
+  /** The body as the server sent it (what `rehearse --timestamp-key` and plans take). */
+  body: Uint8Array;
+  json: JsonObject;
+  keyId: string;
+}
+
+const KEY_MAX_BYTES = 16 * 1024;
+
+function serverReason(body: Uint8Array): string {
+  try {
+    const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as { errors?: { code?: unknown; message?: unknown; detail?: unknown }[] };
+    // notary-server puts the validation error in `detail`: a string, or {"Name", "Error": {"Msg", …}}.
+    const detailText = (d: unknown): string | undefined => {
+      if (typeof d === 'string') return d;
+      const inner = (d as { Error?: { Msg?: unknown } } | null)?.Error?.Msg;
+      return typeof inner === 'string' ? inner : undefined;
+    };
+    const parts = (parsed.errors ?? []).map((e) => [e.code, e.message, detailText(e.detail)].filter((x): x is string => typeof x === 'string' && x.length > 0).join(': '));
+    const text = parts.join('; ');
+    return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+  } catch {
+    return '';
+  }
+}
+
+export class NotaryServerApi {
+  readonly base: string;
+  constructor(
+    private readonly client: AuthorizedClient,
+    server: string,
+    readonly gun: string,
+  ) {
+    this.base = `${checkServerUrl(server)}/v2/${checkGun(gun)}/_trust/tuf/`;
+  }
+
+  private failure(what: string, status: number, body: Uint8Array): CeremonyError {
+    if (status === 401 || status === 403) return new CeremonyError('SERVER_AUTH_FAILED', `${what}: HTTP ${status}: the token does not allow this on ${this.gun}`);
+    const reason = serverReason(body);
+    return new CeremonyError('SERVER_RESPONSE_INVALID', `${what}: HTTP ${status}${reason ? ` (${reason})` : ''}`);
+  }
+
+  /** A metadata file (`root.json`, `2.root.json`, `targets/releases.json`), or undefined on 404. */
+  async getMetadata(name: string): Promise<Uint8Array | undefined> {
+    const res = await this.client.send({ method: 'GET', url: this.base + name, maxBytes: Math.max(DEFAULT_CAPS.targets, DEFAULT_CAPS.root) });
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw this.failure(`GET ${name}`, res.status, res.body);
+    return res.body;
+  }
+
+  private async key(method: 'GET' | 'POST', role: ServerKeyRole): Promise<ServerKeyAnswer> {
+    const res = await this.client.send({ method, url: `${this.base}${role}.key`, maxBytes: KEY_MAX_BYTES });
+    if (res.status !== 200) throw this.failure(`${method} ${role}.key`, res.status, res.body);
+    const profile = getProfile('notary');
+    try {
+      const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body)) as { keytype?: unknown; keyval?: { public?: unknown; private?: unknown } };
+      if (parsed.keyval?.private !== null && parsed.keyval?.private !== undefined) {
+        throw new CeremonyError('SERVER_KEY_INVALID', `${role}.key holds a private key: refused unread`);
+      }
+      const json: JsonObject = { keytype: String(parsed.keytype), keyval: { private: null, public: String(parsed.keyval?.public) } };
+      profile.parseKey(json, `${role}.key`);
+      return { body: res.body, json, keyId: profile.keyId(json) };
+    } catch (err) {
+      if (err instanceof CeremonyError && err.code === 'SERVER_KEY_INVALID') throw err;
+      throw new CeremonyError('SERVER_KEY_INVALID', `${method} ${role}.key: the answer is not a public key as notary-server serves it`, { cause: err });
+    }
+  }
+
+  /** `GET ROLE.key`: the current key (before a root is published: a new one each time). */
+  getKey(role: ServerKeyRole): Promise<ServerKeyAnswer> {
+    return this.key('GET', role);
+  }
+
+  /** `POST ROLE.key`: a new key (once a root is published, the only way to get one). */
+  rotateKey(role: ServerKeyRole): Promise<ServerKeyAnswer> {
+    return this.key('POST', role);
+  }
+
+  /** One multipart POST of every file (role → bytes), as one update. */
+  async upload(files: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    const form = new FormData();
+    for (const [role, bytes] of files) form.append('files', new Blob([Uint8Array.from(bytes)], { type: 'application/octet-stream' }), role);
+    // The standard Request serialises the form (boundary and all): no home-made multipart encoder.
+    const encoded = new Request('https://multipart.invalid/', { method: 'POST', body: form });
+    const body = new Uint8Array(await encoded.arrayBuffer());
+    const res = await this.client.send({ method: 'POST', url: this.base, headers: { 'content-type': encoded.headers.get('content-type')! }, body, maxBytes: 64 * 1024 });
+    if (res.status === 200 || res.status === 201) return;
+    if (res.status === 400) {
+      const reason = serverReason(res.body);
+      if (/does not hold current snapshot key/.test(reason)) {
+        throw new CeremonyError('PUBLISH_SNAPSHOT_KEY_NOT_HELD', `notary-server refused the upload: ${reason}`);
+      }
+      throw new CeremonyError('SERVER_REFUSED_UPLOAD', `notary-server refused the upload of ${[...files.keys()].join(', ')}${reason ? `: ${reason}` : ''}`);
+    }
+    throw this.failure(`POST (${[...files.keys()].join(', ')})`, res.status, res.body);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The registry token flow notary-server uses in production (Docker Registry "Token Authentication
+ * Specification"; notary-server's `auth: {type: token, …}`): a request without a token gets HTTP 401 and
+ * `WWW-Authenticate: Bearer realm="…",service="…",scope="…"`; the client GETs
+ * `realm?service=…&scope=…` (with Basic credentials to be allowed more than anonymous pulls) and retries
+ * with `Authorization: Bearer <token>`. The answer is `{"token": …}` or `{"access_token": …}`.
+ *
+ * Credentials are asked for lazily (only when a realm is met) through a provider the CLI gives (an
+ * environment variable or a no-echo prompt); the password bytes are zeroed by the provider's owner after
+ * the command. Nothing here logs or returns the password or a token.
+ */
+import { CeremonyError } from '../errors.js';
+import type { HttpRequest, HttpResponse, HttpTransport } from './http.js';
+
+export interface Credentials {
+  username: string;
+  /** UTF-8 bytes; zeroed by whoever made them, after the command. */
+  password: Uint8Array;
+}
+
+export interface BearerChallenge {
+  realm: string;
+  service?: string;
+  scope?: string;
+}
+
+/** `Bearer realm="…",service="…",scope="…"` (RFC 7235 auth-params; quoted values may hold commas). */
+export function parseBearerChallenge(header: string | undefined): BearerChallenge {
+  const m = header ? /^\s*Bearer\s+(.*)$/i.exec(header) : null;
+  if (!m) throw new CeremonyError('SERVER_AUTH_CHALLENGE_INVALID', `the server asks for authentication without a Bearer challenge (${header ? 'WWW-Authenticate is not Bearer' : 'no WWW-Authenticate header'})`);
+  const params: Record<string, string> = {};
+  const re = /\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*(?:,|$)/gy;
+  const text = m[1]!;
+  let match: RegExpExecArray | null;
+  while (re.lastIndex < text.length && (match = re.exec(text)) !== null) {
+    params[match[1]!.toLowerCase()] = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!;
+  }
+  if (!params.realm) throw new CeremonyError('SERVER_AUTH_CHALLENGE_INVALID', 'the Bearer challenge names no realm');
+  let realm: URL;
+  try {
+    realm = new URL(params.realm);
+  } catch {
+    throw new CeremonyError('SERVER_AUTH_CHALLENGE_INVALID', 'the Bearer challenge realm is not a URL');
+  }
+  // Basic credentials go to the realm: never over plain http.
+  if (realm.protocol !== 'https:') throw new CeremonyError('SERVER_AUTH_CHALLENGE_INVALID', `the token realm ${realm.origin} is not https; credentials are not sent to it`);
+  return { realm: realm.toString(), ...(params.service !== undefined ? { service: params.service } : {}), ...(params.scope !== undefined ? { scope: params.scope } : {}) };
+}
+
+const TOKEN_MAX_BYTES = 64 * 1024;
+
+function basicHeader(c: Credentials): string {
+  const user = Buffer.from(`${c.username}:`, 'utf8');
+  const joined = Buffer.concat([user, Buffer.from(c.password.buffer, c.password.byteOffset, c.password.length)]);
+  try {
+    return `Basic ${joined.toString('base64')}`;
+  } finally {
+    joined.fill(0);
+  }
+}
+
+export interface AuthorizedClientOptions {
+  transport: HttpTransport;
+  /** Called at most once, when a realm is met and anonymous access is not enough. */
+  credentials?: () => Promise<Credentials>;
+  /** Try an anonymous token first (read-only commands); publish asks with credentials from the start. */
+  anonymousFirst?: boolean;
+}
+
+/**
+ * A transport that answers 401 challenges: one token per scope, reused. `send` returns the final answer
+ * (still 401 when the token does not allow the request; the caller maps that to SERVER_AUTH_FAILED).
+ */
+export class AuthorizedClient {
+  private readonly tokens = new Map<string, string>();
+  private creds: Credentials | undefined;
+  constructor(private readonly opts: AuthorizedClientOptions) {}
+
+  private async credentials(): Promise<Credentials> {
+    if (!this.creds) {
+      if (!this.opts.credentials) throw new CeremonyError('SERVER_CREDENTIALS_MISSING', 'the server asks for credentials and none can be given');
+      this.creds = await this.opts.credentials();
+    }
+    return this.creds;
+  }
+
+  private async fetchToken(ch: BearerChallenge, withCredentials: boolean): Promise<string | undefined> {
+    const url = new URL(ch.realm);
+    if (ch.service !== undefined) url.searchParams.set('service', ch.service);
+    if (ch.scope !== undefined) url.searchParams.set('scope', ch.scope);
+    const headers: Record<string, string> = {};
+    if (withCredentials) headers.authorization = basicHeader(await this.credentials());
+    const res = await this.opts.transport({ method: 'GET', url: url.toString(), headers, maxBytes: TOKEN_MAX_BYTES });
+    if (res.status === 401 || res.status === 403) {
+      if (!withCredentials) return undefined;
+      throw new CeremonyError('SERVER_AUTH_FAILED', `the token realm ${url.host} refused the credentials for ${JSON.stringify((await this.credentials()).username)} (HTTP ${res.status}): wrong user name or password?`);
+    }
+    if (res.status !== 200) throw new CeremonyError('SERVER_RESPONSE_INVALID', `the token realm ${url.host} answered HTTP ${res.status}`);
+    let token: unknown;
+    try {
+      const body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body)) as { token?: unknown; access_token?: unknown };
+      token = body.token ?? body.access_token;
+    } catch {
+      token = undefined;
+    }
+    if (typeof token !== 'string' || !/^[A-Za-z0-9._~+/=-]{1,16384}$/.test(token)) {
+      throw new CeremonyError('SERVER_RESPONSE_INVALID', `the token realm ${url.host} answered without a token`);
+    }
+    return token;
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const scopeKey = req.url.replace(/\/_trust\/.*$/, '');
+    const cached = this.tokens.get(scopeKey);
+    const first = await this.opts.transport(cached ? { ...req, headers: { ...req.headers, authorization: `Bearer ${cached}` } } : req);
+    if (first.status !== 401) return first;
+    const ch = parseBearerChallenge(first.headers['www-authenticate']);
+    let token: string | undefined;
+    const anonymousOk = this.opts.anonymousFirst && req.method === 'GET';
+    if (anonymousOk) token = await this.fetchToken(ch, false);
+    let res = token ? await this.opts.transport({ ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } }) : undefined;
+    if (!res || res.status === 401) {
+      token = await this.fetchToken(ch, true);
+      res = await this.opts.transport({ ...req, headers: { ...req.headers, authorization: `Bearer ${token!}` } });
+    }
+    if (res.status !== 401) this.tokens.set(scopeKey, token!);
+    return res;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Which files go to notary-server together, and which sets are refused because clients would break
+ * (issue #14; each rule measured with notary 0.7, FIELD-NOTES "Notary 0.7" and
+ * test/integration/rotation-notary-targets.test.ts):
+ *
+ * - every role is compared with what the server serves: a newer local version is uploaded, the same version
+ *   with the same bytes is skipped (so publishing twice is a no-op), the same version with other bytes is a
+ *   fork (PUBLISH_CONFLICT), an older one means someone published since (PUBLISH_SERVER_NEWER);
+ * - the server accepts root version current or current+1 only (PUBLISH_ROOT_VERSION_UNACCEPTABLE);
+ * - a first upload must carry targets.json (the server refuses otherwise); a root whose targets keys
+ *   changed must travel with targets.json signed by the new keys — notary-server accepts the root alone and
+ *   every client then fails "valid signatures did not meet threshold for targets" (PUBLISH_HALF_SET);
+ * - with the snapshot key held offline (a snapshot.json is in the input), every change must carry a
+ *   snapshot.json over the new files; without one, the server must hold the snapshot key the root names
+ *   (PUBLISH_SNAPSHOT_KEY_NOT_HELD, notary-server's "no snapshot was included in update and server does not
+ *   hold current snapshot key");
+ * - timestamp.json is never uploaded: notary-server signs timestamps itself.
+ *
+ * Finally the repository as clients will see it after the upload (the uploaded files over the server's
+ * others) is verified from the pinned root with the project's verifier (src/tuf/repository.ts), so a set
+ * whose hashes or signatures do not fit is refused before anything is sent.
+ */
+import { CeremonyError, isCeremonyError } from '../errors.js';
+import { bytesEqual } from '../crypto/digest.js';
+import { DEFAULT_CAPS, capFor } from '../tuf/caps.js';
+import { parseMetadata, type Metadata } from '../tuf/metadata.js';
+import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
+import type { Root } from '../tuf/root.js';
+import { verifyRole } from '../tuf/verify.js';
+
+/** What the server serves now (bytes), by upload name: `root`, `targets`, `snapshot`, `targets/releases`. */
+export interface ServerState {
+  root?: Uint8Array;
+  targets?: Uint8Array;
+  snapshot?: Uint8Array;
+  delegated: Map<string, Uint8Array>;
+  /** `N.root.json` the server serves, fetched for the chain from the pin (by N). */
+  versionedRoots: Map<number, Uint8Array>;
+  /** The key ID of `GET snapshot.key` (asked only when a root is published and no snapshot is uploaded). */
+  snapshotKeyId?: string;
+}
+
+export interface RoleChange {
+  role: string;
+  /** The version the server serves now (absent: none). */
+  from?: number;
+  to: number;
+  upload: boolean;
+}
+
+export interface UploadPlan {
+  /** Role → bytes, in the order they are sent. Empty: the server already has everything (idempotent). */
+  upload: Map<string, Uint8Array>;
+  roles: RoleChange[];
+  snapshotHeldBy: 'client' | 'server';
+  firstPublish: boolean;
+  /** Input files that are not uploaded and why (timestamp.json). */
+  notUploaded: { file: string; why: string }[];
+  /** The repository as clients will see it after the upload, verified from the pin (timestamp aside). */
+  expected: VerifiedRepository;
+}
+
+export interface PlanUploadOptions {
+  local: RepositoryFiles;
+  server: ServerState;
+  pinnedRoot: Uint8Array;
+  gun: string;
+  now: Date;
+}
+
+/** The newest root of the input: root.json, else the highest N.root.json. */
+export function newestLocalRoot(local: RepositoryFiles): Uint8Array {
+  if (local.root) return local.root;
+  const top = Math.max(0, ...local.versionedRoots.keys());
+  const bytes = local.versionedRoots.get(top);
+  if (!bytes) throw new CeremonyError('META_MISSING', 'the input holds no root.json (nor any N.root.json)', { path: 'root.json' });
+  return bytes;
+}
+
+const parseRoot = (bytes: Uint8Array, source: string) => parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source });
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** Compare one role: 'upload', 'same', or throw SERVER_NEWER / CONFLICT. */
+function compare(role: string, local: Metadata, server: Metadata | undefined): RoleChange {
+  if (!server) return { role, to: local.signed.version, upload: true };
+  const from = server.signed.version;
+  const to = local.signed.version;
+  if (to < from) {
+    throw new CeremonyError('PUBLISH_SERVER_NEWER', `the server already serves ${role} version ${from}, newer than version ${to} here: someone published since; start from what the server serves`, {
+      path: `${role}.json $.signed.version`,
+    });
+  }
+  if (to === from) {
+    if (!bytesEqual(local.bytes, server.bytes)) {
+      throw new CeremonyError('PUBLISH_CONFLICT', `the server serves another ${role} version ${to} (same version, other bytes): two different files cannot both be version ${to}`, {
+        path: `${role}.json`,
+      });
+    }
+    return { role, from, to, upload: false };
+  }
+  return { role, from, to, upload: true };
+}
+
+const HALF_SET_CODES = new Set(['HASH_MISMATCH', 'LENGTH_MISMATCH', 'VERSION_MISMATCH', 'META_MISSING', 'THRESHOLD_NOT_MET']);
+
+export function planUpload(opts: PlanUploadOptions): UploadPlan {
+  const { local, server } = opts;
+  const caps = DEFAULT_CAPS;
+  const newRoot = parseRoot(newestLocalRoot(local), 'root.json');
+  if (newRoot.profile.name !== 'notary') {
+    throw new CeremonyError('PUBLISH_PROFILE_UNSUPPORTED', 'this is a TUF-profile repository; notary-server serves Notary (Docker Content Trust) repositories only: serve TUF metadata from any static file server', {
+      path: 'root.json',
+    });
+  }
+  const serverRoot = server.root ? parseRoot(server.root, 'the server’s root.json') : undefined;
+  const firstPublish = !serverRoot;
+  const roles: RoleChange[] = [];
+  const upload = new Map<string, Uint8Array>();
+  const notUploaded: { file: string; why: string }[] = [];
+  if (local.timestamp) notUploaded.push({ file: 'timestamp.json', why: 'notary-server signs timestamps itself' });
+
+  // Root: the server takes its current version or the next one.
+  const rootChange = compare('root', newRoot, serverRoot);
+  if (serverRoot && rootChange.upload && newRoot.signed.version !== serverRoot.signed.version + 1) {
+    throw new CeremonyError(
+      'PUBLISH_ROOT_VERSION_UNACCEPTABLE',
+      `the server serves root version ${serverRoot.signed.version} and accepts only version ${serverRoot.signed.version} or ${serverRoot.signed.version + 1}; this is version ${newRoot.signed.version}: publish version ${serverRoot.signed.version + 1} (with its files) first`,
+      { path: 'root.json $.signed.version' },
+    );
+  }
+  roles.push(rootChange);
+  if (rootChange.upload) upload.set('root', newRoot.bytes);
+
+  // Targets and delegated roles.
+  const targets = local.targets ? parseMetadata(local.targets, 'targets', { maxBytes: caps.targets, source: 'targets.json', profile: 'notary' }) : undefined;
+  const serverTargets = server.targets ? parseMetadata(server.targets, 'targets', { maxBytes: caps.targets, source: 'the server’s targets.json', profile: 'notary' }) : undefined;
+  if (targets) {
+    const c = compare('targets', targets, serverTargets);
+    roles.push(c);
+    if (c.upload) upload.set('targets', targets.bytes);
+  }
+  for (const [name, bytes] of local.delegated) {
+    const md = parseMetadata(bytes, 'targets', { maxBytes: capFor(caps, name), source: `${name}.json`, profile: 'notary' });
+    const onServer = server.delegated.get(name);
+    const c = compare(name, md, onServer ? parseMetadata(onServer, 'targets', { maxBytes: capFor(caps, name), source: `the server’s ${name}.json`, profile: 'notary' }) : undefined);
+    roles.push(c);
+    if (c.upload) upload.set(name, bytes);
+  }
+
+  if (firstPublish && !upload.has('targets')) {
+    throw new CeremonyError('PUBLISH_HALF_SET', 'a first upload must include targets.json (notary-server refuses a repository without it, and clients could not list anything): add targets.json to the input', {
+      path: 'targets.json',
+    });
+  }
+  // A root whose targets keys changed needs targets.json signed by the new keys in the same upload.
+  const rootSigned: Root = newRoot.signed;
+  const targetsKeysChanged = !serverRoot || !sameIds(rootSigned.roles.get('targets')!.keyids, serverRoot.signed.roles.get('targets')!.keyids);
+  if (rootChange.upload && serverRoot && targetsKeysChanged) {
+    const effective = targets ?? serverTargets;
+    const result = effective ? verifyRole(effective, 'targets', rootSigned.roles.get('targets')!, rootSigned.keys) : undefined;
+    if (!upload.has('targets') || !result?.verified) {
+      throw new CeremonyError(
+        'PUBLISH_HALF_SET',
+        `root version ${newRoot.signed.version} changes the targets keys, so targets.json must be re-signed by the new keys and uploaded with it (root alone: the server accepts it and every client then fails "valid signatures did not meet threshold for targets")${upload.has('targets') ? `; targets.json version ${targets!.signed.version} is not signed by a threshold of the new targets keys` : '; no newer targets.json is in the input'}`,
+        { path: 'targets.json' },
+      );
+    }
+  }
+
+  // Snapshot: held offline when the input carries one, else it must be the server's.
+  const snapshotHeldBy: 'client' | 'server' = local.snapshot ? 'client' : 'server';
+  const changing = upload.size > 0;
+  if (local.snapshot) {
+    const md = parseMetadata(local.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json', profile: 'notary' });
+    const onServer = server.snapshot ? parseMetadata(server.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'the server’s snapshot.json', profile: 'notary' }) : undefined;
+    const c = compare('snapshot', md, onServer);
+    if (changing && !c.upload) {
+      throw new CeremonyError('PUBLISH_HALF_SET', `${[...upload.keys()].join(', ')} change but snapshot.json (held offline, version ${md.signed.version}) is the one the server already has: sign snapshot.json over the new files and upload it with them`, {
+        path: 'snapshot.json',
+      });
+    }
+    roles.push(c);
+    if (c.upload) upload.set('snapshot', md.bytes);
+  } else if (changing && serverRoot && server.snapshotKeyId !== undefined && !rootSigned.roles.get('snapshot')!.keyids.includes(server.snapshotKeyId)) {
+    throw new CeremonyError(
+      'PUBLISH_SNAPSHOT_KEY_NOT_HELD',
+      'no snapshot was included in update and server does not hold current snapshot key: the root names a snapshot key the server does not hold, so snapshot.json must be signed offline and uploaded with the other files',
+      { path: 'snapshot.json' },
+    );
+  }
+
+  // The repository as clients will see it: uploaded files over the server's others, verified from the pin.
+  const after: RepositoryFiles = {
+    versionedRoots: new Map([...server.versionedRoots, ...local.versionedRoots]),
+    root: newRoot.bytes,
+    delegated: new Map([...server.delegated, ...[...upload].filter(([n]) => local.delegated.has(n))]),
+  };
+  const afterTargets = upload.get('targets') ?? server.targets;
+  if (afterTargets) after.targets = afterTargets;
+  // A server-held snapshot is re-signed by the server after the upload: only an unchanged one is checked now.
+  const afterSnapshot = snapshotHeldBy === 'client' ? (upload.get('snapshot') ?? server.snapshot) : changing ? undefined : server.snapshot;
+  if (afterSnapshot) after.snapshot = afterSnapshot;
+  let expected: VerifiedRepository;
+  try {
+    expected = verifyRepository(after, { trustedRoot: opts.pinnedRoot, now: opts.now, gun: opts.gun });
+  } catch (err) {
+    if (isCeremonyError(err) && HALF_SET_CODES.has(err.code) && err.path && !/^(\d+\.)?root\.json|trusted root/.test(err.path)) {
+      throw new CeremonyError('PUBLISH_HALF_SET', `after this upload clients would refuse the repository (${err.code}: ${err.message}): the files that must go together are not all here`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  return { upload, roles, snapshotHeldBy, firstPublish, notUploaded, expected };
+}

@@ -1,0 +1,101 @@
+/**
+ * The pieces of `publish` that take untrusted or operator input (issue #14): the registry's Bearer
+ * challenge (src/publish/registry-auth.ts), the server URL and the GUN (src/publish/notary-server.ts) —
+ * each refusal with its code — and the token flow against a transport that plays a registry: anonymous
+ * reads first when allowed, credentials only when the realm asks, the password never in what is sent
+ * anywhere but the realm.
+ */
+import { describe, expect, it } from 'vitest';
+import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
+import { checkGun, checkServerUrl } from '../../../src/publish/notary-server.js';
+import { AuthorizedClient, parseBearerChallenge } from '../../../src/publish/registry-auth.js';
+import { refusal } from '../../support/refusal.js';
+
+describe('Bearer challenges', () => {
+  it('parses realm, service and scope (quoted values may hold commas)', () => {
+    expect(parseBearerChallenge('Bearer realm="https://auth.example.com/token",service="notary",scope="repository:docker.io/org/app:push,pull"')).toEqual({
+      realm: 'https://auth.example.com/token',
+      service: 'notary',
+      scope: 'repository:docker.io/org/app:push,pull',
+    });
+  });
+
+  it.each([
+    [undefined, 'SERVER_AUTH_CHALLENGE_INVALID'],
+    ['Basic realm="x"', 'SERVER_AUTH_CHALLENGE_INVALID'],
+    ['Bearer service="notary"', 'SERVER_AUTH_CHALLENGE_INVALID'],
+    ['Bearer realm="not a url"', 'SERVER_AUTH_CHALLENGE_INVALID'],
+    ['Bearer realm="http://auth.example.com/token"', 'SERVER_AUTH_CHALLENGE_INVALID'],
+  ])('refuses %j with %s', (header, code) => {
+    expect(refusal(() => parseBearerChallenge(header)).code).toBe(code);
+  });
+});
+
+describe('server URLs and GUNs', () => {
+  it.each([
+    ['http://127.0.0.1:4443', 'USAGE'],
+    ['https://user:pw@notary.example.com', 'USAGE'],
+    ['https://notary.example.com/v2/', 'USAGE'],
+    ['notary.example.com', 'USAGE'],
+  ])('refuses --server %j', (url, code) => {
+    expect(refusal(() => checkServerUrl(url)).code).toBe(code);
+  });
+  it('keeps the origin of a good URL', () => {
+    expect(checkServerUrl('https://notary.example.com:4443/')).toBe('https://notary.example.com:4443');
+  });
+  it.each(['', '/org/app', 'docker.io/../app', 'docker.io/org app', 'docker.io//app', 'docker.io/org/app?x'])('refuses --gun %j', (gun) => {
+    expect(refusal(() => checkGun(gun)).code).toBe('USAGE');
+  });
+  it('accepts registry GUNs', () => {
+    expect(checkGun('registry.example.com:5000/org/app')).toBe('registry.example.com:5000/org/app');
+  });
+});
+
+describe('the token flow', () => {
+  const enc = new TextEncoder();
+  const challenge = 'Bearer realm="https://auth.example.com/token",service="notary",scope="repository:docker.io/org/app:pull"';
+
+  function registry(opts: { anonymousOk: boolean; password: string }) {
+    const seen: HttpRequest[] = [];
+    const transport = (req: HttpRequest): Promise<HttpResponse> => {
+      seen.push(req);
+      const res = (status: number, body = '', headers: Record<string, string> = {}): HttpResponse => ({ status, headers, body: enc.encode(body) });
+      const url = new URL(req.url);
+      if (url.host === 'auth.example.com') {
+        const auth = req.headers?.authorization;
+        if (!auth) return Promise.resolve(opts.anonymousOk ? res(200, '{"token":"anon"}') : res(401));
+        return Promise.resolve(auth === `Basic ${Buffer.from(`ci:${opts.password}`).toString('base64')}` ? res(200, '{"access_token":"full"}') : res(401));
+      }
+      const bearer = req.headers?.authorization;
+      if (bearer === 'Bearer full' || (bearer === 'Bearer anon' && req.method === 'GET')) return Promise.resolve(res(200, 'ok'));
+      return Promise.resolve(res(401, '', { 'www-authenticate': challenge }));
+    };
+    return { transport, seen };
+  }
+
+  it('reads anonymously when allowed: no credentials asked', async () => {
+    const r = registry({ anonymousOk: true, password: 'pw' });
+    let asked = 0;
+    const client = new AuthorizedClient({ transport: r.transport, anonymousFirst: true, credentials: () => ((asked += 1), Promise.resolve({ username: 'ci', password: enc.encode('pw') })) });
+    expect((await client.send({ method: 'GET', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/root.json', maxBytes: 100 })).status).toBe(200);
+    expect(asked).toBe(0);
+  });
+
+  it('asks once for credentials, sends them only to the realm, and reuses the token', async () => {
+    const r = registry({ anonymousOk: false, password: 'pw' });
+    let asked = 0;
+    const client = new AuthorizedClient({ transport: r.transport, credentials: () => ((asked += 1), Promise.resolve({ username: 'ci', password: enc.encode('pw') })) });
+    for (let i = 0; i < 2; i++) expect((await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 })).status).toBe(200);
+    expect(asked).toBe(1);
+    for (const req of r.seen) {
+      if (new URL(req.url).host !== 'auth.example.com') expect(req.headers?.authorization ?? '').not.toMatch(/^Basic /);
+    }
+  });
+
+  it('a wrong password is SERVER_AUTH_FAILED; no credentials at all is SERVER_CREDENTIALS_MISSING', async () => {
+    const wrong = new AuthorizedClient({ transport: registry({ anonymousOk: false, password: 'pw' }).transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('nope') }) });
+    await expect(wrong.send({ method: 'GET', url: 'https://notary.example.com/v2/x/_trust/tuf/root.json', maxBytes: 100 })).rejects.toMatchObject({ code: 'SERVER_AUTH_FAILED' });
+    const none = new AuthorizedClient({ transport: registry({ anonymousOk: false, password: 'pw' }).transport });
+    await expect(none.send({ method: 'GET', url: 'https://notary.example.com/v2/x/_trust/tuf/root.json', maxBytes: 100 })).rejects.toMatchObject({ code: 'SERVER_CREDENTIALS_MISSING' });
+  });
+});
