@@ -149,6 +149,11 @@ export const ERROR_CODES = {
   IMPORT_LOCKED: { cls: 'refused', what: 'another import into the same trust directory is running (its lock file names the process); nothing was changed' },
   IMPORT_LOCK_STALE: { cls: 'refused', what: 'an import lock was left by a process that is no longer running: remove it (import --remove-stale-lock, or the Import screen’s button), then import again' },
   IMPORT_LOCK_NOT_STALE: { cls: 'refused', what: 'the import lock was not removed: its owner still runs, it was taken on another host, or it is unreadable but recent' },
+  // --- hostable repository trees and refreshes (src/repository-tree, src/refresh) ---
+  TARGET_NAME_UNSAFE: { cls: 'refused', what: 'a target name cannot be a file path under targets/ (dot-dot, absolute, empty or hidden segments, control characters)' },
+  TARGET_FILE_MISMATCH: { cls: 'refused', what: "a target file's bytes do not have the length or hashes its targets metadata records (file named)" },
+  ROOT_EXPIRED: { cls: 'refused', what: 'the newest root has expired: a snapshot/timestamp refresh cannot fix that, rotate the root first' },
+  REFRESH_KEY_NOT_IN_ROOT: { cls: 'refused', what: "a key given to sign a snapshot or timestamp is not one of that role's keys in the current root" },
   // --- animated QR (fountain-coded UR frames: src/transport/qr) ---
   QR_NOT_UR: { cls: 'refused', what: 'a QR frame is not a Uniform Resource (it does not start with `ur:`)' },
   QR_TYPE_UNEXPECTED: { cls: 'refused', what: 'a QR frame is a UR of another type than a tuf-ceremony bundle' },

@@ -12,6 +12,7 @@ import { registerShamirCommands } from './shamir.js';
 import { registerSignCommand } from './sign.js';
 import { registerTranscriptCommands } from './transcript.js';
 import { registerTokensCommand } from './tokens.js';
+import { registerTreeCommand } from './tree.js';
 import { verifyCommand } from './verify.js';
 
 /**
@@ -82,6 +83,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerMergeCommand(program, io, (s) => {
+    status = s;
+  });
+  registerTreeCommand(program, io, (s) => {
     status = s;
   });
 
