@@ -5,6 +5,7 @@ import { inspectCommand } from './inspect.js';
 import { registerMergeCommand } from './merge.js';
 import { reportError, type Io } from './output.js';
 import { registerQrCommands } from './qr.js';
+import { registerRefreshCommand } from './refresh.js';
 import { registerRehearseCommand } from './rehearse.js';
 import { registerResignTargetsCommand, registerRotateCommand } from './rotate.js';
 import { registerRunCommand } from './run.js';
@@ -86,6 +87,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerTreeCommand(program, io, (s) => {
+    status = s;
+  });
+  registerRefreshCommand(program, io, (s) => {
     status = s;
   });
 
