@@ -1,5 +1,5 @@
 /**
- * `tuf-ceremony refresh DIR_OR_BUNDLE --root PINNED --out DIR [--snapshot-expires 7d] [--timestamp-expires 1d]
+ * `tuf-ceremony refresh DIR_OR_BUNDLE --root PINNED --out DIR [--snapshot-expires 7d] [--timestamp-expires 1d] [--targets FILE]
  *     [--module M --token SERIAL [--token-label L] [--pin-env VAR] [--snapshot-label KEYLABEL] [--timestamp-label KEYLABEL]]
  *     [--snapshot-key-file PEM] [--timestamp-key-file PEM] [--targets-dir FILES] [--json]`
  *
@@ -18,7 +18,10 @@
  *    client at the pinned root checks them, and written.
  *
  * Expiries: `Nd`, `Nh`, `Nm` from now, or a `YYYY-MM-DDTHH:MM:SSZ` date; defaults snapshot 7d, timestamp 1d.
- * Target files are carried from the input when it is a tree, or read from `--targets-dir`.
+ * `--targets FILE` publishes a new targets.json (a co-signed targets change, `merge` output) with the new
+ * snapshot: it must verify under the root's targets role and be newer than the published one (ROLLBACK).
+ * Target files are carried from the input when it is a tree (those whose entries did not change), and read
+ * from `--targets-dir` (new or changed files).
  *
  * `--json` prints (exit 0):
  * `{ "ok": true, "out": "/abs/DIR", "snapshot": { "from": 3, "to": 4, "expires": "…" } | null,
@@ -31,7 +34,8 @@ import { CeremonyError } from '../errors.js';
 import { assertAbsent, isDirectory, readFileCapped } from '../io/files.js';
 import { checkTreeTargets, readTargetFiles } from '../io/repository-tree.js';
 import { KEY_FILE_MAX_BYTES, softwareKeyFromPem } from '../refresh/key-file.js';
-import { checkRefreshSigners, parseExpiryOption, refreshRepository, verifyForRefresh } from '../refresh/refresh.js';
+import { matchingTargetFiles } from '../repository-tree/layout.js';
+import { checkNewTargets, checkRefreshSigners, parseExpiryOption, refreshRepository, verifyForRefresh } from '../refresh/refresh.js';
 import { unlockTokenKey } from '../rotation/signers.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
@@ -61,6 +65,8 @@ export interface RefreshOptions {
   snapshotKeyFile?: string;
   timestampKeyFile?: string;
   targetsDir?: string;
+  /** A new targets.json (merged after co-signing) to publish with the new snapshot. */
+  targets?: string;
   json?: boolean;
 }
 
@@ -104,9 +110,12 @@ export async function refreshCommand(input: string, opts: RefreshOptions, io: Io
     const source = await readRepositoryInput(input);
     const current = verifyForRefresh({ files: source.files, trustedRoot, now });
     const root = current.root.signed;
-    let targetFiles: ReadonlyMap<string, Uint8Array> | undefined;
-    if (opts.targetsDir !== undefined) targetFiles = await readTargetFiles(opts.targetsDir, DEFAULT_CAPS.targets);
-    else if (await isDirectory(input)) targetFiles = (await checkTreeTargets(input, current)).bytes;
+    const newTargets = opts.targets !== undefined ? await readFileCapped(opts.targets, DEFAULT_CAPS.targets) : undefined;
+    if (newTargets && tokenLabels.snapshot === undefined && keyFiles.snapshot === undefined) throw new CeremonyError('USAGE', '--targets is published by a new snapshot: give the snapshot key too');
+    if (newTargets) checkNewTargets(current, newTargets);
+    // Target files: the input tree's (those still listed unchanged are kept), then --targets-dir's.
+    const carried = (await isDirectory(input)) ? (await checkTreeTargets(input, current)).bytes : new Map<string, Uint8Array>();
+    const given = opts.targetsDir !== undefined ? await readTargetFiles(opts.targetsDir, DEFAULT_CAPS.targets) : new Map<string, Uint8Array>();
 
     // Said once every check that needs no PIN has passed (a refusal's error line comes first on stderr).
     let said = false;
@@ -157,10 +166,11 @@ export async function refreshCommand(input: string, opts: RefreshOptions, io: Io
     }
     sayCurrent();
     const refreshed = await refreshRepository(
-      { files: source.files, trustedRoot, now, snapshotExpires, timestampExpires },
+      { files: source.files, trustedRoot, now, snapshotExpires, timestampExpires, ...(newTargets ? { targets: newTargets } : {}) },
       { ...(keys.snapshot ? { snapshot: [listedFor(root, 'snapshot', keys.snapshot)] } : {}), timestamp: [listedFor(root, 'timestamp', keys.timestamp!)] },
     );
-    const written = await writeVerifiedTree({ files: refreshed.files, trustedRoot, out, now, ...(targetFiles ? { targetFiles } : {}) });
+    const targetFiles = new Map([...matchingTargetFiles(refreshed.repo, carried), ...given]);
+    const written = await writeVerifiedTree({ files: refreshed.files, trustedRoot, out, now, targetFiles });
     const snapshotJson = keys.snapshot ? { from: refreshed.before.snapshot, to: refreshed.after.snapshot, expires: snapshotExpires } : null;
     const timestampJson = { from: refreshed.before.timestamp, to: refreshed.after.timestamp, expires: timestampExpires };
     if (snapshotJson) say(`signed snapshot v${snapshotJson.to} (expires ${snapshotExpires})`);
@@ -194,7 +204,8 @@ export function registerRefreshCommand(program: Command, io: Io, done: (status: 
     .option('--timestamp-label <KEYLABEL>', 'label of the timestamp key on the token')
     .option('--snapshot-key-file <PEM>', 'the snapshot private key as a PKCS#8 PEM file (an online machine)')
     .option('--timestamp-key-file <PEM>', 'the timestamp private key as a PKCS#8 PEM file (an online machine)')
-    .option('--targets-dir <FILES>', 'target files to put in the tree, named by their target path below it (default: those of the input tree)')
+    .option('--targets <FILE>', 'a new targets.json (merged after co-signing) to publish with the new snapshot')
+    .option('--targets-dir <FILES>', 'target files to put in the tree, named by their target path below it (besides those of the input tree still listed)')
     .option('--json', 'machine-readable result (documented in src/cli/refresh.ts)')
     .action(async (path: string, opts: RefreshOptions) => done(await refreshCommand(path, opts, io, deps)));
 }

@@ -22,6 +22,7 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
 import type { MetadataSigner } from '../tuf/sign.js';
+import { requireVerified, verifyRole } from '../tuf/verify.js';
 
 export interface RefreshCheckInput {
   files: RepositoryFiles;
@@ -73,6 +74,16 @@ export function checkRefreshSigners(root: Root, role: 'snapshot' | 'timestamp', 
   }
 }
 
+/** A new targets.json to publish: signed by the root's targets role (TUF 5.6.3), newer than the published one. */
+export function checkNewTargets(repo: VerifiedRepository, bytes: Uint8Array): void {
+  const next = parseMetadata(bytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'new targets.json', profile: 'tuf' });
+  const root = repo.root.signed;
+  requireVerified(verifyRole(next, 'targets', root.roles.get('targets')!, root.keys), 'new targets.json');
+  if (next.signed.version <= repo.targets!.md.signed.version) {
+    throw new CeremonyError('ROLLBACK', `the new targets.json is version ${next.signed.version}, not newer than the published version ${repo.targets!.md.signed.version}`, { path: 'new targets.json $.signed.version' });
+  }
+}
+
 /** `7d`, `12h`, `30m` or a `YYYY-MM-DDTHH:MM:SSZ` date: the new expiry, which must be later than `now`. */
 export function parseExpiryOption(text: string, now: Date, option: string): string {
   const m = /^([1-9][0-9]{0,4})([dhm])$/.exec(text);
@@ -91,6 +102,11 @@ export interface RefreshInput extends RefreshCheckInput {
   /** The new snapshot's expiry; with no snapshot signers the snapshot is kept. */
   snapshotExpires: string;
   timestampExpires: string;
+  /**
+   * A new targets.json to publish with this snapshot (a targets change merged after co-signing): it must
+   * verify under the root's targets role (TUF 5.6.3) and have a higher version than the current one.
+   */
+  targets?: Uint8Array;
 }
 
 export interface Refreshed {
@@ -111,17 +127,23 @@ export async function refreshRepository(input: RefreshInput, signers: { snapshot
   const rootBytes = repo.root.bytes;
   const before = { snapshot: repo.snapshot!.md.signed.version, timestamp: repo.timestamp!.md.signed.version };
   let snapshot = repo.snapshot!.md.bytes;
+  let targets = repo.targets!.md.bytes;
+  if (input.targets) {
+    if (!signers.snapshot || signers.snapshot.length === 0) throw new CeremonyError('USAGE', 'a new targets.json is published by a new snapshot: give the snapshot key too');
+    checkNewTargets(repo, input.targets);
+    targets = input.targets;
+  }
   if (signers.snapshot && signers.snapshot.length > 0) {
     const delegated = new Map<string, Uint8Array>();
     for (const [name, v] of repo.delegated) delegated.set(name, v.md.bytes);
     const signed = await signSnapshotAfterTargets(
-      { root: rootBytes, targets: repo.targets!.md.bytes, previousSnapshot: snapshot, delegated, expires: input.snapshotExpires },
+      { root: rootBytes, targets, previousSnapshot: snapshot, delegated, expires: input.snapshotExpires },
       signers.snapshot,
     );
     snapshot = signed.bytes;
   }
   const ts = await signTimestampAfterSnapshot({ root: rootBytes, snapshot, previousTimestamp: repo.timestamp!.md.bytes, expires: input.timestampExpires }, signers.timestamp);
-  const files: RepositoryFiles = { ...input.files, snapshot, timestamp: ts.bytes };
+  const files: RepositoryFiles = { ...input.files, targets, snapshot, timestamp: ts.bytes };
   // The result, as a client at the pinned root reads it now.
   const after = verifyRepository(files, { trustedRoot: input.trustedRoot, now: input.now, requireComplete: true });
   return { files, before, after: { snapshot: after.snapshot!.md.signed.version, timestamp: after.timestamp!.md.signed.version }, repo: after };

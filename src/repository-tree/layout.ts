@@ -83,6 +83,25 @@ export function listedTargets(repo: VerifiedRepository): { role: string; name: s
 }
 
 /**
+ * Of `files` (target bytes by name), those that still match an entry of the verified roles: carried from an
+ * older tree into a new one, a file whose entry changed (a new version under the same name) is dropped.
+ */
+export function matchingTargetFiles(repo: VerifiedRepository, files: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const { name, file } of listedTargets(repo)) {
+    const bytes = files.get(name);
+    if (!bytes) continue;
+    try {
+      checkTargetBytes(name, file, bytes);
+      out.set(name, bytes);
+    } catch {
+      // superseded: the new entry names other bytes
+    }
+  }
+  return out;
+}
+
+/**
  * The tree for a repository `verifyRepository` accepted (complete: timestamp, snapshot, targets), from the
  * same `files`, and the target files' bytes by target name (each checked against its entry; a target whose
  * bytes are not given is reported in `missingTargets`). Only the TUF profile: Notary clients fetch from

@@ -165,6 +165,23 @@ describe('refresh refusals: each its own code, nothing written', () => {
     });
   }
 
+  it('--targets not newer than the published targets.json: ROLLBACK; --targets without the snapshot key: USAGE', async () => {
+    const same = join(work, `same-targets-${++n}.json`);
+    writeFileSync(same, r.targets);
+    const out = fresh('out');
+    const a = await refresh(tree.dir, { root: tree.pin, out, targets: same, snapshotKeyFile: pemFile(r.keys.snapshot[0]!, 's'), timestampKeyFile: pemFile(r.keys.timestamp[0]!, 't') });
+    expect(a.err[0]).toMatch(/^error\[ROLLBACK\]/);
+    const b = await refresh(tree.dir, { root: tree.pin, out, targets: same, timestampKeyFile: pemFile(r.keys.timestamp[0]!, 't') });
+    expect(b.status).toBe(2);
+    expect(b.err[0]).toMatch(/^error\[USAGE\]/);
+    // A targets.json the targets role did not sign.
+    const forged = join(work, `forged-targets-${++n}.json`);
+    writeFileSync(forged, await sign('tuf', { ...(parseBytes(r.targets).signed as JsonObject), version: 2 }, [r.keys.snapshot[0]!]));
+    const c = await refresh(tree.dir, { root: tree.pin, out, targets: forged, snapshotKeyFile: pemFile(r.keys.snapshot[0]!, 's'), timestampKeyFile: pemFile(r.keys.timestamp[0]!, 't') });
+    expect(c.err[0]).toMatch(/^error\[THRESHOLD_NOT_MET\]/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('an existing output: OUTPUT_EXISTS (exit 2), left as it was', async () => {
     const res = await refresh(tree.dir, { root: tree.pin, out: tree.dir, timestampKeyFile: pemFile(r.keys.timestamp[0]!, 't') });
     expect(res.status).toBe(2);
