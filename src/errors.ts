@@ -168,6 +168,11 @@ export const ERROR_CODES = {
   READ_ONLY: { cls: 'refused', what: 'a write failed because the file system is read-only; the message names the folder' },
   PERMISSION_DENIED: { cls: 'refused', what: 'a file or folder may not be read or written by this user (or is immutable); the message names it' },
   NOT_A_REGULAR_FILE: { cls: 'refused', what: 'an input (or the import lock) is a FIFO, device, socket or other non-regular file: refused without opening it for reading' },
+  // --- hostable repository trees and refreshes (src/repository-tree, src/refresh) ---
+  TARGET_NAME_UNSAFE: { cls: 'refused', what: 'a target name cannot be a file path under targets/ (dot-dot, absolute, empty or hidden segments, control characters)' },
+  TARGET_FILE_MISMATCH: { cls: 'refused', what: "a target file's bytes do not have the length or hashes its targets metadata records (file named)" },
+  ROOT_EXPIRED: { cls: 'refused', what: 'the newest root has expired: a snapshot/timestamp refresh cannot fix that, rotate the root first' },
+  REFRESH_KEY_NOT_IN_ROOT: { cls: 'refused', what: "a key given to sign a snapshot or timestamp is not one of that role's keys in the current root" },
   // --- animated QR (fountain-coded UR frames: src/transport/qr) ---
   QR_NOT_UR: { cls: 'refused', what: 'a QR frame is not a Uniform Resource (it does not start with `ur:`)' },
   QR_TYPE_UNEXPECTED: { cls: 'refused', what: 'a QR frame is a UR of another type than a tuf-ceremony bundle' },

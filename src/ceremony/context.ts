@@ -11,7 +11,8 @@ import { readFileCapped } from '../io/files.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import type { CeremonyPlan, PlanCustodian, PublisherKeySource } from './plan.js';
 import { parsePublisherKey, PUBLISHER_KEY_MAX_BYTES, type PublisherKey } from './publisher-key.js';
-import { parseServerKey, SERVER_KEY_MAX_BYTES, type ServerKey } from './server-key.js';
+import { parseRoleKeyFile } from './online-key.js';
+import { SERVER_KEY_MAX_BYTES, type ServerKey } from './server-key.js';
 import type { CeremonyState, StateFile } from './state.js';
 import type { CeremonyToken, TokenProvider } from './tokens.js';
 
@@ -126,7 +127,7 @@ export function makeContext(init: ContextInit): CeremonyContext {
       } catch (err) {
         throw new CeremonyError('PLAN_INPUT_MISMATCH', `${source.keyFile}, the ${role} key the plan names, cannot be read next to the plan`, { path: `$.${role}.keyFile`, cause: err });
       }
-      const key = parseServerKey(bytes, source.keyFile, source.sha256);
+      const key = parseRoleKeyFile(init.plan.profile, role, bytes, source.keyFile, source.sha256, init.plan.repository);
       serverKeys.set(role, key);
       return key;
     },

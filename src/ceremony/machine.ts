@@ -33,7 +33,8 @@ import { allOutputNames, metadataFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } f
 import { checkPlanDates, type CeremonyPlan } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
 import { parsePublisherKey } from './publisher-key.js';
-import { parseServerKey, SERVER_KEY_MAX_BYTES } from './server-key.js';
+import { parseRoleKeyFile } from './online-key.js';
+import { SERVER_KEY_MAX_BYTES } from './server-key.js';
 import { newState, StateFile, STATE_FILE, type CeremonyState, type StepName } from './state.js';
 import { buildMetadata } from './steps/build-metadata.js';
 import { checkTokens } from './steps/check-tokens.js';
@@ -151,7 +152,7 @@ async function readInputs(opts: RunCeremonyOptions): Promise<{ name: string; sha
     } catch (err) {
       throw new CeremonyError('PLAN_INPUT_MISMATCH', `${src.keyFile}, the ${role} key the plan names, cannot be read next to the plan`, { path: `$.${role}.keyFile`, cause: err });
     }
-    parseServerKey(bytes, src.keyFile, src.sha256);
+    parseRoleKeyFile(opts.plan.profile, role, bytes, src.keyFile, src.sha256, opts.plan.repository);
     out.push({ name: src.keyFile, sha256: src.sha256 });
   }
   for (const p of opts.plan.targets.publishers) {

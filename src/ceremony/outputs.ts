@@ -6,7 +6,7 @@
 import { CeremonyError } from '../errors.js';
 import type { CeremonyContext } from './context.js';
 import { buildAll, fileOf, writtenRoles } from './metadata.js';
-import type { CeremonyPlan } from './plan.js';
+import { holdsRole, type CeremonyPlan } from './plan.js';
 import { shareCardFiles } from './steps/shamir-backup.js';
 import { STATE_FILE } from './state.js';
 
@@ -20,7 +20,8 @@ export function metadataFileNames(plan: CeremonyPlan): string[] {
     // TUF 5.3: clients fetch N.root.json to walk the chain; version 1 is where a chain starts.
     out.splice(1, 0, '1.root.json');
     // TUF 5.5 / 5.6 with consistent snapshots: clients fetch VERSION.snapshot.json and VERSION.targets.json.
-    if (plan.consistentSnapshot) out.push('1.snapshot.json', '1.targets.json');
+    // (1.snapshot.json only when the ceremony signs the snapshot: an online snapshot is the service's.)
+    if (plan.consistentSnapshot) out.push(...(holdsRole(plan, 'snapshot') ? ['1.snapshot.json'] : []), '1.targets.json');
   }
   return out;
 }

@@ -44,6 +44,10 @@
  *   the root role beside the custodians' token keys (a backup vote for when tokens are lost). It does not
  *   sign root v1 — it is gone by then — so the root threshold must be met by the custodians' tokens.
  * - `consistentSnapshot` (TUF only, default false).
+ * - TUF online roles: `snapshot` and/or `timestamp` as `{keyFile, sha256}` name an online service's public
+ *   key (the key JSON `tokens export` writes, or a PEM `PUBLIC KEY`; src/ceremony/online-key.ts): the
+ *   ceremony makes only the offline roles' keys and writes only their metadata; the service signs the rest.
+ *   An online snapshot needs an online timestamp.
  *
  * - `targets.publishers` (optional): `[{"name": "CI", "keyFile": "ci-targets.pem", "sha256": "…"}]`, the
  *   public keys of publishers who sign targets.json themselves with the stock notary client; root v1 lists
@@ -265,10 +269,11 @@ function publishers(value: JsonValue | undefined, path: string): PublisherKeySou
 function role(value: JsonValue | undefined, path: string, profile: ProfileName, name: 'targets' | 'snapshot' | 'timestamp', custodians: readonly PlanCustodian[], opts: ParsePlanOptions): HeldRole | ServerRole {
   const o = r.object(value, path, [], ['key', 'expires', 'keyFile', 'sha256', 'publishers']);
   const server = o.keyFile !== undefined || o.sha256 !== undefined;
-  const serverAllowed = profile === 'notary' && (name === 'timestamp' || name === 'snapshot');
+  // Notary: notary-server's keys. TUF: an online service's (RSTUF, tuf-on-ci, …), src/ceremony/online-key.ts.
+  const serverAllowed = name === 'timestamp' || name === 'snapshot';
   if (server) {
     if (!serverAllowed) {
-      r.fail(path, profile === 'tuf' ? `a TUF ${name} key is held by the ceremony: expected {"key", "expires"}` : 'the Notary targets key is the publisher\'s: expected {"key", "expires"}');
+      r.fail(path, profile === 'tuf' ? 'the TUF targets key is an offline role\'s: expected {"key", "expires"}' : 'the Notary targets key is the publisher\'s: expected {"key", "expires"}');
     }
     return { key: serverKey(o, path) };
   }
@@ -339,6 +344,10 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
   const targets = role(o.targets, '$.targets', profile, 'targets', custodians, opts) as TargetsRole;
   const snapshot = role(o.snapshot, '$.snapshot', profile, 'snapshot', custodians, opts);
   const timestamp = role(o.timestamp, '$.timestamp', profile, 'timestamp', custodians, opts);
+  // TUF 4.6: the timestamp signs over the snapshot, so a service that signs snapshots signs timestamps too.
+  if (profile === 'tuf' && snapshot.key.kind === 'server' && timestamp.key.kind !== 'server') {
+    r.fail('$.snapshot', 'an online snapshot needs an online timestamp (the timestamp names each new snapshot): give the service\'s timestamp key too, {"keyFile", "sha256"}');
+  }
 
   // Labels are never reused on one token (token.ts refuses it at generation; refuse it here, at review).
   const labels = new Map<string, string>();

@@ -8,6 +8,7 @@ import { reportError, type Io } from './output.js';
 import { registerPublishCommands } from './publish.js';
 import { registerStatusCommand } from './status.js';
 import { registerQrCommands } from './qr.js';
+import { registerRefreshCommand } from './refresh.js';
 import { registerRehearseCommand } from './rehearse.js';
 import { registerResignTargetsCommand, registerRotateCommand } from './rotate.js';
 import { registerRunCommand } from './run.js';
@@ -15,6 +16,7 @@ import { registerShamirCommands } from './shamir.js';
 import { registerSignCommand } from './sign.js';
 import { registerTranscriptCommands } from './transcript.js';
 import { registerTokensCommand } from './tokens.js';
+import { registerTreeCommand } from './tree.js';
 import { verifyCommand } from './verify.js';
 
 /**
@@ -94,6 +96,12 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerStatusCommand(program, io, (s) => {
+    status = s;
+  });
+  registerTreeCommand(program, io, (s) => {
+    status = s;
+  });
+  registerRefreshCommand(program, io, (s) => {
     status = s;
   });
 

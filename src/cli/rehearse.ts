@@ -38,7 +38,8 @@
  * rotation/{request.json, review.txt, response-alice.json, response-bob.json, 2.root.json} (+ snapshot.json,
  * notary); export/usb/rehearsal-trust.bundle, export/qr/frame-NNNN.png and frames.txt;
  * site/{pinned-root.json, received-by-qr.bundle, tampered.bundle}, site/trust-dir/… (the installed trust
- * folder and its imports.log). Nothing is overwritten; a rehearsal never
+ * folder and its imports.log); TUF: repository/… (the hostable tree of the final repository, for a static
+ * host: src/rehearsal/repository-stage.ts). Nothing is overwritten; a rehearsal never
  * resumes (its tokens are gone): use a new DIR.
  *
  * `--json` prints (exit 0):
@@ -63,6 +64,7 @@
  *     "trustDir": "site/trust-dir", "folder": "site/trust-dir/tuf/<GUN>/metadata" (tuf: "site/trust-dir"),
  *     "installed": { "files": [...], "versions": { "root": 2, … }, "pinnedBy": "file", "rootChain": [2] },
  *     "refusal": { "bundle": "site/tampered.bundle", "trustDir": "site/trust-dir", "code": "LENGTH_MISMATCH", "message": "…", "unchanged": true, "treeSha256": "…" } } | null,
+ *   "tree": { "dir": "repository", "consistentSnapshot": false, "rootVersions": [1, 2], "files": ["1.root.json", …, "timestamp.json"] } (tuf) | null,
  *   "durationMs": { "ceremony": n, "rotation": n, "export": n, "site": n, "total": n },
  *   "notYetRehearsed": [] }
  * ```
@@ -91,6 +93,7 @@ import { simulatedServerTimestamp } from '../rehearsal/notary-timestamp.js';
 import { NEW_CUSTODIAN, ROTATION_DIR, runRotationStage, tokenOf, type RotationStageResult } from '../rehearsal/rotation-stage.js';
 import { runSiteImportStage, SITE_DIR, type SiteImportResult } from '../rehearsal/site-import-stage.js';
 import type { Io } from './output.js';
+import { REPOSITORY_DIR, writeRehearsalTree, type RehearsalTree } from '../rehearsal/repository-stage.js';
 
 export const DEFAULT_REHEARSAL_GUN = 'rehearsal.example.com/org/app';
 export const PLAN_FILE = 'plan.json';
@@ -98,7 +101,7 @@ export const TIMESTAMP_KEY_FILE = 'timestamp.key';
 export const SNAPSHOT_KEY_FILE = 'snapshot.key';
 export const PUBLISHER_KEY_FILE = 'publisher-targets.pem';
 /** The stages' folders in DIR (src/rehearsal/*): each must be absent before anything is written. */
-export const STAGE_FOLDERS = [ROTATION_DIR, 'export', SITE_DIR] as const;
+export const STAGE_FOLDERS = [ROTATION_DIR, 'export', SITE_DIR, REPOSITORY_DIR] as const;
 
 export interface RehearseOptions {
   profile?: string;
@@ -260,7 +263,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
 
   const metadata = metadataFileNames(plan);
   const cards = result.files.filter((f) => f.startsWith('share-card'));
-  const { rotation, exported, site, notYetRehearsed } = stages;
+  const { rotation, exported, site, tree, notYetRehearsed } = stages;
   if (opts.json) {
     const has = (name: string): string | null => (metadata.includes(name) ? name : null);
     io.out(
@@ -315,6 +318,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
                 refusal: site.refusal,
               }
             : null,
+          tree: tree ?? null,
           durationMs: durations,
           notYetRehearsed,
         },
@@ -361,6 +365,8 @@ interface Stages {
   rotation: RotationStageResult;
   exported: ExportStageResult;
   site: SiteImportResult | undefined;
+  /** TUF: the hostable tree in DIR/repository/ (src/rehearsal/repository-stage.ts). */
+  tree: RehearsalTree | undefined;
   notYetRehearsed: string[];
 }
 
@@ -419,7 +425,8 @@ async function runStages(s: StagesInput): Promise<Stages> {
     site = await runSiteImportStage({ out, frames: exported.qr.frames, usbBundle: exported.bundle, pinnedRoot: rootV1, now: s.now(), say: s.say });
     s.lap('site');
   }
-  return { rotation, exported, site, notYetRehearsed };
+  const tree = profile === 'tuf' ? await writeRehearsalTree({ out, files, pinnedRoot: rootV1, now: s.now(), say: s.say }) : undefined;
+  return { rotation, exported, site, tree, notYetRehearsed };
 }
 export function registerRehearseCommand(program: Command, io: Io, setStatus: (status: number) => void): void {
   program

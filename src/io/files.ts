@@ -11,6 +11,7 @@ import { writeFault } from './fs-faults.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
+import { readRepositoryTreeIfAny } from './repository-tree.js';
 
 function notFound(path: string, cause?: unknown): CeremonyError {
   return new CeremonyError('FILE_NOT_FOUND', `${basename(path)} does not exist or cannot be read`, { path, cause });
@@ -133,7 +134,7 @@ export const IMPORT_RECORD_FILE = 'imports.log';
  * List regular files under `dir`, relative, refusing links and anything that is not a file or folder
  * (the top-level import record is passed over, see IMPORT_RECORD_FILE).
  */
-async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> {
+export async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> {
   const out: string[] = [];
   const walk = async (sub: string, depth: number): Promise<void> => {
     if (depth > 8) throw new CeremonyError('UNEXPECTED_FILE', 'metadata directory nests too deep', { path: sub });
@@ -158,8 +159,12 @@ async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> {
  */
 export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CAPS): Promise<RepositoryFiles> {
   if (!(await isDirectory(dir))) throw new CeremonyError('USAGE', `${basename(dir)} is not a directory`, { path: dir });
+  const names = await listFiles(dir, caps);
+  // A hostable TUF tree (src/repository-tree): versioned role files and target files under targets/.
+  const tree = await readRepositoryTreeIfAny(dir, names, caps);
+  if (tree) return tree;
   const entries: NamedBytes[] = [];
-  for (const rel of await listFiles(dir, caps)) {
+  for (const rel of names) {
     // Classify before reading, so a stray file is refused without reading it, and each read is capped.
     entries.push({ name: rel, bytes: await readFileCapped(join(dir, rel), capForName(rel, caps)) });
   }

@@ -148,9 +148,9 @@ export const generateKeys: Step = {
         await ctx.record({
           step: 'key.server',
           actor: { name: 'administrator', role: 'administrator' },
-          digests: [{ label: `notary-server ${planned.role} key fingerprint`, sha256: s.key.fingerprint }],
+          digests: [{ label: `${ctx.plan.profile === 'notary' ? 'notary-server' : 'online service'} ${planned.role} key fingerprint`, sha256: s.key.fingerprint }],
           inputs: [{ name: source.keyFile, sha256: s.sha256 }],
-          note: `the ${planned.role} key is notary-server's (${s.key.keytype}), from ${source.keyFile}, whose SHA-256 matches the plan`,
+          note: `the ${planned.role} key is ${ctx.plan.profile === 'notary' ? "notary-server's" : "the online service's"} (${s.key.keytype}), from ${source.keyFile}, whose SHA-256 matches the plan`,
         });
         made.push(`${planned.role}: the server's key`);
         continue;

@@ -12,7 +12,7 @@ import { checkNotaryRootCertificates } from '../../tuf/notary-root.js';
 import { verifyRepository, type RepositoryFiles } from '../../tuf/repository.js';
 import type { CeremonyContext } from '../context.js';
 import { metadataFiles } from '../outputs.js';
-import { plannedKeys } from '../plan.js';
+import { holdsRole, plannedKeys } from '../plan.js';
 import type { Step } from './step.js';
 
 export async function verifiedOutputs(ctx: CeremonyContext): Promise<{ name: string; bytes: Uint8Array }[]> {
@@ -26,7 +26,7 @@ export async function verifiedOutputs(ctx: CeremonyContext): Promise<{ name: str
   }
   const now = ctx.now();
   const notary = ctx.plan.profile === 'notary';
-  const v = verifyRepository(repo, { trustedRoot: root, now, ...(notary ? { gun: ctx.plan.repository } : {}), requireComplete: !notary });
+  const v = verifyRepository(repo, { trustedRoot: root, now, ...(notary ? { gun: ctx.plan.repository } : {}), requireComplete: !notary && holdsRole(ctx.plan, 'timestamp') });
   if (notary) checkNotaryRootCertificates(v.root, now, ctx.plan.repository);
 
   const roles = v.root.signed.roles;
