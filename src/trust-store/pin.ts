@@ -29,10 +29,7 @@ import { requireVerified } from '../tuf/verify.js';
 export interface TrustAnchor {
   /** The root verification starts from: the installed root when there is one, else the pin. */
   anchor: Uint8Array;
-  /**
-   * The input with the root versions already walked here removed (pin < v ≤ installed): they were
-   * verified step by step and the last one is the installed root itself.
-   */
+  /** The input, unchanged (kept as a field so a later policy can narrow it). */
   files: RepositoryFiles;
 }
 
@@ -83,8 +80,10 @@ export function resolveTrustAnchor(pin: Uint8Array, installed: Metadata<Root> | 
         { path: reached.source },
       );
     }
-    const versionedRoots = new Map([...files.versionedRoots].filter(([v]) => v <= want || v > have));
-    return { anchor: installed.bytes, files: { ...files, versionedRoots } };
+    // The input's roots up to the installed version stay: verification from the installed root checks that
+    // they are its own history, byte for byte at its version (repository.ts, checkRootsUpToPin), so none
+    // rides along unread.
+    return { anchor: installed.bytes, files };
   }
 
   if (want === have) {
