@@ -158,7 +158,7 @@ describe('run PLAN --bindings FILE on (fake) hardware tokens', () => {
     expect(seen.map((e) => (e === 'login' ? e : e.split(':')[0]))).toEqual(['custodian Alice', 'login', 'custodian Bob', 'login', 'custodian Carol', 'login']);
     const text = r.out.join('\n');
     expect(text).toContain(`plan intent hash (SHA-256 of the plan file): ${s.planSha.replace(/(.{4})(?=.)/g, '$1 ')}`);
-    expect(text).toMatch(/custodian Alice: token "alice" \(serial A0000001\), Fake Tokens Ltd Fake 1 \(the plan expects serial A0000001\)/);
+    expect(text).toMatch(/custodian Alice: token "alice" \(serial A0000001\), Fake Tokens Ltd Fake 1, slot "fake slot slot-1" \(the plan expects serial A0000001\)/);
     expect(text).toMatch(/custodian Bob: token "bob" \(serial B0000002\).*chosen by the site bindings/);
     for (const v of Object.values(PINS)) expect(text).not.toContain(v);
 
