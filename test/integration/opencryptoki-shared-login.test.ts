@@ -7,6 +7,7 @@
  */
 import * as graphene from 'graphene-pk11';
 import { expect, it } from 'vitest';
+import { TokenModule } from '../../src/signers/pkcs11/token.js';
 import { startOpenCryptoki } from '../support/opencryptoki.js';
 
 it('after a login on one opencryptoki soft token, another token takes any PIN as already logged in', async () => {
@@ -32,6 +33,29 @@ it('after a login on one opencryptoki soft token, another token takes any PIN as
       b.close();
     } finally {
       mod.finalize();
+    }
+  } finally {
+    await ock.stop();
+  }
+});
+
+it('our token layer does not take that for a login: a wrong PIN on the second token is refused', async () => {
+  const ock = await startOpenCryptoki([
+    { label: 'shared-a', pin: '24681357', soPin: '13572468' },
+    { label: 'shared-b', pin: '24681358', soPin: '13572468' },
+  ]);
+  try {
+    const mod = await TokenModule.load(ock.modulePath);
+    try {
+      const a = await mod.openToken({ label: 'shared-a' });
+      await a.login('24681357');
+      const b = await mod.openToken({ label: 'shared-b' });
+      // A custodian's PIN must be checked by their own token: "already logged in" here is another token's login.
+      await expect(b.login('99999999')).rejects.toMatchObject({ code: expect.stringMatching(/^[A-Z_]+$/) });
+      await b.close();
+      await a.close();
+    } finally {
+      await mod.finalize();
     }
   } finally {
     await ock.stop();
