@@ -129,5 +129,5 @@ export function generationText(g: GenerationReport): string {
   const rb = READBACK_ATTRS.map((n) => `${n}=${g.readBack[n] === null ? 'n/a' : String(g.readBack[n])}`).join(' ');
   const why = g.fullSkipped ? ` (${g.fullSkipped})` : g.template === 'minimal' ? ` (the module refused the full template: ${g.fullRefused ?? 'refused'})` : '';
   const proof = g.proof ? `; read-out refused: value ${g.proof.value}, wrap ${g.proof.wrap}` : '';
-  return `generated with the ${g.template} template${why}; private key read back: ${rb}${proof}`;
+  return `generated with the ${g.template} template${why}; the token's half (CKO_PRIVATE_KEY) read back: ${rb}${proof}`;
 }
