@@ -132,6 +132,8 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
         kind: 'root',
         profile: 'tuf',
         repository: `example.com/matrix/${m.name}`,
+        // Every module the CI has is a software token: the reviewed plan must say it accepts them (issue #11).
+        allowSoftwareTokens: true,
         custodians: (['alice', 'bob', 'carol'] as const).map((c) => ({ name: NAMES[c], token: tokenOf(c), keyAlgorithm: alg, keyLabel: `${prefix}-root-${c}` })),
         root: { threshold: 2, expires: year(10) },
         targets: { key: { custodian: 'Alice', keyAlgorithm: alg, keyLabel: `${prefix}-targets` }, expires: year(3) },
@@ -141,6 +143,22 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
     };
 
     let tufOut: string | undefined;
+
+    it('a plan that does not allow software tokens is refused at the first custodian’s token, before any PIN (SoftHSM2 is a rehearsal module, run as one)', async () => {
+      const { allowSoftwareTokens: _allowed, ...plan } = tufPlan('refused');
+      const w = writeCeremony('refused', plan);
+      // Every PIN given is wrong: a token asked for one would count the try.
+      const wrong = Object.fromEntries(Object.keys(pins()).map((k) => [k, '99999999']));
+      const r = await capture((io) => runCommand(w.planPath, { bindings: w.bindingsPath, out: w.out }, io, runDeps({ env: wrong })));
+      if (m.name === 'softhsm2') {
+        // SoftHSM2 makes the run a rehearsal (transcript says so); the wrong PINs then fail at login.
+        expect(r.err.join('\n')).toMatch(/^error\[PIN_INCORRECT\]/);
+        return;
+      }
+      expect(r.status).toBe(3);
+      expect(r.err.join('\n')).toMatch(/^error\[TOKEN_SOFTWARE\]: Alice's token .* is a software token .*no PIN was asked/);
+      for (const c of ['alice', 'bob', 'carol'] as const) if (host(c).lockoutCounter) expect((await host(c).lockoutCounter!()).counter, c).toBe(0);
+    });
 
     it('TUF root ceremony on three tokens, interrupted after Bob’s key was made and resumed; tuf-js accepts the result', async () => {
       const w = writeCeremony('tuf', tufPlan('tuf'));
@@ -251,6 +269,7 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
           kind: 'root',
           profile: 'notary',
           repository: gun,
+          allowSoftwareTokens: true,
           custodians: (['alice', 'bob', 'carol'] as const).map((c) => ({ name: NAMES[c], token: tokenOf(c), keyAlgorithm: 'ecdsa-p256', keyLabel: `notary-root-${c}` })),
           root: { threshold: 2, expires: year(10) },
           targets: { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'notary-targets' }, expires: year(3) },
