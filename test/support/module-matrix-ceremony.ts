@@ -31,7 +31,7 @@ import { formatExpires } from '../../src/tuf/dates.js';
 import { applyEnv } from './daemons.js';
 import { serveFiles } from './file-server.js';
 import { cli, json } from './matrix-cli.js';
-import type { Custodian, MatrixModule } from './module-matrix.js';
+import { CUSTODIANS, type Custodian, type MatrixModule } from './module-matrix.js';
 import { notaryClient, startNotaryServer } from './notary.js';
 import { scanForSecrets } from './secret-scan.js';
 
@@ -71,7 +71,12 @@ async function tufJsRefresh(files: Map<string, Uint8Array>, trustedRoot: Uint8Ar
   }
 }
 
-export function ceremonyCases(get: () => MatrixModule): void {
+/**
+ * `hosts`: custodians whose tokens are on another module in the TUF ceremony and the rotation (per-custodian
+ * modules in the site bindings). opencryptoki needs it: one process can use only one of its soft tokens at
+ * a time (opencryptoki.ts), so there Alice and Dave are on opencryptoki and Bob and Carol on the TPM.
+ */
+export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Partial<Record<Custodian, MatrixModule>> } = {}): void {
   describe('ceremonies', () => {
     let m: MatrixModule;
     let dir: string;
@@ -81,7 +86,7 @@ export function ceremonyCases(get: () => MatrixModule): void {
       m = get();
       dir = mkdtempSync(join(tmpdir(), `tufc-ceremony-${m.name}-`));
       // `tokens` and `sign` read --pin-env from this process's environment.
-      restorePins = applyEnv(m.pinEnv);
+      restorePins = applyEnv(pins());
     });
     afterAll(() => {
       restorePins?.();
@@ -92,14 +97,18 @@ export function ceremonyCases(get: () => MatrixModule): void {
       load: (path, opts) => TokenModule.load(path, opts),
       exists: moduleFileExists,
       platform: process.platform,
-      env: { ...m.pinEnv },
+      env: pins(),
       interactive: false,
       promptPin: () => Promise.reject(new Error('no prompt in tests')),
       now: () => new Date(),
       ...over,
     });
 
-    const tokenOf = (c: Custodian) => ({ serial: m.tokens[c].serial, label: c });
+    /** The module custodian `c`'s token is on. */
+    const host = (c: Custodian): MatrixModule => opts.hosts?.()[c] ?? m;
+    /** Every custodian's PIN variable, with the PIN of the token on their host module. */
+    const pins = (): Record<string, string> => Object.fromEntries(CUSTODIANS.map((c) => [host(c).tokens[c].pinEnv, host(c).tokens[c].pin]));
+    const tokenOf = (c: Custodian) => ({ serial: host(c).tokens[c].serial, label: host(c).tokens[c].label });
 
     function writeCeremony(name: string, plan: object): { planPath: string; bindingsPath: string; out: string } {
       const d = join(dir, name);
@@ -108,7 +117,9 @@ export function ceremonyCases(get: () => MatrixModule): void {
       const planPath = join(d, 'plan.json');
       writeFileSync(planPath, bytes);
       const bindingsPath = join(d, 'bindings.json');
-      const custodians = Object.fromEntries((['alice', 'bob', 'carol'] as const).map((c) => [NAMES[c], { pin: { env: m.tokens[c].pinEnv } }]));
+      const custodians = Object.fromEntries(
+        (['alice', 'bob', 'carol'] as const).map((c) => [NAMES[c], { pin: { env: m.tokens[c].pinEnv }, ...(host(c) !== m ? { module: host(c).binding } : {}) }]),
+      );
       writeFileSync(bindingsPath, JSON.stringify({ format: 'tuf-ceremony-site-bindings', version: 1, planSha256: sha256(bytes), module: m.binding, custodians }));
       return { planPath, bindingsPath, out: join(d, 'out') };
     }
@@ -121,6 +132,8 @@ export function ceremonyCases(get: () => MatrixModule): void {
         kind: 'root',
         profile: 'tuf',
         repository: `example.com/matrix/${m.name}`,
+        // Every module the CI has is a software token: the reviewed plan must say it accepts them (issue #11).
+        allowSoftwareTokens: true,
         custodians: (['alice', 'bob', 'carol'] as const).map((c) => ({ name: NAMES[c], token: tokenOf(c), keyAlgorithm: alg, keyLabel: `${prefix}-root-${c}` })),
         root: { threshold: 2, expires: year(10) },
         targets: { key: { custodian: 'Alice', keyAlgorithm: alg, keyLabel: `${prefix}-targets` }, expires: year(3) },
@@ -130,6 +143,22 @@ export function ceremonyCases(get: () => MatrixModule): void {
     };
 
     let tufOut: string | undefined;
+
+    it('a plan that does not allow software tokens is refused at the first custodian’s token, before any PIN (SoftHSM2 is a rehearsal module, run as one)', async () => {
+      const { allowSoftwareTokens: _allowed, ...plan } = tufPlan('refused');
+      const w = writeCeremony('refused', plan);
+      // Every PIN given is wrong: a token asked for one would count the try.
+      const wrong = Object.fromEntries(Object.keys(pins()).map((k) => [k, '99999999']));
+      const r = await capture((io) => runCommand(w.planPath, { bindings: w.bindingsPath, out: w.out }, io, runDeps({ env: wrong })));
+      if (m.name === 'softhsm2') {
+        // SoftHSM2 makes the run a rehearsal (transcript says so); the wrong PINs then fail at login.
+        expect(r.err.join('\n')).toMatch(/^error\[PIN_INCORRECT\]/);
+        return;
+      }
+      expect(r.status).toBe(3);
+      expect(r.err.join('\n')).toMatch(/^error\[TOKEN_SOFTWARE\]: Alice's token .* is a software token .*no PIN was asked/);
+      for (const c of ['alice', 'bob', 'carol'] as const) if (host(c).lockoutCounter) expect((await host(c).lockoutCounter!()).counter, c).toBe(0);
+    });
 
     it('TUF root ceremony on three tokens, interrupted after Bob’s key was made and resumed; tuf-js accepts the result', async () => {
       const w = writeCeremony('tuf', tufPlan('tuf'));
@@ -150,16 +179,18 @@ export function ceremonyCases(get: () => MatrixModule): void {
       const t = verifyTranscript(readBytes(w.out, 'transcript.jsonl'));
       // Each token named by the pair (serial, label): on this module the serial alone may be shared.
       const checks = t.entries.filter((e) => e.step === 'token.check').map((e) => [e.actor.name, e.token!.serial, e.token!.label]);
-      expect(checks).toEqual(expect.arrayContaining((['alice', 'bob', 'carol'] as const).map((c) => [NAMES[c], m.tokens[c].serial, c])));
+      expect(checks).toEqual(expect.arrayContaining((['alice', 'bob', 'carol'] as const).map((c) => [NAMES[c], host(c).tokens[c].serial, c])));
       expect(t.entries.find((e) => e.step === 'key.generate' && e.actor.name === 'Bob' && e.token?.label === 'tuf-root-bob')!.note).toMatch(/adopted/);
 
       // The keys are on the tokens, sensitive and not extractable, one of each label: nothing made twice.
-      const mod = await TokenModule.load(m.modulePath);
+      const mods = new Map<string, TokenModule>();
       try {
         const found: Record<string, string[]> = {};
         for (const c of ['alice', 'bob', 'carol'] as const) {
-          const s = await mod.openToken(tokenOf(c));
-          await s.login(m.tokens[c].pin);
+          const path = host(c).modulePath;
+          if (!mods.has(path)) mods.set(path, await TokenModule.load(path));
+          const s = await mods.get(path)!.openToken(tokenOf(c));
+          await s.login(host(c).tokens[c].pin);
           const keys = (await s.listKeys()).filter((k) => k.label.startsWith('tuf-'));
           for (const k of keys) expect([k.label, k.sensitive, k.extractable]).toEqual([k.label, true, false]);
           found[c] = keys.map((k) => k.label).sort();
@@ -167,13 +198,13 @@ export function ceremonyCases(get: () => MatrixModule): void {
         }
         expect(found).toEqual({ alice: ['tuf-root-alice', 'tuf-targets'], bob: ['tuf-root-bob', 'tuf-snapshot'], carol: ['tuf-root-carol', 'tuf-timestamp'] });
       } finally {
-        await mod.finalize();
+        for (const mod of mods.values()) await mod.finalize();
       }
 
       const files = new Map(['1.root.json', 'root.json', 'timestamp.json', 'snapshot.json', 'targets.json'].map((n) => [n, readBytes(w.out, n)]));
       const requests = await tufJsRefresh(files, readBytes(w.out, '1.root.json'), dir);
       expect(requests).toEqual(expect.arrayContaining(['/metadata/2.root.json', '/metadata/timestamp.json', '/metadata/snapshot.json', '/metadata/targets.json']));
-      for (const name of readdirSync(w.out)) expect(scanForSecrets(readBytes(w.out, name), Object.values(m.pinEnv)), name).toEqual([]);
+      for (const name of readdirSync(w.out)) expect(scanForSecrets(readBytes(w.out, name), Object.values(pins())), name).toEqual([]);
       tufOut = w.out;
     });
 
@@ -182,7 +213,7 @@ export function ceremonyCases(get: () => MatrixModule): void {
       const out = tufOut!;
       const rotation = join(dir, 'rotation');
       mkdirSync(rotation);
-      const tokenArgs = (c: Custodian) => ['--module', m.cliModule, '--token', m.tokens[c].serial, '--token-label', c];
+      const tokenArgs = (c: Custodian) => ['--module', host(c).cliModule, '--token', host(c).tokens[c].serial, '--token-label', host(c).tokens[c].label];
       // Dave's new key, made on his token; every root key exported for its key ID.
       await json(['tokens', 'generate', ...tokenArgs('dave'), '--algorithm', ALGORITHM_FLAG[m.keyAlgorithm as keyof typeof ALGORITHM_FLAG], '--label', 'tuf-root-dave', '--pin-env', m.tokens.dave.pinEnv]);
       const keys: Record<string, { json: Record<string, unknown>; keyId: string }> = {};
@@ -207,7 +238,7 @@ export function ceremonyCases(get: () => MatrixModule): void {
         const r = await cli(['sign', requestPath, '--out', response, ...tokenArgs(c), '--label', `tuf-root-${c}`, '--pin-env', m.tokens[c].pinEnv]);
         expect([c, r.status, r.err]).toEqual([c, 0, '']);
         expect(r.out).toContain('is REPLACED by Dave');
-        expect(JSON.parse(readFileSync(response, 'utf8')).signer).toMatchObject({ name: NAMES[c], token: { serial: m.tokens[c].serial, label: c } });
+        expect(JSON.parse(readFileSync(response, 'utf8')).signer).toMatchObject({ name: NAMES[c], token: { serial: host(c).tokens[c].serial, label: host(c).tokens[c].label } });
         responses.push(response);
       }
       const rootV2Path = join(rotation, '2.root.json');
@@ -238,6 +269,7 @@ export function ceremonyCases(get: () => MatrixModule): void {
           kind: 'root',
           profile: 'notary',
           repository: gun,
+          allowSoftwareTokens: true,
           custodians: (['alice', 'bob', 'carol'] as const).map((c) => ({ name: NAMES[c], token: tokenOf(c), keyAlgorithm: 'ecdsa-p256', keyLabel: `notary-root-${c}` })),
           root: { threshold: 2, expires: year(10) },
           targets: { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'notary-targets' }, expires: year(3) },
@@ -246,14 +278,16 @@ export function ceremonyCases(get: () => MatrixModule): void {
         };
         const w = writeCeremony('notary', plan);
         if (!m.ec) {
-          // Every PIN given is wrong: a token asked for one would count the try (opencryptoki sets COUNT_LOW).
-          const wrong = Object.fromEntries(Object.keys(m.pinEnv).map((k) => [k, '99999999']));
+          // Every PIN given is wrong: a token asked for one would count the try (opencryptoki sets COUNT_LOW,
+          // a TPM its dictionary-attack counter). Alice's token, the first checked, cannot make EC keys.
+          const wrong = Object.fromEntries(Object.keys(pins()).map((k) => [k, '99999999']));
           const r = await capture((io) => runCommand(w.planPath, { bindings: w.bindingsPath, out: w.out }, io, runDeps({ env: wrong })));
           expect(r.status).not.toBe(0);
           expect(r.err.join('\n')).toMatch(/^error\[MECHANISM_UNSUPPORTED\]: .*ECDSA P-256/);
           const listing = await json(['tokens', '--module', m.cliModule]);
           const tokens = (listing.modules as { slots: { token: { label: string; pinStatus: string } | null }[] }[])[0]!.slots.flatMap((s) => (s.token ? [s.token] : []));
-          for (const c of ['alice', 'bob', 'carol']) expect(tokens.find((t) => t.label === c)?.pinStatus, c).toBe('ok');
+          expect(tokens.find((t) => t.label === m.tokens.alice.label)?.pinStatus).toBe('ok');
+          for (const c of ['bob', 'carol'] as const) if (host(c).lockoutCounter) expect((await host(c).lockoutCounter!()).counter, c).toBe(0);
           return;
         }
         const r = await capture((io) => runCommand(w.planPath, { bindings: w.bindingsPath, out: w.out }, io, runDeps()));

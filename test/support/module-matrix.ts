@@ -5,8 +5,8 @@
  *
  * - `softhsm2`: SoftHSM2 tokens in a temp dir (softhsm2-util, SOFTHSM2_CONF);
  * - `tpm2-pkcs11`: tpm2-pkcs11 over swtpm + tpm2-abrmd (swtpm.ts); every serial `0000000000000000`;
- * - `opencryptoki`: opencryptoki soft tokens under a private pkcsslotd (opencryptoki.ts); every serial
- *   `123`, RSA only.
+ * - `opencryptoki`: one opencryptoki soft token (Alice's, standing for every custodian) under a private
+ *   pkcsslotd (opencryptoki.ts); serial `123`, RSA only.
  *
  * `start()` sets the module's environment in this process (modules loaded in-process read it at
  * C_Initialize); `stop()` puts it back and stops everything the module needed.
@@ -131,22 +131,26 @@ export async function startMatrixModule(name: MatrixModuleName): Promise<MatrixM
       },
     };
   }
-  const ock = await startOpenCryptoki(CUSTODIANS.map((c) => ({ label: c, pin: PINS[c], soPin: SO_PIN })));
-  const tokens = tokenTable(() => ock.serial);
+  // One soft token, Alice's, standing for every custodian in the token cases: opencryptoki 3.8 keeps one
+  // login and one token store for all its soft tokens in a process (opencryptoki.ts), so several of them
+  // cannot be used side by side; the ceremony cases put Bob, Carol and Dave on another module.
+  const ock = await startOpenCryptoki([{ label: 'alice', pin: PINS.alice, soPin: SO_PIN }]);
+  const alice = (c: Custodian): MatrixToken => ({ label: 'alice' as Custodian, pin: PINS.alice, soPin: SO_PIN, serial: ock.serial, pinEnv: `TUFC_MATRIX_${c.toUpperCase()}_PIN` });
+  const tokens = Object.fromEntries(CUSTODIANS.map((c) => [c, alice(c)])) as Record<Custodian, MatrixToken>;
   return {
     name,
     modulePath: ock.modulePath,
     cliModule: ock.modulePath,
     binding: { path: ock.modulePath },
     tokens,
-    sharedSerial: true,
+    sharedSerial: false,
     keyAlgorithm: 'rsa-pss-sha256',
     ec: false,
     softwareModel: /opencryptoki|soft ?tok/i,
     lockout: 'token',
     pinEnv: pinEnvOf(tokens),
     async clearLockout() {
-      for (const c of CUSTODIANS) await ock.resetUserPin(c);
+      await ock.resetUserPin('alice');
     },
     stop: () => ock.stop(),
   };

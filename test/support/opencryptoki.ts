@@ -25,6 +25,14 @@
  * - Wrong PINs (measured): the 1st sets CKF_USER_PIN_COUNT_LOW, the 2nd CKF_USER_PIN_FINAL_TRY, the 3rd
  *   CKF_USER_PIN_LOCKED; the next login is CKR_PIN_LOCKED even with the right PIN. The SO setting a new user
  *   PIN (`pkcsconf -u`, C_InitPIN) unlocks it.
+ * - Several soft tokens in ONE process share one instance of the soft-token library (libpkcs11_sw.so is
+ *   loaded once for all its slots): after C_Login on one token, C_Login on another returns
+ *   CKR_USER_ALREADY_LOGGED_IN whatever PIN is given (before that login, a wrong PIN is CKR_PIN_INCORRECT):
+ *   the second token's PIN is not checked at all; a C_Logout on one invalidates the private
+ *   key handles of the others (CKR_KEY_HANDLE_INVALID); through our stack, a signature by Alice's key after
+ *   Bob's token was logged in and made a key does not verify (measured, bare graphene-pk11 and TokenKey). So
+ *   one process can use only one opencryptoki soft token at a time: a ceremony that holds three custodians'
+ *   tokens at once cannot run on three of them.
  * - Mechanisms: RSA only (CKM_RSA_PKCS_KEY_PAIR_GEN 512–4096, CKM_RSA_PKCS_PSS and SHA*_RSA_PKCS_PSS
  *   1024–4096); no EC at all in Debian's build.
  */
@@ -89,9 +97,19 @@ function isOurs(pid: number): boolean {
   }
 }
 
+/**
+ * SIGTERM, then SIGKILL: measured, pkcsslotd ignores SIGTERM while a process still has the library
+ * initialised (a test that failed before C_Finalize); the shared memory it then leaves is reused by the
+ * next daemon.
+ */
 async function killAndWait(pid: number): Promise<void> {
   process.kill(pid, 'SIGTERM');
-  await waitUntil(`pkcsslotd (pid ${pid}) to exit`, async () => daemonPid() !== pid, { timeoutMs: 20_000 });
+  try {
+    await waitUntil(`pkcsslotd (pid ${pid}) to exit`, async () => daemonPid() !== pid, { timeoutMs: 10_000 });
+  } catch {
+    process.kill(pid, 'SIGKILL');
+    await waitUntil(`pkcsslotd (pid ${pid}) to exit after SIGKILL`, async () => daemonPid() !== pid, { timeoutMs: 10_000 });
+  }
 }
 
 /** Hold an exclusive lock (flock(1)) until `release()`, or until this process dies (its stdin closes). */
