@@ -36,7 +36,8 @@ function common(profile: ProfileName, type: string, version: number): JsonObject
   return out;
 }
 
-async function state(profile: ProfileName, repository: string, roots: Uint8Array[], keys: RootKeys, version: number, payload: string): Promise<BundleContent> {
+/** A complete repository (targets version `version`, snapshot, timestamp) under the last of `roots`, signed by `keys`, as a trust bundle's content. */
+export async function repositoryState(profile: ProfileName, repository: string, roots: Uint8Array[], keys: RootKeys, version: number, payload: string): Promise<BundleContent> {
   const targets = await sign(profile, targetsSigned(profile, version, { 'app.tar.gz': enc.encode(payload) }), keys.targets);
   const meta: JsonObject = { [metaKey(profile, 'targets')]: metaEntry(profile, targets, version) };
   if (profile === 'notary') meta.root = metaEntry(profile, roots[roots.length - 1]!, roots.length);
@@ -75,7 +76,7 @@ export async function buildForkScenario(profile: ProfileName): Promise<ForkScena
     v1,
     v2,
     v2fork,
-    legit: (n) => state(profile, repository, [v1, v2], keys2, n, `app v${n}`),
-    fork: await state(profile, repository, [v1, v2fork], keysFork, 5, 'malware'),
+    legit: (n) => repositoryState(profile, repository, [v1, v2], keys2, n, `app v${n}`),
+    fork: await repositoryState(profile, repository, [v1, v2fork], keysFork, 5, 'malware'),
   };
 }
