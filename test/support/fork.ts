@@ -24,6 +24,8 @@ export interface ForkScenario {
   v2fork: Uint8Array;
   /** The legitimate repository under root v2 with targets version `targetsVersion` (roots 1 and 2 included). */
   legit(targetsVersion: number): Promise<BundleContent>;
+  /** The legitimate repository after one more rotation (root v3: keys k1 k2 k5, renewed), roots 1 to 3 included. */
+  legitV3(targetsVersion: number): Promise<BundleContent>;
   /** The fork: roots 1 and 2′, and a whole repository signed by the attacker's keys. */
   fork: BundleContent;
 }
@@ -69,6 +71,7 @@ export async function buildForkScenario(profile: ProfileName): Promise<ForkScena
   const keysFork: RootKeys = { root: [k3, k4], ...attacker };
   const v1 = await sign(profile, rootSigned(profile, 1, keys1, { root: 2 }), [k1, k2]);
   const v2 = await sign(profile, rootSigned(profile, 2, keys2, { root: 2 }), [k1, k2]);
+  const v3 = await sign(profile, rootSigned(profile, 3, keys2, { root: 2 }), [k1, k2]);
   const v2fork = await sign(profile, rootSigned(profile, 2, keysFork, { root: 2 }), [k3, k4]);
   return {
     profile,
@@ -77,6 +80,7 @@ export async function buildForkScenario(profile: ProfileName): Promise<ForkScena
     v2,
     v2fork,
     legit: (n) => repositoryState(profile, repository, [v1, v2], keys2, n, `app v${n}`),
+    legitV3: (n) => repositoryState(profile, repository, [v1, v2, v3], keys2, n, `app v${n}`),
     fork: await repositoryState(profile, repository, [v1, v2fork], keysFork, 5, 'malware'),
   };
 }
