@@ -50,8 +50,12 @@ export async function loadInput(path: string): Promise<RepositoryFiles> {
 export async function verifyCommand(input: string, opts: VerifyCommandOptions, io: Io): Promise<number> {
   if (!opts.root) throw new CeremonyError('USAGE', '--root TRUSTED_ROOT is required');
   const trustedRoot = await readFileCapped(opts.root, DEFAULT_CAPS.root);
-  const files = await loadInput(input);
-  const repo = verifyRepository(files, { trustedRoot, now: opts.now ?? new Date() });
+  const source = await readRepositoryInput(input);
+  // A Notary bundle names its repository (GUN): every root certificate must name it too, exactly as
+  // `import` checks (src/tuf/notary-root.ts) — a bundle labelled for one repository whose roots are
+  // another's is refused here as well (issue #12 point 9).
+  const gun = source.bundle?.profile === 'notary' ? source.bundle.repository : undefined;
+  const repo = verifyRepository(source.files, { trustedRoot, now: opts.now ?? new Date(), ...(gun !== undefined ? { gun } : {}) });
   if (opts.json) {
     io.out(JSON.stringify(verifiedJson(repo), null, 2));
   } else {

@@ -40,22 +40,55 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 
 /**
  * Parse a PEM bundle whose first certificate is the leaf (Notary writes leaf first, then any
- * intermediates). Only PEM certificate blocks and whitespace are allowed.
+ * intermediates). Only PEM certificate blocks and whitespace are allowed, and — as notary's
+ * `LoadCertBundleFromPEM`, which fails on any block Go's x509.ParseCertificate refuses — every block of
+ * the chain must decode: strict base64, one whole certificate, no bytes after it ("x509: trailing data").
  */
 export function parseCertificatePem(pem: string, path: string): ParsedCertificate {
-  const blocks: Uint8Array[] = [];
+  const blocks: { b64: string; der: Uint8Array }[] = [];
   PEM_CERT.lastIndex = 0;
   const rest = pem.replace(PEM_CERT, (_all, body: string) => {
-    blocks.push(new Uint8Array(Buffer.from(body.replace(/\r?\n/g, ''), 'base64')));
+    const b64 = body.replace(/\r?\n/g, '');
+    blocks.push({ b64, der: new Uint8Array(Buffer.from(b64, 'base64')) });
     return '';
   });
   if (blocks.length === 0 || rest.trim() !== '') {
     throw new CeremonyError('KEY_INVALID', 'expected PEM "CERTIFICATE" blocks and nothing else', { path });
   }
-  return parseCertificateDer(blocks[0]!, path);
+  const parsed = blocks.map(({ b64, der }, i) => {
+    const which = blocks.length > 1 ? `certificate ${i + 1} of ${blocks.length} in the PEM chain` : 'the certificate';
+    if (Buffer.from(der).toString('base64') !== b64) throw new CeremonyError('KEY_INVALID', `${which} is not valid base64`, { path });
+    const whole = derElementLength(der);
+    if (whole !== undefined && whole < der.length) {
+      throw new CeremonyError('KEY_INVALID', `${which} has ${der.length - whole} bytes after the certificate; the notary client refuses the whole key`, { path });
+    }
+    try {
+      return parseCertificateDer(der, path);
+    } catch (err) {
+      throw new CeremonyError('KEY_INVALID', `${which} cannot be decoded; the notary client refuses the whole key`, { path, cause: err });
+    }
+  });
+  return parsed[0]!;
+}
+
+/** The length of the DER element at the start of `der` (tag, length, content), or undefined if malformed. */
+function derElementLength(der: Uint8Array): number | undefined {
+  if (der.length < 2) return undefined;
+  const first = der[1]!;
+  if (first < 0x80) return 2 + first;
+  const n = first & 0x7f;
+  if (n === 0 || n > 4 || der.length < 2 + n) return undefined;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + der[2 + i]!;
+  return 2 + n + len;
 }
 
 export function parseCertificateDer(der: Uint8Array, path: string): ParsedCertificate {
+  // Go's x509.ParseCertificate refuses bytes after the certificate (the ASN.1 layer here would ignore them).
+  const whole = derElementLength(der);
+  if (whole !== undefined && whole < der.length) {
+    throw new CeremonyError('KEY_INVALID', `the certificate has ${der.length - whole} bytes after the certificate`, { path });
+  }
   try {
     const cert = AsnConvert.parse(toArrayBuffer(der), Certificate);
     const tbs = cert.tbsCertificate;

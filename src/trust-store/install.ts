@@ -262,10 +262,10 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   }
   // TUF 5.3: once a root is installed, every update chains from its exact bytes; a pin must agree with it
   // (pin.ts: an older pin must reach it byte for byte through the input's chain).
-  const { anchor, files } = resolveTrustAnchor(trustedRoot, installed?.root, input.files, caps.root);
+  const anchor = resolveTrustAnchor(trustedRoot, installed?.root, input.files, caps.root);
 
   // TUF 5.3–5.6, complete, with rollback against what is installed and expiry by the local clock.
-  const verified = verifyRepository(files, {
+  const verified = verifyRepository(input.files, {
     trustedRoot: anchor,
     now: opts.now,
     ...(installed ? { installed: installed.versions } : {}),

@@ -26,13 +26,6 @@ import type { Root } from '../tuf/root.js';
 import { verifyRootSelf, walkRootChain } from '../tuf/root-chain.js';
 import { requireVerified } from '../tuf/verify.js';
 
-export interface TrustAnchor {
-  /** The root verification starts from: the installed root when there is one, else the pin. */
-  anchor: Uint8Array;
-  /** The input, unchanged (kept as a field so a later policy can narrow it). */
-  files: RepositoryFiles;
-}
-
 /** The bytes of root version v in the input: `N.root.json`, else `root.json` when it is that version. */
 function rootAtIn(files: RepositoryFiles, maxBytes: number): (v: number) => { bytes: Uint8Array; source: string } | undefined {
   let rootJsonVersion: number | undefined;
@@ -50,11 +43,14 @@ function why(err: unknown): string {
 }
 
 /**
- * Decide the trust anchor of an import (see the file comment). `pin` is the operator's pinned root (by file,
- * or the root a fingerprint found), `installed` the installed root.json as parsed from the trust folder.
+ * Decide the trust anchor of an import (see the file comment): the bytes verification starts from — the
+ * installed root when there is one, else the pin. `pin` is the operator's pinned root (by file, or the root
+ * a fingerprint found), `installed` the installed root.json as parsed from the trust folder. The input is
+ * passed on whole: its versions up to the installed one are the installed root's history, which the
+ * verifier reads as such.
  */
-export function resolveTrustAnchor(pin: Uint8Array, installed: Metadata<Root> | undefined, files: RepositoryFiles, maxRootBytes: number): TrustAnchor {
-  if (!installed || bytesEqual(pin, installed.bytes)) return { anchor: installed?.bytes ?? pin, files };
+export function resolveTrustAnchor(pin: Uint8Array, installed: Metadata<Root> | undefined, files: RepositoryFiles, maxRootBytes: number): Uint8Array {
+  if (!installed || bytesEqual(pin, installed.bytes)) return installed?.bytes ?? pin;
   const pinned = parseMetadata(pin, 'root', { maxBytes: maxRootBytes, source: 'pinned root' });
   requireVerified(verifyRootSelf(pinned), 'pinned root');
   const have = installed.signed.version;
@@ -80,10 +76,7 @@ export function resolveTrustAnchor(pin: Uint8Array, installed: Metadata<Root> | 
         { path: reached.source },
       );
     }
-    // The input's roots up to the installed version stay: verification from the installed root checks that
-    // they are its own history, byte for byte at its version (repository.ts, checkRootsUpToPin), so none
-    // rides along unread.
-    return { anchor: installed.bytes, files };
+    return installed.bytes;
   }
 
   if (want === have) {
@@ -102,5 +95,5 @@ export function resolveTrustAnchor(pin: Uint8Array, installed: Metadata<Root> | 
   if (!bytesEqual(reached.bytes, pin)) {
     throw new CeremonyError('IMPORT_PIN_CONFLICTS_INSTALLED', `the input's root chain from the installed root version ${have} reaches a root version ${want} (${reached.source}) that is not the pinned file. Nothing was changed`, { path: reached.source });
   }
-  return { anchor: installed.bytes, files };
+  return installed.bytes;
 }

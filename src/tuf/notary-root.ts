@@ -8,8 +8,9 @@ const DAY = 24 * 60 * 60 * 1000;
  * What Notary's client demands of root keys (notary `trustpinning/certs.go` ValidateRoot and
  * `tuf/utils/x509.go`, restated in FIELD-NOTES): every root key is an x509 key whose certificate is a
  * leaf (CA:FALSE), names the repository (CN = GUN, the same for all), is within its validity (notBefore
- * at most a day ahead), and is not signed with SHA-1. A root Notary would refuse is refused here, before
- * anyone installs it.
+ * at most a day ahead, and notBefore not after notAfter), and is not signed with SHA-1. The PEM chain itself
+ * (every block decodable, no bytes after a certificate) is checked where it is parsed, src/profiles/x509.ts.
+ * A root Notary would refuse is refused here, before anyone installs it.
  */
 export function checkNotaryRootCertificates(root: Metadata<Root>, now: Date, gun?: string): string {
   const role = root.signed.roles.get('root')!;
@@ -23,6 +24,10 @@ export function checkNotaryRootCertificates(root: Metadata<Root>, now: Date, gun
     }
     if (cert.isCA) throw new CeremonyError('CERTIFICATE_INVALID', `root certificate "${cert.subjectCN}" is a CA certificate; Notary needs a leaf (CA:FALSE)`, { path });
     if (/sha-?1/i.test(cert.signatureHash)) throw new CeremonyError('CERTIFICATE_INVALID', `root certificate "${cert.subjectCN}" is signed with SHA-1`, { path });
+    // notary ValidateCertificate: "certificate validity window is invalid".
+    if (cert.notBefore.getTime() > cert.notAfter.getTime()) {
+      throw new CeremonyError('CERTIFICATE_INVALID', `root certificate "${cert.subjectCN}" has an inverted validity window: not before ${cert.notBefore.toISOString()}, not after ${cert.notAfter.toISOString()}`, { path });
+    }
     if (cert.notAfter.getTime() <= now.getTime()) {
       throw new CeremonyError('CERTIFICATE_INVALID', `root certificate "${cert.subjectCN}" expired at ${cert.notAfter.toISOString()}`, { path });
     }

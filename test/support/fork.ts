@@ -24,6 +24,8 @@ export interface ForkScenario {
   v2fork: Uint8Array;
   /** The legitimate repository under root v2 with targets version `targetsVersion` (roots 1 and 2 included). */
   legit(targetsVersion: number): Promise<BundleContent>;
+  /** The legitimate repository after one more rotation (root v3: keys k1 k2 k5, renewed), roots 1 to 3 included. */
+  legitV3(targetsVersion: number): Promise<BundleContent>;
   /** The fork: roots 1 and 2′, and a whole repository signed by the attacker's keys. */
   fork: BundleContent;
 }
@@ -36,7 +38,8 @@ function common(profile: ProfileName, type: string, version: number): JsonObject
   return out;
 }
 
-async function state(profile: ProfileName, repository: string, roots: Uint8Array[], keys: RootKeys, version: number, payload: string): Promise<BundleContent> {
+/** A complete repository (targets version `version`, snapshot, timestamp) under the last of `roots`, signed by `keys`, as a trust bundle's content. */
+export async function repositoryState(profile: ProfileName, repository: string, roots: Uint8Array[], keys: RootKeys, version: number, payload: string): Promise<BundleContent> {
   const targets = await sign(profile, targetsSigned(profile, version, { 'app.tar.gz': enc.encode(payload) }), keys.targets);
   const meta: JsonObject = { [metaKey(profile, 'targets')]: metaEntry(profile, targets, version) };
   if (profile === 'notary') meta.root = metaEntry(profile, roots[roots.length - 1]!, roots.length);
@@ -68,6 +71,7 @@ export async function buildForkScenario(profile: ProfileName): Promise<ForkScena
   const keysFork: RootKeys = { root: [k3, k4], ...attacker };
   const v1 = await sign(profile, rootSigned(profile, 1, keys1, { root: 2 }), [k1, k2]);
   const v2 = await sign(profile, rootSigned(profile, 2, keys2, { root: 2 }), [k1, k2]);
+  const v3 = await sign(profile, rootSigned(profile, 3, keys2, { root: 2 }), [k1, k2]);
   const v2fork = await sign(profile, rootSigned(profile, 2, keysFork, { root: 2 }), [k3, k4]);
   return {
     profile,
@@ -75,7 +79,8 @@ export async function buildForkScenario(profile: ProfileName): Promise<ForkScena
     v1,
     v2,
     v2fork,
-    legit: (n) => state(profile, repository, [v1, v2], keys2, n, `app v${n}`),
-    fork: await state(profile, repository, [v1, v2fork], keysFork, 5, 'malware'),
+    legit: (n) => repositoryState(profile, repository, [v1, v2], keys2, n, `app v${n}`),
+    legitV3: (n) => repositoryState(profile, repository, [v1, v2, v3], keys2, n, `app v${n}`),
+    fork: await repositoryState(profile, repository, [v1, v2fork], keysFork, 5, 'malware'),
   };
 }

@@ -234,6 +234,8 @@ const CASES: Case[] = [
     code: 'IMPORT_REPOSITORY_MISMATCH',
     make: (c) => bundleArgs(c, encodeBundle({ ...content(c.r, c.v2), profile: c.profile === 'notary' ? 'tuf' : 'notary' })),
   },
+  // Issue #12: with root v3 installed, a pin older than it must reach it byte for byte through the input.
+  { name: 'pinned to a root v1 whose chain does not reach the installed root v3', code: 'IMPORT_PIN_BEHIND_INSTALLED', make: (c) => bundleArgs(c, encodeBundle(content(c.r, c.v2)), ['--root', c.file('other-root.json', c.other.roots[0]!)]) },
 ];
 
 const ROOT_SKIP_CASE = 'root chain skipped (2.root.json left out)';

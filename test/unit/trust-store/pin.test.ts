@@ -94,6 +94,18 @@ for (const profile of ['notary', 'tuf'] as const satisfies ProfileName[]) {
       expect(byInstalled.status, byInstalled.err.join('\n')).toBe(0);
     });
 
+    it('the same old pin two versions behind: a bundle with the chain 1 → 2 → 3 goes through the installed v2 and installs v3', async () => {
+      const x = await site();
+      const r = await x.run(await s.legitV3(2), ['--root', x.pinV1]);
+      expect(r.status, r.err.join('\n')).toBe(0);
+      expect(r.out.join('\n')).toContain('root v3 (was v2)');
+      // And the fork, now two versions behind the installed root, is still refused.
+      const before = treeHash(x.dir);
+      const f = await x.run(s.fork, ['--root', x.pinV1]);
+      expect(f.err[0]).toMatch(/^error\[IMPORT_PIN_BEHIND_INSTALLED\]/);
+      expect(treeHash(x.dir)).toBe(before);
+    });
+
     it('an old pin with a bundle that lacks the versions up to the installed root: refused (IMPORT_PIN_BEHIND_INSTALLED)', async () => {
       const x = await site();
       const content = await s.legit(2);
