@@ -25,24 +25,24 @@ export const SHAPE: BenchShape = { rootVersions: 1000, targets: 100_000, rootKey
 /** Bump when the generated repository changes, so a stale cache is regenerated. */
 const GENERATOR_VERSION = 1;
 
-interface BenchKey extends MetadataSigner {
+export interface BenchKey extends MetadataSigner {
   json: JsonObject;
 }
 
 const tuf = getProfile('tuf');
 
-function makeKey(): BenchKey {
+export function makeKey(): BenchKey {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const raw = publicKey.export({ type: 'spki', format: 'der' }).subarray(-32);
   const json: JsonObject = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: raw.toString('hex') } };
   return { json, keyId: tuf.keyId(json), key: tuf.parseKey(json, '$'), sign: (data: Uint8Array) => new Uint8Array(nodeSign(null, data, privateKey)) };
 }
 
-function common(type: string, version: number, expires: string): JsonObject {
+export function common(type: string, version: number, expires: string): JsonObject {
   return { _type: type, spec_version: '1.0.31', version, expires };
 }
 
-function metaEntry(bytes: Uint8Array, version: number): JsonObject {
+export function metaEntry(bytes: Uint8Array, version: number): JsonObject {
   return {
     version,
     length: bytes.length,
@@ -50,7 +50,7 @@ function metaEntry(bytes: Uint8Array, version: number): JsonObject {
   };
 }
 
-async function signed(body: JsonObject, signers: readonly MetadataSigner[]): Promise<Uint8Array> {
+export async function signed(body: JsonObject, signers: readonly MetadataSigner[]): Promise<Uint8Array> {
   return serializeMetadata('tuf', await signMetadata('tuf', body, signers));
 }
 

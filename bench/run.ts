@@ -20,11 +20,14 @@
  * signature and one key generation per PKCS#11 module the CI tests (bench/modules.ts: SoftHSM2,
  * tpm2-pkcs11 on swtpm, opencryptoki's soft token), and a full 3-custodian rehearsal end to end.
  *
- *   [--only verify|signing|qr] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
+ *   [--only verify|signing|qr|hostile] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
  *   [--rehearsals N (default 3)] [--qr-trials N (≥ 100, default 100)]
  *
  * Then the animated-QR section (bench/qr.ts): frames needed to reassemble 20 KB and 100 KB bundles at
  * 0/10/30 % loss, ours against @ngraveio/bc-ur's decoder and plain numbered chunks; zxing-wasm decode rate.
+ *
+ * Then the hostile-input section (bench/hostile.ts, issue #12): every input family at its size cap with
+ * the structure that costs most, time and peak memory per case against the budgets the README states.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -38,6 +41,7 @@ import { loadFiles, verifyOurs, verifyTufjs, type Scenario, type Side } from './
 import { qrSection } from './qr.js';
 import { moduleSignWorker, type BenchModule } from './modules.js';
 import { rehearsalWorker, signingSection, signWorker } from './sign.js';
+import { hostileSection, hostileWorker } from './hostile.js';
 
 const SCENARIOS: Scenario[] = ['full', 'chain', 'top-level'];
 const SIDES: Side[] = ['ours', 'tufjs'];
@@ -166,6 +170,10 @@ async function main(): Promise<void> {
     await rehearsalWorker();
     return;
   }
+  if (args[0] === '--worker-hostile') {
+    await hostileWorker(args[1]!, args[2]!);
+    return;
+  }
   const opt = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
@@ -181,10 +189,11 @@ async function main(): Promise<void> {
   const qrTrials = Number(opt('--qr-trials') ?? 100);
   if (!Number.isInteger(qrTrials) || qrTrials < 100) throw new Error('--qr-trials must be at least 100');
   const only = opt('--only');
-  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'qr') throw new Error('--only is verify, signing or qr');
+  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'qr' && only !== 'hostile') throw new Error('--only is verify, signing, qr or hostile');
   if (only === undefined || only === 'verify') await verificationSection(args, self, opt, runs);
   if (only === undefined || only === 'signing') signingSection(self, { rounds: signRounds, signsPerRound: signs, rehearsals });
   if (only === undefined || only === 'qr') await qrSection({ trials: qrTrials });
+  if (only === undefined || only === 'hostile') await hostileSection(self, opt('--hostile'));
 }
 
 async function verificationSection(args: string[], self: string, opt: (name: string) => string | undefined, runs: number): Promise<void> {

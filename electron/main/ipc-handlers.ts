@@ -230,8 +230,8 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     ),
     [CHANNELS.importPreview]: handler(CHANNELS.importPreview, (req): Promise<ImportPreviewView> => imp.preview({ name: req.bundle.name, bytes: req.bundle.bytes })),
     [CHANNELS.importInstall]: handler(CHANNELS.importInstall, (req): Promise<ImportInstalledView> => imp.install({ name: req.bundle.name, bytes: req.bundle.bytes })),
-    [CHANNELS.importQrReset]: handler(CHANNELS.importQrReset, (): ImportQrProgressView => imp.qrReset()),
-    [CHANNELS.importQrFrame]: handler(CHANNELS.importQrFrame, (req): ImportQrFrameView => imp.qrFrame(req.text)),
+    [CHANNELS.importQrReset]: handler(CHANNELS.importQrReset, (): Promise<ImportQrProgressView> => imp.qrReset()),
+    [CHANNELS.importQrFrame]: handler(CHANNELS.importQrFrame, (req): Promise<ImportQrFrameView> => imp.qrFrame(req.text)),
     [CHANNELS.importQrDecoder]: handler(CHANNELS.importQrDecoder, (): Promise<ImportQrDecoderView> => imp.qrDecoder()),
     [CHANNELS.importRemoveStaleLock]: handler(CHANNELS.importRemoveStaleLock, (): Promise<ImportStaleLockView> => imp.removeStaleLock()),
     // --- rotation (#5): files rebuilt from the parsed data; PINs as for ceremonyProvidePin (bytes at once, the string let go).

@@ -14,7 +14,9 @@
  *    then the atomic swap and the import record (imports.log).
  *  - Camera: the renderer decodes QR codes off its main thread and sends each new frame's TEXT here, where
  *    the CLI's receiver (src/transport/qr QrAssembler: GF(2) elimination, per-frame CRC, foreign frames
- *    refused) assembles it. It runs here, not in the renderer, because @ngraveio/bc-ur needs Node's Buffer.
+ *    refused) assembles it — in a worker thread (qr-assembly.ts), never on main's own thread, so a hostile
+ *    stream of frames cannot freeze the windows or the PIN dialog (issue #12). Not in the renderer:
+ *    @ngraveio/bc-ur needs Node's Buffer.
  *    When complete the bundle bytes go back to the renderer, which sends them through `preview` and
  *    `install` exactly like a file's.
  *
@@ -25,7 +27,6 @@ import { sha256Hex } from '../../src/crypto/digest.js';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { decodeBundle } from '../../src/bundle/format.js';
 import { readQrReaderWasm } from '../../src/io/qr-images.js';
-import { QrAssembler } from '../../src/transport/qr/index.js';
 import { bundleImportSource } from '../../src/trust-store/bundle-source.js';
 import { importRepository, type ImportOptions, type ImportResult, type TrustLayout } from '../../src/trust-store/install.js';
 import { describeRemovedLock, removeStaleImportLock, type RemovedImportLock } from '../../src/trust-store/lock.js';
@@ -45,6 +46,7 @@ import type {
   ImportTrustDirRequest,
   NamedFile,
 } from '../shared/api-types.js';
+import { startQrAssembly, type QrAssembly } from './qr-assembly.js';
 
 export interface ImportDeps {
   /** Where to install: the app asks with a folder dialog; tests answer a temporary folder. Undefined: cancelled. */
@@ -57,10 +59,12 @@ export interface ImportDeps {
   importRepository(input: Parameters<typeof importRepository>[0], opts: ImportOptions): Promise<ImportResult>;
   /** src/trust-store/lock.ts removeStaleImportLock on the node file system; injectable for tests. */
   removeStaleImportLock(path: string): Promise<RemovedImportLock | undefined>;
+  /** The webcam frames' assembler: a worker thread in the app (qr-assembly.ts startQrAssembly). */
+  startQrAssembly(): QrAssembly;
 }
 
 export function defaultImportDeps(over: Partial<ImportDeps> = {}): ImportDeps {
-  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), ...over };
+  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), ...over };
 }
 
 type Pin = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'fingerprint'; sha256: string };
@@ -126,8 +130,8 @@ export class ImportSession {
   private trustDir: string | undefined;
   private layout: TrustLayout = 'notary';
   private pin: Pin | undefined;
-  private qr = new QrAssembler();
-  private qrRefused = 0;
+  /** Started on the first QR request (a session that never scans starts no worker). */
+  private qrAssembly: QrAssembly | undefined;
   private wasm: Promise<Uint8Array> | undefined;
   /** The lock file the last install was refused by (IMPORT_LOCK_STALE names it): the only one removeStaleLock may touch. */
   private staleLock: string | undefined;
@@ -217,8 +221,11 @@ export class ImportSession {
   }
 
   private qrProgress(): ImportQrProgressView {
-    const p = this.qr.progress;
-    return { received: p.received, duplicates: p.duplicates, rank: p.rank, needed: p.needed, estimatedStillNeeded: p.estimatedStillNeeded, complete: p.complete, refused: this.qrRefused };
+    return this.qrAssembly?.lastProgress() ?? { received: 0, duplicates: 0, rank: 0, needed: 0, estimatedStillNeeded: 1, complete: false, refused: 0 };
+  }
+
+  private get qr(): QrAssembly {
+    return (this.qrAssembly ??= this.deps.startQrAssembly());
   }
 
   /** The camera worker's QR decoder binary (read once, kept). */
@@ -229,43 +236,15 @@ export class ImportSession {
   }
 
   /** Start reading a new bundle from the camera (frames of the previous one are forgotten). */
-  qrReset(): ImportQrProgressView {
-    this.qr = new QrAssembler();
-    this.qrRefused = 0;
-    return this.qrProgress();
+  qrReset(): Promise<ImportQrProgressView> {
+    return this.qr.reset();
   }
 
   /**
-   * One frame's text, as the renderer's decoder read it. A refused frame (malformed, another UR type, a
-   * frame of a second bundle: QR_*) leaves the assembler as it was and is reported in the view (the
-   * scan goes on); once complete, the bundle bytes are returned (checked against the frames' CRC32).
+   * One frame's text, as the renderer's decoder read it, assembled in the worker (qr-assembly.ts
+   * QrAssemblySession: a refused frame is reported and the scan goes on; the bundle bytes once complete).
    */
-  qrFrame(text: string): ImportQrFrameView {
-    let refusal: ImportQrFrameView['refusal'];
-    let outcome: ImportQrFrameView['outcome'] = 'refused';
-    if (this.qr.complete) outcome = 'duplicate';
-    else {
-      try {
-        outcome = this.qr.receive(text);
-      } catch (err) {
-        this.qrRefused++;
-        const s = toErrorShape(err);
-        refusal = { code: s.code, message: s.message, ...(s.path ? { path: s.path } : {}) };
-      }
-    }
-    let bundle: Uint8Array | undefined;
-    if (this.qr.complete) {
-      try {
-        bundle = this.qr.result();
-      } catch (err) {
-        // QR_MESSAGE_CHECKSUM: the frames agree with each other but not with their checksum. Start over
-        // (the next frames are read afresh) rather than keep a receiver that can never succeed.
-        this.qr = new QrAssembler();
-        this.qrRefused++;
-        const s = toErrorShape(err);
-        refusal = { code: s.code, message: `${s.message}; reading starts again`, ...(s.path ? { path: s.path } : {}) };
-      }
-    }
-    return { outcome, progress: this.qrProgress(), ...(refusal ? { refusal } : {}), ...(bundle ? { bundle } : {}) };
+  qrFrame(text: string): Promise<ImportQrFrameView> {
+    return this.qr.frame(text);
   }
 }

@@ -28,11 +28,20 @@ export const DEFAULT_MAX_DEPTH = 64;
  * Values (and object keys) one document may hold. The byte cap alone does not bound memory: `[{},{},…]`
  * spends 3 bytes of input per object of ~40 bytes of heap, so a 64 MB file would materialise 21 million
  * objects (over 1 GB), and one object of 4 million short keys costs 10 s of hashing. A real targets
- * entry (name, length, two hashes) counts 10, so the cap admits a 300,000-entry targets file (the
+ * entry (name, length, two hashes) counts 10, so the cap admits a 200,000-entry targets file (the
  * benchmark's 100,000 entries count ~1 million) and bounds any shape to a few hundred MB of heap
  * (measured by `npm run bench`, hostile-input section).
  */
-export const DEFAULT_MAX_VALUES = 3_000_000;
+export const DEFAULT_MAX_VALUES = 2_000_000;
+
+/**
+ * The value cap a document gets by default: one value per 8 bytes of its byte cap, at most
+ * DEFAULT_MAX_VALUES. Real documents spend 15–30 bytes per value (a targets entry is ~250 bytes for 10
+ * values); a bomb spends 2–3. So a 4 MB signing request may hold 524,288 values, a 256 KB plan 32,768.
+ */
+export function defaultMaxValues(maxBytes: number): number {
+  return Math.min(DEFAULT_MAX_VALUES, Math.max(1024, Math.floor(maxBytes / 8)));
+}
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -48,7 +57,7 @@ export function parseJsonStrict(bytes: Uint8Array, opts: ParseJsonOptions): Json
   if (bytes.length > opts.maxBytes) {
     throw new CeremonyError('INPUT_TOO_LARGE', `${bytes.length} bytes is over the cap of ${opts.maxBytes}`, { path: opts.path });
   }
-  return new Parser(decodeUtf8Strict(bytes, opts.path), opts.maxDepth ?? DEFAULT_MAX_DEPTH, opts.maxValues ?? DEFAULT_MAX_VALUES).document(opts.path);
+  return new Parser(decodeUtf8Strict(bytes, opts.path), opts.maxDepth ?? DEFAULT_MAX_DEPTH, opts.maxValues ?? defaultMaxValues(opts.maxBytes)).document(opts.path);
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
@@ -74,7 +83,7 @@ export function parseSignedEnvelope(bytes: Uint8Array, opts: ParseJsonOptions): 
     throw new CeremonyError('INPUT_TOO_LARGE', `${bytes.length} bytes is over the cap of ${opts.maxBytes}`, { path: opts.path });
   }
   const text = decodeUtf8Strict(bytes, opts.path);
-  const maxValues = opts.maxValues ?? DEFAULT_MAX_VALUES;
+  const maxValues = opts.maxValues ?? defaultMaxValues(opts.maxBytes);
   const parser = new Parser(text, opts.maxDepth ?? DEFAULT_MAX_DEPTH, maxValues);
   parser.wantSignedSpan = true;
   const value = parser.document(opts.path);

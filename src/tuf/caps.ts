@@ -23,7 +23,7 @@ export interface SizeCaps {
   repositoryValues?: number;
 }
 
-/** A 100,000-entry targets file counts ~1 million; this admits a repository three times as large. */
+/** A 100,000-entry targets file counts ~1 million values; this admits a repository three times as large. */
 export const DEFAULT_REPOSITORY_VALUES = 3_000_000;
 
 export const DEFAULT_CAPS: SizeCaps = {

@@ -1,6 +1,6 @@
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { asArray, asObject, asString, child, unrecognizedFields } from '../json/fields.js';
-import { DEFAULT_MAX_VALUES, parseSignedEnvelope } from '../json/parse.js';
+import { defaultMaxValues, parseSignedEnvelope } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { Profile, ProfileName, SignatureJson } from '../profiles/profile.js';
@@ -42,7 +42,7 @@ export interface ParseOptions {
   source: string;
   /**
    * Values shared by several documents (a repository, an inspection): each parse may use what is left
-   * (at most DEFAULT_MAX_VALUES) and what it used is taken off, so the memory of everything parsed and
+   * (at most json/parse.ts defaultMaxValues of its byte cap) and what it used is taken off, so the memory of everything parsed and
    * kept is bounded, not only each file's.
    */
   budget?: ValueBudget;
@@ -102,7 +102,7 @@ export function parseMetadataOfItsRole(bytes: Uint8Array, opts: ParseOptions): M
 
 function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: ParseOptions): Metadata {
   try {
-    const maxValues = opts.budget ? Math.max(0, Math.min(DEFAULT_MAX_VALUES, opts.budget.remaining)) : DEFAULT_MAX_VALUES;
+    const maxValues = Math.max(0, Math.min(defaultMaxValues(opts.maxBytes), opts.budget?.remaining ?? Infinity));
     const { value: json, canonicalSigned, values } = parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$', maxValues });
     if (opts.budget) opts.budget.remaining -= values;
     const envelope = asObject(json, '$');

@@ -1,0 +1,109 @@
+/**
+ * The hostile inputs of the cost suite (bench/hostile.ts), one generator per case, each written as files
+ * into a folder so the measured child process only reads them. Shapes are the ones that cost a parser
+ * most per input byte: `[{},{},…]` (one object per 3 bytes), one object with millions of keys, one long
+ * string, nesting, and — for the metadata families — a small, validly signed repository whose signed
+ * referrers record the real lengths, with one file replaced by a bomb at the family's size cap.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeBundle, bundleTime } from '../../src/bundle/format.js';
+import type { JsonObject } from '../../src/json/types.js';
+import { formatExpires } from '../../src/tuf/dates.js';
+import { common, makeKey, metaEntry, signed } from '../generate.js';
+import { pngBomb } from './images.js';
+
+const MB = 1024 * 1024;
+const enc = new TextEncoder();
+
+/** `[{},{},…]` of exactly `bytes` bytes (object-per-3-bytes: the most heap per input byte). */
+export function objectsBomb(bytes: number): string {
+  const n = Math.floor((bytes - 2) / 3);
+  return `[${'{},'.repeat(n - 1)}{}]`.padEnd(bytes, ' ');
+}
+
+/** One object with as many short distinct keys as fit in `bytes`. */
+export function keysBomb(bytes: number): string {
+  const parts: string[] = [];
+  let size = 2;
+  for (let i = 0; size < bytes - 16; i++) {
+    const k = `"${i.toString(36)}":0`;
+    parts.push(k);
+    size += k.length + 1;
+  }
+  return `{${parts.join(',')}}`.padEnd(bytes, ' ');
+}
+
+export function longStringBomb(bytes: number): string {
+  return `"${'a'.repeat(bytes - 2)}"`;
+}
+
+export function nestingBomb(bytes: number): string {
+  const half = Math.floor(bytes / 2);
+  return `${'['.repeat(half)}${']'.repeat(half)}`;
+}
+
+export function envelopeOf(signedText: string): string {
+  return `{"signatures":[],"signed":${signedText}}`;
+}
+
+export interface SmallRepo {
+  root: Uint8Array;
+  timestamp: Uint8Array;
+  snapshot: Uint8Array;
+  targets: Uint8Array;
+  delegated: Map<string, Uint8Array>;
+}
+
+/** A valid TUF repository (ed25519): root v1, targets delegating to `count` roles, snapshot, timestamp. */
+export async function smallRepo(delegations = 0): Promise<SmallRepo> {
+  const expires = formatExpires(new Date(Date.now() + 5 * 365 * 24 * 3600 * 1000));
+  const [r1, r2, t, s, ts, d] = [makeKey(), makeKey(), makeKey(), makeKey(), makeKey(), makeKey()];
+  const keys: JsonObject = {};
+  for (const k of [r1!, r2!, t!, s!, ts!]) keys[k.keyId] = k.json;
+  const root = await signed(
+    {
+      ...common('root', 1, expires),
+      consistent_snapshot: false,
+      keys,
+      roles: { root: { keyids: [r1!.keyId, r2!.keyId], threshold: 2 }, targets: { keyids: [t!.keyId], threshold: 1 }, snapshot: { keyids: [s!.keyId], threshold: 1 }, timestamp: { keyids: [ts!.keyId], threshold: 1 } },
+    },
+    [r1!, r2!],
+  );
+  const roles = Array.from({ length: delegations }, (_, i) => ({ name: `role${i}`, keyids: [d!.keyId], threshold: 1, terminating: false, paths: [`r${i}/*`] }));
+  const targetsBody: JsonObject = { ...common('targets', 1, expires), targets: { 'app.tar.gz': { length: 6, hashes: { sha256: '00'.repeat(32) } } } };
+  if (delegations) targetsBody.delegations = { keys: { [d!.keyId]: d!.json }, roles };
+  const targets = await signed(targetsBody, [t!]);
+  const delegated = new Map<string, Uint8Array>();
+  const meta: JsonObject = { 'targets.json': metaEntry(targets, 1) };
+  for (const role of roles) {
+    const bytes = await signed({ ...common('targets', 1, expires), targets: {} }, [d!]);
+    delegated.set(role.name, bytes);
+    meta[`${role.name}.json`] = metaEntry(bytes, 1);
+  }
+  const snapshot = await signed({ ...common('snapshot', 1, expires), meta }, [s!]);
+  const timestamp = await signed({ ...common('timestamp', 1, expires), meta: { 'snapshot.json': metaEntry(snapshot, 1) } }, [ts!]);
+  return { root, timestamp, snapshot, targets, delegated };
+}
+
+/** A trust bundle of `repo` with some files replaced. */
+export function trustBundle(repo: SmallRepo, replace: Record<string, Uint8Array>): Uint8Array {
+  const files = new Map<string, Uint8Array>([
+    ['root.json', repo.root],
+    ['1.root.json', repo.root],
+    ['timestamp.json', repo.timestamp],
+    ['snapshot.json', repo.snapshot],
+    ['targets.json', repo.targets],
+  ]);
+  for (const [name, bytes] of repo.delegated) files.set(`${name}.json`, bytes);
+  for (const [name, bytes] of Object.entries(replace)) files.set(name, bytes);
+  return encodeBundle({ kind: 'trust-bundle', profile: 'tuf', repository: 'bench/hostile', created: bundleTime(new Date()), files: [...files].map(([name, bytes]) => ({ name, bytes })) });
+}
+
+export function write(dir: string, name: string, bytes: Uint8Array | string): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof bytes === 'string' ? enc.encode(bytes) : bytes);
+  return path;
+}
+
+export { MB, pngBomb };
