@@ -133,6 +133,9 @@ export const ERROR_CODES = {
   ROTATION_RESPONSE_MISMATCH: { cls: 'refused', what: 'a signature response is for another request, or for other bytes than this request asks to sign' },
   ROTATION_SIGNER_UNKNOWN: { cls: 'refused', what: 'a signature is by a key the request does not wait for: neither the previous nor the new root role (root requests), nor the root\'s targets role (targets requests)' },
   ROTATION_SIGNATURE_DUPLICATE: { cls: 'refused', what: 'the same key signed twice across the responses being merged' },
+  NAME_IMITATES_KEY_TEXT: { cls: 'refused', what: "a key's or holder's name could be read as a key's identification in a review (\"fingerprint\", \"key\" and hex, a run of hex digits, PGP words in a row): names are labels" },
+  NAME_DUPLICATE: { cls: 'refused', what: 'two different keys of one signing request or plan have the same name (compared ignoring case, width and spacing)' },
+  HASH_TOO_SHORT: { cls: 'usage', what: 'a hash given to compare (--expect-hash) is shorter than the 128-bit short hash: an older 64-bit short hash is no longer accepted' },
   ROTATION_SIGNATURE_INVALID: { cls: 'refused', what: 'a signature in a response does not verify over the bytes of the request' },
   // --- targets-level changes (src/rotation/targets-payload.ts: delegations and revocations in targets.json N+1) ---
   DELEGATION_UNKNOWN: { cls: 'refused', what: 'a targets change removes, re-keys or revokes a key of a delegation the current targets.json does not delegate' },

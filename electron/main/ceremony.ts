@@ -28,7 +28,7 @@ import { verifyTranscript } from '../../src/audit/verify.js';
 import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
 import type { VerifiedTranscript } from '../../src/audit/types.js';
 import { sha256Hex } from '../../src/crypto/digest.js';
-import { groupHex, shortDigest } from '../../src/crypto/digest-words.js';
+import { groupHex, shortDigest, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
 import {
   allOutputNames,
   intentHash,
@@ -572,7 +572,7 @@ export class CeremonySession {
     const outputs: CeremonyOutputView[] = [];
     for (const name of names) {
       const sha = sha256Hex(await readFileCapped(join(run.outDir, name), OUTPUT_HASH_CAP));
-      outputs.push({ name, sha256: sha, short: groupHex(sha.slice(0, 16)), secret: name.startsWith('share-card') });
+      outputs.push({ name, sha256: sha, short: groupHex(sha.slice(0, SHORT_DIGEST_BYTES * 2)), secret: name.startsWith('share-card') });
     }
     const bytes = await readFileCapped(join(run.outDir, TRANSCRIPT_FILE), MAX_TRANSCRIPT_BYTES);
     const transcript = transcriptView(verifyTranscript(bytes, { expectedSealKeyId: result.sealKeyId }), TRANSCRIPT_FILE, result.sealKeyId);

@@ -31,10 +31,11 @@
 import { join } from 'node:path';
 import { verifyTranscript } from '../../src/audit/verify.js';
 import { sha256Hex } from '../../src/crypto/digest.js';
-import { groupHex, shortDigest } from '../../src/crypto/digest-words.js';
+import { groupHex, shortDigest, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
 import { CeremonyError, isCeremonyError } from '../../src/errors.js';
 import { writeFileVerified } from '../../src/io/files.js';
-import { asObject, checkShownText } from '../../src/json/fields.js';
+import { asObject } from '../../src/json/fields.js';
+import { checkKeyName } from '../../src/rotation/names.js';
 import { parseJsonStrict } from '../../src/json/parse.js';
 import type { JsonObject } from '../../src/json/types.js';
 import { getProfile } from '../../src/profiles/index.js';
@@ -158,9 +159,9 @@ export function namesFromTranscript(file: NamedFile): { names: Map<string, { nam
   return { names, repository: t.header.repository, sealed: t.sealed };
 }
 
-/** A signer or key name as typed: trimmed, then the core's rule for text shown to people (checkShownText). */
+/** A signer or key name as typed: trimmed, then the core's rule for names in a review (shown text that cannot pass for key text). */
 export function checkName(name: string, path: string): string {
-  return checkShownText(name.trim(), path, MAX_SIGNER_NAME, 'ROTATION_CHANGE_INVALID');
+  return checkKeyName(name.trim(), path, 'ROTATION_CHANGE_INVALID', MAX_SIGNER_NAME);
 }
 
 // --- views --------------------------------------------------------------------------------------------
@@ -513,7 +514,7 @@ export async function checkSigner(req: { request: NamedFile; module: string; tok
   if (ids.length === 0) {
     // A targets request is signed by the root's targets keys only (request.root is then the trusted root).
     const what = request.role === 'targets' ? `not a targets key of root version ${request.root.version}` : `a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`;
-    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${req.keyLabel}" on ${where} (fingerprint ${groupHex(fp.slice(0, 16))}) is ${what}: it has nothing to sign here (no PIN was asked)`);
+    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${req.keyLabel}" on ${where} (fingerprint ${groupHex(fp.slice(0, SHORT_DIGEST_BYTES * 2))}) is ${what}: it has nothing to sign here (no PIN was asked)`);
   }
   const expected = request.expectedSigners.filter((s) => ids.includes(s.keyid));
   const signer = expected[0];
@@ -548,7 +549,7 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     const request = openRequest(req.request);
     if (req.confirmedSha256 !== request.payloadSha256) {
       // As `tuf-ceremony sign --expect-hash`: what was confirmed is not what would be signed.
-      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, 16))}, not the one confirmed on screen: nothing was signed (no PIN was used)`, {
+      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, SHORT_DIGEST_BYTES * 2))}, not the one confirmed on screen: nothing was signed (no PIN was used)`, {
         path: '$.confirmedSha256',
       });
     }

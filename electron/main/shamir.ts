@@ -35,7 +35,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CeremonyError, isCeremonyError } from '../../src/errors.js';
-import { groupHex } from '../../src/crypto/digest-words.js';
+import { groupHex, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
 import { keyIdsFor, mergeResponses, serializeSignatureResponse, signRequestWithShareCards, signerScope, type SigningRequest } from '../../src/rotation/index.js';
 import { checkCardSet, formatSplitId, parseShareCard, rollCall as coreRollCall, wipeShareCard, withReconstructedKey, type CardSetSummary, type ShareCard } from '../../src/shamir/index.js';
 import type {
@@ -161,7 +161,7 @@ export function rollCall(req: { card: EnteredCard; expected?: ShamirExpectations
 function signerOf(request: SigningRequest, fingerprint: string, path: string): { name: string; keyids: string[]; from: RotationSignerSide } {
   const ids = keyIdsFor(request, fingerprint);
   if (ids.length === 0) {
-    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `the share cards are of key ${groupHex(fingerprint.slice(0, 16))}, which is ${signerScope(request)}: it has nothing to sign here (nothing was rebuilt)`, { path });
+    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `the share cards are of key ${groupHex(fingerprint.slice(0, SHORT_DIGEST_BYTES * 2))}, which is ${signerScope(request)}: it has nothing to sign here (nothing was rebuilt)`, { path });
   }
   const expected = request.expectedSigners.filter((s) => ids.includes(s.keyid));
   const sides = new Set(expected.map((s) => s.from));
@@ -328,7 +328,7 @@ export class ShareSetStore {
       const request = openRequest(req.request);
       if (req.confirmedSha256 !== request.payloadSha256) {
         // As the token path: what was confirmed is not what would be signed.
-        throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, 16))}, not the one confirmed on screen: nothing was signed (no card was used)`, {
+        throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, SHORT_DIGEST_BYTES * 2))}, not the one confirmed on screen: nothing was signed (no card was used)`, {
           path: '$.confirmedSha256',
         });
       }

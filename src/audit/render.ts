@@ -5,7 +5,7 @@
  * HTML-escaped. It renders a *verified* transcript (verifyTranscript's result) and says how to verify the
  * file again: the printout is for reading; the evidence is the file and its seal.
  */
-import { bytesToWords, groupHex, SHORT_DIGEST_BYTES } from '../crypto/digest-words.js';
+import { bytesToWords, groupHex, SHORT_DIGEST_BYTES, groupWords } from '../crypto/digest-words.js';
 import type { TranscriptDigest, TranscriptEntry, TranscriptFile, VerifiedTranscript } from './types.js';
 
 export interface RenderOptions {
@@ -30,7 +30,7 @@ function wordsOf(hex: string): string {
 }
 
 function digestHtml(d: TranscriptDigest): string {
-  return `<div class="digest"><div class="label">${esc(d.label)}</div><div class="hex">${esc(groupHex(d.short))}</div><div class="words">${esc(d.words.join(' '))}</div><div class="full">SHA-256 ${esc(d.sha256)}</div></div>`;
+  return `<div class="digest"><div class="label">${esc(d.label)}</div><div class="hex">${esc(groupHex(d.short))}</div><div class="words">${esc(groupWords(d.words))}</div><div class="full">SHA-256 ${esc(d.sha256)}</div></div>`;
 }
 
 function filesHtml(kind: 'in' | 'out', files: TranscriptFile[]): string {

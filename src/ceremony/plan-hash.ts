@@ -5,7 +5,7 @@
  * bindings (which name the plan they were written for).
  */
 import { sha256Hex } from '../crypto/digest.js';
-import { groupHex, shortDigest } from '../crypto/digest-words.js';
+import { groupHex, shortDigest, groupWords } from '../crypto/digest-words.js';
 
 export interface IntentHash {
   /** 64 lower-case hex digits. */
@@ -26,5 +26,5 @@ export function intentHash(planBytes: Uint8Array): IntentHash {
 
 /** Lines for people: what the CLI prints and the app shows before anything is done. */
 export function describeIntentHash(h: IntentHash): string[] {
-  return [`plan intent hash (SHA-256 of the plan file): ${h.grouped}`, `  first 8 bytes as words: ${h.words.join(' ')}`];
+  return [`plan intent hash (SHA-256 of the plan file): ${h.grouped}`, `  first ${h.words.length} bytes as words: ${groupWords(h.words)}`];
 }

@@ -6,7 +6,7 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
-import { groupHex, type ShortDigest } from '../crypto/digest-words.js';
+import { groupHex, type ShortDigest, groupWords } from '../crypto/digest-words.js';
 import { BUNDLE_KINDS, looksLikeBundle, type DecodedBundle } from '../bundle/format.js';
 import { trustBundleForDirectory } from '../bundle/export.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
@@ -36,7 +36,7 @@ export async function readRepositoryInput(path: string, opts: { bundleOnly?: boo
 export { repositoryFileNames } from '../bundle/export.js';
 
 function hashLines(label: string, h: ShortDigest): string[] {
-  return [`${label}: ${groupHex(h.hex)}`, `  words: ${h.words.join(' ')}`, `  sha256: ${h.sha256}`];
+  return [`${label}: ${groupHex(h.hex)}`, `  words: ${groupWords(h.words)}`, `  sha256: ${h.sha256}`];
 }
 
 export interface ImportCommandOptions {

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { inspectRotationBundle, inspectRotationDocument } from '../rotation/index.js';
 import { BUNDLE_MAGIC, decodeBundle, DEFAULT_BUNDLE_CAPS, looksLikeBundle } from '../bundle/format.js';
 import { CeremonyError } from '../errors.js';
-import { groupHex } from '../crypto/digest-words.js';
+import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { inspectNamedFiles } from '../inspect/inspect.js';
 import type { Inspection, RoleView } from '../inspect/types.js';
 import { readFileCapped, readFileHead, readNamedInput } from '../io/files.js';
@@ -98,7 +98,7 @@ export async function inspectCommand(path: string, opts: { json?: boolean; root?
     else {
       io.out(`${read.source}: ${bundle.kind} bundle, ${bundle.profile} repository ${bundle.repository}, created ${bundle.created}`);
       for (const f of bundle.manifest.files) io.out(`  ${f.name}  ${f.length} bytes  sha256 ${f.sha256}`);
-      io.out(`short hash: ${groupHex(bundle.hash.hex)}  (${bundle.hash.words.join(' ')})`);
+      io.out(`short hash: ${groupHex(bundle.hash.hex)}  (${groupWords(bundle.hash.words)})`);
     }
     return 0;
   }

@@ -41,6 +41,8 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError, isCeremonyError } from '../errors.js';
+import { groupHex, groupWords } from '../crypto/digest-words.js';
+import { quoteShown } from '../json/fields.js';
 import { describeIntentHash, intentHash } from '../ceremony/plan-hash.js';
 import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
 import { writeBundle } from '../io/bundle-file.js';
@@ -117,8 +119,8 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
       await writeFileVerified(out, bytes);
     }
     const signers = planned.request.expectedSigners;
-    say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${planned.request.requestId.slice(0, 16)}… for ${planned.request.role === 'root' ? 'root' : 'targets.json'} version ${review.toVersion}; expected signers: ${signers.map((s) => `${s.name}${s.lost ? ' (lost)' : ''}`).join(', ')}`);
-    if (bundleHash) say(`  bundle short hash ${bundleHash.hex} — read aloud: ${bundleHash.words.join(' ')}`);
+    say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${planned.request.requestId.slice(0, 16)}… for ${planned.request.role === 'root' ? 'root' : 'targets.json'} version ${review.toVersion}; expected signers: ${signers.map((s) => `${quoteShown(s.name)}${s.lost ? ' (lost)' : ''}`).join(', ')}`);
+    if (bundleHash) say(`  bundle short hash ${groupHex(bundleHash.hex)} — read aloud: ${groupWords(bundleHash.words)}`);
     if (json) {
       io.out(
         JSON.stringify(

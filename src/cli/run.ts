@@ -25,7 +25,7 @@ import { moduleFileExists } from '../io/softhsm.js';
 import { BINDINGS_MAX_BYTES, parsePlan, parseSiteBindings, PLAN_MAX_BYTES, runCeremony, Pkcs11TokenProvider, intentHash, type CustodianBinding, type SiteBindings } from '../ceremony/index.js';
 import type { PlanCustodian } from '../ceremony/plan.js';
 import type { ExpectedKey } from '../ceremony/tokens.js';
-import { groupHex, shortDigest } from '../crypto/digest-words.js';
+import { groupHex, shortDigest, groupWords } from '../crypto/digest-words.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
 import { TokenModule, type TokenDescription } from '../signers/pkcs11/token.js';
 import type { Io } from './output.js';
@@ -108,7 +108,7 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
       // On a resumed ceremony: the keys made on this token before, by fingerprint, to compare before the PIN.
       for (const k of keys) {
         const short = shortDigest(k.fingerprint);
-        say(`  expected on it: key "${k.label}", fingerprint ${groupHex(short.hex)} (${short.words.join(' ')})`);
+        say(`  expected on it: key "${k.label}", fingerprint ${groupHex(short.hex)} (${groupWords(short.words)})`);
       }
     },
     async pin(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription) {

@@ -11,8 +11,9 @@
  * strictly and re-checked (ROTATION_REQUEST_TAMPERED when changed after export, ROOT_VERSION_SKIPPED, …);
  * the review — what changes against the previous root, in words, and the short hash of the exact bytes
  * as hex and PGP words — is printed (stdout, or stderr with --json); with `--expect-hash` the short hash
- * (16 hex digits, spaces allowed, or the full SHA-256) read out by the administrator must match
- * (ROTATION_REQUEST_TAMPERED otherwise, before any PIN); then the key signs:
+ * (128 bits: 32 hex digits, spaces allowed, or its 16 PGP words; or the full SHA-256) read out by the
+ * administrator must match (ROTATION_REQUEST_TAMPERED otherwise, before any PIN; an older 64-bit short
+ * hash is HASH_TOO_SHORT, exit 2); then the key signs:
  *
  * - token: the token with serial SERIAL is opened and its public key labelled KEYLABEL must be a root
  *   key of the previous or the new version (ROTATION_SIGNER_UNKNOWN, before the PIN); the PIN comes from
@@ -36,8 +37,8 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
-import { groupHex } from '../crypto/digest-words.js';
-import { checkShownText } from '../json/fields.js';
+import { groupHex, groupWords, wordsToBytes } from '../crypto/digest-words.js';
+import { checkKeyName } from '../rotation/names.js';
 import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
 import { writeBundle } from '../io/bundle-file.js';
 import { moduleFileExists } from '../io/softhsm.js';
@@ -134,14 +135,37 @@ export async function finalizeLoaded(loadedHere: TokenModule[]): Promise<void> {
   for (const mod of loadedHere.splice(0)) await mod.finalize().catch(() => undefined);
 }
 
-function checkExpectedHash(expect: string, digest: { sha256: string; hex: string }): void {
-  const given = expect.replace(/\s+/g, '').toLowerCase();
-  if (!/^[0-9a-f]+$/.test(given) || (given.length !== digest.hex.length && given.length !== 64)) {
-    throw new CeremonyError('USAGE', `--expect-hash is the short hash (${digest.hex.length} hex digits) or the full SHA-256 of the bytes to sign`);
+/**
+ * `--expect-hash`: the short hash read out by the administrator — 32 hex digits (spaces allowed) or its 16
+ * PGP words — or the full SHA-256, compared with the bytes to sign before anything is unlocked. A shorter
+ * hash (the 16 hex digits / 8 words tuf-ceremony printed before its short hash became 128 bits) is refused
+ * (HASH_TOO_SHORT), never compared on its first bytes: 64 bits can be matched by a payload made for it.
+ */
+export function checkExpectedHash(expect: string, digest: { sha256: string; hex: string }): void {
+  const text = expect.trim();
+  let given: string;
+  if (/^[0-9a-fA-F\s]+$/.test(text)) {
+    given = text.replace(/\s+/g, '').toLowerCase();
+  } else {
+    const words = wordsToBytes(text);
+    if (!words.ok) {
+      throw new CeremonyError('USAGE', `--expect-hash is the short hash as hex or PGP words, or the full SHA-256: word ${words.index + 1}, ${JSON.stringify(words.word)}, ${words.reason === 'unknown' ? 'is not a PGP word' : 'is from the wrong list at that position (a word dropped or repeated before it?)'}`);
+    }
+    given = Buffer.from(words.bytes).toString('hex');
+  }
+  const shortLength = digest.hex.length;
+  if (given.length < shortLength && given.length >= 16 && given.length % 2 === 0) {
+    throw new CeremonyError(
+      'HASH_TOO_SHORT',
+      `--expect-hash gives ${given.length / 2} bytes (${given.length * 4} bits); the short hash compared is ${shortLength / 2} bytes (${shortLength * 4} bits: ${shortLength} hex digits or ${shortLength / 2} words). A 64-bit short hash from an earlier tuf-ceremony is no longer accepted: ask for the ${shortLength * 4}-bit short hash or the full SHA-256; nothing was signed`,
+    );
+  }
+  if (given.length !== shortLength && given.length !== 64) {
+    throw new CeremonyError('USAGE', `--expect-hash is the short hash (${shortLength} hex digits or ${shortLength / 2} PGP words) or the full SHA-256 (64 hex digits) of the bytes to sign`);
   }
   const want = given.length === 64 ? digest.sha256 : digest.hex;
   if (given !== want) {
-    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(digest.hex)}, not ${groupHex(given.slice(0, digest.hex.length))} as expected: this is not the request you were told to sign; nothing was signed`);
+    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(digest.hex)}, not ${groupHex(given.slice(0, shortLength))} as expected: this is not the request you were told to sign; nothing was signed`);
   }
 }
 
@@ -158,13 +182,13 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
       throw new CeremonyError('USAGE', 'signing with a token needs --module, the token (--token SERIAL, --token-label LABEL, or both) and --label KEYLABEL');
     }
     // The name goes into the response, and the administrator's merge refuses what cannot be shown safely.
-    if (opts.name !== undefined) checkShownText(opts.name, '--name', 200, 'USAGE');
+    if (opts.name !== undefined) checkKeyName(opts.name, '--name', 'USAGE');
     const out = resolve(opts.out);
     await assertAbsent([out], ' (a response is never overwritten: choose another --out)');
 
     const received = readSigningRequest(await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES), basename(requestPath));
     const request = received.request;
-    if (received.bundle) say(`${basename(requestPath)}: signing-request bundle, short hash ${groupHex(received.bundle.hash.hex)} (${received.bundle.hash.words.join(' ')}); manifest checked`);
+    if (received.bundle) say(`${basename(requestPath)}: signing-request bundle, short hash ${groupHex(received.bundle.hash.hex)} (${groupWords(received.bundle.hash.words)}); manifest checked`);
     const review = describeRequest(request);
     for (const line of review.lines) say(line);
     if (opts.expectHash !== undefined) checkExpectedHash(opts.expectHash, review.digest);
@@ -237,7 +261,7 @@ export function registerSignCommand(program: Command, io: Io, done: (status: num
     .option('--pin-env <VAR>', 'name of an environment variable holding the PIN (else asked without echo)')
     .option('--share-card <FILE...>', 'share card files of a Shamir-split root key')
     .option('--name <NAME>', 'who signs, as the response says (default: the name the request gives the key)')
-    .option('--expect-hash <HEX>', 'the short hash (or SHA-256) of the bytes to sign, as read out: refuse anything else')
+    .option('--expect-hash <HASH>', 'the short hash of the bytes to sign as read out (32 hex digits or 16 PGP words), or their SHA-256: refuse anything else')
     .option('--bundle', 'write the response as a signature-response bundle (the default when the request came as a bundle)')
     .option('--json', 'machine-readable result')
     .action(async (request: string, opts: SignOptions) => {

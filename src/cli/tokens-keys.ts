@@ -88,7 +88,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
-import { groupHex } from '../crypto/digest-words.js';
+import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { assertAbsent, writeFileAtomic } from '../io/files.js';
 import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
@@ -206,7 +206,7 @@ function required(value: string | undefined, option: string): string {
 }
 
 function fingerprintLines(fp: { sha256: string; hex: string; words: string[] }): string[] {
-  return [`  fingerprint (SHA-256 of the public key): ${groupHex(fp.hex)}`, `    read aloud: ${fp.words.join(' ')}`, `    full SHA-256: ${groupHex(fp.sha256)}`];
+  return [`  fingerprint (SHA-256 of the public key): ${groupHex(fp.hex)}`, `    read aloud: ${groupWords(fp.words)}`, `    full SHA-256: ${groupHex(fp.sha256)}`];
 }
 
 const REHEARSAL_MARK = ' — REHEARSAL key (SoftHSM2 software token), never for a real repository';

@@ -28,7 +28,7 @@ import { MAX_TRANSCRIPT_BYTES } from '../audit/schema.js';
 import type { VerifiedTranscript } from '../audit/types.js';
 import { verifyTranscript } from '../audit/verify.js';
 import { renderTranscriptHtml } from '../audit/render.js';
-import { groupHex, shortDigest } from '../crypto/digest-words.js';
+import { groupHex, shortDigest, groupWords } from '../crypto/digest-words.js';
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import type { Io } from './output.js';
 
@@ -91,7 +91,7 @@ export async function transcriptVerifyCommand(path: string, opts: TranscriptComm
   if (t.sealedBy) {
     const fp = shortDigest(t.sealedBy.fingerprint);
     io.out(`  sealed ${t.sealedBy.time} by key ${t.sealedBy.keyId} (${t.sealedBy.keytype}, ${t.sealedBy.scheme})`);
-    io.out(`  key fingerprint ${groupHex(fp.hex)}  ${fp.words.join(' ')}`);
+    io.out(`  key fingerprint ${groupHex(fp.hex)}  ${groupWords(fp.words)}`);
     io.out(
       t.sealKeyPinned
         ? '  sealing key: the expected one (--seal-key)'

@@ -115,11 +115,12 @@ export type WordsParse =
   | { ok: false; index: number; word: string; reason: 'unknown' | 'expected-even' | 'expected-odd' };
 
 /**
- * Words typed or read back (case-insensitive, separated by spaces, hyphens or new lines) to bytes. A word
- * from the wrong table at a position is reported as such: it means a word was dropped or repeated there.
+ * Words typed or read back (case-insensitive, separated by spaces, hyphens, new lines or the `·` that
+ * groupWords puts between groups) to bytes. A word from the wrong table at a position is reported as
+ * such: it means a word was dropped or repeated there.
  */
 export function wordsToBytes(text: string | readonly string[]): WordsParse {
-  const words = typeof text === 'string' ? text.split(/[\s-]+/).filter((w) => w.length > 0) : [...text];
+  const words = typeof text === 'string' ? text.split(/[\s\-·]+/).filter((w) => w.length > 0) : [...text];
   const out = new Uint8Array(words.length);
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
@@ -137,11 +138,19 @@ export function wordsToBytes(text: string | readonly string[]): WordsParse {
 }
 
 /**
- * How many bytes of a SHA-256 a person compares by default: 8 bytes, 8 words, 16 hex digits. Matching a
- * given short hash with other bytes takes about 2^64 hash evaluations; the full SHA-256 is always shown
- * and recorded beside it, and a caller that wants more reads `SHORT_DIGEST_BYTES * 2`.
+ * How many bytes of a SHA-256 a person compares by default: 16 bytes — 128 bits, 32 hex digits, 16 words.
+ * What is compared aloud (and by `sign --expect-hash`) is a second-preimage target: whoever makes the bytes
+ * to sign can try payloads offline until one's short hash matches a benign one, so its length is the
+ * attacker's work. At 64 bits that was hours of CPU (measured for issue #12); at 128 bits it is out of
+ * reach (2^128 hash evaluations). Still speakable: 16 words, read and shown in four groups of four
+ * (groupWords), hex in groups of four digits (groupHex). The full SHA-256 is always shown and recorded
+ * beside it. Transcripts written with the earlier 8-byte short hash still verify (src/audit/schema.ts
+ * reads 4 to 32 bytes); `--expect-hash` refuses an 8-byte one (src/cli/sign.ts).
  */
-export const SHORT_DIGEST_BYTES = 8;
+export const SHORT_DIGEST_BYTES = 16;
+
+/** The shortest hash a person may compare to accept bytes (`--expect-hash`, the app's confirmation). */
+export const MIN_COMPARED_BYTES = 16;
 
 export interface ShortDigest {
   /** The full SHA-256, lower-case hex. */
@@ -164,6 +173,13 @@ export function shortDigest(sha256: Uint8Array | string, bytes = SHORT_DIGEST_BY
 /** SHA-256 of `data`, in its short form. */
 export function shortDigestOf(data: Uint8Array, bytes = SHORT_DIGEST_BYTES): ShortDigest {
   return shortDigest(new Uint8Array(createHash('sha256').update(data).digest()), bytes);
+}
+
+/** Words in groups (four by default) for reading aloud: `aardvark adroitness acme aggregate · …`. wordsToBytes reads it back. */
+export function groupWords(words: readonly string[], group = 4): string {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i += group) out.push(words.slice(i, i + group).join(' '));
+  return out.join(' · ');
 }
 
 /** Hex grouped in fours for reading (`1a2b 3c4d …`). */

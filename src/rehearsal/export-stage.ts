@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import { bytesEqual } from '../crypto/digest.js';
-import { groupHex, type ShortDigest } from '../crypto/digest-words.js';
+import { groupHex, type ShortDigest, groupWords } from '../crypto/digest-words.js';
 import { trustBundleFromRepository } from '../bundle/export.js';
 import { bundleRepositoryFiles, decodeBundle } from '../bundle/format.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
@@ -95,7 +95,7 @@ export async function runExportStage(input: ExportStageInput): Promise<ExportSta
   say(
     `  QR: ${frames.length} frames in ${dir} (${enc.seqLen} fragments of ${enc.fragmentLength} bytes; enough for a receiver that misses ${Math.round(EXPORT_QR_LOSS * 100)} % of them)`,
   );
-  say(`  bundle short hash ${groupHex(hash.hex)} — read aloud: ${hash.words.join(' ')}`);
+  say(`  bundle short hash ${groupHex(hash.hex)} — read aloud: ${groupWords(hash.words)}`);
   return {
     bundle: EXPORT_BUNDLE,
     bundleBytes: bytes,

@@ -25,7 +25,7 @@
 import { join } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import { digest } from '../crypto/digest.js';
-import { groupHex, type ShortDigest } from '../crypto/digest-words.js';
+import { groupHex, type ShortDigest, groupWords } from '../crypto/digest-words.js';
 import { readFileCapped, writeFileAtomic } from '../io/files.js';
 import type { JsonObject } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
@@ -209,7 +209,7 @@ export async function runRotationStage(input: RotationStageInput): Promise<Rotat
     const file = name === 'Alice' ? ROTATION_FILES.responseAlice : ROTATION_FILES.responseBob;
     const back = await writeAndReadBack(out, file, serializeSignatureResponse(response), RESPONSE_MAX_BYTES);
     responses.set(name, { file, response: parseSignatureResponse(back) });
-    say(`  ${name} read the words "${again.digest.words.join(' ')}", signed on ${token.token.label} (serial ${token.token.serial}): ${join(out, file)}`);
+    say(`  ${name} read the words "${groupWords(again.digest.words)}", signed on ${token.token.label} (serial ${token.token.serial}): ${join(out, file)}`);
   }
 
   // The administrator merges in the reverse order: Bob's response first.
@@ -230,7 +230,7 @@ export async function runRotationStage(input: RotationStageInput): Promise<Rotat
     snapshotV2 = await writeAndReadBack(out, ROTATION_FILES.notarySnapshot, bytes, DEFAULT_CAPS.snapshot);
     say(`  ${join(out, ROTATION_FILES.notarySnapshot)}: snapshot v2 naming root v2, signed with the snapshot key on Bob's token (Notary's snapshot binds root.json); targets unchanged`);
   }
-  say(`  short hash of the signed bytes: ${groupHex(review.digest.hex)} (${review.digest.words.join(' ')})`);
+  say(`  short hash of the signed bytes: ${groupHex(review.digest.hex)} (${groupWords(review.digest.words)})`);
 
   const replaced = request.root.roles.get('root')!.keyids.find((id) => !rootRole.keyids.includes(id))!;
   return {

@@ -16,7 +16,7 @@
  */
 import { CeremonyError } from '../errors.js';
 import { bundleTime, decodeBundle, encodeBundle, looksLikeBundle, type DecodedBundle } from '../bundle/format.js';
-import { groupHex } from '../crypto/digest-words.js';
+import { groupHex, groupWords } from '../crypto/digest-words.js';
 import type { JsonObject } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { inspectRotationDocument } from './inspect.js';
@@ -114,7 +114,7 @@ export function inspectRotationBundle(bytes: Uint8Array, source: string): { kind
   else readSignatureResponse(bytes, source);
   const inner = bundle.files[0]!;
   const doc = inspectRotationDocument(inner.bytes, `${source} ${inner.name}`)!;
-  const head = `${source}: ${bundle.kind} bundle for ${bundle.profile} repository ${bundle.repository}, created ${bundle.created}; bundle short hash ${groupHex(bundle.hash.hex)} (${bundle.hash.words.join(' ')})`;
+  const head = `${source}: ${bundle.kind} bundle for ${bundle.profile} repository ${bundle.repository}, created ${bundle.created}; bundle short hash ${groupHex(bundle.hash.hex)} (${groupWords(bundle.hash.words)})`;
   return {
     kind: bundle.kind,
     text: `${head}\n${doc.text}`,

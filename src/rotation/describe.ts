@@ -17,7 +17,7 @@
 import { canonicalString } from '../json/canonical.js';
 import { quoteShown, shownOrQuoted } from '../json/fields.js';
 import type { JsonValue } from '../json/types.js';
-import { groupHex, shortDigest, shortDigestOf, type ShortDigest } from '../crypto/digest-words.js';
+import { groupHex, shortDigest, shortDigestOf, type ShortDigest, groupWords } from '../crypto/digest-words.js';
 import type { ListedKey } from '../tuf/keys.js';
 import type { DelegatedRole, Targets } from '../tuf/targets.js';
 import { TOP_LEVEL_ROLES, type Root, type TopLevelRole } from '../tuf/root.js';
@@ -73,6 +73,17 @@ function fingerprintText(fp: string): string {
   return groupHex(shortDigest(fp).hex);
 }
 
+/** A key as the review prints it: `key 1a2b3c4d5e6f… (fingerprint 1a2b …[, extra]) named "Alice"` — the identification first, the label last and quoted. */
+function keyText(keyId: string, fingerprint: string, name: string | undefined, extra = ''): string {
+  const id = `key ${keyId.slice(0, 12)}… (fingerprint ${fingerprintText(fingerprint)}${extra})`;
+  return name === undefined ? id : `${id} named ${quoteShown(name)}`;
+}
+
+/** A key in a list of signers: `key 1a2b3c4d… "Alice"`. */
+function shortKeyText(keyId: string, name: string | undefined): string {
+  return name === undefined ? `key ${keyId.slice(0, 8)}…` : `key ${keyId.slice(0, 8)}… ${quoteShown(name)}`;
+}
+
 /** A name given for one ID of a key names it under all its IDs (a key is its public key); later entries win. */
 function namesByFingerprint(names: Iterable<[string, string]>, keyOf: (keyid: string) => ListedKey | undefined): Map<string, string> {
   const nameByFp = new Map<string, string>();
@@ -96,17 +107,14 @@ export function describeRequest(request: SigningRequest): RequestDescription {
   if (request.role === 'targets') return describeTargetsRequest(request);
   const prev: Root = request.previous.signed;
   const next: Root = request.root;
-  // Custodians by their expected-signer names; new targets / snapshot / timestamp keys by the request's keyNames.
-  // Key names are quoted ("targets 2026"): they name a key, where custodian names name a person.
-  // Parsed requests refused unshowable names (checkShownText); a request built here from a plan or the app is
-  // escaped all the same, so nothing in a review can move the cursor or reorder a line.
-  const names = [...[...(request.keyNames ?? [])].map(([id, name]): [string, string] => [id, quoteShown(name)]), ...request.expectedSigners.map((s): [string, string] => [s.keyid, shownOrQuoted(s.name)])];
+  // Names — custodians by their expected-signer names, other keys by the request's keyNames — are labels
+  // written by whoever made the request: each key is printed as its identification first, `key <ID>…
+  // (fingerprint …)`, then `named "<name>"`, quoted, so no name can stand where a key ID or fingerprint is
+  // read (names that imitate key text are refused too: src/rotation/names.ts). quoteShown escapes anything
+  // that could move the cursor or reorder a line, also in a request built here from a plan or the app.
+  const names = [...[...(request.keyNames ?? [])], ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])];
   const nameByFp = namesByFingerprint(names, (id) => next.keys.get(id) ?? prev.keys.get(id));
-  const who = (k: ListedKey): string => {
-    const name = nameByFp.get(k.key.fingerprint);
-    const id = `key ${k.keyId.slice(0, 12)}…, fingerprint ${fingerprintText(k.key.fingerprint)}`;
-    return name ? `${name} (${id})` : id;
-  };
+  const who = (k: ListedKey): string => keyText(k.keyId, k.key.fingerprint, nameByFp.get(k.key.fingerprint));
 
   const changes: RequestChange[] = [];
   for (const role of TOP_LEVEL_ROLES) {
@@ -138,7 +146,7 @@ export function describeRequest(request: SigningRequest): RequestDescription {
   for (const field of otherFieldsChanged(request.previous.signedJson, request.payload, ['_type', 'version', 'expires', 'keys', 'roles', 'consistent_snapshot'])) changes.push({ kind: 'other-field', field });
 
   const sideText = (ids: readonly string[], threshold: number, table: Root['keys'], side: string): string =>
-    `${threshold} of ${ids.length} ${side} keys (${ids.map((id) => nameByFp.get(table.get(id)!.key.fingerprint) ?? `key ${id.slice(0, 8)}`).join(', ')})`;
+    `${threshold} of ${ids.length} ${side} keys (${ids.map((id) => shortKeyText(id, nameByFp.get(table.get(id)!.key.fingerprint))).join(', ')})`;
   const policy = `needs ${sideText(request.policy.previous.keyids, request.policy.previous.threshold, prev.keys, 'old')} and ${sideText(request.policy.new.keyids, request.policy.new.threshold, next.keys, 'new')}`;
   return review(request, 'root', prev.version, next.version, { changes, targetsChanges: [] }, changes.map(sentence), policy);
 }
@@ -162,7 +170,7 @@ function review(
   for (const s of sentences) lines.push(`  ${s}`);
   lines.push(`Signatures: ${policy}.`);
   lines.push(`Bytes to sign: SHA-256 ${digest.sha256}`);
-  lines.push(`  short hash ${groupHex(digest.hex)} — read aloud: ${digest.words.join(' ')}`);
+  lines.push(`  short hash ${groupHex(digest.hex)} — read aloud: ${groupWords(digest.words)}`);
   lines.push('Names are labels written by whoever made the request; the key IDs and fingerprints are what identify a key.');
   return { role, repository: request.repository, profile: request.profile, fromVersion, toVersion, ...changed, policy, digest, requestId: request.requestId, lines, text: lines.join('\n') };
 }
@@ -203,17 +211,9 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const root = request.root;
   const prevKeys = prev.delegations?.keys ?? new Map<string, ListedKey>();
   const nextKeys = next.delegations?.keys ?? new Map<string, ListedKey>();
-  // Names: the request's labels by key ID (delegation keys, then the root's targets keys).
-  const nameByFp = namesByFingerprint(
-    [...[...t.keyNames].map(([id, name]): [string, string] => [id, shownOrQuoted(name)]), ...request.expectedSigners.map((s): [string, string] => [s.keyid, shownOrQuoted(s.name)])],
-    (id) => root.keys.get(id) ?? nextKeys.get(id) ?? prevKeys.get(id),
-  );
-  const who = (k: ListedKey): string => {
-    const name = nameByFp.get(k.key.fingerprint);
-    const cn = k.key.certificate ? `, certificate CN=${shownOrQuoted(k.key.certificate.subjectCN)}` : '';
-    const id = `key ${k.keyId.slice(0, 12)}…${cn}, fingerprint ${fingerprintText(k.key.fingerprint)}`;
-    return name ? `${name} (${id})` : id;
-  };
+  // Names: the request's labels by key ID (delegation keys, then the root's targets keys), printed after the key's identification (keyText).
+  const nameByFp = namesByFingerprint([...t.keyNames, ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])], (id) => root.keys.get(id) ?? nextKeys.get(id) ?? prevKeys.get(id));
+  const who = (k: ListedKey): string => keyText(k.keyId, k.key.fingerprint, nameByFp.get(k.key.fingerprint), k.key.certificate ? `, certificate CN=${quoteShown(k.key.certificate.subjectCN)}` : '');
   const ratio = (r: { threshold: number; keyids: readonly string[] }): string => `${r.threshold} of ${r.keyids.length}`;
 
   const changes: TargetsRequestChange[] = [];
@@ -246,7 +246,7 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
 
   const targetsRole = request.policy.new;
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
-    .map((id) => nameByFp.get(root.keys.get(id)!.key.fingerprint) ?? `key ${id.slice(0, 8)}`)
+    .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
     .join(', ')})`;
   return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, changes.map(targetsSentence), policy);
 }
@@ -264,9 +264,9 @@ function targetsSentence(c: TargetsRequestChange): string {
     case 'delegation-removed':
       return `delegation ${role} REMOVED (the targets it signed are no longer trusted)`;
     case 'delegation-key-added':
-      return `${role} GAINS key ${c.who}`;
+      return `${role} GAINS ${c.who}`;
     case 'delegation-key-removed':
-      return `${role} LOSES key ${c.who} (revoked: what it signs is no longer trusted for ${role})`;
+      return `${role} LOSES ${c.who} (revoked: what it signs is no longer trusted for ${role})`;
     case 'delegation-threshold':
       return `${role} threshold changes from ${c.from} to ${c.to}`;
     case 'delegation-paths':

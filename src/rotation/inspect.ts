@@ -4,6 +4,7 @@
  * undefined for bytes that are neither, so the caller falls through to metadata inspection.
  */
 import { groupHex } from '../crypto/digest-words.js';
+import { quoteShown } from '../json/fields.js';
 import { describeRequest, type RequestDescription } from './describe.js';
 import { SIGNING_REQUEST_FORMAT, documentFormatOf, parseSignatureResponse, parseSigningRequest, type SignatureResponse } from './request.js';
 
@@ -18,13 +19,13 @@ export function inspectRotationDocument(bytes: Uint8Array, source: string): Rota
     const request = parseSigningRequest(bytes, source);
     const d = describeRequest(request);
     const lines = [`${source}: signing request ${request.requestId.slice(0, 16)}…`, ...d.lines, 'Expected signers:'];
-    for (const s of request.expectedSigners) lines.push(`  ${s.name}  key ${s.keyid.slice(0, 12)}…  (${s.from === 'targets' ? `targets key of root version ${request.root.version}` : s.from === 'both' ? 'old and new root' : `${s.from === 'previous' ? 'old' : 'new'} root`})${s.lost ? ' — reported LOST, not expected to sign' : ''}`);
+    for (const s of request.expectedSigners) lines.push(`  key ${s.keyid.slice(0, 12)}… named ${quoteShown(s.name)}  (${s.from === 'targets' ? `targets key of root version ${request.root.version}` : s.from === 'both' ? 'old and new root' : `${s.from === 'previous' ? 'old' : 'new'} root`})${s.lost ? ' — reported LOST, not expected to sign' : ''}`);
     return { kind: 'signing-request', text: lines.join('\n'), json: { ...d, expectedSigners: request.expectedSigners, payloadSha256: request.payloadSha256 } };
   }
   const r = parseSignatureResponse(bytes);
   const lines = [
-    `${source}: signature response to request ${r.requestId.slice(0, 16)}… by ${r.signer.name}${r.signer.token ? ` (token serial ${r.signer.token.serial})` : ''}`,
-    `  over bytes with SHA-256 ${groupHex(r.payloadSha256.slice(0, 16))}…`,
+    `${source}: signature response to request ${r.requestId.slice(0, 16)}… by ${quoteShown(r.signer.name)}${r.signer.token ? ` (token serial ${quoteShown(r.signer.token.serial)})` : ''}`,
+    `  over bytes with SHA-256 ${groupHex(r.payloadSha256)}`,
     ...r.signatures.map((s) => `  signature by key ${s.keyid.slice(0, 12)}…${s.method ? ` (${s.method})` : ''}`),
     '  (not verified here: merge it with its request to check the signatures)',
   ];

@@ -82,7 +82,7 @@
  * path; documents larger than their caps with INPUT_TOO_LARGE.
  */
 import { createHash } from 'node:crypto';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, type ErrorCode } from '../errors.js';
 import { asArray, asInteger, asNonEmptyString, asObject, asString, checkShownText, child, refuseUnknownFields } from '../json/fields.js';
 import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
@@ -94,6 +94,7 @@ import { parseRootSigned, type Root } from '../tuf/root.js';
 import type { RolePolicy } from '../tuf/role.js';
 import { parseTargetsSigned, type Targets } from '../tuf/targets.js';
 import { parsePreviousRoot, type RotationPayload } from './payload.js';
+import { checkDistinctNames, checkKeyName, NAME_MAX } from './names.js';
 import { checkDelegationName, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
 
 export const SIGNING_REQUEST_FORMAT = 'tuf-ceremony-signing-request';
@@ -264,8 +265,10 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
   const previous = policyOf(payload.previous.signed.roles.get('root')!);
   const next = policyOf(payload.root.roles.get('root')!);
   const expectedSigners: ExpectedSigner[] = [];
+  let unnamed = 0;
   for (const keyid of [...previous.keyids, ...next.keyids.filter((id) => !previous.keyids.includes(id))]) {
-    const signer: ExpectedSigner = { keyid, name: names.get(keyid) ?? `key ${keyid.slice(0, 8)}`, from: sideOf(keyid, previous, next)! };
+    // A key nobody named is "unnamed key N" (a name of hex digits would imitate the key text: src/rotation/names.ts).
+    const signer: ExpectedSigner = { keyid, name: names.get(keyid) ?? `unnamed key ${++unnamed}`, from: sideOf(keyid, previous, next)! };
     // Lost keys cannot sign: named for the review, not waited for.
     if (payload.unavailable.includes(keyid)) signer.lost = true;
     expectedSigners.push(signer);
@@ -276,6 +279,7 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
   const previousRootBytes = payload.previous.bytes;
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
   const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'root', expectedSigners, keyNames };
+  checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID');
   return {
     profile: payload.profile,
     repository: opts.repository,
@@ -302,12 +306,13 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
   const names = new Map([...payload.names, ...(opts.names ?? [])]);
   const rootSigned = payload.root.signed;
   const policy = policyOf(rootSigned.roles.get('targets')!);
-  const expectedSigners: ExpectedSigner[] = policy.keyids.map((keyid) => ({ keyid, name: names.get(keyid) ?? `targets key ${keyid.slice(0, 8)}`, from: 'targets' }));
+  const expectedSigners: ExpectedSigner[] = policy.keyids.map((keyid, i) => ({ keyid, name: names.get(keyid) ?? `unnamed targets key ${i + 1}`, from: 'targets' }));
   const keyNames = namesOf(new Set([...(payload.previous.signed.delegations?.keys.keys() ?? []), ...(payload.targets.delegations?.keys.keys() ?? [])]), names, []);
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.root.bytes;
   const previousTargetsBytes = payload.previous.bytes;
   const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames };
+  checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID');
   const request: SigningRequest = {
     profile: payload.profile,
     repository: opts.repository,
@@ -485,6 +490,7 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
     seen.add(s.keyid);
   });
   checkKeyNames(keyNames, otherRoleKeyIds(previous.signed, root), seen, 'no targets, snapshot or timestamp role of either root lists');
+  checkDistinctNames(namedKeys(expectedSigners, keyNames));
   return {
     profile,
     repository,
@@ -523,12 +529,23 @@ function embedded<T>(what: string, path: string, fn: () => T): T {
  * them (the request ID is a plain hash anyone can recompute): 1–200 characters, none that can hide or
  * reorder what is shown (ANSI escapes, bidi overrides…: checkShownText).
  */
-const NAME_MAX = 200;
 /** Notary's GUN limit (255), for either profile. */
 const REPOSITORY_MAX = 255;
 
+/** A key's or holder's name: shown text that cannot pass for key text (src/rotation/names.ts). */
 function shownName(value: JsonValue | undefined, path: string): string {
-  return checkShownText(asString(value, path), path, NAME_MAX);
+  return checkKeyName(asString(value, path), path, 'SCHEMA_INVALID', NAME_MAX);
+}
+
+/**
+ * Every name a request shows, checked as names (no key-text imitation) and distinct across keys
+ * (NAME_DUPLICATE): the expected signers' and `keyNames`. `code` is for the shown-text rule (built
+ * requests: the change set's code; parsed ones: SCHEMA_INVALID).
+ */
+function checkNames(signers: readonly ExpectedSigner[], keyNames: ReadonlyMap<string, string> | undefined, code: ErrorCode): void {
+  const named = namedKeys(signers, keyNames ?? new Map());
+  for (const n of named) checkKeyName(n.name, n.path, code, NAME_MAX);
+  checkDistinctNames(named);
 }
 
 /** `keyNames` (optional): key ID → a name (shownName); absent → an empty map. */
@@ -542,6 +559,14 @@ function parseKeyNames(value: JsonValue | undefined): Map<string, string> {
     keyNames.set(id, shownName(names[id], p));
   }
   return keyNames;
+}
+
+/** The request's named keys with where each name is, for checkDistinctNames. */
+function namedKeys(signers: readonly ExpectedSigner[], keyNames: ReadonlyMap<string, string>): { keyid: string; name: string; path: string }[] {
+  return [
+    ...signers.map((s, i) => ({ keyid: s.keyid, name: s.name, path: child(child('$.expectedSigners', i), 'name') })),
+    ...[...keyNames].map(([keyid, name]) => ({ keyid, name, path: child('$.keyNames', keyid) })),
+  ];
 }
 
 /** Every named key must be one the request can show (`known`), and not an expected signer (named there). */
@@ -596,6 +621,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     seen.add(s.keyid);
   });
   checkKeyNames(keyNames, new Set([...(previous.signed.delegations?.keys.keys() ?? []), ...(next.delegations?.keys.keys() ?? [])]), new Set(), 'no delegation lists');
+  checkDistinctNames(namedKeys(expectedSigners, keyNames));
   return {
     profile,
     repository,
@@ -636,7 +662,7 @@ export function parseSignatureResponse(bytes: Uint8Array): SignatureResponse {
   if (signerObj.token !== undefined) {
     const t = asObject(signerObj.token, '$.signer.token');
     refuseUnknownFields(t, new Set(['serial']), '$.signer.token');
-    signer.token = { serial: shownName(t.serial, '$.signer.token.serial') };
+    signer.token = { serial: checkShownText(asString(t.serial, '$.signer.token.serial'), '$.signer.token.serial', NAME_MAX) };
   }
   return { requestId: hexField(obj.requestId, '$.requestId'), payloadSha256: hexField(obj.payloadSha256, '$.payloadSha256'), signatures, signer };
 }

@@ -162,7 +162,7 @@ async function cosign(person: Person, repo: Repo): Promise<string> {
   await page.getByRole('heading', { name: 'What changes: targets.json version 1 → 2' }).waitFor();
   const diff = await page.getByRole('list', { name: 'Changes in plain words' }).innerText();
   // describe.ts's sentence: the delegation, its threshold and its key by name, and the paths it is trusted for.
-  expect(diff).toMatch(new RegExp(`delegation ${repo.delegation} ADDED, threshold 1 of 1: CI \\(key [0-9a-f]{12}…`));
+  expect(diff).toMatch(new RegExp(`delegation ${repo.delegation} ADDED, threshold 1 of 1: key [0-9a-f]{12}… \\(fingerprint [0-9a-f ]+\\) named \"CI\"`));
   expect(diff).toContain(repo.profile === 'tuf' ? 'trusted for paths "releases/*"' : 'trusted for every path');
   const holders = Object.keys(repo.targets).length;
   expect(diff).toContain(`targets threshold stays ${holders} of ${holders}`);

@@ -79,7 +79,7 @@ async function checkCommon(j: Summary, profile: 'notary' | 'tuf'): Promise<void>
   // The rotation: Carol's key replaced by Dave's; the review names both and shows the hash words.
   const request = parseSigningRequest(bytesOf(out, j.rotation.request));
   const review = readFileSync(join(out, j.rotation.review), 'utf8');
-  expect(review).toMatch(/root: Carol \(key .*\) is REPLACED by Dave \(key/);
+  expect(review).toMatch(/root: key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Carol\" is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\"/);
   expect(review).toContain(j.rotation.words.join(' '));
   expect(request.expectedSigners.find((s) => s.name === 'Carol')).toMatchObject({ lost: true });
   expect(j.rotation.responses.map((f) => parseSignatureResponse(bytesOf(out, f)).signer.name)).toEqual(['Alice', 'Bob']);

@@ -154,7 +154,7 @@ describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request 
     const requestPath = join(dir, 'request.tufbundle');
     c = captureIo();
     expect(await runCli(['rotate', planPath, '--out', requestPath, '--bundle'], c.io)).toBe(0);
-    expect(c.out.join('\n')).toMatch(/targets: key .* is REPLACED by "targets 2026 \(Alice's token\)" \(key /);
+    expect(c.out.join('\n')).toMatch(/targets: key .* is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named "targets 2026 \(Alice's token\)"/);
     const request = readSigningRequest(new Uint8Array(readFileSync(requestPath))).request;
     const newTargetsId = request.root.roles.get('targets')!.keyids[0]!;
     expect(newTargetsId).toBe(getProfile('notary').keyId(JSON.parse(keyBytes.toString('utf8'))));

@@ -124,7 +124,7 @@ describe.skipIf(!enabled)('notary root rotation co-signed on SoftHSM2 tokens (CL
       );
       expect([name, status, c.err]).toEqual([name, 0, []]);
       expect(c.out.join('\n')).toContain('root: Carol (key');
-      expect(c.out.join('\n')).toContain('is REPLACED by Dave');
+      expect(c.out.join('\n')).toMatch(/is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\"/);
       expect(JSON.parse(readFileSync(out, 'utf8')).signer).toEqual({ name, token: { serial: serials[name.toLowerCase()] } });
       responses.push(out);
     }

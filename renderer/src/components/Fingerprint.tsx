@@ -1,9 +1,9 @@
 import type { FingerprintView } from '../../../electron/shared/api-types.js';
-import { groupedFingerprint, shortFingerprint } from '../lib/format';
+import { groupedFingerprint, groupWords, shortFingerprint } from '../lib/format';
 
 /**
- * A key fingerprint as the witnesses compare it: the PGP words of its first 8 bytes, large, to read
- * aloud; the same 16 hex digits in groups of four; and the full SHA-256 in groups of four.
+ * A key fingerprint as the witnesses compare it: the PGP words of its first 16 bytes (128 bits), large, to
+ * read aloud in groups of four; the same 32 hex digits in groups of four; and the full SHA-256 in groups of four.
  */
 export function FingerprintReadout({ fingerprint, headingId }: { fingerprint: FingerprintView; headingId?: string }) {
   return (
@@ -41,7 +41,7 @@ export function FingerprintCell({ fingerprint }: { fingerprint: FingerprintView 
       <code className="fingerprint" title={groupedFingerprint(fingerprint.sha256)}>
         {shortFingerprint(fingerprint.sha256)}
       </code>
-      <span className="fp-cell-words">{fingerprint.words.join(' ')}</span>
+      <span className="fp-cell-words">{groupWords(fingerprint.words)}</span>
     </>
   );
 }

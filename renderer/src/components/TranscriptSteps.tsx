@@ -5,7 +5,7 @@
  */
 import type { TranscriptView } from '../../../electron/shared/api-types.js';
 import { FingerprintCell } from './Fingerprint';
-import { formatDate, shortKeyId } from '../lib/format';
+import { formatDate, shortKeyId, groupWords } from '../lib/format';
 
 function time(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d{3}Z$/, '');
@@ -48,7 +48,7 @@ export function TranscriptSummary({ t }: { t: TranscriptView }) {
         <div>
           <dt>Plan intent hash</dt>
           <dd>
-            <code className="fp-short">{t.planHash.grouped.split(' ').slice(0, 4).join(' ')}</code> <span className="fp-cell-words">{t.planHash.words.join(' ')}</span>
+            <code className="fp-short">{t.planHash.grouped.split(' ').slice(0, 8).join(' ')}</code> <span className="fp-cell-words">{groupWords(t.planHash.words)}</span>
           </dd>
         </div>
         <div>
@@ -124,7 +124,7 @@ export function TranscriptSteps({ t }: { t: TranscriptView }) {
             <td>
               {e.digests.map((d, i) => (
                 <span className="step-digest" key={i}>
-                  {d.label}: <code>{(d.short.match(/.{1,4}/g) ?? []).join(' ')}</code> <span className="fp-cell-words">{d.words.join(' ')}</span>
+                  {d.label}: <code>{(d.short.match(/.{1,4}/g) ?? []).join(' ')}</code> <span className="fp-cell-words">{groupWords(d.words)}</span>
                 </span>
               ))}
             </td>

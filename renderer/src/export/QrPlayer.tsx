@@ -15,6 +15,7 @@ import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { clampRate, MAX_FPS, MIN_FPS, modulePixels, pause, resume, setRate, startPlayer, tick, windowToFetch, type PlayerState } from './player';
 import { drawFrame } from './qr-canvas';
+import { groupWords } from '../lib/format';
 
 /** Frames per request, and how far ahead of the frame on screen the player keeps frames loaded. */
 const WINDOW = 40;
@@ -182,7 +183,7 @@ export function QrPlayer({ seqLen, fragmentLength, hashShort, hashWords, hashSha
           <span className="qr-sep"> · </span>
           {fragmentLength} bytes per frame
           <span className="qr-sep"> · </span>
-          bundle <code>{hashShort}</code> <span className="qr-words">{hashWords.join(' ')}</span>
+          bundle <code>{hashShort}</code> <span className="qr-words">{groupWords(hashWords)}</span>
         </p>
         <div className="qr-buttons">
           <label className="qr-rate">

@@ -9,9 +9,22 @@ export function shortKeyId(keyId: string): string {
   return keyId.length > 10 ? keyId.slice(0, 8) : keyId;
 }
 
-/** First 16 hex digits of a fingerprint in groups of four, for reading aloud: `ab12 cd34 ef56 7890`. */
+/**
+ * The short form people compare: 32 hex digits (128 bits, the core's SHORT_DIGEST_BYTES in
+ * src/crypto/digest-words.ts) in groups of four: `ab12 cd34 ef56 7890 …`.
+ */
+export const SHORT_HEX_DIGITS = 32;
+
+/** First SHORT_HEX_DIGITS hex digits of a fingerprint in groups of four, for reading aloud. */
 export function shortFingerprint(fp: string): string {
-  return (fp.slice(0, 16).match(/.{1,4}/g) ?? []).join(' ');
+  return (fp.slice(0, SHORT_HEX_DIGITS).match(/.{1,4}/g) ?? []).join(' ');
+}
+
+/** PGP words in groups of four, `·` between groups (as the CLI prints them: src/crypto/digest-words.ts groupWords). */
+export function groupWords(words: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i += 4) out.push(words.slice(i, i + 4).join(' '));
+  return out.join(' · ');
 }
 
 /** All of it in groups of four, for the tooltip. */
@@ -165,6 +178,8 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   ROTATION_UNFOLLOWABLE: 'Clients at the current root version could not follow this rotation: too few old keys could still sign, or the new threshold can never be met. Replace fewer lost keys at once, or use the backup root key.',
   ROTATION_REQUEST_TAMPERED: 'The signing request was changed after it was made, or is not the one whose hash words were confirmed. Do not sign it: ask the administrator for the request again.',
   ROTATION_RESPONSE_MISMATCH: 'This response answers another signing request, or signed other bytes: it belongs to another rotation.',
+  NAME_IMITATES_KEY_TEXT: 'A name could be read as a key’s identification (it says “fingerprint”, “key” and hex digits, a run of hex, or hash words). Names are labels: choose one without that.',
+  NAME_DUPLICATE: 'Two different keys have the same name. Give each key its own name, so that “who signs” means one key.',
   ROTATION_SIGNER_UNKNOWN: 'The key has no part in this request (neither the old nor the new root, nor the targets role it changes): a stranger’s signature counts for nothing here.',
   ROTATION_SIGNATURE_DUPLICATE: 'This key has already signed: a response counts once, however often it is added.',
   ROTATION_SIGNATURE_INVALID: 'A signature in this response does not verify over the request’s bytes: it was damaged or made over something else.',

@@ -11,6 +11,7 @@ import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { CAPS, isRefusal, readPickedFile } from './files';
 import { TokenKeyPicker, type PickedKey } from './TokenKeyPicker';
+import { groupWords } from '../lib/format';
 
 interface Props {
   /** Distinguishes the radio groups of several choosers on one screen. */
@@ -72,7 +73,7 @@ export function NewKeyChooser({ name, profile, gun, chosen, onChosen }: Props) {
           New key <code title={chosen.keyid}>{chosen.keyid.slice(0, 12)}…</code> ({chosen.keytype}
           {chosen.token ? `, key “${chosen.keyLabel}” on token “${chosen.token.label}” serial ${chosen.token.serial}` : `, from ${chosen.keyFile.name}`})
         </p>
-        <p className="fp-cell-words">Fingerprint: {chosen.fingerprint.words.join(' ')}</p>
+        <p className="fp-cell-words">Fingerprint: {groupWords(chosen.fingerprint.words)}</p>
         {chosen.certificate ? <p className="muted">Certificate {chosen.certificate.subject}, valid to {chosen.certificate.notAfter}</p> : null}
         <button type="button" className="secondary" onClick={() => onChosen(undefined)}>
           Choose another key

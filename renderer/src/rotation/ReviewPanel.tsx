@@ -5,7 +5,7 @@
  * Shown to the co-signer before they sign and to the administrator before the request is written.
  */
 import type { RotationReviewView } from '../../../electron/shared/api-types.js';
-import { formatDate, groupedFingerprint } from '../lib/format';
+import { formatDate, groupedFingerprint, groupWords } from '../lib/format';
 import './rotation.css';
 
 function side(from: RotationReviewView['expectedSigners'][number]['from']): string {
@@ -48,18 +48,19 @@ export function ReviewPanel({ review, headingLevel = 2 }: { review: RotationRevi
         <table className="plan-table" aria-label="Expected signers">
           <thead>
             <tr>
-              <th scope="col">Signer</th>
               <th scope="col">Key</th>
+              <th scope="col">Named (a label)</th>
               <th scope="col">Signs for</th>
             </tr>
           </thead>
           <tbody>
             {review.expectedSigners.map((s) => (
               <tr key={s.keyid}>
-                <th scope="row">{s.name}</th>
-                <td>
-                  <code title={s.keyid}>{s.keyid.slice(0, 12)}…</code> <span className="fp-cell-words">{s.fingerprint.words.join(' ')}</span>
-                </td>
+                {/* The key's identification first, its name after it and quoted: a name is a label (src/rotation/names.ts). */}
+                <th scope="row">
+                  <code title={s.keyid}>key {s.keyid.slice(0, 12)}…</code> <span className="fp-cell-words">fingerprint {groupWords(s.fingerprint.words)}</span>
+                </th>
+                <td className="signer-name">"{s.name}"</td>
                 <td>{s.lost ? 'reported LOST: cannot sign, not waited for' : side(s.from)}</td>
               </tr>
             ))}

@@ -7,7 +7,7 @@ import { useState } from 'react';
 import type { ModulePresetName, ModuleRef, TokenKeyView, TokenModuleView, TokenView } from '../../../electron/shared/api-types.js';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
-import { algorithmTitle } from '../lib/format';
+import { algorithmTitle, groupWords } from '../lib/format';
 import { chooseModuleFile, type ChosenModule } from '../lib/modules';
 
 export interface PickedKey {
@@ -117,7 +117,7 @@ export function TokenKeyPicker({ name, disabled, onPick }: { name: string; disab
                     />{' '}
                     Token “{t.label}” serial <code>{t.serial}</code> — key “{k.label}”
                     {k.algorithm ? ` (${algorithmTitle(k.algorithm)})` : ''}
-                    {k.fingerprint ? <span className="fp-cell-words"> {k.fingerprint.words.join(' ')}</span> : <span className="muted"> {k.problem ?? 'unreadable'}</span>}
+                    {k.fingerprint ? <span className="fp-cell-words"> {groupWords(k.fingerprint.words)}</span> : <span className="muted"> {k.problem ?? 'unreadable'}</span>}
                   </label>
                 );
               })

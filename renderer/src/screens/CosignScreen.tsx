@@ -22,6 +22,7 @@ import { TokenKeyPicker, type PickedKey } from '../rotation/TokenKeyPicker';
 // --- shamir
 import { CosignWithCards } from '../shamir/CosignWithCards';
 import '../rotation/rotation.css';
+import { groupWords } from '../lib/format';
 
 type Phase =
   | { step: 'choose' }
@@ -122,7 +123,7 @@ export function CosignScreen() {
             <label className="rotation-confirm">
               <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.currentTarget.checked)} disabled={busy || phase.step === 'signed'} />
               <span>
-                I read the changes above, and the words <strong>{review.digest.words.join(' ')}</strong> match the ones the administrator read out.
+                I read the changes above, and the words <strong>{groupWords(review.digest.words)}</strong> match the ones the administrator read out.
               </span>
             </label>
             {confirmed ? (

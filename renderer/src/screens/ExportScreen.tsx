@@ -10,7 +10,7 @@ import type { ExportDestinationView, ExportPreparedView, ExportWrittenView } fro
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { readPicked } from '../lib/files';
-import { formatDate } from '../lib/format';
+import { formatDate, groupWords } from '../lib/format';
 import { clampRate, DEFAULT_FPS, MAX_FPS, MIN_FPS } from '../export/player';
 import { QrPlayer } from '../export/QrPlayer';
 import '../export/export.css';
@@ -299,7 +299,7 @@ export function ExportScreen() {
               </p>
               <p>
                 Hash of the copy on the stick: <code className="export-written-hash">{usb.written.hash.short}</code>{' '}
-                <span className="export-written-words">{usb.written.hash.words.join(' ')}</span>
+                <span className="export-written-words">{groupWords(usb.written.hash.words)}</span>
               </p>
               <div className="buttons">
                 <button type="button" className="secondary" onClick={() => void anotherCopy()} disabled={busy}>

@@ -12,7 +12,7 @@ import { InstalledSummary } from '../import/InstalledSummary';
 import { StaleLockPanel } from '../import/StaleLock';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { readPicked } from '../lib/files';
-import { formatDate, shortFingerprint } from '../lib/format';
+import { formatDate, shortFingerprint, groupWords } from '../lib/format';
 import '../import/import.css';
 
 /** The camera route: the one page the camera permission is granted to (electron/main/security-policy.ts QR_IMPORT_SCREEN). */
@@ -389,7 +389,7 @@ function BundleCard({ preview }: { preview: ImportPreviewView }) {
         <div className="facts-wide">
           <dt>Read aloud</dt>
           <dd className="words" data-testid="bundle-words">
-            {b.hash.words.join(' ')}
+            {groupWords(b.hash.words)}
           </dd>
         </div>
       </dl>

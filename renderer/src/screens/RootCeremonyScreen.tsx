@@ -15,7 +15,7 @@ import { PinDialog } from '../components/PinDialog';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { TranscriptSteps, TranscriptSummary } from '../components/TranscriptSteps';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
-import { algorithmTitle, formatDate } from '../lib/format';
+import { algorithmTitle, formatDate, groupWords } from '../lib/format';
 
 const POLL_MS = 250;
 const MAX_INPUT_BYTES = 256 * 1024;
@@ -446,7 +446,7 @@ export function RootCeremonyScreen() {
           submitLabel="Log in and continue"
           rehearsal={pinRequest.rehearsal}
           {...(pinRequest.keys.length
-            ? { notice: `Expected on this token (made before the interruption): ${pinRequest.keys.map((k) => `key “${k.label}”, fingerprint ${k.fingerprint.words.join(' ')}`).join('; ')}` }
+            ? { notice: `Expected on this token (made before the interruption): ${pinRequest.keys.map((k) => `key “${k.label}”, fingerprint ${groupWords(k.fingerprint.words)}`).join('; ')}` }
             : {})}
           onSubmit={onPin}
           onCancel={onCancelPin}

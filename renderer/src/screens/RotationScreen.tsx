@@ -25,7 +25,7 @@ import type {
 } from '../../../electron/shared/api-types.js';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
-import { formatDate } from '../lib/format';
+import { formatDate, groupWords } from '../lib/format';
 import { changeSet, type Action, type Added, type KeyPlan } from '../rotation/change';
 import { CAPS, isRefusal, readPickedFile } from '../rotation/files';
 import { NewKeyChooser } from '../rotation/NewKeyChooser';
@@ -211,7 +211,7 @@ export function RotationScreen() {
                     </td>
                     <td>
                       <code title={k.keyid}>{k.keyid.slice(0, 12)}…</code> <span className="muted">{k.keytype}</span>
-                      <span className="fp-cell-words block">{k.fingerprint.words.join(' ')}</span>
+                      <span className="fp-cell-words block">{groupWords(k.fingerprint.words)}</span>
                     </td>
                     <td>
                       <select aria-label={`Change for ${label}`} value={p.action} onChange={(e) => plan(k.keyid, { action: e.currentTarget.value as Action })}>

@@ -7,7 +7,7 @@
  * interruption are verified again against the rebuilt bytes before they count.
  */
 import { CeremonyError } from '../../errors.js';
-import { shortDigest } from '../../crypto/digest-words.js';
+import { shortDigest, groupWords } from '../../crypto/digest-words.js';
 import type { JsonObject } from '../../json/types.js';
 import { getProfile } from '../../profiles/index.js';
 import { metadataSigner } from '../../signers/metadata-signer.js';
@@ -48,7 +48,7 @@ async function signRole(ctx: CeremonyContext, role: MetadataRole, signed: JsonOb
       who.push(person);
       continue;
     }
-    ctx.report(`  ${person}: signing ${role}.json v1 — bytes ${short.hex} (${short.words.join(' ')})`);
+    ctx.report(`  ${person}: signing ${role}.json v1 — bytes ${short.hex} (${groupWords(short.words)})`);
     const key = await signingKeyOf(ctx, name);
     const signer = metadataSigner(key, { profile: ctx.plan.profile, ...listing });
     // signMetadata verifies the signature through the profile before it returns it.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bytesToWords, groupHex, PGP_EVEN_WORDS, PGP_ODD_WORDS, shortDigest, shortDigestOf, wordsToBytes } from '../../../src/crypto/digest-words.js';
+import { bytesToWords, groupHex, groupWords, PGP_EVEN_WORDS, PGP_ODD_WORDS, shortDigest, shortDigestOf, wordsToBytes } from '../../../src/crypto/digest-words.js';
 
 const hexBytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s/g, ''), 'hex'));
 
@@ -42,10 +42,15 @@ describe('PGP word list', () => {
   it('short digests: a prefix of the SHA-256, as hex and words', () => {
     const s = shortDigestOf(new TextEncoder().encode('abc'));
     expect(s.sha256).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(s.hex).toBe('ba7816bf8f01cfea');
-    expect(s.words).toHaveLength(8);
+    // 128 bits: 16 bytes, 32 hex digits, 16 words (issue #12: 64 bits could be matched by a made-up payload).
+    expect(s.hex).toBe('ba7816bf8f01cfea414140de5dae2223');
+    expect(s.words).toHaveLength(16);
     expect(shortDigest(s.sha256, 4).hex).toBe('ba7816bf');
-    expect(groupHex(s.hex)).toBe('ba78 16bf 8f01 cfea');
+    expect(groupHex(s.hex)).toBe('ba78 16bf 8f01 cfea 4141 40de 5dae 2223');
+    // Read in four groups of four; the grouped form reads back as the same bytes.
+    const grouped = groupWords(s.words);
+    expect(grouped.split(' · ').map((g) => g.split(' ').length)).toEqual([4, 4, 4, 4]);
+    expect(wordsToBytes(grouped)).toEqual({ ok: true, bytes: Uint8Array.from(Buffer.from(s.hex, 'hex')) });
     expect(() => shortDigest('abcd')).toThrow(RangeError);
     expect(() => shortDigest(s.sha256, 3)).toThrow(RangeError);
   });

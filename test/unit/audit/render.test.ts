@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderTranscriptHtml } from '../../../src/audit/render.js';
+import { groupWords } from '../../../src/crypto/digest-words.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import type { VerifiedTranscript } from '../../../src/audit/types.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
@@ -39,7 +40,7 @@ describe('renderTranscriptHtml', () => {
     expect(html).toContain('2025-05-06<br>09:05:00');
     expect(html).toContain('Alice Custodian');
     expect(html).toContain(root.digests[0]!.short.replace(/(.{4})(?=.)/g, '$1 '));
-    expect(html).toContain(root.digests[0]!.words.join(' '));
+    expect(html).toContain(groupWords(root.digests[0]!.words));
     expect(html).toContain('Dave Auditor</span>: signature verified on screen');
     expect(html).toContain('token 12345678');
   });

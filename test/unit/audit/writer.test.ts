@@ -48,7 +48,7 @@ describe('TranscriptWriter', () => {
     const t = verifyTranscript(await writeSample({ signer: key }));
     const d = t.entries[4]!.digests[0]!;
     expect(d.sha256).toBe(sha('root v1 signed bytes'));
-    expect(d.short).toBe(d.sha256.slice(0, 16));
+    expect(d.short).toBe(d.sha256.slice(0, 32));
     expect(d.words).toEqual(bytesToWords(Uint8Array.from(Buffer.from(d.short, 'hex'))));
     expect(t.entries[2]!.outputs).toEqual([{ name: 'alice-root.pub', sha256: sha('alice public key') }]);
     expect(t.entries.map((e) => e.time)).toEqual(['01', '02', '03', '04', '05', '06'].map((m) => `2025-05-06T09:${m}:00.000Z`));

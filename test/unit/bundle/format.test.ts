@@ -183,7 +183,7 @@ describe('bundle format', () => {
   it('short hash: SHA-256 of the whole bytes, as hex and as words that decode back to it', () => {
     const d = decodeBundle(good);
     expect(d.hash.sha256).toBe(sha256(good));
-    expect(d.hash.hex).toBe(sha256(good).slice(0, 16));
+    expect(d.hash.hex).toBe(sha256(good).slice(0, 32));
     const back = wordsToBytes(d.hash.words);
     expect(back.ok && Buffer.from(back.bytes).toString('hex')).toBe(d.hash.hex);
   });

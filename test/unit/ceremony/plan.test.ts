@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../../src/errors.js';
+import { groupWords } from '../../../src/crypto/digest-words.js';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 import { checkPlanDates, parsePlan, plannedKeys } from '../../../src/ceremony/plan.js';
 import { describeIntentHash, intentHash } from '../../../src/ceremony/plan-hash.js';
@@ -242,10 +243,10 @@ describe('the intent hash', () => {
     const h = intentHash(b);
     expect(h.sha256).toBe(createHash('sha256').update(b).digest('hex'));
     expect(h.grouped.replaceAll(' ', '')).toBe(h.sha256);
-    expect(h.words).toHaveLength(8);
+    expect(h.words).toHaveLength(16);
     const lines = describeIntentHash(h);
     expect(lines[0]).toContain(h.grouped);
-    expect(lines[1]).toContain(h.words.join(' '));
+    expect(lines[1]).toContain(groupWords(h.words));
     // One byte more (a reformatted plan) is another intent hash: witnesses compare the file as reviewed.
     expect(intentHash(bytes(JSON.stringify(notaryPlan()))).sha256).not.toBe(h.sha256);
   });

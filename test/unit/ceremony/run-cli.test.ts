@@ -223,7 +223,7 @@ describe('run PLAN --bindings FILE on (fake) hardware tokens', () => {
     expect(s.fake.countCalls('generateKeyPair')).toBe(6);
     // Before Alice's PIN is asked again: the keys made on her token, by fingerprint (hex and words).
     const lines = second.out.join('\n');
-    expect(lines).toMatch(/custodian Alice: token "alice" \(serial A0000001\).*\n  expected on it: key "root-alice", fingerprint [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} \([A-Za-z]+( [A-Za-z]+){7}\)\n  expected on it: key "targets"/);
+    expect(lines).toMatch(/custodian Alice: token "alice" \(serial A0000001\).*\n  expected on it: key "root-alice", fingerprint [0-9a-f]{4}(?: [0-9a-f]{4}){7} \((?:[A-Za-z]+ ){3}[A-Za-z]+(?: · (?:[A-Za-z]+ ){3}[A-Za-z]+){3}\)\n  expected on it: key "targets"/);
     const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'transcript.jsonl'))));
     expect(t.entries.map((e) => e.step)).toContain('ceremony.resume');
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bytesToWords, groupHex } from '../../../src/crypto/digest-words.js';
+import { bytesToWords, groupHex, groupWords } from '../../../src/crypto/digest-words.js';
 import { getProfile } from '../../../src/profiles/index.js';
 import { CKK, CKM, CKO, CKR } from '../../../src/signers/pkcs11/api.js';
 import { TokenModule } from '../../../src/signers/pkcs11/token.js';
@@ -107,8 +107,8 @@ describe('tokens generate', () => {
     const spki = new Uint8Array([...Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), ...point]);
     const sha = createHash('sha256').update(spki).digest();
     expect(text).toContain(`generated ECDSA P-256 key "root-1" on token "custodian-1" (serial 0001)`);
-    expect(text).toContain(`fingerprint (SHA-256 of the public key): ${groupHex(sha.subarray(0, 8).toString('hex'))}`);
-    expect(text).toContain(`read aloud: ${bytesToWords(sha.subarray(0, 8)).join(' ')}`);
+    expect(text).toContain(`fingerprint (SHA-256 of the public key): ${groupHex(sha.subarray(0, 16).toString('hex'))}`);
+    expect(text).toContain(`read aloud: ${groupWords(bytesToWords(sha.subarray(0, 16)))}`);
     expect(text).toContain(`full SHA-256: ${groupHex(sha.toString('hex'))}`);
     expect(text).toContain(`TUF key ID:    ${listPublicKey('tuf', spki).keyId}`);
     expect(text).toMatch(/Notary key ID: [0-9a-f]{64} \(as the bare key/);
@@ -137,7 +137,7 @@ describe('tokens generate', () => {
     expect(out.id).toMatch(/^[0-9a-f]{32}$/);
     const spki = spkiOfPem(out.publicKeyPem);
     const sha = createHash('sha256').update(spki).digest();
-    expect(out.fingerprint).toEqual({ sha256: sha.toString('hex'), hex: sha.subarray(0, 8).toString('hex'), words: bytesToWords(sha.subarray(0, 8)) });
+    expect(out.fingerprint).toEqual({ sha256: sha.toString('hex'), hex: sha.subarray(0, 16).toString('hex'), words: bytesToWords(sha.subarray(0, 16)) });
     expect(out.keyIds.tuf).toBe(listPublicKey('tuf', spki).keyId);
     expect(out.keyIds.notary).toBe(listPublicKey('notary', spki).keyId);
   });

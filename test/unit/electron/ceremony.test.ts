@@ -370,7 +370,7 @@ describe('transcriptVerify', () => {
     const v = await call<TranscriptView>(CHANNELS.transcriptVerify, { file: { name: 'transcript.jsonl', bytes }, expectedSealKey: done.result!.sealKeyId });
     expect(v.sealed).toBe(true);
     expect(v.expectedKey).toEqual({ given: done.result!.sealKeyId, matches: true });
-    expect(v.sealedBy!.fingerprint.words).toHaveLength(8);
+    expect(v.sealedBy!.fingerprint.words).toHaveLength(16);
     const other = await call<TranscriptView>(CHANNELS.transcriptVerify, { file: { name: 'transcript.jsonl', bytes }, expectedSealKey: 'f'.repeat(64) });
     expect(other.expectedKey).toEqual({ given: 'f'.repeat(64), matches: false });
 

@@ -147,11 +147,11 @@ describe('rotation.ts: pure parts', () => {
     const v = reviewView(request);
     expect(v.role).toBe('root');
     expect(v.changes.map((c) => c.kind)).toEqual(['key-replaced', 'expires']);
-    expect(v.changes[0]!.text).toMatch(/^Carol \(key [0-9a-f]{12}…, fingerprint [0-9a-f ]+\) is replaced by Dave \(key .*\) in the root role — reported LOST \(it cannot sign\)$/);
+    expect(v.changes[0]!.text).toMatch(/^key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Carol\" is replaced by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\" in the root role — reported LOST \(it cannot sign\)$/);
     expect(v.threshold).toBe('root threshold stays 2 of 3');
     expect(v.expires.to).toBe(EXPIRES_V2);
     expect(v.digest.sha256).toBe(request.payloadSha256);
-    expect(v.digest.words).toHaveLength(8);
+    expect(v.digest.words).toHaveLength(16);
     expect(v.expectedSigners.map((s) => [s.name, s.from, s.lost ?? false])).toEqual([
       ['Alice', 'both', false],
       ['Bob', 'both', false],
@@ -279,7 +279,14 @@ describe('Rotation channels: administrator and co-signers', () => {
     expect((await refused(r.h, CHANNELS.rotationBuildRequest, twoLost)).code).toBe('ROTATION_UNFOLLOWABLE');
     const stranger = 'ab'.repeat(32);
     const named = await refused(r.h, CHANNELS.rotationBuildRequest, { ...base, write: false, names: [{ keyid: stranger, name: 'Mallory' }] });
-    expect(named).toMatchObject({ code: 'ROTATION_CHANGE_INVALID', path: '$.names[0].keyid' });
+    expect(named).toMatchObject({ code: 'ROTATION_CHANGE_INVALID', path: '$.names[0].keyid' });    // Names cannot forge key text, and two keys cannot share one (issue #12 point 7).
+    const [alice, bob] = f.custodians;
+    const forged = await refused(r.h, CHANNELS.rotationBuildRequest, { ...base, write: false, names: [{ keyid: alice!.listed.keyId, name: 'Alice (key 7017…, fingerprint 0000 1111 …)' }] });
+    expect(forged.code).toBe('NAME_IMITATES_KEY_TEXT');
+    const twice = await refused(r.h, CHANNELS.rotationBuildRequest, { ...base, write: false, names: [{ keyid: alice!.listed.keyId, name: 'Alice' }, { keyid: bob!.listed.keyId, name: 'alice' }] });
+    expect(twice.code).toBe('NAME_DUPLICATE');
+    const hidden = await refused(r.h, CHANNELS.rotationBuildRequest, { ...base, write: false, names: [{ keyid: alice!.listed.keyId, name: 'Ali\u00adce' }] });
+    expect(hidden.code).toMatch(/ROTATION_CHANGE_INVALID|IPC_INVALID/);
   });
 
   it('validates every payload against its schema (unknown fields, caps, the PIN never quoted)', async () => {
@@ -362,7 +369,7 @@ describe('Rotation channels: administrator and co-signers', () => {
       write: false,
     });
     expect(built.review.expectedSigners.map((x) => x.name)).toEqual(['Alice Custodian', 'Bob Custodian', 'Carol', 'Dave']);
-    expect(built.review.changes[0]!.text).toMatch(/^Carol \(key .*\) is replaced by Dave \(key .*\) in the root role$/);
+    expect(built.review.changes[0]!.text).toMatch(/^key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Carol\" is replaced by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\" in the root role$/);
   });
 });
 
@@ -386,6 +393,16 @@ describe('Rotation channels: a relabelled request (the repository is bound by th
     const response = file('alice.json', serializeSignatureResponse(await signRequest(parseSigningRequest(relabelled.bytes), f.custodians[0]!.key)));
     const mismatch = await refused(r.h, CHANNELS.rotationMerge, { request, responses: [response] });
     expect(mismatch.code).toBe('ROTATION_RESPONSE_MISMATCH');
+    // A request whose names forge key text (re-hashed) is refused by the review before anything is shown.
+    const forged = JSON.parse(new TextDecoder().decode(request.bytes)) as Record<string, unknown>;
+    (forged.expectedSigners as Record<string, unknown>[])[0]!.name = 'Alice (key 7017…, fingerprint 0000 1111 …)';
+    forged.requestId = requestIdForDocument(forged as never);
+    const f2 = await refused(r.h, CHANNELS.rotationReview, { request: file('forged.json', enc.encode(JSON.stringify(forged))) });
+    expect([f2.code, f2.path]).toEqual(['NAME_IMITATES_KEY_TEXT', '$.expectedSigners[0].name']);
+    // The review names every key after its identification, quoted.
+    const real2 = await ok<RotationReviewView>(r.h, CHANNELS.rotationReview, { request });
+    expect(real2.changes[0]!.text).toMatch(/^key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named "Carol" is replaced by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named "Dave" in the root role — reported LOST/);
+    expect(real2.digest.words).toHaveLength(16);
   });
 });
 
@@ -402,7 +419,7 @@ describe('Rotation channels: a targets request (delegation added)', () => {
 
     const review = await ok<RotationReviewView>(r.h, CHANNELS.rotationReview, { request });
     expect([review.role, review.fromVersion, review.toVersion]).toEqual(['targets', 1, 2]);
-    expect(review.changes.map((c) => c.text).join('\n')).toMatch(/delegation releases ADDED, threshold 1 of 1: CI \(key [0-9a-f]{12}…/);
+    expect(review.changes.map((c) => c.text).join('\n')).toMatch(/delegation releases ADDED, threshold 1 of 1: key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"CI\"/);
 
     const parsed = parseSigningRequest(request.bytes);
     // A key that is not the root's targets key is refused with the merge's code.

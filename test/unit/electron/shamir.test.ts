@@ -121,7 +121,7 @@ describe('roll-call', () => {
       label: 'Backup',
       rehearsal: true,
     });
-    expect(v.card.fingerprint.words).toHaveLength(8);
+    expect(v.card.fingerprint.words).toHaveLength(16);
     expect(v.status).toMatch(/^valid card: share \d+ of split [0-9A-Z]{4}-[0-9A-Z]{4} \(any 2 of 3 cards, REHEARSAL\); nothing was rebuilt$/);
     expect(v.checked).toEqual({ split: false, fingerprint: false });
     const f = await ok<ShamirRollCallView>(CHANNELS.shamirRollCall, { card: asFile('share-card-1-of-3.txt', texts[0]!), expected: { splitId: formatSplitId(split.splitId).toLowerCase(), fingerprint: split.publicKey.fingerprint } });

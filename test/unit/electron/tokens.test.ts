@@ -326,8 +326,8 @@ describe('tokensGenerateKey', () => {
     const spki = new Uint8Array(Buffer.from(v.publicKeyPem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64'));
     expect(Buffer.from(spki.subarray(-65)).equals(Buffer.from(pub.ecPoint!.subarray(2)))).toBe(true);
     const sha = createHash('sha256').update(spki).digest();
-    expect(v.fingerprint).toEqual({ sha256: sha.toString('hex'), hex: sha.subarray(0, 8).toString('hex'), words: bytesToWords(sha.subarray(0, 8)) });
-    expect(v.fingerprint.words).toHaveLength(8);
+    expect(v.fingerprint).toEqual({ sha256: sha.toString('hex'), hex: sha.subarray(0, 16).toString('hex'), words: bytesToWords(sha.subarray(0, 16)) });
+    expect(v.fingerprint.words).toHaveLength(16);
     expect(v).toMatchObject({ token: { label: 'custodian-1', serial: '0001' }, label: 'root-1', algorithm: 'ecdsa-p256', rehearsal: false, selfTest: 'verified' });
     expect(v.id).toMatch(/^[0-9a-f]{32}$/);
     expect(v.keyIds.tuf).toBe(listPublicKey('tuf', spki).keyId);

@@ -108,7 +108,7 @@ describe('export channels', () => {
     const view = await ok<ExportPreparedView>(h[CHANNELS.exportPrepareFolder]({ files: folderFiles(tuf), source: 'metadata' }));
     expect(view).toMatchObject({ kind: 'trust-bundle', profile: 'tuf', repository: 'metadata', from: 'folder' });
     expect(view.files.map((f) => f.name)).toEqual(['releases.json', 'root.json', 'snapshot.json', 'targets.json', 'timestamp.json']);
-    expect(view.hash.words).toHaveLength(8);
+    expect(view.hash.words).toHaveLength(16);
     expect(view.qr).toMatchObject({ available: true, fragmentLength: expect.any(Number) });
 
     chosen = undefined;

@@ -68,7 +68,7 @@ describe('request and response bundles', () => {
     const ins = inspectRotationBundle(wrapSigningRequest(request, CREATED), 'request.tufbundle')!;
     expect(ins.kind).toBe('signing-request');
     expect(ins.text.split('\n')[0]).toMatch(/^request\.tufbundle: signing-request bundle for notary repository registry\.example\.com\/org\/app, created 2026-11-25T10:00:00Z; bundle short hash /);
-    expect(ins.text).toMatch(/Carol \(key .*is REPLACED by Dave/);
+    expect(ins.text).toMatch(/key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Carol\" is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\"/);
     expect(inspectRotationBundle(serializeSigningRequest(request), 'request.json')).toBeUndefined();
   });
 

@@ -20,6 +20,7 @@ import {
 } from '../../../src/rotation/index.js';
 import { backupOnShareCards, EXPIRES_V2, makeCustodian, rootFixture, type Custodian, type RootFixture } from './support.js';
 import { captureIo } from '../../support/cli-io.js';
+import { groupHex, groupWords } from '../../../src/crypto/digest-words.js';
 
 describe('tuf-ceremony sign / merge (share cards, files)', () => {
   let dir: string;
@@ -46,14 +47,14 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
   it('inspect: the review names Alice and Dave, with the hash as words', () => {
     const ins = inspectRotationDocument(readFileSync(requestPath), 'request.json')!;
     expect(ins.kind).toBe('signing-request');
-    expect(ins.text).toMatch(/root: Alice \(key .*\) is REPLACED by Dave/);
-    expect(ins.text).toContain('Backup  key');
+    expect(ins.text).toMatch(/root: key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Alice\" is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\"/);
+    expect(ins.text).toMatch(/  key [0-9a-f]{12}… named "Backup"  \(old and new root\)/);
   });
 
   it('tuf-ceremony inspect REQUEST prints the same review', async () => {
     const c = captureIo();
     expect(await runCli(['inspect', requestPath], c.io)).toBe(0);
-    expect(c.out.join('\n')).toMatch(/root: Alice \(key .*\) is REPLACED by Dave/);
+    expect(c.out.join('\n')).toMatch(/root: key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Alice\" is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\"/);
   });
 
   it('sign with share cards, merge partial / final; outputs never overwritten', async () => {
@@ -62,16 +63,33 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
 
     // wrong expected hash: refused before anything is rebuilt
     let c = captureIo();
-    expect(await runCli(['sign', requestPath, '--out', join(dir, 'never.json'), '--share-card', ...cardPaths, '--expect-hash', '0000000000000000'], c.io)).toBe(1);
+    expect(await runCli(['sign', requestPath, '--out', join(dir, 'never.json'), '--share-card', ...cardPaths, '--expect-hash', '0'.repeat(32)], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
     expect(existsSync(join(dir, 'never.json'))).toBe(false);
+
+    // The 64-bit short hash of earlier versions (16 hex digits or 8 words), even the right one: refused, not compared on its first bytes.
+    const words = (review.json as { digest: { words: string[] } }).digest.words;
+    for (const old of [digest.hex.slice(0, 16), groupHex(digest.hex.slice(0, 16)), words.slice(0, 8).join(' ')]) {
+      c = captureIo();
+      expect(await runCli(['sign', requestPath, '--out', join(dir, 'never.json'), '--share-card', ...cardPaths, '--expect-hash', old], c.io)).toBe(2);
+      expect(c.err[0]).toMatch(/^error\[HASH_TOO_SHORT\]: --expect-hash gives 8 bytes \(64 bits\); the short hash compared is 16 bytes \(128 bits/);
+      expect(existsSync(join(dir, 'never.json'))).toBe(false);
+    }
+    // A word dropped: located.
+    c = captureIo();
+    expect(await runCli(['sign', requestPath, '--out', join(dir, 'never.json'), '--share-card', ...cardPaths, '--expect-hash', [words[0], ...words.slice(2)].join(' ')], c.io)).toBe(2);
+    expect(c.err[0]).toMatch(/^error\[USAGE\]: --expect-hash .* word 2, .* is from the wrong list/);
+    // The 16 words as read aloud, in their groups, are accepted like the 32 hex digits (a dry check: wrong file refused after).
+    c = captureIo();
+    expect(await runCli(['sign', requestPath, '--out', join(dir, 'never.json'), '--share-card', cardPaths[0]!, '--expect-hash', groupWords(words)], c.io)).toBe(1);
+    expect(c.err[0]).not.toMatch(/HASH_TOO_SHORT|ROTATION_REQUEST_TAMPERED|USAGE/);
 
     c = captureIo();
     const r1 = join(dir, 'backup.response.json');
     expect(await runCli(['sign', requestPath, '--out', r1, '--share-card', ...cardPaths, '--expect-hash', digest.hex, '--json'], c.io)).toBe(0);
     const out = JSON.parse(c.out.join('')) as JsonObject;
     expect(out).toMatchObject({ ok: true, requestId: request.requestId, signer: { name: 'Backup' } });
-    expect(c.err.join('\n')).toContain('is REPLACED by Dave');
+    expect(c.err.join('\n')).toMatch(/is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\"/);
 
     // never overwritten
     c = captureIo();

@@ -74,10 +74,10 @@ describe('a rotation plan becomes its signing request', () => {
     expect(planned.request.root.roles.get('targets')!.keyids).toEqual([targets2.listed.keyId]);
     expect(planned.request.expectedSigners.find((s) => s.keyid === carol!.listed.keyId)).toEqual({ keyid: carol!.listed.keyId, name: 'Carol', from: 'previous', lost: true });
     const text = describeRequest(planned.request).text;
-    expect(text).toMatch(/root: Carol \(key .*is REPLACED by Dave/);
+    expect(text).toMatch(/root: key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Carol\" is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\"/);
     // Only root keys carry names in a request; the targets key is named by key ID and fingerprint.
     // The plan's name for the new targets key reaches the review (carried in the request's keyNames).
-    expect(text).toMatch(new RegExp(`targets: key [0-9a-f]{12}…, fingerprint [0-9a-f ]+ is REPLACED by "targets 2026" \\(key ${targets2.listed.keyId.slice(0, 12)}…`));
+    expect(text).toMatch(new RegExp(`targets: key [0-9a-f]{12}… \\(fingerprint [0-9a-f ]+\\) is REPLACED by key ${targets2.listed.keyId.slice(0, 12)}… \\(fingerprint [0-9a-f ]+\\) named "targets 2026"`));
     expect(planned.request.keyNames).toEqual(new Map([[targets2.listed.keyId, 'targets 2026']]));
     // The request round-trips through its file form.
     expect(parseSigningRequest(serializeSigningRequest(planned.request)).requestId).toBe(planned.request.requestId);

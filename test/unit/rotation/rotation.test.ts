@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { groupHex, groupWords } from '../../../src/crypto/digest-words.js';
 import { isCeremonyError, type ErrorCode } from '../../../src/errors.js';
 import { child } from '../../../src/json/fields.js';
 import type { JsonObject } from '../../../src/json/types.js';
@@ -347,14 +348,17 @@ describe.each(['tuf', 'notary'] as const)('describeRequest (%s)', (profile) => {
     );
     const request = viaFile(buildSigningRequest(payload, { repository: 'registry.example.com/org/app' }));
     const d = describeRequest(request);
-    expect(d.text).toMatch(/root: Carol \(key [0-9a-f]{12}…, fingerprint [0-9a-f ]+\) is REPLACED by Dave \(key [0-9a-f]{12}…/);
+    // Each key by its identification first, the name after it and quoted (issue #12 point 7).
+    expect(d.text).toMatch(/root: key [0-9a-f]{12}… \(fingerprint (?:[0-9a-f]{4} ){7}[0-9a-f]{4}\) named "Carol" is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named "Dave"/);
     expect(d.text).toContain('root threshold changes from 2 of 3 to 3 of 3');
     expect(d.text).toContain(`root expiry changes from ${payload.previous.signed.expiresText} to ${EXPIRES_V2}`);
-    expect(d.text).toMatch(/targets: key [0-9a-f]{12}…, fingerprint .* is REPLACED by key/);
-    expect(d.text).toContain('needs 2 of 3 old keys (Alice, Bob, Carol) and 3 of 3 new keys (Alice, Bob, Dave)');
+    expect(d.text).toMatch(/targets: key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) \(the old/);
+    expect(d.text).toMatch(/needs 2 of 3 old keys \(key [0-9a-f]{8}… "Alice", key [0-9a-f]{8}… "Bob", key [0-9a-f]{8}… "Carol"\) and 3 of 3 new keys \(key [0-9a-f]{8}… "Alice", key [0-9a-f]{8}… "Bob", key [0-9a-f]{8}… "Dave"\)/);
     expect(d.digest.sha256).toBe(request.payloadSha256);
-    expect(d.digest.words).toHaveLength(8);
-    expect(d.text).toContain(d.digest.words.join(' '));
+    // 128 bits compared aloud: 16 words in four groups of four, 32 hex digits.
+    expect(d.digest.words).toHaveLength(16);
+    expect(d.digest.hex).toBe(request.payloadSha256.slice(0, 32));
+    expect(d.text).toContain(`short hash ${groupHex(d.digest.hex)} — read aloud: ${groupWords(d.digest.words)}`);
     expect(d.changes.filter((c) => c.kind === 'key-replaced').map((c) => c.role)).toEqual(['root', 'targets']);
   });
 });
@@ -392,9 +396,9 @@ describe.each(['tuf', 'notary'] as const)('names of new targets / snapshot / tim
     expect([back.requestId, back.keyNames]).toEqual([request.requestId, request.keyNames]);
 
     const text = describeRequest(back).text;
-    expect(text).toMatch(new RegExp(`targets: key ${fx.targets.listed.keyId.slice(0, 12)}…, fingerprint [0-9a-f ]+ is REPLACED by "targets 2026" \\(key ${t2.listed.keyId.slice(0, 12)}…`));
-    expect(text).toMatch(new RegExp(`snapshot: key [0-9a-f]{12}…, fingerprint [0-9a-f ]+ is REPLACED by "snapshot 2026" \\(key ${s2.listed.keyId.slice(0, 12)}…`));
-    expect(text).toMatch(/timestamp: key [0-9a-f]{12}…, fingerprint [0-9a-f ]+ is REPLACED by key [0-9a-f]{12}…/);
+    expect(text).toMatch(new RegExp(`targets: key ${fx.targets.listed.keyId.slice(0, 12)}… \\(fingerprint [0-9a-f ]+\\) is REPLACED by key ${t2.listed.keyId.slice(0, 12)}… \\(fingerprint [0-9a-f ]+\\) named "targets 2026"`));
+    expect(text).toMatch(new RegExp(`snapshot: key [0-9a-f]{12}… \\(fingerprint [0-9a-f ]+\\) is REPLACED by key ${s2.listed.keyId.slice(0, 12)}… \\(fingerprint [0-9a-f ]+\\) named "snapshot 2026"`));
+    expect(text).toMatch(/timestamp: key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) \(the old/);
 
     const rehash = (d: JsonObject): JsonObject => {
       d.requestId = requestIdForDocument(d);

@@ -188,11 +188,15 @@ it('a TUF delegated role name with a bidi override (allowed by the TUF name rule
   expect(text).not.toContain('\u202e');
 });
 
-it('a request built here (names from a plan or the app, never parsed) is escaped in the review all the same', async () => {
+it('a request built here (names from a plan or the app, never parsed) refuses unshowable names, and the review escapes them all the same', async () => {
   const fx = await rootFixture('tuf');
   const names = new Map(fx.names);
   names.set(fx.custodians[0]!.listed.keyId, 'Alice\u202e\u001b[2K');
-  const request = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names }), { repository: 'r' });
+  const payload = buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names });
+  expect(codeAndPath(() => buildSigningRequest(payload, { repository: 'r' }))).toEqual(['ROTATION_CHANGE_INVALID', '$.expectedSigners[0].name']);
+  // A request object changed in memory after it was built: describe still escapes what it prints.
+  const request = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names: fx.names }), { repository: 'r' });
+  request.expectedSigners[0]!.name = 'Alice\u202e\u001b[2K';
   const text = describeRequest(request).text;
   expect(text).toContain('"Alice\\u202e\\u001b[2K"');
   expect(text).not.toMatch(/[\u001b\u202e]/);

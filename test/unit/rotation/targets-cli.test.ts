@@ -54,9 +54,9 @@ describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
     expect(await runCli(['inspect', requestPath], c.io)).toBe(0);
     const text = c.out.join('\n');
     expect(text).toContain('targets version 1 → 2');
-    expect(text).toMatch(/delegation qa ADDED, threshold 1 of 1: QA \(key [0-9a-f]{12}…, fingerprint [0-9a-f ]+\); trusted for paths "qa\/\*"/);
+    expect(text).toMatch(/delegation qa ADDED, threshold 1 of 1: key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"QA\"; trusted for paths "qa\/\*"/);
     expect(text).toContain('target "v1.2" REVOKED (removed from targets.json)');
-    expect(text).toContain('Targets (cards)  key');
+    expect(text).toMatch(/  key [0-9a-f]{12}… named "Targets \(cards\)"  \(targets key of root version/);
     const j = captureIo();
     expect(await runCli(['inspect', requestPath, '--json'], j.io)).toBe(0);
     const doc = JSON.parse(j.out.join('')) as { role: string; targetsChanges: { kind: string }[] };
