@@ -72,6 +72,7 @@ export const ERROR_CODES = {
   PIN_LOCKED: { cls: 'token', what: 'the PIN is locked after too many wrong tries' },
   MECHANISM_UNSUPPORTED: { cls: 'token', what: 'the token cannot generate or sign with the requested key type' },
   KEY_LABEL_EXISTS: { cls: 'token', what: 'a key with this label is already on the token (labels are never reused)' },
+  MANAGEMENT_KEY_INCORRECT: { cls: 'token', what: 'the YubiKey did not accept the PIV management key (nothing was written to it)' },
   KEY_ID_EXISTS: { cls: 'token', what: 'a key with this ID (for a YubiKey: this PIV slot) is already on the token' },
   TOKEN_KEY_NOT_FOUND: { cls: 'token', what: 'no key with the expected label, ID or fingerprint is on the token' },
   TOKEN_KEY_EXTRACTABLE: { cls: 'token', what: 'a private key on the token can be read out or is not marked sensitive' },
