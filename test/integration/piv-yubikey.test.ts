@@ -5,7 +5,8 @@
  * is written to the card; a default management key is warned about; generation logs in as SO, self-tests
  * with a context-specific PIN login, and verifies the card's attestation against the TEST root (the
  * bundled Yubico roots refuse it); a 9C key signs only with the PIN each time; a touch-"always" key waits
- * for the touch, and an attestation policy that forbids its touch policy is refused.
+ * for the touch ("Touch your YubiKey now" before each signature, TOUCH_TIMEOUT when nobody touches), and
+ * an attestation policy that forbids its touch policy is refused.
  */
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { isCeremonyError } from '../../src/errors.js';
 import { finalizeAllModules, TokenModule } from '../../src/signers/pkcs11/module.js';
 import { generateOnYubiKey, type YubiKeyGenerateRequest } from '../../src/signers/pkcs11/piv.js';
 import { DEFAULT_MANAGEMENT_KEY_WARNING, parseManagementKey } from '../../src/signers/pkcs11/piv-slots.js';
+import { signWithTouch, touchPrompt } from '../../src/signers/pkcs11/piv-touch.js';
 import type { TokenSession } from '../../src/signers/pkcs11/session.js';
 import { makeTestAttestationPki, type TestAttestationPki } from '../support/piv/attestation-ca.js';
 import { startEmulatedYubiKey, type EmulatedYubiKey } from '../support/piv/emulator.js';
@@ -56,7 +58,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 beforeAll(async () => {
   pki = await makeTestAttestationPki('legacy');
   pcscd = await startPcscd(1);
-  card = await startEmulatedYubiKey(pcscd, 0, { serial: 20260003, firmware: [5, 4, 3], slotPolicies: { '83': { touch: 'always' } }, touch: { delayMs: 300, answer: true } }, pki);
+  card = await startEmulatedYubiKey(pcscd, 0, { serial: 20260003, firmware: [5, 4, 3], slotPolicies: { '83': { touch: 'always' }, '85': { touch: 'always' } }, touch: { delayMs: 300, answer: true } }, pki);
   process.env.PCSCLITE_CSOCK_NAME = pcscd.socketPath;
   const mod = await TokenModule.load(YKCS11);
   const tokens = await mod.listTokens();
@@ -113,6 +115,24 @@ describe('YubiKey PIV generation through ykcs11 on an emulated card', () => {
     const events = (await card.events()).events;
     expect(events.generated).toEqual(['9c', '83']);
     expect(events.touches).toBe(1); // the self-test signature waited for the touch
+  });
+
+  it('says "Touch your YubiKey now" before each signature of a touch-always key, and an untouched wait is TOUCH_TIMEOUT', async () => {
+    const made = await generateOnYubiKey(session, request({ slot: '85' }));
+    expect(made.attestation.touchPolicy).toBe('always');
+    const said: string[] = [];
+    const data = new TextEncoder().encode('targets.json bytes');
+    const before = (await card.events()).events.touches;
+    await signWithTouch(made.key, data, 'sha256', { touchPolicy: made.attestation.touchPolicy, notify: (m) => void said.push(m) });
+    expect(said).toEqual([touchPrompt('20260003')]);
+    expect((await card.events()).events.touches).toBe(before + 1);
+    await card.setTouch({ delayMs: 300, answer: false });
+    try {
+      expect(await codeOf(signWithTouch(made.key, data, 'sha256', { touchPolicy: made.attestation.touchPolicy, notify: (m) => void said.push(m) }))).toBe('TOUCH_TIMEOUT');
+    } finally {
+      await card.setTouch({ delayMs: 300, answer: true });
+    }
+    expect(said.length).toBe(2);
   });
 
   it('the bundled Yubico roots refuse the emulator (TEST) chain', async () => {
