@@ -88,6 +88,7 @@ export const ERROR_CODES = {
   ATTESTATION_CHAIN_BROKEN: { cls: 'refused', what: 'an attestation chain link does not verify (wrong issuer key or name), or a certificate on it is outside its validity' },
   ATTESTATION_UNKNOWN_ROOT: { cls: 'refused', what: 'an attestation chain ends at a CA that is not a bundled Yubico root (or a root given with --attestation-roots)' },
   ATTESTATION_KEY_MISMATCH: { cls: 'refused', what: 'an attestation certifies another public key than the key in use' },
+  ATTESTATION_MISSING: { cls: 'refused', what: 'the plan requires an attestation for a key that has none in attestations.json' },
   ATTESTATION_POLICY_FORBIDDEN: { cls: 'refused', what: "an attested key's PIN or touch policy is one the plan does not allow" },
   // --- transcript (hash-chained ceremony log, seal; src/audit) ---
   TRANSCRIPT_MALFORMED: { cls: 'refused', what: 'a transcript line is not the canonical JSON of a known record, or a field in it is invalid (line and JSON path given)' },
