@@ -106,7 +106,7 @@ export function makeContext(init: ContextInit): CeremonyContext {
       const recorded = init.state.tokens[name];
       const keys = Object.values(init.state.keys)
         .filter((k) => k.custodian === name && k.origin === 'token' && k.status === 'ready' && k.label && k.fingerprint)
-        .map((k) => ({ label: k.label!, fingerprint: k.fingerprint! }));
+        .map((k) => ({ label: k.label!, fingerprint: k.fingerprint!, ...(k.tokenKeyId ? { keyId: k.tokenKeyId } : {}) }));
       const t = await init.tokens.open(custodian, recorded, keys);
       if (!recorded) {
         init.state.tokens[name] = { serial: t.token.serial, label: t.token.label };

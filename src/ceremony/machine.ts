@@ -187,6 +187,9 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
   const transcriptPath = join(opts.outDir, TRANSCRIPT_FILE);
 
   checkPlanDates(plan, now());
+  // Software tokens (swtpm, NSS softokn, opencryptoki's soft token) are refused before any PIN unless the
+  // reviewed plan allows them (SoftHSM2 makes the whole ceremony a rehearsal instead, PRODUCT.md §2.8).
+  opts.tokens.setSoftwarePolicy?.(plan.allowSoftwareTokens === true);
   const inputs = await readInputs(opts);
   for (const line of describeIntentHash(hash)) report(line);
   if (opts.tokens.rehearsal) report(opts.tokens.rehearsal.notice);

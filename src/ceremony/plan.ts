@@ -44,6 +44,11 @@
  *   the root role beside the custodians' token keys (a backup vote for when tokens are lost). It does not
  *   sign root v1 — it is gone by then — so the root threshold must be met by the custodians' tokens.
  * - `consistentSnapshot` (TUF only, default false).
+ * - `allowSoftwareTokens` (default false): a ceremony that is not a rehearsal refuses software tokens
+ *   (SoftHSM2, swtpm-backed tpm2-pkcs11, NSS softokn, opencryptoki's soft token: keys kept in files on
+ *   this computer) unless the reviewed plan sets this to true; the transcript names them either way.
+ * - Two custodians may not expect the same token: the pair (serial, label) decides, so tokens that share
+ *   a serial (tpm2-pkcs11, NSS: `0000000000000000`) are told apart by label.
  *
  * - `targets.publishers` (optional): `[{"name": "CI", "keyFile": "ci-targets.pem", "sha256": "…"}]`, the
  *   public keys of publishers who sign targets.json themselves with the stock notary client; root v1 lists
@@ -91,6 +96,20 @@ export interface PlanTokenPin {
   label?: string;
 }
 
+/** Could two pins name the same token? Same serial and no label to tell them apart, or the same label with no serial to. */
+function mayBeSameToken(a: PlanTokenPin, b: PlanTokenPin): boolean {
+  const bothSerials = a.serial !== undefined && b.serial !== undefined;
+  const bothLabels = a.label !== undefined && b.label !== undefined;
+  if (bothSerials && bothLabels) return a.serial === b.serial && a.label === b.label;
+  if (bothSerials) return a.serial === b.serial;
+  if (bothLabels) return a.label === b.label;
+  return false;
+}
+
+function pinText(t: PlanTokenPin): string {
+  return [t.label !== undefined ? `label "${t.label}"` : '', t.serial !== undefined ? `serial ${t.serial}` : ''].filter(Boolean).join(', ');
+}
+
 export interface PlanCustodian {
   name: string;
   /** The expected token, or null: chosen on the day by the site bindings. */
@@ -132,6 +151,12 @@ export interface CeremonyPlan {
   timestamp: HeldRole | ServerRole;
   shamir?: { threshold: number; shares: number; keyAlgorithm: 'ed25519' | 'ecdsa-p256' | 'ecdsa-p384' };
   consistentSnapshot: boolean;
+  /**
+   * A real ceremony (not a rehearsal) may run on software tokens (SoftHSM2, swtpm, NSS softokn, the
+   * opencryptoki soft token), whose keys are files on the ceremony computer: only when the plan says so,
+   * reviewed. Absent: false.
+   */
+  allowSoftwareTokens?: boolean;
 }
 
 export interface ParsePlanOptions {
@@ -305,7 +330,7 @@ export function parsePlan(bytes: Uint8Array, opts: ParsePlanOptions = {}): Cerem
 }
 
 export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): CeremonyPlan {
-  const o = r.object(value, '$', ['format', 'version', 'kind', 'profile', 'repository', 'custodians', 'root', 'targets', 'snapshot', 'timestamp'], ['shamir', 'consistentSnapshot']);
+  const o = r.object(value, '$', ['format', 'version', 'kind', 'profile', 'repository', 'custodians', 'root', 'targets', 'snapshot', 'timestamp'], ['shamir', 'consistentSnapshot', 'allowSoftwareTokens']);
   r.literal(o.format, '$.format', PLAN_FORMAT, 'a tuf-ceremony plan');
   if (o.version !== PLAN_VERSION) r.fail('$.version', `plan format version ${JSON.stringify(o.version)} is not one this tool reads (${PLAN_VERSION})`);
   r.oneOf(o.kind, '$.kind', ['root'] as const);
@@ -315,7 +340,7 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
   const list = r.array(o.custodians, '$.custodians', 1, MAX_CUSTODIANS);
   const custodians: PlanCustodian[] = [];
   const names = new Set<string>();
-  const serials = new Map<string, number>();
+  const pins: { token: PlanTokenPin; i: number }[] = [];
   list.forEach((v, i) => {
     const path = child('$.custodians', i);
     const c = r.object(v, path, ['name', 'token', 'keyAlgorithm', 'keyLabel']);
@@ -323,10 +348,19 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
     if (names.has(name.toLowerCase())) r.fail(child(path, 'name'), `two custodians are named ${JSON.stringify(name)}`);
     names.add(name.toLowerCase());
     const token = tokenPin(c.token, child(path, 'token'));
-    if (token?.serial !== undefined) {
-      const other = serials.get(token.serial);
-      if (other !== undefined) r.fail(child(child(path, 'token'), 'serial'), `custodians ${other + 1} and ${i + 1} expect the same token (serial ${token.serial}); each custodian has their own`);
-      serials.set(token.serial, i);
+    if (token) {
+      // A token is the pair (serial, label): tpm2-pkcs11 and NSS give every token the same serial
+      // (FIELD-NOTES), so two custodians may share a serial when their labels tell the tokens apart.
+      for (const other of pins) {
+        if (mayBeSameToken(other.token, token)) {
+          const field = token.serial !== undefined && other.token.serial === token.serial ? 'serial' : 'label';
+          r.fail(
+            child(child(path, 'token'), field),
+            `custodians ${other.i + 1} and ${i + 1} may expect the same token (${pinText(token)}); each custodian has their own — where serials repeat (tpm2-pkcs11, NSS), give each token its own "label"`,
+          );
+        }
+      }
+      pins.push({ token, i });
     }
     custodians.push({ name, token, keyAlgorithm: keyAlgorithm(c.keyAlgorithm, child(path, 'keyAlgorithm'), profile, 'root'), keyLabel: keyLabel(c.keyLabel, child(path, 'keyLabel')) });
   });
@@ -376,6 +410,10 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
     const n = r.integer(s.shares, '$.shamir.shares', 2, 255);
     if (n < m) r.fail('$.shamir.shares', `${n} share cards cannot meet a threshold of ${m} cards`);
     plan.shamir = { threshold: m, shares: n, keyAlgorithm: keyAlgorithm(s.keyAlgorithm, '$.shamir.keyAlgorithm', profile, 'shamir') as 'ed25519' | 'ecdsa-p256' | 'ecdsa-p384' };
+  }
+  if (o.allowSoftwareTokens !== undefined) {
+    // Reviewed like every other field: a real ceremony on tokens that keep their keys in files.
+    plan.allowSoftwareTokens = r.boolean(o.allowSoftwareTokens, '$.allowSoftwareTokens');
   }
   if (o.consistentSnapshot !== undefined) {
     const cs = r.boolean(o.consistentSnapshot, '$.consistentSnapshot');

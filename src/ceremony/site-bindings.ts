@@ -16,17 +16,24 @@
  *   "custodians": {
  *     "Alice": { "pin": "prompt" },
  *     "Bob": { "pin": "prompt" },
- *     "Carol": { "token": { "serial": "34567890" }, "pin": { "env": "CAROL_PIN" }, "module": { "path": "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so" } }
+ *     "Carol": { "token": { "serial": "34567890" }, "pin": { "env": "CAROL_PIN" }, "module": { "path": "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so" } },
+ *     "Dave": { "token": { "label": "dave" }, "pin": "prompt",
+ *               "module": { "path": "/usr/lib/x86_64-linux-gnu/libsoftokn3.so", "parameters": "configdir='sql:/srv/nssdb' certPrefix='' keyPrefix='' secmod='secmod.db'" } }
  *   }
  * }
  * ```
+ *
+ * A module's `parameters` are its start-up string (C_Initialize `libraryParameters`), shown in the
+ * transcript. A token is the pair (serial, label): where a module gives every token the same serial
+ * (tpm2-pkcs11, NSS softokn), choose it by "label". Anything written where a PIN source belongs is never
+ * echoed in a refusal (it may be a PIN).
  *
  * `planSha256` binds the bindings to one reviewed plan (BINDINGS_PLAN_MISMATCH otherwise). A custodian
  * whose plan entry names no token must be given one here; one whose plan names a serial may repeat it but
  * not contradict it. Refusals are BINDINGS_INVALID with the JSON path.
  */
 import { CeremonyError } from '../errors.js';
-import { child } from '../json/fields.js';
+import { child, isObject } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonValue } from '../json/types.js';
 import { isModulePreset, type ModulePreset } from '../signers/pkcs11/presets.js';
@@ -37,7 +44,11 @@ export const BINDINGS_FORMAT = 'tuf-ceremony-site-bindings';
 export const BINDINGS_VERSION = 1;
 export const BINDINGS_MAX_BYTES = 64 * 1024;
 
-export type ModuleBinding = { preset: ModulePreset } | { path: string };
+/**
+ * A module: a preset or a path, and its start-up parameters when it needs them (`libraryParameters` of
+ * C_Initialize; NSS softokn: `configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db'`).
+ */
+export type ModuleBinding = ({ preset: ModulePreset } | { path: string }) & { parameters?: string };
 export type PinSource = { kind: 'prompt' } | { kind: 'env'; name: string };
 
 export interface CustodianBinding {
@@ -57,21 +68,34 @@ export interface SiteBindings {
 const r: StrictReader = new StrictReader('BINDINGS_INVALID');
 
 function moduleBinding(value: JsonValue | undefined, path: string): ModuleBinding {
-  const o = r.object(value, path, [], ['preset', 'path']);
+  const o = r.object(value, path, [], ['preset', 'path', 'parameters']);
   if ((o.preset === undefined) === (o.path === undefined)) r.fail(path, 'give either "preset" (ykcs11, opensc, softhsm2) or "path" (the module file)');
+  // Start-up parameters are shown in the transcript: a module that wants a secret there (a database
+  // password) must get it some other way.
+  const parameters = o.parameters === undefined ? undefined : r.text(o.parameters, child(path, 'parameters'), 1024);
+  const withParams = <T extends object>(m: T): T & { parameters?: string } => (parameters === undefined ? m : { ...m, parameters });
   if (o.preset !== undefined) {
     const p = r.text(o.preset, child(path, 'preset'), 32);
     if (!isModulePreset(p)) r.fail(child(path, 'preset'), `expected "ykcs11", "opensc" or "softhsm2", found ${JSON.stringify(p)}`);
-    return { preset: p };
+    return withParams({ preset: p });
   }
   const file = r.text(o.path, child(path, 'path'), 4096);
   if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) r.fail(child(path, 'path'), 'a module path must be absolute (a relative path loads whatever library the working folder holds)');
-  return { path: file };
+  return withParams({ path: file });
 }
 
+/**
+ * Where a PIN comes from. Whatever else is written here may be a PIN written by mistake (issue #12): it is
+ * never echoed — not the string, not an unknown field's name — in the message, the path or `--json`.
+ */
 function pinSource(value: JsonValue | undefined, path: string): PinSource {
   if (value === 'prompt') return { kind: 'prompt' };
-  if (typeof value === 'string') r.fail(path, `expected "prompt" or {"env": "NAME"}, found ${JSON.stringify(value.slice(0, 40))}; a PIN is never written in the bindings`);
+  const expected = 'expected "prompt" or {"env": "NAME"}';
+  if (typeof value === 'string') r.fail(path, `${expected}, found another string (not shown: it may be a PIN); a PIN is never written in the bindings`);
+  if (typeof value === 'number') r.fail(path, `${expected}, found a number (not shown: it may be a PIN); a PIN is never written in the bindings`);
+  if (isObject(value) && Object.keys(value).some((k) => k !== 'env')) {
+    r.fail(path, `${expected}, found an object with other fields (their names and values are not shown: one may be a PIN); a PIN is never written in the bindings`);
+  }
   const o = r.object(value, path, ['env']);
   const name = r.text(o.env, child(path, 'env'), 64);
   if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) r.fail(child(path, 'env'), 'an environment variable name is upper-case letters, digits and "_"');

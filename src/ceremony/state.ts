@@ -40,8 +40,13 @@ export interface KeyRecord {
   status: 'generating' | 'ready';
   custodian?: string;
   tokenSerial?: string;
-  /** The key's CKA_LABEL on the token. */
+  /** The key's CKA_LABEL on the token (a hint: some modules ignore or rewrite labels). */
   label?: string;
+  /**
+   * The key's CKA_ID on the token, hex, chosen and recorded before generation: with the fingerprint it is
+   * how the key is found again (resume, co-signing).
+   */
+  tokenKeyId?: string;
   /** hex SHA-256 of the DER SubjectPublicKeyInfo. */
   fingerprint?: string;
   /** The DER SubjectPublicKeyInfo, base64 (public: it is what root.json lists). */
@@ -107,7 +112,7 @@ function time(value: JsonValue | undefined, path: string): string {
 }
 
 function keyRecord(value: JsonValue | undefined, path: string): KeyRecord {
-  const o = r.object(value, path, ['role', 'origin', 'algorithm', 'status'], ['custodian', 'tokenSerial', 'label', 'fingerprint', 'spki', 'keyId', 'certificate']);
+  const o = r.object(value, path, ['role', 'origin', 'algorithm', 'status'], ['custodian', 'tokenSerial', 'label', 'tokenKeyId', 'fingerprint', 'spki', 'keyId', 'certificate']);
   const out: KeyRecord = {
     role: r.oneOf(o.role, child(path, 'role'), ROLES),
     origin: r.oneOf(o.origin, child(path, 'origin'), ['token', 'software', 'shamir', 'server', 'publisher'] as const),
@@ -117,6 +122,10 @@ function keyRecord(value: JsonValue | undefined, path: string): KeyRecord {
   if (o.custodian !== undefined) out.custodian = r.text(o.custodian, child(path, 'custodian'), 100);
   if (o.tokenSerial !== undefined) out.tokenSerial = r.text(o.tokenSerial, child(path, 'tokenSerial'), 64);
   if (o.label !== undefined) out.label = r.text(o.label, child(path, 'label'), 64);
+  if (o.tokenKeyId !== undefined) {
+    if (typeof o.tokenKeyId !== 'string' || !/^(?:[0-9a-f]{2}){1,64}$/.test(o.tokenKeyId)) r.fail(child(path, 'tokenKeyId'), 'expected a CKA_ID as 1 to 64 bytes of lower-case hex');
+    out.tokenKeyId = o.tokenKeyId;
+  }
   if (o.fingerprint !== undefined) out.fingerprint = r.sha256(o.fingerprint, child(path, 'fingerprint'));
   if (o.spki !== undefined) {
     if (typeof o.spki !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(o.spki) || o.spki.length > 4096) r.fail(child(path, 'spki'), 'expected a public key in base64');

@@ -18,14 +18,37 @@ import type { SigningKey } from '../signers/signing-key.js';
 import type { PlanCustodian } from './plan.js';
 import type { CustodianBinding, SiteBindings } from './site-bindings.js';
 
+/** What the transcript says of a real token beyond (serial, label): where it was found and what it is. */
+export interface TokenIdentity {
+  slotDescription: string;
+  module: string;
+  moduleFamily: string;
+  /** Module start-up parameters, when given (NSS softokn). */
+  libraryParameters: string | undefined;
+  /** The software model (SoftHSM2, swtpm, NSS softokn, opencryptoki soft token), or undefined. */
+  software: string | undefined;
+  /** False: another token on the module has the same serial (or it is all zeros). */
+  serialUnique: boolean;
+  manufacturer: string;
+  model: string;
+}
+
 export interface CeremonyToken {
   readonly custodian: string;
   readonly token: TokenRef;
   readonly rehearsal: boolean;
-  /** Generate a key pair on the token; the key has signed and verified a test message already. */
-  generateKey(algorithm: KeyAlgorithm, label: string): Promise<SigningKey>;
-  /** A key made earlier, by label, checked against the recorded fingerprint when one is given. */
-  findKey(label: string, fingerprint?: string): Promise<SigningKey>;
+  /** Real tokens: slot, module, software model (undefined for in-memory rehearsal tokens). */
+  readonly identity?: TokenIdentity | undefined;
+  /**
+   * Generate a key pair on the token; the key has signed and verified a test message already. `id` is the
+   * CKA_ID to give it (recorded before generation, so an interrupted generation is found by it).
+   */
+  generateKey(algorithm: KeyAlgorithm, label: string, id?: Uint8Array): Promise<SigningKey>;
+  /**
+   * A key made earlier: by CKA_ID and the recorded fingerprint when known (the label is a hint: some modules
+   * ignore or rewrite labels), else by label.
+   */
+  findKey(label: string, fingerprint?: string, id?: Uint8Array): Promise<SigningKey>;
   /** Whether the token can make this key type (undefined: it will say when asked). */
   canMake?(algorithm: KeyAlgorithm): boolean | undefined;
 }
@@ -34,6 +57,8 @@ export interface CeremonyToken {
 export interface ExpectedKey {
   label: string;
   fingerprint: string;
+  /** CKA_ID in hex, when recorded. */
+  keyId?: string | undefined;
 }
 
 export interface TokenProvider {
@@ -51,10 +76,28 @@ export interface TokenProvider {
    */
   open(custodian: PlanCustodian, expected?: TokenRef, keys?: readonly ExpectedKey[]): Promise<CeremonyToken>;
   close(): Promise<void>;
+  /** Whether the plan allows software tokens in a ceremony that is not a rehearsal (default: refused). */
+  setSoftwarePolicy?(allow: boolean): void;
 }
 
-function sameToken(custodian: string, got: TokenRef, expected: TokenRef | undefined): void {
-  if (expected && got.serial !== expected.serial) {
+/**
+ * A software token offered for a real ceremony whose plan does not allow it: refused before the PIN
+ * (TOKEN_SOFTWARE). Rehearsals take any token; a plan may allow them, reviewed.
+ */
+export function refuseSoftwareToken(custodian: string, token: TokenRef, software: string | undefined, allowed: boolean, rehearsal: boolean): void {
+  if (!software || allowed || rehearsal) return;
+  throw new CeremonyError(
+    'TOKEN_SOFTWARE',
+    `${custodian}'s ${describeToken(token)} is a software token (${software}): its keys would be files on this computer, not held by hardware. Use a hardware token, run a rehearsal, or have the reviewed plan say "allowSoftwareTokens": true (no PIN was asked)`,
+  );
+}
+
+/**
+ * The token recorded before an interruption, and no other: the pair (serial, label) — on tpm2-pkcs11 and
+ * NSS every token has serial 0000000000000000, so the serial alone would accept another custodian's token.
+ */
+export function sameToken(custodian: string, got: TokenRef, expected: TokenRef | undefined): void {
+  if (expected && (got.serial !== expected.serial || (expected.label !== '' && got.label !== expected.label))) {
     throw new CeremonyError(
       'TOKEN_NOT_PRESENT',
       `${custodian}'s token is ${describeToken(got)}, but the interrupted ceremony used ${describeToken(expected)}; insert that token (keys made before the interruption are on it)`,
@@ -91,20 +134,35 @@ class SessionToken implements CeremonyToken {
   readonly rehearsal: boolean;
   readonly token: TokenRef;
 
+  readonly identity: TokenIdentity;
+
   constructor(
     readonly custodian: string,
     readonly session: TokenSession,
+    libraryParameters: string | undefined,
   ) {
     this.rehearsal = session.rehearsal;
-    this.token = { label: session.token.label, serial: session.token.serial };
+    const t = session.token;
+    this.token = { label: t.label, serial: t.serial };
+    this.identity = {
+      slotDescription: t.slotDescription,
+      module: t.module,
+      moduleFamily: t.moduleFamily,
+      libraryParameters,
+      software: t.softwareModel,
+      serialUnique: t.serialUnique,
+      manufacturer: t.manufacturer,
+      model: t.model,
+    };
   }
 
-  async generateKey(algorithm: KeyAlgorithm, label: string): Promise<SigningKey> {
-    return this.session.generateKeyPair({ algorithm, label });
+  async generateKey(algorithm: KeyAlgorithm, label: string, id?: Uint8Array): Promise<SigningKey> {
+    return this.session.generateKeyPair({ algorithm, label, ...(id ? { id } : {}) });
   }
 
-  async findKey(label: string, fingerprint?: string): Promise<SigningKey> {
-    return this.session.findKey(fingerprint ? { label, fingerprint } : { label });
+  async findKey(label: string, fingerprint?: string, id?: Uint8Array): Promise<SigningKey> {
+    const fp = fingerprint ? { fingerprint } : {};
+    return this.session.findKey(id?.length ? { id, ...fp } : { label, ...fp });
   }
 
   canMake(algorithm: KeyAlgorithm): boolean {
@@ -114,7 +172,7 @@ class SessionToken implements CeremonyToken {
 
 export interface Pkcs11ProviderDeps {
   /** TokenModule.load (tests pass a fake backend through it). */
-  load(path: string, opts: { installHint?: string }): Promise<TokenModule>;
+  load(path: string, opts: { installHint?: string; libraryParameters?: string }): Promise<TokenModule>;
   /** Whether a module file exists (src/io/softhsm.ts moduleFileExists). */
   exists(path: string): boolean;
   platform: string;
@@ -133,6 +191,7 @@ export class Pkcs11TokenProvider implements TokenProvider {
   private rehearsal_: { kind: RehearsalKind; notice: string } | undefined;
   private readonly open_ = new Map<string, SessionToken>();
   private readonly modules = new Map<string, Promise<TokenModule>>();
+  private allowSoftware = false;
 
   constructor(
     private readonly bindings: SiteBindings,
@@ -145,6 +204,10 @@ export class Pkcs11TokenProvider implements TokenProvider {
    */
   get rehearsal(): { kind: RehearsalKind; notice: string } | undefined {
     return this.rehearsal_;
+  }
+
+  setSoftwarePolicy(allow: boolean): void {
+    this.allowSoftware = allow;
   }
 
   /** Load every module the bindings name (no PIN is needed), before the ceremony starts. */
@@ -160,7 +223,10 @@ export class Pkcs11TokenProvider implements TokenProvider {
     const path = 'preset' in m ? resolvePreset(m.preset, this.deps.platform, (p) => this.deps.exists(p)) : m.path;
     let loading = this.modules.get(path);
     if (!loading) {
-      loading = this.deps.load(path, 'preset' in m ? { installHint: installHint(m.preset, this.deps.platform) } : {});
+      const opts: { installHint?: string; libraryParameters?: string } = {};
+      if ('preset' in m) opts.installHint = installHint(m.preset, this.deps.platform);
+      if (m.parameters) opts.libraryParameters = m.parameters;
+      loading = this.deps.load(path, opts);
       this.modules.set(path, loading);
       loading.catch(() => this.modules.delete(path));
     }
@@ -176,11 +242,15 @@ export class Pkcs11TokenProvider implements TokenProvider {
     const binding = this.bindings.custodians.get(custodian.name);
     if (!binding) throw new CeremonyError('BINDINGS_INVALID', `custodian ${JSON.stringify(custodian.name)} has no site binding`, { path: `$.custodians.${custodian.name}` });
     const mod = await this.module(binding);
-    // Serial when the plan or the bindings give one (labels can repeat); the label is then checked too.
-    const selector = expected ? { serial: expected.serial, ...(binding.token.label ? { label: binding.token.label } : {}) } : binding.token;
+    // The pair (serial, label) as recorded, else as the plan and bindings give it; either alone is enough
+    // while it picks one token (the token layer refuses two matches as TOKEN_AMBIGUOUS).
+    const label = expected?.label || binding.token.label;
+    const serial = expected ? expected.serial : binding.token.serial;
+    const selector = { ...(serial ? { serial } : {}), ...(label ? { label } : {}) };
     const session = await mod.openToken(selector);
     try {
       sameToken(custodian.name, session.token, expected);
+      refuseSoftwareToken(custodian.name, session.token, session.token.softwareModel, this.allowSoftware, session.rehearsal);
       await this.deps.announce(custodian, session.token, keys);
       if (session.token.loginRequired && !session.isLoggedIn) {
         await session.login(await this.deps.pin(custodian, binding, session.token));
@@ -189,7 +259,7 @@ export class Pkcs11TokenProvider implements TokenProvider {
       await session.close();
       throw err;
     }
-    const t = new SessionToken(custodian.name, session);
+    const t = new SessionToken(custodian.name, session, binding.module.parameters);
     this.open_.set(custodian.name, t);
     return t;
   }

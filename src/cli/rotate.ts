@@ -26,7 +26,7 @@
  * signatures did not meet threshold for targets"):
  *
  *   tuf-ceremony resign-targets --previous-root ROOT_N --root ROOT_N1 --targets TARGETS --out FILE
- *       --module PATH|PRESET --token SERIAL [--token-label LABEL] --label KEYLABEL [--pin-env VAR]
+ *       --module PATH|PRESET [--module-params STRING] (--token SERIAL | --token-label LABEL | both) --label KEYLABEL [--pin-env VAR]
  *       [--expires DATE] [--json]
  *
  * checks that ROOT_N1 follows ROOT_N (TUF 5.3.4) and that TARGETS verifies under ROOT_N (5.6.3), prints
@@ -60,7 +60,7 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
 import type { TokenModule } from '../signers/pkcs11/token.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
-import { openExpectedToken } from '../signers/token-keys.js';
+import { chosenToken, openExpectedToken } from '../signers/token-keys.js';
 import { buildTargetsResign, signTargetsResign, unlockTokenKey } from '../rotation/index.js';
 import { reportError, type Io } from './output.js';
 import { defaultSignDeps, finalizeLoaded, moduleDepsFor, pinSource, type SignDeps } from './sign.js';
@@ -165,7 +165,8 @@ export interface ResignTargetsOptions {
   targets: string;
   out: string;
   module: string;
-  token: string;
+  moduleParams?: string;
+  token?: string;
   tokenLabel?: string;
   label: string;
   pinEnv?: string;
@@ -194,7 +195,7 @@ export async function resignTargetsCommand(opts: ResignTargetsOptions, io: Io, d
     say(`targets.json version ${built.previous.signed.version} → ${built.version}: the same ${built.previous.signed.targets.size} targets and ${names.length} delegation${names.length === 1 ? '' : 's'}${names.length ? ` (${names.join(', ')})` : ''}, expires ${String(built.signed.expires)}`);
     say(`re-signed for root version ${built.newRoot.signed.version}'s targets role: ${role.threshold} of ${role.keyids.map((id) => `key ${id.slice(0, 12)}…`).join(', ')}`);
 
-    const opened = await openExpectedToken({ module: opts.module, token: { serial: opts.token, label: opts.tokenLabel } }, moduleDepsFor(deps, loadedHere));
+    const opened = await openExpectedToken({ module: opts.module, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel) }, moduleDepsFor(deps, loadedHere));
     const { session } = opened;
     let result;
     try {
@@ -234,8 +235,9 @@ export function registerResignTargetsCommand(program: Command, io: Io, done: (st
     .requiredOption('--targets <TARGETS>', 'targets.json as currently published')
     .requiredOption('--out <FILE>', 'where to write targets.json N+1 (never overwritten)')
     .requiredOption('--module <PATH|PRESET>', 'PKCS#11 module: a path, or ykcs11, opensc, softhsm2')
-    .requiredOption('--token <SERIAL>', 'serial of the token holding the new targets key')
-    .option('--token-label <LABEL>', 'label of that token (checked when given)')
+    .option('--module-params <STRING>', "the module's start-up parameters (NSS softokn: configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db')")
+    .option('--token <SERIAL>', 'serial of the token holding the new targets key')
+    .option('--token-label <LABEL>', 'label of that token (checked when given; enough alone where serials repeat: tpm2-pkcs11, NSS)')
     .requiredOption('--label <KEYLABEL>', 'label of the new targets key on the token')
     .option('--pin-env <VAR>', 'name of an environment variable holding the PIN (else asked without echo)')
     .option('--expires <DATE>', "the new targets.json's expiry (default: the current one's)")

@@ -38,7 +38,7 @@ export interface RunOptions {
 }
 
 export interface RunDeps {
-  load(path: string, opts: { installHint?: string }): Promise<TokenModule>;
+  load(path: string, opts: { installHint?: string; libraryParameters?: string }): Promise<TokenModule>;
   exists(path: string): boolean;
   platform: string;
   env: Record<string, string | undefined>;
@@ -98,10 +98,13 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
     exists: deps.exists,
     platform: deps.platform,
     announce(custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[]) {
-      const expected = custodian.token
-        ? `the plan expects ${custodian.token.serial ? `serial ${custodian.token.serial}` : `label "${custodian.token.label}"`}`
+      const pin = custodian.token;
+      const expected = pin
+        ? `the plan expects ${[pin.label !== undefined ? `label "${pin.label}"` : '', pin.serial !== undefined ? `serial ${pin.serial}` : ''].filter(Boolean).join(', ')}`
         : 'chosen by the site bindings';
-      say(`custodian ${custodian.name}: ${describeToken(token)}, ${token.manufacturer} ${token.model} (${expected})`);
+      say(`custodian ${custodian.name}: ${describeToken(token)}, ${token.manufacturer} ${token.model}, slot "${token.slotDescription}" (${expected})`);
+      if (!token.serialUnique) say(`  serial not unique on this module: the label "${token.label}" names this token`);
+      if (token.softwareModel) say(`  SOFTWARE TOKEN (${token.softwareModel}): its keys are kept in files on this computer`);
       // On a resumed ceremony: the keys made on this token before, by fingerprint, to compare before the PIN.
       for (const k of keys) {
         const short = shortDigest(k.fingerprint);

@@ -3,7 +3,7 @@
  * signing request (src/rotation/request.ts) and writes a signature response — signatures only.
  *
  *   tuf-ceremony sign REQUEST --out RESPONSE
- *       ( --module PATH|PRESET --token SERIAL [--token-label LABEL] --label KEYLABEL [--pin-env VAR]
+ *       ( --module PATH|PRESET [--module-params S] (--token SERIAL|--token-label LABEL|both) --label KEYLABEL [--pin-env VAR]
  *       | --share-card FILE… )
  *       [--name NAME] [--expect-hash HEX] [--json]
  *
@@ -57,13 +57,14 @@ import {
 import { SHARE_CARD_MAX_BYTES, parseShareCard, wipeShareCard, type ShareCard } from '../shamir/index.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
 import { TokenModule } from '../signers/pkcs11/token.js';
-import type { PinSource, TokenModuleDeps } from '../signers/token-keys.js';
+import { chosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
 
 export interface SignOptions {
   out: string;
   module?: string;
+  moduleParams?: string;
   token?: string;
   tokenLabel?: string;
   label?: string;
@@ -76,7 +77,7 @@ export interface SignOptions {
 }
 
 export interface SignDeps {
-  load(path: string, opts: { installHint?: string }): Promise<TokenModule>;
+  load(path: string, opts: { installHint?: string; libraryParameters?: string }): Promise<TokenModule>;
   exists(path: string): boolean;
   platform: string;
   env: Record<string, string | undefined>;
@@ -151,9 +152,11 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
   try {
     if (!opts.out) throw new CeremonyError('USAGE', '--out RESPONSE is required');
     const cardsGiven = (opts.shareCard ?? []).length > 0;
-    const tokenGiven = opts.module !== undefined || opts.token !== undefined || opts.label !== undefined;
+    const tokenGiven = opts.module !== undefined || opts.token !== undefined || opts.tokenLabel !== undefined || opts.label !== undefined;
     if (cardsGiven === tokenGiven) throw new CeremonyError('USAGE', 'sign with a token (--module, --token, --label) or with share cards (--share-card FILE…), one of the two');
-    if (tokenGiven && (!opts.module || !opts.token || !opts.label)) throw new CeremonyError('USAGE', 'signing with a token needs --module, --token SERIAL and --label KEYLABEL');
+    if (tokenGiven && (!opts.module || (!opts.token && !opts.tokenLabel) || !opts.label)) {
+      throw new CeremonyError('USAGE', 'signing with a token needs --module, the token (--token SERIAL, --token-label LABEL, or both) and --label KEYLABEL');
+    }
     // The name goes into the response, and the administrator's merge refuses what cannot be shown safely.
     if (opts.name !== undefined) checkShownText(opts.name, '--name', 200, 'USAGE');
     const out = resolve(opts.out);
@@ -170,7 +173,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (tokenGiven) {
       const pin = pinSource(opts.pinEnv, deps);
       const moduleDeps = moduleDepsFor(deps, loadedHere);
-      const signed = await signRequestOnToken(request, { module: opts.module!, token: { serial: opts.token!, label: opts.tokenLabel }, label: opts.label!, pin, name: opts.name }, moduleDeps);
+      const signed = await signRequestOnToken(request, { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin, name: opts.name }, moduleDeps);
       response = signed.response;
       say(`signed with key "${opts.label}" on ${describeToken(signed.token)}${signed.rehearsal ? ' — REHEARSAL token' : ''}`);
     } else {
@@ -227,8 +230,9 @@ export function registerSignCommand(program: Command, io: Io, done: (status: num
     .argument('<REQUEST>', 'a signing request: the JSON document or a signing-request bundle')
     .requiredOption('--out <RESPONSE>', 'where to write the signature response (never overwritten)')
     .option('--module <PATH|PRESET>', 'PKCS#11 module: a path, or ykcs11, opensc, softhsm2')
+    .option('--module-params <STRING>', "the module's start-up parameters (NSS softokn: configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db')")
     .option('--token <SERIAL>', 'serial of the token holding the key')
-    .option('--token-label <LABEL>', 'label of that token (checked when given)')
+    .option('--token-label <LABEL>', 'label of that token (checked when given; enough alone where serials repeat: tpm2-pkcs11, NSS)')
     .option('--label <KEYLABEL>', 'label of the key on the token')
     .option('--pin-env <VAR>', 'name of an environment variable holding the PIN (else asked without echo)')
     .option('--share-card <FILE...>', 'share card files of a Shamir-split root key')

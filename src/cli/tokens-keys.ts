@@ -2,10 +2,10 @@
  * Keys on tokens, for scripted and rehearsed use — the same core as the app's Tokens screen
  * (src/signers/token-keys.ts: the chosen token is checked to be the expected one before any PIN is asked):
  *
- *   tuf-ceremony tokens generate --module PATH|PRESET --token SERIAL [--token-label LABEL]
+ *   tuf-ceremony tokens generate --module PATH|PRESET [--module-params STRING] (--token SERIAL | --token-label LABEL | both)
  *       --algorithm ecdsa-p256|ecdsa-p384|ed25519|rsa-3072 --label KEYLABEL [--id HEX] [--pin-env VAR] [--json]
  *
- *   tuf-ceremony tokens export --module PATH|PRESET --token SERIAL [--token-label LABEL] --label KEYLABEL
+ *   tuf-ceremony tokens export --module PATH|PRESET [--module-params STRING] (--token SERIAL | --token-label LABEL | both) --label KEYLABEL
  *       [--profile tuf|notary] [--gun GUN [--cert-days N]] [--out FILE] [--pin-env VAR] [--json]
  *
  * `generate` makes a key pair ON the token (sensitive, non-extractable, checked in software by signing a
@@ -45,11 +45,20 @@
  *   "keyIds": { "tuf": "…64 hex…", "notary": "…64 hex…" },
  *   "publicKeyPem": "-----BEGIN PUBLIC KEY-----\n…\n-----END PUBLIC KEY-----\n",
  *   "rehearsal": true,
+ *   "software": "SoftHSM2",
+ *   "generation": {
+ *     "template": "full",
+ *     "readBack": { "sensitive": true, "extractable": false, "sign": true, "decrypt": false, "unwrap": false, "derive": false, "alwaysSensitive": true, "neverExtractable": true },
+ *     "proof": { "value": "refused (CKR_ATTRIBUTE_SENSITIVE)", "wrap": "refused (CKR_KEY_UNEXTRACTABLE)" }
+ *   },
  *   "selfTest": "verified"
  * }
  * ```
  *
- * `algorithm` is `ecdsa-p256`, `ecdsa-p384`, `ed25519` or `rsa-pss-sha256` (what `rsa-3072` makes);
+ * `software` names the software model of the token (SoftHSM2, swtpm (software TPM), NSS softokn,
+ * opencryptoki soft token) or is null; `generation.template` is `full`, or `minimal` when the module refused
+ * an attribute of the full template (`fullRefused` then names the CKR_) or is known to (`fullSkipped`:
+ * tpm2-pkcs11); `readBack` values are null for attributes the token does not have. `algorithm` is `ecdsa-p256`, `ecdsa-p384`, `ed25519` or `rsa-pss-sha256` (what `rsa-3072` makes);
  * `rehearsal` is true for SoftHSM2 tokens; `selfTest` is `skipped-pin-per-signature` for keys that need
  * the PIN before every signature.
  *
@@ -83,16 +92,17 @@ import { groupHex } from '../crypto/digest-words.js';
 import { assertAbsent, writeFileAtomic } from '../io/files.js';
 import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
-import { TokenModule } from '../signers/pkcs11/token.js';
+import { generationText, TokenModule } from '../signers/pkcs11/token.js';
 import { algorithmTitle } from '../signers/signing-key.js';
-import { exportTokenKey, generateTokenKey, resolveModule, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
+import { chosenToken, exportTokenKey, generateTokenKey, resolveModule, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
 import type { TokensDeps } from './tokens.js';
 
 export interface TokenGenerateOptions {
   module: string;
-  token: string;
+  moduleParams?: string;
+  token?: string;
   tokenLabel?: string;
   algorithm: string;
   label: string;
@@ -103,7 +113,8 @@ export interface TokenGenerateOptions {
 
 export interface TokenExportOptions {
   module: string;
-  token: string;
+  moduleParams?: string;
+  token?: string;
   tokenLabel?: string;
   label: string;
   profile?: string;
@@ -200,28 +211,33 @@ function fingerprintLines(fp: { sha256: string; hex: string; words: string[] }):
 
 const REHEARSAL_MARK = ' — REHEARSAL key (SoftHSM2 software token), never for a real repository';
 
+function softwareMark(model: string): string {
+  return ` — SOFTWARE TOKEN (${model}): its keys are kept in files on this computer; for rehearsals only`;
+}
+
 export async function tokenGenerateCommand(opts: TokenGenerateOptions, io: Io, deps: TokenKeysDeps): Promise<number> {
   const json = Boolean(opts.json);
   const modules = commandModules(deps);
   try {
     const module = required(opts.module, '--module');
-    const serial = required(opts.token, '--token');
+    const token = chosenToken(opts.token, opts.tokenLabel);
     const label = required(opts.label, '--label');
     const alg = ALGORITHMS[required(opts.algorithm, '--algorithm')];
     if (!alg) throw new CeremonyError('USAGE', `--algorithm is one of: ecdsa-p256, ecdsa-p384, ed25519, rsa-3072 (not ${JSON.stringify(opts.algorithm)})`);
     const path = resolveModule(module, modules.deps).path;
     const pin = pinSource(opts.pinEnv, deps);
     const made = await generateTokenKey(
-      { module, token: { serial, label: opts.tokenLabel }, algorithm: alg.algorithm, rsaBits: alg.rsaBits, label, id: opts.id?.toLowerCase(), pin },
+      { module, moduleParams: opts.moduleParams, token, algorithm: alg.algorithm, rsaBits: alg.rsaBits, label, id: opts.id?.toLowerCase(), pin },
       modules.deps,
     );
     if (json) {
       io.out(JSON.stringify({ ok: true, module: path, ...made }, null, 2));
     } else {
-      io.out(`generated ${algorithmTitle(made.algorithm)} key "${made.label}" on ${describeToken(made.token)}${made.rehearsal ? REHEARSAL_MARK : ''}`);
+      io.out(`generated ${algorithmTitle(made.algorithm)} key "${made.label}" on ${describeToken(made.token)}${made.rehearsal ? REHEARSAL_MARK : made.software ? softwareMark(made.software) : ''}`);
       for (const line of fingerprintLines(made.fingerprint)) io.out(line);
       io.out(`  TUF key ID:    ${made.keyIds.tuf}`);
       io.out(`  Notary key ID: ${made.keyIds.notary} (as the bare key; a root key listed as ecdsa-x509 takes its certificate's ID: tokens export --profile notary --gun GUN)`);
+      if (made.generation) io.out(`  ${generationText(made.generation)}`);
       io.out(`  CKA_ID: ${made.id}; ${made.selfTest === 'verified' ? 'a test signature made on the token verified with its public key' : 'no test signature (the key needs the PIN before every signature)'}`);
     }
     return 0;
@@ -250,7 +266,7 @@ export async function tokenExportCommand(opts: TokenExportOptions, io: Io, deps:
   const modules = commandModules(deps);
   try {
     const module = required(opts.module, '--module');
-    const serial = required(opts.token, '--token');
+    const token = chosenToken(opts.token, opts.tokenLabel);
     const label = required(opts.label, '--label');
     const profile = profileOf(opts);
     if (opts.gun !== undefined && profile !== 'notary') throw new CeremonyError('USAGE', '--gun makes a Notary root certificate: it goes with --profile notary');
@@ -262,7 +278,7 @@ export async function tokenExportCommand(opts: TokenExportOptions, io: Io, deps:
     const path = resolveModule(module, modules.deps).path;
     const pin = opts.gun !== undefined ? pinSource(opts.pinEnv, deps) : undefined;
     const exported = await exportTokenKey(
-      { module, token: { serial, label: opts.tokenLabel }, label, profile, certificate: opts.gun !== undefined ? { gun: opts.gun, days, now: deps.now() } : undefined, pin },
+      { module, moduleParams: opts.moduleParams, token, label, profile, certificate: opts.gun !== undefined ? { gun: opts.gun, days, now: deps.now() } : undefined, pin },
       modules.deps,
     );
     const bytes = encoder.encode(`${JSON.stringify(exported.key, null, 2)}\n`);
@@ -311,8 +327,9 @@ export function registerTokenKeyCommands(tokens: Command, io: Io, setStatus: (st
     .command('generate')
     .description('generate a key pair on a token (sensitive, non-extractable) and print its fingerprint and key IDs')
     .requiredOption('--module <PATH>', 'a PKCS#11 module path, or a preset: ykcs11, opensc, softhsm2')
-    .requiredOption('--token <SERIAL>', 'the serial of the token to make the key on')
-    .option('--token-label <LABEL>', 'also require the token to carry this label')
+    .option('--module-params <STRING>', "the module's start-up parameters (NSS softokn: configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db')")
+    .option('--token <SERIAL>', 'the serial of the token to make the key on (with --token-label, or alone where serials are unique)')
+    .option('--token-label <LABEL>', 'the label of that token (alone where serials repeat: tpm2-pkcs11, NSS)')
     .requiredOption('--algorithm <TYPE>', 'ecdsa-p256, ecdsa-p384, ed25519 or rsa-3072')
     .requiredOption('--label <KEYLABEL>', 'the new key’s label (CKA_LABEL); never reused on a token')
     .option('--id <HEX>', 'the new key’s CKA_ID in hex (YubiKey: 01 → PIV slot 9a, 02 → 9c, …); random by default')
@@ -326,8 +343,9 @@ export function registerTokenKeyCommands(tokens: Command, io: Io, setStatus: (st
     .command('export')
     .description('export the public key of a token key as a profile lists it (TUF, Notary; with --gun a Notary root certificate made on the token)')
     .requiredOption('--module <PATH>', 'a PKCS#11 module path, or a preset: ykcs11, opensc, softhsm2')
-    .requiredOption('--token <SERIAL>', 'the serial of the token holding the key')
-    .option('--token-label <LABEL>', 'also require the token to carry this label')
+    .option('--module-params <STRING>', "the module's start-up parameters (NSS softokn: configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db')")
+    .option('--token <SERIAL>', 'the serial of the token holding the key (with --token-label, or alone where serials are unique)')
+    .option('--token-label <LABEL>', 'the label of that token (alone where serials repeat: tpm2-pkcs11, NSS)')
     .requiredOption('--label <KEYLABEL>', 'the key’s label (CKA_LABEL)')
     .option('--profile <PROFILE>', 'tuf or notary (default: tuf; notary with --gun)')
     .option('--gun <GUN>', 'Notary root key: list it as ecdsa-x509 with a self-signed certificate for this repository name (needs the PIN)')

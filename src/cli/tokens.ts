@@ -1,5 +1,5 @@
 /**
- * `tuf-ceremony tokens [--module PATH|PRESET] [--json]`: list the slots and tokens a PKCS#11 module sees —
+ * `tuf-ceremony tokens [--module PATH|PRESET [--module-params STRING]] [--json]`: list the slots and tokens a PKCS#11 module sees —
  * label, serial, manufacturer, model, PIN status, the key types each token can make, free and empty
  * slots. PRESET is `ykcs11`, `opensc` or `softhsm2` (src/signers/pkcs11/presets.ts). Without --module,
  * every preset module installed on this machine is listed. No PIN is asked: listing needs none.
@@ -12,7 +12,7 @@
  *   "modules": [{
  *     "path": "/usr/lib/softhsm/libsofthsm2.so", "preset": "softhsm2",
  *     "manufacturer": "SoftHSM", "description": "Implementation of PKCS11", "libraryVersion": "2.6",
- *     "rehearsal": true,
+ *     "rehearsal": true, "family": "softhsm2", "libraryParameters": null,
  *     "slots": [{
  *       "slot": "…", "description": "…", "removable": false, "hardware": false,
  *       "token": {
@@ -20,6 +20,8 @@
  *         "initialized": true, "pinStatus": "ok", "loginRequired": true, "protectedAuthenticationPath": false,
  *         "minPinLength": 4, "maxPinLength": 255,
  *         "keyTypes": ["ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-pss-sha256"], "rsaMaxBits": 16384,
+ *         "slotDescription": "SoftHSM slot ID 0x…", "module": "/usr/lib/softhsm/libsofthsm2.so", "moduleFamily": "softhsm2",
+ *         "software": "SoftHSM2", "serialUnique": true,
  *         "mechanisms": ["CKM_EC_KEY_PAIR_GEN", "CKM_ECDSA", …]
  *       },
  *       "problem": null
@@ -29,6 +31,10 @@
  * }
  * ```
  *
+ * `family` is softhsm2, tpm2-pkcs11, nss-softokn, opencryptoki, ykcs11, opensc or other. `software` names the
+ * software model a token is (SoftHSM2, "swtpm (software TPM)", "NSS softokn", "opencryptoki soft token"), or
+ * is null; `serialUnique` false means "serial not unique on this module" (tpm2-pkcs11 and NSS give every
+ * token 0000000000000000): choose such a token by its label (`--token-label`).
  * `token` is null for an empty slot or a token that cannot be read (`problem` then names the CKR_ value).
  * A module that cannot be loaded goes to `errors` as `{ "module", "code", "message" }` and makes the exit
  * status 3 (token/hardware); so does any failure with --module. Refusals print `error[CODE]: message`.
@@ -48,12 +54,14 @@ import { defaultTokenKeysDeps, registerTokenKeyCommands, type TokenKeysDeps } fr
 
 export interface TokensCommandOptions {
   module?: string;
+  /** The module's start-up parameters (NSS softokn); only with --module. */
+  moduleParams?: string;
   json?: boolean;
 }
 
 /** What the command needs from outside; tests inject a fake backend through `load`. */
 export interface TokensDeps {
-  load(path: string, opts: { installHint?: string }): Promise<TokenModule>;
+  load(path: string, opts: { installHint?: string; libraryParameters?: string }): Promise<TokenModule>;
   exists(path: string): boolean;
   platform: string;
 }
@@ -67,6 +75,7 @@ const defaultDeps: TokensDeps = {
 interface Target {
   path: string;
   preset: ModulePreset | undefined;
+  libraryParameters?: string | undefined;
 }
 
 interface ModuleListing {
@@ -76,6 +85,8 @@ interface ModuleListing {
   description: string;
   libraryVersion: string;
   rehearsal: boolean;
+  family: string;
+  libraryParameters: string | null;
   slots: SlotDescription[];
 }
 
@@ -94,6 +105,8 @@ export function tokensJson(modules: ModuleListing[], errors: (ErrorShape & { mod
       description: m.description,
       libraryVersion: m.libraryVersion,
       rehearsal: m.rehearsal,
+      family: m.family,
+      libraryParameters: m.libraryParameters,
       slots: m.slots.map((s) => ({
         slot: s.slot,
         description: s.description,
@@ -131,7 +144,9 @@ function human(m: ModuleListing): string {
       return;
     }
     const kinds = (Object.keys(t.capabilities) as KeyAlgorithm[]).filter((k) => t.capabilities[k]).map((k) => (k === 'rsa-pss-sha256' ? `RSA-PSS up to ${t.rsaMaxBits} bits` : algorithmTitle(k)));
-    lines.push(`${where}: "${t.label}" serial ${t.serial}, ${t.manufacturer} ${t.model}`);
+    const serialNote = t.serialUnique ? '' : ' (serial not unique on this module: the label names this token)';
+    lines.push(`${where}: "${t.label}" serial ${t.serial}${serialNote}, ${t.manufacturer} ${t.model}`);
+    if (t.softwareModel) lines.push(`      SOFTWARE TOKEN (${t.softwareModel}): keys kept in files on this computer; for rehearsals only`);
     lines.push(`      ${PIN_TEXT[t.pinStatus]}; can make: ${kinds.length ? kinds.join(', ') : 'no key type the ceremony uses'}`);
   });
   return lines.join('\n');
@@ -140,9 +155,11 @@ function human(m: ModuleListing): string {
 function targets(opts: TokensCommandOptions, deps: TokensDeps): Target[] {
   if (opts.module !== undefined) {
     if (opts.module === '') throw new CeremonyError('USAGE', '--module takes a path or one of: ykcs11, opensc, softhsm2');
-    if (isModulePreset(opts.module)) return [{ path: resolvePreset(opts.module, deps.platform, deps.exists), preset: opts.module }];
-    return [{ path: opts.module, preset: undefined }];
+    const libraryParameters = opts.moduleParams || undefined;
+    if (isModulePreset(opts.module)) return [{ path: resolvePreset(opts.module, deps.platform, deps.exists), preset: opts.module, libraryParameters }];
+    return [{ path: opts.module, preset: undefined, libraryParameters }];
   }
+  if (opts.moduleParams !== undefined) throw new CeremonyError('USAGE', '--module-params goes with --module (the parameters of that module)');
   const found = (Object.keys(MODULE_PRESETS) as ModulePreset[]).flatMap((preset) => {
     const path = resolvePreset(preset, deps.platform, deps.exists);
     return deps.exists(path) ? [{ path, preset }] : [];
@@ -155,7 +172,10 @@ function targets(opts: TokensCommandOptions, deps: TokensDeps): Target[] {
 
 async function listOne(target: Target, deps: TokensDeps): Promise<ModuleListing> {
   const wasLoaded = TokenModule.isLoaded(target.path);
-  const mod = await deps.load(target.path, target.preset ? { installHint: installHint(target.preset, deps.platform) } : {});
+  const loadOpts: { installHint?: string; libraryParameters?: string } = {};
+  if (target.preset) loadOpts.installHint = installHint(target.preset, deps.platform);
+  if (target.libraryParameters) loadOpts.libraryParameters = target.libraryParameters;
+  const mod = await deps.load(target.path, loadOpts);
   try {
     const v = mod.info.libraryVersion;
     return {
@@ -165,6 +185,8 @@ async function listOne(target: Target, deps: TokensDeps): Promise<ModuleListing>
       description: mod.info.description,
       libraryVersion: `${v.major}.${v.minor}`,
       rehearsal: mod.rehearsal,
+      family: mod.family,
+      libraryParameters: mod.libraryParameters ?? null,
       slots: await mod.listSlots(),
     };
   } finally {
@@ -221,6 +243,7 @@ export function registerTokensCommand(
     .command('list', { isDefault: true })
     .description('list PKCS#11 slots and tokens: label, serial, manufacturer, model, PIN status, key types (no PIN needed); the default')
     .option('--module <PATH>', 'a PKCS#11 module path, or a preset: ykcs11, opensc, softhsm2 (default: every preset installed)')
+    .option('--module-params <STRING>', "with --module: its start-up parameters (NSS softokn: configdir='sql:DIR' certPrefix='' keyPrefix='' secmod='secmod.db')")
     .option('--json', 'machine-readable listing (documented in src/cli/tokens.ts)')
     .action(async (opts: TokensCommandOptions) => {
       setStatus(await tokensCommand(opts, io, deps));

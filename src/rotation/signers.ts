@@ -16,6 +16,8 @@ import { keyIdsFor, signRequest, signerScope } from './sign.js';
 
 export interface TokenSignRequest {
   module: string;
+  /** The module's start-up parameters (NSS softokn), when it needs them. */
+  moduleParams?: string | undefined;
   token: ChosenToken;
   /** CKA_LABEL of the key on the token. */
   label: string;
@@ -46,7 +48,13 @@ export async function unlockTokenKey(
 ): Promise<{ key: TokenKey; fingerprint: string }> {
   const { session, keys } = opened;
   const where = describeToken(session.token);
-  const pub = keys.filter((k) => k.label === label);
+  let pub = keys.filter((k) => k.label === label);
+  if (pub.length === 0) {
+    // The label is a hint (ykcs11 ignores labels; other modules rewrite them): a key the request asks
+    // for is recognised by its fingerprint, if the token shows exactly one.
+    const wanted = keys.filter((k) => k.fingerprint && refuse(k.fingerprint) === undefined);
+    if (wanted.length === 1) pub = wanted;
+  }
   if (pub.length !== 1 || !pub[0]!.fingerprint) {
     throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `${where} shows ${pub.length === 0 ? 'no' : pub.length === 1 ? 'no readable' : 'more than one'} public key labelled "${label}" (no PIN was asked)`);
   }
@@ -59,11 +67,13 @@ export async function unlockTokenKey(
   } finally {
     bytes.fill(0);
   }
-  return { key: await session.findKey({ label, fingerprint }), fingerprint };
+  // Found again by CKA_ID and fingerprint (the label only led to the public key).
+  const id = pub[0]!.id;
+  return { key: await session.findKey(id.length ? { id, fingerprint } : { label, fingerprint }), fingerprint };
 }
 
 export async function signRequestOnToken(request: SigningRequest, req: TokenSignRequest, deps: TokenModuleDeps): Promise<SignedOnToken> {
-  const opened = await openExpectedToken({ module: req.module, token: req.token }, deps);
+  const opened = await openExpectedToken({ module: req.module, moduleParams: req.moduleParams, token: req.token }, deps);
   const { session } = opened;
   try {
     const { key, fingerprint } = await unlockTokenKey(opened, req.label, req.pin, (fp) => (keyIdsFor(request, fp).length === 0 ? `${signerScope(request)}: it has nothing to sign here` : undefined));

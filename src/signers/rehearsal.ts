@@ -32,9 +32,9 @@ export interface RehearsalToken {
   readonly token: TokenRef;
   readonly custodian: string;
   /** Generate a key on the token (label never reused). */
-  generateKey(algorithm: KeyAlgorithm, label: string): Promise<SigningKey>;
+  generateKey(algorithm: KeyAlgorithm, label: string, id?: Uint8Array): Promise<SigningKey>;
   /** A key generated earlier, checked against the recorded fingerprint when given. */
-  findKey(label: string, fingerprint?: string): Promise<SigningKey>;
+  findKey(label: string, fingerprint?: string, id?: Uint8Array): Promise<SigningKey>;
   /** Log out and close (SoftHSM2), or wipe every key (software). */
   close(): Promise<void>;
 }
@@ -97,12 +97,14 @@ class SoftHsmRehearsalToken implements RehearsalToken {
     this.token = { label: session.token.label, serial: session.token.serial };
   }
 
-  async generateKey(algorithm: KeyAlgorithm, label: string): Promise<SigningKey> {
-    return (await this.session.generateKeyPair({ algorithm, label })).asRehearsal();
+  async generateKey(algorithm: KeyAlgorithm, label: string, id?: Uint8Array): Promise<SigningKey> {
+    return (await this.session.generateKeyPair({ algorithm, label, ...(id ? { id } : {}) })).asRehearsal();
   }
 
-  async findKey(label: string, fingerprint?: string): Promise<SigningKey> {
-    return (await this.session.findKey(fingerprint ? { label, fingerprint } : { label })).asRehearsal();
+  async findKey(label: string, fingerprint?: string, id?: Uint8Array): Promise<SigningKey> {
+    // By CKA_ID and fingerprint when recorded; the label is a hint (some modules rewrite labels).
+    const selector = id?.length ? { id, ...(fingerprint ? { fingerprint } : {}) } : { label, ...(fingerprint ? { fingerprint } : {}) };
+    return (await this.session.findKey(selector)).asRehearsal();
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,7 @@ import { describeToken, TokenError, type TokenRef } from './pkcs11/errors.js';
 import { installHint, isModulePreset, resolvePreset, type ModulePreset } from './pkcs11/presets.js';
 import type { PublicKeyListing, TokenDescription, TokenModule, TokenSession } from './pkcs11/token.js';
 import type { TokenKey } from './pkcs11/token-signer.js';
+import type { GenerationReport } from './pkcs11/keygen.js';
 import { listPublicKey, notaryBareKeyId, type ListedKey } from './public-key-json.js';
 import { algorithmTitle, type SigningKey } from './signing-key.js';
 
@@ -28,7 +29,7 @@ import { algorithmTitle, type SigningKey } from './signing-key.js';
 
 /** Loads a PKCS#11 module (the app keeps one per path per process; the CLI loads for one command). */
 export interface ModuleLoader {
-  load(path: string, opts: { installHint?: string }): Promise<TokenModule>;
+  load(path: string, opts: { installHint?: string; libraryParameters?: string }): Promise<TokenModule>;
 }
 
 export interface TokenModuleDeps {
@@ -54,25 +55,39 @@ export function resolveModule(module: string, deps: Pick<TokenModuleDeps, 'modul
   return { path: module, preset: undefined, installHint: undefined };
 }
 
-export async function loadModule(module: string, deps: TokenModuleDeps): Promise<{ mod: TokenModule; resolved: ResolvedModule }> {
+/**
+ * Load a module (a preset or a path), with its start-up parameters when it needs them (NSS softokn:
+ * `configdir='sql:DIR' …`, passed to C_Initialize; FIELD-NOTES).
+ */
+export async function loadModule(module: string, deps: TokenModuleDeps, libraryParameters?: string): Promise<{ mod: TokenModule; resolved: ResolvedModule }> {
   const resolved = resolveModule(module, deps);
-  const mod = await deps.modules.load(resolved.path, resolved.installHint ? { installHint: resolved.installHint } : {});
+  const opts: { installHint?: string; libraryParameters?: string } = {};
+  if (resolved.installHint) opts.installHint = resolved.installHint;
+  if (libraryParameters) opts.libraryParameters = libraryParameters;
+  const mod = await deps.modules.load(resolved.path, opts);
   return { mod, resolved };
 }
 
 // --- the expected token, before any PIN ---------------------------------------------------------------
 
-/** The token a person chose: by serial, and by label too when it is shown to them. */
+/**
+ * The token a person chose. A token is the pair (serial, label): either alone is accepted while it picks
+ * one token on the module (tpm2-pkcs11 and NSS give every token serial 0000000000000000, so there the
+ * label is what tells them apart, FIELD-NOTES).
+ */
 export interface ChosenToken {
-  serial: string;
+  serial?: string | undefined;
   label?: string | undefined;
 }
 
-/** What the step expects: the token's serial and, when known, the fingerprint of a key it must hold. */
+/** What the step expects: the token (serial and/or label) and, when known, a key it must hold. */
 export interface ExpectedToken {
-  serial: string;
+  serial?: string | undefined;
+  label?: string | undefined;
   /** hex SHA-256 of a public key (SPKI) the token must hold. */
   fingerprint?: string | undefined;
+  /** hex CKA_ID of that key, when recorded: the key is found by ID and fingerprint, the label is a hint. */
+  keyId?: string | undefined;
 }
 
 export interface CheckedToken {
@@ -82,33 +97,56 @@ export interface CheckedToken {
   expectedKey: PublicKeyListing | undefined;
 }
 
+/** `token "alice" (serial 1234)` for what a person chose, even with one half missing. */
+function chosenText(t: ChosenToken): string {
+  if (t.serial && !t.label) return `the token with serial ${t.serial}`;
+  return describeToken({ label: t.label ?? '', serial: t.serial ?? '' });
+}
+
+/** The CLI's and app's token choice, checked: a serial, a label, or both. */
+export function chosenToken(serial: string | undefined, label: string | undefined): ChosenToken {
+  if (!serial && !label) throw new CeremonyError('USAGE', 'choose the token by --token SERIAL, --token-label LABEL, or both (on tpm2-pkcs11 and NSS every token has the same serial: use the label)');
+  const out: ChosenToken = {};
+  if (serial) out.serial = serial;
+  if (label) out.label = label;
+  return out;
+}
+
 /**
- * Open the chosen token and check it is the expected one: the serial the step expects, the label shown
- * (a token with that serial and another label is refused), and, when given, a public key with the expected
- * fingerprint. Refuses before any PIN is used. The caller closes the session.
+ * Open the chosen token and check it is the expected one: the serial and label the step expects (the pair:
+ * a token with the expected serial and another label is refused), and, when given, a public key with the
+ * expected fingerprint (and CKA_ID). Refuses before any PIN is used. The caller closes the session.
  */
-export async function openExpectedToken(req: { module: string; token: ChosenToken; expected?: ExpectedToken | undefined }, deps: TokenModuleDeps): Promise<CheckedToken> {
-  if (req.expected && req.expected.serial !== req.token.serial) {
-    const chosen = describeToken({ label: req.token.label ?? '', serial: req.token.serial });
-    throw new TokenError(
-      'TOKEN_NOT_PRESENT',
-      `this step expects the token with serial ${req.expected.serial}, but ${chosen} was chosen; insert and choose the expected token (no PIN was asked)`,
-      { token: { label: req.token.label ?? '', serial: req.token.serial } },
-    );
+export async function openExpectedToken(
+  req: { module: string; moduleParams?: string | undefined; token: ChosenToken; expected?: ExpectedToken | undefined },
+  deps: TokenModuleDeps,
+): Promise<CheckedToken> {
+  const want = req.expected;
+  const clash = (field: 'serial' | 'label'): boolean => want?.[field] !== undefined && req.token[field] !== undefined && want[field] !== req.token[field];
+  if (want && (clash('serial') || clash('label'))) {
+    const expected = chosenText({ serial: want.serial, label: want.label });
+    throw new TokenError('TOKEN_NOT_PRESENT', `this step expects ${expected}, but ${chosenText(req.token)} was chosen; insert and choose the expected token (no PIN was asked)`, {
+      token: { label: req.token.label ?? '', serial: req.token.serial ?? '' },
+    });
   }
-  const { mod } = await loadModule(req.module, deps);
-  const session = await mod.openToken(req.token.label ? { serial: req.token.serial, label: req.token.label } : { serial: req.token.serial });
+  const { mod } = await loadModule(req.module, deps, req.moduleParams);
+  const selector: { serial?: string; label?: string } = {};
+  const serial = req.token.serial ?? want?.serial;
+  const label = req.token.label ?? want?.label;
+  if (serial) selector.serial = serial;
+  if (label) selector.label = label;
+  const session = await mod.openToken(selector);
   try {
     const keys = await session.listPublicKeys();
     let expectedKey: PublicKeyListing | undefined;
-    const want = req.expected?.fingerprint;
-    if (want) {
-      expectedKey = keys.find((k) => k.fingerprint === want);
+    const fingerprint = want?.fingerprint;
+    if (fingerprint) {
+      expectedKey = keys.find((k) => k.fingerprint === fingerprint && (want.keyId === undefined || toHex(k.id) === want.keyId));
       if (!expectedKey) {
         const held = keys.filter((k) => k.fingerprint).map((k) => `${k.fingerprint!.slice(0, 16)}… ("${k.label}")`);
         throw new TokenError(
           'TOKEN_KEY_NOT_FOUND',
-          `${describeToken(session.token)} does not hold the expected key ${want.slice(0, 16)}… (it shows ${held.length ? held.join(', ') : 'no public key'}): it is not the expected token; no PIN was asked`,
+          `${describeToken(session.token)} does not hold the expected key ${fingerprint.slice(0, 16)}…${want.keyId ? ` (ID ${want.keyId})` : ''} (it shows ${held.length ? held.join(', ') : 'no public key'}): it is not the expected token; no PIN was asked`,
           { token: session.token },
         );
       }
@@ -152,6 +190,8 @@ function toHex(bytes: Uint8Array): string {
 
 export interface GenerateTokenKeyRequest {
   module: string;
+  /** The module's start-up parameters (NSS softokn), when it needs them. */
+  moduleParams?: string | undefined;
   token: ChosenToken;
   expected?: ExpectedToken | undefined;
   algorithm: KeyAlgorithm;
@@ -178,6 +218,10 @@ export interface GeneratedTokenKey {
   publicKeyPem: string;
   /** Made on a rehearsal token (SoftHSM2): never for a real repository. */
   rehearsal: boolean;
+  /** The software model of the token (SoftHSM2, swtpm, NSS softokn, opencryptoki soft token), or null. */
+  software: string | null;
+  /** Which template the token accepted, what the private key read back as, how it refused to give it out. */
+  generation: GenerationReport | null;
   /** The token signed a test message and it verified with the public key read back. */
   selfTest: 'verified' | 'skipped-pin-per-signature';
 }
@@ -213,6 +257,8 @@ export async function generateTokenKey(req: GenerateTokenKeyRequest, deps: Token
       keyIds: { tuf: listPublicKey('tuf', key.spki).keyId, notary: notaryBareKeyId(key.spki) },
       publicKeyPem: pemOf('PUBLIC KEY', key.spki),
       rehearsal: key.origin.kind === 'token' && key.origin.rehearsal,
+      software: session.token.softwareModel ?? null,
+      generation: key.generation ?? null,
       selfTest: key.alwaysAuthenticate ? 'skipped-pin-per-signature' : 'verified',
     };
   } finally {
@@ -224,6 +270,8 @@ export async function generateTokenKey(req: GenerateTokenKeyRequest, deps: Token
 
 export interface ExportTokenKeyRequest {
   module: string;
+  /** The module's start-up parameters (NSS softokn), when it needs them. */
+  moduleParams?: string | undefined;
   token: ChosenToken;
   /** CKA_LABEL of the key. */
   label: string;

@@ -10,7 +10,17 @@ import { algorithmTitle } from '../../signers/signing-key.js';
 import type { KeyAlgorithm } from '../../profiles/profile.js';
 import { describeToken } from '../../signers/pkcs11/errors.js';
 import { plannedKeys } from '../plan.js';
+import { refuseSoftwareToken, type TokenIdentity } from '../tokens.js';
 import { clipNote, type Step } from './step.js';
+
+/** Where the token was found and what it is, for the transcript (the pair (serial, label) is in `token`). */
+function identityText(id: TokenIdentity): string {
+  const parts = [`slot "${id.slotDescription}"`, `${id.manufacturer} ${id.model}`, `module ${id.module} (${id.moduleFamily})`];
+  if (id.libraryParameters) parts.push(`module parameters: ${id.libraryParameters}`);
+  if (!id.serialUnique) parts.push('serial not unique on this module: the label names the token');
+  parts.push(id.software ? `SOFTWARE TOKEN (${id.software}): keys kept in files on this computer` : 'no known software model');
+  return parts.join('; ');
+}
 
 export const checkTokens: Step = {
   name: 'check-tokens',
@@ -37,6 +47,9 @@ export const checkTokens: Step = {
         }
         matches = pinned ? 'the token the plan names' : 'chosen on the day (the plan names no token)';
       }
+      const id = t.identity;
+      // Backstop for providers that open tokens without the policy (the real provider refuses before the PIN).
+      refuseSoftwareToken(c.name, t.token, id?.software, ctx.plan.allowSoftwareTokens === true, ctx.rehearsal !== undefined || ctx.tokens.standIn);
       for (const alg of needs.get(c.name) ?? []) {
         if (t.canMake?.(alg) === false) {
           throw new CeremonyError('MECHANISM_UNSUPPORTED', `${c.name}'s ${describeToken(t.token)} cannot make ${algorithmTitle(alg)} keys, which the plan asks of it`);
@@ -46,7 +59,7 @@ export const checkTokens: Step = {
         step: 'token.check',
         actor: { name: c.name, role: 'custodian' },
         token: { serial: t.token.serial, ...(t.token.label ? { label: t.token.label } : {}) },
-        note: `${c.name}'s token is present: ${matches}`,
+        note: clipNote(`${c.name}'s token is present: ${matches}${id ? `; ${identityText(id)}` : ''}`),
       });
       ctx.report(`  ${c.name}: ${describeToken(t.token)} — ${matches}`);
       lines.push(`${c.name}: ${describeToken(t.token)}`);

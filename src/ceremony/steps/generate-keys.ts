@@ -11,6 +11,7 @@
  * interrupted is found by label on the very token it was asked of and adopted (it cannot be anyone
  * else's: the label was free a moment before, or the token would have refused), or generated now.
  */
+import { randomBytes } from 'node:crypto';
 import { CeremonyError, isCeremonyError } from '../../errors.js';
 import type { KeyAlgorithm } from '../../profiles/profile.js';
 import { makeNotaryRootCertificate } from '../../signers/certificate.js';
@@ -18,6 +19,8 @@ import { listPublicKey } from '../../signers/public-key-json.js';
 import { algorithmTitle, signatureHashFor, verifyRaw, type SigningKey } from '../../signers/signing-key.js';
 import { SoftwareKey } from '../../signers/software.js';
 import { describeToken } from '../../signers/pkcs11/errors.js';
+import { generationText } from '../../signers/pkcs11/keygen.js';
+import { TokenKey } from '../../signers/pkcs11/token-signer.js';
 import type { CeremonyContext } from '../context.js';
 import { spkiText } from '../keys.js';
 import { plannedKeys, type PlannedKey, type TokenKeySource } from '../plan.js';
@@ -77,6 +80,9 @@ async function ready(ctx: CeremonyContext, planned: PlannedKey, key: SigningKey,
 async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: TokenKeySource): Promise<{ rec: KeyRecord; how: string }> {
   const token = await ctx.token(source.custodian);
   const existing = ctx.state.keys[planned.name];
+  // The CKA_ID is chosen and recorded before the token is asked, so the key is found again by ID (and
+  // fingerprint) whatever the module does with labels; an older state without one is found by label.
+  const tokenKeyId = existing ? existing.tokenKeyId : randomBytes(16).toString('hex');
   const base: KeyRecord = {
     role: planned.role,
     origin: 'token',
@@ -85,19 +91,21 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
     custodian: source.custodian,
     tokenSerial: token.token.serial,
     label: source.keyLabel,
+    ...(tokenKeyId ? { tokenKeyId } : {}),
   };
+  const id = tokenKeyId ? new Uint8Array(Buffer.from(tokenKeyId, 'hex')) : undefined;
   let key: SigningKey | undefined;
   let how: string;
   if (existing?.status === 'ready') {
-    key = await token.findKey(source.keyLabel, existing.fingerprint);
+    key = await token.findKey(source.keyLabel, existing.fingerprint, id);
     how = 'found again on the token (made before the interruption)';
     ctx.keys.set(planned.name, key);
     return { rec: await ready(ctx, planned, key, existing), how };
   }
   if (existing?.status === 'generating') {
     try {
-      key = await token.findKey(source.keyLabel);
-      how = 'found on the token after an interruption during its generation, and adopted (same token, same label)';
+      key = await token.findKey(source.keyLabel, undefined, id);
+      how = `found on the token after an interruption during its generation, and adopted (same token, same ${id ? 'CKA_ID' : 'label'})`;
     } catch (err) {
       if (!isCeremonyError(err, 'TOKEN_KEY_NOT_FOUND')) throw err;
       how = 'generated on the token';
@@ -108,10 +116,22 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
     await ctx.save();
   }
   await ctx.fault(`generating:${planned.name}`);
-  key ??= await token.generateKey(source.keyAlgorithm, source.keyLabel);
+  key ??= await token.generateKey(source.keyAlgorithm, source.keyLabel, id);
   await ctx.fault(`generated:${planned.name}`);
   ctx.keys.set(planned.name, key);
-  return { rec: await ready(ctx, planned, key, base), how };
+  const rec = await ready(ctx, planned, key, base);
+  const generation = key instanceof TokenKey ? key.generation : undefined;
+  if (generation) {
+    // What the token was asked, what it made, and how it refused to give the private key out (keygen.ts,
+    // session.ts proveNotExtractable): the witnesses' evidence that the key stays on the token.
+    await ctx.record({
+      step: 'key.protection',
+      actor: { name: source.custodian, role: 'custodian' },
+      token: { serial: token.token.serial, ...(token.token.label ? { label: token.token.label } : {}), keyId: rec.keyId! },
+      note: clipNote(`${roleTitle(planned)} "${source.keyLabel}" (CKA_ID ${tokenKeyId ?? 'chosen by the token'}): ${generationText(generation)}`),
+    });
+  }
+  return { rec, how };
 }
 
 async function softwareKey(ctx: CeremonyContext, planned: PlannedKey, algorithm: KeyAlgorithm): Promise<{ rec: KeyRecord; how: string }> {

@@ -125,11 +125,14 @@ export interface GenerationReport {
   /** Why the full template was not tried (a module known to refuse it, quirks.ts). */
   fullSkipped?: string;
   readBack: Readback;
+  /** How the token refused to give the private key out (session.ts proveNotExtractable), once generated. */
+  proof?: { value: string; wrap: string };
 }
 
 /** One line for transcripts and reports: `template full; read back sensitive=true extractable=false …`. */
 export function generationText(g: GenerationReport): string {
   const rb = READBACK_ATTRS.map((n) => `${n}=${g.readBack[n] === null ? 'n/a' : String(g.readBack[n])}`).join(' ');
   const why = g.fullSkipped ? ` (${g.fullSkipped})` : g.template === 'minimal' ? ` (the module refused the full template: ${g.fullRefused ?? 'refused'})` : '';
-  return `generated with the ${g.template} template${why}; private key read back: ${rb}`;
+  const proof = g.proof ? `; read-out refused: value ${g.proof.value}, wrap ${g.proof.wrap}` : '';
+  return `generated with the ${g.template} template${why}; the token's half (CKO_PRIVATE_KEY) read back: ${rb}${proof}`;
 }

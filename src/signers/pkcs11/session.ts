@@ -372,6 +372,9 @@ export class TokenSession implements TokenKeyPort {
         }
         const attrs = await this.readPrivate(handles.privateKey, step);
         const spki = await this.readPublic(handles.publicKey, req.algorithm, step);
+        // The proof a witness would ask for, on every key made: the read-back is what the token says,
+        // this is what it does (NSS softokn wraps a key it reads back as not extractable, measured).
+        report.proof = await this.proveNow(handles.privateKey, req.label, req.algorithm);
         const key = new TokenKey(this, this.token, handles.privateKey, req.label, id, req.algorithm, spki, Boolean(attrs.alwaysAuthenticate), this.rehearsal);
         key.generation = report;
         return key;
@@ -657,40 +660,50 @@ export class TokenSession implements TokenKeyPort {
    */
   async proveNotExtractable(key: TokenKey): Promise<ExtractionReport> {
     this.checkOpen('checking the key cannot be read out');
-    const step = `checking key "${key.label}" cannot be read out`;
     const handle = key.handleFor(this);
-    return this.serial(async () => {
-      const report: ExtractionReport = { value: '', wrap: '' };
-      try {
-        await this.api.getAttributes(this.session, handle, [key.algorithm === 'rsa-pss-sha256' ? 'privateExponent' : 'value'] as const);
-        throw new TokenError('TOKEN_KEY_EXTRACTABLE', `${describeToken(this.token)} returned the private value of key "${key.label}"`, { token: this.token });
-      } catch (err) {
-        if (err instanceof CeremonyError) throw err;
-        if (!isPkcs11Fault(err) || !(err.is('ATTRIBUTE_SENSITIVE') || err.is('ATTRIBUTE_TYPE_INVALID'))) return this.fail(err, { step });
-        report.value = `refused (${err.ckr})`;
+    return this.serial(() => this.proveNow(handle, key.label, key.algorithm));
+  }
+
+  /** The proof, inside the session's queue (generateKeyPair runs it before the key is handed out). */
+  private async proveNow(handle: ObjectHandle, label: string, algorithm: KeyAlgorithm): Promise<ExtractionReport> {
+    const step = `checking key "${label}" cannot be read out`;
+    const report: ExtractionReport = { value: '', wrap: '' };
+    try {
+      const got = await this.api.getAttributes(this.session, handle, [algorithm === 'rsa-pss-sha256' ? 'privateExponent' : 'value'] as const);
+      // Secret bytes the token should never have returned: wiped before refusing.
+      got.privateExponent?.fill(0);
+      got.value?.fill(0);
+      throw new TokenError('TOKEN_KEY_EXTRACTABLE', `${describeToken(this.token)} returned the private value of key "${label}": the key is not protected; use another token`, { token: this.token });
+    } catch (err) {
+      if (err instanceof CeremonyError) throw err;
+      if (!isPkcs11Fault(err) || !(err.is('ATTRIBUTE_SENSITIVE') || err.is('ATTRIBUTE_TYPE_INVALID'))) return this.fail(err, { step });
+      report.value = `refused (${err.ckr})`;
+    }
+    let wrapping: ObjectHandle;
+    try {
+      wrapping = await this.api.generateKey(this.session, { type: CKM.AES_KEY_GEN }, { class: CKO.SECRET_KEY, keyType: CKK.AES, token: false, valueLen: 32, wrap: true, encrypt: true });
+    } catch (err) {
+      if (isPkcs11Fault(err) && typeof err.rv === 'number' && !isRemoval(err.rv)) {
+        report.wrap = `not possible: the token makes no AES wrapping key (${err.ckr})`;
+        return report;
       }
-      let wrapping: ObjectHandle;
-      try {
-        wrapping = await this.api.generateKey(this.session, { type: CKM.AES_KEY_GEN }, { class: CKO.SECRET_KEY, keyType: CKK.AES, token: false, valueLen: 32, wrap: true, encrypt: true });
-      } catch (err) {
-        if (isPkcs11Fault(err) && typeof err.rv === 'number' && !isRemoval(err.rv)) {
-          report.wrap = `not possible: the token makes no AES wrapping key (${err.ckr})`;
-          return report;
-        }
-        return this.fail(err, { step });
-      }
-      try {
-        await this.api.wrapKey(this.session, { type: CKM.AES_KEY_WRAP_PAD }, wrapping, handle);
-        throw new TokenError('TOKEN_KEY_EXTRACTABLE', `${describeToken(this.token)} wrapped key "${key.label}" out of the token`, { token: this.token });
-      } catch (err) {
-        if (err instanceof CeremonyError) throw err;
-        if (!isPkcs11Fault(err) || typeof err.rv !== 'number' || isRemoval(err.rv)) return this.fail(err, { step });
-        report.wrap = `refused (${err.ckr})`;
-      } finally {
-        await this.api.destroyObject(this.session, wrapping).catch(() => undefined);
-      }
-      return report;
-    });
+      return this.fail(err, { step });
+    }
+    try {
+      const wrapped = await this.api.wrapKey(this.session, { type: CKM.AES_KEY_WRAP_PAD }, wrapping, handle);
+      wrapped.fill(0);
+      // NSS softokn does this for a key that reads back CKA_EXTRACTABLE=false (measured): the read-back lies.
+      throw new TokenError('TOKEN_KEY_EXTRACTABLE', `${describeToken(this.token)} wrapped key "${label}" out of the token although it reads back as not extractable: the key is not protected; use another token`, {
+        token: this.token,
+      });
+    } catch (err) {
+      if (err instanceof CeremonyError) throw err;
+      if (!isPkcs11Fault(err) || typeof err.rv !== 'number' || isRemoval(err.rv)) return this.fail(err, { step });
+      report.wrap = `refused (${err.ckr})`;
+    } finally {
+      await this.api.destroyObject(this.session, wrapping).catch(() => undefined);
+    }
+    return report;
   }
 
   /** TokenKeyPort: one signature through the token, serialised with the session's other calls. */

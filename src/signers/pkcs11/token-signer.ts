@@ -57,7 +57,9 @@ export class TokenKey implements SigningKey {
 
   /** Same key, marked as a rehearsal key (rehearsal.ts). */
   asRehearsal(): TokenKey {
-    return new TokenKey(this.port, this.token, this.handle, this.label, this.id, this.algorithm, this.spki, this.alwaysAuthenticate, true);
+    const key = new TokenKey(this.port, this.token, this.handle, this.label, this.id, this.algorithm, this.spki, this.alwaysAuthenticate, true);
+    key.generation = this.generation;
+    return key;
   }
 
   async sign(data: Uint8Array, hash: SignHash, opts: SignOptions = {}): Promise<Uint8Array> {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ErrorCode } from '../../../src/errors.js';
+import { toErrorShape, type ErrorCode } from '../../../src/errors.js';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 import { parsePlan } from '../../../src/ceremony/plan.js';
 import { parseServerKey } from '../../../src/ceremony/server-key.js';
@@ -83,6 +83,33 @@ describe('site bindings', () => {
   it.each(INVALID.map(([what, b, code, path]) => ({ what, b, code, path })))('$what → $code at $path', ({ b, code, path }) => {
     const err = refusal(() => parseSiteBindings(enc(b), plan, planSha));
     expect({ code: err.code, path: err.path }).toEqual({ code, path });
+  });
+
+  it('module start-up parameters (NSS softokn) are read with the module; a token chosen by label alone', () => {
+    const params = "configdir='sql:/srv/nssdb' certPrefix='' keyPrefix='' secmod='secmod.db'";
+    const b = set(set(bindings(), ['custodians', 'Bob', 'module'], { path: '/usr/lib/x86_64-linux-gnu/libsoftokn3.so', parameters: params }), ['custodians', 'Bob', 'token'], { label: 'bob' });
+    expect(parseSiteBindings(enc(b), plan, planSha).custodians.get('Bob')).toMatchObject({
+      module: { path: '/usr/lib/x86_64-linux-gnu/libsoftokn3.so', parameters: params },
+      token: { label: 'bob' },
+    });
+    const bad = refusal(() => parseSiteBindings(enc(set(bindings(), ['module'], { preset: 'ykcs11', parameters: '' })), plan, planSha));
+    expect({ code: bad.code, path: bad.path }).toEqual({ code: 'BINDINGS_INVALID', path: '$.module.parameters' });
+  });
+
+  // Issue #12: a PIN written into the bindings by mistake is never echoed, in the message, the path or --json.
+  const SECRET = 'Zq#7-pin-Wx!';
+  it.each([
+    ['as the PIN source', ['custodians', 'Alice', 'pin'], SECRET],
+    ['as a number', ['custodians', 'Alice', 'pin'], 918273],
+    ['as a field name in the PIN source', ['custodians', 'Alice', 'pin'], { [SECRET]: true }],
+    ['beside the env name', ['custodians', 'Bob', 'pin'], { env: 'BOB_PIN', value: SECRET }],
+    ['as the env name', ['custodians', 'Bob', 'pin'], { env: SECRET }],
+  ] as const)('a PIN written %s is refused without being echoed', (_what, path, value) => {
+    const err = refusal(() => parseSiteBindings(enc(set(bindings(), [...path], value as JsonValue)), plan, planSha));
+    expect(err.code).toBe('BINDINGS_INVALID');
+    const shown = JSON.stringify(toErrorShape(err));
+    expect(shown).not.toContain(SECRET);
+    expect(shown).not.toContain('918273');
   });
 });
 

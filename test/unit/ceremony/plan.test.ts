@@ -116,6 +116,20 @@ const INVALID: [string, JsonObject | string, ErrorCode, string][] = [
   ['two custodians with one name', set(notaryPlan(), ['custodians', 1, 'name'], 'alice'), 'PLAN_INVALID', '$.custodians[1].name'],
   ['a name with a bidi override', set(notaryPlan(), ['custodians', 0, 'name'], 'Al\u202eice'), 'PLAN_INVALID', '$.custodians[0].name'],
   ['two custodians expecting one token', set(notaryPlan(), ['custodians', 1, 'token', 'serial'], '12345678'), 'PLAN_INVALID', '$.custodians[1].token.serial'],
+  [
+    'two custodians expecting the same pair (serial, label)',
+    set(set(notaryPlan(), ['custodians', 0, 'token'], { serial: '0000000000000000', label: 'tpm-a' }), ['custodians', 1, 'token'], { serial: '0000000000000000', label: 'tpm-a' }),
+    'PLAN_INVALID',
+    '$.custodians[1].token.serial',
+  ],
+  [
+    'a shared serial with no label to tell the tokens apart',
+    set(set(notaryPlan(), ['custodians', 0, 'token'], { serial: '0000000000000000', label: 'tpm-a' }), ['custodians', 1, 'token'], { serial: '0000000000000000' }),
+    'PLAN_INVALID',
+    '$.custodians[1].token.serial',
+  ],
+  ['two custodians expecting the same label', set(set(notaryPlan(), ['custodians', 0, 'token'], { label: 'tpm-a' }), ['custodians', 1, 'token'], { label: 'tpm-a' }), 'PLAN_INVALID', '$.custodians[1].token.label'],
+  ['allowSoftwareTokens not a boolean', set(notaryPlan(), ['allowSoftwareTokens'], 'yes'), 'PLAN_INVALID', '$.allowSoftwareTokens'],
   ['a token named by nothing', set(notaryPlan(), ['custodians', 0, 'token'], {}), 'PLAN_INVALID', '$.custodians[0].token'],
   ['a missing key label', set(notaryPlan(), ['custodians', 2, 'keyLabel'], undefined), 'PLAN_INVALID', '$.custodians[2].keyLabel'],
   ['an Ed25519 Notary root key', set(notaryPlan(), ['custodians', 0, 'keyAlgorithm'], 'ed25519'), 'PLAN_INVALID', '$.custodians[0].keyAlgorithm'],
@@ -165,6 +179,19 @@ const INVALID: [string, JsonObject | string, ErrorCode, string][] = [
   ['publishers on the snapshot role', set(notaryPlan(), ['snapshot', 'publishers'], [{ name: 'CI', keyFile: 'a.pem', sha256: HEX }]), 'PLAN_INVALID', '$.snapshot.publishers'],
   ['a software key of another name', set(tufPlan(), ['timestamp', 'key'], { software: 'yes', keyAlgorithm: 'ed25519' }), 'PLAN_INVALID', '$.timestamp.key.software'],
 ];
+
+describe('token identity and software tokens in plans', () => {
+  it('custodians may share a serial when their labels tell the tokens apart (tpm2-pkcs11, NSS); allowSoftwareTokens is read', () => {
+    const shared = set(set(notaryPlan(), ['custodians', 0, 'token'], { serial: '0000000000000000', label: 'tpm-a' }), ['custodians', 1, 'token'], { serial: '0000000000000000', label: 'tpm-b' });
+    const plan = parsePlan(bytes(shared));
+    expect(plan.custodians.map((c) => c.token).slice(0, 2)).toEqual([
+      { serial: '0000000000000000', label: 'tpm-a' },
+      { serial: '0000000000000000', label: 'tpm-b' },
+    ]);
+    expect(plan.allowSoftwareTokens).toBeUndefined();
+    expect(parsePlan(bytes(set(notaryPlan(), ['allowSoftwareTokens'], true))).allowSoftwareTokens).toBe(true);
+  });
+});
 
 describe('invalid plans: each refused with its code and the path of the field', () => {
   it.each(INVALID.map(([what, plan, code, path]) => ({ what, plan, code, path })))('$what → $code at $path', ({ plan, code, path }) => {

@@ -158,7 +158,7 @@ describe('run PLAN --bindings FILE on (fake) hardware tokens', () => {
     expect(seen.map((e) => (e === 'login' ? e : e.split(':')[0]))).toEqual(['custodian Alice', 'login', 'custodian Bob', 'login', 'custodian Carol', 'login']);
     const text = r.out.join('\n');
     expect(text).toContain(`plan intent hash (SHA-256 of the plan file): ${s.planSha.replace(/(.{4})(?=.)/g, '$1 ')}`);
-    expect(text).toMatch(/custodian Alice: token "alice" \(serial A0000001\), Fake Tokens Ltd Fake 1 \(the plan expects serial A0000001\)/);
+    expect(text).toMatch(/custodian Alice: token "alice" \(serial A0000001\), Fake Tokens Ltd Fake 1, slot "fake slot slot-1" \(the plan expects serial A0000001\)/);
     expect(text).toMatch(/custodian Bob: token "bob" \(serial B0000002\).*chosen by the site bindings/);
     for (const v of Object.values(PINS)) expect(text).not.toContain(v);
 
@@ -274,5 +274,77 @@ describe('run PLAN --bindings FILE on (fake) hardware tokens', () => {
       expect(s.fake.countCalls('login')).toBe(0);
       expect(s.fake.countCalls('generateKeyPair')).toBe(0);
     });
+  });
+});
+
+describe('run on a module whose tokens share one serial and are software (tpm2-pkcs11 over swtpm, posed by the fake)', () => {
+  const ZERO = '0000000000000000';
+  function tpmSetup(allow: boolean): Setup {
+    const s = setup((p) => {
+      for (const c of p.custodians as JsonObject[]) c.token = null;
+      if (allow) p.allowSoftwareTokens = true;
+    });
+    const b = bindings(s.planSha);
+    b.custodians = {
+      Alice: { token: { label: 'alice' }, pin: { env: 'ALICE_PIN' } },
+      Bob: { token: { label: 'bob' }, pin: { env: 'BOB_PIN' } },
+      Carol: { token: { label: 'carol' }, pin: { env: 'CAROL_PIN' } },
+    };
+    writeFileSync(s.bindingsPath, JSON.stringify(b));
+    const fake = new FakePkcs11([
+      { label: 'alice', serial: ZERO, pin: PINS.ALICE_PIN, manufacturer: 'IBM', model: 'SW   TPM' },
+      { label: 'bob', serial: ZERO, pin: PINS.BOB_PIN, manufacturer: 'IBM', model: 'SW   TPM' },
+      { label: 'carol', serial: ZERO, pin: PINS.CAROL_PIN, manufacturer: 'IBM', model: 'SW   TPM' },
+    ]);
+    fake.moduleManufacturer = 'tpm2-software.github.io';
+    fake.moduleDescription = 'TPM2.0 Cryptoki';
+    // tpm2-pkcs11 refuses CKA_VERIFY / CKA_ENCRYPT in the public template (FIELD-NOTES).
+    fake.quirks.refuseTemplate = { publicKey: ['verify', 'encrypt'], rv: 0x5 };
+    return { ...s, fake };
+  }
+
+  it('a plan that does not allow software tokens refuses them before any PIN (TOKEN_SOFTWARE, exit 3)', async () => {
+    const s = tpmSetup(false);
+    const r = await cli(s, deps(s), { out: join(s.dir, 'out') });
+    expect(r.status).toBe(3);
+    expect(r.err[0]).toMatch(/^error\[TOKEN_SOFTWARE\]: Alice's token "alice" is a software token \(swtpm \(software TPM\)\)/);
+    expect(r.err[0]).toContain('"allowSoftwareTokens": true');
+    expect(s.fake.countCalls('login')).toBe(0);
+  });
+
+  it('allowed by the plan: tokens told apart by label, a wrong PIN then a resume by the pair (serial, label), the transcript names what the tokens are', async () => {
+    const s = tpmSetup(true);
+    const out = join(s.dir, 'out');
+    const wrong = await cli(s, deps(s, { env: { ...PINS, CAROL_PIN: 'not-carols-pin' } }), { out });
+    expect(wrong.status).toBe(3);
+    expect(wrong.err[0]).toMatch(/^error\[PIN_INCORRECT\]: .*dictionary-attack limit/);
+    const made = s.fake.countCalls('generateKeyPair');
+    const right = await cli(s, deps(s), { out });
+    expect(right.err).toEqual([]);
+    expect(right.status).toBe(0);
+    // Every key once, each with the minimal template only (tpm2-pkcs11 is known to refuse the full one).
+    expect(s.fake.countCalls('generateKeyPair')).toBe(6);
+    expect(made).toBeLessThanOrEqual(6);
+    const text = right.out.join('\n');
+    expect(text).toContain('serial not unique on this module: the label "bob" names this token');
+    expect(text).toContain('SOFTWARE TOKEN (swtpm (software TPM))');
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'transcript.jsonl'))));
+    // The interrupted run checked Alice and Bob before Carol's PIN failed; the resume checks all three.
+    const checks = t.entries.filter((e) => e.step === 'token.check').slice(-3);
+    expect(checks.map((e) => e.token)).toEqual([
+      { serial: ZERO, label: 'alice' },
+      { serial: ZERO, label: 'bob' },
+      { serial: ZERO, label: 'carol' },
+    ]);
+    expect(checks[0]!.note).toContain('SOFTWARE TOKEN (swtpm (software TPM))');
+    expect(checks[0]!.note).toContain('serial not unique on this module');
+    expect(checks[0]!.note).toContain(`module ${MODULE} (tpm2-pkcs11)`);
+    const protection = t.entries.filter((e) => e.step === 'key.protection');
+    expect(protection).toHaveLength(6);
+    for (const e of protection) {
+      expect(e.note).toContain('minimal template (tpm2-pkcs11 derives');
+      expect(e.note).toContain('sensitive=true extractable=false sign=true decrypt=false');
+      expect(e.note).toContain('read-out refused');
+    }
   });
 });

@@ -126,7 +126,13 @@ describe('tokens generate', () => {
     const c = capture();
     expect(await tokenGenerateCommand({ ...gen(), json: true }, c.io, r.deps)).toBe(0);
     const out = JSON.parse(c.out.join(''));
-    expect(Object.keys(out)).toEqual(['ok', 'module', 'token', 'label', 'id', 'algorithm', 'fingerprint', 'keyIds', 'publicKeyPem', 'rehearsal', 'selfTest']);
+    expect(Object.keys(out)).toEqual(['ok', 'module', 'token', 'label', 'id', 'algorithm', 'fingerprint', 'keyIds', 'publicKeyPem', 'rehearsal', 'software', 'generation', 'selfTest']);
+    expect(out.software).toBeNull();
+    expect(out.generation).toMatchObject({
+      template: 'full',
+      readBack: { sensitive: true, extractable: false, sign: true, decrypt: false, unwrap: false, derive: false },
+      proof: { value: 'refused (CKR_ATTRIBUTE_SENSITIVE)', wrap: 'refused (CKR_KEY_UNEXTRACTABLE)' },
+    });
     expect(out).toMatchObject({ ok: true, module: MODULE, token: { label: 'custodian-1', serial: '0001' }, label: 'root-1', algorithm: 'ecdsa-p256', rehearsal: false, selfTest: 'verified' });
     expect(out.id).toMatch(/^[0-9a-f]{32}$/);
     const spki = spkiOfPem(out.publicKeyPem);

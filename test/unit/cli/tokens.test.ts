@@ -65,7 +65,8 @@ describe('tuf-ceremony tokens', () => {
       problem: null,
     });
     expect(out.modules[1].slots[1].token).toMatchObject({ initialized: false, pinStatus: 'not-initialized' });
-    expect(Object.keys(out.modules[0])).toEqual(['path', 'preset', 'manufacturer', 'description', 'libraryVersion', 'rehearsal', 'slots']);
+    expect(Object.keys(out.modules[0])).toEqual(['path', 'preset', 'manufacturer', 'description', 'libraryVersion', 'rehearsal', 'family', 'libraryParameters', 'slots']);
+    expect(out.modules[0].slots[0].token).toMatchObject({ slotDescription: 'fake slot slot-1', module: YK, moduleFamily: 'ykcs11', software: null, serialUnique: true });
   });
 
   it('a missing module: error[TOKEN_MODULE_NOT_FOUND] first on stderr, with how to install it; exit 3', async () => {
