@@ -73,6 +73,8 @@ export const ERROR_CODES = {
   PIN_LOCKED: { cls: 'token', what: 'the PIN is locked after too many wrong tries' },
   MECHANISM_UNSUPPORTED: { cls: 'token', what: 'the token cannot generate or sign with the requested key type' },
   KEY_LABEL_EXISTS: { cls: 'token', what: 'a key with this label is already on the token (labels are never reused)' },
+  MANAGEMENT_KEY_INCORRECT: { cls: 'token', what: 'the YubiKey did not accept the PIV management key (nothing was written to it)' },
+  TOUCH_TIMEOUT: { cls: 'token', what: 'the YubiKey waited for a touch that did not come (about 15 seconds); nothing was signed' },
   KEY_ID_EXISTS: { cls: 'token', what: 'a key with this ID (for a YubiKey: this PIV slot) is already on the token' },
   TOKEN_KEY_NOT_FOUND: { cls: 'token', what: 'no key with the expected label, ID or fingerprint is on the token' },
   TOKEN_KEY_EXTRACTABLE: { cls: 'token', what: 'a private key on the token can be read out or is not marked sensitive' },
@@ -87,6 +89,7 @@ export const ERROR_CODES = {
   ATTESTATION_CHAIN_BROKEN: { cls: 'refused', what: 'an attestation chain link does not verify (wrong issuer key or name), or a certificate on it is outside its validity' },
   ATTESTATION_UNKNOWN_ROOT: { cls: 'refused', what: 'an attestation chain ends at a CA that is not a bundled Yubico root (or a root given with --attestation-roots)' },
   ATTESTATION_KEY_MISMATCH: { cls: 'refused', what: 'an attestation certifies another public key than the key in use' },
+  ATTESTATION_MISSING: { cls: 'refused', what: 'the plan requires an attestation for a key that has none in attestations.json' },
   ATTESTATION_POLICY_FORBIDDEN: { cls: 'refused', what: "an attested key's PIN or touch policy is one the plan does not allow" },
   // --- transcript (hash-chained ceremony log, seal; src/audit) ---
   TRANSCRIPT_MALFORMED: { cls: 'refused', what: 'a transcript line is not the canonical JSON of a known record, or a field in it is invalid (line and JSON path given)' },

@@ -25,6 +25,12 @@ export interface SignOptions {
    * YubiKey slot 9c). A Uint8Array is zeroed after use. Other keys ignore it.
    */
   pin?: Uint8Array | string;
+  /**
+   * Log in for this one signature with `pin` (CKU_CONTEXT_SPECIFIC) even when the key does not ask for it
+   * every time: ykcs11 refuses a user login after the SO login that generation needs, but accepts this
+   * (FIELD-NOTES), which is how a freshly made YubiKey key signs its self-test.
+   */
+  contextLogin?: boolean;
 }
 
 export interface SigningKey {

@@ -10,7 +10,7 @@
  */
 
 /** PKCS#11 v2.40 / v3.0 numbers we use (pkcs11t.h). Names, not magic numbers, everywhere else. */
-export const CKO = { PUBLIC_KEY: 0x2, PRIVATE_KEY: 0x3, SECRET_KEY: 0x4 } as const;
+export const CKO = { CERTIFICATE: 0x1, PUBLIC_KEY: 0x2, PRIVATE_KEY: 0x3, SECRET_KEY: 0x4 } as const;
 export const CKK = { RSA: 0x0, EC: 0x3, AES: 0x1f, EC_EDWARDS: 0x40 } as const;
 export const CKM = {
   RSA_PKCS_KEY_PAIR_GEN: 0x0,

@@ -22,6 +22,11 @@ export interface GenerateKeyRequest {
   rsaBits?: number;
   /** CKA_ALWAYS_AUTHENTICATE: the PIN is asked before every signature. */
   alwaysAuthenticate?: boolean;
+  /**
+   * The PIN for the post-generation self-test, signed with a context-specific login (YubiKey after the SO
+   * login, piv.ts). Zeroed after use. Without it a key that asks for the PIN every time skips the self-test.
+   */
+  selfTestPin?: Uint8Array;
 }
 
 export type TemplateKind = 'full' | 'minimal';

@@ -119,6 +119,26 @@ export function wrongPinWarning(family: ModuleFamily | undefined): string {
  * the refused try does not print the module's own error lines (tpm2-pkcs11 logs errors whatever
  * TPM2_PKCS11_LOG_LEVEL says: "User specified and TPM specified attr mismatch", measured).
  */
+/**
+ * Private-key template attributes a module refuses outright, left out of both templates (the read-back
+ * still checks the key): ykcs11 2.2.0 answers CKR_ATTRIBUTE_TYPE_INVALID to CKA_EXTRACTABLE and
+ * CKA_ALWAYS_AUTHENTICATE (yubico-piv-tool-2.2.0 ykcs11/mechanisms.c check_pvtkey_template; 2.7 accepts
+ * them) — a YubiKey's keys never leave it, and slot 9c asks for the PIN every time on its own.
+ */
+export function privateTemplateRefuses(family: ModuleFamily | undefined): readonly ('extractable' | 'alwaysAuthenticate')[] {
+  return family === 'ykcs11' ? ['extractable', 'alwaysAuthenticate'] : [];
+}
+
+/**
+ * Read-back uses a module reports that cannot be turned off and are accepted, as "CKA_… true" phrases of
+ * keygen.ts readbackProblems. ykcs11 2.2.0 says CKA_DECRYPT true for every PIV private key from a fixed
+ * table (ykcs11/objects.c): the card's PIV application lets any EC slot key do key agreement (GENERAL
+ * AUTHENTICATE, tag 85), under the same PIN policy as signing; no template changes that.
+ */
+export function readbackToleratedUses(family: ModuleFamily | undefined): readonly string[] {
+  return family === 'ykcs11' ? ['CKA_DECRYPT true'] : [];
+}
+
 export function minimalTemplateFirst(family: ModuleFamily | undefined): string | undefined {
   return family === 'tpm2-pkcs11' ? 'tpm2-pkcs11 derives the public key\'s uses itself and refuses them in the template' : undefined;
 }

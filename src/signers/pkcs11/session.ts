@@ -15,7 +15,7 @@ import { algorithmTitle } from '../signing-key.js';
 import { algorithmOfEcParams, pointLength, spkiOfPoint, spkiOfRsa, unwrapEcPoint } from '../spki.js';
 import { CKF, CKK, CKM, CKO, CKR, isPkcs11Fault, type Attributes, type KeyPairHandles, type Mechanism, type ObjectHandle, type Pkcs11Api, type Pkcs11Fault, type SessionId, type TokenInfo } from './api.js';
 import { describeToken, pinLockedMessage, pinTriesOf, tokenError, TokenError, type FaultContext, type TokenRef } from './errors.js';
-import { minimalTemplateFirst, type ModuleFamily } from './quirks.js';
+import { minimalTemplateFirst, privateTemplateRefuses, readbackToleratedUses, type ModuleFamily } from './quirks.js';
 import { NEEDS, type TokenDescription } from './identity.js';
 import {
   generationTemplates,
@@ -204,6 +204,56 @@ export class TokenSession implements TokenKeyPort {
   }
 
   /**
+   * Log in as the security officer (CKU_SO). For a YubiKey through ykcs11 the "SO PIN" is the PIV
+   * management key as 48 hex digits, which key generation needs (piv.ts). The secret is zeroed before this
+   * returns and never appears in a message.
+   */
+  async loginSecurityOfficer(secret: Uint8Array): Promise<void> {
+    try {
+      this.checkOpen('logging in as security officer');
+      await this.serial(async () => {
+        const text = Buffer.from(secret).toString('hex');
+        try {
+          await this.api.login(this.session, 'so', text);
+        } catch (err) {
+          if (isPkcs11Fault(err, 'USER_ALREADY_LOGGED_IN')) {
+            this.logins.add(this.token.slot, this);
+            return;
+          }
+          return this.fail(err, { step: 'logging in with the management key' });
+        }
+        this.logins.add(this.token.slot, this);
+      });
+    } finally {
+      secret.fill(0);
+    }
+  }
+
+  /** The certificate objects with CKA_ID `id` (label and DER value), e.g. a YubiKey slot's attestation. */
+  async certificatesWithId(id: Uint8Array): Promise<Array<{ label: string; der: Uint8Array }>> {
+    this.checkOpen('reading certificates');
+    const step = 'reading certificates';
+    return this.serial(async () => {
+      const out: Array<{ label: string; der: Uint8Array }> = [];
+      for (const h of await this.find({ class: CKO.CERTIFICATE, id }, step)) {
+        try {
+          const a = await this.api.getAttributes(this.session, h, ['label', 'value'] as const);
+          if (a.value) out.push({ label: a.label ?? '', der: a.value });
+        } catch (err) {
+          return this.fail(err, { step });
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Is any object (key or certificate) stored under CKA_ID `id`? For a YubiKey: is that PIV slot taken? */
+  async idInUse(id: Uint8Array): Promise<boolean> {
+    this.checkOpen('checking a key ID');
+    return this.serial(async () => (await this.find({ id }, 'checking whether the key slot is free')).length > 0);
+  }
+
+  /**
    * C_Logout: ends the login of every session on this token in this process (PKCS#11 logs in per token,
    * not per session). To finish with one session only, use `close()`.
    */
@@ -296,10 +346,16 @@ export class TokenSession implements TokenKeyPort {
         });
       }
       const templates = generationTemplates(req, id, rsaBits);
+      for (const name of privateTemplateRefuses(this.token.moduleFamily)) {
+        delete templates.full.privateKey[name];
+        delete templates.minimal.privateKey[name];
+      }
       const { handles, report } = await this.generateWithFallback(templates, id, step, need.what);
       try {
         report.readBack = await this.readBack(handles.privateKey, step);
         const problems = readbackProblems(report.readBack);
+        const tolerated = readbackToleratedUses(this.token.moduleFamily);
+        problems.uses = problems.uses.filter((u) => !tolerated.includes(u));
         if (problems.extractable.length) {
           throw new TokenError(
             'TOKEN_KEY_EXTRACTABLE',
@@ -329,7 +385,9 @@ export class TokenSession implements TokenKeyPort {
       }
     }).then(async (key) => {
       // Checked in software after generation: a signature must verify with the public key read back.
-      if (!key.alwaysAuthenticate) await key.sign(new TextEncoder().encode(`tuf-ceremony self-test ${key.fingerprint}`), 'sha256');
+      const message = new TextEncoder().encode(`tuf-ceremony self-test ${key.fingerprint}`);
+      if (req.selfTestPin) await key.sign(message, 'sha256', { pin: req.selfTestPin, contextLogin: true });
+      else if (!key.alwaysAuthenticate) await key.sign(message, 'sha256');
       return key;
     });
   }

@@ -64,13 +64,13 @@ export class TokenKey implements SigningKey {
 
   async sign(data: Uint8Array, hash: SignHash, opts: SignOptions = {}): Promise<Uint8Array> {
     try {
-      return await this.signOnce(data, hash, opts.pin);
+      return await this.signOnce(data, hash, opts.pin, Boolean(opts.contextLogin));
     } finally {
       if (opts.pin instanceof Uint8Array) opts.pin.fill(0);
     }
   }
 
-  private async signOnce(data: Uint8Array, hash: SignHash, pin: Uint8Array | string | undefined): Promise<Uint8Array> {
+  private async signOnce(data: Uint8Array, hash: SignHash, pin: Uint8Array | string | undefined, contextLogin = false): Promise<Uint8Array> {
     const who = this.description;
     let mechanism: Mechanism;
     let input: Uint8Array;
@@ -91,7 +91,7 @@ export class TokenKey implements SigningKey {
     if (this.alwaysAuthenticate && pin === undefined) {
       throw new TokenError('TOKEN_LOGIN_REQUIRED', `${who} asks for the PIN before every signature`, { token: this.token });
     }
-    const signature = await this.port.signRaw(this.handle, mechanism, input, `signing with ${who}`, this.alwaysAuthenticate ? pin : undefined);
+    const signature = await this.port.signRaw(this.handle, mechanism, input, `signing with ${who}`, this.alwaysAuthenticate || contextLogin ? pin : undefined);
     if (isEcAlgorithm(this.algorithm) && signature.length !== 2 * coordinateBytes(this.algorithm)) {
       throw new TokenError('TOKEN_SIGNATURE_INVALID', `${who} returned a ${signature.length}-byte signature, not the ${2 * coordinateBytes(this.algorithm)}-byte r‖s PKCS#11 specifies; it was not used`, {
         token: this.token,
