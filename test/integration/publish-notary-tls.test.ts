@@ -9,7 +9,8 @@
  *    seeded) read the repository over TLS with anonymous tokens.
  * 2. A Docker-style repository (server-held snapshot and timestamp, software keys from test/support): first
  *    publish, a targets-key rotation refused without targets.json (half set) and accepted with it, renewals
- *    without key changes (targets.json alone, then the root alone, each through plan → sign → merge), publishing
+ *    without key changes (targets.json alone, the root alone, then the root with its certificate re-issued for
+ *    the same key, each through plan → sign → merge), publishing
  *    again (idempotent), an old folder (server newer), a wrong password, an untrusted CA, a root version gap,
  *    a server-held snapshot the root does not name — each with its own code and exit status, and nothing
  *    published (the server's versions are read back after each refusal).
@@ -29,7 +30,8 @@ import { readMetadataFolder } from '../../src/io/ceremony-output.js';
 import { NotaryServerApi } from '../../src/publish/notary-server.js';
 import { AuthorizedClient } from '../../src/publish/registry-auth.js';
 import type { JsonObject } from '../../src/json/types.js';
-import { mergeResponses, planRotation, signRequest } from '../../src/rotation/index.js';
+import { describeRequest, mergeResponses, planRotation, signRequest } from '../../src/rotation/index.js';
+import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
 import { formatExpires } from '../../src/tuf/dates.js';
 import { parseMetadata } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository.js';
@@ -260,7 +262,7 @@ describe('publish to notary-server over TLS with token auth', () => {
       expect((await publish(v1Dir, DOCKER_GUN)).json.error?.code).toBe('PUBLISH_SERVER_NEWER');
     });
 
-    it('renewals without key changes, through request → sign → merge: targets.json alone, then the root alone; each published and followed', async () => {
+    it('renewals without key changes, through request → sign → merge: targets.json alone, the root alone, the root certificate re-issued for the same key; each published and followed', async () => {
       const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
       const plan = (body: JsonObject) => new TextEncoder().encode(JSON.stringify({ format: 'tuf-ceremony-rotation-plan', version: 1, profile: 'notary', repository: DOCKER_GUN, ...body }));
       const later = (years: number) => formatExpires(new Date(Math.floor(Date.now() / 1000) * 1000 + years * 365 * 86_400_000));
@@ -293,6 +295,36 @@ describe('publish to notary-server over TLS with token auth', () => {
       expect(r2.json.upload).toEqual(['root']);
       expect(await served(DOCKER_GUN)).toMatchObject({ root: 3, targets: 3 });
       await listEverywhere(DOCKER_GUN, expectedList(TARGETS), [rootKey.keyId], rootV1);
+
+      // root v4: the root key's certificate re-issued for the same key (what the custodian's token does with
+      // tokens export --profile notary --gun), listed by a rotation plan; the review says "same key".
+      const until = new Date(Math.floor(Date.now() / 1000) * 1000 + 12 * 365 * 86_400_000);
+      const renewedCert = await makeNotaryRootCertificate(rootKey.key, { gun: DOCKER_GUN, notBefore: new Date(Date.now() - 60_000), notAfter: until });
+      const certFile = new TextEncoder().encode(JSON.stringify(renewedCert.listed.json));
+      const cp = planRotation(
+        plan({
+          previousRoot: { file: 'root.json', sha256: sha(rootV3) },
+          custodians: [{ name: 'Rose', keyid: rootKey.keyId }],
+          expires: later(11),
+          root: { replace: [{ custodian: 'Rose', by: { name: 'Rose', keyFile: 'rose-renewed.json', sha256: sha(certFile) }, reason: 'retired' }] },
+        }),
+        new Map([['root.json', rootV3], ['rose-renewed.json', certFile]]),
+        new Date(),
+      );
+      expect(describeRequest(cp.request).text).toContain(`root: Rose's certificate renewed to ${formatExpires(until)}; same key`);
+      const rootV4 = mergeResponses(cp.request, [await signRequest(cp.request, rootKey.key)]).root!;
+      const renewedCerts = fresh('docker-renew-certificates');
+      writeTree(renewedCerts, new Map([['1.root.json', rootV1], ['2.root.json', rootV2], ['3.root.json', rootV3], ['root.json', rootV4], ['targets.json', targetsV3]]));
+      const r3 = await publish(renewedCerts, DOCKER_GUN);
+      expect(r3.code, r3.err).toBe(0);
+      expect(r3.json.upload).toEqual(['root']);
+      expect(await served(DOCKER_GUN)).toMatchObject({ root: 4, targets: 3 });
+      // Pinned clients pin the certificate the newest root lists (FIELD-NOTES); seeded ones start from v1.
+      await listEverywhere(DOCKER_GUN, expectedList(TARGETS), [renewedCert.listed.keyId], rootV1);
+      const st = captureIo();
+      await statusCommand(undefined, { server: server.url, gun: DOCKER_GUN, caFile: server.certs.caFile, json: true }, st.io, deps({ env: {} }));
+      const certs = (JSON.parse(st.out.join('')) as { items: { kind: string; expires: string }[] }).items.filter((i) => i.kind === 'certificate');
+      expect(certs.map((c) => c.expires)).toEqual([formatExpires(until)]);
     });
 
     it('a root naming a snapshot key the server does not hold, without snapshot.json, is refused with the measured reason', async () => {
