@@ -262,7 +262,7 @@ describe('publish to notary-server over TLS with token auth', () => {
       expect((await publish(v1Dir, DOCKER_GUN)).json.error?.code).toBe('PUBLISH_SERVER_NEWER');
     });
 
-    it('renewals without key changes, through request → sign → merge: targets.json alone, the root alone, the root certificate re-issued for the same key; each published and followed', async () => {
+    it('renewals without key changes, through request → sign → merge: targets.json alone, the root alone, the root certificate re-issued for the same key; each published and followed; a new server timestamp key from server-keys rotate', async () => {
       const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
       const plan = (body: JsonObject) => new TextEncoder().encode(JSON.stringify({ format: 'tuf-ceremony-rotation-plan', version: 1, profile: 'notary', repository: DOCKER_GUN, ...body }));
       const later = (years: number) => formatExpires(new Date(Math.floor(Date.now() / 1000) * 1000 + years * 365 * 86_400_000));
@@ -325,6 +325,36 @@ describe('publish to notary-server over TLS with token auth', () => {
       await statusCommand(undefined, { server: server.url, gun: DOCKER_GUN, caFile: server.certs.caFile, json: true }, st.io, deps({ env: {} }));
       const certs = (JSON.parse(st.out.join('')) as { items: { kind: string; expires: string }[] }).items.filter((i) => i.kind === 'certificate');
       expect(certs.map((c) => c.expires)).toEqual([formatExpires(until)]);
+
+      // A new server timestamp key: once a root is published only POST makes one (server-keys rotate);
+      // get still answers the key root v4 lists. Root v5 lists the new key; the server then signs with it.
+      const getFile = join(work, `ts-get-${++n}.key`);
+      const rotFile = join(work, `ts-rotate-${++n}.key`);
+      const g = captureIo();
+      expect(await serverKeysCommand('get', { server: server.url, gun: DOCKER_GUN, role: 'timestamp', caFile: server.certs.caFile, out: getFile, json: true }, g.io, deps())).toBe(0);
+      expect((JSON.parse(g.out.join('')) as { keyId: string }).keyId).toBe(timestampKey.keyId);
+      const rot = captureIo();
+      expect(await serverKeysCommand('rotate', { server: server.url, gun: DOCKER_GUN, role: 'timestamp', caFile: server.certs.caFile, out: rotFile, json: true }, rot.io, deps())).toBe(0);
+      const newTsId = (JSON.parse(rot.out.join('')) as { keyId: string }).keyId;
+      expect(newTsId).not.toBe(timestampKey.keyId);
+      const tsFile = new Uint8Array(readFileSync(rotFile));
+      const tp = planRotation(
+        plan({
+          previousRoot: { file: 'root.json', sha256: sha(rootV4) },
+          custodians: [{ name: 'Rose', keyid: renewedCert.listed.keyId }],
+          expires: later(11),
+          timestamp: { keys: [{ name: 'notary-server timestamp', keyFile: 'timestamp.key', sha256: sha(tsFile) }] },
+        }),
+        new Map([['root.json', rootV4], ['timestamp.key', tsFile]]),
+        new Date(),
+      );
+      const rootV5 = mergeResponses(tp.request, [await signRequest(tp.request, rootKey.key)]).root!;
+      const newTs = fresh('docker-new-timestamp-key');
+      writeTree(newTs, new Map([['1.root.json', rootV1], ['2.root.json', rootV2], ['3.root.json', rootV3], ['4.root.json', rootV4], ['root.json', rootV5], ['targets.json', targetsV3]]));
+      const r4 = await publish(newTs, DOCKER_GUN);
+      expect(r4.code, r4.err).toBe(0);
+      expect(r4.json.served).toMatchObject({ root: 5 });
+      await listEverywhere(DOCKER_GUN, expectedList(TARGETS), [renewedCert.listed.keyId], rootV1);
     });
 
     it('a root naming a snapshot key the server does not hold, without snapshot.json, is refused with the measured reason', async () => {
