@@ -134,6 +134,13 @@ describe('publish to notary-server over TLS with token auth', () => {
     expect(summary.timestampKeyId).toBe(got.keyId);
     expect(summary.files.snapshot).toBe('snapshot.json');
 
+    // status over the ceremony's output names the custodians who can renew each role.
+    const sc = captureIo();
+    expect([0, 5]).toContain(await runCli(['status', out, '--json'], sc.io));
+    const local = JSON.parse(sc.out.join('')) as { items: { name: string; renewedBy: { threshold: number; keys: { holder?: string }[] } }[] };
+    const rootItem = local.items.find((i) => i.name === 'root')!;
+    expect([rootItem.renewedBy.threshold, rootItem.renewedBy.keys.map((k) => k.holder).sort()]).toEqual([2, ['Alice', 'Bob', 'Carol', 'Shamir share cards']]);
+
     const dry = await publish(out, CEREMONY_GUN, { dryRun: true });
     expect(dry.code, dry.err).toBe(0);
     expect(dry.json.state).toBe('would-publish');
