@@ -12,7 +12,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
-import { readMetadataFolder } from '../io/ceremony-output.js';
+import { readKeyHolders, readMetadataFolder } from '../io/ceremony-output.js';
 import { isDirectory } from '../io/files.js';
 import { shownOrQuoted } from '../json/fields.js';
 import type { NotaryServerApi } from '../publish/notary-server.js';
@@ -86,7 +86,7 @@ async function readServer(api: NotaryServerApi): Promise<RepositoryFiles> {
 function renewLine(i: ExpiryItem): string {
   const r = i.renewedBy;
   if (r.heldBy === 'server') return 'notary-server re-signs it with its own key';
-  const keys = r.keys.map((k) => k.keyId.slice(0, 12)).join(', ');
+  const keys = r.keys.map((k) => (k.holder ? `${shownOrQuoted(k.holder)} (${k.keyId.slice(0, 12)})` : k.keyId.slice(0, 12))).join(', ');
   return `${r.threshold} of ${r.keys.length} key(s) of ${r.role}: ${keys}`;
 }
 
@@ -121,7 +121,9 @@ export async function statusCommand(path: string | undefined, opts: StatusComman
     if (!path) throw new CeremonyError('USAGE', 'status needs PATH (a ceremony output, metadata or trust folder, or a bundle) or --server URL --gun GUN');
     files = await readLocal(path, opts.gun);
   }
-  const report = expiryReport(files, { now, windows });
+  // A ceremony output names who holds each key (its state file): "renewed by Alice, Bob".
+  const holders = path && (await isDirectory(path)) ? await readKeyHolders(path) : new Map<string, string>();
+  const report = expiryReport(files, { now, windows, holders });
   const expired = report.items.filter((i) => i.state === 'expired');
   const warning = report.items.filter((i) => i.state === 'warning');
   if (expired.length) io.err(`error[EXPIRED]: ${expired.map((i) => `${i.name} expired at ${i.expires}`).join('; ')}`);

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
+import { readState } from '../ceremony/state.js';
+import { parseJsonStrict } from '../json/parse.js';
 import { readFileCapped, readRepositoryDir } from './files.js';
 
 const CEREMONY_MARKERS = ['ceremony-state.json', 'transcript.jsonl'];
@@ -39,4 +41,29 @@ export async function readMetadataFolder(dir: string, caps: SizeCaps = DEFAULT_C
     }
   }
   return classifyRepositoryFiles(entries, caps);
+}
+
+const STATE_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Who holds each key a ceremony made, by the key ID root.json lists it under: the custodian's name (token
+ * keys), "Shamir share cards", "notary-server" or the publisher's name — from the ceremony's state file, for
+ * `status` to say who can renew what. Empty for a folder that is not a ceremony output.
+ */
+export async function readKeyHolders(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!(await isCeremonyOutput(dir))) return out;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileCapped(join(dir, 'ceremony-state.json'), STATE_MAX_BYTES);
+  } catch {
+    return out; // a transcript without a state file: names are a courtesy, not a requirement
+  }
+  const state = readState(parseJsonStrict(bytes, { maxBytes: STATE_MAX_BYTES, path: 'ceremony-state.json' }));
+  for (const k of Object.values(state.keys)) {
+    if (!k.keyId) continue;
+    const name = k.origin === 'shamir' ? 'Shamir share cards' : k.origin === 'server' ? 'notary-server' : k.custodian;
+    if (name) out.set(k.keyId, name);
+  }
+  return out;
 }

@@ -178,7 +178,7 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
     const onServer = server.snapshot ? parseMetadata(server.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'the server’s snapshot.json', profile: 'notary' }) : undefined;
     const c = compare('snapshot', md, onServer);
     if (changing && !c.upload) {
-      throw new CeremonyError('PUBLISH_HALF_SET', `${[...upload.keys()].join(', ')} change but snapshot.json (held offline, version ${md.signed.version}) is the one the server already has: sign snapshot.json over the new files and upload it with them`, {
+      throw new CeremonyError('PUBLISH_HALF_SET', `this upload changes ${[...upload.keys()].join(', ')}, but snapshot.json (held offline, version ${md.signed.version}) is the one the server already has: sign snapshot.json over the new files and upload it with them`, {
         path: 'snapshot.json',
       });
     }

@@ -21,13 +21,14 @@ import { groupHex, shortDigest, shortDigestOf, type ShortDigest, groupWords } fr
 import type { ListedKey } from '../tuf/keys.js';
 import type { DelegatedRole, Targets } from '../tuf/targets.js';
 import { TOP_LEVEL_ROLES, type Root, type TopLevelRole } from '../tuf/root.js';
+import { certificateRenewal, certificateRenewalSentence, certificateWarnings, type CertificateRenewal } from './certificate-renewal.js';
 import type { SigningRequest } from './request.js';
 
 export type RequestChange =
   | { kind: 'key-added'; role: TopLevelRole; who: string; keyid: string; fingerprint: string }
   | { kind: 'key-removed'; role: TopLevelRole; who: string; keyid: string; fingerprint: string }
   | { kind: 'key-replaced'; role: TopLevelRole; who: string; by: string; oldKeyid: string; newKeyid: string }
-  | { kind: 'key-relisted'; role: TopLevelRole; who: string; oldKeyid: string; newKeyid: string }
+  | { kind: 'key-relisted'; role: TopLevelRole; who: string; oldKeyid: string; newKeyid: string; certificate?: CertificateRenewal }
   | { kind: 'threshold'; role: TopLevelRole; from: string; to: string }
   | { kind: 'expires'; from: string; to: string }
   | { kind: 'consistent-snapshot'; from: boolean; to: boolean }
@@ -128,7 +129,10 @@ export function describeRequest(request: SigningRequest): RequestDescription {
     const added = newKeys.filter((k) => !oldFps.has(k.key.fingerprint));
     for (const k of oldKeys) {
       const same = newFps.get(k.key.fingerprint);
-      if (same && same.keyId !== k.keyId) changes.push({ kind: 'key-relisted', role, who: who(k), oldKeyid: k.keyId, newKeyid: same.keyId });
+      if (same && same.keyId !== k.keyId) {
+        const certificate = certificateRenewal(k, same, nameByFp.get(k.key.fingerprint)); // issue #14: say "certificate renewed; same key"
+        changes.push({ kind: 'key-relisted', role, who: who(k), oldKeyid: k.keyId, newKeyid: same.keyId, ...(certificate ? { certificate } : {}) });
+      }
     }
     // Pair removals with additions in order: "Alice is replaced by Dave".
     const pairs = Math.min(removed.length, added.length);
@@ -148,7 +152,8 @@ export function describeRequest(request: SigningRequest): RequestDescription {
   const sideText = (ids: readonly string[], threshold: number, table: Root['keys'], side: string): string =>
     `${threshold} of ${ids.length} ${side} keys (${ids.map((id) => shortKeyText(id, nameByFp.get(table.get(id)!.key.fingerprint))).join(', ')})`;
   const policy = `needs ${sideText(request.policy.previous.keyids, request.policy.previous.threshold, prev.keys, 'old')} and ${sideText(request.policy.new.keyids, request.policy.new.threshold, next.keys, 'new')}`;
-  return review(request, 'root', prev.version, next.version, { changes, targetsChanges: [] }, changes.map(sentence), policy);
+  const warnings = request.profile === 'notary' ? certificateWarnings(next, (k) => nameByFp.get(k.key.fingerprint)) : [];
+  return review(request, 'root', prev.version, next.version, { changes, targetsChanges: [] }, [...changes.map(sentence), ...warnings], policy);
 }
 
 /** Either kind's description, with the review it prints: what changes, who must sign, and the hash of the exact bytes, as hex and words. */
@@ -184,6 +189,7 @@ function sentence(c: RequestChange): string {
     case 'key-replaced':
       return `${c.role}: ${c.who} is REPLACED by ${c.by} (the old key loses the ${c.role} role, the new one gains it)`;
     case 'key-relisted':
+      if (c.certificate) return certificateRenewalSentence(c.role, c.certificate, c.newKeyid);
       return `${c.role}: ${c.who} stays, listed under a new key ID ${c.newKeyid.slice(0, 12)}… (e.g. a renewed certificate)`;
     case 'threshold':
       return `${c.role} threshold changes from ${c.from} to ${c.to}`;

@@ -35,7 +35,7 @@ export type ExpiryState = 'ok' | 'warning' | 'expired';
 
 export interface RenewedBy {
   /** Short descriptions of the keys that can sign the renewal. */
-  keys: { keyId: string; keytype: string; certificateCN?: string }[];
+  keys: { keyId: string; keytype: string; certificateCN?: string; holder?: string }[];
   threshold: number;
   /** Which role's keys these are (root for root, targets and snapshot/timestamp; the delegating role for delegations). */
   role: string;
@@ -79,17 +79,19 @@ function stateOf(expires: Date, now: Date, windowDays: number): { state: ExpiryS
   return { state: left <= windowDays * DAY_MS ? 'warning' : 'ok', daysLeft };
 }
 
-function keysOf(ids: readonly string[], table: ReadonlyMap<string, ListedKey>): RenewedBy['keys'] {
+/** `holders`: key holders by key ID (custodians' names from a ceremony's records), when known. */
+function keysOf(ids: readonly string[], table: ReadonlyMap<string, ListedKey>, holders: ReadonlyMap<string, string>): RenewedBy['keys'] {
   return ids.map((id) => {
     const k = table.get(id);
     const cn = k?.key.certificate?.subjectCN;
-    return { keyId: id, keytype: k?.key.keytype ?? 'unknown', ...(cn ? { certificateCN: cn } : {}) };
+    const holder = holders.get(id);
+    return { keyId: id, keytype: k?.key.keytype ?? 'unknown', ...(cn ? { certificateCN: cn } : {}), ...(holder ? { holder } : {}) };
   });
 }
 
-function roleRenewer(root: Root, role: 'root' | 'targets' | 'snapshot' | 'timestamp', profile: 'notary' | 'tuf'): RenewedBy {
+function roleRenewer(root: Root, role: 'root' | 'targets' | 'snapshot' | 'timestamp', profile: 'notary' | 'tuf', holders: ReadonlyMap<string, string>): RenewedBy {
   const r = root.roles.get(role)!;
-  const keys = keysOf(r.keyids, root.keys);
+  const keys = keysOf(r.keyids, root.keys, holders);
   const serverHeld = profile === 'notary' && (role === 'timestamp' || role === 'snapshot') && keys.length > 0 && keys.every((k) => k.keytype === 'ed25519');
   return { keys, threshold: r.threshold, role: role === 'root' ? 'root' : `${role} (keys listed in root)`, heldBy: serverHeld ? 'server' : 'offline' };
 }
@@ -105,7 +107,8 @@ function newestRoot(files: RepositoryFiles): Uint8Array {
   return bytes;
 }
 
-export function expiryReport(files: RepositoryFiles, opts: { now: Date; windows?: WarnWindows }): ExpiryReport {
+export function expiryReport(files: RepositoryFiles, opts: { now: Date; windows?: WarnWindows; holders?: ReadonlyMap<string, string> }): ExpiryReport {
+  const holders = opts.holders ?? new Map<string, string>();
   const windows = { ...DEFAULT_WINDOWS, ...(opts.windows ?? {}) };
   const now = opts.now;
   const root = parseMetadata(newestRoot(files), 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' });
@@ -115,7 +118,7 @@ export function expiryReport(files: RepositoryFiles, opts: { now: Date; windows?
     const windowDays = windowFor(windows, name, 'role');
     items.push({ kind: 'role', name, version: md.signed.version, expires: md.signed.expiresText, windowDays, ...stateOf(md.signed.expires, now, windowDays), renewedBy });
   };
-  add(root, 'root', roleRenewer(root.signed, 'root', profile));
+  add(root, 'root', roleRenewer(root.signed, 'root', profile, holders));
   let repository: string | undefined;
   if (profile === 'notary') {
     const rootRole = root.signed.roles.get('root')!;
@@ -131,7 +134,7 @@ export function expiryReport(files: RepositoryFiles, opts: { now: Date; windows?
         windowDays,
         ...stateOf(cert.notAfter, now, windowDays),
         // A certificate is re-issued by its own key's holder (same key), then listed in a new root version.
-        renewedBy: { keys: keysOf([id], root.signed.keys), threshold: 1, role: 'root (the holder of this key re-issues it; a new root version lists it)', heldBy: 'offline' },
+        renewedBy: { keys: keysOf([id], root.signed.keys, holders), threshold: 1, role: 'root (the holder of this key re-issues it; a new root version lists it)', heldBy: 'offline' },
       });
     }
   }
@@ -140,12 +143,12 @@ export function expiryReport(files: RepositoryFiles, opts: { now: Date; windows?
     return bytes ? parseMetadata(bytes, role, { maxBytes: DEFAULT_CAPS[role], source: `${role}.json`, profile }) : undefined;
   };
   const timestamp = parseTop('timestamp');
-  if (timestamp) add(timestamp, 'timestamp', roleRenewer(root.signed, 'timestamp', profile));
+  if (timestamp) add(timestamp, 'timestamp', roleRenewer(root.signed, 'timestamp', profile, holders));
   const snapshot = parseTop('snapshot');
-  if (snapshot) add(snapshot, 'snapshot', roleRenewer(root.signed, 'snapshot', profile));
+  if (snapshot) add(snapshot, 'snapshot', roleRenewer(root.signed, 'snapshot', profile, holders));
   const targets = parseTop('targets');
   if (targets) {
-    add(targets, 'targets', roleRenewer(root.signed, 'targets', profile));
+    add(targets, 'targets', roleRenewer(root.signed, 'targets', profile, holders));
     // Delegated roles, breadth first: each renewed by the keys its delegating role lists for it.
     const queue: { md: Metadata<Targets>; name: string }[] = [{ md: targets, name: 'targets' }];
     const seen = new Set<string>();
@@ -157,7 +160,7 @@ export function expiryReport(files: RepositoryFiles, opts: { now: Date; windows?
         const bytes = files.delegated.get(d.name);
         if (!bytes) continue;
         const md = parseMetadata(bytes, 'targets', { maxBytes: capFor(DEFAULT_CAPS, d.name), source: `${d.name}.json`, profile });
-        add(md, d.name, { keys: keysOf(d.keyids, parent.md.signed.delegations!.keys), threshold: d.threshold, role: `${d.name} (keys listed in ${parent.name})`, heldBy: 'offline' });
+        add(md, d.name, { keys: keysOf(d.keyids, parent.md.signed.delegations!.keys, holders), threshold: d.threshold, role: `${d.name} (keys listed in ${parent.name})`, heldBy: 'offline' });
         queue.push({ md, name: d.name });
       }
     }

@@ -8,11 +8,14 @@
  *    root rotation (root v2 + snapshot v2) is published the same way; fresh notary clients (TOFU, pinned,
  *    seeded) read the repository over TLS with anonymous tokens.
  * 2. A Docker-style repository (server-held snapshot and timestamp, software keys from test/support): first
- *    publish, a targets-key rotation refused without targets.json (half set) and accepted with it, publishing
+ *    publish, a targets-key rotation refused without targets.json (half set) and accepted with it, renewals
+ *    without key changes (targets.json alone, the root alone, then the root with its certificate re-issued for
+ *    the same key, each through plan → sign → merge), publishing
  *    again (idempotent), an old folder (server newer), a wrong password, an untrusted CA, a root version gap,
  *    a server-held snapshot the root does not name — each with its own code and exit status, and nothing
  *    published (the server's versions are read back after each refusal).
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +29,10 @@ import { httpsTransport } from '../../src/io/https-transport.js';
 import { readMetadataFolder } from '../../src/io/ceremony-output.js';
 import { NotaryServerApi } from '../../src/publish/notary-server.js';
 import { AuthorizedClient } from '../../src/publish/registry-auth.js';
+import type { JsonObject } from '../../src/json/types.js';
+import { describeRequest, mergeResponses, planRotation, signRequest } from '../../src/rotation/index.js';
+import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
+import { formatExpires } from '../../src/tuf/dates.js';
 import { parseMetadata } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository.js';
 import { writeTree } from '../support/notary.js';
@@ -127,6 +134,13 @@ describe('publish to notary-server over TLS with token auth', () => {
     expect(summary.timestampKeyId).toBe(got.keyId);
     expect(summary.files.snapshot).toBe('snapshot.json');
 
+    // status over the ceremony's output names the custodians who can renew each role.
+    const sc = captureIo();
+    expect([0, 5]).toContain(await runCli(['status', out, '--json'], sc.io));
+    const local = JSON.parse(sc.out.join('')) as { items: { name: string; renewedBy: { threshold: number; keys: { holder?: string }[] } }[] };
+    const rootItem = local.items.find((i) => i.name === 'root')!;
+    expect([rootItem.renewedBy.threshold, rootItem.renewedBy.keys.map((k) => k.holder).sort()]).toEqual([2, ['Alice', 'Bob', 'Carol', 'Shamir share cards']]);
+
     const dry = await publish(out, CEREMONY_GUN, { dryRun: true });
     expect(dry.code, dry.err).toBe(0);
     expect(dry.json.state).toBe('would-publish');
@@ -178,6 +192,9 @@ describe('publish to notary-server over TLS with token auth', () => {
     let snapshotKey: KeyEntry;
     let rootV1: Uint8Array;
     let v1Dir: string;
+    let targetsV2Key: OurKey;
+    let rootV2: Uint8Array;
+    let targetsV2: Uint8Array;
 
     const serverKey = async (role: 'timestamp' | 'snapshot'): Promise<KeyEntry> => {
       const file = join(work, `${role}-${++n}.key`);
@@ -219,8 +236,8 @@ describe('publish to notary-server over TLS with token auth', () => {
     });
 
     it('a targets-key rotation: root v2 alone is a half set (refused, nothing published); with targets.json re-signed it is published and followed', async () => {
-      const targetsV2Key = ourKey();
-      const rootV2 = await signNotary(notaryRootSigned({ version: 2, root: [rootKey], rootThreshold: 1, targets: [targetsV2Key], snapshot: [snapshotKey], timestamp: [timestampKey] }), [rootKey.signer]);
+      targetsV2Key = ourKey();
+      rootV2 = await signNotary(notaryRootSigned({ version: 2, root: [rootKey], rootThreshold: 1, targets: [targetsV2Key], snapshot: [snapshotKey], timestamp: [timestampKey] }), [rootKey.signer]);
       const half = fresh('docker-half');
       writeTree(half, new Map([['1.root.json', rootV1], ['root.json', rootV2]]));
       const refused = await publish(half, DOCKER_GUN);
@@ -237,7 +254,8 @@ describe('publish to notary-server over TLS with token auth', () => {
       expect((await publish(gap, DOCKER_GUN)).json.error?.code).toBe('PUBLISH_ROOT_VERSION_UNACCEPTABLE');
 
       const whole = fresh('docker-v2');
-      writeTree(whole, new Map([['1.root.json', rootV1], ['root.json', rootV2], ['targets.json', await signNotary(notaryTargetsSigned(2, TARGETS), [targetsV2Key.signer])]]));
+      targetsV2 = await signNotary(notaryTargetsSigned(2, TARGETS), [targetsV2Key.signer]);
+      writeTree(whole, new Map([['1.root.json', rootV1], ['root.json', rootV2], ['targets.json', targetsV2]]));
       const ok = await publish(whole, DOCKER_GUN);
       expect(ok.code, ok.err).toBe(0);
       expect(ok.json.upload).toEqual(['root', 'targets']);
@@ -249,6 +267,101 @@ describe('publish to notary-server over TLS with token auth', () => {
 
       // The v1 folder now: the server is newer.
       expect((await publish(v1Dir, DOCKER_GUN)).json.error?.code).toBe('PUBLISH_SERVER_NEWER');
+    });
+
+    it('renewals without key changes, through request → sign → merge: targets.json alone, the root alone, the root certificate re-issued for the same key; each published and followed; a new server timestamp key from server-keys rotate', async () => {
+      const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+      const plan = (body: JsonObject) => new TextEncoder().encode(JSON.stringify({ format: 'tuf-ceremony-rotation-plan', version: 1, profile: 'notary', repository: DOCKER_GUN, ...body }));
+      const later = (years: number) => formatExpires(new Date(Math.floor(Date.now() / 1000) * 1000 + years * 365 * 86_400_000));
+      // targets.json v3: the same targets, a later expiry, signed by the targets key holder.
+      const t = planRotation(
+        plan({ previousRoot: { file: 'root.json', sha256: sha(rootV2) }, custodians: [{ name: 'Tina', keyid: targetsV2Key.keyId }], expires: later(4), delegations: { targets: { file: 'targets.json', sha256: sha(targetsV2) }, renew: true } }),
+        new Map([['root.json', rootV2], ['targets.json', targetsV2]]),
+        new Date(),
+      );
+      const targetsV3 = mergeResponses(t.request, [await signRequest(t.request, targetsV2Key.key)]).bytes!;
+      const renewedTargets = fresh('docker-renew-targets');
+      writeTree(renewedTargets, new Map([['1.root.json', rootV1], ['root.json', rootV2], ['targets.json', targetsV3]]));
+      const r1 = await publish(renewedTargets, DOCKER_GUN);
+      expect(r1.code, r1.err).toBe(0);
+      expect(r1.json.upload).toEqual(['targets']);
+      expect(await served(DOCKER_GUN)).toMatchObject({ root: 2, targets: 3 });
+      await listEverywhere(DOCKER_GUN, expectedList(TARGETS), [rootKey.keyId], rootV1);
+
+      // root v3: the same keys, a later expiry, signed by the root key (old and new policy alike).
+      const rp = planRotation(
+        plan({ previousRoot: { file: 'root.json', sha256: sha(rootV2) }, custodians: [{ name: 'Rose', keyid: rootKey.keyId }], expires: later(9) }),
+        new Map([['root.json', rootV2]]),
+        new Date(),
+      );
+      const rootV3 = mergeResponses(rp.request, [await signRequest(rp.request, rootKey.key)]).root!;
+      const renewedRoot = fresh('docker-renew-root');
+      writeTree(renewedRoot, new Map([['1.root.json', rootV1], ['2.root.json', rootV2], ['root.json', rootV3], ['targets.json', targetsV3]]));
+      const r2 = await publish(renewedRoot, DOCKER_GUN);
+      expect(r2.code, r2.err).toBe(0);
+      expect(r2.json.upload).toEqual(['root']);
+      expect(await served(DOCKER_GUN)).toMatchObject({ root: 3, targets: 3 });
+      await listEverywhere(DOCKER_GUN, expectedList(TARGETS), [rootKey.keyId], rootV1);
+
+      // root v4: the root key's certificate re-issued for the same key (what the custodian's token does with
+      // tokens export --profile notary --gun), listed by a rotation plan; the review says "same key".
+      const until = new Date(Math.floor(Date.now() / 1000) * 1000 + 12 * 365 * 86_400_000);
+      const renewedCert = await makeNotaryRootCertificate(rootKey.key, { gun: DOCKER_GUN, notBefore: new Date(Date.now() - 60_000), notAfter: until });
+      const certFile = new TextEncoder().encode(JSON.stringify(renewedCert.listed.json));
+      const cp = planRotation(
+        plan({
+          previousRoot: { file: 'root.json', sha256: sha(rootV3) },
+          custodians: [{ name: 'Rose', keyid: rootKey.keyId }],
+          expires: later(11),
+          root: { replace: [{ custodian: 'Rose', by: { name: 'Rose', keyFile: 'rose-renewed.json', sha256: sha(certFile) }, reason: 'retired' }] },
+        }),
+        new Map([['root.json', rootV3], ['rose-renewed.json', certFile]]),
+        new Date(),
+      );
+      expect(describeRequest(cp.request).text).toContain(`root: Rose's certificate renewed to ${formatExpires(until)}; same key`);
+      const rootV4 = mergeResponses(cp.request, [await signRequest(cp.request, rootKey.key)]).root!;
+      const renewedCerts = fresh('docker-renew-certificates');
+      writeTree(renewedCerts, new Map([['1.root.json', rootV1], ['2.root.json', rootV2], ['3.root.json', rootV3], ['root.json', rootV4], ['targets.json', targetsV3]]));
+      const r3 = await publish(renewedCerts, DOCKER_GUN);
+      expect(r3.code, r3.err).toBe(0);
+      expect(r3.json.upload).toEqual(['root']);
+      expect(await served(DOCKER_GUN)).toMatchObject({ root: 4, targets: 3 });
+      // Pinned clients pin the certificate the newest root lists (FIELD-NOTES); seeded ones start from v1.
+      await listEverywhere(DOCKER_GUN, expectedList(TARGETS), [renewedCert.listed.keyId], rootV1);
+      const st = captureIo();
+      await statusCommand(undefined, { server: server.url, gun: DOCKER_GUN, caFile: server.certs.caFile, json: true }, st.io, deps({ env: {} }));
+      const certs = (JSON.parse(st.out.join('')) as { items: { kind: string; expires: string }[] }).items.filter((i) => i.kind === 'certificate');
+      expect(certs.map((c) => c.expires)).toEqual([formatExpires(until)]);
+
+      // A new server timestamp key: once a root is published only POST makes one (server-keys rotate);
+      // get still answers the key root v4 lists. Root v5 lists the new key; the server then signs with it.
+      const getFile = join(work, `ts-get-${++n}.key`);
+      const rotFile = join(work, `ts-rotate-${++n}.key`);
+      const g = captureIo();
+      expect(await serverKeysCommand('get', { server: server.url, gun: DOCKER_GUN, role: 'timestamp', caFile: server.certs.caFile, out: getFile, json: true }, g.io, deps())).toBe(0);
+      expect((JSON.parse(g.out.join('')) as { keyId: string }).keyId).toBe(timestampKey.keyId);
+      const rot = captureIo();
+      expect(await serverKeysCommand('rotate', { server: server.url, gun: DOCKER_GUN, role: 'timestamp', caFile: server.certs.caFile, out: rotFile, json: true }, rot.io, deps())).toBe(0);
+      const newTsId = (JSON.parse(rot.out.join('')) as { keyId: string }).keyId;
+      expect(newTsId).not.toBe(timestampKey.keyId);
+      const tsFile = new Uint8Array(readFileSync(rotFile));
+      const tp = planRotation(
+        plan({
+          previousRoot: { file: 'root.json', sha256: sha(rootV4) },
+          custodians: [{ name: 'Rose', keyid: renewedCert.listed.keyId }],
+          expires: later(11),
+          timestamp: { keys: [{ name: 'notary-server timestamp', keyFile: 'timestamp.key', sha256: sha(tsFile) }] },
+        }),
+        new Map([['root.json', rootV4], ['timestamp.key', tsFile]]),
+        new Date(),
+      );
+      const rootV5 = mergeResponses(tp.request, [await signRequest(tp.request, rootKey.key)]).root!;
+      const newTs = fresh('docker-new-timestamp-key');
+      writeTree(newTs, new Map([['1.root.json', rootV1], ['2.root.json', rootV2], ['3.root.json', rootV3], ['4.root.json', rootV4], ['root.json', rootV5], ['targets.json', targetsV3]]));
+      const r4 = await publish(newTs, DOCKER_GUN);
+      expect(r4.code, r4.err).toBe(0);
+      expect(r4.json.served).toMatchObject({ root: 5 });
+      await listEverywhere(DOCKER_GUN, expectedList(TARGETS), [renewedCert.listed.keyId], rootV1);
     });
 
     it('a root naming a snapshot key the server does not hold, without snapshot.json, is refused with the measured reason', async () => {

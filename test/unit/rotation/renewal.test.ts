@@ -9,9 +9,11 @@ import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 import { describeRequest, mergeResponses, parseSigningRequest, planRotation, serializeSigningRequest, signRequest } from '../../../src/rotation/index.js';
+import { makeNotaryRootCertificate } from '../../../src/signers/certificate.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { formatExpires } from '../../../src/tuf/dates.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
+import { verifyRepository } from '../../../src/tuf/repository.js';
 import { notaryTargetsSigned, signNotary } from '../../support/notary-publish.js';
 import { refusal } from '../../support/refusal.js';
 import { GUN, rootFixture, type RootFixture } from './support.js';
@@ -84,5 +86,48 @@ describe('renewing targets.json without key changes', () => {
     const planned = planRotation(bytes(plan), new Map([['root.json', fx.rootV1]]), NOW);
     expect(planned.payload!.root.version).toBe(2);
     expect([...planned.payload!.root.keys.keys()].sort()).toEqual([...parseMetadata(fx.rootV1, 'root', { maxBytes: 1 << 20, source: 'v1' }).signed.keys.keys()].sort());
+  });
+});
+
+describe('renewing Notary root certificates: the same key, a fresh certificate', () => {
+  const rootPlan = (expires: string, root?: JsonObject): JsonObject => ({
+    format: 'tuf-ceremony-rotation-plan',
+    version: 1,
+    profile: 'notary',
+    repository: GUN,
+    previousRoot: { file: 'root.json', sha256: sha(fx.rootV1) },
+    custodians: fx.custodians.map((c) => ({ name: c.name, keyid: c.listed.keyId })),
+    expires,
+    ...(root ? { root } : {}),
+  });
+
+  it('a root that outlives its certificates is flagged in the review', () => {
+    // The fixture's certificates end 10 years from now; this root would live 11.
+    const planned = planRotation(bytes(rootPlan(formatExpires(new Date(NOW.getTime() + 11 * YEAR)))), new Map([['root.json', fx.rootV1]]), NOW);
+    const text = describeRequest(planned.request).text;
+    for (const c of fx.custodians) expect(text).toContain(`WARNING: ${c.name}'s root certificate ends `);
+  });
+
+  it('each custodian’s token re-issues a certificate for the same key; the review says so; one signature per custodian meets both policies', async () => {
+    const until = new Date(Math.floor(NOW.getTime() / 1000) * 1000 + 12 * YEAR);
+    const m = new Map([['root.json', fx.rootV1]]);
+    const replace: JsonObject[] = [];
+    for (const c of fx.custodians) {
+      const cert = await makeNotaryRootCertificate(c.key, { gun: GUN, notBefore: new Date(NOW.getTime() - 60_000), notAfter: until });
+      const file = `${c.name.toLowerCase()}-renewed.notary.json`;
+      m.set(file, enc.encode(`${JSON.stringify(cert.listed.json, null, 2)}\n`));
+      replace.push({ custodian: c.name, by: { name: c.name, keyFile: file, sha256: sha(m.get(file)!) }, reason: 'retired' });
+    }
+    const planned = planRotation(bytes(rootPlan(formatExpires(new Date(NOW.getTime() + 11 * YEAR)), { replace })), m, NOW);
+    const review = describeRequest(planned.request);
+    expect(review.text).toContain(`root: Alice's certificate renewed to ${formatExpires(until)}; same key`);
+    expect(review.text).not.toContain('REPLACED');
+    expect(review.text).not.toContain('WARNING');
+    const request = parseSigningRequest(serializeSigningRequest(planned.request));
+    const merged = mergeResponses(request, [await signRequest(request, fx.custodians[0]!.key), await signRequest(request, fx.custodians[1]!.key)]);
+    expect(merged.final).toBe(true);
+    // A client pinned to v1 follows v2 (TUF 5.3.4 with the renewed certificates).
+    const repo = verifyRepository({ versionedRoots: new Map([[2, merged.root!]]), delegated: new Map() }, { trustedRoot: fx.rootV1, now: NOW, gun: GUN });
+    expect(repo.root.signed.version).toBe(2);
   });
 });
