@@ -12,6 +12,7 @@ import { registerRunCommand } from './run.js';
 import { registerShamirCommands } from './shamir.js';
 import { registerSignCommand } from './sign.js';
 import { registerTranscriptCommands } from './transcript.js';
+import { registerTargetsRequestCommand } from './targets-request.js';
 import { registerTokensCommand } from './tokens.js';
 import { registerTreeCommand } from './tree.js';
 import { verifyCommand } from './verify.js';
@@ -90,6 +91,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerRefreshCommand(program, io, (s) => {
+    status = s;
+  });
+  registerTargetsRequestCommand(program, io, (s) => {
     status = s;
   });
 
