@@ -1,10 +1,13 @@
 /**
  * `tuf-ceremony targets-request --root ROOT --targets TARGETS --expires DATE [--add NAME=FILE]…
- *     [--update NAME=FILE]… [--remove NAME]… [--custom NAME=JSON_FILE]… [--repository NAME] --out REQUEST [--bundle] [--json]`
+ *     [--update NAME=FILE]… [--remove NAME]… [--custom NAME=JSON_FILE]… [--previous NAME=FILE]… [--repository NAME]
+ *     --out REQUEST [--bundle] [--json]`
  *
  * The signing request of targets.json N+1 that adds, updates or removes target files
  * (src/target-files/change.ts): each entry's length and SHA-256 / SHA-512 computed from the file given,
- * custom data kept on update unless `--custom` gives new data. ROOT is the current (trusted) root and
+ * custom data kept on update unless `--custom` gives new data. For a Sigstore `trusted_root.json` the review
+ * also says which Fulcio CAs, Rekor and CT log keys, timestamp authorities and validity windows are added or
+ * removed (src/sigstore/trusted-root.ts), against the current file given with `--previous NAME=FILE`. ROOT is the current (trusted) root and
  * TARGETS the published targets.json, which must verify under ROOT's targets role first. The request then
  * goes the way of every targets request: `sign` (each co-signer reads the review — every file with its size
  * and short hash, and what replaces what — and signs on their token), `merge` (targets.json N+1), then
@@ -13,7 +16,8 @@
  *
  * `--json` prints `{ "ok": true, "out", "form": "request" | "bundle", "requestId", "payloadSha256",
  * "fromVersion", "toVersion", "review": { "lines", "digest": { "sha256", "hex", "words" } },
- * "files": [{ "name", "change": "add" | "update" | "remove", "length", "sha256" }] }`; the human lines then go
+ * "files": [{ "name", "change": "add" | "update" | "remove", "length", "sha256" }],
+ * "contentReview": [{ "name": "trusted_root.json", "lines": ["Fulcio CA … ADDED, valid from …", …] }] }`; the human lines then go
  * to stderr. Exit: 0 written; 1 refused; 2 usage.
  */
 import { basename, resolve } from 'node:path';
@@ -25,6 +29,8 @@ import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js'
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonValue } from '../json/types.js';
 import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, serializeSigningRequest, wrapSigningRequest } from '../rotation/index.js';
+import { checkTargetBytes } from '../repository-tree/layout.js';
+import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
 import { applyTargetFileChanges, type TargetFileInput } from '../target-files/change.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { reportError, type Io } from './output.js';
@@ -39,6 +45,8 @@ export interface TargetsRequestOptions {
   custom?: string[];
   /** The repository name the request shows (Notary: the GUN, required). */
   repository?: string;
+  /** NAME=FILE: the current bytes of an updated target, for the review of its content (trusted_root.json). */
+  previous?: string[];
   out: string;
   bundle?: boolean;
   json?: boolean;
@@ -88,6 +96,26 @@ export async function targetsRequestCommand(opts: TargetsRequestOptions, io: Io)
     const request = buildTargetsSigningRequest(payload, { repository: opts.repository ?? 'tuf-repository' });
     const review = describeRequest(request);
     for (const line of review.lines) say(line);
+    // A Sigstore trust root: what changes inside it, in words (src/sigstore/trusted-root.ts).
+    const previous = new Map<string, Uint8Array>();
+    for (const v of opts.previous ?? []) {
+      const [name, file] = nameAndFile(v, '--previous');
+      const entry = base.previous.signed.targets.get(name);
+      if (!entry) throw new CeremonyError('TARGET_UNKNOWN', `--previous names ${JSON.stringify(name)}, which targets.json does not list`);
+      const bytes = await readFileCapped(file, entry.length);
+      checkTargetBytes(name, entry, bytes, basename(file));
+      previous.set(name, bytes);
+    }
+    const contentReview: { name: string; lines: string[] }[] = [];
+    for (const f of [...add, ...update]) {
+      if (basename(f.name) !== TRUSTED_ROOT_NAME) continue;
+      const before = previous.get(f.name);
+      const lines = describeTrustedRootChange(before ? parseTrustedRoot(before, `current ${f.name}`) : undefined, parseTrustedRoot(f.bytes, f.name));
+      const intro = before || add.includes(f) ? `${f.name} (Sigstore trust root)${add.includes(f) ? ', first version' : ''}:` : `${f.name} (Sigstore trust root; its current version was not given with --previous, so everything it lists is shown):`;
+      contentReview.push({ name: f.name, lines });
+      say(intro);
+      for (const l of lines) say(`  ${l}`);
+    }
     let bundleHash = null;
     if (opts.bundle) bundleHash = await writeBundle(out, wrapSigningRequest(request, opts.now ?? new Date()));
     else await writeFileVerified(out, serializeSigningRequest(request));
@@ -110,6 +138,7 @@ export async function targetsRequestCommand(opts: TargetsRequestOptions, io: Io)
             toVersion: review.toVersion,
             review: { lines: review.lines, digest: { sha256: review.digest.sha256, hex: review.digest.hex, words: review.digest.words } },
             files,
+            contentReview,
             bundle: bundleHash ? { sha256: bundleHash.sha256, hex: bundleHash.hex, words: bundleHash.words } : null,
           },
           null,
@@ -135,6 +164,7 @@ export function registerTargetsRequestCommand(program: Command, io: Io, done: (s
     .option('--update <NAME=FILE>', 'replace the bytes of the listed target NAME by FILE; its custom data is kept (repeatable)', many)
     .option('--remove <NAME>', 'remove the listed target NAME (repeatable)', many)
     .option('--custom <NAME=JSON_FILE>', 'custom data for an added or updated target, as a JSON file (repeatable)', many)
+    .option('--previous <NAME=FILE>', 'the current bytes of an updated target (checked against targets.json), so the review says what changes inside it (trusted_root.json)', many)
     .option('--repository <NAME>', 'the repository name the request shows (default tuf-repository)')
     .requiredOption('--out <REQUEST>', 'where to write the signing request (never overwritten)')
     .option('--bundle', 'write a signing-request bundle instead of the plain JSON document')
