@@ -4,6 +4,7 @@ import { registerImportCommands } from './import.js';
 import { inspectCommand } from './inspect.js';
 import { registerMergeCommand } from './merge.js';
 import { reportError, type Io } from './output.js';
+import { registerPlanTemplateCommand } from './plan-template.js';
 import { registerQrCommands } from './qr.js';
 import { registerRefreshCommand } from './refresh.js';
 import { registerRehearseCommand } from './rehearse.js';
@@ -94,6 +95,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerTargetsRequestCommand(program, io, (s) => {
+    status = s;
+  });
+  registerPlanTemplateCommand(program, io, (s) => {
     status = s;
   });
 
