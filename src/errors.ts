@@ -145,6 +145,7 @@ export const ERROR_CODES = {
   DELEGATION_EXISTS: { cls: 'refused', what: 'a targets change adds a delegation the current targets.json already has (re-key it instead)' },
   DELEGATION_KEY_UNKNOWN: { cls: 'refused', what: 'a targets change revokes a key that the named delegation (or any delegation) does not list' },
   TARGET_UNKNOWN: { cls: 'refused', what: 'a targets change revokes a target that targets.json does not list (targets of a delegated role live in that role\'s own file)' },
+  TARGET_EXISTS: { cls: 'refused', what: 'a targets change adds a target file targets.json already lists (update it instead)' },
   // --- bundle / import (src/bundle, src/trust-store) ---
   BUNDLE_NOT_A_BUNDLE: { cls: 'refused', what: 'the file does not start with the tuf-ceremony bundle header' },
   BUNDLE_MALFORMED: { cls: 'refused', what: 'the bundle manifest is not canonical JSON of the bundle schema: a field missing, unknown or of the wrong type (JSON path named)' },
@@ -178,6 +179,7 @@ export const ERROR_CODES = {
   TARGET_NAME_UNSAFE: { cls: 'refused', what: 'a target name cannot be a file path under targets/ (dot-dot, absolute, empty or hidden segments, control characters)' },
   TARGET_FILE_MISMATCH: { cls: 'refused', what: "a target file's bytes do not have the length or hashes its targets metadata records (file named)" },
   ROOT_EXPIRED: { cls: 'refused', what: 'the newest root has expired: a snapshot/timestamp refresh cannot fix that, rotate the root first' },
+  SIGSTORE_TRUSTED_ROOT_INVALID: { cls: 'refused', what: 'a Sigstore trusted_root.json is not JSON of the TrustedRoot message: a field used to describe it is missing or of the wrong type (JSON path named)' },
   REFRESH_KEY_NOT_IN_ROOT: { cls: 'refused', what: "a key given to sign a snapshot or timestamp is not one of that role's keys in the current root" },
   // --- animated QR (fountain-coded UR frames: src/transport/qr) ---
   QR_NOT_UR: { cls: 'refused', what: 'a QR frame is not a Uniform Resource (it does not start with `ur:`)' },

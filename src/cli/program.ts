@@ -7,6 +7,7 @@ import { registerMergeCommand } from './merge.js';
 import { reportError, type Io } from './output.js';
 import { registerPublishCommands } from './publish.js';
 import { registerStatusCommand } from './status.js';
+import { registerPlanTemplateCommand } from './plan-template.js';
 import { registerQrCommands } from './qr.js';
 import { registerRefreshCommand } from './refresh.js';
 import { registerRehearseCommand } from './rehearse.js';
@@ -15,6 +16,7 @@ import { registerRunCommand } from './run.js';
 import { registerShamirCommands } from './shamir.js';
 import { registerSignCommand } from './sign.js';
 import { registerTranscriptCommands } from './transcript.js';
+import { registerTargetsRequestCommand } from './targets-request.js';
 import { registerTokensCommand } from './tokens.js';
 import { registerTreeCommand } from './tree.js';
 import { verifyCommand } from './verify.js';
@@ -102,6 +104,12 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerRefreshCommand(program, io, (s) => {
+    status = s;
+  });
+  registerTargetsRequestCommand(program, io, (s) => {
+    status = s;
+  });
+  registerPlanTemplateCommand(program, io, (s) => {
     status = s;
   });
 

@@ -16,8 +16,9 @@
  */
 import { canonicalString } from '../json/canonical.js';
 import { quoteShown, shownOrQuoted } from '../json/fields.js';
-import type { JsonValue } from '../json/types.js';
+import type { JsonObject, JsonValue } from '../json/types.js';
 import { groupHex, shortDigest, shortDigestOf, type ShortDigest, groupWords } from '../crypto/digest-words.js';
+import { describeTargetFile } from '../target-files/entry.js';
 import type { ListedKey } from '../tuf/keys.js';
 import type { DelegatedRole, Targets } from '../tuf/targets.js';
 import { TOP_LEVEL_ROLES, type Root, type TopLevelRole } from '../tuf/root.js';
@@ -43,9 +44,9 @@ export type TargetsRequestChange =
   | { kind: 'delegation-threshold'; role: string; from: string; to: string }
   | { kind: 'delegation-paths'; role: string; from: string; to: string }
   | { kind: 'delegation-terminating'; role: string; from: boolean; to: boolean }
-  | { kind: 'target-removed'; name: string }
-  | { kind: 'target-added'; name: string; length: number }
-  | { kind: 'target-changed'; name: string }
+  | { kind: 'target-removed'; name: string; file?: string }
+  | { kind: 'target-added'; name: string; length: number; file?: string }
+  | { kind: 'target-changed'; name: string; from?: string; to?: string; custom?: boolean }
   | { kind: 'targets-expires'; from: string; to: string }
   | { kind: 'targets-other-field'; field: string };
 
@@ -242,10 +243,16 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   }
   const prevTargets = asObjectOrEmpty((t.previous.signedJson as Record<string, JsonValue | undefined>).targets);
   const nextTargets = asObjectOrEmpty((request.payload as Record<string, JsonValue | undefined>).targets);
-  for (const name of [...prev.targets.keys()].sort()) if (!next.targets.has(name)) changes.push({ kind: 'target-removed', name });
+  // Target files by size and short hash (src/target-files/entry.ts), and what replaces what.
+  for (const name of [...prev.targets.keys()].sort()) if (!next.targets.has(name)) changes.push({ kind: 'target-removed', name, file: describeTargetFile(prev.targets.get(name)!) });
   for (const name of [...next.targets.keys()].sort()) {
-    if (!prev.targets.has(name)) changes.push({ kind: 'target-added', name, length: next.targets.get(name)!.length });
-    else if (canonicalString(prevTargets[name]!, 'json') !== canonicalString(nextTargets[name]!, 'json')) changes.push({ kind: 'target-changed', name });
+    if (!prev.targets.has(name)) changes.push({ kind: 'target-added', name, length: next.targets.get(name)!.length, file: describeTargetFile(next.targets.get(name)!) });
+    else if (canonicalString(prevTargets[name]!, 'json') !== canonicalString(nextTargets[name]!, 'json')) {
+      const before = describeTargetFile(prev.targets.get(name)!);
+      const after = describeTargetFile(next.targets.get(name)!);
+      const custom = canonicalString((prevTargets[name] as JsonObject).custom ?? null, 'json') !== canonicalString((nextTargets[name] as JsonObject).custom ?? null, 'json');
+      changes.push({ kind: 'target-changed', name, from: before, to: after, custom });
+    }
   }
   if (prev.expiresText !== next.expiresText) changes.push({ kind: 'targets-expires', from: prev.expiresText, to: next.expiresText });
   for (const field of otherFieldsChanged(t.previous.signedJson, request.payload, ['_type', 'version', 'expires', 'spec_version', 'targets', 'delegations'])) changes.push({ kind: 'targets-other-field', field });
@@ -280,11 +287,12 @@ function targetsSentence(c: TargetsRequestChange): string {
     case 'delegation-terminating':
       return `${role} ${c.to ? 'becomes' : 'is no longer'} terminating`;
     case 'target-removed':
-      return `target ${quoteShown(c.name)} REVOKED (removed from targets.json)`;
+      return `target ${quoteShown(c.name)} REVOKED (removed from targets.json)${c.file ? `: it was ${c.file}` : ''}`;
     case 'target-added':
-      return `target ${quoteShown(c.name)} added (${c.length} bytes)`;
+      return `target ${quoteShown(c.name)} ADDED: ${c.file ?? `${c.length} bytes`}`;
     case 'target-changed':
-      return `target ${quoteShown(c.name)} changes (new length, hashes or custom data)`;
+      if (c.from && c.to && c.from !== c.to) return `target ${quoteShown(c.name)} REPLACED: ${c.from} → ${c.to}${c.custom ? ' (custom data changes too)' : ''}`;
+      return `target ${quoteShown(c.name)} changes (${c.custom ? 'custom data' : 'its entry'}; same ${c.to ?? 'bytes'})`;
     case 'targets-expires':
       return `targets expiry changes from ${c.from} to ${c.to}`;
     default:

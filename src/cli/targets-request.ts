@@ -1,0 +1,173 @@
+/**
+ * `tuf-ceremony targets-request --root ROOT --targets TARGETS --expires DATE [--add NAME=FILE]…
+ *     [--update NAME=FILE]… [--remove NAME]… [--custom NAME=JSON_FILE]… [--previous NAME=FILE]… [--repository NAME]
+ *     --out REQUEST [--bundle] [--json]`
+ *
+ * The signing request of targets.json N+1 that adds, updates or removes target files
+ * (src/target-files/change.ts): each entry's length and SHA-256 / SHA-512 computed from the file given,
+ * custom data kept on update unless `--custom` gives new data. For a Sigstore `trusted_root.json` the review
+ * also says which Fulcio CAs, Rekor and CT log keys, timestamp authorities and validity windows are added or
+ * removed (src/sigstore/trusted-root.ts), against the current file given with `--previous NAME=FILE`. ROOT is the current (trusted) root and
+ * TARGETS the published targets.json, which must verify under ROOT's targets role first. The request then
+ * goes the way of every targets request: `sign` (each co-signer reads the review — every file with its size
+ * and short hash, and what replaces what — and signs on their token), `merge` (targets.json N+1), then
+ * `refresh --targets` (or the online service) publishes it with a new snapshot, and the files themselves
+ * with `--targets-dir`.
+ *
+ * `--json` prints `{ "ok": true, "out", "form": "request" | "bundle", "requestId", "payloadSha256",
+ * "fromVersion", "toVersion", "review": { "lines", "digest": { "sha256", "hex", "words" } },
+ * "files": [{ "name", "change": "add" | "update" | "remove", "length", "sha256" }],
+ * "contentReview": [{ "name": "trusted_root.json", "lines": ["Fulcio CA … ADDED, valid from …", …] }] }`; the human lines then go
+ * to stderr. Exit: 0 written; 1 refused; 2 usage.
+ */
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CeremonyError } from '../errors.js';
+import { sha256Hex } from '../crypto/digest.js';
+import { writeBundle } from '../io/bundle-file.js';
+import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
+import { parseJsonStrict } from '../json/parse.js';
+import type { JsonValue } from '../json/types.js';
+import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, serializeSigningRequest, wrapSigningRequest } from '../rotation/index.js';
+import { checkTargetBytes } from '../repository-tree/layout.js';
+import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
+import { applyTargetFileChanges, type TargetFileInput } from '../target-files/change.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { reportError, type Io } from './output.js';
+
+export interface TargetsRequestOptions {
+  root: string;
+  targets: string;
+  expires: string;
+  add?: string[];
+  update?: string[];
+  remove?: string[];
+  custom?: string[];
+  /** The repository name the request shows (Notary: the GUN, required). */
+  repository?: string;
+  /** NAME=FILE: the current bytes of an updated target, for the review of its content (trusted_root.json). */
+  previous?: string[];
+  out: string;
+  bundle?: boolean;
+  json?: boolean;
+  now?: Date;
+}
+
+/** Custom data is small JSON (TUF `custom`). */
+const CUSTOM_MAX_BYTES = 64 * 1024;
+
+function nameAndFile(value: string, option: string): [string, string] {
+  const at = value.indexOf('=');
+  if (at <= 0 || at === value.length - 1) throw new CeremonyError('USAGE', `${option} takes NAME=FILE (the target path, then the file holding its bytes), not ${JSON.stringify(value)}`);
+  return [value.slice(0, at), value.slice(at + 1)];
+}
+
+export async function targetsRequestCommand(opts: TargetsRequestOptions, io: Io): Promise<number> {
+  const json = Boolean(opts.json);
+  const say = (s: string): void => (json ? io.err(s) : io.out(s));
+  try {
+    const out = resolve(opts.out);
+    await assertAbsent([out], ' (a signing request is never overwritten: choose another --out)');
+    if (!opts.add?.length && !opts.update?.length && !opts.remove?.length) throw new CeremonyError('USAGE', 'give at least one --add, --update or --remove');
+    const customs = new Map<string, JsonValue>();
+    for (const v of opts.custom ?? []) {
+      const [name, file] = nameAndFile(v, '--custom');
+      customs.set(name, parseJsonStrict(await readFileCapped(file, CUSTOM_MAX_BYTES), { maxBytes: CUSTOM_MAX_BYTES, path: `${basename(file)} $` }));
+    }
+    const inputs = async (values: string[] | undefined, option: string): Promise<TargetFileInput[]> => {
+      const list: TargetFileInput[] = [];
+      for (const v of values ?? []) {
+        const [name, file] = nameAndFile(v, option);
+        const custom = customs.get(name);
+        list.push({ name, bytes: await readFileCapped(file, DEFAULT_CAPS.targets), ...(custom !== undefined ? { custom } : {}) });
+      }
+      return list;
+    };
+    const add = await inputs(opts.add, '--add');
+    const update = await inputs(opts.update, '--update');
+    const named = new Set([...add, ...update].map((f) => f.name));
+    for (const name of customs.keys()) if (!named.has(name)) throw new CeremonyError('USAGE', `--custom names ${JSON.stringify(name)}, which is neither added nor updated`);
+
+    const root = await readFileCapped(opts.root, DEFAULT_CAPS.root);
+    const targets = await readFileCapped(opts.targets, DEFAULT_CAPS.targets);
+    const base = buildTargetsPayload(root, targets, { expires: opts.expires });
+    const payload = applyTargetFileChanges(base, { add, update, remove: opts.remove ?? [] });
+    if (payload.profile === 'notary' && !opts.repository) throw new CeremonyError('USAGE', '--repository GUN is required for a Notary repository');
+    const request = buildTargetsSigningRequest(payload, { repository: opts.repository ?? 'tuf-repository' });
+    const review = describeRequest(request);
+    for (const line of review.lines) say(line);
+    // A Sigstore trust root: what changes inside it, in words (src/sigstore/trusted-root.ts).
+    const previous = new Map<string, Uint8Array>();
+    for (const v of opts.previous ?? []) {
+      const [name, file] = nameAndFile(v, '--previous');
+      const entry = base.previous.signed.targets.get(name);
+      if (!entry) throw new CeremonyError('TARGET_UNKNOWN', `--previous names ${JSON.stringify(name)}, which targets.json does not list`);
+      const bytes = await readFileCapped(file, entry.length);
+      checkTargetBytes(name, entry, bytes, basename(file));
+      previous.set(name, bytes);
+    }
+    const contentReview: { name: string; lines: string[] }[] = [];
+    for (const f of [...add, ...update]) {
+      if (basename(f.name) !== TRUSTED_ROOT_NAME) continue;
+      const before = previous.get(f.name);
+      const lines = describeTrustedRootChange(before ? parseTrustedRoot(before, `current ${f.name}`) : undefined, parseTrustedRoot(f.bytes, f.name));
+      const intro = before || add.includes(f) ? `${f.name} (Sigstore trust root)${add.includes(f) ? ', first version' : ''}:` : `${f.name} (Sigstore trust root; its current version was not given with --previous, so everything it lists is shown):`;
+      contentReview.push({ name: f.name, lines });
+      say(intro);
+      for (const l of lines) say(`  ${l}`);
+    }
+    let bundleHash = null;
+    if (opts.bundle) bundleHash = await writeBundle(out, wrapSigningRequest(request, opts.now ?? new Date()));
+    else await writeFileVerified(out, serializeSigningRequest(request));
+    say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${request.requestId.slice(0, 16)}… for targets.json version ${review.toVersion}; expected signers: ${request.expectedSigners.map((s) => s.name).join(', ')}`);
+    if (json) {
+      const files = [
+        ...add.map((f) => ({ name: f.name, change: 'add', length: f.bytes.length, sha256: sha256Hex(f.bytes) })),
+        ...update.map((f) => ({ name: f.name, change: 'update', length: f.bytes.length, sha256: sha256Hex(f.bytes) })),
+        ...(opts.remove ?? []).map((name) => ({ name, change: 'remove', length: null, sha256: null })),
+      ];
+      io.out(
+        JSON.stringify(
+          {
+            ok: true,
+            out,
+            form: opts.bundle ? 'bundle' : 'request',
+            requestId: request.requestId,
+            payloadSha256: request.payloadSha256,
+            fromVersion: review.fromVersion,
+            toVersion: review.toVersion,
+            review: { lines: review.lines, digest: { sha256: review.digest.sha256, hex: review.digest.hex, words: review.digest.words } },
+            files,
+            contentReview,
+            bundle: bundleHash ? { sha256: bundleHash.sha256, hex: bundleHash.hex, words: bundleHash.words } : null,
+          },
+          null,
+          2,
+        ),
+      );
+    }
+    return 0;
+  } catch (err) {
+    return reportError(io, err, json);
+  }
+}
+
+export function registerTargetsRequestCommand(program: Command, io: Io, done: (status: number) => void): void {
+  const many = (value: string, previous: string[] = []): string[] => [...previous, value];
+  program
+    .command('targets-request')
+    .description('a signing request for targets.json N+1 that adds, updates or removes target files (lengths and hashes from the files)')
+    .requiredOption('--root <ROOT>', 'the current root.json (trusted)')
+    .requiredOption('--targets <TARGETS>', 'targets.json as published (verified under the root first)')
+    .requiredOption('--expires <DATE>', "the new targets.json's expiry, YYYY-MM-DDTHH:MM:SSZ")
+    .option('--add <NAME=FILE>', 'add the target NAME with the bytes of FILE (repeatable)', many)
+    .option('--update <NAME=FILE>', 'replace the bytes of the listed target NAME by FILE; its custom data is kept (repeatable)', many)
+    .option('--remove <NAME>', 'remove the listed target NAME (repeatable)', many)
+    .option('--custom <NAME=JSON_FILE>', 'custom data for an added or updated target, as a JSON file (repeatable)', many)
+    .option('--previous <NAME=FILE>', 'the current bytes of an updated target (checked against targets.json), so the review says what changes inside it (trusted_root.json)', many)
+    .option('--repository <NAME>', 'the repository name the request shows (default tuf-repository)')
+    .requiredOption('--out <REQUEST>', 'where to write the signing request (never overwritten)')
+    .option('--bundle', 'write a signing-request bundle instead of the plain JSON document')
+    .option('--json', 'machine-readable result (documented in src/cli/targets-request.ts)')
+    .action(async (opts: TargetsRequestOptions) => done(await targetsRequestCommand(opts, io)));
+}

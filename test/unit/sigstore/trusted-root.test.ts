@@ -1,0 +1,106 @@
+/**
+ * The review of a Sigstore trusted_root.json change (src/sigstore/trusted-root.ts): Fulcio CAs, Rekor and
+ * CT log keys, timestamp authorities and validity windows added, removed or changed, in words; refusals
+ * with their code and path; and `targets-request` showing it, checked against the current file.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetsRequestCommand } from '../../../src/cli/targets-request.js';
+import type { JsonObject } from '../../../src/json/types.js';
+import { describeTrustedRootChange, parseTrustedRoot } from '../../../src/sigstore/trusted-root.js';
+import { captureIo } from '../../support/cli-io.js';
+import { buildRepo, FAR, parseBytes, sign, withField } from '../../support/repo.js';
+import { bytesOf, trustedRootJson } from '../../support/trusted-root.js';
+
+const work = mkdtempSync(join(tmpdir(), 'tufc-trusted-root-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const v1Doc = trustedRootJson({
+  fulcio: [{ uri: 'https://fulcio.example.com', organization: 'example.com', commonName: 'fulcio', start: '2026-01-01T00:00:00Z' }],
+  rekor: [{ baseUrl: 'https://rekor.example.com', start: '2026-01-01T00:00:00Z' }],
+  ctlogs: [{ baseUrl: 'https://ctfe.example.com/2026', start: '2026-01-01T00:00:00Z' }],
+}) as JsonObject;
+const keyHex = (entry: JsonObject): string => Buffer.from(((entry.logId as JsonObject).keyId as string), 'base64').toString('hex').slice(0, 16);
+
+describe('describeTrustedRootChange', () => {
+  it('a first trusted root lists everything as added, with windows', () => {
+    const lines = describeTrustedRootChange(undefined, parseTrustedRoot(bytesOf(v1Doc)));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^Fulcio CA "https:\/\/fulcio\.example\.com" \("O=example\.com, CN=fulcio"\), certificate [0-9a-f]{16}… ADDED, valid from 2026-01-01T00:00:00Z with no end$/);
+    expect(lines[1]).toBe(`Rekor log "https://rekor.example.com" key ${keyHex((v1Doc.tlogs as JsonObject[])[0]!)}… ("PKIX_ECDSA_P256_SHA_256") ADDED, valid from 2026-01-01T00:00:00Z with no end`);
+    expect(lines[2]).toMatch(/^CT log "https:\/\/ctfe\.example\.com\/2026" key [0-9a-f]{16}… .* ADDED/);
+  });
+
+  it('a Rekor key rotation, a CT log shard retired, a new Fulcio CA: each in words', () => {
+    const v2 = structuredClone(v1Doc) as JsonObject;
+    const oldRekor = (v2.tlogs as JsonObject[])[0]!;
+    ((oldRekor.publicKey as JsonObject).validFor as JsonObject).end = '2026-12-01T00:00:00Z';
+    const fresh = trustedRootJson({ fulcio: [{ uri: 'https://fulcio2.example.com', organization: 'example.com', commonName: 'fulcio 2027', start: '2026-12-01T00:00:00Z' }], rekor: [{ baseUrl: 'https://rekor.example.com', start: '2026-12-01T00:00:00Z' }], ctlogs: [] }) as JsonObject;
+    v2.tlogs = [oldRekor, ...(fresh.tlogs as JsonObject[])];
+    v2.ctlogs = [];
+    v2.certificateAuthorities = [...(v2.certificateAuthorities as JsonObject[]), ...(fresh.certificateAuthorities as JsonObject[])];
+    const lines = describeTrustedRootChange(parseTrustedRoot(bytesOf(v1Doc)), parseTrustedRoot(bytesOf(v2)));
+    expect(lines).toEqual([
+      expect.stringMatching(/^Fulcio CA "https:\/\/fulcio2\.example\.com" .* ADDED, valid from 2026-12-01T00:00:00Z with no end$/),
+      `Rekor log "https://rekor.example.com" key ${keyHex(oldRekor)}… ("PKIX_ECDSA_P256_SHA_256"): now valid from 2026-01-01T00:00:00Z until 2026-12-01T00:00:00Z (was valid from 2026-01-01T00:00:00Z with no end)`,
+      `Rekor log "https://rekor.example.com" key ${keyHex((fresh.tlogs as JsonObject[])[0]!)}… ("PKIX_ECDSA_P256_SHA_256") ADDED, valid from 2026-12-01T00:00:00Z with no end`,
+      expect.stringMatching(/^CT log "https:\/\/ctfe\.example\.com\/2026" key [0-9a-f]{16}… .* REMOVED \(it was valid from 2026-01-01T00:00:00Z with no end\): entries it signed are no longer trusted$/),
+    ]);
+    expect(describeTrustedRootChange(parseTrustedRoot(bytesOf(v1Doc)), parseTrustedRoot(bytesOf(v1Doc)))).toEqual([expect.stringMatching(/^no Fulcio CA/)]);
+  });
+
+  const bad: [string, unknown, string][] = [
+    ['not JSON', 'nope', '$'],
+    ['no media type', { tlogs: [] }, 'trusted_root.json $.mediaType'],
+    ['another media type', { mediaType: 'application/json' }, 'trusted_root.json $.mediaType'],
+    ['tlogs not an array', { ...v1Doc, tlogs: {} }, 'trusted_root.json $.tlogs'],
+    ['a log without its ID', { ...v1Doc, tlogs: [{ baseUrl: 'x', publicKey: {} }] }, 'trusted_root.json $.tlogs[0].logId'],
+    ['a CA without certificates', { ...v1Doc, certificateAuthorities: [{ uri: 'x', certChain: { certificates: [] } }] }, 'trusted_root.json $.certificateAuthorities[0].certChain.certificates'],
+  ];
+  for (const [name, doc, path] of bad) {
+    it(`${name}: SIGSTORE_TRUSTED_ROOT_INVALID or JSON_MALFORMED at ${path}`, () => {
+      const bytes = typeof doc === 'string' ? new TextEncoder().encode(doc) : bytesOf(doc);
+      let err: unknown;
+      try {
+        parseTrustedRoot(bytes);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: typeof doc === 'string' ? 'JSON_MALFORMED' : 'SIGSTORE_TRUSTED_ROOT_INVALID' });
+      if (typeof doc !== 'string') expect((err as { path: string }).path).toBe(path);
+    });
+  }
+});
+
+describe('targets-request shows the trusted_root.json change', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(work, 'req-'));
+    const r = await buildRepo('tuf');
+    const v1 = bytesOf(v1Doc);
+    const hex = (alg: string): string => createHash(alg).update(v1).digest('hex');
+    const signed = withField(parseBytes(r.targets).signed as JsonObject, ['targets', 'trusted_root.json'], { length: v1.length, hashes: { sha256: hex('sha256'), sha512: hex('sha512') } });
+    writeFileSync(join(dir, 'targets.json'), await sign('tuf', signed, r.keys.targets));
+    writeFileSync(join(dir, 'root.json'), r.roots[0]!);
+    writeFileSync(join(dir, 'v1.json'), v1);
+    const v2 = structuredClone(v1Doc) as JsonObject;
+    v2.ctlogs = [];
+    writeFileSync(join(dir, 'v2.json'), bytesOf(v2));
+  });
+
+  it('with --previous: only what changes; the file must be the listed one', async () => {
+    const c = captureIo();
+    const base = { root: join(dir, 'root.json'), targets: join(dir, 'targets.json'), expires: FAR, update: [`trusted_root.json=${join(dir, 'v2.json')}`], json: true };
+    expect(await targetsRequestCommand({ ...base, previous: [`trusted_root.json=${join(dir, 'v1.json')}`], out: join(dir, 'req.json') }, c.io)).toBe(0);
+    const j = JSON.parse(c.out.join('')) as { contentReview: { name: string; lines: string[] }[] };
+    expect(j.contentReview).toEqual([{ name: 'trusted_root.json', lines: [expect.stringMatching(/^CT log .* REMOVED/)] }]);
+    expect(c.err.join('\n')).toMatch(/target "trusted_root\.json" REPLACED: .* → /);
+    // A --previous file that is not the listed one: refused, no request written.
+    const d = captureIo();
+    expect(await targetsRequestCommand({ ...base, previous: [`trusted_root.json=${join(dir, 'v2.json')}`], out: join(dir, 'req2.json') }, d.io)).toBe(1);
+    expect(d.err.find((l) => l.startsWith('error'))).toMatch(/^error\[(TARGET_FILE_MISMATCH|INPUT_TOO_LARGE)\]/);
+    expect(() => readFileSync(join(dir, 'req2.json'))).toThrow();
+  });
+});
