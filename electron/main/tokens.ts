@@ -109,7 +109,8 @@ function tokenView(t: TokenDescription, keys: TokenKeyView[], keysProblem?: stri
 async function publicKeysOf(mod: TokenModule, t: TokenDescription): Promise<{ keys: TokenKeyView[]; problem?: string }> {
   let session: TokenSession | undefined;
   try {
-    session = await mod.openToken({ serial: t.serial });
+    // The pair: tokens on tpm2-pkcs11 and NSS share serial 0000000000000000 (FIELD-NOTES).
+    session = await mod.openToken({ serial: t.serial, label: t.label });
     return { keys: (await session.listPublicKeys()).map(keyView) };
   } catch (err) {
     return { keys: [], problem: err instanceof CeremonyError ? err.message : 'the keys could not be listed' };

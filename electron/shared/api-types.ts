@@ -102,6 +102,15 @@ export interface TokenView extends TokenRefView {
   /** Key types this token can generate and sign with. */
   keyTypes: KeyAlgorithmName[];
   rsaMaxBits: number;
+  /** The slot the module shows the token in (tells apart tokens that share a serial). */
+  slotDescription?: string;
+  /** The module file, and its family (softhsm2, tpm2-pkcs11, nss-softokn, opencryptoki, ykcs11, opensc, other). */
+  module?: string;
+  moduleFamily?: string;
+  /** The software model this token is (SoftHSM2, swtpm, NSS softokn, opencryptoki soft token), or null. */
+  software?: string | null;
+  /** False: "serial not unique on this module" — the label names the token. */
+  serialUnique?: boolean;
   /** Public keys visible without the PIN (tokens may hide some until login). */
   keys: TokenKeyView[];
   /** Why the keys could not be listed, when they could not. */

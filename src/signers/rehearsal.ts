@@ -140,7 +140,7 @@ export async function openRehearsalTokens(opts: RehearsalTokensOptions): Promise
       const soPin = randomBytes(12).toString('hex');
       const userPin = randomBytes(12).toString('hex');
       const described = await mod.initializeRehearsalToken(tokenLabel(custodian), soPin, userPin);
-      const session = await mod.openToken({ serial: described.serial });
+      const session = await mod.openToken({ serial: described.serial, label: described.label });
       try {
         await session.login(userPin);
       } catch (err) {

@@ -144,7 +144,7 @@ export function TokensScreen() {
             {view.slots.map((slot, i) =>
               slot.token?.initialized ? (
                 <TokenCard
-                  key={`t-${slot.token.serial}`}
+                  key={`t-${i}-${slot.token.serial}-${slot.token.label}`}
                   token={slot.token}
                   slot={slot}
                   module={listing.module}
@@ -218,7 +218,8 @@ function TokenCard({ token, slot, module, rehearsal, piv, onChanged }: TokenCard
   const [keyLabel, setKeyLabel] = useState('');
   const [pivSlot, setPivSlot] = useState('01');
   const [labelError, setLabelError] = useState<string | undefined>();
-  const titleId = `token-${token.serial}-title`;
+  // Serials repeat on some modules (tpm2-pkcs11, NSS: 0000000000000000): the pair names the token.
+  const titleId = `token-${encodeURIComponent(`${token.serial}-${token.label}`)}-title`;
   const chosenAlgorithm = algorithm && token.keyTypes.includes(algorithm) ? algorithm : token.keyTypes[0];
   const ref = { serial: token.serial, label: token.label };
   const pivTitle = piv ? PIV_SLOTS.find((p) => p.id === pivSlot)?.title.split(' — ')[0] : undefined;
@@ -295,7 +296,13 @@ function TokenCard({ token, slot, module, rehearsal, piv, onChanged }: TokenCard
         </h2>
         <p className="token-serial">
           <span className="opened-label">Serial</span> <code className="serial-no">{token.serial}</code>
+          {token.serialUnique === false ? <span className="serial-shared"> — serial not unique on this module: the label names this token</span> : null}
         </p>
+        {token.software ? (
+          <p className="rehearsal-badge software-token">
+            SOFTWARE TOKEN ({token.software}): its keys are kept in files on this computer, not in hardware — for rehearsals, or a plan that allows software tokens.
+          </p>
+        ) : null}
         <p className={`pin-status pin-${token.pinStatus}`}>
           <span aria-hidden="true">{token.pinStatus === 'ok' ? '● ' : token.pinStatus === 'locked' ? '✗ ' : '⚠ '}</span>
           {pinStatusText(token.pinStatus)}

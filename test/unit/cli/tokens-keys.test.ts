@@ -395,3 +395,43 @@ describe('commander wiring', () => {
     expect(r.loads).toEqual([]);
   });
 });
+
+describe('tokens that share a serial (tpm2-pkcs11, NSS), and module start-up parameters', () => {
+  const ZERO = '0000000000000000';
+  const SHARED: FakeTokenSpec[] = [
+    { label: 'alice', serial: ZERO, pin: PIN },
+    { label: 'bob', serial: ZERO, pin: PIN },
+  ];
+
+  it('--token-label alone picks the token; --token alone is TOKEN_AMBIGUOUS (exit 3) before any PIN; neither is USAGE', async () => {
+    const r = rig(SHARED);
+    const c = capture();
+    expect(await tokenGenerateCommand({ ...gen({ token: undefined, tokenLabel: 'bob' }), json: true }, c.io, r.deps)).toBe(0);
+    expect(JSON.parse(c.out.join('')).token).toEqual({ label: 'bob', serial: ZERO });
+    const amb = capture();
+    const r2 = rig(SHARED);
+    expect(await tokenGenerateCommand(gen({ token: ZERO }), amb.io, r2.deps)).toBe(3);
+    expect(amb.err[0]).toMatch(/^error\[TOKEN_AMBIGUOUS\]: .*choose one by label too \("alice", "bob"\)/);
+    expect(r2.fake.countCalls('login')).toBe(0);
+    const none = capture();
+    expect(await tokenGenerateCommand(gen({ token: undefined }), none.io, rig(SHARED).deps)).toBe(2);
+    expect(none.err[0]).toMatch(/^error\[USAGE\]: choose the token by --token SERIAL, --token-label LABEL, or both/);
+    const exported = capture();
+    expect(await tokenExportCommand({ ...exp({ token: undefined, tokenLabel: 'bob' }), json: true }, exported.io, r.deps)).toBe(0);
+    expect(JSON.parse(exported.out.join('')).token).toEqual({ label: 'bob', serial: ZERO });
+  });
+
+  it('--module-params reaches C_Initialize', async () => {
+    const params = "configdir='sql:/srv/nssdb' certPrefix='' keyPrefix='' secmod='secmod.db'";
+    const r = rig([ONE]);
+    r.fake.requiredParameters = params;
+    const c = capture();
+    expect(await tokenGenerateCommand({ ...gen({ moduleParams: params }), json: true }, c.io, r.deps)).toBe(0);
+    expect(r.fake.calls[0]).toEqual({ op: 'initialize', args: [MODULE, params] });
+    const without = rig([ONE]);
+    without.fake.requiredParameters = params;
+    const w = capture();
+    expect(await tokenGenerateCommand(gen(), w.io, without.deps)).toBe(3);
+    expect(w.err[0]).toMatch(/^error\[TOKEN_MODULE_INVALID\]: .*failed to start \(CKR_ARGUMENTS_BAD\)/);
+  });
+});
