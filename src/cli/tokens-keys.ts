@@ -4,6 +4,7 @@
  *
  *   tuf-ceremony tokens generate --module PATH|PRESET [--module-params STRING] (--token SERIAL | --token-label LABEL | both)
  *       --algorithm ecdsa-p256|ecdsa-p384|ed25519|rsa-3072 --label KEYLABEL [--id HEX] [--pin-env VAR] [--json]
+ *       YubiKey: --piv-slot SLOT [--allow-slot 9a|f9]… [--management-key-env VAR] [--attestation-roots PEM]
  *
  *   tuf-ceremony tokens export --module PATH|PRESET [--module-params STRING] (--token SERIAL | --token-label LABEL | both) --label KEYLABEL
  *       [--profile tuf|notary] [--gun GUN [--cert-days N]] [--out FILE] [--pin-env VAR] [--json]
@@ -32,6 +33,12 @@
  * (USAGE, OUTPUT_EXISTS); 3 token or module (TOKEN_*, PIN_*, KEY_LABEL_EXISTS, KEY_ID_EXISTS,
  * MECHANISM_UNSUPPORTED). Failures print `error[CODE]: message` first on stderr; with --json also
  * `{ "ok": false, "error": { "code", "message" } }` on stdout.
+ *
+ * On a YubiKey (ykcs11) `generate` needs --piv-slot (USAGE otherwise, before any PIN): the key goes into
+ * that PIV slot (9a and f9 only with --allow-slot), the management key comes from --management-key-env or a
+ * no-echo prompt and logs in as SO, and the slot's attestation is verified (src/signers/pkcs11/piv.ts);
+ * the JSON then carries `"attestation": { "verified": <attestation verify's object>, "attestationPem",
+ * "devicePem" }` and the text output one "attestation: key … was generated on YubiKey serial …" line.
  *
  * `generate --json` prints (exit 0):
  *
@@ -85,16 +92,20 @@
  *
  * `certificate` is null without --gun, `out` null without --out. `key` is exactly what was written.
  */
+import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
+import { certificatesFromBytes } from '../attestation/pem.js';
+import { describeAttestation } from '../attestation/verify.js';
+import { trustFromCertificates, type AttestationTrust } from '../attestation/yubico-pki.js';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
-import { assertAbsent, writeFileAtomic } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
 import { generationText, TokenModule } from '../signers/pkcs11/token.js';
 import { algorithmTitle } from '../signers/signing-key.js';
-import { chosenToken, exportTokenKey, generateTokenKey, resolveModule, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
+import { chosenToken, exportTokenKey, generateTokenKey, resolveModule, type PinSource, type TokenModuleDeps, type YubiKeyKeyOptions } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
 import type { TokensDeps } from './tokens.js';
@@ -109,6 +120,11 @@ export interface TokenGenerateOptions {
   id?: string;
   pinEnv?: string;
   json?: boolean;
+  /** YubiKey: the PIV slot, the guarded slots allowed, where the management key comes from, test roots. */
+  pivSlot?: string;
+  allowSlot?: string[];
+  managementKeyEnv?: string;
+  attestationRoots?: string;
 }
 
 export interface TokenExportOptions {
@@ -226,8 +242,9 @@ export async function tokenGenerateCommand(opts: TokenGenerateOptions, io: Io, d
     if (!alg) throw new CeremonyError('USAGE', `--algorithm is one of: ecdsa-p256, ecdsa-p384, ed25519, rsa-3072 (not ${JSON.stringify(opts.algorithm)})`);
     const path = resolveModule(module, modules.deps).path;
     const pin = pinSource(opts.pinEnv, deps);
+    const piv = opts.pivSlot === undefined ? undefined : await yubiKeyOptions(opts, deps, io);
     const made = await generateTokenKey(
-      { module, moduleParams: opts.moduleParams, token, algorithm: alg.algorithm, rsaBits: alg.rsaBits, label, id: opts.id?.toLowerCase(), pin },
+      { module, moduleParams: opts.moduleParams, token, algorithm: alg.algorithm, rsaBits: alg.rsaBits, label, id: opts.id?.toLowerCase(), pin, piv },
       modules.deps,
     );
     if (json) {
@@ -238,6 +255,7 @@ export async function tokenGenerateCommand(opts: TokenGenerateOptions, io: Io, d
       io.out(`  TUF key ID:    ${made.keyIds.tuf}`);
       io.out(`  Notary key ID: ${made.keyIds.notary} (as the bare key; a root key listed as ecdsa-x509 takes its certificate's ID: tokens export --profile notary --gun GUN)`);
       if (made.generation) io.out(`  ${generationText(made.generation)}`);
+      if (made.attestation) io.out(`  attestation: ${describeAttestation(made.attestation.verified)}`);
       io.out(`  CKA_ID: ${made.id}; ${made.selfTest === 'verified' ? 'a test signature made on the token verified with its public key' : 'no test signature (the key needs the PIN before every signature)'}`);
     }
     return 0;
@@ -246,6 +264,33 @@ export async function tokenGenerateCommand(opts: TokenGenerateOptions, io: Io, d
   } finally {
     await modules.finalize();
   }
+}
+
+/**
+ * YubiKey options of `tokens generate`: the management key from the environment variable
+ * --management-key-env names, or asked without echo; never printed (not even the variable's value is
+ * repeated). The default-key warning goes to stderr.
+ */
+async function yubiKeyOptions(opts: TokenGenerateOptions, deps: TokenKeysDeps, io: Io): Promise<YubiKeyKeyOptions> {
+  let managementKey: PinSource;
+  if (opts.managementKeyEnv !== undefined) {
+    const name = opts.managementKeyEnv;
+    if (!ENV_NAME.test(name)) throw new CeremonyError('USAGE', '--management-key-env takes the NAME of an environment variable that holds the management key, not the key itself');
+    managementKey = async () => {
+      const value = deps.env[name];
+      if (value === undefined || value === '') throw new CeremonyError('USAGE', 'the environment variable --management-key-env names is not set (or is empty)');
+      return encoder.encode(value);
+    };
+  } else {
+    if (!deps.interactive) throw new CeremonyError('USAGE', 'the YubiKey management key is needed and there is no terminal to ask it on: pass --management-key-env VAR');
+    managementKey = (token) => deps.promptPin(`PIV management key for ${describeToken(token)} (48 hex digits, not shown as you type): `);
+  }
+  let attestationTrust: AttestationTrust | undefined;
+  if (opts.attestationRoots !== undefined) {
+    const ders = certificatesFromBytes(await readFileCapped(opts.attestationRoots, 1024 * 1024), opts.attestationRoots);
+    attestationTrust = trustFromCertificates(ders.map((d) => new X509Certificate(d)));
+  }
+  return { slot: opts.pivSlot ?? '', allowSlots: opts.allowSlot ?? [], managementKey, attestationTrust, warn: (m) => io.err(m) };
 }
 
 function profileOf(opts: TokenExportOptions): ProfileName {
@@ -334,6 +379,10 @@ export function registerTokenKeyCommands(tokens: Command, io: Io, setStatus: (st
     .requiredOption('--label <KEYLABEL>', 'the new key’s label (CKA_LABEL); never reused on a token')
     .option('--id <HEX>', 'the new key’s CKA_ID in hex (YubiKey: 01 → PIV slot 9a, 02 → 9c, …); random by default')
     .option('--pin-env <VAR>', 'the name of an environment variable holding the PIN (default: asked on the terminal, not echoed)')
+    .option('--piv-slot <SLOT>', 'YubiKey: the PIV slot for the key (9c, 9d, 9e, 82–95); required on a YubiKey')
+    .option('--allow-slot <SLOT>', 'YubiKey: allow a guarded slot (9a, f9) for --piv-slot; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--management-key-env <VAR>', 'YubiKey: the name of an environment variable holding the PIV management key (default: asked, not echoed)')
+    .option('--attestation-roots <PEM>', 'YubiKey: verify the attestation against these CA certificates instead of Yubico’s (tests and private PKIs only)')
     .option('--json', 'machine-readable result (documented in src/cli/tokens-keys.ts)')
     .action(async (opts: TokenGenerateOptions) => {
       setStatus(await tokenGenerateCommand(opts, io, deps));

@@ -22,6 +22,10 @@ import { installHint, isModulePreset, resolvePreset, type ModulePreset } from '.
 import type { PublicKeyListing, TokenDescription, TokenModule, TokenSession } from './pkcs11/token.js';
 import type { TokenKey } from './pkcs11/token-signer.js';
 import type { GenerationReport } from './pkcs11/keygen.js';
+import { generateOnYubiKey } from './pkcs11/piv.js';
+import { isYubiKeyPiv, parseManagementKey } from './pkcs11/piv-slots.js';
+import type { VerifiedAttestation } from '../attestation/verify.js';
+import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { listPublicKey, notaryBareKeyId, type ListedKey } from './public-key-json.js';
 import { algorithmTitle, type SigningKey } from './signing-key.js';
 
@@ -202,6 +206,20 @@ export interface GenerateTokenKeyRequest {
   /** RSA modulus length (3072 by default). */
   rsaBits?: number | undefined;
   pin: PinSource;
+  /** Required when the token is a YubiKey's PIV application (src/signers/pkcs11/piv.ts). */
+  piv?: YubiKeyKeyOptions | undefined;
+}
+
+export interface YubiKeyKeyOptions {
+  /** The PIV slot ("9c", "9d", "9e", "82"–"95"). */
+  slot: string;
+  /** Guarded slots allowed explicitly ("9a", "f9"). */
+  allowSlots: string[];
+  /** The management key as 48 hex digits (text bytes), asked at the moment of use; zeroed after. */
+  managementKey: PinSource;
+  /** Tests and private PKIs only: roots other than Yubico's. */
+  attestationTrust?: AttestationTrust | undefined;
+  warn(message: string): void;
 }
 
 /** A key made on a token, as people check it: the shape of the app's GeneratedKeyView. */
@@ -224,6 +242,8 @@ export interface GeneratedTokenKey {
   generation: GenerationReport | null;
   /** The token signed a test message and it verified with the public key read back. */
   selfTest: 'verified' | 'skipped-pin-per-signature';
+  /** YubiKey only: the verified attestation (serial, firmware, policies, chain) and its certificates. */
+  attestation?: { verified: VerifiedAttestation; attestationPem: string; devicePem: string };
 }
 
 /**
@@ -246,6 +266,7 @@ export async function generateTokenKey(req: GenerateTokenKeyRequest, deps: Token
     if (id && keys.some((k) => toHex(k.id) === toHex(id))) {
       throw new TokenError('KEY_ID_EXISTS', `${where} already holds a key with ID ${toHex(id)} (for a YubiKey: that PIV slot is taken; no PIN was asked)`, { token: session.token });
     }
+    if (isYubiKeyPiv(session.token)) return await generateOnYubiKeyToken(session, req);
     await loginWith(session, req.pin);
     const key = await session.generateKeyPair({ algorithm: req.algorithm, label: req.label, ...(id ? { id } : {}), ...(req.rsaBits ? { rsaBits: req.rsaBits } : {}) });
     return {
@@ -264,6 +285,54 @@ export async function generateTokenKey(req: GenerateTokenKeyRequest, deps: Token
   } finally {
     await session.close(); // logs the token out: nothing stays unlocked after this step
   }
+}
+
+/**
+ * A YubiKey: the slot comes from the caller (never a random CKA_ID, which ykcs11 would map to a random
+ * slot), the management key logs in as SO, and the attestation is verified (piv.ts).
+ */
+async function generateOnYubiKeyToken(session: TokenSession, req: GenerateTokenKeyRequest): Promise<GeneratedTokenKey> {
+  const where = describeToken(session.token);
+  if (!req.piv) {
+    throw new CeremonyError('USAGE', `${where} is a YubiKey: name its PIV slot (--piv-slot 9c, 9d, 9e or 82–95) and where its management key comes from (--management-key-env VAR, or a prompt); no PIN was asked`);
+  }
+  if (req.algorithm !== 'ecdsa-p256' && req.algorithm !== 'ecdsa-p384') {
+    throw new TokenError('MECHANISM_UNSUPPORTED', `${where} makes ECDSA P-256 and P-384 keys through ykcs11 2.2.0, not ${algorithmTitle(req.algorithm)}`, { token: session.token });
+  }
+  const text = await req.piv.managementKey(session.token);
+  let parsed: ReturnType<typeof parseManagementKey>;
+  try {
+    parsed = parseManagementKey(new TextDecoder().decode(text));
+  } finally {
+    text.fill(0);
+  }
+  const pin = await req.pin(session.token);
+  const made = await generateOnYubiKey(session, {
+    slot: req.piv.slot,
+    allowSlots: req.piv.allowSlots,
+    algorithm: req.algorithm,
+    label: req.label,
+    managementKey: parsed.key,
+    managementKeyIsDefault: parsed.isDefault,
+    pin,
+    ...(req.piv.attestationTrust ? { attestationTrust: req.piv.attestationTrust } : {}),
+    warn: req.piv.warn,
+  });
+  const key = made.key;
+  return {
+    token: { label: key.token.label, serial: key.token.serial },
+    label: key.label,
+    id: toHex(key.id),
+    algorithm: key.algorithm,
+    fingerprint: shortDigest(key.fingerprint),
+    keyIds: { tuf: listPublicKey('tuf', key.spki).keyId, notary: notaryBareKeyId(key.spki) },
+    publicKeyPem: pemOf('PUBLIC KEY', key.spki),
+    rehearsal: false,
+    software: null,
+    generation: key.generation ?? null,
+    selfTest: 'verified',
+    attestation: { verified: made.attestation, attestationPem: pemOf('CERTIFICATE', made.attestationDer), devicePem: pemOf('CERTIFICATE', made.deviceDer) },
+  };
 }
 
 // --- public key export --------------------------------------------------------------------------------

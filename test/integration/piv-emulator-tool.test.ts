@@ -4,7 +4,7 @@
  * vpcd driver → the emulator over TCP). Status, PIN verification with retry counting and lockout, PUK
  * unblock, key generation after management-key authentication (3DES challenge–response), a certificate
  * signed on the card and stored in its object, the tool's own signature test, and attestation whose chain
- * node:crypto verifies to the TEST root.
+ * node:crypto verifies to the TEST root. Then yubikey-manager's `ykman piv info` (Debian's 4.0.9) reads it.
  */
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
@@ -131,5 +131,29 @@ describe('yubico-piv-tool 2.2.0 against the emulated YubiKey', () => {
     // No key in 9e: nothing to attest.
     const empty = await tool('-a', 'attest', '-s', '9e');
     expect(empty.code).not.toBe(0);
+  });
+});
+
+/** yubikey-manager (Debian's ykman 4.0.9): device info from the management application, PIV metadata. */
+function ykman(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    // vpcd offers a second, empty reader slot: name ours, or ykman counts two YubiKeys.
+    const child = execFile('ykman', ['--reader', 'CCID 0 00 00', ...args], { env: pcscd.env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ stdout, stderr, code: error ? (typeof error.code === 'number' ? error.code : -1) : 0 });
+    });
+    child.stdin?.end();
+  });
+}
+
+describe('ykman 4.0.9 against the emulated YubiKey', () => {
+  it('piv info reads version, PIN tries, the default management key warning and the slot certificate', async () => {
+    const out = await ykman('piv', 'info');
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/PIV version: 5\.4\.3/);
+    expect(out.stdout).toMatch(/PIN tries remaining: 3\/3/);
+    expect(out.stdout).toMatch(/default Management key/);
+    expect(out.stdout).toMatch(/Management key algorithm: TDES/);
+    // The certificate imported into 9d by the yubico-piv-tool test is listed under its slot.
+    expect(out.stdout).toMatch(/Slot 9d:[\s\S]*CN=emulator slot 9d/);
   });
 });

@@ -9,14 +9,19 @@
  * an attestation policy that forbids its touch policy is refused.
  */
 import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trustFromCertificates } from '../../src/attestation/yubico-pki.js';
+import { tokenGenerateCommand, type TokenKeysDeps } from '../../src/cli/tokens-keys.js';
 import { isCeremonyError } from '../../src/errors.js';
 import { finalizeAllModules, TokenModule } from '../../src/signers/pkcs11/module.js';
 import { generateOnYubiKey, type YubiKeyGenerateRequest } from '../../src/signers/pkcs11/piv.js';
 import { DEFAULT_MANAGEMENT_KEY_WARNING, parseManagementKey } from '../../src/signers/pkcs11/piv-slots.js';
 import { signWithTouch, touchPrompt } from '../../src/signers/pkcs11/piv-touch.js';
 import type { TokenSession } from '../../src/signers/pkcs11/session.js';
+import { captureIo } from '../support/cli-io.js';
 import { makeTestAttestationPki, type TestAttestationPki } from '../support/piv/attestation-ca.js';
 import { startEmulatedYubiKey, type EmulatedYubiKey } from '../support/piv/emulator.js';
 import { startPcscd, type PrivatePcscd } from '../support/piv/pcscd.js';
@@ -133,6 +138,38 @@ describe('YubiKey PIV generation through ykcs11 on an emulated card', () => {
       await card.setTouch({ delayMs: 300, answer: true });
     }
     expect(said.length).toBe(2);
+  });
+
+  it('tokens generate on a YubiKey: needs --piv-slot, takes the management key from the environment, prints the attestation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'piv-cli-'));
+    try {
+      writeFileSync(join(dir, 'roots.pem'), pki.rootPem);
+      const deps: TokenKeysDeps = {
+        load: (path, opts) => TokenModule.load(path, opts),
+        exists: existsSync,
+        platform: process.platform,
+        env: { CUSTODIAN_PIN: '123456', YK_MGMT: MGMT },
+        interactive: false,
+        promptPin: () => Promise.reject(new Error('no prompt in tests')),
+        now: () => new Date(),
+      };
+      const base = { module: YKCS11, token: '20260003', algorithm: 'ecdsa-p256', label: 'cli key', pinEnv: 'CUSTODIAN_PIN', json: true };
+      const noSlot = captureIo();
+      expect(await tokenGenerateCommand(base, noSlot.io, deps)).toBe(2);
+      expect(noSlot.err.join('')).toMatch(/^error\[USAGE\]: .*is a YubiKey: name its PIV slot/);
+      const c = captureIo();
+      const status = await tokenGenerateCommand({ ...base, pivSlot: '86', managementKeyEnv: 'YK_MGMT', attestationRoots: join(dir, 'roots.pem') }, c.io, deps);
+      expect(status, c.err.join('')).toBe(0);
+      expect(c.err.join('')).toContain(DEFAULT_MANAGEMENT_KEY_WARNING);
+      const out = JSON.parse(c.out.join('')) as { id: string; attestation: { verified: { serial: number; slot: string }; attestationPem: string } };
+      expect(out.id).toBe('09'); // 82 is ID 5, so 86 is 9
+      expect(out.attestation.verified).toMatchObject({ serial: 20260003, slot: '86' });
+      expect(out.attestation.attestationPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      expect(c.out.join('') + c.err.join('')).not.toContain(MGMT);
+      expect((await card.events()).events.generated).toContain('86');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the bundled Yubico roots refuse the emulator (TEST) chain', async () => {

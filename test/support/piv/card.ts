@@ -125,7 +125,7 @@ export class PivCard {
   private pukTries: number;
   private pinMax: number;
   private pukMax: number;
-  private selected: 'piv' | 'other' | 'none' = 'none';
+  private selected: 'piv' | 'management' | 'other' | 'none' = 'none';
   private pinVerified = false;
   /** PIN "always": a VERIFY since the last private-key operation (SP 800-73-4 Part 1, 3.5 "PIN Always"). */
   private pinFresh = false;
@@ -163,7 +163,12 @@ export class PivCard {
     if (apdu.length < 4) return sw(SW.WRONG_LENGTH);
     const [cla, ins, p1, p2] = [apdu[0]!, apdu[1]!, apdu[2]!, apdu[3]!];
     let data: Uint8Array = new Uint8Array(0);
-    if (apdu.length > 5) {
+    if (apdu.length > 5 && apdu[4] === 0 && apdu.length >= 7) {
+      // Extended length (ISO 7816-4 5.1: 00 then a two-byte Lc), as yubikit sends.
+      const lc = (apdu[5]! << 8) | apdu[6]!;
+      if (apdu.length < 7 + lc) return sw(SW.WRONG_LENGTH);
+      data = apdu.slice(7, 7 + lc);
+    } else if (apdu.length > 5) {
       const lc = apdu[4]!;
       if (apdu.length < 5 + lc) return sw(SW.WRONG_LENGTH);
       data = apdu.slice(5, 5 + lc);
@@ -201,6 +206,7 @@ export class PivCard {
 
   private async dispatch(ins: number, p1: number, p2: number, data: Uint8Array): Promise<{ data?: Uint8Array; sw: number }> {
     if (ins === 0xa4) return this.select(p1, data);
+    if (this.selected === 'management' && ins === 0x1d) return this.readDeviceConfig();
     if (this.selected !== 'piv') return { sw: SW.INS_NOT_SUPPORTED };
     switch (ins) {
       case 0x20:
@@ -249,7 +255,13 @@ export class PivCard {
       return { data: tlv(0x61, concat(tlv(0x4f, aid.subarray(5)), tlv(0x79, tlv(0x4f, PIV_AID)))), sw: SW.OK };
     }
     // The management and OTP applications exist on a YubiKey; ykpiv selects one to deauthenticate.
-    if (hex === 'a000000527471117' || hex === 'a0000005272001' || hex === 'a000000527200101') {
+    if (hex === 'a000000527471117') {
+      // The management application answers SELECT with its version as text (yubikit management.py reads
+      // "x.y.z" out of it) and serves READ CONFIG (INS 1D): yubikey-manager's device info.
+      this.selected = 'management';
+      return { data: new TextEncoder().encode(`Virtual mgmt - FW version ${this.config.firmware.join('.')}`), sw: SW.OK };
+    }
+    if (hex === 'a0000005272001' || hex === 'a000000527200101') {
       this.selected = 'other';
       return { sw: SW.OK };
     }
@@ -495,6 +507,24 @@ export class PivCard {
     if (data.length !== 27 || data[0] !== ALG_3DES || data[1] !== 0x9b || data[2] !== 24) return { sw: SW.INCORRECT_DATA };
     this.managementKey = Buffer.from(data.subarray(3));
     return { sw: SW.OK };
+  }
+
+  /**
+   * Device information as the management application's READ CONFIG returns it (yubikit management.py
+   * DeviceInfo.parse): a length byte, then TLVs — 01 USB capabilities supported, 02 serial, 03 USB
+   * capabilities enabled (PIV only: 0x0010), 04 form factor, 05 firmware version, 0A configuration lock.
+   */
+  private readDeviceConfig(): { data: Uint8Array; sw: number } {
+    const s = this.config.serial;
+    const body = concat(
+      tlv(0x01, Uint8Array.of(0x00, 0x10)),
+      tlv(0x02, Uint8Array.of(s >>> 24, (s >>> 16) & 0xff, (s >>> 8) & 0xff, s & 0xff)),
+      tlv(0x03, Uint8Array.of(0x00, 0x10)),
+      tlv(0x04, Uint8Array.of(this.config.formFactor)),
+      tlv(0x05, Uint8Array.from(this.config.firmware)),
+      tlv(0x0a, Uint8Array.of(0)),
+    );
+    return { data: concat(Uint8Array.of(body.length), body), sw: SW.OK };
   }
 
   /** Test hook: the public key in a slot (uncompressed point), or undefined when empty. */
