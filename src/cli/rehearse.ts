@@ -65,6 +65,8 @@
  *     "installed": { "files": [...], "versions": { "root": 2, … }, "pinnedBy": "file", "rootChain": [2] },
  *     "refusal": { "bundle": "site/tampered.bundle", "trustDir": "site/trust-dir", "code": "LENGTH_MISMATCH", "message": "…", "unchanged": true, "treeSha256": "…" } } | null,
  *   "tree": { "dir": "repository", "consistentSnapshot": false, "rootVersions": [1, 2], "files": ["1.root.json", …, "timestamp.json"] } (tuf) | null,
+ *   "sigstore": { "trustedRoot": "sigstore/trusted_root.json", "request": "sigstore/request.json", "review": "sigstore/review.txt",
+ *     "response": "sigstore/response-alice.json", "targets": "sigstore/targets.json", "trustedRootReview": ["Fulcio CA … ADDED, …", …] } (--profile sigstore) | null,
  *   "durationMs": { "ceremony": n, "rotation": n, "export": n, "site": n, "total": n },
  *   "notYetRehearsed": [] }
  * ```
