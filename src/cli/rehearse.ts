@@ -65,6 +65,8 @@
  *     "installed": { "files": [...], "versions": { "root": 2, … }, "pinnedBy": "file", "rootChain": [2] },
  *     "refusal": { "bundle": "site/tampered.bundle", "trustDir": "site/trust-dir", "code": "LENGTH_MISMATCH", "message": "…", "unchanged": true, "treeSha256": "…" } } | null,
  *   "tree": { "dir": "repository", "consistentSnapshot": false, "rootVersions": [1, 2], "files": ["1.root.json", …, "timestamp.json"] } (tuf) | null,
+ *   "sigstore": { "trustedRoot": "sigstore/trusted_root.json", "request": "sigstore/request.json", "review": "sigstore/review.txt",
+ *     "response": "sigstore/response-alice.json", "targets": "sigstore/targets.json", "trustedRootReview": ["Fulcio CA … ADDED, …", …] } (--profile sigstore) | null,
  *   "durationMs": { "ceremony": n, "rotation": n, "export": n, "site": n, "total": n },
  *   "notYetRehearsed": [] }
  * ```
@@ -94,6 +96,8 @@ import { NEW_CUSTODIAN, ROTATION_DIR, runRotationStage, tokenOf, type RotationSt
 import { runSiteImportStage, SITE_DIR, type SiteImportResult } from '../rehearsal/site-import-stage.js';
 import type { Io } from './output.js';
 import { REPOSITORY_DIR, writeRehearsalTree, type RehearsalTree } from '../rehearsal/repository-stage.js';
+import { runSigstoreStage, SIGSTORE_DIR, type SigstoreStageResult } from '../rehearsal/sigstore-stage.js';
+import type { SigningKey } from '../signers/signing-key.js';
 
 export const DEFAULT_REHEARSAL_GUN = 'rehearsal.example.com/org/app';
 export const PLAN_FILE = 'plan.json';
@@ -141,12 +145,15 @@ const encoder = new TextEncoder();
 
 function profileOption(value: string | undefined): ProfileName {
   if (value === undefined) return 'notary';
-  if (value !== 'notary' && value !== 'tuf') throw new CeremonyError('USAGE', `--profile is notary or tuf, not ${JSON.stringify(value)}`);
+  // sigstore: a TUF repository holding a private Sigstore's trusted_root.json (src/rehearsal/sigstore-stage.ts).
+  if (value === 'sigstore') return 'tuf';
+  if (value !== 'notary' && value !== 'tuf') throw new CeremonyError('USAGE', `--profile is notary or tuf, or sigstore (TUF with a private Sigstore trust root), not ${JSON.stringify(value)}`);
   return value;
 }
 
 export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: RehearseDeps = defaultRehearseDeps): Promise<number> {
   const profile = profileOption(opts.profile);
+  const sigstore = opts.profile === 'sigstore';
   if (!opts.out) throw new CeremonyError('USAGE', '--out DIR is required');
   if (profile === 'tuf' && opts.timestampKey !== undefined) {
     throw new CeremonyError('USAGE', '--timestamp-key is for the notary profile (notary-server holds the timestamp key); a TUF rehearsal makes its own');
@@ -169,8 +176,8 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
     ...(opts.publisherKey !== undefined ? [PUBLISHER_KEY_FILE] : []),
   ];
   // The plan's file names depend only on the profile and the Shamir split; a draft gives them.
-  const draft = parsePlan(encoder.encode(JSON.stringify(rehearsalPlan({ profile, repository: 'x', now, timestampKey: { keyFile: TIMESTAMP_KEY_FILE, sha256: '0'.repeat(64) } }))), { rehearsal: true });
-  await assertAbsent([...own, ...allOutputNames(draft), ...STAGE_FOLDERS].map((n) => join(out, n)), ' (a rehearsal writes into a new folder)');
+  const draft = parsePlan(encoder.encode(JSON.stringify({ ...rehearsalPlan({ profile, repository: 'x', now, timestampKey: { keyFile: TIMESTAMP_KEY_FILE, sha256: '0'.repeat(64) } }), ...(sigstore ? { consistentSnapshot: true } : {}) })), { rehearsal: true });
+  await assertAbsent([...own, ...allOutputNames(draft), ...STAGE_FOLDERS, ...(sigstore ? [SIGSTORE_DIR] : [])].map((n) => join(out, n)), ' (a rehearsal writes into a new folder)');
 
   // The timestamp key (notary): the server's, or one made here.
   let timestampKeySource: 'file' | 'rehearsal' | undefined;
@@ -212,7 +219,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   }
 
   const planBytes = encoder.encode(
-    JSON.stringify(rehearsalPlan({ profile, repository, now, ...(timestampKey ? { timestampKey } : {}), ...(snapshotKey ? { snapshotKey } : {}), ...(publisherKey ? { publisherKey } : {}) }), null, 2) + '\n',
+    JSON.stringify({ ...rehearsalPlan({ profile, repository, now, ...(timestampKey ? { timestampKey } : {}), ...(snapshotKey ? { snapshotKey } : {}), ...(publisherKey ? { publisherKey } : {}) }), ...(sigstore ? { consistentSnapshot: true } : {}) }, null, 2) + '\n',
   );
   const plan = parsePlan(planBytes, { rehearsal: true, source: PLAN_FILE });
   await writeFileAtomic(join(out, PLAN_FILE), planBytes);
@@ -234,17 +241,20 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   const opened = await openRehearsalTokenSet({ custodians: REHEARSAL_CUSTODIANS, softhsm: deps.softhsmPath() });
   const provider = new RehearsalTokenProvider(opened.tokens);
   let newTokenSet: RehearsalTokenSet | undefined;
+  // The rehearsal's software keys (TUF snapshot and timestamp), kept for the sigstore stage's snapshot v2.
+  const softwareKeys = new Map<string, SigningKey>();
   let result: CeremonyResult;
   let stages: Stages;
   try {
-    result = await runCeremony({ planBytes, plan, planName: PLAN_FILE, planDir: out, outDir: out, tokens: provider, resume: false, now: deps.now, report: say });
+    result = await runCeremony({ planBytes, plan, planName: PLAN_FILE, planDir: out, outDir: out, tokens: provider, resume: false, now: deps.now, report: say, softwareKeys });
     let t = lap('ceremony', started);
     // Dave's token (the rotation's replacement key): one more rehearsal token of the same kind. With
     // SoftHSM2 the module is loaded by now, so it is initialised in the same private token folder.
     newTokenSet = await openRehearsalTokenSet({ custodians: [NEW_CUSTODIAN], softhsm: deps.softhsmPath() });
-    stages = await runStages({ profile, repository, out, now: deps.now, say, tokens: opened.tokens, newToken: newTokenSet.tokens[0]!, timestampKey: rehearsalTimestampKey, snapshotWritten: metadataFileNames(plan).includes('snapshot.json'), plan, lap: (name) => (t = lap(name, t)) });
+    stages = await runStages({ profile, repository, out, now: deps.now, say, tokens: opened.tokens, newToken: newTokenSet.tokens[0]!, timestampKey: rehearsalTimestampKey, snapshotWritten: metadataFileNames(plan).includes('snapshot.json'), plan, lap: (name) => (t = lap(name, t)), ...(sigstore ? { sigstore: { softwareKeys } } : {}) });
   } finally {
     rehearsalTimestampKey?.dispose();
+    for (const k of softwareKeys.values()) if (k instanceof SoftwareKey) k.dispose();
     await newTokenSet?.close();
     if (deps.keepTokens) {
       deps.keepTokens({
@@ -263,7 +273,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
 
   const metadata = metadataFileNames(plan);
   const cards = result.files.filter((f) => f.startsWith('share-card'));
-  const { rotation, exported, site, tree, notYetRehearsed } = stages;
+  const { rotation, exported, site, sigstore: sigstoreStage, tree, notYetRehearsed } = stages;
   if (opts.json) {
     const has = (name: string): string | null => (metadata.includes(name) ? name : null);
     io.out(
@@ -319,6 +329,9 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
               }
             : null,
           tree: tree ?? null,
+          sigstore: sigstoreStage
+            ? { trustedRoot: sigstoreStage.trustedRoot, request: sigstoreStage.request, review: sigstoreStage.review, response: sigstoreStage.response, targets: sigstoreStage.targets, trustedRootReview: sigstoreStage.trustedRootLines }
+            : null,
           durationMs: durations,
           notYetRehearsed,
         },
@@ -358,6 +371,8 @@ interface StagesInput {
   snapshotWritten: boolean;
   /** The plan the root ceremony ran (key labels on the tokens). */
   plan: CeremonyPlan;
+  /** `--profile sigstore`: the rehearsal's software keys, for the sigstore stage. */
+  sigstore?: { softwareKeys: ReadonlyMap<string, SigningKey> };
   lap: (name: string) => void;
 }
 
@@ -365,6 +380,7 @@ interface Stages {
   rotation: RotationStageResult;
   exported: ExportStageResult;
   site: SiteImportResult | undefined;
+  sigstore: SigstoreStageResult | undefined;
   /** TUF: the hostable tree in DIR/repository/ (src/rehearsal/repository-stage.ts). */
   tree: RehearsalTree | undefined;
   notYetRehearsed: string[];
@@ -398,9 +414,15 @@ async function runStages(s: StagesInput): Promise<Stages> {
   };
   const notYetRehearsed: string[] = [];
   let complete = true;
+  let sigstore: SigstoreStageResult | undefined;
   if (profile === 'tuf') {
     files.snapshot = snapshotV1!;
     files.timestamp = await read('timestamp.json', DEFAULT_CAPS.timestamp);
+    if (s.sigstore) {
+      sigstore = await runSigstoreStage({ out, files, pinnedRoot: rootV1, plan: s.plan, tokens: s.tokens, softwareKeys: s.sigstore.softwareKeys, now: s.now(), say: s.say });
+      Object.assign(files, sigstore.files);
+      s.lap('sigstore');
+    }
   } else {
     const snapshot = rotation.snapshotV2;
     if (snapshot) files.snapshot = snapshot;
@@ -425,14 +447,14 @@ async function runStages(s: StagesInput): Promise<Stages> {
     site = await runSiteImportStage({ out, frames: exported.qr.frames, usbBundle: exported.bundle, pinnedRoot: rootV1, now: s.now(), say: s.say });
     s.lap('site');
   }
-  const tree = profile === 'tuf' ? await writeRehearsalTree({ out, files, pinnedRoot: rootV1, now: s.now(), say: s.say }) : undefined;
-  return { rotation, exported, site, tree, notYetRehearsed };
+  const tree = profile === 'tuf' ? await writeRehearsalTree({ out, files, pinnedRoot: rootV1, now: s.now(), say: s.say, ...(sigstore ? { targetFiles: sigstore.targetFiles } : {}) }) : undefined;
+  return { rotation, exported, site, sigstore, tree, notYetRehearsed };
 }
 export function registerRehearseCommand(program: Command, io: Io, setStatus: (status: number) => void): void {
   program
     .command('rehearse')
     .description('a complete rehearsal on rehearsal tokens (SoftHSM2 when installed, else software): root ceremony, rotation, USB + QR export, import at a simulated site; everything left in DIR')
-    .option('--profile <PROFILE>', 'notary (default) or tuf')
+    .option('--profile <PROFILE>', 'notary (default), tuf, or sigstore (TUF with a private Sigstore trusted_root.json as a target)')
     .option('--gun <NAME>', `the repository name (Notary GUN); default ${DEFAULT_REHEARSAL_GUN}`)
     .option('--timestamp-key <FILE>', "notary: the server's timestamp public key JSON (/v2/<GUN>/_trust/tuf/timestamp.key)")
     .option('--snapshot-key <FILE>', "notary: the server's snapshot public key JSON (/v2/<GUN>/_trust/tuf/snapshot.key): a server-managed snapshot")

@@ -18,8 +18,8 @@ export interface RehearsalTree {
   files: string[];
 }
 
-export async function writeRehearsalTree(input: { out: string; files: RepositoryFiles; pinnedRoot: Uint8Array; now: Date; say: (line: string) => void }): Promise<RehearsalTree> {
-  const written = await writeVerifiedTree({ files: input.files, trustedRoot: input.pinnedRoot, out: join(input.out, REPOSITORY_DIR), now: input.now });
+export async function writeRehearsalTree(input: { out: string; files: RepositoryFiles; pinnedRoot: Uint8Array; now: Date; say: (line: string) => void; targetFiles?: ReadonlyMap<string, Uint8Array> }): Promise<RehearsalTree> {
+  const written = await writeVerifiedTree({ files: input.files, trustedRoot: input.pinnedRoot, out: join(input.out, REPOSITORY_DIR), now: input.now, ...(input.targetFiles ? { targetFiles: input.targetFiles } : {}) });
   input.say(`  repository: ${written.out} (a hostable tree: ${written.entries.map((e) => e.name).join(', ')}; read back and verified from root v1)`);
   return { dir: REPOSITORY_DIR, consistentSnapshot: written.consistentSnapshot, rootVersions: written.rootVersions, files: written.entries.map((e) => e.name) };
 }

@@ -73,8 +73,10 @@ function tamperedCopy(bundle: DecodedBundle): Uint8Array {
   const files = bundle.files.map((f) => {
     if (f.name !== 'targets.json') return f;
     const text = new TextDecoder().decode(f.bytes);
-    const altered = text.replace('"targets":{}', '"targets":{"evil.tar.gz":{"hashes":{"sha256":"' + 'e'.repeat(64) + '"},"length":666}}');
-    if (altered === text) throw new CeremonyError('INTERNAL', 'the rehearsal repository was expected to list no targets');
+    const evil = '"evil.tar.gz":{"hashes":{"sha256":"' + 'e'.repeat(64) + '"},"length":666}';
+    // Empty targets (the ceremony's v1), or listing files already (the sigstore rehearsal's trusted_root.json).
+    const altered = text.includes('"targets":{}') ? text.replace('"targets":{}', `"targets":{${evil}}`) : text.replace('"targets":{', `"targets":{${evil},`);
+    if (altered === text) throw new CeremonyError('INTERNAL', 'the rehearsal repository has no targets object to alter');
     return { name: f.name, bytes: new TextEncoder().encode(altered) };
   });
   return encodeBundle({ kind: bundle.kind, profile: bundle.profile, repository: bundle.repository, created: bundle.created, files });

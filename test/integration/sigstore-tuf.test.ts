@@ -15,6 +15,7 @@ import { getTrustedRoot, initTUF } from '@sigstore/tuf';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mergeCommand } from '../../src/cli/merge.js';
 import { refreshCommand } from '../../src/cli/refresh.js';
+import { rehearseCommand } from '../../src/cli/rehearse.js';
 import { targetsRequestCommand } from '../../src/cli/targets-request.js';
 import { writeVerifiedTree } from '../../src/cli/tree.js';
 import { readSigningRequest, serializeSignatureResponse, signRequest } from '../../src/rotation/index.js';
@@ -110,5 +111,21 @@ describe('@sigstore/tuf fetches trusted_root.json from a ceremony-made repositor
     const again = await initTUF({ mirrorURL: http.base, rootPath: pin, cachePath, retry: false, timeout: 10_000 });
     expect(await again.getTarget('trusted_root.json')).toBe(Buffer.from(v2).toString());
     expect(http.requests).toContain(`/targets/${sha256(v2)}.trusted_root.json`);
+  });
+});
+
+describe('rehearse --profile sigstore', () => {
+  it('@sigstore/tuf, pinned at the rehearsal root v1, fetches the rehearsal trusted_root.json from DIR/repository/', async () => {
+    const out = join(work, 'rehearsal');
+    const c = captureIo();
+    expect(await rehearseCommand({ profile: 'sigstore', out, json: true }, c.io, { softhsmPath: () => undefined, now: () => new Date() })).toBe(0);
+    const served = await serveTree(join(out, 'repository'));
+    try {
+      const root = await getTrustedRoot({ mirrorURL: served.base, rootPath: join(out, '1.root.json'), cachePath: join(work, 'rehearsal-cache'), retry: false, timeout: 10_000 });
+      expect(root.certificateAuthorities[0]!.uri).toBe('https://fulcio.rehearsal.invalid');
+      expect(served.requests).toContain('/2.root.json');
+    } finally {
+      await served.close();
+    }
   });
 });

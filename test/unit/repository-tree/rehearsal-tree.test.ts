@@ -3,7 +3,8 @@
  * the other roles, timestamp.json), which `verify` accepts pinned to the ceremony's root v1; a Notary
  * rehearsal writes none.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -36,6 +37,30 @@ describe('rehearse --profile tuf writes DIR/repository/', () => {
     await import('node:fs').then((fs) => fs.mkdirSync(join(out, 'repository'), { recursive: true }));
     await expect(rehearseCommand({ profile: 'tuf', out }, c.io, software)).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
     expect(readdirSync(out)).toEqual(['repository']);
+  });
+
+  it('--profile sigstore: trusted_root.json added by a reviewed, signed targets change; in the tree under targets/', async () => {
+    const out = join(work, 'sigstore');
+    const c = captureIo();
+    expect(await rehearseCommand({ profile: 'sigstore', out, json: true }, c.io, software)).toBe(0);
+    const j = JSON.parse(c.out.join(''));
+    expect(j.profile).toBe('tuf');
+    expect(j.tree).toMatchObject({ consistentSnapshot: true, rootVersions: [1, 2] });
+    expect(j.tree.files).toEqual(expect.arrayContaining(['2.snapshot.json', '2.targets.json', 'timestamp.json']));
+    const trusted = readFileSync(join(out, 'sigstore', 'trusted_root.json'));
+    const sha = createHash('sha256').update(trusted).digest('hex');
+    expect(j.tree.files).toContain(`targets/${sha}.trusted_root.json`);
+    const review = readFileSync(join(out, 'sigstore', 'review.txt'), 'utf8');
+    expect(review).toContain(`target "trusted_root.json" ADDED: ${trusted.length.toLocaleString('en-US')} bytes, sha256 ${sha.slice(0, 16)}…`);
+    expect(review).toMatch(/Fulcio CA "https:\/\/fulcio\.rehearsal\.invalid" \("O=REHEARSAL, CN=REHEARSAL Fulcio CA"\), certificate [0-9a-f]{16}… ADDED/);
+    expect(review).toMatch(/Rekor log "https:\/\/rekor\.rehearsal\.invalid" key [0-9a-f]{16}… .* ADDED/);
+    expect(review).toMatch(/CT log .* ADDED/);
+    expect(j.sigstore.trustedRootReview).toHaveLength(3);
+    const v = captureIo();
+    expect(await runCli(['verify', join(out, 'repository'), '--root', join(out, '1.root.json'), '--json'], v.io)).toBe(0);
+    expect(JSON.parse(v.out.join(''))).toMatchObject({ ok: true, rootVersion: 2, targets: 1 });
+    // The site imported the same final repository (targets v2).
+    expect(j.site.installed.versions.targets).toBe(2);
   });
 
   it('a Notary rehearsal writes no tree', async () => {
