@@ -7,7 +7,8 @@
  * never overwriting: as many frames as a receiver losing the share SHARE of them (default 0.3) needs to
  * complete with high probability (src/transport/qr/encoder.ts, framesForLoss).
  *
- * decode reads the images (PNG, JPEG, …; or `.txt` files holding one frame per line) in any order,
+ * decode reads the images (PNG or JPEG, their header checked against the 40-megapixel budget before they are
+ * decoded: src/io/image-header.ts; or `.txt` files holding one frame per line) in any order,
  * skipping images without a readable QR code (said on stderr), refusing any frame that is malformed, of
  * another UR type or of a second bundle (exit 1, nothing written), and stops as soon as the bundle is
  * reassembled. Progress goes to stdout, one line per input: parts received, fragments known, estimate

@@ -28,7 +28,10 @@ function segmentsFor(text: string): QRCodeSegment[] {
  * pixels per module, the 4-module quiet zone the standard asks for.
  */
 export async function qrPng(text: string, opts: { scale?: number } = {}): Promise<Uint8Array> {
-  const png = await QRCode.toBuffer(segmentsFor(text), { type: 'png', errorCorrectionLevel: 'L', margin: 4, scale: opts.scale ?? 6 });
+  // pngjs tries all five row filters by default; a QR frame is flat black and white, where filter 2 (Up)
+  // compresses as well and encodes 2.2× faster (issue #18, measured on the rehearsal's frames).
+  const rendererOpts = { filterType: 2 } as NonNullable<QRCode.QRCodeToBufferOptions['rendererOpts']>;
+  const png = await QRCode.toBuffer(segmentsFor(text), { type: 'png', errorCorrectionLevel: 'L', margin: 4, scale: opts.scale ?? 6, rendererOpts });
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }
 
@@ -57,13 +60,21 @@ export function ensureQrReader(): Promise<unknown> {
   return ready;
 }
 
+/** The full search: every try-hard option, up to 4 symbols. */
 const READER_OPTIONS: ReaderOptions = { formats: ['QRCode'], tryHarder: true, maxNumberOfSymbols: 4 };
+/**
+ * The fast path first (issue #18): a frame holds one upright, dark-on-light code, so one symbol without
+ * rotations, inversion or the try-hard passes finds it in most frames at a fraction of the cost; the full
+ * search runs only after a miss, so no frame the full options would read is lost.
+ */
+const FAST_READER_OPTIONS: ReaderOptions = { formats: ['QRCode'], tryHarder: false, tryRotate: false, tryInvert: false, maxNumberOfSymbols: 1 };
 
 /** Text of the QR codes in an encoded image (PNG, JPEG, …) or in RGBA pixels. */
 export async function readQrCodes(image: Uint8Array | { data: Uint8ClampedArray; width: number; height: number }): Promise<string[]> {
   await ensureQrReader();
-  const results = await readBarcodes(image as Parameters<typeof readBarcodes>[0], READER_OPTIONS);
-  return results.filter((r) => r.isValid && r.text.length > 0).map((r) => r.text);
+  const texts = async (opts: ReaderOptions) => (await readBarcodes(image as Parameters<typeof readBarcodes>[0], opts)).filter((r) => r.isValid && r.text.length > 0).map((r) => r.text);
+  const fast = await texts(FAST_READER_OPTIONS);
+  return fast.length > 0 ? fast : texts(READER_OPTIONS);
 }
 
 /** Read an image file and return the text of the QR codes in it; QR_IMAGE_UNREADABLE when there is none. */

@@ -24,6 +24,8 @@ const scope = self as unknown as { postMessage(message: WorkerReply): void; onme
 
 // As src/io/qr-images.ts (the CLI's `qr decode`): QR codes only, try harder, a few per image.
 const READER_OPTIONS: ReaderOptions = { formats: ['QRCode'], tryHarder: true, maxNumberOfSymbols: 4 };
+/** One upright symbol without the try-hard passes first; the full search only after a miss (as src/io/qr-images.ts). */
+const FAST_READER_OPTIONS: ReaderOptions = { formats: ['QRCode'], tryHarder: false, tryRotate: false, tryInvert: false, maxNumberOfSymbols: 1 };
 
 let ready: Promise<unknown> | undefined;
 
@@ -54,8 +56,9 @@ async function decode(event: MessageEvent<WorkerRequest>): Promise<void> {
     if (!ctx) throw new Error('no 2D context in the worker');
     ctx.drawImage(bitmap, 0, 0);
     const pixels = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-    const results = await readBarcodes(pixels, READER_OPTIONS);
-    const texts = results.filter((r) => r.isValid && r.text.length > 0).map((r) => r.text);
+    const read = async (opts: ReaderOptions) => (await readBarcodes(pixels, opts)).filter((r) => r.isValid && r.text.length > 0).map((r) => r.text);
+    const fast = await read(FAST_READER_OPTIONS);
+    const texts = fast.length > 0 ? fast : await read(READER_OPTIONS);
     scope.postMessage({ type: 'texts', texts, ms: performance.now() - started } satisfies WorkerReply);
   } catch (err) {
     scope.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies WorkerReply);

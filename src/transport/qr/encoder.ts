@@ -48,10 +48,13 @@ export interface QrEncoding {
  * loss, cover seqLen plus the elimination receiver's overhead (about 7 parts on the mixed schedule,
  * bench/qr.ts: 8 plus 2 % are counted).
  */
-export function framesForLoss(seqLen: number, loss: number): number {
+export function framesForLoss(seqLen: number, loss: number, schedule: QrSchedule = 'mixed'): number {
   if (!Number.isSafeInteger(seqLen) || seqLen < 1) throw new RangeError('seqLen must be a positive integer');
   if (!(loss >= 0 && loss < 0.9)) throw new RangeError('loss must be in [0, 0.9)');
-  if (loss === 0) return seqLen;
+  // Only the standard schedule's first seqLen parts are the fragments themselves: without loss they are
+  // enough. The mixed schedule's parts are XORs whose first seqLen rarely reach full rank (issue #18): the
+  // overhead term applies at loss 0 too.
+  if (loss === 0 && (schedule === 'standard' || seqLen === 1)) return seqLen;
   const need = seqLen === 1 ? 1 : seqLen + 8 + Math.ceil(0.02 * seqLen);
   const keep = 1 - loss;
   let n = Math.ceil(need / keep);
@@ -85,7 +88,7 @@ export function encodeQrFrames(
   if (!Number.isSafeInteger(first) || first < 0 || first > 0xffff_0000) throw new RangeError('first must be a non-negative integer below 2^32 - 2^16');
   const encoder = new UREncoder(ur, fragmentBytes, ((opts.schedule ?? 'mixed') === 'mixed' && seqLen > 1 ? seqLen : 0) + first);
   if (seqLen > caps.maxSeqLen) throw new CeremonyError('QR_MESSAGE_TOO_LARGE', `${seqLen} fragments, over the cap of ${caps.maxSeqLen}: use larger fragments`);
-  const count = opts.count ?? framesForLoss(seqLen, opts.loss ?? 0.3);
+  const count = opts.count ?? framesForLoss(seqLen, opts.loss ?? 0.3, opts.schedule ?? 'mixed');
   if (!Number.isSafeInteger(count) || count < 1) throw new RangeError('count must be a positive integer');
   const parts: string[] = [];
   for (let i = 0; i < count; i++) parts.push(encoder.nextPart().toUpperCase());

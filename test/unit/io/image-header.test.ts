@@ -4,12 +4,13 @@
  */
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { inflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { CeremonyError } from '../../../src/errors.js';
 import { checkImageSize, imageHeader, QR_IMAGE_MAX_PIXELS } from '../../../src/io/image-header.js';
-import { qrPng } from '../../../src/io/qr-images.js';
+import { qrModules, qrPng, readQrCodes } from '../../../src/io/qr-images.js';
 import { jpegHeaderOnly, pngBomb } from '../../../bench/hostile/images.js';
 import { captureIo } from '../../support/cli-io.js';
 
@@ -64,5 +65,42 @@ describe('image headers', () => {
     expect(status).toBe(1);
     expect(c.err[0]).toMatch(/^error\[QR_IMAGE_TOO_LARGE\]: .*30000 × 30000 pixels/);
     expect(existsSync(join(dir, 'out.bundle'))).toBe(false);
+  });
+});
+
+describe('QR frame images (issue #18)', () => {
+  it('qrPng writes every row with PNG filter 2 (Up)', async () => {
+    const png = Buffer.from(await qrPng('UR:X-TUF-CEREMONY-BUNDLE/1-2/LPADAOCSFNCYHKECHNRDHDBAECTIHDRL', { scale: 2 }));
+    const { width, height } = imageHeader(png);
+    const colorType = png[25]!;
+    const channels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colorType]!;
+    const idat: Buffer[] = [];
+    for (let at = 8; at < png.length; ) {
+      const length = png.readUInt32BE(at);
+      if (png.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length));
+      at += 12 + length;
+    }
+    const raw = inflateSync(Buffer.concat(idat));
+    const stride = 1 + width * channels * (png[24]! / 8);
+    expect(raw.length).toBe(stride * height);
+    for (let row = 0; row < height; row++) expect(raw[row * stride]).toBe(2);
+  });
+
+  it('the fast path misses an inverted code; the full search after it still reads it (no frame lost)', async () => {
+    const text = 'UR:X-TUF-CEREMONY-BUNDLE/1-2/LPADAOCSFNCYHKECHNRDHDBAECTIHDRL';
+    const m = qrModules(text);
+    const scale = 6;
+    const side = (m.size + 8) * scale;
+    const data = new Uint8ClampedArray(side * side * 4);
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        const mx = Math.floor(x / scale) - 4;
+        const my = Math.floor(y / scale) - 4;
+        const dark = mx >= 0 && my >= 0 && mx < m.size && my < m.size && m.dark(mx, my);
+        const v = dark ? 255 : 0; // light code on a dark ground
+        data.set([v, v, v, 255], (y * side + x) * 4);
+      }
+    }
+    expect(await readQrCodes({ data, width: side, height: side })).toEqual([text]);
   });
 });
