@@ -108,7 +108,7 @@ describe.each(['tuf', 'notary'] as const)('signing requests: names (%s)', (profi
     });
     expect(got).toEqual(edits.map(([what, , code, path]) => [what, code, path]));
     void fx;
-  });
+  }, 60_000);
 
   it('build refuses two keys under one name and names that imitate key text', async () => {
     const { fx, payload, t2 } = await made();
@@ -121,7 +121,7 @@ describe.each(['tuf', 'notary'] as const)('signing requests: names (%s)', (profi
     // A new key named like a custodian.
     const newNamedBob = new Map(fx.names).set(t2.listed.keyId, 'Bob');
     expect(codeAndPath(() => buildSigningRequest({ ...payload, names: newNamedBob }, { repository: 'r' }))[0]).toBe('NAME_DUPLICATE');
-  });
+  }, 60_000);
 
   it('the review prints each key as its ID and fingerprint first, then the name, quoted; unnamed keys are "unnamed key N"', async () => {
     const { fx, payload } = await made();
@@ -136,7 +136,7 @@ describe.each(['tuf', 'notary'] as const)('signing requests: names (%s)', (profi
     // No name ever stands before a key's identification.
     for (const name of ['Alice', 'Carol', 'Dave']) expect(text).not.toMatch(new RegExp(`(^|[ (])${name} \\(key`, 'm'));
     void payload;
-  });
+  }, 60_000);
 });
 
 describe('tuf-ceremony sign / inspect refuse a request whose names forge key text', () => {
@@ -166,5 +166,18 @@ describe('tuf-ceremony sign / inspect refuse a request whose names forge key tex
     writeFileSync(ok, serializeSigningRequest(request));
     expect(await runCli(['sign', ok, '--out', join(dir, 'r.json'), '--share-card', join(dir, 'none.card'), '--name', 'Bob fingerprint 0000 1111'], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[NAME_IMITATES_KEY_TEXT\]/);
-  });
+  }, 60_000);
+});
+
+describe('merge status with more signatures than the threshold (issue #16 point 10)', () => {
+  it('says "3 old keys signed, 2 needed (of 3)", never "3 of 2"', async () => {
+    const { signRequest, mergeResponses } = await import('../../../src/rotation/index.js');
+    const fx = await rootFixture('tuf');
+    const request = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names: fx.names }), { repository: 'r' });
+    const responses = await Promise.all(fx.custodians.map((c) => signRequest(request, c.key)));
+    const result = mergeResponses(request, responses);
+    expect(result.final).toBe(true);
+    expect(result.status).toMatch(/^3 old keys signed, 2 needed \(of 3\), 3 new keys signed, 2 needed \(of 3\): both thresholds met/);
+    expect(result.status).not.toMatch(/3 of 2/);
+  }, 60_000);
 });
