@@ -221,7 +221,7 @@ export function changeView(c: RequestChange): RotationChangeView {
     case 'threshold':
       return { kind: c.kind, role: c.role, text: `${c.role} threshold changes from ${c.from} to ${c.to}` };
     case 'expires':
-      return { kind: c.kind, text: `root expiry changes from ${c.from} to ${c.to}` };
+      return { kind: c.kind, text: Date.parse(c.to) < Date.parse(c.from) ? `root expiry is SHORTENED from ${c.from} to ${c.to}` : `root expiry changes from ${c.from} to ${c.to}` };
     case 'consistent-snapshot':
       return { kind: c.kind, text: `consistent_snapshot changes from ${c.from} to ${c.to}` };
     default:

@@ -175,6 +175,13 @@ function review(
   return { role, repository: request.repository, profile: request.profile, fromVersion, toVersion, ...changed, policy, digest, requestId: request.requestId, lines, text: lines.join('\n') };
 }
 
+/** Whether expiry `a` is before expiry `b` (both parsed by the metadata model already). */
+function isEarlier(a: string, b: string): boolean {
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  return Number.isFinite(ta) && Number.isFinite(tb) && ta < tb;
+}
+
 function sentence(c: RequestChange): string {
   switch (c.kind) {
     case 'key-added':
@@ -188,7 +195,8 @@ function sentence(c: RequestChange): string {
     case 'threshold':
       return `${c.role} threshold changes from ${c.from} to ${c.to}`;
     case 'expires':
-      return `root expiry changes from ${c.from} to ${c.to}`;
+      // An earlier expiry is the change a co-signer must not miss: the repository stops working sooner.
+      return isEarlier(c.to, c.from) ? `root expiry is SHORTENED from ${c.from} to ${c.to}` : `root expiry changes from ${c.from} to ${c.to}`;
     case 'consistent-snapshot':
       return `consistent_snapshot changes from ${c.from} to ${c.to}`;
     default:
@@ -280,7 +288,7 @@ function targetsSentence(c: TargetsRequestChange): string {
     case 'target-changed':
       return `target ${quoteShown(c.name)} changes (new length, hashes or custom data)`;
     case 'targets-expires':
-      return `targets expiry changes from ${c.from} to ${c.to}`;
+      return isEarlier(c.to, c.from) ? `targets expiry is SHORTENED from ${c.from} to ${c.to}` : `targets expiry changes from ${c.from} to ${c.to}`;
     default:
       return `the field ${quoteShown(c.field)} changes`;
   }

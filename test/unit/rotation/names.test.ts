@@ -181,3 +181,17 @@ describe('merge status with more signatures than the threshold (issue #16 point 
     expect(result.status).not.toMatch(/3 of 2/);
   }, 60_000);
 });
+
+describe('a shortened expiry is flagged in the review (issue #16 point 10)', () => {
+  it('CLI review and app review say SHORTENED when root N+1 expires before root N', async () => {
+    const { reviewView } = await import('../../../electron/main/rotation.js');
+    const { EXPIRES_V1 } = await import('./support.js');
+    const fx = await rootFixture('tuf');
+    const earlier = EXPIRES_V1.replace(/^(\d{4})/, (y) => String(Number(y) - 2));
+    const request = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: earlier }, { names: fx.names }), { repository: 'r' });
+    expect(describeRequest(request).text).toContain(`root expiry is SHORTENED from ${EXPIRES_V1} to ${earlier}`);
+    expect(reviewView(request).changes.map((c) => c.text)).toContain(`root expiry is SHORTENED from ${EXPIRES_V1} to ${earlier}`);
+    const later = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names: fx.names }), { repository: 'r' });
+    expect(describeRequest(later).text).toContain(`root expiry changes from ${EXPIRES_V1} to ${EXPIRES_V2}`);
+  }, 60_000);
+});
