@@ -195,3 +195,43 @@ describe('a shortened expiry is flagged in the review (issue #16 point 10)', () 
     expect(describeRequest(later).text).toContain(`root expiry changes from ${EXPIRES_V1} to ${EXPIRES_V2}`);
   }, 60_000);
 });
+
+describe('the replacement reason is recorded in the request and shown to co-signers (issue #16 point 10)', () => {
+  it('compromised / retired / lost: in the file, bound by the request ID, in the CLI and app reviews', async () => {
+    const { reviewView } = await import('../../../electron/main/rotation.js');
+    const fx = await rootFixture('tuf');
+    const dave = await makeCustodian('tuf', 'Dave');
+    const [alice, , carol] = fx.custodians;
+    const payload = buildRotationPayload(
+      fx.rootV1,
+      { expires: EXPIRES_V2, root: { replace: [{ old: carol!.listed.keyId, new: { json: dave.listed.json, name: 'Dave' }, reason: 'compromised' }] } },
+      { names: fx.names },
+    );
+    const built = buildSigningRequest(payload, { repository: 'r' });
+    const bytes = serializeSigningRequest(built);
+    const doc = json(bytes);
+    expect((doc.expectedSigners as JsonObject[]).map((s) => [s.name, s.reason])).toEqual([
+      ['Alice', undefined],
+      ['Bob', undefined],
+      ['Carol', 'compromised'],
+      ['Dave', undefined],
+    ]);
+    const request = parseSigningRequest(bytes);
+    const text = describeRequest(request).text;
+    expect(text).toMatch(/named "Carol" is REPLACED by .* named "Dave" \(the old key loses the root role, the new one gains it\) — reported COMPROMISED/);
+    const retired = describeRequest(
+      parseSigningRequest(serializeSigningRequest(buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2, root: { remove: [{ keyid: alice!.listed.keyId, reason: 'retired' }] } }, { names: fx.names }), { repository: 'r' }))),
+    ).text;
+    expect(retired).toMatch(/named "Alice" LOSES the root role — retired/);
+    expect(reviewView(request).changes.map((c) => c.text).join('\n')).toMatch(/named "Carol" is replaced by .* in the root role — reported COMPROMISED/);
+    // Changed after export: tampered; a reason on a key that stays: refused even re-hashed.
+    const edited = json(bytes);
+    ((edited.expectedSigners as JsonObject[])[2] as JsonObject).reason = 'retired';
+    void alice;
+    expect(codeAndPath(() => parseSigningRequest(enc.encode(JSON.stringify(edited))))).toEqual(['ROTATION_REQUEST_TAMPERED', '$.requestId']);
+    const stays = json(bytes);
+    ((stays.expectedSigners as JsonObject[])[1] as JsonObject).reason = 'compromised';
+    stays.requestId = requestIdForDocument(stays);
+    expect(codeAndPath(() => parseSigningRequest(enc.encode(JSON.stringify(stays))))).toEqual(['ROTATION_REQUEST_TAMPERED', '$.expectedSigners[1].reason']);
+  }, 60_000);
+});
