@@ -4,14 +4,8 @@
  * wrong way round is as bad as a wrong policy).
  */
 import type { Session, WebContents } from 'electron';
-import {
-  isNavigationAllowed,
-  isPermissionAllowed,
-  isRequestAllowed,
-  screenFromUrl,
-  windowOpenDecision,
-  withCspHeader,
-} from './security-policy.js';
+import type { CameraGate } from './camera-gate.js';
+import { isAppPageUrl, isNavigationAllowed, isPermissionAllowed, isRequestAllowed, windowOpenDecision, withCspHeader } from './security-policy.js';
 
 export interface AppLocation {
   /** file:// URL of dist/renderer/index.html. */
@@ -20,15 +14,16 @@ export interface AppLocation {
   rendererDir: string;
 }
 
-export function hardenSession(ses: Session, loc: AppLocation): void {
-  const screenOf = (wc: WebContents | null) => (wc ? screenFromUrl(wc.getURL(), loc.appRendererUrl) : undefined);
+export function hardenSession(ses: Session, loc: AppLocation, camera: CameraGate): void {
+  // The camera: main's own state (camera-gate.ts), for the app's own page only — never the URL fragment.
+  const scannerOpen = (wc: WebContents | null) => wc !== null && isAppPageUrl(wc.getURL(), loc.appRendererUrl) && camera.isOpen();
 
   // #5: an explicit table (PERMISSION_TABLE); request and check handlers give the same answer.
   ses.setPermissionRequestHandler((wc, permission, callback, details) => {
     const mediaTypes = 'mediaTypes' in details ? details.mediaTypes : undefined;
     callback(
       isPermissionAllowed(
-        { permission, origin: details.requestingUrl, details: { mediaTypes: mediaTypes ?? [], isMainFrame: details.isMainFrame }, screen: screenOf(wc) },
+        { permission, origin: details.requestingUrl, details: { mediaTypes: mediaTypes ?? [], isMainFrame: details.isMainFrame }, qrScannerOpen: scannerOpen(wc) },
         loc.appRendererUrl,
       ),
     );
@@ -39,7 +34,7 @@ export function hardenSession(ses: Session, loc: AppLocation): void {
         permission,
         origin: details.requestingUrl ?? requestingOrigin,
         details: details.mediaType !== undefined ? { mediaType: details.mediaType, isMainFrame: details.isMainFrame } : { isMainFrame: details.isMainFrame },
-        screen: screenOf(wc),
+        qrScannerOpen: scannerOpen(wc),
       },
       loc.appRendererUrl,
     ),
@@ -56,7 +51,16 @@ export function hardenSession(ses: Session, loc: AppLocation): void {
   ses.on('will-download', (event) => event.preventDefault());
 }
 
-export function hardenWebContents(contents: WebContents, loc: AppLocation): void {
+export function hardenWebContents(contents: WebContents, loc: AppLocation, camera?: CameraGate): void {
+  // The camera gate closes whenever the page is replaced or reloaded, or its renderer is gone: only the
+  // scanner of the page main validated may hold it (camera-gate.ts).
+  if (camera) {
+    contents.on('did-start-navigation', (event) => {
+      if (event.isMainFrame && !event.isSameDocument) camera.reset();
+    });
+    contents.on('render-process-gone', () => camera.reset());
+    contents.on('destroyed', () => camera.reset());
+  }
   // #13: main frame and sub-frames alike.
   contents.on('will-navigate', (event) => {
     if (!isNavigationAllowed(event.url, loc.appRendererUrl)) event.preventDefault();

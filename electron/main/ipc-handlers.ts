@@ -41,8 +41,9 @@ import type { TokenModuleChoiceView } from '../shared/api-types.js';
 // --- rotation (#5)
 import * as rotation from './rotation.js';
 // --- import (#6)
-import type { ImportInstalledView, ImportPreviewView, ImportQrDecoderView, ImportQrFrameView, ImportQrProgressView, ImportSessionView, ImportStaleLockView } from '../shared/api-types.js';
+import type { ImportInstalledView, ImportPreviewView, ImportQrCameraView, ImportQrDecoderView, ImportQrFrameView, ImportQrProgressView, ImportSessionView, ImportStaleLockView } from '../shared/api-types.js';
 import { defaultImportDeps, ImportSession } from './transport-import.js';
+import { CameraGate } from './camera-gate.js';
 // --- export (#6)
 import type { ExportDestinationView, ExportFullScreenView, ExportPreparedView, ExportQrFramesView, ExportWrittenView } from '../shared/api-types.js';
 import { defaultExportDeps, ExportSession } from './transport-export.js';
@@ -90,6 +91,8 @@ export interface HandlerDeps {
    * can be installed (no trust directory can be chosen).
    */
   importSession: ImportSession;
+  /** Whether the QR scanner is open, as main records it (camera-gate.ts); main.ts shares it with the permission handlers. */
+  cameraGate: CameraGate;
   // --- export (#6)
   /**
    * The Export screen's session (electron/main/transport-export.ts): main passes one whose destination
@@ -156,6 +159,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       ),
     rotation: deps.rotation ?? { chooseOutputDir: async () => undefined, now: () => new Date() },
     importSession: deps.importSession ?? new ImportSession(defaultImportDeps()),
+    cameraGate: deps.cameraGate ?? new CameraGate(),
     exportSession: deps.exportSession ?? new ExportSession(defaultExportDeps()),
     shamirSets: deps.shamirSets ?? new shamir.ShareSetStore(),
   };
@@ -233,6 +237,8 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     [CHANNELS.importQrReset]: handler(CHANNELS.importQrReset, (): Promise<ImportQrProgressView> => imp.qrReset()),
     [CHANNELS.importQrFrame]: handler(CHANNELS.importQrFrame, (req): Promise<ImportQrFrameView> => imp.qrFrame(req.text)),
     [CHANNELS.importQrDecoder]: handler(CHANNELS.importQrDecoder, (): Promise<ImportQrDecoderView> => imp.qrDecoder()),
+    // Main's own record that the QR scanner is open: the camera permission consults it (camera-gate.ts).
+    [CHANNELS.importQrCamera]: handler(CHANNELS.importQrCamera, (req): ImportQrCameraView => d.cameraGate.set(req.open)),
     [CHANNELS.importRemoveStaleLock]: handler(CHANNELS.importRemoveStaleLock, (): Promise<ImportStaleLockView> => imp.removeStaleLock()),
     // --- rotation (#5): files rebuilt from the parsed data; PINs as for ceremonyProvidePin (bytes at once, the string let go).
     [CHANNELS.rotationOpenRoot]: handler(CHANNELS.rotationOpenRoot, (req): RotationRootView =>

@@ -6,6 +6,7 @@
 import { app, BrowserWindow, dialog, ipcMain, session, type OpenDialogOptions } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CameraGate } from './camera-gate.js';
 import { hardenSession, hardenWebContents, type AppLocation } from './harden.js';
 import { CeremonySession, defaultCeremonyDeps } from './ceremony.js';
 import { createIpcHandlers } from './ipc-handlers.js';
@@ -54,8 +55,11 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
 
-  // #13, #14, #12 for every WebContents, before it can load anything.
-  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, location));
+  // The camera is granted only while main knows the QR scanner is open (camera-gate.ts), never by URL.
+  const cameraGate = new CameraGate();
+
+  // #13, #14, #12 for every WebContents, before it can load anything; the camera gate closes on navigation.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, location, cameraGate));
 
   app.on('window-all-closed', () => app.quit());
 
@@ -74,7 +78,7 @@ if (!app.requestSingleInstanceLock()) {
   app
     .whenReady()
     .then(() => {
-      hardenSession(session.defaultSession, location);
+      hardenSession(session.defaultSession, location, cameraGate);
       // A PKCS#11 library other than the presets is the file the person picks HERE; the renderer only gets a handle.
       const moduleChoices = new ModuleChoices({
         chooseModuleFile: () =>
@@ -110,6 +114,7 @@ if (!app.requestSingleInstanceLock()) {
           tokens: defaultTokenDeps(tokenModules),
           moduleChoices,
           ceremony,
+          cameraGate,
           // --- rotation (#5): requests, responses and new roots go where the person says, never where the renderer says.
           rotation: {
             chooseOutputDir: (suggested) => askForFolder('Folder to write the signing request, signature response or new root into (files are never overwritten)', join(app.getPath('documents'), suggested)),

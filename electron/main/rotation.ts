@@ -46,6 +46,7 @@ import {
   buildRotationPayload,
   buildSigningRequest,
   describeRequest,
+  reasonText,
   finalizeMerge,
   keyIdsFor,
   mergeResponses,
@@ -221,7 +222,7 @@ export function changeView(c: RequestChange): RotationChangeView {
     case 'threshold':
       return { kind: c.kind, role: c.role, text: `${c.role} threshold changes from ${c.from} to ${c.to}` };
     case 'expires':
-      return { kind: c.kind, text: `root expiry changes from ${c.from} to ${c.to}` };
+      return { kind: c.kind, text: Date.parse(c.to) < Date.parse(c.from) ? `root expiry is SHORTENED from ${c.from} to ${c.to}` : `root expiry changes from ${c.from} to ${c.to}` };
     case 'consistent-snapshot':
       return { kind: c.kind, text: `consistent_snapshot changes from ${c.from} to ${c.to}` };
     default:
@@ -241,7 +242,10 @@ export function reviewView(request: SigningRequest): RotationReviewView {
   const changes = d.changes.map((c) => {
     const v = changeView(c);
     const gone = c.kind === 'key-replaced' ? c.oldKeyid : c.kind === 'key-removed' ? c.keyid : undefined;
-    if (gone && lost.has(gone)) v.text += ' — reported LOST (it cannot sign)';
+    // The reason recorded in the request (lost, compromised, retired); a lost key without one is still said lost.
+    const reason = c.kind === 'key-replaced' || c.kind === 'key-removed' ? c.reason : undefined;
+    if (reason) v.text += reasonText(reason);
+    else if (gone && lost.has(gone)) v.text += reasonText('lost');
     return v;
   });
   // Targets requests (delegations, revocations): the core's own sentences, one line per change after "What changes:".

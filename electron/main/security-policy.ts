@@ -131,7 +131,10 @@ export function windowOpenDecision(_details?: Partial<HandlerDetails>): { action
 
 // --- screens ----------------------------------------------------------------------------------------
 
-/** The screen that may use the camera: the QR import scanner, routed as `index.html#/import-qr`. */
+/**
+ * The QR import scanner's route, `index.html#/import-qr`. The camera permission does not key on it (the page
+ * sets its own fragment): it follows main's CameraGate (camera-gate.ts), opened through a validated IPC.
+ */
 export const QR_IMPORT_SCREEN = 'import-qr';
 
 /** The screen named by the app page's fragment route (`#/import-qr/…` → `import-qr`); undefined elsewhere. */
@@ -156,8 +159,11 @@ export interface PermissionQuery {
     mediaType?: string;
     isMainFrame?: boolean;
   };
-  /** The screen the window shows when asked (screenFromUrl of the window's URL). */
-  screen: string | undefined;
+  /**
+   * Main's own state: the QR import scanner is open (camera-gate.ts), set through a validated IPC and
+   * cleared by main on navigation — never read from the page's URL fragment, which the renderer controls.
+   */
+  qrScannerOpen: boolean;
 }
 
 type PermissionRule = 'deny' | 'camera-on-qr-screen';
@@ -211,7 +217,7 @@ export function isPermissionAllowed(q: PermissionQuery, appRendererUrl: string):
         types.every((t) => t === 'video') &&
         q.details.isMainFrame === true &&
         isAppPageUrl(q.origin, appRendererUrl) &&
-        q.screen === QR_IMPORT_SCREEN
+        q.qrScannerOpen
       );
     }
     default:

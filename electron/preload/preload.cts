@@ -36,7 +36,7 @@ import type {
   RotationReviewRequest,
   RotationSignRequest,
 } from '../shared/api-types.js';
-import type { ImportBundleRequest, ImportPinRequest, ImportQrFrameRequest, ImportTrustDirRequest } from '../shared/api-types.js';
+import type { ImportBundleRequest, ImportPinRequest, ImportQrCameraRequest, ImportQrFrameRequest, ImportTrustDirRequest } from '../shared/api-types.js';
 // --- shamir
 import type { ShamirAddCardRequest, ShamirClearSetRequest, ShamirCosignRequest, ShamirRollCallRequest, ShamirVerifyRequest } from '../shared/api-types.js';
 import type { CHANNELS } from '../shared/channels.js';
@@ -73,6 +73,7 @@ const CH: typeof CHANNELS = {
   importQrReset: 'tufc:import-qr-reset',
   importQrFrame: 'tufc:import-qr-frame',
   importQrDecoder: 'tufc:import-qr-decoder',
+  importQrCamera: 'tufc:import-qr-camera',
   importRemoveStaleLock: 'tufc:import-remove-stale-lock',
   // --- rotation (#5)
   rotationOpenRoot: 'tufc:rotation-open-root',
@@ -127,6 +128,7 @@ const api: TufCeremonyApi = {
   importQrReset: () => ipcRenderer.invoke(CH.importQrReset),
   importQrFrame: (request: ImportQrFrameRequest) => ipcRenderer.invoke(CH.importQrFrame, request),
   importQrDecoder: () => ipcRenderer.invoke(CH.importQrDecoder),
+  importQrCamera: (request: ImportQrCameraRequest) => ipcRenderer.invoke(CH.importQrCamera, request),
   importRemoveStaleLock: () => ipcRenderer.invoke(CH.importRemoveStaleLock),
   // --- rotation (#5)
   rotationOpenRoot: (request: RotationOpenRootRequest) => ipcRenderer.invoke(CH.rotationOpenRoot, request),

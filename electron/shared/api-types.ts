@@ -265,6 +265,11 @@ export interface TufCeremonyApi {
   importQrFrame(request: ImportQrFrameRequest): Promise<IpcResult<ImportQrFrameView>>;
   /** The QR decoder's WebAssembly binary (zxing-wasm's, as shipped), for the camera worker: the page may fetch nothing. */
   importQrDecoder(): Promise<IpcResult<ImportQrDecoderView>>;
+  /**
+   * The QR scanner opens (`{ open: true }`, before it asks for the camera) or closes: main grants the
+   * camera only while it knows the scanner is open (electron/main/camera-gate.ts), not by the page's URL.
+   */
+  importQrCamera(request: ImportQrCameraRequest): Promise<IpcResult<ImportQrCameraView>>;
   /** After an install refused with IMPORT_LOCK_STALE: remove that lock (main knows which), only if provably stale. */
   importRemoveStaleLock(): Promise<IpcResult<ImportStaleLockView>>;
   // --- rotation (#5)
@@ -712,6 +717,16 @@ export interface ImportBundleRequest {
 export interface ImportQrFrameRequest {
   /** The text of one QR code, as decoded. */
   text: string;
+}
+
+/** The QR scanner opens (true) or closes (false): electron/main/camera-gate.ts. */
+export interface ImportQrCameraRequest {
+  open: boolean;
+}
+
+/** Main's state after the call: whether the camera may be granted now. */
+export interface ImportQrCameraView {
+  open: boolean;
 }
 
 /** The receiver's progress (src/transport/qr/progress.ts), and the frames it refused. */

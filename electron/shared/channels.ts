@@ -34,6 +34,7 @@ export const CHANNELS = {
   importQrReset: 'tufc:import-qr-reset',
   importQrFrame: 'tufc:import-qr-frame',
   importQrDecoder: 'tufc:import-qr-decoder',
+  importQrCamera: 'tufc:import-qr-camera',
   importRemoveStaleLock: 'tufc:import-remove-stale-lock',
   // --- rotation (#5)
   rotationOpenRoot: 'tufc:rotation-open-root',

@@ -420,6 +420,9 @@ export const ImportQrFrameRequestSchema = z.strictObject({
   text: z.string().min(1, { message: 'the frame is empty' }).max(QR_MAX_FRAME_CHARS, { message: `a frame holds at most ${QR_MAX_FRAME_CHARS} characters` }),
 });
 
+/** The QR scanner opens or closes (electron/main/camera-gate.ts): one boolean, nothing else. */
+export const ImportQrCameraRequestSchema = z.strictObject({ open: z.boolean() });
+
 // --- export (#6) ---------------------------------------------------------------------------------------
 
 /** A bundle file sent for export: the same bound as every other request's bytes; the decoder caps again. */
@@ -501,6 +504,7 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.importQrReset]: NoPayloadSchema,
   [CHANNELS.importQrFrame]: ImportQrFrameRequestSchema,
   [CHANNELS.importQrDecoder]: NoPayloadSchema,
+  [CHANNELS.importQrCamera]: ImportQrCameraRequestSchema,
   [CHANNELS.importRemoveStaleLock]: NoPayloadSchema,
   // --- rotation (#5)
   [CHANNELS.rotationOpenRoot]: RotationOpenRootRequestSchema,

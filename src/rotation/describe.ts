@@ -23,12 +23,13 @@ import type { ListedKey } from '../tuf/keys.js';
 import type { DelegatedRole, Targets } from '../tuf/targets.js';
 import { TOP_LEVEL_ROLES, type Root, type TopLevelRole } from '../tuf/root.js';
 import { certificateRenewal, certificateRenewalSentence, certificateWarnings, type CertificateRenewal } from './certificate-renewal.js';
+import type { RemovalReason } from './payload.js';
 import type { SigningRequest } from './request.js';
 
 export type RequestChange =
   | { kind: 'key-added'; role: TopLevelRole; who: string; keyid: string; fingerprint: string }
-  | { kind: 'key-removed'; role: TopLevelRole; who: string; keyid: string; fingerprint: string }
-  | { kind: 'key-replaced'; role: TopLevelRole; who: string; by: string; oldKeyid: string; newKeyid: string }
+  | { kind: 'key-removed'; role: TopLevelRole; who: string; keyid: string; fingerprint: string; reason?: RemovalReason }
+  | { kind: 'key-replaced'; role: TopLevelRole; who: string; by: string; oldKeyid: string; newKeyid: string; reason?: RemovalReason }
   | { kind: 'key-relisted'; role: TopLevelRole; who: string; oldKeyid: string; newKeyid: string; certificate?: CertificateRenewal }
   | { kind: 'threshold'; role: TopLevelRole; from: string; to: string }
   | { kind: 'expires'; from: string; to: string }
@@ -117,6 +118,8 @@ export function describeRequest(request: SigningRequest): RequestDescription {
   const names = [...[...(request.keyNames ?? [])], ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])];
   const nameByFp = namesByFingerprint(names, (id) => next.keys.get(id) ?? prev.keys.get(id));
   const who = (k: ListedKey): string => keyText(k.keyId, k.key.fingerprint, nameByFp.get(k.key.fingerprint));
+  // Why an old root key leaves (the request records the plan's reason, bound by the request ID).
+  const reasonOf = (keyid: string): RemovalReason | undefined => request.expectedSigners.find((s) => s.keyid === keyid)?.reason;
 
   const changes: RequestChange[] = [];
   for (const role of TOP_LEVEL_ROLES) {
@@ -138,9 +141,17 @@ export function describeRequest(request: SigningRequest): RequestDescription {
     // Pair removals with additions in order: "Alice is replaced by Dave".
     const pairs = Math.min(removed.length, added.length);
     for (let i = 0; i < pairs; i++) {
-      changes.push({ kind: 'key-replaced', role, who: who(removed[i]!), by: who(added[i]!), oldKeyid: removed[i]!.keyId, newKeyid: added[i]!.keyId });
+      const c: RequestChange = { kind: 'key-replaced', role, who: who(removed[i]!), by: who(added[i]!), oldKeyid: removed[i]!.keyId, newKeyid: added[i]!.keyId };
+      const reason = role === 'root' ? reasonOf(removed[i]!.keyId) : undefined;
+      if (reason) c.reason = reason;
+      changes.push(c);
     }
-    for (const k of removed.slice(pairs)) changes.push({ kind: 'key-removed', role, who: who(k), keyid: k.keyId, fingerprint: k.key.fingerprint });
+    for (const k of removed.slice(pairs)) {
+      const c: RequestChange = { kind: 'key-removed', role, who: who(k), keyid: k.keyId, fingerprint: k.key.fingerprint };
+      const reason = role === 'root' ? reasonOf(k.keyId) : undefined;
+      if (reason) c.reason = reason;
+      changes.push(c);
+    }
     for (const k of added.slice(pairs)) changes.push({ kind: 'key-added', role, who: who(k), keyid: k.keyId, fingerprint: k.key.fingerprint });
     const from = `${before.threshold} of ${before.keyids.length}`;
     const to = `${after.threshold} of ${after.keyids.length}`;
@@ -181,21 +192,43 @@ function review(
   return { role, repository: request.repository, profile: request.profile, fromVersion, toVersion, ...changed, policy, digest, requestId: request.requestId, lines, text: lines.join('\n') };
 }
 
+/** The reason an old root key leaves, as the review says it. */
+export function reasonText(reason: RemovalReason | undefined): string {
+  switch (reason) {
+    case 'lost':
+      return ' — reported LOST (it cannot sign)';
+    case 'compromised':
+      return ' — reported COMPROMISED';
+    case 'retired':
+      return ' — retired';
+    default:
+      return '';
+  }
+}
+
+/** Whether expiry `a` is before expiry `b` (both parsed by the metadata model already). */
+function isEarlier(a: string, b: string): boolean {
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  return Number.isFinite(ta) && Number.isFinite(tb) && ta < tb;
+}
+
 function sentence(c: RequestChange): string {
   switch (c.kind) {
     case 'key-added':
       return `${c.who} GAINS the ${c.role} role`;
     case 'key-removed':
-      return `${c.who} LOSES the ${c.role} role`;
+      return `${c.who} LOSES the ${c.role} role${reasonText(c.reason)}`;
     case 'key-replaced':
-      return `${c.role}: ${c.who} is REPLACED by ${c.by} (the old key loses the ${c.role} role, the new one gains it)`;
+      return `${c.role}: ${c.who} is REPLACED by ${c.by} (the old key loses the ${c.role} role, the new one gains it)${reasonText(c.reason)}`;
     case 'key-relisted':
       if (c.certificate) return certificateRenewalSentence(c.role, c.certificate, c.newKeyid);
       return `${c.role}: ${c.who} stays, listed under a new key ID ${c.newKeyid.slice(0, 12)}… (e.g. a renewed certificate)`;
     case 'threshold':
       return `${c.role} threshold changes from ${c.from} to ${c.to}`;
     case 'expires':
-      return `root expiry changes from ${c.from} to ${c.to}`;
+      // An earlier expiry is the change a co-signer must not miss: the repository stops working sooner.
+      return isEarlier(c.to, c.from) ? `root expiry is SHORTENED from ${c.from} to ${c.to}` : `root expiry changes from ${c.from} to ${c.to}`;
     case 'consistent-snapshot':
       return `consistent_snapshot changes from ${c.from} to ${c.to}`;
     default:
@@ -294,7 +327,7 @@ function targetsSentence(c: TargetsRequestChange): string {
       if (c.from && c.to && c.from !== c.to) return `target ${quoteShown(c.name)} REPLACED: ${c.from} → ${c.to}${c.custom ? ' (custom data changes too)' : ''}`;
       return `target ${quoteShown(c.name)} changes (${c.custom ? 'custom data' : 'its entry'}; same ${c.to ?? 'bytes'})`;
     case 'targets-expires':
-      return `targets expiry changes from ${c.from} to ${c.to}`;
+      return isEarlier(c.to, c.from) ? `targets expiry is SHORTENED from ${c.from} to ${c.to}` : `targets expiry changes from ${c.from} to ${c.to}`;
     default:
       return `the field ${quoteShown(c.field)} changes`;
   }

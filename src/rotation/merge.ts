@@ -69,7 +69,10 @@ function nameOf(request: SigningRequest, keyid: string): string {
 }
 
 function count(r: VerificationResult, side: string, total: number): string {
-  return `${r.signed.length} of ${r.threshold} ${side} keys${total !== r.threshold ? ` (of ${total})` : ''}`;
+  const of = total !== r.threshold ? ` (of ${total})` : '';
+  // More signatures than the threshold: never "3 of 2 new keys".
+  if (r.signed.length > r.threshold) return `${r.signed.length} ${side} keys signed, ${r.threshold} needed${of}`;
+  return `${r.signed.length} of ${r.threshold} ${side} keys${of}`;
 }
 
 /** Refusals shared by both kinds: this request, these bytes, known keys, once each, valid signatures. */

@@ -74,6 +74,8 @@ export interface RotationPayload {
   names: Map<string, string>;
   /** Old root key IDs that cannot sign (lost, or said unavailable). */
   unavailable: string[];
+  /** Why each replaced or removed root key goes (lost, compromised, retired), by its key ID: recorded in the request for the review. */
+  reasons?: Map<string, RemovalReason>;
 }
 
 const MAX_ROOT_BYTES = 1024 * 1024;
@@ -128,6 +130,7 @@ export function buildRotationPayload(previousBytes: Uint8Array, change: Rotation
     unavailable.add(id);
   }
   const rc = change.root ?? {};
+  const reasons = new Map<string, RemovalReason>();
   (rc.replace ?? []).forEach((r, i) => {
     const path = `$change.root.replace[${i}]`;
     const at = rootIds.indexOf(r.old);
@@ -135,12 +138,14 @@ export function buildRotationPayload(previousBytes: Uint8Array, change: Rotation
     const id = addKey(r.new, `${path}.new`);
     if (rootIds.includes(id)) throw new CeremonyError('ROTATION_CHANGE_INVALID', `the replacement key ${id.slice(0, 16)}… is already a root key`, { path: `${path}.new` });
     rootIds[at] = id;
+    reasons.set(r.old, r.reason);
     if (r.reason === 'lost') unavailable.add(r.old);
   });
   (rc.remove ?? []).forEach((r, i) => {
     const at = rootIds.indexOf(r.keyid);
     if (at < 0) throw new CeremonyError('ROTATION_CHANGE_INVALID', `key ${r.keyid.slice(0, 16)}… is not a root key of version ${prev.version}: nothing to remove`, { path: `$change.root.remove[${i}]` });
     rootIds.splice(at, 1);
+    reasons.set(r.keyid, r.reason);
     if (r.reason === 'lost') unavailable.add(r.keyid);
   });
   (rc.add ?? []).forEach((k, i) => {
@@ -211,5 +216,5 @@ export function buildRotationPayload(previousBytes: Uint8Array, change: Rotation
       }
     }
   }
-  return { profile, previous, signed, root, names, unavailable: [...unavailable] };
+  return { profile, previous, signed, root, names, unavailable: [...unavailable], reasons };
 }

@@ -111,6 +111,8 @@ export interface ExpectedSigner {
   from: SignerSide;
   /** The key was reported lost: named for the review, never waited for. */
   lost?: true;
+  /** Root requests: why this old key leaves the root role (the rotation plan's reason), shown in the review and bound by the request ID. */
+  reason?: 'lost' | 'compromised' | 'retired';
 }
 
 export interface SigningRequest {
@@ -171,7 +173,10 @@ export interface ShownFields {
 }
 
 function signerJson(s: ExpectedSigner): JsonObject {
-  return s.lost ? { keyid: s.keyid, name: s.name, from: s.from, lost: true } : { keyid: s.keyid, name: s.name, from: s.from };
+  const o: JsonObject = { keyid: s.keyid, name: s.name, from: s.from };
+  if (s.lost) o.lost = true;
+  if (s.reason) o.reason = s.reason;
+  return o;
 }
 
 function shownFieldsJson(f: ShownFields): JsonObject {
@@ -218,7 +223,9 @@ function checkRequestId(requestId: string, payloadBytes: Uint8Array, previousRoo
 export function requestIdForDocument(doc: JsonObject): string {
   const profile = doc.profile as ProfileName;
   const role = doc.role as 'root' | 'targets';
-  const expectedSigners = (doc.expectedSigners as JsonObject[]).map((s): ExpectedSigner => ({ keyid: s.keyid as string, name: s.name as string, from: s.from as SignerSide, ...(s.lost === true ? { lost: true as const } : {}) }));
+  const expectedSigners = (doc.expectedSigners as JsonObject[]).map(
+    (s): ExpectedSigner => ({ keyid: s.keyid as string, name: s.name as string, from: s.from as SignerSide, ...(s.lost === true ? { lost: true as const } : {}), ...(typeof s.reason === 'string' ? { reason: s.reason as 'lost' } : {}) }),
+  );
   const keyNames = new Map(Object.entries((doc.keyNames ?? {}) as Record<string, string>));
   return computeRequestId(
     getProfile(profile).canonical(doc.payload as JsonObject),
@@ -271,6 +278,8 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
     const signer: ExpectedSigner = { keyid, name: names.get(keyid) ?? `unnamed key ${++unnamed}`, from: sideOf(keyid, previous, next)! };
     // Lost keys cannot sign: named for the review, not waited for.
     if (payload.unavailable.includes(keyid)) signer.lost = true;
+    const reason = payload.reasons?.get(keyid);
+    if (reason) signer.reason = reason;
     expectedSigners.push(signer);
   }
   // The names the plan (or the app) gave new targets / snapshot / timestamp keys reach the co-signers' review.
@@ -448,13 +457,20 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
   const expectedSigners = asArray(obj.expectedSigners, '$.expectedSigners').map((v, i): ExpectedSigner => {
     const p = child('$.expectedSigners', i);
     const s = asObject(v, p);
-    refuseUnknownFields(s, new Set(['keyid', 'name', 'from', 'lost']), p);
+    refuseUnknownFields(s, new Set(['keyid', 'name', 'from', 'lost', 'reason']), p);
     const from = asString(s.from, child(p, 'from'));
     if (from !== 'previous' && from !== 'new' && from !== 'both') throw new CeremonyError('SCHEMA_INVALID', 'from must be "previous", "new" or "both"', { path: child(p, 'from') });
     const signer: ExpectedSigner = { keyid: hexField(s.keyid, child(p, 'keyid')), name: shownName(s.name, child(p, 'name')), from };
     if (s.lost !== undefined) {
       if (s.lost !== true) throw new CeremonyError('SCHEMA_INVALID', 'lost is true when present', { path: child(p, 'lost') });
       signer.lost = true;
+    }
+    if (s.reason !== undefined) {
+      const reason = asString(s.reason, child(p, 'reason'));
+      if (reason !== 'lost' && reason !== 'compromised' && reason !== 'retired') throw new CeremonyError('SCHEMA_INVALID', 'reason is "lost", "compromised" or "retired"', { path: child(p, 'reason') });
+      // A reason says why a key LEAVES the root role: only a key of the previous root alone has one.
+      if (from !== 'previous') throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `a reason is given for a key that stays in or joins the root role`, { path: child(p, 'reason') });
+      signer.reason = reason;
     }
     return signer;
   });

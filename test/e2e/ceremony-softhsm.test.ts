@@ -199,7 +199,7 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     for (const item of checklist) expect(item).toMatch(/done$/i);
     const names = await page.locator('table.outputs tbody tr th').allInnerTexts();
     expect(names).toEqual(expect.arrayContaining(['root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'transcript.jsonl', 'share-card-1-of-3.txt', 'share-cards.html']));
-    const shortRoot = sha256(readFileSync(join(out, 'root.json'))).slice(0, 16).match(/.{4}/g)!.join(' ');
+    const shortRoot = sha256(readFileSync(join(out, 'root.json'))).slice(0, 32).match(/.{4}/g)!.join(' ');
     expect(await page.locator('table.outputs tbody tr').filter({ hasText: 'root.json' }).first().innerText()).toContain(shortRoot);
 
     // What the screen reported is what is on disk: the repository verifies, the transcript is sealed and

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { intentHash } from '../../src/ceremony/plan-hash.js';
 import { installedSoftHsm } from '../../src/ceremony/rehearsal-tokens.js';
 import { startSession, type E2eSession } from './support/session.js';
+import { groupWords } from '../../src/crypto/digest-words.js';
 
 const SCREENSHOT = '/tmp/e2e-ceremony.png';
 const SCREENSHOT_TRANSCRIPT = '/tmp/e2e-ceremony-transcript.png';
@@ -61,7 +62,7 @@ async function rehearse(page: Page, profile: 'tuf' | 'notary', repository: strin
   const checklist = page.getByRole('list', { name: 'Ceremony checklist' });
   await expect.poll(() => checklist.innerText(), { timeout: 30_000 }).not.toMatch(/done|running|failed/i);
   const words = await page.getByRole('list', { name: 'Plan hash words, to read aloud' }).getByRole('listitem').allInnerTexts();
-  expect(words).toHaveLength(8);
+  expect(words).toHaveLength(16);
 
   await page.getByRole('button', { name: 'Start the rehearsal…' }).click();
   await page.getByRole('heading', { name: /Rehearsal complete/ }).waitFor({ timeout: 60_000 });
@@ -90,7 +91,7 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     const names = await rows.locator('th').allInnerTexts();
     expect(names).toEqual(expect.arrayContaining(['root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'transcript.jsonl', 'share-card-1-of-3.txt']));
     const root = rows.filter({ has: page.getByRole('rowheader', { name: 'root.json', exact: true }) });
-    const shortRoot = sha256(readFileSync(join(out, 'root.json'))).slice(0, 16).match(/.{4}/g)!.join(' ');
+    const shortRoot = sha256(readFileSync(join(out, 'root.json'))).slice(0, 32).match(/.{4}/g)!.join(' ');
     expect(await root.innerText()).toContain(shortRoot);
     expect(await rows.filter({ hasText: 'share-card-2-of-3.txt' }).innerText()).toContain('SECRET');
 
@@ -130,7 +131,7 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     expect(shown).toContain('✓ the expected key');
     expect(shown).toContain('REHEARSAL');
     expect(shown).toContain('example.com/app');
-    expect(shown).toContain(intentHash(planBytes).words.join(' '));
+    expect(shown).toContain(groupWords(intentHash(planBytes).words));
     const entries = readFileSync(join(out, 'transcript.jsonl'), 'utf8').trim().split('\n').length - 2; // header and seal
     await expect(t.page.locator('table.transcript-steps tbody tr').count()).resolves.toBe(entries);
     await t.page.screenshot({ path: SCREENSHOT_TRANSCRIPT, fullPage: true });

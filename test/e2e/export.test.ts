@@ -21,6 +21,7 @@ import { buildRepo, GUN, type BuiltRepo } from '../support/repo.js';
 import { EXPIRES_V2, rootFixture } from '../unit/rotation/support.js';
 import { repoFiles, tamperExpires, writeFiles } from './support/repo-dir.js';
 import { startSession, type E2eSession } from './support/session.js';
+import { groupWords } from '../../src/crypto/digest-words.js';
 
 let session: E2eSession;
 let work: string;
@@ -138,7 +139,7 @@ describe('Export screen', () => {
       expect(row).toContain(`${repoFiles(tuf).get(name)!.length} bytes`);
     }
     const words = await summary.getByRole('list', { name: 'Bundle hash words, to read aloud' }).locator('li').allInnerTexts();
-    expect(words).toHaveLength(8);
+    expect(words).toHaveLength(16);
     const fullHash = await summary.locator('.fp-full').innerText();
     expect(fullHash).toMatch(/^[0-9a-f]{64}$/);
 
@@ -164,7 +165,7 @@ describe('Export screen', () => {
     expect(bundle.repository).toBe('metadata');
     expect(bundle.files.map((f) => f.name)).toEqual(names);
     for (const f of bundle.files) expect(Buffer.from(f.bytes).equals(Buffer.from(repoFiles(tuf).get(f.name)!))).toBe(true);
-    expect(await written.locator('.export-written-words').innerText()).toBe(bundle.hash.words.join(' '));
+    expect(await written.locator('.export-written-words').innerText()).toBe(groupWords(bundle.hash.words));
     expect(await written.locator('.export-written-hash').innerText()).toBe((bundle.hash.hex.match(/.{4}/g) ?? []).join(' '));
 
     // A second export into the same folder: the name is taken, so a fresh one is proposed; insisting on

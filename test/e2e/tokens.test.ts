@@ -148,14 +148,14 @@ describe('Tokens screen with a SoftHSM2 token', () => {
     // The fingerprint on screen is the one of the key on the token, read back through the core.
     const fp = await fingerprintOnToken('root-custodian-1');
     expect(madeText).toContain(groupHex(fp));
-    expect(madeText).toContain(groupHex(fp.slice(0, 16)));
+    expect(madeText).toContain(groupHex(fp.slice(0, 32)));
     const words = await made.getByRole('list', { name: 'Fingerprint words, to read aloud' }).getByRole('listitem').allInnerTexts();
-    expect(words).toEqual(bytesToWords(Uint8Array.from(Buffer.from(fp.slice(0, 16), 'hex'))));
+    expect(words).toEqual(bytesToWords(Uint8Array.from(Buffer.from(fp.slice(0, 32), 'hex'))));
 
     // The list is refreshed: the key is on the token, shown without the PIN.
     const row = card.getByRole('table', { name: `Keys on token ${LABEL}` }).getByRole('row').filter({ hasText: 'root-custodian-1' });
     await row.waitFor();
-    expect(await row.innerText()).toContain(groupHex(fp.slice(0, 16)));
+    expect(await row.innerText()).toContain(groupHex(fp.slice(0, 32)));
     // Nothing of the PIN anywhere in the page after use.
     expect(await page.content()).not.toContain(PIN);
 

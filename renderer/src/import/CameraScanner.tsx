@@ -6,7 +6,8 @@
  * cannot run here), which checks it, refuses frames of a second bundle and reports progress; when the
  * bundle is complete its bytes are handed to `onBundle`, which imports them exactly like a file.
  *
- * The camera permission is granted only on this route (`#/import-qr`, electron/main/security-policy.ts).
+ * The camera permission is granted only while main records this scanner open (the `importQrCamera` call
+ * below, electron/main/camera-gate.ts), never by the page's route.
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ImportQrProgressView } from '../../../electron/shared/api-types.js';
@@ -54,6 +55,8 @@ export function CameraScanner({ onBundle }: Props) {
       if (timer !== undefined) window.clearTimeout(timer);
       worker?.terminate();
       stream?.getTracks().forEach((t) => t.stop());
+      // Main grants the camera only while it records the scanner open (electron/main/camera-gate.ts).
+      void api?.importQrCamera({ open: false }).catch(() => undefined);
     };
 
     // Frames go to main one at a time, in the order they were read.
@@ -112,6 +115,13 @@ export function CameraScanner({ onBundle }: Props) {
       const reset = await api.importQrReset().catch(unexpected);
       if (!live) return;
       if (reset.ok) setProgress(reset.value);
+      // Tell main the scanner is open before asking for the camera: the permission consults main's state, not the URL.
+      const opened = await api.importQrCamera({ open: true }).catch(unexpected);
+      if (!live) return;
+      if (!opened.ok) {
+        setCamera({ state: 'failed', message: `The camera could not be opened: ${opened.message}` });
+        return;
+      }
       try {
         stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
       } catch (err) {

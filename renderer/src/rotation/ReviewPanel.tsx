@@ -41,7 +41,11 @@ export function ReviewPanel({ review, headingLevel = 2 }: { review: RotationRevi
           ))}
           <li className="change-threshold-summary">{review.threshold}</li>
           <li className="change-expiry">
-            {review.expires.from === review.expires.to ? `expiry stays ${formatDate(review.expires.to)}` : `expires ${formatDate(review.expires.to)} (was ${formatDate(review.expires.from)})`}
+            {review.expires.from === review.expires.to
+              ? `expiry stays ${formatDate(review.expires.to)}`
+              : Date.parse(review.expires.to) < Date.parse(review.expires.from)
+                ? `expiry SHORTENED to ${formatDate(review.expires.to)} (was ${formatDate(review.expires.from)})`
+                : `expires ${formatDate(review.expires.to)} (was ${formatDate(review.expires.from)})`}
           </li>
         </ul>
         <p className="muted">Signatures: {review.policy}.</p>

@@ -51,6 +51,7 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   importQrReset: 0,
   importQrFrame: 1,
   importQrDecoder: 0,
+  importQrCamera: 1,
   importRemoveStaleLock: 0,
   // --- rotation (#5)
   rotationOpenRoot: 1,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Session, WebContents } from 'electron';
 import { describe, expect, it } from 'vitest';
+import { CameraGate } from '../../../electron/main/camera-gate.js';
 import { hardenSession, hardenWebContents, type AppLocation } from '../../../electron/main/harden.js';
 import { CONTENT_SECURITY_POLICY_HEADER, QR_IMPORT_SCREEN } from '../../../electron/main/security-policy.js';
 
@@ -42,14 +43,15 @@ function fakeSession() {
     onBeforeRequest: (fn: unknown) => (calls.onBeforeRequest = fn),
     onHeadersReceived: (fn: unknown) => (calls.onHeadersReceived = fn),
   };
-  hardenSession(s as unknown as Session, LOC);
-  return { s, calls };
+  const gate = new CameraGate();
+  hardenSession(s as unknown as Session, LOC, gate);
+  return { s, calls, gate };
 }
 
 const contentsAt = (url: string) => ({ getURL: () => url }) as unknown as WebContents;
 
 describe('hardenSession', () => {
-  const { s, calls } = fakeSession();
+  const { s, calls, gate } = fakeSession();
   type RequestHandler = (wc: WebContents, permission: string, cb: (granted: boolean) => void, details: object) => void;
   type CheckHandler = (wc: WebContents | null, permission: string, origin: string, details: object) => boolean;
 
@@ -60,22 +62,36 @@ describe('hardenSession', () => {
   };
   const check = (wc: WebContents | null, permission: string, origin: string, details: object) => (calls.setPermissionCheckHandler as CheckHandler)(wc, permission, origin, details);
 
-  it('grants a camera request only from the app page showing the QR import screen', () => {
+  it('grants a camera request only from the app page while main has recorded the QR scanner open (never by the URL fragment)', () => {
     const video = { requestingUrl: QR_URL, isMainFrame: true, mediaTypes: ['video'] };
+    // The page set its own fragment to the scanner's route: not enough.
+    gate.reset();
+    expect(request(contentsAt(QR_URL), 'media', video)).toBe(false);
+    // Main recorded the scanner open (the importQrCamera IPC): granted, on the app page only.
+    gate.set(true);
     expect(request(contentsAt(QR_URL), 'media', video)).toBe(true);
-    expect(request(contentsAt(`${LOC.appRendererUrl}#/inspect`), 'media', video)).toBe(false);
+    expect(request(contentsAt(`${LOC.appRendererUrl}#/inspect`), 'media', { ...video, requestingUrl: `${LOC.appRendererUrl}#/inspect` })).toBe(true);
+    expect(request(contentsAt('https://evil.example/'), 'media', video)).toBe(false);
+    expect(request(contentsAt(QR_URL), 'media', { ...video, requestingUrl: 'https://evil.example/' })).toBe(false);
+    expect(request(contentsAt(QR_URL), 'media', { ...video, isMainFrame: false })).toBe(false);
     expect(request(contentsAt(QR_URL), 'media', { ...video, mediaTypes: ['video', 'audio'] })).toBe(false);
     expect(request(contentsAt(QR_URL), 'media', { requestingUrl: QR_URL, isMainFrame: true })).toBe(false);
     expect(request(contentsAt(QR_URL), 'notifications', { requestingUrl: QR_URL, isMainFrame: true })).toBe(false);
     expect(request(contentsAt(QR_URL), 'geolocation', { requestingUrl: QR_URL, isMainFrame: true })).toBe(false);
+    // Closed again: refused.
+    gate.set(false);
+    expect(request(contentsAt(QR_URL), 'media', video)).toBe(false);
   });
 
   it('answers permission checks the same way', () => {
+    gate.set(true);
     expect(check(contentsAt(QR_URL), 'media', 'file:///', { requestingUrl: QR_URL, isMainFrame: true, mediaType: 'video' })).toBe(true);
     expect(check(contentsAt(QR_URL), 'media', 'file:///', { requestingUrl: QR_URL, isMainFrame: true, mediaType: 'audio' })).toBe(false);
     expect(check(contentsAt(QR_URL), 'media', 'file:///', { isMainFrame: true, mediaType: 'video' })).toBe(false); // bare origin only
     expect(check(null, 'media', 'file:///', { requestingUrl: QR_URL, isMainFrame: true, mediaType: 'video' })).toBe(false);
     expect(check(contentsAt(QR_URL), 'midi', 'file:///', { requestingUrl: QR_URL, isMainFrame: true })).toBe(false);
+    gate.reset();
+    expect(check(contentsAt(QR_URL), 'media', 'file:///', { requestingUrl: QR_URL, isMainFrame: true, mediaType: 'video' })).toBe(false);
   });
 
   it('grants no device, disables the spellchecker and cancels downloads', () => {
@@ -109,7 +125,27 @@ describe('hardenSession', () => {
 describe('hardenWebContents', () => {
   const c = new FakeEmitter() as FakeEmitter & { setWindowOpenHandler?: (fn: () => unknown) => void; openHandler?: (d: object) => unknown };
   c.setWindowOpenHandler = (fn) => (c.openHandler = fn);
-  hardenWebContents(c as unknown as WebContents, LOC);
+  const gate = new CameraGate();
+  hardenWebContents(c as unknown as WebContents, LOC, gate);
+
+  it('closes the camera gate when the page navigates or reloads, or its renderer goes away (not on in-page route changes)', () => {
+    const fire = (event: string, fields: object = {}) => {
+      for (const fn of c.listeners.get(event) ?? []) (fn as (e: object) => void)(fields);
+    };
+    gate.set(true);
+    fire('did-start-navigation', { isMainFrame: true, isSameDocument: true, url: QR_URL });
+    expect(gate.isOpen()).toBe(true);
+    fire('did-start-navigation', { isMainFrame: false, isSameDocument: false, url: 'about:blank' });
+    expect(gate.isOpen()).toBe(true);
+    fire('did-start-navigation', { isMainFrame: true, isSameDocument: false, url: LOC.appRendererUrl });
+    expect(gate.isOpen()).toBe(false);
+    gate.set(true);
+    fire('render-process-gone', {});
+    expect(gate.isOpen()).toBe(false);
+    gate.set(true);
+    fire('destroyed', {});
+    expect(gate.isOpen()).toBe(false);
+  });
 
   it.each(['will-navigate', 'will-frame-navigate', 'will-redirect'])('%s: blocks leaving the app page, allows reloading it', (event) => {
     expect(c.emitPreventable(event, { url: 'https://evil.example/' })).toBe(true);

@@ -369,7 +369,7 @@ describe('Rotation channels: administrator and co-signers', () => {
       write: false,
     });
     expect(built.review.expectedSigners.map((x) => x.name)).toEqual(['Alice Custodian', 'Bob Custodian', 'Carol', 'Dave']);
-    expect(built.review.changes[0]!.text).toMatch(/^key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Carol\" is replaced by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\" in the root role$/);
+    expect(built.review.changes[0]!.text).toMatch(/^key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Carol\" is replaced by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\" in the root role — reported COMPROMISED$/);
   });
 });
 

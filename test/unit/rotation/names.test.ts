@@ -108,7 +108,7 @@ describe.each(['tuf', 'notary'] as const)('signing requests: names (%s)', (profi
     });
     expect(got).toEqual(edits.map(([what, , code, path]) => [what, code, path]));
     void fx;
-  });
+  }, 60_000);
 
   it('build refuses two keys under one name and names that imitate key text', async () => {
     const { fx, payload, t2 } = await made();
@@ -121,7 +121,7 @@ describe.each(['tuf', 'notary'] as const)('signing requests: names (%s)', (profi
     // A new key named like a custodian.
     const newNamedBob = new Map(fx.names).set(t2.listed.keyId, 'Bob');
     expect(codeAndPath(() => buildSigningRequest({ ...payload, names: newNamedBob }, { repository: 'r' }))[0]).toBe('NAME_DUPLICATE');
-  });
+  }, 60_000);
 
   it('the review prints each key as its ID and fingerprint first, then the name, quoted; unnamed keys are "unnamed key N"', async () => {
     const { fx, payload } = await made();
@@ -136,7 +136,7 @@ describe.each(['tuf', 'notary'] as const)('signing requests: names (%s)', (profi
     // No name ever stands before a key's identification.
     for (const name of ['Alice', 'Carol', 'Dave']) expect(text).not.toMatch(new RegExp(`(^|[ (])${name} \\(key`, 'm'));
     void payload;
-  });
+  }, 60_000);
 });
 
 describe('tuf-ceremony sign / inspect refuse a request whose names forge key text', () => {
@@ -166,5 +166,72 @@ describe('tuf-ceremony sign / inspect refuse a request whose names forge key tex
     writeFileSync(ok, serializeSigningRequest(request));
     expect(await runCli(['sign', ok, '--out', join(dir, 'r.json'), '--share-card', join(dir, 'none.card'), '--name', 'Bob fingerprint 0000 1111'], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/^error\[NAME_IMITATES_KEY_TEXT\]/);
-  });
+  }, 60_000);
+});
+
+describe('merge status with more signatures than the threshold (issue #16 point 10)', () => {
+  it('says "3 old keys signed, 2 needed (of 3)", never "3 of 2"', async () => {
+    const { signRequest, mergeResponses } = await import('../../../src/rotation/index.js');
+    const fx = await rootFixture('tuf');
+    const request = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names: fx.names }), { repository: 'r' });
+    const responses = await Promise.all(fx.custodians.map((c) => signRequest(request, c.key)));
+    const result = mergeResponses(request, responses);
+    expect(result.final).toBe(true);
+    expect(result.status).toMatch(/^3 old keys signed, 2 needed \(of 3\), 3 new keys signed, 2 needed \(of 3\): both thresholds met/);
+    expect(result.status).not.toMatch(/3 of 2/);
+  }, 60_000);
+});
+
+describe('a shortened expiry is flagged in the review (issue #16 point 10)', () => {
+  it('CLI review and app review say SHORTENED when root N+1 expires before root N', async () => {
+    const { reviewView } = await import('../../../electron/main/rotation.js');
+    const { EXPIRES_V1 } = await import('./support.js');
+    const fx = await rootFixture('tuf');
+    const earlier = EXPIRES_V1.replace(/^(\d{4})/, (y) => String(Number(y) - 2));
+    const request = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: earlier }, { names: fx.names }), { repository: 'r' });
+    expect(describeRequest(request).text).toContain(`root expiry is SHORTENED from ${EXPIRES_V1} to ${earlier}`);
+    expect(reviewView(request).changes.map((c) => c.text)).toContain(`root expiry is SHORTENED from ${EXPIRES_V1} to ${earlier}`);
+    const later = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names: fx.names }), { repository: 'r' });
+    expect(describeRequest(later).text).toContain(`root expiry changes from ${EXPIRES_V1} to ${EXPIRES_V2}`);
+  }, 60_000);
+});
+
+describe('the replacement reason is recorded in the request and shown to co-signers (issue #16 point 10)', () => {
+  it('compromised / retired / lost: in the file, bound by the request ID, in the CLI and app reviews', async () => {
+    const { reviewView } = await import('../../../electron/main/rotation.js');
+    const fx = await rootFixture('tuf');
+    const dave = await makeCustodian('tuf', 'Dave');
+    const [alice, , carol] = fx.custodians;
+    const payload = buildRotationPayload(
+      fx.rootV1,
+      { expires: EXPIRES_V2, root: { replace: [{ old: carol!.listed.keyId, new: { json: dave.listed.json, name: 'Dave' }, reason: 'compromised' }] } },
+      { names: fx.names },
+    );
+    const built = buildSigningRequest(payload, { repository: 'r' });
+    const bytes = serializeSigningRequest(built);
+    const doc = json(bytes);
+    expect((doc.expectedSigners as JsonObject[]).map((s) => [s.name, s.reason])).toEqual([
+      ['Alice', undefined],
+      ['Bob', undefined],
+      ['Carol', 'compromised'],
+      ['Dave', undefined],
+    ]);
+    const request = parseSigningRequest(bytes);
+    const text = describeRequest(request).text;
+    expect(text).toMatch(/named "Carol" is REPLACED by .* named "Dave" \(the old key loses the root role, the new one gains it\) — reported COMPROMISED/);
+    const retired = describeRequest(
+      parseSigningRequest(serializeSigningRequest(buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2, root: { remove: [{ keyid: alice!.listed.keyId, reason: 'retired' }] } }, { names: fx.names }), { repository: 'r' }))),
+    ).text;
+    expect(retired).toMatch(/named "Alice" LOSES the root role — retired/);
+    expect(reviewView(request).changes.map((c) => c.text).join('\n')).toMatch(/named "Carol" is replaced by .* in the root role — reported COMPROMISED/);
+    // Changed after export: tampered; a reason on a key that stays: refused even re-hashed.
+    const edited = json(bytes);
+    ((edited.expectedSigners as JsonObject[])[2] as JsonObject).reason = 'retired';
+    void alice;
+    expect(codeAndPath(() => parseSigningRequest(enc.encode(JSON.stringify(edited))))).toEqual(['ROTATION_REQUEST_TAMPERED', '$.requestId']);
+    const stays = json(bytes);
+    ((stays.expectedSigners as JsonObject[])[1] as JsonObject).reason = 'compromised';
+    stays.requestId = requestIdForDocument(stays);
+    expect(codeAndPath(() => parseSigningRequest(enc.encode(JSON.stringify(stays))))).toEqual(['ROTATION_REQUEST_TAMPERED', '$.expectedSigners[1].reason']);
+  }, 60_000);
 });

@@ -72,7 +72,7 @@ describe('a rotation plan becomes its signing request', () => {
     expect(planned.request.root.version).toBe(2);
     expect(planned.request.root.roles.get('root')!.keyids).toEqual([alice!.listed.keyId, bob!.listed.keyId, dave.listed.keyId]);
     expect(planned.request.root.roles.get('targets')!.keyids).toEqual([targets2.listed.keyId]);
-    expect(planned.request.expectedSigners.find((s) => s.keyid === carol!.listed.keyId)).toEqual({ keyid: carol!.listed.keyId, name: 'Carol', from: 'previous', lost: true });
+    expect(planned.request.expectedSigners.find((s) => s.keyid === carol!.listed.keyId)).toEqual({ keyid: carol!.listed.keyId, name: 'Carol', from: 'previous', lost: true, reason: 'lost' });
     const text = describeRequest(planned.request).text;
     expect(text).toMatch(/root: key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Carol\" is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\"/);
     // Only root keys carry names in a request; the targets key is named by key ID and fingerprint.

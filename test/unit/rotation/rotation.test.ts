@@ -327,7 +327,7 @@ describe.each(['tuf', 'notary'] as const)('merge (%s)', (profile) => {
     for (const [what, fn, code] of table) expect([what, codeOf(fn)]).toEqual([what, code]);
     expect(await codeOfAsync(() => signRequest(request, stranger.key))).toBe('ROTATION_SIGNER_UNKNOWN');
     // Carol's key was lost: named for the review, never waited for (a signature by it still counts, as above).
-    expect(request.expectedSigners.find((s) => s.keyid === carol.listed.keyId)).toEqual({ keyid: carol.listed.keyId, name: 'Carol', from: 'previous', lost: true });
+    expect(request.expectedSigners.find((s) => s.keyid === carol.listed.keyId)).toEqual({ keyid: carol.listed.keyId, name: 'Carol', from: 'previous', lost: true, reason: 'lost' });
   });
 });
 
