@@ -284,7 +284,11 @@ describe('module start-up parameters, families and advice', () => {
     expect(softwareModelOf('softhsm2', { manufacturer: 'SoftHSM project', model: 'SoftHSM v2' })).toBe('SoftHSM2');
     expect(softwareModelOf('tpm2-pkcs11', { manufacturer: 'IBM', model: 'SW   TPM' })).toBe('swtpm (software TPM)');
     expect(softwareModelOf('tpm2-pkcs11', { manufacturer: 'IFX', model: 'SLB9670' })).toBeUndefined();
-    expect(softwareModelOf('opencryptoki', { manufacturer: 'IBM', model: 'Soft' })).toBe('opencryptoki soft token');
+    // opencryptoki 3.8 as measured on Debian 12: the module says only "IBM" / "Meta PKCS11 LIBRARY".
+    expect(familyOf({ path: '/opt/ock.so', manufacturer: 'IBM', description: 'Meta PKCS11 LIBRARY' })).toBe('opencryptoki');
+    expect(softwareModelOf('opencryptoki', { manufacturer: 'IBM Corp.', model: 'IBM SoftTok' })).toBe('opencryptoki soft token');
+    expect(softwareModelOf('other', { manufacturer: 'IBM Corp.', model: 'IBM SoftTok' })).toBe('opencryptoki soft token');
+    expect(softwareModelOf('opencryptoki', { manufacturer: 'IBM Corp.', model: 'IBM CCA Token' })).toBeUndefined();
     expect(softwareModelOf('opencryptoki', { manufacturer: 'IBM', model: 'CCA' })).toBeUndefined();
     expect(softwareModelOf('ykcs11', { manufacturer: 'Yubico (www.yubico.com)', model: 'YubiKey YK5' })).toBeUndefined();
   });
