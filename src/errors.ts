@@ -68,6 +68,7 @@ export const ERROR_CODES = {
   TOKEN_NOT_PRESENT: { cls: 'token', what: 'no token is inserted, or none matches the expected label or serial' },
   TOKEN_REMOVED: { cls: 'token', what: 'the token was removed (or its session closed) between two steps' },
   TOKEN_LOGIN_REQUIRED: { cls: 'token', what: 'the token needs the PIN before this step' },
+  TOKEN_LOGIN_SHARED: { cls: 'token', what: 'the module answered "already logged in" for a token this process never logged in to (one login shared across its tokens, as opencryptoki does): the PIN could not be checked; use one token of this module per process' },
   TOKEN_ERROR: { cls: 'token', what: 'the token or its module reported an error not covered by a more specific code' },
   PIN_INCORRECT: { cls: 'token', what: 'the token did not accept the PIN' },
   PIN_LOCKED: { cls: 'token', what: 'the PIN is locked after too many wrong tries' },

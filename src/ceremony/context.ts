@@ -9,7 +9,7 @@ import { CeremonyError } from '../errors.js';
 import type { EntryInput, TranscriptWriter } from '../audit/transcript.js';
 import { readFileCapped } from '../io/files.js';
 import type { SigningKey } from '../signers/signing-key.js';
-import type { CeremonyPlan, PlanCustodian, PublisherKeySource } from './plan.js';
+import { plannedKeys, type CeremonyPlan, type PlanCustodian, type PublisherKeySource } from './plan.js';
 import { parsePublisherKey, PUBLISHER_KEY_MAX_BYTES, type PublisherKey } from './publisher-key.js';
 import { parseRoleKeyFile } from './online-key.js';
 import { SERVER_KEY_MAX_BYTES, type ServerKey } from './server-key.js';
@@ -108,7 +108,12 @@ export function makeContext(init: ContextInit): CeremonyContext {
       const keys = Object.values(init.state.keys)
         .filter((k) => k.custodian === name && k.origin === 'token' && k.status === 'ready' && k.label && k.fingerprint)
         .map((k) => ({ label: k.label!, fingerprint: k.fingerprint!, ...(k.tokenKeyId ? { keyId: k.tokenKeyId } : {}) }));
-      const t = await init.tokens.open(custodian, recorded, keys);
+      // The key types the plan asks of this token: a token that cannot make one is refused before the
+      // PIN is asked (issue #11: opencryptoki's soft token makes no EC keys).
+      const needs = [
+        ...new Set(plannedKeys(init.plan).flatMap((k) => (k.source.kind === 'token' && k.source.custodian === name ? [k.source.keyAlgorithm] : []))),
+      ];
+      const t = await init.tokens.open(custodian, recorded, keys, needs);
       if (!recorded) {
         init.state.tokens[name] = { serial: t.token.serial, label: t.token.label };
         await ctx.save();

@@ -13,8 +13,8 @@ import type { KeyAlgorithm } from '../profiles/profile.js';
 import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
 import { installHint, resolvePreset } from '../signers/pkcs11/presets.js';
 import type { TokenDescription, TokenModule, TokenSession } from '../signers/pkcs11/token.js';
+import { algorithmTitle, type SigningKey } from '../signers/signing-key.js';
 import { REHEARSAL_NOTICE, type RehearsalKind, type RehearsalToken } from '../signers/rehearsal.js';
-import type { SigningKey } from '../signers/signing-key.js';
 import type { PlanCustodian } from './plan.js';
 import type { CustodianBinding, SiteBindings } from './site-bindings.js';
 
@@ -72,12 +72,26 @@ export interface TokenProvider {
   /**
    * The custodian's token, opened and logged in (the same object on later calls). `expected` is the token
    * recorded before an interruption: another token is refused (TOKEN_NOT_PRESENT); `keys` are the keys
-   * made on it before, shown with the token before the PIN is asked.
+   * made on it before, shown with the token before the PIN is asked. `needs` are the key types the plan
+   * asks of the token: one it cannot make is refused (MECHANISM_UNSUPPORTED) before the PIN is asked.
    */
-  open(custodian: PlanCustodian, expected?: TokenRef, keys?: readonly ExpectedKey[]): Promise<CeremonyToken>;
+  open(custodian: PlanCustodian, expected?: TokenRef, keys?: readonly ExpectedKey[], needs?: readonly KeyAlgorithm[]): Promise<CeremonyToken>;
   close(): Promise<void>;
   /** Whether the plan allows software tokens in a ceremony that is not a rehearsal (default: refused). */
   setSoftwarePolicy?(allow: boolean): void;
+}
+
+/**
+ * A token that cannot make a key type the plan asks of it (its mechanism list, read without a login):
+ * refused before the PIN, as nothing could be done with the login (MECHANISM_UNSUPPORTED).
+ */
+export function refuseMissingMechanisms(custodian: string, token: TokenDescription, needs: readonly KeyAlgorithm[]): void {
+  const missing = needs.filter((alg) => !token.capabilities[alg]);
+  if (missing.length === 0) return;
+  throw new CeremonyError(
+    'MECHANISM_UNSUPPORTED',
+    `${custodian}'s ${describeToken(token)} cannot make ${missing.map(algorithmTitle).join(' or ')} keys, which the plan asks of it; use a token that can, or a plan with another key type (no PIN was asked)`,
+  );
 }
 
 /**
@@ -233,7 +247,7 @@ export class Pkcs11TokenProvider implements TokenProvider {
     return loading;
   }
 
-  async open(custodian: PlanCustodian, expected?: TokenRef, keys: readonly ExpectedKey[] = []): Promise<CeremonyToken> {
+  async open(custodian: PlanCustodian, expected?: TokenRef, keys: readonly ExpectedKey[] = [], needs: readonly KeyAlgorithm[] = []): Promise<CeremonyToken> {
     const already = this.open_.get(custodian.name);
     if (already) {
       sameToken(custodian.name, already.token, expected);
@@ -251,6 +265,7 @@ export class Pkcs11TokenProvider implements TokenProvider {
     try {
       sameToken(custodian.name, session.token, expected);
       refuseSoftwareToken(custodian.name, session.token, session.token.softwareModel, this.allowSoftware, session.rehearsal);
+      refuseMissingMechanisms(custodian.name, session.token, needs);
       await this.deps.announce(custodian, session.token, keys);
       if (session.token.loginRequired && !session.isLoggedIn) {
         await session.login(await this.deps.pin(custodian, binding, session.token));

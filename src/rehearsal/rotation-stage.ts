@@ -205,7 +205,7 @@ export async function runRotationStage(input: RotationStageInput): Promise<Rotat
     if (again.digest.sha256 !== review.digest.sha256) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the request ${name} received does not have the short hash read out`, { path: ROTATION_FILES.request });
     const token = tokenOf(input.tokens, name);
     const key = await token.findKey(labelOf(input, name));
-    const response = await signRequest(request, key, { name, token: { serial: token.token.serial } });
+    const response = await signRequest(request, key, { name, token: token.token.label ? { serial: token.token.serial, label: token.token.label } : { serial: token.token.serial } });
     const file = name === 'Alice' ? ROTATION_FILES.responseAlice : ROTATION_FILES.responseBob;
     const back = await writeAndReadBack(out, file, serializeSignatureResponse(response), RESPONSE_MAX_BYTES);
     responses.set(name, { file, response: parseSignatureResponse(back) });

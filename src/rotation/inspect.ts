@@ -24,7 +24,7 @@ export function inspectRotationDocument(bytes: Uint8Array, source: string): Rota
   }
   const r = parseSignatureResponse(bytes);
   const lines = [
-    `${source}: signature response to request ${r.requestId.slice(0, 16)}… by ${quoteShown(r.signer.name)}${r.signer.token ? ` (token serial ${quoteShown(r.signer.token.serial)})` : ''}`,
+    `${source}: signature response to request ${r.requestId.slice(0, 16)}… by ${quoteShown(r.signer.name)}${r.signer.token ? ` (token ${r.signer.token.label !== undefined ? `${quoteShown(r.signer.token.label)}, ` : ''}serial ${quoteShown(r.signer.token.serial)})` : ''}`,
     `  over bytes with SHA-256 ${groupHex(r.payloadSha256)}`,
     ...r.signatures.map((s) => `  signature by key ${s.keyid.slice(0, 12)}…${s.method ? ` (${s.method})` : ''}`),
     '  (not verified here: merge it with its request to check the signatures)',

@@ -46,7 +46,7 @@ export interface MergeResult {
   /** Every accepted signature, in the order merged. */
   signatures: SignatureJson[];
   /** Who signed, by response (for the transcript and the screen). */
-  signers: { name: string; keyids: string[]; token?: { serial: string } }[];
+  signers: { name: string; keyids: string[]; token?: { serial: string; label?: string } }[];
   waitingFor: WaitingFor[];
   final: boolean;
   /** "2 of 3 old keys, 1 of 2 new keys; waiting for: Bob (old), Carol (new)". */
@@ -108,7 +108,7 @@ function collect(request: SigningRequest, responses: readonly SignatureResponse[
       keyids.push(sig.keyid);
       signatures.push(sig);
     });
-    signers.push(response.signer.token ? { name: response.signer.name, keyids, token: { serial: response.signer.token.serial } } : { name: response.signer.name, keyids });
+    signers.push(response.signer.token ? { name: response.signer.name, keyids, token: { ...response.signer.token } } : { name: response.signer.name, keyids });
   });
   return { signatures, signers };
 }

@@ -75,8 +75,10 @@
  * { "format": "tuf-ceremony-signature-response", "version": 1, "requestId": "<hex>",
  *   "payloadSha256": "<hex SHA-256 of canonical(payload): the exact bytes signed>",
  *   "signatures": [ { "keyid", "sig", "method"? } ],
- *   "signer": { "name": "…", "token"?: { "serial": "…" } } }
+ *   "signer": { "name": "…", "token"?: { "serial": "…", "label"?: "…" } } }
  * ```
+ * The token is named by the pair (serial, label): on some modules every token has the same serial
+ * (tpm2-pkcs11, NSS: issue #11). Older responses carry the serial only and are still read.
  *
  * Parsing is strict: unknown fields, wrong types and bad hex are refused (SCHEMA_INVALID) with the JSON
  * path; documents larger than their caps with INPUT_TOO_LARGE.
@@ -146,7 +148,7 @@ export interface SignatureResponse {
   requestId: string;
   payloadSha256: string;
   signatures: SignatureJson[];
-  signer: { name: string; token?: { serial: string } };
+  signer: { name: string; token?: { serial: string; label?: string } };
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -401,7 +403,9 @@ export function serializeSignatureResponse(r: SignatureResponse): Uint8Array {
     requestId: r.requestId,
     payloadSha256: r.payloadSha256,
     signatures: r.signatures.map((s): JsonObject => (s.method !== undefined ? { keyid: s.keyid, method: s.method, sig: s.sig } : { keyid: s.keyid, sig: s.sig })),
-    signer: r.signer.token ? { name: r.signer.name, token: { serial: r.signer.token.serial } } : { name: r.signer.name },
+    signer: r.signer.token
+      ? { name: r.signer.name, token: r.signer.token.label ? { serial: r.signer.token.serial, label: r.signer.token.label } : { serial: r.signer.token.serial } }
+      : { name: r.signer.name },
   };
   return new TextEncoder().encode(sortedJson(doc));
 }
@@ -677,8 +681,9 @@ export function parseSignatureResponse(bytes: Uint8Array): SignatureResponse {
   const signer: SignatureResponse['signer'] = { name: shownName(signerObj.name, '$.signer.name') };
   if (signerObj.token !== undefined) {
     const t = asObject(signerObj.token, '$.signer.token');
-    refuseUnknownFields(t, new Set(['serial']), '$.signer.token');
+    refuseUnknownFields(t, new Set(['serial', 'label']), '$.signer.token');
     signer.token = { serial: checkShownText(asString(t.serial, '$.signer.token.serial'), '$.signer.token.serial', NAME_MAX) };
+    if (t.label !== undefined) signer.token.label = checkShownText(asString(t.label, '$.signer.token.label'), '$.signer.token.label', NAME_MAX);
   }
   return { requestId: hexField(obj.requestId, '$.requestId'), payloadSha256: hexField(obj.payloadSha256, '$.payloadSha256'), signatures, signer };
 }

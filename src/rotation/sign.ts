@@ -35,7 +35,8 @@ export function keyIdsFor(request: SigningRequest, fingerprint: string): string[
 export interface SignRequestOptions extends MetadataSignerOptions {
   /** Who signs, as the response says (defaults to the expected signer's name). */
   name?: string | undefined;
-  token?: { serial: string } | undefined;
+  /** The token that signs, by the pair (serial, label): serials repeat on some modules (issue #11). */
+  token?: { serial: string; label?: string } | undefined;
 }
 
 export async function signRequest(request: SigningRequest, key: SigningKey, opts: SignRequestOptions = {}): Promise<SignatureResponse> {

@@ -77,7 +77,7 @@ export async function signRequestOnToken(request: SigningRequest, req: TokenSign
   const { session } = opened;
   try {
     const { key, fingerprint } = await unlockTokenKey(opened, req.label, req.pin, (fp) => (keyIdsFor(request, fp).length === 0 ? `${signerScope(request)}: it has nothing to sign here` : undefined));
-    const response = await signRequest(request, key, { name: req.name, token: { serial: session.token.serial }, pin: () => req.pin(session.token) });
+    const response = await signRequest(request, key, { name: req.name, token: tokenOf(session.token), pin: () => req.pin(session.token) });
     return { response, token: { label: session.token.label, serial: session.token.serial }, fingerprint, rehearsal: session.rehearsal };
   } finally {
     await session.close(); // logs out
@@ -112,4 +112,9 @@ export async function signRequestWithShareCards(request: SigningRequest, cards: 
     },
     { fingerprint: set.fingerprint },
   );
+}
+
+/** The pair (serial, label) a response names its token by; a blank label is left out. */
+function tokenOf(token: { serial: string; label: string }): { serial: string; label?: string } {
+  return token.label ? { serial: token.serial, label: token.label } : { serial: token.serial };
 }

@@ -51,7 +51,13 @@ it('our token layer does not take that for a login: a wrong PIN on the second to
       await a.login('24681357');
       const b = await mod.openToken({ label: 'shared-b' });
       // A custodian's PIN must be checked by their own token: "already logged in" here is another token's login.
-      await expect(b.login('99999999')).rejects.toMatchObject({ code: expect.stringMatching(/^[A-Z_]+$/) });
+      // Neither a wrong PIN nor the right one can be checked while a's login is open: both refused, and a's
+      // login is not ended (a logout would drop its key handles).
+      await expect(b.login('99999999')).rejects.toMatchObject({ code: 'TOKEN_LOGIN_SHARED' });
+      await expect(b.login('24681358')).rejects.toMatchObject({ code: 'TOKEN_LOGIN_SHARED' });
+      expect(b.isLoggedIn).toBe(false);
+      expect(a.isLoggedIn).toBe(true);
+      expect(await a.listKeys()).toEqual([]);
       await b.close();
       await a.close();
     } finally {

@@ -85,6 +85,12 @@ export interface FakeQuirks {
   forcePrivate?: Attributes;
   /** Attributes the token does not have: reading them is CKR_ATTRIBUTE_TYPE_INVALID. */
   missingAttributes?: AttributeName[];
+  /**
+   * One user login for every token of the module, as opencryptoki 3.8's soft tokens keep it
+   * (test/integration/opencryptoki-shared-login.test.ts): while any token is logged in, C_Login on another
+   * answers CKR_USER_ALREADY_LOGGED_IN whatever the PIN, and C_Logout on any token logs all of them out.
+   */
+  sharedLogin?: boolean;
 }
 
 interface FakeObject {
@@ -414,6 +420,7 @@ export class FakePkcs11 implements Pkcs11Api {
     }
     if (t.locked) throw new Pkcs11Fault('login', CKR.PIN_LOCKED);
     if (userType === 'user' && t.loggedIn === 'user') throw new Pkcs11Fault('login', CKR.USER_ALREADY_LOGGED_IN);
+    if (userType === 'user' && this.quirks.sharedLogin && this.tokens.some((o) => o.loggedIn === 'user')) throw new Pkcs11Fault('login', CKR.USER_ALREADY_LOGGED_IN);
     if (pin !== t.spec.pin) {
       t.triesLeft--;
       if (t.triesLeft <= 0) t.locked = true;
@@ -426,6 +433,10 @@ export class FakePkcs11 implements Pkcs11Api {
   async logout(id: SessionId): Promise<void> {
     this.enter('logout', [id]);
     const { t } = this.session('logout', id);
+    if (this.quirks.sharedLogin && this.tokens.some((o) => o.loggedIn)) {
+      for (const o of this.tokens) o.loggedIn = undefined;
+      return;
+    }
     if (!t.loggedIn) throw new Pkcs11Fault('logout', CKR.USER_NOT_LOGGED_IN);
     t.loggedIn = undefined;
   }

@@ -237,7 +237,8 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
         const response = join(rotation, `${c}.response.json`);
         const r = await cli(['sign', requestPath, '--out', response, ...tokenArgs(c), '--label', `tuf-root-${c}`, '--pin-env', m.tokens[c].pinEnv]);
         expect([c, r.status, r.err]).toEqual([c, 0, '']);
-        expect(r.out).toContain('is REPLACED by Dave');
+        // src/rotation/describe.ts names a key by ID, fingerprint and name (test/unit/rotation/names.test.ts).
+        expect(r.out).toMatch(/named "Carol" is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named "Dave"/);
         responses.push(response);
       }
       const rootV2Path = join(rotation, '2.root.json');

@@ -17,6 +17,17 @@ export class LoginRegistry {
     return this.holders.get(slot)?.has(session) ?? false;
   }
 
+  /** Did this process log in to the token in `slot` (some session still counts on that login)? */
+  held(slot: string): boolean {
+    return (this.holders.get(slot)?.size ?? 0) > 0;
+  }
+
+  /** Does this process hold a login on any token other than the one in `slot`? */
+  heldElsewhere(slot: string): boolean {
+    for (const [other, set] of this.holders) if (other !== slot && set.size > 0) return true;
+    return false;
+  }
+
   /** Remove one holder; true when it was the last (the token should be logged out). */
   release(slot: string, session: object): boolean {
     const set = this.holders.get(slot);

@@ -27,7 +27,8 @@ export function familyOf(info: Pick<ModuleInfo, 'path' | 'manufacturer' | 'descr
   if (m.includes('softhsm')) return 'softhsm2';
   if (m.includes('tpm2-software') || d.includes('tpm2.0 cryptoki')) return 'tpm2-pkcs11';
   if (m.includes('mozilla') && d.includes('nss')) return 'nss-softokn';
-  if (d.includes('opencryptoki')) return 'opencryptoki';
+  // opencryptoki 3.8 says only manufacturer "IBM", description "Meta PKCS11 LIBRARY" (measured, Debian 12).
+  if (d.includes('opencryptoki') || (m.trim() === 'ibm' && d.includes('meta pkcs11'))) return 'opencryptoki';
   if (m.includes('yubico')) return 'ykcs11';
   if (m.includes('opensc')) return 'opensc';
   return familyOfPath(info.path);
@@ -40,14 +41,16 @@ export function familyOf(info: Pick<ModuleInfo, 'path' | 'manufacturer' | 'descr
  * - tpm2-pkcs11 over swtpm: the TPM's manufacturer is "IBM" and its model "SW   TPM" (libtpms' vendor
  *   strings); a hardware TPM reports its maker (e.g. "INTC", "IFX", "STM", "NTC") and its own model;
  * - NSS softokn: every slot (its key database is a file);
- * - opencryptoki: the soft token (model "Soft", older builds "SoftTok"); its other tokens are hardware.
+ * - opencryptoki: the soft token, model "IBM SoftTok" (manufacturer "IBM Corp.", measured on Debian 12's
+ *   3.8; opencryptoki usr/lib/soft_stdll sets MODEL "IBM SoftTok"); its other tokens (CCA, EP11, ICA,
+ *   TPM) are hardware. The model is distinctive enough to be taken whatever the module family says.
  */
 export function softwareModelOf(family: ModuleFamily, token: { manufacturer: string; model: string }): string | undefined {
   const model = token.model.trim();
   if (family === 'softhsm2' || /softhsm/i.test(model) || /softhsm/i.test(token.manufacturer)) return 'SoftHSM2';
   if (/^SW\s*TPM$/i.test(model)) return 'swtpm (software TPM)';
   if (family === 'nss-softokn') return 'NSS softokn';
-  if (family === 'opencryptoki' && /^soft/i.test(model)) return 'opencryptoki soft token';
+  if (/\bsoft\s*tok\b/i.test(model) || (family === 'opencryptoki' && /^soft/i.test(model))) return 'opencryptoki soft token';
   return undefined;
 }
 

@@ -179,28 +179,51 @@ export class TokenSession implements TokenKeyPort {
         try {
           await this.api.login(this.session, 'user', text);
         } catch (err) {
-          if (isPkcs11Fault(err, 'USER_ALREADY_LOGGED_IN')) {
-            // Login is per token per process: another session already holds it (FIELD-NOTES).
+          if (!isPkcs11Fault(err, 'USER_ALREADY_LOGGED_IN')) return this.loginFailed(err);
+          // Login is per token per process: another session of ours on this very token already holds
+          // it (FIELD-NOTES), so the PIN was checked by that login.
+          if (this.logins.held(this.token.slot)) {
             this.logins.add(this.token.slot, this);
             return;
           }
-          if (isPkcs11Fault(err, 'PIN_INCORRECT')) {
-            let flags = 0;
-            try {
-              flags = (await this.api.getTokenInfo(this.token.slot)).flags;
-            } catch {
-              // the flags are advice only
-            }
-            if (flags & CKF.USER_PIN_LOCKED) throw lockedNow(this.token, this.token.moduleFamily, err);
-            throw tokenError(err, { step: 'logging in', token: this.token, pinTries: pinTriesOf(flags), family: this.token.moduleFamily });
+          // Otherwise "already logged in" did not check this PIN: accepting it would take any PIN.
+          // opencryptoki 3.8 keeps one login for all its soft tokens (test/integration/opencryptoki-
+          // shared-login.test.ts); a logout there would also end the other token's login and drop its
+          // key handles, so with a login of ours on another token, refuse without touching it.
+          if (this.logins.heldElsewhere(this.token.slot)) throw sharedLogin(this.token, err);
+          // A login nobody in this process counts on (left by an earlier session): end it, check the PIN.
+          try {
+            await this.api.logout(this.session);
+          } catch (logoutErr) {
+            if (!isPkcs11Fault(logoutErr, 'USER_NOT_LOGGED_IN')) return this.fail(logoutErr, { step: 'logging out before logging in' });
           }
-          return this.fail(err, { step: 'logging in' });
+          try {
+            await this.api.login(this.session, 'user', text);
+          } catch (retryErr) {
+            if (isPkcs11Fault(retryErr, 'USER_ALREADY_LOGGED_IN')) throw sharedLogin(this.token, retryErr);
+            return this.loginFailed(retryErr);
+          }
         }
         this.logins.add(this.token.slot, this);
       });
     } finally {
       if (pin instanceof Uint8Array) pin.fill(0);
     }
+  }
+
+  /** A failed C_Login (user) as the custodian should read it; inside the session's queue. */
+  private async loginFailed(err: unknown): Promise<never> {
+    if (isPkcs11Fault(err, 'PIN_INCORRECT')) {
+      let flags = 0;
+      try {
+        flags = (await this.api.getTokenInfo(this.token.slot)).flags;
+      } catch {
+        // the flags are advice only
+      }
+      if (flags & CKF.USER_PIN_LOCKED) throw lockedNow(this.token, this.token.moduleFamily, err);
+      throw tokenError(err, { step: 'logging in', token: this.token, pinTries: pinTriesOf(flags), family: this.token.moduleFamily });
+    }
+    return this.fail(err, { step: 'logging in' });
   }
 
   /**
@@ -729,6 +752,15 @@ export class TokenSession implements TokenKeyPort {
 
 function isRemoval(rv: number): boolean {
   return rv === CKR.DEVICE_REMOVED || rv === CKR.TOKEN_NOT_PRESENT || rv === CKR.SESSION_HANDLE_INVALID || rv === CKR.SESSION_CLOSED;
+}
+
+/** The module answers "already logged in" for a token whose PIN this process never checked. */
+function sharedLogin(token: TokenRef, cause: unknown): TokenError {
+  return new TokenError(
+    'TOKEN_LOGIN_SHARED',
+    `${describeToken(token)} answers "already logged in" without checking the PIN: this module shares one login across its tokens (opencryptoki's soft tokens do), so the PIN cannot be verified; use one token of this module per process (one custodian's token per run)`,
+    { token, rv: 'CKR_USER_ALREADY_LOGGED_IN', cause },
+  );
 }
 
 function lockedNow(token: TokenRef, family: ModuleFamily, cause: unknown): TokenError {

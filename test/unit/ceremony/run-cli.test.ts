@@ -15,7 +15,8 @@ import { reportError } from '../../../src/cli/output.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { TokenModule } from '../../../src/signers/pkcs11/token.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
-import { FakePkcs11 } from '../../support/fake-pkcs11.js';
+import { CKM } from '../../../src/signers/pkcs11/api.js';
+import { ALL_MECHANISMS, FakePkcs11 } from '../../support/fake-pkcs11.js';
 import { scanForSecrets } from '../../support/secret-scan.js';
 import { cleanup, filesUnder, sha256, tempDir } from './support.js';
 
@@ -203,6 +204,20 @@ describe('run PLAN --bindings FILE on (fake) hardware tokens', () => {
     expect(right.status).toBe(0);
     expect(right.out.join('\n')).toMatch(/resuming the interrupted ceremony/);
     expect(s.fake.countCalls('generateKeyPair')).toBe(6);
+  });
+
+  it('a token that cannot make a key type the plan asks of it is refused before any PIN (MECHANISM_UNSUPPORTED, exit 3)', async () => {
+    // Alice's token makes RSA and EdDSA keys but no EC ones (as opencryptoki's soft token makes no EC);
+    // the plan asks ECDSA P-256 of her.
+    const noEc = ALL_MECHANISMS.filter((m) => m.type !== CKM.EC_KEY_PAIR_GEN && m.type !== CKM.ECDSA);
+    const base = setup();
+    const s = { ...base, fake: new FakePkcs11([{ label: 'alice', serial: 'A0000001', pin: PINS.ALICE_PIN, mechanisms: noEc }, { label: 'bob', serial: 'B0000002', pin: PINS.BOB_PIN }, { label: 'carol', serial: 'C0000003', pin: PINS.CAROL_PIN }]) };
+    const r = await cli(s, deps(s), { out: join(s.dir, 'out') });
+    expect(r.status).toBe(3);
+    expect(r.err[0]).toMatch(/^error\[MECHANISM_UNSUPPORTED\]: Alice's token "alice" \(serial A0000001\) cannot make ECDSA P-256 keys, which the plan asks of it/);
+    expect(r.err[0]).toContain('no PIN was asked');
+    expect(s.fake.countCalls('login')).toBe(0);
+    expect(s.fake.countCalls('generateKeyPair')).toBe(0);
   });
 
   it('interrupted after keys were made (a token pulled): the resume finds them by label and fingerprint', async () => {

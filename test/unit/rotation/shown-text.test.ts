@@ -133,6 +133,27 @@ describe.each(['tuf', 'notary'] as const)('request and response parsers refuse u
       [what, 'SCHEMA_INVALID', '$.signer.token.serial'],
     ]));
   });
+
+  it('responses: signer.token names the pair (serial, label), checked as shown text; older responses with the serial only are read', async () => {
+    const fx = await rootFixture(profile);
+    const request = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2, root: { threshold: 3 } }, { names: fx.names }), { repository: 'r' });
+    // On a TPM every token's serial is 0000000000000000: the label says which one signed (issue #11).
+    const r = json(serializeSignatureResponse(await signRequest(request, fx.custodians[0]!.key, { token: { serial: '0000000000000000', label: 'alice' } })));
+    expect((r.signer as JsonObject).token).toEqual({ serial: '0000000000000000', label: 'alice' });
+    expect(parseSignatureResponse(enc.encode(JSON.stringify(r))).signer).toEqual({ name: 'Alice', token: { serial: '0000000000000000', label: 'alice' } });
+    const old = structuredClone(r);
+    delete ((old.signer as JsonObject).token as JsonObject).label;
+    expect(parseSignatureResponse(enc.encode(JSON.stringify(old))).signer).toEqual({ name: 'Alice', token: { serial: '0000000000000000' } });
+    const extra = structuredClone(r);
+    ((extra.signer as JsonObject).token as JsonObject).slot = '1';
+    expect(codeAndPath(() => parseSignatureResponse(enc.encode(JSON.stringify(extra))))[0]).toBe('SCHEMA_INVALID');
+    const got = BAD_IN_JSON.map(([what, text]) => {
+      const n = structuredClone(r);
+      ((n.signer as JsonObject).token as JsonObject).label = text;
+      return [what, ...codeAndPath(() => parseSignatureResponse(enc.encode(JSON.stringify(n))))];
+    });
+    expect(got).toEqual(BAD_IN_JSON.map(([what]) => [what, 'SCHEMA_INVALID', '$.signer.token.label']));
+  });
 });
 
 describe.each(['tuf', 'notary'] as const)('targets requests (%s)', (profile: ProfileName) => {
