@@ -1,6 +1,7 @@
 import { useId, type ReactNode } from 'react';
 import type { Refusal } from '../lib/api';
 import { explainCode, messageWithoutPath } from '../lib/format';
+import { useReveal } from '../lib/reveal';
 
 interface Props {
   refusal: Refusal;
@@ -13,18 +14,21 @@ interface Props {
   level?: 2 | 3;
   /** Actions (e.g. "Try again"). */
   children?: ReactNode;
+  /** Scroll into view and focus the heading when it appears (an outcome of an action); true by default. */
+  reveal?: boolean;
 }
 
 /**
  * The input was refused: it could not be read at all. Code, the core's message and where, in large
  * type, and the reassurance that nothing was changed.
  */
-export function RefusalPanel({ refusal, opened, title, reassure = 'Nothing was written or changed.', level = 2, children }: Props) {
+export function RefusalPanel({ refusal, opened, title, reassure = 'Nothing was written or changed.', level = 2, children, reveal = true }: Props) {
   const explanation = explainCode(refusal.code);
   const titleId = useId();
   const Heading = level === 3 ? 'h3' : 'h2';
+  const ref = useReveal<HTMLElement>(reveal && `${refusal.code}\u0000${refusal.message}\u0000${refusal.path ?? ''}`);
   return (
-    <section className="refusal" role="alert" aria-labelledby={titleId}>
+    <section className="refusal" role="alert" aria-labelledby={titleId} ref={ref}>
       <Heading id={titleId}>
         <span className="icon" aria-hidden="true">
           ✗

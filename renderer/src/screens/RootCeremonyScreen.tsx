@@ -14,6 +14,7 @@ import type { CeremonyStatusView, CeremonyStepStatus, NamedFile, PrintResultView
 import { PinDialog } from '../components/PinDialog';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { TranscriptSteps, TranscriptSummary } from '../components/TranscriptSteps';
+import { useReveal } from '../lib/reveal';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { algorithmTitle, formatDate, groupWords } from '../lib/format';
 
@@ -391,6 +392,7 @@ export function RootCeremonyScreen() {
   const phase = status?.phase ?? 'idle';
   const busy = phase === 'running' || phase === 'waiting-for-pin';
   const result = status?.result;
+  const doneRef = useReveal<HTMLElement>(result ? `done-${status?.outDir ?? ''}` : undefined);
 
   return (
     <div className="screen root-ceremony">
@@ -398,7 +400,7 @@ export function RootCeremonyScreen() {
         <h1>Root ceremony</h1>
         <p className="lede">From a reviewed plan: the custodians’ root keys on their tokens, root.json version 1 signed to its threshold, the other metadata, and a sealed transcript.</p>
       </header>
-      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} /> : null}
+      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} reveal={false} /> : null}
       {!busy ? <Setup busy={busy} onStatus={(s) => {
             setRefusal(undefined);
             setStatus(s);
@@ -454,7 +456,7 @@ export function RootCeremonyScreen() {
       ) : null}
       {result ? (
         <>
-          <section className="banner banner-ok" role="status">
+          <section className="banner banner-ok" role="status" ref={doneRef}>
             <h2>
               <span className="icon" aria-hidden="true">
                 ✓

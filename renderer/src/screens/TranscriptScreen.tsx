@@ -46,7 +46,7 @@ export function TranscriptScreen() {
         <h1>Transcript</h1>
         <p className="lede">Check a ceremony transcript’s hash chain and seal, offline, and read what happened step by step.</p>
       </header>
-      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} /> : null}
+      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} reveal={false} /> : null}
       <section className="panel controls" aria-label="Open a transcript">
         <div className="control-row">
           <span className="step" aria-hidden="true">
