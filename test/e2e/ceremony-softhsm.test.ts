@@ -151,6 +151,10 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     expect(shown).not.toContain('REHEARSAL on');
 
     await page.setViewportSize({ width: 1024, height: 700 });
+    // The witnessed start (issue #16): the words compared, a witness named; both into the transcript.
+    expect(await page.getByRole('button', { name: 'Start the ceremony…' }).isDisabled()).toBe(true);
+    await page.getByRole('checkbox', { name: /The witnesses compared the words/ }).check();
+    await page.getByLabel('Witnesses present (one name per line)').fill('Dana Witness');
     await page.getByRole('button', { name: 'Start the ceremony…' }).click();
 
     const asked: string[] = [];
@@ -229,6 +233,7 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     expect(v.root.signed.roles.get('root')!.threshold).toBe(2);
     const t = verifyTranscript(read('transcript.jsonl'));
     expect(t.sealed).toBe(true);
+    expect(t.entries.find((e) => e.step === 'plan.review')!.witnesses.map((w) => w.name)).toEqual(['Dana Witness']);
     expect(t.entries.filter((e) => e.step === 'token.check').map((e) => e.token!.serial)).toEqual(CUSTODIANS.map((c) => serials[c.label]));
     expect(await page.locator('section[aria-labelledby="transcript-h"]').innerText()).toContain('REHEARSAL');
     for (const name of readdirSync(out)) for (const c of CUSTODIANS) expect(readFileSync(join(out, name), 'latin1'), name).not.toContain(c.pin);
