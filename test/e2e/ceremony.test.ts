@@ -156,6 +156,23 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     const sealKeyId = session.ceremony.status().result!.sealKeyId;
     const t = await session.open('transcript');
     await t.page.getByRole('heading', { level: 1, name: 'Transcript' }).waitFor();
+    // Without an expected key: amber "not compared", never green "Verified" (issue #16) ...
+    await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
+    const notCompared = t.page.getByRole('heading', { name: /^Chain intact, sealed by key \S+ — not compared$/ });
+    await notCompared.waitFor();
+    expect(await notCompared.innerText()).toContain(sealKeyId.slice(0, 8));
+    expect(await t.page.getByRole('main').innerText()).not.toContain('Verified');
+    // ... then the key entered afterwards, compared against the same file.
+    await t.page.getByLabel('Expected sealing key for transcript.jsonl (64 hex digits)').fill(sealKeyId);
+    await t.page.getByRole('button', { name: 'Compare with this key' }).click();
+    await t.page.getByRole('heading', { name: 'Verified: transcript.jsonl' }).waitFor();
+    // Print hands the page to the printer (window.print, counted here instead of a print dialog).
+    await t.page.evaluate(() => {
+      (window as unknown as { printed: number }).printed = 0;
+      window.print = () => void ((window as unknown as { printed: number }).printed += 1);
+    });
+    await t.page.getByRole('button', { name: 'Print…' }).click();
+    expect(await t.page.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
     await t.page.getByLabel(/Key ID or fingerprint/).fill(sealKeyId);
     await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
     await t.page.getByRole('heading', { name: 'Verified: transcript.jsonl' }).waitFor();
