@@ -1,6 +1,6 @@
 import { useId, type ReactNode } from 'react';
 import type { Refusal } from '../lib/api';
-import { explainCode, messageWithoutPath } from '../lib/format';
+import { explainCode, plainMessage } from '../lib/format';
 import { useReveal } from '../lib/reveal';
 
 interface Props {
@@ -35,17 +35,18 @@ export function RefusalPanel({ refusal, opened, title, reassure = 'Nothing was w
         </span>{' '}
         {title ?? `Refused${opened ? `: ${opened}` : ''}`}
       </Heading>
+      {/* Plain sentences first (issue #16): what it means, then this input's detail; the code and where below. */}
+      {explanation ? <p className="explain">{explanation}</p> : null}
+      <p className="message">{plainMessage(refusal.message, refusal.path)}</p>
+      {reassure ? <p className="reassure">{reassure}</p> : null}
       <p className="code-line">
         <span className="code-label">Error code</span> <code className="code">{refusal.code}</code>
       </p>
-      <p className="message">{messageWithoutPath(refusal.message, refusal.path)}</p>
       {refusal.path ? (
         <p className="where">
           <span className="code-label">Where</span> <code>{refusal.path}</code>
         </p>
       ) : null}
-      {explanation ? <p className="explain">{explanation}</p> : null}
-      {reassure ? <p className="reassure">{reassure}</p> : null}
       {children}
     </section>
   );
