@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { groupHex, shortDigestOf } from '../../src/crypto/digest-words.js';
+import { groupHex, groupWords, shortDigestOf } from '../../src/crypto/digest-words.js';
 import { encodeBundle } from '../../src/bundle/format.js';
 import { importLockPath } from '../../src/trust-store/lock.js';
 import { bundleContent, expectInstalled, GUN, makeBundle, notaryMetadataDir, treeHash, type BundleFixture } from './support/import-fixtures.js';
@@ -99,7 +99,7 @@ describe('Import screen: a bundle file', () => {
     await expect(page.getByTestId('bundle-kind').textContent()).resolves.toBe('trust-bundle');
     await expect(page.getByTestId('bundle-repository').textContent()).resolves.toBe(GUN);
     await expect(page.getByTestId('bundle-hash').textContent()).resolves.toBe(groupHex(hash.hex));
-    await expect(page.getByTestId('bundle-words').textContent()).resolves.toBe(hash.words.join(' '));
+    await expect(page.getByTestId('bundle-words').textContent()).resolves.toBe(groupWords(hash.words)); // in groups of four, as read aloud
     await expect(verified.textContent()).resolves.toContain('the pinned root file');
     // Nothing written by the verification.
     expect(existsSync(notaryMetadataDir(trustDir))).toBe(false);
