@@ -90,6 +90,8 @@ export const TIMESTAMP_KEY_FILE = 'timestamp.key';
 const SEAL_STEP = { name: SEAL_STEP_NAME, title: 'seal the transcript and write its printable copy' } as const;
 /** Progress lines kept for the screen (the newest). */
 const MAX_LOG_LINES = 200;
+/** What each witness of the start confirmed, in the transcript's plan.review entry. */
+export const WITNESS_CONFIRMED = 'compared the plan intent hash words with the reviewed plan';
 const OUTPUT_HASH_CAP = 64 * 1024 * 1024;
 
 export interface CeremonyDeps {
@@ -175,6 +177,8 @@ interface Run {
   /** A rehearsal's tokens and software keys, kept until the session ends (so it can resume). */
   rehearsalTokens?: RehearsalTokenSet;
   softwareKeys: Map<string, SigningKey>;
+  /** Witness names given at the start (issue #16). */
+  witnesses: string[];
   /** Settles when the current attempt ends (tests await it). */
   done?: Promise<void>;
 }
@@ -406,8 +410,11 @@ export class CeremonySession {
     return this.status();
   }
 
-  /** Ask where the outputs go, then start the machine; answers at once. */
-  async start(): Promise<CeremonyStatusView> {
+  /**
+   * Ask where the outputs go, then start the machine; answers at once. `witnesses`: the people who
+   * compared the plan's hash words with the reviewed copy (issue #16), recorded in the first transcript entry.
+   */
+  async start(witnesses: readonly string[] = []): Promise<CeremonyStatusView> {
     this.refuseIfBusy('start again');
     const loaded = this.loaded;
     if (!loaded) throw new CeremonyError('USAGE', 'open a plan, or prepare a rehearsal, first');
@@ -429,7 +436,7 @@ export class CeremonySession {
       for (const f of loaded.inputs) await writeFileAtomic(join(staging, f.name), f.bytes);
       planDir = staging;
     }
-    this.run = { outDir, planDir, steps: planSteps(loaded.plan), log: [], tokens: [], announcedKeys: new Map(), running: false, softwareKeys: new Map() };
+    this.run = { outDir, planDir, steps: planSteps(loaded.plan), log: [], tokens: [], announcedKeys: new Map(), running: false, softwareKeys: new Map(), witnesses: [...witnesses] };
     if (staging) this.run.staging = staging;
     this.launch(loaded, this.run);
     return this.status();
@@ -485,6 +492,7 @@ export class CeremonySession {
           now: () => this.deps.now(),
           report: say,
           onStep: (event) => trackStep(run.steps, event),
+          ...(run.witnesses.length ? { witnesses: run.witnesses.map((name) => ({ name, confirmed: WITNESS_CONFIRMED })) } : {}),
           ...(this.deps.fault ? { fault: this.deps.fault } : {}),
         });
         for (const s of run.steps) s.status = 'done';

@@ -205,7 +205,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     [CHANNELS.ceremonyRehearse]: handler(CHANNELS.ceremonyRehearse, (req): Promise<CeremonyStatusView> =>
       c.rehearse({ profile: req.profile, repository: req.repository, ...(req.timestampKey ? { timestampKey: { name: req.timestampKey.name, bytes: req.timestampKey.bytes } } : {}) }),
     ),
-    [CHANNELS.ceremonyStart]: handler(CHANNELS.ceremonyStart, (): Promise<CeremonyStatusView> => c.start()),
+    [CHANNELS.ceremonyStart]: handler(CHANNELS.ceremonyStart, (req): Promise<CeremonyStatusView> => c.start(req?.witnesses ?? [])),
     [CHANNELS.ceremonyResume]: handler(CHANNELS.ceremonyResume, (): Promise<CeremonyStatusView> => c.resume()),
     [CHANNELS.ceremonyStatus]: handler(CHANNELS.ceremonyStatus, (): CeremonyStatusView => c.status()),
     [CHANNELS.ceremonyProvidePin]: handler(CHANNELS.ceremonyProvidePin, (req): CeremonyStatusView => {

@@ -14,6 +14,7 @@ import type {
   CeremonyLoadRequest,
   CeremonyPinRequest,
   CeremonyRehearseRequest,
+  CeremonyStartRequest,
   ExportBundleRequest,
   ExportDestinationRequest,
   ExportFolderRequest,
@@ -104,7 +105,7 @@ const api: TufCeremonyApi = {
   tokensChooseModule: () => ipcRenderer.invoke(CH.tokensChooseModule),
   ceremonyLoad: (request: CeremonyLoadRequest) => ipcRenderer.invoke(CH.ceremonyLoad, request),
   ceremonyRehearse: (request: CeremonyRehearseRequest) => ipcRenderer.invoke(CH.ceremonyRehearse, request),
-  ceremonyStart: () => ipcRenderer.invoke(CH.ceremonyStart),
+  ceremonyStart: (request?: CeremonyStartRequest) => ipcRenderer.invoke(CH.ceremonyStart, request),
   ceremonyResume: () => ipcRenderer.invoke(CH.ceremonyResume),
   ceremonyStatus: () => ipcRenderer.invoke(CH.ceremonyStatus),
   // One PIN for one login: passed through as it is, never kept, logged or copied here.

@@ -223,7 +223,7 @@ export interface TufCeremonyApi {
   /** Prepare the core's rehearsal plan on rehearsal tokens (nothing is done yet). */
   ceremonyRehearse(request: CeremonyRehearseRequest): Promise<IpcResult<CeremonyStatusView>>;
   /** Main asks where the outputs go, then runs the loaded plan; answers at once (poll ceremonyStatus). */
-  ceremonyStart(): Promise<IpcResult<CeremonyStatusView>>;
+  ceremonyStart(request?: CeremonyStartRequest): Promise<IpcResult<CeremonyStatusView>>;
   /** After a failure: run the same plan again into the same folder (done steps are not redone). */
   ceremonyResume(): Promise<IpcResult<CeremonyStatusView>>;
   ceremonyStatus(): Promise<IpcResult<CeremonyStatusView>>;
@@ -317,6 +317,14 @@ export interface CeremonyLoadRequest {
 }
 
 /** The core's rehearsal plan on rehearsal tokens (`tuf-ceremony rehearse`). */
+/**
+ * The witnessed start (issue #16): the witnesses who compared the plan's intent hash words with the
+ * reviewed copy, by name; they are written into the transcript's first entry (plan.review).
+ */
+export interface CeremonyStartRequest {
+  witnesses: string[];
+}
+
 export interface CeremonyRehearseRequest {
   profile: CeremonyProfileName;
   /** The repository (the GUN for Notary). */

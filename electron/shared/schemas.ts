@@ -275,6 +275,15 @@ export const CeremonyPinRequestSchema = z.strictObject({ requestId, pin: PinSche
 export const CeremonyCancelPinRequestSchema = z.strictObject({ requestId });
 export const NoPayloadSchema = z.undefined();
 
+/** A witness's name goes into the transcript: the transcript's own bounds (src/audit/schema.ts NAME_MAX_CHARS, MAX_WITNESSES). */
+export const MAX_START_WITNESSES = 16;
+const witnessName = shownText('witness name', 1, 100).refine((n) => n.trim() === n, { message: 'witness name has leading or trailing spaces' });
+/** No payload (a caller without witnesses, e.g. the CLI-like unit tests) or the witnessed start. */
+export const CeremonyStartRequestSchema = z.union([
+  z.undefined(),
+  z.strictObject({ witnesses: z.array(witnessName).min(1, { message: 'at least one witness is named' }).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }) }),
+]);
+
 export const TranscriptVerifyRequestSchema = z.strictObject({
   file: cappedFile(MAX_TRANSCRIPT_FILE_BYTES),
   expectedSealKey: z
@@ -481,7 +490,7 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.tokensChooseModule]: NoPayloadSchema,
   [CHANNELS.ceremonyLoad]: CeremonyLoadRequestSchema,
   [CHANNELS.ceremonyRehearse]: CeremonyRehearseRequestSchema,
-  [CHANNELS.ceremonyStart]: NoPayloadSchema,
+  [CHANNELS.ceremonyStart]: CeremonyStartRequestSchema,
   [CHANNELS.ceremonyResume]: NoPayloadSchema,
   [CHANNELS.ceremonyStatus]: NoPayloadSchema,
   [CHANNELS.ceremonyProvidePin]: CeremonyPinRequestSchema,

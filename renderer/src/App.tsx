@@ -44,6 +44,30 @@ function useAppInfo(): AppInfo | undefined {
   return info;
 }
 
+/**
+ * The light high-contrast theme for a projector (issue #16): black on white, chosen per machine
+ * (localStorage), set as <html data-theme="light"> so the stylesheet swaps its colour variables.
+ */
+function useTheme(): [boolean, () => void] {
+  const [light, setLight] = useState(() => {
+    try {
+      return window.localStorage.getItem('tufc-theme') === 'light';
+    } catch {
+      return false;
+    }
+  });
+  useEffect(() => {
+    if (light) document.documentElement.dataset.theme = 'light';
+    else delete document.documentElement.dataset.theme;
+    try {
+      window.localStorage.setItem('tufc-theme', light ? 'light' : 'dark');
+    } catch {
+      // storage unavailable (file:// in some setups): the choice lasts for this window only
+    }
+  }, [light]);
+  return [light, () => setLight((v) => !v)];
+}
+
 function ScreenView({ screen }: { screen: ScreenInfo }) {
   if (!screen.ready) return <NotYetScreen screen={screen} />;
   switch (screen.id) {
@@ -72,6 +96,7 @@ export function App() {
   const current = useScreen();
   const info = useAppInfo();
   const connected = ceremonyApi() !== undefined;
+  const [light, toggleTheme] = useTheme();
   const screen = SCREENS.find((s) => s.id === current) ?? SCREENS[0]!;
   useEffect(() => {
     document.title = `${screen.title} — tuf-ceremony`;
@@ -94,6 +119,9 @@ export function App() {
           ))}
         </ul>
         <div className="sidebar-foot">
+          <button type="button" className="secondary theme-toggle" aria-pressed={light} onClick={toggleTheme}>
+            High-contrast light theme
+          </button>
           {connected ? (
             info?.offline ? (
               <p className="offline">

@@ -85,6 +85,11 @@ export interface RunCeremonyOptions {
   now?: () => Date;
   appVersion?: string;
   report?: (line: string) => void;
+  /**
+   * The witnesses of the start (issue #16): who compared the intent hash words with the reviewed plan,
+   * recorded in the first entry (plan.review). Only a new transcript takes them; a resume keeps the first.
+   */
+  witnesses?: { name: string; confirmed: string }[];
   /** Called at each step boundary (CeremonyStepEvent), after the progress line of that boundary. */
   onStep?: (event: CeremonyStepEvent) => void;
   /** Test hook, called at named points (`after:<step>`, `signed:root:root/Alice`, …); throw to interrupt. */
@@ -248,6 +253,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
         actor: { name: 'administrator', role: 'administrator' },
         digests: [{ label: 'plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 }],
         inputs: [{ name: opts.planName, sha256: hash.sha256 }, ...inputs],
+        ...(opts.witnesses?.length ? { witnesses: opts.witnesses } : {}),
         note: clipNote(
           `${plan.profile} root ceremony for ${plan.repository}: ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}; intent hash shown as hex and words for the witnesses to compare with the reviewed plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
         ),

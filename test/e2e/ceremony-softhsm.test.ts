@@ -6,8 +6,9 @@
  * Shamir-split backup key), site bindings with the module path and every PIN "prompt". Then a person's
  * steps on the Root ceremony screen: open the plan and bindings, read the intent hash words, start, and
  * answer each PIN dialog after checking that it names the right token (label and serial) — the first
- * answer is a wrong PIN: the step stops with the wrong-PIN sentence, resume asks again, the right PIN
- * finishes the ceremony. The outputs are listed; "Print share cards…" hands the HTML over (the bridge's
+ * answer is a wrong PIN (at 1024×700): the step stops with the wrong-PIN sentence, scrolled into view with
+ * focus on its heading and the Resume button in view (issue #16); resume asks again, that PIN is cancelled
+ * (at 1280×800) with the same checks; resume once more, and the right PINs finish the ceremony. The outputs are listed; "Print share cards…" hands the HTML over (the bridge's
  * print), which is printed to PDF in Chromium and rasterised by poppler: one non-blank page per card.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +23,7 @@ import { intentHash } from '../../src/ceremony/plan-hash.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
 import { verifyRepository } from '../../src/tuf/repository.js';
 import { startSession, type E2eSession } from './support/session.js';
+import { expectRevealed } from './support/in-view.js';
 
 /** pngjs (a dependency of qrcode; no types installed): just what is read here. */
 interface DecodedPng {
@@ -148,10 +150,16 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     }
     expect(shown).not.toContain('REHEARSAL on');
 
+    await page.setViewportSize({ width: 1024, height: 700 });
+    // The witnessed start (issue #16): the words compared, a witness named; both into the transcript.
+    expect(await page.getByRole('button', { name: 'Start the ceremony…' }).isDisabled()).toBe(true);
+    await page.getByRole('checkbox', { name: /The witnesses compared the words/ }).check();
+    await page.getByLabel('Witnesses present (one name per line)').fill('Dana Witness');
     await page.getByRole('button', { name: 'Start the ceremony…' }).click();
 
     const asked: string[] = [];
     let wrongGiven = false;
+    let cancelGiven = false;
     const done = page.getByRole('heading', { name: /Ceremony complete/ });
     const dialog = page.getByRole('dialog', { name: /^PIN for token/ });
     for (let guard = 0; guard < 12; guard++) {
@@ -179,7 +187,20 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
         expect(refusal).toContain('Wrong PIN: the token did not accept it');
         expect(refusal).toContain(`token "${custodian!.label}" (serial ${serials[custodian!.label]}) did not accept the PIN`);
         expect(await page.content()).not.toContain(WRONG_PIN);
-        await page.screenshot({ path: SCREENSHOT_WRONG, fullPage: true });
+        // The reason and Resume are in front of the custodian, focus on the outcome's heading (issue #16).
+        await expectRevealed(page, stopped, 'Resume the ceremony');
+        await page.screenshot({ path: SCREENSHOT_WRONG });
+        await stopped.getByRole('button', { name: 'Resume the ceremony' }).click();
+        continue;
+      }
+      if (!cancelGiven) {
+        cancelGiven = true;
+        await page.setViewportSize({ width: 1280, height: 800 });
+        await dialog.getByRole('button', { name: 'Cancel' }).click();
+        const stopped = page.getByRole('alert').filter({ hasText: 'TOKEN_LOGIN_REQUIRED' });
+        await stopped.waitFor({ timeout: 60_000 });
+        expect(await stopped.innerText()).toContain(`${custodian!.name}'s PIN was not given`);
+        await expectRevealed(page, stopped, 'Resume the ceremony');
         await stopped.getByRole('button', { name: 'Resume the ceremony' }).click();
         continue;
       }
@@ -189,10 +210,12 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     }
     await done.waitFor();
     expect(wrongGiven).toBe(true);
-    // Every custodian logged in, the first one twice (after the wrong PIN); each PIN asked once per login.
+    expect(cancelGiven).toBe(true);
+    // Every custodian logged in, the first one three times (after the wrong and the cancelled PIN); each PIN asked once per login.
     expect(new Set(asked)).toEqual(new Set(CUSTODIANS.map((c) => c.name)));
-    expect(asked).toHaveLength(4);
+    expect(asked).toHaveLength(5);
     expect(asked[0]).toBe(asked[1]);
+    expect(asked[1]).toBe(asked[2]);
 
     // Steps all done, outputs listed with their hashes.
     const checklist = await page.getByRole('list', { name: 'Ceremony checklist' }).getByRole('listitem').allInnerTexts();
@@ -210,6 +233,7 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     expect(v.root.signed.roles.get('root')!.threshold).toBe(2);
     const t = verifyTranscript(read('transcript.jsonl'));
     expect(t.sealed).toBe(true);
+    expect(t.entries.find((e) => e.step === 'plan.review')!.witnesses.map((w) => w.name)).toEqual(['Dana Witness']);
     expect(t.entries.filter((e) => e.step === 'token.check').map((e) => e.token!.serial)).toEqual(CUSTODIANS.map((c) => serials[c.label]));
     expect(await page.locator('section[aria-labelledby="transcript-h"]').innerText()).toContain('REHEARSAL');
     for (const name of readdirSync(out)) for (const c of CUSTODIANS) expect(readFileSync(join(out, name), 'latin1'), name).not.toContain(c.pin);

@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { verifyTranscript } from '../../src/audit/verify.js';
 import { intentHash } from '../../src/ceremony/plan-hash.js';
+import { groupWords, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
 import { installedSoftHsm } from '../../src/ceremony/rehearsal-tokens.js';
 import { startSession, type E2eSession } from './support/session.js';
-import { groupWords } from '../../src/crypto/digest-words.js';
 
 const SCREENSHOT = '/tmp/e2e-ceremony.png';
 const SCREENSHOT_TRANSCRIPT = '/tmp/e2e-ceremony-transcript.png';
@@ -47,6 +48,34 @@ afterAll(async () => {
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+const WITNESSES = ['Dana Witness', 'Erik Notary'];
+
+/**
+ * The witnessed start (issue #16): Start is disabled until the administrator ticks that the hash words
+ * were compared AND a witness is named; either alone leaves it disabled.
+ */
+async function witnessedStart(page: Page, button: string): Promise<void> {
+  const start = page.getByRole('button', { name: button });
+  expect(await start.isDisabled()).toBe(true);
+  await page.getByRole('checkbox', { name: /The witnesses compared the words/ }).check();
+  expect(await start.isDisabled()).toBe(true);
+  const names = page.getByLabel('Witnesses present (one name per line)');
+  await names.fill(WITNESSES[0]!);
+  await page.getByRole('checkbox', { name: /The witnesses compared the words/ }).uncheck();
+  expect(await start.isDisabled()).toBe(true);
+  await page.getByRole('checkbox', { name: /The witnesses compared the words/ }).check();
+  await names.fill(WITNESSES.join('\n'));
+  expect(await start.isEnabled()).toBe(true);
+  await start.click();
+}
+
+/** The witnesses of the start, as the sealed transcript's first entry records them. */
+function transcriptWitnesses(out: string): { name: string; confirmed: string }[] {
+  const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'transcript.jsonl'))));
+  const review = t.entries.find((e) => e.step === 'plan.review');
+  return review?.witnesses ?? [];
+}
+
 async function rehearse(page: Page, profile: 'tuf' | 'notary', repository: string): Promise<string> {
   await page.getByRole('heading', { level: 1, name: 'Root ceremony' }).waitFor();
   await page.getByRole('radio', { name: profile === 'tuf' ? 'TUF 1.0' : /Notary v1/ }).check();
@@ -62,16 +91,19 @@ async function rehearse(page: Page, profile: 'tuf' | 'notary', repository: strin
   const checklist = page.getByRole('list', { name: 'Ceremony checklist' });
   await expect.poll(() => checklist.innerText(), { timeout: 30_000 }).not.toMatch(/done|running|failed/i);
   const words = await page.getByRole('list', { name: 'Plan hash words, to read aloud' }).getByRole('listitem').allInnerTexts();
-  expect(words).toHaveLength(16);
+  expect(words).toHaveLength(SHORT_DIGEST_BYTES); // one PGP word per byte of the short digest
 
-  await page.getByRole('button', { name: 'Start the rehearsal…' }).click();
+  await witnessedStart(page, 'Start the rehearsal…');
   await page.getByRole('heading', { name: /Rehearsal complete/ }).waitFor({ timeout: 60_000 });
+  // The names typed at the start are in the sealed transcript, each with what they confirmed.
+  expect(transcriptWitnesses(outDirs.at(-1)!)).toEqual(WITNESSES.map((name) => ({ name, confirmed: 'compared the plan intent hash words with the reviewed plan' })));
   return words.join(' ');
 }
 
 describe('Root ceremony screen: rehearsals through the bridge', () => {
   test('tuf: plan hash words, steps to done, outputs with hashes, transcript, share cards; then the Transcript screen verifies it and refuses a tampered copy', async () => {
     const { page, errors } = await session.open('root');
+    await page.setViewportSize({ width: 1280, height: 800 });
     const words = await rehearse(page, 'tuf', 'example.com/app');
     const out = outDirs.at(-1)!;
 
@@ -124,6 +156,23 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     const sealKeyId = session.ceremony.status().result!.sealKeyId;
     const t = await session.open('transcript');
     await t.page.getByRole('heading', { level: 1, name: 'Transcript' }).waitFor();
+    // Without an expected key: amber "not compared", never green "Verified" (issue #16) ...
+    await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
+    const notCompared = t.page.getByRole('heading', { name: /^Chain intact, sealed by key \S+ — not compared$/ });
+    await notCompared.waitFor();
+    expect(await notCompared.innerText()).toContain(sealKeyId.slice(0, 8));
+    expect(await t.page.getByRole('main').innerText()).not.toContain('Verified');
+    // ... then the key entered afterwards, compared against the same file.
+    await t.page.getByLabel('Expected sealing key for transcript.jsonl (64 hex digits)').fill(sealKeyId);
+    await t.page.getByRole('button', { name: 'Compare with this key' }).click();
+    await t.page.getByRole('heading', { name: 'Verified: transcript.jsonl' }).waitFor();
+    // Print hands the page to the printer (window.print, counted here instead of a print dialog).
+    await t.page.evaluate(() => {
+      (window as unknown as { printed: number }).printed = 0;
+      window.print = () => void ((window as unknown as { printed: number }).printed += 1);
+    });
+    await t.page.getByRole('button', { name: 'Print…' }).click();
+    expect(await t.page.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
     await t.page.getByLabel(/Key ID or fingerprint/).fill(sealKeyId);
     await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
     await t.page.getByRole('heading', { name: 'Verified: transcript.jsonl' }).waitFor();
@@ -131,7 +180,7 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     expect(shown).toContain('✓ the expected key');
     expect(shown).toContain('REHEARSAL');
     expect(shown).toContain('example.com/app');
-    expect(shown).toContain(groupWords(intentHash(planBytes).words));
+    expect(shown).toContain(groupWords(intentHash(planBytes).words)); // in groups of four, as read aloud
     const entries = readFileSync(join(out, 'transcript.jsonl'), 'utf8').trim().split('\n').length - 2; // header and seal
     await expect(t.page.locator('table.transcript-steps tbody tr').count()).resolves.toBe(entries);
     await t.page.screenshot({ path: SCREENSHOT_TRANSCRIPT, fullPage: true });
@@ -161,6 +210,7 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
 
   test('notary: the timestamp role is server-managed, the rehearsal completes and its transcript is sealed', async () => {
     const { page, errors } = await session.open('root');
+    await page.setViewportSize({ width: 1024, height: 700 });
     await rehearse(page, 'notary', 'registry.example.com/org/app');
     const out = outDirs.at(-1)!;
     const main = await page.getByRole('main').innerText();

@@ -99,7 +99,7 @@ describe('Import screen: a bundle file', () => {
     await expect(page.getByTestId('bundle-kind').textContent()).resolves.toBe('trust-bundle');
     await expect(page.getByTestId('bundle-repository').textContent()).resolves.toBe(GUN);
     await expect(page.getByTestId('bundle-hash').textContent()).resolves.toBe(groupHex(hash.hex));
-    await expect(page.getByTestId('bundle-words').textContent()).resolves.toBe(groupWords(hash.words));
+    await expect(page.getByTestId('bundle-words').textContent()).resolves.toBe(groupWords(hash.words)); // in groups of four, as read aloud
     await expect(verified.textContent()).resolves.toContain('the pinned root file');
     // Nothing written by the verification.
     expect(existsSync(notaryMetadataDir(trustDir))).toBe(false);

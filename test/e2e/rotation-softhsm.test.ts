@@ -39,6 +39,7 @@ import { verifyRootUpdate } from '../../src/tuf/root-chain.js';
 import { serializeMetadata, signMetadata } from '../../src/tuf/sign.js';
 import { makeKey, type TestKey } from '../support/keys.js';
 import { metaEntry, sign, targetsSigned } from '../support/repo.js';
+import { expectRevealed } from './support/in-view.js';
 import { startSession, type E2eSession } from './support/session.js';
 import { initSoftHsmToken, useSoftHsmDir } from './support/softhsm.js';
 import { pickTokenKey, signOnCosignScreen } from './support/token-key.js';
@@ -188,10 +189,13 @@ async function cosign(person: (typeof PEOPLE)[number], requestPath: string, opts
       expect(dialogText).toContain(serials[person.name]!);
       expect(dialogText).toContain(`as ${person.name}`);
       if (!opts.wrongPinFirst) return;
+      await page.setViewportSize({ width: 1024, height: 700 });
       await dialog.getByLabel('PIN', { exact: true }).pressSequentially(WRONG_PIN);
       await dialog.getByRole('button', { name: 'Sign' }).click();
       const refused = page.getByRole('alert').filter({ hasText: 'PIN_INCORRECT' });
       await refused.waitFor();
+      // In front of the co-signer at 1024×700: heading focused, reason and retry in view (issue #16).
+      await expectRevealed(page, refused, 'Try the PIN again');
       expect(await refused.innerText()).toContain('Nothing was signed and no response was written.');
       expect(filesIn(new RegExp(`^${person.name.toLowerCase()}\\.response`))).toEqual([]);
       expect(await page.content()).not.toContain(WRONG_PIN);

@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bytesToWords, groupHex } from '../../src/crypto/digest-words.js';
+import { bytesToWords, groupHex, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
 import { TokenModule } from '../../src/signers/pkcs11/token.js';
+import { expectRevealed } from './support/in-view.js';
 import { startSession, type E2eSession } from './support/session.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
@@ -148,9 +149,10 @@ describe('Tokens screen with a SoftHSM2 token', () => {
     // The fingerprint on screen is the one of the key on the token, read back through the core.
     const fp = await fingerprintOnToken('root-custodian-1');
     expect(madeText).toContain(groupHex(fp));
-    expect(madeText).toContain(groupHex(fp.slice(0, 32)));
+    const short = fp.slice(0, SHORT_DIGEST_BYTES * 2); // the short digest read aloud (src/crypto/digest-words.ts)
+    expect(madeText).toContain(groupHex(short));
     const words = await made.getByRole('list', { name: 'Fingerprint words, to read aloud' }).getByRole('listitem').allInnerTexts();
-    expect(words).toEqual(bytesToWords(Uint8Array.from(Buffer.from(fp.slice(0, 32), 'hex'))));
+    expect(words).toEqual(bytesToWords(Uint8Array.from(Buffer.from(short, 'hex'))));
 
     // The list is refreshed: the key is on the token, shown without the PIN.
     const row = card.getByRole('table', { name: `Keys on token ${LABEL}` }).getByRole('row').filter({ hasText: 'root-custodian-1' });
@@ -184,8 +186,10 @@ describe('Tokens screen with a SoftHSM2 token', () => {
     const text = await alert.innerText();
     expect(text).toContain('PIN_INCORRECT');
     expect(text).toContain(`token "${LABEL}" (serial ${serial}) did not accept the PIN`);
-    expect(text).toContain('Wrong PIN: the token did not accept it, and no key was made.');
+    expect(text).toContain('Wrong PIN: the token did not accept it. Check the PIN');
     expect(text).toContain('No key was made.');
+    // The outcome is in front of the custodian: heading focused, reason and retry in view (issue #16).
+    await expectRevealed(page, alert, 'Try the PIN again…');
     // The dialog is closed and its field is gone with it.
     await expect(page.getByRole('dialog').count()).resolves.toBe(0);
     await expect(page.locator('input[type=password]').count()).resolves.toBe(0);

@@ -1,5 +1,5 @@
 import type { Inspection } from '../../../electron/shared/api-types.js';
-import { explainCode, messageWithoutPath } from '../lib/format';
+import { explainCode, plainMessage } from '../lib/format';
 
 /** Everything inspection found wrong, without stopping at the first problem. */
 export function ProblemsList({ problems }: { problems: Inspection['problems'] }) {
@@ -17,7 +17,7 @@ export function ProblemsList({ problems }: { problems: Inspection['problems'] })
           {problems.map((p, i) => (
             <li key={`${p.code}-${i}`} className="problem">
               <code className="code">{p.code}</code>
-              <p className="message">{messageWithoutPath(p.message, p.path)}</p>
+              <p className="message">{plainMessage(p.message, p.path)}</p>
               {p.path ? (
                 <p className="where">
                   <span className="code-label">Where</span> <code>{p.path}</code>

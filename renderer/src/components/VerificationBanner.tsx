@@ -1,5 +1,5 @@
 import type { Inspection } from '../../../electron/shared/api-types.js';
-import { explainCode, messageWithoutPath } from '../lib/format';
+import { explainCode, plainMessage } from '../lib/format';
 
 interface Props {
   verified: Inspection['verified'];
@@ -45,7 +45,7 @@ export function VerificationBanner({ verified, pinned, kind }: Props) {
         <p className="code-line">
           <span className="code-label">Error code</span> <code className="code">{error.code}</code>
         </p>
-        <p className="message">{messageWithoutPath(error.message, error.path)}</p>
+        <p className="message">{plainMessage(error.message, error.path)}</p>
         {error.path ? (
           <p className="where">
             <span className="code-label">Where</span> <code>{error.path}</code>

@@ -114,7 +114,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   TOKEN_REMOVED: 'The token was unplugged, or lost its connection, in the middle of the step. Plug it in again and repeat the step: it did not complete.',
   TOKEN_LOGIN_REQUIRED: 'The token needs its PIN for this step.',
   TOKEN_ERROR: 'The token or its driver reported an error. Plug the token in again and retry; if it happens again, try another port or reader.',
-  PIN_INCORRECT: 'Wrong PIN: the token did not accept it, and no key was made. Check the PIN before trying again — every wrong try counts towards locking the token.',
+  PIN_INCORRECT: 'Wrong PIN: the token did not accept it. Check the PIN before trying again — every wrong try counts towards locking the token.',
   PIN_LOCKED: 'The PIN is locked after too many wrong tries. It must be unblocked with the PUK or the security officer PIN before this token can be used again.',
   MECHANISM_UNSUPPORTED: 'This token cannot make or use that type of key. Choose one of the key types it lists.',
   KEY_LABEL_EXISTS: 'A key with this label is already on the token. Labels are never reused: choose another label.',
@@ -213,6 +213,26 @@ export function explainCode(code: string): string | undefined {
 export function messageWithoutPath(message: string, path: string | undefined): string {
   const suffix = path ? ` (at ${path})` : undefined;
   return suffix && message.endsWith(suffix) ? message.slice(0, -suffix.length) : message;
+}
+
+/**
+ * Issue #16: the screens speak in sentences, not in the CLI's or the parser's terms. The core's messages
+ * are shared with the CLI, so they may name a flag (`--root FILE`) or a JSON path (`$.signed.version`);
+ * on a screen the flag becomes the thing it stands for and the path becomes a field name (the exact path
+ * is still shown on the "Where" line below).
+ */
+export function plainMessage(message: string, path?: string): string {
+  return messageWithoutPath(message, path)
+    .replace(/`?--([a-z][a-z0-9-]*)(?:[ =](?:[A-Z][A-Z_]*|<[a-z-]+>))?`?/g, (_m, flag: string) => `the “${flag.replace(/-/g, ' ')}” setting`)
+    .replace(/\$((?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\[["'][^"'\]]*["']\])*)/g, (_m, rest: string) => {
+      const field = rest.replace(/^\./, '').replace(/\[["']([^"'\]]*)["']\]/g, '.$1');
+      return field ? `the field “${field}”` : 'the file';
+    });
+}
+
+/** True when shown text uses a CLI flag or a JSON path as words (what plainMessage removes). */
+export function hasCliOrPathText(text: string): boolean {
+  return /(^|[\s(“"'`])--[a-z]/.test(text) || /\$[.[]/.test(text);
 }
 
 /** For people: `ECDSA P-256` (src/signers/signing-key.ts algorithmTitle). */

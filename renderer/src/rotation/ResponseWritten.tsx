@@ -3,10 +3,12 @@
  * went, then what the signing path has to say (`children`).
  */
 import type { ReactNode } from 'react';
+import { useReveal } from '../lib/reveal';
 
 export function ResponseWritten({ path, children }: { path: string; children: ReactNode }) {
+  const ref = useReveal<HTMLElement>(path);
   return (
-    <section className="banner banner-ok" role="status">
+    <section className="banner banner-ok" role="status" ref={ref}>
       <h2>
         <span className="icon" aria-hidden="true">
           ✓

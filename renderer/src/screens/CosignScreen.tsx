@@ -104,7 +104,7 @@ export function CosignScreen() {
         <h1>Co-sign</h1>
         <p className="lede">Read what a signing request changes, compare its hash words with the administrator, and sign it with your token or your share cards. Your signature goes into a response file; nothing else leaves this machine.</p>
       </header>
-      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} /> : null}
+      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} reveal={false} /> : null}
       <section className="panel controls" aria-label="Open the signing request">
         <div className="buttons">
           <button type="button" className="primary" onClick={() => requestInput.current?.click()} disabled={busy}>

@@ -14,6 +14,7 @@ import type { CeremonyStatusView, CeremonyStepStatus, NamedFile, PrintResultView
 import { PinDialog } from '../components/PinDialog';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { TranscriptSteps, TranscriptSummary } from '../components/TranscriptSteps';
+import { useReveal } from '../lib/reveal';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { algorithmTitle, formatDate, groupWords } from '../lib/format';
 
@@ -281,6 +282,54 @@ function PlanPanels({ status }: { status: CeremonyStatusView }) {
   );
 }
 
+/** Witness names as typed, one per line or comma-separated; empty entries dropped. */
+function witnessNames(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((n) => n.trim())
+    .filter((n) => n.length > 0);
+}
+
+/**
+ * The witnessed start (issue #16): Start stays disabled until the administrator confirms that the
+ * witnesses compared the plan's hash words with the reviewed copy, and at least one witness is named.
+ * The names go into the transcript's first entry.
+ */
+function WitnessedStart({ status, onStart }: { status: CeremonyStatusView; onStart: (witnesses: string[]) => void }) {
+  const plan = status.plan!;
+  const [confirmed, setConfirmed] = useState(false);
+  const [text, setText] = useState('');
+  const names = witnessNames(text);
+  const tooLong = names.some((n) => n.length > 100);
+  const ready = confirmed && names.length > 0 && names.length <= 16 && !tooLong;
+  return (
+    <section className="panel" aria-labelledby="witness-h">
+      <h2 id="witness-h">Witnessed start</h2>
+      <label className="rotation-confirm">
+        <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.currentTarget.checked)} />
+        <span>
+          The witnesses compared the words <strong>{groupWords(plan.hash.words)}</strong> with the reviewed copy of the plan, and they match.
+        </span>
+      </label>
+      <label className="field">
+        <span>Witnesses present (one name per line)</span>
+        <textarea rows={3} value={text} onChange={(e) => setText(e.currentTarget.value)} spellCheck={false} autoComplete="off" />
+      </label>
+      <p className="muted" aria-live="polite">
+        {names.length ? `Recorded in the transcript as witnesses: ${names.join(', ')}.` : 'Name at least one witness; the names are recorded in the transcript.'}
+        {tooLong ? ' A name is longer than 100 characters.' : ''}
+        {names.length > 16 ? ' At most 16 witnesses.' : ''}
+      </p>
+      <div className="buttons">
+        <button type="button" className="primary" disabled={!ready} onClick={() => onStart(names)}>
+          {plan.rehearsal ? 'Start the rehearsal…' : 'Start the ceremony…'}
+        </button>
+        <span className="muted">You choose a new, empty folder for the outputs.</span>
+      </div>
+    </section>
+  );
+}
+
 function Checklist({ status }: { status: CeremonyStatusView }) {
   const current = status.steps.find((s) => s.status === 'running' || s.status === 'failed');
   return (
@@ -391,6 +440,7 @@ export function RootCeremonyScreen() {
   const phase = status?.phase ?? 'idle';
   const busy = phase === 'running' || phase === 'waiting-for-pin';
   const result = status?.result;
+  const doneRef = useReveal<HTMLElement>(result ? `done-${status?.outDir ?? ''}` : undefined);
 
   return (
     <div className="screen root-ceremony">
@@ -398,7 +448,7 @@ export function RootCeremonyScreen() {
         <h1>Root ceremony</h1>
         <p className="lede">From a reviewed plan: the custodians’ root keys on their tokens, root.json version 1 signed to its threshold, the other metadata, and a sealed transcript.</p>
       </header>
-      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} /> : null}
+      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} reveal={false} /> : null}
       {!busy ? <Setup busy={busy} onStatus={(s) => {
             setRefusal(undefined);
             setStatus(s);
@@ -408,14 +458,7 @@ export function RootCeremonyScreen() {
       {status?.plan ? (
         <>
           <Checklist status={status} />
-          {phase === 'loaded' ? (
-            <div className="buttons">
-              <button type="button" className="primary" onClick={() => void act(() => api!.ceremonyStart())}>
-                {status.plan.rehearsal ? 'Start the rehearsal…' : 'Start the ceremony…'}
-              </button>
-              <span className="muted">You choose a new, empty folder for the outputs.</span>
-            </div>
-          ) : null}
+          {phase === 'loaded' ? <WitnessedStart status={status} onStart={(witnesses) => void act(() => api!.ceremonyStart({ witnesses }))} /> : null}
           {status.outDir ? (
             <p className="muted">
               Output folder: <code>{status.outDir}</code>
@@ -454,7 +497,7 @@ export function RootCeremonyScreen() {
       ) : null}
       {result ? (
         <>
-          <section className="banner banner-ok" role="status">
+          <section className="banner banner-ok" role="status" ref={doneRef}>
             <h2>
               <span className="icon" aria-hidden="true">
                 ✓

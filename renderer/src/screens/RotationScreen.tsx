@@ -150,7 +150,7 @@ export function RotationScreen() {
         <h1>Rotation</h1>
         <p className="lede">Make the next root version: signed by a threshold of the old root keys and of the new ones (TUF 5.3.4). Build the signing request, hand it to the co-signers, and merge their responses here.</p>
       </header>
-      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} /> : null}
+      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} reveal={false} /> : null}
 
       <section className="panel controls" aria-labelledby="rot-root-h">
         <h2 id="rot-root-h">1. The current root</h2>

@@ -89,7 +89,7 @@ export function ShamirScreen() {
         <h1>Shamir</h1>
         <p className="lede">Check a share card without rebuilding anything (roll-call), or check that a set of cards rebuilds the key they record. The key is never shown or written; the cards’ share data never leaves this computer.</p>
       </header>
-      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} /> : null}
+      {!api ? <RefusalPanel refusal={NO_BRIDGE} title="Not connected" reassure={null} reveal={false} /> : null}
 
       <section className="panel" aria-labelledby="shamir-roll-h">
         <h2 id="shamir-roll-h">Roll-call: check one card</h2>

@@ -9,6 +9,7 @@
 import { useRef, useState } from 'react';
 import type { GeneratedKeyView, KeyAlgorithmName, ModulePresetName, ModuleRef, TokenModuleView, TokenSlotView, TokenView } from '../../../electron/shared/api-types.js';
 import { FingerprintCell, FingerprintReadout } from '../components/Fingerprint';
+import { useReveal } from '../lib/reveal';
 import { PinDialog } from '../components/PinDialog';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
@@ -496,8 +497,9 @@ function reassurance(code: string): string | null {
 
 function NewKey({ made }: { made: GeneratedKeyView }) {
   const titleId = `new-key-${made.fingerprint.hex}`;
+  const ref = useReveal<HTMLElement>(made.fingerprint.hex);
   return (
-    <section className="new-key" role="status" aria-labelledby={titleId}>
+    <section className="new-key" role="status" aria-labelledby={titleId} ref={ref}>
       <h3 id={titleId}>
         <span className="icon" aria-hidden="true">
           ✓

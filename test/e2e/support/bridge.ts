@@ -28,7 +28,7 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   tokensChooseModule: 0,
   ceremonyLoad: 1,
   ceremonyRehearse: 1,
-  ceremonyStart: 0,
+  ceremonyStart: 1,
   ceremonyResume: 0,
   ceremonyStatus: 0,
   ceremonyProvidePin: 1,

@@ -1,0 +1,41 @@
+/**
+ * Issue #16: no app message uses a CLI flag or a JSON path as its text. The core's messages are the
+ * CLI's too; plainMessage (what every refusal panel, verification banner and problem list shows) turns
+ * flags into the thing they stand for and paths into field names. Real messages of the core, as the
+ * screens received them in the walkthrough, each with what must remain readable.
+ */
+import { describe, expect, test } from 'vitest';
+import { explainCode, hasCliOrPathText, plainMessage } from '../../../renderer/src/lib/format.js';
+import { ERROR_CODES } from '../../../src/errors.js';
+
+const CASES: { message: string; path?: string; keeps: string }[] = [
+  { message: 'Verification failed: USAGE: give the trusted root with --root FILE (trust on first use is refused)', keeps: 'the “root” setting' },
+  { message: 'expected "tuf-ceremony-plan" (at $.format)', path: '$.format', keeps: 'expected "tuf-ceremony-plan"' },
+  { message: 'unknown field $.signed.keys["abc"].keyval', keeps: 'the field “signed.keys.abc.keyval”' },
+  { message: 'role $.signed.roles.root.keyids[2] is not listed', keeps: 'the field “signed.roles.root.keyids[2]”' },
+  { message: 'the transcript is sealed by another key than --seal-key <key-id>', keeps: 'the “seal key” setting' },
+  { message: '$ is not an object', keeps: 'the file is not an object' },
+];
+
+describe('plainMessage: no CLI flags or JSON paths in what the screens show', () => {
+  test.each(CASES)('$message', ({ message, path, keeps }) => {
+    const shown = plainMessage(message, path);
+    expect(hasCliOrPathText(shown), shown).toBe(false);
+    expect(shown).toContain(keeps);
+  });
+
+  test('the detector catches what it must (so the check above can fail)', () => {
+    expect(hasCliOrPathText('use --root FILE')).toBe(true);
+    expect(hasCliOrPathText('at $.format')).toBe(true);
+    expect(hasCliOrPathText('at $[0]')).toBe(true);
+    expect(hasCliOrPathText('a 2-of-3 root — well-formed')).toBe(false);
+  });
+
+  test('no sentence the screens add for a code uses a flag or a path, and a wrong PIN does not claim "no key was made"', () => {
+    for (const code of Object.keys(ERROR_CODES)) {
+      const text = explainCode(code);
+      if (text) expect(hasCliOrPathText(text), code).toBe(false);
+    }
+    expect(explainCode('PIN_INCORRECT')).not.toMatch(/no key was made/i);
+  });
+});
