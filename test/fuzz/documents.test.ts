@@ -19,7 +19,7 @@ import { parseSiteBindings } from '../../src/ceremony/site-bindings.js';
 import { canonicalBytes } from '../../src/json/canonical.js';
 import { parseJsonStrict } from '../../src/json/parse.js';
 import type { JsonObject, JsonValue } from '../../src/json/types.js';
-import { readSignatureResponse } from '../../src/rotation/bundle.js';
+import { inspectRotationBundle, readSignatureResponse, wrapSignatureResponse } from '../../src/rotation/bundle.js';
 import {
   buildRotationPayload,
   buildSigningRequest,
@@ -66,10 +66,13 @@ describe('signature responses (parser, plain and as read by sign/merge, then mer
   let fx: RootFixture;
   let request: SigningRequest;
   let response: Uint8Array;
+  let bundled: Uint8Array;
   beforeAll(async () => {
     fx = await rootFixture('tuf');
     request = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2, root: { threshold: 2 } }, { names: fx.names }), { repository: GUN });
-    response = serializeSignatureResponse(await signRequest(request, fx.custodians[0]!.key, { token: { serial: '12345678', label: 'alice' } }));
+    const signed = await signRequest(request, fx.custodians[0]!.key, { token: { serial: '12345678', label: 'alice' } });
+    response = serializeSignatureResponse(signed);
+    bundled = wrapSignatureResponse(signed, { profile: 'tuf', repository: GUN }, new Date('2026-01-01T00:00:00Z'));
     // The start is valid: parsed and merged (one of two signatures so far).
     expect(mergeResponses(request, [parseSignatureResponse(response)]).signers.length).toBeGreaterThan(0);
   });
@@ -86,6 +89,18 @@ describe('signature responses (parser, plain and as read by sign/merge, then mer
       params(1240, 200),
     );
     explored(seen);
+  });
+
+  it('byte mutations of the response bundle (as sign/merge and inspect read it)', () => {
+    expect(readSignatureResponse(bundled, 'response.tcb', { profile: 'tuf', repository: GUN }).response.requestId).toBe(request.requestId);
+    fc.assert(
+      fc.property(fc.array(byteMutation, { minLength: 1, maxLength: 3 }), (ms) => {
+        const bytes = ms.reduce((b, m) => mutateBytes(b, m), bundled);
+        acceptedOrRefused(() => mergeResponses(request, [readSignatureResponse(bytes, 'response.tcb', { profile: 'tuf', repository: GUN }).response]));
+        acceptedOrRefused(() => inspectRotationBundle(bytes, 'response.tcb'));
+      }),
+      params(1241, 150),
+    );
   });
 });
 
