@@ -162,7 +162,8 @@ async function cosign(person: Person, repo: Repo): Promise<string> {
   await page.getByRole('heading', { name: 'What changes: targets.json version 1 → 2' }).waitFor();
   const diff = await page.getByRole('list', { name: 'Changes in plain words' }).innerText();
   // describe.ts's sentence: the delegation, its threshold and its key by name, and the paths it is trusted for.
-  expect(diff).toMatch(new RegExp(`delegation ${repo.delegation} ADDED, threshold 1 of 1: key [0-9a-f]{12}… \\(fingerprint [0-9a-f ]+\\) named \"CI\"`));
+  // Notary keys carry their certificate's name beside the fingerprint.
+  expect(diff).toMatch(new RegExp(`delegation ${repo.delegation} ADDED, threshold 1 of 1: key [0-9a-f]{12}… \\(fingerprint [0-9a-f ]+${repo.profile === 'notary' ? ', certificate CN="[^"]+"' : ''}\\) named \"CI\"`));
   expect(diff).toContain(repo.profile === 'tuf' ? 'trusted for paths "releases/*"' : 'trusted for every path');
   const holders = Object.keys(repo.targets).length;
   expect(diff).toContain(`targets threshold stays ${holders} of ${holders}`);
@@ -170,7 +171,12 @@ async function cosign(person: Person, repo: Repo): Promise<string> {
   const words = await page.getByRole('list', { name: 'Hash words, to read aloud' }).getByRole('listitem').allInnerTexts();
   expect(words).toEqual(shortDigest(request.payloadSha256).words);
   const rows = page.getByRole('table', { name: 'Expected signers' }).getByRole('row');
-  for (const n of Object.keys(repo.targets)) expect(await rows.filter({ has: page.getByRole('rowheader', { name: n, exact: true }) }).innerText()).toMatch(/targets role$/);
+  // Each row: the key first (its ID and fingerprint words), then the name quoted, then what it signs for.
+  for (const n of Object.keys(repo.targets)) {
+    const row = await rows.filter({ has: page.getByRole('cell', { name: `"${n}"`, exact: true }) }).innerText();
+    expect(row).toMatch(/^key [0-9a-f]{12}…\s+fingerprint /);
+    expect(row).toMatch(/targets role$/);
+  }
 
   return signOnCosignScreen({
     page,

@@ -4,6 +4,7 @@
  * bridge carries the real IPC handlers' answers, refusals included.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../electron/main/security-policy.js';
 import type { TufCeremonyApi } from '../../electron/shared/api-types.js';
 import { startSession, type E2eSession } from './support/session.js';
 
@@ -98,8 +99,12 @@ describe('app shell', () => {
   test('the production CSP is in force: the page can fetch nothing, not even from its own origin', async () => {
     const { page, errors } = await session.open();
     const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
-    // --- import (#6): 'wasm-unsafe-eval' and worker-src for the webcam QR decoder (a blob: worker compiling zxing-wasm).
-    expect(csp).toBe("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; worker-src blob:");
+    // The page carries main's own policy, word for word (one source: electron/main/security-policy.ts), which
+    // allows 'wasm-unsafe-eval' and a blob: worker for the webcam QR decoder and nothing that reaches out.
+    expect(csp).toBe(CONTENT_SECURITY_POLICY);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'none'");
+    expect(csp).toContain("base-uri 'none'");
     const outcome = await page.evaluate(() =>
       fetch('./index.html').then(
         () => 'fetched',

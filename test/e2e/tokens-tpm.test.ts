@@ -13,7 +13,7 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bytesToWords, groupHex } from '../../src/crypto/digest-words.js';
+import { bytesToWords, groupHex, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
 import { TokenModule } from '../../src/signers/pkcs11/token.js';
 import { applyEnv } from '../support/daemons.js';
 import { startSoftTpm, type SoftTpm } from '../support/swtpm.js';
@@ -105,7 +105,7 @@ describe('Tokens screen on tpm2-pkcs11 (swtpm)', () => {
     }
     expect(madeText).toContain(groupHex(fp));
     const words = await made.getByRole('list', { name: 'Fingerprint words, to read aloud' }).getByRole('listitem').allInnerTexts();
-    expect(words).toEqual(bytesToWords(Uint8Array.from(Buffer.from(fp.slice(0, 16), 'hex'))));
+    expect(words).toEqual(bytesToWords(Uint8Array.from(Buffer.from(fp.slice(0, SHORT_DIGEST_BYTES * 2), 'hex'))));
     expect(await page.content()).not.toContain(TOKENS[1]!.pin);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(errors).toEqual([]);
