@@ -75,15 +75,17 @@ export function nameKey(name: string): string {
 
 /**
  * Refuse two different keys under one name (NAME_DUPLICATE). `named` lists each key once, with where its
- * name comes from; the same key named twice (one key, two key IDs) is not a duplicate.
+ * name comes from. Keys are told apart by public key (`fingerprint`), not key ID: one key under two key
+ * IDs — a Notary `ecdsa-x509` root key whose certificate was re-issued, listed under the old and the new
+ * certificate's key ID — is one key, and its custodian's name may stand at both (issue #14).
  */
-export function checkDistinctNames(named: readonly { keyid: string; name: string; path: string }[]): void {
-  const seen = new Map<string, { keyid: string; name: string; path: string }>();
+export function checkDistinctNames(named: readonly { keyid: string; fingerprint: string; name: string; path: string }[]): void {
+  const seen = new Map<string, { keyid: string; fingerprint: string; name: string; path: string }>();
   for (const n of named) {
     const k = nameKey(n.name);
     const first = seen.get(k);
-    if (first && first.keyid !== n.keyid) {
-      throw new CeremonyError('NAME_DUPLICATE', `two keys are named ${JSON.stringify(n.name)}${first.name !== n.name ? ` (and ${JSON.stringify(first.name)}, the same name to a reader)` : ''}: key ${first.keyid.slice(0, 12)}… at ${first.path} and key ${n.keyid.slice(0, 12)}…; give each key its own name`, {
+    if (first && first.fingerprint !== n.fingerprint) {
+      throw new CeremonyError('NAME_DUPLICATE', `two keys are named ${JSON.stringify(n.name)}${first.name !== n.name ? ` (and ${JSON.stringify(first.name)}, the same name to a reader)` : ''}: key ${first.keyid.slice(0, 12)}… at ${first.path} and key ${n.keyid.slice(0, 12)}…, different public keys; give each key its own name`, {
         path: n.path,
       });
     }

@@ -92,6 +92,7 @@ import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { ProfileName, SignatureJson } from '../profiles/profile.js';
 import type { Metadata } from '../tuf/metadata.js';
+import type { ListedKey } from '../tuf/keys.js';
 import { parseRootSigned, type Root } from '../tuf/root.js';
 import type { RolePolicy } from '../tuf/role.js';
 import { parseTargetsSigned, type Targets } from '../tuf/targets.js';
@@ -290,7 +291,7 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
   const previousRootBytes = payload.previous.bytes;
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
   const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'root', expectedSigners, keyNames };
-  checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID');
+  checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(payload.previous.signed.keys, payload.root.keys));
   return {
     profile: payload.profile,
     repository: opts.repository,
@@ -323,7 +324,7 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
   const previousRootBytes = payload.root.bytes;
   const previousTargetsBytes = payload.previous.bytes;
   const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames };
-  checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID');
+  checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(rootSigned.keys, payload.previous.signed.delegations?.keys, payload.targets.delegations?.keys));
   const request: SigningRequest = {
     profile: payload.profile,
     repository: opts.repository,
@@ -510,7 +511,7 @@ export function parseSigningRequest(bytes: Uint8Array, source = 'request'): Sign
     seen.add(s.keyid);
   });
   checkKeyNames(keyNames, otherRoleKeyIds(previous.signed, root), seen, 'no targets, snapshot or timestamp role of either root lists');
-  checkDistinctNames(namedKeys(expectedSigners, keyNames));
+  checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(previous.signed.keys, root.keys)));
   return {
     profile,
     repository,
@@ -562,8 +563,8 @@ function shownName(value: JsonValue | undefined, path: string): string {
  * (NAME_DUPLICATE): the expected signers' and `keyNames`. `code` is for the shown-text rule (built
  * requests: the change set's code; parsed ones: SCHEMA_INVALID).
  */
-function checkNames(signers: readonly ExpectedSigner[], keyNames: ReadonlyMap<string, string> | undefined, code: ErrorCode): void {
-  const named = namedKeys(signers, keyNames ?? new Map());
+function checkNames(signers: readonly ExpectedSigner[], keyNames: ReadonlyMap<string, string> | undefined, code: ErrorCode, keyOf: KeyLookup): void {
+  const named = namedKeys(signers, keyNames ?? new Map(), keyOf);
   for (const n of named) checkKeyName(n.name, n.path, code, NAME_MAX);
   checkDistinctNames(named);
 }
@@ -581,11 +582,30 @@ function parseKeyNames(value: JsonValue | undefined): Map<string, string> {
   return keyNames;
 }
 
-/** The request's named keys with where each name is, for checkDistinctNames. */
-function namedKeys(signers: readonly ExpectedSigner[], keyNames: ReadonlyMap<string, string>): { keyid: string; name: string; path: string }[] {
+/** A key ID → its listed key, across the key lists a request shows. */
+type KeyLookup = (keyid: string) => ListedKey | undefined;
+
+/** Look key IDs up in these key lists (first list that has it). */
+function keyLookup(...lists: (ReadonlyMap<string, ListedKey> | undefined)[]): KeyLookup {
+  return (keyid) => {
+    for (const l of lists) {
+      const k = l?.get(keyid);
+      if (k) return k;
+    }
+    return undefined;
+  };
+}
+
+/**
+ * The request's named keys with where each name is and their public-key fingerprint, for
+ * checkDistinctNames (one key under two IDs is one key). A key ID no list holds (already refused
+ * elsewhere as tampering) stands for itself.
+ */
+function namedKeys(signers: readonly ExpectedSigner[], keyNames: ReadonlyMap<string, string>, keyOf: KeyLookup): { keyid: string; fingerprint: string; name: string; path: string }[] {
+  const fp = (keyid: string): string => keyOf(keyid)?.key.fingerprint ?? `keyid:${keyid}`;
   return [
-    ...signers.map((s, i) => ({ keyid: s.keyid, name: s.name, path: child(child('$.expectedSigners', i), 'name') })),
-    ...[...keyNames].map(([keyid, name]) => ({ keyid, name, path: child('$.keyNames', keyid) })),
+    ...signers.map((s, i) => ({ keyid: s.keyid, fingerprint: fp(s.keyid), name: s.name, path: child(child('$.expectedSigners', i), 'name') })),
+    ...[...keyNames].map(([keyid, name]) => ({ keyid, fingerprint: fp(keyid), name, path: child('$.keyNames', keyid) })),
   ];
 }
 
@@ -641,7 +661,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     seen.add(s.keyid);
   });
   checkKeyNames(keyNames, new Set([...(previous.signed.delegations?.keys.keys() ?? []), ...(next.delegations?.keys.keys() ?? [])]), new Set(), 'no delegation lists');
-  checkDistinctNames(namedKeys(expectedSigners, keyNames));
+  checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(root.signed.keys, previous.signed.delegations?.keys, next.delegations?.keys)));
   return {
     profile,
     repository,

@@ -24,8 +24,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeCommand } from '../../src/cli/merge.js';
 import { runCli } from '../../src/cli/program.js';
 import { signCommand } from '../../src/cli/sign.js';
+import { groupHex, shortDigest } from '../../src/crypto/digest-words.js';
 import { readRepositoryDir } from '../../src/io/files.js';
 import type { JsonObject } from '../../src/json/types.js';
+import { getProfile } from '../../src/profiles/index.js';
 import { buildTargetsPayload, buildTargetsSigningRequest, serializeSigningRequest, type TargetsChange } from '../../src/rotation/index.js';
 import { metadataSigner } from '../../src/signers/metadata-signer.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
@@ -124,6 +126,12 @@ describe.skipIf(!enabled)('delegations changed by our co-signing flow, accepted 
     return delegates[name]!;
   }
 
+  /** A delegate's key as the review identifies it: `key <12 hex>… (fingerprint <8 groups of 4>, certificate CN="<cn>")`. */
+  function reviewKey(d: { keyId: string; json: JsonObject }, cn: string): string {
+    const fingerprint = getProfile('notary').parseKey(d.json, '$').fingerprint;
+    return `key ${d.keyId.slice(0, 12)}… (fingerprint ${groupHex(shortDigest(fingerprint).hex)}, certificate CN="${cn}")`;
+  }
+
   /** The whole co-signing flow through the CLI: request file → inspect → sign on the token → merge → publish. */
   async function changeTargets(change: TargetsChange, names: Map<string, string>, expectInReview: string[]): Promise<Uint8Array> {
     const payload = buildTargetsPayload(root, targets, change, { names: new Map([[targetsKeyId, 'Alice (targets token)'], ...names]) });
@@ -167,7 +175,7 @@ describe.skipIf(!enabled)('delegations changed by our co-signing flow, accepted 
     await changeTargets(
       { expires: farExpires(3), delegations: { add: [{ name: RELEASES, keys: [{ json: ci.json, name: 'CI' }], threshold: 1, paths: [''] }] } },
       new Map(),
-      ['targets version 1 → 2', `delegation ${RELEASES} ADDED, threshold 1 of 1: CI (key ${ci.keyId.slice(0, 12)}…, certificate CN=ci`, 'trusted for every path', 'Alice (targets token)'],
+      ['targets version 1 → 2', `delegation ${RELEASES} ADDED, threshold 1 of 1: ${reviewKey(ci, 'ci')} named "CI"; trusted for every path`, `(key ${targetsKeyId.slice(0, 8)}… "Alice (targets token)")`],
     );
     for (const mode of ['tofu', 'pinned', 'seeded'] as const) {
       const { client } = await listFresh(mode);
@@ -197,7 +205,7 @@ describe.skipIf(!enabled)('delegations changed by our co-signing flow, accepted 
     await changeTargets(
       { expires: farExpires(3), delegations: { rekey: [{ name: RELEASES, keys: [{ json: ci2.json, name: 'CI (new key)' }] }] }, revokeTargets: ['app/v1.0'] },
       new Map([[ci.keyId, 'CI (old key)']]),
-      [`${RELEASES} GAINS key CI (new key) (key ${ci2.keyId.slice(0, 12)}…`, `${RELEASES} LOSES key CI (old key) (key ${ci.keyId.slice(0, 12)}…`, 'target "app/v1.0" REVOKED'],
+      [`${RELEASES} GAINS ${reviewKey(ci2, 'ci2')} named "CI (new key)"\n`, `${RELEASES} LOSES ${reviewKey(ci, 'ci')} named "CI (old key)" (revoked: `, 'target "app/v1.0" REVOKED'],
     );
     // The old delegate's file (signed by the revoked key) no longer counts: a fresh client lists nothing.
     expect((await listFresh('pinned')).list).toEqual([]);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { wordsToBytes } from '../../src/crypto/digest-words.js';
 import { getProfile } from '../../src/profiles/index.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
 import { TokenModule } from '../../src/signers/pkcs11/token.js';
@@ -94,8 +95,14 @@ describe('tokens generate / export on SoftHSM2', () => {
     const r = await cli(['tokens', 'generate', ...base(), '--algorithm', 'ecdsa-p256', '--label', 'human', '--pin-env', PIN_VAR]);
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/generated ECDSA P-256 key "human" on token "cli-custodian" \(serial [0-9a-f]{16}\) — REHEARSAL key/);
-    expect(r.out).toMatch(/fingerprint \(SHA-256 of the public key\): [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}\n/);
-    expect(r.out).toMatch(/read aloud: (\S+ ){7}\S+\n/);
+    // 128 bits of the fingerprint: 8 hex groups of 4, read aloud as 16 PGP words in 4 groups joined by " · ",
+    // and the first 8 groups of the full SHA-256.
+    const fp = /fingerprint \(SHA-256 of the public key\): ((?:[0-9a-f]{4} ){7}[0-9a-f]{4})\n/.exec(r.out)?.[1];
+    expect(fp).toBeDefined();
+    const aloud = /read aloud: ((?:\S+ ){3}\S+(?: · (?:\S+ ){3}\S+){3})\n/.exec(r.out)?.[1];
+    expect(aloud).toBeDefined();
+    expect(wordsToBytes(aloud!.replaceAll(' · ', ' '))).toEqual({ ok: true, bytes: new Uint8Array(Buffer.from(fp!.replaceAll(' ', ''), 'hex')) });
+    expect(r.out).toMatch(new RegExp(`full SHA-256: ${fp} (?:[0-9a-f]{4} ){7}[0-9a-f]{4}\\n`));
     expect(r.out).toMatch(/TUF key ID: +[0-9a-f]{64}/);
     expect(r.out).toMatch(/Notary key ID: [0-9a-f]{64}/);
     expect(r.out + r.err).not.toContain(PIN);

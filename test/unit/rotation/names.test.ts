@@ -72,10 +72,23 @@ describe('keyTextProblem / checkKeyName', () => {
   it('checkDistinctNames: the same name for two keys, compared ignoring case, width and spacing', () => {
     const a = 'a'.repeat(64);
     const b = 'b'.repeat(64);
-    expect(codeAndPath(() => checkDistinctNames([{ keyid: a, name: 'Alice', path: '$.x[0]' }, { keyid: b, name: ' alice ', path: '$.x[1]' }]))).toEqual(['NAME_DUPLICATE', '$.x[1]']);
-    expect(codeAndPath(() => checkDistinctNames([{ keyid: a, name: 'Alice  Smith', path: '$.x[0]' }, { keyid: b, name: 'ＡＬＩＣＥ smith', path: '$.x[1]' }]))).toEqual(['NAME_DUPLICATE', '$.x[1]']);
+    const fa = '1'.repeat(64);
+    const fb = '2'.repeat(64);
+    expect(codeAndPath(() => checkDistinctNames([{ keyid: a, fingerprint: fa, name: 'Alice', path: '$.x[0]' }, { keyid: b, fingerprint: fb, name: ' alice ', path: '$.x[1]' }]))).toEqual(['NAME_DUPLICATE', '$.x[1]']);
+    expect(codeAndPath(() => checkDistinctNames([{ keyid: a, fingerprint: fa, name: 'Alice  Smith', path: '$.x[0]' }, { keyid: b, fingerprint: fb, name: 'ＡＬＩＣＥ smith', path: '$.x[1]' }]))).toEqual(['NAME_DUPLICATE', '$.x[1]']);
     // One key named in two places is not two keys.
-    expect(codeAndPath(() => checkDistinctNames([{ keyid: a, name: 'Alice', path: '$.x[0]' }, { keyid: a, name: 'Alice', path: '$.x[1]' }]))).toEqual(['no error', undefined]);
+    expect(codeAndPath(() => checkDistinctNames([{ keyid: a, fingerprint: fa, name: 'Alice', path: '$.x[0]' }, { keyid: a, fingerprint: fa, name: 'Alice', path: '$.x[1]' }]))).toEqual(['no error', undefined]);
+  });
+
+  it('checkDistinctNames decides by public key: one key under two key IDs (renewed certificate) may keep its name, two public keys may not', () => {
+    const oldCertId = 'a'.repeat(64);
+    const newCertId = 'b'.repeat(64);
+    const samePublicKey = '1'.repeat(64);
+    // Same fingerprint, two key IDs: a Notary ecdsa-x509 key whose certificate was re-issued.
+    expect(codeAndPath(() => checkDistinctNames([{ keyid: oldCertId, fingerprint: samePublicKey, name: 'Rose', path: '$.x[0]' }, { keyid: newCertId, fingerprint: samePublicKey, name: 'Rose', path: '$.x[1]' }]))).toEqual(['no error', undefined]);
+    // Different fingerprints: two keys, one name, refused even when one key ID repeats.
+    expect(codeAndPath(() => checkDistinctNames([{ keyid: oldCertId, fingerprint: samePublicKey, name: 'Rose', path: '$.x[0]' }, { keyid: newCertId, fingerprint: '2'.repeat(64), name: 'rose', path: '$.x[1]' }]))).toEqual(['NAME_DUPLICATE', '$.x[1]']);
+    expect(codeAndPath(() => checkDistinctNames([{ keyid: oldCertId, fingerprint: samePublicKey, name: 'Rose', path: '$.x[0]' }, { keyid: oldCertId, fingerprint: '2'.repeat(64), name: 'Rose', path: '$.x[1]' }]))).toEqual(['NAME_DUPLICATE', '$.x[1]']);
   });
 });
 
