@@ -149,7 +149,7 @@ describe.skipIf(!enabled)('delegations changed by our co-signing flow, accepted 
     const signed = await signCommand(requestPath, { out: responsePath, module: 'softhsm2', token: serial, label: KEY_LABEL, pinEnv: 'TARGETS_PIN' }, c.io, signDeps);
     expect([signed, c.err]).toEqual([0, []]);
     expect(c.out.join('\n')).toContain(`targets version ${payload.previous.signed.version} → ${payload.targets.version}`);
-    expect(JSON.parse(readFileSync(responsePath, 'utf8')).signer).toEqual({ name: 'Alice (targets token)', token: { serial } });
+    expect(JSON.parse(readFileSync(responsePath, 'utf8')).signer).toEqual({ name: 'Alice (targets token)', token: { serial, label: 'targets' } }); // the token by serial and label (serials need not be unique)
 
     c = captureIo();
     const out = fresh('targets.json');
