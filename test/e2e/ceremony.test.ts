@@ -175,6 +175,9 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     expect(await t.page.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
     await t.page.getByLabel(/Key ID or fingerprint/).fill(sealKeyId);
     await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
+    // The heading of the previous check may still be on screen while the file is verified again: wait for the
+    // new outcome, which names the expected key.
+    await expect.poll(() => t.page.getByRole('main').innerText(), { timeout: 30_000 }).toContain('✓ the expected key');
     await t.page.getByRole('heading', { name: 'Verified: transcript.jsonl' }).waitFor();
     const shown = await t.page.getByRole('main').innerText();
     expect(shown).toContain('✓ the expected key');
