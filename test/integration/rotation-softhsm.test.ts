@@ -130,7 +130,7 @@ describe.skipIf(!enabled)('notary root rotation co-signed on SoftHSM2 tokens (CL
       );
       expect([name, status, c.err]).toEqual([name, 0, []]);
       expect(c.out.join('\n')).toContain(`root: ${reviewKey(listed.Carol!)} named "Carol" is REPLACED by ${reviewKey(listed.Dave!)} named "Dave" (the old key loses the root role, the new one gains it) — retired\n`);
-      expect(JSON.parse(readFileSync(out, 'utf8')).signer).toEqual({ name, token: { serial: serials[name.toLowerCase()] } });
+      expect(JSON.parse(readFileSync(out, 'utf8')).signer).toEqual({ name, token: { serial: serials[name.toLowerCase()], label: name.toLowerCase() } }); // serial and label name the token
       responses.push(out);
     }
 
