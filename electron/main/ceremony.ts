@@ -39,6 +39,7 @@ import {
   RehearsalTokenProvider,
   runCeremony,
   SEAL_STEP_NAME,
+  SECRET_DIR,
   SHARE_CARDS_HTML,
   STEPS,
   TRANSCRIPT_FILE,
@@ -424,7 +425,7 @@ export class CeremonySession {
     if (outDir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was done');
     // Outputs are never overwritten: refuse before anything is written (the machine checks again).
     const own = loaded.kind === 'rehearsal' ? [PLAN_FILE, ...loaded.inputs.map((f) => f.name)] : [];
-    await assertAbsent([...own, ...allOutputNames(loaded.plan)].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its ceremony-state.json)');
+    await assertAbsent([...own, ...allOutputNames(loaded.plan)].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its state/ceremony-state.json)');
     let planDir = outDir;
     let staging: string | undefined;
     if (loaded.kind === 'rehearsal') {
@@ -580,9 +581,9 @@ export class CeremonySession {
     const outputs: CeremonyOutputView[] = [];
     for (const name of names) {
       const sha = sha256Hex(await readFileCapped(join(run.outDir, name), OUTPUT_HASH_CAP));
-      outputs.push({ name, sha256: sha, short: groupHex(sha.slice(0, SHORT_DIGEST_BYTES * 2)), secret: name.startsWith('share-card') });
+      outputs.push({ name, sha256: sha, short: groupHex(sha.slice(0, SHORT_DIGEST_BYTES * 2)), secret: name.startsWith(`${SECRET_DIR}/`) });
     }
-    const bytes = await readFileCapped(join(run.outDir, TRANSCRIPT_FILE), MAX_TRANSCRIPT_BYTES);
+    const bytes = await readFileCapped(result.transcriptPath, MAX_TRANSCRIPT_BYTES);
     const transcript = transcriptView(verifyTranscript(bytes, { expectedSealKeyId: result.sealKeyId }), TRANSCRIPT_FILE, result.sealKeyId);
     return { resumed: result.resumed, outputs, sealKeyId: result.sealKeyId, transcript, shareCards: loaded.plan.shamir !== undefined };
   }
@@ -592,7 +593,7 @@ export class CeremonySession {
     const run = this.run;
     if (!run?.result) throw new CeremonyError('USAGE', 'the share cards can be printed once the ceremony is complete');
     if (!run.result.shareCards) throw new CeremonyError('USAGE', 'this plan has no Shamir backup: there are no share cards');
-    const html = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(join(run.outDir, SHARE_CARDS_HTML), 4 * 1024 * 1024));
+    const html = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(join(run.outDir, SECRET_DIR, SHARE_CARDS_HTML), 4 * 1024 * 1024));
     return this.deps.printHtml(html, 'share-cards.pdf');
   }
 

@@ -5,6 +5,7 @@
  *
  * No Electron here: the sender check and ipcMain registration live in ipc-register.ts.
  */
+import { metadataOfListing, METADATA_DIR } from '../../src/ceremony/layout.js';
 import type { z } from 'zod';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { inspectNamedFiles } from '../../src/inspect/inspect.js';
@@ -179,10 +180,13 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     [CHANNELS.inspectFiles]: handler(CHANNELS.inspectFiles, (req): Inspection => {
       // Built afresh from the parsed data: the core never sees a field the schema did not name, and the
       // renderer cannot choose the clock (`now`) that expiry is judged by.
-      const core: Parameters<HandlerDeps['inspectNamedFiles']>[0] = { files: req.files.map((f) => ({ name: f.name, bytes: f.bytes })) };
+      const given = req.files.map((f) => ({ name: f.name, bytes: f.bytes }));
+      // A ceremony output folder is inspected as its metadata/ folder (src/ceremony/layout.ts, issue #16).
+      const metadata = req.directory ? metadataOfListing(given) : undefined;
+      const core: Parameters<HandlerDeps['inspectNamedFiles']>[0] = { files: metadata ?? given };
       if (req.trustedRoot) core.trustedRoot = { name: req.trustedRoot.name, bytes: req.trustedRoot.bytes };
       if (req.directory !== undefined) core.directory = req.directory;
-      if (req.source !== undefined) core.source = req.source;
+      if (req.source !== undefined) core.source = metadata ? `${req.source}/${METADATA_DIR}` : req.source;
       return d.inspectNamedFiles(core);
     }),
     [CHANNELS.tokensList]: handler(CHANNELS.tokensList, (req): Promise<TokenModuleView> => listTokens({ module: mod(req.module) }, d.tokens)),

@@ -12,6 +12,7 @@
  * One prepared bundle at a time; a refused preparation forgets the previous one, so nothing stale can be
  * exported after a refusal. No Electron here: the dialog is injected (main.ts), as in ceremony.ts.
  */
+import { metadataOfListing, METADATA_DIR } from '../../src/ceremony/layout.js';
 import { join } from 'node:path';
 import { groupHex, type ShortDigest } from '../../src/crypto/digest-words.js';
 import { CeremonyError } from '../../src/errors.js';
@@ -74,8 +75,11 @@ export class ExportSession {
   /** A metadata folder's files (relative names, as the Inspect screen sends them) → a verified trust bundle. */
   prepareFolder(req: { files: NamedFile[]; source?: string }): ExportPreparedView {
     this.prepared = undefined;
-    const opened = req.source ?? 'metadata folder';
-    const files = classifyRepositoryFiles(req.files.map((f) => ({ name: f.name, bytes: f.bytes })));
+    const given = req.files.map((f) => ({ name: f.name, bytes: f.bytes }));
+    // A ceremony output folder is exported as its metadata/ folder (src/ceremony/layout.ts, issue #16).
+    const metadata = metadataOfListing(given);
+    const opened = metadata ? `${req.source ?? 'ceremony output folder'}/${METADATA_DIR}` : (req.source ?? 'metadata folder');
+    const files = classifyRepositoryFiles(metadata ?? given);
     // TUF metadata names no repository: the folder's name is recorded, as `bundle create` does.
     return this.keep(trustBundleFromRepository(files, { now: this.deps.now(), name: opened }), 'folder', opened);
   }

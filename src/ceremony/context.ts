@@ -14,6 +14,7 @@ import { parsePublisherKey, PUBLISHER_KEY_MAX_BYTES, type PublisherKey } from '.
 import { parseRoleKeyFile } from './online-key.js';
 import { SERVER_KEY_MAX_BYTES, type ServerKey } from './server-key.js';
 import type { CeremonyState, StateFile } from './state.js';
+import { outputLayout, type OutputLayout } from './layout.js';
 import type { CeremonyToken, TokenProvider } from './tokens.js';
 
 export interface CeremonyContext {
@@ -22,6 +23,8 @@ export interface CeremonyContext {
   /** The plan's folder: server key files are named relative to it. */
   readonly planDir: string;
   readonly outDir: string;
+  /** Its metadata/, secret/ and state/ folders (layout.ts). */
+  readonly layout: OutputLayout;
   readonly state: CeremonyState;
   readonly tokens: TokenProvider;
   readonly transcript: TranscriptWriter;
@@ -82,6 +85,7 @@ export function makeContext(init: ContextInit): CeremonyContext {
     planSha256: init.planSha256,
     planDir: init.planDir,
     outDir: init.outDir,
+    layout: outputLayout(init.outDir),
     state: init.state,
     tokens: init.tokens,
     transcript: init.transcript,

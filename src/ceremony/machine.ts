@@ -17,7 +17,7 @@
 import { basename, join } from 'node:path';
 import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
 import { createTranscriptFile, resumeTranscriptFile, type AppendOnlyFile } from '../io/append.js';
-import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { assertAbsent, ensurePrivateDir, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { removeAtomicTemps } from '../io/leftover-temps.js';
 import { MAX_TRANSCRIPT_BYTES } from '../audit/schema.js';
 import { sha256Hex } from '../crypto/digest.js';
@@ -29,7 +29,8 @@ import { metadataSigner } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { makeContext, readPublisherKeyFile, type CeremonyContext } from './context.js';
 import { signingKeyOf, spkiOf } from './keys.js';
-import { allOutputNames, metadataFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
+import { allOutputNames, flatLayoutNames, metadataFileNames, stateFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
+import { inFolder, METADATA_DIR, outputLayout, SECRET_DIR, STATE_DIR } from './layout.js';
 import { checkPlanDates, type CeremonyPlan } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
 import { parsePublisherKey } from './publisher-key.js';
@@ -40,7 +41,7 @@ import { buildMetadata } from './steps/build-metadata.js';
 import { checkTokens } from './steps/check-tokens.js';
 import { collectSignatures } from './steps/collect-signatures.js';
 import { generateKeys } from './steps/generate-keys.js';
-import { shamirBackup } from './steps/shamir-backup.js';
+import { shamirBackup, shareCardFiles } from './steps/shamir-backup.js';
 import { APP_ACTOR, clipNote, type Step } from './steps/step.js';
 import { verifyOutputs } from './steps/verify-outputs.js';
 import { writeOutputs } from './steps/write-outputs.js';
@@ -104,9 +105,13 @@ export interface CeremonyResult {
   resumed: boolean;
   /** Steps found done and not redone. */
   skipped: StepName[];
-  /** Metadata files written (names in outDir). */
+  /** Metadata files written (names in metadataDir). */
   metadata: string[];
-  /** Every file of the ceremony in outDir. */
+  /** The publishable folder: outDir/metadata (layout.ts). */
+  metadataDir: string;
+  /** The sealed transcript: outDir/state/transcript.jsonl. */
+  transcriptPath: string;
+  /** Every file of the ceremony, relative to outDir ('metadata/root.json', 'secret/…', 'state/…'). */
   files: string[];
   rootKeyIds: string[];
   keyIds: { targets: string; snapshot: string; timestamp: string };
@@ -172,8 +177,13 @@ async function readInputs(opts: RunCeremonyOptions): Promise<{ name: string; sha
  * mid-write (src/io/leftover-temps.ts: exact `.NAME.<12 hex>.tmp` names only), and say so.
  */
 async function removeLeftovers(outDir: string, plan: CeremonyPlan, report: (line: string) => void): Promise<string[]> {
-  // allOutputNames includes the share cards and share-cards.html (secret, 0600): their temps matter most.
-  const removed = await removeAtomicTemps(outDir, allOutputNames(plan));
+  // The share cards and share-cards.html (secret, 0600): their temps matter most.
+  const layout = outputLayout(outDir);
+  const removed = [
+    ...(await removeAtomicTemps(layout.metadata, metadataFileNames(plan))),
+    ...(plan.shamir ? await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares)) : []),
+    ...(await removeAtomicTemps(layout.state, stateFileNames())),
+  ];
   if (removed.length) report(`removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} left by an interrupted write: ${removed.join(', ')}`);
   return removed;
 }
@@ -189,8 +199,9 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
   const plan = opts.plan;
   const hash = intentHash(opts.planBytes);
   const rehearsal = opts.tokens.rehearsal !== undefined;
-  const stateFile = new StateFile(opts.outDir);
-  const transcriptPath = join(opts.outDir, TRANSCRIPT_FILE);
+  const layout = outputLayout(opts.outDir);
+  const stateFile = new StateFile(layout.state);
+  const transcriptPath = join(layout.state, TRANSCRIPT_FILE);
 
   checkPlanDates(plan, now());
   // Software tokens (swtpm, NSS softokn, opencryptoki's soft token) are refused before any PIN unless the
@@ -200,6 +211,12 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
   for (const line of describeIntentHash(hash)) report(line);
   if (opts.tokens.rehearsal) report(opts.tokens.rehearsal.notice);
 
+  // A folder of an older tool, everything at its top: its journal would not be found and a second set of
+  // keys made. Refused before anything is written.
+  await assertAbsent(
+    flatLayoutNames(plan).map((n) => join(opts.outDir, n)),
+    ` at the top of the output folder: that folder was written by an older version with every file in one place; finish or redo that ceremony with the version that started it, or use a new output folder (outputs now go into ${METADATA_DIR}/, ${SECRET_DIR}/ and ${STATE_DIR}/)`,
+  );
   let state = await stateFile.load();
   const resumed = state !== undefined;
   let writer: TranscriptWriter | undefined;
@@ -236,6 +253,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
     );
     // A run killed while it was creating its state file left no state, maybe its temp file: a restart.
     await removeLeftovers(opts.outDir, plan, report);
+    if (plan.shamir) await ensurePrivateDir(layout.secret);
     state = newState({ planSha256: hash.sha256, profile: plan.profile, repository: plan.repository, rehearsal, now: now() });
     await stateFile.create(state);
   }
@@ -343,7 +361,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
     const bytes = await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES);
     const verified = verifyTranscript(bytes, { expectedSealKeyId: sealListed.keyId });
     const html = new TextEncoder().encode(renderTranscriptHtml(verified, { fileName: TRANSCRIPT_FILE }));
-    const htmlPath = join(opts.outDir, TRANSCRIPT_HTML);
+    const htmlPath = join(layout.state, TRANSCRIPT_HTML);
     if (await exists(htmlPath)) {
       const present = await readFileCapped(htmlPath, MAX_TRANSCRIPT_BYTES * 4);
       if (Buffer.compare(Buffer.from(present), Buffer.from(html)) !== 0) throw new CeremonyError('OUTPUT_EXISTS', `${TRANSCRIPT_HTML} already exists; refusing to overwrite it`, { path: htmlPath });
@@ -364,7 +382,13 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
       resumed,
       skipped,
       metadata,
-      files: [...metadata, ...(state.shamir?.cards ?? []), TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE],
+      metadataDir: layout.metadata,
+      transcriptPath,
+      files: [
+        ...metadata.map((n) => inFolder(METADATA_DIR, n)),
+        ...(state.shamir?.cards ?? []).map((n) => inFolder(SECRET_DIR, n)),
+        ...stateFileNames().map((n) => inFolder(STATE_DIR, n)),
+      ],
       rootKeyIds: [...plan.custodians.map((c) => keyId(`root/${c.name}`)), ...(plan.shamir ? [keyId('root/shamir')] : [])],
       keyIds: { targets: keyId('targets'), snapshot: keyId('snapshot'), timestamp: keyId('timestamp') },
       sealKeyId: sealListed.keyId,

@@ -1,7 +1,8 @@
 /**
- * The files a root ceremony leaves in its output folder, by name. Metadata first (what clients and
- * servers read), then the ceremony's own records. Nothing here is ever overwritten; the state file is the
- * machine's journal and the one file replaced as the ceremony goes (state.ts).
+ * The files a root ceremony leaves in its output folder, by name, in the metadata/, secret/ and state/
+ * folders (layout.ts). Metadata first (what clients and servers read), then the ceremony's own records.
+ * Nothing here is ever overwritten; the state file is the machine's journal and the one file replaced as
+ * the ceremony goes (state.ts).
  */
 import { CeremonyError } from '../errors.js';
 import type { CeremonyContext } from './context.js';
@@ -9,6 +10,7 @@ import { buildAll, fileOf, writtenRoles } from './metadata.js';
 import { holdsRole, type CeremonyPlan } from './plan.js';
 import { shareCardFiles } from './steps/shamir-backup.js';
 import { STATE_FILE } from './state.js';
+import { inFolder, METADATA_DIR, SECRET_DIR, STATE_DIR } from './layout.js';
 
 export const TRANSCRIPT_FILE = 'transcript.jsonl';
 export const TRANSCRIPT_HTML = 'transcript.html';
@@ -26,9 +28,29 @@ export function metadataFileNames(plan: CeremonyPlan): string[] {
   return out;
 }
 
-/** Every file the ceremony may write (checked absent before a fresh ceremony starts). */
+/** The ceremony's own records, in state/ (never secret, never published to clients). */
+export function stateFileNames(): string[] {
+  return [TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE];
+}
+
+/**
+ * Every file the ceremony may write, as paths relative to the output folder ('metadata/root.json',
+ * 'secret/share-cards.html', 'state/ceremony-state.json'); checked absent before a fresh ceremony starts.
+ */
 export function allOutputNames(plan: CeremonyPlan): string[] {
-  return [...metadataFileNames(plan), ...(plan.shamir ? shareCardFiles(plan.shamir.shares) : []), TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE];
+  return [
+    ...metadataFileNames(plan).map((n) => inFolder(METADATA_DIR, n)),
+    ...(plan.shamir ? shareCardFiles(plan.shamir.shares) : []).map((n) => inFolder(SECRET_DIR, n)),
+    ...stateFileNames().map((n) => inFolder(STATE_DIR, n)),
+  ];
+}
+
+/**
+ * The files of an output folder laid out before the metadata/secret/state folders (everything at the
+ * top): a ceremony never resumes or starts over one of those (it would not find its journal).
+ */
+export function flatLayoutNames(plan: CeremonyPlan): string[] {
+  return [STATE_FILE, TRANSCRIPT_FILE, ...metadataFileNames(plan)];
 }
 
 /** The metadata files' bytes, from the signatures collected. */

@@ -11,6 +11,7 @@ import { BUNDLE_KINDS, looksLikeBundle, type DecodedBundle } from '../bundle/for
 import { trustBundleForDirectory } from '../bundle/export.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
 import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
+import { metadataDirOf } from '../io/ceremony-output.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { shownOrQuoted } from '../json/fields.js';
 import { parseMetadata } from '../tuf/metadata.js';
@@ -23,7 +24,11 @@ import { nextBundleDue } from '../status/expiry.js';
 
 /** BUNDLE_OR_DIR: a trust bundle, a metadata directory, or (verify only) a single root file. */
 export async function readRepositoryInput(path: string, opts: { bundleOnly?: boolean } = {}): Promise<ImportSource & { bundleFile?: DecodedBundle; single?: boolean }> {
-  if (await isDirectory(path)) return { files: await readRepositoryDir(path), source: basename(path) };
+  if (await isDirectory(path)) {
+    // A ceremony output folder is read as its metadata/ folder (src/io/ceremony-output.ts).
+    const m = await metadataDirOf(path);
+    return { files: await readRepositoryDir(m.dir), source: m.source };
+  }
   const bytes = await readBundleFile(path);
   if (looksLikeBundle(bytes)) return bundleImportSource(bytes, basename(path));
   if (opts.bundleOnly) throw new CeremonyError('BUNDLE_NOT_A_BUNDLE', `${basename(path)} is not a tuf-ceremony bundle (it does not start with the bundle header)`, { path: basename(path) });
@@ -114,7 +119,7 @@ export interface BundleCreateOptions {
 export async function bundleCreateCommand(dir: string, opts: BundleCreateOptions, io: Io): Promise<number> {
   if (!(BUNDLE_KINDS as readonly string[]).includes(opts.kind)) throw new CeremonyError('USAGE', `--kind must be one of ${BUNDLE_KINDS.join(', ')}`);
   if (opts.kind !== 'trust-bundle') throw new CeremonyError('USAGE', `bundle create makes trust bundles; ${opts.kind} bundles are made by the command that produces them`);
-  const files = await readRepositoryDir(dir);
+  const files = await readRepositoryDir((await metadataDirOf(dir)).dir);
   // Verified before anything is written (src/bundle/export.ts, shared with the app's Export screen): an
   // invalid repository is refused with the verifier's code.
   const prepared = trustBundleForDirectory(files, {

@@ -6,6 +6,7 @@ import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { inspectNamedFiles } from '../inspect/inspect.js';
 import type { Inspection, RoleView } from '../inspect/types.js';
 import { readFileCapped, readFileHead, readNamedInput } from '../io/files.js';
+import { metadataDirOf } from '../io/ceremony-output.js';
 import { quoteShown, shownOrQuoted } from '../json/fields.js';
 import type { NamedBytes } from '../tuf/repository-files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
@@ -69,7 +70,12 @@ const MAGIC_LENGTH = new TextEncoder().encode(BUNDLE_MAGIC).length;
  */
 async function readInspectInput(path: string, caps: InspectCaps): Promise<{ files: NamedBytes[]; directory: boolean; source: string }> {
   const head = await readFileHead(path, MAGIC_LENGTH);
-  if (head.kind === 'directory') return readNamedInput(path);
+  if (head.kind === 'directory') {
+    // A ceremony output folder is inspected as its metadata/ folder (src/io/ceremony-output.ts).
+    const m = await metadataDirOf(path);
+    const read = await readNamedInput(m.dir);
+    return { ...read, source: m.source };
+  }
   const bundle = looksLikeBundle(head.head);
   const cap = bundle ? caps.bundle : caps.file;
   const what = bundle ? 'a bundle' : 'a single file that is not a bundle';

@@ -32,9 +32,11 @@
  * snapshot key is on Bob's rehearsal token. With the server's keys (FILE or FILE2) only that server can sign
  * what the site needs, so stage 4 is skipped and `notYetRehearsed` says why.
  *
- * Files in DIR: root.json, targets.json, snapshot.json (unless server-managed; + 1.root.json and
- * timestamp.json for tuf), timestamp.key and snapshot.key (notary, the inputs), plan.json, transcript.jsonl,
- * transcript.html, ceremony-state.json, share-card-K-of-3.txt and share-cards.html (secret rehearsal cards);
+ * Files in DIR, the root ceremony's in the layout of `run` (src/ceremony/layout.ts): metadata/{root.json,
+ * targets.json, snapshot.json (unless server-managed; + 1.root.json and timestamp.json for tuf)} — the
+ * publishable folder; secret/{share-card-K-of-3.txt, share-cards.html} (secret rehearsal cards);
+ * state/{ceremony-state.json, transcript.jsonl, transcript.html}; at the top timestamp.key and snapshot.key
+ * (notary, the inputs) and plan.json;
  * rotation/{request.json, review.txt, response-alice.json, response-bob.json, 2.root.json} (+ snapshot.json,
  * notary); export/usb/rehearsal-trust.bundle, export/qr/frame-NNNN.png and frames.txt;
  * site/{pinned-root.json, received-by-qr.bundle, tampered.bundle}, site/trust-dir/… (the installed trust
@@ -46,9 +48,10 @@
  *
  * ```json
  * { "ok": true, "profile": "notary", "repository": "…", "out": "/abs/DIR", "rehearsal": "softhsm2",
- *   "planSha256": "…", "files": { "root": "root.json", "targets": "targets.json", "snapshot": "snapshot.json", "timestamp": null },
+ *   "planSha256": "…", "files": { "root": "metadata/root.json", "targets": "metadata/targets.json", "snapshot": "metadata/snapshot.json", "timestamp": null },
+ *   "metadataDir": "metadata", "transcript": "state/transcript.jsonl",
  *   "rootKeyIds": ["…", "…", "…", "…"], "targetsKeyId": "…", "snapshotKeyId": "…", "timestampKeyId": "…",
- *   "timestampKeySource": "file", "snapshotKeySource": "token" | "file" (notary; null for tuf), "sealKeyId": "…", "shareCards": ["share-card-1-of-3.txt", …, "share-cards.html"],
+ *   "timestampKeySource": "file", "snapshotKeySource": "token" | "file" (notary; null for tuf), "sealKeyId": "…", "shareCards": ["secret/share-card-1-of-3.txt", …, "secret/share-cards.html"],
  *   "rotation": { "request": "rotation/request.json", "review": "rotation/review.txt",
  *     "responses": ["rotation/response-alice.json", "rotation/response-bob.json"], "root": "rotation/2.root.json",
  *     "snapshot": "rotation/snapshot.json" | null, "version": 2,
@@ -79,7 +82,8 @@ import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { sha256Hex } from '../crypto/digest.js';
-import { allOutputNames, metadataFileNames, parsePlan, rehearsalPlan, runCeremony, RehearsalTokenProvider, type CeremonyPlan, type CeremonyResult } from '../ceremony/index.js';
+import { allOutputNames, metadataFileNames, parsePlan, rehearsalPlan, runCeremony, RehearsalTokenProvider, TRANSCRIPT_FILE, TRANSCRIPT_HTML, type CeremonyPlan, type CeremonyResult } from '../ceremony/index.js';
+import { inFolder, METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
 import { REHEARSAL_CUSTODIANS } from '../ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, type RehearsalTokenSet } from '../ceremony/rehearsal-tokens.js';
 import { parsePublisherKey, PUBLISHER_KEY_MAX_BYTES } from '../ceremony/publisher-key.js';
@@ -272,10 +276,11 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   durations.total = Math.round(performance.now() - started);
 
   const metadata = metadataFileNames(plan);
-  const cards = result.files.filter((f) => f.startsWith('share-card'));
+  const cards = result.files.filter((f) => f.startsWith(`${SECRET_DIR}/`));
+  const transcript = inFolder(STATE_DIR, TRANSCRIPT_FILE);
   const { rotation, exported, site, sigstore: sigstoreStage, tree, notYetRehearsed } = stages;
   if (opts.json) {
-    const has = (name: string): string | null => (metadata.includes(name) ? name : null);
+    const has = (name: string): string | null => (metadata.includes(name) ? inFolder(METADATA_DIR, name) : null);
     io.out(
       JSON.stringify(
         {
@@ -285,7 +290,9 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
           out,
           rehearsal: provider.rehearsal.kind,
           planSha256: result.planSha256,
-          files: { root: 'root.json', targets: 'targets.json', snapshot: has('snapshot.json'), timestamp: has('timestamp.json') },
+          files: { root: inFolder(METADATA_DIR, 'root.json'), targets: inFolder(METADATA_DIR, 'targets.json'), snapshot: has('snapshot.json'), timestamp: has('timestamp.json') },
+          metadataDir: METADATA_DIR,
+          transcript,
           rootKeyIds: result.rootKeyIds,
           targetsKeyId: result.keyIds.targets,
           snapshotKeyId: result.keyIds.snapshot,
@@ -342,13 +349,13 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
     return 0;
   }
   say(`REHEARSAL complete (${provider.rehearsal.kind === 'softhsm2' ? 'SoftHSM2 rehearsal tokens' : 'in-process software tokens'}) in ${(durations.total / 1000).toFixed(1)} s:`);
-  say(`  metadata v1: ${metadata.map((m) => join(out, m)).join(', ')}`);
+  say(`  metadata v1 (publishable): ${join(out, METADATA_DIR)}: ${metadata.join(', ')}`);
   if (profile === 'notary') say(`  timestamp key: ${join(out, TIMESTAMP_KEY_FILE)} (${timestampKeySource === 'file' ? `from ${opts.timestampKey}` : 'made by the rehearsal'})`);
   if (snapshotKey) say(`  snapshot key: ${join(out, SNAPSHOT_KEY_FILE)} (the server's, from ${opts.snapshotKey}; no snapshot.json: the server signs snapshots)`);
   say(`  plan: ${join(out, PLAN_FILE)} (intent hash ${result.planSha256})`);
   say(`  share cards (REHEARSAL, secret): ${cards.map((c) => join(out, c)).join(', ')}`);
-  say(`  transcript: ${join(out, 'transcript.jsonl')} (sealed by Alice's rehearsal root key ${result.sealKeyId}) and ${join(out, 'transcript.html')}`);
-  say(`  check it: tuf-ceremony transcript verify ${join(out, 'transcript.jsonl')} --seal-key ${result.sealKeyId}`);
+  say(`  transcript: ${join(out, transcript)} (sealed by Alice's rehearsal root key ${result.sealKeyId}) and ${join(out, STATE_DIR, TRANSCRIPT_HTML)}`);
+  say(`  check it: tuf-ceremony transcript verify ${join(out, transcript)} --seal-key ${result.sealKeyId}`);
   say(`  rotation: ${join(out, rotation.root)} (root v2${rotation.snapshot ? `, with ${join(out, rotation.snapshot)}` : ''}); request, review and responses in ${join(out, ROTATION_DIR)}`);
   say(`  export: ${join(out, exported.bundle)} and ${exported.qr.frames.length} QR frames in ${join(out, exported.qr.dir)}`);
   if (site) say(`  site: ${join(out, site.installedFolder)} (imported, pinned to root v1); tampered copy refused with ${site.refusal.code}`);
@@ -389,7 +396,8 @@ interface Stages {
 /** Rotation → export → simulated site, each a module of src/rehearsal/, on the files the previous left in `out`. */
 async function runStages(s: StagesInput): Promise<Stages> {
   const { profile, out } = s;
-  const read = (name: string, cap: number): Promise<Uint8Array> => readFileCapped(join(out, name), cap);
+  // The root ceremony's metadata, in its publishable folder (src/ceremony/layout.ts).
+  const read = (name: string, cap: number): Promise<Uint8Array> => readFileCapped(join(out, METADATA_DIR, name), cap);
   const rootV1 = await read('root.json', DEFAULT_CAPS.root);
   const targets = await read('targets.json', DEFAULT_CAPS.targets);
   const snapshotV1 = s.snapshotWritten ? await read('snapshot.json', DEFAULT_CAPS.snapshot) : undefined;

@@ -5,7 +5,9 @@
  * the environment variable they name, or asked on the terminal without echo at the moment of use. PINs are
  * never read from the plan or the bindings, never printed, never written.
  *
- * DIR defaults to `<PLAN without .json>.out` next to the plan. Run the same command again after an
+ * DIR defaults to `<PLAN without .json>.out` next to the plan. It gets three folders (src/ceremony/layout.ts):
+ * `metadata/` (publishable, what export/inspect/verify take), `secret/` (share cards) and `state/` (the
+ * resume journal and the sealed transcript). Run the same command again after an
  * interruption (a token pulled, a wrong PIN, a power cut): completed steps are not redone, keys made
  * before are found on the tokens, outputs are never overwritten.
  *
@@ -14,7 +16,8 @@
  * terminal: USAGE, exit 2), and the plan's intent hash printed (hex and words) for the witnesses.
  *
  * `--json` prints on success `{ "ok": true, "out", "planSha256", "resumed", "skipped": [steps],
- * "metadata": [files], "files": [files], "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId",
+ * "metadata": [files], "metadataDir": "/abs/DIR/metadata",
+ * "transcript": "/abs/DIR/state/transcript.jsonl", "files": [paths relative to DIR], "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId",
  * "sealKeyId" }` (progress lines then go to stderr).
  */
 import { basename, dirname, join, resolve } from 'node:path';
@@ -140,6 +143,8 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
             resumed: result.resumed,
             skipped: result.skipped,
             metadata: result.metadata,
+            metadataDir: result.metadataDir,
+            transcript: result.transcriptPath,
             files: result.files,
             rootKeyIds: result.rootKeyIds,
             targetsKeyId: result.keyIds.targets,
@@ -152,8 +157,9 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
         ),
       );
     } else {
-      say(`done: ${result.metadata.join(', ')} in ${out}`);
-      say(`check the transcript: tuf-ceremony transcript verify ${join(out, 'transcript.jsonl')} --seal-key ${result.sealKeyId}`);
+      say(`done: ${result.metadata.join(', ')} in ${result.metadataDir} (publishable: give this folder to export, inspect, verify)`);
+      if (plan.shamir) say(`share cards (SECRET): ${join(out, 'secret')}; print them, hand them to their holders, then delete the folder`);
+      say(`check the transcript: tuf-ceremony transcript verify ${result.transcriptPath} --seal-key ${result.sealKeyId}`);
     }
     return 0;
   } finally {

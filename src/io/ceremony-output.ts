@@ -1,32 +1,52 @@
 /**
  * The metadata of a ceremony's output folder (issue #14: `publish` and `status` take the folder a
- * ceremony or rehearsal wrote as it is). Such a folder also holds the plan, the transcript, share cards and
- * the state file (src/ceremony/outputs.ts), which a plain metadata folder must not (src/io/files.ts
- * refuses strays). A folder is a ceremony output when it holds the ceremony state file or a transcript;
- * then only its top-level metadata names (`root.json`, `N.root.json`, `targets.json`, `snapshot.json`,
+ * ceremony or rehearsal wrote as it is; issue #16: so do `verify`, `inspect`, `import` and `bundle create`).
+ *
+ * Since issue #16 a ceremony writes metadata/, secret/ and state/ (src/ceremony/layout.ts): such a folder
+ * is read as its metadata/ folder, strictly (readRepositoryDir), and secret/ is never opened.
+ *
+ * An older output folder held everything at its top: the plan, the transcript, share cards and the state
+ * file (which a plain metadata folder must not: src/io/files.ts refuses strays). It is recognised by the
+ * ceremony state file or a transcript at its top; then only its top-level metadata names (`root.json`, `N.root.json`, `targets.json`, `snapshot.json`,
  * `timestamp.json`) and Notary's `targets/<role>.json` are read, each under its size cap; everything else
  * (plan, transcript, cards, the rehearsal's rotation/ export/ site/ subfolders) is left unread.
  */
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
 import { readState } from '../ceremony/state.js';
 import { parseJsonStrict } from '../json/parse.js';
-import { readFileCapped, readRepositoryDir } from './files.js';
+import { isDirectory, readFileCapped, readRepositoryDir } from './files.js';
+import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
 
 const CEREMONY_MARKERS = ['ceremony-state.json', 'transcript.jsonl'];
 const TOP_METADATA = /^(?:[1-9][0-9]{0,8}\.root|root|targets|snapshot|timestamp)\.json$/;
 const DELEGATED = /^(?!\.)[A-Za-z0-9._-]{1,200}\.json$/;
 
+/** An older output folder: everything at its top (see above). */
 export async function isCeremonyOutput(dir: string): Promise<boolean> {
   const names = new Set(await readdir(dir));
   return CEREMONY_MARKERS.some((m) => names.has(m));
 }
 
+/**
+ * The folder to read metadata from: DIR/metadata when DIR is a ceremony output folder (a metadata/ folder
+ * beside state/ or secret/), else DIR itself. `source` names what is read, for messages ("DIR/metadata").
+ */
+export async function metadataDirOf(dir: string): Promise<{ dir: string; source: string; descended: boolean }> {
+  const sub = async (name: string): Promise<boolean> => isDirectory(join(dir, name)).catch(() => false);
+  if ((await sub(METADATA_DIR)) && ((await sub(STATE_DIR)) || (await sub(SECRET_DIR)))) {
+    return { dir: join(dir, METADATA_DIR), source: `${basename(dir)}/${METADATA_DIR}`, descended: true };
+  }
+  return { dir, source: basename(dir), descended: false };
+}
+
 /** A ceremony output folder's metadata; a plain metadata folder is read strictly (readRepositoryDir). */
 export async function readMetadataFolder(dir: string, caps: SizeCaps = DEFAULT_CAPS): Promise<RepositoryFiles> {
+  const resolved = await metadataDirOf(dir);
+  if (resolved.descended) return readRepositoryDir(resolved.dir, caps);
   if (!(await isCeremonyOutput(dir))) return readRepositoryDir(dir, caps);
   const entries: NamedBytes[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -52,10 +72,12 @@ const STATE_MAX_BYTES = 4 * 1024 * 1024;
  */
 export async function readKeyHolders(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  if (!(await isCeremonyOutput(dir))) return out;
+  // The new layout keeps the journal in state/ (src/ceremony/layout.ts); an older folder at its top.
+  const layered = (await metadataDirOf(dir)).descended;
+  if (!layered && !(await isCeremonyOutput(dir))) return out;
   let bytes: Uint8Array;
   try {
-    bytes = await readFileCapped(join(dir, 'ceremony-state.json'), STATE_MAX_BYTES);
+    bytes = await readFileCapped(layered ? join(dir, STATE_DIR, 'ceremony-state.json') : join(dir, 'ceremony-state.json'), STATE_MAX_BYTES);
   } catch {
     return out; // a transcript without a state file: names are a courtesy, not a requirement
   }

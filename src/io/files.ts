@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import { writeFault } from './fs-faults.js';
@@ -243,6 +243,19 @@ export async function readNamedInput(path: string, caps: SizeCaps = DEFAULT_CAPS
     return { files, directory: true, source: basename(path) };
   }
   return { files: [{ name: basename(path), bytes: await readFileCapped(path, caps.targets) }], directory: false, source: basename(path) };
+}
+
+/**
+ * Make a folder only this user may open (0700), for secret outputs (share cards): the folder's mode keeps
+ * other accounts out even before each file's own 0600 applies. An existing folder is narrowed to 0700.
+ */
+export async function ensurePrivateDir(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    await chmod(path, 0o700);
+  } catch (err) {
+    throw writeFault(err, path);
+  }
 }
 
 /** Refuse before any output is written when one of `paths` exists (outputs never overwrite). */

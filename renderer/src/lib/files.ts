@@ -34,10 +34,29 @@ function topFolder(files: File[]): string {
   return first.split('/')[0] || 'directory';
 }
 
+/**
+ * A ceremony output folder (metadata/ beside state/ or secret/, src/ceremony/layout.ts): only its
+ * metadata/ files are read, named relative to metadata/, so share cards never leave the disk for the
+ * app's memory or its IPC. Undefined for any other folder.
+ */
+export function ceremonyMetadataFiles(files: readonly File[]): File[] | undefined {
+  const under = (f: File, dir: string): boolean => relativeName(f, true).startsWith(`${dir}/`);
+  const has = (dir: string): boolean => files.some((f) => under(f, dir));
+  if (!has('metadata') || !(has('state') || has('secret'))) return undefined;
+  return files.filter((f) => under(f, 'metadata'));
+}
+
 export async function readPicked(list: FileList | null, fromDirectory: boolean): Promise<Picked | Refusal | undefined> {
-  const files = list ? Array.from(list) : [];
+  let files = list ? Array.from(list) : [];
   if (files.length === 0) return undefined;
-  const label = fromDirectory ? topFolder(files) : files[0]!.name;
+  let label = fromDirectory ? topFolder(files) : files[0]!.name;
+  const metadataOnly = fromDirectory ? ceremonyMetadataFiles(files) : undefined;
+  let strip = '';
+  if (metadataOnly) {
+    files = metadataOnly;
+    label = `${label}/metadata`;
+    strip = 'metadata/';
+  }
   if (files.length > MAX_FILES) {
     return { ok: false, code: 'INPUT_TOO_LARGE', message: `${label} holds ${files.length} files, more than the ${MAX_FILES} allowed`, path: label };
   }
@@ -47,7 +66,7 @@ export async function readPicked(list: FileList | null, fromDirectory: boolean):
       return { ok: false, code: 'INPUT_TOO_LARGE', message: `${name} is ${f.size} bytes, over the cap of ${MAX_FILE_BYTES}`, path: name };
     }
   }
-  const named = await Promise.all(files.map(async (f) => ({ name: relativeName(f, fromDirectory), bytes: new Uint8Array(await f.arrayBuffer()) })));
+  const named = await Promise.all(files.map(async (f) => ({ name: relativeName(f, fromDirectory).slice(strip.length), bytes: new Uint8Array(await f.arrayBuffer()) })));
   named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { label, files: named, directory: fromDirectory };
 }

@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import { CeremonyError, isCeremonyError } from '../../errors.js';
-import { assertAbsent, readFileCapped, writeFileAtomic } from '../../io/files.js';
+import { assertAbsent, ensurePrivateDir, readFileCapped, writeFileAtomic } from '../../io/files.js';
 import { makeNotaryRootCertificate } from '../../signers/certificate.js';
 import { listPublicKey } from '../../signers/public-key-json.js';
 import { algorithmTitle } from '../../signers/signing-key.js';
@@ -50,14 +50,14 @@ export const shamirBackup: Step = {
     const done = ctx.state.shamir;
     if (done && ctx.state.keys[SHAMIR_KEY]?.status === 'ready') {
       for (const name of done.cards) {
-        await readFileCapped(join(ctx.outDir, name), 4 * 1024 * 1024).catch((err: unknown) => {
-          throw new CeremonyError('CEREMONY_OUTPUT_CHANGED', `${name}, written by the Shamir backup before the interruption, is gone`, { path: join(ctx.outDir, name), cause: err });
+        await readFileCapped(join(ctx.layout.secret, name), 4 * 1024 * 1024).catch((err: unknown) => {
+          throw new CeremonyError('CEREMONY_OUTPUT_CHANGED', `${name}, written by the Shamir backup before the interruption, is gone`, { path: join(ctx.layout.secret, name), cause: err });
         });
       }
       return { note: `share cards of split ${formatSplitId(done.splitId)} were written before the interruption` };
     }
     try {
-      await assertAbsent(files.map((f) => join(ctx.outDir, f)));
+      await assertAbsent(files.map((f) => join(ctx.layout.secret, f)));
     } catch (err) {
       if (!isCeremonyError(err, 'OUTPUT_EXISTS')) throw err;
       throw new CeremonyError(
@@ -89,8 +89,9 @@ export const shamirBackup: Step = {
       splitId = split.splitId;
       if (split.publicKey.fingerprint !== key.fingerprint) throw new CeremonyError('INTERNAL', 'the share cards record another key than the one split');
       await ctx.fault('shamir:split');
+      await ensurePrivateDir(ctx.layout.secret);
       for (let i = 0; i < cards.length; i++) {
-        const path = join(ctx.outDir, files[i]!);
+        const path = join(ctx.layout.secret, files[i]!);
         const bytes = encoder.encode(formatShareCard(cards[i]!));
         try {
           await writeFileAtomic(path, bytes, { mode: 0o600 });
@@ -111,7 +112,7 @@ export const shamirBackup: Step = {
       }
       const html = encoder.encode(await renderShareCardsHtml(cards, { rehearsal }));
       try {
-        await writeFileAtomic(join(ctx.outDir, SHARE_CARDS_HTML), html, { mode: 0o600 });
+        await writeFileAtomic(join(ctx.layout.secret, SHARE_CARDS_HTML), html, { mode: 0o600 });
       } finally {
         html.fill(0);
       }

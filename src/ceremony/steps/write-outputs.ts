@@ -32,7 +32,7 @@ export const writeOutputs: Step = {
     const files = await verifiedOutputs(ctx);
     const written: { name: string; sha256: string }[] = [];
     for (const f of files) {
-      const path = join(ctx.outDir, f.name);
+      const path = join(ctx.layout.metadata, f.name);
       const sha = sha256Hex(f.bytes);
       const recorded = ctx.state.outputs[f.name];
       const present = await readIfPresent(path);
