@@ -180,9 +180,9 @@ async function removeLeftovers(outDir: string, plan: CeremonyPlan, report: (line
   // The share cards and share-cards.html (secret, 0600): their temps matter most.
   const layout = outputLayout(outDir);
   const removed = [
-    ...(await removeAtomicTemps(layout.metadata, metadataFileNames(plan))),
-    ...(plan.shamir ? await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares)) : []),
-    ...(await removeAtomicTemps(layout.state, stateFileNames())),
+    ...(await removeAtomicTemps(layout.metadata, metadataFileNames(plan))).map((n) => inFolder(METADATA_DIR, n)),
+    ...(plan.shamir ? await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares)) : []).map((n) => inFolder(SECRET_DIR, n)),
+    ...(await removeAtomicTemps(layout.state, stateFileNames())).map((n) => inFolder(STATE_DIR, n)),
   ];
   if (removed.length) report(`removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} left by an interrupted write: ${removed.join(', ')}`);
   return removed;

@@ -4,7 +4,8 @@
  * transcript (one entry per step, sealed by the first custodian's root key, marked as a rehearsal), the
  * Shamir backup, and the refusals that must leave nothing behind.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { outPath } from '../../support/ceremony-out.js';
 import { join } from 'node:path';
 import { Metadata, MetadataKind } from '@tufjs/models';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,8 +46,9 @@ async function refusal(promise: Promise<unknown>): Promise<CeremonyError> {
   throw new Error('expected a refusal');
 }
 
-const read = (dir: string, name: string): Uint8Array => new Uint8Array(readFileSync(join(dir, name)));
-const json = (dir: string, name: string): JsonObject => JSON.parse(readFileSync(join(dir, name), 'utf8')) as JsonObject;
+// Outputs by file name, in their metadata/, secret/ or state/ folder (src/ceremony/layout.ts).
+const read = (dir: string, name: string): Uint8Array => new Uint8Array(readFileSync(outPath(dir, name)));
+const json = (dir: string, name: string): JsonObject => JSON.parse(readFileSync(outPath(dir, name), 'utf8')) as JsonObject;
 
 describe('notary profile', () => {
   let p: PreparedPlan;
@@ -60,7 +62,14 @@ describe('notary profile', () => {
     expect(result.rehearsal).toBe(true);
     expect(result.resumed).toBe(false);
     for (const f of result.files) expect(existsSync(join(p.dir, f)), f).toBe(true);
-    expect(existsSync(join(p.dir, 'timestamp.json'))).toBe(false);
+    expect(existsSync(outPath(p.dir, 'timestamp.json'))).toBe(false);
+    // Publishable, secret and the ceremony's records apart (issue #16): only metadata in metadata/.
+    expect(readdirSync(join(p.dir, 'metadata')).sort()).toEqual(['root.json', 'snapshot.json', 'targets.json']);
+    expect(readdirSync(join(p.dir, 'secret')).sort()).toEqual(['share-card-1-of-3.txt', 'share-card-2-of-3.txt', 'share-card-3-of-3.txt', 'share-cards.html']);
+    expect(readdirSync(join(p.dir, 'state')).sort()).toEqual(['ceremony-state.json', 'transcript.html', 'transcript.jsonl']);
+    expect(statSync(join(p.dir, 'secret')).mode & 0o777).toBe(0o700);
+    expect(result.metadataDir).toBe(join(p.dir, 'metadata'));
+    expect(result.transcriptPath).toBe(join(p.dir, 'state', 'transcript.jsonl'));
     expect(lines[0]).toMatch(/^plan intent hash \(SHA-256 of the plan file\): /);
     expect(lines[0]!.replace(/^.*: /, '').replaceAll(' ', '')).toBe(sha256(p.bytes));
     expect(lines.join('\n')).toMatch(/REHEARSAL: in-process software token/);
@@ -89,7 +98,7 @@ describe('notary profile', () => {
   });
 
   it('writes the files as notary does: envelope order, empty delegations, snapshot over root and targets', () => {
-    const root = readFileSync(join(p.dir, 'root.json'), 'utf8');
+    const root = readFileSync(outPath(p.dir, 'root.json'), 'utf8');
     expect(root.startsWith('{"signed":{"_type":"Root","consistent_snapshot":false,')).toBe(true);
     expect(root).toMatch(/"signatures":\[\{"keyid":"[0-9a-f]{64}","method":"ecdsa","sig":"/);
     const targets = json(p.dir, 'targets.json').signed as JsonObject;
@@ -118,7 +127,7 @@ describe('notary profile', () => {
     const signs = t.entries.filter((e) => e.step === 'root.sign');
     expect(signs.map((e) => e.actor.name)).toEqual(['Alice', 'Bob']);
     expect(signs[0]!.token!.keyId).toBe(result.rootKeyIds[0]);
-    expect(readFileSync(join(p.dir, 'transcript.html'), 'utf8')).toMatch(/REHEARSAL/);
+    expect(readFileSync(outPath(p.dir, 'transcript.html'), 'utf8')).toMatch(/REHEARSAL/);
   });
 
   it('the state holds public facts only, every step done', () => {
@@ -136,7 +145,7 @@ describe('notary profile', () => {
     expect(fp).toBe(state.keys['root/shamir']!.fingerprint);
     expect(result.rootKeyIds[3]).toBe(state.keys['root/shamir']!.keyId);
     expect(cards[0]!.rehearsal).toBe(true);
-    for (const f of ['share-card-1-of-3.txt', 'share-cards.html']) expect(statSync(join(p.dir, f)).mode & 0o777).toBe(0o600);
+    for (const f of ['share-card-1-of-3.txt', 'share-cards.html']) expect(statSync(outPath(p.dir, f)).mode & 0o777).toBe(0o600);
   });
 
   it('never overwrites: the same ceremony again is complete; a new one refuses a folder holding outputs', async () => {
@@ -149,6 +158,15 @@ describe('notary profile', () => {
     const clash = await refusal(ceremony(p, other));
     expect(clash.code).toBe('OUTPUT_EXISTS');
     expect([...filesUnder(other).keys()]).toEqual(['root.json']);
+    expect(clash.message).toMatch(/older version/);
+    // In the new layout too: a metadata file already in metadata/ is never overwritten.
+    const third = tempDir();
+    mkdirSync(join(third, 'metadata'));
+    writeFileSync(join(third, 'metadata', 'targets.json'), 'mine');
+    const clash2 = await refusal(ceremony(p, third));
+    expect(clash2.code).toBe('OUTPUT_EXISTS');
+    expect(clash2.path).toBe(join(third, 'metadata', 'targets.json'));
+    expect([...filesUnder(third).keys()]).toEqual(['metadata/targets.json']);
     expect(filesUnder(p.dir)).toEqual(before);
   });
 });

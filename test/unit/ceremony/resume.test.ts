@@ -5,7 +5,8 @@
  * outputs are never overwritten, and the transcript says where it stopped and resumed. What cannot resume
  * is refused with a reason.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { outPath, readOut } from '../../support/ceremony-out.js';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
@@ -53,7 +54,7 @@ async function scenario(profile: 'notary' | 'tuf', point: string) {
 }
 
 function verifyOutputs(p: PreparedPlan, result: CeremonyResult): void {
-  const read = (n: string) => new Uint8Array(readFileSync(join(p.dir, n)));
+  const read = (n: string) => readOut(p.dir, n);
   const root = read('root.json');
   const files = {
     versionedRoots: new Map<number, Uint8Array>(),
@@ -94,7 +95,7 @@ describe('resume after an interruption at each point', () => {
     expect(tokens.made).toHaveLength(TOKEN_KEYS[profile]);
     if (skipped.includes('generate-keys')) expect(tokens.made.length).toBe(madeBefore);
     verifyOutputs(p, result);
-    const t = verifyTranscript(new Uint8Array(readFileSync(join(p.dir, 'transcript.jsonl'))));
+    const t = verifyTranscript(new Uint8Array(readFileSync(outPath(p.dir, 'transcript.jsonl'))));
     const steps = t.entries.map((e) => e.step);
     if (point !== 'sealed') {
       // A fault inside a step is recorded as an interruption; between steps (a crash) nothing is.
@@ -161,23 +162,23 @@ describe('what cannot resume is refused', () => {
     const { p, tokens, softwareKeys } = await interrupted('notary', 'shamir:card-2');
     const run = () => runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys });
     expect(await code(run())).toBe('CEREMONY_CANNOT_RESUME');
-    for (const f of filesUnder(p.dir).keys()) if (f.startsWith('share-card')) rmSync(join(p.dir, f));
+    for (const f of filesUnder(p.dir).keys()) if (f.startsWith('secret/share-card')) rmSync(join(p.dir, f));
     const result = await run();
     verifyOutputs(p, result);
   });
 
   it('an output changed between the interruption and the resume; the file is not replaced', async () => {
     const { p, tokens, softwareKeys } = await interrupted('notary', 'written:root.json');
-    writeFileSync(join(p.dir, 'root.json'), 'tampered');
+    writeFileSync(outPath(p.dir, 'root.json'), 'tampered');
     expect(await code(runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys }))).toBe(
       'CEREMONY_OUTPUT_CHANGED',
     );
-    expect(readFileSync(join(p.dir, 'root.json'), 'utf8')).toBe('tampered');
+    expect(readFileSync(outPath(p.dir, 'root.json'), 'utf8')).toBe('tampered');
   });
 
   it('a state file edited by hand', async () => {
     const { p, tokens, softwareKeys } = await interrupted('notary', 'after:generate-keys');
-    const path = join(p.dir, 'ceremony-state.json');
+    const path = outPath(p.dir, 'ceremony-state.json');
     const state = JSON.parse(readFileSync(path, 'utf8')) as JsonObject;
     (state as { keys: Record<string, JsonObject> }).keys['root/Bob']!.pin = '1234';
     writeFileSync(path, JSON.stringify(state));
@@ -244,7 +245,9 @@ describe('temp files left by a write the kill cut short', () => {
     await expect(run(undefined, f.fault)).rejects.toBeInstanceOf(Interrupted);
 
     // What a SIGKILL inside writeFileAtomic leaves: `.NAME.<12 hex>.tmp` (src/io/files.ts).
-    const planted = ['.root.json.0123456789ab.tmp', '.share-card-2-of-3.txt.a1b2c3d4e5f6.tmp', '.ceremony-state.json.ffffffffffff.tmp', '.share-cards.html.000000000000.tmp'];
+    // Each beside its output, in the metadata/, secret/ and state/ folders (src/ceremony/layout.ts).
+    const planted = ['metadata/.root.json.0123456789ab.tmp', 'secret/.share-card-2-of-3.txt.a1b2c3d4e5f6.tmp', 'state/.ceremony-state.json.ffffffffffff.tmp', 'secret/.share-cards.html.000000000000.tmp'];
+    mkdirSync(join(p.dir, 'metadata'), { recursive: true }); // not written yet: the interruption came before
     for (const name of planted) writeFileSync(join(p.dir, name), 'partial');
     // Look-alikes that are not (exactly) such a file, or not of an output of the ceremony: kept.
     const kept = [
@@ -257,30 +260,31 @@ describe('temp files left by a write the kill cut short', () => {
       '.notes.txt.0123456789ab.tmp',
       '.root.json.tmp',
       'notes.txt',
-    ];
+    ].flatMap((n) => [n, `metadata/${n}`]);
     for (const name of kept) writeFileSync(join(p.dir, name), 'keep me');
-    // A folder under a temp-like name is never removed.
-    mkdirSync(join(p.dir, '.targets.json.abcdefabcdef.tmp'));
-    writeFileSync(join(p.dir, '.targets.json.abcdefabcdef.tmp', 'inside'), 'keep me');
+    // A folder under a temp-like name is never removed; nor a temp name of an output at the top (the old layout's place).
+    mkdirSync(join(p.dir, 'metadata', '.targets.json.abcdefabcdef.tmp'));
+    writeFileSync(join(p.dir, 'metadata', '.targets.json.abcdefabcdef.tmp', 'inside'), 'keep me');
+    writeFileSync(join(p.dir, '.targets.json.0123456789ab.tmp'), 'keep me');
 
     const lines: string[] = [];
     const result = await run((l) => lines.push(l));
     verifyOutputs(p, result);
-    const left = new Set(readdirSync(p.dir));
-    for (const name of planted) expect(left.has(name), name).toBe(false);
+    for (const name of planted) expect(existsSync(join(p.dir, name)), name).toBe(false);
     for (const name of kept) expect(readFileSync(join(p.dir, name), 'utf8'), name).toBe('keep me');
-    expect(readFileSync(join(p.dir, '.targets.json.abcdefabcdef.tmp', 'inside'), 'utf8')).toBe('keep me');
+    expect(readFileSync(join(p.dir, 'metadata', '.targets.json.abcdefabcdef.tmp', 'inside'), 'utf8')).toBe('keep me');
+    expect(readFileSync(join(p.dir, '.targets.json.0123456789ab.tmp'), 'utf8')).toBe('keep me');
     const sorted = [...planted].sort();
     expect(lines).toContain(`removed ${planted.length} temporary files left by an interrupted write: ${sorted.join(', ')}`);
     // The transcript's resume entry records it too.
-    const t = verifyTranscript(new Uint8Array(readFileSync(join(p.dir, 'transcript.jsonl'))));
+    const t = verifyTranscript(new Uint8Array(readFileSync(outPath(p.dir, 'transcript.jsonl'))));
     expect(t.entries.find((e) => e.step === 'ceremony.resume')!.note).toContain(`removed temporary files left by interrupted writes: ${sorted.join(', ')}`);
   });
 
   it('a resume with nothing to clean says nothing about it', async () => {
     const { result, p } = await scenario('tuf', 'after:check-tokens');
     expect(result.resumed).toBe(true);
-    const t = verifyTranscript(new Uint8Array(readFileSync(join(p.dir, 'transcript.jsonl'))));
+    const t = verifyTranscript(new Uint8Array(readFileSync(outPath(p.dir, 'transcript.jsonl'))));
     expect(t.entries.find((e) => e.step === 'ceremony.resume')!.note).not.toMatch(/temporary/);
   });
 });

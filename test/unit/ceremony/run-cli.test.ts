@@ -5,6 +5,7 @@
  * during a ceremony with their exit statuses, a wrong PIN that stops the ceremony and a resume that
  * finishes it without making any key twice, and no PIN or private key in any file written.
  */
+import { outPath, readOut } from '../../support/ceremony-out.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
@@ -164,7 +165,7 @@ describe('run PLAN --bindings FILE on (fake) hardware tokens', () => {
     for (const v of Object.values(PINS)) expect(text).not.toContain(v);
 
     const out = join(s.dir, 'out');
-    const read = (n: string) => new Uint8Array(readFileSync(join(out, n)));
+    const read = (n: string) => readOut(out, n);
     const root = read('root.json');
     verifyRepository({ versionedRoots: new Map([[1, read('1.root.json')]]), root, targets: read('targets.json'), snapshot: read('snapshot.json'), timestamp: read('timestamp.json'), delegated: new Map() }, { trustedRoot: root, now: new Date(), requireComplete: true });
     const t = verifyTranscript(read('transcript.jsonl'));
@@ -185,8 +186,10 @@ describe('run PLAN --bindings FILE on (fake) hardware tokens', () => {
     const r = await cli(s, deps(s), { json: true });
     expect(r.status).toBe(0);
     const j = JSON.parse(r.out.join('')) as JsonObject;
-    expect(Object.keys(j).sort()).toEqual(['files', 'metadata', 'ok', 'out', 'planSha256', 'resumed', 'rootKeyIds', 'sealKeyId', 'skipped', 'snapshotKeyId', 'targetsKeyId', 'timestampKeyId'].sort());
+    expect(Object.keys(j).sort()).toEqual(['files', 'metadata', 'metadataDir', 'transcript', 'ok', 'out', 'planSha256', 'resumed', 'rootKeyIds', 'sealKeyId', 'skipped', 'snapshotKeyId', 'targetsKeyId', 'timestampKeyId'].sort());
     expect(j.out).toBe(join(s.dir, 'plan.out'));
+    expect(j.metadataDir).toBe(join(s.dir, 'plan.out', 'metadata'));
+    expect(j.transcript).toBe(join(s.dir, 'plan.out', 'state', 'transcript.jsonl'));
     expect(j.planSha256).toBe(s.planSha);
     expect(r.err.join('\n')).toMatch(/custodian Alice/);
   });
@@ -239,7 +242,7 @@ describe('run PLAN --bindings FILE on (fake) hardware tokens', () => {
     // Before Alice's PIN is asked again: the keys made on her token, by fingerprint (hex and words).
     const lines = second.out.join('\n');
     expect(lines).toMatch(/custodian Alice: token "alice" \(serial A0000001\).*\n  expected on it: key "root-alice", fingerprint [0-9a-f]{4}(?: [0-9a-f]{4}){7} \((?:[A-Za-z]+ ){3}[A-Za-z]+(?: · (?:[A-Za-z]+ ){3}[A-Za-z]+){3}\)\n  expected on it: key "targets"/);
-    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'transcript.jsonl'))));
+    const t = verifyTranscript(new Uint8Array(readFileSync(outPath(out, 'transcript.jsonl'))));
     expect(t.entries.map((e) => e.step)).toContain('ceremony.resume');
   });
 
@@ -343,7 +346,7 @@ describe('run on a module whose tokens share one serial and are software (tpm2-p
     const text = right.out.join('\n');
     expect(text).toContain('serial not unique on this module: the label "bob" names this token');
     expect(text).toContain('SOFTWARE TOKEN (swtpm (software TPM))');
-    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'transcript.jsonl'))));
+    const t = verifyTranscript(new Uint8Array(readFileSync(outPath(out, 'transcript.jsonl'))));
     // The interrupted run checked Alice and Bob before Carol's PIN failed; the resume checks all three.
     const checks = t.entries.filter((e) => e.step === 'token.check').slice(-3);
     expect(checks.map((e) => e.token)).toEqual([

@@ -26,7 +26,7 @@ describe.each(['notary', 'tuf'] as const)('%s: every file the ceremony wrote', (
     expect(keySecrets.length).toBe(profile === 'notary' ? 5 : 6);
 
     const files = filesUnder(p.dir);
-    const cardNames = [...files.keys()].filter((n) => n.startsWith('share-card'));
+    const cardNames = [...files.keys()].filter((n) => n.startsWith('secret/'));
     expect(cardNames).toHaveLength(4);
     const cards = cardNames.filter((n) => n.endsWith('.txt')).map((n) => parseShareCard(files.get(n)!));
     const shares = cards.map((c) => Uint8Array.from(c.share));
@@ -39,10 +39,10 @@ describe.each(['notary', 'tuf'] as const)('%s: every file the ceremony wrote', (
       expect(scanForSecrets(bytes, secrets), name).toEqual([]);
       scanned.push(name);
     }
-    expect(scanned).toEqual(expect.arrayContaining(['root.json', 'targets.json', 'transcript.jsonl', 'transcript.html', 'ceremony-state.json', 'plan.json']));
+    expect(scanned).toEqual(expect.arrayContaining(['metadata/root.json', 'metadata/targets.json', 'state/transcript.jsonl', 'state/transcript.html', 'state/ceremony-state.json', 'plan.json']));
 
     // Positive controls: a secret planted in the transcript is found, in hex and in base64.
-    const transcript = files.get('transcript.jsonl')!;
+    const transcript = files.get('state/transcript.jsonl')!;
     const planted = new TextEncoder().encode(`${new TextDecoder().decode(transcript)}${Buffer.from(rootSecret).toString('hex')}\n${Buffer.from(shares[0]!).toString('base64')}`);
     const found = scanForSecrets(planted, secrets);
     expect(found.map((f) => f.form)).toEqual(expect.arrayContaining(['hex', 'base64']));

@@ -94,9 +94,11 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
 
     const r = done.result!;
     const names = r.outputs.map((o) => o.name);
-    expect(names).toEqual(expect.arrayContaining(['plan.json', 'root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'transcript.jsonl', 'transcript.html', 'share-cards.html']));
+    expect(names).toEqual(
+      expect.arrayContaining(['plan.json', 'metadata/root.json', 'metadata/1.root.json', 'metadata/targets.json', 'metadata/snapshot.json', 'metadata/timestamp.json', 'state/transcript.jsonl', 'state/transcript.html', 'secret/share-cards.html']),
+    );
     for (const o of r.outputs) expect(o.sha256).toBe(intentHash(readFileSync(join(out, o.name))).sha256);
-    expect(r.outputs.filter((o) => o.secret).map((o) => o.name)).toEqual(['share-card-1-of-3.txt', 'share-card-2-of-3.txt', 'share-card-3-of-3.txt', 'share-cards.html']);
+    expect(r.outputs.filter((o) => o.secret).map((o) => o.name)).toEqual(['secret/share-card-1-of-3.txt', 'secret/share-card-2-of-3.txt', 'secret/share-card-3-of-3.txt', 'secret/share-cards.html']);
     expect(r.transcript.sealed).toBe(true);
     expect(r.transcript.rehearsal).toBe(true);
     expect(r.transcript.planHash.sha256).toBe(h.sha256);
@@ -105,7 +107,7 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
 
     const print = await call<PrintResultView>(CHANNELS.ceremonyPrintShareCards);
     expect(printed).toHaveLength(1);
-    expect(print.html).toBe(readFileSync(join(out, 'share-cards.html'), 'utf8'));
+    expect(print.html).toBe(readFileSync(join(out, 'secret', 'share-cards.html'), 'utf8'));
 
     // A finished ceremony does not start again into the same folder.
     const again = await session['deps'].chooseOutputDir('x');
@@ -366,7 +368,7 @@ describe('transcriptVerify', () => {
     await call(CHANNELS.ceremonyStart);
     await session.settled();
     const done = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
-    const bytes = new Uint8Array(readFileSync(join(done.outDir!, 'transcript.jsonl')));
+    const bytes = new Uint8Array(readFileSync(join(done.outDir!, 'state', 'transcript.jsonl')));
     const v = await call<TranscriptView>(CHANNELS.transcriptVerify, { file: { name: 'transcript.jsonl', bytes }, expectedSealKey: done.result!.sealKeyId });
     expect(v.sealed).toBe(true);
     expect(v.expectedKey).toEqual({ given: done.result!.sealKeyId, matches: true });
