@@ -8,6 +8,7 @@ import { reportError, type Io } from './output.js';
 import { registerPublishCommands } from './publish.js';
 import { registerStatusCommand } from './status.js';
 import { registerPlanTemplateCommand } from './plan-template.js';
+import { registerPlanScriptCommand } from './plan-script.js';
 import { registerQrCommands } from './qr.js';
 import { registerRefreshCommand } from './refresh.js';
 import { registerRehearseCommand } from './rehearse.js';
@@ -110,6 +111,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerPlanTemplateCommand(program, io, (s) => {
+    status = s;
+  });
+  registerPlanScriptCommand(program, io, (s) => {
     status = s;
   });
 

@@ -36,9 +36,9 @@
  * targets.json, snapshot.json (unless server-managed; + 1.root.json and timestamp.json for tuf)} — the
  * publishable folder; secret/{share-card-K-of-3.txt, share-cards.html} (secret rehearsal cards);
  * state/{ceremony-state.json, transcript.jsonl, transcript.html}; at the top timestamp.key and snapshot.key
- * (notary, the inputs) and plan.json;
- * rotation/{request.json, review.txt, response-alice.json, response-bob.json, 2.root.json} (+ snapshot.json,
- * notary); export/usb/rehearsal-trust.bundle, export/qr/frame-NNNN.png and frames.txt;
+ * (notary, the inputs), plan.json and script.html (the printable ceremony script of that plan);
+ * rotation/{request.json, review.txt, response-alice.json, response-bob.json, 2.root.json, transcript.jsonl
+ * (the rotation session's transcript, sealed by Alice's rehearsal root key)} (+ snapshot.json, notary); export/usb/rehearsal-trust.bundle, export/qr/frame-NNNN.png and frames.txt;
  * site/{pinned-root.json, received-by-qr.bundle, tampered.bundle}, site/trust-dir/… (the installed trust
  * folder and its imports.log); TUF: repository/… (the hostable tree of the final repository, for a static
  * host: src/rehearsal/repository-stage.ts). Nothing is overwritten; a rehearsal never
@@ -49,7 +49,7 @@
  * ```json
  * { "ok": true, "profile": "notary", "repository": "…", "out": "/abs/DIR", "rehearsal": "softhsm2",
  *   "planSha256": "…", "files": { "root": "metadata/root.json", "targets": "metadata/targets.json", "snapshot": "metadata/snapshot.json", "timestamp": null },
- *   "metadataDir": "metadata", "transcript": "state/transcript.jsonl",
+ *   "metadataDir": "metadata", "transcript": "state/transcript.jsonl", "script": "script.html",
  *   "rootKeyIds": ["…", "…", "…", "…"], "targetsKeyId": "…", "snapshotKeyId": "…", "timestampKeyId": "…",
  *   "timestampKeySource": "file", "snapshotKeySource": "token" | "file" (notary; null for tuf), "sealKeyId": "…", "shareCards": ["secret/share-card-1-of-3.txt", …, "secret/share-cards.html"],
  *   "rotation": { "request": "rotation/request.json", "review": "rotation/review.txt",
@@ -58,7 +58,8 @@
  *     "replaced": { "custodian": "Carol", "by": "Dave", "oldKeyId": "…", "newKeyId": "…" },
  *     "statusAfterFirst": "1 of 2 old keys (of 4), …; waiting for: Alice (old and new), …",
  *     "waitingForAfterFirst": [{ "name": "Alice", "side": "both" }, …], "status": "… both thresholds met, root version 2 is complete",
- *     "shortHash": "<32 hex: the first 16 bytes of the SHA-256>", "words": ["…" ×16] },
+ *     "shortHash": "<32 hex: the first 16 bytes of the SHA-256>", "words": ["…" ×16],
+ *     "transcript": "rotation/transcript.jsonl", "transcriptSealKeyId": "…" (the session's sealed transcript) },
  *   "export": { "bundle": "export/usb/rehearsal-trust.bundle", "bytes": n, "contents": ["1.root.json", …],
  *     "sha256": "…", "shortHash": "<32 hex>", "words": ["…" ×16],
  *     "qr": { "dir": "export/qr", "frames": n, "text": "export/qr/frames.txt", "fragments": n, "fragmentBytes": n, "loss": 0.3 } },
@@ -77,6 +78,7 @@
  * `notYetRehearsed` lists what this run could not rehearse (only the site import, when the server's keys
  * were given); paths in the stages' objects are relative to `out`.
  */
+import { renderCeremonyScriptHtml } from '../ceremony/script.js';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
@@ -105,6 +107,8 @@ import type { SigningKey } from '../signers/signing-key.js';
 
 export const DEFAULT_REHEARSAL_GUN = 'rehearsal.example.com/org/app';
 export const PLAN_FILE = 'plan.json';
+/** The printable ceremony script of the rehearsal's plan (src/ceremony/script.ts), beside the outputs. */
+export const SCRIPT_FILE = 'script.html';
 export const TIMESTAMP_KEY_FILE = 'timestamp.key';
 export const SNAPSHOT_KEY_FILE = 'snapshot.key';
 export const PUBLISHER_KEY_FILE = 'publisher-targets.pem';
@@ -175,6 +179,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   // Nothing is written unless everything can be: every name the rehearsal writes must be free.
   const own = [
     PLAN_FILE,
+    SCRIPT_FILE,
     ...(profile === 'notary' ? [TIMESTAMP_KEY_FILE] : []),
     ...(opts.snapshotKey !== undefined ? [SNAPSHOT_KEY_FILE] : []),
     ...(opts.publisherKey !== undefined ? [PUBLISHER_KEY_FILE] : []),
@@ -227,6 +232,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   );
   const plan = parsePlan(planBytes, { rehearsal: true, source: PLAN_FILE });
   await writeFileAtomic(join(out, PLAN_FILE), planBytes);
+  await writeFileAtomic(join(out, SCRIPT_FILE), encoder.encode(renderCeremonyScriptHtml(plan, planBytes, { planName: PLAN_FILE, rehearsal: true })));
 
   say(`REHEARSAL: ${profile} root ceremony for ${repository}, in ${out}`);
   if (snapshotKey) say(`  the snapshot is server-managed: root.json lists the server's snapshot key from ${opts.snapshotKey}; publish root.json and targets.json`);
@@ -293,6 +299,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
           files: { root: inFolder(METADATA_DIR, 'root.json'), targets: inFolder(METADATA_DIR, 'targets.json'), snapshot: has('snapshot.json'), timestamp: has('timestamp.json') },
           metadataDir: METADATA_DIR,
           transcript,
+          script: SCRIPT_FILE,
           rootKeyIds: result.rootKeyIds,
           targetsKeyId: result.keyIds.targets,
           snapshotKeyId: result.keyIds.snapshot,
@@ -314,6 +321,8 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
             status: rotation.status,
             shortHash: rotation.payloadHash.hex,
             words: rotation.payloadHash.words,
+            transcript: rotation.transcript,
+            transcriptSealKeyId: rotation.transcriptSealKeyId,
           },
           export: {
             bundle: exported.bundle,
@@ -352,11 +361,12 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   say(`  metadata v1 (publishable): ${join(out, METADATA_DIR)}: ${metadata.join(', ')}`);
   if (profile === 'notary') say(`  timestamp key: ${join(out, TIMESTAMP_KEY_FILE)} (${timestampKeySource === 'file' ? `from ${opts.timestampKey}` : 'made by the rehearsal'})`);
   if (snapshotKey) say(`  snapshot key: ${join(out, SNAPSHOT_KEY_FILE)} (the server's, from ${opts.snapshotKey}; no snapshot.json: the server signs snapshots)`);
-  say(`  plan: ${join(out, PLAN_FILE)} (intent hash ${result.planSha256})`);
+  say(`  plan: ${join(out, PLAN_FILE)} (intent hash ${result.planSha256}); printable ceremony script: ${join(out, SCRIPT_FILE)}`);
   say(`  share cards (REHEARSAL, secret): ${cards.map((c) => join(out, c)).join(', ')}`);
   say(`  transcript: ${join(out, transcript)} (sealed by Alice's rehearsal root key ${result.sealKeyId}) and ${join(out, STATE_DIR, TRANSCRIPT_HTML)}`);
   say(`  check it: tuf-ceremony transcript verify ${join(out, transcript)} --seal-key ${result.sealKeyId}`);
   say(`  rotation: ${join(out, rotation.root)} (root v2${rotation.snapshot ? `, with ${join(out, rotation.snapshot)}` : ''}); request, review and responses in ${join(out, ROTATION_DIR)}`);
+  say(`  rotation session transcript: tuf-ceremony transcript verify ${join(out, rotation.transcript)} --seal-key ${rotation.transcriptSealKeyId}`);
   say(`  export: ${join(out, exported.bundle)} and ${exported.qr.frames.length} QR frames in ${join(out, exported.qr.dir)}`);
   if (site) say(`  site: ${join(out, site.installedFolder)} (imported, pinned to root v1); tampered copy refused with ${site.refusal.code}`);
   say(`  durations: ${Object.entries(durations).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);

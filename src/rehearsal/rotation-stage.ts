@@ -22,6 +22,7 @@
  * Everything secret stays on the tokens; the files written are public. Writes are atomic and never
  * overwrite (src/io/files.ts).
  */
+import { SessionTranscript } from '../audit/session.js';
 import { join } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import { digest } from '../crypto/digest.js';
@@ -67,6 +68,8 @@ export const ROTATION_FILES = {
   responseBob: `${ROTATION_DIR}/response-bob.json`,
   root: `${ROTATION_DIR}/2.root.json`,
   notarySnapshot: `${ROTATION_DIR}/snapshot.json`,
+  /** The rotation session's sealed transcript (src/audit/session.ts), sealed by Alice's rehearsal root key. */
+  transcript: `${ROTATION_DIR}/transcript.jsonl`,
 } as const;
 
 /** The custodian whose key is lost, and who receives the replacement key (a fourth rehearsal token). */
@@ -113,6 +116,9 @@ export interface RotationStageResult {
   status: string;
   /** Short hash of the exact bytes signed (the canonical payload). */
   payloadHash: ShortDigest;
+  /** The session transcript (ROTATION_FILES.transcript) and the key ID that sealed it (`--seal-key`). */
+  transcript: string;
+  transcriptSealKeyId: string;
   rootV2: Uint8Array;
   snapshotV2?: Uint8Array;
 }
@@ -194,6 +200,17 @@ export async function runRotationStage(input: RotationStageInput): Promise<Rotat
   // From here on, as a co-signer's machine would: the request as read from its file, checked again.
   const request = parseSigningRequest(requestBytes, ROTATION_FILES.request);
   const review = describeRequest(request);
+  // The session's transcript (issue #16): every step of the rotation, hash-chained, sealed at the end.
+  const session = await SessionTranscript.start({ kind: 'rehearsal-rotation', profile, repository, reviewed: requestBytes, rehearsal: true }, input.now);
+  const payloadDigest = { label: `root.json v2, the bytes to sign`, sha256: review.digest.sha256 };
+  await session.append({
+    step: 'rotation.request',
+    actor: { name: 'administrator', role: 'administrator' },
+    digests: [payloadDigest],
+    inputs: [{ name: 'root.json (v1)', bytes: input.rootV1 }],
+    outputs: [{ name: ROTATION_FILES.request, bytes: requestBytes }],
+    note: `${LOST_CUSTODIAN}'s key reported lost; replaced by a new key on ${NEW_CUSTODIAN}'s token; threshold ${rootRole.threshold} kept`,
+  });
   await writeFileAtomic(join(out, ROTATION_FILES.review), new TextEncoder().encode(`${review.text}\n`));
   say(`  request: ${join(out, ROTATION_FILES.request)}; the review every co-signer reads (${join(out, ROTATION_FILES.review)}):`);
   for (const line of review.lines) say(`    ${line}`);
@@ -209,6 +226,15 @@ export async function runRotationStage(input: RotationStageInput): Promise<Rotat
     const file = name === 'Alice' ? ROTATION_FILES.responseAlice : ROTATION_FILES.responseBob;
     const back = await writeAndReadBack(out, file, serializeSignatureResponse(response), RESPONSE_MAX_BYTES);
     responses.set(name, { file, response: parseSignatureResponse(back) });
+    await session.append({
+      step: 'rotation.sign',
+      actor: { name, role: 'co-signer' },
+      token: { serial: token.token.serial, ...(token.token.label ? { label: token.token.label } : {}), keyId: response.signatures[0]!.keyid },
+      digests: [payloadDigest],
+      inputs: [{ name: ROTATION_FILES.request, bytes: requestBytes }],
+      outputs: [{ name: file, bytes: back }],
+      note: `${name} compared the short hash read aloud, then signed on the token`,
+    });
     say(`  ${name} read the words "${groupWords(again.digest.words)}", signed on ${token.token.label} (serial ${token.token.serial}): ${join(out, file)}`);
   }
 
@@ -231,6 +257,19 @@ export async function runRotationStage(input: RotationStageInput): Promise<Rotat
     say(`  ${join(out, ROTATION_FILES.notarySnapshot)}: snapshot v2 naming root v2, signed with the snapshot key on Bob's token (Notary's snapshot binds root.json); targets unchanged`);
   }
   say(`  short hash of the signed bytes: ${groupHex(review.digest.hex)} (${groupWords(review.digest.words)})`);
+  await session.append({
+    step: 'rotation.merge',
+    actor: { name: 'administrator', role: 'administrator' },
+    digests: [payloadDigest],
+    inputs: CO_SIGNERS.map((n) => ({ name: responses.get(n)!.file, bytes: serializeSignatureResponse(responses.get(n)!.response) })),
+    outputs: [{ name: ROTATION_FILES.root, bytes: rootV2 }, ...(snapshotV2 ? [{ name: ROTATION_FILES.notarySnapshot, bytes: snapshotV2 }] : [])],
+    note: `${final.status}; root v1 → v2 verified as a client at v1 would (TUF 5.3.4)`,
+  });
+  // Sealed by Alice's rehearsal root key: the key that sealed the root ceremony's transcript.
+  const sealKey = await tokenOf(input.tokens, CO_SIGNERS[0]).findKey(labelOf(input, CO_SIGNERS[0]));
+  const transcriptSealKeyId = await session.seal(sealKey);
+  await writeFileAtomic(join(out, ROTATION_FILES.transcript), session.bytes());
+  say(`  session transcript: ${join(out, ROTATION_FILES.transcript)}, sealed by ${CO_SIGNERS[0]}'s rehearsal root key ${transcriptSealKeyId}`);
 
   const replaced = request.root.roles.get('root')!.keyids.find((id) => !rootRole.keyids.includes(id))!;
   return {
@@ -245,6 +284,8 @@ export async function runRotationStage(input: RotationStageInput): Promise<Rotat
     waitingForAfterFirst: first.waitingFor.map((w) => ({ name: w.name, side: w.side })),
     status: final.status,
     payloadHash: review.digest,
+    transcript: ROTATION_FILES.transcript,
+    transcriptSealKeyId,
     rootV2,
     ...(snapshotV2 ? { snapshotV2 } : {}),
   };
