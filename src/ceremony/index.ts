@@ -6,7 +6,7 @@ export { parseServerKey, type ServerKey } from './server-key.js';
 export { StateFile, readState, STATE_FILE, STEP_NAMES, type CeremonyState, type StepName } from './state.js';
 export { RehearsalTokenProvider, Pkcs11TokenProvider, type CeremonyToken, type TokenProvider, type Pkcs11ProviderDeps } from './tokens.js';
 export { runCeremony, STEPS, SEAL_STEP_NAME, type RunCeremonyOptions, type CeremonyResult, type CeremonyStepEvent } from './machine.js';
-export { allOutputNames, metadataFileNames, stateFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
+export { allOutputNames, flatLayoutNames, metadataFileNames, stateFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
 export { inFolder, METADATA_DIR, outputLayout, SECRET_DIR, STATE_DIR, type OutputLayout } from './layout.js';
 export { shareCardFiles, SHARE_CARDS_HTML } from './steps/shamir-backup.js';
 export { rehearsalPlan, type RehearsalPlanOptions } from './rehearsal-plan.js';

@@ -84,7 +84,7 @@ import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { sha256Hex } from '../crypto/digest.js';
-import { allOutputNames, metadataFileNames, parsePlan, rehearsalPlan, runCeremony, RehearsalTokenProvider, TRANSCRIPT_FILE, TRANSCRIPT_HTML, type CeremonyPlan, type CeremonyResult } from '../ceremony/index.js';
+import { allOutputNames, flatLayoutNames, metadataFileNames, parsePlan, rehearsalPlan, runCeremony, RehearsalTokenProvider, TRANSCRIPT_FILE, TRANSCRIPT_HTML, type CeremonyPlan, type CeremonyResult } from '../ceremony/index.js';
 import { inFolder, METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
 import { REHEARSAL_CUSTODIANS } from '../ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, type RehearsalTokenSet } from '../ceremony/rehearsal-tokens.js';
@@ -186,7 +186,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   ];
   // The plan's file names depend only on the profile and the Shamir split; a draft gives them.
   const draft = parsePlan(encoder.encode(JSON.stringify({ ...rehearsalPlan({ profile, repository: 'x', now, timestampKey: { keyFile: TIMESTAMP_KEY_FILE, sha256: '0'.repeat(64) } }), ...(sigstore ? { consistentSnapshot: true } : {}) })), { rehearsal: true });
-  await assertAbsent([...own, ...allOutputNames(draft), ...STAGE_FOLDERS, ...(sigstore ? [SIGSTORE_DIR] : [])].map((n) => join(out, n)), ' (a rehearsal writes into a new folder)');
+  await assertAbsent([...own, ...allOutputNames(draft), ...flatLayoutNames(draft), ...STAGE_FOLDERS, ...(sigstore ? [SIGSTORE_DIR] : [])].map((n) => join(out, n)), ' (a rehearsal writes into a new folder)');
 
   // The timestamp key (notary): the server's, or one made here.
   let timestampKeySource: 'file' | 'rehearsal' | undefined;

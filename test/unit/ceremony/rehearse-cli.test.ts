@@ -3,7 +3,7 @@
  * leaves (the contract in TEAM-NOTES, "ceremony"), the --json summary, the Notary timestamp key from a file
  * or made by the rehearsal, and the refusals (exit statuses as the CLI reports them).
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { reportError } from '../../../src/cli/output.js';
@@ -50,29 +50,20 @@ describe('rehearse --profile notary', () => {
       repository: GUN,
       out,
       rehearsal: 'software',
-      files: { root: 'root.json', targets: 'targets.json', snapshot: 'snapshot.json', timestamp: null },
+      files: { root: 'metadata/root.json', targets: 'metadata/targets.json', snapshot: 'metadata/snapshot.json', timestamp: null },
+      metadataDir: 'metadata',
+      transcript: 'state/transcript.jsonl',
+      script: 'script.html',
       timestampKeySource: 'file',
-      shareCards: ['share-card-1-of-3.txt', 'share-card-2-of-3.txt', 'share-card-3-of-3.txt', 'share-cards.html'],
+      shareCards: ['secret/share-card-1-of-3.txt', 'secret/share-card-2-of-3.txt', 'secret/share-card-3-of-3.txt', 'secret/share-cards.html'],
     });
     expect(j.rootKeyIds).toHaveLength(4);
-    expect(readdirSync(out).sort()).toEqual(
-      [
-        'ceremony-state.json',
-        'plan.json',
-        'root.json',
-        'share-card-1-of-3.txt',
-        'share-card-2-of-3.txt',
-        'share-card-3-of-3.txt',
-        'share-cards.html',
-        'snapshot.json',
-        'targets.json',
-        'timestamp.key',
-        'transcript.html',
-        'transcript.jsonl',
-        'rotation',
-        'export',
-      ].sort(),
-    );
+    // The root ceremony's outputs in the metadata/, secret/, state/ layout (src/ceremony/layout.ts).
+    expect(readdirSync(out).sort()).toEqual(['export', 'metadata', 'plan.json', 'rotation', 'script.html', 'secret', 'state', 'timestamp.key']);
+    expect(readdirSync(join(out, 'metadata')).sort()).toEqual(['root.json', 'snapshot.json', 'targets.json']);
+    expect(readdirSync(join(out, 'secret')).sort()).toEqual(['share-card-1-of-3.txt', 'share-card-2-of-3.txt', 'share-card-3-of-3.txt', 'share-cards.html']);
+    expect(readdirSync(join(out, 'state')).sort()).toEqual(['ceremony-state.json', 'transcript.html', 'transcript.jsonl']);
+    expect(readFileSync(join(out, 'script.html'), 'utf8')).toMatch(/REHEARSAL/);
     // With the server's timestamp key only the server can sign the site's timestamp.json: the site stage
     // is skipped, and the summary says so.
     expect(j.site).toBeNull();
@@ -81,15 +72,23 @@ describe('rehearse --profile notary', () => {
     expect(existsSync(join(out, 'rotation', '2.root.json'))).toBe(true);
     expect(existsSync(join(out, 'export', 'usb', 'rehearsal-trust.bundle'))).toBe(true);
     expect(new Uint8Array(readFileSync(join(out, 'timestamp.key')))).toEqual(key);
-    const root = new Uint8Array(readFileSync(join(out, 'root.json')));
+    const root = new Uint8Array(readFileSync(join(out, 'metadata', 'root.json')));
     const v = verifyRepository(
-      { versionedRoots: new Map(), root, targets: new Uint8Array(readFileSync(join(out, 'targets.json'))), snapshot: new Uint8Array(readFileSync(join(out, 'snapshot.json'))), delegated: new Map() },
+      { versionedRoots: new Map(), root, targets: new Uint8Array(readFileSync(join(out, 'metadata', 'targets.json'))), snapshot: new Uint8Array(readFileSync(join(out, 'metadata', 'snapshot.json'))), delegated: new Map() },
       { trustedRoot: root, now: new Date(), gun: GUN },
     );
     expect(v.root.signed.roles.get('timestamp')!.keyids).toEqual([j.timestampKeyId]);
     // The transcript verifies with the CLI, pinned to the seal key the summary names.
     const io = { out: () => undefined, err: () => undefined };
-    expect(await runCli(['transcript', 'verify', join(out, 'transcript.jsonl'), '--seal-key', j.sealKeyId as string], io)).toBe(0);
+    expect(await runCli(['transcript', 'verify', join(out, 'state', 'transcript.jsonl'), '--seal-key', j.sealKeyId as string], io)).toBe(0);
+    // The rotation session's transcript, sealed by the same key (Alice's rehearsal root key).
+    const rotation = j.rotation as { transcript: string; transcriptSealKeyId: string };
+    expect(rotation.transcript).toBe('rotation/transcript.jsonl');
+    expect(rotation.transcriptSealKeyId).toBe(j.sealKeyId);
+    expect(await runCli(['transcript', 'verify', join(out, rotation.transcript), '--seal-key', rotation.transcriptSealKeyId], io)).toBe(0);
+    expect(await runCli(['transcript', 'verify', join(out, rotation.transcript), '--seal-key', 'f'.repeat(64)], io)).toBe(1);
+    // The metadata/ folder, and the output folder itself, verify with the CLI (issue #16: a ceremony output folder names its metadata/).
+    for (const dir of [join(out, 'metadata'), out]) expect(await runCli(['verify', dir, '--root', join(out, 'metadata', 'root.json')], io), dir).toBe(0);
   });
 
   it('without --timestamp-key: makes its own and says so; rehearses every stage', async () => {
@@ -108,7 +107,7 @@ describe('rehearse --profile notary', () => {
     expect(text).toMatch(new RegExp(`nothing changed in ${join(out, 'site', 'trust-dir').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(tree SHA-256 [0-9a-f]{16}… before and after\\)`));
     expect(existsSync(join(out, 'site', 'tampered-trust-dir'))).toBe(false);
     expect(text).not.toMatch(/not rehearsed here/);
-    expect(text).toContain(join(out, 'root.json'));
+    expect(text).toContain(join(out, 'metadata'));
     expect(existsSync(join(out, 'timestamp.key'))).toBe(true);
   });
 });
@@ -129,14 +128,14 @@ describe('rehearse --profile notary --snapshot-key FILE (a server-managed snapsh
     expect(status).toBe(0);
     const j = JSON.parse(o.join('')) as JsonObject;
     expect(j).toMatchObject({ files: { snapshot: null, timestamp: null }, snapshotKeySource: 'file' });
-    expect(existsSync(join(out, 'snapshot.json'))).toBe(false);
+    expect(existsSync(join(out, 'metadata', 'snapshot.json'))).toBe(false);
     // The rotation still happens (root v2, no snapshot to re-sign); the site needs the server's snapshot and timestamp.
     expect(j.rotation).toMatchObject({ root: 'rotation/2.root.json', snapshot: null });
     expect(j.site).toBeNull();
     expect(j.notYetRehearsed).toEqual([expect.stringMatching(/^import at a simulated site: notary-server signs the snapshot and timestamp with its own keys/)]);
     expect(new Uint8Array(readFileSync(join(out, 'snapshot.key')))).toEqual(sn);
     const snKey = JSON.parse(Buffer.from(sn).toString('utf8')) as JsonObject;
-    const root = JSON.parse(readFileSync(join(out, 'root.json'), 'utf8')) as { signed: { keys: Record<string, JsonObject> } };
+    const root = JSON.parse(readFileSync(join(out, 'metadata', 'root.json'), 'utf8')) as { signed: { keys: Record<string, JsonObject> } };
     expect(root.signed.keys[j.snapshotKeyId as string]).toEqual({ keytype: 'ed25519', keyval: { private: null, public: (snKey.keyval as JsonObject).public } });
     // The caller holds the rehearsal tokens: Alice's targets key can still sign.
     expect(kept!.tokens.map((t) => t.custodian)).toEqual(['Alice', 'Bob', 'Carol']);
@@ -174,9 +173,9 @@ describe('rehearse --profile tuf', () => {
     const r = await rehearse({ profile: 'tuf', out, json: true });
     expect(r.status).toBe(0);
     const j = JSON.parse(r.out.join('')) as JsonObject;
-    expect(j.files).toEqual({ root: 'root.json', targets: 'targets.json', snapshot: 'snapshot.json', timestamp: 'timestamp.json' });
+    expect(j.files).toEqual({ root: 'metadata/root.json', targets: 'metadata/targets.json', snapshot: 'metadata/snapshot.json', timestamp: 'metadata/timestamp.json' });
     expect(j.timestampKeySource).toBeNull();
-    for (const f of ['1.root.json', 'timestamp.json']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['1.root.json', 'timestamp.json']) expect(existsSync(join(out, 'metadata', f))).toBe(true);
     expect(existsSync(join(out, 'timestamp.key'))).toBe(false);
   });
 });
@@ -189,6 +188,15 @@ describe('refusals', () => {
     expect(r.status).toBe(2);
     expect(r.err[0]).toMatch(/^error\[OUTPUT_EXISTS\]: root\.json already exists/);
     expect(readdirSync(out)).toEqual(['root.json']);
+    // In the metadata/ folder the rehearsal writes into: the same.
+    const out2 = tempDir('rehearse-');
+    mkdirSync(join(out2, 'metadata'));
+    writeFileSync(join(out2, 'metadata', 'targets.json'), 'precious');
+    const r2 = await rehearse({ out: out2 });
+    expect(r2.status).toBe(2);
+    expect(r2.err[0]).toMatch(/^error\[OUTPUT_EXISTS\]: targets\.json already exists/);
+    expect(readdirSync(out2)).toEqual(['metadata']);
+    expect(readdirSync(join(out2, 'metadata'))).toEqual(['targets.json']);
   });
 
   it('an output folder holding a stage folder (rotation/, export/, site/): OUTPUT_EXISTS before anything is written', async () => {
