@@ -23,6 +23,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import { listPublicKey } from '../signers/public-key-json.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
+import { NOTE_MAX_CHARS } from './schema.js';
 import { memorySink, TranscriptWriter, type EntryInput, type HeaderInput } from './transcript.js';
 
 /** The session transcript of the output at `outputPath`: `<output>.transcript.jsonl` beside it. */
@@ -62,8 +63,10 @@ export class SessionTranscript {
     return this.writer.header.planHash;
   }
 
+  /** Append an entry; a long note is clipped to the transcript's note cap (schema.ts NOTE_MAX_CHARS). */
   async append(entry: EntryInput): Promise<void> {
-    await this.writer.append(entry);
+    const note = entry.note !== undefined && entry.note.length > NOTE_MAX_CHARS ? `${entry.note.slice(0, NOTE_MAX_CHARS - 1)}…` : entry.note;
+    await this.writer.append({ ...entry, ...(note !== undefined ? { note } : {}) });
   }
 
   /** Seal with `key` (listed as a TUF key: seal.ts). Returns the seal's key ID (`--seal-key`). */

@@ -33,7 +33,8 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
-import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
+import { SessionTranscript, sessionTranscriptPath } from '../audit/session.js';
 import { REQUEST_BUNDLE_MAX_BYTES, RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, notFinalRefusal, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
 import { isCeremonyError } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
@@ -55,12 +56,17 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     if (!opts.out) throw new CeremonyError('USAGE', '--out RESULT is required');
     if (responsePaths.length === 0) throw new CeremonyError('USAGE', 'give at least one signature response');
     const out = resolve(opts.out);
-    await assertAbsent([out], ' (a merged file is never overwritten: choose another --out)');
-    const request = readSigningRequest(await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES), basename(requestPath)).request;
+    const transcriptPath = sessionTranscriptPath(out);
+    await assertAbsent([out, transcriptPath], ' (a merged file is never overwritten: choose another --out)');
+    const requestBytes = await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES);
+    const request = readSigningRequest(requestBytes, basename(requestPath)).request;
     const responses: SignatureResponse[] = [];
+    const responseFiles: { name: string; bytes: Uint8Array }[] = [];
     for (const path of responsePaths) {
       try {
-        responses.push(readSignatureResponse(await readFileCapped(path, RESPONSE_BUNDLE_MAX_BYTES), basename(path), request).response);
+        const bytes = await readFileCapped(path, RESPONSE_BUNDLE_MAX_BYTES);
+        responseFiles.push({ name: basename(path), bytes });
+        responses.push(readSignatureResponse(bytes, basename(path), request).response);
       } catch (err) {
         if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { cause: err });
         throw err;
@@ -81,16 +87,30 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
       waitingFor: result.role === 'targets' ? result.waitingFor.map((w) => ({ ...w, side: 'targets' })) : result.waitingFor,
       signers: result.signers,
       out: result.final ? out : null,
+      transcript: result.final ? transcriptPath : null,
     };
     if (!result.final && !opts.partial) throw notFinalRefusal(result, ' (merge with --partial to accept a partial result)');
     if (result.final) {
       const bytes = result.bytes!;
+      // The merge session's transcript (src/audit/session.ts): no signing key is at hand here, so it is
+      // hash-chained but unsealed; the merged file proves itself by its signatures.
+      const session = await SessionTranscript.start({ kind: 'merge', profile: request.profile, repository: request.repository, reviewed: requestBytes, rehearsal: false });
+      await session.append({
+        step: 'merge',
+        actor: { name: 'administrator', role: 'administrator' },
+        digests: [{ label: `${result.role}.json v${result.version}, the bytes signed`, sha256: request.payloadSha256 }],
+        inputs: [{ name: basename(requestPath), bytes: requestBytes }, ...responseFiles],
+        outputs: [{ name: basename(out), bytes }],
+        note: result.status,
+      });
       await writeFileVerified(out, bytes);
+      await writeFileAtomic(transcriptPath, session.bytes());
     }
     if (json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(result.status);
       io.out(result.final ? `wrote ${result.role} version ${result.version} to ${out}` : 'partial: nothing written; merge again with more responses');
+      if (result.final) io.out(`session transcript ${transcriptPath} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcriptPath} --allow-unsealed)`);
     }
     return 0;
   } catch (err) {

@@ -44,7 +44,8 @@ import { CeremonyError, isCeremonyError } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { quoteShown } from '../json/fields.js';
 import { describeIntentHash, intentHash } from '../ceremony/plan-hash.js';
-import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
+import { SessionTranscript, sessionTranscriptPath } from '../audit/session.js';
 import { writeBundle } from '../io/bundle-file.js';
 import {
   CURRENT_TARGETS_MAX_BYTES,
@@ -85,7 +86,8 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
   try {
     if (!opts.out) throw new CeremonyError('USAGE', '--out REQUEST is required');
     const out = resolve(opts.out);
-    await assertAbsent([out], ' (a signing request is never overwritten: choose another --out)');
+    const transcriptPath = sessionTranscriptPath(out);
+    await assertAbsent([out, transcriptPath], ' (a signing request is never overwritten: choose another --out)');
     const planBytes = await readFileCapped(planPath, ROTATION_PLAN_MAX_BYTES);
     const hash = intentHash(planBytes);
     say(`rotation plan ${basename(planPath)}`);
@@ -112,12 +114,29 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
     for (const line of review.lines) say(line);
 
     let bundleHash = null;
+    let requestBytes: Uint8Array;
     if (opts.bundle) {
-      bundleHash = await writeBundle(out, wrapSigningRequest(planned.request, deps.now()));
+      requestBytes = wrapSigningRequest(planned.request, deps.now());
+      bundleHash = await writeBundle(out, requestBytes);
     } else {
-      const bytes = serializeSigningRequest(planned.request);
-      await writeFileVerified(out, bytes);
+      requestBytes = serializeSigningRequest(planned.request);
+      await writeFileVerified(out, requestBytes);
     }
+    // The session's transcript (src/audit/session.ts): the plan reviewed, the inputs, the request made.
+    // No signing key is used here, so it is hash-chained but unsealed.
+    const session = await SessionTranscript.start({ kind: 'rotation-request', profile: planned.request.profile, repository: planned.request.repository, reviewed: planBytes, rehearsal: false }, deps.now);
+    await session.append({
+      step: 'rotation.request',
+      actor: { name: 'administrator', role: 'administrator' },
+      digests: [
+        { label: 'rotation plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 },
+        { label: `${planned.request.role === 'root' ? 'root' : 'targets'}.json v${review.toVersion}, the bytes to sign`, sha256: planned.request.payloadSha256 },
+      ],
+      inputs: [{ name: basename(planPath), bytes: planBytes }, ...[...files].map(([name, bytes]) => ({ name, bytes }))],
+      outputs: [{ name: basename(out), bytes: requestBytes }],
+      note: `expected signers: ${planned.request.expectedSigners.map((s) => `${s.name}${s.lost ? ' (lost)' : ''}`).join(', ')}`,
+    });
+    await writeFileAtomic(transcriptPath, session.bytes());
     const signers = planned.request.expectedSigners;
     say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${planned.request.requestId.slice(0, 16)}… for ${planned.request.role === 'root' ? 'root' : 'targets.json'} version ${review.toVersion}; expected signers: ${signers.map((s) => `${quoteShown(s.name)}${s.lost ? ' (lost)' : ''}`).join(', ')}`);
     if (bundleHash) say(`  bundle short hash ${groupHex(bundleHash.hex)} — read aloud: ${groupWords(bundleHash.words)}`);

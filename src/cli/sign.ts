@@ -30,16 +30,21 @@
  * `--bundle` is given or the request came as a bundle (answer in the form asked), else as the plain
  * signature response document.
  *
- * `--json` prints `{ "ok": true, "out", "form": "response" | "bundle", "requestId", "payloadSha256", "keyids": [...],
+ * The session is recorded in `RESPONSE.transcript.jsonl` beside the response (src/audit/session.ts), sealed
+ * by the key that signed (the token key in the same login, or the rebuilt key before it is wiped).
+ *
+ * `--json` prints `{ "ok": true, "out", "transcript", "sealKeyId", "form": "response" | "bundle", "requestId", "payloadSha256", "keyids": [...],
  * "signer": {"name", "token"?}, "review": { "lines": [...], "digest": {"sha256","hex","words"} } }`.
  * Exit: 0 signed; 1 refused; 2 usage; 3 token.
  */
+import { SessionTranscript, sessionTranscriptPath } from '../audit/session.js';
+import type { SigningKey } from '../signers/signing-key.js';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { groupHex, groupWords, wordsToBytes } from '../crypto/digest-words.js';
 import { checkKeyName } from '../rotation/names.js';
-import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
 import { writeBundle } from '../io/bundle-file.js';
 import { moduleFileExists } from '../io/softhsm.js';
 import {
@@ -184,20 +189,52 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     // The name goes into the response, and the administrator's merge refuses what cannot be shown safely.
     if (opts.name !== undefined) checkKeyName(opts.name, '--name', 'USAGE');
     const out = resolve(opts.out);
-    await assertAbsent([out], ' (a response is never overwritten: choose another --out)');
+    const transcriptPath = sessionTranscriptPath(out);
+    await assertAbsent([out, transcriptPath], ' (a response is never overwritten: choose another --out)');
 
-    const received = readSigningRequest(await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES), basename(requestPath));
+    const requestBytes = await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES);
+    const received = readSigningRequest(requestBytes, basename(requestPath));
     const request = received.request;
     if (received.bundle) say(`${basename(requestPath)}: signing-request bundle, short hash ${groupHex(received.bundle.hash.hex)} (${groupWords(received.bundle.hash.words)}); manifest checked`);
     const review = describeRequest(request);
     for (const line of review.lines) say(line);
     if (opts.expectHash !== undefined) checkExpectedHash(opts.expectHash, review.digest);
 
+    // The co-signer's session transcript (src/audit/session.ts): what was reviewed, what was signed; sealed
+    // by the signing key itself while it is at hand (the same token login, or before the rebuilt key is wiped).
+    const asBundle = Boolean(opts.bundle) || received.bundle !== undefined;
+    const madeAt = new Date();
+    const responseBytes = (r: SignatureResponse): Uint8Array => (asBundle ? wrapSignatureResponse(r, request, madeAt) : serializeSignatureResponse(r));
+    const session = await SessionTranscript.start({ kind: 'co-sign', profile: request.profile, repository: request.repository, reviewed: requestBytes, rehearsal: false });
+    const signer = opts.name ?? 'co-signer';
+    const payloadDigest = { label: `${request.role === 'root' ? 'root' : 'targets'}.json v${review.toVersion}, the bytes to sign`, sha256: review.digest.sha256 };
+    await session.append({
+      step: 'request.review',
+      actor: { name: signer, role: 'co-signer' },
+      digests: [payloadDigest],
+      inputs: [{ name: basename(requestPath), bytes: requestBytes }],
+      note: opts.expectHash !== undefined ? 'the short hash read out by the administrator was given and matched the request' : 'reviewed on screen; no expected hash was given to compare',
+    });
+    let sealKeyId = '';
+    let written: Uint8Array | undefined;
+    const whileSigned = async (key: SigningKey, r: SignatureResponse): Promise<void> => {
+      written = responseBytes(r);
+      await session.append({
+        step: 'co-sign',
+        actor: { name: r.signer.name, role: 'co-signer' },
+        ...(r.signer.token ? { token: { ...r.signer.token, keyId: r.signatures[0]!.keyid } } : {}),
+        digests: [payloadDigest],
+        outputs: [{ name: basename(out), bytes: written }],
+        note: `${r.signatures.length} signature${r.signatures.length === 1 ? '' : 's'} made and verified; ${r.signer.token ? 'on a token' : 'with the key rebuilt from share cards, then wiped'}`,
+      });
+      sealKeyId = await session.seal(key);
+    };
+
     let response: SignatureResponse;
     if (tokenGiven) {
       const pin = pinSource(opts.pinEnv, deps);
       const moduleDeps = moduleDepsFor(deps, loadedHere);
-      const signed = await signRequestOnToken(request, { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin, name: opts.name }, moduleDeps);
+      const signed = await signRequestOnToken(request, { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin, name: opts.name, whileSigned }, moduleDeps);
       response = signed.response;
       say(`signed with key "${opts.label}" on ${describeToken(signed.token)}${signed.rehearsal ? ' — REHEARSAL token' : ''}`);
     } else {
@@ -211,7 +248,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
             bytes.fill(0);
           }
         }
-        response = (await signRequestWithShareCards(request, cards, { name: opts.name })).response;
+        response = (await signRequestWithShareCards(request, cards, { name: opts.name, whileSigned })).response;
       } finally {
         cards.forEach(wipeShareCard);
       }
@@ -220,8 +257,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
 
     // Check the response as the administrator's merge will, then write and read it back.
     const check = mergeResponses(request, [response]);
-    const asBundle = Boolean(opts.bundle) || received.bundle !== undefined;
-    const bytes = asBundle ? wrapSignatureResponse(response, request, new Date()) : serializeSignatureResponse(response);
+    const bytes = written ?? responseBytes(response);
     // Both paths read the file back and compare it byte for byte (a media fault: BUNDLE_WRITE_VERIFY_FAILED).
     if (asBundle) await writeBundle(out, bytes);
     else await writeFileVerified(out, bytes);
@@ -230,10 +266,12 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (JSON.stringify(back) !== JSON.stringify(parseSignatureResponse(serializeSignatureResponse(response)))) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the response written`);
     const keyids = response.signatures.map((s) => s.keyid);
     say(`wrote ${out}: ${keyids.length} signature${keyids.length === 1 ? '' : 's'} (key ${keyids.map((k) => `${k.slice(0, 12)}…`).join(', ')}); with this response alone: ${check.status}`);
+    await writeFileAtomic(transcriptPath, session.bytes());
+    say(`session transcript ${transcriptPath}, sealed by the signing key: tuf-ceremony transcript verify ${transcriptPath} --seal-key ${sealKeyId}`);
     if (json) {
       io.out(
         JSON.stringify(
-          { ok: true, out, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, review: { lines: review.lines, digest: review.digest } },
+          { ok: true, out, transcript: transcriptPath, sealKeyId, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, review: { lines: review.lines, digest: review.digest } },
           null,
           2,
         ),

@@ -9,6 +9,7 @@ import { withReconstructedKey, type ShareCard } from '../shamir/index.js';
 import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
 import { SoftwareKey } from '../signers/software.js';
 import type { TokenKey } from '../signers/pkcs11/token-signer.js';
+import type { SigningKey } from '../signers/signing-key.js';
 import { openExpectedToken, type CheckedToken, type ChosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { checkCardSet } from '../shamir/combine.js';
 import type { SignatureResponse, SigningRequest } from './request.js';
@@ -24,6 +25,11 @@ export interface TokenSignRequest {
   pin: PinSource;
   /** Who signs (defaults to the expected signer's name). */
   name?: string | undefined;
+  /**
+   * Called with the key and the response made, while the token is still logged in: the co-signer's session
+   * transcript is sealed with the same key in the same login (src/audit/session.ts), no second PIN.
+   */
+  whileSigned?: ((key: SigningKey, response: SignatureResponse) => Promise<void>) | undefined;
 }
 
 export interface SignedOnToken {
@@ -78,6 +84,7 @@ export async function signRequestOnToken(request: SigningRequest, req: TokenSign
   try {
     const { key, fingerprint } = await unlockTokenKey(opened, req.label, req.pin, (fp) => (keyIdsFor(request, fp).length === 0 ? `${signerScope(request)}: it has nothing to sign here` : undefined));
     const response = await signRequest(request, key, { name: req.name, token: tokenOf(session.token), pin: () => req.pin(session.token) });
+    await req.whileSigned?.(key, response);
     return { response, token: { label: session.token.label, serial: session.token.serial }, fingerprint, rehearsal: session.rehearsal };
   } finally {
     await session.close(); // logs out
@@ -88,7 +95,11 @@ export async function signRequestOnToken(request: SigningRequest, req: TokenSign
  * Rebuild the key from `cards` (checked first: the key they are shares of must be a root key of the
  * request), sign, and wipe it.
  */
-export async function signRequestWithShareCards(request: SigningRequest, cards: readonly ShareCard[], opts: { name?: string | undefined } = {}): Promise<{ response: SignatureResponse; fingerprint: string }> {
+export async function signRequestWithShareCards(
+  request: SigningRequest,
+  cards: readonly ShareCard[],
+  opts: { name?: string | undefined; whileSigned?: ((key: SigningKey, response: SignatureResponse) => Promise<void>) | undefined } = {},
+): Promise<{ response: SignatureResponse; fingerprint: string }> {
   const set = checkCardSet(cards);
   if (keyIdsFor(request, set.fingerprint).length === 0) {
     throw new CeremonyError(
@@ -105,7 +116,10 @@ export async function signRequestWithShareCards(request: SigningRequest, cards: 
         expectedFingerprint: rebuilt.fingerprint,
       });
       try {
-        return { response: await signRequest(request, key, { name: opts.name ?? rebuilt.label }), fingerprint: rebuilt.fingerprint };
+        const response = await signRequest(request, key, { name: opts.name ?? rebuilt.label });
+        // Before the rebuilt key is wiped: it seals the session transcript too (src/audit/session.ts).
+        await opts.whileSigned?.(key, response);
+        return { response, fingerprint: rebuilt.fingerprint };
       } finally {
         key.dispose();
       }

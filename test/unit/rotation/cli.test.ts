@@ -20,6 +20,11 @@ import {
 } from '../../../src/rotation/index.js';
 import { backupOnShareCards, EXPIRES_V2, makeCustodian, rootFixture, type Custodian, type RootFixture } from './support.js';
 import { captureIo } from '../../support/cli-io.js';
+import { makeSeal } from '../../../src/audit/seal.js';
+import { recordLine } from '../../../src/audit/schema.js';
+import { metadataSigner } from '../../../src/signers/metadata-signer.js';
+import { listPublicKey } from '../../../src/signers/public-key-json.js';
+import { SoftwareKey } from '../../../src/signers/software.js';
 import { groupHex, groupWords } from '../../../src/crypto/digest-words.js';
 
 describe('tuf-ceremony sign / merge (share cards, files)', () => {
@@ -121,6 +126,45 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     c = captureIo();
     expect(await runCli(['merge', requestPath, r2, r1, '--out', result], c.io)).toBe(2);
     expect(c.err[0]).toMatch(/^error\[OUTPUT_EXISTS\]/);
+
+    // Session transcripts (issue #16): the co-signer's, sealed by the key that signed (here the key rebuilt
+    // from the share cards, before it was wiped); the merge's, hash-chained and unsealed.
+    expect(out.transcript).toBe(`${r1}.transcript.jsonl`);
+    c = captureIo();
+    expect(await runCli(['transcript', 'verify', `${r1}.transcript.jsonl`, '--seal-key', out.sealKeyId as string, '--json'], c.io)).toBe(0);
+    const cosign = JSON.parse(c.out.join('')) as { kind: string; planHash: string; entries: { step: string; outputs: { name: string; sha256: string }[] }[] };
+    expect(cosign.kind).toBe('co-sign');
+    expect(cosign.planHash).toBe(createHash('sha256').update(readFileSync(requestPath)).digest('hex'));
+    expect(cosign.entries.map((e) => e.step)).toEqual(['request.review', 'co-sign']);
+    expect(cosign.entries[1]!.outputs).toEqual([{ name: 'backup.response.json', sha256: createHash('sha256').update(readFileSync(r1)).digest('hex') }]);
+    expect(merged.transcript).toBe(`${result}.transcript.jsonl`);
+    c = captureIo();
+    expect(await runCli(['transcript', 'verify', `${result}.transcript.jsonl`], c.io)).toBe(1); // unsealed: only with --allow-unsealed
+    expect(await runCli(['transcript', 'verify', `${result}.transcript.jsonl`, '--allow-unsealed', '--json'], c.io)).toBe(0);
+
+    // Refused: edited, truncated, reordered, or sealed by another key (each with its code).
+    const lines = readFileSync(`${r1}.transcript.jsonl`, 'utf8').split('\n').filter(Boolean);
+    const seal = JSON.parse(lines[3]!) as JsonObject;
+    const other = SoftwareKey.generate('ed25519', { label: 'not the signer', rehearsal: true });
+    const entries = lines.slice(1, 3).map((l) => JSON.parse(l) as { hash: string });
+    const forged = await makeSeal(metadataSigner(other, listPublicKey('tuf', other.spki)), { header: seal.header as string, entries: 2, last: entries[1]!.hash, time: seal.time as string });
+    other.dispose();
+    const variants: [string, string[], string][] = [
+      ['an entry edited', [lines[0]!, lines[1]!.replace('"request.review"', '"request.reviewe"'), lines[2]!, lines[3]!], 'TRANSCRIPT_CHAIN_BROKEN'],
+      ['the last entry cut off, the seal kept', [lines[0]!, lines[1]!, lines[3]!], 'TRANSCRIPT_SEAL_INVALID'],
+      ['the seal cut off', [lines[0]!, lines[1]!, lines[2]!], 'TRANSCRIPT_NOT_SEALED'],
+      ['entries reordered', [lines[0]!, lines[2]!, lines[1]!, lines[3]!], 'TRANSCRIPT_SEQUENCE'],
+      ['sealed by another key', [lines[0]!, lines[1]!, lines[2]!, new TextDecoder().decode(recordLine(forged)).trimEnd()], 'TRANSCRIPT_SEAL_KEY_UNEXPECTED'],
+    ];
+    const got: string[] = [];
+    for (const [what, body] of variants) {
+      const path = join(dir, `variant-${what.replaceAll(' ', '-')}.jsonl`);
+      writeFileSync(path, `${body.join('\n')}\n`);
+      c = captureIo();
+      expect(await runCli(['transcript', 'verify', path, '--seal-key', out.sealKeyId as string], c.io), what).toBe(1);
+      got.push(`${what}: ${c.err[0]}`);
+    }
+    expect(got).toEqual(variants.map(([what, , code]) => expect.stringMatching(new RegExp(`^${what}: error\\[${code}\\]`))));
 
     // the same response twice: a duplicate signer
     c = captureIo();

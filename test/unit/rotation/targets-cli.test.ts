@@ -147,7 +147,11 @@ describe('tuf-ceremony merge on a targets request whose targets role is 2 of 2: 
 
     c = captureIo();
     expect(await runCli(['merge', requestPath, tomResponse, tina, '--out', out], c.io), c.err.join('\n')).toBe(0);
-    expect(c.out).toEqual(['2 of 2 targets keys: threshold met, targets version 2 is complete', `wrote targets version 2 to ${out}`]);
+    expect(c.out).toEqual([
+      '2 of 2 targets keys: threshold met, targets version 2 is complete',
+      `wrote targets version 2 to ${out}`,
+      `session transcript ${out}.transcript.jsonl (hash-chained, unsealed: tuf-ceremony transcript verify ${out}.transcript.jsonl --allow-unsealed)`,
+    ]);
     const md = parseMetadata(readFileSync(out), 'targets', { maxBytes: 1 << 20, source: 'targets.json' });
     const root = parseMetadata(rootV1, 'root', { maxBytes: 1 << 20, source: 'root.json' });
     expect(requireVerified(verifyRole(md, 'targets', root.signed.roles.get('targets')!, root.signed.keys), 'targets.json').signed).toHaveLength(2);
