@@ -11,6 +11,7 @@
  * (at 1280×800) with the same checks; resume once more, and the right PINs finish the ceremony. The outputs are listed; "Print share cards…" hands the HTML over (the bridge's
  * print), which is printed to PDF in Chromium and rasterised by poppler: one non-blank page per card.
  */
+import { outPath } from '../support/ceremony-out.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -222,7 +223,7 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     for (const item of checklist) expect(item).toMatch(/done$/i);
     const names = await page.locator('table.outputs tbody tr th').allInnerTexts();
     expect(names).toEqual(expect.arrayContaining(['root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'transcript.jsonl', 'share-card-1-of-3.txt', 'share-cards.html']));
-    const shortRoot = sha256(readFileSync(join(out, 'root.json'))).slice(0, 32).match(/.{4}/g)!.join(' ');
+    const shortRoot = sha256(readFileSync(outPath(out, 'root.json'))).slice(0, 32).match(/.{4}/g)!.join(' ');
     expect(await page.locator('table.outputs tbody tr').filter({ hasText: 'root.json' }).first().innerText()).toContain(shortRoot);
 
     // What the screen reported is what is on disk: the repository verifies, the transcript is sealed and

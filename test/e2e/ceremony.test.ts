@@ -7,6 +7,7 @@
  * the Transcript screen and verified against the expected sealing key, and a tampered copy refused with
  * its code and where.
  */
+import { outPath } from '../support/ceremony-out.js';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +72,7 @@ async function witnessedStart(page: Page, button: string): Promise<void> {
 
 /** The witnesses of the start, as the sealed transcript's first entry records them. */
 function transcriptWitnesses(out: string): { name: string; confirmed: string }[] {
-  const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'transcript.jsonl'))));
+  const t = verifyTranscript(new Uint8Array(readFileSync(outPath(out, 'transcript.jsonl'))));
   const review = t.entries.find((e) => e.step === 'plan.review');
   return review?.witnesses ?? [];
 }
@@ -123,7 +124,7 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     const names = await rows.locator('th').allInnerTexts();
     expect(names).toEqual(expect.arrayContaining(['root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'transcript.jsonl', 'share-card-1-of-3.txt']));
     const root = rows.filter({ has: page.getByRole('rowheader', { name: 'root.json', exact: true }) });
-    const shortRoot = sha256(readFileSync(join(out, 'root.json'))).slice(0, 32).match(/.{4}/g)!.join(' ');
+    const shortRoot = sha256(readFileSync(outPath(out, 'root.json'))).slice(0, 32).match(/.{4}/g)!.join(' ');
     expect(await root.innerText()).toContain(shortRoot);
     expect(await rows.filter({ hasText: 'share-card-2-of-3.txt' }).innerText()).toContain('SECRET');
 
@@ -157,7 +158,7 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     const t = await session.open('transcript');
     await t.page.getByRole('heading', { level: 1, name: 'Transcript' }).waitFor();
     // Without an expected key: amber "not compared", never green "Verified" (issue #16) ...
-    await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
+    await t.choose('Open transcript…', outPath(out, 'transcript.jsonl'));
     const notCompared = t.page.getByRole('heading', { name: /^Chain intact, sealed by key \S+ — not compared$/ });
     await notCompared.waitFor();
     expect(await notCompared.innerText()).toContain(sealKeyId.slice(0, 8));
@@ -174,7 +175,7 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     await t.page.getByRole('button', { name: 'Print…' }).click();
     expect(await t.page.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
     await t.page.getByLabel(/Key ID or fingerprint/).fill(sealKeyId);
-    await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
+    await t.choose('Open transcript…', outPath(out, 'transcript.jsonl'));
     // The heading of the previous check may still be on screen while the file is verified again: wait for the
     // new outcome, which names the expected key.
     await expect.poll(() => t.page.getByRole('main').innerText(), { timeout: 30_000 }).toContain('✓ the expected key');
@@ -184,18 +185,18 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     expect(shown).toContain('REHEARSAL');
     expect(shown).toContain('example.com/app');
     expect(shown).toContain(groupWords(intentHash(planBytes).words)); // in groups of four, as read aloud
-    const entries = readFileSync(join(out, 'transcript.jsonl'), 'utf8').trim().split('\n').length - 2; // header and seal
+    const entries = readFileSync(outPath(out, 'transcript.jsonl'), 'utf8').trim().split('\n').length - 2; // header and seal
     await expect(t.page.locator('table.transcript-steps tbody tr').count()).resolves.toBe(entries);
     await t.page.screenshot({ path: SCREENSHOT_TRANSCRIPT, fullPage: true });
 
     // A key that did not seal it: the chain holds, and the screen says it is NOT the expected key.
     await t.page.getByLabel(/Key ID or fingerprint/).fill('ab'.repeat(32));
-    await t.choose('Open transcript…', join(out, 'transcript.jsonl'));
+    await t.choose('Open transcript…', outPath(out, 'transcript.jsonl'));
     await t.page.getByRole('heading', { name: 'NOT sealed by the expected key' }).waitFor();
 
     // A tampered copy: one character of one step changed.
     const tampered = join(base, 'tampered.jsonl');
-    const text = readFileSync(join(out, 'transcript.jsonl'), 'utf8');
+    const text = readFileSync(outPath(out, 'transcript.jsonl'), 'utf8');
     const edited = text.replace('"name":"administrator"', '"name":"administrat0r"');
     expect(edited).not.toBe(text);
     writeFileSync(tampered, edited);
@@ -223,7 +224,7 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     const names = await page.locator('table.outputs tbody tr th').allInnerTexts();
     expect(names).toEqual(expect.arrayContaining(['root.json', 'targets.json', 'snapshot.json', 'timestamp.key', 'transcript.jsonl']));
     expect(names).not.toContain('timestamp.json');
-    const root = JSON.parse(readFileSync(join(out, 'root.json'), 'utf8')) as { signed: { roles: { root: { threshold: number; keyids: string[] } } } };
+    const root = JSON.parse(readFileSync(outPath(out, 'root.json'), 'utf8')) as { signed: { roles: { root: { threshold: number; keyids: string[] } } } };
     expect(root.signed.roles.root.threshold).toBe(2);
     expect(root.signed.roles.root.keyids).toHaveLength(4);
     expect(errors).toEqual([]);

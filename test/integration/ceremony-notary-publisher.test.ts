@@ -13,6 +13,7 @@
  * 6. fresh clients trusting on first use, pinned to our root certificate IDs, and seeded with our root.json
  *    list exactly the delegate's target, and our verifier walks the repository they cached from our root.
  */
+import { outPath } from '../support/ceremony-out.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,15 +87,15 @@ describe('a publisher-held targets key: notary delegation add and publish after 
     expect(code, c.err.join('\n')).toBe(0);
     const summary = JSON.parse(c.out.join('')) as { rootKeyIds: string[]; targetsKeyId: string; files: { snapshot: string | null } };
     expect(summary.files.snapshot).toBeNull();
-    const root = new Uint8Array(readFileSync(join(out, 'root.json')));
+    const root = new Uint8Array(readFileSync(outPath(out, 'root.json')));
     const signed = (JSON.parse(Buffer.from(root).toString('utf8')) as { signed: RootSigned }).signed;
     expect(signed.roles.targets).toEqual({ keyids: [summary.targetsKeyId, publisherKey.keyId], threshold: 1 });
     expect(signed.keys[publisherKey.keyId]).toEqual(publisherKey.json);
     // targets.json v1 is signed by the ceremony's key only (the publisher's private key never came near it).
-    const targetsV1 = JSON.parse(readFileSync(join(out, 'targets.json'), 'utf8')) as { signatures: { keyid: string }[] };
+    const targetsV1 = JSON.parse(readFileSync(outPath(out, 'targets.json'), 'utf8')) as { signatures: { keyid: string }[] };
     expect(targetsV1.signatures.map((s) => s.keyid)).toEqual([summary.targetsKeyId]);
     // The transcript names the publisher's key and its file's hash.
-    const transcript = readFileSync(join(out, 'transcript.jsonl'), 'utf8');
+    const transcript = readFileSync(outPath(out, 'transcript.jsonl'), 'utf8');
     expect(transcript).toContain('"step":"key.publisher"');
     expect(transcript).toContain(publisherKey.sha256);
 

@@ -15,6 +15,7 @@
  * it and leaves its token folder alone) and wraps `openRehearsalTokens` so the tokens' `close()` waits for
  * the end of the test (TEAM-NOTES, "notary publish → ceremony", request 2).
  */
+import { outPath } from '../support/ceremony-out.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,7 +135,7 @@ describe.skipIf(!moduleFileExists(SOFTHSM))('a rehearsed Notary ceremony, publis
     expect(summary).toMatchObject({ ok: true, rehearsal: 'softhsm2', timestampKeySource: 'file', timestampKeyId: serverKey.keyId, files: { snapshot: 'snapshot.json', timestamp: null } });
     // The three custodians' tokens, then Dave's: the rehearsal's rotation replaces Carol's key by one on his token.
     expect(kept.tokens.map((t) => t.custodian)).toEqual(['Alice', 'Bob', 'Carol', 'Dave']);
-    root = new Uint8Array(readFileSync(join(out, 'root.json')));
+    root = new Uint8Array(readFileSync(outPath(out, 'root.json')));
     const signed = parse(root).signed as { roles: Record<string, { keyids: string[]; threshold: number }> };
     expect(signed.roles.root!.threshold).toBe(2);
     expect(signed.roles.root!.keyids.sort()).toEqual([...summary.rootKeyIds].sort());
@@ -174,7 +175,7 @@ describe.skipIf(!moduleFileExists(SOFTHSM))('a rehearsed Notary ceremony, publis
 
     const { keyPem, certPem } = makeDelegationCert(fresh('delegate'), 'releaser');
     const delegateKey = delegationKeyFromCert(certPem);
-    const targets1 = parse(readFileSync(join(out, 'targets.json')));
+    const targets1 = parse(readFileSync(outPath(out, 'targets.json')));
     const targets2 = await signNotary(
       { ...notaryTargetsSigned(2, {}, [{ name: DELEGATION, keys: [delegateKey] }]), expires: targets1.signed.expires as string },
       [targetsSigner],

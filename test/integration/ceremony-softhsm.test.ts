@@ -15,8 +15,9 @@
  *
  * The publishing of `rehearse` output to notary-server is test/integration/ceremony-notary.test.ts.
  */
+import { outFiles, outPath, readOut } from '../support/ceremony-out.js';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -186,12 +187,12 @@ describe('run on three SoftHSM2 tokens', () => {
     expect(r.err).toEqual([]);
     expect(r.status).toBe(0);
 
-    const root = readBytes(c.out, 'root.json');
-    const v = verifyRepository({ versionedRoots: new Map(), root, targets: readBytes(c.out, 'targets.json'), snapshot: readBytes(c.out, 'snapshot.json'), delegated: new Map() }, { trustedRoot: root, now: new Date(), gun: GUN });
+    const root = readOut(c.out, 'root.json');
+    const v = verifyRepository({ versionedRoots: new Map(), root, targets: readOut(c.out, 'targets.json'), snapshot: readOut(c.out, 'snapshot.json'), delegated: new Map() }, { trustedRoot: root, now: new Date(), gun: GUN });
     expect(checkNotaryRootCertificates(v.root, new Date(), GUN)).toBe(GUN);
     expect(v.rootResult.signed).toHaveLength(2);
     expect(v.root.signed.roles.get('root')!.keyids).toHaveLength(4);
-    const t = verifyTranscript(readBytes(c.out, 'transcript.jsonl'));
+    const t = verifyTranscript(readOut(c.out, 'transcript.jsonl'));
     expect(t.rehearsal).toBe(true); // SoftHSM2 is a rehearsal module, whatever the command
     expect(t.entries.filter((e) => e.step === 'token.check').map((e) => e.token!.serial)).toEqual([serials.alice, serials.bob, serials.carol]);
 
@@ -244,12 +245,12 @@ describe('run on three SoftHSM2 tokens', () => {
     const second = await cli((io) => runCommand(w.planPath, { bindings: w.bindingsPath, out: w.out }, io, runDeps()));
     expect(second.err).toEqual([]);
     expect(second.status).toBe(0);
-    const t = verifyTranscript(readBytes(w.out, 'transcript.jsonl'));
+    const t = verifyTranscript(readOut(w.out, 'transcript.jsonl'));
     expect(t.entries.find((e) => e.step === 'key.generate' && e.actor.name === 'Bob' && e.token?.label === 'tuf-root-bob')!.note).toMatch(/adopted/);
 
-    const requests = await tufJsRefresh(w.out, readBytes(w.out, '1.root.json'));
+    const requests = await tufJsRefresh(join(w.out, 'metadata'), readOut(w.out, '1.root.json'));
     expect(requests).toEqual(expect.arrayContaining(['/metadata/2.root.json', '/metadata/timestamp.json', '/metadata/snapshot.json', '/metadata/targets.json']));
-    for (const name of readdirSync(w.out)) expect(scanForSecrets(readBytes(w.out, name), Object.values(PINS)), name).toEqual([]);
+    for (const name of outFiles(w.out)) expect(scanForSecrets(new Uint8Array(readFileSync(join(w.out, name))), Object.values(PINS)), name).toEqual([]);
   });
 });
 
@@ -260,7 +261,7 @@ describe('rehearse on SoftHSM2 rehearsal tokens', () => {
     expect(r.status).toBe(0);
     expect((JSON.parse(r.out.join('')) as JsonObject).rehearsal).toBe('softhsm2');
     expect(process.env.SOFTHSM2_CONF).toBe(conf);
-    await tufJsRefresh(out, readBytes(out, 'root.json'));
+    await tufJsRefresh(join(out, 'metadata'), readOut(out, 'root.json'));
   });
 
   it('notary: the rehearsal’s repository verifies with the GUN', async () => {
@@ -268,8 +269,8 @@ describe('rehearse on SoftHSM2 rehearsal tokens', () => {
     const r = await cli((io) => rehearseCommand({ profile: 'notary', gun: GUN, out }, io, defaultRehearseDeps));
     expect(r.status).toBe(0);
     expect(r.out.join('\n')).toMatch(/SoftHSM2 rehearsal tokens/);
-    const root = readBytes(out, 'root.json');
-    verifyRepository({ versionedRoots: new Map(), root, targets: readBytes(out, 'targets.json'), snapshot: readBytes(out, 'snapshot.json'), delegated: new Map() }, { trustedRoot: root, now: new Date(), gun: GUN });
+    const root = readOut(out, 'root.json');
+    verifyRepository({ versionedRoots: new Map(), root, targets: readOut(out, 'targets.json'), snapshot: readOut(out, 'snapshot.json'), delegated: new Map() }, { trustedRoot: root, now: new Date(), gun: GUN });
   });
 });
 
@@ -300,13 +301,13 @@ describe('a Notary plan with a server-managed snapshot, against notary-server on
       const r = await cli((io) => runCommand(w.planPath, { bindings: w.bindingsPath, out: w.out }, io, runDeps()));
       expect(r.err).toEqual([]);
       expect(r.status).toBe(0);
-      expect(existsSync(join(w.out, 'snapshot.json'))).toBe(false);
-      const root = parseMetadata(readBytes(w.out, 'root.json'), 'root', { maxBytes: 1 << 20, source: 'root.json' });
+      expect(existsSync(outPath(w.out, 'snapshot.json'))).toBe(false);
+      const root = parseMetadata(readOut(w.out, 'root.json'), 'root', { maxBytes: 1 << 20, source: 'root.json' });
       const snapshotKey = root.signed.keys.get(root.signed.roles.get('snapshot')!.keyids[0]!)!;
       expect((JSON.parse(Buffer.from(sn).toString('utf8')) as JsonObject).keyval).toMatchObject({ public: Buffer.from(snapshotKey.key.spki.subarray(-32)).toString('base64') });
 
       const form = new FormData();
-      for (const role of ['root', 'targets']) form.append('files', new Blob([Buffer.from(readBytes(w.out, `${role}.json`))]), role);
+      for (const role of ['root', 'targets']) form.append('files', new Blob([Buffer.from(readOut(w.out, `${role}.json`))]), role);
       const res = await fetch(`${server.url}/v2/${gun}/_trust/tuf/`, { method: 'POST', body: form });
       expect(res.status, await res.text()).toBe(200);
       const client = notaryClient({ serverUrl: server.url });
@@ -314,7 +315,7 @@ describe('a Notary plan with a server-managed snapshot, against notary-server on
       expect(list.code, list.stdout + list.stderr).toBe(0);
       expect(list.stdout).toMatch(/No targets present/);
       // The client cached our root byte for byte.
-      expect(readBytes(client.metadataDir(gun), 'root.json')).toEqual(readBytes(w.out, 'root.json'));
+      expect(readBytes(client.metadataDir(gun), 'root.json')).toEqual(readOut(w.out, 'root.json'));
     } finally {
       await server.stop();
     }

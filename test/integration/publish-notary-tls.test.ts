@@ -15,6 +15,7 @@
  *    a server-held snapshot the root does not name — each with its own code and exit status, and nothing
  *    published (the server's versions are read back after each refusal).
  */
+import { outPath } from '../support/ceremony-out.js';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,7 +153,7 @@ describe('publish to notary-server over TLS with token auth', () => {
     expect(first.json.state).toBe('published');
     expect(first.json.served).toMatchObject({ root: 1, targets: 1, snapshot: 1 });
     expect(await served(CEREMONY_GUN)).toEqual({ root: 1, targets: 1, snapshot: 1 });
-    const rootV1 = new Uint8Array(readFileSync(join(out, 'root.json')));
+    const rootV1 = new Uint8Array(readFileSync(outPath(out, 'root.json')));
     await listEverywhere(CEREMONY_GUN, [], summary.rootKeyIds.slice(0, 3), rootV1);
 
     // The rehearsal's rotation: root v2 (Carol's key replaced by Dave's) with snapshot v2 over it.
@@ -162,7 +163,7 @@ describe('publish to notary-server over TLS with token auth', () => {
       new Map([
         ['1.root.json', rootV1],
         ['root.json', new Uint8Array(readFileSync(join(out, summary.rotation.root)))],
-        ['targets.json', new Uint8Array(readFileSync(join(out, 'targets.json')))],
+        ['targets.json', new Uint8Array(readFileSync(outPath(out, 'targets.json')))],
         ['snapshot.json', new Uint8Array(readFileSync(join(out, summary.rotation.snapshot!)))],
       ]),
     );

@@ -7,6 +7,7 @@
  * token, `merge`, then `refresh --targets … --targets-dir …` (snapshot and timestamp) and the new tree is
  * copied to the host.
  */
+import { outPath } from '../support/ceremony-out.js';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,7 +122,7 @@ describe('rehearse --profile sigstore', () => {
     expect(await rehearseCommand({ profile: 'sigstore', out, json: true }, c.io, { softhsmPath: () => undefined, now: () => new Date() })).toBe(0);
     const served = await serveTree(join(out, 'repository'));
     try {
-      const root = await getTrustedRoot({ mirrorURL: served.base, rootPath: join(out, '1.root.json'), cachePath: join(work, 'rehearsal-cache'), retry: false, timeout: 10_000 });
+      const root = await getTrustedRoot({ mirrorURL: served.base, rootPath: outPath(out, '1.root.json'), cachePath: join(work, 'rehearsal-cache'), retry: false, timeout: 10_000 });
       expect(root.certificateAuthorities[0]!.uri).toBe('https://fulcio.rehearsal.invalid');
       expect(served.requests).toContain('/2.root.json');
     } finally {

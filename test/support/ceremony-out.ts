@@ -4,7 +4,7 @@
  * rehearsal's inputs and stage folders) at the top of the output folder. Tests name outputs by their file
  * names; this puts them in their folder.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../../src/ceremony/layout.js';
 
@@ -27,4 +27,18 @@ export function outPath(out: string, name: string): string {
 
 export function readOut(out: string, name: string): Uint8Array {
   return new Uint8Array(readFileSync(outPath(out, name)));
+}
+
+/** Every file under the output folder `out`, as paths relative to it ('metadata/root.json', …). */
+export function outFiles(out: string): string[] {
+  const found: string[] = [];
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(join(out, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else found.push(r);
+    }
+  };
+  walk('');
+  return found.sort();
 }

@@ -5,8 +5,9 @@
  * software keys, kept in memory — written out as PKCS#8 PEM files for `tuf-ceremony refresh --*-key-file`
  * (the online-machine path). Tests only: a real ceremony keeps no private key on disk.
  */
+import { readOut } from './ceremony-out.js';
 import { createPrivateKey } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePlan, type CeremonyPlan } from '../../src/ceremony/plan.js';
 import { rehearsalPlan } from '../../src/ceremony/rehearsal-plan.js';
@@ -55,7 +56,7 @@ export async function ceremonyRepo(dir: string, now: Date, repository = 'example
   const softwareKeys = new Map<string, SigningKey>();
   const outDir = join(dir, 'out');
   await runCeremony({ planBytes, plan, planName: 'plan.json', planDir: dir, outDir, tokens: provider, resume: false, softwareKeys, now: () => now });
-  const read = (name: string): Uint8Array => new Uint8Array(readFileSync(join(outDir, name)));
+  const read = (name: string): Uint8Array => readOut(outDir, name);
   const rootV1 = read('1.root.json');
   const files: RepositoryFiles = { versionedRoots: new Map([[1, rootV1]]), targets: read('targets.json'), snapshot: read('snapshot.json'), timestamp: read('timestamp.json'), delegated: new Map() };
   const snapshotKeyFile = join(dir, 'snapshot-key.pem');

@@ -14,8 +14,9 @@
  *   `notary` client; opencryptoki (no EC): the Notary plan refused before any PIN is asked — the tokens'
  *   wrong-PIN counters untouched although every PIN given is wrong.
  */
+import { outFiles, readOut } from './ceremony-out.js';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
@@ -176,7 +177,7 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
       expect(second.err).toEqual([]);
       expect(second.status).toBe(0);
 
-      const t = verifyTranscript(readBytes(w.out, 'transcript.jsonl'));
+      const t = verifyTranscript(readOut(w.out, 'transcript.jsonl'));
       // Each token named by the pair (serial, label): on this module the serial alone may be shared.
       const checks = t.entries.filter((e) => e.step === 'token.check').map((e) => [e.actor.name, e.token!.serial, e.token!.label]);
       expect(checks).toEqual(expect.arrayContaining((['alice', 'bob', 'carol'] as const).map((c) => [NAMES[c], host(c).tokens[c].serial, c])));
@@ -201,10 +202,10 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
         for (const mod of mods.values()) await mod.finalize();
       }
 
-      const files = new Map(['1.root.json', 'root.json', 'timestamp.json', 'snapshot.json', 'targets.json'].map((n) => [n, readBytes(w.out, n)]));
-      const requests = await tufJsRefresh(files, readBytes(w.out, '1.root.json'), dir);
+      const files = new Map(['1.root.json', 'root.json', 'timestamp.json', 'snapshot.json', 'targets.json'].map((n) => [n, readOut(w.out, n)]));
+      const requests = await tufJsRefresh(files, readOut(w.out, '1.root.json'), dir);
       expect(requests).toEqual(expect.arrayContaining(['/metadata/2.root.json', '/metadata/timestamp.json', '/metadata/snapshot.json', '/metadata/targets.json']));
-      for (const name of readdirSync(w.out)) expect(scanForSecrets(readBytes(w.out, name), Object.values(pins())), name).toEqual([]);
+      for (const name of outFiles(w.out)) expect(scanForSecrets(new Uint8Array(readFileSync(join(w.out, name))), Object.values(pins())), name).toEqual([]);
       tufOut = w.out;
     });
 
@@ -223,7 +224,7 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
         const key = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
         keys[c] = { json: key, keyId: getProfile('tuf').keyId(key as never) };
       }
-      const rootV1 = readBytes(out, 'root.json');
+      const rootV1 = readOut(out, 'root.json');
       const payload = buildRotationPayload(
         rootV1,
         { expires: formatExpires(new Date(Date.now() + 6 * 365 * 86_400_000)), root: { replace: [{ old: keys.carol!.keyId, new: { json: keys.dave!.json as never, name: 'Dave' }, reason: 'retired' }] } },
@@ -246,7 +247,7 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
       expect(merged.status, merged.err).toBe(0);
       expect(merged.out).toMatch(/both thresholds met/);
 
-      const files = new Map(['timestamp.json', 'snapshot.json', 'targets.json'].map((n) => [n, readBytes(out, n)]));
+      const files = new Map(['timestamp.json', 'snapshot.json', 'targets.json'].map((n) => [n, readOut(out, n)]));
       files.set('1.root.json', rootV1);
       files.set('2.root.json', new Uint8Array(readFileSync(rootV2Path)));
       const requests = await tufJsRefresh(files, rootV1, dir);
@@ -300,7 +301,7 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
         expect(r.err).toEqual([]);
         expect(r.status).toBe(0);
         const form = new FormData();
-        for (const role of ['root', 'targets']) form.append('files', new Blob([Buffer.from(readBytes(w.out, `${role}.json`))]), role);
+        for (const role of ['root', 'targets']) form.append('files', new Blob([Buffer.from(readOut(w.out, `${role}.json`))]), role);
         const res = await fetch(`${server.url}/v2/${gun}/_trust/tuf/`, { method: 'POST', body: form });
         expect(res.status, await res.text()).toBe(200);
         const client = notaryClient({ serverUrl: server.url });
@@ -308,7 +309,7 @@ export function ceremonyCases(get: () => MatrixModule, opts: { hosts?: () => Par
           const list = await client.run(['list', gun]);
           expect(list.code, list.stdout + list.stderr).toBe(0);
           expect(list.stdout).toMatch(/No targets present/);
-          expect(readBytes(client.metadataDir(gun), 'root.json')).toEqual(readBytes(w.out, 'root.json'));
+          expect(readBytes(client.metadataDir(gun), 'root.json')).toEqual(readOut(w.out, 'root.json'));
         } finally {
           rmSync(client.trustDir, { recursive: true, force: true });
         }
