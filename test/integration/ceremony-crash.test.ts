@@ -19,11 +19,12 @@
  * `npm run build` leaves it: then `node bin/tuf-ceremony.js`), otherwise a private build of the same
  * tsconfig.build.json into a temporary folder (so this test never rewrites the shared dist/).
  */
+import { outFiles, outPath, readOut } from '../support/ceremony-out.js';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,16 +148,19 @@ function checkNoPartialOutput(out: string, plan: CeremonyPlan): string[] {
   if (!existsSync(out)) return [];
   const outputs = new Set(allOutputNames(plan));
   const present: string[] = [];
-  for (const name of readdirSync(out)) {
-    const full = join(out, name);
-    expect(statSync(full).isFile(), name).toBe(true);
-    if (!outputs.has(name)) {
-      // A write cut short by the kill: never under an output's name, and hidden.
-      expect(name, `unexpected file ${name}`).toMatch(ATOMIC_TEMP);
-      expect(outputs.has(name.replace(/^\./, '').replace(/\.[0-9a-f]{12}\.tmp$/, '')), name).toBe(true);
+  // Outputs are paths in metadata/, secret/ and state/ (src/ceremony/layout.ts).
+  for (const path of outFiles(out)) {
+    const full = join(out, path);
+    expect(statSync(full).isFile(), path).toBe(true);
+    const name = basename(path);
+    const folder = dirname(path);
+    if (!outputs.has(path)) {
+      // A write cut short by the kill: never under an output's name, and hidden, beside its output.
+      expect(name, `unexpected file ${path}`).toMatch(ATOMIC_TEMP);
+      expect(outputs.has(`${folder}/${name.replace(/^\./, '').replace(/\.[0-9a-f]{12}\.tmp$/, '')}`), path).toBe(true);
       continue;
     }
-    present.push(name);
+    present.push(path);
     const bytes = new Uint8Array(readFileSync(full));
     const text = Buffer.from(bytes).toString('utf8');
     if (name === STATE_FILE) expect(() => JSON.parse(text), name).not.toThrow();
@@ -170,18 +174,18 @@ function checkNoPartialOutput(out: string, plan: CeremonyPlan): string[] {
   }
   // The metadata is written only once it is verified: when it is all there, it verifies.
   const metadata = metadataFileNames(plan);
-  if (metadata.every((m) => present.includes(m))) verifyOutputs(out);
+  if (metadata.every((m) => present.includes(`metadata/${m}`))) verifyOutputs(out);
   return present;
 }
 
 function stepsDone(out: string): number {
-  if (!existsSync(join(out, STATE_FILE))) return 0;
-  const state = JSON.parse(readFileSync(join(out, STATE_FILE), 'utf8')) as { steps: Record<string, { status: string }> };
+  if (!existsSync(outPath(out, STATE_FILE))) return 0;
+  const state = JSON.parse(readFileSync(outPath(out, STATE_FILE), 'utf8')) as { steps: Record<string, { status: string }> };
   return Object.values(state.steps).filter((s) => s.status === 'done').length;
 }
 
 function verifyOutputs(out: string) {
-  const read = (n: string) => new Uint8Array(readFileSync(join(out, n)));
+  const read = (n: string) => readOut(out, n);
   const root = read('root.json');
   return verifyRepository(
     { versionedRoots: new Map([[1, read('1.root.json')]]), root, targets: read('targets.json'), snapshot: read('snapshot.json'), timestamp: read('timestamp.json'), delegated: new Map() },
@@ -236,9 +240,9 @@ describe('run on three SoftHSM2 tokens, SIGKILLed at every step boundary', () =>
     // Once, after a kill: what a kill inside writeFileAtomic leaves (`.NAME.<12 hex>.tmp` of outputs, one of
     // them a secret share card's), and look-alikes that are not that. The next run (a resume) removes the
     // former, says so, and leaves the latter.
-    const shareCard = allOutputNames(parsed).find((n) => n.startsWith('share-card-'))!;
-    const temps = ['.root.json.0123456789ab.tmp', `.${shareCard}.fedcba987654.tmp`];
-    const lookAlikes = ['.root.json.0123456789AB.tmp', '.bindings.json.0123456789ab.tmp', 'notes.txt'];
+    const shareCard = basename(allOutputNames(parsed).find((n) => n.startsWith('secret/share-card-'))!);
+    const temps = ['metadata/.root.json.0123456789ab.tmp', `secret/.${shareCard}.fedcba987654.tmp`];
+    const lookAlikes = ['metadata/.root.json.0123456789AB.tmp', '.bindings.json.0123456789ab.tmp', 'notes.txt'];
     let planted = false;
     let cleaned = false;
     for (const [i, at] of boundaries.entries()) {
@@ -250,7 +254,7 @@ describe('run on three SoftHSM2 tokens, SIGKILLed at every step boundary', () =>
       if (r.signal === 'SIGKILL') kills++;
       if (planted && !cleaned) {
         cleaned = true;
-        const left = readdirSync(out);
+        const left = outFiles(out);
         for (const t of temps) expect(left, t).not.toContain(t);
         for (const n of lookAlikes) expect(readFileSync(join(out, n), 'utf8'), n).toBe('not ours');
         expect(r.lines).toContain(`removed ${temps.length} temporary files left by an interrupted write: ${[...temps].sort().join(', ')}`);
@@ -259,9 +263,12 @@ describe('run on three SoftHSM2 tokens, SIGKILLed at every step boundary', () =>
       progress.push(stepsDone(out));
       checkNoPartialOutput(out, parsed);
       if (r.code === 0) break;
-      if (i >= 2 && !planted && existsSync(join(out, STATE_FILE))) {
+      if (i >= 2 && !planted && existsSync(outPath(out, STATE_FILE))) {
         planted = true;
-        for (const t of temps) writeFileSync(join(out, t), 'cut short');
+        for (const t of temps) {
+          mkdirSync(join(out, dirname(t)), { recursive: true });
+          writeFileSync(join(out, t), 'cut short');
+        }
         for (const n of lookAlikes) writeFileSync(join(out, n), 'not ours');
       }
     }
@@ -281,19 +288,19 @@ describe('run on three SoftHSM2 tokens, SIGKILLed at every step boundary', () =>
     const present = checkNoPartialOutput(out, parsed);
     expect(present.sort()).toEqual([...allOutputNames(parsed)].sort());
     // Every temp file a kill left beside an output was removed by the resume after it.
-    expect(readdirSync(out).filter((n) => ATOMIC_TEMP.test(n))).toEqual([]);
+    expect(outFiles(out).filter((n) => ATOMIC_TEMP.test(basename(n)))).toEqual([]);
 
     const v = verifyOutputs(out);
     expect(v.root.signed.roles.get('root')!.threshold).toBe(2);
     expect(v.root.signed.roles.get('root')!.keyids).toHaveLength(4);
-    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, TRANSCRIPT_FILE))));
+    const t = verifyTranscript(new Uint8Array(readFileSync(outPath(out, TRANSCRIPT_FILE))));
     expect(t.sealed).toBe(true);
     expect(t.problems).toEqual([]);
     expect(t.header.planHash).toBe(sha256(planBytes));
     expect(t.entries.filter((e) => e.step === 'ceremony.resume').length).toBe(kills);
-    expect(existsSync(join(out, TRANSCRIPT_HTML))).toBe(true);
+    expect(existsSync(outPath(out, TRANSCRIPT_HTML))).toBe(true);
     // No PIN in any file.
-    for (const name of readdirSync(out)) for (const c of CUSTODIANS) expect(readFileSync(join(out, name), 'latin1'), name).not.toContain(c.pin);
+    for (const name of outFiles(out)) for (const c of CUSTODIANS) expect(readFileSync(join(out, name), 'latin1'), name).not.toContain(c.pin);
 
     // The tokens hold exactly the planned keys, each once, and root.json lists those very keys.
     const previous = process.env.SOFTHSM2_CONF;
