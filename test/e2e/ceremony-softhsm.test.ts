@@ -11,7 +11,7 @@
  * (at 1280×800) with the same checks; resume once more, and the right PINs finish the ceremony. The outputs are listed; "Print share cards…" hands the HTML over (the bridge's
  * print), which is printed to PDF in Chromium and rasterised by poppler: one non-blank page per card.
  */
-import { outPath } from '../support/ceremony-out.js';
+import { outFiles, outPath } from '../support/ceremony-out.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -222,13 +222,15 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     const checklist = await page.getByRole('list', { name: 'Ceremony checklist' }).getByRole('listitem').allInnerTexts();
     for (const item of checklist) expect(item).toMatch(/done$/i);
     const names = await page.locator('table.outputs tbody tr th').allInnerTexts();
-    expect(names).toEqual(expect.arrayContaining(['root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'transcript.jsonl', 'share-card-1-of-3.txt', 'share-cards.html']));
+    expect(names).toEqual(
+      expect.arrayContaining(['metadata/root.json', 'metadata/1.root.json', 'metadata/targets.json', 'metadata/snapshot.json', 'metadata/timestamp.json', 'state/transcript.jsonl', 'secret/share-card-1-of-3.txt', 'secret/share-cards.html']),
+    );
     const shortRoot = sha256(readFileSync(outPath(out, 'root.json'))).slice(0, 32).match(/.{4}/g)!.join(' ');
-    expect(await page.locator('table.outputs tbody tr').filter({ hasText: 'root.json' }).first().innerText()).toContain(shortRoot);
+    expect(await page.locator('table.outputs tbody tr').filter({ hasText: 'metadata/root.json' }).first().innerText()).toContain(shortRoot);
 
     // What the screen reported is what is on disk: the repository verifies, the transcript is sealed and
     // records each token by serial; SoftHSM2 makes it a rehearsal, and the screen's transcript says so.
-    const read = (n: string) => new Uint8Array(readFileSync(join(out, n)));
+    const read = (n: string) => new Uint8Array(readFileSync(outPath(out, n)));
     const root = read('root.json');
     const v = verifyRepository({ versionedRoots: new Map(), root, targets: read('targets.json'), snapshot: read('snapshot.json'), timestamp: read('timestamp.json'), delegated: new Map() }, { trustedRoot: root, now: new Date() });
     expect(v.root.signed.roles.get('root')!.threshold).toBe(2);
@@ -237,7 +239,7 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     expect(t.entries.find((e) => e.step === 'plan.review')!.witnesses.map((w) => w.name)).toEqual(['Dana Witness']);
     expect(t.entries.filter((e) => e.step === 'token.check').map((e) => e.token!.serial)).toEqual(CUSTODIANS.map((c) => serials[c.label]));
     expect(await page.locator('section[aria-labelledby="transcript-h"]').innerText()).toContain('REHEARSAL');
-    for (const name of readdirSync(out)) for (const c of CUSTODIANS) expect(readFileSync(join(out, name), 'latin1'), name).not.toContain(c.pin);
+    for (const name of outFiles(out)) for (const c of CUSTODIANS) expect(readFileSync(join(out, name), 'latin1'), name).not.toContain(c.pin);
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
@@ -246,7 +248,7 @@ describe('Root ceremony screen: a 2-of-3 ceremony on three SoftHSM2 tokens', () 
     await page.getByText(/Share cards document ready for printing/).waitFor();
     expect(session.printed).toHaveLength(1);
     const html = session.printed[0]!;
-    expect(html).toBe(readFileSync(join(out, 'share-cards.html'), 'utf8'));
+    expect(html).toBe(readFileSync(join(out, 'secret', 'share-cards.html'), 'utf8'));
     const printPage = await session.browser.newPage();
     try {
       await printPage.setContent(html, { waitUntil: 'load' });

@@ -122,11 +122,14 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     // Outputs: each short hash is the file's.
     const rows = page.locator('table.outputs tbody tr');
     const names = await rows.locator('th').allInnerTexts();
-    expect(names).toEqual(expect.arrayContaining(['root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json', 'transcript.jsonl', 'share-card-1-of-3.txt']));
-    const root = rows.filter({ has: page.getByRole('rowheader', { name: 'root.json', exact: true }) });
+    // Each in its folder: metadata/ (publishable), secret/ (cards), state/ (journal, transcript).
+    expect(names).toEqual(
+      expect.arrayContaining(['metadata/root.json', 'metadata/1.root.json', 'metadata/targets.json', 'metadata/snapshot.json', 'metadata/timestamp.json', 'state/transcript.jsonl', 'secret/share-card-1-of-3.txt']),
+    );
+    const root = rows.filter({ has: page.getByRole('rowheader', { name: 'metadata/root.json', exact: true }) });
     const shortRoot = sha256(readFileSync(outPath(out, 'root.json'))).slice(0, 32).match(/.{4}/g)!.join(' ');
     expect(await root.innerText()).toContain(shortRoot);
-    expect(await rows.filter({ hasText: 'share-card-2-of-3.txt' }).innerText()).toContain('SECRET');
+    expect(await rows.filter({ hasText: 'secret/share-card-2-of-3.txt' }).innerText()).toContain('SECRET');
 
     // The transcript, verified against the seal key main recorded.
     const transcript = page.locator('section[aria-labelledby="transcript-h"]');
@@ -143,7 +146,7 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     await page.getByRole('button', { name: 'Print share cards…' }).click();
     await page.getByText(/Share cards document ready for printing/).waitFor();
     expect(session.printed).toHaveLength(1);
-    expect(session.printed[0]).toBe(readFileSync(join(out, 'share-cards.html'), 'utf8'));
+    expect(session.printed[0]).toBe(readFileSync(join(out, 'secret', 'share-cards.html'), 'utf8'));
     expect(session.printed[0]).toContain('REHEARSAL');
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -222,8 +225,8 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     expect(main).toContain('server-managed');
     expect(main).toContain('timestamp.key');
     const names = await page.locator('table.outputs tbody tr th').allInnerTexts();
-    expect(names).toEqual(expect.arrayContaining(['root.json', 'targets.json', 'snapshot.json', 'timestamp.key', 'transcript.jsonl']));
-    expect(names).not.toContain('timestamp.json');
+    expect(names).toEqual(expect.arrayContaining(['metadata/root.json', 'metadata/targets.json', 'metadata/snapshot.json', 'timestamp.key', 'state/transcript.jsonl']));
+    expect(names).not.toContain('metadata/timestamp.json');
     const root = JSON.parse(readFileSync(outPath(out, 'root.json'), 'utf8')) as { signed: { roles: { root: { threshold: number; keyids: string[] } } } };
     expect(root.signed.roles.root.threshold).toBe(2);
     expect(root.signed.roles.root.keyids).toHaveLength(4);
