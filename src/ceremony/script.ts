@@ -161,6 +161,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #000; padding: 1.5mm 2mm; text-align: left; vertical-align: top; }
 th { background: #eee; }
 .blank { min-width: 45mm; }
+td.role { white-space: nowrap; font-weight: bold; }
 ul.check { list-style: none; padding-left: 0; margin: 1mm 0; }
 ul.check li::before { content: "\\2610\\00a0"; font-size: 12pt; }
 .step { break-inside: avoid; border: 1px solid #000; padding: 2mm 3mm; margin: 0 0 3mm; }
@@ -220,7 +221,7 @@ ${banner}
 
 <h2>Roles</h2>
 <table><thead><tr><th>Role</th><th>Does</th><th>Name</th><th>Signature</th></tr></thead><tbody>
-${roles.map(([r, d]) => `<tr><td>${esc(r)}</td><td>${esc(d)}</td><td class="blank">&nbsp;</td><td class="blank">&nbsp;</td></tr>`).join('\n')}
+${roles.map(([r, d]) => `<tr><td class="role">${esc(r)}</td><td>${esc(d)}</td><td class="blank">&nbsp;</td><td class="blank">&nbsp;</td></tr>`).join('\n')}
 </tbody></table>
 
 <h2>Room and machine</h2>
