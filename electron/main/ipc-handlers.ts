@@ -5,7 +5,7 @@
  *
  * No Electron here: the sender check and ipcMain registration live in ipc-register.ts.
  */
-import { metadataOfListing, METADATA_DIR } from '../../src/ceremony/layout.js';
+import { metadataOfListing } from '../../src/ceremony/layout.js';
 import type { z } from 'zod';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { inspectNamedFiles } from '../../src/inspect/inspect.js';
@@ -186,7 +186,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       const core: Parameters<HandlerDeps['inspectNamedFiles']>[0] = { files: metadata ?? given };
       if (req.trustedRoot) core.trustedRoot = { name: req.trustedRoot.name, bytes: req.trustedRoot.bytes };
       if (req.directory !== undefined) core.directory = req.directory;
-      if (req.source !== undefined) core.source = metadata ? `${req.source}/${METADATA_DIR}` : req.source;
+      if (req.source !== undefined) core.source = req.source;
       return d.inspectNamedFiles(core);
     }),
     [CHANNELS.tokensList]: handler(CHANNELS.tokensList, (req): Promise<TokenModuleView> => listTokens({ module: mod(req.module) }, d.tokens)),

@@ -12,7 +12,7 @@
  * One prepared bundle at a time; a refused preparation forgets the previous one, so nothing stale can be
  * exported after a refusal. No Electron here: the dialog is injected (main.ts), as in ceremony.ts.
  */
-import { metadataOfListing, METADATA_DIR } from '../../src/ceremony/layout.js';
+import { metadataOfListing } from '../../src/ceremony/layout.js';
 import { join } from 'node:path';
 import { groupHex, type ShortDigest } from '../../src/crypto/digest-words.js';
 import { CeremonyError } from '../../src/errors.js';
@@ -78,7 +78,7 @@ export class ExportSession {
     const given = req.files.map((f) => ({ name: f.name, bytes: f.bytes }));
     // A ceremony output folder is exported as its metadata/ folder (src/ceremony/layout.ts, issue #16).
     const metadata = metadataOfListing(given);
-    const opened = metadata ? `${req.source ?? 'ceremony output folder'}/${METADATA_DIR}` : (req.source ?? 'metadata folder');
+    const opened = req.source ?? (metadata ? 'ceremony output folder' : 'metadata folder');
     const files = classifyRepositoryFiles(metadata ?? given);
     // TUF metadata names no repository: the folder's name is recorded, as `bundle create` does.
     return this.keep(trustBundleFromRepository(files, { now: this.deps.now(), name: opened }), 'folder', opened);

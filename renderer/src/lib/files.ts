@@ -49,12 +49,12 @@ export function ceremonyMetadataFiles(files: readonly File[]): File[] | undefine
 export async function readPicked(list: FileList | null, fromDirectory: boolean): Promise<Picked | Refusal | undefined> {
   let files = list ? Array.from(list) : [];
   if (files.length === 0) return undefined;
-  let label = fromDirectory ? topFolder(files) : files[0]!.name;
+  const label = fromDirectory ? topFolder(files) : files[0]!.name;
   const metadataOnly = fromDirectory ? ceremonyMetadataFiles(files) : undefined;
   let strip = '';
   if (metadataOnly) {
+    // The label stays the output folder's name: it names the repository of a TUF bundle (as `bundle create` does).
     files = metadataOnly;
-    label = `${label}/metadata`;
     strip = 'metadata/';
   }
   if (files.length > MAX_FILES) {

@@ -140,6 +140,24 @@ describe('export channels', () => {
     expect(readdirSync(usb)).toEqual([view.suggestedName]);
   });
 
+  it('a ceremony output folder (metadata/ beside secret/ and state/) is exported as its metadata/ folder; the cards are never read', async () => {
+    const h = handlers();
+    const listing = [
+      ...folderFiles(tuf).map((f) => ({ ...f, name: `metadata/${f.name}` })),
+      { name: 'secret/share-card-1-of-3.txt', bytes: new TextEncoder().encode('not a card') },
+      { name: 'state/transcript.jsonl', bytes: new Uint8Array(3) },
+      { name: 'plan.json', bytes: new Uint8Array(2) },
+    ];
+    const view = await ok<ExportPreparedView>(h[CHANNELS.exportPrepareFolder]({ files: listing, source: 'app-ceremony' }));
+    expect(view).toMatchObject({ kind: 'trust-bundle', profile: 'tuf', repository: 'app-ceremony', from: 'folder' });
+    expect(view.files.map((f) => f.name)).toEqual(['releases.json', 'root.json', 'snapshot.json', 'targets.json', 'timestamp.json']);
+    // Inspect takes it the same way.
+    const inspected = await h[CHANNELS.inspectFiles]({ files: listing, directory: true, source: 'app-ceremony' });
+    expect(inspected.ok).toBe(true);
+    // A metadata/ folder with no secret/ or state/ beside it is an ordinary folder: its layout is refused as before.
+    expect(await h[CHANNELS.exportPrepareFolder]({ files: listing.filter((f) => f.name.startsWith('metadata/')) })).toMatchObject({ ok: false });
+  });
+
   it('a folder with a stray file is refused before anything else', async () => {
     const h = handlers();
     const r = await h[CHANNELS.exportPrepareFolder]({ files: [...folderFiles(tuf), { name: 'notes.txt', bytes: new Uint8Array(1) }] });
