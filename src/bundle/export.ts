@@ -13,6 +13,7 @@
  *   frame also as its QR module matrix packed in bits for a player that draws it at any size.
  */
 import { CeremonyError } from '../errors.js';
+import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { writeFileVerified, type VerifiedWriteFs } from '../io/files.js';
 import type { ProfileName } from '../profiles/profile.js';
@@ -38,6 +39,7 @@ export function repositoryFileNames(files: RepositoryFiles): NamedBytes[] {
     if (bytes) out.push({ name: `${role}.json`, bytes });
   }
   for (const [role, bytes] of files.delegated) out.push({ name: `${role}.json`, bytes });
+  if (files.attestations) out.push({ name: ATTESTATIONS_FILE, bytes: files.attestations });
   return out;
 }
 

@@ -149,7 +149,7 @@ export function installedVersions(tree: ReadonlyMap<string, Uint8Array>, profile
     } catch (err) {
       throw trustDirInvalid(name, err);
     }
-    if (kind.kind === 'versioned-root') continue;
+    if (kind.kind === 'versioned-root' || kind.kind === 'attestations') continue; // import never installs attestations.json
     if (kind.kind === 'top') {
       if (kind.role === 'timestamp') versions.timestamp = parse(name, 'timestamp').signed.version;
       else if (kind.role === 'snapshot') {
