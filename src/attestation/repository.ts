@@ -13,12 +13,15 @@
  * ATTESTATION_UNKNOWN_ROOT, ATTESTATION_KEY_MISMATCH, ATTESTATION_POLICY_FORBIDDEN (one chain),
  * ATTESTATION_MISSING (a root key the requirement names has no attestation, or no file at all).
  */
-import { CeremonyError, isCeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
+import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
+import type { AttestationReport, KeyAttestationView } from './view.js';
 import { quoteShown } from '../json/fields.js';
 import type { Root } from '../tuf/root.js';
 import { ATTESTATIONS_FILE, checkAttestations, decodeAttestations, type KeyAttestationStatus } from './attestations-file.js';
 import type { PinPolicy, TouchPolicy } from './yubico-extensions.js';
 import type { AttestationTrust } from './yubico-pki.js';
+
+export type { AttestationReport, KeyAttestationView } from './view.js';
 
 /** What a plan (or an operator's flags) asks of the root keys' attestations. */
 export interface AttestationRequirement {
@@ -28,40 +31,6 @@ export interface AttestationRequirement {
   pinPolicy?: PinPolicy[];
   /** Touch policies allowed for an attested key; absent = any. */
   touchPolicy?: TouchPolicy[];
-}
-
-/** One key's attestation as people and the app see it: plain data (it crosses IPC). */
-export interface KeyAttestationView {
-  keyId: string;
-  /** The roles root.json gives the key (root, targets, …). */
-  roles: string[];
-  status: 'verified' | 'none' | 'refused';
-  /** The refusal's code (status refused). */
-  code?: string;
-  /** The whole finding in one sentence. */
-  sentence: string;
-  /** Status verified: what the chain attests. */
-  facts?: {
-    serial: number;
-    firmware: string;
-    slot: string | null;
-    formFactor: string;
-    fips: boolean;
-    pinPolicy: string;
-    touchPolicy: string;
-    attestedKeySha256: string;
-    chain: string[];
-    /** False when the chain ends at a root given for tests or a private PKI, not one of Yubico's. */
-    yubicoRoot: boolean;
-  };
-}
-
-export interface AttestationReport {
-  /** Whether the input carried attestations.json. */
-  present: boolean;
-  /** The file itself could not be read (inspect only; strict checks throw). */
-  error?: ErrorShape;
-  keys: KeyAttestationView[];
 }
 
 export interface RepositoryAttestationOptions {
