@@ -14,6 +14,7 @@
  */
 import { CeremonyError } from '../errors.js';
 import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
+import { decodeAttestations } from '../attestation/attestations-file.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { writeFileVerified, type VerifiedWriteFs } from '../io/files.js';
 import type { ProfileName } from '../profiles/profile.js';
@@ -77,6 +78,9 @@ export interface PreparedExport {
 /** A verified metadata directory as a trust bundle (refused, with the verifier's code, when it does not verify). */
 export function trustBundleFromRepository(files: RepositoryFiles, opts: TrustBundleOptions): PreparedExport {
   const verified = verifyForExport(files, opts);
+  // attestations.json rides along only if it is one (schema, size, certificates that parse); its chains are
+  // checked where it is trusted — verify, import, inspect — against the roots the site chooses.
+  if (files.attestations) decodeAttestations(files.attestations);
   const profile: ProfileName = verified.profile;
   let repository: string;
   if (profile === 'notary') repository = opts.gun ?? checkNotaryRootCertificates(verified.root, opts.now, opts.gun);
