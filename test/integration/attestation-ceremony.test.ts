@@ -281,6 +281,22 @@ describe('attestation in a ceremony on an emulated YubiKey, then verify / inspec
 
   it('a plan requiring attestation stops at the first root key without one; a plan forbidding the key’s touch policy refuses it', async () => {
     expect(await codeOf(ceremony('required', (p) => void (p.attestation = { required: true })))).toBe('ATTESTATION_MISSING');
+    expect(existsSync(join(work, 'required', 'out', 'attestations.json'))).toBe(false);
     expect(await codeOf(ceremony('touch', (p) => void (p.attestation = { required: false, touchPolicy: ['always'] })))).toBe('ATTESTATION_POLICY_FORBIDDEN');
+
+    // The same reviewed plans given to verify and import at the site (--plan): refused with the same codes,
+    // and nothing installed.
+    const root = join(work, 'plain', 'out', 'root.json');
+    const withPlan = async (cmd: string[], plan: string) => {
+      const r = await cli([...cmd, '--attestation-roots', rootsPem, '--plan', join(work, plan, 'plan.json')]);
+      expect(r.status).toBe(1);
+      return /^error\[([A-Z_]+)\]/.exec(r.err)?.[1];
+    };
+    expect(await withPlan(['verify', bundle, '--root', root], 'required')).toBe('ATTESTATION_MISSING');
+    expect(await withPlan(['verify', bundle, '--root', root], 'touch')).toBe('ATTESTATION_POLICY_FORBIDDEN');
+    const trust = join(work, 'trust-required');
+    mkdirSync(trust);
+    expect(await withPlan(['import', bundle, '--trust-dir', join(trust, 'tuf'), '--root', root], 'required')).toBe('ATTESTATION_MISSING');
+    expect(existsSync(join(trust, 'tuf', 'root.json'))).toBe(false);
   }, 600_000);
 });
