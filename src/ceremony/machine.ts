@@ -46,6 +46,8 @@ import { APP_ACTOR, clipNote, type Step } from './steps/step.js';
 import { verifyOutputs } from './steps/verify-outputs.js';
 import { writeOutputs } from './steps/write-outputs.js';
 import type { TokenProvider } from './tokens.js';
+import type { AttestationTrust } from '../attestation/yubico-pki.js';
+import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 
 export const STEPS: readonly Step[] = [checkTokens, generateKeys, shamirBackup, buildMetadata, collectSignatures, verifyOutputs, writeOutputs];
 
@@ -93,6 +95,11 @@ export interface RunCeremonyOptions {
   witnesses?: { name: string; confirmed: string }[];
   /** Called at each step boundary (CeremonyStepEvent), after the progress line of that boundary. */
   onStep?: (event: CeremonyStepEvent) => void;
+  /**
+   * Roots for YubiKey attestations instead of Yubico's bundled ones: tests (the PIV emulator's test root)
+   * and private PKIs only; every attestation then says it is NOT a Yubico root.
+   */
+  attestationTrust?: AttestationTrust;
   /** Test hook, called at named points (`after:<step>`, `signed:root:root/Alice`, …); throw to interrupt. */
   fault?: (point: string) => void | Promise<void>;
 }
@@ -180,7 +187,7 @@ async function removeLeftovers(outDir: string, plan: CeremonyPlan, report: (line
   // The share cards and share-cards.html (secret, 0600): their temps matter most.
   const layout = outputLayout(outDir);
   const removed = [
-    ...(await removeAtomicTemps(layout.metadata, metadataFileNames(plan))).map((n) => inFolder(METADATA_DIR, n)),
+    ...(await removeAtomicTemps(layout.metadata, [...metadataFileNames(plan), ATTESTATIONS_FILE])).map((n) => inFolder(METADATA_DIR, n)),
     ...(plan.shamir ? await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares)) : []).map((n) => inFolder(SECRET_DIR, n)),
     ...(await removeAtomicTemps(layout.state, stateFileNames())).map((n) => inFolder(STATE_DIR, n)),
   ];
@@ -289,6 +296,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
       // A sealed transcript takes no entries; every step is done by then (checked below).
       transcript: writer as TranscriptWriter,
       softwareKeys,
+      attestationTrust: opts.attestationTrust,
       now,
       report,
       fault: opts.fault ?? (() => undefined),
@@ -386,6 +394,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
       transcriptPath,
       files: [
         ...metadata.map((n) => inFolder(METADATA_DIR, n)),
+        ...(state.outputs[ATTESTATIONS_FILE] ? [inFolder(METADATA_DIR, ATTESTATIONS_FILE)] : []),
         ...(state.shamir?.cards ?? []).map((n) => inFolder(SECRET_DIR, n)),
         ...stateFileNames().map((n) => inFolder(STATE_DIR, n)),
       ],

@@ -4,6 +4,7 @@
  * Nothing here is ever overwritten; the state file is the machine's journal and the one file replaced as
  * the ceremony goes (state.ts).
  */
+import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 import { CeremonyError } from '../errors.js';
 import type { CeremonyContext } from './context.js';
 import { buildAll, fileOf, writtenRoles } from './metadata.js';
@@ -40,6 +41,7 @@ export function stateFileNames(): string[] {
 export function allOutputNames(plan: CeremonyPlan): string[] {
   return [
     ...metadataFileNames(plan).map((n) => inFolder(METADATA_DIR, n)),
+    inFolder(METADATA_DIR, ATTESTATIONS_FILE),
     ...(plan.shamir ? shareCardFiles(plan.shamir.shares) : []).map((n) => inFolder(SECRET_DIR, n)),
     ...stateFileNames().map((n) => inFolder(STATE_DIR, n)),
   ];

@@ -13,6 +13,8 @@ import type { KeyAlgorithm } from '../profiles/profile.js';
 import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
 import { installHint, resolvePreset } from '../signers/pkcs11/presets.js';
 import type { TokenDescription, TokenModule, TokenSession } from '../signers/pkcs11/token.js';
+import { readPivAttestation, type PivAttestationCertificates } from '../signers/pkcs11/piv-attestation.js';
+import { TokenKey } from '../signers/pkcs11/token-signer.js';
 import { algorithmTitle, type SigningKey } from '../signers/signing-key.js';
 import { REHEARSAL_NOTICE, type RehearsalKind, type RehearsalToken } from '../signers/rehearsal.js';
 import type { PlanCustodian } from './plan.js';
@@ -51,6 +53,12 @@ export interface CeremonyToken {
   findKey(label: string, fingerprint?: string, id?: Uint8Array): Promise<SigningKey>;
   /** Whether the token can make this key type (undefined: it will say when asked). */
   canMake?(algorithm: KeyAlgorithm): boolean | undefined;
+  /**
+   * The token's proof that `key` was generated on it (today: a YubiKey's PIV attestation and f9
+   * certificates, unverified — the caller verifies them), `{ missing }` when a token that should give one
+   * did not, or null when the token has no such proof. Absent (rehearsal tokens): null.
+   */
+  attestation?(key: SigningKey): Promise<PivAttestationCertificates | { missing: string } | null>;
 }
 
 /** A key the ceremony made on a token before an interruption, as shown before the PIN is asked. */
@@ -181,6 +189,11 @@ class SessionToken implements CeremonyToken {
 
   canMake(algorithm: KeyAlgorithm): boolean {
     return this.session.token.capabilities[algorithm];
+  }
+
+  async attestation(key: SigningKey): Promise<PivAttestationCertificates | { missing: string } | null> {
+    if (!(key instanceof TokenKey)) return null;
+    return readPivAttestation(this.session, key.id);
   }
 }
 

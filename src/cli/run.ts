@@ -33,11 +33,14 @@ import { describeToken } from '../signers/pkcs11/errors.js';
 import { TokenModule, type TokenDescription } from '../signers/pkcs11/token.js';
 import type { Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
+import { readAttestationRoots } from './attestation-options.js';
 
 export interface RunOptions {
   bindings: string;
   out?: string;
   json?: boolean;
+  /** YubiKey attestation roots instead of Yubico's bundled ones (tests, private PKIs only). */
+  attestationRoots?: string;
 }
 
 export interface RunDeps {
@@ -131,6 +134,7 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
       tokens: provider,
       now: deps.now,
       report: say,
+      ...(opts.attestationRoots ? { attestationTrust: await readAttestationRoots(opts.attestationRoots) } : {}),
       ...(deps.fault ? { fault: deps.fault } : {}),
     });
     if (opts.json) {
@@ -176,5 +180,6 @@ export function registerRunCommand(program: Command, io: Io, setStatus: (status:
     .requiredOption('--bindings <FILE>', 'site bindings: module, token and PIN source per custodian')
     .option('--out <DIR>', 'output folder (default: <PLAN>.out next to the plan); the same folder resumes an interrupted ceremony')
     .option('--json', 'machine-readable summary (documented in src/cli/run.ts)')
+    .option('--attestation-roots <PEM>', 'trust these CA certificates for YubiKey attestations instead of the bundled Yubico roots (tests and private PKIs only)')
     .action(async (planPath: string, opts: RunOptions) => setStatus(await runCommand(planPath, opts, io)));
 }
