@@ -17,6 +17,7 @@
  * "metadata": [files], "files": [files], "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId",
  * "sealKeyId" }` (progress lines then go to stderr).
  */
+import { X509Certificate } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
@@ -30,11 +31,16 @@ import { describeToken } from '../signers/pkcs11/errors.js';
 import { TokenModule, type TokenDescription } from '../signers/pkcs11/token.js';
 import type { Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
+import { askYesNo } from './confirm-prompt.js';
+import { certificatesFromBytes } from '../attestation/pem.js';
+import { trustFromCertificates, type AttestationTrust } from '../attestation/yubico-pki.js';
 
 export interface RunOptions {
   bindings: string;
   out?: string;
   json?: boolean;
+  /** YubiKey: verify attestations against these CA certificates instead of Yubico's (tests, private PKIs). */
+  attestationRoots?: string;
 }
 
 export interface RunDeps {
@@ -46,6 +52,8 @@ export interface RunDeps {
   interactive: boolean;
   /** Ask for a PIN without echo; the bytes are zeroed by the token layer after login. */
   promptPin(question: string): Promise<Uint8Array>;
+  /** A yes/no question on the terminal (a proposed YubiKey slot); absent or no terminal: no. */
+  confirm?(question: string): Promise<boolean>;
   now(): Date;
   /** Test hook passed to the machine. */
   fault?: (point: string) => void | Promise<void>;
@@ -58,6 +66,7 @@ export const defaultRunDeps: RunDeps = {
   env: process.env,
   interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
   promptPin: (question) => promptPinHidden(question),
+  confirm: (question) => askYesNo(question),
   now: () => new Date(),
 };
 
@@ -69,6 +78,12 @@ function checkPinSources(bindings: SiteBindings, deps: RunDeps): void {
       if (v === undefined || v === '') throw new CeremonyError('USAGE', `the environment variable ${b.pin.name} (${name}'s PIN, as the site bindings say) is not set`);
     } else if (!deps.interactive) {
       throw new CeremonyError('USAGE', `the site bindings say to ask ${name}'s PIN, but there is no terminal to ask it on; run on a terminal, or name an environment variable in the bindings`);
+    }
+    // A YubiKey's management key: only its source's name is checked here, never its value shown.
+    const mk = b.piv?.managementKey;
+    if (mk?.kind === 'env') {
+      const v = deps.env[mk.name];
+      if (v === undefined || v === '') throw new CeremonyError('USAGE', `the environment variable ${mk.name} (${name}'s YubiKey management key, as the site bindings say) is not set`);
     }
   }
 }
@@ -87,6 +102,11 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
   const bindings = parseSiteBindings(await readFileCapped(opts.bindings, BINDINGS_MAX_BYTES), plan, hash.sha256);
   checkPinSources(bindings, deps);
   const out = resolve(opts.out ?? defaultOut(planPath));
+  let attestationTrust: AttestationTrust | undefined;
+  if (opts.attestationRoots !== undefined) {
+    const ders = certificatesFromBytes(await readFileCapped(opts.attestationRoots, 1024 * 1024), opts.attestationRoots);
+    attestationTrust = trustFromCertificates(ders.map((d) => new X509Certificate(d)));
+  }
 
   const loaded = new Set<TokenModule>();
   const provider = new Pkcs11TokenProvider(bindings, {
@@ -115,6 +135,23 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
       if (binding.pin.kind === 'env') return new Uint8Array(Buffer.from(deps.env[binding.pin.name] ?? '', 'utf8'));
       return deps.promptPin(`PIN for ${custodian.name}'s ${describeToken(token)} (not shown): `);
     },
+    async managementKey(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription) {
+      const source = binding.piv?.managementKey ?? { kind: 'prompt' as const };
+      if (source.kind === 'env') return new Uint8Array(Buffer.from(deps.env[source.name] ?? '', 'utf8'));
+      if (!deps.interactive) throw new CeremonyError('USAGE', `${custodian.name}'s YubiKey management key is needed and there is no terminal to ask it on; name an environment variable in the bindings ("piv": {"managementKey": {"env": "NAME"}})`);
+      return deps.promptPin(`PIV management key for ${custodian.name}'s ${describeToken(token)} (48 hex digits, not shown): `);
+    },
+    async confirmSlot(custodian: PlanCustodian, token: TokenDescription, role: string, slot: string) {
+      const question = `The site bindings name no PIV slot for ${custodian.name}'s ${role} key. Make it in slot ${slot}, the first empty retired slot of ${describeToken(token)}?`;
+      if (!deps.interactive || !deps.confirm) {
+        say(`${question} — not asked (no terminal): name the slot in the bindings`);
+        return false;
+      }
+      return deps.confirm(question);
+    },
+    // The factory-default management key: loud, on stderr whatever --json says.
+    warn: (message: string) => io.err(message),
+    ...(attestationTrust ? { attestationTrust } : {}),
   });
   try {
     await provider.loadModules();
@@ -170,5 +207,6 @@ export function registerRunCommand(program: Command, io: Io, setStatus: (status:
     .requiredOption('--bindings <FILE>', 'site bindings: module, token and PIN source per custodian')
     .option('--out <DIR>', 'output folder (default: <PLAN>.out next to the plan); the same folder resumes an interrupted ceremony')
     .option('--json', 'machine-readable summary (documented in src/cli/run.ts)')
+    .option('--attestation-roots <PEM>', 'YubiKey: verify attestations against these CA certificates instead of Yubico’s (tests and private PKIs only)')
     .action(async (planPath: string, opts: RunOptions) => setStatus(await runCommand(planPath, opts, io)));
 }
