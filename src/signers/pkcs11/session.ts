@@ -16,7 +16,7 @@ import { algorithmOfEcParams, pointLength, spkiOfPoint, spkiOfRsa, unwrapEcPoint
 import { CKF, CKK, CKM, CKO, CKR, isPkcs11Fault, type Attributes, type KeyPairHandles, type Mechanism, type ObjectHandle, type Pkcs11Api, type Pkcs11Fault, type SessionId, type TokenInfo } from './api.js';
 import { describeToken, pinLockedMessage, pinTriesOf, tokenError, TokenError, type FaultContext, type TokenRef } from './errors.js';
 import { minimalTemplateFirst, privateTemplateRefuses, readbackToleratedUses, type ModuleFamily } from './quirks.js';
-import { NEEDS, type TokenDescription } from './identity.js';
+import { NEEDS, pinLengths, type TokenDescription } from './identity.js';
 import {
   generationTemplates,
   isTemplateRefusal,
@@ -172,9 +172,10 @@ export class TokenSession implements TokenKeyPort {
         }
         const length = pinByteLength(pin);
         if (length === 0) throw new TokenError('PIN_INCORRECT', `no PIN was entered for ${describeToken(this.token)}`, { token: this.token });
-        const max = info.maxPinLength > 0 && info.maxPinLength < 1024 ? info.maxPinLength : Infinity;
-        if (length < info.minPinLength || length > max) {
-          const range = max === Infinity ? `at least ${info.minPinLength}` : `${info.minPinLength} to ${max}`;
+        const lengths = pinLengths(info); // a YubiKey's PIV PIN: 6–8, whatever ykcs11 reports
+        const max = lengths.maxPinLength > 0 && lengths.maxPinLength < 1024 ? lengths.maxPinLength : Infinity;
+        if (length < lengths.minPinLength || length > max) {
+          const range = max === Infinity ? `at least ${lengths.minPinLength}` : `${lengths.minPinLength} to ${max}`;
           throw new TokenError('PIN_INCORRECT', `a PIN for ${describeToken(this.token)} is ${range} characters long; it was not tried`, { token: this.token });
         }
         const text = pinToString(pin);
