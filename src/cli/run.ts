@@ -1,5 +1,5 @@
 /**
- * `tuf-ceremony run PLAN --bindings FILE [--out DIR] [--json]` (PRODUCT.md §3): the root ceremony of a
+ * `tuf-ceremony run PLAN --bindings FILE [--out DIR] [--json] [--attestation-roots PEM]` (PRODUCT.md §3): the root ceremony of a
  * reviewed plan on real tokens. The plan says what (src/ceremony/plan.ts); the site bindings say with
  * which module and token, and where each custodian's PIN comes from (src/ceremony/site-bindings.ts): from
  * the environment variable they name, or asked on the terminal without echo at the moment of use. PINs are
@@ -8,6 +8,13 @@
  * DIR defaults to `<PLAN without .json>.out` next to the plan. Run the same command again after an
  * interruption (a token pulled, a wrong PIN, a power cut): completed steps are not redone, keys made
  * before are found on the tokens, outputs are never overwritten.
+ *
+ * YubiKeys (issue #13): the bindings name each key's PIV slot and the management key's source (an
+ * environment variable, or asked without echo); a key whose slot they do not name goes to the first empty
+ * retired slot once the custodian confirms it on the terminal; the factory-default management key is
+ * warned about on stderr; "Touch your YubiKey now" goes to stderr before each signature that may wait for
+ * a touch. `--attestation-roots PEM` verifies attestations against other roots than Yubico's (tests,
+ * private PKIs).
  *
  * Before anything is done: the plan is parsed (PLAN_INVALID with the JSON path), the bindings checked
  * against it, every PIN source checked to be usable (a named variable that is unset, or "prompt" without a
