@@ -4,6 +4,7 @@
  * card before the refusal (the card's own count of generated keys says so):
  *
  * - bindings naming 9a or f9 without an allowance (BINDINGS_INVALID, before any token is opened);
+ * - no slot named and no terminal to confirm the proposed one (PIV_SLOT_DECLINED);
  * - a bound slot that already holds a key (KEY_ID_EXISTS, checked by the one-byte CKA_ID before the SO login);
  * - a wrong management key (MANAGEMENT_KEY_INCORRECT);
  * - a PIN of 9 characters (PIN_INCORRECT, "6 to 8", not tried: the card's retry counter is unchanged),
@@ -122,6 +123,13 @@ describe.skipIf(!enabled)('a YubiKey ceremony refuses, each with its own code, b
       expect(r.status, r.err).toBe(1);
       expect(r.err).toMatch(new RegExp(`^error\\[BINDINGS_INVALID\\]: slot ${slot} is refused: .*"allowSlots"`));
     }
+    expect(await generated()).toEqual([]);
+  }, 120_000);
+
+  it('no slot named and nobody to confirm the proposed one (no terminal): PIV_SLOT_DECLINED; nothing generated', async () => {
+    const r = await ceremony({ managementKey: { env: 'ALICE_MGMT' } }, ok);
+    expect(r.status, r.err).toBe(1);
+    expect(r.err).toMatch(/^error\[PIV_SLOT_DECLINED\]: the site bindings name no PIV slot for Alice's root key, and the proposed slot 82 .* was not confirmed; nothing was written/);
     expect(await generated()).toEqual([]);
   }, 120_000);
 
