@@ -19,8 +19,9 @@ import { certificatesFromBytes, pemOfCertificate } from './pem.js';
 import { describeAttestation, verifyYubicoAttestation, type AttestationPolicy, type VerifiedAttestation } from './verify.js';
 import type { AttestationTrust } from './yubico-pki.js';
 
-export const ATTESTATIONS_FILE = 'attestations.json';
-export const ATTESTATIONS_MAX_BYTES = 1024 * 1024;
+import { ATTESTATIONS_FILE, ATTESTATIONS_MAX_BYTES } from './attestations-name.js';
+
+export { ATTESTATIONS_FILE, ATTESTATIONS_MAX_BYTES };
 
 export interface AttestationEntry {
   kind: 'yubico-piv';

@@ -13,6 +13,8 @@
  *   frame also as its QR module matrix packed in bits for a player that draws it at any size.
  */
 import { CeremonyError } from '../errors.js';
+import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
+import { decodeAttestations } from '../attestation/attestations-file.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { writeFileVerified, type VerifiedWriteFs } from '../io/files.js';
 import type { ProfileName } from '../profiles/profile.js';
@@ -38,6 +40,7 @@ export function repositoryFileNames(files: RepositoryFiles): NamedBytes[] {
     if (bytes) out.push({ name: `${role}.json`, bytes });
   }
   for (const [role, bytes] of files.delegated) out.push({ name: `${role}.json`, bytes });
+  if (files.attestations) out.push({ name: ATTESTATIONS_FILE, bytes: files.attestations });
   return out;
 }
 
@@ -75,6 +78,9 @@ export interface PreparedExport {
 /** A verified metadata directory as a trust bundle (refused, with the verifier's code, when it does not verify). */
 export function trustBundleFromRepository(files: RepositoryFiles, opts: TrustBundleOptions): PreparedExport {
   const verified = verifyForExport(files, opts);
+  // attestations.json rides along only if it is one (schema, size, certificates that parse); its chains are
+  // checked where it is trusted — verify, import, inspect — against the roots the site chooses.
+  if (files.attestations) decodeAttestations(files.attestations);
   const profile: ProfileName = verified.profile;
   let repository: string;
   if (profile === 'notary') repository = opts.gun ?? checkNotaryRootCertificates(verified.root, opts.now, opts.gun);

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import type { EntryInput, TranscriptWriter } from '../audit/transcript.js';
+import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { readFileCapped } from '../io/files.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { plannedKeys, type CeremonyPlan, type PlanCustodian, type PublisherKeySource } from './plan.js';
@@ -30,6 +31,8 @@ export interface CeremonyContext {
   readonly softwareKeys: Map<string, SigningKey>;
   /** Keys found on or made by tokens in this run, by planned key name. */
   readonly keys: Map<string, SigningKey>;
+  /** Roots for YubiKey attestations other than Yubico's (tests, private PKIs); undefined: Yubico's bundled roots. */
+  readonly attestationTrust: AttestationTrust | undefined;
   now(): Date;
   /** Persist the state (after every change worth keeping across an interruption). */
   save(): Promise<void>;
@@ -58,6 +61,7 @@ export interface ContextInit {
   tokens: TokenProvider;
   transcript: TranscriptWriter;
   softwareKeys: Map<string, SigningKey>;
+  attestationTrust?: AttestationTrust | undefined;
   now: () => Date;
   report: (line: string) => void;
   fault: (point: string) => void | Promise<void>;
@@ -88,6 +92,7 @@ export function makeContext(init: ContextInit): CeremonyContext {
     rehearsal: init.tokens.rehearsal,
     softwareKeys: init.softwareKeys,
     keys: new Map(),
+    attestationTrust: init.attestationTrust,
     now: init.now,
     save: () => init.stateFile.save(init.state, init.now()),
     record: async (entry) => {

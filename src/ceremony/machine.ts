@@ -45,6 +45,8 @@ import { APP_ACTOR, clipNote, type Step } from './steps/step.js';
 import { verifyOutputs } from './steps/verify-outputs.js';
 import { writeOutputs } from './steps/write-outputs.js';
 import type { TokenProvider } from './tokens.js';
+import type { AttestationTrust } from '../attestation/yubico-pki.js';
+import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 
 export const STEPS: readonly Step[] = [checkTokens, generateKeys, shamirBackup, buildMetadata, collectSignatures, verifyOutputs, writeOutputs];
 
@@ -92,6 +94,11 @@ export interface RunCeremonyOptions {
   witnesses?: { name: string; confirmed: string }[];
   /** Called at each step boundary (CeremonyStepEvent), after the progress line of that boundary. */
   onStep?: (event: CeremonyStepEvent) => void;
+  /**
+   * Roots for YubiKey attestations instead of Yubico's bundled ones: tests (the PIV emulator's test root)
+   * and private PKIs only; every attestation then says it is NOT a Yubico root.
+   */
+  attestationTrust?: AttestationTrust;
   /** Test hook, called at named points (`after:<step>`, `signed:root:root/Alice`, …); throw to interrupt. */
   fault?: (point: string) => void | Promise<void>;
 }
@@ -271,6 +278,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
       // A sealed transcript takes no entries; every step is done by then (checked below).
       transcript: writer as TranscriptWriter,
       softwareKeys,
+      attestationTrust: opts.attestationTrust,
       now,
       report,
       fault: opts.fault ?? (() => undefined),
@@ -364,7 +372,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
       resumed,
       skipped,
       metadata,
-      files: [...metadata, ...(state.shamir?.cards ?? []), TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE],
+      files: [...metadata, ...(state.outputs[ATTESTATIONS_FILE] ? [ATTESTATIONS_FILE] : []), ...(state.shamir?.cards ?? []), TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE],
       rootKeyIds: [...plan.custodians.map((c) => keyId(`root/${c.name}`)), ...(plan.shamir ? [keyId('root/shamir')] : [])],
       keyIds: { targets: keyId('targets'), snapshot: keyId('snapshot'), timestamp: keyId('timestamp') },
       sealKeyId: sealListed.keyId,

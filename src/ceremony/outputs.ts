@@ -3,6 +3,7 @@
  * servers read), then the ceremony's own records. Nothing here is ever overwritten; the state file is the
  * machine's journal and the one file replaced as the ceremony goes (state.ts).
  */
+import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 import { CeremonyError } from '../errors.js';
 import type { CeremonyContext } from './context.js';
 import { buildAll, fileOf, writtenRoles } from './metadata.js';
@@ -28,7 +29,7 @@ export function metadataFileNames(plan: CeremonyPlan): string[] {
 
 /** Every file the ceremony may write (checked absent before a fresh ceremony starts). */
 export function allOutputNames(plan: CeremonyPlan): string[] {
-  return [...metadataFileNames(plan), ...(plan.shamir ? shareCardFiles(plan.shamir.shares) : []), TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE];
+  return [...metadataFileNames(plan), ATTESTATIONS_FILE, ...(plan.shamir ? shareCardFiles(plan.shamir.shares) : []), TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE];
 }
 
 /** The metadata files' bytes, from the signatures collected. */

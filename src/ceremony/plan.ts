@@ -51,6 +51,8 @@
  * - `allowSoftwareTokens` (default false): a ceremony that is not a rehearsal refuses software tokens
  *   (SoftHSM2, swtpm-backed tpm2-pkcs11, NSS softokn, opencryptoki's soft token: keys kept in files on
  *   this computer) unless the reviewed plan sets this to true; the transcript names them either way.
+ * - `attestation` (optional): `{"required": true, "pinPolicy": [...], "touchPolicy": [...]}` — see
+ *   `CeremonyPlan.attestation`; part of the reviewed bytes, so of the intent hash, like every field.
  * - Two custodians may not expect the same token: the pair (serial, label) decides, so tokens that share
  *   a serial (tpm2-pkcs11, NSS: `0000000000000000`) are told apart by label.
  *
@@ -79,6 +81,8 @@ import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
 import { parseExpires } from '../tuf/dates.js';
+import type { AttestationRequirement } from '../attestation/repository.js';
+import type { PinPolicy, TouchPolicy } from '../attestation/yubico-extensions.js';
 import { StrictReader } from './read.js';
 import { checkPublishersCanPublish } from './publisher-lockout.js';
 
@@ -162,6 +166,14 @@ export interface CeremonyPlan {
    * reviewed. Absent: false.
    */
   allowSoftwareTokens?: boolean;
+  /**
+   * What the root keys' attestations must show (src/attestation): `required` — every custodian's root key
+   * comes with a valid YubiKey attestation (the ceremony refuses a key without one; verify and import
+   * given this plan refuse ATTESTATION_MISSING); `pinPolicy` / `touchPolicy` — the policies an attested
+   * key may have (ATTESTATION_POLICY_FORBIDDEN otherwise). Absent: attestations are recorded when a token
+   * gives them, and nothing is required.
+   */
+  attestation?: AttestationRequirement;
 }
 
 export interface ParsePlanOptions {
@@ -179,6 +191,37 @@ const NOTARY_ECDSA: readonly KeyAlgorithm[] = ['ecdsa-p256', 'ecdsa-p384'];
 const SOFTWARE_ALGORITHMS: readonly KeyAlgorithm[] = ['ed25519', 'ecdsa-p256', 'ecdsa-p384'];
 
 const r: StrictReader = new StrictReader('PLAN_INVALID');
+
+const PIN_POLICIES: readonly PinPolicy[] = ['default', 'never', 'once', 'always', 'match-once', 'match-always'];
+const TOUCH_POLICIES: readonly TouchPolicy[] = ['default', 'never', 'always', 'cached'];
+
+/** A list of allowed policies: non-empty, each known, none twice. */
+function policyList<T extends string>(value: JsonValue | undefined, path: string, allowed: readonly T[]): T[] {
+  const list = r.array(value, path, 1, allowed.length);
+  const out: T[] = [];
+  list.forEach((v, i) => {
+    const p = r.oneOf(v, child(path, i), allowed);
+    if (out.includes(p)) r.fail(child(path, i), `${JSON.stringify(p)} is listed twice`);
+    out.push(p);
+  });
+  return out;
+}
+
+/**
+ * `attestation`: `{ "required": true, "pinPolicy": ["once", "always"], "touchPolicy": ["always", "cached"] }`.
+ * A Shamir key is made in memory and no device can attest it, so a plan that requires attestation of
+ * every root key cannot also list one (refused here, at review, not at the ceremony).
+ */
+function attestationRequirement(value: JsonValue | undefined, hasShamir: boolean): AttestationRequirement {
+  const o = r.object(value, '$.attestation', ['required'], ['pinPolicy', 'touchPolicy']);
+  const out: AttestationRequirement = { required: r.boolean(o.required, '$.attestation.required') };
+  if (out.required && hasShamir) {
+    r.fail('$.attestation.required', 'every root key must be attested, but the Shamir backup key ("shamir") is generated in memory and nothing can attest it: drop one of the two');
+  }
+  if (o.pinPolicy !== undefined) out.pinPolicy = policyList(o.pinPolicy, '$.attestation.pinPolicy', PIN_POLICIES);
+  if (o.touchPolicy !== undefined) out.touchPolicy = policyList(o.touchPolicy, '$.attestation.touchPolicy', TOUCH_POLICIES);
+  return out;
+}
 
 /**
  * Which key types a profile's role may use. TUF refuses P-384: tuf-js (@tufjs/models utils/verify)
@@ -336,7 +379,7 @@ export function parsePlan(bytes: Uint8Array, opts: ParsePlanOptions = {}): Cerem
 }
 
 export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): CeremonyPlan {
-  const o = r.object(value, '$', ['format', 'version', 'kind', 'profile', 'repository', 'custodians', 'root', 'targets', 'snapshot', 'timestamp'], ['shamir', 'consistentSnapshot', 'allowSoftwareTokens']);
+  const o = r.object(value, '$', ['format', 'version', 'kind', 'profile', 'repository', 'custodians', 'root', 'targets', 'snapshot', 'timestamp'], ['shamir', 'consistentSnapshot', 'allowSoftwareTokens', 'attestation']);
   r.literal(o.format, '$.format', PLAN_FORMAT, 'a tuf-ceremony plan');
   if (o.version !== PLAN_VERSION) r.fail('$.version', `plan format version ${JSON.stringify(o.version)} is not one this tool reads (${PLAN_VERSION})`);
   r.oneOf(o.kind, '$.kind', ['root'] as const);
@@ -425,6 +468,7 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
     // Reviewed like every other field: a real ceremony on tokens that keep their keys in files.
     plan.allowSoftwareTokens = r.boolean(o.allowSoftwareTokens, '$.allowSoftwareTokens');
   }
+  if (o.attestation !== undefined) plan.attestation = attestationRequirement(o.attestation, plan.shamir !== undefined);
   if (o.consistentSnapshot !== undefined) {
     const cs = r.boolean(o.consistentSnapshot, '$.consistentSnapshot');
     if (cs && profile === 'notary') r.fail('$.consistentSnapshot', 'Notary repositories do not use consistent snapshots (notary always writes false)');

@@ -55,6 +55,11 @@ export interface KeyRecord {
   keyId?: string;
   /** Notary root keys: the self-signed certificate (public), PEM as Go writes it. */
   certificate?: string;
+  /**
+   * The token's proof that it generated the key, verified when recorded (YubiKey: the slot attestation
+   * and the device f9 certificate, PEM; public): what attestations.json is written from.
+   */
+  attestation?: { kind: 'yubico-piv'; attestation: string; device: string };
 }
 
 export interface CeremonyState {
@@ -112,7 +117,7 @@ function time(value: JsonValue | undefined, path: string): string {
 }
 
 function keyRecord(value: JsonValue | undefined, path: string): KeyRecord {
-  const o = r.object(value, path, ['role', 'origin', 'algorithm', 'status'], ['custodian', 'tokenSerial', 'label', 'tokenKeyId', 'fingerprint', 'spki', 'keyId', 'certificate']);
+  const o = r.object(value, path, ['role', 'origin', 'algorithm', 'status'], ['custodian', 'tokenSerial', 'label', 'tokenKeyId', 'fingerprint', 'spki', 'keyId', 'certificate', 'attestation']);
   const out: KeyRecord = {
     role: r.oneOf(o.role, child(path, 'role'), ROLES),
     origin: r.oneOf(o.origin, child(path, 'origin'), ['token', 'software', 'shamir', 'server', 'publisher'] as const),
@@ -137,6 +142,15 @@ function keyRecord(value: JsonValue | undefined, path: string): KeyRecord {
       r.fail(child(path, 'certificate'), 'expected a PEM certificate');
     }
     out.certificate = o.certificate;
+  }
+  if (o.attestation !== undefined) {
+    const p = child(path, 'attestation');
+    const a = r.object(o.attestation, p, ['kind', 'attestation', 'device']);
+    const pem = (v: JsonValue | undefined, at: string): string => {
+      if (typeof v !== 'string' || !v.startsWith('-----BEGIN CERTIFICATE-----\n') || v.length > 16384) r.fail(at, 'expected a PEM certificate');
+      return v;
+    };
+    out.attestation = { kind: r.literal(a.kind, child(p, 'kind'), 'yubico-piv', 'a YubiKey PIV attestation'), attestation: pem(a.attestation, child(p, 'attestation')), device: pem(a.device, child(p, 'device')) };
   }
   if (out.status === 'ready' && (!out.fingerprint || !out.keyId)) r.fail(path, 'a ready key records its fingerprint and key ID');
   return out;

@@ -13,6 +13,8 @@ import type { KeyAlgorithm } from '../profiles/profile.js';
 import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
 import { installHint, resolvePreset } from '../signers/pkcs11/presets.js';
 import type { TokenDescription, TokenModule, TokenSession } from '../signers/pkcs11/token.js';
+import { readPivAttestation, type PivAttestationCertificates } from '../signers/pkcs11/piv-attestation.js';
+import { TokenKey } from '../signers/pkcs11/token-signer.js';
 import { algorithmTitle, type SigningKey } from '../signers/signing-key.js';
 import { REHEARSAL_NOTICE, type RehearsalKind, type RehearsalToken } from '../signers/rehearsal.js';
 import type { PlanCustodian } from './plan.js';
@@ -61,8 +63,12 @@ export interface CeremonyToken {
    * (the caller picks a random 16-byte ID).
    */
   pivKeyId?(role: PivKeyRole): Promise<Uint8Array | undefined>;
-  /** YubiKey only: the verified attestation of a key generated in this run, by its fingerprint. */
-  attestationOf?(fingerprint: string): YubiKeyGenerated | undefined;
+  /**
+   * The token's proof that `key` was generated on it (today: a YubiKey's PIV attestation and f9
+   * certificates, unverified — the caller verifies them), `{ missing }` when a token that should give one
+   * did not, or null when the token has no such proof. Absent (rehearsal tokens): null.
+   */
+  attestation?(key: SigningKey): Promise<PivAttestationCertificates | { missing: string } | null>;
 }
 
 /** A key the ceremony made on a token before an interruption, as shown before the PIN is asked. */
@@ -161,7 +167,6 @@ class SessionToken implements CeremonyToken {
   readonly token: TokenRef;
 
   readonly identity: TokenIdentity;
-  private readonly attestations = new Map<string, YubiKeyGenerated>();
 
   constructor(
     readonly custodian: string,
@@ -219,10 +224,6 @@ class SessionToken implements CeremonyToken {
     return idOfSlot(decision.slot);
   }
 
-  attestationOf(fingerprint: string): YubiKeyGenerated | undefined {
-    return this.attestations.get(fingerprint);
-  }
-
   /**
    * A YubiKey key (piv.ts): the management key logs in as SO (ykcs11 refuses generation to a user login,
    * and an SO login to a session a user is logged in to), the key is made in the slot `id` names and
@@ -264,12 +265,16 @@ class SessionToken implements CeremonyToken {
       await this.session.logout();
       await this.session.login(await this.pinAgain());
     }
-    this.attestations.set(made.key.fingerprint, made);
     return made.key.withPinSource(this.pinAgain);
   }
 
   canMake(algorithm: KeyAlgorithm): boolean {
     return this.session.token.capabilities[algorithm];
+  }
+
+  async attestation(key: SigningKey): Promise<PivAttestationCertificates | { missing: string } | null> {
+    if (!(key instanceof TokenKey)) return null;
+    return readPivAttestation(this.session, key.id);
   }
 }
 

@@ -14,12 +14,11 @@
  * "attestedKeyPem", "chain": [subjects, attestation first], "root": { "subject", "sha256", "bundled" },
  * "expectedFamily": "legacy"|"current" }, "summary": sentence }`.
  */
-import { X509Certificate } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { certificatesFromBytes } from '../attestation/pem.js';
 import { ATTESTATION_CERT_MAX_BYTES, describeAttestation, verifyYubicoAttestation } from '../attestation/verify.js';
-import { trustFromCertificates } from '../attestation/yubico-pki.js';
+import { readAttestationRoots } from './attestation-options.js';
 import { spkiFromPem } from '../crypto/public-key.js';
 import { CeremonyError } from '../errors.js';
 import { readFileCapped } from '../io/files.js';
@@ -42,17 +41,7 @@ export async function attestationVerifyCommand(attestationPath: string, f9Path: 
   try {
     const attestation = await oneCertificate(attestationPath);
     const device = await oneCertificate(f9Path);
-    let trust;
-    if (opts.attestationRoots) {
-      const ders = certificatesFromBytes(await readFileCapped(opts.attestationRoots, 64 * ATTESTATION_CERT_MAX_BYTES), basename(opts.attestationRoots));
-      let certs: X509Certificate[];
-      try {
-        certs = ders.map((d) => new X509Certificate(d));
-      } catch {
-        throw new CeremonyError('ATTESTATION_MALFORMED', 'a certificate in --attestation-roots does not parse', { path: basename(opts.attestationRoots) });
-      }
-      trust = trustFromCertificates(certs);
-    }
+    const trust = opts.attestationRoots ? await readAttestationRoots(opts.attestationRoots) : undefined;
     const expectedSpki = opts.expectKey ? spkiFromPem(Buffer.from(await readFileCapped(opts.expectKey, 16 * 1024)).toString('utf8'), basename(opts.expectKey)) : undefined;
     const result = verifyYubicoAttestation(attestation, device, {
       ...(trust ? { trust } : {}),

@@ -19,6 +19,8 @@ import { importRepository, type ImportSource, type TrustLayout } from '../trust-
 import { describeRemovedLock, removeStaleImportLock } from '../trust-store/lock.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import type { Io } from './output.js';
+import { attestationLines } from '../attestation/repository.js';
+import { attestationOptions, withAttestationFlags, type AttestationFlags } from './attestation-options.js';
 import { nextBundleDue } from '../status/expiry.js';
 
 /** BUNDLE_OR_DIR: a trust bundle, a metadata directory, or (verify only) a single root file. */
@@ -39,7 +41,7 @@ function hashLines(label: string, h: ShortDigest): string[] {
   return [`${label}: ${groupHex(h.hex)}`, `  words: ${groupWords(h.words)}`, `  sha256: ${h.sha256}`];
 }
 
-export interface ImportCommandOptions {
+export interface ImportCommandOptions extends AttestationFlags {
   trustDir: string;
   root?: string;
   rootFingerprint?: string;
@@ -62,6 +64,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     ...(opts.gun ? { gun: opts.gun } : {}),
     ...(opts.layout ? { layout: opts.layout as TrustLayout } : {}),
     now: opts.now ?? new Date(),
+    attestations: await attestationOptions(opts),
   };
   let removedStaleLock: string | undefined;
   let result;
@@ -81,7 +84,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   if (opts.json) {
     io.out(
       JSON.stringify(
-        { ok: true, ...result.record, folder: result.folder, files: result.files, ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}), ...(removedStaleLock ? { removedStaleLock } : {}) },
+        { ok: true, ...result.record, folder: result.folder, files: result.files, ...(result.attestations ? { attestations: result.attestations } : {}), ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}), ...(removedStaleLock ? { removedStaleLock } : {}) },
         null,
         2,
       ),
@@ -95,6 +98,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   io.out(`  root v${v.root}${result.previous ? ` (was v${result.previous.root})` : ''}, targets v${v.targets ?? '?'}, snapshot v${v.snapshot ?? '?'}, timestamp v${v.timestamp ?? '?'}`);
   for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${shownOrQuoted(name)} v${version}`);
   io.out(`  pinned by ${result.pinnedBy}; recorded in imports.log`);
+  if (result.attestations) for (const l of attestationLines({ present: true, keys: result.attestations })) io.out(`  ${l}`);
   const due = nextBundleDue(source.files, importOpts.now); // issue #14: when the site needs its next bundle
   if (due) io.out(`  next bundle due before ${due.expires} (${shownOrQuoted(due.role)} expires, ${due.daysLeft} day(s) from now); see tuf-ceremony status`);
   if (result.lockNotReleased) io.err(`warning: ${result.lockNotReleased}`);
@@ -135,7 +139,7 @@ export async function bundleCreateCommand(dir: string, opts: BundleCreateOptions
 }
 
 export function registerImportCommands(program: Command, io: Io, done: (status: number) => void): void {
-  program
+  const importCmd = program
     .command('import')
     .description('verify a trust bundle (or metadata directory) completely, then install it atomically into a trust directory')
     .argument('<BUNDLE_OR_DIR>', 'a trust bundle or a directory of TUF / Notary metadata')
@@ -145,10 +149,10 @@ export function registerImportCommands(program: Command, io: Io, done: (status: 
     .option('--gun <GUN>', 'Notary: the repository (default: the bundle’s)')
     .option('--layout <LAYOUT>', 'notary or tuf (default: the repository’s profile)')
     .option('--json', 'machine-readable result (documented in the README)')
-    .option('--remove-stale-lock', 'first remove the import lock an interrupted import left (only if its process is gone), and say so')
-    .action(async (input: string, opts: ImportCommandOptions) => {
-      done(await importCommand(input, opts, io));
-    });
+    .option('--remove-stale-lock', 'first remove the import lock an interrupted import left (only if its process is gone), and say so');
+  withAttestationFlags(importCmd).action(async (input: string, opts: ImportCommandOptions) => {
+    done(await importCommand(input, opts, io));
+  });
 
   const bundle = program
     .command('bundle')

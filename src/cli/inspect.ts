@@ -10,6 +10,8 @@ import { quoteShown, shownOrQuoted } from '../json/fields.js';
 import type { NamedBytes } from '../tuf/repository-files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { Io } from './output.js';
+import { attestationLines } from '../attestation/repository.js';
+import { attestationOptions, type AttestationFlags } from './attestation-options.js';
 
 /**
  * Plain-text rendering of an inspection: the same facts as the app's diagram, in reading order. Every
@@ -41,6 +43,7 @@ export function renderInspection(ins: Inspection): string {
   lines.push('roles:');
   ins.roles.forEach(roleLine);
   if (ins.verified) lines.push(ins.verified.ok ? 'verification: OK' : `verification: REFUSED error[${ins.verified.error.code}]: ${ins.verified.error.message}`);
+  if (ins.attestations) lines.push(...attestationLines(ins.attestations));
   if (ins.problems.length) {
     lines.push('problems:');
     for (const p of ins.problems) lines.push(`  [${p.code}] ${p.message}`);
@@ -81,7 +84,12 @@ async function readInspectInput(path: string, caps: InspectCaps): Promise<{ file
   return { files: [{ name: basename(path), bytes }], directory: false, source: basename(path) };
 }
 
-export async function inspectCommand(path: string, opts: { json?: boolean; root?: string }, io: Io, caps: InspectCaps = DEFAULT_INSPECT_CAPS): Promise<number> {
+export interface InspectCommandOptions extends AttestationFlags {
+  json?: boolean;
+  root?: string;
+}
+
+export async function inspectCommand(path: string, opts: InspectCommandOptions, io: Io, caps: InspectCaps = DEFAULT_INSPECT_CAPS): Promise<number> {
   const read = await readInspectInput(path, caps);
   // A bundle is decoded and checked first; a trust bundle is then inspected as the directory it carries.
   const only = read.files.length === 1 && !read.directory ? read.files[0]! : undefined;
@@ -108,8 +116,12 @@ export async function inspectCommand(path: string, opts: { json?: boolean; root?
     io.out(opts.json ? JSON.stringify(rotation.json, null, 2) : rotation.text);
     return 0;
   }
-  const input = bundle ? { files: bundle.files, directory: true, source: read.source } : read;
+  const input = { ...(bundle ? { files: bundle.files, directory: true, source: read.source } : read), attestations: await attestationOptions(opts) };
   const ins = opts.root ? inspectNamedFiles({ ...input, trustedRoot: { name: basename(opts.root), bytes: await readFileCapped(opts.root, DEFAULT_CAPS.root) } }) : inspectNamedFiles(input);
   io.out(opts.json ? JSON.stringify(ins, null, 2) : renderInspection(ins));
-  return ins.verified && !ins.verified.ok ? 1 : 0;
+  // Exit 1 when a pinned verification or an attestation was refused: scripts need not parse the text.
+  const refusedKey = ins.attestations?.keys.find((k) => k.status === 'refused');
+  const refused = ins.attestations?.error ?? (refusedKey ? { code: refusedKey.code ?? 'ATTESTATION_MISSING', message: refusedKey.sentence } : undefined);
+  if (refused && !opts.json) io.err(`error[${refused.code}]: ${refused.message}`);
+  return (ins.verified && !ins.verified.ok) || refused ? 1 : 0;
 }

@@ -3,7 +3,8 @@ import { CeremonyError } from '../errors.js';
 import { setTouchNotice } from '../signers/pkcs11/piv-touch.js';
 import { registerAttestationCommands } from './attestation.js';
 import { registerImportCommands } from './import.js';
-import { inspectCommand } from './inspect.js';
+import { inspectCommand, type InspectCommandOptions } from './inspect.js';
+import { withAttestationFlags } from './attestation-options.js';
 import { registerMergeCommand } from './merge.js';
 import { reportError, type Io } from './output.js';
 import { registerPublishCommands } from './publish.js';
@@ -20,7 +21,7 @@ import { registerTranscriptCommands } from './transcript.js';
 import { registerTargetsRequestCommand } from './targets-request.js';
 import { registerTokensCommand } from './tokens.js';
 import { registerTreeCommand } from './tree.js';
-import { verifyCommand } from './verify.js';
+import { verifyCommand, type VerifyCommandOptions } from './verify.js';
 
 /**
  * The `tuf-ceremony` program. Thin: parse arguments, call the core, print. Returns the exit status
@@ -36,27 +37,27 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => undefined })
     .showHelpAfterError(false);
 
-  program
+  const verify = program
     .command('verify')
     .description('verify a trust bundle or metadata directory against a pinned root, without installing anything')
     .argument('<BUNDLE_OR_DIR>', 'a trust bundle, or a directory of TUF or Notary metadata (root.json, N.root.json, targets.json, …)')
     .requiredOption('--root <TRUSTED_ROOT>', 'the root.json you trust (pinned)')
-    .option('--json', 'machine-readable result (documented in the README)')
-    .action(async (input: string, opts: { root: string; json?: boolean }) => {
-      json = Boolean(opts.json);
-      status = await verifyCommand(input, opts, io);
-    });
+    .option('--json', 'machine-readable result (documented in the README)');
+  withAttestationFlags(verify).action(async (input: string, opts: VerifyCommandOptions) => {
+    json = Boolean(opts.json);
+    status = await verifyCommand(input, opts, io);
+  });
 
-  program
+  const inspect = program
     .command('inspect')
     .description('explain a metadata file or directory: roles, keys, thresholds, expiry, signatures')
     .argument('<FILE>', 'a metadata file or directory')
     .option('--root <TRUSTED_ROOT>', 'also verify against this pinned root')
-    .option('--json', 'machine-readable inspection')
-    .action(async (path: string, opts: { json?: boolean; root?: string }) => {
-      json = Boolean(opts.json);
-      status = await inspectCommand(path, opts, io);
-    });
+    .option('--json', 'machine-readable inspection');
+  withAttestationFlags(inspect).action(async (path: string, opts: InspectCommandOptions) => {
+    json = Boolean(opts.json);
+    status = await inspectCommand(path, opts, io);
+  });
 
   registerShamirCommands(program, io, (s) => {
     status = s;

@@ -24,7 +24,6 @@
  * "metadata": [files], "files": [files], "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId",
  * "sealKeyId" }` (progress lines then go to stderr).
  */
-import { X509Certificate } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
@@ -39,14 +38,14 @@ import { TokenModule, type TokenDescription } from '../signers/pkcs11/token.js';
 import type { Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
 import { askYesNo } from './confirm-prompt.js';
-import { certificatesFromBytes } from '../attestation/pem.js';
-import { trustFromCertificates, type AttestationTrust } from '../attestation/yubico-pki.js';
+import type { AttestationTrust } from '../attestation/yubico-pki.js';
+import { readAttestationRoots } from './attestation-options.js';
 
 export interface RunOptions {
   bindings: string;
   out?: string;
   json?: boolean;
-  /** YubiKey: verify attestations against these CA certificates instead of Yubico's (tests, private PKIs). */
+  /** YubiKey attestation roots instead of Yubico's bundled ones (tests, private PKIs only). */
   attestationRoots?: string;
 }
 
@@ -109,11 +108,9 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
   const bindings = parseSiteBindings(await readFileCapped(opts.bindings, BINDINGS_MAX_BYTES), plan, hash.sha256);
   checkPinSources(bindings, deps);
   const out = resolve(opts.out ?? defaultOut(planPath));
-  let attestationTrust: AttestationTrust | undefined;
-  if (opts.attestationRoots !== undefined) {
-    const ders = certificatesFromBytes(await readFileCapped(opts.attestationRoots, 1024 * 1024), opts.attestationRoots);
-    attestationTrust = trustFromCertificates(ders.map((d) => new X509Certificate(d)));
-  }
+  // Read once: the token layer checks each new YubiKey key's attestation as it is made (piv.ts), the
+  // ceremony again before recording it (generate-keys.ts).
+  const attestationTrust: AttestationTrust | undefined = opts.attestationRoots !== undefined ? await readAttestationRoots(opts.attestationRoots) : undefined;
 
   const loaded = new Set<TokenModule>();
   const provider = new Pkcs11TokenProvider(bindings, {
@@ -172,6 +169,7 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
       tokens: provider,
       now: deps.now,
       report: say,
+      ...(attestationTrust ? { attestationTrust } : {}),
       ...(deps.fault ? { fault: deps.fault } : {}),
     });
     if (opts.json) {
@@ -214,6 +212,6 @@ export function registerRunCommand(program: Command, io: Io, setStatus: (status:
     .requiredOption('--bindings <FILE>', 'site bindings: module, token and PIN source per custodian')
     .option('--out <DIR>', 'output folder (default: <PLAN>.out next to the plan); the same folder resumes an interrupted ceremony')
     .option('--json', 'machine-readable summary (documented in src/cli/run.ts)')
-    .option('--attestation-roots <PEM>', 'YubiKey: verify attestations against these CA certificates instead of Yubico’s (tests and private PKIs only)')
+    .option('--attestation-roots <PEM>', 'trust these CA certificates for YubiKey attestations instead of the bundled Yubico roots (tests and private PKIs only)')
     .action(async (planPath: string, opts: RunOptions) => setStatus(await runCommand(planPath, opts, io)));
 }

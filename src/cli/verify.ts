@@ -4,9 +4,11 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { readRepositoryInput } from './import.js';
+import { attestationLines, checkRepositoryAttestations } from '../attestation/repository.js';
+import { attestationOptions, type AttestationFlags } from './attestation-options.js';
 import type { Io } from './output.js';
 
-export interface VerifyCommandOptions {
+export interface VerifyCommandOptions extends AttestationFlags {
   root: string;
   json?: boolean;
   now?: Date;
@@ -55,9 +57,13 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
   // `import` checks (src/tuf/notary-root.ts) — a bundle labelled for one repository whose roots are
   // another's is refused here as well (issue #12 point 9).
   const gun = source.bundle?.profile === 'notary' ? source.bundle.repository : undefined;
-  const repo = verifyRepository(source.files, { trustedRoot, now: opts.now ?? new Date(), ...(gun !== undefined ? { gun } : {}) });
+  const now = opts.now ?? new Date();
+  const repo = verifyRepository(source.files, { trustedRoot, now, ...(gun !== undefined ? { gun } : {}) });
+  // attestations.json, when the input carries one or the operator requires it: every chain to the
+  // (bundled Yubico) roots, each attested key the key root.json lists under that ID (issue #13).
+  const attestations = checkRepositoryAttestations(repo.root.signed, source.files.attestations, { strict: true, now, ...(await attestationOptions(opts)) });
   if (opts.json) {
-    io.out(JSON.stringify(verifiedJson(repo), null, 2));
+    io.out(JSON.stringify({ ...verifiedJson(repo), ...(attestations ? { attestations: attestations.keys } : {}) }, null, 2));
   } else {
     const chain = repo.rootChain.length ? ` (chain ${repo.trustedRoot.signed.version} → ${repo.root.signed.version})` : '';
     io.out(`verified: ${repo.profile} repository, root version ${repo.root.signed.version}${chain}`);
@@ -71,6 +77,7 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
     for (const [name, v] of repo.delegated) line(name, v.md.signed.version, v.result);
     if (repo.targets) io.out(`  ${repo.targets.md.signed.targets.size} targets`);
     if (repo.absent.length) io.out(`  not included: ${repo.absent.join(', ')}`);
+    if (attestations) for (const l of attestationLines(attestations)) io.out(`  ${l}`);
   }
   return 0;
 }

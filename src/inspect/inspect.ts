@@ -16,11 +16,15 @@ import type { RoleType } from '../tuf/signed-common.js';
 import type { Targets } from '../tuf/targets.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify.js';
 import type { Inspection, KeyView, RoleView } from './types.js';
+import { checkRepositoryAttestations, type AttestationRequirement } from '../attestation/repository.js';
+import type { AttestationTrust } from '../attestation/yubico-pki.js';
 
 export interface InspectOptions {
   /** Pin: verify the whole input against this root and report the verdict. */
   trustedRoot?: Uint8Array;
   now?: Date;
+  /** How to check attestations.json: other roots than Yubico's (tests), and what is required. */
+  attestations?: { trust?: AttestationTrust; requirement?: AttestationRequirement };
 }
 
 function keyView(listed: ListedKey): KeyView {
@@ -163,7 +167,34 @@ function inspectDirectory(dir: string, entries: readonly NamedBytes[], opts: Ins
   const out = checked?.repo ? viewOfVerified(dir, checked.repo, now) : viewOfUnverified(dir, files, now);
   out.kind = 'metadata-directory';
   if (checked) out.verified = checked.view;
+  const report = attestationsOf(files, checked?.repo?.root, opts, now);
+  if (report) out.attestations = report;
   return out;
+}
+
+/**
+ * attestations.json against the root shown: the verified one, else the newest root in the input (the view
+ * says the root was not verified). Listed, never thrown: inspection explains every finding.
+ */
+function attestationsOf(files: RepositoryFiles, verifiedRoot: Metadata<Root> | undefined, opts: InspectOptions, now: Date): Inspection['attestations'] {
+  if (!files.attestations && !opts.attestations?.requirement?.required) return undefined;
+  let root = verifiedRoot;
+  if (!root) {
+    const newest = Math.max(0, ...files.versionedRoots.keys());
+    const bytes = files.root ?? files.versionedRoots.get(newest);
+    try {
+      root = bytes ? parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' }) : undefined;
+    } catch {
+      root = undefined; // the view lists why the root cannot be read
+    }
+  }
+  if (!root) return undefined;
+  return checkRepositoryAttestations(root.signed, files.attestations, {
+    strict: false,
+    now,
+    ...(opts.attestations?.trust ? { trust: opts.attestations.trust } : {}),
+    ...(opts.attestations?.requirement ? { requirement: opts.attestations.requirement } : {}),
+  });
 }
 
 function viewOfVerified(dir: string, repo: VerifiedRepository, now: Date): Inspection {
@@ -219,6 +250,8 @@ export interface InspectRequest {
   directory?: boolean;
   /** What to call the input in messages: a base name, never a full path. */
   source?: string;
+  /** How to check attestations.json (default: Yubico's bundled roots, nothing required). */
+  attestations?: InspectOptions['attestations'];
 }
 
 /**
@@ -228,6 +261,7 @@ export interface InspectRequest {
 export function inspectNamedFiles(req: InspectRequest): Inspection {
   const now = req.now ?? new Date();
   const opts: InspectOptions = req.trustedRoot ? { trustedRoot: req.trustedRoot.bytes, now } : { now };
+  if (req.attestations) opts.attestations = req.attestations;
   if (req.files.length === 0) throw new CeremonyError('USAGE', 'nothing to inspect: no files were given');
   if (req.files.length === 1 && !req.directory) {
     const only = req.files[0]!;

@@ -3,6 +3,7 @@
  * code, so the renderer may import this type and the same object crosses IPC unchanged.
  */
 import type { ErrorShape } from '../errors.js';
+import type { AttestationReport } from '../attestation/view.js';
 
 export type RoleKind = 'root' | 'targets' | 'snapshot' | 'timestamp' | 'delegation';
 
@@ -54,4 +55,9 @@ export interface Inspection {
   problems: ErrorShape[];
   /** When verified against a pinned root: the verdict. */
   verified?: { ok: true } | { ok: false; error: ErrorShape };
+  /**
+   * attestations.json, when the input carries one (or the caller requires one): per key of the root shown,
+   * whether and where it was generated, in words, or why not (issue #13).
+   */
+  attestations?: AttestationReport;
 }

@@ -32,6 +32,8 @@ import { capForName, classifyName } from '../tuf/repository-files.js';
 import { roleKeyFingerprints, trustedVersionsOf, verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifiedRepository } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
+import { checkRepositoryAttestations, type AttestationRequirement, type KeyAttestationView } from '../attestation/repository.js';
+import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { resolveTrustAnchor } from './pin.js';
 
 export type TrustLayout = 'notary' | 'tuf';
@@ -73,6 +75,11 @@ export interface ImportOptions {
   lockWaitMs?: number;
   /** The trust folder's file system (src/io/trust-dir.ts; node's by default): tests inject faults. */
   trustDirFs?: TrustDirFs;
+  /**
+   * How attestations.json is checked (issue #13): roots other than Yubico's bundled ones (tests, private
+   * PKIs) and what the operator requires. It is checked whenever the input carries one; never installed.
+   */
+  attestations?: { trust?: AttestationTrust; requirement?: AttestationRequirement };
 }
 
 export interface ImportResult {
@@ -90,6 +97,8 @@ export interface ImportResult {
   verified: VerifiedRepository;
   /** Set when the install went through but its lock could not be removed afterwards (what to do about it). */
   lockNotReleased?: string;
+  /** attestations.json checked (when the input carried one, or one was required): per key, in words. */
+  attestations?: KeyAttestationView[];
 }
 
 function isLayout(v: string): v is TrustLayout {
@@ -149,7 +158,7 @@ export function installedVersions(tree: ReadonlyMap<string, Uint8Array>, profile
     } catch (err) {
       throw trustDirInvalid(name, err);
     }
-    if (kind.kind === 'versioned-root') continue;
+    if (kind.kind === 'versioned-root' || kind.kind === 'attestations') continue; // import never installs attestations.json
     if (kind.kind === 'top') {
       if (kind.role === 'timestamp') versions.timestamp = parse(name, 'timestamp').signed.version;
       else if (kind.role === 'snapshot') {
@@ -274,6 +283,14 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     requireComplete: true,
   });
 
+  // attestations.json against the verified root's keys, before anything is written: a refusal installs nothing.
+  const attestations = checkRepositoryAttestations(verified.root.signed, input.files.attestations, {
+    strict: true,
+    now: opts.now,
+    ...(opts.attestations?.trust ? { trust: opts.attestations.trust } : {}),
+    ...(opts.attestations?.requirement ? { requirement: opts.attestations.requirement } : {}),
+  });
+
   const next = new Map<string, Uint8Array>();
   next.set('root.json', verified.root.bytes);
   next.set('timestamp.json', verified.timestamp!.md.bytes);
@@ -312,6 +329,7 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     files: [...next.keys()].filter((n) => n !== IMPORTS_LOG).sort(),
     record,
     verified,
+    ...(attestations ? { attestations: attestations.keys } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * metadata file is refused, so nothing unverified rides along.
  */
 import { CeremonyError } from '../errors.js';
+import { ATTESTATIONS_FILE, ATTESTATIONS_MAX_BYTES } from '../attestation/attestations-name.js';
 import { capFor, DEFAULT_CAPS, type SizeCaps } from './caps.js';
 import type { RepositoryFiles } from './repository.js';
 
@@ -18,13 +19,17 @@ const TOP = new Set(['root', 'timestamp', 'snapshot', 'targets']);
 /** Path segments a role file may have: no dot-dot, no hidden files, no control characters. */
 const SAFE_SEGMENT = /^(?!\.)[^\u0000-\u001f\u007f/\\]{1,255}$/;
 
-export type FileKind = { kind: 'versioned-root'; version: number } | { kind: 'top'; role: 'root' | 'timestamp' | 'snapshot' | 'targets' } | { kind: 'delegated'; role: string };
+export type FileKind = { kind: 'attestations' } | { kind: 'versioned-root'; version: number } | { kind: 'top'; role: 'root' | 'timestamp' | 'snapshot' | 'targets' } | { kind: 'delegated'; role: string };
 
 export function classifyName(name: string): FileKind {
   const segments = name.split('/');
   if (name.length === 0 || segments.some((s) => !SAFE_SEGMENT.test(s)) || segments.length > 8) {
     throw new CeremonyError('UNEXPECTED_FILE', `${JSON.stringify(name)} is not a safe relative file name`, { path: name });
   }
+  // attestations.json (src/attestation/attestations-file.ts): the key-generation evidence that travels beside
+  // the metadata. The name is reserved: a TUF delegated role called "attestations" at the top level cannot
+  // be carried (Notary delegations are all under targets/, so they never meet it).
+  if (name === ATTESTATIONS_FILE) return { kind: 'attestations' };
   const versioned = VERSIONED_ROOT.exec(name);
   if (versioned) return { kind: 'versioned-root', version: Number(versioned[1]) };
   if (!name.endsWith('.json') || name.length <= 5) throw new CeremonyError('UNEXPECTED_FILE', `${name} is not a metadata file`, { path: name });
@@ -35,6 +40,7 @@ export function classifyName(name: string): FileKind {
 
 export function capForName(name: string, caps: SizeCaps = DEFAULT_CAPS): number {
   const k = classifyName(name);
+  if (k.kind === 'attestations') return ATTESTATIONS_MAX_BYTES;
   return k.kind === 'versioned-root' ? caps.root : capFor(caps, k.kind === 'top' ? k.role : k.role);
 }
 
@@ -48,7 +54,8 @@ export function classifyRepositoryFiles(entries: readonly NamedBytes[], caps: Si
     const cap = capForName(name, caps);
     if (bytes.length > cap) throw new CeremonyError('INPUT_TOO_LARGE', `${name} is ${bytes.length} bytes, over the cap of ${cap}`, { path: name });
     const k = classifyName(name);
-    if (k.kind === 'versioned-root') files.versionedRoots.set(k.version, bytes);
+    if (k.kind === 'attestations') files.attestations = bytes;
+    else if (k.kind === 'versioned-root') files.versionedRoots.set(k.version, bytes);
     else if (k.kind === 'top') files[k.role] = bytes;
     else files.delegated.set(k.role, bytes);
   }

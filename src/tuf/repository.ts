@@ -22,6 +22,11 @@ export interface RepositoryFiles {
   targets?: Uint8Array;
   /** Delegated targets roles by role name. */
   delegated: Map<string, Uint8Array>;
+  /**
+   * `attestations.json` when the input carries one (src/attestation/attestations-file.ts): not metadata —
+   * TUF verification ignores it; verify, import and inspect check it against the verified root's keys.
+   */
+  attestations?: Uint8Array;
 }
 
 /**

@@ -12,7 +12,11 @@
  * else's: the label was free a moment before, or the token would have refused), or generated now.
  */
 import { randomBytes } from 'node:crypto';
+import { certificatesFromBytes, pemOfCertificate } from '../../attestation/pem.js';
+import { verifyYubicoAttestation, type VerifiedAttestation } from '../../attestation/verify.js';
+import { sha256Hex } from '../../crypto/digest.js';
 import { CeremonyError, isCeremonyError } from '../../errors.js';
+import { quoteShown } from '../../json/fields.js';
 import type { KeyAlgorithm } from '../../profiles/profile.js';
 import { makeNotaryRootCertificate } from '../../signers/certificate.js';
 import { listPublicKey } from '../../signers/public-key-json.js';
@@ -25,6 +29,7 @@ import type { CeremonyContext } from '../context.js';
 import { spkiText } from '../keys.js';
 import { plannedKeys, type PlannedKey, type TokenKeySource } from '../plan.js';
 import type { KeyRecord } from '../state.js';
+import type { CeremonyToken } from '../tokens.js';
 import { clipNote, type Step } from './step.js';
 
 const encoder = new TextEncoder();
@@ -77,6 +82,70 @@ async function ready(ctx: CeremonyContext, planned: PlannedKey, key: SigningKey,
   return rec;
 }
 
+/**
+ * The token's proof that it made the key (issue #13; today a YubiKey's PIV attestation): read from the
+ * token, or from the state when it was recorded before an interruption, and verified every time — the
+ * chain to Yubico's roots (or the roots given for tests), the attested key is the key just made, the
+ * serial is the token's, and the PIN and touch policies are ones the plan allows. A token without such
+ * proof is stated as "no attestation" in the transcript; a plan that requires attestation refuses a root
+ * key without one (ATTESTATION_MISSING). A broken or foreign chain is refused whatever the plan says: a
+ * genuine YubiKey always gives a valid one.
+ */
+async function attest(ctx: CeremonyContext, planned: PlannedKey, source: TokenKeySource, token: CeremonyToken, key: SigningKey, rec: KeyRecord): Promise<void> {
+  const required = ctx.plan.attestation?.required === true && planned.role === 'root';
+  let certs: { attestationDer: Uint8Array; deviceDer: Uint8Array } | undefined;
+  let missing = 'its token gives no proof of where a key was generated';
+  if (rec.attestation) {
+    certs = {
+      attestationDer: certificatesFromBytes(new TextEncoder().encode(rec.attestation.attestation), `$.keys.${planned.name}.attestation.attestation`)[0]!,
+      deviceDer: certificatesFromBytes(new TextEncoder().encode(rec.attestation.device), `$.keys.${planned.name}.attestation.device`)[0]!,
+    };
+  } else {
+    const got = token.attestation ? await token.attestation(key) : null;
+    if (got && 'missing' in got) missing = got.missing;
+    else if (got) certs = got;
+  }
+  const actor = { name: source.custodian, role: 'custodian' as const };
+  const tokenRef = { serial: rec.tokenSerial!, ...(rec.label ? { label: rec.label } : {}), keyId: rec.keyId! };
+  if (!certs) {
+    if (required) {
+      throw new CeremonyError('ATTESTATION_MISSING', `the plan requires every root key to be attested, but ${roleTitle(planned)}: ${missing}; the key is not used`, { path: '$.attestation.required' });
+    }
+    await ctx.record({ step: 'key.attestation', actor, token: tokenRef, note: clipNote(`${roleTitle(planned)}: no attestation (${missing})`) });
+    return;
+  }
+  const policy = ctx.plan.attestation;
+  const verified: VerifiedAttestation = verifyYubicoAttestation(certs.attestationDer, certs.deviceDer, {
+    ...(ctx.attestationTrust ? { trust: ctx.attestationTrust } : {}),
+    now: ctx.now(),
+    expectedSpki: key.spki,
+    ...(policy?.pinPolicy || policy?.touchPolicy ? { policy: { ...(policy.pinPolicy ? { pin: policy.pinPolicy } : {}), ...(policy.touchPolicy ? { touch: policy.touchPolicy } : {}) } } : {}),
+    paths: { attestation: `${roleTitle(planned)}: slot attestation certificate`, device: `${roleTitle(planned)}: f9 certificate` },
+  });
+  if (String(verified.serial) !== rec.tokenSerial!.trim()) {
+    throw new CeremonyError('ATTESTATION_KEY_MISMATCH', `the attestation of ${roleTitle(planned)} names YubiKey serial ${verified.serial}, but the key was made on the token with serial ${rec.tokenSerial!.trim()}`);
+  }
+  if (!rec.attestation) {
+    rec.attestation = { kind: 'yubico-piv', attestation: pemOfCertificate(certs.attestationDer), device: pemOfCertificate(certs.deviceDer) };
+    ctx.state.keys[planned.name] = rec;
+    await ctx.save();
+  }
+  const sentence = `${roleTitle(planned)} was generated on YubiKey serial ${verified.serial}, firmware ${verified.firmware}${verified.slot ? `, slot ${verified.slot}` : ''}, form factor ${verified.formFactor}${verified.fips ? ' (FIPS)' : ''}, PIN policy ${verified.pinPolicy}, touch policy ${verified.touchPolicy}; chain ${verified.chain.map(quoteShown).join(' → ')}${verified.root.bundled ? '' : ' (NOT a Yubico root: roots given for tests or a private PKI)'}`;
+  await ctx.record({
+    step: 'key.attestation',
+    actor,
+    token: tokenRef,
+    digests: [
+      { label: 'attested public key (SHA-256 of its SubjectPublicKeyInfo)', sha256: verified.attestedKeySha256 },
+      { label: 'slot attestation certificate', sha256: sha256Hex(certs.attestationDer) },
+      { label: 'f9 device attestation certificate', sha256: sha256Hex(certs.deviceDer) },
+      { label: clipNote(`attestation root ${verified.root.subject}`, 100), sha256: verified.root.sha256 },
+    ],
+    note: clipNote(sentence),
+  });
+  ctx.report(`  attestation: ${sentence}`);
+}
+
 async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: TokenKeySource): Promise<{ rec: KeyRecord; how: string }> {
   const token = await ctx.token(source.custodian);
   const existing = ctx.state.keys[planned.name];
@@ -103,7 +172,9 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
     key = await token.findKey(source.keyLabel, existing.fingerprint, id);
     how = 'found again on the token (made before the interruption)';
     ctx.keys.set(planned.name, key);
-    return { rec: await ready(ctx, planned, key, existing), how };
+    const rec = await ready(ctx, planned, key, existing);
+    await attest(ctx, planned, source, token, key, rec);
+    return { rec, how };
   }
   if (existing?.status === 'generating') {
     try {
@@ -134,6 +205,7 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
       note: clipNote(`${roleTitle(planned)} "${source.keyLabel}" (CKA_ID ${tokenKeyId ?? 'chosen by the token'}): ${generationText(generation)}`),
     });
   }
+  await attest(ctx, planned, source, token, key, rec);
   return { rec, how };
 }
 

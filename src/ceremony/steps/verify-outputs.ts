@@ -6,7 +6,11 @@
  * SHA-1), and that root.json says what the plan says: the threshold, and exactly the keys the ceremony
  * made (and the server's) in each role.
  */
+import { ATTESTATIONS_FILE, encodeAttestations, type AttestationEntry } from '../../attestation/attestations-file.js';
+import { certificatesFromBytes } from '../../attestation/pem.js';
+import { checkRepositoryAttestations } from '../../attestation/repository.js';
 import { CeremonyError } from '../../errors.js';
+import type { Root } from '../../tuf/root.js';
 import { sha256Hex } from '../../crypto/digest.js';
 import { checkNotaryRootCertificates } from '../../tuf/notary-root.js';
 import { verifyRepository, type RepositoryFiles } from '../../tuf/repository.js';
@@ -41,12 +45,36 @@ export async function verifiedOutputs(ctx: CeremonyContext): Promise<{ name: str
       throw new CeremonyError('INTERNAL', `root.json does not list exactly the ${role} keys the ceremony recorded`);
     }
   }
+  const attestations = attestationsFile(ctx, v.root.signed);
+  if (attestations) files.push(attestations);
   for (const role of ['root', 'targets', 'snapshot', 'timestamp'] as const) {
     const sha = ctx.state.signed[role];
     const md = role === 'root' ? v.root : v[role]?.md;
     if (md && sha && sha256Hex(md.signedBytes()) !== sha) throw new CeremonyError('CEREMONY_STATE_INVALID', `${role}.json is not the ${role} built and signed`, { path: `$.signed.${role}` });
   }
   return files;
+}
+
+/**
+ * attestations.json (issue #13): every key the ceremony recorded an attestation for, by the key ID root.json
+ * lists it under — checked here as verify and import will check it (strictly, against root.json's keys,
+ * with the plan's requirement). None when no key has one and the plan requires none.
+ */
+function attestationsFile(ctx: CeremonyContext, root: Root): { name: string; bytes: Uint8Array } | undefined {
+  const entries = new Map<string, AttestationEntry>();
+  for (const rec of Object.values(ctx.state.keys)) {
+    if (!rec.attestation || !rec.keyId) continue;
+    const one = (pem: string, field: string) => certificatesFromBytes(new TextEncoder().encode(pem), `$.keys.attestation.${field}`)[0]!;
+    entries.set(rec.keyId, { kind: rec.attestation.kind, attestationDer: one(rec.attestation.attestation, 'attestation'), deviceDer: one(rec.attestation.device, 'device') });
+  }
+  const bytes = entries.size ? encodeAttestations(entries) : undefined;
+  checkRepositoryAttestations(root, bytes, {
+    strict: true,
+    now: ctx.now(),
+    ...(ctx.attestationTrust ? { trust: ctx.attestationTrust } : {}),
+    ...(ctx.plan.attestation ? { requirement: ctx.plan.attestation } : {}),
+  });
+  return bytes ? { name: ATTESTATIONS_FILE, bytes } : undefined;
 }
 
 export const verifyOutputs: Step = {
