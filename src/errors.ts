@@ -76,6 +76,8 @@ export const ERROR_CODES = {
   KEY_LABEL_EXISTS: { cls: 'token', what: 'a key with this label is already on the token (labels are never reused)' },
   MANAGEMENT_KEY_INCORRECT: { cls: 'token', what: 'the YubiKey did not accept the PIV management key (nothing was written to it)' },
   TOUCH_TIMEOUT: { cls: 'token', what: 'the YubiKey waited for a touch that did not come (about 15 seconds); nothing was signed' },
+  PIV_NO_FREE_SLOT: { cls: 'token', what: 'the YubiKey has no empty retired PIV slot (82–95) to propose, and the site bindings name none' },
+  PIV_SLOT_DECLINED: { cls: 'refused', what: 'the custodian did not confirm the PIV slot proposed for a key (nothing was written to the card)' },
   KEY_ID_EXISTS: { cls: 'token', what: 'a key with this ID (for a YubiKey: this PIV slot) is already on the token' },
   TOKEN_KEY_NOT_FOUND: { cls: 'token', what: 'no key with the expected label, ID or fingerprint is on the token' },
   TOKEN_KEY_EXTRACTABLE: { cls: 'token', what: 'a private key on the token can be read out or is not marked sensitive' },

@@ -20,6 +20,7 @@
  * Plain functions over narrow dependencies: unit-tested with software rehearsal tokens and a fake
  * provider (test/unit/electron/ceremony.test.ts); no Electron here.
  */
+import { setTouchNotice } from '../../src/signers/pkcs11/piv-touch.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -172,6 +173,8 @@ interface Run {
   /** Keys made on each custodian's token before an interruption, as announced with the token. */
   announcedKeys: Map<string, readonly ExpectedKey[]>;
   pending?: PendingPin;
+  /** A YubiKey signature waiting for a touch (cleared by the next progress line). */
+  touch?: NonNullable<CeremonyStatusView['touch']>;
   running: boolean;
   failure?: Omit<IpcFailure, 'ok'>;
   result?: NonNullable<CeremonyStatusView['result']>;
@@ -458,9 +461,17 @@ export class CeremonySession {
   private launch(loaded: Loaded, run: Run): void {
     run.running = true;
     const say = (line: string) => {
+      // A line after a touch notice means the signature it was for is over (signed or failed).
+      delete run.touch;
       run.log.push(line);
       if (run.log.length > MAX_LOG_LINES) run.log.splice(0, run.log.length - MAX_LOG_LINES);
     };
+    // "Touch your YubiKey now" (piv-touch.ts): shown by the screen while the signature waits, and kept
+    // in the log. One ceremony runs at a time in this process, so the notice is this run's.
+    const previousTouch = setTouchNotice((n) => {
+      say(n.message);
+      run.touch = { message: n.message, serial: n.serial, policy: n.policy };
+    });
     run.done = (async () => {
       let provider: TokenProvider | undefined;
       let closeProvider = true;
@@ -509,6 +520,8 @@ export class CeremonySession {
           delete run.pending;
         }
         if (closeProvider) await provider?.close().catch(() => undefined);
+        setTouchNotice(previousTouch);
+        delete run.touch;
         run.running = false;
       }
     })();
@@ -535,6 +548,21 @@ export class CeremonySession {
           return Promise.resolve(encoder.encode(v));
         }
         return this.askPin(run, custodian, token, run.announcedKeys.get(custodian.name) ?? []);
+      },
+      // A YubiKey's management key, from the environment variable the bindings name; never shown or kept.
+      managementKey: (custodian, binding) => {
+        const source = binding.piv?.managementKey;
+        if (source?.kind !== 'env') {
+          return Promise.reject(
+            new CeremonyError('USAGE', `${custodian.name}'s YubiKey management key is asked only on the command line (tuf-ceremony run); in the app, name an environment variable in the bindings ("piv": {"managementKey": {"env": "NAME"}})`),
+          );
+        }
+        const v = this.deps.env[source.name];
+        if (v === undefined || v === '') return Promise.reject(new CeremonyError('USAGE', `the environment variable ${source.name} (${custodian.name}'s YubiKey management key, as the site bindings say) is not set`));
+        return Promise.resolve(encoder.encode(v));
+      },
+      warn: (message) => {
+        run.log.push(message);
       },
     });
   }
@@ -614,6 +642,7 @@ export class CeremonySession {
     if (this.loaded) out.plan = this.loaded.view;
     if (run) out.outDir = run.outDir;
     if (run?.pending) out.pinRequest = run.pending.view;
+    if (run?.touch) out.touch = { ...run.touch };
     if (run?.failure) out.failure = { ...run.failure };
     if (run?.result) out.result = run.result;
     return out;

@@ -429,6 +429,11 @@ export interface CeremonyStatusView {
   /** Tokens opened so far, per custodian, as announced before their PIN. */
   tokens: { custodian: string; label: string; serial: string }[];
   pinRequest?: CeremonyPinRequestView;
+  /**
+   * A YubiKey signature is waiting for the custodian to touch the key ("Touch your YubiKey now"); gone once
+   * the signature is over. `policy` is the key's touch policy as its attestation says, or "unknown".
+   */
+  touch?: { message: string; serial: string; policy: string };
   /** The folder main chose for the outputs. */
   outDir?: string;
   failure?: Omit<IpcFailure, 'ok'>;

@@ -28,6 +28,19 @@
  * (tpm2-pkcs11, NSS softokn), choose it by "label". Anything written where a PIN source belongs is never
  * echoed in a refusal (it may be a PIN).
  *
+ * A custodian whose token is a YubiKey (ykcs11) may say where each of their keys goes and where the PIV
+ * management key comes from (issue #13; piv-slots.ts):
+ *
+ * ```json
+ * "Alice": { "pin": "prompt", "piv": { "slots": { "root": "9c", "targets": "82" }, "allowSlots": ["9a"],
+ *                                      "managementKey": { "env": "ALICE_PIV_MGMT" } } }
+ * ```
+ *
+ * `slots` maps a key's role (root, targets, snapshot, timestamp) to a PIV slot: 9c, 9d, 9e or 82–95; 9a and
+ * f9 only when `allowSlots` names them. A role left out gets the first empty retired slot, which the
+ * custodian confirms. `managementKey` is "prompt" (asked without echo) or {"env": "NAME"}, like a PIN
+ * source, and never written anywhere; without it the management key is asked on the terminal.
+ *
  * `planSha256` binds the bindings to one reviewed plan (BINDINGS_PLAN_MISMATCH otherwise). A custodian
  * whose plan entry names no token must be given one here; one whose plan names a serial may repeat it but
  * not contradict it. Refusals are BINDINGS_INVALID with the JSON path.
@@ -36,6 +49,7 @@ import { CeremonyError } from '../errors.js';
 import { child, isObject } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonValue } from '../json/types.js';
+import { checkSlotAllowed, GUARDED_SLOTS, type PivSlot } from '../signers/pkcs11/piv-slots.js';
 import { isModulePreset, type ModulePreset } from '../signers/pkcs11/presets.js';
 import type { CeremonyPlan, PlanTokenPin } from './plan.js';
 import { StrictReader } from './read.js';
@@ -58,7 +72,18 @@ export interface CustodianBinding {
   /** The token to open: the plan's pin merged with the bindings' choice. Serial preferred. */
   token: PlanTokenPin;
   pin: PinSource;
+  /** YubiKey: slots by key role, guarded slots allowed, the management key's source. */
+  piv?: PivBinding | undefined;
 }
+
+export interface PivBinding {
+  slots: Partial<Record<PivKeyRole, PivSlot>>;
+  allowSlots: PivSlot[];
+  managementKey: PinSource;
+}
+
+export type PivKeyRole = 'root' | 'targets' | 'snapshot' | 'timestamp';
+const PIV_KEY_ROLES: readonly PivKeyRole[] = ['root', 'targets', 'snapshot', 'timestamp'];
 
 export interface SiteBindings {
   planSha256: string;
@@ -102,6 +127,38 @@ function pinSource(value: JsonValue | undefined, path: string): PinSource {
   return { kind: 'env', name };
 }
 
+/** A YubiKey custodian's PIV choices (file comment). */
+function pivBinding(value: JsonValue | undefined, path: string): PivBinding {
+  const o = r.object(value, path, [], ['slots', 'allowSlots', 'managementKey']);
+  const allowSlots: PivSlot[] = [];
+  if (o.allowSlots !== undefined) {
+    const list = r.array(o.allowSlots, child(path, 'allowSlots'), 0, 2);
+    list.forEach((v, i) => {
+      const at = `${child(path, 'allowSlots')}[${i}]`;
+      const name = r.text(v, at, 2).toLowerCase();
+      if (!GUARDED_SLOTS.includes(name as PivSlot)) r.fail(at, `only 9a and f9 need an explicit allowance, not ${JSON.stringify(name)}`);
+      allowSlots.push(name as PivSlot);
+    });
+  }
+  const slots: Partial<Record<PivKeyRole, PivSlot>> = {};
+  if (o.slots !== undefined) {
+    const entries = r.record(o.slots, child(path, 'slots'), 4);
+    const used = new Map<string, string>();
+    for (const [role, v] of Object.entries(entries)) {
+      const at = child(child(path, 'slots'), role);
+      if (!(PIV_KEY_ROLES as readonly string[]).includes(role)) r.fail(at, `a key role is root, targets, snapshot or timestamp, not ${JSON.stringify(role)}`);
+      const slot = checkSlotAllowed(r.text(v, at, 2), allowSlots, at);
+      const twice = used.get(slot);
+      if (twice !== undefined) r.fail(at, `slot ${slot} is already named for the ${twice} key; one key per slot`);
+      used.set(slot, role);
+      slots[role as PivKeyRole] = slot;
+    }
+  }
+  // Like a PIN source (a management key written here by mistake is never echoed); default: asked.
+  const managementKey = o.managementKey === undefined ? ({ kind: 'prompt' } as const) : pinSource(o.managementKey, child(path, 'managementKey'));
+  return { slots, allowSlots, managementKey };
+}
+
 function tokenChoice(value: JsonValue | undefined, path: string): PlanTokenPin {
   const o = r.object(value, path, [], ['serial', 'label']);
   if (o.serial === undefined && o.label === undefined) r.fail(path, 'choose the token by "serial" (preferred) or "label"');
@@ -133,7 +190,7 @@ export function parseSiteBindings(bytes: Uint8Array, plan: CeremonyPlan, planSha
   for (const c of plan.custodians) {
     const path = child('$.custodians', c.name);
     if (entries[c.name] === undefined) r.fail(path, `custodian ${JSON.stringify(c.name)} has no binding: say where their PIN comes from ("pin": "prompt")`);
-    const e = r.object(entries[c.name], path, ['pin'], ['module', 'token']);
+    const e = r.object(entries[c.name], path, ['pin'], ['module', 'token', 'piv']);
     const moduleAt = e.module === undefined ? '$.module' : child(path, 'module');
     const module = e.module === undefined ? fallback : moduleBinding(e.module, moduleAt);
     if (!module) r.fail(child(path, 'module'), 'no PKCS#11 module: give "module" here or at the top level');
@@ -149,7 +206,8 @@ export function parseSiteBindings(bytes: Uint8Array, plan: CeremonyPlan, planSha
       }
     }
     const token: PlanTokenPin = { ...(chosen ?? {}), ...(pinned ?? {}) };
-    custodians.set(c.name, { module, moduleAt, token, pin: pinSource(e.pin, child(path, 'pin')) });
+    const piv = e.piv === undefined ? undefined : pivBinding(e.piv, child(path, 'piv'));
+    custodians.set(c.name, { module, moduleAt, token, pin: pinSource(e.pin, child(path, 'pin')), ...(piv ? { piv } : {}) });
   }
   return { planSha256: sha, custodians };
 }

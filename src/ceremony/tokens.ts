@@ -18,7 +18,11 @@ import { TokenKey } from '../signers/pkcs11/token-signer.js';
 import { algorithmTitle, type SigningKey } from '../signers/signing-key.js';
 import { REHEARSAL_NOTICE, type RehearsalKind, type RehearsalToken } from '../signers/rehearsal.js';
 import type { PlanCustodian } from './plan.js';
-import type { CustodianBinding, SiteBindings } from './site-bindings.js';
+import type { CustodianBinding, PivKeyRole, SiteBindings } from './site-bindings.js';
+import type { AttestationTrust } from '../attestation/yubico-pki.js';
+import { TokenError } from '../signers/pkcs11/errors.js';
+import { generateOnYubiKey, type YubiKeyGenerated } from '../signers/pkcs11/piv.js';
+import { decideSlot, idOfSlot, isYubiKeyPiv, parseManagementKey, RETIRED_SLOTS, slotOfId, type PivSlot } from '../signers/pkcs11/piv-slots.js';
 
 /** What the transcript says of a real token beyond (serial, label): where it was found and what it is. */
 export interface TokenIdentity {
@@ -53,6 +57,12 @@ export interface CeremonyToken {
   findKey(label: string, fingerprint?: string, id?: Uint8Array): Promise<SigningKey>;
   /** Whether the token can make this key type (undefined: it will say when asked). */
   canMake?(algorithm: KeyAlgorithm): boolean | undefined;
+  /**
+   * YubiKey only: the CKA_ID (one byte: the PIV slot) for a new key of `role`, from the site bindings or
+   * proposed and confirmed; refused (nothing written) when that slot is taken. Undefined for other tokens
+   * (the caller picks a random 16-byte ID).
+   */
+  pivKeyId?(role: PivKeyRole): Promise<Uint8Array | undefined>;
   /**
    * The token's proof that `key` was generated on it (today: a YubiKey's PIV attestation and f9
    * certificates, unverified — the caller verifies them), `{ missing }` when a token that should give one
@@ -162,6 +172,9 @@ class SessionToken implements CeremonyToken {
     readonly custodian: string,
     readonly session: TokenSession,
     libraryParameters: string | undefined,
+    private readonly person: PlanCustodian,
+    private readonly binding: CustodianBinding,
+    private readonly deps: Pkcs11ProviderDeps,
   ) {
     this.rehearsal = session.rehearsal;
     const t = session.token;
@@ -178,13 +191,81 @@ class SessionToken implements CeremonyToken {
     };
   }
 
+  /** The PIN again, from the bindings' source, for a key that asks for it before every signature (9c). */
+  private readonly pinAgain = (): Promise<Uint8Array> => this.deps.pin(this.person, this.binding, this.session.token);
+
   async generateKey(algorithm: KeyAlgorithm, label: string, id?: Uint8Array): Promise<SigningKey> {
-    return this.session.generateKeyPair({ algorithm, label, ...(id ? { id } : {}) });
+    if (isYubiKeyPiv(this.session.token)) return this.generateOnYubiKey(algorithm, label, id);
+    return (await this.session.generateKeyPair({ algorithm, label, ...(id ? { id } : {}) })).withPinSource(this.pinAgain);
   }
 
   async findKey(label: string, fingerprint?: string, id?: Uint8Array): Promise<SigningKey> {
     const fp = fingerprint ? { fingerprint } : {};
-    return this.session.findKey(id?.length ? { id, ...fp } : { label, ...fp });
+    return (await this.session.findKey(id?.length ? { id, ...fp } : { label, ...fp })).withPinSource(this.pinAgain);
+  }
+
+  async pivKeyId(role: PivKeyRole): Promise<Uint8Array | undefined> {
+    const token = this.session.token;
+    if (!isYubiKeyPiv(token)) return undefined;
+    const bound = this.binding.piv?.slots[role];
+    const occupied = new Set<string>();
+    for (const slot of bound ? [bound] : RETIRED_SLOTS) if (await this.session.idInUse(idOfSlot(slot))) occupied.add(slot);
+    const decision = decideSlot(bound, occupied, `${this.custodian}'s ${describeToken(token)}`);
+    if (decision.kind === 'refuse') throw new TokenError(decision.code, decision.message, { token });
+    if (decision.kind === 'propose') {
+      const yes = this.deps.confirmSlot ? await this.deps.confirmSlot(this.person, token, role, decision.slot) : false;
+      if (!yes) {
+        throw new CeremonyError(
+          'PIV_SLOT_DECLINED',
+          `the site bindings name no PIV slot for ${this.custodian}'s ${role} key, and the proposed slot ${decision.slot} (the first empty retired slot) was not confirmed; nothing was written — confirm it, or name a slot in the bindings ("piv": {"slots": {"${role}": "…"}})`,
+        );
+      }
+    }
+    return idOfSlot(decision.slot);
+  }
+
+  /**
+   * A YubiKey key (piv.ts): the management key logs in as SO (ykcs11 refuses generation to a user login,
+   * and an SO login to a session a user is logged in to), the key is made in the slot `id` names and
+   * self-tested with a context-specific PIN login, the attestation verified; then the custodian's user
+   * login is restored for the signatures that follow.
+   */
+  private async generateOnYubiKey(algorithm: KeyAlgorithm, label: string, id: Uint8Array | undefined): Promise<SigningKey> {
+    const token = this.session.token;
+    const slot = id?.length === 1 ? slotOfId(id) : undefined;
+    if (!slot) throw new CeremonyError('INTERNAL', `no PIV slot was chosen for ${this.custodian}'s key on ${describeToken(token)}`);
+    if (algorithm !== 'ecdsa-p256' && algorithm !== 'ecdsa-p384') {
+      throw new TokenError('MECHANISM_UNSUPPORTED', `${describeToken(token)} makes ECDSA P-256 and P-384 keys through ykcs11, not ${algorithmTitle(algorithm)}`, { token });
+    }
+    if (!this.deps.managementKey) throw new CeremonyError('USAGE', `${describeToken(token)} is a YubiKey: its PIV management key is needed to make a key, and no source for it was given`);
+    const text = await this.deps.managementKey(this.person, this.binding, token);
+    let parsed: { key: Uint8Array; isDefault: boolean };
+    try {
+      parsed = parseManagementKey(new TextDecoder().decode(text));
+    } finally {
+      text.fill(0);
+    }
+    let made: YubiKeyGenerated;
+    try {
+      await this.session.logout();
+      made = await generateOnYubiKey(this.session, {
+        slot,
+        allowSlots: this.binding.piv?.allowSlots ?? [],
+        algorithm,
+        label,
+        managementKey: parsed.key,
+        managementKeyIsDefault: parsed.isDefault,
+        pin: await this.pinAgain(),
+        ...(this.deps.attestationTrust ? { attestationTrust: this.deps.attestationTrust } : {}),
+        warn: (m) => this.deps.warn?.(m),
+      });
+    } finally {
+      parsed.key.fill(0);
+      // Ends the SO login, whatever happened, and logs the custodian in again for the signatures.
+      await this.session.logout();
+      await this.session.login(await this.pinAgain());
+    }
+    return made.key.withPinSource(this.pinAgain);
   }
 
   canMake(algorithm: KeyAlgorithm): boolean {
@@ -210,6 +291,20 @@ export interface Pkcs11ProviderDeps {
   announce(custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[]): void | Promise<void>;
   /** The PIN, fetched at the moment of use from the binding's source; zeroed by the token layer. */
   pin(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription): Promise<Uint8Array>;
+  /**
+   * YubiKey: the PIV management key as 48 hex digits (UTF-8 bytes, zeroed after use), from the source
+   * `binding.piv.managementKey` names (an environment variable, or asked without echo). Never stored.
+   */
+  managementKey?(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription): Promise<Uint8Array>;
+  /**
+   * YubiKey: the bindings name no slot for this key; may `slot` (the first empty retired one) be used? The
+   * CLI asks on the terminal, the app asks the custodian; no answer is no.
+   */
+  confirmSlot?(custodian: PlanCustodian, token: TokenDescription, role: PivKeyRole, slot: PivSlot): Promise<boolean>;
+  /** Shown loudly: the factory-default management key warning. */
+  warn?(message: string): void;
+  /** For tests and private PKIs only: attestation roots instead of Yubico's (never mixed with them). */
+  attestationTrust?: AttestationTrust;
 }
 
 /** Real tokens chosen by the site bindings. */
@@ -287,7 +382,7 @@ export class Pkcs11TokenProvider implements TokenProvider {
       await session.close();
       throw err;
     }
-    const t = new SessionToken(custodian.name, session, binding.module.parameters);
+    const t = new SessionToken(custodian.name, session, binding.module.parameters, custodian, binding, this.deps);
     this.open_.set(custodian.name, t);
     return t;
   }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CeremonyError } from '../errors.js';
+import { setTouchNotice } from '../signers/pkcs11/piv-touch.js';
 import { registerAttestationCommands } from './attestation.js';
 import { registerImportCommands } from './import.js';
 import { inspectCommand, type InspectCommandOptions } from './inspect.js';
@@ -118,6 +119,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
 
+  // "Touch your YubiKey now" before each signature that waits for a touch, whichever command signs
+  // (piv-touch.ts): on stderr, so --json on stdout stays clean.
+  const previousTouch = setTouchNotice((n) => io.err(n.message));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return status;
@@ -127,5 +131,7 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
       return reportError(io, new CeremonyError('USAGE', err.message.replace(/^error: /, '')), json);
     }
     return reportError(io, err, json);
+  } finally {
+    setTouchNotice(previousTouch);
   }
 }

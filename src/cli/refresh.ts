@@ -160,7 +160,7 @@ export async function refreshCommand(input: string, opts: RefreshOptions, io: Io
           keys[role] = (await unlockTokenKey(opened, label, pins, () => undefined)).key;
           loggedIn = true;
         } else {
-          keys[role] = await session.findKey({ label, fingerprint: fingerprints[role]! });
+          keys[role] = (await session.findKey({ label, fingerprint: fingerprints[role]! })).withPinSource(() => pins(session.token));
         }
       }
     }

@@ -1,5 +1,5 @@
 /**
- * `tuf-ceremony run PLAN --bindings FILE [--out DIR] [--json]` (PRODUCT.md §3): the root ceremony of a
+ * `tuf-ceremony run PLAN --bindings FILE [--out DIR] [--json] [--attestation-roots PEM]` (PRODUCT.md §3): the root ceremony of a
  * reviewed plan on real tokens. The plan says what (src/ceremony/plan.ts); the site bindings say with
  * which module and token, and where each custodian's PIN comes from (src/ceremony/site-bindings.ts): from
  * the environment variable they name, or asked on the terminal without echo at the moment of use. PINs are
@@ -10,6 +10,13 @@
  * resume journal and the sealed transcript). Run the same command again after an
  * interruption (a token pulled, a wrong PIN, a power cut): completed steps are not redone, keys made
  * before are found on the tokens, outputs are never overwritten.
+ *
+ * YubiKeys (issue #13): the bindings name each key's PIV slot and the management key's source (an
+ * environment variable, or asked without echo); a key whose slot they do not name goes to the first empty
+ * retired slot once the custodian confirms it on the terminal; the factory-default management key is
+ * warned about on stderr; "Touch your YubiKey now" goes to stderr before each signature that may wait for
+ * a touch. `--attestation-roots PEM` verifies attestations against other roots than Yubico's (tests,
+ * private PKIs).
  *
  * Before anything is done: the plan is parsed (PLAN_INVALID with the JSON path), the bindings checked
  * against it, every PIN source checked to be usable (a named variable that is unset, or "prompt" without a
@@ -33,6 +40,8 @@ import { describeToken } from '../signers/pkcs11/errors.js';
 import { TokenModule, type TokenDescription } from '../signers/pkcs11/token.js';
 import type { Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
+import { askYesNo } from './confirm-prompt.js';
+import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { readAttestationRoots } from './attestation-options.js';
 
 export interface RunOptions {
@@ -52,6 +61,8 @@ export interface RunDeps {
   interactive: boolean;
   /** Ask for a PIN without echo; the bytes are zeroed by the token layer after login. */
   promptPin(question: string): Promise<Uint8Array>;
+  /** A yes/no question on the terminal (a proposed YubiKey slot); absent or no terminal: no. */
+  confirm?(question: string): Promise<boolean>;
   now(): Date;
   /** Test hook passed to the machine. */
   fault?: (point: string) => void | Promise<void>;
@@ -64,6 +75,7 @@ export const defaultRunDeps: RunDeps = {
   env: process.env,
   interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
   promptPin: (question) => promptPinHidden(question),
+  confirm: (question) => askYesNo(question),
   now: () => new Date(),
 };
 
@@ -75,6 +87,12 @@ function checkPinSources(bindings: SiteBindings, deps: RunDeps): void {
       if (v === undefined || v === '') throw new CeremonyError('USAGE', `the environment variable ${b.pin.name} (${name}'s PIN, as the site bindings say) is not set`);
     } else if (!deps.interactive) {
       throw new CeremonyError('USAGE', `the site bindings say to ask ${name}'s PIN, but there is no terminal to ask it on; run on a terminal, or name an environment variable in the bindings`);
+    }
+    // A YubiKey's management key: only its source's name is checked here, never its value shown.
+    const mk = b.piv?.managementKey;
+    if (mk?.kind === 'env') {
+      const v = deps.env[mk.name];
+      if (v === undefined || v === '') throw new CeremonyError('USAGE', `the environment variable ${mk.name} (${name}'s YubiKey management key, as the site bindings say) is not set`);
     }
   }
 }
@@ -93,6 +111,9 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
   const bindings = parseSiteBindings(await readFileCapped(opts.bindings, BINDINGS_MAX_BYTES), plan, hash.sha256);
   checkPinSources(bindings, deps);
   const out = resolve(opts.out ?? defaultOut(planPath));
+  // Read once: the token layer checks each new YubiKey key's attestation as it is made (piv.ts), the
+  // ceremony again before recording it (generate-keys.ts).
+  const attestationTrust: AttestationTrust | undefined = opts.attestationRoots !== undefined ? await readAttestationRoots(opts.attestationRoots) : undefined;
 
   const loaded = new Set<TokenModule>();
   const provider = new Pkcs11TokenProvider(bindings, {
@@ -121,6 +142,23 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
       if (binding.pin.kind === 'env') return new Uint8Array(Buffer.from(deps.env[binding.pin.name] ?? '', 'utf8'));
       return deps.promptPin(`PIN for ${custodian.name}'s ${describeToken(token)} (not shown): `);
     },
+    async managementKey(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription) {
+      const source = binding.piv?.managementKey ?? { kind: 'prompt' as const };
+      if (source.kind === 'env') return new Uint8Array(Buffer.from(deps.env[source.name] ?? '', 'utf8'));
+      if (!deps.interactive) throw new CeremonyError('USAGE', `${custodian.name}'s YubiKey management key is needed and there is no terminal to ask it on; name an environment variable in the bindings ("piv": {"managementKey": {"env": "NAME"}})`);
+      return deps.promptPin(`PIV management key for ${custodian.name}'s ${describeToken(token)} (48 hex digits, not shown): `);
+    },
+    async confirmSlot(custodian: PlanCustodian, token: TokenDescription, role: string, slot: string) {
+      const question = `The site bindings name no PIV slot for ${custodian.name}'s ${role} key. Make it in slot ${slot}, the first empty retired slot of ${describeToken(token)}?`;
+      if (!deps.interactive || !deps.confirm) {
+        say(`${question} — not asked (no terminal): name the slot in the bindings`);
+        return false;
+      }
+      return deps.confirm(question);
+    },
+    // The factory-default management key: loud, on stderr whatever --json says.
+    warn: (message: string) => io.err(message),
+    ...(attestationTrust ? { attestationTrust } : {}),
   });
   try {
     await provider.loadModules();
@@ -134,7 +172,7 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
       tokens: provider,
       now: deps.now,
       report: say,
-      ...(opts.attestationRoots ? { attestationTrust: await readAttestationRoots(opts.attestationRoots) } : {}),
+      ...(attestationTrust ? { attestationTrust } : {}),
       ...(deps.fault ? { fault: deps.fault } : {}),
     });
     if (opts.json) {

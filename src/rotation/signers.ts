@@ -75,7 +75,9 @@ export async function unlockTokenKey(
   }
   // Found again by CKA_ID and fingerprint (the label only led to the public key).
   const id = pub[0]!.id;
-  return { key: await session.findKey(id.length ? { id, fingerprint } : { label, fingerprint }), fingerprint };
+  // A key that asks for the PIN before every signature (YubiKey 9c) asks the same source again each time.
+  const key = await session.findKey(id.length ? { id, fingerprint } : { label, fingerprint });
+  return { key: key.withPinSource(() => pin(session.token)), fingerprint };
 }
 
 export async function signRequestOnToken(request: SigningRequest, req: TokenSignRequest, deps: TokenModuleDeps): Promise<SignedOnToken> {

@@ -27,8 +27,10 @@ export function metadataSigner(key: SigningKey, listed: ListedKey, opts: Metadat
     key: listed.key,
     async sign(data: Uint8Array): Promise<Uint8Array> {
       if (!key.alwaysAuthenticate) return key.sign(data, hash);
-      if (!opts.pin) throw new CeremonyError('TOKEN_LOGIN_REQUIRED', `"${key.label}" asks for the PIN before every signature, and no PIN prompt was given`);
-      return key.sign(data, hash, { pin: await opts.pin() });
+      if (opts.pin) return key.sign(data, hash, { pin: await opts.pin() });
+      // A token key given its own PIN source (TokenKey.withPinSource) asks at each signature itself.
+      if (key.signsWithoutPin) return key.sign(data, hash);
+      throw new CeremonyError('TOKEN_LOGIN_REQUIRED', `"${key.label}" asks for the PIN before every signature, and no PIN prompt was given`);
     },
   };
 }

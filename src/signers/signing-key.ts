@@ -45,6 +45,8 @@ export interface SigningKey {
   sign(data: Uint8Array, hash: SignHash, opts?: SignOptions): Promise<Uint8Array>;
   /** True when `sign` needs `opts.pin` every time. */
   readonly alwaysAuthenticate?: boolean;
+  /** For an `alwaysAuthenticate` key: true when it asks its own PIN source when `opts.pin` is not given. */
+  readonly signsWithoutPin?: boolean;
 }
 
 /**

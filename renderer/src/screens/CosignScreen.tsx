@@ -176,6 +176,12 @@ export function CosignScreen() {
                 <progress aria-label="Signing on the token" /> Signing on the token and checking the signature…
               </p>
             ) : null}
+            {phase.step === 'signing' && /^Yubico\b/i.test(phase.check.token.manufacturer.trim()) ? (
+              // The screen does not know this key's touch policy; unknown counts as "touch" (piv-touch.ts).
+              <p className="touch-now" role="alert">
+                <strong>Touch your YubiKey now</strong> if it blinks (serial {phase.check.token.serial}): a key with a touch policy waits about 15 seconds for it.
+              </p>
+            ) : null}
             {phase.step === 'refused' ? (
               <RefusalPanel refusal={phase.refusal} title="Not signed" level={3} reassure="Nothing was signed and no response was written.">
                 {phase.check && phase.refusal.code === 'PIN_INCORRECT' ? (

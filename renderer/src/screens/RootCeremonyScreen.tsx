@@ -344,6 +344,12 @@ function Checklist({ status }: { status: CeremonyStatusView }) {
           <strong>{current.title}</strong>
         </p>
       ) : null}
+      {status.touch ? (
+        // A YubiKey signature waits for a touch (about 15 seconds, then it fails as TOUCH_TIMEOUT).
+        <p className="touch-now" role="alert">
+          <strong>Touch your YubiKey now</strong> (serial {status.touch.serial}): it blinks until touched, for about 15 seconds.
+        </p>
+      ) : null}
       <ol className="checklist" aria-label="Ceremony checklist">
         {status.steps.map((s) => (
           <li key={s.name} className={`check-${s.status}`} aria-current={s === current ? 'step' : undefined}>

@@ -151,7 +151,10 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
   const existing = ctx.state.keys[planned.name];
   // The CKA_ID is chosen and recorded before the token is asked, so the key is found again by ID (and
   // fingerprint) whatever the module does with labels; an older state without one is found by label.
-  const tokenKeyId = existing ? existing.tokenKeyId : randomBytes(16).toString('hex');
+  // A YubiKey's CKA_ID is its PIV slot (one byte, piv-slots.ts): from the bindings or proposed and
+  // confirmed, and refused when taken — before anything is recorded or written to the card.
+  const pivId = existing || !token.pivKeyId ? undefined : await token.pivKeyId(planned.role);
+  const tokenKeyId = existing ? existing.tokenKeyId : pivId ? Buffer.from(pivId).toString('hex') : randomBytes(16).toString('hex');
   const base: KeyRecord = {
     role: planned.role,
     origin: 'token',

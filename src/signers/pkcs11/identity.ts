@@ -8,6 +8,7 @@ import type { KeyAlgorithm } from '../../profiles/profile.js';
 import { CKF, CKF_MECH, CKM, type MechanismInfo, type SlotId, type TokenInfo } from './api.js';
 import { pinTriesOf, type TokenRef } from './errors.js';
 import { softwareModelOf, type ModuleFamily } from './quirks.js';
+import { isYubiKeyPiv, PIV_PIN_MAX, PIV_PIN_MIN } from './piv-slots.js';
 
 export type TokenCapabilities = Record<KeyAlgorithm, boolean>;
 export type PinStatus = 'ok' | 'count-low' | 'final-try' | 'locked' | 'to-be-changed' | 'not-initialized';
@@ -161,6 +162,16 @@ export function pinStatusOf(flags: number): PinStatus {
   return pinTriesOf(flags) ?? 'ok';
 }
 
+/**
+ * The PIN lengths the token takes. A YubiKey's PIV PIN is 6–8 characters (SP 800-73-4 Part 2, 3.2.1), but
+ * ykcs11 reports 6–48 (the management key's length as SO PIN): the PIV rule is used, so a typo of 9+
+ * characters never costs one of the three tries (issue #13, point 5).
+ */
+export function pinLengths(info: Pick<TokenInfo, 'manufacturer' | 'model' | 'minPinLength' | 'maxPinLength'>): { minPinLength: number; maxPinLength: number } {
+  if (isYubiKeyPiv(info)) return { minPinLength: PIV_PIN_MIN, maxPinLength: PIV_PIN_MAX };
+  return { minPinLength: info.minPinLength, maxPinLength: info.maxPinLength };
+}
+
 export function describe(
   slot: { id: SlotId; description: string; removable: boolean; hardware: boolean },
   info: TokenInfo,
@@ -181,8 +192,7 @@ export function describe(
     pinStatus: pinStatusOf(info.flags),
     loginRequired: (info.flags & CKF.LOGIN_REQUIRED) !== 0,
     protectedAuthenticationPath: (info.flags & CKF.PROTECTED_AUTHENTICATION_PATH) !== 0,
-    minPinLength: info.minPinLength,
-    maxPinLength: info.maxPinLength,
+    ...pinLengths(info),
     capabilities,
     rsaMaxBits,
     mechanisms: names,

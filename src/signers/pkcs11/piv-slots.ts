@@ -86,3 +86,30 @@ export function parseManagementKey(text: string): { key: Uint8Array; isDefault: 
 /** The loud warning for a factory-default management key: anyone can then overwrite the card's keys. */
 export const DEFAULT_MANAGEMENT_KEY_WARNING =
   'WARNING: this YubiKey still has the factory-default PIV management key (010203…0708). Anyone holding it can replace the keys on it. Change it after the ceremony: `ykman piv access change-management-key --generate --protect`.';
+
+/** What to do about a key's slot on a YubiKey, decided before anything is written to the card. */
+export type SlotDecision =
+  /** The site bindings name this slot; it is empty. */
+  | { kind: 'bound'; slot: PivSlot }
+  /** The bindings name none: the first empty retired slot, to be confirmed by the custodian. */
+  | { kind: 'propose'; slot: PivSlot }
+  | { kind: 'refuse'; code: 'KEY_ID_EXISTS' | 'PIV_NO_FREE_SLOT'; message: string };
+
+/**
+ * The slot for a new key. `bound` is the bindings' choice (already checked by checkSlotAllowed), `occupied`
+ * the slots holding any object by their one-byte CKA_ID. A bound slot that is taken is refused — the
+ * ceremony only asks for a slot when no key was recorded for it, so whatever is there is someone else's
+ * (ykcs11 would overwrite it without asking). With no bound slot, the first empty retired slot (82–95:
+ * no PIN-policy surprises of 9c, not the everyday 9a) is proposed; none free is refused.
+ */
+export function decideSlot(bound: PivSlot | undefined, occupied: ReadonlySet<string>, where: string): SlotDecision {
+  if (bound !== undefined) {
+    if (occupied.has(bound)) {
+      return { kind: 'refuse', code: 'KEY_ID_EXISTS', message: `${where} already holds a key or certificate in PIV slot ${bound}, the slot the site bindings name; nothing was written — name an empty slot, or clear this one with ykman if its key is not needed` };
+    }
+    return { kind: 'bound', slot: bound };
+  }
+  const free = firstFreeRetiredSlot(occupied);
+  if (!free) return { kind: 'refuse', code: 'PIV_NO_FREE_SLOT', message: `${where} has no empty retired PIV slot (82–95); name a slot in the site bindings ("piv": {"slots": …})` };
+  return { kind: 'propose', slot: free };
+}

@@ -90,6 +90,8 @@ export async function generateOnYubiKey(session: TokenSession, req: YubiKeyGener
     if (verified.serial.toString() !== token.serial.trim()) {
       throw new CeremonyError('ATTESTATION_KEY_MISMATCH', `the attestation names YubiKey serial ${verified.serial}, but the key was made on ${describeToken(token)}`);
     }
+    // From now on each signature is announced as the attested touch policy asks (piv-touch.ts).
+    key.pivTouch = { policy: verified.touchPolicy === 'unknown' ? undefined : verified.touchPolicy };
     return { key, slot, attestation: verified, attestationDer: attestation.der, deviceDer: device.der };
   } finally {
     req.managementKey.fill(0);

@@ -16,7 +16,7 @@ import { algorithmOfEcParams, pointLength, spkiOfPoint, spkiOfRsa, unwrapEcPoint
 import { CKF, CKK, CKM, CKO, CKR, isPkcs11Fault, type Attributes, type KeyPairHandles, type Mechanism, type ObjectHandle, type Pkcs11Api, type Pkcs11Fault, type SessionId, type TokenInfo } from './api.js';
 import { describeToken, pinLockedMessage, pinTriesOf, tokenError, TokenError, type FaultContext, type TokenRef } from './errors.js';
 import { minimalTemplateFirst, privateTemplateRefuses, readbackToleratedUses, type ModuleFamily } from './quirks.js';
-import { NEEDS, type TokenDescription } from './identity.js';
+import { NEEDS, pinLengths, type TokenDescription } from './identity.js';
 import {
   generationTemplates,
   isTemplateRefusal,
@@ -29,6 +29,8 @@ import {
 } from './keygen.js';
 import { LoginRegistry } from './login-registry.js';
 import { TokenKey, type TokenKeyPort } from './token-signer.js';
+import { isYubiKeyPiv } from './piv-slots.js';
+import { parseYubicoAttestation, type TouchPolicy } from '../../attestation/yubico-extensions.js';
 
 /** A private key found on a token, described; `problem` says why it cannot be used, if it cannot. */
 export interface TokenKeyListing {
@@ -170,9 +172,10 @@ export class TokenSession implements TokenKeyPort {
         }
         const length = pinByteLength(pin);
         if (length === 0) throw new TokenError('PIN_INCORRECT', `no PIN was entered for ${describeToken(this.token)}`, { token: this.token });
-        const max = info.maxPinLength > 0 && info.maxPinLength < 1024 ? info.maxPinLength : Infinity;
-        if (length < info.minPinLength || length > max) {
-          const range = max === Infinity ? `at least ${info.minPinLength}` : `${info.minPinLength} to ${max}`;
+        const lengths = pinLengths(info); // a YubiKey's PIV PIN: 6–8, whatever ykcs11 reports
+        const max = lengths.maxPinLength > 0 && lengths.maxPinLength < 1024 ? lengths.maxPinLength : Infinity;
+        if (length < lengths.minPinLength || length > max) {
+          const range = max === Infinity ? `at least ${lengths.minPinLength}` : `${lengths.minPinLength} to ${max}`;
           throw new TokenError('PIN_INCORRECT', `a PIN for ${describeToken(this.token)} is ${range} characters long; it was not tried`, { token: this.token });
         }
         const text = pinToString(pin);
@@ -400,6 +403,9 @@ export class TokenSession implements TokenKeyPort {
         report.proof = await this.proveNow(handles.privateKey, req.label, req.algorithm);
         const key = new TokenKey(this, this.token, handles.privateKey, req.label, id, req.algorithm, spki, Boolean(attrs.alwaysAuthenticate), this.rehearsal);
         key.generation = report;
+        // A YubiKey's new key: its touch policy is not known until the attestation is read (piv.ts), so
+        // the self-test below is announced as one that may wait for a touch.
+        if (isYubiKeyPiv(this.token)) key.pivTouch = { policy: undefined };
         return key;
       } catch (err) {
         await this.api.destroyObject(this.session, handles.privateKey).catch(() => undefined);
@@ -672,7 +678,27 @@ export class TokenSession implements TokenKeyPort {
         });
       }
       return new TokenKey(this, this.token, handle, listing.label, listing.id, listing.algorithm!, spki, listing.alwaysAuthenticate, this.rehearsal);
+    }).then(async (key) => {
+      if (isYubiKeyPiv(this.token)) key.pivTouch = { policy: await this.pivTouchPolicy(key.id) };
+      return key;
     });
+  }
+
+  /**
+   * A YubiKey key's touch policy, as its slot's attestation certificate states it (extension
+   * 1.3.6.1.4.1.41482.3.8; ykcs11 makes the certificate with ATTEST on reading it). Only to decide whether
+   * to say "touch your YubiKey" — the attestation is verified where it is evidence (piv.ts, src/attestation)
+   * — so anything unreadable is "unknown", which says it.
+   */
+  private async pivTouchPolicy(id: Uint8Array): Promise<TouchPolicy | undefined> {
+    try {
+      const cert = (await this.certificatesWithId(id)).find((c) => c.label.startsWith('X.509 Certificate for PIV Attestation'));
+      if (!cert) return undefined;
+      const policy = parseYubicoAttestation(cert.der, '', 'attestation').touchPolicy;
+      return policy === 'unknown' ? undefined : policy;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

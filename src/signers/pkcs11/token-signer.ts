@@ -14,6 +14,7 @@ import { coordinateBytes, isEcAlgorithm } from '../spki.js';
 import { CKG, CKM, type Mechanism, type ObjectHandle } from './api.js';
 import { describeToken, TokenError, type TokenRef } from './errors.js';
 import type { GenerationReport } from './keygen.js';
+import { duringTouch, type PivTouch } from './piv-touch.js';
 
 /** RSASSA-PSS over a SHA-256 digest computed in JS (portable: not every token has CKM_SHA256_RSA_PKCS_PSS). */
 export const PSS_SHA256: Mechanism = { type: CKM.RSA_PKCS_PSS, pss: { hashAlg: CKM.SHA256, mgf: CKG.MGF1_SHA256, saltLength: PSS_SALT_LENGTH } };
@@ -28,6 +29,18 @@ export class TokenKey implements SigningKey {
   readonly fingerprint: string;
   /** For a key generated in this session: the template used and what was read back (keygen.ts). */
   generation: GenerationReport | undefined;
+  /**
+   * A YubiKey key (piv-touch.ts): its touch policy as the slot's attestation says, undefined while not
+   * known. Set by the session that found or made the key; undefined for every other token.
+   */
+  pivTouch: PivTouch | undefined;
+  /**
+   * Where the PIN comes from for a key that needs it before every signature (YubiKey slot 9c,
+   * CKA_ALWAYS_AUTHENTICATE), asked at the moment of each signature when the caller gives none
+   * (`withPinSource`): every signing path — ceremony, seal, rotation, re-signing, refresh — then works
+   * with such a key without knowing about it. The bytes are zeroed after use.
+   */
+  private pinSource: (() => Promise<Uint8Array>) | undefined;
 
   constructor(
     private readonly port: TokenKeyPort,
@@ -59,14 +72,36 @@ export class TokenKey implements SigningKey {
   asRehearsal(): TokenKey {
     const key = new TokenKey(this.port, this.token, this.handle, this.label, this.id, this.algorithm, this.spki, this.alwaysAuthenticate, true);
     key.generation = this.generation;
+    key.pivTouch = this.pivTouch;
+    key.pinSource = this.pinSource;
     return key;
   }
 
+  /**
+   * This key, asking `pin` for the PIN at each signature when it needs one every time and the caller
+   * gives none. The same object (its touch and generation facts stay shared).
+   */
+  withPinSource(pin: () => Promise<Uint8Array>): this {
+    this.pinSource = pin;
+    return this;
+  }
+
+  /** Whether `sign` can be called without a PIN: the key needs none per signature, or asks its own. */
+  get signsWithoutPin(): boolean {
+    return !this.alwaysAuthenticate || this.pinSource !== undefined;
+  }
+
   async sign(data: Uint8Array, hash: SignHash, opts: SignOptions = {}): Promise<Uint8Array> {
+    let pin = opts.pin;
     try {
-      return await this.signOnce(data, hash, opts.pin, Boolean(opts.contextLogin));
+      if (pin === undefined && this.alwaysAuthenticate && this.pinSource) pin = await this.pinSource();
+      const given = pin;
+      // A YubiKey key may wait for a touch: the custodian is told first, and an untouched wait is told
+      // apart from a wrong PIN (piv-touch.ts). Other tokens sign at once.
+      if (!this.pivTouch) return await this.signOnce(data, hash, given, Boolean(opts.contextLogin));
+      return await duringTouch(this.token, this.pivTouch, () => this.signOnce(data, hash, given, Boolean(opts.contextLogin)));
     } finally {
-      if (opts.pin instanceof Uint8Array) opts.pin.fill(0);
+      if (pin instanceof Uint8Array) pin.fill(0);
     }
   }
 

@@ -82,7 +82,8 @@ async function waitUntilUsable(readerIndex: number, env: NodeJS.ProcessEnv): Pro
 
 /** The reader prefix pcscd gives card `index` of a private pcscd (pcscd.ts names them so). */
 export function readerName(index: number): string {
-  return `Yubico YubiKey OTP+FIDO+CCID ${index}`;
+  // pcscd names the reader's two slots "<FRIENDLYNAME> 00 00" and "… 00 01" (pcscd.ts).
+  return `Yubico YubiKey OTP+FIDO+CCID 0 00 0${index}`;
 }
 
 export async function startEmulatedYubiKey(

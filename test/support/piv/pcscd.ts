@@ -43,19 +43,25 @@ async function freePortPairs(count: number): Promise<number[]> {
   return out;
 }
 
+/**
+ * At most two cards: Debian's vpcd (0.8) gives one reader two slots (ports P and P+1, readers
+ * "… CCID 0 00 00" and "… CCID 0 00 01") and keeps its connections in one array indexed by the slot
+ * number alone (ifd-vpcd.c `ctx[Lun & 0xffff]`), so a second reader entry collides with the first and
+ * pcscd waits for it forever (measured).
+ */
 export async function startPcscd(cards = 1): Promise<PrivatePcscd> {
+  if (cards < 1 || cards > 2) throw new Error(`a private pcscd with vpcd holds one or two emulated cards, not ${cards} (one reader, two slots)`);
   const dir = mkdtempSync(join(tmpdir(), 'piv-pcscd-'));
   const confDir = join(dir, 'reader.conf.d');
   const runDir = join(dir, 'run');
   mkdirSync(confDir);
   mkdirSync(runDir);
-  const ports = await freePortPairs(cards);
-  ports.forEach((port, i) => {
-    writeFileSync(
-      join(confDir, `vpcd-${i}`),
-      [`FRIENDLYNAME "Yubico YubiKey OTP+FIDO+CCID ${i}"`, `DEVICENAME /dev/null:${port}`, 'LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so', `CHANNELID ${port}`, ''].join('\n'),
-    );
-  });
+  const [port] = await freePortPairs(1);
+  const ports = [port!, port! + 1].slice(0, cards);
+  writeFileSync(
+    join(confDir, 'vpcd-0'),
+    ['FRIENDLYNAME "Yubico YubiKey OTP+FIDO+CCID 0"', `DEVICENAME /dev/null:${port}`, 'LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so', `CHANNELID ${port}`, ''].join('\n'),
+  );
   mkdirSync('/run/pcscd', { recursive: true });
   let log = '';
   const child: ChildProcess = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" /run/pcscd && exec pcscd --foreground --critical -c "$2"', 'sh', runDir, confDir], {

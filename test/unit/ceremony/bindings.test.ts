@@ -85,6 +85,40 @@ describe('site bindings', () => {
     expect({ code: err.code, path: err.path }).toEqual({ code, path });
   });
 
+  // Issue #13: a YubiKey custodian's PIV slots by key role, guarded slots, the management key's source.
+  it('PIV: slots by key role, 9a/f9 only when allowed, the management key from the environment or asked', () => {
+    const piv = { slots: { root: '9C', targets: '82' }, allowSlots: ['9a'], managementKey: { env: 'ALICE_MGMT' } };
+    expect(parseSiteBindings(enc(set(bindings(), ['custodians', 'Alice', 'piv'], piv)), plan, planSha).custodians.get('Alice')!.piv).toEqual({
+      slots: { root: '9c', targets: '82' },
+      allowSlots: ['9a'],
+      managementKey: { kind: 'env', name: 'ALICE_MGMT' },
+    });
+    expect(parseSiteBindings(enc(set(bindings(), ['custodians', 'Alice', 'piv'], { slots: { root: '9a' }, allowSlots: ['9a'] })), plan, planSha).custodians.get('Alice')!.piv).toEqual({
+      slots: { root: '9a' },
+      allowSlots: ['9a'],
+      managementKey: { kind: 'prompt' },
+    });
+    expect(parseSiteBindings(enc(bindings()), plan, planSha).custodians.get('Alice')!.piv).toBeUndefined();
+  });
+
+  const PIV_INVALID: [string, JsonValue, string][] = [
+    ['9a without an allowance', { slots: { root: '9a' } }, '$.custodians.Alice.piv.slots.root'],
+    ['f9 (the attestation key) without an allowance', { slots: { root: 'f9' } }, '$.custodians.Alice.piv.slots.root'],
+    ['9b (the management key)', { slots: { root: '9b' } }, '$.custodians.Alice.piv.slots.root'],
+    ['a slot that is not one', { slots: { root: '96' } }, '$.custodians.Alice.piv.slots.root'],
+    ['an unknown key role', { slots: { delegation: '9c' } }, '$.custodians.Alice.piv.slots.delegation'],
+    ['two keys in one slot', { slots: { root: '9d', targets: '9D' } }, '$.custodians.Alice.piv.slots.targets'],
+    ['an allowance for a slot that needs none', { allowSlots: ['9c'] }, '$.custodians.Alice.piv.allowSlots[0]'],
+    ['a management key written in the bindings', { managementKey: '010203040506070801020304050607080102030405060708' }, '$.custodians.Alice.piv.managementKey'],
+    ['an unknown field', { slot: '9c' }, '$.custodians.Alice.piv.slot'],
+  ];
+  it.each(PIV_INVALID.map(([what, piv, path]) => ({ what, piv, path })))('PIV: $what → BINDINGS_INVALID at $path', ({ piv, path }) => {
+    const err = refusal(() => parseSiteBindings(enc(set(bindings(), ['custodians', 'Alice', 'piv'], piv)), plan, planSha));
+    expect({ code: err.code, path: err.path }).toEqual({ code: 'BINDINGS_INVALID', path });
+    // A management key written where its source belongs is never echoed.
+    expect(err.message).not.toContain('0102030405060708');
+  });
+
   it('module start-up parameters (NSS softokn) are read with the module; a token chosen by label alone', () => {
     const params = "configdir='sql:/srv/nssdb' certPrefix='' keyPrefix='' secmod='secmod.db'";
     const b = set(set(bindings(), ['custodians', 'Bob', 'module'], { path: '/usr/lib/x86_64-linux-gnu/libsoftokn3.so', parameters: params }), ['custodians', 'Bob', 'token'], { label: 'bob' });

@@ -7,6 +7,8 @@ import { isCeremonyError } from '../../../src/errors.js';
 import {
   checkPivPinLength,
   checkSlotAllowed,
+  decideSlot,
+  RETIRED_SLOTS,
   firstFreeRetiredSlot,
   idOfSlot,
   isYubiKeyPiv,
@@ -70,5 +72,27 @@ describe('PIV slots', () => {
   it('recognises a YubiKey PIV token from ykcs11 token info', () => {
     expect(isYubiKeyPiv({ manufacturer: 'Yubico (www.yubico.com)', model: 'YubiKey YK5' })).toBe(true);
     expect(isYubiKeyPiv({ manufacturer: 'SoftHSM project', model: 'SoftHSM v2' })).toBe(false);
+  });
+});
+
+describe('the slot for a new ceremony key (decideSlot)', () => {
+  const where = 'token "alice" (serial 1)';
+  it('a bound empty slot is used; a bound occupied one is refused (KEY_ID_EXISTS), whatever else is free', () => {
+    expect(decideSlot('9c', new Set(), where)).toEqual({ kind: 'bound', slot: '9c' });
+    expect(decideSlot('9c', new Set(['9a', '82']), where)).toEqual({ kind: 'bound', slot: '9c' });
+    const taken = decideSlot('9c', new Set(['9c']), where);
+    expect(taken).toMatchObject({ kind: 'refuse', code: 'KEY_ID_EXISTS' });
+    expect(taken.kind === 'refuse' && taken.message).toMatch(/slot 9c.*nothing was written/);
+  });
+
+  it('no bound slot: the first empty retired slot is proposed (never 9a, 9c, 9d, 9e or f9)', () => {
+    expect(decideSlot(undefined, new Set(), where)).toEqual({ kind: 'propose', slot: '82' });
+    expect(decideSlot(undefined, new Set(['9a', '9c', '9d', '9e', '82', '83']), where)).toEqual({ kind: 'propose', slot: '84' });
+    expect(decideSlot(undefined, new Set(['82', '84']), where)).toEqual({ kind: 'propose', slot: '83' });
+    expect(decideSlot(undefined, new Set(RETIRED_SLOTS.filter((s) => s !== '95')), where)).toEqual({ kind: 'propose', slot: '95' });
+  });
+
+  it('no bound slot and every retired slot taken: refused (PIV_NO_FREE_SLOT)', () => {
+    expect(decideSlot(undefined, new Set(RETIRED_SLOTS), where)).toMatchObject({ kind: 'refuse', code: 'PIV_NO_FREE_SLOT' });
   });
 });
