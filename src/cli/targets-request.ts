@@ -14,6 +14,13 @@
  * `refresh --targets` (or the online service) publishes it with a new snapshot, and the files themselves
  * with `--targets-dir`.
  *
+ * A delegated role's own file (`targets/releases.json`, `releases.json`): `--role NAME --delegated FILE`
+ * makes the request for that file's version N+1 instead, signed by the delegate's keys as targets.json
+ * (TARGETS, verified under ROOT) lists them (src/rotation/delegated-payload.ts): the same --add / --update /
+ * --remove, each target inside the paths the delegation is trusted for (TARGET_OUTSIDE_DELEGATION
+ * otherwise), or none of them to renew the file's expiry alone. `--signer KEYID=NAME` names a delegation
+ * key's holder for the review. `sign` and `merge` then work as for targets.json.
+ *
  * `--json` prints `{ "ok": true, "out", "form": "request" | "bundle", "requestId", "payloadSha256",
  * "fromVersion", "toVersion", "review": { "lines", "digest": { "sha256", "hex", "words" } },
  * "files": [{ "name", "change": "add" | "update" | "remove", "length", "sha256" }],
@@ -28,7 +35,11 @@ import { writeBundle } from '../io/bundle-file.js';
 import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonValue } from '../json/types.js';
-import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, serializeSigningRequest, wrapSigningRequest } from '../rotation/index.js';
+import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, serializeSigningRequest, wrapSigningRequest, type SigningRequest } from '../rotation/index.js';
+import { buildDelegatedPayload } from '../rotation/delegated-payload.js';
+import { buildDelegatedSigningRequest } from '../rotation/request.js';
+import type { Metadata } from '../tuf/metadata.js';
+import type { Targets } from '../tuf/targets.js';
 import { checkTargetBytes } from '../repository-tree/layout.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
 import { applyTargetFileChanges, type TargetFileInput } from '../target-files/change.js';
@@ -47,6 +58,12 @@ export interface TargetsRequestOptions {
   repository?: string;
   /** NAME=FILE: the current bytes of an updated target, for the review of its content (trusted_root.json). */
   previous?: string[];
+  /** A delegated role whose own file the request changes (with `delegated`). */
+  role?: string;
+  /** The delegated role's file N as published. */
+  delegated?: string;
+  /** KEYID=NAME: who holds a delegation key (delegated role requests). */
+  signer?: string[];
   out: string;
   bundle?: boolean;
   json?: boolean;
@@ -68,7 +85,9 @@ export async function targetsRequestCommand(opts: TargetsRequestOptions, io: Io)
   try {
     const out = resolve(opts.out);
     await assertAbsent([out], ' (a signing request is never overwritten: choose another --out)');
-    if (!opts.add?.length && !opts.update?.length && !opts.remove?.length) throw new CeremonyError('USAGE', 'give at least one --add, --update or --remove');
+    if ((opts.role === undefined) !== (opts.delegated === undefined)) throw new CeremonyError('USAGE', '--role NAME and --delegated FILE go together (the delegated role and its file as published)');
+    if (!opts.role && !opts.add?.length && !opts.update?.length && !opts.remove?.length) throw new CeremonyError('USAGE', 'give at least one --add, --update or --remove');
+    if (!opts.role && opts.signer?.length) throw new CeremonyError('USAGE', '--signer names the keys of a delegated role (with --role)');
     const customs = new Map<string, JsonValue>();
     for (const v of opts.custom ?? []) {
       const [name, file] = nameAndFile(v, '--custom');
@@ -90,18 +109,35 @@ export async function targetsRequestCommand(opts: TargetsRequestOptions, io: Io)
 
     const root = await readFileCapped(opts.root, DEFAULT_CAPS.root);
     const targets = await readFileCapped(opts.targets, DEFAULT_CAPS.targets);
-    const base = buildTargetsPayload(root, targets, { expires: opts.expires });
-    const payload = applyTargetFileChanges(base, { add, update, remove: opts.remove ?? [] });
-    if (payload.profile === 'notary' && !opts.repository) throw new CeremonyError('USAGE', '--repository GUN is required for a Notary repository');
-    const request = buildTargetsSigningRequest(payload, { repository: opts.repository ?? 'tuf-repository' });
+    let request: SigningRequest;
+    let previousTargets: Metadata<Targets>;
+    if (opts.role !== undefined) {
+      const delegated = await readFileCapped(opts.delegated!, DEFAULT_CAPS.targets);
+      const names = new Map<string, string>();
+      for (const v of opts.signer ?? []) {
+        const [keyid, name] = nameAndFile(v, '--signer');
+        names.set(keyid, name);
+      }
+      const payload = buildDelegatedPayload(root, targets, delegated, opts.role, { expires: opts.expires, files: { add, update, remove: opts.remove ?? [] } });
+      for (const keyid of names.keys()) if (!payload.role.keyids.includes(keyid)) throw new CeremonyError('USAGE', `--signer names key ${keyid.slice(0, 16)}…, which is not a key of ${opts.role}`);
+      if (payload.profile === 'notary' && !opts.repository) throw new CeremonyError('USAGE', '--repository GUN is required for a Notary repository');
+      request = buildDelegatedSigningRequest(payload, { repository: opts.repository ?? 'tuf-repository', names });
+      previousTargets = payload.previous;
+    } else {
+      const base = buildTargetsPayload(root, targets, { expires: opts.expires });
+      const payload = applyTargetFileChanges(base, { add, update, remove: opts.remove ?? [] });
+      if (payload.profile === 'notary' && !opts.repository) throw new CeremonyError('USAGE', '--repository GUN is required for a Notary repository');
+      request = buildTargetsSigningRequest(payload, { repository: opts.repository ?? 'tuf-repository' });
+      previousTargets = base.previous;
+    }
     const review = describeRequest(request);
     for (const line of review.lines) say(line);
     // A Sigstore trust root: what changes inside it, in words (src/sigstore/trusted-root.ts).
     const previous = new Map<string, Uint8Array>();
     for (const v of opts.previous ?? []) {
       const [name, file] = nameAndFile(v, '--previous');
-      const entry = base.previous.signed.targets.get(name);
-      if (!entry) throw new CeremonyError('TARGET_UNKNOWN', `--previous names ${JSON.stringify(name)}, which targets.json does not list`);
+      const entry = previousTargets.signed.targets.get(name);
+      if (!entry) throw new CeremonyError('TARGET_UNKNOWN', `--previous names ${JSON.stringify(name)}, which ${opts.role !== undefined ? `${opts.role}.json` : 'targets.json'} does not list`);
       const bytes = await readFileCapped(file, entry.length);
       checkTargetBytes(name, entry, bytes, basename(file));
       previous.set(name, bytes);
@@ -119,7 +155,7 @@ export async function targetsRequestCommand(opts: TargetsRequestOptions, io: Io)
     let bundleHash = null;
     if (opts.bundle) bundleHash = await writeBundle(out, wrapSigningRequest(request, opts.now ?? new Date()));
     else await writeFileVerified(out, serializeSigningRequest(request));
-    say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${request.requestId.slice(0, 16)}… for targets.json version ${review.toVersion}; expected signers: ${request.expectedSigners.map((s) => s.name).join(', ')}`);
+    say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${request.requestId.slice(0, 16)}… for ${opts.role !== undefined ? `${opts.role}.json` : 'targets.json'} version ${review.toVersion}; expected signers: ${request.expectedSigners.map((s) => s.name).join(', ')}`);
     if (json) {
       const files = [
         ...add.map((f) => ({ name: f.name, change: 'add', length: f.bytes.length, sha256: sha256Hex(f.bytes) })),
@@ -156,7 +192,7 @@ export function registerTargetsRequestCommand(program: Command, io: Io, done: (s
   const many = (value: string, previous: string[] = []): string[] => [...previous, value];
   program
     .command('targets-request')
-    .description('a signing request for targets.json N+1 that adds, updates or removes target files (lengths and hashes from the files)')
+    .description("a signing request for targets.json N+1 (or a delegated role's file, --role) that adds, updates or removes target files (lengths and hashes from the files), or renews a delegated role")
     .requiredOption('--root <ROOT>', 'the current root.json (trusted)')
     .requiredOption('--targets <TARGETS>', 'targets.json as published (verified under the root first)')
     .requiredOption('--expires <DATE>', "the new targets.json's expiry, YYYY-MM-DDTHH:MM:SSZ")
@@ -165,6 +201,9 @@ export function registerTargetsRequestCommand(program: Command, io: Io, done: (s
     .option('--remove <NAME>', 'remove the listed target NAME (repeatable)', many)
     .option('--custom <NAME=JSON_FILE>', 'custom data for an added or updated target, as a JSON file (repeatable)', many)
     .option('--previous <NAME=FILE>', 'the current bytes of an updated target (checked against targets.json), so the review says what changes inside it (trusted_root.json)', many)
+    .option('--role <NAME>', "a delegated role: the request changes that role's own file (with --delegated), signed by its keys")
+    .option('--delegated <FILE>', "the delegated role's file as published (verified under targets.json's delegation)")
+    .option('--signer <KEYID=NAME>', 'who holds a key of the delegated role, for the review (repeatable)', many)
     .option('--repository <NAME>', 'the repository name the request shows (default tuf-repository)')
     .requiredOption('--out <REQUEST>', 'where to write the signing request (never overwritten)')
     .option('--bundle', 'write a signing-request bundle instead of the plain JSON document')

@@ -24,7 +24,7 @@ import type { DelegatedRole, Targets } from '../tuf/targets.js';
 import { TOP_LEVEL_ROLES, type Root, type TopLevelRole } from '../tuf/root.js';
 import { certificateRenewal, certificateRenewalSentence, certificateWarnings, type CertificateRenewal } from './certificate-renewal.js';
 import type { RemovalReason } from './payload.js';
-import type { SigningRequest } from './request.js';
+import { signerKeys, type SigningRequest } from './request.js';
 
 export type RequestChange =
   | { kind: 'key-added'; role: TopLevelRole; who: string; keyid: string; fingerprint: string }
@@ -54,6 +54,8 @@ export type TargetsRequestChange =
 export interface RequestDescription {
   /** Which file the request signs. */
   role: 'root' | 'targets';
+  /** Delegated role requests: the role whose own file is signed (role is then 'targets'). */
+  delegation?: string;
   repository: string;
   profile: SigningRequest['profile'];
   fromVersion: number;
@@ -181,7 +183,8 @@ function review(
   const digest = shortDigestOf(request.payloadBytes);
   const lines: string[] = [];
   // Quoted: the repository is a name from the request (bound by its request ID), not something the signatures cover.
-  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${quoteShown(request.repository)}: ${role} version ${fromVersion} → ${toVersion}`);
+  const file = request.delegation ? `delegated role ${shownOrQuoted(request.delegation.name)} (its own file, ${shownOrQuoted(`${request.delegation.name}.json`)})` : role;
+  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${quoteShown(request.repository)}: ${file} version ${fromVersion} → ${toVersion}`);
   lines.push('What changes:');
   if (sentences.length === 0) lines.push('  nothing but the version');
   for (const s of sentences) lines.push(`  ${s}`);
@@ -189,7 +192,20 @@ function review(
   lines.push(`Bytes to sign: SHA-256 ${digest.sha256}`);
   lines.push(`  short hash ${groupHex(digest.hex)} — read aloud: ${groupWords(digest.words)}`);
   lines.push('Names are labels written by whoever made the request; the key IDs and fingerprints are what identify a key.');
-  return { role, repository: request.repository, profile: request.profile, fromVersion, toVersion, ...changed, policy, digest, requestId: request.requestId, lines, text: lines.join('\n') };
+  return {
+    role,
+    ...(request.delegation ? { delegation: request.delegation.name } : {}),
+    repository: request.repository,
+    profile: request.profile,
+    fromVersion,
+    toVersion,
+    ...changed,
+    policy,
+    digest,
+    requestId: request.requestId,
+    lines,
+    text: lines.join('\n'),
+  };
 }
 
 /** The reason an old root key leaves, as the review says it. */
@@ -252,7 +268,8 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const prevKeys = prev.delegations?.keys ?? new Map<string, ListedKey>();
   const nextKeys = next.delegations?.keys ?? new Map<string, ListedKey>();
   // Names: the request's labels by key ID (delegation keys, then the root's targets keys), printed after the key's identification (keyText).
-  const nameByFp = namesByFingerprint([...t.keyNames, ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])], (id) => root.keys.get(id) ?? nextKeys.get(id) ?? prevKeys.get(id));
+  const signerKey = signerKeys(request);
+  const nameByFp = namesByFingerprint([...t.keyNames, ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])], (id) => signerKey(id) ?? nextKeys.get(id) ?? prevKeys.get(id));
   const who = (k: ListedKey): string => keyText(k.keyId, k.key.fingerprint, nameByFp.get(k.key.fingerprint), k.key.certificate ? `, certificate CN=${quoteShown(k.key.certificate.subjectCN)}` : '');
   const ratio = (r: { threshold: number; keyids: readonly string[] }): string => `${r.threshold} of ${r.keyids.length}`;
 
@@ -291,6 +308,15 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   for (const field of otherFieldsChanged(t.previous.signedJson, request.payload, ['_type', 'version', 'expires', 'spec_version', 'targets', 'delegations'])) changes.push({ kind: 'targets-other-field', field });
 
   const targetsRole = request.policy.new;
+  const d = request.delegation;
+  if (d) {
+    // A delegated role's file: signed by the delegate's keys, as targets.json lists them for the role.
+    const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} keys of ${shownOrQuoted(d.name)} as targets.json version ${d.delegator.signed.version} delegates it (${targetsRole.keyids
+      .map((id) => shortKeyText(id, nameByFp.get(signerKey(id)!.key.fingerprint)))
+      .join(', ')}), trusted for ${pathsText(d.role)}`;
+    const sentences = changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`));
+    return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
+  }
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
     .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
     .join(', ')})`;
