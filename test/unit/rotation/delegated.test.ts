@@ -128,11 +128,11 @@ describe.each(['notary', 'tuf'] as const)('delegated role requests (%s)', (profi
     const { delegation: _d, delegatingTargets: _t, ...plain } = doc;
     expect(refusal(() => parseSigningRequest(enc.encode(JSON.stringify(plain)))).code).toBe('ROTATION_REQUEST_TAMPERED');
     // A policy of one key (re-hashed): not the delegation's.
-    const weak = { ...doc, policy: { targets: { keyids: [f.ci.listed.keyId], threshold: 1 } } };
+    const weak: JsonObject = { ...doc, policy: { targets: { keyids: [f.ci.listed.keyId], threshold: 1 } } };
     weak.requestId = requestIdForDocument(weak);
     expect(refusal(() => parseSigningRequest(enc.encode(JSON.stringify(weak)))).code).toBe('ROTATION_REQUEST_TAMPERED');
     // Relabelled and re-hashed: it parses, but what is signed under it does not merge into the real request.
-    const relabelled = { ...doc, repository: 'throw-away/test' };
+    const relabelled: JsonObject = { ...doc, repository: 'throw-away/test' };
     relabelled.requestId = requestIdForDocument(relabelled);
     const fake = parseSigningRequest(enc.encode(JSON.stringify(relabelled)));
     const response = await signRequest(fake, f.ci.key);
