@@ -41,7 +41,7 @@ export type TargetsRequestChange =
   | { kind: 'delegation-added'; role: string; keys: string[]; threshold: string; paths: string; terminating: boolean }
   | { kind: 'delegation-removed'; role: string }
   | { kind: 'delegation-key-added'; role: string; who: string; keyid: string }
-  | { kind: 'delegation-key-removed'; role: string; who: string; keyid: string }
+  | { kind: 'delegation-key-removed'; role: string; who: string; keyid: string; notary?: boolean }
   | { kind: 'delegation-threshold'; role: string; from: string; to: string }
   | { kind: 'delegation-paths'; role: string; from: string; to: string }
   | { kind: 'delegation-terminating'; role: string; from: boolean; to: boolean }
@@ -286,7 +286,7 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     const oldFps = new Set(old.keyids.map((id) => prevKeys.get(id)!.key.fingerprint));
     const newFps = new Set(r.keyids.map((id) => nextKeys.get(id)!.key.fingerprint));
     for (const id of r.keyids) if (!oldFps.has(nextKeys.get(id)!.key.fingerprint)) changes.push({ kind: 'delegation-key-added', role: name, who: who(nextKeys.get(id)!), keyid: id });
-    for (const id of old.keyids) if (!newFps.has(prevKeys.get(id)!.key.fingerprint)) changes.push({ kind: 'delegation-key-removed', role: name, who: who(prevKeys.get(id)!), keyid: id });
+    for (const id of old.keyids) if (!newFps.has(prevKeys.get(id)!.key.fingerprint)) changes.push({ kind: 'delegation-key-removed', role: name, who: who(prevKeys.get(id)!), keyid: id, ...(request.profile === 'notary' ? { notary: true } : {}) });
     if (old.threshold !== r.threshold) changes.push({ kind: 'delegation-threshold', role: name, from: ratio(old), to: ratio(r) });
     if (pathsText(old) !== pathsText(r)) changes.push({ kind: 'delegation-paths', role: name, from: pathsText(old), to: pathsText(r) });
     if (old.terminating !== r.terminating) changes.push({ kind: 'delegation-terminating', role: name, from: old.terminating, to: r.terminating });
@@ -338,7 +338,11 @@ function targetsSentence(c: TargetsRequestChange): string {
     case 'delegation-key-added':
       return `${role} GAINS ${c.who}`;
     case 'delegation-key-removed':
-      return `${role} LOSES ${c.who} (revoked: what it signs is no longer trusted for ${role})`;
+      // Issue #14: revoking a key does not revoke the tags it signed. The role's file stays trusted while its
+      // remaining keys meet the threshold; otherwise it stops verifying until the role's keys re-sign it —
+      // and re-signing (Notary: `notary witness`, which the delegate's next publish needs) re-endorses every
+      // target the file lists, those the old key signed included. Only a re-signed file without them drops them.
+      return `${role} LOSES ${c.who}: signatures by that key stop counting for ${role}. The targets ${role}'s file lists are NOT revoked by this: once ${role}'s remaining or new keys re-sign the file${c.notary ? ' (`notary witness` does it, and the next publish needs it)' : ''}, every target it lists is trusted again, those this key signed included — to drop some, re-sign it without them (targets-request --role ${role} --remove NAME)`;
     case 'delegation-threshold':
       return `${role} threshold changes from ${c.from} to ${c.to}`;
     case 'delegation-paths':
