@@ -7,7 +7,9 @@
  * (src/target-files/change.ts): each entry's length and SHA-256 / SHA-512 computed from the file given,
  * custom data kept on update unless `--custom` gives new data. For a Sigstore `trusted_root.json` the review
  * also says which Fulcio CAs, Rekor and CT log keys, timestamp authorities and validity windows are added or
- * removed (src/sigstore/trusted-root.ts), against the current file given with `--previous NAME=FILE`. ROOT is the current (trusted) root and
+ * removed (src/sigstore/trusted-root.ts), against the current file given with `--previous NAME=FILE`; both
+ * files travel in the request (up to 512 KiB each, bound to the entries' hashes) so `sign` shows each
+ * co-signer the same words. ROOT is the current (trusted) root and
  * TARGETS the published targets.json, which must verify under ROOT's targets role first. The request then
  * goes the way of every targets request: `sign` (each co-signer reads the review — every file with its size
  * and short hash, and what replaces what — and signs on their token), `merge` (targets.json N+1), then
@@ -38,6 +40,7 @@ import type { JsonValue } from '../json/types.js';
 import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, serializeSigningRequest, wrapSigningRequest, type SigningRequest } from '../rotation/index.js';
 import { buildDelegatedPayload } from '../rotation/delegated-payload.js';
 import { buildDelegatedSigningRequest } from '../rotation/request.js';
+import { CONTENT_MAX_BYTES, type TargetContents } from '../rotation/request-contents.js';
 import type { Metadata } from '../tuf/metadata.js';
 import type { Targets } from '../tuf/targets.js';
 import { checkTargetBytes } from '../repository-tree/layout.js';
@@ -109,7 +112,8 @@ export async function targetsRequestCommand(opts: TargetsRequestOptions, io: Io)
 
     const root = await readFileCapped(opts.root, DEFAULT_CAPS.root);
     const targets = await readFileCapped(opts.targets, DEFAULT_CAPS.targets);
-    let request: SigningRequest;
+    // The payload first (every check of the change), then the contents the review reads, then the request.
+    let makeRequest: (contents: TargetContents) => SigningRequest;
     let previousTargets: Metadata<Targets>;
     if (opts.role !== undefined) {
       const delegated = await readFileCapped(opts.delegated!, DEFAULT_CAPS.targets);
@@ -121,18 +125,18 @@ export async function targetsRequestCommand(opts: TargetsRequestOptions, io: Io)
       const payload = buildDelegatedPayload(root, targets, delegated, opts.role, { expires: opts.expires, files: { add, update, remove: opts.remove ?? [] } });
       for (const keyid of names.keys()) if (!payload.role.keyids.includes(keyid)) throw new CeremonyError('USAGE', `--signer names key ${keyid.slice(0, 16)}…, which is not a key of ${opts.role}`);
       if (payload.profile === 'notary' && !opts.repository) throw new CeremonyError('USAGE', '--repository GUN is required for a Notary repository');
-      request = buildDelegatedSigningRequest(payload, { repository: opts.repository ?? 'tuf-repository', names });
+      makeRequest = (contents) => buildDelegatedSigningRequest(payload, { repository: opts.repository ?? 'tuf-repository', names, contents });
       previousTargets = payload.previous;
     } else {
       const base = buildTargetsPayload(root, targets, { expires: opts.expires });
       const payload = applyTargetFileChanges(base, { add, update, remove: opts.remove ?? [] });
       if (payload.profile === 'notary' && !opts.repository) throw new CeremonyError('USAGE', '--repository GUN is required for a Notary repository');
-      request = buildTargetsSigningRequest(payload, { repository: opts.repository ?? 'tuf-repository' });
+      makeRequest = (contents) => buildTargetsSigningRequest(payload, { repository: opts.repository ?? 'tuf-repository', contents });
       previousTargets = base.previous;
     }
-    const review = describeRequest(request);
-    for (const line of review.lines) say(line);
-    // A Sigstore trust root: what changes inside it, in words (src/sigstore/trusted-root.ts).
+    // A Sigstore trust root: what changes inside it, in words (src/sigstore/trusted-root.ts). Its bytes (and
+    // the current ones, --previous) travel in the request, bound to the entries' hashes, so each co-signer's
+    // review says the same (src/rotation/request-contents.ts).
     const previous = new Map<string, Uint8Array>();
     for (const v of opts.previous ?? []) {
       const [name, file] = nameAndFile(v, '--previous');
@@ -143,14 +147,27 @@ export async function targetsRequestCommand(opts: TargetsRequestOptions, io: Io)
       previous.set(name, bytes);
     }
     const contentReview: { name: string; lines: string[] }[] = [];
+    const contents: TargetContents = new Map();
+    const notCarried: string[] = [];
     for (const f of [...add, ...update]) {
       if (basename(f.name) !== TRUSTED_ROOT_NAME) continue;
       const before = previous.get(f.name);
       const lines = describeTrustedRootChange(before ? parseTrustedRoot(before, `current ${f.name}`) : undefined, parseTrustedRoot(f.bytes, f.name));
-      const intro = before || add.includes(f) ? `${f.name} (Sigstore trust root)${add.includes(f) ? ', first version' : ''}:` : `${f.name} (Sigstore trust root; its current version was not given with --previous, so everything it lists is shown):`;
       contentReview.push({ name: f.name, lines });
-      say(intro);
-      for (const l of lines) say(`  ${l}`);
+      if (f.bytes.length > CONTENT_MAX_BYTES || (before?.length ?? 0) > CONTENT_MAX_BYTES) {
+        notCarried.push(f.name);
+        continue;
+      }
+      contents.set(f.name, { next: f.bytes, ...(before ? { previous: before } : {}) });
+    }
+    const request = makeRequest(contents);
+    const review = describeRequest(request);
+    for (const line of review.lines) say(line);
+    for (const name of notCarried) {
+      // Too large to carry: the proposer sees the words here; co-signers must check the file themselves.
+      const c = contentReview.find((x) => x.name === name)!;
+      say(`${name} (Sigstore trust root; over ${CONTENT_MAX_BYTES} bytes, so NOT carried in the request: co-signers do not see this part of the review):`);
+      for (const l of c.lines) say(`  ${l}`);
     }
     let bundleHash = null;
     if (opts.bundle) bundleHash = await writeBundle(out, wrapSigningRequest(request, opts.now ?? new Date()));

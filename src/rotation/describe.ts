@@ -25,6 +25,8 @@ import { TOP_LEVEL_ROLES, type Root, type TopLevelRole } from '../tuf/root.js';
 import { certificateRenewal, certificateRenewalSentence, certificateWarnings, type CertificateRenewal } from './certificate-renewal.js';
 import type { RemovalReason } from './payload.js';
 import { signerKeys, type SigningRequest } from './request.js';
+import { isCeremonyError } from '../errors.js';
+import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
 
 export type RequestChange =
   | { kind: 'key-added'; role: TopLevelRole; who: string; keyid: string; fingerprint: string }
@@ -314,13 +316,40 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} keys of ${shownOrQuoted(d.name)} as targets.json version ${d.delegator.signed.version} delegates it (${targetsRole.keyids
       .map((id) => shortKeyText(id, nameByFp.get(signerKey(id)!.key.fingerprint)))
       .join(', ')}), trusted for ${pathsText(d.role)}`;
-    const sentences = changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`));
+    const sentences = [...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)), ...contentSentences(request)];
     return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
   }
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
     .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
     .join(', ')})`;
-  return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, changes.map(targetsSentence), policy);
+  return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.map(targetsSentence), ...contentSentences(request)], policy);
+}
+
+/**
+ * What changes inside the target files whose contents the request carries (request-contents.ts: bound to
+ * their entries). A Sigstore trusted_root.json: its Fulcio CAs, Rekor and CT log keys, timestamp
+ * authorities and validity windows, as src/sigstore/trusted-root.ts says it; the proposer's review shows
+ * the same words. A file that cannot be read as one is said to be so, not skipped.
+ */
+function contentSentences(request: SigningRequest): string[] {
+  const out: string[] = [];
+  for (const [name, c] of request.contents ?? []) {
+    if (!c.next || basename(name) !== TRUSTED_ROOT_NAME) continue;
+    let lines: string[];
+    try {
+      lines = describeTrustedRootChange(c.previous ? parseTrustedRoot(c.previous, `current ${name}`) : undefined, parseTrustedRoot(c.next, name));
+    } catch (err) {
+      out.push(`${quoteShown(name)}: its content is carried but is not a Sigstore trusted root this tool reads (${isCeremonyError(err) ? err.code : 'unreadable'}): check it by other means`);
+      continue;
+    }
+    out.push(`${quoteShown(name)} (Sigstore trust root)${c.previous ? '' : request.targets?.previous.signed.targets.has(name) ? '; its current version is not carried, so everything it lists is shown' : ', first version'}:`);
+    for (const l of lines) out.push(`  ${l}`);
+  }
+  return out;
+}
+
+function basename(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
 }
 
 function asObjectOrEmpty(v: JsonValue | undefined): Record<string, JsonValue> {

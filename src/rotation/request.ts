@@ -119,6 +119,7 @@ import { parsePreviousRoot, type RotationPayload } from './payload.js';
 import { checkDistinctNames, checkKeyName, NAME_MAX } from './names.js';
 import { checkDelegationName, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
 import { verifiedDelegated, type DelegatedPayload } from './delegated-payload.js';
+import { checkContents, contentsJson, contentsShown, parseContents, type TargetContents } from './request-contents.js';
 
 export const SIGNING_REQUEST_FORMAT = 'tuf-ceremony-signing-request';
 export const SIGNATURE_RESPONSE_FORMAT = 'tuf-ceremony-signature-response';
@@ -162,6 +163,8 @@ export interface SigningRequest {
   targets?: { previousBytes: Uint8Array; previous: Metadata<Targets>; next: Targets; keyNames: Map<string, string> };
   /** Delegated role requests only: the role, and targets.json (verified) whose entry for it is the policy. */
   delegation?: DelegationContext;
+  /** Targets requests: target file contents carried for the review, bound to their entries (request-contents.ts). */
+  contents?: TargetContents;
   /** canonical(payload): the exact bytes every signature is over. */
   payloadBytes: Uint8Array;
   payloadSha256: string;
@@ -211,6 +214,8 @@ export interface ShownFields {
   keyNames?: ReadonlyMap<string, string>;
   /** Delegated role requests: the role and the SHA-256 (hex) of the delegating targets.json. */
   delegation?: { name: string; targetsSha256: string };
+  /** Carried target contents, as SHA-256 by name (request-contents.ts); absent when none. */
+  contents?: TargetContents;
 }
 
 function signerJson(s: ExpectedSigner): JsonObject {
@@ -223,6 +228,7 @@ function signerJson(s: ExpectedSigner): JsonObject {
 function shownFieldsJson(f: ShownFields): JsonObject {
   const o: JsonObject = { expectedSigners: f.expectedSigners.map(signerJson), keyNames: keyNamesJson(f.keyNames ?? new Map()), profile: f.profile, repository: f.repository, role: f.role };
   if (f.delegation) o.delegation = { name: f.delegation.name, targetsSha256: f.delegation.targetsSha256 };
+  if (f.contents && f.contents.size > 0) o.contents = contentsShown(f.contents);
   return o;
 }
 
@@ -270,12 +276,13 @@ export function requestIdForDocument(doc: JsonObject): string {
     (s): ExpectedSigner => ({ keyid: s.keyid as string, name: s.name as string, from: s.from as SignerSide, ...(s.lost === true ? { lost: true as const } : {}), ...(typeof s.reason === 'string' ? { reason: s.reason as 'lost' } : {}) }),
   );
   const keyNames = new Map(Object.entries((doc.keyNames ?? {}) as Record<string, string>));
+  const contents = parseContents(doc.contents);
   const delegation = typeof doc.delegation === 'string' ? { name: doc.delegation, targetsSha256: hex(sha256(new Uint8Array(Buffer.from(doc.delegatingTargets as string, 'base64')))) } : undefined;
   return computeRequestId(
     getProfile(profile).canonical(doc.payload as JsonObject),
     new Uint8Array(Buffer.from(doc.previousRoot as string, 'base64')),
     doc.previousTargets === undefined ? undefined : new Uint8Array(Buffer.from(doc.previousTargets as string, 'base64')),
-    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}) },
+    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}) },
   );
 }
 
@@ -354,7 +361,7 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
  * Build a request for targets.json N+1. Expected signers are the root's targets keys, named by `names`
  * (key ID → who holds it) or `targets key <id>`; delegation keys are named by the payload's names.
  */
-export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repository: string; names?: ReadonlyMap<string, string> }): SigningRequest {
+export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repository: string; names?: ReadonlyMap<string, string>; contents?: TargetContents }): SigningRequest {
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
   const names = new Map([...payload.names, ...(opts.names ?? [])]);
   const rootSigned = payload.root.signed;
@@ -364,7 +371,9 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.root.bytes;
   const previousTargetsBytes = payload.previous.bytes;
-  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames };
+  const contents = opts.contents ?? new Map();
+  checkContents(payload.profile, payload.previous.signed, payload.targets, contents, '$change.contents');
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames, contents };
   checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(rootSigned.keys, payload.previous.signed.delegations?.keys, payload.targets.delegations?.keys));
   const request: SigningRequest = {
     profile: payload.profile,
@@ -379,6 +388,7 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
     root: rootSigned,
     keyNames,
     targets: { previousBytes: previousTargetsBytes, previous: payload.previous, next: payload.targets, keyNames },
+    ...(contents.size > 0 ? { contents } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
@@ -394,7 +404,7 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
  * Build a request for a delegated role's file N+1 (delegated-payload.ts). Expected signers are the
  * delegation's keys, named by `names` (key ID → who holds it) or `unnamed <role> key N`.
  */
-export function buildDelegatedSigningRequest(payload: DelegatedPayload, opts: { repository: string; names?: ReadonlyMap<string, string> }): SigningRequest {
+export function buildDelegatedSigningRequest(payload: DelegatedPayload, opts: { repository: string; names?: ReadonlyMap<string, string>; contents?: TargetContents }): SigningRequest {
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
   const names = opts.names ?? new Map<string, string>();
   const role = payload.role;
@@ -405,7 +415,9 @@ export function buildDelegatedSigningRequest(payload: DelegatedPayload, opts: { 
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.root.bytes;
   const delegatorBytes = payload.delegator.bytes;
-  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames, delegation: { name: role.name, targetsSha256: hex(sha256(delegatorBytes)) } };
+  const contents = opts.contents ?? new Map();
+  checkContents(payload.profile, payload.previous.signed, payload.targets, contents, '$change.contents');
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames, delegation: { name: role.name, targetsSha256: hex(sha256(delegatorBytes)) }, contents };
   checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(table));
   const request: SigningRequest = {
     profile: payload.profile,
@@ -421,6 +433,7 @@ export function buildDelegatedSigningRequest(payload: DelegatedPayload, opts: { 
     keyNames,
     targets: { previousBytes: payload.previous.bytes, previous: payload.previous, next: payload.targets, keyNames },
     delegation: { name: role.name, delegatorBytes, delegator: payload.delegator, role },
+    ...(contents.size > 0 ? { contents } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
@@ -463,6 +476,7 @@ export function serializeSigningRequest(r: SigningRequest): Uint8Array {
       doc.delegation = r.delegation.name;
       doc.delegatingTargets = Buffer.from(r.delegation.delegatorBytes).toString('base64');
     }
+    if (r.contents && r.contents.size > 0) doc.contents = contentsJson(r.contents);
     return new TextEncoder().encode(sortedJson(doc));
   }
   const doc: JsonObject = {
@@ -520,7 +534,7 @@ function samePolicy(a: RolePolicy, b: RolePolicy): boolean {
 }
 
 const REQUEST_FIELDS = new Set(['format', 'version', 'profile', 'repository', 'role', 'payload', 'previousRoot', 'policy', 'expectedSigners', 'keyNames', 'requestId']);
-const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets']);
+const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents']);
 const DELEGATED_REQUEST_FIELDS = new Set([...TARGETS_REQUEST_FIELDS, 'delegation', 'delegatingTargets']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -728,7 +742,8 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
   // Tampering first: a request changed after export must say so, whatever else it breaks.
-  checkRequestId(requestId, payloadBytes, previousRootBytes, previousTargetsBytes, { profile, repository, role: 'targets', expectedSigners, keyNames }, 'the payload, the root, the previous targets.json, the repository or the names');
+  const contents = parseContents(obj.contents);
+  checkRequestId(requestId, payloadBytes, previousRootBytes, previousTargetsBytes, { profile, repository, role: 'targets', expectedSigners, keyNames, contents }, 'the payload, the root, the previous targets.json, the carried contents, the repository or the names');
   // TUF 5.6.3: targets.json N is what the payload follows only if the root's targets role signed it.
   const { root, previous } = embedded(`${source}: the root or the previous targets.json`, '$.previousTargets', () => verifiedCurrentTargets(previousRootBytes, previousTargetsBytes));
   if (root.profile.name !== profile) throw new CeremonyError('SCHEMA_INVALID', `the root is ${root.profile.name} metadata, but the request says ${profile}`, { path: '$.profile' });
@@ -747,6 +762,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     seen.add(s.keyid);
   });
   checkKeyNames(keyNames, new Set([...(previous.signed.delegations?.keys.keys() ?? []), ...(next.delegations?.keys.keys() ?? [])]), new Set(), 'no delegation lists');
+  checkContents(profile, previous.signed, next, contents);
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(root.signed.keys, previous.signed.delegations?.keys, next.delegations?.keys)));
   return {
     profile,
@@ -761,6 +777,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     root: root.signed,
     keyNames,
     targets: { previousBytes: previousTargetsBytes, previous, next, keyNames },
+    ...(contents.size > 0 ? { contents } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
@@ -792,6 +809,7 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
   const keyNames = parseKeyNames(obj.keyNames);
   if (keyNames.size > 0) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'a delegated role request names no keys besides its expected signers', { path: '$.keyNames' });
   const requestId = hexField(obj.requestId, '$.requestId');
+  const contents = parseContents(obj.contents);
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
   checkRequestId(
@@ -799,8 +817,8 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
     payloadBytes,
     previousRootBytes,
     previousBytes,
-    { profile, repository, role: 'targets', expectedSigners, keyNames, delegation: { name, targetsSha256: hex(sha256(delegatorBytes)) } },
-    'the payload, the root, the targets.json, the delegated file, the repository or the names',
+    { profile, repository, role: 'targets', expectedSigners, keyNames, delegation: { name, targetsSha256: hex(sha256(delegatorBytes)) }, contents },
+    'the payload, the root, the targets.json, the delegated file, the carried contents, the repository or the names',
   );
   const { root, delegator, role, previous } = embedded(`${source}: the root, targets.json or ${name}.json`, '$.previousTargets', () => verifiedDelegated(previousRootBytes, delegatorBytes, previousBytes, name));
   if (root.profile.name !== profile) throw new CeremonyError('SCHEMA_INVALID', `the root is ${root.profile.name} metadata, but the request says ${profile}`, { path: '$.profile' });
@@ -817,6 +835,7 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
     seen.add(s.keyid);
   });
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(delegator.signed.delegations?.keys)));
+  checkContents(profile, previous.signed, next, contents);
   return {
     profile,
     repository,
@@ -831,6 +850,7 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
     keyNames,
     targets: { previousBytes, previous, next, keyNames },
     delegation: { name, delegatorBytes, delegator, role },
+    ...(contents.size > 0 ? { contents } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
