@@ -4,6 +4,7 @@
  */
 import { useRef, useState, type ChangeEvent } from 'react';
 import type { Inspection, NamedFile } from '../../../electron/shared/api-types.js';
+import { ExpiryTimeline } from '../components/ExpiryTimeline';
 import { KeyHierarchy } from '../components/KeyHierarchy';
 import { ProblemsList } from '../components/ProblemsList';
 import { RefusalPanel } from '../components/RefusalPanel';
@@ -166,6 +167,7 @@ export function InspectScreen() {
             </span>
           </p>
           <VerificationBanner verified={outcome.inspection.verified} pinned={outcome.pinned} kind={outcome.inspection.kind} />
+          {outcome.inspection.timeline ? <ExpiryTimeline items={outcome.inspection.timeline} /> : null}
           <KeyHierarchy inspection={outcome.inspection} now={outcome.at} opened={outcome.opened} />
           <ProblemsList problems={outcome.inspection.problems} />
         </div>
