@@ -149,6 +149,7 @@ export const ERROR_CODES = {
   DELEGATION_KEY_UNKNOWN: { cls: 'refused', what: 'a targets change revokes a key that the named delegation (or any delegation) does not list' },
   TARGET_UNKNOWN: { cls: 'refused', what: 'a targets change revokes a target that targets.json does not list (targets of a delegated role live in that role\'s own file)' },
   TARGET_EXISTS: { cls: 'refused', what: 'a targets change adds a target file targets.json already lists (update it instead)' },
+  TARGET_OUTSIDE_DELEGATION: { cls: 'refused', what: "a delegated role's change adds or updates a target outside the paths targets.json trusts that role for (clients would ignore it)" },
   // --- bundle / import (src/bundle, src/trust-store) ---
   BUNDLE_NOT_A_BUNDLE: { cls: 'refused', what: 'the file does not start with the tuf-ceremony bundle header' },
   BUNDLE_MALFORMED: { cls: 'refused', what: 'the bundle manifest is not canonical JSON of the bundle schema: a field missing, unknown or of the wrong type (JSON path named)' },

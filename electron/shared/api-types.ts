@@ -8,7 +8,7 @@
 import type { Inspection } from '../../src/inspect/types.js';
 import type { QrProgress } from '../../src/transport/qr/progress.js';
 
-export type { Inspection, KeyView, RoleView, RoleKind } from '../../src/inspect/types.js';
+export type { Inspection, KeyView, RoleView, RoleKind, TimelineItem } from '../../src/inspect/types.js';
 
 export type IpcResult<T> = { ok: true; value: T } | IpcFailure;
 

@@ -27,6 +27,7 @@
  * `--json` prints `{ "ok": true, "role": "root"|"targets", "version", "final", "status", "requestId",
  * "previous": {threshold, signed, missing, verified}, "new": {…}, "waitingFor": [{keyid, name, side:
  * "old"|"new"|"both"}], "signers": [{name, keyids, token?}], "out": path | null }`; for a targets request
+ * `"delegation": NAME` when the request was for a delegated role's own file, and
  * `"targets": {…}` in place of previous/new and `side: "targets"` (also for a partial merge with --partial;
  * without it the error object).
  */
@@ -79,6 +80,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     const report = {
       ok: true,
       role: result.role,
+      ...(result.delegation ? { delegation: result.delegation } : {}),
       version: result.version,
       final: result.final,
       status: result.status,
@@ -109,7 +111,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     if (json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(result.status);
-      io.out(result.final ? `wrote ${result.role} version ${result.version} to ${out}` : 'partial: nothing written; merge again with more responses');
+      io.out(result.final ? `wrote ${result.delegation ?? result.role} version ${result.version} to ${out}` : 'partial: nothing written; merge again with more responses');
       if (result.final) io.out(`session transcript ${transcriptPath} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcriptPath} --allow-unsealed)`);
     }
     return 0;

@@ -20,6 +20,9 @@
  * Expiries: `Nd`, `Nh`, `Nm` from now, or a `YYYY-MM-DDTHH:MM:SSZ` date; defaults snapshot 7d, timestamp 1d.
  * `--targets FILE` publishes a new targets.json (a co-signed targets change, `merge` output) with the new
  * snapshot: it must verify under the root's targets role and be newer than the published one (ROLLBACK).
+ * `--delegated NAME=FILE` (repeatable) publishes a delegated role's new file the same way (a co-signed
+ * `targets-request --role` change, `merge` output): it must verify under the role's delegation in the
+ * (new or published) targets.json and be newer than the published file (ROLLBACK).
  * Target files are carried from the input when it is a tree (those whose entries did not change), and read
  * from `--targets-dir` (new or changed files).
  *
@@ -35,7 +38,7 @@ import { assertAbsent, isDirectory, readFileCapped } from '../io/files.js';
 import { checkTreeTargets, readTargetFiles } from '../io/repository-tree.js';
 import { KEY_FILE_MAX_BYTES, softwareKeyFromPem } from '../refresh/key-file.js';
 import { matchingTargetFiles } from '../repository-tree/layout.js';
-import { checkNewTargets, checkRefreshSigners, parseExpiryOption, refreshRepository, verifyForRefresh } from '../refresh/refresh.js';
+import { checkNewDelegated, checkNewTargets, checkRefreshSigners, parseExpiryOption, refreshRepository, verifyForRefresh } from '../refresh/refresh.js';
 import { unlockTokenKey } from '../rotation/signers.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
@@ -67,6 +70,8 @@ export interface RefreshOptions {
   targetsDir?: string;
   /** A new targets.json (merged after co-signing) to publish with the new snapshot. */
   targets?: string;
+  /** NAME=FILE: a delegated role's new file (merged after co-signing). */
+  delegated?: string[];
   json?: boolean;
 }
 
@@ -113,6 +118,16 @@ export async function refreshCommand(input: string, opts: RefreshOptions, io: Io
     const newTargets = opts.targets !== undefined ? await readFileCapped(opts.targets, DEFAULT_CAPS.targets) : undefined;
     if (newTargets && tokenLabels.snapshot === undefined && keyFiles.snapshot === undefined) throw new CeremonyError('USAGE', '--targets is published by a new snapshot: give the snapshot key too');
     if (newTargets) checkNewTargets(current, newTargets);
+    const newDelegated = new Map<string, Uint8Array>();
+    for (const v of opts.delegated ?? []) {
+      const at = v.indexOf('=');
+      if (at <= 0 || at === v.length - 1) throw new CeremonyError('USAGE', `--delegated takes NAME=FILE (the delegated role, then its merged file), not ${JSON.stringify(v)}`);
+      const name = v.slice(0, at);
+      if (newDelegated.has(name)) throw new CeremonyError('USAGE', `--delegated names ${JSON.stringify(name)} twice`);
+      newDelegated.set(name, await readFileCapped(v.slice(at + 1), DEFAULT_CAPS.targets));
+    }
+    if (newDelegated.size > 0 && tokenLabels.snapshot === undefined && keyFiles.snapshot === undefined) throw new CeremonyError('USAGE', '--delegated is published by a new snapshot: give the snapshot key too');
+    for (const [name, bytes] of newDelegated) checkNewDelegated(current, newTargets ?? current.targets!.md.bytes, name, bytes);
     // Target files: the input tree's (those still listed unchanged are kept), then --targets-dir's.
     const carried = (await isDirectory(input)) ? (await checkTreeTargets(input, current)).bytes : new Map<string, Uint8Array>();
     const given = opts.targetsDir !== undefined ? await readTargetFiles(opts.targetsDir, DEFAULT_CAPS.targets) : new Map<string, Uint8Array>();
@@ -166,7 +181,7 @@ export async function refreshCommand(input: string, opts: RefreshOptions, io: Io
     }
     sayCurrent();
     const refreshed = await refreshRepository(
-      { files: source.files, trustedRoot, now, snapshotExpires, timestampExpires, ...(newTargets ? { targets: newTargets } : {}) },
+      { files: source.files, trustedRoot, now, snapshotExpires, timestampExpires, ...(newTargets ? { targets: newTargets } : {}), ...(newDelegated.size > 0 ? { delegated: newDelegated } : {}) },
       { ...(keys.snapshot ? { snapshot: [listedFor(root, 'snapshot', keys.snapshot)] } : {}), timestamp: [listedFor(root, 'timestamp', keys.timestamp!)] },
     );
     const targetFiles = new Map([...matchingTargetFiles(refreshed.repo, carried), ...given]);
@@ -205,6 +220,7 @@ export function registerRefreshCommand(program: Command, io: Io, done: (status: 
     .option('--snapshot-key-file <PEM>', 'the snapshot private key as a PKCS#8 PEM file (an online machine)')
     .option('--timestamp-key-file <PEM>', 'the timestamp private key as a PKCS#8 PEM file (an online machine)')
     .option('--targets <FILE>', 'a new targets.json (merged after co-signing) to publish with the new snapshot')
+    .option('--delegated <NAME=FILE>', "a delegated role's new file (merged after co-signing) to publish with the new snapshot (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
     .option('--targets-dir <FILES>', 'target files to put in the tree, named by their target path below it (besides those of the input tree still listed)')
     .option('--json', 'machine-readable result (documented in src/cli/refresh.ts)')
     .action(async (path: string, opts: RefreshOptions) => done(await refreshCommand(path, opts, io, deps)));

@@ -4,6 +4,7 @@
  * finds. It *refuses* only what cannot be read at all (not JSON, wrong shape), by throwing.
  */
 import { CeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
+import { expiryTimeline } from './timeline.js';
 import type { Profile } from '../profiles/profile.js';
 import { capFor, DEFAULT_CAPS, DEFAULT_REPOSITORY_VALUES } from '../tuf/caps.js';
 import type { ListedKey } from '../tuf/keys.js';
@@ -108,7 +109,7 @@ function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<
   const targets = parts.targets as Metadata<Targets> | undefined;
   if (targets) roles.push(...delegationViews(targets, 'targets', delegated, now, problems, keys, new Set()));
   for (const role of roles) if (role.expired) problems.push({ code: 'EXPIRED', message: `${role.name} expired at ${role.expires}`, path: `${role.name}.json $.signed.expires` });
-  const out: Inspection = { source, kind: 'metadata-directory', profile: root.profile.name, rootVersion: signed.version, keys, roles, problems };
+  const out: Inspection = { source, kind: 'metadata-directory', profile: root.profile.name, rootVersion: signed.version, keys, roles, problems, timeline: expiryTimeline(roles, keys, now) };
   const gun = repositoryName(signed);
   if (gun) out.repository = gun;
   return out;

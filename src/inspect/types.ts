@@ -40,6 +40,20 @@ export interface RoleView {
   targetCount?: number;
 }
 
+/** One expiry on the Inspect screen's timeline (src/inspect/timeline.ts), nearest first. */
+export interface TimelineItem {
+  kind: 'role' | 'certificate';
+  /** Role name, or `root certificate <short key ID>`. */
+  name: string;
+  /** A certificate's subject CN. */
+  holder?: string;
+  /** ISO 8601. */
+  expires: string;
+  daysLeft: number;
+  windowDays: number;
+  state: 'ok' | 'warning' | 'expired';
+}
+
 export interface Inspection {
   /** Base name of what was opened (never a full path: the transcript and screenshots may be shared). */
   source: string;
@@ -53,6 +67,8 @@ export interface Inspection {
   roles: RoleView[];
   /** Problems found while inspecting (inspection explains; it does not stop at the first problem). */
   problems: ErrorShape[];
+  /** Every expiry (roles and, for Notary, root certificates), nearest first. */
+  timeline?: TimelineItem[];
   /** When verified against a pinned root: the verdict. */
   verified?: { ok: true } | { ok: false; error: ErrorShape };
   /**

@@ -84,6 +84,23 @@ export function checkNewTargets(repo: VerifiedRepository, bytes: Uint8Array): vo
   }
 }
 
+/**
+ * A delegated role's new file (a co-signed delegated role request, `merge` output) to publish with the new
+ * snapshot: targets.json (the new one when given, else the published one) must delegate the role, the
+ * file verify under that delegation (TUF 5.6.7) and be newer than the published one (ROLLBACK).
+ */
+export function checkNewDelegated(repo: VerifiedRepository, targetsBytes: Uint8Array, name: string, bytes: Uint8Array): void {
+  const targets = parseMetadata(targetsBytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json', profile: 'tuf' });
+  const role = targets.signed.delegations?.roles.find((r) => r.name === name);
+  if (!role) throw new CeremonyError('DELEGATION_UNKNOWN', `targets.json version ${targets.signed.version} delegates no role ${JSON.stringify(name)}`, { path: `new ${name}.json` });
+  const next = parseMetadata(bytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: `new ${name}.json`, profile: 'tuf' });
+  requireVerified(verifyRole(next, name, role, targets.signed.delegations!.keys), `new ${name}.json`);
+  const current = repo.delegated.get(name);
+  if (current && next.signed.version <= current.md.signed.version) {
+    throw new CeremonyError('ROLLBACK', `the new ${name}.json is version ${next.signed.version}, not newer than the published version ${current.md.signed.version}`, { path: `new ${name}.json $.signed.version` });
+  }
+}
+
 /** `7d`, `12h`, `30m` or a `YYYY-MM-DDTHH:MM:SSZ` date: the new expiry, which must be later than `now`. */
 export function parseExpiryOption(text: string, now: Date, option: string): string {
   const m = /^([1-9][0-9]{0,4})([dhm])$/.exec(text);
@@ -107,6 +124,8 @@ export interface RefreshInput extends RefreshCheckInput {
    * verify under the root's targets role (TUF 5.6.3) and have a higher version than the current one.
    */
   targets?: Uint8Array;
+  /** New files of delegated roles (co-signed delegated role requests), by role name: checked by checkNewDelegated. */
+  delegated?: ReadonlyMap<string, Uint8Array>;
 }
 
 export interface Refreshed {
@@ -133,9 +152,17 @@ export async function refreshRepository(input: RefreshInput, signers: { snapshot
     checkNewTargets(repo, input.targets);
     targets = input.targets;
   }
+  const newDelegated = input.delegated ?? new Map<string, Uint8Array>();
+  if (newDelegated.size > 0 && (!signers.snapshot || signers.snapshot.length === 0)) throw new CeremonyError('USAGE', "a delegated role's new file is published by a new snapshot: give the snapshot key too");
+  for (const [name, bytes] of newDelegated) checkNewDelegated(repo, targets, name, bytes);
+  const delegatedFiles = new Map(input.files.delegated);
   if (signers.snapshot && signers.snapshot.length > 0) {
     const delegated = new Map<string, Uint8Array>();
     for (const [name, v] of repo.delegated) delegated.set(name, v.md.bytes);
+    for (const [name, bytes] of newDelegated) {
+      delegated.set(name, bytes);
+      delegatedFiles.set(name, bytes);
+    }
     const signed = await signSnapshotAfterTargets(
       { root: rootBytes, targets, previousSnapshot: snapshot, delegated, expires: input.snapshotExpires },
       signers.snapshot,
@@ -143,7 +170,7 @@ export async function refreshRepository(input: RefreshInput, signers: { snapshot
     snapshot = signed.bytes;
   }
   const ts = await signTimestampAfterSnapshot({ root: rootBytes, snapshot, previousTimestamp: repo.timestamp!.md.bytes, expires: input.timestampExpires }, signers.timestamp);
-  const files: RepositoryFiles = { ...input.files, targets, snapshot, timestamp: ts.bytes };
+  const files: RepositoryFiles = { ...input.files, targets, delegated: delegatedFiles, snapshot, timestamp: ts.bytes };
   // The result, as a client at the pinned root reads it now.
   const after = verifyRepository(files, { trustedRoot: input.trustedRoot, now: input.now, requireComplete: true });
   return { files, before, after: { snapshot: after.snapshot!.md.signed.version, timestamp: after.timestamp!.md.signed.version }, repo: after };

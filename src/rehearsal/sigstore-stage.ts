@@ -97,10 +97,12 @@ export async function runSigstoreStage(s: SigstoreStageInput): Promise<SigstoreS
   // The targets change, reviewed as a co-signer reads it.
   const base = buildTargetsPayload(root, s.files.targets!, { expires: s.plan.targets.expires.text });
   const payload = applyTargetFileChanges(base, { add: [{ name: TRUSTED_ROOT_NAME, bytes: trustedRoot, custom: { sigstore: { status: 'Active', usage: 'Unknown' } } }] });
-  const request = buildTargetsSigningRequest(payload, { repository: s.plan.repository, names: new Map() });
+  // The trusted root's bytes travel in the request (bound to its entry), so the review of what it holds is
+  // the request's own, as every co-signer's `sign` shows it (src/rotation/request-contents.ts).
+  const request = buildTargetsSigningRequest(payload, { repository: s.plan.repository, names: new Map(), contents: new Map([[TRUSTED_ROOT_NAME, { next: trustedRoot }]]) });
   const review = describeRequest(request);
   const trustedRootLines = describeTrustedRootChange(undefined, parseTrustedRoot(trustedRoot));
-  const reviewText = [...review.lines, `${TRUSTED_ROOT_NAME} (Sigstore trust root), first version:`, ...trustedRootLines.map((l) => `  ${l}`)].join('\n') + '\n';
+  const reviewText = review.lines.join('\n') + '\n';
   await writeFileAtomic(join(dir, 'request.json'), serializeSigningRequest(request));
   await writeFileAtomic(join(dir, 'review.txt'), encoder.encode(reviewText));
 

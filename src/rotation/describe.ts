@@ -24,7 +24,9 @@ import type { DelegatedRole, Targets } from '../tuf/targets.js';
 import { TOP_LEVEL_ROLES, type Root, type TopLevelRole } from '../tuf/root.js';
 import { certificateRenewal, certificateRenewalSentence, certificateWarnings, type CertificateRenewal } from './certificate-renewal.js';
 import type { RemovalReason } from './payload.js';
-import type { SigningRequest } from './request.js';
+import { signerKeys, type SigningRequest } from './request.js';
+import { isCeremonyError } from '../errors.js';
+import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
 
 export type RequestChange =
   | { kind: 'key-added'; role: TopLevelRole; who: string; keyid: string; fingerprint: string }
@@ -41,7 +43,7 @@ export type TargetsRequestChange =
   | { kind: 'delegation-added'; role: string; keys: string[]; threshold: string; paths: string; terminating: boolean }
   | { kind: 'delegation-removed'; role: string }
   | { kind: 'delegation-key-added'; role: string; who: string; keyid: string }
-  | { kind: 'delegation-key-removed'; role: string; who: string; keyid: string }
+  | { kind: 'delegation-key-removed'; role: string; who: string; keyid: string; notary?: boolean }
   | { kind: 'delegation-threshold'; role: string; from: string; to: string }
   | { kind: 'delegation-paths'; role: string; from: string; to: string }
   | { kind: 'delegation-terminating'; role: string; from: boolean; to: boolean }
@@ -54,6 +56,8 @@ export type TargetsRequestChange =
 export interface RequestDescription {
   /** Which file the request signs. */
   role: 'root' | 'targets';
+  /** Delegated role requests: the role whose own file is signed (role is then 'targets'). */
+  delegation?: string;
   repository: string;
   profile: SigningRequest['profile'];
   fromVersion: number;
@@ -181,7 +185,8 @@ function review(
   const digest = shortDigestOf(request.payloadBytes);
   const lines: string[] = [];
   // Quoted: the repository is a name from the request (bound by its request ID), not something the signatures cover.
-  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${quoteShown(request.repository)}: ${role} version ${fromVersion} → ${toVersion}`);
+  const file = request.delegation ? `delegated role ${shownOrQuoted(request.delegation.name)} (its own file, ${shownOrQuoted(`${request.delegation.name}.json`)})` : role;
+  lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${quoteShown(request.repository)}: ${file} version ${fromVersion} → ${toVersion}`);
   lines.push('What changes:');
   if (sentences.length === 0) lines.push('  nothing but the version');
   for (const s of sentences) lines.push(`  ${s}`);
@@ -189,7 +194,20 @@ function review(
   lines.push(`Bytes to sign: SHA-256 ${digest.sha256}`);
   lines.push(`  short hash ${groupHex(digest.hex)} — read aloud: ${groupWords(digest.words)}`);
   lines.push('Names are labels written by whoever made the request; the key IDs and fingerprints are what identify a key.');
-  return { role, repository: request.repository, profile: request.profile, fromVersion, toVersion, ...changed, policy, digest, requestId: request.requestId, lines, text: lines.join('\n') };
+  return {
+    role,
+    ...(request.delegation ? { delegation: request.delegation.name } : {}),
+    repository: request.repository,
+    profile: request.profile,
+    fromVersion,
+    toVersion,
+    ...changed,
+    policy,
+    digest,
+    requestId: request.requestId,
+    lines,
+    text: lines.join('\n'),
+  };
 }
 
 /** The reason an old root key leaves, as the review says it. */
@@ -252,7 +270,8 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const prevKeys = prev.delegations?.keys ?? new Map<string, ListedKey>();
   const nextKeys = next.delegations?.keys ?? new Map<string, ListedKey>();
   // Names: the request's labels by key ID (delegation keys, then the root's targets keys), printed after the key's identification (keyText).
-  const nameByFp = namesByFingerprint([...t.keyNames, ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])], (id) => root.keys.get(id) ?? nextKeys.get(id) ?? prevKeys.get(id));
+  const signerKey = signerKeys(request);
+  const nameByFp = namesByFingerprint([...t.keyNames, ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])], (id) => signerKey(id) ?? nextKeys.get(id) ?? prevKeys.get(id));
   const who = (k: ListedKey): string => keyText(k.keyId, k.key.fingerprint, nameByFp.get(k.key.fingerprint), k.key.certificate ? `, certificate CN=${quoteShown(k.key.certificate.subjectCN)}` : '');
   const ratio = (r: { threshold: number; keyids: readonly string[] }): string => `${r.threshold} of ${r.keyids.length}`;
 
@@ -269,7 +288,7 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     const oldFps = new Set(old.keyids.map((id) => prevKeys.get(id)!.key.fingerprint));
     const newFps = new Set(r.keyids.map((id) => nextKeys.get(id)!.key.fingerprint));
     for (const id of r.keyids) if (!oldFps.has(nextKeys.get(id)!.key.fingerprint)) changes.push({ kind: 'delegation-key-added', role: name, who: who(nextKeys.get(id)!), keyid: id });
-    for (const id of old.keyids) if (!newFps.has(prevKeys.get(id)!.key.fingerprint)) changes.push({ kind: 'delegation-key-removed', role: name, who: who(prevKeys.get(id)!), keyid: id });
+    for (const id of old.keyids) if (!newFps.has(prevKeys.get(id)!.key.fingerprint)) changes.push({ kind: 'delegation-key-removed', role: name, who: who(prevKeys.get(id)!), keyid: id, ...(request.profile === 'notary' ? { notary: true } : {}) });
     if (old.threshold !== r.threshold) changes.push({ kind: 'delegation-threshold', role: name, from: ratio(old), to: ratio(r) });
     if (pathsText(old) !== pathsText(r)) changes.push({ kind: 'delegation-paths', role: name, from: pathsText(old), to: pathsText(r) });
     if (old.terminating !== r.terminating) changes.push({ kind: 'delegation-terminating', role: name, from: old.terminating, to: r.terminating });
@@ -291,10 +310,46 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   for (const field of otherFieldsChanged(t.previous.signedJson, request.payload, ['_type', 'version', 'expires', 'spec_version', 'targets', 'delegations'])) changes.push({ kind: 'targets-other-field', field });
 
   const targetsRole = request.policy.new;
+  const d = request.delegation;
+  if (d) {
+    // A delegated role's file: signed by the delegate's keys, as targets.json lists them for the role.
+    const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} keys of ${shownOrQuoted(d.name)} as targets.json version ${d.delegator.signed.version} delegates it (${targetsRole.keyids
+      .map((id) => shortKeyText(id, nameByFp.get(signerKey(id)!.key.fingerprint)))
+      .join(', ')}), trusted for ${pathsText(d.role)}`;
+    const sentences = [...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)), ...contentSentences(request)];
+    return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
+  }
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
     .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
     .join(', ')})`;
-  return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, changes.map(targetsSentence), policy);
+  return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.map(targetsSentence), ...contentSentences(request)], policy);
+}
+
+/**
+ * What changes inside the target files whose contents the request carries (request-contents.ts: bound to
+ * their entries). A Sigstore trusted_root.json: its Fulcio CAs, Rekor and CT log keys, timestamp
+ * authorities and validity windows, as src/sigstore/trusted-root.ts says it; the proposer's review shows
+ * the same words. A file that cannot be read as one is said to be so, not skipped.
+ */
+function contentSentences(request: SigningRequest): string[] {
+  const out: string[] = [];
+  for (const [name, c] of request.contents ?? []) {
+    if (!c.next || basename(name) !== TRUSTED_ROOT_NAME) continue;
+    let lines: string[];
+    try {
+      lines = describeTrustedRootChange(c.previous ? parseTrustedRoot(c.previous, `current ${name}`) : undefined, parseTrustedRoot(c.next, name));
+    } catch (err) {
+      out.push(`${quoteShown(name)}: its content is carried but is not a Sigstore trusted root this tool reads (${isCeremonyError(err) ? err.code : 'unreadable'}): check it by other means`);
+      continue;
+    }
+    out.push(`${quoteShown(name)} (Sigstore trust root)${c.previous ? '' : request.targets?.previous.signed.targets.has(name) ? '; its current version is not carried, so everything it lists is shown' : ', first version'}:`);
+    for (const l of lines) out.push(`  ${l}`);
+  }
+  return out;
+}
+
+function basename(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
 }
 
 function asObjectOrEmpty(v: JsonValue | undefined): Record<string, JsonValue> {
@@ -312,7 +367,11 @@ function targetsSentence(c: TargetsRequestChange): string {
     case 'delegation-key-added':
       return `${role} GAINS ${c.who}`;
     case 'delegation-key-removed':
-      return `${role} LOSES ${c.who} (revoked: what it signs is no longer trusted for ${role})`;
+      // Issue #14: revoking a key does not revoke the tags it signed. The role's file stays trusted while its
+      // remaining keys meet the threshold; otherwise it stops verifying until the role's keys re-sign it —
+      // and re-signing (Notary: `notary witness`, which the delegate's next publish needs) re-endorses every
+      // target the file lists, those the old key signed included. Only a re-signed file without them drops them.
+      return `${role} LOSES ${c.who}: signatures by that key stop counting for ${role}. The targets ${role}'s file lists are NOT revoked by this: once ${role}'s remaining or new keys re-sign the file${c.notary ? ' (`notary witness` does it, and the next publish needs it)' : ''}, every target it lists is trusted again, those this key signed included — to drop some, re-sign it without them (targets-request --role ${role} --remove NAME)`;
     case 'delegation-threshold':
       return `${role} threshold changes from ${c.from} to ${c.to}`;
     case 'delegation-paths':

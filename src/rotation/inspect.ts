@@ -19,7 +19,7 @@ export function inspectRotationDocument(bytes: Uint8Array, source: string): Rota
     const request = parseSigningRequest(bytes, source);
     const d = describeRequest(request);
     const lines = [`${source}: signing request ${request.requestId.slice(0, 16)}…`, ...d.lines, 'Expected signers:'];
-    for (const s of request.expectedSigners) lines.push(`  key ${s.keyid.slice(0, 12)}… named ${quoteShown(s.name)}  (${s.from === 'targets' ? `targets key of root version ${request.root.version}` : s.from === 'both' ? 'old and new root' : `${s.from === 'previous' ? 'old' : 'new'} root`})${s.lost ? ' — reported LOST, not expected to sign' : ''}`);
+    for (const s of request.expectedSigners) lines.push(`  key ${s.keyid.slice(0, 12)}… named ${quoteShown(s.name)}  (${s.from === 'targets' ? (request.delegation ? `key of ${quoteShown(request.delegation.name)} in targets.json version ${request.delegation.delegator.signed.version}` : `targets key of root version ${request.root.version}`) : s.from === 'both' ? 'old and new root' : `${s.from === 'previous' ? 'old' : 'new'} root`})${s.lost ? ' — reported LOST, not expected to sign' : ''}`);
     return { kind: 'signing-request', text: lines.join('\n'), json: { ...d, expectedSigners: request.expectedSigners, payloadSha256: request.payloadSha256 } };
   }
   const r = parseSignatureResponse(bytes);

@@ -24,7 +24,7 @@ import { parseMetadata } from '../tuf/metadata.js';
 import { verifyRootSelf, verifyRootUpdate } from '../tuf/root-chain.js';
 import { serializeMetadata } from '../tuf/sign.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify.js';
-import type { SignatureResponse, SigningRequest } from './request.js';
+import { signerKeys, type SignatureResponse, type SigningRequest } from './request.js';
 
 export interface WaitingFor {
   keyid: string;
@@ -37,6 +37,8 @@ export interface MergeResult {
   requestId: string;
   /** Which file the merge makes: root.json N+1 or targets.json N+1. */
   role: 'root' | 'targets';
+  /** Delegated role requests: the role whose file the merge makes (role is then 'targets'). */
+  delegation?: string;
   /** Its version. */
   version: number;
   /** By the previous root's root role (version N). */
@@ -61,7 +63,7 @@ export interface MergeResult {
 }
 
 function keyFor(request: SigningRequest, keyid: string): ListedKey | undefined {
-  return request.root.keys.get(keyid) ?? request.previous.signed.keys.get(keyid);
+  return signerKeys(request)(keyid);
 }
 
 function nameOf(request: SigningRequest, keyid: string): string {
@@ -115,6 +117,7 @@ function collect(request: SigningRequest, responses: readonly SignatureResponse[
 
 /** targets.json N+1: one policy, the trusted root's targets role. */
 function mergeTargets(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult {
+  if (request.delegation) return mergeDelegated(request, responses);
   const profile = request.previous.profile;
   const rootVersion = request.root.version;
   const policy = request.root.roles.get('targets')!;
@@ -134,6 +137,31 @@ function mergeTargets(request: SigningRequest, responses: readonly SignatureResp
   if (result.verified) {
     // TUF 5.6.3–5.6.5: what a client checks of targets.json N+1, before the bytes leave this function.
     if (version !== request.targets!.previous.signed.version + 1) throw new CeremonyError('VERSION_MISMATCH', `targets.json is version ${version}, not ${request.targets!.previous.signed.version + 1}`);
+    out.root = bytes;
+    out.bytes = bytes;
+  }
+  return out;
+}
+
+/** A delegated role's file N+1: one policy, the delegation's keys and threshold in targets.json (TUF 5.6.7). */
+function mergeDelegated(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult {
+  const d = request.delegation!;
+  const profile = request.previous.profile;
+  const ids = new Set(d.role.keyids);
+  const { signatures, signers } = collect(request, responses, (id) => ids.has(id), () => `not a key of ${d.name} in targets.json version ${d.delegator.signed.version}`);
+  const bytes = serializeMetadata(profile, { signed: request.payload, signatures });
+  const next = parseMetadata(bytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: `${d.name}.json v${request.targets!.next.version}` });
+  const result = verifyRole(next, d.name, d.role, d.delegator.signed.delegations!.keys);
+  const signedIds = new Set(signatures.map((s) => s.keyid));
+  const waitingFor: WaitingFor[] = result.verified ? [] : request.expectedSigners.filter((s) => !signedIds.has(s.keyid)).map((s) => ({ keyid: s.keyid, name: s.name, side: 'new' }));
+  const version = next.signed.version;
+  const counts = count(result, d.name, d.role.keyids.length);
+  const status = result.verified
+    ? `${counts}: threshold met, ${d.name} version ${version} is complete`
+    : `${counts}; waiting for: ${waitingFor.map((w) => `${w.name} (${d.name})`).join(', ') || 'nobody listed (the expected signers cannot meet the threshold)'}`;
+  const out: MergeResult = { requestId: request.requestId, role: 'targets', delegation: d.name, version, previous: result, new: result, signatures, signers, waitingFor, final: result.verified, status };
+  if (result.verified) {
+    if (version !== request.targets!.previous.signed.version + 1) throw new CeremonyError('VERSION_MISMATCH', `${d.name}.json is version ${version}, not ${request.targets!.previous.signed.version + 1}`);
     out.root = bytes;
     out.bytes = bytes;
   }

@@ -65,6 +65,25 @@
  * the payload, the previous files and the key names) are refused with a message that says so: ask for the
  * request again.
  *
+ * Signing request for a delegated role's file N+1 (`targets/releases.json`, `releases.json`: renewal, target
+ * files; src/rotation/delegated-payload.ts), signed by the delegate's keys — the targets request's shape
+ * with two more fields:
+ *
+ * ```
+ * { …, "role": "targets", "delegation": "<role name>",
+ *   "payload": <the unsigned `signed` object of the delegated file N+1>,
+ *   "previousRoot": "<base64 of the trusted root>",
+ *   "delegatingTargets": "<base64 of targets.json as published: it delegates the role>",
+ *   "previousTargets": "<base64 of the delegated file N>",
+ *   "policy": { "targets": <the delegation's keyids and threshold in targets.json> },
+ *   "expectedSigners": [ { "keyid", "name", "from": "targets" } ]   (the delegation's keys), … }
+ * ```
+ *
+ * targets.json must verify under the root's targets role and delegate the role; the file N under the
+ * delegation (TUF 5.6.7); `policy.targets` must be exactly the delegation's keys and threshold. The shown
+ * fields hashed into the request ID then also hold `{"delegation": {"name", "targetsSha256"}}`, binding the
+ * role and the delegating targets.json (requests without a delegation hash as before).
+ *
  * In memory a targets request has `policy.previous` =
  * `policy.new` = the targets role, and `previous` / `root` = the trusted root, so code written for root
  * requests (keyIdsFor, the CLI) works on both.
@@ -95,10 +114,12 @@ import type { Metadata } from '../tuf/metadata.js';
 import type { ListedKey } from '../tuf/keys.js';
 import { parseRootSigned, type Root } from '../tuf/root.js';
 import type { RolePolicy } from '../tuf/role.js';
-import { parseTargetsSigned, type Targets } from '../tuf/targets.js';
+import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { parsePreviousRoot, type RotationPayload } from './payload.js';
 import { checkDistinctNames, checkKeyName, NAME_MAX } from './names.js';
 import { checkDelegationName, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
+import { verifiedDelegated, type DelegatedPayload } from './delegated-payload.js';
+import { checkContents, contentsJson, contentsShown, parseContents, type TargetContents } from './request-contents.js';
 
 export const SIGNING_REQUEST_FORMAT = 'tuf-ceremony-signing-request';
 export const SIGNATURE_RESPONSE_FORMAT = 'tuf-ceremony-signature-response';
@@ -138,11 +159,29 @@ export interface SigningRequest {
    * (the same map as `targets.keyNames`). Absent or empty: none named.
    */
   keyNames?: Map<string, string>;
-  /** Targets requests only: targets.json N (as bytes, verified against the root) and the payload parsed. */
+  /** Targets requests only: targets.json N (as bytes, verified against the root) and the payload parsed; delegated role requests: the delegated file N and N+1. */
   targets?: { previousBytes: Uint8Array; previous: Metadata<Targets>; next: Targets; keyNames: Map<string, string> };
+  /** Delegated role requests only: the role, and targets.json (verified) whose entry for it is the policy. */
+  delegation?: DelegationContext;
+  /** Targets requests: target file contents carried for the review, bound to their entries (request-contents.ts). */
+  contents?: TargetContents;
   /** canonical(payload): the exact bytes every signature is over. */
   payloadBytes: Uint8Array;
   payloadSha256: string;
+}
+
+export interface DelegationContext {
+  name: string;
+  delegatorBytes: Uint8Array;
+  delegator: Metadata<Targets>;
+  role: DelegatedRole;
+}
+
+/** The key table signers of this request are listed in: the delegation's keys, or the roots'. */
+export function signerKeys(request: SigningRequest): (keyid: string) => ListedKey | undefined {
+  const d = request.delegation;
+  if (d) return (id) => (d.role.keyids.includes(id) ? d.delegator.signed.delegations?.keys.get(id) : undefined);
+  return (id) => request.root.keys.get(id) ?? request.previous.signed.keys.get(id);
 }
 
 export interface SignatureResponse {
@@ -173,6 +212,10 @@ export interface ShownFields {
   role: 'root' | 'targets';
   expectedSigners: readonly ExpectedSigner[];
   keyNames?: ReadonlyMap<string, string>;
+  /** Delegated role requests: the role and the SHA-256 (hex) of the delegating targets.json. */
+  delegation?: { name: string; targetsSha256: string };
+  /** Carried target contents, as SHA-256 by name (request-contents.ts); absent when none. */
+  contents?: TargetContents;
 }
 
 function signerJson(s: ExpectedSigner): JsonObject {
@@ -183,7 +226,10 @@ function signerJson(s: ExpectedSigner): JsonObject {
 }
 
 function shownFieldsJson(f: ShownFields): JsonObject {
-  return { expectedSigners: f.expectedSigners.map(signerJson), keyNames: keyNamesJson(f.keyNames ?? new Map()), profile: f.profile, repository: f.repository, role: f.role };
+  const o: JsonObject = { expectedSigners: f.expectedSigners.map(signerJson), keyNames: keyNamesJson(f.keyNames ?? new Map()), profile: f.profile, repository: f.repository, role: f.role };
+  if (f.delegation) o.delegation = { name: f.delegation.name, targetsSha256: f.delegation.targetsSha256 };
+  if (f.contents && f.contents.size > 0) o.contents = contentsShown(f.contents);
+  return o;
 }
 
 /**
@@ -230,11 +276,13 @@ export function requestIdForDocument(doc: JsonObject): string {
     (s): ExpectedSigner => ({ keyid: s.keyid as string, name: s.name as string, from: s.from as SignerSide, ...(s.lost === true ? { lost: true as const } : {}), ...(typeof s.reason === 'string' ? { reason: s.reason as 'lost' } : {}) }),
   );
   const keyNames = new Map(Object.entries((doc.keyNames ?? {}) as Record<string, string>));
+  const contents = parseContents(doc.contents);
+  const delegation = typeof doc.delegation === 'string' ? { name: doc.delegation, targetsSha256: hex(sha256(new Uint8Array(Buffer.from(doc.delegatingTargets as string, 'base64')))) } : undefined;
   return computeRequestId(
     getProfile(profile).canonical(doc.payload as JsonObject),
     new Uint8Array(Buffer.from(doc.previousRoot as string, 'base64')),
     doc.previousTargets === undefined ? undefined : new Uint8Array(Buffer.from(doc.previousTargets as string, 'base64')),
-    { profile, repository: doc.repository as string, role, expectedSigners, keyNames },
+    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}) },
   );
 }
 
@@ -313,7 +361,7 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
  * Build a request for targets.json N+1. Expected signers are the root's targets keys, named by `names`
  * (key ID → who holds it) or `targets key <id>`; delegation keys are named by the payload's names.
  */
-export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repository: string; names?: ReadonlyMap<string, string> }): SigningRequest {
+export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repository: string; names?: ReadonlyMap<string, string>; contents?: TargetContents }): SigningRequest {
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
   const names = new Map([...payload.names, ...(opts.names ?? [])]);
   const rootSigned = payload.root.signed;
@@ -323,7 +371,9 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.root.bytes;
   const previousTargetsBytes = payload.previous.bytes;
-  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames };
+  const contents = opts.contents ?? new Map();
+  checkContents(payload.profile, payload.previous.signed, payload.targets, contents, '$change.contents');
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames, contents };
   checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(rootSigned.keys, payload.previous.signed.delegations?.keys, payload.targets.delegations?.keys));
   const request: SigningRequest = {
     profile: payload.profile,
@@ -338,6 +388,7 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
     root: rootSigned,
     keyNames,
     targets: { previousBytes: previousTargetsBytes, previous: payload.previous, next: payload.targets, keyNames },
+    ...(contents.size > 0 ? { contents } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
@@ -346,6 +397,48 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
   if (size > REQUEST_MAX_BYTES) {
     throw new CeremonyError('INPUT_TOO_LARGE', `the signing request would be ${size} bytes, over the ${REQUEST_MAX_BYTES}-byte cap of a request (targets.json is ${previousTargetsBytes.length} bytes)`);
   }
+  return request;
+}
+
+/**
+ * Build a request for a delegated role's file N+1 (delegated-payload.ts). Expected signers are the
+ * delegation's keys, named by `names` (key ID → who holds it) or `unnamed <role> key N`.
+ */
+export function buildDelegatedSigningRequest(payload: DelegatedPayload, opts: { repository: string; names?: ReadonlyMap<string, string>; contents?: TargetContents }): SigningRequest {
+  if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
+  const names = opts.names ?? new Map<string, string>();
+  const role = payload.role;
+  const policy = policyOf(role);
+  const table = payload.delegator.signed.delegations!.keys;
+  const expectedSigners: ExpectedSigner[] = policy.keyids.map((keyid, i) => ({ keyid, name: names.get(keyid) ?? `unnamed ${role.name} key ${i + 1}`, from: 'targets' }));
+  const keyNames = new Map<string, string>();
+  const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
+  const previousRootBytes = payload.root.bytes;
+  const delegatorBytes = payload.delegator.bytes;
+  const contents = opts.contents ?? new Map();
+  checkContents(payload.profile, payload.previous.signed, payload.targets, contents, '$change.contents');
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames, delegation: { name: role.name, targetsSha256: hex(sha256(delegatorBytes)) }, contents };
+  checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(table));
+  const request: SigningRequest = {
+    profile: payload.profile,
+    repository: opts.repository,
+    role: 'targets',
+    payload: payload.signed,
+    previousRootBytes,
+    policy: { previous: policy, new: policyOf(policy) },
+    expectedSigners,
+    requestId: computeRequestId(payloadBytes, previousRootBytes, payload.previous.bytes, shown),
+    previous: payload.root,
+    root: payload.root.signed,
+    keyNames,
+    targets: { previousBytes: payload.previous.bytes, previous: payload.previous, next: payload.targets, keyNames },
+    delegation: { name: role.name, delegatorBytes, delegator: payload.delegator, role },
+    ...(contents.size > 0 ? { contents } : {}),
+    payloadBytes,
+    payloadSha256: hex(sha256(payloadBytes)),
+  };
+  const size = serializeSigningRequest(request).length;
+  if (size > REQUEST_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `the signing request would be ${size} bytes, over the ${REQUEST_MAX_BYTES}-byte cap of a request`);
   return request;
 }
 
@@ -379,6 +472,11 @@ export function serializeSigningRequest(r: SigningRequest): Uint8Array {
       requestId: r.requestId,
     };
     if (r.targets.keyNames.size > 0) doc.keyNames = keyNamesJson(r.targets.keyNames);
+    if (r.delegation) {
+      doc.delegation = r.delegation.name;
+      doc.delegatingTargets = Buffer.from(r.delegation.delegatorBytes).toString('base64');
+    }
+    if (r.contents && r.contents.size > 0) doc.contents = contentsJson(r.contents);
     return new TextEncoder().encode(sortedJson(doc));
   }
   const doc: JsonObject = {
@@ -436,7 +534,8 @@ function samePolicy(a: RolePolicy, b: RolePolicy): boolean {
 }
 
 const REQUEST_FIELDS = new Set(['format', 'version', 'profile', 'repository', 'role', 'payload', 'previousRoot', 'policy', 'expectedSigners', 'keyNames', 'requestId']);
-const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets']);
+const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents']);
+const DELEGATED_REQUEST_FIELDS = new Set([...TARGETS_REQUEST_FIELDS, 'delegation', 'delegatingTargets']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Parse a signing request file: strict schema, then everything recomputed and compared. */
@@ -618,6 +717,7 @@ function checkKeyNames(keyNames: ReadonlyMap<string, string>, known: ReadonlySet
 }
 
 function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningRequest {
+  if (obj.delegation !== undefined) return parseDelegatedSigningRequest(obj, source);
   refuseUnknownFields(obj, TARGETS_REQUEST_FIELDS, '$');
   const profileText = asString(obj.profile, '$.profile');
   if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
@@ -642,7 +742,8 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
   // Tampering first: a request changed after export must say so, whatever else it breaks.
-  checkRequestId(requestId, payloadBytes, previousRootBytes, previousTargetsBytes, { profile, repository, role: 'targets', expectedSigners, keyNames }, 'the payload, the root, the previous targets.json, the repository or the names');
+  const contents = parseContents(obj.contents);
+  checkRequestId(requestId, payloadBytes, previousRootBytes, previousTargetsBytes, { profile, repository, role: 'targets', expectedSigners, keyNames, contents }, 'the payload, the root, the previous targets.json, the carried contents, the repository or the names');
   // TUF 5.6.3: targets.json N is what the payload follows only if the root's targets role signed it.
   const { root, previous } = embedded(`${source}: the root or the previous targets.json`, '$.previousTargets', () => verifiedCurrentTargets(previousRootBytes, previousTargetsBytes));
   if (root.profile.name !== profile) throw new CeremonyError('SCHEMA_INVALID', `the root is ${root.profile.name} metadata, but the request says ${profile}`, { path: '$.profile' });
@@ -661,6 +762,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     seen.add(s.keyid);
   });
   checkKeyNames(keyNames, new Set([...(previous.signed.delegations?.keys.keys() ?? []), ...(next.delegations?.keys.keys() ?? [])]), new Set(), 'no delegation lists');
+  checkContents(profile, previous.signed, next, contents);
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(root.signed.keys, previous.signed.delegations?.keys, next.delegations?.keys)));
   return {
     profile,
@@ -675,6 +777,80 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     root: root.signed,
     keyNames,
     targets: { previousBytes: previousTargetsBytes, previous, next, keyNames },
+    ...(contents.size > 0 ? { contents } : {}),
+    payloadBytes,
+    payloadSha256: hex(sha256(payloadBytes)),
+  };
+}
+
+/** A delegated role request (see the module comment): the targets request's checks, with the delegation as the policy. */
+function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningRequest {
+  refuseUnknownFields(obj, DELEGATED_REQUEST_FIELDS, '$');
+  const profileText = asString(obj.profile, '$.profile');
+  if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
+  const profile: ProfileName = profileText;
+  const repository = checkShownText(asString(obj.repository, '$.repository'), '$.repository', REPOSITORY_MAX);
+  const name = checkShownText(asString(obj.delegation, '$.delegation'), '$.delegation', 255);
+  checkDelegationName(profile, name, '$.delegation');
+  const payload = asObject(obj.payload, '$.payload');
+  const previousRootBytes = decodeBase64Field(obj.previousRoot, '$.previousRoot');
+  const delegatorBytes = decodeBase64Field(obj.delegatingTargets, '$.delegatingTargets');
+  const previousBytes = decodeBase64Field(obj.previousTargets, '$.previousTargets');
+  const policyObj = asObject(obj.policy, '$.policy');
+  refuseUnknownFields(policyObj, new Set(['targets']), '$.policy');
+  const policy = parsePolicy(policyObj.targets, '$.policy.targets');
+  const expectedSigners = asArray(obj.expectedSigners, '$.expectedSigners').map((v, i): ExpectedSigner => {
+    const p = child('$.expectedSigners', i);
+    const s = asObject(v, p);
+    refuseUnknownFields(s, new Set(['keyid', 'name', 'from']), p);
+    if (asString(s.from, child(p, 'from')) !== 'targets') throw new CeremonyError('SCHEMA_INVALID', 'from is "targets" in a targets request', { path: child(p, 'from') });
+    return { keyid: hexField(s.keyid, child(p, 'keyid')), name: shownName(s.name, child(p, 'name')), from: 'targets' };
+  });
+  const keyNames = parseKeyNames(obj.keyNames);
+  if (keyNames.size > 0) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'a delegated role request names no keys besides its expected signers', { path: '$.keyNames' });
+  const requestId = hexField(obj.requestId, '$.requestId');
+  const contents = parseContents(obj.contents);
+  const p = getProfile(profile);
+  const payloadBytes = p.canonical(payload);
+  checkRequestId(
+    requestId,
+    payloadBytes,
+    previousRootBytes,
+    previousBytes,
+    { profile, repository, role: 'targets', expectedSigners, keyNames, delegation: { name, targetsSha256: hex(sha256(delegatorBytes)) }, contents },
+    'the payload, the root, the targets.json, the delegated file, the carried contents, the repository or the names',
+  );
+  const { root, delegator, role, previous } = embedded(`${source}: the root, targets.json or ${name}.json`, '$.previousTargets', () => verifiedDelegated(previousRootBytes, delegatorBytes, previousBytes, name));
+  if (root.profile.name !== profile) throw new CeremonyError('SCHEMA_INVALID', `the root is ${root.profile.name} metadata, but the request says ${profile}`, { path: '$.profile' });
+  const next = parseTargetsSigned(p, payload, '$.payload');
+  if (next.version !== previous.signed.version + 1) {
+    throw new CeremonyError('VERSION_MISMATCH', `the payload is ${name} version ${next.version}; after version ${previous.signed.version} it must be ${previous.signed.version + 1}`, { path: '$.payload.version' });
+  }
+  if (!samePolicy(policy, role)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the request's policy is not the keys and threshold targets.json gives ${name}`, { path: '$.policy' });
+  const seen = new Set<string>();
+  expectedSigners.forEach((s, i) => {
+    if (!role.keyids.includes(s.keyid) || seen.has(s.keyid)) {
+      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `expected signer ${JSON.stringify(s.name)} is not a key of ${name} in targets.json version ${delegator.signed.version}, or is listed twice`, { path: child('$.expectedSigners', i) });
+    }
+    seen.add(s.keyid);
+  });
+  checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(delegator.signed.delegations?.keys)));
+  checkContents(profile, previous.signed, next, contents);
+  return {
+    profile,
+    repository,
+    role: 'targets',
+    payload,
+    previousRootBytes,
+    policy: { previous: policy, new: policyOf(policy) },
+    expectedSigners,
+    requestId,
+    previous: root,
+    root: root.signed,
+    keyNames,
+    targets: { previousBytes, previous, next, keyNames },
+    delegation: { name, delegatorBytes, delegator, role },
+    ...(contents.size > 0 ? { contents } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };

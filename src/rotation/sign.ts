@@ -12,10 +12,11 @@ import type { SignatureJson } from '../profiles/profile.js';
 import { metadataSigner, type MetadataSignerOptions } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { signMetadata } from '../tuf/sign.js';
-import type { SignatureResponse, SigningRequest } from './request.js';
+import { signerKeys, type SignatureResponse, type SigningRequest } from './request.js';
 
 /** What a key must be to sign this request, for refusals: "a root key of neither version 1 nor 2". */
 export function signerScope(request: SigningRequest): string {
+  if (request.delegation) return `not a key of ${request.delegation.name} in targets.json version ${request.delegation.delegator.signed.version}`;
   return request.role === 'targets'
     ? `not a targets key of root version ${request.root.version}`
     : `a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`;
@@ -24,6 +25,13 @@ export function signerScope(request: SigningRequest): string {
 /** The key IDs (root requests: previous or new root role; targets requests: targets role) that list this public key. */
 export function keyIdsFor(request: SigningRequest, fingerprint: string): string[] {
   const out: string[] = [];
+  const d = request.delegation;
+  if (d) {
+    // A delegated role request: the delegation's keys, from targets.json's key table.
+    const lookup = signerKeys(request);
+    for (const id of d.role.keyids) if (!out.includes(id) && lookup(id)?.key.fingerprint === fingerprint) out.push(id);
+    return out;
+  }
   const consider = (ids: readonly string[], table: SigningRequest['root']['keys']): void => {
     for (const id of ids) if (!out.includes(id) && table.get(id)?.key.fingerprint === fingerprint) out.push(id);
   };
@@ -46,7 +54,7 @@ export async function signRequest(request: SigningRequest, key: SigningKey, opts
   }
   const profile = request.previous.profile;
   const signers = ids.map((id) => {
-    const listed = request.root.keys.get(id) ?? request.previous.signed.keys.get(id)!;
+    const listed = signerKeys(request)(id)!;
     return metadataSigner(key, { profile: profile.name, json: listed.json, keyId: id, key: listed.key }, opts);
   });
   const envelope = await signMetadata(profile, request.payload, signers);

@@ -71,7 +71,7 @@ function windowFor(windows: WarnWindows, name: string, kind: 'role' | 'certifica
   return windows.delegations ?? DEFAULT_WINDOWS.delegations!;
 }
 
-function stateOf(expires: Date, now: Date, windowDays: number): { state: ExpiryState; daysLeft: number } {
+export function stateOf(expires: Date, now: Date, windowDays: number): { state: ExpiryState; daysLeft: number } {
   const left = expires.getTime() - now.getTime();
   // Whole days left, rounded down (an expiry 23 hours away is "0 days left", not 1).
   const daysLeft = Math.floor(left / DAY_MS);

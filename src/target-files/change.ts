@@ -13,6 +13,7 @@
 import { CeremonyError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
+import type { ProfileName } from '../profiles/profile.js';
 import type { TargetsPayload } from '../rotation/targets-payload.js';
 import { targetPathSegments } from '../repository-tree/layout.js';
 import { parseTargetsSigned } from '../tuf/targets.js';
@@ -32,8 +33,16 @@ export interface TargetFileChanges {
 }
 
 export function applyTargetFileChanges(payload: TargetsPayload, changes: TargetFileChanges): TargetsPayload {
-  const profile = payload.profile;
-  const targets: JsonObject = { ...((payload.signed.targets as JsonObject | undefined) ?? {}) };
+  const signed = applyTargetFileChangesToSigned(payload.profile, payload.signed, changes, 'targets.json');
+  return { ...payload, signed, targets: parseTargetsSigned(getProfile(payload.profile), signed, '$') };
+}
+
+/**
+ * The same changes on any targets-type `signed` object (targets.json, or a delegated role's file:
+ * src/rotation/delegated-payload.ts); `file` names it in refusals. Returns a new object.
+ */
+export function applyTargetFileChangesToSigned(profile: ProfileName, before: JsonObject, changes: TargetFileChanges, file: string): JsonObject {
+  const targets: JsonObject = { ...((before.targets as JsonObject | undefined) ?? {}) };
   const seen = new Set<string>();
   const once = (name: string, path: string): void => {
     if (typeof name !== 'string') throw new CeremonyError('USAGE', 'a target name is text', { path });
@@ -44,7 +53,7 @@ export function applyTargetFileChanges(payload: TargetsPayload, changes: TargetF
   (changes.add ?? []).forEach((f, i) => {
     const path = `$change.targetFiles.add[${i}]`;
     once(f.name, path);
-    if (Object.hasOwn(targets, f.name)) throw new CeremonyError('TARGET_EXISTS', `targets.json already lists ${JSON.stringify(f.name)}: update it instead`, { path });
+    if (Object.hasOwn(targets, f.name)) throw new CeremonyError('TARGET_EXISTS', `${file} already lists ${JSON.stringify(f.name)}: update it instead`, { path });
     targets[f.name] = targetEntry(profile, f.bytes, {}, f.custom);
   });
   (changes.update ?? []).forEach((f, i) => {
@@ -52,7 +61,7 @@ export function applyTargetFileChanges(payload: TargetsPayload, changes: TargetF
     once(f.name, path);
     const current = targets[f.name];
     if (current === undefined || current === null || typeof current !== 'object' || Array.isArray(current)) {
-      throw new CeremonyError('TARGET_UNKNOWN', `targets.json lists no target ${JSON.stringify(f.name)} to update: add it instead`, { path });
+      throw new CeremonyError('TARGET_UNKNOWN', `${file} lists no target ${JSON.stringify(f.name)} to update: add it instead`, { path });
     }
     const keep: JsonObject = { ...current };
     delete keep.length;
@@ -62,9 +71,8 @@ export function applyTargetFileChanges(payload: TargetsPayload, changes: TargetF
   (changes.remove ?? []).forEach((name, i) => {
     const path = `$change.targetFiles.remove[${i}]`;
     once(name, path);
-    if (!Object.hasOwn(targets, name)) throw new CeremonyError('TARGET_UNKNOWN', `targets.json lists no target ${JSON.stringify(name)} to remove`, { path });
+    if (!Object.hasOwn(targets, name)) throw new CeremonyError('TARGET_UNKNOWN', `${file} lists no target ${JSON.stringify(name)} to remove`, { path });
     delete targets[name];
   });
-  const signed: JsonObject = { ...payload.signed, targets };
-  return { ...payload, signed, targets: parseTargetsSigned(getProfile(profile), signed, '$') };
+  return { ...before, targets };
 }

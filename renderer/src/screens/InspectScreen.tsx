@@ -5,6 +5,7 @@
 import { useRef, useState, type ChangeEvent } from 'react';
 import type { Inspection, NamedFile } from '../../../electron/shared/api-types.js';
 import { AttestationsPanel } from '../components/AttestationsPanel';
+import { ExpiryTimeline } from '../components/ExpiryTimeline';
 import { KeyHierarchy } from '../components/KeyHierarchy';
 import { ProblemsList } from '../components/ProblemsList';
 import { RefusalPanel } from '../components/RefusalPanel';
@@ -167,6 +168,7 @@ export function InspectScreen() {
             </span>
           </p>
           <VerificationBanner verified={outcome.inspection.verified} pinned={outcome.pinned} kind={outcome.inspection.kind} />
+          {outcome.inspection.timeline ? <ExpiryTimeline items={outcome.inspection.timeline} /> : null}
           <KeyHierarchy inspection={outcome.inspection} now={outcome.at} opened={outcome.opened} />
           {outcome.inspection.attestations ? <AttestationsPanel report={outcome.inspection.attestations} /> : null}
           <ProblemsList problems={outcome.inspection.problems} />

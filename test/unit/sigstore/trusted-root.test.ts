@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetsRequestCommand } from '../../../src/cli/targets-request.js';
 import type { JsonObject } from '../../../src/json/types.js';
+import { describeRequest, parseSigningRequest, requestIdForDocument } from '../../../src/rotation/index.js';
 import { describeTrustedRootChange, parseTrustedRoot } from '../../../src/sigstore/trusted-root.js';
 import { captureIo } from '../../support/cli-io.js';
 import { buildRepo, FAR, parseBytes, sign, withField } from '../../support/repo.js';
@@ -102,5 +103,43 @@ describe('targets-request shows the trusted_root.json change', () => {
     expect(await targetsRequestCommand({ ...base, previous: [`trusted_root.json=${join(dir, 'v2.json')}`], out: join(dir, 'req2.json') }, d.io)).toBe(1);
     expect(d.err.find((l) => l.startsWith('error'))).toMatch(/^error\[(TARGET_FILE_MISMATCH|INPUT_TOO_LARGE)\]/);
     expect(() => readFileSync(join(dir, 'req2.json'))).toThrow();
+  });
+
+  it("the co-signer's review (sign, inspect) says the same: the old and new bytes travel in the request, bound to the entries' hashes", async () => {
+    const c = captureIo();
+    const base = { root: join(dir, 'root.json'), targets: join(dir, 'targets.json'), expires: FAR, update: [`trusted_root.json=${join(dir, 'v2.json')}`], previous: [`trusted_root.json=${join(dir, 'v1.json')}`] };
+    expect(await targetsRequestCommand({ ...base, out: join(dir, 'carried.json') }, c.io)).toBe(0);
+    const bytes = readFileSync(join(dir, 'carried.json'));
+    // What `sign` prints before a PIN is asked: describeRequest of the parsed request.
+    const lines = describeRequest(parseSigningRequest(bytes)).lines;
+    const i = lines.indexOf('  "trusted_root.json" (Sigstore trust root):');
+    expect(i, lines.join('\n')).toBeGreaterThan(0);
+    expect(lines[i + 1]).toMatch(/^ {4}CT log .* REMOVED/);
+    expect(c.out.join('\n')).toContain(lines[i + 1]!);
+
+    const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as JsonObject;
+    const contents = doc.contents as Record<string, Record<string, string>>;
+    expect(Buffer.from(contents['trusted_root.json']!.next!, 'base64').equals(readFileSync(join(dir, 'v2.json')))).toBe(true);
+    const enc = new TextEncoder();
+    const other = Buffer.from(bytesOf({ ...v1Doc, tlogs: [] })).toString('base64');
+    const swapped = (which: 'next' | 'previous'): JsonObject => ({ ...doc, contents: { 'trusted_root.json': { ...contents['trusted_root.json']!, [which]: other } } });
+    // Edited: the request ID no longer matches.
+    expect(() => parseSigningRequest(enc.encode(JSON.stringify(swapped('next'))))).toThrow(expect.objectContaining({ code: 'ROTATION_REQUEST_TAMPERED' }));
+    // Edited and re-hashed: the bytes are not the ones the entries' hashes name, so no false review is shown.
+    for (const which of ['next', 'previous'] as const) {
+      const forged = swapped(which);
+      forged.requestId = requestIdForDocument(forged);
+      let err: unknown;
+      try {
+        parseSigningRequest(enc.encode(JSON.stringify(forged)));
+      } catch (e) {
+        err = e;
+      }
+      expect(err, which).toMatchObject({ code: 'TARGET_FILE_MISMATCH', path: `$.contents["trusted_root.json"].${which}` });
+    }
+    // Content for a name the payload does not list.
+    const stray: JsonObject = { ...doc, contents: { ...contents, 'other.json': { next: other } } };
+    stray.requestId = requestIdForDocument(stray);
+    expect(() => parseSigningRequest(enc.encode(JSON.stringify(stray)))).toThrow(expect.objectContaining({ code: 'TARGET_FILE_MISMATCH' }));
   });
 });
