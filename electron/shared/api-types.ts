@@ -406,6 +406,19 @@ export interface CeremonyPinRequestView {
   token: TokenRefView & { manufacturer: string; model: string; pinStatus: PinStatusName; maxPinLength: number };
   keys: ExpectedKeyView[];
   rehearsal: boolean;
+  /** Asked again (issue #16): the last PIN was not accepted, or none was given; plain sentence first. */
+  retry?: PinRetryView;
+}
+
+/** Why a PIN is asked again (src/signers/pkcs11/pin-retry.ts), as the dialog says it. */
+export interface PinRetryView {
+  reason: 'wrong' | 'not-given';
+  /** "The PIN was not accepted by token … . 1 try is left …" */
+  message: string;
+  /** Tries left when the token says (1 on its final try); null when it does not. */
+  triesLeft: number | null;
+  /** Wrong PINs so far in this step. */
+  wrongTries: number;
 }
 
 export interface CeremonyOutputView {

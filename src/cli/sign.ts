@@ -57,6 +57,7 @@ import {
 } from '../rotation/index.js';
 import { SHARE_CARD_MAX_BYTES, parseShareCard, wipeShareCard, type ShareCard } from '../shamir/index.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
+import { asksAgain } from '../signers/pkcs11/pin-retry.js';
 import { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
@@ -111,7 +112,10 @@ export function pinSource(pinEnv: string | undefined, deps: SignDeps): PinSource
     return async () => read();
   }
   if (!deps.interactive) throw new CeremonyError('USAGE', 'a PIN is needed and there is no terminal to ask it on: pass --pin-env VAR');
-  return (token) => deps.promptPin(`PIN for ${describeToken(token)} (not shown as you type): `);
+  // Asked again after a wrong PIN, saying why and what the token says of the tries left (pin-retry.ts).
+  return asksAgain((token, retry) => {
+    return deps.promptPin(`${retry ? `${retry.message}\n` : ''}PIN for ${describeToken(token)} (not shown as you type): `);
+  });
 }
 
 /** Module loading for one command: modules it loaded itself are recorded in `loadedHere`, to finalize at the end. */

@@ -9,6 +9,7 @@ import { withReconstructedKey, type ShareCard } from '../shamir/index.js';
 import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
 import { SoftwareKey } from '../signers/software.js';
 import type { TokenKey } from '../signers/pkcs11/token-signer.js';
+import { loginAsking } from '../signers/pkcs11/pin-retry.js';
 import { openExpectedToken, type CheckedToken, type ChosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { checkCardSet } from '../shamir/combine.js';
 import type { SignatureResponse, SigningRequest } from './request.js';
@@ -61,12 +62,7 @@ export async function unlockTokenKey(
   const fingerprint = pub[0]!.fingerprint;
   const refusal = refuse(fingerprint);
   if (refusal !== undefined) throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${label}" on ${where} (fingerprint ${fingerprint.slice(0, 16)}…) is ${refusal} (no PIN was asked)`);
-  const bytes = await pin(session.token);
-  try {
-    await session.login(bytes);
-  } finally {
-    bytes.fill(0);
-  }
+  await loginAsking(session, pin);
   // Found again by CKA_ID and fingerprint (the label only led to the public key).
   const id = pub[0]!.id;
   return { key: await session.findKey(id.length ? { id, fingerprint } : { label, fingerprint }), fingerprint };

@@ -3,7 +3,7 @@
  * renderer calls them: a rehearsal on in-process software tokens (plan shown with its intent hash, steps
  * to done, outputs hashed, transcript verified, share cards handed to the printer), an interruption and a
  * resume, and a reviewed plan + site bindings on fake PKCS#11 tokens with each PIN asked for through a
- * pending request that names the token first — a wrong PIN stops the step, resume finishes it.
+ * pending request that names the token first — a wrong PIN is asked again with the reason (issue #16).
  * Also the print function (electron/main/print.ts) over a fake window.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -241,7 +241,7 @@ function fakePlan(): JsonObject {
 describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs through the dialog', () => {
   const PINS: Record<string, string> = { A0000001: 'alice-pin-4417', B0000002: 'bob-pin-90210' };
 
-  it('asks each PIN once, naming the token first; a wrong PIN stops the step and resume finishes', async () => {
+  it('names every token before the first PIN, asks each PIN naming the token first; a wrong PIN is asked again with the reason, not a failed step', async () => {
     const fake = new FakePkcs11([
       { label: 'alice', serial: 'A0000001', pin: PINS.A0000001 },
       { label: 'bob', serial: 'B0000002', pin: PINS.B0000002 },
@@ -284,17 +284,24 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
     // Alice first: the request names her token before any PIN crossed.
     let s = await waitFor((x) => x.phase === 'waiting-for-pin' || x.phase === 'failed');
     expect(s.pinRequest).toMatchObject({ custodian: 'Alice', token: { label: 'alice', serial: 'A0000001', manufacturer: 'Fake Tokens Ltd' } });
-    expect(s.tokens).toEqual([{ custodian: 'Alice', label: 'alice', serial: 'A0000001' }]);
+    // Every custodian's token found and named before the first PIN.
+    expect(s.tokens).toEqual([
+      { custodian: 'Alice', label: 'alice', serial: 'A0000001' },
+      { custodian: 'Bob', label: 'bob', serial: 'B0000002' },
+    ]);
+    expect(s.pinRequest!.retry).toBeUndefined();
     expect(loginPins).toEqual([]);
     // A stale or made-up request ID cannot answer it.
     expect(await h[CHANNELS.ceremonyProvidePin]({ requestId: 'b'.repeat(32), pin: 'x1234' })).toMatchObject({ ok: false, code: 'USAGE' });
-    await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: 'wrong-pin-0000' });
-    s = await waitFor((x) => x.phase === 'failed');
-    expect(s.failure).toMatchObject({ code: 'PIN_INCORRECT', token: { label: 'alice', serial: 'A0000001' } });
-    expect(s.canResume).toBe(true);
+    const first = s.pinRequest!.id;
+    await call(CHANNELS.ceremonyProvidePin, { requestId: first, pin: 'wrong-pin-0000' });
+    // Asked again for the same token, saying why and what the token says of the tries left (3 tries: few left).
+    s = await waitFor((x) => (x.phase === 'waiting-for-pin' && x.pinRequest!.id !== first) || x.phase === 'failed');
+    expect(s.failure).toBeUndefined();
+    expect(s.pinRequest).toMatchObject({ custodian: 'Alice', token: { serial: 'A0000001', pinStatus: 'count-low' }, retry: { reason: 'wrong', triesLeft: null, wrongTries: 1 } });
+    expect(s.pinRequest!.retry!.message).toMatch(/^The PIN was not accepted by token "alice" \(serial A0000001\)/);
     expect(JSON.stringify(s)).not.toContain('wrong-pin-0000');
 
-    await call(CHANNELS.ceremonyResume);
     for (;;) {
       s = await waitFor((x) => x.phase !== 'running');
       if (s.phase !== 'waiting-for-pin') break;
@@ -336,7 +343,26 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
     expect(after.ok).toBe(true);
   });
 
-  it('a cancelled PIN stops the step with TOKEN_LOGIN_REQUIRED and nothing logs in', async () => {
+  it('a missing token is named before the first PIN: TOKEN_NOT_PRESENT names the absent and the present tokens, no PIN is asked', async () => {
+    const fake = new FakePkcs11([{ label: 'alice', serial: 'A0000001' }, { label: 'bob', serial: 'B0000002' }]);
+    const { call } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })), moduleConfirmed: (path) => path.startsWith('/opt/fake/') });
+    const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan()));
+    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { token: { serial: 'B0000009' }, pin: 'prompt' } } };
+    await call(CHANNELS.ceremonyLoad, { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: new TextEncoder().encode(JSON.stringify(bindings)) } });
+    await call(CHANNELS.ceremonyStart);
+    let s: CeremonyStatusView;
+    for (;;) {
+      s = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+      expect(s.pinRequest).toBeUndefined();
+      if (s.phase !== 'running') break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(s.failure?.code).toBe('TOKEN_NOT_PRESENT');
+    expect(s.failure?.message).toMatch(/missing Bob's token.*B0000009.*present Alice's token "alice" \(serial A0000001\)/);
+    expect(fake.calls.some((c) => c.op === 'login')).toBe(false);
+  });
+
+  it('a cancelled PIN is asked once more ("no PIN was entered"); cancelled again, the step stops with TOKEN_LOGIN_REQUIRED and nothing logs in', async () => {
     const fake = new FakePkcs11([{ label: 'alice', serial: 'A0000001' }, { label: 'bob', serial: 'B0000002' }]);
     const { call } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })), moduleConfirmed: (path) => path.startsWith('/opt/fake/') });
     const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan()));
@@ -352,6 +378,11 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
     };
     let s = await next();
     expect(s.phase).toBe('waiting-for-pin');
+    await call(CHANNELS.ceremonyCancelPin, { requestId: s.pinRequest!.id });
+    s = await next();
+    expect(s.phase).toBe('waiting-for-pin');
+    expect(s.pinRequest).toMatchObject({ custodian: 'Alice', retry: { reason: 'not-given' } });
+    expect(s.pinRequest!.retry!.message).toMatch(/^No PIN was entered for token "alice"/);
     await call(CHANNELS.ceremonyCancelPin, { requestId: s.pinRequest!.id });
     s = await next();
     expect(s.failure?.code).toBe('TOKEN_LOGIN_REQUIRED');
