@@ -290,7 +290,7 @@ export class Pkcs11TokenProvider implements TokenProvider {
         }
       } catch (err) {
         if (!(err instanceof CeremonyError) || (err.code !== 'TOKEN_NOT_PRESENT' && err.code !== 'TOKEN_REMOVED')) throw err;
-        missing.push(`${custodian.name}'s ${describeToken({ label: label ?? '', serial: serial ?? '' })}`);
+        missing.push(`${custodian.name}'s token${label ? ` "${label}"` : ''}${serial ? ` (serial ${serial})` : ''}`);
       }
     }
     if (missing.length) {
