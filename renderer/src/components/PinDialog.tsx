@@ -167,7 +167,7 @@ export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, retr
             {notice}
           </p>
         ) : null}
-        {tries ? <p className="pin-tries">{tries}</p> : null}
+        {tries && !retry ? <p className="pin-tries">{tries}</p> : null}
         <label htmlFor={inputId} className="pin-label">
           PIN
         </label>
