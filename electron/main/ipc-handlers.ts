@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { inspectNamedFiles } from '../../src/inspect/inspect.js';
+import { keyHoldersFromTranscript } from '../../src/inspect/key-holders.js';
 import { TokenError } from '../../src/signers/pkcs11/errors.js';
 import type {
   AppInfo,
@@ -183,7 +184,17 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       if (req.trustedRoot) core.trustedRoot = { name: req.trustedRoot.name, bytes: req.trustedRoot.bytes };
       if (req.directory !== undefined) core.directory = req.directory;
       if (req.source !== undefined) core.source = req.source;
-      return d.inspectNamedFiles(core);
+      // The transcript first: one that does not verify is refused before anything is shown with it.
+      const holders = req.holders ? keyHoldersFromTranscript(req.holders.bytes) : undefined;
+      const inspection = d.inspectNamedFiles(core);
+      if (holders && req.holders) {
+        for (const k of inspection.keys) {
+          const h = holders.byFingerprint.get(k.fingerprint);
+          if (h) k.holder = { name: h.name, custodian: h.custodian };
+        }
+        inspection.holdersFrom = req.holders.name.split('/').pop() ?? req.holders.name;
+      }
+      return inspection;
     }),
     [CHANNELS.tokensList]: handler(CHANNELS.tokensList, (req): Promise<TokenModuleView> => listTokens({ module: mod(req.module) }, d.tokens)),
     [CHANNELS.tokensCheck]: handler(CHANNELS.tokensCheck, (req): Promise<TokensCheckResult> => checkToken({ module: mod(req.module), token: req.token, expected: req.expected }, d.tokens)),

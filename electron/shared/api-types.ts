@@ -41,6 +41,8 @@ export interface InspectRequest {
   directory?: boolean;
   /** The folder or file name to show (a base name, never a path). */
   source?: string;
+  /** A ceremony's sealed transcript: names the holders of the keys it made (issue #16). */
+  holders?: NamedFile;
 }
 
 export interface AppInfo {

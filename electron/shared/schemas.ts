@@ -144,6 +144,8 @@ const baseName = z.string().superRefine((name, ctx) => {
 export const InspectRequestSchema = z.strictObject({
   files: fileList,
   trustedRoot: NamedFileSchema.optional(),
+  /** A ceremony's transcript: the holders' names of the keys it made (src/inspect/key-holders.ts). */
+  holders: NamedFileSchema.optional(),
   directory: z.boolean().optional(),
   source: baseName.optional(),
 });

@@ -14,6 +14,8 @@ export interface KeyView {
   fingerprint: string;
   /** Who holds it, as far as the metadata tells: the certificate CN for Notary x509 keys. */
   label?: string;
+  /** Who holds it, as a ceremony transcript records it (a custodian's name, or what the key is). */
+  holder?: { name: string; custodian: boolean };
   certificateExpires?: string;
 }
 
@@ -52,6 +54,8 @@ export interface Inspection {
   roles: RoleView[];
   /** Problems found while inspecting (inspection explains; it does not stop at the first problem). */
   problems: ErrorShape[];
+  /** The transcript the holders' names come from (its base name), when one was given. */
+  holdersFrom?: string;
   /** When verified against a pinned root: the verdict. */
   verified?: { ok: true } | { ok: false; error: ErrorShape };
 }

@@ -6,7 +6,7 @@
  * pending request that names the token first — a wrong PIN is asked again with the reason (issue #16).
  * Also the print function (electron/main/print.ts) over a fake window.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
@@ -17,6 +17,7 @@ import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
 import { htmlDataUrl, printHtmlToPdf, type PrintWindowLike } from '../../../electron/main/print.js';
 import type { CeremonyStatusView, IpcResult, PrintResultView, TranscriptView } from '../../../electron/shared/api-types.js';
+import type { Inspection } from '../../../src/inspect/types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { intentHash } from '../../../src/ceremony/plan-hash.js';
 import { parsePlan } from '../../../src/ceremony/plan.js';
@@ -387,6 +388,52 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
     s = await next();
     expect(s.failure?.code).toBe('TOKEN_LOGIN_REQUIRED');
     expect(fake.calls.some((c) => c.op === 'login')).toBe(false);
+  });
+});
+
+/** A file anywhere under `dir` by base name (the outputs' layout may put it in a subfolder). */
+function findUnder(dir: string, name: string): string {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      const hit = findUnder(p, name);
+      if (hit) return hit;
+    } else if (e.name === name) return p;
+  }
+  return '';
+}
+
+describe('inspectFiles with a ceremony transcript: the keys carry their holders’ names (issue #16)', () => {
+  it('root keys named by their custodians, the other keys by what they are; a tampered transcript is refused', async () => {
+    const { session, call, h } = setup();
+    await call(CHANNELS.ceremonyRehearse, { profile: 'tuf', repository: 'example.com/app' });
+    await call(CHANNELS.ceremonyStart);
+    await session.settled();
+    const done = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+    const out = done.outDir!;
+    const files = ['root.json', 'targets.json', 'snapshot.json', 'timestamp.json'].map((n) => ({ name: n, bytes: new Uint8Array(readFileSync(findUnder(out, n))) }));
+    const transcript = new Uint8Array(readFileSync(findUnder(out, 'transcript.jsonl')));
+    const plain = await call<Inspection>(CHANNELS.inspectFiles, { files, directory: true, source: 'out' });
+    expect(plain.keys.every((k) => k.holder === undefined)).toBe(true);
+    const named = await call<Inspection>(CHANNELS.inspectFiles, { files, directory: true, source: 'out', holders: { name: 'transcript.jsonl', bytes: transcript } });
+    expect(named.holdersFrom).toBe('transcript.jsonl');
+    const rootIds = named.roles.find((r) => r.name === 'root')!.keyIds;
+    const rootHolders = rootIds.map((id) => named.keys.find((k) => k.keyId === id)!.holder);
+    // Every root key named: the custodians' by name, the Shamir backup's as share cards.
+    expect(rootHolders.every((hd) => hd !== undefined)).toBe(true);
+    const custodians = rootHolders.filter((hd) => hd!.custodian).map((hd) => hd!.name);
+    expect(custodians.length).toBeGreaterThanOrEqual(2);
+    for (const n of custodians) expect(n).toMatch(/^[A-Z][a-z]+$/);
+    expect(rootHolders.some((hd) => hd!.name === 'Shamir backup: held as share cards')).toBe(true);
+    // The other roles' keys: what they are, not a person.
+    const ts = named.roles.find((r) => r.name === 'timestamp')!.keyIds[0]!;
+    expect(named.keys.find((k) => k.keyId === ts)!.holder).toMatchObject({ custodian: false });
+    // A transcript edited by one byte names nobody: refused.
+    const edited = Uint8Array.from(transcript);
+    edited[Math.floor(edited.length / 2)] ^= 0x01;
+    const refused = (await h[CHANNELS.inspectFiles]({ files, directory: true, source: 'out', holders: { name: 'transcript.jsonl', bytes: edited } })) as IpcResult<unknown>;
+    expect(refused.ok).toBe(false);
+    await session.reset();
   });
 });
 
