@@ -149,15 +149,24 @@ export function parseKeyFile(profile: ProfileName, file: NamedFile): { json: Jso
   });
 }
 
-/** Custodian names by root key ID, from a ceremony transcript's custodian entries (verified chain). */
-export function namesFromTranscript(file: NamedFile): { names: Map<string, { name: string; serial: string }>; repository: string; sealed: boolean } {
+/** The name the Shamir backup key goes by in a review when the transcript names it (issue #16). */
+export const SHAMIR_BACKUP_NAME = 'Shamir backup';
+
+/**
+ * Custodian names by root key ID, from a ceremony transcript's custodian entries (verified chain); and
+ * by fingerprint the key no custodian holds, the Shamir backup's (its `shamir.split` entry records the
+ * fingerprint only: the key never had a token or key ID of its own there).
+ */
+export function namesFromTranscript(file: NamedFile): { names: Map<string, { name: string; serial: string }>; byFingerprint: Map<string, string>; repository: string; sealed: boolean } {
   const t = withSource(file.name, () => verifyTranscript(file.bytes, { allowUnsealed: true }));
   const names = new Map<string, { name: string; serial: string }>();
+  const byFingerprint = new Map<string, string>();
   for (const e of t.entries) {
+    if (e.step === 'shamir.split' && e.digests[0]) byFingerprint.set(e.digests[0].sha256, SHAMIR_BACKUP_NAME);
     if (e.actor.role !== 'custodian' || !e.token?.keyId) continue;
     if (!names.has(e.token.keyId)) names.set(e.token.keyId, { name: e.actor.name, serial: e.token.serial });
   }
-  return { names, repository: t.header.repository, sealed: t.sealed };
+  return { names, byFingerprint, repository: t.header.repository, sealed: t.sealed };
 }
 
 /** A signer or key name as typed: trimmed, then the core's rule for names in a review (shown text that cannot pass for key text). */
@@ -184,9 +193,12 @@ export function rootView(fileName: string, previous: Metadata<Root>, now: Date, 
     const listed = root.keys.get(keyid)!;
     const v: RotationRootView['keys'][number] = { keyid, keytype: listed.key.keytype, fingerprint: fingerprintView(listed.key.fingerprint) };
     const named = transcript?.names.get(keyid);
+    const backup = transcript?.byFingerprint.get(listed.key.fingerprint);
     if (named) {
       v.name = named.name;
       v.tokenSerial = named.serial;
+    } else if (backup) {
+      v.name = backup;
     }
     return v;
   });
@@ -334,6 +346,10 @@ function namesFor(previous: Metadata<Root>, typed: RotationBuildRequest['names']
   const names = new Map<string, string>();
   const rootIds = previous.signed.roles.get('root')!.keyids;
   for (const [id, n] of transcript?.names ?? []) if (rootIds.includes(id)) names.set(id, n.name);
+  for (const id of rootIds) {
+    const backup = transcript?.byFingerprint.get(previous.signed.keys.get(id)!.key.fingerprint);
+    if (backup && !names.has(id)) names.set(id, backup);
+  }
   typed.forEach((t, i) => {
     if (!rootIds.includes(t.keyid)) throw new CeremonyError('ROTATION_CHANGE_INVALID', `key ${t.keyid.slice(0, 16)}… is not a root key of version ${previous.signed.version}`, { path: `$.names[${i}].keyid` });
     names.set(t.keyid, checkName(t.name, `$.names[${i}].name`));

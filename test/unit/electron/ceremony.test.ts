@@ -430,7 +430,7 @@ describe('inspectFiles with a ceremony transcript: the keys carry their holdersâ
     expect(named.keys.find((k) => k.keyId === ts)!.holder).toMatchObject({ custodian: false });
     // A transcript edited by one byte names nobody: refused.
     const edited = Uint8Array.from(transcript);
-    edited[Math.floor(edited.length / 2)] ^= 0x01;
+    edited[Math.floor(edited.length / 2)]! ^= 0x01;
     const refused = (await h[CHANNELS.inspectFiles]({ files, directory: true, source: 'out', holders: { name: 'transcript.jsonl', bytes: edited } })) as IpcResult<unknown>;
     expect(refused.ok).toBe(false);
     await session.reset();

@@ -330,6 +330,17 @@ describe('Rotation channels: administrator and co-signers', () => {
     ]);
     expect(root.transcript).toMatchObject({ fileName: 'transcript.jsonl', repository: GUN, sealed: false, named: 2 });
 
+    // The Shamir backup key (issue #16): its shamir.split entry records only its fingerprint; it is named.
+    const third = f.custodians[2]!;
+    await writer.append({ step: 'shamir.split', actor: { name: 'tuf-ceremony', role: 'app' }, digests: [{ label: 'software root key (ECDSA P-256) fingerprint', sha256: third.key.fingerprint }] });
+    const withBackup = await ok<RotationRootView>(r.h, CHANNELS.rotationOpenRoot, { previousRoot: file('root.json', f.rootV1), transcript: file('transcript.jsonl', sink.bytes()) });
+    expect(withBackup.keys.map((k) => [k.name, k.tokenSerial])).toEqual([
+      ['Alice Custodian', 'SER0'],
+      ['Bob Custodian', 'SER1'],
+      ['Shamir backup', undefined],
+    ]);
+    expect(withBackup.transcript!.named).toBe(3);
+
     await ok<GeneratedKeyView>(r.h, CHANNELS.tokensGenerateKey, { module: MODULE, token: { serial: 'D001', label: 'dave' }, algorithm: 'ecdsa-p256', keyLabel: 'root-dave', pin: PIN });
     const req = { module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'root-dave', profile: 'notary', gun: GUN };
     expect((await refused(r.h, CHANNELS.rotationKeyFromToken, req)).code).toBe('TOKEN_LOGIN_REQUIRED');
