@@ -145,7 +145,7 @@ export function InspectScreen() {
           </span>
           <div className="control-body">
             <h2 className="control-title">Key holders’ names (optional)</h2>
-            <p className="pin-state" aria-live="polite">
+            <p className="names-state" aria-live="polite">
               {names ? (
                 <>
                   Names from: <code>{names.name}</code>
