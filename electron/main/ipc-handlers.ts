@@ -275,7 +275,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       const pin = pinBytes(req.pin);
       const { request, token, keyLabel, confirmedSha256 } = req;
       (req as { pin?: string }).pin = undefined;
-      return rotation.sign({ request, module, token, keyLabel, confirmedSha256, pin }, rot);
+      return rotation.sign({ request, module, token, keyLabel, confirmedSha256, pin, ...(req.witnesses ? { witnesses: req.witnesses } : {}) }, rot);
     }),
     // --- shamir: a card becomes bytes at once (shamir.takeCard; a typed string cannot be wiped, only let go
     // of) and goes into the set main holds; the set is used once by verify / cosign and wiped whatever happens.
@@ -285,7 +285,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     ),
     [CHANNELS.shamirVerify]: handler(CHANNELS.shamirVerify, (req): Promise<ShamirVerifyView> => d.shamirSets.verify({ set: req.set, expected: req.expected })),
     [CHANNELS.shamirCosign]: handler(CHANNELS.shamirCosign, (req): Promise<ShamirCosignView> =>
-      d.shamirSets.cosign({ set: req.set, request: { name: req.request.name, bytes: req.request.bytes }, confirmedSha256: req.confirmedSha256 }, rot),
+      d.shamirSets.cosign({ set: req.set, request: { name: req.request.name, bytes: req.request.bytes }, confirmedSha256: req.confirmedSha256, ...(req.witnesses ? { witnesses: req.witnesses } : {}) }, rot),
     ),
     [CHANNELS.shamirClearSet]: handler(CHANNELS.shamirClearSet, (req): ShamirClearView => d.shamirSets.clear(req.set)),
   };

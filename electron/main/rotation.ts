@@ -561,6 +561,8 @@ export interface SignInput {
   confirmedSha256: string;
   /** UTF-8 PIN bytes; zeroed before this returns, whatever happens. */
   pin: Uint8Array;
+  /** Who watched (names), recorded in the response. */
+  witnesses?: readonly string[] | undefined;
 }
 
 export async function sign(req: SignInput, deps: RotationDeps): Promise<RotationSignedView> {
@@ -575,7 +577,7 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     }
     // signRequestOnToken opens the token, refuses a key the request has no use for before the PIN is
     // used, logs in, signs under every key ID that lists the key and verifies each signature in software.
-    const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source }, deps.tokens);
+    const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source, witnesses: req.witnesses }, deps.tokens);
     const response = signed.response;
     // Checked as the administrator's merge will check it, before it is written.
     const check = mergeResponses(request, [response]);
@@ -583,7 +585,7 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     // Named for the version being signed: root N+1, or targets.json N+1 (request.root is then the trusted root).
     const toVersion = request.targets ? request.targets.next.version : request.root.version;
     const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${toVersion}-${request.requestId.slice(0, 8)}.json`, bytes);
-    const out: RotationSignedView = { written, signer: { name: response.signer.name }, keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
+    const out: RotationSignedView = { written, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
     if (response.signer.token) out.signer.tokenSerial = response.signer.token.serial;
     return out;
   } finally {

@@ -705,11 +705,15 @@ export interface RotationSignRequest {
   confirmedSha256: string;
   /** Used once, to log in, and dropped. Never logged, never returned, never in an error. */
   pin: string;
+  /** Who watched (optional witness line, issue #16): recorded in the response. */
+  witnesses?: string[];
 }
 
 export interface RotationSignedView {
   written: WrittenFileView;
   signer: { name: string; tokenSerial?: string };
+  /** The witnesses the response records (empty: none named). */
+  witnesses: string[];
   keyids: string[];
   /** This response alone, merged as the administrator will: "1 of 2 old keys …". */
   status: string;
@@ -1042,6 +1046,8 @@ export interface ShamirCosignRequest {
   confirmedSha256: string;
   /** The set of cards to sign with: used once, then wiped. */
   set: string;
+  /** Who watched (optional witness line, issue #16): recorded in the response. */
+  witnesses?: string[];
 }
 
 export interface ShamirClearSetRequest {
@@ -1056,6 +1062,8 @@ export interface ShamirClearView {
 export interface ShamirCosignView {
   written: WrittenFileView;
   signer: { name: string };
+  /** The witnesses the response records (empty: none named). */
+  witnesses: string[];
   keyids: string[];
   /** This response alone, merged as the administrator will. */
   status: string;

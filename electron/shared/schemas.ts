@@ -373,6 +373,8 @@ export const RotationSignRequestSchema = z.strictObject({
   keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
   confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
   pin: PinSchema,
+  /** The optional witness line (issue #16): recorded in the response. */
+  witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
 });
 
 // --- shamir -------------------------------------------------------------------------------------------
@@ -405,6 +407,7 @@ export const ShamirCosignRequestSchema = z.strictObject({
   request: rotationRequestFile,
   confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
   set: shareSetHandle,
+  witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
 });
 export const ShamirClearSetRequestSchema = z.strictObject({ set: shareSetHandle });
 

@@ -39,6 +39,7 @@ import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { groupHex, groupWords, wordsToBytes } from '../crypto/digest-words.js';
 import { checkKeyName } from '../rotation/names.js';
+import { checkWitnessNames } from '../rotation/request.js';
 import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
 import { writeBundle } from '../io/bundle-file.js';
 import { moduleFileExists } from '../io/softhsm.js';
@@ -73,6 +74,8 @@ export interface SignOptions {
   pinEnv?: string;
   shareCard?: string[];
   name?: string;
+  /** Who watched (issue #16), recorded in the response. */
+  witness?: string[];
   expectHash?: string;
   bundle?: boolean;
   json?: boolean;
@@ -187,6 +190,13 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     }
     // The name goes into the response, and the administrator's merge refuses what cannot be shown safely.
     if (opts.name !== undefined) checkKeyName(opts.name, '--name', 'USAGE');
+    // The optional witness line (issue #16): names recorded in the response, checked as shown text.
+    let witnesses: string[];
+    try {
+      witnesses = checkWitnessNames(opts.witness ?? [], '--witness');
+    } catch (err) {
+      throw new CeremonyError('USAGE', `--witness: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const out = resolve(opts.out);
     await assertAbsent([out], ' (a response is never overwritten: choose another --out)');
 
@@ -201,7 +211,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (tokenGiven) {
       const pin = pinSource(opts.pinEnv, deps);
       const moduleDeps = moduleDepsFor(deps, loadedHere);
-      const signed = await signRequestOnToken(request, { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin, name: opts.name }, moduleDeps);
+      const signed = await signRequestOnToken(request, { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin, name: opts.name, witnesses }, moduleDeps);
       response = signed.response;
       say(`signed with key "${opts.label}" on ${describeToken(signed.token)}${signed.rehearsal ? ' — REHEARSAL token' : ''}`);
     } else {
@@ -215,7 +225,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
             bytes.fill(0);
           }
         }
-        response = (await signRequestWithShareCards(request, cards, { name: opts.name })).response;
+        response = (await signRequestWithShareCards(request, cards, { name: opts.name, witnesses })).response;
       } finally {
         cards.forEach(wipeShareCard);
       }
@@ -237,7 +247,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (json) {
       io.out(
         JSON.stringify(
-          { ok: true, out, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, review: { lines: review.lines, digest: review.digest } },
+          { ok: true, out, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, witnesses: response.witnesses ?? [], review: { lines: review.lines, digest: review.digest } },
           null,
           2,
         ),
@@ -265,6 +275,7 @@ export function registerSignCommand(program: Command, io: Io, done: (status: num
     .option('--pin-env <VAR>', 'name of an environment variable holding the PIN (else asked without echo)')
     .option('--share-card <FILE...>', 'share card files of a Shamir-split root key')
     .option('--name <NAME>', 'who signs, as the response says (default: the name the request gives the key)')
+    .option('--witness <NAME...>', 'who watched the signature being made (names, recorded in the response; optional)')
     .option('--expect-hash <HASH>', 'the short hash of the bytes to sign as read out (32 hex digits or 16 PGP words), or their SHA-256: refuse anything else')
     .option('--bundle', 'write the response as a signature-response bundle (the default when the request came as a bundle)')
     .option('--json', 'machine-readable result')

@@ -25,6 +25,8 @@ export interface TokenSignRequest {
   pin: PinSource;
   /** Who signs (defaults to the expected signer's name). */
   name?: string | undefined;
+  /** Who watched, by name (recorded on the response). */
+  witnesses?: readonly string[] | undefined;
 }
 
 export interface SignedOnToken {
@@ -73,7 +75,7 @@ export async function signRequestOnToken(request: SigningRequest, req: TokenSign
   const { session } = opened;
   try {
     const { key, fingerprint } = await unlockTokenKey(opened, req.label, req.pin, (fp) => (keyIdsFor(request, fp).length === 0 ? `${signerScope(request)}: it has nothing to sign here` : undefined));
-    const response = await signRequest(request, key, { name: req.name, token: tokenOf(session.token), pin: () => req.pin(session.token) });
+    const response = await signRequest(request, key, { name: req.name, token: tokenOf(session.token), pin: () => req.pin(session.token), witnesses: req.witnesses });
     return { response, token: { label: session.token.label, serial: session.token.serial }, fingerprint, rehearsal: session.rehearsal };
   } finally {
     await session.close(); // logs out
@@ -84,7 +86,7 @@ export async function signRequestOnToken(request: SigningRequest, req: TokenSign
  * Rebuild the key from `cards` (checked first: the key they are shares of must be a root key of the
  * request), sign, and wipe it.
  */
-export async function signRequestWithShareCards(request: SigningRequest, cards: readonly ShareCard[], opts: { name?: string | undefined } = {}): Promise<{ response: SignatureResponse; fingerprint: string }> {
+export async function signRequestWithShareCards(request: SigningRequest, cards: readonly ShareCard[], opts: { name?: string | undefined; witnesses?: readonly string[] | undefined } = {}): Promise<{ response: SignatureResponse; fingerprint: string }> {
   const set = checkCardSet(cards);
   if (keyIdsFor(request, set.fingerprint).length === 0) {
     throw new CeremonyError(
@@ -101,7 +103,7 @@ export async function signRequestWithShareCards(request: SigningRequest, cards: 
         expectedFingerprint: rebuilt.fingerprint,
       });
       try {
-        return { response: await signRequest(request, key, { name: opts.name ?? rebuilt.label }), fingerprint: rebuilt.fingerprint };
+        return { response: await signRequest(request, key, { name: opts.name ?? rebuilt.label, witnesses: opts.witnesses }), fingerprint: rebuilt.fingerprint };
       } finally {
         key.dispose();
       }

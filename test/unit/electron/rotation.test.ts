@@ -226,8 +226,13 @@ describe('Rotation channels: administrator and co-signers', () => {
     expect(wrong.code).toBe('PIN_INCORRECT');
     expect(JSON.stringify(wrong)).not.toContain(WRONG_PIN);
     expect(readdirSync(r.out!).filter((n) => n.includes('response'))).toEqual([]);
-    const signed = await ok<RotationSignedView>(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: parsed.payloadSha256, pin: PIN });
+    // A witness name that is not shown text is refused at the boundary, with where.
+    expect(await refused(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: parsed.payloadSha256, pin: PIN, witnesses: ['Dana\u202e'] })).toMatchObject({ code: 'IPC_INVALID', path: '$.witnesses[0]' });
+    const signed = await ok<RotationSignedView>(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: parsed.payloadSha256, pin: PIN, witnesses: ['Dana Witness'] });
     expect(signed.signer).toEqual({ name: 'Dave', tokenSerial: 'D001' });
+    // The optional witness line (issue #16): in the view and in the response file.
+    expect(signed.witnesses).toEqual(['Dana Witness']);
+    expect(JSON.parse(readFileSync(signed.written.path, 'utf8')).witnesses).toEqual(['Dana Witness']);
     expect(signed.keyids).toEqual([dave.keyid]);
     expect(signed.status).toBe('0 of 2 old keys (of 3), 1 of 2 new keys (of 3); waiting for: Alice (old and new), Bob (old and new)');
     expect(JSON.stringify(signed)).not.toContain(PIN);
