@@ -63,6 +63,7 @@ import { shownOrQuoted } from '../../src/json/fields.js';
 import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { TokenDescription } from '../../src/signers/pkcs11/token.js';
 import { TokenError } from '../../src/signers/pkcs11/errors.js';
+import { PinNotGiven, type PinRetry } from '../../src/signers/pkcs11/pin-retry.js';
 import { listPublicKey } from '../../src/signers/public-key-json.js';
 import type { RehearsalKind } from '../../src/signers/rehearsal.js';
 import type { SigningKey } from '../../src/signers/signing-key.js';
@@ -538,16 +539,23 @@ export class CeremonySession {
       platform: this.deps.platform,
       announce: (custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[]) => {
         run.announcedKeys.set(custodian.name, keys);
-        run.tokens = run.tokens.filter((t) => t.custodian !== custodian.name);
-        run.tokens.push({ custodian: custodian.name, label: token.label, serial: token.serial });
+        // In place: the list named every token before the first PIN, in the plan's order.
+        const entry = { custodian: custodian.name, label: token.label, serial: token.serial };
+        const at = run.tokens.findIndex((t) => t.custodian === custodian.name);
+        if (at >= 0) run.tokens[at] = entry;
+        else run.tokens.push(entry);
       },
-      pin: (custodian, binding, token) => {
+      present: (found) => {
+        // Every token found before the first PIN (issue #16): the screen names them all at once.
+        run.tokens = found.map((f) => ({ custodian: f.custodian, label: f.token.label, serial: f.token.serial }));
+      },
+      pin: (custodian, binding, token, retry) => {
         if (binding.pin.kind === 'env') {
           const v = this.deps.env[binding.pin.name];
           if (v === undefined || v === '') return Promise.reject(new CeremonyError('USAGE', `the environment variable ${binding.pin.name} (${custodian.name}'s PIN, as the site bindings say) is not set`));
           return Promise.resolve(encoder.encode(v));
         }
-        return this.askPin(run, custodian, token, run.announcedKeys.get(custodian.name) ?? []);
+        return this.askPin(run, custodian, token, run.announcedKeys.get(custodian.name) ?? [], retry);
       },
       // A YubiKey's management key, from the environment variable the bindings name; never shown or kept.
       managementKey: (custodian, binding) => {
@@ -568,7 +576,7 @@ export class CeremonySession {
   }
 
   /** A pending PIN request: the renderer shows the token, then answers with one PIN for this one login. */
-  private askPin(run: Run, custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[]): Promise<Uint8Array> {
+  private askPin(run: Run, custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[], retry?: PinRetry): Promise<Uint8Array> {
     return new Promise<Uint8Array>((resolve, reject) => {
       const view: CeremonyPinRequestView = {
         id: randomBytes(16).toString('hex'),
@@ -580,6 +588,11 @@ export class CeremonySession {
         }),
         rehearsal: this.loaded?.kind === 'rehearsal' || /softhsm/i.test(token.manufacturer),
       };
+      if (retry) {
+        view.retry = { reason: retry.reason, message: retry.message, triesLeft: retry.triesLeft, wrongTries: retry.wrongTries };
+        // What the token's flags said after the refusal, for the dialog's own tries line.
+        if (retry.pinTries) view.token.pinStatus = retry.pinTries;
+      }
       run.pending = { view, give: resolve, refuse: reject };
     });
   }
@@ -600,7 +613,10 @@ export class CeremonySession {
     const pending = this.run?.pending;
     if (!pending || pending.view.id !== requestId) throw new CeremonyError('USAGE', 'no PIN is being asked for with this request');
     delete this.run!.pending;
-    pending.refuse(new CeremonyError('TOKEN_LOGIN_REQUIRED', `${pending.view.custodian}'s PIN was not given: the step stopped before the token was used; resume when the custodian is ready`));
+    // The first cancel asks once more, saying no PIN was entered (pin-retry.ts); a cancel of that
+    // second dialog, or after a wrong PIN, stops the step before the token is used.
+    if (!pending.view.retry) pending.refuse(new PinNotGiven(pending.view.custodian));
+    else pending.refuse(new CeremonyError('TOKEN_LOGIN_REQUIRED', `${pending.view.custodian}'s PIN was not given: the step stopped before the token was used; resume when the custodian is ready`));
     return this.status();
   }
 

@@ -9,6 +9,7 @@ import { metadataOfListing } from '../../src/ceremony/layout.js';
 import type { z } from 'zod';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { inspectNamedFiles } from '../../src/inspect/inspect.js';
+import { keyHoldersFromTranscript } from '../../src/inspect/key-holders.js';
 import { TokenError } from '../../src/signers/pkcs11/errors.js';
 import type {
   AppInfo,
@@ -187,7 +188,17 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       if (req.trustedRoot) core.trustedRoot = { name: req.trustedRoot.name, bytes: req.trustedRoot.bytes };
       if (req.directory !== undefined) core.directory = req.directory;
       if (req.source !== undefined) core.source = req.source;
-      return d.inspectNamedFiles(core);
+      // The transcript first: one that does not verify is refused before anything is shown with it.
+      const holders = req.holders ? keyHoldersFromTranscript(req.holders.bytes) : undefined;
+      const inspection = d.inspectNamedFiles(core);
+      if (holders && req.holders) {
+        for (const k of inspection.keys) {
+          const h = holders.byFingerprint.get(k.fingerprint);
+          if (h) k.holder = { name: h.name, custodian: h.custodian };
+        }
+        inspection.holdersFrom = req.holders.name.split('/').pop() ?? req.holders.name;
+      }
+      return inspection;
     }),
     [CHANNELS.tokensList]: handler(CHANNELS.tokensList, (req): Promise<TokenModuleView> => listTokens({ module: mod(req.module) }, d.tokens)),
     [CHANNELS.tokensCheck]: handler(CHANNELS.tokensCheck, (req): Promise<TokensCheckResult> => checkToken({ module: mod(req.module), token: req.token, expected: req.expected }, d.tokens)),
@@ -268,7 +279,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       const pin = pinBytes(req.pin);
       const { request, token, keyLabel, confirmedSha256 } = req;
       (req as { pin?: string }).pin = undefined;
-      return rotation.sign({ request, module, token, keyLabel, confirmedSha256, pin }, rot);
+      return rotation.sign({ request, module, token, keyLabel, confirmedSha256, pin, ...(req.witnesses ? { witnesses: req.witnesses } : {}) }, rot);
     }),
     // --- shamir: a card becomes bytes at once (shamir.takeCard; a typed string cannot be wiped, only let go
     // of) and goes into the set main holds; the set is used once by verify / cosign and wiped whatever happens.
@@ -278,7 +289,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     ),
     [CHANNELS.shamirVerify]: handler(CHANNELS.shamirVerify, (req): Promise<ShamirVerifyView> => d.shamirSets.verify({ set: req.set, expected: req.expected })),
     [CHANNELS.shamirCosign]: handler(CHANNELS.shamirCosign, (req): Promise<ShamirCosignView> =>
-      d.shamirSets.cosign({ set: req.set, request: { name: req.request.name, bytes: req.request.bytes }, confirmedSha256: req.confirmedSha256 }, rot),
+      d.shamirSets.cosign({ set: req.set, request: { name: req.request.name, bytes: req.request.bytes }, confirmedSha256: req.confirmedSha256, ...(req.witnesses ? { witnesses: req.witnesses } : {}) }, rot),
     ),
     [CHANNELS.shamirClearSet]: handler(CHANNELS.shamirClearSet, (req): ShamirClearView => d.shamirSets.clear(req.set)),
   };

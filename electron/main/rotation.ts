@@ -149,15 +149,24 @@ export function parseKeyFile(profile: ProfileName, file: NamedFile): { json: Jso
   });
 }
 
-/** Custodian names by root key ID, from a ceremony transcript's custodian entries (verified chain). */
-export function namesFromTranscript(file: NamedFile): { names: Map<string, { name: string; serial: string }>; repository: string; sealed: boolean } {
+/** The name the Shamir backup key goes by in a review when the transcript names it (issue #16). */
+export const SHAMIR_BACKUP_NAME = 'Shamir backup';
+
+/**
+ * Custodian names by root key ID, from a ceremony transcript's custodian entries (verified chain); and
+ * by fingerprint the key no custodian holds, the Shamir backup's (its `shamir.split` entry records the
+ * fingerprint only: the key never had a token or key ID of its own there).
+ */
+export function namesFromTranscript(file: NamedFile): { names: Map<string, { name: string; serial: string }>; byFingerprint: Map<string, string>; repository: string; sealed: boolean } {
   const t = withSource(file.name, () => verifyTranscript(file.bytes, { allowUnsealed: true }));
   const names = new Map<string, { name: string; serial: string }>();
+  const byFingerprint = new Map<string, string>();
   for (const e of t.entries) {
+    if (e.step === 'shamir.split' && e.digests[0]) byFingerprint.set(e.digests[0].sha256, SHAMIR_BACKUP_NAME);
     if (e.actor.role !== 'custodian' || !e.token?.keyId) continue;
     if (!names.has(e.token.keyId)) names.set(e.token.keyId, { name: e.actor.name, serial: e.token.serial });
   }
-  return { names, repository: t.header.repository, sealed: t.sealed };
+  return { names, byFingerprint, repository: t.header.repository, sealed: t.sealed };
 }
 
 /** A signer or key name as typed: trimmed, then the core's rule for names in a review (shown text that cannot pass for key text). */
@@ -184,9 +193,12 @@ export function rootView(fileName: string, previous: Metadata<Root>, now: Date, 
     const listed = root.keys.get(keyid)!;
     const v: RotationRootView['keys'][number] = { keyid, keytype: listed.key.keytype, fingerprint: fingerprintView(listed.key.fingerprint) };
     const named = transcript?.names.get(keyid);
+    const backup = transcript?.byFingerprint.get(listed.key.fingerprint);
     if (named) {
       v.name = named.name;
       v.tokenSerial = named.serial;
+    } else if (backup) {
+      v.name = backup;
     }
     return v;
   });
@@ -334,6 +346,10 @@ function namesFor(previous: Metadata<Root>, typed: RotationBuildRequest['names']
   const names = new Map<string, string>();
   const rootIds = previous.signed.roles.get('root')!.keyids;
   for (const [id, n] of transcript?.names ?? []) if (rootIds.includes(id)) names.set(id, n.name);
+  for (const id of rootIds) {
+    const backup = transcript?.byFingerprint.get(previous.signed.keys.get(id)!.key.fingerprint);
+    if (backup && !names.has(id)) names.set(id, backup);
+  }
   typed.forEach((t, i) => {
     if (!rootIds.includes(t.keyid)) throw new CeremonyError('ROTATION_CHANGE_INVALID', `key ${t.keyid.slice(0, 16)}… is not a root key of version ${previous.signed.version}`, { path: `$.names[${i}].keyid` });
     names.set(t.keyid, checkName(t.name, `$.names[${i}].name`));
@@ -545,6 +561,8 @@ export interface SignInput {
   confirmedSha256: string;
   /** UTF-8 PIN bytes; zeroed before this returns, whatever happens. */
   pin: Uint8Array;
+  /** Who watched (names), recorded in the response. */
+  witnesses?: readonly string[] | undefined;
 }
 
 export async function sign(req: SignInput, deps: RotationDeps): Promise<RotationSignedView> {
@@ -559,7 +577,7 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     }
     // signRequestOnToken opens the token, refuses a key the request has no use for before the PIN is
     // used, logs in, signs under every key ID that lists the key and verifies each signature in software.
-    const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source }, deps.tokens);
+    const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source, witnesses: req.witnesses }, deps.tokens);
     const response = signed.response;
     // Checked as the administrator's merge will check it, before it is written.
     const check = mergeResponses(request, [response]);
@@ -567,7 +585,7 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     // Named for the version being signed: root N+1, or targets.json N+1 (request.root is then the trusted root).
     const toVersion = request.targets ? request.targets.next.version : request.root.version;
     const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${toVersion}-${request.requestId.slice(0, 8)}.json`, bytes);
-    const out: RotationSignedView = { written, signer: { name: response.signer.name }, keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
+    const out: RotationSignedView = { written, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
     if (response.signer.token) out.signer.tokenSerial = response.signer.token.serial;
     return out;
   } finally {

@@ -246,6 +246,8 @@ export interface CosignInput {
   set: string;
   request: NamedFile;
   confirmedSha256: string;
+  /** Who watched (names), recorded in the response. */
+  witnesses?: readonly string[] | undefined;
 }
 
 /**
@@ -337,14 +339,14 @@ export class ShareSetStore {
       const signer = signerOf(request, set.fingerprint, '$.set');
       // Rebuilt, checked against the cards' fingerprint, signed under every key ID that lists the key and
       // verified in software by the core; the key is wiped when signing settles.
-      const { response, fingerprint } = await this.core.signRequestWithShareCards(request, cards, { name: signer.name });
+      const { response, fingerprint } = await this.core.signRequestWithShareCards(request, cards, { name: signer.name, witnesses: req.witnesses });
       // Checked as the administrator's merge will check it, before it is written.
       const check = mergeResponses(request, [response]);
       const bytes = serializeSignatureResponse(response);
       // Named after the version being signed: root N+1, or targets N+1 for a targets request.
       const toVersion = request.targets ? request.targets.next.version : request.root.version;
       const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${toVersion}-${request.requestId.slice(0, 8)}.json`, bytes);
-      return { written, signer: { name: response.signer.name }, keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: set.rehearsal, fingerprint: fingerprintView(fingerprint) };
+      return { written, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: set.rehearsal, fingerprint: fingerprintView(fingerprint) };
     } finally {
       wipeAll(cards);
     }

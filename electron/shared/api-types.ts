@@ -41,6 +41,8 @@ export interface InspectRequest {
   directory?: boolean;
   /** The folder or file name to show (a base name, never a path). */
   source?: string;
+  /** A ceremony's sealed transcript: names the holders of the keys it made (issue #16). */
+  holders?: NamedFile;
 }
 
 export interface AppInfo {
@@ -406,6 +408,19 @@ export interface CeremonyPinRequestView {
   token: TokenRefView & { manufacturer: string; model: string; pinStatus: PinStatusName; maxPinLength: number };
   keys: ExpectedKeyView[];
   rehearsal: boolean;
+  /** Asked again (issue #16): the last PIN was not accepted, or none was given; plain sentence first. */
+  retry?: PinRetryView;
+}
+
+/** Why a PIN is asked again (src/signers/pkcs11/pin-retry.ts), as the dialog says it. */
+export interface PinRetryView {
+  reason: 'wrong' | 'not-given';
+  /** "The PIN was not accepted by token … . 1 try is left …" */
+  message: string;
+  /** Tries left when the token says (1 on its final try); null when it does not. */
+  triesLeft: number | null;
+  /** Wrong PINs so far in this step. */
+  wrongTries: number;
 }
 
 export interface CeremonyOutputView {
@@ -695,11 +710,15 @@ export interface RotationSignRequest {
   confirmedSha256: string;
   /** Used once, to log in, and dropped. Never logged, never returned, never in an error. */
   pin: string;
+  /** Who watched (optional witness line, issue #16): recorded in the response. */
+  witnesses?: string[];
 }
 
 export interface RotationSignedView {
   written: WrittenFileView;
   signer: { name: string; tokenSerial?: string };
+  /** The witnesses the response records (empty: none named). */
+  witnesses: string[];
   keyids: string[];
   /** This response alone, merged as the administrator will: "1 of 2 old keys …". */
   status: string;
@@ -1034,6 +1053,8 @@ export interface ShamirCosignRequest {
   confirmedSha256: string;
   /** The set of cards to sign with: used once, then wiped. */
   set: string;
+  /** Who watched (optional witness line, issue #16): recorded in the response. */
+  witnesses?: string[];
 }
 
 export interface ShamirClearSetRequest {
@@ -1048,6 +1069,8 @@ export interface ShamirClearView {
 export interface ShamirCosignView {
   written: WrittenFileView;
   signer: { name: string };
+  /** The witnesses the response records (empty: none named). */
+  witnesses: string[];
   keyids: string[];
   /** This response alone, merged as the administrator will. */
   status: string;

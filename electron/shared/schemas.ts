@@ -144,6 +144,8 @@ const baseName = z.string().superRefine((name, ctx) => {
 export const InspectRequestSchema = z.strictObject({
   files: fileList,
   trustedRoot: NamedFileSchema.optional(),
+  /** A ceremony's transcript: the holders' names of the keys it made (src/inspect/key-holders.ts). */
+  holders: NamedFileSchema.optional(),
   directory: z.boolean().optional(),
   source: baseName.optional(),
 });
@@ -371,6 +373,8 @@ export const RotationSignRequestSchema = z.strictObject({
   keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
   confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
   pin: PinSchema,
+  /** The optional witness line (issue #16): recorded in the response. */
+  witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
 });
 
 // --- shamir -------------------------------------------------------------------------------------------
@@ -403,6 +407,7 @@ export const ShamirCosignRequestSchema = z.strictObject({
   request: rotationRequestFile,
   confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
   set: shareSetHandle,
+  witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
 });
 export const ShamirClearSetRequestSchema = z.strictObject({ set: shareSetHandle });
 

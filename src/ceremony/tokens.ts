@@ -15,6 +15,7 @@ import { installHint, resolvePreset } from '../signers/pkcs11/presets.js';
 import type { TokenDescription, TokenModule, TokenSession } from '../signers/pkcs11/token.js';
 import { readPivAttestation, type PivAttestationCertificates } from '../signers/pkcs11/piv-attestation.js';
 import { TokenKey } from '../signers/pkcs11/token-signer.js';
+import { asksAgain, loginAsking, type PinRetry } from '../signers/pkcs11/pin-retry.js';
 import { algorithmTitle, type SigningKey } from '../signers/signing-key.js';
 import { REHEARSAL_NOTICE, type RehearsalKind, type RehearsalToken } from '../signers/rehearsal.js';
 import type { PlanCustodian } from './plan.js';
@@ -71,6 +72,12 @@ export interface CeremonyToken {
   attestation?(key: SigningKey): Promise<PivAttestationCertificates | { missing: string } | null>;
 }
 
+/** A custodian's token found inserted before the first PIN. */
+export interface PresentToken {
+  custodian: string;
+  token: TokenRef;
+}
+
 /** A key the ceremony made on a token before an interruption, as shown before the PIN is asked. */
 export interface ExpectedKey {
   label: string;
@@ -95,6 +102,11 @@ export interface TokenProvider {
    */
   open(custodian: PlanCustodian, expected?: TokenRef, keys?: readonly ExpectedKey[], needs?: readonly KeyAlgorithm[]): Promise<CeremonyToken>;
   close(): Promise<void>;
+  /**
+   * Every custodian's token found and named, without a login, before the first PIN is asked (issue #16):
+   * all missing tokens are named at once (TOKEN_NOT_PRESENT). Rehearsal providers have nothing to check.
+   */
+  checkPresence?(custodians: readonly PlanCustodian[], recorded: Readonly<Record<string, TokenRef | undefined>>): Promise<PresentToken[]>;
   /** Whether the plan allows software tokens in a ceremony that is not a rehearsal (default: refused). */
   setSoftwarePolicy?(allow: boolean): void;
 }
@@ -289,8 +301,14 @@ export interface Pkcs11ProviderDeps {
    * it; a custodian confirms the token in their hand is the one named).
    */
   announce(custodian: PlanCustodian, token: TokenDescription, keys: readonly ExpectedKey[]): void | Promise<void>;
-  /** The PIN, fetched at the moment of use from the binding's source; zeroed by the token layer. */
-  pin(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription): Promise<Uint8Array>;
+  /**
+   * The PIN, fetched at the moment of use from the binding's source; zeroed by the token layer. Asked
+   * again with `retry` after a wrong PIN (pin-retry.ts); a source that cannot ask again throws
+   * `retry.error`.
+   */
+  pin(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription, retry?: PinRetry): Promise<Uint8Array>;
+  /** Told which tokens are inserted, once all were found (before the first PIN). */
+  present?(found: readonly PresentToken[]): void;
   /**
    * YubiKey: the PIV management key as 48 hex digits (UTF-8 bytes, zeroed after use), from the source
    * `binding.piv.managementKey` names (an environment variable, or asked without echo). Never stored.
@@ -355,6 +373,45 @@ export class Pkcs11TokenProvider implements TokenProvider {
     return loading;
   }
 
+  async checkPresence(custodians: readonly PlanCustodian[], recorded: Readonly<Record<string, TokenRef | undefined>>): Promise<PresentToken[]> {
+    const found: PresentToken[] = [];
+    const missing: string[] = [];
+    for (const custodian of custodians) {
+      const opened = this.open_.get(custodian.name);
+      if (opened) {
+        found.push({ custodian: custodian.name, token: opened.token });
+        continue;
+      }
+      const binding = this.bindings.custodians.get(custodian.name);
+      if (!binding) throw new CeremonyError('BINDINGS_INVALID', `custodian ${JSON.stringify(custodian.name)} has no site binding`, { path: `$.custodians.${custodian.name}` });
+      const mod = await this.module(binding);
+      const expected = recorded[custodian.name];
+      const label = expected?.label || binding.token.label;
+      const serial = expected ? expected.serial : binding.token.serial;
+      try {
+        const session = await mod.openToken({ ...(serial ? { serial } : {}), ...(label ? { label } : {}) });
+        try {
+          sameToken(custodian.name, session.token, expected);
+          found.push({ custodian: custodian.name, token: { label: session.token.label, serial: session.token.serial } });
+        } finally {
+          await session.close();
+        }
+      } catch (err) {
+        if (!(err instanceof CeremonyError) || (err.code !== 'TOKEN_NOT_PRESENT' && err.code !== 'TOKEN_REMOVED')) throw err;
+        missing.push(`${custodian.name}'s token${label ? ` "${label}"` : ''}${serial ? ` (serial ${serial})` : ''}`);
+      }
+    }
+    if (missing.length) {
+      const present = found.map((f) => `${f.custodian}'s ${describeToken(f.token)}`);
+      throw new CeremonyError(
+        'TOKEN_NOT_PRESENT',
+        `not every custodian's token is inserted: missing ${missing.join(', ')}${present.length ? `; present ${present.join(', ')}` : ''}. Insert the missing tokens and start again (no PIN was asked)`,
+      );
+    }
+    this.deps.present?.(found);
+    return found;
+  }
+
   async open(custodian: PlanCustodian, expected?: TokenRef, keys: readonly ExpectedKey[] = [], needs: readonly KeyAlgorithm[] = []): Promise<CeremonyToken> {
     const already = this.open_.get(custodian.name);
     if (already) {
@@ -376,7 +433,10 @@ export class Pkcs11TokenProvider implements TokenProvider {
       refuseMissingMechanisms(custodian.name, session.token, needs);
       await this.deps.announce(custodian, session.token, keys);
       if (session.token.loginRequired && !session.isLoggedIn) {
-        await session.login(await this.deps.pin(custodian, binding, session.token));
+        // A custodian at a prompt or dialog is asked again after a wrong PIN; a PIN from the environment is
+        // tried once (a second try with the same PIN would only count towards the lockout).
+        const ask = (token: TokenDescription, retry?: PinRetry) => this.deps.pin(custodian, binding, token, retry);
+        await loginAsking(session, binding.pin.kind === 'prompt' ? asksAgain(ask) : ask);
       }
     } catch (err) {
       await session.close();

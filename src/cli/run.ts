@@ -37,6 +37,7 @@ import type { PlanCustodian } from '../ceremony/plan.js';
 import type { ExpectedKey } from '../ceremony/tokens.js';
 import { groupHex, shortDigest, groupWords } from '../crypto/digest-words.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
+import type { PinRetry } from '../signers/pkcs11/pin-retry.js';
 import { TokenModule, type TokenDescription } from '../signers/pkcs11/token.js';
 import type { Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
@@ -138,8 +139,10 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
         say(`  expected on it: key "${k.label}", fingerprint ${groupHex(short.hex)} (${groupWords(short.words)})`);
       }
     },
-    async pin(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription) {
+    async pin(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription, retry?: PinRetry) {
       if (binding.pin.kind === 'env') return new Uint8Array(Buffer.from(deps.env[binding.pin.name] ?? '', 'utf8'));
+      // Asked again after a wrong PIN (pin-retry.ts): the reason and what the token says of the tries left.
+      if (retry) say(retry.message);
       return deps.promptPin(`PIN for ${custodian.name}'s ${describeToken(token)} (not shown): `);
     },
     async managementKey(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription) {

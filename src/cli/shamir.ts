@@ -54,7 +54,7 @@ export async function shamirSplitCommand(opts: ShamirSplitOptions, io: Io): Prom
   const shares = wholeNumber(opts.shares, '--shares');
   if (threshold < 2 || threshold > 255) throw new CeremonyError('USAGE', '--threshold must be from 2 to 255');
   if (shares < threshold || shares > 255) throw new CeremonyError('USAGE', '--shares must be from the threshold to 255');
-  const names = [...Array.from({ length: shares }, (_, i) => `card-${i + 1}-of-${shares}.txt`), 'cards.html', 'public-key.json'];
+  const names = [...Array.from({ length: shares }, (_, i) => `share-card-${i + 1}-of-${shares}.txt`), 'share-cards.html', 'public-key.json'];
   const paths = names.map((n) => join(opts.out, n));
   // Outputs never overwrite (writeFileAtomic refuses each one too); checked for all of them first so
   // that a clash leaves no half-written split behind.
@@ -106,7 +106,7 @@ export async function shamirSplitCommand(opts: ShamirSplitOptions, io: Io): Prom
   io.out(`split ${formatSplitId(splitId)}: ${shares} share cards of a new ${algorithm} key, any ${threshold} of which rebuild it${opts.rehearsal ? ' (REHEARSAL)' : ''}`);
   io.out(`fingerprint: ${publicKey.fingerprint}`);
   io.out(`wrote ${names.slice(0, shares).join(', ')} in ${opts.out}: the only copies of the private key`);
-  io.out(`wrote cards.html (print it: one card per page, then destroy the files) and public-key.json (public key only)`);
+  io.out(`wrote share-cards.html (print it: one card per page, then destroy the files) and public-key.json (public key only)`);
   return 0;
 }
 
@@ -179,7 +179,7 @@ export function registerShamirCommands(program: Command, io: Io, done: (status: 
     .requiredOption('--algorithm <ALG>', 'ed25519, p256 or p384')
     .requiredOption('--threshold <M>', 'cards needed to rebuild the key (2 or more)')
     .requiredOption('--shares <N>', 'cards to make (M to 255)')
-    .requiredOption('--out <DIR>', 'where to write card-K-of-N.txt, cards.html and public-key.json (nothing is overwritten)')
+    .requiredOption('--out <DIR>', 'where to write share-card-K-of-N.txt, share-cards.html and public-key.json (nothing is overwritten)')
     .option('--label <TEXT>', 'printed on every card, e.g. the GUN')
     .option('--rehearsal', 'mark the cards as rehearsal cards')
     .action(async (opts: ShamirSplitOptions) => done(await shamirSplitCommand(opts, io)));

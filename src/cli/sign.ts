@@ -44,6 +44,7 @@ import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { groupHex, groupWords, wordsToBytes } from '../crypto/digest-words.js';
 import { checkKeyName } from '../rotation/names.js';
+import { checkWitnessNames } from '../rotation/request.js';
 import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
 import { writeBundle } from '../io/bundle-file.js';
 import { moduleFileExists } from '../io/softhsm.js';
@@ -62,6 +63,7 @@ import {
 } from '../rotation/index.js';
 import { SHARE_CARD_MAX_BYTES, parseShareCard, wipeShareCard, type ShareCard } from '../shamir/index.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
+import { asksAgain } from '../signers/pkcs11/pin-retry.js';
 import { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
@@ -77,6 +79,8 @@ export interface SignOptions {
   pinEnv?: string;
   shareCard?: string[];
   name?: string;
+  /** Who watched (issue #16), recorded in the response. */
+  witness?: string[];
   expectHash?: string;
   bundle?: boolean;
   json?: boolean;
@@ -116,7 +120,10 @@ export function pinSource(pinEnv: string | undefined, deps: SignDeps): PinSource
     return async () => read();
   }
   if (!deps.interactive) throw new CeremonyError('USAGE', 'a PIN is needed and there is no terminal to ask it on: pass --pin-env VAR');
-  return (token) => deps.promptPin(`PIN for ${describeToken(token)} (not shown as you type): `);
+  // Asked again after a wrong PIN, saying why and what the token says of the tries left (pin-retry.ts).
+  return asksAgain((token, retry) => {
+    return deps.promptPin(`${retry ? `${retry.message}\n` : ''}PIN for ${describeToken(token)} (not shown as you type): `);
+  });
 }
 
 /** Module loading for one command: modules it loaded itself are recorded in `loadedHere`, to finalize at the end. */
@@ -188,6 +195,13 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     }
     // The name goes into the response, and the administrator's merge refuses what cannot be shown safely.
     if (opts.name !== undefined) checkKeyName(opts.name, '--name', 'USAGE');
+    // The optional witness line (issue #16): names recorded in the response, checked as shown text.
+    let witnesses: string[];
+    try {
+      witnesses = checkWitnessNames(opts.witness ?? [], '--witness');
+    } catch (err) {
+      throw new CeremonyError('USAGE', `--witness: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const out = resolve(opts.out);
     const transcriptPath = sessionTranscriptPath(out);
     await assertAbsent([out, transcriptPath], ' (a response is never overwritten: choose another --out)');
@@ -234,7 +248,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (tokenGiven) {
       const pin = pinSource(opts.pinEnv, deps);
       const moduleDeps = moduleDepsFor(deps, loadedHere);
-      const signed = await signRequestOnToken(request, { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin, name: opts.name, whileSigned }, moduleDeps);
+      const signed = await signRequestOnToken(request, { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin, name: opts.name, whileSigned, witnesses }, moduleDeps);
       response = signed.response;
       say(`signed with key "${opts.label}" on ${describeToken(signed.token)}${signed.rehearsal ? ' — REHEARSAL token' : ''}`);
     } else {
@@ -248,7 +262,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
             bytes.fill(0);
           }
         }
-        response = (await signRequestWithShareCards(request, cards, { name: opts.name, whileSigned })).response;
+        response = (await signRequestWithShareCards(request, cards, { name: opts.name, whileSigned, witnesses })).response;
       } finally {
         cards.forEach(wipeShareCard);
       }
@@ -271,7 +285,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (json) {
       io.out(
         JSON.stringify(
-          { ok: true, out, transcript: transcriptPath, sealKeyId, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, review: { lines: review.lines, digest: review.digest } },
+          { ok: true, out, transcript: transcriptPath, sealKeyId, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, witnesses: response.witnesses ?? [], review: { lines: review.lines, digest: review.digest } },
           null,
           2,
         ),
@@ -299,6 +313,7 @@ export function registerSignCommand(program: Command, io: Io, done: (status: num
     .option('--pin-env <VAR>', 'name of an environment variable holding the PIN (else asked without echo)')
     .option('--share-card <FILE...>', 'share card files of a Shamir-split root key')
     .option('--name <NAME>', 'who signs, as the response says (default: the name the request gives the key)')
+    .option('--witness <NAME...>', 'who watched the signature being made (names, recorded in the response; optional)')
     .option('--expect-hash <HASH>', 'the short hash of the bytes to sign as read out (32 hex digits or 16 PGP words), or their SHA-256: refuse anything else')
     .option('--bundle', 'write the response as a signature-response bundle (the default when the request came as a bundle)')
     .option('--json', 'machine-readable result')

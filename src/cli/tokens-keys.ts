@@ -103,6 +103,7 @@ import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
+import { asksAgain } from '../signers/pkcs11/pin-retry.js';
 import { generationText, TokenModule } from '../signers/pkcs11/token.js';
 import { algorithmTitle } from '../signers/signing-key.js';
 import { chosenToken, exportTokenKey, generateTokenKey, resolveModule, type PinSource, type TokenModuleDeps, type YubiKeyKeyOptions } from '../signers/token-keys.js';
@@ -191,7 +192,10 @@ function pinSource(pinEnv: string | undefined, deps: TokenKeysDeps): PinSource {
   if (!deps.interactive) {
     throw new CeremonyError('USAGE', 'a PIN is needed and there is no terminal to ask it on: pass --pin-env VAR, naming an environment variable that holds it');
   }
-  return (token) => deps.promptPin(`PIN for ${describeToken(token)}, ${token.manufacturer} ${token.model} (not shown as you type): `);
+  // Asked again after a wrong PIN, saying why and what the token says of the tries left (pin-retry.ts).
+  return asksAgain((token, retry) => {
+    return deps.promptPin(`${retry ? `${retry.message}\n` : ''}PIN for ${describeToken(token)}, ${token.manufacturer} ${token.model} (not shown as you type): `);
+  });
 }
 
 /** The module deps for one command; modules this command loaded are finalised after it (others stay up). */

@@ -15,6 +15,8 @@ export interface KeyView {
   fingerprint: string;
   /** Who holds it, as far as the metadata tells: the certificate CN for Notary x509 keys. */
   label?: string;
+  /** Who holds it, as a ceremony transcript records it (a custodian's name, or what the key is). */
+  holder?: { name: string; custodian: boolean };
   certificateExpires?: string;
 }
 
@@ -69,6 +71,8 @@ export interface Inspection {
   problems: ErrorShape[];
   /** Every expiry (roles and, for Notary, root certificates), nearest first. */
   timeline?: TimelineItem[];
+  /** The transcript the holders' names come from (its base name), when one was given. */
+  holdersFrom?: string;
   /** When verified against a pinned root: the verdict. */
   verified?: { ok: true } | { ok: false; error: ErrorShape };
   /**

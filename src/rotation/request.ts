@@ -189,6 +189,21 @@ export interface SignatureResponse {
   payloadSha256: string;
   signatures: SignatureJson[];
   signer: { name: string; token?: { serial: string; label?: string } };
+  /**
+   * Who watched the signature being made (issue #16: the optional witness line on co-signing), as names;
+   * absent when nobody was named. A plain list of shown-text names that session transcripts can carry.
+   */
+  witnesses?: string[];
+}
+
+/** At most this many witness names on one response (a room, not a register). */
+export const MAX_WITNESSES = 16;
+
+/** Witness names as typed (one per entry): trimmed, empties dropped, each shown text of 1–200 characters. */
+export function checkWitnessNames(names: readonly string[], path: string): string[] {
+  const out = names.map((n) => n.trim()).filter((n) => n !== '');
+  if (out.length > MAX_WITNESSES) throw new CeremonyError('SCHEMA_INVALID', `at most ${MAX_WITNESSES} witnesses are named on one signature (${out.length} given)`, { path });
+  return out.map((n, i) => checkShownText(n, child(path, i), NAME_MAX));
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -506,6 +521,7 @@ export function serializeSignatureResponse(r: SignatureResponse): Uint8Array {
       ? { name: r.signer.name, token: r.signer.token.label ? { serial: r.signer.token.serial, label: r.signer.token.label } : { serial: r.signer.token.serial } }
       : { name: r.signer.name },
   };
+  if (r.witnesses?.length) doc.witnesses = [...r.witnesses];
   return new TextEncoder().encode(sortedJson(doc));
 }
 
@@ -856,7 +872,7 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
   };
 }
 
-const RESPONSE_FIELDS = new Set(['format', 'version', 'requestId', 'payloadSha256', 'signatures', 'signer']);
+const RESPONSE_FIELDS = new Set(['format', 'version', 'requestId', 'payloadSha256', 'signatures', 'signer', 'witnesses']);
 
 export function parseSignatureResponse(bytes: Uint8Array): SignatureResponse {
   const path = '$';
@@ -881,7 +897,17 @@ export function parseSignatureResponse(bytes: Uint8Array): SignatureResponse {
     signer.token = { serial: checkShownText(asString(t.serial, '$.signer.token.serial'), '$.signer.token.serial', NAME_MAX) };
     if (t.label !== undefined) signer.token.label = checkShownText(asString(t.label, '$.signer.token.label'), '$.signer.token.label', NAME_MAX);
   }
-  return { requestId: hexField(obj.requestId, '$.requestId'), payloadSha256: hexField(obj.payloadSha256, '$.payloadSha256'), signatures, signer };
+  const response: SignatureResponse = { requestId: hexField(obj.requestId, '$.requestId'), payloadSha256: hexField(obj.payloadSha256, '$.payloadSha256'), signatures, signer };
+  if (obj.witnesses !== undefined) {
+    const list = asArray(obj.witnesses, '$.witnesses').map((v, i) => asNonEmptyString(v, child('$.witnesses', i)));
+    const witnesses = checkWitnessNames(list, '$.witnesses');
+    if (witnesses.length !== list.length || witnesses.length === 0) throw new CeremonyError('SCHEMA_INVALID', 'witness names are non-empty and not padded with spaces; an empty list is left out', { path: '$.witnesses' });
+    response.witnesses = witnesses.map((w, i) => {
+      if (w !== list[i]) throw new CeremonyError('SCHEMA_INVALID', 'a witness name is padded with spaces', { path: child('$.witnesses', i) });
+      return w;
+    });
+  }
+  return response;
 }
 
 /** Whether bytes look like one of our documents (for `inspect`): the `format` field, nothing trusted. */

@@ -12,7 +12,7 @@ import type { SignatureJson } from '../profiles/profile.js';
 import { metadataSigner, type MetadataSignerOptions } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { signMetadata } from '../tuf/sign.js';
-import { signerKeys, type SignatureResponse, type SigningRequest } from './request.js';
+import { checkWitnessNames, signerKeys, type SignatureResponse, type SigningRequest } from './request.js';
 
 /** What a key must be to sign this request, for refusals: "a root key of neither version 1 nor 2". */
 export function signerScope(request: SigningRequest): string {
@@ -45,6 +45,8 @@ export interface SignRequestOptions extends MetadataSignerOptions {
   name?: string | undefined;
   /** The token that signs, by the pair (serial, label): serials repeat on some modules (issue #11). */
   token?: { serial: string; label?: string } | undefined;
+  /** Who watched (names, checked with checkWitnessNames); recorded on the response when any are given. */
+  witnesses?: readonly string[] | undefined;
 }
 
 export async function signRequest(request: SigningRequest, key: SigningKey, opts: SignRequestOptions = {}): Promise<SignatureResponse> {
@@ -60,5 +62,8 @@ export async function signRequest(request: SigningRequest, key: SigningKey, opts
   const envelope = await signMetadata(profile, request.payload, signers);
   const signatures: SignatureJson[] = envelope.signatures;
   const name = opts.name ?? request.expectedSigners.find((s) => ids.includes(s.keyid))?.name ?? key.label;
-  return { requestId: request.requestId, payloadSha256: request.payloadSha256, signatures, signer: opts.token ? { name, token: opts.token } : { name } };
+  const response: SignatureResponse = { requestId: request.requestId, payloadSha256: request.payloadSha256, signatures, signer: opts.token ? { name, token: opts.token } : { name } };
+  const witnesses = checkWitnessNames(opts.witnesses ?? [], '$.witnesses');
+  if (witnesses.length) response.witnesses = witnesses;
+  return response;
 }

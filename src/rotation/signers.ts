@@ -10,6 +10,7 @@ import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
 import { SoftwareKey } from '../signers/software.js';
 import type { TokenKey } from '../signers/pkcs11/token-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
+import { loginAsking } from '../signers/pkcs11/pin-retry.js';
 import { openExpectedToken, type CheckedToken, type ChosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { checkCardSet } from '../shamir/combine.js';
 import type { SignatureResponse, SigningRequest } from './request.js';
@@ -30,6 +31,8 @@ export interface TokenSignRequest {
    * transcript is sealed with the same key in the same login (src/audit/session.ts), no second PIN.
    */
   whileSigned?: ((key: SigningKey, response: SignatureResponse) => Promise<void>) | undefined;
+  /** Who watched, by name (recorded on the response). */
+  witnesses?: readonly string[] | undefined;
 }
 
 export interface SignedOnToken {
@@ -67,12 +70,7 @@ export async function unlockTokenKey(
   const fingerprint = pub[0]!.fingerprint;
   const refusal = refuse(fingerprint);
   if (refusal !== undefined) throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${label}" on ${where} (fingerprint ${fingerprint.slice(0, 16)}…) is ${refusal} (no PIN was asked)`);
-  const bytes = await pin(session.token);
-  try {
-    await session.login(bytes);
-  } finally {
-    bytes.fill(0);
-  }
+  await loginAsking(session, pin);
   // Found again by CKA_ID and fingerprint (the label only led to the public key).
   const id = pub[0]!.id;
   // A key that asks for the PIN before every signature (YubiKey 9c) asks the same source again each time.
@@ -85,7 +83,7 @@ export async function signRequestOnToken(request: SigningRequest, req: TokenSign
   const { session } = opened;
   try {
     const { key, fingerprint } = await unlockTokenKey(opened, req.label, req.pin, (fp) => (keyIdsFor(request, fp).length === 0 ? `${signerScope(request)}: it has nothing to sign here` : undefined));
-    const response = await signRequest(request, key, { name: req.name, token: tokenOf(session.token), pin: () => req.pin(session.token) });
+    const response = await signRequest(request, key, { name: req.name, token: tokenOf(session.token), pin: () => req.pin(session.token), witnesses: req.witnesses });
     await req.whileSigned?.(key, response);
     return { response, token: { label: session.token.label, serial: session.token.serial }, fingerprint, rehearsal: session.rehearsal };
   } finally {
@@ -100,7 +98,7 @@ export async function signRequestOnToken(request: SigningRequest, req: TokenSign
 export async function signRequestWithShareCards(
   request: SigningRequest,
   cards: readonly ShareCard[],
-  opts: { name?: string | undefined; whileSigned?: ((key: SigningKey, response: SignatureResponse) => Promise<void>) | undefined } = {},
+  opts: { name?: string | undefined; witnesses?: readonly string[] | undefined; whileSigned?: ((key: SigningKey, response: SignatureResponse) => Promise<void>) | undefined } = {},
 ): Promise<{ response: SignatureResponse; fingerprint: string }> {
   const set = checkCardSet(cards);
   if (keyIdsFor(request, set.fingerprint).length === 0) {
@@ -118,7 +116,7 @@ export async function signRequestWithShareCards(
         expectedFingerprint: rebuilt.fingerprint,
       });
       try {
-        const response = await signRequest(request, key, { name: opts.name ?? rebuilt.label });
+        const response = await signRequest(request, key, { name: opts.name ?? rebuilt.label, witnesses: opts.witnesses });
         // Before the rebuilt key is wiped: it seals the session transcript too (src/audit/session.ts).
         await opts.whileSigned?.(key, response);
         return { response, fingerprint: rebuilt.fingerprint };

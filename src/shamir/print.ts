@@ -13,7 +13,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import QRCode from 'qrcode';
 import { toBase64 } from '../profiles/encoding.js';
-import { cardCheck, formatShareCard, formatSplitId, headerFields, shareDataLines, type ShareCard } from './card.js';
+import { shortDigest } from '../crypto/digest-words.js';
+import { cardCheck, formatFingerprint, formatShareCard, formatSplitId, headerFields, shareDataLines, type ShareCard } from './card.js';
 
 export const SHARE_CARDS_CSS = `
 @page { size: A4; margin: 14mm 16mm; }
@@ -33,6 +34,11 @@ table.fields { border-collapse: collapse; flex: 1; }
 table.fields th { text-align: left; font-weight: normal; color: #333; padding: 0.8mm 3mm 0.8mm 0; white-space: nowrap; vertical-align: top; }
 table.fields td { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; padding: 0.8mm 0; vertical-align: top; }
 td.fingerprint { word-spacing: 0.5em; }
+td .grp { white-space: nowrap; }
+td.words { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-weight: bold; }
+table.custody { border-collapse: collapse; width: 100%; margin: 4mm 0 0 0; }
+table.custody th { text-align: left; font-weight: normal; width: 28mm; padding: 2.5mm 3mm 0 0; white-space: nowrap; }
+table.custody td { border-bottom: 0.3mm solid #000; padding: 2.5mm 0 0 0; }
 .qr { width: 52mm; flex: none; text-align: center; font-size: 8pt; color: #333; }
 .qr svg { width: 52mm; height: 52mm; display: block; }
 h2 { font-size: 12pt; margin: 6mm 0 2mm 0; }
@@ -54,6 +60,11 @@ export interface RenderShareCardsOptions {
   title?: string;
   /** Put SHARE_CARDS_CSS in a <style> element (default). false: the caller supplies the CSS. */
   inlineStyle?: boolean;
+  /**
+   * Each card's number K in "card K of N", as its file `share-card-K-of-N.txt` says (default: the order
+   * given, 1..). The share index on the card is the Shamir x-coordinate, not this number.
+   */
+  numbers?: readonly number[];
 }
 
 function esc(s: string): string {
@@ -66,10 +77,30 @@ export async function shareCardQrSvg(card: ShareCard): Promise<string> {
   return svg.replace(/^<svg /, '<svg role="img" aria-label="QR code of this share card" ');
 }
 
-function renderCard(card: ShareCard, qr: string, position: number, count: number, rehearsal: boolean): string {
+/** The fingerprint as hex groups of eight, each kept whole on its line (issue #16: "51c | 1"). */
+function fingerprintHexHtml(fp: string): string {
+  return formatFingerprint(fp)
+    .split(' ')
+    .map((g) => `<span class="grp">${esc(g)}</span>`)
+    .join(' ');
+}
+
+/** The words the app reads aloud for this fingerprint (its first 8 bytes as PGP words, digest-words.ts). */
+function fingerprintWordsHtml(fp: string): string {
+  const words = shortDigest(fp).words;
+  const groups: string[] = [];
+  for (let i = 0; i < words.length; i += 4) groups.push(`<span class="grp">${esc(words.slice(i, i + 4).join(' '))}</span>`);
+  return groups.join(' · ');
+}
+
+function renderCard(card: ShareCard, qr: string, number: number, rehearsal: boolean): string {
   const fields = headerFields(card)
     .filter((f) => f.name !== 'rehearsal')
-    .map((f) => `<tr><th>${esc(f.name)}</th><td${f.name === 'fingerprint' ? ' class="fingerprint"' : ''}>${esc(f.value)}</td></tr>`)
+    .map((f) =>
+      f.name === 'fingerprint'
+        ? `<tr><th>fingerprint</th><td class="fingerprint">${fingerprintHexHtml(card.fingerprint)}</td></tr>\n<tr><th>fingerprint words</th><td class="words">${fingerprintWordsHtml(card.fingerprint)}</td></tr>`
+        : `<tr><th>${esc(f.name)}</th><td>${esc(f.value)}</td></tr>`,
+    )
     .join('\n');
   const lines = shareDataLines(card)
     .map((groups, i) => `<li><span class="n">${i + 1}:</span>${groups.map((g) => `<span class="g">${esc(g)}</span>`).join('')}</li>`)
@@ -79,8 +110,8 @@ function renderCard(card: ShareCard, qr: string, position: number, count: number
   const what = card.label ? `the signing key of ${esc(card.label)}` : 'a signing key';
   return `<section class="card">
 ${rehearsal ? '<div class="watermark" aria-hidden="true">REHEARSAL</div>' : ''}
-<h1>Share card: share ${card.index} of split ${esc(formatSplitId(card.splitId))}</h1>
-<p class="subtitle">Any <strong>${M}</strong> of the <strong>${N}</strong> cards of this split rebuild ${what}. Page ${position} of ${count}.</p>
+<h1>Share card ${number} of ${N}</h1>
+<p class="subtitle">Split ${esc(formatSplitId(card.splitId))}, share index ${card.index}. Any <strong>${M}</strong> of the <strong>${N}</strong> cards of this split rebuild ${what}.</p>
 ${rehearsal ? '<p class="rehearsal-note">REHEARSAL: this card is for practice only and protects no real key.</p>' : ''}
 <div class="top">
 <table class="fields">
@@ -94,6 +125,11 @@ ${fields}
 ${lines}
 </ol>
 <p class="check">card check: ${esc(formatSplitId(cardCheck(card)))}</p>
+<table class="custody">
+<tr><th>Held by</th><td></td></tr>
+<tr><th>Date</th><td></td></tr>
+<tr><th>Witness</th><td></td></tr>
+</table>
 <div class="instructions">
 <strong>For the custodian of this card</strong>
 <ul>
@@ -104,7 +140,7 @@ ${lines}
 <li>Compare the fingerprint with the one read aloud at the ceremony. If this card is lost or seen by someone else, tell the ceremony administrator.</li>
 </ul>
 </div>
-<div class="footer">tuf-ceremony share card, format version ${card.version} · split ${esc(formatSplitId(card.splitId))} · share ${card.index} · ${M} of ${N}${rehearsal ? ' · REHEARSAL' : ''}</div>
+<div class="footer">tuf-ceremony share card ${number} of ${N}, format version ${card.version} · split ${esc(formatSplitId(card.splitId))} · share index ${card.index} · any ${M} of ${N}${rehearsal ? ' · REHEARSAL' : ''}</div>
 </section>`;
 }
 
@@ -115,7 +151,7 @@ ${lines}
 export async function renderShareCardsHtml(cards: readonly ShareCard[], opts: RenderShareCardsOptions = {}): Promise<string> {
   if (cards.length === 0) throw new RangeError('renderShareCardsHtml: cards must not be empty');
   const qrs = await Promise.all(cards.map((c) => shareCardQrSvg(c)));
-  const body = cards.map((c, i) => renderCard(c, qrs[i]!, i + 1, cards.length, Boolean(opts.rehearsal) || c.rehearsal)).join('\n');
+  const body = cards.map((c, i) => renderCard(c, qrs[i]!, opts.numbers?.[i] ?? i + 1, Boolean(opts.rehearsal) || c.rehearsal)).join('\n');
   const title = opts.title ?? `Share cards ${formatSplitId(cards[0]!.splitId)}`;
   const inline = opts.inlineStyle ?? true;
   const styleHash = `'sha256-${toBase64(sha256(new TextEncoder().encode(SHARE_CARDS_CSS)))}'`;

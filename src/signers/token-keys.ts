@@ -23,6 +23,7 @@ import type { PublicKeyListing, TokenDescription, TokenModule, TokenSession } fr
 import type { TokenKey } from './pkcs11/token-signer.js';
 import type { GenerationReport } from './pkcs11/keygen.js';
 import { generateOnYubiKey } from './pkcs11/piv.js';
+import { loginAsking, type PinAsker } from './pkcs11/pin-retry.js';
 import { isYubiKeyPiv, parseManagementKey } from './pkcs11/piv-slots.js';
 import type { VerifiedAttestation } from '../attestation/verify.js';
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
@@ -167,17 +168,13 @@ export async function openExpectedToken(
 /**
  * Asked at the moment of use, for the token shown (already checked to be the expected one). Returns the
  * PIN as UTF-8 bytes; they are zeroed after use. Called again for each signature of a key that needs the
- * PIN every time (CKA_ALWAYS_AUTHENTICATE).
+ * PIN every time (CKA_ALWAYS_AUTHENTICATE), and again with `retry` after a wrong PIN (pin-retry.ts): a
+ * source that cannot ask again throws `retry.error`.
  */
-export type PinSource = (token: TokenDescription) => Promise<Uint8Array>;
+export type PinSource = PinAsker;
 
 async function loginWith(session: TokenSession, pin: PinSource): Promise<void> {
-  const bytes = await pin(session.token);
-  try {
-    await session.login(bytes); // zeroes the bytes
-  } finally {
-    bytes.fill(0);
-  }
+  await loginAsking(session, pin);
 }
 
 // --- key generation -----------------------------------------------------------------------------------

@@ -89,8 +89,8 @@ function secrets(): { lines: string[]; bytes: Uint8Array[] } {
 }
 
 describe('Shamir screen', () => {
-  test('roll-call: a mistyped character is located, then the corrected card is valid; nothing of the share shown', async () => {
-    const { page, errors } = await session.open('shamir');
+  test('roll-call: a mistyped character is located, then the corrected card is valid; the tally accounts for all N cards; nothing of the share shown', async () => {
+    const { page, errors, choose } = await session.open('shamir');
     await page.getByRole('heading', { level: 1, name: 'Shamir' }).waitFor();
     const card = text(split.cards[1]!);
     const area = page.getByLabel('Card text', { exact: true });
@@ -122,7 +122,7 @@ describe('Shamir screen', () => {
     const valid = page.getByRole('status', { name: 'Roll-call result' });
     await valid.waitFor();
     const shown = await valid.innerText();
-    expect(shown).toContain(`Valid card: share ${split.cards[1]!.index} of split ${formatSplitId(split.splitId)}`);
+    expect(shown).toContain(`Valid card: share index ${split.cards[1]!.index} of split ${formatSplitId(split.splitId)}`);
     expect(shown).toContain('any 2 of 3');
     expect(shown).toContain('REHEARSAL');
     expect(shown).toContain('The split and the key are the ones expected.');
@@ -130,6 +130,24 @@ describe('Shamir screen', () => {
     expect(words).toEqual(shortDigest(split.publicKey.fingerprint).words);
     // The text area is cleared once the card is checked.
     expect(await area.inputValue()).toBe('');
+    pages.push(await pageSnapshot(page));
+
+    // The tally accounts for all N cards of the split (issue #16): the typed card is counted by its share
+    // index; card files named as the ceremony writes them (share-card-K-of-N.txt) by their number K.
+    const tally = page.getByRole('region', { name: /^Roll-call of split/ });
+    expect(await tally.getByRole('heading').innerText()).toBe(`Roll-call of split ${formatSplitId(split.splitId)}: 1 of 3 cards checked`);
+    expect(await tally.innerText()).toContain(`share index ${split.cards[1]!.index}`);
+    for (const k of [1, 3]) {
+      const file = join(dir, `share-card-${k}-of-3.txt`);
+      writeFileSync(file, text(split.cards[k - 1]!));
+      await choose('Check a card file…', file);
+      await page.getByRole('status', { name: 'Roll-call result' }).filter({ hasText: `card ${k} of 3, share index ${split.cards[k - 1]!.index}` }).waitFor();
+      rmSync(file);
+    }
+    expect(await tally.getByRole('heading').innerText()).toBe(`Roll-call of split ${formatSplitId(split.splitId)}: 3 of 3 cards checked`);
+    expect(await tally.innerText()).toContain('Every card of this split is accounted for.');
+    const rows = await tally.getByRole('list', { name: 'Cards of this split' }).getByRole('listitem').allInnerTexts();
+    expect(rows).toEqual([`Card 1 of 3: checked (share index ${split.cards[0]!.index})`, 'Card 2 of 3: no card file with this number checked', `Card 3 of 3: checked (share index ${split.cards[2]!.index})`]);
     pages.push(await pageSnapshot(page));
     expect(errors).toEqual([]);
     await page.screenshot({ path: '/tmp/e2e-shamir-rollcall.png', fullPage: true });

@@ -14,6 +14,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { formatShareCard, formatSplitId, type ShareCard } from '../../src/shamir/card.js';
 import { renderShareCardsHtml } from '../../src/shamir/print.js';
+import { shortDigest } from '../../src/crypto/digest-words.js';
 import { generateAndSplit } from '../../src/shamir/split.js';
 import { dataGroups } from '../unit/shamir/support.js';
 import { launchChromium } from './support/browser.js';
@@ -57,11 +58,17 @@ describe('share cards → PDF', () => {
     expect(violations).toEqual([]);
   });
 
-  test('each page holds its own card: split, share index, every group, card check, instructions, REHEARSAL', () => {
+  test('each page holds its own card: card K of N, split, share index, fingerprint hex and words, held-by/date/witness lines, every group, card check, instructions, REHEARSAL', () => {
     cards.forEach((card, i) => {
       const page = execFileSync('pdftotext', ['-f', String(i + 1), '-l', String(i + 1), '-layout', pdf, '-'], { encoding: 'utf8' });
       const text = formatShareCard(card);
-      expect(page).toContain(`Share card: share ${card.index} of split ${formatSplitId(card.splitId)}`);
+      expect(page).toContain(`Share card ${i + 1} of 3`);
+      expect(page).toContain(`Split ${formatSplitId(card.splitId)}, share index ${card.index}.`);
+      expect(page).not.toMatch(/Page \d of/);
+      // The fingerprint in hex groups (none split across lines) and in the words read aloud.
+      for (const g of card.fingerprint.match(/.{8}/g)!) expect(page).toContain(g);
+      for (const w of shortDigest(card.fingerprint).words) expect(page).toContain(w);
+      for (const line of ['Held by', 'Date', 'Witness']) expect(page).toMatch(new RegExp(`^\\s*${line}\\s*$`, 'm'));
       for (const g of dataGroups(text).flat()) expect(page).toContain(g);
       expect(page).toContain(text.match(/^card check: .*$/m)![0]);
       expect(page).toContain('registry.example.com/org/app');

@@ -160,7 +160,9 @@ function KeyRow({ role, keyId, view }: { role: RoleView; keyId: string; view: Ke
         )}
       </td>
       <td className="holder">
-        {view?.label ? <span>CN={breakable(view.label)}</span> : <span className="muted">—</span>}
+        {view?.holder ? <span className={view.holder.custodian ? 'holder-name' : 'holder-what'}>{breakable(view.holder.name)}</span> : null}
+        {view?.label ? <span>CN={breakable(view.label)}</span> : null}
+        {!view?.holder && !view?.label ? <span className="muted">not named (open the ceremony transcript to name holders)</span> : null}
         {view?.certificateExpires ? <span className="cert-exp">cert until {formatDate(view.certificateExpires).slice(0, 10)}</span> : null}
       </td>
     </tr>

@@ -29,13 +29,20 @@ interface Props {
   notice?: string;
   /** A software token used for rehearsal: said in the dialog too. */
   rehearsal?: boolean;
+  /**
+   * Asked again (issue #16): why, in a plain sentence ("The PIN was not accepted … 1 try is left"), shown
+   * first under the title, announced, with focus in the PIN field; Cancel then stops the step.
+   */
+  retry?: { message: string; triesLeft: number | null; reason: 'wrong' | 'not-given' } | undefined;
+  /** Cancel's words (default "Cancel"). */
+  cancelLabel?: string;
   onSubmit: (pin: string) => void;
   onCancel: () => void;
 }
 
 const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [href], [tabindex]:not([tabindex="-1"])';
 
-export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, onSubmit, onCancel }: Props) {
+export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, retry, cancelLabel, onSubmit, onCancel }: Props) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const [empty, setEmpty] = useState(false);
@@ -44,6 +51,7 @@ export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, onSu
   const descId = useId();
   const inputId = useId();
   const hintId = useId();
+  const retryId = useId();
 
   useEffect(() => {
     const dialog = dialogRef.current;
@@ -51,6 +59,8 @@ export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, onSu
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (dialog && !dialog.open) dialog.showModal();
     input?.focus();
+    // Asked again: the reason is at the top of the dialog; on a short screen it must be in view too.
+    dialog?.querySelector('.pin-retry')?.scrollIntoView({ block: 'nearest' });
     return () => {
       // Whatever closes the dialog, the field is emptied first.
       if (input) input.value = '';
@@ -132,7 +142,14 @@ export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, onSu
       onKeyDown={onKeyDown}
     >
       <form className="pin-form" onSubmit={submit} autoComplete="off" noValidate>
-        <h2 id={titleId}>PIN for token “{token.label || '(no label)'}”</h2>
+        <h2 id={titleId}>
+          {retry ? (retry.reason === 'wrong' ? 'PIN not accepted: ' : 'No PIN entered: ') : ''}PIN for token “{token.label || '(no label)'}”
+        </h2>
+        {retry ? (
+          <p id={retryId} className="pin-retry" role="alert">
+            {retry.message}
+          </p>
+        ) : null}
         <div id={descId} className="pin-for">
           <p className="pin-token">
             <span className="pin-token-label">Token</span> <strong>“{token.label || '(no label)'}”</strong>
@@ -150,7 +167,7 @@ export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, onSu
             {notice}
           </p>
         ) : null}
-        {tries ? <p className="pin-tries">{tries}</p> : null}
+        {tries && !retry ? <p className="pin-tries">{tries}</p> : null}
         <label htmlFor={inputId} className="pin-label">
           PIN
         </label>
@@ -164,7 +181,7 @@ export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, onSu
           autoCapitalize="off"
           spellCheck={false}
           maxLength={maxLength}
-          aria-describedby={hintId}
+          aria-describedby={retry ? `${retryId} ${hintId}` : hintId}
           onKeyUp={onKeyState}
           onKeyDown={onKeyState}
           onInput={() => setEmpty(false)}
@@ -175,7 +192,7 @@ export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, onSu
         </p>
         <div className="buttons pin-buttons">
           <button type="button" className="secondary" onClick={cancel}>
-            Cancel
+            {cancelLabel ?? 'Cancel'}
           </button>
           <button type="submit" className="primary">
             {submitLabel}

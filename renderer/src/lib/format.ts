@@ -272,3 +272,11 @@ export function pinStatusText(status: PinStatusName): string {
       return 'No PIN set';
   }
 }
+
+/** Witness names as typed in a "one name per line" field: trimmed, empty lines dropped. */
+export function witnessNames(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}

@@ -13,6 +13,7 @@
 import { useRef, useState } from 'react';
 import type { NamedFile, RotationReviewView, RotationSignedView, RotationSignerCheckView } from '../../../electron/shared/api-types.js';
 import { PinDialog } from '../components/PinDialog';
+import { groupWords, witnessNames } from '../lib/format';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { CAPS, isRefusal, readPickedFile } from '../rotation/files';
@@ -22,7 +23,6 @@ import { TokenKeyPicker, type PickedKey } from '../rotation/TokenKeyPicker';
 // --- shamir
 import { CosignWithCards } from '../shamir/CosignWithCards';
 import '../rotation/rotation.css';
-import { groupWords } from '../lib/format';
 
 type Phase =
   | { step: 'choose' }
@@ -48,6 +48,9 @@ export function CosignScreen() {
   const [phase, setPhase] = useState<Phase>({ step: 'choose' });
   // --- shamir: sign on a token, or with the key rebuilt from share cards.
   const [method, setMethod] = useState<'token' | 'cards'>('token');
+  // The optional witness line (issue #16): names recorded in the response.
+  const [witnessText, setWitnessText] = useState('');
+  const witnesses = witnessNames(witnessText);
 
   async function open(input: HTMLInputElement) {
     const f = await readPickedFile(input, CAPS.request);
@@ -89,7 +92,7 @@ export function CosignScreen() {
     setPhase({ step: 'signing', check: c });
     try {
       // The PIN goes straight into the one request that uses it; the confirmed hash with it.
-      const r = await api.rotationSign({ request, module: picked.module, token: { serial: c.token.serial, label: c.token.label }, keyLabel: c.key.label, confirmedSha256: review.digest.sha256, pin });
+      const r = await api.rotationSign({ request, module: picked.module, token: { serial: c.token.serial, label: c.token.label }, keyLabel: c.key.label, confirmedSha256: review.digest.sha256, pin, ...(witnesses.length ? { witnesses } : {}) });
       setPhase(r.ok ? { step: 'signed', signed: r.value } : { step: 'refused', refusal: r, check: c });
     } catch (err) {
       setPhase({ step: 'refused', refusal: unexpected(err), check: c });
@@ -127,6 +130,15 @@ export function CosignScreen() {
               </span>
             </label>
             {confirmed ? (
+              <label className="field">
+                <span>Witnesses present (optional, one name per line)</span>
+                <textarea rows={2} value={witnessText} onChange={(e) => setWitnessText(e.currentTarget.value)} spellCheck={false} autoComplete="off" disabled={busy || phase.step === 'signed'} />
+                <span className="muted" aria-live="polite">
+                  {witnesses.length ? `Recorded in the response as witnesses: ${witnesses.join(', ')}.` : 'No witness named: the response records none.'}
+                </span>
+              </label>
+            ) : null}
+            {confirmed ? (
               <fieldset className="rehearse-options" aria-label="Sign with">
                 <label className="module-option">
                   <input type="radio" name="cosign-method" checked={method === 'token'} onChange={() => setMethod('token')} disabled={busy || phase.step === 'signed'} /> Sign with a token
@@ -136,7 +148,7 @@ export function CosignScreen() {
                 </label>
               </fieldset>
             ) : null}
-            {confirmed && method === 'cards' && request ? <CosignWithCards request={request} review={review} sideText={sideText} /> : null}
+            {confirmed && method === 'cards' && request ? <CosignWithCards request={request} review={review} sideText={sideText} witnesses={witnesses} /> : null}
             {confirmed && method === 'token' ? (
               <>
                 <TokenKeyPicker name="cosign" disabled={busy || phase.step === 'signed'} onPick={(p) => {
@@ -213,6 +225,7 @@ export function CosignScreen() {
             Signed as {phase.signed.signer.name}
             {phase.signed.signer.tokenSerial ? ` on token serial ${phase.signed.signer.tokenSerial}` : ''}; the signature was verified before it was written. With this response alone: {phase.signed.status}.
           </p>
+          {phase.signed.witnesses.length ? <p>Witnesses recorded in the response: {phase.signed.witnesses.join(', ')}.</p> : null}
           <p className="muted">Give the response file to the administrator. It holds signatures only, no secret.</p>
         </ResponseWritten>
       ) : null}

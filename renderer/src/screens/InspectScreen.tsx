@@ -23,20 +23,22 @@ export function InspectScreen() {
   const fileInput = useRef<HTMLInputElement>(null);
   const dirInput = useRef<HTMLInputElement>(null);
   const pinInput = useRef<HTMLInputElement>(null);
+  const namesInput = useRef<HTMLInputElement>(null);
   const [pin, setPin] = useState<NamedFile | undefined>();
+  const [names, setNames] = useState<NamedFile | undefined>();
   const [picked, setPicked] = useState<Picked | undefined>();
   const [outcome, setOutcome] = useState<Outcome>({ state: 'idle' });
   // Only the newest request may update the screen (a slow answer must not overwrite a newer one).
   const requestNo = useRef(0);
 
-  async function inspect(what: Picked, trusted: NamedFile | undefined) {
+  async function inspect(what: Picked, trusted: NamedFile | undefined, holders: NamedFile | undefined = names) {
     const no = ++requestNo.current;
     setOutcome({ state: 'busy', opened: what.label });
     const api = ceremonyApi();
     let result;
     try {
-      const request = { files: what.files, directory: what.directory, source: what.label };
-      result = api ? await api.inspectFiles(trusted ? { ...request, trustedRoot: trusted } : request) : NO_BRIDGE;
+      const request = { files: what.files, directory: what.directory, source: what.label, ...(trusted ? { trustedRoot: trusted } : {}), ...(holders ? { holders } : {}) };
+      result = api ? await api.inspectFiles(request) : NO_BRIDGE;
     } catch (err) {
       result = unexpected(err);
     }
@@ -73,12 +75,31 @@ export function InspectScreen() {
     }
     const next = read.files[0];
     setPin(next);
-    if (picked) await inspect(picked, next);
+    if (picked) await inspect(picked, next, names);
+  }
+
+  async function onNames(event: ChangeEvent<HTMLInputElement>) {
+    const input = event.currentTarget;
+    const read = await readPicked(input.files, false);
+    input.value = '';
+    if (!read) return;
+    if ('ok' in read) {
+      setOutcome({ state: 'refused', opened: 'transcript', refusal: read });
+      return;
+    }
+    const next = read.files[0];
+    setNames(next);
+    if (picked) await inspect(picked, pin, next);
+  }
+
+  async function clearNames() {
+    setNames(undefined);
+    if (picked) await inspect(picked, pin, undefined);
   }
 
   async function clearPin() {
     setPin(undefined);
-    if (picked) await inspect(picked, undefined);
+    if (picked) await inspect(picked, undefined, names);
   }
 
   const busy = outcome.state === 'busy';
@@ -125,6 +146,33 @@ export function InspectScreen() {
             2
           </span>
           <div className="control-body">
+            <h2 className="control-title">Key holders’ names (optional)</h2>
+            <p className="names-state" aria-live="polite">
+              {names ? (
+                <>
+                  Names from: <code>{names.name}</code>
+                </>
+              ) : (
+                'Metadata names no holders: open the ceremony’s transcript to see who holds each key.'
+              )}
+            </p>
+            <div className="buttons">
+              <button type="button" onClick={() => namesInput.current?.click()} disabled={busy}>
+                {names ? 'Names from another transcript…' : 'Names from a ceremony transcript…'}
+              </button>
+              {names ? (
+                <button type="button" className="secondary" onClick={() => void clearNames()} disabled={busy}>
+                  Remove names
+                </button>
+              ) : null}
+            </div>
+          </div>
+        </div>
+        <div className="control-row">
+          <span className="step" aria-hidden="true">
+            3
+          </span>
+          <div className="control-body">
             <h2 className="control-title">Open</h2>
             <div className="buttons">
               <button type="button" className="primary" onClick={() => dirInput.current?.click()} disabled={busy}>
@@ -137,6 +185,7 @@ export function InspectScreen() {
           </div>
         </div>
         <input ref={pinInput} type="file" accept=".json,application/json" hidden aria-label="Trusted root file" onChange={(e) => void onPin(e)} />
+        <input ref={namesInput} type="file" accept=".jsonl" hidden aria-label="Ceremony transcript file" onChange={(e) => void onNames(e)} />
         <input ref={fileInput} type="file" accept=".json,application/json" hidden aria-label="Metadata file" onChange={(e) => void onOpen(e, false)} />
         <input ref={dirInput} type="file" webkitdirectory="" hidden aria-label="Metadata directory" onChange={(e) => void onOpen(e, true)} />
       </section>

@@ -494,6 +494,8 @@ export function RootCeremonyScreen() {
           purpose={`log in as ${pinRequest.custodian} for the root ceremony (make ${pinRequest.custodian}’s keys on this token and sign with them)`}
           submitLabel="Log in and continue"
           rehearsal={pinRequest.rehearsal}
+          retry={pinRequest.retry}
+          {...(pinRequest.retry ? { cancelLabel: 'Stop this step' } : {})}
           {...(pinRequest.keys.length
             ? { notice: `Expected on this token (made before the interruption): ${pinRequest.keys.map((k) => `key “${k.label}”, fingerprint ${groupWords(k.fingerprint.words)}`).join('; ')}` }
             : {})}

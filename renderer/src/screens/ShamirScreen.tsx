@@ -29,6 +29,63 @@ import '../shamir/shamir.css';
 type RollCall = { step: 'idle' } | { step: 'checking' } | { step: 'valid'; view: ShamirRollCallView } | { step: 'refused'; refusal: Refusal };
 type Verify = { step: 'idle' } | { step: 'verifying' } | { step: 'match'; view: ShamirVerifyView } | { step: 'refused'; refusal: Refusal };
 
+/** One card seen at this roll-call: its share index, and its number K when its file says (`share-card-K-of-N.txt`). */
+interface TalliedCard {
+  index: number;
+  number: number | undefined;
+  source: string;
+}
+
+/** The roll-call of one split: every card checked so far, to account for all N (issue #16). */
+interface Tally {
+  splitId: string;
+  shares: number;
+  threshold: number;
+  cards: TalliedCard[];
+}
+
+/** K of a card file named as the ceremony writes it, when its N is the split's. */
+function cardNumberOf(source: string, shares: number): number | undefined {
+  const m = /share-card-(\d+)-of-(\d+)\.txt$/.exec(source);
+  if (!m || Number(m[2]) !== shares) return undefined;
+  const k = Number(m[1]);
+  return k >= 1 && k <= shares ? k : undefined;
+}
+
+function tallied(prev: Tally | undefined, card: ShamirRollCallView['card']): Tally {
+  const base = prev && prev.splitId === card.splitId ? prev : { splitId: card.splitId, shares: card.shares, threshold: card.threshold, cards: [] };
+  if (base.cards.some((c) => c.index === card.index)) return base;
+  const entry = { index: card.index, number: cardNumberOf(card.source, card.shares), source: card.source };
+  return { ...base, cards: [...base.cards, entry] };
+}
+
+function RollCallTally({ tally }: { tally: Tally }) {
+  const rows = Array.from({ length: tally.shares }, (_, i) => i + 1);
+  const unnumbered = tally.cards.filter((c) => c.number === undefined);
+  const left = tally.shares - tally.cards.length;
+  return (
+    <section className="panel roll-tally" aria-labelledby="shamir-tally-h">
+      <h3 id="shamir-tally-h">
+        Roll-call of split {tally.splitId}: {tally.cards.length} of {tally.shares} cards checked
+      </h3>
+      <p className="muted">
+        Any {tally.threshold} of the {tally.shares} cards rebuild the key. {left === 0 ? 'Every card of this split is accounted for.' : `${left} ${left === 1 ? 'card is' : 'cards are'} not yet checked.`}
+      </p>
+      <ul className="tally" aria-label="Cards of this split">
+        {rows.map((k) => {
+          const c = tally.cards.find((x) => x.number === k);
+          return (
+            <li key={k} className={c ? 'tally-ok' : 'tally-open'}>
+              Card {k} of {tally.shares}: {c ? `checked (share index ${c.index})` : unnumbered.length ? 'no card file with this number checked' : 'not yet checked'}
+            </li>
+          );
+        })}
+      </ul>
+      {unnumbered.length ? <p>Checked from typed text (their card number is on the printed card): share index {unnumbered.map((c) => c.index).join(', ')}.</p> : null}
+    </section>
+  );
+}
+
 export function ShamirScreen() {
   const api = ceremonyApi();
   const fileInput = useRef<HTMLInputElement>(null);
@@ -36,6 +93,7 @@ export function ShamirScreen() {
   const [expectSplit, setExpectSplit] = useState('');
   const [expectFp, setExpectFp] = useState('');
   const [roll, setRoll] = useState<RollCall>({ step: 'idle' });
+  const [tally, setTally] = useState<Tally | undefined>();
   const [set, setSet] = useShareSet();
   const [verify, setVerify] = useState<Verify>({ step: 'idle' });
 
@@ -49,6 +107,7 @@ export function ShamirScreen() {
         // Checked: the text leaves the screen; it is kept after a typing mistake only, to be corrected.
         setText('');
         setRoll({ step: 'valid', view: r.value });
+        setTally((prev) => tallied(prev, r.value.card));
       } else {
         if (typed && !TYPING_MISTAKES.includes(r.code)) setText('');
         setRoll({ step: 'refused', refusal: r });
@@ -121,7 +180,12 @@ export function ShamirScreen() {
               <span className="icon" aria-hidden="true">
                 ✓
               </span>{' '}
-              Valid card: share {roll.view.card.index} of split {roll.view.card.splitId}
+              {(() => {
+                const k = cardNumberOf(roll.view.card.source, roll.view.card.shares);
+                return k !== undefined
+                  ? `Valid card: card ${k} of ${roll.view.card.shares}, share index ${roll.view.card.index} of split ${roll.view.card.splitId}`
+                  : `Valid card: share index ${roll.view.card.index} of split ${roll.view.card.splitId}`;
+              })()}
             </h3>
             <p>{roll.view.status}.</p>
             <CardFields card={roll.view.card} />
@@ -134,6 +198,7 @@ export function ShamirScreen() {
           </section>
         ) : null}
         {roll.step === 'refused' ? <RefusalPanel refusal={roll.refusal} title="Card refused" level={3} reassure="Nothing was rebuilt. Correct the card text and check it again." /> : null}
+        {tally ? <RollCallTally tally={tally} /> : null}
       </section>
 
       <section className="panel" aria-labelledby="shamir-verify-h">

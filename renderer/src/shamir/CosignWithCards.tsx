@@ -21,9 +21,11 @@ interface Props {
   review: RotationReviewView;
   /** "the old and the new root", … (CosignScreen's wording for a signer's side). */
   sideText(from: NonNullable<ShamirSetView['signer']>['from']): string;
+  /** Who watched (the Co-sign screen's optional witness line): recorded in the response. */
+  witnesses?: string[];
 }
 
-export function CosignWithCards({ request, review, sideText }: Props) {
+export function CosignWithCards({ request, review, sideText, witnesses = [] }: Props) {
   const api = ceremonyApi();
   const [set, setSet] = useShareSet();
   const [phase, setPhase] = useState<Phase>({ step: 'entering' });
@@ -33,7 +35,7 @@ export function CosignWithCards({ request, review, sideText }: Props) {
     if (!api) return setPhase({ step: 'refused', refusal: NO_BRIDGE });
     setPhase({ step: 'signing' });
     try {
-      const r = await api.shamirCosign({ request, confirmedSha256: review.digest.sha256, set: set.set });
+      const r = await api.shamirCosign({ request, confirmedSha256: review.digest.sha256, set: set.set, ...(witnesses.length ? { witnesses } : {}) });
       setPhase(r.ok ? { step: 'signed', signed: r.value } : { step: 'refused', refusal: r });
     } catch (err) {
       setPhase({ step: 'refused', refusal: unexpected(err) });
@@ -50,6 +52,7 @@ export function CosignWithCards({ request, review, sideText }: Props) {
         <p>
           Signed as {s.signer.name} with the key rebuilt from share cards{s.rehearsal ? ' (REHEARSAL cards)' : ''}; the key matched the cards’ fingerprint, the signature was verified before it was written, and the key was wiped. With this response alone: {s.status}.
         </p>
+        {s.witnesses.length ? <p>Witnesses recorded in the response: {s.witnesses.join(', ')}.</p> : null}
         <p className="muted">Give the response file to the administrator. It holds signatures only, no secret. Put the cards away.</p>
       </ResponseWritten>
     );

@@ -32,6 +32,12 @@ export const checkTokens: Step = {
       if (k.source.kind === 'token') needs.set(k.source.custodian, [...(needs.get(k.source.custodian) ?? []), k.source.keyAlgorithm]);
     }
     const lines: string[] = [];
+    // All tokens found and named before the first PIN (issue #16): a missing token is said before any
+    // custodian has typed a PIN, not half-way through the roll-call.
+    if (ctx.tokens.checkPresence) {
+      const present = await ctx.tokens.checkPresence(ctx.plan.custodians, ctx.state.tokens);
+      ctx.report(`  every token is inserted: ${present.map((p) => `${p.custodian}: ${describeToken(p.token)}`).join('; ')}`);
+    }
     for (const c of ctx.plan.custodians) {
       const t = await ctx.token(c.name);
       const pinned = c.token;

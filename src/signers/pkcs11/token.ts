@@ -9,4 +9,5 @@ export * from './keygen.js';
 export * from './login-registry.js';
 export * from './module.js';
 export * from './session.js';
+export * from './pin-retry.js';
 export * from './quirks.js';

@@ -21,3 +21,15 @@ export async function expectRevealed(page: Page, outcome: Locator, button?: stri
   await expect.poll(() => inViewport(page, outcome.locator('.message').first()), { timeout: 10_000 }).toBe(true);
   if (button) await expect.poll(() => inViewport(page, outcome.getByRole('button', { name: button })), { timeout: 10_000 }).toBe(true);
 }
+
+/**
+ * A PIN dialog asked again after a wrong or missing PIN (issue #16): its reason (`.pin-retry`) and the
+ * retry control (the PIN field, focused, and the submit button) are inside the viewport.
+ */
+export async function expectPinReasked(page: Page, dialog: Locator, submit: string): Promise<void> {
+  const field = dialog.getByLabel('PIN', { exact: true });
+  await expect.poll(() => field.evaluate((el) => document.activeElement === el), { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => inViewport(page, dialog.locator('.pin-retry')), { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => inViewport(page, field), { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => inViewport(page, dialog.getByRole('button', { name: submit })), { timeout: 10_000 }).toBe(true);
+}

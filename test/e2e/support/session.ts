@@ -145,6 +145,19 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
       for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
       await server.close();
+      // A test that failed with a PIN dialog open: stop the ceremony's login (a first cancel asks again,
+      // the second stops the step), else `settled` would wait for a PIN forever.
+      for (let i = 0; i < 20; i++) {
+        const id = ceremony.status().pinRequest?.id;
+        if (id) {
+          try {
+            ceremony.cancelPin(id);
+          } catch {
+            // answered meanwhile
+          }
+        } else if (!ceremony.status().phase.startsWith('running')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await ceremony.settled().catch(() => undefined);
       await ceremony.reset().catch(() => undefined);
       await tokenModules.finalizeAll();

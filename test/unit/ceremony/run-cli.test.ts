@@ -288,7 +288,7 @@ describe('run PLAN --bindings FILE on (fake) hardware tokens', () => {
       });
       const r = await cli(s, deps(s), { out: join(s.dir, 'out') });
       expect(r.status).toBe(3);
-      expect(r.err[0]).toMatch(/^error\[TOKEN_NOT_PRESENT\]: the token with serial Z9999999 is not inserted/);
+      expect(r.err[0]).toMatch(/^error\[TOKEN_NOT_PRESENT\]: not every custodian's token is inserted: missing Alice's token \(serial Z9999999\); present Bob's token "bob"/);
       expect(s.fake.countCalls('login')).toBe(0);
       expect(s.fake.countCalls('generateKeyPair')).toBe(0);
     });

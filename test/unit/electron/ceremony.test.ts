@@ -3,10 +3,10 @@
  * renderer calls them: a rehearsal on in-process software tokens (plan shown with its intent hash, steps
  * to done, outputs hashed, transcript verified, share cards handed to the printer), an interruption and a
  * resume, and a reviewed plan + site bindings on fake PKCS#11 tokens with each PIN asked for through a
- * pending request that names the token first — a wrong PIN stops the step, resume finishes it.
+ * pending request that names the token first — a wrong PIN is asked again with the reason (issue #16).
  * Also the print function (electron/main/print.ts) over a fake window.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
@@ -17,6 +17,7 @@ import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
 import { htmlDataUrl, printHtmlToPdf, type PrintWindowLike } from '../../../electron/main/print.js';
 import type { CeremonyStatusView, IpcResult, PrintResultView, TranscriptView } from '../../../electron/shared/api-types.js';
+import type { Inspection } from '../../../src/inspect/types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { intentHash } from '../../../src/ceremony/plan-hash.js';
 import { parsePlan } from '../../../src/ceremony/plan.js';
@@ -243,7 +244,7 @@ function fakePlan(): JsonObject {
 describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs through the dialog', () => {
   const PINS: Record<string, string> = { A0000001: 'alice-pin-4417', B0000002: 'bob-pin-90210' };
 
-  it('asks each PIN once, naming the token first; a wrong PIN stops the step and resume finishes', async () => {
+  it('names every token before the first PIN, asks each PIN naming the token first; a wrong PIN is asked again with the reason, not a failed step', async () => {
     const fake = new FakePkcs11([
       { label: 'alice', serial: 'A0000001', pin: PINS.A0000001 },
       { label: 'bob', serial: 'B0000002', pin: PINS.B0000002 },
@@ -286,17 +287,24 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
     // Alice first: the request names her token before any PIN crossed.
     let s = await waitFor((x) => x.phase === 'waiting-for-pin' || x.phase === 'failed');
     expect(s.pinRequest).toMatchObject({ custodian: 'Alice', token: { label: 'alice', serial: 'A0000001', manufacturer: 'Fake Tokens Ltd' } });
-    expect(s.tokens).toEqual([{ custodian: 'Alice', label: 'alice', serial: 'A0000001' }]);
+    // Every custodian's token found and named before the first PIN.
+    expect(s.tokens).toEqual([
+      { custodian: 'Alice', label: 'alice', serial: 'A0000001' },
+      { custodian: 'Bob', label: 'bob', serial: 'B0000002' },
+    ]);
+    expect(s.pinRequest!.retry).toBeUndefined();
     expect(loginPins).toEqual([]);
     // A stale or made-up request ID cannot answer it.
     expect(await h[CHANNELS.ceremonyProvidePin]({ requestId: 'b'.repeat(32), pin: 'x1234' })).toMatchObject({ ok: false, code: 'USAGE' });
-    await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: 'wrong-pin-0000' });
-    s = await waitFor((x) => x.phase === 'failed');
-    expect(s.failure).toMatchObject({ code: 'PIN_INCORRECT', token: { label: 'alice', serial: 'A0000001' } });
-    expect(s.canResume).toBe(true);
+    const first = s.pinRequest!.id;
+    await call(CHANNELS.ceremonyProvidePin, { requestId: first, pin: 'wrong-pin-0000' });
+    // Asked again for the same token, saying why and what the token says of the tries left (3 tries: few left).
+    s = await waitFor((x) => (x.phase === 'waiting-for-pin' && x.pinRequest!.id !== first) || x.phase === 'failed');
+    expect(s.failure).toBeUndefined();
+    expect(s.pinRequest).toMatchObject({ custodian: 'Alice', token: { serial: 'A0000001', pinStatus: 'count-low' }, retry: { reason: 'wrong', triesLeft: null, wrongTries: 1 } });
+    expect(s.pinRequest!.retry!.message).toMatch(/^The PIN was not accepted by token "alice" \(serial A0000001\)/);
     expect(JSON.stringify(s)).not.toContain('wrong-pin-0000');
 
-    await call(CHANNELS.ceremonyResume);
     for (;;) {
       s = await waitFor((x) => x.phase !== 'running');
       if (s.phase !== 'waiting-for-pin') break;
@@ -338,7 +346,26 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
     expect(after.ok).toBe(true);
   });
 
-  it('a cancelled PIN stops the step with TOKEN_LOGIN_REQUIRED and nothing logs in', async () => {
+  it('a missing token is named before the first PIN: TOKEN_NOT_PRESENT names the absent and the present tokens, no PIN is asked', async () => {
+    const fake = new FakePkcs11([{ label: 'alice', serial: 'A0000001' }, { label: 'bob', serial: 'B0000002' }]);
+    const { call } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })), moduleConfirmed: (path) => path.startsWith('/opt/fake/') });
+    const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan()));
+    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { token: { serial: 'B0000009' }, pin: 'prompt' } } };
+    await call(CHANNELS.ceremonyLoad, { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: new TextEncoder().encode(JSON.stringify(bindings)) } });
+    await call(CHANNELS.ceremonyStart);
+    let s: CeremonyStatusView;
+    for (;;) {
+      s = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+      expect(s.pinRequest).toBeUndefined();
+      if (s.phase !== 'running') break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(s.failure?.code).toBe('TOKEN_NOT_PRESENT');
+    expect(s.failure?.message).toMatch(/missing Bob's token.*B0000009.*present Alice's token "alice" \(serial A0000001\)/);
+    expect(fake.calls.some((c) => c.op === 'login')).toBe(false);
+  });
+
+  it('a cancelled PIN is asked once more ("no PIN was entered"); cancelled again, the step stops with TOKEN_LOGIN_REQUIRED and nothing logs in', async () => {
     const fake = new FakePkcs11([{ label: 'alice', serial: 'A0000001' }, { label: 'bob', serial: 'B0000002' }]);
     const { call } = setup({ modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })), moduleConfirmed: (path) => path.startsWith('/opt/fake/') });
     const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan()));
@@ -356,8 +383,59 @@ describe('ceremony channels: a reviewed plan on (fake) PKCS#11 tokens, PINs thro
     expect(s.phase).toBe('waiting-for-pin');
     await call(CHANNELS.ceremonyCancelPin, { requestId: s.pinRequest!.id });
     s = await next();
+    expect(s.phase).toBe('waiting-for-pin');
+    expect(s.pinRequest).toMatchObject({ custodian: 'Alice', retry: { reason: 'not-given' } });
+    expect(s.pinRequest!.retry!.message).toMatch(/^No PIN was entered for token "alice"/);
+    await call(CHANNELS.ceremonyCancelPin, { requestId: s.pinRequest!.id });
+    s = await next();
     expect(s.failure?.code).toBe('TOKEN_LOGIN_REQUIRED');
     expect(fake.calls.some((c) => c.op === 'login')).toBe(false);
+  });
+});
+
+/** A file anywhere under `dir` by base name (the outputs' layout may put it in a subfolder). */
+function findUnder(dir: string, name: string): string {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      const hit = findUnder(p, name);
+      if (hit) return hit;
+    } else if (e.name === name) return p;
+  }
+  return '';
+}
+
+describe('inspectFiles with a ceremony transcript: the keys carry their holders’ names (issue #16)', () => {
+  it('root keys named by their custodians, the other keys by what they are; a tampered transcript is refused', async () => {
+    const { session, call, h } = setup();
+    await call(CHANNELS.ceremonyRehearse, { profile: 'tuf', repository: 'example.com/app' });
+    await call(CHANNELS.ceremonyStart);
+    await session.settled();
+    const done = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+    const out = done.outDir!;
+    const files = ['root.json', 'targets.json', 'snapshot.json', 'timestamp.json'].map((n) => ({ name: n, bytes: new Uint8Array(readFileSync(findUnder(out, n))) }));
+    const transcript = new Uint8Array(readFileSync(findUnder(out, 'transcript.jsonl')));
+    const plain = await call<Inspection>(CHANNELS.inspectFiles, { files, directory: true, source: 'out' });
+    expect(plain.keys.every((k) => k.holder === undefined)).toBe(true);
+    const named = await call<Inspection>(CHANNELS.inspectFiles, { files, directory: true, source: 'out', holders: { name: 'transcript.jsonl', bytes: transcript } });
+    expect(named.holdersFrom).toBe('transcript.jsonl');
+    const rootIds = named.roles.find((r) => r.name === 'root')!.keyIds;
+    const rootHolders = rootIds.map((id) => named.keys.find((k) => k.keyId === id)!.holder);
+    // Every root key named: the custodians' by name, the Shamir backup's as share cards.
+    expect(rootHolders.every((hd) => hd !== undefined)).toBe(true);
+    const custodians = rootHolders.filter((hd) => hd!.custodian).map((hd) => hd!.name);
+    expect(custodians.length).toBeGreaterThanOrEqual(2);
+    for (const n of custodians) expect(n).toMatch(/^[A-Z][a-z]+$/);
+    expect(rootHolders.some((hd) => hd!.name === 'Shamir backup: held as share cards')).toBe(true);
+    // The other roles' keys: what they are, not a person.
+    const ts = named.roles.find((r) => r.name === 'timestamp')!.keyIds[0]!;
+    expect(named.keys.find((k) => k.keyId === ts)!.holder).toMatchObject({ custodian: false });
+    // A transcript edited by one byte names nobody: refused.
+    const edited = Uint8Array.from(transcript);
+    edited[Math.floor(edited.length / 2)]! ^= 0x01;
+    const refused = (await h[CHANNELS.inspectFiles]({ files, directory: true, source: 'out', holders: { name: 'transcript.jsonl', bytes: edited } })) as IpcResult<unknown>;
+    expect(refused.ok).toBe(false);
+    await session.reset();
   });
 });
 

@@ -226,8 +226,13 @@ describe('Rotation channels: administrator and co-signers', () => {
     expect(wrong.code).toBe('PIN_INCORRECT');
     expect(JSON.stringify(wrong)).not.toContain(WRONG_PIN);
     expect(readdirSync(r.out!).filter((n) => n.includes('response'))).toEqual([]);
-    const signed = await ok<RotationSignedView>(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: parsed.payloadSha256, pin: PIN });
+    // A witness name that is not shown text is refused at the boundary, with where.
+    expect(await refused(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: parsed.payloadSha256, pin: PIN, witnesses: ['Dana\u202e'] })).toMatchObject({ code: 'IPC_INVALID', path: '$.witnesses[0]' });
+    const signed = await ok<RotationSignedView>(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: parsed.payloadSha256, pin: PIN, witnesses: ['Dana Witness'] });
     expect(signed.signer).toEqual({ name: 'Dave', tokenSerial: 'D001' });
+    // The optional witness line (issue #16): in the view and in the response file.
+    expect(signed.witnesses).toEqual(['Dana Witness']);
+    expect(JSON.parse(readFileSync(signed.written.path, 'utf8')).witnesses).toEqual(['Dana Witness']);
     expect(signed.keyids).toEqual([dave.keyid]);
     expect(signed.status).toBe('0 of 2 old keys (of 3), 1 of 2 new keys (of 3); waiting for: Alice (old and new), Bob (old and new)');
     expect(JSON.stringify(signed)).not.toContain(PIN);
@@ -329,6 +334,17 @@ describe('Rotation channels: administrator and co-signers', () => {
       [undefined, undefined],
     ]);
     expect(root.transcript).toMatchObject({ fileName: 'transcript.jsonl', repository: GUN, sealed: false, named: 2 });
+
+    // The Shamir backup key (issue #16): its shamir.split entry records only its fingerprint; it is named.
+    const third = f.custodians[2]!;
+    await writer.append({ step: 'shamir.split', actor: { name: 'tuf-ceremony', role: 'app' }, digests: [{ label: 'software root key (ECDSA P-256) fingerprint', sha256: third.key.fingerprint }] });
+    const withBackup = await ok<RotationRootView>(r.h, CHANNELS.rotationOpenRoot, { previousRoot: file('root.json', f.rootV1), transcript: file('transcript.jsonl', sink.bytes()) });
+    expect(withBackup.keys.map((k) => [k.name, k.tokenSerial])).toEqual([
+      ['Alice Custodian', 'SER0'],
+      ['Bob Custodian', 'SER1'],
+      ['Shamir backup', undefined],
+    ]);
+    expect(withBackup.transcript!.named).toBe(3);
 
     await ok<GeneratedKeyView>(r.h, CHANNELS.tokensGenerateKey, { module: MODULE, token: { serial: 'D001', label: 'dave' }, algorithm: 'ecdsa-p256', keyLabel: 'root-dave', pin: PIN });
     const req = { module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'root-dave', profile: 'notary', gun: GUN };

@@ -5,6 +5,7 @@ import { formatShareCard, makeShareCard, type ShareCard } from '../../../src/sha
 import { renderShareCardsHtml, SHARE_CARDS_CSS, shareCardQrSvg } from '../../../src/shamir/print.js';
 import { generateAndSplit } from '../../../src/shamir/split.js';
 import { dataGroups } from './support.js';
+import { shortDigest } from '../../../src/crypto/digest-words.js';
 
 let cards: ShareCard[];
 beforeAll(async () => {
@@ -19,8 +20,19 @@ describe('renderShareCardsHtml', () => {
       const text = formatShareCard(card);
       for (const g of dataGroups(text).flat()) expect(html).toContain(`<span class="g">${g}</span>`);
       expect(html).toContain(text.match(/^card check: .*$/m)![0]);
-      expect(html).toContain(`Share card: share ${card.index} of split`);
+      expect(html).toContain(`Share card ${cards.indexOf(card) + 1} of 3</h1>`);
+      expect(html).toContain(`share index ${card.index}.`);
+      // The fingerprint as hex groups each kept whole, and as the words the app reads aloud.
+      for (const g of card.fingerprint.match(/.{8}/g)!) expect(html).toContain(`<span class="grp">${g}</span>`);
+      expect(html).toContain(`<span class="grp">${shortDigest(card.fingerprint).words.slice(0, 4).join(' ')}</span>`);
     }
+    // Held by, date and witness lines to fill in by hand, on every card; no "Page K of N" beside "card K".
+    expect(html.match(/<tr><th>Held by<\/th><td><\/td><\/tr>\n<tr><th>Date<\/th><td><\/td><\/tr>\n<tr><th>Witness<\/th><td><\/td><\/tr>/g)).toHaveLength(3);
+    expect(html).not.toMatch(/Page \d of/);
+    // Numbers given (the files' K) are the numbers printed.
+    const third = await renderShareCardsHtml([cards[2]!], { numbers: [3] });
+    expect(third).toContain('Share card 3 of 3</h1>');
+    expect(third).toContain('tuf-ceremony share card 3 of 3,');
     expect(html.match(/<span class="n">[1-4]:<\/span>/g)).toHaveLength(12);
     expect(html.match(/<svg /g)).toHaveLength(3);
     expect(html).toContain('For the custodian of this card');
