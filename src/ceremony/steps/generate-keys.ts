@@ -82,7 +82,7 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
   const existing = ctx.state.keys[planned.name];
   // The CKA_ID is chosen and recorded before the token is asked, so the key is found again by ID (and
   // fingerprint) whatever the module does with labels; an older state without one is found by label.
-  const tokenKeyId = existing ? existing.tokenKeyId : randomBytes(16).toString('hex');
+  const tokenKeyId = existing ? existing.tokenKeyId : (source.existing?.ckaId ?? randomBytes(16).toString('hex'));
   const base: KeyRecord = {
     role: planned.role,
     origin: 'token',
@@ -101,6 +101,19 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
     how = 'found again on the token (made before the interruption)';
     ctx.keys.set(planned.name, key);
     return { rec: await ready(ctx, planned, key, existing), how };
+  }
+  if (source.existing) {
+    // Named by the plan (issue #17): a key made at an earlier ceremony, found by its CKA_ID and checked
+    // against the fingerprint the reviewed plan records — never generated, never adopted by label alone.
+    ctx.state.keys[planned.name] = base;
+    await ctx.save();
+    key = await token.findKey(source.keyLabel, source.existing.fingerprint, id);
+    if (key.fingerprint !== source.existing.fingerprint) {
+      throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `the key with CKA_ID ${source.existing.ckaId} on ${describeToken(token.token)} is not the key the plan names (fingerprint ${key.fingerprint.slice(0, 16)}…, plan ${source.existing.fingerprint.slice(0, 16)}…)`);
+    }
+    ctx.keys.set(planned.name, key);
+    how = `made at an earlier ceremony and named by the plan: found on the token by CKA_ID ${source.existing.ckaId} and fingerprint ${source.existing.fingerprint.slice(0, 16)}…`;
+    return { rec: await ready(ctx, planned, key, base), how };
   }
   if (existing?.status === 'generating') {
     try {
