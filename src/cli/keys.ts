@@ -18,7 +18,7 @@
  *     "module": "/usr/lib/softhsm/libsofthsm2.so", "token": { "label": "alice", "serial": "1d4b…" }, "software": "SoftHSM2",
  *     "keys": [{
  *       "label": "root-alice", "ckaId": "0f3c…", "algorithm": "ecdsa-p256",
- *       "fingerprint": { "sha256": "…64 hex…", "hex": "…16 hex…", "words": ["…8 PGP words…"] },
+ *       "fingerprint": { "sha256": "…64 hex…", "hex": "…first bytes, hex…", "words": ["…one PGP word per byte of hex…"] },
  *       "custodian": "Alice", "firstExpiry": "2036-05-01T00:00:00Z",
  *       "roles": [{ "repository": "registry.example.com/org/app", "profile": "notary", "role": "root", "keyId": "…", "expires": "…", "certificateExpires": "…" }]
  *     }],
