@@ -77,7 +77,7 @@ export interface InventoryRepositoryRecord {
   name: string;
   profile: ProfileName;
   dir: string;
-  keys: { role: MetadataRole; keyId: string; fingerprint: string; certificateExpires?: string }[];
+  keys: { role: MetadataRole; keyId: string; fingerprint: string; algorithm: KeyAlgorithm; origin: KeyOriginKind; certificateExpires?: string }[];
   expires: Record<string, string>;
 }
 
@@ -110,14 +110,14 @@ export function buildInventory(init: { plan?: MultiRepositoryPlan; state: Ceremo
 /**
  * Hook for ceremonies, rotations and imports: the roles `repo` gives its keys replace whatever the
  * inventory said of that repository before (a key that left a role loses it). Keys not yet in the
- * inventory are added with what is known (fingerprint; origin `server`/`publisher` keys are not tokens').
+ * inventory are added with what the repository knows of them (server and publisher keys: not on tokens).
  */
 export function recordRepository(inv: KeyInventory, repo: InventoryRepositoryRecord, now: Date): void {
   for (const k of inv.keys) k.roles = k.roles.filter((x) => x.repository !== repo.name);
   for (const held of repo.keys) {
     let key = inv.keys.find((k) => k.fingerprint === held.fingerprint);
     if (!key) {
-      key = { fingerprint: held.fingerprint, algorithm: 'ecdsa-p256', origin: 'server', rehearsal: false, roles: [] };
+      key = { fingerprint: held.fingerprint, algorithm: held.algorithm, origin: held.origin, rehearsal: false, roles: [] };
       inv.keys.push(key);
     }
     const role: InventoryRole = { repository: repo.name, profile: repo.profile, role: held.role, keyId: held.keyId };

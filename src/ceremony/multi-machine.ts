@@ -390,7 +390,10 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   a.report(`  ${repo.name} → ${dir}/ (${files.map((f) => f.name).join(', ')})`);
 
   const keyIdOf = (name: string): string => state.keys[name]?.keyId ?? '';
-  const roleKeys = plannedKeys(plan).map((p) => ({ role: p.role, keyId: keyIdOf(p.name), fingerprint: state.keys[p.name]!.fingerprint!, ...(state.keys[p.name]!.certificate ? { certificateExpires: plan.root.expires.text } : {}) }));
+  const roleKeys = plannedKeys(plan).map((p) => {
+    const k = state.keys[p.name]!;
+    return { role: p.role, keyId: keyIdOf(p.name), fingerprint: k.fingerprint!, algorithm: k.algorithm, origin: k.origin, ...(k.certificate ? { certificateExpires: plan.root.expires.text } : {}) };
+  });
   return {
     tokenSignatures,
     result: {
