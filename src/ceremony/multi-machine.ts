@@ -41,6 +41,7 @@ import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.j
 import { readPlanInputs } from './plan-inputs.js';
 import { checkPlanDates, plannedKeys, type PlannedKey } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
+import { REPOSITORIES_DIR } from './repository-names.js';
 import { sharedKeyId, type MultiRepositoryPlan, type PlannedRepository, type SharedKey } from './multi-plan.js';
 import { newState, StateFile, STATE_FILE, type CeremonyState, type KeyRecord } from './state.js';
 import { buildMetadata } from './steps/build-metadata.js';
@@ -53,8 +54,7 @@ import { TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
 import type { TokenProvider } from './tokens.js';
 import { buildInventory, INVENTORY_FILE, inventoryBytes, type InventoryRepositoryRecord } from './inventory.js';
 
-/** The folder under OUT that holds one folder per repository. */
-export const REPOSITORIES_DIR = 'repositories';
+export { REPOSITORIES_DIR };
 
 export interface RunMultiCeremonyOptions {
   planBytes: Uint8Array;

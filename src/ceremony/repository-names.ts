@@ -18,6 +18,8 @@
 import { CeremonyError } from '../errors.js';
 
 export const SAFE_NAME_MAX_BYTES = 200;
+/** The folder of a multi-repository ceremony's output that holds one folder per repository. */
+export const REPOSITORIES_DIR = 'repositories';
 
 const WINDOWS_DEVICES = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 

@@ -19,6 +19,7 @@ import type { SigningKey } from '../../../src/signers/signing-key.js';
 import { checkNotaryRootCertificates } from '../../../src/tuf/notary-root.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { CeremonyError } from '../../../src/errors.js';
+import { statusCommand } from '../../../src/cli/status.js';
 import { cleanup, serverKeyFile, sha256, tempDir } from './support.js';
 
 afterEach(cleanup);
@@ -127,6 +128,15 @@ describe('a multi-repository ceremony', () => {
     // Notary's timestamp keys are the servers' (one per GUN), recorded as such.
     expect(inv.keys.filter((k) => k.origin === 'server')).toHaveLength(3);
     expect(result.tokenSignatures).toBeGreaterThan(0);
+
+    // `status` on one repository's folder names who renews what, from the inventory.
+    const lines: string[] = [];
+    const code = await statusCommand(join(out, result.repositories[0]!.dir), { json: true }, { out: (l) => void lines.push(l), err: () => undefined });
+    expect(code).toBe(0);
+    const report = JSON.parse(lines.join('')) as { items: { name: string; renewedBy?: unknown }[] };
+    const text = JSON.stringify(report.items);
+    expect(text).toContain('"holder":"Alice"');
+    expect(text).toContain('"holder":"Carol"');
   }, 120_000);
 
   it('refuses an output folder that already holds a ceremony, writing nothing', async () => {
