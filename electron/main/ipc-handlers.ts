@@ -200,7 +200,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       }
       return inspection;
     }),
-    [CHANNELS.tokensList]: handler(CHANNELS.tokensList, (req): Promise<TokenModuleView> => listTokens({ module: mod(req.module) }, d.tokens)),
+    [CHANNELS.tokensList]: handler(CHANNELS.tokensList, (req): Promise<TokenModuleView> => listTokens({ module: mod(req.module), ...(req.inventory ? { inventory: req.inventory } : {}) }, d.tokens)),
     [CHANNELS.tokensCheck]: handler(CHANNELS.tokensCheck, (req): Promise<TokensCheckResult> => checkToken({ module: mod(req.module), token: req.token, expected: req.expected }, d.tokens)),
     [CHANNELS.tokensGenerateKey]: handler(CHANNELS.tokensGenerateKey, (req): Promise<GeneratedKeyView> => {
       // The PIN becomes bytes here and the parsed request lets go of the string (a JS string cannot be

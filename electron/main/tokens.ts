@@ -18,6 +18,7 @@
  * this file adds the process-wide module registry and the views the renderer shows.
  */
 import { CeremonyError } from '../../src/errors.js';
+import { describeRoles, firstExpiry, parseInventory, type KeyInventory } from '../../src/ceremony/inventory.js';
 import { shortDigest } from '../../src/crypto/digest-words.js';
 import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { KeyAlgorithm } from '../../src/profiles/profile.js';
@@ -89,11 +90,17 @@ export function fingerprintView(sha256Hex: string): FingerprintView {
   return { sha256: d.sha256, hex: d.hex, words: d.words };
 }
 
-function keyView(k: PublicKeyListing): TokenKeyView {
+function keyView(k: PublicKeyListing, inventory?: KeyInventory): TokenKeyView {
   const out: TokenKeyView = { label: k.label, id: hex(k.id) };
   if (k.algorithm) out.algorithm = k.algorithm;
   if (k.fingerprint) out.fingerprint = fingerprintView(k.fingerprint);
   if (k.problem) out.problem = k.problem;
+  // The key inventory (issue #17): what the key signs for, and until when, joined by fingerprint.
+  const known = inventory && k.fingerprint ? inventory.keys.find((x) => x.fingerprint === k.fingerprint) : undefined;
+  if (inventory) out.roles = known ? describeRoles(known) : [];
+  if (known?.custodian) out.custodian = known.custodian;
+  const first = known ? firstExpiry(known) : undefined;
+  if (first) out.firstExpiry = first;
   return out;
 }
 
@@ -106,12 +113,12 @@ function tokenView(t: TokenDescription, keys: TokenKeyView[], keysProblem?: stri
 // --- modules -----------------------------------------------------------------------------------------
 
 /** The public keys a token shows without the PIN; a failure is reported beside the token, not instead of it. */
-async function publicKeysOf(mod: TokenModule, t: TokenDescription): Promise<{ keys: TokenKeyView[]; problem?: string }> {
+async function publicKeysOf(mod: TokenModule, t: TokenDescription, inventory?: KeyInventory): Promise<{ keys: TokenKeyView[]; problem?: string }> {
   let session: TokenSession | undefined;
   try {
     // The pair: tokens on tpm2-pkcs11 and NSS share serial 0000000000000000 (FIELD-NOTES).
     session = await mod.openToken({ serial: t.serial, label: t.label });
-    return { keys: (await session.listPublicKeys()).map(keyView) };
+    return { keys: (await session.listPublicKeys()).map((k) => keyView(k, inventory)) };
   } catch (err) {
     return { keys: [], problem: err instanceof CeremonyError ? err.message : 'the keys could not be listed' };
   } finally {
@@ -119,7 +126,9 @@ async function publicKeysOf(mod: TokenModule, t: TokenDescription): Promise<{ ke
   }
 }
 
-export async function listTokens(req: { module: string }, deps: TokenDeps): Promise<TokenModuleView> {
+export async function listTokens(req: { module: string; inventory?: Uint8Array }, deps: TokenDeps): Promise<TokenModuleView> {
+  // Refused before the module is touched: a damaged inventory says nothing about anyone's keys.
+  const inventory = req.inventory ? parseInventory(req.inventory) : undefined;
   const { mod, resolved } = await loadModule(req.module, deps);
   const slots: TokenSlotView[] = [];
   for (const s of await mod.listSlots()) {
@@ -127,7 +136,7 @@ export async function listTokens(req: { module: string }, deps: TokenDeps): Prom
     if (s.problem) slot.problem = s.problem;
     if (s.token) {
       if (s.token.initialized) {
-        const { keys, problem } = await publicKeysOf(mod, s.token);
+        const { keys, problem } = await publicKeysOf(mod, s.token, inventory);
         slot.token = tokenView(s.token, keys, problem);
       } else {
         slot.token = tokenView(s.token, []);
@@ -153,7 +162,7 @@ export async function listTokens(req: { module: string }, deps: TokenDeps): Prom
 export async function checkToken(req: { module: string; token: TokenRefView; expected?: ExpectedToken | undefined }, deps: TokenDeps): Promise<TokensCheckResult> {
   const { session, keys, expectedKey } = await openExpectedToken(req, deps);
   try {
-    const out: TokensCheckResult = { token: tokenView(session.token, keys.map(keyView)) };
+    const out: TokensCheckResult = { token: tokenView(session.token, keys.map((k) => keyView(k))) };
     if (expectedKey) out.key = keyView(expectedKey);
     return out;
   } finally {

@@ -88,6 +88,10 @@ export interface TokenKeyView {
   algorithm?: KeyAlgorithmName;
   fingerprint?: FingerprintView;
   problem?: string;
+  /** With an inventory: the key's custodian, its roles grouped for people, its first expiry. */
+  custodian?: string;
+  roles?: string[];
+  firstExpiry?: string;
 }
 
 export interface TokenView extends TokenRefView {
@@ -152,6 +156,11 @@ export type TokenModuleChoiceView = { chosen: string; path: string } | { cancell
 export interface TokensListRequest {
   /** A preset (`ykcs11`, `opensc`, `softhsm2`) or `{ chosen }` from tokensChooseModule. */
   module: ModuleRef;
+  /**
+   * The bytes of a key inventory (`key-inventory.json` beside a ceremony's outputs, issue #17): each key
+   * is joined with it by fingerprint (custodian, roles, first expiry). Parsed strictly in main.
+   */
+  inventory?: Uint8Array;
 }
 
 /** The token a step expects (from a ceremony plan): by serial, and by a key it holds when given. */

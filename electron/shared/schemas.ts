@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
+import { INVENTORY_MAX_BYTES } from '../../src/ceremony/inventory.js';
 import { capFor, DEFAULT_CAPS } from '../../src/tuf/caps.js';
 import { isShownText } from '../../src/json/fields.js';
 import { isWindowsDeviceName } from '../../src/bundle/export.js';
@@ -209,7 +210,13 @@ export const PinSchema = z.string({ message: 'PIN must be text' }).superRefine((
   else if (/[\u0000-\u001f\u007f-\u009f]/.test(pin)) ctx.addIssue({ code: 'custom', message: 'the PIN contains a control character' });
 });
 
-export const TokensListRequestSchema = z.strictObject({ module: moduleName });
+export const TokensListRequestSchema = z.strictObject({
+  module: moduleName,
+  inventory: z
+    .instanceof(Uint8Array, { message: 'inventory must be a Uint8Array' })
+    .refine((b) => b.byteLength <= INVENTORY_MAX_BYTES, { message: `a key inventory is at most ${INVENTORY_MAX_BYTES} bytes` })
+    .optional(),
+});
 
 export const TokensCheckRequestSchema = z.strictObject({
   module: moduleName,

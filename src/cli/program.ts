@@ -3,6 +3,7 @@ import { CeremonyError } from '../errors.js';
 import { setTouchNotice } from '../signers/pkcs11/piv-touch.js';
 import { registerAttestationCommands } from './attestation.js';
 import { registerImportCommands } from './import.js';
+import { registerKeysCommand } from './keys.js';
 import { inspectCommand, type InspectCommandOptions } from './inspect.js';
 import { withAttestationFlags } from './attestation-options.js';
 import { registerMergeCommand } from './merge.js';
@@ -67,6 +68,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerTokensCommand(program, io, (s) => {
+    status = s;
+  });
+  registerKeysCommand(program, io, (s) => {
     status = s;
   });
   registerRunCommand(program, io, (s) => {

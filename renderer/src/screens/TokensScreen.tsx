@@ -36,6 +36,8 @@ export function TokensScreen() {
   const [chosenFile, setChosenFile] = useState<ChosenModule | undefined>();
   const [chooseRefusal, setChooseRefusal] = useState<Refusal | undefined>();
   const [listing, setListing] = useState<Listing>({ state: 'idle' });
+  /** A key inventory (key-inventory.json beside a ceremony's outputs): what each key signs for (issue #17). */
+  const [inventory, setInventory] = useState<{ name: string; bytes: Uint8Array } | undefined>();
   const requestNo = useRef(0);
 
   async function chooseFile() {
@@ -50,7 +52,7 @@ export function TokensScreen() {
     const api = ceremonyApi();
     let result;
     try {
-      result = api ? await api.tokensList({ module }) : NO_BRIDGE;
+      result = api ? await api.tokensList({ module, ...(inventory ? { inventory: inventory.bytes } : {}) }) : NO_BRIDGE;
     } catch (err) {
       result = unexpected(err);
     }
@@ -106,6 +108,23 @@ export function TokensScreen() {
             </p>
           ) : null}
           {chooseRefusal ? <RefusalPanel refusal={chooseRefusal} title="That file cannot be used as a module" level={3} /> : null}
+          <p className="inventory-file">
+            <label>
+              Key inventory (optional, <code>key-inventory.json</code> from a ceremony):{' '}
+              <input
+                type="file"
+                accept=".json,application/json"
+                aria-label="Key inventory file"
+                disabled={busy}
+                onChange={(e) => {
+                  const file = e.currentTarget.files?.[0];
+                  if (!file) return setInventory(undefined);
+                  void file.arrayBuffer().then((b) => setInventory({ name: file.name, bytes: new Uint8Array(b) }));
+                }}
+              />
+            </label>{' '}
+            {inventory ? <span className="muted">each key’s roles come from {inventory.name}</span> : null}
+          </p>
           <div className="buttons">
             <button type="submit" className="primary" disabled={busy || !module}>
               {view && listing.state === 'done' && sameModule(listing.module, module) ? 'List tokens again' : 'List tokens'}
@@ -339,6 +358,7 @@ function TokenCard({ token, slot, module, rehearsal, piv, onChanged }: TokenCard
               <th scope="col">Type</th>
               <th scope="col">Fingerprint</th>
               <th scope="col">ID</th>
+              {token.keys.some((k) => k.roles) ? <th scope="col">Signs for</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -352,6 +372,12 @@ function TokenCard({ token, slot, module, rehearsal, piv, onChanged }: TokenCard
                     {k.id.length > 12 ? `${k.id.slice(0, 8)}…` : k.id || '—'}
                   </code>
                 </td>
+                {k.roles ? (
+                  <td className="roles">
+                    {k.custodian ? <div>custodian {k.custodian}</div> : null}
+                    {k.roles.length ? k.roles.map((line) => <div key={line}>{line}</div>) : <span className="muted">not in the inventory</span>}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
