@@ -20,6 +20,13 @@
  *   status is printed and the exit is 0. Nothing is written either way (responses are the state: merge
  *   again when more come back).
  *
+ * REQUEST may be a batch signing request (src/cli/batch.ts): the responses (batch responses, or single
+ * responses to one of its repositories) merge per repository; when every repository is complete,
+ * RESULT is a new folder holding `<repository>/root.json` (or targets.json) for each, written at once;
+ * else THRESHOLD_NOT_MET with the per-repository status (`--partial`: exit 0, nothing written).
+ * `--json`: `{ "ok", "batch": true, "batchId", "final", "status", "repositories": [{ profile, repository,
+ * role, version, final, status, file }], "out" }`.
+ *
  * REQUEST is the plain signing request or a `signing-request` bundle; each RESPONSE the plain signature
  * response or a `signature-response` bundle (src/rotation/bundle.ts: decoded and checked first — manifest,
  * kind, one document, the repository of the request). The merged root is written as plain root.json.
@@ -34,10 +41,11 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
-import { REQUEST_BUNDLE_MAX_BYTES, RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, notFinalRefusal, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
+import { RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, notFinalRefusal, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
 import { isCeremonyError } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { reportError, type Io } from './output.js';
+import { mergeBatchCommand, readRequestOrBatch } from './batch.js';
 
 export interface MergeOptions {
   out: string;
@@ -56,7 +64,10 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     if (responsePaths.length === 0) throw new CeremonyError('USAGE', 'give at least one signature response');
     const out = resolve(opts.out);
     await assertAbsent([out], ' (a merged file is never overwritten: choose another --out)');
-    const request = readSigningRequest(await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES), basename(requestPath)).request;
+    // A batch request merges per repository into a new folder (src/cli/batch.ts).
+    const raw = await readRequestOrBatch(requestPath);
+    if (raw.batch) return await mergeBatchCommand(raw.batch, responsePaths, opts, io);
+    const request = readSigningRequest(raw.bytes, basename(requestPath)).request;
     const responses: SignatureResponse[] = [];
     for (const path of responsePaths) {
       try {

@@ -4,6 +4,7 @@ import { registerAttestationCommands } from './attestation.js';
 import { registerImportCommands } from './import.js';
 import { inspectCommand } from './inspect.js';
 import { registerMergeCommand } from './merge.js';
+import { registerBatchCommand } from './batch.js';
 import { reportError, type Io } from './output.js';
 import { registerPublishCommands } from './publish.js';
 import { registerStatusCommand } from './status.js';
@@ -89,6 +90,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerMergeCommand(program, io, (s) => {
+    status = s;
+  });
+  registerBatchCommand(program, io, (s) => {
     status = s;
   });
   registerAttestationCommands(program, io, (s) => {
