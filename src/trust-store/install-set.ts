@@ -38,6 +38,8 @@ import { importLockPath, withImportLock, type LockFs } from './lock.js';
 /** Every file under the replaced folder is read to be carried over: capped each, and in number. */
 const CARRY_FILE_CAP = 16 * 1024 * 1024;
 const CARRY_MAX_FILES = 500_000;
+/** Files written at once while staging a set (trust-dir.ts swapTrustDir): many fsyncs share a journal commit. */
+const STAGE_CONCURRENCY = 64;
 const LEFTOVER = /\.tuf-ceremony-(swap|staging-|previous-)/;
 
 export interface SetImportOptions {
@@ -159,6 +161,6 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
       throw err;
     }
   });
-  if (!opts.dryRun) await swapTrustDir(target, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
+  if (!opts.dryRun) await swapTrustDir(target, next, { concurrency: STAGE_CONCURRENCY, ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
   return { profile: set.profile, layout, folder: target, entries };
 }
