@@ -32,8 +32,8 @@
  * Caps (documented in the README): a batch request at most BATCH_REQUEST_MAX_BYTES (128 MiB) and
  * BATCH_MAX_REQUESTS (5,000) requests, each embedded request no larger than a single request may be
  * (REQUEST_MAX_BYTES, 4 MiB, measured as written); a batch response at most BATCH_RESPONSE_MAX_BYTES
- * (64 MiB) and as many entries as requests. Over a cap: INPUT_TOO_LARGE. One repository (profile and
- * name) twice, or a repository name that cannot name a folder (the merged files are written per
+ * (64 MiB) and as many entries as requests. Over a cap: INPUT_TOO_LARGE. One repository name twice (even
+ * under two profiles: a batch may mix Notary and TUF repositories), or a repository name that cannot name a folder (the merged files are written per
  * repository, `<out>/<repository>/root.json`): SCHEMA_INVALID with the JSON path.
  *
  * The review (describeBatch) summarises the change once: requests whose change reads the same — by the
@@ -95,8 +95,9 @@ function batchIdOf(requests: readonly Pick<SigningRequest, 'repository' | 'reque
   return createHash('sha256').update(BATCH_TAG).update(canonicalString(list, 'json')).digest('hex');
 }
 
+/** One name per batch, whatever its profile: the merged files are written under the repository's name. */
 function repositoryKey(r: Pick<SigningRequest, 'profile' | 'repository'>): string {
-  return `${r.profile}\u0000${r.repository}`;
+  return r.repository;
 }
 
 /** Distinct repositories with folder-safe names (SCHEMA_INVALID at `$.requests[i].repository`). */
@@ -108,7 +109,7 @@ function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | '
       throw new CeremonyError(code, `repository ${quoteShown(r.repository)} cannot name a folder (segments of letters, digits and . _ : -): a batch writes each merged file under its repository's name`, { path });
     }
     const earlier = seen.get(repositoryKey(r));
-    if (earlier !== undefined) throw new CeremonyError(code, `${r.profile} repository ${quoteShown(r.repository)} is in the batch twice (requests ${earlier} and ${i})`, { path });
+    if (earlier !== undefined) throw new CeremonyError(code, `repository ${quoteShown(r.repository)} is in the batch twice (requests ${earlier} and ${i}; one name per batch, whatever the profile)`, { path });
     seen.set(repositoryKey(r), i);
   });
 }
