@@ -121,6 +121,8 @@ export const ERROR_CODES = {
   SHARE_SET_UNKNOWN: { cls: 'refused', what: 'a set of entered share cards this session does not hold: it was used, cleared or left idle too long (its cards were wiped), or it belongs to another session' },
   // --- ceremony plans, site bindings and the ceremony state (src/ceremony) ---
   PLAN_INVALID: { cls: 'refused', what: 'a ceremony plan field is missing, unknown, of the wrong type or not allowed (JSON path named)' },
+  INVENTORY_INVALID: { cls: 'refused', what: 'a key inventory (key-inventory.json) is not one this tool writes (JSON path named)' },
+  REPOSITORY_NAME_UNSAFE: { cls: 'refused', what: 'a repository name cannot be made into a safe, unambiguous folder name (or a folder name is not one this tool writes)' },
   PLAN_INPUT_MISMATCH: { cls: 'refused', what: 'an input file the plan names (a server key) is missing, malformed, or not the bytes the plan recorded by hash' },
   KEY_FILE_PRIVATE: { cls: 'refused', what: 'a file meant to hold a public key holds a private key: refused unread; treat that key as exposed' },
   BINDINGS_INVALID: { cls: 'refused', what: 'a site bindings field is missing, unknown, of the wrong type, or contradicts the plan (JSON path named)' },

@@ -27,14 +27,12 @@ import { verifyTranscript } from '../audit/verify.js';
 import { listPublicKey } from '../signers/public-key-json.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
-import { makeContext, readPublisherKeyFile, type CeremonyContext } from './context.js';
+import { makeContext, type CeremonyContext } from './context.js';
 import { signingKeyOf, spkiOf } from './keys.js';
 import { allOutputNames, metadataFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
 import { checkPlanDates, type CeremonyPlan } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
-import { parsePublisherKey } from './publisher-key.js';
-import { parseRoleKeyFile } from './online-key.js';
-import { SERVER_KEY_MAX_BYTES } from './server-key.js';
+import { readPlanInputs } from './plan-inputs.js';
 import { newState, StateFile, STATE_FILE, type CeremonyState, type StepName } from './state.js';
 import { buildMetadata } from './steps/build-metadata.js';
 import { checkTokens } from './steps/check-tokens.js';
@@ -145,28 +143,6 @@ function checkSameCeremony(state: CeremonyState, plan: CeremonyPlan, planSha256:
   }
 }
 
-/** Read every server key the plan names before anything is written: a wrong file is refused early. */
-async function readInputs(opts: RunCeremonyOptions): Promise<{ name: string; sha256: string }[]> {
-  const out: { name: string; sha256: string }[] = [];
-  for (const role of ['snapshot', 'timestamp'] as const) {
-    const src = opts.plan[role].key;
-    if (src.kind !== 'server') continue;
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFileCapped(join(opts.planDir, src.keyFile), SERVER_KEY_MAX_BYTES);
-    } catch (err) {
-      throw new CeremonyError('PLAN_INPUT_MISMATCH', `${src.keyFile}, the ${role} key the plan names, cannot be read next to the plan`, { path: `$.${role}.keyFile`, cause: err });
-    }
-    parseRoleKeyFile(opts.plan.profile, role, bytes, src.keyFile, src.sha256, opts.plan.repository);
-    out.push({ name: src.keyFile, sha256: src.sha256 });
-  }
-  for (const p of opts.plan.targets.publishers) {
-    parsePublisherKey(await readPublisherKeyFile(opts.planDir, p), p.keyFile, opts.plan.profile, p.sha256);
-    out.push({ name: p.keyFile, sha256: p.sha256 });
-  }
-  return out;
-}
-
 /**
  * Remove the temp files writeFileAtomic left beside this ceremony's own outputs when a run was killed
  * mid-write (src/io/leftover-temps.ts: exact `.NAME.<12 hex>.tmp` names only), and say so.
@@ -196,7 +172,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
   // Software tokens (swtpm, NSS softokn, opencryptoki's soft token) are refused before any PIN unless the
   // reviewed plan allows them (SoftHSM2 makes the whole ceremony a rehearsal instead, PRODUCT.md §2.8).
   opts.tokens.setSoftwarePolicy?.(plan.allowSoftwareTokens === true);
-  const inputs = await readInputs(opts);
+  const inputs = await readPlanInputs(plan, opts.planDir);
   for (const line of describeIntentHash(hash)) report(line);
   if (opts.tokens.rehearsal) report(opts.tokens.rehearsal.notice);
 

@@ -54,6 +54,14 @@
  * - Two custodians may not expect the same token: the pair (serial, label) decides, so tokens that share
  *   a serial (tpm2-pkcs11, NSS: `0000000000000000`) are told apart by label.
  *
+ * - `existingKey` (optional, on a custodian or a token key source): `{"ckaId": hex, "fingerprint": hex}` —
+ *   the key is one made at an earlier ceremony, found on the token by CKA_ID and checked against the
+ *   fingerprint, not generated (issue #17: a new repository joins an existing key set deliberately). The
+ *   custodian's `token` must then name serial and label. A key already on the token that the plan does not
+ *   name this way is never used: generating a key under a label the token already holds is refused
+ *   (KEY_LABEL_EXISTS, labels are never reused).
+ * - Many repositories sharing these keys: `repositories` in place of `repository` (multi-plan.ts).
+ *
  * - `targets.publishers` (optional): `[{"name": "CI", "keyFile": "ci-targets.pem", "sha256": "…"}]`, the
  *   public keys of publishers who sign targets.json themselves with the stock notary client; root v1 lists
  *   them in the targets role beside the ceremony's key, threshold 1 (see `publishers()` below).
@@ -88,7 +96,18 @@ export const PLAN_VERSION = 1;
 export const PLAN_MAX_BYTES = 256 * 1024;
 export const MAX_CUSTODIANS = 16;
 
-export type TokenKeySource = { kind: 'token'; custodian: string; keyAlgorithm: KeyAlgorithm; keyLabel: string };
+/**
+ * A key made at an earlier ceremony, named so that this plan uses it instead of generating one (issue #17:
+ * a new repository joins an existing key set deliberately). Without this, a label already on the token is
+ * refused at generation (KEY_LABEL_EXISTS: labels are never reused), so no key is ever reused by accident.
+ */
+export interface ExistingKey {
+  /** The key's CKA_ID on the token, lower-case hex. */
+  ckaId: string;
+  /** hex SHA-256 of the key's DER SubjectPublicKeyInfo, as `tokens keys` and the inventory show it. */
+  fingerprint: string;
+}
+export type TokenKeySource = { kind: 'token'; custodian: string; keyAlgorithm: KeyAlgorithm; keyLabel: string; existing?: ExistingKey };
 export type SoftwareKeySource = { kind: 'software'; keyAlgorithm: KeyAlgorithm };
 export type KeySource = TokenKeySource | SoftwareKeySource;
 export type ServerKeySource = { kind: 'server'; keyFile: string; sha256: string };
@@ -121,6 +140,8 @@ export interface PlanCustodian {
   token: PlanTokenPin | null;
   keyAlgorithm: KeyAlgorithm;
   keyLabel: string;
+  /** The root key is one made at an earlier ceremony (plan field `existingKey`). */
+  existing?: ExistingKey;
 }
 
 export interface PlanExpiry {
@@ -233,7 +254,7 @@ function tokenPin(value: JsonValue | undefined, path: string): PlanTokenPin | nu
 }
 
 function keySource(value: JsonValue | undefined, path: string, profile: ProfileName, role: 'targets' | 'snapshot' | 'timestamp', custodians: readonly PlanCustodian[], opts: ParsePlanOptions): KeySource {
-  const o = r.object(value, path, [], ['custodian', 'keyAlgorithm', 'keyLabel', 'software']);
+  const o = r.object(value, path, [], ['custodian', 'keyAlgorithm', 'keyLabel', 'software', 'existingKey']);
   if (o.software !== undefined) {
     r.object(value, path, ['software', 'keyAlgorithm']);
     r.literal(o.software, child(path, 'software'), 'rehearsal', 'software keys exist only in rehearsals');
@@ -244,12 +265,21 @@ function keySource(value: JsonValue | undefined, path: string, profile: ProfileN
     if (!SOFTWARE_ALGORITHMS.includes(alg)) r.fail(child(path, 'keyAlgorithm'), 'software keys are ed25519, ecdsa-p256 or ecdsa-p384');
     return { kind: 'software', keyAlgorithm: alg };
   }
-  r.object(value, path, ['custodian', 'keyAlgorithm', 'keyLabel']);
+  r.object(value, path, ['custodian', 'keyAlgorithm', 'keyLabel'], ['existingKey']);
   const name = r.text(o.custodian, child(path, 'custodian'), 100);
   if (!custodians.some((c) => c.name === name)) {
     r.fail(child(path, 'custodian'), `no custodian is named ${JSON.stringify(name)} (custodians: ${custodians.map((c) => c.name).join(', ')})`);
   }
-  return { kind: 'token', custodian: name, keyAlgorithm: keyAlgorithm(o.keyAlgorithm, child(path, 'keyAlgorithm'), profile, role), keyLabel: keyLabel(o.keyLabel, child(path, 'keyLabel')) };
+  const out: TokenKeySource = { kind: 'token', custodian: name, keyAlgorithm: keyAlgorithm(o.keyAlgorithm, child(path, 'keyAlgorithm'), profile, role), keyLabel: keyLabel(o.keyLabel, child(path, 'keyLabel')) };
+  if (o.existingKey !== undefined) out.existing = existingKey(o.existingKey, child(path, 'existingKey'));
+  return out;
+}
+
+/** `existingKey`: `{"ckaId": hex, "fingerprint": hex SHA-256 of the SPKI}` of a key made at an earlier ceremony. */
+function existingKey(value: JsonValue | undefined, path: string): ExistingKey {
+  const o = r.object(value, path, ['ckaId', 'fingerprint']);
+  if (typeof o.ckaId !== 'string' || !/^(?:[0-9a-f]{2}){1,64}$/.test(o.ckaId)) r.fail(child(path, 'ckaId'), 'expected the key\'s CKA_ID as 1 to 64 bytes of lower-case hex (as `tuf-ceremony keys` shows it)');
+  return { ckaId: o.ckaId, fingerprint: r.sha256(o.fingerprint, child(path, 'fingerprint')) };
 }
 
 /** An input file's name: relative to the plan's folder, inside it (no absolute paths, no "..", no backslashes). */
@@ -336,6 +366,9 @@ export function parsePlan(bytes: Uint8Array, opts: ParsePlanOptions = {}): Cerem
 }
 
 export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): CeremonyPlan {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && value.repositories !== undefined && value.repository === undefined) {
+    r.fail('$.repositories', 'this is a multi-repository plan (issue #17), which this command does not take: give it to `run` or `rehearse`');
+  }
   const o = r.object(value, '$', ['format', 'version', 'kind', 'profile', 'repository', 'custodians', 'root', 'targets', 'snapshot', 'timestamp'], ['shamir', 'consistentSnapshot', 'allowSoftwareTokens']);
   r.literal(o.format, '$.format', PLAN_FORMAT, 'a tuf-ceremony plan');
   if (o.version !== PLAN_VERSION) r.fail('$.version', `plan format version ${JSON.stringify(o.version)} is not one this tool reads (${PLAN_VERSION})`);
@@ -349,7 +382,7 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
   const pins: { token: PlanTokenPin; i: number }[] = [];
   list.forEach((v, i) => {
     const path = child('$.custodians', i);
-    const c = r.object(v, path, ['name', 'token', 'keyAlgorithm', 'keyLabel']);
+    const c = r.object(v, path, ['name', 'token', 'keyAlgorithm', 'keyLabel'], ['existingKey']);
     const name = r.text(c.name, child(path, 'name'), 100);
     if (names.has(name.toLowerCase())) r.fail(child(path, 'name'), `two custodians are named ${JSON.stringify(name)}`);
     names.add(name.toLowerCase());
@@ -368,7 +401,9 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
       }
       pins.push({ token, i });
     }
-    custodians.push({ name, token, keyAlgorithm: keyAlgorithm(c.keyAlgorithm, child(path, 'keyAlgorithm'), profile, 'root'), keyLabel: keyLabel(c.keyLabel, child(path, 'keyLabel')) });
+    const custodian: PlanCustodian = { name, token, keyAlgorithm: keyAlgorithm(c.keyAlgorithm, child(path, 'keyAlgorithm'), profile, 'root'), keyLabel: keyLabel(c.keyLabel, child(path, 'keyLabel')) };
+    if (c.existingKey !== undefined) custodian.existing = existingKey(c.existingKey, child(path, 'existingKey'));
+    custodians.push(custodian);
   });
 
   const ro = r.object(o.root, '$.root', ['threshold', 'expires']);
@@ -392,12 +427,24 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
     labels.set(key, path);
   };
   custodians.forEach((c, i) => useLabel(c.name, c.keyLabel, child(child('$.custodians', i), 'keyLabel')));
+  // An earlier key is named by its token too: (serial, label) of the token it is on, reviewed with the plan.
+  const existingOn = (custodian: string, path: string): void => {
+    const i = custodians.findIndex((c) => c.name === custodian);
+    const pin = custodians[i]!.token;
+    if (!pin || pin.serial === undefined || pin.label === undefined) {
+      r.fail(path, `${custodian}'s key made at an earlier ceremony is named by its token too: give ${custodian}'s "token" as {"serial", "label"} (at ${child(child('$.custodians', i), 'token')})`);
+    }
+  };
+  custodians.forEach((c, i) => c.existing && existingOn(c.name, child(child('$.custodians', i), 'existingKey')));
   for (const [name, rl] of [
     ['targets', targets],
     ['snapshot', snapshot],
     ['timestamp', timestamp],
   ] as const) {
-    if (rl.key.kind === 'token') useLabel(rl.key.custodian, rl.key.keyLabel, `$.${name}.key.keyLabel`);
+    if (rl.key.kind === 'token') {
+      useLabel(rl.key.custodian, rl.key.keyLabel, `$.${name}.key.keyLabel`);
+      if (rl.key.existing) existingOn(rl.key.custodian, `$.${name}.key.existingKey`);
+    }
   }
 
   const plan: CeremonyPlan = {
@@ -468,7 +515,7 @@ export function plannedKeys(plan: CeremonyPlan): PlannedKey[] {
   const out: PlannedKey[] = plan.custodians.map((c, i) => ({
     name: `root/${c.name}`,
     role: 'root' as const,
-    source: { kind: 'token' as const, custodian: c.name, keyAlgorithm: c.keyAlgorithm, keyLabel: c.keyLabel },
+    source: { kind: 'token' as const, custodian: c.name, keyAlgorithm: c.keyAlgorithm, keyLabel: c.keyLabel, ...(c.existing ? { existing: c.existing } : {}) },
     path: child('$.custodians', i),
   }));
   if (plan.shamir) out.push({ name: 'root/shamir', role: 'root', source: { kind: 'shamir', keyAlgorithm: plan.shamir.keyAlgorithm }, path: '$.shamir' });

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { registerAttestationCommands } from './attestation.js';
 import { registerImportCommands } from './import.js';
+import { registerKeysCommand } from './keys.js';
 import { inspectCommand } from './inspect.js';
 import { registerMergeCommand } from './merge.js';
 import { registerBatchCommand } from './batch.js';
@@ -65,6 +66,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerTokensCommand(program, io, (s) => {
+    status = s;
+  });
+  registerKeysCommand(program, io, (s) => {
     status = s;
   });
   registerRunCommand(program, io, (s) => {

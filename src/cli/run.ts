@@ -16,13 +16,22 @@
  * `--json` prints on success `{ "ok": true, "out", "planSha256", "resumed", "skipped": [steps],
  * "metadata": [files], "files": [files], "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId",
  * "sealKeyId" }` (progress lines then go to stderr).
+ *
+ * A multi-repository plan (`repositories`, src/ceremony/multi-plan.ts) runs src/ceremony/multi-machine.ts:
+ * one PIN per custodian, each repository into `DIR/repositories/<safe name>/`, one transcript, and
+ * `DIR/key-inventory.json`. It does not resume yet (a folder holding one is refused, OUTPUT_EXISTS).
+ * `--json` then prints `{ "ok": true, "out", "planSha256", "repositories": [{ "name", "profile", "dir",
+ * "metadata", "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId" }], "inventory",
+ * "tokenSignatures", "sealKeyId" }`.
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { readFileCapped } from '../io/files.js';
 import { moduleFileExists } from '../io/softhsm.js';
-import { BINDINGS_MAX_BYTES, parsePlan, parseSiteBindings, PLAN_MAX_BYTES, runCeremony, Pkcs11TokenProvider, intentHash, type CustodianBinding, type SiteBindings } from '../ceremony/index.js';
+import { MULTI_PLAN_MAX_BYTES, parseAnyPlan } from '../ceremony/multi-plan.js';
+import { REPOSITORIES_DIR, runMultiCeremony, type MultiCeremonyResult } from '../ceremony/multi-machine.js';
+import { BINDINGS_MAX_BYTES, parseSiteBindings, runCeremony, Pkcs11TokenProvider, intentHash, type CustodianBinding, type SiteBindings } from '../ceremony/index.js';
 import type { PlanCustodian } from '../ceremony/plan.js';
 import type { ExpectedKey } from '../ceremony/tokens.js';
 import { groupHex, shortDigest, groupWords } from '../crypto/digest-words.js';
@@ -81,8 +90,10 @@ function defaultOut(planPath: string): string {
 export async function runCommand(planPath: string, opts: RunOptions, io: Io, deps: RunDeps = defaultRunDeps): Promise<number> {
   if (!opts.bindings) throw new CeremonyError('USAGE', '--bindings FILE is required (module, token and PIN source per custodian)');
   const say = (line: string): void => (opts.json ? io.err(line) : io.out(line));
-  const planBytes = await readFileCapped(planPath, PLAN_MAX_BYTES);
-  const plan = parsePlan(planBytes, { source: basename(planPath) });
+  const planBytes = await readFileCapped(planPath, MULTI_PLAN_MAX_BYTES);
+  const any = parseAnyPlan(planBytes, { source: basename(planPath) });
+  // Custodians and root are the same in every repository of a multi-repository plan (multi-plan.ts).
+  const plan = any.kind === 'single' ? any.plan : any.plan.repositories[0]!.plan;
   const hash = intentHash(planBytes);
   const bindings = parseSiteBindings(await readFileCapped(opts.bindings, BINDINGS_MAX_BYTES), plan, hash.sha256);
   checkPinSources(bindings, deps);
@@ -119,6 +130,25 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
   try {
     await provider.loadModules();
     say(`${provider.rehearsal ? 'REHEARSAL (a rehearsal module is bound): ' : ''}root ceremony of ${basename(planPath)} into ${out}`);
+    if (any.kind === 'multi') {
+      const multi = await runMultiCeremony({
+        planBytes,
+        plan: any.plan,
+        planName: basename(planPath),
+        planDir: dirname(resolve(planPath)),
+        outDir: out,
+        tokens: provider,
+        now: deps.now,
+        report: say,
+        ...(deps.fault ? { fault: deps.fault } : {}),
+      });
+      if (opts.json) io.out(JSON.stringify(multiJson(multi), null, 2));
+      else {
+        say(`done: ${multi.repositories.length} repositories in ${join(out, REPOSITORIES_DIR)}, key inventory ${join(out, multi.inventory)}`);
+        say(`check the transcript: tuf-ceremony transcript verify ${join(out, 'transcript.jsonl')} --seal-key ${multi.sealKeyId}`);
+      }
+      return 0;
+    }
     const result = await runCeremony({
       planBytes,
       plan,
@@ -160,6 +190,19 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
     await provider.close();
     for (const mod of loaded) await mod.finalize().catch(() => undefined);
   }
+}
+
+/** `--json` of a multi-repository ceremony (documented in the file comment). */
+export function multiJson(r: MultiCeremonyResult): Record<string, unknown> {
+  return {
+    ok: true,
+    out: r.outDir,
+    planSha256: r.planSha256,
+    repositories: r.repositories.map((x) => ({ name: x.name, profile: x.profile, dir: x.dir, metadata: x.metadata, rootKeyIds: x.rootKeyIds, targetsKeyId: x.keyIds.targets, snapshotKeyId: x.keyIds.snapshot, timestampKeyId: x.keyIds.timestamp })),
+    inventory: r.inventory,
+    tokenSignatures: r.tokenSignatures,
+    sealKeyId: r.sealKeyId,
+  };
 }
 
 export function registerRunCommand(program: Command, io: Io, setStatus: (status: number) => void): void {

@@ -72,7 +72,7 @@ const defaultDeps: TokensDeps = {
   platform: process.platform,
 };
 
-interface Target {
+export interface Target {
   path: string;
   preset: ModulePreset | undefined;
   libraryParameters?: string | undefined;
@@ -152,7 +152,7 @@ function human(m: ModuleListing): string {
   return lines.join('\n');
 }
 
-function targets(opts: TokensCommandOptions, deps: TokensDeps): Target[] {
+export function targets(opts: TokensCommandOptions, deps: Pick<TokensDeps, 'exists' | 'platform'>): Target[] {
   if (opts.module !== undefined) {
     if (opts.module === '') throw new CeremonyError('USAGE', '--module takes a path or one of: ykcs11, opensc, softhsm2');
     const libraryParameters = opts.moduleParams || undefined;

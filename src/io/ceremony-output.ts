@@ -8,11 +8,13 @@
  * (plan, transcript, cards, the rehearsal's rotation/ export/ site/ subfolders) is left unread.
  */
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
 import { readState } from '../ceremony/state.js';
+import { INVENTORY_FILE, INVENTORY_MAX_BYTES, parseInventory } from '../ceremony/inventory.js';
+import { REPOSITORIES_DIR, repositoryOfSafeName } from '../ceremony/repository-names.js';
 import { parseJsonStrict } from '../json/parse.js';
 import { readFileCapped, readRepositoryDir } from './files.js';
 
@@ -52,7 +54,7 @@ const STATE_MAX_BYTES = 4 * 1024 * 1024;
  */
 export async function readKeyHolders(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  if (!(await isCeremonyOutput(dir))) return out;
+  if (!(await isCeremonyOutput(dir))) return inventoryHolders(dir);
   let bytes: Uint8Array;
   try {
     bytes = await readFileCapped(join(dir, 'ceremony-state.json'), STATE_MAX_BYTES);
@@ -64,6 +66,36 @@ export async function readKeyHolders(dir: string): Promise<Map<string, string>> 
     if (!k.keyId) continue;
     const name = k.origin === 'shamir' ? 'Shamir share cards' : k.origin === 'server' ? 'notary-server' : k.custodian;
     if (name) out.set(k.keyId, name);
+  }
+  return out;
+}
+
+/**
+ * A repository folder of a multi-repository ceremony (`OUT/repositories/<safe name>/`, issue #17) has no
+ * state file of its own: who holds its keys is in `OUT/key-inventory.json`, under the repository the
+ * folder name stands for (repository-names.ts). Empty when there is no such inventory or it says nothing.
+ */
+async function inventoryHolders(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const parent = dirname(resolve(dir));
+  if (basename(parent) !== REPOSITORIES_DIR) return out;
+  let repository: string;
+  try {
+    repository = repositoryOfSafeName(basename(resolve(dir)));
+  } catch {
+    return out;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileCapped(join(dirname(parent), INVENTORY_FILE), INVENTORY_MAX_BYTES);
+  } catch {
+    return out; // names are a courtesy, not a requirement
+  }
+  const inventory = parseInventory(bytes, INVENTORY_FILE);
+  for (const k of inventory.keys) {
+    const name = k.origin === 'server' ? 'notary-server' : k.custodian;
+    if (!name) continue;
+    for (const r of k.roles) if (r.repository === repository) out.set(r.keyId, name);
   }
   return out;
 }

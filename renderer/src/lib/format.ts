@@ -127,6 +127,8 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   FILE_NOT_FOUND: 'A file the ceremony needs is not where it should be.',
   OUTPUT_EXISTS: 'The output folder already holds files a ceremony would write. Outputs are never overwritten: choose a new, empty folder (or the folder of the stopped ceremony, to resume it).',
   PLAN_INVALID: 'The plan file is not a valid ceremony plan; the path names the field. Nothing was done: correct the plan and have it reviewed again.',
+  REPOSITORY_NAME_UNSAFE: 'A repository name cannot be made into a safe folder name (or a folder is not one this tool wrote). Nothing was done: correct the name in the plan.',
+  INVENTORY_INVALID: 'The key inventory file is damaged or not one this tool writes; the path names the field.',
   PLAN_INPUT_MISMATCH: 'A key file the plan names is missing, or is not the file that was reviewed (its SHA-256 differs). Open the reviewed file with the plan.',
   BINDINGS_INVALID: 'The site bindings file is not valid, or contradicts the plan (the path names the field).',
   BINDINGS_PLAN_MISMATCH: 'The site bindings were written for another plan: their plan hash is not this plan’s. Use the bindings made for this exact plan.',

@@ -60,14 +60,22 @@ async function certificateFor(ctx: CeremonyContext, key: SigningKey): Promise<st
 }
 
 /** Record a key as ready, with everything root.json needs to list it. */
-async function ready(ctx: CeremonyContext, planned: PlannedKey, key: SigningKey, base: KeyRecord): Promise<KeyRecord> {
+/**
+ * How a key is made: `certificate: false` for a key shared by many repositories (issue #17), whose Notary
+ * root certificates are issued per GUN afterwards (multi-machine.ts) rather than one for the plan's GUN.
+ */
+export interface MakeKeyOptions {
+  certificate?: boolean;
+}
+
+async function ready(ctx: CeremonyContext, planned: PlannedKey, key: SigningKey, base: KeyRecord, opts: MakeKeyOptions = {}): Promise<KeyRecord> {
   if (key.algorithm !== base.algorithm) {
     throw new CeremonyError('KEY_INVALID', `the key found for ${planned.name} is ${algorithmTitle(key.algorithm)}, not the ${algorithmTitle(base.algorithm)} the plan asks for`);
   }
   refuseDuplicate(ctx, planned.name, key.fingerprint);
   await selfTest(ctx, key, planned.name);
   let certificate = base.certificate;
-  const rootCert = ctx.plan.profile === 'notary' && planned.role === 'root';
+  const rootCert = ctx.plan.profile === 'notary' && planned.role === 'root' && opts.certificate !== false;
   if (rootCert && !certificate) certificate = await certificateFor(ctx, key);
   const listed = listPublicKey(ctx.plan.profile, key.spki, rootCert ? { certificatePem: certificate! } : {});
   const rec: KeyRecord = { ...base, status: 'ready', fingerprint: key.fingerprint, spki: spkiText(key.spki), keyId: listed.keyId };
@@ -77,12 +85,12 @@ async function ready(ctx: CeremonyContext, planned: PlannedKey, key: SigningKey,
   return rec;
 }
 
-async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: TokenKeySource): Promise<{ rec: KeyRecord; how: string }> {
+async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: TokenKeySource, opts: MakeKeyOptions): Promise<{ rec: KeyRecord; how: string }> {
   const token = await ctx.token(source.custodian);
   const existing = ctx.state.keys[planned.name];
   // The CKA_ID is chosen and recorded before the token is asked, so the key is found again by ID (and
   // fingerprint) whatever the module does with labels; an older state without one is found by label.
-  const tokenKeyId = existing ? existing.tokenKeyId : randomBytes(16).toString('hex');
+  const tokenKeyId = existing ? existing.tokenKeyId : (source.existing?.ckaId ?? randomBytes(16).toString('hex'));
   const base: KeyRecord = {
     role: planned.role,
     origin: 'token',
@@ -100,7 +108,20 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
     key = await token.findKey(source.keyLabel, existing.fingerprint, id);
     how = 'found again on the token (made before the interruption)';
     ctx.keys.set(planned.name, key);
-    return { rec: await ready(ctx, planned, key, existing), how };
+    return { rec: await ready(ctx, planned, key, existing, opts), how };
+  }
+  if (source.existing) {
+    // Named by the plan (issue #17): a key made at an earlier ceremony, found by its CKA_ID and checked
+    // against the fingerprint the reviewed plan records — never generated, never adopted by label alone.
+    ctx.state.keys[planned.name] = base;
+    await ctx.save();
+    key = await token.findKey(source.keyLabel, source.existing.fingerprint, id);
+    if (key.fingerprint !== source.existing.fingerprint) {
+      throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `the key with CKA_ID ${source.existing.ckaId} on ${describeToken(token.token)} is not the key the plan names (fingerprint ${key.fingerprint.slice(0, 16)}…, plan ${source.existing.fingerprint.slice(0, 16)}…)`);
+    }
+    ctx.keys.set(planned.name, key);
+    how = `made at an earlier ceremony and named by the plan: found on the token by CKA_ID ${source.existing.ckaId} and fingerprint ${source.existing.fingerprint.slice(0, 16)}…`;
+    return { rec: await ready(ctx, planned, key, base, opts), how };
   }
   if (existing?.status === 'generating') {
     try {
@@ -119,7 +140,7 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
   key ??= await token.generateKey(source.keyAlgorithm, source.keyLabel, id);
   await ctx.fault(`generated:${planned.name}`);
   ctx.keys.set(planned.name, key);
-  const rec = await ready(ctx, planned, key, base);
+  const rec = await ready(ctx, planned, key, base, opts);
   const generation = key instanceof TokenKey ? key.generation : undefined;
   if (generation) {
     // What the token was asked, what it made, and how it refused to give the private key out (keygen.ts,
@@ -134,7 +155,7 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
   return { rec, how };
 }
 
-async function softwareKey(ctx: CeremonyContext, planned: PlannedKey, algorithm: KeyAlgorithm): Promise<{ rec: KeyRecord; how: string }> {
+async function softwareKey(ctx: CeremonyContext, planned: PlannedKey, algorithm: KeyAlgorithm, opts: MakeKeyOptions): Promise<{ rec: KeyRecord; how: string }> {
   const existing = ctx.state.keys[planned.name];
   const base: KeyRecord = { role: planned.role, origin: 'software', algorithm, status: 'generating' };
   if (existing?.status === 'ready') {
@@ -147,7 +168,29 @@ async function softwareKey(ctx: CeremonyContext, planned: PlannedKey, algorithm:
   if (!ctx.rehearsal) throw new CeremonyError('PLAN_INVALID', 'a software key is for rehearsals only', { path: planned.path });
   const key = SoftwareKey.generate(algorithm, { label: `rehearsal ${planned.role} key`, rehearsal: true });
   ctx.softwareKeys.set(planned.name, key);
-  return { rec: await ready(ctx, planned, key, base), how: 'generated in memory (REHEARSAL software key, never written down)' };
+  return { rec: await ready(ctx, planned, key, base, opts), how: 'generated in memory (REHEARSAL software key, never written down)' };
+}
+
+/**
+ * Make (or find again, or — named by the plan — find from an earlier ceremony) one key held by a custodian's
+ * token or, in a rehearsal, in memory; record it in the state and the transcript. Returns its title.
+ */
+export async function makeHeldKey(ctx: CeremonyContext, planned: PlannedKey, source: TokenKeySource | { kind: 'software'; keyAlgorithm: KeyAlgorithm }, opts: MakeKeyOptions = {}): Promise<string> {
+  const { rec, how } = source.kind === 'token' ? await tokenKey(ctx, planned, source, opts) : await softwareKey(ctx, planned, source.keyAlgorithm, opts);
+  await ctx.fault(`key-ready:${planned.name}`);
+  const what = `${roleTitle(planned)} (${algorithmTitle(rec.algorithm)})`;
+  const custodian = source.kind === 'token' ? source.custodian : undefined;
+  const cert = rec.certificate ? `; Notary certificate CN=${ctx.plan.repository}, leaf, valid to ${ctx.plan.root.expires.text}, verified` : '';
+  await ctx.record({
+    step: source.kind === 'token' && source.existing ? 'key.existing' : 'key.generate',
+    actor: custodian ? { name: custodian, role: 'custodian' } : { name: 'tuf-ceremony', role: 'app' },
+    ...(custodian ? { token: { serial: rec.tokenSerial!, ...(rec.label ? { label: rec.label } : {}), keyId: rec.keyId! } } : {}),
+    digests: [{ label: `${what} fingerprint`, sha256: rec.fingerprint! }],
+    note: clipNote(`${what} ${source.kind === 'token' ? `"${rec.label}" ` : ''}${how}; a test signature verified in software${cert}`),
+  });
+  const where = custodian ? ` on ${describeToken({ serial: rec.tokenSerial!, label: ctx.state.tokens[custodian]?.label ?? '' })}` : ' in memory (rehearsal)';
+  ctx.report(`  ${what}${where}: fingerprint ${rec.fingerprint!.slice(0, 16)}…, key ID ${rec.keyId!.slice(0, 16)}…`);
+  return what;
 }
 
 export const generateKeys: Step = {
@@ -192,21 +235,7 @@ export const generateKeys: Step = {
         made.push(`targets: publisher ${source.name}'s key`);
         continue;
       }
-      const { rec, how } = source.kind === 'token' ? await tokenKey(ctx, planned, source) : await softwareKey(ctx, planned, source.keyAlgorithm);
-      await ctx.fault(`key-ready:${planned.name}`);
-      const what = `${roleTitle(planned)} (${algorithmTitle(rec.algorithm)})`;
-      const custodian = source.kind === 'token' ? source.custodian : undefined;
-      const cert = rec.certificate ? `; Notary certificate CN=${ctx.plan.repository}, leaf, valid to ${ctx.plan.root.expires.text}, verified` : '';
-      await ctx.record({
-        step: 'key.generate',
-        actor: custodian ? { name: custodian, role: 'custodian' } : { name: 'tuf-ceremony', role: 'app' },
-        ...(custodian ? { token: { serial: rec.tokenSerial!, ...(rec.label ? { label: rec.label } : {}), keyId: rec.keyId! } } : {}),
-        digests: [{ label: `${what} fingerprint`, sha256: rec.fingerprint! }],
-        note: clipNote(`${what} ${source.kind === 'token' ? `"${rec.label}" ` : ''}${how}; a test signature verified in software${cert}`),
-      });
-      const where = custodian ? ` on ${describeToken({ serial: rec.tokenSerial!, label: ctx.state.tokens[custodian]?.label ?? '' })}` : ' in memory (rehearsal)';
-      ctx.report(`  ${what}${where}: fingerprint ${rec.fingerprint!.slice(0, 16)}…, key ID ${rec.keyId!.slice(0, 16)}…`);
-      made.push(what);
+      made.push(await makeHeldKey(ctx, planned, source));
     }
     return { note: clipNote(`${made.length} keys ready: ${made.join('; ')}`) };
   },

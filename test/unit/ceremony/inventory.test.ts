@@ -1,0 +1,100 @@
+/**
+ * The key inventory (src/ceremony/inventory.ts): what a ceremony writes reads back; the hooks for
+ * rotations and imports replace a repository's roles; every refusal is INVENTORY_INVALID with the JSON
+ * path (or the parser's code), and the size cap holds.
+ */
+import { describe, expect, it } from 'vitest';
+import type { JsonObject, JsonValue } from '../../../src/json/types.js';
+import { describeRoles, dropRole, emptyInventory, firstExpiry, INVENTORY_MAX_BYTES, inventoryBytes, parseInventory, recordRepository, type KeyInventory } from '../../../src/ceremony/inventory.js';
+import { refusal } from '../../support/refusal.js';
+
+const FP = (c: string) => c.repeat(64);
+const NOW = new Date('2026-12-06T05:00:00Z');
+
+function sample(): KeyInventory {
+  const inv = emptyInventory(NOW);
+  inv.keys.push({ fingerprint: FP('a'), algorithm: 'ecdsa-p256', origin: 'token', custodian: 'Alice', token: { serial: '11', label: 'alice' }, label: 'root-alice', ckaId: '0a0b', rehearsal: false, roles: [] });
+  inv.keys.push({ fingerprint: FP('b'), algorithm: 'ecdsa-p256', origin: 'token', custodian: 'Bob', token: { serial: '22', label: 'bob' }, label: 'targets', ckaId: '0c', rehearsal: false, roles: [] });
+  for (const name of ['r/one', 'r/two']) {
+    recordRepository(
+      inv,
+      {
+        name,
+        profile: 'notary',
+        dir: `repositories/${name}`,
+        keys: [
+          { role: 'root', keyId: FP('1'), fingerprint: FP('a'), algorithm: 'ecdsa-p256', origin: 'token', certificateExpires: '2036-05-01T00:00:00Z' },
+          { role: 'targets', keyId: FP('2'), fingerprint: FP('b'), algorithm: 'ecdsa-p256', origin: 'token' },
+        ],
+        expires: { root: '2036-05-01T00:00:00Z', targets: '2029-05-01T00:00:00Z' },
+      },
+      NOW,
+    );
+  }
+  return inv;
+}
+
+const bytes = (v: JsonValue): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
+
+function set(obj: JsonObject, path: (string | number)[], value: JsonValue | undefined): JsonObject {
+  const copy = structuredClone(obj);
+  let cur = copy as Record<string | number, JsonValue>;
+  for (const seg of path.slice(0, -1)) cur = cur[seg] as Record<string | number, JsonValue>;
+  const last = path[path.length - 1]!;
+  if (value === undefined) delete cur[last];
+  else cur[last] = value;
+  return copy;
+}
+
+describe('the key inventory', () => {
+  it('reads back what it writes; roles grouped for people; first expiry', () => {
+    const inv = sample();
+    const back = parseInventory(inventoryBytes(inv));
+    expect(back).toEqual(inv);
+    const alice = back.keys[0]!;
+    expect(alice.roles.map((r) => [r.repository, r.role])).toEqual([
+      ['r/one', 'root'],
+      ['r/two', 'root'],
+    ]);
+    expect(firstExpiry(back.keys[1]!)).toBe('2029-05-01T00:00:00Z');
+    expect(describeRoles(alice)).toEqual(['root (notary) in 2 repositories: r/one, r/two; first expiry 2036-05-01T00:00:00Z']);
+  });
+
+  it('recordRepository replaces what the inventory said of a repository (a rotation: Bob → Carol)', () => {
+    const inv = sample();
+    recordRepository(inv, { name: 'r/one', profile: 'notary', dir: 'x', keys: [{ role: 'root', keyId: FP('1'), fingerprint: FP('a'), algorithm: 'ecdsa-p256', origin: 'token' }, { role: 'targets', keyId: FP('3'), fingerprint: FP('c'), algorithm: 'ed25519', origin: 'publisher' }], expires: {} }, NOW);
+    expect(inv.keys.find((k) => k.fingerprint === FP('b'))!.roles.map((r) => r.repository)).toEqual(['r/two']);
+    expect(inv.keys.find((k) => k.fingerprint === FP('c'))).toMatchObject({ algorithm: 'ed25519', origin: 'publisher', roles: [{ repository: 'r/one', role: 'targets' }] });
+    dropRole(inv, FP('a'), 'r/two', 'root', NOW);
+    expect(inv.keys[0]!.roles.map((r) => r.repository)).toEqual(['r/one']);
+    expect(refusal(() => dropRole(inv, FP('e'), 'r/two', 'root', NOW)).code).toBe('INVENTORY_INVALID');
+  });
+
+  const base = JSON.parse(new TextDecoder().decode(inventoryBytes(sample()))) as JsonObject;
+  const cases: [string, JsonValue, string][] = [
+    ['another format', set(base, ['format'], 'tuf-ceremony-plan'), '$.format'],
+    ['another version', set(base, ['version'], 2), '$.version'],
+    ['an unknown field', set(base, ['extra'], 1), '$.extra'],
+    ['a bad date', set(base, ['updated'], 'yesterday'), '$.updated'],
+    ['a key listed twice', set(base, ['keys', 1, 'fingerprint'], FP('a')), '$.keys[1].fingerprint'],
+    ['a bad fingerprint', set(base, ['keys', 0, 'fingerprint'], 'abc'), '$.keys[0].fingerprint'],
+    ['an unknown algorithm', set(base, ['keys', 0, 'algorithm'], 'dsa'), '$.keys[0].algorithm'],
+    ['a bad CKA_ID', set(base, ['keys', 0, 'ckaId'], 'XY'), '$.keys[0].ckaId'],
+    ['an unknown role', set(base, ['keys', 0, 'roles', 0, 'role'], 'mirror'), '$.keys[0].roles[0].role'],
+    ['an unknown profile', set(base, ['keys', 0, 'roles', 1, 'profile'], 'docker'), '$.keys[0].roles[1].profile'],
+    ['a bad key ID', set(base, ['keys', 0, 'roles', 0, 'keyId'], 'zz'), '$.keys[0].roles[0].keyId'],
+    ['a bad certificate expiry', set(base, ['keys', 0, 'roles', 0, 'certificateExpires'], '2036-05-01'), '$.keys[0].roles[0].certificateExpires'],
+    ['a role without a repository', set(base, ['keys', 0, 'roles', 0, 'repository'], undefined), '$.keys[0].roles[0].repository'],
+    ['keys not an array', set(base, ['keys'], {}), '$.keys'],
+  ];
+  it.each(cases)('refuses %s', (_what, doc, path) => {
+    const err = refusal(() => parseInventory(bytes(doc)));
+    expect(err.code).toBe('INVENTORY_INVALID');
+    expect(err.path).toBe(path);
+  });
+
+  it('refuses more than the size cap, and what is not JSON', () => {
+    expect(refusal(() => parseInventory(new Uint8Array(INVENTORY_MAX_BYTES + 1))).code).toBe('INPUT_TOO_LARGE');
+    expect(refusal(() => parseInventory(new TextEncoder().encode('{"format": '))).code).toBe('JSON_MALFORMED');
+  });
+});
