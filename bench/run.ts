@@ -46,7 +46,7 @@ import { qrSection } from './qr.js';
 import { moduleSignWorker, type BenchModule } from './modules.js';
 import { rehearsalWorker, signingSection, signWorker } from './sign.js';
 import { hostileSection, hostileWorker } from './hostile.js';
-import { importWorker, repositoriesSection } from './repositories.js';
+import { ceremonySection, ceremonyWorker, importWorker, repositoriesSection } from './repositories.js';
 
 const SCENARIOS: Scenario[] = ['full', 'chain', 'top-level'];
 const SIDES: Side[] = ['ours', 'tufjs'];
@@ -175,6 +175,10 @@ async function main(): Promise<void> {
     await rehearsalWorker();
     return;
   }
+  if (args[0] === '--worker-ceremony') {
+    await ceremonyWorker(Number(args[1]));
+    return;
+  }
   if (args[0] === '--worker-import') {
     await importWorker(args[1] as 'set' | 'singles', args[2]!, Number(args[3]));
     return;
@@ -207,7 +211,10 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'signing') signingSection(self, { rounds: signRounds, signsPerRound: signs, rehearsals });
   if (only === undefined || only === 'qr') await qrSection({ trials: qrTrials });
   if (only === undefined || only === 'hostile') await hostileSection(self, opt('--hostile'));
-  if (only === undefined || only === 'repositories') await repositoriesSection(self, { count: repositories, runs: repoRuns });
+  if (only === undefined || only === 'repositories') {
+    await repositoriesSection(self, { count: repositories, runs: repoRuns });
+    ceremonySection(self, repositories);
+  }
 }
 
 async function verificationSection(args: string[], self: string, opt: (name: string) => string | undefined, runs: number): Promise<void> {
