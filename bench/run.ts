@@ -20,11 +20,15 @@
  * signature and one key generation per PKCS#11 module the CI tests (bench/modules.ts: SoftHSM2,
  * tpm2-pkcs11 on swtpm, opencryptoki's soft token), and a full 3-custodian rehearsal end to end.
  *
- *   [--only verify|signing|qr|hostile] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
+ *   [--only verify|signing|qr|hostile|repositories] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
  *   [--rehearsals N (default 3)] [--qr-trials N (≥ 100, default 100)]
  *
  * Then the animated-QR section (bench/qr.ts): frames needed to reassemble 20 KB and 100 KB bundles at
  * 0/10/30 % loss, ours against @ngraveio/bc-ur's decoder and plain numbered chunks; zxing-wasm decode rate.
+ *
+ * Then the repositories section (bench/repositories.ts, issue #17): import of one trust-bundle-set of
+ * 1,000 Notary repositories against 1,000 single imports (time, peak memory), and the token signatures a
+ * 1,000-repository ceremony needs at a YubiKey's signing speed.
  *
  * Then the hostile-input section (bench/hostile.ts, issue #12): every input family at its size cap with
  * the structure that costs most, time and peak memory per case against the budgets the README states.
@@ -42,6 +46,7 @@ import { qrSection } from './qr.js';
 import { moduleSignWorker, type BenchModule } from './modules.js';
 import { rehearsalWorker, signingSection, signWorker } from './sign.js';
 import { hostileSection, hostileWorker } from './hostile.js';
+import { ceremonySection, ceremonyWorker, importWorker, repositoriesSection } from './repositories.js';
 
 const SCENARIOS: Scenario[] = ['full', 'chain', 'top-level'];
 const SIDES: Side[] = ['ours', 'tufjs'];
@@ -170,6 +175,14 @@ async function main(): Promise<void> {
     await rehearsalWorker();
     return;
   }
+  if (args[0] === '--worker-ceremony') {
+    await ceremonyWorker(Number(args[1]));
+    return;
+  }
+  if (args[0] === '--worker-import') {
+    await importWorker(args[1] as 'set' | 'singles', args[2]!, Number(args[3]));
+    return;
+  }
   if (args[0] === '--worker-hostile') {
     await hostileWorker(args[1]!, args[2]!);
     return;
@@ -189,11 +202,19 @@ async function main(): Promise<void> {
   const qrTrials = Number(opt('--qr-trials') ?? 100);
   if (!Number.isInteger(qrTrials) || qrTrials < 100) throw new Error('--qr-trials must be at least 100');
   const only = opt('--only');
-  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'qr' && only !== 'hostile') throw new Error('--only is verify, signing, qr or hostile');
+  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'qr' && only !== 'hostile' && only !== 'repositories') throw new Error('--only is verify, signing, qr, hostile or repositories');
+  const repositories = Number(opt('--repositories') ?? 1000);
+  if (!Number.isInteger(repositories) || repositories < 1) throw new Error('--repositories must be a positive integer');
+  const repoRuns = Number(opt('--repository-runs') ?? 3);
+  if (!Number.isInteger(repoRuns) || repoRuns < 1) throw new Error('--repository-runs must be at least 1');
   if (only === undefined || only === 'verify') await verificationSection(args, self, opt, runs);
   if (only === undefined || only === 'signing') signingSection(self, { rounds: signRounds, signsPerRound: signs, rehearsals });
   if (only === undefined || only === 'qr') await qrSection({ trials: qrTrials });
   if (only === undefined || only === 'hostile') await hostileSection(self, opt('--hostile'));
+  if (only === undefined || only === 'repositories') {
+    await repositoriesSection(self, { count: repositories, runs: repoRuns });
+    ceremonySection(self, repositories);
+  }
 }
 
 async function verificationSection(args: string[], self: string, opt: (name: string) => string | undefined, runs: number): Promise<void> {

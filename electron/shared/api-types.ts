@@ -856,7 +856,7 @@ export interface ImportPreviewView {
 // --- export (#6) --------------------------------------------------------------------------------------
 
 /** src/bundle/format.ts BundleKind (held equal by a type check in schemas.ts). */
-export type BundleKindName = 'trust-bundle' | 'signing-request' | 'signature-response' | 'share-card';
+export type BundleKindName = 'trust-bundle' | 'signing-request' | 'signature-response' | 'share-card' | 'trust-bundle-set';
 
 export interface ExportFolderRequest {
   /** The files of the metadata folder, relative names (as for inspectFiles). */

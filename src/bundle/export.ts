@@ -15,6 +15,7 @@
 import { CeremonyError } from '../errors.js';
 import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 import { decodeAttestations } from '../attestation/attestations-file.js';
+import { decodeRepositorySet } from './set.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { writeFileVerified, type VerifiedWriteFs } from '../io/files.js';
 import type { ProfileName } from '../profiles/profile.js';
@@ -120,6 +121,14 @@ export function checkBundleForExport(bytes: Uint8Array, opts: { now: Date; sourc
     case 'signature-response':
       readSignatureResponse(bytes, source, { profile: bundle.profile, repository: bundle.repository });
       return { bytes, bundle };
+    case 'trust-bundle-set': {
+      // Every repository of the set verified as a single trust bundle is (issue #17).
+      for (const inner of decodeRepositorySet(bytes, source).repositories) {
+        const verified = verifyForExport(bundleRepositoryFiles(inner), { now: opts.now, ...(inner.profile === 'notary' ? { gun: inner.repository } : {}) });
+        if (verified.profile !== inner.profile) throw new CeremonyError('BUNDLE_CONTENT_INVALID', `${source}: ${inner.repository} says profile ${inner.profile} but holds ${verified.profile} metadata`, { path: '$.profile' });
+      }
+      return { bytes, bundle };
+    }
     default:
       throw new CeremonyError('BUNDLE_KIND_UNEXPECTED', `${source} is a ${bundle.kind} bundle: share cards are secret and printed, never exported`, { path: '$.kind' });
   }

@@ -12,7 +12,8 @@
  *       "created":    "2026-11-25T10:00:00Z",         UTC, whole seconds
  *       "files":      [{"length":N,"name":"root.json","sha256":"<64 hex>"}, …],   sorted by name, unique
  *       "format":     "tuf-ceremony-bundle",
- *       "kind":       "trust-bundle" | "signing-request" | "signature-response" | "share-card",
+ *       "kind":       "trust-bundle" | "signing-request" | "signature-response" | "share-card"
+ *                     | "trust-bundle-set",               many repositories: src/bundle/set.ts
  *       "profile":    "notary" | "tuf",
  *       "repository": "registry.example.com/org/app",  the GUN (Notary) or the repository's name (TUF)
  *       "version":    1
@@ -45,7 +46,7 @@ import type { RepositoryFiles } from '../tuf/repository.js';
 export const BUNDLE_MAGIC = 'TUFCEREMONY-BUNDLE\n';
 export const BUNDLE_FORMAT = 'tuf-ceremony-bundle';
 export const BUNDLE_VERSION = 1;
-export const BUNDLE_KINDS = ['trust-bundle', 'signing-request', 'signature-response', 'share-card'] as const;
+export const BUNDLE_KINDS = ['trust-bundle', 'signing-request', 'signature-response', 'share-card', 'trust-bundle-set'] as const;
 export type BundleKind = (typeof BUNDLE_KINDS)[number];
 
 export interface BundleCaps {

@@ -22,6 +22,7 @@ import { nodeLockFs } from '../io/lock-file.js';
 import type { Io } from './output.js';
 import { attestationLines } from '../attestation/repository.js';
 import { attestationOptions, withAttestationFlags, type AttestationFlags } from './attestation-options.js';
+import { bundleSetCommand, importSetCommand, looksLikeRepositorySet } from './import-set.js';
 import { nextBundleDue } from '../status/expiry.js';
 
 /** BUNDLE_OR_DIR: a trust bundle, a metadata directory, or (verify only) a single root file. */
@@ -56,10 +57,20 @@ export interface ImportCommandOptions extends AttestationFlags {
   now?: Date;
   /** Remove the import lock first if it is provably stale (src/trust-store/lock.ts removeStaleImportLock), and say so. */
   removeStaleLock?: boolean;
+  /** A trust-bundle-set: repository → pinned root SHA-256 (src/cli/import-set.ts). */
+  pins?: string;
 }
 
 export async function importCommand(input: string, opts: ImportCommandOptions, io: Io): Promise<number> {
   if (opts.layout !== undefined && opts.layout !== 'notary' && opts.layout !== 'tuf') throw new CeremonyError('USAGE', '--layout must be notary or tuf');
+  // A trust bundle of many repositories: all or none (src/cli/import-set.ts).
+  if (!(await isDirectory(input))) {
+    const bytes = await readBundleFile(input);
+    if (looksLikeBundle(bytes) && looksLikeRepositorySet(bytes)) {
+      if (opts.root || opts.rootFingerprint || opts.gun || opts.layout) throw new CeremonyError('USAGE', 'a trust-bundle-set is pinned per repository with --pins FILE (or by what is installed); --root, --root-fingerprint, --gun and --layout are for one repository');
+      return importSetCommand(bytes, input, { trustDir: opts.trustDir, ...(opts.pins ? { pins: opts.pins } : {}), ...(opts.json ? { json: true } : {}), ...(opts.now ? { now: opts.now } : {}) }, io);
+    }
+  } else if (opts.pins) throw new CeremonyError('USAGE', '--pins is for a trust-bundle-set');
   const source = await readRepositoryInput(input, { bundleOnly: true });
   const trustedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
   const importOpts = {
@@ -154,6 +165,7 @@ export function registerImportCommands(program: Command, io: Io, done: (status: 
     .option('--gun <GUN>', 'Notary: the repository (default: the bundle’s)')
     .option('--layout <LAYOUT>', 'notary or tuf (default: the repository’s profile)')
     .option('--json', 'machine-readable result (documented in the README)')
+    .option('--pins <FILE>', 'a trust-bundle-set: JSON object, repository → SHA-256 of the root.json pinned for it')
     .option('--remove-stale-lock', 'first remove the import lock an interrupted import left (only if its process is gone), and say so');
   withAttestationFlags(importCmd).action(async (input: string, opts: ImportCommandOptions) => {
     done(await importCommand(input, opts, io));
@@ -164,6 +176,16 @@ export function registerImportCommands(program: Command, io: Io, done: (status: 
     .description('bundles for the air gap')
     .action(() => {
       throw new CeremonyError('USAGE', 'bundle needs a command: create DIR --kind trust-bundle --out FILE');
+    });
+  bundle
+    .command('set')
+    .description('make a trust-bundle-set (many repositories, imported all or none) from single trust bundles, each verified first')
+    .argument('<BUNDLE...>', 'trust bundles, one per repository, all of one profile')
+    .requiredOption('--out <FILE>', 'the bundle file to write (must not exist)')
+    .option('--name <NAME>', "the set's name, recorded in its manifest (default: \"N repositories\")")
+    .option('--json', 'machine-readable result')
+    .action(async (inputs: string[], opts: { out: string; name?: string; json?: boolean }) => {
+      done(await bundleSetCommand(inputs, opts, io));
     });
   bundle
     .command('create')

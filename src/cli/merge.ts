@@ -20,6 +20,13 @@
  *   status is printed and the exit is 0. Nothing is written either way (responses are the state: merge
  *   again when more come back).
  *
+ * REQUEST may be a batch signing request (src/cli/batch.ts): the responses (batch responses, or single
+ * responses to one of its repositories) merge per repository; when every repository is complete,
+ * RESULT is a new folder holding `<repository>/root.json` (or targets.json) for each, written at once;
+ * else THRESHOLD_NOT_MET with the per-repository status (`--partial`: exit 0, nothing written).
+ * `--json`: `{ "ok", "batch": true, "batchId", "final", "status", "repositories": [{ profile, repository,
+ * role, version, final, status, file }], "out" }`.
+ *
  * REQUEST is the plain signing request or a `signing-request` bundle; each RESPONSE the plain signature
  * response or a `signature-response` bundle (src/rotation/bundle.ts: decoded and checked first — manifest,
  * kind, one document, the repository of the request). The merged root is written as plain root.json.
@@ -40,6 +47,7 @@ import { REQUEST_BUNDLE_MAX_BYTES, RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, no
 import { isCeremonyError } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { reportError, type Io } from './output.js';
+import { mergeBatchCommand, readRequestOrBatch } from './batch.js';
 
 export interface MergeOptions {
   out: string;
@@ -59,7 +67,10 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     const out = resolve(opts.out);
     const transcriptPath = sessionTranscriptPath(out);
     await assertAbsent([out, transcriptPath], ' (a merged file is never overwritten: choose another --out)');
-    const requestBytes = await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES);
+    // A batch request merges per repository into a new folder (src/cli/batch.ts).
+    const raw = await readRequestOrBatch(requestPath);
+    if (raw.batch) return await mergeBatchCommand(raw.batch, responsePaths, opts, io);
+    const requestBytes = raw.bytes;
     const request = readSigningRequest(requestBytes, basename(requestPath)).request;
     const responses: SignatureResponse[] = [];
     const responseFiles: { name: string; bytes: Uint8Array }[] = [];

@@ -7,6 +7,7 @@ import { registerKeysCommand } from './keys.js';
 import { inspectCommand, type InspectCommandOptions } from './inspect.js';
 import { withAttestationFlags } from './attestation-options.js';
 import { registerMergeCommand } from './merge.js';
+import { registerBatchCommand } from './batch.js';
 import { reportError, type Io } from './output.js';
 import { registerPublishCommands } from './publish.js';
 import { registerStatusCommand } from './status.js';
@@ -96,6 +97,9 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     status = s;
   });
   registerMergeCommand(program, io, (s) => {
+    status = s;
+  });
+  registerBatchCommand(program, io, (s) => {
     status = s;
   });
   registerAttestationCommands(program, io, (s) => {

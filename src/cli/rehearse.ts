@@ -104,6 +104,8 @@ import type { Io } from './output.js';
 import { REPOSITORY_DIR, writeRehearsalTree, type RehearsalTree } from '../rehearsal/repository-stage.js';
 import { runSigstoreStage, SIGSTORE_DIR, type SigstoreStageResult } from '../rehearsal/sigstore-stage.js';
 import type { SigningKey } from '../signers/signing-key.js';
+import { MAX_REHEARSAL_REPOSITORIES, rehearseRepositories } from '../rehearsal/multi-repository.js';
+import { makeFolder } from '../io/folders.js';
 
 export const DEFAULT_REHEARSAL_GUN = 'rehearsal.example.com/org/app';
 export const PLAN_FILE = 'plan.json';
@@ -124,6 +126,8 @@ export interface RehearseOptions {
   publisherKey?: string;
   out: string;
   json?: boolean;
+  /** Rehearse this many repositories sharing the custodians' keys (src/rehearsal/multi-repository.ts). */
+  repositories?: string;
 }
 
 /** The rehearsal tokens, handed over by `RehearseDeps.keepTokens`: the caller must `close()` them. */
@@ -169,6 +173,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
   if (profile === 'tuf' && opts.snapshotKey !== undefined) {
     throw new CeremonyError('USAGE', '--snapshot-key is for the notary profile (a server-managed snapshot); a TUF rehearsal holds its snapshot key');
   }
+  if (opts.repositories !== undefined) return rehearseManyCommand(profile, sigstore, opts, io, deps);
   const repository = opts.gun ?? DEFAULT_REHEARSAL_GUN;
   const out = resolve(opts.out);
   const now = deps.now();
@@ -478,6 +483,32 @@ export function registerRehearseCommand(program: Command, io: Io, setStatus: (st
     .option('--snapshot-key <FILE>', "notary: the server's snapshot public key JSON (/v2/<GUN>/_trust/tuf/snapshot.key): a server-managed snapshot")
     .option('--publisher-key <FILE>', "a publisher's targets public key PEM (notary key generate ecdsa --role targets -o NAME writes NAME.pem), listed beside the ceremony's targets key")
     .requiredOption('--out <DIR>', 'where to write the outputs, cards and transcript (nothing is overwritten)')
+    .option('--repositories <N>', 'rehearse N repositories sharing the custodians\' root keys: ceremony, batch rotation, export of one trust-bundle-set, site import (src/rehearsal/multi-repository.ts)')
     .option('--json', 'machine-readable summary (documented in src/cli/rehearse.ts)')
     .action(async (opts: RehearseOptions) => setStatus(await rehearseCommand(opts, io)));
+}
+
+/**
+ * `rehearse --repositories N [--profile notary|tuf] --out DIR [--json]` (issue #17): the rehearsal of N
+ * repositories sharing the custodians' root keys (src/rehearsal/multi-repository.ts). `--json` prints
+ * `{ "ok": true, "profile", "out", "rehearsal", "repositories": [names], "ceremony": { "dir", "tokenSignatures",
+ * "rootKeyFingerprints" }, "rotation": { "request", "review", "responses", "merged", "batchId", "shortHash",
+ * "words", "summary": [...], "exceptions": n, "status", "tokenSignatures" }, "export": { "bundle", "pins",
+ * "bytes", "sha256", "shortHash", "words" }, "site": { "trustDir", "installed", "rootVersions", "refusal":
+ * { "bundle", "code", "message", "unchanged" } }, "durationMs": { "ceremony", "rotation", "export", "site",
+ * "total" }, "notYetRehearsed": [...] }`.
+ */
+async function rehearseManyCommand(profile: ProfileName, sigstore: boolean, opts: RehearseOptions, io: Io, deps: RehearseDeps): Promise<number> {
+  if (sigstore || opts.gun !== undefined || opts.timestampKey !== undefined || opts.snapshotKey !== undefined || opts.publisherKey !== undefined) {
+    throw new CeremonyError('USAGE', '--repositories rehearses the notary or tuf profile with its own names and keys: --gun, --timestamp-key, --snapshot-key, --publisher-key and sigstore are for one repository');
+  }
+  const count = Number(opts.repositories);
+  if (!/^[0-9]+$/.test(opts.repositories ?? '') || count < 1 || count > MAX_REHEARSAL_REPOSITORIES) throw new CeremonyError('USAGE', `--repositories is a whole number from 1 to ${MAX_REHEARSAL_REPOSITORIES}`);
+  const out = resolve(opts.out);
+  await assertAbsent(['repositories', 'rotation', 'export', 'site'].map((n) => join(out, n)), ' (a rehearsal writes into a new folder)');
+  await makeFolder(out);
+  const result = await rehearseRepositories({ profile, count, out, now: deps.now, softhsm: deps.softhsmPath(), say: (line) => (opts.json ? undefined : io.out(line)) });
+  if (opts.json) io.out(JSON.stringify({ ok: true, out, ...result }, null, 2));
+  else io.out(`done in ${(result.durationMs.total / 1000).toFixed(1)} s: ceremony ${result.durationMs.ceremony} ms, batch rotation ${result.durationMs.rotation} ms, export ${result.durationMs.export} ms, site import ${result.durationMs.site} ms`);
+  return 0;
 }

@@ -24,6 +24,12 @@
  * Each signature is verified over the request's canonical payload, the response is merged alone against
  * the request as a check, written atomically, read back and compared.
  *
+ * REQUEST may also be a batch signing request (src/rotation/batch.ts, src/cli/batch.ts): its review says
+ * the change once and lists the exceptions, `--expect-hash` compares the batch hash, the key is unlocked
+ * once and signs every repository it is a signer of, and RESPONSE is a batch signature response
+ * (`--json`: `{ "ok", "out", "form": "batch-response", "batchId", "repositories", "signed", "skipped": [...],
+ * "signer", "review": { "summary", "exceptions", "lines", "digest" } }`).
+ *
  * REQUEST is the plain signing request document or a `signing-request` bundle (src/rotation/bundle.ts: the
  * bundle is decoded and checked first — manifest lengths and SHA-256s, kind, one `request.json`, the
  * manifest's repository the request's). The response is written as a `signature-response` bundle when
@@ -49,7 +55,6 @@ import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from
 import { writeBundle } from '../io/bundle-file.js';
 import { moduleFileExists } from '../io/softhsm.js';
 import {
-  REQUEST_BUNDLE_MAX_BYTES,
   describeRequest,
   mergeResponses,
   parseSignatureResponse,
@@ -68,6 +73,7 @@ import { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
+import { readRequestOrBatch, signBatchCommand } from './batch.js';
 
 export interface SignOptions {
   out: string;
@@ -206,7 +212,10 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     const transcriptPath = sessionTranscriptPath(out);
     await assertAbsent([out, transcriptPath], ' (a response is never overwritten: choose another --out)');
 
-    const requestBytes = await readFileCapped(requestPath, REQUEST_BUNDLE_MAX_BYTES);
+    // A batch request (issue #17: src/cli/batch.ts) is signed as a whole: one review, one PIN.
+    const raw = await readRequestOrBatch(requestPath);
+    if (raw.batch) return await signBatchCommand(raw.batch, out, opts, io, deps, { say, checkExpectedHash, pinSource, moduleDepsFor, loadedHere });
+    const requestBytes = raw.bytes;
     const received = readSigningRequest(requestBytes, basename(requestPath));
     const request = received.request;
     if (received.bundle) say(`${basename(requestPath)}: signing-request bundle, short hash ${groupHex(received.bundle.hash.hex)} (${groupWords(received.bundle.hash.words)}); manifest checked`);

@@ -69,3 +69,23 @@ export {
   wrapSigningRequest,
 } from './bundle.js';
 export { buildTargetsResign, signTargetsResign, type TargetsResign, type TargetsResignInput } from './targets-resign.js';
+export {
+  BATCH_MAX_REQUESTS,
+  BATCH_REQUEST_FORMAT,
+  BATCH_REQUEST_MAX_BYTES,
+  BATCH_RESPONSE_FORMAT,
+  BATCH_RESPONSE_MAX_BYTES,
+  batchFormatOf,
+  buildBatchRequest,
+  describeBatch,
+  mergeBatch,
+  parseBatchRequest,
+  parseBatchResponse,
+  serializeBatchRequest,
+  serializeBatchResponse,
+  type BatchDescription,
+  type BatchMergeResult,
+  type BatchRequest,
+  type BatchResponse,
+} from './batch.js';
+export { batchSignPlan, signBatch, signBatchOnToken, signBatchWithShareCards, type SignedBatchOnToken } from './batch-sign.js';

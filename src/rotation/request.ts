@@ -457,7 +457,7 @@ export function buildDelegatedSigningRequest(payload: DelegatedPayload, opts: { 
   return request;
 }
 
-function sortedJson(value: JsonValue): string {
+export function sortedJson(value: JsonValue): string {
   const sort = (v: JsonValue): JsonValue => {
     if (Array.isArray(v)) return v.map(sort);
     if (v && typeof v === 'object') {
@@ -556,8 +556,16 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /** Parse a signing request file: strict schema, then everything recomputed and compared. */
 export function parseSigningRequest(bytes: Uint8Array, source = 'request'): SigningRequest {
+  return parseSigningRequestValue(parseJsonStrict(bytes, { maxBytes: REQUEST_MAX_BYTES, path: '$' }), source);
+}
+
+/**
+ * A signing request already parsed as JSON (the requests a batch carries: src/rotation/batch.ts), with
+ * every check parseSigningRequest makes after the size cap. Paths are relative to the request (`$`).
+ */
+export function parseSigningRequestValue(value: JsonValue, source = 'request'): SigningRequest {
   const path = '$';
-  const obj = asObject(parseJsonStrict(bytes, { maxBytes: REQUEST_MAX_BYTES, path }), path);
+  const obj = asObject(value, path);
   format(obj, SIGNING_REQUEST_FORMAT, path);
   if (obj.role === 'targets') return parseTargetsSigningRequest(obj, source);
   refuseUnknownFields(obj, REQUEST_FIELDS, path);
@@ -875,8 +883,13 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
 const RESPONSE_FIELDS = new Set(['format', 'version', 'requestId', 'payloadSha256', 'signatures', 'signer', 'witnesses']);
 
 export function parseSignatureResponse(bytes: Uint8Array): SignatureResponse {
+  return parseSignatureResponseValue(parseJsonStrict(bytes, { maxBytes: RESPONSE_MAX_BYTES, path: '$' }));
+}
+
+/** A signature response already parsed as JSON (a batch response's entries), checked as parseSignatureResponse checks it. */
+export function parseSignatureResponseValue(value: JsonValue): SignatureResponse {
   const path = '$';
-  const obj = asObject(parseJsonStrict(bytes, { maxBytes: RESPONSE_MAX_BYTES, path }), path);
+  const obj = asObject(value, path);
   format(obj, SIGNATURE_RESPONSE_FORMAT, path);
   refuseUnknownFields(obj, RESPONSE_FIELDS, path);
   const signatures = asArray(obj.signatures, '$.signatures').map((v, i): SignatureJson => {

@@ -250,6 +250,40 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json', { path: folder });
   }
 
+  const { next, record, versions, pinnedBy, verified, attestations } = prepareInstall({ input, opts, caps, profile, layout, ...(gun ? { gun } : {}), installed, oldLog: tree?.get(IMPORTS_LOG) });
+
+  if (!opts.dryRun) await swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
+  return {
+    profile,
+    layout,
+    ...(gun ? { gun } : {}),
+    folder,
+    pinnedBy,
+    ...(installed ? { previous: installed.versions } : {}),
+    versions,
+    files: [...next.keys()].filter((n) => n !== IMPORTS_LOG).sort(),
+    record,
+    verified,
+    ...(attestations ? { attestations } : {}),
+  };
+}
+
+/**
+ * The pin, the complete verification and the folder's new content (metadata + imports.log with one more
+ * line) for one repository, given what is installed: what a single import and a set import
+ * (install-set.ts) both do before anything is written. Throws the verifier's refusal.
+ */
+export function prepareInstall(a: {
+  input: ImportSource;
+  opts: Pick<ImportOptions, 'trustedRoot' | 'rootFingerprint' | 'now' | 'attestations'>;
+  caps: SizeCaps;
+  profile: ProfileName;
+  layout: TrustLayout;
+  gun?: string;
+  installed: ReturnType<typeof installedVersions> | undefined;
+  oldLog: Uint8Array | undefined;
+}): { next: Map<string, Uint8Array>; record: JsonObject; versions: TrustedVersions; pinnedBy: ImportResult['pinnedBy']; verified: VerifiedRepository; attestations?: KeyAttestationView[] } {
+  const { input, opts, caps, profile, layout, gun, installed } = a;
   // The pin.
   let trustedRoot: Uint8Array;
   let pinnedBy: ImportResult['pinnedBy'];
@@ -310,27 +344,14 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     previousRootVersion: installed ? installed.versions.root : null,
     versions: versionsJson(versions),
   };
-  const oldLog = tree?.get(IMPORTS_LOG) ?? new Uint8Array();
+  const oldLog = a.oldLog ?? new Uint8Array();
   const line = new TextEncoder().encode(`${canonicalString(record, 'json')}\n`);
   const log = new Uint8Array(oldLog.length + line.length);
   log.set(oldLog);
   log.set(line, oldLog.length);
   next.set(IMPORTS_LOG, log);
 
-  if (!opts.dryRun) await swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
-  return {
-    profile,
-    layout,
-    ...(gun ? { gun } : {}),
-    folder,
-    pinnedBy,
-    ...(installed ? { previous: installed.versions } : {}),
-    versions,
-    files: [...next.keys()].filter((n) => n !== IMPORTS_LOG).sort(),
-    record,
-    verified,
-    ...(attestations ? { attestations: attestations.keys } : {}),
-  };
+  return { next, record, versions, pinnedBy, verified, ...(attestations ? { attestations: attestations.keys } : {}) };
 }
 
 function capFor(name: string, caps: SizeCaps): number {

@@ -107,13 +107,15 @@ export interface BuildOptions {
   rootVersions?: number;
   /** The delegated role's name (default `releases`, Notary `targets/releases`). */
   delegationName?: string;
+  /** Notary: the GUN the root certificates name (default GUN). */
+  gun?: string;
 }
 
 export async function buildRepo(profile: ProfileName, opts: BuildOptions = {}): Promise<BuiltRepo> {
   const rootKind = opts.rootKind ?? (profile === 'notary' ? 'ecdsa-x509' : 'ed25519');
   const otherKind = opts.otherKind ?? (profile === 'notary' ? 'ecdsa-p256' : 'ed25519');
   const n = opts.rootKeyCount ?? 3;
-  const rootKeys = await Promise.all(Array.from({ length: n }, () => makeKey(profile, rootKind, GUN)));
+  const rootKeys = await Promise.all(Array.from({ length: n }, () => makeKey(profile, rootKind, opts.gun ?? GUN)));
   const keys = {
     root: rootKeys,
     targets: [await makeKey(profile, otherKind)],
@@ -128,7 +130,7 @@ export async function buildRepo(profile: ProfileName, opts: BuildOptions = {}): 
   for (let v = 1; v <= (opts.rootVersions ?? 1); v++) {
     if (v > 1) {
       // Rotate: replace the first root key.
-      const fresh = await makeKey(profile, rootKind, GUN);
+      const fresh = await makeKey(profile, rootKind, opts.gun ?? GUN);
       current = { ...current, root: [fresh, ...current.root.slice(1)] };
     }
     const signers = [...new Set([...current.root.slice(0, threshold), ...previousSigners])];

@@ -20,6 +20,7 @@ const KIND_TITLES: Record<ExportPreparedView['kind'], string> = {
   'signing-request': 'Signing request',
   'signature-response': 'Signature response',
   'share-card': 'Share card',
+  'trust-bundle-set': 'Trust bundle of many repositories',
 };
 
 type Prep = { state: 'idle' } | { state: 'busy'; opened: string } | { state: 'ready'; view: ExportPreparedView } | { state: 'refused'; opened: string; refusal: Refusal };

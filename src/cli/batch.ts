@@ -1,0 +1,216 @@
+/**
+ * Batch signing requests on the command line (issue #17; format and checks: src/rotation/batch.ts).
+ *
+ *   tuf-ceremony batch REQUEST… --out BATCH [--json]
+ *       one batch request from single signing requests (plain documents or signing-request bundles, as
+ *       `rotate` writes them), each parsed and checked as `sign` checks it; the batch review (the change
+ *       said once, the exceptions, the one batch hash as hex and words) is printed.
+ *       `--json`: `{ "ok": true, "out", "batchId", "shortHash", "words", "repositories": n,
+ *       "summary": { "change": [...], "repositories": [...] }, "exceptions": [{ "change", "repositories" }] }`.
+ *
+ * `sign BATCH --out RESPONSE` (src/cli/sign.ts) signs every repository of a batch the key is a signer
+ * of, with one PIN, after printing the batch review; `--expect-hash` compares the batch hash. `merge
+ * BATCH RESPONSE… --out DIR` merges per repository and writes `DIR/<repository>/root.json` (or
+ * targets.json) for each, all at once (the folder appears complete or not at all), only when every
+ * repository is complete (else the per-repository status; `--partial` exits 0 and writes nothing).
+ */
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { CeremonyError, isCeremonyError } from '../errors.js';
+import { groupHex, groupWords } from '../crypto/digest-words.js';
+import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
+import { writeNewFolder } from '../io/files-under.js';
+import {
+  BATCH_REQUEST_MAX_BYTES,
+  BATCH_RESPONSE_MAX_BYTES,
+  REQUEST_BUNDLE_MAX_BYTES,
+  RESPONSE_BUNDLE_MAX_BYTES,
+  batchFormatOf,
+  buildBatchRequest,
+  describeBatch,
+  mergeBatch,
+  parseBatchRequest,
+  parseBatchResponse,
+  readSignatureResponse,
+  readSigningRequest,
+  serializeBatchRequest,
+  serializeBatchResponse,
+  signBatchOnToken,
+  signBatchWithShareCards,
+  type BatchDescription,
+  type BatchRequest,
+  type BatchResponse,
+  type SignatureResponse,
+  type SigningRequest,
+} from '../rotation/index.js';
+import { SHARE_CARD_MAX_BYTES, parseShareCard, wipeShareCard, type ShareCard } from '../shamir/index.js';
+import { describeToken } from '../signers/pkcs11/errors.js';
+import type { TokenModule } from '../signers/pkcs11/token.js';
+import { chosenToken } from '../signers/token-keys.js';
+import { reportError, type Io } from './output.js';
+import type { SignDeps, SignOptions } from './sign.js';
+
+/** A request file's bytes, read under the batch cap; a single request keeps its own cap (INPUT_TOO_LARGE). */
+export async function readRequestOrBatch(path: string): Promise<{ batch?: BatchRequest; bytes: Uint8Array }> {
+  const bytes = await readFileCapped(path, BATCH_REQUEST_MAX_BYTES);
+  if (batchFormatOf(bytes) === 'tuf-ceremony-batch-signing-request') return { batch: parseBatchRequest(bytes, basename(path)), bytes };
+  if (bytes.length > REQUEST_BUNDLE_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${bytes.length} bytes, over the cap of ${REQUEST_BUNDLE_MAX_BYTES}`, { path });
+  return { bytes };
+}
+
+function reviewJson(d: BatchDescription): Record<string, unknown> {
+  return { summary: d.summary, exceptions: d.exceptions, lines: d.lines, digest: d.digest };
+}
+
+/** `sign` of a batch: review, optional hash check, one unlock, every repository the key signs. */
+export async function signBatchCommand(
+  batch: BatchRequest,
+  out: string,
+  opts: SignOptions,
+  io: Io,
+  deps: SignDeps,
+  helpers: {
+    say: (s: string) => void;
+    checkExpectedHash: (expect: string, digest: { sha256: string; hex: string }) => void;
+    pinSource: typeof import('./sign.js').pinSource;
+    moduleDepsFor: typeof import('./sign.js').moduleDepsFor;
+    loadedHere: TokenModule[];
+  },
+): Promise<number> {
+  const { say } = helpers;
+  const first = describeBatch(batch);
+  for (const line of first.lines) say(line);
+  if (opts.expectHash !== undefined) helpers.checkExpectedHash(opts.expectHash, { sha256: batch.batchId, hex: batch.digest.hex });
+  let response: BatchResponse;
+  let signs: number;
+  let skips: number[];
+  if (opts.shareCard && opts.shareCard.length > 0) {
+    const cards: ShareCard[] = [];
+    try {
+      for (const path of opts.shareCard) {
+        const bytes = await readFileCapped(path, SHARE_CARD_MAX_BYTES);
+        try {
+          cards.push(parseShareCard(bytes, { source: basename(path) }));
+        } finally {
+          bytes.fill(0);
+        }
+      }
+      const signed = await signBatchWithShareCards(batch, cards, { name: opts.name });
+      response = signed.response;
+      signs = signed.plan.signs.length;
+      skips = signed.plan.skips;
+    } finally {
+      cards.forEach(wipeShareCard);
+    }
+    say('signed with the key rebuilt from the share cards; the rebuilt key was wiped from memory');
+  } else {
+    const signed = await signBatchOnToken(
+      batch,
+      { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin: helpers.pinSource(opts.pinEnv, deps), name: opts.name },
+      helpers.moduleDepsFor(deps, helpers.loadedHere),
+    );
+    response = signed.response;
+    signs = signed.plan.signs.length;
+    skips = signed.plan.skips;
+    say(`signed with key "${opts.label}" on ${describeToken(signed.token)}${signed.rehearsal ? ' — REHEARSAL token' : ''}`);
+  }
+  const bytes = serializeBatchResponse(response);
+  await writeFileVerified(out, bytes);
+  // What was written must read back as the response made.
+  if (parseBatchResponse(bytes).responses.length !== response.responses.length) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the response written`);
+  const skipped = skips.map((i) => batch.requests[i]!.repository);
+  say(`wrote ${out}: signatures for ${signs} of ${batch.requests.length} repositories${skipped.length ? ` (nothing to sign in ${skipped.length})` : ''}`);
+  if (opts.json) {
+    io.out(JSON.stringify({ ok: true, out, form: 'batch-response', batchId: batch.batchId, repositories: batch.requests.length, signed: signs, skipped, signer: response.responses[0]?.signer, review: reviewJson(first) }, null, 2));
+  }
+  return 0;
+}
+
+/** `merge` of a batch: per repository, written all at once into a new folder when every one is complete. */
+export async function mergeBatchCommand(batch: BatchRequest, responsePaths: string[], opts: { out: string; partial?: boolean; json?: boolean }, io: Io): Promise<number> {
+  const out = resolve(opts.out);
+  await assertAbsent([out], ' (a merged batch is never written over an existing folder: choose another --out)');
+  const answers: (BatchResponse | SignatureResponse)[] = [];
+  for (const path of responsePaths) {
+    try {
+      const bytes = await readFileCapped(path, BATCH_RESPONSE_MAX_BYTES);
+      if (batchFormatOf(bytes) === 'tuf-ceremony-batch-signature-response') answers.push(parseBatchResponse(bytes));
+      else {
+        if (bytes.length > RESPONSE_BUNDLE_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${bytes.length} bytes, over the cap of ${RESPONSE_BUNDLE_MAX_BYTES}`, { path });
+        answers.push(readSignatureResponse(bytes, basename(path)).response);
+      }
+    } catch (err) {
+      if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path: err.path, cause: err });
+      throw err;
+    }
+  }
+  const result = mergeBatch(batch, answers);
+  const report = {
+    ok: true,
+    batch: true,
+    batchId: result.batchId,
+    final: result.final,
+    status: result.status,
+    repositories: result.entries.map((e) => ({ profile: e.profile, repository: e.repository, role: e.result.role, version: e.result.version, final: e.result.final, status: e.result.status, file: e.result.final ? `${e.repository}/${e.result.role}.json` : null })),
+    out: result.final ? out : null,
+  };
+  if (!result.final && !opts.partial) throw new CeremonyError('THRESHOLD_NOT_MET', `the batch is not complete: ${result.status} (merge with --partial to accept a partial result)`, { path: '$.responses' });
+  if (result.final) await writeNewFolder(out, new Map(result.entries.map((e) => [`${e.repository}/${e.result.role}.json`, e.result.bytes!])));
+  if (opts.json) io.out(JSON.stringify(report, null, 2));
+  else {
+    io.out(result.status);
+    io.out(result.final ? `wrote ${result.entries.length} files under ${out} (<repository>/root.json or targets.json)` : 'partial: nothing written; merge again with more responses');
+  }
+  return 0;
+}
+
+export interface BatchCommandOptions {
+  out: string;
+  json?: boolean;
+}
+
+export async function batchCommand(requestPaths: string[], opts: BatchCommandOptions, io: Io): Promise<number> {
+  const json = Boolean(opts.json);
+  try {
+    if (!opts.out) throw new CeremonyError('USAGE', '--out BATCH is required');
+    if (requestPaths.length === 0) throw new CeremonyError('USAGE', 'give at least one signing request');
+    const out = resolve(opts.out);
+    await assertAbsent([out], ' (a batch is never overwritten: choose another --out)');
+    const requests: SigningRequest[] = [];
+    for (const path of requestPaths) {
+      try {
+        requests.push(readSigningRequest(await readFileCapped(path, REQUEST_BUNDLE_MAX_BYTES), basename(path)).request);
+      } catch (err) {
+        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path: err.path, cause: err });
+        throw err;
+      }
+    }
+    const batch = buildBatchRequest(requests);
+    const bytes = serializeBatchRequest(batch);
+    await writeFileVerified(out, bytes);
+    const back = parseBatchRequest(bytes, basename(out));
+    if (back.batchId !== batch.batchId) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the batch written`);
+    const review = describeBatch(back);
+    if (json) {
+      io.out(JSON.stringify({ ok: true, out, batchId: batch.batchId, shortHash: batch.digest.hex, words: batch.digest.words, repositories: requests.length, summary: review.summary, exceptions: review.exceptions }, null, 2));
+    } else {
+      for (const line of review.lines) io.out(line);
+      io.out(`wrote ${out}: batch of ${requests.length} signing requests; short hash ${groupHex(batch.digest.hex)} (${groupWords(batch.digest.words)})`);
+    }
+    return 0;
+  } catch (err) {
+    return reportError(io, err, json);
+  }
+}
+
+export function registerBatchCommand(program: Command, io: Io, done: (status: number) => void): void {
+  program
+    .command('batch')
+    .description('one batch signing request from the signing requests of many repositories (one review, one hash, one PIN per co-signer)')
+    .argument('<REQUEST...>', 'signing requests (JSON documents or signing-request bundles)')
+    .requiredOption('--out <BATCH>', 'where to write the batch request (never overwritten)')
+    .option('--json', 'machine-readable result')
+    .action(async (requests: string[], opts: BatchCommandOptions) => {
+      done(await batchCommand(requests, opts, io));
+    });
+}

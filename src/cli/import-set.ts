@@ -1,0 +1,110 @@
+/**
+ * `import SET --trust-dir DIR [--pins FILE]` for a trust-bundle-set (issue #17; format src/bundle/set.ts,
+ * install src/trust-store/install-set.ts), and `bundle set BUNDLE… --out FILE [--name NAME]` that makes one
+ * from single trust bundles.
+ *
+ * Pins file: a JSON object, repository → the SHA-256 (64 hex digits) of the root.json the site trusts for
+ * it, e.g. `{"registry.example.com/org/app": "3f2a…"}` (capped at 4 MiB; strict: anything else is
+ * SCHEMA_INVALID with the JSON path). A repository with no pin must already be installed (its installed
+ * root is the pin); else the whole set is refused (IMPORT_PIN_NOT_FOUND).
+ *
+ * Output: the summary table (repository, root version and what it was, targets version, how it was
+ * pinned). `--json`: `{ "ok": true, "set": true, "name", "profile", "layout", "folder", "bundle": { "sha256",
+ * "shortHash", "words" }, "repositories": [{ "repository", "folder", "pinnedBy", "previousRoot", "root",
+ * "targets", "snapshot", "timestamp" }] }`. Exit 0 installed; 1 refused (nothing installed).
+ */
+import { basename, resolve } from 'node:path';
+import { CeremonyError, isCeremonyError } from '../errors.js';
+import { groupHex, groupWords } from '../crypto/digest-words.js';
+import { checkBundleForExport } from '../bundle/export.js';
+import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
+import { readBundleFile, writeBundle } from '../io/bundle-file.js';
+import { readFileCapped } from '../io/files.js';
+import { asObject, asString, child, shownOrQuoted } from '../json/fields.js';
+import { parseJsonStrict } from '../json/parse.js';
+import { importRepositorySet } from '../trust-store/install-set.js';
+import type { Io } from './output.js';
+
+const PINS_MAX_BYTES = 4 * 1024 * 1024;
+const SET_KIND = new TextEncoder().encode('"kind":"trust-bundle-set"');
+
+/** Is this bundle's manifest (the first line, canonical JSON) of kind trust-bundle-set? A sniff: decoding decides. */
+export function looksLikeRepositorySet(bytes: Uint8Array): boolean {
+  const end = bytes.indexOf(0x0a, 19);
+  const line = Buffer.from(bytes.buffer, bytes.byteOffset, end < 0 ? Math.min(bytes.length, 4096) : end);
+  return line.includes(Buffer.from(SET_KIND));
+}
+
+export function parsePins(bytes: Uint8Array): Map<string, string> {
+  const obj = asObject(parseJsonStrict(bytes, { maxBytes: PINS_MAX_BYTES, path: '$' }), '$');
+  const pins = new Map<string, string>();
+  for (const repo of Object.keys(obj)) {
+    const v = asString(obj[repo], child('$', repo)).toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(v)) throw new CeremonyError('SCHEMA_INVALID', 'a pin is the SHA-256 of a root.json: 64 hex digits', { path: child('$', repo) });
+    pins.set(repo, v);
+  }
+  return pins;
+}
+
+export async function importSetCommand(bytes: Uint8Array, input: string, opts: { trustDir: string; pins?: string; json?: boolean; now?: Date }, io: Io): Promise<number> {
+  const set = decodeRepositorySet(bytes, basename(input));
+  const pins = opts.pins ? parsePins(await readFileCapped(opts.pins, PINS_MAX_BYTES)) : undefined;
+  const result = await importRepositorySet(set, { trustDir: resolve(opts.trustDir), ...(pins ? { pins } : {}), now: opts.now ?? new Date() });
+  const h = set.outer.hash;
+  if (opts.json) {
+    io.out(
+      JSON.stringify(
+        {
+          ok: true,
+          set: true,
+          name: set.name,
+          profile: result.profile,
+          layout: result.layout,
+          folder: result.folder,
+          bundle: { sha256: h.sha256, shortHash: h.hex, words: h.words },
+          repositories: result.entries.map((e) => ({ repository: e.repository, folder: e.folder, pinnedBy: e.pinnedBy, previousRoot: e.previousRoot, root: e.versions.root, targets: e.versions.targets ?? null, snapshot: e.versions.snapshot ?? null, timestamp: e.versions.timestamp ?? null })),
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  io.out(`imported: ${result.entries.length} ${result.profile} repositories of ${shownOrQuoted(set.name)} into ${result.folder}, all at once`);
+  const rows = result.entries.map((e) => [shownOrQuoted(e.repository), `v${e.versions.root}${e.previousRoot !== null ? ` (was v${e.previousRoot})` : ' (new)'}`, `v${e.versions.targets ?? '?'}`, e.pinnedBy]);
+  const head = ['repository', 'root', 'targets', 'pinned by'];
+  const widths = head.map((t, c) => Math.max(t.length, ...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]): string => r.map((t, c) => t.padEnd(widths[c]!)).join('  ').trimEnd();
+  io.out(`  ${line(head)}`);
+  for (const r of rows) io.out(`  ${line(r)}`);
+  io.out(`  set short hash: ${groupHex(h.hex)}`);
+  io.out(`    words: ${groupWords(h.words)}`);
+  return 0;
+}
+
+export async function bundleSetCommand(inputs: string[], opts: { out: string; name?: string; json?: boolean; now?: Date }, io: Io): Promise<number> {
+  if (inputs.length === 0) throw new CeremonyError('USAGE', 'give at least one trust bundle');
+  const now = opts.now ?? new Date();
+  const bundles: Uint8Array[] = [];
+  for (const path of inputs) {
+    const bytes = await readBundleFile(path);
+    try {
+      // Each repository verified before it is carried on (as `export` checks a trust bundle).
+      const prepared = checkBundleForExport(bytes, { now, source: basename(path) });
+      if (prepared.bundle.kind !== 'trust-bundle') throw new CeremonyError('BUNDLE_KIND_UNEXPECTED', `${basename(path)} is a ${prepared.bundle.kind} bundle; a set carries trust bundles`, { path });
+    } catch (err) {
+      if (isCeremonyError(err) && !err.message.startsWith(basename(path))) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path: err.path, cause: err });
+      throw err;
+    }
+    bundles.push(bytes);
+  }
+  const bytes = encodeRepositorySet(bundles, { name: opts.name ?? `${bundles.length} repositories`, created: now });
+  const hash = await writeBundle(opts.out, bytes);
+  if (opts.json) io.out(JSON.stringify({ ok: true, out: opts.out, kind: 'trust-bundle-set', repositories: bundles.length, bytes: bytes.length, sha256: hash.sha256, shortHash: hash.hex, words: hash.words }, null, 2));
+  else {
+    io.out(`wrote ${opts.out}: trust-bundle-set of ${bundles.length} repositories, ${bytes.length} bytes`);
+    io.out(`short hash: ${groupHex(hash.hex)}`);
+    io.out(`  words: ${groupWords(hash.words)}`);
+  }
+  return 0;
+}

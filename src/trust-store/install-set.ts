@@ -1,0 +1,166 @@
+/**
+ * Site import of many repositories from one trust-bundle-set (issue #17 point 4): all or none.
+ *
+ * Every repository is verified completely first — each against its own pin (a SHA-256 of its root.json the
+ * operator gives, `pins`, or the root already installed for it) with rollback and expiry checks against
+ * what is installed, exactly as a single import (install.ts prepareInstall) — and one refusal refuses
+ * the whole set, naming the repository, before anything is written. Then ONE folder is replaced at once
+ * (src/io/trust-dir.ts swapTrustDir: journal, staging, rename), so a reader or a crash sees the old set of
+ * trust folders or the new one, never some repositories updated and others not:
+ *
+ *   notary  `<trust dir>/tuf` — every GUN's `<GUN>/metadata/` beside the others (what `notary -d` reads);
+ *           folders of repositories not in the set, and anything else under `tuf/` (changelists), are
+ *           carried over byte for byte;
+ *   tuf     `<trust dir>` — one TUF client metadata folder per repository, `<trust dir>/<name>/`.
+ *
+ * Each repository's folder gets its imports.log line as a single import writes it, so later single
+ * imports (and `status`) read the same record. The import lock is the trust directory's (lock.ts), so a
+ * single import and a set import never interleave. An interrupted single import's swap of a repository
+ * in the set is settled first (recoverTrustDir); a swap journal left anywhere else under the folder is
+ * refused (TRUST_DIR_INVALID: import that repository alone once to settle it), never copied.
+ */
+import { join } from 'node:path';
+import { CeremonyError, isCeremonyError } from '../errors.js';
+import type { DecodedRepositorySet } from '../bundle/set.js';
+import { bundleRepositoryFiles } from '../bundle/format.js';
+import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
+import { nodeLockFs } from '../io/lock-file.js';
+import { fsFault } from '../io/fs-faults.js';
+import { readTrustDir, recoverTrustDir, swapTrustDir, type TrustDirFs } from '../io/trust-dir.js';
+import type { JsonObject } from '../json/types.js';
+import { quoteShown } from '../json/fields.js';
+import type { ProfileName } from '../profiles/profile.js';
+import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
+import type { TrustedVersions } from '../tuf/repository.js';
+import { checkGun, installedVersions, prepareInstall, type TrustLayout } from './install.js';
+import { importLockPath, withImportLock, type LockFs } from './lock.js';
+
+/** Every file under the replaced folder is read to be carried over: capped each, and in number. */
+const CARRY_FILE_CAP = 16 * 1024 * 1024;
+const CARRY_MAX_FILES = 500_000;
+/** Files written at once while staging a set (trust-dir.ts swapTrustDir): many fsyncs share a journal commit. */
+const STAGE_CONCURRENCY = 64;
+const LEFTOVER = /\.tuf-ceremony-(swap|staging-|previous-)/;
+
+export interface SetImportOptions {
+  trustDir: string;
+  /** Repository → SHA-256 (hex) of the root.json pinned for it (it must be in its bundle or installed). */
+  pins?: ReadonlyMap<string, string>;
+  now: Date;
+  caps?: SizeCaps;
+  onStep?: (step: string) => void;
+  lockFs?: LockFs;
+  lockWaitMs?: number;
+  trustDirFs?: TrustDirFs;
+  /** Verify everything, write nothing. */
+  dryRun?: boolean;
+}
+
+export interface SetImportEntry {
+  repository: string;
+  /** The repository's folder, relative to the replaced folder. */
+  folder: string;
+  pinnedBy: 'file' | 'fingerprint' | 'installed';
+  previousRoot: number | null;
+  versions: TrustedVersions;
+  record: JsonObject;
+}
+
+export interface SetImportResult {
+  profile: ProfileName;
+  layout: TrustLayout;
+  /** The one folder replaced at once. */
+  folder: string;
+  entries: SetImportEntry[];
+}
+
+/** Where a set of `layout` repositories is installed as a whole, and each repository's folder inside it. */
+export function setFolders(trustDir: string, layout: TrustLayout): { target: string; folderOf: (repository: string) => string } {
+  if (layout === 'notary') return { target: join(trustDir, 'tuf'), folderOf: (gun) => `${checkGun(gun)}/metadata` };
+  return { target: trustDir, folderOf: (name) => checkGun(name) };
+}
+
+function pinFor(pins: ReadonlyMap<string, string> | undefined, repository: string): string | undefined {
+  return pins?.get(repository);
+}
+
+/** Verify every repository of the set, then install them all in one swap; nothing written on any refusal. */
+export async function importRepositorySet(set: DecodedRepositorySet, opts: SetImportOptions): Promise<SetImportResult> {
+  const layout: TrustLayout = set.profile;
+  const { target, folderOf } = setFolders(opts.trustDir, layout);
+  // Names first: a repository that cannot name a folder refuses the set before anything is read.
+  const folders = set.repositories.map((r) => folderOf(r.repository));
+  const home = layout === 'notary' ? opts.trustDir : join(opts.trustDir, '..');
+  if (!(await isDirectory(home).catch(() => false))) throw new CeremonyError('FILE_NOT_FOUND', `${home} is not an existing folder`, { path: home });
+  const fault = (err: unknown) =>
+    fsFault(err, opts.trustDir, opts.dryRun ? 'reading the trust directory' : 'importing into the trust directory', opts.dryRun ? 'Nothing was written' : 'Nothing was installed: the trust folder holds what it held before');
+  try {
+    if (opts.dryRun) return await verifyAndInstallSet(set, opts, layout, target, folders);
+    return await withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstallSet(set, opts, layout, target, folders), { waitMs: opts.lockWaitMs ?? 0 });
+  } catch (err) {
+    throw fault(err);
+  }
+}
+
+async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOptions, layout: TrustLayout, target: string, folders: string[]): Promise<SetImportResult> {
+  const caps = opts.caps ?? DEFAULT_CAPS;
+  const fs = opts.trustDirFs;
+  if (!opts.dryRun) {
+    await recoverTrustDir(target, fs ? { fs } : {});
+    // Interrupted single imports of repositories in the set: settled to their old or new tree first.
+    if (layout === 'notary') for (const f of folders) await recoverTrustDir(join(target, ...f.split('/')), fs ? { fs } : {});
+  }
+  const tree = (await readTrustDir(target, () => CARRY_FILE_CAP, CARRY_MAX_FILES, fs)) ?? new Map<string, Uint8Array>();
+  for (const name of tree.keys()) {
+    if (LEFTOVER.test(name)) {
+      throw new CeremonyError('TRUST_DIR_INVALID', `${name} is left from an interrupted import of one repository: import that repository alone once to settle it, then import the set`, { path: join(target, name) });
+    }
+  }
+  // Each repository's installed files, by folder (one pass over the tree).
+  const byFolder = new Map<string, Map<string, Uint8Array>>(folders.map((f) => [f, new Map()]));
+  for (const [name, bytes] of tree) {
+    const cut = name.lastIndexOf('/');
+    if (cut < 0) continue;
+    const sub = byFolder.get(name.slice(0, cut));
+    if (sub) sub.set(name.slice(cut + 1), bytes);
+  }
+  const next = new Map(tree);
+  const entries: SetImportEntry[] = [];
+  set.repositories.forEach((bundle, i) => {
+    const folder = folders[i]!;
+    const repository = bundle.repository;
+    try {
+      const files = bundleRepositoryFiles(bundle, caps);
+      const installedTree = byFolder.get(folder)!;
+      let installed: ReturnType<typeof installedVersions> | undefined;
+      if (installedTree.has('root.json')) installed = installedVersions(installedTree, set.profile, caps);
+      else if ([...installedTree.keys()].some((n) => n !== IMPORT_RECORD_FILE)) throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json', { path: folder });
+      const fingerprint = pinFor(opts.pins, repository);
+      if (!fingerprint && !installed) {
+        throw new CeremonyError('IMPORT_PIN_NOT_FOUND', 'it is not pinned: nothing is installed for it and the pins name no root for it (give its root.json SHA-256 in the pins file)', { path: 'root.json' });
+      }
+      const input = { files, source: `${set.name} ${repository}`, bundle: { profile: bundle.profile, repository, hash: bundle.hash } };
+      const prepared = prepareInstall({
+        input,
+        opts: { now: opts.now, ...(fingerprint ? { rootFingerprint: fingerprint } : {}) },
+        caps,
+        profile: set.profile,
+        layout,
+        ...(layout === 'notary' ? { gun: repository } : {}),
+        installed,
+        oldLog: installedTree.get(IMPORT_RECORD_FILE),
+      });
+      // The repository's folder is replaced as a single import replaces it: exactly the new files.
+      for (const old of installedTree.keys()) next.delete(`${folder}/${old}`);
+      for (const [name, bytes] of prepared.next) next.set(`${folder}/${name}`, bytes);
+      entries.push({ repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record });
+    } catch (err) {
+      if (isCeremonyError(err)) {
+        throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}; nothing of the set was installed`, { path: `${folder}/${err.path ?? ''}`, cause: err });
+      }
+      throw err;
+    }
+  });
+  if (!opts.dryRun) await swapTrustDir(target, next, { concurrency: STAGE_CONCURRENCY, ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
+  return { profile: set.profile, layout, folder: target, entries };
+}

@@ -1,0 +1,50 @@
+/**
+ * `rehearse --repositories N` (issue #17) on SoftHSM2 rehearsal tokens, both profiles: N repositories
+ * sharing the custodians' token keys, a batch rotation replacing Carol by Dave in all of them (co-signed
+ * once by Alice and Bob, merged per repository), one trust-bundle-set exported and imported at the
+ * simulated site, and a set with one broken repository refused with the trust directory unchanged.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.js';
+import { installedSoftHsm } from '../../src/ceremony/rehearsal-tokens.js';
+import { captureIo } from '../support/cli-io.js';
+
+const N = 10;
+
+describe.each(['notary', 'tuf'] as const)('rehearse --repositories %s', (profile) => {
+  it(`${N} repositories: ceremony, batch rotation, export, site import; stage times in --json`, async () => {
+    expect(installedSoftHsm()).toBeDefined();
+    const out = mkdtempSync(join(tmpdir(), `tufc-rehearse-many-${profile}-`));
+    const c = captureIo();
+    expect(await runCli(['rehearse', '--profile', profile, '--repositories', String(N), '--out', out, '--json'], c.io)).toBe(0);
+    const r = JSON.parse(c.out.join('\n')) as {
+      rehearsal: string;
+      repositories: string[];
+      ceremony: { tokenSignatures: number };
+      rotation: { summary: string[]; exceptions: number; status: string; tokenSignatures: number; merged: string };
+      site: { installed: number; rootVersions: number[]; refusal: { code: string; unchanged: boolean; message: string } };
+      durationMs: Record<string, number>;
+    };
+    expect(r.rehearsal).toBe('softhsm2');
+    expect(r.repositories).toHaveLength(N);
+    expect(r.ceremony.tokenSignatures).toBe(3 * N);
+    expect(r.rotation.summary[0]).toMatch(/^root key "Carol" \(fingerprint [0-9a-f ]+\) replaced by "Dave"/);
+    expect(r.rotation.exceptions).toBe(0);
+    expect(r.rotation.status).toBe(`${N} of ${N} repositories complete`);
+    expect(r.rotation.tokenSignatures).toBe(2 * N);
+    expect(r.site.installed).toBe(N);
+    expect(r.site.rootVersions).toEqual([2]);
+    expect(r.site.refusal.code).toBe('HASH_MISMATCH'); // snapshot.json pins targets.json's hash: the changed bytes are caught there
+    expect(r.site.refusal.unchanged).toBe(true);
+    expect(r.site.refusal.message).toContain('nothing of the set was installed');
+    for (const stage of ['ceremony', 'rotation', 'export', 'site', 'total']) expect(r.durationMs[stage]).toBeGreaterThanOrEqual(0);
+    const last = r.repositories[N - 1]!;
+    expect(existsSync(join(out, r.rotation.merged, last, '2.root.json'))).toBe(true);
+    const folder = profile === 'notary' ? join(out, 'site', 'trust-dir', 'tuf', ...last.split('/'), 'metadata') : join(out, 'site', 'trust-dir', last);
+    expect(JSON.parse(readFileSync(join(folder, 'root.json'), 'utf8')).signed.version).toBe(2);
+    expect(readFileSync(join(out, 'rotation', 'review.txt'), 'utf8')).toContain(`In ${N} repositories: root key "Carol"`);
+  }, 300_000);
+});

@@ -1,0 +1,88 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/program.js';
+import { parseMetadata } from '../../../src/tuf/metadata.js';
+import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
+import { buildRotationPayload, buildSigningRequest, parseBatchRequest, serializeBatchResponse, serializeSigningRequest, signBatch, type BatchRequest } from '../../../src/rotation/index.js';
+import { backupOnShareCards, EXPIRES_V2, makeCustodian, rootFixture, type Custodian } from './support.js';
+import { captureIo } from '../../support/cli-io.js';
+
+const REPOS = ['site/app-1', 'site/app-2', 'site/app-3'];
+
+describe('tuf-ceremony batch / sign / merge of a batch (share cards, files)', () => {
+  let dir: string;
+  let cardPaths: string[];
+  let alice: Custodian;
+  let bob: Custodian;
+  let dave: Custodian;
+  const roots = new Map<string, Uint8Array>();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tufc-batch-cli-'));
+    const cards = await backupOnShareCards(dir);
+    cardPaths = cards.cardPaths;
+    alice = await makeCustodian('tuf', 'Alice');
+    bob = await makeCustodian('tuf', 'Bob');
+    dave = await makeCustodian('tuf', 'Dave');
+    for (const [i, repo] of REPOS.entries()) {
+      const fx = await rootFixture('tuf', [alice, bob, cards.backup]);
+      roots.set(repo, fx.rootV1);
+      const payload = buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2, root: { replace: [{ old: alice.listed.keyId, new: { json: dave.listed.json, name: 'Dave' }, reason: 'lost' }] } }, { names: fx.names });
+      writeFileSync(join(dir, `request-${i}.json`), serializeSigningRequest(buildSigningRequest(payload, { repository: repo })));
+    }
+  }, 60_000);
+
+  it('batch → sign (one review, the batch hash checked) → merge per repository into a new folder', async () => {
+    const c = captureIo();
+    const batchPath = join(dir, 'batch.json');
+    expect(await runCli(['batch', ...REPOS.map((_, i) => join(dir, `request-${i}.json`)), '--out', batchPath, '--json'], c.io)).toBe(0);
+    const made = JSON.parse(c.out.join('\n')) as { batchId: string; shortHash: string; repositories: number; summary: { change: string[] } };
+    expect(made.repositories).toBe(3);
+    expect(made.summary.change[0]).toMatch(/^root key "Alice" \(fingerprint [0-9a-f ]+\) replaced by "Dave"/);
+    const batch: BatchRequest = parseBatchRequest(readFileSync(batchPath));
+
+    // A wrong hash read out: refused before the cards are touched.
+    const wrong = captureIo();
+    expect(await runCli(['sign', batchPath, '--share-card', ...cardPaths, '--out', join(dir, 'never.json'), '--expect-hash', 'ab'.repeat(16)], wrong.io)).toBe(1);
+    expect(wrong.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
+    expect(existsSync(join(dir, 'never.json'))).toBe(false);
+
+    const s = captureIo();
+    const backupResponse = join(dir, 'backup.json');
+    expect(await runCli(['sign', batchPath, '--share-card', ...cardPaths, '--out', backupResponse, '--expect-hash', made.shortHash, '--json'], s.io)).toBe(0);
+    const signed = JSON.parse(s.out.join('\n')) as { form: string; signed: number; review: { lines: string[] } };
+    expect(signed.form).toBe('batch-response');
+    expect(signed.signed).toBe(3);
+    expect(s.err.join('\n')).toContain('In 3 repositories: root key "Alice"');
+
+    // Bob and Dave answer with their own batch responses (software keys).
+    const bobPath = join(dir, 'bob.json');
+    writeFileSync(bobPath, serializeBatchResponse((await signBatch(batch, bob.key, { name: 'Bob' })).response));
+    const davePath = join(dir, 'dave.json');
+    writeFileSync(davePath, serializeBatchResponse((await signBatch(batch, dave.key, { name: 'Dave' })).response));
+
+    // Backup alone meets neither 2-of-3 threshold: a partial result is refused, nothing written.
+    const p = captureIo();
+    const out = join(dir, 'merged');
+    expect(await runCli(['merge', batchPath, backupResponse, '--out', out], p.io)).toBe(1);
+    expect(p.err[0]).toMatch(/^error\[THRESHOLD_NOT_MET\]: the batch is not complete: 0 of 3 repositories complete/);
+    expect(existsSync(out)).toBe(false);
+
+    const m = captureIo();
+    expect(await runCli(['merge', batchPath, davePath, bobPath, backupResponse, '--out', out, '--json'], m.io)).toBe(0);
+    const merged = JSON.parse(m.out.join('\n')) as { final: boolean; repositories: { repository: string; file: string }[] };
+    expect(merged.final).toBe(true);
+    for (const repo of REPOS) {
+      const bytes = readFileSync(join(out, repo, 'root.json'));
+      const previous = parseMetadata(roots.get(repo)!, 'root', { maxBytes: 1 << 20, source: 'v1' });
+      const next = parseMetadata(bytes, 'root', { maxBytes: 1 << 20, source: 'v2' });
+      expect(() => verifyRootUpdate(previous, next)).not.toThrow();
+    }
+    // Never over an existing folder.
+    const again = captureIo();
+    expect(await runCli(['merge', batchPath, davePath, bobPath, backupResponse, '--out', out], again.io)).toBe(2);
+    expect(again.err[0]).toMatch(/^error\[OUTPUT_EXISTS\]/);
+  }, 120_000);
+});

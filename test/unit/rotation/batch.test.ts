@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { isCeremonyError, type ErrorCode } from '../../../src/errors.js';
+import type { JsonObject } from '../../../src/json/types.js';
+import {
+  buildBatchRequest,
+  describeBatch,
+  mergeBatch,
+  parseBatchRequest,
+  parseBatchResponse,
+  parseSigningRequest,
+  requestIdForDocument,
+  serializeBatchRequest,
+  serializeBatchResponse,
+  serializeSigningRequest,
+  signBatch,
+  type BatchResponse,
+} from '../../../src/rotation/index.js';
+import { parseMetadata } from '../../../src/tuf/metadata.js';
+import { batchRequests, people } from './batch-support.js';
+
+const enc = new TextEncoder();
+const json = (b: Uint8Array): JsonObject => JSON.parse(new TextDecoder().decode(b)) as JsonObject;
+
+function refusal(fn: () => unknown): [string, string | undefined] {
+  try {
+    fn();
+  } catch (err) {
+    return isCeremonyError(err) ? [err.code, err.path] : [String(err), undefined];
+  }
+  return ['no error', undefined];
+}
+
+const REPOS = ['registry.example.com/org/app-1', 'registry.example.com/org/app-2', 'registry.example.com/org/app-3', 'registry.example.com/org/odd'];
+
+describe.each(['tuf', 'notary'] as const)('batch signing requests (%s)', (profile) => {
+  it('one review for the whole batch, exceptions listed, one hash; signed once per key; merged per repository', async () => {
+    const who = people(profile);
+    const requests = await batchRequests(profile, REPOS, who, (r) => (r.endsWith('odd') ? 'Erin' : 'Dave'));
+    const batch = buildBatchRequest(requests);
+    const bytes = serializeBatchRequest(batch);
+    const back = parseBatchRequest(bytes);
+    expect(back.batchId).toBe(batch.batchId);
+    expect(back.requests.map((r) => r.requestId)).toEqual(requests.map((r) => r.requestId));
+    // Every embedded request is a complete single request: it still reads alone.
+    const alone = parseSigningRequest(serializeSigningRequest(back.requests[0]!));
+    expect(alone.requestId).toBe(requests[0]!.requestId);
+
+    const review = describeBatch(back);
+    expect(review.summary.repositories.map((r) => r.repository)).toEqual(REPOS.slice(0, 3));
+    expect(review.text).toContain('In 3 repositories: root key "Carol" (fingerprint');
+    expect(review.text).toMatch(/replaced by "Dave" \(fingerprint [0-9a-f ]+\) — retired; thresholds unchanged/);
+    expect(review.exceptions).toHaveLength(1);
+    expect(review.exceptions[0]!.repositories.map((r) => r.repository)).toEqual([REPOS[3]]);
+    expect(review.text).toContain('replaced by "Erin"');
+    expect(review.text).toContain(`short hash ${batch.digest.hex.slice(0, 4)}`);
+
+    // Alice and Bob sign everywhere; Dave only where he joins, Erin only in the odd one.
+    const answers: BatchResponse[] = [];
+    for (const key of [who.Alice, who.Bob, who.Dave, who.Erin]) {
+      const { response, plan } = await signBatch(back, key, { name: key.label });
+      expect(plan.signs.length).toBe(key === who.Dave ? 3 : key === who.Erin ? 1 : 4);
+      answers.push(parseBatchResponse(serializeBatchResponse(response)));
+    }
+    // Partial: Alice alone meets neither 2-of-3 threshold anywhere.
+    const partial = mergeBatch(back, answers.slice(0, 1));
+    expect(partial.final).toBe(false);
+    expect(partial.status).toMatch(/^0 of 4 repositories complete; waiting in 4/);
+    const merged = mergeBatch(back, [answers[3]!, answers[1]!, answers[2]!, answers[0]!]);
+    expect(merged.final).toBe(true);
+    expect(merged.status).toBe('4 of 4 repositories complete');
+    for (const [i, e] of merged.entries.entries()) {
+      expect(e.repository).toBe(REPOS[i]);
+      const root = parseMetadata(e.result.root!, 'root', { maxBytes: 1 << 20, source: 'merged' });
+      expect(root.signed.version).toBe(2);
+    }
+
+    // A key that signs nothing here is refused before anything is signed.
+    const stranger = people(profile).Alice;
+    expect(await signBatch(back, stranger).then(() => 'signed', (e: unknown) => (isCeremonyError(e) ? e.code : String(e)))).toBe('ROTATION_SIGNER_UNKNOWN');
+    // A response to another batch does not merge.
+    const other = buildBatchRequest(requests.slice(0, 2));
+    const { response: otherResponse } = await signBatch(other, who.Alice);
+    expect(refusal(() => mergeBatch(back, [otherResponse]))).toEqual(['ROTATION_RESPONSE_MISMATCH', 'response 1 $.batchId']);
+    // A forged signature in one repository refuses the whole merge, naming it.
+    const forged = structuredClone(answers[0]!);
+    forged.responses[2]!.signatures[0]!.sig = answers[0]!.responses[0]!.signatures[0]!.sig;
+    expect(refusal(() => mergeBatch(back, [forged, answers[1]!, answers[2]!, answers[3]!]))[0]).toBe('ROTATION_SIGNATURE_INVALID');
+  }, 60_000);
+
+  it('refusal table: tampered, reordered, duplicated, unknown fields, caps', async () => {
+    const who = people(profile);
+    const requests = await batchRequests(profile, REPOS.slice(0, 2), who);
+    const bytes = serializeBatchRequest(buildBatchRequest(requests));
+    const table: [string, (d: JsonObject) => void, ErrorCode, string][] = [
+      ['unknown field', (d) => (d.extra = 1), 'SCHEMA_INVALID', '$.extra'],
+      ['another format', (d) => (d.format = 'tuf-ceremony-signing-request'), 'SCHEMA_INVALID', '$.format'],
+      ['version 2', (d) => (d.version = 2), 'SCHEMA_INVALID', '$.version'],
+      ['empty', (d) => (d.requests = []), 'SCHEMA_INVALID', '$.requests'],
+      ['over the request count cap', (d) => (d.requests = Array.from({ length: 5001 }, () => ({}))), 'INPUT_TOO_LARGE', '$.requests'],
+      ['a payload edited', (d) => (((d.requests as JsonObject[])[1]!.payload as JsonObject).expires = '2099-01-01T00:00:00Z'), 'ROTATION_REQUEST_TAMPERED', '$.requests[1].requestId'],
+      ['an unknown field in one request', (d) => ((d.requests as JsonObject[])[0]!.extra = 1), 'SCHEMA_INVALID', '$.requests[0].extra'],
+      ['reordered', (d) => (d.requests as JsonObject[]).reverse(), 'ROTATION_REQUEST_TAMPERED', '$.batchId'],
+      ['one dropped', (d) => (d.requests as JsonObject[]).pop(), 'ROTATION_REQUEST_TAMPERED', '$.batchId'],
+      ['one repository twice', (d) => (d.requests as JsonObject[]).push((d.requests as JsonObject[])[0]!), 'SCHEMA_INVALID', '$.requests[2].repository'],
+      [
+        'a repository that cannot name a folder (re-hashed)',
+        (d) => {
+          const r = (d.requests as JsonObject[])[0]!;
+          r.repository = 'org/../app';
+          r.requestId = requestIdForDocument(r);
+        },
+        'SCHEMA_INVALID',
+        '$.requests[0].repository',
+      ],
+      ['bad batch ID', (d) => (d.batchId = 'x'), 'SCHEMA_INVALID', '$.batchId'],
+    ];
+    for (const [what, edit, code, path] of table) {
+      const d = json(bytes);
+      edit(d);
+      expect([what, ...refusal(() => parseBatchRequest(enc.encode(JSON.stringify(d))))]).toEqual([what, code, path]);
+    }
+    const responseBytes = serializeBatchResponse((await signBatch(parseBatchRequest(bytes), who.Alice)).response);
+    const rtable: [string, (d: JsonObject) => void, ErrorCode, string][] = [
+      ['unknown field', (d) => (d.extra = 1), 'SCHEMA_INVALID', '$.extra'],
+      ['empty', (d) => (d.responses = []), 'SCHEMA_INVALID', '$.responses'],
+      ['an entry with an unknown field', (d) => ((d.responses as JsonObject[])[1]!.extra = 1), 'SCHEMA_INVALID', '$.responses[1].extra'],
+      ['one request answered twice', (d) => (d.responses as JsonObject[]).push((d.responses as JsonObject[])[0]!), 'SCHEMA_INVALID', '$.responses[2].requestId'],
+    ];
+    for (const [what, edit, code, path] of rtable) {
+      const d = json(responseBytes);
+      edit(d);
+      expect([what, ...refusal(() => parseBatchResponse(enc.encode(JSON.stringify(d))))]).toEqual([what, code, path]);
+    }
+  }, 60_000);
+});
