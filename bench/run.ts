@@ -32,7 +32,7 @@
  * the structure that costs most, time and peak memory per case against the budgets the README states.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,9 @@ interface WorkerResult {
   summary: string;
   timesMs: number[];
   warmupMs: number;
+  /** CPU time (user + system, all threads) of the same calls: steadier than wall time on a shared machine. */
+  cpuMs: number[];
+  warmupCpuMs: number;
   loadMs: number;
   rssAfterLoadMB: number;
   maxRssMB: number;
@@ -80,18 +83,27 @@ function worker(side: Side, scenario: Scenario, dir: string, runs: number, rootV
   const rssAfterLoadMB = process.memoryUsage().rss / MB;
   const now = new Date();
   const fn = side === 'ours' ? () => verifyOurs(files, scenario, now) : () => verifyTufjs(files, scenario, now, side === 'tufjs-literal');
+  const cpu = (from: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(from);
+    return (d.user + d.system) / 1000;
+  };
   let t = performance.now();
+  let c = process.cpuUsage();
   const summary = fn();
   const warmupMs = performance.now() - t;
+  const warmupCpuMs = cpu(c);
   const timesMs: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     gc();
     t = performance.now();
+    c = process.cpuUsage();
     const s = fn();
     timesMs.push(performance.now() - t);
+    cpuMs.push(cpu(c));
     if (s !== summary) throw new Error(`run ${i} gave ${s}, warm-up gave ${summary}`);
   }
-  const result: WorkerResult = { side, scenario, summary, timesMs, warmupMs, loadMs, rssAfterLoadMB, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+  const result: WorkerResult = { side, scenario, summary, timesMs, warmupMs, cpuMs, warmupCpuMs, loadMs, rssAfterLoadMB, maxRssMB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -244,8 +256,9 @@ async function verificationSection(args: string[], self: string, opt: (name: str
   }
 
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  console.log(row(['files', 'scenario', 'side', 'cold ms', 'warm median ms', 'min ms', 'max ms', 'runs', 'peak RSS MB', 'RSS after load MB', 'result']));
-  console.log(row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
+  console.log('CPU = user + system time of the process (all threads) during the call; wall = elapsed. Ratios use CPU time: on a shared machine it is what the load disturbs least.');
+  console.log(row(['files', 'scenario', 'side', 'cold CPU ms', 'warm CPU median ms', 'cold wall ms', 'warm wall median ms', 'wall min ms', 'wall max ms', 'runs', 'peak RSS MB', 'RSS after load MB', 'result']));
+  console.log(row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
   for (const { style, scenario } of cases) {
     for (const side of SIDES) {
       const r = results.get(key(side, style, scenario))!;
@@ -254,6 +267,8 @@ async function verificationSection(args: string[], self: string, opt: (name: str
           style,
           scenario,
           side === 'ours' ? 'ours (verifyRepository)' : '@tufjs/models*',
+          r.warmupCpuMs.toFixed(0),
+          median(r.cpuMs).toFixed(0),
           r.warmupMs.toFixed(0),
           median(r.timesMs).toFixed(0),
           Math.min(...r.timesMs).toFixed(0),
@@ -271,9 +286,9 @@ async function verificationSection(args: string[], self: string, opt: (name: str
   for (const { style, scenario } of cases) {
     const ours = results.get(key('ours', style, scenario))!;
     const peer = results.get(key('tufjs', style, scenario))!;
-    const r = { cold: peer.warmupMs / ours.warmupMs, warm: median(peer.timesMs) / median(ours.timesMs) };
+    const r = { cold: peer.warmupCpuMs / ours.warmupCpuMs, warm: median(peer.cpuMs) / median(ours.cpuMs) };
     ratios.set(`${style}/${scenario}`, r);
-    console.log(`${`${style} ${scenario}`.padEnd(18)}: ours is ${r.cold.toFixed(2)}× as fast as @tufjs/models cold, ${r.warm.toFixed(2)}× warm`);
+    console.log(`${`${style} ${scenario}`.padEnd(18)}: ours is ${r.cold.toFixed(2)}× as fast as @tufjs/models cold, ${r.warm.toFixed(2)}× warm (CPU time)`);
   }
 
   // As CLI processes: `tuf-ceremony verify` against a one-shot @tufjs/models script (bench/oneshot-tufjs.ts),
@@ -281,24 +296,37 @@ async function verificationSection(args: string[], self: string, opt: (name: str
   const cliRounds = 3;
   const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'tuf-ceremony.js');
   const oneshot = join(fileURLToPath(new URL('.', import.meta.url)), 'oneshot-tufjs.js');
-  const cli = new Map<FileStyle, { ours: number[]; peer: number[] }>();
+  // CPU time of a child from /usr/bin/time (GNU time), when installed; wall time otherwise.
+  const gnuTime = existsSync('/usr/bin/time');
+  const cli = new Map<FileStyle, { ours: number[]; peer: number[]; oursWall: number[]; peerWall: number[] }>();
   for (const style of FILE_STYLES) {
     const d = styleDir(style);
-    const times = { ours: [] as number[], peer: [] as number[] };
+    const times = { ours: [] as number[], peer: [] as number[], oursWall: [] as number[], peerWall: [] as number[] };
     for (let i = 0; i < cliRounds; i++) {
       for (const which of ['ours', 'peer'] as const) {
         const argv = which === 'ours' ? [bin, 'verify', d, '--root', join(d, '1.root.json')] : [oneshot, d, String(versions)];
         const t = performance.now();
-        const child = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 16 * MB });
-        times[which].push(performance.now() - t);
+        const child = gnuTime
+          ? spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...argv], { encoding: 'utf8', maxBuffer: 16 * MB })
+          : spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 16 * MB });
+        const wall = performance.now() - t;
         if (child.status !== 0) throw new Error(`${which} CLI process failed (${child.status}):\n${child.stderr}`);
+        const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(child.stderr);
+        times[which].push(m ? (Number(m[1]) + Number(m[2])) * 1000 : wall);
+        times[which === 'ours' ? 'oursWall' : 'peerWall'].push(wall);
       }
     }
     cli.set(style, times);
   }
-  console.log(`\nas CLI processes (wall time spawn → exit, ${cliRounds} interleaved rounds, median): tuf-ceremony verify DIR --root DIR/1.root.json vs node oneshot-tufjs.js (the @tufjs/models side, files read and verified once)`);
+  console.log(
+    `\nas CLI processes (${gnuTime ? 'CPU time of the whole process by /usr/bin/time' : 'wall time spawn → exit'}, ${cliRounds} interleaved rounds, median): ` +
+      'tuf-ceremony verify DIR --root DIR/1.root.json vs node oneshot-tufjs.js (the @tufjs/models side: the files read and verified once, then exit)',
+  );
   for (const [style, t] of cli) {
-    console.log(`  ${style.padEnd(8)}: ours ${median(t.ours).toFixed(0)} ms, @tufjs/models ${median(t.peer).toFixed(0)} ms — ${(median(t.peer) / median(t.ours)).toFixed(2)}×`);
+    console.log(
+      `  ${style.padEnd(8)}: ours ${median(t.ours).toFixed(0)} ms, @tufjs/models ${median(t.peer).toFixed(0)} ms — ${(median(t.peer) / median(t.ours)).toFixed(2)}× ` +
+        `(wall ${median(t.oursWall).toFixed(0)} vs ${median(t.peerWall).toFixed(0)} ms)`,
+    );
   }
 
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
