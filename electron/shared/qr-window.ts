@@ -70,6 +70,9 @@ export function cropRgba(image: RgbaImage, rect: Rect): RgbaImage {
   return { data: out, width: rect.width, height: rect.height };
 }
 
+/** Above this share of the frame's area a window is not worth its copy. */
+const WINDOW_MAX_SHARE = 0.6;
+
 export class WindowedQrReader {
   private window: Rect | undefined;
 
@@ -81,7 +84,8 @@ export class WindowedQrReader {
   /** The texts of the frame's codes, and which pass found them. */
   async decode(frame: RgbaImage): Promise<{ texts: string[]; pass: QrPass }> {
     const w = this.window;
-    if (w && w.x + w.width <= frame.width && w.y + w.height <= frame.height && (w.width < frame.width || w.height < frame.height)) {
+    // A window nearly as large as the frame saves nothing and costs a copy: the frame itself is read then.
+    if (w && w.x + w.width <= frame.width && w.y + w.height <= frame.height && w.width * w.height <= WINDOW_MAX_SHARE * frame.width * frame.height) {
       const hits = await this.read(cropRgba(frame, w), 'fast');
       if (hits.length > 0) return this.found(hits, w, frame, 'window');
     }
