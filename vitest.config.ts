@@ -3,7 +3,16 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/vectors/**/*.test.ts', 'test/fuzz/**/*.test.ts'], environment: 'node' } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'test/vectors/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+          environment: 'node',
+          // The CLI loads a command's modules when the command runs (issue #18): a test's first runCli call
+          // pays that import inside the test, seconds on a loaded 2-core machine.
+          testTimeout: 60_000,
+        },
+      },
       {
         test: {
           name: 'integration',

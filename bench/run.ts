@@ -7,7 +7,9 @@
  * (process.resourceUsage().maxRSS) is that side's alone: the files are read into memory first (not
  * timed), then one warm-up run, then N timed runs with a forced GC before each; we report the median.
  *
- *   node --expose-gc dist/bench/run.js [--runs N] [--dir DIR] [--regenerate] [--cpu-prof] [--literal]
+ *   node --expose-gc dist/bench/run.js [--runs N] [--dir DIR] [--regenerate] [--cpu-prof] [--literal] [--small]
+ *
+ * --small: a reduced repository (bench/generate.ts SMALL_SHAPE) for quick runs; the printed targets are the full one's.
  *
  * The `tufjs` side avoids two quadratic helpers of @tufjs/models (bench/sides.ts explains); their cost is
  * measured separately on smaller sizes, and --literal times the API as shipped once (most of an hour).
@@ -34,11 +36,11 @@
  * the structure that costs most, time and peak memory per case against the budgets the README states.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureRepository, SHAPE } from './generate.js';
+import { ensureRepository, FILE_STYLES, SHAPE, SMALL_SHAPE, type FileStyle } from './generate.js';
 import { Targets } from '@tufjs/models';
 import type { JsonObject } from '../src/json/types.js';
 import { loadFiles, verifyOurs, verifyTufjs, type Scenario, type Side } from './sides.js';
@@ -58,6 +60,9 @@ interface WorkerResult {
   summary: string;
   timesMs: number[];
   warmupMs: number;
+  /** CPU time (user + system, all threads) of the same calls: steadier than wall time on a shared machine. */
+  cpuMs: number[];
+  warmupCpuMs: number;
   loadMs: number;
   rssAfterLoadMB: number;
   maxRssMB: number;
@@ -75,26 +80,35 @@ function gc(): void {
   g();
 }
 
-function worker(side: Side, scenario: Scenario, dir: string, runs: number): void {
+function worker(side: Side, scenario: Scenario, dir: string, runs: number, rootVersions: number): void {
   const t0 = performance.now();
-  const files = loadFiles(dir, SHAPE.rootVersions);
+  const files = loadFiles(dir, rootVersions);
   const loadMs = performance.now() - t0;
   gc();
   const rssAfterLoadMB = process.memoryUsage().rss / MB;
   const now = new Date();
   const fn = side === 'ours' ? () => verifyOurs(files, scenario, now) : () => verifyTufjs(files, scenario, now, side === 'tufjs-literal');
+  const cpu = (from: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(from);
+    return (d.user + d.system) / 1000;
+  };
   let t = performance.now();
+  let c = process.cpuUsage();
   const summary = fn();
   const warmupMs = performance.now() - t;
+  const warmupCpuMs = cpu(c);
   const timesMs: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     gc();
     t = performance.now();
+    c = process.cpuUsage();
     const s = fn();
     timesMs.push(performance.now() - t);
+    cpuMs.push(cpu(c));
     if (s !== summary) throw new Error(`run ${i} gave ${s}, warm-up gave ${summary}`);
   }
-  const result: WorkerResult = { side, scenario, summary, timesMs, warmupMs, loadMs, rssAfterLoadMB, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+  const result: WorkerResult = { side, scenario, summary, timesMs, warmupMs, cpuMs, warmupCpuMs, loadMs, rssAfterLoadMB, maxRssMB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -119,10 +133,10 @@ function scalingWorker(dir: string, sizes: number[]): void {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-function runWorker(self: string, side: Side, scenario: Scenario, dir: string, runs: number, profileDir?: string): WorkerResult {
+function runWorker(self: string, side: Side, scenario: Scenario, dir: string, runs: number, rootVersions: number, profileDir?: string): WorkerResult {
   const flags = ['--expose-gc'];
   if (profileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${side}-${scenario}.cpuprofile`);
-  const child = spawnSync(process.execPath, [...flags, self, '--worker', side, scenario, dir, String(runs)], { encoding: 'utf8', maxBuffer: 16 * MB });
+  const child = spawnSync(process.execPath, [...flags, self, '--worker', side, scenario, dir, String(runs), String(rootVersions)], { encoding: 'utf8', maxBuffer: 16 * MB });
   if (child.status !== 0) throw new Error(`${side}/${scenario} worker failed (${child.status}):\n${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as WorkerResult;
 }
@@ -156,7 +170,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const self = fileURLToPath(import.meta.url);
   if (args[0] === '--worker') {
-    worker(args[1] as Side, args[2] as Scenario, args[3]!, Number(args[4]));
+    worker(args[1] as Side, args[2] as Scenario, args[3]!, Number(args[4]), Number(args[5]));
     return;
   }
   if (args[0] === '--worker-scaling') {
@@ -218,8 +232,11 @@ async function main(): Promise<void> {
 }
 
 async function verificationSection(args: string[], self: string, opt: (name: string) => string | undefined, runs: number): Promise<void> {
-  const dir = opt('--dir') ?? join(tmpdir(), 'tuf-ceremony-bench');
-  const { info, cached } = await ensureRepository(dir, args.includes('--regenerate'));
+  const small = args.includes('--small');
+  const dir = opt('--dir') ?? join(tmpdir(), small ? 'tuf-ceremony-bench-small' : 'tuf-ceremony-bench');
+  const { info, cached } = await ensureRepository(dir, args.includes('--regenerate'), small ? SMALL_SHAPE : SHAPE);
+  const versions = info.shape.rootVersions;
+  const styleDir = (style: FileStyle) => join(dir, style);
   const modelsVersion = (JSON.parse(readFileSync(join(fileURLToPath(new URL('.', import.meta.resolve('@tufjs/models'))), '..', 'package.json'), 'utf8')) as { version: string }).version;
 
   const cpu = cpus();
@@ -229,7 +246,9 @@ async function verificationSection(args: string[], self: string, opt: (name: str
     `repository (${cached ? 'cached' : 'generated'} in ${dir}${cached ? '' : `, ${info.seconds.toFixed(1)} s`}): ${info.shape.rootVersions}-version root chain, ed25519, ` +
       `${info.shape.rootKeys} root keys with threshold ${info.shape.rootThreshold}, one key rotated per version, each version signed by ` +
       `a threshold of the previous and of its own keys (${(info.bytes.roots! / MB).toFixed(1)} MB of N.root.json); targets.json with ` +
-      `${info.shape.targets.toLocaleString('en-US')} entries, sha256+sha512 each (${(info.bytes.targets! / MB).toFixed(1)} MB); snapshot.json; timestamp.json.`,
+      `${info.shape.targets.toLocaleString('en-US')} entries, sha256+sha512 each (${(info.bytes.targets! / MB).toFixed(1)} MB); snapshot.json; timestamp.json. ` +
+      `Two file styles: compact (as we and tuf-js write) and pretty (python-tuf / tuf-on-ci / RSTUF: indent=1, sort_keys; targets.json ` +
+      `${((info.bytes.prettyTargets ?? 0) / MB).toFixed(1)} MB)${small ? ' — --small: a reduced repository; the targets below are stated for the full one' : ''}.`,
   );
   console.log(
     'measured: bytes already in memory → verified result. ours = verifyRepository (strict parse, schema, key decoding, ' +
@@ -237,28 +256,41 @@ async function verificationSection(args: string[], self: string, opt: (name: str
       '(previous and self for each root) + MetaFile.verify (length, sha256, sha512) + version and expiry checks; ' +
       '* its two quadratic Targets helpers replaced by linear equivalents (Targets model from TargetFile.fromJSON in a loop; ' +
       'targets signature by Key.verifySignature over the parsed signed object, threshold counted as verifyDelegate does). ' +
-      `Each side/scenario in its own process (--expose-gc): 1 warm-up, then ${runs} timed runs, GC before each; median shown.`,
+      `Each side/scenario/style in its own fresh process (--expose-gc): cold = its first call (nothing cached: modules, JIT, ` +
+        `decoded keys), then ${runs} timed warm runs, GC before each; warm = their median.`,
   );
   console.log('scenarios: full = pinned v1 → v1000 → timestamp → snapshot → targets; chain = root chain only; top-level = pinned at v1000, timestamp → snapshot → targets.\n');
 
+  const machineLoad = () => `load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores`;
+  console.log(`at start: ${machineLoad()} (ratios are of the two sides measured in the same run; absolute times depend on load)\n`);
+  const cases: { style: FileStyle; scenario: Scenario }[] = [
+    ...SCENARIOS.map((scenario) => ({ style: 'compact' as const, scenario })),
+    ...FILE_STYLES.filter((st) => st !== 'compact').map((style) => ({ style, scenario: 'full' as const })),
+  ];
   const results = new Map<string, WorkerResult>();
-  for (const scenario of SCENARIOS) {
-    for (const side of SIDES) results.set(`${side}/${scenario}`, runWorker(self, side, scenario, dir, runs));
-    const a = results.get(`ours/${scenario}`)!;
-    const b = results.get(`tufjs/${scenario}`)!;
-    if (a.summary !== b.summary) throw new Error(`the sides disagree on ${scenario}: ours "${a.summary}", @tufjs/models "${b.summary}"`);
+  const key = (side: Side, style: FileStyle, scenario: Scenario) => `${side}/${style}/${scenario}`;
+  for (const { style, scenario } of cases) {
+    for (const side of SIDES) results.set(key(side, style, scenario), runWorker(self, side, scenario, styleDir(style), runs, versions));
+    const a = results.get(key('ours', style, scenario))!;
+    const b = results.get(key('tufjs', style, scenario))!;
+    if (a.summary !== b.summary) throw new Error(`the sides disagree on ${style}/${scenario}: ours "${a.summary}", @tufjs/models "${b.summary}"`);
   }
 
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  console.log(row(['scenario', 'side', 'median ms', 'min ms', 'max ms', 'runs', 'peak RSS MB', 'RSS after load MB', 'result']));
-  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
-  for (const scenario of SCENARIOS) {
+  console.log('CPU = user + system time of the process (all threads) during the call; wall = elapsed. Ratios use CPU time: on a shared machine it is what the load disturbs least.');
+  console.log(row(['files', 'scenario', 'side', 'cold CPU ms', 'warm CPU median ms', 'cold wall ms', 'warm wall median ms', 'wall min ms', 'wall max ms', 'runs', 'peak RSS MB', 'RSS after load MB', 'result']));
+  console.log(row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
+  for (const { style, scenario } of cases) {
     for (const side of SIDES) {
-      const r = results.get(`${side}/${scenario}`)!;
+      const r = results.get(key(side, style, scenario))!;
       console.log(
         row([
+          style,
           scenario,
           side === 'ours' ? 'ours (verifyRepository)' : '@tufjs/models*',
+          r.warmupCpuMs.toFixed(0),
+          median(r.cpuMs).toFixed(0),
+          r.warmupMs.toFixed(0),
           median(r.timesMs).toFixed(0),
           Math.min(...r.timesMs).toFixed(0),
           Math.max(...r.timesMs).toFixed(0),
@@ -271,22 +303,71 @@ async function verificationSection(args: string[], self: string, opt: (name: str
     }
   }
   console.log('');
-  for (const scenario of SCENARIOS) {
-    const ours = results.get(`ours/${scenario}`)!;
-    const peer = results.get(`tufjs/${scenario}`)!;
-    const ratio = median(peer.timesMs) / median(ours.timesMs);
-    console.log(`${scenario.padEnd(9)}: ours is ${ratio.toFixed(2)}× as fast as @tufjs/models (median ${median(peer.timesMs).toFixed(0)} ms ÷ ${median(ours.timesMs).toFixed(0)} ms)`);
+  const ratios = new Map<string, { cold: number; warm: number }>();
+  for (const { style, scenario } of cases) {
+    const ours = results.get(key('ours', style, scenario))!;
+    const peer = results.get(key('tufjs', style, scenario))!;
+    const r = { cold: peer.warmupCpuMs / ours.warmupCpuMs, warm: median(peer.cpuMs) / median(ours.cpuMs) };
+    ratios.set(`${style}/${scenario}`, r);
+    console.log(`${`${style} ${scenario}`.padEnd(18)}: ours is ${r.cold.toFixed(2)}× as fast as @tufjs/models cold, ${r.warm.toFixed(2)}× warm (CPU time)`);
   }
-  const full = results.get('ours/full')!;
-  const ratio = median(results.get('tufjs/full')!.timesMs) / median(full.timesMs);
-  console.log(
-    `\ntargets (full scenario): speed ≥ 1× — ${ratio >= 1 ? 'met' : 'NOT met'}; aim 2× — ${ratio >= 2 ? 'met' : 'not met'}; ` +
-      `peak memory < 300 MB — ${full.maxRssMB < 300 ? 'met' : 'NOT met'} (${full.maxRssMB.toFixed(0)} MB peak RSS of the whole process, files included)`,
-  );
 
+  // As CLI processes: `tuf-ceremony verify` against a one-shot @tufjs/models script (bench/oneshot-tufjs.ts),
+  // wall time from spawn to exit (module loading, reading the files, verifying, printing), interleaved.
+  const cliRounds = 3;
+  const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'tuf-ceremony.js');
+  const oneshot = join(fileURLToPath(new URL('.', import.meta.url)), 'oneshot-tufjs.js');
+  // CPU time of a child from /usr/bin/time (GNU time), when installed; wall time otherwise.
+  const gnuTime = existsSync('/usr/bin/time');
+  const cli = new Map<FileStyle, { ours: number[]; peer: number[]; oursWall: number[]; peerWall: number[] }>();
+  for (const style of FILE_STYLES) {
+    const d = styleDir(style);
+    const times = { ours: [] as number[], peer: [] as number[], oursWall: [] as number[], peerWall: [] as number[] };
+    for (let i = 0; i < cliRounds; i++) {
+      for (const which of ['ours', 'peer'] as const) {
+        const argv = which === 'ours' ? [bin, 'verify', d, '--root', join(d, '1.root.json')] : [oneshot, d, String(versions)];
+        const t = performance.now();
+        const child = gnuTime
+          ? spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...argv], { encoding: 'utf8', maxBuffer: 16 * MB })
+          : spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 16 * MB });
+        const wall = performance.now() - t;
+        if (child.status !== 0) throw new Error(`${which} CLI process failed (${child.status}):\n${child.stderr}`);
+        const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(child.stderr);
+        times[which].push(m ? (Number(m[1]) + Number(m[2])) * 1000 : wall);
+        times[which === 'ours' ? 'oursWall' : 'peerWall'].push(wall);
+      }
+    }
+    cli.set(style, times);
+  }
+  console.log(
+    `\nas CLI processes (${gnuTime ? 'CPU time of the whole process by /usr/bin/time' : 'wall time spawn → exit'}, ${cliRounds} interleaved rounds, median): ` +
+      'tuf-ceremony verify DIR --root DIR/1.root.json vs node oneshot-tufjs.js (the @tufjs/models side: the files read and verified once, then exit)',
+  );
+  for (const [style, t] of cli) {
+    console.log(
+      `  ${style.padEnd(8)}: ours ${median(t.ours).toFixed(0)} ms, @tufjs/models ${median(t.peer).toFixed(0)} ms — ${(median(t.peer) / median(t.ours)).toFixed(2)}× ` +
+        `(wall ${median(t.oursWall).toFixed(0)} vs ${median(t.peerWall).toFixed(0)} ms)`,
+    );
+  }
+
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(`\ntargets (issue #18; full scenario, ratios in this run; ${machineLoad()} at the end):`);
+  for (const style of FILE_STYLES) {
+    const r = ratios.get(`${style}/full`)!;
+    const t = cli.get(style)!;
+    const cliRatio = median(t.peer) / median(t.ours);
+    const peak = results.get(key('ours', style, 'full'))!.maxRssMB;
+    console.log(
+      `  ${style.padEnd(8)}: ≥ 2× @tufjs/models cold — ${verdict(r.cold >= 2)} (${r.cold.toFixed(2)}×); ≥ 3× warm — ${verdict(r.warm >= 3)} (${r.warm.toFixed(2)}×); ` +
+        `CLI process ≥ 2× — ${verdict(cliRatio >= 2)} (${cliRatio.toFixed(2)}×); peak < 250 MB — ${verdict(peak < 250)} (${peak.toFixed(0)} MB, files included)`,
+    );
+  }
+  console.log('');
+
+  if (small) return; // the scaling points and profiles below are for the full repository
   // @tufjs/models as shipped: the quadratic Targets.fromJSON / toJSON (see bench/sides.ts).
   const sizes = [2500, 5000, 10000];
-  const scaling = spawnSync(process.execPath, ['--expose-gc', self, '--worker-scaling', dir, ...sizes.map(String)], { encoding: 'utf8' });
+  const scaling = spawnSync(process.execPath, ['--expose-gc', self, '--worker-scaling', styleDir('compact'), ...sizes.map(String)], { encoding: 'utf8' });
   if (scaling.status !== 0) throw new Error(`scaling worker failed:\n${scaling.stderr}`);
   const points = JSON.parse(scaling.stdout.trim()) as { n: number; fromJsonMs: number; toJsonMs: number }[];
   console.log('\n@tufjs/models as shipped (tufjs-literal): Targets.fromJSON and Targets.toJSON (which verifyDelegate calls) on the first n entries, one run each:');
@@ -298,7 +379,7 @@ async function verificationSection(args: string[], self: string, opt: (name: str
       `${(((last.fromJsonMs + last.toJsonMs) * factor) / 60_000).toFixed(0)} min per verification (extrapolated, not measured; --literal measures it once).`,
   );
   if (args.includes('--literal')) {
-    const lit = runWorker(self, 'tufjs-literal', 'full', dir, 0);
+    const lit = runWorker(self, 'tufjs-literal', 'full', styleDir('compact'), 0, versions);
     console.log(`  measured, full scenario, one run: ${(lit.warmupMs / 60_000).toFixed(1)} min, peak RSS ${lit.maxRssMB.toFixed(0)} MB (${lit.summary})`);
   }
 
@@ -306,7 +387,7 @@ async function verificationSection(args: string[], self: string, opt: (name: str
     const profileDir = join(dir, 'profiles');
     rmSync(profileDir, { recursive: true, force: true });
     mkdirSync(profileDir, { recursive: true });
-    for (const side of SIDES) runWorker(self, side, 'full', dir, 5, profileDir);
+    for (const side of SIDES) runWorker(self, side, 'full', styleDir('compact'), 5, versions, profileDir);
     for (const file of readdirSync(profileDir).sort()) {
       console.log(`\nself time, ${file} (warm-up + 5 runs + file loading):`);
       for (const line of hotspots(join(profileDir, file))) console.log(line);

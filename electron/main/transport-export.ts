@@ -30,7 +30,7 @@ import {
 } from '../../src/bundle/export.js';
 import { nodeBundleFs, pathExists } from '../../src/io/bundle-file.js';
 import { qrModules } from '../../src/io/qr-images.js';
-import { encodeQrFrames } from '../../src/transport/qr/index.js';
+import { encodeQrFrames, smallBundleNote } from '../../src/transport/qr/index.js';
 import { classifyRepositoryFiles } from '../../src/tuf/repository-files.js';
 import type {
   BundleHashView,
@@ -95,7 +95,8 @@ export class ExportSession {
     let qr: ExportPreparedView['qr'];
     try {
       const enc = encodeQrFrames(p.bytes, { count: 1 });
-      qr = { available: true, seqLen: enc.seqLen, fragmentLength: enc.fragmentLength };
+      const note = smallBundleNote(enc.seqLen);
+      qr = { available: true, seqLen: enc.seqLen, fragmentLength: enc.fragmentLength, ...(note ? { note } : {}) };
     } catch (err) {
       if (!(err instanceof CeremonyError)) throw err;
       qr = { available: false, reason: `${err.code}: ${err.message}` };

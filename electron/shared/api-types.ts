@@ -914,7 +914,8 @@ export interface ExportPreparedView {
     targets: number;
     absent: string[];
   };
-  qr: { available: true; seqLen: number; fragmentLength: number } | { available: false; reason: string };
+  /** `note`: for a small bundle, how many frames a receiver may need beyond the fragment count (src/transport/qr/encoder.ts smallBundleNote). */
+  qr: { available: true; seqLen: number; fragmentLength: number; note?: string } | { available: false; reason: string };
 }
 
 export interface ExportDestinationView {

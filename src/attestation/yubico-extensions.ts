@@ -5,9 +5,27 @@
  * PIN policy, touch policy), .9 form factor (one raw byte; 0x80 set on FIPS devices); the CN names the
  * slot ("YubiKey PIV Attestation 9c"). Parsed with @peculiar/asn1-x509 into a new plain object.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate } from '@peculiar/asn1-x509';
+import { createRequire } from 'node:module';
+import type { Certificate } from '@peculiar/asn1-x509';
 import { CeremonyError } from '../errors.js';
+
+type Asn1 = Pick<typeof import('@peculiar/asn1-schema'), 'AsnConvert'> & Pick<typeof import('@peculiar/asn1-x509'), 'Certificate'>;
+let asn1: Asn1 | undefined;
+
+/**
+ * The ASN.1 layer, loaded when the first attestation is parsed (issue #18: `verify` and `inspect` of
+ * metadata without attestations.json never need it). Both packages are CommonJS only, so `require` gives
+ * the module instance `import` would; it only defers it (as src/profiles/x509.ts does).
+ */
+function loadAsn1(): Asn1 {
+  if (!asn1) {
+    const require = createRequire(import.meta.url);
+    const schema = require('@peculiar/asn1-schema') as typeof import('@peculiar/asn1-schema');
+    const x509 = require('@peculiar/asn1-x509') as typeof import('@peculiar/asn1-x509');
+    asn1 = { AsnConvert: schema.AsnConvert, Certificate: x509.Certificate };
+  }
+  return asn1;
+}
 
 export const YUBICO_PIV_ARC = '1.3.6.1.4.1.41482.3';
 const OID = { firmware: `${YUBICO_PIV_ARC}.3`, serial: `${YUBICO_PIV_ARC}.7`, policy: `${YUBICO_PIV_ARC}.8`, formFactor: `${YUBICO_PIV_ARC}.9` };
@@ -43,9 +61,10 @@ export interface YubicoAttestedFacts {
 }
 
 function extensionValues(der: Uint8Array, path: string): Map<string, Uint8Array> {
+  const { AsnConvert, Certificate: CertificateSchema } = loadAsn1();
   let cert: Certificate;
   try {
-    cert = AsnConvert.parse(der.slice().buffer as ArrayBuffer, Certificate);
+    cert = AsnConvert.parse(der.slice().buffer as ArrayBuffer, CertificateSchema);
   } catch {
     throw new CeremonyError('ATTESTATION_MALFORMED', 'the attestation certificate is not a DER X.509 certificate', { path });
   }

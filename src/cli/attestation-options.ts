@@ -21,14 +21,10 @@ import { trustFromCertificates, type AttestationTrust } from '../attestation/yub
 import { parsePlan, PLAN_MAX_BYTES } from '../ceremony/plan.js';
 import { CeremonyError } from '../errors.js';
 import { readFileCapped } from '../io/files.js';
+import type { AttestationFlags } from './attestation-flags.js';
 
-export interface AttestationFlags {
-  attestationRoots?: string;
-  requireAttestation?: boolean;
-  pinPolicy?: string;
-  touchPolicy?: string;
-  plan?: string;
-}
+export { withAttestationFlags, type AttestationFlags } from './attestation-flags.js';
+
 
 /** `--attestation-roots PEM`: self-issued certificates are roots, the others intermediates. */
 export async function readAttestationRoots(path: string): Promise<AttestationTrust> {
@@ -72,12 +68,3 @@ export async function attestationOptions(flags: AttestationFlags): Promise<{ tru
 }
 
 /** Registers the flags on a commander command. */
-export function withAttestationFlags<C extends { option(flags: string, description: string): C }>(cmd: C, opts: { plan?: boolean } = {}): C {
-  cmd
-    .option('--attestation-roots <PEM>', 'trust these CA certificates for YubiKey attestations instead of the bundled Yubico roots (tests and private PKIs only)')
-    .option('--require-attestation', 'refuse unless every root key comes with a valid YubiKey attestation (attestations.json)')
-    .option('--pin-policy <LIST>', 'PIN policies an attested key may have, comma-separated: default, never, once, always, match-once, match-always')
-    .option('--touch-policy <LIST>', 'touch policies an attested key may have, comma-separated: default, never, always, cached');
-  if (opts.plan !== false) cmd.option('--plan <PLAN>', 'take the attestation requirement from this reviewed plan');
-  return cmd;
-}

@@ -7,16 +7,13 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { groupHex, type ShortDigest, groupWords } from '../crypto/digest-words.js';
-import { BUNDLE_KINDS, looksLikeBundle, type DecodedBundle } from '../bundle/format.js';
+import { BUNDLE_KINDS } from '../bundle/format.js';
 import { trustBundleForDirectory } from '../bundle/export.js';
-import { readBundleFile, writeBundle } from '../io/bundle-file.js';
-import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
-import { metadataDirOf } from '../io/ceremony-output.js';
+import { writeBundle } from '../io/bundle-file.js';
+import { readFileCapped, readRepositoryDir } from '../io/files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { shownOrQuoted } from '../json/fields.js';
-import { parseMetadata } from '../tuf/metadata.js';
-import { bundleImportSource } from '../trust-store/bundle-source.js';
-import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
+import { importRepository, type TrustLayout } from '../trust-store/install.js';
 import { describeRemovedLock, removeStaleImportLock } from '../trust-store/lock.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import type { Io } from './output.js';
@@ -24,21 +21,9 @@ import { attestationLines } from '../attestation/repository.js';
 import { attestationOptions, withAttestationFlags, type AttestationFlags } from './attestation-options.js';
 import { bundleSetCommand, importSetCommand, looksLikeRepositorySet } from './import-set.js';
 import { nextBundleDue } from '../status/expiry.js';
+import { readRepositoryInput } from './repository-input.js';
 
-/** BUNDLE_OR_DIR: a trust bundle, a metadata directory, or (verify only) a single root file. */
-export async function readRepositoryInput(path: string, opts: { bundleOnly?: boolean } = {}): Promise<ImportSource & { bundleFile?: DecodedBundle; single?: boolean }> {
-  if (await isDirectory(path)) {
-    // A ceremony output folder is read as its metadata/ folder (src/io/ceremony-output.ts).
-    const m = await metadataDirOf(path);
-    return { files: await readRepositoryDir(m.dir), source: m.source };
-  }
-  const bytes = await readBundleFile(path);
-  if (looksLikeBundle(bytes)) return bundleImportSource(bytes, basename(path));
-  if (opts.bundleOnly) throw new CeremonyError('BUNDLE_NOT_A_BUNDLE', `${basename(path)} is not a tuf-ceremony bundle (it does not start with the bundle header)`, { path: basename(path) });
-  // A single metadata file: a root to check against the pin.
-  parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: basename(path) });
-  return { files: { versionedRoots: new Map(), delegated: new Map(), root: bytes }, source: basename(path), single: true };
-}
+export { readRepositoryInput };
 
 /** The file names a repository directory would hold for `files` (src/bundle/export.ts, shared with the app's Export screen). */
 export { repositoryFileNames } from '../bundle/export.js';

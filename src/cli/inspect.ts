@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { inspectRotationBundle, inspectRotationDocument } from '../rotation/index.js';
+import { documentFormatOf } from '../rotation/format.js';
 import { BUNDLE_MAGIC, decodeBundle, DEFAULT_BUNDLE_CAPS, looksLikeBundle } from '../bundle/format.js';
 import { CeremonyError } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
@@ -101,7 +101,10 @@ export async function inspectCommand(path: string, opts: InspectCommandOptions, 
   const only = read.files.length === 1 && !read.directory ? read.files[0]! : undefined;
   const bundle = only && looksLikeBundle(only.bytes) ? decodeBundle(only.bytes, { source: read.source }) : undefined;
   // A signing-request / signature-response bundle: checked like `sign` and `merge` check it, then the review.
-  const rotationBundle = bundle && only ? inspectRotationBundle(only.bytes, read.source) : undefined;
+  // The rotation modules (signers, Shamir, X.509) are loaded only for such inputs (issue #18).
+  const rotationModules = () => import('../rotation/index.js');
+  const isRotationBundle = bundle !== undefined && (bundle.kind === 'signing-request' || bundle.kind === 'signature-response');
+  const rotationBundle = isRotationBundle && only ? (await rotationModules()).inspectRotationBundle(only.bytes, read.source) : undefined;
   if (rotationBundle) {
     io.out(opts.json ? JSON.stringify(rotationBundle.json, null, 2) : rotationBundle.text);
     return 0;
@@ -117,7 +120,7 @@ export async function inspectCommand(path: string, opts: InspectCommandOptions, 
     return 0;
   }
   // A signing request or signature response (rotation co-signing): the review a co-signer reads.
-  const rotation = only && !bundle ? inspectRotationDocument(only.bytes, read.source) : undefined;
+  const rotation = only && !bundle && documentFormatOf(only.bytes) !== undefined ? (await rotationModules()).inspectRotationDocument(only.bytes, read.source) : undefined;
   if (rotation) {
     io.out(opts.json ? JSON.stringify(rotation.json, null, 2) : rotation.text);
     return 0;

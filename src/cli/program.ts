@@ -1,30 +1,45 @@
 import { Command, CommanderError } from 'commander';
 import { CeremonyError } from '../errors.js';
-import { setTouchNotice } from '../signers/pkcs11/piv-touch.js';
-import { registerAttestationCommands } from './attestation.js';
-import { registerImportCommands } from './import.js';
-import { registerKeysCommand } from './keys.js';
-import { inspectCommand, type InspectCommandOptions } from './inspect.js';
-import { withAttestationFlags } from './attestation-options.js';
-import { registerMergeCommand } from './merge.js';
-import { registerBatchCommand } from './batch.js';
 import { reportError, type Io } from './output.js';
-import { registerPublishCommands } from './publish.js';
-import { registerStatusCommand } from './status.js';
-import { registerPlanTemplateCommand } from './plan-template.js';
-import { registerPlanScriptCommand } from './plan-script.js';
-import { registerQrCommands } from './qr.js';
-import { registerRefreshCommand } from './refresh.js';
-import { registerRehearseCommand } from './rehearse.js';
-import { registerResignTargetsCommand, registerRotateCommand } from './rotate.js';
-import { registerRunCommand } from './run.js';
-import { registerShamirCommands } from './shamir.js';
-import { registerSignCommand } from './sign.js';
-import { registerTranscriptCommands } from './transcript.js';
-import { registerTargetsRequestCommand } from './targets-request.js';
-import { registerTokensCommand } from './tokens.js';
-import { registerTreeCommand } from './tree.js';
-import { verifyCommand, type VerifyCommandOptions } from './verify.js';
+import { withAttestationFlags } from './attestation-flags.js';
+import type { InspectCommandOptions } from './inspect.js';
+import type { VerifyCommandOptions } from './verify.js';
+
+type SetStatus = (status: number) => void;
+type Register = (program: Command, io: Io, setStatus: SetStatus) => void;
+
+/**
+ * The command modules, loaded only when their command runs (issue #18): `verify` of a metadata directory
+ * should not pay for the QR and bc-ur stack, the PKCS#11 layer or the X.509 parser (≈ 0.65 s of module
+ * loading measured, more than verifying a small repository). Each entry names the top-level commands its
+ * module registers; the order is the order `--help` lists them in.
+ */
+const COMMAND_MODULES: { commands: readonly string[]; load: () => Promise<Register> }[] = [
+  { commands: ['shamir'], load: async () => (await import('./shamir.js')).registerShamirCommands },
+  { commands: ['transcript'], load: async () => (await import('./transcript.js')).registerTranscriptCommands },
+  { commands: ['tokens'], load: async () => (await import('./tokens.js')).registerTokensCommand },
+  { commands: ['keys'], load: async () => (await import('./keys.js')).registerKeysCommand },
+  { commands: ['run'], load: async () => (await import('./run.js')).registerRunCommand },
+  { commands: ['rehearse'], load: async () => (await import('./rehearse.js')).registerRehearseCommand },
+  { commands: ['qr'], load: async () => (await import('./qr.js')).registerQrCommands },
+  { commands: ['import', 'bundle'], load: async () => (await import('./import.js')).registerImportCommands },
+  { commands: ['rotate'], load: async () => (await import('./rotate.js')).registerRotateCommand },
+  { commands: ['resign-targets'], load: async () => (await import('./rotate.js')).registerResignTargetsCommand },
+  { commands: ['sign'], load: async () => (await import('./sign.js')).registerSignCommand },
+  { commands: ['merge'], load: async () => (await import('./merge.js')).registerMergeCommand },
+  { commands: ['batch'], load: async () => (await import('./batch.js')).registerBatchCommand },
+  { commands: ['attestation'], load: async () => (await import('./attestation.js')).registerAttestationCommands },
+  { commands: ['publish', 'server-keys'], load: async () => (await import('./publish.js')).registerPublishCommands },
+  { commands: ['status'], load: async () => (await import('./status.js')).registerStatusCommand },
+  { commands: ['tree'], load: async () => (await import('./tree.js')).registerTreeCommand },
+  { commands: ['refresh'], load: async () => (await import('./refresh.js')).registerRefreshCommand },
+  { commands: ['targets-request'], load: async () => (await import('./targets-request.js')).registerTargetsRequestCommand },
+  { commands: ['plan-template'], load: async () => (await import('./plan-template.js')).registerPlanTemplateCommand },
+  { commands: ['plan-script'], load: async () => (await import('./plan-script.js')).registerPlanScriptCommand },
+];
+
+/** The commands defined here (their modules are imported by their actions). */
+const INLINE_COMMANDS = new Set(['verify', 'inspect']);
 
 /**
  * The `tuf-ceremony` program. Thin: parse arguments, call the core, print. Returns the exit status
@@ -48,6 +63,7 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     .option('--json', 'machine-readable result (documented in the README)');
   withAttestationFlags(verify).action(async (input: string, opts: VerifyCommandOptions) => {
     json = Boolean(opts.json);
+    const { verifyCommand } = await import('./verify.js');
     status = await verifyCommand(input, opts, io);
   });
 
@@ -59,78 +75,30 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     .option('--json', 'machine-readable inspection');
   withAttestationFlags(inspect).action(async (path: string, opts: InspectCommandOptions) => {
     json = Boolean(opts.json);
+    const { inspectCommand } = await import('./inspect.js');
     status = await inspectCommand(path, opts, io);
   });
 
-  registerShamirCommands(program, io, (s) => {
+  // The command asked for is the first argument (there are no options before it but --help, --version
+  // and --json): only its module is loaded. Anything else (help, an unknown or missing command) loads
+  // every module, so help lists all commands and commander's messages are unchanged.
+  const setStatus: SetStatus = (s) => {
     status = s;
-  });
-  registerTranscriptCommands(program, io, (s) => {
-    status = s;
-  });
-  registerTokensCommand(program, io, (s) => {
-    status = s;
-  });
-  registerKeysCommand(program, io, (s) => {
-    status = s;
-  });
-  registerRunCommand(program, io, (s) => {
-    status = s;
-  });
-  registerRehearseCommand(program, io, (s) => {
-    status = s;
-  });
-  registerQrCommands(program, io, (s) => {
-    status = s;
-  });
-  registerImportCommands(program, io, (s) => {
-    status = s;
-  });
-
-  registerRotateCommand(program, io, (s) => {
-    status = s;
-  });
-  registerResignTargetsCommand(program, io, (s) => {
-    status = s;
-  });
-  registerSignCommand(program, io, (s) => {
-    status = s;
-  });
-  registerMergeCommand(program, io, (s) => {
-    status = s;
-  });
-  registerBatchCommand(program, io, (s) => {
-    status = s;
-  });
-  registerAttestationCommands(program, io, (s) => {
-    status = s;
-  });
-  registerPublishCommands(program, io, (s) => {
-    status = s;
-  });
-  registerStatusCommand(program, io, (s) => {
-    status = s;
-  });
-  registerTreeCommand(program, io, (s) => {
-    status = s;
-  });
-  registerRefreshCommand(program, io, (s) => {
-    status = s;
-  });
-  registerTargetsRequestCommand(program, io, (s) => {
-    status = s;
-  });
-  registerPlanTemplateCommand(program, io, (s) => {
-    status = s;
-  });
-  registerPlanScriptCommand(program, io, (s) => {
-    status = s;
-  });
+  };
+  const first = argv[0];
+  const wanted = first === undefined || first.startsWith('-') ? undefined : first;
 
   // "Touch your YubiKey now" before each signature that waits for a touch, whichever command signs
-  // (piv-touch.ts): on stderr, so --json on stdout stays clean.
-  const previousTouch = setTouchNotice((n) => io.err(n.message));
+  // (piv-touch.ts): on stderr, so --json on stdout stays clean. Only commands that may sign load it.
+  let restoreTouch: (() => void) | undefined;
   try {
+    if (wanted === undefined || !INLINE_COMMANDS.has(wanted)) {
+      const named = COMMAND_MODULES.filter((m) => wanted !== undefined && m.commands.includes(wanted));
+      for (const m of named.length > 0 ? named : COMMAND_MODULES) (await m.load())(program, io, setStatus);
+      const { setTouchNotice } = await import('../signers/pkcs11/piv-touch.js');
+      const previousTouch = setTouchNotice((n) => io.err(n.message));
+      restoreTouch = () => setTouchNotice(previousTouch);
+    }
     await program.parseAsync(argv, { from: 'user' });
     return status;
   } catch (err) {
@@ -140,6 +108,6 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     }
     return reportError(io, err, json);
   } finally {
-    setTouchNotice(previousTouch);
+    restoreTouch?.();
   }
 }

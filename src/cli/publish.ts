@@ -23,7 +23,7 @@ import { describeChange, publishRepository } from '../publish/publish.js';
 import { AuthorizedClient, type Credentials } from '../publish/registry-auth.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
-import { readRepositoryInput } from './import.js';
+import { readRepositoryInput } from './repository-input.js';
 import type { Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
 

@@ -21,7 +21,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { qrPng, readQrImageFile } from '../io/qr-images.js';
-import { DEFAULT_QR_CAPS, encodeQrFrames, QR_DEFAULT_FRAGMENT_BYTES, QR_MAX_FRAME_CHARS, QrAssembler, type QrSchedule } from '../transport/qr/index.js';
+import { DEFAULT_QR_CAPS, encodeQrFrames, QR_DEFAULT_FRAGMENT_BYTES, QR_MAX_FRAME_CHARS, QrAssembler, smallBundleNote, type QrSchedule } from '../transport/qr/index.js';
 import type { Io } from './output.js';
 
 export interface QrEncodeOptions {
@@ -57,6 +57,8 @@ export async function qrEncodeCommand(bundlePath: string, opts: QrEncodeOptions,
     `  bundle ${bundle.length} bytes, sha256 ${sha256Hex(bundle)}; ${enc.seqLen} fragments of ${enc.fragmentLength} bytes; ` +
       `${count !== undefined ? `${count} frames as asked` : `enough for a receiver losing ${Math.round(loss * 100)} % of them`} (${schedule} schedule)`,
   );
+  const small = smallBundleNote(enc.seqLen);
+  if (small) io.out(`  note: ${small}`);
   return 0;
 }
 

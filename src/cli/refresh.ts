@@ -49,7 +49,7 @@ import { openExpectedToken, type CheckedToken } from '../signers/token-keys.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { Root } from '../tuf/root.js';
 import type { MetadataSigner } from '../tuf/sign.js';
-import { readRepositoryInput } from './import.js';
+import { readRepositoryInput } from './repository-input.js';
 import { reportError, type Io } from './output.js';
 import { defaultSignDeps, finalizeLoaded, moduleDepsFor, pinSource, type SignDeps } from './sign.js';
 import { writeVerifiedTree } from './tree.js';

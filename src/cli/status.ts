@@ -20,7 +20,7 @@ import { expiryReport, parseWarnOptions, type ExpiryItem, type ExpiryReport } fr
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
-import { readRepositoryInput } from './import.js';
+import { readRepositoryInput } from './repository-input.js';
 import type { Io } from './output.js';
 import { openServer, processServerDeps, type ServerDeps, type ServerOptions } from './publish.js';
 

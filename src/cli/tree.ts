@@ -25,7 +25,7 @@ import { checkTreeTargets, readTargetFiles, writeTree } from '../io/repository-t
 import { buildTreeLayout, type TreeLayout } from '../repository-tree/layout.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { verifyRepository, type RepositoryFiles } from '../tuf/repository.js';
-import { readRepositoryInput } from './import.js';
+import { readRepositoryInput } from './repository-input.js';
 import { reportError, type Io } from './output.js';
 
 export interface WriteTreeInput {

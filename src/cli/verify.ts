@@ -3,7 +3,7 @@ import { readFileCapped } from '../io/files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { VerificationResult } from '../tuf/verify.js';
-import { readRepositoryInput } from './import.js';
+import { readRepositoryInput } from './repository-input.js';
 import { attestationLines, checkRepositoryAttestations } from '../attestation/repository.js';
 import { attestationOptions, type AttestationFlags } from './attestation-options.js';
 import type { Io } from './output.js';

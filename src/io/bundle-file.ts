@@ -6,7 +6,8 @@ import { lstat } from 'node:fs/promises';
 import { CeremonyError } from '../errors.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { DEFAULT_BUNDLE_CAPS } from '../bundle/format.js';
-import { writeBundleVerified, type BundleFs, type WrittenBundle } from '../bundle/export.js';
+// export.ts (and the QR encoder it holds) is loaded when a bundle is written, not by every reader (issue #18).
+import type { BundleFs, WrittenBundle } from '../bundle/export.js';
 import { readFileCapped, writeFileAtomic } from './files.js';
 
 /** The real file system for src/bundle/export.ts: atomic writes that never overwrite, capped reads. */
@@ -21,11 +22,12 @@ export const nodeBundleFs: BundleFs = {
  * bundle's short hash (hex and words) to read aloud.
  */
 export async function writeBundle(path: string, bytes: Uint8Array): Promise<ShortDigest> {
-  return (await writeBundleVerified(path, bytes, nodeBundleFs)).hash;
+  return (await writeBundleFile(path, bytes)).hash;
 }
 
 /** As writeBundle, with the whole result (path, size, decoded copy). */
-export function writeBundleFile(path: string, bytes: Uint8Array): Promise<WrittenBundle> {
+export async function writeBundleFile(path: string, bytes: Uint8Array): Promise<WrittenBundle> {
+  const { writeBundleVerified } = await import('../bundle/export.js');
   return writeBundleVerified(path, bytes, nodeBundleFs);
 }
 

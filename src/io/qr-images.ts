@@ -69,12 +69,23 @@ const READER_OPTIONS: ReaderOptions = { formats: ['QRCode'], tryHarder: true, ma
  */
 const FAST_READER_OPTIONS: ReaderOptions = { formats: ['QRCode'], tryHarder: false, tryRotate: false, tryInvert: false, maxNumberOfSymbols: 1 };
 
+/** A code found: its text and its corners in the image (for a decode window, electron/shared/qr-window.ts). */
+export interface QrCodeHit {
+  text: string;
+  position: { topLeft: { x: number; y: number }; topRight: { x: number; y: number }; bottomLeft: { x: number; y: number }; bottomRight: { x: number; y: number } };
+}
+
+/** One pass of the decoder: `fast` (one upright symbol, no try-hard passes) or `full` (every option). */
+export async function readQrHits(image: Uint8Array | { data: Uint8ClampedArray; width: number; height: number }, mode: 'fast' | 'full'): Promise<QrCodeHit[]> {
+  await ensureQrReader();
+  const results = await readBarcodes(image as Parameters<typeof readBarcodes>[0], mode === 'fast' ? FAST_READER_OPTIONS : READER_OPTIONS);
+  return results.filter((r) => r.isValid && r.text.length > 0).map((r) => ({ text: r.text, position: r.position }));
+}
+
 /** Text of the QR codes in an encoded image (PNG, JPEG, …) or in RGBA pixels. */
 export async function readQrCodes(image: Uint8Array | { data: Uint8ClampedArray; width: number; height: number }): Promise<string[]> {
-  await ensureQrReader();
-  const texts = async (opts: ReaderOptions) => (await readBarcodes(image as Parameters<typeof readBarcodes>[0], opts)).filter((r) => r.isValid && r.text.length > 0).map((r) => r.text);
-  const fast = await texts(FAST_READER_OPTIONS);
-  return fast.length > 0 ? fast : texts(READER_OPTIONS);
+  const fast = await readQrHits(image, 'fast');
+  return (fast.length > 0 ? fast : await readQrHits(image, 'full')).map((h) => h.text);
 }
 
 /** Read an image file and return the text of the QR codes in it; QR_IMAGE_UNREADABLE when there is none. */

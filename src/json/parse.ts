@@ -69,7 +69,8 @@ export interface SignedEnvelopeParse {
    * The file's own bytes of the top-level `signed` value when they already are its canonical JSON (keys
    * sorted by code point, no whitespace, no escapes but `\"` and `\\`): then they are exactly what
    * canonicalising the parsed value would produce, and signatures can be checked over them without
-   * re-encoding (a 26 MB targets file: a third of verification time). Undefined otherwise — Notary files
+   * re-encoding (a 26 MB targets file: a third of verification time). Whitespace alone (pretty-printed
+   * files) does not disqualify them: it is dropped from the span. Undefined otherwise — Notary files
    * escape `<>&`, so they are re-encoded.
    */
   canonicalSigned?: Uint8Array;
@@ -93,8 +94,33 @@ export function parseSignedEnvelope(bytes: Uint8Array, opts: ParseJsonOptions): 
   // Character offsets equal byte offsets while the text before is ASCII; the tail is measured likewise.
   const head = text.slice(0, span.start);
   const tail = text.slice(span.end);
-  if (ASCII.test(head) && ASCII.test(tail)) return { value, values, canonicalSigned: bytes.subarray(span.start, bytes.length - tail.length) };
-  return { value, values, canonicalSigned: encoder.encode(text.slice(span.start, span.end)) };
+  const own = ASCII.test(head) && ASCII.test(tail) ? bytes.subarray(span.start, bytes.length - tail.length) : encoder.encode(text.slice(span.start, span.end));
+  return { value, values, canonicalSigned: span.whitespace ? withoutWhitespace(own) : own };
+}
+
+/**
+ * Canonical JSON text with insignificant whitespace added (python-tuf, tuf-on-ci and RSTUF write
+ * `json.dumps(indent=1, sort_keys=True)`), back to canonical bytes: every space, tab, CR and LF outside
+ * strings goes. Only called on a span the parser proved canonical but for whitespace, so strings hold no
+ * raw control characters and no escapes but `\"` and `\\`; UTF-8 continuation bytes are ≥ 0x80 and
+ * never look like a quote, a backslash or whitespace.
+ */
+function withoutWhitespace(src: Uint8Array): Uint8Array {
+  const out = new Uint8Array(src.length);
+  let w = 0;
+  let inString = false;
+  for (let r = 0; r < src.length; r++) {
+    const b = src[r]!;
+    if (inString) {
+      out[w++] = b;
+      if (b === C.Backslash) out[w++] = src[++r]!;
+      else if (b === C.Quote) inString = false;
+    } else if (b !== C.Space && b !== C.Nl && b !== C.Cr && b !== C.Tab) {
+      out[w++] = b;
+      if (b === C.Quote) inString = true;
+    }
+  }
+  return out.subarray(0, w);
 }
 
 /** Parse already-decoded text with the same rules (used for IPC and plan text). */
@@ -142,8 +168,10 @@ class Parser {
   /** While parsing the top-level `signed` value: does its text break any rule of canonical JSON? */
   private tracking = false;
   private canonicalOk = true;
+  /** … and does it hold whitespace between tokens (the only difference a pretty-printed file has)? */
+  private sawWhitespace = false;
   /** Character span of the top-level `signed` value, when `signedSpan` was asked for. */
-  span: { start: number; end: number; canonical: boolean } | undefined;
+  span: { start: number; end: number; canonical: boolean; whitespace: boolean } | undefined;
   wantSignedSpan = false;
   /** Values still allowed (ParseJsonOptions.maxValues). */
   private budget: number;
@@ -185,7 +213,7 @@ class Parser {
       if (c === C.Space || c === C.Nl || c === C.Cr || c === C.Tab) this.pos++;
       else break;
     }
-    if (this.tracking && this.pos !== start) this.canonicalOk = false;
+    if (this.tracking && this.pos !== start) this.sawWhitespace = true;
   }
 
   private value(path: LazyPath, depth: number): JsonValue {
@@ -245,9 +273,10 @@ class Parser {
         const start = this.pos;
         this.tracking = true;
         this.canonicalOk = true;
+        this.sawWhitespace = false;
         setOwn(obj, key, this.value(keyPath, depth));
         this.tracking = false;
-        this.span = { start, end: this.pos, canonical: this.canonicalOk };
+        this.span = { start, end: this.pos, canonical: this.canonicalOk, whitespace: this.sawWhitespace };
       } else {
         setOwn(obj, key, this.value(keyPath, depth));
       }

@@ -5,10 +5,27 @@
  * leaf's public key, CN, validity, CA flag and signature hash. The policy lives in tuf/notary-root.ts.
  */
 import { createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { BasicConstraints, Certificate, id_ce_basicConstraints } from '@peculiar/asn1-x509';
+import { createRequire } from 'node:module';
 import { CeremonyError } from '../errors.js';
 import type { CertificateInfo } from './profile.js';
+
+type Asn1 = Pick<typeof import('@peculiar/asn1-schema'), 'AsnConvert'> & Pick<typeof import('@peculiar/asn1-x509'), 'BasicConstraints' | 'Certificate' | 'id_ce_basicConstraints'>;
+let asn1: Asn1 | undefined;
+
+/**
+ * The ASN.1 layer, loaded when the first certificate is parsed (issue #18): TUF metadata, and every CLI
+ * command but the Notary ones, never need it. Both packages are CommonJS only (no `exports`, `main` is the
+ * CJS build), so `import` already gave this very module instance; `require` just defers it.
+ */
+function loadAsn1(): Asn1 {
+  if (!asn1) {
+    const require = createRequire(import.meta.url);
+    const schema = require('@peculiar/asn1-schema') as typeof import('@peculiar/asn1-schema');
+    const x509 = require('@peculiar/asn1-x509') as typeof import('@peculiar/asn1-x509');
+    asn1 = { AsnConvert: schema.AsnConvert, BasicConstraints: x509.BasicConstraints, Certificate: x509.Certificate, id_ce_basicConstraints: x509.id_ce_basicConstraints };
+  }
+  return asn1;
+}
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n-----END CERTIFICATE-----\r?\n?/g;
 
@@ -89,6 +106,7 @@ export function parseCertificateDer(der: Uint8Array, path: string): ParsedCertif
   if (whole !== undefined && whole < der.length) {
     throw new CeremonyError('KEY_INVALID', `the certificate has ${der.length - whole} bytes after the certificate`, { path });
   }
+  const { AsnConvert, BasicConstraints, Certificate, id_ce_basicConstraints } = loadAsn1();
   try {
     const cert = AsnConvert.parse(toArrayBuffer(der), Certificate);
     const tbs = cert.tbsCertificate;

@@ -121,9 +121,11 @@ import { checkDelegationName, verifiedCurrentTargets, type TargetsPayload } from
 import { verifiedDelegated, type DelegatedPayload } from './delegated-payload.js';
 import { checkContents, contentsJson, contentsShown, parseContents, type TargetContents } from './request-contents.js';
 
-export const SIGNING_REQUEST_FORMAT = 'tuf-ceremony-signing-request';
-export const SIGNATURE_RESPONSE_FORMAT = 'tuf-ceremony-signature-response';
-export const REQUEST_MAX_BYTES = 4 * 1024 * 1024;
+// The formats and the cheap test for them live apart, so that `inspect` can tell a rotation document
+// from metadata without loading the rotation modules (issue #18).
+import { documentFormatOf, REQUEST_MAX_BYTES, SIGNATURE_RESPONSE_FORMAT, SIGNING_REQUEST_FORMAT } from './format.js';
+
+export { documentFormatOf, REQUEST_MAX_BYTES, SIGNATURE_RESPONSE_FORMAT, SIGNING_REQUEST_FORMAT };
 export const RESPONSE_MAX_BYTES = 256 * 1024;
 
 /** Root requests: which root role lists the key; targets requests: always 'targets'. */
@@ -923,16 +925,3 @@ export function parseSignatureResponseValue(value: JsonValue): SignatureResponse
   return response;
 }
 
-/** Whether bytes look like one of our documents (for `inspect`): the `format` field, nothing trusted. */
-export function documentFormatOf(bytes: Uint8Array): typeof SIGNING_REQUEST_FORMAT | typeof SIGNATURE_RESPONSE_FORMAT | undefined {
-  try {
-    const obj = parseJsonStrict(bytes, { maxBytes: REQUEST_MAX_BYTES, path: '$' });
-    if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
-      if (obj.format === SIGNING_REQUEST_FORMAT) return SIGNING_REQUEST_FORMAT;
-      if (obj.format === SIGNATURE_RESPONSE_FORMAT) return SIGNATURE_RESPONSE_FORMAT;
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
-}

@@ -174,7 +174,8 @@ function checkRootsUpToPin(files: RepositoryFiles, pinBytes: Uint8Array, pin: Me
   for (let v = lowest + 1; v <= pinned; v++) {
     const next = v === pinned ? pin : parse(v);
     try {
-      verifyRootUpdate(previous, next);
+      // Only the verdict of these older roots matters: each check stops at its threshold.
+      verifyRootUpdate(previous, next, { intermediate: true });
     } catch (err) {
       if (v !== pinned || !(err instanceof CeremonyError)) throw err;
       throw new CeremonyError('ROOT_CHAIN_BROKEN', `${previous.source} is not the predecessor of the pinned root: ${err.message.replace(/ \(at [^)]*\)$/, '')}`, {
@@ -201,7 +202,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   // 5.3.1–5.3.2: the pinned root is trusted as given, and must at least be signed by its own threshold.
   const trustedRoot = parseMetadata(opts.trustedRoot, 'root', { maxBytes: caps.root, source: 'trusted root' });
   const profile = trustedRoot.profile;
-  requireVerified(verifyRootSelf(trustedRoot), 'trusted root');
+  const trustedResult = requireVerified(verifyRootSelf(trustedRoot), 'trusted root');
 
   if (files.versionedRoots.size > caps.rootChainLength) {
     throw new CeremonyError('INPUT_TOO_LARGE', `${files.versionedRoots.size} root versions exceed the cap of ${caps.rootChainLength}`);
@@ -241,7 +242,8 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
     if (versioned && next.signed.version !== v) {
       throw new CeremonyError('VERSION_MISMATCH', `${source} holds root version ${next.signed.version}`, { path: `${source} $.signed.version` });
     }
-    rootChain.push(verifyRootUpdate(trusted, next));
+    // The last step keeps full signed/missing lists (they are shown); the ones before stop at thresholds.
+    rootChain.push(verifyRootUpdate(trusted, next, { intermediate: v < target }));
     trusted = next;
   }
   // root.json must be the very root the chain reached (or the pin itself), byte for byte: another file
@@ -256,7 +258,8 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   // 5.3.10: the final root must not be expired (intermediate ones may be).
   checkExpiry(root, now);
   if (profile.name === 'notary') checkNotaryRootCertificates(root, now, opts.gun);
-  const rootResult = verifyRootSelf(root);
+  // The chain's last step already checked the final root against its own role, in full.
+  const rootResult = rootChain.length > 0 ? rootChain[rootChain.length - 1]!.bySelf : trustedResult;
   const rootSigned = root.signed;
 
   // 5.3.11: a rotated timestamp/snapshot key resets what we remember of those roles.

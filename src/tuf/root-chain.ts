@@ -1,7 +1,7 @@
 import { CeremonyError } from '../errors.js';
 import { parseMetadata, type Metadata } from './metadata.js';
 import type { Root } from './root.js';
-import { requireVerified, verifyRole, type VerificationResult } from './verify.js';
+import { requireVerified, verifyRole, type VerificationResult, type VerifyRoleOptions } from './verify.js';
 
 export interface RootUpdateResult {
   version: number;
@@ -12,8 +12,16 @@ export interface RootUpdateResult {
 }
 
 /** Check a root against its own root role: how a pinned root is accepted (python-tuf loads it so). */
-export function verifyRootSelf(root: Metadata<Root>): VerificationResult {
-  return verifyRole(root, 'root', root.signed.roles.get('root')!, root.signed.keys);
+export function verifyRootSelf(root: Metadata<Root>, opts?: VerifyRoleOptions): VerificationResult {
+  return verifyRole(root, 'root', root.signed.roles.get('root')!, root.signed.keys, opts);
+}
+
+export interface RootUpdateOptions {
+  /**
+   * An intermediate root of a longer chain (neither the first nor the last): its signatures are checked
+   * only until each threshold is met, since only the verdict is shown for it (results are `partial`).
+   */
+  intermediate?: boolean;
 }
 
 /**
@@ -22,7 +30,7 @@ export function verifyRootSelf(root: Metadata<Root>): VerificationResult {
  * Notary's client checks the same pair (FIELD-NOTES: "threshold of the previous root with its certs, and
  * its own threshold with its own certs").
  */
-export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>): RootUpdateResult {
+export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>, opts: RootUpdateOptions = {}): RootUpdateResult {
   const expected = trusted.signed.version + 1;
   if (next.signed.version < expected) {
     throw new CeremonyError('ROLLBACK', `${next.source} is root version ${next.signed.version}, not newer than trusted version ${trusted.signed.version}`, {
@@ -39,8 +47,10 @@ export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>):
       path: `${next.source} $.signed._type`,
     });
   }
-  const byPrevious = requireVerified(verifyRole(next, 'root', trusted.signed.roles.get('root')!, trusted.signed.keys), next.source, 'ROOT_NOT_SIGNED_BY_PREVIOUS');
-  const bySelf = requireVerified(verifyRootSelf(next), next.source, 'ROOT_NOT_SIGNED_BY_SELF');
+  // Both checks are over the same bytes: a key kept across the rotation has its signature verified once.
+  const check: VerifyRoleOptions = { memo: new Map(), stopAtThreshold: opts.intermediate === true };
+  const byPrevious = requireVerified(verifyRole(next, 'root', trusted.signed.roles.get('root')!, trusted.signed.keys, check), next.source, 'ROOT_NOT_SIGNED_BY_PREVIOUS');
+  const bySelf = requireVerified(verifyRootSelf(next, check), next.source, 'ROOT_NOT_SIGNED_BY_SELF');
   return { version: next.signed.version, byPrevious, bySelf };
 }
 
@@ -67,7 +77,7 @@ export function walkRootChain(
     if (next.signed.version !== v) {
       throw new CeremonyError('VERSION_MISMATCH', `${found.source} holds root version ${next.signed.version}, not ${v}`, { path: `${found.source} $.signed.version` });
     }
-    steps.push(verifyRootUpdate(trusted, next));
+    steps.push(verifyRootUpdate(trusted, next, { intermediate: v < to }));
     trusted = next;
   }
   return { root: trusted, steps };

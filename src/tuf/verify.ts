@@ -21,6 +21,26 @@ export interface VerificationResult {
   /** Key IDs that signed but are not keys of this role (another role's, or nobody's). */
   strangers: string[];
   verified: boolean;
+  /**
+   * Set when checking stopped at the threshold (VerifyRoleOptions.stopAtThreshold): `signed` holds the
+   * first signatures that met it, and `missing` may name keys whose signatures were not checked.
+   */
+  partial?: true;
+}
+
+/**
+ * How a check may spare work, without changing what it accepts.
+ *
+ * - `memo`: outcomes of signature checks already made over the same document (by signature index and
+ *   public-key fingerprint). TUF 5.3.4 checks a new root against the previous root role and then its own:
+ *   a key kept across the rotation signed the same bytes once, so its signature is verified once.
+ * - `stopAtThreshold`: stop verifying signatures once the threshold is met. For the intermediate roots of
+ *   a chain, whose lists nobody reads; the signatures left unchecked are still decoded (a malformed one by
+ *   a role key is refused all the same), and a result so made has `partial: true`.
+ */
+export interface VerifyRoleOptions {
+  memo?: Map<string, boolean>;
+  stopAtThreshold?: boolean;
 }
 
 /**
@@ -28,13 +48,15 @@ export interface VerificationResult {
  * delegating role names. Bad crypto counts as "not signed"; bad encodings of a signature by a role key
  * throw SIGNATURE_ENCODING (a well-behaved signer never produces one).
  */
-export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys: ReadonlyMap<string, ListedKey>): VerificationResult {
+export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys: ReadonlyMap<string, ListedKey>, opts: VerifyRoleOptions = {}): VerificationResult {
   const data = md.signedBytes();
   const roleKeyIds = new Set(policy.keyids);
   const signedFingerprints = new Set<string>();
   const signed: string[] = [];
   const invalid: string[] = [];
   const strangers: string[] = [];
+  const memo = opts.memo;
+  let partial = false;
   md.signatures.forEach((sig, i) => {
     if (!roleKeyIds.has(sig.keyid)) {
       strangers.push(sig.keyid);
@@ -46,8 +68,21 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
       return;
     }
     const raw = md.profile.decodeSignature(sig, listed.key, `${md.source} $.signatures[${i}]`);
-    const alt = (): Uint8Array | undefined => md.alternateSignedBytes();
-    if (!md.profile.verify(listed.key, raw, data) && !(alt() && md.profile.verify(listed.key, raw, alt()!))) {
+    if (opts.stopAtThreshold && signedFingerprints.size >= policy.threshold) {
+      partial = true;
+      return;
+    }
+    const memoKey = `${i}:${listed.key.fingerprint}`;
+    let ok = memo?.get(memoKey);
+    if (ok === undefined) {
+      ok = md.profile.verify(listed.key, raw, data);
+      if (!ok) {
+        const alt = md.alternateSignedBytes();
+        ok = alt !== undefined && md.profile.verify(listed.key, raw, alt);
+      }
+      memo?.set(memoKey, ok);
+    }
+    if (!ok) {
       invalid.push(sig.keyid);
       return;
     }
@@ -57,7 +92,9 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
   });
   const signedSet = new Set(signed);
   const missing = policy.keyids.filter((id) => !signedSet.has(id));
-  return { role, threshold: policy.threshold, signed, missing, invalid, strangers, verified: signedFingerprints.size >= policy.threshold };
+  const out: VerificationResult = { role, threshold: policy.threshold, signed, missing, invalid, strangers, verified: signedFingerprints.size >= policy.threshold };
+  if (partial) out.partial = true;
+  return out;
 }
 
 export function describeResult(r: VerificationResult): string {

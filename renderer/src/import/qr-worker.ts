@@ -15,6 +15,7 @@
  * Only the decoded TEXT leaves the worker; checking and assembling frames is main's (the CLI's receiver).
  */
 import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm/reader';
+import { WindowedQrReader, type QrHit, type RgbaImage } from '../../../electron/shared/qr-window.js';
 
 export type WorkerRequest = { type: 'init'; wasm: ArrayBuffer } | { type: 'frame'; bitmap: ImageBitmap };
 export type WorkerReply = { type: 'ready' } | { type: 'texts'; texts: string[]; ms: number } | { type: 'failed'; message: string };
@@ -40,6 +41,12 @@ function init(wasm: ArrayBuffer): void {
 
 let canvas: OffscreenCanvas | undefined;
 
+/** Window around the last code first, then the fast path, then the full search (electron/shared/qr-window.ts). */
+const reader = new WindowedQrReader(
+  async (image: RgbaImage, mode): Promise<QrHit[]> =>
+    (await readBarcodes(image as ImageData, mode === 'fast' ? FAST_READER_OPTIONS : READER_OPTIONS)).filter((r) => r.isValid && r.text.length > 0).map((r) => ({ text: r.text, position: r.position })),
+);
+
 scope.onmessage = (event: MessageEvent<WorkerRequest>) => void decode(event);
 
 async function decode(event: MessageEvent<WorkerRequest>): Promise<void> {
@@ -56,9 +63,7 @@ async function decode(event: MessageEvent<WorkerRequest>): Promise<void> {
     if (!ctx) throw new Error('no 2D context in the worker');
     ctx.drawImage(bitmap, 0, 0);
     const pixels = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-    const read = async (opts: ReaderOptions) => (await readBarcodes(pixels, opts)).filter((r) => r.isValid && r.text.length > 0).map((r) => r.text);
-    const fast = await read(FAST_READER_OPTIONS);
-    const texts = fast.length > 0 ? fast : await read(READER_OPTIONS);
+    const { texts } = await reader.decode(pixels);
     scope.postMessage({ type: 'texts', texts, ms: performance.now() - started } satisfies WorkerReply);
   } catch (err) {
     scope.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) } satisfies WorkerReply);

@@ -321,6 +321,7 @@ export function ExportScreen() {
                 {view.qr.seqLen} fragments of {view.qr.fragmentLength} bytes. The frames keep coming (fountain code): a receiver that missed some
                 needs only a few more, not a second full cycle. Point the receiving webcam at the screen; Esc leaves.
               </p>
+              {view.qr.note ? <p className="muted qr-small-note">Note: {view.qr.note}.</p> : null}
               <label className="field qr-rate-choice">
                 Rate: <output>{fps} frames/s</output>
                 <input type="range" min={MIN_FPS} max={MAX_FPS} step={1} value={fps} aria-label="Rate for playing" onChange={(e) => setFps(clampRate(Number(e.currentTarget.value)))} />

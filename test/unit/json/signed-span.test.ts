@@ -51,16 +51,53 @@ describe('parseSignedEnvelope', () => {
     expect(checked).toBeGreaterThan(300);
   });
 
+  it('returns the canonical bytes of pretty-printed signed (indent=1, sort_keys, as python-tuf writes), property over 500 random values', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let checked = 0;
+    for (let i = 0; i < 500; i++) {
+      const signed = { _type: 'targets', v: randomValue(rand) } as JsonObject;
+      const text = canonicalString(signed, 'tuf');
+      if (/[\u0000-\u001f]/.test(text)) continue;
+      // JSON.stringify keeps the parsed key order, except that integer-like keys ("10", "9") move first:
+      // such files are not sorted, and must fall back to re-encoding.
+      const pretty = JSON.stringify(JSON.parse(text), null, i % 2 ? 1 : '\t').replace(/\n/g, i % 3 ? '\n' : '\r\n');
+      const parsed = parseSignedEnvelope(enc.encode(`{\n "signatures": [],\n "signed": ${pretty}\n}\n`), opts);
+      const expected = canonicalBytes((parsed.value as JsonObject).signed!, 'tuf');
+      if (parsed.canonicalSigned === undefined) {
+        expect(/"(10|9)\d*"/.test(text), text).toBe(true);
+        continue;
+      }
+      expect(Buffer.from(parsed.canonicalSigned).toString('utf8')).toBe(Buffer.from(expected).toString('utf8'));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(200);
+  });
+
+  const spaced: [string, string, string][] = [
+    ['whitespace after a colon', '{"a": 1}', '{"a":1}'],
+    ['whitespace between members', '{"a":1, "b":2}', '{"a":1,"b":2}'],
+    ['whitespace inside an array', '{"a":[1, 2]}', '{"a":[1,2]}'],
+    ['whitespace in and around strings', '{ "a b" :\t"c \\" d\\\\" ,\r\n"b":[ ] }', '{"a b":"c \\" d\\\\","b":[]}'],
+    ['non-ASCII strings', '{\n "a": "é 😀 \u2028"\n}', '{"a":"é 😀 \u2028"}'],
+  ];
+  for (const [name, signed, compact] of spaced) {
+    it(`drops insignificant whitespace: ${name}`, () => {
+      const parsed = parseSignedEnvelope(envelope(signed), opts);
+      expect(Buffer.from(parsed.canonicalSigned!).toString('utf8')).toBe(compact);
+      expect(Buffer.from(parsed.canonicalSigned!).equals(Buffer.from(canonicalBytes((parsed.value as JsonObject).signed!, 'tuf')))).toBe(true);
+    });
+  }
+
   const notCanonical: [string, string][] = [
-    ['whitespace after a colon', '{"a": 1}'],
-    ['whitespace between members', '{"a":1, "b":2}'],
     ['keys out of order', '{"b":1,"a":2}'],
     ['keys in UTF-16 order, not code point order', '{"\u{1F600}":1,"\uE000":2}'],
     ['an escaped slash', '{"a":"\\/"}'],
     ['a unicode escape for a plain letter', '{"a":"\\u0041"}'],
     ['an HTML escape as Notary files have', '{"a":"\\u003c"}'],
     ['an escaped newline', '{"a":"x\\ny"}'],
-    ['whitespace inside an array', '{"a":[1, 2]}'],
+    ['pretty-printed, but keys out of order', '{\n "b": 1,\n "a": 2\n}'],
+    ['pretty-printed, but an escaped newline', '{\n "a": "x\\ny"\n}'],
   ];
   for (const [name, signed] of notCanonical) {
     it(`falls back to re-encoding when signed has ${name}`, () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QrAssembler } from '../../../src/transport/qr/assembler.js';
-import { encodeQrFrames, framesForLoss } from '../../../src/transport/qr/encoder.js';
+import { encodeQrFrames, framesForLoss, smallBundleNote } from '../../../src/transport/qr/encoder.js';
 import { seededRandom } from '../../../src/transport/qr/simulate.js';
 import { QR_UR_TYPE } from '../../../src/transport/qr/ur.js';
 import { randomBytes, shuffle } from './support.js';
@@ -79,5 +79,15 @@ describe('qr encode --loss 0 (issue #18 regression)', () => {
         expect(Buffer.from(a.result()).equals(Buffer.from(bytes))).toBe(true);
       }
     }
+  });
+
+  it('smallBundleNote: small bundles (2–16 fragments) get the fountain overhead said; a single fragment and larger bundles none (issue #18)', () => {
+    expect(smallBundleNote(7)).toBe(
+      'a small bundle (7 fragments): a receiver usually needs 8–10 frames without loss, sometimes up to 16 (the fixed overhead of a fountain code this small); frames missed add to that',
+    );
+    expect(smallBundleNote(16)).toContain('16 fragments');
+    expect(smallBundleNote(1)).toBeUndefined();
+    expect(smallBundleNote(17)).toBeUndefined();
+    expect(smallBundleNote(67)).toBeUndefined();
   });
 });
