@@ -123,6 +123,7 @@ function installedView(r: ImportResult): ImportInstalledView {
     files: [...r.files],
     targets: r.verified.targets ? r.verified.targets.md.signed.targets.size : 0,
     ...(r.lockNotReleased ? { lockNotReleased: r.lockNotReleased } : {}),
+    ...(r.attestations ? { attestations: r.attestations.map((a) => ({ keyId: a.keyId, status: a.status, sentence: a.sentence })) } : {}),
   };
 }
 

@@ -809,6 +809,8 @@ export interface ImportInstalledView {
   targets: number;
   /** Installed, but its import lock could not be removed afterwards: what to do about it (shown as a warning). */
   lockNotReleased?: string;
+  /** attestations.json, checked (Yubico's roots): per key, where it was generated or that nothing shows it. */
+  attestations?: { keyId: string; status: 'verified' | 'none' | 'refused'; sentence: string }[];
 }
 
 /** importRemoveStaleLock: what was removed (a sentence), or nothing when the lock had gone meanwhile. */

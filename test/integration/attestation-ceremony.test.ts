@@ -9,7 +9,8 @@
  * with the test root, and refused with its own code for an unknown root (the bundled Yubico roots), a
  * missing attestation the operator requires, evidence filed under another key, and a forbidden policy. A
  * plan requiring attestation of every root key stops the ceremony at the first key without one, and a plan
- * forbidding the key's touch policy refuses the key.
+ * forbidding the key's touch policy refuses the key. A Notary ceremony shows the attestation bound to the
+ * root key listed as its certificate (ecdsa-x509 key ID).
  *
  * The ceremony's YubiKey token here is a thin test wrapper around the project's TokenSession and
  * generateOnYubiKey (slot and management key as site bindings will give them); its attestation comes from
@@ -39,6 +40,7 @@ import { openRehearsalTokens, type RehearsalToken } from '../../src/signers/rehe
 import type { SigningKey } from '../../src/signers/signing-key.js';
 import { TokenKey } from '../../src/signers/pkcs11/token-signer.js';
 import { captureIo } from '../support/cli-io.js';
+import { serverKeyFile, sha256 } from '../unit/ceremony/support.js';
 import { makeTestAttestationPki, type TestAttestationPki } from '../support/piv/attestation-ca.js';
 import { startEmulatedYubiKey, type EmulatedYubiKey } from '../support/piv/emulator.js';
 import { startPcscd, type PrivatePcscd } from '../support/piv/pcscd.js';
@@ -102,8 +104,9 @@ function mixedProvider(software: RehearsalToken[]): TokenProvider {
   };
 }
 
-function planFor(dir: string, edit?: (plan: JsonObject) => void): { bytes: Uint8Array; path: string } {
-  const json = rehearsalPlan({ profile: 'tuf', repository: 'attested-repo', now: new Date() });
+function planFor(dir: string, edit?: (plan: JsonObject) => void, profile: 'tuf' | 'notary' = 'tuf'): { bytes: Uint8Array; path: string } {
+  const timestampKey = profile === 'notary' ? { keyFile: 'timestamp.key', sha256: sha256(serverKeyFile(dir)) } : undefined;
+  const json = rehearsalPlan({ profile, repository: profile === 'notary' ? 'registry.example.com/org/attested' : 'attested-repo', now: new Date(), ...(timestampKey ? { timestampKey } : {}) });
   delete json.shamir; // a Shamir key is made in memory: nothing attests it
   edit?.(json);
   const bytes = new TextEncoder().encode(JSON.stringify(json, null, 2) + '\n');
@@ -112,10 +115,10 @@ function planFor(dir: string, edit?: (plan: JsonObject) => void): { bytes: Uint8
   return { bytes, path };
 }
 
-async function ceremony(name: string, edit?: (plan: JsonObject) => void): Promise<{ out: string; lines: string[] }> {
+async function ceremony(name: string, edit?: (plan: JsonObject) => void, profile: 'tuf' | 'notary' = 'tuf'): Promise<{ out: string; lines: string[] }> {
   const dir = join(work, name);
   mkdirSync(dir);
-  const plan = planFor(dir, edit);
+  const plan = planFor(dir, edit, profile);
   const out = join(dir, 'out');
   const software = await openRehearsalTokens({ custodians: ['Bob', 'Carol'] });
   const lines: string[] = [];
@@ -281,6 +284,36 @@ describe('attestation in a ceremony on an emulated YubiKey, then verify / inspec
 
   it('a plan requiring attestation stops at the first root key without one; a plan forbidding the key’s touch policy refuses it', async () => {
     expect(await codeOf(ceremony('required', (p) => void (p.attestation = { required: true })))).toBe('ATTESTATION_MISSING');
+    expect(existsSync(join(work, 'required', 'out', 'attestations.json'))).toBe(false);
     expect(await codeOf(ceremony('touch', (p) => void (p.attestation = { required: false, touchPolicy: ['always'] })))).toBe('ATTESTATION_POLICY_FORBIDDEN');
+
+    // The same reviewed plans given to verify and import at the site (--plan): refused with the same codes,
+    // and nothing installed.
+    const root = join(work, 'plain', 'out', 'root.json');
+    const withPlan = async (cmd: string[], plan: string) => {
+      const r = await cli([...cmd, '--attestation-roots', rootsPem, '--plan', join(work, plan, 'plan.json')]);
+      expect(r.status).toBe(1);
+      return /^error\[([A-Z_]+)\]/.exec(r.err)?.[1];
+    };
+    expect(await withPlan(['verify', bundle, '--root', root], 'required')).toBe('ATTESTATION_MISSING');
+    expect(await withPlan(['verify', bundle, '--root', root], 'touch')).toBe('ATTESTATION_POLICY_FORBIDDEN');
+    const trust = join(work, 'trust-required');
+    mkdirSync(trust);
+    expect(await withPlan(['import', bundle, '--trust-dir', join(trust, 'tuf'), '--root', root], 'required')).toBe('ATTESTATION_MISSING');
+    expect(existsSync(join(trust, 'tuf', 'root.json'))).toBe(false);
+  }, 600_000);
+
+  it('Notary: the root key is listed as its certificate’s key ID, and the attestation binds to the certificate’s key', async () => {
+    const { out } = await ceremony('notary', undefined, 'notary');
+    const root = JSON.parse(readFileSync(join(out, 'root.json'), 'utf8')) as { signed: { keys: Record<string, { keytype: string }>; roles: Record<string, { keyids: string[] }> } };
+    const file = decodeAttestations(readFileSync(join(out, 'attestations.json')));
+    const aliceRoot = [...file.keys()].find((id) => root.signed.roles.root!.keyids.includes(id))!;
+    expect(root.signed.keys[aliceRoot]!.keytype).toBe('ecdsa-x509');
+    const repo = join(work, 'notary-repo');
+    mkdirSync(repo);
+    for (const f of ['root.json', 'targets.json', 'snapshot.json', 'attestations.json']) copyFileSync(join(out, f), join(repo, f));
+    const r = await cli(['verify', repo, '--root', join(out, 'root.json'), '--attestation-roots', rootsPem]);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toContain(`key ${aliceRoot.slice(0, 16)}… (root) was generated on YubiKey serial ${SERIAL}`);
   }, 600_000);
 });

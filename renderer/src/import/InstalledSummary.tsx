@@ -32,6 +32,15 @@ export function InstalledSummary({ view, verb }: { view: ImportInstalledView; ve
           ))}
         </tbody>
       </table>
+      {view.attestations ? (
+        <ul className="attestation-list" aria-label="Where the keys were generated">
+          {view.attestations.map((a) => (
+            <li key={a.keyId} className={`attestation ${a.status}`}>
+              <p className="sentence">{a.sentence}</p>
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }
