@@ -112,7 +112,7 @@ describe('resume after an interruption at each point', () => {
     if (point === 'generated:root/Bob') {
       expect(t.entries.find((e) => e.step === 'key.generate' && e.actor.name === 'Bob' && e.token?.label === 'rehearsal-root-bob')!.note).toMatch(/adopted/);
     }
-  });
+  }, 60_000); // the first case loads the profiles and signers: seconds on a loaded 2-core machine
 });
 
 describe('what cannot resume is refused', () => {
