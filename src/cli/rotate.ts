@@ -100,7 +100,7 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
     for (const input of rotationPlanInputs(plan)) {
       if (files.has(input.file)) continue;
       try {
-        const cap = input.kind === 'previous-root' ? PREVIOUS_ROOT_MAX_BYTES : input.kind === 'targets' ? CURRENT_TARGETS_MAX_BYTES : KEY_FILE_MAX_BYTES;
+        const cap = input.kind === 'previous-root' ? PREVIOUS_ROOT_MAX_BYTES : input.kind === 'targets' || input.kind === 'delegated' ? CURRENT_TARGETS_MAX_BYTES : KEY_FILE_MAX_BYTES;
         files.set(input.file, await readFileCapped(join(folder, input.file), cap));
       } catch (err) {
         if (isCeremonyError(err, 'FILE_NOT_FOUND') || isCeremonyError(err, 'INPUT_TOO_LARGE')) {

@@ -26,6 +26,7 @@ import { certificateRenewal, certificateRenewalSentence, certificateWarnings, ty
 import type { RemovalReason } from './payload.js';
 import { signerKeys, type SigningRequest } from './request.js';
 import { isCeremonyError } from '../errors.js';
+import { verifyRole } from '../tuf/verify.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
 
 export type RequestChange =
@@ -322,7 +323,30 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
     .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
     .join(', ')})`;
-  return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.map(targetsSentence), ...contentSentences(request)], policy);
+  return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [targetsSentence(c), ...heldTargets(request, c)]), ...contentSentences(request)], policy);
+}
+
+/** Names listed in full up to this many; beyond, the count and the first ones. */
+const HELD_TARGETS_SHOWN = 20;
+
+/**
+ * Issue #14: when a delegation loses a key and the request carries that role's current file, the targets
+ * it lists — which the change does NOT revoke — and whether the leaving key's signature is on it.
+ */
+function heldTargets(request: SigningRequest, c: TargetsRequestChange): string[] {
+  if (c.kind !== 'delegation-key-removed') return [];
+  const md = request.delegatedFiles?.get(c.role);
+  const entry = request.targets?.previous.signed.delegations?.roles.find((r) => r.name === c.role);
+  if (!md || !entry) return [];
+  const signedByIt = verifyRole(md, c.role, entry, request.targets!.previous.signed.delegations!.keys).signed.includes(c.keyid);
+  const names = [...md.signed.targets.keys()].sort();
+  const shown = names.slice(0, HELD_TARGETS_SHOWN).map(quoteShown).join(', ');
+  const more = names.length > HELD_TARGETS_SHOWN ? `, and ${names.length - HELD_TARGETS_SHOWN} more` : '';
+  const role = shownOrQuoted(c.role);
+  if (names.length === 0) return [`  ${role}'s current file (version ${md.signed.version}) lists no targets`];
+  return [
+    `  ${role}'s current file (version ${md.signed.version}${signedByIt ? ', signed by this key' : ', not signed by this key'}) lists ${names.length} target${names.length === 1 ? '' : 's'}, NOT revoked by this change: ${shown}${more}`,
+  ];
 }
 
 /**

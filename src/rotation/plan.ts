@@ -55,9 +55,14 @@
  *   "remove": [ "targets/old" ],
  *   "rekey": [ { "name": "targets/qa", "keys": [ … ], "threshold": 2 } ],
  *   "revokeKeys": [ { "keyid": "<delegation key ID>", "role": "targets/releases" } ],
- *   "revokeTargets": [ "app/broken.tar.gz" ]
+ *   "revokeTargets": [ "app/broken.tar.gz" ],
+ *   "current": [ { "role": "targets/qa", "file": "qa.json", "sha256": "…" } ]
  * }
  * ```
+ *
+ * `current` (optional) names the published files of delegated roles the change re-keys or revokes keys of:
+ * they travel in the request, so every review lists the targets each file holds and whether the old key
+ * signed it — re-keying does not revoke them (re-signing the file, `notary witness`, re-endorses them all).
  *
  * Delegation keys are files like the rest (Notary: the delegate's certificate, as `notary delegation add`
  * takes it, or a bare key; TUF: a bare key); paths and names are checked by buildTargetsPayload.
@@ -80,7 +85,7 @@ import { StrictReader } from '../ceremony/read.js';
 import { intentHash, type IntentHash } from '../ceremony/plan-hash.js';
 import { buildRotationPayload, parsePreviousRoot, type RemovalReason, type RotationChange, type RotationKey, type RotationPayload } from './payload.js';
 import { parsePlanKeyFile, type PlanKeyRole } from './plan-keys.js';
-import { buildSigningRequest, buildTargetsSigningRequest, type SigningRequest } from './request.js';
+import { buildSigningRequest, buildTargetsSigningRequest, checkDelegatedFiles, type SigningRequest } from './request.js';
 import { checkTargetsRenewal } from './renewal.js';
 import { buildTargetsPayload, type DelegationAdd, type DelegationRekey, type TargetsChange, type TargetsPayload } from './targets-payload.js';
 
@@ -134,6 +139,11 @@ export interface PlanDelegations {
   rekey?: PlanDelegationRekey[];
   revokeKeys?: { keyid: string; role?: string }[];
   revokeTargets?: string[];
+  /**
+   * The current files of delegated roles this change re-keys or revokes keys of (issue #14): carried in
+   * the request so the review lists the targets each file holds and whether the old key signed it.
+   */
+  current?: { role: string; file: string; sha256: string }[];
 }
 
 export interface RotationPlan {
@@ -215,7 +225,7 @@ const MAX_DELEGATIONS = 64;
 
 function delegations(value: JsonValue | undefined): PlanDelegations {
   const path = '$.delegations';
-  const o = r.object(value, path, ['targets'], ['add', 'remove', 'rekey', 'revokeKeys', 'revokeTargets', 'renew']);
+  const o = r.object(value, path, ['targets'], ['add', 'remove', 'rekey', 'revokeKeys', 'revokeTargets', 'renew', 'current']);
   const changes = o.add !== undefined || o.remove !== undefined || o.rekey !== undefined || o.revokeKeys !== undefined || o.revokeTargets !== undefined;
   // `"renew": true` alone: targets.json N+1 renews the expiry, nothing else (renewal.ts, issue #14).
   const renew = o.renew !== undefined && r.boolean(o.renew, child(path, 'renew'));
@@ -264,6 +274,13 @@ function delegations(value: JsonValue | undefined): PlanDelegations {
     });
   }
   if (o.revokeTargets !== undefined) out.revokeTargets = textList(o.revokeTargets, '$.delegations.revokeTargets', 4096);
+  if (o.current !== undefined) {
+    out.current = r.array(o.current, '$.delegations.current', 1, MAX_DELEGATIONS).map((v, i) => {
+      const p = child('$.delegations.current', i);
+      const e = r.object(v, p, ['role', 'file', 'sha256']);
+      return { role: r.text(e.role, child(p, 'role'), 255), file: fileName(e.file, child(p, 'file')), sha256: r.sha256(e.sha256, child(p, 'sha256')) };
+    });
+  }
   return out;
 }
 
@@ -364,7 +381,7 @@ export function parseRotationPlan(bytes: Uint8Array): RotationPlan {
 export interface RotationPlanInput {
   file: string;
   path: string;
-  kind: 'previous-root' | 'key' | 'targets';
+  kind: 'previous-root' | 'key' | 'targets' | 'delegated';
 }
 
 export function rotationPlanInputs(plan: RotationPlan): RotationPlanInput[] {
@@ -377,6 +394,7 @@ export function rotationPlanInputs(plan: RotationPlan): RotationPlanInput[] {
     out.push({ file: d.targets.file, path: '$.delegations.targets.file', kind: 'targets' });
     d.add?.forEach((a, i) => a.keys.forEach((k, j) => out.push({ file: k.keyFile, path: `$.delegations.add[${i}].keys[${j}].keyFile`, kind: 'key' })));
     d.rekey?.forEach((a, i) => a.keys?.forEach((k, j) => out.push({ file: k.keyFile, path: `$.delegations.rekey[${i}].keys[${j}].keyFile`, kind: 'key' })));
+    d.current?.forEach((c, i) => out.push({ file: c.file, path: `$.delegations.current[${i}].file`, kind: 'delegated' }));
   }
   return out;
 }
@@ -403,7 +421,7 @@ export interface ResolvedRotationPlan {
   /** Custodian names by key ID: the current ones from the plan, and the new keys' holders. */
   names: Map<string, string>;
   /** A delegations plan: targets.json N and the targets-level change (RotationChange is then unused). */
-  targets?: { bytes: Uint8Array; change: TargetsChange };
+  targets?: { bytes: Uint8Array; change: TargetsChange; delegatedFiles?: Map<string, Uint8Array> };
 }
 
 /**
@@ -508,6 +526,19 @@ export function resolveRotationPlan(plan: RotationPlan, files: ReadonlyMap<strin
     if (d.revokeKeys) tc.delegations!.revokeKeys = d.revokeKeys.map((k) => (k.role !== undefined ? { keyid: k.keyid, role: k.role } : { keyid: k.keyid }));
     if (d.revokeTargets) tc.revokeTargets = d.revokeTargets;
     resolved.targets = { bytes: targetsBytes, change: tc };
+    if (d.current) {
+      const delegatedFiles = new Map<string, Uint8Array>();
+      d.current.forEach((c, i) => {
+        const path = `$.delegations.current[${i}]`;
+        const bytes = files.get(c.file);
+        if (!bytes) throw new CeremonyError('PLAN_INPUT_MISMATCH', `${c.file}, the ${c.role} file the plan names, was not read`, { path: `${path}.file` });
+        const got = sha256Hex(bytes);
+        if (got !== c.sha256) throw new CeremonyError('PLAN_INPUT_MISMATCH', `${c.file} has SHA-256 ${got.slice(0, 16)}…, not the ${c.sha256.slice(0, 16)}… the plan records`, { path: `${path}.sha256` });
+        if (delegatedFiles.has(c.role)) throw new CeremonyError('PLAN_INVALID', `${c.role} is named twice`, { path: `${path}.role` });
+        delegatedFiles.set(c.role, bytes);
+      });
+      resolved.targets.delegatedFiles = delegatedFiles;
+    }
   }
   return resolved;
 }
@@ -547,7 +578,10 @@ export function planRotation(planBytes: Uint8Array, files: ReadonlyMap<string, U
       throw err;
     }
     checkTargetsRenewal(targetsPayload);
-    const request = buildTargetsSigningRequest(targetsPayload, { repository: plan.repository, names: resolved.names });
+    const delegatedFiles = resolved.targets.delegatedFiles;
+    // Each current file must be one targets.json N's delegation signed: refused here with the plan's path.
+    if (delegatedFiles) checkDelegatedFiles(targetsPayload.previous, delegatedFiles, '$.delegations.current', (role) => `$.delegations.current[${plan.delegations!.current!.findIndex((c) => c.role === role)}]`);
+    const request = buildTargetsSigningRequest(targetsPayload, { repository: plan.repository, names: resolved.names, ...(delegatedFiles ? { delegatedFiles } : {}) });
     return { plan, hash: intentHash(planBytes), targetsPayload, request };
   }
   let payload: RotationPayload;

@@ -110,7 +110,9 @@ import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { ProfileName, SignatureJson } from '../profiles/profile.js';
-import type { Metadata } from '../tuf/metadata.js';
+import { parseMetadata, type Metadata } from '../tuf/metadata.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { requireVerified, verifyRole } from '../tuf/verify.js';
 import type { ListedKey } from '../tuf/keys.js';
 import { parseRootSigned, type Root } from '../tuf/root.js';
 import type { RolePolicy } from '../tuf/role.js';
@@ -167,6 +169,11 @@ export interface SigningRequest {
   delegation?: DelegationContext;
   /** Targets requests: target file contents carried for the review, bound to their entries (request-contents.ts). */
   contents?: TargetContents;
+  /**
+   * Targets requests: current files of delegated roles the change re-keys or revokes keys of (issue #14),
+   * each verified under targets.json N's delegation, so the review can list the targets they hold.
+   */
+  delegatedFiles?: Map<string, Metadata<Targets>>;
   /** canonical(payload): the exact bytes every signature is over. */
   payloadBytes: Uint8Array;
   payloadSha256: string;
@@ -233,6 +240,8 @@ export interface ShownFields {
   delegation?: { name: string; targetsSha256: string };
   /** Carried target contents, as SHA-256 by name (request-contents.ts); absent when none. */
   contents?: TargetContents;
+  /** Carried delegated files, by role; absent when none. */
+  delegatedFiles?: ReadonlyMap<string, Uint8Array>;
 }
 
 function signerJson(s: ExpectedSigner): JsonObject {
@@ -246,6 +255,7 @@ function shownFieldsJson(f: ShownFields): JsonObject {
   const o: JsonObject = { expectedSigners: f.expectedSigners.map(signerJson), keyNames: keyNamesJson(f.keyNames ?? new Map()), profile: f.profile, repository: f.repository, role: f.role };
   if (f.delegation) o.delegation = { name: f.delegation.name, targetsSha256: f.delegation.targetsSha256 };
   if (f.contents && f.contents.size > 0) o.contents = contentsShown(f.contents);
+  if (f.delegatedFiles && f.delegatedFiles.size > 0) o.delegatedFiles = Object.fromEntries([...f.delegatedFiles].sort(([a], [b]) => (a < b ? -1 : 1)).map(([role, b]) => [role, hex(sha256(b))]));
   return o;
 }
 
@@ -294,12 +304,13 @@ export function requestIdForDocument(doc: JsonObject): string {
   );
   const keyNames = new Map(Object.entries((doc.keyNames ?? {}) as Record<string, string>));
   const contents = parseContents(doc.contents);
+  const delegatedFiles = new Map(Object.entries((doc.delegatedFiles ?? {}) as Record<string, string>).map(([role, b64]) => [role, new Uint8Array(Buffer.from(b64, 'base64'))]));
   const delegation = typeof doc.delegation === 'string' ? { name: doc.delegation, targetsSha256: hex(sha256(new Uint8Array(Buffer.from(doc.delegatingTargets as string, 'base64')))) } : undefined;
   return computeRequestId(
     getProfile(profile).canonical(doc.payload as JsonObject),
     new Uint8Array(Buffer.from(doc.previousRoot as string, 'base64')),
     doc.previousTargets === undefined ? undefined : new Uint8Array(Buffer.from(doc.previousTargets as string, 'base64')),
-    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}) },
+    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}), ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}) },
   );
 }
 
@@ -378,7 +389,10 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
  * Build a request for targets.json N+1. Expected signers are the root's targets keys, named by `names`
  * (key ID → who holds it) or `targets key <id>`; delegation keys are named by the payload's names.
  */
-export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repository: string; names?: ReadonlyMap<string, string>; contents?: TargetContents }): SigningRequest {
+export function buildTargetsSigningRequest(
+  payload: TargetsPayload,
+  opts: { repository: string; names?: ReadonlyMap<string, string>; contents?: TargetContents; delegatedFiles?: ReadonlyMap<string, Uint8Array> },
+): SigningRequest {
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
   const names = new Map([...payload.names, ...(opts.names ?? [])]);
   const rootSigned = payload.root.signed;
@@ -390,7 +404,9 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
   const previousTargetsBytes = payload.previous.bytes;
   const contents = opts.contents ?? new Map();
   checkContents(payload.profile, payload.previous.signed, payload.targets, contents, '$change.contents');
-  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames, contents };
+  const delegatedBytes = opts.delegatedFiles ?? new Map<string, Uint8Array>();
+  const delegatedFiles = checkDelegatedFiles(payload.previous, delegatedBytes, '$change.delegatedFiles');
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames, contents, delegatedFiles: delegatedBytes };
   checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(rootSigned.keys, payload.previous.signed.delegations?.keys, payload.targets.delegations?.keys));
   const request: SigningRequest = {
     profile: payload.profile,
@@ -406,6 +422,7 @@ export function buildTargetsSigningRequest(payload: TargetsPayload, opts: { repo
     keyNames,
     targets: { previousBytes: previousTargetsBytes, previous: payload.previous, next: payload.targets, keyNames },
     ...(contents.size > 0 ? { contents } : {}),
+    ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
@@ -459,6 +476,27 @@ export function buildDelegatedSigningRequest(payload: DelegatedPayload, opts: { 
   return request;
 }
 
+/**
+ * The delegated files a targets request carries: each a role targets.json N delegates, verified under that
+ * delegation (TUF 5.6.7) — a file that does not verify would make the review list targets no client trusts.
+ */
+export function checkDelegatedFiles(previous: Metadata<Targets>, files: ReadonlyMap<string, Uint8Array>, path: string, pathOf: (role: string) => string = (role) => child(path, role)): Map<string, Metadata<Targets>> {
+  const out = new Map<string, Metadata<Targets>>();
+  if (files.size > 64) throw new CeremonyError('INPUT_TOO_LARGE', 'a request carries at most 64 delegated files', { path });
+  for (const [role, bytes] of files) {
+    const at = pathOf(role);
+    const entry = previous.signed.delegations?.roles.find((r) => r.name === role);
+    if (!entry) throw new CeremonyError('DELEGATION_UNKNOWN', `targets.json version ${previous.signed.version} delegates no role ${JSON.stringify(role)}`, { path: at });
+    const md = embedded(`${role}.json`, at, () => {
+      const m = parseMetadata(bytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: `${role}.json`, profile: previous.profile.name });
+      requireVerified(verifyRole(m, role, entry, previous.signed.delegations!.keys), `${role}.json`);
+      return m;
+    });
+    out.set(role, md);
+  }
+  return out;
+}
+
 export function sortedJson(value: JsonValue): string {
   const sort = (v: JsonValue): JsonValue => {
     if (Array.isArray(v)) return v.map(sort);
@@ -494,6 +532,7 @@ export function serializeSigningRequest(r: SigningRequest): Uint8Array {
       doc.delegatingTargets = Buffer.from(r.delegation.delegatorBytes).toString('base64');
     }
     if (r.contents && r.contents.size > 0) doc.contents = contentsJson(r.contents);
+    if (r.delegatedFiles && r.delegatedFiles.size > 0) doc.delegatedFiles = Object.fromEntries([...r.delegatedFiles].map(([role, md]) => [role, Buffer.from(md.bytes).toString('base64')]));
     return new TextEncoder().encode(sortedJson(doc));
   }
   const doc: JsonObject = {
@@ -552,8 +591,8 @@ function samePolicy(a: RolePolicy, b: RolePolicy): boolean {
 }
 
 const REQUEST_FIELDS = new Set(['format', 'version', 'profile', 'repository', 'role', 'payload', 'previousRoot', 'policy', 'expectedSigners', 'keyNames', 'requestId']);
-const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents']);
-const DELEGATED_REQUEST_FIELDS = new Set([...TARGETS_REQUEST_FIELDS, 'delegation', 'delegatingTargets']);
+const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegatedFiles']);
+const DELEGATED_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegation', 'delegatingTargets']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Parse a signing request file: strict schema, then everything recomputed and compared. */
@@ -769,7 +808,19 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   const payloadBytes = p.canonical(payload);
   // Tampering first: a request changed after export must say so, whatever else it breaks.
   const contents = parseContents(obj.contents);
-  checkRequestId(requestId, payloadBytes, previousRootBytes, previousTargetsBytes, { profile, repository, role: 'targets', expectedSigners, keyNames, contents }, 'the payload, the root, the previous targets.json, the carried contents, the repository or the names');
+  const delegatedBytes = new Map<string, Uint8Array>();
+  if (obj.delegatedFiles !== undefined) {
+    const o = asObject(obj.delegatedFiles, '$.delegatedFiles');
+    for (const role of Object.keys(o)) delegatedBytes.set(role, decodeBase64Field(o[role], child('$.delegatedFiles', role)));
+  }
+  checkRequestId(
+    requestId,
+    payloadBytes,
+    previousRootBytes,
+    previousTargetsBytes,
+    { profile, repository, role: 'targets', expectedSigners, keyNames, contents, delegatedFiles: delegatedBytes },
+    'the payload, the root, the previous targets.json, the carried files, the repository or the names',
+  );
   // TUF 5.6.3: targets.json N is what the payload follows only if the root's targets role signed it.
   const { root, previous } = embedded(`${source}: the root or the previous targets.json`, '$.previousTargets', () => verifiedCurrentTargets(previousRootBytes, previousTargetsBytes));
   if (root.profile.name !== profile) throw new CeremonyError('SCHEMA_INVALID', `the root is ${root.profile.name} metadata, but the request says ${profile}`, { path: '$.profile' });
@@ -789,6 +840,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   });
   checkKeyNames(keyNames, new Set([...(previous.signed.delegations?.keys.keys() ?? []), ...(next.delegations?.keys.keys() ?? [])]), new Set(), 'no delegation lists');
   checkContents(profile, previous.signed, next, contents);
+  const delegatedFiles = checkDelegatedFiles(previous, delegatedBytes, '$.delegatedFiles');
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(root.signed.keys, previous.signed.delegations?.keys, next.delegations?.keys)));
   return {
     profile,
@@ -804,6 +856,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     keyNames,
     targets: { previousBytes: previousTargetsBytes, previous, next, keyNames },
     ...(contents.size > 0 ? { contents } : {}),
+    ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };

@@ -133,9 +133,9 @@ describe.skipIf(!enabled)('delegations changed by our co-signing flow, accepted 
   }
 
   /** The whole co-signing flow through the CLI: request file → inspect → sign on the token → merge → publish. */
-  async function changeTargets(change: TargetsChange, names: Map<string, string>, expectInReview: string[]): Promise<Uint8Array> {
+  async function changeTargets(change: TargetsChange, names: Map<string, string>, expectInReview: string[], delegatedFiles?: Map<string, Uint8Array>): Promise<Uint8Array> {
     const payload = buildTargetsPayload(root, targets, change, { names: new Map([[targetsKeyId, 'Alice (targets token)'], ...names]) });
-    const request = buildTargetsSigningRequest(payload, { repository: GUN });
+    const request = buildTargetsSigningRequest(payload, { repository: GUN, ...(delegatedFiles ? { delegatedFiles } : {}) });
     const requestPath = fresh('targets.request.json');
     writeFileSync(requestPath, serializeSigningRequest(request));
 
@@ -205,7 +205,16 @@ describe.skipIf(!enabled)('delegations changed by our co-signing flow, accepted 
     await changeTargets(
       { expires: farExpires(3), delegations: { rekey: [{ name: RELEASES, keys: [{ json: ci2.json, name: 'CI (new key)' }] }] }, revokeTargets: ['app/v1.0'] },
       new Map([[ci.keyId, 'CI (old key)']]),
-      [`${RELEASES} GAINS ${reviewKey(ci2, 'ci2')} named "CI (new key)"\n`, `${RELEASES} LOSES ${reviewKey(ci, 'ci')} named "CI (old key)" (revoked: `, 'target "app/v1.0" REVOKED'],
+      [
+        `${RELEASES} GAINS ${reviewKey(ci2, 'ci2')} named "CI (new key)"\n`,
+        // Issue #14: the review tells the truth — the old key's tags are not revoked; `notary witness` re-endorses them (checked below).
+        `${RELEASES} LOSES ${reviewKey(ci, 'ci')} named "CI (old key)": signatures by that key stop counting for ${RELEASES}. The targets ${RELEASES}'s file lists are NOT revoked by this`,
+        '(`notary witness` does it, and the next publish needs it)',
+        `${RELEASES}'s current file (version 1, signed by this key) lists 1 target, NOT revoked by this change: "releases/v1.tar.gz"`,
+        'target "app/v1.0" REVOKED',
+      ],
+      // The role's file as notary-server serves it, carried in the request for the review.
+      new Map([[RELEASES, await server.tufFile(GUN, `${RELEASES}.json`)]]),
     );
     // The old delegate's file (signed by the revoked key) no longer counts: a fresh client lists nothing.
     expect((await listFresh('pinned')).list).toEqual([]);
@@ -227,6 +236,7 @@ describe.skipIf(!enabled)('delegations changed by our co-signing flow, accepted 
     expect((await ci2.client.run(['add', '-p', GUN, 'releases/v3.tar.gz', p3, '-r', RELEASES])).stdout).toContain('trust server rejected operation');
     await ci2.client.ok(['reset', GUN, '--all']);
     await ci2.client.ok(['witness', '-p', GUN, RELEASES]);
+    // What the review said: witnessing re-endorses the tag the old key signed.
     expect((await listFresh('tofu')).list).toEqual(expectedList({ 'releases/v1.tar.gz': files['releases/v1.tar.gz']! }, RELEASES));
     await ci2.client.ok(['remove', '-p', GUN, 'releases/v1.tar.gz', '-r', RELEASES]);
     await ci2.client.ok(['add', '-p', GUN, 'releases/v3.tar.gz', p3, '-r', RELEASES]);

@@ -10,7 +10,7 @@ import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { buildDelegatedPayload, delegationCovers } from '../../../src/rotation/delegated-payload.js';
 import { buildDelegatedSigningRequest, requestIdForDocument } from '../../../src/rotation/request.js';
-import { describeRequest, finalizeMerge, mergeResponses, parseSigningRequest, serializeSigningRequest, signRequest, type SigningRequest } from '../../../src/rotation/index.js';
+import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, finalizeMerge, mergeResponses, parseSigningRequest, serializeSigningRequest, signRequest, type SigningRequest } from '../../../src/rotation/index.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
@@ -137,6 +137,27 @@ describe.each(['notary', 'tuf'] as const)('delegated role requests (%s)', (profi
     const fake = parseSigningRequest(enc.encode(JSON.stringify(relabelled)));
     const response = await signRequest(fake, f.ci.key);
     expect(refusal(() => mergeResponses(request, [response])).code).toBe('ROTATION_RESPONSE_MISMATCH');
+  });
+
+  it('a re-key review lists the targets the role\'s current file holds, signed by the leaving key, as NOT revoked', async () => {
+    const f = await fixture(profile);
+    const fresh = makeRoleKey(profile, 'CI 2026');
+    const payload = buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.rel, keys: [{ json: fresh.listed.json, name: 'CI 2026' }], threshold: 1 }] } });
+    const request = viaFile(buildTargetsSigningRequest(payload, { repository: GUN, delegatedFiles: new Map([[f.rel, f.releasesV1]]) }));
+    const lines = describeRequest(request).lines.join('\n');
+    expect(lines).toMatch(new RegExp(`${f.rel} LOSES key [0-9a-f]{12}… .*: signatures by that key stop counting for ${f.rel}\\. The targets ${f.rel}'s file lists are NOT revoked by this`));
+    expect(lines).toContain(`${f.rel}'s current file (version 1, signed by this key) lists 1 target, NOT revoked by this change: "releases/v1.tar.gz"`);
+    if (profile === 'notary') expect(lines).toContain('`notary witness` does it');
+
+    const cases: [string, Map<string, Uint8Array>, string][] = [
+      ['a file its delegation did not sign', new Map([[f.rel, f.targetsV1]]), 'THRESHOLD_NOT_MET'],
+      ['a role targets.json does not delegate', new Map([[profile === 'notary' ? 'targets/qa' : 'qa', f.releasesV1]]), 'DELEGATION_UNKNOWN'],
+    ];
+    for (const [what, files, code] of cases) expect([what, refusal(() => buildTargetsSigningRequest(payload, { repository: GUN, delegatedFiles: files })).code]).toEqual([what, code]);
+    // The carried file is bound into the request ID.
+    const doc = JSON.parse(Buffer.from(serializeSigningRequest(request)).toString('utf8')) as JsonObject;
+    const edited = { ...doc, delegatedFiles: { [f.rel]: Buffer.from(f.targetsV1).toString('base64') } };
+    expect(refusal(() => parseSigningRequest(enc.encode(JSON.stringify(edited)))).code).toBe('ROTATION_REQUEST_TAMPERED');
   });
 
   it('delegationCovers follows the profile: TUF shell patterns within one segment, Notary prefixes', async () => {

@@ -254,6 +254,9 @@ describe('a delegations plan becomes a targets.json signing request', () => {
     ['a Notary delegation outside targets/', (m) => set(delegationsPlan(m), ['delegations', 'add', 0, 'name'], 'releases'), 'DELEGATION_INVALID', '$.delegations.add[0].name'],
     ['removing a delegation that does not exist', (m) => set(delegationsPlan(m), ['delegations', 'remove'], ['targets/qa']), 'DELEGATION_UNKNOWN', '$.delegations.remove[0]'],
     ['revoking a target that is not listed', (m) => set(delegationsPlan(m), ['delegations', 'revokeTargets'], ['nope.tar.gz']), 'TARGET_UNKNOWN', '$.delegations.revokeTargets[0]'],
+    ['a current file pinned by another hash', (m) => set(delegationsPlan(m), ['delegations', 'current'], [{ role: 'targets/releases', file: 'targets.json', sha256: HEX }]), 'PLAN_INPUT_MISMATCH', '$.delegations.current[0].sha256'],
+    ['a current file of a role targets.json does not delegate', (m) => set(delegationsPlan(m), ['delegations', 'current'], [{ role: 'targets/releases', file: 'targets.json', sha256: sha(m.get('targets.json')!) }]), 'DELEGATION_UNKNOWN', '$.delegations.current[0]'],
+    ['a current file outside the plan\'s folder', (m) => set(delegationsPlan(m), ['delegations', 'current'], [{ role: 'targets/releases', file: '../x.json', sha256: HEX }]), 'PLAN_INVALID', '$.delegations.current[0].file'],
   ];
   it.each(DINVALID.map(([what, plan, code, path]) => ({ what, plan, code, path })))('$what → $code at $path', ({ plan, code, path }) => {
     const m = dfiles();
