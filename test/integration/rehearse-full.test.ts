@@ -245,7 +245,7 @@ describe('rehearse on in-process software tokens (SoftHSM2 not used)', () => {
       .filter((f) => f.endsWith('.png'))
       .sort()
       .map((f) => `export/qr/${f}`);
-    await expect(runSiteImportStage({ out: dir, frames, usbBundle: 'export/usb/other.bundle', pinnedRoot: bytesOf(src, 'root.json'), now: new Date(), say: () => undefined })).rejects.toMatchObject({
+    await expect(runSiteImportStage({ out: dir, frames, usbBundle: 'export/usb/other.bundle', pinnedRoot: bytesOf(join(src, 'metadata'), 'root.json'), now: new Date(), say: () => undefined })).rejects.toMatchObject({
       code: 'REHEARSAL_TRANSPORT_MISMATCH',
     });
     expect(existsSync(join(dir, 'site', 'trust-dir'))).toBe(false);
