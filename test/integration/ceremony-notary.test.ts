@@ -132,7 +132,7 @@ describe.skipIf(!moduleFileExists(SOFTHSM))('a rehearsed Notary ceremony, publis
     const code = await runCli(['rehearse', '--profile', 'notary', '--gun', GUN, '--timestamp-key', keyFile, '--out', out, '--json'], c.io);
     expect(code, c.err.join('\n')).toBe(0);
     summary = JSON.parse(c.out.join('')) as RehearseJson;
-    expect(summary).toMatchObject({ ok: true, rehearsal: 'softhsm2', timestampKeySource: 'file', timestampKeyId: serverKey.keyId, files: { snapshot: 'snapshot.json', timestamp: null } });
+    expect(summary).toMatchObject({ ok: true, rehearsal: 'softhsm2', timestampKeySource: 'file', timestampKeyId: serverKey.keyId, files: { snapshot: 'metadata/snapshot.json', timestamp: null } });
     // The three custodians' tokens, then Dave's: the rehearsal's rotation replaces Carol's key by one on his token.
     expect(kept.tokens.map((t) => t.custodian)).toEqual(['Alice', 'Bob', 'Carol', 'Dave']);
     root = new Uint8Array(readFileSync(outPath(out, 'root.json')));

@@ -5,6 +5,7 @@
  * node:crypto, not our signing code — signs snapshot and timestamp with the keys the plan named; the tuf-js
  * Updater, pinned at the ceremony's root v1, accepts the repository served from its hostable tree.
  */
+import { outPath } from '../support/ceremony-out.js';
 import { createHash, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,14 +66,14 @@ describe('an online-roles TUF ceremony, then the service signs snapshot and time
       await provider.close();
     }
     // Only the offline roles' files.
-    for (const f of ['root.json', '1.root.json', 'targets.json', '1.targets.json']) expect(existsSync(join(outDir, f)), f).toBe(true);
-    for (const f of ['snapshot.json', 'timestamp.json', '1.snapshot.json']) expect(existsSync(join(outDir, f)), f).toBe(false);
-    const root = new Uint8Array(readFileSync(join(outDir, 'root.json')));
+    for (const f of ['root.json', '1.root.json', 'targets.json', '1.targets.json']) expect(existsSync(outPath(outDir, f)), f).toBe(true);
+    for (const f of ['snapshot.json', 'timestamp.json', '1.snapshot.json']) expect(existsSync(outPath(outDir, f)), f).toBe(false);
+    const root = new Uint8Array(readFileSync(outPath(outDir, 'root.json')));
     const rootJson = JSON.parse(Buffer.from(root).toString()) as { signed: { roles: Record<string, { keyids: string[] }>; keys: Record<string, JsonObject> } };
     // Root v1 lists the service's keys as the plan named them (key ID by the TUF rule).
     expect(rootJson.signed.roles.snapshot!.keyids).toEqual([snap.keyId]);
     expect(rootJson.signed.roles.timestamp!.keyids).toEqual([ts.keyId]);
-    const targets = new Uint8Array(readFileSync(join(outDir, 'targets.json')));
+    const targets = new Uint8Array(readFileSync(outPath(outDir, 'targets.json')));
 
     // The service: snapshot v1 and timestamp v1 with @tufjs/models, signed with node:crypto.
     const expires = formatExpires(new Date(Date.now() + 7 * 86_400_000));

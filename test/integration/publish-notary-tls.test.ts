@@ -133,7 +133,7 @@ describe('publish to notary-server over TLS with token auth', () => {
     expect(await runCli(['rehearse', '--profile', 'notary', '--gun', CEREMONY_GUN, '--timestamp-key', keyFile, '--out', out, '--json'], r.io), r.err.join('\n')).toBe(0);
     const summary = JSON.parse(r.out.join('')) as { rootKeyIds: string[]; timestampKeyId: string; files: { snapshot: string | null }; rotation: { root: string; snapshot: string | null } };
     expect(summary.timestampKeyId).toBe(got.keyId);
-    expect(summary.files.snapshot).toBe('snapshot.json');
+    expect(summary.files.snapshot).toBe('metadata/snapshot.json');
 
     // status over the ceremony's output names the custodians who can renew each role.
     const sc = captureIo();

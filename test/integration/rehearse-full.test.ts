@@ -100,7 +100,7 @@ async function checkCommon(j: Summary, profile: 'notary' | 'tuf'): Promise<void>
   expect(j.rotation.status).toMatch(/both thresholds met, root version 2 is complete/);
 
   // The chain v1 → v2, with our verifier.
-  const v1 = bytesOf(out, 'root.json');
+  const v1 = bytesOf(join(out, 'metadata'), 'root.json');
   const v2 = bytesOf(out, j.rotation.root);
   const chain = verifyRootUpdate(parseMetadata(v1, 'root', { maxBytes: 1 << 20, source: 'v1' }), parseMetadata(v2, 'root', { maxBytes: 1 << 20, source: 'v2' }));
   expect(chain.version).toBe(2);
@@ -163,7 +163,7 @@ async function checkTufJs(j: Summary): Promise<void> {
     // (b) pinned at v1 only: tuf-js walks the exported chain to v2 itself.
     const pinned = join(work, `tufjs-v1-${Date.now()}`);
     mkdirSync(pinned);
-    writeFileSync(join(pinned, 'root.json'), bytesOf(j.out, 'root.json'));
+    writeFileSync(join(pinned, 'root.json'), bytesOf(join(j.out, 'metadata'), 'root.json'));
     const b = new Updater({ metadataDir: pinned, targetDir: join(work, 'tg-b'), metadataBaseUrl: `${base}/metadata`, targetBaseUrl: `${base}/targets`, config: { fetchRetries: 0 } });
     await b.refresh();
     expect(readFileSync(join(pinned, 'root.json'))).toEqual(Buffer.from(bytesOf(j.out, j.rotation.root)));
@@ -245,7 +245,7 @@ describe('rehearse on in-process software tokens (SoftHSM2 not used)', () => {
       .filter((f) => f.endsWith('.png'))
       .sort()
       .map((f) => `export/qr/${f}`);
-    await expect(runSiteImportStage({ out: dir, frames, usbBundle: 'export/usb/other.bundle', pinnedRoot: bytesOf(src, 'root.json'), now: new Date(), say: () => undefined })).rejects.toMatchObject({
+    await expect(runSiteImportStage({ out: dir, frames, usbBundle: 'export/usb/other.bundle', pinnedRoot: bytesOf(join(src, 'metadata'), 'root.json'), now: new Date(), say: () => undefined })).rejects.toMatchObject({
       code: 'REHEARSAL_TRANSPORT_MISMATCH',
     });
     expect(existsSync(join(dir, 'site', 'trust-dir'))).toBe(false);

@@ -100,8 +100,10 @@ export async function publishOk(serverUrl: string, gun: string, files: ReadonlyM
  */
 export function ceremonyFiles(dir: string, roles: readonly string[] = ['root', 'targets', 'snapshot']): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
+  // A ceremony output folder keeps its metadata in metadata/ (src/ceremony/layout.ts).
+  const folder = existsSync(join(dir, 'metadata')) ? join(dir, 'metadata') : dir;
   for (const role of roles) {
-    const file = join(dir, `${role}.json`);
+    const file = join(folder, `${role}.json`);
     if (existsSync(file)) out.set(role, new Uint8Array(readFileSync(file)));
   }
   return out;

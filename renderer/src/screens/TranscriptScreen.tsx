@@ -178,7 +178,11 @@ export function TranscriptScreen() {
             <TranscriptSteps t={outcome.t} />
           </div>
         ) : null}
-        {!outcome ? <p className="empty">Nothing opened yet. A ceremony leaves <code>transcript.jsonl</code> in its output folder.</p> : null}
+        {!outcome ? (
+          <p className="empty">
+            Nothing opened yet. A root ceremony leaves <code>state/transcript.jsonl</code> in its output folder; each co-signing, merge and rotation request leaves <code>FILE.transcript.jsonl</code> beside the file it wrote.
+          </p>
+        ) : null}
       </div>
     </div>
   );

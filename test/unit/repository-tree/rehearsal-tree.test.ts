@@ -27,7 +27,7 @@ describe('rehearse --profile tuf writes DIR/repository/', () => {
     expect(readdirSync(join(out, 'repository')).sort()).toEqual(j.tree.files.slice().sort());
     expect(j.tree.files).toContain('timestamp.json');
     const v = captureIo();
-    expect(await runCli(['verify', join(out, 'repository'), '--root', join(out, '1.root.json'), '--json'], v.io)).toBe(0);
+    expect(await runCli(['verify', join(out, 'repository'), '--root', join(out, 'metadata', '1.root.json'), '--json'], v.io)).toBe(0);
     expect(JSON.parse(v.out.join(''))).toMatchObject({ ok: true, rootVersion: 2, trustedRootVersion: 1 });
   });
 
@@ -57,7 +57,7 @@ describe('rehearse --profile tuf writes DIR/repository/', () => {
     expect(review).toMatch(/CT log .* ADDED/);
     expect(j.sigstore.trustedRootReview).toHaveLength(3);
     const v = captureIo();
-    expect(await runCli(['verify', join(out, 'repository'), '--root', join(out, '1.root.json'), '--json'], v.io)).toBe(0);
+    expect(await runCli(['verify', join(out, 'repository'), '--root', join(out, 'metadata', '1.root.json'), '--json'], v.io)).toBe(0);
     expect(JSON.parse(v.out.join(''))).toMatchObject({ ok: true, rootVersion: 2, targets: 1 });
     // The site imported the same final repository (targets v2).
     expect(j.site.installed.versions.targets).toBe(2);
