@@ -24,7 +24,14 @@ const MODULES: { id: ModulePresetName | 'custom'; title: string }[] = [
   { id: 'custom', title: 'Another PKCS#11 library' },
 ];
 
-export function TokenKeyPicker({ name, disabled, onPick }: { name: string; disabled?: boolean; onPick: (picked: PickedKey | undefined) => void }) {
+/** A key the request asks for (Co-sign, issue #16): listed first, with its signer's name. */
+export interface WantedKey {
+  /** Full SHA-256 of the public key (FingerprintView.sha256). */
+  sha256: string;
+  name: string;
+}
+
+export function TokenKeyPicker({ name, disabled, onPick, wanted }: { name: string; disabled?: boolean; onPick: (picked: PickedKey | undefined) => void; wanted?: readonly WantedKey[] }) {
   const [choice, setChoice] = useState<ModulePresetName | 'custom'>('ykcs11');
   const [chosenFile, setChosenFile] = useState<ChosenModule | undefined>();
   const [view, setView] = useState<TokenModuleView | undefined>();
@@ -66,6 +73,31 @@ export function TokenKeyPicker({ name, disabled, onPick }: { name: string; disab
   }
 
   const tokens = view ? view.slots.flatMap((s) => (s.token?.initialized ? [s.token] : [])) : [];
+  // Every key of every token; a key the request asks for carries its signer's name and is listed first.
+  const entries = tokens.flatMap((t) => t.keys.map((k) => ({ t, k, signer: k.fingerprint ? wanted?.find((w) => w.sha256 === k.fingerprint!.sha256)?.name : undefined })));
+
+  function row({ t, k, signer }: (typeof entries)[number]) {
+    const id = `${t.serial}/${k.label}`;
+    return (
+      <label key={id} className={signer ? 'rotation-pick rotation-pick-wanted' : 'rotation-pick'}>
+        <input
+          type="radio"
+          name={`${name}-key`}
+          value={id}
+          checked={picked === id}
+          disabled={!k.fingerprint}
+          onChange={() => {
+            setPicked(id);
+            if (listed && view) onPick({ module: listed, token: t, key: k, rehearsal: view.rehearsal });
+          }}
+        />{' '}
+        {signer ? <strong className="picker-signer">{signer}’s key: </strong> : null}
+        Token “{t.label}” serial <code>{t.serial}</code> — key “{k.label}”
+        {k.algorithm ? ` (${algorithmTitle(k.algorithm)})` : ''}
+        {k.fingerprint ? <span className="fp-cell-words"> {groupWords(k.fingerprint.words)}</span> : <span className="muted"> {k.problem ?? 'unreadable'}</span>}
+      </label>
+    );
+  }
   return (
     <div className="token-key-picker">
       <fieldset className="module-options" disabled={disabled || busy}>
@@ -94,35 +126,18 @@ export function TokenKeyPicker({ name, disabled, onPick }: { name: string; disab
         <fieldset className="token-keys-choice" disabled={disabled}>
           <legend>Key on a token</legend>
           {tokens.length === 0 ? <p className="empty">No initialised token is plugged in.</p> : null}
-          {tokens.map((t) =>
-            t.keys.length === 0 ? (
+          {tokens
+            .filter((t) => t.keys.length === 0)
+            .map((t) => (
               <p key={t.serial} className="muted">
                 Token “{t.label}” (serial {t.serial}) shows no public key.
               </p>
-            ) : (
-              t.keys.map((k) => {
-                const id = `${t.serial}/${k.label}`;
-                return (
-                  <label key={id} className="rotation-pick">
-                    <input
-                      type="radio"
-                      name={`${name}-key`}
-                      value={id}
-                      checked={picked === id}
-                      disabled={!k.fingerprint}
-                      onChange={() => {
-                        setPicked(id);
-                        if (listed) onPick({ module: listed, token: t, key: k, rehearsal: view.rehearsal });
-                      }}
-                    />{' '}
-                    Token “{t.label}” serial <code>{t.serial}</code> — key “{k.label}”
-                    {k.algorithm ? ` (${algorithmTitle(k.algorithm)})` : ''}
-                    {k.fingerprint ? <span className="fp-cell-words"> {groupWords(k.fingerprint.words)}</span> : <span className="muted"> {k.problem ?? 'unreadable'}</span>}
-                  </label>
-                );
-              })
-            ),
-          )}
+            ))}
+          {wanted && entries.some((e) => e.signer) ? <p className="picker-group">Keys this request asks for:</p> : null}
+          {entries.filter((e) => e.signer).map(row)}
+          {wanted && entries.some((e) => e.signer) && entries.some((e) => !e.signer) ? <p className="picker-group muted">Other keys (this request has no use for them):</p> : null}
+          {wanted && entries.length > 0 && !entries.some((e) => e.signer) ? <p className="picker-group">None of the keys on these tokens is one this request asks for.</p> : null}
+          {entries.filter((e) => !e.signer).map(row)}
           {view.rehearsal ? <p className="rehearsal-badge">REHEARSAL ONLY: software tokens, not hardware.</p> : null}
         </fieldset>
       ) : null}

@@ -151,7 +151,7 @@ export function CosignScreen() {
             {confirmed && method === 'cards' && request ? <CosignWithCards request={request} review={review} sideText={sideText} witnesses={witnesses} /> : null}
             {confirmed && method === 'token' ? (
               <>
-                <TokenKeyPicker name="cosign" disabled={busy || phase.step === 'signed'} onPick={(p) => {
+                <TokenKeyPicker name="cosign" wanted={review.expectedSigners.map((s) => ({ sha256: s.fingerprint.sha256, name: s.name }))} disabled={busy || phase.step === 'signed'} onPick={(p) => {
                     setPicked(p);
                     setPhase({ step: 'choose' });
                   }} />

@@ -2,7 +2,7 @@
  * The TokenKeyPicker (renderer/src/rotation/TokenKeyPicker.tsx) and the Co-sign screen's signing steps,
  * driven as a person would, for the Rotation and Co-sign screens' end-to-end tests on SoftHSM2 tokens.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -43,7 +43,14 @@ export async function signOnCosignScreen(s: SignOnCosignScreen): Promise<string>
   // No token choice before the words are confirmed.
   expect(await page.getByRole('button', { name: 'List tokens' }).count()).toBe(0);
   await page.getByRole('checkbox', { name: /match the ones the administrator read out/ }).check();
+  // The optional witness line (issue #16): recorded in the response.
+  await page.getByLabel('Witnesses present (optional, one name per line)').fill('Dana Witness');
   await pickTokenKey(page, person.label, s.keyLabel);
+  // The picker lists the keys the request asks for first, each under its signer's name (issue #16).
+  const keyRadios = await page.getByRole('radio', { name: /Token “/ }).evaluateAll((els) => els.map((e) => (e.closest('label')?.textContent ?? '').trim()));
+  const firstOther = keyRadios.findIndex((n) => !/’s key: /.test(n));
+  if (firstOther >= 0) expect(keyRadios.slice(firstOther).some((n) => /’s key: /.test(n)), keyRadios.join('\n')).toBe(false);
+  expect(keyRadios.find((n) => n.includes(`Token “${person.label}”`) && n.includes(`key “${s.keyLabel}”`))).toMatch(new RegExp(`^${person.name}’s key: `));
   await page.getByRole('button', { name: 'Check this key' }).click();
   const found = page.getByRole('status').filter({ hasText: `is ${person.name}’s key in ${s.keyIn}.` });
   await found.waitFor();
@@ -59,12 +66,14 @@ export async function signOnCosignScreen(s: SignOnCosignScreen): Promise<string>
   await done.waitFor({ timeout: 60_000 });
   const text = await done.innerText();
   expect(text).toContain(`Signed as ${person.name} on token serial ${s.serial}`);
+  expect(text).toContain('Witnesses recorded in the response: Dana Witness.');
   expect(await page.content()).not.toContain(person.pin);
   expect(s.errors).toEqual([]);
   await page.screenshot({ path: s.screenshot, fullPage: true });
   const written = readdirSync(s.out).filter((f) => s.responseName.test(f));
   expect(written).toHaveLength(1);
   expect(text).toContain(written[0]!);
+  expect((JSON.parse(readFileSync(join(s.out, written[0]!), 'utf8')) as { witnesses?: string[] }).witnesses).toEqual(['Dana Witness']);
   await page.context().close();
   return join(s.out, written[0]!);
 }
