@@ -319,5 +319,10 @@ export function ceremonySection(self: string, count: number): void {
   console.log(`\nmulti-repository ceremony (src/ceremony/multi-machine.ts) for ${r.repositories} Notary repositories on ${r.rehearsal} rehearsal tokens, 3 custodians, root 2-of-3, targets and snapshot keys on tokens:`);
   console.log(`  total ${(r.totalMs / 1000).toFixed(1)} s (${(r.totalMs / r.repositories).toFixed(1)} ms per repository), ${r.tokenSignatures.toLocaleString('en-US')} token signatures (certificates, metadata, the seal), peak RSS ${r.maxRssMB.toFixed(0)} MB`);
   console.log(`  one token signature through the same stack: ${r.signMs.toFixed(2)} ms (median of 200) → the signatures alone ≈ ${(tokenMs / 1000).toFixed(1)} s`);
+  const yk = (ms: number): string => ((r.tokenSignatures * ms) / 60_000).toFixed(1);
+  console.log(
+    `  the same ${r.tokenSignatures.toLocaleString('en-US')} token signatures at a YubiKey's ${YUBIKEY_P256_SIGN_MS.low}–${YUBIKEY_P256_SIGN_MS.high} ms each (${YUBIKEY_P256_SIGN_MS.source}): ` +
+      `${yk(YUBIKEY_P256_SIGN_MS.low)}–${yk(YUBIKEY_P256_SIGN_MS.high)} min of token time, against the tool's own ${((r.totalMs - tokenMs) / 60_000).toFixed(1)} min measured here`,
+  );
   console.log(`  the batch costs ${ratio.toFixed(2)}× the sum of its token signatures — target ≤ 1.2×: ${ratio <= 1.2 ? 'met' : 'NOT met'} (on SoftHSM2 a signature is cheap, so the tool's own work weighs far more than it would next to a YubiKey's)`);
 }

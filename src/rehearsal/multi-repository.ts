@@ -3,16 +3,17 @@
  * custodians' root keys — ceremony, batch rotation, export, site import — on rehearsal tokens, with each
  * stage's time.
  *
- * 1. Ceremony: one P-256 root key generated on each of Alice's, Bob's and Carol's rehearsal tokens; for
- *    every repository a root v1 listing the three (Notary: one certificate per GUN from each token key,
- *    CN = the GUN), 2-of-3, signed on all three tokens (each key proven), with targets, snapshot and
- *    timestamp v1 signed by rehearsal software keys shared by the set; written under `repositories/`.
- *    (This is not the multi-repository ceremony machine with its plan and transcript — see
- *    `notYetRehearsed` — but the same shape of output: one key per custodian, many repositories.)
+ * 1. Ceremony: the multi-repository ceremony machine (src/ceremony/multi-machine.ts) on a rehearsal plan
+ *    written to `plan/plan.json`: Alice's, Bob's and Carol's root keys (P-256) on their rehearsal tokens,
+ *    targets on Alice's, snapshot on Bob's, one session for all N repositories (Notary: certificates per
+ *    GUN, CN = the GUN; the server's timestamp key played by a rehearsal key in memory, its public key in
+ *    `server-keys/timestamp.key`), one transcript and the key inventory in DIR, each repository under
+ *    `repositories/<safe name>/`.
  * 2. Batch rotation (src/rotation/batch.ts): Carol's key retired and replaced by a key generated on Dave's
  *    token in every repository — one batch request, one review (written to rotation/review.txt), Alice and
  *    Bob sign it once each on their tokens, the responses merge per repository into root v2 (TUF 5.3.4
- *    checked per repository); Notary: snapshot v2 and timestamp v2 naming root v2.
+ *    checked per repository); Notary: snapshot v2 (the snapshot key on Bob's token) and timestamp v2
+ *    (the rehearsal server key) naming root v2.
  * 3. Export: every repository (1.root.json, 2.root.json, root.json = v2, targets, snapshot, timestamp)
  *    verified into its trust bundle, all of them one trust-bundle-set `export/repositories.tufbundle`,
  *    and `export/pins.json` (each repository's root v1 SHA-256: what the site pins).
@@ -28,6 +29,11 @@ import { trustBundleFromRepository } from '../bundle/export.js';
 import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { openRehearsalTokenSet } from '../ceremony/rehearsal-tokens.js';
+import { runMultiCeremony } from '../ceremony/multi-machine.js';
+import { parseAnyPlan } from '../ceremony/multi-plan.js';
+import { RehearsalTokenProvider } from '../ceremony/tokens.js';
+import { readFileCapped } from '../io/files.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { writeBundle } from '../io/bundle-file.js';
 import { writeNewFolder } from '../io/files-under.js';
 import { makeFolder, treeDigest } from '../io/folders.js';
@@ -67,7 +73,7 @@ export interface MultiRehearsalResult {
   profile: ProfileName;
   rehearsal: string;
   repositories: string[];
-  ceremony: { dir: string; tokenSignatures: number; rootKeyFingerprints: Record<string, string> };
+  ceremony: { dir: string; transcript: string; inventory: string; planSha256: string; tokenSignatures: number; rootKeyFingerprints: Record<string, string> };
   rotation: { request: string; review: string; responses: string[]; merged: string; batchId: string; shortHash: string; words: string[]; summary: string[]; exceptions: number; status: string; tokenSignatures: number };
   export: { bundle: string; pins: string; bytes: number; sha256: string; shortHash: string; words: string[] };
   site: { trustDir: string; installed: number; rootVersions: number[]; refusal: { bundle: string; code: string; message: string; unchanged: boolean } };
@@ -143,42 +149,58 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
       software.push(key);
       return { key, listed: listPublicKey(profile, key.spki) };
     };
-    const targetsKey = roleKey('rehearsal targets key');
-    const snapshotKey = roleKey('rehearsal snapshot key');
-    const timestampKey = roleKey('rehearsal timestamp key');
 
-    // --- 1. ceremony ----------------------------------------------------------------------------------
+    // --- 1. ceremony: the multi-repository ceremony machine (src/ceremony/multi-machine.ts) ----------------
     say(`REHEARSAL (${tokens.kind}): ${count} ${profile} repositories sharing one root key per custodian (${CUSTODIANS.join(', ')}), in ${out}`);
+    // Notary: the server's timestamp key — here a rehearsal key in memory that plays notary-server for the site.
+    const serverTimestamp = roleKey('rehearsal server timestamp key');
+    const timestampFile = new TextEncoder().encode(JSON.stringify({ keytype: serverTimestamp.listed.json.keytype, keyval: { public: (serverTimestamp.listed.json.keyval as JsonObject).public, private: null } }));
+    if (profile === 'notary') await writeNewFolder(join(out, 'server-keys'), new Map([['timestamp.key', timestampFile]]));
+    const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const planJson = {
+      format: 'tuf-ceremony-plan',
+      version: 1,
+      kind: 'root',
+      profile,
+      repositories: names.map((name) => (profile === 'notary' ? { name, timestamp: { keyFile: 'server-keys/timestamp.key', sha256: createHash('sha256').update(timestampFile).digest('hex') } } : { name })),
+      custodians: CUSTODIANS.map((n) => ({ name: n, token: null, keyAlgorithm: 'ecdsa-p256', keyLabel: `root-${n.toLowerCase()}` })),
+      root: { threshold: 2, expires: iso(new Date(now.getTime() + 365 * DAY)) },
+      targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: iso(new Date(now.getTime() + 365 * DAY)) },
+      snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'snapshot' }, expires: iso(new Date(now.getTime() + 365 * DAY)) },
+      ...(profile === 'tuf' ? { timestamp: { key: { software: 'rehearsal', keyAlgorithm: 'ed25519' }, expires: iso(new Date(now.getTime() + 365 * DAY)) } } : {}),
+    };
+    const planBytes = new TextEncoder().encode(`${JSON.stringify(planJson, null, 2)}\n`);
+    await writeNewFolder(join(out, 'plan'), new Map([['plan.json', planBytes]]));
+    const any = parseAnyPlan(planBytes, { rehearsal: true, source: 'plan/plan.json' });
+    if (any.kind !== 'multi') throw new CeremonyError('INTERNAL', 'the rehearsal plan is not a multi-repository plan');
+    const provider = new RehearsalTokenProvider(tokens.tokens.slice(0, CUSTODIANS.length));
+    const softwareKeys = new Map<string, SigningKey>();
+    const ceremony = await runMultiCeremony({ planBytes, plan: any.plan, planName: 'plan.json', planDir: out, outDir: out, tokens: provider, softwareKeys, now: input.now, report: () => undefined });
+    for (const k of softwareKeys.values()) if (k instanceof SoftwareKey) software.push(k);
+    const tokenSignatures = ceremony.tokenSignatures;
     const custodianKeys = new Map<string, SigningKey>();
-    for (const [i, name] of CUSTODIANS.entries()) custodianKeys.set(name, await tokens.tokens[i]!.generateKey('ecdsa-p256', 'rehearsal shared root key'));
+    for (const [i, name] of CUSTODIANS.entries()) custodianKeys.set(name, await tokens.tokens[i]!.findKey(`root-${name.toLowerCase()}`));
+    const snapshotOnToken = await tokens.tokens[1]!.findKey('snapshot');
+    const snapshotKey: RoleKey = { key: snapshotOnToken, listed: listPublicKey(profile, snapshotOnToken.spki) };
     const repoFiles = new Map<string, Uint8Array>();
     const repos = new Map<string, { rootV1: Uint8Array; names: Map<string, string>; ids: Map<string, string>; targets: Uint8Array }>();
-    let tokenSignatures = 0;
-    for (const repository of names) {
-      const listed = await Promise.all(CUSTODIANS.map((c) => listedFor(profile, custodianKeys.get(c)!, repository, now, notAfter)));
-      const keys: JsonObject = {};
-      for (const l of [...listed, targetsKey.listed, snapshotKey.listed, timestampKey.listed]) keys[l.keyId] = l.json;
-      const rootSigned: JsonObject = {
-        ...common(profile, 'root', 1, expiresV1),
-        consistent_snapshot: false,
-        keys,
-        roles: {
-          root: { keyids: listed.map((l) => l.keyId), threshold: 2 },
-          snapshot: { keyids: [snapshotKey.listed.keyId], threshold: 1 },
-          targets: { keyids: [targetsKey.listed.keyId], threshold: 1 },
-          timestamp: { keyids: [timestampKey.listed.keyId], threshold: 1 },
-        },
-      };
-      const rootV1 = await sign(profile, rootSigned, CUSTODIANS.map((c, i) => ({ key: custodianKeys.get(c)!, listed: listed[i]! })));
-      tokenSignatures += CUSTODIANS.length;
-      const app = new TextEncoder().encode(`${repository} v1`);
-      const targets = await sign(profile, { ...common(profile, 'targets', 1, expiresV1), targets: { 'app-v1.tar.gz': { length: app.length, hashes: hashesOf(profile, app) } }, ...(profile === 'notary' ? { delegations: { keys: {}, roles: [] } } : {}) }, [targetsKey]);
-      const { snapshot, timestamp } = await snapshotAndTimestamp(profile, rootV1, 1, targets, 1, expiresV1, snapshotKey, timestampKey);
-      for (const [file, bytes] of [['1.root.json', rootV1], ['root.json', rootV1], ['targets.json', targets], ['snapshot.json', snapshot], ['timestamp.json', timestamp]] as const) repoFiles.set(`${repository}/${file}`, bytes);
-      repos.set(repository, { rootV1, names: new Map(listed.map((l, i) => [l.keyId, CUSTODIANS[i]!])), ids: new Map(listed.map((l, i) => [CUSTODIANS[i]!, l.keyId])), targets });
+    const byFingerprint = new Map([...custodianKeys].map(([n, k]) => [k.fingerprint, n]));
+    for (const r of ceremony.repositories) {
+      const read = async (file: string): Promise<Uint8Array> => readFileCapped(join(out, r.dir, file), DEFAULT_CAPS.root + DEFAULT_CAPS.targets);
+      const rootV1 = await read('root.json');
+      const v1 = parseMetadata(rootV1, 'root', { maxBytes: DEFAULT_CAPS.root, source: `${r.dir}/root.json` });
+      const ids = new Map<string, string>();
+      for (const id of v1.signed.roles.get('root')!.keyids) {
+        const who = byFingerprint.get(v1.signed.keys.get(id)!.key.fingerprint);
+        if (who) ids.set(who, id);
+      }
+      const targets = await read('targets.json');
+      repoFiles.set(`${r.name}/snapshot.json`, await read('snapshot.json'));
+      if (profile === 'tuf') repoFiles.set(`${r.name}/timestamp.json`, await read('timestamp.json'));
+      repos.set(r.name, { rootV1, names: new Map([...ids].map(([who, id]) => [id, who])), ids, targets });
     }
-    await writeNewFolder(join(out, 'repositories'), repoFiles);
-    say(`  ceremony: ${count} repositories, root v1 signed on all three custodians' tokens (${tokenSignatures} token signatures), under ${join(out, 'repositories')}`);
+    const timestampKey = serverTimestamp;
+    say(`  ceremony: ${count} repositories in one session (${tokenSignatures} token signatures), one transcript and a key inventory in ${out}`);
     lap('ceremony');
 
     // --- 2. batch rotation ------------------------------------------------------------------------------
@@ -293,7 +315,7 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
       profile,
       rehearsal: tokens.kind,
       repositories: names,
-      ceremony: { dir: 'repositories', tokenSignatures, rootKeyFingerprints: Object.fromEntries([...custodianKeys].map(([n, k]) => [n, k.fingerprint])) },
+      ceremony: { dir: 'repositories', transcript: 'transcript.jsonl', inventory: ceremony.inventory, planSha256: ceremony.planSha256, tokenSignatures, rootKeyFingerprints: Object.fromEntries([...custodianKeys].map(([n, k]) => [n, k.fingerprint])) },
       rotation: {
         request: 'rotation/batch-request.json',
         review: 'rotation/review.txt',
@@ -310,7 +332,7 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
       export: { bundle: 'export/repositories.tufbundle', pins: 'export/pins/pins.json', bytes: setBytes.length, sha256: hash.sha256, shortHash: hash.hex, words: hash.words },
       site: { trustDir: 'site/trust-dir', installed: result.entries.length, rootVersions: [...new Set(result.entries.map((e) => e.versions.root))], refusal: { bundle: 'site/broken.tufbundle', ...refusal, unchanged } },
       durationMs: durations,
-      notYetRehearsed: ["the multi-repository ceremony machine (plan, transcript, per-GUN outputs: issue #17 point 1) — this rehearsal signs each repository's root v1 on the custodians' shared token keys directly"],
+      notYetRehearsed: [],
     };
   } finally {
     for (const k of software) k.dispose();
