@@ -248,7 +248,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       imp.setPin(req.rootFile ? { rootFile: { name: req.rootFile.name, bytes: req.rootFile.bytes } } : req.fingerprint ? { fingerprint: req.fingerprint } : {}),
     ),
     [CHANNELS.importPreview]: handler(CHANNELS.importPreview, (req): Promise<ImportPreviewView> => imp.preview({ name: req.bundle.name, bytes: req.bundle.bytes })),
-    [CHANNELS.importInstall]: handler(CHANNELS.importInstall, (req): Promise<ImportInstalledView> => imp.install({ name: req.bundle.name, bytes: req.bundle.bytes })),
+    [CHANNELS.importInstall]: handler(CHANNELS.importInstall, (req): Promise<ImportInstalledView> => imp.install({ name: req.bundle.name, bytes: req.bundle.bytes }, req.witnesses ?? [])),
     [CHANNELS.importQrReset]: handler(CHANNELS.importQrReset, (): Promise<ImportQrProgressView> => imp.qrReset()),
     [CHANNELS.importQrFrame]: handler(CHANNELS.importQrFrame, (req): Promise<ImportQrFrameView> => imp.qrFrame(req.text)),
     [CHANNELS.importQrDecoder]: handler(CHANNELS.importQrDecoder, (): Promise<ImportQrDecoderView> => imp.qrDecoder()),

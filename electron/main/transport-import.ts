@@ -194,11 +194,12 @@ export class ImportSession {
   }
 
   /** Verify again (the trust directory may have changed since the preview) and install atomically; refusals throw. */
-  async install(bundle: NamedFile): Promise<ImportInstalledView> {
+  async install(bundle: NamedFile, witnesses: readonly string[] = []): Promise<ImportInstalledView> {
     this.staleLock = undefined;
     try {
       const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(false));
-      return installedView(result);
+      // The witness line as a plain list of names (a session transcript of the import can carry it).
+      return { ...installedView(result), witnesses: [...witnesses] };
     } catch (err) {
       // The core names the lock file it found stale (main's own path, from the trust directory main chose).
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;

@@ -269,7 +269,7 @@ export interface TufCeremonyApi {
   /** Decode the bundle and verify it completely as the import would; nothing is written. */
   importPreview(request: ImportBundleRequest): Promise<IpcResult<ImportPreviewView>>;
   /** Verify again, then install atomically and record the import (tuf-ceremony import). */
-  importInstall(request: ImportBundleRequest): Promise<IpcResult<ImportInstalledView>>;
+  importInstall(request: ImportInstallRequest): Promise<IpcResult<ImportInstalledView>>;
   /** Forget the frames read so far (start reading another bundle). */
   importQrReset(): Promise<IpcResult<ImportQrProgressView>>;
   /** One QR frame's text, as the camera decoder read it; the bundle bytes once complete. */
@@ -821,7 +821,14 @@ export interface ImportRoleView {
 }
 
 /** What is (or would be) installed. */
+export interface ImportInstallRequest extends ImportBundleRequest {
+  /** Who watched the import (optional witness line, issue #16): recorded in the result. */
+  witnesses?: string[];
+}
+
 export interface ImportInstalledView {
+  /** Install only: the witnesses named for this import (empty: none). */
+  witnesses?: string[];
   profile: TrustLayoutName;
   layout: TrustLayoutName;
   /** Notary: the GUN. */

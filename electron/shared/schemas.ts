@@ -435,6 +435,11 @@ export const ImportPinRequestSchema = z
   .refine((r) => !(r.rootFile && r.fingerprint), { message: 'pin the root by file or by fingerprint, not both' });
 
 export const ImportBundleRequestSchema = z.strictObject({ bundle: cappedFile(MAX_IMPORT_BUNDLE_BYTES) });
+/** Install: the bundle, and the optional witness line (issue #16) recorded in the import's result. */
+export const ImportInstallRequestSchema = z.strictObject({
+  bundle: cappedFile(MAX_IMPORT_BUNDLE_BYTES),
+  witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
+});
 
 /** One QR code's text: at most what a QR code can hold (refused before the assembler parses it). */
 export const ImportQrFrameRequestSchema = z.strictObject({
@@ -521,7 +526,7 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.importChooseTrustDir]: ImportTrustDirRequestSchema,
   [CHANNELS.importSetPin]: ImportPinRequestSchema,
   [CHANNELS.importPreview]: ImportBundleRequestSchema,
-  [CHANNELS.importInstall]: ImportBundleRequestSchema,
+  [CHANNELS.importInstall]: ImportInstallRequestSchema,
   [CHANNELS.importQrReset]: NoPayloadSchema,
   [CHANNELS.importQrFrame]: ImportQrFrameRequestSchema,
   [CHANNELS.importQrDecoder]: NoPayloadSchema,

@@ -12,7 +12,7 @@ import { InstalledSummary } from '../import/InstalledSummary';
 import { StaleLockPanel } from '../import/StaleLock';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { readPicked } from '../lib/files';
-import { formatDate, shortFingerprint, groupWords } from '../lib/format';
+import { formatDate, shortFingerprint, groupWords, witnessNames } from '../lib/format';
 import '../import/import.css';
 
 /** The camera route: the one page the camera permission is granted to (electron/main/security-policy.ts QR_IMPORT_SCREEN). */
@@ -52,6 +52,8 @@ export function ImportScreen() {
   const [sessionRefusal, setSessionRefusal] = useState<Refusal | undefined>();
   const [fingerprint, setFingerprint] = useState('');
   const [stage, setStage] = useState<Stage>({ state: 'idle' });
+  // The optional witness line (issue #16): names recorded in the import's result.
+  const [witnessText, setWitnessText] = useState('');
   const [scan, setScan] = useState(0);
   const bundleInput = useRef<HTMLInputElement>(null);
   const pinInput = useRef<HTMLInputElement>(null);
@@ -102,7 +104,8 @@ export function ImportScreen() {
     setStage({ state: 'installing', bundle, preview: shown });
     let r;
     try {
-      r = api ? await api.importInstall({ bundle }) : NO_BRIDGE;
+      const witnesses = witnessNames(witnessText);
+      r = api ? await api.importInstall({ bundle, ...(witnesses.length ? { witnesses } : {}) }) : NO_BRIDGE;
     } catch (err) {
       r = unexpected(err);
     }
@@ -283,6 +286,10 @@ export function ImportScreen() {
               , the versions installed and this computer’s clock. Nothing has been written yet.
             </p>
             <InstalledSummary view={shown.verification.result} verb="would be installed" />
+            <label className="field">
+              <span>Witnesses present (optional, one name per line)</span>
+              <textarea rows={2} value={witnessText} onChange={(e) => setWitnessText(e.currentTarget.value)} spellCheck={false} autoComplete="off" disabled={busy} />
+            </label>
             <div className="buttons">
               <button type="button" className="primary" disabled={busy || !session?.trustDir} onClick={() => (stage.state === 'previewed' || stage.state === 'install-refused' ? void install(stage.bundle, shown) : undefined)}>
                 Install into the trust directory
@@ -314,6 +321,7 @@ export function ImportScreen() {
             Into <code>{stage.installed.folder}</code>, replaced in one step, and recorded in its <code>imports.log</code>.
             {stage.installed.previous ? ` Root was version ${stage.installed.previous.root}.` : ' Nothing was installed there before.'}
           </p>
+          {stage.installed.witnesses?.length ? <p>Witnesses: {stage.installed.witnesses.join(', ')}.</p> : null}
           <InstalledSummary view={stage.installed} verb="installed" />
           {stage.installed.lockNotReleased ? (
             <p className="lock-not-released" role="alert">

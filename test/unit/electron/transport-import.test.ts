@@ -80,14 +80,17 @@ describe('import session over IPC', () => {
     expect(preview.verification.ok).toBe(true);
     expect(treeHash(work)).toBe(before);
 
-    const installed = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('b.tufbundle', bundle) });
+    // The optional witness line (issue #16): a name that is not shown text is refused at the boundary.
+    await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle), witnesses: [' Dana'] })).resolves.toMatchObject({ ok: false, path: '$.witnesses[0]' });
+    const installed = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('b.tufbundle', bundle), witnesses: ['Dana Witness', 'Eve Auditor'] });
+    expect(installed.witnesses).toEqual(['Dana Witness', 'Eve Auditor']);
     expect(installed).toMatchObject({ profile: 'notary', layout: 'notary', repository: GUN, folder: join(trust, 'tuf', ...GUN.split('/'), 'metadata'), pinnedBy: 'file', targets: 2 });
     expect(installed.roles.map((r) => `${r.name} v${r.version}`)).toEqual(['root v1', 'targets v1', 'snapshot v1', 'timestamp v1', 'targets/releases v1']);
     expect(installed.roles[0]).toMatchObject({ threshold: 2, keys: 3 });
 
     await call<ImportSessionView>(CHANNELS.importSetPin, {});
     const again = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('b.tufbundle', bundle) });
-    expect(again).toMatchObject({ pinnedBy: 'installed', previous: { root: 1, targets: 1 } });
+    expect(again).toMatchObject({ pinnedBy: 'installed', previous: { root: 1, targets: 1 }, witnesses: [] });
   });
 
   it('a bundle of another kind is named for what it is, and refused (BUNDLE_KIND_UNEXPECTED)', async () => {

@@ -91,9 +91,15 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
 
     c = captureIo();
     const r1 = join(dir, 'backup.response.json');
-    expect(await runCli(['sign', requestPath, '--out', r1, '--share-card', ...cardPaths, '--expect-hash', digest.hex, '--json'], c.io)).toBe(0);
+    // A witness name that is not shown text: a usage error, nothing written.
+    expect(await runCli(['sign', requestPath, '--out', r1, '--share-card', ...cardPaths, '--expect-hash', digest.hex, '--witness', 'Dana\u202e'], c.io)).toBe(2);
+    expect(c.err[0]).toMatch(/^error\[USAGE\]: --witness: /);
+    c = captureIo();
+    expect(await runCli(['sign', requestPath, '--out', r1, '--share-card', ...cardPaths, '--expect-hash', digest.hex, '--witness', 'Dana Witness', 'Eve Auditor', '--json'], c.io)).toBe(0);
     const out = JSON.parse(c.out.join('')) as JsonObject;
-    expect(out).toMatchObject({ ok: true, requestId: request.requestId, signer: { name: 'Backup' } });
+    expect(out).toMatchObject({ ok: true, requestId: request.requestId, signer: { name: 'Backup' }, witnesses: ['Dana Witness', 'Eve Auditor'] });
+    // The optional witness line is in the response written.
+    expect(JSON.parse(readFileSync(r1, 'utf8')).witnesses).toEqual(['Dana Witness', 'Eve Auditor']);
     expect(c.err.join('\n')).toMatch(/is REPLACED by key [0-9a-f]{12}… \(fingerprint [0-9a-f ]+\) named \"Dave\"/);
 
     // never overwritten
