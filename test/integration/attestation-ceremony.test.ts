@@ -21,6 +21,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outPath } from '../support/ceremony-out.js';
 import { decodeAttestations, encodeAttestations } from '../../src/attestation/attestations-file.js';
 import { trustFromCertificates } from '../../src/attestation/yubico-pki.js';
 import { parsePlan } from '../../src/ceremony/plan.js';
@@ -189,8 +190,8 @@ describe('attestation in a ceremony on an emulated YubiKey, then verify / inspec
 
   it('records each YubiKey key’s attestation in the transcript, "no attestation" for software tokens, and writes attestations.json', async () => {
     const { out, lines } = await ceremony('plain');
-    const file = decodeAttestations(readFileSync(join(out, 'attestations.json')));
-    const root = JSON.parse(readFileSync(join(out, 'root.json'), 'utf8')) as { signed: { roles: Record<string, { keyids: string[] }> } };
+    const file = decodeAttestations(readFileSync(outPath(out, 'attestations.json')));
+    const root = JSON.parse(readFileSync(outPath(out, 'root.json'), 'utf8')) as { signed: { roles: Record<string, { keyids: string[] }> } };
     // Alice's root key and her targets key were made on the YubiKey: both attested; Bob's and Carol's not.
     expect(file.size).toBe(2);
     const rootIds = root.signed.roles.root!.keyids;
@@ -199,7 +200,7 @@ describe('attestation in a ceremony on an emulated YubiKey, then verify / inspec
     expect([...file.keys()]).toContain(root.signed.roles.targets!.keyids[0]);
     attested = { root: aliceRoot, other: rootIds.find((id) => id !== aliceRoot)! };
 
-    const transcript = readFileSync(join(out, 'transcript.jsonl'), 'utf8')
+    const transcript = readFileSync(outPath(out, 'transcript.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { step?: string; note?: string; actor?: { name: string } });
@@ -210,12 +211,12 @@ describe('attestation in a ceremony on an emulated YubiKey, then verify / inspec
     ]);
     expect(att.filter((e) => e.actor?.name !== 'Alice').map((e) => e.note)).toEqual([expect.stringMatching(/^root key of Bob: no attestation/), expect.stringMatching(/^root key of Carol: no attestation/)]);
     expect(lines.join('\n')).toContain(`attestation: root key of Alice was generated on YubiKey serial ${SERIAL}`);
-    expect(await cli(['transcript', 'verify', join(out, 'transcript.jsonl')])).toMatchObject({ status: 0 });
+    expect(await cli(['transcript', 'verify', outPath(out, 'transcript.jsonl')])).toMatchObject({ status: 0 });
 
     // The metadata and attestations.json into a trust bundle: attestations.json travels with them.
     const repo = join(work, 'repo');
     mkdirSync(repo);
-    for (const f of readdirSync(out).filter((n) => /^(?:1\.)?(?:root|targets|snapshot|timestamp)\.json$|^attestations\.json$/.test(n))) copyFileSync(join(out, f), join(repo, f));
+    for (const f of readdirSync(outPath(out, 'metadata')).filter((n) => /^(?:1\.)?(?:root|targets|snapshot|timestamp)\.json$|^attestations\.json$/.test(n))) copyFileSync(outPath(out, f), join(repo, f));
     bundle = join(work, 'trust.bundle');
     const made = await cli(['bundle', 'create', repo, '--kind', 'trust-bundle', '--out', bundle, '--json']);
     expect(made.status, made.err).toBe(0);
@@ -224,7 +225,7 @@ describe('attestation in a ceremony on an emulated YubiKey, then verify / inspec
   }, 600_000);
 
   it('verify accepts the bundle with the test root and says where each key was generated; refuses each hostile variant with its own code', async () => {
-    const root = join(work, 'plain', 'out', 'root.json');
+    const root = outPath(join(work, 'plain', 'out'), 'root.json');
     const ok = await cli(['verify', bundle, '--root', root, '--attestation-roots', rootsPem]);
     expect(ok.status, ok.err).toBe(0);
     expect(ok.out).toContain(`key ${attested.root.slice(0, 16)}… (root) was generated on YubiKey serial ${SERIAL}, firmware 5.4.3, slot 9d`);
@@ -270,7 +271,7 @@ describe('attestation in a ceremony on an emulated YubiKey, then verify / inspec
     expect(unknown.err).toMatch(/^error\[ATTESTATION_UNKNOWN_ROOT\]/);
     expect(unknown.out).toContain('attestation REFUSED [ATTESTATION_UNKNOWN_ROOT]');
 
-    const root = join(work, 'plain', 'out', 'root.json');
+    const root = outPath(join(work, 'plain', 'out'), 'root.json');
     const trust = join(work, 'trust');
     mkdirSync(trust);
     const refused = await cli(['import', bundle, '--trust-dir', join(trust, 'tuf'), '--root', root]);
@@ -284,12 +285,12 @@ describe('attestation in a ceremony on an emulated YubiKey, then verify / inspec
 
   it('a plan requiring attestation stops at the first root key without one; a plan forbidding the key’s touch policy refuses it', async () => {
     expect(await codeOf(ceremony('required', (p) => void (p.attestation = { required: true })))).toBe('ATTESTATION_MISSING');
-    expect(existsSync(join(work, 'required', 'out', 'attestations.json'))).toBe(false);
+    expect(existsSync(outPath(join(work, 'required', 'out'), 'attestations.json'))).toBe(false);
     expect(await codeOf(ceremony('touch', (p) => void (p.attestation = { required: false, touchPolicy: ['always'] })))).toBe('ATTESTATION_POLICY_FORBIDDEN');
 
     // The same reviewed plans given to verify and import at the site (--plan): refused with the same codes,
     // and nothing installed.
-    const root = join(work, 'plain', 'out', 'root.json');
+    const root = outPath(join(work, 'plain', 'out'), 'root.json');
     const withPlan = async (cmd: string[], plan: string) => {
       const r = await cli([...cmd, '--attestation-roots', rootsPem, '--plan', join(work, plan, 'plan.json')]);
       expect(r.status).toBe(1);
@@ -305,14 +306,14 @@ describe('attestation in a ceremony on an emulated YubiKey, then verify / inspec
 
   it('Notary: the root key is listed as its certificate’s key ID, and the attestation binds to the certificate’s key', async () => {
     const { out } = await ceremony('notary', undefined, 'notary');
-    const root = JSON.parse(readFileSync(join(out, 'root.json'), 'utf8')) as { signed: { keys: Record<string, { keytype: string }>; roles: Record<string, { keyids: string[] }> } };
-    const file = decodeAttestations(readFileSync(join(out, 'attestations.json')));
+    const root = JSON.parse(readFileSync(outPath(out, 'root.json'), 'utf8')) as { signed: { keys: Record<string, { keytype: string }>; roles: Record<string, { keyids: string[] }> } };
+    const file = decodeAttestations(readFileSync(outPath(out, 'attestations.json')));
     const aliceRoot = [...file.keys()].find((id) => root.signed.roles.root!.keyids.includes(id))!;
     expect(root.signed.keys[aliceRoot]!.keytype).toBe('ecdsa-x509');
     const repo = join(work, 'notary-repo');
     mkdirSync(repo);
-    for (const f of ['root.json', 'targets.json', 'snapshot.json', 'attestations.json']) copyFileSync(join(out, f), join(repo, f));
-    const r = await cli(['verify', repo, '--root', join(out, 'root.json'), '--attestation-roots', rootsPem]);
+    for (const f of ['root.json', 'targets.json', 'snapshot.json', 'attestations.json']) copyFileSync(outPath(out, f), join(repo, f));
+    const r = await cli(['verify', repo, '--root', outPath(out, 'root.json'), '--attestation-roots', rootsPem]);
     expect(r.status, r.err).toBe(0);
     expect(r.out).toContain(`key ${aliceRoot.slice(0, 16)}… (root) was generated on YubiKey serial ${SERIAL}`);
   }, 600_000);

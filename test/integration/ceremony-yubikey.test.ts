@@ -47,6 +47,7 @@ import { makeTestAttestationPki, type TestAttestationPki } from '../support/piv/
 import { startEmulatedYubiKey, type EmulatedYubiKey } from '../support/piv/emulator.js';
 import { startPcscd, type PrivatePcscd } from '../support/piv/pcscd.js';
 import { scanForSecrets } from '../support/secret-scan.js';
+import { outFiles, outPath, readOut } from '../support/ceremony-out.js';
 
 const YKCS11 = '/usr/lib/x86_64-linux-gnu/libykcs11.so';
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
@@ -195,7 +196,7 @@ async function tufJsRefresh(d: string, trustedRoot: Uint8Array): Promise<string[
 
 const pivSlot = (tokenKeyIdHex: string | undefined): string | undefined => (tokenKeyIdHex ? ['9a', '9c', '9d', '9e', '82', '83', '84', '85'][parseInt(tokenKeyIdHex, 16) - 1] : undefined);
 
-describe.skipIf(!enabled)('root ceremonies on three emulated YubiKeys (ykcs11 â†’ pcscd â†’ vpcd)', () => {
+describe.skipIf(!enabled)('root ceremonies on two emulated YubiKeys (ykcs11 â†’ pcscd â†’ vpcd) and a SoftHSM2 token', () => {
   let tuf: ReturnType<typeof writeCeremony>;
 
   it('TUF: slots from the bindings (Bob confirms a proposed one), 9c PIN per signature, touch "always"; interrupted and resumed; tuf-js accepts it', async () => {
@@ -242,7 +243,7 @@ describe.skipIf(!enabled)('root ceremonies on three emulated YubiKeys (ykcs11 â†
     const events = async (name: string) => (await cards[name]!.events()).events;
     expect((await events('Alice')).generated).toEqual(['9c', '9d']);
     expect((await events('Bob')).generated).toEqual(['82', '83']); // not made twice
-    const state = JSON.parse(readFileSync(join(tuf.out, 'ceremony-state.json'), 'utf8')) as { keys: Record<string, { tokenKeyId?: string }> };
+    const state = JSON.parse(readFileSync(outPath(tuf.out, 'ceremony-state.json'), 'utf8')) as { keys: Record<string, { tokenKeyId?: string }> };
     expect(Object.fromEntries(Object.entries(state.keys).map(([k, v]) => [k, pivSlot(v.tokenKeyId)]))).toEqual({
       'root/Alice': '9c',
       'root/Bob': '82',
@@ -251,7 +252,7 @@ describe.skipIf(!enabled)('root ceremonies on three emulated YubiKeys (ykcs11 â†
       snapshot: '83',
       timestamp: undefined,
     });
-    const t = verifyTranscript(readBytes(tuf.out, 'transcript.jsonl'));
+    const t = verifyTranscript(readOut(tuf.out, 'transcript.jsonl'));
     expect(t.entries.find((e) => e.step === 'key.generate' && e.actor.name === 'Bob' && e.token?.label === 'tuf-root-bob')!.note).toMatch(/adopted/);
     // Bob's touch-"always" root key: each of its signatures (self-test at generation, root.json) was
     // announced and touched.
@@ -267,25 +268,25 @@ describe.skipIf(!enabled)('root ceremonies on three emulated YubiKeys (ykcs11 â†
     const byKey = (re: RegExp) => [...new Set(attested.filter((e) => re.test(e.note ?? '')).map((e) => `${e.actor.name} ${e.token!.keyId}`))];
     expect(byKey(/generated on YubiKey serial 2026100[12]/).map((k) => k.split(' ')[0]).sort()).toEqual(['Alice', 'Alice', 'Bob', 'Bob']);
     expect(byKey(/no attestation/).map((k) => k.split(' ')[0]).sort()).toEqual(['Carol', 'Carol']);
-    expect(existsSync(join(tuf.out, 'attestations.json'))).toBe(true);
+    expect(existsSync(outPath(tuf.out, 'attestations.json'))).toBe(true);
     const published = join(tuf.d, 'published');
     mkdirSync(published);
-    for (const f of readdirSync(tuf.out)) if (/^((\d+\.)?(root|targets|snapshot|timestamp)|attestations)\.json$/.test(f)) copyFileSync(join(tuf.out, f), join(published, f));
-    const checked = await cli((io) => runCli(['verify', published, '--root', join(tuf.out, '1.root.json'), '--attestation-roots', join(dir, 'test-roots.pem')], io));
+    for (const f of readdirSync(outPath(tuf.out, 'metadata'))) if (/^((\d+\.)?(root|targets|snapshot|timestamp)|attestations)\.json$/.test(f)) copyFileSync(join(tuf.out, 'metadata', f), join(published, f));
+    const checked = await cli((io) => runCli(['verify', published, '--root', outPath(tuf.out, '1.root.json'), '--attestation-roots', join(dir, 'test-roots.pem')], io));
     expect(checked.status, checked.err.join('\n')).toBe(0);
     expect(checked.out.join('\n')).toMatch(/generated on YubiKey serial 20261001/);
-    const foreign = await cli((io) => runCli(['verify', published, '--root', join(tuf.out, '1.root.json')], io));
+    const foreign = await cli((io) => runCli(['verify', published, '--root', outPath(tuf.out, '1.root.json')], io));
     expect(foreign.status).toBe(1);
     expect(foreign.err[0]).toMatch(/^error\[ATTESTATION_UNKNOWN_ROOT\]/);
 
-    const requests = await tufJsRefresh(tuf.out, readBytes(tuf.out, '1.root.json'));
+    const requests = await tufJsRefresh(outPath(tuf.out, 'metadata'), readOut(tuf.out, '1.root.json'));
     expect(requests).toEqual(expect.arrayContaining(['/metadata/2.root.json', '/metadata/timestamp.json']));
-    for (const name of readdirSync(tuf.out)) expect(scanForSecrets(readBytes(tuf.out, name), SECRETS), name).toEqual([]);
+    for (const name of outFiles(tuf.out)) expect(scanForSecrets(readBytes(tuf.out, name), SECRETS), name).toEqual([]);
     for (const line of [...first.out, ...first.err, ...second.out, ...second.err]) for (const s of SECRETS) expect(line).not.toContain(s);
   }, 600_000);
 
   it('TUF root v2 co-signed with `sign` on Aliceâ€™s 9c key (PIN again) and Bobâ€™s touch key, merged; tuf-js accepts it from the pinned v1', async () => {
-    const rootV1 = readBytes(tuf.out, '1.root.json');
+    const rootV1 = readOut(tuf.out, '1.root.json');
     const payload = buildRotationPayload(rootV1, { expires: formatExpires(new Date(Date.now() + 6 * 365 * 86_400_000)) }, {});
     const request = buildSigningRequest(payload, { repository: 'example.com/yubikey/tuf' });
     const requestPath = join(tuf.d, 'request.json');
@@ -307,7 +308,7 @@ describe.skipIf(!enabled)('root ceremonies on three emulated YubiKeys (ykcs11 â†
     expect((await cards.Bob!.events()).events.touches).toBeGreaterThan(bobTouches);
     const v2 = join(tuf.d, 'rotated');
     mkdirSync(v2);
-    for (const f of ['1.root.json', '2.root.json', 'targets.json', 'snapshot.json', 'timestamp.json']) if (existsSync(join(tuf.out, f))) copyFileSync(join(tuf.out, f), join(v2, f));
+    for (const f of ['1.root.json', '2.root.json', 'targets.json', 'snapshot.json', 'timestamp.json']) if (existsSync(outPath(tuf.out, f))) copyFileSync(outPath(tuf.out, f), join(v2, f));
     // The ceremony's root.json is 1.root.json (2.root.json is not written by a root ceremony).
     expect(existsSync(join(v2, '2.root.json'))).toBe(false);
     const m = await cli((io) => runCli(['merge', requestPath, ...responses, '--out', join(v2, '2.root.json')], io));
@@ -348,8 +349,8 @@ describe.skipIf(!enabled)('root ceremonies on three emulated YubiKeys (ykcs11 â†
       expect(confirmations).toEqual([]);
       expect((await cards.Bob!.events()).events.generated).toEqual(['82', '83', '9c']);
       expect((await cards.Alice!.events()).events.generated).toEqual(['9c', '9d', '84', '85']);
-      const root = readBytes(w.out, 'root.json');
-      const v = verifyRepository({ versionedRoots: new Map(), root, targets: readBytes(w.out, 'targets.json'), delegated: new Map() }, { trustedRoot: root, now: new Date(), gun: GUN });
+      const root = readOut(w.out, 'root.json');
+      const v = verifyRepository({ versionedRoots: new Map(), root, targets: readOut(w.out, 'targets.json'), delegated: new Map() }, { trustedRoot: root, now: new Date(), gun: GUN });
       expect(checkNotaryRootCertificates(v.root, new Date(), GUN)).toBe(GUN);
       // Every root key's certificate was made by its key on its token, Bob's 9c included.
       const certs = v.root.signed.roles.get('root')!.keyids.map((id) => v.root.signed.keys.get(id)!);
@@ -357,7 +358,7 @@ describe.skipIf(!enabled)('root ceremonies on three emulated YubiKeys (ykcs11 â†
       for (const k of certs) expect(new X509Certificate(Buffer.from((k.json.keyval as { public: string }).public, 'base64')).subject).toContain(`CN=${GUN}`);
 
       const form = new FormData();
-      for (const role of ['root', 'targets']) form.append('files', new Blob([Buffer.from(readBytes(w.out, `${role}.json`))]), role);
+      for (const role of ['root', 'targets']) form.append('files', new Blob([Buffer.from(readOut(w.out, `${role}.json`))]), role);
       const res = await fetch(`${server.url}/v2/${GUN}/_trust/tuf/`, { method: 'POST', body: form });
       expect(res.status, await res.text()).toBe(200);
       const client = notaryClient({ serverUrl: server.url });
@@ -365,7 +366,7 @@ describe.skipIf(!enabled)('root ceremonies on three emulated YubiKeys (ykcs11 â†
       expect(list.code, list.stdout + list.stderr).toBe(0);
       expect(list.stdout).toMatch(/No targets present/);
       expect(readBytes(client.metadataDir(GUN), 'root.json')).toEqual(root);
-      for (const name of readdirSync(w.out)) expect(scanForSecrets(readBytes(w.out, name), SECRETS), name).toEqual([]);
+      for (const name of outFiles(w.out)) expect(scanForSecrets(readBytes(w.out, name), SECRETS), name).toEqual([]);
     } finally {
       await server.stop();
     }
