@@ -7,17 +7,15 @@
  * each response is checked as the administrator's merge will check it before the batch response is made.
  */
 import { CeremonyError } from '../errors.js';
-import { withReconstructedKey, type ShareCard } from '../shamir/index.js';
-import { checkCardSet } from '../shamir/combine.js';
+import type { ShareCard } from '../shamir/index.js';
 import type { TokenRef } from '../signers/pkcs11/errors.js';
-import { SoftwareKey } from '../signers/software.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { openExpectedToken, type TokenModuleDeps } from '../signers/token-keys.js';
 import type { BatchRequest, BatchResponse, BatchSignPlan } from './batch.js';
 import { mergeResponses } from './merge.js';
 import type { SignatureResponse } from './request.js';
 import { keyIdsFor, signRequest, type SignRequestOptions } from './sign.js';
-import { unlockTokenKey, type TokenSignRequest } from './signers.js';
+import { unlockTokenKey, withShareCardKey, type TokenSignRequest } from './signers.js';
 
 /** Which requests a key (by fingerprint) signs, and which it has nothing to sign in. */
 export function batchSignPlan(batch: BatchRequest, fingerprint: string): BatchSignPlan {
@@ -69,24 +67,10 @@ export async function signBatchOnToken(batch: BatchRequest, req: TokenSignReques
 
 /** The key rebuilt from share cards (checked first: it must sign somewhere in the batch), signs, is wiped. */
 export async function signBatchWithShareCards(batch: BatchRequest, cards: readonly ShareCard[], opts: { name?: string | undefined } = {}): Promise<{ response: BatchResponse; plan: BatchSignPlan; fingerprint: string }> {
-  const set = checkCardSet(cards);
-  const why = refusal(batch, set.fingerprint);
-  if (why !== undefined) throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `the share cards are of key ${set.fingerprint.slice(0, 16)}…, which is ${why}: nothing was rebuilt`);
-  return withReconstructedKey(
+  return withShareCardKey(
     cards,
-    async (rebuilt) => {
-      const key = SoftwareKey.fromSecret(rebuilt.algorithm, Uint8Array.from(rebuilt.secret), {
-        label: rebuilt.label ?? `key rebuilt from split ${rebuilt.splitId}`,
-        rehearsal: rebuilt.rehearsal,
-        expectedFingerprint: rebuilt.fingerprint,
-      });
-      try {
-        return { ...(await signBatch(batch, key, { name: opts.name ?? rebuilt.label })), fingerprint: rebuilt.fingerprint };
-      } finally {
-        key.dispose();
-      }
-    },
-    { fingerprint: set.fingerprint },
+    (fingerprint) => refusal(batch, fingerprint),
+    async (key, rebuilt) => ({ ...(await signBatch(batch, key, { name: opts.name ?? rebuilt.label })), fingerprint: rebuilt.fingerprint }),
   );
 }
 

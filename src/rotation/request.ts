@@ -791,16 +791,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   const payload = asObject(obj.payload, '$.payload');
   const previousRootBytes = decodeBase64Field(obj.previousRoot, '$.previousRoot');
   const previousTargetsBytes = decodeBase64Field(obj.previousTargets, '$.previousTargets');
-  const policyObj = asObject(obj.policy, '$.policy');
-  refuseUnknownFields(policyObj, new Set(['targets']), '$.policy');
-  const policy = parsePolicy(policyObj.targets, '$.policy.targets');
-  const expectedSigners = asArray(obj.expectedSigners, '$.expectedSigners').map((v, i): ExpectedSigner => {
-    const p = child('$.expectedSigners', i);
-    const s = asObject(v, p);
-    refuseUnknownFields(s, new Set(['keyid', 'name', 'from']), p);
-    if (asString(s.from, child(p, 'from')) !== 'targets') throw new CeremonyError('SCHEMA_INVALID', 'from is "targets" in a targets request', { path: child(p, 'from') });
-    return { keyid: hexField(s.keyid, child(p, 'keyid')), name: shownName(s.name, child(p, 'name')), from: 'targets' };
-  });
+  const { policy, expectedSigners } = parseTargetsSigners(obj);
   const keyNames = parseKeyNames(obj.keyNames);
   const requestId = hexField(obj.requestId, '$.requestId');
 
@@ -862,6 +853,24 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   };
 }
 
+/**
+ * The policy and expected signers of a targets or delegated role request: one `targets` policy, every
+ * signer `from: "targets"` (the keys of the role being signed, whichever file delegates it).
+ */
+function parseTargetsSigners(obj: JsonObject): { policy: ReturnType<typeof parsePolicy>; expectedSigners: ExpectedSigner[] } {
+  const policyObj = asObject(obj.policy, '$.policy');
+  refuseUnknownFields(policyObj, new Set(['targets']), '$.policy');
+  const policy = parsePolicy(policyObj.targets, '$.policy.targets');
+  const expectedSigners = asArray(obj.expectedSigners, '$.expectedSigners').map((v, i): ExpectedSigner => {
+    const p = child('$.expectedSigners', i);
+    const s = asObject(v, p);
+    refuseUnknownFields(s, new Set(['keyid', 'name', 'from']), p);
+    if (asString(s.from, child(p, 'from')) !== 'targets') throw new CeremonyError('SCHEMA_INVALID', 'from is "targets" in a targets request', { path: child(p, 'from') });
+    return { keyid: hexField(s.keyid, child(p, 'keyid')), name: shownName(s.name, child(p, 'name')), from: 'targets' };
+  });
+  return { policy, expectedSigners };
+}
+
 /** A delegated role request (see the module comment): the targets request's checks, with the delegation as the policy. */
 function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningRequest {
   refuseUnknownFields(obj, DELEGATED_REQUEST_FIELDS, '$');
@@ -875,16 +884,7 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
   const previousRootBytes = decodeBase64Field(obj.previousRoot, '$.previousRoot');
   const delegatorBytes = decodeBase64Field(obj.delegatingTargets, '$.delegatingTargets');
   const previousBytes = decodeBase64Field(obj.previousTargets, '$.previousTargets');
-  const policyObj = asObject(obj.policy, '$.policy');
-  refuseUnknownFields(policyObj, new Set(['targets']), '$.policy');
-  const policy = parsePolicy(policyObj.targets, '$.policy.targets');
-  const expectedSigners = asArray(obj.expectedSigners, '$.expectedSigners').map((v, i): ExpectedSigner => {
-    const p = child('$.expectedSigners', i);
-    const s = asObject(v, p);
-    refuseUnknownFields(s, new Set(['keyid', 'name', 'from']), p);
-    if (asString(s.from, child(p, 'from')) !== 'targets') throw new CeremonyError('SCHEMA_INVALID', 'from is "targets" in a targets request', { path: child(p, 'from') });
-    return { keyid: hexField(s.keyid, child(p, 'keyid')), name: shownName(s.name, child(p, 'name')), from: 'targets' };
-  });
+  const { policy, expectedSigners } = parseTargetsSigners(obj);
   const keyNames = parseKeyNames(obj.keyNames);
   if (keyNames.size > 0) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'a delegated role request names no keys besides its expected signers', { path: '$.keyNames' });
   const requestId = hexField(obj.requestId, '$.requestId');

@@ -100,13 +100,31 @@ export async function signRequestWithShareCards(
   cards: readonly ShareCard[],
   opts: { name?: string | undefined; witnesses?: readonly string[] | undefined; whileSigned?: ((key: SigningKey, response: SignatureResponse) => Promise<void>) | undefined } = {},
 ): Promise<{ response: SignatureResponse; fingerprint: string }> {
+  return withShareCardKey(
+    cards,
+    (fingerprint) => (keyIdsFor(request, fingerprint).length === 0 ? signerScope(request) : undefined),
+    async (key, rebuilt) => {
+      const response = await signRequest(request, key, { name: opts.name ?? rebuilt.label, witnesses: opts.witnesses });
+      // Before the rebuilt key is wiped: it seals the session transcript too (src/audit/session.ts).
+      await opts.whileSigned?.(key, response);
+      return { response, fingerprint: rebuilt.fingerprint };
+    },
+  );
+}
+
+/**
+ * The key the share cards rebuild, for `use` only: the cards are checked first and `refuse(fingerprint)`
+ * (why the key has nothing to sign, or undefined) is asked before anything is rebuilt; the key is
+ * disposed and the secret zeroed afterwards (withReconstructedKey), whatever `use` does.
+ */
+export async function withShareCardKey<T>(
+  cards: readonly ShareCard[],
+  refuse: (fingerprint: string) => string | undefined,
+  use: (key: SoftwareKey, rebuilt: { label?: string | undefined; fingerprint: string }) => Promise<T>,
+): Promise<T> {
   const set = checkCardSet(cards);
-  if (keyIdsFor(request, set.fingerprint).length === 0) {
-    throw new CeremonyError(
-      'ROTATION_SIGNER_UNKNOWN',
-      `the share cards are of key ${set.fingerprint.slice(0, 16)}…, which is ${signerScope(request)}: nothing was rebuilt`,
-    );
-  }
+  const why = refuse(set.fingerprint);
+  if (why !== undefined) throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `the share cards are of key ${set.fingerprint.slice(0, 16)}…, which is ${why}: nothing was rebuilt`);
   return withReconstructedKey(
     cards,
     async (rebuilt) => {
@@ -116,10 +134,7 @@ export async function signRequestWithShareCards(
         expectedFingerprint: rebuilt.fingerprint,
       });
       try {
-        const response = await signRequest(request, key, { name: opts.name ?? rebuilt.label, witnesses: opts.witnesses });
-        // Before the rebuilt key is wiped: it seals the session transcript too (src/audit/session.ts).
-        await opts.whileSigned?.(key, response);
-        return { response, fingerprint: rebuilt.fingerprint };
+        return await use(key, rebuilt);
       } finally {
         key.dispose();
       }
