@@ -409,7 +409,7 @@ export function RotationScreen() {
             </p>
             <p>
               {written.role === 'targets'
-                ? 'The root’s targets threshold is met and targets.json was checked as a client checks it against the root (TUF 5.6.3). Publish it with a new snapshot (and TUF timestamp).'
+                ? 'The root’s targets threshold is met and targets.json was checked as a client checks it against the root (TUF 5.6.3). Clients see it only in a new snapshot and timestamp: notary-server or your online service signs those when it is published; a TUF repository without a service signs them with the refresh command (tuf-ceremony refresh) on the machine that holds those keys.'
                 : `Both thresholds are met and the new root was checked as a client at version ${written.version - 1} would check it (TUF 5.3.4).`}{' '}
               SHA-256 {written.written.sha256.slice(0, 16)}…
             </p>
