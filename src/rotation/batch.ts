@@ -63,7 +63,8 @@ import {
   type SigningRequest,
 } from './request.js';
 import { mergeResponses, type MergeResult } from './merge.js';
-import { reasonText } from './describe.js';
+import { describeRequest, reasonText } from './describe.js';
+import { certificateWarnings } from './certificate-renewal.js';
 
 export const BATCH_REQUEST_FORMAT = 'tuf-ceremony-batch-signing-request';
 export const BATCH_RESPONSE_FORMAT = 'tuf-ceremony-batch-signature-response';
@@ -95,9 +96,24 @@ function batchIdOf(requests: readonly Pick<SigningRequest, 'repository' | 'reque
   return createHash('sha256').update(BATCH_TAG).update(canonicalString(list, 'json')).digest('hex');
 }
 
-/** One name per batch, whatever its profile: the merged files are written under the repository's name. */
+/**
+ * One name per batch, whatever its profile: the merged files are written under the repository's name, so
+ * names that differ only in case are one name (they would collide on a case-insensitive file system, and
+ * be found only at merge, after every signature was collected).
+ */
 function repositoryKey(r: Pick<SigningRequest, 'profile' | 'repository'>): string {
-  return r.repository;
+  return r.repository.toLowerCase();
+}
+
+/**
+ * A batch carries root changes only: its review says the change once, in words that hold for every
+ * repository, and for a root change those words are complete (changeWords). A targets or delegated role
+ * change (target files, delegations, carried trusted_root.json) is reviewed one repository at a time.
+ */
+function checkBatchable(r: Pick<SigningRequest, 'role' | 'repository'>, code: 'SCHEMA_INVALID' | 'USAGE', path: string): void {
+  if (r.role !== 'root') {
+    throw new CeremonyError(code, `the request for ${quoteShown(r.repository)} changes ${r.role}.json: a batch carries root changes only (a targets or delegated role change is signed one repository at a time, with its own review)`, { path });
+  }
 }
 
 /** Distinct repositories with folder-safe names (SCHEMA_INVALID at `$.requests[i].repository`). */
@@ -109,7 +125,7 @@ function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | '
       throw new CeremonyError(code, `repository ${quoteShown(r.repository)} cannot name a folder (segments of letters, digits and . _ : -): a batch writes each merged file under its repository's name`, { path });
     }
     const earlier = seen.get(repositoryKey(r));
-    if (earlier !== undefined) throw new CeremonyError(code, `repository ${quoteShown(r.repository)} is in the batch twice (requests ${earlier} and ${i}; one name per batch, whatever the profile)`, { path });
+    if (earlier !== undefined) throw new CeremonyError(code, `repository ${quoteShown(r.repository)} is in the batch twice (requests ${earlier} and ${i}; one name per batch, whatever the profile or case)`, { path });
     seen.set(repositoryKey(r), i);
   });
 }
@@ -120,6 +136,7 @@ export function buildBatchRequest(requests: readonly SigningRequest[]): BatchReq
   if (requests.length > BATCH_MAX_REQUESTS) throw new CeremonyError('INPUT_TOO_LARGE', `${requests.length} requests exceed the cap of ${BATCH_MAX_REQUESTS} per batch`);
   checkRepositories(requests, 'USAGE');
   for (const [i, r] of requests.entries()) {
+    checkBatchable(r, 'USAGE', `$.requests[${i}].role`);
     const size = serializeSigningRequest(r).length;
     if (size > REQUEST_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `request ${i} (${quoteShown(r.repository)}) is ${size} bytes, over the ${REQUEST_MAX_BYTES}-byte cap of one request`);
   }
@@ -179,6 +196,7 @@ export function parseBatchRequest(bytes: Uint8Array, source = 'batch request'): 
     const repo = value && typeof value === 'object' && !Array.isArray(value) && typeof value.repository === 'string' ? ` (${quoteShown(value.repository)})` : '';
     try {
       const request = parseSigningRequestValue(value, `${source} request ${i}`);
+      checkBatchable(request, 'SCHEMA_INVALID', '$.role');
       // As written, no larger than a single request may be (the per-request cap holds inside a batch too).
       const size = serializeSigningRequest(request).length;
       if (size > REQUEST_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `the request is ${size} bytes, over the ${REQUEST_MAX_BYTES}-byte cap of one request`, { path: '$' });
@@ -314,10 +332,6 @@ function changeWords(request: SigningRequest): string[] {
   for (const s of request.expectedSigners) if (s.reason) reasons.set(lookup(s.keyid)?.key.fingerprint ?? s.keyid, s.reason);
   const key = (k: KeyWords): string => `${k.name !== undefined ? `${quoteShown(k.name)} ` : ''}(fingerprint ${groupHex(shortDigest(k.fingerprint).hex)})`;
   const out: string[] = [];
-  if (request.role === 'targets') {
-    out.push(`targets.json version ${request.targets!.previous.signed.version} → ${request.targets!.next.version} (delegation or target changes: see each repository's review)`);
-    return out;
-  }
   let thresholds = false;
   for (const role of TOP_LEVEL_ROLES) {
     const before = prev.roles.get(role)!;
@@ -340,8 +354,22 @@ function changeWords(request: SigningRequest): string[] {
     }
   }
   if (!thresholds) out.push('thresholds unchanged');
-  if (prev.expiresText !== next.expiresText) out.push(`root expires ${next.expiresText}`);
+  // Everything else the single review says (describe.ts), in words without key IDs, so that a repository
+  // whose change differs in any of it is an exception the co-signer sees, never folded into the summary.
+  for (const c of describeRequest(request).changes) {
+    if (c.kind === 'key-relisted') {
+      const fp = next.keys.get(c.newKeyid)?.key.fingerprint ?? c.newKeyid;
+      out.push(`${c.role} key ${key({ fingerprint: fp, name: names.get(fp) })} listed under a new key ID${c.certificate ? ' (its certificate renewed; same key)' : ''}`);
+    } else if (c.kind === 'other-field') out.push(`the field ${quoteShown(c.field)} changes`);
+  }
+  if (prev.expiresText !== next.expiresText) {
+    out.push(next.expires.getTime() < prev.expires.getTime() ? `root expiry is SHORTENED from ${prev.expiresText} to ${next.expiresText}` : `root expires ${next.expiresText}`);
+  }
   if (prev.consistentSnapshot !== next.consistentSnapshot) out.push(`consistent_snapshot ${String(prev.consistentSnapshot)} → ${String(next.consistentSnapshot)}`);
+  if (request.profile === 'notary') {
+    const warnings = certificateWarnings(next, (k) => names.get(k.key.fingerprint) ?? `the key with fingerprint ${groupHex(shortDigest(k.key.fingerprint).hex)}`);
+    if (warnings.length > 0) out.push(...warnings);
+  }
   return out;
 }
 

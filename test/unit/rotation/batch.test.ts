@@ -132,4 +132,26 @@ describe.each(['tuf', 'notary'] as const)('batch signing requests (%s)', (profil
       expect([what, ...refusal(() => parseBatchResponse(enc.encode(JSON.stringify(d))))]).toEqual([what, code, path]);
     }
   }, 60_000);
+  it('a batch carries root changes only, and repository names that differ only in case are one name', async () => {
+    const who = people(profile);
+    const requests = await batchRequests(profile, REPOS.slice(0, 2), who);
+    // A targets or delegated change is reviewed one repository at a time: refused before the batch is made.
+    const asTargets = { ...requests[1]!, role: 'targets' } as (typeof requests)[number];
+    expect(refusal(() => buildBatchRequest([requests[0]!, asTargets]))).toEqual(['USAGE', '$.requests[1].role']);
+    // Two names one case-insensitive file system folds into one folder: refused before anyone signs.
+    const cased = await batchRequests(profile, ['registry.example.com/Org/App', 'registry.example.com/org/app'], who);
+    expect(refusal(() => buildBatchRequest(cased))).toEqual(['USAGE', '$.requests[1].repository']);
+  }, 60_000);
+
+  it('a repository whose change differs only in what the single review alone used to say is an exception, not folded into the summary', async () => {
+    const who = people(profile);
+    const requests = await batchRequests(profile, REPOS.slice(0, 3), who);
+    // The same replacement, but the third request's root also changes a field the summary words never named.
+    const base = requests[2]!;
+    const edited = { ...base, root: base.root, payload: { ...base.payload, x_custom: 'added' } } as typeof base;
+    const words = describeBatch(buildBatchRequest([requests[0]!, requests[1]!, { ...edited, previous: base.previous }]));
+    expect(words.summary.repositories).toHaveLength(2);
+    expect(words.exceptions).toHaveLength(1);
+    expect(words.exceptions[0]!.change.join('\n')).toContain('the field "x_custom" changes');
+  }, 60_000);
 });
