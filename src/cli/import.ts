@@ -54,6 +54,11 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     const bytes = await readBundleFile(input);
     if (looksLikeBundle(bytes) && looksLikeRepositorySet(bytes)) {
       if (opts.root || opts.rootFingerprint || opts.gun || opts.layout) throw new CeremonyError('USAGE', 'a trust-bundle-set is pinned per repository with --pins FILE (or by what is installed); --root, --root-fingerprint, --gun and --layout are for one repository');
+      // Fail closed: a set import does not check attestations.json yet, so a requirement is refused, never
+      // silently dropped (import each repository alone to check its attestations).
+      if (opts.requireAttestation || opts.pinPolicy !== undefined || opts.touchPolicy !== undefined || opts.plan !== undefined || opts.attestationRoots !== undefined) {
+        throw new CeremonyError('USAGE', 'a trust-bundle-set import does not check attestations: --require-attestation, --pin-policy, --touch-policy, --plan and --attestation-roots are for one repository (import each repository alone to check its attestations.json)');
+      }
       return importSetCommand(bytes, input, { trustDir: opts.trustDir, ...(opts.pins ? { pins: opts.pins } : {}), ...(opts.json ? { json: true } : {}), ...(opts.now ? { now: opts.now } : {}) }, io);
     }
   } else if (opts.pins) throw new CeremonyError('USAGE', '--pins is for a trust-bundle-set');

@@ -214,7 +214,11 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
 
     // A batch request (issue #17: src/cli/batch.ts) is signed as a whole: one review, one PIN.
     const raw = await readRequestOrBatch(requestPath);
-    if (raw.batch) return await signBatchCommand(raw.batch, out, opts, io, deps, { say, checkExpectedHash, pinSource, moduleDepsFor, loadedHere });
+    if (raw.batch) {
+      // Not carried by a batch response yet: refused rather than dropped without a word.
+      if (witnesses.length > 0 || opts.bundle) throw new CeremonyError('USAGE', 'a batch response records no witnesses and is not written as a bundle: sign the batch without --witness and --bundle');
+      return await signBatchCommand(raw.batch, out, opts, io, deps, { say, checkExpectedHash, pinSource, moduleDepsFor, loadedHere });
+    }
     const requestBytes = raw.bytes;
     const received = readSigningRequest(requestBytes, basename(requestPath));
     const request = received.request;

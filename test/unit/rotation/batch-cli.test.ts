@@ -49,6 +49,14 @@ describe('tuf-ceremony batch / sign / merge of a batch (share cards, files)', ()
     expect(wrong.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
     expect(existsSync(join(dir, 'never.json'))).toBe(false);
 
+    // Witnesses and the bundle form are not carried by a batch response: refused, never dropped silently.
+    for (const extra of [['--witness', 'Wendy'], ['--bundle']]) {
+      const w = captureIo();
+      expect(await runCli(['sign', batchPath, '--share-card', ...cardPaths, '--out', join(dir, 'never.json'), ...extra], w.io)).toBe(2);
+      expect(w.err[0]).toMatch(/^error\[USAGE\]: a batch response records no witnesses/);
+      expect(existsSync(join(dir, 'never.json'))).toBe(false);
+    }
+
     const s = captureIo();
     const backupResponse = join(dir, 'backup.json');
     expect(await runCli(['sign', batchPath, '--share-card', ...cardPaths, '--out', backupResponse, '--expect-hash', made.shortHash, '--json'], s.io)).toBe(0);

@@ -153,6 +153,11 @@ describe.each(['notary', 'tuf'] as const)('trust-bundle-set import (%s)', (profi
     expect(await runCli(['import', setPath, '--trust-dir', trustDir], noPins.io)).toBe(1);
     expect(noPins.err[0]).toMatch(/^error\[IMPORT_PIN_NOT_FOUND\]: repository /);
     expect(treeHash(join(trustDir, '..'))).toBe(before);
+    // A set import does not check attestations.json: a requirement is refused (fail closed), nothing written.
+    const attest = captureIo();
+    expect(await runCli(['import', setPath, '--trust-dir', trustDir, '--pins', pinsPath, '--require-attestation'], attest.io)).toBe(2);
+    expect(attest.err[0]).toMatch(/^error\[USAGE\]: a trust-bundle-set import does not check attestations/);
+    expect(treeHash(join(trustDir, '..'))).toBe(before);
     const i = captureIo();
     expect(await runCli(['import', setPath, '--trust-dir', trustDir, '--pins', pinsPath], i.io)).toBe(0);
     expect(i.out[0]).toMatch(/^imported: 3 \w+ repositories of myorg into /);
