@@ -151,14 +151,14 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
       }
     },
     async pin(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription, retry?: PinRetry) {
-      if (binding.pin.kind === 'env') return new Uint8Array(Buffer.from(deps.env[binding.pin.name] ?? '', 'utf8'));
+      if (binding.pin.kind === 'env') return new TextEncoder().encode(deps.env[binding.pin.name] ?? ''); // not from Node's Buffer pool: the returned bytes are the only copy, zeroed after use
       // Asked again after a wrong PIN (pin-retry.ts): the reason and what the token says of the tries left.
       if (retry) say(retry.message);
       return deps.promptPin(`PIN for ${custodian.name}'s ${describeToken(token)} (not shown): `);
     },
     async managementKey(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription) {
       const source = binding.piv?.managementKey ?? { kind: 'prompt' as const };
-      if (source.kind === 'env') return new Uint8Array(Buffer.from(deps.env[source.name] ?? '', 'utf8'));
+      if (source.kind === 'env') return new TextEncoder().encode(deps.env[source.name] ?? ''); // the only copy (not pooled), zeroed after use
       if (!deps.interactive) throw new CeremonyError('USAGE', `${custodian.name}'s YubiKey management key is needed and there is no terminal to ask it on; name an environment variable in the bindings ("piv": {"managementKey": {"env": "NAME"}})`);
       return deps.promptPin(`PIV management key for ${custodian.name}'s ${describeToken(token)} (48 hex digits, not shown): `);
     },

@@ -80,7 +80,12 @@ export function parseManagementKey(text: string): { key: Uint8Array; isDefault: 
   if (hex.length !== MANAGEMENT_KEY_HEX_LENGTH || !/^[0-9a-f]+$/.test(hex)) {
     throw new CeremonyError('USAGE', `a YubiKey management key is ${MANAGEMENT_KEY_HEX_LENGTH} hex digits (a 3DES key); the value given is not`);
   }
-  return { key: new Uint8Array(Buffer.from(hex, 'hex')), isDefault: hex === DEFAULT_MANAGEMENT_KEY_HEX };
+  // Buffer.from(string) may be cut from Node's shared pool: the copy is what the caller zeroes, and the
+  // pooled bytes are zeroed here, so no copy of the key outlives its use.
+  const pooled = Buffer.from(hex, 'hex');
+  const key = new Uint8Array(pooled);
+  pooled.fill(0);
+  return { key, isDefault: hex === DEFAULT_MANAGEMENT_KEY_HEX };
 }
 
 /** The loud warning for a factory-default management key: anyone can then overwrite the card's keys. */
