@@ -114,60 +114,34 @@ export function InspectScreen() {
       </header>
 
       <section className="panel controls" aria-label="Choose what to inspect">
-        <div className="control-row">
-          <span className="step" aria-hidden="true">
-            1
-          </span>
-          <div className="control-body">
-            <h2 className="control-title">Trusted root (optional)</h2>
-            <p className="pin-state" aria-live="polite">
-              {pin ? (
-                <>
-                  Pinned: <code>{pin.name}</code>
-                </>
-              ) : (
-                'No root pinned: a directory is checked from its own oldest root.'
-              )}
-            </p>
-            <div className="buttons">
-              <button type="button" onClick={() => pinInput.current?.click()} disabled={busy}>
-                {pin ? 'Pin a different root…' : 'Pin a trusted root…'}
-              </button>
-              {pin ? (
-                <button type="button" className="secondary" onClick={() => void clearPin()} disabled={busy}>
-                  Remove pin
-                </button>
-              ) : null}
-            </div>
-          </div>
-        </div>
-        <div className="control-row">
-          <span className="step" aria-hidden="true">
-            2
-          </span>
-          <div className="control-body">
-            <h2 className="control-title">Key holders’ names (optional)</h2>
-            <p className="names-state" aria-live="polite">
-              {names ? (
-                <>
-                  Names from: <code>{names.name}</code>
-                </>
-              ) : (
-                'Metadata names no holders: open the ceremony’s transcript to see who holds each key.'
-              )}
-            </p>
-            <div className="buttons">
-              <button type="button" onClick={() => namesInput.current?.click()} disabled={busy}>
-                {names ? 'Names from another transcript…' : 'Names from a ceremony transcript…'}
-              </button>
-              {names ? (
-                <button type="button" className="secondary" onClick={() => void clearNames()} disabled={busy}>
-                  Remove names
-                </button>
-              ) : null}
-            </div>
-          </div>
-        </div>
+        <OptionalFileRow
+          step={1}
+          title="Trusted root (optional)"
+          stateClass="pin-state"
+          file={pin}
+          givenText="Pinned: "
+          absentText="No root pinned: a directory is checked from its own oldest root."
+          pickText="Pin a trusted root…"
+          repickText="Pin a different root…"
+          removeText="Remove pin"
+          onPick={() => pinInput.current?.click()}
+          onRemove={() => void clearPin()}
+          busy={busy}
+        />
+        <OptionalFileRow
+          step={2}
+          title="Key holders’ names (optional)"
+          stateClass="names-state"
+          file={names}
+          givenText="Names from: "
+          absentText="Metadata names no holders: open the ceremony’s transcript to see who holds each key."
+          pickText="Names from a ceremony transcript…"
+          repickText="Names from another transcript…"
+          removeText="Remove names"
+          onPick={() => namesInput.current?.click()}
+          onRemove={() => void clearNames()}
+          busy={busy}
+        />
         <div className="control-row">
           <span className="step" aria-hidden="true">
             3
@@ -227,6 +201,57 @@ export function InspectScreen() {
       {outcome.state === 'idle' ? (
         <p className="empty">Nothing opened yet. A Docker trust directory is at <code>~/.docker/trust/tuf/&lt;GUN&gt;/metadata/</code>.</p>
       ) : null}
+    </div>
+  );
+}
+
+/**
+ * One optional input of Inspect (the pinned root, the transcript the holders' names come from): what is
+ * given, a button to give or change it, and one to remove it.
+ */
+function OptionalFileRow(props: {
+  step: number;
+  title: string;
+  stateClass: string;
+  file: NamedFile | undefined;
+  givenText: string;
+  absentText: string;
+  pickText: string;
+  repickText: string;
+  removeText: string;
+  onPick: () => void;
+  onRemove: () => void;
+  busy: boolean;
+}) {
+  const { file, busy } = props;
+  return (
+    <div className="control-row">
+      <span className="step" aria-hidden="true">
+        {props.step}
+      </span>
+      <div className="control-body">
+        <h2 className="control-title">{props.title}</h2>
+        <p className={props.stateClass} aria-live="polite">
+          {file ? (
+            <>
+              {props.givenText}
+              <code>{file.name}</code>
+            </>
+          ) : (
+            props.absentText
+          )}
+        </p>
+        <div className="buttons">
+          <button type="button" onClick={props.onPick} disabled={busy}>
+            {file ? props.repickText : props.pickText}
+          </button>
+          {file ? (
+            <button type="button" className="secondary" onClick={props.onRemove} disabled={busy}>
+              {props.removeText}
+            </button>
+          ) : null}
+        </div>
+      </div>
     </div>
   );
 }
