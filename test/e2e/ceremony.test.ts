@@ -181,9 +181,18 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     await t.choose('Open transcript…', outPath(out, 'transcript.jsonl'));
     // The heading of the previous check may still be on screen while the file is verified again: wait for the
     // new outcome, which names the expected key.
-    await expect.poll(() => t.page.getByRole('main').innerText(), { timeout: 30_000 }).toContain('✓ the expected key');
+    // Entering the key and choosing the file may each start a check: read the screen once no check is running.
+    let shown = '';
+    await expect
+      .poll(
+        async () => {
+          shown = await t.page.getByRole('main').innerText();
+          return !shown.includes('Verifying') && shown.includes('✓ the expected key');
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
     await t.page.getByRole('heading', { name: 'Verified: transcript.jsonl' }).waitFor();
-    const shown = await t.page.getByRole('main').innerText();
     expect(shown).toContain('✓ the expected key');
     expect(shown).toContain('REHEARSAL');
     expect(shown).toContain('example.com/app');
