@@ -100,12 +100,40 @@ function derElementLength(der: Uint8Array): number | undefined {
   return 2 + n + len;
 }
 
+/**
+ * Certificates already decoded in this process, by the SHA-256 of their DER (issue #17: a ceremony for many
+ * Notary repositories decodes each new certificate three or four times — when it is made, listed in
+ * root.json, and verified — and the ASN.1 schema layer is the largest cost after the tokens'). The result
+ * is a pure function of the bytes, so a hit is exact; only successes are kept, every caller gets its own
+ * copies, and the table is bounded (oldest first out) so hostile input cannot grow it.
+ */
+const decoded = new Map<string, { spki: Uint8Array; info: CertificateInfo }>();
+const DECODED_MAX = 4096;
+
+function infoCopy(info: CertificateInfo): CertificateInfo {
+  return { ...info, notBefore: new Date(info.notBefore.getTime()), notAfter: new Date(info.notAfter.getTime()) };
+}
+
+function copyOf(der: Uint8Array, hit: { spki: Uint8Array; info: CertificateInfo }): ParsedCertificate {
+  return { der: Uint8Array.from(der), spki: Uint8Array.from(hit.spki), info: infoCopy(hit.info) };
+}
+
 export function parseCertificateDer(der: Uint8Array, path: string): ParsedCertificate {
   // Go's x509.ParseCertificate refuses bytes after the certificate (the ASN.1 layer here would ignore them).
   const whole = derElementLength(der);
   if (whole !== undefined && whole < der.length) {
     throw new CeremonyError('KEY_INVALID', `the certificate has ${der.length - whole} bytes after the certificate`, { path });
   }
+  const fingerprint = createHash('sha256').update(der).digest('hex');
+  const hit = decoded.get(fingerprint);
+  if (hit) return copyOf(der, hit);
+  const parsed = decodeCertificate(der, fingerprint, path);
+  if (decoded.size >= DECODED_MAX) decoded.delete(decoded.keys().next().value!);
+  decoded.set(fingerprint, { spki: Uint8Array.from(parsed.spki), info: infoCopy(parsed.info) });
+  return parsed;
+}
+
+function decodeCertificate(der: Uint8Array, fingerprint: string, path: string): ParsedCertificate {
   const { AsnConvert, BasicConstraints, Certificate, id_ce_basicConstraints } = loadAsn1();
   try {
     const cert = AsnConvert.parse(toArrayBuffer(der), Certificate);
@@ -126,7 +154,7 @@ export function parseCertificateDer(der: Uint8Array, path: string): ParsedCertif
       notBefore: tbs.validity.notBefore.getTime(),
       notAfter: tbs.validity.notAfter.getTime(),
       isCA,
-      fingerprint: createHash('sha256').update(der).digest('hex'),
+      fingerprint,
       signatureHash: SIGNATURE_HASH[sigOid] ?? `unknown (${sigOid})`,
     };
     return { der: Uint8Array.from(der), spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)), info };
