@@ -11,6 +11,9 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import type { TestAttestationPki } from './attestation-ca.js';
 import { defaultCardConfig, type CardEvents, type PivCardConfig } from './card.js';
+import { readerName } from './pcscd.js';
+
+export { readerName };
 
 const run = promisify(execFile);
 const SOURCES = ['tlv.ts', 'card.ts', 'attestation-ca.ts', 'vpcd-link.ts', 'main.ts'];
@@ -78,12 +81,6 @@ async function waitUntilUsable(readerIndex: number, env: NodeJS.ProcessEnv): Pro
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-}
-
-/** The reader prefix pcscd gives card `index` of a private pcscd (pcscd.ts names them so). */
-export function readerName(index: number): string {
-  // pcscd names the reader's two slots "<FRIENDLYNAME> 00 00" and "… 00 01" (pcscd.ts).
-  return `Yubico YubiKey OTP+FIDO+CCID 0 00 0${index}`;
 }
 
 export async function startEmulatedYubiKey(

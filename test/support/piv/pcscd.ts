@@ -9,7 +9,7 @@
  * daemon runs in the foreground with its log discarded; stop() ends it by its process id.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,25 +43,55 @@ async function freePortPairs(count: number): Promise<number[]> {
   return out;
 }
 
+/** Reader entry `entry` (two card slots, ports P and P+1) is named so; pcscd appends " 00 <slot>". */
+const friendlyName = (entry: number): string => `Yubico YubiKey OTP+FIDO+CCID ${entry}`;
+
+/** The PC/SC name pcscd gives card `index`: entry index/2, slot index%2 (pcscd: "<FRIENDLYNAME> %02X %02X"). */
+export function readerName(index: number): string {
+  return `${friendlyName(Math.floor(index / 2))} 00 0${index % 2}`;
+}
+
+const VPCD = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
+
 /**
- * At most two cards: Debian's vpcd (0.8) gives one reader two slots (ports P and P+1, readers
- * "… CCID 0 00 00" and "… CCID 0 00 01") and keeps its connections in one array indexed by the slot
- * number alone (ifd-vpcd.c `ctx[Lun & 0xffff]`), so a second reader entry collides with the first and
- * pcscd waits for it forever (measured).
+ * Any number of cards, two per reader entry. Debian's vpcd (0.8) gives one reader two slots (ports P and
+ * P+1) and keeps its connections in ONE static array indexed by the slot number alone (ifd-vpcd.c
+ * `static struct vicc_ctx *ctx[VICC_MAX_SLOTS]`, `ctx[Lun & 0xffff]`): two reader entries loading the same
+ * library would share that array, and the second overwrites the first (pcscd then waits forever —
+ * measured). So every entry after the first loads its own COPY of the driver, in this pcscd's temporary
+ * folder: pcsc-lite shares a driver between entries only when their LIBPATH strings are equal, and glibc's
+ * dlopen maps a file again when its path and its device+inode differ from every loaded object's, so each
+ * copy gets its own static array (RTLD_LOCAL: nothing of one copy interposes on another).
  */
 export async function startPcscd(cards = 1): Promise<PrivatePcscd> {
-  if (cards < 1 || cards > 2) throw new Error(`a private pcscd with vpcd holds one or two emulated cards, not ${cards} (one reader, two slots)`);
+  if (!Number.isInteger(cards) || cards < 1 || cards > 16) throw new Error(`a private pcscd holds 1 to 16 emulated cards, not ${cards}`);
   const dir = mkdtempSync(join(tmpdir(), 'piv-pcscd-'));
+  try {
+    return await startIn(dir, cards);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function startIn(dir: string, cards: number): Promise<PrivatePcscd> {
   const confDir = join(dir, 'reader.conf.d');
   const runDir = join(dir, 'run');
+  const libDir = join(dir, 'drivers');
   mkdirSync(confDir);
   mkdirSync(runDir);
-  const [port] = await freePortPairs(1);
-  const ports = [port!, port! + 1].slice(0, cards);
-  writeFileSync(
-    join(confDir, 'vpcd-0'),
-    ['FRIENDLYNAME "Yubico YubiKey OTP+FIDO+CCID 0"', `DEVICENAME /dev/null:${port}`, 'LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so', `CHANNELID ${port}`, ''].join('\n'),
-  );
+  mkdirSync(libDir);
+  const entries = Math.ceil(cards / 2);
+  const bases = await freePortPairs(entries);
+  const ports = bases.flatMap((p) => [p, p + 1]).slice(0, cards);
+  bases.forEach((port, entry) => {
+    let libPath = VPCD;
+    if (entry > 0) {
+      libPath = join(libDir, `libifdvpcd-${entry}.so`);
+      copyFileSync(VPCD, libPath);
+    }
+    writeFileSync(join(confDir, `vpcd-${entry}`), [`FRIENDLYNAME "${friendlyName(entry)}"`, `DEVICENAME /dev/null:${port}`, `LIBPATH ${libPath}`, `CHANNELID ${port}`, ''].join('\n'));
+  });
   mkdirSync('/run/pcscd', { recursive: true });
   let log = '';
   const child: ChildProcess = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$1" /run/pcscd && exec pcscd --foreground --critical -c "$2"', 'sh', runDir, confDir], {
@@ -77,7 +107,6 @@ export async function startPcscd(cards = 1): Promise<PrivatePcscd> {
   while (!existsSync(socketPath)) {
     if (exited || Date.now() - started > 30_000) {
       child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
       throw new Error(`private pcscd did not start (needs root for unshare --mount): ${log.trim() || 'no output'}`);
     }
     await new Promise((r) => setTimeout(r, 50));
