@@ -755,6 +755,12 @@ export interface RotationSignerCheckView {
   token: TokenView;
   key: TokenKeyView;
   signer: { name: string; keyids: string[]; from: RotationSignerSide; lost?: true };
+  /**
+   * A YubiKey key: its touch policy as the slot's attestation states it ("unknown" when unreadable), and
+   * whether its signature waits for a touch (every policy but "never"/"default", and unknown): the screen
+   * then says "Touch your YubiKey now" while signing. Absent for other tokens.
+   */
+  touch?: { policy: 'default' | 'never' | 'always' | 'cached' | 'unknown'; asks: boolean };
 }
 
 export interface RotationSignRequest {
