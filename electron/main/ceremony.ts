@@ -56,7 +56,9 @@ import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type Rehears
 import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
 import { parsePublisherKey } from '../../src/ceremony/publisher-key.js';
 import { parseServerKey } from '../../src/ceremony/server-key.js';
-import type { ExpectedKey } from '../../src/ceremony/tokens.js';
+import type { ExpectedKey, ManagementKeyRetry } from '../../src/ceremony/tokens.js';
+import type { AttestationTrust } from '../../src/attestation/yubico-pki.js';
+import { slotTitle } from '../../src/signers/pkcs11/piv-slots.js';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../../src/io/files.js';
 import { shownOrQuoted } from '../../src/json/fields.js';
@@ -70,11 +72,13 @@ import type { SigningKey } from '../../src/signers/signing-key.js';
 import { SoftwareKey } from '../../src/signers/software.js';
 import type {
   CeremonyLoadRequest,
+  CeremonyManagementKeyRequestView,
   CeremonyOutputView,
   CeremonyPhase,
   CeremonyPinRequestView,
   CeremonyPlanView,
   CeremonyRehearseRequest,
+  CeremonySlotRequestView,
   CeremonyStatusView,
   CeremonyStepView,
   IpcFailure,
@@ -127,6 +131,11 @@ export interface CeremonyDeps {
   moduleConfirmed(path: string): boolean;
   /** Test hook passed to the machine (throw to interrupt at a named point). */
   fault?: (point: string) => void | Promise<void>;
+  /**
+   * For tests and private PKIs only: YubiKey attestation roots instead of Yubico's (never mixed with
+   * them; the emulated cards' test root). The app never sets it.
+   */
+  attestationTrust?: AttestationTrust;
 }
 
 export function defaultCeremonyDeps(over: Partial<CeremonyDeps> & Pick<CeremonyDeps, 'modules'>): CeremonyDeps {
@@ -163,6 +172,19 @@ interface PendingPin {
   refuse(err: CeremonyError): void;
 }
 
+/** A proposed PIV slot waiting for the custodian's yes or no (no answer is no). */
+interface PendingSlot {
+  view: CeremonySlotRequestView;
+  answer(yes: boolean): void;
+}
+
+/** The PIV management key asked without echo: as PendingPin, the request holds only the hand-over. */
+interface PendingManagementKey {
+  view: CeremonyManagementKeyRequestView;
+  give(key: Uint8Array): void;
+  refuse(err: CeremonyError): void;
+}
+
 interface Run {
   outDir: string;
   planDir: string;
@@ -174,6 +196,10 @@ interface Run {
   /** Keys made on each custodian's token before an interruption, as announced with the token. */
   announcedKeys: Map<string, readonly ExpectedKey[]>;
   pending?: PendingPin;
+  pendingSlot?: PendingSlot;
+  pendingManagementKey?: PendingManagementKey;
+  /** Loud warnings (the factory-default management key), shown by the screen until the session ends. */
+  warnings: string[];
   /** A YubiKey signature waiting for a touch (cleared by the next progress line). */
   touch?: NonNullable<CeremonyStatusView['touch']>;
   running: boolean;
@@ -441,7 +467,7 @@ export class CeremonySession {
       for (const f of loaded.inputs) await writeFileAtomic(join(staging, f.name), f.bytes);
       planDir = staging;
     }
-    this.run = { outDir, planDir, steps: planSteps(loaded.plan), log: [], tokens: [], announcedKeys: new Map(), running: false, softwareKeys: new Map(), witnesses: [...witnesses] };
+    this.run = { outDir, planDir, steps: planSteps(loaded.plan), log: [], tokens: [], announcedKeys: new Map(), running: false, softwareKeys: new Map(), witnesses: [...witnesses], warnings: [] };
     if (staging) this.run.staging = staging;
     this.launch(loaded, this.run);
     return this.status();
@@ -520,6 +546,12 @@ export class CeremonySession {
           run.pending.refuse(new CeremonyError('TOKEN_LOGIN_REQUIRED', 'the ceremony stopped'));
           delete run.pending;
         }
+        run.pendingSlot?.answer(false);
+        delete run.pendingSlot;
+        if (run.pendingManagementKey) {
+          run.pendingManagementKey.refuse(new CeremonyError('TOKEN_LOGIN_REQUIRED', 'the ceremony stopped'));
+          delete run.pendingManagementKey;
+        }
         if (closeProvider) await provider?.close().catch(() => undefined);
         setTouchNotice(previousTouch);
         delete run.touch;
@@ -557,21 +589,38 @@ export class CeremonySession {
         }
         return this.askPin(run, custodian, token, run.announcedKeys.get(custodian.name) ?? [], retry);
       },
-      // A YubiKey's management key, from the environment variable the bindings name; never shown or kept.
-      managementKey: (custodian, binding) => {
-        const source = binding.piv?.managementKey;
-        if (source?.kind !== 'env') {
-          return Promise.reject(
-            new CeremonyError('USAGE', `${custodian.name}'s YubiKey management key is asked only on the command line (tuf-ceremony run); in the app, name an environment variable in the bindings ("piv": {"managementKey": {"env": "NAME"}})`),
-          );
+      // A YubiKey's management key: from the environment variable the bindings name, or asked in the
+      // no-echo dialog ("prompt", the default); never shown, logged or kept. A wrong key is asked again
+      // with the reason (src/ceremony/tokens.ts); an environment key is not retried (it would be the same).
+      managementKey: (custodian, binding, token, retry) => {
+        const source = binding.piv?.managementKey ?? { kind: 'prompt' as const };
+        if (source.kind === 'env') {
+          if (retry) return Promise.reject(retry.error);
+          const v = this.deps.env[source.name];
+          if (v === undefined || v === '') return Promise.reject(new CeremonyError('USAGE', `the environment variable ${source.name} (${custodian.name}'s YubiKey management key, as the site bindings say) is not set`));
+          return Promise.resolve(encoder.encode(v));
         }
-        const v = this.deps.env[source.name];
-        if (v === undefined || v === '') return Promise.reject(new CeremonyError('USAGE', `the environment variable ${source.name} (${custodian.name}'s YubiKey management key, as the site bindings say) is not set`));
-        return Promise.resolve(encoder.encode(v));
+        return this.askManagementKey(run, custodian, token, retry);
       },
+      // No slot in the bindings: the custodian confirms the proposed one in the slot dialog.
+      confirmSlot: (custodian, token, role, slot) =>
+        new Promise<boolean>((resolve) => {
+          const view: CeremonySlotRequestView = {
+            id: randomBytes(16).toString('hex'),
+            custodian: custodian.name,
+            token: { label: token.label, serial: token.serial, manufacturer: token.manufacturer, model: token.model },
+            role,
+            slot,
+            slotTitle: slotTitle(slot),
+          };
+          run.pendingSlot = { view, answer: resolve };
+        }),
+      // The factory-default management key: loud on the screen, and in the log.
       warn: (message) => {
         run.log.push(message);
+        if (!run.warnings.includes(message)) run.warnings.push(message);
       },
+      ...(this.deps.attestationTrust ? { attestationTrust: this.deps.attestationTrust } : {}),
     });
   }
 
@@ -595,6 +644,48 @@ export class CeremonySession {
       }
       run.pending = { view, give: resolve, refuse: reject };
     });
+  }
+
+  /** A pending management key request: the renderer names the token, then answers with the key for one SO login. */
+  private askManagementKey(run: Run, custodian: PlanCustodian, token: TokenDescription, retry?: ManagementKeyRetry): Promise<Uint8Array> {
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const view: CeremonyManagementKeyRequestView = {
+        id: randomBytes(16).toString('hex'),
+        custodian: custodian.name,
+        token: { label: token.label, serial: token.serial, manufacturer: token.manufacturer, model: token.model },
+      };
+      if (retry) view.retry = { message: retry.message, wrongTries: retry.wrongTries };
+      run.pendingManagementKey = { view, give: resolve, refuse: reject };
+    });
+  }
+
+  /** Answer the pending slot proposal. A "no" stops the step with PIV_SLOT_DECLINED (src/ceremony/tokens.ts); nothing is written. */
+  confirmSlot(requestId: string, confirm: boolean): CeremonyStatusView {
+    const pending = this.run?.pendingSlot;
+    if (!pending || pending.view.id !== requestId) throw new CeremonyError('USAGE', 'no PIV slot is being proposed with this request (it was answered, or the ceremony stopped)');
+    delete this.run!.pendingSlot;
+    pending.answer(confirm);
+    return this.status();
+  }
+
+  /** Hand the management key (UTF-8 hex bytes) to the pending SO login; the token layer zeroes them after parsing. */
+  provideManagementKey(requestId: string, key: Uint8Array): CeremonyStatusView {
+    const pending = this.run?.pendingManagementKey;
+    if (!pending || pending.view.id !== requestId) {
+      key.fill(0);
+      throw new CeremonyError('USAGE', 'no management key is being asked for with this request (it was answered, cancelled, or the ceremony stopped)');
+    }
+    delete this.run!.pendingManagementKey;
+    pending.give(key);
+    return this.status();
+  }
+
+  cancelManagementKey(requestId: string): CeremonyStatusView {
+    const pending = this.run?.pendingManagementKey;
+    if (!pending || pending.view.id !== requestId) throw new CeremonyError('USAGE', 'no management key is being asked for with this request');
+    delete this.run!.pendingManagementKey;
+    pending.refuse(new CeremonyError('TOKEN_LOGIN_REQUIRED', `${pending.view.custodian}'s YubiKey management key was not given: the step stopped before anything was written to the card; resume when the custodian is ready`));
+    return this.status();
   }
 
   /** Hand one PIN to the pending login. The bytes are the login's: the token layer zeroes them after use. */
@@ -645,7 +736,7 @@ export class CeremonySession {
     const run = this.run;
     let phase: CeremonyPhase = 'idle';
     if (this.loaded) phase = 'loaded';
-    if (run) phase = run.pending ? 'waiting-for-pin' : run.running ? 'running' : run.result ? 'done' : run.failure ? 'failed' : 'running';
+    if (run) phase = run.pending ? 'waiting-for-pin' : run.pendingSlot || run.pendingManagementKey ? 'waiting-for-custodian' : run.running ? 'running' : run.result ? 'done' : run.failure ? 'failed' : 'running';
     const steps = run?.steps ?? (this.loaded ? planSteps(this.loaded.plan) : []);
     const out: CeremonyStatusView = {
       phase,
@@ -658,6 +749,9 @@ export class CeremonySession {
     if (this.loaded) out.plan = this.loaded.view;
     if (run) out.outDir = run.outDir;
     if (run?.pending) out.pinRequest = run.pending.view;
+    if (run?.pendingSlot) out.slotRequest = { ...run.pendingSlot.view, token: { ...run.pendingSlot.view.token } };
+    if (run?.pendingManagementKey) out.managementKeyRequest = run.pendingManagementKey.view;
+    if (run?.warnings.length) out.warnings = [...run.warnings];
     if (run?.touch) out.touch = { ...run.touch };
     if (run?.failure) out.failure = { ...run.failure };
     if (run?.result) out.result = run.result;

@@ -230,6 +230,14 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       return c.providePin(req.requestId, pin);
     }),
     [CHANNELS.ceremonyCancelPin]: handler(CHANNELS.ceremonyCancelPin, (req): CeremonyStatusView => c.cancelPin(req.requestId)),
+    [CHANNELS.ceremonyConfirmSlot]: handler(CHANNELS.ceremonyConfirmSlot, (req): CeremonyStatusView => c.confirmSlot(req.requestId, req.confirm)),
+    [CHANNELS.ceremonyProvideManagementKey]: handler(CHANNELS.ceremonyProvideManagementKey, (req): CeremonyStatusView => {
+      // As a PIN: bytes at once (TextEncoder, not Node's Buffer pool), the parsed request lets go of the string.
+      const key = pinBytes(req.managementKey);
+      (req as { managementKey?: string }).managementKey = undefined;
+      return c.provideManagementKey(req.requestId, key);
+    }),
+    [CHANNELS.ceremonyCancelManagementKey]: handler(CHANNELS.ceremonyCancelManagementKey, (req): CeremonyStatusView => c.cancelManagementKey(req.requestId)),
     [CHANNELS.ceremonyPrintShareCards]: handler(CHANNELS.ceremonyPrintShareCards, (): Promise<PrintResultView> => c.printShareCards()),
     [CHANNELS.transcriptVerify]: handler(CHANNELS.transcriptVerify, (req): TranscriptView => verifyTranscriptFile({ name: req.file.name, bytes: req.file.bytes }, req.expectedSealKey)),
     // --- export (#6): files rebuilt from the parsed data; the folder is main's choice, the renderer names only a base name.

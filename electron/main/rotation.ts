@@ -84,7 +84,8 @@ import type {
   TokenRefView,
   WrittenFileView,
 } from '../shared/api-types.js';
-import { checkToken, fingerprintView, type TokenDeps } from './tokens.js';
+import { checkToken, fingerprintView, keyTouchPolicy, type TokenDeps } from './tokens.js';
+import { needsTouch } from '../../src/signers/pkcs11/piv-touch.js';
 
 /**
  * The new root's default lifetime when the administrator gives none: 10 years for both profiles — what
@@ -540,7 +541,7 @@ export async function checkSigner(req: { request: NamedFile; module: string; tok
   const signer = expected[0];
   const sides = new Set(expected.map((s) => s.from));
   const from = sides.has('targets') ? 'targets' : sides.has('both') || (sides.has('previous') && sides.has('new')) ? 'both' : sides.has('new') ? 'new' : 'previous';
-  return {
+  const view: RotationSignerCheckView = {
     token: checked.token,
     key,
     signer: {
@@ -550,6 +551,11 @@ export async function checkSigner(req: { request: NamedFile; module: string; tok
       ...(expected.some((s) => s.lost) ? { lost: true as const } : {}),
     },
   };
+  // "Touch your YubiKey now" by the key's own touch policy (its slot attestation), as the signature
+  // itself decides (piv-touch.ts needsTouch), not by the token's maker.
+  const policy = await keyTouchPolicy({ module: req.module, token: req.token, keyId: key.id }, deps.tokens);
+  if (policy !== undefined) view.touch = { policy, asks: needsTouch(policy === 'unknown' ? undefined : policy) };
+  return view;
 }
 
 export interface SignInput {

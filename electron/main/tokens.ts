@@ -23,6 +23,8 @@ import { shortDigest } from '../../src/crypto/digest-words.js';
 import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { KeyAlgorithm } from '../../src/profiles/profile.js';
 import { TokenModule, tokenSummary, type PublicKeyListing, type TokenDescription, type TokenSession } from '../../src/signers/pkcs11/token.js';
+import type { TouchPolicy } from '../../src/attestation/yubico-extensions.js';
+import { isYubiKeyPiv } from '../../src/signers/pkcs11/piv-slots.js';
 import { generateTokenKey, loadModule, openExpectedToken, type ModuleLoader, type TokenModuleDeps } from '../../src/signers/token-keys.js';
 import type {
   ExpectedToken,
@@ -165,6 +167,21 @@ export async function checkToken(req: { module: string; token: TokenRefView; exp
     const out: TokensCheckResult = { token: tokenView(session.token, keys.map((k) => keyView(k))) };
     if (expectedKey) out.key = keyView(expectedKey);
     return out;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * A YubiKey key's touch policy, as its slot's attestation states it (the same reading TokenKey.sign uses
+ * to say "Touch your YubiKey now", src/signers/pkcs11/piv-touch.ts), before any PIN: "unknown" when it
+ * cannot be read; undefined for a token that is not a YubiKey.
+ */
+export async function keyTouchPolicy(req: { module: string; token: TokenRefView; keyId: string }, deps: TokenDeps): Promise<TouchPolicy | undefined> {
+  const { session } = await openExpectedToken({ module: req.module, token: req.token }, deps);
+  try {
+    if (!isYubiKeyPiv(session.token)) return undefined;
+    return (await session.pivTouchPolicy(Uint8Array.from(Buffer.from(req.keyId, 'hex')))) ?? 'unknown';
   } finally {
     await session.close();
   }

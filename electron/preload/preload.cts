@@ -12,8 +12,10 @@ import { contextBridge, ipcRenderer } from 'electron';
 import type {
   CeremonyCancelPinRequest,
   CeremonyLoadRequest,
+  CeremonyManagementKeyRequest,
   CeremonyPinRequest,
   CeremonyRehearseRequest,
+  CeremonySlotAnswer,
   CeremonyStartRequest,
   ExportBundleRequest,
   ExportDestinationRequest,
@@ -56,6 +58,9 @@ const CH: typeof CHANNELS = {
   ceremonyStatus: 'tufc:ceremony-status',
   ceremonyProvidePin: 'tufc:ceremony-provide-pin',
   ceremonyCancelPin: 'tufc:ceremony-cancel-pin',
+  ceremonyConfirmSlot: 'tufc:ceremony-confirm-slot',
+  ceremonyProvideManagementKey: 'tufc:ceremony-provide-management-key',
+  ceremonyCancelManagementKey: 'tufc:ceremony-cancel-management-key',
   ceremonyPrintShareCards: 'tufc:ceremony-print-share-cards',
   transcriptVerify: 'tufc:transcript-verify',
   // --- export (#6)
@@ -111,6 +116,9 @@ const api: TufCeremonyApi = {
   // One PIN for one login: passed through as it is, never kept, logged or copied here.
   ceremonyProvidePin: (request: CeremonyPinRequest) => ipcRenderer.invoke(CH.ceremonyProvidePin, request),
   ceremonyCancelPin: (request: CeremonyCancelPinRequest) => ipcRenderer.invoke(CH.ceremonyCancelPin, request),
+  ceremonyConfirmSlot: (request: CeremonySlotAnswer) => ipcRenderer.invoke(CH.ceremonyConfirmSlot, request),
+  ceremonyProvideManagementKey: (request: CeremonyManagementKeyRequest) => ipcRenderer.invoke(CH.ceremonyProvideManagementKey, request),
+  ceremonyCancelManagementKey: (request: CeremonyCancelPinRequest) => ipcRenderer.invoke(CH.ceremonyCancelManagementKey, request),
   ceremonyPrintShareCards: () => ipcRenderer.invoke(CH.ceremonyPrintShareCards),
   transcriptVerify: (request: TranscriptVerifyRequest) => ipcRenderer.invoke(CH.transcriptVerify, request),
   // --- export (#6)

@@ -242,6 +242,12 @@ export interface TufCeremonyApi {
   ceremonyProvidePin(request: CeremonyPinRequest): Promise<IpcResult<CeremonyStatusView>>;
   /** Decline the pending PIN request: the step stops (and can be resumed). */
   ceremonyCancelPin(request: CeremonyCancelPinRequest): Promise<IpcResult<CeremonyStatusView>>;
+  /** YubiKey: confirm or decline the PIV slot proposed for a key (the bindings name none). Decline stops the step. */
+  ceremonyConfirmSlot(request: CeremonySlotAnswer): Promise<IpcResult<CeremonyStatusView>>;
+  /** YubiKey: answer the pending management key request (48 hex digits), for one SO login. */
+  ceremonyProvideManagementKey(request: CeremonyManagementKeyRequest): Promise<IpcResult<CeremonyStatusView>>;
+  /** YubiKey: decline the pending management key request: the step stops before the card is written. */
+  ceremonyCancelManagementKey(request: CeremonyCancelPinRequest): Promise<IpcResult<CeremonyStatusView>>;
   /** Print the ceremony's share cards (the plan's Shamir backup). */
   ceremonyPrintShareCards(): Promise<IpcResult<PrintResultView>>;
   /** Check a transcript's chain and seal and return its steps. */
@@ -441,7 +447,42 @@ export interface CeremonyOutputView {
   secret: boolean;
 }
 
-export type CeremonyPhase = 'idle' | 'loaded' | 'running' | 'waiting-for-pin' | 'done' | 'failed';
+/** YubiKey: the bindings name no PIV slot for a key; the first empty retired slot is proposed for the custodian to confirm. */
+export interface CeremonySlotRequestView {
+  /** Answer with this ID (a stale dialog cannot answer a later request). */
+  id: string;
+  custodian: string;
+  token: TokenRefView & { manufacturer: string; model: string };
+  /** The key's role: root, targets, snapshot or timestamp. */
+  role: string;
+  /** The proposed slot ("82"). */
+  slot: string;
+  /** The slot in words: "retired slot 82 (retired key management key 1)". */
+  slotTitle: string;
+}
+
+/** YubiKey: the machine waits for the PIV management key (bindings: "prompt"), to make a key on this token. */
+export interface CeremonyManagementKeyRequestView {
+  id: string;
+  custodian: string;
+  token: TokenRefView & { manufacturer: string; model: string };
+  /** Asked again: the YubiKey refused the last key (MANAGEMENT_KEY_INCORRECT); nothing was written. */
+  retry?: { message: string; wrongTries: number };
+}
+
+export interface CeremonySlotAnswer {
+  requestId: string;
+  /** True: make the key in the proposed slot. False: the step stops (PIV_SLOT_DECLINED), nothing written. */
+  confirm: boolean;
+}
+
+export interface CeremonyManagementKeyRequest {
+  requestId: string;
+  /** 48 hex digits. Used once, for one SO login, and dropped. Never logged, never returned, never in an error. */
+  managementKey: string;
+}
+
+export type CeremonyPhase = 'idle' | 'loaded' | 'running' | 'waiting-for-pin' | 'waiting-for-custodian' | 'done' | 'failed';
 
 export interface CeremonyStatusView {
   phase: CeremonyPhase;
@@ -453,6 +494,12 @@ export interface CeremonyStatusView {
   /** Tokens opened so far, per custodian, as announced before their PIN. */
   tokens: { custodian: string; label: string; serial: string }[];
   pinRequest?: CeremonyPinRequestView;
+  /** YubiKey: a proposed PIV slot waiting for the custodian's confirmation (phase waiting-for-custodian). */
+  slotRequest?: CeremonySlotRequestView;
+  /** YubiKey: the management key is asked without echo (phase waiting-for-custodian). */
+  managementKeyRequest?: CeremonyManagementKeyRequestView;
+  /** Loud warnings for the room, oldest first (the factory-default management key). */
+  warnings?: string[];
   /**
    * A YubiKey signature is waiting for the custodian to touch the key ("Touch your YubiKey now"); gone once
    * the signature is over. `policy` is the key's touch policy as its attestation says, or "unknown".
@@ -708,6 +755,12 @@ export interface RotationSignerCheckView {
   token: TokenView;
   key: TokenKeyView;
   signer: { name: string; keyids: string[]; from: RotationSignerSide; lost?: true };
+  /**
+   * A YubiKey key: its touch policy as the slot's attestation states it ("unknown" when unreadable), and
+   * whether its signature waits for a touch (every policy but "never"/"default", and unknown): the screen
+   * then says "Touch your YubiKey now" while signing. Absent for other tokens.
+   */
+  touch?: { policy: 'default' | 'never' | 'always' | 'cached' | 'unknown'; asks: boolean };
 }
 
 export interface RotationSignRequest {

@@ -16,6 +16,9 @@ export const CHANNELS = {
   ceremonyStatus: 'tufc:ceremony-status',
   ceremonyProvidePin: 'tufc:ceremony-provide-pin',
   ceremonyCancelPin: 'tufc:ceremony-cancel-pin',
+  ceremonyConfirmSlot: 'tufc:ceremony-confirm-slot',
+  ceremonyProvideManagementKey: 'tufc:ceremony-provide-management-key',
+  ceremonyCancelManagementKey: 'tufc:ceremony-cancel-management-key',
   ceremonyPrintShareCards: 'tufc:ceremony-print-share-cards',
   transcriptVerify: 'tufc:transcript-verify',
   // --- export (#6)

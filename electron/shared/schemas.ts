@@ -13,13 +13,16 @@ import { isShownText } from '../../src/json/fields.js';
 import { isWindowsDeviceName } from '../../src/bundle/export.js';
 import type { KeyAlgorithm } from '../../src/profiles/profile.js';
 import type { ModulePreset } from '../../src/signers/pkcs11/presets.js';
+import { MANAGEMENT_KEY_HEX_LENGTH } from '../../src/signers/pkcs11/piv-slots.js';
 import type { PinStatus } from '../../src/signers/pkcs11/token.js';
 import type { RemovalReason } from '../../src/rotation/payload.js';
 import type {
   CeremonyCancelPinRequest,
   CeremonyLoadRequest,
+  CeremonyManagementKeyRequest,
   CeremonyPinRequest,
   CeremonyRehearseRequest,
+  CeremonySlotAnswer,
   ExpectedToken,
   InspectRequest,
   KeyAlgorithmName,
@@ -282,6 +285,13 @@ const requestId = z.string().regex(/^[0-9a-f]{32}$/, { message: 'requestId must 
 
 export const CeremonyPinRequestSchema = z.strictObject({ requestId, pin: PinSchema });
 export const CeremonyCancelPinRequestSchema = z.strictObject({ requestId });
+/** A YubiKey's PIV management key: 48 hex digits (a 3DES key, src/signers/pkcs11/piv-slots.ts). Messages never quote it. */
+export const ManagementKeySchema = z.string({ message: 'the management key must be text' }).superRefine((key, ctx) => {
+  if (key.length === 0) ctx.addIssue({ code: 'custom', message: 'no management key was entered' });
+  else if (key.length !== MANAGEMENT_KEY_HEX_LENGTH || !/^[0-9a-fA-F]+$/.test(key)) ctx.addIssue({ code: 'custom', message: `the management key is ${MANAGEMENT_KEY_HEX_LENGTH} hex digits (0-9, a-f)` });
+});
+export const CeremonySlotAnswerSchema = z.strictObject({ requestId, confirm: z.boolean({ message: 'confirm must be true or false' }) });
+export const CeremonyManagementKeyRequestSchema = z.strictObject({ requestId, managementKey: ManagementKeySchema });
 export const NoPayloadSchema = z.undefined();
 
 /** A witness's name goes into the transcript: the transcript's own bounds (src/audit/schema.ts NAME_MAX_CHARS, MAX_WITNESSES). */
@@ -512,6 +522,9 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.ceremonyStatus]: NoPayloadSchema,
   [CHANNELS.ceremonyProvidePin]: CeremonyPinRequestSchema,
   [CHANNELS.ceremonyCancelPin]: CeremonyCancelPinRequestSchema,
+  [CHANNELS.ceremonyConfirmSlot]: CeremonySlotAnswerSchema,
+  [CHANNELS.ceremonyProvideManagementKey]: CeremonyManagementKeyRequestSchema,
+  [CHANNELS.ceremonyCancelManagementKey]: CeremonyCancelPinRequestSchema,
   [CHANNELS.ceremonyPrintShareCards]: NoPayloadSchema,
   [CHANNELS.transcriptVerify]: TranscriptVerifyRequestSchema,
   // --- export (#6)
@@ -572,6 +585,10 @@ const _rehearseKeys: Same<keyof z.infer<typeof CeremonyRehearseRequestSchema>, k
 const _pinFits: Fits<z.infer<typeof CeremonyPinRequestSchema>, CeremonyPinRequest> = true;
 const _pinKeys: Same<keyof z.infer<typeof CeremonyPinRequestSchema>, keyof CeremonyPinRequest> = true;
 const _cancelKeys: Same<keyof z.infer<typeof CeremonyCancelPinRequestSchema>, keyof CeremonyCancelPinRequest> = true;
+const _slotFits: Fits<z.infer<typeof CeremonySlotAnswerSchema>, CeremonySlotAnswer> = true;
+const _slotKeys: Same<keyof z.infer<typeof CeremonySlotAnswerSchema>, keyof CeremonySlotAnswer> = true;
+const _mkFits: Fits<z.infer<typeof CeremonyManagementKeyRequestSchema>, CeremonyManagementKeyRequest> = true;
+const _mkKeys: Same<keyof z.infer<typeof CeremonyManagementKeyRequestSchema>, keyof CeremonyManagementKeyRequest> = true;
 const _transcriptFits: Fits<z.infer<typeof TranscriptVerifyRequestSchema>, TranscriptVerifyRequest> = true;
 const _transcriptKeys: Same<keyof z.infer<typeof TranscriptVerifyRequestSchema>, keyof TranscriptVerifyRequest> = true;
 // --- export (#6)

@@ -8,7 +8,7 @@
  * - real PKCS#11 tokens through TokenModule, chosen by the site bindings, logged in with a PIN fetched
  *   from the bindings' source at the moment of use and zeroed by the token layer.
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError } from '../errors.js';
 import type { KeyAlgorithm } from '../profiles/profile.js';
 import { describeToken, type TokenRef } from '../signers/pkcs11/errors.js';
 import { installHint, resolvePreset } from '../signers/pkcs11/presets.js';
@@ -250,34 +250,51 @@ class SessionToken implements CeremonyToken {
       throw new TokenError('MECHANISM_UNSUPPORTED', `${describeToken(token)} makes ECDSA P-256 and P-384 keys through ykcs11, not ${algorithmTitle(algorithm)}`, { token });
     }
     if (!this.deps.managementKey) throw new CeremonyError('USAGE', `${describeToken(token)} is a YubiKey: its PIV management key is needed to make a key, and no source for it was given`);
-    const text = await this.deps.managementKey(this.person, this.binding, token);
-    let parsed: { key: Uint8Array; isDefault: boolean };
-    try {
-      parsed = parseManagementKey(new TextDecoder().decode(text));
-    } finally {
-      text.fill(0);
-    }
-    let made: YubiKeyGenerated;
+    let made: YubiKeyGenerated | undefined;
     try {
       await this.session.logout();
-      made = await generateOnYubiKey(this.session, {
-        slot,
-        allowSlots: this.binding.piv?.allowSlots ?? [],
-        algorithm,
-        label,
-        managementKey: parsed.key,
-        managementKeyIsDefault: parsed.isDefault,
-        pin: await this.pinAgain(),
-        ...(this.deps.attestationTrust ? { attestationTrust: this.deps.attestationTrust } : {}),
-        warn: (m) => this.deps.warn?.(m),
-      });
+      // A wrong management key writes nothing (the SO login fails first): a person at a prompt or dialog
+      // is asked again with the reason, as after a wrong PIN; a source that cannot ask again (an
+      // environment variable) throws `retry.error`. A YubiKey has no retry counter for this key.
+      let retry: ManagementKeyRetry | undefined;
+      while (!made) {
+        const parsed = await this.managementKeyOnce(token, retry);
+        try {
+          made = await generateOnYubiKey(this.session, {
+            slot,
+            allowSlots: this.binding.piv?.allowSlots ?? [],
+            algorithm,
+            label,
+            managementKey: parsed.key,
+            managementKeyIsDefault: parsed.isDefault,
+            pin: await this.pinAgain(),
+            ...(this.deps.attestationTrust ? { attestationTrust: this.deps.attestationTrust } : {}),
+            warn: (m) => this.deps.warn?.(m),
+          });
+        } catch (err) {
+          const wrongTries = (retry?.wrongTries ?? 0) + 1;
+          if (!isCeremonyError(err) || err.code !== 'MANAGEMENT_KEY_INCORRECT' || wrongTries >= MAX_MANAGEMENT_KEY_TRIES) throw err;
+          retry = { message: `${describeToken(token)} did not accept the PIV management key; nothing was written to it. Check the key (48 hex digits) and enter it again.`, wrongTries, error: err };
+        } finally {
+          parsed.key.fill(0);
+        }
+      }
     } finally {
-      parsed.key.fill(0);
       // Ends the SO login, whatever happened, and logs the custodian in again for the signatures.
       await this.session.logout();
       await this.session.login(await this.pinAgain());
     }
     return made.key.withPinSource(this.pinAgain);
+  }
+
+  /** The management key from the bindings' source, parsed; the source's bytes are zeroed at once. */
+  private async managementKeyOnce(token: TokenDescription, retry: ManagementKeyRetry | undefined): Promise<{ key: Uint8Array; isDefault: boolean }> {
+    const text = await this.deps.managementKey!(this.person, this.binding, token, retry);
+    try {
+      return parseManagementKey(new TextDecoder().decode(text));
+    } finally {
+      text.fill(0);
+    }
   }
 
   canMake(algorithm: KeyAlgorithm): boolean {
@@ -288,6 +305,19 @@ class SessionToken implements CeremonyToken {
     if (!(key instanceof TokenKey)) return null;
     return readPivAttestation(this.session, key.id);
   }
+}
+
+/** Wrong management keys accepted in one generation before it stops (a safety net, as MAX_PIN_TRIES). */
+export const MAX_MANAGEMENT_KEY_TRIES = 5;
+
+/** Why the management key is asked again: the YubiKey refused the last one (MANAGEMENT_KEY_INCORRECT). */
+export interface ManagementKeyRetry {
+  /** A plain sentence naming the token; never the key. */
+  message: string;
+  /** Wrong keys given so far in this generation. */
+  wrongTries: number;
+  /** The refusal itself: a source that cannot ask again (an environment variable) throws it. */
+  error: CeremonyError;
 }
 
 export interface Pkcs11ProviderDeps {
@@ -313,7 +343,7 @@ export interface Pkcs11ProviderDeps {
    * YubiKey: the PIV management key as 48 hex digits (UTF-8 bytes, zeroed after use), from the source
    * `binding.piv.managementKey` names (an environment variable, or asked without echo). Never stored.
    */
-  managementKey?(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription): Promise<Uint8Array>;
+  managementKey?(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription, retry?: ManagementKeyRetry): Promise<Uint8Array>;
   /**
    * YubiKey: the bindings name no slot for this key; may `slot` (the first empty retired one) be used? The
    * CLI asks on the terminal, the app asks the custodian; no answer is no.

@@ -43,7 +43,7 @@ import { MULTI_PLAN_MAX_BYTES, parseAnyPlan } from '../ceremony/multi-plan.js';
 import { REPOSITORIES_DIR, runMultiCeremony, type MultiCeremonyResult } from '../ceremony/multi-machine.js';
 import { BINDINGS_MAX_BYTES, parseSiteBindings, runCeremony, Pkcs11TokenProvider, intentHash, type CustodianBinding, type SiteBindings } from '../ceremony/index.js';
 import type { PlanCustodian } from '../ceremony/plan.js';
-import type { ExpectedKey } from '../ceremony/tokens.js';
+import type { ExpectedKey, ManagementKeyRetry } from '../ceremony/tokens.js';
 import { groupHex, shortDigest, groupWords } from '../crypto/digest-words.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
 import type { PinRetry } from '../signers/pkcs11/pin-retry.js';
@@ -156,9 +156,12 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
       if (retry) say(retry.message);
       return deps.promptPin(`PIN for ${custodian.name}'s ${describeToken(token)} (not shown): `);
     },
-    async managementKey(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription) {
+    async managementKey(custodian: PlanCustodian, binding: CustodianBinding, token: TokenDescription, retry?: ManagementKeyRetry) {
       const source = binding.piv?.managementKey ?? { kind: 'prompt' as const };
+      // A key from the environment is never tried twice: it would be the same wrong key.
+      if (source.kind === 'env' && retry) throw retry.error;
       if (source.kind === 'env') return new TextEncoder().encode(deps.env[source.name] ?? ''); // the only copy (not pooled), zeroed after use
+      if (retry) say(retry.message);
       if (!deps.interactive) throw new CeremonyError('USAGE', `${custodian.name}'s YubiKey management key is needed and there is no terminal to ask it on; name an environment variable in the bindings ("piv": {"managementKey": {"env": "NAME"}})`);
       return deps.promptPin(`PIV management key for ${custodian.name}'s ${describeToken(token)} (48 hex digits, not shown): `);
     },

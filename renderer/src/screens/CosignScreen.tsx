@@ -188,10 +188,11 @@ export function CosignScreen() {
                 <progress aria-label="Signing on the token" /> Signing on the token and checking the signature…
               </p>
             ) : null}
-            {phase.step === 'signing' && /^Yubico\b/i.test(phase.check.token.manufacturer.trim()) ? (
-              // The screen does not know this key's touch policy; unknown counts as "touch" (piv-touch.ts).
+            {phase.step === 'signing' && phase.check.touch?.asks ? (
+              // By the key's touch policy from its attestation (main: keyTouchPolicy); unknown counts as "touch".
               <p className="touch-now" role="alert">
-                <strong>Touch your YubiKey now</strong> if it blinks (serial {phase.check.token.serial}): a key with a touch policy waits about 15 seconds for it.
+                <strong>Touch your YubiKey now</strong> (serial {phase.check.token.serial}): it blinks until touched, for about 15 seconds
+                {phase.check.touch.policy === 'unknown' ? ' (its touch policy could not be read, so touch it if it blinks)' : ''}.
               </p>
             ) : null}
             {phase.step === 'refused' ? (

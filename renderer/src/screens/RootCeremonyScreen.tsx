@@ -12,6 +12,8 @@
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import type { CeremonyStatusView, CeremonyStepStatus, NamedFile, PrintResultView } from '../../../electron/shared/api-types.js';
 import { PinDialog } from '../components/PinDialog';
+import { ManagementKeyDialog } from '../components/ManagementKeyDialog';
+import { SlotDialog } from '../components/SlotDialog';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { TranscriptSteps, TranscriptSummary } from '../components/TranscriptSteps';
 import { useReveal } from '../lib/reveal';
@@ -398,7 +400,7 @@ export function RootCeremonyScreen() {
     void refresh();
   }, [refresh]);
 
-  const live = status?.phase === 'running' || status?.phase === 'waiting-for-pin';
+  const live = status?.phase === 'running' || status?.phase === 'waiting-for-pin' || status?.phase === 'waiting-for-custodian';
   useEffect(() => {
     if (!live) return;
     const id = window.setInterval(() => void refresh(), POLL_MS);
@@ -431,6 +433,28 @@ export function RootCeremonyScreen() {
     void act(() => api.ceremonyCancelPin({ requestId: req.id }));
   }
 
+  function onSlot(confirm: boolean) {
+    const req = status?.slotRequest;
+    if (!req || !api) return;
+    setAnswered(req.id);
+    void act(() => api.ceremonyConfirmSlot({ requestId: req.id, confirm }));
+  }
+
+  function onManagementKey(managementKey: string) {
+    const req = status?.managementKeyRequest;
+    if (!req || !api) return;
+    setAnswered(req.id);
+    // As a PIN: to main once, for this one SO login; nothing here keeps it.
+    void act(() => api.ceremonyProvideManagementKey({ requestId: req.id, managementKey }));
+  }
+
+  function onCancelManagementKey() {
+    const req = status?.managementKeyRequest;
+    if (!req || !api) return;
+    setAnswered(req.id);
+    void act(() => api.ceremonyCancelManagementKey({ requestId: req.id }));
+  }
+
   async function printCards() {
     if (!api) return;
     setPrint(undefined);
@@ -443,8 +467,10 @@ export function RootCeremonyScreen() {
   }
 
   const pinRequest = status?.pinRequest && status.pinRequest.id !== answered ? status.pinRequest : undefined;
+  const slotRequest = status?.slotRequest && status.slotRequest.id !== answered ? status.slotRequest : undefined;
+  const managementKeyRequest = status?.managementKeyRequest && status.managementKeyRequest.id !== answered ? status.managementKeyRequest : undefined;
   const phase = status?.phase ?? 'idle';
-  const busy = phase === 'running' || phase === 'waiting-for-pin';
+  const busy = phase === 'running' || phase === 'waiting-for-pin' || phase === 'waiting-for-custodian';
   const result = status?.result;
   const doneRef = useReveal<HTMLElement>(result ? `done-${status?.outDir ?? ''}` : undefined);
 
@@ -463,6 +489,16 @@ export function RootCeremonyScreen() {
       {status?.plan ? <PlanPanels status={status} /> : null}
       {status?.plan ? (
         <>
+          {status.warnings?.length ? (
+            // The factory-default management key (the core's words): loud, for everyone in the room.
+            <section className="banner banner-bad yubikey-warnings" role="alert" aria-label="YubiKey warnings">
+              {status.warnings.map((w) => (
+                <p key={w} className="message">
+                  {w}
+                </p>
+              ))}
+            </section>
+          ) : null}
           <Checklist status={status} />
           {phase === 'loaded' ? <WitnessedStart status={status} onStart={(witnesses) => void act(() => api!.ceremonyStart({ witnesses }))} /> : null}
           {status.outDir ? (
@@ -503,6 +539,8 @@ export function RootCeremonyScreen() {
           onCancel={onCancelPin}
         />
       ) : null}
+      {slotRequest ? <SlotDialog key={slotRequest.id} request={slotRequest} onAnswer={onSlot} /> : null}
+      {managementKeyRequest ? <ManagementKeyDialog key={managementKeyRequest.id} request={managementKeyRequest} onSubmit={onManagementKey} onCancel={onCancelManagementKey} /> : null}
       {result ? (
         <>
           <section className="banner banner-ok" role="status" ref={doneRef}>

@@ -54,6 +54,23 @@ export function checkSlotAllowed(slot: string, allowed: readonly string[], path:
   return s;
 }
 
+/**
+ * A slot in words, for the custodian confirming it (NIST SP 800-73-4 Part 1, 3.3 names; the retired slots
+ * 82–95 are "Retired Key Management Key 1" … "20").
+ */
+export function slotTitle(slot: PivSlot): string {
+  const retired = RETIRED_SLOTS.indexOf(slot);
+  if (retired >= 0) return `retired slot ${slot} (retired key management key ${retired + 1})`;
+  const named: Record<string, string> = {
+    '9a': 'slot 9a (PIV Authentication: usually the everyday login key)',
+    '9c': 'slot 9c (Digital Signature: the PIN before every signature)',
+    '9d': 'slot 9d (Key Management)',
+    '9e': 'slot 9e (Card Authentication: no PIN)',
+    f9: 'slot f9 (the attestation key)',
+  };
+  return named[slot] ?? `slot ${slot}`;
+}
+
 /** The first retired slot not in `occupied`, for the app to propose (the custodian confirms). */
 export function firstFreeRetiredSlot(occupied: ReadonlySet<string>): PivSlot | undefined {
   return RETIRED_SLOTS.find((s) => !occupied.has(s));

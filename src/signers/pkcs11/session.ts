@@ -688,9 +688,10 @@ export class TokenSession implements TokenKeyPort {
    * A YubiKey key's touch policy, as its slot's attestation certificate states it (extension
    * 1.3.6.1.4.1.41482.3.8; ykcs11 makes the certificate with ATTEST on reading it). Only to decide whether
    * to say "touch your YubiKey" — the attestation is verified where it is evidence (piv.ts, src/attestation)
-   * — so anything unreadable is "unknown", which says it.
+   * — so anything unreadable is "unknown", which says it. Public objects: no PIN needed (the app's co-sign
+   * screen reads it before the PIN, to say "touch" as the signature will).
    */
-  private async pivTouchPolicy(id: Uint8Array): Promise<TouchPolicy | undefined> {
+  async pivTouchPolicy(id: Uint8Array): Promise<TouchPolicy | undefined> {
     try {
       const cert = (await this.certificatesWithId(id)).find((c) => c.label.startsWith('X.509 Certificate for PIV Attestation'));
       if (!cert) return undefined;

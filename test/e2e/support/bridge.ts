@@ -33,6 +33,9 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   ceremonyStatus: 0,
   ceremonyProvidePin: 1,
   ceremonyCancelPin: 1,
+  ceremonyConfirmSlot: 1,
+  ceremonyProvideManagementKey: 1,
+  ceremonyCancelManagementKey: 1,
   ceremonyPrintShareCards: 0,
   transcriptVerify: 1,
   // --- export (#6)

@@ -8,6 +8,7 @@ import {
   checkPivPinLength,
   checkSlotAllowed,
   decideSlot,
+  slotTitle,
   RETIRED_SLOTS,
   firstFreeRetiredSlot,
   idOfSlot,
@@ -94,5 +95,20 @@ describe('the slot for a new ceremony key (decideSlot)', () => {
 
   it('no bound slot and every retired slot taken: refused (PIV_NO_FREE_SLOT)', () => {
     expect(decideSlot(undefined, new Set(RETIRED_SLOTS), where)).toMatchObject({ kind: 'refuse', code: 'PIV_NO_FREE_SLOT' });
+  });
+});
+
+describe('a slot in words, for the custodian confirming it (slotTitle, SP 800-73-4 names)', () => {
+  it.each([
+    ['82', 'retired slot 82 (retired key management key 1)'],
+    ['8a', 'retired slot 8a (retired key management key 9)'],
+    ['95', 'retired slot 95 (retired key management key 20)'],
+    ['9c', 'slot 9c (Digital Signature: the PIN before every signature)'],
+    ['9d', 'slot 9d (Key Management)'],
+    ['9e', 'slot 9e (Card Authentication: no PIN)'],
+    ['9a', 'slot 9a (PIV Authentication: usually the everyday login key)'],
+    ['f9', 'slot f9 (the attestation key)'],
+  ] as const)('%s', (slot, words) => {
+    expect(slotTitle(slot)).toBe(words);
   });
 });
