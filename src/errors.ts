@@ -151,6 +151,8 @@ export const ERROR_CODES = {
   DELEGATION_KEY_UNKNOWN: { cls: 'refused', what: 'a targets change revokes a key that the named delegation (or any delegation) does not list' },
   TARGET_UNKNOWN: { cls: 'refused', what: 'a targets change revokes a target that targets.json does not list (targets of a delegated role live in that role\'s own file)' },
   TARGET_EXISTS: { cls: 'refused', what: 'a targets change adds a target file targets.json already lists (update it instead)' },
+  REVOKE_TAGS_INVALID: { cls: 'refused', what: "a \"revoke these tags too\" part is not the delegated role's current file with only targets removed, or the change takes no key from that role, or removes the delegation" },
+  MERGE_HALF_SIGNED: { cls: 'refused', what: 'a request with two parts (targets.json and a delegated role\'s file) has one part signed to its threshold and not the other: both files are written together or not at all' },
   TARGET_OUTSIDE_DELEGATION: { cls: 'refused', what: "a delegated role's change adds or updates a target outside the paths targets.json trusts that role for (clients would ignore it)" },
   // --- bundle / import (src/bundle, src/trust-store) ---
   BUNDLE_NOT_A_BUNDLE: { cls: 'refused', what: 'the file does not start with the tuf-ceremony bundle header' },
@@ -215,7 +217,7 @@ export const ERROR_CODES = {
   PUBLISH_SERVER_NEWER: { cls: 'refused', what: 'the server already holds a newer version of a role than the one to publish: nothing was uploaded' },
   PUBLISH_CONFLICT: { cls: 'refused', what: 'the server holds the same version of a role with other bytes (a fork): nothing was uploaded' },
   PUBLISH_ROOT_VERSION_UNACCEPTABLE: { cls: 'refused', what: 'notary-server accepts only its current root version or the next one: publish the versions in between first' },
-  PUBLISH_HALF_SET: { cls: 'refused', what: 'the files to upload would break clients without the files that must go with them (targets.json re-signed for a new targets key, snapshot.json over the new files, targets in a first upload)' },
+  PUBLISH_HALF_SET: { cls: 'refused', what: 'the files to upload would break clients without the files that must go with them (targets.json re-signed for a new targets key, snapshot.json over the new files, targets in a first upload, a delegated role\'s new file with targets.json that takes a key from it)' },
   PUBLISH_SNAPSHOT_KEY_NOT_HELD: { cls: 'refused', what: 'no snapshot.json is in the upload and the server does not hold the snapshot key the root names (notary-server: "no snapshot was included in update and server does not hold current snapshot key")' },
   PUBLISH_FETCH_BACK_MISMATCH: { cls: 'remote', what: 'after the upload the server serves other bytes than were uploaded, or metadata that does not verify from the pinned root' },
   SERVER_KEY_INVALID: { cls: 'remote', what: "the server's timestamp or snapshot key answer is not a public ed25519 / ecdsa key as notary-server serves it" },

@@ -18,13 +18,14 @@ import { canonicalString } from '../json/canonical.js';
 import { quoteShown, shownOrQuoted } from '../json/fields.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { groupHex, shortDigest, shortDigestOf, type ShortDigest, groupWords } from '../crypto/digest-words.js';
-import { describeTargetFile } from '../target-files/entry.js';
+import { describeTargetFile, sha256HexOf } from '../target-files/entry.js';
 import type { ListedKey } from '../tuf/keys.js';
 import type { DelegatedRole, Targets } from '../tuf/targets.js';
 import { TOP_LEVEL_ROLES, type Root, type TopLevelRole } from '../tuf/root.js';
 import { certificateRenewal, certificateRenewalSentence, certificateWarnings, type CertificateRenewal } from './certificate-renewal.js';
 import type { RemovalReason } from './payload.js';
 import { signerKeys, type SigningRequest } from './request.js';
+import { revokeTagsRequest } from './revoke-tags.js';
 import { isCeremonyError } from '../errors.js';
 import { verifyRole } from '../tuf/verify.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
@@ -72,6 +73,19 @@ export interface RequestDescription {
   /** SHA-256 of the exact bytes every signer signs (canonical payload), with its short form. */
   digest: ShortDigest;
   requestId: string;
+  /**
+   * "Revoke these tags too" (revoke-tags.ts): the second part — the role's file N+1 with these targets
+   * removed, signed by the role's keys as targets.json N+1 lists them; its own bytes to sign (`digest`).
+   */
+  revokeTags?: {
+    role: string;
+    fromVersion: number;
+    toVersion: number;
+    removed: { name: string; length: number; sha256: string | null }[];
+    kept: string[];
+    policy: string;
+    digest: ShortDigest;
+  };
   /** The whole review, one line each. */
   lines: string[];
   text: string;
@@ -323,7 +337,53 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
     .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
     .join(', ')})`;
-  return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [targetsSentence(c), ...heldTargets(request, c)]), ...contentSentences(request)], policy);
+  const sentence = (c: TargetsRequestChange): string => (c.kind === 'delegation-key-removed' && c.role === request.revokeTags?.role ? revokedWithTagsSentence(c) : targetsSentence(c));
+  const main = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...contentSentences(request)], policy);
+  return request.revokeTags ? withRevokedTags(request, main) : main;
+}
+
+/** A key a delegation loses when the same request re-signs the role's file without some targets. */
+function revokedWithTagsSentence(c: Extract<TargetsRequestChange, { kind: 'delegation-key-removed' }>): string {
+  const role = shownOrQuoted(c.role);
+  return `${role} LOSES ${c.who}: signatures by that key stop counting for ${role}. Revoking the key alone does not revoke the targets it signed; part 2 of this request re-signs ${role}'s file without the targets it names, so those stop being trusted when both files are published together`;
+}
+
+/**
+ * The review of a request with a revoke-tags part (issue #14): both parts, each with what changes, who signs
+ * it and its own bytes to sign; which tags are removed (name, size, short hash) and which stay; what a
+ * client sees afterwards. The part's words are the delegated role review's own (one description, not two).
+ */
+function withRevokedTags(request: SigningRequest, main: RequestDescription): RequestDescription {
+  const t = request.revokeTags!;
+  const part = describeRequest(revokeTagsRequest(request));
+  const role = shownOrQuoted(t.role);
+  const file = shownOrQuoted(`${t.role}.json`);
+  const kept = [...t.next.targets.keys()].sort();
+  const removed = t.removed.map((name) => {
+    const f = t.previous.signed.targets.get(name)!;
+    return { name, length: f.length, sha256: sha256HexOf(f) ?? null };
+  });
+  const targetsSigners = request.expectedSigners.map((s) => `key ${s.keyid.slice(0, 8)}… ${quoteShown(s.name)}`).join(', ');
+  const partSigners = t.expectedSigners.map((s) => `key ${s.keyid.slice(0, 8)}… ${quoteShown(s.name)}`).join(', ');
+  const shownKept = kept.slice(0, HELD_TARGETS_SHOWN).map(quoteShown).join(', ') + (kept.length > HELD_TARGETS_SHOWN ? `, and ${kept.length - HELD_TARGETS_SHOWN} more` : '');
+  const body = (lines: readonly string[]) => lines.slice(1, -1);
+  const lines = [
+    `Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${quoteShown(request.repository)}, in two parts: targets version ${main.fromVersion} → ${main.toVersion}, and delegated role ${role} (its own file, ${file}) version ${part.fromVersion} → ${part.toVersion} with ${removed.length} target${removed.length === 1 ? '' : 's'} revoked`,
+    `Part 1 of 2 — targets.json, signed by the targets keys:`,
+    ...body(main.lines).map((l) => `  ${l}`),
+    `Part 2 of 2 — ${file}, signed by the keys of ${role} as targets.json version ${main.toVersion} lists them (the keys that remain or join, at its new threshold):`,
+    ...body(part.lines).map((l) => `  ${l}`),
+    `  ${role} keeps ${kept.length} target${kept.length === 1 ? '' : 's'}${kept.length ? `: ${shownKept}` : ''}`,
+    `Who signs which part: targets.json — ${targetsSigners}; ${file} — ${partSigners}. Each signer signs the part their key belongs to; merge writes both files, or neither.`,
+    `What a client sees afterwards: once both files are published together, the ${removed.length} revoked target${removed.length === 1 ? ' is' : 's are'} no longer trusted from ${role} (a fresh client no longer lists ${removed.length === 1 ? 'it' : 'them'}), and ${kept.length === 1 ? 'the 1 it keeps stays' : `the ${kept.length} it keeps stay`} trusted, signed by its remaining keys. Published apart — targets.json first — the revoked targets stay trusted, or stop verifying and come back when the old file is re-signed, until ${file} follows.`,
+    main.lines[main.lines.length - 1]!,
+  ];
+  return {
+    ...main,
+    revokeTags: { role: t.role, fromVersion: part.fromVersion, toVersion: part.toVersion, removed, kept, policy: part.policy, digest: part.digest },
+    lines,
+    text: lines.join('\n'),
+  };
 }
 
 /** Names listed in full up to this many; beyond, the count and the first ones. */
@@ -344,6 +404,10 @@ function heldTargets(request: SigningRequest, c: TargetsRequestChange): string[]
   const more = names.length > HELD_TARGETS_SHOWN ? `, and ${names.length - HELD_TARGETS_SHOWN} more` : '';
   const role = shownOrQuoted(c.role);
   if (names.length === 0) return [`  ${role}'s current file (version ${md.signed.version}) lists no targets`];
+  const revoked = request.revokeTags?.role === c.role ? request.revokeTags.removed.length : undefined;
+  if (revoked !== undefined) {
+    return [`  ${role}'s current file (version ${md.signed.version}${signedByIt ? ', signed by this key' : ', not signed by this key'}) lists ${names.length} target${names.length === 1 ? '' : 's'}: ${shown}${more}; part 2 revokes ${revoked} of them`];
+  }
   return [
     `  ${role}'s current file (version ${md.signed.version}${signedByIt ? ', signed by this key' : ', not signed by this key'}) lists ${names.length} target${names.length === 1 ? '' : 's'}, NOT revoked by this change: ${shown}${more}`,
   ];

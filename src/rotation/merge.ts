@@ -15,6 +15,12 @@
  * re-parsed and verified as a client would (TUF 5.6.3, version N+1) before they are returned
  * (`bytes`, also as `root` so callers written for root requests write the merged file unchanged).
  * `finalizeMerge` refuses a partial targets result with THRESHOLD_NOT_MET.
+ *
+ * A targets request with a revoke-tags part (revoke-tags.ts, issue #14) merges two files: each response
+ * answers one part (its payloadSha256 says which); targets.json N+1 as above, the role's file N+1 as a
+ * delegated role request under targets.json N+1's entry for the role. The result is final only when BOTH
+ * are; one without the other is refused with MERGE_HALF_SIGNED (the role's old tags would stay trusted,
+ * or come back, in between) and neither file's bytes are returned.
  */
 import { CeremonyError } from '../errors.js';
 import type { SignatureJson } from '../profiles/profile.js';
@@ -25,6 +31,7 @@ import { verifyRootSelf, verifyRootUpdate } from '../tuf/root-chain.js';
 import { serializeMetadata } from '../tuf/sign.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify.js';
 import { signerKeys, type SignatureResponse, type SigningRequest } from './request.js';
+import { revokeTagsRequest } from './revoke-tags.js';
 
 export interface WaitingFor {
   keyid: string;
@@ -60,6 +67,11 @@ export interface MergeResult {
   root?: Uint8Array;
   /** The merged file (root.json or targets.json), only when final. */
   bytes?: Uint8Array;
+  /**
+   * Requests with a revoke-tags part: that part's merge (the role's file N+1; its `bytes` only when the
+   * whole result is final). `final`, `status` and `waitingFor` above then cover both parts.
+   */
+  revokeTags?: MergeResult;
 }
 
 function keyFor(request: SigningRequest, keyid: string): ListedKey | undefined {
@@ -168,8 +180,27 @@ function mergeDelegated(request: SigningRequest, responses: readonly SignatureRe
   return out;
 }
 
+/** Both parts of a request with a revoke-tags part: final only together (module comment). */
+function mergeWithRevokedTags(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult {
+  const partRequest = revokeTagsRequest(request);
+  const forPart = responses.filter((r) => r.payloadSha256 === partRequest.payloadSha256);
+  const targets = mergeTargets(request, responses.filter((r) => r.payloadSha256 !== partRequest.payloadSha256));
+  const part = mergeDelegated(partRequest, forPart);
+  const final = targets.final && part.final;
+  const status = `targets.json: ${targets.status}; ${part.delegation}.json (tags revoked): ${part.status}${final ? '' : targets.final || part.final ? ' — one part is complete and the other is not: both files are written together or not at all' : ''}`;
+  const out: MergeResult = { ...targets, final, status, waitingFor: [...targets.waitingFor, ...part.waitingFor], signers: [...targets.signers, ...part.signers], revokeTags: part };
+  if (!final) {
+    delete out.root;
+    delete out.bytes;
+    delete part.root;
+    delete part.bytes;
+  }
+  return out;
+}
+
 /** Check and combine the responses; never throws for "not enough yet". */
 export function mergeResponses(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult {
+  if (request.revokeTags) return mergeWithRevokedTags(request, responses);
   if (request.role === 'targets') return mergeTargets(request, responses);
   const profile = request.previous.profile;
   const previousIds = new Set(request.policy.previous.keyids);
@@ -219,6 +250,9 @@ export function mergeResponses(request: SigningRequest, responses: readonly Sign
  * ROOT_NOT_SIGNED_BY_SELF (TUF 5.3.4). `hint` is appended to the message.
  */
 export function notFinalRefusal(result: MergeResult, hint = ''): CeremonyError {
+  if (result.revokeTags && result.new.verified !== result.revokeTags.new.verified) {
+    return new CeremonyError('MERGE_HALF_SIGNED', `targets.json version ${result.version} and ${result.revokeTags.delegation}.json version ${result.revokeTags.version} are merged together or not at all: ${result.status}${hint}`, { path: '$.signatures' });
+  }
   const code = result.role === 'targets' ? 'THRESHOLD_NOT_MET' : !result.previous.verified ? 'ROOT_NOT_SIGNED_BY_PREVIOUS' : 'ROOT_NOT_SIGNED_BY_SELF';
   return new CeremonyError(code, `${result.role} version ${result.version} is not final: ${result.status}${hint}`, { path: '$.signatures' });
 }

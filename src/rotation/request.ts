@@ -122,6 +122,7 @@ import { checkDistinctNames, checkKeyName, NAME_MAX } from './names.js';
 import { checkDelegationName, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
 import { verifiedDelegated, type DelegatedPayload } from './delegated-payload.js';
 import { checkContents, contentsJson, contentsShown, parseContents, type TargetContents } from './request-contents.js';
+import { buildRevokeTagsPart, checkRevokeTagsPart, type RevokeTagsChange, type RevokeTagsPart } from './revoke-tags.js';
 
 // The formats and the cheap test for them live apart, so that `inspect` can tell a rotation document
 // from metadata without loading the rotation modules (issue #18).
@@ -174,6 +175,11 @@ export interface SigningRequest {
    * each verified under targets.json N's delegation, so the review can list the targets they hold.
    */
   delegatedFiles?: Map<string, Metadata<Targets>>;
+  /**
+   * Targets requests: "revoke these tags too" (issue #14, revoke-tags.ts) — the second part, a delegated
+   * role's file N+1 with targets removed, signed by that role's keys in targets.json N+1 (the payload).
+   */
+  revokeTags?: RevokeTagsPart;
   /** canonical(payload): the exact bytes every signature is over. */
   payloadBytes: Uint8Array;
   payloadSha256: string;
@@ -242,6 +248,8 @@ export interface ShownFields {
   contents?: TargetContents;
   /** Carried delegated files, by role; absent when none. */
   delegatedFiles?: ReadonlyMap<string, Uint8Array>;
+  /** The "revoke these tags too" part: its role, the SHA-256 of its payload, its policy and signers. */
+  revokeTags?: { role: string; payloadSha256: string; policy: RolePolicy; expectedSigners: readonly ExpectedSigner[] };
 }
 
 function signerJson(s: ExpectedSigner): JsonObject {
@@ -256,6 +264,10 @@ function shownFieldsJson(f: ShownFields): JsonObject {
   if (f.delegation) o.delegation = { name: f.delegation.name, targetsSha256: f.delegation.targetsSha256 };
   if (f.contents && f.contents.size > 0) o.contents = contentsShown(f.contents);
   if (f.delegatedFiles && f.delegatedFiles.size > 0) o.delegatedFiles = Object.fromEntries([...f.delegatedFiles].sort(([a], [b]) => (a < b ? -1 : 1)).map(([role, b]) => [role, hex(sha256(b))]));
+  if (f.revokeTags) {
+    const t = f.revokeTags;
+    o.revokeTags = { role: t.role, payloadSha256: t.payloadSha256, policy: policyOf(t.policy) as unknown as JsonObject, expectedSigners: t.expectedSigners.map(signerJson) };
+  }
   return o;
 }
 
@@ -306,11 +318,20 @@ export function requestIdForDocument(doc: JsonObject): string {
   const contents = parseContents(doc.contents);
   const delegatedFiles = new Map(Object.entries((doc.delegatedFiles ?? {}) as Record<string, string>).map(([role, b64]) => [role, new Uint8Array(Buffer.from(b64, 'base64'))]));
   const delegation = typeof doc.delegation === 'string' ? { name: doc.delegation, targetsSha256: hex(sha256(new Uint8Array(Buffer.from(doc.delegatingTargets as string, 'base64')))) } : undefined;
+  const rt = doc.revokeTags as JsonObject | undefined;
+  const revokeTags = rt
+    ? {
+        role: rt.role as string,
+        payloadSha256: hex(sha256(getProfile(profile).canonical(rt.payload as JsonObject))),
+        policy: rt.policy as unknown as RolePolicy,
+        expectedSigners: (rt.expectedSigners as JsonObject[]).map((s): ExpectedSigner => ({ keyid: s.keyid as string, name: s.name as string, from: 'targets' })),
+      }
+    : undefined;
   return computeRequestId(
     getProfile(profile).canonical(doc.payload as JsonObject),
     new Uint8Array(Buffer.from(doc.previousRoot as string, 'base64')),
     doc.previousTargets === undefined ? undefined : new Uint8Array(Buffer.from(doc.previousTargets as string, 'base64')),
-    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}), ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}) },
+    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}), ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}), ...(revokeTags ? { revokeTags } : {}) },
   );
 }
 
@@ -391,7 +412,7 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
  */
 export function buildTargetsSigningRequest(
   payload: TargetsPayload,
-  opts: { repository: string; names?: ReadonlyMap<string, string>; contents?: TargetContents; delegatedFiles?: ReadonlyMap<string, Uint8Array> },
+  opts: { repository: string; names?: ReadonlyMap<string, string>; contents?: TargetContents; delegatedFiles?: ReadonlyMap<string, Uint8Array>; revokeTags?: RevokeTagsChange },
 ): SigningRequest {
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
   const names = new Map([...payload.names, ...(opts.names ?? [])]);
@@ -406,8 +427,15 @@ export function buildTargetsSigningRequest(
   checkContents(payload.profile, payload.previous.signed, payload.targets, contents, '$change.contents');
   const delegatedBytes = opts.delegatedFiles ?? new Map<string, Uint8Array>();
   const delegatedFiles = checkDelegatedFiles(payload.previous, delegatedBytes, '$change.delegatedFiles');
-  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames, contents, delegatedFiles: delegatedBytes };
+  let revokeTags: RevokeTagsPart | undefined;
+  if (opts.revokeTags) {
+    const current = delegatedFiles.get(opts.revokeTags.role);
+    if (!current) throw new CeremonyError('REVOKE_TAGS_INVALID', `revoking tags of ${opts.revokeTags.role} needs its current file as published (the request carries it, so every review lists what it holds)`, { path: '$change.revokeTags.role' });
+    revokeTags = buildRevokeTagsPart(payload.profile, payload.previous.signed, payload.targets, current, opts.revokeTags, names);
+  }
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'targets', expectedSigners, keyNames, contents, delegatedFiles: delegatedBytes, ...(revokeTags ? { revokeTags: revokeTagsShown(revokeTags) } : {}) };
   checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(rootSigned.keys, payload.previous.signed.delegations?.keys, payload.targets.delegations?.keys));
+  if (revokeTags) checkRevokeTagsNames(revokeTags, expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID');
   const request: SigningRequest = {
     profile: payload.profile,
     repository: opts.repository,
@@ -423,6 +451,7 @@ export function buildTargetsSigningRequest(
     targets: { previousBytes: previousTargetsBytes, previous: payload.previous, next: payload.targets, keyNames },
     ...(contents.size > 0 ? { contents } : {}),
     ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}),
+    ...(revokeTags ? { revokeTags } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
@@ -497,6 +526,26 @@ export function checkDelegatedFiles(previous: Metadata<Targets>, files: Readonly
   return out;
 }
 
+/** The part's fields bound into the request ID (module comment; revoke-tags.ts). */
+function revokeTagsShown(t: RevokeTagsPart): NonNullable<ShownFields['revokeTags']> {
+  return { role: t.role, payloadSha256: t.payloadSha256, policy: { keyids: [...t.entry.keyids], threshold: t.entry.threshold }, expectedSigners: t.expectedSigners };
+}
+
+/**
+ * The part's signers are named like every other key of the request: shown text, and one name for one
+ * key — a delegation key named in keyNames must carry the same name here (it is the same key).
+ */
+function checkRevokeTagsNames(t: RevokeTagsPart, signers: readonly ExpectedSigner[], keyNames: ReadonlyMap<string, string>, code: ErrorCode): void {
+  const keyOf = keyLookup(t.keys);
+  t.expectedSigners.forEach((s, i) => checkKeyName(s.name, child(child('$.revokeTags.expectedSigners', i), 'name'), code, NAME_MAX));
+  const partNames = t.expectedSigners.map((s, i) => ({ keyid: s.keyid, fingerprint: keyOf(s.keyid)?.key.fingerprint ?? `keyid:${s.keyid}`, name: s.name, path: child(child('$.revokeTags.expectedSigners', i), 'name') }));
+  checkDistinctNames(partNames);
+  for (const n of partNames) {
+    const elsewhere = keyNames.get(n.keyid) ?? signers.find((s) => s.keyid === n.keyid)?.name;
+    if (elsewhere !== undefined && elsewhere !== n.name) throw new CeremonyError(code === 'SCHEMA_INVALID' ? 'ROTATION_REQUEST_TAMPERED' : code, `key ${n.keyid.slice(0, 16)}… is named ${JSON.stringify(elsewhere)} and ${JSON.stringify(n.name)} in one request`, { path: n.path });
+  }
+}
+
 export function sortedJson(value: JsonValue): string {
   const sort = (v: JsonValue): JsonValue => {
     if (Array.isArray(v)) return v.map(sort);
@@ -533,6 +582,10 @@ export function serializeSigningRequest(r: SigningRequest): Uint8Array {
     }
     if (r.contents && r.contents.size > 0) doc.contents = contentsJson(r.contents);
     if (r.delegatedFiles && r.delegatedFiles.size > 0) doc.delegatedFiles = Object.fromEntries([...r.delegatedFiles].map(([role, md]) => [role, Buffer.from(md.bytes).toString('base64')]));
+    if (r.revokeTags) {
+      const t = r.revokeTags;
+      doc.revokeTags = { role: t.role, payload: t.payload, policy: { keyids: [...t.entry.keyids], threshold: t.entry.threshold }, expectedSigners: t.expectedSigners.map((s): JsonObject => ({ keyid: s.keyid, name: s.name, from: s.from })) };
+    }
     return new TextEncoder().encode(sortedJson(doc));
   }
   const doc: JsonObject = {
@@ -591,7 +644,7 @@ function samePolicy(a: RolePolicy, b: RolePolicy): boolean {
 }
 
 const REQUEST_FIELDS = new Set(['format', 'version', 'profile', 'repository', 'role', 'payload', 'previousRoot', 'policy', 'expectedSigners', 'keyNames', 'requestId']);
-const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegatedFiles']);
+const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegatedFiles', 'revokeTags']);
 const DELEGATED_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegation', 'delegatingTargets']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -794,6 +847,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   const { policy, expectedSigners } = parseTargetsSigners(obj);
   const keyNames = parseKeyNames(obj.keyNames);
   const requestId = hexField(obj.requestId, '$.requestId');
+  const revokeDoc = obj.revokeTags === undefined ? undefined : parseRevokeTagsDoc(obj.revokeTags);
 
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
@@ -809,7 +863,16 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     payloadBytes,
     previousRootBytes,
     previousTargetsBytes,
-    { profile, repository, role: 'targets', expectedSigners, keyNames, contents, delegatedFiles: delegatedBytes },
+    {
+      profile,
+      repository,
+      role: 'targets',
+      expectedSigners,
+      keyNames,
+      contents,
+      delegatedFiles: delegatedBytes,
+      ...(revokeDoc ? { revokeTags: { role: revokeDoc.role, payloadSha256: hex(sha256(p.canonical(revokeDoc.payload))), policy: revokeDoc.policy, expectedSigners: revokeDoc.expectedSigners } } : {}),
+    },
     'the payload, the root, the previous targets.json, the carried files, the repository or the names',
   );
   // TUF 5.6.3: targets.json N is what the payload follows only if the root's targets role signed it.
@@ -833,6 +896,8 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   checkContents(profile, previous.signed, next, contents);
   const delegatedFiles = checkDelegatedFiles(previous, delegatedBytes, '$.delegatedFiles');
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(root.signed.keys, previous.signed.delegations?.keys, next.delegations?.keys)));
+  const revokeTags = revokeDoc ? checkRevokeTagsPart(profile, previous.signed, next, delegatedFiles.get(revokeDoc.role), revokeDoc) : undefined;
+  if (revokeTags) checkRevokeTagsNames(revokeTags, expectedSigners, keyNames, 'SCHEMA_INVALID');
   return {
     profile,
     repository,
@@ -848,9 +913,22 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     targets: { previousBytes: previousTargetsBytes, previous, next, keyNames },
     ...(contents.size > 0 ? { contents } : {}),
     ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}),
+    ...(revokeTags ? { revokeTags } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
+}
+
+/** The `revokeTags` object of a targets request (revoke-tags.ts): strict fields; its checks come after the request ID. */
+function parseRevokeTagsDoc(value: JsonValue): { role: string; payload: JsonObject; policy: RolePolicy; expectedSigners: { keyid: string; name: string; from: 'targets' }[] } {
+  const path = '$.revokeTags';
+  const o = asObject(value, path);
+  refuseUnknownFields(o, new Set(['role', 'payload', 'policy', 'expectedSigners']), path);
+  const role = checkShownText(asString(o.role, child(path, 'role')), child(path, 'role'), 255);
+  const payload = asObject(o.payload, child(path, 'payload'));
+  const policy = parsePolicy(o.policy, child(path, 'policy'));
+  const expectedSigners = signersAt(o.expectedSigners, child(path, 'expectedSigners')).map((s) => ({ keyid: s.keyid, name: s.name, from: 'targets' as const }));
+  return { role, payload, policy, expectedSigners };
 }
 
 /**
@@ -861,14 +939,18 @@ function parseTargetsSigners(obj: JsonObject): { policy: ReturnType<typeof parse
   const policyObj = asObject(obj.policy, '$.policy');
   refuseUnknownFields(policyObj, new Set(['targets']), '$.policy');
   const policy = parsePolicy(policyObj.targets, '$.policy.targets');
-  const expectedSigners = asArray(obj.expectedSigners, '$.expectedSigners').map((v, i): ExpectedSigner => {
-    const p = child('$.expectedSigners', i);
+  return { policy, expectedSigners: signersAt(obj.expectedSigners, '$.expectedSigners') };
+}
+
+/** Expected signers of a targets-kind policy: `{keyid, name, from: "targets"}` each. */
+function signersAt(value: JsonValue | undefined, at: string): ExpectedSigner[] {
+  return asArray(value, at).map((v, i): ExpectedSigner => {
+    const p = child(at, i);
     const s = asObject(v, p);
     refuseUnknownFields(s, new Set(['keyid', 'name', 'from']), p);
     if (asString(s.from, child(p, 'from')) !== 'targets') throw new CeremonyError('SCHEMA_INVALID', 'from is "targets" in a targets request', { path: child(p, 'from') });
     return { keyid: hexField(s.keyid, child(p, 'keyid')), name: shownName(s.name, child(p, 'name')), from: 'targets' };
   });
-  return { policy, expectedSigners };
 }
 
 /** A delegated role request (see the module comment): the targets request's checks, with the delegation as the policy. */

@@ -13,17 +13,27 @@ import { metadataSigner, type MetadataSignerOptions } from '../signers/metadata-
 import type { SigningKey } from '../signers/signing-key.js';
 import { signMetadata } from '../tuf/sign.js';
 import { checkWitnessNames, signerKeys, type SignatureResponse, type SigningRequest } from './request.js';
+import { partFor } from './revoke-tags.js';
 
 /** What a key must be to sign this request, for refusals: "a root key of neither version 1 nor 2". */
 export function signerScope(request: SigningRequest): string {
+  // "Revoke these tags too" (revoke-tags.ts): the targets keys sign one part, the role's keys the other.
+  if (request.revokeTags) return `neither a targets key of root version ${request.root.version} nor a key of ${request.revokeTags.role} in targets.json version ${request.targets!.next.version}`;
   if (request.delegation) return `not a key of ${request.delegation.name} in targets.json version ${request.delegation.delegator.signed.version}`;
   return request.role === 'targets'
     ? `not a targets key of root version ${request.root.version}`
     : `a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`;
 }
 
-/** The key IDs (root requests: previous or new root role; targets requests: targets role) that list this public key. */
+/**
+ * The key IDs (root requests: previous or new root role; targets requests: targets role) that list this
+ * public key. A request with a revoke-tags part: those of the part the key signs (partFor).
+ */
 export function keyIdsFor(request: SigningRequest, fingerprint: string): string[] {
+  return keyIdsInPart(partFor(request, (part) => keyIdsInPart(part, fingerprint).length > 0), fingerprint);
+}
+
+function keyIdsInPart(request: SigningRequest, fingerprint: string): string[] {
   const out: string[] = [];
   const d = request.delegation;
   if (d) {
@@ -49,10 +59,17 @@ export interface SignRequestOptions extends MetadataSignerOptions {
   witnesses?: readonly string[] | undefined;
 }
 
-export async function signRequest(request: SigningRequest, key: SigningKey, opts: SignRequestOptions = {}): Promise<SignatureResponse> {
-  const ids = keyIdsFor(request, key.fingerprint);
+/**
+ * Sign the part of the request this key signs: the request itself, or — for a targets request with a
+ * revoke-tags part whose targets role does not list the key — the role's file N+1 (revoke-tags.ts). A key
+ * listed in both parts signs targets.json (the root's targets role decides first). The response names the
+ * part by its payload hash.
+ */
+export async function signRequest(whole: SigningRequest, key: SigningKey, opts: SignRequestOptions = {}): Promise<SignatureResponse> {
+  const request = partFor(whole, (part) => keyIdsInPart(part, key.fingerprint).length > 0);
+  const ids = keyIdsInPart(request, key.fingerprint);
   if (ids.length === 0) {
-    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${key.label}" (fingerprint ${key.fingerprint.slice(0, 16)}…) is ${signerScope(request)}: it has nothing to sign here`);
+    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${key.label}" (fingerprint ${key.fingerprint.slice(0, 16)}…) is ${signerScope(whole)}: it has nothing to sign here`);
   }
   const profile = request.previous.profile;
   const signers = ids.map((id) => {

@@ -27,7 +27,7 @@ export function targetEntry(profile: ProfileName, bytes: Uint8Array, keep: JsonO
 }
 
 /** SHA-256 as hex, whatever the profile writes (Notary: base64). */
-function sha256HexOf(file: TargetFile): string | undefined {
+export function sha256HexOf(file: TargetFile): string | undefined {
   const text = file.hashes.sha256;
   if (text === undefined) return undefined;
   return /^[0-9a-f]{64}$/.test(text) ? text : Buffer.from(text, 'base64').toString('hex');
