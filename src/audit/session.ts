@@ -19,35 +19,75 @@
  * The header's `planHash` is the SHA-256 of what the session's people reviewed: the rotation plan
  * (`rotate`), the signing request (`sign`, `merge`), or the bundle or metadata imported (`import`).
  */
+import { CeremonyError } from '../errors.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { listPublicKey } from '../signers/public-key-json.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
-import { NOTE_MAX_CHARS } from './schema.js';
+import { UNSHOWN_CHARS_MULTILINE } from '../json/fields.js';
+import { looksLikeKeyMaterial, NOTE_MAX_CHARS } from './schema.js';
+import { SESSION_END_STEP, type SessionKind } from './session-kinds.js';
 import { memorySink, TranscriptWriter, type EntryInput, type HeaderInput } from './transcript.js';
 
-/** The session transcript of the output at `outputPath`: `<output>.transcript.jsonl` beside it. */
+/**
+ * The session transcript of the output at `outputPath`: `<output>.transcript.jsonl` beside it (rotate,
+ * sign, merge: sessions that write one output file or folder). Sessions with no output of their own
+ * (import, publish) write into a sessions folder instead: sessionFileName.
+ */
 export function sessionTranscriptPath(outputPath: string): string {
   return `${outputPath}.transcript.jsonl`;
 }
 
-/** The session kinds, as the header's `kind` names them. */
-export type SessionKind = 'rotation-request' | 'co-sign' | 'merge' | 'import' | 'rehearsal-rotation' | 'publish';
+/**
+ * A session transcript's file name in a sessions folder: the start time (UTC, `:` left out so the name is
+ * valid on every file system), the kind and a random tail, so that every session has its own file and
+ * names sort by time: `20261206T075648.123Z-import-3f9a1c2b.transcript.jsonl`.
+ */
+export function sessionFileName(kind: SessionKind, started: Date, random: string): string {
+  if (!/^[0-9a-f]{8,32}$/.test(random)) throw new Error('sessionFileName: the random tail is 8 to 32 lower-case hex digits');
+  const stamp = started.toISOString().replace(/[-:]/g, '');
+  return `${stamp}-${kind}-${random}${SESSION_FILE_SUFFIX}`;
+}
+
+export const SESSION_FILE_SUFFIX = '.transcript.jsonl';
+
+const LONG_RUN = /[0-9A-Za-z+/=_-]{33,}/g;
+
+/**
+ * Free text from elsewhere (a refusal's message, a server's answer) made fit for a transcript note: unshown
+ * characters replaced, long runs (a hash, a key ID, anything the schema would take for key material)
+ * shortened to their first 16 characters, clipped to NOTE_MAX_CHARS. What still looks like a secret to
+ * the schema is dropped, leaving `fallback`.
+ */
+export function sessionNote(text: string, fallback: string): string {
+  let s = text.replace(new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'gu'), '?').replace(LONG_RUN, (run) => `${run.slice(0, 16)}…`);
+  if (s.length > NOTE_MAX_CHARS) s = `${s.slice(0, NOTE_MAX_CHARS - 1)}…`;
+  return s.length === 0 || looksLikeKeyMaterial(s) ? fallback : s;
+}
+
 
 export interface SessionHeader {
   kind: SessionKind;
   profile: 'tuf' | 'notary';
   repository: string;
-  /** The bytes reviewed (hashed here, not kept): the rotation plan, the signing request, the bundle. */
-  reviewed: Uint8Array;
+  /**
+   * What was reviewed: its bytes (hashed here, not kept) — the rotation plan, the signing request, the
+   * bundle — or their SHA-256 when the bytes are not at hand (a bundle already decoded, a folder's listing).
+   */
+  reviewed: Uint8Array | { sha256: string };
   rehearsal: boolean;
   appVersion?: string;
 }
 
+export { SEALED_SESSION_KINDS, SESSION_END_STEP, UNSEALED_SESSION_KINDS, type SessionKind } from './session-kinds.js';
+
 export const SESSION_APP_VERSION = '0.1.0';
+
 
 /** A session transcript being built in memory; `bytes()` once it is finished (sealed or not). */
 export class SessionTranscript {
+  private ended = false;
+
   private constructor(
     private readonly writer: TranscriptWriter,
     private readonly sink: ReturnType<typeof memorySink>,
@@ -55,7 +95,7 @@ export class SessionTranscript {
 
   static async start(h: SessionHeader, now: () => Date = () => new Date()): Promise<SessionTranscript> {
     const sink = memorySink();
-    const header: HeaderInput = { kind: h.kind, profile: h.profile, repository: h.repository, planHash: sha256Hex(h.reviewed), rehearsal: h.rehearsal, appVersion: h.appVersion ?? SESSION_APP_VERSION };
+    const header: HeaderInput = { kind: h.kind, profile: h.profile, repository: h.repository, planHash: h.reviewed instanceof Uint8Array ? sha256Hex(h.reviewed) : h.reviewed.sha256, rehearsal: h.rehearsal, appVersion: h.appVersion ?? SESSION_APP_VERSION };
     return new SessionTranscript(await TranscriptWriter.start(sink, header, { now }), sink);
   }
 
@@ -80,7 +120,21 @@ export class SessionTranscript {
     return this.writer.sealed;
   }
 
+  /**
+   * Close an unsealed session: its last entry, `session.end`, with the outcome in words. A session
+   * transcript is written whole, so `transcript verify` refuses an unsealed one that does not end with it
+   * (entries cut off at a line boundary: TRANSCRIPT_TRUNCATED). What this does not do: prove who wrote it.
+   * Anyone can write a new chain; only a seal by a known key says who.
+   */
+  async end(outcome: string): Promise<void> {
+    if (this.writer.sealed) throw new CeremonyError('TRANSCRIPT_CLOSED', 'the session transcript is sealed; a sealed session has no end entry');
+    await this.append({ step: SESSION_END_STEP, actor: { name: 'tuf-ceremony', role: 'app' }, note: sessionNote(outcome, 'session ended') });
+    this.ended = true;
+  }
+
+  /** The finished file: sealed, or ended (`end`). */
   bytes(): Uint8Array {
+    if (!this.writer.sealed && !this.ended) throw new CeremonyError('INTERNAL', 'a session transcript is written sealed or ended, never open');
     return this.sink.bytes();
   }
 }

@@ -15,6 +15,7 @@ import { parseJsonStrict } from '../json/parse.js';
 import { child } from '../json/fields.js';
 import type { JsonValue } from '../json/types.js';
 import { checkSeal } from './seal.js';
+import { SEALED_SESSION_KINDS, SESSION_END_STEP, UNSEALED_SESSION_KINDS } from './session-kinds.js';
 import { MAX_LINE_BYTES, MAX_TRANSCRIPT_BYTES, readRecord, recordHash } from './schema.js';
 import type { SealedBy, TranscriptEntry, TranscriptHeader, TranscriptProblem, TranscriptSeal, VerifiedTranscript } from './types.js';
 
@@ -152,6 +153,28 @@ export function verifyTranscript(bytes: Uint8Array, opts: VerifyTranscriptOption
     last = entry.hash;
     lastTime = entry.time;
   });
+
+  // 3b. Session transcripts (session.ts) are written whole, in one write, so a cut is never an
+  // interruption: a line cut short, a missing seal (kinds always sealed) or a missing `session.end`
+  // (kinds never sealed) is refused even with allowUnsealed.
+  if (SEALED_SESSION_KINDS.has(header.kind) || UNSEALED_SESSION_KINDS.has(header.kind)) {
+    const cut = problems.find((p) => p.code === 'TRANSCRIPT_TRUNCATED');
+    if (cut) throw new CeremonyError('TRANSCRIPT_TRUNCATED', `${cut.message}; a ${header.kind} session transcript is written whole`, { path: where(cut.line ?? line) });
+    if (!seal && SEALED_SESSION_KINDS.has(header.kind)) {
+      throw new CeremonyError('TRANSCRIPT_NOT_SEALED', `a ${header.kind} session transcript is always sealed by the key that signed; this one has no seal: it was removed`);
+    }
+    if (!seal && UNSEALED_SESSION_KINDS.has(header.kind)) {
+      const endAt = entries.findIndex((e) => e.step === SESSION_END_STEP);
+      if (endAt < 0) {
+        throw new CeremonyError('TRANSCRIPT_TRUNCATED', `a ${header.kind} session transcript ends with a ${SESSION_END_STEP} entry; this one ends at entry ${entries.length} without it: entries were cut off`, {
+          path: where(entryLines[entries.length - 1] ?? 1),
+        });
+      }
+      if (endAt !== entries.length - 1) {
+        throw new CeremonyError('TRANSCRIPT_MALFORMED', `entry ${endAt + 1} ends the session, yet entries follow it`, { path: where(entryLines[endAt + 1]!, '$.step') });
+      }
+    }
+  }
 
   // 4. The seal: its totals are this chain's, its key is what it says, its signature verifies.
   let sealedBy: SealedBy | undefined;

@@ -116,6 +116,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
         outputs: [{ name: basename(out), bytes }],
         note: result.status,
       });
+      await session.end(`${result.delegation ?? result.role}.json v${result.version} written: ${basename(out)}`);
       await writeFileVerified(out, bytes);
       await writeFileAtomic(transcriptPath, session.bytes());
     }

@@ -136,6 +136,7 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
       outputs: [{ name: basename(out), bytes: requestBytes }],
       note: `expected signers: ${planned.request.expectedSigners.map((s) => `${s.name}${s.lost ? ' (lost)' : ''}`).join(', ')}`,
     });
+    await session.end(`signing request written: ${basename(out)}`);
     await writeFileAtomic(transcriptPath, session.bytes());
     const signers = planned.request.expectedSigners;
     say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${planned.request.requestId.slice(0, 16)}… for ${planned.request.role === 'root' ? 'root' : 'targets.json'} version ${review.toVersion}; expected signers: ${signers.map((s) => `${quoteShown(s.name)}${s.lost ? ' (lost)' : ''}`).join(', ')}`);
