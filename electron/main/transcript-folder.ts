@@ -91,7 +91,7 @@ function itemView(item: TranscriptListing['transcripts'][number]): TranscriptLis
   if (s.state === 'sealed') {
     const fp = shortDigest(s.fingerprint);
     out.seal = { state: 'sealed', keyId: s.keyId, fingerprint: { sha256: fp.sha256, hex: fp.hex, words: fp.words }, time: s.time, ...(s.holder ? { holder: { name: s.holder.name, custodian: s.holder.custodian } } : {}) };
-  } else out.seal = s.state === 'unsealed' ? { state: 'unsealed', why: s.why } : { state: 'refused', code: s.code, message: s.message };
+  } else out.seal = s.state === 'unsealed' ? { state: 'unsealed', why: s.why } : { state: 'refused', code: s.code, message: s.message, ...(s.path ? { path: s.path } : {}) };
   return out;
 }
 

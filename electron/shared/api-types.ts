@@ -547,7 +547,7 @@ export interface TranscriptOpenListedRequest {
 export type TranscriptListSealView =
   | { state: 'sealed'; keyId: string; fingerprint: FingerprintView; time: string; holder?: { name: string; custodian: boolean } }
   | { state: 'unsealed'; why: string }
-  | { state: 'refused'; code: string; message: string };
+  | { state: 'refused'; code: string; message: string; path?: string };
 
 export interface TranscriptListItemView {
   name: string;

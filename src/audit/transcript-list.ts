@@ -57,7 +57,8 @@ const SECRET_FOLDER = 'secret';
 export type ListedSeal =
   | { state: 'sealed'; keyId: string; fingerprint: string; time: string; holder?: KeyHolder }
   | { state: 'unsealed'; why: string }
-  | { state: 'refused'; code: string; message: string };
+  /** `message` without the ` (at PATH)` the CLI's one-line form appends; `path` on its own. */
+  | { state: 'refused'; code: string; message: string; path?: string };
 
 export interface ListedTranscript {
   /** Relative path in the folder, `/`-separated. */
@@ -89,6 +90,12 @@ const KIND_TITLES: Record<string, string> = {
   'rehearsal-rotation': 'Rehearsal rotation',
 };
 
+function refusedSeal(err: CeremonyError): ListedSeal {
+  const suffix = err.path ? ` (at ${err.path})` : '';
+  const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
+  return { state: 'refused', code: err.code, message, ...(err.path ? { path: err.path } : {}) };
+}
+
 /** A transcript kind in words; an unknown kind (a newer tool's) is shown as it is written. */
 export function transcriptKindTitle(kind: string): string {
   return KIND_TITLES[kind] ?? kind;
@@ -113,7 +120,8 @@ export function recogniseTranscriptHead(head: Uint8Array): Recognised {
   try {
     return { transcript: true, header: readHeader(value, 'line 1 $') };
   } catch (err) {
-    const refusal = err instanceof CeremonyError ? new CeremonyError('TRANSCRIPT_MALFORMED', `line 1: ${err.message}`, { cause: err }) : new CeremonyError('TRANSCRIPT_MALFORMED', 'line 1 is not a transcript header');
+    const detail = err instanceof CeremonyError && err.path && err.message.endsWith(` (at ${err.path})`) ? err.message.slice(0, -` (at ${err.path})`.length) : err instanceof Error ? err.message : 'not a transcript header';
+    const refusal = new CeremonyError('TRANSCRIPT_MALFORMED', `line 1: ${detail}`, { cause: err, path: err instanceof CeremonyError && err.path ? err.path : 'line 1' });
     return { transcript: true, refusal };
   }
 }
@@ -127,7 +135,7 @@ function summarise(name: string, header: TranscriptHeader, t: VerifiedTranscript
     entries: t?.entries.length ?? 0,
     seal: { state: 'unsealed', why: '' },
   };
-  if (refusal) out.seal = { state: 'refused', code: refusal.code, message: refusal.message };
+  if (refusal) out.seal = refusedSeal(refusal);
   else if (t?.sealedBy) out.seal = { state: 'sealed', keyId: t.sealedBy.keyId, fingerprint: t.sealedBy.fingerprint, time: t.sealedBy.time };
   else out.seal = { state: 'unsealed', why: t?.problems.some((p) => p.code === 'TRANSCRIPT_TRUNCATED') ? 'the chain is intact up to a last line cut short; no seal' : 'the chain is intact; no seal' };
   return out;
@@ -153,7 +161,7 @@ export async function listTranscripts(io: TranscriptFolderIo, opts: ListTranscri
     if (transcripts.length >= maxTranscripts) throw new CeremonyError('INPUT_TOO_LARGE', `the folder holds more than ${maxTranscripts} transcripts; choose a smaller folder`, { path: rel });
     if (!recognised.header) {
       const refusal = recognised.refusal!;
-      transcripts.push({ name: rel, kind: 'unknown', kindTitle: 'Unreadable transcript', entries: 0, seal: { state: 'refused', code: refusal.code, message: refusal.message } });
+      transcripts.push({ name: rel, kind: 'unknown', kindTitle: 'Unreadable transcript', entries: 0, seal: refusedSeal(refusal) });
       return;
     }
     let t: VerifiedTranscript | undefined;

@@ -114,6 +114,12 @@ describe('listTranscripts', () => {
     expect(codes).toEqual({ 'a.jsonl': 'TRANSCRIPT_CHAIN_BROKEN', 'b.jsonl': 'unsealed', 'c.jsonl': 'TRANSCRIPT_SEQUENCE', 'd.jsonl': 'TRANSCRIPT_MALFORMED' });
     expect(listing.transcripts.find((t) => t.name === 'b.jsonl')!.seal).toEqual({ state: 'unsealed', why: 'the chain is intact up to a last line cut short; no seal' });
     expect(listing.transcripts.find((t) => t.name === 'd.jsonl')).toMatchObject({ kind: 'unknown', kindTitle: 'Unreadable transcript' });
+    // The message is a sentence; where is on its own (the screens show it on its own line).
+    for (const t of listing.transcripts) {
+      if (t.seal.state !== 'refused') continue;
+      expect(t.seal.message).not.toMatch(/\(at |\$[.[]/);
+      expect(t.seal.path).toMatch(/^line \d+/);
+    }
   });
 
   test('a transcript sealed by another key than the custodian’s names nobody; an unsealed one names no keys', async () => {
