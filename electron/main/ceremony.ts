@@ -44,6 +44,7 @@ import {
   SHARE_CARDS_HTML,
   STEPS,
   TRANSCRIPT_FILE,
+  TRANSCRIPT_HTML,
   type CeremonyPlan,
   type CeremonyResult,
   type CeremonyStepEvent,
@@ -60,7 +61,9 @@ import type { ExpectedKey, ManagementKeyRetry } from '../../src/ceremony/tokens.
 import type { AttestationTrust } from '../../src/attestation/yubico-pki.js';
 import { slotTitle } from '../../src/signers/pkcs11/piv-slots.js';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
-import { assertAbsent, readFileCapped, writeFileAtomic } from '../../src/io/files.js';
+import { assertAbsent, readFileCapped, readNamedInput, writeFileAtomic } from '../../src/io/files.js';
+import { metadataDirOf } from '../../src/io/ceremony-output.js';
+import { STATE_DIR } from '../../src/ceremony/layout.js';
 import { shownOrQuoted } from '../../src/json/fields.js';
 import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { TokenDescription } from '../../src/signers/pkcs11/token.js';
@@ -730,6 +733,31 @@ export class CeremonySession {
     if (!run.result.shareCards) throw new CeremonyError('USAGE', 'this plan has no Shamir backup: there are no share cards');
     const html = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(join(run.outDir, SECRET_DIR, SHARE_CARDS_HTML), 4 * 1024 * 1024));
     return this.deps.printHtml(html, 'share-cards.pdf');
+  }
+
+  /** The completed ceremony's output folder (the Transcript screen lists it); undefined before completion. */
+  completedFolder(): string | undefined {
+    return this.run?.result ? this.run.outDir : undefined;
+  }
+
+  /**
+   * The completed ceremony's metadata/ folder (issue #16 "Export the metadata…"): its files, read as
+   * `verify` and `import` read the output folder (src/io/ceremony-output.ts; secret/ is never opened).
+   */
+  async metadataFiles(): Promise<{ files: NamedFile[]; source: string }> {
+    const run = this.run;
+    if (!run?.result) throw new CeremonyError('USAGE', 'The metadata can be exported once the ceremony is complete.');
+    const dir = await metadataDirOf(run.outDir);
+    const read = await readNamedInput(dir.dir);
+    return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: dir.source };
+  }
+
+  /** The printable transcript the machine wrote beside the transcript (state/transcript.html), to the printer. */
+  async printTranscript(): Promise<PrintResultView> {
+    const run = this.run;
+    if (!run?.result) throw new CeremonyError('USAGE', 'The transcript can be printed once the ceremony is complete.');
+    const html = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(join(run.outDir, STATE_DIR, TRANSCRIPT_HTML), 16 * 1024 * 1024));
+    return this.deps.printHtml(html, 'transcript.pdf');
   }
 
   status(): CeremonyStatusView {

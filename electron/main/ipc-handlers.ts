@@ -22,6 +22,7 @@ import type {
   PrintResultView,
   TokenModuleView,
   TokensCheckResult,
+  TranscriptListView,
   TranscriptView,
   // --- rotation (#5)
   RotationMergeView,
@@ -35,7 +36,8 @@ import type {
 } from '../shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../shared/channels.js';
 import { firstProblem, REQUEST_SCHEMAS } from '../shared/schemas.js';
-import { CeremonySession, defaultCeremonyDeps, verifyTranscriptFile } from './ceremony.js';
+import { CeremonySession, defaultCeremonyDeps } from './ceremony.js';
+import { TranscriptFolders, verifyNamedTranscriptFile } from './transcript-folder.js';
 import { checkToken, defaultTokenDeps, generateKey, listTokens, pinBytes, type TokenDeps } from './tokens.js';
 import { ModuleChoices } from './module-choices.js';
 import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
@@ -79,6 +81,12 @@ export interface HandlerDeps {
    * that can prepare and show a plan but has nowhere to write.
    */
   ceremony: CeremonySession;
+  /**
+   * The folder whose transcripts the Transcript screen lists (electron/main/transcript-folder.ts): main's
+   * folder dialog; the e2e bridge a temporary folder; without it, only the completed ceremony's output
+   * folder can be listed. Undefined: cancelled.
+   */
+  chooseTranscriptFolder: () => Promise<string | undefined>;
   // --- rotation (#5)
   /**
    * Rotation and co-signing (electron/main/rotation.ts): where requests, responses and new roots are
@@ -159,6 +167,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
           moduleConfirmed: (path) => isPresetPath(path, process.platform) || moduleChoices.isChosenPath(path),
         }),
       ),
+    chooseTranscriptFolder: deps.chooseTranscriptFolder ?? (async () => undefined),
     rotation: deps.rotation ?? { chooseOutputDir: async () => undefined, now: () => new Date() },
     importSession: deps.importSession ?? new ImportSession(defaultImportDeps()),
     cameraGate: deps.cameraGate ?? new CameraGate(),
@@ -169,6 +178,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
   const exp = d.exportSession;
   const rot: rotation.RotationDeps = { ...d.rotation, tokens: d.tokens };
   const c = d.ceremony;
+  const transcripts = new TranscriptFolders({ chooseFolder: d.chooseTranscriptFolder, ceremonyFolder: () => c.completedFolder() });
   // Every module the renderer names becomes a preset name or the path main holds for its handle, here.
   const mod = (ref: Parameters<ModuleChoices['resolve']>[0]) => d.moduleChoices.resolve(ref);
   return {
@@ -239,7 +249,17 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     }),
     [CHANNELS.ceremonyCancelManagementKey]: handler(CHANNELS.ceremonyCancelManagementKey, (req): CeremonyStatusView => c.cancelManagementKey(req.requestId)),
     [CHANNELS.ceremonyPrintShareCards]: handler(CHANNELS.ceremonyPrintShareCards, (): Promise<PrintResultView> => c.printShareCards()),
-    [CHANNELS.transcriptVerify]: handler(CHANNELS.transcriptVerify, (req): TranscriptView => verifyTranscriptFile({ name: req.file.name, bytes: req.file.bytes }, req.expectedSealKey)),
+    [CHANNELS.transcriptVerify]: handler(CHANNELS.transcriptVerify, (req): TranscriptView => verifyNamedTranscriptFile({ name: req.file.name, bytes: req.file.bytes }, req.expectedSealKey)),
+    // --- on completion (issue #16): the metadata/ folder main knows, prepared as the Export screen prepares a folder.
+    [CHANNELS.ceremonyExportMetadata]: handler(CHANNELS.ceremonyExportMetadata, async (): Promise<ExportPreparedView> => {
+      const { files, source } = await c.metadataFiles();
+      return exp.prepareFolder({ files, source });
+    }),
+    [CHANNELS.ceremonyPrintTranscript]: handler(CHANNELS.ceremonyPrintTranscript, (): Promise<PrintResultView> => c.printTranscript()),
+    [CHANNELS.transcriptList]: handler(CHANNELS.transcriptList, (req): Promise<TranscriptListView> => transcripts.list({ from: req.from })),
+    [CHANNELS.transcriptOpenListed]: handler(CHANNELS.transcriptOpenListed, (req): Promise<TranscriptView> =>
+      transcripts.open({ name: req.name, ...(req.expectedSealKey !== undefined ? { expectedSealKey: req.expectedSealKey } : {}) }),
+    ),
     // --- export (#6): files rebuilt from the parsed data; the folder is main's choice, the renderer names only a base name.
     [CHANNELS.exportPrepareFolder]: handler(CHANNELS.exportPrepareFolder, (req): ExportPreparedView =>
       exp.prepareFolder({ files: req.files.map((f) => ({ name: f.name, bytes: f.bytes })), ...(req.source !== undefined ? { source: req.source } : {}) }),

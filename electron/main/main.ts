@@ -100,7 +100,9 @@ if (!app.requestSingleInstanceLock()) {
               createWindow: (options) => new BrowserWindow(options),
               chooseSavePath: async (name) => {
                 const owner = BrowserWindow.getAllWindows()[0];
-                const options = { title: 'Save the share cards as PDF (secret: print, then destroy the file)', defaultPath: join(app.getPath('documents'), name), filters: [{ name: 'PDF', extensions: ['pdf'] }] };
+                // Share cards are secret; the transcript (issue #16 "Print the transcript…") holds none.
+                const title = name === 'transcript.pdf' ? 'Save the ceremony transcript as PDF' : 'Save the share cards as PDF (secret: print, then destroy the file)';
+                const options = { title, defaultPath: join(app.getPath('documents'), name), filters: [{ name: 'PDF', extensions: ['pdf'] }] };
                 const r = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
                 return r.canceled ? undefined : r.filePath;
               },
@@ -115,6 +117,8 @@ if (!app.requestSingleInstanceLock()) {
           moduleChoices,
           ceremony,
           cameraGate,
+          // --- transcripts (#16): the folder whose transcripts are listed is the one the person picks here.
+          chooseTranscriptFolder: () => askForFolder('Folder to list transcripts from (a ceremony output folder, or where requests and responses were written)', app.getPath('documents'), ['openDirectory']),
           // --- rotation (#5): requests, responses and new roots go where the person says, never where the renderer says.
           rotation: {
             chooseOutputDir: (suggested) => askForFolder('Folder to write the signing request, signature response or new root into (files are never overwritten)', join(app.getPath('documents'), suggested)),

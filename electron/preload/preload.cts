@@ -27,6 +27,8 @@ import type {
   TokensCheckRequest,
   TokensGenerateKeyRequest,
   TokensListRequest,
+  TranscriptListRequest,
+  TranscriptOpenListedRequest,
   TranscriptVerifyRequest,
   TufCeremonyApi,
   // --- rotation (#5)
@@ -63,6 +65,10 @@ const CH: typeof CHANNELS = {
   ceremonyCancelManagementKey: 'tufc:ceremony-cancel-management-key',
   ceremonyPrintShareCards: 'tufc:ceremony-print-share-cards',
   transcriptVerify: 'tufc:transcript-verify',
+  ceremonyExportMetadata: 'tufc:ceremony-export-metadata',
+  ceremonyPrintTranscript: 'tufc:ceremony-print-transcript',
+  transcriptList: 'tufc:transcript-list',
+  transcriptOpenListed: 'tufc:transcript-open-listed',
   // --- export (#6)
   exportPrepareFolder: 'tufc:export-prepare-folder',
   exportPrepareBundle: 'tufc:export-prepare-bundle',
@@ -121,6 +127,10 @@ const api: TufCeremonyApi = {
   ceremonyCancelManagementKey: (request: CeremonyCancelPinRequest) => ipcRenderer.invoke(CH.ceremonyCancelManagementKey, request),
   ceremonyPrintShareCards: () => ipcRenderer.invoke(CH.ceremonyPrintShareCards),
   transcriptVerify: (request: TranscriptVerifyRequest) => ipcRenderer.invoke(CH.transcriptVerify, request),
+  ceremonyExportMetadata: () => ipcRenderer.invoke(CH.ceremonyExportMetadata),
+  ceremonyPrintTranscript: () => ipcRenderer.invoke(CH.ceremonyPrintTranscript),
+  transcriptList: (request: TranscriptListRequest) => ipcRenderer.invoke(CH.transcriptList, request),
+  transcriptOpenListed: (request: TranscriptOpenListedRequest) => ipcRenderer.invoke(CH.transcriptOpenListed, request),
   // --- export (#6)
   exportPrepareFolder: (request: ExportFolderRequest) => ipcRenderer.invoke(CH.exportPrepareFolder, request),
   exportPrepareBundle: (request: ExportBundleRequest) => ipcRenderer.invoke(CH.exportPrepareBundle, request),

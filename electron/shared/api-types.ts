@@ -252,6 +252,20 @@ export interface TufCeremonyApi {
   ceremonyPrintShareCards(): Promise<IpcResult<PrintResultView>>;
   /** Check a transcript's chain and seal and return its steps. */
   transcriptVerify(request: TranscriptVerifyRequest): Promise<IpcResult<TranscriptView>>;
+  /**
+   * On completion (issue #16): the ceremony's metadata/ folder, verified and made a trust bundle, ready on
+   * the Export screen (the same as opening that folder there).
+   */
+  ceremonyExportMetadata(): Promise<IpcResult<ExportPreparedView>>;
+  /** On completion: the ceremony's printable transcript (state/transcript.html), to the printer. */
+  ceremonyPrintTranscript(): Promise<IpcResult<PrintResultView>>;
+  /**
+   * The transcripts in a folder, found by their header (src/audit/transcript-list.ts): a folder main asks
+   * for (`choose`), or the completed ceremony's output folder (`ceremony`); the renderer never names a path.
+   */
+  transcriptList(request: TranscriptListRequest): Promise<IpcResult<TranscriptListView>>;
+  /** One transcript of the last listing, by its name there: verified (unsealed allowed), keys named from the folder. */
+  transcriptOpenListed(request: TranscriptOpenListedRequest): Promise<IpcResult<TranscriptView>>;
   // --- export (#6)
   /** A metadata folder's files → verified (from its own oldest root), then a trust bundle; nothing is written. */
   exportPrepareFolder(request: ExportFolderRequest): Promise<IpcResult<ExportPreparedView>>;
@@ -558,6 +572,50 @@ export interface TranscriptEntryView {
   note?: string;
 }
 
+/** A key the transcript mentions, named from a sealed transcript (src/inspect/key-holders.ts). */
+export interface TranscriptKeyNameView {
+  fingerprint: string;
+  keyId?: string;
+  name: string;
+  /** A person holds it; false: a machine, a server or share cards. */
+  custodian: boolean;
+}
+
+export interface TranscriptListRequest {
+  from: 'choose' | 'ceremony';
+}
+
+export interface TranscriptOpenListedRequest {
+  /** The item's name in the last listing (a relative path main keeps; never resolved anywhere else). */
+  name: string;
+  expectedSealKey?: string;
+}
+
+export type TranscriptListSealView =
+  | { state: 'sealed'; keyId: string; fingerprint: FingerprintView; time: string; holder?: { name: string; custodian: boolean } }
+  | { state: 'unsealed'; why: string }
+  | { state: 'refused'; code: string; message: string; path?: string };
+
+export interface TranscriptListItemView {
+  name: string;
+  kind: string;
+  kindTitle: string;
+  profile?: CeremonyProfileName;
+  repository?: string;
+  started?: string;
+  rehearsal?: boolean;
+  entries: number;
+  seal: TranscriptListSealView;
+}
+
+export interface TranscriptListView {
+  /** The folder's base name (never a full path). */
+  folder: string;
+  transcripts: TranscriptListItemView[];
+  /** Files looked at that are not transcripts. */
+  otherFiles: number;
+}
+
 export interface TranscriptView {
   fileName: string;
   kind: string;
@@ -568,7 +626,9 @@ export interface TranscriptView {
   started: string;
   appVersion: string;
   sealed: boolean;
-  sealedBy?: { keyId: string; fingerprint: FingerprintView; keytype: string; scheme: string; time: string };
+  sealedBy?: { keyId: string; fingerprint: FingerprintView; keytype: string; scheme: string; time: string; holder?: { name: string; custodian: boolean } };
+  /** Keys named by sealed transcripts (this one, or its folder's): who made or holds each key (issue #16). */
+  keyNames?: TranscriptKeyNameView[];
   /** When an expected key was given: whether the seal is by it. */
   expectedKey?: { given: string; matches: boolean };
   entries: TranscriptEntryView[];

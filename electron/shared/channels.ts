@@ -21,6 +21,10 @@ export const CHANNELS = {
   ceremonyCancelManagementKey: 'tufc:ceremony-cancel-management-key',
   ceremonyPrintShareCards: 'tufc:ceremony-print-share-cards',
   transcriptVerify: 'tufc:transcript-verify',
+  ceremonyExportMetadata: 'tufc:ceremony-export-metadata',
+  ceremonyPrintTranscript: 'tufc:ceremony-print-transcript',
+  transcriptList: 'tufc:transcript-list',
+  transcriptOpenListed: 'tufc:transcript-open-listed',
   // --- export (#6)
   exportPrepareFolder: 'tufc:export-prepare-folder',
   exportPrepareBundle: 'tufc:export-prepare-bundle',

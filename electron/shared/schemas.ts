@@ -33,6 +33,8 @@ import type {
   TokensCheckRequest,
   TokensGenerateKeyRequest,
   TokensListRequest,
+  TranscriptListRequest,
+  TranscriptOpenListedRequest,
   TranscriptVerifyRequest,
   // --- rotation (#5)
   RemovalReasonName,
@@ -311,6 +313,13 @@ export const TranscriptVerifyRequestSchema = z.strictObject({
     .optional(),
 });
 
+const expectedSealKey = z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'the expected key is its key ID or fingerprint: 64 hex digits' });
+
+/** Where the transcripts are listed from: a folder main asks for, or the completed ceremony's (issue #16). */
+export const TranscriptListRequestSchema = z.strictObject({ from: z.enum(['choose', 'ceremony'], { message: 'from must be "choose" or "ceremony"' }) });
+/** A name from main's last listing (a relative path main looks up, never resolves on the renderer's word). */
+export const TranscriptOpenListedRequestSchema = z.strictObject({ name: fileName, expectedSealKey: expectedSealKey.optional() });
+
 // --- rotation (#5) -------------------------------------------------------------------------------------
 
 /** src/rotation/request.ts REQUEST_MAX_BYTES: a signing request carries the previous root and the payload. */
@@ -527,6 +536,10 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.ceremonyCancelManagementKey]: CeremonyCancelPinRequestSchema,
   [CHANNELS.ceremonyPrintShareCards]: NoPayloadSchema,
   [CHANNELS.transcriptVerify]: TranscriptVerifyRequestSchema,
+  [CHANNELS.ceremonyExportMetadata]: NoPayloadSchema,
+  [CHANNELS.ceremonyPrintTranscript]: NoPayloadSchema,
+  [CHANNELS.transcriptList]: TranscriptListRequestSchema,
+  [CHANNELS.transcriptOpenListed]: TranscriptOpenListedRequestSchema,
   // --- export (#6)
   [CHANNELS.exportPrepareFolder]: ExportFolderRequestSchema,
   [CHANNELS.exportPrepareBundle]: ExportBundleRequestSchema,
@@ -591,6 +604,10 @@ const _mkFits: Fits<z.infer<typeof CeremonyManagementKeyRequestSchema>, Ceremony
 const _mkKeys: Same<keyof z.infer<typeof CeremonyManagementKeyRequestSchema>, keyof CeremonyManagementKeyRequest> = true;
 const _transcriptFits: Fits<z.infer<typeof TranscriptVerifyRequestSchema>, TranscriptVerifyRequest> = true;
 const _transcriptKeys: Same<keyof z.infer<typeof TranscriptVerifyRequestSchema>, keyof TranscriptVerifyRequest> = true;
+const _transcriptListFits: Fits<z.infer<typeof TranscriptListRequestSchema>, TranscriptListRequest> = true;
+const _transcriptListKeys: Same<keyof z.infer<typeof TranscriptListRequestSchema>, keyof TranscriptListRequest> = true;
+const _transcriptOpenFits: Fits<z.infer<typeof TranscriptOpenListedRequestSchema>, TranscriptOpenListedRequest> = true;
+const _transcriptOpenKeys: Same<keyof z.infer<typeof TranscriptOpenListedRequestSchema>, keyof TranscriptOpenListedRequest> = true;
 // --- export (#6)
 const _exportFolderFits: Fits<z.infer<typeof ExportFolderRequestSchema>, ExportFolderRequest> = true;
 const _exportFolderKeys: Same<keyof z.infer<typeof ExportFolderRequestSchema>, keyof ExportFolderRequest> = true;

@@ -9,6 +9,7 @@
  *   says the key is ("targets key (Ed25519)", "online service timestamp key", "publisher CI's targets
  *   key", the Shamir backup's share cards).
  */
+import type { VerifiedTranscript } from '../audit/types.js';
 import { verifyTranscript } from '../audit/verify.js';
 
 export interface KeyHolder {
@@ -21,6 +22,8 @@ export interface KeyHolder {
 export interface KeyHolders {
   /** By fingerprint (hex SHA-256 of the SPKI). */
   byFingerprint: Map<string, KeyHolder>;
+  /** By the key ID the metadata lists it under, where the entry names one (a custodian's token key). */
+  byKeyId: Map<string, KeyHolder>;
   /** The transcript's seal key ID (undefined when it is not sealed). */
   sealKeyId: string | undefined;
 }
@@ -29,19 +32,30 @@ const FINGERPRINT_SUFFIX = / fingerprint$/;
 
 /** The holders of the keys a verified transcript records; refuses a transcript that does not verify. */
 export function keyHoldersFromTranscript(bytes: Uint8Array): KeyHolders {
-  const t = verifyTranscript(bytes);
+  return keyHoldersOf(verifyTranscript(bytes));
+}
+
+/**
+ * The holders a transcript the caller has verified records. The caller decides what verified means: a
+ * sealed transcript names people; an unsealed one is not proven, so callers pass only sealed ones
+ * (the Transcript screen's folder listing, src/audit/transcript-list.ts).
+ */
+export function keyHoldersOf(t: VerifiedTranscript): KeyHolders {
   const byFingerprint = new Map<string, KeyHolder>();
+  const byKeyId = new Map<string, KeyHolder>();
   for (const e of t.entries) {
     const digest = e.digests[0];
     if (!digest) continue;
     const what = digest.label.replace(FINGERPRINT_SUFFIX, '');
     if (e.step === 'key.generate') {
-      byFingerprint.set(digest.sha256, e.actor.role === 'custodian' ? { name: e.actor.name, custodian: true } : { name: `${what}, made by the ceremony machine`, custodian: false });
+      const holder = e.actor.role === 'custodian' ? { name: e.actor.name, custodian: true } : { name: `${what}, made by the ceremony machine`, custodian: false };
+      byFingerprint.set(digest.sha256, holder);
+      if (e.token?.keyId) byKeyId.set(e.token.keyId, holder);
     } else if (e.step === 'key.server' || e.step === 'key.publisher') {
       byFingerprint.set(digest.sha256, { name: what, custodian: false });
     } else if (e.step === 'shamir.split') {
       byFingerprint.set(digest.sha256, { name: 'Shamir backup: held as share cards', custodian: false });
     }
   }
-  return { byFingerprint, sealKeyId: t.seal?.keyid };
+  return { byFingerprint, byKeyId, sealKeyId: t.seal?.keyid };
 }

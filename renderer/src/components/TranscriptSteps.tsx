@@ -5,7 +5,16 @@
  */
 import type { TranscriptView } from '../../../electron/shared/api-types.js';
 import { FingerprintCell } from './Fingerprint';
-import { formatDate, shortKeyId, groupWords } from '../lib/format';
+import { formatDate, shortKeyId, shortFingerprint, groupWords } from '../lib/format';
+
+/** Who holds a key, as a phrase: a custodian's name, or what the key is (issue #16: names on keys). */
+export function holderPhrase(holder: { name: string; custodian: boolean }): string {
+  return holder.custodian ? `${holder.name}’s key` : holder.name;
+}
+
+function nameOfKeyId(t: TranscriptView, keyId: string): { name: string; custodian: boolean } | undefined {
+  return t.keyNames?.find((k) => k.keyId === keyId);
+}
 
 function time(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d{3}Z$/, '');
@@ -62,6 +71,7 @@ export function TranscriptSummary({ t }: { t: TranscriptView }) {
               <>
                 <span>
                   {t.sealed ? 'Sealed' : 'Not sealed'} at {time(t.sealedBy.time)} UTC by key <code title={t.sealedBy.keyId}>{shortKeyId(t.sealedBy.keyId)}</code> ({t.sealedBy.keytype})
+                  {t.sealedBy.holder ? <strong className="seal-holder"> — {holderPhrase(t.sealedBy.holder)}</strong> : null}
                   {t.expectedKey?.matches ? <strong className="ok-word"> ✓ the expected key</strong> : null}
                 </span>
                 <span className="seal-fp">
@@ -78,6 +88,33 @@ export function TranscriptSummary({ t }: { t: TranscriptView }) {
           <dd>{t.entries.length}</dd>
         </div>
       </dl>
+      {t.keyNames?.length ? (
+        <table className="plan-table key-names">
+          <caption>Keys and who holds them (from the sealed ceremony transcript)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Held by</th>
+              <th scope="col">Key ID</th>
+              <th scope="col">Fingerprint</th>
+            </tr>
+          </thead>
+          <tbody>
+            {t.keyNames.map((k) => (
+              <tr key={k.fingerprint}>
+                <th scope="row" className="holder">
+                  {k.name}
+                </th>
+                <td>{k.keyId ? <code className="keyid" title={k.keyId}>{shortKeyId(k.keyId)}</code> : '—'}</td>
+                <td>
+                  <code className="fingerprint" title={k.fingerprint}>
+                    {shortFingerprint(k.fingerprint)}
+                  </code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
       {t.problems.length ? (
         <ul className="problem-list">
           {t.problems.map((p, i) => (
@@ -117,6 +154,13 @@ export function TranscriptSteps({ t }: { t: TranscriptView }) {
               {e.token ? (
                 <span className="step-token">
                   token {e.token.label ? `“${e.token.label}” ` : ''}serial <code>{e.token.serial}</code>
+                  {e.token.keyId ? (
+                    <>
+                      {' '}
+                      key <code title={e.token.keyId}>{shortKeyId(e.token.keyId)}</code>
+                      {nameOfKeyId(t, e.token.keyId) ? <span className="step-key-holder"> ({holderPhrase(nameOfKeyId(t, e.token.keyId)!)})</span> : null}
+                    </>
+                  ) : null}
                 </span>
               ) : null}
               {e.note ? <span className="step-note">{e.note}</span> : null}

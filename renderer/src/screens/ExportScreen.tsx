@@ -5,11 +5,13 @@
  * free name, writes atomically without overwriting, reads the copy back and verifies it — or play it as
  * an animated QR code, full screen.
  */
-import { useRef, useState, type ChangeEvent } from 'react';
+import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import type { ExportDestinationView, ExportPreparedView, ExportWrittenView } from '../../../electron/shared/api-types.js';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { readPicked } from '../lib/files';
+import { clearExportPrepared, peekExportPrepared } from '../lib/handoff';
+import { useReveal } from '../lib/reveal';
 import { formatDate, groupWords } from '../lib/format';
 import { clampRate, DEFAULT_FPS, MAX_FPS, MIN_FPS } from '../export/player';
 import { QrPlayer } from '../export/QrPlayer';
@@ -49,7 +51,14 @@ async function call<T>(run: (api: NonNullable<ReturnType<typeof ceremonyApi>>) =
 export function ExportScreen() {
   const dirInput = useRef<HTMLInputElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const [prep, setPrep] = useState<Prep>({ state: 'idle' });
+  // Issue #16: "Export the metadata…" on a completed ceremony opens this screen with its metadata/ folder
+  // already prepared in main; the summary is revealed (in view, focus on its heading).
+  const [handed] = useState(() => peekExportPrepared());
+  const [prep, setPrep] = useState<Prep>(() => (handed ? { state: 'ready', view: handed } : { state: 'idle' }));
+  useEffect(() => {
+    if (handed) clearExportPrepared();
+  }, [handed]);
+  const summaryRef = useReveal<HTMLElement>(prep.state === 'ready' && prep.view === handed ? `handed-${handed.hash.sha256}` : undefined);
   const [usb, setUsb] = useState<Usb>({ state: 'idle' });
   const [fps, setFps] = useState(DEFAULT_FPS);
   const [playing, setPlaying] = useState(false);
@@ -145,13 +154,14 @@ export function ExportScreen() {
       {prep.state === 'idle' ? <p className="empty">Nothing opened yet.</p> : null}
 
       {view ? (
-        <section className="panel export-summary" aria-labelledby="export-summary-h" data-kind={view.kind}>
+        <section className="panel export-summary" aria-labelledby="export-summary-h" data-kind={view.kind} ref={summaryRef}>
           <h2 id="export-summary-h">
             <span className="icon ok" aria-hidden="true">
               ✓
             </span>{' '}
             {KIND_TITLES[view.kind]} ready to export
           </h2>
+          {view === handed ? <p className="message">The metadata of the ceremony just completed, verified from its own root: write it to USB or play it as QR below.</p> : null}
           <dl className="export-facts">
             <div>
               <dt>Opened</dt>

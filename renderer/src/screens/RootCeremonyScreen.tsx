@@ -16,6 +16,7 @@ import { ManagementKeyDialog } from '../components/ManagementKeyDialog';
 import { SlotDialog } from '../components/SlotDialog';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { TranscriptSteps, TranscriptSummary } from '../components/TranscriptSteps';
+import { openExportWith } from '../lib/handoff';
 import { useReveal } from '../lib/reveal';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { algorithmTitle, formatDate, groupWords } from '../lib/format';
@@ -378,11 +379,25 @@ function Checklist({ status }: { status: CeremonyStatusView }) {
   );
 }
 
+/** What printing did, in view with focus on its heading (issue #16: outcomes in view). */
+function PrintOutcome({ what, outcome }: { what: 'cards' | 'transcript'; outcome: PrintResultView }) {
+  const doc = what === 'cards' ? 'Share cards' : 'Transcript';
+  const text = outcome.saved ? `${doc} saved as ${outcome.saved}.` : outcome.cancelled ? 'Printing cancelled: nothing was saved.' : outcome.html ? `${doc} document ready for printing (${outcome.html.length} characters).` : '';
+  const ref = useReveal<HTMLDivElement>(`${what}\u0000${text}`);
+  return (
+    <div className="print-result" role="status" ref={ref}>
+      <h3>{outcome.cancelled ? `${doc}: not printed` : `${doc} sent to print`}</h3>
+      <p className="message">{text}</p>
+    </div>
+  );
+}
+
 export function RootCeremonyScreen() {
   const [status, setStatus] = useState<CeremonyStatusView | undefined>();
   const [refusal, setRefusal] = useState<Refusal | undefined>();
   const [answered, setAnswered] = useState<string | undefined>();
-  const [print, setPrint] = useState<PrintResultView | Refusal | undefined>();
+  const [print, setPrint] = useState<{ what: 'cards' | 'transcript'; outcome: PrintResultView | Refusal } | undefined>();
+  const [exportRefusal, setExportRefusal] = useState<Refusal | undefined>();
   const api = ceremonyApi();
 
   const refresh = useCallback(async () => {
@@ -455,14 +470,31 @@ export function RootCeremonyScreen() {
     void act(() => api.ceremonyCancelManagementKey({ requestId: req.id }));
   }
 
-  async function printCards() {
+  /**
+   * Printing on completion (issue #16): the share cards (an explicit custodian action, never automatic) or
+   * the printable transcript, each through main's print path (a PDF from a hidden, hardened window).
+   */
+  async function printDoc(what: 'cards' | 'transcript') {
     if (!api) return;
     setPrint(undefined);
     try {
-      const r = await api.ceremonyPrintShareCards();
-      setPrint(r.ok ? r.value : r);
+      const r = what === 'cards' ? await api.ceremonyPrintShareCards() : await api.ceremonyPrintTranscript();
+      setPrint({ what, outcome: r.ok ? r.value : r });
     } catch (err) {
-      setPrint(unexpected(err));
+      setPrint({ what, outcome: unexpected(err) });
+    }
+  }
+
+  /** "Export the metadata…": main prepares the output's metadata/ folder; the Export screen opens with it. */
+  async function exportMetadata() {
+    if (!api) return;
+    setExportRefusal(undefined);
+    try {
+      const r = await api.ceremonyExportMetadata();
+      if (r.ok) openExportWith(r.value);
+      else setExportRefusal(r);
+    } catch (err) {
+      setExportRefusal(unexpected(err));
     }
   }
 
@@ -552,6 +584,31 @@ export function RootCeremonyScreen() {
               {result.resumed ? ' (resumed)' : ''}
             </h2>
             <p className="message">Every step is done, every signature was verified, and the transcript is sealed.</p>
+            <div className="buttons completion-actions" role="group" aria-label="Next steps">
+              <button type="button" className="primary" onClick={() => void exportMetadata()}>
+                Export the metadata…
+              </button>
+              <button type="button" onClick={() => void printDoc('transcript')}>
+                Print the transcript…
+              </button>
+              {result.shareCards ? (
+                <button type="button" onClick={() => void printDoc('cards')}>
+                  Print share cards…
+                </button>
+              ) : null}
+            </div>
+            <p className="muted">
+              The metadata in <code>metadata/</code> is public: export it to USB or as QR for the sites that import it.
+              {result.shareCards ? ' The share cards in secret/ are printed only when the custodians ask: one card per custodian, as secret as the cards.' : ''}
+            </p>
+            {exportRefusal ? <RefusalPanel refusal={exportRefusal} title="The metadata could not be exported" level={3} reassure="Nothing was exported or written." /> : null}
+            {print ? (
+              isRefusal(print.outcome) ? (
+                <RefusalPanel refusal={print.outcome} title="Printing refused" level={3} />
+              ) : (
+                <PrintOutcome what={print.what} outcome={print.outcome} />
+              )
+            ) : null}
           </section>
           <section className="panel" aria-labelledby="outputs-h">
             <h2 id="outputs-h">Outputs</h2>
@@ -577,23 +634,6 @@ export function RootCeremonyScreen() {
                 ))}
               </tbody>
             </table>
-            {result.shareCards ? (
-              <div className="buttons">
-                <button type="button" className="primary" onClick={() => void printCards()}>
-                  Print share cards…
-                </button>
-                <span className="muted">One card per custodian; the document is as secret as the cards.</span>
-              </div>
-            ) : null}
-            {print ? (
-              isRefusal(print) ? (
-                <RefusalPanel refusal={print} title="Printing refused" level={3} />
-              ) : (
-                <p className="print-result" role="status">
-                  {print.saved ? `Share cards saved as ${print.saved}.` : print.cancelled ? 'Printing cancelled.' : print.html ? `Share cards document ready for printing (${print.html.length} characters).` : ''}
-                </p>
-              )
-            ) : null}
           </section>
           <section className="panel" aria-labelledby="transcript-h">
             <h2 id="transcript-h">Transcript</h2>

@@ -38,6 +38,10 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   ceremonyCancelManagementKey: 1,
   ceremonyPrintShareCards: 0,
   transcriptVerify: 1,
+  ceremonyExportMetadata: 0,
+  ceremonyPrintTranscript: 0,
+  transcriptList: 1,
+  transcriptOpenListed: 1,
   // --- export (#6)
   exportPrepareFolder: 1,
   exportPrepareBundle: 1,

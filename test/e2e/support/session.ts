@@ -69,6 +69,9 @@ export interface SessionOptions {
   exportDir?: ExportDeps['chooseExportDir'];
   /** What main does when the QR player asks for full screen (the app: BrowserWindow.setFullScreen). */
   exportFullScreen?: ExportDeps['setFullScreen'];
+  // --- transcripts (#16)
+  /** The folder the Transcript screen lists (what the app's folder dialog would answer). */
+  transcriptDir?: () => Promise<string | undefined>;
 }
 
 export async function startSession(opts: SessionOptions = {}): Promise<E2eSession> {
@@ -94,6 +97,7 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
       tokens: defaultTokenDeps(tokenModules),
       moduleChoices: new ModuleChoices({ chooseModuleFile: opts.chooseModuleFile ?? (async () => undefined) }),
       ceremony,
+      ...(opts.transcriptDir ? { chooseTranscriptFolder: opts.transcriptDir } : {}),
       // --- rotation (#5)
       rotation: { chooseOutputDir: opts.rotationOutputDir ?? (async () => undefined), now: () => new Date() },
       // --- import (#6)

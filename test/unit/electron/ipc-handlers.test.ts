@@ -20,7 +20,7 @@ const file = (name: string, b: Uint8Array = bytes()) => ({ name, bytes: b });
 
 const EMPTY_INSPECTION: Inspection = { source: 'x', kind: 'metadata-file', profile: 'tuf', rootVersion: 1, keys: [], roles: [], problems: [] };
 
-function fakeDeps(): Omit<HandlerDeps, 'tokens' | 'moduleChoices' | 'ceremony' | 'rotation' | 'importSession' | 'exportSession' | 'shamirSets' | 'cameraGate'> & { inspectNamedFiles: ReturnType<typeof vi.fn> } {
+function fakeDeps(): Omit<HandlerDeps, 'tokens' | 'moduleChoices' | 'ceremony' | 'rotation' | 'importSession' | 'exportSession' | 'shamirSets' | 'cameraGate' | 'chooseTranscriptFolder'> & { inspectNamedFiles: ReturnType<typeof vi.fn> } {
   return { appInfo: () => ({ name: 'tuf-ceremony', version: '9.9.9' }), inspectNamedFiles: vi.fn(() => EMPTY_INSPECTION) };
 }
 

@@ -1,0 +1,126 @@
+/**
+ * The Transcript screen's folder (issue #16): every transcript in a folder — the root ceremony's and the
+ * session transcripts of rotate, sign, merge, import and publish — listed by src/audit/transcript-list.ts
+ * with its kind, date and seal state, then opened one at a time.
+ *
+ * The folder is main's: one the person picks in main's dialog, or the completed ceremony's output
+ * folder. The renderer names a listed transcript by its name in the last listing, which is looked up
+ * here, never joined to a path on the renderer's word. Keys are named from the folder's sealed
+ * transcripts (src/inspect/key-holders.ts, as Inspect and Rotation name them).
+ *
+ * No Electron here: the dialog comes in as a function (main: showOpenDialog; tests: a temporary folder).
+ */
+import { readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { listTranscripts, type FolderEntry, type TranscriptFolderIo, type TranscriptListing } from '../../src/audit/transcript-list.js';
+import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
+import type { KeyHolder } from '../../src/inspect/key-holders.js';
+import { keyHoldersOf } from '../../src/inspect/key-holders.js';
+import type { VerifiedTranscript } from '../../src/audit/types.js';
+import { verifyTranscript } from '../../src/audit/verify.js';
+import { shortDigest } from '../../src/crypto/digest-words.js';
+import { CeremonyError } from '../../src/errors.js';
+import { readFileCapped, readFileHead } from '../../src/io/files.js';
+import type { TranscriptKeyNameView, TranscriptListItemView, TranscriptListView, TranscriptView } from '../shared/api-types.js';
+import { transcriptView } from './ceremony.js';
+
+export interface TranscriptFolderDeps {
+  /** Main's folder dialog; undefined when cancelled. */
+  chooseFolder(): Promise<string | undefined>;
+  /** The completed ceremony's output folder, or undefined when no ceremony has completed in this session. */
+  ceremonyFolder(): string | undefined;
+}
+
+/** The node file system under `root`, for the listing: no links followed (they are `other`). */
+export function nodeFolderIo(root: string): TranscriptFolderIo {
+  const at = (rel: string) => (rel ? join(root, ...rel.split('/')) : root);
+  return {
+    async list(rel) {
+      const entries = await readdir(at(rel), { withFileTypes: true });
+      return entries.map((e): FolderEntry => ({ name: e.name, kind: e.isFile() ? 'file' : e.isDirectory() ? 'directory' : 'other' }));
+    },
+    async head(rel, n) {
+      const h = await readFileHead(at(rel), n);
+      return h.kind === 'file' ? h.head : new Uint8Array();
+    },
+    read: (rel, max) => readFileCapped(at(rel), max),
+  };
+}
+
+/** Who holds which key, for the screen: one row per key named. */
+export function keyNamesView(holders: { byFingerprint: Map<string, KeyHolder>; byKeyId: Map<string, KeyHolder> }): TranscriptKeyNameView[] {
+  const out: TranscriptKeyNameView[] = [];
+  for (const [fingerprint, h] of holders.byFingerprint) {
+    let keyId: string | undefined;
+    for (const [id, other] of holders.byKeyId) if (other === h) keyId = id;
+    out.push({ fingerprint, ...(keyId ? { keyId } : {}), name: h.name, custodian: h.custodian });
+  }
+  return out;
+}
+
+/** A verified transcript as the screen shows it, its keys named from `holders` (the seal's key among them). */
+export function namedTranscriptView(t: VerifiedTranscript, fileName: string, holders: { byFingerprint: Map<string, KeyHolder>; byKeyId: Map<string, KeyHolder> }, expected?: string): TranscriptView {
+  const view = transcriptView(t, fileName, expected);
+  const names = keyNamesView(holders);
+  if (names.length) view.keyNames = names;
+  if (view.sealedBy && t.sealedBy) {
+    const h = holders.byFingerprint.get(t.sealedBy.fingerprint) ?? holders.byKeyId.get(t.sealedBy.keyId);
+    if (h) view.sealedBy.holder = { name: h.name, custodian: h.custodian };
+  }
+  return view;
+}
+
+/**
+ * One transcript file on its own (the Transcript screen's "Open transcript…"): verified as before, and its
+ * keys named by itself when it is sealed (a root ceremony's transcript names its custodians' keys).
+ */
+export function verifyNamedTranscriptFile(file: { name: string; bytes: Uint8Array }, expectedSealKey?: string): TranscriptView {
+  const t = verifyTranscript(file.bytes);
+  return namedTranscriptView(t, file.name, keyHoldersOf(t), expectedSealKey);
+}
+
+function itemView(item: TranscriptListing['transcripts'][number]): TranscriptListItemView {
+  const out: TranscriptListItemView = { name: item.name, kind: item.kind, kindTitle: item.kindTitle, entries: item.entries, seal: { state: 'unsealed', why: '' } };
+  if (item.header) {
+    out.profile = item.header.profile;
+    out.repository = item.header.repository;
+    out.started = item.header.started;
+    out.rehearsal = item.header.rehearsal;
+  }
+  const s = item.seal;
+  if (s.state === 'sealed') {
+    const fp = shortDigest(s.fingerprint);
+    out.seal = { state: 'sealed', keyId: s.keyId, fingerprint: { sha256: fp.sha256, hex: fp.hex, words: fp.words }, time: s.time, ...(s.holder ? { holder: { name: s.holder.name, custodian: s.holder.custodian } } : {}) };
+  } else out.seal = s.state === 'unsealed' ? { state: 'unsealed', why: s.why } : { state: 'refused', code: s.code, message: s.message, ...(s.path ? { path: s.path } : {}) };
+  return out;
+}
+
+export class TranscriptFolders {
+  private folder: string | undefined;
+  private listing: TranscriptListing | undefined;
+
+  constructor(private readonly deps: TranscriptFolderDeps) {}
+
+  async list(req: { from: 'choose' | 'ceremony' }): Promise<TranscriptListView> {
+    const folder = req.from === 'ceremony' ? this.deps.ceremonyFolder() : await this.deps.chooseFolder();
+    if (folder === undefined) {
+      throw new CeremonyError('USAGE', req.from === 'ceremony' ? 'No ceremony has completed in this session, so there is no output folder to list.' : 'No folder was chosen; nothing was listed.');
+    }
+    const listing = await listTranscripts(nodeFolderIo(folder));
+    this.folder = folder;
+    this.listing = listing;
+    return { folder: basename(folder), transcripts: listing.transcripts.map(itemView), otherFiles: listing.otherFiles };
+  }
+
+  /** A transcript of the last listing, by its name there: read again and verified now (it may have changed). */
+  async open(req: { name: string; expectedSealKey?: string }): Promise<TranscriptView> {
+    const { folder, listing } = this;
+    if (!folder || !listing) throw new CeremonyError('USAGE', 'List a folder’s transcripts first.');
+    const item = listing.transcripts.find((t) => t.name === req.name);
+    if (!item) throw new CeremonyError('USAGE', `${req.name} is not one of the transcripts listed from ${basename(folder)}; list the folder again.`);
+    const bytes = await readFileCapped(join(folder, ...item.name.split('/')), MAX_TRANSCRIPT_BYTES);
+    // Unsealed allowed: rotate and merge sessions have no key of their own to seal with (src/audit/session.ts).
+    const t = verifyTranscript(bytes, { allowUnsealed: true });
+    return namedTranscriptView(t, item.name, listing.holders, req.expectedSealKey?.toLowerCase());
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The transcripts in a folder (issue #16: the Transcript screen lists the root ceremony's transcript and
+ * every session transcript — rotate, sign, merge, import, publish — left beside their outputs).
+ *
+ * A transcript is found by what it is, not by its name: a file whose first line is a transcript header
+ * (types.ts `format: "tuf-ceremony-transcript"`) is one, whatever it is called and whichever tool wrote
+ * it; any other file is passed over after reading at most its first line. Each one found is then verified
+ * in full (verify.ts, unsealed allowed, as `transcript verify --allow-unsealed` does) and summarised:
+ * kind, repository, date, entries and its seal state — sealed by key …, an unsealed chain, or refused with
+ * the verifier's code (an edited, cut or reordered file is listed as refused, not hidden).
+ *
+ * Keys are named by the sealed transcripts of the same folder (src/inspect/key-holders.ts, as Inspect,
+ * Rotation and Co-sign name them): the root ceremony's transcript says which custodian's token made which
+ * key, so a co-signing session sealed by that key is "sealed by Alice's key". An unsealed transcript
+ * names nobody (nothing proves who wrote it).
+ *
+ * Untrusted input: the walk is bounded (depth, number of entries), links are not followed, a folder
+ * named `secret` (the ceremony's share cards, src/ceremony/layout.ts) is never opened, each file's head
+ * and whole are read under caps. The file system is injected (`TranscriptFolderIo`): the core reads no
+ * disk itself.
+ */
+import { CeremonyError } from '../errors.js';
+import { parseJsonStrict } from '../json/parse.js';
+import type { JsonValue } from '../json/types.js';
+import { keyHoldersOf, type KeyHolder } from '../inspect/key-holders.js';
+import { MAX_LINE_BYTES, MAX_TRANSCRIPT_BYTES, readHeader } from './schema.js';
+import { TRANSCRIPT_FORMAT, type TranscriptHeader, type VerifiedTranscript } from './types.js';
+import { verifyTranscript } from './verify.js';
+
+/** One entry of a folder, as the injected file system reports it (links and devices are `other`). */
+export interface FolderEntry {
+  name: string;
+  kind: 'file' | 'directory' | 'other';
+}
+
+/** Paths are relative to the listed folder, `/`-separated; '' is the folder itself. */
+export interface TranscriptFolderIo {
+  list(rel: string): Promise<FolderEntry[]>;
+  /** At most the first `n` bytes of a file. */
+  head(rel: string, n: number): Promise<Uint8Array>;
+  /** The whole file; refuses (INPUT_TOO_LARGE) one over `max` bytes. */
+  read(rel: string, max: number): Promise<Uint8Array>;
+}
+
+export interface ListTranscriptsOptions {
+  /** Folder levels below the listed one that are searched (a ceremony's `state/` is 1). Default 4. */
+  maxDepth?: number;
+  /** Folder entries looked at in all, before the walk stops with INPUT_TOO_LARGE. Default 5,000. */
+  maxEntries?: number;
+  /** Transcripts listed at most, the same way. Default 500. */
+  maxTranscripts?: number;
+}
+
+/** The secret folder of a ceremony output (src/ceremony/layout.ts SECRET_DIR): never opened here. */
+const SECRET_FOLDER = 'secret';
+
+export type ListedSeal =
+  | { state: 'sealed'; keyId: string; fingerprint: string; time: string; holder?: KeyHolder }
+  | { state: 'unsealed'; why: string }
+  /** `message` without the ` (at PATH)` the CLI's one-line form appends; `path` on its own. */
+  | { state: 'refused'; code: string; message: string; path?: string };
+
+export interface ListedTranscript {
+  /** Relative path in the folder, `/`-separated. */
+  name: string;
+  /** The header's kind (`root`, `co-sign`, `merge`, …) and the same in words. */
+  kind: string;
+  kindTitle: string;
+  /** Absent when the header itself could not be read (seal.state is then `refused`). */
+  header?: { profile: 'tuf' | 'notary'; repository: string; started: string; rehearsal: boolean };
+  entries: number;
+  seal: ListedSeal;
+}
+
+export interface TranscriptListing {
+  transcripts: ListedTranscript[];
+  /** Files looked at that are not transcripts (read no further than their first line). */
+  otherFiles: number;
+  /** Who holds which key, from the folder's sealed transcripts (by fingerprint and by key ID). */
+  holders: { byFingerprint: Map<string, KeyHolder>; byKeyId: Map<string, KeyHolder> };
+}
+
+const KIND_TITLES: Record<string, string> = {
+  root: 'Root ceremony',
+  'rotation-request': 'Rotation request',
+  'co-sign': 'Co-signing',
+  merge: 'Merge of signatures',
+  import: 'Import',
+  publish: 'Publish',
+  'rehearsal-rotation': 'Rehearsal rotation',
+};
+
+function refusedSeal(err: CeremonyError): ListedSeal {
+  const suffix = err.path ? ` (at ${err.path})` : '';
+  const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
+  return { state: 'refused', code: err.code, message, ...(err.path ? { path: err.path } : {}) };
+}
+
+/** A transcript kind in words; an unknown kind (a newer tool's) is shown as it is written. */
+export function transcriptKindTitle(kind: string): string {
+  return KIND_TITLES[kind] ?? kind;
+}
+
+type Recognised = { transcript: false } | { transcript: true; header?: TranscriptHeader; refusal?: CeremonyError };
+
+/**
+ * Is this a transcript? Only its first line is looked at: the header record. A first line that parses
+ * and names the transcript format but does not pass the header's schema is a transcript that is refused.
+ */
+export function recogniseTranscriptHead(head: Uint8Array): Recognised {
+  const nl = head.indexOf(0x0a);
+  if (nl <= 0) return { transcript: false };
+  let value: JsonValue;
+  try {
+    value = parseJsonStrict(head.subarray(0, nl), { maxBytes: MAX_LINE_BYTES, path: 'line 1', maxDepth: 8 });
+  } catch {
+    return { transcript: false };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value.format !== TRANSCRIPT_FORMAT) return { transcript: false };
+  try {
+    return { transcript: true, header: readHeader(value, 'line 1 $') };
+  } catch (err) {
+    const detail = err instanceof CeremonyError && err.path && err.message.endsWith(` (at ${err.path})`) ? err.message.slice(0, -` (at ${err.path})`.length) : err instanceof Error ? err.message : 'not a transcript header';
+    const refusal = new CeremonyError('TRANSCRIPT_MALFORMED', `line 1: ${detail}`, { cause: err, path: err instanceof CeremonyError && err.path ? err.path : 'line 1' });
+    return { transcript: true, refusal };
+  }
+}
+
+function summarise(name: string, header: TranscriptHeader, t: VerifiedTranscript | undefined, refusal: CeremonyError | undefined): ListedTranscript {
+  const out: ListedTranscript = {
+    name,
+    kind: header.kind,
+    kindTitle: transcriptKindTitle(header.kind),
+    header: { profile: header.profile, repository: header.repository, started: header.started, rehearsal: header.rehearsal },
+    entries: t?.entries.length ?? 0,
+    seal: { state: 'unsealed', why: '' },
+  };
+  if (refusal) out.seal = refusedSeal(refusal);
+  else if (t?.sealedBy) out.seal = { state: 'sealed', keyId: t.sealedBy.keyId, fingerprint: t.sealedBy.fingerprint, time: t.sealedBy.time };
+  else out.seal = { state: 'unsealed', why: t?.problems.some((p) => p.code === 'TRANSCRIPT_TRUNCATED') ? 'the chain is intact up to a last line cut short; no seal' : 'the chain is intact; no seal' };
+  return out;
+}
+
+/** Find, verify and summarise every transcript under the folder `io` reads. */
+export async function listTranscripts(io: TranscriptFolderIo, opts: ListTranscriptsOptions = {}): Promise<TranscriptListing> {
+  const maxDepth = opts.maxDepth ?? 4;
+  const maxEntries = opts.maxEntries ?? 5000;
+  const maxTranscripts = opts.maxTranscripts ?? 500;
+  const transcripts: ListedTranscript[] = [];
+  const sealed: VerifiedTranscript[] = [];
+  let seen = 0;
+  let otherFiles = 0;
+
+  const visitFile = async (rel: string): Promise<void> => {
+    // One line more than a header can be, so a first line at the cap is still seen whole.
+    const recognised = recogniseTranscriptHead(await io.head(rel, MAX_LINE_BYTES + 1));
+    if (!recognised.transcript) {
+      otherFiles++;
+      return;
+    }
+    if (transcripts.length >= maxTranscripts) throw new CeremonyError('INPUT_TOO_LARGE', `the folder holds more than ${maxTranscripts} transcripts; choose a smaller folder`, { path: rel });
+    if (!recognised.header) {
+      const refusal = recognised.refusal!;
+      transcripts.push({ name: rel, kind: 'unknown', kindTitle: 'Unreadable transcript', entries: 0, seal: refusedSeal(refusal) });
+      return;
+    }
+    let t: VerifiedTranscript | undefined;
+    let refusal: CeremonyError | undefined;
+    try {
+      t = verifyTranscript(await io.read(rel, MAX_TRANSCRIPT_BYTES), { allowUnsealed: true });
+    } catch (err) {
+      if (!(err instanceof CeremonyError)) throw err;
+      refusal = err;
+    }
+    if (t?.sealed) sealed.push(t);
+    transcripts.push(summarise(rel, recognised.header, t, refusal));
+  };
+
+  const walk = async (rel: string, depth: number): Promise<void> => {
+    const entries = [...(await io.list(rel))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (++seen > maxEntries) throw new CeremonyError('INPUT_TOO_LARGE', `the folder holds more than ${maxEntries} files and folders; choose a smaller folder`, { path: rel || '.' });
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.kind === 'file') await visitFile(child);
+      else if (e.kind === 'directory' && depth < maxDepth && e.name !== SECRET_FOLDER && !e.name.startsWith('.')) await walk(child, depth + 1);
+    }
+  };
+  await walk('', 0);
+
+  // Names come only from sealed transcripts; a later ceremony's naming wins over an earlier one's.
+  const byFingerprint = new Map<string, KeyHolder>();
+  const byKeyId = new Map<string, KeyHolder>();
+  for (const t of sealed.sort((a, b) => (a.header.started < b.header.started ? -1 : a.header.started > b.header.started ? 1 : 0))) {
+    const h = keyHoldersOf(t);
+    for (const [k, v] of h.byFingerprint) byFingerprint.set(k, v);
+    for (const [k, v] of h.byKeyId) byKeyId.set(k, v);
+  }
+  for (const item of transcripts) {
+    if (item.seal.state !== 'sealed') continue;
+    const holder = byFingerprint.get(item.seal.fingerprint) ?? byKeyId.get(item.seal.keyId);
+    if (holder) item.seal.holder = holder;
+  }
+  transcripts.sort((a, b) => {
+    const sa = a.header?.started ?? '';
+    const sb = b.header?.started ?? '';
+    return sa < sb ? -1 : sa > sb ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+  return { transcripts, otherFiles, holders: { byFingerprint, byKeyId } };
+}
