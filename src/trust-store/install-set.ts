@@ -31,7 +31,7 @@ import type { JsonObject } from '../json/types.js';
 import { quoteShown } from '../json/fields.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
-import type { TrustedVersions } from '../tuf/repository.js';
+import type { TrustedVersions, VerifiedRepository } from '../tuf/repository.js';
 import { checkGun, installedVersions, prepareInstall, type TrustLayout } from './install.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
 
@@ -117,6 +117,104 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
     }
   }
   // Each repository's installed files, by folder (one pass over the tree).
+  const byFolder = filesByFolder(tree, folders);
+  const next = new Map(tree);
+  const entries: SetImportEntry[] = [];
+  set.repositories.forEach((bundle, i) => {
+    const folder = folders[i]!;
+    const installedTree = byFolder.get(folder)!;
+    // The verified documents are not kept: a thousand repositories' parsed metadata would stay in memory.
+    const { entry: { verified: _verified, ...entry }, files } = prepareSetEntry(set, i, folder, installedTree, opts, layout, caps);
+    // The repository's folder is replaced as a single import replaces it: exactly the new files.
+    for (const old of installedTree.keys()) next.delete(`${folder}/${old}`);
+    for (const [name, bytes] of files) next.set(`${folder}/${name}`, bytes);
+    entries.push(entry);
+  });
+  if (!opts.dryRun) await swapTrustDir(target, next, { concurrency: STAGE_CONCURRENCY, ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
+  return { profile: set.profile, layout, folder: target, entries };
+}
+
+/** One repository of the set against its installed files: a single import's checks (install.ts prepareInstall); refusals name it. */
+function prepareSetEntry(
+  set: DecodedRepositorySet,
+  i: number,
+  folder: string,
+  installedTree: ReadonlyMap<string, Uint8Array>,
+  opts: Pick<SetImportOptions, 'pins' | 'now'>,
+  layout: TrustLayout,
+  caps: SizeCaps,
+): { entry: SetImportEntry & { verified: VerifiedRepository }; files: Map<string, Uint8Array> } {
+  const bundle = set.repositories[i]!;
+  const repository = bundle.repository;
+  try {
+    const files = bundleRepositoryFiles(bundle, caps);
+    let installed: ReturnType<typeof installedVersions> | undefined;
+    if (installedTree.has('root.json')) installed = installedVersions(installedTree, set.profile, caps);
+    else if ([...installedTree.keys()].some((n) => n !== IMPORT_RECORD_FILE)) throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json', { path: folder });
+    const fingerprint = pinFor(opts.pins, repository);
+    if (!fingerprint && !installed) {
+      throw new CeremonyError('IMPORT_PIN_NOT_FOUND', 'it is not pinned: nothing is installed for it and the pins name no root for it (give its root.json SHA-256 in the pins file)', { path: 'root.json' });
+    }
+    const input = { files, source: `${set.name} ${repository}`, bundle: { profile: bundle.profile, repository, hash: bundle.hash } };
+    const prepared = prepareInstall({
+      input,
+      opts: { now: opts.now, ...(fingerprint ? { rootFingerprint: fingerprint } : {}) },
+      caps,
+      profile: set.profile,
+      layout,
+      ...(layout === 'notary' ? { gun: repository } : {}),
+      installed,
+      oldLog: installedTree.get(IMPORT_RECORD_FILE),
+    });
+    return {
+      entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, verified: prepared.verified },
+      files: prepared.next,
+    };
+  } catch (err) {
+    if (isCeremonyError(err)) {
+      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}; nothing of the set was installed`, { path: `${folder}/${err.path ?? ''}`, cause: err });
+    }
+    throw err;
+  }
+}
+
+/** One repository's verdict in a set preview: what would be installed, or why the whole set would be refused. */
+export type SetPreviewRow =
+  | { repository: string; ok: true; entry: SetImportEntry; verified: VerifiedRepository }
+  | { repository: string; ok: false; error: CeremonyError };
+
+/**
+ * Verify every repository of the set as importRepositorySet would (same pins, installed versions, clock)
+ * and write nothing — but go on after a refusal, so the Import screen can show each repository's verdict
+ * in one table. The install itself stays all or none: any refused row means importRepositorySet refuses.
+ */
+export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick<SetImportOptions, 'trustDir' | 'pins' | 'now' | 'caps' | 'trustDirFs'>): Promise<{ layout: TrustLayout; folder: string; rows: SetPreviewRow[] }> {
+  const layout: TrustLayout = set.profile;
+  const { target, folderOf } = setFolders(opts.trustDir, layout);
+  const folders = set.repositories.map((r) => folderOf(r.repository));
+  const caps = opts.caps ?? DEFAULT_CAPS;
+  const fault = (err: unknown) => fsFault(err, opts.trustDir, 'reading the trust directory', 'Nothing was written');
+  let tree: Map<string, Uint8Array>;
+  try {
+    tree = (await readTrustDir(target, () => CARRY_FILE_CAP, CARRY_MAX_FILES, opts.trustDirFs)) ?? new Map<string, Uint8Array>();
+  } catch (err) {
+    throw fault(err);
+  }
+  const byFolder = filesByFolder(tree, folders);
+  const rows = set.repositories.map((bundle, i): SetPreviewRow => {
+    try {
+      const { entry } = prepareSetEntry(set, i, folders[i]!, byFolder.get(folders[i]!)!, opts, layout, caps);
+      const { verified, ...rest } = entry;
+      return { repository: bundle.repository, ok: true, entry: rest, verified };
+    } catch (err) {
+      if (isCeremonyError(err)) return { repository: bundle.repository, ok: false, error: err };
+      throw err;
+    }
+  });
+  return { layout, folder: target, rows };
+}
+
+function filesByFolder(tree: ReadonlyMap<string, Uint8Array>, folders: readonly string[]): Map<string, Map<string, Uint8Array>> {
   const byFolder = new Map<string, Map<string, Uint8Array>>(folders.map((f) => [f, new Map()]));
   for (const [name, bytes] of tree) {
     const cut = name.lastIndexOf('/');
@@ -124,43 +222,5 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
     const sub = byFolder.get(name.slice(0, cut));
     if (sub) sub.set(name.slice(cut + 1), bytes);
   }
-  const next = new Map(tree);
-  const entries: SetImportEntry[] = [];
-  set.repositories.forEach((bundle, i) => {
-    const folder = folders[i]!;
-    const repository = bundle.repository;
-    try {
-      const files = bundleRepositoryFiles(bundle, caps);
-      const installedTree = byFolder.get(folder)!;
-      let installed: ReturnType<typeof installedVersions> | undefined;
-      if (installedTree.has('root.json')) installed = installedVersions(installedTree, set.profile, caps);
-      else if ([...installedTree.keys()].some((n) => n !== IMPORT_RECORD_FILE)) throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json', { path: folder });
-      const fingerprint = pinFor(opts.pins, repository);
-      if (!fingerprint && !installed) {
-        throw new CeremonyError('IMPORT_PIN_NOT_FOUND', 'it is not pinned: nothing is installed for it and the pins name no root for it (give its root.json SHA-256 in the pins file)', { path: 'root.json' });
-      }
-      const input = { files, source: `${set.name} ${repository}`, bundle: { profile: bundle.profile, repository, hash: bundle.hash } };
-      const prepared = prepareInstall({
-        input,
-        opts: { now: opts.now, ...(fingerprint ? { rootFingerprint: fingerprint } : {}) },
-        caps,
-        profile: set.profile,
-        layout,
-        ...(layout === 'notary' ? { gun: repository } : {}),
-        installed,
-        oldLog: installedTree.get(IMPORT_RECORD_FILE),
-      });
-      // The repository's folder is replaced as a single import replaces it: exactly the new files.
-      for (const old of installedTree.keys()) next.delete(`${folder}/${old}`);
-      for (const [name, bytes] of prepared.next) next.set(`${folder}/${name}`, bytes);
-      entries.push({ repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record });
-    } catch (err) {
-      if (isCeremonyError(err)) {
-        throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}; nothing of the set was installed`, { path: `${folder}/${err.path ?? ''}`, cause: err });
-      }
-      throw err;
-    }
-  });
-  if (!opts.dryRun) await swapTrustDir(target, next, { concurrency: STAGE_CONCURRENCY, ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
-  return { profile: set.profile, layout, folder: target, entries };
+  return byFolder;
 }
