@@ -64,7 +64,7 @@ const VPCD = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
  * copy gets its own static array (RTLD_LOCAL: nothing of one copy interposes on another).
  */
 export async function startPcscd(cards = 1): Promise<PrivatePcscd> {
-  if (!Number.isInteger(cards) || cards < 1 || cards > 16) throw new Error(`a private pcscd holds 1 to 16 emulated cards, not ${cards}`);
+  if (!Number.isInteger(cards) || cards < 1 || cards > 16) throw new Error(`a private pcscd holds 1 to 16 emulated cards (pcsc-lite has 16 reader contexts; a vpcd entry takes two), not ${cards}`);
   const dir = mkdtempSync(join(tmpdir(), 'piv-pcscd-'));
   try {
     return await startIn(dir, cards);
@@ -102,6 +102,11 @@ async function startIn(dir: string, cards: number): Promise<PrivatePcscd> {
   });
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  // unshare missing or not executable: no 'exit' follows, and an unheard 'error' would end the test process.
+  child.once('error', (e) => {
+    log += String(e);
+    exited = true;
+  });
   const socketPath = join(runDir, 'pcscd.comm');
   const started = Date.now();
   while (!existsSync(socketPath)) {
