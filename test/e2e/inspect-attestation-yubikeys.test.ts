@@ -19,6 +19,7 @@ import { makeTestAttestationPki } from '../support/piv/attestation-ca.js';
 import { startEmulatedYubiKey, type EmulatedYubiKey } from '../support/piv/emulator.js';
 import { startPcscd, type PrivatePcscd } from '../support/piv/pcscd.js';
 import { startSession, type E2eSession } from './support/session.js';
+import { hasCliOrPathText } from '../../renderer/src/lib/format.js';
 
 const YKCS11 = '/usr/lib/x86_64-linux-gnu/libykcs11.so';
 const enabled = existsSync(YKCS11) && existsSync('/usr/sbin/pcscd');
@@ -129,6 +130,8 @@ describe.skipIf(!enabled)('Inspect screen: attestations of a ceremony on three e
       expect(text).toContain('The attestation ends at a root that is not one of Yubico’s');
       expect(text).not.toMatch(/✓\s*Attested/);
     }
+    // Words, not the parser's paths into attestations.json (issue #16's sweep).
+    expect(hasCliOrPathText(await panel.innerText())).toBe(false);
     await page.screenshot({ path: '/tmp/e2e-inspect-attestation-yubikeys.png', fullPage: true });
     expect(errors).toEqual([]);
   }, 180_000);

@@ -32,7 +32,7 @@ export function AttestationsPanel({ report }: { report: NonNullable<Inspection['
                 </>
               ) : null}
             </span>
-            <p className="sentence">{k.sentence}</p>
+            <p className="sentence">{plainMessage(k.sentence)}</p>
             {k.code && explainCode(k.code) ? <p className="explain">{explainCode(k.code)}</p> : null}
           </li>
         ))}

@@ -1,6 +1,6 @@
 /** What an import installs (or would install): repository, the folder, each role's version, threshold and expiry. */
 import type { ImportInstalledView } from '../../../electron/shared/api-types.js';
-import { formatDate } from '../lib/format';
+import { formatDate, plainMessage } from '../lib/format';
 
 export function InstalledSummary({ view, verb }: { view: ImportInstalledView; verb: string }) {
   return (
@@ -36,7 +36,7 @@ export function InstalledSummary({ view, verb }: { view: ImportInstalledView; ve
         <ul className="attestation-list" aria-label="Where the keys were generated">
           {view.attestations.map((a) => (
             <li key={a.keyId} className={`attestation ${a.status}`}>
-              <p className="sentence">{a.sentence}</p>
+              <p className="sentence">{plainMessage(a.sentence)}</p>
             </li>
           ))}
         </ul>

@@ -235,6 +235,9 @@ export function messageWithoutPath(message: string, path: string | undefined): s
  */
 export function plainMessage(message: string, path?: string): string {
   return messageWithoutPath(message, path)
+    // A core sentence may quote an inner refusal with its own ` (at PATH)`, a path into a file other than
+    // the one opened (`attestations.json.attestations["…"].device`): the words stand without it.
+    .replace(/ \(at [^()\s]+\)/g, '')
     .replace(/`?--([a-z][a-z0-9-]*)(?:[ =](?:[A-Z][A-Z_]*|<[a-z-]+>))?`?/g, (_m, flag: string) => `the “${flag.replace(/-/g, ' ')}” setting`)
     .replace(/\$((?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\]|\[["'][^"'\]]*["']\])*)/g, (_m, rest: string) => {
       const field = rest.replace(/^\./, '').replace(/\[["']([^"'\]]*)["']\]/g, '.$1');
@@ -244,7 +247,7 @@ export function plainMessage(message: string, path?: string): string {
 
 /** True when shown text uses a CLI flag or a JSON path as words (what plainMessage removes). */
 export function hasCliOrPathText(text: string): boolean {
-  return /(^|[\s(“"'`])--[a-z]/.test(text) || /\$[.[]/.test(text);
+  return /(^|[\s(“"'`])--[a-z]/.test(text) || /\$[.[]/.test(text) || /\(at [^()\s]+\)/.test(text);
 }
 
 /** For people: `ECDSA P-256` (src/signers/signing-key.ts algorithmTitle). */

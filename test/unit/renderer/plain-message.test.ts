@@ -15,6 +15,11 @@ const CASES: { message: string; path?: string; keeps: string }[] = [
   { message: 'role $.signed.roles.root.keyids[2] is not listed', keeps: 'the field “signed.roles.root.keyids[2]”' },
   { message: 'the transcript is sealed by another key than --seal-key <key-id>', keeps: 'the “seal key” setting' },
   { message: '$ is not an object', keeps: 'the file is not an object' },
+  {
+    // An attestation sentence quoting the inner refusal with a path into attestations.json (no `$`).
+    message: 'key 3f2a… (root): attestation REFUSED [ATTESTATION_UNKNOWN_ROOT] the chain ends at "Test PIV Root", not a Yubico root (at attestations.json.attestations["3f2a"].device)',
+    keeps: 'not a Yubico root',
+  },
 ];
 
 describe('plainMessage: no CLI flags or JSON paths in what the screens show', () => {
@@ -28,6 +33,8 @@ describe('plainMessage: no CLI flags or JSON paths in what the screens show', ()
     expect(hasCliOrPathText('use --root FILE')).toBe(true);
     expect(hasCliOrPathText('at $.format')).toBe(true);
     expect(hasCliOrPathText('at $[0]')).toBe(true);
+    expect(hasCliOrPathText('refused (at attestations.json.attestations["ab"].device)')).toBe(true);
+    expect(hasCliOrPathText('a 2-of-3 root (at most 64 characters)')).toBe(false);
     expect(hasCliOrPathText('a 2-of-3 root — well-formed')).toBe(false);
   });
 
