@@ -18,7 +18,7 @@
  * No management key or PIN appears on the page or in the outputs.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -26,6 +26,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readAttestationRoots } from '../../src/cli/attestation-options.js';
 import { outFiles, outPath } from '../support/ceremony-out.js';
 import { verifyTranscript } from '../../src/audit/verify.js';
+import { buildRotationPayload, buildSigningRequest, serializeSigningRequest } from '../../src/rotation/index.js';
+import { formatExpires } from '../../src/tuf/dates.js';
 import { makeTestAttestationPki } from '../support/piv/attestation-ca.js';
 import { DEFAULT_MANAGEMENT_KEY } from '../support/piv/card.js';
 import { startEmulatedYubiKey, type EmulatedYubiKey } from '../support/piv/emulator.js';
@@ -64,7 +66,8 @@ beforeAll(async () => {
   // The custodians' PINs from the environment (bindings { env }): this test is about the YubiKey dialogs.
   process.env.TUFC_E2E_ALICE_PIN = ALICE.pin;
   process.env.TUFC_E2E_BOB_PIN = BOB.pin;
-  session = await startSession({ chooseOutputDir: async () => out, ceremonyDeps: { attestationTrust: await readAttestationRoots(join(dir, 'test-roots.pem')) } });
+  mkdirSync(join(dir, 'responses'));
+  session = await startSession({ chooseOutputDir: async () => out, rotationOutputDir: async () => join(dir, 'responses'), ceremonyDeps: { attestationTrust: await readAttestationRoots(join(dir, 'test-roots.pem')) } });
 }, 180_000);
 
 afterAll(async () => {
@@ -276,4 +279,59 @@ describe.skipIf(!enabled)('Root ceremony screen on emulated YubiKeys: slot confi
     }
     expect(errors).toEqual([]);
   }, 600_000);
+  test('Co-sign: "Touch your YubiKey now" while Alice’s touch-"always" key signs, not while Bob’s touch-"never" key does (policy from the slot attestation)', async () => {
+    // Root v2 of the repository the ceremony above made (its keys: Alice's slot 82, Bob's 9d).
+    const rootV1 = new Uint8Array(readFileSync(outPath(out, '1.root.json')));
+    const payload = buildRotationPayload(rootV1, { expires: formatExpires(new Date(Date.now() + 6 * 365 * 86_400_000)) }, {});
+    const requestPath = join(dir, 'request.json');
+    writeFileSync(requestPath, serializeSigningRequest(buildSigningRequest(payload, { repository: 'example.com/yubikey/app' })));
+    for (const person of [
+      { name: 'Alice', serial: ALICE.serial, pin: ALICE.pin, touch: true },
+      { name: 'Bob', serial: BOB.serial, pin: BOB.pin, touch: false },
+    ]) {
+      const { page, errors, choose } = await session.open('cosign');
+      await page.getByRole('heading', { level: 1, name: 'Co-sign' }).waitFor();
+      await page.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { __touch: string[] }).__touch = seen;
+        new MutationObserver(() => {
+          for (const el of Array.from(document.querySelectorAll('.touch-now'))) {
+            const text = (el as HTMLElement).innerText;
+            if (!seen.includes(text)) seen.push(text);
+          }
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      await choose('Signing request…', requestPath);
+      await page.getByRole('list', { name: 'Changes in plain words' }).waitFor();
+      await page.getByRole('checkbox', { name: /match the ones the administrator read out/ }).check();
+      await page.getByRole('radio', { name: /YubiKey \(ykcs11\)/ }).first().check();
+      await page.getByRole('button', { name: 'List tokens' }).first().click();
+      // The request names no one (built without the transcript's names): its key on this YubiKey is listed first.
+      const radio = page.getByRole('radio', { name: new RegExp(`’s key: Token “[^”]*” serial ${person.serial} `) });
+      await radio.waitFor({ timeout: 60_000 }).catch(async () => {
+        throw new Error(`no key of ${person.name} to pick: ${await page.getByRole('main').innerText()}`);
+      });
+      await radio.check();
+      await page.getByRole('button', { name: 'Check this key' }).click();
+      await page.getByRole('status').filter({ hasText: /’s key in the old and the new root\./ }).waitFor({ timeout: 60_000 });
+      await page.getByRole('button', { name: 'Sign with this key…' }).click();
+      const dialog = page.getByRole('dialog', { name: /^PIN for token/ });
+      await dialog.waitFor();
+      expect(await dialog.innerText()).toContain(person.serial);
+      await dialog.getByLabel('PIN', { exact: true }).pressSequentially(person.pin);
+      await dialog.getByRole('button', { name: 'Sign' }).click();
+      const banner = page.getByRole('alert').filter({ hasText: 'Touch your YubiKey now' });
+      // Alice's card waits 2.5 s for the touch: the banner is on screen meanwhile, naming her YubiKey.
+      if (person.touch) expect(await banner.innerText({ timeout: 60_000 })).toContain(`(serial ${person.serial})`);
+      const done = page.getByRole('status').filter({ hasText: 'Signed: response written' });
+      await done.waitFor({ timeout: 120_000 });
+      expect(await done.innerText()).toContain(`on token serial ${person.serial}`);
+      const touches = await page.evaluate(() => (window as unknown as { __touch: string[] }).__touch);
+      if (person.touch) expect(touches.some((t) => t.includes(person.serial)), JSON.stringify(touches)).toBe(true);
+      else expect(touches, 'no touch banner for a touch-"never" key').toEqual([]);
+      expect(await page.content()).not.toContain(person.pin);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    }
+  }, 300_000);
 });
