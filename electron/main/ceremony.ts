@@ -98,6 +98,8 @@ export const PLAN_FILE = 'plan.json';
 export const TIMESTAMP_KEY_FILE = 'timestamp.key';
 /** The pseudo-step after the machine's steps: the seal and the printable transcript. */
 const SEAL_STEP = { name: SEAL_STEP_NAME, title: 'seal the transcript and write its printable copy' } as const;
+/** Said with "Touch your YubiKey now" when the key's touch policy is not known (piv-touch.ts: unknown counts as touch). */
+export const TOUCH_POLICY_UNKNOWN = 'Its touch policy is not known yet: touch it if it blinks.';
 /** Progress lines kept for the screen (the newest). */
 const MAX_LOG_LINES = 200;
 /** What each witness of the start confirmed, in the transcript's plan.review entry. */
@@ -498,9 +500,12 @@ export class CeremonySession {
     };
     // "Touch your YubiKey now" (piv-touch.ts): shown by the screen while the signature waits, and kept
     // in the log. One ceremony runs at a time in this process, so the notice is this run's.
+    // A key whose touch policy is not known yet (a new key's self-test, before its attestation is read)
+    // is announced too, saying so: the log then tells which notices the attested policy asked for.
     const previousTouch = setTouchNotice((n) => {
-      say(n.message);
-      run.touch = { message: n.message, serial: n.serial, policy: n.policy };
+      const message = n.policy === 'unknown' ? `${n.message} ${TOUCH_POLICY_UNKNOWN}` : n.message;
+      say(message);
+      run.touch = { message, serial: n.serial, policy: n.policy };
     });
     run.done = (async () => {
       let provider: TokenProvider | undefined;
@@ -536,6 +541,7 @@ export class CeremonySession {
           onStep: (event) => trackStep(run.steps, event),
           ...(run.witnesses.length ? { witnesses: run.witnesses.map((name) => ({ name, confirmed: WITNESS_CONFIRMED })) } : {}),
           ...(this.deps.fault ? { fault: this.deps.fault } : {}),
+          ...(this.deps.attestationTrust ? { attestationTrust: this.deps.attestationTrust } : {}),
         });
         for (const s of run.steps) s.status = 'done';
         run.result = await this.resultView(loaded, run, result);

@@ -348,9 +348,11 @@ function Checklist({ status }: { status: CeremonyStatusView }) {
         </p>
       ) : null}
       {status.touch ? (
-        // A YubiKey signature waits for a touch (about 15 seconds, then it fails as TOUCH_TIMEOUT).
+        // A YubiKey signature waits for a touch (about 15 seconds, then it fails as TOUCH_TIMEOUT). Main
+        // announces it by the key's attested touch policy, and when that is not known yet (a new key's self-test).
         <p className="touch-now" role="alert">
           <strong>Touch your YubiKey now</strong> (serial {status.touch.serial}): it blinks until touched, for about 15 seconds.
+          {status.touch.policy === 'unknown' ? ' Its touch policy is not known yet: touch it if it blinks.' : ''}
         </p>
       ) : null}
       <ol className="checklist" aria-label="Ceremony checklist">

@@ -51,6 +51,8 @@ export interface SessionOptions {
    * temporary folder the test owns). Without it, a ceremony cannot start (as if the dialog were cancelled).
    */
   chooseOutputDir?: CeremonyDeps['chooseOutputDir'];
+  /** Test-only ceremony dependencies, e.g. the emulated YubiKeys' attestation root (`attestationTrust`). */
+  ceremonyDeps?: Pick<Partial<CeremonyDeps>, 'attestationTrust'>;
   /**
    * What main's PKCS#11 library file dialog answers ("Choose module file…"); read at each click, so a test
    * can change it between choices. Without it, the dialog is cancelled.
@@ -83,6 +85,7 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
     defaultCeremonyDeps({
       modules: tokenModules,
       ...(opts.chooseOutputDir ? { chooseOutputDir: opts.chooseOutputDir } : {}),
+      ...(opts.ceremonyDeps ?? {}),
       // The app prints from a hidden window to a PDF (electron/main/print.ts, unit-tested); here the document is handed back.
       printHtml: async (html) => {
         printed.push(html);
@@ -151,15 +154,18 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
       await server.close();
       // A test that failed with a PIN dialog open: stop the ceremony's login (a first cancel asks again,
       // the second stops the step), else `settled` would wait for a PIN forever.
+      // A YubiKey slot proposal or management key dialog left open is declined the same way.
       for (let i = 0; i < 20; i++) {
-        const id = ceremony.status().pinRequest?.id;
-        if (id) {
-          try {
-            ceremony.cancelPin(id);
-          } catch {
-            // answered meanwhile
-          }
-        } else if (!ceremony.status().phase.startsWith('running')) break;
+        const st = ceremony.status();
+        const id = st.pinRequest?.id;
+        try {
+          if (id) ceremony.cancelPin(id);
+          else if (st.slotRequest) ceremony.confirmSlot(st.slotRequest.id, false);
+          else if (st.managementKeyRequest) ceremony.cancelManagementKey(st.managementKeyRequest.id);
+          else if (!st.phase.startsWith('running')) break;
+        } catch {
+          // answered meanwhile
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
       await ceremony.settled().catch(() => undefined);
