@@ -174,9 +174,20 @@ export interface SigningRequest {
    * each verified under targets.json N's delegation, so the review can list the targets they hold.
    */
   delegatedFiles?: Map<string, Metadata<Targets>>;
+  /**
+   * Root requests made by merging a certificate request (certificate-request.ts, issue #14): that request's
+   * ID and each renewed certificate's key ID and DER SHA-256, bound into this request's ID.
+   */
+  renewal?: RenewalLink;
   /** canonical(payload): the exact bytes every signature is over. */
   payloadBytes: Uint8Array;
   payloadSha256: string;
+}
+
+/** The chain from a certificate request to the root signing request its merge made. */
+export interface RenewalLink {
+  certificateRequestId: string;
+  certificates: { keyid: string; sha256: string }[];
 }
 
 export interface DelegationContext {
@@ -242,6 +253,12 @@ export interface ShownFields {
   contents?: TargetContents;
   /** Carried delegated files, by role; absent when none. */
   delegatedFiles?: ReadonlyMap<string, Uint8Array>;
+  /** Root requests that renew certificates: the certificate request they follow (absent otherwise, so other IDs are unchanged). */
+  renewal?: RenewalLink;
+}
+
+function renewalJson(r: RenewalLink): JsonObject {
+  return { certificateRequestId: r.certificateRequestId, certificates: r.certificates.map((c) => ({ keyid: c.keyid, sha256: c.sha256 })) };
 }
 
 function signerJson(s: ExpectedSigner): JsonObject {
@@ -256,6 +273,7 @@ function shownFieldsJson(f: ShownFields): JsonObject {
   if (f.delegation) o.delegation = { name: f.delegation.name, targetsSha256: f.delegation.targetsSha256 };
   if (f.contents && f.contents.size > 0) o.contents = contentsShown(f.contents);
   if (f.delegatedFiles && f.delegatedFiles.size > 0) o.delegatedFiles = Object.fromEntries([...f.delegatedFiles].sort(([a], [b]) => (a < b ? -1 : 1)).map(([role, b]) => [role, hex(sha256(b))]));
+  if (f.renewal) o.renewal = renewalJson(f.renewal);
   return o;
 }
 
@@ -306,11 +324,12 @@ export function requestIdForDocument(doc: JsonObject): string {
   const contents = parseContents(doc.contents);
   const delegatedFiles = new Map(Object.entries((doc.delegatedFiles ?? {}) as Record<string, string>).map(([role, b64]) => [role, new Uint8Array(Buffer.from(b64, 'base64'))]));
   const delegation = typeof doc.delegation === 'string' ? { name: doc.delegation, targetsSha256: hex(sha256(new Uint8Array(Buffer.from(doc.delegatingTargets as string, 'base64')))) } : undefined;
+  const renewal = doc.renewal as unknown as RenewalLink | undefined;
   return computeRequestId(
     getProfile(profile).canonical(doc.payload as JsonObject),
     new Uint8Array(Buffer.from(doc.previousRoot as string, 'base64')),
     doc.previousTargets === undefined ? undefined : new Uint8Array(Buffer.from(doc.previousTargets as string, 'base64')),
-    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}), ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}) },
+    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}), ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}), ...(renewal ? { renewal } : {}) },
   );
 }
 
@@ -346,7 +365,7 @@ function policyOf(r: RolePolicy): RolePolicy {
 }
 
 /** Build a request from a rotation payload. `names` (key ID → custodian) defaults to the payload's. */
-export function buildSigningRequest(payload: RotationPayload, opts: { repository: string; names?: ReadonlyMap<string, string> }): SigningRequest {
+export function buildSigningRequest(payload: RotationPayload, opts: { repository: string; names?: ReadonlyMap<string, string>; renewal?: RenewalLink }): SigningRequest {
   const names = opts.names ?? payload.names;
   const previous = policyOf(payload.previous.signed.roles.get('root')!);
   const next = policyOf(payload.root.roles.get('root')!);
@@ -366,9 +385,11 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.previous.bytes;
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
-  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'root', expectedSigners, keyNames };
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'root', expectedSigners, keyNames, ...(opts.renewal ? { renewal: opts.renewal } : {}) };
   checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(payload.previous.signed.keys, payload.root.keys));
+  if (opts.renewal) checkRenewalLink(opts.renewal, payload.previous.signed, payload.root, 'ROTATION_CHANGE_INVALID');
   return {
+    ...(opts.renewal ? { renewal: opts.renewal } : {}),
     profile: payload.profile,
     repository: opts.repository,
     role: 'root',
@@ -548,6 +569,7 @@ export function serializeSigningRequest(r: SigningRequest): Uint8Array {
     requestId: r.requestId,
   };
   if (r.keyNames && r.keyNames.size > 0) doc.keyNames = keyNamesJson(r.keyNames);
+  if (r.renewal) doc.renewal = renewalJson(r.renewal);
   return new TextEncoder().encode(sortedJson(doc));
 }
 
@@ -591,6 +613,7 @@ function samePolicy(a: RolePolicy, b: RolePolicy): boolean {
 }
 
 const REQUEST_FIELDS = new Set(['format', 'version', 'profile', 'repository', 'role', 'payload', 'previousRoot', 'policy', 'expectedSigners', 'keyNames', 'requestId']);
+const ROOT_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'renewal']);
 const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegatedFiles']);
 const DELEGATED_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegation', 'delegatingTargets']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -609,7 +632,7 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
   const obj = asObject(value, path);
   format(obj, SIGNING_REQUEST_FORMAT, path);
   if (obj.role === 'targets') return parseTargetsSigningRequest(obj, source);
-  refuseUnknownFields(obj, REQUEST_FIELDS, path);
+  refuseUnknownFields(obj, ROOT_REQUEST_FIELDS, path);
   const profileText = asString(obj.profile, '$.profile');
   if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
   const profile: ProfileName = profileText;
@@ -644,6 +667,7 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
     return signer;
   });
   const keyNames = parseKeyNames(obj.keyNames);
+  const renewal = obj.renewal === undefined ? undefined : parseRenewalLink(obj.renewal);
   const requestId = hexField(obj.requestId, '$.requestId');
 
   // The previous root and the payload, as metadata of the profile.
@@ -658,7 +682,7 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
   // Tampering first: a request changed after export must say so, whatever else it breaks.
-  checkRequestId(requestId, payloadBytes, previousRootBytes, undefined, { profile, repository, role: 'root', expectedSigners, keyNames }, 'the payload, the previous root, the repository or the names');
+  checkRequestId(requestId, payloadBytes, previousRootBytes, undefined, { profile, repository, role: 'root', expectedSigners, keyNames, ...(renewal ? { renewal } : {}) }, 'the payload, the previous root, the repository, the names or the certificate request it follows');
   const root = parseRootSigned(p, payload, '$.payload');
   if (root.version !== previous.signed.version + 1) {
     throw new CeremonyError('ROOT_VERSION_SKIPPED', `the payload is root version ${root.version}; after version ${previous.signed.version} it must be ${previous.signed.version + 1}`, { path: '$.payload.version' });
@@ -676,7 +700,9 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
   });
   checkKeyNames(keyNames, otherRoleKeyIds(previous.signed, root), seen, 'no targets, snapshot or timestamp role of either root lists');
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(previous.signed.keys, root.keys)));
+  if (renewal) checkRenewalLink(renewal, previous.signed, root, 'ROTATION_REQUEST_TAMPERED');
   return {
+    ...(renewal ? { renewal } : {}),
     profile,
     repository,
     role: 'root',
@@ -691,6 +717,43 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
+}
+
+function parseRenewalLink(value: JsonValue): RenewalLink {
+  const o = asObject(value, '$.renewal');
+  refuseUnknownFields(o, new Set(['certificateRequestId', 'certificates']), '$.renewal');
+  const certificates = asArray(o.certificates, '$.renewal.certificates').map((c, i) => {
+    const p = child('$.renewal.certificates', i);
+    const e = asObject(c, p);
+    refuseUnknownFields(e, new Set(['keyid', 'sha256']), p);
+    return { keyid: hexField(e.keyid, child(p, 'keyid')), sha256: hexField(e.sha256, child(p, 'sha256')) };
+  });
+  return { certificateRequestId: hexField(o.certificateRequestId, '$.renewal.certificateRequestId'), certificates };
+}
+
+/**
+ * A request that follows a certificate request changes nothing but certificates: every root key root N+1
+ * adds is a listed renewed certificate (its DER SHA-256 as recorded) of a key root N lists under its old
+ * certificate, which leaves; nothing else joins or leaves the root role (certificate-request.ts).
+ */
+function checkRenewalLink(renewal: RenewalLink, previous: Root, next: Root, code: ErrorCode): void {
+  const path = '$.renewal.certificates';
+  const prevIds = previous.roles.get('root')!.keyids;
+  const nextIds = next.roles.get('root')!.keyids;
+  const added = nextIds.filter((id) => !prevIds.includes(id));
+  const removed = prevIds.filter((id) => !nextIds.includes(id));
+  const listed = new Set(renewal.certificates.map((c) => c.keyid));
+  if (renewal.certificates.length === 0 || listed.size !== renewal.certificates.length || added.length !== listed.size || added.some((id) => !listed.has(id)) || removed.length !== added.length) {
+    throw new CeremonyError(code, 'a request that follows a certificate request adds exactly the renewed certificates to the root role and removes exactly the certificates they replace', { path });
+  }
+  renewal.certificates.forEach((c, i) => {
+    const k = next.keys.get(c.keyid)!;
+    const cert = k.key.certificate;
+    if (!cert || cert.fingerprint !== c.sha256) throw new CeremonyError(code, `certificate ${i + 1} of the renewal is not the one root version ${next.version} lists under key ${c.keyid.slice(0, 16)}…`, { path: child(path, i) });
+    if (!removed.some((id) => previous.keys.get(id)!.key.fingerprint === k.key.fingerprint)) {
+      throw new CeremonyError(code, `the renewed certificate ${c.keyid.slice(0, 16)}… is not for the key of a certificate it replaces: a renewal keeps the key`, { path: child(path, i) });
+    }
+  });
 }
 
 function decodeBase64Field(value: JsonValue | undefined, path: string): Uint8Array {
