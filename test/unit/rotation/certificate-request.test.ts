@@ -181,7 +181,7 @@ describe('refusals, each with its code', () => {
       async () => {
         const r = await respond('Alice');
         const der = Buffer.from(r.certificate.replace(/-----[A-Z ]+-----/g, '').replace(/\s/g, ''), 'base64');
-        der[der.length - 1] ^= 0x01; // the last byte of the ECDSA signature's s
+        der[der.length - 1] = der[der.length - 1]! ^ 0x01; // the last byte of the ECDSA signature's s
         return [{ ...r, certificate: `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n` }];
       },
       'CERTIFICATE_SIGNATURE_INVALID',
