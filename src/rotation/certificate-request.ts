@@ -46,7 +46,7 @@ import { CeremonyError } from '../errors.js';
 import { shortDigest, type ShortDigest } from '../crypto/digest-words.js';
 import { decodeSpki, pemOf } from '../crypto/public-key.js';
 import { canonicalString } from '../json/canonical.js';
-import { asArray, asNonEmptyString, asObject, asString, checkShownText, child, refuseUnknownFields } from '../json/fields.js';
+import { asArray, asNonEmptyString, asObject, asString, checkShownText, child, quoteShown, refuseUnknownFields } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
@@ -399,4 +399,33 @@ export function mergeCertificateResponses(request: CertificateRequest, responses
     renewal: { certificateRequestId: request.requestId, certificates: renewed.map((r) => ({ keyid: r.keyid, sha256: r.sha256 })) },
   });
   return { renewed, waitingFor, request: signing };
+}
+
+/** `inspect` of a certificate request or response: the review, or what the response holds (checked against nothing: merge checks it). */
+export function inspectCertificateDocument(bytes: Uint8Array, source: string): { text: string; json: JsonObject } {
+  const obj = asObject(parseJsonStrict(bytes, { maxBytes: CERTIFICATE_REQUEST_MAX_BYTES, path: '$' }), '$');
+  if (obj.format === CERTIFICATE_REQUEST_FORMAT) {
+    const request = parseCertificateRequest(bytes, source);
+    const d = describeCertificateRequest(request);
+    const json: JsonObject = {
+      kind: 'certificate-request',
+      requestId: request.requestId,
+      repository: request.repository,
+      fromVersion: request.previous.signed.version,
+      toVersion: request.previous.signed.version + 1,
+      expires: request.expires,
+      validity: { notBefore: iso(request.validity.notBefore), notAfter: iso(request.validity.notAfter) },
+      certificates: request.certificates.map((c) => ({ keyid: c.keyid, name: c.name })),
+      lines: d.lines,
+    };
+    return { text: [`${source}: certificate request ${request.requestId.slice(0, 16)}…`, ...d.lines].join('\n'), json };
+  }
+  const r = parseCertificateResponse(bytes);
+  const cert = parseCertificatePem(r.certificate, '$.certificate');
+  const text = [
+    `${source}: certificate response to request ${r.requestId.slice(0, 16)}… by ${quoteShown(r.signer.name)}${r.signer.token ? ` (token serial ${quoteShown(r.signer.token.serial)})` : ''}`,
+    `  a new certificate for root key ${r.keyid.slice(0, 12)}…: CN ${quoteShown(cert.info.subjectCN)}, valid ${iso(cert.info.notBefore)} until ${iso(cert.info.notAfter)}, SHA-256 ${createHash('sha256').update(cert.der).digest('hex').slice(0, 16)}…`,
+    '  (not checked here: merge it with its certificate request to check the key, the dates and the signature)',
+  ].join('\n');
+  return { text, json: { kind: 'certificate-response', requestId: r.requestId, keyid: r.keyid, signer: r.signer as unknown as JsonObject, notBefore: iso(cert.info.notBefore), notAfter: iso(cert.info.notAfter) } };
 }

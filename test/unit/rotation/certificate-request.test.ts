@@ -11,6 +11,7 @@ import type { JsonObject } from '../../../src/json/types.js';
 import {
   buildCertificateRequest,
   describeCertificateRequest,
+  inspectCertificateDocument,
   issueRenewedCertificate,
   mergeCertificateResponses,
   parseCertificateRequest,
@@ -123,6 +124,14 @@ describe('certificate renewal, request → co-sign → merge', () => {
     }
     // One signer alone reaches neither threshold (2 of 3 keys, counted once under two IDs).
     expect(mergeResponses(signing, signed.slice(0, 1)).final).toBe(false);
+  });
+
+  it('inspect shows a certificate request\'s review and what a response holds', async () => {
+    const req = inspectCertificateDocument(serializeCertificateRequest(request), 'certificates.request.json');
+    expect(req.text).toContain('your token will issue a new certificate for your key');
+    expect(req.json.requestId).toBe(request.requestId);
+    const res = inspectCertificateDocument(serializeCertificateResponse(await respond('Bob')), 'bob.json');
+    expect(res.text).toContain(`a new certificate for root key ${certs.Bob!.listed.keyId.slice(0, 12)}…: CN "${GUN}", valid ${formatExpires(request.validity.notBefore)} until ${formatExpires(request.validity.notAfter)}`);
   });
 
   it('a key the request does not renew cannot answer it (before anything is signed)', async () => {
