@@ -387,7 +387,7 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
   const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'root', expectedSigners, keyNames, ...(opts.renewal ? { renewal: opts.renewal } : {}) };
   checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(payload.previous.signed.keys, payload.root.keys));
-  if (opts.renewal) checkRenewalLink(opts.renewal, payload.previous.signed, payload.root, 'ROTATION_CHANGE_INVALID');
+  if (opts.renewal) checkRenewalLink(opts.renewal, payload.previous, payload.root, payload.signed, 'ROTATION_CHANGE_INVALID');
   return {
     ...(opts.renewal ? { renewal: opts.renewal } : {}),
     profile: payload.profile,
@@ -700,7 +700,7 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
   });
   checkKeyNames(keyNames, otherRoleKeyIds(previous.signed, root), seen, 'no targets, snapshot or timestamp role of either root lists');
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(previous.signed.keys, root.keys)));
-  if (renewal) checkRenewalLink(renewal, previous.signed, root, 'ROTATION_REQUEST_TAMPERED');
+  if (renewal) checkRenewalLink(renewal, previous, root, payload, 'ROTATION_REQUEST_TAMPERED');
   return {
     ...(renewal ? { renewal } : {}),
     profile,
@@ -736,8 +736,19 @@ function parseRenewalLink(value: JsonValue): RenewalLink {
  * adds is a listed renewed certificate (its DER SHA-256 as recorded) of a key root N lists under its old
  * certificate, which leaves; nothing else joins or leaves the root role (certificate-request.ts).
  */
-function checkRenewalLink(renewal: RenewalLink, previous: Root, next: Root, code: ErrorCode): void {
+function checkRenewalLink(renewal: RenewalLink, previousMd: Metadata<Root>, next: Root, payload: JsonObject, code: ErrorCode): void {
   const path = '$.renewal.certificates';
+  const previous = previousMd.signed;
+  // Nothing but the root role's key IDs, the key table and the expiry (and version) may differ: the review
+  // says "nothing else changes", so anything else is not a renewal.
+  const rest = (o: JsonObject): string => {
+    const roles = { ...(o.roles as JsonObject) };
+    roles.root = { threshold: (roles.root as JsonObject | undefined)?.threshold ?? null };
+    return canonicalString({ ...o, roles, keys: null, version: 0, expires: '' }, 'json');
+  };
+  if (rest(previousMd.signedJson) !== rest(payload)) {
+    throw new CeremonyError(code, 'a request that follows a certificate request changes nothing but the root certificates and the expiry', { path: '$.payload' });
+  }
   const prevIds = previous.roles.get('root')!.keyids;
   const nextIds = next.roles.get('root')!.keyids;
   const added = nextIds.filter((id) => !prevIds.includes(id));

@@ -226,6 +226,7 @@ describe('refusals, each with its code', () => {
     ['the link to the certificate request edited', (d) => ((d.renewal as JsonObject).certificateRequestId = 'cd'.repeat(32)), 'ROTATION_REQUEST_TAMPERED'],
     ['a certificate hash in the link edited, request ID recomputed', (d) => ((((d.renewal as JsonObject).certificates as JsonObject[])[0]!).sha256 = 'ef'.repeat(32)), 'ROTATION_REQUEST_TAMPERED'],
     ['a renewed certificate left out of the link, request ID recomputed', (d) => ((d.renewal as JsonObject).certificates as JsonObject[]).pop(), 'ROTATION_REQUEST_TAMPERED'],
+    ['a payload that changes more than certificates and expiry, request ID recomputed', (d) => ((d.payload as JsonObject).x_note = 'also this'), 'ROTATION_REQUEST_TAMPERED'],
     ['an unknown field in the link', (d) => ((d.renewal as JsonObject).extra = 1), 'SCHEMA_INVALID'],
   ])('the chained signing request: %s → %s', async (name, edit, code) => {
     const merged = mergeCertificateResponses(request, await Promise.all(NAMES.map((n) => respond(n))));
