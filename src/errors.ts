@@ -39,6 +39,10 @@ export const ERROR_CODES = {
   SIGNATURE_METHOD_MISMATCH: { cls: 'refused', what: "a signature's method does not fit its key" },
   THRESHOLD_NOT_MET: { cls: 'refused', what: 'fewer valid signatures by distinct keys of the role than its threshold' },
   CERTIFICATE_INVALID: { cls: 'refused', what: 'a Notary root certificate is a CA, expired, not yet valid, SHA-1, or names another repository' },
+  CERTIFICATE_KEY_MISMATCH: { cls: 'refused', what: "a renewed Notary root certificate is for another public key than the custodian's current key (a renewal keeps the key)" },
+  CERTIFICATE_VALIDITY_MISMATCH: { cls: 'refused', what: 'a renewed Notary root certificate is not valid exactly from and until the dates its certificate request asked for' },
+  CERTIFICATES_INCOMPLETE: { cls: 'refused', what: 'a certificate renewal cannot build the new root yet: a certificate the request renews has not come back' },
+  CERTIFICATE_SIGNATURE_INVALID: { cls: 'refused', what: 'a renewed Notary root certificate is not signed by the key it certifies' },
   // --- TUF client workflow (TUF 5.3–5.6) ---
   ROOT_VERSION_SKIPPED: { cls: 'refused', what: 'a root version is not exactly the previous one plus 1' },
   ROOT_NOT_SIGNED_BY_PREVIOUS: { cls: 'refused', what: 'a new root lacks a threshold of the previous root keys (TUF 5.3.4)' },

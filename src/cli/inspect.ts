@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { documentFormatOf } from '../rotation/format.js';
+import { certificateDocumentFormatOf, documentFormatOf } from '../rotation/format.js';
 import { BUNDLE_MAGIC, decodeBundle, DEFAULT_BUNDLE_CAPS, looksLikeBundle } from '../bundle/format.js';
 import { CeremonyError } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
@@ -117,6 +117,12 @@ export async function inspectCommand(path: string, opts: InspectCommandOptions, 
       for (const f of bundle.manifest.files) io.out(`  ${f.name}  ${f.length} bytes  sha256 ${f.sha256}`);
       io.out(`short hash: ${groupHex(bundle.hash.hex)}  (${groupWords(bundle.hash.words)})`);
     }
+    return 0;
+  }
+  // A certificate request or response (issue #14: renewing Notary root certificates).
+  if (only && !bundle && certificateDocumentFormatOf(only.bytes) !== undefined) {
+    const doc = (await import('../rotation/certificate-request.js')).inspectCertificateDocument(only.bytes, read.source);
+    io.out(opts.json ? JSON.stringify(doc.json, null, 2) : doc.text);
     return 0;
   }
   // A signing request or signature response (rotation co-signing): the review a co-signer reads.

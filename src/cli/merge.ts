@@ -48,6 +48,7 @@ import { isCeremonyError } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { reportError, type Io } from './output.js';
 import { mergeBatchCommand, readRequestOrBatch } from './batch.js';
+import { CERTIFICATE_REQUEST_FORMAT, certificateDocumentFormatOf } from '../rotation/format.js';
 
 export interface MergeOptions {
   out: string;
@@ -70,6 +71,11 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     // A batch request merges per repository into a new folder (src/cli/batch.ts).
     const raw = await readRequestOrBatch(requestPath);
     if (raw.batch) return await mergeBatchCommand(raw.batch, responsePaths, opts, io);
+    // A certificate request (issue #14): the certificates merge into root N+1's signing request.
+    if (certificateDocumentFormatOf(raw.bytes) === CERTIFICATE_REQUEST_FORMAT) {
+      const { mergeCertificatesCommand } = await import('./merge-certificates.js');
+      return await mergeCertificatesCommand({ requestPath, requestBytes: raw.bytes, responsePaths, out, transcriptPath, partial: Boolean(opts.partial), json }, io);
+    }
     const requestBytes = raw.bytes;
     const request = readSigningRequest(requestBytes, basename(requestPath)).request;
     const responses: SignatureResponse[] = [];

@@ -109,6 +109,8 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
         throw err;
       }
     }
+    if (plan.root?.renewCertificates && opts.bundle) throw new CeremonyError('USAGE', 'a certificate request is written as the plain document: drop --bundle');
+    if (plan.root?.renewCertificates) return await writeCertificateRequest({ planPath, planBytes, hash, files, out, transcriptPath, json, say, io, now: deps.now });
     const planned = planRotation(planBytes, files, deps.now());
     const review = describeRequest(planned.request);
     for (const line of review.lines) say(line);
@@ -166,6 +168,67 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
   } catch (err) {
     return reportError(io, err, json);
   }
+}
+
+/**
+ * A plan with `root.renewCertificates` (issue #14): the certificate request every custodian's token answers
+ * with a fresh certificate for the same key (src/rotation/certificate-request.ts). `--json` prints
+ * `{ "ok": true, "out", "form": "certificate-request", "plan": {…}, "requestId", "fromVersion", "toVersion",
+ * "expires", "validity": {"notBefore","notAfter"}, "certificates": [{keyid, name}], "review": {"lines", "digest"} }`.
+ */
+async function writeCertificateRequest(a: {
+  planPath: string;
+  planBytes: Uint8Array;
+  hash: ReturnType<typeof intentHash>;
+  files: Map<string, Uint8Array>;
+  out: string;
+  transcriptPath: string;
+  json: boolean;
+  say: (s: string) => void;
+  io: Io;
+  now: () => Date;
+}): Promise<number> {
+  const { planCertificateRenewal } = await import('../rotation/certificate-plan.js');
+  const { describeCertificateRequest, serializeCertificateRequest } = await import('../rotation/certificate-request.js');
+  const { request } = planCertificateRenewal(a.planBytes, a.files, a.now());
+  const review = describeCertificateRequest(request);
+  for (const line of review.lines) a.say(line);
+  const bytes = serializeCertificateRequest(request);
+  await writeFileVerified(a.out, bytes);
+  const session = await SessionTranscript.start({ kind: 'rotation-request', profile: 'notary', repository: request.repository, reviewed: a.planBytes, rehearsal: false }, a.now);
+  await session.append({
+    step: 'rotation.request',
+    actor: { name: 'administrator', role: 'administrator' },
+    digests: [{ label: 'rotation plan intent hash (SHA-256 of the plan file)', sha256: a.hash.sha256 }, { label: 'certificate request ID', sha256: request.requestId }],
+    inputs: [{ name: basename(a.planPath), bytes: a.planBytes }, ...[...a.files].map(([name, b]) => ({ name, bytes: b }))],
+    outputs: [{ name: basename(a.out), bytes }],
+    note: `certificate request: new certificates for ${request.certificates.map((c) => c.name).join(', ')} (same keys)`,
+  });
+  await writeFileAtomic(a.transcriptPath, session.bytes());
+  const version = request.previous.signed.version;
+  a.say(`wrote ${a.out}: certificate request ${request.requestId.slice(0, 16)}… for root version ${version + 1}; each custodian's sign issues a certificate (${request.certificates.map((c) => quoteShown(c.name)).join(', ')}), then merge builds the root signing request`);
+  if (a.json) {
+    a.io.out(
+      JSON.stringify(
+        {
+          ok: true,
+          out: a.out,
+          form: 'certificate-request',
+          plan: { sha256: a.hash.sha256, short: a.hash.short, words: a.hash.words },
+          requestId: request.requestId,
+          fromVersion: version,
+          toVersion: version + 1,
+          expires: request.expires,
+          validity: { notBefore: request.validity.notBefore.toISOString(), notAfter: request.validity.notAfter.toISOString() },
+          certificates: request.certificates,
+          review: { lines: review.lines, digest: review.digest },
+        },
+        null,
+        2,
+      ),
+    );
+  }
+  return 0;
 }
 
 export function registerRotateCommand(program: Command, io: Io, done: (status: number) => void, deps: RotateDeps = defaultRotateDeps): void {

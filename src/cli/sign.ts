@@ -74,6 +74,7 @@ import { chosenToken, type PinSource, type TokenModuleDeps } from '../signers/to
 import { reportError, type Io } from './output.js';
 import { promptPinHidden } from './pin-prompt.js';
 import { readRequestOrBatch, signBatchCommand } from './batch.js';
+import { CERTIFICATE_REQUEST_FORMAT, certificateDocumentFormatOf } from '../rotation/format.js';
 
 export interface SignOptions {
   out: string;
@@ -218,6 +219,11 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
       // Not carried by a batch response yet: refused rather than dropped without a word.
       if (witnesses.length > 0 || opts.bundle) throw new CeremonyError('USAGE', 'a batch response records no witnesses and is not written as a bundle: sign the batch without --witness and --bundle');
       return await signBatchCommand(raw.batch, out, opts, io, deps, { say, checkExpectedHash, pinSource, moduleDepsFor, loadedHere });
+    }
+    // A certificate request (issue #14: src/rotation/certificate-request.ts): the token issues a certificate.
+    if (certificateDocumentFormatOf(raw.bytes) === CERTIFICATE_REQUEST_FORMAT) {
+      const { signCertificateRequestCommand } = await import('./sign-certificate.js');
+      return await signCertificateRequestCommand({ requestPath, requestBytes: raw.bytes, out, transcriptPath, opts, witnesses, tokenGiven, json, say, loadedHere }, io, deps);
     }
     const requestBytes = raw.bytes;
     const received = readSigningRequest(requestBytes, basename(requestPath));

@@ -1,4 +1,5 @@
 import { CeremonyError } from '../errors.js';
+import { quoteShown } from '../json/fields.js';
 import { readFileCapped } from '../io/files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
@@ -41,7 +42,18 @@ export function verifiedJson(repo: VerifiedRepository) {
     roles,
     targets: repo.targets ? repo.targets.md.signed.targets.size : 0,
     absent: repo.absent,
+    // Notary (issue #14): each root certificate's end — notary's client refuses the root once one has passed.
+    ...(repo.profile === 'notary' ? { certificates: rootCertificates(repo) } : {}),
   };
+}
+
+/** The root role's certificates (Notary): key ID, CN and the end of validity, as `verify --json` lists them. */
+function rootCertificates(repo: VerifiedRepository): { keyid: string; subject: string; notAfter: string }[] {
+  const root = repo.root.signed;
+  return root.roles.get('root')!.keyids.flatMap((keyid) => {
+    const cert = root.keys.get(keyid)?.key.certificate;
+    return cert ? [{ keyid, subject: cert.subjectCN, notAfter: cert.notAfter.toISOString().replace(/\.\d{3}Z$/, 'Z') }] : [];
+  });
 }
 
 export async function loadInput(path: string): Promise<RepositoryFiles> {
@@ -75,6 +87,7 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
       if (v) line(name, v.md.signed.version, v.result);
     }
     for (const [name, v] of repo.delegated) line(name, v.md.signed.version, v.result);
+    if (repo.profile === 'notary') for (const c of rootCertificates(repo)) io.out(`  root certificate ${c.keyid.slice(0, 12)}… (CN ${quoteShown(c.subject)}) valid until ${c.notAfter}`);
     if (repo.targets) io.out(`  ${repo.targets.md.signed.targets.size} targets`);
     if (repo.absent.length) io.out(`  not included: ${repo.absent.join(', ')}`);
     if (attestations) for (const l of attestationLines(attestations)) io.out(`  ${l}`);

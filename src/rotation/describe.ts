@@ -184,7 +184,15 @@ export function describeRequest(request: SigningRequest): RequestDescription {
     `${threshold} of ${ids.length} ${side} keys (${ids.map((id) => shortKeyText(id, nameByFp.get(table.get(id)!.key.fingerprint))).join(', ')})`;
   const policy = `needs ${sideText(request.policy.previous.keyids, request.policy.previous.threshold, prev.keys, 'old')} and ${sideText(request.policy.new.keyids, request.policy.new.threshold, next.keys, 'new')}`;
   const warnings = request.profile === 'notary' ? certificateWarnings(next, (k) => nameByFp.get(k.key.fingerprint)) : [];
-  return review(request, 'root', prev.version, next.version, { changes, targetsChanges: [] }, [...changes.map(sentence), ...warnings], policy);
+  // Issue #14: a request made by merging a certificate request names it (bound by this request's ID).
+  const link = request.renewal
+    ? [
+        `these certificates were issued by each custodian's own token in answer to certificate request ${request.renewal.certificateRequestId.slice(0, 16)}… (its short hash ${groupHex(request.renewal.certificateRequestId.slice(0, 32))}); nothing else changes but the expiry: ${request.renewal.certificates
+          .map((c) => `certificate SHA-256 ${c.sha256.slice(0, 16)}… (key ID ${c.keyid.slice(0, 12)}…)`)
+          .join(', ')}`,
+      ]
+    : [];
+  return review(request, 'root', prev.version, next.version, { changes, targetsChanges: [] }, [...changes.map(sentence), ...link, ...warnings], policy);
 }
 
 /** Either kind's description, with the review it prints: what changes, who must sign, and the hash of the exact bytes, as hex and words. */

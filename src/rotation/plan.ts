@@ -159,6 +159,11 @@ export interface RotationPlan {
     add?: PlanKeyFile[];
     remove?: { old: CurrentKeyRef; reason: RemovalReason }[];
     threshold?: number;
+    /**
+     * Notary (issue #14): renew root certificates without changing keys — certificate-request.ts. Alone in
+     * the plan: `rotate` then writes a certificate request instead of a signing request.
+     */
+    renewCertificates?: { until?: { text: string; date: Date }; custodians?: string[] };
   };
   targets?: PlanRoleChange;
   snapshot?: PlanRoleChange;
@@ -169,6 +174,37 @@ export interface RotationPlan {
 }
 
 const r: StrictReader = new StrictReader('PLAN_INVALID');
+
+/**
+ * `root.renewCertificates: { "until"?: DATE, "custodians"?: [names] }`: Notary only, and the plan's only
+ * change (the new certificates must exist before root N+1 can be signed, so this is its own two-step flow:
+ * certificate-request.ts). `until` defaults to the new root's expiry; `custodians` to every custodian named.
+ */
+function renewCertificates(ro: Record<string, JsonValue | undefined>, o: Record<string, JsonValue | undefined>, profile: ProfileName, names: ReadonlySet<string>): NonNullable<NonNullable<RotationPlan['root']>['renewCertificates']> {
+  const path = '$.root.renewCertificates';
+  if (profile !== 'notary') r.fail(path, 'root certificates are a Notary thing: TUF root keys are not certificates');
+  const others = [...Object.keys(ro).filter((k) => k !== 'renewCertificates' && ro[k] !== undefined).map((k) => `$.root.${k}`), ...['targets', 'snapshot', 'timestamp', 'unavailable', 'consistentSnapshot', 'delegations'].filter((k) => o[k] !== undefined).map((k) => `$.${k}`)];
+  if (others.length) r.fail(path, `renewing certificates is a rotation of its own (every custodian issues a certificate, then signs the root built from them): make another plan for ${others.join(', ')}`);
+  const e = r.object(ro.renewCertificates, path, [], ['until', 'custodians']);
+  const out: NonNullable<NonNullable<RotationPlan['root']>['renewCertificates']> = {};
+  if (e.until !== undefined) {
+    const text = r.text(e.until, `${path}.until`, 40);
+    try {
+      out.until = { text, date: parseExpires('notary', text, `${path}.until`) };
+    } catch (err) {
+      r.fail(`${path}.until`, err instanceof CeremonyError ? err.message.replace(/ \(at [^)]*\)$/, '') : 'not a date');
+    }
+  }
+  if (e.custodians !== undefined) {
+    out.custodians = r.array(e.custodians, `${path}.custodians`, 1, MAX_KEYS).map((v, i) => {
+      const name = r.text(v, child(`${path}.custodians`, i), 100);
+      if (!names.has(name)) r.fail(child(`${path}.custodians`, i), `no custodian is named ${JSON.stringify(name)} in $.custodians`);
+      return name;
+    });
+    if (new Set(out.custodians).size !== out.custodians.length) r.fail(`${path}.custodians`, 'a custodian is named twice');
+  }
+  return out;
+}
 const REASONS: readonly RemovalReason[] = ['lost', 'compromised', 'retired'];
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -334,8 +370,9 @@ export function parseRotationPlan(bytes: Uint8Array): RotationPlan {
   const plan: RotationPlan = { format: ROTATION_PLAN_FORMAT, version: ROTATION_PLAN_VERSION, profile, repository: repo, previousRoot, custodians, expires: { text: o.expires, date } };
 
   if (o.root !== undefined) {
-    const ro = r.object(o.root, '$.root', [], ['replace', 'add', 'remove', 'threshold']);
+    const ro = r.object(o.root, '$.root', [], ['replace', 'add', 'remove', 'threshold', 'renewCertificates']);
     const root: NonNullable<RotationPlan['root']> = {};
+    if (ro.renewCertificates !== undefined) root.renewCertificates = renewCertificates(ro, o, profile, names);
     if (ro.replace !== undefined) {
       root.replace = r.array(ro.replace, '$.root.replace', 1, MAX_KEYS).map((v, i) => {
         const path = child('$.root.replace', i);
@@ -567,6 +604,9 @@ export interface PlannedRotation {
  */
 export function planRotation(planBytes: Uint8Array, files: ReadonlyMap<string, Uint8Array>, now: Date): PlannedRotation {
   const plan = parseRotationPlan(planBytes);
+  if (plan.root?.renewCertificates) {
+    throw new CeremonyError('PLAN_INVALID', 'this plan renews root certificates: it makes a certificate request first (tuf-ceremony rotate; certificate-plan.ts), not a signing request', { path: '$.root.renewCertificates' });
+  }
   checkRotationPlanDates(plan, now);
   const resolved = resolveRotationPlan(plan, files);
   if (resolved.targets) {

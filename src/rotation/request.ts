@@ -180,9 +180,20 @@ export interface SigningRequest {
    * role's file N+1 with targets removed, signed by that role's keys in targets.json N+1 (the payload).
    */
   revokeTags?: RevokeTagsPart;
+  /**
+   * Root requests made by merging a certificate request (certificate-request.ts, issue #14): that request's
+   * ID and each renewed certificate's key ID and DER SHA-256, bound into this request's ID.
+   */
+  renewal?: RenewalLink;
   /** canonical(payload): the exact bytes every signature is over. */
   payloadBytes: Uint8Array;
   payloadSha256: string;
+}
+
+/** The chain from a certificate request to the root signing request its merge made. */
+export interface RenewalLink {
+  certificateRequestId: string;
+  certificates: { keyid: string; sha256: string }[];
 }
 
 export interface DelegationContext {
@@ -250,6 +261,12 @@ export interface ShownFields {
   delegatedFiles?: ReadonlyMap<string, Uint8Array>;
   /** The "revoke these tags too" part: its role, the SHA-256 of its payload, its policy and signers. */
   revokeTags?: { role: string; payloadSha256: string; policy: RolePolicy; expectedSigners: readonly ExpectedSigner[] };
+  /** Root requests that renew certificates: the certificate request they follow (absent otherwise, so other IDs are unchanged). */
+  renewal?: RenewalLink;
+}
+
+function renewalJson(r: RenewalLink): JsonObject {
+  return { certificateRequestId: r.certificateRequestId, certificates: r.certificates.map((c) => ({ keyid: c.keyid, sha256: c.sha256 })) };
 }
 
 function signerJson(s: ExpectedSigner): JsonObject {
@@ -268,6 +285,7 @@ function shownFieldsJson(f: ShownFields): JsonObject {
     const t = f.revokeTags;
     o.revokeTags = { role: t.role, payloadSha256: t.payloadSha256, policy: policyOf(t.policy) as unknown as JsonObject, expectedSigners: t.expectedSigners.map(signerJson) };
   }
+  if (f.renewal) o.renewal = renewalJson(f.renewal);
   return o;
 }
 
@@ -327,11 +345,12 @@ export function requestIdForDocument(doc: JsonObject): string {
         expectedSigners: (rt.expectedSigners as JsonObject[]).map((s): ExpectedSigner => ({ keyid: s.keyid as string, name: s.name as string, from: 'targets' })),
       }
     : undefined;
+  const renewal = doc.renewal as unknown as RenewalLink | undefined;
   return computeRequestId(
     getProfile(profile).canonical(doc.payload as JsonObject),
     new Uint8Array(Buffer.from(doc.previousRoot as string, 'base64')),
     doc.previousTargets === undefined ? undefined : new Uint8Array(Buffer.from(doc.previousTargets as string, 'base64')),
-    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}), ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}), ...(revokeTags ? { revokeTags } : {}) },
+    { profile, repository: doc.repository as string, role, expectedSigners, keyNames, ...(delegation ? { delegation } : {}), ...(contents.size > 0 ? { contents } : {}), ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}), ...(revokeTags ? { revokeTags } : {}), ...(renewal ? { renewal } : {}) },
   );
 }
 
@@ -367,7 +386,7 @@ function policyOf(r: RolePolicy): RolePolicy {
 }
 
 /** Build a request from a rotation payload. `names` (key ID → custodian) defaults to the payload's. */
-export function buildSigningRequest(payload: RotationPayload, opts: { repository: string; names?: ReadonlyMap<string, string> }): SigningRequest {
+export function buildSigningRequest(payload: RotationPayload, opts: { repository: string; names?: ReadonlyMap<string, string>; renewal?: RenewalLink }): SigningRequest {
   const names = opts.names ?? payload.names;
   const previous = policyOf(payload.previous.signed.roles.get('root')!);
   const next = policyOf(payload.root.roles.get('root')!);
@@ -387,9 +406,11 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
   const payloadBytes = getProfile(payload.profile).canonical(payload.signed);
   const previousRootBytes = payload.previous.bytes;
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
-  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'root', expectedSigners, keyNames };
+  const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'root', expectedSigners, keyNames, ...(opts.renewal ? { renewal: opts.renewal } : {}) };
   checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(payload.previous.signed.keys, payload.root.keys));
+  if (opts.renewal) checkRenewalLink(opts.renewal, payload.previous, payload.root, payload.signed, 'ROTATION_CHANGE_INVALID');
   return {
+    ...(opts.renewal ? { renewal: opts.renewal } : {}),
     profile: payload.profile,
     repository: opts.repository,
     role: 'root',
@@ -601,6 +622,7 @@ export function serializeSigningRequest(r: SigningRequest): Uint8Array {
     requestId: r.requestId,
   };
   if (r.keyNames && r.keyNames.size > 0) doc.keyNames = keyNamesJson(r.keyNames);
+  if (r.renewal) doc.renewal = renewalJson(r.renewal);
   return new TextEncoder().encode(sortedJson(doc));
 }
 
@@ -644,6 +666,7 @@ function samePolicy(a: RolePolicy, b: RolePolicy): boolean {
 }
 
 const REQUEST_FIELDS = new Set(['format', 'version', 'profile', 'repository', 'role', 'payload', 'previousRoot', 'policy', 'expectedSigners', 'keyNames', 'requestId']);
+const ROOT_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'renewal']);
 const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegatedFiles', 'revokeTags']);
 const DELEGATED_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegation', 'delegatingTargets']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -662,7 +685,7 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
   const obj = asObject(value, path);
   format(obj, SIGNING_REQUEST_FORMAT, path);
   if (obj.role === 'targets') return parseTargetsSigningRequest(obj, source);
-  refuseUnknownFields(obj, REQUEST_FIELDS, path);
+  refuseUnknownFields(obj, ROOT_REQUEST_FIELDS, path);
   const profileText = asString(obj.profile, '$.profile');
   if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
   const profile: ProfileName = profileText;
@@ -697,6 +720,7 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
     return signer;
   });
   const keyNames = parseKeyNames(obj.keyNames);
+  const renewal = obj.renewal === undefined ? undefined : parseRenewalLink(obj.renewal);
   const requestId = hexField(obj.requestId, '$.requestId');
 
   // The previous root and the payload, as metadata of the profile.
@@ -711,7 +735,7 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
   const p = getProfile(profile);
   const payloadBytes = p.canonical(payload);
   // Tampering first: a request changed after export must say so, whatever else it breaks.
-  checkRequestId(requestId, payloadBytes, previousRootBytes, undefined, { profile, repository, role: 'root', expectedSigners, keyNames }, 'the payload, the previous root, the repository or the names');
+  checkRequestId(requestId, payloadBytes, previousRootBytes, undefined, { profile, repository, role: 'root', expectedSigners, keyNames, ...(renewal ? { renewal } : {}) }, 'the payload, the previous root, the repository, the names or the certificate request it follows');
   const root = parseRootSigned(p, payload, '$.payload');
   if (root.version !== previous.signed.version + 1) {
     throw new CeremonyError('ROOT_VERSION_SKIPPED', `the payload is root version ${root.version}; after version ${previous.signed.version} it must be ${previous.signed.version + 1}`, { path: '$.payload.version' });
@@ -729,7 +753,9 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
   });
   checkKeyNames(keyNames, otherRoleKeyIds(previous.signed, root), seen, 'no targets, snapshot or timestamp role of either root lists');
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(previous.signed.keys, root.keys)));
+  if (renewal) checkRenewalLink(renewal, previous, root, payload, 'ROTATION_REQUEST_TAMPERED');
   return {
+    ...(renewal ? { renewal } : {}),
     profile,
     repository,
     role: 'root',
@@ -744,6 +770,54 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
   };
+}
+
+function parseRenewalLink(value: JsonValue): RenewalLink {
+  const o = asObject(value, '$.renewal');
+  refuseUnknownFields(o, new Set(['certificateRequestId', 'certificates']), '$.renewal');
+  const certificates = asArray(o.certificates, '$.renewal.certificates').map((c, i) => {
+    const p = child('$.renewal.certificates', i);
+    const e = asObject(c, p);
+    refuseUnknownFields(e, new Set(['keyid', 'sha256']), p);
+    return { keyid: hexField(e.keyid, child(p, 'keyid')), sha256: hexField(e.sha256, child(p, 'sha256')) };
+  });
+  return { certificateRequestId: hexField(o.certificateRequestId, '$.renewal.certificateRequestId'), certificates };
+}
+
+/**
+ * A request that follows a certificate request changes nothing but certificates: every root key root N+1
+ * adds is a listed renewed certificate (its DER SHA-256 as recorded) of a key root N lists under its old
+ * certificate, which leaves; nothing else joins or leaves the root role (certificate-request.ts).
+ */
+function checkRenewalLink(renewal: RenewalLink, previousMd: Metadata<Root>, next: Root, payload: JsonObject, code: ErrorCode): void {
+  const path = '$.renewal.certificates';
+  const previous = previousMd.signed;
+  // Nothing but the root role's key IDs, the key table and the expiry (and version) may differ: the review
+  // says "nothing else changes", so anything else is not a renewal.
+  const rest = (o: JsonObject): string => {
+    const roles = { ...(o.roles as JsonObject) };
+    roles.root = { threshold: (roles.root as JsonObject | undefined)?.threshold ?? null };
+    return canonicalString({ ...o, roles, keys: null, version: 0, expires: '' }, 'json');
+  };
+  if (rest(previousMd.signedJson) !== rest(payload)) {
+    throw new CeremonyError(code, 'a request that follows a certificate request changes nothing but the root certificates and the expiry', { path: '$.payload' });
+  }
+  const prevIds = previous.roles.get('root')!.keyids;
+  const nextIds = next.roles.get('root')!.keyids;
+  const added = nextIds.filter((id) => !prevIds.includes(id));
+  const removed = prevIds.filter((id) => !nextIds.includes(id));
+  const listed = new Set(renewal.certificates.map((c) => c.keyid));
+  if (renewal.certificates.length === 0 || listed.size !== renewal.certificates.length || added.length !== listed.size || added.some((id) => !listed.has(id)) || removed.length !== added.length) {
+    throw new CeremonyError(code, 'a request that follows a certificate request adds exactly the renewed certificates to the root role and removes exactly the certificates they replace', { path });
+  }
+  renewal.certificates.forEach((c, i) => {
+    const k = next.keys.get(c.keyid)!;
+    const cert = k.key.certificate;
+    if (!cert || cert.fingerprint !== c.sha256) throw new CeremonyError(code, `certificate ${i + 1} of the renewal is not the one root version ${next.version} lists under key ${c.keyid.slice(0, 16)}…`, { path: child(path, i) });
+    if (!removed.some((id) => previous.keys.get(id)!.key.fingerprint === k.key.fingerprint)) {
+      throw new CeremonyError(code, `the renewed certificate ${c.keyid.slice(0, 16)}… is not for the key of a certificate it replaces: a renewal keeps the key`, { path: child(path, i) });
+    }
+  });
 }
 
 function decodeBase64Field(value: JsonValue | undefined, path: string): Uint8Array {
