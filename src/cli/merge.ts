@@ -37,6 +37,13 @@
  * `"delegation": NAME` when the request was for a delegated role's own file, and
  * `"targets": {…}` in place of previous/new and `side: "targets"` (also for a partial merge with --partial;
  * without it the error object).
+ *
+ * A request that also revokes tags (a plan's `delegations.revokeTags`, src/rotation/revoke-tags.ts) makes
+ * two files: targets.json N+1 (`--out`) and the delegated role's file N+1 (`--out-delegated FILE`,
+ * required then). Both are written when both parts meet their thresholds, or neither; one part signed
+ * without the other is `error[MERGE_HALF_SIGNED]` (with --partial: the status, nothing written). `--json`
+ * then adds `"revokeTags": { "delegation", "version", "final", "status", "targets": {…}, "waitingFor",
+ * "out" }`, and `final` / `status` / `waitingFor` above cover both parts.
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -52,6 +59,8 @@ import { CERTIFICATE_REQUEST_FORMAT, certificateDocumentFormatOf } from '../rota
 
 export interface MergeOptions {
   out: string;
+  /** A request with a revoke-tags part: where the role's file N+1 goes (written with --out's file, or neither). */
+  outDelegated?: string;
   partial?: boolean;
   json?: boolean;
 }
@@ -78,6 +87,12 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     }
     const requestBytes = raw.bytes;
     const request = readSigningRequest(requestBytes, basename(requestPath)).request;
+    // "Revoke these tags too" (src/rotation/revoke-tags.ts): two files, both named before anything is merged.
+    if (request.revokeTags && !opts.outDelegated) throw new CeremonyError('USAGE', `this request also revokes tags of ${request.revokeTags.role}: give --out-delegated FILE for ${request.revokeTags.role}.json version ${request.revokeTags.next.version} (both files are written, or neither)`);
+    if (!request.revokeTags && opts.outDelegated) throw new CeremonyError('USAGE', '--out-delegated is for a request that also revokes tags of a delegated role; this one does not');
+    const outDelegated = opts.outDelegated ? resolve(opts.outDelegated) : undefined;
+    if (outDelegated === out) throw new CeremonyError('USAGE', '--out and --out-delegated name the same file');
+    if (outDelegated) await assertAbsent([outDelegated], ' (a merged file is never overwritten: choose another --out-delegated)');
     const responses: SignatureResponse[] = [];
     const responseFiles: { name: string; bytes: Uint8Array }[] = [];
     for (const path of responsePaths) {
@@ -107,6 +122,19 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
       signers: result.signers,
       out: result.final ? out : null,
       transcript: result.final ? transcriptPath : null,
+      ...(result.revokeTags
+        ? {
+            revokeTags: {
+              delegation: result.revokeTags.delegation,
+              version: result.revokeTags.version,
+              final: result.revokeTags.final,
+              status: result.revokeTags.status,
+              targets: side(result.revokeTags.new),
+              waitingFor: result.revokeTags.waitingFor.map((w) => ({ ...w, side: 'targets' })),
+              out: result.final ? outDelegated : null,
+            },
+          }
+        : {}),
     };
     if (!result.final && !opts.partial) throw notFinalRefusal(result, ' (merge with --partial to accept a partial result)');
     if (result.final) {
@@ -117,12 +145,17 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
       await session.append({
         step: 'merge',
         actor: { name: 'administrator', role: 'administrator' },
-        digests: [{ label: `${result.role}.json v${result.version}, the bytes signed`, sha256: request.payloadSha256 }],
+        digests: [
+          { label: `${result.role}.json v${result.version}, the bytes signed`, sha256: request.payloadSha256 },
+          ...(request.revokeTags ? [{ label: `${request.revokeTags.role}.json v${result.revokeTags!.version} (tags revoked), the bytes signed`, sha256: request.revokeTags.payloadSha256 }] : []),
+        ],
         inputs: [{ name: basename(requestPath), bytes: requestBytes }, ...responseFiles],
-        outputs: [{ name: basename(out), bytes }],
+        outputs: [{ name: basename(out), bytes }, ...(outDelegated ? [{ name: basename(outDelegated), bytes: result.revokeTags!.bytes! }] : [])],
         note: result.status,
       });
-      await session.end(`${result.delegation ?? result.role}.json v${result.version} written: ${basename(out)}`);
+      await session.end(`${result.delegation ?? result.role}.json v${result.version} written: ${basename(out)}${outDelegated ? ` and ${basename(outDelegated)}` : ''}`);
+      // The role's file first: a crash between the two leaves no targets.json that re-keys without it.
+      if (outDelegated) await writeFileVerified(outDelegated, result.revokeTags!.bytes!);
       await writeFileVerified(out, bytes);
       await writeFileAtomic(transcriptPath, session.bytes());
     }
@@ -130,6 +163,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     else {
       io.out(result.status);
       io.out(result.final ? `wrote ${result.delegation ?? result.role} version ${result.version} to ${out}` : 'partial: nothing written; merge again with more responses');
+      if (result.final && result.revokeTags) io.out(`wrote ${result.revokeTags.delegation} version ${result.revokeTags.version} (tags revoked) to ${outDelegated}: publish both files together`);
       if (result.final) io.out(`session transcript ${transcriptPath} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcriptPath} --allow-unsealed)`);
     }
     return 0;
@@ -145,6 +179,7 @@ export function registerMergeCommand(program: Command, io: Io, done: (status: nu
     .argument('<REQUEST>', 'the signing request (JSON document or signing-request bundle)')
     .argument('<RESPONSE...>', 'signature responses (JSON documents or signature-response bundles)')
     .requiredOption('--out <RESULT>', 'where to write the new root.json (targets.json for a targets request) when final (never overwritten)')
+    .option('--out-delegated <FILE>', "a request that also revokes tags: where the delegated role's new file goes (written with --out's, or neither)")
     .option('--partial', 'a partial result is not an error: print the status, write nothing, exit 0')
     .option('--json', 'machine-readable result')
     .action(async (request: string, responses: string[], opts: MergeOptions) => {

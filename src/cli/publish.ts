@@ -88,6 +88,8 @@ export async function readPublishInput(input: string): Promise<RepositoryFiles> 
 export interface PublishCommandOptions extends ServerOptions {
   root?: string;
   dryRun?: boolean;
+  /** `--without-delegated ROLE` (repeatable): publish a targets.json that takes keys from ROLE without ROLE's new file, knowingly. */
+  withoutDelegated?: string[];
   json?: boolean;
   now?: Date;
 }
@@ -97,7 +99,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
   const pinnedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
   const { api, dispose } = await openServer(opts, deps, false);
   try {
-    const outcome = await publishRepository({ local, api, now: opts.now ?? new Date(), dryRun: Boolean(opts.dryRun), ...(pinnedRoot ? { pinnedRoot } : {}) });
+    const outcome = await publishRepository({ local, api, now: opts.now ?? new Date(), dryRun: Boolean(opts.dryRun), ...(pinnedRoot ? { pinnedRoot } : {}), ...(opts.withoutDelegated?.length ? { withoutDelegated: opts.withoutDelegated } : {}) });
     const { plan } = outcome;
     const state = opts.dryRun ? (plan.upload.size ? 'would-publish' : 'already-published') : plan.upload.size ? 'published' : 'already-published';
     if (opts.json) {
@@ -195,6 +197,11 @@ export function registerPublishCommands(program: Command, io: Io, done: (status:
   )
     .option('--root <PINNED_ROOT>', 'the root.json clients pin (default: the oldest root in the input)')
     .option('--dry-run', 'check everything and say what would be uploaded; upload nothing')
+    .option(
+      '--without-delegated <ROLE>',
+      "publish a targets.json that takes a key from ROLE without ROLE's new file, knowingly: ROLE's tags stay trusted, or stop verifying until its keys re-sign the file (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(async (input: string, opts: PublishCommandOptions) => {
       done(await publishCommand(input, opts, io, deps));
     });

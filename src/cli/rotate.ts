@@ -17,8 +17,11 @@
  *
  * `--json` prints `{ "ok": true, "out", "form": "request" | "bundle", "plan": { "sha256", "short", "words" },
  * "requestId", "payloadSha256", "fromVersion", "toVersion", "review": { "lines", "digest": {"sha256","hex","words"} },
- * "expectedSigners": [{keyid, name, from, lost?}], "bundle": { "sha256", "hex", "words" } | null }`; the
- * human lines then go to stderr. Exit: 0 written; 1 refused; 2 usage.
+ * "expectedSigners": [{keyid, name, from, lost?}], "revokeTags": null | { "role", "fromVersion", "toVersion",
+ * "payloadSha256", "digest": {"sha256","hex","words"}, "removed": [{ "name", "length", "sha256" }], "kept": [names],
+ * "expectedSigners": [{keyid, name, from}] }, "bundle": { "sha256", "hex", "words" } | null }`; the
+ * human lines then go to stderr. Exit: 0 written; 1 refused; 2 usage. `revokeTags` is the second part of
+ * a plan with `delegations.revokeTags` ("revoke these tags too", src/rotation/revoke-tags.ts).
  *
  * After a rotation that changed the targets key(s), targets.json must be re-signed by the new key and
  * published with the new root (a client at root N+1 verifies targets.json against the new targets role;
@@ -133,6 +136,7 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
       digests: [
         { label: 'rotation plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 },
         { label: `${planned.request.role === 'root' ? 'root' : 'targets'}.json v${review.toVersion}, the bytes to sign`, sha256: planned.request.payloadSha256 },
+        ...(review.revokeTags ? [{ label: `${review.revokeTags.role}.json v${review.revokeTags.toVersion} (tags revoked), the bytes to sign`, sha256: review.revokeTags.digest.sha256 }] : []),
       ],
       inputs: [{ name: basename(planPath), bytes: planBytes }, ...[...files].map(([name, bytes]) => ({ name, bytes }))],
       outputs: [{ name: basename(out), bytes: requestBytes }],
@@ -142,6 +146,8 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
     await writeFileAtomic(transcriptPath, session.bytes());
     const signers = planned.request.expectedSigners;
     say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${planned.request.requestId.slice(0, 16)}… for ${planned.request.role === 'root' ? 'root' : 'targets.json'} version ${review.toVersion}; expected signers: ${signers.map((s) => `${quoteShown(s.name)}${s.lost ? ' (lost)' : ''}`).join(', ')}`);
+    const part = planned.request.revokeTags;
+    if (part) say(`  and ${part.role}.json version ${part.next.version} without ${part.removed.length} target${part.removed.length === 1 ? '' : 's'}; its expected signers: ${part.expectedSigners.map((s) => quoteShown(s.name)).join(', ')}`);
     if (bundleHash) say(`  bundle short hash ${groupHex(bundleHash.hex)} — read aloud: ${groupWords(bundleHash.words)}`);
     if (json) {
       io.out(
@@ -157,6 +163,10 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
             toVersion: review.toVersion,
             review: { lines: review.lines, digest: review.digest },
             expectedSigners: signers,
+            revokeTags:
+              part && review.revokeTags
+                ? { role: part.role, fromVersion: review.revokeTags.fromVersion, toVersion: review.revokeTags.toVersion, payloadSha256: part.payloadSha256, digest: review.revokeTags.digest, removed: review.revokeTags.removed, kept: review.revokeTags.kept, expectedSigners: part.expectedSigners }
+                : null,
             bundle: bundleHash ? { sha256: bundleHash.sha256, hex: bundleHash.hex, words: bundleHash.words } : null,
           },
           null,

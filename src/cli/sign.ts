@@ -47,7 +47,7 @@ import { SessionTranscript, sessionTranscriptPath } from '../audit/session.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError } from '../errors.js';
 import { groupHex, groupWords, wordsToBytes } from '../crypto/digest-words.js';
 import { checkKeyName } from '../rotation/names.js';
 import { checkWitnessNames } from '../rotation/request.js';
@@ -231,7 +231,19 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (received.bundle) say(`${basename(requestPath)}: signing-request bundle, short hash ${groupHex(received.bundle.hash.hex)} (${groupWords(received.bundle.hash.words)}); manifest checked`);
     const review = describeRequest(request);
     for (const line of review.lines) say(line);
-    if (opts.expectHash !== undefined) checkExpectedHash(opts.expectHash, review.digest);
+    // A request that also revokes tags has two byte strings to sign (src/rotation/revoke-tags.ts): the
+    // hash read out must be one of them, and below, the one this key signs.
+    let expectedPayload: string | undefined;
+    if (opts.expectHash !== undefined) {
+      try {
+        checkExpectedHash(opts.expectHash, review.digest);
+        expectedPayload = review.digest.sha256;
+      } catch (err) {
+        if (!review.revokeTags || !isCeremonyError(err, 'ROTATION_REQUEST_TAMPERED')) throw err;
+        checkExpectedHash(opts.expectHash, review.revokeTags.digest);
+        expectedPayload = review.revokeTags.digest.sha256;
+      }
+    }
 
     // The co-signer's session transcript (src/audit/session.ts): what was reviewed, what was signed; sealed
     // by the signing key itself while it is at hand (the same token login, or before the rebuilt key is wiped).
@@ -288,6 +300,9 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
       say('signed with the key rebuilt from the share cards; the rebuilt key was wiped from memory');
     }
 
+    if (expectedPayload !== undefined && response.payloadSha256 !== expectedPayload) {
+      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the hash read out is that of the other part of this request than the one this key signs (${response.payloadSha256.slice(0, 16)}…): ask which part is yours; nothing was written`);
+    }
     // Check the response as the administrator's merge will, then write and read it back.
     const check = mergeResponses(request, [response]);
     const bytes = written ?? responseBytes(response);
@@ -304,7 +319,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (json) {
       io.out(
         JSON.stringify(
-          { ok: true, out, transcript: transcriptPath, sealKeyId, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: request.payloadSha256, keyids, signer: response.signer, witnesses: response.witnesses ?? [], review: { lines: review.lines, digest: review.digest } },
+          { ok: true, out, transcript: transcriptPath, sealKeyId, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: response.payloadSha256, keyids, signer: response.signer, witnesses: response.witnesses ?? [], review: { lines: review.lines, digest: review.digest } },
           null,
           2,
         ),

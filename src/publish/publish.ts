@@ -14,7 +14,7 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { NotaryServerApi } from './notary-server.js';
-import { newestLocalRoot, planUpload, type RoleChange, type ServerState, type UploadPlan } from './upload-set.js';
+import { newestLocalRoot, planUpload, rolesLosingKeys, type RoleChange, type ServerState, type UploadPlan } from './upload-set.js';
 
 export interface PublishOptions {
   local: RepositoryFiles;
@@ -23,6 +23,8 @@ export interface PublishOptions {
   pinnedRoot?: Uint8Array;
   now: Date;
   dryRun?: boolean;
+  /** Delegated roles whose new file knowingly does not travel with targets.json (upload-set.ts). */
+  withoutDelegated?: readonly string[];
 }
 
 export interface PublishOutcome {
@@ -51,7 +53,13 @@ async function readServer(api: NotaryServerApi, local: RepositoryFiles, pinVersi
   if (t) state.targets = t;
   const s = await api.getMetadata('snapshot.json');
   if (s) state.snapshot = s;
-  for (const name of local.delegated.keys()) {
+  // The input's delegated roles, and those the input's targets.json takes keys from (upload-set.ts).
+  const names = new Set(local.delegated.keys());
+  if (t && local.targets) {
+    const parse = (bytes: Uint8Array, source: string) => parseMetadata(bytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source, profile: 'notary' }).signed;
+    for (const role of rolesLosingKeys(parse(t, 'the server’s targets.json'), parse(local.targets, 'targets.json'))) names.add(role);
+  }
+  for (const name of names) {
     const d = await api.getMetadata(`${name}.json`);
     if (d) state.delegated.set(name, d);
   }
@@ -95,7 +103,7 @@ export async function publishRepository(opts: PublishOptions): Promise<PublishOu
   const pinVersion = rootVersion(pinnedRoot, 'pinned root');
   const newVersion = rootVersion(newestLocalRoot(local), 'root.json');
   const server = await readServer(api, local, pinVersion, newVersion, !local.snapshot);
-  const plan = planUpload({ local, server, pinnedRoot, gun: api.gun, now: opts.now });
+  const plan = planUpload({ local, server, pinnedRoot, gun: api.gun, now: opts.now, ...(opts.withoutDelegated ? { withoutDelegated: opts.withoutDelegated } : {}) });
   const uploaded = [...plan.upload.keys()];
   if (opts.dryRun) return { plan, uploaded: [], pinnedRootVersion: pinVersion };
   if (plan.upload.size > 0) await api.upload(plan.upload);

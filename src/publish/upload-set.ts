@@ -14,6 +14,13 @@
  *   snapshot.json over the new files; without one, the server must hold the snapshot key the root names
  *   (PUBLISH_SNAPSHOT_KEY_NOT_HELD, notary-server's "no snapshot was included in update and server does not
  *   hold current snapshot key");
+ * - a targets.json that takes a key away from a delegated role whose file the server serves must travel
+ *   with that role's new file (PUBLISH_HALF_SET): published alone, the tags that file lists stay trusted
+ *   (the remaining keys still meet the threshold) or stop verifying until the role's keys re-sign it —
+ *   and `notary witness` re-endorses every one of them, those the old key pushed included (measured in
+ *   test/integration/delegations-notary.test.ts). The role's new file comes from a request that also
+ *   revokes tags (src/rotation/revoke-tags.ts); to publish targets.json alone anyway — the delegate re-signs
+ *   later — the role is named in `withoutDelegated` (`publish --without-delegated ROLE`);
  * - timestamp.json is never uploaded: notary-server signs timestamps itself.
  *
  * Finally the repository as clients will see it after the upload (the uploaded files over the server's
@@ -26,6 +33,7 @@ import { DEFAULT_CAPS, capFor } from '../tuf/caps.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
+import type { Targets } from '../tuf/targets.js';
 import { verifyRole } from '../tuf/verify.js';
 
 /** What the server serves now (bytes), by upload name: `root`, `targets`, `snapshot`, `targets/releases`. */
@@ -66,6 +74,25 @@ export interface PlanUploadOptions {
   pinnedRoot: Uint8Array;
   gun: string;
   now: Date;
+  /** Delegated roles whose new file knowingly does not travel with a targets.json that takes keys from them. */
+  withoutDelegated?: readonly string[];
+}
+
+/**
+ * Delegated roles `before` and `after` both delegate, from which `after` takes at least one key away
+ * (compared by public key: a re-issued certificate for the same key is not a loss). A role removed
+ * altogether is not listed: its targets stop being trusted with it.
+ */
+export function rolesLosingKeys(before: Targets, after: Targets): string[] {
+  const fp = (t: Targets, id: string) => t.delegations?.keys.get(id)?.key.fingerprint ?? `keyid:${id}`;
+  const out: string[] = [];
+  for (const old of before.delegations?.roles ?? []) {
+    const now = after.delegations?.roles.find((r) => r.name === old.name);
+    if (!now) continue;
+    const kept = new Set(now.keyids.map((id) => fp(after, id)));
+    if (old.keyids.some((id) => !kept.has(fp(before, id)))) out.push(old.name);
+  }
+  return out;
 }
 
 /** The newest root of the input: root.json, else the highest N.root.json. */
@@ -150,6 +177,18 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
     if (c.upload) upload.set(name, bytes);
   }
 
+  // A key taken from a delegated role: the role's new file goes in the same upload (module comment).
+  if (targets && serverTargets && upload.has('targets')) {
+    for (const role of rolesLosingKeys(serverTargets.signed, targets.signed)) {
+      if (upload.has(role) || !server.delegated.has(role) || opts.withoutDelegated?.includes(role)) continue;
+      throw new CeremonyError(
+        'PUBLISH_HALF_SET',
+        `targets.json version ${targets.signed.version} takes a key away from ${role}, whose file the server serves, and no newer ${role}.json is in the input: published alone, the tags that file lists stay trusted, or stop verifying until ${role}'s keys re-sign it (notary witness) — which trusts every one of them again, those the old key pushed included. Publish it with ${role}'s new file (merge --out-delegated of a request that also revokes tags), or name the role to publish targets.json alone knowingly`,
+        { path: `${role}.json` },
+      );
+    }
+  }
+
   if (firstPublish && !upload.has('targets')) {
     throw new CeremonyError('PUBLISH_HALF_SET', 'a first upload must include targets.json (notary-server refuses a repository without it, and clients could not list anything): add targets.json to the input', {
       path: 'targets.json',
@@ -196,7 +235,8 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
   const after: RepositoryFiles = {
     versionedRoots: new Map([...server.versionedRoots, ...local.versionedRoots]),
     root: newRoot.bytes,
-    delegated: new Map([...server.delegated, ...[...upload].filter(([n]) => local.delegated.has(n))]),
+    // The server's files of the input's roles (others, read only for the half-set check above, as before).
+    delegated: new Map([...[...server.delegated].filter(([n]) => local.delegated.has(n)), ...[...upload].filter(([n]) => local.delegated.has(n))]),
   };
   const afterTargets = upload.get('targets') ?? server.targets;
   if (afterTargets) after.targets = afterTargets;

@@ -56,9 +56,16 @@
  *   "rekey": [ { "name": "targets/qa", "keys": [ … ], "threshold": 2 } ],
  *   "revokeKeys": [ { "keyid": "<delegation key ID>", "role": "targets/releases" } ],
  *   "revokeTargets": [ "app/broken.tar.gz" ],
- *   "current": [ { "role": "targets/qa", "file": "qa.json", "sha256": "…" } ]
+ *   "current": [ { "role": "targets/qa", "file": "qa.json", "sha256": "…" } ],
+ *   "revokeTags": { "role": "targets/qa", "targets": [ "qa/pushed-with-the-leaked-key" ], "expires": "…" }
  * }
  * ```
+ *
+ * `revokeTags` (optional; issue #14, revoke-tags.ts) — "revoke these tags too": the request then also
+ * carries the role's file N+1 without the named targets, to be signed by the role's keys as targets.json
+ * N+1 lists them, and merge writes both files or neither. The role must be one this change takes a key
+ * from, and its published file must be in `current`; `expires` is that file's new expiry (default: its
+ * current one).
  *
  * `current` (optional) names the published files of delegated roles the change re-keys or revokes keys of:
  * they travel in the request, so every review lists the targets each file holds and whether the old key
@@ -87,6 +94,7 @@ import { buildRotationPayload, parsePreviousRoot, type RemovalReason, type Rotat
 import { parsePlanKeyFile, type PlanKeyRole } from './plan-keys.js';
 import { buildSigningRequest, buildTargetsSigningRequest, checkDelegatedFiles, type SigningRequest } from './request.js';
 import { checkTargetsRenewal } from './renewal.js';
+import type { RevokeTagsChange } from './revoke-tags.js';
 import { buildTargetsPayload, type DelegationAdd, type DelegationRekey, type TargetsChange, type TargetsPayload } from './targets-payload.js';
 
 export const ROTATION_PLAN_FORMAT = 'tuf-ceremony-rotation-plan';
@@ -144,6 +152,8 @@ export interface PlanDelegations {
    * the request so the review lists the targets each file holds and whether the old key signed it.
    */
   current?: { role: string; file: string; sha256: string }[];
+  /** "Revoke these tags too": targets removed from a re-keyed role's file in the same request (revoke-tags.ts). */
+  revokeTags?: { role: string; targets: string[]; expires?: string };
 }
 
 export interface RotationPlan {
@@ -261,7 +271,7 @@ const MAX_DELEGATIONS = 64;
 
 function delegations(value: JsonValue | undefined): PlanDelegations {
   const path = '$.delegations';
-  const o = r.object(value, path, ['targets'], ['add', 'remove', 'rekey', 'revokeKeys', 'revokeTargets', 'renew', 'current']);
+  const o = r.object(value, path, ['targets'], ['add', 'remove', 'rekey', 'revokeKeys', 'revokeTargets', 'renew', 'current', 'revokeTags']);
   const changes = o.add !== undefined || o.remove !== undefined || o.rekey !== undefined || o.revokeKeys !== undefined || o.revokeTargets !== undefined;
   // `"renew": true` alone: targets.json N+1 renews the expiry, nothing else (renewal.ts, issue #14).
   const renew = o.renew !== undefined && r.boolean(o.renew, child(path, 'renew'));
@@ -316,6 +326,18 @@ function delegations(value: JsonValue | undefined): PlanDelegations {
       const e = r.object(v, p, ['role', 'file', 'sha256']);
       return { role: r.text(e.role, child(p, 'role'), 255), file: fileName(e.file, child(p, 'file')), sha256: r.sha256(e.sha256, child(p, 'sha256')) };
     });
+  }
+  if (o.revokeTags !== undefined) {
+    const p = '$.delegations.revokeTags';
+    if (renew) r.fail(p, '"renew" extends the expiry alone: revoke tags with a re-key or key revocation');
+    const e = r.object(o.revokeTags, p, ['role', 'targets'], ['expires']);
+    const rt: NonNullable<PlanDelegations['revokeTags']> = { role: r.text(e.role, child(p, 'role'), 255), targets: textList(e.targets, child(p, 'targets'), 4096) };
+    if (!out.current?.some((c) => c.role === rt.role)) r.fail(child(p, 'role'), `the published file of ${JSON.stringify(rt.role)} must be named in "current": the tags are removed from it`);
+    if (e.expires !== undefined) {
+      if (typeof e.expires !== 'string') r.fail(child(p, 'expires'), 'expected the expiry as a string such as "2036-05-01T00:00:00Z"');
+      rt.expires = e.expires;
+    }
+    out.revokeTags = rt;
   }
   return out;
 }
@@ -458,7 +480,7 @@ export interface ResolvedRotationPlan {
   /** Custodian names by key ID: the current ones from the plan, and the new keys' holders. */
   names: Map<string, string>;
   /** A delegations plan: targets.json N and the targets-level change (RotationChange is then unused). */
-  targets?: { bytes: Uint8Array; change: TargetsChange; delegatedFiles?: Map<string, Uint8Array> };
+  targets?: { bytes: Uint8Array; change: TargetsChange; delegatedFiles?: Map<string, Uint8Array>; revokeTags?: RevokeTagsChange };
 }
 
 /**
@@ -563,6 +585,7 @@ export function resolveRotationPlan(plan: RotationPlan, files: ReadonlyMap<strin
     if (d.revokeKeys) tc.delegations!.revokeKeys = d.revokeKeys.map((k) => (k.role !== undefined ? { keyid: k.keyid, role: k.role } : { keyid: k.keyid }));
     if (d.revokeTargets) tc.revokeTargets = d.revokeTargets;
     resolved.targets = { bytes: targetsBytes, change: tc };
+    if (d.revokeTags) resolved.targets.revokeTags = { ...d.revokeTags };
     if (d.current) {
       const delegatedFiles = new Map<string, Uint8Array>();
       d.current.forEach((c, i) => {
@@ -621,7 +644,15 @@ export function planRotation(planBytes: Uint8Array, files: ReadonlyMap<string, U
     const delegatedFiles = resolved.targets.delegatedFiles;
     // Each current file must be one targets.json N's delegation signed: refused here with the plan's path.
     if (delegatedFiles) checkDelegatedFiles(targetsPayload.previous, delegatedFiles, '$.delegations.current', (role) => `$.delegations.current[${plan.delegations!.current!.findIndex((c) => c.role === role)}]`);
-    const request = buildTargetsSigningRequest(targetsPayload, { repository: plan.repository, names: resolved.names, ...(delegatedFiles ? { delegatedFiles } : {}) });
+    const revokeTags = resolved.targets.revokeTags;
+    let request: SigningRequest;
+    try {
+      request = buildTargetsSigningRequest(targetsPayload, { repository: plan.repository, names: resolved.names, ...(delegatedFiles ? { delegatedFiles } : {}), ...(revokeTags ? { revokeTags } : {}) });
+    } catch (err) {
+      // The part's refusals carry the change's path ($change.revokeTags…): give the plan's.
+      if (isCeremonyError(err) && err.path?.startsWith('$change.revokeTags')) throw new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: `$.delegations${err.path.slice('$change'.length)}`, cause: err });
+      throw err;
+    }
     return { plan, hash: intentHash(planBytes), targetsPayload, request };
   }
   let payload: RotationPayload;

@@ -129,7 +129,14 @@ export function buildRevokeTagsPart(
   const file = `${change.role}.json`;
   const before: JsonObject = { ...previous.signedJson, version: previous.signed.version + 1, expires: expiresText };
   // TARGET_UNKNOWN for a name the file does not list, with the change's path.
-  const payload = applyTargetFileChangesToSigned(profile, before, { remove: [...change.targets] }, file);
+  let payload: JsonObject;
+  try {
+    payload = applyTargetFileChangesToSigned(profile, before, { remove: [...change.targets] }, file);
+  } catch (err) {
+    const at = err instanceof CeremonyError ? /^\$change\.targetFiles\.remove(\[\d+\])/.exec(err.path ?? '') : null;
+    if (err instanceof CeremonyError && at) throw new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: `$change.revokeTags.targets${at[1]}`, cause: err });
+    throw err;
+  }
   const { next, removed } = checkPayload(profile, previous, payload, '$change.revokeTags');
   const expectedSigners = entry.keyids.map((keyid, i) => ({ keyid, name: names.get(keyid) ?? `unnamed ${change.role} key ${i + 1}`, from: 'targets' as const }));
   const payloadBytes = getProfile(profile).canonical(payload);

@@ -67,4 +67,32 @@ describe('the upload set', () => {
     // The same, while the server already serves this snapshot: the root would go without a snapshot over it.
     expect(refusal(() => planUpload({ local: f, server: { ...serverOf(f), root: three.roots[1]! }, pinnedRoot: three.roots[0]!, gun: GUN, now: NOW })).code).toBe('PUBLISH_HALF_SET');
   });
+
+  it('a targets.json that takes a key from a delegated role the server serves goes with the role\'s new file, or the role is named knowingly', async () => {
+    const role = repo.delegationName;
+    const newKey = repo.keys.snapshot;
+    const app = { 'app.tar.gz': new TextEncoder().encode('v2') };
+    // targets v2 re-keys the role to another key; the snapshot is the server's (the set Docker uses).
+    const targetsV2 = await sign('notary', targetsSigned('notary', 2, app, { name: role, keys: newKey }), repo.keys.targets);
+    const roleV2 = await sign('notary', targetsSigned('notary', 2, {}), newKey);
+    const server = serverOf(v1);
+    delete server.snapshot;
+    const base: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map(), root: v1.root!, targets: targetsV2 };
+    const plan = (local: RepositoryFiles, withoutDelegated?: string[]) => planUpload({ local, server, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW, ...(withoutDelegated ? { withoutDelegated } : {}) });
+    const cases: [string, () => unknown, ErrorCode][] = [
+      ['targets.json alone', () => plan(base), 'PUBLISH_HALF_SET'],
+      ['with the role\'s file the server already serves', () => plan({ ...base, delegated: new Map([[role, server.delegated.get(role)!]]) }), 'PUBLISH_HALF_SET'],
+      ['another role named as knowingly left', () => plan(base, ['targets/other']), 'PUBLISH_HALF_SET'],
+    ];
+    for (const [what, fn, code] of cases) expect([what, refusal(fn).code]).toEqual([what, code]);
+    expect(refusal(() => plan(base)).message).toContain(`takes a key away from ${role}`);
+    expect([...plan({ ...base, delegated: new Map([[role, roleV2]]) }).upload.keys()]).toEqual(['targets', role]);
+    expect([...plan(base, [role]).upload.keys()]).toEqual(['targets']);
+    // The server serves no file for the role: no tags to keep or lose.
+    const bare = { ...server, delegated: new Map<string, Uint8Array>() };
+    expect([...planUpload({ local: base, server: bare, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW }).upload.keys()]).toEqual(['targets']);
+    // A key added (none taken away): targets.json alone is fine.
+    const added = await sign('notary', targetsSigned('notary', 2, app, { name: role, keys: [...repo.keys.delegate, ...newKey] }), repo.keys.targets);
+    expect([...plan({ ...base, targets: added }).upload.keys()]).toEqual(['targets']);
+  });
 });
