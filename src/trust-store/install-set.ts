@@ -32,7 +32,7 @@ import { quoteShown } from '../json/fields.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { TrustedVersions } from '../tuf/repository.js';
-import { checkGun, installedVersions, prepareInstall, type TrustLayout } from './install.js';
+import { checkGun, installedVersions, metadataHashes, prepareInstall, type TrustLayout } from './install.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
 
 /** Every file under the replaced folder is read to be carried over: capped each, and in number. */
@@ -64,6 +64,8 @@ export interface SetImportEntry {
   previousRoot: number | null;
   versions: TrustedVersions;
   record: JsonObject;
+  /** SHA-256 of each metadata file installed in its folder, by name (install.ts metadataHashes). */
+  fileHashes: Record<string, string>;
 }
 
 export interface SetImportResult {
@@ -153,7 +155,7 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
       // The repository's folder is replaced as a single import replaces it: exactly the new files.
       for (const old of installedTree.keys()) next.delete(`${folder}/${old}`);
       for (const [name, bytes] of prepared.next) next.set(`${folder}/${name}`, bytes);
-      entries.push({ repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record });
+      entries.push({ repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, fileHashes: metadataHashes(prepared.next) });
     } catch (err) {
       if (isCeremonyError(err)) {
         throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}; nothing of the set was installed`, { path: `${folder}/${err.path ?? ''}`, cause: err });

@@ -17,17 +17,29 @@ import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { recoverTrustDir } from '../../../src/io/trust-dir.js';
 import { importRepository, trustFolder, type ImportOptions } from '../../../src/trust-store/install.js';
+import { SESSIONS_FOLDER_NAME, siteSessionsDir } from '../../../src/trust-store/import-session.js';
+import { summariseSessionTranscript } from '../../../src/audit/sessions.js';
+
 import { buildRepo, GUN, metaEntry, metaKey, parseBytes, PAST, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
+
+/** The transcripts in a sessions folder (none when it does not exist). */
+function sessionFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.transcript.jsonl')) : [];
+}
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const NOW = new Date();
 
-/** Every entry under `dir` (names, kinds and bytes), hashed: equal hashes = byte-for-byte the same tree. */
+/**
+ * Every entry under `dir` (names, kinds and bytes), hashed: equal hashes = byte-for-byte the same tree. The
+ * site's sessions folder is left out: a refused import records its refusal there (checked apart).
+ */
 function treeHash(dir: string): string {
   const h = createHash('sha256');
   const walk = (sub: string, rel: string) => {
     for (const name of readdirSync(sub).sort()) {
+      if (name.endsWith(SESSIONS_FOLDER_NAME)) continue;
       const full = join(sub, name);
       const r = rel ? `${rel}/${name}` : name;
       const st = lstatSync(full);
@@ -380,10 +392,22 @@ for (const profile of ['notary', 'tuf'] as const) {
         const before = treeHash(c.site);
         const args = await k.make(c);
         const io = capture();
+        // The sessions folder of the layout the import was asked for (--layout), else the repository's.
+        const sessions = siteSessionsDir(c.trust, (args.includes('--layout') ? args[args.indexOf('--layout') + 1]! : profile) as ProfileName);
+        const earlier = sessionFiles(sessions);
         const status = await runCli(['import', ...args], io.io);
         expect(io.err[0]).toMatch(new RegExp(`^error\\[${k.code}\\]`));
         expect(status).toBe(1);
         expect(treeHash(c.site)).toBe(before);
+        // The refusal is recorded in a new session transcript, when the input was read as a repository.
+        const added = sessionFiles(sessions).filter((n) => !earlier.includes(n));
+        expect(added.length).toBe(io.err[0]!.includes('the refusal is recorded in') ? 1 : 0);
+        for (const name of added) {
+          const summary = summariseSessionTranscript(name, readFileSync(join(sessions, name)));
+          expect(summary).toMatchObject({ verified: true, kind: 'import', refused: true, steps: ['import.refused', 'session.end'] });
+          expect(summary.outcome).toContain(`refused [${k.code}]`);
+          expect(io.err[0]).toContain(join(sessions, name));
+        }
       });
     });
 
@@ -431,7 +455,7 @@ for (const profile of ['notary', 'tuf'] as const) {
         await recoverTrustDir(folder(c));
         const settled = readFolder(folder(c))!;
         expect(JSON.stringify([...settled]) === JSON.stringify([...installedOld]) || (sameExceptLog(newTree, settled) && settled.size === newTree.size), `after step ${steps[k]}`).toBe(true);
-        expect(readdirSync(join(folder(c), '..')).filter((n) => n.includes('tuf-ceremony-'))).toEqual([]);
+        expect(readdirSync(join(folder(c), '..')).filter((n) => n.includes('tuf-ceremony-') && !n.endsWith(SESSIONS_FOLDER_NAME))).toEqual([]);
         // And the next import completes.
         await importRepository(await newInput(c), options(c));
         expect(sameExceptLog(newTree, readFolder(folder(c))!)).toBe(true);
