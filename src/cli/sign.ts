@@ -217,7 +217,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (raw.batch) {
       // Not carried by a batch response yet: refused rather than dropped without a word.
       if (witnesses.length > 0 || opts.bundle) throw new CeremonyError('USAGE', 'a batch response records no witnesses and is not written as a bundle: sign the batch without --witness and --bundle');
-      return await signBatchCommand(raw.batch, out, opts, io, deps, { say, checkExpectedHash, pinSource, moduleDepsFor, loadedHere });
+      return await signBatchCommand(raw.batch, out, opts, io, deps, { say, checkExpectedHash, pinSource, moduleDepsFor, loadedHere, requestBytes: raw.bytes, requestName: basename(requestPath), transcriptPath });
     }
     const requestBytes = raw.bytes;
     const received = readSigningRequest(requestBytes, basename(requestPath));
