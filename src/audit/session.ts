@@ -51,9 +51,13 @@ const shorten = (run: string): string => `${run.slice(0, 16)}…`;
  * shortened to their first 16 characters, clipped to NOTE_MAX_CHARS. What still looks like a secret to
  * the schema is dropped, leaving `fallback`.
  */
-export function sessionNote(text: string, fallback: string): string {
-  let s = text.replace(new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'gu'), '?').replace(LONG_HEX_RUN, shorten)
-    .replace(LONG_B64_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? shorten(run) : run));
+export function sessionNote(text: string, fallback: string, opts: { keep?: number } = {}): string {
+  // `keep: 0` for text from a network peer: a long run there could be a token, so none of it is kept.
+  const cut = opts.keep === 0 ? (): string => '…' : shorten;
+  let s = text
+    .replace(new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'gu'), '?')
+    .replace(LONG_HEX_RUN, cut)
+    .replace(LONG_B64_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? cut(run) : run));
   if (s.length > NOTE_MAX_CHARS) s = `${s.slice(0, NOTE_MAX_CHARS - 1)}…`;
   return s.length === 0 || looksLikeKeyMaterial(s) ? fallback : s;
 }

@@ -20,10 +20,10 @@ export interface TamperedCopy {
   code: string;
 }
 
-/** The damaged copies of a transcript's lines (header, at least two entries, then a seal or a session.end entry). */
+/** The damaged copies of a transcript's lines (header, entries, then a seal or a session.end entry; three lines at least). */
 export function tamperedCopies(lines: readonly string[], sealed: boolean): TamperedCopy[] {
   const L = [...lines];
-  if (L.length < 4) throw new Error('tamperedCopies: a header and at least three more lines are needed');
+  if (L.length < 3) throw new Error('tamperedCopies: a header and at least two more lines are needed');
   const last = L.length - 1;
   const first = L[1]!;
   const edited = first.replace(/"step":"([a-z.-]+)"/, (_m, step: string) => `"step":"${step}x"`);
