@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_MAGIC, encodeBundle, type BundleContent } from '../../../src/bundle/format.js';
 import { runCli } from '../../../src/cli/program.js';
@@ -17,8 +17,11 @@ import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { recoverTrustDir } from '../../../src/io/trust-dir.js';
 import { importRepository, trustFolder, type ImportOptions } from '../../../src/trust-store/install.js';
-import { SESSIONS_FOLDER_NAME, siteSessionsDir } from '../../../src/trust-store/import-session.js';
-import { summariseSessionTranscript } from '../../../src/audit/sessions.js';
+import { IMPORT_WITNESS_CONFIRMED, SESSIONS_FOLDER_NAME, siteSessionsDir } from '../../../src/trust-store/import-session.js';
+import { listSessionTranscripts, summariseSessionTranscript } from '../../../src/audit/sessions.js';
+import { verifyTranscript } from '../../../src/audit/verify.js';
+import { nodeSessionFolder } from '../../../src/io/session-files.js';
+import { expectVerifiesAndRefusesTampering } from '../../support/session-transcripts.js';
 
 import { buildRepo, GUN, metaEntry, metaKey, parseBytes, PAST, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
 
@@ -322,6 +325,52 @@ for (const profile of ['notary', 'tuf'] as const) {
       expect(log2[0]).toBe(log1[0]);
       expect(JSON.parse(log2[1]!)).toMatchObject({ pinnedBy: 'installed', previousRootVersion: 3, versions: { targets: 2 } });
       expect(readdirSync(join(folder, '..')).filter((n) => n.includes('staging') || n.includes('previous'))).toEqual([]);
+    });
+
+    it('writes a session transcript per import beside the trust directory: what was verified against which pin, what was installed where, the witnesses', async () => {
+      const c = context(f);
+      const bundlePath = c.file('witnessed.tufbundle', encodeBundle(content(c.r, c.v1)));
+      const io = capture();
+      expect(await runCli(['import', bundlePath, '--trust-dir', c.trust, '--root', c.pin, '--witness', 'Carol', '--witness', 'Dan Smith', '--json'], io.io), io.err.join('\n')).toBe(0);
+      const result = JSON.parse(io.out.join('')) as { transcript: string; bundleSha256: string; folder: string };
+      const sessions = siteSessionsDir(c.trust, profile);
+      // Beside the trust directory, never in a folder the client reads.
+      expect(result.transcript.startsWith(`${sessions}/`)).toBe(true);
+      expect(profile === 'notary' ? sessions : dirname(sessions)).toBe(profile === 'notary' ? join(c.trust, SESSIONS_FOLDER_NAME) : dirname(c.trust));
+      expect(result.transcript.startsWith(`${result.folder}/`)).toBe(false);
+      const bytes = readFileSync(result.transcript);
+      const v = verifyTranscript(bytes, { allowUnsealed: true });
+      expect(v.header).toMatchObject({ kind: 'import', profile, planHash: result.bundleSha256 });
+      expect(v.entries.map((e) => e.step)).toEqual(['import.verify', 'import.install', 'session.end']);
+      expect(v.entries[0]!.inputs).toEqual([
+        { name: 'witnessed.tufbundle', sha256: result.bundleSha256 },
+        { name: 'pinned-root.json', sha256: createHash('sha256').update(readFileSync(c.pin)).digest('hex') },
+      ]);
+      expect(v.entries[0]!.witnesses).toEqual([
+        { name: 'Carol', confirmed: IMPORT_WITNESS_CONFIRMED },
+        { name: 'Dan Smith', confirmed: IMPORT_WITNESS_CONFIRMED },
+      ]);
+      expect(v.entries[0]!.note).toMatch(/^verified completely against the pinned root \(pinned by file\): root v3 \(new\), targets v1/);
+      const prefix = profile === 'notary' ? 'tuf/registry.example.com/org/app/metadata/' : '';
+      expect(v.entries[1]!.outputs).toContainEqual({ name: `${prefix}root.json`, sha256: createHash('sha256').update(readFileSync(join(result.folder, 'root.json'))).digest('hex') });
+      expect(v.entries[1]!.outputs.map((o) => o.name)).not.toContain(`${prefix}imports.log`);
+      await expectVerifiesAndRefusesTampering(result.transcript, bytes, c.dir, {});
+
+      // The next import is its own file; the text output names it.
+      const io2 = capture();
+      expect(await runCli(['import', c.file('b2.tufbundle', encodeBundle(content(c.r, c.v2))), '--trust-dir', c.trust], io2.io)).toBe(0);
+      expect(io2.out.join('\n')).toMatch(/session transcript \S+-import-[0-9a-f]{8}\.transcript\.jsonl \(hash-chained, unsealed/);
+      const listed = await listSessionTranscripts(sessions, nodeSessionFolder);
+      expect(listed.sessions.map((x) => [x.verified, x.witnesses])).toEqual([
+        [true, []],
+        [true, ['Carol', 'Dan Smith']],
+      ]);
+
+      // A witness name the transcript would refuse is a usage error before anything is read or written.
+      const bad = capture();
+      expect(await runCli(['import', bundlePath, '--trust-dir', c.trust, '--witness', 'Eve\u202e'], bad.io)).toBe(2);
+      expect(bad.err[0]).toMatch(/^error\[USAGE\]: --witness 1: /);
+      expect((await listSessionTranscripts(sessions, nodeSessionFolder)).sessions).toHaveLength(2);
     });
 
     it('pins by fingerprint: the root in the bundle whose SHA-256 it is', async () => {
