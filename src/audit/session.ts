@@ -25,7 +25,7 @@ import { listPublicKey } from '../signers/public-key-json.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { UNSHOWN_CHARS_MULTILINE } from '../json/fields.js';
-import { looksLikeKeyMaterial, NOTE_MAX_CHARS } from './schema.js';
+import { looksLikeKeyMaterial, MAX_WITNESSES, NAME_MAX_CHARS, NOTE_MAX_CHARS, readText } from './schema.js';
 import { SESSION_END_STEP, type SessionKind } from './session-kinds.js';
 import { memorySink, TranscriptWriter, type EntryInput, type HeaderInput } from './transcript.js';
 
@@ -38,20 +38,12 @@ export function sessionTranscriptPath(outputPath: string): string {
   return `${outputPath}.transcript.jsonl`;
 }
 
-/**
- * A session transcript's file name in a sessions folder: the start time (UTC, `:` left out so the name is
- * valid on every file system), the kind and a random tail, so that every session has its own file and
- * names sort by time: `20261206T075648.123Z-import-3f9a1c2b.transcript.jsonl`.
- */
-export function sessionFileName(kind: SessionKind, started: Date, random: string): string {
-  if (!/^[0-9a-f]{8,32}$/.test(random)) throw new Error('sessionFileName: the random tail is 8 to 32 lower-case hex digits');
-  const stamp = started.toISOString().replace(/[-:]/g, '');
-  return `${stamp}-${kind}-${random}${SESSION_FILE_SUFFIX}`;
-}
 
-export const SESSION_FILE_SUFFIX = '.transcript.jsonl';
-
-const LONG_RUN = /[0-9A-Za-z+/=_-]{33,}/g;
+// The runs schema.ts looksLikeKeyMaterial refuses in free text: 40+ hex, or 40+ base64 characters mixing
+// digits, upper- and lower-case letters.
+const LONG_HEX_RUN = /[0-9a-fA-F]{40,}/g;
+const LONG_B64_RUN = /[A-Za-z0-9+/=]{40,}/g;
+const shorten = (run: string): string => `${run.slice(0, 16)}…`;
 
 /**
  * Free text from elsewhere (a refusal's message, a server's answer) made fit for a transcript note: unshown
@@ -59,8 +51,13 @@ const LONG_RUN = /[0-9A-Za-z+/=_-]{33,}/g;
  * shortened to their first 16 characters, clipped to NOTE_MAX_CHARS. What still looks like a secret to
  * the schema is dropped, leaving `fallback`.
  */
-export function sessionNote(text: string, fallback: string): string {
-  let s = text.replace(new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'gu'), '?').replace(LONG_RUN, (run) => `${run.slice(0, 16)}…`);
+export function sessionNote(text: string, fallback: string, opts: { keep?: number } = {}): string {
+  // `keep: 0` for text from a network peer: a long run there could be a token, so none of it is kept.
+  const cut = opts.keep === 0 ? (): string => '…' : shorten;
+  let s = text
+    .replace(new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'gu'), '?')
+    .replace(LONG_HEX_RUN, cut)
+    .replace(LONG_B64_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? cut(run) : run));
   if (s.length > NOTE_MAX_CHARS) s = `${s.slice(0, NOTE_MAX_CHARS - 1)}…`;
   return s.length === 0 || looksLikeKeyMaterial(s) ? fallback : s;
 }
@@ -79,9 +76,27 @@ export interface SessionHeader {
   appVersion?: string;
 }
 
-export { SEALED_SESSION_KINDS, SESSION_END_STEP, UNSEALED_SESSION_KINDS, type SessionKind } from './session-kinds.js';
+export { SEALED_SESSION_KINDS, SESSION_END_STEP, SESSION_FILE_SUFFIX, UNSEALED_SESSION_KINDS, sessionFileName, type SessionKind } from './session-kinds.js';
 
 export const SESSION_APP_VERSION = '0.1.0';
+
+/**
+ * The optional witness line (`--witness NAME`, repeatable; the app's witness names): trimmed, blanks
+ * dropped, each checked by the transcript's own rules for a name BEFORE the session does anything, so a
+ * name the transcript would refuse never stops a session half way. A bad name is a usage error.
+ */
+export function checkSessionWitnesses(names: readonly string[] | undefined, flag = '--witness'): string[] {
+  const out = (names ?? []).map((n) => n.trim()).filter((n) => n !== '');
+  if (out.length > MAX_WITNESSES) throw new CeremonyError('USAGE', `${flag}: at most ${MAX_WITNESSES} witnesses are named (${out.length} given)`);
+  out.forEach((n, i) => {
+    try {
+      readText(n, `${flag}[${i}]`, { max: NAME_MAX_CHARS });
+    } catch (err) {
+      throw new CeremonyError('USAGE', `${flag} ${i + 1}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  return out;
+}
 
 
 /** A session transcript being built in memory; `bytes()` once it is finished (sealed or not). */

@@ -18,7 +18,10 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
-import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
+import { SessionTranscript, sessionNote } from '../audit/session.js';
+import { MAX_FILES } from '../audit/schema.js';
+import type { WhileBatchSigned } from '../rotation/batch-sign.js';
 import { writeNewFolder } from '../io/files-under.js';
 import {
   BATCH_REQUEST_MAX_BYTES,
@@ -58,6 +61,17 @@ export async function readRequestOrBatch(path: string): Promise<{ batch?: BatchR
   return { bytes };
 }
 
+/** A batch, as a session transcript's header names it (its repositories are named in the entries). */
+function batchName(batch: BatchRequest): string {
+  return `batch of ${batch.requests.length} repositor${batch.requests.length === 1 ? 'y' : 'ies'}`;
+}
+
+/** A merged file's name in the transcript (255 characters at most: a long repository name keeps its end). */
+function mergedName(repository: string, role: string): string {
+  const name = `${repository}/${role}.json`;
+  return name.length <= 255 ? name : `…${name.slice(name.length - 254)}`;
+}
+
 function reviewJson(d: BatchDescription): Record<string, unknown> {
   return { summary: d.summary, exceptions: d.exceptions, lines: d.lines, digest: d.digest };
 }
@@ -75,12 +89,52 @@ export async function signBatchCommand(
     pinSource: typeof import('./sign.js').pinSource;
     moduleDepsFor: typeof import('./sign.js').moduleDepsFor;
     loadedHere: TokenModule[];
+    /** The batch file as read (its SHA-256 heads the transcript) and its name. */
+    requestBytes: Uint8Array;
+    requestName: string;
+    /** `RESPONSE.transcript.jsonl` (checked absent by the caller). */
+    transcriptPath: string;
   },
 ): Promise<number> {
   const { say } = helpers;
   const first = describeBatch(batch);
   for (const line of first.lines) say(line);
   if (opts.expectHash !== undefined) helpers.checkExpectedHash(opts.expectHash, { sha256: batch.batchId, hex: batch.digest.hex });
+
+  // The co-signer's session transcript, as for a single request (sign.ts): the batch reviewed, each
+  // repository signed, the response written; sealed by the signing key while it is at hand.
+  const session = await SessionTranscript.start({ kind: 'co-sign', profile: batch.requests[0]!.profile, repository: batchName(batch), reviewed: helpers.requestBytes, rehearsal: false });
+  const signerName = opts.name ?? 'co-signer';
+  await session.append({
+    step: 'request.review',
+    actor: { name: signerName, role: 'co-signer' },
+    digests: [{ label: `the batch hash (${batchName(batch)}), the bytes reviewed`, sha256: batch.batchId }],
+    inputs: [{ name: helpers.requestName, bytes: helpers.requestBytes }],
+    note: opts.expectHash !== undefined ? 'the batch short hash read out by the administrator was given and matched' : 'reviewed on screen; no expected hash was given to compare',
+  });
+  let written: Uint8Array | undefined;
+  let sealKeyId = '';
+  const whileSigned: WhileBatchSigned = async (key, signed) => {
+    written = serializeBatchResponse(signed.response);
+    for (const [n, i] of signed.plan.signs.entries()) {
+      const request = batch.requests[i]!;
+      const r = signed.response.responses[n]!;
+      await session.append({
+        step: 'co-sign',
+        actor: { name: r.signer.name, role: 'co-signer' },
+        ...(r.signer.token ? { token: { ...r.signer.token, keyId: r.signatures[0]!.keyid } } : {}),
+        digests: [{ label: `${request.role === 'root' ? 'root' : 'targets'} payload, the bytes to sign`, sha256: request.payloadSha256 }],
+        note: sessionNote(`${request.profile} repository ${request.repository}: ${r.signatures.length} signature${r.signatures.length === 1 ? '' : 's'} made and verified`, `${r.signatures.length} signature(s) made and verified`),
+      });
+    }
+    await session.append({
+      step: 'co-sign.response',
+      actor: { name: signerName, role: 'co-signer' },
+      outputs: [{ name: basename(out), bytes: written }],
+      note: `signatures for ${signed.plan.signs.length} of ${batch.requests.length} repositories${signed.plan.skips.length ? `; nothing to sign in ${signed.plan.skips.length}` : ''}`,
+    });
+    sealKeyId = await session.seal(key);
+  };
   let response: BatchResponse;
   let signs: number;
   let skips: number[];
@@ -95,7 +149,7 @@ export async function signBatchCommand(
           bytes.fill(0);
         }
       }
-      const signed = await signBatchWithShareCards(batch, cards, { name: opts.name });
+      const signed = await signBatchWithShareCards(batch, cards, { name: opts.name, whileSigned });
       response = signed.response;
       signs = signed.plan.signs.length;
       skips = signed.plan.skips;
@@ -106,7 +160,7 @@ export async function signBatchCommand(
   } else {
     const signed = await signBatchOnToken(
       batch,
-      { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin: helpers.pinSource(opts.pinEnv, deps), name: opts.name },
+      { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin: helpers.pinSource(opts.pinEnv, deps), name: opts.name, whileSigned },
       helpers.moduleDepsFor(deps, helpers.loadedHere),
     );
     response = signed.response;
@@ -114,26 +168,42 @@ export async function signBatchCommand(
     skips = signed.plan.skips;
     say(`signed with key "${opts.label}" on ${describeToken(signed.token)}${signed.rehearsal ? ' — REHEARSAL token' : ''}`);
   }
-  const bytes = serializeBatchResponse(response);
+  const bytes = written ?? serializeBatchResponse(response);
   await writeFileVerified(out, bytes);
   // What was written must read back as the response made.
   if (parseBatchResponse(bytes).responses.length !== response.responses.length) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the response written`);
   const skipped = skips.map((i) => batch.requests[i]!.repository);
   say(`wrote ${out}: signatures for ${signs} of ${batch.requests.length} repositories${skipped.length ? ` (nothing to sign in ${skipped.length})` : ''}`);
+  await writeFileAtomic(helpers.transcriptPath, session.bytes());
+  say(`session transcript ${helpers.transcriptPath}, sealed by the signing key: tuf-ceremony transcript verify ${helpers.transcriptPath} --seal-key ${sealKeyId}`);
   if (opts.json) {
-    io.out(JSON.stringify({ ok: true, out, form: 'batch-response', batchId: batch.batchId, repositories: batch.requests.length, signed: signs, skipped, signer: response.responses[0]?.signer, review: reviewJson(first) }, null, 2));
+    io.out(
+      JSON.stringify(
+        { ok: true, out, transcript: helpers.transcriptPath, sealKeyId, form: 'batch-response', batchId: batch.batchId, repositories: batch.requests.length, signed: signs, skipped, signer: response.responses[0]?.signer, review: reviewJson(first) },
+        null,
+        2,
+      ),
+    );
   }
   return 0;
 }
 
 /** `merge` of a batch: per repository, written all at once into a new folder when every one is complete. */
-export async function mergeBatchCommand(batch: BatchRequest, responsePaths: string[], opts: { out: string; partial?: boolean; json?: boolean }, io: Io): Promise<number> {
+export async function mergeBatchCommand(
+  batch: BatchRequest,
+  responsePaths: string[],
+  opts: { out: string; partial?: boolean; json?: boolean },
+  io: Io,
+  request: { bytes: Uint8Array; name: string; transcriptPath: string },
+): Promise<number> {
   const out = resolve(opts.out);
-  await assertAbsent([out], ' (a merged batch is never written over an existing folder: choose another --out)');
+  await assertAbsent([out, request.transcriptPath], ' (a merged batch is never written over an existing folder: choose another --out)');
   const answers: (BatchResponse | SignatureResponse)[] = [];
+  const responseFiles: { name: string; bytes: Uint8Array }[] = [];
   for (const path of responsePaths) {
     try {
       const bytes = await readFileCapped(path, BATCH_RESPONSE_MAX_BYTES);
+      responseFiles.push({ name: basename(path), bytes });
       if (batchFormatOf(bytes) === 'tuf-ceremony-batch-signature-response') answers.push(parseBatchResponse(bytes));
       else {
         if (bytes.length > RESPONSE_BUNDLE_MAX_BYTES) throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${bytes.length} bytes, over the cap of ${RESPONSE_BUNDLE_MAX_BYTES}`, { path });
@@ -153,13 +223,41 @@ export async function mergeBatchCommand(batch: BatchRequest, responsePaths: stri
     status: result.status,
     repositories: result.entries.map((e) => ({ profile: e.profile, repository: e.repository, role: e.result.role, version: e.result.version, final: e.result.final, status: e.result.status, file: e.result.final ? `${e.repository}/${e.result.role}.json` : null })),
     out: result.final ? out : null,
+    transcript: result.final ? request.transcriptPath : null,
   };
   if (!result.final && !opts.partial) throw new CeremonyError('THRESHOLD_NOT_MET', `the batch is not complete: ${result.status} (merge with --partial to accept a partial result)`, { path: '$.responses' });
-  if (result.final) await writeNewFolder(out, new Map(result.entries.map((e) => [`${e.repository}/${e.result.role}.json`, e.result.bytes!])));
+  if (result.final) {
+    // The merge session's transcript, as for a single request (merge.ts): hash-chained, unsealed (no key
+    // here; each merged file proves itself by its signatures), beside the folder: DIR.transcript.jsonl.
+    const session = await SessionTranscript.start({ kind: 'merge', profile: batch.requests[0]!.profile, repository: batchName(batch), reviewed: request.bytes, rehearsal: false });
+    const inputs = [{ name: request.name, bytes: request.bytes }, ...responseFiles];
+    for (let at = 0; at < inputs.length; at += MAX_FILES) {
+      await session.append({
+        step: at === 0 ? 'merge.inputs' : 'merge.inputs.more',
+        actor: { name: 'administrator', role: 'administrator' },
+        ...(at === 0 ? { digests: [{ label: `batch hash of ${batchName(batch)}`, sha256: batch.batchId }] } : {}),
+        inputs: inputs.slice(at, at + MAX_FILES),
+        note: at === 0 ? `the batch request and ${responseFiles.length} response file${responseFiles.length === 1 ? '' : 's'}` : 'more response files',
+      });
+    }
+    for (const [i, e] of result.entries.entries()) {
+      await session.append({
+        step: 'merge',
+        actor: { name: 'administrator', role: 'administrator' },
+        digests: [{ label: `${e.result.role}.json v${e.result.version}, the bytes signed`, sha256: batch.requests[i]!.payloadSha256 }],
+        outputs: [{ name: mergedName(e.repository, e.result.role), bytes: e.result.bytes! }],
+        note: sessionNote(`${e.profile} repository ${e.repository}: ${e.result.status}`, e.result.status),
+      });
+    }
+    await session.end(`${result.entries.length} files written under ${basename(out)}`);
+    await writeNewFolder(out, new Map(result.entries.map((e) => [`${e.repository}/${e.result.role}.json`, e.result.bytes!])));
+    await writeFileAtomic(request.transcriptPath, session.bytes());
+  }
   if (opts.json) io.out(JSON.stringify(report, null, 2));
   else {
     io.out(result.status);
     io.out(result.final ? `wrote ${result.entries.length} files under ${out} (<repository>/root.json or targets.json)` : 'partial: nothing written; merge again with more responses');
+    if (result.final) io.out(`session transcript ${request.transcriptPath} (hash-chained, unsealed: tuf-ceremony transcript verify ${request.transcriptPath} --allow-unsealed)`);
   }
   return 0;
 }

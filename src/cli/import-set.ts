@@ -24,6 +24,9 @@ import { asObject, asString, child, shownOrQuoted } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import { importRepositorySet } from '../trust-store/install-set.js';
 import type { Io } from './output.js';
+import { sha256Hex } from '../crypto/digest.js';
+import type { ImportSessionStart } from '../trust-store/import-session.js';
+import { recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 
 const PINS_MAX_BYTES = 4 * 1024 * 1024;
 const SET_KIND = new TextEncoder().encode('"kind":"trust-bundle-set"');
@@ -46,10 +49,31 @@ export function parsePins(bytes: Uint8Array): Map<string, string> {
   return pins;
 }
 
-export async function importSetCommand(bytes: Uint8Array, input: string, opts: { trustDir: string; pins?: string; json?: boolean; now?: Date }, io: Io): Promise<number> {
+export async function importSetCommand(bytes: Uint8Array, input: string, opts: { trustDir: string; pins?: string; witnesses?: string[]; json?: boolean; now?: Date }, io: Io): Promise<number> {
   const set = decodeRepositorySet(bytes, basename(input));
-  const pins = opts.pins ? parsePins(await readFileCapped(opts.pins, PINS_MAX_BYTES)) : undefined;
-  const result = await importRepositorySet(set, { trustDir: resolve(opts.trustDir), ...(pins ? { pins } : {}), now: opts.now ?? new Date() });
+  const pinsBytes = opts.pins ? await readFileCapped(opts.pins, PINS_MAX_BYTES) : undefined;
+  const trustDir = resolve(opts.trustDir);
+  // The session transcript (src/trust-store/import-session.ts): the set, its pins file, the outcome.
+  const session: ImportSessionStart = {
+    profile: set.profile,
+    repository: set.name,
+    source: { name: basename(input), sha256: set.outer.hash.sha256, form: 'set' },
+    ...(pinsBytes ? { pin: { name: basename(opts.pins!), sha256: sha256Hex(pinsBytes) } } : {}),
+    trustDir,
+    witnesses: opts.witnesses ?? [],
+    ...(opts.now ? { now: () => opts.now! } : {}),
+  };
+  let result;
+  try {
+    const pins = pinsBytes ? parsePins(pinsBytes) : undefined;
+    result = await importRepositorySet(set, { trustDir, ...(pins ? { pins } : {}), now: opts.now ?? new Date() });
+  } catch (err) {
+    // A refusal is recorded too; nothing of the set was installed (install-set.ts).
+    if (!recordsRefusal(err)) throw err;
+    throw refusalRecorded(err, await recordImportSession(session, set.profile, { refused: err }));
+  }
+  const record = await recordImportSession(session, result.layout, { set: result });
+  const transcript = 'path' in record ? record.path : null;
   const h = set.outer.hash;
   if (opts.json) {
     io.out(
@@ -62,6 +86,8 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
           layout: result.layout,
           folder: result.folder,
           bundle: { sha256: h.sha256, shortHash: h.hex, words: h.words },
+          transcript,
+          ...('warning' in record ? { transcriptWarning: record.warning } : {}),
           repositories: result.entries.map((e) => ({ repository: e.repository, folder: e.folder, pinnedBy: e.pinnedBy, previousRoot: e.previousRoot, root: e.versions.root, targets: e.versions.targets ?? null, snapshot: e.versions.snapshot ?? null, timestamp: e.versions.timestamp ?? null })),
         },
         null,
@@ -79,6 +105,8 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   for (const r of rows) io.out(`  ${line(r)}`);
   io.out(`  set short hash: ${groupHex(h.hex)}`);
   io.out(`    words: ${groupWords(h.words)}`);
+  if (transcript) io.out(`  session transcript ${transcript} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcript} --allow-unsealed)`);
+  else if ('warning' in record) io.err(`warning: ${record.warning}`);
   return 0;
 }
 

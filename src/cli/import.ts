@@ -14,7 +14,13 @@ import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
 import { metadataDirOf } from '../io/ceremony-output.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { shownOrQuoted } from '../json/fields.js';
-import { importRepository, type TrustLayout } from '../trust-store/install.js';
+import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
+import { folderListingSha256, type ImportSessionStart } from '../trust-store/import-session.js';
+import { checkSessionWitnesses } from '../audit/session.js';
+import { sha256Hex } from '../crypto/digest.js';
+import { parseMetadata } from '../tuf/metadata.js';
+import type { ProfileName } from '../profiles/profile.js';
+import { recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 import { describeRemovedLock, removeStaleImportLock } from '../trust-store/lock.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import type { Io } from './output.js';
@@ -45,10 +51,30 @@ export interface ImportCommandOptions extends AttestationFlags {
   removeStaleLock?: boolean;
   /** A trust-bundle-set: repository → pinned root SHA-256 (src/cli/import-set.ts). */
   pins?: string;
+  /** Who watched the import (the optional witness line, issue #16): recorded in its session transcript. */
+  witness?: string[];
+}
+
+/**
+ * The profile of what is imported, for its transcript: its newest root's, else the bundle's claim, else the
+ * layout asked; none when nothing says (the import refuses it; no session to record).
+ */
+function profileOf(source: ImportSource, layout: string | undefined): ProfileName | undefined {
+  const root = source.files.root ?? source.files.versionedRoots.get(Math.max(0, ...source.files.versionedRoots.keys()));
+  if (root) {
+    try {
+      return parseMetadata(root, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' }).profile.name;
+    } catch {
+      // refused by the import with the verifier's code
+    }
+  }
+  if (source.bundle) return source.bundle.profile;
+  return layout === 'notary' || layout === 'tuf' ? layout : undefined;
 }
 
 export async function importCommand(input: string, opts: ImportCommandOptions, io: Io): Promise<number> {
   if (opts.layout !== undefined && opts.layout !== 'notary' && opts.layout !== 'tuf') throw new CeremonyError('USAGE', '--layout must be notary or tuf');
+  const witnesses = checkSessionWitnesses(opts.witness);
   // A trust bundle of many repositories: all or none (src/cli/import-set.ts).
   if (!(await isDirectory(input))) {
     const bytes = await readBundleFile(input);
@@ -59,13 +85,26 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
       if (opts.requireAttestation || opts.pinPolicy !== undefined || opts.touchPolicy !== undefined || opts.plan !== undefined || opts.attestationRoots !== undefined) {
         throw new CeremonyError('USAGE', 'a trust-bundle-set import does not check attestations: --require-attestation, --pin-policy, --touch-policy, --plan and --attestation-roots are for one repository (import each repository alone to check its attestations.json)');
       }
-      return importSetCommand(bytes, input, { trustDir: opts.trustDir, ...(opts.pins ? { pins: opts.pins } : {}), ...(opts.json ? { json: true } : {}), ...(opts.now ? { now: opts.now } : {}) }, io);
+      return importSetCommand(bytes, input, { trustDir: opts.trustDir, witnesses, ...(opts.pins ? { pins: opts.pins } : {}), ...(opts.json ? { json: true } : {}), ...(opts.now ? { now: opts.now } : {}) }, io);
     }
   } else if (opts.pins) throw new CeremonyError('USAGE', '--pins is for a trust-bundle-set');
   const source = await readRepositoryInput(input, { bundleOnly: true });
   const trustedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
+  const trustDir = resolve(opts.trustDir);
+  // The session transcript (src/trust-store/import-session.ts): from here on, the outcome is recorded.
+  const profile = profileOf(source, opts.layout);
+  const session: ImportSessionStart | undefined = profile && {
+    profile,
+    repository: source.bundle?.repository ?? opts.gun ?? source.source,
+    source: source.bundle ? { name: source.source, sha256: source.bundle.hash.sha256, form: 'bundle' } : { name: source.source, sha256: folderListingSha256(source.files), form: 'folder' },
+    ...(trustedRoot ? { pin: { name: basename(opts.root!), sha256: sha256Hex(trustedRoot) } } : {}),
+    trustDir,
+    witnesses,
+    ...(opts.now ? { now: () => opts.now! } : {}),
+  };
+  const layout = (opts.layout ?? profile) as TrustLayout | undefined;
   const importOpts = {
-    trustDir: resolve(opts.trustDir),
+    trustDir,
     ...(trustedRoot ? { trustedRoot } : {}),
     ...(opts.rootFingerprint ? { rootFingerprint: opts.rootFingerprint } : {}),
     ...(opts.gun ? { gun: opts.gun } : {}),
@@ -76,22 +115,40 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   let removedStaleLock: string | undefined;
   let result;
   try {
-    result = await importRepository(source, importOpts);
-  } catch (err) {
-    // --remove-stale-lock: the refusal names the lock file (the layout decides where it is); it is
-    // removed only if provably stale (else IMPORT_LOCK_NOT_STALE), then the import runs once more.
-    if (!opts.removeStaleLock || !(err instanceof CeremonyError) || err.code !== 'IMPORT_LOCK_STALE' || !err.path) throw err;
-    const removed = await removeStaleImportLock(err.path, nodeLockFs());
-    if (removed) {
-      removedStaleLock = describeRemovedLock(removed);
-      if (!opts.json) io.out(removedStaleLock);
+    try {
+      result = await importRepository(source, importOpts);
+    } catch (err) {
+      // --remove-stale-lock: the refusal names the lock file (the layout decides where it is); it is
+      // removed only if provably stale (else IMPORT_LOCK_NOT_STALE), then the import runs once more.
+      if (!opts.removeStaleLock || !(err instanceof CeremonyError) || err.code !== 'IMPORT_LOCK_STALE' || !err.path) throw err;
+      const removed = await removeStaleImportLock(err.path, nodeLockFs());
+      if (removed) {
+        removedStaleLock = describeRemovedLock(removed);
+        if (!opts.json) io.out(removedStaleLock);
+      }
+      result = await importRepository(source, importOpts);
     }
-    result = await importRepository(source, importOpts);
+  } catch (err) {
+    // A refusal is recorded too (the audit trail); the trust folder is as it was (install.ts).
+    if (!session || !layout || !recordsRefusal(err)) throw err;
+    throw refusalRecorded(err, await recordImportSession(session, layout, { refused: err }));
   }
+  const record = session ? await recordImportSession(session, result.layout, { single: result }) : { warning: 'no session transcript was written' };
+  const transcript = 'path' in record ? record.path : null;
   if (opts.json) {
     io.out(
       JSON.stringify(
-        { ok: true, ...result.record, folder: result.folder, files: result.files, ...(result.attestations ? { attestations: result.attestations } : {}), ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}), ...(removedStaleLock ? { removedStaleLock } : {}) },
+        {
+          ok: true,
+          ...result.record,
+          folder: result.folder,
+          files: result.files,
+          transcript,
+          ...(result.attestations ? { attestations: result.attestations } : {}),
+          ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}),
+          ...('warning' in record ? { transcriptWarning: record.warning } : {}),
+          ...(removedStaleLock ? { removedStaleLock } : {}),
+        },
         null,
         2,
       ),
@@ -110,6 +167,8 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   if (due) io.out(`  next bundle due before ${due.expires} (${shownOrQuoted(due.role)} expires, ${due.daysLeft} day(s) from now); see tuf-ceremony status`);
   if (result.lockNotReleased) io.err(`warning: ${result.lockNotReleased}`);
   if (source.bundle) for (const l of hashLines('bundle', source.bundle.hash)) io.out(`  ${l}`);
+  if (transcript) io.out(`  session transcript ${transcript} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcript} --allow-unsealed)`);
+  else if ('warning' in record) io.err(`warning: ${record.warning}`);
   return 0;
 }
 
@@ -157,7 +216,8 @@ export function registerImportCommands(program: Command, io: Io, done: (status: 
     .option('--layout <LAYOUT>', 'notary or tuf (default: the repository’s profile)')
     .option('--json', 'machine-readable result (documented in the README)')
     .option('--pins <FILE>', 'a trust-bundle-set: JSON object, repository → SHA-256 of the root.json pinned for it')
-    .option('--remove-stale-lock', 'first remove the import lock an interrupted import left (only if its process is gone), and say so');
+    .option('--remove-stale-lock', 'first remove the import lock an interrupted import left (only if its process is gone), and say so')
+    .option('--witness <NAME...>', 'who watched the import (names, recorded in its session transcript; optional, repeatable)');
   withAttestationFlags(importCmd).action(async (input: string, opts: ImportCommandOptions) => {
     done(await importCommand(input, opts, io));
   });

@@ -79,7 +79,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     await assertAbsent([out, transcriptPath], ' (a merged file is never overwritten: choose another --out)');
     // A batch request merges per repository into a new folder (src/cli/batch.ts).
     const raw = await readRequestOrBatch(requestPath);
-    if (raw.batch) return await mergeBatchCommand(raw.batch, responsePaths, opts, io);
+    if (raw.batch) return await mergeBatchCommand(raw.batch, responsePaths, opts, io, { bytes: raw.bytes, name: basename(requestPath), transcriptPath });
     // A certificate request (issue #14): the certificates merge into root N+1's signing request.
     if (certificateDocumentFormatOf(raw.bytes) === CERTIFICATE_REQUEST_FORMAT) {
       const { mergeCertificatesCommand } = await import('./merge-certificates.js');

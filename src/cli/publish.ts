@@ -9,17 +9,25 @@
  * TUF_CEREMONY_REGISTRY_PASSWORD), else asked on the terminal without echo. They are asked only when the
  * server's token realm is met, sent only to that https realm, never written or printed; the password
  * bytes are zeroed when the command ends.
+ *
+ * Each publish (not a dry run) writes a session transcript — the server, the GUN, what was uploaded, the
+ * fetch-back verification, or the refusal and its code; never a credential — as a new file in
+ * `tuf-ceremony-sessions/` beside the input (src/publish/publish-session.ts); `--json` gives its path as
+ * `transcript` (null for a dry run).
  */
-import { basename } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError } from '../errors.js';
 import { readMetadataFolder } from '../io/ceremony-output.js';
 import { assertAbsent, isDirectory, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { httpsTransport } from '../io/https-transport.js';
 import { shownOrQuoted } from '../json/fields.js';
 import type { HttpTransport } from '../publish/http.js';
 import { NotaryServerApi, checkGun, checkServerUrl, type ServerKeyRole } from '../publish/notary-server.js';
-import { describeChange, publishRepository } from '../publish/publish.js';
+import { describeChange, oldestLocalRoot, publishRepository } from '../publish/publish.js';
+import { publishSessionTranscript, type PublishSessionStart } from '../publish/publish-session.js';
+import { folderListingSha256, SESSIONS_FOLDER_NAME } from '../trust-store/import-session.js';
+import { writeSessionTranscript } from '../io/session-files.js';
 import { AuthorizedClient, type Credentials } from '../publish/registry-auth.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
@@ -94,12 +102,47 @@ export interface PublishCommandOptions extends ServerOptions {
   now?: Date;
 }
 
+/** Where publish writes its session transcripts: `tuf-ceremony-sessions/` beside the input (publish-session.ts). */
+export function publishSessionsDir(input: string): string {
+  return join(dirname(resolve(input)), SESSIONS_FOLDER_NAME);
+}
+
 export async function publishCommand(input: string, opts: PublishCommandOptions, io: Io, deps: ServerDeps = processServerDeps()): Promise<number> {
   const local = await readPublishInput(input);
   const pinnedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
   const { api, dispose } = await openServer(opts, deps, false);
+  // The session transcript (src/publish/publish-session.ts): from here on, the outcome is recorded.
+  const session: PublishSessionStart = {
+    host: new URL(api.base).host,
+    gun: api.gun,
+    input: { name: basename(resolve(input)), sha256: folderListingSha256(local) },
+    pinnedRoot: pinnedRoot ? { name: basename(opts.root!), bytes: pinnedRoot } : { name: 'the oldest root of the input (pinned)', bytes: oldestLocalRoot(local) },
+    ...(opts.now ? { now: () => opts.now! } : {}),
+  };
+  const record = async (outcome: Parameters<typeof publishSessionTranscript>[1]): Promise<{ path: string } | { warning: string }> => {
+    const dir = publishSessionsDir(input);
+    try {
+      const started = session.now ? session.now() : new Date();
+      return { path: await writeSessionTranscript(dir, 'publish', started, await publishSessionTranscript({ ...session, now: () => started }, outcome)) };
+    } catch (err) {
+      if (!isCeremonyError(err)) throw err;
+      return { warning: `the session transcript could not be written in ${dir}: [${err.code}] ${err.message}` };
+    }
+  };
   try {
-    const outcome = await publishRepository({ local, api, now: opts.now ?? new Date(), dryRun: Boolean(opts.dryRun), ...(pinnedRoot ? { pinnedRoot } : {}), ...(opts.withoutDelegated?.length ? { withoutDelegated: opts.withoutDelegated } : {}) });
+    let outcome;
+    try {
+      outcome = await publishRepository({ local, api, now: opts.now ?? new Date(), dryRun: Boolean(opts.dryRun), ...(pinnedRoot ? { pinnedRoot } : {}), ...(opts.withoutDelegated?.length ? { withoutDelegated: opts.withoutDelegated } : {}) });
+    } catch (err) {
+      // A refusal is recorded (not a dry run's, which records nothing): its code and message first.
+      if (opts.dryRun || !isCeremonyError(err) || err.code === 'USAGE') throw err;
+      const r = await record({ refused: err });
+      const suffix = err.path ? ` (at ${err.path})` : '';
+      const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, err.message.length - suffix.length) : err.message;
+      throw new CeremonyError(err.code, `${message} (${'path' in r ? `the refusal is recorded in ${r.path}` : r.warning})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
+    }
+    const recorded = opts.dryRun ? undefined : await record({ published: outcome });
+    const transcript = recorded && 'path' in recorded ? recorded.path : null;
     const { plan } = outcome;
     const state = opts.dryRun ? (plan.upload.size ? 'would-publish' : 'already-published') : plan.upload.size ? 'published' : 'already-published';
     if (opts.json) {
@@ -111,6 +154,8 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
             server: api.base.replace(/\/v2\/.*$/, ''),
             gun: api.gun,
             dryRun: Boolean(opts.dryRun),
+            transcript,
+            ...(recorded && 'warning' in recorded ? { transcriptWarning: recorded.warning } : {}),
             firstPublish: plan.firstPublish,
             upload: [...plan.upload.keys()],
             roles: plan.roles.map((r) => ({ role: r.role, from: r.from ?? null, to: r.to, upload: r.upload })),
@@ -145,6 +190,8 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
         `  verified what the server now serves from pinned root v${outcome.pinnedRootVersion}: root v${s.root.signed.version}, targets v${s.targets!.md.signed.version}, snapshot v${s.snapshot!.md.signed.version}, timestamp v${s.timestamp!.md.signed.version} (expires ${s.timestamp!.md.signed.expiresText})`,
       );
     }
+    if (transcript) io.out(`  session transcript ${transcript} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcript} --allow-unsealed)`);
+    else if (recorded && 'warning' in recorded) io.err(`warning: ${recorded.warning}`);
     return 0;
   } finally {
     dispose();

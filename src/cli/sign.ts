@@ -218,7 +218,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (raw.batch) {
       // Not carried by a batch response yet: refused rather than dropped without a word.
       if (witnesses.length > 0 || opts.bundle) throw new CeremonyError('USAGE', 'a batch response records no witnesses and is not written as a bundle: sign the batch without --witness and --bundle');
-      return await signBatchCommand(raw.batch, out, opts, io, deps, { say, checkExpectedHash, pinSource, moduleDepsFor, loadedHere });
+      return await signBatchCommand(raw.batch, out, opts, io, deps, { say, checkExpectedHash, pinSource, moduleDepsFor, loadedHere, requestBytes: raw.bytes, requestName: basename(requestPath), transcriptPath });
     }
     // A certificate request (issue #14: src/rotation/certificate-request.ts): the token issues a certificate.
     if (certificateDocumentFormatOf(raw.bytes) === CERTIFICATE_REQUEST_FORMAT) {

@@ -51,14 +51,21 @@ export interface SignedBatchOnToken {
   rehearsal: boolean;
 }
 
+/**
+ * Called with the key and what it signed while the key is still at hand (the token logged in, the rebuilt
+ * key not yet wiped): the co-signer's session transcript is sealed with it (src/audit/session.ts).
+ */
+export type WhileBatchSigned = (key: SigningKey, signed: { response: BatchResponse; plan: BatchSignPlan }) => Promise<void>;
+
 /** One token session, one PIN, every repository the key signs (signRequestOnToken, for a batch). */
-export async function signBatchOnToken(batch: BatchRequest, req: TokenSignRequest, deps: TokenModuleDeps): Promise<SignedBatchOnToken> {
+export async function signBatchOnToken(batch: BatchRequest, req: Omit<TokenSignRequest, 'whileSigned'> & { whileSigned?: WhileBatchSigned | undefined }, deps: TokenModuleDeps): Promise<SignedBatchOnToken> {
   const opened = await openExpectedToken({ module: req.module, moduleParams: req.moduleParams, token: req.token }, deps);
   const { session } = opened;
   try {
     const { key, fingerprint } = await unlockTokenKey(opened, req.label, req.pin, (fp) => refusal(batch, fp));
     const token = session.token.label ? { serial: session.token.serial, label: session.token.label } : { serial: session.token.serial };
     const { response, plan } = await signBatch(batch, key, { name: req.name, token, pin: () => req.pin(session.token) });
+    await req.whileSigned?.(key, { response, plan });
     return { response, plan, token: { label: session.token.label, serial: session.token.serial }, fingerprint, rehearsal: session.rehearsal };
   } finally {
     await session.close();
@@ -66,11 +73,20 @@ export async function signBatchOnToken(batch: BatchRequest, req: TokenSignReques
 }
 
 /** The key rebuilt from share cards (checked first: it must sign somewhere in the batch), signs, is wiped. */
-export async function signBatchWithShareCards(batch: BatchRequest, cards: readonly ShareCard[], opts: { name?: string | undefined } = {}): Promise<{ response: BatchResponse; plan: BatchSignPlan; fingerprint: string }> {
+export async function signBatchWithShareCards(
+  batch: BatchRequest,
+  cards: readonly ShareCard[],
+  opts: { name?: string | undefined; whileSigned?: WhileBatchSigned | undefined } = {},
+): Promise<{ response: BatchResponse; plan: BatchSignPlan; fingerprint: string }> {
   return withShareCardKey(
     cards,
     (fingerprint) => refusal(batch, fingerprint),
-    async (key, rebuilt) => ({ ...(await signBatch(batch, key, { name: opts.name ?? rebuilt.label })), fingerprint: rebuilt.fingerprint }),
+    async (key, rebuilt) => {
+      const signed = await signBatch(batch, key, { name: opts.name ?? rebuilt.label });
+      // Before the rebuilt key is wiped: it seals the session transcript too.
+      await opts.whileSigned?.(key, signed);
+      return { ...signed, fingerprint: rebuilt.fingerprint };
+    },
   );
 }
 

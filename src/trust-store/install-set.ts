@@ -32,7 +32,7 @@ import { quoteShown } from '../json/fields.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { TrustedVersions, VerifiedRepository } from '../tuf/repository.js';
-import { checkGun, installedVersions, prepareInstall, type TrustLayout } from './install.js';
+import { checkGun, installedVersions, metadataHashes, prepareInstall, type TrustLayout } from './install.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
 
 /** Every file under the replaced folder is read to be carried over: capped each, and in number. */
@@ -64,6 +64,8 @@ export interface SetImportEntry {
   previousRoot: number | null;
   versions: TrustedVersions;
   record: JsonObject;
+  /** SHA-256 of each metadata file installed in its folder, by name (install.ts metadataHashes). */
+  fileHashes: Record<string, string>;
 }
 
 export interface SetImportResult {
@@ -167,7 +169,7 @@ function prepareSetEntry(
       oldLog: installedTree.get(IMPORT_RECORD_FILE),
     });
     return {
-      entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, verified: prepared.verified },
+      entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, fileHashes: metadataHashes(prepared.next), verified: prepared.verified },
       files: prepared.next,
     };
   } catch (err) {

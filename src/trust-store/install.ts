@@ -95,6 +95,8 @@ export interface ImportResult {
   files: string[];
   record: JsonObject;
   verified: VerifiedRepository;
+  /** SHA-256 of each file installed in `folder` (imports.log left out), by name: for the session transcript. */
+  fileHashes: Record<string, string>;
   /** Set when the install went through but its lock could not be removed afterwards (what to do about it). */
   lockNotReleased?: string;
   /** attestations.json checked (when the input carried one, or one was required): per key, in words. */
@@ -262,6 +264,7 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     ...(installed ? { previous: installed.versions } : {}),
     versions,
     files: [...next.keys()].filter((n) => n !== IMPORTS_LOG).sort(),
+    fileHashes: metadataHashes(next),
     record,
     verified,
     ...(attestations ? { attestations } : {}),
@@ -352,6 +355,13 @@ export function prepareInstall(a: {
   next.set(IMPORTS_LOG, log);
 
   return { next, record, versions, pinnedBy, verified, ...(attestations ? { attestations: attestations.keys } : {}) };
+}
+
+/** SHA-256 of each metadata file of a folder's new content (imports.log, the site's record, left out). */
+export function metadataHashes(next: ReadonlyMap<string, Uint8Array>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [...next.keys()].sort()) if (name !== IMPORTS_LOG) out[name] = sha256Hex(next.get(name)!);
+  return out;
 }
 
 function capFor(name: string, caps: SizeCaps): number {

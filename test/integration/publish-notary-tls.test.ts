@@ -22,6 +22,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../support/cli-io.js';
+import { expectNoSecrets, expectVerifiesAndRefusesTampering } from '../support/session-transcripts.js';
+import { verifyTranscript } from '../../src/audit/verify.js';
 import { runCli } from '../../src/cli/program.js';
 import { publishCommand, serverKeysCommand, type ServerDeps } from '../../src/cli/publish.js';
 import { statusCommand } from '../../src/cli/status.js';
@@ -80,9 +82,23 @@ describe('publish to notary-server over TLS with token auth', () => {
     } catch (err) {
       code = reportError(c.io, err, true);
     }
-    const json = JSON.parse(c.out.join('')) as { ok: boolean; state?: string; upload?: string[]; error?: { code: string; message: string }; served?: Record<string, unknown> | null };
+    const json = JSON.parse(c.out.join('')) as { ok: boolean; state?: string; upload?: string[]; transcript?: string | null; error?: { code: string; message: string }; served?: Record<string, unknown> | null };
+    // Every publish but a dry run leaves its session transcript (issue #16) beside the input, its refusal
+    // included; it verifies, and no credential used is in it (the password, right or wrong).
+    const transcript = json.ok ? json.transcript : /the refusal is recorded in (\S+\.transcript\.jsonl)/.exec(json.error?.message ?? '')?.[1];
+    if (extra.dryRun) expect(json.transcript).toBeNull();
+    else if (json.ok || json.error?.code !== 'USAGE') {
+      expect(transcript, JSON.stringify(json)).toMatch(/tuf-ceremony-sessions\/[0-9TZ.]+-publish-[0-9a-f]{8}\.transcript\.jsonl$/);
+      const bytes = readFileSync(transcript!);
+      const v = verifyTranscript(bytes, { allowUnsealed: true });
+      expect(v.header).toMatchObject({ kind: 'publish', profile: 'notary', repository: gun });
+      expect(v.entries.map((e) => e.step)).toEqual(json.ok ? [...['publish.plan'], ...(json.upload?.length ? ['publish.upload'] : []), 'publish.verify', 'session.end'] : ['publish.refused', 'session.end']);
+      expectNoSecrets(bytes, [new TextEncoder().encode(extra.password ?? TOKEN_PASSWORD), new TextEncoder().encode(TOKEN_PASSWORD)]);
+      transcripts.push({ path: transcript!, bytes, ok: json.ok });
+    }
     return { code, json, err: c.err.join('\n') };
   }
+  const transcripts: { path: string; bytes: Uint8Array; ok: boolean }[] = [];
 
   /** What the server serves now, read with credentials: versions by role (undefined = none). */
   async function served(gun: string): Promise<{ root?: number; targets?: number; snapshot?: number }> {
@@ -386,5 +402,12 @@ describe('publish to notary-server over TLS with token auth', () => {
       expect(refused.json.error?.message).toContain('no snapshot was included in update and server does not hold current snapshot key');
       expect(await served(gun)).toEqual({});
     });
+  });
+
+  it('the session transcripts of the publishes above: a published one and a refused one verify, and every damaged copy is refused', async () => {
+    const published = transcripts.find((x) => x.ok);
+    const refused = transcripts.find((x) => !x.ok);
+    expect(published && refused).toBeTruthy();
+    for (const t of [published!, refused!]) await expectVerifiesAndRefusesTampering(t.path, t.bytes, work, {});
   });
 });

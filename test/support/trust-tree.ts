@@ -7,13 +7,19 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleContent } from '../../src/bundle/format.js';
+import { SESSIONS_FOLDER_NAME } from '../../src/trust-store/import-session.js';
 import type { BuiltRepo } from './repo.js';
 
-/** Every entry under `dir` (names, kinds, bytes), hashed: equal hashes = byte for byte the same tree. */
-export function treeHash(dir: string): string {
+/**
+ * Every entry under `dir` (names, kinds, bytes), hashed: equal hashes = byte for byte the same tree. The
+ * site's sessions folder (src/trust-store/import-session.ts) is left out by default: a refused import
+ * records its refusal there, by design; the tests that care check it apart.
+ */
+export function treeHash(dir: string, skip: (name: string) => boolean = (name) => name.endsWith(SESSIONS_FOLDER_NAME)): string {
   const h = createHash('sha256');
   const walk = (sub: string, rel: string) => {
     for (const name of readdirSync(sub).sort()) {
+      if (skip(name)) continue;
       const full = join(sub, name);
       const r = rel ? `${rel}/${name}` : name;
       const st = lstatSync(full);

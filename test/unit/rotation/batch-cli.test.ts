@@ -8,6 +8,12 @@ import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
 import { buildRotationPayload, buildSigningRequest, parseBatchRequest, serializeBatchResponse, serializeSigningRequest, signBatch, type BatchRequest } from '../../../src/rotation/index.js';
 import { backupOnShareCards, EXPIRES_V2, makeCustodian, rootFixture, type Custodian } from './support.js';
 import { captureIo } from '../../support/cli-io.js';
+import { expectNoSecrets, expectVerifiesAndRefusesTampering } from '../../support/session-transcripts.js';
+import { verifyTranscript } from '../../../src/audit/verify.js';
+import { parseShareCard } from '../../../src/shamir/index.js';
+import { createHash } from 'node:crypto';
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 const REPOS = ['site/app-1', 'site/app-2', 'site/app-3'];
 
@@ -64,6 +70,19 @@ describe('tuf-ceremony batch / sign / merge of a batch (share cards, files)', ()
     expect(signed.form).toBe('batch-response');
     expect(signed.signed).toBe(3);
     expect(s.err.join('\n')).toContain('In 3 repositories: root key "Alice"');
+    // The co-signer's session transcript (issue #16), as for a single request: sealed by the key rebuilt
+    // from the cards; every repository signed is in it; the cards are not.
+    const cosign = JSON.parse(s.out.join('\n')) as { transcript: string; sealKeyId: string };
+    expect(cosign.transcript).toBe(`${backupResponse}.transcript.jsonl`);
+    const cosignBytes = readFileSync(cosign.transcript);
+    const v = verifyTranscript(cosignBytes, { expectedSealKeyId: cosign.sealKeyId });
+    expect(v.header).toMatchObject({ kind: 'co-sign', repository: 'batch of 3 repositories', planHash: sha(readFileSync(batchPath)) });
+    expect(v.entries.map((e) => e.step)).toEqual(['request.review', 'co-sign', 'co-sign', 'co-sign', 'co-sign.response']);
+    expect(v.entries.slice(1, 4).map((e) => e.note)).toEqual(REPOS.map((r) => `tuf repository ${r}: 1 signature made and verified`));
+    expect(v.entries[4]!.outputs).toEqual([{ name: 'backup.json', sha256: sha(readFileSync(backupResponse)) }]);
+    // No share (the secret bytes each card carries) in any encoding.
+    expectNoSecrets(cosignBytes, cardPaths.map((p) => parseShareCard(readFileSync(p)).share));
+    await expectVerifiesAndRefusesTampering(cosign.transcript, cosignBytes, dir, { sealKeyId: cosign.sealKeyId });
 
     // Bob and Dave answer with their own batch responses (software keys).
     const bobPath = join(dir, 'bob.json');
@@ -80,8 +99,17 @@ describe('tuf-ceremony batch / sign / merge of a batch (share cards, files)', ()
 
     const m = captureIo();
     expect(await runCli(['merge', batchPath, davePath, bobPath, backupResponse, '--out', out, '--json'], m.io)).toBe(0);
-    const merged = JSON.parse(m.out.join('\n')) as { final: boolean; repositories: { repository: string; file: string }[] };
+    const merged = JSON.parse(m.out.join('\n')) as { final: boolean; transcript: string; repositories: { repository: string; file: string }[] };
     expect(merged.final).toBe(true);
+    // The merge session's transcript, beside the folder: hash-chained, unsealed, ended.
+    expect(merged.transcript).toBe(`${out}.transcript.jsonl`);
+    const mergeBytes = readFileSync(merged.transcript);
+    const mv = verifyTranscript(mergeBytes, { allowUnsealed: true });
+    expect(mv.header).toMatchObject({ kind: 'merge', repository: 'batch of 3 repositories' });
+    expect(mv.entries.map((e) => e.step)).toEqual(['merge.inputs', 'merge', 'merge', 'merge', 'session.end']);
+    expect(mv.entries[0]!.inputs.map((f) => f.name)).toEqual(['batch.json', 'dave.json', 'bob.json', 'backup.json']);
+    expect(mv.entries.slice(1, 4).map((e) => e.outputs)).toEqual(REPOS.map((r) => [{ name: `${r}/root.json`, sha256: sha(readFileSync(join(out, r, 'root.json'))) }]));
+    await expectVerifiesAndRefusesTampering(merged.transcript, mergeBytes, dir, {});
     for (const repo of REPOS) {
       const bytes = readFileSync(join(out, repo, 'root.json'));
       const previous = parseMetadata(roots.get(repo)!, 'root', { maxBytes: 1 << 20, source: 'v1' });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeBundle, encodeBundle } from '../../../src/bundle/format.js';
 import { decodeRepositorySet, encodeRepositorySet, innerName } from '../../../src/bundle/set.js';
@@ -19,6 +19,10 @@ import { importRepositorySet } from '../../../src/trust-store/install-set.js';
 import { captureIo } from '../../support/cli-io.js';
 import { buildRepo, parseBytes, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
+import { SESSIONS_FOLDER_NAME, siteSessionsDir } from '../../../src/trust-store/import-session.js';
+import { listSessionTranscripts } from '../../../src/audit/sessions.js';
+import { verifyTranscript } from '../../../src/audit/verify.js';
+import { nodeSessionFolder } from '../../../src/io/session-files.js';
 
 const NOW = new Date();
 const enc = new TextEncoder();
@@ -149,26 +153,54 @@ describe.each(['notary', 'tuf'] as const)('trust-bundle-set import (%s)', (profi
     const pinsPath = join(dir, 'pins.json');
     writeFileSync(pinsPath, JSON.stringify(Object.fromEntries([...pins].slice(0, 3))));
     const noPins = captureIo();
-    const before = treeHash(join(trustDir, '..'));
+    const outsideSessions = (n: string): boolean => n.endsWith(SESSIONS_FOLDER_NAME);
+    const before = treeHash(join(trustDir, '..'), outsideSessions);
     expect(await runCli(['import', setPath, '--trust-dir', trustDir], noPins.io)).toBe(1);
     expect(noPins.err[0]).toMatch(/^error\[IMPORT_PIN_NOT_FOUND\]: repository /);
-    expect(treeHash(join(trustDir, '..'))).toBe(before);
+    expect(treeHash(join(trustDir, '..'), outsideSessions)).toBe(before);
+    // The refusal is the set import's session transcript: recorded in the site's sessions folder, nothing else written.
+    const sessions = siteSessionsDir(trustDir, profile);
+    expect(noPins.err[0]).toContain(`the refusal is recorded in ${sessions}`);
+    const refused = await listSessionTranscripts(sessions, nodeSessionFolder);
+    expect(refused.sessions).toHaveLength(1);
+    expect(refused.sessions[0]).toMatchObject({ verified: true, kind: 'import', repository: 'myorg', refused: true, steps: ['import.refused', 'session.end'], witnesses: [] });
     // A set import does not check attestations.json: a requirement is refused (fail closed), nothing written.
     const attest = captureIo();
     expect(await runCli(['import', setPath, '--trust-dir', trustDir, '--pins', pinsPath, '--require-attestation'], attest.io)).toBe(2);
     expect(attest.err[0]).toMatch(/^error\[USAGE\]: a trust-bundle-set import does not check attestations/);
-    expect(treeHash(join(trustDir, '..'))).toBe(before);
+    expect(treeHash(join(trustDir, '..'), outsideSessions)).toBe(before);
     const i = captureIo();
-    expect(await runCli(['import', setPath, '--trust-dir', trustDir, '--pins', pinsPath], i.io)).toBe(0);
+    expect(await runCli(['import', setPath, '--trust-dir', trustDir, '--pins', pinsPath, '--witness', 'Carol', '--witness', 'Dan'], i.io)).toBe(0);
     expect(i.out[0]).toMatch(/^imported: 3 \w+ repositories of myorg into /);
     expect(i.out[1]).toMatch(/^ {2}repository +root +targets +pinned by$/);
     expect(i.out[2]).toContain(nameOf(profile, 0));
     expect(i.out[2]).toMatch(/v1 \(new\) +v1 +fingerprint$/);
     expect(readFileSync(join(folderOf(2), 'root.json')).length).toBeGreaterThan(0);
+    // The session transcript: the set and its pins file verified, each repository's files installed, the witnesses.
+    const line = i.out.find((l) => l.includes('session transcript '))!;
+    const path = /session transcript (\S+) /.exec(line)![1]!;
+    expect(path.startsWith(sessions)).toBe(true);
+    const v = verifyTranscript(readFileSync(path), { allowUnsealed: true });
+    expect(v.header).toMatchObject({ kind: 'import', profile, repository: 'myorg', planHash: decodeRepositorySet(readFileSync(setPath)).outer.hash.sha256 });
+    expect(v.entries.map((e) => e.step)).toEqual(['import.verify', 'import.install', 'import.install', 'import.install', 'session.end']);
+    expect(v.entries[0]!.inputs).toEqual([
+      { name: 'set.tufbundle', sha256: sha(readFileSync(setPath)) },
+      { name: 'pins.json', sha256: sha(readFileSync(pinsPath)) },
+    ]);
+    expect(v.entries[0]!.witnesses.map((w) => w.name)).toEqual(['Carol', 'Dan']);
+    const folder0 = profile === 'notary' ? `${nameOf(profile, 0)}/metadata` : nameOf(profile, 0);
+    expect(v.entries[1]!.outputs).toContainEqual({ name: `${folder0}/root.json`, sha256: sha(readFileSync(join(folderOf(0), 'root.json'))) });
+    expect(v.entries[1]!.note).toContain(nameOf(profile, 0));
     const j = captureIo();
     expect(await runCli(['import', setPath, '--trust-dir', trustDir, '--json'], j.io)).toBe(0);
-    const report = JSON.parse(j.out.join('\n')) as { set: boolean; repositories: { pinnedBy: string; previousRoot: number }[] };
+    const report = JSON.parse(j.out.join('\n')) as { set: boolean; transcript: string; repositories: { pinnedBy: string; previousRoot: number }[] };
     expect(report.set).toBe(true);
+    // Each session its own file: the refusal, the first import and this one.
+    expect(report.transcript).not.toBe(path);
+    const listed = await listSessionTranscripts(sessions, nodeSessionFolder);
+    expect(listed.sessions.map((x) => [x.file, x.verified, x.refused])).toEqual(
+      [report.transcript, path, join(sessions, refused.sessions[0]!.file)].map((p) => [basename(p), true, p === join(sessions, refused.sessions[0]!.file)]),
+    );
     expect(report.repositories.map((r) => [r.pinnedBy, r.previousRoot])).toEqual([0, 1, 2].map(() => ['installed', 1]));
   }, 120_000);
 });

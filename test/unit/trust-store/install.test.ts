@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_MAGIC, encodeBundle, type BundleContent } from '../../../src/bundle/format.js';
 import { runCli } from '../../../src/cli/program.js';
@@ -17,17 +17,32 @@ import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { recoverTrustDir } from '../../../src/io/trust-dir.js';
 import { importRepository, trustFolder, type ImportOptions } from '../../../src/trust-store/install.js';
+import { IMPORT_WITNESS_CONFIRMED, SESSIONS_FOLDER_NAME, siteSessionsDir } from '../../../src/trust-store/import-session.js';
+import { listSessionTranscripts, summariseSessionTranscript } from '../../../src/audit/sessions.js';
+import { verifyTranscript } from '../../../src/audit/verify.js';
+import { nodeSessionFolder } from '../../../src/io/session-files.js';
+import { expectVerifiesAndRefusesTampering } from '../../support/session-transcripts.js';
+
 import { buildRepo, GUN, metaEntry, metaKey, parseBytes, PAST, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
+
+/** The transcripts in a sessions folder (none when it does not exist). */
+function sessionFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.transcript.jsonl')) : [];
+}
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const NOW = new Date();
 
-/** Every entry under `dir` (names, kinds and bytes), hashed: equal hashes = byte-for-byte the same tree. */
+/**
+ * Every entry under `dir` (names, kinds and bytes), hashed: equal hashes = byte-for-byte the same tree. The
+ * site's sessions folder is left out: a refused import records its refusal there (checked apart).
+ */
 function treeHash(dir: string): string {
   const h = createHash('sha256');
   const walk = (sub: string, rel: string) => {
     for (const name of readdirSync(sub).sort()) {
+      if (name.endsWith(SESSIONS_FOLDER_NAME)) continue;
       const full = join(sub, name);
       const r = rel ? `${rel}/${name}` : name;
       const st = lstatSync(full);
@@ -312,6 +327,52 @@ for (const profile of ['notary', 'tuf'] as const) {
       expect(readdirSync(join(folder, '..')).filter((n) => n.includes('staging') || n.includes('previous'))).toEqual([]);
     });
 
+    it('writes a session transcript per import beside the trust directory: what was verified against which pin, what was installed where, the witnesses', async () => {
+      const c = context(f);
+      const bundlePath = c.file('witnessed.tufbundle', encodeBundle(content(c.r, c.v1)));
+      const io = capture();
+      expect(await runCli(['import', bundlePath, '--trust-dir', c.trust, '--root', c.pin, '--witness', 'Carol', '--witness', 'Dan Smith', '--json'], io.io), io.err.join('\n')).toBe(0);
+      const result = JSON.parse(io.out.join('')) as { transcript: string; bundleSha256: string; folder: string };
+      const sessions = siteSessionsDir(c.trust, profile);
+      // Beside the trust directory, never in a folder the client reads.
+      expect(result.transcript.startsWith(`${sessions}/`)).toBe(true);
+      expect(profile === 'notary' ? sessions : dirname(sessions)).toBe(profile === 'notary' ? join(c.trust, SESSIONS_FOLDER_NAME) : dirname(c.trust));
+      expect(result.transcript.startsWith(`${result.folder}/`)).toBe(false);
+      const bytes = readFileSync(result.transcript);
+      const v = verifyTranscript(bytes, { allowUnsealed: true });
+      expect(v.header).toMatchObject({ kind: 'import', profile, planHash: result.bundleSha256 });
+      expect(v.entries.map((e) => e.step)).toEqual(['import.verify', 'import.install', 'session.end']);
+      expect(v.entries[0]!.inputs).toEqual([
+        { name: 'witnessed.tufbundle', sha256: result.bundleSha256 },
+        { name: 'pinned-root.json', sha256: createHash('sha256').update(readFileSync(c.pin)).digest('hex') },
+      ]);
+      expect(v.entries[0]!.witnesses).toEqual([
+        { name: 'Carol', confirmed: IMPORT_WITNESS_CONFIRMED },
+        { name: 'Dan Smith', confirmed: IMPORT_WITNESS_CONFIRMED },
+      ]);
+      expect(v.entries[0]!.note).toMatch(/^verified completely against the pinned root \(pinned by file\): root v3 \(new\), targets v1/);
+      const prefix = profile === 'notary' ? 'tuf/registry.example.com/org/app/metadata/' : '';
+      expect(v.entries[1]!.outputs).toContainEqual({ name: `${prefix}root.json`, sha256: createHash('sha256').update(readFileSync(join(result.folder, 'root.json'))).digest('hex') });
+      expect(v.entries[1]!.outputs.map((o) => o.name)).not.toContain(`${prefix}imports.log`);
+      await expectVerifiesAndRefusesTampering(result.transcript, bytes, c.dir, {});
+
+      // The next import is its own file; the text output names it.
+      const io2 = capture();
+      expect(await runCli(['import', c.file('b2.tufbundle', encodeBundle(content(c.r, c.v2))), '--trust-dir', c.trust], io2.io)).toBe(0);
+      expect(io2.out.join('\n')).toMatch(/session transcript \S+-import-[0-9a-f]{8}\.transcript\.jsonl \(hash-chained, unsealed/);
+      const listed = await listSessionTranscripts(sessions, nodeSessionFolder);
+      expect(listed.sessions.map((x) => [x.verified, x.witnesses])).toEqual([
+        [true, []],
+        [true, ['Carol', 'Dan Smith']],
+      ]);
+
+      // A witness name the transcript would refuse is a usage error before anything is read or written.
+      const bad = capture();
+      expect(await runCli(['import', bundlePath, '--trust-dir', c.trust, '--witness', 'Eve\u202e'], bad.io)).toBe(2);
+      expect(bad.err[0]).toMatch(/^error\[USAGE\]: --witness 1: /);
+      expect((await listSessionTranscripts(sessions, nodeSessionFolder)).sessions).toHaveLength(2);
+    });
+
     it('pins by fingerprint: the root in the bundle whose SHA-256 it is', async () => {
       const c = context(f);
       const fp = createHash('sha256').update(c.v1.roots[0]!).digest('hex');
@@ -380,10 +441,22 @@ for (const profile of ['notary', 'tuf'] as const) {
         const before = treeHash(c.site);
         const args = await k.make(c);
         const io = capture();
+        // The sessions folder of the layout the import was asked for (--layout), else the repository's.
+        const sessions = siteSessionsDir(c.trust, (args.includes('--layout') ? args[args.indexOf('--layout') + 1]! : profile) as ProfileName);
+        const earlier = sessionFiles(sessions);
         const status = await runCli(['import', ...args], io.io);
         expect(io.err[0]).toMatch(new RegExp(`^error\\[${k.code}\\]`));
         expect(status).toBe(1);
         expect(treeHash(c.site)).toBe(before);
+        // The refusal is recorded in a new session transcript, when the input was read as a repository.
+        const added = sessionFiles(sessions).filter((n) => !earlier.includes(n));
+        expect(added.length).toBe(io.err[0]!.includes('the refusal is recorded in') ? 1 : 0);
+        for (const name of added) {
+          const summary = summariseSessionTranscript(name, readFileSync(join(sessions, name)));
+          expect(summary).toMatchObject({ verified: true, kind: 'import', refused: true, steps: ['import.refused', 'session.end'] });
+          expect(summary.outcome).toContain(`refused [${k.code}]`);
+          expect(io.err[0]).toContain(join(sessions, name));
+        }
       });
     });
 
@@ -431,7 +504,7 @@ for (const profile of ['notary', 'tuf'] as const) {
         await recoverTrustDir(folder(c));
         const settled = readFolder(folder(c))!;
         expect(JSON.stringify([...settled]) === JSON.stringify([...installedOld]) || (sameExceptLog(newTree, settled) && settled.size === newTree.size), `after step ${steps[k]}`).toBe(true);
-        expect(readdirSync(join(folder(c), '..')).filter((n) => n.includes('tuf-ceremony-'))).toEqual([]);
+        expect(readdirSync(join(folder(c), '..')).filter((n) => n.includes('tuf-ceremony-') && !n.endsWith(SESSIONS_FOLDER_NAME))).toEqual([]);
         // And the next import completes.
         await importRepository(await newInput(c), options(c));
         expect(sameExceptLog(newTree, readFolder(folder(c))!)).toBe(true);

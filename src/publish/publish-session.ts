@@ -1,0 +1,71 @@
+/**
+ * The session transcript of `tuf-ceremony publish` (issue #16; format src/audit/session.ts): which server
+ * and repository (GUN), what was read, against which pinned root, what was uploaded in the one update, and
+ * the fetch-back verification — or the refusal and its code. Never a credential: the user name, password
+ * and bearer tokens are not given to it (it records only the fields below), and a refusal's message is
+ * cleaned with no long run kept (sessionNote `keep: 0`), as a server's words could carry one.
+ *
+ * Unsealed (publish uses no signing key), hash-chained and closed by `session.end`: `transcript verify
+ * --allow-unsealed`. Written as a new file in `tuf-ceremony-sessions/` beside the input published (the
+ * ceremony output folder, metadata folder or bundle), as an import's goes beside its trust directory.
+ * A dry run uploads nothing and records nothing.
+ */
+import { sha256Hex } from '../crypto/digest.js';
+import { isCeremonyError } from '../errors.js';
+import { SessionTranscript, sessionNote } from '../audit/session.js';
+import type { PublishOutcome } from './publish.js';
+
+export interface PublishSessionStart {
+  /** The server's host (and port): never a URL with credentials (checkServerUrl refuses those). */
+  host: string;
+  gun: string;
+  /** The input's name and the SHA-256 it is reviewed by (folderListingSha256 of its metadata). */
+  input: { name: string; sha256: string };
+  pinnedRoot: { name: string; bytes: Uint8Array };
+  now?: () => Date;
+}
+
+const OPERATOR = { name: 'operator', role: 'operator' } as const;
+
+export async function publishSessionTranscript(start: PublishSessionStart, outcome: { published: PublishOutcome } | { refused: unknown }): Promise<Uint8Array> {
+  const session = await SessionTranscript.start({ kind: 'publish', profile: 'notary', repository: start.gun, reviewed: { sha256: start.input.sha256 }, rehearsal: false }, start.now);
+  const inputs = [
+    { name: start.input.name, sha256: start.input.sha256 },
+    { name: start.pinnedRoot.name === start.input.name ? `${start.pinnedRoot.name} (pinned root)` : start.pinnedRoot.name, sha256: sha256Hex(start.pinnedRoot.bytes) },
+  ];
+  const digests = [{ label: 'the metadata published (SHA-256 of its file list)', sha256: start.input.sha256 }];
+  if ('refused' in outcome) {
+    const err = outcome.refused;
+    const code = isCeremonyError(err) ? err.code : 'INTERNAL';
+    const message = isCeremonyError(err) ? err.message : 'an unexpected error';
+    await session.append({ step: 'publish.refused', actor: OPERATOR, digests, inputs, note: sessionNote(`server ${start.host}: refused [${code}]: ${message}`, `refused [${code}]`, { keep: 0 }) });
+    await session.end(`refused [${code}]`);
+    return session.bytes();
+  }
+  const { plan, served, pinnedRootVersion } = outcome.published;
+  const roles = plan.roles.map((r) => (r.upload ? `${r.role} v${r.from ?? '-'} → v${r.to}` : `${r.role} v${r.to} already served`)).join(', ');
+  await session.append({
+    step: 'publish.plan',
+    actor: OPERATOR,
+    digests,
+    inputs,
+    note: sessionNote(`server ${start.host}, ${plan.firstPublish ? 'first publish' : 'update'}: ${roles}; snapshot signed by ${plan.snapshotHeldBy === 'server' ? 'the server' : 'the offline snapshot key'}`, 'upload planned'),
+  });
+  if (plan.upload.size > 0) {
+    await session.append({
+      step: 'publish.upload',
+      actor: OPERATOR,
+      outputs: [...plan.upload].map(([role, bytes]) => ({ name: `${role}.json`, bytes })),
+      note: `${plan.upload.size} file${plan.upload.size === 1 ? '' : 's'} uploaded in one update`,
+    });
+  }
+  if (served) {
+    await session.append({
+      step: 'publish.verify',
+      actor: OPERATOR,
+      note: `fetched back and verified from the pinned root v${pinnedRootVersion} as a client would: root v${served.root.signed.version}, targets v${served.targets!.md.signed.version}, snapshot v${served.snapshot!.md.signed.version}, timestamp v${served.timestamp!.md.signed.version} (expires ${served.timestamp!.md.signed.expiresText})`,
+    });
+  }
+  await session.end(plan.upload.size > 0 ? 'published' : 'already published: nothing uploaded');
+  return session.bytes();
+}
