@@ -127,18 +127,18 @@ export function recogniseTranscriptHead(head: Uint8Array): Recognised {
 }
 
 function summarise(name: string, header: TranscriptHeader, t: VerifiedTranscript | undefined, refusal: CeremonyError | undefined): ListedTranscript {
-  const out: ListedTranscript = {
+  let seal: ListedSeal;
+  if (refusal || !t) seal = refusedSeal(refusal ?? new CeremonyError('INTERNAL', 'the transcript was neither verified nor refused'));
+  else if (t.sealedBy) seal = { state: 'sealed', keyId: t.sealedBy.keyId, fingerprint: t.sealedBy.fingerprint, time: t.sealedBy.time };
+  else seal = { state: 'unsealed', why: t.problems.some((p) => p.code === 'TRANSCRIPT_TRUNCATED') ? 'the chain is intact up to a last line cut short; no seal' : 'the chain is intact; no seal' };
+  return {
     name,
     kind: header.kind,
     kindTitle: transcriptKindTitle(header.kind),
     header: { profile: header.profile, repository: header.repository, started: header.started, rehearsal: header.rehearsal },
     entries: t?.entries.length ?? 0,
-    seal: { state: 'unsealed', why: '' },
+    seal,
   };
-  if (refusal) out.seal = refusedSeal(refusal);
-  else if (t?.sealedBy) out.seal = { state: 'sealed', keyId: t.sealedBy.keyId, fingerprint: t.sealedBy.fingerprint, time: t.sealedBy.time };
-  else out.seal = { state: 'unsealed', why: t?.problems.some((p) => p.code === 'TRANSCRIPT_TRUNCATED') ? 'the chain is intact up to a last line cut short; no seal' : 'the chain is intact; no seal' };
-  return out;
 }
 
 /** Find, verify and summarise every transcript under the folder `io` reads. */

@@ -162,7 +162,8 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     await t.page.getByRole('heading', { level: 1, name: 'Transcript' }).waitFor();
     // Without an expected key: amber "not compared", never green "Verified" (issue #16) ...
     await t.choose('Open transcript…', outPath(out, 'transcript.jsonl'));
-    const notCompared = t.page.getByRole('heading', { name: /^Chain intact, sealed by key \S+ — not compared$/ });
+    // The sealing key is named by its holder, from the transcript's own custodian entries (issue #16).
+    const notCompared = t.page.getByRole('heading', { name: /^Chain intact, sealed by key \S+ \(Alice’s key\) — not compared$/ });
     await notCompared.waitFor();
     expect(await notCompared.innerText()).toContain(sealKeyId.slice(0, 8));
     expect(await t.page.getByRole('main').innerText()).not.toContain('Verified');

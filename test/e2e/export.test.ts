@@ -140,7 +140,7 @@ describe('Export screen', () => {
     }
     const words = await summary.getByRole('list', { name: 'Bundle hash words, to read aloud' }).locator('li').allInnerTexts();
     expect(words).toHaveLength(16);
-    const fullHash = await summary.locator('.fp-full').innerText();
+    const fullHash = (await summary.locator('.fp-full').innerText()).replace(/ /g, ''); // shown in groups of four
     expect(fullHash).toMatch(/^[0-9a-f]{64}$/);
 
     // Write to USB: main asks for the folder (the test's folder), proposes the name, writes, reads back.
@@ -224,7 +224,7 @@ describe('Export screen', () => {
     await choose('Open a bundle file…', file);
     await summary.locator('.export-repository').filter({ hasText: /^metadata$/ }).waitFor();
     expect(await summary.innerText()).toContain('(bundle file)');
-    expect(await summary.locator('.fp-full').innerText()).toBe(sha256(bytes));
+    expect((await summary.locator('.fp-full').innerText()).replace(/ /g, '')).toBe(sha256(bytes));
 
     // A co-signing request (the rotation flow's plain document) is checked and exported as its bundle.
     const fx = await rootFixture('notary');
@@ -244,7 +244,7 @@ describe('Export screen', () => {
     await choose('Open a metadata folder…', tufDir);
     const summary = page.locator('section.export-summary');
     await summary.getByRole('heading', { name: /Trust bundle ready to export/ }).waitFor();
-    const fullHash = await summary.locator('.fp-full').innerText();
+    const fullHash = (await summary.locator('.fp-full').innerText()).replace(/ /g, ''); // shown in groups of four
     const qrText = await page.locator('section.export-qr').innerText();
     const seqLen = Number(/(\d+) fragments of/.exec(qrText)![1]);
     expect(seqLen).toBeGreaterThan(3);

@@ -12,7 +12,7 @@ import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { readPicked } from '../lib/files';
 import { clearExportPrepared, peekExportPrepared } from '../lib/handoff';
 import { useReveal } from '../lib/reveal';
-import { formatDate, groupWords } from '../lib/format';
+import { formatDate, groupedFingerprint, groupWords } from '../lib/format';
 import { clampRate, DEFAULT_FPS, MAX_FPS, MIN_FPS } from '../export/player';
 import { QrPlayer } from '../export/QrPlayer';
 import '../export/export.css';
@@ -237,7 +237,8 @@ export function ExportScreen() {
               Short hash <code className="export-short-hash">{view.hash.short}</code>
             </p>
             <p className="muted">
-              SHA-256 <code className="fp-full">{view.hash.sha256}</code>
+              {/* In groups of four (issue #16): the line breaks between groups, never inside one, at 1024 px. */}
+              SHA-256 <code className="fp-full">{groupedFingerprint(view.hash.sha256)}</code>
             </p>
           </div>
         </section>

@@ -105,12 +105,25 @@ function SealBanner({ opened, t, onCompare }: { opened: string; t: TranscriptVie
 }
 
 /** The seal state of a listed transcript in words, as `transcript verify` says it. */
-function sealText(item: TranscriptListItemView): string {
+function SealText({ item }: { item: TranscriptListItemView }) {
   const s = item.seal;
-  if (s.state === 'sealed') return `Sealed by key ${shortKeyId(s.keyId)}${s.holder ? ` (${holderPhrase(s.holder)})` : ''}`;
-  if (s.state === 'unsealed') return `Unsealed chain: ${s.why}`;
+  if (s.state === 'sealed')
+    return (
+      <>
+        Sealed by key{' '}
+        <code className="keyid" title={s.keyId}>
+          {shortKeyId(s.keyId)}
+        </code>
+        {s.holder ? ` (${holderPhrase(s.holder)})` : ''}
+      </>
+    );
+  if (s.state === 'unsealed') return <>Unsealed chain: {s.why}</>;
   // Plain sentences (issue #16): the code is shown beside it; no JSON path as the message.
-  return `Refused (${s.code}): ${plainMessage(s.message, s.path)}`;
+  return (
+    <>
+      Refused (<code>{s.code}</code>): {plainMessage(s.message, s.path)}
+    </>
+  );
 }
 
 /** The transcripts of a folder: kind, date, seal state, and a way to open each one. */
@@ -154,7 +167,7 @@ function TranscriptList({ view, busy, onOpen }: { view: TranscriptListView; busy
                   <span className="icon" aria-hidden="true">
                     {item.seal.state === 'sealed' ? '✓ ' : item.seal.state === 'unsealed' ? '! ' : '✗ '}
                   </span>
-                  {sealText(item)}
+                  <SealText item={item} />
                   {item.seal.state === 'sealed' ? <span className="muted block">not yet compared with an expected key</span> : null}
                 </td>
                 <td>

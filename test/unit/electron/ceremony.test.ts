@@ -16,7 +16,7 @@ import { ModuleChoices } from '../../../electron/main/module-choices.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
 import { htmlDataUrl, printHtmlToPdf, type PrintWindowLike } from '../../../electron/main/print.js';
-import type { CeremonyStatusView, IpcResult, PrintResultView, TranscriptView } from '../../../electron/shared/api-types.js';
+import type { CeremonyStatusView, ExportPreparedView, IpcResult, PrintResultView, TranscriptView } from '../../../electron/shared/api-types.js';
 import type { Inspection } from '../../../src/inspect/types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { intentHash } from '../../../src/ceremony/plan-hash.js';
@@ -109,6 +109,15 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
     const print = await call<PrintResultView>(CHANNELS.ceremonyPrintShareCards);
     expect(printed).toHaveLength(1);
     expect(print.html).toBe(readFileSync(join(out, 'secret', 'share-cards.html'), 'utf8'));
+
+    // On completion (issue #16): the printable transcript, and the metadata/ folder prepared for Export
+    // (the same bundle Export makes of that folder: secret/ and state/ are not in it).
+    const printedTranscript = await call<PrintResultView>(CHANNELS.ceremonyPrintTranscript);
+    expect(printed).toHaveLength(2);
+    expect(printedTranscript.html).toBe(readFileSync(join(out, 'state', 'transcript.html'), 'utf8'));
+    const exported = await call<ExportPreparedView>(CHANNELS.ceremonyExportMetadata);
+    expect(exported).toMatchObject({ kind: 'trust-bundle', from: 'folder', opened: 'out/metadata', profile: 'tuf' });
+    expect(exported.files.map((f) => f.name).sort()).toEqual(['1.root.json', 'root.json', 'snapshot.json', 'targets.json', 'timestamp.json']);
 
     // A finished ceremony does not start again into the same folder.
     const again = await session['deps'].chooseOutputDir('x');
