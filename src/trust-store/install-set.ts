@@ -64,6 +64,8 @@ export interface SetImportEntry {
   previousRoot: number | null;
   versions: TrustedVersions;
   record: JsonObject;
+  /** The verified root's expiry and root role (for a summary table: the Import screen's). */
+  root: { expires: string; threshold: number; keys: number };
 }
 
 export interface SetImportResult {
@@ -167,7 +169,7 @@ function prepareSetEntry(
       oldLog: installedTree.get(IMPORT_RECORD_FILE),
     });
     return {
-      entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, verified: prepared.verified },
+      entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, root: rootSummary(prepared.verified), verified: prepared.verified },
       files: prepared.next,
     };
   } catch (err) {
@@ -223,4 +225,9 @@ function filesByFolder(tree: ReadonlyMap<string, Uint8Array>, folders: readonly 
     if (sub) sub.set(name.slice(cut + 1), bytes);
   }
   return byFolder;
+}
+
+function rootSummary(v: VerifiedRepository): SetImportEntry['root'] {
+  const role = v.root.signed.roles.get('root')!;
+  return { expires: v.root.signed.expiresText, threshold: role.threshold, keys: role.keyids.length };
 }
