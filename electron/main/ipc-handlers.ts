@@ -45,7 +45,7 @@ import type { TokenModuleChoiceView } from '../shared/api-types.js';
 // --- rotation (#5)
 import * as rotation from './rotation.js';
 // --- import (#6)
-import type { ImportInstalledView, ImportPreviewView, ImportQrCameraView, ImportQrDecoderView, ImportQrFrameView, ImportQrProgressView, ImportSessionView, ImportStaleLockView } from '../shared/api-types.js';
+import type { ImportInstalledView, ImportPreviewView, ImportQrCameraView, ImportQrDecoderView, ImportQrFrameView, ImportQrProgressView, ImportSessionView, ImportSetInstalledView, ImportStaleLockView } from '../shared/api-types.js';
 import { defaultImportDeps, ImportSession } from './transport-import.js';
 import { CameraGate } from './camera-gate.js';
 // --- export (#6)
@@ -273,10 +273,18 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     [CHANNELS.importStatus]: handler(CHANNELS.importStatus, (): ImportSessionView => imp.status()),
     [CHANNELS.importChooseTrustDir]: handler(CHANNELS.importChooseTrustDir, (req): Promise<ImportSessionView> => imp.chooseTrustDir({ layout: req.layout })),
     [CHANNELS.importSetPin]: handler(CHANNELS.importSetPin, (req): ImportSessionView =>
-      imp.setPin(req.rootFile ? { rootFile: { name: req.rootFile.name, bytes: req.rootFile.bytes } } : req.fingerprint ? { fingerprint: req.fingerprint } : {}),
+      imp.setPin(
+        req.pinsFile
+          ? { pinsFile: { name: req.pinsFile.name, bytes: req.pinsFile.bytes } }
+          : req.rootFile
+            ? { rootFile: { name: req.rootFile.name, bytes: req.rootFile.bytes } }
+            : req.fingerprint
+              ? { fingerprint: req.fingerprint }
+              : {},
+      ),
     ),
     [CHANNELS.importPreview]: handler(CHANNELS.importPreview, (req): Promise<ImportPreviewView> => imp.preview({ name: req.bundle.name, bytes: req.bundle.bytes })),
-    [CHANNELS.importInstall]: handler(CHANNELS.importInstall, (req): Promise<ImportInstalledView> => imp.install({ name: req.bundle.name, bytes: req.bundle.bytes }, req.witnesses ?? [])),
+    [CHANNELS.importInstall]: handler(CHANNELS.importInstall, (req): Promise<ImportInstalledView | ImportSetInstalledView> => imp.install({ name: req.bundle.name, bytes: req.bundle.bytes }, req.witnesses ?? [])),
     [CHANNELS.importQrReset]: handler(CHANNELS.importQrReset, (): Promise<ImportQrProgressView> => imp.qrReset()),
     [CHANNELS.importQrFrame]: handler(CHANNELS.importQrFrame, (req): Promise<ImportQrFrameView> => imp.qrFrame(req.text)),
     [CHANNELS.importQrDecoder]: handler(CHANNELS.importQrDecoder, (): Promise<ImportQrDecoderView> => imp.qrDecoder()),

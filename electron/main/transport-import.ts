@@ -28,6 +28,10 @@ import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { decodeBundle } from '../../src/bundle/format.js';
 import { readQrReaderWasm } from '../../src/io/qr-images.js';
 import { bundleImportSource } from '../../src/trust-store/bundle-source.js';
+import { decodeRepositorySet, type DecodedRepositorySet } from '../../src/bundle/set.js';
+import { importRepositorySet, previewRepositorySet, type SetImportEntry, type SetImportOptions } from '../../src/trust-store/install-set.js';
+import { parsePins } from '../../src/trust-store/pins-file.js';
+import { shownOrQuoted } from '../../src/json/fields.js';
 import { importRepository, type ImportOptions, type ImportResult, type TrustLayout } from '../../src/trust-store/install.js';
 import { describeRemovedLock, removeStaleImportLock, type RemovedImportLock } from '../../src/trust-store/lock.js';
 import { nodeLockFs } from '../../src/io/lock-file.js';
@@ -42,6 +46,8 @@ import type {
   ImportQrProgressView,
   ImportRoleView,
   ImportSessionView,
+  ImportSetInstalledView,
+  ImportSetRowView,
   ImportStaleLockView,
   ImportTrustDirRequest,
   NamedFile,
@@ -67,7 +73,7 @@ export function defaultImportDeps(over: Partial<ImportDeps> = {}): ImportDeps {
   return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), ...over };
 }
 
-type Pin = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'fingerprint'; sha256: string };
+type Pin = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'fingerprint'; sha256: string } | { kind: 'pins'; name: string; sha256: string; pins: Map<string, string> };
 
 function bundleView(bytes: Uint8Array, source: string): ImportBundleView {
   // Decoded without the kind check first, so a signing request given here is named for what it is; the
@@ -127,6 +133,23 @@ function installedView(r: ImportResult): ImportInstalledView {
   };
 }
 
+function pinView(pin: Pin): NonNullable<ImportSessionView['pin']> {
+  if (pin.kind === 'file') return { kind: 'file', name: pin.name, sha256: sha256Hex(pin.bytes) };
+  if (pin.kind === 'pins') return { kind: 'pins', name: pin.name, sha256: pin.sha256, repositories: pin.pins.size };
+  return { kind: 'fingerprint', sha256: pin.sha256 };
+}
+
+/** One row of a set's table: the verified root's facts and the verdict (no verdict yet: not verified). */
+function setRow(profile: TrustLayout, repository: string, verdict?: { ok: true; entry: SetImportEntry } | { ok: false; error: CeremonyError }): ImportSetRowView {
+  if (!verdict) return { repository, profile, verdict: { ok: false, code: 'NOT_VERIFIED', message: 'not verified: the set as a whole was refused first' } };
+  if (!verdict.ok) {
+    const shape = toErrorShape(verdict.error);
+    return { repository, profile, verdict: { ok: false, code: shape.code, message: shape.message, ...(shape.path ? { path: shape.path } : {}) } };
+  }
+  const e = verdict.entry;
+  return { repository, profile, root: { version: e.versions.root, expires: e.root.expires, threshold: e.root.threshold, keys: e.root.keys, previous: e.previousRoot }, pinnedBy: e.pinnedBy, verdict: { ok: true } };
+}
+
 export class ImportSession {
   private trustDir: string | undefined;
   private layout: TrustLayout = 'notary';
@@ -144,7 +167,7 @@ export class ImportSession {
     return {
       layout: this.layout,
       ...(this.trustDir ? { trustDir: this.trustDir } : {}),
-      ...(pin ? { pin: pin.kind === 'file' ? { kind: 'file', name: pin.name, sha256: sha256Hex(pin.bytes) } : { kind: 'fingerprint', sha256: pin.sha256 } } : {}),
+      ...(pin ? { pin: pinView(pin) } : {}),
       qr: this.qrProgress(),
     };
   }
@@ -159,16 +182,22 @@ export class ImportSession {
   }
 
   setPin(req: ImportPinRequest): ImportSessionView {
-    if (req.rootFile) this.pin = { kind: 'file', name: req.rootFile.name, bytes: req.rootFile.bytes };
+    // A pins file is read whole now (a malformed one is refused here, with its JSON path, and the pin kept).
+    if (req.pinsFile) this.pin = { kind: 'pins', name: req.pinsFile.name, sha256: sha256Hex(req.pinsFile.bytes), pins: parsePins(req.pinsFile.bytes) };
+    else if (req.rootFile) this.pin = { kind: 'file', name: req.rootFile.name, bytes: req.rootFile.bytes };
     else if (req.fingerprint) this.pin = { kind: 'fingerprint', sha256: req.fingerprint.replace(/[\s:]/g, '').toLowerCase() };
     else this.pin = undefined;
     return this.status();
   }
 
-  private options(dryRun: boolean): ImportOptions {
+  private options(dryRun: boolean, repository: string): ImportOptions {
     if (!this.trustDir) throw new CeremonyError('USAGE', 'choose the trust directory to install into first');
     const pin = this.pin;
+    // A pins file pins the bundle's repository by its root's SHA-256; a repository it does not name is
+    // pinned by its installed root, as in a set.
+    const pinned = pin?.kind === 'pins' ? pin.pins.get(repository) : undefined;
     return {
+      ...(pinned ? { rootFingerprint: pinned } : {}),
       trustDir: this.trustDir,
       layout: this.layout,
       now: this.deps.now(),
@@ -184,8 +213,9 @@ export class ImportSession {
    */
   async preview(bundle: NamedFile): Promise<ImportPreviewView> {
     const view = bundleView(bundle.bytes, bundle.name);
+    if (view.kind === 'trust-bundle-set') return this.previewSet(bundle, view);
     try {
-      const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(true));
+      const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(true, view.repository));
       return { bundle: view, verification: { ok: true, result: installedView(result) } };
     } catch (err) {
       const shape = toErrorShape(err);
@@ -194,16 +224,61 @@ export class ImportSession {
   }
 
   /** Verify again (the trust directory may have changed since the preview) and install atomically; refusals throw. */
-  async install(bundle: NamedFile, witnesses: readonly string[] = []): Promise<ImportInstalledView> {
+  async install(bundle: NamedFile, witnesses: readonly string[] = []): Promise<ImportInstalledView | ImportSetInstalledView> {
     this.staleLock = undefined;
+    const view = bundleView(bundle.bytes, bundle.name);
     try {
-      const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(false));
+      if (view.kind === 'trust-bundle-set') {
+        const set = decodeRepositorySet(bundle.bytes, bundle.name);
+        const result = await importRepositorySet(set, this.setOptions(set));
+        const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
+        return { set: { name: set.name, profile: set.profile, folder: result.folder, repositories: rows }, witnesses: [...witnesses] };
+      }
+      const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(false, view.repository));
       // The witness line as a plain list of names (a session transcript of the import can carry it).
       return { ...installedView(result), witnesses: [...witnesses] };
     } catch (err) {
       // The core names the lock file it found stale (main's own path, from the trust directory main chose).
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
       throw err;
+    }
+  }
+
+  /** The set's options: its pins are a pins file's, or none (every repository pinned by its installed root). */
+  private setOptions(set: DecodedRepositorySet): SetImportOptions {
+    if (!this.trustDir) throw new CeremonyError('USAGE', 'choose the trust directory to install into first');
+    const pin = this.pin;
+    if (pin && pin.kind !== 'pins') {
+      throw new CeremonyError('USAGE', `${shownOrQuoted(set.name)} is a set of ${set.repositories.length} repositories: pin them with a pins file (repository → root.json SHA-256), not one root`);
+    }
+    if (this.layout !== set.profile) {
+      throw new CeremonyError('IMPORT_REPOSITORY_MISMATCH', `a set of ${set.profile} repositories cannot be installed in the ${this.layout} layout: its client would not read it`);
+    }
+    return { trustDir: this.trustDir, now: this.deps.now(), ...(pin ? { pins: pin.pins } : {}) };
+  }
+
+  /** Every repository of a set verified as the install would (nothing written), each with its verdict. */
+  private async previewSet(bundle: NamedFile, view: ImportBundleView): Promise<ImportPreviewView> {
+    const set = decodeRepositorySet(bundle.bytes, bundle.name);
+    const base = { name: set.name, profile: set.profile };
+    const failed = (err: unknown): { ok: false; code: string; message: string; path?: string } => {
+      const shape = toErrorShape(err);
+      return { ok: false, code: shape.code, message: shape.message, ...(shape.path ? { path: shape.path } : {}) };
+    };
+    let opts: SetImportOptions;
+    try {
+      opts = this.setOptions(set);
+    } catch (err) {
+      return { bundle: view, set: { ...base, repositories: set.repositories.map((r) => setRow(set.profile, r.repository)) }, verification: failed(err) };
+    }
+    try {
+      const preview = await previewRepositorySet(set, opts);
+      const rows = preview.rows.map((r) => setRow(set.profile, r.repository, r.ok ? { ok: true, entry: r.entry } : { ok: false, error: r.error }));
+      const refused = preview.rows.find((r) => !r.ok);
+      const verification = refused && !refused.ok ? failed(refused.error) : ({ ok: true } as const);
+      return { bundle: view, set: { ...base, folder: preview.folder, repositories: rows }, verification };
+    } catch (err) {
+      return { bundle: view, set: { ...base, repositories: set.repositories.map((r) => setRow(set.profile, r.repository)) }, verification: failed(err) };
     }
   }
 

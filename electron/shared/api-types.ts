@@ -289,7 +289,7 @@ export interface TufCeremonyApi {
   /** Decode the bundle and verify it completely as the import would; nothing is written. */
   importPreview(request: ImportBundleRequest): Promise<IpcResult<ImportPreviewView>>;
   /** Verify again, then install atomically and record the import (tuf-ceremony import). */
-  importInstall(request: ImportInstallRequest): Promise<IpcResult<ImportInstalledView>>;
+  importInstall(request: ImportInstallRequest): Promise<IpcResult<ImportInstalledView | ImportSetInstalledView>>;
   /** Forget the frames read so far (start reading another bundle). */
   importQrReset(): Promise<IpcResult<ImportQrProgressView>>;
   /** One QR frame's text, as the camera decoder read it; the bundle bytes once complete. */
@@ -856,11 +856,16 @@ export interface ImportTrustDirRequest {
   layout: TrustLayoutName;
 }
 
-/** One of the two, or neither (then the root already installed is the pin). */
+/** One of the three, or none (then the root already installed is the pin). */
 export interface ImportPinRequest {
   rootFile?: NamedFile;
   /** SHA-256 of the pinned root.json's bytes: 64 hex digits. */
   fingerprint?: string;
+  /**
+   * A pins file (src/trust-store/pins-file.ts: repository → root.json SHA-256), for a trust-bundle-set
+   * (issue #17); a single bundle's repository is looked up in it.
+   */
+  pinsFile?: NamedFile;
 }
 
 export interface ImportBundleRequest {
@@ -893,7 +898,7 @@ export interface ImportSessionView {
   layout: TrustLayoutName;
   /** The trust directory main chose; absent until chosen. */
   trustDir?: string;
-  pin?: { kind: 'file'; name: string; sha256: string } | { kind: 'fingerprint'; sha256: string };
+  pin?: { kind: 'file'; name: string; sha256: string } | { kind: 'fingerprint'; sha256: string } | { kind: 'pins'; name: string; sha256: string; repositories: number };
   qr: ImportQrProgressView;
 }
 
@@ -940,6 +945,7 @@ export interface ImportInstallRequest extends ImportBundleRequest {
 }
 
 export interface ImportInstalledView {
+  set?: undefined;
   /** Install only: the witnesses named for this import (empty: none). */
   witnesses?: string[];
   profile: TrustLayoutName;
@@ -967,10 +973,48 @@ export interface ImportStaleLockView {
   message: string;
 }
 
-export interface ImportPreviewView {
+/** A single trust bundle's preview, or a trust-bundle-set's (`set`). */
+export type ImportPreviewView = ImportSinglePreviewView | ImportSetPreviewView;
+
+export interface ImportSinglePreviewView {
   bundle: ImportBundleView;
+  set?: undefined;
   /** The complete verification (nothing written): what would be installed, or why it would be refused. */
   verification: { ok: true; result: ImportInstalledView } | ({ ok: false } & Omit<IpcFailure, 'ok'>);
+}
+
+/**
+ * A trust-bundle-set (issue #17): every repository verified as the import would (nothing written), each
+ * with its verdict; `verification` is the set's: installable only when every repository is (all or none).
+ */
+export interface ImportSetPreviewView {
+  bundle: ImportBundleView;
+  set: ImportSetView;
+  verification: { ok: true } | ({ ok: false } & Omit<IpcFailure, 'ok'>);
+}
+
+export interface ImportSetView {
+  /** The set's name (its manifest's). */
+  name: string;
+  profile: TrustLayoutName;
+  /** The one folder replaced at once when the set is installed. */
+  folder?: string;
+  repositories: ImportSetRowView[];
+}
+
+/** One repository of a set: its verified root (when it verified) and its verdict. */
+export interface ImportSetRowView {
+  repository: string;
+  profile: TrustLayoutName;
+  root?: { version: number; expires: string; threshold: number; keys: number; previous: number | null };
+  pinnedBy?: 'file' | 'fingerprint' | 'installed';
+  verdict: { ok: true } | ({ ok: false } & Omit<IpcFailure, 'ok'>);
+}
+
+/** A set installed (every repository, in one step). */
+export interface ImportSetInstalledView {
+  set: ImportSetView & { folder: string };
+  witnesses: string[];
 }
 
 // --- export (#6) --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
 import { INVENTORY_MAX_BYTES } from '../../src/ceremony/inventory.js';
 import { capFor, DEFAULT_CAPS } from '../../src/tuf/caps.js';
 import { isShownText } from '../../src/json/fields.js';
+import { PINS_MAX_BYTES } from '../../src/trust-store/pins-file.js';
 import { isWindowsDeviceName } from '../../src/bundle/export.js';
 import type { KeyAlgorithm } from '../../src/profiles/profile.js';
 import type { ModulePreset } from '../../src/signers/pkcs11/presets.js';
@@ -450,8 +451,9 @@ export const ImportPinRequestSchema = z
   .strictObject({
     rootFile: cappedFile(DEFAULT_CAPS.root).optional(),
     fingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'the root fingerprint is the SHA-256 of the pinned root.json: 64 hex digits' }).optional(),
+    pinsFile: cappedFile(PINS_MAX_BYTES).optional(),
   })
-  .refine((r) => !(r.rootFile && r.fingerprint), { message: 'pin the root by file or by fingerprint, not both' });
+  .refine((r) => [r.rootFile, r.fingerprint, r.pinsFile].filter((x) => x !== undefined).length <= 1, { message: 'pin by a root file, a fingerprint or a pins file: one of them' });
 
 export const ImportBundleRequestSchema = z.strictObject({ bundle: cappedFile(MAX_IMPORT_BUNDLE_BYTES) });
 /** Install: the bundle, and the optional witness line (issue #16) recorded in the import's result. */

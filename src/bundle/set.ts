@@ -21,6 +21,14 @@ import type { ProfileName } from '../profiles/profile.js';
 import { bundleTime, decodeBundle, encodeBundle, type DecodedBundle } from './format.js';
 
 export const REPOSITORY_SET_MAX = 10_000;
+const SET_KIND = new TextEncoder().encode('"kind":"trust-bundle-set"');
+
+/** Is this bundle's manifest (the first line, canonical JSON) of kind trust-bundle-set? A sniff: decoding decides. */
+export function looksLikeRepositorySet(bytes: Uint8Array): boolean {
+  const end = bytes.indexOf(0x0a, 19);
+  const line = Buffer.from(bytes.buffer, bytes.byteOffset, end < 0 ? Math.min(bytes.length, 4096) : end);
+  return line.includes(Buffer.from(SET_KIND));
+}
 const INNER_NAME = /^repositories\/([0-9]{5})\.tufbundle$/;
 
 export function innerName(i: number): string {

@@ -20,34 +20,15 @@ import { checkBundleForExport } from '../bundle/export.js';
 import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
 import { readFileCapped } from '../io/files.js';
-import { asObject, asString, child, shownOrQuoted } from '../json/fields.js';
-import { parseJsonStrict } from '../json/parse.js';
+import { shownOrQuoted } from '../json/fields.js';
 import { importRepositorySet } from '../trust-store/install-set.js';
+import { parsePins, PINS_MAX_BYTES } from '../trust-store/pins-file.js';
 import type { Io } from './output.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { ImportSessionStart } from '../trust-store/import-session.js';
 import { recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 
-const PINS_MAX_BYTES = 4 * 1024 * 1024;
-const SET_KIND = new TextEncoder().encode('"kind":"trust-bundle-set"');
-
-/** Is this bundle's manifest (the first line, canonical JSON) of kind trust-bundle-set? A sniff: decoding decides. */
-export function looksLikeRepositorySet(bytes: Uint8Array): boolean {
-  const end = bytes.indexOf(0x0a, 19);
-  const line = Buffer.from(bytes.buffer, bytes.byteOffset, end < 0 ? Math.min(bytes.length, 4096) : end);
-  return line.includes(Buffer.from(SET_KIND));
-}
-
-export function parsePins(bytes: Uint8Array): Map<string, string> {
-  const obj = asObject(parseJsonStrict(bytes, { maxBytes: PINS_MAX_BYTES, path: '$' }), '$');
-  const pins = new Map<string, string>();
-  for (const repo of Object.keys(obj)) {
-    const v = asString(obj[repo], child('$', repo)).toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(v)) throw new CeremonyError('SCHEMA_INVALID', 'a pin is the SHA-256 of a root.json: 64 hex digits', { path: child('$', repo) });
-    pins.set(repo, v);
-  }
-  return pins;
-}
+export { looksLikeRepositorySet } from '../bundle/set.js';
 
 export async function importSetCommand(bytes: Uint8Array, input: string, opts: { trustDir: string; pins?: string; witnesses?: string[]; json?: boolean; now?: Date }, io: Io): Promise<number> {
   const set = decodeRepositorySet(bytes, basename(input));

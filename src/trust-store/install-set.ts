@@ -66,6 +66,8 @@ export interface SetImportEntry {
   record: JsonObject;
   /** SHA-256 of each metadata file installed in its folder, by name (install.ts metadataHashes). */
   fileHashes: Record<string, string>;
+  /** The verified root's expiry and root role (for a summary table: the Import screen's). */
+  root: { expires: string; threshold: number; keys: number };
 }
 
 export interface SetImportResult {
@@ -169,7 +171,7 @@ function prepareSetEntry(
       oldLog: installedTree.get(IMPORT_RECORD_FILE),
     });
     return {
-      entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, fileHashes: metadataHashes(prepared.next), verified: prepared.verified },
+      entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, fileHashes: metadataHashes(prepared.next), root: rootSummary(prepared.verified), verified: prepared.verified },
       files: prepared.next,
     };
   } catch (err) {
@@ -225,4 +227,9 @@ function filesByFolder(tree: ReadonlyMap<string, Uint8Array>, folders: readonly 
     if (sub) sub.set(name.slice(cut + 1), bytes);
   }
   return byFolder;
+}
+
+function rootSummary(v: VerifiedRepository): SetImportEntry['root'] {
+  const role = v.root.signed.roles.get('root')!;
+  return { expires: v.root.signed.expiresText, threshold: role.threshold, keys: role.keyids.length };
 }

@@ -5,10 +5,11 @@
  * then install it atomically. Everything is done by main with the CLI's core (`tuf-ceremony import`).
  */
 import { useEffect, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
-import type { ImportInstalledView, ImportPreviewView, ImportSessionView, NamedFile, TrustLayoutName } from '../../../electron/shared/api-types.js';
+import type { ImportInstalledView, ImportPreviewView, ImportSessionView, ImportSetInstalledView, NamedFile, TrustLayoutName } from '../../../electron/shared/api-types.js';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { CameraScanner } from '../import/CameraScanner';
 import { InstalledSummary } from '../import/InstalledSummary';
+import { SetSummary } from '../import/SetSummary';
 import { StaleLockPanel } from '../import/StaleLock';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { readPicked } from '../lib/files';
@@ -36,7 +37,7 @@ type Stage =
   | { state: 'refused'; opened: string; refusal: Refusal }
   | { state: 'previewed'; bundle: NamedFile; preview: ImportPreviewView }
   | { state: 'installing'; bundle: NamedFile; preview: ImportPreviewView }
-  | { state: 'installed'; preview: ImportPreviewView; installed: ImportInstalledView }
+  | { state: 'installed'; preview: ImportPreviewView; installed: ImportInstalledView | ImportSetInstalledView }
   | { state: 'install-refused'; bundle: NamedFile; preview: ImportPreviewView; refusal: Refusal };
 
 const LAYOUTS: { id: TrustLayoutName; title: string; hint: string }[] = [
@@ -57,6 +58,7 @@ export function ImportScreen() {
   const [scan, setScan] = useState(0);
   const bundleInput = useRef<HTMLInputElement>(null);
   const pinInput = useRef<HTMLInputElement>(null);
+  const pinsInput = useRef<HTMLInputElement>(null);
   const requestNo = useRef(0);
 
   useEffect(() => {
@@ -138,6 +140,20 @@ export function ImportScreen() {
     if (await sessionCall(() => api!.importSetPin({ rootFile }))) await again();
   }
 
+  /** A set's pins (issue #17): repository → root.json SHA-256, read and checked by main. */
+  async function onPinsFile(event: ChangeEvent<HTMLInputElement>) {
+    const input = event.currentTarget;
+    const read = await readPicked(input.files, false);
+    input.value = '';
+    if (!read) return;
+    if ('ok' in read) {
+      setSessionRefusal(read);
+      return;
+    }
+    const pinsFile = read.files[0]!;
+    if (await sessionCall(() => api!.importSetPin({ pinsFile }))) await again();
+  }
+
   async function onPinFingerprint(event: FormEvent) {
     event.preventDefault();
     const hex = fingerprint.replace(/[\s:]/g, '');
@@ -195,6 +211,11 @@ export function ImportScreen() {
                   <>
                     Pinned: <code>{pin.name}</code> (SHA-256 <code title={pin.sha256}>{shortFingerprint(pin.sha256)}</code>)
                   </>
+                ) : pin.kind === 'pins' ? (
+                  <>
+                    Pinned: {pin.repositories} {pin.repositories === 1 ? 'repository' : 'repositories'} by the pins file <code>{pin.name}</code> (SHA-256{' '}
+                    <code title={pin.sha256}>{shortFingerprint(pin.sha256)}</code>)
+                  </>
                 ) : (
                   <>
                     Pinned by fingerprint <code title={pin.sha256}>{shortFingerprint(pin.sha256)}</code>
@@ -207,6 +228,9 @@ export function ImportScreen() {
             <div className="buttons">
               <button type="button" onClick={() => pinInput.current?.click()} disabled={busy}>
                 Pin a root.json…
+              </button>
+              <button type="button" onClick={() => pinsInput.current?.click()} disabled={busy} title="For a set of repositories: a JSON file naming each repository's root.json SHA-256">
+                Pin by a pins file…
               </button>
               {pin ? (
                 <button type="button" className="secondary" onClick={() => void sessionCall(() => api!.importSetPin({})).then((ok) => (ok ? again() : undefined))} disabled={busy}>
@@ -255,6 +279,7 @@ export function ImportScreen() {
         {sessionRefusal ? <RefusalPanel refusal={sessionRefusal} title="Not accepted" level={3} /> : null}
         <input ref={bundleInput} type="file" hidden aria-label="Bundle file" onChange={(e) => void onBundleFile(e)} />
         <input ref={pinInput} type="file" accept=".json,application/json" hidden aria-label="Trusted root file" onChange={(e) => void onPinFile(e)} />
+        <input ref={pinsInput} type="file" accept=".json,application/json" hidden aria-label="Pins file" onChange={(e) => void onPinsFile(e)} />
       </section>
 
       {camera && stage.state === 'idle' ? <CameraScanner key={scan} onBundle={(bytes) => void preview({ name: CAMERA_SOURCE, bytes })} /> : null}
@@ -271,7 +296,43 @@ export function ImportScreen() {
 
       {shown ? <BundleCard preview={shown} /> : null}
 
-      {shown && stage.state !== 'installed' ? (
+      {shown?.set && stage.state !== 'installed' ? (
+        <section className={`banner ${shown.verification.ok ? 'banner-ok' : 'banner-refused'} set-verdict`} role="status" aria-labelledby="import-set-verdict">
+          <h2 id="import-set-verdict">
+            <span className="icon" aria-hidden="true">
+              {shown.verification.ok ? '✓' : '✗'}
+            </span>{' '}
+            {shown.verification.ok ? `Verified: all ${shown.set.repositories.length} repositories ready to install` : 'Refused: this set cannot be installed'}
+          </h2>
+          <p>
+            Each repository was checked completely against its pin (the pins file’s SHA-256, or the root already installed for it), the versions installed and
+            this computer’s clock. The set installs all or none: {shown.verification.ok ? 'nothing has been written yet.' : 'one refused repository refuses the whole set, and nothing was written.'}
+          </p>
+          <SetSummary set={shown.set} verb="would be installed" />
+          {shown.verification.ok ? (
+            <>
+              <label className="field">
+                <span>Witnesses present (optional, one name per line)</span>
+                <textarea rows={2} value={witnessText} onChange={(e) => setWitnessText(e.currentTarget.value)} spellCheck={false} autoComplete="off" disabled={busy} />
+              </label>
+              <div className="buttons">
+                <button type="button" className="primary" disabled={busy || !session?.trustDir} onClick={() => (stage.state === 'previewed' || stage.state === 'install-refused' ? void install(stage.bundle, shown) : undefined)}>
+                  Install all {shown.set.repositories.length} repositories
+                </button>
+                {!session?.trustDir ? <span className="hint">Choose the trust directory first.</span> : null}
+              </div>
+            </>
+          ) : (
+            <RefusalPanel
+              refusal={{ ok: false, code: shown.verification.code, message: shown.verification.message, ...(shown.verification.path ? { path: shown.verification.path } : {}) }}
+              title="The first refusal"
+              level={3}
+            />
+          )}
+        </section>
+      ) : null}
+
+      {shown && !shown.set && stage.state !== 'installed' ? (
         shown.verification.ok ? (
           <section className="banner banner-ok" role="status" aria-labelledby="import-verified">
             <h2 id="import-verified">
@@ -309,7 +370,24 @@ export function ImportScreen() {
       {stage.state === 'install-refused' ? <RefusalPanel refusal={stage.refusal} title="Not installed" reassure="Nothing was changed in the trust directory." /> : null}
       {stage.state === 'install-refused' && stage.refusal.code === 'IMPORT_LOCK_STALE' ? <StaleLockPanel key={stage.refusal.message} /> : null}
 
-      {stage.state === 'installed' ? (
+      {stage.state === 'installed' && stage.installed.set ? (
+        <section className="banner banner-ok installed" role="status" aria-labelledby="import-installed">
+          <h2 id="import-installed">
+            <span className="icon" aria-hidden="true">
+              ✓
+            </span>{' '}
+            Installed
+          </h2>
+          <p>
+            All {stage.installed.set.repositories.length} repositories into <code>{stage.installed.set.folder}</code>, replaced in one step, each recorded in its{' '}
+            <code>imports.log</code>.
+          </p>
+          {stage.installed.witnesses.length ? <p>Witnesses: {stage.installed.witnesses.join(', ')}.</p> : null}
+          <SetSummary set={stage.installed.set} verb="installed" />
+        </section>
+      ) : null}
+
+      {stage.state === 'installed' && !stage.installed.set ? (
         <section className="banner banner-ok installed" role="status" aria-labelledby="import-installed">
           <h2 id="import-installed">
             <span className="icon" aria-hidden="true">
@@ -358,6 +436,7 @@ function ControlRow({ step, title, children }: { step: number; title: string; ch
 
 function BundleCard({ preview }: { preview: ImportPreviewView }) {
   const b = preview.bundle;
+  const set = b.kind === 'trust-bundle-set';
   return (
     <section className="panel bundle-card" aria-labelledby="bundle-title">
       <h2 id="bundle-title">Bundle</h2>
@@ -371,7 +450,7 @@ function BundleCard({ preview }: { preview: ImportPreviewView }) {
           <dd data-testid="bundle-kind">{b.kind}</dd>
         </div>
         <div>
-          <dt>Repository</dt>
+          <dt>{set ? 'Set' : 'Repository'}</dt>
           <dd>
             <code data-testid="bundle-repository">{b.repository}</code> ({b.profile === 'notary' ? 'Notary v1 / Docker Content Trust' : 'TUF 1.0'})
           </dd>
@@ -383,7 +462,7 @@ function BundleCard({ preview }: { preview: ImportPreviewView }) {
         <div className="facts-wide">
           <dt>Size</dt>
           <dd>
-            {b.bytes} bytes, {b.files.length} files: {b.files.map((f) => f.name).join(', ')}
+            {set ? `${b.bytes} bytes, ${b.files.length} ${b.files.length === 1 ? 'repository' : 'repositories'} (one trust bundle each)` : `${b.bytes} bytes, ${b.files.length} files: ${b.files.map((f) => f.name).join(', ')}`}
           </dd>
         </div>
         <div className="facts-wide">

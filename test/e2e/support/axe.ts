@@ -22,7 +22,11 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
     const r = await (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[]; passes: unknown[] }> } }).axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     });
+    // A scan that checked nothing would pass vacuously: the rules that passed include colour contrast.
     if (!r.passes.some((p) => (p as { id: string }).id === 'color-contrast')) throw new Error('axe did not check colour contrast');
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, ...(n.failureSummary ? { failureSummary: n.failureSummary } : {}) })) }));
   });
 }
+
+/** The same scan, under the name the Import screen's e2e uses. */
+export const axe = axeViolations;
