@@ -60,7 +60,7 @@ function expectSame(bytes: Uint8Array, profile: ProfileName): Outcome {
   return fused;
 }
 
-const good = (profile: ProfileName) => ({ length: 5, hashes: profile === 'tuf' ? { sha256: HEX, sha512: HEX + HEX } : { sha256: B64 } });
+const good = (profile: ProfileName): { length: number; hashes: JsonObject } => ({ length: 5, hashes: profile === 'tuf' ? { sha256: HEX, sha512: HEX + HEX } : { sha256: B64 } });
 
 for (const profile of ['tuf', 'notary'] as const) {
   describe(`targetsReader (${profile} profile) against the plain-object parse`, () => {
