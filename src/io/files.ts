@@ -3,7 +3,7 @@
  * bytes are read; writes are atomic and never overwrite.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { CeremonyError } from '../errors.js';
@@ -32,31 +32,47 @@ function openFailure(path: string, err: unknown): CeremonyError {
   return notFound(path, err);
 }
 
+type StatLike = { dev: number; ino: number; size: number; isFile(): boolean; isSymbolicLink(): boolean } & Parameters<typeof kindName>[0];
+
+const OPEN_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
+
+/** What lstat saw must be a regular file, not a link: refused before any open. */
+function checkSeen(path: string, seen: StatLike): void {
+  if (seen.isSymbolicLink()) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} is a link; links are not followed`, { path });
+  if (!seen.isFile()) throw new CeremonyError(seen.isDirectory() ? 'FILE_NOT_FOUND' : 'NOT_A_REGULAR_FILE', `${basename(path)} is ${kindName(seen)}, not a regular file: refused without reading it`, { path });
+}
+
+/** What was opened must be a regular file, and the very one lstat saw (same device and inode). */
+function checkOpened(path: string, seen: StatLike, info: StatLike): void {
+  if (!info.isFile()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${basename(path)} is ${kindName(info)}, not a regular file: refused without reading it`, { path });
+  if (info.dev !== seen.dev || info.ino !== seen.ino) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} was replaced while it was being opened`, { path });
+}
+
 /**
  * Open `path` for reading as a regular file (links are not followed); FILE_NOT_FOUND otherwise. A FIFO, a
  * device or a socket is refused (NOT_A_REGULAR_FILE) from lstat, before any open — opening a FIFO for
  * reading blocks until a writer comes, and opening a device can act on it (issue #12 point 8); the open
  * itself is non-blocking, and the file opened must be the one lstat saw (same device and inode).
  */
-async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
-  let seen;
-  try {
-    seen = await lstat(path);
-  } catch (err) {
-    throw openFailure(path, err);
+async function openRegularFile(path: string, seenAlready?: StatLike): Promise<{ handle: FileHandle; size: number }> {
+  let seen = seenAlready;
+  if (!seen) {
+    try {
+      seen = await lstat(path);
+    } catch (err) {
+      throw openFailure(path, err);
+    }
+    checkSeen(path, seen);
   }
-  if (seen.isSymbolicLink()) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} is a link; links are not followed`, { path });
-  if (!seen.isFile()) throw new CeremonyError(seen.isDirectory() ? 'FILE_NOT_FOUND' : 'NOT_A_REGULAR_FILE', `${basename(path)} is ${kindName(seen)}, not a regular file: refused without reading it`, { path });
   let handle: FileHandle;
   try {
-    handle = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
+    handle = await open(path, OPEN_FLAGS);
   } catch (err) {
     throw openFailure(path, err);
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${basename(path)} is ${kindName(info)}, not a regular file: refused without reading it`, { path });
-    if (info.dev !== seen.dev || info.ino !== seen.ino) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} was replaced while it was being opened`, { path });
+    checkOpened(path, seen, info);
     return { handle, size: info.size };
   } catch (err) {
     await handle.close();
@@ -65,22 +81,70 @@ async function openRegularFile(path: string): Promise<{ handle: FileHandle; size
 }
 
 /**
+ * Files up to this size are read with synchronous calls: a repository's thousand small `N.root.json` cost
+ * ten times the CPU through the promise API's six thread-pool round trips per file (~0.35 ms against
+ * ~0.04 ms each, measured), and reading a 1 MiB file from a slow stick still blocks for well under a
+ * second. Larger files (a targets file, a bundle) are read asynchronously.
+ */
+const SYNC_READ_MAX = 1 << 20;
+
+function tooLarge(path: string, size: number, maxBytes: number): CeremonyError {
+  return new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${size} bytes, over the cap of ${maxBytes}`, { path });
+}
+
+function grewOverCap(path: string, maxBytes: number): CeremonyError {
+  return new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is over the cap of ${maxBytes} bytes`, { path });
+}
+
+/** readFileCapped of a small file, with the same checks in the same order, synchronously. */
+function readSmallFile(path: string, seen: StatLike, maxBytes: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FLAGS);
+  } catch (err) {
+    throw openFailure(path, err);
+  }
+  try {
+    const info = fstatSync(fd);
+    checkOpened(path, seen, info);
+    if (info.size > maxBytes) throw tooLarge(path, info.size, maxBytes);
+    const buf = new Uint8Array(Math.min(info.size, maxBytes) + 1);
+    let total = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buf, total, buf.length - total, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) throw grewOverCap(path, maxBytes);
+    }
+    return buf.subarray(0, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Read a regular file, refusing it before reading when it is larger than `maxBytes`, and again if it
  * grew while being read (the size is re-checked on the bytes actually read).
  */
 export async function readFileCapped(path: string, maxBytes: number): Promise<Uint8Array> {
-  const { handle, size } = await openRegularFile(path);
+  let seen: StatLike;
   try {
-    if (size > maxBytes) {
-      throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is ${size} bytes, over the cap of ${maxBytes}`, { path });
-    }
+    seen = lstatSync(path);
+  } catch (err) {
+    throw openFailure(path, err);
+  }
+  checkSeen(path, seen);
+  if (seen.size <= SYNC_READ_MAX) return readSmallFile(path, seen, maxBytes);
+  const { handle, size } = await openRegularFile(path, seen);
+  try {
+    if (size > maxBytes) throw tooLarge(path, size, maxBytes);
     const buf = new Uint8Array(Math.min(size, maxBytes) + 1);
     let total = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buf, total, buf.length - total, null);
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > maxBytes) throw new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is over the cap of ${maxBytes} bytes`, { path });
+      if (total > maxBytes) throw grewOverCap(path, maxBytes);
     }
     return buf.subarray(0, total);
   } finally {

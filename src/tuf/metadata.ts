@@ -7,7 +7,7 @@ import type { Profile, ProfileName, SignatureJson } from '../profiles/profile.js
 import { parseRootSigned, type Root } from './root.js';
 import { profileOfType, type RoleType } from './signed-common.js';
 import { parseSnapshotSigned, parseTimestampSigned, type Snapshot, type Timestamp } from './snapshot.js';
-import { parseTargetsSigned, type Targets } from './targets.js';
+import { parseTargetsSigned, targetsJson, targetsReader, type Targets } from './targets.js';
 
 export type Signed = Root | Targets | Snapshot | Timestamp;
 export type SignedOf<R extends RoleType> = Extract<Signed, { type: R }>;
@@ -103,7 +103,9 @@ export function parseMetadataOfItsRole(bytes: Uint8Array, opts: ParseOptions): M
 function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: ParseOptions): Metadata {
   try {
     const maxValues = Math.max(0, Math.min(defaultMaxValues(opts.maxBytes), opts.budget?.remaining ?? Infinity));
-    const { value: json, canonicalSigned, values } = parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$', maxValues });
+    // A targets file of a known profile has its entries read straight into the model (targetsReader).
+    const reader = wanted === 'targets' && opts.profile ? targetsReader(getProfile(opts.profile)) : undefined;
+    const { value: json, canonicalSigned, values, keyed } = parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$', maxValues }, reader);
     if (opts.budget) opts.budget.remaining -= values;
     const envelope = asObject(json, '$');
     const signedObj = asObject(envelope.signed, '$.signed');
@@ -122,7 +124,7 @@ function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: 
         signed = parseRootSigned(profile, signedObj, '$.signed');
         break;
       case 'targets':
-        signed = parseTargetsSigned(profile, signedObj, '$.signed');
+        signed = parseTargetsSigned(profile, signedObj, '$.signed', keyed);
         break;
       case 'snapshot':
         signed = parseSnapshotSigned(profile, signedObj, '$.signed');
@@ -132,21 +134,27 @@ function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: 
     }
     let canonical: Uint8Array | undefined = canonicalSigned;
     let alternate: Uint8Array | undefined | null = null;
+    // With a reader, `signed.targets` was never built as a plain object: it is rebuilt from the model the
+    // first time someone asks for the JSON (a rotation, a re-encoding), at its place among the keys.
+    let plainSigned: JsonObject | undefined = keyed ? undefined : signedObj;
+    const signedJson = (): JsonObject => (plainSigned ??= { ...signedObj, targets: targetsJson(keyed!.entries) });
     return {
       profile,
       signed,
-      signedJson: signedObj,
+      get signedJson() {
+        return signedJson();
+      },
       signatures,
       bytes,
       source: opts.source,
       unrecognized: unrecognizedFields(envelope, ENVELOPE_FIELDS),
       signedBytes() {
-        const bytes: Uint8Array = canonical ?? profile.canonical(signedObj);
+        const bytes: Uint8Array = canonical ?? profile.canonical(signedJson());
         canonical = bytes;
         return bytes;
       },
       alternateSignedBytes() {
-        if (alternate === null) alternate = profile.alternateCanonical?.(signedObj);
+        if (alternate === null) alternate = profile.alternateCanonical?.(signedJson());
         return alternate;
       },
     };

@@ -1,9 +1,10 @@
 import { CeremonyError } from '../errors.js';
-import { asArray, asBoolean, asInteger, asObject, isObject, asString, asStringArray, child, unrecognizedFields } from '../json/fields.js';
+import { asArray, asBoolean, asInteger, asObject, isObject, asString, asStringArray, child, setOwn, unrecognizedFields } from '../json/fields.js';
+import { Misfit, type KeyedEntries, type KeyedFieldReader } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { Profile } from '../profiles/profile.js';
 import { checkRoleKeys, parseKeyTable, type ListedKey } from './keys.js';
-import { parseHashes, pathOf, type PathRef } from './meta-file.js';
+import { isBase64Digest, isHexDigest, parseHashes, pathOf, type PathRef } from './meta-file.js';
 import { parseRole, type Role } from './role.js';
 import { COMMON_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
 
@@ -78,6 +79,59 @@ function parseTargetFile(profile: Profile, value: JsonValue | undefined, path: P
   return out;
 }
 
+/** parseHashes' test without a path or a copy: true when parseHashes would take `obj` as it is. */
+function hashesFit(profile: Profile, obj: JsonObject): boolean {
+  const tuf = profile.name === 'tuf';
+  let count = 0;
+  for (const alg in obj) {
+    if (!Object.hasOwn(obj, alg)) continue;
+    const t = obj[alg];
+    if (typeof t !== 'string' || !(tuf ? isHexDigest(t) : isBase64Digest(t))) return false;
+    count++;
+  }
+  return count > 0;
+}
+
+/**
+ * The KeyedFieldReader of `signed.targets` (json/parse.ts): each entry straight into a TargetFile as the
+ * file is parsed. It takes exactly what parseTargetFile accepts; anything else is left to parseTargetFile,
+ * which refuses it with its code and path, in the order the plain-object parse would.
+ */
+export function targetsReader(profile: Profile): KeyedFieldReader<TargetFile> {
+  return {
+    field: 'targets',
+    read(value: JsonValue): TargetFile | undefined {
+      if (!isObject(value)) return undefined;
+      const length = value.length;
+      const hashes = value.hashes;
+      if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || !isObject(hashes) || !hashesFit(profile, hashes)) return undefined;
+      // The parser made `hashes` for this entry alone: it is the model's own object, not a shared one.
+      const out: TargetFile = { length, hashes: hashes as Record<string, string>, unrecognized: unrecognizedFields(value, TARGET_FIELDS) };
+      if (value.custom !== undefined) out.custom = value.custom;
+      return out;
+    },
+  };
+}
+
+/** The JSON of a target entry, rebuilt from its model (new objects): what the file held, up to key order. */
+export function targetFileJson(t: TargetFile): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(t.unrecognized)) setOwn(out, key, t.unrecognized[key] as JsonValue);
+  out.length = t.length;
+  const hashes: JsonObject = {};
+  for (const alg of Object.keys(t.hashes)) setOwn(hashes, alg, t.hashes[alg]!);
+  out.hashes = hashes;
+  if (t.custom !== undefined) out.custom = t.custom;
+  return out;
+}
+
+/** `signed.targets` as a plain object, from the entries a targetsReader read (models and misfits). */
+export function targetsJson(entries: ReadonlyMap<string, TargetFile | Misfit>): JsonObject {
+  const out: JsonObject = {};
+  for (const [name, entry] of entries) setOwn(out, name, entry instanceof Misfit ? entry.value : targetFileJson(entry));
+  return out;
+}
+
 function parseDelegations(profile: Profile, value: JsonValue | undefined, path: string): Delegations {
   const obj = asObject(value, path);
   const keys = parseKeyTable(profile, obj.keys, child(path, 'keys'));
@@ -118,12 +172,21 @@ function parseDelegations(profile: Profile, value: JsonValue | undefined, path: 
   return { keys, roles, unrecognized: unrecognizedFields(obj, DELEGATIONS_FIELDS) };
 }
 
-export function parseTargetsSigned(profile: Profile, obj: JsonObject, path: string): Targets {
+/**
+ * TUF 4.5 targets `signed`. `keyed`: the entries a targetsReader already read from the file (then
+ * `obj.targets` is the parser's `null` placeholder); when one of them is a misfit, the plain object is
+ * rebuilt and parsed as one, so the refusal is the very one the plain-object parse gives.
+ */
+export function parseTargetsSigned(profile: Profile, obj: JsonObject, path: string, keyed?: KeyedEntries<TargetFile>): Targets {
   const common = parseSignedCommon(profile.name, obj, 'targets', path);
   const targetsPath = child(path, 'targets');
-  const targetsObj = asObject(obj.targets, targetsPath);
-  const targets = new Map<string, TargetFile>();
-  for (const name of Object.keys(targetsObj)) targets.set(name, parseTargetFile(profile, targetsObj[name], () => child(targetsPath, name)));
+  let targets: Map<string, TargetFile>;
+  if (keyed && keyed.misfits === 0) targets = keyed.entries as Map<string, TargetFile>;
+  else {
+    const targetsObj = keyed ? targetsJson(keyed.entries) : asObject(obj.targets, targetsPath);
+    targets = new Map<string, TargetFile>();
+    for (const name of Object.keys(targetsObj)) targets.set(name, parseTargetFile(profile, targetsObj[name], () => child(targetsPath, name)));
+  }
   const out: Targets = { ...common, type: 'targets', targets, unrecognized: unrecognizedFields(obj, TARGETS_FIELDS) };
   if (obj.delegations !== undefined) out.delegations = parseDelegations(profile, obj.delegations, child(path, 'delegations'));
   return out;

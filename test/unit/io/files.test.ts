@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,24 @@ describe('readFileCapped', () => {
     symlinkSync(join(dir, 'real.json'), join(dir, 'link.json'));
     await expect(readFileCapped(join(dir, 'link.json'), 100)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
   });
+
+  // Small files are read with synchronous calls, larger ones (over 1 MiB) through the promise API: both ways.
+  for (const size of [1000, (1 << 20) + 1000]) {
+    it(`reads a ${size}-byte file whole and byte for byte, refuses it under a smaller cap, and refuses a FIFO, a folder and a missing file`, async () => {
+      const dir = tmp();
+      const bytes = new Uint8Array(size).map((_, i) => (i * 7) & 255);
+      writeFileSync(join(dir, 'f.bin'), bytes);
+      expect(Buffer.from(await readFileCapped(join(dir, 'f.bin'), size)).equals(Buffer.from(bytes))).toBe(true);
+      await expect(readFileCapped(join(dir, 'f.bin'), size - 1)).rejects.toMatchObject({ code: 'INPUT_TOO_LARGE' });
+      symlinkSync(join(dir, 'f.bin'), join(dir, 'link.bin'));
+      await expect(readFileCapped(join(dir, 'link.bin'), size)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+      mkdirSync(join(dir, 'sub'));
+      await expect(readFileCapped(join(dir, 'sub'), size)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+      await expect(readFileCapped(join(dir, 'missing.bin'), size)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+      execFileSync('mkfifo', [join(dir, 'pipe')]);
+      await expect(readFileCapped(join(dir, 'pipe'), size)).rejects.toMatchObject({ code: 'NOT_A_REGULAR_FILE' });
+    });
+  }
 });
 
 describe('readRepositoryDir', () => {
