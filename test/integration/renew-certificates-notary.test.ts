@@ -27,6 +27,7 @@ import { rotateCommand } from '../../src/cli/rotate.js';
 import { signCommand } from '../../src/cli/sign.js';
 import { statusCommand } from '../../src/cli/status.js';
 import { verifyCommand } from '../../src/cli/verify.js';
+import { verifyTranscript } from '../../src/audit/verify.js';
 import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
 import { metadataSigner } from '../../src/signers/metadata-signer.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
@@ -152,8 +153,11 @@ describe.skipIf(!enabled)('Notary root certificates renewed on SoftHSM2 tokens t
       expect([name, status, c.err.filter((l) => l.startsWith('error'))]).toEqual([name, 0, []]);
       expect(c.err.join('\n')).toContain(`${name} (key ID ${listed[name]!.keyId.slice(0, 12)}…`);
       expect(c.err.join('\n')).toMatch(new RegExp(`your token will issue a new certificate for your key, valid from \\S+ until ${until}; same key`));
-      const answer = JSON.parse(c.out.join('')) as { form: string; keyid: string; newKeyid: string; certificate: { notAfter: string } };
+      const answer = JSON.parse(c.out.join('')) as { form: string; keyid: string; newKeyid: string; certificate: { notAfter: string }; transcript: string; sealKeyId: string };
       expect([answer.form, answer.keyid, answer.certificate.notAfter.replace(/\.000Z$/, 'Z')]).toEqual(['certificate-response', listed[name]!.keyId, until]);
+      // The custodian's session transcript, sealed by the same token key in the same login.
+      const t = verifyTranscript(new Uint8Array(readFileSync(answer.transcript)), { expectedSealKeyId: answer.sealKeyId });
+      expect([t.sealed, t.sealKeyPinned, t.entries.map((e) => e.step)]).toEqual([true, true, ['request.review', 'certificate.issue']]);
       certResponses.push(out);
     }
 
