@@ -175,7 +175,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
 export function registerMergeCommand(program: Command, io: Io, done: (status: number) => void): void {
   program
     .command('merge')
-    .description('merge signature responses (any order) into the new root (or targets.json) once every threshold is met')
+    .description('merge signature responses (any order) into the new root (or targets.json) once every threshold is met; certificate responses into the renewed root\'s signing request')
     .argument('<REQUEST>', 'the signing request (JSON document or signing-request bundle)')
     .argument('<RESPONSE...>', 'signature responses (JSON documents or signature-response bundles)')
     .requiredOption('--out <RESULT>', 'where to write the new root.json (targets.json for a targets request) when final (never overwritten)')

@@ -27,6 +27,7 @@ const COMMAND_MODULES: { commands: readonly string[]; load: () => Promise<Regist
   { commands: ['resign-targets'], load: async () => (await import('./rotate.js')).registerResignTargetsCommand },
   { commands: ['sign'], load: async () => (await import('./sign.js')).registerSignCommand },
   { commands: ['merge'], load: async () => (await import('./merge.js')).registerMergeCommand },
+  { commands: ['renew-certificates'], load: async () => (await import('./renew-certificates.js')).registerRenewCertificatesCommand },
   { commands: ['batch'], load: async () => (await import('./batch.js')).registerBatchCommand },
   { commands: ['attestation'], load: async () => (await import('./attestation.js')).registerAttestationCommands },
   { commands: ['publish', 'server-keys'], load: async () => (await import('./publish.js')).registerPublishCommands },

@@ -11,6 +11,10 @@
  * (ROTATION_UNFOLLOWABLE); the review every co-signer will see (what changes, in words; the short hash of
  * the bytes to sign) is printed; the request is written atomically and read back.
  *
+ * A plan with `root.renewCertificates` (Notary, issue #14) writes a certificate request instead
+ * (src/rotation/certificate-request.ts): each custodian's `sign` issues a fresh certificate for the same
+ * key, and `merge` of those writes root N+1's signing request. See writeCertificateRequest below.
+ *
  * Output form: by default the plain signing request document (JSON, `tuf-ceremony-signing-request`);
  * with `--bundle` a bundle of kind `signing-request` holding it as `request.json` (for `qr encode`, and
  * so the manifest's SHA-256 names it on the way). `sign`, `merge` and `inspect` take either form.

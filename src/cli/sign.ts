@@ -24,6 +24,9 @@
  * Each signature is verified over the request's canonical payload, the response is merged alone against
  * the request as a check, written atomically, read back and compared.
  *
+ * REQUEST may also be a certificate request (issue #14, src/cli/sign-certificate.ts): the key then issues its
+ * renewed Notary root certificate, same key, and RESPONSE is a certificate response.
+ *
  * REQUEST may also be a batch signing request (src/rotation/batch.ts, src/cli/batch.ts): its review says
  * the change once and lists the exceptions, `--expect-hash` compares the batch hash, the key is unlocked
  * once and signs every repository it is a signer of, and RESPONSE is a batch signature response
@@ -336,7 +339,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
 export function registerSignCommand(program: Command, io: Io, done: (status: number) => void, deps: SignDeps = defaultSignDeps): void {
   program
     .command('sign')
-    .description('co-sign a root rotation signing request with a token key or share cards; write a signature response')
+    .description('co-sign a root rotation signing request with a token key or share cards; write a signature response (a certificate request: the key issues its renewed Notary root certificate)')
     .argument('<REQUEST>', 'a signing request: the JSON document or a signing-request bundle')
     .requiredOption('--out <RESPONSE>', 'where to write the signature response (never overwritten)')
     .option('--module <PATH|PRESET>', 'PKCS#11 module: a path, or ykcs11, opensc, softhsm2')

@@ -24,9 +24,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeCommand } from '../../src/cli/merge.js';
 import { rotateCommand } from '../../src/cli/rotate.js';
+import { renewCertificatesCommand } from '../../src/cli/renew-certificates.js';
 import { signCommand } from '../../src/cli/sign.js';
 import { statusCommand } from '../../src/cli/status.js';
 import { verifyCommand } from '../../src/cli/verify.js';
+import { verifyTranscript } from '../../src/audit/verify.js';
 import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
 import { metadataSigner } from '../../src/signers/metadata-signer.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
@@ -56,6 +58,7 @@ const serials: Record<string, string> = {};
 const listed: Record<string, ListedKey> = {};
 let rootV1: Uint8Array;
 const signDeps = tokenSignDeps(PINS);
+const shared: { rootV2?: Uint8Array } = {};
 
 beforeAll(async () => {
   if (!enabled) return;
@@ -152,8 +155,11 @@ describe.skipIf(!enabled)('Notary root certificates renewed on SoftHSM2 tokens t
       expect([name, status, c.err.filter((l) => l.startsWith('error'))]).toEqual([name, 0, []]);
       expect(c.err.join('\n')).toContain(`${name} (key ID ${listed[name]!.keyId.slice(0, 12)}…`);
       expect(c.err.join('\n')).toMatch(new RegExp(`your token will issue a new certificate for your key, valid from \\S+ until ${until}; same key`));
-      const answer = JSON.parse(c.out.join('')) as { form: string; keyid: string; newKeyid: string; certificate: { notAfter: string } };
+      const answer = JSON.parse(c.out.join('')) as { form: string; keyid: string; newKeyid: string; certificate: { notAfter: string }; transcript: string; sealKeyId: string };
       expect([answer.form, answer.keyid, answer.certificate.notAfter.replace(/\.000Z$/, 'Z')]).toEqual(['certificate-response', listed[name]!.keyId, until]);
+      // The custodian's session transcript, sealed by the same token key in the same login.
+      const t = verifyTranscript(new Uint8Array(readFileSync(answer.transcript)), { expectedSealKeyId: answer.sealKeyId });
+      expect([t.sealed, t.sealKeyPinned, t.entries.map((e) => e.step)]).toEqual([true, true, ['request.review', 'certificate.issue']]);
       certResponses.push(out);
     }
 
@@ -212,5 +218,68 @@ describe.skipIf(!enabled)('Notary root certificates renewed on SoftHSM2 tokens t
     expect(verified.certificates.map((x) => [x.keyid, x.notAfter]).sort()).toEqual(newIds.map((id) => [id, until]).sort());
     const after = await statusItems(join(dir, 'client-v1', 'trust'));
     expect(after.certificates).toEqual(NAMES.map(() => ({ expires: until, state: 'ok' })));
+    shared.rootV2 = rootV2;
+  }, 600_000);
+
+  it('in the room: renew-certificates — one PIN per custodian — issues the certificates and signs root v3 in one login each; published and followed', async () => {
+    const rootV2 = shared.rootV2!;
+    expect(rootV2, 'the previous test made root v2').toBeDefined();
+    const v2 = parsePreviousRoot(rootV2).signed;
+    const byFingerprint = (name: (typeof NAMES)[number]) => v2.roles.get('root')!.keyids.find((id) => v2.keys.get(id)!.key.fingerprint === listed[name]!.key.fingerprint)!;
+    const until = formatExpires(new Date(now + 12 * YEAR));
+    writeFileSync(join(dir, 'root-v2.json'), rootV2);
+    const plan = {
+      format: 'tuf-ceremony-rotation-plan',
+      version: 1,
+      profile: 'notary',
+      repository: GUN,
+      previousRoot: { file: 'root-v2.json', sha256: sha(rootV2), version: 2 },
+      custodians: NAMES.map((name) => ({ name, keyid: byFingerprint(name) })),
+      expires: formatExpires(new Date(now + 11 * YEAR)),
+      root: { renewCertificates: { until } },
+    };
+    writeFileSync(join(dir, 'plan-v3.json'), JSON.stringify(plan, null, 2));
+    const certRequest = join(dir, 'certificates-v3.request.json');
+    let c = captureIo();
+    expect(await rotateCommand(join(dir, 'plan-v3.json'), { out: certRequest }, c.io)).toBe(0);
+
+    // A key the request does not renew is refused before any PIN (Carol's token named with Bob's key label).
+    const refused = join(dir, 'room-refused');
+    c = captureIo();
+    const wrong = await renewCertificatesCommand(certRequest, { out: refused, module: 'softhsm2', key: ['Carol=carol:root-bob'], pinEnv: ['Carol=CAROL_PIN'] }, c.io, signDeps);
+    expect([wrong, c.err[0]]).toEqual([1, expect.stringContaining('error[ROTATION_SIGNER_UNKNOWN]')]);
+    expect(existsSync(refused)).toBe(false);
+
+    const room = join(dir, 'room');
+    c = captureIo();
+    const code = await renewCertificatesCommand(
+      certRequest,
+      { out: room, module: 'softhsm2', key: NAMES.map((n) => `${n}=${n.toLowerCase()}:root-${n.toLowerCase()}`), pinEnv: NAMES.map((n) => `${n}=${n.toUpperCase()}_PIN`), json: true },
+      c.io,
+      signDeps,
+    );
+    expect([code, c.err.filter((l) => l.startsWith('error'))]).toEqual([0, []]);
+    const text = c.err.join('\n');
+    for (const name of NAMES) {
+      expect(text).toContain(`your token will issue a new certificate for your key, valid from`);
+      expect(text).toContain(`root: ${name}'s certificate renewed to ${until}; same key`);
+    }
+    const result = JSON.parse(c.out.join('')) as { root: string; version: number; status: string };
+    expect(result.version).toBe(3);
+    expect(result.status).toMatch(/both thresholds met/);
+    // The files the two-round flow makes: merge re-checks them the same way.
+    const remerged = join(dir, 'room-remerged.root.json');
+    c = captureIo();
+    expect(await mergeCommand(join(room, 'root.request.json'), NAMES.map((n) => join(room, 'responses', `${n}.json`)), { out: remerged }, c.io)).toBe(0);
+    const rootV3 = new Uint8Array(readFileSync(result.root));
+    expect(Buffer.from(readFileSync(remerged)).equals(Buffer.from(rootV3))).toBe(true);
+
+    await publishOk(server.url, GUN, { root: rootV3 });
+    const cached = clientInMode('tofu', { serverUrl: server.url, gun: GUN, dir: join(dir, 'client-v1') });
+    expect(parseNotaryList((await cached.ok(['list', GUN])).stdout)).toEqual(expectedList(TARGETS));
+    expect(Buffer.from(readTree(cached.metadataDir(GUN)).get('root.json')!).equals(Buffer.from(rootV3))).toBe(true);
+    const v3ids = parsePreviousRoot(rootV3).signed.roles.get('root')!.keyids;
+    const pinned = clientInMode('pinned', { serverUrl: server.url, gun: GUN, dir: join(dir, 'fresh-pinned-v3'), rootCertKeyIds: v3ids });
+    expect(parseNotaryList((await pinned.ok(['list', GUN])).stdout)).toEqual(expectedList(TARGETS));
   }, 600_000);
 });

@@ -22,6 +22,7 @@ import {
   type CertificateResponse,
 } from '../../../src/rotation/certificate-request.js';
 import { planCertificateRenewal } from '../../../src/rotation/certificate-plan.js';
+import { renewCertificatesInRoom } from '../../../src/rotation/certificate-room.js';
 import { describeRequest, mergeResponses, parsePreviousRoot, parseSigningRequest, requestIdForDocument, serializeSigningRequest, signRequest } from '../../../src/rotation/index.js';
 import { makeNotaryRootCertificate, type NotaryRootCertificate } from '../../../src/signers/certificate.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
@@ -138,6 +139,26 @@ describe('certificate renewal, request → co-sign → merge', () => {
     const only = buildCertificateRequest({ previousRootBytes: rootV1, repository: GUN, expires, certificates: [{ keyid: certs.Alice!.listed.keyId, name: 'Alice' }], now });
     expect(await codeOfAsync(() => issueRenewedCertificate(only, keys.Bob!))).toBe('ROTATION_SIGNER_UNKNOWN');
     expect(describeCertificateRequest(only).lines.join('\n')).toContain('its certificate is NOT renewed here');
+  });
+});
+
+describe('in the room (certificate-room.ts)', () => {
+  it('every key issues its certificate, then signs root v2 under both IDs: final in one pass', async () => {
+    const done = await renewCertificatesInRoom(request, NAMES.map((n) => ({ key: keys[n]! })));
+    expect([done.result.final, done.result.version, done.certificates.length, done.responses.every((r) => r.signatures.length === 2)]).toEqual([true, 2, 3, true]);
+    expect(describeRequest(done.signing).text).toContain(`root: Carol's certificate renewed to ${formatExpires(request.validity.notAfter)}; same key`);
+  });
+
+  it.each<[string, () => Promise<unknown>, string]>([
+    ['a key the request does not renew in the room', () => renewCertificatesInRoom(request, [{ key: SoftwareKey.generate('ecdsa-p256') }]), 'ROTATION_SIGNER_UNKNOWN'],
+    ['not every renewed key in the room', () => renewCertificatesInRoom(request, [{ key: keys.Alice! }, { key: keys.Bob! }]), 'CERTIFICATES_INCOMPLETE'],
+    [
+      'too few keys in the room for the old root\'s threshold (2 of 3)',
+      () => renewCertificatesInRoom(buildCertificateRequest({ previousRootBytes: rootV1, repository: GUN, expires, certificates: [{ keyid: certs.Alice!.listed.keyId, name: 'Alice' }], now }), [{ key: keys.Alice! }]),
+      'ROOT_NOT_SIGNED_BY_PREVIOUS',
+    ],
+  ])('%s → %s', async (_name, run, code) => {
+    expect(await codeOfAsync(run)).toBe(code);
   });
 });
 
