@@ -262,7 +262,11 @@ export function reviewView(request: SigningRequest): RotationReviewView {
   });
   // Targets requests (delegations, revocations): the core's own sentences, one line per change after "What changes:".
   const at = d.lines.indexOf('What changes:');
-  d.targetsChanges.forEach((c, i) => changes.push({ kind: c.kind, text: (d.lines[at + 1 + i] ?? c.kind).trim() }));
+  if (d.revokeTags) {
+    // A request that also revokes tags (src/rotation/revoke-tags.ts): both parts as the core words them —
+    // each part's changes, signers and bytes to sign, the tags removed and kept, what a client sees.
+    for (const line of d.lines.slice(1, -1)) changes.push({ kind: 'revoke-tags', text: line.trim() });
+  } else d.targetsChanges.forEach((c, i) => changes.push({ kind: c.kind, text: (d.lines[at + 1 + i] ?? c.kind).trim() }));
   const expires = request.targets
     ? { from: request.targets.previous.signed.expiresText, to: request.targets.next.expiresText }
     : { from: prev.expiresText, to: next.expiresText };

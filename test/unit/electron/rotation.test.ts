@@ -468,6 +468,12 @@ describe('Rotation channels: a request that also revokes tags (issue #14)', () =
     const byTargets = file('tina.json', serializeSignatureResponse(await signRequest(parsed, f.fx.targets.key)));
     const byCi2 = file('ci2.json', serializeSignatureResponse(await signRequest(parsed, f.ci2.key)));
     const r = rig();
+    // The co-signer's review on screen: both parts, in the core's words.
+    const review = await ok<RotationReviewView>(r.h, CHANNELS.rotationReview, { request });
+    const text = review.changes.map((c) => c.text).join('\n');
+    expect(text).toContain(`Part 2 of 2 — ${f.rel}.json, signed by the keys of ${f.rel}`);
+    expect(text).toContain('target "releases/v2.tar.gz" REVOKED');
+    expect(text).toContain('What a client sees afterwards');
     expect((await refused(r.h, CHANNELS.rotationWriteRoot, { request, responses: [byTargets] })).code).toBe('MERGE_HALF_SIGNED');
     expect(readdirSync(r.out!)).toEqual([]);
     const w = await ok<RotationWriteRootView>(r.h, CHANNELS.rotationWriteRoot, { request, responses: [byTargets, byCi2] });
