@@ -263,7 +263,11 @@ export function reviewView(request: SigningRequest): RotationReviewView {
   });
   // Targets requests (delegations, revocations): the core's own sentences, one line per change after "What changes:".
   const at = d.lines.indexOf('What changes:');
-  d.targetsChanges.forEach((c, i) => changes.push({ kind: c.kind, text: (d.lines[at + 1 + i] ?? c.kind).trim() }));
+  if (d.revokeTags) {
+    // A request that also revokes tags (src/rotation/revoke-tags.ts): both parts as the core words them —
+    // each part's changes, signers and bytes to sign, the tags removed and kept, what a client sees.
+    for (const line of d.lines.slice(1, -1)) changes.push({ kind: 'revoke-tags', text: line.trim() });
+  } else d.targetsChanges.forEach((c, i) => changes.push({ kind: c.kind, text: (d.lines[at + 1 + i] ?? c.kind).trim() }));
   const expires = request.targets
     ? { from: request.targets.previous.signed.expiresText, to: request.targets.next.expiresText }
     : { from: prev.expiresText, to: next.expiresText };
@@ -510,8 +514,24 @@ export async function writeRoot(req: { request: NamedFile; responses: NamedFile[
   const result = finalizeMerge(request, req.responses.map(openResponse));
   // A targets request makes targets.json N+1 (verified against the root's targets role, TUF 5.6.3), named
   // as its version: never `<root version>.root.json`, which would pass targets.json off as a root.
+  const view = { role: result.role, version: result.version, status: result.status, merge: mergeView(request, result, req.responses.map((f) => f.name)) };
+  const part = result.revokeTags;
+  if (part?.bytes && part.delegation) {
+    // Two files, one folder: the delegated role's file first, so no targets.json that re-keys the role is
+    // left without it (src/rotation/revoke-tags.ts). Its name: `<version>.<role with / as _>.json`.
+    const dir = await deps.chooseOutputDir('rotation');
+    if (dir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was written');
+    const write = async (name: string, bytes: Uint8Array): Promise<WrittenFileView> => {
+      const path = join(dir, name);
+      await writeFileVerified(path, bytes);
+      return { name, path, sha256: sha256Hex(bytes) };
+    };
+    const delegatedWritten = await write(`${part.version}.${part.delegation.replace(/\//g, '_')}.json`, part.bytes);
+    const written = await write(`${result.version}.${result.role}.json`, result.root);
+    return { ...view, written, delegated: { role: part.delegation, version: part.version, written: delegatedWritten } };
+  }
   const written = await writeOut(deps, 'rotation', `${result.version}.${result.role}.json`, result.root);
-  return { written, role: result.role, version: result.version, status: result.status, merge: mergeView(request, result, req.responses.map((f) => f.name)) };
+  return { ...view, written };
 }
 
 // --- co-signer ------------------------------------------------------------------------------------------
@@ -575,7 +595,9 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
   const pin = pinSourceOf(req.pin);
   try {
     const request = openRequest(req.request);
-    if (req.confirmedSha256 !== request.payloadSha256) {
+    // A request that also revokes tags has two byte strings to sign (src/rotation/revoke-tags.ts): either
+    // may be confirmed, and the one this key signs must be the one confirmed (checked after signing).
+    if (req.confirmedSha256 !== request.payloadSha256 && req.confirmedSha256 !== request.revokeTags?.payloadSha256) {
       // As `tuf-ceremony sign --expect-hash`: what was confirmed is not what would be signed.
       throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, SHORT_DIGEST_BYTES * 2))}, not the one confirmed on screen: nothing was signed (no PIN was used)`, {
         path: '$.confirmedSha256',
@@ -585,6 +607,9 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     // used, logs in, signs under every key ID that lists the key and verifies each signature in software.
     const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source, witnesses: req.witnesses }, deps.tokens);
     const response = signed.response;
+    if (response.payloadSha256 !== req.confirmedSha256) {
+      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'this key signs the other part of the request than the bytes confirmed on screen: nothing was written', { path: '$.confirmedSha256' });
+    }
     // Checked as the administrator's merge will check it, before it is written.
     const check = mergeResponses(request, [response]);
     const bytes = serializeSignatureResponse(response);

@@ -797,6 +797,11 @@ export interface RotationWriteRootView {
   version: number;
   status: string;
   merge: RotationMergeView;
+  /**
+   * A request that also revokes tags (src/rotation/revoke-tags.ts): the delegated role's new file, written
+   * beside `written` (both or neither); publish both together.
+   */
+  delegated?: { role: string; version: number; written: WrittenFileView };
 }
 
 export interface RotationReviewRequest {

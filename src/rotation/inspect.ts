@@ -20,6 +20,9 @@ export function inspectRotationDocument(bytes: Uint8Array, source: string): Rota
     const d = describeRequest(request);
     const lines = [`${source}: signing request ${request.requestId.slice(0, 16)}…`, ...d.lines, 'Expected signers:'];
     for (const s of request.expectedSigners) lines.push(`  key ${s.keyid.slice(0, 12)}… named ${quoteShown(s.name)}  (${s.from === 'targets' ? (request.delegation ? `key of ${quoteShown(request.delegation.name)} in targets.json version ${request.delegation.delegator.signed.version}` : `targets key of root version ${request.root.version}`) : s.from === 'both' ? 'old and new root' : `${s.from === 'previous' ? 'old' : 'new'} root`})${s.lost ? ' — reported LOST, not expected to sign' : ''}`);
+    // A request that also revokes tags (revoke-tags.ts): the part's signers, keys of the role in targets.json N+1.
+    const part = request.revokeTags;
+    for (const s of part?.expectedSigners ?? []) lines.push(`  key ${s.keyid.slice(0, 12)}… named ${quoteShown(s.name)}  (key of ${quoteShown(part!.role)} in targets.json version ${request.targets!.next.version}: signs part 2)`);
     return { kind: 'signing-request', text: lines.join('\n'), json: { ...d, expectedSigners: request.expectedSigners, payloadSha256: request.payloadSha256 } };
   }
   const r = parseSignatureResponse(bytes);

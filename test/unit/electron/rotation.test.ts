@@ -36,6 +36,7 @@ import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
 import { FakePkcs11, type FakeTokenSpec } from '../../support/fake-pkcs11.js';
 import { call, ok } from '../../support/ipc.js';
 import { refusal } from '../../support/refusal.js';
+import { fixture as revokeTagsFixture } from '../rotation/revoke-tags-support.js';
 import { memorySink, TranscriptWriter } from '../../../src/audit/transcript.js';
 import { fixedClock, HEADER } from '../audit/fixtures.js';
 import { EXPIRES_V2, GUN, rootFixture, makeCustodian, makeRoleKey } from '../rotation/support.js';
@@ -454,5 +455,31 @@ describe('Rotation channels: a targets request (delegation added)', () => {
     const root = parseMetadata(f.rootV1, 'root', { maxBytes: 1 << 20, source: 'root.json' });
     expect(verifyRole(v2, 'targets', root.signed.roles.get('targets')!, root.signed.keys).verified).toBe(true);
     expect(v2.signed.delegations!.roles.map((x) => x.name)).toEqual(['releases']);
+  });
+});
+
+describe('Rotation channels: a request that also revokes tags (issue #14)', () => {
+  it('the merge writes both files into one folder, or neither while one part is unsigned (MERGE_HALF_SIGNED)', async () => {
+    const f = await revokeTagsFixture('tuf');
+    const payload = buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2, delegations: { revokeKeys: [{ keyid: f.ci.listed.keyId, role: f.rel }] } });
+    const built = buildTargetsSigningRequest(payload, { repository: 'example.com/tags', delegatedFiles: new Map([[f.rel, f.releasesV1]]), revokeTags: { role: f.rel, targets: ['releases/v2.tar.gz'] } });
+    const request = file('revoke.request.json', serializeSigningRequest(built));
+    const parsed = parseSigningRequest(request.bytes);
+    const byTargets = file('tina.json', serializeSignatureResponse(await signRequest(parsed, f.fx.targets.key)));
+    const byCi2 = file('ci2.json', serializeSignatureResponse(await signRequest(parsed, f.ci2.key)));
+    const r = rig();
+    // The co-signer's review on screen: both parts, in the core's words.
+    const review = await ok<RotationReviewView>(r.h, CHANNELS.rotationReview, { request });
+    const text = review.changes.map((c) => c.text).join('\n');
+    expect(text).toContain(`Part 2 of 2 — ${f.rel}.json, signed by the keys of ${f.rel}`);
+    expect(text).toContain('target "releases/v2.tar.gz" REVOKED');
+    expect(text).toContain('What a client sees afterwards');
+    expect((await refused(r.h, CHANNELS.rotationWriteRoot, { request, responses: [byTargets] })).code).toBe('MERGE_HALF_SIGNED');
+    expect(readdirSync(r.out!)).toEqual([]);
+    const w = await ok<RotationWriteRootView>(r.h, CHANNELS.rotationWriteRoot, { request, responses: [byTargets, byCi2] });
+    expect([w.written.name, w.delegated?.role, w.delegated?.version, w.delegated?.written.name]).toEqual(['2.targets.json', f.rel, 2, '2.releases.json']);
+    expect(readdirSync(r.out!).sort()).toEqual(['2.releases.json', '2.targets.json']);
+    const rel = parseMetadata(new Uint8Array(readFileSync(w.delegated!.written.path)), 'targets', { maxBytes: 1 << 20, source: '2.releases.json' });
+    expect([...rel.signed.targets.keys()]).toEqual(['releases/v1.tar.gz']);
   });
 });

@@ -67,6 +67,10 @@ describe('revoke these tags too: rotate → sign → merge (notary)', () => {
     expect(made.err).toContain(`Part 2 of 2 — ${f.rel}.json`);
     expect(made.err).toContain(`and ${f.rel}.json version 2 without 1 target; its expected signers: "unnamed ${f.rel} key 1"`);
 
+    const inspected = await cli(['inspect', at('req.json')]);
+    expect(inspected.code, inspected.err).toBe(0);
+    expect(inspected.out).toContain(`Part 2 of 2 — ${f.rel}.json`);
+    expect(inspected.out).toContain(`key ${f.ci2.listed.keyId.slice(0, 12)}… named "unnamed ${f.rel} key 1"  (key of "${f.rel}" in targets.json version 2: signs part 2)`);
     const request = readSigningRequest(new Uint8Array(readFileSync(at('req.json')))).request;
     const respond = async (key: typeof f.ci2.key, name: string) => {
       writeFileSync(at(name), serializeSignatureResponse(await signRequest(request, key)));
