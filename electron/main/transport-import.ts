@@ -29,6 +29,8 @@ import { decodeBundle } from '../../src/bundle/format.js';
 import { readQrReaderWasm } from '../../src/io/qr-images.js';
 import { bundleImportSource } from '../../src/trust-store/bundle-source.js';
 import { importRepository, type ImportOptions, type ImportResult, type TrustLayout } from '../../src/trust-store/install.js';
+import { recordImportSession } from '../../src/io/import-session-file.js';
+import type { ImportSessionStart } from '../../src/trust-store/import-session.js';
 import { describeRemovedLock, removeStaleImportLock, type RemovedImportLock } from '../../src/trust-store/lock.js';
 import { nodeLockFs } from '../../src/io/lock-file.js';
 import type { TrustedVersions, VerifiedRepository } from '../../src/tuf/repository.js';
@@ -61,10 +63,12 @@ export interface ImportDeps {
   removeStaleImportLock(path: string): Promise<RemovedImportLock | undefined>;
   /** The webcam frames' assembler: a worker thread in the app (qr-assembly.ts startQrAssembly). */
   startQrAssembly(): QrAssembly;
+  /** src/io/import-session-file.ts: the install's session transcript, as the CLI's import writes it. */
+  recordImportSession: typeof recordImportSession;
 }
 
 export function defaultImportDeps(over: Partial<ImportDeps> = {}): ImportDeps {
-  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), ...over };
+  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), recordImportSession, ...over };
 }
 
 type Pin = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'fingerprint'; sha256: string };
@@ -196,13 +200,29 @@ export class ImportSession {
   /** Verify again (the trust directory may have changed since the preview) and install atomically; refusals throw. */
   async install(bundle: NamedFile, witnesses: readonly string[] = []): Promise<ImportInstalledView> {
     this.staleLock = undefined;
+    const options = this.options(false);
+    const source = bundleImportSource(bundle.bytes, bundle.name);
+    // The session transcript (src/trust-store/import-session.ts), the same as `tuf-ceremony import` writes:
+    // the bundle, the pin, what was installed or the refusal, and the witness line's names.
+    const session: ImportSessionStart | undefined = source.bundle && {
+      profile: source.bundle.profile,
+      repository: source.bundle.repository,
+      source: { name: source.source, sha256: source.bundle.hash.sha256, form: 'bundle' },
+      ...(this.pin?.kind === 'file' ? { pin: { name: this.pin.name, sha256: sha256Hex(this.pin.bytes) } } : {}),
+      trustDir: options.trustDir,
+      witnesses: [...witnesses],
+      now: () => this.deps.now(),
+    };
+    const layout = options.layout ?? source.bundle?.profile;
     try {
-      const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(false));
-      // The witness line as a plain list of names (a session transcript of the import can carry it).
-      return { ...installedView(result), witnesses: [...witnesses] };
+      const result = await this.deps.importRepository(source, options);
+      const record = session ? await this.deps.recordImportSession(session, result.layout, { single: result }) : undefined;
+      return { ...installedView(result), witnesses: [...witnesses], ...(record && 'path' in record ? { transcript: record.path } : {}) };
     } catch (err) {
       // The core names the lock file it found stale (main's own path, from the trust directory main chose).
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
+      // A refusal is recorded too (the audit trail), as the CLI records it; the refusal itself is unchanged.
+      if (session && layout && err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, layout, { refused: err });
       throw err;
     }
   }

@@ -829,6 +829,8 @@ export interface ImportInstallRequest extends ImportBundleRequest {
 export interface ImportInstalledView {
   /** Install only: the witnesses named for this import (empty: none). */
   witnesses?: string[];
+  /** Install only: the session transcript written for it (the site's sessions folder beside the trust directory). */
+  transcript?: string;
   profile: TrustLayoutName;
   layout: TrustLayoutName;
   /** Notary: the GUN. */
