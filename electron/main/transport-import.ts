@@ -33,6 +33,8 @@ import { importRepositorySet, previewRepositorySet, type SetImportEntry, type Se
 import { parsePins } from '../../src/trust-store/pins-file.js';
 import { shownOrQuoted } from '../../src/json/fields.js';
 import { importRepository, type ImportOptions, type ImportResult, type TrustLayout } from '../../src/trust-store/install.js';
+import { recordImportSession } from '../../src/io/import-session-file.js';
+import type { ImportSessionStart } from '../../src/trust-store/import-session.js';
 import { describeRemovedLock, removeStaleImportLock, type RemovedImportLock } from '../../src/trust-store/lock.js';
 import { nodeLockFs } from '../../src/io/lock-file.js';
 import type { TrustedVersions, VerifiedRepository } from '../../src/tuf/repository.js';
@@ -67,10 +69,12 @@ export interface ImportDeps {
   removeStaleImportLock(path: string): Promise<RemovedImportLock | undefined>;
   /** The webcam frames' assembler: a worker thread in the app (qr-assembly.ts startQrAssembly). */
   startQrAssembly(): QrAssembly;
+  /** src/io/import-session-file.ts: the install's session transcript, as the CLI's import writes it. */
+  recordImportSession: typeof recordImportSession;
 }
 
 export function defaultImportDeps(over: Partial<ImportDeps> = {}): ImportDeps {
-  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), ...over };
+  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), recordImportSession, ...over };
 }
 
 type Pin = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'fingerprint'; sha256: string } | { kind: 'pins'; name: string; sha256: string; pins: Map<string, string> };
@@ -227,19 +231,56 @@ export class ImportSession {
   async install(bundle: NamedFile, witnesses: readonly string[] = []): Promise<ImportInstalledView | ImportSetInstalledView> {
     this.staleLock = undefined;
     const view = bundleView(bundle.bytes, bundle.name);
+    if (view.kind === 'trust-bundle-set') return this.installSet(bundle, witnesses);
+    const options = this.options(false, view.repository);
+    const source = bundleImportSource(bundle.bytes, bundle.name);
+    // The session transcript (src/trust-store/import-session.ts), the same as `tuf-ceremony import` writes:
+    // the bundle, the pin, what was installed or the refusal, and the witness line's names.
+    const session: ImportSessionStart | undefined = source.bundle && {
+      profile: source.bundle.profile,
+      repository: source.bundle.repository,
+      source: { name: source.source, sha256: source.bundle.hash.sha256, form: 'bundle' },
+      ...(this.pin?.kind === 'file' ? { pin: { name: this.pin.name, sha256: sha256Hex(this.pin.bytes) } } : {}),
+      trustDir: options.trustDir,
+      witnesses: [...witnesses],
+      now: () => this.deps.now(),
+    };
+    const layout = options.layout ?? source.bundle?.profile;
     try {
-      if (view.kind === 'trust-bundle-set') {
-        const set = decodeRepositorySet(bundle.bytes, bundle.name);
-        const result = await importRepositorySet(set, this.setOptions(set));
-        const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
-        return { set: { name: set.name, profile: set.profile, folder: result.folder, repositories: rows }, witnesses: [...witnesses] };
-      }
-      const result = await this.deps.importRepository(bundleImportSource(bundle.bytes, bundle.name), this.options(false, view.repository));
-      // The witness line as a plain list of names (a session transcript of the import can carry it).
-      return { ...installedView(result), witnesses: [...witnesses] };
+      const result = await this.deps.importRepository(source, options);
+      const record = session ? await this.deps.recordImportSession(session, result.layout, { single: result }) : undefined;
+      return { ...installedView(result), witnesses: [...witnesses], ...(record && 'path' in record ? { transcript: record.path } : {}) };
     } catch (err) {
       // The core names the lock file it found stale (main's own path, from the trust directory main chose).
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
+      // A refusal is recorded too (the audit trail), as the CLI records it; the refusal itself is unchanged.
+      if (session && layout && err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, layout, { refused: err });
+      throw err;
+    }
+  }
+
+  /** A trust-bundle-set, all or none (install-set.ts), with the same session transcript as `import --pins`. */
+  private async installSet(bundle: NamedFile, witnesses: readonly string[]): Promise<ImportSetInstalledView> {
+    const set = decodeRepositorySet(bundle.bytes, bundle.name);
+    const options = this.setOptions(set);
+    const pin = this.pin?.kind === 'pins' ? this.pin : undefined;
+    const session: ImportSessionStart = {
+      profile: set.profile,
+      repository: set.name,
+      source: { name: bundle.name, sha256: set.outer.hash.sha256, form: 'set' },
+      ...(pin ? { pin: { name: pin.name, sha256: pin.sha256 } } : {}),
+      trustDir: options.trustDir,
+      witnesses: [...witnesses],
+      now: () => this.deps.now(),
+    };
+    try {
+      const result = await importRepositorySet(set, options);
+      const record = await this.deps.recordImportSession(session, result.layout, { set: result });
+      const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
+      return { set: { name: set.name, profile: set.profile, folder: result.folder, repositories: rows }, witnesses: [...witnesses], ...('path' in record ? { transcript: record.path } : {}) };
+    } catch (err) {
+      if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
+      if (err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, set.profile, { refused: err });
       throw err;
     }
   }

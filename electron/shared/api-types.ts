@@ -953,6 +953,8 @@ export interface ImportInstalledView {
   set?: undefined;
   /** Install only: the witnesses named for this import (empty: none). */
   witnesses?: string[];
+  /** Install only: the session transcript written for it (the site's sessions folder beside the trust directory). */
+  transcript?: string;
   profile: TrustLayoutName;
   layout: TrustLayoutName;
   /** Notary: the GUN. */

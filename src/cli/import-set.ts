@@ -10,8 +10,10 @@
  *
  * Output: the summary table (repository, root version and what it was, targets version, how it was
  * pinned). `--json`: `{ "ok": true, "set": true, "name", "profile", "layout", "folder", "bundle": { "sha256",
- * "shortHash", "words" }, "repositories": [{ "repository", "folder", "pinnedBy", "previousRoot", "root",
- * "targets", "snapshot", "timestamp" }] }`. Exit 0 installed; 1 refused (nothing installed).
+ * "shortHash", "words" }, "transcript", "transcriptWarning"?, "repositories": [{ "repository", "folder",
+ * "pinnedBy", "previousRoot", "root", "targets", "snapshot", "timestamp" }] }`. Exit 0 installed; 1 refused
+ * (nothing installed). Either way the session is recorded in the site's sessions folder
+ * (src/trust-store/import-session.ts), with the witnesses `--witness` names.
  */
 import { basename, resolve } from 'node:path';
 import { CeremonyError, isCeremonyError } from '../errors.js';

@@ -2,6 +2,11 @@
  * `tuf-ceremony import` (verify, then install into a trust directory) and `tuf-ceremony bundle create`
  * (a trust bundle from a metadata directory). Thin: the format is src/bundle, the install
  * src/trust-store, the file system src/io.
+ *
+ * Every import that gets as far as reading its input as a repository leaves a session transcript in the
+ * site's sessions folder (src/trust-store/import-session.ts, src/cli/import-session.ts): what was verified
+ * against which pin, what was installed where, or the refusal and its code; the `--witness` names. `--json`
+ * gives its path as `transcript`.
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';

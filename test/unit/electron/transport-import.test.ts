@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { verifyTranscript } from '../../../src/audit/verify.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { defaultImportDeps, ImportSession } from '../../../electron/main/transport-import.js';
@@ -87,6 +88,12 @@ describe('import session over IPC', () => {
     expect(installed).toMatchObject({ profile: 'notary', layout: 'notary', repository: GUN, folder: join(trust, 'tuf', ...GUN.split('/'), 'metadata'), pinnedBy: 'file', targets: 2 });
     expect(installed.roles.map((r) => `${r.name} v${r.version}`)).toEqual(['root v1', 'targets v1', 'snapshot v1', 'timestamp v1', 'targets/releases v1']);
     expect(installed.roles[0]).toMatchObject({ threshold: 2, keys: 3 });
+    // The install's session transcript, as `tuf-ceremony import --witness` writes it: the same witness names.
+    expect(installed.transcript!.startsWith(join(trust, 'tuf-ceremony-sessions'))).toBe(true);
+    const session = verifyTranscript(readFileSync(installed.transcript!), { allowUnsealed: true });
+    expect(session.header).toMatchObject({ kind: 'import', profile: 'notary', repository: GUN });
+    expect(session.entries[0]!.witnesses.map((w) => w.name)).toEqual(['Dana Witness', 'Eve Auditor']);
+    expect(session.entries[0]!.inputs[1]).toEqual({ name: 'root.json', sha256: createHash('sha256').update(repo.roots[0]!).digest('hex') });
 
     await call<ImportSessionView>(CHANNELS.importSetPin, {});
     const again = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('b.tufbundle', bundle) });
