@@ -30,6 +30,7 @@ import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
 import type { MultiRepositoryPlan } from './multi-plan.js';
+import type { CeremonyPlan } from './plan.js';
 import { StrictReader } from './read.js';
 import type { CeremonyState, KeyOriginKind, MetadataRole } from './state.js';
 
@@ -126,6 +127,25 @@ export function recordRepository(inv: KeyInventory, repo: InventoryRepositoryRec
     key.roles.push(role);
   }
   inv.updated = now.toISOString();
+}
+
+/**
+ * What a ceremony's state knows of the one repository it made (a single-repository ceremony, machine.ts;
+ * multi-machine.ts builds the same per repository): every ready key with a role, its ID in root.json, and
+ * each role's expiry as planned. Notary root keys' certificates are issued until the root's expiry.
+ */
+export function ceremonyRepositoryRecord(plan: Pick<CeremonyPlan, 'repository' | 'profile' | 'root' | 'targets' | 'snapshot' | 'timestamp'>, state: CeremonyState, dir: string): InventoryRepositoryRecord {
+  const keys: InventoryRepositoryRecord['keys'] = [];
+  for (const rec of Object.values(state.keys)) {
+    if (rec.status !== 'ready' || !rec.fingerprint || !rec.keyId) continue;
+    keys.push({ role: rec.role, keyId: rec.keyId, fingerprint: rec.fingerprint, algorithm: rec.algorithm, origin: rec.origin, ...(rec.certificate ? { certificateExpires: plan.root.expires.text } : {}) });
+  }
+  const expires: Record<string, string> = { root: plan.root.expires.text, targets: plan.targets.expires.text };
+  for (const r of ['snapshot', 'timestamp'] as const) {
+    const rl = plan[r];
+    if ('expires' in rl) expires[r] = rl.expires.text;
+  }
+  return { name: plan.repository, profile: plan.profile, dir, keys, expires };
 }
 
 /** The canonical file bytes (stable key order as built; two-space indent for people). */

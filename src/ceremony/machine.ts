@@ -32,6 +32,7 @@ import { signingKeyOf, spkiOf } from './keys.js';
 import { allOutputNames, flatLayoutNames, metadataFileNames, stateFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
 import { inFolder, METADATA_DIR, outputLayout, SECRET_DIR, STATE_DIR } from './layout.js';
 import { checkPlanDates, type CeremonyPlan } from './plan.js';
+import { buildInventory, ceremonyRepositoryRecord, INVENTORY_FILE, inventoryBytes } from './inventory.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
 import { readPlanInputs } from './plan-inputs.js';
 import { newState, StateFile, STATE_FILE, type CeremonyState, type StepName } from './state.js';
@@ -355,6 +356,15 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
     state.outputs[TRANSCRIPT_HTML] = sha256Hex(html);
     await ctx.save();
     report(`sealed ${TRANSCRIPT_FILE} (${verified.entries.length} entries) and wrote ${TRANSCRIPT_HTML}`);
+
+    // The key inventory (issue #17), as a multi-repository ceremony keeps one: which key, on which token,
+    // held by whom, holds which role here, until when — what `tuf-ceremony keys --inventory` joins with
+    // the tokens. Derived from the state (public facts only); a resumed run keeps the one it wrote.
+    const inventoryPath = join(layout.state, INVENTORY_FILE);
+    if (!(await exists(inventoryPath))) {
+      const inventory = buildInventory({ state, repositories: [ceremonyRepositoryRecord(plan, state, METADATA_DIR)], planSha256: hash.sha256, now: now(), rehearsal });
+      await writeFileAtomic(inventoryPath, inventoryBytes(inventory));
+    }
     onStep({ step: SEAL_STEP_NAME, status: 'done' });
 
     const metadata = metadataFileNames(plan);

@@ -8,6 +8,7 @@ import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 import { CeremonyError } from '../errors.js';
 import type { CeremonyContext } from './context.js';
 import { buildAll, fileOf, writtenRoles } from './metadata.js';
+import { INVENTORY_FILE } from './inventory.js';
 import { holdsRole, type CeremonyPlan } from './plan.js';
 import { shareCardFiles } from './steps/shamir-backup.js';
 import { STATE_FILE } from './state.js';
@@ -31,7 +32,7 @@ export function metadataFileNames(plan: CeremonyPlan): string[] {
 
 /** The ceremony's own records, in state/ (never secret, never published to clients). */
 export function stateFileNames(): string[] {
-  return [TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE];
+  return [TRANSCRIPT_FILE, TRANSCRIPT_HTML, STATE_FILE, INVENTORY_FILE];
 }
 
 /**

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../../src/ceremony/layout.js';
 
-const STATE_NAMES = new Set(['ceremony-state.json', 'transcript.jsonl', 'transcript.html']);
+const STATE_NAMES = new Set(['ceremony-state.json', 'transcript.jsonl', 'transcript.html', 'key-inventory.json']);
 const METADATA = /^(?:[1-9][0-9]*\.)?(?:root|targets|snapshot|timestamp)\.json$|^attestations\.json$/;
 
 /** The folder (relative to the output folder) an output of this name is written in. */

@@ -15,6 +15,7 @@ import { verifyTranscript } from '../../../src/audit/verify.js';
 import { runCeremony, STEPS, type CeremonyResult } from '../../../src/ceremony/machine.js';
 import { parsePlan } from '../../../src/ceremony/plan.js';
 import { readState } from '../../../src/ceremony/state.js';
+import { parseInventory } from '../../../src/ceremony/inventory.js';
 import { parseJsonStrict } from '../../../src/json/parse.js';
 import { parseShareCard, withReconstructedKey } from '../../../src/shamir/index.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
@@ -66,7 +67,7 @@ describe('notary profile', () => {
     // Publishable, secret and the ceremony's records apart (issue #16): only metadata in metadata/.
     expect(readdirSync(join(p.dir, 'metadata')).sort()).toEqual(['root.json', 'snapshot.json', 'targets.json']);
     expect(readdirSync(join(p.dir, 'secret')).sort()).toEqual(['share-card-1-of-3.txt', 'share-card-2-of-3.txt', 'share-card-3-of-3.txt', 'share-cards.html']);
-    expect(readdirSync(join(p.dir, 'state')).sort()).toEqual(['ceremony-state.json', 'transcript.html', 'transcript.jsonl']);
+    expect(readdirSync(join(p.dir, 'state')).sort()).toEqual(['ceremony-state.json', 'key-inventory.json', 'transcript.html', 'transcript.jsonl']);
     expect(statSync(join(p.dir, 'secret')).mode & 0o777).toBe(0o700);
     expect(result.metadataDir).toBe(join(p.dir, 'metadata'));
     expect(result.transcriptPath).toBe(join(p.dir, 'state', 'transcript.jsonl'));
@@ -136,6 +137,20 @@ describe('notary profile', () => {
     for (const s of STEPS) expect(state.steps[s.name]?.status).toBe('done');
     expect(Object.keys(state.keys).sort()).toEqual(['root/Alice', 'root/Bob', 'root/Carol', 'root/shamir', 'snapshot', 'targets', 'timestamp']);
     expect(state.outputs['root.json']).toBe(sha256(read(p.dir, 'root.json')));
+  });
+
+  it('the key inventory (issue #17): every key of the state with its role in this repository, custodian, token and CKA_ID, as a multi-repository ceremony writes it', () => {
+    const state = readState(parseJsonStrict(read(p.dir, 'ceremony-state.json'), { maxBytes: 1 << 22, path: '$' }));
+    const inv = parseInventory(read(p.dir, 'key-inventory.json'));
+    const rows = inv.keys.map((k) => [k.fingerprint, k.custodian ?? null, k.ckaId ?? null, k.roles.map((r) => `${r.role} ${r.repository} ${r.profile} ${r.keyId}`)]);
+    const want = Object.values(state.keys).map((k) => [k.fingerprint, k.custodian ?? null, k.tokenKeyId ?? null, [`${k.role} ${GUN} notary ${k.keyId}`]]);
+    expect(rows).toEqual(want);
+    expect(inv.keys.every((k) => k.rehearsal)).toBe(true);
+    // Root keys: the certificate's expiry is the root's; every role's metadata expiry as planned.
+    const root = parseMetadata(read(p.dir, 'root.json'), 'root', { maxBytes: 1 << 20, source: 'root.json' });
+    const alice = inv.keys.find((k) => k.custodian === 'Alice' && k.roles[0]!.role === 'root')!;
+    expect(alice.roles[0]).toMatchObject({ expires: root.signed.expiresText, certificateExpires: root.signed.expiresText });
+    expect(alice.token).toEqual(state.tokens['Alice']);
   });
 
   it('the share cards rebuild the software root key that root.json lists; written 0600', async () => {

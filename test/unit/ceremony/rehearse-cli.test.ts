@@ -62,7 +62,7 @@ describe('rehearse --profile notary', () => {
     expect(readdirSync(out).sort()).toEqual(['export', 'metadata', 'plan.json', 'rotation', 'script.html', 'secret', 'state', 'timestamp.key']);
     expect(readdirSync(join(out, 'metadata')).sort()).toEqual(['root.json', 'snapshot.json', 'targets.json']);
     expect(readdirSync(join(out, 'secret')).sort()).toEqual(['share-card-1-of-3.txt', 'share-card-2-of-3.txt', 'share-card-3-of-3.txt', 'share-cards.html']);
-    expect(readdirSync(join(out, 'state')).sort()).toEqual(['ceremony-state.json', 'transcript.html', 'transcript.jsonl']);
+    expect(readdirSync(join(out, 'state')).sort()).toEqual(['ceremony-state.json', 'key-inventory.json', 'transcript.html', 'transcript.jsonl']);
     expect(readFileSync(join(out, 'script.html'), 'utf8')).toMatch(/REHEARSAL/);
     // With the server's timestamp key only the server can sign the site's timestamp.json: the site stage
     // is skipped, and the summary says so.
