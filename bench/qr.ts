@@ -19,6 +19,7 @@
  *   [--only qr] [--qr-trials N (≥ 100, default 100)]
  */
 import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
 import { qrModules, readQrCodes, readQrHits } from '../src/io/qr-images.js';
 import { WindowedQrReader, type QrPass, type RgbaImage } from '../electron/shared/qr-window.js';
 import { encodeQrFrames } from '../src/transport/qr/encoder.js';
@@ -161,9 +162,10 @@ export async function cameraFramesSection(): Promise<void> {
   };
   console.log(`\ncamera path (issue #18): ${parts.length} different 1280×720 frames of a 20 KB bundle, single thread, after a warm-up; frames/s and frames read`);
   const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  console.log(row(['frames', 'decoder', 'frames/s', 'read', 'by pass', 'lost vs full options']));
-  console.log(row(['---', '---', '---:', '---:', '---', '---:']));
+  console.log(row(['frames', 'decoder', 'frames/s (wall)', 'frames per CPU second', 'read', 'by pass', 'lost vs full options']));
+  console.log(row(['---', '---', '---:', '---:', '---:', '---', '---:']));
   let worstFps = Infinity;
+  let worstCpuFps = Infinity;
   let lost = 0;
   for (const camera of [false, true]) {
     const frames = parts.map((p, i) => render(p, i, camera));
@@ -172,12 +174,15 @@ export async function cameraFramesSection(): Promise<void> {
       const texts: (string | undefined)[] = [];
       const passes = new Map<QrPass, number>();
       const t = performance.now();
+      const c = process.cpuUsage();
       for (const f of frames) {
         const r = await decode(f);
         texts.push(r.texts[0]);
         passes.set(r.pass, (passes.get(r.pass) ?? 0) + 1);
       }
-      return { fps: (1000 * frames.length) / (performance.now() - t), texts, passes };
+      const cpu = process.cpuUsage(c);
+      // Frames per CPU second as well: on a shared machine the wall clock counts other processes' turns too.
+      return { fps: (1000 * frames.length) / (performance.now() - t), cpuFps: (1e6 * frames.length) / (cpu.user + cpu.system), texts, passes };
     };
     const full = await run(async (f) => {
       const hits = await readQrHits(f, 'full');
@@ -196,12 +201,16 @@ export async function cameraFramesSection(): Promise<void> {
       const read = r.texts.filter((x, i) => x !== undefined && x === parts[i]).length;
       const missed = full.texts.filter((x, i) => x !== undefined && r.texts[i] !== x).length;
       if (r !== full) lost += missed;
-      if (r === windowed && camera) worstFps = Math.min(worstFps, r.fps);
-      console.log(row([label, name, r.fps.toFixed(0), `${read}/${frames.length}`, [...r.passes].map(([k, v]) => `${k} ${v}`).join(', '), String(missed)]));
+      if (r === windowed && camera) {
+        worstFps = Math.min(worstFps, r.fps);
+        worstCpuFps = Math.min(worstCpuFps, r.cpuFps);
+      }
+      console.log(row([label, name, r.fps.toFixed(0), r.cpuFps.toFixed(0), `${read}/${frames.length}`, [...r.passes].map(([k, v]) => `${k} ${v}`).join(', '), String(missed)]));
     }
   }
   console.log(
-    `\ntarget: QR decode ≥ 100 frames/s on camera-like 720p frames, single thread — ${worstFps >= 100 ? 'met' : 'NOT met'} (${worstFps.toFixed(0)} frames/s); ` +
+    `\ntarget: QR decode ≥ 100 frames/s on camera-like 720p frames, single thread — ${worstFps >= 100 ? 'met' : 'NOT met'} (${worstFps.toFixed(0)} frames/s wall clock; ` +
+      `${worstCpuFps.toFixed(0)} frames per CPU second, ${worstCpuFps >= 100 ? 'met' : 'NOT met'} by that measure, which the machine's load disturbs least; ${loadavg()[0]!.toFixed(1)} load on ${cpus().length} cores); ` +
       `no frame lost that the full options read — ${lost === 0 ? 'met' : `NOT met (${lost} lost)`}`,
   );
 }

@@ -69,6 +69,8 @@ export interface RehearsalWorkerResult {
   rehearsal?: string;
   files?: number;
   maxRssMB?: number;
+  /** The stage times `rehearse --json` reports (durationMs: ceremony, rotation, export, site, total). */
+  stages?: Record<string, number>;
 }
 
 const median = (xs: number[]): number => {
@@ -231,14 +233,14 @@ export async function rehearsalWorker(): Promise<void> {
       report({ available: !/unknown command/.test(first), reason: first.trim(), status });
       return;
     }
-    let parsed: { rehearsal?: string } = {};
+    let parsed: { rehearsal?: string; durationMs?: Record<string, number> } = {};
     try {
-      parsed = JSON.parse(lines.join('')) as { rehearsal?: string };
+      parsed = JSON.parse(lines.join('')) as { rehearsal?: string; durationMs?: Record<string, number> };
     } catch {
       // a rehearse without --json support: the timing still stands
     }
     const files = readdirSync(dest, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).length;
-    report({ available: true, status, wallMs, rehearsal: parsed.rehearsal ?? 'unknown', files, maxRssMB: process.resourceUsage().maxRSS / 1024 });
+    report({ available: true, status, wallMs, rehearsal: parsed.rehearsal ?? 'unknown', files, maxRssMB: process.resourceUsage().maxRSS / 1024, ...(parsed.durationMs ? { stages: parsed.durationMs } : {}) });
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -361,4 +363,10 @@ function printRehearsal(self: string, runs: number): void {
       `targets/snapshot keys, metadata, sealed transcript; ${first.files} files written): median ${median(times).toFixed(0)} ms over ${times.length} runs ` +
       `(${times.map((t) => t.toFixed(0)).join(', ')} ms), peak RSS ${Math.max(...results.map((r) => r.maxRssMB!)).toFixed(0)} MB.`,
   );
+  // Issue #18: where the rehearsal's time goes, stage by stage (rehearse --json durationMs), median of the runs.
+  const staged = results.filter((r) => r.stages);
+  if (staged.length) {
+    const names = Object.keys(staged[0]!.stages!);
+    console.log(`  stage times (median ms over ${staged.length} runs): ${names.map((n) => `${n} ${median(staged.map((r) => r.stages![n] ?? 0)).toFixed(0)}`).join(', ')}`);
+  }
 }
