@@ -1,7 +1,8 @@
 /**
  * A folder of session transcripts (src/audit/session.ts: the sessions folder an import or a publish writes
- * into, or any folder of `*.transcript.jsonl`), listed and summarised for people — the Transcript screen's
- * list and `transcript list`. Each file is verified as `transcript verify --allow-unsealed` verifies it;
+ * into, or any folder of `*.transcript.jsonl`), listed and summarised for people: meant for the Transcript
+ * screen's list (no IPC channel or CLI command calls it yet). Each file is verified as `transcript verify
+ * --allow-unsealed` verifies it;
  * one that does not verify is listed with its refusal (code and message), never skipped, so a damaged
  * transcript is seen rather than hidden.
  *

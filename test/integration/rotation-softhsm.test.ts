@@ -15,7 +15,9 @@ import { groupHex, shortDigest } from '../../src/crypto/digest-words.js';
 import { mergeCommand } from '../../src/cli/merge.js';
 import { signCommand } from '../../src/cli/sign.js';
 import type { JsonObject } from '../../src/json/types.js';
-import { buildRotationPayload, buildSigningRequest, serializeSigningRequest } from '../../src/rotation/index.js';
+import { buildBatchRequest, buildRotationPayload, buildSigningRequest, serializeBatchRequest, serializeSigningRequest } from '../../src/rotation/index.js';
+import { verifyTranscript } from '../../src/audit/verify.js';
+import { expectNoSecrets } from '../support/session-transcripts.js';
 import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
 import { metadataSigner } from '../../src/signers/metadata-signer.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
@@ -131,8 +133,24 @@ describe.skipIf(!enabled)('notary root rotation co-signed on SoftHSM2 tokens (CL
       expect([name, status, c.err]).toEqual([name, 0, []]);
       expect(c.out.join('\n')).toContain(`root: ${reviewKey(listed.Carol!)} named "Carol" is REPLACED by ${reviewKey(listed.Dave!)} named "Dave" (the old key loses the root role, the new one gains it) — retired\n`);
       expect(JSON.parse(readFileSync(out, 'utf8')).signer).toEqual({ name, token: { serial: serials[name.toLowerCase()], label: name.toLowerCase() } }); // serial and label name the token
+      // The session transcript (issue #16): sealed by the token key in the same login; the PIN is not in it.
+      const transcript = new Uint8Array(readFileSync(`${out}.transcript.jsonl`));
+      expect(verifyTranscript(transcript).sealedBy!.fingerprint).toBe(listed[name]!.key.fingerprint);
+      expectNoSecrets(transcript, [new TextEncoder().encode(PINS[`${name.toUpperCase()}_PIN`]!)]);
       responses.push(out);
     }
+
+    // The same request as a batch of one, signed on a token (one PIN): its transcript is sealed by that key too.
+    const batchPath = join(dir, 'batch.json');
+    writeFileSync(batchPath, serializeBatchRequest(buildBatchRequest([request])));
+    const bc = captureIo();
+    const batchOut = join(dir, 'bob.batch-response.json');
+    expect(await signCommand(batchPath, { out: batchOut, module: 'softhsm2', token: serials.bob!, label: 'root-bob', pinEnv: 'BOB_PIN', json: true }, bc.io, signDeps), bc.err.join('\n')).toBe(0);
+    const batchTranscript = new Uint8Array(readFileSync(`${batchOut}.transcript.jsonl`));
+    const bv = verifyTranscript(batchTranscript, { expectedSealKeyId: (JSON.parse(bc.out.join('')) as { sealKeyId: string }).sealKeyId });
+    expect(bv.entries.map((e) => e.step)).toEqual(['request.review', 'co-sign', 'co-sign.response']);
+    expect(bv.entries[1]!.token).toMatchObject({ serial: serials.bob });
+    expectNoSecrets(batchTranscript, [new TextEncoder().encode(PINS.BOB_PIN!)]);
 
     const result = join(dir, '2.root.json');
     let c = captureIo();

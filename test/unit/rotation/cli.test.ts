@@ -20,6 +20,8 @@ import {
 } from '../../../src/rotation/index.js';
 import { backupOnShareCards, EXPIRES_V2, makeCustodian, rootFixture, type Custodian, type RootFixture } from './support.js';
 import { captureIo } from '../../support/cli-io.js';
+import { expectNoSecrets, expectVerifiesAndRefusesTampering } from '../../support/session-transcripts.js';
+import { parseShareCard } from '../../../src/shamir/index.js';
 import { makeSeal } from '../../../src/audit/seal.js';
 import { recordLine } from '../../../src/audit/schema.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
@@ -143,6 +145,9 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
     expect(cosign.planHash).toBe(createHash('sha256').update(readFileSync(requestPath)).digest('hex'));
     expect(cosign.entries.map((e) => e.step)).toEqual(['request.review', 'co-sign']);
     expect(cosign.entries[1]!.outputs).toEqual([{ name: 'backup.response.json', sha256: createHash('sha256').update(readFileSync(r1)).digest('hex') }]);
+    // No share (the secret each card carries) in any encoding; the merge's transcript is refused when damaged too.
+    expectNoSecrets(readFileSync(`${r1}.transcript.jsonl`), cardPaths.map((p) => parseShareCard(readFileSync(p)).share));
+    await expectVerifiesAndRefusesTampering(`${result}.transcript.jsonl`, readFileSync(`${result}.transcript.jsonl`), dir, {});
     expect(merged.transcript).toBe(`${result}.transcript.jsonl`);
     c = captureIo();
     expect(await runCli(['transcript', 'verify', `${result}.transcript.jsonl`], c.io)).toBe(1); // unsealed: only with --allow-unsealed
