@@ -33,7 +33,9 @@ import { verifyTranscript } from '../../src/audit/verify.js';
 import { sha256Hex } from '../../src/crypto/digest.js';
 import { groupHex, shortDigest, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
 import { CeremonyError, isCeremonyError } from '../../src/errors.js';
-import { writeFileVerified } from '../../src/io/files.js';
+import { sessionTranscriptPath } from '../../src/audit/session.js';
+import { assertAbsent, writeFileAtomic, writeFileVerified } from '../../src/io/files.js';
+import { mergeSessionTranscript, startCoSignSession } from '../../src/rotation/session-transcripts.js';
 import { asObject } from '../../src/json/fields.js';
 import { checkKeyName } from '../../src/rotation/names.js';
 import { parseJsonStrict } from '../../src/json/parse.js';
@@ -81,6 +83,7 @@ import type {
   RotationSignedView,
   RotationSignerCheckView,
   RotationWriteRootView,
+  SessionTranscriptFileView,
   TokenRefView,
   WrittenFileView,
 } from '../shared/api-types.js';
@@ -383,6 +386,30 @@ export async function writeOut(deps: Pick<RotationDeps, 'chooseOutputDir'>, sugg
   return { name, path, sha256: sha256Hex(bytes) };
 }
 
+/**
+ * A session's output and its session transcript beside it, `<name>.transcript.jsonl` (the CLI's rule:
+ * src/audit/session.ts sessionTranscriptPath): both refused before either is written when one exists; the
+ * output first (read back and compared), then the transcript, atomically, never over a file.
+ */
+export async function writeOutWithTranscript(
+  deps: Pick<RotationDeps, 'chooseOutputDir'>,
+  suggestedDir: string,
+  name: string,
+  bytes: Uint8Array,
+  transcript: { bytes: Uint8Array; sealKeyId?: string | undefined },
+): Promise<{ written: WrittenFileView; transcript: SessionTranscriptFileView }> {
+  const dir = await deps.chooseOutputDir(suggestedDir);
+  if (dir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was written');
+  const path = join(dir, name);
+  const transcriptPath = sessionTranscriptPath(path);
+  await assertAbsent([path, transcriptPath], ' (choose another folder: nothing was written)');
+  await writeFileVerified(path, bytes);
+  await writeFileAtomic(transcriptPath, transcript.bytes);
+  const t: SessionTranscriptFileView = { name: sessionTranscriptPath(name), path: transcriptPath, sha256: sha256Hex(transcript.bytes) };
+  if (transcript.sealKeyId) t.sealKeyId = transcript.sealKeyId;
+  return { written: { name, path, sha256: sha256Hex(bytes) }, transcript: t };
+}
+
 // --- administrator --------------------------------------------------------------------------------------
 
 export function openRoot(req: { previousRoot: NamedFile; transcript?: NamedFile | undefined }, deps: Pick<RotationDeps, 'now'>): RotationRootView {
@@ -514,24 +541,46 @@ export async function writeRoot(req: { request: NamedFile; responses: NamedFile[
   const result = finalizeMerge(request, req.responses.map(openResponse));
   // A targets request makes targets.json N+1 (verified against the root's targets role, TUF 5.6.3), named
   // as its version: never `<root version>.root.json`, which would pass targets.json off as a root.
+  const name = `${result.version}.${result.role}.json`;
   const view = { role: result.role, version: result.version, status: result.status, merge: mergeView(request, result, req.responses.map((f) => f.name)) };
   const part = result.revokeTags;
-  if (part?.bytes && part.delegation) {
+  const delegatedName = part?.bytes && part.delegation ? `${part.version}.${part.delegation.replace(/\//g, '_')}.json` : undefined;
+  // The merge session's transcript, as `tuf-ceremony merge` writes it (src/rotation/session-transcripts.ts):
+  // unsealed, no key is at hand; the merged files prove themselves by their signatures.
+  const transcript = await mergeSessionTranscript({
+    request,
+    requestFile: { name: req.request.name, bytes: req.request.bytes },
+    responseFiles: req.responses.map((f) => ({ name: f.name, bytes: f.bytes })),
+    digests: [
+      { label: `${result.role}.json v${result.version}, the bytes signed`, sha256: request.payloadSha256 },
+      ...(part && request.revokeTags && delegatedName ? [{ label: `${request.revokeTags.role}.json v${part.version} (tags revoked), the bytes signed`, sha256: request.revokeTags.payloadSha256 }] : []),
+    ],
+    outputs: [{ name, bytes: result.root }, ...(part?.bytes && delegatedName ? [{ name: delegatedName, bytes: part.bytes }] : [])],
+    status: result.status,
+    outcome: `${result.role}.json v${result.version} written: ${name}${delegatedName ? ` and ${delegatedName}` : ''}`,
+    now: deps.now,
+  });
+  if (part?.bytes && part.delegation && delegatedName) {
     // Two files, one folder: the delegated role's file first, so no targets.json that re-keys the role is
     // left without it (src/rotation/revoke-tags.ts). Its name: `<version>.<role with / as _>.json`.
     const dir = await deps.chooseOutputDir('rotation');
     if (dir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was written');
-    const write = async (name: string, bytes: Uint8Array): Promise<WrittenFileView> => {
-      const path = join(dir, name);
-      await writeFileVerified(path, bytes);
-      return { name, path, sha256: sha256Hex(bytes) };
+    const path = join(dir, name);
+    const delegatedPath = join(dir, delegatedName);
+    const transcriptPath = sessionTranscriptPath(path);
+    await assertAbsent([path, delegatedPath, transcriptPath], ' (choose another folder: nothing was written)');
+    await writeFileVerified(delegatedPath, part.bytes);
+    await writeFileVerified(path, result.root);
+    await writeFileAtomic(transcriptPath, transcript);
+    return {
+      ...view,
+      written: { name, path, sha256: sha256Hex(result.root) },
+      transcript: { name: sessionTranscriptPath(name), path: transcriptPath, sha256: sha256Hex(transcript) },
+      delegated: { role: part.delegation, version: part.version, written: { name: delegatedName, path: delegatedPath, sha256: sha256Hex(part.bytes) } },
     };
-    const delegatedWritten = await write(`${part.version}.${part.delegation.replace(/\//g, '_')}.json`, part.bytes);
-    const written = await write(`${result.version}.${result.role}.json`, result.root);
-    return { ...view, written, delegated: { role: part.delegation, version: part.version, written: delegatedWritten } };
   }
-  const written = await writeOut(deps, 'rotation', `${result.version}.${result.role}.json`, result.root);
-  return { ...view, written };
+  const out = await writeOutWithTranscript(deps, 'rotation', name, result.root, { bytes: transcript });
+  return { ...out, ...view };
 }
 
 // --- co-signer ------------------------------------------------------------------------------------------
@@ -578,6 +627,22 @@ export async function checkSigner(req: { request: NamedFile; module: string; tok
   return view;
 }
 
+/** The response file of a co-signature: named for the signer and the version signed (root N+1, or targets.json N+1). */
+export function responseFileOf(request: SigningRequest, response: SignatureResponse): { name: string; bytes: Uint8Array } {
+  const toVersion = request.targets ? request.targets.next.version : request.root.version;
+  return { name: `${slug(response.signer.name)}.response-v${toVersion}-${request.requestId.slice(0, 8)}.json`, bytes: serializeSignatureResponse(response) };
+}
+
+/** The co-sign session's common part for the Co-sign screen (token or share cards): the request reviewed on screen, its hash words confirmed. */
+export function coSignSessionOf(file: NamedFile, request: SigningRequest): { request: SigningRequest; requestFile: { name: string; bytes: Uint8Array }; reviewNote: string; output: (r: SignatureResponse) => { name: string; bytes: Uint8Array } } {
+  return {
+    request,
+    requestFile: { name: file.name, bytes: file.bytes },
+    reviewNote: 'reviewed on screen; the co-signer confirmed the short hash words of the bytes to sign',
+    output: (r) => responseFileOf(request, r),
+  };
+}
+
 export interface SignInput {
   request: NamedFile;
   module: string;
@@ -605,18 +670,19 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     }
     // signRequestOnToken opens the token, refuses a key the request has no use for before the PIN is
     // used, logs in, signs under every key ID that lists the key and verifies each signature in software.
-    const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source, witnesses: req.witnesses }, deps.tokens);
+    // The co-signer's session transcript, as `tuf-ceremony sign` writes it: sealed by the token key in the
+    // same login (whileSigned), so no second PIN; nothing of the PIN is in it.
+    const session = await startCoSignSession({ ...coSignSessionOf(req.request, request), witnesses: req.witnesses, witnessesLabel: 'witnesses', now: deps.now });
+    const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source, witnesses: req.witnesses, whileSigned: session.whileSigned }, deps.tokens);
     const response = signed.response;
     if (response.payloadSha256 !== req.confirmedSha256) {
       throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'this key signs the other part of the request than the bytes confirmed on screen: nothing was written', { path: '$.confirmedSha256' });
     }
     // Checked as the administrator's merge will check it, before it is written.
     const check = mergeResponses(request, [response]);
-    const bytes = serializeSignatureResponse(response);
-    // Named for the version being signed: root N+1, or targets.json N+1 (request.root is then the trusted root).
-    const toVersion = request.targets ? request.targets.next.version : request.root.version;
-    const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${toVersion}-${request.requestId.slice(0, 8)}.json`, bytes);
-    const out: RotationSignedView = { written, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
+    const { name, bytes } = responseFileOf(request, response);
+    const files = await writeOutWithTranscript(deps, 'rotation', name, session.written ?? bytes, { bytes: session.bytes(), sealKeyId: session.sealKeyId });
+    const out: RotationSignedView = { ...files, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
     if (response.signer.token) out.signer.tokenSerial = response.signer.token.serial;
     return out;
   } finally {

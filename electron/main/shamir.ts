@@ -36,7 +36,7 @@
 import { randomBytes } from 'node:crypto';
 import { CeremonyError, isCeremonyError } from '../../src/errors.js';
 import { groupHex, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
-import { keyIdsFor, mergeResponses, serializeSignatureResponse, signRequestWithShareCards, signerScope, type SigningRequest } from '../../src/rotation/index.js';
+import { keyIdsFor, mergeResponses, signRequestWithShareCards, signerScope, type SigningRequest } from '../../src/rotation/index.js';
 import { checkCardSet, formatSplitId, parseShareCard, rollCall as coreRollCall, wipeShareCard, withReconstructedKey, type CardSetSummary, type ShareCard } from '../../src/shamir/index.js';
 import type {
   NamedFile,
@@ -50,7 +50,8 @@ import type {
   ShamirSetView,
   ShamirVerifyView,
 } from '../shared/api-types.js';
-import { openRequest, slug, writeOut, type RotationDeps } from './rotation.js';
+import { coSignSessionOf, openRequest, responseFileOf, writeOutWithTranscript, type RotationDeps } from './rotation.js';
+import { startCoSignSession } from '../../src/rotation/session-transcripts.js';
 import { fingerprintView } from './tokens.js';
 
 /** A card as main holds it: its bytes (zeroed once parsed) and where it came from ("typed" or a file name). */
@@ -339,14 +340,16 @@ export class ShareSetStore {
       const signer = signerOf(request, set.fingerprint, '$.set');
       // Rebuilt, checked against the cards' fingerprint, signed under every key ID that lists the key and
       // verified in software by the core; the key is wiped when signing settles.
-      const { response, fingerprint } = await this.core.signRequestWithShareCards(request, cards, { name: signer.name, witnesses: req.witnesses });
+      // The co-sign session transcript, as `tuf-ceremony sign --share-card` writes it: sealed by the rebuilt
+      // key before it is wiped (whileSigned); no share is in it.
+      const session = await startCoSignSession({ ...coSignSessionOf(req.request, request), signer: signer.name, witnesses: req.witnesses, witnessesLabel: 'witnesses' });
+      const { response, fingerprint } = await this.core.signRequestWithShareCards(request, cards, { name: signer.name, witnesses: req.witnesses, whileSigned: session.whileSigned });
       // Checked as the administrator's merge will check it, before it is written.
       const check = mergeResponses(request, [response]);
-      const bytes = serializeSignatureResponse(response);
       // Named after the version being signed: root N+1, or targets N+1 for a targets request.
-      const toVersion = request.targets ? request.targets.next.version : request.root.version;
-      const written = await writeOut(deps, 'rotation', `${slug(response.signer.name)}.response-v${toVersion}-${request.requestId.slice(0, 8)}.json`, bytes);
-      return { written, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: set.rehearsal, fingerprint: fingerprintView(fingerprint) };
+      const { name, bytes } = responseFileOf(request, response);
+      const files = await writeOutWithTranscript(deps, 'rotation', name, session.written ?? bytes, { bytes: session.bytes(), sealKeyId: session.sealKeyId });
+      return { ...files, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: set.rehearsal, fingerprint: fingerprintView(fingerprint) };
     } finally {
       wipeAll(cards);
     }

@@ -731,6 +731,15 @@ export interface WrittenFileView {
   sha256: string;
 }
 
+/**
+ * A session's transcript, written beside its output as `<output>.transcript.jsonl` (issue #16; the CLI's
+ * rule): `transcript verify` checks it (a merge's is unsealed: `--allow-unsealed`).
+ */
+export interface SessionTranscriptFileView extends WrittenFileView {
+  /** A co-signature's transcript: the key ID of the signing key that sealed it (`transcript verify --seal-key`). */
+  sealKeyId?: string;
+}
+
 export interface RotationChangeView {
   /** src/rotation/describe.ts RequestChange kinds (key-added, key-removed, key-replaced, threshold, expires, …). */
   kind: string;
@@ -792,6 +801,8 @@ export interface RotationMergeView {
 
 export interface RotationWriteRootView {
   written: WrittenFileView;
+  /** The merge session's transcript beside it (unsealed). */
+  transcript: SessionTranscriptFileView;
   /** `<version>.root.json` or, for a targets request, `<version>.targets.json`. */
   role: 'root' | 'targets';
   version: number;
@@ -843,6 +854,8 @@ export interface RotationSignRequest {
 
 export interface RotationSignedView {
   written: WrittenFileView;
+  /** The co-sign session's transcript beside the response, sealed by the signing key. */
+  transcript: SessionTranscriptFileView;
   signer: { name: string; tokenSerial?: string };
   /** The witnesses the response records (empty: none named). */
   witnesses: string[];
@@ -1249,6 +1262,8 @@ export interface ShamirClearView {
 
 export interface ShamirCosignView {
   written: WrittenFileView;
+  /** The co-sign session's transcript beside the response, sealed by the rebuilt key before it was wiped. */
+  transcript: SessionTranscriptFileView;
   signer: { name: string };
   /** The witnesses the response records (empty: none named). */
   witnesses: string[];

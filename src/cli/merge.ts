@@ -49,7 +49,8 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
-import { SessionTranscript, sessionTranscriptPath } from '../audit/session.js';
+import { sessionTranscriptPath } from '../audit/session.js';
+import { mergeSessionTranscript } from '../rotation/session-transcripts.js';
 import { RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, notFinalRefusal, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
 import { isCeremonyError } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
@@ -141,23 +142,22 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
       const bytes = result.bytes!;
       // The merge session's transcript (src/audit/session.ts): no signing key is at hand here, so it is
       // hash-chained but unsealed; the merged file proves itself by its signatures.
-      const session = await SessionTranscript.start({ kind: 'merge', profile: request.profile, repository: request.repository, reviewed: requestBytes, rehearsal: false });
-      await session.append({
-        step: 'merge',
-        actor: { name: 'administrator', role: 'administrator' },
+      const transcript = await mergeSessionTranscript({
+        request,
+        requestFile: { name: basename(requestPath), bytes: requestBytes },
+        responseFiles,
         digests: [
           { label: `${result.role}.json v${result.version}, the bytes signed`, sha256: request.payloadSha256 },
           ...(request.revokeTags ? [{ label: `${request.revokeTags.role}.json v${result.revokeTags!.version} (tags revoked), the bytes signed`, sha256: request.revokeTags.payloadSha256 }] : []),
         ],
-        inputs: [{ name: basename(requestPath), bytes: requestBytes }, ...responseFiles],
         outputs: [{ name: basename(out), bytes }, ...(outDelegated ? [{ name: basename(outDelegated), bytes: result.revokeTags!.bytes! }] : [])],
-        note: result.status,
+        status: result.status,
+        outcome: `${result.delegation ?? result.role}.json v${result.version} written: ${basename(out)}${outDelegated ? ` and ${basename(outDelegated)}` : ''}`,
       });
-      await session.end(`${result.delegation ?? result.role}.json v${result.version} written: ${basename(out)}${outDelegated ? ` and ${basename(outDelegated)}` : ''}`);
       // The role's file first: a crash between the two leaves no targets.json that re-keys without it.
       if (outDelegated) await writeFileVerified(outDelegated, result.revokeTags!.bytes!);
       await writeFileVerified(out, bytes);
-      await writeFileAtomic(transcriptPath, session.bytes());
+      await writeFileAtomic(transcriptPath, transcript);
     }
     if (json) io.out(JSON.stringify(report, null, 2));
     else {

@@ -46,8 +46,8 @@
  * "signer": {"name", "token"?}, "review": { "lines": [...], "digest": {"sha256","hex","words"} } }`.
  * Exit: 0 signed; 1 refused; 2 usage; 3 token.
  */
-import { SessionTranscript, sessionTranscriptPath } from '../audit/session.js';
-import type { SigningKey } from '../signers/signing-key.js';
+import { sessionTranscriptPath } from '../audit/session.js';
+import { startCoSignSession } from '../rotation/session-transcripts.js';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError, isCeremonyError } from '../errors.js';
@@ -253,30 +253,15 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     const asBundle = Boolean(opts.bundle) || received.bundle !== undefined;
     const madeAt = new Date();
     const responseBytes = (r: SignatureResponse): Uint8Array => (asBundle ? wrapSignatureResponse(r, request, madeAt) : serializeSignatureResponse(r));
-    const session = await SessionTranscript.start({ kind: 'co-sign', profile: request.profile, repository: request.repository, reviewed: requestBytes, rehearsal: false });
-    const signer = opts.name ?? 'co-signer';
-    const payloadDigest = { label: `${request.role === 'root' ? 'root' : 'targets'}.json v${review.toVersion}, the bytes to sign`, sha256: review.digest.sha256 };
-    await session.append({
-      step: 'request.review',
-      actor: { name: signer, role: 'co-signer' },
-      digests: [payloadDigest],
-      inputs: [{ name: basename(requestPath), bytes: requestBytes }],
-      note: opts.expectHash !== undefined ? 'the short hash read out by the administrator was given and matched the request' : 'reviewed on screen; no expected hash was given to compare',
+    const session = await startCoSignSession({
+      request,
+      requestFile: { name: basename(requestPath), bytes: requestBytes },
+      signer: opts.name,
+      witnesses,
+      reviewNote: opts.expectHash !== undefined ? 'the short hash read out by the administrator was given and matched the request' : 'reviewed on screen; no expected hash was given to compare',
+      output: (r) => ({ name: basename(out), bytes: responseBytes(r) }),
     });
-    let sealKeyId = '';
-    let written: Uint8Array | undefined;
-    const whileSigned = async (key: SigningKey, r: SignatureResponse): Promise<void> => {
-      written = responseBytes(r);
-      await session.append({
-        step: 'co-sign',
-        actor: { name: r.signer.name, role: 'co-signer' },
-        ...(r.signer.token ? { token: { ...r.signer.token, keyId: r.signatures[0]!.keyid } } : {}),
-        digests: [payloadDigest],
-        outputs: [{ name: basename(out), bytes: written }],
-        note: `${r.signatures.length} signature${r.signatures.length === 1 ? '' : 's'} made and verified; ${r.signer.token ? 'on a token' : 'with the key rebuilt from share cards, then wiped'}`,
-      });
-      sealKeyId = await session.seal(key);
-    };
+    const whileSigned = session.whileSigned;
 
     let response: SignatureResponse;
     if (tokenGiven) {
@@ -308,7 +293,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     }
     // Check the response as the administrator's merge will, then write and read it back.
     const check = mergeResponses(request, [response]);
-    const bytes = written ?? responseBytes(response);
+    const bytes = session.written ?? responseBytes(response);
     // Both paths read the file back and compare it byte for byte (a media fault: BUNDLE_WRITE_VERIFY_FAILED).
     if (asBundle) await writeBundle(out, bytes);
     else await writeFileVerified(out, bytes);
@@ -318,11 +303,11 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     const keyids = response.signatures.map((s) => s.keyid);
     say(`wrote ${out}: ${keyids.length} signature${keyids.length === 1 ? '' : 's'} (key ${keyids.map((k) => `${k.slice(0, 12)}…`).join(', ')}); with this response alone: ${check.status}`);
     await writeFileAtomic(transcriptPath, session.bytes());
-    say(`session transcript ${transcriptPath}, sealed by the signing key: tuf-ceremony transcript verify ${transcriptPath} --seal-key ${sealKeyId}`);
+    say(`session transcript ${transcriptPath}, sealed by the signing key: tuf-ceremony transcript verify ${transcriptPath} --seal-key ${session.sealKeyId}`);
     if (json) {
       io.out(
         JSON.stringify(
-          { ok: true, out, transcript: transcriptPath, sealKeyId, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: response.payloadSha256, keyids, signer: response.signer, witnesses: response.witnesses ?? [], review: { lines: review.lines, digest: review.digest } },
+          { ok: true, out, transcript: transcriptPath, sealKeyId: session.sealKeyId, form: asBundle ? 'bundle' : 'response', requestId: request.requestId, payloadSha256: response.payloadSha256, keyids, signer: response.signer, witnesses: response.witnesses ?? [], review: { lines: review.lines, digest: review.digest } },
           null,
           2,
         ),

@@ -204,7 +204,7 @@ async function cosign(person: (typeof PEOPLE)[number], requestPath: string, opts
       expect(await dialog.innerText()).toContain('The last PIN was not accepted');
     },
     out,
-    responseName: new RegExp(`^${person.name.toLowerCase()}\\.response-v2-${requestPath.split('-').pop()!.slice(0, 8)}`),
+    responseName: new RegExp(`^${person.name.toLowerCase()}\\.response-v2-${requestPath.split('-').pop()!.slice(0, 8)}\\.json$`),
     screenshot: `/tmp/e2e-rotation-cosign-${person.name.toLowerCase()}.png`,
   });
 }

@@ -256,8 +256,10 @@ describe('Co-sign screen: sign with share cards', () => {
     await page.screenshot({ path: '/tmp/e2e-shamir-cosign.png', fullPage: true });
 
     const written = readdirSync(out).filter((f) => f.startsWith('backup.response-v2-'));
-    expect(written).toEqual([`backup.response-v2-${request.requestId.slice(0, 8)}.json`]);
+    // The response and its co-sign session transcript beside it (issue #16), named on screen.
+    expect(written.sort()).toEqual([`backup.response-v2-${request.requestId.slice(0, 8)}.json`, `backup.response-v2-${request.requestId.slice(0, 8)}.json.transcript.jsonl`]);
     expect(shown).toContain(written[0]!);
+    expect(shown).toContain(written[1]!);
     const response = parseSignatureResponse(new Uint8Array(readFileSync(join(out, written[0]!))));
     const merged = mergeResponses(request, [response]);
     expect(merged.previous.signed).toEqual([backupKeyId]);

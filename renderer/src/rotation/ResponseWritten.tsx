@@ -5,7 +5,8 @@
 import type { ReactNode } from 'react';
 import { useReveal } from '../lib/reveal';
 
-export function ResponseWritten({ path, children }: { path: string; children: ReactNode }) {
+/** `transcript`: the co-sign session transcript's file name, written beside the response (sealed by the signing key). */
+export function ResponseWritten({ path, transcript, children }: { path: string; transcript?: string | undefined; children: ReactNode }) {
   const ref = useReveal<HTMLElement>(path);
   return (
     <section className="banner banner-ok" role="status" ref={ref}>
@@ -18,6 +19,11 @@ export function ResponseWritten({ path, children }: { path: string; children: Re
       <p className="message rotation-written">
         Written to <code>{path}</code>
       </p>
+      {transcript ? (
+        <p className="rotation-written">
+          Session transcript beside it, sealed by the signing key: <code>{transcript}</code>
+        </p>
+      ) : null}
       {children}
     </section>
   );

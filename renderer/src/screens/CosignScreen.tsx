@@ -221,7 +221,7 @@ export function CosignScreen() {
         />
       ) : null}
       {phase.step === 'signed' ? (
-        <ResponseWritten path={phase.signed.written.path}>
+        <ResponseWritten path={phase.signed.written.path} transcript={phase.signed.transcript.name}>
           <p>
             Signed as {phase.signed.signer.name}
             {phase.signed.signer.tokenSerial ? ` on token serial ${phase.signed.signer.tokenSerial}` : ''}; the signature was verified before it was written. With this response alone: {phase.signed.status}.

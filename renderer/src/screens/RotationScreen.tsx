@@ -412,6 +412,9 @@ export function RotationScreen() {
                 {written.delegated.role} version {written.delegated.version}, with the revoked tags removed, written to <code>{written.delegated.written.path}</code>. Publish both files together: published apart, the revoked tags stay trusted until the second one follows.
               </p>
             ) : null}
+            <p className="rotation-written">
+              Merge session transcript beside it (a hash chain, not sealed): <code>{written.transcript.name}</code>
+            </p>
             <p>
               {written.role === 'targets'
                 ? 'The root’s targets threshold is met and targets.json was checked as a client checks it against the root (TUF 5.6.3). Clients see it only in a new snapshot and timestamp: notary-server or your online service signs those when it is published; a TUF repository without a service signs them with the refresh command (tuf-ceremony refresh) on the machine that holds those keys.'

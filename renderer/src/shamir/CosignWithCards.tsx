@@ -48,7 +48,7 @@ export function CosignWithCards({ request, review, sideText, witnesses = [] }: P
   if (phase.step === 'signed') {
     const s = phase.signed;
     return (
-      <ResponseWritten path={s.written.path}>
+      <ResponseWritten path={s.written.path} transcript={s.transcript.name}>
         <p>
           Signed as {s.signer.name} with the key rebuilt from share cards{s.rehearsal ? ' (REHEARSAL cards)' : ''}; the key matched the cards’ fingerprint, the signature was verified before it was written, and the key was wiped. With this response alone: {s.status}.
         </p>

@@ -73,6 +73,9 @@ export async function signOnCosignScreen(s: SignOnCosignScreen): Promise<string>
   const written = readdirSync(s.out).filter((f) => s.responseName.test(f));
   expect(written).toHaveLength(1);
   expect(text).toContain(written[0]!);
+  // The co-sign session transcript beside the response (issue #16), named on screen.
+  expect(readdirSync(s.out)).toContain(`${written[0]!}.transcript.jsonl`);
+  expect(text).toContain(`${written[0]!}.transcript.jsonl`);
   expect((JSON.parse(readFileSync(join(s.out, written[0]!), 'utf8')) as { witnesses?: string[] }).witnesses).toEqual(['Dana Witness']);
   await page.context().close();
   return join(s.out, written[0]!);

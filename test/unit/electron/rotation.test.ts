@@ -38,6 +38,8 @@ import { call, ok } from '../../support/ipc.js';
 import { refusal } from '../../support/refusal.js';
 import { fixture as revokeTagsFixture } from '../rotation/revoke-tags-support.js';
 import { memorySink, TranscriptWriter } from '../../../src/audit/transcript.js';
+import { verifyTranscript } from '../../../src/audit/verify.js';
+import { sha256Hex } from '../../../src/crypto/digest.js';
 import { fixedClock, HEADER } from '../audit/fixtures.js';
 import { EXPIRES_V2, GUN, rootFixture, makeCustodian, makeRoleKey } from '../rotation/support.js';
 
@@ -238,6 +240,19 @@ describe('Rotation channels: administrator and co-signers', () => {
     expect(signed.status).toBe('0 of 2 old keys (of 3), 1 of 2 new keys (of 3); waiting for: Alice (old and new), Bob (old and new)');
     expect(JSON.stringify(signed)).not.toContain(PIN);
     const daveResponse = file(signed.written.name, new Uint8Array(readFileSync(signed.written.path)));
+    // The co-sign session transcript beside the response (issue #16), as `tuf-ceremony sign` writes it:
+    // sealed by Dave's token key in the same login (one login for both), the witness named, no PIN in it.
+    expect(signed.transcript.name).toBe(`${signed.written.name}.transcript.jsonl`);
+    expect(signed.transcript.path).toBe(join(r.out!, signed.transcript.name));
+    expect(signed.transcript.sealKeyId).toBe(dave.keyid);
+    const cosignT = new Uint8Array(readFileSync(signed.transcript.path));
+    const cosign = verifyTranscript(cosignT, { expectedSealKeyId: dave.keyid });
+    expect(cosign).toMatchObject({ sealed: true, header: { kind: 'co-sign', repository: 'example.com/rotation', planHash: sha256Hex(request.bytes) } });
+    expect(cosign.entries.map((e) => e.step)).toEqual(['request.review', 'co-sign']);
+    expect(cosign.entries[1]).toMatchObject({ actor: { name: 'Dave' }, token: { serial: 'D001', keyId: dave.keyid }, witnesses: [{ name: 'Dana Witness' }], outputs: [{ name: signed.written.name, sha256: sha256Hex(daveResponse.bytes) }] });
+    expect(() => verifyTranscript(cosignT, { expectedSealKeyId: alice.listed.keyId })).toThrow(expect.objectContaining({ code: 'TRANSCRIPT_SEAL_KEY_UNEXPECTED' }));
+    expect(Buffer.from(cosignT).includes(Buffer.from(PIN))).toBe(false);
+    expect(Buffer.from(cosignT).includes(Buffer.from(WRONG_PIN))).toBe(false);
 
     // Alice and Bob sign with their (software) keys, as their own machines would.
     const respond = async (c: typeof alice) => file(`${c.name}.json`, serializeSignatureResponse(await signRequest(parsed, c.key)));
@@ -267,6 +282,16 @@ describe('Rotation channels: administrator and co-signers', () => {
     ]);
     const w = await ok<RotationWriteRootView>(r.h, CHANNELS.rotationWriteRoot, { request, responses: [daveResponse, bobResponse, aliceResponse] });
     expect(w.written.name).toBe('2.root.json');
+    // The merge session transcript beside it, as `tuf-ceremony merge` writes it: hash-chained, ended, unsealed.
+    expect(w.transcript).toMatchObject({ name: '2.root.json.transcript.jsonl', path: join(r.out!, '2.root.json.transcript.jsonl') });
+    expect(w.transcript.sealKeyId).toBeUndefined();
+    const mergeT = new Uint8Array(readFileSync(w.transcript.path));
+    expect(() => verifyTranscript(mergeT)).toThrow(expect.objectContaining({ code: 'TRANSCRIPT_NOT_SEALED' }));
+    const mergeV = verifyTranscript(mergeT, { allowUnsealed: true });
+    expect(mergeV).toMatchObject({ sealed: false, header: { kind: 'merge', planHash: sha256Hex(request.bytes) } });
+    expect(mergeV.entries.map((e) => e.step)).toEqual(['merge', 'session.end']);
+    expect(mergeV.entries[0]!.inputs!.map((i) => i.name)).toEqual([request.name, daveResponse.name, 'Bob.json', 'Alice.json']);
+    expect(mergeV.entries[0]!.outputs).toEqual([{ name: '2.root.json', sha256: w.written.sha256 }]);
     expect((await refused(r.h, CHANNELS.rotationWriteRoot, { request, responses: [daveResponse, bobResponse, aliceResponse] })).code).toBe('OUTPUT_EXISTS');
     const v2 = parseMetadata(new Uint8Array(readFileSync(w.written.path)), 'root', { maxBytes: 1 << 20, source: '2.root.json' });
     const v1 = parseMetadata(f.rootV1, 'root', { maxBytes: 1 << 20, source: 'root.json' });
@@ -450,7 +475,7 @@ describe('Rotation channels: a targets request (delegation added)', () => {
 
     const w = await ok<RotationWriteRootView>(r.h, CHANNELS.rotationWriteRoot, { request, responses: [signed] });
     expect([w.role, w.version, w.written.name]).toEqual(['targets', 2, '2.targets.json']);
-    expect(readdirSync(r.out!)).toEqual(['2.targets.json']);
+    expect(readdirSync(r.out!).sort()).toEqual(['2.targets.json', '2.targets.json.transcript.jsonl']);
     const v2 = parseMetadata(new Uint8Array(readFileSync(w.written.path)), 'targets', { maxBytes: 1 << 20, source: '2.targets.json' });
     const root = parseMetadata(f.rootV1, 'root', { maxBytes: 1 << 20, source: 'root.json' });
     expect(verifyRole(v2, 'targets', root.signed.roles.get('targets')!, root.signed.keys).verified).toBe(true);

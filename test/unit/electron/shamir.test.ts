@@ -26,6 +26,8 @@ import { formatShareCard, formatSplitId, generateAndSplit, makeShareCard, splitK
 import { listPublicKey } from '../../../src/signers/public-key-json.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
 import { scanForSecrets } from '../../support/secret-scan.js';
+import { verifyTranscript } from '../../../src/audit/verify.js';
+import { sha256Hex } from '../../../src/crypto/digest.js';
 import { dataGroups, editGroup, substitute } from '../shamir/support.js';
 import { EXPIRES_V2, makeCustodian, rootFixture, type Custodian } from '../rotation/support.js';
 
@@ -410,6 +412,22 @@ describe('co-sign with share cards', () => {
     expect(scanForSecrets(bytes, moreCards.map((c) => c.share))).toEqual([]);
     const text = new TextDecoder().decode(bytes);
     for (const t of backupCards) for (const g of dataGroups(t)) expect(text).not.toContain(g.join(' '));
+    // The co-sign session transcript beside it (issue #16), as `sign --share-card` writes it: sealed by the
+    // rebuilt key before it was wiped; `transcript verify` accepts it with that key, refuses another.
+    expect(signed.transcript.name).toBe(`${signed.written.name}.transcript.jsonl`);
+    expect(signed.transcript.path).toBe(join(out, signed.transcript.name));
+    const tBytes = new Uint8Array(readFileSync(signed.transcript.path));
+    const t = verifyTranscript(tBytes, { expectedSealKeyId: signed.fingerprint.sha256 });
+    expect(t.sealed).toBe(true);
+    expect(t.sealedBy!.keyId).toBe(signed.transcript.sealKeyId);
+    expect(t.header.kind).toBe('co-sign');
+    expect(t.header.planHash).toBe(sha256Hex(req().bytes));
+    expect(t.entries.map((e) => e.step)).toEqual(['request.review', 'co-sign']);
+    expect(t.entries[1]!.outputs).toEqual([{ name: signed.written.name, sha256: sha256Hex(bytes) }]);
+    expect(() => verifyTranscript(tBytes, { expectedSealKeyId: 'a'.repeat(64) })).toThrow(expect.objectContaining({ code: 'TRANSCRIPT_SEAL_KEY_UNEXPECTED' }));
+    expect(scanForSecrets(tBytes, moreCards.map((c) => c.share))).toEqual([]);
+    const tText = new TextDecoder().decode(tBytes);
+    for (const c of backupCards) for (const g of dataGroups(c)) expect(tText).not.toContain(g.join(' '));
   });
 });
 

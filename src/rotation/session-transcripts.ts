@@ -1,0 +1,131 @@
+/**
+ * The co-sign and merge session transcripts (issue #16 point 9; the format and sealing rules are
+ * src/audit/session.ts), built the same way whoever runs the session: `tuf-ceremony sign` / `merge`
+ * (src/cli/sign.ts, merge.ts) and the app's Co-sign screen and Rotation screen (electron/main/rotation.ts,
+ * shamir.ts). One builder, so a transcript from the app and one from the CLI say the same steps.
+ *
+ * Co-sign: `request.review` (what was reviewed, and whether an expected hash was compared), then `co-sign`
+ * (the response made), sealed by the key that signed while it is at hand — `whileSigned` is given to
+ * signRequestOnToken / signRequestWithShareCards (src/rotation/signers.ts), which call it in the same token
+ * login, or before the rebuilt key is wiped. No PIN, share or key material enters it: only names, the
+ * token's label and serial, digests and the response file's hash.
+ *
+ * Merge: one `merge` entry (request and responses in, merged files out), then `session.end`; unsealed, as
+ * no key is at hand: the merged file proves itself by its signatures.
+ */
+import { checkSessionWitnesses, SessionTranscript } from '../audit/session.js';
+import type { SigningKey } from '../signers/signing-key.js';
+import { describeRequest } from './describe.js';
+import type { SignatureResponse, SigningRequest } from './request.js';
+
+/** A file by its base name (no folder: transcripts name files, never paths). */
+export interface NamedBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** What a co-signing witness confirmed, as the transcript records it. */
+export const CO_SIGN_WITNESS_CONFIRMED = 'watched the signature being made';
+
+export interface CoSignSessionInput {
+  request: SigningRequest;
+  /** The request as received (its SHA-256 is the header's planHash) and its file name. */
+  requestFile: NamedBytes;
+  /** Who signs as far as the review knows (`--name`, or the request's name for the key); `co-signer` if unknown. */
+  signer?: string | undefined;
+  /** How the review was confirmed, in words (an expected hash compared, or the words confirmed on screen). */
+  reviewNote: string;
+  /**
+   * The witness names the response will carry, checked here by the transcript's rules for a name (shorter
+   * than a response allows) before anything is signed, so the seal never fails after the signature.
+   */
+  witnesses?: readonly string[] | undefined;
+  /** What to call the witness list in a refusal (`--witness`, or the app's `witnesses`). */
+  witnessesLabel?: string;
+  /** The response file the signature goes into: its name and bytes, from the response made. */
+  output(response: SignatureResponse): NamedBytes;
+  now?: () => Date;
+}
+
+export interface CoSignSession {
+  /** For signRequestOnToken / signRequestWithShareCards: records the signature and seals, with the signing key. */
+  whileSigned(key: SigningKey, response: SignatureResponse): Promise<void>;
+  /** The response bytes recorded in the transcript (write exactly these), once signed. */
+  readonly written: Uint8Array | undefined;
+  /** The seal's key ID (`transcript verify --seal-key`), once signed. */
+  readonly sealKeyId: string;
+  /** The sealed transcript; refused before it is sealed. */
+  bytes(): Uint8Array;
+}
+
+export async function startCoSignSession(input: CoSignSessionInput): Promise<CoSignSession> {
+  const { request } = input;
+  checkSessionWitnesses(input.witnesses, input.witnessesLabel);
+  const review = describeRequest(request);
+  const session = await SessionTranscript.start({ kind: 'co-sign', profile: request.profile, repository: request.repository, reviewed: input.requestFile.bytes, rehearsal: false }, input.now);
+  const payloadDigest = { label: `${request.role === 'root' ? 'root' : 'targets'}.json v${review.toVersion}, the bytes to sign`, sha256: review.digest.sha256 };
+  await session.append({
+    step: 'request.review',
+    actor: { name: input.signer ?? 'co-signer', role: 'co-signer' },
+    digests: [payloadDigest],
+    inputs: [{ name: input.requestFile.name, bytes: input.requestFile.bytes }],
+    note: input.reviewNote,
+  });
+  let written: Uint8Array | undefined;
+  let sealKeyId = '';
+  return {
+    whileSigned: async (key, r) => {
+      const out = input.output(r);
+      written = out.bytes;
+      await session.append({
+        step: 'co-sign',
+        actor: { name: r.signer.name, role: 'co-signer' },
+        ...(r.signer.token ? { token: { ...r.signer.token, keyId: r.signatures[0]!.keyid } } : {}),
+        digests: [payloadDigest],
+        outputs: [{ name: out.name, bytes: out.bytes }],
+        // The optional witness line (the response's names): who watched the signature being made.
+        ...(r.witnesses && r.witnesses.length > 0 ? { witnesses: r.witnesses.map((name) => ({ name, confirmed: CO_SIGN_WITNESS_CONFIRMED })) } : {}),
+        note: `${r.signatures.length} signature${r.signatures.length === 1 ? '' : 's'} made and verified; ${r.signer.token ? 'on a token' : 'with the key rebuilt from share cards, then wiped'}`,
+      });
+      sealKeyId = await session.seal(key);
+    },
+    get written() {
+      return written;
+    },
+    get sealKeyId() {
+      return sealKeyId;
+    },
+    bytes: () => session.bytes(),
+  };
+}
+
+export interface MergeSessionInput {
+  request: SigningRequest;
+  requestFile: NamedBytes;
+  responseFiles: readonly NamedBytes[];
+  /** The merged file(s) written, the role's file first. */
+  outputs: readonly NamedBytes[];
+  /** Labelled digests of the bytes signed (each part of the request). */
+  digests: readonly { label: string; sha256: string }[];
+  /** The merge status line ("2 of 2 old keys …"). */
+  status: string;
+  /** The outcome in words, the transcript's last entry. */
+  outcome: string;
+  now?: () => Date;
+}
+
+/** The merge session's transcript, hash-chained and ended (unsealed: no key is at hand). */
+export async function mergeSessionTranscript(input: MergeSessionInput): Promise<Uint8Array> {
+  const { request } = input;
+  const session = await SessionTranscript.start({ kind: 'merge', profile: request.profile, repository: request.repository, reviewed: input.requestFile.bytes, rehearsal: false }, input.now);
+  await session.append({
+    step: 'merge',
+    actor: { name: 'administrator', role: 'administrator' },
+    digests: [...input.digests],
+    inputs: [input.requestFile, ...input.responseFiles],
+    outputs: [...input.outputs],
+    note: input.status,
+  });
+  await session.end(input.outcome);
+  return session.bytes();
+}
