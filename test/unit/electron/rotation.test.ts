@@ -503,7 +503,12 @@ describe('Rotation channels: a request that also revokes tags (issue #14)', () =
     expect(readdirSync(r.out!)).toEqual([]);
     const w = await ok<RotationWriteRootView>(r.h, CHANNELS.rotationWriteRoot, { request, responses: [byTargets, byCi2] });
     expect([w.written.name, w.delegated?.role, w.delegated?.version, w.delegated?.written.name]).toEqual(['2.targets.json', f.rel, 2, '2.releases.json']);
-    expect(readdirSync(r.out!).sort()).toEqual(['2.releases.json', '2.targets.json']);
+    // Both files, and one merge session transcript naming both as outputs (unsealed, as `merge` writes it).
+    expect(readdirSync(r.out!).sort()).toEqual(['2.releases.json', '2.targets.json', '2.targets.json.transcript.jsonl']);
+    expect(w.transcript.name).toBe('2.targets.json.transcript.jsonl');
+    const log = readFileSync(w.transcript.path, 'utf8');
+    expect(log).toContain('2.releases.json');
+    expect(log).toContain('(tags revoked), the bytes signed');
     const rel = parseMetadata(new Uint8Array(readFileSync(w.delegated!.written.path)), 'targets', { maxBytes: 1 << 20, source: '2.releases.json' });
     expect([...rel.signed.targets.keys()]).toEqual(['releases/v1.tar.gz']);
   });
