@@ -11,6 +11,7 @@
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { PinStatusName, TokenRefView } from '../../../electron/shared/api-types.js';
+import { trapTab } from './modal-focus';
 
 export interface PinDialogToken extends TokenRefView {
   manufacturer?: string;
@@ -40,7 +41,6 @@ interface Props {
   onCancel: () => void;
 }
 
-const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [href], [tabindex]:not([tabindex="-1"])';
 
 export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, retry, cancelLabel, onSubmit, onCancel }: Props) {
   const dialogRef = useRef<HTMLDialogElement>(null);
@@ -98,20 +98,7 @@ export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, retr
       cancel();
       return;
     }
-    if (event.key !== 'Tab') return;
-    // Keep focus inside the dialog (showModal makes the page inert, but Tab could still leave for the
-    // browser's own UI).
-    const items = Array.from(dialogRef.current?.querySelectorAll<HTMLElement>(FOCUSABLE) ?? []);
-    if (items.length === 0) return;
-    const first = items[0]!;
-    const last = items[items.length - 1]!;
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
-    }
+    trapTab(event, dialogRef.current);
   }
 
   function onKeyState(event: KeyboardEvent<HTMLInputElement>) {

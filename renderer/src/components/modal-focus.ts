@@ -1,6 +1,6 @@
 /**
- * Keyboard habits shared by the YubiKey dialogs (SlotDialog, ManagementKeyDialog), as the PIN dialog has
- * them: a native <dialog> opened with showModal() (the page behind is inert), focus inside it at once and
+ * Keyboard habits shared by the dialogs (PinDialog; the YubiKey ones, SlotDialog and ManagementKeyDialog):
+ * a native <dialog> opened with showModal() (the page behind is inert), focus inside it at once and
  * back where it was when it closes, Tab / Shift+Tab cycling inside it.
  */
 import { useEffect, type KeyboardEvent, type RefObject } from 'react';
