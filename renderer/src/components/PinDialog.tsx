@@ -41,7 +41,6 @@ interface Props {
   onCancel: () => void;
 }
 
-
 export function PinDialog({ token, purpose, submitLabel, notice, rehearsal, retry, cancelLabel, onSubmit, onCancel }: Props) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
