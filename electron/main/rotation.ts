@@ -35,7 +35,7 @@ import { groupHex, shortDigest, SHORT_DIGEST_BYTES } from '../../src/crypto/dige
 import { CeremonyError, isCeremonyError } from '../../src/errors.js';
 import { sessionTranscriptPath } from '../../src/audit/session.js';
 import { assertAbsent, writeFileAtomic, writeFileVerified } from '../../src/io/files.js';
-import { mergeSessionTranscript, startCoSignSession } from '../../src/rotation/session-transcripts.js';
+import { mergeSessionTranscript, rotationRequestSessionTranscript, startCoSignSession } from '../../src/rotation/session-transcripts.js';
 import { asObject } from '../../src/json/fields.js';
 import { checkKeyName } from '../../src/rotation/names.js';
 import { parseJsonStrict } from '../../src/json/parse.js';
@@ -512,8 +512,24 @@ export async function buildRequestFile(req: RotationBuildRequest, deps: Rotation
     const bytes = serializeSigningRequest(request);
     // Checked as a co-signer will read it, before it leaves this machine.
     parseSigningRequest(bytes, 'the request written');
-    view.written = await writeOut(deps, 'rotation', `rotation-request-v${request.root.version}-${request.requestId.slice(0, 8)}.json`, bytes);
-    view.file = { name: view.written.name, bytes };
+    const name = `rotation-request-v${request.root.version}-${request.requestId.slice(0, 8)}.json`;
+    // The rotation-request session's transcript, as `tuf-ceremony rotate` writes it (src/rotation/
+    // session-transcripts.ts; issue #16). There is no plan file here — the request is built and reviewed on
+    // screen — so what was reviewed is the request itself: the header's planHash is the SHA-256 of the
+    // request written. Unsealed: no key signs anything in this session.
+    const inputs = [{ name: req.previousRoot.name, bytes: req.previousRoot.bytes }];
+    if (req.transcript && req.transcript.name !== req.previousRoot.name) inputs.push({ name: req.transcript.name, bytes: req.transcript.bytes });
+    const transcript = await rotationRequestSessionTranscript({
+      request,
+      reviewed: { bytes, label: 'the signing request written (SHA-256; reviewed on screen, no plan file)' },
+      inputs,
+      output: { name, bytes },
+      now: deps.now,
+    });
+    const out = await writeOutWithTranscript(deps, 'rotation', name, bytes, { bytes: transcript });
+    view.written = out.written;
+    view.transcript = out.transcript;
+    view.file = { name, bytes };
   }
   return view;
 }

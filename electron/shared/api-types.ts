@@ -775,6 +775,8 @@ export interface RotationReviewView {
 export interface RotationRequestView {
   review: RotationReviewView;
   written?: WrittenFileView;
+  /** The rotation-request session's transcript beside it (unsealed; its planHash is the request's SHA-256). */
+  transcript?: SessionTranscriptFileView;
   /** The request exactly as written (the screen merges against it without opening it again). */
   file?: NamedFile;
 }

@@ -53,6 +53,7 @@ import { quoteShown } from '../json/fields.js';
 import { describeIntentHash, intentHash } from '../ceremony/plan-hash.js';
 import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
 import { SessionTranscript, sessionTranscriptPath } from '../audit/session.js';
+import { rotationRequestSessionTranscript } from '../rotation/session-transcripts.js';
 import { writeBundle } from '../io/bundle-file.js';
 import {
   CURRENT_TARGETS_MAX_BYTES,
@@ -131,23 +132,16 @@ export async function rotateCommand(planPath: string, opts: RotateOptions, io: I
       requestBytes = serializeSigningRequest(planned.request);
       await writeFileVerified(out, requestBytes);
     }
-    // The session's transcript (src/audit/session.ts): the plan reviewed, the inputs, the request made.
-    // No signing key is used here, so it is hash-chained but unsealed.
-    const session = await SessionTranscript.start({ kind: 'rotation-request', profile: planned.request.profile, repository: planned.request.repository, reviewed: planBytes, rehearsal: false }, deps.now);
-    await session.append({
-      step: 'rotation.request',
-      actor: { name: 'administrator', role: 'administrator' },
-      digests: [
-        { label: 'rotation plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 },
-        { label: `${planned.request.role === 'root' ? 'root' : 'targets'}.json v${review.toVersion}, the bytes to sign`, sha256: planned.request.payloadSha256 },
-        ...(review.revokeTags ? [{ label: `${review.revokeTags.role}.json v${review.revokeTags.toVersion} (tags revoked), the bytes to sign`, sha256: review.revokeTags.digest.sha256 }] : []),
-      ],
+    // The session's transcript (src/rotation/session-transcripts.ts, shared with the app): the plan reviewed,
+    // the inputs, the request made. No signing key is used here, so it is hash-chained but unsealed.
+    const transcript = await rotationRequestSessionTranscript({
+      request: planned.request,
+      reviewed: { bytes: planBytes, label: 'rotation plan intent hash (SHA-256 of the plan file)' },
       inputs: [{ name: basename(planPath), bytes: planBytes }, ...[...files].map(([name, bytes]) => ({ name, bytes }))],
-      outputs: [{ name: basename(out), bytes: requestBytes }],
-      note: `expected signers: ${planned.request.expectedSigners.map((s) => `${s.name}${s.lost ? ' (lost)' : ''}`).join(', ')}`,
+      output: { name: basename(out), bytes: requestBytes },
+      now: deps.now,
     });
-    await session.end(`signing request written: ${basename(out)}`);
-    await writeFileAtomic(transcriptPath, session.bytes());
+    await writeFileAtomic(transcriptPath, transcript);
     const signers = planned.request.expectedSigners;
     say(`wrote ${out}: ${opts.bundle ? 'signing-request bundle' : 'signing request'} ${planned.request.requestId.slice(0, 16)}… for ${planned.request.role === 'root' ? 'root' : 'targets.json'} version ${review.toVersion}; expected signers: ${signers.map((s) => `${quoteShown(s.name)}${s.lost ? ' (lost)' : ''}`).join(', ')}`);
     const part = planned.request.revokeTags;

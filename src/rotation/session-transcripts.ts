@@ -12,8 +12,12 @@
  *
  * Merge: one `merge` entry (request and responses in, merged files out), then `session.end`; unsealed, as
  * no key is at hand: the merged file proves itself by its signatures.
+ *
+ * Rotation request: one `rotation.request` entry (what was reviewed, the files read, the request written,
+ * the keys it adds and removes, its expected signers), then `session.end`; unsealed, as no key signs
+ * anything: `tuf-ceremony rotate` (src/cli/rotate.ts) and the app's Rotation screen (electron/main/rotation.ts).
  */
-import { checkSessionWitnesses, SessionTranscript } from '../audit/session.js';
+import { checkSessionWitnesses, sessionNote, SessionTranscript } from '../audit/session.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { describeRequest } from './describe.js';
 import type { SignatureResponse, SigningRequest } from './request.js';
@@ -127,5 +131,64 @@ export async function mergeSessionTranscript(input: MergeSessionInput): Promise<
     note: input.status,
   });
   await session.end(input.outcome);
+  return session.bytes();
+}
+
+export interface RotationRequestSessionInput {
+  request: SigningRequest;
+  /**
+   * What was reviewed, the header's planHash: the rotation plan (`rotate`), or — the app's Rotation screen
+   * builds the request on screen, with no plan file — the request written itself. `label` says which.
+   */
+  reviewed: { bytes: Uint8Array; label: string };
+  /** The files read to build the request (the plan and the files it names; the app: the previous root). */
+  inputs: readonly NamedBytes[];
+  /** The request (or bundle) file written, exactly its bytes. */
+  output: NamedBytes;
+  now?: () => Date;
+}
+
+/** The keys a request adds and removes, as the request says (its names, short key IDs: never a full ID in a note). */
+function keyChanges(request: SigningRequest): string[] {
+  const names = new Map([...(request.keyNames ?? []), ...(request.targets?.keyNames ?? []), ...request.expectedSigners.map((s): [string, string] => [s.keyid, s.name])]);
+  const key = (role: string, keyid: string): string => `${role} key ${names.has(keyid) ? `"${names.get(keyid)!}" ` : ''}(key ${keyid.slice(0, 8)})`;
+  const review = describeRequest(request);
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const c of review.changes) {
+    if (c.kind === 'key-added') added.push(key(c.role, c.keyid));
+    if (c.kind === 'key-removed') removed.push(key(c.role, c.keyid));
+    if (c.kind === 'key-replaced') {
+      removed.push(key(c.role, c.oldKeyid));
+      added.push(key(c.role, c.newKeyid));
+    }
+  }
+  for (const c of review.targetsChanges) {
+    if (c.kind === 'delegation-key-added') added.push(key(c.role, c.keyid));
+    if (c.kind === 'delegation-key-removed') removed.push(key(c.role, c.keyid));
+  }
+  return [`keys added: ${added.join(', ') || 'none'}`, `keys removed: ${removed.join(', ') || 'none'}`];
+}
+
+/** The rotation-request session's transcript, hash-chained and ended (unsealed: no key signs anything). */
+export async function rotationRequestSessionTranscript(input: RotationRequestSessionInput): Promise<Uint8Array> {
+  const { request } = input;
+  const review = describeRequest(request);
+  const session = await SessionTranscript.start({ kind: 'rotation-request', profile: request.profile, repository: request.repository, reviewed: input.reviewed.bytes, rehearsal: false }, input.now);
+  const signers = `expected signers: ${request.expectedSigners.map((s) => `${s.name}${s.lost ? ' (lost)' : ''}`).join(', ')}`;
+  await session.append({
+    step: 'rotation.request',
+    actor: { name: 'administrator', role: 'administrator' },
+    digests: [
+      { label: input.reviewed.label, bytes: input.reviewed.bytes },
+      { label: `${request.role === 'root' ? 'root' : 'targets'}.json v${review.toVersion}, the bytes to sign`, sha256: request.payloadSha256 },
+      ...(review.revokeTags ? [{ label: `${review.revokeTags.role}.json v${review.revokeTags.toVersion} (tags revoked), the bytes to sign`, sha256: review.revokeTags.digest.sha256 }] : []),
+    ],
+    inputs: [...input.inputs],
+    outputs: [input.output],
+    // sessionNote: clipped to the note's length, whatever the names; the key IDs are already short.
+    note: sessionNote([...keyChanges(request), signers].join('; '), signers),
+  });
+  await session.end(`signing request written: ${input.output.name}`);
   return session.bytes();
 }

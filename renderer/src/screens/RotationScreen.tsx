@@ -322,6 +322,11 @@ export function RotationScreen() {
           <p className="message rotation-written">
             Written to <code>{built.written.path}</code>
           </p>
+          {built.transcript ? (
+            <p className="rotation-written">
+              Request session transcript beside it (a hash chain, not sealed): <code>{built.transcript.name}</code>
+            </p>
+          ) : null}
           <p>Give it to each co-signer; read the hash words above aloud to them. Merge their responses below.</p>
         </section>
       ) : null}

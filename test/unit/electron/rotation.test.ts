@@ -204,6 +204,28 @@ describe('Rotation channels: administrator and co-signers', () => {
     expect(built.review.digest).toEqual(preview.review.digest);
     expect(built.written!.name).toMatch(/^rotation-request-v2-[0-9a-f]{8}\.json$/);
     expect(new Uint8Array(readFileSync(built.written!.path))).toEqual(built.file!.bytes);
+    // The rotation-request session transcript beside it (issue #16), as `tuf-ceremony rotate` writes it:
+    // hash-chained, ended, unsealed. No plan file: what was reviewed is the request, so planHash is its SHA-256.
+    expect(built.transcript).toMatchObject({ name: `${built.written!.name}.transcript.jsonl`, path: join(r.out!, `${built.written!.name}.transcript.jsonl`) });
+    expect(built.transcript!.sealKeyId).toBeUndefined();
+    const requestT = new Uint8Array(readFileSync(built.transcript!.path));
+    expect(built.transcript!.sha256).toBe(sha256Hex(requestT));
+    expect(() => verifyTranscript(requestT)).toThrow(expect.objectContaining({ code: 'TRANSCRIPT_NOT_SEALED' }));
+    const requestV = verifyTranscript(requestT, { allowUnsealed: true });
+    const requestSha = sha256Hex(built.file!.bytes);
+    expect(requestV).toMatchObject({ sealed: false, header: { kind: 'rotation-request', repository: 'example.com/rotation', planHash: requestSha } });
+    expect(requestV.entries.map((e) => e.step)).toEqual(['rotation.request', 'session.end']);
+    const requestEntry = requestV.entries[0]!;
+    expect(requestEntry.digests!.map((d) => d.sha256)).toEqual([requestSha, built.review.digest.sha256]);
+    expect(requestEntry.inputs).toEqual([{ name: 'root.json', sha256: sha256Hex(f.rootV1) }]);
+    expect(requestEntry.outputs).toEqual([{ name: built.written!.name, sha256: requestSha }]);
+    expect(requestEntry.note).toContain(`keys added: root key "Dave" (key ${dave.keyid.slice(0, 8)})`);
+    expect(requestEntry.note).toContain(`keys removed: root key "Carol" (key ${carol.listed.keyId.slice(0, 8)})`);
+    expect(requestEntry.note).toMatch(/expected signers: .*Alice.*Bob.*Carol \(lost\).*Dave/);
+    // Cut after its last entry: refused even with allowUnsealed (an unsealed session must end with session.end).
+    const requestLines = new TextDecoder().decode(requestT).trimEnd().split('\n');
+    const cutT = new TextEncoder().encode(`${requestLines.slice(0, -1).join('\n')}\n`);
+    expect(() => verifyTranscript(cutT, { allowUnsealed: true })).toThrow(expect.objectContaining({ code: 'TRANSCRIPT_TRUNCATED' }));
     // Never over an existing file.
     expect((await refused(r.h, CHANNELS.rotationBuildRequest, { ...build, write: true })).code).toBe('OUTPUT_EXISTS');
     const request = built.file!;
