@@ -72,6 +72,8 @@ export async function mergeCertificatesCommand(
     outputs: [{ name: basename(a.out), bytes }],
     note: `certificates renewed (same keys): ${renewed.map((r) => r.name).join(', ')}; root signing request written`,
   });
+  // Unsealed kinds end with session.end, or `transcript verify` takes the file for a cut one (audit/verify.ts).
+  await session.end(`root signing request written: ${basename(a.out)}`);
   await writeFileAtomic(a.transcriptPath, session.bytes());
   say(`wrote ${a.out}: signing request ${signing.requestId.slice(0, 16)}… for root version ${signing.root.version}, which every custodian now signs (tuf-ceremony sign); then merge their responses`);
   if (a.json) io.out(JSON.stringify({ ...report, out: a.out, requestId: signing.requestId, payloadSha256: signing.payloadSha256, review: { lines: review.lines, digest: review.digest } }, null, 2));

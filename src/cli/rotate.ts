@@ -212,6 +212,8 @@ async function writeCertificateRequest(a: {
     outputs: [{ name: basename(a.out), bytes }],
     note: `certificate request: new certificates for ${request.certificates.map((c) => c.name).join(', ')} (same keys)`,
   });
+  // Unsealed kinds end with session.end, or `transcript verify` takes the file for a cut one (audit/verify.ts).
+  await session.end(`certificate request written: ${basename(a.out)}`);
   await writeFileAtomic(a.transcriptPath, session.bytes());
   const version = request.previous.signed.version;
   a.say(`wrote ${a.out}: certificate request ${request.requestId.slice(0, 16)}… for root version ${version + 1}; each custodian's sign issues a certificate (${request.certificates.map((c) => quoteShown(c.name)).join(', ')}), then merge builds the root signing request`);
