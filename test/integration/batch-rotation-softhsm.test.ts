@@ -4,8 +4,9 @@
  * Carol by Dave in all 100; Alice and Bob each run `sign BATCH --module softhsm2 … --expect-hash` once (one
  * PIN, one review for all 100); `merge` writes root v2 of every repository, each following its v1 (TUF 5.3.4).
  * Then a sample of the rotated repositories is followed by real clients: 3 Notary repositories (whose v1 roots
- * name the keys a notary-server on loopback made for them) are published as v1, then their merged v2 root
- * alone (snapshot and timestamp are the server's), and the `notary` client that cached v1 — trusting on
+ * name the keys a notary-server on loopback — TLS and token auth, test/support/notary-tls.ts — made for them,
+ * fetched with `server-keys get`) are published as v1, then their merged v2 root alone (snapshot and
+ * timestamp are the server's), each with `tuf-ceremony publish` as the README's runbook says, and the `notary` client that cached v1 — trusting on
  * first use and pinned — follows to v2, as does a fresh client pinned to v1's root certificates; 3 TUF
  * repositories are served on loopback with the merged root as 2.root.json and tuf-js, trusting v1, updates
  * to it (TUF 5.3.4 – 5.3.10).
@@ -34,8 +35,11 @@ import { serializeMetadata, signMetadata } from '../../src/tuf/sign.js';
 import { makeKey } from '../support/keys.js';
 import { captureIo, tokenSignDeps } from '../support/cli-io.js';
 import { serveFiles } from '../support/file-server.js';
-import { readTree, startNotaryServer, type NotaryServer } from '../support/notary.js';
-import { clientInMode, expectedList, fetchServerKey, notaryTargetsSigned, parseNotaryList, publishOk, signNotary, type KeyEntry } from '../support/notary-publish.js';
+import { readTree, writeTree } from '../support/notary.js';
+import { startTlsNotaryServer, TOKEN_PASSWORD, TOKEN_USER, type TlsNotaryServer } from '../support/notary-tls.js';
+import { clientInMode, expectedList, notaryTargetsSigned, parseNotaryList, signNotary, type KeyEntry } from '../support/notary-publish.js';
+import { publishCommand, serverKeysCommand, type ServerDeps } from '../../src/cli/publish.js';
+import { httpsTransport } from '../../src/io/https-transport.js';
 import { metaEntry, sign, targetsSigned } from '../support/repo.js';
 import { Updater } from 'tuf-js';
 
@@ -55,8 +59,31 @@ let savedConf: string | undefined;
 const serials: Record<string, string> = {};
 /** `v1`: the other files of a sampled repository's v1 (role → bytes), as published beside root v1. */
 const repos: { profile: ProfileName; name: string; rootV1: Uint8Array; requestPath: string; rootKeyIds: string[]; v1?: Record<string, Uint8Array> }[] = [];
-let server: NotaryServer | undefined;
+let server: TlsNotaryServer | undefined;
 let merged: string;
+
+const serverDeps = (): ServerDeps => ({
+  transport: (ca) => httpsTransport(ca ? { ca } : {}),
+  env: { TUF_CEREMONY_REGISTRY_USER: TOKEN_USER, TUF_CEREMONY_REGISTRY_PASSWORD: TOKEN_PASSWORD },
+  interactive: false,
+  promptSecret: () => Promise.reject(new Error('no prompt in tests')),
+});
+
+/** `tuf-ceremony server-keys get --role ROLE` for `gun`: the key as root.json lists it. */
+async function serverKey(gun: string, role: 'timestamp' | 'snapshot', file: string): Promise<KeyEntry> {
+  const c = captureIo();
+  expect(await serverKeysCommand('get', { server: server!.url, gun, role, caFile: server!.certs.caFile, out: file, json: true }, c.io, serverDeps()), c.err.join('\n')).toBe(0);
+  const body = JSON.parse(readFileSync(file, 'utf8')) as { keytype: string; keyval: { public: string } };
+  return { json: { keytype: body.keytype, keyval: { private: null, public: body.keyval.public } }, keyId: (JSON.parse(c.out.join('')) as { keyId: string }).keyId };
+}
+
+/** `tuf-ceremony publish DIR --server … --gun … --ca-file … --json`: what the server now serves is verified. */
+async function publishDir(folder: string, gun: string): Promise<void> {
+  const c = captureIo();
+  const code = await publishCommand(folder, { server: server!.url, gun, caFile: server!.certs.caFile, json: true }, c.io, serverDeps());
+  expect([gun, code, c.err.join('\n')]).toEqual([gun, 0, '']);
+  expect((JSON.parse(c.out.join('')) as { state: string }).state).toBe('published');
+}
 
 async function listedFor(profile: ProfileName, key: SigningKey, gun: string): Promise<ListedKey> {
   if (profile === 'notary') return (await makeNotaryRootCertificate(key, { gun, notBefore: new Date(now - 60_000), notAfter: new Date(now + 10 * YEAR) })).listed;
@@ -71,7 +98,7 @@ beforeAll(async () => {
   writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
   savedConf = process.env.SOFTHSM2_CONF;
   process.env.SOFTHSM2_CONF = conf;
-  server = await startNotaryServer();
+  server = await startTlsNotaryServer();
   for (const name of NAMES) execFileSync('softhsm2-util', ['--init-token', '--free', '--label', name.toLowerCase(), '--pin', PINS[`${name.toUpperCase()}_PIN`]!, '--so-pin', '12345678'], { env: process.env });
   const mod = await TokenModule.load(SOFTHSM);
   const sessions = [];
@@ -95,7 +122,7 @@ beforeAll(async () => {
         // A sampled Notary repository is published: its snapshot and timestamp keys are the server's.
         const sampled = i < SAMPLE;
         const serverKeys: { snapshot: KeyEntry; timestamp: KeyEntry } =
-          profile === 'notary' && sampled ? { snapshot: await fetchServerKey(server.url, name, 'snapshot'), timestamp: await fetchServerKey(server.url, name, 'timestamp') } : other;
+          profile === 'notary' && sampled ? { snapshot: await serverKey(name, 'snapshot', join(dir, `snapshot-${i}.key`)), timestamp: await serverKey(name, 'timestamp', join(dir, `timestamp-${i}.key`)) } : other;
         for (const k of [other.targets, serverKeys.snapshot, serverKeys.timestamp]) table[k.keyId] = k.json;
         const signed: JsonObject = {
           _type: profile === 'notary' ? 'Root' : 'root',
@@ -188,22 +215,24 @@ describe.skipIf(!enabled)('batch rotation of 50 Notary + 50 TUF repositories on 
     const sample = repos.filter((r) => r.profile === 'notary' && r.v1);
     expect(sample).toHaveLength(SAMPLE);
     for (const r of sample) {
-      await publishOk(server!.url, r.name, { root: r.rootV1, ...r.v1 });
+      const v1Dir = join(dir, 'v1', r.name);
+      writeTree(v1Dir, new Map([['root.json', r.rootV1], ['targets.json', r.v1!.targets!]]));
+      await publishDir(v1Dir, r.name);
       const cached = (['tofu', 'pinned'] as const).map((mode) => ({ mode, client: clientInMode(mode, { serverUrl: server!.url, gun: r.name, dir: mkdtempSync(join(dir, `notary-${mode}-`)), rootCertKeyIds: r.rootKeyIds }) }));
       for (const { mode, client } of cached) {
-        expect([mode, parseNotaryList((await client.ok(['list', r.name])).stdout)]).toEqual([mode, expectedList(TARGETS)]);
+        expect([mode, parseNotaryList((await client.ok(['--tlscacert', server!.certs.caFile, 'list', r.name])).stdout)]).toEqual([mode, expectedList(TARGETS)]);
         expect(Buffer.from(readTree(client.metadataDir(r.name)).get('root.json')!).equals(Buffer.from(r.rootV1)), `${mode} ${r.name}: cached v1`).toBe(true);
       }
       // Root v2 alone: the keys of targets, snapshot and timestamp are unchanged, the server re-signs the rest.
       const rootV2 = new Uint8Array(readFileSync(join(merged, r.name, 'root.json')));
-      await publishOk(server!.url, r.name, { root: rootV2 });
+      await publishDir(join(merged, r.name), r.name);
       for (const { mode, client } of cached) {
-        expect([mode, parseNotaryList((await client.ok(['list', r.name])).stdout)]).toEqual([mode, expectedList(TARGETS)]);
+        expect([mode, parseNotaryList((await client.ok(['--tlscacert', server!.certs.caFile, 'list', r.name])).stdout)]).toEqual([mode, expectedList(TARGETS)]);
         expect(Buffer.from(readTree(client.metadataDir(r.name)).get('root.json')!).equals(Buffer.from(rootV2)), `${mode} ${r.name}: cached v2`).toBe(true);
       }
       // A fresh client pinned to v1's root certificates (Carol's among them) accepts v2, signed by Alice and Bob.
       const fresh = clientInMode('pinned', { serverUrl: server!.url, gun: r.name, dir: mkdtempSync(join(dir, 'notary-fresh-')), rootCertKeyIds: r.rootKeyIds });
-      expect(parseNotaryList((await fresh.ok(['list', r.name])).stdout)).toEqual(expectedList(TARGETS));
+      expect(parseNotaryList((await fresh.ok(['--tlscacert', server!.certs.caFile, 'list', r.name])).stdout)).toEqual(expectedList(TARGETS));
       expect(Buffer.from(readTree(fresh.metadataDir(r.name)).get('root.json')!).equals(Buffer.from(rootV2))).toBe(true);
     }
   }, 300_000);
