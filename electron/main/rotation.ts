@@ -51,6 +51,8 @@ import {
   reasonText,
   finalizeMerge,
   keyIdsFor,
+  partSignedBy,
+  signerScope,
   mergeResponses,
   parsePreviousRoot,
   parseSignatureResponse,
@@ -605,9 +607,12 @@ export function review(req: { request: NamedFile }): RotationReviewView {
   return reviewView(openRequest(req.request));
 }
 
-/** The key on the chosen token must be a root key of the request (and not one reported lost) — checked before any PIN. */
-export async function checkSigner(req: { request: NamedFile; module: string; token: TokenRefView; keyLabel: string }, deps: Pick<RotationDeps, 'tokens'>): Promise<RotationSignerCheckView> {
-  const request = openRequest(req.request);
+/**
+ * The key on the chosen token, read without a PIN, and the part of the request it signs: the request
+ * itself or, for a request that also revokes tags, the delegated role's file when the root's targets role
+ * does not list the key (partFor, src/rotation/revoke-tags.ts — the rule signRequestOnToken signs by).
+ */
+async function signerOnToken(request: SigningRequest, req: { module: string; token: TokenRefView; keyLabel: string }, deps: Pick<RotationDeps, 'tokens'>) {
   const checked = await checkToken({ module: req.module, token: req.token }, deps.tokens);
   const where = `token "${checked.token.label}" (serial ${checked.token.serial})`;
   const found = checked.token.keys.filter((k) => k.label === req.keyLabel);
@@ -618,11 +623,27 @@ export async function checkSigner(req: { request: NamedFile; module: string; tok
   const fp = key.fingerprint!.sha256;
   const ids = keyIdsFor(request, fp);
   if (ids.length === 0) {
-    // A targets request is signed by the root's targets keys only (request.root is then the trusted root).
-    const what = request.role === 'targets' ? `not a targets key of root version ${request.root.version}` : `a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`;
-    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${req.keyLabel}" on ${where} (fingerprint ${groupHex(fp.slice(0, SHORT_DIGEST_BYTES * 2))}) is ${what}: it has nothing to sign here (no PIN was asked)`);
+    throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${req.keyLabel}" on ${where} (fingerprint ${groupHex(fp.slice(0, SHORT_DIGEST_BYTES * 2))}) is ${signerScope(request)}: it has nothing to sign here (no PIN was asked)`);
   }
-  const expected = request.expectedSigners.filter((s) => ids.includes(s.keyid));
+  const part = partSignedBy(request, fp);
+  return { checked, key, ids, part, where };
+}
+
+/** What a part signs, for the confirm step: "releases.json v2", its hash words, and "part 2 of 2" when the request has two. */
+function signsView(request: SigningRequest, part: SigningRequest): RotationSignerCheckView['signs'] {
+  const file = `${part.delegation?.name ?? part.role}.json`;
+  const version = part.targets ? part.targets.next.version : part.root.version;
+  const view: RotationSignerCheckView['signs'] = { file, version, digest: digestView(part.payloadSha256) };
+  if (request.revokeTags) view.part = { index: part === request ? 1 : 2, of: 2 };
+  return view;
+}
+
+/** The key on the chosen token must be a root key of the request (and not one reported lost) — checked before any PIN. */
+export async function checkSigner(req: { request: NamedFile; module: string; token: TokenRefView; keyLabel: string }, deps: Pick<RotationDeps, 'tokens'>): Promise<RotationSignerCheckView> {
+  const request = openRequest(req.request);
+  const { checked, key, ids, part } = await signerOnToken(request, req, deps);
+  // The part's own signers: a key of the revoke-tags part is named by that part, not by targets.json's list.
+  const expected = part.expectedSigners.filter((s) => ids.includes(s.keyid));
   const signer = expected[0];
   const sides = new Set(expected.map((s) => s.from));
   const from = sides.has('targets') ? 'targets' : sides.has('both') || (sides.has('previous') && sides.has('new')) ? 'both' : sides.has('new') ? 'new' : 'previous';
@@ -635,6 +656,7 @@ export async function checkSigner(req: { request: NamedFile; module: string; tok
       from,
       ...(expected.some((s) => s.lost) ? { lost: true as const } : {}),
     },
+    signs: signsView(request, part),
   };
   // "Touch your YubiKey now" by the key's own touch policy (its slot attestation), as the signature
   // itself decides (piv-touch.ts needsTouch), not by the token's maker.
@@ -676,13 +698,26 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
   const pin = pinSourceOf(req.pin);
   try {
     const request = openRequest(req.request);
-    // A request that also revokes tags has two byte strings to sign (src/rotation/revoke-tags.ts): either
-    // may be confirmed, and the one this key signs must be the one confirmed (checked after signing).
+    // A request that also revokes tags has two byte strings to sign (src/rotation/revoke-tags.ts): the
+    // one confirmed must be one of them (checked before the token is opened) ...
     if (req.confirmedSha256 !== request.payloadSha256 && req.confirmedSha256 !== request.revokeTags?.payloadSha256) {
       // As `tuf-ceremony sign --expect-hash`: what was confirmed is not what would be signed.
       throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, SHORT_DIGEST_BYTES * 2))}, not the one confirmed on screen: nothing was signed (no PIN was used)`, {
         path: '$.confirmedSha256',
       });
+    }
+    if (request.revokeTags) {
+      // ... and the one this key signs: read from the token without a PIN, so a co-signer who confirmed the
+      // other part's words is refused before the login and no token signature is spent.
+      const { part, where } = await signerOnToken(request, req, deps);
+      if (part.payloadSha256 !== req.confirmedSha256) {
+        const s = signsView(request, part);
+        throw new CeremonyError(
+          'ROTATION_REQUEST_TAMPERED',
+          `key "${req.keyLabel}" on ${where} signs part ${s.part!.index} of 2 (${s.file} v${s.version}, short hash ${s.digest.grouped}), not the part whose hash was confirmed on screen: nothing was signed (no PIN was used)`,
+          { path: '$.confirmedSha256' },
+        );
+      }
     }
     // signRequestOnToken opens the token, refuses a key the request has no use for before the PIN is
     // used, logs in, signs under every key ID that lists the key and verifies each signature in software.
@@ -692,6 +727,7 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source, witnesses: req.witnesses, whileSigned: session.whileSigned }, deps.tokens);
     const response = signed.response;
     if (response.payloadSha256 !== req.confirmedSha256) {
+      // Checked above before the PIN; kept as the last word on what was signed.
       throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'this key signs the other part of the request than the bytes confirmed on screen: nothing was written', { path: '$.confirmedSha256' });
     }
     // Checked as the administrator's merge will check it, before it is written.

@@ -834,6 +834,13 @@ export interface RotationSignerCheckView {
   key: TokenKeyView;
   signer: { name: string; keyids: string[]; from: RotationSignerSide; lost?: true };
   /**
+   * The bytes this key signs, whose hash words the co-signer confirms before the PIN (and `rotationSign`
+   * sends back as `confirmedSha256`). A request that also revokes tags (src/rotation/revoke-tags.ts) has two
+   * parts: `part` says which one this key signs — 1, targets.json N+1 (the root's targets keys), or 2, the
+   * delegated role's file N+1 (that role's keys) — and `digest` is that part's hash, not the request's.
+   */
+  signs: { file: string; version: number; digest: RotationReviewView['digest']; part?: { index: 1 | 2; of: 2 } };
+  /**
    * A YubiKey key: its touch policy as the slot's attestation states it ("unknown" when unreadable), and
    * whether its signature waits for a touch (every policy but "never"/"default", and unknown): the screen
    * then says "Touch your YubiKey now" while signing. Absent for other tokens.

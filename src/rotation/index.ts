@@ -21,7 +21,7 @@ export {
 } from './request.js';
 export { finalizeMerge, mergeResponses, notFinalRefusal, type MergeResult, type WaitingFor } from './merge.js';
 export { describeRequest, reasonText, type RequestChange, type RequestDescription, type TargetsRequestChange } from './describe.js';
-export { keyIdsFor, signRequest, signerScope, type SignRequestOptions } from './sign.js';
+export { keyIdsFor, partSignedBy, signRequest, signerScope, type SignRequestOptions } from './sign.js';
 export { signRequestOnToken, signRequestWithShareCards, unlockTokenKey, type SignedOnToken, type TokenSignRequest } from './signers.js';
 export { inspectRotationDocument, type RotationDocumentInspection } from './inspect.js';
 export {

@@ -30,7 +30,12 @@ export function signerScope(request: SigningRequest): string {
  * public key. A request with a revoke-tags part: those of the part the key signs (partFor).
  */
 export function keyIdsFor(request: SigningRequest, fingerprint: string): string[] {
-  return keyIdsInPart(partFor(request, (part) => keyIdsInPart(part, fingerprint).length > 0), fingerprint);
+  return keyIdsInPart(partSignedBy(request, fingerprint), fingerprint);
+}
+
+/** The part of the request this public key signs (partFor): the request itself, or its revoke-tags part. */
+export function partSignedBy(request: SigningRequest, fingerprint: string): SigningRequest {
+  return partFor(request, (part) => keyIdsInPart(part, fingerprint).length > 0);
 }
 
 function keyIdsInPart(request: SigningRequest, fingerprint: string): string[] {
@@ -66,7 +71,7 @@ export interface SignRequestOptions extends MetadataSignerOptions {
  * part by its payload hash.
  */
 export async function signRequest(whole: SigningRequest, key: SigningKey, opts: SignRequestOptions = {}): Promise<SignatureResponse> {
-  const request = partFor(whole, (part) => keyIdsInPart(part, key.fingerprint).length > 0);
+  const request = partSignedBy(whole, key.fingerprint);
   const ids = keyIdsInPart(request, key.fingerprint);
   if (ids.length === 0) {
     throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${key.label}" (fingerprint ${key.fingerprint.slice(0, 16)}…) is ${signerScope(whole)}: it has nothing to sign here`);

@@ -8,7 +8,9 @@
  * folder the co-signer chooses; it never overwrites a file.
  *
  * The confirmed hash travels with the signing call: main refuses to sign other bytes than those whose
- * words were confirmed here. The screen never holds the PIN (the dialog's field is read once).
+ * words were confirmed here. A request that also revokes tags (issue #14) has two parts, each signed by
+ * other keys: once the key is checked, main says which part it signs and that part's hash words, which the
+ * co-signer confirms before the PIN (the words of the request's first part are not theirs to confirm). The screen never holds the PIN (the dialog's field is read once).
  */
 import { useRef, useState } from 'react';
 import type { NamedFile, RotationReviewView, RotationSignedView, RotationSignerCheckView } from '../../../electron/shared/api-types.js';
@@ -46,6 +48,9 @@ export function CosignScreen() {
   const [confirmed, setConfirmed] = useState(false);
   const [picked, setPicked] = useState<PickedKey | undefined>();
   const [phase, setPhase] = useState<Phase>({ step: 'choose' });
+  // A two-part request: the words of the part the checked key signs, confirmed after the check.
+  const [partConfirmed, setPartConfirmed] = useState(false);
+  const twoParts = review?.changes.some((c) => c.kind === 'revoke-tags') ?? false;
   // --- shamir: sign on a token, or with the key rebuilt from share cards.
   const [method, setMethod] = useState<'token' | 'cards'>('token');
   // The optional witness line (issue #16): names recorded in the response.
@@ -75,6 +80,7 @@ export function CosignScreen() {
   async function check(notice?: string) {
     if (!picked || !request || !api) return;
     setPhase({ step: 'checking' });
+    setPartConfirmed(false);
     try {
       const r = await api.rotationCheckSigner({ request, module: picked.module, token: { serial: picked.token.serial, label: picked.token.label }, keyLabel: picked.key.label });
       if (!r.ok) return setPhase({ step: 'refused', refusal: r });
@@ -91,8 +97,8 @@ export function CosignScreen() {
     if (!picked || !request || !review || !api) return;
     setPhase({ step: 'signing', check: c });
     try {
-      // The PIN goes straight into the one request that uses it; the confirmed hash with it.
-      const r = await api.rotationSign({ request, module: picked.module, token: { serial: c.token.serial, label: c.token.label }, keyLabel: c.key.label, confirmedSha256: review.digest.sha256, pin, ...(witnesses.length ? { witnesses } : {}) });
+      // The PIN goes straight into the one request that uses it; the confirmed hash (this key's part) with it.
+      const r = await api.rotationSign({ request, module: picked.module, token: { serial: c.token.serial, label: c.token.label }, keyLabel: c.key.label, confirmedSha256: c.signs.digest.sha256, pin, ...(witnesses.length ? { witnesses } : {}) });
       setPhase(r.ok ? { step: 'signed', signed: r.value } : { step: 'refused', refusal: r, check: c });
     } catch (err) {
       setPhase({ step: 'refused', refusal: unexpected(err), check: c });
@@ -126,7 +132,13 @@ export function CosignScreen() {
             <label className="rotation-confirm">
               <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.currentTarget.checked)} disabled={busy || phase.step === 'signed'} />
               <span>
-                I read the changes above, and the words <strong>{groupWords(review.digest.words)}</strong> match the ones the administrator read out.
+                {twoParts ? (
+                  <>I read the changes above, both parts. Each part has its own hash words: you confirm those of the part your key signs once the key is checked.</>
+                ) : (
+                  <>
+                    I read the changes above, and the words <strong>{groupWords(review.digest.words)}</strong> match the ones the administrator read out.
+                  </>
+                )}
               </span>
             </label>
             {confirmed ? (
@@ -174,9 +186,17 @@ export function CosignScreen() {
                   Key “{check_.key.label}” on token “{check_.token.label}” (serial <code>{check_.token.serial}</code>) is <strong>{check_.signer.name}</strong>’s key in {sideText(check_.signer.from)}.
                 </p>
                 {check_.signer.lost ? <p className="pin-notice">This key was reported lost in the request: signing with it still counts, but check with the administrator first.</p> : null}
+                {check_.signs.part ? (
+                  <label className="rotation-confirm">
+                    <input type="checkbox" checked={partConfirmed} onChange={(e) => setPartConfirmed(e.currentTarget.checked)} disabled={phase.step !== 'checked'} />
+                    <span>
+                      You sign part {check_.signs.part.index} of {check_.signs.part.of}: {check_.signs.file} v{check_.signs.version}. Its words <strong>{groupWords(check_.signs.digest.words)}</strong> (short hash <code>{check_.signs.digest.grouped}</code>) match the ones the administrator read out for this part.
+                    </span>
+                  </label>
+                ) : null}
                 {phase.step === 'checked' ? (
                   <div className="buttons">
-                    <button type="button" className="primary" onClick={() => setPhase({ step: 'pin', check: check_ })}>
+                    <button type="button" className="primary" disabled={!!check_.signs.part && !partConfirmed} onClick={() => setPhase({ step: 'pin', check: check_ })}>
                       Sign with this key…
                     </button>
                   </div>
@@ -212,7 +232,7 @@ export function CosignScreen() {
       {phase.step === 'pin' ? (
         <PinDialog
           token={phase.check.token}
-          purpose={`sign ${review?.role === 'targets' ? 'targets.json' : 'root'} version ${review?.toVersion ?? ''} as ${phase.check.signer.name} (short hash ${review?.digest.grouped ?? ''})`}
+          purpose={`sign ${phase.check.signs.part ? `part ${phase.check.signs.part.index} of 2, ` : ''}${phase.check.signs.file} version ${phase.check.signs.version} as ${phase.check.signer.name} (short hash ${phase.check.signs.digest.grouped})`}
           submitLabel="Sign"
           rehearsal={picked?.rehearsal ?? false}
           {...(phase.notice ? { notice: phase.notice } : {})}

@@ -23,6 +23,7 @@ import type {
   RotationReviewView,
   RotationRootView,
   RotationSignedView,
+  RotationSignerCheckView,
   RotationWriteRootView,
 } from '../../../electron/shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../../../electron/shared/channels.js';
@@ -40,6 +41,7 @@ import { fixture as revokeTagsFixture } from '../rotation/revoke-tags-support.js
 import { memorySink, TranscriptWriter } from '../../../src/audit/transcript.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { sha256Hex } from '../../../src/crypto/digest.js';
+import type { JsonObject } from '../../../src/json/types.js';
 import { fixedClock, HEADER } from '../audit/fixtures.js';
 import { EXPIRES_V2, GUN, rootFixture, makeCustodian, makeRoleKey } from '../rotation/support.js';
 
@@ -239,8 +241,10 @@ describe('Rotation channels: administrator and co-signers', () => {
     expect(r.fake.countCalls('login')).toBe(logins);
 
     const daveReq = { request, module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'root-dave' };
-    const check = await ok<{ signer: { name: string; from: string } }>(r.h, CHANNELS.rotationCheckSigner, daveReq);
+    const check = await ok<RotationSignerCheckView>(r.h, CHANNELS.rotationCheckSigner, daveReq);
     expect(check.signer).toMatchObject({ name: 'Dave', from: 'new' });
+    // A one-part request: the key signs the request's own bytes (the words confirmed on the review), no part.
+    expect(check.signs).toEqual({ file: 'root.json', version: 2, digest: built.review.digest });
     // Other bytes than those confirmed: refused before the token is opened.
     const opens = r.fake.countCalls('openSession');
     const other = await refused(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: '0'.repeat(64), pin: PIN });
@@ -533,5 +537,55 @@ describe('Rotation channels: a request that also revokes tags (issue #14)', () =
     expect(log).toContain('(tags revoked), the bytes signed');
     const rel = parseMetadata(new Uint8Array(readFileSync(w.delegated!.written.path)), 'targets', { maxBytes: 1 << 20, source: '2.releases.json' });
     expect([...rel.signed.targets.keys()]).toEqual(['releases/v1.tar.gz']);
+  });
+
+  it("a part-2 co-signer on a token confirms part 2's hash words and signs it; part 1's words with that key are refused before the PIN", async () => {
+    const f = await revokeTagsFixture('tuf');
+    const r = rig();
+    // Dave's key is made on his (fake) token and takes CI's place in the releases role: a part-2 signer.
+    await ok<GeneratedKeyView>(r.h, CHANNELS.tokensGenerateKey, { module: MODULE, token: { serial: 'D001', label: 'dave' }, algorithm: 'ecdsa-p256', keyLabel: 'rel-dave', pin: PIN });
+    const dave = await ok<RotationNewKeyView>(r.h, CHANNELS.rotationKeyFromToken, { module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'rel-dave', profile: 'tuf' });
+    const daveJson = JSON.parse(new TextDecoder().decode(dave.keyFile.bytes)) as JsonObject;
+    const payload = buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.rel, keys: [{ json: f.ci2.listed.json }, { json: daveJson, name: 'Dave' }] }] } });
+    const built = buildTargetsSigningRequest(payload, { repository: 'example.com/tags', delegatedFiles: new Map([[f.rel, f.releasesV1]]), revokeTags: { role: f.rel, targets: ['releases/v2.tar.gz'] } });
+    const request = file('revoke.request.json', serializeSigningRequest(built));
+    const parsed = parseSigningRequest(request.bytes);
+    const part1 = parsed.payloadSha256;
+    const part2 = parsed.revokeTags!.payloadSha256;
+    expect(part2).not.toBe(part1);
+    const daveReq = { request, module: MODULE, token: { serial: 'D001', label: 'dave' }, keyLabel: 'rel-dave' };
+
+    // The check (no PIN) says which part this key signs, with that part's hash words.
+    const logins = r.fake.countCalls('login');
+    const check = await ok<RotationSignerCheckView>(r.h, CHANNELS.rotationCheckSigner, daveReq);
+    expect(check.signs).toMatchObject({ file: 'releases.json', version: 2, part: { index: 2, of: 2 } });
+    expect(check.signs.digest.sha256).toBe(part2);
+    expect(check.signs.digest.words.length).toBeGreaterThan(0);
+    expect(check.signer.keyids).toEqual([dave.keyid]);
+    expect(check.signer.name).toBe('Dave');
+    // The review's hash words are part 1's: not the ones this co-signer confirms.
+    const review = await ok<RotationReviewView>(r.h, CHANNELS.rotationReview, { request });
+    expect(review.digest.sha256).toBe(part1);
+
+    // Part 1's words confirmed with a part-2 key: refused before the login, no signature made, nothing written.
+    const signs = r.fake.countCalls('sign');
+    const wrongPart = await refused(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: part1, pin: PIN });
+    expect(wrongPart).toMatchObject({ code: 'ROTATION_REQUEST_TAMPERED', path: '$.confirmedSha256' });
+    expect(wrongPart.message).toContain('signs part 2 of 2 (releases.json v2');
+    expect(wrongPart.message).toContain('no PIN was used');
+    expect(JSON.stringify(wrongPart)).not.toContain(PIN);
+    expect([r.fake.countCalls('login'), r.fake.countCalls('sign')]).toEqual([logins, signs]);
+    expect(readdirSync(r.out!)).toEqual([]);
+
+    // Part 2's words: signed, the response names part 2's bytes and counts for the role.
+    const signed = await ok<RotationSignedView>(r.h, CHANNELS.rotationSign, { ...daveReq, confirmedSha256: check.signs.digest.sha256, pin: PIN });
+    expect(signed.keyids).toEqual([dave.keyid]);
+    expect(r.fake.countCalls('sign')).toBeGreaterThan(signs);
+    const response = JSON.parse(readFileSync(signed.written.path, 'utf8')) as { payloadSha256: string };
+    expect(response.payloadSha256).toBe(part2);
+    // With the targets key's part 1, the merge writes both files.
+    const byTargets = file('tina.json', serializeSignatureResponse(await signRequest(parsed, f.fx.targets.key)));
+    const merged = await ok<RotationMergeView>(r.h, CHANNELS.rotationMerge, { request, responses: [byTargets, file(signed.written.name, new Uint8Array(readFileSync(signed.written.path)))] });
+    expect(merged.final).toBe(true);
   });
 });
