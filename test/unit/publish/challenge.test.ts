@@ -8,8 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
 import { checkGun, checkServerUrl } from '../../../src/publish/notary-server.js';
+import { publishSessionTranscript } from '../../../src/publish/publish-session.js';
 import { AuthorizedClient, parseBearerChallenge } from '../../../src/publish/registry-auth.js';
 import { refusal } from '../../support/refusal.js';
+import { expectNoSecrets } from '../../support/session-transcripts.js';
 
 describe('Bearer challenges', () => {
   it('parses realm, service and scope (quoted values may hold commas)', () => {
@@ -97,5 +99,27 @@ describe('the token flow', () => {
     await expect(wrong.send({ method: 'GET', url: 'https://notary.example.com/v2/x/_trust/tuf/root.json', maxBytes: 100 })).rejects.toMatchObject({ code: 'SERVER_AUTH_FAILED' });
     const none = new AuthorizedClient({ transport: registry({ anonymousOk: false, password: 'pw' }).transport });
     await expect(none.send({ method: 'GET', url: 'https://notary.example.com/v2/x/_trust/tuf/root.json', maxBytes: 100 })).rejects.toMatchObject({ code: 'SERVER_CREDENTIALS_MISSING' });
+  });
+
+  it('a wrong login whose user name is the password (typed at the wrong prompt) quotes it neither in the error nor in the session transcript', async () => {
+    const typed = 'Tr0ub4dor&3-pass';
+    const client = new AuthorizedClient({
+      transport: registry({ anonymousOk: false, password: 'pw' }).transport,
+      credentials: () => Promise.resolve({ username: typed, password: enc.encode('pw'), source: 'the environment variable REGISTRY_PASSWORD' }),
+    });
+    const err = await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'SERVER_AUTH_FAILED' });
+    const message = (err as Error).message;
+    expect(message).toContain('refused the credentials given (from the environment variable REGISTRY_PASSWORD) (HTTP 401)');
+    expect(message).not.toContain(typed);
+    const transcript = await publishSessionTranscript(
+      { host: 'notary.example.com', gun: 'docker.io/org/app', input: { name: 'out', sha256: '0'.repeat(64) }, pinnedRoot: { name: 'root.json', bytes: enc.encode('{}') }, now: () => new Date('2026-01-01T00:00:00Z') },
+      { refused: err },
+    );
+    expect(new TextDecoder().decode(transcript)).toContain('refused [SERVER_AUTH_FAILED]');
+    expectNoSecrets(transcript, [enc.encode(typed), enc.encode('Tr0ub4dor')]);
   });
 });
