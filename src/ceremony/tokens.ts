@@ -250,7 +250,12 @@ class SessionToken implements CeremonyToken {
       throw new TokenError('MECHANISM_UNSUPPORTED', `${describeToken(token)} makes ECDSA P-256 and P-384 keys through ykcs11, not ${algorithmTitle(algorithm)}`, { token });
     }
     if (!this.deps.managementKey) throw new CeremonyError('USAGE', `${describeToken(token)} is a YubiKey: its PIV management key is needed to make a key, and no source for it was given`);
+    // The first key is asked before the custodian's login is ended: a cancel here (or a source that
+    // cannot give one) stops the step with its own refusal, the token untouched and no PIN asked.
+    let next: { key: Uint8Array; isDefault: boolean } | undefined = await this.managementKeyOnce(token, undefined);
     let made: YubiKeyGenerated | undefined;
+    let failure: { err: unknown } | undefined;
+    let keySourceFailed = false;
     try {
       await this.session.logout();
       // A wrong management key writes nothing (the SO login fails first): a person at a prompt or dialog
@@ -258,7 +263,16 @@ class SessionToken implements CeremonyToken {
       // environment variable) throws `retry.error`. A YubiKey has no retry counter for this key.
       let retry: ManagementKeyRetry | undefined;
       while (!made) {
-        const parsed = await this.managementKeyOnce(token, retry);
+        if (!next) {
+          try {
+            next = await this.managementKeyOnce(token, retry);
+          } catch (err) {
+            keySourceFailed = true;
+            throw err;
+          }
+        }
+        const parsed = next;
+        next = undefined;
         try {
           made = await generateOnYubiKey(this.session, {
             slot,
@@ -279,10 +293,23 @@ class SessionToken implements CeremonyToken {
           parsed.key.fill(0);
         }
       }
+    } catch (err) {
+      failure = { err };
+      throw err;
     } finally {
-      // Ends the SO login, whatever happened, and logs the custodian in again for the signatures.
+      next?.key.fill(0);
+      // Ends the SO login, whatever happened. After a success the custodian is logged in again for the
+      // signatures that follow. After a cancelled (or refused) management key the step stops: no PIN is
+      // asked just to log back in (the provider is closed when a run stops). After another failure the
+      // login is restored, but a refusal there never hides the failure that stopped the step.
       await this.session.logout();
-      await this.session.login(await this.pinAgain());
+      if (!keySourceFailed) {
+        try {
+          await this.session.login(await this.pinAgain());
+        } catch (err) {
+          if (!failure) throw err;
+        }
+      }
     }
     return made.key.withPinSource(this.pinAgain);
   }

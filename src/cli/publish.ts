@@ -76,10 +76,15 @@ export async function openServer(opts: ServerOptions, deps: ServerDeps, anonymou
     if (!username) throw new CeremonyError('SERVER_CREDENTIALS_MISSING', `the server's token realm asks for credentials: give --username (or set ${DEFAULT_USER_ENV})`);
     const fromEnv = deps.env[passwordEnv];
     let password: Uint8Array;
-    if (fromEnv !== undefined && fromEnv !== '') password = new TextEncoder().encode(fromEnv);
-    else if (deps.interactive) password = await deps.promptSecret(`Password for ${username} at the token realm of ${new URL(server).host}: `);
-    else throw new CeremonyError('SERVER_CREDENTIALS_MISSING', `the server's token realm asks for a password: set ${passwordEnv}, or run on a terminal to be asked`);
-    creds = { username, password };
+    let source: string;
+    if (fromEnv !== undefined && fromEnv !== '') {
+      password = new TextEncoder().encode(fromEnv);
+      source = `the environment variable ${passwordEnv}`;
+    } else if (deps.interactive) {
+      password = await deps.promptSecret(`Password for ${username} at the token realm of ${new URL(server).host}: `);
+      source = 'the prompt';
+    } else throw new CeremonyError('SERVER_CREDENTIALS_MISSING', `the server's token realm asks for a password: set ${passwordEnv}, or run on a terminal to be asked`);
+    creds = { username, password, source };
     return creds;
   };
   const client = new AuthorizedClient({ transport: deps.transport(ca), credentials, anonymousFirst });

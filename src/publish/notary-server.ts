@@ -34,7 +34,8 @@ export function checkServerUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new CeremonyError('USAGE', `--server ${JSON.stringify(text)} is not a URL`);
+    // Not quoted when it could hold credentials (`user:password@`): the message reaches stderr.
+    throw new CeremonyError('USAGE', `--server ${text.includes('@') ? '(not quoted: it holds an @)' : JSON.stringify(text)} is not a URL`);
   }
   if (url.protocol !== 'https:') throw new CeremonyError('USAGE', `--server must be an https:// URL (got ${url.protocol}//…): metadata and credentials do not travel over plain http`);
   if (url.username || url.password) throw new CeremonyError('USAGE', '--server must not carry credentials: they come from the environment or a prompt');
@@ -53,6 +54,14 @@ export interface ServerKeyAnswer {
 
 const KEY_MAX_BYTES = 16 * 1024;
 
+/** `Basic dXNlcjpwdw==`, `Bearer eyJ…`: a credential after its scheme (one with a digit, +, / or =, not a word). */
+const AUTH_VALUE = /\b(Basic|Bearer)\s+(?=[A-Za-z0-9._~-]*[0-9+/=])[A-Za-z0-9._~+/=-]{4,}/gi;
+/**
+ * A run a bearer token or JWT could be (RFC 6750 b64token characters, 40 or more, mixing digits, upper-
+ * and lower-case letters, so not a hex digest or a role path).
+ */
+const TOKEN_LIKE_RUN = /[A-Za-z0-9._~+/=-]{40,}/g;
+
 function serverReason(body: Uint8Array): string {
   try {
     const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as { errors?: { code?: unknown; message?: unknown; detail?: unknown }[] };
@@ -63,7 +72,11 @@ function serverReason(body: Uint8Array): string {
       return typeof inner === 'string' ? inner : undefined;
     };
     const parts = (parsed.errors ?? []).map((e) => [e.code, e.message, detailText(e.detail)].filter((x): x is string => typeof x === 'string' && x.length > 0).join(': '));
-    const text = parts.join('; ');
+    // The server's words reach stderr: an Authorization value or a token it might echo back is cut out.
+    const text = parts
+      .join('; ')
+      .replace(AUTH_VALUE, '$1 …')
+      .replace(TOKEN_LIKE_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? '…' : run));
     return text.length > 400 ? `${text.slice(0, 400)}…` : text;
   } catch {
     return '';

@@ -2,8 +2,9 @@
  * The session transcript of `tuf-ceremony publish` (issue #16; format src/audit/session.ts): which server
  * and repository (GUN), what was read, against which pinned root, what was uploaded in the one update, and
  * the fetch-back verification — or the refusal and its code. Never a credential: the user name, password
- * and bearer tokens are not given to it (it records only the fields below), and a refusal's message is
- * cleaned with no long run kept (sessionNote `keep: 0`), as a server's words could carry one.
+ * and bearer tokens are not given to it (it records only the fields below), and a refusal is recorded by
+ * its code and that code's fixed sentence (src/errors.ts), never its message, which may quote what was
+ * typed or what the server said.
  *
  * Unsealed (publish uses no signing key), hash-chained and closed by `session.end`: `transcript verify
  * --allow-unsealed`. Written as a new file in `tuf-ceremony-sessions/` beside the input published (the
@@ -11,7 +12,7 @@
  * A dry run uploads nothing and records nothing.
  */
 import { sha256Hex } from '../crypto/digest.js';
-import { isCeremonyError } from '../errors.js';
+import { ERROR_CODES, isCeremonyError, type ErrorCode } from '../errors.js';
 import { SessionTranscript, sessionNote } from '../audit/session.js';
 import type { PublishOutcome } from './publish.js';
 
@@ -26,6 +27,8 @@ export interface PublishSessionStart {
 }
 
 const OPERATOR = { name: 'operator', role: 'operator' } as const;
+/** A role file or JSON path (`targets/releases.json`, `$.signed.version`): nothing else of a refusal is recorded. */
+const SAFE_PATH = /^[A-Za-z0-9$._/[\]-]{1,200}$/;
 
 export async function publishSessionTranscript(start: PublishSessionStart, outcome: { published: PublishOutcome } | { refused: unknown }): Promise<Uint8Array> {
   const session = await SessionTranscript.start({ kind: 'publish', profile: 'notary', repository: start.gun, reviewed: { sha256: start.input.sha256 }, rehearsal: false }, start.now);
@@ -36,9 +39,12 @@ export async function publishSessionTranscript(start: PublishSessionStart, outco
   const digests = [{ label: 'the metadata published (SHA-256 of its file list)', sha256: start.input.sha256 }];
   if ('refused' in outcome) {
     const err = outcome.refused;
-    const code = isCeremonyError(err) ? err.code : 'INTERNAL';
-    const message = isCeremonyError(err) ? err.message : 'an unexpected error';
-    await session.append({ step: 'publish.refused', actor: OPERATOR, digests, inputs, note: sessionNote(`server ${start.host}: refused [${code}]: ${message}`, `refused [${code}]`, { keep: 0 }) });
+    const code: ErrorCode = isCeremonyError(err) ? err.code : 'INTERNAL';
+    // The code and the registry's fixed sentence for it, never the error's message: an auth or HTTP
+    // error's message may quote what the operator typed (a password at the user-name prompt) or what the
+    // server said. The file or JSON path is kept when it is a plain one (it names what was refused).
+    const path = isCeremonyError(err) && err.path !== undefined && SAFE_PATH.test(err.path) ? ` (at ${err.path})` : '';
+    await session.append({ step: 'publish.refused', actor: OPERATOR, digests, inputs, note: sessionNote(`server ${start.host}: refused [${code}]: ${ERROR_CODES[code].what}${path}`, `refused [${code}]`, { keep: 0 }) });
     await session.end(`refused [${code}]`);
     return session.bytes();
   }

@@ -16,6 +16,11 @@ export interface Credentials {
   username: string;
   /** UTF-8 bytes; zeroed by whoever made them, after the command. */
   password: Uint8Array;
+  /**
+   * Where the password came from, for the refusal message ("the environment variable NAME", "the
+   * prompt"): a refusal never quotes the user name, as a password typed at the wrong prompt would be it.
+   */
+  source?: string;
 }
 
 export interface BearerChallenge {
@@ -93,7 +98,10 @@ export class AuthorizedClient {
     const res = await this.opts.transport({ method: 'GET', url: url.toString(), headers, maxBytes: TOKEN_MAX_BYTES });
     if (res.status === 401 || res.status === 403) {
       if (!withCredentials) return undefined;
-      throw new CeremonyError('SERVER_AUTH_FAILED', `the token realm ${url.host} refused the credentials for ${JSON.stringify((await this.credentials()).username)} (HTTP ${res.status}): wrong user name or password?`);
+      // Never the user name (nor anything of the answer): it may be a password typed in the wrong place,
+      // and this message reaches stderr and the session transcript.
+      const source = (await this.credentials()).source;
+      throw new CeremonyError('SERVER_AUTH_FAILED', `the token realm ${url.host} refused the credentials given${source ? ` (from ${source})` : ''} (HTTP ${res.status}): wrong user name or password?`);
     }
     if (res.status !== 200) throw new CeremonyError('SERVER_RESPONSE_INVALID', `the token realm ${url.host} answered HTTP ${res.status}`);
     let token: unknown;

@@ -65,26 +65,27 @@ describe('publish to notary-server over TLS with token auth', () => {
   let n = 0;
   const fresh = (name: string) => join(work, `${String(++n).padStart(2, '0')}-${name}`);
 
-  const deps = (over: Partial<ServerDeps> & { password?: string } = {}): ServerDeps => ({
+  const deps = (over: Partial<ServerDeps> & { password?: string; user?: string } = {}): ServerDeps => ({
     transport: (ca) => httpsTransport(ca ? { ca } : {}),
-    env: { TUF_CEREMONY_REGISTRY_USER: TOKEN_USER, TUF_CEREMONY_REGISTRY_PASSWORD: over.password ?? TOKEN_PASSWORD },
+    env: { TUF_CEREMONY_REGISTRY_USER: over.user ?? TOKEN_USER, TUF_CEREMONY_REGISTRY_PASSWORD: over.password ?? TOKEN_PASSWORD },
     interactive: false,
     promptSecret: () => Promise.reject(new Error('no prompt in tests')),
     ...over,
   });
 
   /** Run `publish` in-process; returns the exit status, printed lines and the --json object. */
-  async function publish(dir: string, gun: string, extra: { caFile?: string; dryRun?: boolean; root?: string; password?: string } = {}) {
+  async function publish(dir: string, gun: string, extra: { caFile?: string; dryRun?: boolean; root?: string; password?: string; user?: string } = {}) {
     const c = captureIo();
     let code: number;
     try {
-      code = await publishCommand(dir, { server: server.url, gun, caFile: extra.caFile ?? server.certs.caFile, json: true, ...(extra.dryRun ? { dryRun: true } : {}), ...(extra.root ? { root: extra.root } : {}) }, c.io, deps(extra.password ? { password: extra.password } : {}));
+      code = await publishCommand(dir, { server: server.url, gun, caFile: extra.caFile ?? server.certs.caFile, json: true, ...(extra.dryRun ? { dryRun: true } : {}), ...(extra.root ? { root: extra.root } : {}) }, c.io, deps({ ...(extra.password ? { password: extra.password } : {}), ...(extra.user ? { user: extra.user } : {}) }));
     } catch (err) {
       code = reportError(c.io, err, true);
     }
     const json = JSON.parse(c.out.join('')) as { ok: boolean; state?: string; upload?: string[]; transcript?: string | null; error?: { code: string; message: string }; served?: Record<string, unknown> | null };
     // Every publish but a dry run leaves its session transcript (issue #16) beside the input, its refusal
-    // included; it verifies, and no credential used is in it (the password, right or wrong).
+    // included; it verifies, and no credential used is in it (the password, right or wrong, nor a user name
+    // that was the password typed at the wrong prompt).
     const transcript = json.ok ? json.transcript : /the refusal is recorded in (\S+\.transcript\.jsonl)/.exec(json.error?.message ?? '')?.[1];
     if (extra.dryRun) expect(json.transcript).toBeNull();
     else if (json.ok || json.error?.code !== 'USAGE') {
@@ -93,10 +94,10 @@ describe('publish to notary-server over TLS with token auth', () => {
       const v = verifyTranscript(bytes, { allowUnsealed: true });
       expect(v.header).toMatchObject({ kind: 'publish', profile: 'notary', repository: gun });
       expect(v.entries.map((e) => e.step)).toEqual(json.ok ? [...['publish.plan'], ...(json.upload?.length ? ['publish.upload'] : []), 'publish.verify', 'session.end'] : ['publish.refused', 'session.end']);
-      expectNoSecrets(bytes, [new TextEncoder().encode(extra.password ?? TOKEN_PASSWORD), new TextEncoder().encode(TOKEN_PASSWORD)]);
+      expectNoSecrets(bytes, [new TextEncoder().encode(extra.password ?? TOKEN_PASSWORD), new TextEncoder().encode(TOKEN_PASSWORD), ...(extra.user ? [new TextEncoder().encode(extra.user)] : [])]);
       transcripts.push({ path: transcript!, bytes, ok: json.ok });
     }
-    return { code, json, err: c.err.join('\n') };
+    return { code, json, err: c.err.join('\n'), out: c.out.join('') };
   }
   const transcripts: { path: string; bytes: Uint8Array; ok: boolean }[] = [];
 
@@ -237,6 +238,11 @@ describe('publish to notary-server over TLS with token auth', () => {
       expect([wrong.code, wrong.json.error?.code]).toEqual([4, 'SERVER_AUTH_FAILED']);
       expect(server.issuer.counts.refused).toBeGreaterThan(refusedBefore);
       expect(wrong.err).not.toContain('not the password');
+      // The password given as the user name (pasted at the wrong prompt): in neither the error nor the transcript.
+      const swapped = await publish(v1Dir, DOCKER_GUN, { user: TOKEN_PASSWORD, password: 'not the password' });
+      expect([swapped.code, swapped.json.error?.code]).toEqual([4, 'SERVER_AUTH_FAILED']);
+      expect(swapped.json.error?.message).toContain('refused the credentials given (from the environment variable TUF_CEREMONY_REGISTRY_PASSWORD)');
+      for (const text of [swapped.err, swapped.out]) expect(text).not.toContain(TOKEN_PASSWORD);
       const untrusted = await publish(v1Dir, DOCKER_GUN, { caFile: server.certs.otherCaFile });
       expect([untrusted.code, untrusted.json.error?.code]).toEqual([4, 'SERVER_TLS_UNTRUSTED']);
       expect(await served(DOCKER_GUN)).toEqual({});

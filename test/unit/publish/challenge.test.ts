@@ -7,9 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
-import { checkGun, checkServerUrl } from '../../../src/publish/notary-server.js';
+import { checkGun, checkServerUrl, NotaryServerApi } from '../../../src/publish/notary-server.js';
+import { publishSessionTranscript } from '../../../src/publish/publish-session.js';
 import { AuthorizedClient, parseBearerChallenge } from '../../../src/publish/registry-auth.js';
 import { refusal } from '../../support/refusal.js';
+import { expectNoSecrets } from '../../support/session-transcripts.js';
 
 describe('Bearer challenges', () => {
   it('parses realm, service and scope (quoted values may hold commas)', () => {
@@ -39,6 +41,12 @@ describe('server URLs and GUNs', () => {
     ['notary.example.com', 'USAGE'],
   ])('refuses --server %j', (url, code) => {
     expect(refusal(() => checkServerUrl(url)).code).toBe(code);
+  });
+  it('does not quote a --server that is not a URL when it could hold credentials', () => {
+    const err = refusal(() => checkServerUrl('https://ci:Tr0ub4dor&3@notary example.com'));
+    expect(err.code).toBe('USAGE');
+    expect(err.message).not.toContain('Tr0ub4dor');
+    expect(refusal(() => checkServerUrl('notary example')).message).toContain('"notary example"');
   });
   it('keeps the origin of a good URL', () => {
     expect(checkServerUrl('https://notary.example.com:4443/')).toBe('https://notary.example.com:4443');
@@ -97,5 +105,44 @@ describe('the token flow', () => {
     await expect(wrong.send({ method: 'GET', url: 'https://notary.example.com/v2/x/_trust/tuf/root.json', maxBytes: 100 })).rejects.toMatchObject({ code: 'SERVER_AUTH_FAILED' });
     const none = new AuthorizedClient({ transport: registry({ anonymousOk: false, password: 'pw' }).transport });
     await expect(none.send({ method: 'GET', url: 'https://notary.example.com/v2/x/_trust/tuf/root.json', maxBytes: 100 })).rejects.toMatchObject({ code: 'SERVER_CREDENTIALS_MISSING' });
+  });
+
+  it("a server's error that echoes an Authorization value or a token is quoted without it; its other words stay", async () => {
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtYWJj';
+    const body = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `Basic Y2k6cHc= and Bearer ${jwt} refused`, detail: `token ${jwt}; Basic validation of targets/releases failed` }] });
+    const api = new NotaryServerApi(
+      new AuthorizedClient({ transport: (): Promise<HttpResponse> => Promise.resolve({ status: 500, headers: {}, body: enc.encode(body) }) }),
+      'https://notary.example.com',
+      'docker.io/org/app',
+    );
+    const err = await api.getMetadata('root.json').then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    for (const secret of ['Y2k6cHc=', jwt, 'eyJzdWIiOiJjaSJ9']) expect(err!.message).not.toContain(secret);
+    expect(err!.message).toContain('Basic validation of targets/releases failed');
+  });
+
+  it('a wrong login whose user name is the password (typed at the wrong prompt) quotes it neither in the error nor in the session transcript', async () => {
+    const typed = 'Tr0ub4dor&3-pass';
+    const client = new AuthorizedClient({
+      transport: registry({ anonymousOk: false, password: 'pw' }).transport,
+      credentials: () => Promise.resolve({ username: typed, password: enc.encode('pw'), source: 'the environment variable REGISTRY_PASSWORD' }),
+    });
+    const err = await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'SERVER_AUTH_FAILED' });
+    const message = (err as Error).message;
+    expect(message).toContain('refused the credentials given (from the environment variable REGISTRY_PASSWORD) (HTTP 401)');
+    expect(message).not.toContain(typed);
+    const transcript = await publishSessionTranscript(
+      { host: 'notary.example.com', gun: 'docker.io/org/app', input: { name: 'out', sha256: '0'.repeat(64) }, pinnedRoot: { name: 'root.json', bytes: enc.encode('{}') }, now: () => new Date('2026-01-01T00:00:00Z') },
+      { refused: err },
+    );
+    expect(new TextDecoder().decode(transcript)).toContain('refused [SERVER_AUTH_FAILED]');
+    expectNoSecrets(transcript, [enc.encode(typed), enc.encode('Tr0ub4dor')]);
   });
 });
