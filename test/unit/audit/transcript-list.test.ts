@@ -9,7 +9,7 @@ import { CeremonyError } from '../../../src/errors.js';
 import { listTranscripts, recogniseTranscriptHead, transcriptKindTitle, type FolderEntry, type TranscriptFolderIo } from '../../../src/audit/transcript-list.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
-import { HEADER, join, lines, sha, STEPS, writeSample } from './fixtures.js';
+import { HEADER, join, lines, sha, STEPS, writeSample, writeUnsealedSession } from './fixtures.js';
 
 /** A folder in memory: `files` by relative path; `links` are reported as neither file nor folder. */
 function memoryFolder(files: Record<string, Uint8Array>, links: string[] = []): TranscriptFolderIo & { read_: string[] } {
@@ -61,10 +61,11 @@ beforeAll(async () => {
     s.step === 'key.generate' ? { ...s, token: { serial: '12345678', keyId: aliceKey.keyId }, digests: [{ label: 'root key (ECDSA P-256) fingerprint', sha256: aliceKey.fingerprint }] } : s,
   );
   root = await writeSample({ signer: admin, steps });
-  // A co-signing session sealed by Alice's key; a merge that is not sealed (no key of its own).
+  // A co-signing session sealed by Alice's key; a merge that is not sealed (no key of its own), ended with
+  // session.end as a real merge session is.
   const session = [{ step: 'co-sign', actor: { name: 'Alice Custodian', role: 'co-signer' as const }, digests: [{ label: 'the request', sha256: sha('request') }] }];
   cosign = await writeSample({ signer: alice, steps: session, header: { kind: 'co-sign' } });
-  merge = await writeSample({ steps: [{ step: 'merge', actor: { name: 'Ana Admin', role: 'administrator' } }], header: { kind: 'merge' } });
+  merge = await writeUnsealedSession('merge', [{ step: 'merge', actor: { name: 'Ana Admin', role: 'administrator' } }]);
 });
 
 describe('listTranscripts', () => {
@@ -104,15 +105,39 @@ describe('listTranscripts', () => {
     const ls = lines(cosign);
     const edited = [...ls];
     edited[1] = edited[1]!.replace('co-signer', 'witness');
-    const cut = cosign.subarray(0, cosign.length - 10);
+    // A root ceremony cut in its seal line (an interrupted ceremony); session transcripts, written whole,
+    // cut anywhere: a sealed co-sign in its seal, an unsealed merge before its session.end, or in it.
+    const cutRoot = root.subarray(0, root.length - 10);
+    const cutCosign = cosign.subarray(0, cosign.length - 10);
+    const mergeLines = lines(merge);
+    const mergeNoEnd = join(mergeLines.slice(0, -1));
+    const mergeCutEnd = merge.subarray(0, merge.length - 10);
     const rootLines = lines(root);
     const reordered = [rootLines[0]!, rootLines[2]!, rootLines[1]!, ...rootLines.slice(3)];
-    const io = memoryFolder({ 'a.jsonl': join(edited), 'b.jsonl': cut, 'c.jsonl': join(reordered), 'd.jsonl': join([ls[0]!.replace('"formatVersion":1', '"formatVersion":9'), ...ls.slice(1)]) });
+    const io = memoryFolder({
+      'a.jsonl': join(edited),
+      'b.jsonl': cutRoot,
+      'c.jsonl': join(reordered),
+      'd.jsonl': join([ls[0]!.replace('"formatVersion":1', '"formatVersion":9'), ...ls.slice(1)]),
+      'e.jsonl': cutCosign,
+      'f.jsonl': mergeNoEnd,
+      'g.jsonl': mergeCutEnd,
+    });
     const listing = await listTranscripts(io);
     const codes = Object.fromEntries(listing.transcripts.map((t) => [t.name, t.seal.state === 'refused' ? t.seal.code : t.seal.state]));
-    // A cut file is what an interrupted session leaves: its verified prefix, listed as unsealed and cut short.
-    expect(codes).toEqual({ 'a.jsonl': 'TRANSCRIPT_CHAIN_BROKEN', 'b.jsonl': 'unsealed', 'c.jsonl': 'TRANSCRIPT_SEQUENCE', 'd.jsonl': 'TRANSCRIPT_MALFORMED' });
+    // A cut root transcript is what an interrupted ceremony leaves: its verified prefix, unsealed and cut
+    // short. A cut session transcript is refused (TRANSCRIPT_TRUNCATED), even an unsealed kind, and listed.
+    expect(codes).toEqual({
+      'a.jsonl': 'TRANSCRIPT_CHAIN_BROKEN',
+      'b.jsonl': 'unsealed',
+      'c.jsonl': 'TRANSCRIPT_SEQUENCE',
+      'd.jsonl': 'TRANSCRIPT_MALFORMED',
+      'e.jsonl': 'TRANSCRIPT_TRUNCATED',
+      'f.jsonl': 'TRANSCRIPT_TRUNCATED',
+      'g.jsonl': 'TRANSCRIPT_TRUNCATED',
+    });
     expect(listing.transcripts.find((t) => t.name === 'b.jsonl')!.seal).toEqual({ state: 'unsealed', why: 'the chain is intact up to a last line cut short; no seal' });
+    expect(listing.transcripts.find((t) => t.name === 'f.jsonl')).toMatchObject({ kind: 'merge', kindTitle: 'Merge of signatures' });
     expect(listing.transcripts.find((t) => t.name === 'd.jsonl')).toMatchObject({ kind: 'unknown', kindTitle: 'Unreadable transcript' });
     // The message is a sentence; where is on its own (the screens show it on its own line).
     for (const t of listing.transcripts) {

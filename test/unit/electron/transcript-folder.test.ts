@@ -13,7 +13,7 @@ import type { TranscriptListView, TranscriptView } from '../../../electron/share
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { makeKey } from '../../support/keys.js';
-import { sha, STEPS, writeSample } from '../audit/fixtures.js';
+import { sha, STEPS, writeSample, writeUnsealedSession } from '../audit/fixtures.js';
 
 let dir: string;
 let aliceKeyId: string;
@@ -28,7 +28,10 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'secret'));
   writeFileSync(join(dir, 'state', 'transcript.jsonl'), await writeSample({ signer: admin, steps }));
   writeFileSync(join(dir, 'response.tcb.transcript.jsonl'), await writeSample({ signer: alice, steps: [{ step: 'co-sign', actor: { name: 'Alice Custodian', role: 'co-signer' }, digests: [{ label: 'request', sha256: sha('r') }] }], header: { kind: 'co-sign' } }));
-  writeFileSync(join(dir, 'request.tcb.transcript.jsonl'), await writeSample({ steps: [{ step: 'rotation.request', actor: { name: 'Ana Admin', role: 'administrator' } }], header: { kind: 'rotation-request' } }));
+  // Unsealed, ended with session.end as a real rotate session writes it; and one cut before its end.
+  const request = await writeUnsealedSession('rotation-request', [{ step: 'rotation.request', actor: { name: 'Ana Admin', role: 'administrator' } }]);
+  writeFileSync(join(dir, 'request.tcb.transcript.jsonl'), request);
+  writeFileSync(join(dir, 'cut.tcb.transcript.jsonl'), request.subarray(0, request.indexOf(new TextEncoder().encode('session.end'))));
   writeFileSync(join(dir, 'secret', 'share-card-1-of-3.txt'), 'SECRET CARD');
 }, 60_000);
 
@@ -44,10 +47,12 @@ describe('transcriptList and transcriptOpenListed', () => {
     const listing = (r as { value: TranscriptListView }).value;
     expect(listing.folder).toBe(dir.split('/').pop());
     expect(listing.transcripts.map((t) => [t.name, t.kindTitle, t.seal.state]).sort()).toEqual([
+      ['cut.tcb.transcript.jsonl', 'Rotation request', 'refused'],
       ['request.tcb.transcript.jsonl', 'Rotation request', 'unsealed'],
       ['response.tcb.transcript.jsonl', 'Co-signing', 'sealed'],
       ['state/transcript.jsonl', 'Root ceremony', 'sealed'],
     ]);
+    expect(listing.transcripts.find((t) => t.name === 'cut.tcb.transcript.jsonl')!.seal).toMatchObject({ state: 'refused', code: 'TRANSCRIPT_TRUNCATED' });
     const co = listing.transcripts.find((t) => t.kind === 'co-sign')!;
     expect(co.seal).toMatchObject({ state: 'sealed', keyId: aliceKeyId, holder: { name: 'Alice Custodian', custodian: true } });
     expect(co.started).toMatch(/^\d{4}-/);
