@@ -746,6 +746,11 @@ export class CeremonySession {
     return this.run?.result ? this.run.outDir : undefined;
   }
 
+  /** The completed ceremony's seal key ID: the Transcript screen names keys from transcripts it sealed. */
+  completedSealKey(): string | undefined {
+    return this.run?.result?.sealKeyId;
+  }
+
   /**
    * The completed ceremony's metadata/ folder (issue #16 "Export the metadata…"): its files, read as
    * `verify` and `import` read the output folder (src/io/ceremony-output.ts; secret/ is never opened).

@@ -5,14 +5,15 @@
  *
  * The folder is main's: one the person picks in main's dialog, or the completed ceremony's output
  * folder. The renderer names a listed transcript by its name in the last listing, which is looked up
- * here, never joined to a path on the renderer's word. Keys are named from the folder's sealed
- * transcripts (src/inspect/key-holders.ts, as Inspect and Rotation name them).
+ * here, never joined to a path on the renderer's word. Keys are named only from the folder's root
+ * transcripts sealed by an anchored key: the completed ceremony's seal key when the folder listed is its
+ * output, or the seal key the person entered as expected (transcript-list.ts anchoredHolders).
  *
  * No Electron here: the dialog comes in as a function (main: showOpenDialog; tests: a temporary folder).
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { listTranscripts, type FolderEntry, type TranscriptFolderIo, type TranscriptListing } from '../../src/audit/transcript-list.js';
+import { anchoredHolders, listTranscripts, type FolderEntry, type TranscriptFolderIo, type TranscriptListing } from '../../src/audit/transcript-list.js';
 import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
 import type { KeyHolder } from '../../src/inspect/key-holders.js';
 import { keyHoldersOf } from '../../src/inspect/key-holders.js';
@@ -29,6 +30,8 @@ export interface TranscriptFolderDeps {
   chooseFolder(): Promise<string | undefined>;
   /** The completed ceremony's output folder, or undefined when no ceremony has completed in this session. */
   ceremonyFolder(): string | undefined;
+  /** The completed ceremony's seal key ID: its root transcript in its output folder may name keys. */
+  ceremonySealKey?(): string | undefined;
 }
 
 /** The node file system under `root`, for the listing: no links followed (they are `other`). */
@@ -72,11 +75,14 @@ export function namedTranscriptView(t: VerifiedTranscript, fileName: string, hol
 
 /**
  * One transcript file on its own (the Transcript screen's "Open transcript…"): verified as before, and its
- * keys named by itself when it is sealed (a root ceremony's transcript names its custodians' keys).
+ * keys named by itself only when it is a root ceremony's transcript sealed by the key the person entered
+ * as expected (a seal by any other key proves nothing about who wrote the names).
  */
 export function verifyNamedTranscriptFile(file: { name: string; bytes: Uint8Array }, expectedSealKey?: string): TranscriptView {
   const t = verifyTranscript(file.bytes);
-  return namedTranscriptView(t, file.name, keyHoldersOf(t), expectedSealKey);
+  const expected = expectedSealKey?.toLowerCase();
+  const anchored = expected !== undefined && t.header.kind === 'root' && t.sealedBy !== undefined && (t.sealedBy.keyId === expected || t.sealedBy.fingerprint === expected);
+  return namedTranscriptView(t, file.name, anchored ? keyHoldersOf(t) : { byFingerprint: new Map(), byKeyId: new Map() }, expected);
 }
 
 function itemView(item: TranscriptListing['transcripts'][number]): TranscriptListItemView {
@@ -98,6 +104,8 @@ function itemView(item: TranscriptListing['transcripts'][number]): TranscriptLis
 export class TranscriptFolders {
   private folder: string | undefined;
   private listing: TranscriptListing | undefined;
+  /** The seal key anchored with the listed folder (the completed ceremony's, when that folder is its output). */
+  private anchor: string | undefined;
 
   constructor(private readonly deps: TranscriptFolderDeps) {}
 
@@ -106,9 +114,11 @@ export class TranscriptFolders {
     if (folder === undefined) {
       throw new CeremonyError('USAGE', req.from === 'ceremony' ? 'No ceremony has completed in this session, so there is no output folder to list.' : 'No folder was chosen; nothing was listed.');
     }
-    const listing = await listTranscripts(nodeFolderIo(folder));
+    const anchor = req.from === 'ceremony' ? this.deps.ceremonySealKey?.() : undefined;
+    const listing = await listTranscripts(nodeFolderIo(folder), { anchorKeys: anchor ? [anchor] : [] });
     this.folder = folder;
     this.listing = listing;
+    this.anchor = anchor;
     return { folder: basename(folder), transcripts: listing.transcripts.map(itemView), otherFiles: listing.otherFiles };
   }
 
@@ -121,6 +131,8 @@ export class TranscriptFolders {
     const bytes = await readFileCapped(join(folder, ...item.name.split('/')), MAX_TRANSCRIPT_BYTES);
     // Unsealed allowed: rotate and merge sessions have no key of their own to seal with (src/audit/session.ts).
     const t = verifyTranscript(bytes, { allowUnsealed: true });
-    return namedTranscriptView(t, item.name, listing.holders, req.expectedSealKey?.toLowerCase());
+    const expected = req.expectedSealKey?.toLowerCase();
+    // The key the person entered anchors the root transcripts it sealed, as the ceremony's own key does.
+    return namedTranscriptView(t, item.name, expected ? anchoredHolders(listing.namers, [this.anchor, expected]) : listing.holders, expected);
   }
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
+import { TranscriptFolders } from '../../../electron/main/transcript-folder.js';
 import type { TranscriptListView, TranscriptView } from '../../../electron/shared/api-types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
@@ -17,6 +18,7 @@ import { sha, STEPS, writeSample, writeUnsealedSession } from '../audit/fixtures
 
 let dir: string;
 let aliceKeyId: string;
+let adminKeyId: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tufc-transcript-folder-'));
@@ -26,12 +28,14 @@ beforeAll(async () => {
   const steps = STEPS.map((s) => (s.step === 'key.generate' ? { ...s, token: { serial: '12345678', keyId: probe.keyId }, digests: [{ label: 'root key fingerprint', sha256: probe.fingerprint }] } : s));
   mkdirSync(join(dir, 'state'));
   mkdirSync(join(dir, 'secret'));
-  writeFileSync(join(dir, 'state', 'transcript.jsonl'), await writeSample({ signer: admin, steps }));
+  const root = await writeSample({ signer: admin, steps });
+  adminKeyId = verifyTranscript(root).sealedBy!.keyId;
+  writeFileSync(join(dir, 'state', 'transcript.jsonl'), root);
   writeFileSync(join(dir, 'response.tcb.transcript.jsonl'), await writeSample({ signer: alice, steps: [{ step: 'co-sign', actor: { name: 'Alice Custodian', role: 'co-signer' }, digests: [{ label: 'request', sha256: sha('r') }] }], header: { kind: 'co-sign' } }));
   // Unsealed, ended with session.end as a real rotate session writes it; and one cut before its end.
   const request = await writeUnsealedSession('rotation-request', [{ step: 'rotation.request', actor: { name: 'Ana Admin', role: 'administrator' } }]);
   writeFileSync(join(dir, 'request.tcb.transcript.jsonl'), request);
-  writeFileSync(join(dir, 'cut.tcb.transcript.jsonl'), request.subarray(0, request.indexOf(new TextEncoder().encode('session.end'))));
+  writeFileSync(join(dir, 'cut.tcb.transcript.jsonl'), request.subarray(0, Buffer.from(request).indexOf('session.end')));
   writeFileSync(join(dir, 'secret', 'share-card-1-of-3.txt'), 'SECRET CARD');
 }, 60_000);
 
@@ -53,20 +57,37 @@ describe('transcriptList and transcriptOpenListed', () => {
       ['state/transcript.jsonl', 'Root ceremony', 'sealed'],
     ]);
     expect(listing.transcripts.find((t) => t.name === 'cut.tcb.transcript.jsonl')!.seal).toMatchObject({ state: 'refused', code: 'TRANSCRIPT_TRUNCATED' });
+    // A folder the person chose anchors no seal key: its transcripts name nobody yet.
     const co = listing.transcripts.find((t) => t.kind === 'co-sign')!;
-    expect(co.seal).toMatchObject({ state: 'sealed', keyId: aliceKeyId, holder: { name: 'Alice Custodian', custodian: true } });
+    expect(co.seal).toMatchObject({ state: 'sealed', keyId: aliceKeyId });
+    expect(co.seal.state === 'sealed' && co.seal.holder).toBe(undefined);
     expect(co.started).toMatch(/^\d{4}-/);
 
+    // Alice's key entered as expected: it matches, but it sealed no root transcript, so it names nobody.
     const opened = await h[CHANNELS.transcriptOpenListed]({ name: 'response.tcb.transcript.jsonl', expectedSealKey: aliceKeyId.toUpperCase() });
     expect(opened.ok).toBe(true);
     const view = (opened as { value: TranscriptView }).value;
-    expect(view.sealedBy?.holder).toEqual({ name: 'Alice Custodian', custodian: true });
     expect(view.expectedKey).toEqual({ given: aliceKeyId, matches: true });
-    expect(view.keyNames).toEqual([expect.objectContaining({ keyId: aliceKeyId, name: 'Alice Custodian', custodian: true })]);
+    expect(view.sealedBy?.holder).toBe(undefined);
+    expect(view.keyNames).toBe(undefined);
+
+    // The ceremony's seal key entered as expected anchors its root transcript: Alice's key is named.
+    const rootView = await h[CHANNELS.transcriptOpenListed]({ name: 'state/transcript.jsonl', expectedSealKey: adminKeyId });
+    expect(rootView).toMatchObject({ ok: true, value: { expectedKey: { given: adminKeyId, matches: true }, keyNames: [expect.objectContaining({ keyId: aliceKeyId, name: 'Alice Custodian', custodian: true })] } });
 
     // An unsealed session transcript opens as unsealed (rotate and merge have no key of their own).
     const unsealed = await h[CHANNELS.transcriptOpenListed]({ name: 'request.tcb.transcript.jsonl' });
     expect(unsealed).toMatchObject({ ok: true, value: { sealed: false, kind: 'rotation-request' } });
+  });
+
+  it('the completed ceremony’s output folder is listed with its seal key anchored: its root transcript names the keys', async () => {
+    const folders = new TranscriptFolders({ chooseFolder: async () => undefined, ceremonyFolder: () => dir, ceremonySealKey: () => adminKeyId });
+    const listing = await folders.list({ from: 'ceremony' });
+    const co = listing.transcripts.find((t) => t.kind === 'co-sign')!;
+    expect(co.seal).toMatchObject({ state: 'sealed', keyId: aliceKeyId, holder: { name: 'Alice Custodian', custodian: true } });
+    const view = await folders.open({ name: 'response.tcb.transcript.jsonl', expectedSealKey: aliceKeyId });
+    expect(view.sealedBy?.holder).toEqual({ name: 'Alice Custodian', custodian: true });
+    expect(view.keyNames).toEqual([expect.objectContaining({ keyId: aliceKeyId, name: 'Alice Custodian', custodian: true })]);
   });
 
   it('opens only names of the last listing (a file that exists but was not listed is refused)', async () => {
@@ -89,11 +110,18 @@ describe('transcriptList and transcriptOpenListed', () => {
     expect(await h[CHANNELS.ceremonyPrintTranscript](undefined)).toMatchObject({ ok: false, code: 'USAGE' });
   });
 
-  it('a single transcript opened on its own names the keys it records itself', async () => {
+  it('a single transcript opened on its own names the keys it records only when sealed by the expected key', async () => {
     const { readFileSync } = await import('node:fs');
     const h = createIpcHandlers({});
-    const r = await h[CHANNELS.transcriptVerify]({ file: { name: 'transcript.jsonl', bytes: new Uint8Array(readFileSync(join(dir, 'state', 'transcript.jsonl'))) } });
+    const bytes = new Uint8Array(readFileSync(join(dir, 'state', 'transcript.jsonl')));
+    // Sealed by the key entered as expected: its names are shown.
+    const r = await h[CHANNELS.transcriptVerify]({ file: { name: 'transcript.jsonl', bytes }, expectedSealKey: adminKeyId });
     expect(r).toMatchObject({ ok: true, value: { keyNames: [expect.objectContaining({ keyId: aliceKeyId, name: 'Alice Custodian' })] } });
+    // No expected key, or another one: the seal proves nothing about who wrote the names, so none are shown.
+    for (const expectedSealKey of [undefined, aliceKeyId]) {
+      const plain = await h[CHANNELS.transcriptVerify]({ file: { name: 'transcript.jsonl', bytes }, ...(expectedSealKey ? { expectedSealKey } : {}) });
+      expect(plain.ok && (plain as { value: TranscriptView }).value.keyNames).toBe(undefined);
+    }
   });
 });
 
