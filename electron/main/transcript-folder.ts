@@ -128,6 +128,7 @@ export class TranscriptFolders {
     if (!folder || !listing) throw new CeremonyError('USAGE', 'List a folder’s transcripts first.');
     const item = listing.transcripts.find((t) => t.name === req.name);
     if (!item) throw new CeremonyError('USAGE', `${req.name} is not one of the transcripts listed from ${basename(folder)}; list the folder again.`);
+    if (item.unshownName) throw new CeremonyError('SCHEMA_INVALID', `${item.name}: the file name holds characters not shown to people; rename the file to open it`);
     const bytes = await readFileCapped(join(folder, ...item.name.split('/')), MAX_TRANSCRIPT_BYTES);
     // Unsealed allowed: rotate and merge sessions have no key of their own to seal with (src/audit/session.ts).
     const t = verifyTranscript(bytes, { allowUnsealed: true });

@@ -24,6 +24,7 @@
  * disk itself.
  */
 import { CeremonyError } from '../errors.js';
+import { isShownText, quoteShown } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonValue } from '../json/types.js';
 import { keyHoldersOf, type KeyHolder } from '../inspect/key-holders.js';
@@ -75,8 +76,13 @@ export type ListedSeal =
   | { state: 'refused'; code: string; message: string; path?: string };
 
 export interface ListedTranscript {
-  /** Relative path in the folder, `/`-separated. */
+  /**
+   * Relative path in the folder, `/`-separated; a path holding characters not shown to people (bidi,
+   * invisible, control: src/json/fields.ts) is quoted with those escaped (quoteShown), `unshownName` set
+   * and its seal refused, so a name cannot be spoofed on screen (review A #7).
+   */
   name: string;
+  unshownName?: true;
   /** The header's kind (`root`, `co-sign`, `merge`, …) and the same in words. */
   kind: string;
   kindTitle: string;
@@ -237,6 +243,12 @@ export async function listTranscripts(io: TranscriptFolderIo, opts: ListTranscri
       return;
     }
     if (transcripts.length >= maxTranscripts) throw new CeremonyError('INPUT_TOO_LARGE', `the folder holds more than ${maxTranscripts} transcripts; choose a smaller folder`, { path: rel });
+    if (!isShownText(rel)) {
+      const name = quoteShown(rel);
+      const refusal = new CeremonyError('SCHEMA_INVALID', 'the file name holds characters not shown to people (control, bidi or invisible characters can hide or reorder it); rename the file to open it', { path: name });
+      transcripts.push({ name, unshownName: true, kind: recognised.header?.kind ?? 'unknown', kindTitle: recognised.header ? transcriptKindTitle(recognised.header.kind) : 'Unreadable transcript', entries: 0, seal: refusedSeal(refusal) });
+      return;
+    }
     if (!recognised.header) {
       const refusal = recognised.refusal!;
       transcripts.push({ name: rel, kind: 'unknown', kindTitle: 'Unreadable transcript', entries: 0, seal: refusedSeal(refusal) });

@@ -226,6 +226,17 @@ describe('listTranscripts', () => {
     expect((await listTranscripts(io, { maxTotalBytes: cosign.length * 3 })).transcripts).toHaveLength(3);
   });
 
+  test('a transcript whose name holds bidi or invisible characters is listed quoted and refused (review A #7)', async () => {
+    const io = memoryFolder({ 'co-sign\u202Elmth.jsonl': cosign, 'a\u200Bb/x.jsonl': cosign, 'plain\u202E.txt': enc.encode('not a transcript\n') });
+    const listing = await listTranscripts(io);
+    expect(listing.otherFiles).toBe(1);
+    expect(listing.transcripts.map((t) => [t.name, t.unshownName, t.kind, t.seal.state === 'refused' && t.seal.code])).toEqual([
+      ['"a\\u200bb/x.jsonl"', true, 'co-sign', 'SCHEMA_INVALID'],
+      ['"co-sign\\u202elmth.jsonl"', true, 'co-sign', 'SCHEMA_INVALID'],
+    ]);
+    for (const t of listing.transcripts) expect(t.name).not.toMatch(/[\u200b\u202e]/);
+  });
+
   test('the head of a file that is not a transcript is zeroed once looked at', async () => {
     const heads: Uint8Array[] = [];
     const io = memoryFolder({ 'card.txt': enc.encode('TUFC-SHARE v1 not a transcript\n'), 'x.jsonl': cosign });
