@@ -11,7 +11,7 @@
  *
  * No Electron here: the dialog comes in as a function (main: showOpenDialog; tests: a temporary folder).
  */
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { anchoredHolders, listTranscripts, type FolderEntry, type TranscriptFolderIo, type TranscriptListing } from '../../src/audit/transcript-list.js';
 import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
@@ -22,6 +22,8 @@ import { verifyTranscript } from '../../src/audit/verify.js';
 import { shortDigest } from '../../src/crypto/digest-words.js';
 import { CeremonyError } from '../../src/errors.js';
 import { readFileCapped, readFileHead } from '../../src/io/files.js';
+import { SECRET_DIR } from '../../src/ceremony/layout.js';
+import { shownOrQuoted } from '../../src/json/fields.js';
 import type { TranscriptKeyNameView, TranscriptListItemView, TranscriptListView, TranscriptView } from '../shared/api-types.js';
 import { transcriptView } from './ceremony.js';
 
@@ -34,19 +36,57 @@ export interface TranscriptFolderDeps {
   ceremonySealKey?(): string | undefined;
 }
 
-/** The node file system under `root`, for the listing: no links followed (they are `other`). */
+/**
+ * Every folder on `rel`'s way below `root` (the last component too when `dirs` is 'all') is a real folder,
+ * not a link, and none is a ceremony's `secret`. readFileCapped and readFileHead refuse a link only in the
+ * last component (O_NOFOLLOW); a folder on the way swapped for a link since the listing (review A #5)
+ * would be followed. Node has no openat, so each component is lstat'ed before and again after the read:
+ * a swap is refused unless it is undone in between.
+ */
+async function checkFolders(root: string, rel: string, dirs: 'parents' | 'all'): Promise<void> {
+  const parts = rel ? rel.split('/') : [];
+  const n = dirs === 'all' ? parts.length : parts.length - 1;
+  for (let i = 0; i < n; i++) {
+    const shown = parts.slice(0, i + 1).join('/');
+    const st = await lstat(join(root, ...parts.slice(0, i + 1))).catch((err: unknown) => {
+      throw new CeremonyError('FILE_NOT_FOUND', `${shownOrQuoted(shown)} is no longer in the listed folder; list it again`, { cause: err });
+    });
+    if (!st.isDirectory() || parts[i] === SECRET_DIR) {
+      throw new CeremonyError('NOT_A_REGULAR_FILE', `${shownOrQuoted(shown)} is ${st.isSymbolicLink() ? 'a link' : parts[i] === SECRET_DIR ? 'a secret folder' : 'not a folder'} now; links are not followed: list the folder again`);
+    }
+  }
+}
+
+/** `read` with the folders on the way checked before and after (checkFolders); the bytes zeroed on a refusal. */
+async function readChecked<T extends Uint8Array | undefined>(root: string, rel: string, read: () => Promise<T>): Promise<T> {
+  await checkFolders(root, rel, 'parents');
+  const out = await read();
+  try {
+    await checkFolders(root, rel, 'parents');
+  } catch (err) {
+    out?.fill(0);
+    throw err;
+  }
+  return out;
+}
+
+/** The node file system under `root`, for the listing: no links followed (they are `other`), on any component. */
 export function nodeFolderIo(root: string): TranscriptFolderIo {
   const at = (rel: string) => (rel ? join(root, ...rel.split('/')) : root);
   return {
     async list(rel) {
+      await checkFolders(root, rel, 'all');
       const entries = await readdir(at(rel), { withFileTypes: true });
+      await checkFolders(root, rel, 'all');
       return entries.map((e): FolderEntry => ({ name: e.name, kind: e.isFile() ? 'file' : e.isDirectory() ? 'directory' : 'other' }));
     },
     async head(rel, n) {
-      const h = await readFileHead(at(rel), n);
-      return h.kind === 'file' ? h.head : new Uint8Array();
+      return readChecked(root, rel, async () => {
+        const h = await readFileHead(at(rel), n);
+        return h.kind === 'file' ? h.head : new Uint8Array();
+      });
     },
-    read: (rel, max) => readFileCapped(at(rel), max),
+    read: (rel, max) => readChecked(root, rel, () => readFileCapped(at(rel), max)),
   };
 }
 
@@ -129,7 +169,7 @@ export class TranscriptFolders {
     const item = listing.transcripts.find((t) => t.name === req.name);
     if (!item) throw new CeremonyError('USAGE', `${req.name} is not one of the transcripts listed from ${basename(folder)}; list the folder again.`);
     if (item.unshownName) throw new CeremonyError('SCHEMA_INVALID', `${item.name}: the file name holds characters not shown to people; rename the file to open it`);
-    const bytes = await readFileCapped(join(folder, ...item.name.split('/')), MAX_TRANSCRIPT_BYTES);
+    const bytes = await readChecked(folder, item.name, () => readFileCapped(join(folder, ...item.name.split('/')), MAX_TRANSCRIPT_BYTES));
     // Unsealed allowed: rotate and merge sessions have no key of their own to seal with (src/audit/session.ts).
     const t = verifyTranscript(bytes, { allowUnsealed: true });
     const expected = req.expectedSealKey?.toLowerCase();

@@ -90,6 +90,29 @@ describe('transcriptList and transcriptOpenListed', () => {
     expect(view.keyNames).toEqual([expect.objectContaining({ keyId: aliceKeyId, name: 'Alice Custodian', custodian: true })]);
   });
 
+  it('a folder on a listed transcript’s path swapped for a link since the listing is refused, not followed (review A #5)', async () => {
+    const { readFileSync, renameSync, symlinkSync } = await import('node:fs');
+    const base = mkdtempSync(join(tmpdir(), 'tufc-transcript-swap-'));
+    try {
+      const bytes = readFileSync(join(dir, 'response.tcb.transcript.jsonl'));
+      mkdirSync(join(base, 'listed', 'a'), { recursive: true });
+      writeFileSync(join(base, 'listed', 'a', 'x.jsonl'), bytes);
+      mkdirSync(join(base, 'other', 'secret'), { recursive: true });
+      writeFileSync(join(base, 'other', 'secret', 'x.jsonl'), bytes);
+      const folders = new TranscriptFolders({ chooseFolder: async () => join(base, 'listed'), ceremonyFolder: () => undefined });
+      expect((await folders.list({ from: 'choose' })).transcripts.map((t) => t.name)).toEqual(['a/x.jsonl']);
+      expect((await folders.open({ name: 'a/x.jsonl' })).kind).toBe('co-sign');
+      // a/ becomes a link to another ceremony's secret/: opening the listed name does not follow it.
+      renameSync(join(base, 'listed', 'a'), join(base, 'listed', 'a-was'));
+      symlinkSync(join(base, 'other', 'secret'), join(base, 'listed', 'a'));
+      await expect(folders.open({ name: 'a/x.jsonl' })).rejects.toMatchObject({ code: 'NOT_A_REGULAR_FILE', message: expect.stringContaining('a link') });
+      // Listed again, the link is not walked into.
+      expect((await folders.list({ from: 'choose' })).transcripts.map((t) => t.name)).toEqual(['a-was/x.jsonl']);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
   it('opens only names of the last listing (a file that exists but was not listed is refused)', async () => {
     const h = createIpcHandlers({ chooseTranscriptFolder: async () => dir });
     expect(await h[CHANNELS.transcriptOpenListed]({ name: 'state/transcript.jsonl' })).toMatchObject({ ok: false, code: 'USAGE' });
