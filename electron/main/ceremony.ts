@@ -22,9 +22,9 @@
  */
 import { setTouchNotice } from '../../src/signers/pkcs11/piv-touch.js';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { verifyTranscript } from '../../src/audit/verify.js';
 import { MAX_TRANSCRIPT_BYTES } from '../../src/audit/schema.js';
 import type { VerifiedTranscript } from '../../src/audit/types.js';
@@ -62,8 +62,7 @@ import type { AttestationTrust } from '../../src/attestation/yubico-pki.js';
 import { slotTitle } from '../../src/signers/pkcs11/piv-slots.js';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { assertAbsent, readFileCapped, readNamedInput, writeFileAtomic } from '../../src/io/files.js';
-import { metadataDirOf } from '../../src/io/ceremony-output.js';
-import { STATE_DIR } from '../../src/ceremony/layout.js';
+import { METADATA_DIR, STATE_DIR } from '../../src/ceremony/layout.js';
 import { shownOrQuoted } from '../../src/json/fields.js';
 import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { TokenDescription } from '../../src/signers/pkcs11/token.js';
@@ -746,16 +745,29 @@ export class CeremonySession {
     return this.run?.result ? this.run.outDir : undefined;
   }
 
+  /** The completed ceremony's seal key ID: the Transcript screen names keys from transcripts it sealed. */
+  completedSealKey(): string | undefined {
+    return this.run?.result?.sealKeyId;
+  }
+
   /**
-   * The completed ceremony's metadata/ folder (issue #16 "Export the metadata…"): its files, read as
-   * `verify` and `import` read the output folder (src/io/ceremony-output.ts; secret/ is never opened).
+   * The completed ceremony's metadata/ folder (issue #16 "Export the metadata…"): exactly OUT/metadata,
+   * never the output folder itself, whose secret/ holds the share cards (review A #3: a moved or deleted
+   * metadata/ must not make this read the cards). lstat, not stat: a metadata/ replaced by a link to
+   * another folder is refused, not followed.
    */
   async metadataFiles(): Promise<{ files: NamedFile[]; source: string }> {
     const run = this.run;
     if (!run?.result) throw new CeremonyError('USAGE', 'The metadata can be exported once the ceremony is complete.');
-    const dir = await metadataDirOf(run.outDir);
-    const read = await readNamedInput(dir.dir);
-    return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: dir.source };
+    const dir = join(run.outDir, METADATA_DIR);
+    const source = `${basename(run.outDir)}/${METADATA_DIR}`;
+    const st = await lstat(dir).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CeremonyError('FILE_NOT_FOUND', `${source} is not there (moved or deleted?); nothing was exported`, { cause: err });
+      throw err;
+    });
+    if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${source} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; the metadata is exported only from the ceremony's own metadata folder`);
+    const read = await readNamedInput(dir);
+    return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source };
   }
 
   /** The printable transcript the machine wrote beside the transcript (state/transcript.html), to the printer. */

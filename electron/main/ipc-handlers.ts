@@ -178,7 +178,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
   const exp = d.exportSession;
   const rot: rotation.RotationDeps = { ...d.rotation, tokens: d.tokens };
   const c = d.ceremony;
-  const transcripts = new TranscriptFolders({ chooseFolder: d.chooseTranscriptFolder, ceremonyFolder: () => c.completedFolder() });
+  const transcripts = new TranscriptFolders({ chooseFolder: d.chooseTranscriptFolder, ceremonyFolder: () => c.completedFolder(), ceremonySealKey: () => c.completedSealKey() });
   // Every module the renderer names becomes a preset name or the path main holds for its handle, here.
   const mod = (ref: Parameters<ModuleChoices['resolve']>[0]) => d.moduleChoices.resolve(ref);
   return {

@@ -9,17 +9,22 @@
  * kind, repository, date, entries and its seal state — sealed by key …, an unsealed chain, or refused with
  * the verifier's code (an edited, cut or reordered file is listed as refused, not hidden).
  *
- * Keys are named by the sealed transcripts of the same folder (src/inspect/key-holders.ts, as Inspect,
- * Rotation and Co-sign name them): the root ceremony's transcript says which custodian's token made which
- * key, so a co-signing session sealed by that key is "sealed by Alice's key". An unsealed transcript
- * names nobody (nothing proves who wrote it).
+ * Keys are named only by root-ceremony transcripts of the same folder whose seal is anchored
+ * (src/inspect/key-holders.ts, as Inspect, Rotation and Co-sign name them): sealed by a key the caller
+ * trusts — the completed ceremony's own seal key, or the seal key the person entered as expected. A seal
+ * alone proves nothing about who wrote a file (anyone can seal with a fresh key), so a self-sealed file
+ * dropped in the folder names nobody. When two anchored transcripts name one key differently, neither
+ * wins: the key is shown as disputed, with both names. An unsealed transcript names nobody.
  *
  * Untrusted input: the walk is bounded (depth, number of entries), links are not followed, a folder
  * named `secret` (the ceremony's share cards, src/ceremony/layout.ts) is never opened, each file's head
- * and whole are read under caps. The file system is injected (`TranscriptFolderIo`): the core reads no
+ * and whole are read under caps, and the transcripts read in all under a total cap (verification runs on
+ * Electron's main process: a folder of many large self-sealed files must not freeze or exhaust it). Only
+ * each transcript's summary and, for a sealed root transcript, the names it records are kept. The file system is injected (`TranscriptFolderIo`): the core reads no
  * disk itself.
  */
 import { CeremonyError } from '../errors.js';
+import { isShownText, quoteShown } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonValue } from '../json/types.js';
 import { keyHoldersOf, type KeyHolder } from '../inspect/key-holders.js';
@@ -36,7 +41,7 @@ export interface FolderEntry {
 /** Paths are relative to the listed folder, `/`-separated; '' is the folder itself. */
 export interface TranscriptFolderIo {
   list(rel: string): Promise<FolderEntry[]>;
-  /** At most the first `n` bytes of a file. */
+  /** At most the first `n` bytes of a file, in a buffer of its own (the listing zeroes it when done). */
   head(rel: string, n: number): Promise<Uint8Array>;
   /** The whole file; refuses (INPUT_TOO_LARGE) one over `max` bytes. */
   read(rel: string, max: number): Promise<Uint8Array>;
@@ -49,7 +54,17 @@ export interface ListTranscriptsOptions {
   maxEntries?: number;
   /** Transcripts listed at most, the same way. Default 500. */
   maxTranscripts?: number;
+  /** Bytes of transcripts read in all, the same way. Default MAX_LISTING_BYTES. */
+  maxTotalBytes?: number;
+  /**
+   * Seal keys (key IDs or SPKI fingerprints, lower-case hex) whose root-ceremony transcripts may name keys:
+   * the completed ceremony's own seal key, a seal key the person entered. None: no key is named.
+   */
+  anchorKeys?: readonly string[];
 }
+
+/** The total bytes of transcripts one listing reads (8 transcripts at the 16 MiB file cap). */
+export const MAX_LISTING_BYTES = 128 * 1024 * 1024;
 
 /** The secret folder of a ceremony output (src/ceremony/layout.ts SECRET_DIR): never opened here. */
 const SECRET_FOLDER = 'secret';
@@ -61,8 +76,13 @@ export type ListedSeal =
   | { state: 'refused'; code: string; message: string; path?: string };
 
 export interface ListedTranscript {
-  /** Relative path in the folder, `/`-separated. */
+  /**
+   * Relative path in the folder, `/`-separated; a path holding characters not shown to people (bidi,
+   * invisible, control: src/json/fields.ts) is quoted with those escaped (quoteShown), `unshownName` set
+   * and its seal refused, so a name cannot be spoofed on screen (review A #7).
+   */
   name: string;
+  unshownName?: true;
   /** The header's kind (`root`, `co-sign`, `merge`, …) and the same in words. */
   kind: string;
   kindTitle: string;
@@ -72,12 +92,66 @@ export interface ListedTranscript {
   seal: ListedSeal;
 }
 
+export interface NamedHolders {
+  byFingerprint: Map<string, KeyHolder>;
+  byKeyId: Map<string, KeyHolder>;
+}
+
+/** A sealed root-ceremony transcript of the listing: who sealed it and the key names it records. */
+export interface ListedNamer {
+  name: string;
+  sealKeyId: string;
+  sealFingerprint: string;
+  holders: NamedHolders;
+}
+
 export interface TranscriptListing {
   transcripts: ListedTranscript[];
   /** Files looked at that are not transcripts (read no further than their first line). */
   otherFiles: number;
-  /** Who holds which key, from the folder's sealed transcripts (by fingerprint and by key ID). */
-  holders: { byFingerprint: Map<string, KeyHolder>; byKeyId: Map<string, KeyHolder> };
+  /** Who holds which key, from the anchored root transcripts only (anchoredHolders). */
+  holders: NamedHolders;
+  /** Every sealed root transcript's names, anchored or not: an expected key given later may anchor one. */
+  namers: ListedNamer[];
+}
+
+function sameHolder(a: KeyHolder, b: KeyHolder): boolean {
+  return a.name === b.name && a.custodian === b.custodian;
+}
+
+/**
+ * The names recorded by the root transcripts sealed by one of `anchors` (key ID or fingerprint). No order
+ * between transcripts is trusted (a header's `started` is its author's word): when two name one key
+ * differently, the key is named as disputed, with each name and the file that gives it.
+ */
+export function anchoredHolders(namers: readonly ListedNamer[], anchors: Iterable<string | undefined>): NamedHolders {
+  const trusted = new Set([...anchors].filter((a): a is string => typeof a === 'string' && a !== '').map((a) => a.toLowerCase()));
+  const out: NamedHolders = { byFingerprint: new Map(), byKeyId: new Map() };
+  const claims = new Map<string, { holder: KeyHolder; from: string }[]>();
+  const claim = (map: Map<string, KeyHolder>, tag: string, key: string, holder: KeyHolder, from: string) => {
+    const id = `${tag}:${key}`;
+    const list = claims.get(id) ?? [];
+    if (!list.some((c) => sameHolder(c.holder, holder))) list.push({ holder, from });
+    claims.set(id, list);
+    const [first] = list;
+    map.set(key, list.length === 1 ? first!.holder : { name: `disputed: ${list.map((c) => `named “${c.holder.name}” in ${c.from}`).join(', ')}`, custodian: false });
+  };
+  for (const n of namers) {
+    if (!trusted.has(n.sealKeyId) && !trusted.has(n.sealFingerprint)) continue;
+    for (const [k, v] of n.holders.byFingerprint) claim(out.byFingerprint, 'fp', k, v, n.name);
+    for (const [k, v] of n.holders.byKeyId) claim(out.byKeyId, 'id', k, v, n.name);
+  }
+  return out;
+}
+
+/** Name each sealed item's seal key from `holders`. */
+export function nameSeals(transcripts: ListedTranscript[], holders: NamedHolders): void {
+  for (const item of transcripts) {
+    if (item.seal.state !== 'sealed') continue;
+    delete item.seal.holder;
+    const holder = holders.byFingerprint.get(item.seal.fingerprint) ?? holders.byKeyId.get(item.seal.keyId);
+    if (holder) item.seal.holder = holder;
+  }
 }
 
 const KIND_TITLES: Record<string, string> = {
@@ -146,19 +220,35 @@ export async function listTranscripts(io: TranscriptFolderIo, opts: ListTranscri
   const maxDepth = opts.maxDepth ?? 4;
   const maxEntries = opts.maxEntries ?? 5000;
   const maxTranscripts = opts.maxTranscripts ?? 500;
+  const maxTotalBytes = opts.maxTotalBytes ?? MAX_LISTING_BYTES;
   const transcripts: ListedTranscript[] = [];
-  const sealed: VerifiedTranscript[] = [];
+  const namers: ListedNamer[] = [];
   let seen = 0;
   let otherFiles = 0;
+  let totalBytes = 0;
 
   const visitFile = async (rel: string): Promise<void> => {
     // One line more than a header can be, so a first line at the cap is still seen whole.
-    const recognised = recogniseTranscriptHead(await io.head(rel, MAX_LINE_BYTES + 1));
+    const head = await io.head(rel, MAX_LINE_BYTES + 1);
+    let recognised: Recognised;
+    try {
+      recognised = recogniseTranscriptHead(head);
+    } finally {
+      // Any file in the folder may be read here (a share card saved outside secret/, a key file): its
+      // head is not kept, and not left in memory either.
+      head.fill(0);
+    }
     if (!recognised.transcript) {
       otherFiles++;
       return;
     }
     if (transcripts.length >= maxTranscripts) throw new CeremonyError('INPUT_TOO_LARGE', `the folder holds more than ${maxTranscripts} transcripts; choose a smaller folder`, { path: rel });
+    if (!isShownText(rel)) {
+      const name = quoteShown(rel);
+      const refusal = new CeremonyError('SCHEMA_INVALID', 'the file name holds characters not shown to people (control, bidi or invisible characters can hide or reorder it); rename the file to open it', { path: name });
+      transcripts.push({ name, unshownName: true, kind: recognised.header?.kind ?? 'unknown', kindTitle: recognised.header ? transcriptKindTitle(recognised.header.kind) : 'Unreadable transcript', entries: 0, seal: refusedSeal(refusal) });
+      return;
+    }
     if (!recognised.header) {
       const refusal = recognised.refusal!;
       transcripts.push({ name: rel, kind: 'unknown', kindTitle: 'Unreadable transcript', entries: 0, seal: refusedSeal(refusal) });
@@ -167,12 +257,22 @@ export async function listTranscripts(io: TranscriptFolderIo, opts: ListTranscri
     let t: VerifiedTranscript | undefined;
     let refusal: CeremonyError | undefined;
     try {
-      t = verifyTranscript(await io.read(rel, MAX_TRANSCRIPT_BYTES), { allowUnsealed: true });
+      const bytes = await io.read(rel, MAX_TRANSCRIPT_BYTES);
+      totalBytes += bytes.length;
+      if (totalBytes > maxTotalBytes) {
+        throw new CeremonyError('INPUT_TOO_LARGE', `the transcripts in this folder are more than ${Math.floor(maxTotalBytes / (1024 * 1024))} MiB in all; choose a smaller folder`, { path: rel });
+      }
+      t = verifyTranscript(bytes, { allowUnsealed: true });
     } catch (err) {
-      if (!(err instanceof CeremonyError)) throw err;
+      if (!(err instanceof CeremonyError) || totalBytes > maxTotalBytes) throw err;
       refusal = err;
     }
-    if (t?.sealed) sealed.push(t);
+    // Only a root ceremony's transcript names custodians' keys (a co-sign or other session records none of
+    // its own); only its names are kept, not the transcript.
+    if (t?.sealedBy && t.header.kind === 'root') {
+      const h = keyHoldersOf(t);
+      namers.push({ name: rel, sealKeyId: t.sealedBy.keyId, sealFingerprint: t.sealedBy.fingerprint, holders: { byFingerprint: h.byFingerprint, byKeyId: h.byKeyId } });
+    }
     transcripts.push(summarise(rel, recognised.header, t, refusal));
   };
 
@@ -187,23 +287,12 @@ export async function listTranscripts(io: TranscriptFolderIo, opts: ListTranscri
   };
   await walk('', 0);
 
-  // Names come only from sealed transcripts; a later ceremony's naming wins over an earlier one's.
-  const byFingerprint = new Map<string, KeyHolder>();
-  const byKeyId = new Map<string, KeyHolder>();
-  for (const t of sealed.sort((a, b) => (a.header.started < b.header.started ? -1 : a.header.started > b.header.started ? 1 : 0))) {
-    const h = keyHoldersOf(t);
-    for (const [k, v] of h.byFingerprint) byFingerprint.set(k, v);
-    for (const [k, v] of h.byKeyId) byKeyId.set(k, v);
-  }
-  for (const item of transcripts) {
-    if (item.seal.state !== 'sealed') continue;
-    const holder = byFingerprint.get(item.seal.fingerprint) ?? byKeyId.get(item.seal.keyId);
-    if (holder) item.seal.holder = holder;
-  }
+  const holders = anchoredHolders(namers, opts.anchorKeys ?? []);
+  nameSeals(transcripts, holders);
   transcripts.sort((a, b) => {
     const sa = a.header?.started ?? '';
     const sb = b.header?.started ?? '';
     return sa < sb ? -1 : sa > sb ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   });
-  return { transcripts, otherFiles, holders: { byFingerprint, byKeyId } };
+  return { transcripts, otherFiles, holders, namers };
 }

@@ -11,7 +11,8 @@
  * Issue #16: a folder's transcripts are listed — the root ceremony's and every session's (rotate, sign,
  * merge, import, publish), found by their header in main (src/audit/transcript-list.ts) — each with its
  * kind, date and seal state (sealed by whose key, an unsealed chain, or refused), and each opens here.
- * Keys are named by their holders from the folder's sealed transcripts, as Inspect and Rotation name them.
+ * Keys are named by their holders only from root transcripts sealed by an anchored key (the completed
+ * ceremony’s own seal key, or the expected key entered here): electron/main/transcript-folder.ts.
  */
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { useReveal } from '../lib/reveal';

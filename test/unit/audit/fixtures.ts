@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { canonicalBytes } from '../../../src/json/canonical.js';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 import { memorySink, TranscriptWriter, type EntryInput, type HeaderInput } from '../../../src/audit/transcript.js';
+import { SessionTranscript, type SessionKind } from '../../../src/audit/session.js';
 import { recordHash } from '../../../src/audit/schema.js';
 import type { TranscriptEntry, TranscriptHeader } from '../../../src/audit/types.js';
 import type { MetadataSigner } from '../../../src/tuf/sign.js';
@@ -80,6 +81,17 @@ export async function writeSample(opts: { signer?: MetadataSigner; steps?: Entry
   for (const step of opts.steps ?? STEPS) await writer.append(step);
   if (opts.signer) await writer.seal(opts.signer);
   return sink.bytes();
+}
+
+/**
+ * An unsealed session transcript written the way rotate, merge, import and publish write theirs
+ * (src/audit/session.ts): its entries, then `session.end` with the outcome.
+ */
+export async function writeUnsealedSession(kind: SessionKind, steps: EntryInput[], outcome = 'done'): Promise<Uint8Array> {
+  const s = await SessionTranscript.start({ kind, profile: HEADER.profile, repository: HEADER.repository, reviewed: { sha256: HEADER.planHash }, rehearsal: HEADER.rehearsal }, fixedClock());
+  for (const step of steps) await s.append(step);
+  await s.end(outcome);
+  return s.bytes();
 }
 
 const enc = new TextEncoder();

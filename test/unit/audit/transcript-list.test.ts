@@ -9,7 +9,7 @@ import { CeremonyError } from '../../../src/errors.js';
 import { listTranscripts, recogniseTranscriptHead, transcriptKindTitle, type FolderEntry, type TranscriptFolderIo } from '../../../src/audit/transcript-list.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
-import { HEADER, join, lines, sha, STEPS, writeSample } from './fixtures.js';
+import { HEADER, join, lines, sha, STEPS, writeSample, writeUnsealedSession } from './fixtures.js';
 
 /** A folder in memory: `files` by relative path; `links` are reported as neither file nor folder. */
 function memoryFolder(files: Record<string, Uint8Array>, links: string[] = []): TranscriptFolderIo & { read_: string[] } {
@@ -33,7 +33,8 @@ function memoryFolder(files: Record<string, Uint8Array>, links: string[] = []): 
   return {
     read_,
     list,
-    head: async (rel, n) => bytes(rel).subarray(0, n),
+    // A copy, as the node file system gives: the listing zeroes each head it is done with.
+    head: async (rel, n) => bytes(rel).slice(0, n),
     read: async (rel, max) => {
       const b = bytes(rel);
       if (b.length > max) throw new CeremonyError('INPUT_TOO_LARGE', `${rel} is over the cap`);
@@ -47,6 +48,7 @@ let alice: TestKey;
 let admin: TestKey;
 let stranger: TestKey;
 let aliceKey: { keyId: string; fingerprint: string };
+let adminKeyId: string;
 let root: Uint8Array;
 let cosign: Uint8Array;
 let merge: Uint8Array;
@@ -61,10 +63,12 @@ beforeAll(async () => {
     s.step === 'key.generate' ? { ...s, token: { serial: '12345678', keyId: aliceKey.keyId }, digests: [{ label: 'root key (ECDSA P-256) fingerprint', sha256: aliceKey.fingerprint }] } : s,
   );
   root = await writeSample({ signer: admin, steps });
-  // A co-signing session sealed by Alice's key; a merge that is not sealed (no key of its own).
+  adminKeyId = verifyTranscript(root).sealedBy!.keyId;
+  // A co-signing session sealed by Alice's key; a merge that is not sealed (no key of its own), ended with
+  // session.end as a real merge session is.
   const session = [{ step: 'co-sign', actor: { name: 'Alice Custodian', role: 'co-signer' as const }, digests: [{ label: 'the request', sha256: sha('request') }] }];
   cosign = await writeSample({ signer: alice, steps: session, header: { kind: 'co-sign' } });
-  merge = await writeSample({ steps: [{ step: 'merge', actor: { name: 'Ana Admin', role: 'administrator' } }], header: { kind: 'merge' } });
+  merge = await writeUnsealedSession('merge', [{ step: 'merge', actor: { name: 'Ana Admin', role: 'administrator' } }]);
 });
 
 describe('listTranscripts', () => {
@@ -76,7 +80,8 @@ describe('listTranscripts', () => {
       'merged/any-name.log': merge,
       'metadata/root.json': enc.encode('{"signed":{},"signatures":[]}\n'),
     });
-    const listing = await listTranscripts(io);
+    // The root transcript's seal key is anchored (the completed ceremony's own, or one entered as expected).
+    const listing = await listTranscripts(io, { anchorKeys: [adminKeyId] });
     expect(listing.transcripts.map((t) => [t.name, t.kind, t.seal.state])).toEqual(
       expect.arrayContaining([
         ['state/transcript.jsonl', 'root', 'sealed'],
@@ -98,21 +103,84 @@ describe('listTranscripts', () => {
     expect(r.seal.state === 'sealed' && r.seal.holder).toBe(undefined);
     expect(listing.holders.byKeyId.get(aliceKey.keyId)?.name).toBe('Alice Custodian');
     expect(listing.holders.byFingerprint.get(aliceKey.fingerprint)?.name).toBe('Alice Custodian');
+    // Without an anchored seal key, the same folder names nobody: a seal alone proves no authorship.
+    const unanchored = await listTranscripts(io);
+    expect(unanchored.holders.byFingerprint.size).toBe(0);
+    expect(unanchored.transcripts.every((t) => t.seal.state !== 'sealed' || t.seal.holder === undefined)).toBe(true);
+    expect(unanchored.namers.map((n) => [n.name, n.sealKeyId])).toEqual([['state/transcript.jsonl', adminKeyId]]);
+  });
+
+  test('forged self-sealed transcripts (review A #2) neither rename Alice’s key nor name Mallory’s key “Alice’s key”', async () => {
+    const mallory = stranger;
+    const malloryKey = verifyTranscript(await writeSample({ signer: mallory })).sealedBy!;
+    const generate = (name: string, fingerprint: string, keyId: string) =>
+      STEPS.map((s) => (s.step === 'key.generate' ? { ...s, actor: { name, role: 'custodian' as const }, token: { serial: '99999999', keyId }, digests: [{ label: 'root key fingerprint', sha256: fingerprint }] } : s));
+    // Both sealed by Mallory's own key, as root transcripts (no date order is trusted, so their dates do not matter).
+    const forgedA = await writeSample({ signer: mallory, steps: generate('Alice Custodian', malloryKey.fingerprint, malloryKey.keyId) });
+    const forgedB = await writeSample({ signer: mallory, steps: generate('Mallory', aliceKey.fingerprint, aliceKey.keyId) });
+    const malloryCosign = await writeSample({ signer: mallory, steps: [{ step: 'co-sign', actor: { name: 'Alice Custodian', role: 'co-signer' } }], header: { kind: 'co-sign' } });
+    const files = { 'state/transcript.jsonl': root, 'z-forged-a.jsonl': forgedA, 'z-forged-b.jsonl': forgedB, 'alice-cosign.jsonl': cosign, 'mallory-cosign.jsonl': malloryCosign };
+    for (const anchorKeys of [[adminKeyId], [adminKeyId, aliceKey.keyId], []]) {
+      const listing = await listTranscripts(memoryFolder(files), { anchorKeys });
+      const byName = new Map(listing.transcripts.map((t) => [t.name, t]));
+      const alices = byName.get('alice-cosign.jsonl')!.seal;
+      const mallorys = byName.get('mallory-cosign.jsonl')!.seal;
+      expect(alices.state === 'sealed' && alices.holder?.name).toBe(anchorKeys.length ? 'Alice Custodian' : undefined);
+      expect(mallorys.state === 'sealed' && mallorys.holder).toBe(undefined);
+      expect(listing.holders.byFingerprint.get(malloryKey.fingerprint)).toBe(undefined);
+    }
+    // If the person enters Mallory's key as expected, the forged files are anchored too: Alice's key is then
+    // shown as disputed, with both names, never silently renamed.
+    const both = await listTranscripts(memoryFolder(files), { anchorKeys: [adminKeyId, malloryKey.keyId] });
+    const disputed = both.holders.byFingerprint.get(aliceKey.fingerprint)!;
+    expect(disputed.custodian).toBe(false);
+    expect(disputed.name).toContain('disputed');
+    expect(disputed.name).toContain('“Alice Custodian” in state/transcript.jsonl');
+    expect(disputed.name).toContain('“Mallory” in z-forged-b.jsonl');
+    // Only root transcripts name keys: a co-sign session with a key.generate step names nobody.
+    const cosignNamer = await writeSample({ signer: admin, steps: generate('Mallory', aliceKey.fingerprint, aliceKey.keyId), header: { kind: 'co-sign' } });
+    const sessionOnly = await listTranscripts(memoryFolder({ 'x.jsonl': cosignNamer, 'alice-cosign.jsonl': cosign }), { anchorKeys: [adminKeyId] });
+    expect(sessionOnly.holders.byFingerprint.size).toBe(0);
+    expect(sessionOnly.namers).toEqual([]);
   });
 
   test('an edited, cut or reordered transcript is listed as refused with its code, not hidden', async () => {
     const ls = lines(cosign);
     const edited = [...ls];
     edited[1] = edited[1]!.replace('co-signer', 'witness');
-    const cut = cosign.subarray(0, cosign.length - 10);
+    // A root ceremony cut in its seal line (an interrupted ceremony); session transcripts, written whole,
+    // cut anywhere: a sealed co-sign in its seal, an unsealed merge before its session.end, or in it.
+    const cutRoot = root.subarray(0, root.length - 10);
+    const cutCosign = cosign.subarray(0, cosign.length - 10);
+    const mergeLines = lines(merge);
+    const mergeNoEnd = join(mergeLines.slice(0, -1));
+    const mergeCutEnd = merge.subarray(0, merge.length - 10);
     const rootLines = lines(root);
     const reordered = [rootLines[0]!, rootLines[2]!, rootLines[1]!, ...rootLines.slice(3)];
-    const io = memoryFolder({ 'a.jsonl': join(edited), 'b.jsonl': cut, 'c.jsonl': join(reordered), 'd.jsonl': join([ls[0]!.replace('"formatVersion":1', '"formatVersion":9'), ...ls.slice(1)]) });
+    const io = memoryFolder({
+      'a.jsonl': join(edited),
+      'b.jsonl': cutRoot,
+      'c.jsonl': join(reordered),
+      'd.jsonl': join([ls[0]!.replace('"formatVersion":1', '"formatVersion":9'), ...ls.slice(1)]),
+      'e.jsonl': cutCosign,
+      'f.jsonl': mergeNoEnd,
+      'g.jsonl': mergeCutEnd,
+    });
     const listing = await listTranscripts(io);
     const codes = Object.fromEntries(listing.transcripts.map((t) => [t.name, t.seal.state === 'refused' ? t.seal.code : t.seal.state]));
-    // A cut file is what an interrupted session leaves: its verified prefix, listed as unsealed and cut short.
-    expect(codes).toEqual({ 'a.jsonl': 'TRANSCRIPT_CHAIN_BROKEN', 'b.jsonl': 'unsealed', 'c.jsonl': 'TRANSCRIPT_SEQUENCE', 'd.jsonl': 'TRANSCRIPT_MALFORMED' });
+    // A cut root transcript is what an interrupted ceremony leaves: its verified prefix, unsealed and cut
+    // short. A cut session transcript is refused (TRANSCRIPT_TRUNCATED), even an unsealed kind, and listed.
+    expect(codes).toEqual({
+      'a.jsonl': 'TRANSCRIPT_CHAIN_BROKEN',
+      'b.jsonl': 'unsealed',
+      'c.jsonl': 'TRANSCRIPT_SEQUENCE',
+      'd.jsonl': 'TRANSCRIPT_MALFORMED',
+      'e.jsonl': 'TRANSCRIPT_TRUNCATED',
+      'f.jsonl': 'TRANSCRIPT_TRUNCATED',
+      'g.jsonl': 'TRANSCRIPT_TRUNCATED',
+    });
     expect(listing.transcripts.find((t) => t.name === 'b.jsonl')!.seal).toEqual({ state: 'unsealed', why: 'the chain is intact up to a last line cut short; no seal' });
+    expect(listing.transcripts.find((t) => t.name === 'f.jsonl')).toMatchObject({ kind: 'merge', kindTitle: 'Merge of signatures' });
     expect(listing.transcripts.find((t) => t.name === 'd.jsonl')).toMatchObject({ kind: 'unknown', kindTitle: 'Unreadable transcript' });
     // The message is a sentence; where is on its own (the screens show it on its own line).
     for (const t of listing.transcripts) {
@@ -145,6 +213,43 @@ describe('listTranscripts', () => {
   ])('refuses a folder with %s (%s)', async (_what, opts, code) => {
     const io = memoryFolder({ 'a.jsonl': cosign, 'b.jsonl': cosign, 'c.jsonl': cosign, 'd.jsonl': cosign });
     await expect(listTranscripts(io, opts)).rejects.toMatchObject({ code });
+  });
+
+  test('stops with INPUT_TOO_LARGE, naming the file, once the transcripts read pass the total cap', async () => {
+    const io = memoryFolder({ 'a.jsonl': cosign, 'b.jsonl': cosign, 'c.jsonl': cosign });
+    // Two transcripts fit, the third passes the cap: the listing stops, nothing half-listed is returned.
+    const err = await listTranscripts(io, { maxTotalBytes: cosign.length * 2 + 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CeremonyError);
+    expect(err).toMatchObject({ code: 'INPUT_TOO_LARGE', path: 'c.jsonl' });
+    expect((err as Error).message).toMatch(/in all; choose a smaller folder/);
+    // At the cap exactly, all three are listed.
+    expect((await listTranscripts(io, { maxTotalBytes: cosign.length * 3 })).transcripts).toHaveLength(3);
+  });
+
+  test('a transcript whose name holds bidi or invisible characters is listed quoted and refused (review A #7)', async () => {
+    const io = memoryFolder({ 'co-sign\u202Elmth.jsonl': cosign, 'a\u200Bb/x.jsonl': cosign, 'plain\u202E.txt': enc.encode('not a transcript\n') });
+    const listing = await listTranscripts(io);
+    expect(listing.otherFiles).toBe(1);
+    expect(listing.transcripts.map((t) => [t.name, t.unshownName, t.kind, t.seal.state === 'refused' && t.seal.code])).toEqual([
+      ['"a\\u200bb/x.jsonl"', true, 'co-sign', 'SCHEMA_INVALID'],
+      ['"co-sign\\u202elmth.jsonl"', true, 'co-sign', 'SCHEMA_INVALID'],
+    ]);
+    for (const t of listing.transcripts) expect(t.name).not.toMatch(/[\u200b\u202e]/);
+  });
+
+  test('the head of a file that is not a transcript is zeroed once looked at', async () => {
+    const heads: Uint8Array[] = [];
+    const io = memoryFolder({ 'card.txt': enc.encode('TUFC-SHARE v1 not a transcript\n'), 'x.jsonl': cosign });
+    const head = io.head;
+    io.head = async (rel, n) => {
+      const h = await head(rel, n);
+      heads.push(h);
+      return h;
+    };
+    const listing = await listTranscripts(io);
+    expect(listing.otherFiles).toBe(1);
+    expect(heads).toHaveLength(2);
+    for (const h of heads) expect(h.every((b) => b === 0)).toBe(true);
   });
 
   test('a transcript over the size cap is listed as refused (INPUT_TOO_LARGE), its header still read', async () => {

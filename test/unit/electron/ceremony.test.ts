@@ -6,7 +6,7 @@
  * pending request that names the token first — a wrong PIN is asked again with the reason (issue #16).
  * Also the print function (electron/main/print.ts) over a fake window.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
@@ -118,6 +118,18 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
     const exported = await call<ExportPreparedView>(CHANNELS.ceremonyExportMetadata);
     expect(exported).toMatchObject({ kind: 'trust-bundle', from: 'folder', opened: 'out/metadata', profile: 'tuf' });
     expect(exported.files.map((f) => f.name).sort()).toEqual(['1.root.json', 'root.json', 'snapshot.json', 'targets.json', 'timestamp.json']);
+    // Exactly out/metadata (review A #3): moved away, the export refuses and never reads the output folder
+    // (its secret/ holds the share cards); a link in its place is refused, not followed.
+    renameSync(join(out, 'metadata'), join(out, 'moved-metadata'));
+    await expect(session.metadataFiles()).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: expect.stringContaining('out/metadata') });
+    await expect(call(CHANNELS.ceremonyExportMetadata)).rejects.toThrow(/^.*FILE_NOT_FOUND/);
+    symlinkSync(join(out, 'moved-metadata'), join(out, 'metadata'));
+    await expect(session.metadataFiles()).rejects.toMatchObject({ code: 'NOT_A_REGULAR_FILE', message: expect.stringContaining('a link') });
+    rmSync(join(out, 'metadata'));
+    writeFileSync(join(out, 'metadata'), '{}');
+    await expect(session.metadataFiles()).rejects.toMatchObject({ code: 'NOT_A_REGULAR_FILE', message: expect.stringContaining('not a folder') });
+    rmSync(join(out, 'metadata'));
+    renameSync(join(out, 'moved-metadata'), join(out, 'metadata'));
 
     // A finished ceremony does not start again into the same folder.
     const again = await session['deps'].chooseOutputDir('x');
