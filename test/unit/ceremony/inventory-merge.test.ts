@@ -4,7 +4,7 @@
  * custodian and certificate expiry, the key removed dropped — and a refused or partial merge, or an
  * inventory this tool would not write, leaves everything as it was.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,5 +112,42 @@ describe('merge --inventory', () => {
     expect(c.err[0]).toMatch(/^error\[[A-Z_]+\]/);
     expect(existsSync(missing)).toBe(false);
     expect(existsSync(join(s.dir, 'r.json'))).toBe(false);
+  }, 60_000);
+});
+
+describe('status --inventory', () => {
+  it('shows each root key\'s custodian and roles; --json adds only the inventory field', async () => {
+    const s = await setup();
+    const out = join(s.dir, 'root.v2.json');
+    expect(await runCli(['merge', s.requestPath, s.responsePaths.Alice!, s.responsePaths.Bob!, s.responsePaths.Dave!, '--out', out, '--inventory', s.inventoryPath], captureIo().io)).toBe(0);
+    const meta = join(s.dir, 'metadata');
+    mkdirSync(meta);
+    copyFileSync(out, join(meta, 'root.json'));
+    const plain = captureIo();
+    await runCli(['status', meta, '--json'], plain.io);
+    const without = JSON.parse(plain.out.join('\n')) as Record<string, unknown>;
+    expect(without.inventory).toBeUndefined();
+    const c = captureIo();
+    await runCli(['status', meta, '--inventory', s.inventoryPath, '--json'], c.io);
+    const report = JSON.parse(c.out.join('\n')) as Record<string, unknown> & { inventory: { path: string; keys: { keyId: string; role: string; custodian: string | null; roles: { repository: string; role: string }[] }[] } };
+    // Fields only added: everything else as without --inventory, except the holders the inventory names.
+    expect(Object.keys(report).filter((k) => k !== 'inventory')).toEqual(Object.keys(without));
+    expect(report.inventory.path).toBe(s.inventoryPath);
+    const dave = report.inventory.keys.find((k) => k.keyId === s.dave.listed.keyId)!;
+    expect(dave).toMatchObject({ role: 'root', custodian: 'Dave' });
+    expect(dave.roles).toEqual([expect.objectContaining({ repository: GUN, role: 'root' })]);
+    expect(report.inventory.keys.map((k) => k.role)).toEqual(['root', 'root', 'root', 'targets', 'snapshot', 'timestamp']);
+    expect(report.inventory.keys.some((k) => k.keyId === s.alice.listed.keyId)).toBe(false);
+    // The root row names who renews it from the inventory (the folder alone does not say).
+    expect(JSON.stringify(report.items)).toContain('"holder":"Dave"');
+    const h = captureIo();
+    await runCli(['status', meta, '--inventory', s.inventoryPath], h.io);
+    expect(h.out.join('\n')).toMatch(/root {6}key [0-9a-f]{12} {2}custodian Dave\n {12}root \(notary\) in 1 repository: registry\.example\.com\/org\/app/);
+    // An inventory this tool would not write is refused with the parser's code.
+    const bad = join(s.dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ format: 'tuf-ceremony-key-inventory', version: 1, updated: 'x', keys: [] }));
+    const e = captureIo();
+    expect(await runCli(['status', meta, '--inventory', bad], e.io)).toBe(1);
+    expect(e.err[0]).toMatch(/^error\[INVENTORY_INVALID\]/);
   }, 60_000);
 });
