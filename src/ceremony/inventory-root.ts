@@ -56,3 +56,19 @@ export function recordRotatedRoot(inv: KeyInventory, rec: InventoryRepositoryRec
   }
   inv.updated = isoSeconds(now);
 }
+
+/**
+ * What an import installed (issue #17 point 5): root's keys and roles as rootInventoryRecord reads them, and
+ * every top-level role's expiry from the files installed with it (an import has all four).
+ */
+export function importedRepositoryRecord(repository: string, profile: ProfileName, root: Root, expires: Partial<Record<'targets' | 'snapshot' | 'timestamp', Date>>): InventoryRepositoryRecord {
+  const rec = rootInventoryRecord(repository, profile, root);
+  for (const [role, d] of Object.entries(expires)) if (d) rec.expires[role] = isoSeconds(d);
+  return rec;
+}
+
+/** Apply an installed repository to `inv`: its roles replace what the inventory said of it. */
+export function recordImportedRepository(inv: KeyInventory, rec: InventoryRepositoryRecord, now: Date): void {
+  recordRepository(inv, rec, now);
+  inv.updated = isoSeconds(now);
+}

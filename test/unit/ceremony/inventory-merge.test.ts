@@ -15,6 +15,7 @@ import { buildRotationPayload, buildSigningRequest, serializeSignatureResponse, 
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import type { Root } from '../../../src/tuf/root.js';
 import { captureIo } from '../../support/cli-io.js';
+import { buildRepo } from '../../support/repo.js';
 import { EXPIRES_V2, GUN, makeCustodian, rootFixture } from '../rotation/support.js';
 
 const TARGETS_EXPIRES = '2029-01-01T00:00:00Z';
@@ -149,5 +150,41 @@ describe('status --inventory', () => {
     const e = captureIo();
     expect(await runCli(['status', meta, '--inventory', bad], e.io)).toBe(1);
     expect(e.err[0]).toMatch(/^error\[INVENTORY_INVALID\]/);
+  }, 60_000);
+});
+
+describe('import --inventory', () => {
+  it('records the installed repository\'s keys, roles and expiries; a refused inventory installs nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-import-'));
+    const repo = await buildRepo('tuf');
+    const src = join(dir, 'repo');
+    mkdirSync(src);
+    const files = repo.files();
+    for (const role of ['root', 'targets', 'snapshot', 'timestamp'] as const) writeFileSync(join(src, `${role}.json`), files[role]!);
+    for (const [name, bytes] of files.delegated) writeFileSync(join(src, `${name}.json`), bytes);
+    const pin = join(dir, 'pinned-root.json');
+    writeFileSync(pin, files.root!);
+    const inventoryPath = join(dir, 'key-inventory.json');
+    writeFileSync(inventoryPath, inventoryBytes(emptyInventory(new Date('2026-12-01T00:00:00Z'))));
+    // Refused inventory first: nothing installed, the file untouched.
+    const bad = join(dir, 'bad.json');
+    const badText = JSON.stringify({ format: 'tuf-ceremony-key-inventory', version: 1, updated: '2026-12-01T00:00:00Z', keys: [{ fingerprint: 'zz' }] });
+    writeFileSync(bad, badText);
+    let c = captureIo();
+    expect(await runCli(['import', src, '--trust-dir', join(dir, 'trust-bad'), '--root', pin, '--inventory', bad], c.io)).toBe(1);
+    expect(c.err[0]).toMatch(/^error\[INVENTORY_INVALID\]/);
+    expect(existsSync(join(dir, 'trust-bad'))).toBe(false);
+    expect(readFileSync(bad, 'utf8')).toBe(badText);
+    c = captureIo();
+    expect(await runCli(['import', src, '--trust-dir', join(dir, 'trust'), '--root', pin, '--inventory', inventoryPath, '--json'], c.io)).toBe(0);
+    expect(JSON.parse(c.out.join('\n')).inventory).toBe(inventoryPath);
+    const inv = parseInventory(readFileSync(inventoryPath));
+    const root = parseMetadata(files.root!, 'root', { maxBytes: 1 << 20, source: 'root.json', profile: 'tuf' }).signed as Root;
+    const snapshot = parseMetadata(files.snapshot!, 'snapshot', { maxBytes: 1 << 20, source: 'snapshot.json', profile: 'tuf' }).signed;
+    const rows = inv.keys.flatMap((k) => k.roles.map((r) => ({ fp: k.fingerprint, role: r.role, keyId: r.keyId, expires: r.expires })));
+    expect(rows).toHaveLength(root.roles.get('root')!.keyids.length + 3);
+    for (const r of rows) expect(root.keys.get(r.keyId)!.key.fingerprint).toBe(r.fp);
+    expect(rows.find((r) => r.role === 'snapshot')!.expires).toBe(snapshot.expires.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    expect(rows.filter((r) => r.role === 'root').every((r) => r.expires === root.expires.toISOString().replace(/\.\d{3}Z$/, 'Z'))).toBe(true);
   }, 60_000);
 });
