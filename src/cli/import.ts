@@ -7,6 +7,12 @@
  * site's sessions folder (src/trust-store/import-session.ts, src/cli/import-session.ts): what was verified
  * against which pin, what was installed where, or the refusal and its code; the `--witness` names. `--json`
  * gives its path as `transcript`.
+ *
+ * `--inventory FILE` (one repository; issue #17 point 5): a key inventory (key-inventory.json) to record
+ * the import in. Only the named file, only when given: read and checked before anything is installed
+ * (INVENTORY_INVALID refuses the import, nothing installed); after the install it is replaced atomically
+ * with the repository's roles as its installed root gives them — keys, key IDs, each role's expiry and the
+ * Notary root certificates' notAfter. `--json` then adds `"inventory": path`.
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -15,7 +21,7 @@ import { groupHex, type ShortDigest, groupWords } from '../crypto/digest-words.j
 import { BUNDLE_KINDS, looksLikeBundle } from '../bundle/format.js';
 import { trustBundleForDirectory } from '../bundle/export.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
-import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
+import { isDirectory, readFileCapped, readRepositoryDir, writeFileAtomic } from '../io/files.js';
 import { metadataDirOf } from '../io/ceremony-output.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { shownOrQuoted } from '../json/fields.js';
@@ -34,6 +40,10 @@ import { attestationOptions, withAttestationFlags, type AttestationFlags } from 
 import { bundleSetCommand, importSetCommand, looksLikeRepositorySet } from './import-set.js';
 import { nextBundleDue } from '../status/expiry.js';
 import { readRepositoryInput } from './repository-input.js';
+import { readInventoryFile } from './keys.js';
+import { inventoryBytes } from '../ceremony/inventory.js';
+import { importedRepositoryRecord, recordImportedRepository } from '../ceremony/inventory-root.js';
+import type { Root } from '../tuf/root.js';
 
 export { readRepositoryInput };
 
@@ -58,6 +68,8 @@ export interface ImportCommandOptions extends AttestationFlags {
   pins?: string;
   /** Who watched the import (the optional witness line, issue #16): recorded in its session transcript. */
   witness?: string[];
+  /** A key inventory to record what was installed in (read and checked first; replaced atomically after). */
+  inventory?: string;
 }
 
 /**
@@ -84,6 +96,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   if (!(await isDirectory(input))) {
     const bytes = await readBundleFile(input);
     if (looksLikeBundle(bytes) && looksLikeRepositorySet(bytes)) {
+      if (opts.inventory) throw new CeremonyError('USAGE', '--inventory is for importing one repository (a trust-bundle-set does not update an inventory yet)');
       if (opts.root || opts.rootFingerprint || opts.gun || opts.layout) throw new CeremonyError('USAGE', 'a trust-bundle-set is pinned per repository with --pins FILE (or by what is installed); --root, --root-fingerprint, --gun and --layout are for one repository');
       // Fail closed: a set import does not check attestations.json yet, so a requirement is refused, never
       // silently dropped (import each repository alone to check its attestations).
@@ -94,6 +107,8 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     }
   } else if (opts.pins) throw new CeremonyError('USAGE', '--pins is for a trust-bundle-set');
   const source = await readRepositoryInput(input, { bundleOnly: true });
+  // Read and checked before anything is installed: an inventory this tool would not write refuses the import.
+  const inventory = opts.inventory ? await readInventoryFile(opts.inventory) : undefined;
   const trustedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
   const trustDir = resolve(opts.trustDir);
   // The session transcript (src/trust-store/import-session.ts): from here on, the outcome is recorded.
@@ -138,6 +153,21 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     if (!session || !layout || !recordsRefusal(err)) throw err;
     throw refusalRecorded(err, await recordImportSession(session, layout, { refused: err }));
   }
+  if (inventory && opts.inventory) {
+    // After the install: the inventory records what is installed, never runs ahead of it; replaced by rename.
+    const parsed = (role: 'root' | 'targets' | 'snapshot' | 'timestamp') => {
+      const bytes = source.files[role];
+      return bytes ? parseMetadata(bytes, role, { maxBytes: DEFAULT_CAPS[role], source: `${role}.json`, profile: result.profile }).signed : undefined;
+    };
+    const expires: Partial<Record<'targets' | 'snapshot' | 'timestamp', Date>> = {};
+    for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
+      const md = parsed(role);
+      if (md) expires[role] = md.expires;
+    }
+    const repository = result.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
+    recordImportedRepository(inventory, importedRepositoryRecord(repository, result.profile, parsed('root') as Root, expires), importOpts.now);
+    await writeFileAtomic(resolve(opts.inventory), inventoryBytes(inventory), { overwrite: true });
+  }
   const record = session ? await recordImportSession(session, result.layout, { single: result }) : { warning: 'no session transcript was written' };
   const transcript = 'path' in record ? record.path : null;
   if (opts.json) {
@@ -149,6 +179,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
           folder: result.folder,
           files: result.files,
           transcript,
+          ...(opts.inventory ? { inventory: resolve(opts.inventory) } : {}),
           ...(result.attestations ? { attestations: result.attestations } : {}),
           ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}),
           ...('warning' in record ? { transcriptWarning: record.warning } : {}),
@@ -167,6 +198,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   io.out(`  root v${v.root}${result.previous ? ` (was v${result.previous.root})` : ''}, targets v${v.targets ?? '?'}, snapshot v${v.snapshot ?? '?'}, timestamp v${v.timestamp ?? '?'}`);
   for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${shownOrQuoted(name)} v${version}`);
   io.out(`  pinned by ${result.pinnedBy}; recorded in imports.log`);
+  if (opts.inventory) io.out(`  recorded in the key inventory ${resolve(opts.inventory)}`);
   if (result.attestations) for (const l of attestationLines({ present: true, keys: result.attestations })) io.out(`  ${l}`);
   const due = nextBundleDue(source.files, importOpts.now); // issue #14: when the site needs its next bundle
   if (due) io.out(`  next bundle due before ${due.expires} (${shownOrQuoted(due.role)} expires, ${due.daysLeft} day(s) from now); see tuf-ceremony status`);
@@ -222,6 +254,7 @@ export function registerImportCommands(program: Command, io: Io, done: (status: 
     .option('--json', 'machine-readable result (documented in the README)')
     .option('--pins <FILE>', 'a trust-bundle-set: JSON object, repository → SHA-256 of the root.json pinned for it')
     .option('--remove-stale-lock', 'first remove the import lock an interrupted import left (only if its process is gone), and say so')
+    .option('--inventory <FILE>', 'a key inventory (key-inventory.json) to record the installed repository\'s keys, roles and expiries in')
     .option('--witness <NAME...>', 'who watched the import (names, recorded in its session transcript; optional, repeatable)');
   withAttestationFlags(importCmd).action(async (input: string, opts: ImportCommandOptions) => {
     done(await importCommand(input, opts, io));

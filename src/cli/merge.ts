@@ -44,6 +44,14 @@
  * without the other is `error[MERGE_HALF_SIGNED]` (with --partial: the status, nothing written). `--json`
  * then adds `"revokeTags": { "delegation", "version", "final", "status", "targets": {…}, "waitingFor",
  * "out" }`, and `final` / `status` / `waitingFor` above cover both parts.
+ *
+ * `--inventory FILE` (root requests; issue #17 point 5): a key inventory (key-inventory.json) to keep up to
+ * date. It is read and checked before anything is merged (INVENTORY_INVALID refuses the merge, nothing
+ * written); when root N+1 is written the inventory is replaced atomically (temp+fsync+rename) with the
+ * repository's roles as root N+1 gives them (src/ceremony/inventory-root.ts): keys added recorded with their
+ * roles, keys removed dropped, certificates' expiry updated. A partial or refused merge leaves it as it was.
+ * Only the named file is touched — no inventory is looked for or created elsewhere. `--json` adds
+ * `"inventory": path | null` (null: none given, or nothing written).
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -57,6 +65,9 @@ import type { VerificationResult } from '../tuf/verify.js';
 import { reportError, type Io } from './output.js';
 import { mergeBatchCommand, readRequestOrBatch } from './batch.js';
 import { CERTIFICATE_REQUEST_FORMAT, certificateDocumentFormatOf } from '../rotation/format.js';
+import { inventoryBytes, type KeyInventory } from '../ceremony/inventory.js';
+import { recordRotatedRoot, rootInventoryRecord } from '../ceremony/inventory-root.js';
+import { readInventoryFile } from './keys.js';
 
 export interface MergeOptions {
   out: string;
@@ -64,6 +75,10 @@ export interface MergeOptions {
   outDelegated?: string;
   partial?: boolean;
   json?: boolean;
+  /** A key inventory to update when root N+1 is written (read and checked first; replaced atomically). */
+  inventory?: string;
+  /** The inventory's `updated` time (tests); default now. */
+  now?: Date;
 }
 
 function side(r: VerificationResult): { threshold: number; signed: string[]; missing: string[]; verified: boolean } {
@@ -80,6 +95,9 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     await assertAbsent([out, transcriptPath], ' (a merged file is never overwritten: choose another --out)');
     // A batch request merges per repository into a new folder (src/cli/batch.ts).
     const raw = await readRequestOrBatch(requestPath);
+    if (opts.inventory && (raw.batch || certificateDocumentFormatOf(raw.bytes) === CERTIFICATE_REQUEST_FORMAT)) {
+      throw new CeremonyError('USAGE', '--inventory is for merging one repository\'s root signing request (a batch or certificate request does not update an inventory yet)');
+    }
     if (raw.batch) return await mergeBatchCommand(raw.batch, responsePaths, opts, io, { bytes: raw.bytes, name: basename(requestPath), transcriptPath });
     // A certificate request (issue #14): the certificates merge into root N+1's signing request.
     if (certificateDocumentFormatOf(raw.bytes) === CERTIFICATE_REQUEST_FORMAT) {
@@ -91,6 +109,11 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     // "Revoke these tags too" (src/rotation/revoke-tags.ts): two files, both named before anything is merged.
     if (request.revokeTags && !opts.outDelegated) throw new CeremonyError('USAGE', `this request also revokes tags of ${request.revokeTags.role}: give --out-delegated FILE for ${request.revokeTags.role}.json version ${request.revokeTags.next.version} (both files are written, or neither)`);
     if (!request.revokeTags && opts.outDelegated) throw new CeremonyError('USAGE', '--out-delegated is for a request that also revokes tags of a delegated role; this one does not');
+    if (opts.inventory && request.role !== 'root') throw new CeremonyError('USAGE', '--inventory is for a root rotation: a targets request changes no key of the inventory\'s roles');
+    const inventoryPath = opts.inventory ? resolve(opts.inventory) : undefined;
+    if (inventoryPath === out) throw new CeremonyError('USAGE', '--out and --inventory name the same file');
+    // Read and checked before any response: an inventory this tool would not write refuses the merge.
+    const inventory: KeyInventory | undefined = inventoryPath ? await readInventoryFile(inventoryPath) : undefined;
     const outDelegated = opts.outDelegated ? resolve(opts.outDelegated) : undefined;
     if (outDelegated === out) throw new CeremonyError('USAGE', '--out and --out-delegated name the same file');
     if (outDelegated) await assertAbsent([outDelegated], ' (a merged file is never overwritten: choose another --out-delegated)');
@@ -122,6 +145,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
       waitingFor: result.role === 'targets' ? result.waitingFor.map((w) => ({ ...w, side: 'targets' })) : result.waitingFor,
       signers: result.signers,
       out: result.final ? out : null,
+      inventory: result.final && inventoryPath ? inventoryPath : null,
       transcript: result.final ? transcriptPath : null,
       ...(result.revokeTags
         ? {
@@ -158,12 +182,20 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
       if (outDelegated) await writeFileVerified(outDelegated, result.revokeTags!.bytes!);
       await writeFileVerified(out, bytes);
       await writeFileAtomic(transcriptPath, transcript);
+      if (inventory && inventoryPath) {
+        // After root N+1: the inventory follows what was written, never runs ahead of it. The whole file is
+        // replaced by rename, so a reader sees the old inventory or the new one, never half of either.
+        const names = new Map(request.expectedSigners.map((s) => [s.keyid, s.name] as const));
+        recordRotatedRoot(inventory, rootInventoryRecord(request.repository, request.profile, request.root), opts.now ?? new Date(), names);
+        await writeFileAtomic(inventoryPath, inventoryBytes(inventory), { overwrite: true });
+      }
     }
     if (json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(result.status);
       io.out(result.final ? `wrote ${result.delegation ?? result.role} version ${result.version} to ${out}` : 'partial: nothing written; merge again with more responses');
       if (result.final && result.revokeTags) io.out(`wrote ${result.revokeTags.delegation} version ${result.revokeTags.version} (tags revoked) to ${outDelegated}: publish both files together`);
+      if (result.final && inventoryPath) io.out(`updated key inventory ${inventoryPath} (${request.repository}: roles as root version ${result.version} gives them)`);
       if (result.final) io.out(`session transcript ${transcriptPath} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcriptPath} --allow-unsealed)`);
     }
     return 0;
@@ -180,6 +212,7 @@ export function registerMergeCommand(program: Command, io: Io, done: (status: nu
     .argument('<RESPONSE...>', 'signature responses (JSON documents or signature-response bundles)')
     .requiredOption('--out <RESULT>', 'where to write the new root.json (targets.json for a targets request) when final (never overwritten)')
     .option('--out-delegated <FILE>', "a request that also revokes tags: where the delegated role's new file goes (written with --out's, or neither)")
+    .option('--inventory <FILE>', 'root requests: a key inventory (key-inventory.json) to update with the new root\'s keys and roles when it is written')
     .option('--partial', 'a partial result is not an error: print the status, write nothing, exit 0')
     .option('--json', 'machine-readable result')
     .action(async (request: string, responses: string[], opts: MergeOptions) => {

@@ -7,6 +7,14 @@
  * Exit status, for cron and CI: 0 nothing within its warning window; 5 something within its window
  * (`warning: …` on stderr); 1 something has expired (`error[EXPIRED]: …` first on stderr) — and, as for
  * every command, 1/2/3/4 for refused input, usage, token and server failures.
+ *
+ * `--inventory FILE` (issue #17 point 5): a key inventory (key-inventory.json, src/ceremony/inventory.ts),
+ * read strictly (INVENTORY_INVALID / INPUT_TOO_LARGE refuse, exit 1). Each key root.json lists is joined
+ * by fingerprint: its custodian names who renews it when the folder itself does not say, and after the
+ * expiry rows one line per key gives its custodian and every role it holds in every repository. `--json`
+ * adds (only then) `"inventory": { "path", "keys": [{ "keyId", "fingerprint", "role", "custodian": name |
+ * null, "roles": [{ repository, profile, role, keyId, expires?, certificateExpires? }] }] }` — a key the
+ * inventory does not know has custodian null and no roles.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +29,9 @@ import type { RepositoryFiles } from '../tuf/repository.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { readRepositoryInput } from './repository-input.js';
+import { describeRoles, type InventoryRole, type KeyInventory } from '../ceremony/inventory.js';
+import { TOP_LEVEL_ROLES } from '../tuf/root.js';
+import { readInventoryFile } from './keys.js';
 import type { Io } from './output.js';
 import { openServer, processServerDeps, type ServerDeps, type ServerOptions } from './publish.js';
 
@@ -31,6 +42,32 @@ export interface StatusCommandOptions extends Partial<ServerOptions> {
   warn?: string[];
   now?: string;
   json?: boolean;
+  /** A key inventory to join the root's keys with (custodians, roles in every repository). */
+  inventory?: string;
+}
+
+/** One key of the root's roles, joined with the inventory by fingerprint. */
+export interface StatusInventoryKey {
+  keyId: string;
+  fingerprint: string;
+  role: string;
+  custodian: string | null;
+  roles: InventoryRole[];
+}
+
+/** The keys root.json lists (each top-level role's, in role order), joined with `inventory` by fingerprint. */
+function joinInventory(files: RepositoryFiles, inventory: KeyInventory): StatusInventoryKey[] {
+  if (!files.root) return [];
+  const root = parseMetadata(files.root, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' }).signed;
+  const out: StatusInventoryKey[] = [];
+  for (const role of TOP_LEVEL_ROLES) {
+    for (const keyId of root.roles.get(role)!.keyids) {
+      const fingerprint = root.keys.get(keyId)!.key.fingerprint;
+      const known = inventory.keys.find((k) => k.fingerprint === fingerprint);
+      out.push({ keyId, fingerprint, role, custodian: known?.custodian ?? null, roles: known ? known.roles.map((x) => ({ ...x })) : [] });
+    }
+  }
+  return out;
 }
 
 /** `<dir>/tuf/<GUN>/metadata` folders under an installed Notary trust folder, by GUN. */
@@ -90,6 +127,16 @@ function renewLine(i: ExpiryItem): string {
   return `${r.threshold} of ${r.keys.length} key(s) of ${r.role}: ${keys}`;
 }
 
+function printInventory(path: string, keys: StatusInventoryKey[], inventory: KeyInventory, io: Io): void {
+  io.out(`keys (from the inventory ${path}):`);
+  for (const k of keys) {
+    io.out(`  ${k.role.padEnd(9)} key ${k.keyId.slice(0, 12)}  custodian ${k.custodian === null ? '(none recorded)' : shownOrQuoted(k.custodian)}`);
+    const known = inventory.keys.find((x) => x.fingerprint === k.fingerprint);
+    if (!known) io.out('            not in the inventory: no recorded role');
+    else for (const line of describeRoles(known)) io.out(`            ${line}`);
+  }
+}
+
 function printReport(report: ExpiryReport, io: Io): void {
   io.out(`status: ${report.profile} repository${report.repository ? ` ${shownOrQuoted(report.repository)}` : ''} at ${report.now}`);
   for (const i of report.items) {
@@ -123,13 +170,20 @@ export async function statusCommand(path: string | undefined, opts: StatusComman
   }
   // A ceremony output names who holds each key (its state file): "renewed by Alice, Bob".
   const holders = path && (await isDirectory(path)) ? await readKeyHolders(path) : new Map<string, string>();
+  const inventory = opts.inventory ? await readInventoryFile(opts.inventory) : undefined;
+  const inventoryKeys = inventory ? joinInventory(files, inventory) : undefined;
+  // The inventory's custodians name who renews what when the folder does not (a bundle, a trust folder).
+  for (const k of inventoryKeys ?? []) if (k.custodian !== null && !holders.has(k.keyId)) holders.set(k.keyId, k.custodian);
   const report = expiryReport(files, { now, windows, holders });
   const expired = report.items.filter((i) => i.state === 'expired');
   const warning = report.items.filter((i) => i.state === 'warning');
   if (expired.length) io.err(`error[EXPIRED]: ${expired.map((i) => `${i.name} expired at ${i.expires}`).join('; ')}`);
   else if (warning.length) io.err(`warning: ${warning.map((i) => `${i.name} expires in ${i.daysLeft} day(s) (${i.expires})`).join('; ')}`);
-  if (opts.json) io.out(JSON.stringify({ ok: report.worst === 'ok', ...report }, null, 2));
-  else printReport(report, io);
+  if (opts.json) io.out(JSON.stringify({ ok: report.worst === 'ok', ...report, ...(inventoryKeys ? { inventory: { path: opts.inventory, keys: inventoryKeys } } : {}) }, null, 2));
+  else {
+    printReport(report, io);
+    if (inventory && inventoryKeys) printInventory(opts.inventory!, inventoryKeys, inventory, io);
+  }
   return expired.length ? 1 : warning.length ? STATUS_WARNING_EXIT : 0;
 }
 
@@ -144,6 +198,7 @@ export function registerStatusCommand(program: Command, io: Io, done: (status: n
     .option('--username <USER>', 'user name for the token realm, if anonymous reads are not allowed')
     .option('--password-env <NAME>', 'environment variable holding the password')
     .option('--warn <ROLE=DAYS...>', 'warning window per role: root, targets, snapshot, timestamp, certificates, delegations or a delegated role name')
+    .option('--inventory <FILE>', 'a key inventory (key-inventory.json): each key\'s custodian and its roles in every repository')
     .option('--now <ISO>', 'the date to judge by (for tests and planning), e.g. 2030-01-31T00:00:00Z')
     .option('--json', 'machine-readable report (documented in the README)')
     .action(async (path: string | undefined, opts: StatusCommandOptions) => {
