@@ -235,7 +235,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     const review = describeRequest(request);
     for (const line of review.lines) say(line);
     // A request that also revokes tags has two byte strings to sign (src/rotation/revoke-tags.ts): the
-    // hash read out must be one of them, and below, the one this key signs.
+    // hash read out must be one of them, and the one this key signs (checked before the PIN: confirmedSha256).
     let expectedPayload: string | undefined;
     if (opts.expectHash !== undefined) {
       try {
@@ -267,7 +267,7 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
     if (tokenGiven) {
       const pin = pinSource(opts.pinEnv, deps);
       const moduleDeps = moduleDepsFor(deps, loadedHere);
-      const signed = await signRequestOnToken(request, { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin, name: opts.name, whileSigned, witnesses }, moduleDeps);
+      const signed = await signRequestOnToken(request, { module: opts.module!, moduleParams: opts.moduleParams, token: chosenToken(opts.token, opts.tokenLabel), label: opts.label!, pin, name: opts.name, whileSigned, witnesses, confirmedSha256: expectedPayload }, moduleDeps);
       response = signed.response;
       say(`signed with key "${opts.label}" on ${describeToken(signed.token)}${signed.rehearsal ? ' — REHEARSAL token' : ''}`);
     } else {
@@ -281,13 +281,14 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
             bytes.fill(0);
           }
         }
-        response = (await signRequestWithShareCards(request, cards, { name: opts.name, whileSigned, witnesses })).response;
+        response = (await signRequestWithShareCards(request, cards, { name: opts.name, whileSigned, witnesses, confirmedSha256: expectedPayload })).response;
       } finally {
         cards.forEach(wipeShareCard);
       }
       say('signed with the key rebuilt from the share cards; the rebuilt key was wiped from memory');
     }
 
+    // Checked before the PIN (or the rebuild) from the key's fingerprint (confirmedSha256); again on what was signed.
     if (expectedPayload !== undefined && response.payloadSha256 !== expectedPayload) {
       throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the hash read out is that of the other part of this request than the one this key signs (${response.payloadSha256.slice(0, 16)}…): ask which part is yours; nothing was written`);
     }

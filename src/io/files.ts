@@ -96,6 +96,14 @@ function grewOverCap(path: string, maxBytes: number): CeremonyError {
   return new CeremonyError('INPUT_TOO_LARGE', `${basename(path)} is over the cap of ${maxBytes} bytes`, { path });
 }
 
+/**
+ * The bytes read must be the size fstat gave: fewer (cut while read) or more (grown, or a file such as
+ * /proc's that reports size 0) would be taken for the whole file, since the buffer holds only size + 1.
+ */
+function checkReadAll(path: string, total: number, size: number): void {
+  if (total !== size) throw new CeremonyError('FILE_CHANGED', `${basename(path)} gave ${total} bytes when read but its size was ${size}: it changed while being read (or is not an ordinary file); nothing of it was used`, { path });
+}
+
 /** readFileCapped of a small file, with the same checks in the same order, synchronously. */
 function readSmallFile(path: string, seen: StatLike, maxBytes: number): Uint8Array {
   let fd: number;
@@ -116,6 +124,7 @@ function readSmallFile(path: string, seen: StatLike, maxBytes: number): Uint8Arr
       total += bytesRead;
       if (total > maxBytes) throw grewOverCap(path, maxBytes);
     }
+    checkReadAll(path, total, info.size);
     return buf.subarray(0, total);
   } finally {
     closeSync(fd);
@@ -124,7 +133,8 @@ function readSmallFile(path: string, seen: StatLike, maxBytes: number): Uint8Arr
 
 /**
  * Read a regular file, refusing it before reading when it is larger than `maxBytes`, and again if it
- * grew while being read (the size is re-checked on the bytes actually read).
+ * grew while being read (the size is re-checked on the bytes actually read: over the cap INPUT_TOO_LARGE,
+ * else any other count than the size fstat gave FILE_CHANGED).
  */
 export async function readFileCapped(path: string, maxBytes: number): Promise<Uint8Array> {
   let seen: StatLike;
@@ -146,6 +156,7 @@ export async function readFileCapped(path: string, maxBytes: number): Promise<Ui
       total += bytesRead;
       if (total > maxBytes) throw grewOverCap(path, maxBytes);
     }
+    checkReadAll(path, total, size);
     return buf.subarray(0, total);
   } finally {
     await handle.close();

@@ -396,7 +396,11 @@ export function mergeCertificateResponses(request: CertificateRequest, responses
   checkNotaryRootCertificates({ ...payload.previous, signed: payload.root, source: `root version ${payload.root.version} (built from the certificates)` }, now, request.repository);
   const signing = buildSigningRequest(payload, {
     repository: request.repository,
-    renewal: { certificateRequestId: request.requestId, certificates: renewed.map((r) => ({ keyid: r.keyid, sha256: r.sha256 })) },
+    renewal: {
+      certificateRequestId: request.requestId,
+      certificates: renewed.map((r) => ({ keyid: r.keyid, sha256: r.sha256 })),
+      validity: { notBefore: iso(request.validity.notBefore), notAfter: iso(request.validity.notAfter) },
+    },
   });
   return { renewed, waitingFor, request: signing };
 }

@@ -27,10 +27,11 @@ import type { SignatureJson } from '../profiles/profile.js';
 import type { ListedKey } from '../tuf/keys.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
+import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
 import { verifyRootSelf, verifyRootUpdate } from '../tuf/root-chain.js';
 import { serializeMetadata } from '../tuf/sign.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify.js';
-import { signerKeys, type SignatureResponse, type SigningRequest } from './request.js';
+import { checkRequestRenewal, signerKeys, type SignatureResponse, type SigningRequest } from './request.js';
 import { revokeTagsRequest } from './revoke-tags.js';
 
 export interface WaitingFor {
@@ -199,7 +200,7 @@ function mergeWithRevokedTags(request: SigningRequest, responses: readonly Signa
 }
 
 /** Check and combine the responses; never throws for "not enough yet". */
-export function mergeResponses(request: SigningRequest, responses: readonly SignatureResponse[]): MergeResult {
+export function mergeResponses(request: SigningRequest, responses: readonly SignatureResponse[], now: Date = new Date()): MergeResult {
   if (request.revokeTags) return mergeWithRevokedTags(request, responses);
   if (request.role === 'targets') return mergeTargets(request, responses);
   const profile = request.previous.profile;
@@ -211,6 +212,13 @@ export function mergeResponses(request: SigningRequest, responses: readonly Sign
     (id) => previousIds.has(id) || newIds.has(id),
     () => `a root key of neither version ${request.previous.signed.version} nor ${request.root.version}`,
   );
+
+  // A root notary's client would refuse is not merged (leaf, not SHA-1, valid now, one CN for all), nor a
+  // renewal whose certificates the custodians' tokens did not issue as asked (CN = the GUN, the requested
+  // validity, self-signed). The GUN is required of renewals only: a request names its repository as typed,
+  // and older requests were made under a name that is not the certificates' CN.
+  checkRequestRenewal(request);
+  if (profile.name === 'notary') checkNotaryRootCertificates({ ...request.previous, signed: request.root, source: `root version ${request.root.version}` }, now, request.renewal ? request.repository : undefined);
 
   const envelope = { signed: request.payload, signatures };
   const bytes = serializeMetadata(profile, envelope);

@@ -102,13 +102,17 @@
  * Parsing is strict: unknown fields, wrong types and bad hex are refused (SCHEMA_INVALID) with the JSON
  * path; documents larger than their caps with INPUT_TOO_LARGE.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { CeremonyError, isCeremonyError, type ErrorCode } from '../errors.js';
 import { asArray, asInteger, asNonEmptyString, asObject, asString, checkShownText, child, refuseUnknownFields } from '../json/fields.js';
 import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
+import { parseCertificatePem } from '../profiles/x509.js';
+import { decodeSpki } from '../crypto/public-key.js';
+import { formatExpires, parseExpires } from '../tuf/dates.js';
+import { checkNotaryLeaf } from '../tuf/notary-root.js';
 import type { ProfileName, SignatureJson } from '../profiles/profile.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
@@ -194,6 +198,11 @@ export interface SigningRequest {
 export interface RenewalLink {
   certificateRequestId: string;
   certificates: { keyid: string; sha256: string }[];
+  /**
+   * The validity the certificate request asked every new certificate to have (RFC 3339, whole seconds):
+   * `sign` checks each renewed certificate against it without the certificate request itself.
+   */
+  validity: { notBefore: string; notAfter: string };
 }
 
 export interface DelegationContext {
@@ -266,7 +275,7 @@ export interface ShownFields {
 }
 
 function renewalJson(r: RenewalLink): JsonObject {
-  return { certificateRequestId: r.certificateRequestId, certificates: r.certificates.map((c) => ({ keyid: c.keyid, sha256: c.sha256 })) };
+  return { certificateRequestId: r.certificateRequestId, certificates: r.certificates.map((c) => ({ keyid: c.keyid, sha256: c.sha256 })), validity: { notBefore: r.validity.notBefore, notAfter: r.validity.notAfter } };
 }
 
 function signerJson(s: ExpectedSigner): JsonObject {
@@ -408,7 +417,7 @@ export function buildSigningRequest(payload: RotationPayload, opts: { repository
   if (!opts.repository) throw new CeremonyError('USAGE', 'a signing request names its repository (the GUN for Notary)');
   const shown: ShownFields = { profile: payload.profile, repository: opts.repository, role: 'root', expectedSigners, keyNames, ...(opts.renewal ? { renewal: opts.renewal } : {}) };
   checkNames(expectedSigners, keyNames, 'ROTATION_CHANGE_INVALID', keyLookup(payload.previous.signed.keys, payload.root.keys));
-  if (opts.renewal) checkRenewalLink(opts.renewal, payload.previous, payload.root, payload.signed, 'ROTATION_CHANGE_INVALID');
+  if (opts.renewal) checkRenewalLink(opts.renewal, opts.repository, payload.previous, payload.root, payload.signed, 'ROTATION_CHANGE_INVALID');
   return {
     ...(opts.renewal ? { renewal: opts.renewal } : {}),
     profile: payload.profile,
@@ -753,7 +762,7 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
   });
   checkKeyNames(keyNames, otherRoleKeyIds(previous.signed, root), seen, 'no targets, snapshot or timestamp role of either root lists');
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(previous.signed.keys, root.keys)));
-  if (renewal) checkRenewalLink(renewal, previous, root, payload, 'ROTATION_REQUEST_TAMPERED');
+  if (renewal) checkRenewalLink(renewal, repository, previous, root, payload, 'ROTATION_REQUEST_TAMPERED');
   return {
     ...(renewal ? { renewal } : {}),
     profile,
@@ -774,22 +783,39 @@ export function parseSigningRequestValue(value: JsonValue, source = 'request'): 
 
 function parseRenewalLink(value: JsonValue): RenewalLink {
   const o = asObject(value, '$.renewal');
-  refuseUnknownFields(o, new Set(['certificateRequestId', 'certificates']), '$.renewal');
+  refuseUnknownFields(o, new Set(['certificateRequestId', 'certificates', 'validity']), '$.renewal');
   const certificates = asArray(o.certificates, '$.renewal.certificates').map((c, i) => {
     const p = child('$.renewal.certificates', i);
     const e = asObject(c, p);
     refuseUnknownFields(e, new Set(['keyid', 'sha256']), p);
     return { keyid: hexField(e.keyid, child(p, 'keyid')), sha256: hexField(e.sha256, child(p, 'sha256')) };
   });
-  return { certificateRequestId: hexField(o.certificateRequestId, '$.renewal.certificateRequestId'), certificates };
+  const v = asObject(o.validity, '$.renewal.validity');
+  refuseUnknownFields(v, new Set(['notBefore', 'notAfter']), '$.renewal.validity');
+  // Kept as written (the ID binds these bytes), once checked to be dates in the one form formatExpires writes.
+  const date = (value: JsonValue | undefined, p: string): string => {
+    const text = asString(value, p);
+    if (formatExpires(parseExpires('notary', text, p)) !== text) throw new CeremonyError('SCHEMA_INVALID', 'expected a date as YYYY-MM-DDTHH:MM:SSZ', { path: p });
+    return text;
+  };
+  return {
+    certificateRequestId: hexField(o.certificateRequestId, '$.renewal.certificateRequestId'),
+    certificates,
+    validity: { notBefore: date(v.notBefore, '$.renewal.validity.notBefore'), notAfter: date(v.notAfter, '$.renewal.validity.notAfter') },
+  };
 }
 
 /**
  * A request that follows a certificate request changes nothing but certificates: every root key root N+1
  * adds is a listed renewed certificate (its DER SHA-256 as recorded) of a key root N lists under its old
- * certificate, which leaves; nothing else joins or leaves the root role (certificate-request.ts).
+ * certificate, which leaves; nothing else joins or leaves the root role (certificate-request.ts). Each
+ * renewed certificate is also what the custodian's token issues for that request (the review says so):
+ * a Notary leaf for this GUN (CERTIFICATE_INVALID), with the validity the certificate request asked for,
+ * lasting at least as long as root N+1 (CERTIFICATE_VALIDITY_MISMATCH), and signed by the key it
+ * certifies (CERTIFICATE_SIGNATURE_INVALID) — notary's client does not check that signature, so nothing
+ * else would, and a certificate the token never signed would pass as the custodian's.
  */
-function checkRenewalLink(renewal: RenewalLink, previousMd: Metadata<Root>, next: Root, payload: JsonObject, code: ErrorCode): void {
+function checkRenewalLink(renewal: RenewalLink, repository: string, previousMd: Metadata<Root>, next: Root, payload: JsonObject, code: ErrorCode): void {
   const path = '$.renewal.certificates';
   const previous = previousMd.signed;
   // Nothing but the root role's key IDs, the key table and the expiry (and version) may differ: the review
@@ -817,7 +843,32 @@ function checkRenewalLink(renewal: RenewalLink, previousMd: Metadata<Root>, next
     if (!removed.some((id) => previous.keys.get(id)!.key.fingerprint === k.key.fingerprint)) {
       throw new CeremonyError(code, `the renewed certificate ${c.keyid.slice(0, 16)}… is not for the key of a certificate it replaces: a renewal keeps the key`, { path: child(path, i) });
     }
+    checkRenewedLeaf(renewal, repository, next, k, `$.payload.signed.keys.${c.keyid}`);
   });
+}
+
+/** The renewal checks of a root request already built or parsed (merge runs them again on what it merges). */
+export function checkRequestRenewal(request: SigningRequest): void {
+  if (request.role === 'root' && request.renewal) checkRenewalLink(request.renewal, request.repository, request.previous, request.root, request.payload, 'ROTATION_REQUEST_TAMPERED');
+}
+
+/** One renewed certificate of a renewal link, as the token issued it (checkRenewalLink). */
+function checkRenewedLeaf(renewal: RenewalLink, repository: string, next: Root, k: ListedKey, path: string): void {
+  const cert = k.key.certificate!;
+  checkNotaryLeaf(cert, undefined, repository, path);
+  const notBefore = formatExpires(cert.notBefore);
+  const notAfter = formatExpires(cert.notAfter);
+  if (notBefore !== renewal.validity.notBefore || notAfter !== renewal.validity.notAfter) {
+    throw new CeremonyError('CERTIFICATE_VALIDITY_MISMATCH', `the renewed certificate "${cert.subjectCN}" is valid ${notBefore} to ${notAfter}; the certificate request asked for ${renewal.validity.notBefore} to ${renewal.validity.notAfter}`, { path });
+  }
+  if (cert.notAfter.getTime() < next.expires.getTime()) {
+    throw new CeremonyError('CERTIFICATE_VALIDITY_MISMATCH', `the renewed certificate "${cert.subjectCN}" ends ${notAfter}, before root version ${next.version} expires (${next.expiresText}): from that day notary clients would refuse the root`, { path });
+  }
+  const pem = Buffer.from(String((k.json.keyval as JsonObject).public), 'base64').toString('utf8');
+  const parsed = parseCertificatePem(pem, path);
+  if (!new X509Certificate(parsed.der).verify(decodeSpki(parsed.spki, path).keyObject)) {
+    throw new CeremonyError('CERTIFICATE_SIGNATURE_INVALID', `the renewed certificate "${cert.subjectCN}" is not signed by the key it certifies: no custodian's token issued it`, { path });
+  }
 }
 
 function decodeBase64Field(value: JsonValue | undefined, path: string): Uint8Array {

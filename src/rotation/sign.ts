@@ -38,6 +38,20 @@ export function partSignedBy(request: SigningRequest, fingerprint: string): Sign
   return partFor(request, (part) => keyIdsInPart(part, fingerprint).length > 0);
 }
 
+/**
+ * A hash confirmed by the custodian (`sign --expect-hash`) that is one part of a revoke-tags request must be
+ * the part this key signs (partFor): checked from the key's fingerprint before the key is unlocked or
+ * rebuilt, so the key never signs bytes the custodian did not confirm (review B F2). ROTATION_REQUEST_TAMPERED
+ * otherwise; nothing when no hash was confirmed.
+ */
+export function checkSignsConfirmedPart(request: SigningRequest, fingerprint: string, confirmedSha256: string | undefined): void {
+  if (confirmedSha256 === undefined) return;
+  const signs = partFor(request, (part) => keyIdsInPart(part, fingerprint).length > 0).payloadSha256;
+  if (signs !== confirmedSha256) {
+    throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the hash read out is that of the other part of this request than the one this key signs (${signs.slice(0, 16)}…): ask which part is yours; nothing was signed`);
+  }
+}
+
 function keyIdsInPart(request: SigningRequest, fingerprint: string): string[] {
   const out: string[] = [];
   const d = request.delegation;

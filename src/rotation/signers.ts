@@ -14,7 +14,7 @@ import { loginAsking } from '../signers/pkcs11/pin-retry.js';
 import { openExpectedToken, type CheckedToken, type ChosenToken, type PinSource, type TokenModuleDeps } from '../signers/token-keys.js';
 import { checkCardSet } from '../shamir/combine.js';
 import type { SignatureResponse, SigningRequest } from './request.js';
-import { keyIdsFor, signRequest, signerScope } from './sign.js';
+import { checkSignsConfirmedPart, keyIdsFor, signRequest, signerScope } from './sign.js';
 
 export interface TokenSignRequest {
   module: string;
@@ -31,6 +31,8 @@ export interface TokenSignRequest {
    * transcript is sealed with the same key in the same login (src/audit/session.ts), no second PIN.
    */
   whileSigned?: ((key: SigningKey, response: SignatureResponse) => Promise<void>) | undefined;
+  /** The payload SHA-256 the custodian confirmed (`--expect-hash`): the key must sign that part, checked before the PIN. */
+  confirmedSha256?: string | undefined;
   /** Who watched, by name (recorded on the response). */
   witnesses?: readonly string[] | undefined;
 }
@@ -54,6 +56,7 @@ export async function unlockTokenKey(
   label: string,
   pin: PinSource,
   refuse: (fingerprint: string) => string | undefined,
+  beforeLogin?: (fingerprint: string) => void,
 ): Promise<{ key: TokenKey; fingerprint: string }> {
   const { session, keys } = opened;
   const where = describeToken(session.token);
@@ -70,6 +73,7 @@ export async function unlockTokenKey(
   const fingerprint = pub[0]!.fingerprint;
   const refusal = refuse(fingerprint);
   if (refusal !== undefined) throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${label}" on ${where} (fingerprint ${fingerprint.slice(0, 16)}…) is ${refusal} (no PIN was asked)`);
+  beforeLogin?.(fingerprint);
   await loginAsking(session, pin);
   // Found again by CKA_ID and fingerprint (the label only led to the public key).
   const id = pub[0]!.id;
@@ -82,7 +86,13 @@ export async function signRequestOnToken(request: SigningRequest, req: TokenSign
   const opened = await openExpectedToken({ module: req.module, moduleParams: req.moduleParams, token: req.token }, deps);
   const { session } = opened;
   try {
-    const { key, fingerprint } = await unlockTokenKey(opened, req.label, req.pin, (fp) => (keyIdsFor(request, fp).length === 0 ? `${signerScope(request)}: it has nothing to sign here` : undefined));
+    const { key, fingerprint } = await unlockTokenKey(
+      opened,
+      req.label,
+      req.pin,
+      (fp) => (keyIdsFor(request, fp).length === 0 ? `${signerScope(request)}: it has nothing to sign here` : undefined),
+      (fp) => checkSignsConfirmedPart(request, fp, req.confirmedSha256),
+    );
     const response = await signRequest(request, key, { name: req.name, token: tokenOf(session.token), pin: () => req.pin(session.token), witnesses: req.witnesses });
     await req.whileSigned?.(key, response);
     return { response, token: { label: session.token.label, serial: session.token.serial }, fingerprint, rehearsal: session.rehearsal };
@@ -98,11 +108,21 @@ export async function signRequestOnToken(request: SigningRequest, req: TokenSign
 export async function signRequestWithShareCards(
   request: SigningRequest,
   cards: readonly ShareCard[],
-  opts: { name?: string | undefined; witnesses?: readonly string[] | undefined; whileSigned?: ((key: SigningKey, response: SignatureResponse) => Promise<void>) | undefined } = {},
+  opts: {
+    name?: string | undefined;
+    witnesses?: readonly string[] | undefined;
+    whileSigned?: ((key: SigningKey, response: SignatureResponse) => Promise<void>) | undefined;
+    /** As TokenSignRequest.confirmedSha256: checked before anything is rebuilt. */
+    confirmedSha256?: string | undefined;
+  } = {},
 ): Promise<{ response: SignatureResponse; fingerprint: string }> {
   return withShareCardKey(
     cards,
-    (fingerprint) => (keyIdsFor(request, fingerprint).length === 0 ? signerScope(request) : undefined),
+    (fingerprint) => {
+      if (keyIdsFor(request, fingerprint).length === 0) return signerScope(request);
+      checkSignsConfirmedPart(request, fingerprint, opts.confirmedSha256);
+      return undefined;
+    },
     async (key, rebuilt) => {
       const response = await signRequest(request, key, { name: opts.name ?? rebuilt.label, witnesses: opts.witnesses });
       // Before the rebuilt key is wiped: it seals the session transcript too (src/audit/session.ts).

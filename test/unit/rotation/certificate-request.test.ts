@@ -4,7 +4,7 @@
  * SoftHSM2 tokens with notary), then each refusal with its code: the request, the responses, the chained
  * signing request, the plan.
  */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isCeremonyError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/json/types.js';
@@ -28,7 +28,11 @@ import { makeNotaryRootCertificate, type NotaryRootCertificate } from '../../../
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
 import { formatExpires } from '../../../src/tuf/dates.js';
-import { makeKey, type TestKey } from '../../support/keys.js';
+import { getProfile } from '../../../src/profiles/index.js';
+import { parseCertificatePem } from '../../../src/profiles/x509.js';
+import type { RenewalLink } from '../../../src/rotation/request.js';
+import { parseRootSigned } from '../../../src/tuf/root.js';
+import { makeKey, notaryCertificatePem, type TestKey } from '../../support/keys.js';
 import { FAR, GUN, rootSigned, sign } from '../../support/repo.js';
 
 const DAY = 86_400_000;
@@ -39,6 +43,8 @@ const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
 const dec = (b: Uint8Array) => JSON.parse(Buffer.from(b).toString('utf8')) as JsonObject;
 
 let keys: Record<string, SoftwareKey>;
+/** Alice's key pair as node KeyObjects too: the forged certificates below are made with a test library from them. */
+let alicePair: { privateKey: KeyObject; publicKey: KeyObject };
 let certs: Record<string, NotaryRootCertificate>;
 let others: { targets: TestKey; snapshot: TestKey; timestamp: TestKey };
 let rootV1: Uint8Array;
@@ -67,8 +73,12 @@ async function codeOfAsync(fn: () => Promise<unknown>): Promise<string> {
 beforeAll(async () => {
   keys = {};
   certs = {};
+  alicePair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   for (const name of NAMES) {
-    keys[name] = SoftwareKey.generate('ecdsa-p256', { label: `root-${name.toLowerCase()}` });
+    keys[name] =
+      name === 'Alice'
+        ? SoftwareKey.fromSecret('ecdsa-p256', new Uint8Array(Buffer.from(alicePair.privateKey.export({ format: 'jwk' }).d!, 'base64url')), { label: 'root-alice' })
+        : SoftwareKey.generate('ecdsa-p256', { label: `root-${name.toLowerCase()}` });
     // Certificates that end in 30 days: the renewal's reason.
     certs[name] = await makeNotaryRootCertificate(keys[name]!, { gun: GUN, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + 30 * DAY) });
   }
@@ -254,6 +264,94 @@ describe('refusals, each with its code', () => {
     const doc = dec(serializeSigningRequest(merged.request!));
     edit(doc);
     if (name.includes('recomputed')) doc.requestId = requestIdForDocument(doc);
+    expect(codeOf(() => parseSigningRequest(enc(doc)))).toBe(code);
+  });
+
+  /**
+   * Review B F1: a root signing request written by hand with a `renewal` link (request ID recomputed, as
+   * anyone can), listing for a custodian's key a certificate that custodian's token never issued as asked.
+   * `forge` gives the PEM to list per custodian (the others keep their real renewed certificate).
+   */
+  async function forgedChained(forge: Partial<Record<(typeof NAMES)[number], string>>, validity?: RenewalLink['validity']): Promise<JsonObject> {
+    const merged = mergeCertificateResponses(request, await Promise.all(NAMES.map((n) => respond(n))));
+    let doc = dec(serializeSigningRequest(merged.request!));
+    for (const r of merged.renewed) {
+      const pem = forge[r.entry.name as (typeof NAMES)[number]];
+      if (!pem) continue;
+      const json: JsonObject = { ...r.json, keyval: { private: null, public: Buffer.from(pem).toString('base64') } };
+      const id = getProfile('notary').keyId(json);
+      // Every place the real certificate's key ID appears (payload, policy, expected signers, link) names the forged one.
+      doc = JSON.parse(JSON.stringify(doc).replaceAll(r.keyid, id)) as JsonObject;
+      ((doc.payload as JsonObject).keys as JsonObject)[id] = json;
+      ((doc.renewal as JsonObject).certificates as JsonObject[]).find((c) => c.keyid === id)!.sha256 = createHash('sha256').update(parseCertificatePem(pem, 'test').der).digest('hex');
+    }
+    if (validity) (doc.renewal as JsonObject).validity = validity;
+    doc.requestId = requestIdForDocument(doc);
+    return doc;
+  }
+  const validityOf = (r: CertificateRequest) => ({ notBefore: formatExpires(r.validity.notBefore), notAfter: formatExpires(r.validity.notAfter) });
+
+  it.each<[string, () => Promise<JsonObject>, string, RegExp]>([
+    [
+      '(a) a certificate for Alice\'s key whose self-signature does not verify (no token issued it)',
+      async () => {
+        const der = Buffer.from(parseCertificatePem((await respond('Alice')).certificate, 'test').der);
+        der[der.length - 1] = der[der.length - 1]! ^ 0x01; // the last byte of the ECDSA signature's s
+        return forgedChained({ Alice: `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n` });
+      },
+      'CERTIFICATE_SIGNATURE_INVALID',
+      /not signed by the key it certifies/,
+    ],
+    ['(b) a CA certificate (CA:TRUE) for Alice\'s key', async () => forgedChained({ Alice: await notaryCertificatePem(alicePair.privateKey, alicePair.publicKey, GUN, { ca: true, ...request.validity }) }), 'CERTIFICATE_INVALID', /CA certificate/],
+    [
+      '(c) a certificate for Alice\'s key naming another repository',
+      async () => forgedChained({ Alice: (await makeNotaryRootCertificate(keys.Alice!, { gun: 'registry.example.com/other', ...request.validity })).pem }),
+      'CERTIFICATE_INVALID',
+      /not the repository/,
+    ],
+    [
+      '(d) a certificate for Alice\'s key valid for other dates than the certificate request asked',
+      async () => forgedChained({ Alice: (await makeNotaryRootCertificate(keys.Alice!, { gun: GUN, notBefore: request.validity.notBefore, notAfter: new Date(request.validity.notAfter.getTime() + DAY) })).pem }),
+      'CERTIFICATE_VALIDITY_MISMATCH',
+      /the certificate request asked for/,
+    ],
+    [
+      '(d) certificates (and the validity in the link) ending before the new root expires',
+      async () => {
+        const short = { notBefore: request.validity.notBefore, notAfter: new Date(now.getTime() + 5 * YEAR) };
+        const pems = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, (await makeNotaryRootCertificate(keys[n]!, { gun: GUN, ...short })).pem] as const)));
+        return forgedChained(pems, { notBefore: formatExpires(short.notBefore), notAfter: formatExpires(short.notAfter) });
+      },
+      'CERTIFICATE_VALIDITY_MISMATCH',
+      /before root version 2 expires/,
+    ],
+    ['the validity in the link edited (real certificates)', async () => forgedChained({}, { ...validityOf(request), notAfter: formatExpires(new Date(request.validity.notAfter.getTime() + DAY)) }), 'CERTIFICATE_VALIDITY_MISMATCH', /the certificate request asked for/],
+  ])('a forged chained request, %s → %s: refused by sign\'s parsing (before any signature) and by merge', async (_name, make, code, message) => {
+    const doc = await make();
+    let err: unknown;
+    try {
+      parseSigningRequest(enc(doc));
+    } catch (e) {
+      err = e;
+    }
+    expect(isCeremonyError(err) ? [err.code, err.message] : err).toEqual([code, expect.stringMatching(message)]);
+    // merge (the administrator's) of the same forged request, had it been taken as parsed: built around the checks.
+    const real = parseSigningRequest(serializeSigningRequest(mergeCertificateResponses(request, await Promise.all(NAMES.map((n) => respond(n)))).request!));
+    const payload = doc.payload as JsonObject;
+    const forged = { ...real, payload, root: parseRootSigned(getProfile('notary'), payload, '$.payload'), renewal: doc.renewal as unknown as RenewalLink };
+    expect(codeOf(() => mergeResponses(forged, []))).toBe(code);
+  });
+
+  it.each<[string, (doc: JsonObject) => void, string]>([
+    ['a validity in the link that is not a date', (d) => (((d.renewal as JsonObject).validity as JsonObject).notAfter = 'later'), 'DATE_INVALID'],
+    ['a validity in the link with an unknown field', (d) => (((d.renewal as JsonObject).validity as JsonObject).extra = 1), 'SCHEMA_INVALID'],
+    ['no validity in the link', (d) => delete (d.renewal as JsonObject).validity, 'SCHEMA_INVALID'],
+  ])('the chained signing request\'s link: %s → %s', async (_name, edit, code) => {
+    const doc = await forgedChained({});
+    expect(codeOf(() => parseSigningRequest(enc(doc)))).toBe('accepted');
+    edit(doc);
+    // The ID is recomputed where it can be (the schema refusal comes first either way).
+    if ((doc.renewal as JsonObject).validity) doc.requestId = requestIdForDocument(doc);
     expect(codeOf(() => parseSigningRequest(enc(doc)))).toBe(code);
   });
 

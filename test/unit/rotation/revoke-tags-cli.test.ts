@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import type { JsonObject } from '../../../src/json/types.js';
-import { readSigningRequest, serializeSignatureResponse, signRequest } from '../../../src/rotation/index.js';
+import { describeRequest, readSigningRequest, serializeSignatureResponse, signRequest } from '../../../src/rotation/index.js';
+import { formatShareCard, splitKey } from '../../../src/shamir/index.js';
+import type { SoftwareKey } from '../../../src/signers/software.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { captureIo } from '../../support/cli-io.js';
 import { fixture, type Fixture } from './revoke-tags-support.js';
@@ -103,6 +105,34 @@ describe('revoke these tags too: rotate → sign → merge (notary)', () => {
     delete (plain.delegations as JsonObject).revokeTags;
     expect((await cli(['rotate', writePlan('plain.json', plain), '--out', at('plain.req.json')])).code).toBe(0);
     expect((await cli(['merge', at('plain.req.json'), tina, '--out', at('p.json'), '--out-delegated', at('pr.json')])).code).toBe(2);
+  }, 120_000);
+
+  it('sign --expect-hash of the part the key does not sign: refused before the key is rebuilt, nothing signed or written (review B F2); the part it signs is signed', async () => {
+    expect((await cli(['rotate', writePlan('plan-f2.json', plan), '--out', at('req-f2.json')])).code).toBe(0);
+    const review = describeRequest(readSigningRequest(new Uint8Array(readFileSync(at('req-f2.json')))).request);
+    const part1 = review.digest.sha256;
+    const part2 = review.revokeTags!.digest.sha256;
+    expect(part1).not.toBe(part2);
+    const cards = async (key: SoftwareKey, label: string): Promise<string[]> => {
+      const split = await key.withSecret((secret) => splitKey(key.algorithm, Uint8Array.from(secret), { threshold: 2, shares: 2, label }));
+      return split.cards.map((card, i) => {
+        const p = at(`${label}-card-${i + 1}.txt`);
+        writeFileSync(p, formatShareCard(card));
+        return p;
+      });
+    };
+    // Tina's key is the root's targets key (part 1); CI 2's is the role's (part 2).
+    for (const [label, key, mine, other] of [['tina', f.fx.targets.key, part1, part2], ['ci2', f.ci2.key, part2, part1]] as const) {
+      const paths = await cards(key, label);
+      const out = at(`${label}-f2.response.json`);
+      const wrong = await cli(['sign', at('req-f2.json'), '--out', out, '--share-card', ...paths, '--expect-hash', other]);
+      expect([wrong.code, wrong.err.split('\n')[0]], label).toEqual([1, expect.stringMatching(/^error\[ROTATION_REQUEST_TAMPERED\]: the hash read out is that of the other part .*nothing was signed$/)]);
+      expect(wrong.err, label).not.toContain('signed with the key rebuilt');
+      expect(existsSync(out), label).toBe(false);
+      const right = await cli(['sign', at('req-f2.json'), '--out', out, '--share-card', ...paths, '--expect-hash', mine, '--json']);
+      expect(right.code, right.err).toBe(0);
+      expect((JSON.parse(readFileSync(out, 'utf8')) as JsonObject).payloadSha256).toBe(mine);
+    }
   }, 120_000);
 
   it('plan refusals, each with its code and the plan path; no request written', async () => {
