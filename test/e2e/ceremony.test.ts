@@ -162,15 +162,18 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     await t.page.getByRole('heading', { level: 1, name: 'Transcript' }).waitFor();
     // Without an expected key: amber "not compared", never green "Verified" (issue #16) ...
     await t.choose('Open transcript…', outPath(out, 'transcript.jsonl'));
-    // The sealing key is named by its holder, from the transcript's own custodian entries (issue #16).
-    const notCompared = t.page.getByRole('heading', { name: /^Chain intact, sealed by key \S+ \(Alice’s key\) — not compared$/ });
+    // Not compared, the seal names nobody: anyone can seal a transcript whose entries name keys, so names
+    // come only from a transcript sealed by the key the person gave (review of issue #16's listing).
+    const notCompared = t.page.getByRole('heading', { name: /^Chain intact, sealed by key \S+ — not compared$/ });
     await notCompared.waitFor();
     expect(await notCompared.innerText()).toContain(sealKeyId.slice(0, 8));
     expect(await t.page.getByRole('main').innerText()).not.toContain('Verified');
-    // ... then the key entered afterwards, compared against the same file.
+    // ... then the key entered afterwards, compared against the same file: green, and the seal named by its
+    // holder from the transcript's own custodian entries (issue #16).
     await t.page.getByLabel('Expected sealing key for transcript.jsonl (64 hex digits)').fill(sealKeyId);
     await t.page.getByRole('button', { name: 'Compare with this key' }).click();
     await t.page.getByRole('heading', { name: 'Verified: transcript.jsonl' }).waitFor();
+    await expect.poll(() => t.page.getByRole('main').innerText(), { timeout: 30_000 }).toMatch(/sealed by the expected key, Alice’s key/);
     // Print hands the page to the printer (window.print, counted here instead of a print dialog).
     await t.page.evaluate(() => {
       (window as unknown as { printed: number }).printed = 0;
