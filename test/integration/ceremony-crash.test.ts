@@ -29,6 +29,7 @@ import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTranscript } from '../../src/audit/verify.js';
+import { INVENTORY_FILE, parseInventory } from '../../src/ceremony/inventory.js';
 import { allOutputNames, metadataFileNames, parsePlan, STATE_FILE, STEPS, TRANSCRIPT_FILE, TRANSCRIPT_HTML, type CeremonyPlan } from '../../src/ceremony/index.js';
 import { parseShareCard } from '../../src/shamir/card.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
@@ -167,6 +168,7 @@ function checkNoPartialOutput(out: string, plan: CeremonyPlan): string[] {
     else if (name === TRANSCRIPT_FILE) expect(() => verifyTranscript(bytes, { allowUnsealed: true }), name).not.toThrow();
     else if (name.endsWith('.html')) expect(text.trimEnd(), name).toMatch(/<\/html>$/i);
     else if (name.startsWith('share-card-')) expect(() => parseShareCard(text), name).not.toThrow();
+    else if (name === INVENTORY_FILE) expect(() => parseInventory(bytes, name), name).not.toThrow();
     else {
       const role = name.replace(/^\d+\./, '').replace(/\.json$/, '');
       expect(() => parseMetadata(bytes, role as 'root', { maxBytes: 1 << 24, source: name }), name).not.toThrow();
