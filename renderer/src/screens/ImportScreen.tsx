@@ -127,7 +127,8 @@ export function ImportScreen() {
     await preview(read.files[0]!);
   }
 
-  async function onPinFile(event: ChangeEvent<HTMLInputElement>) {
+  /** A pin read from a picked file: a root.json, or (issue #17) a set's pins file, repository → root.json SHA-256; main reads and checks it. */
+  async function onPinPicked(event: ChangeEvent<HTMLInputElement>, field: 'rootFile' | 'pinsFile') {
     const input = event.currentTarget;
     const read = await readPicked(input.files, false);
     input.value = '';
@@ -136,22 +137,8 @@ export function ImportScreen() {
       setSessionRefusal(read);
       return;
     }
-    const rootFile = read.files[0]!;
-    if (await sessionCall(() => api!.importSetPin({ rootFile }))) await again();
-  }
-
-  /** A set's pins (issue #17): repository → root.json SHA-256, read and checked by main. */
-  async function onPinsFile(event: ChangeEvent<HTMLInputElement>) {
-    const input = event.currentTarget;
-    const read = await readPicked(input.files, false);
-    input.value = '';
-    if (!read) return;
-    if ('ok' in read) {
-      setSessionRefusal(read);
-      return;
-    }
-    const pinsFile = read.files[0]!;
-    if (await sessionCall(() => api!.importSetPin({ pinsFile }))) await again();
+    const file = read.files[0]!;
+    if (await sessionCall(() => api!.importSetPin(field === 'rootFile' ? { rootFile: file } : { pinsFile: file }))) await again();
   }
 
   async function onPinFingerprint(event: FormEvent) {
@@ -278,8 +265,8 @@ export function ImportScreen() {
         </ControlRow>
         {sessionRefusal ? <RefusalPanel refusal={sessionRefusal} title="Not accepted" level={3} /> : null}
         <input ref={bundleInput} type="file" hidden aria-label="Bundle file" onChange={(e) => void onBundleFile(e)} />
-        <input ref={pinInput} type="file" accept=".json,application/json" hidden aria-label="Trusted root file" onChange={(e) => void onPinFile(e)} />
-        <input ref={pinsInput} type="file" accept=".json,application/json" hidden aria-label="Pins file" onChange={(e) => void onPinsFile(e)} />
+        <input ref={pinInput} type="file" accept=".json,application/json" hidden aria-label="Trusted root file" onChange={(e) => void onPinPicked(e, 'rootFile')} />
+        <input ref={pinsInput} type="file" accept=".json,application/json" hidden aria-label="Pins file" onChange={(e) => void onPinPicked(e, 'pinsFile')} />
       </section>
 
       {camera && stage.state === 'idle' ? <CameraScanner key={scan} onBundle={(bytes) => void preview({ name: CAMERA_SOURCE, bytes })} /> : null}
