@@ -218,13 +218,24 @@ export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick
   return { layout, folder: target, rows };
 }
 
+/**
+ * Each repository's installed files, named relative to its folder, as a single import reads that folder
+ * (install.ts readTrustDir: every file under it). Notary keeps delegated roles one level down or deeper
+ * (`<GUN>/metadata/targets/releases.json`): they must be seen here too, or their versions escape the
+ * rollback check (TUF 5.6.7 via installedVersions) and a delegation the new repository dropped would
+ * survive the folder's replacement as a stale file its client still reads. A file goes to the deepest
+ * repository folder holding it (one GUN's folder may lie inside another's path).
+ */
 function filesByFolder(tree: ReadonlyMap<string, Uint8Array>, folders: readonly string[]): Map<string, Map<string, Uint8Array>> {
   const byFolder = new Map<string, Map<string, Uint8Array>>(folders.map((f) => [f, new Map()]));
   for (const [name, bytes] of tree) {
-    const cut = name.lastIndexOf('/');
-    if (cut < 0) continue;
-    const sub = byFolder.get(name.slice(0, cut));
-    if (sub) sub.set(name.slice(cut + 1), bytes);
+    for (let cut = name.lastIndexOf('/'); cut > 0; cut = name.lastIndexOf('/', cut - 1)) {
+      const sub = byFolder.get(name.slice(0, cut));
+      if (sub) {
+        sub.set(name.slice(cut + 1), bytes);
+        break;
+      }
+    }
   }
   return byFolder;
 }
