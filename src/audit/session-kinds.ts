@@ -4,7 +4,7 @@
  */
 
 /** The session kinds, as the header's `kind` names them. */
-export type SessionKind = 'rotation-request' | 'co-sign' | 'merge' | 'import' | 'rehearsal-rotation' | 'publish';
+export type SessionKind = 'rotation-request' | 'co-sign' | 'merge' | 'import' | 'rehearsal-rotation' | 'publish' | 'certificate-renewal';
 
 /** The last entry of an unsealed session transcript (SessionTranscript.end). */
 export const SESSION_END_STEP = 'session.end';
@@ -15,7 +15,7 @@ export const SESSION_END_STEP = 'session.end';
  */
 export const SEALED_SESSION_KINDS: ReadonlySet<string> = new Set<SessionKind>(['co-sign', 'rehearsal-rotation']);
 /** Session kinds never sealed (no key of their own): they end with `session.end` instead. */
-export const UNSEALED_SESSION_KINDS: ReadonlySet<string> = new Set<SessionKind>(['rotation-request', 'merge', 'import', 'publish']);
+export const UNSEALED_SESSION_KINDS: ReadonlySet<string> = new Set<SessionKind>(['rotation-request', 'merge', 'import', 'publish', 'certificate-renewal']);
 
 /**
  * A session transcript's file name in a sessions folder: the start time (UTC, `:` left out so the name is

@@ -162,6 +162,7 @@ const KIND_TITLES: Record<string, string> = {
   import: 'Import',
   publish: 'Publish',
   'rehearsal-rotation': 'Rehearsal rotation',
+  'certificate-renewal': 'Certificate renewal in the room',
 };
 
 function refusedSeal(err: CeremonyError): ListedSeal {

@@ -12,20 +12,24 @@
  * own included, verified in software). Only when the merge is final is DIR written (it must not exist):
  * `certificates/NAME.json` (certificate responses), `root.request.json` (the signing request, bound to the
  * certificate request), `responses/NAME.json` (signature responses) and `N.root.json`, each atomically —
- * the same files the request → co-sign → merge flow makes, so `merge` can re-check them.
+ * the same files the request → co-sign → merge flow makes, so `merge` can re-check them. The session
+ * transcript `DIR.transcript.jsonl` beside DIR (src/rotation/session-transcripts.ts, unsealed) records the
+ * review, each certificate issued, the signing request, each token's signatures and the merge; no PIN.
  *
  * `--json` prints `{ "ok": true, "out", "root", "version", "certificateRequestId", "requestId", "status",
- * "renewed": [{name, keyid, newKeyid, notAfter}] }`. Exit: 0 written; 1 refused; 2 usage; 3 token.
+ * "renewed": [{name, keyid, newKeyid, notAfter}], "transcript" }`. Exit: 0 written; 1 refused; 2 usage; 3 token.
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { sessionTranscriptPath } from '../audit/session.js';
 import { CeremonyError } from '../errors.js';
-import { assertAbsent, readFileCapped, writeFileVerified } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
 import { CERTIFICATE_REQUEST_MAX_BYTES, certificateEntryFor, describeCertificateRequest, parseCertificateRequest, serializeCertificateResponse } from '../rotation/certificate-request.js';
 import { renewCertificatesInRoom, type RoomKey } from '../rotation/certificate-room.js';
 import { describeRequest } from '../rotation/describe.js';
 import { serializeSignatureResponse, serializeSigningRequest } from '../rotation/request.js';
+import { certificateRenewalSessionTranscript } from '../rotation/session-transcripts.js';
 import { unlockTokenKey } from '../rotation/signers.js';
 import type { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken, openExpectedToken, type CheckedToken } from '../signers/token-keys.js';
@@ -69,7 +73,8 @@ export async function renewCertificatesCommand(requestPath: string, opts: RenewC
       return [m[1]!, m[2]!] as const;
     }));
     const out = resolve(opts.out);
-    await assertAbsent([out], ' (choose another --out)');
+    const transcriptPath = sessionTranscriptPath(out);
+    await assertAbsent([out, transcriptPath], ' (choose another --out)');
     const requestBytes = await readFileCapped(requestPath, CERTIFICATE_REQUEST_MAX_BYTES);
     const request = parseCertificateRequest(requestBytes, basename(requestPath));
     const review = describeCertificateRequest(request);
@@ -97,22 +102,40 @@ export async function renewCertificatesCommand(requestPath: string, opts: RenewC
     for (const line of describeRequest(done.signing).lines) say(line);
     say(done.result.status);
 
+    const nameOf = (keyid: string): string => keys[room.findIndex((r) => certificateEntryFor(request, r.key.fingerprint)?.keyid === keyid)]!.name;
+    const notAfter = formatExpires(request.validity.notAfter);
+    const certificateFiles = new Map(done.certificates.map((c) => [c.keyid, { name: `certificates/${nameOf(c.keyid)}.json`, bytes: serializeCertificateResponse(c) }]));
+    const signingFile = { name: 'root.request.json', bytes: serializeSigningRequest(done.signing) };
+    const responseFiles = done.responses.map((r, i) => ({ name: `responses/${keys[i]!.name}.json`, bytes: serializeSignatureResponse(r) }));
+    const rootFile = join(out, `${done.result.version}.root.json`);
+    const renewed = done.certificates.map((c) => {
+      const id = done.signing.renewal!.certificates.find((x) => done.signing.root.keys.get(x.keyid)!.key.fingerprint === request.previous.signed.keys.get(c.keyid)!.key.fingerprint)!.keyid;
+      return { name: nameOf(c.keyid), keyid: c.keyid, newKeyid: id, notAfter };
+    });
+    // The session's transcript (unsealed: session-transcripts.ts says why), built before anything is written and written last.
+    const transcript = await certificateRenewalSessionTranscript({
+      request,
+      requestFile: { name: basename(requestPath), bytes: requestBytes },
+      review: { sha256: review.digest.sha256, note: opts.expectHash !== undefined ? 'the short hash read out by the administrator was given and matched the certificate request' : 'reviewed on screen; no expected hash was given to compare' },
+      custodians: keys.map((k, i) => {
+        const keyid = certificateEntryFor(request, room[i]!.key.fingerprint)!.keyid;
+        return { name: k.name, token: room[i]!.token, keyid, notAfter, certificate: certificateFiles.get(keyid)!, response: responseFiles[i]! };
+      }),
+      signing: done.signing,
+      signingFile,
+      root: { name: basename(rootFile), bytes: done.result.root },
+      status: done.result.status,
+    });
     // Written only now that every certificate and signature verified and the merge is final.
     await mkdir(join(out, 'certificates'), { recursive: true });
     await mkdir(join(out, 'responses'));
-    const nameOf = (keyid: string): string => keys[room.findIndex((r) => certificateEntryFor(request, r.key.fingerprint)?.keyid === keyid)]!.name;
-    for (const c of done.certificates) await writeFileVerified(join(out, 'certificates', `${nameOf(c.keyid)}.json`), serializeCertificateResponse(c));
-    await writeFileVerified(join(out, 'root.request.json'), serializeSigningRequest(done.signing));
-    for (const [i, r] of done.responses.entries()) await writeFileVerified(join(out, 'responses', `${keys[i]!.name}.json`), serializeSignatureResponse(r));
-    const rootFile = join(out, `${done.result.version}.root.json`);
+    for (const f of [...certificateFiles.values(), signingFile, ...responseFiles]) await writeFileVerified(join(out, f.name), f.bytes);
     await writeFileVerified(rootFile, done.result.root);
-    const renewed = done.certificates.map((c) => {
-      const id = done.signing.renewal!.certificates.find((x) => done.signing.root.keys.get(x.keyid)!.key.fingerprint === request.previous.signed.keys.get(c.keyid)!.key.fingerprint)!.keyid;
-      return { name: nameOf(c.keyid), keyid: c.keyid, newKeyid: id, notAfter: formatExpires(request.validity.notAfter) };
-    });
+    await writeFileAtomic(transcriptPath, transcript);
     say(`wrote ${rootFile}: root version ${done.result.version}, certificates renewed (same keys) for ${renewed.map((r) => r.name).join(', ')}; publish it (tuf-ceremony publish)`);
+    say(`session transcript ${transcriptPath} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcriptPath} --allow-unsealed)`);
     if (json) {
-      io.out(JSON.stringify({ ok: true, out, root: rootFile, version: done.result.version, certificateRequestId: request.requestId, requestId: done.signing.requestId, status: done.result.status, renewed }, null, 2));
+      io.out(JSON.stringify({ ok: true, out, root: rootFile, version: done.result.version, certificateRequestId: request.requestId, requestId: done.signing.requestId, status: done.result.status, renewed, transcript: transcriptPath }, null, 2));
     }
     return 0;
   } catch (err) {

@@ -16,9 +16,16 @@
  * Rotation request: one `rotation.request` entry (what was reviewed, the files read, the request written,
  * the keys it adds and removes, its expected signers), then `session.end`; unsealed, as no key signs
  * anything: `tuf-ceremony rotate` (src/cli/rotate.ts) and the app's Rotation screen (electron/main/rotation.ts).
+ *
+ * Certificate renewal in the room (`tuf-ceremony renew-certificates`, src/cli/renew-certificates.ts): the
+ * certificate request reviewed, each token's certificate issued, the root signing request built, each
+ * token's signatures, the merge, then `session.end`; unsealed like merge — several keys sign here, none
+ * is the session's own, and a seal would cost one more token signature (a PIN-per-signature key: one more
+ * PIN) on the custodians' one-PIN session. The root written proves itself by its signatures.
  */
 import { checkSessionWitnesses, sessionNote, SessionTranscript } from '../audit/session.js';
 import type { SigningKey } from '../signers/signing-key.js';
+import type { CertificateRequest } from './certificate-request.js';
 import { describeRequest } from './describe.js';
 import type { SignatureResponse, SigningRequest } from './request.js';
 
@@ -190,5 +197,80 @@ export async function rotationRequestSessionTranscript(input: RotationRequestSes
     note: sessionNote([...keyChanges(request), signers].join('; '), signers),
   });
   await session.end(`signing request written: ${input.output.name}`);
+  return session.bytes();
+}
+
+export interface CertificateRenewalSessionInput {
+  request: CertificateRequest;
+  /** The certificate request as read (its SHA-256 is the header's planHash) and its file name. */
+  requestFile: NamedBytes;
+  /** The request's review digest (describeCertificateRequest) and how the review was confirmed, in words. */
+  review: { sha256: string; note: string };
+  /** Each custodian in the room, in the order they logged in: their token, the key's (old) ID, and their files written. */
+  custodians: readonly {
+    name: string;
+    token?: { serial: string; label?: string } | undefined;
+    keyid: string;
+    notAfter: string;
+    certificate: NamedBytes;
+    response: NamedBytes;
+  }[];
+  /** The root signing request built from the certificates, and its file. */
+  signing: SigningRequest;
+  signingFile: NamedBytes;
+  /** The merged root written, and the merge status line. */
+  root: NamedBytes;
+  status: string;
+  now?: () => Date;
+}
+
+/** The in-room certificate renewal's transcript, hash-chained and ended (unsealed: see the header comment). */
+export async function certificateRenewalSessionTranscript(input: CertificateRenewalSessionInput): Promise<Uint8Array> {
+  const { request, signing } = input;
+  const session = await SessionTranscript.start({ kind: 'certificate-renewal', profile: 'notary', repository: request.repository, reviewed: input.requestFile.bytes, rehearsal: false }, input.now);
+  const toVersion = signing.root.version;
+  await session.append({
+    step: 'request.review',
+    actor: { name: 'administrator', role: 'administrator' },
+    digests: [{ label: 'certificate request, as reviewed', sha256: input.review.sha256 }],
+    inputs: [input.requestFile],
+    note: input.review.note,
+  });
+  const tokenOf = (c: CertificateRenewalSessionInput['custodians'][number]) => (c.token ? { token: { ...c.token, keyId: c.keyid } } : {});
+  for (const c of input.custodians) {
+    await session.append({
+      step: 'certificate.issue',
+      actor: { name: c.name, role: 'custodian' },
+      ...tokenOf(c),
+      outputs: [c.certificate],
+      note: sessionNote(`new certificate for the same key, valid until ${c.notAfter}; its signature and fields verified in software`, 'new certificate for the same key, verified in software'),
+    });
+  }
+  const payload = { label: `root.json v${toVersion}, the bytes to sign`, sha256: signing.payloadSha256 };
+  await session.append({
+    step: 'root.request',
+    actor: { name: 'tuf-ceremony', role: 'app' },
+    digests: [{ label: 'certificate request ID', sha256: request.requestId }, payload],
+    outputs: [input.signingFile],
+    note: `root signing request for version ${toVersion}, built from the ${input.custodians.length} renewed certificates`,
+  });
+  for (const c of input.custodians) {
+    await session.append({
+      step: 'co-sign',
+      actor: { name: c.name, role: 'custodian' },
+      ...tokenOf(c),
+      digests: [payload],
+      outputs: [c.response],
+      note: 'signed under the old and the new certificate ID, in the login that issued the certificate; signatures verified in software',
+    });
+  }
+  await session.append({
+    step: 'merge',
+    actor: { name: 'tuf-ceremony', role: 'app' },
+    digests: [payload],
+    outputs: [input.root],
+    note: sessionNote(input.status, 'merged'),
+  });
+  await session.end(`root version ${toVersion} written: ${input.root.name}`);
   return session.bytes();
 }
