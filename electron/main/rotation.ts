@@ -389,27 +389,30 @@ export async function writeOut(deps: Pick<RotationDeps, 'chooseOutputDir'>, sugg
 }
 
 /**
- * A session's output and its session transcript beside it, `<name>.transcript.jsonl` (the CLI's rule:
- * src/audit/session.ts sessionTranscriptPath): both refused before either is written when one exists; the
- * output first (read back and compared), then the transcript, atomically, never over a file.
+ * A session's output files and its session transcript, `<name>.transcript.jsonl` beside the LAST of them,
+ * the session's output (the CLI's rule: src/audit/session.ts sessionTranscriptPath): all refused before any
+ * is written when one exists; then each file in the order given (read back and compared), then the
+ * transcript, atomically, never over a file. Most sessions write one file; a merge of a revoke-tags request
+ * writes the delegated role's file before the targets.json that names it (src/rotation/revoke-tags.ts).
  */
 export async function writeOutWithTranscript(
   deps: Pick<RotationDeps, 'chooseOutputDir'>,
   suggestedDir: string,
-  name: string,
-  bytes: Uint8Array,
+  files: readonly { name: string; bytes: Uint8Array }[],
   transcript: { bytes: Uint8Array; sealKeyId?: string | undefined },
-): Promise<{ written: WrittenFileView; transcript: SessionTranscriptFileView }> {
+): Promise<{ written: WrittenFileView[]; transcript: SessionTranscriptFileView }> {
+  const output = files[files.length - 1];
+  if (!output) throw new CeremonyError('INTERNAL', 'writeOutWithTranscript: no file to write');
   const dir = await deps.chooseOutputDir(suggestedDir);
   if (dir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was written');
-  const path = join(dir, name);
-  const transcriptPath = sessionTranscriptPath(path);
-  await assertAbsent([path, transcriptPath], ' (choose another folder: nothing was written)');
-  await writeFileVerified(path, bytes);
+  const paths = files.map((f) => join(dir, f.name));
+  const transcriptPath = sessionTranscriptPath(paths[paths.length - 1]!);
+  await assertAbsent([...paths, transcriptPath], ' (choose another folder: nothing was written)');
+  for (const [i, f] of files.entries()) await writeFileVerified(paths[i]!, f.bytes);
   await writeFileAtomic(transcriptPath, transcript.bytes);
-  const t: SessionTranscriptFileView = { name: sessionTranscriptPath(name), path: transcriptPath, sha256: sha256Hex(transcript.bytes) };
+  const t: SessionTranscriptFileView = { name: sessionTranscriptPath(output.name), path: transcriptPath, sha256: sha256Hex(transcript.bytes) };
   if (transcript.sealKeyId) t.sealKeyId = transcript.sealKeyId;
-  return { written: { name, path, sha256: sha256Hex(bytes) }, transcript: t };
+  return { written: files.map((f, i) => ({ name: f.name, path: paths[i]!, sha256: sha256Hex(f.bytes) })), transcript: t };
 }
 
 // --- administrator --------------------------------------------------------------------------------------
@@ -528,8 +531,8 @@ export async function buildRequestFile(req: RotationBuildRequest, deps: Rotation
       output: { name, bytes },
       now: deps.now,
     });
-    const out = await writeOutWithTranscript(deps, 'rotation', name, bytes, { bytes: transcript });
-    view.written = out.written;
+    const out = await writeOutWithTranscript(deps, 'rotation', [{ name, bytes }], { bytes: transcript });
+    view.written = out.written[0]!;
     view.transcript = out.transcript;
     view.file = { name, bytes };
   }
@@ -581,24 +584,11 @@ export async function writeRoot(req: { request: NamedFile; responses: NamedFile[
   if (part?.bytes && part.delegation && delegatedName) {
     // Two files, one folder: the delegated role's file first, so no targets.json that re-keys the role is
     // left without it (src/rotation/revoke-tags.ts). Its name: `<version>.<role with / as _>.json`.
-    const dir = await deps.chooseOutputDir('rotation');
-    if (dir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was written');
-    const path = join(dir, name);
-    const delegatedPath = join(dir, delegatedName);
-    const transcriptPath = sessionTranscriptPath(path);
-    await assertAbsent([path, delegatedPath, transcriptPath], ' (choose another folder: nothing was written)');
-    await writeFileVerified(delegatedPath, part.bytes);
-    await writeFileVerified(path, result.root);
-    await writeFileAtomic(transcriptPath, transcript);
-    return {
-      ...view,
-      written: { name, path, sha256: sha256Hex(result.root) },
-      transcript: { name: sessionTranscriptPath(name), path: transcriptPath, sha256: sha256Hex(transcript) },
-      delegated: { role: part.delegation, version: part.version, written: { name: delegatedName, path: delegatedPath, sha256: sha256Hex(part.bytes) } },
-    };
+    const out = await writeOutWithTranscript(deps, 'rotation', [{ name: delegatedName, bytes: part.bytes }, { name, bytes: result.root }], { bytes: transcript });
+    return { ...view, written: out.written[1]!, transcript: out.transcript, delegated: { role: part.delegation, version: part.version, written: out.written[0]! } };
   }
-  const out = await writeOutWithTranscript(deps, 'rotation', name, result.root, { bytes: transcript });
-  return { ...out, ...view };
+  const out = await writeOutWithTranscript(deps, 'rotation', [{ name, bytes: result.root }], { bytes: transcript });
+  return { ...view, written: out.written[0]!, transcript: out.transcript };
 }
 
 // --- co-signer ------------------------------------------------------------------------------------------
@@ -733,8 +723,8 @@ export async function sign(req: SignInput, deps: RotationDeps): Promise<Rotation
     // Checked as the administrator's merge will check it, before it is written.
     const check = mergeResponses(request, [response]);
     const { name, bytes } = responseFileOf(request, response);
-    const files = await writeOutWithTranscript(deps, 'rotation', name, session.written ?? bytes, { bytes: session.bytes(), sealKeyId: session.sealKeyId });
-    const out: RotationSignedView = { ...files, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
+    const files = await writeOutWithTranscript(deps, 'rotation', [{ name, bytes: session.written ?? bytes }], { bytes: session.bytes(), sealKeyId: session.sealKeyId });
+    const out: RotationSignedView = { written: files.written[0]!, transcript: files.transcript, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
     if (response.signer.token) out.signer.tokenSerial = response.signer.token.serial;
     return out;
   } finally {

@@ -348,8 +348,8 @@ export class ShareSetStore {
       const check = mergeResponses(request, [response]);
       // Named after the version being signed: root N+1, or targets N+1 for a targets request.
       const { name, bytes } = responseFileOf(request, response);
-      const files = await writeOutWithTranscript(deps, 'rotation', name, session.written ?? bytes, { bytes: session.bytes(), sealKeyId: session.sealKeyId });
-      return { ...files, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: set.rehearsal, fingerprint: fingerprintView(fingerprint) };
+      const files = await writeOutWithTranscript(deps, 'rotation', [{ name, bytes: session.written ?? bytes }], { bytes: session.bytes(), sealKeyId: session.sealKeyId });
+      return { written: files.written[0]!, transcript: files.transcript, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: set.rehearsal, fingerprint: fingerprintView(fingerprint) };
     } finally {
       wipeAll(cards);
     }

@@ -537,6 +537,14 @@ describe('Rotation channels: a request that also revokes tags (issue #14)', () =
     expect(log).toContain('(tags revoked), the bytes signed');
     const rel = parseMetadata(new Uint8Array(readFileSync(w.delegated!.written.path)), 'targets', { maxBytes: 1 << 20, source: '2.releases.json' });
     expect([...rel.signed.targets.keys()]).toEqual(['releases/v1.tar.gz']);
+    // Every file is checked absent before any is written: with only the delegated role's file left in the
+    // folder, a second merge is refused and writes neither targets.json nor a transcript.
+    const releasesBefore = readFileSync(w.delegated!.written.path);
+    rmSync(w.written.path);
+    rmSync(w.transcript.path);
+    expect((await refused(r.h, CHANNELS.rotationWriteRoot, { request, responses: [byTargets, byCi2] })).code).toBe('OUTPUT_EXISTS');
+    expect(readdirSync(r.out!)).toEqual(['2.releases.json']);
+    expect(readFileSync(w.delegated!.written.path).equals(releasesBefore)).toBe(true);
   });
 
   it("a part-2 co-signer on a token confirms part 2's hash words and signs it; part 1's words with that key are refused before the PIN", async () => {
