@@ -5,7 +5,6 @@
  * claim of one PIN per custodian is counted: each token's PIN is asked exactly once (the prompt is the only
  * way a PIN comes in here), for certificate and root signatures alike. SoftHSM2 tokens, no server.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +20,7 @@ import { TokenModule } from '../../src/signers/pkcs11/token.js';
 import type { ListedKey } from '../../src/signers/public-key-json.js';
 import { formatExpires } from '../../src/tuf/dates.js';
 import { captureIo, tokenSignDeps } from '../support/cli-io.js';
+import { startMatrixModule, type MatrixModule } from '../support/module-matrix.js';
 import { notaryRootSigned, ourKey, signNotary } from '../support/notary-publish.js';
 import { expectNoSecrets, expectVerifiesAndRefusesTampering } from '../support/session-transcripts.js';
 
@@ -28,39 +28,34 @@ const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const enabled = existsSync(SOFTHSM);
 const GUN = 'registry.example.com/tuf-ceremony/renew-transcript';
 const NAMES = ['Alice', 'Bob'] as const;
-const PINS: Record<string, string> = { alice: 'alice-room-4711', bob: 'bob-room-0815' };
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
 const now = Math.floor(Date.now() / 1000) * 1000;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const enc = new TextEncoder();
+const labelOf = (name: (typeof NAMES)[number]) => name.toLowerCase() as 'alice' | 'bob';
 
 let dir: string;
-let savedConf: string | undefined;
-const serials: Record<string, string> = {};
+let hsm: MatrixModule;
 const listed: Record<string, ListedKey> = {};
 
 beforeAll(async () => {
   if (!enabled) return;
   dir = mkdtempSync(join(tmpdir(), 'tufc-renew-transcript-'));
-  const conf = join(dir, 'softhsm2.conf');
-  mkdirSync(join(dir, 'tokens'));
-  writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
-  savedConf = process.env.SOFTHSM2_CONF;
-  process.env.SOFTHSM2_CONF = conf;
-  for (const name of NAMES) execFileSync('softhsm2-util', ['--init-token', '--free', '--label', name.toLowerCase(), '--pin', PINS[name.toLowerCase()]!, '--so-pin', '12345678'], { env: process.env });
+  // SoftHSM2 with a token per custodian (test/support/module-matrix.ts): labels alice, bob, … and their PINs.
+  hsm = await startMatrixModule('softhsm2');
   const online = ourKey();
   const mod = await TokenModule.load(SOFTHSM);
   try {
-    for (const t of await mod.listTokens()) if (t.initialized) serials[t.label] = t.serial;
     const signers = [];
     const sessions = [];
     try {
       for (const name of NAMES) {
-        const session = await mod.openToken({ serial: serials[name.toLowerCase()]! });
+        const token = hsm.tokens[labelOf(name)];
+        const session = await mod.openToken({ serial: token.serial });
         sessions.push(session);
-        await session.login(PINS[name.toLowerCase()]!);
-        const key = await session.generateKeyPair({ algorithm: 'ecdsa-p256', label: `root-${name.toLowerCase()}` });
+        await session.login(token.pin);
+        const key = await session.generateKeyPair({ algorithm: 'ecdsa-p256', label: `root-${token.label}` });
         const cert = await makeNotaryRootCertificate(key, { gun: GUN, notBefore: new Date(now - 60_000), notAfter: new Date(now + 60 * DAY) });
         listed[name] = cert.listed;
         signers.push(metadataSigner(key, cert.listed));
@@ -69,17 +64,16 @@ beforeAll(async () => {
       const rootV1 = await signNotary(notaryRootSigned({ version: 1, root, rootThreshold: 2, targets: [online], snapshot: [online], timestamp: [online], expires: formatExpires(new Date(now + YEAR)) }), signers);
       writeFileSync(join(dir, 'root-v1.json'), rootV1);
     } finally {
-      for (const s of sessions) await s.close();
+      for (const session of sessions) await session.close();
     }
   } finally {
     await mod.finalize();
   }
 }, 180_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (!enabled) return;
-  if (savedConf === undefined) delete process.env.SOFTHSM2_CONF;
-  else process.env.SOFTHSM2_CONF = savedConf;
+  await hsm?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -109,7 +103,7 @@ describe.skipIf(!enabled)('renew-certificates on SoftHSM2: the session transcrip
       promptPin: (question: string) => {
         const label = /token "([a-z]+)"/.exec(question)?.[1] ?? '?';
         asked.push(label);
-        return Promise.resolve(enc.encode(PINS[label] ?? 'unknown'));
+        return Promise.resolve(enc.encode(label === 'alice' || label === 'bob' ? hsm.tokens[label].pin : 'unknown'));
       },
     };
     const room = join(dir, 'room');
@@ -136,7 +130,7 @@ describe.skipIf(!enabled)('renew-certificates on SoftHSM2: the session transcrip
       ['merge', 'tuf-ceremony', null],
       ['session.end', 'tuf-ceremony', null],
     ]);
-    expect(v.entries[1]!.token).toEqual({ serial: serials.alice, label: 'alice', keyId: listed.Alice!.keyId });
+    expect(v.entries[1]!.token).toEqual({ serial: hsm.tokens.alice.serial, label: 'alice', keyId: listed.Alice!.keyId });
     expect(v.entries[0]!.inputs).toEqual([{ name: 'certificates.request.json', sha256: sha(readFileSync(certRequest)) }]);
     // Every file the session wrote, by its name in DIR and the SHA-256 of what is on disk.
     const outputs = v.entries.flatMap((e) => e.outputs);
@@ -149,7 +143,7 @@ describe.skipIf(!enabled)('renew-certificates on SoftHSM2: the session transcrip
     const tamperDir = join(dir, 'tamper');
     mkdirSync(tamperDir);
     await expectVerifiesAndRefusesTampering(result.transcript, bytes, tamperDir, {});
-    expectNoSecrets(bytes, NAMES.map((n) => enc.encode(PINS[n.toLowerCase()]!)));
+    expectNoSecrets(bytes, NAMES.map((n) => enc.encode(hsm.tokens[labelOf(n)].pin)));
 
     // The transcript is never written over: the same --out again (DIR gone, its transcript kept) is a usage
     // error before any PIN.
