@@ -12,5 +12,5 @@ export { shareCardFiles, SHARE_CARDS_HTML } from './steps/shamir-backup.js';
 export { rehearsalPlan, type RehearsalPlanOptions } from './rehearsal-plan.js';
 export { parseAnyPlan, readMultiPlan, sharedKeyId, MAX_REPOSITORIES, MAX_PLAN_TOKEN_KEYS, MULTI_PLAN_MAX_BYTES, type AnyPlan, type MultiRepositoryPlan, type PlannedRepository, type SharedKey } from './multi-plan.js';
 export { safeRepositoryName, repositoryOfSafeName, SAFE_NAME_MAX_BYTES } from './repository-names.js';
-export { runMultiCeremony, REPOSITORIES_DIR, type RunMultiCeremonyOptions, type MultiCeremonyResult, type MultiRepositoryResult } from './multi-machine.js';
+export { runMultiCeremony, repositoryFolder, type RunMultiCeremonyOptions, type MultiCeremonyResult, type MultiRepositoryResult } from './multi-machine.js';
 export { parseInventory, buildInventory, recordRepository, dropRole, inventoryBytes, emptyInventory, describeRoles, firstExpiry, INVENTORY_FILE, INVENTORY_MAX_BYTES, type KeyInventory, type InventoryKey, type InventoryRole, type InventoryRepositoryRecord } from './inventory.js';

@@ -10,14 +10,20 @@
  *    custodian's root key on their token; root, targets, snapshot (and TUF timestamp) v1 built, signed and
  *    verified exactly as a one-repository ceremony does (the same steps, run on the repository's own plan
  *    with the shared keys), then verified as a client would (verify-outputs.ts) and written, never over an
- *    existing file, to `OUT/repositories/<safe name>/` (repository-names.ts). The transcript gets one entry
+ *    existing file, to `OUT/metadata/<safe name>/` (repository-names.ts). The transcript gets one entry
  *    per repository: the bytes each role signed, who signed, the files written with their SHA-256.
  * 4. The transcript is sealed with the first custodian's root key and printed (transcript.html).
  *
- * The outputs: `OUT/transcript.jsonl`, `OUT/transcript.html`, `OUT/ceremony-state.json` (the keys: public
- * facts only), `OUT/repositories/<safe name>/{root,targets,snapshot,timestamp}.json` (TUF also
- * `1.root.json`, and with consistent snapshots `1.snapshot.json`, `1.targets.json`), and
- * `OUT/key-inventory.json` (which key holds which role in which repository: inventory.ts).
+ * The outputs, in the folders a one-repository ceremony uses (layout.ts: what may be published is never
+ * mixed with the ceremony's records):
+ *
+ *   metadata/<safe name>/  each repository's {root,targets,snapshot,timestamp}.json (TUF also `1.root.json`,
+ *                          and with consistent snapshots `1.snapshot.json`, `1.targets.json`): publishable
+ *                          as it is, and what verify, publish, export, inspect and `bundle create` take;
+ *   state/                 ceremony-state.json (the keys: public facts only), transcript.jsonl,
+ *                          transcript.html, key-inventory.json (which key holds which role in which
+ *                          repository: inventory.ts);
+ *   secret/                nothing yet (a multi-repository plan has no Shamir backup: multi-plan.ts).
  *
  * Not yet: resuming an interrupted multi-repository ceremony (an output folder that holds one is refused,
  * OUTPUT_EXISTS); a one-repository ceremony resumes as before (machine.ts).
@@ -41,7 +47,6 @@ import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.j
 import { readPlanInputs } from './plan-inputs.js';
 import { checkPlanDates, plannedKeys, type PlannedKey } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
-import { REPOSITORIES_DIR } from './repository-names.js';
 import { sharedKeyId, type MultiRepositoryPlan, type PlannedRepository, type SharedKey } from './multi-plan.js';
 import { newState, StateFile, STATE_FILE, type CeremonyState, type KeyRecord } from './state.js';
 import { buildMetadata } from './steps/build-metadata.js';
@@ -51,10 +56,10 @@ import { makeHeldKey } from './steps/generate-keys.js';
 import { APP_ACTOR, clipNote } from './steps/step.js';
 import { verifiedOutputs } from './steps/verify-outputs.js';
 import { TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
+import { inFolder, METADATA_DIR, outputLayout, STATE_DIR } from './layout.js';
 import type { TokenProvider } from './tokens.js';
 import { buildInventory, INVENTORY_FILE, inventoryBytes, type InventoryRepositoryRecord } from './inventory.js';
 
-export { REPOSITORIES_DIR };
 
 export interface RunMultiCeremonyOptions {
   planBytes: Uint8Array;
@@ -77,7 +82,7 @@ export interface RunMultiCeremonyOptions {
 export interface MultiRepositoryResult {
   name: string;
   profile: 'notary' | 'tuf';
-  /** The repository's folder, relative to outDir: `repositories/<safe name>`. */
+  /** The repository's folder, relative to outDir: `metadata/<safe name>`. */
   dir: string;
   metadata: string[];
   rootKeyIds: string[];
@@ -92,7 +97,15 @@ export interface MultiCeremonyResult {
   /** Token signatures made: certificates, metadata, the seal (keys' self-tests not counted). */
   tokenSignatures: number;
   sealKeyId: string;
+  /** The key inventory, relative to outDir: `state/key-inventory.json`. */
   inventory: string;
+  /** The sealed transcript, relative to outDir: `state/transcript.jsonl`. */
+  transcript: string;
+}
+
+/** A repository's folder, relative to the output folder: `metadata/<safe name>` (layout.ts). */
+export function repositoryFolder(safeName: string): string {
+  return inFolder(METADATA_DIR, safeName);
 }
 
 /** The name the keys' state records a shared key under. */
@@ -145,11 +158,12 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   for (const line of describeIntentHash(hash)) report(line);
   if (opts.tokens.rehearsal) report(opts.tokens.rehearsal.notice);
 
+  const layout = outputLayout(opts.outDir);
   await assertAbsent(
-    [STATE_FILE, TRANSCRIPT_FILE, TRANSCRIPT_HTML, INVENTORY_FILE, REPOSITORIES_DIR].map((n) => join(opts.outDir, n)),
+    [...[STATE_FILE, TRANSCRIPT_FILE, TRANSCRIPT_HTML, INVENTORY_FILE].map((n) => join(layout.state, n)), layout.metadata],
     ' (a multi-repository ceremony writes into a new folder; resuming one is not supported yet)',
   );
-  const stateFile = new StateFile(opts.outDir);
+  const stateFile = new StateFile(layout.state);
   const state = newState({ planSha256: hash.sha256, profile: first.profile, repository: headerName(plan), rehearsal, now: now() });
   await stateFile.create(state);
 
@@ -157,7 +171,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   try {
     let writer: TranscriptWriter;
     ({ writer, file } = await createTranscriptFile(
-      join(opts.outDir, TRANSCRIPT_FILE),
+      join(layout.state, TRANSCRIPT_FILE),
       { kind: 'root', profile: first.profile, repository: headerName(plan), planHash: hash.sha256, rehearsal, appVersion: opts.appVersion ?? APP_VERSION },
       { now },
     ));
@@ -244,11 +258,11 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
 
       const inventory = buildInventory({ plan, state, repositories: inventoryRecords, planSha256: hash.sha256, now: now(), rehearsal });
       const invBytes = inventoryBytes(inventory);
-      await writeFileAtomic(join(opts.outDir, INVENTORY_FILE), invBytes);
+      await writeFileAtomic(join(layout.state, INVENTORY_FILE), invBytes);
       await writer.append({
         step: 'inventory.write',
         actor: APP_ACTOR,
-        outputs: [{ name: INVENTORY_FILE, sha256: sha256Hex(invBytes) }],
+        outputs: [{ name: inFolder(STATE_DIR, INVENTORY_FILE), sha256: sha256Hex(invBytes) }],
         note: clipNote(`${INVENTORY_FILE}: ${inventory.keys.length} keys and the roles each holds in ${plan.repositories.length} repositories`),
       });
 
@@ -264,15 +278,15 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       await keysCtx.save();
       await file.close();
       file = undefined;
-      const bytes = await readFileCapped(join(opts.outDir, TRANSCRIPT_FILE), MAX_TRANSCRIPT_BYTES);
+      const bytes = await readFileCapped(join(layout.state, TRANSCRIPT_FILE), MAX_TRANSCRIPT_BYTES);
       const verified = verifyTranscript(bytes, { expectedSealKeyId: sealListed.keyId });
       const html = new TextEncoder().encode(renderTranscriptHtml(verified, { fileName: TRANSCRIPT_FILE }));
-      await writeFileAtomic(join(opts.outDir, TRANSCRIPT_HTML), html);
+      await writeFileAtomic(join(layout.state, TRANSCRIPT_HTML), html);
       state.outputs[TRANSCRIPT_HTML] = sha256Hex(html);
       await keysCtx.save();
       report(`sealed ${TRANSCRIPT_FILE} (${verified.entries.length} entries) and wrote ${TRANSCRIPT_HTML}`);
       onStep({ step: SEAL_STEP_NAME, status: 'done' });
-      return { outDir: opts.outDir, planSha256: hash.sha256, rehearsal, repositories: results, tokenSignatures, sealKeyId: sealListed.keyId, inventory: INVENTORY_FILE };
+      return { outDir: opts.outDir, planSha256: hash.sha256, rehearsal, repositories: results, tokenSignatures, sealKeyId: sealListed.keyId, inventory: inFolder(STATE_DIR, INVENTORY_FILE), transcript: inFolder(STATE_DIR, TRANSCRIPT_FILE) };
     } catch (err) {
       const shape = toErrorShape(err);
       await writer
@@ -364,10 +378,10 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   const files = await verifiedOutputs(ctx);
   for (const e of gathered.entries) if (e.token) tokenSignatures += 1;
 
-  const dir = `${REPOSITORIES_DIR}/${repo.safeName}`;
+  const dir = repositoryFolder(repo.safeName);
   const written: { name: string; sha256: string }[] = [];
   for (const f of files) {
-    await writeFileAtomic(join(opts.outDir, REPOSITORIES_DIR, repo.safeName, f.name), f.bytes);
+    await writeFileAtomic(join(opts.outDir, METADATA_DIR, repo.safeName, f.name), f.bytes);
     written.push({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) });
   }
   await a.fault(`written:${repo.name}`);

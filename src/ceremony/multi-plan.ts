@@ -2,7 +2,7 @@
  * Multi-repository plans (issue #17): one reviewed plan names many repositories — Notary GUNs and/or TUF
  * repositories — that share the custodians' root keys and, unless a repository names its own, the
  * targets (and held snapshot/timestamp) keys. One ceremony, one PIN per custodian, one transcript; each
- * repository's metadata in `OUT/repositories/<safe name>/` (repository-names.ts).
+ * repository's metadata in `OUT/metadata/<safe name>/` (repository-names.ts).
  *
  * The document is a single-repository plan (plan.ts) with `repositories` in place of `repository`; every
  * top-level field is the default of each repository, and a repository entry may override the fields that
@@ -72,7 +72,7 @@ export interface PlannedRepository {
   index: number;
   name: string;
   profile: ProfileName;
-  /** Folder name under `OUT/repositories/`. */
+  /** Folder name under `OUT/metadata/`. */
   safeName: string;
   /** JSON path of the entry: `$.repositories[3]`. */
   path: string;

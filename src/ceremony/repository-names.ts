@@ -1,6 +1,6 @@
 /**
  * Folder names for repositories (issue #17): a multi-repository ceremony writes each repository's files
- * into `OUT/repositories/<safe name>/`. A repository's name (a Notary GUN such as
+ * into `OUT/metadata/<safe name>/` (layout.ts). A repository's name (a Notary GUN such as
  * `registry.example.com/org/app`, or a TUF repository's name) is not a folder name: it has slashes, may
  * start with a dot, may name a Windows device. The safe name percent-encodes every byte outside
  * `[A-Za-z0-9_-]` and inner dots, so it is
@@ -18,8 +18,6 @@
 import { CeremonyError } from '../errors.js';
 
 export const SAFE_NAME_MAX_BYTES = 200;
-/** The folder of a multi-repository ceremony's output that holds one folder per repository. */
-export const REPOSITORIES_DIR = 'repositories';
 
 const WINDOWS_DEVICES = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 

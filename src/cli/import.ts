@@ -22,7 +22,7 @@ import { BUNDLE_KINDS, looksLikeBundle } from '../bundle/format.js';
 import { trustBundleForDirectory } from '../bundle/export.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
 import { isDirectory, readFileCapped, readRepositoryDir, writeFileAtomic } from '../io/files.js';
-import { metadataDirOf } from '../io/ceremony-output.js';
+import { metadataDirOf, multiRepositoryNameOf } from '../io/ceremony-output.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { shownOrQuoted } from '../json/fields.js';
 import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
@@ -226,7 +226,9 @@ export async function bundleCreateCommand(dir: string, opts: BundleCreateOptions
   // invalid repository is refused with the verifier's code.
   const prepared = trustBundleForDirectory(files, {
     now: opts.now ?? new Date(),
-    folderName: basename(resolve(dir)),
+    // A repository folder of a multi-repository ceremony (OUT/metadata/<safe name>) is named after the
+    // repository it holds, not its percent-encoded folder name (repository-names.ts).
+    folderName: (await multiRepositoryNameOf(dir)) ?? basename(resolve(dir)),
     ...(opts.gun ? { gun: opts.gun } : {}),
     ...(opts.name ? { name: opts.name } : {}),
   });

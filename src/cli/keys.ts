@@ -13,7 +13,7 @@
  * ```json
  * {
  *   "ok": true,
- *   "inventory": "out/key-inventory.json",
+ *   "inventory": "out/state/key-inventory.json",
  *   "tokens": [{
  *     "module": "/usr/lib/softhsm/libsofthsm2.so", "token": { "label": "alice", "serial": "1d4b…" }, "software": "SoftHSM2",
  *     "keys": [{

@@ -491,8 +491,8 @@ export function registerRehearseCommand(program: Command, io: Io, setStatus: (st
 /**
  * `rehearse --repositories N [--profile notary|tuf] --out DIR [--json]` (issue #17): the rehearsal of N
  * repositories sharing the custodians' root keys (src/rehearsal/multi-repository.ts). `--json` prints
- * `{ "ok": true, "profile", "out", "rehearsal", "repositories": [names], "ceremony": { "dir", "transcript",
- * "inventory", "planSha256", "tokenSignatures", "rootKeyFingerprints" }, "rotation": { "request", "review", "responses", "merged", "batchId", "shortHash",
+ * `{ "ok": true, "profile", "out", "rehearsal", "repositories": [names], "ceremony": { "dir" (`metadata`: one
+ * folder per repository in it), "transcript" (`state/transcript.jsonl`), "inventory" (`state/key-inventory.json`), "planSha256", "tokenSignatures", "rootKeyFingerprints" }, "rotation": { "request", "review", "responses", "merged", "batchId", "shortHash",
  * "words", "summary": [...], "exceptions": n, "status", "tokenSignatures" }, "export": { "bundle", "pins",
  * "bytes", "sha256", "shortHash", "words" }, "site": { "trustDir", "installed", "rootVersions", "refusal":
  * { "bundle", "code", "message", "unchanged" } }, "durationMs": { "ceremony", "rotation", "export", "site",
@@ -505,7 +505,7 @@ async function rehearseManyCommand(profile: ProfileName, sigstore: boolean, opts
   const count = Number(opts.repositories);
   if (!/^[0-9]+$/.test(opts.repositories ?? '') || count < 1 || count > MAX_REHEARSAL_REPOSITORIES) throw new CeremonyError('USAGE', `--repositories is a whole number from 1 to ${MAX_REHEARSAL_REPOSITORIES}`);
   const out = resolve(opts.out);
-  await assertAbsent(['repositories', 'rotation', 'export', 'site', 'plan', 'server-keys', 'transcript.jsonl', 'transcript.html', 'ceremony-state.json', 'key-inventory.json'].map((n) => join(out, n)), ' (a rehearsal writes into a new folder)');
+  await assertAbsent(['metadata', 'state', 'secret', 'rotation', 'export', 'site', 'plan', 'server-keys'].map((n) => join(out, n)), ' (a rehearsal writes into a new folder)');
   await makeFolder(out);
   const result = await rehearseRepositories({ profile, count, out, now: deps.now, softhsm: deps.softhsmPath(), say: (line) => (opts.json ? undefined : io.out(line)) });
   if (opts.json) io.out(JSON.stringify({ ok: true, out, ...result }, null, 2));

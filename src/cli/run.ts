@@ -28,11 +28,13 @@
  * "sealKeyId" }` (progress lines then go to stderr).
  *
  * A multi-repository plan (`repositories`, src/ceremony/multi-plan.ts) runs src/ceremony/multi-machine.ts:
- * one PIN per custodian, each repository into `DIR/repositories/<safe name>/`, one transcript, and
- * `DIR/key-inventory.json`. It does not resume yet (a folder holding one is refused, OUTPUT_EXISTS).
+ * one PIN per custodian, each repository into `DIR/metadata/<safe name>/` (publishable as it is), one
+ * transcript and the key inventory in `DIR/state/` (transcript.jsonl, transcript.html, ceremony-state.json,
+ * key-inventory.json). It does not resume yet (a folder holding one is refused, OUTPUT_EXISTS).
  * `--json` then prints `{ "ok": true, "out", "planSha256", "repositories": [{ "name", "profile", "dir",
  * "metadata", "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId" }], "inventory",
- * "tokenSignatures", "sealKeyId" }`.
+ * "transcript", "tokenSignatures", "sealKeyId" }` ("dir" `metadata/<safe name>`, "inventory" and "transcript"
+ * paths relative to "out": `state/key-inventory.json`, `state/transcript.jsonl`).
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -40,7 +42,8 @@ import { CeremonyError } from '../errors.js';
 import { readFileCapped } from '../io/files.js';
 import { moduleFileExists } from '../io/softhsm.js';
 import { MULTI_PLAN_MAX_BYTES, parseAnyPlan } from '../ceremony/multi-plan.js';
-import { REPOSITORIES_DIR, runMultiCeremony, type MultiCeremonyResult } from '../ceremony/multi-machine.js';
+import { runMultiCeremony, type MultiCeremonyResult } from '../ceremony/multi-machine.js';
+import { METADATA_DIR } from '../ceremony/layout.js';
 import { BINDINGS_MAX_BYTES, parseSiteBindings, runCeremony, Pkcs11TokenProvider, intentHash, type CustodianBinding, type SiteBindings } from '../ceremony/index.js';
 import type { PlanCustodian } from '../ceremony/plan.js';
 import type { ExpectedKey, ManagementKeyRetry } from '../ceremony/tokens.js';
@@ -194,8 +197,8 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
       });
       if (opts.json) io.out(JSON.stringify(multiJson(multi), null, 2));
       else {
-        say(`done: ${multi.repositories.length} repositories in ${join(out, REPOSITORIES_DIR)}, key inventory ${join(out, multi.inventory)}`);
-        say(`check the transcript: tuf-ceremony transcript verify ${join(out, 'transcript.jsonl')} --seal-key ${multi.sealKeyId}`);
+        say(`done: ${multi.repositories.length} repositories in ${join(out, METADATA_DIR)}, key inventory ${join(out, multi.inventory)}`);
+        say(`check the transcript: tuf-ceremony transcript verify ${join(out, multi.transcript)} --seal-key ${multi.sealKeyId}`);
       }
       return 0;
     }
@@ -254,6 +257,7 @@ export function multiJson(r: MultiCeremonyResult): Record<string, unknown> {
     planSha256: r.planSha256,
     repositories: r.repositories.map((x) => ({ name: x.name, profile: x.profile, dir: x.dir, metadata: x.metadata, rootKeyIds: x.rootKeyIds, targetsKeyId: x.keyIds.targets, snapshotKeyId: x.keyIds.snapshot, timestampKeyId: x.keyIds.timestamp })),
     inventory: r.inventory,
+    transcript: r.transcript,
     tokenSignatures: r.tokenSignatures,
     sealKeyId: r.sealKeyId,
   };

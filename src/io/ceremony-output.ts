@@ -18,7 +18,7 @@ import type { RepositoryFiles } from '../tuf/repository.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
 import { readState } from '../ceremony/state.js';
 import { INVENTORY_FILE, INVENTORY_MAX_BYTES, parseInventory } from '../ceremony/inventory.js';
-import { REPOSITORIES_DIR, repositoryOfSafeName } from '../ceremony/repository-names.js';
+import { repositoryOfSafeName } from '../ceremony/repository-names.js';
 import { parseJsonStrict } from '../json/parse.js';
 import { isDirectory, readFileCapped, readRepositoryDir } from './files.js';
 import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
@@ -93,23 +93,34 @@ export async function readKeyHolders(dir: string): Promise<Map<string, string>> 
 }
 
 /**
- * A repository folder of a multi-repository ceremony (`OUT/repositories/<safe name>/`, issue #17) has no
- * state file of its own: who holds its keys is in `OUT/key-inventory.json`, under the repository the
+ * The repository a folder of a multi-repository ceremony's output stands for (`OUT/metadata/<safe name>/`
+ * beside `OUT/state/`, issue #17; repository-names.ts), or undefined for any other folder. TUF metadata
+ * names no repository: `bundle create` names the bundle after this rather than the percent-encoded folder.
+ */
+export async function multiRepositoryNameOf(dir: string): Promise<string | undefined> {
+  const parent = dirname(resolve(dir));
+  if (basename(parent) !== METADATA_DIR) return undefined;
+  if (!(await isDirectory(join(dirname(parent), STATE_DIR)).catch(() => false))) return undefined;
+  try {
+    return repositoryOfSafeName(basename(resolve(dir)));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A repository folder of a multi-repository ceremony (`OUT/metadata/<safe name>/`, issue #17) has no
+ * state file of its own: who holds its keys is in `OUT/state/key-inventory.json`, under the repository the
  * folder name stands for (repository-names.ts). Empty when there is no such inventory or it says nothing.
  */
 async function inventoryHolders(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
+  const repository = await multiRepositoryNameOf(dir);
+  if (repository === undefined) return out;
   const parent = dirname(resolve(dir));
-  if (basename(parent) !== REPOSITORIES_DIR) return out;
-  let repository: string;
-  try {
-    repository = repositoryOfSafeName(basename(resolve(dir)));
-  } catch {
-    return out;
-  }
   let bytes: Uint8Array;
   try {
-    bytes = await readFileCapped(join(dirname(parent), INVENTORY_FILE), INVENTORY_MAX_BYTES);
+    bytes = await readFileCapped(join(dirname(parent), STATE_DIR, INVENTORY_FILE), INVENTORY_MAX_BYTES);
   } catch {
     return out; // names are a courtesy, not a requirement
   }

@@ -7,8 +7,8 @@
  *    written to `plan/plan.json`: Alice's, Bob's and Carol's root keys (P-256) on their rehearsal tokens,
  *    targets on Alice's, snapshot on Bob's, one session for all N repositories (Notary: certificates per
  *    GUN, CN = the GUN; the server's timestamp key played by a rehearsal key in memory, its public key in
- *    `server-keys/timestamp.key`), one transcript and the key inventory in DIR, each repository under
- *    `repositories/<safe name>/`.
+ *    `server-keys/timestamp.key`), one transcript and the key inventory in DIR/state/, each repository
+ *    under `metadata/<safe name>/` (the layout of a one-repository ceremony: src/ceremony/layout.ts).
  * 2. Batch rotation (src/rotation/batch.ts): Carol's key retired and replaced by a key generated on Dave's
  *    token in every repository — one batch request, one review (written to rotation/review.txt), Alice and
  *    Bob sign it once each on their tokens, the responses merge per repository into root v2 (TUF 5.3.4
@@ -30,6 +30,7 @@ import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { openRehearsalTokenSet } from '../ceremony/rehearsal-tokens.js';
 import { runMultiCeremony } from '../ceremony/multi-machine.js';
+import { METADATA_DIR } from '../ceremony/layout.js';
 import { parseAnyPlan } from '../ceremony/multi-plan.js';
 import { RehearsalTokenProvider } from '../ceremony/tokens.js';
 import { readFileCapped } from '../io/files.js';
@@ -200,7 +201,7 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
       repos.set(r.name, { rootV1, names: new Map([...ids].map(([who, id]) => [id, who])), ids, targets });
     }
     const timestampKey = serverTimestamp;
-    say(`  ceremony: ${count} repositories in one session (${tokenSignatures} token signatures), one transcript and a key inventory in ${out}`);
+    say(`  ceremony: ${count} repositories in one session (${tokenSignatures} token signatures), one transcript and a key inventory in ${join(out, 'state')}, the repositories in ${join(out, METADATA_DIR)}`);
     lap('ceremony');
 
     // --- 2. batch rotation ------------------------------------------------------------------------------
@@ -315,7 +316,7 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
       profile,
       rehearsal: tokens.kind,
       repositories: names,
-      ceremony: { dir: 'repositories', transcript: 'transcript.jsonl', inventory: ceremony.inventory, planSha256: ceremony.planSha256, tokenSignatures, rootKeyFingerprints: Object.fromEntries([...custodianKeys].map(([n, k]) => [n, k.fingerprint])) },
+      ceremony: { dir: METADATA_DIR, transcript: ceremony.transcript, inventory: ceremony.inventory, planSha256: ceremony.planSha256, tokenSignatures, rootKeyFingerprints: Object.fromEntries([...custodianKeys].map(([n, k]) => [n, k.fingerprint])) },
       rotation: {
         request: 'rotation/batch-request.json',
         review: 'rotation/review.txt',

@@ -173,8 +173,9 @@ describe.skipIf(!existsSync(SOFTHSM))('one key set for many repositories, on thr
     expect(prompts.sort()).toEqual([...NAMES].sort()); // one PIN per custodian for the whole session
     const summary = JSON.parse(r.out.join('')) as MultiJson;
     expect(summary.repositories.map((x) => x.name)).toEqual([...GUNS, ...TUF_NAMES]);
-    expect(readdirSync(join(w.out, 'repositories'))).toHaveLength(NOTARY_COUNT + TUF_COUNT);
-    const t = verifyTranscript(readBytes(w.out, 'transcript.jsonl'), { expectedSealKeyId: summary.sealKeyId });
+    expect(readdirSync(join(w.out, 'metadata'))).toHaveLength(NOTARY_COUNT + TUF_COUNT);
+    expect(summary.repositories.every((x) => x.dir.startsWith('metadata/'))).toBe(true);
+    const t = verifyTranscript(readBytes(w.out, 'state/transcript.jsonl'), { expectedSealKeyId: summary.sealKeyId });
     expect(t.entries.filter((e) => e.step === 'repository.write')).toHaveLength(NOTARY_COUNT + TUF_COUNT);
     // Six keys on three tokens for ten repositories.
     expect(t.entries.filter((e) => e.step === 'key.generate')).toHaveLength(6);
@@ -247,7 +248,7 @@ describe.skipIf(!existsSync(SOFTHSM))('one key set for many repositories, on thr
     const refused = await cli((io) => runCommand(unnamed.planPath, { bindings: unnamed.bindingsPath, out: unnamed.out }, io, runDeps()));
     expect(refused.status).toBe(3);
     expect(refused.err[0]).toMatch(/^error\[KEY_LABEL_EXISTS\]: .*labels are never reused/);
-    expect(existsSync(join(unnamed.out, 'repositories'))).toBe(false);
+    expect(existsSync(join(unnamed.out, 'metadata'))).toBe(false);
 
     const named = writeCeremony('named', await planFor('named', true));
     const ok = await cli((io) => runCommand(named.planPath, { bindings: named.bindingsPath, out: named.out, json: true }, io, runDeps()));
@@ -256,7 +257,7 @@ describe.skipIf(!existsSync(SOFTHSM))('one key set for many repositories, on thr
     const root = parseMetadata(readBytes(join(named.out, summary.repositories[0]!.dir), 'root.json'), 'root', { maxBytes: 1 << 20, source: 'root.json' });
     const fps = root.signed.roles.get('root')!.keyids.map((id) => root.signed.keys.get(id)!.key.fingerprint).sort();
     expect(fps).toEqual(first.inventory.keys.filter((k) => k.label?.startsWith('m-root-')).map((k) => k.fingerprint).sort());
-    const t = verifyTranscript(readBytes(named.out, 'transcript.jsonl'), { expectedSealKeyId: summary.sealKeyId });
+    const t = verifyTranscript(readBytes(named.out, 'state/transcript.jsonl'), { expectedSealKeyId: summary.sealKeyId });
     expect(t.entries.filter((e) => e.step === 'key.existing')).toHaveLength(3);
     expect(t.entries.filter((e) => e.step === 'key.generate')).toHaveLength(2); // the new targets and snapshot keys
   }, 600_000);

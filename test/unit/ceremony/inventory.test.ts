@@ -21,7 +21,7 @@ function sample(): KeyInventory {
       {
         name,
         profile: 'notary',
-        dir: `repositories/${name}`,
+        dir: `metadata/${name}`,
         keys: [
           { role: 'root', keyId: FP('1'), fingerprint: FP('a'), algorithm: 'ecdsa-p256', origin: 'token', certificateExpires: '2036-05-01T00:00:00Z' },
           { role: 'targets', keyId: FP('2'), fingerprint: FP('b'), algorithm: 'ecdsa-p256', origin: 'token' },

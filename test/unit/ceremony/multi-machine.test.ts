@@ -20,6 +20,8 @@ import { checkNotaryRootCertificates } from '../../../src/tuf/notary-root.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { CeremonyError } from '../../../src/errors.js';
 import { statusCommand } from '../../../src/cli/status.js';
+import { runCli } from '../../../src/cli/program.js';
+import { captureIo } from '../../support/cli-io.js';
 import { cleanup, serverKeyFile, sha256, tempDir } from './support.js';
 
 afterEach(cleanup);
@@ -82,8 +84,12 @@ describe('a multi-repository ceremony', () => {
     const dir = tempDir();
     const json = planJson(dir, 3, 2);
     const { result, plan, out } = await run(dir, json);
-    expect(result.repositories.map((r) => r.dir)).toEqual(plan.repositories.map((r) => `repositories/${r.safeName}`));
-    expect(readdirSync(join(out, 'repositories')).sort()).toEqual(plan.repositories.map((r) => r.safeName).sort());
+    expect(result.repositories.map((r) => r.dir)).toEqual(plan.repositories.map((r) => `metadata/${r.safeName}`));
+    // The layout of a one-repository ceremony (layout.ts): publishable metadata apart from the records.
+    expect(readdirSync(out).sort()).toEqual(['metadata', 'state']);
+    expect(readdirSync(join(out, 'metadata')).sort()).toEqual(plan.repositories.map((r) => r.safeName).sort());
+    expect(readdirSync(join(out, 'state')).sort()).toEqual(['ceremony-state.json', 'key-inventory.json', 'transcript.html', 'transcript.jsonl']);
+    expect([result.inventory, result.transcript]).toEqual(['state/key-inventory.json', 'state/transcript.jsonl']);
 
     const rootFingerprints = new Set<string>();
     for (const r of result.repositories) {
@@ -113,13 +119,13 @@ describe('a multi-repository ceremony', () => {
     // Alice's shared targets key: one key ID per profile (Notary and TUF list keys differently).
     for (const profile of ['notary', 'tuf']) expect(new Set(result.repositories.filter((r) => r.profile === profile).map((r) => r.keyIds.targets)).size).toBe(1);
 
-    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'transcript.jsonl'))), { expectedSealKeyId: result.sealKeyId });
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, result.transcript))), { expectedSealKeyId: result.sealKeyId });
     expect(t.sealed).toBe(true);
     expect(t.header.repository).toBe('registry.example.com/org/app-0 and 4 more repositories');
     expect(t.entries.filter((e) => e.step === 'repository.write')).toHaveLength(5);
     expect(t.entries.filter((e) => e.step === 'key.generate')).toHaveLength(plan.keys.length);
 
-    const inv = parseInventory(new Uint8Array(readFileSync(join(out, INVENTORY_FILE))));
+    const inv = parseInventory(new Uint8Array(readFileSync(join(out, 'state', INVENTORY_FILE))));
     const alice = inv.keys.find((k) => k.custodian === 'Alice' && k.label === 'root-alice')!;
     expect(alice.roles.map((x) => [x.role, x.repository]).sort()).toEqual(result.repositories.map((r) => ['root', r.name]).sort());
     expect(alice.roles.filter((x) => x.profile === 'notary').every((x) => x.certificateExpires === plan.root.expires.text)).toBe(true);
@@ -137,6 +143,36 @@ describe('a multi-repository ceremony', () => {
     const text = JSON.stringify(report.items);
     expect(text).toContain('"holder":"Alice"');
     expect(text).toContain('"holder":"Carol"');
+  }, 120_000);
+
+  it('each repository folder is taken as it is by verify, inspect, bundle create and bundle set', async () => {
+    const dir = tempDir();
+    const { result, out } = await run(dir, planJson(dir, 1, 1));
+    const cli = async (args: string[]) => {
+      const c = captureIo();
+      const code = await runCli(args, c.io);
+      return { code, out: c.out.join('\n'), err: c.err.join('\n') };
+    };
+    const bundles: string[] = [];
+    for (const r of result.repositories) {
+      const folder = join(out, r.dir);
+      const v = await cli(['verify', folder, '--root', join(folder, 'root.json'), '--json']);
+      expect(v.code, v.err).toBe(0);
+      const i = await cli(['inspect', folder, '--json']);
+      expect(i.code, i.err).toBe(0);
+      const file = join(dir, `${r.profile}.tufbundle`);
+      const b = await cli(['bundle', 'create', folder, '--kind', 'trust-bundle', '--out', file, '--json']);
+      expect(b.code, b.err).toBe(0);
+      // Named after the repository, not its percent-encoded folder (TUF metadata names none).
+      expect((JSON.parse(b.out) as { repository: string }).repository).toBe(r.name);
+      bundles.push(file);
+    }
+    // A set of one profile (one bundle each): the Notary one.
+    const set = await cli(['bundle', 'set', bundles[0]!, '--out', join(dir, 'set.tufbundle'), '--json']);
+    expect(set.code, set.err).toBe(0);
+    // The ceremony's records are not metadata: the output folder as a whole is not one repository.
+    const whole = await cli(['verify', out, '--root', join(out, result.repositories[0]!.dir, 'root.json')]);
+    expect(whole.code).toBe(1);
   }, 120_000);
 
   it('refuses an output folder that already holds a ceremony, writing nothing', async () => {
