@@ -22,7 +22,7 @@
  * signature and one key generation per PKCS#11 module the CI tests (bench/modules.ts: SoftHSM2,
  * tpm2-pkcs11 on swtpm, opencryptoki's soft token), and a full 3-custodian rehearsal end to end.
  *
- *   [--only verify|signing|qr|hostile|repositories] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
+ *   [--only verify|signing|qr|hostile|repositories|ceremony] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--tpm-repositories N (default 100)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
  *   [--rehearsals N (default 3)] [--qr-trials N (≥ 100, default 100)]
  *
  * Then the animated-QR section (bench/qr.ts): frames needed to reassemble 20 KB and 100 KB bundles at
@@ -30,7 +30,9 @@
  *
  * Then the repositories section (bench/repositories.ts, issue #17): import of one trust-bundle-set of
  * 1,000 Notary repositories against 1,000 single imports (time, peak memory), and the token signatures a
- * 1,000-repository ceremony needs at a YubiKey's signing speed.
+ * 1,000-repository ceremony needs at a YubiKey's signing speed; then (also `--only ceremony`) the
+ * multi-repository ceremony itself on SoftHSM2 (--repositories) and on tpm2-pkcs11 over swtpm
+ * (--tpm-repositories), every PKCS#11 call timed, against the one-repository ceremony of the same plan.
  *
  * Then the hostile-input section (bench/hostile.ts, issue #12): every input family at its size cap with
  * the structure that costs most, time and peak memory per case against the budgets the README states.
@@ -48,7 +50,7 @@ import { qrSection } from './qr.js';
 import { moduleSignWorker, type BenchModule } from './modules.js';
 import { rehearsalWorker, signingSection, signWorker } from './sign.js';
 import { hostileSection, hostileWorker } from './hostile.js';
-import { ceremonySection, ceremonyWorker, importWorker, repositoriesSection } from './repositories.js';
+import { ceremonySection, ceremonyWorker, importWorker, repositoriesSection, type CeremonyMode, type CeremonyModule } from './repositories.js';
 
 const SCENARIOS: Scenario[] = ['full', 'chain', 'top-level'];
 const SIDES: Side[] = ['ours', 'tufjs'];
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
     return;
   }
   if (args[0] === '--worker-ceremony') {
-    await ceremonyWorker(Number(args[1]));
+    await ceremonyWorker(args[1] as CeremonyModule, args[2] as CeremonyMode, Number(args[3]));
     return;
   }
   if (args[0] === '--worker-import') {
@@ -216,7 +218,9 @@ async function main(): Promise<void> {
   const qrTrials = Number(opt('--qr-trials') ?? 100);
   if (!Number.isInteger(qrTrials) || qrTrials < 100) throw new Error('--qr-trials must be at least 100');
   const only = opt('--only');
-  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'qr' && only !== 'hostile' && only !== 'repositories') throw new Error('--only is verify, signing, qr, hostile or repositories');
+  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'qr' && only !== 'hostile' && only !== 'repositories' && only !== 'ceremony') {
+    throw new Error('--only is verify, signing, qr, hostile, repositories or ceremony');
+  }
   const repositories = Number(opt('--repositories') ?? 1000);
   if (!Number.isInteger(repositories) || repositories < 1) throw new Error('--repositories must be a positive integer');
   const repoRuns = Number(opt('--repository-runs') ?? 3);
@@ -225,10 +229,10 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'signing') signingSection(self, { rounds: signRounds, signsPerRound: signs, rehearsals });
   if (only === undefined || only === 'qr') await qrSection({ trials: qrTrials });
   if (only === undefined || only === 'hostile') await hostileSection(self, opt('--hostile'));
-  if (only === undefined || only === 'repositories') {
-    await repositoriesSection(self, { count: repositories, runs: repoRuns });
-    ceremonySection(self, repositories);
-  }
+  const tpmRepositories = Number(opt('--tpm-repositories') ?? 100);
+  if (!Number.isInteger(tpmRepositories) || tpmRepositories < 1) throw new Error('--tpm-repositories must be a positive integer');
+  if (only === undefined || only === 'repositories') await repositoriesSection(self, { count: repositories, runs: repoRuns });
+  if (only === undefined || only === 'repositories' || only === 'ceremony') ceremonySection(self, { count: repositories, tpmCount: tpmRepositories });
 }
 
 async function verificationSection(args: string[], self: string, opt: (name: string) => string | undefined, runs: number): Promise<void> {
