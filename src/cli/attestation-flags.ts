@@ -21,3 +21,11 @@ export function withAttestationFlags<C extends { option(flags: string, descripti
   if (opts.plan !== false) cmd.option('--plan <PLAN>', 'take the attestation requirement from this reviewed plan');
   return cmd;
 }
+
+/**
+ * Whether any attestation flag was given: without one, and without an attestations.json in the input,
+ * there is nothing to check (no requirement, no trust to read), so `verify` need not load the checker.
+ */
+export function anyAttestationFlag(flags: AttestationFlags): boolean {
+  return flags.attestationRoots !== undefined || Boolean(flags.requireAttestation) || flags.pinPolicy !== undefined || flags.touchPolicy !== undefined || flags.plan !== undefined;
+}

@@ -5,8 +5,8 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { readRepositoryInput } from './repository-input.js';
-import { attestationLines, checkRepositoryAttestations } from '../attestation/repository.js';
-import { attestationOptions, type AttestationFlags } from './attestation-options.js';
+import type { AttestationReport } from '../attestation/view.js';
+import { anyAttestationFlag, type AttestationFlags } from './attestation-flags.js';
 import type { Io } from './output.js';
 
 export interface VerifyCommandOptions extends AttestationFlags {
@@ -73,7 +73,7 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
   const repo = verifyRepository(source.files, { trustedRoot, now, ...(gun !== undefined ? { gun } : {}) });
   // attestations.json, when the input carries one or the operator requires it: every chain to the
   // (bundled Yubico) roots, each attested key the key root.json lists under that ID (issue #13).
-  const attestations = checkRepositoryAttestations(repo.root.signed, source.files.attestations, { strict: true, now, ...(await attestationOptions(opts)) });
+  const attestations = await checkAttestationsIfAny(repo, source.files.attestations, now, opts);
   if (opts.json) {
     io.out(JSON.stringify({ ...verifiedJson(repo), ...(attestations ? { attestations: attestations.keys } : {}) }, null, 2));
   } else {
@@ -90,7 +90,25 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
     if (repo.profile === 'notary') for (const c of rootCertificates(repo)) io.out(`  root certificate ${c.keyid.slice(0, 12)}… (CN ${quoteShown(c.subject)}) valid until ${c.notAfter}`);
     if (repo.targets) io.out(`  ${repo.targets.md.signed.targets.size} targets`);
     if (repo.absent.length) io.out(`  not included: ${repo.absent.join(', ')}`);
-    if (attestations) for (const l of attestationLines(attestations)) io.out(`  ${l}`);
+    if (attestations) for (const l of attestations.lines) io.out(`  ${l}`);
   }
   return 0;
+}
+
+/**
+ * The attestation check of `verify`, its modules (the X.509 chain checker, the bundled Yubico roots, the
+ * plan reader) loaded only when there is something to check: an attestations.json in the input or an
+ * attestation flag. Without either the check has no requirement, no trust to read and no file, and finds
+ * nothing (checkRepositoryAttestations returns undefined), so skipping it changes no result (issue #18).
+ */
+async function checkAttestationsIfAny(
+  repo: VerifiedRepository,
+  bytes: Uint8Array | undefined,
+  now: Date,
+  flags: AttestationFlags,
+): Promise<(AttestationReport & { lines: string[] }) | undefined> {
+  if (bytes === undefined && !anyAttestationFlag(flags)) return undefined;
+  const [{ attestationLines, checkRepositoryAttestations }, { attestationOptions }] = await Promise.all([import('../attestation/repository.js'), import('./attestation-options.js')]);
+  const report = checkRepositoryAttestations(repo.root.signed, bytes, { strict: true, now, ...(await attestationOptions(flags)) });
+  return report ? { ...report, lines: attestationLines(report) } : undefined;
 }

@@ -20,8 +20,9 @@ import { readState } from '../ceremony/state.js';
 import { INVENTORY_FILE, INVENTORY_MAX_BYTES, parseInventory } from '../ceremony/inventory.js';
 import { repositoryOfSafeName } from '../ceremony/repository-names.js';
 import { parseJsonStrict } from '../json/parse.js';
-import { isDirectory, readFileCapped, readRepositoryDir } from './files.js';
-import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
+import { readFileCapped, readRepositoryDir } from './files.js';
+import { metadataDirOf } from './metadata-dir.js';
+import { STATE_DIR } from '../ceremony/layout.js';
 
 const CEREMONY_MARKERS = ['ceremony-state.json', 'transcript.jsonl'];
 const TOP_METADATA = /^(?:[1-9][0-9]{0,8}\.root|root|targets|snapshot|timestamp)\.json$/;
@@ -33,17 +34,8 @@ export async function isCeremonyOutput(dir: string): Promise<boolean> {
   return CEREMONY_MARKERS.some((m) => names.has(m));
 }
 
-/**
- * The folder to read metadata from: DIR/metadata when DIR is a ceremony output folder (a metadata/ folder
- * beside state/ or secret/), else DIR itself. `source` names what is read, for messages ("DIR/metadata").
- */
-export async function metadataDirOf(dir: string): Promise<{ dir: string; source: string; descended: boolean }> {
-  const sub = async (name: string): Promise<boolean> => isDirectory(join(dir, name)).catch(() => false);
-  if ((await sub(METADATA_DIR)) && ((await sub(STATE_DIR)) || (await sub(SECRET_DIR)))) {
-    return { dir: join(dir, METADATA_DIR), source: `${basename(dir)}/${METADATA_DIR}`, descended: true };
-  }
-  return { dir, source: basename(dir), descended: false };
-}
+// metadataDirOf lives in its own light module (verify and inspect load it without this one's readers).
+export { metadataDirOf } from './metadata-dir.js';
 
 /** A ceremony output folder's metadata; a plain metadata folder is read strictly (readRepositoryDir). */
 export async function readMetadataFolder(dir: string, caps: SizeCaps = DEFAULT_CAPS): Promise<RepositoryFiles> {
