@@ -20,9 +20,9 @@ import { readState } from '../ceremony/state.js';
 import { INVENTORY_FILE, INVENTORY_MAX_BYTES, parseInventory } from '../ceremony/inventory.js';
 import { repositoryOfSafeName } from '../ceremony/repository-names.js';
 import { parseJsonStrict } from '../json/parse.js';
-import { readFileCapped, readRepositoryDir } from './files.js';
+import { isDirectory, readFileCapped, readRepositoryDir } from './files.js';
 import { metadataDirOf } from './metadata-dir.js';
-import { STATE_DIR } from '../ceremony/layout.js';
+import { METADATA_DIR, STATE_DIR } from '../ceremony/layout.js';
 
 const CEREMONY_MARKERS = ['ceremony-state.json', 'transcript.jsonl'];
 const TOP_METADATA = /^(?:[1-9][0-9]{0,8}\.root|root|targets|snapshot|timestamp)\.json$/;
