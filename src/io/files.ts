@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import { writeFault } from './fs-faults.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
@@ -42,10 +42,15 @@ function checkSeen(path: string, seen: StatLike): void {
   if (!seen.isFile()) throw new CeremonyError(seen.isDirectory() ? 'FILE_NOT_FOUND' : 'NOT_A_REGULAR_FILE', `${basename(path)} is ${kindName(seen)}, not a regular file: refused without reading it`, { path });
 }
 
-/** What was opened must be a regular file, and the very one lstat saw (same device and inode). */
-function checkOpened(path: string, seen: StatLike, info: StatLike): void {
+/**
+ * What was opened must be a regular file, and the very one lstat saw (same device and inode) — when one
+ * did: a file a directory listing showed as a regular file is opened without (readListedFile).
+ */
+function checkOpened(path: string, seen: StatLike | undefined, info: StatLike): void {
+  // Unlisted by lstat: refused as lstat's answer would have been (same codes and messages), from fstat's.
+  if (!seen) return checkSeen(path, info);
   if (!info.isFile()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${basename(path)} is ${kindName(info)}, not a regular file: refused without reading it`, { path });
-  if (info.dev !== seen.dev || info.ino !== seen.ino) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} was replaced while it was being opened`, { path });
+  if (seen && (info.dev !== seen.dev || info.ino !== seen.ino)) throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} was replaced while it was being opened`, { path });
 }
 
 /**
@@ -104,17 +109,25 @@ function checkReadAll(path: string, total: number, size: number): void {
   if (total !== size) throw new CeremonyError('FILE_CHANGED', `${basename(path)} gave ${total} bytes when read but its size was ${size}: it changed while being read (or is not an ordinary file); nothing of it was used`, { path });
 }
 
-/** readFileCapped of a small file, with the same checks in the same order, synchronously. */
-function readSmallFile(path: string, seen: StatLike, maxBytes: number): Uint8Array {
+/**
+ * readFileCapped of a small file, with the same checks in the same order, synchronously. Without `seen`
+ * (readListedFile) a file over SYNC_READ_MAX is not read: undefined, for the caller to read it as a large one.
+ */
+function readSmallFile(path: string, seen: StatLike, maxBytes: number): Uint8Array;
+function readSmallFile(path: string, seen: undefined, maxBytes: number): Uint8Array | undefined;
+function readSmallFile(path: string, seen: StatLike | undefined, maxBytes: number): Uint8Array | undefined {
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
   } catch (err) {
+    // A link put in the listed file's place: O_NOFOLLOW refuses it (ELOOP), with lstat's message.
+    if (!seen && (err as NodeJS.ErrnoException | undefined)?.code === 'ELOOP') throw new CeremonyError('FILE_NOT_FOUND', `${basename(path)} is a link; links are not followed`, { path, cause: err });
     throw openFailure(path, err);
   }
   try {
     const info = fstatSync(fd);
     checkOpened(path, seen, info);
+    if (!seen && info.size > SYNC_READ_MAX) return undefined;
     if (info.size > maxBytes) throw tooLarge(path, info.size, maxBytes);
     const buf = new Uint8Array(Math.min(info.size, maxBytes) + 1);
     let total = 0;
@@ -161,6 +174,18 @@ export async function readFileCapped(path: string, maxBytes: number): Promise<Ui
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * readFileCapped of a file listFiles has just listed — readdir's entry type said a regular file, not a
+ * link — with the same checks but the lstat before the open (issue #18: a metadata folder's thousand
+ * `N.root.json` paid 30 % of their read time for it). What lstat guards holds without it: the open does
+ * not follow a link (O_NOFOLLOW) nor block on a FIFO (O_NONBLOCK), and what was opened must be a regular
+ * file (fstat) — a file replaced by something else between listing and open is refused as it is after an
+ * lstat, the window being the same. Large files are read as readFileCapped reads them.
+ */
+export async function readListedFile(path: string, maxBytes: number): Promise<Uint8Array> {
+  return readSmallFile(path, undefined, maxBytes) ?? readFileCapped(path, maxBytes);
 }
 
 export type FileHead = { kind: 'directory' } | { kind: 'file'; size: number; head: Uint8Array };
@@ -211,19 +236,20 @@ export const IMPORT_RECORD_FILE = 'imports.log';
  */
 export async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> {
   const out: string[] = [];
-  const walk = async (sub: string, depth: number): Promise<void> => {
+  // `prefix` is `sub` relative to `dir`, '/'-separated (what path.relative gave, without its cost per file).
+  const walk = async (sub: string, prefix: string, depth: number): Promise<void> => {
     if (depth > 8) throw new CeremonyError('UNEXPECTED_FILE', 'metadata directory nests too deep', { path: sub });
     for (const entry of await readdir(sub, { withFileTypes: true })) {
       const full = join(sub, entry.name);
-      const rel = relative(dir, full).split(sep).join('/');
-      if (entry.isDirectory()) await walk(full, depth + 1);
+      const rel = prefix + entry.name;
+      if (entry.isDirectory()) await walk(full, `${rel}/`, depth + 1);
       else if (entry.isFile() && depth === 0 && rel === IMPORT_RECORD_FILE) continue;
       else if (entry.isFile()) out.push(rel);
       else throw new CeremonyError('UNEXPECTED_FILE', `${rel} is not a regular file (links are not followed)`, { path: rel });
       if (out.length > caps.files) throw new CeremonyError('INPUT_TOO_LARGE', `more than ${caps.files} files`, { path: dir });
     }
   };
-  await walk(dir, 0);
+  await walk(dir, '', 0);
   return out.sort();
 }
 
@@ -241,7 +267,7 @@ export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CA
   const entries: NamedBytes[] = [];
   for (const rel of names) {
     // Classify before reading, so a stray file is refused without reading it, and each read is capped.
-    entries.push({ name: rel, bytes: await readFileCapped(join(dir, rel), capForName(rel, caps)) });
+    entries.push({ name: rel, bytes: await readListedFile(join(dir, rel), capForName(rel, caps)) });
   }
   return classifyRepositoryFiles(entries, caps);
 }

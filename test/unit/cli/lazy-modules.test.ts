@@ -1,19 +1,42 @@
 /**
  * Issue #18: `verify` and `inspect` of TUF metadata load neither the QR / bc-ur stack, nor the X.509
- * parser, nor the signers — the compiled CLI, run as users run it, with a module-load hook recording every
- * module the process loads (test/support/module-trace.mjs). `qr --help` is the control: the same hook
- * does see the QR modules when a command needs them.
+ * parser, nor the signers (graphene-pk11 / pkcs11js) — the compiled CLI, run as users run it, with a
+ * module-load hook recording every module the process loads, ESM and CommonJS (test/support/module-trace.mjs).
+ * `qr --help` and a Notary root (whose certificates need the ASN.1 packages, loaded through `require`) are
+ * the controls: the same trace does see those modules when a command needs them.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtCli, REPO, type BuiltCli } from '../../support/cli-build.js';
 import { buildRepo } from '../../support/repo.js';
 
 /** Modules a metadata verification must not load: what `qr`, `import`, `sign`, … need. */
-const HEAVY = [/\/zxing-wasm\//, /\/@ngraveio\/bc-ur\//, /\/qrcode\//, /\/pngjs\//, /\/transport\/qr\//, /\/bundle\/export\.js$/, /\/@peculiar\//, /\/signers\//, /\/shamir\//, /\/@noble\/curves\//];
+const HEAVY = [
+  /\/zxing-wasm\//,
+  /\/@ngraveio\/bc-ur\//,
+  /\/qrcode\//,
+  /\/pngjs\//,
+  /\/transport\/qr\//,
+  /\/bundle\/export\.js$/,
+  /\/@peculiar\//,
+  /\/pkijs\//,
+  /\/asn1js\//,
+  /\/graphene-pk11\//,
+  /\/pkcs11js\//,
+  /\/signers\//,
+  /\/shamir\//,
+  /\/@noble\/curves\//,
+  /\/react(-dom)?\//,
+];
+/**
+ * What `verify` of a TUF folder without attestations.json or attestation flags has no use for either: the
+ * attestation checker (X.509 chains, the bundled Yubico roots), the plan reader, the bundle decoder and the
+ * ceremony-folder readers.
+ */
+const VERIFY_UNUSED = [/\/attestation\/(?!attestations-name\.js$)[^/]+\.js(on)?$/, /\/cli\/attestation-options\.js$/, /\/ceremony\/(?!layout\.js$)[^/]+\.js$/, /\/bundle\//, /\/io\/bundle-file\.js$/, /\/io\/ceremony-output\.js$/];
 
 describe('lazy command modules (issue #18)', () => {
   let cli: BuiltCli;
@@ -53,12 +76,28 @@ describe('lazy command modules (issue #18)', () => {
 
   const heavy = (modules: string[]) => modules.filter((m) => HEAVY.some((re) => re.test(m)));
 
-  it('verify of a TUF directory loads no QR, bc-ur, X.509, signer or Shamir module', () => {
+  it('verify of a TUF directory loads no QR, bc-ur, X.509, PKCS#11, signer or Shamir module', () => {
     const r = loaded(['verify', dir, '--root', join(dir, '1.root.json')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('verified: tuf repository');
     expect(r.modules.some((m) => m.endsWith('/tuf/repository.js'))).toBe(true);
+    // The CommonJS part of the trace is there (commander is CommonJS).
+    expect(r.modules.some((m) => m.startsWith('cjs:') && m.includes('/commander/'))).toBe(true);
     expect(heavy(r.modules)).toEqual([]);
+    expect(r.modules.filter((m) => VERIFY_UNUSED.some((re) => re.test(m)))).toEqual([]);
+  });
+
+  it('verify --json and verify with an attestation flag load none of the heavy modules; the flag loads the attestation checker', () => {
+    const json = loaded(['verify', dir, '--root', join(dir, '1.root.json'), '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).ok).toBe(true);
+    expect(heavy(json.modules)).toEqual([]);
+    // --require-attestation without attestations.json: refused, so the checker did run.
+    const required = loaded(['verify', dir, '--root', join(dir, '1.root.json'), '--require-attestation']);
+    expect(required.status).toBe(1);
+    expect(required.stderr).toMatch(/^error\[ATTESTATION_MISSING\]/);
+    expect(required.modules.some((m) => m.endsWith('/attestation/repository.js'))).toBe(true);
+    expect(heavy(required.modules)).toEqual([]);
   });
 
   it('inspect of a TUF directory and of a single root file loads none of them either', () => {
@@ -67,6 +106,20 @@ describe('lazy command modules (issue #18)', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.modules.some((m) => m.endsWith('/inspect/inspect.js'))).toBe(true);
       expect(heavy(r.modules)).toEqual([]);
+    }
+  });
+
+  it('control: a Notary root, whose certificates need the ASN.1 packages, shows them in the trace (loaded through require)', async () => {
+    const notary = await buildRepo('notary');
+    const root = join(dir, '..', `${basename(dir)}-notary-root.json`);
+    writeFileSync(root, notary.roots[0]!);
+    try {
+      const r = loaded(['verify', root, '--root', root]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('verified: notary repository');
+      expect(r.modules.some((m) => m.startsWith('cjs:') && m.includes('/@peculiar/asn1-x509/'))).toBe(true);
+    } finally {
+      rmSync(root, { force: true });
     }
   });
 

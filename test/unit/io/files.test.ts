@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readFileCapped, readRepositoryDir, writeFileAtomic } from '../../../src/io/files.js';
+import { readFileCapped, readListedFile, readRepositoryDir, writeFileAtomic } from '../../../src/io/files.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tufc-io-'));
 
@@ -57,6 +57,24 @@ describe('readFileCapped', () => {
       await expect(readFileCapped(join(dir, 'missing.bin'), size)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
       execFileSync('mkfifo', [join(dir, 'pipe')]);
       await expect(readFileCapped(join(dir, 'pipe'), size)).rejects.toMatchObject({ code: 'NOT_A_REGULAR_FILE' });
+    });
+
+    // readListedFile (a file readdir just listed; no lstat before the open): the same bytes and the same
+    // refusals, with the same codes, for what could take the listed file's place before it is opened.
+    it(`readListedFile: a ${size}-byte file, and a link, folder, missing file or FIFO in its place, as readFileCapped`, async () => {
+      const dir = tmp();
+      const bytes = new Uint8Array(size).map((_, i) => (i * 7) & 255);
+      writeFileSync(join(dir, 'f.bin'), bytes);
+      expect(Buffer.from(await readListedFile(join(dir, 'f.bin'), size)).equals(Buffer.from(bytes))).toBe(true);
+      await expect(readListedFile(join(dir, 'f.bin'), size - 1)).rejects.toMatchObject({ code: 'INPUT_TOO_LARGE' });
+      symlinkSync(join(dir, 'f.bin'), join(dir, 'link.bin'));
+      await expect(readListedFile(join(dir, 'link.bin'), size)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+      await expect(readListedFile(join(dir, 'link.bin'), size)).rejects.toThrow('link.bin is a link; links are not followed');
+      mkdirSync(join(dir, 'sub'));
+      await expect(readListedFile(join(dir, 'sub'), size)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+      await expect(readListedFile(join(dir, 'missing.bin'), size)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+      execFileSync('mkfifo', [join(dir, 'pipe')]);
+      await expect(readListedFile(join(dir, 'pipe'), size)).rejects.toMatchObject({ code: 'NOT_A_REGULAR_FILE' });
     });
   }
 });
