@@ -22,8 +22,11 @@
  * signature and one key generation per PKCS#11 module the CI tests (bench/modules.ts: SoftHSM2,
  * tpm2-pkcs11 on swtpm, opencryptoki's soft token), and a full 3-custodian rehearsal end to end.
  *
- *   [--only verify|signing|qr|hostile|repositories|ceremony] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--tpm-repositories N (default 100)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
- *   [--rehearsals N (default 3)] [--qr-trials N (≥ 100, default 100)]
+ *   [--only verify|signing|export|qr|hostile|repositories|ceremony] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--tpm-repositories N (default 100)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
+ *   [--rehearsals N (default 3)] [--export-rounds N (≥ 3, default 5)] [--qr-trials N (≥ 100, default 100)]
+ *
+ * Then (with signing, or alone with --only export) the rehearsal's export stage before issue #18 and now,
+ * same bundle, same frames, each run its own process (bench/export-stage.ts).
  *
  * Then the animated-QR section (bench/qr.ts): frames needed to reassemble 20 KB and 100 KB bundles at
  * 0/10/30 % loss, ours against @ngraveio/bc-ur's decoder and plain numbered chunks; zxing-wasm decode rate.
@@ -50,6 +53,7 @@ import { qrSection } from './qr.js';
 import { moduleSignWorker, type BenchModule } from './modules.js';
 import { rehearsalWorker, signingSection, signWorker } from './sign.js';
 import { hostileSection, hostileWorker } from './hostile.js';
+import { exportInputWorker, exportStageSection, exportStageWorker, type ExportSide } from './export-stage.js';
 import { ceremonySection, ceremonyWorker, importWorker, repositoriesSection, type CeremonyMode, type CeremonyModule } from './repositories.js';
 
 const SCENARIOS: Scenario[] = ['full', 'chain', 'top-level'];
@@ -191,6 +195,14 @@ async function main(): Promise<void> {
     await rehearsalWorker();
     return;
   }
+  if (args[0] === '--worker-export-input') {
+    await exportInputWorker(args[1]!);
+    return;
+  }
+  if (args[0] === '--worker-export-stage') {
+    await exportStageWorker(args[1] as ExportSide, args[2]!, args[3]!);
+    return;
+  }
   if (args[0] === '--worker-ceremony') {
     await ceremonyWorker(args[1] as CeremonyModule, args[2] as CeremonyMode, Number(args[3]));
     return;
@@ -217,9 +229,11 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rehearsals) || rehearsals < 1) throw new Error('--rehearsals must be at least 1');
   const qrTrials = Number(opt('--qr-trials') ?? 100);
   if (!Number.isInteger(qrTrials) || qrTrials < 100) throw new Error('--qr-trials must be at least 100');
+  const exportRounds = Number(opt('--export-rounds') ?? 5);
+  if (!Number.isInteger(exportRounds) || exportRounds < 3) throw new Error('--export-rounds must be at least 3');
   const only = opt('--only');
-  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'qr' && only !== 'hostile' && only !== 'repositories' && only !== 'ceremony') {
-    throw new Error('--only is verify, signing, qr, hostile, repositories or ceremony');
+  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'export' && only !== 'qr' && only !== 'hostile' && only !== 'repositories' && only !== 'ceremony') {
+    throw new Error('--only is verify, signing, export, qr, hostile, repositories or ceremony');
   }
   const repositories = Number(opt('--repositories') ?? 1000);
   if (!Number.isInteger(repositories) || repositories < 1) throw new Error('--repositories must be a positive integer');
@@ -227,6 +241,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(repoRuns) || repoRuns < 1) throw new Error('--repository-runs must be at least 1');
   if (only === undefined || only === 'verify') await verificationSection(args, self, opt, runs);
   if (only === undefined || only === 'signing') signingSection(self, { rounds: signRounds, signsPerRound: signs, rehearsals });
+  if (only === undefined || only === 'signing' || only === 'export') await exportStageSection(self, exportRounds);
   if (only === undefined || only === 'qr') await qrSection({ trials: qrTrials });
   if (only === undefined || only === 'hostile') await hostileSection(self, opt('--hostile'));
   const tpmRepositories = Number(opt('--tpm-repositories') ?? 100);

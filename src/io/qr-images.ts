@@ -1,6 +1,6 @@
 /**
- * QR images on this side of the file-system boundary (STYLE.md): QR codes drawn as PNG (qrcode), and
- * QR codes read from image files or pixels (zxing-wasm).
+ * QR images on this side of the file-system boundary (STYLE.md): QR codes drawn as PNG (qrcode's module
+ * matrix, our 1-bit PNG writer), and QR codes read from image files or pixels (zxing-wasm).
  *
  * zxing-wasm fetches its .wasm from a CDN unless it is handed the binary: the app is offline, so the
  * binary bundled in node_modules/zxing-wasm is read from disk and passed in before the first read, and
@@ -13,6 +13,7 @@ import { prepareZXingModule, readBarcodes, type ReaderOptions } from 'zxing-wasm
 import { CeremonyError } from '../errors.js';
 import { readFileCapped } from './files.js';
 import { checkImageSize } from './image-header.js';
+import { bilevelPng, bilevelRowBytes } from './png-bilevel.js';
 
 /** Largest image file `qr decode` reads (a 4K PNG screenshot is ~10 MB at most). */
 export const QR_IMAGE_MAX_BYTES = 32 * 1024 * 1024;
@@ -25,14 +26,31 @@ function segmentsFor(text: string): QRCodeSegment[] {
 /**
  * Draw one frame's text as a PNG: alphanumeric mode (upper-case UR text fits it), error correction
  * level L (the UR frame has its own CRC32, and a webcam sees a screen, not a damaged print), `scale`
- * pixels per module, the 4-module quiet zone the standard asks for.
+ * pixels per module, the 4-module quiet zone the standard asks for (ISO/IEC 18004 §9.1), black on
+ * white, one bit per pixel (src/io/png-bilevel.ts: issue #18, the export's PNGs were 32-bit RGBA).
  */
 export async function qrPng(text: string, opts: { scale?: number } = {}): Promise<Uint8Array> {
-  // pngjs tries all five row filters by default; a QR frame is flat black and white, where filter 2 (Up)
-  // compresses as well and encodes 2.2× faster (issue #18, measured on the rehearsal's frames).
-  const rendererOpts = { filterType: 2 } as NonNullable<QRCode.QRCodeToBufferOptions['rendererOpts']>;
-  const png = await QRCode.toBuffer(segmentsFor(text), { type: 'png', errorCorrectionLevel: 'L', margin: 4, scale: opts.scale ?? 6, rendererOpts });
-  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+  const scale = opts.scale ?? 6;
+  if (!Number.isSafeInteger(scale) || scale < 1 || scale > 64) throw new RangeError('qrPng: scale must be an integer from 1 to 64');
+  const { size, dark } = qrModules(text);
+  const margin = 4;
+  const side = (size + 2 * margin) * scale;
+  const stride = 1 + bilevelRowBytes(side);
+  const rows = new Uint8Array(stride * side);
+  const line = new Uint8Array(stride); // filter byte 0 (None), then the samples
+  for (let my = 0; my < size + 2 * margin; my++) {
+    line.fill(0xff, 1);
+    const y = my - margin;
+    if (y >= 0 && y < size) {
+      for (let x = 0; x < size; x++) {
+        if (!dark(x, y)) continue;
+        for (let px = (x + margin) * scale, end = px + scale; px < end; px++) line[1 + (px >> 3)]! &= ~(0x80 >> (px & 7));
+      }
+    }
+    // A module row is `scale` identical pixel rows.
+    for (let k = 0; k < scale; k++) rows.set(line, (my * scale + k) * stride);
+  }
+  return bilevelPng(side, side, rows);
 }
 
 /** The QR modules of `text` (true = dark), for drawing frames at any size (bench, app player). */

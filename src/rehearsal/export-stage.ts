@@ -20,7 +20,8 @@ import { groupHex, type ShortDigest, groupWords } from '../crypto/digest-words.j
 import { trustBundleFromRepository } from '../bundle/export.js';
 import { bundleRepositoryFiles, decodeBundle } from '../bundle/format.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
-import { assertAbsent, writeFileAtomic } from '../io/files.js';
+import { writeTree } from '../io/repository-tree.js';
+import type { NamedBytes } from '../tuf/repository-files.js';
 import { qrPng } from '../io/qr-images.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { encodeQrFrames } from '../transport/qr/index.js';
@@ -89,9 +90,13 @@ export async function runExportStage(input: ExportStageInput): Promise<ExportSta
   const enc = encodeQrFrames(bytes, { fragmentBytes: EXPORT_QR_FRAGMENT_BYTES, loss: EXPORT_QR_LOSS });
   const frames = enc.parts.map((_, i) => frameName(i));
   const dir = join(out, EXPORT_QR_DIR);
-  await assertAbsent([...frames, 'frames.txt'].map((n) => join(dir, n)));
-  for (let i = 0; i < enc.parts.length; i++) await writeFileAtomic(join(dir, frames[i]!), await qrPng(enc.parts[i]!, { scale: EXPORT_QR_SCALE }));
-  await writeFileAtomic(join(dir, 'frames.txt'), new TextEncoder().encode(`${enc.parts.join('\n')}\n`));
+  // The frames folder as a whole (src/io/repository-tree.ts writeTree: never over an existing folder, each
+  // file created exclusively and fsynced, one rename): it appears complete or not at all, with four file
+  // operations per frame instead of a temp file, link and unlink each (issue #18: the export's writes).
+  const entries: NamedBytes[] = [];
+  for (let i = 0; i < enc.parts.length; i++) entries.push({ name: frames[i]!, bytes: await qrPng(enc.parts[i]!, { scale: EXPORT_QR_SCALE }) });
+  entries.push({ name: 'frames.txt', bytes: new TextEncoder().encode(`${enc.parts.join('\n')}\n`) });
+  await writeTree(dir, entries);
   say(
     `  QR: ${frames.length} frames in ${dir} (${enc.seqLen} fragments of ${enc.fragmentLength} bytes; enough for a receiver that misses ${Math.round(EXPORT_QR_LOSS * 100)} % of them)`,
   );

@@ -20,7 +20,8 @@
  */
 import { CeremonyError } from '../../errors.js';
 import { DEFAULT_QR_CAPS, type QrCaps } from './part.js';
-import { cborEncode, crc32, QR_UR_TYPE, toBuffer, UR, UREncoder } from './ur.js';
+import { fragmentChooser } from './fragment-chooser.js';
+import { bytewords, cborEncode, crc32, FountainEncoderPart, QR_UR_TYPE, toBuffer, UR, UREncoder } from './ur.js';
 
 /** Default fragment size: a 300-byte fragment makes a 669-character frame, QR version 15 at level L (bench/qr.ts), read at 720p in ~9 ms. */
 export const QR_DEFAULT_FRAGMENT_BYTES = 300;
@@ -111,6 +112,29 @@ export function encodeQrFrames(
   const count = opts.count ?? framesForLoss(seqLen, opts.loss ?? 0.3, opts.schedule ?? 'mixed');
   if (!Number.isSafeInteger(count) || count < 1) throw new RangeError('count must be a positive integer');
   const parts: string[] = [];
-  for (let i = 0; i < count; i++) parts.push(encoder.nextPart().toUpperCase());
+  if (seqLen === 1) {
+    for (let i = 0; i < count; i++) parts.push(encoder.nextPart().toUpperCase());
+  } else {
+    // The package's nextPart, step for step, with its index choice swapped for ours (fragment-chooser.ts:
+    // the same indexes, checked against the package's own function in the tests): the package's costs
+    // ~3 ms per part in BigNumber/JSBI arithmetic, most of the frames' text (issue #18, rehearsal export).
+    // The fragments, the XOR of the chosen ones, the part's CBOR and its bytewords are the package's own.
+    const fragments = encoder.fragments;
+    const fragmentLength = fragments[0]!.length;
+    const checksum = crc32(message);
+    const choose = fragmentChooser();
+    const firstSeqNum = ((opts.schedule ?? 'mixed') === 'mixed' ? seqLen : 0) + first;
+    for (let i = 0; i < count; i++) {
+      const seqNum = (firstSeqNum + i + 1) >>> 0; // the package's toUint32(seqNum + 1)
+      const mixed = Buffer.alloc(fragmentLength);
+      for (const index of choose(seqNum, seqLen, checksum)) {
+        const fragment = fragments[index]!;
+        for (let b = 0; b < fragmentLength; b++) mixed[b]! ^= fragment[b]!;
+      }
+      // The package's UREncoder.encodePart: ur:TYPE/SEQNUM-SEQLEN/minimal bytewords of the part's CBOR.
+      const body = bytewords.encode(new FountainEncoderPart(seqNum, seqLen, message.length, checksum, mixed).cbor().toString('hex'), bytewords.STYLES.MINIMAL);
+      parts.push(`ur:${ur.type}/${seqNum}-${seqLen}/${body}`.toUpperCase());
+    }
+  }
   return { messageLength: message.length, checksum: crc32(message), seqLen, fragmentLength: encoder.fragments[0]!.length, parts };
 }

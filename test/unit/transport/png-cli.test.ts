@@ -62,6 +62,20 @@ describe('qr encode / qr decode (PNG through zxing-wasm)', () => {
     expect(again.err[0]).toMatch(/^error\[OUTPUT_EXISTS\]/);
   }, 60_000);
 
+  it('qr encode --loss 0: the frames written are enough for a receiver that reads every one (issue #18 regression); a small bundle gets its note', async () => {
+    const bundle = randomBytes(2500, 44);
+    writeFileSync(join(dir, 'zero.bundle'), bundle);
+    const enc = capture();
+    expect(await runCli(['qr', 'encode', join(dir, 'zero.bundle'), '--out', join(dir, 'zero'), '--loss', '0'], enc.io)).toBe(0);
+    // 2,500 bytes in 300-byte fragments: 9 fragments, more frames than that on the mixed schedule.
+    expect(enc.out.join('\n')).toContain('note: a small bundle (9 fragments): a receiver usually needs 10–12 frames without loss, sometimes up to 20');
+    const pngs = readdirSync(join(dir, 'zero')).filter((n) => n.endsWith('.png')).sort().map((n) => join(dir, 'zero', n));
+    expect(pngs.length).toBeGreaterThan(9);
+    const dec = capture();
+    expect(await runCli(['qr', 'decode', ...pngs, '--out', join(dir, 'zero-out.bundle')], dec.io)).toBe(0);
+    expect(new Uint8Array(readFileSync(join(dir, 'zero-out.bundle')))).toEqual(bundle);
+  }, 60_000);
+
   it('refuses frames of a second bundle (exit 1, nothing written), and says when frames are missing', async () => {
     writeFileSync(join(dir, 'c.bundle'), randomBytes(2500, 43));
     expect(await runCli(['qr', 'encode', join(dir, 'c.bundle'), '--out', join(dir, 'c'), '--frames', '3'], capture().io)).toBe(0);

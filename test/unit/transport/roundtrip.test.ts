@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { QrAssembler } from '../../../src/transport/qr/assembler.js';
 import { encodeQrFrames, framesForLoss, smallBundleNote } from '../../../src/transport/qr/encoder.js';
 import { seededRandom } from '../../../src/transport/qr/simulate.js';
-import { QR_UR_TYPE } from '../../../src/transport/qr/ur.js';
+import { cborEncode, QR_UR_TYPE, toBuffer, UR, UREncoder } from '../../../src/transport/qr/ur.js';
 import { randomBytes, shuffle } from './support.js';
 
 describe('encode → frames → QrAssembler', () => {
@@ -90,4 +90,25 @@ describe('qr encode --loss 0 (issue #18 regression)', () => {
     expect(smallBundleNote(17)).toBeUndefined();
     expect(smallBundleNote(67)).toBeUndefined();
   });
+});
+
+describe('encodeQrFrames writes exactly the package encoder\'s parts (issue #18: our index chooser, not its BigNumber one)', () => {
+  // The bundle as a UR, and the package's own encoder from the same first sequence number: every part's text must match.
+  const packageParts = (bundle: Uint8Array, fragmentBytes: number, firstSeqNum: number, count: number): string[] => {
+    const encoder = new UREncoder(new UR(cborEncode(toBuffer(bundle)), QR_UR_TYPE), fragmentBytes, firstSeqNum);
+    return Array.from({ length: count }, () => encoder.nextPart().toUpperCase());
+  };
+  const cases: [size: number, fragmentBytes: number, schedule: 'mixed' | 'standard', first: number][] = [
+    [1, 300, 'mixed', 0], [250, 300, 'standard', 0], [301, 300, 'mixed', 0], [2_000, 100, 'standard', 0], [2_000, 100, 'mixed', 0],
+    [18_387, 400, 'mixed', 0], [18_387, 400, 'mixed', 977], [20_000, 300, 'standard', 40], [100_000, 1000, 'mixed', 5],
+  ];
+  for (const [size, fragmentBytes, schedule, first] of cases) {
+    it(`${size} bytes, fragments ≤ ${fragmentBytes}, ${schedule} schedule, from frame ${first}`, () => {
+      const bundle = randomBytes(size, size + first);
+      const enc = encodeQrFrames(bundle, { fragmentBytes, schedule, first });
+      const firstSeqNum = (schedule === 'mixed' && enc.seqLen > 1 ? enc.seqLen : 0) + first;
+      expect(enc.parts.length).toBeGreaterThan(0);
+      expect(enc.parts).toEqual(packageParts(bundle, fragmentBytes, firstSeqNum, enc.parts.length));
+    });
+  }
 });
