@@ -248,99 +248,236 @@ export async function recoverTrustDir(target: string, opts: SwapOptions = {}): P
   return outcome;
 }
 
-/** Replace the folder `target` by one holding exactly `files` (relative `/` paths → bytes), atomically. */
-export async function swapTrustDir(target: string, files: ReadonlyMap<string, Uint8Array>, opts: SwapOptions = {}): Promise<void> {
+/** A swap begun (steps 0–2 done): the names it uses and the state it recorded. */
+interface OpenSwap {
+  fs: TrustDirFs;
+  step: (step: string) => void;
+  target: string;
+  parent: string;
+  journal: string;
+  staging: string;
+  previous: string;
+  old: NodeInfo | undefined;
+  /** Set once the journal exists: a real failure from then on is undone by recoverTrustDir. */
+  journalWritten: boolean;
+}
+
+/** Steps 0–2 up to the empty staging folder; `state` says whether the journal was written when this throws. */
+async function openSwap(target: string, opts: SwapOptions, state: { journalWritten: boolean }): Promise<OpenSwap> {
   const fs = opts.fs ?? nodeTrustDirFs();
   const step = stepper(opts);
   const parent = dirname(target);
-  let journalWritten = false;
-  try {
-    await fs.mkdirp(parent);
-    await recoverTrustDir(target, opts);
-    const nonce = randomBytes(16).toString('hex');
-    const { journal, staging, previous } = swapNames(target, nonce);
-    const old = await fs.lstat(target);
-    if (old && old.kind !== 'directory') throw new CeremonyError('TRUST_DIR_INVALID', `${basename(target)} is not a folder`, { path: target });
-    const record: Journal = { nonce, old: old ? { dev: old.dev, ino: old.ino } : null };
-    if (!(await fs.createExclusive(journal, new TextEncoder().encode(`${canonicalString({ nonce: record.nonce, old: record.old }, 'json')}\n`)))) {
-      throw nameTaken(journal, 'appeared while the import ran');
-    }
-    journalWritten = true;
-    await fs.fsyncDir(parent);
-    step('journal:create');
+  await fs.mkdirp(parent);
+  await recoverTrustDir(target, opts);
+  const nonce = randomBytes(16).toString('hex');
+  const { journal, staging, previous } = swapNames(target, nonce);
+  const old = await fs.lstat(target);
+  if (old && old.kind !== 'directory') throw new CeremonyError('TRUST_DIR_INVALID', `${basename(target)} is not a folder`, { path: target });
+  const record: Journal = { nonce, old: old ? { dev: old.dev, ino: old.ino } : null };
+  if (!(await fs.createExclusive(journal, new TextEncoder().encode(`${canonicalString({ nonce: record.nonce, old: record.old }, 'json')}\n`)))) {
+    throw nameTaken(journal, 'appeared while the import ran');
+  }
+  state.journalWritten = true;
+  await fs.fsyncDir(parent);
+  step('journal:create');
 
-    try {
-      await fs.mkdir(staging);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw nameTaken(staging, 'already exists');
-      throw err;
-    }
-    step('stage:mkdir');
-    const folders = new Set<string>([staging]);
-    const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
-    if (concurrency === 1) {
-      for (const [name, bytes] of sorted) {
-        const full = join(staging, ...name.split('/'));
-        const dir = dirname(full);
-        if (!folders.has(dir)) {
-          await fs.mkdirp(dir);
-          folders.add(dir);
-        }
-        await fs.writeNew(full, bytes);
-        step(`stage:write ${name}`);
-      }
-      for (const dir of [...folders].sort().reverse()) await fs.fsyncDir(dir);
-    } else {
-      // Many files (a set of repositories: src/trust-store/install-set.ts): the folders first, then the
-      // files and the folders' fsyncs `concurrency` at a time, so the file system can commit many fsyncs
-      // together (one journal commit for many files) — the same guarantees, each file and folder synced
-      // before the rename below.
-      for (const [name] of sorted) {
-        const dir = dirname(join(staging, ...name.split('/')));
-        if (!folders.has(dir)) {
-          await fs.mkdirp(dir);
-          folders.add(dir);
-        }
-      }
-      for (let i = 0; i < sorted.length; i += concurrency) {
-        await Promise.all(
-          sorted.slice(i, i + concurrency).map(async ([name, bytes]) => {
-            await fs.writeNew(join(staging, ...name.split('/')), bytes);
-            step(`stage:write ${name}`);
-          }),
-        );
-      }
-      const dirs = [...folders].sort().reverse();
-      for (let i = 0; i < dirs.length; i += concurrency) await Promise.all(dirs.slice(i, i + concurrency).map((d) => fs.fsyncDir(d)));
-    }
-    step('stage:fsync');
-    if (old) {
-      if (await fs.lstat(previous)) throw nameTaken(previous, 'already exists');
-      await fs.rename(target, previous);
-      step('keep:rename-old');
-    }
-    await fs.rename(staging, target);
-    step('swap:rename-new');
-    await fs.fsyncDir(parent);
-    step('swap:fsync-parent');
-    if (old) {
-      const prev = await fs.lstat(previous);
-      if (prev && (prev.kind !== 'directory' || prev.dev !== old.dev || prev.ino !== old.ino)) throw nameTaken(previous, 'is not the folder this import set aside');
-      await fs.removeTree(previous);
-      step('drop:remove-previous');
-      await fs.fsyncDir(parent);
-      step('drop:fsync-parent');
-    }
-    await fs.removeFile(journal);
-    await fs.fsyncDir(parent);
-    step('journal:remove');
+  try {
+    await fs.mkdir(staging);
   } catch (err) {
-    if (err instanceof Killed) throw err.cause;
-    // A real failure (disk full, permissions): put the tree back as it was, as the next run would — only
-    // when this run wrote a journal (a refusal before that has nothing of ours to undo).
-    if (journalWritten) await recoverTrustDir(target, { fs }).catch(() => undefined);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw nameTaken(staging, 'already exists');
     throw err;
+  }
+  step('stage:mkdir');
+  return { fs, step, target, parent, journal, staging, previous, old, journalWritten: true };
+}
+
+/** Steps 3–6, once every staged file and folder is synced. */
+async function closeSwap(s: OpenSwap): Promise<void> {
+  const { fs, step, target, parent, journal, staging, previous, old } = s;
+  if (old) {
+    if (await fs.lstat(previous)) throw nameTaken(previous, 'already exists');
+    await fs.rename(target, previous);
+    step('keep:rename-old');
+  }
+  await fs.rename(staging, target);
+  step('swap:rename-new');
+  await fs.fsyncDir(parent);
+  step('swap:fsync-parent');
+  if (old) {
+    const prev = await fs.lstat(previous);
+    if (prev && (prev.kind !== 'directory' || prev.dev !== old.dev || prev.ino !== old.ino)) throw nameTaken(previous, 'is not the folder this import set aside');
+    await fs.removeTree(previous);
+    step('drop:remove-previous');
+    await fs.fsyncDir(parent);
+    step('drop:fsync-parent');
+  }
+  await fs.removeFile(journal);
+  await fs.fsyncDir(parent);
+  step('journal:remove');
+}
+
+/**
+ * After a failure: a simulated kill (a throwing onStep) leaves everything as a real kill would; a real
+ * failure (disk full, permissions) puts the tree back as it was, as the next run would — only when this
+ * run wrote a journal (a refusal before that has nothing of ours to undo). Returns what to throw.
+ */
+async function failedSwap(err: unknown, target: string, fs: TrustDirFs, journalWritten: boolean): Promise<unknown> {
+  if (err instanceof Killed) return err.cause;
+  if (journalWritten) await recoverTrustDir(target, { fs }).catch(() => undefined);
+  return err;
+}
+
+/** Replace the folder `target` by one holding exactly `files` (relative `/` paths → bytes), atomically. */
+export async function swapTrustDir(target: string, files: ReadonlyMap<string, Uint8Array>, opts: SwapOptions = {}): Promise<void> {
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 1));
+  const sorted = [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (concurrency > 1) {
+    const swap = await beginTrustDirSwap(target, opts);
+    for (const [name, bytes] of sorted) swap.write(name, bytes);
+    return swap.commit();
+  }
+  const state = { journalWritten: false };
+  try {
+    const s = await openSwap(target, opts, state);
+    const { fs, step, staging } = s;
+    const folders = new Set<string>([staging]);
+    for (const [name, bytes] of sorted) {
+      const full = join(staging, ...name.split('/'));
+      const dir = dirname(full);
+      if (!folders.has(dir)) {
+        await fs.mkdirp(dir);
+        folders.add(dir);
+      }
+      await fs.writeNew(full, bytes);
+      step(`stage:write ${name}`);
+    }
+    for (const dir of [...folders].sort().reverse()) await fs.fsyncDir(dir);
+    step('stage:fsync');
+    await closeSwap(s);
+  } catch (err) {
+    throw await failedSwap(err, target, opts.fs ?? nodeTrustDirFs(), state.journalWritten);
+  }
+}
+
+/**
+ * A swap whose files are written while the caller is still producing them (a set of repositories:
+ * src/trust-store/install-set.ts writes each repository's files as soon as it is verified, so the disk
+ * works while the next one is verified). The same steps and guarantees as swapTrustDir: every file is
+ * created new in the staging folder and fsynced, every folder fsynced, before the one rename in commit().
+ */
+export interface StagedTrustDirSwap {
+  /**
+   * Queue one file (relative `/` path) for the staging folder; at most `concurrency` are written at once
+   * (many fsyncs in flight share a journal commit). Never throws: a failure is kept for commit().
+   */
+  write(name: string, bytes: Uint8Array): void;
+  /** Whether a write has failed (commit() will throw it): the caller may stop producing files. */
+  readonly failed: boolean;
+  /** Wait for every write, fsync every folder, then steps 3–6. Throws the first failure (the tree put back). */
+  commit(): Promise<void>;
+  /** Give up (the caller refused the input): wait for the writes in flight, then remove staging and journal. */
+  abort(): Promise<void>;
+}
+
+/** Steps 0–2 of a swap of `target` (see the file comment), returning the staging folder to fill. */
+export async function beginTrustDirSwap(target: string, opts: SwapOptions = {}): Promise<StagedTrustDirSwap> {
+  const state = { journalWritten: false };
+  let s: OpenSwap;
+  try {
+    s = await openSwap(target, opts, state);
+  } catch (err) {
+    throw await failedSwap(err, target, opts.fs ?? nodeTrustDirFs(), state.journalWritten);
+  }
+  return new StagedWrites(s, Math.max(1, Math.floor(opts.concurrency ?? 1)));
+}
+
+class StagedWrites implements StagedTrustDirSwap {
+  private readonly queue: [string, Uint8Array][] = [];
+  private running = 0;
+  private failure: { err: unknown } | undefined;
+  private finished = false;
+  private drained: (() => void)[] = [];
+  /** Each folder of the staging tree, made once (before its first file) and fsynced in commit(). */
+  private readonly folders = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly s: OpenSwap,
+    private readonly concurrency: number,
+  ) {
+    this.folders.set(s.staging, Promise.resolve());
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  write(name: string, bytes: Uint8Array): void {
+    if (this.finished) throw new Error('write after commit or abort');
+    if (this.failure) return;
+    this.queue.push([name, bytes]);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.failure && this.running < this.concurrency && this.queue.length > 0) {
+      const [name, bytes] = this.queue.shift()!;
+      this.running++;
+      void this.writeOne(name, bytes).then(
+        () => this.settle(),
+        (err: unknown) => {
+          this.failure ??= { err };
+          this.queue.length = 0;
+          this.settle();
+        },
+      );
+    }
+  }
+
+  private settle(): void {
+    this.running--;
+    this.pump();
+    if (this.running === 0 && this.queue.length === 0) for (const done of this.drained.splice(0)) done();
+  }
+
+  private async writeOne(name: string, bytes: Uint8Array): Promise<void> {
+    const full = join(this.s.staging, ...name.split('/'));
+    const dir = dirname(full);
+    let made = this.folders.get(dir);
+    if (!made) {
+      made = this.s.fs.mkdirp(dir);
+      this.folders.set(dir, made);
+    }
+    await made;
+    await this.s.fs.writeNew(full, bytes);
+    this.s.step(`stage:write ${name}`);
+  }
+
+  private drain(): Promise<void> {
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  async commit(): Promise<void> {
+    this.finished = true;
+    await this.drain();
+    try {
+      if (this.failure) throw this.failure.err;
+      const dirs = [...this.folders.keys()].sort().reverse();
+      for (let i = 0; i < dirs.length; i += this.concurrency) await Promise.all(dirs.slice(i, i + this.concurrency).map((d) => this.s.fs.fsyncDir(d)));
+      this.s.step('stage:fsync');
+      await closeSwap(this.s);
+    } catch (err) {
+      throw await failedSwap(err, this.s.target, this.s.fs, true);
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.finished = true;
+    this.queue.length = 0;
+    await this.drain();
+    // After a simulated kill nothing is cleaned up (as after a real one); else the tree as it was.
+    if (this.failure?.err instanceof Killed) return;
+    await recoverTrustDir(this.s.target, { fs: this.s.fs }).catch(() => undefined);
   }
 }
 

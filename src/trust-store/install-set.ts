@@ -1,12 +1,15 @@
 /**
  * Site import of many repositories from one trust-bundle-set (issue #17 point 4): all or none.
  *
- * Every repository is verified completely first — each against its own pin (a SHA-256 of its root.json the
+ * Every repository is verified completely — each against its own pin (a SHA-256 of its root.json the
  * operator gives, `pins`, or the root already installed for it) with rollback and expiry checks against
  * what is installed, exactly as a single import (install.ts prepareInstall) — and one refusal refuses
- * the whole set, naming the repository, before anything is written. Then ONE folder is replaced at once
- * (src/io/trust-dir.ts swapTrustDir: journal, staging, rename), so a reader or a crash sees the old set of
- * trust folders or the new one, never some repositories updated and others not:
+ * the whole set, naming the repository. ONE folder is replaced at once (src/io/trust-dir.ts
+ * beginTrustDirSwap: journal, staging, rename), so a reader or a crash sees the old set of trust folders
+ * or the new one, never some repositories updated and others not. Each verified repository's files go
+ * into the staging folder (which no client reads) while the next repository is verified, so the disk's
+ * fsyncs overlap the signature checks; a refusal removes the staging folder and the journal, leaving the
+ * trust directory byte for byte as it was, and the rename happens only after every repository verified:
  *
  *   notary  `<trust dir>/tuf` — every GUN's `<GUN>/metadata/` beside the others (what `notary -d` reads);
  *           folders of repositories not in the set, and anything else under `tuf/` (changelists), are
@@ -26,7 +29,7 @@ import { bundleRepositoryFiles } from '../bundle/format.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import { fsFault } from '../io/fs-faults.js';
-import { readTrustDir, recoverTrustDir, swapTrustDir, type TrustDirFs } from '../io/trust-dir.js';
+import { beginTrustDirSwap, readTrustDir, recoverTrustDir, type StagedTrustDirSwap, type TrustDirFs } from '../io/trust-dir.js';
 import type { JsonObject } from '../json/types.js';
 import { quoteShown } from '../json/fields.js';
 import type { ProfileName } from '../profiles/profile.js';
@@ -38,7 +41,7 @@ import { importLockPath, withImportLock, type LockFs } from './lock.js';
 /** Every file under the replaced folder is read to be carried over: capped each, and in number. */
 const CARRY_FILE_CAP = 16 * 1024 * 1024;
 const CARRY_MAX_FILES = 500_000;
-/** Files written at once while staging a set (trust-dir.ts swapTrustDir): many fsyncs share a journal commit. */
+/** Files written at once while staging a set (trust-dir.ts beginTrustDirSwap): many fsyncs share a journal commit. */
 const STAGE_CONCURRENCY = 64;
 const LEFTOVER = /\.tuf-ceremony-(swap|staging-|previous-)/;
 
@@ -122,19 +125,52 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
   }
   // Each repository's installed files, by folder (one pass over the tree).
   const byFolder = filesByFolder(tree, folders);
-  const next = new Map(tree);
+  // The new tree is written while it is verified (trust-dir.ts beginTrustDirSwap): into a staging folder
+  // only the swap at the end makes visible, so the disk syncs one repository's files while the next is
+  // verified. A refusal removes the staging folder and the journal (abort): the trust folder is left
+  // byte for byte as it was, as before. A failure to write is kept until every repository is verified,
+  // so a refused repository is reported first, as when nothing is written before verification.
+  let swap: StagedTrustDirSwap | undefined;
+  let writeFailure: { err: unknown } | undefined;
+  if (!opts.dryRun) {
+    try {
+      swap = await beginTrustDirSwap(target, { concurrency: STAGE_CONCURRENCY, ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
+    } catch (err) {
+      writeFailure = { err };
+    }
+  }
   const entries: SetImportEntry[] = [];
-  set.repositories.forEach((bundle, i) => {
-    const folder = folders[i]!;
-    const installedTree = byFolder.get(folder)!;
-    // The verified documents are not kept: a thousand repositories' parsed metadata would stay in memory.
-    const { entry: { verified: _verified, ...entry }, files } = prepareSetEntry(set, i, folder, installedTree, opts, layout, caps);
-    // The repository's folder is replaced as a single import replaces it: exactly the new files.
-    for (const old of installedTree.keys()) next.delete(`${folder}/${old}`);
-    for (const [name, bytes] of files) next.set(`${folder}/${name}`, bytes);
-    entries.push(entry);
-  });
-  if (!opts.dryRun) await swapTrustDir(target, next, { concurrency: STAGE_CONCURRENCY, ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
+  try {
+    const written = new Set<string>();
+    for (let i = 0; i < set.repositories.length; i++) {
+      const folder = folders[i]!;
+      // The verified documents are not kept: a thousand repositories' parsed metadata would stay in memory.
+      const { entry: { verified: _verified, ...entry }, files } = prepareSetEntry(set, i, folder, byFolder.get(folder)!, opts, layout, caps);
+      for (const name of files.keys()) {
+        const path = `${folder}/${name}`;
+        // Only when one repository's folder lies inside another's (GUNs `a/b` and `a/b/metadata/targets`).
+        if (written.has(path)) throw new CeremonyError('BUNDLE_CONTENT_INVALID', `repository ${quoteShown(entry.repository)} (${i + 1} of ${set.repositories.length}) would install ${path}, which another repository of the set installs; nothing of the set was installed`, { path });
+        written.add(path);
+      }
+      if (swap) {
+        for (const [name, bytes] of files) swap.write(`${folder}/${name}`, bytes);
+        // Let the file system's callbacks run, so the writes go on while the next repository is verified.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      entries.push(entry);
+    }
+    // Then what comes through byte for byte: files beside the set's folders (repositories not in the set,
+    // anything else under the folder). Each set folder is replaced as a single import replaces it: exactly
+    // its new files.
+    const replaced = new Set<string>();
+    for (const [folder, installedTree] of byFolder) for (const name of installedTree.keys()) replaced.add(`${folder}/${name}`);
+    if (swap) for (const [name, bytes] of tree) if (!replaced.has(name) && !written.has(name)) swap.write(name, bytes);
+  } catch (err) {
+    await swap?.abort();
+    throw err;
+  }
+  if (writeFailure) throw writeFailure.err;
+  if (swap) await swap.commit();
   return { profile: set.profile, layout, folder: target, entries };
 }
 
