@@ -35,11 +35,11 @@ import { verifyTranscript } from '../audit/verify.js';
 import { renderTranscriptHtml } from '../audit/render.js';
 import { MAX_TRANSCRIPT_BYTES } from '../audit/schema.js';
 import { createTranscriptFile, type AppendOnlyFile } from '../io/append.js';
-import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileAtomic, writeNewFilesAtomic } from '../io/files.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { makeNotaryRootCertificate } from '../signers/certificate.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
-import { listPublicKey } from '../signers/public-key-json.js';
+import { listPublicKey, type ListedKey } from '../signers/public-key-json.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { makeContext, type CeremonyContext } from './context.js';
 import { spkiOf, spkiText } from './keys.js';
@@ -344,15 +344,20 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
       const rec: KeyRecord = { ...shared, role: planned.role };
       delete rec.certificate;
       let certificatePem: string | undefined;
+      let listed: ListedKey | undefined;
       if (notary && planned.role === 'root') {
         // Notary checks each GUN's root certificates against that GUN (CN = GUN): one per repository, each
-        // signed by the custodian's key on their token and verified by makeNotaryRootCertificate.
+        // signed by the custodian's key on their token and verified by makeNotaryRootCertificate, which
+        // lists the key with it (the same listing listPublicKey gives: no second parse).
         const now = a.now();
-        certificatePem = (await makeNotaryRootCertificate(key, { gun: plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: plan.root.expires.date })).pem;
+        const cert = await makeNotaryRootCertificate(key, { gun: plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: plan.root.expires.date });
+        if (cert.listed.key.fingerprint !== shared.fingerprint) throw new CeremonyError('INTERNAL', `the certificate of ${planned.name} is not for the key recorded`);
+        certificatePem = cert.pem;
+        listed = cert.listed;
         if (shared.origin === 'token') tokenSignatures += 1;
         rec.certificate = certificatePem;
       }
-      const listed = listPublicKey(plan.profile, spkiOf(shared, id), certificatePem ? { certificatePem } : {});
+      listed ??= listPublicKey(plan.profile, spkiOf(shared, id));
       rec.keyId = listed.keyId;
       state.keys[planned.name] = rec;
       if (shared.origin === 'software') softwareKeys.set(planned.name, key);
@@ -379,11 +384,10 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   for (const e of gathered.entries) if (e.token) tokenSignatures += 1;
 
   const dir = repositoryFolder(repo.safeName);
-  const written: { name: string; sha256: string }[] = [];
-  for (const f of files) {
-    await writeFileAtomic(join(opts.outDir, METADATA_DIR, repo.safeName, f.name), f.bytes);
-    written.push({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) });
-  }
+  // All of a repository's files at once: each still atomic, never over a file, fsync'd before its name
+  // appears; the fsyncs together and the folder's once (io/files.ts writeNewFilesAtomic).
+  await writeNewFilesAtomic(join(opts.outDir, METADATA_DIR, repo.safeName), files);
+  const written = files.map((f) => ({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) }));
   await a.fault(`written:${repo.name}`);
 
   const signers = (['root', 'targets', 'snapshot', 'timestamp'] as const)

@@ -4,18 +4,16 @@
  * the plan, signed with ECDSA over SHA-256 (P-256) or SHA-384 (P-384), never SHA-1; written as Go writes
  * PEM. No extended key usage (an EKU of codeSigning breaks notary's `trust_pinning.ca`).
  *
- * The TBSCertificate is built with @peculiar/asn1-x509 and signed by the key itself — on the token for a
- * token key (the private key never leaves it), in memory for a software key — then parsed back and its
- * signature checked with node:crypto's X509Certificate before it is returned.
+ * The TBSCertificate is built (the key's fixed parts with @peculiar/asn1-x509, the rest in DER below) and
+ * signed by the key itself — on the token for a token key (the private key never leaves it), in memory for
+ * a software key; the key checks its signature over those bytes in software as it returns it
+ * (signing-key.ts) — then the certificate is parsed back with our certificate parser before it is returned.
  */
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   AlgorithmIdentifier,
-  AttributeTypeAndValue,
-  AttributeValue,
   BasicConstraints,
-  Certificate,
   Extension,
   Extensions,
   id_ce_basicConstraints,
@@ -23,22 +21,16 @@ import {
   id_ce_subjectKeyIdentifier,
   KeyUsage,
   KeyUsageFlags,
-  Name,
-  RelativeDistinguishedName,
   SubjectKeyIdentifier,
   SubjectPublicKeyInfo,
-  TBSCertificate,
-  Validity,
-  Version,
 } from '@peculiar/asn1-x509';
 import { CeremonyError } from '../errors.js';
 import { rawToDer } from '../crypto/ecdsa-der.js';
-import { decodeSpki, pemOf } from '../crypto/public-key.js';
+import { pemOf } from '../crypto/public-key.js';
 import { parseCertificateDer } from '../profiles/x509.js';
 import { listPublicKey, type ListedKey } from './public-key-json.js';
 import type { SigningKey } from './signing-key.js';
 
-const OID_CN = '2.5.4.3';
 const ECDSA_WITH = { 'ecdsa-p256': { oid: '1.2.840.10045.4.3.2', hash: 'sha256' }, 'ecdsa-p384': { oid: '1.2.840.10045.4.3.3', hash: 'sha384' } } as const;
 
 export interface NotaryCertificateOptions {
@@ -78,10 +70,114 @@ function extension(extnID: string, critical: boolean, value: unknown): Extension
   return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
+// DER, by hand, for the parts of the TBSCertificate that change with every certificate (serial, names,
+// validity): the generic ASN.1 serialiser costs ~1.5 ms of CPU per certificate, most of a ceremony's own
+// work for a thousand Notary repositories (issue #17). The parts fixed by the key (its SPKI, the
+// extensions) are encoded once per key with @peculiar/asn1-x509; test/unit/signers/certificate.test.ts
+// checks the whole TBSCertificate byte for byte against the one @peculiar/asn1-x509 writes.
+
+function derLength(n: number): number[] {
+  if (n < 0x80) return [n];
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return [0x80 | bytes.length, ...bytes];
+}
+
+function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const head = [tag, ...derLength(size)];
+  const out = new Uint8Array(head.length + size);
+  out.set(head);
+  let at = head.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const utf8 = new TextEncoder();
+const ascii = (s: string): Uint8Array => utf8.encode(s);
+/** [0] EXPLICIT Version v3 (INTEGER 2). */
+const VERSION_V3 = Uint8Array.of(0xa0, 0x03, 0x02, 0x01, 0x02);
+/** OBJECT IDENTIFIER 2.5.4.3 (commonName). */
+const OID_CN_DER = Uint8Array.of(0x06, 0x03, 0x55, 0x04, 0x03);
+
+/** Name ::= SEQUENCE { SET { SEQUENCE { commonName, UTF8String gun } } }. */
+function commonNameDer(cn: string): Uint8Array {
+  return tlv(0x30, tlv(0x31, tlv(0x30, OID_CN_DER, tlv(0x0c, utf8.encode(cn)))));
+}
+
+/** RFC 5280 §4.1.2.5: UTCTime (YYMMDDHHMMSSZ) through 2049, GeneralizedTime (YYYYMMDDHHMMSSZ) from 2050. */
+function timeDer(date: Date): Uint8Array {
+  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ, whole seconds here
+  const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  return date.getUTCFullYear() > 2049 ? tlv(0x18, ascii(digits)) : tlv(0x17, ascii(digits.slice(2)));
+}
+
+/** What each key's certificates share: its SPKI and the extensions (the subject key identifier is the key's). */
+interface KeyParts {
+  spki: Uint8Array;
+  extensions: Uint8Array;
+}
+
+const keyParts = new Map<string, KeyParts>();
+const KEY_PARTS_MAX = 256;
+
+function partsOf(spkiBytes: Uint8Array, fingerprint: string): KeyParts {
+  const hit = keyParts.get(fingerprint);
+  if (hit && Buffer.from(hit.spki).equals(Buffer.from(spkiBytes))) return hit;
+  const spki = AsnConvert.parse(toArrayBuffer(spkiBytes), SubjectPublicKeyInfo);
+  // RFC 7093 §2 method 1: the leftmost 160 bits of the SHA-256 of the subjectPublicKey bits.
+  const ski = createHash('sha256').update(new Uint8Array(spki.subjectPublicKey)).digest().subarray(0, 20);
+  const extensions = new Extensions([
+    extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: false })),
+    extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),
+    extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(toArrayBuffer(ski))),
+  ]);
+  const parts = { spki: new Uint8Array(AsnConvert.serialize(spki)), extensions: tlv(0xa3, new Uint8Array(AsnConvert.serialize(extensions))) };
+  if (keyParts.size >= KEY_PARTS_MAX) keyParts.delete(keyParts.keys().next().value!);
+  keyParts.set(fingerprint, parts);
+  return parts;
+}
+
+const algorithmDer = new Map<string, Uint8Array>();
+
+/** AlgorithmIdentifier of an ecdsa-with-SHA* OID, encoded once. */
+function algorithmIdentifier(oid: string): Uint8Array {
+  let der = algorithmDer.get(oid);
+  if (!der) {
+    der = new Uint8Array(AsnConvert.serialize(new AlgorithmIdentifier({ algorithm: oid })));
+    algorithmDer.set(oid, der);
+  }
+  return der;
+}
+
+export interface TbsFields {
+  spki: Uint8Array;
+  /** hex SHA-256 of `spki` (the key's fingerprint): the per-key parts are kept under it. */
+  fingerprint: string;
+  signatureOid: string;
+  serialNumber: Uint8Array;
+  commonName: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** The DER TBSCertificate of a Notary root certificate (issuer = subject = CN, the extensions above). Exported for the byte-for-byte test. */
+export function notaryTbsCertificate(f: TbsFields): Uint8Array {
+  const parts = partsOf(f.spki, f.fingerprint);
+  // RFC 5758 §3.2: ecdsa-with-SHA* AlgorithmIdentifiers have no parameters.
+  const algorithm = algorithmIdentifier(f.signatureOid);
+  const name = commonNameDer(f.commonName);
+  return tlv(0x30, VERSION_V3, tlv(0x02, f.serialNumber), algorithm, name, tlv(0x30, timeDer(f.notBefore), timeDer(f.notAfter)), name, parts.spki, parts.extensions);
+}
+
 /**
  * Make and sign the certificate. Throws KEY_TYPE_UNSUPPORTED for keys that are not ECDSA, USAGE for an
  * empty GUN, DATE_INVALID for a validity that ends before it starts, TOKEN_SIGNATURE_INVALID if the
- * signed certificate does not verify.
+ * key's signature does not verify.
  */
 export async function makeNotaryRootCertificate(key: SigningKey, opts: NotaryCertificateOptions): Promise<NotaryRootCertificate> {
   if (key.algorithm !== 'ecdsa-p256' && key.algorithm !== 'ecdsa-p384') {
@@ -95,39 +191,25 @@ export async function makeNotaryRootCertificate(key: SigningKey, opts: NotaryCer
     throw new CeremonyError('DATE_INVALID', 'the certificate validity must end after it starts');
   }
   const sig = ECDSA_WITH[key.algorithm];
-  // RFC 5758 §3.2: ecdsa-with-SHA* AlgorithmIdentifiers have no parameters.
-  const algorithm = new AlgorithmIdentifier({ algorithm: sig.oid });
-  const name = new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type: OID_CN, value: new AttributeValue({ utf8String: gun }) })])]);
-  const spki = AsnConvert.parse(toArrayBuffer(key.spki), SubjectPublicKeyInfo);
-  // RFC 7093 §2 method 1: the leftmost 160 bits of the SHA-256 of the subjectPublicKey bits.
-  const ski = createHash('sha256').update(new Uint8Array(spki.subjectPublicKey)).digest().subarray(0, 20);
-  const tbs = new TBSCertificate({
-    version: Version.v3,
-    serialNumber: toArrayBuffer(serial(opts.serialNumber)),
-    signature: algorithm,
-    issuer: name,
-    validity: new Validity({ notBefore, notAfter }),
-    subject: name,
-    subjectPublicKeyInfo: spki,
-    extensions: new Extensions([
-      extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: false })),
-      extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),
-      extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(toArrayBuffer(ski))),
-    ]),
-  });
-  const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
+  const tbsDer = notaryTbsCertificate({ spki: key.spki, fingerprint: key.fingerprint, signatureOid: sig.oid, serialNumber: serial(opts.serialNumber), commonName: gun, notBefore, notAfter });
+  // SigningKey.sign returns a signature it has verified with the key's public key over exactly these
+  // bytes (signing-key.ts: a token's answer is checked in software as it comes back), and the
+  // certificate below carries these very bytes: that check is the certificate's, made once.
   const raw = await key.sign(tbsDer, sig.hash);
-  const cert = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: toArrayBuffer(rawToDer(raw)) });
-  const der = new Uint8Array(AsnConvert.serialize(cert));
+  const signatureValue = tlv(0x03, Uint8Array.of(0), rawToDer(raw));
+  const der = tlv(0x30, tbsDer, algorithmIdentifier(sig.oid), signatureValue);
 
-  // Parse back what we wrote: the facts Notary checks, and the signature with OpenSSL.
+  // Parse back what we wrote, with the parser verification uses: the facts Notary checks.
   const parsed = parseCertificateDer(der, 'certificate');
-  if (parsed.info.isCA || parsed.info.subjectCN !== gun || !Buffer.from(parsed.spki).equals(Buffer.from(key.spki))) {
+  if (
+    parsed.info.isCA ||
+    parsed.info.subjectCN !== gun ||
+    parsed.info.signatureHash !== (sig.hash === 'sha256' ? 'SHA-256' : 'SHA-384') ||
+    parsed.info.notBefore.getTime() !== notBefore.getTime() ||
+    parsed.info.notAfter.getTime() !== notAfter.getTime() ||
+    !Buffer.from(parsed.spki).equals(Buffer.from(key.spki))
+  ) {
     throw new CeremonyError('INTERNAL', 'the certificate built does not read back as the leaf certificate intended');
-  }
-  const x509 = new X509Certificate(der);
-  if (!x509.verify(decodeSpki(key.spki, 'certificate').keyObject)) {
-    throw new CeremonyError('TOKEN_SIGNATURE_INVALID', `the certificate signed by "${key.label}" does not verify with its public key`);
   }
   const pem = pemOf('CERTIFICATE', der);
   return { der, pem, listed: listPublicKey('notary', key.spki, { certificatePem: pem }) };

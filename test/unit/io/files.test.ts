@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readFileCapped, readListedFile, readRepositoryDir, writeFileAtomic } from '../../../src/io/files.js';
+import { readFileCapped, readListedFile, readRepositoryDir, writeFileAtomic, writeNewFilesAtomic } from '../../../src/io/files.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tufc-io-'));
 
@@ -24,6 +24,47 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(path, new TextEncoder().encode('1'));
     await writeFileAtomic(path, new TextEncoder().encode('2'), { overwrite: true });
     expect(readFileSync(path, 'utf8')).toBe('2');
+  });
+});
+
+describe('writeNewFilesAtomic (a repository folder of a multi-repository ceremony)', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+
+  it('writes every file into a new folder, exact bytes, no temp file left', async () => {
+    const dir = join(tmp(), 'repositories', 'app');
+    const big = new Uint8Array(300_000).map((_, i) => i & 0xff);
+    await writeNewFilesAtomic(dir, [
+      { name: 'root.json', bytes: enc('{"root":1}') },
+      { name: 'targets.json', bytes: big },
+      { name: 'empty.json', bytes: new Uint8Array(0) },
+    ]);
+    expect(readdirSync(dir).sort()).toEqual(['empty.json', 'root.json', 'targets.json']);
+    expect(readFileSync(join(dir, 'root.json'), 'utf8')).toBe('{"root":1}');
+    expect(Buffer.compare(readFileSync(join(dir, 'targets.json')), Buffer.from(big))).toBe(0);
+    expect(readFileSync(join(dir, 'empty.json')).length).toBe(0);
+  });
+
+  it('refuses before writing anything when one of the files exists (OUTPUT_EXISTS), and leaves that file alone', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'snapshot.json'), 'old');
+    await expect(writeNewFilesAtomic(dir, [{ name: 'root.json', bytes: enc('new') }, { name: 'snapshot.json', bytes: enc('new') }])).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    expect(readdirSync(dir)).toEqual(['snapshot.json']);
+    expect(readFileSync(join(dir, 'snapshot.json'), 'utf8')).toBe('old');
+  });
+
+  it('a name that is not a plain file name is refused', async () => {
+    const dir = tmp();
+    for (const name of ['', '.', '..', 'a/b.json', '../x.json']) {
+      await expect(writeNewFilesAtomic(dir, [{ name, bytes: enc('x') }])).rejects.toMatchObject({ code: 'INTERNAL' });
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a folder that cannot be written gives a named write fault, and no temp file', async () => {
+    const parent = tmp();
+    writeFileSync(join(parent, 'not-a-folder'), 'x');
+    await expect(writeNewFilesAtomic(join(parent, 'not-a-folder', 'repo'), [{ name: 'root.json', bytes: enc('x') }])).rejects.toBeDefined();
+    expect(readdirSync(parent)).toEqual(['not-a-folder']);
   });
 });
 

@@ -10,7 +10,9 @@ import { CeremonyError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { getProfile } from '../../../src/profiles/index.js';
 import { parseCertificatePem } from '../../../src/profiles/x509.js';
-import { makeNotaryRootCertificate } from '../../../src/signers/certificate.js';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import * as x509 from '@peculiar/asn1-x509';
+import { makeNotaryRootCertificate, notaryTbsCertificate, type TbsFields } from '../../../src/signers/certificate.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { TokenModule } from '../../../src/signers/pkcs11/token.js';
 import { listPublicKey, notaryBareKeyId } from '../../../src/signers/public-key-json.js';
@@ -61,6 +63,62 @@ describe('Notary root certificate', () => {
       expect(cert.listed.key.certificate?.subjectCN).toBe(GUN);
     });
   }
+
+  it('the TBSCertificate written in DER by hand is, byte for byte, the one @peculiar/asn1-x509 writes', () => {
+    // The oracle: the same certificate body built field by field with the ASN.1 library.
+    const oracle = (f: TbsFields): Uint8Array => {
+      const ext = (id: string, critical: boolean, value: unknown) => new x509.Extension({ extnID: id, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+      const name = new x509.Name([new x509.RelativeDistinguishedName([new x509.AttributeTypeAndValue({ type: '2.5.4.3', value: new x509.AttributeValue({ utf8String: f.commonName }) })])]);
+      const spki = AsnConvert.parse(Uint8Array.from(f.spki).buffer, x509.SubjectPublicKeyInfo);
+      const ski = createHash('sha256').update(new Uint8Array(spki.subjectPublicKey)).digest().subarray(0, 20);
+      const tbs = new x509.TBSCertificate({
+        version: x509.Version.v3,
+        serialNumber: Uint8Array.from(f.serialNumber).buffer,
+        signature: new x509.AlgorithmIdentifier({ algorithm: f.signatureOid }),
+        issuer: name,
+        validity: new x509.Validity({ notBefore: f.notBefore, notAfter: f.notAfter }),
+        subject: name,
+        subjectPublicKeyInfo: spki,
+        extensions: new x509.Extensions([
+          ext(x509.id_ce_basicConstraints, true, new x509.BasicConstraints({ cA: false })),
+          ext(x509.id_ce_keyUsage, true, new x509.KeyUsage(x509.KeyUsageFlags.digitalSignature)),
+          ext(x509.id_ce_subjectKeyIdentifier, false, new x509.SubjectKeyIdentifier(Uint8Array.from(ski).buffer)),
+        ]),
+      });
+      return new Uint8Array(AsnConvert.serialize(tbs));
+    };
+    const cases: [string, Date, Date][] = [
+      ['a', new Date('2026-01-02T03:04:05Z'), new Date('2036-12-31T23:59:59Z')],
+      [GUN, new Date('2049-12-31T23:59:59Z'), new Date('2050-01-01T00:00:00Z')],
+      ['registry.example.com/' + 'x'.repeat(100), new Date('2030-06-01T00:00:00Z'), new Date('2125-06-01T00:00:00Z')],
+      ['r'.repeat(255), new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z')],
+      ['registry.example.com/équipe/app-ü', new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z')],
+    ];
+    for (const [algorithm, oid] of [['ecdsa-p256', '1.2.840.10045.4.3.2'], ['ecdsa-p384', '1.2.840.10045.4.3.3']] as const) {
+      const key = SoftwareKey.generate(algorithm);
+      for (const [commonName, notBefore, notAfter] of cases) {
+        for (const serialNumber of [Uint8Array.of(1), Uint8Array.from({ length: 20 }, (_, i) => 0x40 + i)]) {
+          const f: TbsFields = { spki: key.spki, fingerprint: key.fingerprint, signatureOid: oid, serialNumber, commonName, notBefore, notAfter };
+          expect(Buffer.from(notaryTbsCertificate(f)).toString('hex')).toBe(Buffer.from(oracle(f)).toString('hex'));
+        }
+      }
+    }
+  });
+
+  it('a key whose signature does not verify gives no certificate (TOKEN_SIGNATURE_INVALID from the key)', async () => {
+    const fake = new FakePkcs11([{ label: 'custodian-1', serial: '0001', pin: '123456' }]);
+    const mod = await TokenModule.load('/fake.so', { api: fake });
+    const session = await mod.openToken({ serial: '0001' });
+    await session.login('123456');
+    const key = await session.generateKeyPair({ algorithm: 'ecdsa-p256', label: 'root' });
+    const signsBefore = fake.countCalls('sign');
+    fake.corruptNextSignature();
+    expect((await refusal(makeNotaryRootCertificate(key, validity))).code).toBe('TOKEN_SIGNATURE_INVALID');
+    expect(fake.countCalls('sign')).toBe(signsBefore + 1);
+    // The next one is made and verifies.
+    const cert = await makeNotaryRootCertificate(key, validity);
+    expect(new X509Certificate(cert.der).verify(new X509Certificate(cert.der).publicKey)).toBe(true);
+  });
 
   it('made on a (fake) token: the private key never leaves it, the signature is the token’s', async () => {
     const fake = new FakePkcs11([{ label: 'custodian-1', serial: '0001', pin: '123456' }]);
