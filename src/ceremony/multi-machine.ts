@@ -25,40 +25,50 @@
  *                          repository: inventory.ts);
  *   secret/                nothing yet (a multi-repository plan has no Shamir backup: multi-plan.ts).
  *
- * Not yet: resuming an interrupted multi-repository ceremony (an output folder that holds one is refused,
- * OUTPUT_EXISTS); a one-repository ceremony resumes as before (machine.ts).
+ * Resume (multi-resume.ts): run the same plan into the same output folder. As for one repository, the
+ * keys are found again on their tokens by CKA_ID and fingerprint (never made twice), done steps are not
+ * redone and the transcript is continued with a `ceremony.resume` entry; each custodian's PIN is asked at
+ * most once per run. The transcript's `repository.write` entries are the per-repository journal: a
+ * repository recorded as written is checked (its files present with the recorded SHA-256s, signatures and
+ * repository verified again) and not signed again; a repository an interruption left half-written keeps the
+ * files it has (their certificates and signatures adopted and checked) and gets the rest.
  */
-import { join } from 'node:path';
-import { CeremonyError, toErrorShape } from '../errors.js';
+import { basename, join } from 'node:path';
+import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
 import type { EntryInput, TranscriptWriter } from '../audit/transcript.js';
 import { verifyTranscript } from '../audit/verify.js';
 import { renderTranscriptHtml } from '../audit/render.js';
 import { MAX_TRANSCRIPT_BYTES } from '../audit/schema.js';
-import { createTranscriptFile, type AppendOnlyFile } from '../io/append.js';
+import { createTranscriptFile, resumeTranscriptFile, type AppendOnlyFile } from '../io/append.js';
 import { assertAbsent, readFileCapped, writeFileAtomic, writeNewFilesAtomic } from '../io/files.js';
+import { removeAtomicTemps } from '../io/leftover-temps.js';
+import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
+import type { SignatureJson } from '../profiles/profile.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { makeNotaryRootCertificate } from '../signers/certificate.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import { listPublicKey, type ListedKey } from '../signers/public-key-json.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { makeContext, type CeremonyContext } from './context.js';
-import { spkiOf, spkiText } from './keys.js';
+import { signingKeyOf, spkiOf, spkiText } from './keys.js';
 import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.js';
 import { readPlanInputs } from './plan-inputs.js';
 import { checkPlanDates, plannedKeys, type PlannedKey } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
 import { sharedKeyId, type MultiRepositoryPlan, type PlannedRepository, type SharedKey } from './multi-plan.js';
-import { newState, StateFile, STATE_FILE, type CeremonyState, type KeyRecord } from './state.js';
+import { newState, StateFile, STATE_FILE, STEP_NAMES, type CeremonyState, type KeyRecord, type MetadataRole } from './state.js';
 import { buildMetadata } from './steps/build-metadata.js';
 import { checkTokens } from './steps/check-tokens.js';
 import { collectSignatures } from './steps/collect-signatures.js';
 import { makeHeldKey } from './steps/generate-keys.js';
 import { APP_ACTOR, clipNote } from './steps/step.js';
 import { verifiedOutputs } from './steps/verify-outputs.js';
-import { TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
+import { metadataFileNames, stateFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
+import { writtenRoles } from './metadata.js';
+import { adoptWritten, checkSameMultiCeremony, INVENTORY_WRITE_STEP, journalOf, REPOSITORY_WRITE_STEP, writtenRepository, type MultiJournal } from './multi-resume.js';
 import { inFolder, METADATA_DIR, outputLayout, STATE_DIR } from './layout.js';
 import type { TokenProvider } from './tokens.js';
-import { buildInventory, INVENTORY_FILE, inventoryBytes, type InventoryRepositoryRecord } from './inventory.js';
+import { buildInventory, INVENTORY_FILE, INVENTORY_MAX_BYTES, inventoryBytes, parseInventory, type InventoryRepositoryRecord } from './inventory.js';
 
 
 export interface RunMultiCeremonyOptions {
@@ -93,6 +103,10 @@ export interface MultiCeremonyResult {
   outDir: string;
   planSha256: string;
   rehearsal: boolean;
+  /** True when an interrupted ceremony was continued. */
+  resumed: boolean;
+  /** Repositories the transcript recorded as written before the interruption: checked, not signed again. */
+  repositoriesDoneBefore: number;
   repositories: MultiRepositoryResult[];
   /** Token signatures made: certificates, metadata, the seal (keys' self-tests not counted). */
   tokenSignatures: number;
@@ -159,33 +173,89 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   if (opts.tokens.rehearsal) report(opts.tokens.rehearsal.notice);
 
   const layout = outputLayout(opts.outDir);
+  const transcriptPath = join(layout.state, TRANSCRIPT_FILE);
+  // A folder an older version wrote, everything at its top (its journal would not be found).
   await assertAbsent(
-    [...[STATE_FILE, TRANSCRIPT_FILE, TRANSCRIPT_HTML, INVENTORY_FILE].map((n) => join(layout.state, n)), layout.metadata],
-    ' (a multi-repository ceremony writes into a new folder; resuming one is not supported yet)',
+    [STATE_FILE, TRANSCRIPT_FILE, INVENTORY_FILE, 'repositories'].map((n) => join(opts.outDir, n)),
+    ` at the top of the output folder: that folder was written by an older version with every file in one place; use a new output folder (outputs now go into ${METADATA_DIR}/ and ${STATE_DIR}/)`,
   );
   const stateFile = new StateFile(layout.state);
-  const state = newState({ planSha256: hash.sha256, profile: first.profile, repository: headerName(plan), rehearsal, now: now() });
-  await stateFile.create(state);
-
+  let state = await stateFile.load();
+  const resumed = state !== undefined;
+  let writer: TranscriptWriter | undefined;
   let file: AppendOnlyFile | undefined;
+  let transcriptSealed = false;
+  let journal: MultiJournal = { repositories: new Map(), inventory: undefined };
+  let leftovers: string[] = [];
+  const header = { planSha256: hash.sha256, profile: first.profile, repository: headerName(plan), rehearsal };
+
+  if (state) {
+    checkSameMultiCeremony(state, header, stateFile.path);
+    if (state.sealed && state.outputs[TRANSCRIPT_HTML]) {
+      throw new CeremonyError('CEREMONY_COMPLETE', `the ceremony in ${basename(opts.outDir)} is already complete (transcript sealed, outputs written); nothing was done`, { path: stateFile.path });
+    }
+    if (await present(transcriptPath)) {
+      const t = verifyTranscript(await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES), { allowUnsealed: true });
+      if (t.header.planHash !== hash.sha256 || t.header.rehearsal !== rehearsal) {
+        throw new CeremonyError('CEREMONY_STATE_MISMATCH', `${TRANSCRIPT_FILE} is the transcript of another plan or kind of run`, { path: transcriptPath });
+      }
+      journal = journalOf(t.entries);
+      transcriptSealed = t.sealed;
+      if (!t.sealed) ({ writer, file } = await resumeTranscriptFile(transcriptPath, { now }));
+    } else if (Object.keys(state.steps).length > 0) {
+      throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is missing but the ceremony state records completed steps: the transcript was removed`, { path: transcriptPath });
+    }
+    report(`resuming the interrupted multi-repository ceremony in ${opts.outDir}`);
+    leftovers = (await removeAtomicTemps(layout.state, stateFileNames())).map((n) => inFolder(STATE_DIR, n));
+  } else {
+    // Outputs never overwrite: refuse before anything is written.
+    await assertAbsent(
+      [...[TRANSCRIPT_FILE, TRANSCRIPT_HTML, INVENTORY_FILE].map((n) => join(layout.state, n)), layout.metadata],
+      ' (a multi-repository ceremony writes into a new folder, or resumes from its state/ceremony-state.json)',
+    );
+    await removeAtomicTemps(layout.state, stateFileNames());
+    state = newState({ planSha256: hash.sha256, profile: first.profile, repository: headerName(plan), rehearsal, now: now() });
+    await stateFile.create(state);
+  }
+  const st: CeremonyState = state;
+
   try {
-    let writer: TranscriptWriter;
-    ({ writer, file } = await createTranscriptFile(
-      join(layout.state, TRANSCRIPT_FILE),
-      { kind: 'root', profile: first.profile, repository: headerName(plan), planHash: hash.sha256, rehearsal, appVersion: opts.appVersion ?? APP_VERSION },
-      { now },
-    ));
-    const profiles = new Set(plan.repositories.map((r) => r.profile));
-    await writer.append({
-      step: 'plan.review',
-      actor: { name: 'administrator', role: 'administrator' },
-      digests: [{ label: 'plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 }],
-      inputs: [{ name: opts.planName, sha256: hash.sha256 }, ...inputs.slice(0, 31)],
-      ...(opts.witnesses?.length ? { witnesses: opts.witnesses } : {}),
-      note: clipNote(
-        `multi-repository root ceremony: ${plan.repositories.length} ${[...profiles].join(' and ')} repositories sharing ${plan.keys.length} keys; ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}; ${inputs.length} key files read next to the plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
-      ),
-    });
+    if (!writer && !transcriptSealed) {
+      ({ writer, file } = await createTranscriptFile(
+        transcriptPath,
+        { kind: 'root', profile: first.profile, repository: headerName(plan), planHash: hash.sha256, rehearsal, appVersion: opts.appVersion ?? APP_VERSION },
+        { now },
+      ));
+      const profiles = new Set(plan.repositories.map((r) => r.profile));
+      await writer.append({
+        step: 'plan.review',
+        actor: { name: 'administrator', role: 'administrator' },
+        digests: [{ label: 'plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 }],
+        inputs: [{ name: opts.planName, sha256: hash.sha256 }, ...inputs.slice(0, 31)],
+        ...(opts.witnesses?.length ? { witnesses: opts.witnesses } : {}),
+        note: clipNote(
+          `multi-repository root ceremony: ${plan.repositories.length} ${[...profiles].join(' and ')} repositories sharing ${plan.keys.length} keys; ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}; ${inputs.length} key files read next to the plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
+        ),
+      });
+    }
+    const all = plan.repositories.length;
+    if (resumed && writer) {
+      const done = STEP_NAMES.filter((s) => st.steps[s]?.status === 'done');
+      await writer.append({
+        step: 'ceremony.resume',
+        actor: APP_ACTOR,
+        digests: [{ label: 'plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 }],
+        note: clipNote(
+          `resumed after an interruption with the same plan; steps already done: ${done.length ? done.join(', ') : 'none'}; ${journal.repositories.size} of ${all} repositories recorded as written (each checked against the SHA-256s recorded and verified again, not signed again)${leftovers.length ? `; removed temporary files left by interrupted writes: ${leftovers.join(', ')}` : ''}`,
+        ),
+      });
+    }
+    // A sealed transcript takes no entries: everything must be done by then (checked below).
+    const w = writer;
+    const record = async (e: EntryInput): Promise<void> => {
+      if (!w) throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is sealed but the ceremony is not complete (${e.step})`, { path: transcriptPath });
+      await w.append(e);
+    };
 
     // The keys' context runs on the first repository's plan: custodians and root are the same in all.
     const keysCtx = makeContext({
@@ -193,10 +263,10 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       planSha256: hash.sha256,
       planDir: opts.planDir,
       outDir: opts.outDir,
-      state,
+      state: st,
       stateFile,
       tokens: opts.tokens,
-      transcript: writer,
+      transcript: { append: record } as unknown as TranscriptWriter,
       softwareKeys: opts.softwareKeys ?? new Map(),
       now,
       report,
@@ -204,13 +274,18 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     });
 
     const step = async (name: 'check-tokens' | 'generate-keys', title: string, run: () => Promise<string>): Promise<void> => {
+      if (st.steps[name]?.status === 'done') {
+        report(`${title}: done before the interruption`);
+        onStep({ step: name, status: 'done', before: true });
+        return;
+      }
       report(`${title}…`);
-      state.steps[name] = { status: 'started', at: now().toISOString() };
+      st.steps[name] = { status: 'started', at: now().toISOString() };
       await keysCtx.save();
       onStep({ step: name, status: 'started' });
       const note = await run();
-      await writer.append({ step: `ceremony.${name}`, actor: APP_ACTOR, note: clipNote(note) });
-      state.steps[name] = { status: 'done', at: now().toISOString() };
+      await record({ step: `ceremony.${name}`, actor: APP_ACTOR, note: clipNote(note) });
+      st.steps[name] = { status: 'done', at: now().toISOString() };
       await keysCtx.save();
       onStep({ step: name, status: 'done' });
       await fault(`after:${name}`);
@@ -229,73 +304,144 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       });
       onStep({ step: 'shamir-backup', status: 'skipped' });
 
-      // The signing keys, by shared key ID, found once.
-      const signing = new Map<string, SigningKey>();
+      // The shared keys' records; their signing keys are found when first needed (a resumed run that only
+      // checks what was written asks no PIN): made in this run, or found again on the token by CKA_ID and
+      // fingerprint — never made twice — or a rehearsal's software key kept in memory.
       const records = new Map<string, KeyRecord>();
+      const sharedByName = new Map<string, string>();
       for (const k of plan.keys) {
-        const name = keyName(k);
-        records.set(k.id, state.keys[name]!);
-        signing.set(k.id, keysCtx.keys.get(name) ?? keysCtx.softwareKeys.get(name)!);
+        records.set(k.id, st.keys[keyName(k)]!);
+        sharedByName.set(k.id, keyName(k));
       }
+      const found = new Map<string, SigningKey>();
+      const keyOf = async (id: string): Promise<SigningKey> => {
+        const cached = found.get(id);
+        if (cached) return cached;
+        const name = sharedByName.get(id)!;
+        const rec = records.get(id)!;
+        let key = keysCtx.keys.get(name);
+        if (!key && rec.origin === 'token' && rec.custodian && rec.label && rec.fingerprint) {
+          const token = await keysCtx.token(rec.custodian);
+          key = await token.findKey(rec.label, rec.fingerprint, rec.tokenKeyId ? new Uint8Array(Buffer.from(rec.tokenKeyId, 'hex')) : undefined);
+          if (key.fingerprint !== rec.fingerprint) {
+            throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `the key found for ${name} is not the one made before the interruption (fingerprint ${key.fingerprint.slice(0, 16)}…, recorded ${rec.fingerprint.slice(0, 16)}…)`);
+          }
+          keysCtx.keys.set(name, key);
+        }
+        key ??= await signingKeyOf(keysCtx, name); // software keys: refused when this process did not keep them
+        found.set(id, key);
+        return key;
+      };
 
       let tokenSignatures = 0;
       const results: MultiRepositoryResult[] = [];
       const inventoryRecords: InventoryRepositoryRecord[] = [];
       for (const s of ['build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs'] as const) onStep({ step: s, status: 'started' });
       report(`build, sign, verify and write ${plan.repositories.length} repositories…`);
+      let checked = 0;
       for (const repo of plan.repositories) {
-        const r = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, signing, records, writer });
+        const r = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed });
         tokenSignatures += r.tokenSignatures;
+        if (r.journaled) checked += 1;
         results.push(r.result);
         inventoryRecords.push(r.inventory);
         opts.onRepository?.(results.length, plan.repositories.length, repo);
       }
+      if (checked) report(`  ${checked} repositories written before the interruption: files as recorded, verified again`);
       for (const s of ['build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs'] as const) {
-        state.steps[s] = { status: 'done', at: now().toISOString() };
+        st.steps[s] = { status: 'done', at: now().toISOString() };
         onStep({ step: s, status: 'done' });
       }
       await keysCtx.save();
 
-      const inventory = buildInventory({ plan, state, repositories: inventoryRecords, planSha256: hash.sha256, now: now(), rehearsal });
-      const invBytes = inventoryBytes(inventory);
-      await writeFileAtomic(join(layout.state, INVENTORY_FILE), invBytes);
-      await writer.append({
-        step: 'inventory.write',
-        actor: APP_ACTOR,
-        outputs: [{ name: inFolder(STATE_DIR, INVENTORY_FILE), sha256: sha256Hex(invBytes) }],
-        note: clipNote(`${INVENTORY_FILE}: ${inventory.keys.length} keys and the roles each holds in ${plan.repositories.length} repositories`),
-      });
+      // The key inventory: a resumed run keeps the one it wrote (checked against its record when there is one).
+      const inventoryPath = join(layout.state, INVENTORY_FILE);
+      const inventoryName = inFolder(STATE_DIR, INVENTORY_FILE);
+      if (await present(inventoryPath)) {
+        const kept = await readFileCapped(inventoryPath, INVENTORY_MAX_BYTES);
+        parseInventory(kept, inventoryName);
+        if (journal.inventory !== undefined && journal.inventory !== sha256Hex(kept)) {
+          throw new CeremonyError('CEREMONY_STATE_INVALID', `${inventoryName} is not the one written before the interruption`, { path: inventoryPath });
+        }
+        if (journal.inventory === undefined && !transcriptSealed) {
+          await record({ step: INVENTORY_WRITE_STEP, actor: APP_ACTOR, outputs: [{ name: inventoryName, sha256: sha256Hex(kept) }], note: `${inventoryName}: written before the interruption, kept` });
+        }
+      } else {
+        const inventory = buildInventory({ plan, state: st, repositories: inventoryRecords, planSha256: hash.sha256, now: now(), rehearsal });
+        const invBytes = inventoryBytes(inventory);
+        await writeFileAtomic(inventoryPath, invBytes);
+        await record({
+          step: INVENTORY_WRITE_STEP,
+          actor: APP_ACTOR,
+          outputs: [{ name: inventoryName, sha256: sha256Hex(invBytes) }],
+          note: clipNote(`${INVENTORY_FILE}: ${inventory.keys.length} keys and the roles each holds in ${plan.repositories.length} repositories`),
+        });
+      }
+      await fault('inventory');
 
       // The seal: the first custodian's root key, listed as TUF lists it (seal.ts).
       onStep({ step: SEAL_STEP_NAME, status: 'started' });
       const sealId = plan.keys.find((k) => k.role === 'root')!.id;
       const sealRecord = records.get(sealId)!;
       const sealListed = listPublicKey('tuf', spkiOf(sealRecord, sealId));
-      report(`sealing the transcript with ${plan.custodians[0]!.name}'s root key…`);
-      await writer.seal(metadataSigner(signing.get(sealId)!, sealListed));
-      tokenSignatures += 1;
-      state.sealed = true;
-      await keysCtx.save();
-      await file.close();
+      if (writer && !st.sealed) {
+        report(`sealing the transcript with ${plan.custodians[0]!.name}'s root key…`);
+        await writer.seal(metadataSigner(await keyOf(sealId), sealListed));
+        tokenSignatures += 1;
+      }
+      if (!st.sealed) {
+        st.sealed = true;
+        await keysCtx.save();
+      }
+      await fault('sealed');
+      await file?.close();
       file = undefined;
-      const bytes = await readFileCapped(join(layout.state, TRANSCRIPT_FILE), MAX_TRANSCRIPT_BYTES);
+      const bytes = await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES);
       const verified = verifyTranscript(bytes, { expectedSealKeyId: sealListed.keyId });
       const html = new TextEncoder().encode(renderTranscriptHtml(verified, { fileName: TRANSCRIPT_FILE }));
-      await writeFileAtomic(join(layout.state, TRANSCRIPT_HTML), html);
-      state.outputs[TRANSCRIPT_HTML] = sha256Hex(html);
+      const htmlPath = join(layout.state, TRANSCRIPT_HTML);
+      if (await present(htmlPath)) {
+        const kept = await readFileCapped(htmlPath, MAX_TRANSCRIPT_BYTES * 4);
+        if (!Buffer.from(kept).equals(Buffer.from(html))) throw new CeremonyError('OUTPUT_EXISTS', `${TRANSCRIPT_HTML} already exists; refusing to overwrite it`, { path: htmlPath });
+      } else {
+        await writeFileAtomic(htmlPath, html);
+      }
+      st.outputs[TRANSCRIPT_HTML] = sha256Hex(html);
       await keysCtx.save();
       report(`sealed ${TRANSCRIPT_FILE} (${verified.entries.length} entries) and wrote ${TRANSCRIPT_HTML}`);
       onStep({ step: SEAL_STEP_NAME, status: 'done' });
-      return { outDir: opts.outDir, planSha256: hash.sha256, rehearsal, repositories: results, tokenSignatures, sealKeyId: sealListed.keyId, inventory: inFolder(STATE_DIR, INVENTORY_FILE), transcript: inFolder(STATE_DIR, TRANSCRIPT_FILE) };
+      return {
+        outDir: opts.outDir,
+        planSha256: hash.sha256,
+        rehearsal,
+        resumed,
+        repositoriesDoneBefore: checked,
+        repositories: results,
+        tokenSignatures,
+        sealKeyId: sealListed.keyId,
+        inventory: inventoryName,
+        transcript: inFolder(STATE_DIR, TRANSCRIPT_FILE),
+      };
     } catch (err) {
       const shape = toErrorShape(err);
       await writer
-        .append({ step: 'ceremony.interrupted', actor: APP_ACTOR, note: clipNote(`stopped: error[${shape.code}]${err instanceof CeremonyError ? `: ${shape.message}` : ''}. A multi-repository ceremony does not resume yet: start again in a new folder.`) })
+        ?.append({ step: 'ceremony.interrupted', actor: APP_ACTOR, note: clipNote(`stopped: error[${shape.code}]${err instanceof CeremonyError ? `: ${shape.message}` : ''}. Resume with the same plan and output folder.`) })
         .catch(() => undefined);
       throw err;
     }
   } finally {
     await file?.close();
+  }
+}
+
+/** Whether a path exists (outputs are checked before they are written or kept). */
+async function present(path: string): Promise<boolean> {
+  try {
+    await assertAbsent([path]);
+    return false;
+  } catch (err) {
+    if (isCeremonyError(err, 'OUTPUT_EXISTS')) return true;
+    throw err;
   }
 }
 
@@ -307,16 +453,34 @@ interface OneRepository {
   now: () => Date;
   report: (line: string) => void;
   fault: (point: string) => void | Promise<void>;
-  signing: Map<string, SigningKey>;
+  /** The signing key of a shared key (by its ID in the plan), found when first needed. */
+  keyOf: (id: string) => Promise<SigningKey>;
   records: Map<string, KeyRecord>;
-  writer: TranscriptWriter;
+  record: (e: EntryInput) => Promise<void>;
+  /** The files the transcript records as written for this repository (resume). */
+  journaled: ReadonlyMap<string, string> | undefined;
+  /** A resumed run: the repository's folder may hold files written before the interruption. */
+  resumed: boolean;
 }
 
-/** Build, sign, verify and write one repository with the shared keys; one transcript entry. */
-async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; tokenSignatures: number }> {
+/**
+ * Build, sign, verify and write one repository with the shared keys; one transcript entry. On resume, the
+ * files already in its folder are adopted (multi-resume.ts): their certificates and signatures reused,
+ * checked again, never signed anew; a repository the transcript records as written is only checked.
+ */
+async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; tokenSignatures: number; journaled: boolean }> {
   const { repo, opts } = a;
   const plan = repo.plan;
   const notary = plan.profile === 'notary';
+  const dir = repositoryFolder(repo.safeName);
+  const folder = join(opts.outDir, METADATA_DIR, repo.safeName);
+  const expected = metadataFileNames(plan);
+  // attestations.json rides along when a shared key has a YubiKey attestation (verify-outputs.ts).
+  const written = a.resumed ? await writtenRepository(folder, dir, [...expected, ATTESTATIONS_FILE], a.journaled) : { files: new Map<string, Uint8Array>(), removed: [] };
+  const adopted = written.files.size ? adoptWritten(written.files, dir) : undefined;
+  const complete = expected.every((n) => written.files.has(n));
+  if (a.journaled && !complete) throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}: the transcript records it as written, but not every file is there`, { path: folder });
+
   const state: CeremonyState = newState({ planSha256: a.hash, profile: plan.profile, repository: plan.repository, rehearsal: a.rehearsal, now: a.now() });
   const gathered = gatherer();
   const softwareKeys = new Map<string, SigningKey>();
@@ -340,7 +504,8 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
     const id = sharedKeyId(repo, planned);
     if (id) {
       const shared = a.records.get(id)!;
-      const key = a.signing.get(id)!;
+      // A repository whose files are all written needs no signing key: every signature is adopted.
+      const key = complete ? undefined : await a.keyOf(id);
       const rec: KeyRecord = { ...shared, role: planned.role };
       delete rec.certificate;
       let certificatePem: string | undefined;
@@ -348,20 +513,29 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
       if (notary && planned.role === 'root') {
         // Notary checks each GUN's root certificates against that GUN (CN = GUN): one per repository, each
         // signed by the custodian's key on their token and verified by makeNotaryRootCertificate, which
-        // lists the key with it (the same listing listPublicKey gives: no second parse).
-        const now = a.now();
-        const cert = await makeNotaryRootCertificate(key, { gun: plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: plan.root.expires.date });
-        if (cert.listed.key.fingerprint !== shared.fingerprint) throw new CeremonyError('INTERNAL', `the certificate of ${planned.name} is not for the key recorded`);
-        certificatePem = cert.pem;
-        listed = cert.listed;
-        if (shared.origin === 'token') tokenSignatures += 1;
+        // lists the key with it (the same listing listPublicKey gives: no second parse) — or, on resume,
+        // the one the root.json written before the interruption lists (checked with it below).
+        certificatePem = adopted?.certificates.get(shared.fingerprint!);
+        if (!certificatePem) {
+          if (!key || adopted?.signatures.root) {
+            throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/root.json, written before the interruption, does not list ${rec.custodian ?? planned.name}'s root key: it is not this ceremony's`, { path: join(folder, 'root.json') });
+          }
+          const now = a.now();
+          const cert = await makeNotaryRootCertificate(key, { gun: plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: plan.root.expires.date });
+          if (cert.listed.key.fingerprint !== shared.fingerprint) throw new CeremonyError('INTERNAL', `the certificate of ${planned.name} is not for the key recorded`);
+          certificatePem = cert.pem;
+          listed = cert.listed;
+          if (shared.origin === 'token') tokenSignatures += 1;
+        }
         rec.certificate = certificatePem;
       }
-      listed ??= listPublicKey(plan.profile, spkiOf(shared, id));
+      listed ??= listPublicKey(plan.profile, spkiOf(shared, id), certificatePem ? { certificatePem } : {});
       rec.keyId = listed.keyId;
       state.keys[planned.name] = rec;
-      if (shared.origin === 'software') softwareKeys.set(planned.name, key);
-      else ctx.keys.set(planned.name, key);
+      if (key) {
+        if (shared.origin === 'software') softwareKeys.set(planned.name, key);
+        else ctx.keys.set(planned.name, key);
+      }
       if (certificatePem && rec.custodian) certificates.push({ custodian: rec.custodian, keyId: listed.keyId, notAfter: plan.root.expires.text });
       continue;
     }
@@ -378,34 +552,74 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   }
   state.steps['generate-keys'] = { status: 'done', at: a.now().toISOString() };
 
+  // Signatures the written files carry, by keys of this repository only: collect-signatures verifies each
+  // again over the rebuilt bytes and signs only what is missing.
+  const adoptedSigs = new Set<string>();
+  if (adopted) {
+    const ours = new Set(Object.values(state.keys).map((k) => k.keyId));
+    for (const [role, sigs] of Object.entries(adopted.signatures) as [MetadataRole, SignatureJson[]][]) {
+      state.signatures[role] = sigs.filter((s) => ours.has(s.keyid));
+      for (const s of state.signatures[role]) adoptedSigs.add(`${role}.sign:${s.keyid}`);
+    }
+  }
+  // A role whose file was written is never signed again: its file must carry every signature it needs.
+  if (adopted) {
+    for (const role of writtenRoles(plan).filter((r) => adopted.signatures[r])) {
+      const signers = role === 'root' ? plan.custodians.slice(0, plan.root.threshold).map((c) => `root/${c.name}`) : [role];
+      for (const name of signers) {
+        if (!state.signatures[role]?.some((s) => s.keyid === state.keys[name]?.keyId)) {
+          throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${role}.json, written before the interruption, lacks the signature of ${state.keys[name]?.custodian ?? name}`, { path: join(folder, `${role}.json`) });
+        }
+      }
+    }
+  }
+
   await buildMetadata.run(ctx);
   await collectSignatures.run(ctx);
   const files = await verifiedOutputs(ctx);
-  for (const e of gathered.entries) if (e.token) tokenSignatures += 1;
+  for (const e of gathered.entries) if (e.token && !adoptedSigs.has(`${e.step}:${e.token.keyId}`)) tokenSignatures += 1;
 
-  const dir = repositoryFolder(repo.safeName);
-  // All of a repository's files at once: each still atomic, never over a file, fsync'd before its name
-  // appears; the fsyncs together and the folder's once (io/files.ts writeNewFilesAtomic).
-  await writeNewFilesAtomic(join(opts.outDir, METADATA_DIR, repo.safeName), files);
-  const written = files.map((f) => ({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) }));
+  const outputs: { name: string; sha256: string }[] = [];
+  const kept: string[] = [];
+  const fresh: typeof files = [];
+  for (const f of files) {
+    const before = written.files.get(f.name);
+    if (before) {
+      // Written before the interruption: it must be exactly what the adopted signatures rebuild.
+      if (!Buffer.from(before).equals(Buffer.from(f.bytes))) {
+        throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${f.name}, written before the interruption, is not what this ceremony rebuilds from it; move the folder away to sign it anew`, { path: join(folder, f.name) });
+      }
+      kept.push(f.name);
+    } else {
+      fresh.push(f);
+    }
+    outputs.push({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) });
+  }
+  // The files not yet written, all at once: each still atomic, never over a file, fsync'd before its name
+  // appears; the fsyncs together and the folder's once (io/files.ts writeNewFilesAtomic). The fault point
+  // after each name appears is where a crash test stops inside a repository.
+  await writeNewFilesAtomic(folder, fresh, { afterLink: (name) => a.fault(`written:${repo.name}/${name}`) });
   await a.fault(`written:${repo.name}`);
 
-  const signers = (['root', 'targets', 'snapshot', 'timestamp'] as const)
-    .map((role) => {
-      const who = gathered.entries.filter((e) => e.step === `${role}.sign`).map((e) => (e.actor.role === 'custodian' ? e.actor.name : 'rehearsal software key'));
-      return who.length ? `${role}.json by ${who.join(', ')}` : '';
-    })
-    .filter(Boolean);
-  await a.writer.append({
-    step: 'repository.write',
-    actor: APP_ACTOR,
-    digests: (['root', 'targets', 'snapshot', 'timestamp'] as const).filter((r) => state.signed[r]).map((r) => ({ label: `${r}.json v1, the bytes signed`, sha256: state.signed[r]! })),
-    outputs: written,
-    note: clipNote(
-      `${plan.profile} repository ${repo.name} → ${dir}/: signed ${signers.join('; ')}, each signature verified before it was kept${notary ? `; root certificates CN=${repo.name} issued by ${certificates.map((c) => c.custodian).join(', ')}'s root keys` : ''}; verified as a client would with the new root pinned`,
-    ),
-  });
-  a.report(`  ${repo.name} → ${dir}/ (${files.map((f) => f.name).join(', ')})`);
+  if (!a.journaled) {
+    const signers = (['root', 'targets', 'snapshot', 'timestamp'] as const)
+      .map((role) => {
+        const who = gathered.entries.filter((e) => e.step === `${role}.sign`).map((e) => (e.actor.role === 'custodian' ? e.actor.name : 'rehearsal software key'));
+        return who.length ? `${role}.json by ${who.join(', ')}` : '';
+      })
+      .filter(Boolean);
+    await a.record({
+      step: REPOSITORY_WRITE_STEP,
+      actor: APP_ACTOR,
+      digests: (['root', 'targets', 'snapshot', 'timestamp'] as const).filter((r) => state.signed[r]).map((r) => ({ label: `${r}.json v1, the bytes signed`, sha256: state.signed[r]! })),
+      outputs,
+      note: clipNote(
+        `${plan.profile} repository ${repo.name} → ${dir}/: signed ${signers.join('; ')}, each signature verified before it was kept${notary ? `; root certificates CN=${repo.name} issued by ${certificates.map((c) => c.custodian).join(', ')}'s root keys` : ''}; verified as a client would with the new root pinned${kept.length ? `; ${kept.join(', ')} written before an interruption, signatures and bytes checked again and kept` : ''}${written.removed.length ? `; removed temporary files of an interrupted write: ${written.removed.join(', ')}` : ''}`,
+      ),
+    });
+    a.report(`  ${repo.name} → ${dir}/ (${files.map((f) => f.name).join(', ')})`);
+    await a.fault(`recorded:${repo.name}`);
+  }
 
   const keyIdOf = (name: string): string => state.keys[name]?.keyId ?? '';
   const roleKeys = plannedKeys(plan).map((p) => {
@@ -414,6 +628,7 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   });
   return {
     tokenSignatures,
+    journaled: a.journaled !== undefined,
     result: {
       name: repo.name,
       profile: plan.profile,

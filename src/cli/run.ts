@@ -30,8 +30,9 @@
  * A multi-repository plan (`repositories`, src/ceremony/multi-plan.ts) runs src/ceremony/multi-machine.ts:
  * one PIN per custodian, each repository into `DIR/metadata/<safe name>/` (publishable as it is), one
  * transcript and the key inventory in `DIR/state/` (transcript.jsonl, transcript.html, ceremony-state.json,
- * key-inventory.json). It does not resume yet (a folder holding one is refused, OUTPUT_EXISTS).
- * `--json` then prints `{ "ok": true, "out", "planSha256", "repositories": [{ "name", "profile", "dir",
+ * key-inventory.json). It resumes like one repository: run the same command again (repositories the
+ * transcript records as written are checked, not signed again: src/ceremony/multi-resume.ts).
+ * `--json` then prints `{ "ok": true, "out", "planSha256", "resumed", "repositoriesDoneBefore", "repositories": [{ "name", "profile", "dir",
  * "metadata", "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId" }], "inventory",
  * "transcript", "tokenSignatures", "sealKeyId" }` ("dir" `metadata/<safe name>`, "inventory" and "transcript"
  * paths relative to "out": `state/key-inventory.json`, `state/transcript.jsonl`).
@@ -255,6 +256,8 @@ export function multiJson(r: MultiCeremonyResult): Record<string, unknown> {
     ok: true,
     out: r.outDir,
     planSha256: r.planSha256,
+    resumed: r.resumed,
+    repositoriesDoneBefore: r.repositoriesDoneBefore,
     repositories: r.repositories.map((x) => ({ name: x.name, profile: x.profile, dir: x.dir, metadata: x.metadata, rootKeyIds: x.rootKeyIds, targetsKeyId: x.keyIds.targets, snapshotKeyId: x.keyIds.snapshot, timestampKeyId: x.keyIds.timestamp })),
     inventory: r.inventory,
     transcript: r.transcript,

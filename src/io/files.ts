@@ -346,7 +346,7 @@ async function writeFileAtomicUnmapped(path: string, data: Uint8Array, opts: { o
  * small files are (readFileCapped): they do not wait on the medium; the fsyncs, which do, stay asynchronous.
  * On a failure no temporary file remains; files already linked stay, as with writeFileAtomic one by one.
  */
-export async function writeNewFilesAtomic(dir: string, files: readonly NamedBytes[], opts: { mode?: number } = {}): Promise<void> {
+export async function writeNewFilesAtomic(dir: string, files: readonly NamedBytes[], opts: { mode?: number; afterLink?: (name: string) => void | Promise<void> } = {}): Promise<void> {
   for (const f of files) {
     if (!f.name || f.name === '.' || f.name === '..' || /[/\\]/.test(f.name)) throw new CeremonyError('INTERNAL', `writeNewFilesAtomic: "${f.name}" is not a plain file name`);
   }
@@ -386,6 +386,8 @@ export async function writeNewFilesAtomic(dir: string, files: readonly NamedByte
           if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CeremonyError('OUTPUT_EXISTS', `${t.name} already exists; refusing to overwrite it`, { path: t.path });
           throw err;
         }
+        // A caller's fault point (crash tests: a kill between two names appearing).
+        if (opts.afterLink) await opts.afterLink(t.name);
       }
     } finally {
       for (const t of temps) {

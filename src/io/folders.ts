@@ -3,7 +3,7 @@
  * replacing anything, and a digest of a whole folder tree to show that a refused import changed nothing.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { readTrustDir } from './trust-dir.js';
 
 /** Make `path` (and its parents) if missing; an existing folder is left as it is. */
@@ -24,4 +24,20 @@ export async function treeDigest(path: string, opts: { maxFileBytes?: number; ma
     h.update(`${name}\0${content}\n`);
   }
   return h.digest('hex');
+}
+
+/**
+ * The entries directly in `dir`, sorted, each said to be a regular file or not (links are not followed);
+ * none when the folder does not exist. For a ceremony that resumes and must know what an interrupted run
+ * left in an output folder (src/ceremony/multi-resume.ts).
+ */
+export async function folderEntries(dir: string): Promise<{ name: string; file: boolean }[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return entries.map((e) => ({ name: e.name, file: e.isFile() })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -15,6 +15,13 @@
  * and is sealed with one `ceremony.resume` entry per interrupted run, and the tokens hold exactly the keys
  * the plan asks for — none made twice.
  *
+ * The same for a multi-repository plan (issue #17: 2 Notary + 3 TUF repositories sharing the custodians'
+ * keys, on the same tokens under other labels), killed among the shared keys, after repository 2 was
+ * recorded, between two files of repository 3, while repository 4's root was half signed, and after the key
+ * inventory: the end result has exactly the files an uninterrupted run writes, files written before a kill
+ * never change, tuf-js follows every TUF repository and every Notary one passes the per-GUN certificate
+ * rules, the transcript verifies with one `ceremony.resume` per kill, and each key is on its token once.
+ *
  * The CLI runs from a build of the current sources: dist/ when it is newer than every source file (as
  * `npm run build` leaves it: then `node bin/tuf-ceremony.js`), otherwise a private build of the same
  * tsconfig.build.json into a temporary folder (so this test never rewrites the shared dist/).
@@ -32,6 +39,13 @@ import { verifyTranscript } from '../../src/audit/verify.js';
 import { INVENTORY_FILE, parseInventory } from '../../src/ceremony/inventory.js';
 import { allOutputNames, metadataFileNames, parsePlan, STATE_FILE, STEPS, TRANSCRIPT_FILE, TRANSCRIPT_HTML, type CeremonyPlan } from '../../src/ceremony/index.js';
 import { parseShareCard } from '../../src/shamir/card.js';
+import { parseAnyPlan } from '../../src/ceremony/multi-plan.js';
+import { listPublicKey } from '../../src/signers/public-key-json.js';
+import { SoftwareKey } from '../../src/signers/software.js';
+import { checkNotaryRootCertificates } from '../../src/tuf/notary-root.js';
+import type { JsonObject } from '../../src/json/types.js';
+import { Updater } from 'tuf-js';
+import { serveFiles } from '../support/file-server.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
 import { TokenModule } from '../../src/signers/pkcs11/token.js';
 import { parseMetadata } from '../../src/tuf/metadata.js';
@@ -332,4 +346,131 @@ describe('run on three SoftHSM2 tokens, SIGKILLed at every step boundary', () =>
       else process.env.SOFTHSM2_CONF = previous;
     }
   }, 300_000);
+});
+
+describe('a multi-repository run on the same SoftHSM2 tokens, SIGKILLed after repository k and inside one', () => {
+  it('resumes after each kill: the output is what an uninterrupted run writes, verifies (tuf-js, Notary rules), no key made twice', async () => {
+    const d = join(dir, 'multi');
+    mkdirSync(d);
+    // Notary repositories name their server's timestamp key (here a file of a key made for the test).
+    const notary = ['registry.example.com/crash/app-0', 'registry.example.com/crash/app-1'];
+    const tuf = ['example.com/crash/tuf-0', 'example.com/crash/tuf-1', 'example.com/crash/tuf-2'];
+    const repositories: object[] = notary.map((name, i) => {
+      const key = SoftwareKey.generate('ed25519');
+      const bytes = new TextEncoder().encode(JSON.stringify({ keytype: 'ed25519', keyval: { public: (listPublicKey('notary', key.spki).json.keyval as JsonObject).public, private: null } }));
+      key.dispose();
+      writeFileSync(join(d, `ts-${i}.key`), bytes);
+      return { name, timestamp: { keyFile: `ts-${i}.key`, sha256: sha256(bytes) } };
+    });
+    repositories.push(...tuf.map((name) => ({ name, profile: 'tuf' })));
+    const plan = {
+      format: 'tuf-ceremony-plan',
+      version: 1,
+      kind: 'root',
+      profile: 'notary',
+      repositories,
+      custodians: CUSTODIANS.map((c) => ({ name: c.name, token: { serial: serials[c.label] }, keyAlgorithm: 'ecdsa-p256', keyLabel: `m-root-${c.name.toLowerCase()}` })),
+      root: { threshold: 2, expires: year(10) },
+      targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'm-targets' }, expires: year(3) },
+      snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'm-snapshot' }, expires: year(3) },
+      timestamp: { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'm-timestamp' }, expires: year(1) },
+    };
+    const planBytes = new Uint8Array(Buffer.from(JSON.stringify(plan, null, 2) + '\n'));
+    const planPath = join(d, 'plan.json');
+    writeFileSync(planPath, planBytes);
+    const bindingsPath = join(d, 'bindings.json');
+    writeFileSync(
+      bindingsPath,
+      JSON.stringify({ format: 'tuf-ceremony-site-bindings', version: 1, planSha256: sha256(planBytes), module: { path: SOFTHSM }, custodians: Object.fromEntries(CUSTODIANS.map((c) => [c.name, { pin: { env: c.env } }])) }),
+    );
+    const any = parseAnyPlan(planBytes, { source: 'plan.json' });
+    if (any.kind !== 'multi') throw new Error('expected a multi-repository plan');
+    const out = join(d, 'out');
+    const args = ['run', planPath, '--bindings', bindingsPath, '--out', out];
+    // What an uninterrupted run writes: each repository's metadata in its folder, the records in state/.
+    const expected = [
+      ...any.plan.repositories.flatMap((r) => metadataFileNames(r.plan).map((n) => `metadata/${r.safeName}/${n}`)),
+      ...['ceremony-state.json', 'key-inventory.json', 'transcript.html', 'transcript.jsonl'].map((n) => `state/${n}`),
+    ].sort();
+
+    const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const boundaries: { hold: RegExp }[] = [
+      { hold: /^key-ready:targets\// }, // among the shared keys
+      { hold: new RegExp(`^recorded:${escape(notary[1]!)}$`) }, // after repository 2 was recorded
+      { hold: new RegExp(`^written:${escape(tuf[0]!)}/targets\\.json$`) }, // inside repository 3: root.json, 1.root.json, targets.json written
+      { hold: /^signed:root:root\/Bob$/ }, // repository 4's root half signed, nothing of it written
+      { hold: /^inventory$/ },
+    ];
+    /** Each metadata file as it was when first seen after a kill: it must never change afterwards. */
+    const seen = new Map<string, string>();
+    let kills = 0;
+    for (const at of boundaries) {
+      const r = await runCli(args, at);
+      expect(r.killed, `never reached ${String(at.hold)}; stdout:\n${r.lines.join('\n')}\nstderr:\n${r.stderr}`).toBe(true);
+      expect(r.signal, r.stderr).toBe('SIGKILL');
+      kills++;
+      for (const path of outFiles(out)) {
+        const name = basename(path);
+        if (ATOMIC_TEMP.test(name)) continue;
+        expect(expected, path).toContain(path);
+        if (!path.startsWith('metadata/')) continue;
+        const digest = sha256(new Uint8Array(readFileSync(join(out, path))));
+        expect(seen.get(path) ?? digest, `${path} changed after it was written`).toBe(digest);
+        seen.set(path, digest);
+      }
+    }
+    const last = await runCli(args);
+    expect(last.code, `${last.stderr}\n${last.lines.join('\n')}`).toBe(0);
+    expect(last.lines).toContain(`resuming the interrupted multi-repository ceremony in ${out}`);
+    expect(outFiles(out)).toEqual(expected);
+    for (const [path, digest] of seen) expect(sha256(new Uint8Array(readFileSync(join(out, path)))), path).toBe(digest);
+    expect(seen.size).toBeGreaterThanOrEqual(2 * 3 + 3); // two Notary repositories and part of a TUF one before the kills
+
+    // Every repository verifies: Notary's certificate rules per GUN; tuf-js follows each TUF one pinned to its root.
+    for (const r of any.plan.repositories) {
+      const folder = join(out, 'metadata', r.safeName);
+      const read = (n: string) => new Uint8Array(readFileSync(join(folder, n)));
+      const root = read('root.json');
+      if (r.profile === 'notary') {
+        const v = verifyRepository({ versionedRoots: new Map([[1, root]]), root, targets: read('targets.json'), snapshot: read('snapshot.json'), delegated: new Map() }, { trustedRoot: root, now: new Date(), gun: r.name });
+        checkNotaryRootCertificates(v.root, new Date(), r.name);
+        continue;
+      }
+      const served = await serveFiles(new Map(['1.root.json', 'root.json', 'targets.json', 'snapshot.json', 'timestamp.json'].map((n) => [`/metadata/${n}`, read(n)])));
+      try {
+        const metadataDir = mkdtempSync(join(d, 'tufjs-'));
+        writeFileSync(join(metadataDir, 'root.json'), root);
+        const updater = new Updater({ metadataDir, targetDir: mkdtempSync(join(d, 'tufjs-t-')), metadataBaseUrl: `${served.base}/metadata`, targetBaseUrl: `${served.base}/targets`, config: { fetchRetries: 0 } });
+        await updater.refresh();
+        for (const role of ['timestamp', 'snapshot', 'targets']) expect(new Uint8Array(readFileSync(join(metadataDir, `${role}.json`))), `${r.name} ${role}`).toEqual(read(`${role}.json`));
+      } finally {
+        await served.close();
+      }
+    }
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'state', 'transcript.jsonl'))));
+    expect(t.sealed).toBe(true);
+    expect(t.problems).toEqual([]);
+    expect(t.entries.filter((e) => e.step === 'ceremony.resume')).toHaveLength(kills);
+    expect(t.entries.filter((e) => e.step === 'repository.write')).toHaveLength(notary.length + tuf.length);
+    for (const name of outFiles(out)) for (const c of CUSTODIANS) expect(readFileSync(join(out, name), 'latin1'), name).not.toContain(c.pin);
+
+    // The tokens hold this ceremony's keys once each.
+    const previous = process.env.SOFTHSM2_CONF;
+    process.env.SOFTHSM2_CONF = childEnv.SOFTHSM2_CONF;
+    const mod = await TokenModule.load(SOFTHSM);
+    try {
+      const found: Record<string, string[]> = {};
+      for (const c of CUSTODIANS) {
+        const s = await mod.openToken({ serial: serials[c.label]! });
+        await s.login(c.pin);
+        found[c.name] = (await s.listKeys()).map((k) => k.label ?? '').filter((l) => l.startsWith('m-')).sort();
+        await s.close();
+      }
+      expect(found).toEqual({ Alice: ['m-root-alice', 'm-targets'], Bob: ['m-root-bob', 'm-snapshot'], Carol: ['m-root-carol', 'm-timestamp'] });
+    } finally {
+      await mod.finalize();
+      if (previous === undefined) delete process.env.SOFTHSM2_CONF;
+      else process.env.SOFTHSM2_CONF = previous;
+    }
+  }, 600_000);
 });

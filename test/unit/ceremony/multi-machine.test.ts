@@ -3,7 +3,7 @@
  * TUF repositories from one plan share the custodians' root keys and the targets key; every repository's
  * files verify as a client would (our core, the Notary certificate rules per GUN); one sealed transcript
  * with one entry per repository; the key inventory says which key holds which role where; outputs are
- * never overwritten.
+ * never overwritten (resume: multi-resume.test.ts).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -175,13 +175,13 @@ describe('a multi-repository ceremony', () => {
     expect(whole.code).toBe(1);
   }, 120_000);
 
-  it('refuses an output folder that already holds a ceremony, writing nothing', async () => {
+  it('refuses an output folder that holds a complete ceremony, writing nothing (resume: multi-resume.test.ts)', async () => {
     const dir = tempDir();
     const json = planJson(dir, 1, 1);
     const { out } = await run(dir, json);
     const before = readdirSync(out).sort();
     const err = await refusalAsync(() => run(dir, json, out));
-    expect(err.code).toBe('OUTPUT_EXISTS');
+    expect(err.code).toBe('CEREMONY_COMPLETE');
     expect(readdirSync(out).sort()).toEqual(before);
   }, 120_000);
 });
