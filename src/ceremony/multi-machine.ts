@@ -365,6 +365,7 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   for (const e of gathered.entries) if (e.token) tokenSignatures += 1;
 
   const dir = `${REPOSITORIES_DIR}/${repo.safeName}`;
+  const rootFile = files.find((f) => f.name === 'root.json');
   const written: { name: string; sha256: string }[] = [];
   for (const f of files) {
     await writeFileAtomic(join(opts.outDir, REPOSITORIES_DIR, repo.safeName, f.name), f.bytes);
@@ -404,7 +405,8 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
       rootKeyIds: plan.custodians.map((c) => keyIdOf(`root/${c.name}`)),
       keyIds: { targets: keyIdOf('targets'), snapshot: keyIdOf('snapshot'), timestamp: keyIdOf('timestamp') },
     },
-    inventory: { name: repo.name, profile: plan.profile, dir, keys: roleKeys, expires: roleExpiry(plan) },
+    // The root the roles are read from (v1, the bytes written): `keys` / `status` call the inventory stale once it differs.
+    inventory: { name: repo.name, profile: plan.profile, dir, keys: roleKeys, expires: roleExpiry(plan), ...(rootFile ? { root: { version: 1, sha256: sha256Hex(rootFile.bytes) } } : {}) },
   };
 }
 
