@@ -13,6 +13,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
 import { encodeRepositorySet } from '../../../src/bundle/set.js';
 import { runCli } from '../../../src/cli/program.js';
+import { keysCommand, type KeysListing } from '../../../src/cli/keys.js';
+import { safeRepositoryName } from '../../../src/ceremony/repository-names.js';
 import { emptyInventory, inventoryBytes, parseInventory, type KeyInventory } from '../../../src/ceremony/inventory.js';
 import { recordRotatedRoot, rootInventoryRecord } from '../../../src/ceremony/inventory-root.js';
 import { CERTIFICATE_REQUEST_FORMAT } from '../../../src/rotation/format.js';
@@ -179,6 +181,46 @@ describe('merge of a batch request --inventory; status of a root the inventory d
     expect(fresh.inventory.freshness).toMatchObject({ state: 'current', recorded: { version: 2 } });
     expect(fresh.inventory.keys.flatMap((k) => k.roles.map((x) => x.repository))).toContain(REPOS[0]);
   }, 120_000);
+
+  it('keys --ceremony OUT: the folder\'s inventory, each of its roots checked; a stale repository\'s roles left out', async () => {
+    const out = join(dir, 'ceremony-out');
+    mkdirSync(join(out, 'state'), { recursive: true });
+    writeFileSync(join(out, 'state', 'key-inventory.json'), v1Inventory);
+    // Repository 1 rotated (root v2 from the batch merge above) without the inventory; repository 2 not.
+    const merged = join(dir, 'merged');
+    for (const [i, bytes] of [readFileSync(join(merged, REPOS[0]!, 'root.json')), roots.get(REPOS[1]!)!].entries()) {
+      mkdirSync(join(out, 'repositories', safeRepositoryName(REPOS[i]!)), { recursive: true });
+      writeFileSync(join(out, 'repositories', safeRepositoryName(REPOS[i]!), 'root.json'), bytes);
+    }
+    // No token module here: the listing still says which inventory it used and what it found (exit 3 for the module).
+    const c = captureIo();
+    const status = await keysCommand({ module: join(dir, 'no-such-module.so'), ceremony: out, env: {}, json: true }, c.io);
+    expect(status).toBe(3);
+    const listing = JSON.parse(c.out.join('\n')) as KeysListing;
+    expect(listing.inventory).toBe(join(out, 'state', 'key-inventory.json'));
+    expect(listing.inventorySource).toBe('ceremony-output');
+    expect(listing.freshness.map((f) => [f.repository, f.state, f.recorded?.version, f.found.version])).toEqual([
+      [REPOS[0], 'stale', 1, 2],
+      [REPOS[1], 'current', 1, 1],
+    ]);
+    expect(c.err.join('\n')).toContain(`warning: inventory is stale for ${REPOS[0]} (records root v1`);
+    // Alice's token key is on no token read: listed with her roles, the stale repository's left out.
+    const aliceKey = listing.notOnTokens.find((k) => k.fingerprint === alice.listed.key.fingerprint)!;
+    expect(aliceKey.roles.map((x) => x.repository)).toEqual([REPOS[1], REPOS[2]]);
+    // The environment variable wins over the folder; --inventory over both.
+    const other = join(dir, 'env-inventory.json');
+    writeFileSync(other, inventoryBytes(emptyInventory(T0)));
+    const e = captureIo();
+    await keysCommand({ module: join(dir, 'no-such-module.so'), ceremony: out, env: { TUF_CEREMONY_INVENTORY: other }, json: true }, e.io);
+    expect(JSON.parse(e.out.join('\n'))).toMatchObject({ inventory: other, inventorySource: 'environment' });
+    const o = captureIo();
+    await keysCommand({ module: join(dir, 'no-such-module.so'), inventory: join(out, 'state', 'key-inventory.json'), env: { TUF_CEREMONY_INVENTORY: other }, json: true }, o.io);
+    expect(JSON.parse(o.out.join('\n'))).toMatchObject({ inventory: join(out, 'state', 'key-inventory.json'), inventorySource: 'option', freshness: [] });
+    // A folder with no inventory, nothing named: refused, not silently empty.
+    const none = captureIo();
+    expect(await keysCommand({ module: join(dir, 'no-such-module.so'), ceremony: join(dir, 'merged'), env: {} }, none.io)).toBe(2);
+    expect(none.err[0]).toMatch(/^error\[FILE_NOT_FOUND\]: no key inventory: /);
+  }, 60_000);
 
   it('refuses an inventory it would not write, inside --out, or for a certificate request; nothing written', async () => {
     const bad = join(dir, 'bad.json');
