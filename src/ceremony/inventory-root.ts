@@ -17,7 +17,7 @@ function isoSeconds(d: Date): string {
 }
 
 /** What root N+1 says of one repository's keys: each role's keys, root's expiry, certificates' notAfter. */
-export function rootInventoryRecord(repository: string, profile: ProfileName, root: Root, dir = ''): InventoryRepositoryRecord {
+export function rootInventoryRecord(repository: string, profile: ProfileName, root: Root, dir = '', rootSha256?: string): InventoryRepositoryRecord {
   const keys: InventoryRepositoryRecord['keys'] = [];
   for (const role of TOP_LEVEL_ROLES) {
     for (const keyId of root.roles.get(role)!.keyids) {
@@ -29,7 +29,8 @@ export function rootInventoryRecord(repository: string, profile: ProfileName, ro
       keys.push({ role, keyId, fingerprint: listed.key.fingerprint, algorithm: listed.key.algorithm, origin, ...(cert ? { certificateExpires: isoSeconds(cert.notAfter) } : {}) });
     }
   }
-  return { name: repository, profile, dir, keys, expires: { root: isoSeconds(root.expires) } };
+  // The root's own bytes, when the caller has them: what keys / status compare to call the inventory stale.
+  return { name: repository, profile, dir, keys, expires: { root: isoSeconds(root.expires) }, ...(rootSha256 ? { root: { version: root.version, sha256: rootSha256 } } : {}) };
 }
 
 /**
@@ -61,8 +62,8 @@ export function recordRotatedRoot(inv: KeyInventory, rec: InventoryRepositoryRec
  * What an import installed (issue #17 point 5): root's keys and roles as rootInventoryRecord reads them, and
  * every top-level role's expiry from the files installed with it (an import has all four).
  */
-export function importedRepositoryRecord(repository: string, profile: ProfileName, root: Root, expires: Partial<Record<'targets' | 'snapshot' | 'timestamp', Date>>): InventoryRepositoryRecord {
-  const rec = rootInventoryRecord(repository, profile, root);
+export function importedRepositoryRecord(repository: string, profile: ProfileName, root: Root, expires: Partial<Record<'targets' | 'snapshot' | 'timestamp', Date>>, rootSha256?: string): InventoryRepositoryRecord {
+  const rec = rootInventoryRecord(repository, profile, root, '', rootSha256);
   for (const [role, d] of Object.entries(expires)) if (d) rec.expires[role] = isoSeconds(d);
   return rec;
 }

@@ -10,6 +10,8 @@
  * ```json
  * {
  *   "format": "tuf-ceremony-key-inventory", "version": 1, "updated": "2026-12-06T05:00:00Z",
+ *   "repositories": [{ "repository": "registry.example.com/org/app", "profile": "notary",
+ *                      "root": { "version": 1, "sha256": "<hex SHA-256 of the root.json the roles are from>" } }],
  *   "keys": [{
  *     "fingerprint": "<hex SHA-256 of the SPKI>", "algorithm": "ecdsa-p256",
  *     "custodian": "Alice", "token": { "serial": "…", "label": "…" }, "label": "root-alice", "ckaId": "<hex>",
@@ -41,6 +43,7 @@ export const INVENTORY_VERSION = 1;
 export const INVENTORY_MAX_BYTES = 16 * 1024 * 1024;
 export const INVENTORY_MAX_KEYS = 4096;
 export const INVENTORY_MAX_ROLES_PER_KEY = 20_000;
+export const INVENTORY_MAX_REPOSITORIES = 20_000;
 
 export interface InventoryRole {
   repository: string;
@@ -66,10 +69,24 @@ export interface InventoryKey {
   roles: InventoryRole[];
 }
 
+/** The root.json a repository's roles were read from (its version and the SHA-256 of its bytes). */
+export interface InventoryRoot {
+  version: number;
+  sha256: string;
+}
+
+export interface InventoryRepository {
+  repository: string;
+  profile: ProfileName;
+  root: InventoryRoot;
+}
+
 export interface KeyInventory {
   format: typeof INVENTORY_FORMAT;
   version: typeof INVENTORY_VERSION;
   updated: string;
+  /** Per repository, the root its roles follow (empty in inventories written before it was recorded). */
+  repositories: InventoryRepository[];
   keys: InventoryKey[];
 }
 
@@ -80,6 +97,8 @@ export interface InventoryRepositoryRecord {
   dir: string;
   keys: { role: MetadataRole; keyId: string; fingerprint: string; algorithm: KeyAlgorithm; origin: KeyOriginKind; certificateExpires?: string }[];
   expires: Record<string, string>;
+  /** The root.json the keys were read from; absent: not known (the repository's record is dropped). */
+  root?: InventoryRoot;
 }
 
 const r = new StrictReader('INVENTORY_INVALID');
@@ -89,7 +108,7 @@ const ORIGINS = ['token', 'software', 'shamir', 'server', 'publisher'] as const;
 const DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
 
 export function emptyInventory(now: Date): KeyInventory {
-  return { format: INVENTORY_FORMAT, version: INVENTORY_VERSION, updated: now.toISOString(), keys: [] };
+  return { format: INVENTORY_FORMAT, version: INVENTORY_VERSION, updated: now.toISOString(), repositories: [], keys: [] };
 }
 
 /** The inventory after a ceremony: every key of the ceremony state, with the roles the repositories give it. */
@@ -115,6 +134,9 @@ export function buildInventory(init: { plan?: MultiRepositoryPlan; state: Ceremo
  */
 export function recordRepository(inv: KeyInventory, repo: InventoryRepositoryRecord, now: Date): void {
   for (const k of inv.keys) k.roles = k.roles.filter((x) => x.repository !== repo.name);
+  // The root the roles now follow; a record without one leaves the repository's freshness unknown.
+  inv.repositories = inv.repositories.filter((x) => x.repository !== repo.name);
+  if (repo.root) inv.repositories.push({ repository: repo.name, profile: repo.profile, root: { version: repo.root.version, sha256: repo.root.sha256 } });
   for (const held of repo.keys) {
     let key = inv.keys.find((k) => k.fingerprint === held.fingerprint);
     if (!key) {
@@ -134,7 +156,7 @@ export function recordRepository(inv: KeyInventory, repo: InventoryRepositoryRec
  * multi-machine.ts builds the same per repository): every ready key with a role, its ID in root.json, and
  * each role's expiry as planned. Notary root keys' certificates are issued until the root's expiry.
  */
-export function ceremonyRepositoryRecord(plan: Pick<CeremonyPlan, 'repository' | 'profile' | 'root' | 'targets' | 'snapshot' | 'timestamp'>, state: CeremonyState, dir: string): InventoryRepositoryRecord {
+export function ceremonyRepositoryRecord(plan: Pick<CeremonyPlan, 'repository' | 'profile' | 'root' | 'targets' | 'snapshot' | 'timestamp'>, state: CeremonyState, dir: string, root?: InventoryRoot): InventoryRepositoryRecord {
   const keys: InventoryRepositoryRecord['keys'] = [];
   for (const rec of Object.values(state.keys)) {
     if (rec.status !== 'ready' || !rec.fingerprint || !rec.keyId) continue;
@@ -145,7 +167,7 @@ export function ceremonyRepositoryRecord(plan: Pick<CeremonyPlan, 'repository' |
     const rl = plan[r];
     if ('expires' in rl) expires[r] = rl.expires.text;
   }
-  return { name: plan.repository, profile: plan.profile, dir, keys, expires };
+  return { name: plan.repository, profile: plan.profile, dir, keys, expires, ...(root ? { root } : {}) };
 }
 
 /** The canonical file bytes (stable key order as built; two-space indent for people). */
@@ -167,10 +189,26 @@ function hex(value: JsonValue | undefined, path: string, what: string): string {
 /** Parse an inventory's bytes: size cap, strict schema, into new objects. */
 export function parseInventory(bytes: Uint8Array, source = INVENTORY_FILE): KeyInventory {
   const root = parseJsonStrict(bytes, { maxBytes: INVENTORY_MAX_BYTES, path: '$', maxDepth: 8 });
-  const o = r.object(root, '$', ['format', 'version', 'updated', 'keys']);
+  const o = r.object(root, '$', ['format', 'version', 'updated', 'keys'], ['repositories']);
   r.literal(o.format, '$.format', INVENTORY_FORMAT, `a key inventory (${source})`);
   r.literal(o.version, '$.version', INVENTORY_VERSION, 'the inventory version this tool reads');
-  const inv: KeyInventory = { format: INVENTORY_FORMAT, version: INVENTORY_VERSION, updated: date(o.updated, '$.updated'), keys: [] };
+  const inv: KeyInventory = { format: INVENTORY_FORMAT, version: INVENTORY_VERSION, updated: date(o.updated, '$.updated'), repositories: [], keys: [] };
+  const named = new Set<string>();
+  if (o.repositories !== undefined) {
+    r.array(o.repositories, '$.repositories', 0, INVENTORY_MAX_REPOSITORIES).forEach((v, i) => {
+      const p = child('$.repositories', i);
+      const x = r.object(v, p, ['repository', 'profile', 'root']);
+      const rt = r.object(x.root, child(p, 'root'), ['version', 'sha256']);
+      const rec: InventoryRepository = {
+        repository: r.text(x.repository, child(p, 'repository'), 255),
+        profile: r.oneOf(x.profile, child(p, 'profile'), ['notary', 'tuf'] as const),
+        root: { version: r.integer(rt.version, child(child(p, 'root'), 'version'), 1, Number.MAX_SAFE_INTEGER), sha256: r.sha256(rt.sha256, child(child(p, 'root'), 'sha256')) },
+      };
+      if (named.has(rec.repository)) r.fail(child(p, 'repository'), 'this repository is listed twice');
+      named.add(rec.repository);
+      inv.repositories.push(rec);
+    });
+  }
   const seen = new Set<string>();
   r.array(o.keys, '$.keys', 0, INVENTORY_MAX_KEYS).forEach((v, i) => {
     const p = child('$.keys', i);

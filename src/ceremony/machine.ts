@@ -362,7 +362,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
     // the tokens. Derived from the state (public facts only); a resumed run keeps the one it wrote.
     const inventoryPath = join(layout.state, INVENTORY_FILE);
     if (!(await exists(inventoryPath))) {
-      const inventory = buildInventory({ state, repositories: [ceremonyRepositoryRecord(plan, state, METADATA_DIR)], planSha256: hash.sha256, now: now(), rehearsal });
+      const inventory = buildInventory({ state, repositories: [ceremonyRepositoryRecord(plan, state, METADATA_DIR, state.outputs['root.json'] ? { version: 1, sha256: state.outputs['root.json'] } : undefined)], planSha256: hash.sha256, now: now(), rehearsal });
       await writeFileAtomic(inventoryPath, inventoryBytes(inventory));
     }
     onStep({ step: SEAL_STEP_NAME, status: 'done' });

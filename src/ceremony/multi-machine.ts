@@ -582,6 +582,7 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   const outputs: { name: string; sha256: string }[] = [];
   const kept: string[] = [];
   const fresh: typeof files = [];
+  const rootFile = files.find((f) => f.name === 'root.json');
   for (const f of files) {
     const before = written.files.get(f.name);
     if (before) {
@@ -637,7 +638,8 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
       rootKeyIds: plan.custodians.map((c) => keyIdOf(`root/${c.name}`)),
       keyIds: { targets: keyIdOf('targets'), snapshot: keyIdOf('snapshot'), timestamp: keyIdOf('timestamp') },
     },
-    inventory: { name: repo.name, profile: plan.profile, dir, keys: roleKeys, expires: roleExpiry(plan) },
+    // The root the roles are read from (v1, the bytes written): `keys` / `status` call the inventory stale once it differs.
+    inventory: { name: repo.name, profile: plan.profile, dir, keys: roleKeys, expires: roleExpiry(plan), ...(rootFile ? { root: { version: 1, sha256: sha256Hex(rootFile.bytes) } } : {}) },
   };
 }
 

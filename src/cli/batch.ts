@@ -51,6 +51,9 @@ import { describeToken } from '../signers/pkcs11/errors.js';
 import type { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
+import { recordRotatedRoot, rootInventoryRecord } from '../ceremony/inventory-root.js';
+import { assertInventoryUnchanged, readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
+import { sha256Hex } from '../crypto/digest.js';
 import type { SignDeps, SignOptions } from './sign.js';
 
 /** A request file's bytes, read under the batch cap; a single request keeps its own cap (INPUT_TOO_LARGE). */
@@ -192,12 +195,17 @@ export async function signBatchCommand(
 export async function mergeBatchCommand(
   batch: BatchRequest,
   responsePaths: string[],
-  opts: { out: string; partial?: boolean; json?: boolean },
+  opts: { out: string; partial?: boolean; json?: boolean; inventory?: string; now?: Date },
   io: Io,
   request: { bytes: Uint8Array; name: string; transcriptPath: string },
 ): Promise<number> {
   const out = resolve(opts.out);
   await assertAbsent([out, request.transcriptPath], ' (a merged batch is never written over an existing folder: choose another --out)');
+  // The key inventory (merge.ts): read and checked before any response; updated once, after the folder.
+  const inventoryPath = opts.inventory ? resolve(opts.inventory) : undefined;
+  if (inventoryPath && !batch.requests.some((r) => r.role === 'root')) throw new CeremonyError('USAGE', '--inventory is for root rotations: every request of this batch is a targets request, which changes no key of the inventory\'s roles');
+  if (inventoryPath && (inventoryPath === out || inventoryPath.startsWith(`${out}/`))) throw new CeremonyError('USAGE', '--inventory must not be inside --out (the merged folder is new)');
+  const inventory = inventoryPath ? await readInventoryForUpdate(inventoryPath, { now: opts.now ?? new Date() }) : undefined;
   const answers: (BatchResponse | SignatureResponse)[] = [];
   const responseFiles: { name: string; bytes: Uint8Array }[] = [];
   for (const path of responsePaths) {
@@ -224,6 +232,7 @@ export async function mergeBatchCommand(
     repositories: result.entries.map((e) => ({ profile: e.profile, repository: e.repository, role: e.result.role, version: e.result.version, final: e.result.final, status: e.result.status, file: e.result.final ? `${e.repository}/${e.result.role}.json` : null })),
     out: result.final ? out : null,
     transcript: result.final ? request.transcriptPath : null,
+    inventory: result.final && inventory ? inventory.path : null,
   };
   if (!result.final && !opts.partial) throw new CeremonyError('THRESHOLD_NOT_MET', `the batch is not complete: ${result.status} (merge with --partial to accept a partial result)`, { path: '$.responses' });
   if (result.final) {
@@ -250,13 +259,26 @@ export async function mergeBatchCommand(
       });
     }
     await session.end(`${result.entries.length} files written under ${basename(out)}`);
+    if (inventory) await assertInventoryUnchanged(inventory, '; nothing was written');
     await writeNewFolder(out, new Map(result.entries.map((e) => [`${e.repository}/${e.result.role}.json`, e.result.bytes!])));
     await writeFileAtomic(request.transcriptPath, session.bytes());
+    if (inventory) {
+      // After the folder (merge.ts): each root N+1 replaces what the inventory said of its repository.
+      const now = opts.now ?? new Date();
+      result.entries.forEach((e, i) => {
+        const req = batch.requests[i]!;
+        if (req.role !== 'root') return;
+        const names = new Map(req.expectedSigners.map((s) => [s.keyid, s.name] as const));
+        recordRotatedRoot(inventory.inventory, rootInventoryRecord(req.repository, req.profile, req.root, mergedName(e.repository, 'root'), sha256Hex(e.result.bytes!)), now, names);
+      });
+      await writeInventoryUpdate(inventory, inventory.inventory, ` (the merged roots were written under ${out}; the inventory is stale for them until updated)`);
+    }
   }
   if (opts.json) io.out(JSON.stringify(report, null, 2));
   else {
     io.out(result.status);
     io.out(result.final ? `wrote ${result.entries.length} files under ${out} (<repository>/root.json or targets.json)` : 'partial: nothing written; merge again with more responses');
+    if (result.final && inventory) io.out(`updated key inventory ${inventory.path} (${batch.requests.filter((r) => r.role === 'root').length} repositories: roles as their new roots give them)`);
     if (result.final) io.out(`session transcript ${request.transcriptPath} (hash-chained, unsealed: tuf-ceremony transcript verify ${request.transcriptPath} --allow-unsealed)`);
   }
   return 0;

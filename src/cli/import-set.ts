@@ -14,6 +14,14 @@
  * "pinnedBy", "previousRoot", "root", "targets", "snapshot", "timestamp" }] }`. Exit 0 installed; 1 refused
  * (nothing installed). Either way the session is recorded in the site's sessions folder
  * (src/trust-store/import-session.ts), with the witnesses `--witness` names.
+ *
+ * `--inventory FILE` (issue #17 point 5): a key inventory (key-inventory.json; created when absent) read and
+ * checked before anything is installed (INVENTORY_INVALID refuses the set, nothing installed). Once the
+ * whole set is installed — and only then: a refused set leaves it byte-identical — it is updated once, by
+ * temp+fsync+rename, with every installed repository's keys, roles, key IDs, expiries (root and the three
+ * other top-level roles), Notary certificates' notAfter and the installed root's version and SHA-256
+ * (src/ceremony/inventory-root.ts importedRepositoryRecord); written only if it still holds the bytes
+ * read (INVENTORY_CHANGED otherwise, src/io/inventory-file.ts). `--json` adds `"inventory": path`.
  */
 import { basename, resolve } from 'node:path';
 import { CeremonyError, isCeremonyError } from '../errors.js';
@@ -23,7 +31,15 @@ import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
 import { readFileCapped } from '../io/files.js';
 import { shownOrQuoted } from '../json/fields.js';
-import { importRepositorySet } from '../trust-store/install-set.js';
+import { importRepositorySet, type SetImportResult } from '../trust-store/install-set.js';
+import { bundleRepositoryFiles } from '../bundle/format.js';
+import type { DecodedRepositorySet } from '../bundle/set.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { parseMetadata } from '../tuf/metadata.js';
+import type { Root } from '../tuf/root.js';
+import type { KeyInventory } from '../ceremony/inventory.js';
+import { importedRepositoryRecord, recordImportedRepository } from '../ceremony/inventory-root.js';
+import { readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
 import { parsePins, PINS_MAX_BYTES } from '../trust-store/pins-file.js';
 import type { Io } from './output.js';
 import { sha256Hex } from '../crypto/digest.js';
@@ -32,9 +48,33 @@ import { recordImportSession, recordsRefusal, refusalRecorded } from './import-s
 
 export { looksLikeRepositorySet } from '../bundle/set.js';
 
-export async function importSetCommand(bytes: Uint8Array, input: string, opts: { trustDir: string; pins?: string; witnesses?: string[]; json?: boolean; now?: Date }, io: Io): Promise<number> {
+/**
+ * What a set installed, into `inv`: each repository's root as installed (its bundle's root.json, whose
+ * SHA-256 the install recorded in fileHashes) and the other roles' expiries from the files installed with it.
+ */
+function recordInstalledSet(inv: KeyInventory, set: DecodedRepositorySet, result: SetImportResult, now: Date): void {
+  const byName = new Map(set.repositories.map((b) => [b.repository, b] as const));
+  for (const e of result.entries) {
+    const files = bundleRepositoryFiles(byName.get(e.repository)!, DEFAULT_CAPS);
+    const parse = <R extends 'root' | 'targets' | 'snapshot' | 'timestamp'>(role: R) => {
+      const b = files[role];
+      return b ? parseMetadata(b, role, { maxBytes: DEFAULT_CAPS[role], source: `${e.repository} ${role}.json`, profile: result.profile }).signed : undefined;
+    };
+    const expires: Partial<Record<'targets' | 'snapshot' | 'timestamp', Date>> = {};
+    for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
+      const md = parse(role);
+      if (md) expires[role] = md.expires;
+    }
+    const sha = e.fileHashes['root.json'] ?? sha256Hex(files.root!);
+    recordImportedRepository(inv, importedRepositoryRecord(e.repository, result.profile, parse('root') as Root, expires, sha), now);
+  }
+}
+
+export async function importSetCommand(bytes: Uint8Array, input: string, opts: { trustDir: string; pins?: string; witnesses?: string[]; json?: boolean; now?: Date; inventory?: string }, io: Io): Promise<number> {
   const set = decodeRepositorySet(bytes, basename(input));
   const pinsBytes = opts.pins ? await readFileCapped(opts.pins, PINS_MAX_BYTES) : undefined;
+  // Read and checked before anything is installed: an inventory this tool would not write refuses the set.
+  const inventory = opts.inventory ? await readInventoryForUpdate(opts.inventory, { create: true, now: opts.now ?? new Date() }) : undefined;
   const trustDir = resolve(opts.trustDir);
   // The session transcript (src/trust-store/import-session.ts): the set, its pins file, the outcome.
   const session: ImportSessionStart = {
@@ -55,6 +95,11 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
     if (!recordsRefusal(err)) throw err;
     throw refusalRecorded(err, await recordImportSession(session, set.profile, { refused: err }));
   }
+  if (inventory) {
+    // After importRepositorySet returned (the whole set is installed): one update for every repository.
+    recordInstalledSet(inventory.inventory, set, result, opts.now ?? new Date());
+    await writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: import the set again with --inventory)`);
+  }
   const record = await recordImportSession(session, result.layout, { set: result });
   const transcript = 'path' in record ? record.path : null;
   const h = set.outer.hash;
@@ -70,6 +115,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
           folder: result.folder,
           bundle: { sha256: h.sha256, shortHash: h.hex, words: h.words },
           transcript,
+          ...(inventory ? { inventory: inventory.path } : {}),
           ...('warning' in record ? { transcriptWarning: record.warning } : {}),
           repositories: result.entries.map((e) => ({ repository: e.repository, folder: e.folder, pinnedBy: e.pinnedBy, previousRoot: e.previousRoot, root: e.versions.root, targets: e.versions.targets ?? null, snapshot: e.versions.snapshot ?? null, timestamp: e.versions.timestamp ?? null })),
         },
@@ -86,6 +132,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   const line = (r: string[]): string => r.map((t, c) => t.padEnd(widths[c]!)).join('  ').trimEnd();
   io.out(`  ${line(head)}`);
   for (const r of rows) io.out(`  ${line(r)}`);
+  if (inventory) io.out(`  recorded in the key inventory ${inventory.path} (${result.entries.length} repositories)`);
   io.out(`  set short hash: ${groupHex(h.hex)}`);
   io.out(`    words: ${groupWords(h.words)}`);
   if (transcript) io.out(`  session transcript ${transcript} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcript} --allow-unsealed)`);

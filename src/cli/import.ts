@@ -40,8 +40,7 @@ import { attestationOptions, withAttestationFlags, type AttestationFlags } from 
 import { bundleSetCommand, importSetCommand, looksLikeRepositorySet } from './import-set.js';
 import { nextBundleDue } from '../status/expiry.js';
 import { readRepositoryInput } from './repository-input.js';
-import { readInventoryFile } from './keys.js';
-import { inventoryBytes } from '../ceremony/inventory.js';
+import { readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
 import { importedRepositoryRecord, recordImportedRepository } from '../ceremony/inventory-root.js';
 import type { Root } from '../tuf/root.js';
 
@@ -96,19 +95,18 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   if (!(await isDirectory(input))) {
     const bytes = await readBundleFile(input);
     if (looksLikeBundle(bytes) && looksLikeRepositorySet(bytes)) {
-      if (opts.inventory) throw new CeremonyError('USAGE', '--inventory is for importing one repository (a trust-bundle-set does not update an inventory yet)');
       if (opts.root || opts.rootFingerprint || opts.gun || opts.layout) throw new CeremonyError('USAGE', 'a trust-bundle-set is pinned per repository with --pins FILE (or by what is installed); --root, --root-fingerprint, --gun and --layout are for one repository');
       // Fail closed: a set import does not check attestations.json yet, so a requirement is refused, never
       // silently dropped (import each repository alone to check its attestations).
       if (opts.requireAttestation || opts.pinPolicy !== undefined || opts.touchPolicy !== undefined || opts.plan !== undefined || opts.attestationRoots !== undefined) {
         throw new CeremonyError('USAGE', 'a trust-bundle-set import does not check attestations: --require-attestation, --pin-policy, --touch-policy, --plan and --attestation-roots are for one repository (import each repository alone to check its attestations.json)');
       }
-      return importSetCommand(bytes, input, { trustDir: opts.trustDir, witnesses, ...(opts.pins ? { pins: opts.pins } : {}), ...(opts.json ? { json: true } : {}), ...(opts.now ? { now: opts.now } : {}) }, io);
+      return importSetCommand(bytes, input, { trustDir: opts.trustDir, witnesses, ...(opts.pins ? { pins: opts.pins } : {}), ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.json ? { json: true } : {}), ...(opts.now ? { now: opts.now } : {}) }, io);
     }
   } else if (opts.pins) throw new CeremonyError('USAGE', '--pins is for a trust-bundle-set');
   const source = await readRepositoryInput(input, { bundleOnly: true });
   // Read and checked before anything is installed: an inventory this tool would not write refuses the import.
-  const inventory = opts.inventory ? await readInventoryFile(opts.inventory) : undefined;
+  const inventory = opts.inventory ? await readInventoryForUpdate(opts.inventory, { create: true, now: opts.now ?? new Date() }) : undefined;
   const trustedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
   const trustDir = resolve(opts.trustDir);
   // The session transcript (src/trust-store/import-session.ts): from here on, the outcome is recorded.
@@ -153,7 +151,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     if (!session || !layout || !recordsRefusal(err)) throw err;
     throw refusalRecorded(err, await recordImportSession(session, layout, { refused: err }));
   }
-  if (inventory && opts.inventory) {
+  if (inventory) {
     // After the install: the inventory records what is installed, never runs ahead of it; replaced by rename.
     const parsed = (role: 'root' | 'targets' | 'snapshot' | 'timestamp') => {
       const bytes = source.files[role];
@@ -165,8 +163,8 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
       if (md) expires[role] = md.expires;
     }
     const repository = result.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
-    recordImportedRepository(inventory, importedRepositoryRecord(repository, result.profile, parsed('root') as Root, expires), importOpts.now);
-    await writeFileAtomic(resolve(opts.inventory), inventoryBytes(inventory), { overwrite: true });
+    recordImportedRepository(inventory.inventory, importedRepositoryRecord(repository, result.profile, parsed('root') as Root, expires, result.fileHashes['root.json'] ?? sha256Hex(source.files.root!)), importOpts.now);
+    await writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: import it again with --inventory)`);
   }
   const record = session ? await recordImportSession(session, result.layout, { single: result }) : { warning: 'no session transcript was written' };
   const transcript = 'path' in record ? record.path : null;

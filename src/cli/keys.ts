@@ -13,7 +13,8 @@
  * ```json
  * {
  *   "ok": true,
- *   "inventory": "out/state/key-inventory.json",
+ *   "inventory": "/abs/out/state/key-inventory.json", "inventorySource": "option",
+ *   "freshness": [],
  *   "tokens": [{
  *     "module": "/usr/lib/softhsm/libsofthsm2.so", "token": { "label": "alice", "serial": "1d4b…" }, "software": "SoftHSM2",
  *     "keys": [{
@@ -31,22 +32,47 @@
  *
  * `custodian`, `firstExpiry` are null and `roles` empty for a key the inventory does not know.
  * `notOnTokens`: token keys of the inventory found on none of the tokens read (a token not inserted).
+ * Which inventory (src/io/inventory-file.ts findInventory): `--inventory FILE`, else the environment
+ * variable TUF_CEREMONY_INVENTORY, else `DIR/state/key-inventory.json` of the ceremony output folder
+ * `--ceremony DIR` names; none of these: no inventory (nothing else is looked for). `inventory` is the
+ * absolute path used, `inventorySource` how it was chosen ("option" | "environment" | "ceremony-output" |
+ * null).
+ *
+ * Freshness (src/ceremony/inventory-fresh.ts): with `--ceremony DIR`, each root.json of that folder
+ * (`metadata/root.json`, `metadata/<name>/root.json`) is compared with the root the inventory recorded
+ * for its repository. `freshness` lists one entry per root: `{ "repository", "state":
+ * "current"|"stale"|"unrecorded", "recorded": { "version", "sha256" } | null, "found": { … }, "message" }`.
+ * A stale repository's roles are left out of every key's `roles` (they may be an older root's), and
+ * `warning: inventory is stale for REPO (records root v1 sha256 …, found v2 …)` goes to stderr. Staleness
+ * does not change the exit status.
+ *
  * Exit status: 0; 1 the inventory refused (INVENTORY_INVALID, INPUT_TOO_LARGE, JSON_*); 2 usage; 3 a
  * module or token could not be read (the others are still listed, `errors` says which).
  */
 import type { Command } from 'commander';
 import { toErrorShape, type ErrorShape } from '../errors.js';
-import { readFileCapped } from '../io/files.js';
 import { moduleFileExists } from '../io/softhsm.js';
-import { describeRoles, firstExpiry, INVENTORY_MAX_BYTES, parseInventory, type InventoryKey, type InventoryRole, type KeyInventory } from '../ceremony/inventory.js';
+import { describeRoles, firstExpiry, type InventoryKey, type InventoryRole, type KeyInventory } from '../ceremony/inventory.js';
 import { groupHex, groupWords, shortDigest } from '../crypto/digest-words.js';
 import { installHint } from '../signers/pkcs11/presets.js';
 import { TokenModule } from '../signers/pkcs11/token.js';
 import { reportError, type Io } from './output.js';
+import { findInventory, readCeremonyRoots, readInventoryFile, type InventorySource } from '../io/inventory-file.js';
+import { rootFreshness, withoutStale, type InventoryFreshness } from '../ceremony/inventory-fresh.js';
+import { parseMetadata } from '../tuf/metadata.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { sha256Hex } from '../crypto/digest.js';
+import { CeremonyError } from '../errors.js';
+
+export { readInventoryFile };
 import { targets, type TokensCommandOptions, type TokensDeps } from './tokens.js';
 
 export interface KeysOptions extends TokensCommandOptions {
   inventory?: string;
+  /** A ceremony output folder: its inventory (when none is named) and its roots (the freshness check). */
+  ceremony?: string;
+  /** The environment the inventory variable is read from (tests); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ListedTokenKey {
@@ -71,6 +97,8 @@ export interface ListedToken {
 export interface KeysListing {
   ok: boolean;
   inventory: string | null;
+  inventorySource: InventorySource | null;
+  freshness: InventoryFreshness[];
   tokens: ListedToken[];
   notOnTokens: { fingerprint: string; custodian: string | null; label: string | null; token: { serial: string; label: string } | null; roles: InventoryRole[] }[];
   errors: (ErrorShape & { module: string })[];
@@ -126,15 +154,18 @@ async function readModule(path: string, preset: string | undefined, libraryParam
 }
 
 /** The listing, joined with `inventory` (read by the caller: `readInventoryFile`). */
-export async function listKeys(opts: KeysOptions, deps: TokensDeps = defaultDeps, inventory?: KeyInventory): Promise<{ listing: KeysListing; firstError: unknown }> {
-  const byFingerprint = new Map((inventory?.keys ?? []).map((k) => [k.fingerprint, k]));
+export async function listKeys(opts: KeysOptions, deps: TokensDeps = defaultDeps, inventory?: KeyInventory, used?: { path: string; source: InventorySource; freshness: InventoryFreshness[] }): Promise<{ listing: KeysListing; firstError: unknown }> {
+  // A stale repository's roles are not shown: they may be what an older root gave (inventory-fresh.ts).
+  const stale = new Set((used?.freshness ?? []).filter((f) => f.state === 'stale').map((f) => f.repository));
+  const shown = inventory && stale.size ? { ...inventory, keys: inventory.keys.map((k) => ({ ...k, roles: withoutStale(k.roles, stale) })) } : inventory;
+  const byFingerprint = new Map((shown?.keys ?? []).map((k) => [k.fingerprint, k]));
   const seen = new Set<string>();
   const joinKey = (fp: string | undefined): InventoryKey | undefined => {
     if (!fp) return undefined;
     seen.add(fp);
     return byFingerprint.get(fp);
   };
-  const listing: KeysListing = { ok: true, inventory: opts.inventory ?? null, tokens: [], notOnTokens: [], errors: [] };
+  const listing: KeysListing = { ok: true, inventory: used?.path ?? opts.inventory ?? null, inventorySource: used?.source ?? (opts.inventory ? 'option' : null), freshness: used?.freshness ?? [], tokens: [], notOnTokens: [], errors: [] };
   let firstError: unknown;
   for (const target of targets(opts, deps)) {
     try {
@@ -144,7 +175,7 @@ export async function listKeys(opts: KeysOptions, deps: TokensDeps = defaultDeps
       listing.errors.push({ module: target.path, ...toErrorShape(err) });
     }
   }
-  for (const k of inventory?.keys ?? []) {
+  for (const k of shown?.keys ?? []) {
     if (k.origin !== 'token' || seen.has(k.fingerprint)) continue;
     listing.notOnTokens.push({ fingerprint: k.fingerprint, custodian: k.custodian ?? null, label: k.label ?? null, token: k.token ?? null, roles: k.roles });
   }
@@ -152,13 +183,25 @@ export async function listKeys(opts: KeysOptions, deps: TokensDeps = defaultDeps
   return { listing, firstError };
 }
 
-/** A key inventory file: size cap, then the strict schema (INVENTORY_INVALID with the JSON path). */
-export async function readInventoryFile(path: string): Promise<KeyInventory> {
-  return parseInventory(await readFileCapped(path, INVENTORY_MAX_BYTES), path);
+/** Each root of a ceremony output folder against the inventory's record of it (inventory-fresh.ts). */
+export async function ceremonyFreshness(dir: string, inventory: KeyInventory): Promise<InventoryFreshness[]> {
+  const out: InventoryFreshness[] = [];
+  for (const r of await readCeremonyRoots(dir)) {
+    const md = parseMetadata(r.bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: r.path });
+    const cn = md.signed.keys.size ? [...md.signed.keys.values()].map((k) => k.key.certificate?.subjectCN).find((x) => x) : undefined;
+    const f = rootFreshness(inventory, { version: md.signed.version, sha256: sha256Hex(r.bytes) }, [r.repository, cn], md.profile.name);
+    if (f) out.push(f);
+  }
+  return out;
 }
+
+const SOURCE_WORDS: Record<InventorySource, string> = { option: 'given by --inventory', environment: 'named by TUF_CEREMONY_INVENTORY', 'ceremony-output': 'found in the ceremony output folder' };
 
 function human(listing: KeysListing, inventory: KeyInventory | undefined): string[] {
   const lines: string[] = [];
+  if (listing.inventory && listing.inventorySource) lines.push(`key inventory ${listing.inventory} (${SOURCE_WORDS[listing.inventorySource]})`);
+  const stale = listing.freshness.filter((f) => f.state === 'stale').length;
+  if (listing.freshness.length) lines.push(`  checked against ${listing.freshness.length} root(s) of the ceremony output: ${stale ? `${stale} stale` : 'current'}`);
   for (const t of listing.tokens) {
     lines.push(`token "${t.token.label}" serial ${t.token.serial} (${t.module})${t.software ? ` — SOFTWARE TOKEN (${t.software})` : ''}`);
     if (t.problem) lines.push(`  cannot be read: ${t.problem}`);
@@ -168,7 +211,7 @@ function human(listing: KeysListing, inventory: KeyInventory | undefined): strin
       lines.push(`  key "${k.label}" CKA_ID ${k.ckaId || '(none)'} ${k.algorithm ?? 'unknown type'}: fingerprint ${fp}`);
       if (k.custodian) lines.push(`    custodian ${k.custodian}`);
       const inv = inventory?.keys.find((x) => x.fingerprint === k.fingerprint?.sha256);
-      if (inv) for (const d of describeRoles(inv)) lines.push(`    ${d}`);
+      if (inv) for (const d of describeRoles({ ...inv, roles: k.roles })) lines.push(`    ${d}`);
       else if (inventory) lines.push('    not in the inventory: no known role');
     }
   }
@@ -183,11 +226,17 @@ export async function keysCommand(opts: KeysOptions, io: Io, deps: TokensDeps = 
   let result: { listing: KeysListing; firstError: unknown };
   let inventory: KeyInventory | undefined;
   try {
-    if (opts.inventory) inventory = await readInventoryFile(opts.inventory);
-    result = await listKeys(opts, deps, inventory);
+    const found = await findInventory({ option: opts.inventory, ...(opts.env ? { env: opts.env } : {}), ceremonyDir: opts.ceremony });
+    if (found) inventory = await readInventoryFile(found.path);
+    if (opts.ceremony && !inventory) throw new CeremonyError('FILE_NOT_FOUND', `no key inventory: ${opts.ceremony} holds no state/key-inventory.json (give --inventory FILE)`, { path: opts.ceremony });
+    const freshness = opts.ceremony && inventory ? await ceremonyFreshness(opts.ceremony, inventory) : [];
+    result = await listKeys(opts, deps, inventory, found ? { path: found.path, source: found.source, freshness } : undefined);
   } catch (err) {
     return reportError(io, err, json);
   }
+  const stale = result.listing.freshness.filter((f) => f.state !== 'current' && f.message);
+  for (const f of stale.slice(0, 10)) io.err(`warning: ${f.message}`);
+  if (stale.length > 10) io.err(`warning: and ${stale.length - 10} more repositories (see --json "freshness")`);
   if (json) io.out(JSON.stringify(result.listing, null, 2));
   else for (const line of human(result.listing, inventory)) io.out(line);
   if (result.firstError === undefined) return 0;
@@ -202,7 +251,8 @@ export function registerKeysCommand(program: Command, io: Io, setStatus: (status
     .description('list every key on every token (CKA_ID, algorithm, fingerprint as hex and words) with its roles from a key inventory (no PIN needed)')
     .option('--module <PATH>', 'a PKCS#11 module path, or a preset: ykcs11, opensc, softhsm2 (default: every preset installed)')
     .option('--module-params <STRING>', 'with --module: its start-up parameters')
-    .option('--inventory <FILE>', 'a key inventory (key-inventory.json beside a ceremony\'s outputs) to join by fingerprint')
+    .option('--inventory <FILE>', 'a key inventory (key-inventory.json) to join by fingerprint (default: $TUF_CEREMONY_INVENTORY, else --ceremony DIR\'s state/key-inventory.json)')
+    .option('--ceremony <DIR>', 'a ceremony output folder: its key inventory (unless one is named) and its roots, to check the inventory is not stale')
     .option('--json', 'machine-readable listing (documented in src/cli/keys.ts)')
     .action(async (opts: KeysOptions) => setStatus(await keysCommand(opts, io, deps)));
 }

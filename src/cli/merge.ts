@@ -51,7 +51,17 @@
  * repository's roles as root N+1 gives them (src/ceremony/inventory-root.ts): keys added recorded with their
  * roles, keys removed dropped, certificates' expiry updated. A partial or refused merge leaves it as it was.
  * Only the named file is touched — no inventory is looked for or created elsewhere. `--json` adds
- * `"inventory": path | null` (null: none given, or nothing written).
+ * `"inventory": path | null` (null: none given, or nothing written). The inventory records root N+1's
+ * version and SHA-256 (what `keys` / `status` compare to tell a stale inventory), and is written only if
+ * it still holds the bytes read (src/io/inventory-file.ts; else INVENTORY_CHANGED, checked once before
+ * root N+1 is written and again before the inventory's rename: another writer's update is never lost).
+ *
+ * A batch request (`merge BATCH … --out DIR --inventory FILE`) updates the inventory once, after the
+ * folder of merged files is written: every root request of the batch records its repository's roles as
+ * its root N+1 gives them (targets requests change no inventory role; a batch of only targets requests
+ * with --inventory is a usage error). A certificate request's merge writes a root signing request, not a
+ * root: `--inventory` belongs to the merge of that request's responses, which records the renewed
+ * certificates' notAfter with root N+1 (given to the certificate merge it is a usage error saying so).
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -65,9 +75,9 @@ import type { VerificationResult } from '../tuf/verify.js';
 import { reportError, type Io } from './output.js';
 import { mergeBatchCommand, readRequestOrBatch } from './batch.js';
 import { CERTIFICATE_REQUEST_FORMAT, certificateDocumentFormatOf } from '../rotation/format.js';
-import { inventoryBytes, type KeyInventory } from '../ceremony/inventory.js';
 import { recordRotatedRoot, rootInventoryRecord } from '../ceremony/inventory-root.js';
-import { readInventoryFile } from './keys.js';
+import { assertInventoryUnchanged, readInventoryForUpdate, writeInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
+import { sha256Hex } from '../crypto/digest.js';
 
 export interface MergeOptions {
   out: string;
@@ -95,8 +105,8 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     await assertAbsent([out, transcriptPath], ' (a merged file is never overwritten: choose another --out)');
     // A batch request merges per repository into a new folder (src/cli/batch.ts).
     const raw = await readRequestOrBatch(requestPath);
-    if (opts.inventory && (raw.batch || certificateDocumentFormatOf(raw.bytes) === CERTIFICATE_REQUEST_FORMAT)) {
-      throw new CeremonyError('USAGE', '--inventory is for merging one repository\'s root signing request (a batch or certificate request does not update an inventory yet)');
+    if (opts.inventory && certificateDocumentFormatOf(raw.bytes) === CERTIFICATE_REQUEST_FORMAT) {
+      throw new CeremonyError('USAGE', '--inventory is not for a certificate request: its merge writes a root signing request, not a root; give --inventory to the merge of that request\'s responses, which records the renewed certificates\' expiry with root N+1');
     }
     if (raw.batch) return await mergeBatchCommand(raw.batch, responsePaths, opts, io, { bytes: raw.bytes, name: basename(requestPath), transcriptPath });
     // A certificate request (issue #14): the certificates merge into root N+1's signing request.
@@ -113,7 +123,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     const inventoryPath = opts.inventory ? resolve(opts.inventory) : undefined;
     if (inventoryPath === out) throw new CeremonyError('USAGE', '--out and --inventory name the same file');
     // Read and checked before any response: an inventory this tool would not write refuses the merge.
-    const inventory: KeyInventory | undefined = inventoryPath ? await readInventoryFile(inventoryPath) : undefined;
+    const inventory: InventoryForUpdate | undefined = inventoryPath ? await readInventoryForUpdate(inventoryPath, { now: opts.now ?? new Date() }) : undefined;
     const outDelegated = opts.outDelegated ? resolve(opts.outDelegated) : undefined;
     if (outDelegated === out) throw new CeremonyError('USAGE', '--out and --out-delegated name the same file');
     if (outDelegated) await assertAbsent([outDelegated], ' (a merged file is never overwritten: choose another --out-delegated)');
@@ -178,16 +188,18 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
         status: result.status,
         outcome: `${result.delegation ?? result.role}.json v${result.version} written: ${basename(out)}${outDelegated ? ` and ${basename(outDelegated)}` : ''}`,
       });
+      // Another writer's inventory update since it was read: refused before root N+1 is written.
+      if (inventory) await assertInventoryUnchanged(inventory, '; nothing was written');
       // The role's file first: a crash between the two leaves no targets.json that re-keys without it.
       if (outDelegated) await writeFileVerified(outDelegated, result.revokeTags!.bytes!);
       await writeFileVerified(out, bytes);
       await writeFileAtomic(transcriptPath, transcript);
-      if (inventory && inventoryPath) {
+      if (inventory) {
         // After root N+1: the inventory follows what was written, never runs ahead of it. The whole file is
         // replaced by rename, so a reader sees the old inventory or the new one, never half of either.
         const names = new Map(request.expectedSigners.map((s) => [s.keyid, s.name] as const));
-        recordRotatedRoot(inventory, rootInventoryRecord(request.repository, request.profile, request.root), opts.now ?? new Date(), names);
-        await writeFileAtomic(inventoryPath, inventoryBytes(inventory), { overwrite: true });
+        recordRotatedRoot(inventory.inventory, rootInventoryRecord(request.repository, request.profile, request.root, '', sha256Hex(bytes)), opts.now ?? new Date(), names);
+        await writeInventoryUpdate(inventory, inventory.inventory, ` (root version ${result.version} was written to ${out}; the inventory is stale for ${request.repository} until updated)`);
       }
     }
     if (json) io.out(JSON.stringify(report, null, 2));

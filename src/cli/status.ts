@@ -15,12 +15,24 @@
  * adds (only then) `"inventory": { "path", "keys": [{ "keyId", "fingerprint", "role", "custodian": name |
  * null, "roles": [{ repository, profile, role, keyId, expires?, certificateExpires? }] }] }` — a key the
  * inventory does not know has custodian null and no roles.
+ *
+ * Which inventory (src/io/inventory-file.ts findInventory): `--inventory FILE`, else the environment
+ * variable TUF_CEREMONY_INVENTORY, else, when PATH is a ceremony output folder (or its metadata/ folder, or
+ * a repository folder of a multi-repository ceremony), `OUT/state/key-inventory.json` if it is there. The
+ * file used is named ("keys (from the inventory PATH, given by --inventory)"); `--json` adds
+ * `"inventory": { …, "source": "option"|"environment"|"ceremony-output", "freshness": { "repository",
+ * "state": "current"|"stale"|"unrecorded", "recorded": { "version", "sha256" } | null, "found": { … },
+ * "message" } | null }`. Freshness (src/ceremony/inventory-fresh.ts): the root read here is compared with
+ * the root the inventory recorded for its repository; when they differ the inventory is stale —
+ * `warning: inventory is stale for REPO (records root v1 sha256 …, found v2 …)` on stderr — and that
+ * repository's roles are left out of every key's roles (they may be an older root's). The exit status is
+ * the expiry report's, whatever the inventory says.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
-import { readKeyHolders, readMetadataFolder } from '../io/ceremony-output.js';
+import { multiRepositoryNameOf, readKeyHolders, readMetadataFolder } from '../io/ceremony-output.js';
 import { isDirectory } from '../io/files.js';
 import { shownOrQuoted } from '../json/fields.js';
 import type { NotaryServerApi } from '../publish/notary-server.js';
@@ -31,7 +43,9 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { readRepositoryInput } from './repository-input.js';
 import { describeRoles, type InventoryRole, type KeyInventory } from '../ceremony/inventory.js';
 import { TOP_LEVEL_ROLES } from '../tuf/root.js';
-import { readInventoryFile } from './keys.js';
+import { findInventory, readInventoryFile, type InventorySource } from '../io/inventory-file.js';
+import { rootFreshness, withoutStale, type InventoryFreshness } from '../ceremony/inventory-fresh.js';
+import { sha256Hex } from '../crypto/digest.js';
 import type { Io } from './output.js';
 import { openServer, processServerDeps, type ServerDeps, type ServerOptions } from './publish.js';
 
@@ -56,7 +70,7 @@ export interface StatusInventoryKey {
 }
 
 /** The keys root.json lists (each top-level role's, in role order), joined with `inventory` by fingerprint. */
-function joinInventory(files: RepositoryFiles, inventory: KeyInventory): StatusInventoryKey[] {
+function joinInventory(files: RepositoryFiles, inventory: KeyInventory, stale: ReadonlySet<string>): StatusInventoryKey[] {
   if (!files.root) return [];
   const root = parseMetadata(files.root, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' }).signed;
   const out: StatusInventoryKey[] = [];
@@ -64,11 +78,21 @@ function joinInventory(files: RepositoryFiles, inventory: KeyInventory): StatusI
     for (const keyId of root.roles.get(role)!.keyids) {
       const fingerprint = root.keys.get(keyId)!.key.fingerprint;
       const known = inventory.keys.find((k) => k.fingerprint === fingerprint);
-      out.push({ keyId, fingerprint, role, custodian: known?.custodian ?? null, roles: known ? known.roles.map((x) => ({ ...x })) : [] });
+      out.push({ keyId, fingerprint, role, custodian: known?.custodian ?? null, roles: known ? withoutStale(known.roles, stale).map((x) => ({ ...x })) : [] });
     }
   }
   return out;
 }
+
+
+/** The inventory's record of the root read here (inventory-fresh.ts): current, stale, unrecorded, or nothing known. */
+function freshnessOf(files: RepositoryFiles, inventory: KeyInventory, names: (string | undefined)[], profile: string): InventoryFreshness | undefined {
+  if (!files.root) return undefined;
+  const root = parseMetadata(files.root, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' }).signed;
+  return rootFreshness(inventory, { version: root.version, sha256: sha256Hex(files.root) }, names, profile);
+}
+
+const SOURCE_WORDS: Record<InventorySource, string> = { option: 'given by --inventory', environment: 'named by TUF_CEREMONY_INVENTORY', 'ceremony-output': 'found in the ceremony output folder' };
 
 /** `<dir>/tuf/<GUN>/metadata` folders under an installed Notary trust folder, by GUN. */
 async function notaryTrustFolders(dir: string): Promise<Map<string, string>> {
@@ -127,13 +151,13 @@ function renewLine(i: ExpiryItem): string {
   return `${r.threshold} of ${r.keys.length} key(s) of ${r.role}: ${keys}`;
 }
 
-function printInventory(path: string, keys: StatusInventoryKey[], inventory: KeyInventory, io: Io): void {
-  io.out(`keys (from the inventory ${path}):`);
+function printInventory(path: string, source: InventorySource, keys: StatusInventoryKey[], inventory: KeyInventory, stale: ReadonlySet<string>, io: Io): void {
+  io.out(`keys (from the inventory ${path}, ${SOURCE_WORDS[source]}):`);
   for (const k of keys) {
     io.out(`  ${k.role.padEnd(9)} key ${k.keyId.slice(0, 12)}  custodian ${k.custodian === null ? '(none recorded)' : shownOrQuoted(k.custodian)}`);
     const known = inventory.keys.find((x) => x.fingerprint === k.fingerprint);
     if (!known) io.out('            not in the inventory: no recorded role');
-    else for (const line of describeRoles(known)) io.out(`            ${line}`);
+    else for (const line of describeRoles({ ...known, roles: withoutStale(known.roles, stale) })) io.out(`            ${line}`);
   }
 }
 
@@ -170,19 +194,25 @@ export async function statusCommand(path: string | undefined, opts: StatusComman
   }
   // A ceremony output names who holds each key (its state file): "renewed by Alice, Bob".
   const holders = path && (await isDirectory(path)) ? await readKeyHolders(path) : new Map<string, string>();
-  const inventory = opts.inventory ? await readInventoryFile(opts.inventory) : undefined;
-  const inventoryKeys = inventory ? joinInventory(files, inventory) : undefined;
+  const found = await findInventory({ option: opts.inventory, ceremonyDir: path && !opts.server && (await isDirectory(path)) ? path : undefined });
+  const inventory = found ? await readInventoryFile(found.path) : undefined;
+  const profileName = files.root ? parseMetadata(files.root, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' }).profile.name : 'tuf';
+  const certificateName = files.root ? expiryReport(files, { now, windows, holders: new Map() }).repository : undefined;
+  const freshness = inventory ? freshnessOf(files, inventory, [opts.gun, certificateName, path ? await multiRepositoryNameOf(path) : undefined], profileName) : undefined;
+  const stale = new Set(freshness?.state === 'stale' ? [freshness.repository] : []);
+  const inventoryKeys = inventory ? joinInventory(files, inventory, stale) : undefined;
   // The inventory's custodians name who renews what when the folder does not (a bundle, a trust folder).
   for (const k of inventoryKeys ?? []) if (k.custodian !== null && !holders.has(k.keyId)) holders.set(k.keyId, k.custodian);
   const report = expiryReport(files, { now, windows, holders });
   const expired = report.items.filter((i) => i.state === 'expired');
   const warning = report.items.filter((i) => i.state === 'warning');
+  if (freshness && freshness.state !== 'current' && freshness.message) io.err(`warning: ${freshness.message}`);
   if (expired.length) io.err(`error[EXPIRED]: ${expired.map((i) => `${i.name} expired at ${i.expires}`).join('; ')}`);
   else if (warning.length) io.err(`warning: ${warning.map((i) => `${i.name} expires in ${i.daysLeft} day(s) (${i.expires})`).join('; ')}`);
-  if (opts.json) io.out(JSON.stringify({ ok: report.worst === 'ok', ...report, ...(inventoryKeys ? { inventory: { path: opts.inventory, keys: inventoryKeys } } : {}) }, null, 2));
+  if (opts.json) io.out(JSON.stringify({ ok: report.worst === 'ok', ...report, ...(inventoryKeys && found ? { inventory: { path: found.path, source: found.source, freshness: freshness ?? null, keys: inventoryKeys } } : {}) }, null, 2));
   else {
     printReport(report, io);
-    if (inventory && inventoryKeys) printInventory(opts.inventory!, inventoryKeys, inventory, io);
+    if (inventory && inventoryKeys && found) printInventory(found.path, found.source, inventoryKeys, inventory, stale, io);
   }
   return expired.length ? 1 : warning.length ? STATUS_WARNING_EXIT : 0;
 }
@@ -198,7 +228,7 @@ export function registerStatusCommand(program: Command, io: Io, done: (status: n
     .option('--username <USER>', 'user name for the token realm, if anonymous reads are not allowed')
     .option('--password-env <NAME>', 'environment variable holding the password')
     .option('--warn <ROLE=DAYS...>', 'warning window per role: root, targets, snapshot, timestamp, certificates, delegations or a delegated role name')
-    .option('--inventory <FILE>', 'a key inventory (key-inventory.json): each key\'s custodian and its roles in every repository')
+    .option('--inventory <FILE>', 'a key inventory (key-inventory.json): each key\'s custodian and its roles in every repository (default: $TUF_CEREMONY_INVENTORY, else PATH/state/key-inventory.json of a ceremony output)')
     .option('--now <ISO>', 'the date to judge by (for tests and planning), e.g. 2030-01-31T00:00:00Z')
     .option('--json', 'machine-readable report (documented in the README)')
     .action(async (path: string | undefined, opts: StatusCommandOptions) => {

@@ -18,6 +18,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchCommand } from '../../src/cli/batch.js';
 import { mergeCommand } from '../../src/cli/merge.js';
+import { keysCommand, type KeysListing } from '../../src/cli/keys.js';
+import { emptyInventory, inventoryBytes } from '../../src/ceremony/inventory.js';
+import { recordRotatedRoot, rootInventoryRecord } from '../../src/ceremony/inventory-root.js';
+import { createHash } from 'node:crypto';
 import { signCommand } from '../../src/cli/sign.js';
 import type { JsonObject } from '../../src/json/types.js';
 import type { ProfileName } from '../../src/profiles/profile.js';
@@ -198,8 +202,16 @@ describe.skipIf(!enabled)('batch rotation of 50 Notary + 50 TUF repositories on 
     merged = join(dir, 'merged');
     expect(await mergeCommand(batchPath, responses.slice(0, 1), { out: merged }, c.io)).toBe(1);
     expect(c.err[0]).toMatch(new RegExp(`^error\\[THRESHOLD_NOT_MET\\]: the batch is not complete: 0 of ${2 * PER_PROFILE} repositories complete`));
+    // The key inventory as it stood for v1 (custodians named, each v1 root recorded): the merge keeps it up to date.
+    const inventoryPath = join(dir, 'key-inventory.json');
+    const inventory = emptyInventory(new Date(now));
+    for (const r of repos) {
+      const v1 = parseMetadata(r.rootV1, 'root', { maxBytes: 1 << 20, source: 'v1' });
+      recordRotatedRoot(inventory, rootInventoryRecord(r.name, r.profile, v1.signed, '', createHash('sha256').update(r.rootV1).digest('hex')), new Date(now), new Map(r.rootKeyIds.map((id, i) => [id, NAMES[i]!])));
+    }
+    writeFileSync(inventoryPath, inventoryBytes(inventory));
     c = captureIo();
-    expect(await mergeCommand(batchPath, responses, { out: merged, json: true }, c.io)).toBe(0);
+    expect(await mergeCommand(batchPath, responses, { out: merged, json: true, inventory: inventoryPath }, c.io)).toBe(0);
     const report = JSON.parse(c.out.join('\n')) as { final: boolean; status: string };
     expect(report.final).toBe(true);
     expect(report.status).toBe(`${2 * PER_PROFILE} of ${2 * PER_PROFILE} repositories complete`);
@@ -209,6 +221,24 @@ describe.skipIf(!enabled)('batch rotation of 50 Notary + 50 TUF repositories on 
       expect(v2.profile.name).toBe(r.profile);
       expect(() => verifyRootUpdate(v1, v2)).not.toThrow();
     }
+    // `keys` on the SoftHSM2 tokens (issue #17 acceptance): every custodian key with its roles after the
+    // rotation — Alice, Bob and Dave hold root in all 100 repositories, Carol's key none any more.
+    c = captureIo();
+    expect(await keysCommand({ module: 'softhsm2', inventory: inventoryPath, json: true }, c.io), c.err.join('\n')).toBe(0);
+    const listing = JSON.parse(c.out.join('\n')) as KeysListing;
+    const onTokens = listing.tokens.flatMap((t) => t.keys.map((k) => ({ token: t.token.label, ...k })));
+    const all = repos.map((r) => r.name).sort();
+    for (const name of NAMES) {
+      const k = onTokens.find((x) => x.label === `root-${name.toLowerCase()}`);
+      expect(k, name).toBeDefined();
+      expect(k!.token).toBe(name.toLowerCase());
+      expect(k!.fingerprint!.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(k!.custodian).toBe(name);
+      if (name === 'Carol') expect(k!.roles).toEqual([]);
+      else expect(k!.roles.filter((x) => x.role === 'root').map((x) => x.repository).sort()).toEqual(all);
+    }
+    const dave = onTokens.find((x) => x.label === 'root-dave')!;
+    expect(dave.roles.filter((x) => x.profile === 'notary').every((x) => x.certificateExpires !== undefined)).toBe(true);
   }, 300_000);
 
   it('notary clients follow a sample of the rotated Notary repositories from v1 to the merged v2', async () => {

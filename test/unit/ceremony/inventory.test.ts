@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 import { describeRoles, dropRole, emptyInventory, firstExpiry, INVENTORY_MAX_BYTES, inventoryBytes, parseInventory, recordRepository, type KeyInventory } from '../../../src/ceremony/inventory.js';
 import { refusal } from '../../support/refusal.js';
+import { inventoryFreshness, rootFreshness } from '../../../src/ceremony/inventory-fresh.js';
 
 const FP = (c: string) => c.repeat(64);
 const NOW = new Date('2026-12-06T05:00:00Z');
@@ -27,6 +28,7 @@ function sample(): KeyInventory {
           { role: 'targets', keyId: FP('2'), fingerprint: FP('b'), algorithm: 'ecdsa-p256', origin: 'token' },
         ],
         expires: { root: '2036-05-01T00:00:00Z', targets: '2029-05-01T00:00:00Z' },
+        root: { version: 1, sha256: name === 'r/one' ? FP('d') : FP('e') },
       },
       NOW,
     );
@@ -86,11 +88,50 @@ describe('the key inventory', () => {
     ['a bad certificate expiry', set(base, ['keys', 0, 'roles', 0, 'certificateExpires'], '2036-05-01'), '$.keys[0].roles[0].certificateExpires'],
     ['a role without a repository', set(base, ['keys', 0, 'roles', 0, 'repository'], undefined), '$.keys[0].roles[0].repository'],
     ['keys not an array', set(base, ['keys'], {}), '$.keys'],
+    ['repositories not an array', set(base, ['repositories'], {}), '$.repositories'],
+    ['a repository listed twice', set(base, ['repositories', 1, 'repository'], 'r/one'), '$.repositories[1].repository'],
+    ['a repository record with an unknown field', set(base, ['repositories', 0, 'dir'], 'x'), '$.repositories[0].dir'],
+    ['a repository record without its root', set(base, ['repositories', 0, 'root'], undefined), '$.repositories[0].root'],
+    ['a root version 0', set(base, ['repositories', 0, 'root', 'version'], 0), '$.repositories[0].root.version'],
+    ['a root version as text', set(base, ['repositories', 0, 'root', 'version'], '1'), '$.repositories[0].root.version'],
+    ['a root SHA-256 of the wrong length', set(base, ['repositories', 0, 'root', 'sha256'], 'ab'), '$.repositories[0].root.sha256'],
+    ['a root SHA-256 in upper case', set(base, ['repositories', 0, 'root', 'sha256'], 'AB'.repeat(32)), '$.repositories[0].root.sha256'],
+    ['a repository of an unknown profile', set(base, ['repositories', 0, 'profile'], 'docker'), '$.repositories[0].profile'],
+    ['a root record with an unknown field', set(base, ['repositories', 0, 'root', 'length'], 1), '$.repositories[0].root.length'],
   ];
   it.each(cases)('refuses %s', (_what, doc, path) => {
     const err = refusal(() => parseInventory(bytes(doc)));
     expect(err.code).toBe('INVENTORY_INVALID');
     expect(err.path).toBe(path);
+  });
+
+  it('records the root each repository\'s roles follow; an older inventory without the record still reads', () => {
+    const inv = sample();
+    expect(inv.repositories).toEqual([
+      { repository: 'r/one', profile: 'notary', root: { version: 1, sha256: FP('d') } },
+      { repository: 'r/two', profile: 'notary', root: { version: 1, sha256: FP('e') } },
+    ]);
+    // A rotation's record replaces the repository's root; a record without a root forgets it.
+    recordRepository(inv, { name: 'r/one', profile: 'notary', dir: 'x', keys: [], expires: {}, root: { version: 2, sha256: FP('f') } }, NOW);
+    recordRepository(inv, { name: 'r/two', profile: 'notary', dir: 'x', keys: [], expires: {} }, NOW);
+    expect(inv.repositories).toEqual([{ repository: 'r/one', profile: 'notary', root: { version: 2, sha256: FP('f') } }]);
+    const older = set(base, ['repositories'], undefined);
+    expect(parseInventory(bytes(older)).repositories).toEqual([]);
+  });
+
+  it('freshness: current, stale (with the message), unrecorded, absent', () => {
+    const inv = sample();
+    expect(inventoryFreshness(inv, 'r/one', { version: 1, sha256: FP('d') })).toMatchObject({ state: 'current', message: null });
+    const stale = inventoryFreshness(inv, 'r/one', { version: 2, sha256: FP('9') });
+    expect(stale).toMatchObject({ state: 'stale', recorded: { version: 1, sha256: FP('d') }, found: { version: 2 } });
+    expect(stale.message).toBe(`inventory is stale for r/one (records root v1 sha256 ${'d'.repeat(16)}…, found v2 ${'9'.repeat(16)}…): its roles for this repository are not shown; update it (merge or import with --inventory)`);
+    const older = parseInventory(bytes(set(base, ['repositories'], undefined)));
+    expect(inventoryFreshness(older, 'r/one', { version: 1, sha256: FP('d') }).state).toBe('unrecorded');
+    expect(inventoryFreshness(inv, 'r/three', { version: 1, sha256: FP('d') }).state).toBe('absent');
+    // A root found by its bytes needs no name; by name when it differs; nothing known: undefined.
+    expect(rootFreshness(inv, { version: 1, sha256: FP('e') }, [])).toMatchObject({ repository: 'r/two', state: 'current' });
+    expect(rootFreshness(inv, { version: 3, sha256: FP('8') }, [undefined, 'r/two'])).toMatchObject({ repository: 'r/two', state: 'stale' });
+    expect(rootFreshness(inv, { version: 3, sha256: FP('8') }, [])).toBeUndefined();
   });
 
   it('refuses more than the size cap, and what is not JSON', () => {

@@ -1,0 +1,165 @@
+/**
+ * The key inventory's file (src/ceremony/inventory.ts) on disk: which file a command uses, and how an
+ * update is written without losing another writer's (issue #17 point 5).
+ *
+ * Which inventory (findInventory), first match wins, never a search of the disk:
+ *   1. the command's `--inventory FILE`;
+ *   2. else the environment variable TUF_CEREMONY_INVENTORY (a path; set but missing is FILE_NOT_FOUND,
+ *      never a silent fall-back to another file);
+ *   3. else, when the command is given a ceremony output folder, `OUT/state/key-inventory.json` (where
+ *      ceremonies write it; an older folder's `OUT/key-inventory.json`). A repository folder of a
+ *      multi-repository ceremony (`OUT/metadata/<name>`) or a `metadata/` folder counts as its OUT.
+ * The commands say which file they used (path and how it was chosen) in their output and `--json`.
+ *
+ * Updates (import, merge): read once, checked, remembered by the SHA-256 of the bytes read; the new
+ * inventory is written by temp+fsync+rename only if the file still holds those bytes (INVENTORY_CHANGED
+ * otherwise: another writer updated it meanwhile, and its update is kept, not overwritten). The check and
+ * the rename are not one atomic step; two updates racing inside that window (milliseconds) are not
+ * detected — the trust directory's import lock (src/trust-store/lock.ts) already serialises imports into
+ * one site, which is where two writers of one inventory are likely.
+ */
+import { dirname, basename, join, resolve } from 'node:path';
+import { CeremonyError } from '../errors.js';
+import { sha256Hex } from '../crypto/digest.js';
+import { INVENTORY_FILE, INVENTORY_MAX_BYTES, emptyInventory, inventoryBytes, parseInventory, type KeyInventory } from '../ceremony/inventory.js';
+import { isCeremonyError } from '../errors.js';
+import { readFileCapped, writeFileAtomic } from './files.js';
+import { lstat, readdir } from 'node:fs/promises';
+import { repositoryOfSafeName } from '../ceremony/repository-names.js';
+import { METADATA_DIR } from '../ceremony/layout.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
+import { isCeremonyOutput, metadataDirOf } from './ceremony-output.js';
+
+export const INVENTORY_ENV = 'TUF_CEREMONY_INVENTORY';
+
+/** How the inventory file was chosen (reported as `inventorySource` in --json). */
+export type InventorySource = 'option' | 'environment' | 'ceremony-output';
+
+export interface FoundInventory {
+  path: string;
+  source: InventorySource;
+}
+
+async function present(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The ceremony output folder a path stands for: itself, or OUT for `OUT/metadata` and a multi-repository ceremony's `OUT/metadata/<name>`. */
+function ceremonyOutputsOf(dir: string): string[] {
+  const abs = resolve(dir);
+  const out = [abs];
+  if (basename(abs) === METADATA_DIR) out.push(dirname(abs));
+  if (basename(dirname(abs)) === METADATA_DIR) out.push(dirname(dirname(abs)));
+  return out;
+}
+
+/** The inventory a command uses under the rule in the file comment, or undefined when none applies. */
+export async function findInventory(a: { option?: string | undefined; env?: Readonly<Record<string, string | undefined>>; ceremonyDir?: string | undefined }): Promise<FoundInventory | undefined> {
+  if (a.option) return { path: resolve(a.option), source: 'option' };
+  const fromEnv = (a.env ?? process.env)[INVENTORY_ENV];
+  if (fromEnv) {
+    const path = resolve(fromEnv);
+    if (!(await present(path))) throw new CeremonyError('FILE_NOT_FOUND', `${INVENTORY_ENV} names ${path}, which does not exist (unset the variable, or give --inventory FILE)`, { path });
+    return { path, source: 'environment' };
+  }
+  if (a.ceremonyDir) {
+    for (const out of ceremonyOutputsOf(a.ceremonyDir)) {
+      // Only a folder a ceremony wrote: its state/ folder (the current layout), else the markers of an older one.
+      const candidate = join(out, 'state', INVENTORY_FILE);
+      if (await present(candidate)) return { path: candidate, source: 'ceremony-output' };
+      const older = join(out, INVENTORY_FILE);
+      if ((await present(older)) && (await isCeremonyOutput(out).catch(() => false))) return { path: older, source: 'ceremony-output' };
+    }
+  }
+  return undefined;
+}
+
+/** A key inventory file, read strictly: size cap, then the schema (INVENTORY_INVALID with the JSON path). */
+export async function readInventoryFile(path: string): Promise<KeyInventory> {
+  return parseInventory(await readFileCapped(path, INVENTORY_MAX_BYTES), path);
+}
+
+/** An inventory read for an update: what it held (null: no file yet, `create` allowed it). */
+export interface InventoryForUpdate {
+  path: string;
+  inventory: KeyInventory;
+  /** SHA-256 of the bytes read; null when the file did not exist. */
+  sha256: string | null;
+}
+
+/** Read (and check) an inventory before anything else is done; `create`: a missing file starts empty. */
+export async function readInventoryForUpdate(path: string, opts: { create?: boolean; now: Date }): Promise<InventoryForUpdate> {
+  const abs = resolve(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileCapped(abs, INVENTORY_MAX_BYTES);
+  } catch (err) {
+    if (opts.create && isCeremonyError(err, 'FILE_NOT_FOUND') && !(await present(abs))) return { path: abs, inventory: emptyInventory(opts.now), sha256: null };
+    throw err;
+  }
+  return { path: abs, inventory: parseInventory(bytes, abs), sha256: sha256Hex(bytes) };
+}
+
+/** INVENTORY_CHANGED when the file no longer holds what was read (another writer updated, made or removed it). */
+export async function assertInventoryUnchanged(read: InventoryForUpdate, after = ''): Promise<void> {
+  let now: string | null = null;
+  try {
+    now = sha256Hex(await readFileCapped(read.path, INVENTORY_MAX_BYTES));
+  } catch (err) {
+    if (!(isCeremonyError(err, 'FILE_NOT_FOUND') && !(await present(read.path)))) throw err;
+  }
+  if (now === read.sha256) return;
+  const what = read.sha256 === null ? 'was created' : now === null ? 'was removed' : 'was changed';
+  throw new CeremonyError('INVENTORY_CHANGED', `the key inventory ${read.path} ${what} by another writer since it was read${after}; it was not overwritten: run the command again to record this change in it`, { path: read.path });
+}
+
+/** Write the updated inventory in place of the one read: only if the file still holds those bytes. */
+export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: KeyInventory, after = ''): Promise<void> {
+  await assertInventoryUnchanged(read, after);
+  await writeFileAtomic(read.path, inventoryBytes(inventory), { overwrite: read.sha256 !== null });
+}
+
+/** A root.json found in a ceremony output folder, with the repository its folder names (multi-repository). */
+export interface CeremonyRoot {
+  path: string;
+  repository?: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * The roots a ceremony output folder holds, for the inventory's freshness check: `OUT/metadata/root.json`
+ * (a single ceremony) and `OUT/metadata/<safe name>/root.json` (a multi-repository one, named by its
+ * folder). Only these places are read; a folder holding neither gives none.
+ */
+export async function readCeremonyRoots(dir: string): Promise<CeremonyRoot[]> {
+  const out: CeremonyRoot[] = [];
+  const one = async (path: string, repository?: string): Promise<void> => {
+    if (!(await present(path))) return;
+    out.push({ path, ...(repository ? { repository } : {}), bytes: await readFileCapped(path, DEFAULT_CAPS.root) });
+  };
+  const meta = await metadataDirOf(dir);
+  if (!meta.descended) return out;
+  await one(join(meta.dir, 'root.json'));
+  const repos = meta.dir;
+  let names: string[] = [];
+  try {
+    names = (await readdir(repos, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    names = [];
+  }
+  for (const name of names) {
+    let repository: string | undefined;
+    try {
+      repository = repositoryOfSafeName(name);
+    } catch {
+      continue; // not a folder this tool wrote
+    }
+    await one(join(repos, name, 'root.json'), repository);
+  }
+  return out;
+}

@@ -1,0 +1,131 @@
+/**
+ * Which key inventory a command uses (src/io/inventory-file.ts findInventory: --inventory, else
+ * TUF_CEREMONY_INVENTORY, else a ceremony output folder's state/key-inventory.json; nothing else is looked
+ * for), and updates that never overwrite another writer's (INVENTORY_CHANGED).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emptyInventory, inventoryBytes, parseInventory } from '../../../src/ceremony/inventory.js';
+import { findInventory, readInventoryForUpdate, writeInventoryUpdate } from '../../../src/io/inventory-file.js';
+import { isCeremonyError } from '../../../src/errors.js';
+
+const T0 = new Date('2026-12-01T00:00:00Z');
+const T1 = new Date('2026-12-02T00:00:00Z');
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return isCeremonyError(err) ? err.code : String(err);
+  }
+  return 'no error';
+}
+
+/** A folder laid out as a multi-repository ceremony writes it: metadata/<name>/, state/ (with the inventory). */
+function ceremonyOut(): string {
+  const out = mkdtempSync(join(tmpdir(), 'tufc-inv-find-'));
+  mkdirSync(join(out, 'metadata'));
+  mkdirSync(join(out, 'state'));
+  mkdirSync(join(out, 'metadata', 'app-1'), { recursive: true });
+  writeFileSync(join(out, 'state', 'key-inventory.json'), inventoryBytes(emptyInventory(T0)));
+  return out;
+}
+
+describe('findInventory', () => {
+  it('takes --inventory first, then the environment variable, then the ceremony output folder', async () => {
+    const out = ceremonyOut();
+    const named = join(out, 'named.json');
+    const fromEnv = join(out, 'env.json');
+    writeFileSync(fromEnv, inventoryBytes(emptyInventory(T0)));
+    const env = { TUF_CEREMONY_INVENTORY: fromEnv };
+    const state = join(out, 'state', 'key-inventory.json');
+    const cases: [string, Parameters<typeof findInventory>[0], { path: string; source: string } | undefined][] = [
+      ['--inventory wins over everything', { option: named, env, ceremonyDir: out }, { path: named, source: 'option' }],
+      ['the environment over the folder', { env, ceremonyDir: out }, { path: fromEnv, source: 'environment' }],
+      ['the ceremony output folder', { env: {}, ceremonyDir: out }, { path: state, source: 'ceremony-output' }],
+      ['its metadata/ folder stands for it', { env: {}, ceremonyDir: join(out, 'metadata') }, { path: state, source: 'ceremony-output' }],
+      ['a repository folder of a multi-repository ceremony stands for it', { env: {}, ceremonyDir: join(out, 'metadata', 'app-1') }, { path: state, source: 'ceremony-output' }],
+      ['an empty variable is unset', { env: { TUF_CEREMONY_INVENTORY: '' }, ceremonyDir: out }, { path: state, source: 'ceremony-output' }],
+      ['nothing given: none', { env: {} }, undefined],
+    ];
+    for (const [what, args, expected] of cases) expect(await findInventory(args), what).toEqual(expected);
+  });
+
+  it('looks nowhere else: a folder that is not a ceremony output, or a parent of one, has none', async () => {
+    const plain = mkdtempSync(join(tmpdir(), 'tufc-inv-plain-'));
+    // key-inventory.json at the top of a folder no ceremony wrote (no state/, no transcript or state file).
+    writeFileSync(join(plain, 'key-inventory.json'), inventoryBytes(emptyInventory(T0)));
+    mkdirSync(join(plain, 'metadata'));
+    expect(await findInventory({ env: {}, ceremonyDir: plain })).toBeUndefined();
+    expect(await findInventory({ env: {}, ceremonyDir: join(plain, 'metadata') })).toBeUndefined();
+    // An older ceremony folder (everything at its top, marked by its transcript): its top-level inventory.
+    writeFileSync(join(plain, 'transcript.jsonl'), '');
+    expect(await findInventory({ env: {}, ceremonyDir: plain })).toEqual({ path: join(plain, 'key-inventory.json'), source: 'ceremony-output' });
+    const parent = join(ceremonyOut(), '..');
+    expect(await findInventory({ env: {}, ceremonyDir: parent })).toBeUndefined();
+  });
+
+  it('a variable naming a missing file is refused, never replaced by another inventory', async () => {
+    const out = ceremonyOut();
+    expect(await codeOf(findInventory({ env: { TUF_CEREMONY_INVENTORY: join(out, 'gone.json') }, ceremonyDir: out }))).toBe('FILE_NOT_FOUND');
+  });
+});
+
+describe('inventory updates', () => {
+  it('writes when the file still holds what was read; creates a missing one only when allowed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-upd-'));
+    const path = join(dir, 'key-inventory.json');
+    expect(await codeOf(readInventoryForUpdate(path, { now: T0 }))).toBe('FILE_NOT_FOUND');
+    const created = await readInventoryForUpdate(path, { now: T0, create: true });
+    expect(created.sha256).toBeNull();
+    await writeInventoryUpdate(created, created.inventory);
+    expect(parseInventory(readFileSync(path))).toEqual(emptyInventory(T0));
+    const read = await readInventoryForUpdate(path, { now: T1 });
+    read.inventory.updated = T1.toISOString();
+    await writeInventoryUpdate(read, read.inventory);
+    expect(parseInventory(readFileSync(path)).updated).toBe(T1.toISOString());
+  });
+
+  it('refuses (INVENTORY_CHANGED) when another writer changed, created or removed it meanwhile; its file is kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-race-'));
+    const path = join(dir, 'key-inventory.json');
+    const theirs = inventoryBytes(emptyInventory(T1));
+    const cases: [string, () => void, (() => void) | undefined][] = [
+      ['changed', () => writeFileSync(path, theirs), () => writeFileSync(path, inventoryBytes(emptyInventory(T0)))],
+      ['removed', () => rmSync(path), () => writeFileSync(path, inventoryBytes(emptyInventory(T0)))],
+      ['created', () => writeFileSync(path, theirs), () => rmSync(path, { force: true })],
+    ];
+    for (const [what, meanwhile, setup] of cases) {
+      setup?.();
+      const read = await readInventoryForUpdate(path, { now: T0, create: true });
+      meanwhile();
+      const before = (() => {
+        try {
+          return readFileSync(path);
+        } catch {
+          return undefined;
+        }
+      })();
+      const mine = structuredClone(read.inventory);
+      mine.updated = '2030-01-01T00:00:00.000Z';
+      let message = '';
+      try {
+        await writeInventoryUpdate(read, mine, ' (root version 2 was written)');
+      } catch (err) {
+        expect(isCeremonyError(err, 'INVENTORY_CHANGED'), what).toBe(true);
+        message = (err as Error).message;
+      }
+      expect(message, what).toContain(`was ${what} by another writer since it was read (root version 2 was written)`);
+      const after = (() => {
+        try {
+          return readFileSync(path);
+        } catch {
+          return undefined;
+        }
+      })();
+      expect(after === undefined ? undefined : Buffer.from(after).toString('hex'), what).toBe(before === undefined ? undefined : Buffer.from(before).toString('hex'));
+    }
+  });
+});
