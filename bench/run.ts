@@ -276,7 +276,8 @@ async function verificationSection(args: string[], self: string, opt: (name: str
       '* its two quadratic Targets helpers replaced by linear equivalents (Targets model from TargetFile.fromJSON in a loop; ' +
       'targets signature by Key.verifySignature over the parsed signed object, threshold counted as verifyDelegate does). ' +
       `Each side/scenario/style in its own fresh process (--expose-gc): cold = its first call (nothing cached: modules, JIT, ` +
-        `decoded keys), then ${runs} timed warm runs, GC before each; warm = their median.`,
+        `decoded keys), then ${runs} timed warm runs, GC before each; warm = their median. Ours empties its process-wide content caches ` +
+        `(decoded public keys) at the start of every call, cold or warm: warm means JIT-warm, not served by an earlier run's data.`,
   );
   console.log('scenarios: full = pinned v1 → v1000 → timestamp → snapshot → targets; chain = root chain only; top-level = pinned at v1000, timestamp → snapshot → targets.\n');
 

@@ -19,6 +19,7 @@
  * chain only) and `top-level` (pinned at the newest root: timestamp → snapshot → targets only).
  */
 import type { BenchFiles } from './files.js';
+import { clearDecodedKeyCache } from '../src/crypto/public-key.js';
 import { verifyRepository, type RepositoryFiles } from '../src/tuf/repository.js';
 
 export type Side = 'ours' | 'tufjs' | 'tufjs-literal';
@@ -26,8 +27,18 @@ export type Scenario = 'full' | 'chain' | 'top-level';
 
 export { loadFiles, type BenchFiles } from './files.js';
 
+/**
+ * Process-wide caches of what verification derives from the bytes (today: decoded public keys,
+ * src/crypto/public-key.ts) are emptied before every call, so a warm run is warm in its code (JIT), not
+ * served by what an earlier run on the same bytes decoded (issue #18). @tufjs/models keeps no such cache.
+ */
+export function clearContentCaches(): void {
+  clearDecodedKeyCache();
+}
+
 /** Returns a small summary so the work cannot be skipped, and so both sides can be checked to agree. */
 export function verifyOurs(f: BenchFiles, scenario: Scenario, now: Date): string {
+  clearContentCaches();
   const topLevel = scenario !== 'chain';
   const files: RepositoryFiles = {
     versionedRoots: scenario === 'top-level' ? new Map() : f.roots,

@@ -4,7 +4,7 @@
  * verification of a 1,000-version root chain is a benchmark target (PRODUCT.md §7) and OpenSSL is several
  * times faster; both accept high-S ECDSA signatures, which tokens produce half the time (FIELD-NOTES).
  */
-import { constants, createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { constants, createPublicKey, hash, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { CeremonyError } from '../errors.js';
 import type { KeyAlgorithm } from '../profiles/profile.js';
 
@@ -38,15 +38,27 @@ export interface DecodedSpki {
   fingerprint: string;
 }
 
+/**
+ * Keys decoded in this process, by fingerprint: a root chain lists each key in several versions (a root key
+ * in three, the online roles' keys in all of them), so one verification decodes each key once. Being
+ * process-wide, it also serves any later verification of the same keys; a benchmark of verification
+ * clears it before each run (clearDecodedKeyCache), so what it times is the work a first verification does.
+ */
 const cache = new Map<string, DecodedSpki>();
 const CACHE_LIMIT = 4096;
+
+/** Forget every decoded key (bench/sides.ts: a timed run must not be served by an earlier run's keys). */
+export function clearDecodedKeyCache(): void {
+  cache.clear();
+}
 
 /**
  * Decode SPKI DER; throws KEY_INVALID for anything node:crypto cannot read, and KEY_TYPE_UNSUPPORTED for
  * keys outside the algorithms both profiles accept (P-256, P-384, Ed25519, RSA ≥ 2048 bits).
  */
 export function decodeSpki(spki: Uint8Array, path: string): DecodedSpki {
-  const fingerprint = createHash('sha256').update(spki).digest('hex');
+  // The one-shot hash: a fifth of createHash's cost for 44 bytes, and a chain looks up thousands of keys.
+  const fingerprint = hash('sha256', spki, 'hex');
   const hit = cache.get(fingerprint);
   if (hit) return hit;
   let keyObject: KeyObject;

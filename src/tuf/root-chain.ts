@@ -25,6 +25,23 @@ export interface RootUpdateOptions {
 }
 
 /**
+ * Indexes of `next`'s signatures, those by a key of both the previous and the new root role (the same
+ * public key under that key ID in both) first, then the others, each group in file order.
+ */
+function sharedKeysFirst(previous: Root, next: Metadata<Root>): number[] {
+  const previousRole = previous.roles.get('root')!;
+  const nextRole = next.signed.roles.get('root')!;
+  const shared: number[] = [];
+  const rest: number[] = [];
+  next.signatures.forEach((sig, i) => {
+    const before = previousRole.keyids.includes(sig.keyid) ? previous.keys.get(sig.keyid) : undefined;
+    const after = nextRole.keyids.includes(sig.keyid) ? next.signed.keys.get(sig.keyid) : undefined;
+    (before && after && before.key.fingerprint === after.key.fingerprint ? shared : rest).push(i);
+  });
+  return shared.concat(rest);
+}
+
+/**
  * TUF 5.3.4–5.3.5: the new root must be signed by a threshold of the previous root's keys AND a threshold
  * of its own keys, and its version must be exactly the previous one plus 1 (no skipping, no replay).
  * Notary's client checks the same pair (FIELD-NOTES: "threshold of the previous root with its certs, and
@@ -49,6 +66,9 @@ export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>, 
   }
   // Both checks are over the same bytes: a key kept across the rotation has its signature verified once.
   const check: VerifyRoleOptions = { memo: new Map(), stopAtThreshold: opts.intermediate === true };
+  // An intermediate root stops at its thresholds: checking first the signatures of keys in both root
+  // roles lets one verification count towards both thresholds (fewest verifications for the verdict).
+  if (opts.intermediate) check.order = sharedKeysFirst(trusted.signed, next);
   const byPrevious = requireVerified(verifyRole(next, 'root', trusted.signed.roles.get('root')!, trusted.signed.keys, check), next.source, 'ROOT_NOT_SIGNED_BY_PREVIOUS');
   const bySelf = requireVerified(verifyRootSelf(next, check), next.source, 'ROOT_NOT_SIGNED_BY_SELF');
   return { version: next.signed.version, byPrevious, bySelf };

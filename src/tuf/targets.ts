@@ -79,14 +79,19 @@ function parseTargetFile(profile: Profile, value: JsonValue | undefined, path: P
   return out;
 }
 
-/** parseHashes' test without a path or a copy: true when parseHashes would take `obj` as it is. */
-function hashesFit(profile: Profile, obj: JsonObject): boolean {
+/**
+ * parseHashes' test without a path or a copy: true when parseHashes would take `obj` as it is.
+ * `knownHex`: the parser saw every string in the entry written as non-empty, even-length lower-case hex
+ * (KeyedFieldReader.read), which is isHexDigest's test: for TUF only the types are left to check.
+ */
+function hashesFit(profile: Profile, obj: JsonObject, knownHex: boolean): boolean {
   const tuf = profile.name === 'tuf';
+  const skipHex = tuf && knownHex;
   let count = 0;
   for (const alg in obj) {
     if (!Object.hasOwn(obj, alg)) continue;
     const t = obj[alg];
-    if (typeof t !== 'string' || !(tuf ? isHexDigest(t) : isBase64Digest(t))) return false;
+    if (typeof t !== 'string' || !(skipHex || (tuf ? isHexDigest(t) : isBase64Digest(t)))) return false;
     count++;
   }
   return count > 0;
@@ -100,11 +105,11 @@ function hashesFit(profile: Profile, obj: JsonObject): boolean {
 export function targetsReader(profile: Profile): KeyedFieldReader<TargetFile> {
   return {
     field: 'targets',
-    read(value: JsonValue): TargetFile | undefined {
+    read(value: JsonValue, allHex: boolean): TargetFile | undefined {
       if (!isObject(value)) return undefined;
       const length = value.length;
       const hashes = value.hashes;
-      if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || !isObject(hashes) || !hashesFit(profile, hashes)) return undefined;
+      if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || !isObject(hashes) || !hashesFit(profile, hashes, allHex)) return undefined;
       // The parser made `hashes` for this entry alone: it is the model's own object, not a shared one.
       const out: TargetFile = { length, hashes: hashes as Record<string, string>, unrecognized: unrecognizedFields(value, TARGET_FIELDS) };
       if (value.custom !== undefined) out.custom = value.custom;

@@ -41,6 +41,11 @@ export interface VerificationResult {
 export interface VerifyRoleOptions {
   memo?: Map<string, boolean>;
   stopAtThreshold?: boolean;
+  /**
+   * The order to check the signatures in (indexes into `md.signatures`, each once), when it matters: with
+   * `stopAtThreshold`, the signatures checked first are the ones that count. Default: file order.
+   */
+  order?: readonly number[];
 }
 
 /**
@@ -57,20 +62,25 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
   const strangers: string[] = [];
   const memo = opts.memo;
   let partial = false;
-  md.signatures.forEach((sig, i) => {
+  const sigs = md.signatures;
+  const order = opts.order;
+  if (order && order.length !== sigs.length) throw new CeremonyError('INTERNAL', 'a signature order must name every signature once');
+  for (let n = 0; n < sigs.length; n++) {
+    const i = order ? order[n]! : n;
+    const sig = sigs[i]!;
     if (!roleKeyIds.has(sig.keyid)) {
       strangers.push(sig.keyid);
-      return;
+      continue;
     }
     const listed = keys.get(sig.keyid);
     if (!listed) {
       strangers.push(sig.keyid);
-      return;
+      continue;
     }
     const raw = md.profile.decodeSignature(sig, listed.key, `${md.source} $.signatures[${i}]`);
     if (opts.stopAtThreshold && signedFingerprints.size >= policy.threshold) {
       partial = true;
-      return;
+      continue;
     }
     const memoKey = `${i}:${listed.key.fingerprint}`;
     let ok = memo?.get(memoKey);
@@ -84,12 +94,12 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
     }
     if (!ok) {
       invalid.push(sig.keyid);
-      return;
+      continue;
     }
-    if (signedFingerprints.has(listed.key.fingerprint)) return;
+    if (signedFingerprints.has(listed.key.fingerprint)) continue;
     signedFingerprints.add(listed.key.fingerprint);
     signed.push(sig.keyid);
-  });
+  }
   const signedSet = new Set(signed);
   const missing = policy.keyids.filter((id) => !signedSet.has(id));
   const out: VerificationResult = { role, threshold: policy.threshold, signed, missing, invalid, strangers, verified: signedFingerprints.size >= policy.threshold };

@@ -20,6 +20,8 @@ describe('parseJsonStrict: refusals, each with its code and the JSON path', () =
     ['duplicate key', '{"a":1,"a":2}', 'JSON_DUPLICATE_KEY', 'f.json $.a'],
     ['nested duplicate key', '{"signed":{"keys":{"k":1,"k":1}}}', 'JSON_DUPLICATE_KEY', 'f.json $.signed.keys.k'],
     ['duplicate key spelled with an escape', '{"a":1,"\\u0061":2}', 'JSON_DUPLICATE_KEY'],
+    ['duplicate of an earlier key after keys in ascending order', '{"a":1,"b":2,"a":3}', 'JSON_DUPLICATE_KEY', 'f.json $.a'],
+    ['duplicate key after a descending pair', '{"b":1,"a":2,"b":3}', 'JSON_DUPLICATE_KEY', 'f.json $.b'],
     ['float', '{"version":1.0}', 'JSON_NUMBER_INVALID', 'f.json $.version'],
     ['exponent', '[1e3]', 'JSON_NUMBER_INVALID', 'f.json $[0]'],
     ['unsafe integer', '{"length":9007199254740993}', 'JSON_NUMBER_INVALID'],
@@ -52,6 +54,18 @@ describe('parseJsonStrict: refusals, each with its code and the JSON path', () =
 
   it('refuses bytes that are not UTF-8', () => {
     expect(codeOf(() => parseJsonStrict(new Uint8Array([0x22, 0xc3, 0x28, 0x22]), { maxBytes: 10, path: '$' })).code).toBe('JSON_MALFORMED');
+  });
+
+  it('large documents (the ASCII fast path of decoding) refuse what small ones refuse: bad UTF-8, a byte-order mark, and still read non-ASCII text', () => {
+    const pad = ' '.repeat(8192);
+    const big = (inner: Uint8Array) => Uint8Array.from([...enc.encode(`{"pad":"${pad}","a":"`), ...inner, ...enc.encode('"}')]);
+    expect(codeOf(() => parseJsonStrict(big(new Uint8Array([0xc3, 0x28])), { maxBytes: 1 << 20, path: '$' })).code).toBe('JSON_MALFORMED');
+    expect(codeOf(() => parseJsonStrict(big(new Uint8Array([0xed, 0xa0, 0x80])), { maxBytes: 1 << 20, path: '$' })).code).toBe('JSON_MALFORMED');
+    expect(codeOf(() => parseJsonStrict(Uint8Array.from([0xef, 0xbb, 0xbf, ...big(new Uint8Array())]), { maxBytes: 1 << 20, path: '$' })).code).toBe('JSON_MALFORMED');
+    expect(codeOf(() => parseJsonStrict(big(enc.encode('x\u0000')).subarray(0, 8200), { maxBytes: 1 << 20, path: '$' })).code).toBe('JSON_MALFORMED');
+    expect((parseJsonStrict(big(enc.encode('é😀\u00e9')), { maxBytes: 1 << 20, path: '$' }) as { a: string }).a).toBe('é😀é');
+    expect((parseJsonStrict(big(enc.encode('plain')), { maxBytes: 1 << 20, path: '$' }) as { a: string }).a).toBe('plain');
+    expect(codeOf(() => parseJsonStrict(big(enc.encode('a\nb')).map((b) => (b === 0x5c ? 0x0a : b)), { maxBytes: 1 << 20, path: '$' })).code).toBe('JSON_MALFORMED');
   });
 
   it('checks the size cap before decoding', () => {

@@ -133,6 +133,33 @@ for (const profile of ['tuf', 'notary'] as const) {
       expect(out).toMatchObject({ code: 'JSON_DUPLICATE_KEY', path: 'targets.json $.signed.targets["a.tgz"]' });
     });
 
+    it('refuses a target name given again after other names in ascending order → JSON_DUPLICATE_KEY (the lookup skipped while keys ascend resumes)', () => {
+      const entry = canonicalString(ok, 'tuf');
+      const bytes = enc.encode(canonicalString({ signatures: [], signed: signedOf(profile, {}) }, 'tuf').replace('"targets":{}', `"targets":{"a.tgz":${entry},"b.tgz":${entry},"a.tgz":${entry}}`));
+      expect(expectSame(bytes, profile)).toMatchObject({ code: 'JSON_DUPLICATE_KEY', path: 'targets.json $.signed.targets["a.tgz"]' });
+    });
+
+    // The parser's hex shortcut (KeyedFieldReader.read allHex) may only ever skip a check whose answer it
+    // knows: a digest spelled with escapes, or next to strings that are not hex, goes through the full check.
+    const spelled: [string, (text: string) => string, string | undefined][] = [
+      ['a hex digest with a \\u escape for a hex letter (decodes to lower-case hex)', (t) => t.replace(`"${HEX}"`, `"\\u0061${HEX.slice(1)}"`), undefined],
+      ['a hex digest with a \\u escape for an upper-case letter', (t) => t.replace(`"${HEX}"`, `"\\u0041${HEX.slice(1)}"`), 'SCHEMA_INVALID'],
+      ['an empty digest', (t) => t.replace(`"${HEX}"`, '""'), 'SCHEMA_INVALID'],
+      ['a digest with a non-hex letter next to a custom string', (t) => t.replace(`"${HEX}"`, `"g${HEX.slice(1)}"`), 'SCHEMA_INVALID'],
+    ];
+    if (profile === 'tuf') {
+      for (const [name, edit, code] of spelled) {
+        it(`${code ? 'refuses' : 'accepts'} ${name}${code ? ` → ${code}` : ''}, as the plain parse does`, () => {
+          const text = canonicalString({ signatures: [], signed: signedOf(profile, { 'a.tgz': { length: 1, hashes: { sha256: HEX } }, 'b.tgz': { ...ok, custom: 'not hex' } }) }, 'tuf');
+          const edited = edit(text);
+          expect(edited).not.toBe(text);
+          const out = expectSame(enc.encode(edited), profile);
+          if (code) expect(out).toMatchObject({ code, path: 'targets.json $.signed.targets["a.tgz"].hashes.sha256' });
+          else expect((out as { ok: Metadata<Targets> }).ok.signed.targets.get('a.tgz')?.hashes.sha256).toBe(HEX);
+        });
+      }
+    }
+
     it('refuses "targets" given twice in signed → JSON_DUPLICATE_KEY', () => {
       const bytes = enc.encode(canonicalString({ signatures: [], signed: signedOf(profile, {}) }, 'tuf').replace('"targets":{}', '"targets":{},"targets":{}'));
       expect(expectSame(bytes, profile)).toMatchObject({ code: 'JSON_DUPLICATE_KEY', path: 'targets.json $.signed.targets' });

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getProfile } from '../../../src/profiles/index.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
+import { verifyRole } from '../../../src/tuf/verify.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { buildRepo, rootSigned, sign } from '../../support/repo.js';
 
@@ -48,8 +49,95 @@ describe('signature verification counts (issue #18)', () => {
     expect(quick.byPrevious).toMatchObject({ verified: true, partial: true });
     expect(quick.bySelf).toMatchObject({ verified: true, partial: true });
     expect(quick.bySelf.signed).toHaveLength(1);
-    // Signatures in signing order (new key, kept, kept): the first kept key's meets the previous role's
-    // threshold, the new key's the root's own: 2 verifications where the full step made 3.
-    expect(spy).toHaveBeenCalledTimes(2);
+    // Signatures in signing order (new key, kept, kept): a kept key's signature counts for both roles, so
+    // it is checked first and meets both thresholds of 1 — 1 verification where the full step made 3.
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(quick.byPrevious.signed).toEqual([r.keys.root[1]!.keyId]);
+    expect(quick.bySelf.signed).toEqual([r.keys.root[1]!.keyId]);
+  });
+
+  it('an intermediate step checks the signatures of keys in both roles first: 3 verifications for the bench shape (new, kept, removed at threshold 2)', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 3 });
+    const v1 = parseMetadata(r.roots[0]!, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
+    const v2 = parseMetadata(r.roots[1]!, 'root', { maxBytes: 1 << 20, source: '2.root.json' });
+    const spy = vi.spyOn(getProfile('tuf'), 'verify');
+    const quick = verifyRootUpdate(v1, v2, { intermediate: true });
+    expect(quick.byPrevious.verified && quick.bySelf.verified).toBe(true);
+    expect(spy).toHaveBeenCalledTimes(3);
+  });
+});
+
+/** `bytes` with signature `index` replaced by another valid-looking signature (a bit flipped): it no longer verifies. */
+function corruptSignature(bytes: Uint8Array, index: number): Uint8Array {
+  const env = JSON.parse(Buffer.from(bytes).toString('utf8')) as { signed: unknown; signatures: { keyid: string; sig: string }[] };
+  const sig = env.signatures[index]!;
+  sig.sig = (sig.sig[0] === '0' ? '1' : '0') + sig.sig.slice(1);
+  return new TextEncoder().encode(JSON.stringify(env));
+}
+
+describe('invalid signatures and thresholds (TUF 5.3.4)', () => {
+  // TUF 5.3.4 requires version N+1 to be signed by a threshold of the keys of version N and a threshold of
+  // its own keys; it does not require every signature in the file to verify (python-tuf and tuf-js count
+  // the valid ones and ignore the rest). So a signature left unchecked once both thresholds are met cannot
+  // change the verdict: an intermediate root is accepted with or without it, and the root people see (the
+  // last one) is checked in full, its bad signature listed as invalid.
+  it('an invalid signature after both thresholds are met: an intermediate root is accepted without checking it (partial); the final root lists it as invalid', async () => {
+    // Threshold 1; v2 signed by its three keys (two kept from v1): the kept keys' first signature meets both thresholds.
+    const r = await buildRepo('tuf', { rootVersions: 1, rootThreshold: 1 });
+    const v2Good = await sign('tuf', rootSigned('tuf', 2, r.keys, { root: 1 }), r.keys.root);
+    const v2Bytes = corruptSignature(v2Good, 2);
+    const v1 = parseMetadata(r.roots[0]!, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
+    const v2 = parseMetadata(v2Bytes, 'root', { maxBytes: 1 << 20, source: '2.root.json' });
+    const quick = verifyRootUpdate(v1, v2, { intermediate: true });
+    expect(quick.bySelf).toMatchObject({ verified: true, partial: true, invalid: [] });
+    const full = verifyRootUpdate(v1, v2);
+    expect(full.bySelf).toMatchObject({ verified: true, invalid: [r.keys.root[2]!.keyId] });
+    expect(full.bySelf.partial).toBeUndefined();
+    expect(full.bySelf.signed).toHaveLength(2);
+
+    // Through verifyRepository: v2 intermediate (then v3), or v2 final: accepted either way, and the final
+    // root's result names the bad signature.
+    const v3Bytes = await sign('tuf', rootSigned('tuf', 3, r.keys, { root: 1 }), r.keys.root.slice(0, 1));
+    const files = (roots: Uint8Array[]) => ({ versionedRoots: new Map(roots.map((b, i) => [i + 1, b])), root: roots[roots.length - 1]!, delegated: new Map() });
+    const asIntermediate = verifyRepository(files([r.roots[0]!, v2Bytes, v3Bytes]), { trustedRoot: r.roots[0]!, now: new Date() });
+    expect(asIntermediate.root.signed.version).toBe(3);
+    expect(asIntermediate.rootChain[0]!.bySelf.partial).toBe(true);
+    const asFinal = verifyRepository(files([r.roots[0]!, v2Bytes]), { trustedRoot: r.roots[0]!, now: new Date() });
+    expect(asFinal.rootResult).toMatchObject({ verified: true, invalid: [r.keys.root[2]!.keyId] });
+  });
+
+  it('an invalid signature before the thresholds are met is not counted, in an intermediate root as in a final one', async () => {
+    // Threshold 2 of 3; v2 signed by all three keys with the first (a kept key's) corrupted: the other two still meet 2.
+    const r = await buildRepo('tuf', { rootVersions: 1, rootThreshold: 2 });
+    const v2Good = await sign('tuf', rootSigned('tuf', 2, r.keys, { root: 2 }), r.keys.root);
+    const v1 = parseMetadata(r.roots[0]!, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
+    const v2 = parseMetadata(corruptSignature(v2Good, 0), 'root', { maxBytes: 1 << 20, source: '2.root.json' });
+    for (const intermediate of [true, false]) {
+      const step = verifyRootUpdate(v1, v2, { intermediate });
+      expect(step.bySelf).toMatchObject({ verified: true, invalid: [r.keys.root[0]!.keyId] });
+      expect(step.bySelf.signed).toEqual([r.keys.root[1]!.keyId, r.keys.root[2]!.keyId]);
+    }
+    // Two corrupted: 1 of 2 left — refused, intermediate or not.
+    const v2Bad = parseMetadata(corruptSignature(corruptSignature(v2Good, 0), 2), 'root', { maxBytes: 1 << 20, source: '2.root.json' });
+    for (const intermediate of [true, false]) {
+      expect(() => verifyRootUpdate(v1, v2Bad, { intermediate })).toThrow(expect.objectContaining({ code: 'ROOT_NOT_SIGNED_BY_PREVIOUS' }));
+    }
+  });
+
+  it('one key that signed twice (under its ID and under another ID that names the same public key) counts once, intermediate or not', async () => {
+    // v2's root role: threshold 2 over [k0, k1, k2]; the keys table also lists k0's public key under a second
+    // ID (given to the targets role). Signatures by k0 under both IDs: one key, so 1 of 2 — refused.
+    const r = await buildRepo('tuf', { rootVersions: 1, rootThreshold: 2 });
+    const k0 = r.keys.root[0]!;
+    const alias = { ...k0, keyId: 'f'.repeat(64) };
+    const signed = rootSigned('tuf', 2, { ...r.keys, targets: [alias] }, { root: 2 });
+    const v2Bytes = await sign('tuf', signed, [k0, alias]);
+    const v1 = parseMetadata(r.roots[0]!, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
+    const v2 = parseMetadata(v2Bytes, 'root', { maxBytes: 1 << 20, source: '2.root.json' });
+    for (const intermediate of [true, false]) {
+      expect(() => verifyRootUpdate(v1, v2, { intermediate })).toThrow(expect.objectContaining({ code: 'ROOT_NOT_SIGNED_BY_PREVIOUS' }));
+    }
+    const self = verifyRole(v2, 'root', v2.signed.roles.get('root')!, v2.signed.keys);
+    expect(self).toMatchObject({ verified: false, signed: [k0.keyId], strangers: [alias.keyId] });
   });
 });
