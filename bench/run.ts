@@ -23,7 +23,7 @@
  * tpm2-pkcs11 on swtpm, opencryptoki's soft token), and a full 3-custodian rehearsal end to end.
  *
  *   [--only verify|signing|qr|hostile|repositories] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
- *   [--rehearsals N (default 3)] [--qr-trials N (≥ 100, default 100)]
+ *   [--rehearsals N (default 3)] [--qr-trials N (≥ 100, default 100)] [--cli-rounds N (≥ 3, default 3: interleaved CLI-process rounds)]
  *
  * Then the animated-QR section (bench/qr.ts): frames needed to reassemble 20 KB and 100 KB bundles at
  * 0/10/30 % loss, ours against @ngraveio/bc-ur's decoder and plain numbered chunks; zxing-wasm decode rate.
@@ -314,7 +314,8 @@ async function verificationSection(args: string[], self: string, opt: (name: str
 
   // As CLI processes: `tuf-ceremony verify` against a one-shot @tufjs/models script (bench/oneshot-tufjs.ts),
   // wall time from spawn to exit (module loading, reading the files, verifying, printing), interleaved.
-  const cliRounds = 3;
+  const cliRounds = Number(opt('--cli-rounds') ?? 3);
+  if (!Number.isInteger(cliRounds) || cliRounds < 3) throw new Error('--cli-rounds must be at least 3');
   const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'tuf-ceremony.js');
   const oneshot = join(fileURLToPath(new URL('.', import.meta.url)), 'oneshot-tufjs.js');
   // CPU time of a child from /usr/bin/time (GNU time), when installed; wall time otherwise.
