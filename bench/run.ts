@@ -23,7 +23,7 @@
  * tpm2-pkcs11 on swtpm, opencryptoki's soft token), and a full 3-custodian rehearsal end to end.
  *
  *   [--only verify|signing|export|qr|hostile|repositories|ceremony] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--tpm-repositories N (default 100)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
- *   [--rehearsals N (default 3)] [--export-rounds N (≥ 3, default 5)] [--qr-trials N (≥ 100, default 100)]
+ *   [--rehearsals N (default 3)] [--export-rounds N (≥ 3, default 5)] [--qr-trials N (≥ 100, default 100)] [--cli-rounds N (≥ 3, default 3: interleaved CLI-process rounds)]
  *
  * Then (with signing, or alone with --only export) the rehearsal's export stage before issue #18 and now,
  * same bundle, same frames, each run its own process (bench/export-stage.ts).
@@ -334,7 +334,8 @@ async function verificationSection(args: string[], self: string, opt: (name: str
 
   // As CLI processes: `tuf-ceremony verify` against a one-shot @tufjs/models script (bench/oneshot-tufjs.ts),
   // wall time from spawn to exit (module loading, reading the files, verifying, printing), interleaved.
-  const cliRounds = 3;
+  const cliRounds = Number(opt('--cli-rounds') ?? 3);
+  if (!Number.isInteger(cliRounds) || cliRounds < 3) throw new Error('--cli-rounds must be at least 3');
   const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'tuf-ceremony.js');
   const oneshot = join(fileURLToPath(new URL('.', import.meta.url)), 'oneshot-tufjs.js');
   // CPU time of a child from /usr/bin/time (GNU time), when installed; wall time otherwise.

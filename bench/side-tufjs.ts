@@ -12,6 +12,8 @@ type Json = JsonObject;
 
 const decoder = new TextDecoder();
 const parse = (bytes: Uint8Array) => JSON.parse(decoder.decode(bytes)) as Json;
+/** The bytes as the Buffer MetaFile.verify takes, without a copy (Buffer.from(bytes) copies: ≈ 0.1 s for 30 MB). */
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 function fail(message: string): never {
   throw new Error(`@tufjs/models side: ${message}`);
@@ -77,14 +79,14 @@ export function verifyTufjs(f: BenchFiles, scenario: Scenario, now: Date, litera
   trusted.verifyDelegate(MetadataKind.Timestamp, timestamp);
   if (timestamp.signed.isExpired(now)) fail('timestamp expired');
   // 5.5: snapshot — length and hashes from timestamp, signatures, version, expiry.
-  timestamp.signed.snapshotMeta.verify(Buffer.from(f.snapshot));
+  timestamp.signed.snapshotMeta.verify(asBuffer(f.snapshot));
   const snapshot = Metadata.fromJSON(MetadataKind.Snapshot, parse(f.snapshot));
   trusted.verifyDelegate(MetadataKind.Snapshot, snapshot);
   if (snapshot.signed.version !== timestamp.signed.snapshotMeta.version) fail('snapshot version');
   if (snapshot.signed.isExpired(now)) fail('snapshot expired');
   // 5.6: targets — length and hashes from snapshot, signatures, version, expiry.
   const meta = snapshot.signed.meta['targets.json'] ?? fail('snapshot does not list targets.json');
-  meta.verify(Buffer.from(f.targets));
+  meta.verify(asBuffer(f.targets));
   let targets: Metadata<Targets>;
   if (literal) {
     targets = Metadata.fromJSON(MetadataKind.Targets, parse(f.targets));
