@@ -6,7 +6,7 @@
  * 2. Make every distinct key once (steps/generate-keys.ts makeHeldKey): each custodian's root key, the
  *    shared targets (and held snapshot/timestamp) keys, a repository's own keys; keys the plan names from
  *    an earlier ceremony are found by CKA_ID and fingerprint instead.
- * 3. For each repository, in plan order: Notary root certificates for that GUN (CN = GUN) signed by each
+ * 3. For each repository, in plan order (the next one built and signed while one is written): Notary root certificates for that GUN (CN = GUN) signed by each
  *    custodian's root key on their token; root, targets, snapshot (and TUF timestamp) v1 built, signed and
  *    verified exactly as a one-repository ceremony does (the same steps, run on the repository's own plan
  *    with the shared keys), then verified as a client would (verify-outputs.ts) and written, never over an
@@ -229,13 +229,30 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       const inventoryRecords: InventoryRepositoryRecord[] = [];
       for (const s of ['build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs'] as const) onStep({ step: s, status: 'started' });
       report(`build, sign, verify and write ${plan.repositories.length} repositories…`);
+      // Pipelined by one repository: while a repository's files are written and fsync'd and its transcript
+      // entry appended, the next one is built and signed (the tokens' work and the medium's overlap). The
+      // order is kept — an entry is appended only after its files are durable, entries in plan order — and
+      // a failure in either stops the ceremony after the write in flight has settled.
+      let writing: Promise<void> = Promise.resolve();
       for (const repo of plan.repositories) {
-        const r = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, signing, records, writer });
-        tokenSignatures += r.tokenSignatures;
-        results.push(r.result);
-        inventoryRecords.push(r.inventory);
-        opts.onRepository?.(results.length, plan.repositories.length, repo);
+        let prepared: PreparedRepository;
+        try {
+          prepared = await prepareRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, signing, records, writer });
+        } catch (err) {
+          await writing.catch(() => undefined);
+          throw err;
+        }
+        await writing;
+        writing = writeRepository(prepared, { opts, report, fault, writer }).then((r) => {
+          tokenSignatures += r.tokenSignatures;
+          results.push(r.result);
+          inventoryRecords.push(r.inventory);
+          opts.onRepository?.(results.length, plan.repositories.length, repo);
+        });
+        // Seen when awaited above (or below); this only keeps an early failure from being reported as unhandled.
+        writing.catch(() => undefined);
       }
+      await writing;
       for (const s of ['build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs'] as const) {
         state.steps[s] = { status: 'done', at: now().toISOString() };
         onStep({ step: s, status: 'done' });
@@ -298,8 +315,18 @@ interface OneRepository {
   writer: TranscriptWriter;
 }
 
-/** Build, sign, verify and write one repository with the shared keys; one transcript entry. */
-async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; tokenSignatures: number }> {
+/** A repository built, signed and verified as a client would, not yet written. */
+interface PreparedRepository {
+  repo: PlannedRepository;
+  state: CeremonyState;
+  files: { name: string; bytes: Uint8Array }[];
+  entries: EntryInput[];
+  certificates: { custodian: string; keyId: string; notAfter: string }[];
+  tokenSignatures: number;
+}
+
+/** Build, sign and verify one repository with the shared keys (writeRepository writes it). */
+async function prepareRepository(a: OneRepository): Promise<PreparedRepository> {
   const { repo, opts } = a;
   const plan = repo.plan;
   const notary = plan.profile === 'notary';
@@ -368,7 +395,19 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   await collectSignatures.run(ctx);
   const files = await verifiedOutputs(ctx);
   for (const e of gathered.entries) if (e.token) tokenSignatures += 1;
+  return { repo, state, files, entries: gathered.entries, certificates, tokenSignatures };
+}
 
+/** Write a prepared repository (never over a file) and its one transcript entry. */
+async function writeRepository(
+  prepared: PreparedRepository,
+  a: Pick<OneRepository, 'opts' | 'report' | 'fault' | 'writer'>,
+): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; tokenSignatures: number }> {
+  const { repo, state, files, certificates, tokenSignatures } = prepared;
+  const { opts } = a;
+  const plan = repo.plan;
+  const notary = plan.profile === 'notary';
+  const gathered = { entries: prepared.entries };
   const dir = `${REPOSITORIES_DIR}/${repo.safeName}`;
   // All of a repository's files at once: each still atomic, never over a file, fsync'd before its name
   // appears; the fsyncs together and the folder's once (io/files.ts writeNewFilesAtomic).
