@@ -37,14 +37,41 @@ export async function listingOf(ctx: CeremonyContext, name: string): Promise<Cer
     const s = await ctx.serverKey(record.role as 'snapshot' | 'timestamp');
     return { json: s.json, keyId: s.keyId, key: s.key };
   }
-  const spki = spkiOf(record, name);
   const rootCert = ctx.plan.profile === 'notary' && record.role === 'root';
   if (rootCert && !record.certificate) throw new CeremonyError('CEREMONY_STATE_INVALID', `the Notary root key ${name} has no certificate recorded`, { path: `$.keys.${name}` });
+  const memo = listings.get(record);
+  if (
+    memo &&
+    memo.profile === ctx.plan.profile &&
+    memo.spki === record.spki &&
+    memo.certificate === (rootCert ? record.certificate : undefined) &&
+    memo.listing.keyId === record.keyId &&
+    memo.listing.key.fingerprint === record.fingerprint
+  ) {
+    return memo.listing;
+  }
+  const spki = spkiOf(record, name);
   const listed = listPublicKey(ctx.plan.profile, spki, rootCert ? { certificatePem: record.certificate! } : {});
   if (listed.key.fingerprint !== record.fingerprint || listed.keyId !== record.keyId) {
     throw new CeremonyError('CEREMONY_STATE_INVALID', `the public key recorded for ${name} does not match its recorded fingerprint or key ID`, { path: `$.keys.${name}` });
   }
-  return { json: listed.json, keyId: listed.keyId, key: listed.key };
+  const listing: CeremonyKeyListing = { json: frozen(listed.json), keyId: listed.keyId, key: listed.key };
+  listings.set(record, { profile: ctx.plan.profile, spki: record.spki, certificate: rootCert ? record.certificate : undefined, listing });
+  return listing;
+}
+
+/**
+ * Listings already made from a key record, by the record, with the facts they were made from: root.json is
+ * built twice per ceremony and each signer listed again (issue #17: a thousand repositories listed each
+ * key some fifteen times, each time parsing the certificate and hashing canonical JSON). A record whose
+ * public key, certificate, fingerprint or key ID changed since is listed afresh.
+ */
+const listings = new WeakMap<KeyRecord, { profile: string; spki: string | undefined; certificate: string | undefined; listing: CeremonyKeyListing }>();
+
+/** Shared between callers, so read-only: a caller that edits it gets a TypeError, not another's root.json. */
+function frozen(json: JsonObject): JsonObject {
+  for (const v of Object.values(json)) if (v !== null && typeof v === 'object') Object.freeze(v);
+  return Object.freeze(json);
 }
 
 /**

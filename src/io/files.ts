@@ -3,7 +3,7 @@
  * bytes are read; writes are atomic and never overwrite.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as fsConstants, fstatSync, fsync, linkSync, lstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, fsync, linkSync, lstatSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CeremonyError } from '../errors.js';
@@ -342,7 +342,7 @@ async function writeFileAtomicUnmapped(path: string, data: Uint8Array, opts: { o
  * bytes fsync'd before its name appears, the folder fsync'd after the names appeared — but the fsyncs of
  * the files run together and the folder's runs once (issue #17: a multi-repository ceremony writes four
  * small files per repository, and one writeFileAtomic after another cost a dozen thread-pool round trips
- * and two fsyncs per file). The small calls (open, write, close, link, unlink) are synchronous, as reads of
+ * and two fsyncs per file). The small calls (mkdir, open, write, close, link, unlink) are synchronous, as reads of
  * small files are (readFileCapped): they do not wait on the medium; the fsyncs, which do, stay asynchronous.
  * On a failure no temporary file remains; files already linked stay, as with writeFileAtomic one by one.
  */
@@ -352,7 +352,7 @@ export async function writeNewFilesAtomic(dir: string, files: readonly NamedByte
   }
   let at = dir;
   try {
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     for (const f of files) {
       at = join(dir, f.name);
       let exists = true;
@@ -406,7 +406,12 @@ export async function writeNewFilesAtomic(dir: string, files: readonly NamedByte
       }
     }
     at = dir;
-    await fsyncDir(dir);
+    const dirFd = openSync(dir, fsConstants.O_RDONLY);
+    try {
+      await fsyncFd(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
   } catch (err) {
     // A full disk, a read-only medium, a folder this user may not write: named, not INTERNAL (issue #12).
     throw writeFault(err, at);

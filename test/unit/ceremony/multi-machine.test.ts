@@ -184,4 +184,45 @@ describe('a multi-repository ceremony', () => {
     expect(err.code).toBe('CEREMONY_COMPLETE');
     expect(readdirSync(out).sort()).toEqual(before);
   }, 120_000);
+
+  it('a failure while one repository is written (the next already signed) stops the ceremony: earlier entries kept, nothing after', async () => {
+    const dir = tempDir();
+    const json = planJson(dir, 3, 0);
+    const bytes = new TextEncoder().encode(JSON.stringify(json, null, 2));
+    writeFileSync(join(dir, 'plan.json'), bytes);
+    const any = parseAnyPlan(bytes, { rehearsal: true });
+    if (any.kind !== 'multi') throw new Error('expected a multi plan');
+    const names = any.plan.repositories.map((r) => r.name);
+    const provider = new RehearsalTokenProvider(await openRehearsalTokens({ custodians: ['Alice', 'Bob', 'Carol'] }));
+    const out = join(dir, 'out');
+    const written: string[] = [];
+    try {
+      const err = await refusalAsync(() =>
+        runMultiCeremony({
+          planBytes: bytes,
+          plan: any.plan,
+          planName: 'plan.json',
+          planDir: dir,
+          outDir: out,
+          tokens: provider,
+          softwareKeys: new Map(),
+          now: () => NOW,
+          onRepository: (_done, _total, repo) => void written.push(repo.name),
+          fault: (point) => {
+            if (point === `written:${names[1]}`) throw new CeremonyError('USAGE', 'injected after the second repository was written');
+          },
+        }),
+      );
+      expect(err.code).toBe('USAGE');
+    } finally {
+      await provider.close();
+    }
+    expect(written).toEqual([names[0]]);
+    // The second repository's files were written (the fault came after them); the third's never.
+    expect(readdirSync(join(out, 'repositories')).sort()).toEqual(any.plan.repositories.slice(0, 2).map((r) => r.safeName).sort());
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'transcript.jsonl'))), { allowUnsealed: true });
+    const steps = t.entries.map((e) => e.step);
+    expect(steps.filter((s) => s === 'repository.write')).toHaveLength(1);
+    expect(steps[steps.length - 1]).toBe('ceremony.interrupted');
+  });
 });
