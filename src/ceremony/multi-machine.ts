@@ -34,7 +34,7 @@
  * files it has (their certificates and signatures adopted and checked) and gets the rest.
  */
 import { basename, join } from 'node:path';
-import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
+import { CeremonyError, toErrorShape } from '../errors.js';
 import type { EntryInput, TranscriptWriter } from '../audit/transcript.js';
 import { verifyTranscript } from '../audit/verify.js';
 import { renderTranscriptHtml } from '../audit/render.js';
@@ -42,6 +42,7 @@ import { MAX_TRANSCRIPT_BYTES } from '../audit/schema.js';
 import { createTranscriptFile, resumeTranscriptFile, type AppendOnlyFile } from '../io/append.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { removeAtomicTemps } from '../io/leftover-temps.js';
+import { pathExists } from '../io/bundle-file.js';
 import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 import type { SignatureJson } from '../profiles/profile.js';
 import { sha256Hex } from '../crypto/digest.js';
@@ -194,7 +195,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     if (state.sealed && state.outputs[TRANSCRIPT_HTML]) {
       throw new CeremonyError('CEREMONY_COMPLETE', `the ceremony in ${basename(opts.outDir)} is already complete (transcript sealed, outputs written); nothing was done`, { path: stateFile.path });
     }
-    if (await present(transcriptPath)) {
+    if (await pathExists(transcriptPath)) {
       const t = verifyTranscript(await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES), { allowUnsealed: true });
       if (t.header.planHash !== hash.sha256 || t.header.rehearsal !== rehearsal) {
         throw new CeremonyError('CEREMONY_STATE_MISMATCH', `${TRANSCRIPT_FILE} is the transcript of another plan or kind of run`, { path: transcriptPath });
@@ -357,7 +358,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       // The key inventory: a resumed run keeps the one it wrote (checked against its record when there is one).
       const inventoryPath = join(layout.state, INVENTORY_FILE);
       const inventoryName = inFolder(STATE_DIR, INVENTORY_FILE);
-      if (await present(inventoryPath)) {
+      if (await pathExists(inventoryPath)) {
         const kept = await readFileCapped(inventoryPath, INVENTORY_MAX_BYTES);
         parseInventory(kept, inventoryName);
         if (journal.inventory !== undefined && journal.inventory !== sha256Hex(kept)) {
@@ -400,7 +401,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       const verified = verifyTranscript(bytes, { expectedSealKeyId: sealListed.keyId });
       const html = new TextEncoder().encode(renderTranscriptHtml(verified, { fileName: TRANSCRIPT_FILE }));
       const htmlPath = join(layout.state, TRANSCRIPT_HTML);
-      if (await present(htmlPath)) {
+      if (await pathExists(htmlPath)) {
         const kept = await readFileCapped(htmlPath, MAX_TRANSCRIPT_BYTES * 4);
         if (!Buffer.from(kept).equals(Buffer.from(html))) throw new CeremonyError('OUTPUT_EXISTS', `${TRANSCRIPT_HTML} already exists; refusing to overwrite it`, { path: htmlPath });
       } else {
@@ -431,17 +432,6 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     }
   } finally {
     await file?.close();
-  }
-}
-
-/** Whether a path exists (outputs are checked before they are written or kept). */
-async function present(path: string): Promise<boolean> {
-  try {
-    await assertAbsent([path]);
-    return false;
-  } catch (err) {
-    if (isCeremonyError(err, 'OUTPUT_EXISTS')) return true;
-    throw err;
   }
 }
 
