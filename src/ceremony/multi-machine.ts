@@ -564,22 +564,19 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   const files = await verifiedOutputs(ctx);
   for (const e of gathered.entries) if (e.token && !adoptedSigs.has(`${e.step}:${e.token.keyId}`)) tokenSignatures += 1;
 
-  const outputs: { name: string; sha256: string }[] = [];
+  // Files written before the interruption must be exactly what the adopted signatures rebuild; the others
+  // are written now (an interruption between two of them leaves a subset, each file complete).
   const kept: string[] = [];
   for (const f of files) {
     const before = written.files.get(f.name);
-    if (before) {
-      // Written before the interruption: it must be exactly what the adopted signatures rebuild.
-      if (!Buffer.from(before).equals(Buffer.from(f.bytes))) {
-        throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${f.name}, written before the interruption, is not what this ceremony rebuilds from it; move the folder away to sign it anew`, { path: join(folder, f.name) });
-      }
-      kept.push(f.name);
-    } else {
-      await writeFileAtomic(join(folder, f.name), f.bytes);
-      await a.fault(`written:${repo.name}/${f.name}`);
+    if (!before) continue;
+    if (!Buffer.from(before).equals(Buffer.from(f.bytes))) {
+      throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${f.name}, written before the interruption, is not what this ceremony rebuilds from it; move the folder away to sign it anew`, { path: join(folder, f.name) });
     }
-    outputs.push({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) });
+    kept.push(f.name);
   }
+  for (const f of files.filter((x) => !written.files.has(x.name))) await writeFileAtomic(join(folder, f.name), f.bytes);
+  const outputs = files.map((f) => ({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) }));
   await a.fault(`written:${repo.name}`);
 
   if (!a.journaled) {

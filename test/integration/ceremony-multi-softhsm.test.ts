@@ -281,17 +281,19 @@ describe.skipIf(!existsSync(SOFTHSM))('one key set for many repositories, on thr
     };
     const w = writeCeremony('resumed', plan);
     class Interrupted extends Error {}
-    // Killed (here: a fault thrown) after repository 1's root.json was written, before its targets.json.
+    // Interrupted (a fault thrown) once repository 1 was written, before the transcript recorded it; its
+    // targets.json and snapshot.json removed, as a kill between its files leaves it.
     const interrupted = await cli((io) =>
       runCommand(w.planPath, { bindings: w.bindingsPath, out: w.out }, io, {
         ...runDeps(),
         fault: (p) => {
-          if (p === `written:${guns[0]}/root.json`) throw new Interrupted('interrupted');
+          if (p === `written:${guns[0]}`) throw new Interrupted('interrupted');
         },
       }),
     );
     expect(interrupted.status).not.toBe(0);
     const folder = join(w.out, 'metadata', 'registry.example.com%2Fmulti%2Fresumed-0');
+    for (const n of ['targets.json', 'snapshot.json']) rmSync(join(folder, n));
     expect(readdirSync(folder)).toEqual(['root.json']);
     const rootBefore = readBytes(folder, 'root.json');
     prompts.length = 0;
