@@ -19,8 +19,10 @@ import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/rep
 import { readState } from '../ceremony/state.js';
 import { INVENTORY_FILE, INVENTORY_MAX_BYTES, parseInventory } from '../ceremony/inventory.js';
 import { repositoryOfSafeName } from '../ceremony/repository-names.js';
+import { CeremonyError } from '../errors.js';
 import { parseJsonStrict } from '../json/parse.js';
 import { isDirectory, readFileCapped, readRepositoryDir } from './files.js';
+import { folderEntries } from './folders.js';
 import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
 
 const CEREMONY_MARKERS = ['ceremony-state.json', 'transcript.jsonl'];
@@ -40,9 +42,35 @@ export async function isCeremonyOutput(dir: string): Promise<boolean> {
 export async function metadataDirOf(dir: string): Promise<{ dir: string; source: string; descended: boolean }> {
   const sub = async (name: string): Promise<boolean> => isDirectory(join(dir, name)).catch(() => false);
   if ((await sub(METADATA_DIR)) && ((await sub(STATE_DIR)) || (await sub(SECRET_DIR)))) {
+    await refuseMultiRepositoryOutput(dir);
     return { dir: join(dir, METADATA_DIR), source: `${basename(dir)}/${METADATA_DIR}`, descended: true };
   }
   return { dir, source: basename(dir), descended: false };
+}
+
+/**
+ * A multi-repository ceremony's output (issue #17) holds one folder per repository in metadata/ and no
+ * root.json of its own: it is not one repository, and reading it as one would take each repository's
+ * files for delegated roles. Refused, naming what to give instead.
+ */
+async function refuseMultiRepositoryOutput(dir: string): Promise<void> {
+  const entries = await folderEntries(join(dir, METADATA_DIR));
+  if (entries.some((e) => e.name === 'root.json')) return;
+  const repository = entries.find((e) => !e.file && e.name !== 'targets' && multiRepositoryName(e.name) !== undefined);
+  if (!repository) return;
+  throw new CeremonyError(
+    'UNEXPECTED_FILE',
+    `${basename(dir)} is the output of a multi-repository ceremony, one folder per repository in ${METADATA_DIR}/: give one repository's folder (such as ${basename(dir)}/${METADATA_DIR}/${repository.name}), or bundle each and gather the bundles with \`bundle set\``,
+    { path: join(dir, METADATA_DIR) },
+  );
+}
+
+function multiRepositoryName(safe: string): string | undefined {
+  try {
+    return repositoryOfSafeName(safe);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A ceremony output folder's metadata; a plain metadata folder is read strictly (readRepositoryDir). */
@@ -101,11 +129,7 @@ export async function multiRepositoryNameOf(dir: string): Promise<string | undef
   const parent = dirname(resolve(dir));
   if (basename(parent) !== METADATA_DIR) return undefined;
   if (!(await isDirectory(join(dirname(parent), STATE_DIR)).catch(() => false))) return undefined;
-  try {
-    return repositoryOfSafeName(basename(resolve(dir)));
-  } catch {
-    return undefined;
-  }
+  return multiRepositoryName(basename(resolve(dir)));
 }
 
 /**
