@@ -34,7 +34,7 @@
  * files it has (their certificates and signatures adopted and checked) and gets the rest.
  */
 import { basename, join } from 'node:path';
-import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
+import { CeremonyError, toErrorShape } from '../errors.js';
 import type { EntryInput, TranscriptWriter } from '../audit/transcript.js';
 import { verifyTranscript } from '../audit/verify.js';
 import { renderTranscriptHtml } from '../audit/render.js';
@@ -42,6 +42,7 @@ import { MAX_TRANSCRIPT_BYTES } from '../audit/schema.js';
 import { createTranscriptFile, resumeTranscriptFile, type AppendOnlyFile } from '../io/append.js';
 import { assertAbsent, readFileCapped, writeFileAtomic, writeNewFilesAtomic } from '../io/files.js';
 import { removeAtomicTemps } from '../io/leftover-temps.js';
+import { pathExists } from '../io/bundle-file.js';
 import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 import type { SignatureJson } from '../profiles/profile.js';
 import { sha256Hex } from '../crypto/digest.js';
@@ -194,7 +195,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     if (state.sealed && state.outputs[TRANSCRIPT_HTML]) {
       throw new CeremonyError('CEREMONY_COMPLETE', `the ceremony in ${basename(opts.outDir)} is already complete (transcript sealed, outputs written); nothing was done`, { path: stateFile.path });
     }
-    if (await present(transcriptPath)) {
+    if (await pathExists(transcriptPath)) {
       const t = verifyTranscript(await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES), { allowUnsealed: true });
       if (t.header.planHash !== hash.sha256 || t.header.rehearsal !== rehearsal) {
         throw new CeremonyError('CEREMONY_STATE_MISMATCH', `${TRANSCRIPT_FILE} is the transcript of another plan or kind of run`, { path: transcriptPath });
@@ -357,7 +358,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       // The key inventory: a resumed run keeps the one it wrote (checked against its record when there is one).
       const inventoryPath = join(layout.state, INVENTORY_FILE);
       const inventoryName = inFolder(STATE_DIR, INVENTORY_FILE);
-      if (await present(inventoryPath)) {
+      if (await pathExists(inventoryPath)) {
         const kept = await readFileCapped(inventoryPath, INVENTORY_MAX_BYTES);
         parseInventory(kept, inventoryName);
         if (journal.inventory !== undefined && journal.inventory !== sha256Hex(kept)) {
@@ -400,7 +401,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       const verified = verifyTranscript(bytes, { expectedSealKeyId: sealListed.keyId });
       const html = new TextEncoder().encode(renderTranscriptHtml(verified, { fileName: TRANSCRIPT_FILE }));
       const htmlPath = join(layout.state, TRANSCRIPT_HTML);
-      if (await present(htmlPath)) {
+      if (await pathExists(htmlPath)) {
         const kept = await readFileCapped(htmlPath, MAX_TRANSCRIPT_BYTES * 4);
         if (!Buffer.from(kept).equals(Buffer.from(html))) throw new CeremonyError('OUTPUT_EXISTS', `${TRANSCRIPT_HTML} already exists; refusing to overwrite it`, { path: htmlPath });
       } else {
@@ -431,17 +432,6 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     }
   } finally {
     await file?.close();
-  }
-}
-
-/** Whether a path exists (outputs are checked before they are written or kept). */
-async function present(path: string): Promise<boolean> {
-  try {
-    await assertAbsent([path]);
-    return false;
-  } catch (err) {
-    if (isCeremonyError(err, 'OUTPUT_EXISTS')) return true;
-    throw err;
   }
 }
 
@@ -579,27 +569,23 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   const files = await verifiedOutputs(ctx);
   for (const e of gathered.entries) if (e.token && !adoptedSigs.has(`${e.step}:${e.token.keyId}`)) tokenSignatures += 1;
 
-  const outputs: { name: string; sha256: string }[] = [];
+  // Files written before the interruption must be exactly what the adopted signatures rebuild; the others
+  // are written now (an interruption between two of them leaves a subset, each file complete).
   const kept: string[] = [];
-  const fresh: typeof files = [];
   const rootFile = files.find((f) => f.name === 'root.json');
   for (const f of files) {
     const before = written.files.get(f.name);
-    if (before) {
-      // Written before the interruption: it must be exactly what the adopted signatures rebuild.
-      if (!Buffer.from(before).equals(Buffer.from(f.bytes))) {
-        throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${f.name}, written before the interruption, is not what this ceremony rebuilds from it; move the folder away to sign it anew`, { path: join(folder, f.name) });
-      }
-      kept.push(f.name);
-    } else {
-      fresh.push(f);
+    if (!before) continue;
+    if (!Buffer.from(before).equals(Buffer.from(f.bytes))) {
+      throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${f.name}, written before the interruption, is not what this ceremony rebuilds from it; move the folder away to sign it anew`, { path: join(folder, f.name) });
     }
-    outputs.push({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) });
+    kept.push(f.name);
   }
   // The files not yet written, all at once: each still atomic, never over a file, fsync'd before its name
   // appears; the fsyncs together and the folder's once (io/files.ts writeNewFilesAtomic). The fault point
   // after each name appears is where a crash test stops inside a repository.
-  await writeNewFilesAtomic(folder, fresh, { afterLink: (name) => a.fault(`written:${repo.name}/${name}`) });
+  await writeNewFilesAtomic(folder, files.filter((x) => !written.files.has(x.name)), { afterLink: (name) => a.fault(`written:${repo.name}/${name}`) });
+  const outputs = files.map((f) => ({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) }));
   await a.fault(`written:${repo.name}`);
 
   if (!a.journaled) {

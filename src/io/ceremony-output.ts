@@ -37,6 +37,14 @@ export async function isCeremonyOutput(dir: string): Promise<boolean> {
 // metadataDirOf lives in its own light module (verify and inspect load it without this one's readers).
 export { metadataDirOf } from './metadata-dir.js';
 
+function multiRepositoryName(safe: string): string | undefined {
+  try {
+    return repositoryOfSafeName(safe);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A ceremony output folder's metadata; a plain metadata folder is read strictly (readRepositoryDir). */
 export async function readMetadataFolder(dir: string, caps: SizeCaps = DEFAULT_CAPS): Promise<RepositoryFiles> {
   const resolved = await metadataDirOf(dir);
@@ -93,11 +101,7 @@ export async function multiRepositoryNameOf(dir: string): Promise<string | undef
   const parent = dirname(resolve(dir));
   if (basename(parent) !== METADATA_DIR) return undefined;
   if (!(await isDirectory(join(dirname(parent), STATE_DIR)).catch(() => false))) return undefined;
-  try {
-    return repositoryOfSafeName(basename(resolve(dir)));
-  } catch {
-    return undefined;
-  }
+  return multiRepositoryName(basename(resolve(dir)));
 }
 
 /**

@@ -9,6 +9,8 @@
  * - a later ceremony for a new repository that reuses a custodian's key without naming it is refused
  *   (KEY_LABEL_EXISTS: labels are never reused); naming the key (token serial and label, CKA_ID,
  *   fingerprint from the inventory) works, and the new root lists the same key;
+ * - an interrupted run resumes (a Notary repository half written keeps its root.json) and the real notary
+ *   client lists the resumed repositories, pinned to their root certificate IDs;
  * - `keys --module softhsm2 --inventory …` lists every key on the three tokens with its roles.
  */
 import { execFileSync } from 'node:child_process';
@@ -260,6 +262,57 @@ describe.skipIf(!existsSync(SOFTHSM))('one key set for many repositories, on thr
     const t = verifyTranscript(readBytes(named.out, 'state/transcript.jsonl'), { expectedSealKeyId: summary.sealKeyId });
     expect(t.entries.filter((e) => e.step === 'key.existing')).toHaveLength(3);
     expect(t.entries.filter((e) => e.step === 'key.generate')).toHaveLength(2); // the new targets and snapshot keys
+  }, 600_000);
+
+  it('an interrupted run resumes: a half-written Notary repository keeps its root.json, and the notary client lists it pinned', async () => {
+    const d = join(dir, 'resumed');
+    mkdirSync(d, { recursive: true });
+    const guns = ['registry.example.com/multi/resumed-0', 'registry.example.com/multi/resumed-1'];
+    const plan = {
+      format: 'tuf-ceremony-plan',
+      version: 1,
+      kind: 'root',
+      profile: 'notary',
+      repositories: await Promise.all(guns.map((g, i) => notaryEntry(d, g, i))),
+      custodians: custodians((l) => `r-root-${l}`),
+      root: { threshold: 2, expires: year(10) },
+      targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'r-targets' }, expires: year(3) },
+      snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'r-snapshot' }, expires: year(3) },
+    };
+    const w = writeCeremony('resumed', plan);
+    class Interrupted extends Error {}
+    // Interrupted (a fault thrown) once repository 1 was written, before the transcript recorded it; its
+    // targets.json and snapshot.json removed, as a kill between its files leaves it.
+    const interrupted = await cli((io) =>
+      runCommand(w.planPath, { bindings: w.bindingsPath, out: w.out }, io, {
+        ...runDeps(),
+        fault: (p) => {
+          if (p === `written:${guns[0]}`) throw new Interrupted('interrupted');
+        },
+      }),
+    );
+    expect(interrupted.status).not.toBe(0);
+    const folder = join(w.out, 'metadata', 'registry.example.com%2Fmulti%2Fresumed-0');
+    for (const n of ['targets.json', 'snapshot.json']) rmSync(join(folder, n));
+    expect(readdirSync(folder)).toEqual(['root.json']);
+    const rootBefore = readBytes(folder, 'root.json');
+    prompts.length = 0;
+    const r = await cli((io) => runCommand(w.planPath, { bindings: w.bindingsPath, out: w.out, json: true }, io, runDeps()));
+    expect(r.status, r.err.join('\n')).toBe(0);
+    expect(prompts.sort()).toEqual([...NAMES].sort()); // one PIN per custodian in the resumed run
+    const summary = JSON.parse(r.out.join('')) as MultiJson & { resumed: boolean };
+    expect(summary.resumed).toBe(true);
+    expect(readBytes(folder, 'root.json')).toEqual(rootBefore); // never a second root.json v1
+    const t = verifyTranscript(readBytes(w.out, 'state/transcript.jsonl'), { expectedSealKeyId: summary.sealKeyId });
+    expect(t.entries.filter((e) => e.step === 'ceremony.resume')).toHaveLength(1);
+    for (const repo of summary.repositories) {
+      const files = new Map(['root', 'targets', 'snapshot'].map((role) => [role, readBytes(join(w.out, repo.dir), `${role}.json`)] as const));
+      await publishOk(server.url, repo.name, files);
+      const client = clientInMode('pinned', { serverUrl: server.url, gun: repo.name, dir: mkdtempSync(join(dir, 'notary-resumed-')), rootCertKeyIds: repo.rootKeyIds });
+      const list = await client.ok(['list', repo.name]);
+      expect(parseNotaryList(list.stdout), repo.name).toEqual([]);
+      expect(readBytes(client.metadataDir(repo.name), 'root.json')).toEqual(files.get('root'));
+    }
   }, 600_000);
 
   it('keys lists every key on the three tokens with its roles from the inventory', async () => {

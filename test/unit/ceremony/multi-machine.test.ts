@@ -171,8 +171,11 @@ describe('a multi-repository ceremony', () => {
     const set = await cli(['bundle', 'set', bundles[0]!, '--out', join(dir, 'set.tufbundle'), '--json']);
     expect(set.code, set.err).toBe(0);
     // The ceremony's records are not metadata: the output folder as a whole is not one repository.
-    const whole = await cli(['verify', out, '--root', join(out, result.repositories[0]!.dir, 'root.json')]);
-    expect(whole.code).toBe(1);
+    for (const args of [['verify', out, '--root', join(out, result.repositories[0]!.dir, 'root.json')], ['inspect', out], ['bundle', 'create', out, '--kind', 'trust-bundle', '--out', join(dir, 'whole.tufbundle')]]) {
+      const whole = await cli(args);
+      expect(whole.code, args[0]).toBe(1);
+      expect(whole.err, args[0]).toMatch(/^error\[UNEXPECTED_FILE\]: out is the output of a multi-repository ceremony, one folder per repository in metadata\/: give one repository's folder/);
+    }
   }, 120_000);
 
   it('refuses an output folder that holds a complete ceremony, writing nothing (resume: multi-resume.test.ts)', async () => {

@@ -122,27 +122,30 @@ async function uninterrupted(): Promise<string[]> {
 }
 
 describe('an interrupted multi-repository ceremony resumes', () => {
-  const POINTS: { point: string; nth?: number; before: number; kept?: string }[] = [
+  const POINTS: { point: string; nth?: number; before: number; kept?: string; drop?: string[] }[] = [
     { point: 'after:check-tokens', before: 0 },
     { point: 'after:generate-keys', before: 0 },
     // Repository 2 (app-1) recorded: two repositories done before.
     { point: `recorded:${NOTARY[1]}`, before: 2 },
     // app-2's files written, not yet recorded: adopted, not signed again.
     { point: `written:${NOTARY[2]}`, before: 2, kept: NOTARY[2] },
-    // Between two files of a Notary and of a TUF repository: the written ones kept, the rest signed and written.
-    { point: `written:${NOTARY[0]}/root.json`, before: 0, kept: NOTARY[0] },
-    { point: `written:${TUF[0]}/targets.json`, before: 3, kept: TUF[0] },
+    // Killed between two files of a Notary and of a TUF repository (the files written after it removed, as
+    // such a kill leaves them): the written ones kept, the rest signed and written.
+    { point: `written:${NOTARY[0]}`, before: 0, kept: NOTARY[0], drop: ['targets.json', 'snapshot.json'] },
+    { point: `written:${TUF[0]}`, before: 3, kept: TUF[0], drop: ['snapshot.json', 'timestamp.json'] },
     // The root of the fourth repository half signed: nothing of it written, signed again from the start.
     { point: 'signed:root:root/Alice', nth: 4, before: 3 },
     { point: 'inventory', before: 5 },
     { point: 'sealed', before: 5 },
   ];
 
-  it.each(POINTS)('interrupted at $point', async ({ point, nth, before, kept }) => {
+  it.each(POINTS.map((p) => ({ drop: [] as string[], ...p })))('interrupted at $point, then removed: $drop', async ({ point, nth, before, kept, drop }) => {
     const s = await setup();
     const f = faultAt(point, nth);
     await expect(s.run(f.fault)).rejects.toBeInstanceOf(Interrupted);
     expect(f.hit()).toBe(true);
+    const safe = kept ? s.plan.repositories.find((r) => r.name === kept)!.safeName : '';
+    for (const name of drop) rmSync(join(s.out, 'metadata', safe, name));
     const written = existsSync(s.out) ? filesUnder(s.out) : new Map<string, Uint8Array>();
     const result = await s.run();
     expect(result.resumed).toBe(true);
