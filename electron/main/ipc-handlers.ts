@@ -272,6 +272,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     // --- import (#6): files rebuilt from the parsed data; paths never come from the renderer.
     [CHANNELS.importStatus]: handler(CHANNELS.importStatus, (): ImportSessionView => imp.status()),
     [CHANNELS.importChooseTrustDir]: handler(CHANNELS.importChooseTrustDir, (req): Promise<ImportSessionView> => imp.chooseTrustDir({ layout: req.layout })),
+    [CHANNELS.importChooseInventory]: handler(CHANNELS.importChooseInventory, (req): Promise<ImportSessionView> => imp.chooseInventory({ clear: req.clear })),
     [CHANNELS.importSetPin]: handler(CHANNELS.importSetPin, (req): ImportSessionView =>
       imp.setPin(
         req.pinsFile

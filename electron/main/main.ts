@@ -131,6 +131,13 @@ if (!app.requestSingleInstanceLock()) {
                 layout === 'notary'
                   ? askForFolder('Docker / Notary trust directory (e.g. ~/.docker/trust)', join(app.getPath('home'), '.docker', 'trust'))
                   : askForFolder('TUF client metadata folder (it may not exist yet: choose or create it)', app.getPath('home')),
+              // The key inventory installs are recorded in (issue #17): an existing one, or a new file's name.
+              chooseInventory: async () => {
+                const owner = BrowserWindow.getAllWindows()[0];
+                const options = { title: 'Key inventory to record installed repositories in (key-inventory.json; a new name creates it)', defaultPath: join(app.getPath('documents'), 'key-inventory.json'), filters: [{ name: 'Key inventory', extensions: ['json'] }] };
+                const r = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
+                return r.canceled ? undefined : r.filePath;
+              },
             }),
           ),
           // --- export (#6): bundles go to the folder (USB stick) the person picks here, never a path from the renderer.

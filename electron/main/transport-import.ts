@@ -41,6 +41,7 @@ import type { TrustedVersions, VerifiedRepository } from '../../src/tuf/reposito
 import type {
   ImportBundleView,
   ImportInstalledView,
+  ImportInventoryRequest,
   ImportPinRequest,
   ImportPreviewView,
   ImportQrDecoderView,
@@ -55,6 +56,8 @@ import type {
   NamedFile,
 } from '../shared/api-types.js';
 import { startQrAssembly, type QrAssembly } from './qr-assembly.js';
+import { readInventoryForUpdate, writeInventoryUpdate, type InventoryForUpdate } from '../../src/io/inventory-file.js';
+import { recordInstalledRepository, recordInstalledSet } from '../../src/trust-store/install-inventory.js';
 
 export interface ImportDeps {
   /** Where to install: the app asks with a folder dialog; tests answer a temporary folder. Undefined: cancelled. */
@@ -71,10 +74,12 @@ export interface ImportDeps {
   startQrAssembly(): QrAssembly;
   /** src/io/import-session-file.ts: the install's session transcript, as the CLI's import writes it. */
   recordImportSession: typeof recordImportSession;
+  /** The key inventory to record installs in (a file dialog in the app; a new name creates it). Undefined: cancelled. */
+  chooseInventory(): Promise<string | undefined>;
 }
 
 export function defaultImportDeps(over: Partial<ImportDeps> = {}): ImportDeps {
-  return { chooseTrustDir: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), recordImportSession, ...over };
+  return { chooseTrustDir: async () => undefined, chooseInventory: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), recordImportSession, ...over };
 }
 
 type Pin = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'fingerprint'; sha256: string } | { kind: 'pins'; name: string; sha256: string; pins: Map<string, string> };
@@ -156,6 +161,8 @@ function setRow(profile: TrustLayout, repository: string, verdict?: { ok: true; 
 
 export class ImportSession {
   private trustDir: string | undefined;
+  /** The key inventory installs are recorded in (issue #17 point 5), as `import --inventory` records them. */
+  private inventoryPath: string | undefined;
   private layout: TrustLayout = 'notary';
   private pin: Pin | undefined;
   /** Started on the first QR request (a session that never scans starts no worker). */
@@ -171,6 +178,7 @@ export class ImportSession {
     return {
       layout: this.layout,
       ...(this.trustDir ? { trustDir: this.trustDir } : {}),
+      ...(this.inventoryPath ? { inventory: this.inventoryPath } : {}),
       ...(pin ? { pin: pinView(pin) } : {}),
       qr: this.qrProgress(),
     };
@@ -183,6 +191,21 @@ export class ImportSession {
     const dir = await this.deps.chooseTrustDir(req.layout);
     if (dir) this.trustDir = dir;
     return this.status();
+  }
+
+  /** Ask main for the key inventory (a file dialog), or stop recording in one; cancelling keeps the choice. */
+  async chooseInventory(req: ImportInventoryRequest): Promise<ImportSessionView> {
+    if (req.clear) this.inventoryPath = undefined;
+    else {
+      const path = await this.deps.chooseInventory();
+      if (path) this.inventoryPath = path;
+    }
+    return this.status();
+  }
+
+  /** The chosen inventory, read and checked before anything is installed (a refused one refuses the install). */
+  private async readInventory(): Promise<InventoryForUpdate | undefined> {
+    return this.inventoryPath ? readInventoryForUpdate(this.inventoryPath, { create: true, now: this.deps.now() }) : undefined;
   }
 
   setPin(req: ImportPinRequest): ImportSessionView {
@@ -246,10 +269,17 @@ export class ImportSession {
       now: () => this.deps.now(),
     };
     const layout = options.layout ?? source.bundle?.profile;
+    const inventory = await this.readInventory();
     try {
       const result = await this.deps.importRepository(source, options);
+      if (inventory) {
+        // After the install, as `import --inventory` (src/cli/import.ts): the same record, written only if unchanged since read.
+        const repository = result.gun ?? source.bundle?.repository ?? source.source;
+        recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: options.now });
+        await writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`);
+      }
       const record = session ? await this.deps.recordImportSession(session, result.layout, { single: result }) : undefined;
-      return { ...installedView(result), witnesses: [...witnesses], ...(record && 'path' in record ? { transcript: record.path } : {}) };
+      return { ...installedView(result), witnesses: [...witnesses], ...(record && 'path' in record ? { transcript: record.path } : {}), ...(inventory ? { inventory: inventory.path } : {}) };
     } catch (err) {
       // The core names the lock file it found stale (main's own path, from the trust directory main chose).
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
@@ -273,11 +303,17 @@ export class ImportSession {
       witnesses: [...witnesses],
       now: () => this.deps.now(),
     };
+    const inventory = await this.readInventory();
     try {
       const result = await importRepositorySet(set, options);
+      if (inventory) {
+        // After importRepositorySet returned (the whole set installed): one update, as `import SET --inventory`.
+        recordInstalledSet(inventory.inventory, set, result, options.now);
+        await writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`);
+      }
       const record = await this.deps.recordImportSession(session, result.layout, { set: result });
       const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
-      return { set: { name: set.name, profile: set.profile, folder: result.folder, repositories: rows }, witnesses: [...witnesses], ...('path' in record ? { transcript: record.path } : {}) };
+      return { set: { name: set.name, profile: set.profile, folder: result.folder, repositories: rows }, witnesses: [...witnesses], ...('path' in record ? { transcript: record.path } : {}), ...(inventory ? { inventory: inventory.path } : {}) };
     } catch (err) {
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
       if (err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, set.profile, { refused: err });

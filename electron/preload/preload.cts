@@ -41,7 +41,7 @@ import type {
   RotationReviewRequest,
   RotationSignRequest,
 } from '../shared/api-types.js';
-import type { ImportBundleRequest, ImportPinRequest, ImportQrCameraRequest, ImportQrFrameRequest, ImportTrustDirRequest } from '../shared/api-types.js';
+import type { ImportBundleRequest, ImportInventoryRequest, ImportPinRequest, ImportQrCameraRequest, ImportQrFrameRequest, ImportTrustDirRequest } from '../shared/api-types.js';
 // --- shamir
 import type { ShamirAddCardRequest, ShamirClearSetRequest, ShamirCosignRequest, ShamirRollCallRequest, ShamirVerifyRequest } from '../shared/api-types.js';
 import type { CHANNELS } from '../shared/channels.js';
@@ -79,6 +79,7 @@ const CH: typeof CHANNELS = {
   // --- import, issue #6
   importStatus: 'tufc:import-status',
   importChooseTrustDir: 'tufc:import-choose-trust-dir',
+  importChooseInventory: 'tufc:import-choose-inventory',
   importSetPin: 'tufc:import-set-pin',
   importPreview: 'tufc:import-preview',
   importInstall: 'tufc:import-install',
@@ -141,6 +142,7 @@ const api: TufCeremonyApi = {
   // --- import, issue #6
   importStatus: () => ipcRenderer.invoke(CH.importStatus),
   importChooseTrustDir: (request: ImportTrustDirRequest) => ipcRenderer.invoke(CH.importChooseTrustDir, request),
+  importChooseInventory: (request: ImportInventoryRequest) => ipcRenderer.invoke(CH.importChooseInventory, request),
   importSetPin: (request: ImportPinRequest) => ipcRenderer.invoke(CH.importSetPin, request),
   importPreview: (request: ImportBundleRequest) => ipcRenderer.invoke(CH.importPreview, request),
   importInstall: (request: ImportBundleRequest) => ipcRenderer.invoke(CH.importInstall, request),

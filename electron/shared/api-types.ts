@@ -284,6 +284,8 @@ export interface TufCeremonyApi {
   importStatus(): Promise<IpcResult<ImportSessionView>>;
   /** Main asks for the trust directory (a folder dialog) for this layout; the renderer never names a path. */
   importChooseTrustDir(request: ImportTrustDirRequest): Promise<IpcResult<ImportSessionView>>;
+  /** Choose (main's file dialog) the key inventory installs are recorded in, or `clear` it (issue #17). */
+  importChooseInventory(request: ImportInventoryRequest): Promise<IpcResult<ImportSessionView>>;
   /** Pin the trusted root by file or by fingerprint (neither: the installed root is the pin). */
   importSetPin(request: ImportPinRequest): Promise<IpcResult<ImportSessionView>>;
   /** Decode the bundle and verify it completely as the import would; nothing is written. */
@@ -878,6 +880,11 @@ export interface RotationSignedView {
 
 export type TrustLayoutName = 'notary' | 'tuf';
 
+/** The key inventory an install records what it installed in: chosen by main's dialog, or cleared. */
+export interface ImportInventoryRequest {
+  clear: boolean;
+}
+
 export interface ImportTrustDirRequest {
   /** notary: Docker / Notary trust directory (`<dir>/tuf/<GUN>/metadata/`); tuf: a TUF client metadata folder. */
   layout: TrustLayoutName;
@@ -925,6 +932,8 @@ export interface ImportSessionView {
   layout: TrustLayoutName;
   /** The trust directory main chose; absent until chosen. */
   trustDir?: string;
+  /** The key inventory (key-inventory.json) main chose to record installs in; absent: none is updated. */
+  inventory?: string;
   pin?: { kind: 'file'; name: string; sha256: string } | { kind: 'fingerprint'; sha256: string } | { kind: 'pins'; name: string; sha256: string; repositories: number };
   qr: ImportQrProgressView;
 }
@@ -977,6 +986,8 @@ export interface ImportInstalledView {
   witnesses?: string[];
   /** Install only: the session transcript written for it (the site's sessions folder beside the trust directory). */
   transcript?: string;
+  /** Install only: the key inventory the repository was recorded in. */
+  inventory?: string;
   profile: TrustLayoutName;
   layout: TrustLayoutName;
   /** Notary: the GUN. */
@@ -1044,6 +1055,8 @@ export interface ImportSetRowView {
 export interface ImportSetInstalledView {
   set: ImportSetView & { folder: string };
   witnesses: string[];
+  /** The key inventory every repository of the set was recorded in (one update, after the install). */
+  inventory?: string;
 }
 
 // --- export (#6) --------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ export const CHANNELS = {
   // --- import (#6)
   importStatus: 'tufc:import-status',
   importChooseTrustDir: 'tufc:import-choose-trust-dir',
+  importChooseInventory: 'tufc:import-choose-inventory',
   importSetPin: 'tufc:import-set-pin',
   importPreview: 'tufc:import-preview',
   importInstall: 'tufc:import-install',

@@ -443,6 +443,10 @@ export const ShamirClearSetRequestSchema = z.strictObject({ set: shareSetHandle 
 /** A bundle crossing IPC: the same bound as every other request's bytes (MAX_TOTAL_BYTES); the decoder caps again. */
 export const MAX_IMPORT_BUNDLE_BYTES = MAX_TOTAL_BYTES;
 
+export const ImportInventoryRequestSchema = z.strictObject({
+  clear: z.boolean({ message: 'clear must be true or false' }),
+});
+
 export const ImportTrustDirRequestSchema = z.strictObject({
   layout: z.enum(['notary', 'tuf'], { message: 'layout must be notary or tuf' }),
 });
@@ -552,6 +556,7 @@ export const REQUEST_SCHEMAS = {
   // --- import (#6)
   [CHANNELS.importStatus]: NoPayloadSchema,
   [CHANNELS.importChooseTrustDir]: ImportTrustDirRequestSchema,
+  [CHANNELS.importChooseInventory]: ImportInventoryRequestSchema,
   [CHANNELS.importSetPin]: ImportPinRequestSchema,
   [CHANNELS.importPreview]: ImportBundleRequestSchema,
   [CHANNELS.importInstall]: ImportInstallRequestSchema,

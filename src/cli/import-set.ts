@@ -31,14 +31,8 @@ import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
 import { readFileCapped } from '../io/files.js';
 import { shownOrQuoted } from '../json/fields.js';
-import { importRepositorySet, type SetImportResult } from '../trust-store/install-set.js';
-import { bundleRepositoryFiles } from '../bundle/format.js';
-import type { DecodedRepositorySet } from '../bundle/set.js';
-import { DEFAULT_CAPS } from '../tuf/caps.js';
-import { parseMetadata } from '../tuf/metadata.js';
-import type { Root } from '../tuf/root.js';
-import type { KeyInventory } from '../ceremony/inventory.js';
-import { importedRepositoryRecord, recordImportedRepository } from '../ceremony/inventory-root.js';
+import { importRepositorySet } from '../trust-store/install-set.js';
+import { recordInstalledSet } from '../trust-store/install-inventory.js';
 import { readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
 import { parsePins, PINS_MAX_BYTES } from '../trust-store/pins-file.js';
 import type { Io } from './output.js';
@@ -47,28 +41,6 @@ import type { ImportSessionStart } from '../trust-store/import-session.js';
 import { recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 
 export { looksLikeRepositorySet } from '../bundle/set.js';
-
-/**
- * What a set installed, into `inv`: each repository's root as installed (its bundle's root.json, whose
- * SHA-256 the install recorded in fileHashes) and the other roles' expiries from the files installed with it.
- */
-function recordInstalledSet(inv: KeyInventory, set: DecodedRepositorySet, result: SetImportResult, now: Date): void {
-  const byName = new Map(set.repositories.map((b) => [b.repository, b] as const));
-  for (const e of result.entries) {
-    const files = bundleRepositoryFiles(byName.get(e.repository)!, DEFAULT_CAPS);
-    const parse = <R extends 'root' | 'targets' | 'snapshot' | 'timestamp'>(role: R) => {
-      const b = files[role];
-      return b ? parseMetadata(b, role, { maxBytes: DEFAULT_CAPS[role], source: `${e.repository} ${role}.json`, profile: result.profile }).signed : undefined;
-    };
-    const expires: Partial<Record<'targets' | 'snapshot' | 'timestamp', Date>> = {};
-    for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
-      const md = parse(role);
-      if (md) expires[role] = md.expires;
-    }
-    const sha = e.fileHashes['root.json'] ?? sha256Hex(files.root!);
-    recordImportedRepository(inv, importedRepositoryRecord(e.repository, result.profile, parse('root') as Root, expires, sha), now);
-  }
-}
 
 export async function importSetCommand(bytes: Uint8Array, input: string, opts: { trustDir: string; pins?: string; witnesses?: string[]; json?: boolean; now?: Date; inventory?: string }, io: Io): Promise<number> {
   const set = decodeRepositorySet(bytes, basename(input));

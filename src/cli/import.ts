@@ -41,8 +41,7 @@ import { bundleSetCommand, importSetCommand, looksLikeRepositorySet } from './im
 import { nextBundleDue } from '../status/expiry.js';
 import { readRepositoryInput } from './repository-input.js';
 import { readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
-import { importedRepositoryRecord, recordImportedRepository } from '../ceremony/inventory-root.js';
-import type { Root } from '../tuf/root.js';
+import { recordInstalledRepository } from '../trust-store/install-inventory.js';
 
 export { readRepositoryInput };
 
@@ -153,17 +152,8 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   }
   if (inventory) {
     // After the install: the inventory records what is installed, never runs ahead of it; replaced by rename.
-    const parsed = (role: 'root' | 'targets' | 'snapshot' | 'timestamp') => {
-      const bytes = source.files[role];
-      return bytes ? parseMetadata(bytes, role, { maxBytes: DEFAULT_CAPS[role], source: `${role}.json`, profile: result.profile }).signed : undefined;
-    };
-    const expires: Partial<Record<'targets' | 'snapshot' | 'timestamp', Date>> = {};
-    for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
-      const md = parsed(role);
-      if (md) expires[role] = md.expires;
-    }
     const repository = result.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
-    recordImportedRepository(inventory.inventory, importedRepositoryRecord(repository, result.profile, parsed('root') as Root, expires, result.fileHashes['root.json'] ?? sha256Hex(source.files.root!)), importOpts.now);
+    recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: importOpts.now });
     await writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: import it again with --inventory)`);
   }
   const record = session ? await recordImportSession(session, result.layout, { single: result }) : { warning: 'no session transcript was written' };

@@ -139,6 +139,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   PLAN_INVALID: 'The plan file is not a valid ceremony plan; the path names the field. Nothing was done: correct the plan and have it reviewed again.',
   REPOSITORY_NAME_UNSAFE: 'A repository name cannot be made into a safe folder name (or a folder is not one this tool wrote). Nothing was done: correct the name in the plan.',
   INVENTORY_INVALID: 'The key inventory file is damaged or not one this tool writes; the path names the field.',
+  INVENTORY_CHANGED: 'The key inventory was changed by something else since it was read, so it was not overwritten. Install again to record this change in it.',
   PLAN_INPUT_MISMATCH: 'A key file the plan names is missing, or is not the file that was reviewed (its SHA-256 differs). Open the reviewed file with the plan.',
   BINDINGS_INVALID: 'The site bindings file is not valid, or contradicts the plan (the path names the field).',
   BINDINGS_PLAN_MISMATCH: 'The site bindings were written for another plan: their plan hash is not this plan’s. Use the bindings made for this exact plan.',

@@ -190,6 +190,25 @@ export function ImportScreen() {
                 {session?.trustDir ? 'Choose another trust directory…' : 'Choose the trust directory…'}
               </button>
             </div>
+            <p className="inventory-file" aria-live="polite">
+              {session?.inventory ? (
+                <>
+                  Installed repositories are recorded in the key inventory <code>{session.inventory}</code> (their keys, roles and expiries).
+                </>
+              ) : (
+                'No key inventory: installs are not recorded in one (optional).'
+              )}
+            </p>
+            <div className="buttons">
+              <button type="button" onClick={() => void sessionCall(() => api!.importChooseInventory({ clear: false })).then((ok) => (ok ? again() : undefined))} disabled={busy}>
+                {session?.inventory ? 'Choose another key inventory…' : 'Record in a key inventory…'}
+              </button>
+              {session?.inventory ? (
+                <button type="button" onClick={() => void sessionCall(() => api!.importChooseInventory({ clear: true })).then((ok) => (ok ? again() : undefined))} disabled={busy}>
+                  Do not record in a key inventory
+                </button>
+              ) : null}
+            </div>
         </ControlRow>
         <ControlRow step={2} title="Trusted root">
             <p className="pin-state" aria-live="polite">
@@ -370,6 +389,11 @@ export function ImportScreen() {
             <code>imports.log</code>.
           </p>
           {stage.installed.witnesses.length ? <p>Witnesses: {stage.installed.witnesses.join(', ')}.</p> : null}
+          {stage.installed.inventory ? (
+            <p>
+              Recorded in the key inventory <code>{stage.installed.inventory}</code>.
+            </p>
+          ) : null}
           <SetSummary set={stage.installed.set} verb="installed" />
         </section>
       ) : null}
@@ -387,6 +411,11 @@ export function ImportScreen() {
             {stage.installed.previous ? ` Root was version ${stage.installed.previous.root}.` : ' Nothing was installed there before.'}
           </p>
           {stage.installed.witnesses?.length ? <p>Witnesses: {stage.installed.witnesses.join(', ')}.</p> : null}
+          {stage.installed.inventory ? (
+            <p>
+              Recorded in the key inventory <code>{stage.installed.inventory}</code>.
+            </p>
+          ) : null}
           <InstalledSummary view={stage.installed} verb="installed" />
           {stage.installed.lockNotReleased ? (
             <p className="lock-not-released" role="alert">

@@ -52,6 +52,7 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   // --- import (#6)
   importStatus: 0,
   importChooseTrustDir: 1,
+  importChooseInventory: 1,
   importSetPin: 1,
   importPreview: 1,
   importInstall: 1,

@@ -1,0 +1,117 @@
+/**
+ * The Import screen's key inventory (issue #17 point 5): main chooses the file (a dialog; the renderer
+ * names no path), every install — a single bundle or a whole trust-bundle-set — is recorded in it exactly
+ * as `import --inventory` records it, after the install and only then; a refused install or an inventory
+ * this tool would not write leaves both the trust directory and the inventory as they were.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
+import { defaultImportDeps, ImportSession } from '../../../electron/main/transport-import.js';
+import type { ImportInstalledView, ImportSessionView, ImportSetInstalledView, IpcResult } from '../../../electron/shared/api-types.js';
+import { CHANNELS } from '../../../electron/shared/channels.js';
+import { encodeBundle } from '../../../src/bundle/format.js';
+import { encodeRepositorySet } from '../../../src/bundle/set.js';
+import { parseInventory } from '../../../src/ceremony/inventory.js';
+import { bundleContent, treeHash } from '../../support/trust-tree.js';
+import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+
+const enc = new TextEncoder();
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const nameOf = (i: number): string => `registry.example.com/org/inv-app-${i}`;
+const file = (name: string, bytes: Uint8Array) => ({ name, bytes });
+
+let repos: BuiltRepo[];
+let set: Uint8Array;
+let single: Uint8Array;
+let pins: Record<string, string>;
+
+beforeAll(async () => {
+  repos = [];
+  for (let i = 0; i < 3; i++) repos.push(await buildRepo('notary', { gun: nameOf(i) }));
+  set = encodeRepositorySet(
+    repos.slice(0, 2).map((r, i) => encodeBundle(bundleContent(r, nameOf(i)))),
+    { name: 'two apps', created: new Date() },
+  );
+  single = encodeBundle(bundleContent(repos[2]!, nameOf(2)));
+  pins = Object.fromEntries(repos.map((r, i) => [nameOf(i), sha(r.roots[0]!)]));
+}, 120_000);
+
+function setup(inventory: string) {
+  const work = mkdtempSync(join(tmpdir(), 'tufc-import-inv-ipc-'));
+  const trust = join(work, 'trust');
+  mkdirSync(trust);
+  const h = createIpcHandlers({ importSession: new ImportSession(defaultImportDeps({ chooseTrustDir: async () => trust, chooseInventory: async () => inventory })) });
+  async function call<T>(channel: string, payload?: unknown): Promise<T> {
+    const r = (await h[channel as keyof typeof h](payload)) as IpcResult<T>;
+    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    return r.value;
+  }
+  return { work, trust, h, call };
+}
+
+describe('import session over IPC: the key inventory', () => {
+  it('records a set and then a single bundle in the chosen inventory, each after its install', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-import-inv-'));
+    const inventory = join(dir, 'key-inventory.json');
+    const { call } = setup(inventory);
+    await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+    const s = await call<ImportSessionView>(CHANNELS.importChooseInventory, { clear: false });
+    expect(s.inventory).toBe(inventory);
+    await call(CHANNELS.importSetPin, { pinsFile: file('pins.json', enc.encode(JSON.stringify(pins))) });
+    // The preview writes nothing, the inventory included.
+    await call(CHANNELS.importPreview, { bundle: file('apps.tufbundle', set) });
+    expect(existsSync(inventory)).toBe(false);
+    const installed = await call<ImportSetInstalledView>(CHANNELS.importInstall, { bundle: file('apps.tufbundle', set) });
+    expect(installed.inventory).toBe(inventory);
+    let inv = parseInventory(readFileSync(inventory));
+    expect(inv.repositories.map((r) => [r.repository, r.root.version, r.root.sha256])).toEqual([0, 1].map((i) => [nameOf(i), 1, sha(repos[i]!.roots[0]!)]));
+    const one = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('app.tufbundle', single) });
+    expect(one.inventory).toBe(inventory);
+    inv = parseInventory(readFileSync(inventory));
+    expect(inv.repositories.map((r) => r.repository)).toEqual([nameOf(0), nameOf(1), nameOf(2)]);
+    // Every repository's root keys hold root there (one fingerprint per key, whatever its certificate).
+    expect(inv.keys.filter((k) => k.roles.some((x) => x.role === 'root')).every((k) => k.roles.filter((x) => x.role === 'root').every((x) => x.certificateExpires))).toBe(true);
+    // Cleared: the next install records nothing.
+    const cleared = await call<ImportSessionView>(CHANNELS.importChooseInventory, { clear: true });
+    expect(cleared.inventory).toBeUndefined();
+    const before = readFileSync(inventory);
+    const again = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('app.tufbundle', single) });
+    expect(again.inventory).toBeUndefined();
+    expect(Buffer.from(readFileSync(inventory)).equals(before)).toBe(true);
+  }, 120_000);
+
+  it('a refused install, or an inventory this tool would not write, changes neither the trust directory nor the inventory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-import-inv-bad-'));
+    const inventory = join(dir, 'key-inventory.json');
+    const text = JSON.stringify({ format: 'tuf-ceremony-key-inventory', version: 1, updated: '2026-12-01T00:00:00Z', keys: [{ fingerprint: 'zz' }] });
+    writeFileSync(inventory, text);
+    const { work, h, call } = setup(inventory);
+    await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+    await call(CHANNELS.importChooseInventory, { clear: false });
+    await call(CHANNELS.importSetPin, { pinsFile: file('pins.json', enc.encode(JSON.stringify(pins))) });
+    const before = treeHash(work);
+    const r = (await h[CHANNELS.importInstall]({ bundle: file('apps.tufbundle', set) })) as IpcResult<unknown>;
+    expect(r).toMatchObject({ ok: false, code: 'INVENTORY_INVALID' });
+    expect(treeHash(work)).toBe(before);
+    expect(readFileSync(inventory, 'utf8')).toBe(text);
+    // A good inventory, a set refused (no pins, nothing installed): the inventory byte-identical.
+    const good = enc.encode(JSON.stringify({ format: 'tuf-ceremony-key-inventory', version: 1, updated: '2026-12-01T00:00:00Z', repositories: [], keys: [] }));
+    writeFileSync(inventory, good);
+    await call(CHANNELS.importSetPin, {});
+    const refused = (await h[CHANNELS.importInstall]({ bundle: file('apps.tufbundle', set) })) as IpcResult<unknown>;
+    expect(refused).toMatchObject({ ok: false, code: 'IMPORT_PIN_NOT_FOUND' });
+    expect(Buffer.from(readFileSync(inventory)).equals(Buffer.from(good))).toBe(true);
+  }, 120_000);
+
+  it('the request is checked: clear must be a boolean, nothing else', async () => {
+    const { h } = setup(join(tmpdir(), 'never.json'));
+    for (const payload of [{}, { clear: 'yes' }, { clear: false, path: '/etc/passwd' }]) {
+      const r = (await h[CHANNELS.importChooseInventory](payload)) as IpcResult<unknown>;
+      expect(r.ok, JSON.stringify(payload)).toBe(false);
+    }
+  });
+});
