@@ -619,8 +619,8 @@ async function signerOnToken(request: SigningRequest, req: { module: string; tok
   return { checked, key, ids, part, where };
 }
 
-/** What a part signs, for the confirm step: "releases.json v2", its hash words, and "part 2 of 2" when the request has two. */
-function signsView(request: SigningRequest, part: SigningRequest): RotationSignerCheckView['signs'] {
+/** What a part signs, for the confirm step: "releases.json v2", its hash words, and "part 2 of 2" when the request has two (token or share cards). */
+export function signsView(request: SigningRequest, part: SigningRequest): RotationSignerCheckView['signs'] {
   const file = `${part.delegation?.name ?? part.role}.json`;
   const version = part.targets ? part.targets.next.version : part.root.version;
   const view: RotationSignerCheckView['signs'] = { file, version, digest: digestView(part.payloadSha256) };

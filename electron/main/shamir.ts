@@ -36,7 +36,7 @@
 import { randomBytes } from 'node:crypto';
 import { CeremonyError, isCeremonyError } from '../../src/errors.js';
 import { groupHex, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
-import { keyIdsFor, mergeResponses, signRequestWithShareCards, signerScope, type SigningRequest } from '../../src/rotation/index.js';
+import { keyIdsFor, mergeResponses, partSignedBy, signRequestWithShareCards, signerScope, type SigningRequest } from '../../src/rotation/index.js';
 import { checkCardSet, formatSplitId, parseShareCard, rollCall as coreRollCall, wipeShareCard, withReconstructedKey, type CardSetSummary, type ShareCard } from '../../src/shamir/index.js';
 import type {
   NamedFile,
@@ -50,7 +50,7 @@ import type {
   ShamirSetView,
   ShamirVerifyView,
 } from '../shared/api-types.js';
-import { coSignSessionOf, openRequest, responseFileOf, writeOutWithTranscript, type RotationDeps } from './rotation.js';
+import { coSignSessionOf, openRequest, responseFileOf, signsView, writeOutWithTranscript, type RotationDeps } from './rotation.js';
 import { startCoSignSession } from '../../src/rotation/session-transcripts.js';
 import { fingerprintView } from './tokens.js';
 
@@ -159,15 +159,22 @@ export function rollCall(req: { card: EnteredCard; expected?: ShamirExpectations
 // --- a set of cards, held in main as it is entered ------------------------------------------------------
 
 /** Whose key of the request a fingerprint is, or ROTATION_SIGNER_UNKNOWN (nothing rebuilt). As rotation.ts checkSigner. */
-function signerOf(request: SigningRequest, fingerprint: string, path: string): { name: string; keyids: string[]; from: RotationSignerSide } {
+/**
+ * Whose key the cards rebuild in this request, and the part it signs: the request itself or, for a request
+ * that also revokes tags, the delegated role's file when the targets role does not list the key (partFor,
+ * as the token path's checkSigner) — read from the cards' recorded fingerprint, before anything is rebuilt.
+ */
+function signerOf(request: SigningRequest, fingerprint: string, path: string): NonNullable<ShamirSetView['signer']> {
   const ids = keyIdsFor(request, fingerprint);
   if (ids.length === 0) {
     throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `the share cards are of key ${groupHex(fingerprint.slice(0, SHORT_DIGEST_BYTES * 2))}, which is ${signerScope(request)}: it has nothing to sign here (nothing was rebuilt)`, { path });
   }
-  const expected = request.expectedSigners.filter((s) => ids.includes(s.keyid));
+  const part = partSignedBy(request, fingerprint);
+  // The part's own signers: a key of the revoke-tags part is named by that part, not by targets.json's list.
+  const expected = part.expectedSigners.filter((s) => ids.includes(s.keyid));
   const sides = new Set(expected.map((s) => s.from));
   const from: RotationSignerSide = sides.has('targets') ? 'targets' : sides.has('both') || (sides.has('previous') && sides.has('new')) ? 'both' : sides.has('new') ? 'new' : 'previous';
-  return { name: expected[0]?.name ?? `key ${ids[0]!.slice(0, 8)}`, keyids: ids, from };
+  return { name: expected[0]?.name ?? `key ${ids[0]!.slice(0, 8)}`, keyids: ids, from, signs: signsView(request, part) };
 }
 
 /**
@@ -329,7 +336,9 @@ export class ShareSetStore {
     const cards = this.take(req.set);
     try {
       const request = openRequest(req.request);
-      if (req.confirmedSha256 !== request.payloadSha256) {
+      // A request that also revokes tags has two byte strings to sign (src/rotation/revoke-tags.ts): the
+      // one confirmed must be one of them ...
+      if (req.confirmedSha256 !== request.payloadSha256 && req.confirmedSha256 !== request.revokeTags?.payloadSha256) {
         // As the token path: what was confirmed is not what would be signed.
         throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, SHORT_DIGEST_BYTES * 2))}, not the one confirmed on screen: nothing was signed (no card was used)`, {
           path: '$.confirmedSha256',
@@ -338,12 +347,26 @@ export class ShareSetStore {
       // Before anything is rebuilt: one sound set, enough cards, and a key this request has a use for.
       const set = checkCardSet(cards);
       const signer = signerOf(request, set.fingerprint, '$.set');
+      // ... and the one this key signs, told by the cards' recorded fingerprint: a co-signer who confirmed
+      // the other part's words is refused before the key is rebuilt.
+      if (signer.signs.digest.sha256 !== req.confirmedSha256) {
+        const s = signer.signs;
+        throw new CeremonyError(
+          'ROTATION_REQUEST_TAMPERED',
+          `the share cards are of a key that signs part ${s.part?.index ?? 1} of 2 (${s.file} v${s.version}, short hash ${s.digest.grouped}), not the part whose hash was confirmed on screen: nothing was signed (nothing was rebuilt)`,
+          { path: '$.confirmedSha256' },
+        );
+      }
       // Rebuilt, checked against the cards' fingerprint, signed under every key ID that lists the key and
       // verified in software by the core; the key is wiped when signing settles.
       // The co-sign session transcript, as `tuf-ceremony sign --share-card` writes it: sealed by the rebuilt
       // key before it is wiped (whileSigned); no share is in it.
       const session = await startCoSignSession({ ...coSignSessionOf(req.request, request), signer: signer.name, witnesses: req.witnesses, witnessesLabel: 'witnesses' });
-      const { response, fingerprint } = await this.core.signRequestWithShareCards(request, cards, { name: signer.name, witnesses: req.witnesses, whileSigned: session.whileSigned });
+      const { response, fingerprint } = await this.core.signRequestWithShareCards(request, cards, { name: signer.name, witnesses: req.witnesses, whileSigned: session.whileSigned, confirmedSha256: req.confirmedSha256 });
+      if (response.payloadSha256 !== req.confirmedSha256) {
+        // Checked above before the rebuild; kept as the last word on what was signed.
+        throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'the rebuilt key signed another part of the request than the bytes confirmed on screen: nothing was written', { path: '$.confirmedSha256' });
+      }
       // Checked as the administrator's merge will check it, before it is written.
       const check = mergeResponses(request, [response]);
       // Named after the version being signed: root N+1, or targets N+1 for a targets request.

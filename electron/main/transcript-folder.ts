@@ -90,6 +90,15 @@ export function nodeFolderIo(root: string): TranscriptFolderIo {
   };
 }
 
+/**
+ * A macrotask yield for the listing between two files (listTranscripts' betweenFiles): each transcript is
+ * verified synchronously on this process, so a queued IPC message, paint or timer runs between two of them
+ * rather than after the whole folder (the 128 MiB total cap bounds the whole; this bounds each wait).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Who holds which key, for the screen: one row per key named. */
 export function keyNamesView(holders: { byFingerprint: Map<string, KeyHolder>; byKeyId: Map<string, KeyHolder> }): TranscriptKeyNameView[] {
   const out: TranscriptKeyNameView[] = [];
@@ -155,7 +164,7 @@ export class TranscriptFolders {
       throw new CeremonyError('USAGE', req.from === 'ceremony' ? 'No ceremony has completed in this session, so there is no output folder to list.' : 'No folder was chosen; nothing was listed.');
     }
     const anchor = req.from === 'ceremony' ? this.deps.ceremonySealKey?.() : undefined;
-    const listing = await listTranscripts(nodeFolderIo(folder), { anchorKeys: anchor ? [anchor] : [] });
+    const listing = await listTranscripts(nodeFolderIo(folder), { anchorKeys: anchor ? [anchor] : [], betweenFiles: yieldToEventLoop });
     this.folder = folder;
     this.listing = listing;
     this.anchor = anchor;

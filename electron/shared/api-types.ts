@@ -1244,8 +1244,12 @@ export interface ShamirSetView {
   complete: boolean;
   /** "2 of 3 cards, need 1 more" / "2 of 3 cards: enough to verify the key". */
   status: string;
-  /** With a request: whose key the cards rebuild there. */
-  signer?: { name: string; keyids: string[]; from: RotationSignerSide };
+  /**
+   * With a request: whose key the cards rebuild there, and what that key signs — for a request that also
+   * revokes tags, the part (1 or 2) and its hash words, which the co-signer confirms and sends back as
+   * `confirmedSha256` (as RotationSignerCheckView.signs on the token path).
+   */
+  signer?: { name: string; keyids: string[]; from: RotationSignerSide; signs: RotationSignerCheckView['signs'] };
 }
 
 export interface ShamirVerifyRequest {

@@ -61,6 +61,13 @@ export interface ListTranscriptsOptions {
    * the completed ceremony's own seal key, a seal key the person entered. None: no key is named.
    */
   anchorKeys?: readonly string[];
+  /**
+   * Awaited between two files (before each file after the first). Verification is synchronous and the
+   * injected reads may complete without ever leaving the microtask queue (small files are read
+   * synchronously, src/io/files.ts), so Electron's main process passes a macrotask yield (setImmediate):
+   * a queued IPC message or window event runs between two verifications. Nothing of the walk changes.
+   */
+  betweenFiles?: () => Promise<void>;
 }
 
 /** The total bytes of transcripts one listing reads (8 transcripts at the 16 MiB file cap). */
@@ -225,6 +232,7 @@ export async function listTranscripts(io: TranscriptFolderIo, opts: ListTranscri
   const transcripts: ListedTranscript[] = [];
   const namers: ListedNamer[] = [];
   let seen = 0;
+  let visited = 0;
   let otherFiles = 0;
   let totalBytes = 0;
 
@@ -282,7 +290,10 @@ export async function listTranscripts(io: TranscriptFolderIo, opts: ListTranscri
     for (const e of entries) {
       if (++seen > maxEntries) throw new CeremonyError('INPUT_TOO_LARGE', `the folder holds more than ${maxEntries} files and folders; choose a smaller folder`, { path: rel || '.' });
       const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.kind === 'file') await visitFile(child);
+      if (e.kind === 'file') {
+        if (visited++ > 0) await opts.betweenFiles?.();
+        await visitFile(child);
+      }
       else if (e.kind === 'directory' && depth < maxDepth && e.name !== SECRET_FOLDER && !e.name.startsWith('.')) await walk(child, depth + 1);
     }
   };

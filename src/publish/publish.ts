@@ -14,7 +14,7 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { NotaryServerApi } from './notary-server.js';
-import { newestLocalRoot, planUpload, rolesLosingKeys, type RoleChange, type ServerState, type UploadPlan } from './upload-set.js';
+import { newestLocalRoot, planUpload, type RoleChange, type ServerState, type UploadPlan } from './upload-set.js';
 
 export interface PublishOptions {
   local: RepositoryFiles;
@@ -53,13 +53,12 @@ async function readServer(api: NotaryServerApi, local: RepositoryFiles, pinVersi
   if (t) state.targets = t;
   const s = await api.getMetadata('snapshot.json');
   if (s) state.snapshot = s;
-  // The input's delegated roles, and those the input's targets.json takes keys from (upload-set.ts).
-  const names = new Set(local.delegated.keys());
-  if (t && local.targets) {
-    const parse = (bytes: Uint8Array, source: string) => parseMetadata(bytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source, profile: 'notary' }).signed;
-    for (const role of rolesLosingKeys(parse(t, 'the server’s targets.json'), parse(local.targets, 'targets.json'))) names.add(role);
-  }
-  for (const name of names) {
+  // What vouches for the server's snapshot and targets: the roles a new targets.json takes keys from are
+  // decided from them only once they verify (upload-set.ts, server-targets.ts).
+  const ts = await api.getMetadata('timestamp.json');
+  if (ts) state.timestamp = ts;
+  // The input's delegated roles (whether the server serves a role's file is read from its verified snapshot).
+  for (const name of local.delegated.keys()) {
     const d = await api.getMetadata(`${name}.json`);
     if (d) state.delegated.set(name, d);
   }

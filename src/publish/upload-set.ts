@@ -20,7 +20,10 @@
  *   and `notary witness` re-endorses every one of them, those the old key pushed included (measured in
  *   test/integration/delegations-notary.test.ts). The role's new file comes from a request that also
  *   revokes tags (src/rotation/revoke-tags.ts); to publish targets.json alone anyway — the delegate re-signs
- *   later — the role is named in `withoutDelegated` (`publish --without-delegated ROLE`);
+ *   later — the role is named in `withoutDelegated` (`publish --without-delegated ROLE`). This is decided
+ *   from the server's targets.json only once it verifies from the pin with the timestamp and snapshot that
+ *   vouch for it, and "the server serves the role's file" from that verified snapshot (server-targets.ts);
+ *   an answer that does not verify is PUBLISH_SERVER_UNVERIFIED, never a skipped check;
  * - timestamp.json is never uploaded: notary-server signs timestamps itself.
  *
  * Finally the repository as clients will see it after the upload (the uploaded files over the server's
@@ -35,12 +38,16 @@ import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from 
 import type { Root } from '../tuf/root.js';
 import type { Targets } from '../tuf/targets.js';
 import { verifyRole } from '../tuf/verify.js';
+import { fromServer, verifyServerTargets } from './server-targets.js';
 
 /** What the server serves now (bytes), by upload name: `root`, `targets`, `snapshot`, `targets/releases`. */
 export interface ServerState {
   root?: Uint8Array;
   targets?: Uint8Array;
   snapshot?: Uint8Array;
+  /** The server's timestamp.json: what vouches for its snapshot and targets (server-targets.ts). */
+  timestamp?: Uint8Array;
+  /** The server's files of the input's delegated roles. */
   delegated: Map<string, Uint8Array>;
   /** `N.root.json` the server serves, fetched for the chain from the pin (by N). */
   versionedRoots: Map<number, Uint8Array>;
@@ -163,7 +170,9 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
 
   // Targets and delegated roles.
   const targets = local.targets ? parseMetadata(local.targets, 'targets', { maxBytes: caps.targets, source: 'targets.json', profile: 'notary' }) : undefined;
-  const serverTargets = server.targets ? parseMetadata(server.targets, 'targets', { maxBytes: caps.targets, source: 'the server’s targets.json', profile: 'notary' }) : undefined;
+  const serverTargets = server.targets
+    ? fromServer('the server’s targets.json is not a targets file', () => parseMetadata(server.targets!, 'targets', { maxBytes: caps.targets, source: 'the server’s targets.json', profile: 'notary' }))
+    : undefined;
   if (targets) {
     const c = compare('targets', targets, serverTargets);
     roles.push(c);
@@ -177,10 +186,12 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
     if (c.upload) upload.set(name, bytes);
   }
 
-  // A key taken from a delegated role: the role's new file goes in the same upload (module comment).
+  // A key taken from a delegated role: the role's new file goes in the same upload (module comment),
+  // decided from the server's targets.json and snapshot only once they verify from the pin.
   if (targets && serverTargets && upload.has('targets')) {
-    for (const role of rolesLosingKeys(serverTargets.signed, targets.signed)) {
-      if (upload.has(role) || !server.delegated.has(role) || opts.withoutDelegated?.includes(role)) continue;
+    const trusted = verifyServerTargets({ ...server, versionedRoots: new Map([...server.versionedRoots, ...local.versionedRoots]) }, { pinnedRoot: opts.pinnedRoot, now: opts.now });
+    for (const role of rolesLosingKeys(trusted.targets.signed, targets.signed)) {
+      if (upload.has(role) || !trusted.listed.has(role) || opts.withoutDelegated?.includes(role)) continue;
       throw new CeremonyError(
         'PUBLISH_HALF_SET',
         `targets.json version ${targets.signed.version} takes a key away from ${role}, whose file the server serves, and no newer ${role}.json is in the input: published alone, the tags that file lists stay trusted, or stop verifying until ${role}'s keys re-sign it (notary witness) — which trusts every one of them again, those the old key pushed included. Publish it with ${role}'s new file (merge --out-delegated of a request that also revokes tags), or name the role to publish targets.json alone knowingly`,
@@ -235,7 +246,7 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
   const after: RepositoryFiles = {
     versionedRoots: new Map([...server.versionedRoots, ...local.versionedRoots]),
     root: newRoot.bytes,
-    // The server's files of the input's roles (others, read only for the half-set check above, as before).
+    // The server's files of the input's roles.
     delegated: new Map([...[...server.delegated].filter(([n]) => local.delegated.has(n)), ...[...upload].filter(([n]) => local.delegated.has(n))]),
   };
   const afterTargets = upload.get('targets') ?? server.targets;

@@ -11,7 +11,11 @@
  * - co-sign: root v1 (made with the core) lists a backup key split onto share cards; the administrator's
  *   request (core) replaces Alice; on the Co-sign screen the backup's custodians enter 2 cards (one typed,
  *   one as a file), checked against the request before anything is rebuilt, and sign; the response is
- *   accepted by the core's merge.
+ *   accepted by the core's merge;
+ * - co-sign part 2 of a request that also revokes tags (issue #14) with share cards: the cards' key takes
+ *   CI's place in the releases role; once the cards are checked, the screen says "part 2 of 2" with that
+ *   part's words, signing waits for their confirmation, and the response is over part 2's bytes (before,
+ *   part 1's hash was sent and refused).
  *
  * Finally no file the screens wrote, and no page's HTML (text areas' values included), holds share data
  * (test/support/secret-scan.ts, with a positive control).
@@ -22,12 +26,23 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { shortDigest } from '../../src/crypto/digest-words.js';
-import { buildRotationPayload, buildSigningRequest, mergeResponses, parseSignatureResponse, serializeSigningRequest, type SigningRequest } from '../../src/rotation/index.js';
+import {
+  buildRotationPayload,
+  buildSigningRequest,
+  buildTargetsPayload,
+  buildTargetsSigningRequest,
+  mergeResponses,
+  parseSignatureResponse,
+  serializeSigningRequest,
+  signRequest,
+  type SigningRequest,
+} from '../../src/rotation/index.js';
 import { formatShareCard, formatSplitId, generateAndSplit, splitKey, type ShareCard, type SplitResult } from '../../src/shamir/index.js';
 import { listPublicKey } from '../../src/signers/public-key-json.js';
 import { SoftwareKey } from '../../src/signers/software.js';
 import { scanForSecrets } from '../support/secret-scan.js';
 import { EXPIRES_V2, makeCustodian, rootFixture, type Custodian } from '../unit/rotation/support.js';
+import { fixture as revokeTagsFixture, type Fixture as RevokeTagsFixture } from '../unit/rotation/revoke-tags-support.js';
 import { dataGroups, editGroup, substitute } from '../unit/shamir/support.js';
 import { startSession, type E2eSession } from './support/session.js';
 
@@ -40,6 +55,8 @@ let backupCards: ShareCard[];
 let request: SigningRequest;
 let requestPath: string;
 let backupKeyId: string;
+/** The revoke-tags request whose part 2 (the releases role's file) a key split onto share cards signs. */
+let revoke: { f: RevokeTagsFixture; request: SigningRequest; path: string; cards: ShareCard[]; keyId: string };
 /** Every page's text after each step, scanned for share data at the end. */
 const pages: string[] = [];
 
@@ -65,6 +82,16 @@ beforeAll(async () => {
   request = buildSigningRequest(payload, { repository: 'example.com/shamir/e2e' });
   requestPath = join(dir, 'rotation-request.json');
   writeFileSync(requestPath, serializeSigningRequest(request));
+
+  // "Revoke these tags too": targets v2 gives CI's place in the releases role to a key split onto cards.
+  const f = await revokeTagsFixture('tuf');
+  const relKey = SoftwareKey.generate('ed25519', { label: 'Releases backup' });
+  const relSplit = await relKey.withSecret((secret) => splitKey('ed25519', Uint8Array.from(secret), { threshold: 2, shares: 3, label: 'Releases backup', rehearsal: true }));
+  const relListed = listPublicKey('tuf', relKey.spki);
+  const revokePayload = buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.rel, keys: [{ json: f.ci2.listed.json }, { json: relListed.json, name: 'Rel' }] }] } });
+  const revokeRequest = buildTargetsSigningRequest(revokePayload, { repository: 'example.com/shamir/tags', delegatedFiles: new Map([[f.rel, f.releasesV1]]), revokeTags: { role: f.rel, targets: ['releases/v2.tar.gz'] } });
+  revoke = { f, request: revokeRequest, path: join(dir, 'revoke-request.json'), cards: relSplit.cards, keyId: relListed.keyId };
+  writeFileSync(revoke.path, serializeSigningRequest(revokeRequest));
   session = await startSession({ rotationOutputDir: async () => out });
 });
 
@@ -84,7 +111,7 @@ async function pageSnapshot(page: Page): Promise<string> {
 
 /** The share data lines of every card in play, and their share bytes. */
 function secrets(): { lines: string[]; bytes: Uint8Array[] } {
-  const cards = [...split.cards, ...otherSplit.cards, ...backupCards];
+  const cards = [...split.cards, ...otherSplit.cards, ...backupCards, ...revoke.cards];
   return { lines: cards.flatMap((c) => dataGroups(text(c)).map((g) => g.join(' '))), bytes: cards.map((c) => c.share) };
 }
 
@@ -265,6 +292,47 @@ describe('Co-sign screen: sign with share cards', () => {
     expect(merged.previous.signed).toEqual([backupKeyId]);
     expect(merged.new.signed).toEqual([backupKeyId]);
     expect(merged.waitingFor.map((w) => w.name)).toEqual(['Bob', 'Dave']);
+  });
+
+  test('part 2 of a request that also revokes tags: the cards’ part and its words are shown and confirmed, and part 2’s bytes are signed', async () => {
+    const { page, errors, choose } = await session.open('cosign');
+    await page.getByRole('heading', { level: 1, name: 'Co-sign' }).waitFor();
+    await choose('Signing request…', revoke.path);
+    await page.getByRole('list', { name: 'Changes in plain words' }).waitFor();
+    await page.getByRole('checkbox', { name: /I read the changes above, both parts/ }).check();
+    await page.getByRole('radio', { name: 'Sign with share cards' }).check();
+    await page.getByLabel('Card 1 text').fill(text(revoke.cards[0]!));
+    await page.getByRole('button', { name: 'Add this card' }).click();
+    await page.getByText('1 of 2 cards, need 1 more').waitFor();
+    await page.getByLabel('Card 2 text').fill(text(revoke.cards[2]!));
+    await page.getByRole('button', { name: 'Add this card' }).click();
+    await page.getByText('2 of 2 cards: enough to rebuild the key').waitFor();
+
+    // The part the cards' key signs, with that part's words (not the review's part-1 words): confirmed before signing.
+    const part2 = revoke.request.revokeTags!.payloadSha256;
+    const words = shortDigest(part2).words;
+    const confirmPart = page.getByRole('checkbox', { name: /You sign part 2 of 2: releases\.json v2/ });
+    await confirmPart.waitFor();
+    const label = await page.locator('label', { has: confirmPart }).innerText();
+    expect(label).toContain(words.slice(0, 4).join(' '));
+    expect(label).not.toContain(shortDigest(revoke.request.payloadSha256).words.slice(0, 4).join(' '));
+    await expect(page.getByRole('button', { name: 'Sign with these cards' }).isEnabled()).resolves.toBe(false);
+    await confirmPart.check();
+    pages.push(await pageSnapshot(page));
+    await page.getByRole('button', { name: 'Sign with these cards' }).click();
+    const done = page.getByRole('status').filter({ hasText: 'Signed: response written' });
+    await done.waitFor({ timeout: 60_000 });
+    expect(await done.innerText()).toContain('Signed as Rel with the key rebuilt from share cards (REHEARSAL cards)');
+    pages.push(await pageSnapshot(page));
+    expect(errors).toEqual([]);
+
+    const written = readdirSync(out).filter((n) => n.startsWith('rel.response-') && n.endsWith('.json'));
+    expect(written).toHaveLength(1);
+    const response = parseSignatureResponse(new Uint8Array(readFileSync(join(out, written[0]!))));
+    expect(response.payloadSha256).toBe(part2);
+    expect(response.signatures.map((s) => s.keyid)).toEqual([revoke.keyId]);
+    // With the targets key's part 1, the merge writes both files.
+    expect(mergeResponses(revoke.request, [await signRequest(revoke.request, revoke.f.fx.targets.key), response]).final).toBe(true);
   });
 
   test('secret scan: no file written and no page shown holds share data (positive control first)', () => {

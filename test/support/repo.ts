@@ -183,6 +183,25 @@ export async function buildRepo(profile: ProfileName, opts: BuildOptions = {}): 
   return repo;
 }
 
+/**
+ * What a notary-server holding the snapshot and timestamp keys would serve over `targets` (bytes, signed or
+ * not): a snapshot naming those bytes (and the role's file unless `delegated` is false, and the newest
+ * root), and a timestamp over it — signed by the repository's snapshot key and `timestampKey` (default its
+ * timestamp key), the timestamp expiring at `timestampExpires` (default far ahead).
+ */
+export async function makeServedSet(
+  repo: BuiltRepo,
+  opts: { targets: Uint8Array; delegated?: boolean; timestampExpires?: string; timestampKey?: TestKey },
+): Promise<{ targets: Uint8Array; snapshot: Uint8Array; timestamp: Uint8Array }> {
+  const p = repo.profile;
+  const meta: JsonObject = { [metaKey(p, 'targets')]: metaEntry(p, opts.targets, 1) };
+  if (opts.delegated !== false) meta[metaKey(p, repo.delegationName)] = metaEntry(p, repo.delegated, 1);
+  if (p === 'notary') meta.root = metaEntry(p, repo.roots[repo.roots.length - 1]!, repo.roots.length);
+  const snapshot = await sign(p, { ...common(p, 'snapshot', 1), meta }, repo.keys.snapshot);
+  const timestamp = await sign(p, { ...common(p, 'timestamp', 1, opts.timestampExpires), meta: { [metaKey(p, 'snapshot')]: metaEntry(p, snapshot, 1) } }, [opts.timestampKey ?? repo.keys.timestamp[0]!]);
+  return { targets: opts.targets, snapshot, timestamp };
+}
+
 export function withField(obj: JsonObject, path: (string | number)[], value: JsonValue | undefined): JsonObject {
   const copy = structuredClone(obj) as JsonObject;
   let cur: JsonValue = copy;

@@ -6,8 +6,14 @@
  * signs (the signature verified in software by the core), wipes the key, and writes the response like
  * the token path. The confirmed hash travels with the call, as for tokens. The cards stay in main: this
  * page holds the set's handle and public view only (CardEntry.tsx).
+ *
+ * A request that also revokes tags (issue #14) has two parts, each signed by other keys: once the cards
+ * are checked against the request, main says which part their key signs and that part's hash words (the
+ * set view's `signer.signs`); the co-signer confirms those words, and they are what is sent — as the
+ * token path sends the checked key's part, never the review's part-1 words for a part-2 key.
  */
 import { useState } from 'react';
+import { groupWords } from '../lib/format';
 import type { NamedFile, RotationReviewView, ShamirCosignView, ShamirSetView } from '../../../electron/shared/api-types.js';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
@@ -29,19 +35,26 @@ export function CosignWithCards({ request, review, sideText, witnesses = [] }: P
   const api = ceremonyApi();
   const [set, setSet] = useShareSet();
   const [phase, setPhase] = useState<Phase>({ step: 'entering' });
+  // A two-part request: the words of the part the cards' key signs, confirmed once main has named that part.
+  const [partConfirmed, setPartConfirmed] = useState(false);
+  const part = set?.signer?.signs.part ? set.signer.signs : undefined;
 
   async function sign() {
     if (!set?.complete) return;
     if (!api) return setPhase({ step: 'refused', refusal: NO_BRIDGE });
+    if (part && !partConfirmed) return;
     setPhase({ step: 'signing' });
     try {
-      const r = await api.shamirCosign({ request, confirmedSha256: review.digest.sha256, set: set.set, ...(witnesses.length ? { witnesses } : {}) });
+      // The hash confirmed on screen: the review's words, or for a two-part request the words of the part this key signs.
+      const confirmedSha256 = part ? part.digest.sha256 : review.digest.sha256;
+      const r = await api.shamirCosign({ request, confirmedSha256, set: set.set, ...(witnesses.length ? { witnesses } : {}) });
       setPhase(r.ok ? { step: 'signed', signed: r.value } : { step: 'refused', refusal: r });
     } catch (err) {
       setPhase({ step: 'refused', refusal: unexpected(err) });
     } finally {
       // Used once: main wiped the set whatever the answer.
       setSet(undefined);
+      setPartConfirmed(false);
     }
   }
 
@@ -67,6 +80,7 @@ export function CosignWithCards({ request, review, sideText, witnesses = [] }: P
         disabled={signing}
         onChange={(s) => {
           setSet(s);
+          setPartConfirmed(false);
           setPhase({ step: 'entering' });
         }}
       />
@@ -75,8 +89,16 @@ export function CosignWithCards({ request, review, sideText, witnesses = [] }: P
           These cards are shares of <strong>{set.signer.name}</strong>’s key in {sideText(set.signer.from)}.
         </p>
       ) : null}
+      {part?.part ? (
+        <label className="rotation-confirm">
+          <input type="checkbox" checked={partConfirmed} onChange={(e) => setPartConfirmed(e.currentTarget.checked)} disabled={signing} />
+          <span>
+            You sign part {part.part.index} of {part.part.of}: {part.file} v{part.version}. Its words <strong>{groupWords(part.digest.words)}</strong> (short hash <code>{part.digest.grouped}</code>) match the ones the administrator read out for this part.
+          </span>
+        </label>
+      ) : null}
       <div className="buttons">
-        <button type="button" className="primary" disabled={!set?.complete || signing} onClick={() => void sign()}>
+        <button type="button" className="primary" disabled={!set?.complete || signing || (!!part && !partConfirmed)} onClick={() => void sign()}>
           Sign with these cards
         </button>
       </div>

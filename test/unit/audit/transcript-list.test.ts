@@ -10,6 +10,7 @@ import { listTranscripts, recogniseTranscriptHead, transcriptKindTitle, type Fol
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
 import { HEADER, join, lines, sha, STEPS, writeSample, writeUnsealedSession } from './fixtures.js';
+import { yieldToEventLoop } from '../../../electron/main/transcript-folder.js';
 
 /** A folder in memory: `files` by relative path; `links` are reported as neither file nor folder. */
 function memoryFolder(files: Record<string, Uint8Array>, links: string[] = []): TranscriptFolderIo & { read_: string[] } {
@@ -213,6 +214,39 @@ describe('listTranscripts', () => {
   ])('refuses a folder with %s (%s)', async (_what, opts, code) => {
     const io = memoryFolder({ 'a.jsonl': cosign, 'b.jsonl': cosign, 'c.jsonl': cosign, 'd.jsonl': cosign });
     await expect(listTranscripts(io, opts)).rejects.toMatchObject({ code });
+  });
+
+  test('yields between two files when asked (Electron main: setImmediate), so a queued task runs between two verifications; the listing is the same', async () => {
+    const files = { 'a.jsonl': cosign, 'b.jsonl': cosign, 'c.jsonl': cosign, 'note.txt': enc.encode('not a transcript\n') };
+    /** The reads and the ticks of a task that re-queues itself with setImmediate, in the order they happened. */
+    async function observe(opts: Parameters<typeof listTranscripts>[1]) {
+      const io = memoryFolder(files);
+      const log: string[] = [];
+      const read = io.read;
+      io.read = async (rel, max) => {
+        log.push(`read ${rel}`);
+        return read(rel, max);
+      };
+      let done = false;
+      const tick = () => {
+        if (done) return;
+        log.push('tick');
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const listing = await listTranscripts(io, opts);
+      done = true;
+      // Between two reads (each followed at once by its verification): did the queued task run?
+      const reads = log.flatMap((e, i) => (e.startsWith('read ') ? [i] : []));
+      const ticked = reads.slice(1).map((at, k) => log.slice(reads[k]! + 1, at).includes('tick'));
+      return { listing, ticked };
+    }
+    const plain = await observe({});
+    // Control: an io that never leaves the microtask queue gives the queued task no turn between files.
+    expect(plain.ticked).toEqual([false, false]);
+    const yielding = await observe({ betweenFiles: yieldToEventLoop });
+    expect(yielding.ticked).toEqual([true, true]);
+    expect(yielding.listing).toEqual(plain.listing);
   });
 
   test('stops with INPUT_TOO_LARGE, naming the file, once the transcripts read pass the total cap', async () => {

@@ -8,11 +8,12 @@ import type { ErrorCode } from '../../../src/errors.js';
 import { planUpload, type ServerState } from '../../../src/publish/upload-set.js';
 import type { RepositoryFiles } from '../../../src/tuf/repository.js';
 import { refusal } from '../../support/refusal.js';
-import { buildRepo, GUN, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
+import { buildRepo, GUN, makeServedSet, PAST, rootSigned, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
+import { makeKey } from '../../support/keys.js';
 
 const NOW = new Date();
 const emptyServer = (): ServerState => ({ delegated: new Map(), versionedRoots: new Map() });
-const serverOf = (f: RepositoryFiles): ServerState => ({ ...emptyServer(), root: f.root!, targets: f.targets!, snapshot: f.snapshot!, delegated: new Map(f.delegated) });
+const serverOf = (f: RepositoryFiles): ServerState => ({ ...emptyServer(), root: f.root!, targets: f.targets!, snapshot: f.snapshot!, timestamp: f.timestamp!, delegated: new Map(f.delegated) });
 
 let repo: BuiltRepo;
 let v1: RepositoryFiles;
@@ -76,7 +77,6 @@ describe('the upload set', () => {
     const targetsV2 = await sign('notary', targetsSigned('notary', 2, app, { name: role, keys: newKey }), repo.keys.targets);
     const roleV2 = await sign('notary', targetsSigned('notary', 2, {}), newKey);
     const server = serverOf(v1);
-    delete server.snapshot;
     const base: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map(), root: v1.root!, targets: targetsV2 };
     const plan = (local: RepositoryFiles, withoutDelegated?: string[]) => planUpload({ local, server, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW, ...(withoutDelegated ? { withoutDelegated } : {}) });
     const cases: [string, () => unknown, ErrorCode][] = [
@@ -88,11 +88,84 @@ describe('the upload set', () => {
     expect(refusal(() => plan(base)).message).toContain(`takes a key away from ${role}`);
     expect([...plan({ ...base, delegated: new Map([[role, roleV2]]) }).upload.keys()]).toEqual(['targets', role]);
     expect([...plan(base, [role]).upload.keys()]).toEqual(['targets']);
-    // The server serves no file for the role: no tags to keep or lose.
-    const bare = { ...server, delegated: new Map<string, Uint8Array>() };
+    // The server serves no file for the role (its verified snapshot lists none): no tags to keep or lose.
+    const unlisted = await makeServedSet(repo, { targets: repo.targets, delegated: false });
+    const bare = { ...server, ...unlisted, delegated: new Map<string, Uint8Array>() };
     expect([...planUpload({ local: base, server: bare, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW }).upload.keys()]).toEqual(['targets']);
+    // A 404 for the role's file does not skip the check while the verified snapshot lists it.
+    const notFound = { ...server, delegated: new Map<string, Uint8Array>() };
+    expect(refusal(() => planUpload({ local: base, server: notFound, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW })).code).toBe('PUBLISH_HALF_SET');
     // A key added (none taken away): targets.json alone is fine.
     const added = await sign('notary', targetsSigned('notary', 2, app, { name: role, keys: [...repo.keys.delegate, ...newKey] }), repo.keys.targets);
     expect([...plan({ ...base, targets: added }).upload.keys()]).toEqual(['targets']);
+  });
+});
+
+describe('the server’s targets.json is verified before the delegated-key check decides from it (review B)', () => {
+  it('hostile server answers fail closed with PUBLISH_SERVER_UNVERIFIED, naming the file and the verifier’s own code; none skips the check', async () => {
+    const role = repo.delegationName;
+    const newKey = repo.keys.snapshot;
+    const app = { 'app.tar.gz': new TextEncoder().encode('v3') };
+    // The input: targets v3 takes the delegate's key from the role (the key goes to newKey).
+    const targetsV3 = await sign('notary', targetsSigned('notary', 3, app, { name: role, keys: newKey }), repo.keys.targets);
+    const local: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map(), root: v1.root!, targets: targetsV3 };
+    // What the server really serves: targets v2, the role still with the delegate's key, vouched for by its snapshot and timestamp.
+    const honestTargets = await sign('notary', targetsSigned('notary', 2, {}, { name: role, keys: repo.keys.delegate }), repo.keys.targets);
+    const honest: ServerState = { ...emptyServer(), root: v1.root!, ...(await makeServedSet(repo, { targets: honestTargets })), delegated: new Map([[role, repo.delegated]]) };
+    const plan = (server: ServerState, extra: Partial<Parameters<typeof planUpload>[0]> = {}) => planUpload({ local, server, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW, ...extra });
+    // Positive control: the honest answer verifies, and the check refuses the half set.
+    expect(refusal(() => plan(honest)).code).toBe('PUBLISH_HALF_SET');
+
+    // Forged answers whose targets.json already lacks the delegate's key: trusted, they would skip the check.
+    const noLoss = targetsSigned('notary', 2, {}, { name: role, keys: newKey });
+    const unsigned = new TextEncoder().encode(JSON.stringify({ signed: noLoss, signatures: [] }));
+    const wrongKey = await sign('notary', noLoss, repo.keys.delegate);
+    const older = await sign('notary', targetsSigned('notary', 1, {}, { name: role, keys: newKey }), repo.keys.targets);
+    const olderSet = await makeServedSet(repo, { targets: older, timestampExpires: PAST });
+    const otherTimestampKey = await makeKey('notary', 'ed25519');
+    const cases: [string, Partial<ServerState>, ErrorCode, string][] = [
+      // The server holds the snapshot and timestamp keys (Docker's set): it can vouch for any bytes, the targets key cannot be forged.
+      ['targets.json unsigned, with a snapshot and timestamp over it', await makeServedSet(repo, { targets: unsigned }), 'THRESHOLD_NOT_MET', 'the server’s targets.json $.signatures'],
+      ['targets.json signed by a key the root does not give the targets role', await makeServedSet(repo, { targets: wrongKey }), 'THRESHOLD_NOT_MET', 'the server’s targets.json $.signatures'],
+      ['an older targets.json than the server’s snapshot names (a stale answer)', { targets: older }, 'HASH_MISMATCH', 'the server’s snapshot.json meta for the server’s targets.json'],
+      ['an older set, consistent, with its timestamp expired (replayed)', olderSet, 'EXPIRED', 'the server’s timestamp.json $.signed.expires'],
+      ['targets.json that is not JSON', { targets: new TextEncoder().encode('{"signed": ') }, 'JSON_MALFORMED', ''],
+      ['a timestamp signed by a key the root does not list', await makeServedSet(repo, { targets: honestTargets, timestampKey: otherTimestampKey }), 'THRESHOLD_NOT_MET', 'the server’s timestamp.json $.signatures'],
+      ['no timestamp.json', { timestamp: undefined }, 'META_MISSING', 'the server’s timestamp.json'],
+      ['a snapshot.json that is not the one the timestamp names', { snapshot: olderSet.snapshot }, 'HASH_MISMATCH', 'the server’s timestamp.json meta for the server’s snapshot.json'],
+    ];
+    for (const [what, answer, cause, path] of cases) {
+      const server = { ...honest, ...answer } as ServerState;
+      if ('timestamp' in answer && answer.timestamp === undefined) delete server.timestamp;
+      const err = refusal(() => plan(server));
+      const inner = err.cause as { code?: string } | undefined;
+      expect([what, err.code, inner?.code]).toEqual([what, 'PUBLISH_SERVER_UNVERIFIED', cause]);
+      if (path) expect([what, err.path]).toEqual([what, path]);
+      expect(err.message).toContain(`${cause}:`);
+      // Naming the role does not make an unverified answer acceptable: the roles it loses are unknown.
+      expect([what, refusal(() => plan(server, { withoutDelegated: [role] })).code]).toEqual([what, 'PUBLISH_SERVER_UNVERIFIED']);
+    }
+  });
+
+  it('a server root older than the pin: its files verify under the pinned root’s keys, or the answer is refused (pin the root the server serves)', async () => {
+    const role = repo.delegationName;
+    const newKey = repo.keys.snapshot;
+    const newTargetsKey = await makeKey('notary', 'ecdsa-p256');
+    // Root v2 rotates the targets key; targets v2 (signed by the new key) takes the delegate's key from the role.
+    const rootV2 = await sign('notary', rootSigned('notary', 2, { ...repo.keys, targets: [newTargetsKey] }, { root: 2 }), repo.keys.root.slice(0, 2));
+    const targetsV2 = await sign('notary', targetsSigned('notary', 2, {}, { name: role, keys: newKey }), [newTargetsKey]);
+    const server = serverOf(v1);
+    const local: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map(), root: rootV2, targets: targetsV2 };
+    // The input without 1.root.json pins root v2: the server's targets.json (signed by the old targets key) cannot be verified.
+    const err = refusal(() => planUpload({ local, server, pinnedRoot: rootV2, gun: GUN, now: NOW }));
+    expect([err.code, (err.cause as { code?: string }).code, err.path]).toEqual(['PUBLISH_SERVER_UNVERIFIED', 'THRESHOLD_NOT_MET', 'the server’s targets.json $.signatures']);
+    // With 1.root.json in the input the pin is the server's root: verified, and the check decides (the role's new file is missing).
+    const withV1 = { ...local, versionedRoots: new Map([[1, v1.root!]]) };
+    expect(refusal(() => planUpload({ local: withV1, server, pinnedRoot: v1.root!, gun: GUN, now: NOW })).code).toBe('PUBLISH_HALF_SET');
+    // A server root forked at the pin's version (its own targets key, signed by that key only) is never trusted.
+    const attacker = await makeKey('notary', 'ecdsa-p256');
+    const forkedV1 = await sign('notary', rootSigned('notary', 1, { ...repo.keys, targets: [attacker] }), [attacker]);
+    const forked = refusal(() => planUpload({ local: withV1, server: { ...server, root: forkedV1 }, pinnedRoot: v1.root!, gun: GUN, now: NOW }));
+    expect([forked.code, (forked.cause as { code?: string }).code, forked.path]).toEqual(['PUBLISH_SERVER_UNVERIFIED', 'TRUSTED_ROOT_MISMATCH', 'the server’s root.json']);
   });
 });
