@@ -26,23 +26,13 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { shortDigest } from '../../src/crypto/digest-words.js';
-import {
-  buildRotationPayload,
-  buildSigningRequest,
-  buildTargetsPayload,
-  buildTargetsSigningRequest,
-  mergeResponses,
-  parseSignatureResponse,
-  serializeSigningRequest,
-  signRequest,
-  type SigningRequest,
-} from '../../src/rotation/index.js';
+import { buildRotationPayload, buildSigningRequest, mergeResponses, parseSignatureResponse, serializeSigningRequest, signRequest, type SigningRequest } from '../../src/rotation/index.js';
 import { formatShareCard, formatSplitId, generateAndSplit, splitKey, type ShareCard, type SplitResult } from '../../src/shamir/index.js';
 import { listPublicKey } from '../../src/signers/public-key-json.js';
 import { SoftwareKey } from '../../src/signers/software.js';
 import { scanForSecrets } from '../support/secret-scan.js';
 import { EXPIRES_V2, makeCustodian, rootFixture, type Custodian } from '../unit/rotation/support.js';
-import { fixture as revokeTagsFixture, type Fixture as RevokeTagsFixture } from '../unit/rotation/revoke-tags-support.js';
+import { shareCardPart2Request, type Fixture as RevokeTagsFixture } from '../unit/rotation/revoke-tags-support.js';
 import { dataGroups, editGroup, substitute } from '../unit/shamir/support.js';
 import { startSession, type E2eSession } from './support/session.js';
 
@@ -84,14 +74,8 @@ beforeAll(async () => {
   writeFileSync(requestPath, serializeSigningRequest(request));
 
   // "Revoke these tags too": targets v2 gives CI's place in the releases role to a key split onto cards.
-  const f = await revokeTagsFixture('tuf');
-  const relKey = SoftwareKey.generate('ed25519', { label: 'Releases backup' });
-  const relSplit = await relKey.withSecret((secret) => splitKey('ed25519', Uint8Array.from(secret), { threshold: 2, shares: 3, label: 'Releases backup', rehearsal: true }));
-  const relListed = listPublicKey('tuf', relKey.spki);
-  const revokePayload = buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.rel, keys: [{ json: f.ci2.listed.json }, { json: relListed.json, name: 'Rel' }] }] } });
-  const revokeRequest = buildTargetsSigningRequest(revokePayload, { repository: 'example.com/shamir/tags', delegatedFiles: new Map([[f.rel, f.releasesV1]]), revokeTags: { role: f.rel, targets: ['releases/v2.tar.gz'] } });
-  revoke = { f, request: revokeRequest, path: join(dir, 'revoke-request.json'), cards: relSplit.cards, keyId: relListed.keyId };
-  writeFileSync(revoke.path, serializeSigningRequest(revokeRequest));
+  revoke = { ...(await shareCardPart2Request('example.com/shamir/tags')), path: join(dir, 'revoke-request.json') };
+  writeFileSync(revoke.path, serializeSigningRequest(revoke.request));
   session = await startSession({ rotationOutputDir: async () => out });
 });
 

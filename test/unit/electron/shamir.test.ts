@@ -21,18 +21,7 @@ import { ShareSetStore, takeCard, type ShareSetCore } from '../../../electron/ma
 import type { IpcResult, ShamirClearView, ShamirCosignView, ShamirRollCallView, ShamirSetView, ShamirVerifyView } from '../../../electron/shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../../../electron/shared/channels.js';
 import { MAX_SHARE_CARD_BYTES } from '../../../electron/shared/schemas.js';
-import {
-  buildRotationPayload,
-  buildSigningRequest,
-  buildTargetsPayload,
-  buildTargetsSigningRequest,
-  mergeResponses,
-  parseSignatureResponse,
-  serializeSigningRequest,
-  signRequest,
-  signRequestWithShareCards,
-  type SigningRequest,
-} from '../../../src/rotation/index.js';
+import { buildRotationPayload, buildSigningRequest, mergeResponses, parseSignatureResponse, serializeSigningRequest, signRequest, signRequestWithShareCards, type SigningRequest } from '../../../src/rotation/index.js';
 import { formatShareCard, formatSplitId, generateAndSplit, makeShareCard, splitKey, withReconstructedKey, type ShareCard, type SplitResult } from '../../../src/shamir/index.js';
 import { listPublicKey } from '../../../src/signers/public-key-json.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
@@ -41,7 +30,7 @@ import { verifyTranscript } from '../../../src/audit/verify.js';
 import { sha256Hex } from '../../../src/crypto/digest.js';
 import { dataGroups, editGroup, substitute } from '../shamir/support.js';
 import { EXPIRES_V2, makeCustodian, rootFixture, type Custodian } from '../rotation/support.js';
-import { fixture as revokeTagsFixture } from '../rotation/revoke-tags-support.js';
+import { shareCardPart2Request } from '../rotation/revoke-tags-support.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -445,15 +434,10 @@ describe('co-sign with share cards', () => {
 
 describe('co-sign part 2 of a request that also revokes tags, with share cards (issue #14)', () => {
   it("the set names part 2 and its hash words; part 1's words are refused before anything is rebuilt; part 2's are signed and merge with part 1", async () => {
-    const f = await revokeTagsFixture('tuf');
     // A key split onto share cards takes CI's place in the releases role: a part-2 signer.
-    const relKey = SoftwareKey.generate('ed25519', { label: 'Releases backup' });
-    const relSplit = await relKey.withSecret((secret) => splitKey('ed25519', Uint8Array.from(secret), { threshold: 2, shares: 3, label: 'Releases backup', rehearsal: true }));
-    moreCards.push(...relSplit.cards);
-    const relCards = relSplit.cards.map(formatShareCard);
-    const relListed = listPublicKey('tuf', relKey.spki);
-    const payload = buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.rel, keys: [{ json: f.ci2.listed.json }, { json: relListed.json, name: 'Rel' }] }] } });
-    const built = buildTargetsSigningRequest(payload, { repository: 'example.com/tags', delegatedFiles: new Map([[f.rel, f.releasesV1]]), revokeTags: { role: f.rel, targets: ['releases/v2.tar.gz'] } });
+    const { f, request: built, cards, keyId } = await shareCardPart2Request('example.com/tags');
+    moreCards.push(...cards);
+    const relCards = cards.map(formatShareCard);
     const bytes = serializeSigningRequest(built);
     const revokeReq = () => ({ name: 'revoke.request.json', bytes: Uint8Array.from(bytes) });
     const part1 = built.payloadSha256;
@@ -462,7 +446,7 @@ describe('co-sign part 2 of a request that also revokes tags, with share cards (
 
     // The set, checked against the request, says which part its key signs and that part's words (as a token's check does).
     const first = await setOf([typed(relCards[0]!), typed(relCards[1]!)], revokeReq());
-    expect(first.signer).toMatchObject({ name: 'Rel', keyids: [relListed.keyId], signs: { file: 'releases.json', version: 2, part: { index: 2, of: 2 } } });
+    expect(first.signer).toMatchObject({ name: 'Rel', keyids: [keyId], signs: { file: 'releases.json', version: 2, part: { index: 2, of: 2 } } });
     expect(first.signer!.signs.digest.sha256).toBe(part2);
     expect(first.signer!.signs.digest.words.length).toBeGreaterThan(0);
 
@@ -482,7 +466,7 @@ describe('co-sign part 2 of a request that also revokes tags, with share cards (
     const again = await setOf([typed(relCards[2]!), typed(relCards[0]!)], revokeReq());
     const signed = await ok<ShamirCosignView>(CHANNELS.shamirCosign, { set: again.set, request: revokeReq(), confirmedSha256: again.signer!.signs.digest.sha256 });
     expect(rebuilt.sign).toBe(signs + 1);
-    expect(signed.keyids).toEqual([relListed.keyId]);
+    expect(signed.keyids).toEqual([keyId]);
     const response = parseSignatureResponse(new Uint8Array(readFileSync(signed.written.path)));
     expect(response.payloadSha256).toBe(part2);
     const merged = mergeResponses(built, [await signRequest(built, f.fx.targets.key), response]);

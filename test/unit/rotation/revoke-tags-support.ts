@@ -4,7 +4,11 @@ import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
-import { EXPIRES_V1, makeRoleKey, rootFixture, type Custodian, type RootFixture } from './support.js';
+import { buildTargetsPayload, buildTargetsSigningRequest, type SigningRequest } from '../../../src/rotation/index.js';
+import { splitKey, type ShareCard } from '../../../src/shamir/index.js';
+import { listPublicKey } from '../../../src/signers/public-key-json.js';
+import { SoftwareKey } from '../../../src/signers/software.js';
+import { EXPIRES_V1, EXPIRES_V2, makeRoleKey, rootFixture, type Custodian, type RootFixture } from './support.js';
 
 const enc = new TextEncoder();
 
@@ -41,3 +45,17 @@ export async function fixture(profile: ProfileName): Promise<Fixture> {
   return { fx, profile, ci, ci2, rel, v2, targetsV1: await signAs(profile, targets, [fx.targets]), releasesV1: await signAs(profile, releases, [ci]) };
 }
 
+
+/**
+ * A TUF request that re-keys the role (CI's place goes to "Rel", a key split 2 of 3 onto rehearsal share
+ * cards) and revokes the leaked tag: part 2 (the role's file v2) is Rel's to sign with the cards.
+ */
+export async function shareCardPart2Request(repository: string): Promise<{ f: Fixture; request: SigningRequest; cards: ShareCard[]; keyId: string }> {
+  const f = await fixture('tuf');
+  const relKey = SoftwareKey.generate('ed25519', { label: 'Releases backup' });
+  const split = await relKey.withSecret((secret) => splitKey('ed25519', Uint8Array.from(secret), { threshold: 2, shares: 3, label: 'Releases backup', rehearsal: true }));
+  const listed = listPublicKey('tuf', relKey.spki);
+  const payload = buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.rel, keys: [{ json: f.ci2.listed.json }, { json: listed.json, name: 'Rel' }] }] } });
+  const request = buildTargetsSigningRequest(payload, { repository, delegatedFiles: new Map([[f.rel, f.releasesV1]]), revokeTags: { role: f.rel, targets: ['releases/v2.tar.gz'] } });
+  return { f, request, cards: split.cards, keyId: listed.keyId };
+}
