@@ -23,12 +23,12 @@ import { CeremonyError } from '../errors.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { INVENTORY_FILE, INVENTORY_MAX_BYTES, emptyInventory, inventoryBytes, parseInventory, type KeyInventory } from '../ceremony/inventory.js';
 import { isCeremonyError } from '../errors.js';
-import { readFileCapped, writeFileAtomic } from './files.js';
+import { isDirectory, readFileCapped, writeFileAtomic } from './files.js';
 import { lstat, readdir } from 'node:fs/promises';
 import { repositoryOfSafeName } from '../ceremony/repository-names.js';
-import { METADATA_DIR } from '../ceremony/layout.js';
+import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
-import { isCeremonyOutput, metadataDirOf } from './ceremony-output.js';
+import { isCeremonyOutput } from './ceremony-output.js';
 
 export const INVENTORY_ENV = 'TUF_CEREMONY_INVENTORY';
 
@@ -142,10 +142,12 @@ export async function readCeremonyRoots(dir: string): Promise<CeremonyRoot[]> {
     if (!(await present(path))) return;
     out.push({ path, ...(repository ? { repository } : {}), bytes: await readFileCapped(path, DEFAULT_CAPS.root) });
   };
-  const meta = await metadataDirOf(dir);
-  if (!meta.descended) return out;
-  await one(join(meta.dir, 'root.json'));
-  const repos = meta.dir;
+  // A ceremony output folder only (metadata/ beside state/ or secret/, as metadataDirOf tells it), read
+  // here without metadataDirOf, which refuses a multi-repository output as one repository's metadata.
+  const repos = join(dir, METADATA_DIR);
+  const folder = async (p: string): Promise<boolean> => isDirectory(p).catch(() => false);
+  if (!(await folder(repos)) || !((await folder(join(dir, STATE_DIR))) || (await folder(join(dir, SECRET_DIR))))) return out;
+  await one(join(repos, 'root.json'));
   let names: string[] = [];
   try {
     names = (await readdir(repos, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();

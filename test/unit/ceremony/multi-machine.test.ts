@@ -188,7 +188,7 @@ describe('a multi-repository ceremony', () => {
     expect(readdirSync(out).sort()).toEqual(before);
   }, 120_000);
 
-  it('a failure while one repository is written (the next already signed) stops the ceremony: earlier entries kept, nothing after', async () => {
+  it('a failure right after a repository is written stops the ceremony: earlier entries kept, nothing after', async () => {
     const dir = tempDir();
     const json = planJson(dir, 3, 0);
     const bytes = new TextEncoder().encode(JSON.stringify(json, null, 2));
@@ -222,8 +222,8 @@ describe('a multi-repository ceremony', () => {
     }
     expect(written).toEqual([names[0]]);
     // The second repository's files were written (the fault came after them); the third's never.
-    expect(readdirSync(join(out, 'repositories')).sort()).toEqual(any.plan.repositories.slice(0, 2).map((r) => r.safeName).sort());
-    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'transcript.jsonl'))), { allowUnsealed: true });
+    expect(readdirSync(join(out, 'metadata')).sort()).toEqual(any.plan.repositories.slice(0, 2).map((r) => r.safeName).sort());
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(out, 'state', 'transcript.jsonl'))), { allowUnsealed: true });
     const steps = t.entries.map((e) => e.step);
     expect(steps.filter((s) => s === 'repository.write')).toHaveLength(1);
     expect(steps[steps.length - 1]).toBe('ceremony.interrupted');

@@ -218,10 +218,10 @@ describe('merge of a batch request --inventory; status of a root the inventory d
     expect(JSON.parse(o.out.join('\n'))).toMatchObject({ inventory: join(out, 'state', 'key-inventory.json'), inventorySource: 'option', freshness: [] });
     // status of a repository folder of that ceremony output finds the same inventory on its own, and says so.
     const st = captureIo();
-    await runCli(['status', join(out, 'repositories', safeRepositoryName(REPOS[0]!)), '--json'], st.io);
+    await runCli(['status', join(out, 'metadata', safeRepositoryName(REPOS[0]!)), '--json'], st.io);
     expect(JSON.parse(st.out.join('\n')).inventory).toMatchObject({ path: join(out, 'state', 'key-inventory.json'), source: 'ceremony-output', freshness: { repository: REPOS[0], state: 'stale' } });
     const sh = captureIo();
-    await runCli(['status', join(out, 'repositories', safeRepositoryName(REPOS[1]!))], sh.io);
+    await runCli(['status', join(out, 'metadata', safeRepositoryName(REPOS[1]!))], sh.io);
     expect(sh.out.join('\n')).toContain(`keys (from the inventory ${join(out, 'state', 'key-inventory.json')}, found in the ceremony output folder):`);
     expect(sh.err.join('\n')).not.toContain('stale');
     // A folder with no inventory, nothing named: refused, not silently empty.
