@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   CERTIFICATE_VALIDITY_MISMATCH: { cls: 'refused', what: 'a renewed Notary root certificate is not valid exactly from and until the dates its certificate request asked for' },
   CERTIFICATES_INCOMPLETE: { cls: 'refused', what: 'a certificate renewal cannot build the new root yet: a certificate the request renews has not come back' },
   CERTIFICATE_SIGNATURE_INVALID: { cls: 'refused', what: 'a renewed Notary root certificate is not signed by the key it certifies' },
+  CERTIFICATE_SHARE_CARDS_UNSUPPORTED: { cls: 'refused', what: 'a key held on share cards cannot issue its renewed Notary root certificate in the app (the CLI `sign --share-card` can)' },
   // --- TUF client workflow (TUF 5.3–5.6) ---
   ROOT_VERSION_SKIPPED: { cls: 'refused', what: 'a root version is not exactly the previous one plus 1' },
   ROOT_NOT_SIGNED_BY_PREVIOUS: { cls: 'refused', what: 'a new root lacks a threshold of the previous root keys (TUF 5.3.4)' },

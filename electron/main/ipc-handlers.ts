@@ -44,6 +44,8 @@ import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
 import type { TokenModuleChoiceView } from '../shared/api-types.js';
 // --- rotation (#5)
 import * as rotation from './rotation.js';
+import * as certificates from './cosign-certificate.js';
+import type { CertificateReviewView, CertificateSignedView, CertificateSignerCheckView } from '../shared/api-types.js';
 // --- import (#6)
 import type { ImportInstalledView, ImportPreviewView, ImportQrCameraView, ImportQrDecoderView, ImportQrFrameView, ImportQrProgressView, ImportSessionView, ImportSetInstalledView, ImportStaleLockView } from '../shared/api-types.js';
 import { defaultImportDeps, ImportSession } from './transport-import.js';
@@ -317,6 +319,18 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       const { request, token, keyLabel, confirmedSha256 } = req;
       (req as { pin?: string }).pin = undefined;
       return rotation.sign({ request, module, token, keyLabel, confirmedSha256, pin, ...(req.witnesses ? { witnesses: req.witnesses } : {}) }, rot);
+    }),
+    // --- certificate co-sign (#14): a Notary root certificate request; the PIN as for rotationSign.
+    [CHANNELS.certificateReview]: handler(CHANNELS.certificateReview, (req): CertificateReviewView => certificates.review({ request: req.request })),
+    [CHANNELS.certificateCheckSigner]: handler(CHANNELS.certificateCheckSigner, (req): Promise<CertificateSignerCheckView> =>
+      certificates.checkSigner({ request: req.request, module: mod(req.module), token: req.token, keyLabel: req.keyLabel }, rot),
+    ),
+    [CHANNELS.certificateSign]: handler(CHANNELS.certificateSign, (req): Promise<CertificateSignedView> => {
+      const module = mod(req.module);
+      const pin = pinBytes(req.pin);
+      const { request, token, keyLabel, confirmedSha256 } = req;
+      (req as { pin?: string }).pin = undefined;
+      return certificates.sign({ request, module, token, keyLabel, confirmedSha256, pin, ...(req.witnesses ? { witnesses: req.witnesses } : {}) }, rot);
     }),
     // --- shamir: a card becomes bytes at once (shamir.takeCard; a typed string cannot be wiped, only let go
     // of) and goes into the set main holds; the set is used once by verify / cosign and wiped whatever happens.

@@ -120,7 +120,7 @@ function prefixed(err: CeremonyError, source: string): CeremonyError {
   return new CeremonyError(err.code, `${source}: ${message}`, { ...(err.path ? { path: err.path } : {}), cause: err });
 }
 
-function withSource<T>(source: string, run: () => T): T {
+export function withSource<T>(source: string, run: () => T): T {
   try {
     return run();
   } catch (err) {
@@ -431,7 +431,7 @@ export function keyFromFile(req: { profile: ProfileName; key: NamedFile }): Rota
 }
 
 /** A PinSource over PIN bytes: a fresh copy per call (zeroed by the login), every copy zeroed by `wipe`. */
-function pinSourceOf(pin: Uint8Array): { source: PinSource; wipe(): void } {
+export function pinSourceOf(pin: Uint8Array): { source: PinSource; wipe(): void } {
   const copies: Uint8Array[] = [];
   return {
     source: async () => {

@@ -11,6 +11,9 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import type {
   CeremonyCancelPinRequest,
+  CertificateCheckSignerRequest,
+  CertificateReviewRequest,
+  CertificateSignRequest,
   CeremonyLoadRequest,
   CeremonyManagementKeyRequest,
   CeremonyPinRequest,
@@ -98,6 +101,10 @@ const CH: typeof CHANNELS = {
   rotationReview: 'tufc:rotation-review',
   rotationCheckSigner: 'tufc:rotation-check-signer',
   rotationSign: 'tufc:rotation-sign',
+  // --- certificate co-sign (#14)
+  certificateReview: 'tufc:certificate-review',
+  certificateCheckSigner: 'tufc:certificate-check-signer',
+  certificateSign: 'tufc:certificate-sign',
   // --- shamir
   shamirRollCall: 'tufc:shamir-roll-call',
   shamirAddCard: 'tufc:shamir-add-card',
@@ -163,6 +170,10 @@ const api: TufCeremonyApi = {
   rotationCheckSigner: (request: RotationCheckSignerRequest) => ipcRenderer.invoke(CH.rotationCheckSigner, request),
   // One PIN for one signing: passed through as it is, never kept, logged or copied here.
   rotationSign: (request: RotationSignRequest) => ipcRenderer.invoke(CH.rotationSign, request),
+  // --- certificate co-sign (#14): one PIN for one certificate, passed through as it is, never kept, logged or copied here.
+  certificateReview: (request: CertificateReviewRequest) => ipcRenderer.invoke(CH.certificateReview, request),
+  certificateCheckSigner: (request: CertificateCheckSignerRequest) => ipcRenderer.invoke(CH.certificateCheckSigner, request),
+  certificateSign: (request: CertificateSignRequest) => ipcRenderer.invoke(CH.certificateSign, request),
   // --- shamir: share card text passed through as it is, never kept, logged or copied here; main holds the cards.
   shamirRollCall: (request: ShamirRollCallRequest) => ipcRenderer.invoke(CH.shamirRollCall, request),
   shamirAddCard: (request: ShamirAddCardRequest) => ipcRenderer.invoke(CH.shamirAddCard, request),

@@ -324,6 +324,10 @@ export interface TufCeremonyApi {
   rotationCheckSigner(request: RotationCheckSignerRequest): Promise<IpcResult<RotationSignerCheckView>>;
   /** Co-signer: log in, sign, verify, write the response. */
   rotationSign(request: RotationSignRequest): Promise<IpcResult<RotationSignedView>>;
+  /** A Notary root certificate request (#14): its review, the key check (no PIN), and the token issuing the certificate. */
+  certificateReview(request: CertificateReviewRequest): Promise<IpcResult<CertificateReviewView>>;
+  certificateCheckSigner(request: CertificateCheckSignerRequest): Promise<IpcResult<CertificateSignerCheckView>>;
+  certificateSign(request: CertificateSignRequest): Promise<IpcResult<CertificateSignedView>>;
   // --- shamir
   /** Roll-call: check one card (checksums, version, expected split and key) without rebuilding anything. */
   shamirRollCall(request: ShamirRollCallRequest): Promise<IpcResult<ShamirRollCallView>>;
@@ -873,6 +877,78 @@ export interface RotationSignedView {
   keyids: string[];
   /** This response alone, merged as the administrator will: "1 of 2 old keys …". */
   status: string;
+  rehearsal: boolean;
+}
+
+// --- certificate co-sign (#14) --------------------------------------------------------------------------
+
+/**
+ * A Notary root certificate request (src/rotation/certificate-request.ts), reviewed on the Co-sign screen:
+ * each listed custodian's token issues a fresh certificate for the same key; nothing is signed for root.json.
+ */
+export interface CertificateReviewView {
+  requestId: string;
+  repository: string;
+  fromVersion: number;
+  toVersion: number;
+  /** Root N's expiry and root N+1's, as written in them. */
+  expires: { from: string; to: string };
+  /** The validity every renewed certificate must have, exactly. */
+  validity: { notBefore: string; notAfter: string };
+  /** The keys whose certificates are renewed: who holds each, its fingerprint, when its current certificate ends. */
+  certificates: { keyid: string; name: string; fingerprint: FingerprintView; currentNotAfter: string }[];
+  /** Root keys whose certificates this request does NOT renew. */
+  notRenewed: { keyid: string; currentNotAfter?: string }[];
+  /** The request ID: its short hash as hex and words, read aloud and confirmed. */
+  digest: { sha256: string; hex: string; grouped: string; words: string[] };
+  /** The CLI's review, line by line. */
+  lines: string[];
+}
+
+export interface CertificateReviewRequest {
+  request: NamedFile;
+}
+
+export interface CertificateCheckSignerRequest {
+  request: NamedFile;
+  module: ModuleRef;
+  token: TokenRefView;
+  keyLabel: string;
+}
+
+/** The chosen token holds a key whose certificate the request renews: shown before the PIN is asked. */
+export interface CertificateSignerCheckView {
+  token: TokenView;
+  key: TokenKeyView;
+  /** The custodian the request names for this key, and the key's current ID (its current certificate's). */
+  signer: { name: string; keyid: string };
+  /** As RotationSignerCheckView.touch. */
+  touch?: { policy: 'default' | 'never' | 'always' | 'cached' | 'unknown'; asks: boolean };
+}
+
+export interface CertificateSignRequest {
+  request: NamedFile;
+  module: ModuleRef;
+  token: TokenRefView;
+  keyLabel: string;
+  /** The request ID as the custodian confirmed it (its words read aloud). */
+  confirmedSha256: string;
+  /** Used once, to log in, and dropped. Never logged, never returned, never in an error. */
+  pin: string;
+  witnesses?: string[];
+}
+
+export interface CertificateSignedView {
+  written: WrittenFileView;
+  /** The session's transcript beside the response, sealed by the key that issued the certificate. */
+  transcript: SessionTranscriptFileView;
+  signer: { name: string; tokenSerial?: string };
+  witnesses: string[];
+  /** The key's current ID and its ID under the new certificate. */
+  keyid: string;
+  newKeyid: string;
+  /** The new certificate, verified in software before it was written. */
+  certificate: { sha256: string; notBefore: string; notAfter: string };
   rehearsal: boolean;
 }
 

@@ -54,6 +54,10 @@ export const CHANNELS = {
   rotationReview: 'tufc:rotation-review',
   rotationCheckSigner: 'tufc:rotation-check-signer',
   rotationSign: 'tufc:rotation-sign',
+  // --- certificate co-sign (#14)
+  certificateReview: 'tufc:certificate-review',
+  certificateCheckSigner: 'tufc:certificate-check-signer',
+  certificateSign: 'tufc:certificate-sign',
   // --- shamir
   shamirRollCall: 'tufc:shamir-roll-call',
   shamirAddCard: 'tufc:shamir-add-card',

@@ -62,6 +62,8 @@ import type { BundleKind } from '../../src/bundle/format.js';
 import { CHANNELS, type ChannelName } from './channels.js';
 import { QR_MAX_FRAME_CHARS } from '../../src/transport/qr/part.js';
 import { SHARE_CARD_MAX_BYTES } from '../../src/shamir/card.js';
+import { CERTIFICATE_REQUEST_MAX_BYTES } from '../../src/rotation/format.js';
+import type { CertificateCheckSignerRequest, CertificateReviewRequest, CertificateSignRequest } from './api-types.js';
 
 /** Longest accepted relative name, and longest single segment (common file-system limits). */
 export const MAX_NAME_LENGTH = 1024;
@@ -404,6 +406,31 @@ export const RotationSignRequestSchema = z.strictObject({
   witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
 });
 
+// --- certificate co-sign (#14) ---------------------------------------------------------------------------
+
+/** src/rotation/format.ts CERTIFICATE_REQUEST_MAX_BYTES: the core's parser caps again. */
+export const MAX_CERTIFICATE_REQUEST_BYTES = CERTIFICATE_REQUEST_MAX_BYTES;
+const certificateRequestFile = cappedFile(MAX_CERTIFICATE_REQUEST_BYTES);
+
+export const CertificateReviewRequestSchema = z.strictObject({ request: certificateRequestFile });
+
+export const CertificateCheckSignerRequestSchema = z.strictObject({
+  request: certificateRequestFile,
+  module: moduleName,
+  token: TokenRefSchema,
+  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
+});
+
+export const CertificateSignRequestSchema = z.strictObject({
+  request: certificateRequestFile,
+  module: moduleName,
+  token: TokenRefSchema,
+  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
+  confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
+  pin: PinSchema,
+  witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
+});
+
 // --- shamir -------------------------------------------------------------------------------------------
 
 /** src/shamir/card.ts SHARE_CARD_MAX_BYTES: a typed card is under 1 KB; the parser caps again. */
@@ -575,6 +602,10 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.rotationReview]: RotationReviewRequestSchema,
   [CHANNELS.rotationCheckSigner]: RotationCheckSignerRequestSchema,
   [CHANNELS.rotationSign]: RotationSignRequestSchema,
+  // --- certificate co-sign (#14)
+  [CHANNELS.certificateReview]: CertificateReviewRequestSchema,
+  [CHANNELS.certificateCheckSigner]: CertificateCheckSignerRequestSchema,
+  [CHANNELS.certificateSign]: CertificateSignRequestSchema,
   // --- shamir
   [CHANNELS.shamirRollCall]: ShamirRollCallRequestSchema,
   [CHANNELS.shamirAddCard]: ShamirAddCardRequestSchema,
@@ -647,6 +678,12 @@ const _rotCheckFits: Fits<z.infer<typeof RotationCheckSignerRequestSchema>, Rota
 const _rotCheckKeys: Same<keyof z.infer<typeof RotationCheckSignerRequestSchema>, keyof RotationCheckSignerRequest> = true;
 const _rotSignFits: Fits<z.infer<typeof RotationSignRequestSchema>, RotationSignRequest> = true;
 const _rotSignKeys: Same<keyof z.infer<typeof RotationSignRequestSchema>, keyof RotationSignRequest> = true;
+const _certReviewFits: Fits<z.infer<typeof CertificateReviewRequestSchema>, CertificateReviewRequest> = true;
+const _certReviewKeys: Same<keyof z.infer<typeof CertificateReviewRequestSchema>, keyof CertificateReviewRequest> = true;
+const _certCheckFits: Fits<z.infer<typeof CertificateCheckSignerRequestSchema>, CertificateCheckSignerRequest> = true;
+const _certCheckKeys: Same<keyof z.infer<typeof CertificateCheckSignerRequestSchema>, keyof CertificateCheckSignerRequest> = true;
+const _certSignFits: Fits<z.infer<typeof CertificateSignRequestSchema>, CertificateSignRequest> = true;
+const _certSignKeys: Same<keyof z.infer<typeof CertificateSignRequestSchema>, keyof CertificateSignRequest> = true;
 const _rotReasons: Same<RemovalReasonName, RemovalReason> = true;
 // --- shamir
 const _shamirRollFits: Fits<z.infer<typeof ShamirRollCallRequestSchema>, ShamirRollCallRequest> = true;

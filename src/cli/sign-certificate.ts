@@ -14,20 +14,10 @@
  * "review": {"lines","digest"} }`. Exit: 0 written; 1 refused; 2 usage; 3 token.
  */
 import { basename } from 'node:path';
-import { SessionTranscript } from '../audit/session.js';
 import { CeremonyError } from '../errors.js';
 import { readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
-import {
-  certificateEntryFor,
-  describeCertificateRequest,
-  issueRenewedCertificate,
-  mergeCertificateResponses,
-  parseCertificateRequest,
-  parseCertificateResponse,
-  serializeCertificateResponse,
-  type CertificateResponse,
-  type RenewedCertificate,
-} from '../rotation/certificate-request.js';
+import { describeCertificateRequest, parseCertificateRequest } from '../rotation/certificate-request.js';
+import { startCertificateCoSign } from '../rotation/certificate-cosign.js';
 import { withShareCardKey } from '../rotation/signers.js';
 import { SHARE_CARD_MAX_BYTES, parseShareCard, wipeShareCard, type ShareCard } from '../shamir/index.js';
 import { describeToken } from '../signers/pkcs11/errors.js';
@@ -51,33 +41,19 @@ export async function signCertificateRequestCommand(
   for (const line of review.lines) say(line);
   if (opts.expectHash !== undefined) checkExpectedHash(opts.expectHash, review.digest);
 
-  const session = await SessionTranscript.start({ kind: 'co-sign', profile: 'notary', repository: request.repository, reviewed: a.requestBytes, rehearsal: false });
-  const digest = { label: 'certificate request ID', sha256: request.requestId };
-  await session.append({
-    step: 'request.review',
-    actor: { name: opts.name ?? 'custodian', role: 'co-signer' },
-    digests: [digest],
-    inputs: [{ name: basename(a.requestPath), bytes: a.requestBytes }],
-    note: opts.expectHash !== undefined ? 'the short hash read out by the administrator was given and matched the request' : 'reviewed on screen; no expected hash was given to compare',
+  // The session (src/rotation/certificate-cosign.ts, shared with the app's Co-sign screen): the review
+  // recorded; the certificate issued, checked in software and sealed by the same key in the same login.
+  const cosign = await startCertificateCoSign({
+    request,
+    requestFile: { name: basename(a.requestPath), bytes: a.requestBytes },
+    signer: opts.name,
+    witnesses: a.witnesses,
+    witnessesLabel: '--witness',
+    reviewNote: opts.expectHash !== undefined ? 'the short hash read out by the administrator was given and matched the request' : 'reviewed on screen; no expected hash was given to compare',
+    outputName: () => basename(a.out),
   });
-  let written: Uint8Array | undefined;
-  let sealKeyId = '';
-  let issued: { response: CertificateResponse; renewed: RenewedCertificate } | undefined;
-  const issue = async (key: SigningKey, token: { serial: string; label?: string } | undefined): Promise<void> => {
-    issued = await issueRenewedCertificate(request, key, { name: opts.name, token, witnesses: a.witnesses });
-    written = serializeCertificateResponse(issued.response);
-    await session.append({
-      step: 'certificate.issue',
-      actor: { name: issued.response.signer.name, role: 'co-signer' },
-      ...(token ? { token: { ...token, keyId: issued.renewed.keyid } } : {}),
-      digests: [digest, { label: 'the new certificate (DER)', sha256: issued.renewed.sha256 }],
-      outputs: [{ name: basename(a.out), bytes: written }],
-      note: `a new certificate for the same key, valid until ${formatExpires(issued.renewed.notAfter)}; its signature verified`,
-    });
-    // Sealed by the key that issued the certificate, while it is at hand.
-    sealKeyId = await session.seal(key);
-  };
-  const refuse = (fp: string): string | undefined => (certificateEntryFor(request, fp) ? undefined : 'not a root key whose certificate this request renews');
+  const issue = (key: SigningKey, token: { serial: string; label?: string } | undefined): Promise<void> => cosign.issue(key, token);
+  const refuse = (fp: string): string | undefined => cosign.refuse(fp);
 
   if (a.tokenGiven) {
     const pin = pinSource(opts.pinEnv, deps);
@@ -107,12 +83,9 @@ export async function signCertificateRequestCommand(
     }
     say('the key rebuilt from the share cards issued the certificate; the rebuilt key was wiped from memory');
   }
-  const { response, renewed } = issued!;
-  // As the administrator's merge will read it: parsed back and checked against the request.
-  const back = parseCertificateResponse(written!);
-  mergeCertificateResponses(request, [back]);
-  await writeFileVerified(a.out, written!);
-  await writeFileAtomic(a.transcriptPath, session.bytes());
+  const { response, renewed, written, sealKeyId } = cosign.result();
+  await writeFileVerified(a.out, written);
+  await writeFileAtomic(a.transcriptPath, cosign.bytes());
   say(`wrote ${a.out}: ${response.signer.name}'s new certificate for the same key, valid until ${formatExpires(renewed.notAfter)} (SHA-256 ${renewed.sha256.slice(0, 16)}…, new key ID ${renewed.keyid.slice(0, 12)}…); next the administrator merges the certificates and sends the root signing request to sign`);
   say(`session transcript ${a.transcriptPath}, sealed by the key: tuf-ceremony transcript verify ${a.transcriptPath} --seal-key ${sealKeyId}`);
   if (a.json) {

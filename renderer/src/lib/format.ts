@@ -196,6 +196,12 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   ROTATION_SIGNER_UNKNOWN: 'The key has no part in this request (neither the old nor the new root, nor the targets role it changes): a stranger’s signature counts for nothing here.',
   ROTATION_SIGNATURE_DUPLICATE: 'This key has already signed: a response counts once, however often it is added.',
   ROTATION_SIGNATURE_INVALID: 'A signature in this response does not verify over the request’s bytes: it was damaged or made over something else.',
+  // Notary root certificate renewal (#14): what the custodian or the administrator can do about it.
+  CERTIFICATE_KEY_MISMATCH: 'The renewed certificate is for another key than the custodian’s current one: a renewal keeps the key. Nothing was written.',
+  CERTIFICATE_VALIDITY_MISMATCH: 'The renewed certificate is not valid for exactly the dates the request asks for. Nothing was written.',
+  CERTIFICATE_SIGNATURE_INVALID: 'The renewed certificate is not signed by the key it certifies: the token did not make it, or it was damaged. Nothing was written.',
+  CERTIFICATE_SHARE_CARDS_UNSUPPORTED: 'A key held on share cards cannot issue its renewed certificate in this app. The command-line tool’s sign step takes share cards: do it on an offline machine with the administrator. No card was asked for.',
+  CERTIFICATES_INCOMPLETE: 'Not every certificate the request renews has come back yet: the new root can be built once all are merged.',
   // --- shamir: share cards (what the custodian can do about it).
   SHARE_FORMAT: 'The card is not laid out as a share card: a line is missing, repeated or of the wrong length. Compare the named line with the printed card.',
   SHARE_CHARACTER: 'A character is not one a share card uses (0–9 and A–Z without I, L, O, U). The message names the line, group and character: compare it with the printed card.',

@@ -11,9 +11,13 @@
  * words were confirmed here. A request that also revokes tags (issue #14) has two parts, each signed by
  * other keys: once the key is checked, main says which part it signs and that part's hash words, which the
  * co-signer confirms before the PIN (the words of the request's first part are not theirs to confirm). The screen never holds the PIN (the dialog's field is read once).
+ *
+ * A Notary root certificate request (issue #14, the first round of renewing root certificates with the same
+ * keys) opens its own review and flow (rotation/CertificateCosign.tsx): the token issues a new certificate for
+ * the custodian's key; nothing is signed for root.json in that step.
  */
 import { useRef, useState } from 'react';
-import type { NamedFile, RotationReviewView, RotationSignedView, RotationSignerCheckView } from '../../../electron/shared/api-types.js';
+import type { CertificateReviewView, NamedFile, RotationReviewView, RotationSignedView, RotationSignerCheckView } from '../../../electron/shared/api-types.js';
 import { PinDialog } from '../components/PinDialog';
 import { groupWords, witnessNames } from '../lib/format';
 import { RefusalPanel } from '../components/RefusalPanel';
@@ -25,6 +29,8 @@ import { TokenKeyPicker, type PickedKey } from '../rotation/TokenKeyPicker';
 // --- shamir
 import { CosignWithCards } from '../shamir/CosignWithCards';
 import '../rotation/rotation.css';
+// --- certificate requests (issue #14): their own review and flow.
+import { CertificateCosign, isCertificateRequestFile } from '../rotation/CertificateCosign';
 
 type Phase =
   | { step: 'choose' }
@@ -44,6 +50,8 @@ export function CosignScreen() {
   const requestInput = useRef<HTMLInputElement>(null);
   const [request, setRequest] = useState<NamedFile | undefined>();
   const [review, setReview] = useState<RotationReviewView | undefined>();
+  // A Notary root certificate request (issue #14): the token issues a certificate, nothing is signed for root.json.
+  const [certificateReview, setCertificateReview] = useState<CertificateReviewView | undefined>();
   const [refusal, setRefusal] = useState<Refusal | undefined>();
   const [confirmed, setConfirmed] = useState(false);
   const [picked, setPicked] = useState<PickedKey | undefined>();
@@ -62,9 +70,22 @@ export function CosignScreen() {
     if (!f) return;
     setRefusal(undefined);
     setReview(undefined);
+    setCertificateReview(undefined);
     setConfirmed(false);
     setPhase({ step: 'choose' });
     if (isRefusal(f)) return setRefusal(f);
+    if (isCertificateRequestFile(f.bytes)) {
+      try {
+        const r = api ? await api.certificateReview({ request: f }) : NO_BRIDGE;
+        if (r.ok) {
+          setRequest(f);
+          setCertificateReview(r.value);
+        } else setRefusal(r);
+      } catch (err) {
+        setRefusal(unexpected(err));
+      }
+      return;
+    }
     try {
       const r = api ? await api.rotationReview({ request: f }) : NO_BRIDGE;
       if (r.ok) {
@@ -124,6 +145,7 @@ export function CosignScreen() {
         <input ref={requestInput} type="file" accept=".json,application/json" hidden aria-label="Signing request file" onChange={(e) => void open(e.currentTarget)} />
       </section>
       {refusal ? <RefusalPanel refusal={refusal} title="Request refused" reassure="Nothing was signed." /> : null}
+      {certificateReview && request ? <CertificateCosign key={certificateReview.requestId} request={request} review={certificateReview} /> : null}
       {review ? (
         <>
           <ReviewPanel review={review} />

@@ -71,6 +71,10 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   rotationReview: 1,
   rotationCheckSigner: 1,
   rotationSign: 1,
+  // --- certificate co-sign (#14)
+  certificateReview: 1,
+  certificateCheckSigner: 1,
+  certificateSign: 1,
   // --- shamir
   shamirRollCall: 1,
   shamirAddCard: 1,
