@@ -339,5 +339,12 @@ describe.skipIf(!existsSync(SOFTHSM))('one key set for many repositories, on thr
     // Keys of the later ceremony are on the tokens too, unknown to this inventory.
     expect(all.find((k) => k.label === 'named-targets')!.roles).toEqual([]);
     expect(listing.notOnTokens).toEqual([]);
+    // Found on its own in the ceremony output folder (`--ceremony OUT`), and current for every repository's root.
+    const found = await cli((io) => keysCommand({ module: 'softhsm2', ceremony: first.out, env: {}, json: true }, io));
+    expect(found.status, found.err.join('\n')).toBe(0);
+    const byFolder = JSON.parse(found.out.join('')) as KeysListing;
+    expect(byFolder.inventorySource).toBe('ceremony-output');
+    expect(byFolder.freshness.map((f) => f.repository).sort()).toEqual([...GUNS, ...TUF_NAMES].sort());
+    expect(byFolder.freshness.every((f) => f.state === 'current' && f.found.version === 1)).toBe(true);
   }, 300_000);
 });
