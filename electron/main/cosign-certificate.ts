@@ -145,9 +145,10 @@ export async function sign(req: CertificateSignInput, deps: RotationDeps): Promi
       await opened.session.close(); // logs out
     }
     const done = cosign.result();
-    const files = await writeOutWithTranscript(deps, 'certificates', done.name, done.written, { bytes: cosign.bytes(), sealKeyId: done.sealKeyId });
+    const files = await writeOutWithTranscript(deps, 'certificates', [{ name: done.name, bytes: done.written }], { bytes: cosign.bytes(), sealKeyId: done.sealKeyId });
     const out: CertificateSignedView = {
-      ...files,
+      written: files.written[0]!,
+      transcript: files.transcript,
       signer: { name: done.response.signer.name },
       witnesses: done.response.witnesses ?? [],
       keyid: done.response.keyid,
