@@ -21,7 +21,7 @@ import { groupHex, type ShortDigest, groupWords } from '../crypto/digest-words.j
 import { BUNDLE_KINDS, looksLikeBundle } from '../bundle/format.js';
 import { trustBundleForDirectory } from '../bundle/export.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
-import { isDirectory, readFileCapped, readRepositoryDir, writeFileAtomic } from '../io/files.js';
+import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
 import { metadataDirOf, multiRepositoryNameOf } from '../io/ceremony-output.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { shownOrQuoted } from '../json/fields.js';
