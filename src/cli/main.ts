@@ -5,10 +5,14 @@ import { runCli } from './program.js';
 // Before anything can write: a closed pipe (`… | head`) must not crash the command (output.ts guardStream).
 guardedStdout();
 guardedStderr();
-runCli(process.argv.slice(2), processIo).then(
+/** Commands that only read and print: nothing of theirs can still be pending once they are done. */
+const READ_ONLY = new Set(['verify', 'inspect']);
+
+const argv = process.argv.slice(2);
+runCli(argv, processIo).then(
   (status) => {
     process.exitCode = status;
-    exitOnceWritten(status);
+    if (READ_ONLY.has(argv[0] ?? '')) exitOnceWritten(status);
   },
   () => {
     guardedStderr().write('error[INTERNAL]: unexpected internal error\n');
