@@ -249,9 +249,17 @@ export function repositoriesSection(self: string, opts: { count: number; runs: n
 }
 
 /** The token modules the multi-repository ceremony is measured on (bench/modules.ts starts them the same way). */
-export const CEREMONY_MODULES = ['softhsm2', 'tpm2-pkcs11'] as const;
+export const CEREMONY_MODULES = ['softhsm2', 'tpm2-pkcs11', 'softhsm2-held'] as const;
 export type CeremonyModule = (typeof CEREMONY_MODULES)[number];
 export type CeremonyMode = 'batch' | 'single';
+
+/**
+ * `softhsm2-held`: SoftHSM2 with every signature held (a timer after C_Sign returns) until this many
+ * milliseconds have passed — the middle of the 40–60 ms a YubiKey takes per P-256 signature
+ * (YUBIKEY_P256_SIGN_MS) — so the ratio is seen next to hardware-like signing time. A simulation, and
+ * printed as one: swtpm's signatures, measured here, are far faster than a YubiKey's.
+ */
+const HELD_SIGN_MS = 50;
 
 /** Every call of the PKCS#11 interface (api.ts Pkcs11Api): each one is timed as the ceremony makes it. */
 const PKCS11_OPERATIONS = [
@@ -287,7 +295,7 @@ interface CallTimes {
  * generation, object search, attribute reads, login) is the token's other time. Calls are sequential in a
  * ceremony (one session each, awaited in turn), so the sums add up wall time without overlap.
  */
-function timedBackend(): { api: Pkcs11Api; times: Map<string, CallTimes>; reset(): void } {
+function timedBackend(holdSignMs = 0): { api: Pkcs11Api; times: Map<string, CallTimes>; reset(): void } {
   const api = new GrapheneBackend();
   const times = new Map<string, CallTimes>();
   const table = api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -296,7 +304,13 @@ function timedBackend(): { api: Pkcs11Api; times: Map<string, CallTimes>; reset(
     table[name] = async (...args: unknown[]) => {
       const t = performance.now();
       try {
-        return await original(...args);
+        const result = await original(...args);
+        // `softhsm2-held`: a signature held until HELD_SIGN_MS have passed, as a YubiKey takes them.
+        if (name === 'sign' && holdSignMs > 0) {
+          const left = holdSignMs - (performance.now() - t);
+          if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+        }
+        return result;
       } finally {
         const c = times.get(name) ?? { calls: 0, ms: 0 };
         c.calls += 1;
@@ -362,14 +376,14 @@ const BENCH_SO_PIN = '13572468';
 
 /** The module with one token per custodian, loaded through the timed backend, each token logged in. */
 async function openBenchTokens(module: CeremonyModule): Promise<{ provider: BenchTokenProvider; mod: TokenModule; timed: ReturnType<typeof timedBackend>; stop(): Promise<void> }> {
-  const timed = timedBackend();
+  const timed = timedBackend(module === 'softhsm2-held' ? HELD_SIGN_MS : 0);
   const stops: (() => Promise<void> | void)[] = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) await s();
   };
   try {
     let path: string;
-    if (module === 'softhsm2') {
+    if (module !== 'tpm2-pkcs11') {
       path = '/usr/lib/softhsm/libsofthsm2.so';
       if (!existsSync(path)) throw new Error(`${path} is not installed`);
       const dir = mkdtempSync(join(tmpdir(), 'tufc-bench-ceremony-softhsm-'));
@@ -387,17 +401,17 @@ async function openBenchTokens(module: CeremonyModule): Promise<{ provider: Benc
     const tokens: BenchToken[] = [];
     for (const c of CUSTODIANS) {
       const label = `bench-${c.toLowerCase()}`;
-      const described = module === 'softhsm2' ? await mod.initializeRehearsalToken(label, BENCH_SO_PIN, BENCH_PIN) : (await mod.listTokens()).find((t) => t.label === label);
+      const described = module !== 'tpm2-pkcs11' ? await mod.initializeRehearsalToken(label, BENCH_SO_PIN, BENCH_PIN) : (await mod.listTokens()).find((t) => t.label === label);
       if (!described) throw new Error(`no token "${label}" on ${path}`);
       const session = await mod.openToken({ serial: described.serial, label: described.label });
       tokens.push(new BenchToken(c, session));
       await session.login(BENCH_PIN);
     }
     const notice =
-      module === 'softhsm2'
+      module !== 'tpm2-pkcs11'
         ? REHEARSAL_NOTICE.softhsm2
         : 'BENCH: tpm2-pkcs11 tokens on swtpm (a software TPM), not hardware. Keys made here must never protect a real repository.';
-    const provider = new BenchTokenProvider(tokens, { kind: module === 'softhsm2' ? 'softhsm2' : 'software', notice });
+    const provider = new BenchTokenProvider(tokens, { kind: module !== 'tpm2-pkcs11' ? 'softhsm2' : 'software', notice });
     stops.push(() => provider.close());
     return { provider, mod, timed, stop };
   } catch (err) {
@@ -545,8 +559,8 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
       `The one-repository ceremony (src/ceremony/machine.ts) of the same plan for one GUN: median of ${SINGLE_RUNS} processes. Each run in a process of its own.`,
   );
   console.log(
-    `tpm2-pkcs11 runs ${opts.tpmCount} repositories, not ${opts.count}: a signature there costs ≈ 40–60 ms, so ${opts.count} repositories (≈ 7 signatures each) would take ` +
-      `${((opts.count * 7 * 50) / 60_000).toFixed(0)} min of token time alone, and the per-repository figures are steady well before ${opts.tpmCount}.`,
+    `tpm2-pkcs11 and the held SoftHSM2 run ${opts.tpmCount} repositories (--tpm-repositories), not ${opts.count}: their signatures are one to two orders of magnitude slower than SoftHSM2's ` +
+      `(the measured ms per C_Sign is in the table), so ${opts.count} would add minutes of token time alone (at ${HELD_SIGN_MS} ms, ${((opts.count * 7 * HELD_SIGN_MS) / 60_000).toFixed(0)} min), and the per-repository figures are steady well before ${opts.tpmCount}.`,
   );
   const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   console.log(
@@ -560,7 +574,7 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
   const verdicts: string[] = [];
   for (const module of CEREMONY_MODULES) {
     const n = module === 'softhsm2' ? opts.count : opts.tpmCount;
-    const title = module === 'softhsm2' ? 'SoftHSM2' : 'tpm2-pkcs11 on swtpm';
+    const title = module === 'softhsm2' ? 'SoftHSM2' : module === 'tpm2-pkcs11' ? 'tpm2-pkcs11 on swtpm' : `SoftHSM2, each C_Sign held to ${HELD_SIGN_MS} ms (SIMULATED YubiKey speed)`;
     const singles: CeremonyWorkerResult[] = [];
     let failed: string | undefined;
     for (let i = 0; i < SINGLE_RUNS && !failed; i++) {
