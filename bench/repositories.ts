@@ -466,6 +466,13 @@ interface CeremonyWorkerResult {
   /** One signature through the whole signer stack (TokenKey.sign: digest, C_Sign, software check), median. */
   stackSignMs: number;
   stackSigns: number;
+  /**
+   * The mean C_Sign (timed backend) of those signatures, made one after another with nothing else running
+   * in the process. In the ceremony a C_Sign's interval also holds any time the event loop spends on the
+   * previous repository's writes before it takes the token's answer (the pipeline overlaps them), so the
+   * in-run sum can over-state the tokens' time; calls × this is the other estimate, and both are printed.
+   */
+  quietSignMs: number;
   maxRssMB: number;
   load: [number, number];
 }
@@ -509,12 +516,14 @@ export async function ceremonyWorker(module: CeremonyModule, mode: CeremonyMode,
     const signs = module === 'softhsm2' ? 200 : 20;
     for (let i = 0; i < Math.min(20, signs); i++) await key.sign(data, 'sha256');
     const times: number[] = [];
+    bench.timed.reset();
     for (let i = 0; i < signs; i++) {
       const t = performance.now();
       await key.sign(data, 'sha256');
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
+    const quiet = bench.timed.times.get('sign');
     const out: CeremonyWorkerResult = {
       module,
       mode,
@@ -525,6 +534,7 @@ export async function ceremonyWorker(module: CeremonyModule, mode: CeremonyMode,
       calls,
       stackSignMs: times[Math.floor(signs / 2)]!,
       stackSigns: signs,
+      quietSignMs: quiet ? quiet.ms / quiet.calls : NaN,
       maxRssMB: process.resourceUsage().maxRSS / 1024,
       load: [load0, load1],
     };
@@ -564,9 +574,9 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
   );
   const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   console.log(
-    row(['tokens', 'ceremony', 'repositories', 'wall s', 'ms per repository', 'C_Sign calls', 'C_Sign s (sum)', 'ms per C_Sign', 'other token calls s', "tool's own s", 'CPU s', 'wall ÷ C_Sign sum', 'load 1-min (start→end)']),
+    row(['tokens', 'ceremony', 'repositories', 'wall s', 'ms per repository', 'C_Sign calls', 'C_Sign s (sum)', 'ms per C_Sign', 'other token calls s', "tool's own s", 'CPU s', 'wall ÷ C_Sign sum', 'ms per quiet C_Sign', 'wall ÷ (calls × quiet C_Sign)', 'load 1-min (start→end)']),
   );
-  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
+  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
   const sum = (r: CeremonyWorkerResult, pick: (name: string) => boolean): CallTimes =>
     Object.entries(r.calls)
       .filter(([n]) => pick(n))
@@ -586,7 +596,7 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
     if (typeof ran === 'string') failed = ran;
     const batch = typeof ran === 'string' ? undefined : ran;
     if (failed || !batch) {
-      console.log(row([title, '—', String(n), '—', '—', '—', '—', '—', '—', '—', '—', `skipped: ${failed ?? 'failed'}`, '—']));
+      console.log(row([title, '—', String(n), '—', '—', '—', '—', '—', '—', '—', '—', `skipped: ${failed ?? 'failed'}`, '—', '—', '—']));
       continue;
     }
     singles.sort((a, b) => a.totalMs - b.totalMs);
@@ -610,10 +620,12 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
           (tool / 1000).toFixed(2),
           (r.cpuMs / 1000).toFixed(2),
           `${ratio.toFixed(2)}×`,
+          r.quietSignMs.toFixed(2),
+          `${(r.totalMs / (sign.calls * r.quietSignMs)).toFixed(2)}×`,
           `${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}`,
         ]),
       );
-      return { ratio, signMs: sign.ms, tool };
+      return { ratio, signMs: sign.ms, tool, quietRatio: r.totalMs / (sign.calls * r.quietSignMs) };
     };
     line(single, 'one repository');
     const b = line(batch, `batch of ${n}`);
@@ -622,7 +634,8 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
       `${title}: per repository, the batch of ${n} took ${perBatch.toFixed(1)} ms against ${single.totalMs.toFixed(0)} ms for the one-repository ceremony (${(single.totalMs / perBatch).toFixed(1)}× less per repository); ` +
         `${batch.reportedSignatures?.toLocaleString('en-US') ?? '?'} signatures reported by the ceremony, ${sum(batch, (x) => x === 'sign').calls.toLocaleString('en-US')} C_Sign calls (the keys' self-tests included); ` +
         `one signature through the whole signer stack (digest, C_Sign, software check) ${batch.stackSignMs.toFixed(2)} ms (median of ${batch.stackSigns}). ` +
-        `The batch costs ${b.ratio.toFixed(2)}× the sum of its token signatures — target ≤ 1.2×: ${b.ratio <= 1.2 ? 'met' : 'NOT met'}.`,
+        `The batch costs ${b.ratio.toFixed(3)}× the sum of its token signatures as timed in the run, ${b.quietRatio.toFixed(3)}× their number times a quiet C_Sign — ` +
+        `target ≤ 1.2×: ${b.ratio <= 1.2 && b.quietRatio <= 1.2 ? 'met' : b.ratio <= 1.2 || b.quietRatio <= 1.2 ? 'met by one estimate only' : 'NOT met'}.`,
     );
     if (module === 'softhsm2') {
       const perRepoTool = b.tool / batch.repositories;
