@@ -601,7 +601,7 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
     }
     singles.sort((a, b) => a.totalMs - b.totalMs);
     const single = singles[Math.floor(singles.length / 2)]!;
-    const line = (r: CeremonyWorkerResult, name: string): { ratio: number; signMs: number; tool: number } => {
+    const line = (r: CeremonyWorkerResult, name: string): { ratio: number; signMs: number; tool: number; quietRatio: number } => {
       const sign = sum(r, (x) => x === 'sign');
       const other = sum(r, (x) => x !== 'sign');
       const tool = r.totalMs - sign.ms - other.ms;
