@@ -262,9 +262,17 @@ export function repositoriesSection(self: string, opts: { count: number; runs: n
 }
 
 /** The token modules the multi-repository ceremony is measured on (bench/modules.ts starts them the same way). */
-export const CEREMONY_MODULES = ['softhsm2', 'tpm2-pkcs11'] as const;
+export const CEREMONY_MODULES = ['softhsm2', 'tpm2-pkcs11', 'softhsm2-held'] as const;
 export type CeremonyModule = (typeof CEREMONY_MODULES)[number];
 export type CeremonyMode = 'batch' | 'single';
+
+/**
+ * `softhsm2-held`: SoftHSM2 with every signature held (a timer after C_Sign returns) until this many
+ * milliseconds have passed — the middle of the 40–60 ms a YubiKey takes per P-256 signature
+ * (YUBIKEY_P256_SIGN_MS) — so the ratio is seen next to hardware-like signing time. A simulation, and
+ * printed as one: swtpm's signatures, measured here, are far faster than a YubiKey's.
+ */
+const HELD_SIGN_MS = 50;
 
 /** Every call of the PKCS#11 interface (api.ts Pkcs11Api): each one is timed as the ceremony makes it. */
 const PKCS11_OPERATIONS = [
@@ -300,7 +308,7 @@ interface CallTimes {
  * generation, object search, attribute reads, login) is the token's other time. Calls are sequential in a
  * ceremony (one session each, awaited in turn), so the sums add up wall time without overlap.
  */
-function timedBackend(): { api: Pkcs11Api; times: Map<string, CallTimes>; reset(): void } {
+function timedBackend(holdSignMs = 0): { api: Pkcs11Api; times: Map<string, CallTimes>; reset(): void } {
   const api = new GrapheneBackend();
   const times = new Map<string, CallTimes>();
   const table = api as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -309,7 +317,13 @@ function timedBackend(): { api: Pkcs11Api; times: Map<string, CallTimes>; reset(
     table[name] = async (...args: unknown[]) => {
       const t = performance.now();
       try {
-        return await original(...args);
+        const result = await original(...args);
+        // `softhsm2-held`: a signature held until HELD_SIGN_MS have passed, as a YubiKey takes them.
+        if (name === 'sign' && holdSignMs > 0) {
+          const left = holdSignMs - (performance.now() - t);
+          if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+        }
+        return result;
       } finally {
         const c = times.get(name) ?? { calls: 0, ms: 0 };
         c.calls += 1;
@@ -375,14 +389,14 @@ const BENCH_SO_PIN = '13572468';
 
 /** The module with one token per custodian, loaded through the timed backend, each token logged in. */
 async function openBenchTokens(module: CeremonyModule): Promise<{ provider: BenchTokenProvider; mod: TokenModule; timed: ReturnType<typeof timedBackend>; stop(): Promise<void> }> {
-  const timed = timedBackend();
+  const timed = timedBackend(module === 'softhsm2-held' ? HELD_SIGN_MS : 0);
   const stops: (() => Promise<void> | void)[] = [];
   const stop = async (): Promise<void> => {
     for (const s of stops.reverse()) await s();
   };
   try {
     let path: string;
-    if (module === 'softhsm2') {
+    if (module !== 'tpm2-pkcs11') {
       path = '/usr/lib/softhsm/libsofthsm2.so';
       if (!existsSync(path)) throw new Error(`${path} is not installed`);
       const dir = mkdtempSync(join(tmpdir(), 'tufc-bench-ceremony-softhsm-'));
@@ -400,17 +414,17 @@ async function openBenchTokens(module: CeremonyModule): Promise<{ provider: Benc
     const tokens: BenchToken[] = [];
     for (const c of CUSTODIANS) {
       const label = `bench-${c.toLowerCase()}`;
-      const described = module === 'softhsm2' ? await mod.initializeRehearsalToken(label, BENCH_SO_PIN, BENCH_PIN) : (await mod.listTokens()).find((t) => t.label === label);
+      const described = module !== 'tpm2-pkcs11' ? await mod.initializeRehearsalToken(label, BENCH_SO_PIN, BENCH_PIN) : (await mod.listTokens()).find((t) => t.label === label);
       if (!described) throw new Error(`no token "${label}" on ${path}`);
       const session = await mod.openToken({ serial: described.serial, label: described.label });
       tokens.push(new BenchToken(c, session));
       await session.login(BENCH_PIN);
     }
     const notice =
-      module === 'softhsm2'
+      module !== 'tpm2-pkcs11'
         ? REHEARSAL_NOTICE.softhsm2
         : 'BENCH: tpm2-pkcs11 tokens on swtpm (a software TPM), not hardware. Keys made here must never protect a real repository.';
-    const provider = new BenchTokenProvider(tokens, { kind: module === 'softhsm2' ? 'softhsm2' : 'software', notice });
+    const provider = new BenchTokenProvider(tokens, { kind: module !== 'tpm2-pkcs11' ? 'softhsm2' : 'software', notice });
     stops.push(() => provider.close());
     return { provider, mod, timed, stop };
   } catch (err) {
@@ -465,6 +479,13 @@ interface CeremonyWorkerResult {
   /** One signature through the whole signer stack (TokenKey.sign: digest, C_Sign, software check), median. */
   stackSignMs: number;
   stackSigns: number;
+  /**
+   * The mean C_Sign (timed backend) of those signatures, made one after another with nothing else running
+   * in the process. In the ceremony a C_Sign's interval also holds any time the event loop spends on the
+   * previous repository's writes before it takes the token's answer (the pipeline overlaps them), so the
+   * in-run sum can over-state the tokens' time; calls × this is the other estimate, and both are printed.
+   */
+  quietSignMs: number;
   maxRssMB: number;
   load: [number, number];
 }
@@ -508,12 +529,14 @@ export async function ceremonyWorker(module: CeremonyModule, mode: CeremonyMode,
     const signs = module === 'softhsm2' ? 200 : 20;
     for (let i = 0; i < Math.min(20, signs); i++) await key.sign(data, 'sha256');
     const times: number[] = [];
+    bench.timed.reset();
     for (let i = 0; i < signs; i++) {
       const t = performance.now();
       await key.sign(data, 'sha256');
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
+    const quiet = bench.timed.times.get('sign');
     const out: CeremonyWorkerResult = {
       module,
       mode,
@@ -524,6 +547,7 @@ export async function ceremonyWorker(module: CeremonyModule, mode: CeremonyMode,
       calls,
       stackSignMs: times[Math.floor(signs / 2)]!,
       stackSigns: signs,
+      quietSignMs: quiet ? quiet.ms / quiet.calls : NaN,
       maxRssMB: process.resourceUsage().maxRSS / 1024,
       load: [load0, load1],
     };
@@ -558,14 +582,14 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
       `The one-repository ceremony (src/ceremony/machine.ts) of the same plan for one GUN: median of ${SINGLE_RUNS} processes. Each run in a process of its own.`,
   );
   console.log(
-    `tpm2-pkcs11 runs ${opts.tpmCount} repositories, not ${opts.count}: a signature there costs ≈ 40–60 ms, so ${opts.count} repositories (≈ 7 signatures each) would take ` +
-      `${((opts.count * 7 * 50) / 60_000).toFixed(0)} min of token time alone, and the per-repository figures are steady well before ${opts.tpmCount}.`,
+    `tpm2-pkcs11 and the held SoftHSM2 run ${opts.tpmCount} repositories (--tpm-repositories), not ${opts.count}: their signatures are one to two orders of magnitude slower than SoftHSM2's ` +
+      `(the measured ms per C_Sign is in the table), so ${opts.count} would add minutes of token time alone (at ${HELD_SIGN_MS} ms, ${((opts.count * 7 * HELD_SIGN_MS) / 60_000).toFixed(0)} min), and the per-repository figures are steady well before ${opts.tpmCount}.`,
   );
   const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   console.log(
-    row(['tokens', 'ceremony', 'repositories', 'wall s', 'ms per repository', 'C_Sign calls', 'C_Sign s (sum)', 'ms per C_Sign', 'other token calls s', "tool's own s", 'CPU s', 'wall ÷ C_Sign sum', 'load 1-min (start→end)']),
+    row(['tokens', 'ceremony', 'repositories', 'wall s', 'ms per repository', 'C_Sign calls', 'C_Sign s (sum)', 'ms per C_Sign', 'other token calls s', "tool's own s", 'CPU s', 'wall ÷ C_Sign sum', 'ms per quiet C_Sign', 'wall ÷ (calls × quiet C_Sign)', 'load 1-min (start→end)']),
   );
-  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
+  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
   const sum = (r: CeremonyWorkerResult, pick: (name: string) => boolean): CallTimes =>
     Object.entries(r.calls)
       .filter(([n]) => pick(n))
@@ -573,7 +597,7 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
   const verdicts: string[] = [];
   for (const module of CEREMONY_MODULES) {
     const n = module === 'softhsm2' ? opts.count : opts.tpmCount;
-    const title = module === 'softhsm2' ? 'SoftHSM2' : 'tpm2-pkcs11 on swtpm';
+    const title = module === 'softhsm2' ? 'SoftHSM2' : module === 'tpm2-pkcs11' ? 'tpm2-pkcs11 on swtpm' : `SoftHSM2, each C_Sign held to ${HELD_SIGN_MS} ms (SIMULATED YubiKey speed)`;
     const singles: CeremonyWorkerResult[] = [];
     let failed: string | undefined;
     for (let i = 0; i < SINGLE_RUNS && !failed; i++) {
@@ -585,12 +609,12 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
     if (typeof ran === 'string') failed = ran;
     const batch = typeof ran === 'string' ? undefined : ran;
     if (failed || !batch) {
-      console.log(row([title, '—', String(n), '—', '—', '—', '—', '—', '—', '—', '—', `skipped: ${failed ?? 'failed'}`, '—']));
+      console.log(row([title, '—', String(n), '—', '—', '—', '—', '—', '—', '—', '—', `skipped: ${failed ?? 'failed'}`, '—', '—', '—']));
       continue;
     }
     singles.sort((a, b) => a.totalMs - b.totalMs);
     const single = singles[Math.floor(singles.length / 2)]!;
-    const line = (r: CeremonyWorkerResult, name: string): { ratio: number; signMs: number; tool: number } => {
+    const line = (r: CeremonyWorkerResult, name: string): { ratio: number; signMs: number; tool: number; quietRatio: number } => {
       const sign = sum(r, (x) => x === 'sign');
       const other = sum(r, (x) => x !== 'sign');
       const tool = r.totalMs - sign.ms - other.ms;
@@ -609,10 +633,12 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
           (tool / 1000).toFixed(2),
           (r.cpuMs / 1000).toFixed(2),
           `${ratio.toFixed(2)}×`,
+          r.quietSignMs.toFixed(2),
+          `${(r.totalMs / (sign.calls * r.quietSignMs)).toFixed(2)}×`,
           `${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)}`,
         ]),
       );
-      return { ratio, signMs: sign.ms, tool };
+      return { ratio, signMs: sign.ms, tool, quietRatio: r.totalMs / (sign.calls * r.quietSignMs) };
     };
     line(single, 'one repository');
     const b = line(batch, `batch of ${n}`);
@@ -621,7 +647,8 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
       `${title}: per repository, the batch of ${n} took ${perBatch.toFixed(1)} ms against ${single.totalMs.toFixed(0)} ms for the one-repository ceremony (${(single.totalMs / perBatch).toFixed(1)}× less per repository); ` +
         `${batch.reportedSignatures?.toLocaleString('en-US') ?? '?'} signatures reported by the ceremony, ${sum(batch, (x) => x === 'sign').calls.toLocaleString('en-US')} C_Sign calls (the keys' self-tests included); ` +
         `one signature through the whole signer stack (digest, C_Sign, software check) ${batch.stackSignMs.toFixed(2)} ms (median of ${batch.stackSigns}). ` +
-        `The batch costs ${b.ratio.toFixed(2)}× the sum of its token signatures — target ≤ 1.2×: ${b.ratio <= 1.2 ? 'met' : 'NOT met'}.`,
+        `The batch costs ${b.ratio.toFixed(3)}× the sum of its token signatures as timed in the run, ${b.quietRatio.toFixed(3)}× their number times a quiet C_Sign — ` +
+        `target ≤ 1.2×: ${b.ratio <= 1.2 && b.quietRatio <= 1.2 ? 'met' : b.ratio <= 1.2 || b.quietRatio <= 1.2 ? 'met by one estimate only' : 'NOT met'}.`,
     );
     if (module === 'softhsm2') {
       const perRepoTool = b.tool / batch.repositories;
