@@ -481,9 +481,9 @@ interface CeremonyWorkerResult {
   stackSigns: number;
   /**
    * The mean C_Sign (timed backend) of those signatures, made one after another with nothing else running
-   * in the process. In the ceremony a C_Sign's interval also holds any time the event loop spends on the
-   * previous repository's writes before it takes the token's answer (the pipeline overlaps them), so the
-   * in-run sum can over-state the tokens' time; calls × this is the other estimate, and both are printed.
+   * in the process. In the ceremony a C_Sign's interval also holds any time the event loop spends on other
+   * work before it takes the token's answer (fsync callbacks, GC), so the in-run sum can over-state the
+   * tokens' time; calls × this is the other estimate, and both are printed.
    */
   quietSignMs: number;
   maxRssMB: number;
