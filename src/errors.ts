@@ -226,7 +226,7 @@ export const ERROR_CODES = {
   PUBLISH_ROOT_VERSION_UNACCEPTABLE: { cls: 'refused', what: 'notary-server accepts only its current root version or the next one: publish the versions in between first' },
   PUBLISH_HALF_SET: { cls: 'refused', what: 'the files to upload would break clients without the files that must go with them (targets.json re-signed for a new targets key, snapshot.json over the new files, targets in a first upload, a delegated role\'s new file with targets.json that takes a key from it)' },
   PUBLISH_SNAPSHOT_KEY_NOT_HELD: { cls: 'refused', what: 'no snapshot.json is in the upload and the server does not hold the snapshot key the root names (notary-server: "no snapshot was included in update and server does not hold current snapshot key")' },
-  PUBLISH_SERVER_UNVERIFIED: { cls: 'remote', what: "the server's targets.json (with the root, timestamp and snapshot that vouch for it) does not verify from the pinned root, so publish cannot tell which delegated roles a new targets.json takes a key from: nothing was uploaded" },
+  PUBLISH_SERVER_UNVERIFIED: { cls: 'remote', what: "the server's targets.json (with the root, timestamp and snapshot that vouch for it) is missing, does not verify from the pinned root, or is not the version the input's targets.json replaces, so publish cannot tell which delegated roles a new targets.json takes a key from: nothing was uploaded" },
   PUBLISH_FETCH_BACK_MISMATCH: { cls: 'remote', what: 'after the upload the server serves other bytes than were uploaded, or metadata that does not verify from the pinned root' },
   SERVER_KEY_INVALID: { cls: 'remote', what: "the server's timestamp or snapshot key answer is not a public ed25519 / ecdsa key as notary-server serves it" },
   // --- internal ---

@@ -57,7 +57,8 @@ async function readServer(api: NotaryServerApi, local: RepositoryFiles, pinVersi
   // decided from them only once they verify (upload-set.ts, server-targets.ts).
   const ts = await api.getMetadata('timestamp.json');
   if (ts) state.timestamp = ts;
-  // The input's delegated roles (whether the server serves a role's file is read from its verified snapshot).
+  // The input's delegated roles (which roles the delegated-key check counts is read from the server's verified
+  // targets.json, not from which GETs answer 200: upload-set.ts).
   for (const name of local.delegated.keys()) {
     const d = await api.getMetadata(`${name}.json`);
     if (d) state.delegated.set(name, d);

@@ -11,17 +11,26 @@
  *   trusted at all: the server's files must then verify under the pinned root's keys (they do when the
  *   rotation since kept the timestamp, snapshot and targets keys); otherwise pin the root the server
  *   serves (`--root`, or its N.root.json in the input);
- * - TUF 5.4: timestamp.json signed by a threshold of that root's timestamp keys, and NOT expired: it is
- *   what says the answer is current (notary-server signs a fresh one on request), so a replayed old set
- *   is refused once its timestamp has expired;
+ * - TUF 5.4: timestamp.json signed by a threshold of that root's timestamp keys, and not expired (this only
+ *   refuses a passive cache's stale copy);
  * - TUF 5.5: snapshot.json with the length and hashes the timestamp records, signed by the snapshot keys;
- * - TUF 5.6: targets.json with the length and hashes (and version) the snapshot records — an older
- *   targets.json than the one the snapshot names is refused here — signed by the targets keys.
+ * - TUF 5.6: targets.json with the length and hashes (and version) the snapshot records, signed by the
+ *   targets keys.
  *
- * Snapshot and targets expiry is not checked: publishing a renewal over expired files is one of publish's
- * purposes. Which delegated files the server serves is read from the verified snapshot (the files clients
- * fetch), not from which GETs answered 200. Any refusal is PUBLISH_SERVER_UNVERIFIED, naming the file and
- * the JSON path, with the verifier's own code in the message and as `cause`; nothing is uploaded.
+ * What this does NOT prove (review A2, M2): that the answer is current or complete. In Notary the server
+ * holds the timestamp key, and in the set Docker uses (and the one this project recommends for delegated
+ * publishers) the snapshot key too, so a server signs a fresh timestamp and any snapshot it likes over an
+ * older targets.json the targets key really signed, or a snapshot that leaves a role out. Only the targets
+ * key's signature binds content, so upload-set.ts anchors freshness itself: the server's targets.json must
+ * be exactly the version the input's targets.json replaces, and the roles that count are those that
+ * targets.json delegates to, whatever the snapshot lists.
+ *
+ * A server that serves any of root, timestamp, snapshot or targets for the GUN serves them all (notary-server
+ * never serves a repository without targets.json: its first upload must carry it); a missing one is refused
+ * (META_MISSING), never read as "nothing to check". Snapshot and targets expiry is not checked: publishing a
+ * renewal over expired files is one of publish's purposes. Any refusal is PUBLISH_SERVER_UNVERIFIED, naming
+ * the file and the JSON path, with the verifier's own code in the message and as `cause`; nothing is
+ * uploaded.
  */
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { bytesEqual } from '../crypto/digest.js';
@@ -45,8 +54,6 @@ export interface ServedFiles {
 
 export interface TrustedServerTargets {
   targets: Metadata<Targets>;
-  /** The roles the verified snapshot lists: the metadata files the server serves to clients. */
-  listed: ReadonlySet<string>;
 }
 
 const SERVER = 'the server’s';
@@ -69,14 +76,22 @@ export function fromServer<T>(what: string, fn: () => T): T {
   }
 }
 
-function need(bytes: Uint8Array | undefined, name: string): Uint8Array {
-  if (!bytes) throw new CeremonyError('META_MISSING', `the server serves targets.json but no ${name}`, { path: `${SERVER} ${name}` });
-  return bytes;
+const TOP_LEVEL = ['root', 'timestamp', 'snapshot', 'targets'] as const;
+
+function need(served: ServedFiles, role: (typeof TOP_LEVEL)[number]): Uint8Array {
+  const bytes = served[role];
+  if (bytes) return bytes;
+  const present = TOP_LEVEL.filter((r) => served[r]).map((r) => `${r}.json`);
+  throw new CeremonyError(
+    'META_MISSING',
+    `the server serves ${present.join(', ')} for this GUN but no ${role}.json: notary-server never serves a repository without it (a first publish is one where the server serves none of them)`,
+    { path: `${SERVER} ${role}.json` },
+  );
 }
 
 /** TUF 5.3 from the pin to the server's root.json (see the module comment for a server root older than the pin). */
 function trustedServerRoot(served: ServedFiles, pin: Metadata<Root>, pinnedBytes: Uint8Array): Metadata<Root> {
-  const rootBytes = need(served.root, 'root.json');
+  const rootBytes = need(served, 'root');
   const source = `${SERVER} root.json`;
   const serverRoot = parseMetadata(rootBytes, 'root', { maxBytes: DEFAULT_CAPS.root, source, profile: pin.profile.name });
   const version = serverRoot.signed.version;
@@ -104,27 +119,27 @@ export function verifyServerTargets(served: ServedFiles, opts: { pinnedRoot: Uin
     const profile = pin.profile;
     const root = trustedServerRoot(served, pin, opts.pinnedRoot).signed;
 
-    // TUF 5.4: signed by the timestamp role, and current.
-    const ts = parseMetadata(need(served.timestamp, 'timestamp.json'), 'timestamp', { maxBytes: caps.timestamp, source: `${SERVER} timestamp.json`, profile: profile.name });
+    // TUF 5.4: signed by the timestamp role, and not expired (a passive cache's copy; the server itself signs fresh ones).
+    const ts = parseMetadata(need(served, 'timestamp'), 'timestamp', { maxBytes: caps.timestamp, source: `${SERVER} timestamp.json`, profile: profile.name });
     requireVerified(verifyRole(ts, 'timestamp', root.roles.get('timestamp')!, root.keys), ts.source);
     if (ts.signed.expires.getTime() <= opts.now.getTime()) {
-      throw new CeremonyError('EXPIRED', `${ts.source} expired at ${ts.signed.expiresText}: a stale answer (notary-server serves a fresh timestamp)`, { path: `${ts.source} $.signed.expires` });
+      throw new CeremonyError('EXPIRED', `${ts.source} expired at ${ts.signed.expiresText}: a stale copy (notary-server signs a fresh timestamp on request)`, { path: `${ts.source} $.signed.expires` });
     }
 
     // TUF 5.5: the snapshot the timestamp names, signed by the snapshot role.
-    const snapshotBytes = need(served.snapshot, 'snapshot.json');
+    const snapshotBytes = need(served, 'snapshot');
     checkBytesAgainstMeta(profile, ts.signed.snapshot, snapshotBytes, `${SERVER} snapshot.json`, ts.source);
     const snapshot = parseMetadata(snapshotBytes, 'snapshot', { maxBytes: caps.snapshot, source: `${SERVER} snapshot.json`, profile: profile.name });
     checkVersionAgainstMeta(ts.signed.snapshot, snapshot, ts.source);
     requireVerified(verifyRole(snapshot, 'snapshot', root.roles.get('snapshot')!, root.keys), snapshot.source);
 
     // TUF 5.6: the targets.json the snapshot names, signed by the targets role.
-    const targetsBytes = need(served.targets, 'targets.json');
+    const targetsBytes = need(served, 'targets');
     const meta = snapshot.signed.meta.get('targets')!; // parseSnapshot requires it
     checkBytesAgainstMeta(profile, meta, targetsBytes, `${SERVER} targets.json`, snapshot.source);
     const targets = parseMetadata(targetsBytes, 'targets', { maxBytes: caps.targets, source: `${SERVER} targets.json`, profile: profile.name });
     checkVersionAgainstMeta(meta, targets, snapshot.source);
     requireVerified(verifyRole(targets, 'targets', root.roles.get('targets')!, root.keys), targets.source);
-    return { targets, listed: new Set(snapshot.signed.meta.keys()) };
+    return { targets };
   });
 }

@@ -14,16 +14,21 @@
  *   snapshot.json over the new files; without one, the server must hold the snapshot key the root names
  *   (PUBLISH_SNAPSHOT_KEY_NOT_HELD, notary-server's "no snapshot was included in update and server does not
  *   hold current snapshot key");
- * - a targets.json that takes a key away from a delegated role whose file the server serves must travel
- *   with that role's new file (PUBLISH_HALF_SET): published alone, the tags that file lists stay trusted
+ * - a targets.json that takes a key away from a delegated role must travel with that role's new file
+ *   (PUBLISH_HALF_SET): published alone, the tags that file lists stay trusted
  *   (the remaining keys still meet the threshold) or stop verifying until the role's keys re-sign it —
  *   and `notary witness` re-endorses every one of them, those the old key pushed included (measured in
  *   test/integration/delegations-notary.test.ts). The role's new file comes from a request that also
  *   revokes tags (src/rotation/revoke-tags.ts); to publish targets.json alone anyway — the delegate re-signs
  *   later — the role is named in `withoutDelegated` (`publish --without-delegated ROLE`). This is decided
- *   from the server's targets.json only once it verifies from the pin with the timestamp and snapshot that
- *   vouch for it, and "the server serves the role's file" from that verified snapshot (server-targets.ts);
- *   an answer that does not verify is PUBLISH_SERVER_UNVERIFIED, never a skipped check;
+ *   from the server's targets.json only once it verifies from the pin (server-targets.ts) AND is exactly
+ *   the version the input's targets.json replaces (version − 1): the server holds the timestamp key (and
+ *   usually the snapshot key), so its timestamp and snapshot cannot show that an older targets.json the
+ *   targets key signed is still current (review A2, M2). For the same reason the roles that count are all
+ *   those that targets.json delegates to: a snapshot that leaves a role out does not excuse it. A server
+ *   that serves the GUN (any of root, timestamp, snapshot, targets) but not all four, or an answer that does
+ *   not verify or is not the predecessor, is PUBLISH_SERVER_UNVERIFIED, never a skipped check (M1); only a
+ *   server that serves none of them is a first publish;
  * - timestamp.json is never uploaded: notary-server signs timestamps itself.
  *
  * Finally the repository as clients will see it after the upload (the uploaded files over the server's
@@ -187,14 +192,26 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
   }
 
   // A key taken from a delegated role: the role's new file goes in the same upload (module comment),
-  // decided from the server's targets.json and snapshot only once they verify from the pin.
-  if (targets && serverTargets && upload.has('targets')) {
+  // decided from the server's targets.json only once it verifies from the pin and is the input's
+  // predecessor. Once the server serves anything for the GUN it is not a first publish: a missing
+  // targets.json (a 404 is the cheapest hostile answer) is refused by verifyServerTargets, not skipped.
+  const servesGun = !!(server.root ?? server.targets ?? server.snapshot ?? server.timestamp);
+  if (targets && servesGun && upload.has('targets')) {
     const trusted = verifyServerTargets({ ...server, versionedRoots: new Map([...server.versionedRoots, ...local.versionedRoots]) }, { pinnedRoot: opts.pinnedRoot, now: opts.now });
+    const served = trusted.targets.signed.version;
+    const made = targets.signed.version;
+    if (served !== made - 1) {
+      throw new CeremonyError(
+        'PUBLISH_SERVER_UNVERIFIED',
+        `the server serves targets.json version ${served}; this targets.json is version ${made}, made from version ${made - 1}: the server holds the timestamp (and usually the snapshot) key, so its timestamp does not show that version ${served} is current, and publish cannot tell which delegated roles version ${made} takes a key from: nothing was uploaded; check --server and --gun, or publish version ${made - 1} first`,
+        { path: 'the server’s targets.json $.signed.version' },
+      );
+    }
     for (const role of rolesLosingKeys(trusted.targets.signed, targets.signed)) {
-      if (upload.has(role) || !trusted.listed.has(role) || opts.withoutDelegated?.includes(role)) continue;
+      if (upload.has(role) || opts.withoutDelegated?.includes(role)) continue;
       throw new CeremonyError(
         'PUBLISH_HALF_SET',
-        `targets.json version ${targets.signed.version} takes a key away from ${role}, whose file the server serves, and no newer ${role}.json is in the input: published alone, the tags that file lists stay trusted, or stop verifying until ${role}'s keys re-sign it (notary witness) — which trusts every one of them again, those the old key pushed included. Publish it with ${role}'s new file (merge --out-delegated of a request that also revokes tags), or name the role to publish targets.json alone knowingly`,
+        `targets.json version ${targets.signed.version} takes a key away from ${role}, which the server's targets.json version ${served} delegates to, and no newer ${role}.json is in the input: published alone, the tags that file lists stay trusted, or stop verifying until ${role}'s keys re-sign it (notary witness) — which trusts every one of them again, those the old key pushed included. Publish it with ${role}'s new file (merge --out-delegated of a request that also revokes tags), or name the role to publish targets.json alone knowingly`,
         { path: `${role}.json` },
       );
     }

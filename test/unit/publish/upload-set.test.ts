@@ -88,10 +88,12 @@ describe('the upload set', () => {
     expect(refusal(() => plan(base)).message).toContain(`takes a key away from ${role}`);
     expect([...plan({ ...base, delegated: new Map([[role, roleV2]]) }).upload.keys()]).toEqual(['targets', role]);
     expect([...plan(base, [role]).upload.keys()]).toEqual(['targets']);
-    // The server serves no file for the role (its verified snapshot lists none): no tags to keep or lose.
+    // A snapshot that does not list the role (the server may hold the snapshot key) does not excuse it: the
+    // role counts because the server's targets.json delegates to it (review A2, M2); naming it publishes alone.
     const unlisted = await makeServedSet(repo, { targets: repo.targets, delegated: false });
     const bare = { ...server, ...unlisted, delegated: new Map<string, Uint8Array>() };
-    expect([...planUpload({ local: base, server: bare, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW }).upload.keys()]).toEqual(['targets']);
+    expect(refusal(() => planUpload({ local: base, server: bare, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW })).code).toBe('PUBLISH_HALF_SET');
+    expect([...planUpload({ local: base, server: bare, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW, withoutDelegated: [role] }).upload.keys()]).toEqual(['targets']);
     // A 404 for the role's file does not skip the check while the verified snapshot lists it.
     const notFound = { ...server, delegated: new Map<string, Uint8Array>() };
     expect(refusal(() => planUpload({ local: base, server: notFound, pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW })).code).toBe('PUBLISH_HALF_SET');
@@ -102,7 +104,7 @@ describe('the upload set', () => {
 });
 
 describe('the server’s targets.json is verified before the delegated-key check decides from it (review B)', () => {
-  it('hostile server answers fail closed with PUBLISH_SERVER_UNVERIFIED, naming the file and the verifier’s own code; none skips the check', async () => {
+  it('hostile server answers fail closed (PUBLISH_SERVER_UNVERIFIED naming the file and the verifier’s own code, or the check itself); none skips the check', async () => {
     const role = repo.delegationName;
     const newKey = repo.keys.snapshot;
     const app = { 'app.tar.gz': new TextEncoder().encode('v3') };
@@ -123,28 +125,46 @@ describe('the server’s targets.json is verified before the delegated-key check
     const older = await sign('notary', targetsSigned('notary', 1, {}, { name: role, keys: newKey }), repo.keys.targets);
     const olderSet = await makeServedSet(repo, { targets: older, timestampExpires: PAST });
     const otherTimestampKey = await makeKey('notary', 'ed25519');
-    const cases: [string, Partial<ServerState>, ErrorCode, string][] = [
+    // An older targets.json the targets key really signed (v1, before the role had the delegate's key), with a snapshot and timestamp the server signs fresh.
+    const olderFresh = await makeServedSet(repo, { targets: older });
+    const v1Honest = await sign('notary', targetsSigned('notary', 1, {}, { name: role, keys: repo.keys.delegate }), repo.keys.targets);
+    const absent = (...files: (keyof ServerState)[]) => Object.fromEntries(files.map((f) => [f, undefined])) as Partial<ServerState>;
+    // [what, answer (undefined: a 404), code, the verifier's code (cause) or undefined, path, message part]
+    const cases: [string, Partial<ServerState>, ErrorCode, ErrorCode | undefined, string, string][] = [
       // The server holds the snapshot and timestamp keys (Docker's set): it can vouch for any bytes, the targets key cannot be forged.
-      ['targets.json unsigned, with a snapshot and timestamp over it', await makeServedSet(repo, { targets: unsigned }), 'THRESHOLD_NOT_MET', 'the server’s targets.json $.signatures'],
-      ['targets.json signed by a key the root does not give the targets role', await makeServedSet(repo, { targets: wrongKey }), 'THRESHOLD_NOT_MET', 'the server’s targets.json $.signatures'],
-      ['an older targets.json than the server’s snapshot names (a stale answer)', { targets: older }, 'HASH_MISMATCH', 'the server’s snapshot.json meta for the server’s targets.json'],
-      ['an older set, consistent, with its timestamp expired (replayed)', olderSet, 'EXPIRED', 'the server’s timestamp.json $.signed.expires'],
-      ['targets.json that is not JSON', { targets: new TextEncoder().encode('{"signed": ') }, 'JSON_MALFORMED', ''],
-      ['a timestamp signed by a key the root does not list', await makeServedSet(repo, { targets: honestTargets, timestampKey: otherTimestampKey }), 'THRESHOLD_NOT_MET', 'the server’s timestamp.json $.signatures'],
-      ['no timestamp.json', { timestamp: undefined }, 'META_MISSING', 'the server’s timestamp.json'],
-      ['a snapshot.json that is not the one the timestamp names', { snapshot: olderSet.snapshot }, 'HASH_MISMATCH', 'the server’s timestamp.json meta for the server’s snapshot.json'],
+      ['targets.json unsigned, with a snapshot and timestamp over it', await makeServedSet(repo, { targets: unsigned }), 'PUBLISH_SERVER_UNVERIFIED', 'THRESHOLD_NOT_MET', 'the server’s targets.json $.signatures', ''],
+      ['targets.json signed by a key the root does not give the targets role', await makeServedSet(repo, { targets: wrongKey }), 'PUBLISH_SERVER_UNVERIFIED', 'THRESHOLD_NOT_MET', 'the server’s targets.json $.signatures', ''],
+      ['an older targets.json than the server’s snapshot names (a stale answer)', { targets: older }, 'PUBLISH_SERVER_UNVERIFIED', 'HASH_MISMATCH', 'the server’s snapshot.json meta for the server’s targets.json', ''],
+      ['an older set, consistent, with its timestamp expired (replayed)', olderSet, 'PUBLISH_SERVER_UNVERIFIED', 'EXPIRED', 'the server’s timestamp.json $.signed.expires', ''],
+      ['targets.json that is not JSON', { targets: new TextEncoder().encode('{"signed": ') }, 'PUBLISH_SERVER_UNVERIFIED', 'JSON_MALFORMED', '', ''],
+      ['a timestamp signed by a key the root does not list', await makeServedSet(repo, { targets: honestTargets, timestampKey: otherTimestampKey }), 'PUBLISH_SERVER_UNVERIFIED', 'THRESHOLD_NOT_MET', 'the server’s timestamp.json $.signatures', ''],
+      ['no timestamp.json', absent('timestamp'), 'PUBLISH_SERVER_UNVERIFIED', 'META_MISSING', 'the server’s timestamp.json', ''],
+      ['a snapshot.json that is not the one the timestamp names', { snapshot: olderSet.snapshot }, 'PUBLISH_SERVER_UNVERIFIED', 'HASH_MISMATCH', 'the server’s timestamp.json meta for the server’s snapshot.json', ''],
+      // Review A2. The answers a server gives with its own keys (it signs timestamps, and usually snapshots):
+      // M1: root.json, snapshot.json and timestamp.json served, targets.json a 404 (never a first publish).
+      ['targets.json a 404 while the GUN’s other files are served', absent('targets'), 'PUBLISH_SERVER_UNVERIFIED', 'META_MISSING', 'the server’s targets.json', 'serves root.json, timestamp.json, snapshot.json for this GUN but no targets.json'],
+      ['everything but root.json served', absent('root'), 'PUBLISH_SERVER_UNVERIFIED', 'META_MISSING', 'the server’s root.json', 'but no root.json'],
+      // M2: an older targets.json the targets key signed, under a fresh snapshot and timestamp: not the input's predecessor.
+      ['an older targets.json (v1, role already re-keyed) with a fresh snapshot and timestamp', olderFresh, 'PUBLISH_SERVER_UNVERIFIED', undefined, 'the server’s targets.json $.signed.version', 'the server serves targets.json version 1; this targets.json is version 3, made from version 2'],
+      ['an older targets.json (v1, role with the delegate’s key) with a fresh snapshot and timestamp', await makeServedSet(repo, { targets: v1Honest }), 'PUBLISH_SERVER_UNVERIFIED', undefined, 'the server’s targets.json $.signed.version', 'version 1'],
+      // M2: the real targets v2 under a snapshot that leaves the role out: the role still counts (its targets.json delegates to it).
+      ['a snapshot without the role’s file', await makeServedSet(repo, { targets: honestTargets, delegated: false }), 'PUBLISH_HALF_SET', undefined, `${role}.json`, `takes a key away from ${role}`],
+      ['a snapshot without the role, and the role’s file a 404', { ...(await makeServedSet(repo, { targets: honestTargets, delegated: false })), delegated: new Map() }, 'PUBLISH_HALF_SET', undefined, `${role}.json`, `takes a key away from ${role}`],
     ];
-    for (const [what, answer, cause, path] of cases) {
+    for (const [what, answer, code, cause, path, text] of cases) {
       const server = { ...honest, ...answer } as ServerState;
-      if ('timestamp' in answer && answer.timestamp === undefined) delete server.timestamp;
+      for (const [k, v] of Object.entries(answer)) if (v === undefined) delete server[k as keyof ServerState];
       const err = refusal(() => plan(server));
       const inner = err.cause as { code?: string } | undefined;
-      expect([what, err.code, inner?.code]).toEqual([what, 'PUBLISH_SERVER_UNVERIFIED', cause]);
+      expect([what, err.code, inner?.code]).toEqual([what, code, cause]);
       if (path) expect([what, err.path]).toEqual([what, path]);
-      expect(err.message).toContain(`${cause}:`);
+      if (cause) expect(err.message).toContain(`${cause}:`);
+      if (text) expect([what, err.message]).toEqual([what, expect.stringContaining(text)]);
       // Naming the role does not make an unverified answer acceptable: the roles it loses are unknown.
-      expect([what, refusal(() => plan(server, { withoutDelegated: [role] })).code]).toEqual([what, 'PUBLISH_SERVER_UNVERIFIED']);
+      if (code === 'PUBLISH_SERVER_UNVERIFIED') expect([what, refusal(() => plan(server, { withoutDelegated: [role] })).code]).toEqual([what, 'PUBLISH_SERVER_UNVERIFIED']);
     }
+    // A first publish (the server serves nothing for the GUN) has nothing to check against and still goes ahead.
+    expect([...planUpload({ local: { ...local, targets: older }, server: emptyServer(), pinnedRoot: repo.roots[0]!, gun: GUN, now: NOW }).upload.keys()]).toEqual(['root', 'targets']);
   });
 
   it('a server root older than the pin: its files verify under the pinned root’s keys, or the answer is refused (pin the root the server serves)', async () => {
