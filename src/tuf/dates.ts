@@ -13,7 +13,7 @@ export function parseExpires(profile: ProfileName, text: string, path: string): 
     const form = profile === 'tuf' ? 'YYYY-MM-DDTHH:MM:SSZ' : 'RFC 3339';
     throw new CeremonyError('DATE_INVALID', `date ${JSON.stringify(text)} is not in ${form} form`, { path });
   }
-  const [, y, mo, d, h, mi, s] = m.map((v) => v) as string[];
+  const [, y, mo, d, h, mi, s] = m as unknown as string[];
   const month = Number(mo);
   const day = Number(d);
   // Round-trip through Date.UTC to refuse impossible dates such as 2030-02-31.
@@ -28,6 +28,8 @@ export function parseExpires(profile: ProfileName, text: string, path: string): 
   ) {
     throw new CeremonyError('DATE_INVALID', `date ${JSON.stringify(text)} does not exist`, { path });
   }
+  // TUF's form is whole seconds in UTC: the probe is that instant (no second parse of the text).
+  if (profile === 'tuf') return probe;
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) throw new CeremonyError('DATE_INVALID', `date ${JSON.stringify(text)} is not valid`, { path });
   return date;

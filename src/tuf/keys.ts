@@ -16,10 +16,36 @@ export interface ListedKey {
  * tuf-js do not enforce it, so metadata made by other tools with other ID rules stays readable there —
  * distinct-key counting (by public key, not ID) keeps that safe.
  */
-export function parseKeyTable(profile: Profile, value: JsonValue | undefined, path: string): Map<string, ListedKey> {
+/** Same JSON value, object keys in the same order (ListedKey.json is written back out as it was read). */
+function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameJson((a as JsonObject)[k], (b as JsonObject)[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * `known`: keys already parsed in this verification (the previous root's table, TUF 5.3 walks one version
+ * at a time and most keys stay). An entry with the same key ID and the very same JSON is that key — the
+ * same checks on the same JSON give the same answer — so it is taken as is rather than decoded again: a
+ * 1,000-version chain decodes ~1,000 keys, not 6,000. Anything that differs in the least is parsed anew.
+ */
+export function parseKeyTable(profile: Profile, value: JsonValue | undefined, path: string, known?: ReadonlyMap<string, ListedKey>): Map<string, ListedKey> {
   const obj = asObject(value, path);
   const out = new Map<string, ListedKey>();
   for (const keyId of Object.keys(obj)) {
+    const prior = known?.get(keyId);
+    if (prior && prior.key.profile === profile.name && sameJson(prior.json, obj[keyId])) {
+      out.set(keyId, prior);
+      continue;
+    }
     const keyPath = child(path, keyId);
     if (!/^[0-9a-f]{64}$/.test(keyId)) {
       throw new CeremonyError('SCHEMA_INVALID', 'a key ID must be 64 lower-case hex characters', { path: keyPath });

@@ -4,6 +4,7 @@ import { defaultMaxValues, parseSignedEnvelope } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { Profile, ProfileName, SignatureJson } from '../profiles/profile.js';
+import type { ListedKey } from './keys.js';
 import { parseRootSigned, type Root } from './root.js';
 import { profileOfType, type RoleType } from './signed-common.js';
 import { parseSnapshotSigned, parseTimestampSigned, type Snapshot, type Timestamp } from './snapshot.js';
@@ -46,6 +47,12 @@ export interface ParseOptions {
    * kept is bounded, not only each file's.
    */
   budget?: ValueBudget;
+  /**
+   * A root's keys already parsed in this verification (the previous version's, as a chain is walked): an
+   * identical key entry is taken from there instead of being decoded again (parseKeyTable). Never a cache
+   * across verifications.
+   */
+  knownKeys?: ReadonlyMap<string, ListedKey>;
 }
 
 /** What is left of a shared value budget (ParseOptions.budget). */
@@ -121,7 +128,7 @@ function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: 
     let signed: Signed;
     switch (expected) {
       case 'root':
-        signed = parseRootSigned(profile, signedObj, '$.signed');
+        signed = parseRootSigned(profile, signedObj, '$.signed', opts.knownKeys);
         break;
       case 'targets':
         signed = parseTargetsSigned(profile, signedObj, '$.signed', keyed);

@@ -245,7 +245,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
       });
     }
     const source = versioned ? `${v}.root.json` : 'root.json';
-    const next = parseMetadata(bytes, 'root', { maxBytes: caps.root, source, profile: profile.name });
+    const next = parseMetadata(bytes, 'root', { maxBytes: caps.root, source, profile: profile.name, knownKeys: trusted.signed.keys });
     if (versioned && next.signed.version !== v) {
       throw new CeremonyError('VERSION_MISMATCH', `${source} holds root version ${next.signed.version}`, { path: `${source} $.signed.version` });
     }

@@ -93,7 +93,7 @@ export function walkRootChain(
     if (!found) {
       throw new CeremonyError('ROOT_VERSION_SKIPPED', `root version ${v} is missing: the chain from version ${from.signed.version} to ${to} must have every version`, { path: `${v}.root.json` });
     }
-    const next = parseMetadata(found.bytes, 'root', { maxBytes, source: found.source, profile: from.profile.name });
+    const next = parseMetadata(found.bytes, 'root', { maxBytes, source: found.source, profile: from.profile.name, knownKeys: trusted.signed.keys });
     if (next.signed.version !== v) {
       throw new CeremonyError('VERSION_MISMATCH', `${found.source} holds root version ${next.signed.version}, not ${v}`, { path: `${found.source} $.signed.version` });
     }

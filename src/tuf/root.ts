@@ -20,12 +20,13 @@ export interface Root extends SignedCommon {
 
 const ROOT_FIELDS = new Set([...COMMON_FIELDS, 'consistent_snapshot', 'keys', 'roles']);
 
-export function parseRootSigned(profile: Profile, obj: JsonObject, path: string): Root {
+/** `knownKeys`: see parseKeyTable (the previous root's keys, when walking a chain). */
+export function parseRootSigned(profile: Profile, obj: JsonObject, path: string, knownKeys?: ReadonlyMap<string, ListedKey>): Root {
   const common = parseSignedCommon(profile.name, obj, 'root', path);
   // Notary writes consistent_snapshot (always false); TUF 1.0 requires it.
   const consistentSnapshot =
     obj.consistent_snapshot === undefined && profile.name === 'notary' ? false : asBoolean(obj.consistent_snapshot, child(path, 'consistent_snapshot'));
-  const keys = parseKeyTable(profile, obj.keys, child(path, 'keys'));
+  const keys = parseKeyTable(profile, obj.keys, child(path, 'keys'), knownKeys);
   const rolesPath = child(path, 'roles');
   const rolesObj = asObject(obj.roles, rolesPath);
   const roles = new Map<TopLevelRole, Role>();

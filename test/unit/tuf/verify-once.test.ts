@@ -10,6 +10,8 @@ import { verifyRepository } from '../../../src/tuf/repository.js';
 import { verifyRootUpdate } from '../../../src/tuf/root-chain.js';
 import { verifyRole } from '../../../src/tuf/verify.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
+import type { JsonObject } from '../../../src/json/types.js';
+import { makeKey, type TestKey } from '../../support/keys.js';
 import { buildRepo, rootSigned, sign } from '../../support/repo.js';
 
 afterEach(() => {
@@ -139,5 +141,46 @@ describe('invalid signatures and thresholds (TUF 5.3.4)', () => {
     }
     const self = verifyRole(v2, 'root', v2.signed.roles.get('root')!, v2.signed.keys);
     expect(self).toMatchObject({ verified: false, signed: [k0.keyId], strangers: [alias.keyId] });
+  });
+});
+
+describe('keys already parsed in the same verification (issue #18)', () => {
+  it('a chain decodes each kept key once: an identical entry in the next root is the previous root’s key', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 4 });
+    const spy = vi.spyOn(getProfile('tuf'), 'parseKey');
+    verifyRepository(r.files(), { trustedRoot: r.roots[0]!, now: new Date() });
+    // The pin: 3 root keys + targets, snapshot, timestamp (6); root.json, parsed on its own before the walk
+    // (6); v2–v4: the one new root key each (3); the delegation's key in targets.json (1). Before: 6 per root.
+    expect(spy).toHaveBeenCalledTimes(6 + 6 + 3 + 1);
+  });
+
+  it('a key ID kept with other key JSON (another public key under the same ID) is parsed anew, not taken from the previous root', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 1, rootThreshold: 2 });
+    const [k0, k1, k2] = r.keys.root as [TestKey, TestKey, TestKey];
+    const k9 = await makeKey('tuf', 'ed25519');
+    // v2 lists k9's public key under k1's ID and needs all three of its root keys (threshold 3).
+    const impostor = { ...k9, keyId: k1.keyId };
+    const v2Bytes = await sign('tuf', rootSigned('tuf', 2, { ...r.keys, root: [k0, impostor, k2] }, { root: 3 }), [k0, k2, impostor]);
+    const v1 = parseMetadata(r.roots[0]!, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
+    const v2 = parseMetadata(v2Bytes, 'root', { maxBytes: 1 << 20, source: '2.root.json', knownKeys: v1.signed.keys });
+    expect(v2.signed.keys.get(k1.keyId)!.key.fingerprint).not.toBe(v1.signed.keys.get(k1.keyId)!.key.fingerprint);
+    expect(v2.signed.keys.get(k0.keyId)).toBe(v1.signed.keys.get(k0.keyId));
+    const step = verifyRootUpdate(v1, v2);
+    expect(step.bySelf).toMatchObject({ verified: true, invalid: [] });
+    expect(step.bySelf.signed).toHaveLength(3);
+    // v1's k1 did not sign: the previous role counts k0 and k2.
+    expect(step.byPrevious).toMatchObject({ verified: true, invalid: [k1.keyId] });
+  });
+
+  it('a kept key ID whose entry changed in any field (an extra field) is parsed anew, and a bad change refused as in a first parse', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 1, rootThreshold: 1 });
+    const v1 = parseMetadata(r.roots[0]!, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
+    const k0 = r.keys.root[0]!;
+    const signed = rootSigned('tuf', 2, r.keys, { root: 1 });
+    const withPrivate = structuredClone(signed) as JsonObject;
+    ((withPrivate.keys as JsonObject)[k0.keyId] as { keyval: JsonObject }).keyval.private = 'ab';
+    const bytes = await sign('tuf', withPrivate, r.keys.root);
+    expect(() => parseMetadata(bytes, 'root', { maxBytes: 1 << 20, source: '2.root.json', knownKeys: v1.signed.keys })).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    expect(() => parseMetadata(bytes, 'root', { maxBytes: 1 << 20, source: '2.root.json' })).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
   });
 });
