@@ -648,7 +648,11 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
         `${batch.reportedSignatures?.toLocaleString('en-US') ?? '?'} signatures reported by the ceremony, ${sum(batch, (x) => x === 'sign').calls.toLocaleString('en-US')} C_Sign calls (the keys' self-tests included); ` +
         `one signature through the whole signer stack (digest, C_Sign, software check) ${batch.stackSignMs.toFixed(2)} ms (median of ${batch.stackSigns}). ` +
         `The batch costs ${b.ratio.toFixed(3)}× the sum of its token signatures as timed in the run, ${b.quietRatio.toFixed(3)}× their number times a quiet C_Sign — ` +
-        `target ≤ 1.2×: ${b.ratio <= 1.2 && b.quietRatio <= 1.2 ? 'met' : b.ratio <= 1.2 || b.quietRatio <= 1.2 ? 'met by one estimate only' : 'NOT met'}.`,
+        (module === 'softhsm2-held'
+          ? // A sleep counted as signing time, with every other token call at SoftHSM2's speed: the ratio
+            // tends to 1 by construction, so it illustrates, it never judges the target (review B2).
+            `target ≤ 1.2×: not judged on a simulated token (${b.ratio <= 1.2 && b.quietRatio <= 1.2 ? 'within it' : 'outside it'} as an illustration only).`
+          : `target ≤ 1.2×: ${b.ratio <= 1.2 && b.quietRatio <= 1.2 ? 'met' : b.ratio <= 1.2 || b.quietRatio <= 1.2 ? 'met by one estimate only' : 'NOT met'}.`),
     );
     if (module === 'softhsm2') {
       const perRepoTool = b.tool / batch.repositories;
