@@ -66,7 +66,8 @@ import { APP_ACTOR, clipNote } from './steps/step.js';
 import { verifiedOutputs } from './steps/verify-outputs.js';
 import { metadataFileNames, stateFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
 import { writtenRoles } from './metadata.js';
-import { adoptWritten, checkSameMultiCeremony, INVENTORY_WRITE_STEP, journalOf, REPOSITORY_WRITE_STEP, writtenRepository, type MultiJournal } from './multi-resume.js';
+import { adoptWritten, checkSameMultiCeremony, checkWrittenPrefix, INVENTORY_WRITE_STEP, journalOf, REPOSITORY_WRITE_STEP, writeRank, writtenRepository, type MultiJournal } from './multi-resume.js';
+import { folderEntries } from '../io/folders.js';
 import { inFolder, METADATA_DIR, outputLayout, STATE_DIR } from './layout.js';
 import type { TokenProvider } from './tokens.js';
 import { buildInventory, INVENTORY_FILE, INVENTORY_MAX_BYTES, inventoryBytes, parseInventory, type InventoryRepositoryRecord } from './inventory.js';
@@ -221,6 +222,15 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   const st: CeremonyState = state;
 
   try {
+    // Every repository folder must be what an interruption leaves (a prefix of its roles), checked before
+    // anything is appended and before any token is used: a folder that is not is refused with no PIN asked
+    // and nothing signed (multi-resume.ts checkWrittenPrefix).
+    if (resumed) {
+      for (const repo of plan.repositories) {
+        const folder = join(opts.outDir, METADATA_DIR, repo.safeName);
+        checkWrittenPrefix((await folderEntries(folder)).map((e) => e.name), writtenRoles(repo.plan), repositoryFolder(repo.safeName), folder);
+      }
+    }
     if (!writer && !transcriptSealed) {
       ({ writer, file } = await createTranscriptFile(
         transcriptPath,
@@ -355,22 +365,35 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       }
       await keysCtx.save();
 
-      // The key inventory: a resumed run keeps the one it wrote (checked against its record when there is one).
+      // The key inventory: a resumed run keeps the one it wrote — only when it is byte for byte the inventory
+      // this ceremony builds from its own state and repositories (with the `updated` time the kept one
+      // carries, the one field that depends on the clock), and the one the transcript records when it
+      // records one. A file found in state/ is never sealed into the transcript as this ceremony's on its
+      // word: the run may have stopped between writing it and recording it, or someone put it there.
       const inventoryPath = join(layout.state, INVENTORY_FILE);
       const inventoryName = inFolder(STATE_DIR, INVENTORY_FILE);
+      const buildOurs = (at: Date) => buildInventory({ plan, state: st, repositories: inventoryRecords, planSha256: hash.sha256, now: at, rehearsal });
       if (await pathExists(inventoryPath)) {
         const kept = await readFileCapped(inventoryPath, INVENTORY_MAX_BYTES);
-        parseInventory(kept, inventoryName);
+        const parsed = parseInventory(kept, inventoryName);
         if (journal.inventory !== undefined && journal.inventory !== sha256Hex(kept)) {
           throw new CeremonyError('CEREMONY_STATE_INVALID', `${inventoryName} is not the one written before the interruption`, { path: inventoryPath });
         }
+        if (!Buffer.from(inventoryBytes(buildOurs(new Date(parsed.updated)))).equals(Buffer.from(kept))) {
+          throw new CeremonyError(
+            'CEREMONY_STATE_INVALID',
+            `${inventoryName} is not the key inventory this ceremony builds from its keys and repositories: it was not written by this ceremony, or was changed. Nothing was kept; move it away, then resume`,
+            { path: inventoryPath },
+          );
+        }
         if (journal.inventory === undefined && !transcriptSealed) {
-          await record({ step: INVENTORY_WRITE_STEP, actor: APP_ACTOR, outputs: [{ name: inventoryName, sha256: sha256Hex(kept) }], note: `${inventoryName}: written before the interruption, kept` });
+          await record({ step: INVENTORY_WRITE_STEP, actor: APP_ACTOR, outputs: [{ name: inventoryName, sha256: sha256Hex(kept) }], note: `${inventoryName}: written before the interruption, byte for byte the inventory this ceremony builds, kept` });
         }
       } else {
-        const inventory = buildInventory({ plan, state: st, repositories: inventoryRecords, planSha256: hash.sha256, now: now(), rehearsal });
+        const inventory = buildOurs(now());
         const invBytes = inventoryBytes(inventory);
         await writeFileAtomic(inventoryPath, invBytes);
+        await fault('inventory-written');
         await record({
           step: INVENTORY_WRITE_STEP,
           actor: APP_ACTOR,
@@ -467,6 +490,7 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   const expected = metadataFileNames(plan);
   // attestations.json rides along when a shared key has a YubiKey attestation (verify-outputs.ts).
   const written = a.resumed ? await writtenRepository(folder, dir, [...expected, ATTESTATIONS_FILE], a.journaled) : { files: new Map<string, Uint8Array>(), removed: [] };
+  checkWrittenPrefix(written.files.keys(), writtenRoles(plan), dir, folder);
   const adopted = written.files.size ? adoptWritten(written.files, dir) : undefined;
   const complete = expected.every((n) => written.files.has(n));
   if (a.journaled && !complete) throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}: the transcript records it as written, but not every file is there`, { path: folder });
@@ -582,9 +606,10 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
     kept.push(f.name);
   }
   // The files not yet written, all at once: each still atomic, never over a file, fsync'd before its name
-  // appears; the fsyncs together and the folder's once (io/files.ts writeNewFilesAtomic). The fault point
-  // after each name appears is where a crash test stops inside a repository.
-  await writeNewFilesAtomic(folder, files.filter((x) => !written.files.has(x.name)), { afterLink: (name) => a.fault(`written:${repo.name}/${name}`) });
+  // appears; the fsyncs together, and the folder's once per role, in role order (writeRank: what a power
+  // loss leaves is a prefix of the roles, which resume adopts; multi-resume.ts). The fault point after each
+  // name appears is where a crash test stops inside a repository.
+  await writeNewFilesAtomic(folder, files.filter((x) => !written.files.has(x.name)), { rank: writeRank, afterLink: (name) => a.fault(`written:${repo.name}/${name}`) });
   const outputs = files.map((f) => ({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) }));
   await a.fault(`written:${repo.name}`);
 

@@ -20,6 +20,17 @@
  *   role whose file exists is signed again (never a second, different root.json v1 for the repository);
  *   what is missing is signed and written, and the files already there must equal what is rebuilt, byte
  *   for byte. A folder holding a file this ceremony does not write is refused.
+ *
+ * Which partial folders are legitimate. A repository's files are written in role order, the folder fsync'd
+ * between roles (writeRank; io/files.ts writeNewFilesAtomic `rank`): root.json (with 1.root.json and
+ * attestations.json), then targets, then snapshot, then timestamp. A power loss therefore leaves a prefix
+ * of the roles: any later role's file present means every earlier role's is too. Such a prefix resumes:
+ * the roles present are adopted, the rest signed — a role lost with nothing after it was referenced by
+ * no file that survived and by no transcript entry, exactly as if the run had stopped before writing it.
+ * A folder that is not a prefix (root.json gone while snapshot.json is there: removed by hand) would need
+ * a lost file re-signed — for Notary a new certificate and a second, different root.json v1 under a
+ * snapshot that names the lost one — so it is refused before any token signs (checkWrittenPrefix), for
+ * every repository of the plan before the first PIN is asked.
  */
 import { join } from 'node:path';
 import type { TranscriptEntry } from '../audit/types.js';
@@ -83,6 +94,47 @@ export function checkSameMultiCeremony(state: CeremonyState, expected: { planSha
   if (state.rehearsal !== expected.rehearsal) {
     throw new CeremonyError('CEREMONY_STATE_MISMATCH', `the ceremony state is from a ${state.rehearsal ? 'rehearsal' : 'real ceremony'}; this run is ${expected.rehearsal ? 'a rehearsal' : 'real'}`, { path });
   }
+}
+
+const ROLE_ORDER: readonly MetadataRole[] = ['root', 'targets', 'snapshot', 'timestamp'];
+
+/** The role a metadata file name holds (`root.json`, `1.root.json`), if any. */
+function roleOfName(name: string): MetadataRole | undefined {
+  const m = /^(?:1\.)?(root|targets|snapshot|timestamp)\.json$/.exec(name);
+  return m ? (m[1] as MetadataRole) : undefined;
+}
+
+/**
+ * The order a repository's files are made durable in (io/files.ts writeNewFilesAtomic `rank`): by role,
+ * root first (attestations.json with it: it describes root's keys and refers to nothing later).
+ */
+export function writeRank(name: string): number {
+  const role = roleOfName(name);
+  return role ? ROLE_ORDER.indexOf(role) : 0;
+}
+
+/**
+ * Refuse a repository folder whose roles are not a prefix of `roles` (the roles this repository writes, in
+ * order; a role counts as present under either of its names): a later role's file without an earlier
+ * one's is not what a power loss leaves (see the module comment), and resuming it would sign a lost
+ * file anew. Called before any token operation.
+ */
+export function checkWrittenPrefix(names: Iterable<string>, roles: readonly MetadataRole[], shown: string, folder: string): void {
+  const present = new Set<MetadataRole>();
+  for (const n of names) {
+    const role = roleOfName(n);
+    if (role) present.add(role);
+  }
+  const missing = roles.findIndex((r) => !present.has(r));
+  if (missing < 0) return;
+  const later = roles.slice(missing + 1).find((r) => present.has(r));
+  if (!later) return;
+  const lost = roles[missing]!;
+  throw new CeremonyError(
+    'CEREMONY_STATE_INVALID',
+    `${shown}/${lost}.json is missing, but ${shown}/${later}.json, which is written only after it, is there: an interruption does not leave this (files were removed or moved by hand). Nothing was signed. Put ${lost}.json back, or move the folder away to sign the repository anew`,
+    { path: join(folder, `${lost}.json`) },
+  );
 }
 
 /** What a repository's folder held when the run started. */

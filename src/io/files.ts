@@ -281,12 +281,35 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** Observes each folder a write fsync'd, in order (tests: which names a power loss can no longer lose). */
+export type SyncedFolder = (folder: string) => void;
+
+/**
+ * Make the folders mkdir just created durable: `first` is what a recursive mkdir returned (the topmost
+ * folder it made, undefined when `dir` existed). A new folder's name lives in its parent, and only an
+ * fsync of that parent makes it survive a power loss (POSIX fsync(2): syncing a file does not sync the
+ * entry naming it) — so each parent, from the topmost new level down to `dir`'s, is fsync'd. Without it a
+ * transcript entry could record files in a folder that a power loss takes away with them.
+ */
+async function syncCreatedFolders(dir: string, first: string | undefined, synced?: SyncedFolder): Promise<void> {
+  if (first === undefined) return;
+  const levels: string[] = [];
+  for (let p = dir; ; p = dirname(p)) {
+    levels.unshift(p);
+    if (p === first || dirname(p) === p) break;
+  }
+  for (const level of levels) {
+    await fsyncDir(dirname(level));
+    synced?.(dirname(level));
+  }
+}
+
 /**
  * Write atomically and never overwrite: write a temp file in the same folder, fsync it, then link it to
  * the final name (link fails with EEXIST instead of replacing, unlike rename), and fsync the folder.
  * `overwrite: true` is for replacing a file we own (trust-store state), via rename.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array, opts: { overwrite?: boolean; mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array, opts: { overwrite?: boolean; mode?: number; synced?: SyncedFolder } = {}): Promise<void> {
   try {
     await writeFileAtomicUnmapped(path, data, opts);
   } catch (err) {
@@ -295,9 +318,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array, opts: { ov
   }
 }
 
-async function writeFileAtomicUnmapped(path: string, data: Uint8Array, opts: { overwrite?: boolean; mode?: number }): Promise<void> {
+async function writeFileAtomicUnmapped(path: string, data: Uint8Array, opts: { overwrite?: boolean; mode?: number; synced?: SyncedFolder }): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await syncCreatedFolders(dir, await mkdir(dir, { recursive: true }), opts.synced);
   if (!opts.overwrite) {
     try {
       await lstat(path);
@@ -334,25 +357,46 @@ async function writeFileAtomicUnmapped(path: string, data: Uint8Array, opts: { o
     await unlink(tmp).catch(() => undefined);
   }
   await fsyncDir(dir);
+  opts.synced?.(dir);
 }
 
 /**
  * Write several new files into one folder with writeFileAtomic's guarantees for each — never over an
  * existing file (OUTPUT_EXISTS, checked before anything is written and again by the link), every file's
  * bytes fsync'd before its name appears, the folder fsync'd after the names appeared — but the fsyncs of
- * the files run together and the folder's runs once (issue #17: a multi-repository ceremony writes four
+ * the files run together and the folder's once per rank (issue #17: a multi-repository ceremony writes four
  * small files per repository, and one writeFileAtomic after another cost a dozen thread-pool round trips
  * and two fsyncs per file). The small calls (mkdir, open, write, close, link, unlink) are synchronous, as reads of
  * small files are (readFileCapped): they do not wait on the medium; the fsyncs, which do, stay asynchronous.
  * On a failure no temporary file remains; files already linked stay, as with writeFileAtomic one by one.
+ *
+ * Folders it creates are made durable in their parents (syncCreatedFolders). `rank` orders the names: a
+ * file of a higher rank appears only after every file of a lower rank is durable (the folder is fsync'd
+ * between ranks), so whatever a power loss leaves is a prefix by rank — a file that refers to another
+ * (a snapshot to its targets) never survives without it. Within a rank, any subset can survive.
  */
-export async function writeNewFilesAtomic(dir: string, files: readonly NamedBytes[], opts: { mode?: number; afterLink?: (name: string) => void | Promise<void> } = {}): Promise<void> {
+export async function writeNewFilesAtomic(
+  dir: string,
+  files: readonly NamedBytes[],
+  opts: { mode?: number; afterLink?: (name: string) => void | Promise<void>; rank?: (name: string) => number; synced?: SyncedFolder } = {},
+): Promise<void> {
   for (const f of files) {
     if (!f.name || f.name === '.' || f.name === '..' || /[/\\]/.test(f.name)) throw new CeremonyError('INTERNAL', `writeNewFilesAtomic: "${f.name}" is not a plain file name`);
   }
   let at = dir;
+  const rankOf = (name: string): number => opts.rank?.(name) ?? 0;
+  const syncDir = async (): Promise<void> => {
+    at = dir;
+    const dirFd = openSync(dir, fsConstants.O_RDONLY);
+    try {
+      await fsyncFd(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+    opts.synced?.(dir);
+  };
   try {
-    mkdirSync(dir, { recursive: true });
+    await syncCreatedFolders(dir, mkdirSync(dir, { recursive: true }), opts.synced);
     for (const f of files) {
       at = join(dir, f.name);
       let exists = true;
@@ -378,7 +422,11 @@ export async function writeNewFilesAtomic(dir: string, files: readonly NamedByte
         t.fd = -1;
         closeSync(fd);
       }
-      for (const t of temps) {
+      // Stable: the caller's order within a rank.
+      const order = temps.map((t, i) => ({ t, i, rank: rankOf(t.name) })).sort((x, y) => x.rank - y.rank || x.i - y.i);
+      for (let k = 0; k < order.length; k++) {
+        const t = order[k]!.t;
+        if (k > 0 && order[k]!.rank !== order[k - 1]!.rank) await syncDir();
         at = t.path;
         try {
           linkSync(t.tmp, t.path);
@@ -405,13 +453,7 @@ export async function writeNewFilesAtomic(dir: string, files: readonly NamedByte
         }
       }
     }
-    at = dir;
-    const dirFd = openSync(dir, fsConstants.O_RDONLY);
-    try {
-      await fsyncFd(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+    await syncDir();
   } catch (err) {
     // A full disk, a read-only medium, a folder this user may not write: named, not INTERNAL (issue #12).
     throw writeFault(err, at);

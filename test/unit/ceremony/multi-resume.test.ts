@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
 import { runMultiCeremony, type MultiCeremonyResult } from '../../../src/ceremony/multi-machine.js';
+import { checkWrittenPrefix, writeRank } from '../../../src/ceremony/multi-resume.js';
+import type { MetadataRole } from '../../../src/ceremony/state.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { CeremonyError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/json/types.js';
@@ -133,8 +135,16 @@ describe('an interrupted multi-repository ceremony resumes', () => {
     // such a kill leaves them): the written ones kept, the rest signed and written.
     { point: `written:${NOTARY[0]}`, before: 0, kept: NOTARY[0], drop: ['targets.json', 'snapshot.json'] },
     { point: `written:${TUF[0]}`, before: 3, kept: TUF[0], drop: ['snapshot.json', 'timestamp.json'] },
+    // What a power loss can leave (files are made durable role by role, root first): a prefix of the roles,
+    // and within one role any of its names — root.json lost, 1.root.json kept, is adopted from 1.root.json.
+    { point: `written:${TUF[0]}`, before: 3, kept: TUF[0], drop: ['root.json', 'timestamp.json'] },
+    { point: `written:${NOTARY[1]}`, before: 1, kept: NOTARY[1], drop: ['snapshot.json'] },
+    // Killed right after targets.json appeared: root and targets there, snapshot and timestamp signed now.
+    { point: `written:${TUF[0]}/targets.json`, before: 3, kept: TUF[0] },
     // The root of the fourth repository half signed: nothing of it written, signed again from the start.
     { point: 'signed:root:root/Alice', nth: 4, before: 3 },
+    // The inventory written, the run stopped before the transcript recorded it: kept, being this ceremony's.
+    { point: 'inventory-written', before: 5 },
     { point: 'inventory', before: 5 },
     { point: 'sealed', before: 5 },
   ];
@@ -241,4 +251,151 @@ describe('what cannot resume is refused, nothing written', () => {
     renameSync(join(old.out, 'state', 'ceremony-state.json'), join(old.out, 'ceremony-state.json'));
     expect((await refusal(() => old.run())).code).toBe('OUTPUT_EXISTS');
   }, 60_000);
+});
+
+/** Counts the signatures the custodians' token keys make from now on (certificates, metadata, the seal). */
+function countTokenSignatures(s: Awaited<ReturnType<typeof setup>>): () => number {
+  let n = 0;
+  for (const k of s.tokens.made) {
+    const sign = k.sign.bind(k);
+    (k as { sign: SigningKey['sign'] }).sign = async (...args) => {
+      n += 1;
+      return sign(...args);
+    };
+  }
+  return () => n;
+}
+
+describe('a repository folder that is not a prefix of its roles is refused before any token signs (review A2 L1)', () => {
+  const safeOf = (s: Awaited<ReturnType<typeof setup>>, name: string) => s.plan.repositories.find((r) => r.name === name)!.safeName;
+  // Each: the repository whose files were all written (not recorded) when the run stopped, the files then
+  // removed (a power loss cannot leave these: a later role's file is made durable only after every earlier
+  // role's), and the file the refusal names.
+  const CASES: [string, string, string[], RegExp][] = [
+    ['Notary root.json removed, snapshot.json there', NOTARY[0]!, ['root.json'], /app-0\/root\.json is missing, but .*app-0\/targets\.json, which is written only after it, is there/],
+    ['Notary targets.json removed, snapshot.json there', NOTARY[2]!, ['targets.json'], /app-2\/targets\.json is missing, but .*app-2\/snapshot\.json, which is written only after it, is there/],
+    ['TUF root.json and 1.root.json removed', TUF[0]!, ['root.json', '1.root.json'], /repo-0\/root\.json is missing, but /],
+    ['TUF snapshot.json removed, timestamp.json there', TUF[1]!, ['snapshot.json', '1.snapshot.json'], /repo-1\/snapshot\.json is missing, but .*repo-1\/timestamp\.json, which is written only after it, is there/],
+  ];
+  it.each(CASES)('%s', async (_name, repo, remove, message) => {
+    const s = await setup();
+    await expect(s.run(faultAt(`written:${repo}`).fault)).rejects.toBeInstanceOf(Interrupted);
+    const folder = join(s.out, 'metadata', safeOf(s, repo));
+    for (const name of remove) rmSync(join(folder, name), { force: true });
+    const before = filesUnder(s.out);
+    const signatures = countTokenSignatures(s);
+    const points: string[] = [];
+    const err = await refusal(() => s.run((p) => void points.push(p)));
+    expect(err.code).toBe('CEREMONY_STATE_INVALID');
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/Nothing was signed/);
+    // No certificate, no second root v1, no other signature: refused before the first token operation.
+    expect(signatures()).toBe(0);
+    expect(points.filter((p) => p.startsWith('signed:') || p.startsWith('written:'))).toEqual([]);
+    // Nothing written: the output folder is as it was, the transcript included.
+    expect(filesUnder(s.out)).toEqual(before);
+  }, 60_000);
+});
+
+describe('a key inventory found in state/ is kept only when it is the one this ceremony builds (review A2 M3)', () => {
+  const INVENTORY = join('state', 'key-inventory.json');
+  type Spoil = (s: Awaited<ReturnType<typeof setup>>, inv: string) => void | Promise<void>;
+  const edited = (edit: (inv: { keys: { custodian?: string }[]; updated: string }) => void): Spoil => (_s, path) => {
+    const inv = JSON.parse(readFileSync(path, 'utf8'));
+    edit(inv);
+    writeFileSync(path, JSON.stringify(inv, null, 2) + '\n');
+  };
+  // Each: where the run stopped, what was done to state/key-inventory.json then.
+  const CASES: [string, string, Spoil][] = [
+    [
+      'a schema-valid inventory of someone else put there before the inventory was written',
+      `recorded:${TUF[1]}`,
+      (_s, path) =>
+        writeFileSync(
+          path,
+          JSON.stringify({ format: 'tuf-ceremony-key-inventory', version: 1, updated: NOW.toISOString(), repositories: [], keys: [{ fingerprint: 'ab'.repeat(32), algorithm: 'ecdsa-p256', origin: 'token', rehearsal: true, custodian: 'Mallory', roles: [] }] }, null, 2) + '\n',
+        ),
+    ],
+    ['the inventory written but not recorded, then a custodian changed in it', 'inventory-written', edited((inv) => (inv.keys.find((k) => k.custodian)!.custodian = 'Mallory'))],
+    ['the inventory written but not recorded, then a key removed from it', 'inventory-written', edited((inv) => inv.keys.pop())],
+    [
+      'the inventory of another ceremony of the same plan',
+      'inventory-written',
+      async (_s, path) => {
+        const other = await setup();
+        await other.run();
+        writeFileSync(path, readFileSync(join(other.out, INVENTORY)));
+      },
+    ],
+    ['the inventory written and recorded, then its time changed', 'inventory', edited((inv) => (inv.updated = '2020-01-01T00:00:00.000Z'))],
+  ];
+  it.each(CASES)('%s: CEREMONY_STATE_INVALID, nothing kept or sealed', async (_name, point, spoil) => {
+    const s = await setup();
+    await expect(s.run(faultAt(point).fault)).rejects.toBeInstanceOf(Interrupted);
+    const path = join(s.out, INVENTORY);
+    await spoil(s, path);
+    const spoiled = readFileSync(path);
+    const err = await refusal(() => s.run());
+    expect(err.code).toBe('CEREMONY_STATE_INVALID');
+    expect(err.message).toMatch(/state\/key-inventory\.json is not/);
+    expect(err.path).toBe(path);
+    expect(readFileSync(path)).toEqual(spoiled);
+    const t = verifyTranscript(readFileSync(join(s.out, 'state', 'transcript.jsonl')), { allowUnsealed: true });
+    expect(t.sealed).toBe(false);
+    expect(t.entries.filter((e) => e.step === 'inventory.write' && e.outputs[0]?.sha256 === sha256(spoiled))).toEqual([]);
+  }, 60_000);
+
+  it('the inventory written but not recorded, unchanged: kept and recorded, the transcript sealed', async () => {
+    const s = await setup();
+    await expect(s.run(faultAt('inventory-written').fault)).rejects.toBeInstanceOf(Interrupted);
+    const path = join(s.out, INVENTORY);
+    const kept = readFileSync(path);
+    const result = await s.run();
+    expect(readFileSync(path)).toEqual(kept);
+    const t = verifyTranscript(readFileSync(join(s.out, 'state', 'transcript.jsonl')), { expectedSealKeyId: result.sealKeyId });
+    const entries = t.entries.filter((e) => e.step === 'inventory.write');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.outputs[0]!.sha256).toBe(sha256(kept));
+    expect(entries[0]!.note).toMatch(/byte for byte the inventory this ceremony builds, kept/);
+  }, 60_000);
+});
+
+describe('checkWrittenPrefix: what a power loss can leave resumes, anything else is refused naming the missing file', () => {
+  const TUF_ROLES: MetadataRole[] = ['root', 'targets', 'snapshot', 'timestamp'];
+  const NOTARY_ROLES: MetadataRole[] = ['root', 'targets', 'snapshot'];
+  // Each: the roles the repository writes, the names in its folder, and the file a refusal names (null: resumes).
+  const CASES: [MetadataRole[], string[], string | null][] = [
+    [TUF_ROLES, [], null],
+    [TUF_ROLES, ['attestations.json'], null],
+    [TUF_ROLES, ['1.root.json'], null],
+    [TUF_ROLES, ['root.json', 'targets.json', '.snapshot.json.0a1b2c3d4e5f.tmp'], null],
+    [TUF_ROLES, ['1.root.json', 'targets.json', '1.targets.json', 'snapshot.json'], null],
+    [TUF_ROLES, ['root.json', '1.root.json', 'targets.json', 'snapshot.json', '1.snapshot.json', 'timestamp.json'], null],
+    [NOTARY_ROLES, ['root.json', 'targets.json'], null],
+    [TUF_ROLES, ['targets.json'], 'root.json'],
+    [TUF_ROLES, ['attestations.json', 'timestamp.json'], 'root.json'],
+    [TUF_ROLES, ['root.json', '1.targets.json', 'timestamp.json'], 'snapshot.json'],
+    [TUF_ROLES, ['root.json', 'snapshot.json'], 'targets.json'],
+    [NOTARY_ROLES, ['targets.json', 'snapshot.json'], 'root.json'],
+    [NOTARY_ROLES, ['root.json', 'snapshot.json'], 'targets.json'],
+  ];
+  it.each(CASES)('%j holding %j → %s', (roles, names, missing) => {
+    const check = () => checkWrittenPrefix(names, roles, 'metadata/repo', '/out/metadata/repo');
+    if (missing === null) return expect(check).not.toThrow();
+    let err: unknown;
+    try {
+      check();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CeremonyError);
+    expect((err as CeremonyError).code).toBe('CEREMONY_STATE_INVALID');
+    expect((err as CeremonyError).message).toMatch(new RegExp(`^metadata/repo/${missing.replace('.', '\\.')} is missing, but `));
+    expect((err as CeremonyError).path).toBe(`/out/metadata/repo/${missing}`);
+  });
+
+  it('writeRank: root (with 1.root.json and attestations.json), then targets, snapshot, timestamp', () => {
+    const names = ['timestamp.json', '1.snapshot.json', 'attestations.json', 'snapshot.json', '1.targets.json', 'targets.json', '1.root.json', 'root.json'];
+    expect(names.map(writeRank)).toEqual([3, 2, 0, 2, 1, 1, 0, 0]);
+  });
 });

@@ -68,6 +68,64 @@ describe('writeNewFilesAtomic (a repository folder of a multi-repository ceremon
   });
 });
 
+describe('folders a write creates are made durable in their parents (review A2 L2)', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  // Each: the folders under a fresh temp folder that exist before the write, the folder written into (all
+  // relative to the temp folder, '' being itself), and the folders fsync'd, in order: the parent of each
+  // level the write created, top down, then the folder itself once its names appeared.
+  const CASES: [string, string[], string, string[]][] = [
+    ['the folder exists', ['repo'], 'repo', ['repo']],
+    ['one new level', [], 'repo', ['', 'repo']],
+    ['three new levels', [], 'metadata/org%2Fapp/x', ['', 'metadata', 'metadata/org%2Fapp', 'metadata/org%2Fapp/x']],
+    ['two new levels under an existing one', ['metadata'], 'metadata/org/app', ['metadata', 'metadata/org', 'metadata/org/app']],
+  ];
+  const writers: [string, (dir: string, synced: (f: string) => void) => Promise<void>][] = [
+    ['writeNewFilesAtomic', (dir, synced) => writeNewFilesAtomic(dir, [{ name: 'root.json', bytes: enc('x') }], { synced })],
+    ['writeFileAtomic', (dir, synced) => writeFileAtomic(join(dir, 'root.json'), enc('x'), { synced })],
+  ];
+  for (const [writer, write] of writers) {
+    it.each(CASES)(`${writer}: %s`, async (_name, existing, target, expected) => {
+      const base = tmp();
+      for (const e of existing) mkdirSync(join(base, e), { recursive: true });
+      const synced: string[] = [];
+      await write(join(base, target), (f) => void synced.push(f));
+      expect(synced).toEqual(expected.map((e) => (e ? join(base, e) : base)));
+      expect(readFileSync(join(base, target, 'root.json'), 'utf8')).toBe('x');
+    });
+  }
+});
+
+describe('writeNewFilesAtomic rank: a higher rank appears only once every lower rank is durable (review A2 L1)', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const rank = (name: string) => ({ 'root.json': 0, '1.root.json': 0, 'targets.json': 1, 'snapshot.json': 2, 'timestamp.json': 3 })[name] ?? 0;
+  // Each: the files in the order given, and what happens: each link, and each fsync of the folder.
+  const CASES: [string, string[], string[]][] = [
+    ['in role order', ['root.json', '1.root.json', 'targets.json', 'snapshot.json', 'timestamp.json'], ['link root.json', 'link 1.root.json', 'sync', 'link targets.json', 'sync', 'link snapshot.json', 'sync', 'link timestamp.json', 'sync']],
+    ['given out of order: linked by rank, the order kept within a rank', ['snapshot.json', '1.root.json', 'targets.json', 'root.json'], ['link 1.root.json', 'link root.json', 'sync', 'link targets.json', 'sync', 'link snapshot.json', 'sync']],
+    ['one rank: one fsync', ['root.json', '1.root.json'], ['link root.json', 'link 1.root.json', 'sync']],
+    ['ranks with gaps', ['timestamp.json', 'root.json'], ['link root.json', 'sync', 'link timestamp.json', 'sync']],
+  ];
+  it.each(CASES)('%s', async (_name, names, expected) => {
+    const dir = tmp();
+    const events: string[] = [];
+    await writeNewFilesAtomic(
+      dir,
+      names.map((name) => ({ name, bytes: enc(name) })),
+      { rank, afterLink: (name) => void events.push(`link ${name}`), synced: (f) => void events.push(f === dir ? 'sync' : `sync ${f}`) },
+    );
+    expect(events).toEqual(expected);
+    for (const name of names) expect(readFileSync(join(dir, name), 'utf8')).toBe(name);
+    expect(readdirSync(dir).sort()).toEqual([...names].sort());
+  });
+
+  it('a stop after a link leaves the lower ranks complete and no temp file', async () => {
+    const dir = tmp();
+    const files = ['snapshot.json', 'targets.json', 'root.json'].map((name) => ({ name, bytes: enc(name) }));
+    await expect(writeNewFilesAtomic(dir, files, { rank, afterLink: (name) => { if (name === 'targets.json') throw new Error('stop'); } })).rejects.toThrow('stop');
+    expect(readdirSync(dir).sort()).toEqual(['root.json', 'targets.json']);
+  });
+});
+
 describe('readFileCapped', () => {
   it('refuses a file over the cap before reading it', async () => {
     const dir = tmp();
