@@ -6,7 +6,6 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
-import { repositoryOfSafeName } from '../ceremony/repository-names.js';
 import { CeremonyError } from '../errors.js';
 import { isDirectory } from './files.js';
 
@@ -37,6 +36,17 @@ async function refuseMultiRepositoryOutput(dir: string): Promise<void> {
     throw err;
   }
   if (entries.some((e) => e.name === 'root.json')) return;
+  // Loaded only here (a metadata/ folder without root.json): verify and inspect of a repository load no
+  // ceremony module (issue #18, test/unit/cli/lazy-modules.test.ts).
+  const { repositoryOfSafeName } = await import('../ceremony/repository-names.js');
+  const isSafeName = (name: string): boolean => {
+    try {
+      repositoryOfSafeName(name);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const names = entries.filter((e) => !e.isFile() && e.name !== 'targets' && isSafeName(e.name)).map((e) => e.name).sort();
   const repository = names[0];
   if (repository === undefined) return;
@@ -45,13 +55,4 @@ async function refuseMultiRepositoryOutput(dir: string): Promise<void> {
     `${basename(dir)} is the output of a multi-repository ceremony, one folder per repository in ${METADATA_DIR}/: give one repository's folder (such as ${basename(dir)}/${METADATA_DIR}/${repository}), or bundle each and gather the bundles with \`bundle set\``,
     { path: join(dir, METADATA_DIR) },
   );
-}
-
-function isSafeName(name: string): boolean {
-  try {
-    repositoryOfSafeName(name);
-    return true;
-  } catch {
-    return false;
-  }
 }
