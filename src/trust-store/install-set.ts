@@ -190,7 +190,7 @@ function prepareSetEntry(
     const files = bundleRepositoryFiles(bundle, caps);
     let installed: ReturnType<typeof installedVersions> | undefined;
     if (installedTree.has('root.json')) installed = installedVersions(installedTree, set.profile, caps);
-    else if ([...installedTree.keys()].some((n) => n !== IMPORT_RECORD_FILE)) throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json', { path: folder });
+    else if ([...installedTree.keys()].some((n) => n !== IMPORT_RECORD_FILE)) throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json');
     const fingerprint = pinFor(opts.pins, repository);
     if (!fingerprint && !installed) {
       throw new CeremonyError('IMPORT_PIN_NOT_FOUND', 'it is not pinned: nothing is installed for it and the pins name no root for it (give its root.json SHA-256 in the pins file)', { path: 'root.json' });
@@ -212,7 +212,7 @@ function prepareSetEntry(
     };
   } catch (err) {
     if (isCeremonyError(err)) {
-      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}; nothing of the set was installed`, { path: `${folder}/${err.path ?? ''}`, cause: err });
+      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}; nothing of the set was installed`, { path: err.path ? `${folder}/${err.path}` : folder, cause: err });
     }
     throw err;
   }

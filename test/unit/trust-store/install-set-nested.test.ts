@@ -6,7 +6,7 @@
  * repository's files: those would fail its checks ("metadata but no root.json") or be deleted with it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,20 @@ describe.each(NESTS)('$profile: repositories $outer and $inner', ({ profile, out
     await importRepositorySet(setOf([outer, inner], 'again'), { trustDir: dir, pins: pins(), now: NOW });
   }, 120_000);
 });
+
+it('a set folder that holds metadata but no root.json: refused, the path names that folder once', async () => {
+  const r = await buildRepo('tuf', { gun: 'org' });
+  const dir = join(mkdtempSync(join(tmpdir(), 'set-nested-')), 'repos');
+  mkdirSync(join(dir, 'org'), { recursive: true });
+  writeFileSync(join(dir, 'org', 'timestamp.json'), '{}');
+  const set = decodeRepositorySet(encodeRepositorySet([encodeBundle(bundleContent(r, 'org'))], { name: 'one', created: NOW }));
+  const err = await importRepositorySet(set, { trustDir: dir, pins: new Map([['org', sha(r.roots[0]!)]]), now: NOW }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toMatchObject({ code: 'TRUST_DIR_INVALID', path: 'org' });
+  expect((err as Error).message).toContain('repository "org" (1 of 1): the trust folder holds metadata but no root.json');
+}, 120_000);
 
 describe('filesByFolder: what a set folder counts as its installed files', () => {
   const b = new Uint8Array([1]);
