@@ -50,21 +50,27 @@ export function withoutStale<T extends { repository: string }>(roles: readonly T
 }
 
 /**
- * Which repository of the inventory a root stands for, then its freshness: the repository whose recorded
- * root has these very bytes (current); else the first of `names` (the command's --gun, the Notary
- * certificates' CN, the folder's repository name) the inventory knows; else, for an inventory of exactly
- * one repository of the root's profile (a single ceremony's), that one. Undefined: the inventory says
- * nothing of any of them.
+ * Which repository of the inventory a root stands for, then its freshness. The name asked for comes first:
+ * the first of `names` (the command's --gun, the Notary certificates' CN, the folder's repository name) the
+ * inventory knows — its record says current or stale. The root's bytes cannot choose over a name: in a TUF
+ * multi-repository ceremony whose keys are all shared, every repository's root.json is byte-identical, so
+ * the bytes would pick whichever repository is listed first, and could hide the named repository's stale
+ * record behind another's current one. Only when no name is given are the bytes used: the one repository
+ * whose recorded root has these very bytes (several: which one cannot be told); else, for an inventory of
+ * exactly one repository of the root's profile (a single ceremony's), that one. Undefined: the inventory
+ * says nothing of the repository asked about, or cannot tell which it is.
  */
 export function rootFreshness(inv: KeyInventory, found: InventoryRoot, names: readonly (string | undefined)[], profile?: string): InventoryFreshness | undefined {
-  const same = inv.repositories.find((x) => x.root.sha256 === found.sha256);
-  if (same) return inventoryFreshness(inv, same.repository, found);
-  for (const name of names) {
-    if (!name) continue;
+  const given = names.filter((n): n is string => !!n);
+  for (const name of given) {
     const f = inventoryFreshness(inv, name, found);
     if (f.state !== 'absent') return f;
   }
+  if (given.length) return undefined;
+  const same = inv.repositories.filter((x) => x.root.sha256 === found.sha256);
+  if (same.length === 1) return inventoryFreshness(inv, same[0]!.repository, found);
+  if (same.length > 1) return undefined;
   const only = inv.repositories.filter((x) => profile === undefined || x.profile === profile);
-  if (names.every((n) => !n) && only.length === 1 && inv.repositories.length === 1) return inventoryFreshness(inv, only[0]!.repository, found);
+  if (only.length === 1 && inv.repositories.length === 1) return inventoryFreshness(inv, only[0]!.repository, found);
   return undefined;
 }

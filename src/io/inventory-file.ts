@@ -11,12 +11,17 @@
  *      multi-repository ceremony (`OUT/metadata/<name>`) or a `metadata/` folder counts as its OUT.
  * The commands say which file they used (path and how it was chosen) in their output and `--json`.
  *
- * Updates (import, merge): read once, checked, remembered by the SHA-256 of the bytes read; the new
- * inventory is written by temp+fsync+rename only if the file still holds those bytes (INVENTORY_CHANGED
- * otherwise: another writer updated it meanwhile, and its update is kept, not overwritten). The check and
- * the rename are not one atomic step; two updates racing inside that window (milliseconds) are not
- * detected — the trust directory's import lock (src/trust-store/lock.ts) already serialises imports into
- * one site, which is where two writers of one inventory are likely.
+ * Updates (import, merge, batch, the app's Import screen): read once, checked, remembered by the SHA-256 of
+ * the bytes read; the new inventory is written by temp+fsync+rename only if the file still holds those
+ * bytes (INVENTORY_CHANGED otherwise: another writer updated it meanwhile, and its update is kept, not
+ * overwritten). The compare and the rename run under a lock file beside the inventory, `<inventory>.lock`,
+ * taken exclusively with the import lock's rules (src/trust-store/lock.ts: owner recorded, a dead owner's
+ * lock never taken over), so two updates cannot both pass the compare: the later one sees the earlier's
+ * bytes. The trust directory's import lock does not do this — it is released before the inventory is
+ * written, and merge and batch take none. The lock covers only the compare-and-write (milliseconds): a
+ * writer waits up to INVENTORY_LOCK_WAIT_MS for it (INVENTORY_LOCKED after), and a lock left by a killed
+ * process is INVENTORY_LOCK_STALE, removed by hand. Writers that do not use this lock (an editor, a
+ * ceremony writing its own OUT/state/key-inventory.json) are still seen by the compare, outside that window.
  */
 import { dirname, basename, join, resolve } from 'node:path';
 import { CeremonyError } from '../errors.js';
@@ -29,6 +34,8 @@ import { repositoryOfSafeName } from '../ceremony/repository-names.js';
 import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { isCeremonyOutput } from './ceremony-output.js';
+import { acquireImportLock, type ImportLock, type LockFs } from '../trust-store/lock.js';
+import { nodeLockFs } from './lock-file.js';
 
 export const INVENTORY_ENV = 'TUF_CEREMONY_INVENTORY';
 
@@ -118,10 +125,39 @@ export async function assertInventoryUnchanged(read: InventoryForUpdate, after =
   throw new CeremonyError('INVENTORY_CHANGED', `the key inventory ${read.path} ${what} by another writer since it was read${after}; it was not overwritten: run the command again to record this change in it`, { path: read.path });
 }
 
-/** Write the updated inventory in place of the one read: only if the file still holds those bytes. */
-export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: KeyInventory, after = ''): Promise<void> {
-  await assertInventoryUnchanged(read, after);
-  await writeFileAtomic(read.path, inventoryBytes(inventory), { overwrite: read.sha256 !== null });
+/** How long an update waits for another writer's inventory lock (held for one compare-and-write). */
+export const INVENTORY_LOCK_WAIT_MS = 30_000;
+
+/** The lock file of an inventory: beside it, so it is on the same file system and found from its path alone. */
+export function inventoryLockPath(path: string): string {
+  return `${resolve(path)}.lock`;
+}
+
+/**
+ * Write the updated inventory in place of the one read: only if the file still holds those bytes, checked
+ * and written under the inventory's lock (see the file comment), so no other update lands in between.
+ */
+export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: KeyInventory, after = '', opts: { lockFs?: LockFs; lockWaitMs?: number } = {}): Promise<void> {
+  const lockPath = inventoryLockPath(read.path);
+  const waitMs = opts.lockWaitMs ?? INVENTORY_LOCK_WAIT_MS;
+  let lock: ImportLock;
+  try {
+    lock = await acquireImportLock(lockPath, opts.lockFs ?? nodeLockFs(), { waitMs });
+  } catch (err) {
+    if (isCeremonyError(err, 'IMPORT_LOCKED')) {
+      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} is being written by another command (its lock ${lockPath} stayed held for ${Math.round(waitMs / 1000)} s)${after}; the inventory was not changed: run the command again`, { path: lockPath, cause: err });
+    }
+    if (isCeremonyError(err, 'IMPORT_LOCK_STALE')) {
+      throw new CeremonyError('INVENTORY_LOCK_STALE', `the key inventory's lock ${lockPath} was left by a command that no longer runs (or does not say which process holds it)${after}; the inventory was not changed: once no tuf-ceremony command is running, delete ${lockPath} and run the command again`, { path: lockPath, cause: err });
+    }
+    throw err;
+  }
+  try {
+    await assertInventoryUnchanged(read, after);
+    await writeFileAtomic(read.path, inventoryBytes(inventory), { overwrite: read.sha256 !== null });
+  } finally {
+    await lock.release();
+  }
 }
 
 /** A root.json found in a ceremony output folder, with the repository its folder names (multi-repository). */

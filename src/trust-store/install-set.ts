@@ -124,7 +124,7 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
     }
   }
   // Each repository's installed files, by folder (one pass over the tree).
-  const byFolder = filesByFolder(tree, folders);
+  const byFolder = filesByFolder(tree, folders, layout);
   // The new tree is written while it is verified (trust-dir.ts beginTrustDirSwap): into a staging folder
   // only the swap at the end makes visible, so the disk syncs one repository's files while the next is
   // verified. A refusal removes the staging folder and the journal (abort): the trust folder is left
@@ -190,7 +190,7 @@ function prepareSetEntry(
     const files = bundleRepositoryFiles(bundle, caps);
     let installed: ReturnType<typeof installedVersions> | undefined;
     if (installedTree.has('root.json')) installed = installedVersions(installedTree, set.profile, caps);
-    else if ([...installedTree.keys()].some((n) => n !== IMPORT_RECORD_FILE)) throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json', { path: folder });
+    else if ([...installedTree.keys()].some((n) => n !== IMPORT_RECORD_FILE)) throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json');
     const fingerprint = pinFor(opts.pins, repository);
     if (!fingerprint && !installed) {
       throw new CeremonyError('IMPORT_PIN_NOT_FOUND', 'it is not pinned: nothing is installed for it and the pins name no root for it (give its root.json SHA-256 in the pins file)', { path: 'root.json' });
@@ -212,7 +212,7 @@ function prepareSetEntry(
     };
   } catch (err) {
     if (isCeremonyError(err)) {
-      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}; nothing of the set was installed`, { path: `${folder}/${err.path ?? ''}`, cause: err });
+      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}; nothing of the set was installed`, { path: err.path ? `${folder}/${err.path}` : folder, cause: err });
     }
     throw err;
   }
@@ -240,7 +240,7 @@ export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick
   } catch (err) {
     throw fault(err);
   }
-  const byFolder = filesByFolder(tree, folders);
+  const byFolder = filesByFolder(tree, folders, layout);
   const rows = set.repositories.map((bundle, i): SetPreviewRow => {
     try {
       const { entry } = prepareSetEntry(set, i, folders[i]!, byFolder.get(folders[i]!)!, opts, layout, caps);
@@ -256,22 +256,43 @@ export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick
 
 /**
  * Each repository's installed files, named relative to its folder, as a single import reads that folder
- * (install.ts readTrustDir: every file under it). Notary keeps delegated roles one level down or deeper
- * (`<GUN>/metadata/targets/releases.json`): they must be seen here too, or their versions escape the
- * rollback check (TUF 5.6.7 via installedVersions) and a delegation the new repository dropped would
- * survive the folder's replacement as a stale file its client still reads. A file goes to the deepest
- * repository folder holding it (one GUN's folder may lie inside another's path).
+ * (install.ts readTrustDir). Which files belong to a repository follows its layout, not the tree's depth,
+ * because repository folders nest (TUF names `org` and `org/app`; Notary GUNs `a` and `a/metadata/targets/x`):
+ *
+ *   tuf     the folder's direct children only: TUF delegated role names hold no `/`
+ *           (tuf/targets.ts), so a client metadata folder has no subfolders of its own — `org/app/root.json`
+ *           is repository `org/app`'s, never `org`'s;
+ *   notary  `<GUN>/metadata/*` and `<GUN>/metadata/targets/**`: delegated roles (`targets/releases`) sit one
+ *           level down or deeper. They must be seen here, or their versions escape the rollback check
+ *           (TUF 5.6.7 via installedVersions) and a delegation the new repository dropped would survive the
+ *           folder's replacement as a stale file its client still reads.
+ *
+ * A file under another repository's folder — one of the set, or an installed one (a folder holding its own
+ * `root.json`) — is never an outer folder's: the innermost owner wins, and a file whose owner is not in
+ * the set is carried over byte for byte.
  */
-function filesByFolder(tree: ReadonlyMap<string, Uint8Array>, folders: readonly string[]): Map<string, Map<string, Uint8Array>> {
+export function filesByFolder(tree: ReadonlyMap<string, Uint8Array>, folders: readonly string[], layout: TrustLayout): Map<string, Map<string, Uint8Array>> {
   const byFolder = new Map<string, Map<string, Uint8Array>>(folders.map((f) => [f, new Map()]));
-  for (const [name, bytes] of tree) {
-    for (let cut = name.lastIndexOf('/'); cut > 0; cut = name.lastIndexOf('/', cut - 1)) {
-      const sub = byFolder.get(name.slice(0, cut));
-      if (sub) {
-        sub.set(name.slice(cut + 1), bytes);
-        break;
-      }
+  if (layout === 'tuf') {
+    for (const [name, bytes] of tree) {
+      const cut = name.lastIndexOf('/');
+      if (cut > 0) byFolder.get(name.slice(0, cut))?.set(name.slice(cut + 1), bytes);
     }
+    return byFolder;
+  }
+  // Notary: every `<GUN>/metadata` folder of the tree that holds a root.json is a repository's folder too.
+  const owners = new Set<string>(folders);
+  for (const name of tree.keys()) if (name.endsWith('/metadata/root.json')) owners.add(name.slice(0, -'/root.json'.length));
+  for (const [name, bytes] of tree) {
+    const cut = name.lastIndexOf('/');
+    if (cut <= 0) continue;
+    // A direct child of a repository folder belongs to it (the innermost folder there can be).
+    let owner: string | undefined = owners.has(name.slice(0, cut)) ? name.slice(0, cut) : undefined;
+    // Else the innermost `<folder>/targets/...` whose folder is a repository's (a delegated role).
+    for (let at = name.lastIndexOf('/targets/'); owner === undefined && at > 0; at = name.lastIndexOf('/targets/', at - 1)) {
+      if (owners.has(name.slice(0, at))) owner = name.slice(0, at);
+    }
+    if (owner !== undefined) byFolder.get(owner)?.set(name.slice(owner.length + 1), bytes);
   }
   return byFolder;
 }

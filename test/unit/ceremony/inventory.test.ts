@@ -134,6 +134,28 @@ describe('the key inventory', () => {
     expect(rootFreshness(inv, { version: 3, sha256: FP('8') }, [])).toBeUndefined();
   });
 
+  it('freshness: the name asked for wins over a repository whose recorded root has the same bytes (review a2 L4)', () => {
+    // A TUF multi-repository ceremony whose keys are all shared: every repository's root.json is the same bytes.
+    const inv = sample();
+    const rec = (name: string) => inv.repositories.find((x) => x.repository === name)!;
+    rec('r/one').root = { version: 2, sha256: FP('f') };
+    rec('r/two').root = { version: 2, sha256: FP('f') };
+    const found = { version: 2, sha256: FP('f') };
+    expect(rootFreshness(inv, found, ['r/two'])).toMatchObject({ repository: 'r/two', state: 'current' });
+    expect(rootFreshness(inv, found, [undefined, 'r/one'])).toMatchObject({ repository: 'r/one', state: 'current' });
+    // r/two's inventory update was lost (a crash between root and inventory): its stale record is not hidden
+    // behind r/one's current one, whose root has the found bytes.
+    rec('r/two').root = { version: 1, sha256: FP('e') };
+    expect(rootFreshness(inv, found, ['r/two'])).toMatchObject({ repository: 'r/two', state: 'stale', recorded: { version: 1 } });
+    expect(rootFreshness(inv, found, ['r/one'])).toMatchObject({ repository: 'r/one', state: 'current' });
+    // No name: the bytes choose only when one repository records them.
+    expect(rootFreshness(inv, found, [])).toMatchObject({ repository: 'r/one', state: 'current' });
+    rec('r/two').root = { version: 2, sha256: FP('f') };
+    expect(rootFreshness(inv, found, [undefined])).toBeUndefined();
+    // A name the inventory does not know is not answered with another repository of the same bytes.
+    expect(rootFreshness(inv, found, ['r/three'])).toBeUndefined();
+  });
+
   it('refuses more than the size cap, and what is not JSON', () => {
     expect(refusal(() => parseInventory(new Uint8Array(INVENTORY_MAX_BYTES + 1))).code).toBe('INPUT_TOO_LARGE');
     expect(refusal(() => parseInventory(new TextEncoder().encode('{"format": '))).code).toBe('JSON_MALFORMED');

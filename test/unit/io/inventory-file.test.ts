@@ -3,12 +3,12 @@
  * TUF_CEREMONY_INVENTORY, else a ceremony output folder's state/key-inventory.json; nothing else is looked
  * for), and updates that never overwrite another writer's (INVENTORY_CHANGED).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyInventory, inventoryBytes, parseInventory } from '../../../src/ceremony/inventory.js';
-import { findInventory, readInventoryForUpdate, writeInventoryUpdate } from '../../../src/io/inventory-file.js';
+import { findInventory, inventoryLockPath, readInventoryForUpdate, writeInventoryUpdate } from '../../../src/io/inventory-file.js';
 import { isCeremonyError } from '../../../src/errors.js';
 
 const T0 = new Date('2026-12-01T00:00:00Z');
@@ -127,5 +127,62 @@ describe('inventory updates', () => {
       })();
       expect(after === undefined ? undefined : Buffer.from(after).toString('hex'), what).toBe(before === undefined ? undefined : Buffer.from(before).toString('hex'));
     }
+  });
+
+  it('updates that read the same bytes and write at once: one is written, every other is INVENTORY_CHANGED (review a2 L3)', async () => {
+    // Without the inventory's lock, every update passes the compare before any renames, and the last rename wins.
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-cas-'));
+    const path = join(dir, 'key-inventory.json');
+    writeFileSync(path, inventoryBytes(emptyInventory(T0)));
+    const reads = await Promise.all(Array.from({ length: 6 }, () => readInventoryForUpdate(path, { now: T0 })));
+    const results = await Promise.allSettled(
+      reads.map((read, i) => {
+        const mine = structuredClone(read.inventory);
+        mine.updated = new Date(Date.UTC(2030, 0, 1 + i)).toISOString();
+        return writeInventoryUpdate(read, mine);
+      }),
+    );
+    const written = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+    expect(written).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(isCeremonyError(r.reason, 'INVENTORY_CHANGED')).toBe(true);
+    expect(parseInventory(readFileSync(path)).updated).toBe(new Date(Date.UTC(2030, 0, 1 + written[0]!)).toISOString());
+    expect(existsSync(inventoryLockPath(path))).toBe(false);
+  });
+
+  it('a lock held by a running process (INVENTORY_LOCKED) or left by a dead one (INVENTORY_LOCK_STALE): nothing written, the lock kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-lock-'));
+    const path = join(dir, 'key-inventory.json');
+    const original = inventoryBytes(emptyInventory(T0));
+    writeFileSync(path, original);
+    const lockOf = (pid: number) => `${JSON.stringify({ created: T0.toISOString(), host: hostname(), pid, token: 'theirs' })}\n`;
+    // This test's own process stands for a live other writer; a pid above any pid_max is a process that is gone.
+    const cases: ['INVENTORY_LOCKED' | 'INVENTORY_LOCK_STALE', number][] = [
+      ['INVENTORY_LOCKED', process.pid],
+      ['INVENTORY_LOCK_STALE', 2 ** 30],
+    ];
+    for (const [code, pid] of cases) {
+      writeFileSync(inventoryLockPath(path), lockOf(pid));
+      const read = await readInventoryForUpdate(path, { now: T0 });
+      const mine = structuredClone(read.inventory);
+      mine.updated = T1.toISOString();
+      let message = '';
+      try {
+        await writeInventoryUpdate(read, mine, ' (root version 2 was written)', { lockWaitMs: 0 });
+      } catch (err) {
+        expect(isCeremonyError(err, code), code).toBe(true);
+        message = (err as Error).message;
+      }
+      expect(message, code).toContain(`${inventoryLockPath(path)}`);
+      expect(message, code).toContain('(root version 2 was written)');
+      expect(Buffer.from(readFileSync(path)).equals(Buffer.from(original)), code).toBe(true);
+      expect(readFileSync(inventoryLockPath(path), 'utf8'), code).toBe(lockOf(pid));
+    }
+    // Once the lock is gone, the same update goes through and leaves no lock behind.
+    rmSync(inventoryLockPath(path));
+    const read = await readInventoryForUpdate(path, { now: T0 });
+    read.inventory.updated = T1.toISOString();
+    await writeInventoryUpdate(read, read.inventory, '', { lockWaitMs: 0 });
+    expect(parseInventory(readFileSync(path)).updated).toBe(T1.toISOString());
+    expect(existsSync(inventoryLockPath(path))).toBe(false);
   });
 });
