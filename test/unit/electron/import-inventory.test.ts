@@ -146,7 +146,10 @@ describe('import session over IPC: the key inventory', () => {
         expect(outcomes).toEqual([form]);
         const transcript = readFileSync(r.value.transcript!, 'utf8');
         expect(transcript).not.toMatch(/refused/);
-        expect(transcript).toMatch(/import\.installed|installed/);
+        expect(transcript).toContain('"step":"import.install"');
+        const end = JSON.parse(transcript.trim().split('\n').at(-1)!) as { step: string; note: string };
+        expect(end.step).toBe('session.end');
+        expect(end.note).toMatch(/^installed/);
         // The trust directory holds the new roots.
         for (const i of form === 'set' ? [0, 1] : [2]) {
           expect(Buffer.from(readFileSync(join(trust, 'tuf', nameOf(i), 'metadata', 'root.json'))).equals(Buffer.from(repos[i]!.roots.at(-1)!))).toBe(true);
