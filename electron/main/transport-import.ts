@@ -53,6 +53,7 @@ import type {
   ImportSetRowView,
   ImportStaleLockView,
   ImportTrustDirRequest,
+  InventoryErrorView,
   NamedFile,
 } from '../shared/api-types.js';
 import { startQrAssembly, type QrAssembly } from './qr-assembly.js';
@@ -270,16 +271,9 @@ export class ImportSession {
     };
     const layout = options.layout ?? source.bundle?.profile;
     const inventory = await this.readInventory();
+    let result: Awaited<ReturnType<ImportDeps['importRepository']>>;
     try {
-      const result = await this.deps.importRepository(source, options);
-      if (inventory) {
-        // After the install, as `import --inventory` (src/cli/import.ts): the same record, written only if unchanged since read.
-        const repository = result.gun ?? source.bundle?.repository ?? source.source;
-        recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: options.now });
-        await writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`);
-      }
-      const record = session ? await this.deps.recordImportSession(session, result.layout, { single: result }) : undefined;
-      return { ...installedView(result), witnesses: [...witnesses], ...(record && 'path' in record ? { transcript: record.path } : {}), ...(inventory ? { inventory: inventory.path } : {}) };
+      result = await this.deps.importRepository(source, options);
     } catch (err) {
       // The core names the lock file it found stale (main's own path, from the trust directory main chose).
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
@@ -287,6 +281,22 @@ export class ImportSession {
       if (session && layout && err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, layout, { refused: err });
       throw err;
     }
+    // Installed: the transcript records that first (review B2 M1), whatever happens to the inventory after.
+    const record = session ? await this.deps.recordImportSession(session, result.layout, { single: result }) : undefined;
+    let inventoryError: InventoryErrorView | undefined;
+    if (inventory) {
+      // After the install, as `import --inventory` (src/cli/import.ts): the same record, written only if unchanged since read.
+      const repository = result.gun ?? source.bundle?.repository ?? source.source;
+      recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: options.now });
+      inventoryError = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`));
+    }
+    return {
+      ...installedView(result),
+      witnesses: [...witnesses],
+      ...(record && 'path' in record ? { transcript: record.path } : {}),
+      ...(inventory && !inventoryError ? { inventory: inventory.path } : {}),
+      ...(inventoryError ? { inventoryError } : {}),
+    };
   }
 
   /** A trust-bundle-set, all or none (install-set.ts), with the same session transcript as `import --pins`. */
@@ -304,21 +314,30 @@ export class ImportSession {
       now: () => this.deps.now(),
     };
     const inventory = await this.readInventory();
+    let result: Awaited<ReturnType<typeof importRepositorySet>>;
     try {
-      const result = await importRepositorySet(set, options);
-      if (inventory) {
-        // After importRepositorySet returned (the whole set installed): one update, as `import SET --inventory`.
-        recordInstalledSet(inventory.inventory, set, result, options.now);
-        await writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`);
-      }
-      const record = await this.deps.recordImportSession(session, result.layout, { set: result });
-      const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
-      return { set: { name: set.name, profile: set.profile, folder: result.folder, repositories: rows }, witnesses: [...witnesses], ...('path' in record ? { transcript: record.path } : {}), ...(inventory ? { inventory: inventory.path } : {}) };
+      result = await importRepositorySet(set, options);
     } catch (err) {
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
       if (err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, set.profile, { refused: err });
       throw err;
     }
+    // Installed (the whole set): recorded as installed first (review B2 M1), whatever happens to the inventory after.
+    const record = await this.deps.recordImportSession(session, result.layout, { set: result });
+    let inventoryError: InventoryErrorView | undefined;
+    if (inventory) {
+      // After importRepositorySet returned (the whole set installed): one update, as `import SET --inventory`.
+      recordInstalledSet(inventory.inventory, set, result, options.now);
+      inventoryError = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`));
+    }
+    const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
+    return {
+      set: { name: set.name, profile: set.profile, folder: result.folder, repositories: rows },
+      witnesses: [...witnesses],
+      ...('path' in record ? { transcript: record.path } : {}),
+      ...(inventory && !inventoryError ? { inventory: inventory.path } : {}),
+      ...(inventoryError ? { inventoryError } : {}),
+    };
   }
 
   /** The set's options: its pins are a pins file's, or none (every repository pinned by its installed root). */
@@ -400,5 +419,20 @@ export class ImportSession {
    */
   qrFrame(text: string): Promise<ImportQrFrameView> {
     return this.qr.frame(text);
+  }
+}
+
+/**
+ * The inventory update after an install that happened: its failure (INVENTORY_CHANGED when another writer
+ * touched the file, or a write fault) is the view's warning, never a refusal, since the trust directory
+ * already holds the new root and the transcript says so (review B2 M1).
+ */
+async function inventoryUpdateError(update: Promise<void>): Promise<InventoryErrorView | undefined> {
+  try {
+    await update;
+    return undefined;
+  } catch (err) {
+    const shape = toErrorShape(err);
+    return { code: shape.code, message: shape.message, ...(shape.path ? { path: shape.path } : {}) };
   }
 }

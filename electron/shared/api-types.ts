@@ -1064,6 +1064,8 @@ export interface ImportInstalledView {
   transcript?: string;
   /** Install only: the key inventory the repository was recorded in. */
   inventory?: string;
+  /** Install only: installed, but the key inventory update after it failed (shown as a warning, not a refusal). */
+  inventoryError?: InventoryErrorView;
   profile: TrustLayoutName;
   layout: TrustLayoutName;
   /** Notary: the GUN. */
@@ -1133,6 +1135,20 @@ export interface ImportSetInstalledView {
   witnesses: string[];
   /** The key inventory every repository of the set was recorded in (one update, after the install). */
   inventory?: string;
+  /** Installed, but the key inventory update after it failed (shown as a warning, not a refusal). */
+  inventoryError?: InventoryErrorView;
+  /** The session transcript written for it (the site's sessions folder beside the trust directory). */
+  transcript?: string;
+}
+
+/**
+ * The key inventory update that follows an install failed (review B2 M1): the install happened and its
+ * transcript says so; the inventory still holds what it held (INVENTORY_CHANGED: another writer; else a write fault).
+ */
+export interface InventoryErrorView {
+  code: string;
+  message: string;
+  path?: string;
 }
 
 // --- export (#6) --------------------------------------------------------------------------------------

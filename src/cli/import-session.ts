@@ -21,3 +21,18 @@ export function refusalRecorded(err: CeremonyError, record: ImportSessionRecord)
 export function recordsRefusal(err: unknown): err is CeremonyError {
   return isCeremonyError(err) && err.code !== 'USAGE';
 }
+
+/**
+ * The key inventory update after an install that happened failed (review B2 M1): its code first, then a
+ * message saying the trust folder WAS updated and where the install is recorded, so exit 1 never reads as
+ * "nothing was installed". The install's transcript is written before this is called.
+ */
+export function inventoryNotUpdated(err: unknown, installed: string, record: ImportSessionRecord): CeremonyError {
+  const where = 'path' in record ? `recorded in the session transcript ${record.path}` : record.warning;
+  const code = isCeremonyError(err) ? err.code : 'INTERNAL';
+  const why = isCeremonyError(err) ? err.message : 'unexpected internal error';
+  return new CeremonyError(code, `installed: ${installed} (${where}); the key inventory was not updated: ${why}`, {
+    ...(isCeremonyError(err) && err.path !== undefined ? { path: err.path } : {}),
+    cause: err,
+  });
+}

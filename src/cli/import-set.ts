@@ -38,7 +38,7 @@ import { parsePins, PINS_MAX_BYTES } from '../trust-store/pins-file.js';
 import type { Io } from './output.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { ImportSessionStart } from '../trust-store/import-session.js';
-import { recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
+import { inventoryNotUpdated, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 
 export { looksLikeRepositorySet } from '../bundle/set.js';
 
@@ -67,12 +67,18 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
     if (!recordsRefusal(err)) throw err;
     throw refusalRecorded(err, await recordImportSession(session, set.profile, { refused: err }));
   }
+  // Installed (the whole set): the transcript records that first (review B2 M1), whatever happens to the inventory after.
+  const record = await recordImportSession(session, result.layout, { set: result });
   if (inventory) {
     // After importRepositorySet returned (the whole set is installed): one update for every repository.
     recordInstalledSet(inventory.inventory, set, result, opts.now ?? new Date());
-    await writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: import the set again with --inventory)`);
+    try {
+      await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`);
+    } catch (err) {
+      // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
+      throw inventoryNotUpdated(err, `${result.entries.length} ${result.profile} repositories of ${shownOrQuoted(set.name)} into ${result.folder}`, record);
+    }
   }
-  const record = await recordImportSession(session, result.layout, { set: result });
   const transcript = 'path' in record ? record.path : null;
   const h = set.outer.hash;
   if (opts.json) {

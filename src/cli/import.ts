@@ -31,7 +31,7 @@ import { checkSessionWitnesses } from '../audit/session.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import type { ProfileName } from '../profiles/profile.js';
-import { recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
+import { inventoryNotUpdated, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 import { describeRemovedLock, removeStaleImportLock } from '../trust-store/lock.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import type { Io } from './output.js';
@@ -150,13 +150,19 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     if (!session || !layout || !recordsRefusal(err)) throw err;
     throw refusalRecorded(err, await recordImportSession(session, layout, { refused: err }));
   }
+  // Installed: the transcript records that first (review B2 M1), whatever happens to the inventory after.
+  const record = session ? await recordImportSession(session, result.layout, { single: result }) : { warning: 'no session transcript was written' };
   if (inventory) {
     // After the install: the inventory records what is installed, never runs ahead of it; replaced by rename.
     const repository = result.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
     recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: importOpts.now });
-    await writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: import it again with --inventory)`);
+    try {
+      await writeInventoryUpdate(inventory, inventory.inventory, ` (import it again with --inventory to record it)`);
+    } catch (err) {
+      // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
+      throw inventoryNotUpdated(err, `${result.profile} repository ${shownOrQuoted(repository)} into ${result.folder}`, record);
+    }
   }
-  const record = session ? await recordImportSession(session, result.layout, { single: result }) : { warning: 'no session transcript was written' };
   const transcript = 'path' in record ? record.path : null;
   if (opts.json) {
     io.out(

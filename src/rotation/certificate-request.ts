@@ -51,7 +51,7 @@ import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import { parseCertificatePem } from '../profiles/x509.js';
-import { makeNotaryRootCertificate } from '../signers/certificate.js';
+import { checkCertificateTime, makeNotaryRootCertificate } from '../signers/certificate.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { formatExpires, parseExpires } from '../tuf/dates.js';
 import type { Metadata } from '../tuf/metadata.js';
@@ -144,6 +144,9 @@ function checkRequest(r: Omit<CertificateRequest, 'requestId'>): void {
     throw new CeremonyError('ROTATION_CHANGE_INVALID', `root version ${r.previous.signed.version + 1} must expire after version ${r.previous.signed.version} (${r.previous.signed.expiresText}), not ${r.expires}`, { path: '$.expires' });
   }
   const { notBefore, notAfter } = r.validity;
+  // Only what the certificate encoder can write (1950 … 9999), refused here before a token is touched.
+  checkCertificateTime(notBefore, '$.validity.notBefore');
+  checkCertificateTime(notAfter, '$.validity.notAfter');
   if (notAfter.getTime() <= notBefore.getTime()) throw new CeremonyError('DATE_INVALID', 'the certificates must be valid until after they start', { path: '$.validity.notAfter' });
   // A certificate that ends before the root does makes clients refuse the root from that day.
   if (notAfter.getTime() < expires.getTime()) {

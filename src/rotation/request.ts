@@ -112,6 +112,7 @@ import { getProfile } from '../profiles/index.js';
 import { parseCertificatePem } from '../profiles/x509.js';
 import { decodeSpki } from '../crypto/public-key.js';
 import { formatExpires, parseExpires } from '../tuf/dates.js';
+import { checkCertificateTime } from '../signers/certificate.js';
 import { checkNotaryLeaf } from '../tuf/notary-root.js';
 import type { ProfileName, SignatureJson } from '../profiles/profile.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
@@ -795,7 +796,9 @@ function parseRenewalLink(value: JsonValue): RenewalLink {
   // Kept as written (the ID binds these bytes), once checked to be dates in the one form formatExpires writes.
   const date = (value: JsonValue | undefined, p: string): string => {
     const text = asString(value, p);
-    if (formatExpires(parseExpires('notary', text, p)) !== text) throw new CeremonyError('SCHEMA_INVALID', 'expected a date as YYYY-MM-DDTHH:MM:SSZ', { path: p });
+    const parsed = parseExpires('notary', text, p);
+    if (formatExpires(parsed) !== text) throw new CeremonyError('SCHEMA_INVALID', 'expected a date as YYYY-MM-DDTHH:MM:SSZ', { path: p });
+    checkCertificateTime(parsed, p); // the validity a certificate can carry (1950 … 9999)
     return text;
   };
   return {

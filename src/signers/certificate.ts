@@ -109,7 +109,24 @@ function commonNameDer(cn: string): Uint8Array {
   return tlv(0x30, tlv(0x31, tlv(0x30, OID_CN_DER, tlv(0x0c, utf8.encode(cn)))));
 }
 
-/** RFC 5280 §4.1.2.5: UTCTime (YYMMDDHHMMSSZ) through 2049, GeneralizedTime (YYYYMMDDHHMMSSZ) from 2050. */
+/** The times a certificate can carry as this encoder writes them: 1950-01-01 to 9999-12-31 (RFC 5280 §4.1.2.5). */
+export const CERTIFICATE_TIME_MIN = new Date(Date.UTC(1950, 0, 1));
+export const CERTIFICATE_TIME_MAX = new Date(Date.UTC(9999, 11, 31, 23, 59, 59));
+
+/**
+ * DATE_INVALID for a validity time outside 1950 … 9999 (review B2 L1): UTCTime's two-digit year means
+ * 1950-2049 only (a 1949 date would read as 2049) and GeneralizedTime's four digits end at 9999. Checked
+ * where a request or plan is parsed, before any token is asked to sign.
+ */
+export function checkCertificateTime(date: Date, path?: string): void {
+  const t = date.getTime();
+  if (Number.isNaN(t) || t < CERTIFICATE_TIME_MIN.getTime() || t > CERTIFICATE_TIME_MAX.getTime()) {
+    const shown = Number.isNaN(t) ? 'not a date' : date.toISOString();
+    throw new CeremonyError('DATE_INVALID', `a certificate validity time must be from 1950-01-01 to 9999-12-31 (RFC 5280 §4.1.2.5), not ${shown}`, path ? { path } : {});
+  }
+}
+
+/** RFC 5280 §4.1.2.5: UTCTime (YYMMDDHHMMSSZ) 1950 through 2049, GeneralizedTime (YYYYMMDDHHMMSSZ) from 2050 (checkCertificateTime bounds it). */
 function timeDer(date: Date): Uint8Array {
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ, whole seconds here
   const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
@@ -190,6 +207,8 @@ export async function makeNotaryRootCertificate(key: SigningKey, opts: NotaryCer
   if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime()) || notAfter.getTime() <= notBefore.getTime()) {
     throw new CeremonyError('DATE_INVALID', 'the certificate validity must end after it starts');
   }
+  checkCertificateTime(notBefore);
+  checkCertificateTime(notAfter);
   const sig = ECDSA_WITH[key.algorithm];
   const tbsDer = notaryTbsCertificate({ spki: key.spki, fingerprint: key.fingerprint, signatureOid: sig.oid, serialNumber: serial(opts.serialNumber), commonName: gun, notBefore, notAfter });
   // SigningKey.sign returns a signature it has verified with the key's public key over exactly these

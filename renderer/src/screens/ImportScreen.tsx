@@ -5,7 +5,7 @@
  * then install it atomically. Everything is done by main with the CLI's core (`tuf-ceremony import`).
  */
 import { useEffect, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
-import type { ImportInstalledView, ImportPreviewView, ImportSessionView, ImportSetInstalledView, NamedFile, TrustLayoutName } from '../../../electron/shared/api-types.js';
+import type { ImportInstalledView, ImportPreviewView, ImportSessionView, ImportSetInstalledView, InventoryErrorView, NamedFile, TrustLayoutName } from '../../../electron/shared/api-types.js';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { CameraScanner } from '../import/CameraScanner';
 import { InstalledSummary } from '../import/InstalledSummary';
@@ -394,6 +394,7 @@ export function ImportScreen() {
               Recorded in the key inventory <code>{stage.installed.inventory}</code>.
             </p>
           ) : null}
+          <InventoryNotUpdated error={stage.installed.inventoryError} />
           <SetSummary set={stage.installed.set} verb="installed" />
         </section>
       ) : null}
@@ -416,6 +417,7 @@ export function ImportScreen() {
               Recorded in the key inventory <code>{stage.installed.inventory}</code>.
             </p>
           ) : null}
+          <InventoryNotUpdated error={stage.installed.inventoryError} />
           <InstalledSummary view={stage.installed} verb="installed" />
           {stage.installed.lockNotReleased ? (
             <p className="lock-not-released" role="alert">
@@ -498,5 +500,15 @@ function BundleCard({ preview }: { preview: ImportPreviewView }) {
       </dl>
       <p className="hint">Compare the short hash or the words with the ones the exporting side shows.</p>
     </section>
+  );
+}
+
+/** Installed, but the key inventory update after it failed: a warning (the trust directory holds the new root). */
+function InventoryNotUpdated({ error }: { error: InventoryErrorView | undefined }) {
+  if (!error) return null;
+  return (
+    <p className="inventory-not-updated" role="alert">
+      <strong>Warning:</strong> installed; the key inventory was not updated ({error.code}): {error.message}
+    </p>
   );
 }

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
-import { defaultImportDeps, ImportSession } from '../../../electron/main/transport-import.js';
+import { defaultImportDeps, ImportSession, type ImportDeps } from '../../../electron/main/transport-import.js';
 import type { ImportInstalledView, ImportSessionView, ImportSetInstalledView, IpcResult } from '../../../electron/shared/api-types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { encodeBundle } from '../../../src/bundle/format.js';
 import { encodeRepositorySet } from '../../../src/bundle/set.js';
 import { parseInventory } from '../../../src/ceremony/inventory.js';
+import { canMount, withReadOnly } from '../../support/fs-faults.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 
@@ -40,11 +41,11 @@ beforeAll(async () => {
   pins = Object.fromEntries(repos.map((r, i) => [nameOf(i), sha(r.roots[0]!)]));
 }, 120_000);
 
-function setup(inventory: string) {
+function setup(inventory: string, over: Partial<ImportDeps> = {}) {
   const work = mkdtempSync(join(tmpdir(), 'tufc-import-inv-ipc-'));
   const trust = join(work, 'trust');
   mkdirSync(trust);
-  const h = createIpcHandlers({ importSession: new ImportSession(defaultImportDeps({ chooseTrustDir: async () => trust, chooseInventory: async () => inventory })) });
+  const h = createIpcHandlers({ importSession: new ImportSession(defaultImportDeps({ chooseTrustDir: async () => trust, chooseInventory: async () => inventory, ...over })) });
   async function call<T>(channel: string, payload?: unknown): Promise<T> {
     const r = (await h[channel as keyof typeof h](payload)) as IpcResult<T>;
     if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
@@ -106,6 +107,58 @@ describe('import session over IPC: the key inventory', () => {
     expect(refused).toMatchObject({ ok: false, code: 'IMPORT_PIN_NOT_FOUND' });
     expect(Buffer.from(readFileSync(inventory)).equals(Buffer.from(good))).toBe(true);
   }, 120_000);
+
+  // Review B2 M1: the inventory update fails AFTER the install. The install is not a refusal: the trust
+  // directory holds the new root, the transcript says installed, the view carries the inventory's failure.
+  const afterInstall = [
+    { fault: 'changed by another writer', code: 'INVENTORY_CHANGED', mount: false },
+    { fault: 'a read-only inventory folder', code: 'READ_ONLY', mount: true },
+  ] as const;
+  for (const form of ['single', 'set'] as const) {
+    for (const row of afterInstall) {
+      it.skipIf(row.mount && !canMount())(`${form}: the inventory ${row.fault} after the install → installed, transcript says installed, ${row.code} as a warning`, async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'tufc-import-inv-after-'));
+        const invDir = join(dir, 'inv');
+        mkdirSync(invDir);
+        const inventory = join(invDir, 'key-inventory.json');
+        const start = enc.encode(JSON.stringify({ format: 'tuf-ceremony-key-inventory', version: 1, updated: '2026-12-01T00:00:00Z', repositories: [], keys: [] }));
+        writeFileSync(inventory, start);
+        const other = enc.encode(JSON.stringify({ format: 'tuf-ceremony-key-inventory', version: 1, updated: '2026-12-02T00:00:00Z', repositories: [], keys: [] }));
+        const outcomes: string[] = [];
+        const base = defaultImportDeps({ chooseTrustDir: async () => undefined });
+        // The hook runs between the install and the inventory update (the transcript is written first).
+        const { trust, h, call } = setup(inventory, {
+          recordImportSession: async (...a) => {
+            outcomes.push(Object.keys(a[2])[0]!);
+            if (row.code === 'INVENTORY_CHANGED') writeFileSync(inventory, other);
+            return base.recordImportSession(...a);
+          },
+        });
+        await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+        await call(CHANNELS.importChooseInventory, { clear: false });
+        if (form === 'set') await call(CHANNELS.importSetPin, { pinsFile: file('pins.json', enc.encode(JSON.stringify(pins))) });
+        else await call(CHANNELS.importSetPin, { rootFile: file('1.root.json', repos[2]!.roots[0]!) });
+        const install = async () => (await h[CHANNELS.importInstall]({ bundle: form === 'set' ? file('apps.tufbundle', set) : file('app.tufbundle', single) })) as IpcResult<ImportInstalledView | ImportSetInstalledView>;
+        const r = row.mount ? await withReadOnly(invDir, install) : await install();
+        if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+        expect(r.value.inventoryError).toMatchObject({ code: row.code });
+        expect(r.value.inventory).toBeUndefined();
+        expect(outcomes).toEqual([form]);
+        const transcript = readFileSync(r.value.transcript!, 'utf8');
+        expect(transcript).not.toMatch(/refused/);
+        expect(transcript).toContain('"step":"import.install"');
+        const end = JSON.parse(transcript.trim().split('\n').at(-1)!) as { step: string; note: string };
+        expect(end.step).toBe('session.end');
+        expect(end.note).toMatch(/^installed/);
+        // The trust directory holds the new roots.
+        for (const i of form === 'set' ? [0, 1] : [2]) {
+          expect(Buffer.from(readFileSync(join(trust, 'tuf', nameOf(i), 'metadata', 'root.json'))).equals(Buffer.from(repos[i]!.roots.at(-1)!))).toBe(true);
+        }
+        // The inventory holds what the other writer (or nobody) left: never this install's update.
+        expect(Buffer.from(readFileSync(inventory)).equals(Buffer.from(row.code === 'INVENTORY_CHANGED' ? other : start))).toBe(true);
+      }, 120_000);
+    }
+  }
 
   it('the request is checked: clear must be a boolean, nothing else', async () => {
     const { h } = setup(join(tmpdir(), 'never.json'));

@@ -180,8 +180,17 @@ describe('refusals, each with its code', () => {
     ['a key named twice', () => ({ previousRootBytes: rootV1, repository: GUN, expires, certificates: [{ keyid: certs.Alice!.listed.keyId, name: 'Alice' }, { keyid: certs.Alice!.listed.keyId, name: 'Alice again' }], now }), 'ROTATION_CHANGE_INVALID'],
     ['another repository than the certificates name', () => ({ previousRootBytes: rootV1, repository: 'registry.example.com/other', expires, certificates: [{ keyid: certs.Alice!.listed.keyId, name: 'Alice' }], now }), 'CERTIFICATE_INVALID'],
     ['no certificate at all', () => ({ previousRootBytes: rootV1, repository: GUN, expires, certificates: [], now }), 'SCHEMA_INVALID'],
+    // Review B2 L1: UTCTime cannot say 1949 (it would read as 2049): refused before any token is touched.
+    ['certificates valid from before 1950 (a clock in 1949)', () => ({ previousRootBytes: rootV1, repository: GUN, expires, certificates: [{ keyid: certs.Alice!.listed.keyId, name: 'Alice' }], now: new Date('1949-12-31T23:00:00Z') }), 'DATE_INVALID'],
   ])('building a request: %s → %s', (_name, input, code) => {
     expect(codeOf(() => buildCertificateRequest(input()))).toBe(code);
+  });
+
+  it('a validity before 1950 names its JSON path ($.validity.notBefore)', () => {
+    const input = { previousRootBytes: rootV1, repository: GUN, expires, certificates: [{ keyid: certs.Alice!.listed.keyId, name: 'Alice' }], now: new Date('1949-12-31T23:00:00Z') };
+    expect(() => buildCertificateRequest(input)).toThrow(expect.objectContaining({ code: 'DATE_INVALID', path: '$.validity.notBefore' }));
+    // 1950-01-01 exactly is the first time UTCTime can carry: accepted.
+    expect(buildCertificateRequest({ ...input, now: new Date(Date.UTC(1950, 0, 1, 0, 5)) }).validity.notBefore.toISOString()).toBe('1950-01-01T00:00:00.000Z');
   });
 
   it('a TUF root has no certificates to renew (PROFILE_UNKNOWN)', async () => {
@@ -346,6 +355,7 @@ describe('refusals, each with its code', () => {
     ['a validity in the link that is not a date', (d) => (((d.renewal as JsonObject).validity as JsonObject).notAfter = 'later'), 'DATE_INVALID'],
     ['a validity in the link with an unknown field', (d) => (((d.renewal as JsonObject).validity as JsonObject).extra = 1), 'SCHEMA_INVALID'],
     ['no validity in the link', (d) => delete (d.renewal as JsonObject).validity, 'SCHEMA_INVALID'],
+    ['a validity in the link before 1950 (UTCTime would read it as 2049)', (d) => (((d.renewal as JsonObject).validity as JsonObject).notBefore = '1949-12-31T00:00:00Z'), 'DATE_INVALID'],
   ])('the chained signing request\'s link: %s → %s', async (_name, edit, code) => {
     const doc = await forgedChained({});
     expect(codeOf(() => parseSigningRequest(enc(doc)))).toBe('accepted');

@@ -154,6 +154,13 @@ describe('Notary root certificate', () => {
     const key = SoftwareKey.generate('ecdsa-p256');
     expect((await refusal(makeNotaryRootCertificate(key, { ...validity, notAfter: validity.notBefore }))).code).toBe('DATE_INVALID');
     expect((await refusal(makeNotaryRootCertificate(key, { ...validity, gun: '' }))).code).toBe('USAGE');
+    // Review B2 L1: outside what UTCTime/GeneralizedTime can carry here (1950 … 9999), refused before signing.
+    for (const [notBefore, notAfter] of [[new Date('1949-12-31T00:00:00Z'), validity.notAfter], [validity.notBefore, new Date(Date.UTC(10000, 0, 1))]] as const) {
+      let signed = 0;
+      const counting = Object.assign(Object.create(Object.getPrototypeOf(key) as object) as typeof key, key, { sign: async (...a: Parameters<typeof key.sign>) => (signed++, key.sign(...a)) });
+      expect((await refusal(makeNotaryRootCertificate(counting, { ...validity, notBefore, notAfter }))).code).toBe('DATE_INVALID');
+      expect(signed).toBe(0);
+    }
     expect((await refusal(makeNotaryRootCertificate(key, { ...validity, serialNumber: Uint8Array.of(0x80, 1) }))).code).toBe('USAGE');
   });
 

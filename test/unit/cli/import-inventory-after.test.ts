@@ -1,0 +1,108 @@
+/**
+ * `import --inventory` when the inventory update fails AFTER the install (review B2 M1): the trust folder
+ * holds the new root, the session transcript of the install is written (and says installed, not refused),
+ * and the command exits 1 with `error[CODE]: installed: …; the key inventory was not updated: …` — the
+ * first line of stderr says the trust folder WAS updated. Two faults: another writer changed the inventory
+ * between its read and its write (INVENTORY_CHANGED), and a read-only inventory folder (READ_ONLY).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { encodeBundle } from '../../../src/bundle/format.js';
+import { encodeRepositorySet } from '../../../src/bundle/set.js';
+import { emptyInventory, inventoryBytes } from '../../../src/ceremony/inventory.js';
+import { runCli } from '../../../src/cli/program.js';
+import { captureIo } from '../../support/cli-io.js';
+import { canMount, withReadOnly } from '../../support/fs-faults.js';
+import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { bundleContent } from '../../support/trust-tree.js';
+
+// The hook runs right after the real transcript write, i.e. between the install and the inventory update
+// (the order the fix guarantees): there "another writer" changes the inventory file.
+const hook = vi.hoisted(() => ({ after: undefined as (() => void) | undefined, outcomes: [] as string[] }));
+vi.mock('../../../src/io/import-session-file.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../src/io/import-session-file.js')>();
+  return {
+    ...real,
+    recordImportSession: async (...a: Parameters<typeof real.recordImportSession>) => {
+      const record = await real.recordImportSession(...a);
+      hook.outcomes.push(Object.keys(a[2])[0]!);
+      hook.after?.();
+      return record;
+    },
+  };
+});
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const gun = (i: number): string => `registry.example.com/org/inv-after-${i}`;
+const T0 = new Date('2026-12-01T00:00:00Z');
+
+describe('import --inventory: the inventory update fails after the install', () => {
+  let repos: BuiltRepo[];
+  let dir: string;
+  let setPath: string;
+  let singlePath: string;
+  let pinsPath: string;
+  let rootPath: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tufc-inv-after-'));
+    repos = [];
+    for (let i = 0; i < 3; i++) repos.push(await buildRepo('notary', { gun: gun(i) }));
+    setPath = join(dir, 'set.tufbundle');
+    writeFileSync(setPath, encodeRepositorySet(repos.slice(0, 2).map((r, i) => encodeBundle(bundleContent(r, gun(i)))), { name: 'two', created: new Date() }));
+    singlePath = join(dir, 'one.tufbundle');
+    writeFileSync(singlePath, encodeBundle(bundleContent(repos[2]!, gun(2))));
+    pinsPath = join(dir, 'pins.json');
+    writeFileSync(pinsPath, JSON.stringify(Object.fromEntries(repos.map((r, i) => [gun(i), sha(r.roots[0]!)]))));
+    rootPath = join(dir, '1.root.json');
+    writeFileSync(rootPath, repos[2]!.roots[0]!);
+  }, 120_000);
+
+  const rows = [
+    { fault: 'changed by another writer', code: 'INVENTORY_CHANGED', mount: false },
+    { fault: 'in a read-only folder', code: 'READ_ONLY', mount: true },
+  ] as const;
+  for (const form of ['single', 'set'] as const) {
+    for (const row of rows) {
+      it.skipIf(row.mount && !canMount())(`${form}: inventory ${row.fault} → exit 1, error[${row.code}] says installed, transcript says installed`, async () => {
+        const work = mkdtempSync(join(dir, `${form}-${row.code}-`));
+        const trust = join(work, 'trust');
+        mkdirSync(trust);
+        const invDir = join(work, 'inv');
+        mkdirSync(invDir);
+        const inventoryPath = join(invDir, 'key-inventory.json');
+        const start = inventoryBytes(emptyInventory(T0));
+        writeFileSync(inventoryPath, start);
+        const other = inventoryBytes(emptyInventory(new Date('2026-12-02T00:00:00Z')));
+        hook.outcomes = [];
+        hook.after = row.code === 'INVENTORY_CHANGED' ? () => writeFileSync(inventoryPath, other) : undefined;
+        const args = form === 'set' ? ['import', setPath, '--trust-dir', trust, '--pins', pinsPath, '--inventory', inventoryPath] : ['import', singlePath, '--trust-dir', trust, '--root', rootPath, '--inventory', inventoryPath];
+        const c = captureIo();
+        try {
+          const run = () => runCli(args, c.io);
+          expect(row.mount ? await withReadOnly(invDir, run) : await run()).toBe(1);
+        } finally {
+          hook.after = undefined;
+        }
+        const first = c.err.join('\n').split('\n')[0]!;
+        expect(first).toMatch(new RegExp(`^error\\[${row.code}\\]: installed: .*; the key inventory was not updated: `));
+        expect(hook.outcomes).toEqual([form]);
+        const transcriptPath = /recorded in the session transcript (\S+)\)/.exec(first)?.[1];
+        expect(transcriptPath).toBeDefined();
+        const transcript = readFileSync(transcriptPath!, 'utf8');
+        expect(transcript).toContain('"step":"import.install"');
+        const end = JSON.parse(transcript.trim().split('\n').at(-1)!) as { step: string; note: string };
+        expect(end.step).toBe('session.end');
+        expect(end.note).toMatch(/^installed/);
+        expect(transcript).not.toMatch(/refused/);
+        for (const i of form === 'set' ? [0, 1] : [2]) {
+          expect(Buffer.from(readFileSync(join(trust, 'tuf', gun(i), 'metadata', 'root.json'))).equals(Buffer.from(repos[i]!.roots.at(-1)!))).toBe(true);
+        }
+        expect(Buffer.from(readFileSync(inventoryPath)).equals(Buffer.from(row.code === 'INVENTORY_CHANGED' ? other : start))).toBe(true);
+      }, 120_000);
+    }
+  }
+});
