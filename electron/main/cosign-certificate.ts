@@ -23,8 +23,8 @@ import { needsTouch } from '../../src/signers/pkcs11/piv-touch.js';
 import { openExpectedToken } from '../../src/signers/token-keys.js';
 import { formatExpires } from '../../src/tuf/dates.js';
 import type { CertificateReviewView, CertificateSignedView, CertificateSignerCheckView, NamedFile, TokenRefView } from '../shared/api-types.js';
-import { pinSourceOf, slug, withSource, writeOutWithTranscript, type RotationDeps } from './rotation.js';
-import { checkToken, fingerprintView, keyTouchPolicy } from './tokens.js';
+import { labelledKeyOnToken, pinSourceOf, slug, withSource, writeOutWithTranscript, type RotationDeps } from './rotation.js';
+import { fingerprintView, keyTouchPolicy } from './tokens.js';
 
 /** The request, size-capped then parsed strictly by the core; a refusal names the file. */
 export function openCertificateRequest(file: NamedFile): CertificateRequest {
@@ -68,14 +68,7 @@ export function review(req: { request: NamedFile }): CertificateReviewView {
 
 /** The key labelled `keyLabel` on the token, read without a PIN: it must be one whose certificate the request renews. */
 async function renewedKeyOnToken(request: CertificateRequest, req: { module: string; token: TokenRefView; keyLabel: string }, deps: Pick<RotationDeps, 'tokens'>) {
-  const checked = await checkToken({ module: req.module, token: req.token }, deps.tokens);
-  const where = `token "${checked.token.label}" (serial ${checked.token.serial})`;
-  const found = checked.token.keys.filter((k) => k.label === req.keyLabel);
-  if (found.length !== 1 || !found[0]!.fingerprint) {
-    throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `${where} shows ${found.length === 0 ? 'no' : found.length === 1 ? 'no readable' : 'more than one'} public key labelled "${req.keyLabel}" (no PIN was asked)`);
-  }
-  const key = found[0]!;
-  const fp = key.fingerprint!.sha256;
+  const { checked, where, key, fp } = await labelledKeyOnToken(req, deps);
   const entry = certificateEntryFor(request, fp);
   if (!entry) {
     throw new CeremonyError(

@@ -598,11 +598,11 @@ export function review(req: { request: NamedFile }): RotationReviewView {
 }
 
 /**
- * The key on the chosen token, read without a PIN, and the part of the request it signs: the request
- * itself or, for a request that also revokes tags, the delegated role's file when the root's targets role
- * does not list the key (partFor, src/rotation/revoke-tags.ts — the rule signRequestOnToken signs by).
+ * The one public key labelled `keyLabel` on the chosen token, read without a PIN (co-sign of a signing
+ * request here, of a certificate request in cosign-certificate.ts): TOKEN_KEY_NOT_FOUND when there is
+ * none, more than one, or none with a readable public key.
  */
-async function signerOnToken(request: SigningRequest, req: { module: string; token: TokenRefView; keyLabel: string }, deps: Pick<RotationDeps, 'tokens'>) {
+export async function labelledKeyOnToken(req: { module: string; token: TokenRefView; keyLabel: string }, deps: Pick<RotationDeps, 'tokens'>) {
   const checked = await checkToken({ module: req.module, token: req.token }, deps.tokens);
   const where = `token "${checked.token.label}" (serial ${checked.token.serial})`;
   const found = checked.token.keys.filter((k) => k.label === req.keyLabel);
@@ -610,7 +610,16 @@ async function signerOnToken(request: SigningRequest, req: { module: string; tok
     throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `${where} shows ${found.length === 0 ? 'no' : found.length === 1 ? 'no readable' : 'more than one'} public key labelled "${req.keyLabel}" (no PIN was asked)`);
   }
   const key = found[0]!;
-  const fp = key.fingerprint!.sha256;
+  return { checked, where, key, fp: key.fingerprint!.sha256 };
+}
+
+/**
+ * The key on the chosen token, read without a PIN, and the part of the request it signs: the request
+ * itself or, for a request that also revokes tags, the delegated role's file when the root's targets role
+ * does not list the key (partFor, src/rotation/revoke-tags.ts — the rule signRequestOnToken signs by).
+ */
+async function signerOnToken(request: SigningRequest, req: { module: string; token: TokenRefView; keyLabel: string }, deps: Pick<RotationDeps, 'tokens'>) {
+  const { checked, where, key, fp } = await labelledKeyOnToken(req, deps);
   const ids = keyIdsFor(request, fp);
   if (ids.length === 0) {
     throw new CeremonyError('ROTATION_SIGNER_UNKNOWN', `key "${req.keyLabel}" on ${where} (fingerprint ${groupHex(fp.slice(0, SHORT_DIGEST_BYTES * 2))}) is ${signerScope(request)}: it has nothing to sign here (no PIN was asked)`);
