@@ -14,6 +14,7 @@ import { useState } from 'react';
 import type { CertificateReviewView, CertificateSignedView, CertificateSignerCheckView, NamedFile } from '../../../electron/shared/api-types.js';
 import { PinDialog } from '../components/PinDialog';
 import { RefusalPanel } from '../components/RefusalPanel';
+import { PinRetryRefusal, TouchNowBanner } from './TokenSignStatus';
 import { ceremonyApi, unexpected, type Refusal } from '../lib/api';
 import { formatDate, groupedFingerprint, groupWords, witnessNames } from '../lib/format';
 import { ResponseWritten } from './ResponseWritten';
@@ -203,22 +204,15 @@ export function CertificateCosign({ request, review }: { request: NamedFile; rev
             <progress aria-label="Issuing on the token" /> The token issues the certificate; checking it…
           </p>
         ) : null}
-        {phase.step === 'signing' && phase.check.touch?.asks ? (
-          <p className="touch-now" role="alert">
-            <strong>Touch your YubiKey now</strong> (serial {phase.check.token.serial}): it blinks until touched, for about 15 seconds
-            {phase.check.touch.policy === 'unknown' ? ' (its touch policy could not be read, so touch it if it blinks)' : ''}.
-          </p>
-        ) : null}
+        {phase.step === 'signing' ? <TouchNowBanner check={phase.check} /> : null}
         {phase.step === 'refused' ? (
-          <RefusalPanel refusal={phase.refusal} title="No certificate issued" level={3} reassure="Nothing was issued and no response was written.">
-            {phase.check && phase.refusal.code === 'PIN_INCORRECT' ? (
-              <div className="buttons">
-                <button type="button" className="primary" onClick={() => void check('The last PIN was not accepted. Check it before trying again.')}>
-                  Try the PIN again
-                </button>
-              </div>
-            ) : null}
-          </RefusalPanel>
+          <PinRetryRefusal
+            refusal={phase.refusal}
+            title="No certificate issued"
+            reassure="Nothing was issued and no response was written."
+            canRetry={Boolean(phase.check)}
+            onRetry={() => void check('The last PIN was not accepted. Check it before trying again.')}
+          />
         ) : null}
       </section>
       {phase.step === 'pin' ? (

@@ -21,6 +21,7 @@ import type { CertificateReviewView, NamedFile, RotationReviewView, RotationSign
 import { PinDialog } from '../components/PinDialog';
 import { groupWords, witnessNames } from '../lib/format';
 import { RefusalPanel } from '../components/RefusalPanel';
+import { PinRetryRefusal, TouchNowBanner } from '../rotation/TokenSignStatus';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { CAPS, isRefusal, readPickedFile } from '../rotation/files';
 import { ReviewPanel } from '../rotation/ReviewPanel';
@@ -230,23 +231,15 @@ export function CosignScreen() {
                 <progress aria-label="Signing on the token" /> Signing on the token and checking the signature…
               </p>
             ) : null}
-            {phase.step === 'signing' && phase.check.touch?.asks ? (
-              // By the key's touch policy from its attestation (main: keyTouchPolicy); unknown counts as "touch".
-              <p className="touch-now" role="alert">
-                <strong>Touch your YubiKey now</strong> (serial {phase.check.token.serial}): it blinks until touched, for about 15 seconds
-                {phase.check.touch.policy === 'unknown' ? ' (its touch policy could not be read, so touch it if it blinks)' : ''}.
-              </p>
-            ) : null}
+            {phase.step === 'signing' ? <TouchNowBanner check={phase.check} /> : null}
             {phase.step === 'refused' ? (
-              <RefusalPanel refusal={phase.refusal} title="Not signed" level={3} reassure="Nothing was signed and no response was written.">
-                {phase.check && phase.refusal.code === 'PIN_INCORRECT' ? (
-                  <div className="buttons">
-                    <button type="button" className="primary" onClick={() => void check('The last PIN was not accepted. Check it before trying again.')}>
-                      Try the PIN again
-                    </button>
-                  </div>
-                ) : null}
-              </RefusalPanel>
+              <PinRetryRefusal
+                refusal={phase.refusal}
+                title="Not signed"
+                reassure="Nothing was signed and no response was written."
+                canRetry={Boolean(phase.check)}
+                onRetry={() => void check('The last PIN was not accepted. Check it before trying again.')}
+              />
             ) : null}
           </section>
         </>
