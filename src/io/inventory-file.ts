@@ -36,6 +36,7 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { isCeremonyOutput } from './ceremony-output.js';
 import { acquireImportLock, type ImportLock, type LockFs } from '../trust-store/lock.js';
 import { nodeLockFs } from './lock-file.js';
+import { writeFault } from './fs-faults.js';
 
 export const INVENTORY_ENV = 'TUF_CEREMONY_INVENTORY';
 
@@ -150,7 +151,9 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
     if (isCeremonyError(err, 'IMPORT_LOCK_STALE')) {
       throw new CeremonyError('INVENTORY_LOCK_STALE', `the key inventory's lock ${lockPath} was left by a command that no longer runs (or does not say which process holds it)${after}; the inventory was not changed: once no tuf-ceremony command is running, delete ${lockPath} and run the command again`, { path: lockPath, cause: err });
     }
-    throw err;
+    // The lock file is the first thing written beside the inventory: a read-only or full medium, or a
+    // folder this user may not write, is named as the inventory's own write would name it (issue #12).
+    throw writeFault(err, lockPath);
   }
   try {
     await assertInventoryUnchanged(read, after);
