@@ -28,3 +28,8 @@ export function ResponseWritten({ path, transcript, children }: { path: string; 
     </section>
   );
 }
+
+/** The witnesses a response records (issue #16), when any were named. */
+export function WitnessesRecorded({ witnesses }: { witnesses: readonly string[] }) {
+  return witnesses.length ? <p>Witnesses recorded in the response: {witnesses.join(', ')}.</p> : null;
+}

@@ -5,7 +5,8 @@
  * Shown to the co-signer before they sign and to the administrator before the request is written.
  */
 import type { RotationReviewView } from '../../../electron/shared/api-types.js';
-import { formatDate, groupedFingerprint, groupWords } from '../lib/format';
+import { formatDate, groupWords } from '../lib/format';
+import { HashWordsPanel } from './CosignSteps';
 import './rotation.css';
 
 function side(from: RotationReviewView['expectedSigners'][number]['from']): string {
@@ -72,20 +73,7 @@ export function ReviewPanel({ review, headingLevel = 2 }: { review: RotationRevi
         </table>
         <p className="muted">Names are labels written by whoever made the request; the key IDs and fingerprints are what identify a key.</p>
       </section>
-      <section className="panel" aria-labelledby="review-hash-h">
-        <H id="review-hash-h">Short hash of the bytes to sign — read aloud and compare</H>
-        <ol className="fp-words rotation-words" aria-label="Hash words, to read aloud">
-          {review.digest.words.map((w, i) => (
-            <li key={i}>{w}</li>
-          ))}
-        </ol>
-        <p>
-          Short hash <code className="rotation-short-hash">{review.digest.grouped}</code>
-        </p>
-        <p className="muted">
-          Full SHA-256 <code className="fp-full">{groupedFingerprint(review.digest.sha256)}</code>
-        </p>
-      </section>
+      <HashWordsPanel headingId="review-hash-h" heading="Short hash of the bytes to sign — read aloud and compare" digest={review.digest} fullLabel="Full SHA-256" level={headingLevel} />
     </>
   );
 }

@@ -18,29 +18,18 @@
  */
 import { useRef, useState } from 'react';
 import type { CertificateReviewView, NamedFile, RotationReviewView, RotationSignedView, RotationSignerCheckView } from '../../../electron/shared/api-types.js';
-import { PinDialog } from '../components/PinDialog';
 import { groupWords, witnessNames } from '../lib/format';
 import { RefusalPanel } from '../components/RefusalPanel';
-import { PinRetryRefusal, TouchNowBanner } from '../rotation/TokenSignStatus';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
+import { ConfirmBox, CosignPin, CosignProgress, MethodChoice, PickAndCheck, useTokenCosign, WitnessField } from '../rotation/CosignSteps';
 import { CAPS, isRefusal, readPickedFile } from '../rotation/files';
 import { ReviewPanel } from '../rotation/ReviewPanel';
-import { ResponseWritten } from '../rotation/ResponseWritten';
-import { TokenKeyPicker, type PickedKey } from '../rotation/TokenKeyPicker';
+import { ResponseWritten, WitnessesRecorded } from '../rotation/ResponseWritten';
 // --- shamir
 import { CosignWithCards } from '../shamir/CosignWithCards';
 import '../rotation/rotation.css';
 // --- certificate requests (issue #14): their own review and flow.
 import { CertificateCosign, isCertificateRequestFile } from '../rotation/CertificateCosign';
-
-type Phase =
-  | { step: 'choose' }
-  | { step: 'checking' }
-  | { step: 'checked'; check: RotationSignerCheckView }
-  | { step: 'pin'; check: RotationSignerCheckView; notice?: string }
-  | { step: 'signing'; check: RotationSignerCheckView }
-  | { step: 'signed'; signed: RotationSignedView }
-  | { step: 'refused'; refusal: Refusal; check?: RotationSignerCheckView };
 
 function sideText(from: RotationSignerCheckView['signer']['from']): string {
   return from === 'both' ? 'the old and the new root' : from === 'previous' ? 'the old root' : from === 'new' ? 'the new root' : 'the targets role';
@@ -55,8 +44,6 @@ export function CosignScreen() {
   const [certificateReview, setCertificateReview] = useState<CertificateReviewView | undefined>();
   const [refusal, setRefusal] = useState<Refusal | undefined>();
   const [confirmed, setConfirmed] = useState(false);
-  const [picked, setPicked] = useState<PickedKey | undefined>();
-  const [phase, setPhase] = useState<Phase>({ step: 'choose' });
   // A two-part request: the words of the part the checked key signs, confirmed after the check.
   const [partConfirmed, setPartConfirmed] = useState(false);
   const twoParts = review?.changes.some((c) => c.kind === 'revoke-tags') ?? false;
@@ -65,6 +52,16 @@ export function CosignScreen() {
   // The optional witness line (issue #16): names recorded in the response.
   const [witnessText, setWitnessText] = useState('');
   const witnesses = witnessNames(witnessText);
+  // Before the PIN dialog: the chosen key must be a root key of this request (main checks on the token).
+  const cosign = useTokenCosign<{ api: NonNullable<typeof api>; request: NamedFile }, RotationSignerCheckView, RotationSignedView>(api && request ? { api, request } : undefined, {
+    check: (w, picked) => {
+      setPartConfirmed(false);
+      return w.api.rotationCheckSigner({ request: w.request, module: picked.module, token: { serial: picked.token.serial, label: picked.token.label }, keyLabel: picked.key.label });
+    },
+    // The PIN goes straight into the one request that uses it; the confirmed hash (this key's part) with it.
+    sign: (w, picked, c, pin) => w.api.rotationSign({ request: w.request, module: picked.module, token: { serial: c.token.serial, label: c.token.label }, keyLabel: c.key.label, confirmedSha256: c.signs.digest.sha256, pin, ...(witnesses.length ? { witnesses } : {}) }),
+  });
+  const { phase, setPhase } = cosign;
 
   async function open(input: HTMLInputElement) {
     const f = await readPickedFile(input, CAPS.request);
@@ -98,37 +95,8 @@ export function CosignScreen() {
     }
   }
 
-  /** Before the PIN dialog: the chosen key must be a root key of this request (main checks on the token). */
-  async function check(notice?: string) {
-    if (!picked || !request || !api) return;
-    setPhase({ step: 'checking' });
-    setPartConfirmed(false);
-    try {
-      const r = await api.rotationCheckSigner({ request, module: picked.module, token: { serial: picked.token.serial, label: picked.token.label }, keyLabel: picked.key.label });
-      if (!r.ok) return setPhase({ step: 'refused', refusal: r });
-      if (r.value.token.pinStatus === 'locked') {
-        return setPhase({ step: 'refused', refusal: { ok: false, code: 'PIN_LOCKED', message: `The PIN of token “${r.value.token.label}” (serial ${r.value.token.serial}) is locked; no PIN was asked.` } });
-      }
-      setPhase(notice ? { step: 'pin', check: r.value, notice } : { step: 'checked', check: r.value });
-    } catch (err) {
-      setPhase({ step: 'refused', refusal: unexpected(err) });
-    }
-  }
-
-  async function sign(pin: string, c: RotationSignerCheckView) {
-    if (!picked || !request || !review || !api) return;
-    setPhase({ step: 'signing', check: c });
-    try {
-      // The PIN goes straight into the one request that uses it; the confirmed hash (this key's part) with it.
-      const r = await api.rotationSign({ request, module: picked.module, token: { serial: c.token.serial, label: c.token.label }, keyLabel: c.key.label, confirmedSha256: c.signs.digest.sha256, pin, ...(witnesses.length ? { witnesses } : {}) });
-      setPhase(r.ok ? { step: 'signed', signed: r.value } : { step: 'refused', refusal: r, check: c });
-    } catch (err) {
-      setPhase({ step: 'refused', refusal: unexpected(err), check: c });
-    }
-  }
-
-  const check_ = phase.step === 'checked' || phase.step === 'pin' || phase.step === 'signing' ? phase.check : undefined;
-  const busy = phase.step === 'checking' || phase.step === 'signing';
+  const check_ = cosign.checked;
+  const busy = cosign.busy;
   return (
     <div className="screen cosign">
       <header className="screen-head">
@@ -152,116 +120,54 @@ export function CosignScreen() {
           <ReviewPanel review={review} />
           <section className="panel" aria-labelledby="confirm-h">
             <h2 id="confirm-h">Confirm, then sign</h2>
-            <label className="rotation-confirm">
-              <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.currentTarget.checked)} disabled={busy || phase.step === 'signed'} />
-              <span>
-                {twoParts ? (
-                  <>I read the changes above, both parts. Each part has its own hash words: you confirm those of the part your key signs once the key is checked.</>
-                ) : (
-                  <>
-                    I read the changes above, and the words <strong>{groupWords(review.digest.words)}</strong> match the ones the administrator read out.
-                  </>
-                )}
-              </span>
-            </label>
-            {confirmed ? (
-              <label className="field">
-                <span>Witnesses present (optional, one name per line)</span>
-                <textarea rows={2} value={witnessText} onChange={(e) => setWitnessText(e.currentTarget.value)} spellCheck={false} autoComplete="off" disabled={busy || phase.step === 'signed'} />
-                <span className="muted" aria-live="polite">
-                  {witnesses.length ? `Recorded in the response as witnesses: ${witnesses.join(', ')}.` : 'No witness named: the response records none.'}
-                </span>
-              </label>
-            ) : null}
-            {confirmed ? (
-              <fieldset className="rehearse-options" aria-label="Sign with">
-                <label className="module-option">
-                  <input type="radio" name="cosign-method" checked={method === 'token'} onChange={() => setMethod('token')} disabled={busy || phase.step === 'signed'} /> Sign with a token
-                </label>
-                <label className="module-option">
-                  <input type="radio" name="cosign-method" checked={method === 'cards'} onChange={() => setMethod('cards')} disabled={busy || phase.step === 'signed'} /> Sign with share cards
-                </label>
-              </fieldset>
-            ) : null}
+            <ConfirmBox checked={confirmed} onChange={setConfirmed} disabled={busy || phase.step === 'signed'}>
+              {twoParts ? (
+                <>I read the changes above, both parts. Each part has its own hash words: you confirm those of the part your key signs once the key is checked.</>
+              ) : (
+                <>
+                  I read the changes above, and the words <strong>{groupWords(review.digest.words)}</strong> match the ones the administrator read out.
+                </>
+              )}
+            </ConfirmBox>
+            {confirmed ? <WitnessField text={witnessText} onText={setWitnessText} witnesses={witnesses} disabled={busy || phase.step === 'signed'} /> : null}
+            {confirmed ? <MethodChoice label="Sign with" name="cosign-method" method={method} onMethod={setMethod} disabled={busy || phase.step === 'signed'} token="Sign with a token" cards="Sign with share cards" /> : null}
             {confirmed && method === 'cards' && request ? <CosignWithCards request={request} review={review} sideText={sideText} witnesses={witnesses} /> : null}
-            {confirmed && method === 'token' ? (
-              <>
-                <TokenKeyPicker name="cosign" wanted={review.expectedSigners.map((s) => ({ sha256: s.fingerprint.sha256, name: s.name }))} disabled={busy || phase.step === 'signed'} onPick={(p) => {
-                    setPicked(p);
-                    setPhase({ step: 'choose' });
-                  }} />
-                <div className="buttons">
-                  <button type="button" className="primary" disabled={!picked || busy || phase.step === 'signed'} onClick={() => void check()}>
-                    Check this key
-                  </button>
-                </div>
-              </>
-            ) : null}
+            {confirmed && method === 'token' ? <PickAndCheck name="cosign" wanted={review.expectedSigners.map((s) => ({ sha256: s.fingerprint.sha256, name: s.name }))} cosign={cosign} /> : null}
             {!confirmed ? <p className="muted">Tick the box once the words match: only then can you choose your token or enter your share cards.</p> : null}
-            {phase.step === 'checking' ? (
-              <p className="busy" aria-live="polite">
-                <span className="spinner" aria-hidden="true" /> Checking the token (no PIN yet)…
-              </p>
-            ) : null}
-            {check_ ? (
-              <div className="signer-found" role="status">
-                <p>
-                  Key “{check_.key.label}” on token “{check_.token.label}” (serial <code>{check_.token.serial}</code>) is <strong>{check_.signer.name}</strong>’s key in {sideText(check_.signer.from)}.
-                </p>
-                {check_.signer.lost ? <p className="pin-notice">This key was reported lost in the request: signing with it still counts, but check with the administrator first.</p> : null}
-                {check_.signs.part ? (
-                  <label className="rotation-confirm">
-                    <input type="checkbox" checked={partConfirmed} onChange={(e) => setPartConfirmed(e.currentTarget.checked)} disabled={phase.step !== 'checked'} />
-                    <span>
-                      You sign part {check_.signs.part.index} of {check_.signs.part.of}: {check_.signs.file} v{check_.signs.version}. Its words <strong>{groupWords(check_.signs.digest.words)}</strong> (short hash <code>{check_.signs.digest.grouped}</code>) match the ones the administrator read out for this part.
-                    </span>
-                  </label>
-                ) : null}
-                {phase.step === 'checked' ? (
-                  <div className="buttons">
-                    <button type="button" className="primary" disabled={!!check_.signs.part && !partConfirmed} onClick={() => setPhase({ step: 'pin', check: check_ })}>
-                      Sign with this key…
-                    </button>
-                  </div>
-                ) : null}
-              </div>
-            ) : null}
-            {phase.step === 'signing' ? (
-              <p className="busy" aria-live="polite">
-                <progress aria-label="Signing on the token" /> Signing on the token and checking the signature…
-              </p>
-            ) : null}
-            {phase.step === 'signing' ? <TouchNowBanner check={phase.check} /> : null}
-            {phase.step === 'refused' ? (
-              <PinRetryRefusal
-                refusal={phase.refusal}
-                title="Not signed"
-                reassure="Nothing was signed and no response was written."
-                canRetry={Boolean(phase.check)}
-                onRetry={() => void check('The last PIN was not accepted. Check it before trying again.')}
-              />
-            ) : null}
+            <CosignProgress
+              cosign={cosign}
+              found={(c) => (
+                <>
+                  <p>
+                    Key “{c.key.label}” on token “{c.token.label}” (serial <code>{c.token.serial}</code>) is <strong>{c.signer.name}</strong>’s key in {sideText(c.signer.from)}.
+                  </p>
+                  {c.signer.lost ? <p className="pin-notice">This key was reported lost in the request: signing with it still counts, but check with the administrator first.</p> : null}
+                  {c.signs.part ? (
+                    <ConfirmBox checked={partConfirmed} onChange={setPartConfirmed} disabled={phase.step !== 'checked'}>
+                      You sign part {c.signs.part.index} of {c.signs.part.of}: {c.signs.file} v{c.signs.version}. Its words <strong>{groupWords(c.signs.digest.words)}</strong> (short hash <code>{c.signs.digest.grouped}</code>) match the ones the administrator read out for this part.
+                    </ConfirmBox>
+                  ) : null}
+                </>
+              )}
+              proceed={{ label: 'Sign with this key…', disabled: !!check_?.signs.part && !partConfirmed }}
+              working={{ label: 'Signing on the token', text: 'Signing on the token and checking the signature…' }}
+              refused={{ title: 'Not signed', reassure: 'Nothing was signed and no response was written.' }}
+            />
           </section>
         </>
       ) : null}
-      {phase.step === 'pin' ? (
-        <PinDialog
-          token={phase.check.token}
-          purpose={`sign ${phase.check.signs.part ? `part ${phase.check.signs.part.index} of 2, ` : ''}${phase.check.signs.file} version ${phase.check.signs.version} as ${phase.check.signer.name} (short hash ${phase.check.signs.digest.grouped})`}
-          submitLabel="Sign"
-          rehearsal={picked?.rehearsal ?? false}
-          {...(phase.notice ? { notice: phase.notice } : {})}
-          onSubmit={(pin) => void sign(pin, phase.check)}
-          onCancel={() => setPhase({ step: 'checked', check: phase.check })}
-        />
-      ) : null}
+      <CosignPin
+        cosign={cosign}
+        purpose={(c) => `sign ${c.signs.part ? `part ${c.signs.part.index} of 2, ` : ''}${c.signs.file} version ${c.signs.version} as ${c.signer.name} (short hash ${c.signs.digest.grouped})`}
+        submitLabel="Sign"
+      />
       {phase.step === 'signed' ? (
         <ResponseWritten path={phase.signed.written.path} transcript={phase.signed.transcript.name}>
           <p>
             Signed as {phase.signed.signer.name}
             {phase.signed.signer.tokenSerial ? ` on token serial ${phase.signed.signer.tokenSerial}` : ''}; the signature was verified before it was written. With this response alone: {phase.signed.status}.
           </p>
-          {phase.signed.witnesses.length ? <p>Witnesses recorded in the response: {phase.signed.witnesses.join(', ')}.</p> : null}
+          <WitnessesRecorded witnesses={phase.signed.witnesses} />
           <p className="muted">Give the response file to the administrator. It holds signatures only, no secret.</p>
         </ResponseWritten>
       ) : null}
