@@ -19,12 +19,11 @@ import { groupHex, shortDigest, SHORT_DIGEST_BYTES } from '../../src/crypto/dige
 import { CERTIFICATE_REQUEST_MAX_BYTES, describeCertificateRequest, certificateEntryFor, parseCertificateRequest, type CertificateRequest, type CertificateResponse } from '../../src/rotation/certificate-request.js';
 import { startCertificateCoSign } from '../../src/rotation/certificate-cosign.js';
 import { unlockTokenKey } from '../../src/rotation/signers.js';
-import { needsTouch } from '../../src/signers/pkcs11/piv-touch.js';
 import { openExpectedToken } from '../../src/signers/token-keys.js';
 import { formatExpires } from '../../src/tuf/dates.js';
 import type { CertificateReviewView, CertificateSignedView, CertificateSignerCheckView, NamedFile, TokenRefView } from '../shared/api-types.js';
-import { labelledKeyOnToken, pinSourceOf, slug, withSource, writeOutWithTranscript, type RotationDeps } from './rotation.js';
-import { fingerprintView, keyTouchPolicy } from './tokens.js';
+import { labelledKeyOnToken, signConfirmed, slug, touchOfKey, withSource, writeOutWithTranscript, type RotationDeps, type SignInput } from './rotation.js';
+import { fingerprintView } from './tokens.js';
 
 /** The request, size-capped then parsed strictly by the core; a refusal names the file. */
 export function openCertificateRequest(file: NamedFile): CertificateRequest {
@@ -84,9 +83,8 @@ export async function checkSigner(req: { request: NamedFile; module: string; tok
   const request = openCertificateRequest(req.request);
   const { checked, key, entry } = await renewedKeyOnToken(request, req, deps);
   const view: CertificateSignerCheckView = { token: checked.token, key, signer: { name: entry.name, keyid: entry.keyid } };
-  // "Touch your YubiKey now" by the key's own touch policy (rotation.ts checkSigner does the same).
-  const policy = await keyTouchPolicy({ module: req.module, token: req.token, keyId: key.id }, deps.tokens);
-  if (policy !== undefined) view.touch = { policy, asks: needsTouch(policy === 'unknown' ? undefined : policy) };
+  const touch = await touchOfKey(req, key, deps);
+  if (touch) view.touch = touch;
   return view;
 }
 
@@ -95,63 +93,50 @@ export function certificateResponseName(request: CertificateRequest, response: C
   return `${slug(response.signer.name)}.certificate-response-v${request.previous.signed.version + 1}-${request.requestId.slice(0, 8)}.json`;
 }
 
-export interface CertificateSignInput {
-  request: NamedFile;
-  module: string;
-  token: TokenRefView;
-  keyLabel: string;
-  /** The request ID as the custodian confirmed it on screen. */
-  confirmedSha256: string;
-  /** UTF-8 PIN bytes; zeroed before this returns, whatever happens. */
-  pin: Uint8Array;
-  witnesses?: readonly string[] | undefined;
-}
-
-export async function sign(req: CertificateSignInput, deps: RotationDeps): Promise<CertificateSignedView> {
-  const pin = pinSourceOf(req.pin);
-  try {
-    const request = openCertificateRequest(req.request);
-    // As `sign --expect-hash`: the words confirmed must be this request's (its ID binds every field), before the token is opened.
-    if (req.confirmedSha256 !== request.requestId) {
-      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the certificate request has short hash ${groupHex(request.requestId.slice(0, SHORT_DIGEST_BYTES * 2))}, not the one confirmed on screen: nothing was issued (no PIN was used)`, {
-        path: '$.confirmedSha256',
+export async function sign(req: SignInput, deps: RotationDeps): Promise<CertificateSignedView> {
+  return signConfirmed(
+    req,
+    {
+      open: openCertificateRequest,
+      // As `sign --expect-hash`: the words confirmed must be this request's (its ID binds every field), before the token is opened.
+      accepts: (request, confirmed) => confirmed === request.requestId,
+      refusal: (request) => `the certificate request has short hash ${groupHex(request.requestId.slice(0, SHORT_DIGEST_BYTES * 2))}, not the one confirmed on screen: nothing was issued (no PIN was used)`,
+    },
+    async (request, pin) => {
+      const cosign = await startCertificateCoSign({
+        request,
+        requestFile: { name: req.request.name, bytes: req.request.bytes },
+        witnesses: req.witnesses,
+        witnessesLabel: 'witnesses',
+        reviewNote: 'reviewed on screen; the custodian confirmed the short hash words of the certificate request',
+        outputName: (r) => certificateResponseName(request, r),
+        now: deps.now,
       });
-    }
-    const cosign = await startCertificateCoSign({
-      request,
-      requestFile: { name: req.request.name, bytes: req.request.bytes },
-      witnesses: req.witnesses,
-      witnessesLabel: 'witnesses',
-      reviewNote: 'reviewed on screen; the custodian confirmed the short hash words of the certificate request',
-      outputName: (r) => certificateResponseName(request, r),
-      now: deps.now,
-    });
-    const opened = await openExpectedToken({ module: req.module, token: req.token }, deps.tokens);
-    let rehearsal: boolean;
-    try {
-      // A key the request renews no certificate of is refused before the login (no PIN used).
-      const { key } = await unlockTokenKey(opened, req.keyLabel, pin.source, (fp) => cosign.refuse(fp));
-      const t = opened.session.token;
-      await cosign.issue(key, t.label ? { serial: t.serial, label: t.label } : { serial: t.serial });
-      rehearsal = opened.session.rehearsal;
-    } finally {
-      await opened.session.close(); // logs out
-    }
-    const done = cosign.result();
-    const files = await writeOutWithTranscript(deps, 'certificates', [{ name: done.name, bytes: done.written }], { bytes: cosign.bytes(), sealKeyId: done.sealKeyId });
-    const out: CertificateSignedView = {
-      written: files.written[0]!,
-      transcript: files.transcript,
-      signer: { name: done.response.signer.name },
-      witnesses: done.response.witnesses ?? [],
-      keyid: done.response.keyid,
-      newKeyid: done.renewed.keyid,
-      certificate: { sha256: done.renewed.sha256, notBefore: formatExpires(request.validity.notBefore), notAfter: formatExpires(done.renewed.notAfter) },
-      rehearsal,
-    };
-    if (done.response.signer.token) out.signer.tokenSerial = done.response.signer.token.serial;
-    return out;
-  } finally {
-    pin.wipe();
-  }
+      const opened = await openExpectedToken({ module: req.module, token: req.token }, deps.tokens);
+      let rehearsal: boolean;
+      try {
+        // A key the request renews no certificate of is refused before the login (no PIN used).
+        const { key } = await unlockTokenKey(opened, req.keyLabel, pin, (fp) => cosign.refuse(fp));
+        const t = opened.session.token;
+        await cosign.issue(key, t.label ? { serial: t.serial, label: t.label } : { serial: t.serial });
+        rehearsal = opened.session.rehearsal;
+      } finally {
+        await opened.session.close(); // logs out
+      }
+      const done = cosign.result();
+      const files = await writeOutWithTranscript(deps, 'certificates', [{ name: done.name, bytes: done.written }], { bytes: cosign.bytes(), sealKeyId: done.sealKeyId });
+      const out: CertificateSignedView = {
+        written: files.written[0]!,
+        transcript: files.transcript,
+        signer: { name: done.response.signer.name },
+        witnesses: done.response.witnesses ?? [],
+        keyid: done.response.keyid,
+        newKeyid: done.renewed.keyid,
+        certificate: { sha256: done.renewed.sha256, notBefore: formatExpires(request.validity.notBefore), notAfter: formatExpires(done.renewed.notAfter) },
+        rehearsal,
+      };
+      if (done.response.signer.token) out.signer.tokenSerial = done.response.signer.token.serial;
+      return out;
+    },
+  );
 }

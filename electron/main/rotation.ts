@@ -657,11 +657,19 @@ export async function checkSigner(req: { request: NamedFile; module: string; tok
     },
     signs: signsView(request, part),
   };
-  // "Touch your YubiKey now" by the key's own touch policy (its slot attestation), as the signature
-  // itself decides (piv-touch.ts needsTouch), not by the token's maker.
-  const policy = await keyTouchPolicy({ module: req.module, token: req.token, keyId: key.id }, deps.tokens);
-  if (policy !== undefined) view.touch = { policy, asks: needsTouch(policy === 'unknown' ? undefined : policy) };
+  const touch = await touchOfKey(req, key, deps);
+  if (touch) view.touch = touch;
   return view;
+}
+
+/**
+ * "Touch your YubiKey now" by the key's own touch policy (its slot attestation), as the signature itself
+ * decides (piv-touch.ts needsTouch), not by the token's maker; undefined when the token has no such policy.
+ * Both co-sign kinds' signer checks show it.
+ */
+export async function touchOfKey(req: { module: string; token: TokenRefView }, key: { id: string }, deps: Pick<RotationDeps, 'tokens'>): Promise<RotationSignerCheckView['touch']> {
+  const policy = await keyTouchPolicy({ module: req.module, token: req.token, keyId: key.id }, deps.tokens);
+  return policy === undefined ? undefined : { policy, asks: needsTouch(policy === 'unknown' ? undefined : policy) };
 }
 
 /** The response file of a co-signature: named for the signer and the version signed (root N+1, or targets.json N+1). */
@@ -680,12 +688,13 @@ export function coSignSessionOf(file: NamedFile, request: SigningRequest): { req
   };
 }
 
+/** A co-signature asked on screen, of a signing request here or of a certificate request (cosign-certificate.ts). */
 export interface SignInput {
   request: NamedFile;
   module: string;
   token: TokenRefView;
   keyLabel: string;
-  /** The SHA-256 of the bytes to sign, as the signer confirmed it on screen. */
+  /** The SHA-256 the signer confirmed on screen: of the bytes to sign, or the certificate request's ID. */
   confirmedSha256: string;
   /** UTF-8 PIN bytes; zeroed before this returns, whatever happens. */
   pin: Uint8Array;
@@ -693,50 +702,69 @@ export interface SignInput {
   witnesses?: readonly string[] | undefined;
 }
 
-export async function sign(req: SignInput, deps: RotationDeps): Promise<RotationSignedView> {
+/**
+ * The opening both co-sign kinds share: the request file is opened and the hash confirmed on screen must be
+ * one it accepts — as `tuf-ceremony sign --expect-hash` — before the token is opened, so a refusal uses no
+ * PIN; `refusal` says what was confirmed against what would be signed. Then `run` with the PIN, whose bytes
+ * (and every copy handed to the token) are zeroed before this returns, whatever happens.
+ */
+export async function signConfirmed<R, T>(
+  req: SignInput,
+  how: { open(file: NamedFile): R; accepts(request: R, confirmedSha256: string): boolean; refusal(request: R): string },
+  run: (request: R, pin: PinSource) => Promise<T>,
+): Promise<T> {
   const pin = pinSourceOf(req.pin);
   try {
-    const request = openRequest(req.request);
-    // A request that also revokes tags has two byte strings to sign (src/rotation/revoke-tags.ts): the
-    // one confirmed must be one of them (checked before the token is opened) ...
-    if (req.confirmedSha256 !== request.payloadSha256 && req.confirmedSha256 !== request.revokeTags?.payloadSha256) {
-      // As `tuf-ceremony sign --expect-hash`: what was confirmed is not what would be signed.
-      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, SHORT_DIGEST_BYTES * 2))}, not the one confirmed on screen: nothing was signed (no PIN was used)`, {
-        path: '$.confirmedSha256',
-      });
-    }
-    if (request.revokeTags) {
-      // ... and the one this key signs: read from the token without a PIN, so a co-signer who confirmed the
-      // other part's words is refused before the login and no token signature is spent.
-      const { part, where } = await signerOnToken(request, req, deps);
-      if (part.payloadSha256 !== req.confirmedSha256) {
-        const s = signsView(request, part);
-        throw new CeremonyError(
-          'ROTATION_REQUEST_TAMPERED',
-          `key "${req.keyLabel}" on ${where} signs part ${s.part!.index} of 2 (${s.file} v${s.version}, short hash ${s.digest.grouped}), not the part whose hash was confirmed on screen: nothing was signed (no PIN was used)`,
-          { path: '$.confirmedSha256' },
-        );
-      }
-    }
-    // signRequestOnToken opens the token, refuses a key the request has no use for before the PIN is
-    // used, logs in, signs under every key ID that lists the key and verifies each signature in software.
-    // The co-signer's session transcript, as `tuf-ceremony sign` writes it: sealed by the token key in the
-    // same login (whileSigned), so no second PIN; nothing of the PIN is in it.
-    const session = await startCoSignSession({ ...coSignSessionOf(req.request, request), witnesses: req.witnesses, witnessesLabel: 'witnesses', now: deps.now });
-    const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin: pin.source, witnesses: req.witnesses, whileSigned: session.whileSigned }, deps.tokens);
-    const response = signed.response;
-    if (response.payloadSha256 !== req.confirmedSha256) {
-      // Checked above before the PIN; kept as the last word on what was signed.
-      throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'this key signs the other part of the request than the bytes confirmed on screen: nothing was written', { path: '$.confirmedSha256' });
-    }
-    // Checked as the administrator's merge will check it, before it is written.
-    const check = mergeResponses(request, [response]);
-    const { name, bytes } = responseFileOf(request, response);
-    const files = await writeOutWithTranscript(deps, 'rotation', [{ name, bytes: session.written ?? bytes }], { bytes: session.bytes(), sealKeyId: session.sealKeyId });
-    const out: RotationSignedView = { written: files.written[0]!, transcript: files.transcript, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
-    if (response.signer.token) out.signer.tokenSerial = response.signer.token.serial;
-    return out;
+    const request = how.open(req.request);
+    if (!how.accepts(request, req.confirmedSha256)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', how.refusal(request), { path: '$.confirmedSha256' });
+    return await run(request, pin.source);
   } finally {
     pin.wipe();
   }
+}
+
+export async function sign(req: SignInput, deps: RotationDeps): Promise<RotationSignedView> {
+  return signConfirmed(
+    req,
+    {
+      open: openRequest,
+      // A request that also revokes tags has two byte strings to sign (src/rotation/revoke-tags.ts): the
+      // one confirmed must be one of them (checked before the token is opened) ...
+      accepts: (request, confirmed) => confirmed === request.payloadSha256 || confirmed === request.revokeTags?.payloadSha256,
+      refusal: (request) => `the bytes to sign have short hash ${groupHex(request.payloadSha256.slice(0, SHORT_DIGEST_BYTES * 2))}, not the one confirmed on screen: nothing was signed (no PIN was used)`,
+    },
+    async (request, pin) => {
+      if (request.revokeTags) {
+        // ... and the one this key signs: read from the token without a PIN, so a co-signer who confirmed the
+        // other part's words is refused before the login and no token signature is spent.
+        const { part, where } = await signerOnToken(request, req, deps);
+        if (part.payloadSha256 !== req.confirmedSha256) {
+          const s = signsView(request, part);
+          throw new CeremonyError(
+            'ROTATION_REQUEST_TAMPERED',
+            `key "${req.keyLabel}" on ${where} signs part ${s.part!.index} of 2 (${s.file} v${s.version}, short hash ${s.digest.grouped}), not the part whose hash was confirmed on screen: nothing was signed (no PIN was used)`,
+            { path: '$.confirmedSha256' },
+          );
+        }
+      }
+      // signRequestOnToken opens the token, refuses a key the request has no use for before the PIN is
+      // used, logs in, signs under every key ID that lists the key and verifies each signature in software.
+      // The co-signer's session transcript, as `tuf-ceremony sign` writes it: sealed by the token key in the
+      // same login (whileSigned), so no second PIN; nothing of the PIN is in it.
+      const session = await startCoSignSession({ ...coSignSessionOf(req.request, request), witnesses: req.witnesses, witnessesLabel: 'witnesses', now: deps.now });
+      const signed = await signRequestOnToken(request, { module: req.module, token: req.token, label: req.keyLabel, pin, witnesses: req.witnesses, whileSigned: session.whileSigned }, deps.tokens);
+      const response = signed.response;
+      if (response.payloadSha256 !== req.confirmedSha256) {
+        // Checked above before the PIN; kept as the last word on what was signed.
+        throw new CeremonyError('ROTATION_REQUEST_TAMPERED', 'this key signs the other part of the request than the bytes confirmed on screen: nothing was written', { path: '$.confirmedSha256' });
+      }
+      // Checked as the administrator's merge will check it, before it is written.
+      const check = mergeResponses(request, [response]);
+      const { name, bytes } = responseFileOf(request, response);
+      const files = await writeOutWithTranscript(deps, 'rotation', [{ name, bytes: session.written ?? bytes }], { bytes: session.bytes(), sealKeyId: session.sealKeyId });
+      const out: RotationSignedView = { written: files.written[0]!, transcript: files.transcript, signer: { name: response.signer.name }, witnesses: response.witnesses ?? [], keyids: response.signatures.map((s) => s.keyid), status: check.status, rehearsal: signed.rehearsal };
+      if (response.signer.token) out.signer.tokenSerial = response.signer.token.serial;
+      return out;
+    },
+  );
 }
