@@ -386,50 +386,39 @@ export const RotationMergeRequestSchema = z.strictObject({
     .pipe(z.array(cappedFile(MAX_ROTATION_RESPONSE_BYTES))),
 });
 
-export const RotationReviewRequestSchema = z.strictObject({ request: rotationRequestFile });
+/**
+ * The three calls of a co-sign on screen, for either kind of request (a signing request, a certificate
+ * request, #14) — they differ only in the request file's cap: review the request; check the chosen key
+ * (no PIN); sign with the hash confirmed on screen, the PIN and the optional witness line (issue #16).
+ */
+function coSignRequestSchemas(requestFile: ReturnType<typeof cappedFile>) {
+  const keyOnToken = { request: requestFile, module: moduleName, token: TokenRefSchema, keyLabel: shownText('key label', 1, MAX_KEY_LABEL) };
+  return {
+    review: z.strictObject({ request: requestFile }),
+    checkSigner: z.strictObject(keyOnToken),
+    sign: z.strictObject({
+      ...keyOnToken,
+      confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
+      pin: PinSchema,
+      witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
+    }),
+  };
+}
 
-export const RotationCheckSignerRequestSchema = z.strictObject({
-  request: rotationRequestFile,
-  module: moduleName,
-  token: TokenRefSchema,
-  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
-});
-
-export const RotationSignRequestSchema = z.strictObject({
-  request: rotationRequestFile,
-  module: moduleName,
-  token: TokenRefSchema,
-  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
-  confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
-  pin: PinSchema,
-  /** The optional witness line (issue #16): recorded in the response. */
-  witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
-});
+const rotationCoSign = coSignRequestSchemas(rotationRequestFile);
+export const RotationReviewRequestSchema = rotationCoSign.review;
+export const RotationCheckSignerRequestSchema = rotationCoSign.checkSigner;
+export const RotationSignRequestSchema = rotationCoSign.sign;
 
 // --- certificate co-sign (#14) ---------------------------------------------------------------------------
 
 /** src/rotation/format.ts CERTIFICATE_REQUEST_MAX_BYTES: the core's parser caps again. */
 export const MAX_CERTIFICATE_REQUEST_BYTES = CERTIFICATE_REQUEST_MAX_BYTES;
-const certificateRequestFile = cappedFile(MAX_CERTIFICATE_REQUEST_BYTES);
 
-export const CertificateReviewRequestSchema = z.strictObject({ request: certificateRequestFile });
-
-export const CertificateCheckSignerRequestSchema = z.strictObject({
-  request: certificateRequestFile,
-  module: moduleName,
-  token: TokenRefSchema,
-  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
-});
-
-export const CertificateSignRequestSchema = z.strictObject({
-  request: certificateRequestFile,
-  module: moduleName,
-  token: TokenRefSchema,
-  keyLabel: shownText('key label', 1, MAX_KEY_LABEL),
-  confirmedSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: 'confirmedSha256 must be 64 lower-case hex digits' }),
-  pin: PinSchema,
-  witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
-});
+const certificateCoSign = coSignRequestSchemas(cappedFile(MAX_CERTIFICATE_REQUEST_BYTES));
+export const CertificateReviewRequestSchema = certificateCoSign.review;
+export const CertificateCheckSignerRequestSchema = certificateCoSign.checkSigner;
+export const CertificateSignRequestSchema = certificateCoSign.sign;
 
 // --- shamir -------------------------------------------------------------------------------------------
 
