@@ -34,14 +34,10 @@ import { importRepositorySet } from '../src/trust-store/install-set.js';
 import type { PlanCustodian } from '../src/ceremony/plan.js';
 import type { CeremonyToken, TokenProvider } from '../src/ceremony/tokens.js';
 import { prepareSoftHsmDir } from '../src/io/softhsm.js';
-import type { KeyAlgorithm } from '../src/profiles/profile.js';
 import type { Pkcs11Api, Pkcs11Operation } from '../src/signers/pkcs11/api.js';
-import type { TokenRef } from '../src/signers/pkcs11/errors.js';
 import { GrapheneBackend } from '../src/signers/pkcs11/graphene-backend.js';
-import type { TokenSession } from '../src/signers/pkcs11/session.js';
 import { TokenModule } from '../src/signers/pkcs11/token.js';
-import { REHEARSAL_NOTICE, type RehearsalKind } from '../src/signers/rehearsal.js';
-import type { SigningKey } from '../src/signers/signing-key.js';
+import { REHEARSAL_NOTICE, SessionRehearsalToken, type RehearsalKind } from '../src/signers/rehearsal.js';
 import { applyEnv } from '../test/support/daemons.js';
 import { startSoftTpm } from '../test/support/swtpm.js';
 
@@ -335,38 +331,12 @@ function timedBackend(holdSignMs = 0): { api: Pkcs11Api; times: Map<string, Call
   return { api, times, reset: () => times.clear() };
 }
 
-/** A custodian's token of the bench: a logged-in session of the timed module; keys marked as rehearsal keys. */
-class BenchToken implements CeremonyToken {
-  readonly rehearsal = true;
-  readonly token: TokenRef;
-
-  constructor(
-    readonly custodian: string,
-    private readonly session: TokenSession,
-  ) {
-    this.token = { label: session.token.label, serial: session.token.serial };
-  }
-
-  async generateKey(algorithm: KeyAlgorithm, label: string, id?: Uint8Array): Promise<SigningKey> {
-    return (await this.session.generateKeyPair({ algorithm, label, ...(id ? { id } : {}) })).asRehearsal();
-  }
-
-  async findKey(label: string, fingerprint?: string, id?: Uint8Array): Promise<SigningKey> {
-    const fp = fingerprint ? { fingerprint } : {};
-    return (await this.session.findKey(id?.length ? { id, ...fp } : { label, ...fp })).asRehearsal();
-  }
-
-  close(): Promise<void> {
-    return this.session.close();
-  }
-}
-
 class BenchTokenProvider implements TokenProvider {
   readonly standIn = true;
-  private readonly byName: Map<string, BenchToken>;
+  private readonly byName: Map<string, SessionRehearsalToken>;
 
   constructor(
-    tokens: readonly BenchToken[],
+    tokens: readonly SessionRehearsalToken[],
     readonly rehearsal: { kind: RehearsalKind; notice: string },
   ) {
     this.byName = new Map(tokens.map((t) => [t.custodian, t]));
@@ -411,19 +381,20 @@ async function openBenchTokens(module: CeremonyModule): Promise<{ provider: Benc
     }
     const mod = await TokenModule.load(path, { api: timed.api, rehearsal: true });
     stops.push(() => mod.finalize().catch(() => undefined));
-    const tokens: BenchToken[] = [];
+    const notice =
+      module !== 'tpm2-pkcs11'
+        ? REHEARSAL_NOTICE.softhsm2
+        : 'BENCH: tpm2-pkcs11 tokens on swtpm (a software TPM), not hardware. Keys made here must never protect a real repository.';
+    // A custodian's token of the bench: the rehearsal token over a logged-in session of the timed module.
+    const tokens: SessionRehearsalToken[] = [];
     for (const c of CUSTODIANS) {
       const label = `bench-${c.toLowerCase()}`;
       const described = module !== 'tpm2-pkcs11' ? await mod.initializeRehearsalToken(label, BENCH_SO_PIN, BENCH_PIN) : (await mod.listTokens()).find((t) => t.label === label);
       if (!described) throw new Error(`no token "${label}" on ${path}`);
       const session = await mod.openToken({ serial: described.serial, label: described.label });
-      tokens.push(new BenchToken(c, session));
+      tokens.push(new SessionRehearsalToken(c, session, notice));
       await session.login(BENCH_PIN);
     }
-    const notice =
-      module !== 'tpm2-pkcs11'
-        ? REHEARSAL_NOTICE.softhsm2
-        : 'BENCH: tpm2-pkcs11 tokens on swtpm (a software TPM), not hardware. Keys made here must never protect a real repository.';
     const provider = new BenchTokenProvider(tokens, { kind: module !== 'tpm2-pkcs11' ? 'softhsm2' : 'software', notice });
     stops.push(() => provider.close());
     return { provider, mod, timed, stop };
@@ -523,7 +494,7 @@ export async function ceremonyWorker(module: CeremonyModule, mode: CeremonyMode,
     const calls = Object.fromEntries([...bench.timed.times].map(([n, c]) => [n, { ...c }]));
     const load1 = loadavg()[0]!;
     // One signature through the same stack, on the same kind of token (Carol's, a key of its own).
-    const session = (await bench.provider.open({ name: 'Carol' } as PlanCustodian)) as BenchToken;
+    const session = (await bench.provider.open({ name: 'Carol' } as PlanCustodian)) as SessionRehearsalToken;
     const key = await session.generateKey('ecdsa-p256', 'bench signing key');
     const data = new Uint8Array(2048).fill(7);
     const signs = module === 'softhsm2' ? 200 : 20;

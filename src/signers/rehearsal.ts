@@ -84,15 +84,19 @@ class SoftwareRehearsalToken implements RehearsalToken {
   }
 }
 
-class SoftHsmRehearsalToken implements RehearsalToken {
+/**
+ * A rehearsal token over a logged-in PKCS#11 session: SoftHSM2's here, and the bench's tokens on its timed
+ * module (bench/repositories.ts, SoftHSM2 or tpm2-pkcs11 on swtpm, with the notice it gives).
+ */
+export class SessionRehearsalToken implements RehearsalToken {
   readonly rehearsal = true;
   readonly kind = 'softhsm2';
-  readonly notice = REHEARSAL_NOTICE.softhsm2;
   readonly token: TokenRef;
 
   constructor(
     readonly custodian: string,
     private readonly session: TokenSession,
+    readonly notice: string = REHEARSAL_NOTICE.softhsm2,
   ) {
     this.token = { label: session.token.label, serial: session.token.serial };
   }
@@ -147,7 +151,7 @@ export async function openRehearsalTokens(opts: RehearsalTokensOptions): Promise
         await session.close();
         throw err;
       }
-      out.push(new SoftHsmRehearsalToken(custodian, session));
+      out.push(new SessionRehearsalToken(custodian, session));
     }
   } catch (err) {
     for (const t of out) await t.close().catch(() => undefined);
