@@ -51,6 +51,7 @@ import { TokenModule } from '../../src/signers/pkcs11/token.js';
 import { parseMetadata } from '../../src/tuf/metadata.js';
 import { verifyRepository } from '../../src/tuf/repository.js';
 import { builtCli, type BuiltCli } from '../support/cli-build.js';
+import { tokenPlanRoles, writePlanAndBindings, type PlanCustodianToken } from '../support/ceremony-plan.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const SO_PIN = '12345678';
@@ -63,6 +64,8 @@ const CUSTODIANS = [
 const ATOMIC_TEMP = /^\..+\.[0-9a-f]{12}\.tmp$/;
 const year = (n: number): string => `${new Date().getUTCFullYear() + n}-06-01T00:00:00Z`;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+/** The three tokens by serial, as the plans name them. */
+const planTokens = () => CUSTODIANS.map((c) => ({ name: c.name, serial: serials[c.label]! })) as [PlanCustodianToken, PlanCustodianToken, PlanCustodianToken];
 
 let dir: string;
 let cli: BuiltCli | undefined;
@@ -217,21 +220,10 @@ describe('run on three SoftHSM2 tokens, SIGKILLed at every step boundary', () =>
       kind: 'root',
       profile: 'tuf',
       repository: 'example.com/ceremony/crash',
-      custodians: CUSTODIANS.map((c) => ({ name: c.name, token: { serial: serials[c.label] }, keyAlgorithm: 'ecdsa-p256', keyLabel: `root-${c.name.toLowerCase()}` })),
-      root: { threshold: 2, expires: year(10) },
-      targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: year(3) },
-      snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'snapshot' }, expires: year(3) },
-      timestamp: { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'timestamp' }, expires: year(1) },
+      ...tokenPlanRoles(planTokens(), year),
       shamir: { threshold: 2, shares: 3, keyAlgorithm: 'ecdsa-p256' },
     };
-    const planBytes = new Uint8Array(Buffer.from(JSON.stringify(plan, null, 2) + '\n'));
-    const planPath = join(dir, 'plan.json');
-    writeFileSync(planPath, planBytes);
-    const bindingsPath = join(dir, 'bindings.json');
-    writeFileSync(
-      bindingsPath,
-      JSON.stringify({ format: 'tuf-ceremony-site-bindings', version: 1, planSha256: sha256(planBytes), module: { path: SOFTHSM }, custodians: Object.fromEntries(CUSTODIANS.map((c) => [c.name, { pin: { env: c.env } }])) }),
-    );
+    const { planBytes, planPath, bindingsPath } = writePlanAndBindings(dir, plan, SOFTHSM, CUSTODIANS);
     const parsed = parsePlan(planBytes, { source: 'plan.json' });
     const out = join(dir, 'out');
     const args = ['run', planPath, '--bindings', bindingsPath, '--out', out];
@@ -369,20 +361,9 @@ describe('a multi-repository run on the same SoftHSM2 tokens, SIGKILLed after re
       kind: 'root',
       profile: 'notary',
       repositories,
-      custodians: CUSTODIANS.map((c) => ({ name: c.name, token: { serial: serials[c.label] }, keyAlgorithm: 'ecdsa-p256', keyLabel: `m-root-${c.name.toLowerCase()}` })),
-      root: { threshold: 2, expires: year(10) },
-      targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'm-targets' }, expires: year(3) },
-      snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'm-snapshot' }, expires: year(3) },
-      timestamp: { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'm-timestamp' }, expires: year(1) },
+      ...tokenPlanRoles(planTokens(), year, 'm-'),
     };
-    const planBytes = new Uint8Array(Buffer.from(JSON.stringify(plan, null, 2) + '\n'));
-    const planPath = join(d, 'plan.json');
-    writeFileSync(planPath, planBytes);
-    const bindingsPath = join(d, 'bindings.json');
-    writeFileSync(
-      bindingsPath,
-      JSON.stringify({ format: 'tuf-ceremony-site-bindings', version: 1, planSha256: sha256(planBytes), module: { path: SOFTHSM }, custodians: Object.fromEntries(CUSTODIANS.map((c) => [c.name, { pin: { env: c.env } }])) }),
-    );
+    const { planBytes, planPath, bindingsPath } = writePlanAndBindings(d, plan, SOFTHSM, CUSTODIANS);
     const any = parseAnyPlan(planBytes, { source: 'plan.json' });
     if (any.kind !== 'multi') throw new Error('expected a multi-repository plan');
     const out = join(d, 'out');

@@ -16,9 +16,8 @@
  * 5. root v2 is published alone; a client that cached v1 follows it; fresh clients (TOFU, and pinned to the
  *    new certificate IDs) list the targets; `verify` and `status` report the new certificates' end.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,14 +28,12 @@ import { signCommand } from '../../src/cli/sign.js';
 import { statusCommand } from '../../src/cli/status.js';
 import { verifyCommand } from '../../src/cli/verify.js';
 import { verifyTranscript } from '../../src/audit/verify.js';
-import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
-import { metadataSigner } from '../../src/signers/metadata-signer.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
-import { TokenModule } from '../../src/signers/pkcs11/token.js';
 import type { ListedKey } from '../../src/signers/public-key-json.js';
 import { formatExpires } from '../../src/tuf/dates.js';
 import { parsePreviousRoot } from '../../src/rotation/index.js';
 import { captureIo, tokenSignDeps } from '../support/cli-io.js';
+import { initSoftHsmTokens, notaryRootKeysOnTokens } from '../support/softhsm-root-keys.js';
 import { readTree, startNotaryServer, writeTree, type NotaryServer } from '../support/notary.js';
 import { TRUST_MODES, clientInMode, expectedList, fetchServerKey, notaryRootSigned, notaryTargetsSigned, ourKey, parseNotaryList, publishOk, signNotary } from '../support/notary-publish.js';
 
@@ -52,7 +49,7 @@ const now = Math.floor(Date.now() / 1000) * 1000;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 let dir: string;
-let savedConf: string | undefined;
+let restoreConf: () => void;
 let server: NotaryServer;
 const serials: Record<string, string> = {};
 const listed: Record<string, ListedKey> = {};
@@ -63,45 +60,27 @@ const shared: { rootV2?: Uint8Array } = {};
 beforeAll(async () => {
   if (!enabled) return;
   dir = mkdtempSync(join(tmpdir(), 'tufc-renew-certs-'));
-  const conf = join(dir, 'softhsm2.conf');
-  mkdirSync(join(dir, 'tokens'));
-  writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
-  savedConf = process.env.SOFTHSM2_CONF;
-  process.env.SOFTHSM2_CONF = conf;
-  for (const name of NAMES) execFileSync('softhsm2-util', ['--init-token', '--free', '--label', name.toLowerCase(), '--pin', PINS[`${name.toUpperCase()}_PIN`]!, '--so-pin', '12345678'], { env: process.env });
+  const custodians = NAMES.map((name) => ({ name, pin: PINS[`${name.toUpperCase()}_PIN`]! }));
+  restoreConf = initSoftHsmTokens(dir, custodians);
   server = await startNotaryServer();
   const targetsKey = ourKey();
   const timestamp = await fetchServerKey(server.url, GUN, 'timestamp');
   const snapshot = await fetchServerKey(server.url, GUN, 'snapshot');
-  const mod = await TokenModule.load(SOFTHSM);
-  try {
-    for (const t of await mod.listTokens()) if (t.initialized) serials[t.label] = t.serial;
-    const signers = [];
-    const sessions = [];
-    for (const name of NAMES) {
-      const session = await mod.openToken({ serial: serials[name.toLowerCase()]! });
-      sessions.push(session);
-      await session.login(PINS[`${name.toUpperCase()}_PIN`]!);
-      const key = await session.generateKeyPair({ algorithm: 'ecdsa-p256', label: `root-${name.toLowerCase()}` });
-      // Certificates ending in 60 days: what notary's client warns about and status flags.
-      const cert = await makeNotaryRootCertificate(key, { gun: GUN, notBefore: new Date(now - 60_000), notAfter: new Date(now + 60 * DAY) });
-      listed[name] = cert.listed;
-      if (name !== 'Carol') signers.push(metadataSigner(key, cert.listed));
-    }
+  // Certificates ending in 60 days: what notary's client warns about and status flags.
+  const keys = await notaryRootKeysOnTokens(SOFTHSM, { custodians, gun: GUN, notBefore: new Date(now - 60_000), notAfter: new Date(now + 60 * DAY), signers: ['Alice', 'Bob'] }, async ({ listed, signers }) => {
     const root = NAMES.map((n) => ({ keyId: listed[n]!.keyId, json: listed[n]!.json }));
-    rootV1 = await signNotary(notaryRootSigned({ version: 1, root, rootThreshold: 2, targets: [targetsKey], snapshot: [snapshot], timestamp: [timestamp], expires: formatExpires(new Date(now + YEAR)) }), signers);
-    for (const s of sessions) await s.close();
-  } finally {
-    await mod.finalize();
-  }
+    return signNotary(notaryRootSigned({ version: 1, root, rootThreshold: 2, targets: [targetsKey], snapshot: [snapshot], timestamp: [timestamp], expires: formatExpires(new Date(now + YEAR)) }), signers);
+  });
+  Object.assign(serials, keys.serials);
+  Object.assign(listed, keys.listed);
+  rootV1 = keys.made;
   await publishOk(server.url, GUN, { root: rootV1, targets: await signNotary(notaryTargetsSigned(1, TARGETS), [targetsKey.signer]) });
 }, 180_000);
 
 afterAll(async () => {
   await server?.stop();
   if (!enabled) return;
-  if (savedConf === undefined) delete process.env.SOFTHSM2_CONF;
-  else process.env.SOFTHSM2_CONF = savedConf;
+  restoreConf();
   rmSync(dir, { recursive: true, force: true });
 });
 

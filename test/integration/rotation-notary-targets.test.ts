@@ -15,7 +15,6 @@
  * with "valid signatures did not meet threshold for targets" until targets v2 is published (second test).
  * With the snapshot key held offline, snapshot v2 (over root v2 and targets v2) goes with them (third test).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,10 +26,7 @@ import { resignTargetsCommand } from '../../src/cli/rotate.js';
 import { signCommand } from '../../src/cli/sign.js';
 import { getProfile } from '../../src/profiles/index.js';
 import { buildRotationPayload, buildSigningRequest, mergeResponses, readSigningRequest, signRequest, signSnapshotAfterTargets, signTargetsResign } from '../../src/rotation/index.js';
-import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
-import { metadataSigner } from '../../src/signers/metadata-signer.js';
 import { resolvePreset } from '../../src/signers/pkcs11/presets.js';
-import { TokenModule } from '../../src/signers/pkcs11/token.js';
 import type { ListedKey } from '../../src/signers/public-key-json.js';
 import { verifyRepository } from '../../src/tuf/repository.js';
 import { readTree, startNotaryServer, type NotaryClient, type NotaryServer } from '../support/notary.js';
@@ -51,6 +47,7 @@ import {
   type TrustMode,
 } from '../support/notary-publish.js';
 import { captureIo, tokenSignDeps } from '../support/cli-io.js';
+import { initSoftHsmTokens, notaryRootKeysOnTokens } from '../support/softhsm-root-keys.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const enabled = existsSync(SOFTHSM) && existsSync('/usr/bin/notary') && existsSync('/usr/bin/notary-server');
@@ -66,7 +63,7 @@ const signDeps = tokenSignDeps(PINS);
 describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request bundle → SoftHSM2 co-signers → merge → targets re-signed), accepted by notary', () => {
   let server: NotaryServer;
   let work: string;
-  let savedConf: string | undefined;
+  let restoreConf: (() => void) | undefined;
   const serials: Record<string, string> = {};
   const rootKeys: Record<string, ListedKey> = {};
   let rootV1: Uint8Array;
@@ -77,40 +74,23 @@ describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request 
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'tufc-rotation-targets-'));
-    const conf = join(work, 'softhsm2.conf');
-    mkdirSync(join(work, 'tokens'));
-    writeFileSync(conf, `directories.tokendir = ${join(work, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
-    savedConf = process.env.SOFTHSM2_CONF;
-    process.env.SOFTHSM2_CONF = conf;
-    for (const name of NAMES) execFileSync('softhsm2-util', ['--init-token', '--free', '--label', name.toLowerCase(), '--pin', PINS[`${name.toUpperCase()}_PIN`]!, '--so-pin', '12345678'], { env: process.env });
+    const custodians = NAMES.map((name) => ({ name, pin: PINS[`${name.toUpperCase()}_PIN`]! }));
+    restoreConf = initSoftHsmTokens(work, custodians);
     server = await startNotaryServer();
     const timestamp = await fetchServerKey(server.url, GUN, 'timestamp');
     const snapshot = await fetchServerKey(server.url, GUN, 'snapshot');
     // The current targets key: a publisher's software key (v1 was published before this rotation).
     const oldTargets = ourKey();
 
-    const mod = await TokenModule.load(SOFTHSM);
-    try {
-      for (const t of await mod.listTokens()) if (t.initialized) serials[t.label] = t.serial;
-      const signers = [];
-      const sessions = [];
-      for (const name of NAMES) {
-        const session = await mod.openToken({ serial: serials[name.toLowerCase()]! });
-        sessions.push(session);
-        await session.login(PINS[`${name.toUpperCase()}_PIN`]!);
-        const key = await session.generateKeyPair({ algorithm: 'ecdsa-p256', label: `root-${name.toLowerCase()}` });
-        const cert = await makeNotaryRootCertificate(key, { gun: GUN, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 10 * YEAR) });
-        rootKeys[name] = cert.listed;
-        if (name !== 'Carol') signers.push(metadataSigner(key, cert.listed));
-      }
+    const keys = await notaryRootKeysOnTokens(SOFTHSM, { custodians, gun: GUN, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 10 * YEAR), signers: ['Alice', 'Bob'] }, async ({ listed, signers, sessions }) => {
       // The new targets key, made on Alice's token before the rotation.
       await sessions[0]!.generateKeyPair({ algorithm: 'ecdsa-p256', label: 'targets-2026' });
-      const root = [NAMES.map((x) => ({ json: rootKeys[x]!.json, keyId: rootKeys[x]!.keyId }))][0]!;
-      rootV1 = await signNotary(notaryRootSigned({ version: 1, root, rootThreshold: 2, targets: [oldTargets], snapshot: [snapshot], timestamp: [timestamp] }), signers);
-      for (const s of sessions) await s.close();
-    } finally {
-      await mod.finalize();
-    }
+      const root = NAMES.map((x) => ({ json: listed[x]!.json, keyId: listed[x]!.keyId }));
+      return signNotary(notaryRootSigned({ version: 1, root, rootThreshold: 2, targets: [oldTargets], snapshot: [snapshot], timestamp: [timestamp] }), signers);
+    });
+    Object.assign(serials, keys.serials);
+    Object.assign(rootKeys, keys.listed);
+    rootV1 = keys.made;
     targetsV1 = await signNotary(notaryTargetsSigned(1, TARGETS), [oldTargets.signer]);
     await publishOk(server.url, GUN, { root: rootV1, targets: targetsV1 });
     for (const mode of TRUST_MODES) {
@@ -122,8 +102,7 @@ describe.skipIf(!enabled)('a targets key rotation by our flow (plan → request 
 
   afterAll(async () => {
     await server?.stop();
-    if (savedConf === undefined) delete process.env.SOFTHSM2_CONF;
-    else process.env.SOFTHSM2_CONF = savedConf;
+    restoreConf?.();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

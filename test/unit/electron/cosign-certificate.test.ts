@@ -13,8 +13,7 @@
  *   v2's signing request;
  * - every invalid payload refused by its schema (IPC_INVALID at its JSON path).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,15 +24,13 @@ import { CHANNELS, type ChannelName } from '../../../electron/shared/channels.js
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { buildCertificateRequest, mergeCertificateResponses, parseCertificateResponse, serializeCertificateRequest } from '../../../src/rotation/certificate-request.js';
 import { describeRequest, serializeSigningRequest } from '../../../src/rotation/index.js';
-import { makeNotaryRootCertificate } from '../../../src/signers/certificate.js';
-import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { resolvePreset } from '../../../src/signers/pkcs11/presets.js';
-import { TokenModule } from '../../../src/signers/pkcs11/token.js';
 import type { ListedKey } from '../../../src/signers/public-key-json.js';
 import { formatExpires } from '../../../src/tuf/dates.js';
 import { parseCertificatePem } from '../../../src/profiles/x509.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
 import { call, ok } from '../../support/ipc.js';
+import { initSoftHsmTokens, notaryRootKeysOnTokens } from '../../support/softhsm-root-keys.js';
 import { rootSigned, sign } from '../../support/repo.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
@@ -46,7 +43,7 @@ const YEAR = 365 * DAY;
 const now = new Date(Math.floor(Date.now() / 1000) * 1000);
 
 let dir: string;
-let savedConf: string | undefined;
+let restoreConf: () => void;
 const serials: Record<string, string> = {};
 const listed: Record<string, ListedKey> = {};
 let requestFile: NamedFile;
@@ -55,52 +52,44 @@ let requestId: string;
 beforeAll(async () => {
   if (!enabled) return;
   dir = mkdtempSync(join(tmpdir(), 'tufc-app-certreq-'));
-  const conf = join(dir, 'softhsm2.conf');
-  mkdirSync(join(dir, 'tokens'));
-  writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
-  savedConf = process.env.SOFTHSM2_CONF;
-  process.env.SOFTHSM2_CONF = conf;
-  for (const name of NAMES) execFileSync('softhsm2-util', ['--init-token', '--free', '--label', name.toLowerCase(), '--pin', PINS[name.toLowerCase()]!, '--so-pin', '12345678'], { env: process.env });
-  const mod = await TokenModule.load(SOFTHSM);
-  try {
-    for (const t of await mod.listTokens()) if (t.initialized) serials[t.label] = t.serial;
-    const signers = [];
-    const sessions = [];
-    for (const name of NAMES) {
-      const session = await mod.openToken({ serial: serials[name.toLowerCase()]! });
-      sessions.push(session);
-      await session.login(PINS[name.toLowerCase()]!);
-      const key = await session.generateKeyPair({ algorithm: 'ecdsa-p256', label: `root-${name.toLowerCase()}` });
+  restoreConf = initSoftHsmTokens(dir, NAMES.map((name) => ({ name, pin: PINS[name.toLowerCase()]! })));
+  const keys = await notaryRootKeysOnTokens(
+    SOFTHSM,
+    {
+      custodians: NAMES.map((name) => ({ name, pin: PINS[name.toLowerCase()]! })),
+      gun: GUN,
       // Certificates that end in 30 days: the renewal's reason.
-      const cert = await makeNotaryRootCertificate(key, { gun: GUN, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + 30 * DAY) });
-      listed[name] = cert.listed;
-      if (name !== 'Carol') signers.push(metadataSigner(key, cert.listed));
+      notBefore: new Date(now.getTime() - DAY),
+      notAfter: new Date(now.getTime() + 30 * DAY),
+      signers: ['Alice', 'Bob'],
       // Alice's token also holds a key that is no root key: refused before the PIN.
-      if (name === 'Alice') await session.generateKeyPair({ algorithm: 'ecdsa-p256', label: 'not-a-root-key' });
-    }
-    const others: TestKey[] = [await makeKey('notary', 'ecdsa-p256', GUN), await makeKey('notary', 'ecdsa-p256', GUN), await makeKey('notary', 'ed25519', GUN)];
-    const root = NAMES.map((n) => ({ keyId: listed[n]!.keyId, json: listed[n]!.json }) as unknown as TestKey);
-    const rootV1 = await sign('notary', rootSigned('notary', 1, { root, targets: [others[0]!], snapshot: [others[1]!], timestamp: [others[2]!] }, { root: 2 }, formatExpires(new Date(now.getTime() + YEAR))), signers);
-    for (const s of sessions) await s.close();
-    const request = buildCertificateRequest({
-      previousRootBytes: rootV1,
-      repository: GUN,
-      expires: formatExpires(new Date(now.getTime() + 6 * YEAR)),
-      certificatesUntil: new Date(now.getTime() + 7 * YEAR),
-      certificates: NAMES.map((n) => ({ keyid: listed[n]!.keyId, name: n })),
-      now,
-    });
-    requestId = request.requestId;
-    requestFile = { name: 'certificates.request.json', bytes: serializeCertificateRequest(request) };
-  } finally {
-    await mod.finalize();
-  }
+      onToken: async (name, session) => {
+        if (name === 'Alice') await session.generateKeyPair({ algorithm: 'ecdsa-p256', label: 'not-a-root-key' });
+      },
+    },
+    async ({ listed, signers }) => {
+      const others: TestKey[] = [await makeKey('notary', 'ecdsa-p256', GUN), await makeKey('notary', 'ecdsa-p256', GUN), await makeKey('notary', 'ed25519', GUN)];
+      const root = NAMES.map((n) => ({ keyId: listed[n]!.keyId, json: listed[n]!.json }) as unknown as TestKey);
+      return sign('notary', rootSigned('notary', 1, { root, targets: [others[0]!], snapshot: [others[1]!], timestamp: [others[2]!] }, { root: 2 }, formatExpires(new Date(now.getTime() + YEAR))), signers);
+    },
+  );
+  Object.assign(serials, keys.serials);
+  Object.assign(listed, keys.listed);
+  const request = buildCertificateRequest({
+    previousRootBytes: keys.made,
+    repository: GUN,
+    expires: formatExpires(new Date(now.getTime() + 6 * YEAR)),
+    certificatesUntil: new Date(now.getTime() + 7 * YEAR),
+    certificates: NAMES.map((n) => ({ keyid: listed[n]!.keyId, name: n })),
+    now,
+  });
+  requestId = request.requestId;
+  requestFile = { name: 'certificates.request.json', bytes: serializeCertificateRequest(request) };
 }, 120_000);
 
 afterAll(() => {
   if (!enabled) return;
-  if (savedConf === undefined) delete process.env.SOFTHSM2_CONF;
-  else process.env.SOFTHSM2_CONF = savedConf;
+  restoreConf();
   rmSync(dir, { recursive: true, force: true });
 });
 
