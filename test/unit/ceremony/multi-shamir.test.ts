@@ -25,7 +25,9 @@ import type { SigningKey } from '../../../src/signers/signing-key.js';
 import { checkNotaryRootCertificates } from '../../../src/tuf/notary-root.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { scanForSecrets } from '../../support/secret-scan.js';
-import { cleanup, filesUnder, recordingTokens, secretsOf, serverKeyFile, sha256, tempDir } from './support.js';
+import { runCommand } from '../../../src/cli/run.js';
+import { captureIo } from '../../support/cli-io.js';
+import { cleanup, filesUnder, preparePlan, recordingTokens, secretsOf, serverKeyFile, sha256, tempDir } from './support.js';
 
 afterEach(cleanup);
 
@@ -297,4 +299,23 @@ describe('resuming with a split key', () => {
     expect(verifyAll(s.out, result).get(ALL[3]!)).toHaveLength(3);
     await s.tokens.provider.close();
   }, 120_000);
+});
+
+describe('run --share-card', () => {
+  it('is refused for a plan without a split key (USAGE), before the bindings are read', async () => {
+    const cases = [preparePlan('notary').dir, (() => {
+      const d = tempDir('multi-no-shamir-');
+      const json = planJson(d) as Record<string, JsonValue>;
+      delete json.shamir;
+      json.timestamp = { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'timestamp' }, expires: year(1) }; // a real run takes no software key
+      writeFileSync(join(d, 'plan.json'), JSON.stringify(json));
+      return d;
+    })()];
+    for (const d of cases) {
+      const c = captureIo();
+      const err = await refusal(() => runCommand(join(d, 'plan.json'), { bindings: join(d, 'no-such-bindings.json'), shareCard: [join(d, 'card.txt')] }, c.io));
+      expect(err.code).toBe('USAGE');
+      expect(err.message).toMatch(/--share-card resumes a multi-repository ceremony whose plan has "shamir"/);
+    }
+  });
 });
