@@ -34,7 +34,9 @@
  * most once per run. The transcript's `repository.write` entries are the per-repository journal: a
  * repository recorded as written is checked (its files present with the recorded SHA-256s, signatures and
  * repository verified again) and not signed again; a repository an interruption left half-written keeps the
- * files it has (their certificates and signatures adopted and checked) and gets the rest.
+ * files it has (their certificates and signatures adopted and checked) and gets the rest. With `shamir`,
+ * the split key is gone with the interrupted process: multi-shamir.ts says when a new one is made, and when
+ * M share cards must be re-entered (`shareCards`) for the roots still unsigned.
  */
 import { basename, join } from 'node:path';
 import { CeremonyError, toErrorShape } from '../errors.js';
