@@ -6,6 +6,8 @@
  * 2. Make every distinct key once (steps/generate-keys.ts makeHeldKey): each custodian's root key, the
  *    shared targets (and held snapshot/timestamp) keys, a repository's own keys; keys the plan names from
  *    an earlier ceremony are found by CKA_ID and fingerprint instead.
+ * 2b. With `shamir` in the plan: the shared software root key, made in memory and split into share cards
+ *    before anything uses it (multi-shamir.ts says why in that order); kept until the last root is signed.
  * 3. For each repository, in plan order: Notary root certificates for that GUN (CN = GUN) signed by each
  *    custodian's root key on their token; root, targets, snapshot (and TUF timestamp) v1 built, signed and
  *    verified exactly as a one-repository ceremony does (the same steps, run on the repository's own plan
@@ -23,7 +25,8 @@
  *   state/                 ceremony-state.json (the keys: public facts only), transcript.jsonl,
  *                          transcript.html, key-inventory.json (which key holds which role in which
  *                          repository: inventory.ts);
- *   secret/                nothing yet (a multi-repository plan has no Shamir backup: multi-plan.ts).
+ *   secret/                with `shamir`: the share cards of the shared software root key
+ *                          (share-card-K-of-N.txt, share-cards.html; mode 0600; print, hand out, delete).
  *
  * Resume (multi-resume.ts): run the same plan into the same output folder. As for one repository, the
  * keys are found again on their tokens by CKA_ID and fingerprint (never made twice), done steps are not
@@ -31,7 +34,9 @@
  * most once per run. The transcript's `repository.write` entries are the per-repository journal: a
  * repository recorded as written is checked (its files present with the recorded SHA-256s, signatures and
  * repository verified again) and not signed again; a repository an interruption left half-written keeps the
- * files it has (their certificates and signatures adopted and checked) and gets the rest.
+ * files it has (their certificates and signatures adopted and checked) and gets the rest. With `shamir`,
+ * the split key is gone with the interrupted process: multi-shamir.ts says when a new one is made, and when
+ * M share cards must be re-entered (`shareCards`) for the roots still unsigned.
  */
 import { basename, join } from 'node:path';
 import { CeremonyError, toErrorShape } from '../errors.js';
@@ -56,7 +61,7 @@ import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.j
 import { readPlanInputs } from './plan-inputs.js';
 import { checkPlanDates, plannedKeys, type PlannedKey } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
-import { sharedKeyId, type MultiRepositoryPlan, type PlannedRepository, type SharedKey } from './multi-plan.js';
+import { SHAMIR_SHARED_ID, sharedKeyId, type MultiRepositoryPlan, type PlannedRepository, type SharedKey } from './multi-plan.js';
 import { newState, StateFile, STATE_FILE, STEP_NAMES, type CeremonyState, type KeyRecord, type MetadataRole } from './state.js';
 import { buildMetadata } from './steps/build-metadata.js';
 import { checkTokens } from './steps/check-tokens.js';
@@ -68,7 +73,12 @@ import { metadataFileNames, stateFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } f
 import { writtenRoles } from './metadata.js';
 import { adoptWritten, checkSameMultiCeremony, checkWrittenPrefix, INVENTORY_WRITE_STEP, journalOf, REPOSITORY_WRITE_STEP, writeRank, writtenRepository, type MultiJournal } from './multi-resume.js';
 import { folderEntries } from '../io/folders.js';
-import { inFolder, METADATA_DIR, outputLayout, STATE_DIR } from './layout.js';
+import { ensurePrivateDir } from '../io/files.js';
+import { inFolder, METADATA_DIR, outputLayout, SECRET_DIR, STATE_DIR } from './layout.js';
+import { cardsNeeded, makeSplitRootKey, splitKeyHolder, type ShareCardSource, type SplitKeyHolder } from './multi-shamir.js';
+import { SHAMIR_KEY, shareCardFiles } from './steps/shamir-backup.js';
+import { SPLIT_KEY_PERSON } from './steps/collect-signatures.js';
+import type { SoftwareKey } from '../signers/software.js';
 import type { TokenProvider } from './tokens.js';
 import { buildInventory, INVENTORY_FILE, INVENTORY_MAX_BYTES, inventoryBytes, parseInventory, type InventoryRepositoryRecord } from './inventory.js';
 
@@ -88,6 +98,11 @@ export interface RunMultiCeremonyOptions {
   onStep?: (event: CeremonyStepEvent) => void;
   /** Called after each repository is written (index, count): progress for the app and benches. */
   onRepository?: (done: number, total: number, repo: PlannedRepository) => void;
+  /**
+   * Resuming a plan with `shamir` after its key was split: M share cards of it, asked only when some
+   * repository still needs its root signed (multi-shamir.ts). Absent then: CEREMONY_CANNOT_RESUME.
+   */
+  shareCards?: ShareCardSource;
   fault?: (point: string) => void | Promise<void>;
 }
 
@@ -117,6 +132,8 @@ export interface MultiCeremonyResult {
   inventory: string;
   /** The sealed transcript, relative to outDir: `state/transcript.jsonl`. */
   transcript: string;
+  /** With `shamir`: the share cards and their printable sheet, relative to outDir (`secret/…`); else empty. */
+  shareCards: string[];
 }
 
 /** A repository's folder, relative to the output folder: `metadata/<safe name>` (layout.ts). */
@@ -127,6 +144,7 @@ export function repositoryFolder(safeName: string): string {
 /** The name the keys' state records a shared key under. */
 function keyName(k: SharedKey): string {
   const s = k.source;
+  if (s.kind === 'shamir') return SHAMIR_KEY;
   if (k.role === 'root' && s.kind === 'token') return `root/${s.custodian}`;
   if (s.kind === 'token') return `${k.role}/${s.custodian}/${s.keyLabel}`;
   return `${k.role}/software/${k.path}`;
@@ -209,27 +227,41 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     }
     report(`resuming the interrupted multi-repository ceremony in ${opts.outDir}`);
     leftovers = (await removeAtomicTemps(layout.state, stateFileNames())).map((n) => inFolder(STATE_DIR, n));
+    // The share cards (secret, 0600): temps of a card write the kill interrupted.
+    if (plan.shamir) leftovers.push(...(await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares))).map((n) => inFolder(SECRET_DIR, n)));
   } else {
     // Outputs never overwrite: refuse before anything is written.
     await assertAbsent(
-      [...[TRANSCRIPT_FILE, TRANSCRIPT_HTML, INVENTORY_FILE].map((n) => join(layout.state, n)), layout.metadata],
+      [...[TRANSCRIPT_FILE, TRANSCRIPT_HTML, INVENTORY_FILE].map((n) => join(layout.state, n)), layout.metadata, ...(plan.shamir ? shareCardFiles(plan.shamir.shares).map((n) => join(layout.secret, n)) : [])],
       ' (a multi-repository ceremony writes into a new folder, or resumes from its state/ceremony-state.json)',
     );
     await removeAtomicTemps(layout.state, stateFileNames());
+    if (plan.shamir) {
+      await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares));
+      await ensurePrivateDir(layout.secret);
+    }
     state = newState({ planSha256: hash.sha256, profile: first.profile, repository: headerName(plan), rehearsal, now: now() });
     await stateFile.create(state);
   }
   const st: CeremonyState = state;
+  let splitKey: SplitKeyHolder | undefined;
 
   try {
     // Every repository folder must be what an interruption leaves (a prefix of its roles), checked before
     // anything is appended and before any token is used: a folder that is not is refused with no PIN asked
     // and nothing signed (multi-resume.ts checkWrittenPrefix).
+    let unsignedRoots = plan.repositories.length;
     if (resumed) {
+      unsignedRoots = 0;
       for (const repo of plan.repositories) {
         const folder = join(opts.outDir, METADATA_DIR, repo.safeName);
-        checkWrittenPrefix((await folderEntries(folder)).map((e) => e.name), writtenRoles(repo.plan), repositoryFolder(repo.safeName), folder);
+        const names = (await folderEntries(folder)).map((e) => e.name);
+        checkWrittenPrefix(names, writtenRoles(repo.plan), repositoryFolder(repo.safeName), folder);
+        if (!names.includes('root.json') && !names.includes('1.root.json')) unsignedRoots += 1;
       }
+      // The split key was recorded, so it was wiped with the interrupted run: roots still to sign need its
+      // cards. Refused here, before any PIN is asked or anything appended (multi-shamir.ts).
+      if (plan.shamir && st.shamir && unsignedRoots > 0 && !opts.shareCards) throw cardsNeeded(st, unsignedRoots);
     }
     if (!writer && !transcriptSealed) {
       ({ writer, file } = await createTranscriptFile(
@@ -284,7 +316,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       fault,
     });
 
-    const step = async (name: 'check-tokens' | 'generate-keys', title: string, run: () => Promise<string>): Promise<void> => {
+    const step = async (name: 'check-tokens' | 'generate-keys' | 'shamir-backup', title: string, run: () => Promise<string>): Promise<void> => {
       if (st.steps[name]?.status === 'done') {
         report(`${title}: done before the interruption`);
         onStep({ step: name, status: 'done', before: true });
@@ -308,12 +340,32 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       await step('generate-keys', 'make the shared keys and check each one', async () => {
         for (const k of plan.keys) {
           const planned: PlannedKey = { name: keyName(k), role: k.role, source: k.source, path: k.path };
+          if (k.source.kind === 'shamir') continue; // the shamir-backup step below
           if (k.source.kind !== 'token' && k.source.kind !== 'software') throw new CeremonyError('INTERNAL', `shared key ${k.id} is not held`);
           made.push(await makeHeldKey(keysCtx, planned, k.source, { certificate: false }));
         }
         return `${made.length} keys ready, shared by ${plan.repositories.length} repositories: ${made.join('; ')}`;
       });
-      onStep({ step: 'shamir-backup', status: 'skipped' });
+      // The split key: made and split into cards before anything uses it (multi-shamir.ts), kept for the roots;
+      // held from the moment it exists, so that any exit wipes it (the finally below).
+      let results: MultiRepositoryResult[] = [];
+      const pendingRoots = (): number => Math.min(unsignedRoots, plan.repositories.length - results.length);
+      if (plan.shamir) {
+        let madeSplitKey: SoftwareKey | undefined;
+        try {
+          await step('shamir-backup', 'make the shared software root key and split it into share cards', async () => {
+            const made = await makeSplitRootKey(keysCtx, plan);
+            madeSplitKey = made.key;
+            return made.note;
+          });
+        } finally {
+          splitKey = splitKeyHolder(keysCtx, madeSplitKey, opts.shareCards, pendingRoots);
+        }
+        // Cards re-entered on resume are checked and the key rebuilt now, before any repository is signed.
+        if (!madeSplitKey && unsignedRoots > 0) await splitKey.get();
+      } else {
+        onStep({ step: 'shamir-backup', status: 'skipped' });
+      }
 
       // The shared keys' records; their signing keys are found when first needed (a resumed run that only
       // checks what was written asks no PIN): made in this run, or found again on the token by CKA_ID and
@@ -339,13 +391,14 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
           }
           keysCtx.keys.set(name, key);
         }
+        if (!key && rec.origin === 'shamir' && splitKey) key = await splitKey.get();
         key ??= await signingKeyOf(keysCtx, name); // software keys: refused when this process did not keep them
         found.set(id, key);
         return key;
       };
 
       let tokenSignatures = 0;
-      const results: MultiRepositoryResult[] = [];
+      results = [];
       const inventoryRecords: InventoryRepositoryRecord[] = [];
       for (const s of ['build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs'] as const) onStep({ step: s, status: 'started' });
       report(`build, sign, verify and write ${plan.repositories.length} repositories…`);
@@ -359,6 +412,12 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         opts.onRepository?.(results.length, plan.repositories.length, repo);
       }
       if (checked) report(`  ${checked} repositories written before the interruption: files as recorded, verified again`);
+      // Every root is signed: the split key is wiped now (its cards are its only copies).
+      if (splitKey) {
+        splitKey.dispose();
+        found.delete(SHAMIR_SHARED_ID);
+        report('  the shared software root key was wiped from memory; its share cards are its only copies');
+      }
       for (const s of ['build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs'] as const) {
         st.steps[s] = { status: 'done', at: now().toISOString() };
         onStep({ step: s, status: 'done' });
@@ -445,6 +504,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         sealKeyId: sealListed.keyId,
         inventory: inventoryName,
         transcript: inFolder(STATE_DIR, TRANSCRIPT_FILE),
+        shareCards: (st.shamir?.cards ?? []).map((n) => inFolder(SECRET_DIR, n)),
       };
     } catch (err) {
       const shape = toErrorShape(err);
@@ -454,6 +514,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       throw err;
     }
   } finally {
+    splitKey?.dispose();
     await file?.close();
   }
 }
@@ -518,8 +579,10 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
     const id = sharedKeyId(repo, planned);
     if (id) {
       const shared = a.records.get(id)!;
-      // A repository whose files are all written needs no signing key: every signature is adopted.
-      const key = complete ? undefined : await a.keyOf(id);
+      // A repository whose files are all written needs no signing key: every signature is adopted. The split
+      // key signs root only: once root.json is written (adopted), it is not needed (nor its cards asked).
+      const needed = !complete && !(planned.source.kind === 'shamir' && adopted?.signatures.root);
+      const key = needed ? await a.keyOf(id) : undefined;
       const rec: KeyRecord = { ...shared, role: planned.role };
       delete rec.certificate;
       let certificatePem: string | undefined;
@@ -616,7 +679,9 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   if (!a.journaled) {
     const signers = (['root', 'targets', 'snapshot', 'timestamp'] as const)
       .map((role) => {
-        const who = gathered.entries.filter((e) => e.step === `${role}.sign`).map((e) => (e.actor.role === 'custodian' ? e.actor.name : 'rehearsal software key'));
+        const who = gathered.entries
+          .filter((e) => e.step === `${role}.sign`)
+          .map((e) => (e.actor.role === 'custodian' ? e.actor.name : e.note?.startsWith(SPLIT_KEY_PERSON) ? SPLIT_KEY_PERSON : 'rehearsal software key'));
         return who.length ? `${role}.json by ${who.join(', ')}` : '';
       })
       .filter(Boolean);
@@ -646,7 +711,7 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
       profile: plan.profile,
       dir,
       metadata: files.map((f) => f.name),
-      rootKeyIds: plan.custodians.map((c) => keyIdOf(`root/${c.name}`)),
+      rootKeyIds: [...plan.custodians.map((c) => keyIdOf(`root/${c.name}`)), ...(plan.shamir ? [keyIdOf(SHAMIR_KEY)] : [])],
       keyIds: { targets: keyIdOf('targets'), snapshot: keyIdOf('snapshot'), timestamp: keyIdOf('timestamp') },
     },
     // The root the roles are read from (v1, the bytes written): `keys` / `status` call the inventory stale once it differs.

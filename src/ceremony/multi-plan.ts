@@ -43,8 +43,13 @@
  *   or `..` segment, and each must make a safe folder name (repository-names.ts). At most
  *   MAX_REPOSITORIES repositories (5,000): a 1,000-repository Notary ceremony on three tokens already asks
  *   some 7,000 token signatures.
- * - `shamir` is refused in multi-repository plans for now: the split key would need a Notary certificate
- *   per GUN signed before it is wiped.
+ * - `shamir` (top level only, as in plan.ts: `{"threshold", "shares", "keyAlgorithm"}`): ONE software root
+ *   key shared by every repository, like a custodian's root key — listed in every root beside the
+ *   custodians' keys (for Notary with a certificate per GUN, CN = that GUN), signing every root, split M-of-N
+ *   into share cards in `OUT/secret/` and wiped after the last root is signed (multi-shamir.ts). The root
+ *   threshold is met by the custodians' tokens, as in a one-repository plan (the split key is one more root
+ *   key, its signature one more). Its algorithm must suit every repository's profile: `ecdsa-p256` when
+ *   Notary and TUF repositories are mixed.
  *
  * The intent hash is the SHA-256 of the file's bytes as for every plan (plan-hash.ts); a single-repository
  * plan reads exactly as before.
@@ -59,6 +64,8 @@ import { StrictReader } from './read.js';
 import { safeRepositoryName } from './repository-names.js';
 
 export const MAX_REPOSITORIES = 5000;
+/** The shared key ID of the plan's Shamir-split software root key (one per plan). */
+export const SHAMIR_SHARED_ID = 'shamir:$.shamir';
 /** Distinct token keys one plan may name (all custodians together). */
 export const MAX_PLAN_TOKEN_KEYS = 64;
 /** 5,000 Notary repositories each naming its server's timestamp key file run to about 1.5 MB. */
@@ -84,7 +91,7 @@ export interface PlannedRepository {
 
 /** One key of the ceremony, however many repositories list it. */
 export interface SharedKey {
-  /** `token:<custodian>/<label>`, `software:<JSON path of its definition>`. */
+  /** `token:<custodian>/<label>`, `software:<JSON path of its definition>`, `shamir:$.shamir` (SHAMIR_SHARED_ID). */
   id: string;
   role: PlannedKey['role'];
   source: PlannedKey['source'];
@@ -100,6 +107,8 @@ export interface MultiRepositoryPlan {
   repositories: PlannedRepository[];
   /** Every distinct key, in the order the ceremony makes them (custodians' root keys first). */
   keys: SharedKey[];
+  /** The Shamir-split software root key every repository lists (plan.ts `shamir`), if any. */
+  shamir?: NonNullable<CeremonyPlan['shamir']>;
 }
 
 /** Either kind of plan document. */
@@ -115,6 +124,7 @@ function bareMessage(err: CeremonyError): string {
 export function sharedKeyId(repo: PlannedRepository, planned: PlannedKey): string | undefined {
   const s = planned.source;
   if (s.kind === 'token') return `token:${s.custodian}/${s.keyLabel}`;
+  if (s.kind === 'shamir') return SHAMIR_SHARED_ID;
   if (s.kind === 'software') {
     const role = planned.role as Override;
     return `software:${repo.overrides.has(role) ? child(repo.path, role) : `$.${role}`}`;
@@ -142,9 +152,6 @@ export function readMultiPlan(value: JsonValue, opts: ParsePlanOptions = {}): Mu
     ['format', 'version', 'kind', 'profile', 'repositories', 'custodians', 'root', 'targets'],
     ['snapshot', 'timestamp', 'consistentSnapshot', 'allowSoftwareTokens', 'shamir'],
   );
-  if (top.shamir !== undefined) {
-    r.fail('$.shamir', 'a Shamir-split root key is not available in multi-repository plans: each Notary repository would need its own certificate signed by the split key before it is wiped; hold it in a single-repository plan');
-  }
   const list = r.array(top.repositories, '$.repositories', 1, MAX_REPOSITORIES);
   const repositories: PlannedRepository[] = [];
   const byName = new Map<string, { path: string; name: string }>();
@@ -199,6 +206,9 @@ export function readMultiPlan(value: JsonValue, opts: ParsePlanOptions = {}): Mu
     const cs = fields.consistentSnapshot ?? (profile === 'tuf' ? top.consistentSnapshot : undefined);
     if (cs !== undefined) merged.consistentSnapshot = cs;
     if (top.allowSoftwareTokens !== undefined) merged.allowSoftwareTokens = top.allowSoftwareTokens;
+    // One split key for the whole plan: checked in each repository as plan.ts checks it (its algorithm against
+    // that repository's profile), shared like the custodians' root keys (sharedKeyId).
+    if (top.shamir !== undefined) merged.shamir = top.shamir;
 
     let plan: CeremonyPlan;
     try {
@@ -252,6 +262,7 @@ export function readMultiPlan(value: JsonValue, opts: ParsePlanOptions = {}): Mu
     allowSoftwareTokens: first.allowSoftwareTokens === true,
     repositories,
     keys: [...keys.values()].sort((x, y) => Number(y.role === 'root') - Number(x.role === 'root')),
+    ...(first.shamir ? { shamir: first.shamir } : {}),
   };
 }
 

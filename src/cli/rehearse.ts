@@ -492,7 +492,7 @@ export function registerRehearseCommand(program: Command, io: Io, setStatus: (st
  * `rehearse --repositories N [--profile notary|tuf] --out DIR [--json]` (issue #17): the rehearsal of N
  * repositories sharing the custodians' root keys (src/rehearsal/multi-repository.ts). `--json` prints
  * `{ "ok": true, "profile", "out", "rehearsal", "repositories": [names], "ceremony": { "dir" (`metadata`: one
- * folder per repository in it), "transcript" (`state/transcript.jsonl`), "inventory" (`state/key-inventory.json`), "planSha256", "tokenSignatures", "rootKeyFingerprints" }, "rotation": { "request", "review", "responses", "merged", "batchId", "shortHash",
+ * folder per repository in it), "transcript" (`state/transcript.jsonl`), "inventory" (`state/key-inventory.json`), "planSha256", "tokenSignatures", "rootKeyFingerprints", "shareCards" (the Shamir backup's REHEARSAL cards, `secret/…`) }, "rotation": { "request", "review", "responses", "merged", "batchId", "shortHash",
  * "words", "summary": [...], "exceptions": n, "status", "tokenSignatures" }, "export": { "bundle", "pins",
  * "bytes", "sha256", "shortHash", "words" }, "site": { "trustDir", "installed", "rootVersions", "refusal":
  * { "bundle", "code", "message", "unchanged" } }, "durationMs": { "ceremony", "rotation", "export", "site",

@@ -34,8 +34,15 @@
  * transcript records as written are checked, not signed again: src/ceremony/multi-resume.ts).
  * `--json` then prints `{ "ok": true, "out", "planSha256", "resumed", "repositoriesDoneBefore", "repositories": [{ "name", "profile", "dir",
  * "metadata", "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId" }], "inventory",
- * "transcript", "tokenSignatures", "sealKeyId" }` ("dir" `metadata/<safe name>`, "inventory" and "transcript"
- * paths relative to "out": `state/key-inventory.json`, `state/transcript.jsonl`).
+ * "transcript", "tokenSignatures", "sealKeyId", "shareCards" }` ("dir" `metadata/<safe name>`, "inventory" and "transcript"
+ * paths relative to "out": `state/key-inventory.json`, `state/transcript.jsonl`; "rootKeyIds" end with the
+ * split key's when the plan has `shamir`; "shareCards" its cards, `secret/…`, else []).
+ *
+ * `--share-card CARD…` (multi-repository plans with `shamir` only): resuming a ceremony interrupted after
+ * its split software root key was split and wiped, M of its share cards, so that the repositories whose
+ * roots were not yet signed are signed with the key they rebuild (checked against the recorded split and
+ * fingerprint; src/ceremony/multi-shamir.ts). Read only if a repository still needs it; without them such a
+ * resume is refused (CEREMONY_CANNOT_RESUME) before any PIN is asked.
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -57,6 +64,7 @@ import { promptPinHidden } from './pin-prompt.js';
 import { askYesNo } from './confirm-prompt.js';
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { readAttestationRoots } from './attestation-options.js';
+import { SHARE_CARD_MAX_BYTES, parseShareCard, wipeShareCard, type ShareCard } from '../shamir/index.js';
 
 export interface RunOptions {
   bindings: string;
@@ -64,6 +72,8 @@ export interface RunOptions {
   json?: boolean;
   /** YubiKey attestation roots instead of Yubico's bundled ones (tests, private PKIs only). */
   attestationRoots?: string;
+  /** Share cards of a multi-repository plan's split root key, to resume after it was wiped. */
+  shareCard?: string[];
 }
 
 export interface RunDeps {
@@ -123,6 +133,9 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
   const any = parseAnyPlan(planBytes, { source: basename(planPath) });
   // Custodians and root are the same in every repository of a multi-repository plan (multi-plan.ts).
   const plan = any.kind === 'single' ? any.plan : any.plan.repositories[0]!.plan;
+  if (opts.shareCard?.length && (any.kind !== 'multi' || !any.plan.shamir)) {
+    throw new CeremonyError('USAGE', '--share-card resumes a multi-repository ceremony whose plan has "shamir" (its split root key re-entered from the cards); this plan has none');
+  }
   const hash = intentHash(planBytes);
   const bindings = parseSiteBindings(await readFileCapped(opts.bindings, BINDINGS_MAX_BYTES), plan, hash.sha256);
   checkPinSources(bindings, deps);
@@ -194,11 +207,13 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
         tokens: provider,
         now: deps.now,
         report: say,
+        ...(opts.shareCard?.length ? { shareCards: () => readShareCards(opts.shareCard!) } : {}),
         ...(deps.fault ? { fault: deps.fault } : {}),
       });
       if (opts.json) io.out(JSON.stringify(multiJson(multi), null, 2));
       else {
         say(`done: ${multi.repositories.length} repositories in ${join(out, METADATA_DIR)}, key inventory ${join(out, multi.inventory)}`);
+        if (multi.shareCards.length) say(`share cards (SECRET): ${join(out, 'secret')}; print them, hand them to their holders, then delete the folder`);
         say(`check the transcript: tuf-ceremony transcript verify ${join(out, multi.transcript)} --seal-key ${multi.sealKeyId}`);
       }
       return 0;
@@ -263,7 +278,27 @@ export function multiJson(r: MultiCeremonyResult): Record<string, unknown> {
     transcript: r.transcript,
     tokenSignatures: r.tokenSignatures,
     sealKeyId: r.sealKeyId,
+    shareCards: r.shareCards,
   };
+}
+
+/** The share cards named by `--share-card`, parsed (each file's bytes zeroed after); the ceremony wipes the cards. */
+async function readShareCards(paths: readonly string[]): Promise<ShareCard[]> {
+  const cards: ShareCard[] = [];
+  try {
+    for (const path of paths) {
+      const bytes = await readFileCapped(path, SHARE_CARD_MAX_BYTES);
+      try {
+        cards.push(parseShareCard(bytes, { source: basename(path) }));
+      } finally {
+        bytes.fill(0);
+      }
+    }
+    return cards;
+  } catch (err) {
+    cards.forEach(wipeShareCard);
+    throw err;
+  }
 }
 
 export function registerRunCommand(program: Command, io: Io, setStatus: (status: number) => void): void {
@@ -274,6 +309,7 @@ export function registerRunCommand(program: Command, io: Io, setStatus: (status:
     .requiredOption('--bindings <FILE>', 'site bindings: module, token and PIN source per custodian')
     .option('--out <DIR>', 'output folder (default: <PLAN>.out next to the plan); the same folder resumes an interrupted ceremony')
     .option('--json', 'machine-readable summary (documented in src/cli/run.ts)')
+    .option('--share-card <CARD...>', 'resuming a multi-repository ceremony whose split root key was wiped: M of its share card files')
     .option('--attestation-roots <PEM>', 'trust these CA certificates for YubiKey attestations instead of the bundled Yubico roots (tests and private PKIs only)')
     .action(async (planPath: string, opts: RunOptions) => setStatus(await runCommand(planPath, opts, io)));
 }

@@ -5,8 +5,10 @@
  *
  * 1. Ceremony: the multi-repository ceremony machine (src/ceremony/multi-machine.ts) on a rehearsal plan
  *    written to `plan/plan.json`: Alice's, Bob's and Carol's root keys (P-256) on their rehearsal tokens,
- *    targets on Alice's, snapshot on Bob's, one session for all N repositories (Notary: certificates per
- *    GUN, CN = the GUN; the server's timestamp key played by a rehearsal key in memory, its public key in
+ *    targets on Alice's, snapshot on Bob's, and — as in a one-repository rehearsal — the Shamir backup: one
+ *    software root key (P-256) shared by every repository, listed in and signing every root, split 2-of-3
+ *    into REHEARSAL share cards in `secret/` and wiped (src/ceremony/multi-shamir.ts); one session for all
+ *    N repositories (Notary: certificates per GUN, CN = the GUN; the server's timestamp key played by a rehearsal key in memory, its public key in
  *    `server-keys/timestamp.key`), one transcript and the key inventory in DIR/state/, each repository
  *    under `metadata/<safe name>/` (the layout of a one-repository ceremony: src/ceremony/layout.ts).
  * 2. Batch rotation (src/rotation/batch.ts): Carol's key retired and replaced by a key generated on Dave's
@@ -74,7 +76,7 @@ export interface MultiRehearsalResult {
   profile: ProfileName;
   rehearsal: string;
   repositories: string[];
-  ceremony: { dir: string; transcript: string; inventory: string; planSha256: string; tokenSignatures: number; rootKeyFingerprints: Record<string, string> };
+  ceremony: { dir: string; transcript: string; inventory: string; planSha256: string; tokenSignatures: number; rootKeyFingerprints: Record<string, string>; shareCards: string[] };
   rotation: { request: string; review: string; responses: string[]; merged: string; batchId: string; shortHash: string; words: string[]; summary: string[]; exceptions: number; status: string; tokenSignatures: number };
   export: { bundle: string; pins: string; bytes: number; sha256: string; shortHash: string; words: string[] };
   site: { trustDir: string; installed: number; rootVersions: number[]; refusal: { bundle: string; code: string; message: string; unchanged: boolean } };
@@ -169,6 +171,8 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
       targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: iso(new Date(now.getTime() + 365 * DAY)) },
       snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'snapshot' }, expires: iso(new Date(now.getTime() + 365 * DAY)) },
       ...(profile === 'tuf' ? { timestamp: { key: { software: 'rehearsal', keyAlgorithm: 'ed25519' }, expires: iso(new Date(now.getTime() + 365 * DAY)) } } : {}),
+      // The Shamir backup, as a one-repository rehearsal has it (rehearsal-plan.ts): one split key for all.
+      shamir: { threshold: 2, shares: 3, keyAlgorithm: 'ecdsa-p256' },
     };
     const planBytes = new TextEncoder().encode(`${JSON.stringify(planJson, null, 2)}\n`);
     await writeNewFolder(join(out, 'plan'), new Map([['plan.json', planBytes]]));
@@ -202,6 +206,7 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
     }
     const timestampKey = serverTimestamp;
     say(`  ceremony: ${count} repositories in one session (${tokenSignatures} token signatures), one transcript and a key inventory in ${join(out, 'state')}, the repositories in ${join(out, METADATA_DIR)}`);
+    say(`  Shamir backup: one software root key in every root, split 2-of-3 into REHEARSAL share cards in ${join(out, 'secret')}, wiped after the last root`);
     lap('ceremony');
 
     // --- 2. batch rotation ------------------------------------------------------------------------------
@@ -316,7 +321,7 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
       profile,
       rehearsal: tokens.kind,
       repositories: names,
-      ceremony: { dir: METADATA_DIR, transcript: ceremony.transcript, inventory: ceremony.inventory, planSha256: ceremony.planSha256, tokenSignatures, rootKeyFingerprints: Object.fromEntries([...custodianKeys].map(([n, k]) => [n, k.fingerprint])) },
+      ceremony: { dir: METADATA_DIR, transcript: ceremony.transcript, inventory: ceremony.inventory, planSha256: ceremony.planSha256, tokenSignatures, rootKeyFingerprints: Object.fromEntries([...custodianKeys].map(([n, k]) => [n, k.fingerprint])), shareCards: ceremony.shareCards },
       rotation: {
         request: 'rotation/batch-request.json',
         review: 'rotation/review.txt',

@@ -23,7 +23,7 @@ describe.each(['notary', 'tuf'] as const)('rehearse --repositories %s', (profile
     const r = JSON.parse(c.out.join('\n')) as {
       rehearsal: string;
       repositories: string[];
-      ceremony: { tokenSignatures: number; transcript: string; inventory: string };
+      ceremony: { tokenSignatures: number; transcript: string; inventory: string; shareCards: string[] };
       rotation: { summary: string[]; exceptions: number; status: string; tokenSignatures: number; merged: string };
       site: { installed: number; rootVersions: number[]; refusal: { code: string; unchanged: boolean; message: string } };
       durationMs: Record<string, number>;
@@ -46,6 +46,9 @@ describe.each(['notary', 'tuf'] as const)('rehearse --repositories %s', (profile
     expect(existsSync(join(out, r.rotation.merged, last, '2.root.json'))).toBe(true);
     expect(existsSync(join(out, r.ceremony.transcript))).toBe(true);
     expect(existsSync(join(out, r.ceremony.inventory))).toBe(true);
+    // The Shamir backup, as in a one-repository rehearsal: one split key's REHEARSAL cards for all N.
+    expect(r.ceremony.shareCards).toEqual(['secret/share-card-1-of-3.txt', 'secret/share-card-2-of-3.txt', 'secret/share-card-3-of-3.txt', 'secret/share-cards.html']);
+    for (const card of r.ceremony.shareCards) expect(existsSync(join(out, card))).toBe(true);
     const folder = profile === 'notary' ? join(out, 'site', 'trust-dir', 'tuf', ...last.split('/'), 'metadata') : join(out, 'site', 'trust-dir', last);
     expect(JSON.parse(readFileSync(join(folder, 'root.json'), 'utf8')).signed.version).toBe(2);
     expect(readFileSync(join(out, 'rotation', 'review.txt'), 'utf8')).toContain(`In ${N} repositories: root key "Carol"`);

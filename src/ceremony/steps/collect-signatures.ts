@@ -30,7 +30,7 @@ async function signRole(ctx: CeremonyContext, role: MetadataRole, signed: JsonOb
   for (const name of keyNames) {
     const listing = await listingOf(ctx, name);
     const record = ctx.state.keys[name]!;
-    const person = record.custodian ?? (record.origin === 'software' ? 'rehearsal software key' : name);
+    const person = record.custodian ?? (record.origin === 'software' ? 'rehearsal software key' : record.origin === 'shamir' ? SPLIT_KEY_PERSON : name);
     const earlier = collected.find((s) => s.keyid === listing.keyId);
     if (earlier) {
       const raw = profile.decodeSignature(earlier, listing.key, `$.signatures.${role}`);
@@ -63,11 +63,25 @@ async function signRole(ctx: CeremonyContext, role: MetadataRole, signed: JsonOb
       actor: record.custodian ? { name: record.custodian, role: 'custodian' } : { name: 'tuf-ceremony', role: 'app' },
       ...(record.origin === 'token' ? { token: { serial: record.tokenSerial!, ...(record.label ? { label: record.label } : {}), keyId: listing.keyId } } : {}),
       digests: [{ label: `${role}.json v1, the bytes signed`, sha256: sha }],
-      note: `${person} signed ${role}.json v1 with ${record.origin === 'token' ? `key "${record.label}" on their token` : 'the rehearsal software key'}; the signature verified before it was kept`,
+      note: `${person} signed ${role}.json v1 with ${record.origin === 'token' ? `key "${record.label}" on their token` : record.origin === 'shamir' ? 'the key in memory' : 'the rehearsal software key'}; the signature verified before it was kept`,
     });
     who.push(person);
   }
   return who;
+}
+
+/** Who signs with the Shamir-split software root key, in transcript notes. */
+export const SPLIT_KEY_PERSON = 'the split software root key';
+
+/**
+ * The root signers: the first M custodians, and the Shamir-split software root key when this run holds it
+ * (a multi-repository ceremony keeps it in memory until its last root is signed: multi-shamir.ts; a
+ * one-repository ceremony has wiped it before signing, so it never signs there).
+ */
+export function rootSignerNames(ctx: CeremonyContext): string[] {
+  const names = ctx.plan.custodians.slice(0, ctx.plan.root.threshold).map((c) => `root/${c.name}`);
+  if (ctx.plan.shamir && ctx.keys.has('root/shamir')) names.push('root/shamir');
+  return names;
 }
 
 export const collectSignatures: Step = {
@@ -76,7 +90,7 @@ export const collectSignatures: Step = {
   applies: () => true,
   async run(ctx) {
     const plan = ctx.plan;
-    const rootSigners = plan.custodians.slice(0, plan.root.threshold).map((c) => `root/${c.name}`);
+    const rootSigners = rootSignerNames(ctx);
     const root = await buildRootSigned(ctx);
     const targets = buildTargetsSigned(plan);
     const parts: string[] = [];

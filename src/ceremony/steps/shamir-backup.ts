@@ -19,6 +19,8 @@ import { algorithmTitle } from '../../signers/signing-key.js';
 import { SoftwareKey } from '../../signers/software.js';
 import { formatShareCard, formatSplitId, parseShareCard, renderShareCardsHtml, SHARE_CARD_MAX_BYTES, splitKey, wipeShareCard, type ShareCard } from '../../shamir/index.js';
 import { spkiText } from '../keys.js';
+import type { CeremonyContext } from '../context.js';
+import type { CeremonyPlan } from '../plan.js';
 import type { KeyRecord } from '../state.js';
 import { selfTest } from './generate-keys.js';
 import { clipNote, type Step } from './step.js';
@@ -40,6 +42,97 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/**
+ * Refuse share cards found without the state's record of their key (shared with the multi-repository
+ * ceremony, multi-shamir.ts): they belong to a key that was wiped before it was recorded, so they must be
+ * destroyed, not reused — the ceremony cannot know they are complete.
+ */
+export async function refuseUnrecordedCards(ctx: CeremonyContext, files: readonly string[]): Promise<void> {
+  try {
+    await assertAbsent(files.map((f) => join(ctx.layout.secret, f)));
+  } catch (err) {
+    if (!isCeremonyError(err, 'OUTPUT_EXISTS')) throw err;
+    throw new CeremonyError(
+      'CEREMONY_CANNOT_RESUME',
+      `${err.path ? err.path.split(/[\\/]/).pop() : 'a share card'} exists, but the ceremony never recorded its key: the Shamir backup was interrupted after writing cards of a key that is now wiped. Destroy those cards (they can never be completed), then resume`,
+      { path: err.path, cause: err },
+    );
+  }
+}
+
+/** Every recorded card still there (a resumed ceremony). */
+export async function checkRecordedCards(ctx: CeremonyContext, cards: readonly string[]): Promise<void> {
+  for (const name of cards) {
+    await readFileCapped(join(ctx.layout.secret, name), 4 * 1024 * 1024).catch((err: unknown) => {
+      throw new CeremonyError('CEREMONY_OUTPUT_CHANGED', `${name}, written by the Shamir backup before the interruption, is gone`, { path: join(ctx.layout.secret, name), cause: err });
+    });
+  }
+}
+
+/**
+ * Split `key` M-of-N (every card read back from its text, subsets recombined with the plain library,
+ * before any card leaves), write the cards and the printable sheet (mode 0600) and read each card back.
+ * The cards in memory are wiped before this returns; the key is the caller's to dispose. Returns the split ID.
+ */
+export async function writeShareCards(ctx: CeremonyContext, key: SoftwareKey, s: NonNullable<CeremonyPlan['shamir']>, label: string | undefined): Promise<string> {
+  const rehearsal = ctx.rehearsal !== undefined;
+  const files = shareCardFiles(s.shares);
+  let cards: ShareCard[] = [];
+  try {
+    const split = await key.withSecret((secret) => splitKey(s.keyAlgorithm, secret, { threshold: s.threshold, shares: s.shares, label, rehearsal }));
+    cards = split.cards;
+    if (split.publicKey.fingerprint !== key.fingerprint) throw new CeremonyError('INTERNAL', 'the share cards record another key than the one split');
+    await ctx.fault('shamir:split');
+    await ensurePrivateDir(ctx.layout.secret);
+    for (let i = 0; i < cards.length; i++) {
+      const path = join(ctx.layout.secret, files[i]!);
+      const bytes = encoder.encode(formatShareCard(cards[i]!));
+      try {
+        await writeFileAtomic(path, bytes, { mode: 0o600 });
+      } finally {
+        bytes.fill(0);
+      }
+      // Read back what was written, and check it is the card.
+      const back = await readFileCapped(path, SHARE_CARD_MAX_BYTES);
+      try {
+        const again = parseShareCard(back, { source: files[i]! });
+        const same = again.index === cards[i]!.index && equal(again.share, cards[i]!.share);
+        wipeShareCard(again);
+        if (!same) throw new CeremonyError('INTERNAL', `${files[i]} does not read back as the card written`);
+      } finally {
+        back.fill(0);
+      }
+      await ctx.fault(`shamir:card-${i + 1}`);
+    }
+    const html = encoder.encode(await renderShareCardsHtml(cards, { rehearsal }));
+    try {
+      await writeFileAtomic(join(ctx.layout.secret, SHARE_CARDS_HTML), html, { mode: 0o600 });
+    } finally {
+      html.fill(0);
+    }
+    return split.splitId;
+  } finally {
+    for (const c of cards) wipeShareCard(c);
+  }
+}
+
+/** Record the split key (state, then transcript: `shamir.split`), once every card is written. */
+export async function recordSplitKey(ctx: CeremonyContext, record: KeyRecord, splitId: string, s: NonNullable<CeremonyPlan['shamir']>, wiped: string): Promise<void> {
+  const files = shareCardFiles(s.shares);
+  const rehearsal = ctx.rehearsal !== undefined;
+  ctx.state.keys[SHAMIR_KEY] = record;
+  ctx.state.shamir = { splitId, fingerprint: record.fingerprint!, threshold: s.threshold, shares: s.shares, cards: files };
+  await ctx.save();
+  const what = `software root key (${algorithmTitle(s.keyAlgorithm)})`;
+  await ctx.record({
+    step: 'shamir.split',
+    actor: { name: 'tuf-ceremony', role: 'app' },
+    digests: [{ label: `${what} fingerprint`, sha256: record.fingerprint! }],
+    note: clipNote(`${what} made in memory, checked, split ${formatSplitId(splitId)} into ${s.shares} share cards (any ${s.threshold} rebuild it), cards read back and checked, ${wiped}${rehearsal ? ' (REHEARSAL cards)' : ''}; cards: ${files[0]} … ${files[s.shares - 1]} and ${SHARE_CARDS_HTML} (secret: print, hand out, destroy the files)`),
+  });
+  ctx.report(`  ${what}: fingerprint ${record.fingerprint!.slice(0, 16)}…, split ${formatSplitId(splitId)}, ${s.threshold} of ${s.shares} cards`);
+}
+
 export const shamirBackup: Step = {
   name: 'shamir-backup',
   title: 'make the software root key and split it into share cards',
@@ -49,27 +142,13 @@ export const shamirBackup: Step = {
     const files = shareCardFiles(s.shares);
     const done = ctx.state.shamir;
     if (done && ctx.state.keys[SHAMIR_KEY]?.status === 'ready') {
-      for (const name of done.cards) {
-        await readFileCapped(join(ctx.layout.secret, name), 4 * 1024 * 1024).catch((err: unknown) => {
-          throw new CeremonyError('CEREMONY_OUTPUT_CHANGED', `${name}, written by the Shamir backup before the interruption, is gone`, { path: join(ctx.layout.secret, name), cause: err });
-        });
-      }
+      await checkRecordedCards(ctx, done.cards);
       return { note: `share cards of split ${formatSplitId(done.splitId)} were written before the interruption` };
     }
-    try {
-      await assertAbsent(files.map((f) => join(ctx.layout.secret, f)));
-    } catch (err) {
-      if (!isCeremonyError(err, 'OUTPUT_EXISTS')) throw err;
-      throw new CeremonyError(
-        'CEREMONY_CANNOT_RESUME',
-        `${err.path ? err.path.split(/[\\/]/).pop() : 'a share card'} exists, but the ceremony never recorded its key: the Shamir backup was interrupted after writing cards of a key that is now wiped. Destroy those cards (they can never be completed), then resume`,
-        { path: err.path, cause: err },
-      );
-    }
+    await refuseUnrecordedCards(ctx, files);
 
     const rehearsal = ctx.rehearsal !== undefined;
     const key = SoftwareKey.generate(s.keyAlgorithm, { label: 'software root key (share cards)', rehearsal });
-    let cards: ShareCard[] = [];
     let splitId: string;
     let record: KeyRecord;
     try {
@@ -84,55 +163,13 @@ export const shamirBackup: Step = {
       }
       const listed = listPublicKey(ctx.plan.profile, key.spki, certificate ? { certificatePem: certificate } : {});
       const label = ctx.plan.repository.length <= 128 ? ctx.plan.repository : undefined;
-      const split = await key.withSecret((secret) => splitKey(s.keyAlgorithm, secret, { threshold: s.threshold, shares: s.shares, label, rehearsal }));
-      cards = split.cards;
-      splitId = split.splitId;
-      if (split.publicKey.fingerprint !== key.fingerprint) throw new CeremonyError('INTERNAL', 'the share cards record another key than the one split');
-      await ctx.fault('shamir:split');
-      await ensurePrivateDir(ctx.layout.secret);
-      for (let i = 0; i < cards.length; i++) {
-        const path = join(ctx.layout.secret, files[i]!);
-        const bytes = encoder.encode(formatShareCard(cards[i]!));
-        try {
-          await writeFileAtomic(path, bytes, { mode: 0o600 });
-        } finally {
-          bytes.fill(0);
-        }
-        // Read back what was written, and check it is the card.
-        const back = await readFileCapped(path, SHARE_CARD_MAX_BYTES);
-        try {
-          const again = parseShareCard(back, { source: files[i]! });
-          const same = again.index === cards[i]!.index && equal(again.share, cards[i]!.share);
-          wipeShareCard(again);
-          if (!same) throw new CeremonyError('INTERNAL', `${files[i]} does not read back as the card written`);
-        } finally {
-          back.fill(0);
-        }
-        await ctx.fault(`shamir:card-${i + 1}`);
-      }
-      const html = encoder.encode(await renderShareCardsHtml(cards, { rehearsal }));
-      try {
-        await writeFileAtomic(join(ctx.layout.secret, SHARE_CARDS_HTML), html, { mode: 0o600 });
-      } finally {
-        html.fill(0);
-      }
+      splitId = await writeShareCards(ctx, key, s, label);
       record = { role: 'root', origin: 'shamir', algorithm: s.keyAlgorithm, status: 'ready', fingerprint: key.fingerprint, spki: spkiText(key.spki), keyId: listed.keyId };
       if (certificate) record.certificate = certificate;
     } finally {
       key.dispose();
-      for (const c of cards) wipeShareCard(c);
     }
-    ctx.state.keys[SHAMIR_KEY] = record;
-    ctx.state.shamir = { splitId, fingerprint: record.fingerprint!, threshold: s.threshold, shares: s.shares, cards: files };
-    await ctx.save();
-    const what = `software root key (${algorithmTitle(s.keyAlgorithm)})`;
-    await ctx.record({
-      step: 'shamir.split',
-      actor: { name: 'tuf-ceremony', role: 'app' },
-      digests: [{ label: `${what} fingerprint`, sha256: record.fingerprint! }],
-      note: clipNote(`${what} made in memory, checked, split ${formatSplitId(splitId)} into ${s.shares} share cards (any ${s.threshold} rebuild it), cards read back and checked, key wiped${rehearsal ? ' (REHEARSAL cards)' : ''}; cards: ${files[0]} … ${files[s.shares - 1]} and ${SHARE_CARDS_HTML} (secret: print, hand out, destroy the files)`),
-    });
-    ctx.report(`  ${what}: fingerprint ${record.fingerprint!.slice(0, 16)}…, split ${formatSplitId(splitId)}, ${s.threshold} of ${s.shares} cards`);
+    await recordSplitKey(ctx, record, splitId, s, 'key wiped');
     return { note: `split ${formatSplitId(splitId)}: ${s.shares} share cards of the software root key, any ${s.threshold} rebuild it` };
   },
 };
