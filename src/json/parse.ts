@@ -160,25 +160,50 @@ export function parseSignedEnvelope<T = never>(bytes: Uint8Array, opts: ParseJso
  * raw control characters and no escapes but `\"` and `\\`; UTF-8 continuation bytes are ≥ 0x80 and
  * never look like a quote, a backslash or whitespace.
  */
-function withoutWhitespace(src: Uint8Array, length: number): Uint8Array | undefined {
+function withoutWhitespace(own: Uint8Array, length: number): Uint8Array | undefined {
   // Exactly as long as the parser counted (a pretty 30 MB targets file: 26 MB, not 30, held while verifying).
   const out = new Uint8Array(length);
+  // Buffer views (no copies) for memchr-speed quote search and bulk copies: a pretty targets file is mostly
+  // 64- and 128-character hex strings, copied whole instead of byte by byte (≈ 2× faster, issue #18).
+  const src = Buffer.from(own.buffer, own.byteOffset, own.length);
+  const dst = Buffer.from(out.buffer, out.byteOffset, out.length);
+  const n = src.length;
   let w = 0;
-  let inString = false;
-  for (let r = 0; r < src.length; r++) {
+  let r = 0;
+  while (r < n) {
     const b = src[r]!;
-    if (inString) {
-      out[w++] = b;
-      if (b === C.Backslash) out[w++] = src[++r]!;
-      else if (b === C.Quote) inString = false;
-    } else if (b !== C.Space && b !== C.Nl && b !== C.Cr && b !== C.Tab) {
-      out[w++] = b;
-      if (b === C.Quote) inString = true;
+    if (b !== C.Quote) {
+      if (b !== C.Space && b !== C.Nl && b !== C.Cr && b !== C.Tab) dst[w++] = b;
+      r++;
+      continue;
     }
+    // A string: its closing quote is the first quote after r preceded by an even number of backslashes
+    // (the span's only escapes are `\"` and `\\`).
+    let q = r + 1;
+    for (;;) {
+      q = src.indexOf(C.Quote, q);
+      if (q < 0) return undefined;
+      let k = q - 1;
+      while (src[k] === C.Backslash) k--;
+      if ((q - 1 - k) % 2 === 0) break;
+      q++;
+    }
+    const end = q + 1;
+    if (end - r < SHORT_STRING) {
+      while (r < end) dst[w++] = src[r++]!;
+    } else {
+      if (w + end - r > length) return undefined;
+      w += src.copy(dst, w, r, end);
+      r = end;
+    }
+    if (w > length) return undefined;
   }
   // Cannot differ (the parser skipped exactly these bytes); if it ever did, re-encoding is the safe answer.
   return w === length ? out : undefined;
 }
+
+/** Below this many bytes a string is copied byte by byte: a native copy's call costs more. */
+const SHORT_STRING = 24;
 
 /** Parse already-decoded text with the same rules (used for IPC and plan text). */
 export function parseJsonText(text: string, rootPath = '$', maxDepth = DEFAULT_MAX_DEPTH, maxValues = DEFAULT_MAX_VALUES): JsonValue {

@@ -11,9 +11,29 @@ const enc = new TextEncoder();
 const opts = { maxBytes: 1 << 24, path: '$' };
 const envelope = (signed: string) => enc.encode(`{"signed":${signed},"signatures":[{"keyid":"ab","sig":"cd"}]}`);
 
+/**
+ * Strings long enough for the pretty path's bulk copy (≥ 24 bytes with their quotes) and just under it,
+ * with escaped quotes and backslashes in runs of either parity next to the closing quote, inner spaces,
+ * and multi-byte UTF-8: each copy must end exactly at the string's closing quote.
+ */
+const LONG_STRINGS = [
+  'x'.repeat(21),
+  'x'.repeat(22),
+  'x'.repeat(23),
+  'b1db363d4a11cf7734b0e50a29ad7208b3877c7b654eb9cf3234c0753c9a5f95',
+  'a path with  spaces / and "quotes" inside it',
+  'ends in a backslash \\',
+  'ends in two backslashes \\\\',
+  'ends in an escaped quote "',
+  'backslash then quote \\" then more text',
+  '"'.repeat(27),
+  '\\'.repeat(27),
+  'é😀 \u2028 multi-byte text, long enough',
+];
+
 function randomValue(rand: () => number, depth = 0): JsonValue {
   const pick = Math.floor(rand() * (depth > 3 ? 4 : 6));
-  const strings = ['a', 'Z', '', 'é', '\u{1F600}', '\uE000', 'q"uote', 'back\\slash', '<>&', '\u2028', 'tab\tx', 'del\u007f', '10', '9'];
+  const strings = ['a', 'Z', '', 'é', '\u{1F600}', '\uE000', 'q"uote', 'back\\slash', '<>&', '\u2028', 'tab\tx', 'del\u007f', '10', '9', ...LONG_STRINGS];
   switch (pick) {
     case 0:
       return strings[Math.floor(rand() * strings.length)]!;
@@ -80,6 +100,7 @@ describe('parseSignedEnvelope', () => {
     ['whitespace inside an array', '{"a":[1, 2]}', '{"a":[1,2]}'],
     ['whitespace in and around strings', '{ "a b" :\t"c \\" d\\\\" ,\r\n"b":[ ] }', '{"a b":"c \\" d\\\\","b":[]}'],
     ['non-ASCII strings', '{\n "a": "é 😀 \u2028"\n}', '{"a":"é 😀 \u2028"}'],
+    ['long strings with spaces and escapes ending at their quote', '{\n "a  b \\\\\\" c  d": [ "x  \\\\\\\\" , "y y y y y y y y y y y y\\"" ]\n}', '{"a  b \\\\\\" c  d":["x  \\\\\\\\","y y y y y y y y y y y y\\""]}'],
   ];
   for (const [name, signed, compact] of spaced) {
     it(`drops insignificant whitespace: ${name}`, () => {
