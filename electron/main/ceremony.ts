@@ -52,10 +52,12 @@ import {
   type TokenProvider,
 } from '../../src/ceremony/index.js';
 import type { PlanCustodian } from '../../src/ceremony/plan.js';
+import { parseAnyPlan, type MultiRepositoryPlan } from '../../src/ceremony/multi-plan.js';
+import { runMultiCeremony } from '../../src/ceremony/multi-machine.js';
+import { checkMultiPlanInputs, checkPlanInputs, multiOutputNames, multiPlanView, multiResultView } from './multi-ceremony.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
 import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
-import { parsePublisherKey } from '../../src/ceremony/publisher-key.js';
 import { parseServerKey } from '../../src/ceremony/server-key.js';
 import type { ExpectedKey, ManagementKeyRetry } from '../../src/ceremony/tokens.js';
 import type { AttestationTrust } from '../../src/attestation/yubico-pki.js';
@@ -160,7 +162,10 @@ export function defaultCeremonyDeps(over: Partial<CeremonyDeps> & Pick<CeremonyD
 interface Loaded {
   kind: 'plan' | 'rehearsal';
   planBytes: Uint8Array;
+  /** A multi-repository plan: its first repository's plan (custodians and root are the same in all). */
   plan: CeremonyPlan;
+  /** A multi-repository plan (issue #17): run by runMultiCeremony, as `tuf-ceremony run` does. */
+  multi?: MultiRepositoryPlan;
   planName: string;
   bindings?: SiteBindings;
   /** Files the plan names (server keys), written next to it before the run. */
@@ -216,6 +221,8 @@ interface Run {
   witnesses: string[];
   /** Settles when the current attempt ends (tests await it). */
   done?: Promise<void>;
+  /** A multi-repository ceremony: repositories written in this attempt (issue #17). */
+  multiProgress?: NonNullable<CeremonyStatusView['multiProgress']>;
 }
 
 const encoder = new TextEncoder();
@@ -371,7 +378,11 @@ export class CeremonySession {
   /** A reviewed plan and its bindings (checked against it); nothing is done yet. */
   async load(req: CeremonyLoadRequest): Promise<CeremonyStatusView> {
     this.refuseIfBusy('open another plan');
-    const plan = parsePlan(req.plan.bytes, { source: req.plan.name });
+    // Either kind of plan document (multi-plan.ts): a multi-repository plan's custodians and root are the
+    // same in every repository, so its bindings are checked against the first one's plan, as `run` does.
+    const any = parseAnyPlan(req.plan.bytes, { source: req.plan.name });
+    const multi = any.kind === 'multi' ? any.plan : undefined;
+    const plan = any.kind === 'single' ? any.plan : any.plan.repositories[0]!.plan;
     const hash = intentHash(req.plan.bytes);
     const bindings = parseSiteBindings(req.bindings.bytes, plan, hash.sha256);
     // A library the bindings name by path is loaded (and run) by main: only a preset's own path or a file
@@ -388,21 +399,13 @@ export class CeremonySession {
     }
     const inputs = (req.inputs ?? []).map((f) => ({ name: f.name, bytes: f.bytes }));
     // Every server key the plan names must be among the inputs, with the reviewed bytes: refused now, not mid-ceremony.
-    for (const role of ['snapshot', 'timestamp'] as const) {
-      const src = plan[role].key;
-      if (src.kind !== 'server') continue;
-      const f = inputs.find((i) => i.name === src.keyFile);
-      if (!f) throw new CeremonyError('PLAN_INPUT_MISMATCH', `the plan names ${src.keyFile} (the ${role} key): open it with the plan`, { path: `$.${role}.keyFile` });
-      parseServerKey(f.bytes, src.keyFile, src.sha256);
-    }
-    for (const p of plan.targets.publishers) {
-      const f = inputs.find((i) => i.name === p.keyFile);
-      if (!f) throw new CeremonyError('PLAN_INPUT_MISMATCH', `the plan names ${p.keyFile} (publisher ${p.name}'s targets key): open it with the plan`, { path: '$.targets.publishers' });
-      parsePublisherKey(f.bytes, p.keyFile, plan.profile, p.sha256);
-    }
+    if (multi) checkMultiPlanInputs(multi, inputs);
+    else checkPlanInputs(plan, inputs);
     await this.reset();
     const base = { kind: 'plan' as const, planBytes: req.plan.bytes, plan, planName: req.plan.name, bindings };
-    this.loaded = { ...base, inputs, view: planView(base) };
+    const view = planView(base);
+    if (multi) view.multi = multiPlanView(multi);
+    this.loaded = { ...base, inputs, view, ...(multi ? { multi } : {}) };
     return this.status();
   }
 
@@ -454,12 +457,12 @@ export class CeremonySession {
     const loaded = this.loaded;
     if (!loaded) throw new CeremonyError('USAGE', 'open a plan, or prepare a rehearsal, first');
     if (this.run) throw new CeremonyError('USAGE', this.run.result ? 'this ceremony is complete: open a plan or prepare a rehearsal for another' : 'this ceremony stopped: resume it (the same plan and output folder)');
-    const suggested = `${loaded.plan.repository.replace(/[^A-Za-z0-9.-]+/g, '_')}-${loaded.kind === 'rehearsal' ? 'rehearsal' : 'ceremony'}`;
+    const suggested = loaded.multi ? `${loaded.multi.repositories.length}-repositories-ceremony` : `${loaded.plan.repository.replace(/[^A-Za-z0-9.-]+/g, '_')}-${loaded.kind === 'rehearsal' ? 'rehearsal' : 'ceremony'}`;
     const outDir = await this.deps.chooseOutputDir(suggested);
     if (outDir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was done');
     // Outputs are never overwritten: refuse before anything is written (the machine checks again).
     const own = loaded.kind === 'rehearsal' ? [PLAN_FILE, ...loaded.inputs.map((f) => f.name)] : [];
-    await assertAbsent([...own, ...allOutputNames(loaded.plan)].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its state/ceremony-state.json)');
+    await assertAbsent([...own, ...(loaded.multi ? multiOutputNames() : allOutputNames(loaded.plan))].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its state/ceremony-state.json)');
     let planDir = outDir;
     let staging: string | undefined;
     if (loaded.kind === 'rehearsal') {
@@ -485,6 +488,7 @@ export class CeremonySession {
     if (!loaded || !run || run.result || !run.failure) throw new CeremonyError('USAGE', 'there is no stopped ceremony to resume');
     run.steps = planSteps(loaded.plan);
     delete run.failure;
+    delete run.multiProgress;
     this.launch(loaded, run);
     return this.status();
   }
@@ -525,6 +529,32 @@ export class CeremonySession {
           const p = this.pkcs11Provider(loaded, run);
           await p.loadModules();
           provider = p;
+        }
+        if (loaded.multi) {
+          const multi = loaded.multi;
+          run.multiProgress = { done: 0, total: multi.repositories.length, current: multi.repositories[0]!.name, tokenSignatures: 0 };
+          const result = await runMultiCeremony({
+            planBytes: loaded.planBytes,
+            plan: multi,
+            planName: loaded.planName,
+            planDir: run.planDir,
+            outDir: run.outDir,
+            tokens: provider,
+            softwareKeys: run.softwareKeys,
+            now: () => this.deps.now(),
+            report: say,
+            onStep: (event) => trackStep(run.steps, event),
+            // One small object per repository, not the table: the screen's 1,000 rows are the plan's, sent once.
+            onRepository: (done, total, _repo, tokenSignatures) => {
+              const next = multi.repositories[done];
+              run.multiProgress = { done, total, tokenSignatures, ...(next ? { current: next.name } : {}) };
+            },
+            ...(run.witnesses.length ? { witnesses: run.witnesses.map((name) => ({ name, confirmed: WITNESS_CONFIRMED })) } : {}),
+            ...(this.deps.fault ? { fault: this.deps.fault } : {}),
+          });
+          for (const s of run.steps) s.status = 'done';
+          run.result = await this.multiResult(result);
+          return;
         }
         const result = await runCeremony({
           planBytes: loaded.planBytes,
@@ -731,6 +761,14 @@ export class CeremonySession {
     return { resumed: result.resumed, outputs, sealKeyId: result.sealKeyId, transcript, shareCards: loaded.plan.shamir !== undefined };
   }
 
+  /** A multi-repository ceremony's end: where the outputs are, and its transcript verified with the seal key. */
+  private async multiResult(result: Awaited<ReturnType<typeof runMultiCeremony>>): Promise<NonNullable<CeremonyStatusView['result']>> {
+    const multi = multiResultView(result);
+    const bytes = await readFileCapped(multi.transcript, MAX_TRANSCRIPT_BYTES);
+    const transcript = transcriptView(verifyTranscript(bytes, { expectedSealKeyId: result.sealKeyId }), TRANSCRIPT_FILE, result.sealKeyId);
+    return { resumed: result.resumed, outputs: [], sealKeyId: result.sealKeyId, transcript, shareCards: false, multi };
+  }
+
   /** The share cards the machine wrote (share-cards.html, from renderShareCardsHtml), to the printer. */
   async printShareCards(): Promise<PrintResultView> {
     const run = this.run;
@@ -759,6 +797,7 @@ export class CeremonySession {
   async metadataFiles(): Promise<{ files: NamedFile[]; source: string }> {
     const run = this.run;
     if (!run?.result) throw new CeremonyError('USAGE', 'The metadata can be exported once the ceremony is complete.');
+    if (run.result.multi) throw new CeremonyError('USAGE', `A multi-repository ceremony writes one folder per repository in ${run.result.multi.metadataDir}: export a repository's folder from the Export screen.`);
     const dir = join(run.outDir, METADATA_DIR);
     const source = `${basename(run.outDir)}/${METADATA_DIR}`;
     const st = await lstat(dir).catch((err: unknown) => {
@@ -800,6 +839,7 @@ export class CeremonySession {
     if (run?.warnings.length) out.warnings = [...run.warnings];
     if (run?.touch) out.touch = { ...run.touch };
     if (run?.failure) out.failure = { ...run.failure };
+    if (run?.multiProgress) out.multiProgress = { ...run.multiProgress };
     if (run?.result) out.result = run.result;
     return out;
   }

@@ -251,8 +251,15 @@ export const TokensGenerateKeyRequestSchema = z.strictObject({
 export const MAX_CEREMONY_FILE_BYTES = 256 * 1024;
 /** src/audit MAX_TRANSCRIPT_BYTES. */
 export const MAX_TRANSCRIPT_FILE_BYTES = MAX_TRANSCRIPT_BYTES;
-/** Server key files one plan may name (snapshot and timestamp), with room. */
-export const MAX_CEREMONY_INPUTS = 4;
+/**
+ * Server key files one plan may name: snapshot and timestamp per repository of a multi-repository plan
+ * (src/ceremony/multi-plan.ts MAX_REPOSITORIES, 5,000), with room.
+ */
+export const MAX_CEREMONY_INPUTS = 2 * 5000 + 4;
+/** A multi-repository plan (src/ceremony/multi-plan.ts MULTI_PLAN_MAX_BYTES). */
+export const MAX_CEREMONY_PLAN_BYTES = 8 * 1024 * 1024;
+/** All input files of one load together: 10,000 server keys of a few hundred bytes each, with room. */
+export const MAX_CEREMONY_INPUT_TOTAL_BYTES = 16 * 1024 * 1024;
 /** A Notary GUN / TUF repository name (src/ceremony/plan.ts caps it at 255). */
 export const MAX_REPOSITORY_LENGTH = 255;
 
@@ -270,12 +277,16 @@ function cappedFile(cap: number) {
 const ceremonyFile = cappedFile(MAX_CEREMONY_FILE_BYTES);
 
 export const CeremonyLoadRequestSchema = z.strictObject({
-  plan: ceremonyFile,
+  plan: cappedFile(MAX_CEREMONY_PLAN_BYTES),
   bindings: ceremonyFile,
   inputs: z
     .array(z.unknown())
     .max(MAX_CEREMONY_INPUTS, { message: `more than ${MAX_CEREMONY_INPUTS} input files` })
     .pipe(z.array(ceremonyFile))
+    .superRefine((files, ctx) => {
+      const total = files.reduce((n, f) => n + f.bytes.byteLength, 0);
+      if (total > MAX_CEREMONY_INPUT_TOTAL_BYTES) ctx.addIssue({ code: 'custom', message: `the input files are ${total} bytes together, above the ${MAX_CEREMONY_INPUT_TOTAL_BYTES}-byte cap` });
+    })
     .optional(),
 });
 
