@@ -24,7 +24,7 @@ import { parseServerKey } from '../../src/ceremony/server-key.js';
 import type { CeremonyMultiPlanView, CeremonyMultiResultView, MultiRepositoryRowView, MultiSharedKeyView, NamedFile } from '../shared/api-types.js';
 
 const ALGORITHM: Record<string, string> = { 'ecdsa-p256': 'ECDSA P-256', 'ecdsa-p384': 'ECDSA P-384', ed25519: 'Ed25519', 'rsa-pss-sha256': 'RSA-PSS 3072' };
-const ROLES = ['targets', 'snapshot', 'timestamp'] as const;
+type Role = 'targets' | 'snapshot' | 'timestamp';
 
 /**
  * Every key file the plan names (server keys, publishers' targets keys) must be among the inputs, with the
@@ -52,14 +52,14 @@ export function checkMultiPlanInputs(plan: MultiRepositoryPlan, inputs: readonly
 }
 
 /** Who holds a role's key in a repository, as the table says it (a server key by kind, not by its file: each GUN names its own). */
-function holderOf(plan: CeremonyPlan, role: (typeof ROLES)[number]): string {
+function holderOf(plan: CeremonyPlan, role: Role): string {
   const k = plan[role].key;
   if (k.kind === 'token') return `${k.custodian}’s token, “${k.keyLabel}”`;
   if (k.kind === 'server') return 'notary-server’s key';
   return 'software key';
 }
 
-function expiresOf(plan: CeremonyPlan, role: (typeof ROLES)[number]): string | null {
+function expiresOf(plan: CeremonyPlan, role: Role): string | null {
   const r = plan[role];
   return 'expires' in r ? r.expires.text : null;
 }
