@@ -53,7 +53,8 @@ import {
 } from '../../src/ceremony/index.js';
 import type { PlanCustodian } from '../../src/ceremony/plan.js';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../src/ceremony/multi-plan.js';
-import { runMultiCeremony } from '../../src/ceremony/multi-machine.js';
+import { repositoryFolder, runMultiCeremony } from '../../src/ceremony/multi-machine.js';
+import { multiRepositoryNameOf } from '../../src/io/ceremony-output.js';
 import { checkMultiPlanInputs, checkPlanInputs, multiOutputNames, multiPlanView, multiResultView } from './multi-ceremony.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
@@ -807,6 +808,28 @@ export class CeremonySession {
     if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${source} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; the metadata is exported only from the ceremony's own metadata folder`);
     const read = await readNamedInput(dir);
     return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source };
+  }
+
+  /**
+   * One repository folder of a completed multi-repository ceremony (`OUT/metadata/<safe name>/`, issue #17),
+   * named as `tuf-ceremony bundle create` names it (src/io/ceremony-output.ts multiRepositoryNameOf): after
+   * its repository, not its percent-encoded folder name. Only a repository of the loaded plan; lstat as
+   * metadataFiles (a folder replaced by a link is refused, not followed).
+   */
+  async repositoryFiles(repository: string): Promise<{ files: NamedFile[]; source: string }> {
+    const run = this.run;
+    const multi = this.loaded?.multi;
+    if (!run?.result?.multi || !multi) throw new CeremonyError('USAGE', 'A repository can be exported once a multi-repository ceremony is complete.');
+    const repo = multi.repositories.find((r) => r.name === repository);
+    if (!repo) throw new CeremonyError('USAGE', `${shownOrQuoted(repository)} is not a repository of this ceremony's plan`, { path: '$.repository' });
+    const dir = join(run.outDir, repositoryFolder(repo.safeName));
+    const st = await lstat(dir).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CeremonyError('FILE_NOT_FOUND', `${repositoryFolder(repo.safeName)} is not there (moved or deleted?); nothing was exported`, { cause: err });
+      throw err;
+    });
+    if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${repositoryFolder(repo.safeName)} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; a repository is exported only from its own folder`);
+    const read = await readNamedInput(dir);
+    return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: (await multiRepositoryNameOf(dir)) ?? basename(dir) };
   }
 
   /** The printable transcript the machine wrote beside the transcript (state/transcript.html), to the printer. */

@@ -257,6 +257,11 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       const { files, source } = await c.metadataFiles();
       return exp.prepareFolder({ files, source });
     }),
+    // A multi-repository ceremony's repository folder: main knows its path, so it is named as `bundle create` names it.
+    [CHANNELS.ceremonyExportRepository]: handler(CHANNELS.ceremonyExportRepository, async (req): Promise<ExportPreparedView> => {
+      const { files, source } = await c.repositoryFiles(req.repository);
+      return exp.prepareFolder({ files, source });
+    }),
     [CHANNELS.ceremonyPrintTranscript]: handler(CHANNELS.ceremonyPrintTranscript, (): Promise<PrintResultView> => c.printTranscript()),
     [CHANNELS.transcriptList]: handler(CHANNELS.transcriptList, (req): Promise<TranscriptListView> => transcripts.list({ from: req.from })),
     [CHANNELS.transcriptOpenListed]: handler(CHANNELS.transcriptOpenListed, (req): Promise<TranscriptView> =>

@@ -257,6 +257,11 @@ export interface TufCeremonyApi {
    * the Export screen (the same as opening that folder there).
    */
   ceremonyExportMetadata(): Promise<IpcResult<ExportPreparedView>>;
+  /**
+   * On completion of a multi-repository ceremony (issue #17): one repository's `metadata/<safe name>/`
+   * folder, made a trust bundle named after the repository (as `bundle create` names it), ready on the Export screen.
+   */
+  ceremonyExportRepository(request: CeremonyExportRepositoryRequest): Promise<IpcResult<ExportPreparedView>>;
   /** On completion: the ceremony's printable transcript (state/transcript.html), to the printer. */
   ceremonyPrintTranscript(): Promise<IpcResult<PrintResultView>>;
   /**
@@ -360,6 +365,11 @@ export interface CeremonyLoadRequest {
  */
 export interface CeremonyStartRequest {
   witnesses: string[];
+}
+
+/** A repository of the completed multi-repository ceremony, by its name in the plan. */
+export interface CeremonyExportRepositoryRequest {
+  repository: string;
 }
 
 export interface CeremonyRehearseRequest {

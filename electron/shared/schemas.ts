@@ -19,6 +19,7 @@ import type { PinStatus } from '../../src/signers/pkcs11/token.js';
 import type { RemovalReason } from '../../src/rotation/payload.js';
 import type {
   CeremonyCancelPinRequest,
+  CeremonyExportRepositoryRequest,
   CeremonyLoadRequest,
   CeremonyManagementKeyRequest,
   CeremonyPinRequest,
@@ -319,6 +320,8 @@ export const CeremonyStartRequestSchema = z.union([
   z.strictObject({ witnesses: z.array(witnessName).min(1, { message: 'at least one witness is named' }).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }) }),
 ]);
 
+export const CeremonyExportRepositoryRequestSchema = z.strictObject({ repository: shownText('repository', 1, MAX_REPOSITORY_LENGTH) });
+
 export const TranscriptVerifyRequestSchema = z.strictObject({
   file: cappedFile(MAX_TRANSCRIPT_FILE_BYTES),
   expectedSealKey: z
@@ -581,6 +584,7 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.ceremonyPrintShareCards]: NoPayloadSchema,
   [CHANNELS.transcriptVerify]: TranscriptVerifyRequestSchema,
   [CHANNELS.ceremonyExportMetadata]: NoPayloadSchema,
+  [CHANNELS.ceremonyExportRepository]: CeremonyExportRepositoryRequestSchema,
   [CHANNELS.ceremonyPrintTranscript]: NoPayloadSchema,
   [CHANNELS.transcriptList]: TranscriptListRequestSchema,
   [CHANNELS.transcriptOpenListed]: TranscriptOpenListedRequestSchema,
@@ -640,6 +644,7 @@ const _checkFits: Fits<z.infer<typeof TokensCheckRequestSchema>, TokensCheckRequ
 const _checkKeys: Same<keyof z.infer<typeof TokensCheckRequestSchema>, keyof TokensCheckRequest> = true;
 const _generateFits: Fits<z.infer<typeof TokensGenerateKeyRequestSchema>, TokensGenerateKeyRequest> = true;
 const _generateKeys: Same<keyof z.infer<typeof TokensGenerateKeyRequestSchema>, keyof TokensGenerateKeyRequest> = true;
+const _exportRepositoryKeys: Same<keyof z.infer<typeof CeremonyExportRepositoryRequestSchema>, keyof CeremonyExportRepositoryRequest> = true;
 const _loadFits: Fits<z.infer<typeof CeremonyLoadRequestSchema>, CeremonyLoadRequest> = true;
 const _loadKeys: Same<keyof z.infer<typeof CeremonyLoadRequestSchema>, keyof CeremonyLoadRequest> = true;
 const _rehearseFits: Fits<z.infer<typeof CeremonyRehearseRequestSchema>, CeremonyRehearseRequest> = true;

@@ -205,7 +205,8 @@ describe('Root ceremony screen: a multi-repository plan', () => {
     await choose('Site bindings…', bindingsPath);
     await page.getByText('Bindings: thousand.bindings.json').waitFor();
     await page.getByRole('button', { name: 'Show the plan' }).click();
-    await page.getByTestId('repo-count').waitFor();
+    // The screen first shows the session's completed ceremony: wait for the new plan's table.
+    await page.getByTestId('repo-count').filter({ hasText: '1000 repositories (0 Notary, 1000 TUF)' }).waitFor();
     expect(await page.getByTestId('repo-count').innerText()).toContain('1000 repositories (0 Notary, 1000 TUF) · no exceptions');
     const body = page.locator('table.repo-table tbody');
     const inDom = await body.locator('tr:not(.repo-spacer)').count();

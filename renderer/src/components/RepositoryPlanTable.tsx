@@ -108,8 +108,9 @@ function Table({ multi }: { multi: CeremonyMultiPlanView }) {
 
 /** Re-rendered only when another plan is shown (the rows are the plan's; polls bring new objects, not new rows). */
 export const RepositoryPlanTable = memo(
-  function RepositoryPlanTable({ multi }: { multi: CeremonyMultiPlanView; planHash: string }) {
-    return <Table multi={multi} />;
+  function RepositoryPlanTable({ multi, planHash }: { multi: CeremonyMultiPlanView; planHash: string }) {
+    // Keyed by the plan: another plan starts at its top, unfiltered.
+    return <Table key={planHash} multi={multi} />;
   },
   (a, b) => a.planHash === b.planHash,
 );

@@ -456,8 +456,11 @@ function MultiProgress({ progress }: { progress: NonNullable<CeremonyStatusView[
 }
 
 /** Where a multi-repository ceremony's outputs are (issue #17): one folder per repository, the records in state/. */
-function MultiOutputs({ multi, count }: { multi: NonNullable<NonNullable<CeremonyStatusView['result']>['multi']>; count: number }) {
+function MultiOutputs({ multi, names, onExport }: { multi: NonNullable<NonNullable<CeremonyStatusView['result']>['multi']>; names: string[]; onExport: (repository: string) => void }) {
+  const [chosen, setChosen] = useState(names[0] ?? '');
+  const count = names.length || multi.repositories;
   return (
+    <>
     <dl className="facts multi-outputs" aria-label="Where the outputs are">
       <div>
         <dt>Repositories</dt>
@@ -484,6 +487,24 @@ function MultiOutputs({ multi, count }: { multi: NonNullable<NonNullable<Ceremon
         </dd>
       </div>
     </dl>
+    {names.length ? (
+      <div className="buttons">
+        <label className="field">
+          <span>Repository to export</span>
+          <select value={chosen} onChange={(e) => setChosen(e.currentTarget.value)}>
+            {names.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="primary" disabled={!chosen} onClick={() => onExport(chosen)}>
+          Export this repository…
+        </button>
+      </div>
+    ) : null}
+    </>
   );
 }
 
@@ -606,6 +627,19 @@ export function RootCeremonyScreen() {
     }
   }
 
+  /** A multi-repository ceremony's repository (issue #17): main prepares its folder, named after the repository. */
+  async function exportRepository(repository: string) {
+    if (!api) return;
+    setExportRefusal(undefined);
+    try {
+      const r = await api.ceremonyExportRepository({ repository });
+      if (r.ok) openExportWith(r.value);
+      else setExportRefusal(r);
+    } catch (err) {
+      setExportRefusal(unexpected(err));
+    }
+  }
+
   const pinRequest = status?.pinRequest && status.pinRequest.id !== answered ? status.pinRequest : undefined;
   const slotRequest = status?.slotRequest && status.slotRequest.id !== answered ? status.slotRequest : undefined;
   const managementKeyRequest = status?.managementKeyRequest && status.managementKeyRequest.id !== answered ? status.managementKeyRequest : undefined;
@@ -692,7 +726,7 @@ export function RootCeremonyScreen() {
               {result.resumed ? ' (resumed)' : ''}
             </h2>
             <p className="message">Every step is done, every signature was verified, and the transcript is sealed.</p>
-            {result.multi ? <MultiOutputs multi={result.multi} count={status?.plan?.multi?.count ?? result.multi.repositories} /> : null}
+            {result.multi ? <MultiOutputs multi={result.multi} names={status?.plan?.multi?.repositories.map((r) => r.name) ?? []} onExport={(repository) => void exportRepository(repository)} /> : null}
             <div className="buttons completion-actions" role="group" aria-label="Next steps">
               {result.multi ? null : (
                 <button type="button" className="primary" onClick={() => void exportMetadata()}>

@@ -12,7 +12,9 @@ import { CeremonySession, defaultCeremonyDeps, type CeremonyDeps } from '../../.
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
 import { checkMultiPlanInputs, multiPlanView } from '../../../electron/main/multi-ceremony.js';
-import type { CeremonyStatusView, IpcResult, NamedFile } from '../../../electron/shared/api-types.js';
+import { exportFolderName } from '../../../electron/main/transport-export.js';
+import { safeRepositoryName } from '../../../src/ceremony/repository-names.js';
+import type { CeremonyStatusView, ExportPreparedView, IpcResult, NamedFile } from '../../../electron/shared/api-types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { CeremonyLoadRequestSchema, MAX_CEREMONY_INPUTS, MAX_CEREMONY_PLAN_BYTES } from '../../../electron/shared/schemas.js';
 import { MAX_REPOSITORIES, MULTI_PLAN_MAX_BYTES, parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
@@ -126,6 +128,18 @@ describe('checkMultiPlanInputs: every key file a repository names is opened with
   });
   it('all present: accepted', () => {
     expect(() => checkMultiPlanInputs(plan, inputs)).not.toThrow();
+  });
+});
+
+describe('exportFolderName: a picked repository folder is bundled under its repository’s name (as `bundle create`)', () => {
+  it.each([
+    ['a TUF repository folder of a multi-repository ceremony', safeRepositoryName('example.com/tuf/web'), 'example.com/tuf/web'],
+    ['a Notary GUN’s folder', safeRepositoryName('registry.example.com/org/app'), 'registry.example.com/org/app'],
+    ['a plain folder', 'metadata', 'metadata'],
+    ['a folder name not written as this tool writes them (lower-case escape)', 'example.com%2ftuf', 'example.com%2ftuf'],
+    ['bad percent-encoding', 'repo%zz', 'repo%zz'],
+  ])('%s', (_what, label, name) => {
+    expect(exportFolderName(label)).toBe(name);
   });
 });
 
@@ -247,6 +261,17 @@ describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', 
     expect(verifyTranscript(readFileSync(multi.transcript), { expectedSealKeyId: s.result!.sealKeyId }).sealed).toBe(true);
     // The export button's channel says where to export from instead of reading metadata/ as one repository.
     expect(await h[CHANNELS.ceremonyExportMetadata](undefined)).toMatchObject({ ok: false, code: 'USAGE' });
+    // One repository's folder instead: a TUF bundle is named after its repository (as `bundle create`), not
+    // after the percent-encoded folder; a name not in the plan, or a bad payload, is refused.
+    const tuf = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'example.com/tuf/repo-1' });
+    expect(tuf.repository).toBe('example.com/tuf/repo-1');
+    expect(tuf.suggestedName).not.toContain('%');
+    expect(tuf.suggestedName).toMatch(/^example\.com.tuf.repo-1-trust-bundle-[0-9a-f]{8}\.tufbundle$/);
+    const gun = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'registry.example.com/org/app-1' });
+    expect(gun.repository).toBe('registry.example.com/org/app-1');
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'example.com/not/planned' })).toMatchObject({ ok: false, code: 'USAGE' });
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: '' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'x', folder: '/tmp' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
     await session.reset();
   });
 });
