@@ -193,6 +193,14 @@ describe('Root ceremony screen: a multi-repository plan', () => {
     expect(await page.content()).not.toContain(CUSTODIANS[0].pin);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(await axeViolations(page), 'multi-repository ceremony complete').toEqual([]);
+
+    // One repository exported: the Export screen opens with a TUF repository's bundle named after the
+    // repository (as `bundle create` names it), not after its percent-encoded folder.
+    await page.getByLabel('Repository to export').selectOption(TUFS[0]!);
+    await page.getByRole('button', { name: 'Export this repository…' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Export a bundle' }).waitFor();
+    expect(await page.locator('code.export-repository').innerText()).toBe(TUFS[0]);
+    expect(await page.getByRole('main').innerText()).not.toContain(safeRepositoryName(TUFS[0]!));
     expect(errors).toEqual([]);
   });
 
