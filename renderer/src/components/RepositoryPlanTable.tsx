@@ -27,14 +27,14 @@ function Row({ r }: { r: MultiRepositoryRowView }) {
         <code>{r.name}</code>
       </th>
       <td>{r.profile === 'notary' ? 'Notary' : 'TUF'}</td>
-      <td>root {r.rootThreshold}</td>
+      <td>{r.rootThreshold}</td>
       <td title={`root ${r.expires.root}; targets ${r.expires.targets ?? 'server'}; snapshot ${r.expires.snapshot ?? 'server'}; timestamp ${r.expires.timestamp ?? 'server'}`}>
         {date(r.expires.root)} · {date(r.expires.targets)} · {date(r.expires.snapshot)} · {date(r.expires.timestamp)}
       </td>
       <td title={r.folder}>
         <code>{r.folder}/</code>
       </td>
-      <td>{odd ? <strong className="repo-exception-word">differs ({r.exceptions.length})</strong> : 'as the others'}</td>
+      <td>{odd ? <strong className="repo-exception-word">differs ({r.exceptions.length})</strong> : '—'}</td>
     </tr>
   );
 }
@@ -74,7 +74,7 @@ function Table({ multi }: { multi: CeremonyMultiPlanView }) {
             <tr>
               <th scope="col" className="col-repo">Repository</th>
               <th scope="col" className="col-profile">Profile</th>
-              <th scope="col" className="col-threshold">Threshold</th>
+              <th scope="col" className="col-threshold">Root</th>
               <th scope="col" className="col-expires">Expires: root · targets · snapshot · timestamp</th>
               <th scope="col" className="col-folder">Outputs</th>
               <th scope="col" className="col-exception">Exception</th>
