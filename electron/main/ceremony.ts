@@ -81,7 +81,9 @@ import type {
   CeremonyOutputView,
   CeremonyPhase,
   CeremonyPinRequestView,
+  CeremonyPlanRowsView,
   CeremonyPlanView,
+  MultiRepositoryRowView,
   CeremonyRehearseRequest,
   CeremonySlotRequestView,
   CeremonyStatusView,
@@ -167,6 +169,8 @@ interface Loaded {
   plan: CeremonyPlan;
   /** A multi-repository plan (issue #17): run by runMultiCeremony, as `tuf-ceremony run` does. */
   multi?: MultiRepositoryPlan;
+  /** Its table rows (ceremonyPlanRows), kept out of the status every poll carries. */
+  rows?: MultiRepositoryRowView[];
   planName: string;
   bindings?: SiteBindings;
   /** Files the plan names (server keys), written next to it before the run. */
@@ -405,8 +409,9 @@ export class CeremonySession {
     await this.reset();
     const base = { kind: 'plan' as const, planBytes: req.plan.bytes, plan, planName: req.plan.name, bindings };
     const view = planView(base);
-    if (multi) view.multi = multiPlanView(multi);
-    this.loaded = { ...base, inputs, view, ...(multi ? { multi } : {}) };
+    const table = multi ? multiPlanView(multi) : undefined;
+    if (table) view.multi = table.summary;
+    this.loaded = { ...base, inputs, view, ...(multi && table ? { multi, rows: table.rows } : {}) };
     return this.status();
   }
 
@@ -808,6 +813,13 @@ export class CeremonySession {
     if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${source} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; the metadata is exported only from the ceremony's own metadata folder`);
     const read = await readNamedInput(dir);
     return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source };
+  }
+
+  /** The loaded multi-repository plan's table rows, with the plan's hash they belong to. */
+  planRows(): CeremonyPlanRowsView {
+    const loaded = this.loaded;
+    if (!loaded?.rows) throw new CeremonyError('USAGE', 'no multi-repository plan is open');
+    return { planSha256: loaded.view.hash.sha256, repositories: loaded.rows };
   }
 
   /**

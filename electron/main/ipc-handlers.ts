@@ -13,6 +13,7 @@ import { keyHoldersFromTranscript } from '../../src/inspect/key-holders.js';
 import { TokenError } from '../../src/signers/pkcs11/errors.js';
 import type {
   AppInfo,
+  CeremonyPlanRowsView,
   CeremonyStatusView,
   GeneratedKeyView,
   Inspection,
@@ -262,6 +263,7 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       const { files, source } = await c.repositoryFiles(req.repository);
       return exp.prepareFolder({ files, source });
     }),
+    [CHANNELS.ceremonyPlanRows]: handler(CHANNELS.ceremonyPlanRows, (): CeremonyPlanRowsView => c.planRows()),
     [CHANNELS.ceremonyPrintTranscript]: handler(CHANNELS.ceremonyPrintTranscript, (): Promise<PrintResultView> => c.printTranscript()),
     [CHANNELS.transcriptList]: handler(CHANNELS.transcriptList, (req): Promise<TranscriptListView> => transcripts.list({ from: req.from })),
     [CHANNELS.transcriptOpenListed]: handler(CHANNELS.transcriptOpenListed, (req): Promise<TranscriptView> =>

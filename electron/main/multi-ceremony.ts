@@ -101,8 +101,11 @@ function sharedKeyView(k: SharedKey, repositories: number): MultiSharedKeyView {
   return { id: k.id, role: k.role, holder, repositories };
 }
 
-/** The multi-repository part of the plan view (the intent hash and custodians are the single view's). */
-export function multiPlanView(plan: MultiRepositoryPlan): CeremonyMultiPlanView {
+/**
+ * The multi-repository part of the plan view (the intent hash and custodians are the single view's): the
+ * summary every status carries, and the table's rows, sent once per plan.
+ */
+export function multiPlanView(plan: MultiRepositoryPlan): { summary: CeremonyMultiPlanView; rows: MultiRepositoryRowView[] } {
   const columns = plan.repositories.map((r) => columnsOf(r.plan));
   const usualByProfile = new Map<string, Record<Column, string>>();
   for (const profile of ['notary', 'tuf'] as const) {
@@ -132,14 +135,14 @@ export function multiPlanView(plan: MultiRepositoryPlan): CeremonyMultiPlanView 
     };
   });
   const notary = rows.filter((r) => r.profile === 'notary').length;
-  return {
+  const summary: CeremonyMultiPlanView = {
     count: rows.length,
     notary,
     tuf: rows.length - notary,
     exceptions: rows.filter((r) => r.exceptions.length > 0).length,
     sharedKeys: plan.keys.map((k) => sharedKeyView(k, usedBy.get(k.id) ?? 0)),
-    repositories: rows,
   };
+  return { summary, rows };
 }
 
 /** Where a multi-repository ceremony's outputs went, as the completion summary says it. */

@@ -262,6 +262,8 @@ export interface TufCeremonyApi {
    * folder, made a trust bundle named after the repository (as `bundle create` names it), ready on the Export screen.
    */
   ceremonyExportRepository(request: CeremonyExportRepositoryRequest): Promise<IpcResult<ExportPreparedView>>;
+  /** The loaded multi-repository plan's table rows (once per plan; status polls carry only its summary). */
+  ceremonyPlanRows(): Promise<IpcResult<CeremonyPlanRowsView>>;
   /** On completion: the ceremony's printable transcript (state/transcript.html), to the printer. */
   ceremonyPrintTranscript(): Promise<IpcResult<PrintResultView>>;
   /**
@@ -476,6 +478,15 @@ export interface CeremonyMultiPlanView {
   /** Rows with at least one exception. */
   exceptions: number;
   sharedKeys: MultiSharedKeyView[];
+}
+
+/**
+ * A multi-repository plan's table rows (up to 5,000): fetched once per plan (`ceremonyPlanRows`), not
+ * carried by every status poll.
+ */
+export interface CeremonyPlanRowsView {
+  /** The plan's intent hash: the rows belong to the plan with this hash. */
+  planSha256: string;
   repositories: MultiRepositoryRowView[];
 }
 

@@ -23,6 +23,7 @@ export const CHANNELS = {
   transcriptVerify: 'tufc:transcript-verify',
   ceremonyExportMetadata: 'tufc:ceremony-export-metadata',
   ceremonyExportRepository: 'tufc:ceremony-export-repository',
+  ceremonyPlanRows: 'tufc:ceremony-plan-rows',
   ceremonyPrintTranscript: 'tufc:ceremony-print-transcript',
   transcriptList: 'tufc:transcript-list',
   transcriptOpenListed: 'tufc:transcript-open-listed',

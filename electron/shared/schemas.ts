@@ -585,6 +585,7 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.transcriptVerify]: TranscriptVerifyRequestSchema,
   [CHANNELS.ceremonyExportMetadata]: NoPayloadSchema,
   [CHANNELS.ceremonyExportRepository]: CeremonyExportRepositoryRequestSchema,
+  [CHANNELS.ceremonyPlanRows]: NoPayloadSchema,
   [CHANNELS.ceremonyPrintTranscript]: NoPayloadSchema,
   [CHANNELS.transcriptList]: TranscriptListRequestSchema,
   [CHANNELS.transcriptOpenListed]: TranscriptOpenListedRequestSchema,

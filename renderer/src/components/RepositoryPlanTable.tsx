@@ -9,6 +9,8 @@
 import { memo, useRef, useState, type UIEvent } from 'react';
 import type { CeremonyMultiPlanView, MultiRepositoryRowView } from '../../../electron/shared/api-types.js';
 
+type Rows = readonly MultiRepositoryRowView[];
+
 /** Pixels per row; styles.css `.repo-table tbody tr` gives rows this height. */
 export const REPO_ROW_PX = 34;
 const VIEW_ROWS = 14;
@@ -39,11 +41,11 @@ function Row({ r }: { r: MultiRepositoryRowView }) {
   );
 }
 
-function Table({ multi }: { multi: CeremonyMultiPlanView }) {
+function Table({ multi, all }: { multi: CeremonyMultiPlanView; all: Rows }) {
   const [top, setTop] = useState(0);
   const [onlyExceptions, setOnlyExceptions] = useState(false);
   const frame = useRef<number | undefined>(undefined);
-  const rows = onlyExceptions ? multi.repositories.filter((r) => r.exceptions.length > 0) : multi.repositories;
+  const rows = onlyExceptions ? all.filter((r) => r.exceptions.length > 0) : all;
   const first = Math.max(0, Math.floor(top / REPO_ROW_PX) - OVERSCAN);
   const last = Math.min(rows.length, Math.floor(top / REPO_ROW_PX) + VIEW_ROWS + OVERSCAN);
   function onScroll(e: UIEvent<HTMLDivElement>) {
@@ -55,7 +57,7 @@ function Table({ multi }: { multi: CeremonyMultiPlanView }) {
       setTop(y);
     });
   }
-  const exceptions = multi.repositories.filter((r) => r.exceptions.length > 0);
+  const exceptions = all.filter((r) => r.exceptions.length > 0);
   return (
     <>
       <p className="repo-count" data-testid="repo-count">
@@ -106,11 +108,15 @@ function Table({ multi }: { multi: CeremonyMultiPlanView }) {
   );
 }
 
-/** Re-rendered only when another plan is shown (the rows are the plan's; polls bring new objects, not new rows). */
+/**
+ * Re-rendered only when another plan's rows arrive: the rows are fetched once per plan (ceremonyPlanRows),
+ * and a status poll's new summary object with the same plan hash changes nothing here.
+ */
 export const RepositoryPlanTable = memo(
-  function RepositoryPlanTable({ multi, planHash }: { multi: CeremonyMultiPlanView; planHash: string }) {
+  function RepositoryPlanTable({ multi, rows, planHash }: { multi: CeremonyMultiPlanView; rows: Rows | undefined; planHash: string }) {
+    if (!rows) return <p className="muted">Reading the {multi.count} repositories of the plan…</p>;
     // Keyed by the plan: another plan starts at its top, unfiltered.
-    return <Table key={planHash} multi={multi} />;
+    return <Table key={planHash} multi={multi} all={rows} />;
   },
-  (a, b) => a.planHash === b.planHash,
+  (a, b) => a.planHash === b.planHash && a.rows === b.rows,
 );

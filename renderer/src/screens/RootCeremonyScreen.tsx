@@ -10,7 +10,7 @@
  * a PIN: the dialog's field is read once on submit and handed to `ceremonyProvidePin`.
  */
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
-import type { CeremonyMultiPlanView, CeremonyStatusView, CeremonyStepStatus, NamedFile, PrintResultView } from '../../../electron/shared/api-types.js';
+import type { CeremonyMultiPlanView, CeremonyPlanRowsView as PlanRows, CeremonyStatusView, CeremonyStepStatus, NamedFile, PrintResultView } from '../../../electron/shared/api-types.js';
 import { PinDialog } from '../components/PinDialog';
 import { ManagementKeyDialog } from '../components/ManagementKeyDialog';
 import { SlotDialog } from '../components/SlotDialog';
@@ -180,7 +180,7 @@ function Setup({ busy, onStatus, onRefusal }: { busy: boolean; onStatus: (s: Cer
   );
 }
 
-function PlanPanels({ status }: { status: CeremonyStatusView }) {
+function PlanPanels({ status, rows }: { status: CeremonyStatusView; rows: PlanRows | undefined }) {
   const plan = status.plan!;
   return (
     <>
@@ -267,14 +267,14 @@ function PlanPanels({ status }: { status: CeremonyStatusView }) {
             ))}
           </tbody>
         </table>
-        {plan.multi ? <MultiPlanPanels plan={plan} multi={plan.multi} /> : <RolesTable plan={plan} />}
+        {plan.multi ? <MultiPlanPanels plan={plan} multi={plan.multi} rows={rows?.planSha256 === plan.hash.sha256 ? rows.repositories : undefined} /> : <RolesTable plan={plan} />}
       </section>
     </>
   );
 }
 
 /** A multi-repository plan (issue #17): the keys the repositories share, then every repository in one table. */
-function MultiPlanPanels({ plan, multi }: { plan: NonNullable<CeremonyStatusView['plan']>; multi: CeremonyMultiPlanView }) {
+function MultiPlanPanels({ plan, multi, rows }: { plan: NonNullable<CeremonyStatusView['plan']>; multi: CeremonyMultiPlanView; rows: PlanRows['repositories'] | undefined }) {
   return (
     <>
       <h3>Shared keys</h3>
@@ -300,7 +300,7 @@ function MultiPlanPanels({ plan, multi }: { plan: NonNullable<CeremonyStatusView
       </table>
       <p className="muted">Each Notary repository’s root certificate is issued for its own GUN (CN = GUN) by the same token keys. Snapshot and timestamp keys held by notary-server are each repository’s own, named in the plan.</p>
       <h3>Repositories</h3>
-      <RepositoryPlanTable multi={multi} planHash={plan.hash.sha256} />
+      <RepositoryPlanTable multi={multi} rows={rows} planHash={plan.hash.sha256} />
     </>
   );
 }
@@ -527,7 +527,26 @@ export function RootCeremonyScreen() {
   const [answered, setAnswered] = useState<string | undefined>();
   const [print, setPrint] = useState<{ what: 'cards' | 'transcript'; outcome: PrintResultView | Refusal } | undefined>();
   const [exportRefusal, setExportRefusal] = useState<Refusal | undefined>();
+  const [rows, setRows] = useState<PlanRows | undefined>();
   const api = ceremonyApi();
+
+  // A multi-repository plan's rows: fetched once per plan (status polls carry only its summary).
+  const planHash = status?.plan?.multi ? status.plan.hash.sha256 : undefined;
+  useEffect(() => {
+    if (!api || !planHash || rows?.planSha256 === planHash) return;
+    let live = true;
+    void api.ceremonyPlanRows().then(
+      (r) => {
+        if (!live) return;
+        if (r.ok) setRows(r.value);
+        else setRefusal(r);
+      },
+      (err: unknown) => live && setRefusal(unexpected(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, planHash, rows?.planSha256]);
 
   const refresh = useCallback(async () => {
     if (!api) return;
@@ -660,7 +679,7 @@ export function RootCeremonyScreen() {
             setStatus(s);
           }} onRefusal={setRefusal} /> : null}
       {refusal ? <RefusalPanel refusal={refusal} title="Refused" /> : null}
-      {status?.plan ? <PlanPanels status={status} /> : null}
+      {status?.plan ? <PlanPanels status={status} rows={rows} /> : null}
       {status?.plan ? (
         <>
           {status.warnings?.length ? (
@@ -726,7 +745,7 @@ export function RootCeremonyScreen() {
               {result.resumed ? ' (resumed)' : ''}
             </h2>
             <p className="message">Every step is done, every signature was verified, and the transcript is sealed.</p>
-            {result.multi ? <MultiOutputs multi={result.multi} names={status?.plan?.multi?.repositories.map((r) => r.name) ?? []} onExport={(repository) => void exportRepository(repository)} /> : null}
+            {result.multi ? <MultiOutputs multi={result.multi} names={rows && rows.planSha256 === status?.plan?.hash.sha256 ? rows.repositories.map((r) => r.name) : []} onExport={(repository) => void exportRepository(repository)} /> : null}
             <div className="buttons completion-actions" role="group" aria-label="Next steps">
               {result.multi ? null : (
                 <button type="button" className="primary" onClick={() => void exportMetadata()}>

@@ -40,6 +40,7 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   transcriptVerify: 1,
   ceremonyExportMetadata: 0,
   ceremonyExportRepository: 1,
+  ceremonyPlanRows: 0,
   ceremonyPrintTranscript: 0,
   transcriptList: 1,
   transcriptOpenListed: 1,

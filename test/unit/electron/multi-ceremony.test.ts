@@ -14,7 +14,7 @@ import { TokenModules } from '../../../electron/main/tokens.js';
 import { checkMultiPlanInputs, multiPlanView } from '../../../electron/main/multi-ceremony.js';
 import { exportFolderName } from '../../../electron/main/transport-export.js';
 import { safeRepositoryName } from '../../../src/ceremony/repository-names.js';
-import type { CeremonyStatusView, ExportPreparedView, IpcResult, NamedFile } from '../../../electron/shared/api-types.js';
+import type { CeremonyPlanRowsView, CeremonyStatusView, ExportPreparedView, IpcResult, NamedFile } from '../../../electron/shared/api-types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { CeremonyLoadRequestSchema, MAX_CEREMONY_INPUTS, MAX_CEREMONY_PLAN_BYTES } from '../../../electron/shared/schemas.js';
 import { MAX_REPOSITORIES, MULTI_PLAN_MAX_BYTES, parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
@@ -86,17 +86,17 @@ describe('multiPlanView: the repositories as custodians review them', () => {
   it('one row per repository with profile, threshold, expiry and folder; per-GUN server keys are not exceptions, an own targets expiry is', () => {
     const dir = tempDir('multi-view-');
     const { json } = multiPlan(dir, 3, 4);
-    const v = multiPlanView(parsed(json));
+    const { summary: v, rows } = multiPlanView(parsed(json));
     expect(v).toMatchObject({ count: 7, notary: 3, tuf: 4, exceptions: 1 });
-    expect(v.repositories.map((r) => r.name)).toEqual([...[0, 1, 2].map((i) => `registry.example.com/org/app-${i}`), ...[0, 1, 2, 3].map((i) => `example.com/tuf/repo-${i}`)]);
-    const gun = v.repositories[0]!;
+    expect(rows.map((r) => r.name)).toEqual([...[0, 1, 2].map((i) => `registry.example.com/org/app-${i}`), ...[0, 1, 2, 3].map((i) => `example.com/tuf/repo-${i}`)]);
+    const gun = rows[0]!;
     expect(gun).toMatchObject({ profile: 'notary', rootThreshold: '2 of 2', keys: { timestamp: 'notary-server’s key' }, exceptions: [] });
     expect(gun.expires.timestamp).toBeNull();
     // The folder is the safe name (repository-names.ts) under metadata/.
     expect(gun.folder).toMatch(/^metadata\/registry\.example\.com%2[Ff]org%2[Ff]app-0$/);
-    const odd = v.repositories[6]!;
+    const odd = rows[6]!;
     expect(odd.exceptions).toEqual([`targets expires: ${year(2)} (most TUF repositories: ${year(3)})`]);
-    expect(v.repositories.slice(3, 6).every((r) => r.exceptions.length === 0)).toBe(true);
+    expect(rows.slice(3, 6).every((r) => r.exceptions.length === 0)).toBe(true);
     // Shared keys: each custodian's root key in all 7; the shared targets key in all 7 (the own entry names the same key).
     expect(v.sharedKeys.find((k) => k.id === 'token:Alice/root-alice')).toMatchObject({ role: 'root', repositories: 7 });
     expect(v.sharedKeys.find((k) => k.id === 'token:Alice/targets')).toMatchObject({ role: 'targets', repositories: 7 });
@@ -106,9 +106,9 @@ describe('multiPlanView: the repositories as custodians review them', () => {
   it('1,000 repositories: 1,000 rows, no exceptions when all are alike', () => {
     const dir = tempDir('multi-view-');
     const { json } = multiPlan(dir, 0, 1000);
-    const v = multiPlanView(parsed(json));
+    const { summary: v, rows } = multiPlanView(parsed(json));
     expect(v.count).toBe(1000);
-    expect(v.repositories).toHaveLength(1000);
+    expect(rows).toHaveLength(1000);
     // The last row differs (its own targets expiry): the only exception.
     expect(v.exceptions).toBe(1);
   });
@@ -204,6 +204,7 @@ describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', 
       },
     });
     const request = { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'bindings.json', bytes: enc.encode(JSON.stringify(bindings)) }, inputs };
+    expect(await h[CHANNELS.ceremonyPlanRows](undefined)).toMatchObject({ ok: false, code: 'USAGE' });
     // Without the GUNs' server key files: refused at load, naming the repository's entry.
     expect(await h[CHANNELS.ceremonyLoad]({ ...request, inputs: inputs.slice(1) })).toMatchObject({ ok: false, code: 'PLAN_INPUT_MISMATCH', path: '$.repositories[0].timestamp.keyFile' });
 
@@ -212,6 +213,10 @@ describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', 
     expect(loaded.plan!.hash.words).toEqual(intentHash(planBytes).words);
     expect(loaded.plan!.multi).toMatchObject({ count: 5, notary: 2, tuf: 3, exceptions: 1 });
     expect(loaded.plan!.custodians.map((c) => c.name)).toEqual(['Alice', 'Bob']);
+    const table = await call<CeremonyPlanRowsView>(CHANNELS.ceremonyPlanRows);
+    expect(table.planSha256).toBe(intentHash(planBytes).sha256);
+    expect(table.repositories.map((r) => r.name)).toEqual(['registry.example.com/org/app-0', 'registry.example.com/org/app-1', 'example.com/tuf/repo-0', 'example.com/tuf/repo-1', 'example.com/tuf/repo-2']);
+    expect(await h[CHANNELS.ceremonyPlanRows]({})).toMatchObject({ ok: false, code: 'IPC_INVALID' });
 
     await call(CHANNELS.ceremonyStart, { witnesses: ['Dana'] });
     const asked: string[] = [];
@@ -251,7 +256,9 @@ describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', 
     expect(s.result!.transcript.entries.find((e) => e.step === 'plan.review')!.witnesses.map((w) => w.name)).toEqual(['Dana']);
     expect(JSON.stringify(s)).not.toContain(PINS.A0000001);
     // What the screen says is on disk: each row's folder holds a repository that verifies.
-    for (const row of loaded.plan!.multi!.repositories) {
+    // The rows come once per plan, on their own channel (status polls carry only the summary).
+    expect(s.plan!.multi).not.toHaveProperty('repositories');
+    for (const row of table.repositories) {
       const folder = join(out, row.folder);
       const read = (n: string) => new Uint8Array(readFileSync(join(folder, n)));
       const root = read('root.json');
