@@ -30,13 +30,13 @@ function Row({ r }: { r: MultiRepositoryRowView }) {
       </th>
       <td>{r.profile === 'notary' ? 'Notary' : 'TUF'}</td>
       <td>{r.rootThreshold}</td>
+      <td>{odd ? <strong className="repo-exception-word">differs ({r.exceptions.length})</strong> : '—'}</td>
       <td title={`root ${r.expires.root}; targets ${r.expires.targets ?? 'server'}; snapshot ${r.expires.snapshot ?? 'server'}; timestamp ${r.expires.timestamp ?? 'server'}`}>
         {date(r.expires.root)} · {date(r.expires.targets)} · {date(r.expires.snapshot)} · {date(r.expires.timestamp)}
       </td>
       <td title={r.folder}>
         <code>{r.folder}/</code>
       </td>
-      <td>{odd ? <strong className="repo-exception-word">differs ({r.exceptions.length})</strong> : '—'}</td>
     </tr>
   );
 }
@@ -77,9 +77,9 @@ function Table({ multi, all }: { multi: CeremonyMultiPlanView; all: Rows }) {
               <th scope="col" className="col-repo">Repository</th>
               <th scope="col" className="col-profile">Profile</th>
               <th scope="col" className="col-threshold">Root</th>
+              <th scope="col" className="col-exception">Exception</th>
               <th scope="col" className="col-expires">Expires: root · targets · snapshot · timestamp</th>
               <th scope="col" className="col-folder">Outputs</th>
-              <th scope="col" className="col-exception">Exception</th>
             </tr>
           </thead>
           <tbody>
