@@ -52,10 +52,13 @@ import {
   type TokenProvider,
 } from '../../src/ceremony/index.js';
 import type { PlanCustodian } from '../../src/ceremony/plan.js';
+import { parseAnyPlan, type MultiRepositoryPlan } from '../../src/ceremony/multi-plan.js';
+import { repositoryFolder, runMultiCeremony } from '../../src/ceremony/multi-machine.js';
+import { multiRepositoryNameOf } from '../../src/io/ceremony-output.js';
+import { checkMultiPlanInputs, checkPlanInputs, multiOutputNames, multiPlanView, multiResultView } from './multi-ceremony.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
 import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
-import { parsePublisherKey } from '../../src/ceremony/publisher-key.js';
 import { parseServerKey } from '../../src/ceremony/server-key.js';
 import type { ExpectedKey, ManagementKeyRetry } from '../../src/ceremony/tokens.js';
 import type { AttestationTrust } from '../../src/attestation/yubico-pki.js';
@@ -78,7 +81,9 @@ import type {
   CeremonyOutputView,
   CeremonyPhase,
   CeremonyPinRequestView,
+  CeremonyPlanRowsView,
   CeremonyPlanView,
+  MultiRepositoryRowView,
   CeremonyRehearseRequest,
   CeremonySlotRequestView,
   CeremonyStatusView,
@@ -160,7 +165,12 @@ export function defaultCeremonyDeps(over: Partial<CeremonyDeps> & Pick<CeremonyD
 interface Loaded {
   kind: 'plan' | 'rehearsal';
   planBytes: Uint8Array;
+  /** A multi-repository plan: its first repository's plan (custodians and root are the same in all). */
   plan: CeremonyPlan;
+  /** A multi-repository plan (issue #17): run by runMultiCeremony, as `tuf-ceremony run` does. */
+  multi?: MultiRepositoryPlan;
+  /** Its table rows (ceremonyPlanRows), kept out of the status every poll carries. */
+  rows?: MultiRepositoryRowView[];
   planName: string;
   bindings?: SiteBindings;
   /** Files the plan names (server keys), written next to it before the run. */
@@ -216,6 +226,8 @@ interface Run {
   witnesses: string[];
   /** Settles when the current attempt ends (tests await it). */
   done?: Promise<void>;
+  /** A multi-repository ceremony: repositories written in this attempt (issue #17). */
+  multiProgress?: NonNullable<CeremonyStatusView['multiProgress']>;
 }
 
 const encoder = new TextEncoder();
@@ -371,7 +383,11 @@ export class CeremonySession {
   /** A reviewed plan and its bindings (checked against it); nothing is done yet. */
   async load(req: CeremonyLoadRequest): Promise<CeremonyStatusView> {
     this.refuseIfBusy('open another plan');
-    const plan = parsePlan(req.plan.bytes, { source: req.plan.name });
+    // Either kind of plan document (multi-plan.ts): a multi-repository plan's custodians and root are the
+    // same in every repository, so its bindings are checked against the first one's plan, as `run` does.
+    const any = parseAnyPlan(req.plan.bytes, { source: req.plan.name });
+    const multi = any.kind === 'multi' ? any.plan : undefined;
+    const plan = any.kind === 'single' ? any.plan : any.plan.repositories[0]!.plan;
     const hash = intentHash(req.plan.bytes);
     const bindings = parseSiteBindings(req.bindings.bytes, plan, hash.sha256);
     // A library the bindings name by path is loaded (and run) by main: only a preset's own path or a file
@@ -388,21 +404,14 @@ export class CeremonySession {
     }
     const inputs = (req.inputs ?? []).map((f) => ({ name: f.name, bytes: f.bytes }));
     // Every server key the plan names must be among the inputs, with the reviewed bytes: refused now, not mid-ceremony.
-    for (const role of ['snapshot', 'timestamp'] as const) {
-      const src = plan[role].key;
-      if (src.kind !== 'server') continue;
-      const f = inputs.find((i) => i.name === src.keyFile);
-      if (!f) throw new CeremonyError('PLAN_INPUT_MISMATCH', `the plan names ${src.keyFile} (the ${role} key): open it with the plan`, { path: `$.${role}.keyFile` });
-      parseServerKey(f.bytes, src.keyFile, src.sha256);
-    }
-    for (const p of plan.targets.publishers) {
-      const f = inputs.find((i) => i.name === p.keyFile);
-      if (!f) throw new CeremonyError('PLAN_INPUT_MISMATCH', `the plan names ${p.keyFile} (publisher ${p.name}'s targets key): open it with the plan`, { path: '$.targets.publishers' });
-      parsePublisherKey(f.bytes, p.keyFile, plan.profile, p.sha256);
-    }
+    if (multi) checkMultiPlanInputs(multi, inputs);
+    else checkPlanInputs(plan, inputs);
     await this.reset();
     const base = { kind: 'plan' as const, planBytes: req.plan.bytes, plan, planName: req.plan.name, bindings };
-    this.loaded = { ...base, inputs, view: planView(base) };
+    const view = planView(base);
+    const table = multi ? multiPlanView(multi) : undefined;
+    if (table) view.multi = table.summary;
+    this.loaded = { ...base, inputs, view, ...(multi && table ? { multi, rows: table.rows } : {}) };
     return this.status();
   }
 
@@ -454,12 +463,12 @@ export class CeremonySession {
     const loaded = this.loaded;
     if (!loaded) throw new CeremonyError('USAGE', 'open a plan, or prepare a rehearsal, first');
     if (this.run) throw new CeremonyError('USAGE', this.run.result ? 'this ceremony is complete: open a plan or prepare a rehearsal for another' : 'this ceremony stopped: resume it (the same plan and output folder)');
-    const suggested = `${loaded.plan.repository.replace(/[^A-Za-z0-9.-]+/g, '_')}-${loaded.kind === 'rehearsal' ? 'rehearsal' : 'ceremony'}`;
+    const suggested = loaded.multi ? `${loaded.multi.repositories.length}-repositories-ceremony` : `${loaded.plan.repository.replace(/[^A-Za-z0-9.-]+/g, '_')}-${loaded.kind === 'rehearsal' ? 'rehearsal' : 'ceremony'}`;
     const outDir = await this.deps.chooseOutputDir(suggested);
     if (outDir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was done');
     // Outputs are never overwritten: refuse before anything is written (the machine checks again).
     const own = loaded.kind === 'rehearsal' ? [PLAN_FILE, ...loaded.inputs.map((f) => f.name)] : [];
-    await assertAbsent([...own, ...allOutputNames(loaded.plan)].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its state/ceremony-state.json)');
+    await assertAbsent([...own, ...(loaded.multi ? multiOutputNames() : allOutputNames(loaded.plan))].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its state/ceremony-state.json)');
     let planDir = outDir;
     let staging: string | undefined;
     if (loaded.kind === 'rehearsal') {
@@ -485,6 +494,7 @@ export class CeremonySession {
     if (!loaded || !run || run.result || !run.failure) throw new CeremonyError('USAGE', 'there is no stopped ceremony to resume');
     run.steps = planSteps(loaded.plan);
     delete run.failure;
+    delete run.multiProgress;
     this.launch(loaded, run);
     return this.status();
   }
@@ -525,6 +535,32 @@ export class CeremonySession {
           const p = this.pkcs11Provider(loaded, run);
           await p.loadModules();
           provider = p;
+        }
+        if (loaded.multi) {
+          const multi = loaded.multi;
+          run.multiProgress = { done: 0, total: multi.repositories.length, current: multi.repositories[0]!.name, tokenSignatures: 0 };
+          const result = await runMultiCeremony({
+            planBytes: loaded.planBytes,
+            plan: multi,
+            planName: loaded.planName,
+            planDir: run.planDir,
+            outDir: run.outDir,
+            tokens: provider,
+            softwareKeys: run.softwareKeys,
+            now: () => this.deps.now(),
+            report: say,
+            onStep: (event) => trackStep(run.steps, event),
+            // One small object per repository, not the table: the screen's 1,000 rows are the plan's, sent once.
+            onRepository: (done, total, _repo, tokenSignatures) => {
+              const next = multi.repositories[done];
+              run.multiProgress = { done, total, tokenSignatures, ...(next ? { current: next.name } : {}) };
+            },
+            ...(run.witnesses.length ? { witnesses: run.witnesses.map((name) => ({ name, confirmed: WITNESS_CONFIRMED })) } : {}),
+            ...(this.deps.fault ? { fault: this.deps.fault } : {}),
+          });
+          for (const s of run.steps) s.status = 'done';
+          run.result = await this.multiResult(result);
+          return;
         }
         const result = await runCeremony({
           planBytes: loaded.planBytes,
@@ -731,6 +767,14 @@ export class CeremonySession {
     return { resumed: result.resumed, outputs, sealKeyId: result.sealKeyId, transcript, shareCards: loaded.plan.shamir !== undefined };
   }
 
+  /** A multi-repository ceremony's end: where the outputs are, and its transcript verified with the seal key. */
+  private async multiResult(result: Awaited<ReturnType<typeof runMultiCeremony>>): Promise<NonNullable<CeremonyStatusView['result']>> {
+    const multi = multiResultView(result);
+    const bytes = await readFileCapped(multi.transcript, MAX_TRANSCRIPT_BYTES);
+    const transcript = transcriptView(verifyTranscript(bytes, { expectedSealKeyId: result.sealKeyId }), TRANSCRIPT_FILE, result.sealKeyId);
+    return { resumed: result.resumed, outputs: [], sealKeyId: result.sealKeyId, transcript, shareCards: false, multi };
+  }
+
   /** The share cards the machine wrote (share-cards.html, from renderShareCardsHtml), to the printer. */
   async printShareCards(): Promise<PrintResultView> {
     const run = this.run;
@@ -759,6 +803,7 @@ export class CeremonySession {
   async metadataFiles(): Promise<{ files: NamedFile[]; source: string }> {
     const run = this.run;
     if (!run?.result) throw new CeremonyError('USAGE', 'The metadata can be exported once the ceremony is complete.');
+    if (run.result.multi) throw new CeremonyError('USAGE', `A multi-repository ceremony writes one folder per repository in ${run.result.multi.metadataDir}: export a repository's folder from the Export screen.`);
     const dir = join(run.outDir, METADATA_DIR);
     const source = `${basename(run.outDir)}/${METADATA_DIR}`;
     const st = await lstat(dir).catch((err: unknown) => {
@@ -768,6 +813,35 @@ export class CeremonySession {
     if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${source} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; the metadata is exported only from the ceremony's own metadata folder`);
     const read = await readNamedInput(dir);
     return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source };
+  }
+
+  /** The loaded multi-repository plan's table rows, with the plan's hash they belong to. */
+  planRows(): CeremonyPlanRowsView {
+    const loaded = this.loaded;
+    if (!loaded?.rows) throw new CeremonyError('USAGE', 'no multi-repository plan is open');
+    return { planSha256: loaded.view.hash.sha256, repositories: loaded.rows };
+  }
+
+  /**
+   * One repository folder of a completed multi-repository ceremony (`OUT/metadata/<safe name>/`, issue #17),
+   * named as `tuf-ceremony bundle create` names it (src/io/ceremony-output.ts multiRepositoryNameOf): after
+   * its repository, not its percent-encoded folder name. Only a repository of the loaded plan; lstat as
+   * metadataFiles (a folder replaced by a link is refused, not followed).
+   */
+  async repositoryFiles(repository: string): Promise<{ files: NamedFile[]; source: string }> {
+    const run = this.run;
+    const multi = this.loaded?.multi;
+    if (!run?.result?.multi || !multi) throw new CeremonyError('USAGE', 'A repository can be exported once a multi-repository ceremony is complete.');
+    const repo = multi.repositories.find((r) => r.name === repository);
+    if (!repo) throw new CeremonyError('USAGE', `${shownOrQuoted(repository)} is not a repository of this ceremony's plan`, { path: '$.repository' });
+    const dir = join(run.outDir, repositoryFolder(repo.safeName));
+    const st = await lstat(dir).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CeremonyError('FILE_NOT_FOUND', `${repositoryFolder(repo.safeName)} is not there (moved or deleted?); nothing was exported`, { cause: err });
+      throw err;
+    });
+    if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${repositoryFolder(repo.safeName)} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; a repository is exported only from its own folder`);
+    const read = await readNamedInput(dir);
+    return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: (await multiRepositoryNameOf(dir)) ?? basename(dir) };
   }
 
   /** The printable transcript the machine wrote beside the transcript (state/transcript.html), to the printer. */
@@ -800,6 +874,7 @@ export class CeremonySession {
     if (run?.warnings.length) out.warnings = [...run.warnings];
     if (run?.touch) out.touch = { ...run.touch };
     if (run?.failure) out.failure = { ...run.failure };
+    if (run?.multiProgress) out.multiProgress = { ...run.multiProgress };
     if (run?.result) out.result = run.result;
     return out;
   }

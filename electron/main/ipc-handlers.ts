@@ -13,6 +13,7 @@ import { keyHoldersFromTranscript } from '../../src/inspect/key-holders.js';
 import { TokenError } from '../../src/signers/pkcs11/errors.js';
 import type {
   AppInfo,
+  CeremonyPlanRowsView,
   CeremonyStatusView,
   GeneratedKeyView,
   Inspection,
@@ -257,6 +258,12 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       const { files, source } = await c.metadataFiles();
       return exp.prepareFolder({ files, source });
     }),
+    // A multi-repository ceremony's repository folder: main knows its path, so it is named as `bundle create` names it.
+    [CHANNELS.ceremonyExportRepository]: handler(CHANNELS.ceremonyExportRepository, async (req): Promise<ExportPreparedView> => {
+      const { files, source } = await c.repositoryFiles(req.repository);
+      return exp.prepareFolder({ files, source });
+    }),
+    [CHANNELS.ceremonyPlanRows]: handler(CHANNELS.ceremonyPlanRows, (): CeremonyPlanRowsView => c.planRows()),
     [CHANNELS.ceremonyPrintTranscript]: handler(CHANNELS.ceremonyPrintTranscript, (): Promise<PrintResultView> => c.printTranscript()),
     [CHANNELS.transcriptList]: handler(CHANNELS.transcriptList, (req): Promise<TranscriptListView> => transcripts.list({ from: req.from })),
     [CHANNELS.transcriptOpenListed]: handler(CHANNELS.transcriptOpenListed, (req): Promise<TranscriptView> =>

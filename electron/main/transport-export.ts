@@ -29,6 +29,7 @@ import {
   type QrModulesOf,
 } from '../../src/bundle/export.js';
 import { nodeBundleFs, pathExists } from '../../src/io/bundle-file.js';
+import { multiRepositoryName } from '../../src/io/ceremony-output.js';
 import { qrModules } from '../../src/io/qr-images.js';
 import { encodeQrFrames, smallBundleNote } from '../../src/transport/qr/index.js';
 import { classifyRepositoryFiles } from '../../src/tuf/repository-files.js';
@@ -80,8 +81,9 @@ export class ExportSession {
     const metadata = metadataOfListing(given);
     const opened = req.source ?? (metadata ? 'ceremony output folder' : 'metadata folder');
     const files = classifyRepositoryFiles(metadata ?? given);
-    // TUF metadata names no repository: the folder's name is recorded, as `bundle create` does.
-    return this.keep(trustBundleFromRepository(files, { now: this.deps.now(), name: opened }), 'folder', opened);
+    // TUF metadata names no repository: the folder's name is recorded, as `bundle create` does — a
+    // multi-repository ceremony's repository folder under its repository's name (exportFolderName).
+    return this.keep(trustBundleFromRepository(files, { now: this.deps.now(), name: exportFolderName(opened) }), 'folder', opened);
   }
 
   /** An existing bundle file (trust bundle, signing request, signature response) → decoded and checked. */
@@ -191,6 +193,18 @@ export class ExportSession {
     const w = qrFrameWindow(p.bytes, req.first, req.count, this.deps.qrModules);
     return { seqLen: w.seqLen, fragmentLength: w.fragmentLength, first: w.first, hash: p.view.hash.sha256, frames: w.frames };
   }
+}
+
+/**
+ * The name a trust bundle made from a folder records (issue #17): as `tuf-ceremony bundle create` does
+ * (src/io/ceremony-output.ts), a multi-repository ceremony's `metadata/<safe name>/` folder is named after
+ * its repository, not its percent-encoded folder name. Main names such a folder by its path when it knows
+ * it (multiRepositoryNameOf: the Root ceremony's completion); a folder the renderer read is known only by
+ * its name, which is decoded only when it is written exactly as this tool writes repository folder names
+ * (repositoryOfSafeName's round trip), so any other folder keeps its name.
+ */
+export function exportFolderName(label: string): string {
+  return multiRepositoryName(label) ?? label;
 }
 
 /**

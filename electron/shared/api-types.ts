@@ -257,6 +257,13 @@ export interface TufCeremonyApi {
    * the Export screen (the same as opening that folder there).
    */
   ceremonyExportMetadata(): Promise<IpcResult<ExportPreparedView>>;
+  /**
+   * On completion of a multi-repository ceremony (issue #17): one repository's `metadata/<safe name>/`
+   * folder, made a trust bundle named after the repository (as `bundle create` names it), ready on the Export screen.
+   */
+  ceremonyExportRepository(request: CeremonyExportRepositoryRequest): Promise<IpcResult<ExportPreparedView>>;
+  /** The loaded multi-repository plan's table rows (once per plan; status polls carry only its summary). */
+  ceremonyPlanRows(): Promise<IpcResult<CeremonyPlanRowsView>>;
   /** On completion: the ceremony's printable transcript (state/transcript.html), to the printer. */
   ceremonyPrintTranscript(): Promise<IpcResult<PrintResultView>>;
   /**
@@ -362,6 +369,11 @@ export interface CeremonyStartRequest {
   witnesses: string[];
 }
 
+/** A repository of the completed multi-repository ceremony, by its name in the plan. */
+export interface CeremonyExportRepositoryRequest {
+  repository: string;
+}
+
 export interface CeremonyRehearseRequest {
   profile: CeremonyProfileName;
   /** The repository (the GUN for Notary). */
@@ -427,6 +439,79 @@ export interface CeremonyPlanView {
   root: { threshold: number; keys: number; expires: string };
   roles: PlanRoleView[];
   shamir?: { threshold: number; shares: number; keyAlgorithm: KeyAlgorithmName };
+  /**
+   * A multi-repository plan (issue #17): its repositories and the keys they share. `repository`, `profile`
+   * and `roles` are then the first repository's; the screen shows this table instead.
+   */
+  multi?: CeremonyMultiPlanView;
+}
+
+/** One repository of a multi-repository plan, as its summary table row says it (electron/main/multi-ceremony.ts). */
+export interface MultiRepositoryRowView {
+  name: string;
+  profile: CeremonyProfileName;
+  /** Its outputs' folder, relative to the output folder: `metadata/<safe name>`. */
+  folder: string;
+  /** "2 of 3" (the other roles' thresholds are 1). */
+  rootThreshold: string;
+  /** ISO dates; null: held by notary-server, which sets its own. */
+  expires: { root: string; targets: string | null; snapshot: string | null; timestamp: string | null };
+  /** Who holds each role's key ("Alice’s token, “targets-2026”", "notary-server’s key"). */
+  keys: { targets: string; snapshot: string; timestamp: string };
+  /** How this row differs from most repositories of its profile; empty when it does not. */
+  exceptions: string[];
+}
+
+export interface MultiSharedKeyView {
+  /** `token:<custodian>/<label>` or `software:<JSON path>`. */
+  id: string;
+  role: 'root' | 'targets' | 'snapshot' | 'timestamp';
+  holder: string;
+  /** Repositories whose metadata lists it. */
+  repositories: number;
+}
+
+export interface CeremonyMultiPlanView {
+  count: number;
+  notary: number;
+  tuf: number;
+  /** Rows with at least one exception. */
+  exceptions: number;
+  sharedKeys: MultiSharedKeyView[];
+}
+
+/**
+ * A multi-repository plan's table rows (up to 5,000): fetched once per plan (`ceremonyPlanRows`), not
+ * carried by every status poll.
+ */
+export interface CeremonyPlanRowsView {
+  /** The plan's intent hash: the rows belong to the plan with this hash. */
+  planSha256: string;
+  repositories: MultiRepositoryRowView[];
+}
+
+/** A multi-repository ceremony's progress: one entry per repository written, not per row shown. */
+export interface CeremonyMultiProgressView {
+  done: number;
+  total: number;
+  /** The repository being built and signed now (absent before the first and after the last). */
+  current?: string;
+  /** Token signatures made so far in this run (certificates and metadata). */
+  tokenSignatures: number;
+}
+
+/** Where a multi-repository ceremony's outputs are (absolute paths). */
+export interface CeremonyMultiResultView {
+  repositories: number;
+  /** Written before an interruption: checked, not signed again. */
+  doneBefore: number;
+  tokenSignatures: number;
+  /** OUT/metadata: one folder per repository (`<safe name>/`). */
+  metadataDir: string;
+  /** OUT/state: the transcript, its printable copy, the key inventory, the ceremony state. */
+  stateDir: string;
+  inventory: string;
+  transcript: string;
 }
 
 /** A key made on a token earlier (a resumed ceremony), shown with the token before the PIN is asked. */
@@ -530,7 +615,11 @@ export interface CeremonyStatusView {
   failure?: Omit<IpcFailure, 'ok'>;
   /** True after a failure: the same plan and folder continue where the ceremony stopped. */
   canResume: boolean;
+  /** A multi-repository ceremony: repositories written so far (issue #17). */
+  multiProgress?: CeremonyMultiProgressView;
   result?: {
+    /** A multi-repository ceremony: where its outputs are. */
+    multi?: CeremonyMultiResultView;
     resumed: boolean;
     outputs: CeremonyOutputView[];
     sealKeyId: string;

@@ -22,6 +22,8 @@ export const CHANNELS = {
   ceremonyPrintShareCards: 'tufc:ceremony-print-share-cards',
   transcriptVerify: 'tufc:transcript-verify',
   ceremonyExportMetadata: 'tufc:ceremony-export-metadata',
+  ceremonyExportRepository: 'tufc:ceremony-export-repository',
+  ceremonyPlanRows: 'tufc:ceremony-plan-rows',
   ceremonyPrintTranscript: 'tufc:ceremony-print-transcript',
   transcriptList: 'tufc:transcript-list',
   transcriptOpenListed: 'tufc:transcript-open-listed',

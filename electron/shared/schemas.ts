@@ -19,6 +19,7 @@ import type { PinStatus } from '../../src/signers/pkcs11/token.js';
 import type { RemovalReason } from '../../src/rotation/payload.js';
 import type {
   CeremonyCancelPinRequest,
+  CeremonyExportRepositoryRequest,
   CeremonyLoadRequest,
   CeremonyManagementKeyRequest,
   CeremonyPinRequest,
@@ -251,8 +252,15 @@ export const TokensGenerateKeyRequestSchema = z.strictObject({
 export const MAX_CEREMONY_FILE_BYTES = 256 * 1024;
 /** src/audit MAX_TRANSCRIPT_BYTES. */
 export const MAX_TRANSCRIPT_FILE_BYTES = MAX_TRANSCRIPT_BYTES;
-/** Server key files one plan may name (snapshot and timestamp), with room. */
-export const MAX_CEREMONY_INPUTS = 4;
+/**
+ * Server key files one plan may name: snapshot and timestamp per repository of a multi-repository plan
+ * (src/ceremony/multi-plan.ts MAX_REPOSITORIES, 5,000), with room.
+ */
+export const MAX_CEREMONY_INPUTS = 2 * 5000 + 4;
+/** A multi-repository plan (src/ceremony/multi-plan.ts MULTI_PLAN_MAX_BYTES). */
+export const MAX_CEREMONY_PLAN_BYTES = 8 * 1024 * 1024;
+/** All input files of one load together: 10,000 server keys of a few hundred bytes each, with room. */
+export const MAX_CEREMONY_INPUT_TOTAL_BYTES = 16 * 1024 * 1024;
 /** A Notary GUN / TUF repository name (src/ceremony/plan.ts caps it at 255). */
 export const MAX_REPOSITORY_LENGTH = 255;
 
@@ -270,12 +278,16 @@ function cappedFile(cap: number) {
 const ceremonyFile = cappedFile(MAX_CEREMONY_FILE_BYTES);
 
 export const CeremonyLoadRequestSchema = z.strictObject({
-  plan: ceremonyFile,
+  plan: cappedFile(MAX_CEREMONY_PLAN_BYTES),
   bindings: ceremonyFile,
   inputs: z
     .array(z.unknown())
     .max(MAX_CEREMONY_INPUTS, { message: `more than ${MAX_CEREMONY_INPUTS} input files` })
     .pipe(z.array(ceremonyFile))
+    .superRefine((files, ctx) => {
+      const total = files.reduce((n, f) => n + f.bytes.byteLength, 0);
+      if (total > MAX_CEREMONY_INPUT_TOTAL_BYTES) ctx.addIssue({ code: 'custom', message: `the input files are ${total} bytes together, above the ${MAX_CEREMONY_INPUT_TOTAL_BYTES}-byte cap` });
+    })
     .optional(),
 });
 
@@ -307,6 +319,8 @@ export const CeremonyStartRequestSchema = z.union([
   z.undefined(),
   z.strictObject({ witnesses: z.array(witnessName).min(1, { message: 'at least one witness is named' }).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }) }),
 ]);
+
+export const CeremonyExportRepositoryRequestSchema = z.strictObject({ repository: shownText('repository', 1, MAX_REPOSITORY_LENGTH) });
 
 export const TranscriptVerifyRequestSchema = z.strictObject({
   file: cappedFile(MAX_TRANSCRIPT_FILE_BYTES),
@@ -559,6 +573,8 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.ceremonyPrintShareCards]: NoPayloadSchema,
   [CHANNELS.transcriptVerify]: TranscriptVerifyRequestSchema,
   [CHANNELS.ceremonyExportMetadata]: NoPayloadSchema,
+  [CHANNELS.ceremonyExportRepository]: CeremonyExportRepositoryRequestSchema,
+  [CHANNELS.ceremonyPlanRows]: NoPayloadSchema,
   [CHANNELS.ceremonyPrintTranscript]: NoPayloadSchema,
   [CHANNELS.transcriptList]: TranscriptListRequestSchema,
   [CHANNELS.transcriptOpenListed]: TranscriptOpenListedRequestSchema,
@@ -618,6 +634,7 @@ const _checkFits: Fits<z.infer<typeof TokensCheckRequestSchema>, TokensCheckRequ
 const _checkKeys: Same<keyof z.infer<typeof TokensCheckRequestSchema>, keyof TokensCheckRequest> = true;
 const _generateFits: Fits<z.infer<typeof TokensGenerateKeyRequestSchema>, TokensGenerateKeyRequest> = true;
 const _generateKeys: Same<keyof z.infer<typeof TokensGenerateKeyRequestSchema>, keyof TokensGenerateKeyRequest> = true;
+const _exportRepositoryKeys: Same<keyof z.infer<typeof CeremonyExportRepositoryRequestSchema>, keyof CeremonyExportRepositoryRequest> = true;
 const _loadFits: Fits<z.infer<typeof CeremonyLoadRequestSchema>, CeremonyLoadRequest> = true;
 const _loadKeys: Same<keyof z.infer<typeof CeremonyLoadRequestSchema>, keyof CeremonyLoadRequest> = true;
 const _rehearseFits: Fits<z.infer<typeof CeremonyRehearseRequestSchema>, CeremonyRehearseRequest> = true;

@@ -96,8 +96,8 @@ export interface RunMultiCeremonyOptions {
   report?: (line: string) => void;
   witnesses?: { name: string; confirmed: string }[];
   onStep?: (event: CeremonyStepEvent) => void;
-  /** Called after each repository is written (index, count): progress for the app and benches. */
-  onRepository?: (done: number, total: number, repo: PlannedRepository) => void;
+  /** Called after each repository is written (index, count, token signatures so far): progress for the app and benches. */
+  onRepository?: (done: number, total: number, repo: PlannedRepository, tokenSignatures: number) => void;
   /**
    * Resuming a plan with `shamir` after its key was split: M share cards of it, asked only when some
    * repository still needs its root signed (multi-shamir.ts). Absent then: CEREMONY_CANNOT_RESUME.
@@ -409,7 +409,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         if (r.journaled) checked += 1;
         results.push(r.result);
         inventoryRecords.push(r.inventory);
-        opts.onRepository?.(results.length, plan.repositories.length, repo);
+        opts.onRepository?.(results.length, plan.repositories.length, repo, tokenSignatures);
       }
       if (checked) report(`  ${checked} repositories written before the interruption: files as recorded, verified again`);
       // Every root is signed: the split key is wiped now (its cards are its only copies).

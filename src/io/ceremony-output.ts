@@ -37,7 +37,12 @@ export async function isCeremonyOutput(dir: string): Promise<boolean> {
 // metadataDirOf lives in its own light module (verify and inspect load it without this one's readers).
 export { metadataDirOf } from './metadata-dir.js';
 
-function multiRepositoryName(safe: string): string | undefined {
+/**
+ * The repository a folder name of `OUT/metadata/` stands for (repository-names.ts), or undefined when the
+ * name is not written as this tool writes them. Exported for the app's Export screen, which reads a picked
+ * folder's files but not where the folder is (multiRepositoryNameOf needs the path).
+ */
+export function multiRepositoryName(safe: string): string | undefined {
   try {
     return repositoryOfSafeName(safe);
   } catch {

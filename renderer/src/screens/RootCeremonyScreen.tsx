@@ -10,11 +10,12 @@
  * a PIN: the dialog's field is read once on submit and handed to `ceremonyProvidePin`.
  */
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
-import type { CeremonyStatusView, CeremonyStepStatus, NamedFile, PrintResultView } from '../../../electron/shared/api-types.js';
+import type { CeremonyMultiPlanView, CeremonyPlanRowsView as PlanRows, CeremonyStatusView, CeremonyStepStatus, NamedFile, PrintResultView } from '../../../electron/shared/api-types.js';
 import { PinDialog } from '../components/PinDialog';
 import { ManagementKeyDialog } from '../components/ManagementKeyDialog';
 import { SlotDialog } from '../components/SlotDialog';
 import { RefusalPanel } from '../components/RefusalPanel';
+import { RepositoryPlanTable } from '../components/RepositoryPlanTable';
 import { TranscriptSteps, TranscriptSummary } from '../components/TranscriptSteps';
 import { openExportWith } from '../lib/handoff';
 import { useReveal } from '../lib/reveal';
@@ -23,12 +24,14 @@ import { algorithmTitle, formatDate, groupWords } from '../lib/format';
 
 const POLL_MS = 250;
 const MAX_INPUT_BYTES = 256 * 1024;
+/** A multi-repository plan (src/ceremony/multi-plan.ts MULTI_PLAN_MAX_BYTES; main checks again). */
+const MAX_PLAN_BYTES = 8 * 1024 * 1024;
 
-async function readOne(input: HTMLInputElement): Promise<NamedFile | Refusal | undefined> {
+async function readOne(input: HTMLInputElement, cap = MAX_INPUT_BYTES): Promise<NamedFile | Refusal | undefined> {
   const f = input.files?.[0];
   input.value = '';
   if (!f) return undefined;
-  if (f.size > MAX_INPUT_BYTES) return { ok: false, code: 'INPUT_TOO_LARGE', message: `${f.name} is ${f.size} bytes, more than a plan or key file can be`, path: f.name };
+  if (f.size > cap) return { ok: false, code: 'INPUT_TOO_LARGE', message: `${f.name} is ${f.size} bytes, more than a plan or key file can be`, path: f.name };
   return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
 }
 
@@ -69,8 +72,8 @@ function Setup({ busy, onStatus, onRefusal }: { busy: boolean; onStatus: (s: Cer
   const [gun, setGun] = useState('rehearsal.example.com/org/app');
   const [tsKey, setTsKey] = useState<NamedFile | undefined>();
 
-  async function pick(e: ChangeEvent<HTMLInputElement>, set: (f: NamedFile | undefined) => void) {
-    const r = await readOne(e.currentTarget);
+  async function pick(e: ChangeEvent<HTMLInputElement>, set: (f: NamedFile | undefined) => void, cap?: number) {
+    const r = await readOne(e.currentTarget, cap);
     if (isRefusal(r)) onRefusal(r);
     else if (r) set(r);
   }
@@ -116,7 +119,7 @@ function Setup({ busy, onStatus, onRefusal }: { busy: boolean; onStatus: (s: Cer
           </div>
           <p className="pin-state" aria-live="polite">
             Plan: <strong>{plan?.name ?? 'none'}</strong> · Bindings: <strong>{bindings?.name ?? 'none'}</strong>
-            {inputs.length ? ` · Inputs: ${inputs.map((f) => f.name).join(', ')}` : ''}
+            {inputs.length > 6 ? ` · Inputs: ${inputs.length} key files` : inputs.length ? ` · Inputs: ${inputs.map((f) => f.name).join(', ')}` : ''}
           </p>
         </div>
       </div>
@@ -157,7 +160,7 @@ function Setup({ busy, onStatus, onRefusal }: { busy: boolean; onStatus: (s: Cer
           </div>
         </div>
       </div>
-      <input ref={planInput} type="file" accept=".json,application/json" hidden aria-label="Plan file" onChange={(e) => void pick(e, setPlan)} />
+      <input ref={planInput} type="file" accept=".json,application/json" hidden aria-label="Plan file" onChange={(e) => void pick(e, setPlan, MAX_PLAN_BYTES)} />
       <input ref={bindingsInput} type="file" accept=".json,application/json" hidden aria-label="Site bindings file" onChange={(e) => void pick(e, setBindings)} />
       <input
         ref={inputsInput}
@@ -177,7 +180,7 @@ function Setup({ busy, onStatus, onRefusal }: { busy: boolean; onStatus: (s: Cer
   );
 }
 
-function PlanPanels({ status }: { status: CeremonyStatusView }) {
+function PlanPanels({ status, rows }: { status: CeremonyStatusView; rows: PlanRows | undefined }) {
   const plan = status.plan!;
   return (
     <>
@@ -201,16 +204,27 @@ function PlanPanels({ status }: { status: CeremonyStatusView }) {
       <section className="panel" aria-labelledby="plan-h">
         <h2 id="plan-h">The plan</h2>
         <dl className="facts">
-          <div>
-            <dt>Profile</dt>
-            <dd>{plan.profile === 'notary' ? 'Notary v1 (Docker Content Trust)' : 'TUF 1.0'}</dd>
-          </div>
-          <div>
-            <dt>{plan.profile === 'notary' ? 'Repository (GUN)' : 'Repository'}</dt>
-            <dd>
-              <code>{plan.repository}</code>
-            </dd>
-          </div>
+          {plan.multi ? null : (
+            <div>
+              <dt>Profile</dt>
+              <dd>{plan.profile === 'notary' ? 'Notary v1 (Docker Content Trust)' : 'TUF 1.0'}</dd>
+            </div>
+          )}
+          {plan.multi ? (
+            <div>
+              <dt>Repositories</dt>
+              <dd className="repo-total">
+                {plan.multi.count} ({plan.multi.notary} Notary, {plan.multi.tuf} TUF), sharing the custodians’ root keys
+              </dd>
+            </div>
+          ) : (
+            <div>
+              <dt>{plan.profile === 'notary' ? 'Repository (GUN)' : 'Repository'}</dt>
+              <dd>
+                <code>{plan.repository}</code>
+              </dd>
+            </div>
+          )}
           <div>
             <dt>Root threshold</dt>
             <dd className="root-threshold">
@@ -253,6 +267,47 @@ function PlanPanels({ status }: { status: CeremonyStatusView }) {
             ))}
           </tbody>
         </table>
+        {plan.multi ? <MultiPlanPanels plan={plan} multi={plan.multi} rows={rows?.planSha256 === plan.hash.sha256 ? rows.repositories : undefined} /> : <RolesTable plan={plan} />}
+      </section>
+    </>
+  );
+}
+
+/** A multi-repository plan (issue #17): the keys the repositories share, then every repository in one table. */
+function MultiPlanPanels({ plan, multi, rows }: { plan: NonNullable<CeremonyStatusView['plan']>; multi: CeremonyMultiPlanView; rows: PlanRows['repositories'] | undefined }) {
+  return (
+    <>
+      <h3>Shared keys</h3>
+      <table className="plan-table shared-keys">
+        <thead>
+          <tr>
+            <th scope="col">Role</th>
+            <th scope="col">Key</th>
+            <th scope="col">Repositories</th>
+          </tr>
+        </thead>
+        <tbody>
+          {multi.sharedKeys.map((k) => (
+            <tr key={k.id}>
+              <th scope="row">{k.role}</th>
+              <td>{k.holder}</td>
+              <td>
+                {k.repositories} of {multi.count}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">Each Notary repository’s root certificate is issued for its own GUN (CN = GUN) by the same token keys. Snapshot and timestamp keys held by notary-server are each repository’s own, named in the plan.</p>
+      <h3>Repositories</h3>
+      <RepositoryPlanTable multi={multi} rows={rows} planHash={plan.hash.sha256} />
+    </>
+  );
+}
+
+function RolesTable({ plan }: { plan: NonNullable<CeremonyStatusView['plan']> }) {
+  return (
+    <>
         <h3>Roles</h3>
         <table className="plan-table">
           <thead>
@@ -280,7 +335,6 @@ function PlanPanels({ status }: { status: CeremonyStatusView }) {
             ))}
           </tbody>
         </table>
-      </section>
     </>
   );
 }
@@ -347,6 +401,7 @@ function Checklist({ status }: { status: CeremonyStatusView }) {
           <strong>{current.title}</strong>
         </p>
       ) : null}
+      {status.multiProgress ? <MultiProgress progress={status.multiProgress} /> : null}
       {status.touch ? (
         // A YubiKey signature waits for a touch (about 15 seconds, then it fails as TOUCH_TIMEOUT). Main
         // announces it by the key's attested touch policy, and when that is not known yet (a new key's self-test).
@@ -381,6 +436,78 @@ function Checklist({ status }: { status: CeremonyStatusView }) {
   );
 }
 
+/** Repositories written so far: one line, whatever the number of rows in the plan's table. */
+function MultiProgress({ progress }: { progress: NonNullable<CeremonyStatusView['multiProgress']> }) {
+  return (
+    <div className="multi-progress">
+      <p className="progress-line">
+        <progress max={progress.total} value={progress.done} aria-label="Repositories written" /> <span data-testid="repos-done">{progress.done} of {progress.total} repositories written</span>
+      </p>
+      <p className="muted" aria-live="polite">
+        {progress.current ? (
+          <>
+            Now: <code>{progress.current}</code> ·{' '}
+          </>
+        ) : null}
+        {progress.tokenSignatures} token signatures so far
+      </p>
+    </div>
+  );
+}
+
+/** Where a multi-repository ceremony's outputs are (issue #17): one folder per repository, the records in state/. */
+function MultiOutputs({ multi, names, onExport }: { multi: NonNullable<NonNullable<CeremonyStatusView['result']>['multi']>; names: string[]; onExport: (repository: string) => void }) {
+  const [chosen, setChosen] = useState(names[0] ?? '');
+  const count = names.length || multi.repositories;
+  return (
+    <>
+    <dl className="facts multi-outputs" aria-label="Where the outputs are">
+      <div>
+        <dt>Repositories</dt>
+        <dd>
+          {multi.repositories} of {count} written{multi.doneBefore ? ` (${multi.doneBefore} before the interruption, checked again, not signed again)` : ''}; {multi.tokenSignatures} token signatures in this run
+        </dd>
+      </div>
+      <div>
+        <dt>Metadata, one folder per repository</dt>
+        <dd>
+          <code>{multi.metadataDir}/&lt;repository&gt;/</code> (the “Outputs” column of the table above)
+        </dd>
+      </div>
+      <div>
+        <dt>Transcript, key inventory, state</dt>
+        <dd>
+          <code>{multi.stateDir}/</code>
+        </dd>
+      </div>
+      <div>
+        <dt>Key inventory</dt>
+        <dd>
+          <code>{multi.inventory}</code>
+        </dd>
+      </div>
+    </dl>
+    {names.length ? (
+      <div className="buttons">
+        <label className="field">
+          <span>Repository to export</span>
+          <select value={chosen} onChange={(e) => setChosen(e.currentTarget.value)}>
+            {names.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="primary" disabled={!chosen} onClick={() => onExport(chosen)}>
+          Export this repository…
+        </button>
+      </div>
+    ) : null}
+    </>
+  );
+}
+
 /** What printing did, in view with focus on its heading (issue #16: outcomes in view). */
 function PrintOutcome({ what, outcome }: { what: 'cards' | 'transcript'; outcome: PrintResultView }) {
   const doc = what === 'cards' ? 'Share cards' : 'Transcript';
@@ -400,7 +527,26 @@ export function RootCeremonyScreen() {
   const [answered, setAnswered] = useState<string | undefined>();
   const [print, setPrint] = useState<{ what: 'cards' | 'transcript'; outcome: PrintResultView | Refusal } | undefined>();
   const [exportRefusal, setExportRefusal] = useState<Refusal | undefined>();
+  const [rows, setRows] = useState<PlanRows | undefined>();
   const api = ceremonyApi();
+
+  // A multi-repository plan's rows: fetched once per plan (status polls carry only its summary).
+  const planHash = status?.plan?.multi ? status.plan.hash.sha256 : undefined;
+  useEffect(() => {
+    if (!api || !planHash || rows?.planSha256 === planHash) return;
+    let live = true;
+    void api.ceremonyPlanRows().then(
+      (r) => {
+        if (!live) return;
+        if (r.ok) setRows(r.value);
+        else setRefusal(r);
+      },
+      (err: unknown) => live && setRefusal(unexpected(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, planHash, rows?.planSha256]);
 
   const refresh = useCallback(async () => {
     if (!api) return;
@@ -500,6 +646,19 @@ export function RootCeremonyScreen() {
     }
   }
 
+  /** A multi-repository ceremony's repository (issue #17): main prepares its folder, named after the repository. */
+  async function exportRepository(repository: string) {
+    if (!api) return;
+    setExportRefusal(undefined);
+    try {
+      const r = await api.ceremonyExportRepository({ repository });
+      if (r.ok) openExportWith(r.value);
+      else setExportRefusal(r);
+    } catch (err) {
+      setExportRefusal(unexpected(err));
+    }
+  }
+
   const pinRequest = status?.pinRequest && status.pinRequest.id !== answered ? status.pinRequest : undefined;
   const slotRequest = status?.slotRequest && status.slotRequest.id !== answered ? status.slotRequest : undefined;
   const managementKeyRequest = status?.managementKeyRequest && status.managementKeyRequest.id !== answered ? status.managementKeyRequest : undefined;
@@ -520,7 +679,7 @@ export function RootCeremonyScreen() {
             setStatus(s);
           }} onRefusal={setRefusal} /> : null}
       {refusal ? <RefusalPanel refusal={refusal} title="Refused" /> : null}
-      {status?.plan ? <PlanPanels status={status} /> : null}
+      {status?.plan ? <PlanPanels status={status} rows={rows} /> : null}
       {status?.plan ? (
         <>
           {status.warnings?.length ? (
@@ -586,10 +745,13 @@ export function RootCeremonyScreen() {
               {result.resumed ? ' (resumed)' : ''}
             </h2>
             <p className="message">Every step is done, every signature was verified, and the transcript is sealed.</p>
+            {result.multi ? <MultiOutputs multi={result.multi} names={rows && rows.planSha256 === status?.plan?.hash.sha256 ? rows.repositories.map((r) => r.name) : []} onExport={(repository) => void exportRepository(repository)} /> : null}
             <div className="buttons completion-actions" role="group" aria-label="Next steps">
-              <button type="button" className="primary" onClick={() => void exportMetadata()}>
-                Export the metadata…
-              </button>
+              {result.multi ? null : (
+                <button type="button" className="primary" onClick={() => void exportMetadata()}>
+                  Export the metadata…
+                </button>
+              )}
               <button type="button" onClick={() => void printDoc('transcript')}>
                 Print the transcript…
               </button>
@@ -600,6 +762,7 @@ export function RootCeremonyScreen() {
               ) : null}
             </div>
             <p className="muted">
+              {result.multi ? 'Each repository’s folder is public: export it from the Export screen (or `tuf-ceremony bundle create`) for the sites that import it. ' : ''}
               The metadata in <code>metadata/</code> is public: export it to USB or as QR for the sites that import it.
               {result.shareCards ? ' The share cards in secret/ are printed only when the custodians ask: one card per custodian, as secret as the cards.' : ''}
             </p>
@@ -612,7 +775,7 @@ export function RootCeremonyScreen() {
               )
             ) : null}
           </section>
-          <section className="panel" aria-labelledby="outputs-h">
+          {result.multi ? null : <section className="panel" aria-labelledby="outputs-h">
             <h2 id="outputs-h">Outputs</h2>
             <table className="plan-table outputs">
               <thead>
@@ -636,7 +799,7 @@ export function RootCeremonyScreen() {
                 ))}
               </tbody>
             </table>
-          </section>
+          </section>}
           <section className="panel" aria-labelledby="transcript-h">
             <h2 id="transcript-h">Transcript</h2>
             <TranscriptSummary t={result.transcript} />

@@ -39,6 +39,8 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   ceremonyPrintShareCards: 0,
   transcriptVerify: 1,
   ceremonyExportMetadata: 0,
+  ceremonyExportRepository: 1,
+  ceremonyPlanRows: 0,
   ceremonyPrintTranscript: 0,
   transcriptList: 1,
   transcriptOpenListed: 1,

@@ -1,0 +1,284 @@
+/**
+ * Multi-repository plans on the Root ceremony channels (issue #17; electron/main/multi-ceremony.ts and
+ * ceremony.ts): the summary view (rows, shared keys, exceptions by profile, folders), the plan's key files
+ * checked at load with the repository's JSON path, the load payload's caps, and a whole ceremony of Notary
+ * and TUF repositories through createIpcHandlers on (fake) PKCS#11 tokens — one PIN per custodian, progress
+ * per repository, an interruption resumed into the same folder, and where the outputs are at the end.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CeremonySession, defaultCeremonyDeps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
+import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
+import { TokenModules } from '../../../electron/main/tokens.js';
+import { checkMultiPlanInputs, multiPlanView } from '../../../electron/main/multi-ceremony.js';
+import { exportFolderName } from '../../../electron/main/transport-export.js';
+import { safeRepositoryName } from '../../../src/ceremony/repository-names.js';
+import type { CeremonyPlanRowsView, CeremonyStatusView, ExportPreparedView, IpcResult, NamedFile } from '../../../electron/shared/api-types.js';
+import { CHANNELS } from '../../../electron/shared/channels.js';
+import { CeremonyLoadRequestSchema, MAX_CEREMONY_INPUTS, MAX_CEREMONY_PLAN_BYTES } from '../../../electron/shared/schemas.js';
+import { MAX_REPOSITORIES, MULTI_PLAN_MAX_BYTES, parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
+import { intentHash } from '../../../src/ceremony/plan-hash.js';
+import { verifyTranscript } from '../../../src/audit/verify.js';
+import { CeremonyError } from '../../../src/errors.js';
+import type { JsonObject } from '../../../src/json/types.js';
+import { TokenModule } from '../../../src/signers/pkcs11/token.js';
+import { verifyRepository } from '../../../src/tuf/repository.js';
+import { FakePkcs11 } from '../../support/fake-pkcs11.js';
+import { cleanup, serverKeyFile, sha256, tempDir } from '../ceremony/support.js';
+
+afterAll(cleanup);
+
+const enc = new TextEncoder();
+const NOW = new Date();
+const year = (n: number) => new Date(NOW.getTime() + n * 365 * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const PINS: Record<string, string> = { A0000001: 'alice-pin-4417', B0000002: 'bob-pin-90210' };
+
+/** Notary GUNs (each naming its server's timestamp key file) and TUF repositories; the last TUF one with its own targets expiry. */
+function multiPlan(dir: string, notary: number, tuf: number): { json: JsonObject; inputs: NamedFile[] } {
+  const repos: JsonObject[] = [];
+  const inputs: NamedFile[] = [];
+  for (let i = 0; i < notary; i++) {
+    const file = `ts-${i}.key`;
+    const bytes = serverKeyFile(dir, file);
+    inputs.push({ name: file, bytes });
+    repos.push({ name: `registry.example.com/org/app-${i}`, timestamp: { keyFile: file, sha256: sha256(bytes) } });
+  }
+  for (let i = 0; i < tuf; i++) {
+    const own: JsonObject = i === tuf - 1 && tuf > 2 ? { targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: year(2) } } : {};
+    repos.push({ name: `example.com/tuf/repo-${i}`, profile: 'tuf', ...own });
+  }
+  const json = {
+    format: 'tuf-ceremony-plan',
+    version: 1,
+    kind: 'root',
+    profile: 'notary',
+    repositories: repos,
+    custodians: [
+      { name: 'Alice', token: { serial: 'A0000001' }, keyAlgorithm: 'ecdsa-p256', keyLabel: 'root-alice' },
+      { name: 'Bob', token: { serial: 'B0000002' }, keyAlgorithm: 'ecdsa-p256', keyLabel: 'root-bob' },
+    ],
+    root: { threshold: 2, expires: year(10) },
+    targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: year(3) },
+    snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'snapshot' }, expires: year(3) },
+    timestamp: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'timestamp' }, expires: year(1) },
+  } as unknown as JsonObject;
+  return { json, inputs };
+}
+
+function parsed(json: JsonObject): MultiRepositoryPlan {
+  const any = parseAnyPlan(enc.encode(JSON.stringify(json)));
+  if (any.kind !== 'multi') throw new Error('expected a multi plan');
+  return any.plan;
+}
+
+function refusal(fn: () => unknown): CeremonyError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(CeremonyError);
+    return err as CeremonyError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('multiPlanView: the repositories as custodians review them', () => {
+  it('one row per repository with profile, threshold, expiry and folder; per-GUN server keys are not exceptions, an own targets expiry is', () => {
+    const dir = tempDir('multi-view-');
+    const { json } = multiPlan(dir, 3, 4);
+    const { summary: v, rows } = multiPlanView(parsed(json));
+    expect(v).toMatchObject({ count: 7, notary: 3, tuf: 4, exceptions: 1 });
+    expect(rows.map((r) => r.name)).toEqual([...[0, 1, 2].map((i) => `registry.example.com/org/app-${i}`), ...[0, 1, 2, 3].map((i) => `example.com/tuf/repo-${i}`)]);
+    const gun = rows[0]!;
+    expect(gun).toMatchObject({ profile: 'notary', rootThreshold: '2 of 2', keys: { timestamp: 'notary-server’s key' }, exceptions: [] });
+    expect(gun.expires.timestamp).toBeNull();
+    // The folder is the safe name (repository-names.ts) under metadata/.
+    expect(gun.folder).toMatch(/^metadata\/registry\.example\.com%2[Ff]org%2[Ff]app-0$/);
+    const odd = rows[6]!;
+    expect(odd.exceptions).toEqual([`targets expires: ${year(2)} (most TUF repositories: ${year(3)})`]);
+    expect(rows.slice(3, 6).every((r) => r.exceptions.length === 0)).toBe(true);
+    // Shared keys: each custodian's root key in all 7; the shared targets key in all 7 (the own entry names the same key).
+    expect(v.sharedKeys.find((k) => k.id === 'token:Alice/root-alice')).toMatchObject({ role: 'root', repositories: 7 });
+    expect(v.sharedKeys.find((k) => k.id === 'token:Alice/targets')).toMatchObject({ role: 'targets', repositories: 7 });
+    expect(v.sharedKeys.find((k) => k.id === 'token:Bob/timestamp')).toMatchObject({ role: 'timestamp', repositories: 4 });
+  });
+
+  it('1,000 repositories: 1,000 rows, no exceptions when all are alike', () => {
+    const dir = tempDir('multi-view-');
+    const { json } = multiPlan(dir, 0, 1000);
+    const { summary: v, rows } = multiPlanView(parsed(json));
+    expect(v.count).toBe(1000);
+    expect(rows).toHaveLength(1000);
+    // The last row differs (its own targets expiry): the only exception.
+    expect(v.exceptions).toBe(1);
+  });
+});
+
+describe('checkMultiPlanInputs: every key file a repository names is opened with the plan', () => {
+  const dir = tempDir('multi-inputs-');
+  const { json, inputs } = multiPlan(dir, 3, 1);
+  const plan = parsed(json);
+  it.each([
+    ['a GUN’s timestamp key missing', inputs.filter((f) => f.name !== 'ts-1.key'), 'PLAN_INPUT_MISMATCH', '$.repositories[1].timestamp.keyFile'],
+    ['a GUN’s timestamp key with other bytes', inputs.map((f) => (f.name === 'ts-2.key' ? { name: f.name, bytes: serverKeyFile(dir, 'other.key') } : f)), 'PLAN_INPUT_MISMATCH', undefined],
+  ] as const)('%s', (_what, given, code, path) => {
+    const err = refusal(() => checkMultiPlanInputs(plan, given));
+    expect(err.code).toBe(code);
+    if (path) expect(err.path).toBe(path);
+  });
+  it('all present: accepted', () => {
+    expect(() => checkMultiPlanInputs(plan, inputs)).not.toThrow();
+  });
+});
+
+describe('exportFolderName: a picked repository folder is bundled under its repository’s name (as `bundle create`)', () => {
+  it.each([
+    ['a TUF repository folder of a multi-repository ceremony', safeRepositoryName('example.com/tuf/web'), 'example.com/tuf/web'],
+    ['a Notary GUN’s folder', safeRepositoryName('registry.example.com/org/app'), 'registry.example.com/org/app'],
+    ['a plain folder', 'metadata', 'metadata'],
+    ['a folder name not written as this tool writes them (lower-case escape)', 'example.com%2ftuf', 'example.com%2ftuf'],
+    ['bad percent-encoding', 'repo%zz', 'repo%zz'],
+  ])('%s', (_what, label, name) => {
+    expect(exportFolderName(label)).toBe(name);
+  });
+});
+
+describe('the load payload of a multi-repository plan', () => {
+  it('caps follow the core: plan bytes, one server key per GUN, total input bytes', () => {
+    expect(MAX_CEREMONY_PLAN_BYTES).toBe(MULTI_PLAN_MAX_BYTES);
+    expect(MAX_CEREMONY_INPUTS).toBeGreaterThanOrEqual(2 * MAX_REPOSITORIES);
+    const file = (name: string, n: number) => ({ name, bytes: new Uint8Array(n) });
+    const ok = CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', 2 * 1024 * 1024), bindings: file('b.json', 10), inputs: Array.from({ length: 1000 }, (_, i) => file(`ts-${i}.key`, 200)) });
+    expect(ok.success).toBe(true);
+    expect(CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', MAX_CEREMONY_PLAN_BYTES + 1), bindings: file('b.json', 10) }).success).toBe(false);
+    expect(CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', 10), bindings: file('b.json', 10), inputs: Array.from({ length: MAX_CEREMONY_INPUTS + 1 }, (_, i) => file(`k${i}`, 1)) }).success).toBe(false);
+    expect(CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', 10), bindings: file('b.json', 10), inputs: Array.from({ length: 80 }, (_, i) => file(`k${i}`, 250 * 1024)) }).success).toBe(false);
+  });
+});
+
+function setup(fake: FakePkcs11, over: Partial<CeremonyDeps> = {}) {
+  const out = join(tempDir('multi-ipc-'), 'out');
+  const deps = defaultCeremonyDeps({
+    modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })),
+    moduleConfirmed: (path) => path.startsWith('/opt/fake/'),
+    rehearsalSoftHsm: () => undefined,
+    chooseOutputDir: async () => out,
+    ...over,
+  });
+  const session = new CeremonySession(deps);
+  const h = createIpcHandlers({ ceremony: session });
+  const call = async <T,>(channel: (typeof CHANNELS)[keyof typeof CHANNELS], payload?: unknown): Promise<T> => {
+    const r = (await h[channel](payload)) as IpcResult<T>;
+    if (!r.ok) throw new Error(`${channel}: ${r.code} ${r.message}`);
+    return r.value;
+  };
+  const waitFor = async (pred: (s: CeremonyStatusView) => boolean): Promise<CeremonyStatusView> => {
+    for (let i = 0; i < 6000; i++) {
+      const s = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+      if (pred(s)) return s;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error('timed out');
+  };
+  return { out, session, h, call, waitFor };
+}
+
+describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', () => {
+  it('loads the plan with its table, asks one PIN per custodian, reports progress per repository, resumes after a failure, and says where the outputs are', async () => {
+    const fake = new FakePkcs11([
+      { label: 'alice', serial: 'A0000001', pin: PINS.A0000001 },
+      { label: 'bob', serial: 'B0000002', pin: PINS.B0000002 },
+    ]);
+    const dir = tempDir('multi-plan-');
+    const { json, inputs } = multiPlan(dir, 2, 3);
+    const planBytes = enc.encode(JSON.stringify(json, null, 2));
+    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake-pkcs11.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { pin: 'prompt' } } };
+    // The interruption: once, after the third repository was written (the files of it are kept).
+    let faulted = false;
+    const { out, session, call, waitFor, h } = setup(fake, {
+      fault: (p) => {
+        if (!faulted && p === 'recorded:example.com/tuf/repo-0') {
+          faulted = true;
+          throw new CeremonyError('TOKEN_REMOVED', 'the token was pulled (test)');
+        }
+      },
+    });
+    const request = { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'bindings.json', bytes: enc.encode(JSON.stringify(bindings)) }, inputs };
+    expect(await h[CHANNELS.ceremonyPlanRows](undefined)).toMatchObject({ ok: false, code: 'USAGE' });
+    // Without the GUNs' server key files: refused at load, naming the repository's entry.
+    expect(await h[CHANNELS.ceremonyLoad]({ ...request, inputs: inputs.slice(1) })).toMatchObject({ ok: false, code: 'PLAN_INPUT_MISMATCH', path: '$.repositories[0].timestamp.keyFile' });
+
+    const loaded = await call<CeremonyStatusView>(CHANNELS.ceremonyLoad, request);
+    expect(loaded.phase).toBe('loaded');
+    expect(loaded.plan!.hash.words).toEqual(intentHash(planBytes).words);
+    expect(loaded.plan!.multi).toMatchObject({ count: 5, notary: 2, tuf: 3, exceptions: 1 });
+    expect(loaded.plan!.custodians.map((c) => c.name)).toEqual(['Alice', 'Bob']);
+    const table = await call<CeremonyPlanRowsView>(CHANNELS.ceremonyPlanRows);
+    expect(table.planSha256).toBe(intentHash(planBytes).sha256);
+    expect(table.repositories.map((r) => r.name)).toEqual(['registry.example.com/org/app-0', 'registry.example.com/org/app-1', 'example.com/tuf/repo-0', 'example.com/tuf/repo-1', 'example.com/tuf/repo-2']);
+    expect(await h[CHANNELS.ceremonyPlanRows]({})).toMatchObject({ ok: false, code: 'IPC_INVALID' });
+
+    await call(CHANNELS.ceremonyStart, { witnesses: ['Dana'] });
+    const asked: string[] = [];
+    const progress: number[] = [];
+    let s: CeremonyStatusView;
+    for (;;) {
+      s = await waitFor((x) => x.phase !== 'running' || (x.multiProgress !== undefined && x.multiProgress.done !== progress.at(-1)));
+      if (s.multiProgress && s.multiProgress.done !== progress.at(-1)) progress.push(s.multiProgress.done);
+      if (s.phase === 'running') continue;
+      if (s.phase !== 'waiting-for-pin') break;
+      asked.push(s.pinRequest!.custodian);
+      await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: PINS[s.pinRequest!.token.serial] });
+    }
+    expect(s.phase).toBe('failed');
+    expect(s.failure).toMatchObject({ code: 'TOKEN_REMOVED' });
+    expect(s.canResume).toBe(true);
+    expect(asked).toEqual(['Alice', 'Bob']);
+    // Progress went up one repository at a time, never down; three written before the interruption.
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(s.multiProgress).toMatchObject({ done: 2, total: 5, current: 'example.com/tuf/repo-0' });
+    expect(s.multiProgress!.tokenSignatures).toBeGreaterThan(0);
+
+    await call(CHANNELS.ceremonyResume);
+    for (;;) {
+      s = await waitFor((x) => x.phase !== 'running');
+      if (s.phase !== 'waiting-for-pin') break;
+      asked.push(s.pinRequest!.custodian);
+      await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: PINS[s.pinRequest!.token.serial] });
+    }
+    expect(s.failure).toBeUndefined();
+    expect(s.phase).toBe('done');
+    expect(s.multiProgress).toMatchObject({ done: 5, total: 5 });
+    expect(s.multiProgress!.current).toBeUndefined();
+    const multi = s.result!.multi!;
+    expect(multi).toMatchObject({ repositories: 5, doneBefore: 3, metadataDir: join(out, 'metadata'), stateDir: join(out, 'state'), inventory: join(out, 'state', 'key-inventory.json'), transcript: join(out, 'state', 'transcript.jsonl') });
+    expect(s.result!.transcript.sealed).toBe(true);
+    expect(s.result!.transcript.entries.find((e) => e.step === 'plan.review')!.witnesses.map((w) => w.name)).toEqual(['Dana']);
+    expect(JSON.stringify(s)).not.toContain(PINS.A0000001);
+    // What the screen says is on disk: each row's folder holds a repository that verifies.
+    // The rows come once per plan, on their own channel (status polls carry only the summary).
+    expect(s.plan!.multi).not.toHaveProperty('repositories');
+    for (const row of table.repositories) {
+      const folder = join(out, row.folder);
+      const read = (n: string) => new Uint8Array(readFileSync(join(folder, n)));
+      const root = read('root.json');
+      const v = verifyRepository({ versionedRoots: new Map(), root, targets: read('targets.json'), snapshot: read('snapshot.json'), timestamp: existsSync(join(folder, 'timestamp.json')) ? read('timestamp.json') : undefined, delegated: new Map() } as Parameters<typeof verifyRepository>[0], { trustedRoot: root, now: new Date() });
+      expect(v.root.signed.roles.get('root')!.threshold).toBe(2);
+    }
+    expect(verifyTranscript(readFileSync(multi.transcript), { expectedSealKeyId: s.result!.sealKeyId }).sealed).toBe(true);
+    // The export button's channel says where to export from instead of reading metadata/ as one repository.
+    expect(await h[CHANNELS.ceremonyExportMetadata](undefined)).toMatchObject({ ok: false, code: 'USAGE' });
+    // One repository's folder instead: a TUF bundle is named after its repository (as `bundle create`), not
+    // after the percent-encoded folder; a name not in the plan, or a bad payload, is refused.
+    const tuf = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'example.com/tuf/repo-1' });
+    expect(tuf.repository).toBe('example.com/tuf/repo-1');
+    expect(tuf.suggestedName).not.toContain('%');
+    expect(tuf.suggestedName).toMatch(/^example\.com.tuf.repo-1-trust-bundle-[0-9a-f]{8}\.tufbundle$/);
+    const gun = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'registry.example.com/org/app-1' });
+    expect(gun.repository).toBe('registry.example.com/org/app-1');
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'example.com/not/planned' })).toMatchObject({ ok: false, code: 'USAGE' });
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: '' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'x', folder: '/tmp' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
+    await session.reset();
+  });
+});
