@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { CeremonyError } from '../errors.js';
 import type { CertificateInfo } from './profile.js';
+import { readCanonicalCertificate } from './x509-der.js';
 
 type Asn1 = Pick<typeof import('@peculiar/asn1-schema'), 'AsnConvert'> & Pick<typeof import('@peculiar/asn1-x509'), 'BasicConstraints' | 'Certificate' | 'id_ce_basicConstraints'>;
 let asn1: Asn1 | undefined;
@@ -133,7 +134,27 @@ export function parseCertificateDer(der: Uint8Array, path: string): ParsedCertif
   return parsed;
 }
 
-function decodeCertificate(der: Uint8Array, fingerprint: string, path: string): ParsedCertificate {
+/** One certificate not yet in the table: the canonical fast path, else the schema decoder (exported for the differential test). */
+export function decodeCertificate(der: Uint8Array, fingerprint: string, path: string): ParsedCertificate {
+  // Issue #17: the common canonical-DER shape is read directly; anything else goes to the schema decoder
+  // below, which stays the spec (x509-der.ts returns only what it would return, or nothing).
+  const fast = readCanonicalCertificate(der);
+  if (fast) {
+    const { spki, signatureOid, ...rest } = fast;
+    return { der: Uint8Array.from(der), spki, info: { ...rest, fingerprint, signatureHash: signatureHashOf(signatureOid) } };
+  }
+  return decodeCertificateSchema(der, fingerprint, path);
+}
+
+function signatureHashOf(oid: string): string {
+  return SIGNATURE_HASH[oid] ?? `unknown (${oid})`;
+}
+
+/**
+ * The schema decoder (@peculiar/asn1-x509): the rules every certificate is held to. Exported for the
+ * differential test of x509-der.ts only.
+ */
+export function decodeCertificateSchema(der: Uint8Array, fingerprint: string, path: string): ParsedCertificate {
   const { AsnConvert, BasicConstraints, Certificate, id_ce_basicConstraints } = loadAsn1();
   try {
     const cert = AsnConvert.parse(toArrayBuffer(der), Certificate);
@@ -155,7 +176,7 @@ function decodeCertificate(der: Uint8Array, fingerprint: string, path: string): 
       notAfter: tbs.validity.notAfter.getTime(),
       isCA,
       fingerprint,
-      signatureHash: SIGNATURE_HASH[sigOid] ?? `unknown (${sigOid})`,
+      signatureHash: signatureHashOf(sigOid),
     };
     return { der: Uint8Array.from(der), spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)), info };
   } catch {
