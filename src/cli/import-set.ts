@@ -73,7 +73,9 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
     // After importRepositorySet returned (the whole set is installed): one update for every repository.
     recordInstalledSet(inventory.inventory, set, result, opts.now ?? new Date());
     try {
-      await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`);
+      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`);
+      // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
+      if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
     } catch (err) {
       // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
       throw inventoryNotUpdated(err, `${result.entries.length} ${result.profile} repositories of ${shownOrQuoted(set.name)} into ${result.folder}`, record);
