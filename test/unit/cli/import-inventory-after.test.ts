@@ -8,8 +8,9 @@
  * `ok: false`, `inventoryUpdated: false` and the `error`).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -67,6 +68,22 @@ describe('import --inventory: the inventory update fails after the install', () 
     { fault: 'changed by another writer', code: 'INVENTORY_CHANGED', mount: false },
     { fault: 'in a read-only folder', code: 'READ_ONLY', mount: true },
   ] as const;
+  it('a lock a dead process left on the inventory is taken over, and the import says so on stderr (exit 0, the inventory written)', async () => {
+    const work = mkdtempSync(join(dir, 'stale-lock-'));
+    const trust = join(work, 'trust');
+    mkdirSync(trust);
+    const inventoryPath = join(work, 'key-inventory.json');
+    writeFileSync(inventoryPath, inventoryBytes(emptyInventory(T0)));
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(`${inventoryPath}.lock`, `${JSON.stringify({ created: T0.toISOString(), host: hostname(), pid: gone, token: 'theirs' })}\n`);
+    const c = captureIo();
+    expect(await runCli(['import', singlePath, '--trust-dir', trust, '--root', rootPath, '--inventory', inventoryPath], c.io), c.err.join('\n')).toBe(0);
+    expect(c.err).toEqual([`note: took over the key inventory's lock ${inventoryPath}.lock, left by process ${gone} on ${hostname()}, taken at ${T0.toISOString()}, which is no longer running`]);
+    expect(c.out.join('\n')).toContain(`  recorded in the key inventory ${inventoryPath}`);
+    expect(readFileSync(inventoryPath, 'utf8')).toContain(gun(2));
+    expect(existsSync(`${inventoryPath}.lock`)).toBe(false);
+  }, 120_000);
+
   /** The --json document of a successful import of the same input with --inventory (a fresh site). */
   async function succeeded(form: 'single' | 'set'): Promise<Record<string, unknown>> {
     const work = mkdtempSync(join(dir, `${form}-ok-`));
