@@ -498,8 +498,9 @@ export function registerRehearseCommand(program: Command, io: Io, setStatus: (st
  * `{ "ok": true, "profile", "out", "rehearsal", "repositories": [names], "ceremony": { "dir" (`metadata`: one
  * folder per repository in it), "transcript" (`state/transcript.jsonl`), "inventory" (`state/key-inventory.json`), "planSha256", "tokenSignatures", "rootKeyFingerprints" }, "rotation": { "request", "review", "responses", "merged", "batchId", "shortHash",
  * "words", "summary": [...], "exceptions": n, "status", "tokenSignatures" }, "export": { "bundle", "pins",
- * "bytes", "sha256", "shortHash", "words" }, "site": { "trustDir", "installed", "rootVersions", "refusal":
- * { "bundle", "code", "message", "unchanged" } }, "durationMs": { "ceremony", "rotation", "export", "site",
+ * "bytes", "sha256", "shortHash", "words" }, "site": { "trustDir", "installed", "rootVersions", "transcript"
+ * (the set import's session transcript, as `import SET` writes it, or null), "refusal": { "bundle", "code",
+ * "message", "unchanged", "transcript" (the refusal's) } }, "durationMs": { "ceremony", "rotation", "export", "site",
  * "total" }, "notYetRehearsed": [...] }`.
  */
 async function rehearseManyCommand(profile: ProfileName, sigstore: boolean, opts: RehearseOptions, io: Io, deps: RehearseDeps): Promise<number> {

@@ -87,7 +87,7 @@ export function siteTreeDigest(trustDir: string): Promise<string> {
 }
 
 /** The transcript's path relative to `out`; null, with the warning said, when it could not be written (as `import` does). */
-function recorded(out: string, record: { path: string } | { warning: string }, say: (line: string) => void): string | null {
+export function recorded(out: string, record: { path: string } | { warning: string }, say: (line: string) => void): string | null {
   if (!('path' in record)) {
     say(`  warning: ${record.warning}`);
     return null;
