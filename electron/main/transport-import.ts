@@ -427,7 +427,7 @@ export class ImportSession {
  * touched the file, or a write fault) is the view's warning, never a refusal, since the trust directory
  * already holds the new root and the transcript says so (review B2 M1).
  */
-async function inventoryUpdateError(update: Promise<void>): Promise<InventoryErrorView | undefined> {
+async function inventoryUpdateError(update: Promise<unknown>): Promise<InventoryErrorView | undefined> {
   try {
     await update;
     return undefined;

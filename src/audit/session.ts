@@ -25,9 +25,9 @@ import { listPublicKey } from '../signers/public-key-json.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { UNSHOWN_CHARS_MULTILINE } from '../json/fields.js';
-import { looksLikeKeyMaterial, MAX_WITNESSES, NAME_MAX_CHARS, NOTE_MAX_CHARS, readText } from './schema.js';
+import { looksLikeKeyMaterial, MAX_FILES, MAX_WITNESSES, NAME_MAX_CHARS, NOTE_MAX_CHARS, readText } from './schema.js';
 import { SESSION_END_STEP, type SessionKind } from './session-kinds.js';
-import { memorySink, TranscriptWriter, type EntryInput, type HeaderInput } from './transcript.js';
+import { memorySink, TranscriptWriter, type EntryInput, type FileInput, type HeaderInput } from './transcript.js';
 
 /**
  * The session transcript of the output at `outputPath`: `<output>.transcript.jsonl` beside it (rotate,
@@ -99,6 +99,10 @@ export function checkSessionWitnesses(names: readonly string[] | undefined, flag
 }
 
 
+function clipNote(note: string, max: number): string {
+  return note.length > max ? `${note.slice(0, Math.max(0, max - 1))}…` : note;
+}
+
 /** A session transcript being built in memory; `bytes()` once it is finished (sealed or not). */
 export class SessionTranscript {
   private ended = false;
@@ -118,9 +122,34 @@ export class SessionTranscript {
     return this.writer.header.planHash;
   }
 
-  /** Append an entry; a long note is clipped to the transcript's note cap (schema.ts NOTE_MAX_CHARS). */
+  /**
+   * Append an entry; a long note is clipped to the transcript's note cap (schema.ts NOTE_MAX_CHARS).
+   *
+   * An entry may name more files than one entry holds (schema.ts MAX_FILES, the cap every reader applies to
+   * untrusted transcripts): a merge of a 100-repository batch's or a large threshold's response files. It
+   * is then written as several entries, in order and in the same hash chain: the entry itself with its
+   * first MAX_FILES inputs and outputs (its note says how many there are in all), then `STEP.inputs.more`
+   * and `STEP.outputs.more` entries by the same actor with the rest, MAX_FILES each, their notes saying
+   * which files of how many they hold. So every file is recorded and the cap stays what it was.
+   */
   async append(entry: EntryInput): Promise<void> {
-    const note = entry.note !== undefined && entry.note.length > NOTE_MAX_CHARS ? `${entry.note.slice(0, NOTE_MAX_CHARS - 1)}…` : entry.note;
+    const inputs = entry.inputs ?? [];
+    const outputs = entry.outputs ?? [];
+    if (inputs.length <= MAX_FILES && outputs.length <= MAX_FILES) return this.appendOne(entry);
+    const spill = (files: readonly FileInput[], what: string): string => (files.length > MAX_FILES ? `${files.length} ${what}: the first ${MAX_FILES} here, the rest in the ${entry.step}.${what}.more entries that follow` : '');
+    const counts = [spill(inputs, 'inputs'), spill(outputs, 'outputs')].filter(Boolean).join('; ');
+    const note = entry.note !== undefined ? `${clipNote(entry.note, NOTE_MAX_CHARS - counts.length - 3)} (${counts})` : counts;
+    await this.appendOne({ ...entry, ...(entry.inputs ? { inputs: inputs.slice(0, MAX_FILES) } : {}), ...(entry.outputs ? { outputs: outputs.slice(0, MAX_FILES) } : {}), note });
+    for (const [files, what] of [[inputs, 'inputs'], [outputs, 'outputs']] as const) {
+      for (let at = MAX_FILES; at < files.length; at += MAX_FILES) {
+        const part = files.slice(at, at + MAX_FILES);
+        await this.appendOne({ step: `${entry.step}.${what}.more`, actor: entry.actor, [what]: part, note: `${entry.step}, continued: ${what} ${at + 1}–${at + part.length} of ${files.length}` });
+      }
+    }
+  }
+
+  private async appendOne(entry: EntryInput): Promise<void> {
+    const note = entry.note !== undefined ? clipNote(entry.note, NOTE_MAX_CHARS) : undefined;
     await this.writer.append({ ...entry, ...(note !== undefined ? { note } : {}) });
   }
 

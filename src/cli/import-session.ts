@@ -4,7 +4,8 @@
  * message first and says where it was recorded; a transcript that cannot be written never hides the
  * import's own outcome (a refusal stays that refusal; an install is reported with a warning).
  */
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, exitCodeFor, isCeremonyError, toErrorShape } from '../errors.js';
+import type { Io } from './output.js';
 import type { ImportSessionRecord } from '../io/import-session-file.js';
 
 export { recordImportSession, type ImportSessionRecord } from '../io/import-session-file.js';
@@ -35,4 +36,14 @@ export function inventoryNotUpdated(err: unknown, installed: string, record: Imp
     ...(isCeremonyError(err) && err.path !== undefined ? { path: err.path } : {}),
     cause: err,
   });
+}
+
+/**
+ * The inventory update's failure after an install (inventoryNotUpdated) as the first line of stderr,
+ * `error[CODE]: installed: …`, returning its exit status (1). Printed, not thrown, so the install summary
+ * still follows on stdout and `--json` stays one document there.
+ */
+export function reportInventoryFailure(failure: CeremonyError, io: Io): number {
+  io.err(`error[${failure.code}]: ${toErrorShape(failure).message}`);
+  return exitCodeFor(failure);
 }

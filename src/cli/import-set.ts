@@ -24,7 +24,7 @@
  * read (INVENTORY_CHANGED otherwise, src/io/inventory-file.ts). `--json` adds `"inventory": path`.
  */
 import { basename, resolve } from 'node:path';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { checkBundleForExport } from '../bundle/export.js';
 import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
@@ -38,7 +38,7 @@ import { parsePins, PINS_MAX_BYTES } from '../trust-store/pins-file.js';
 import type { Io } from './output.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { ImportSessionStart } from '../trust-store/import-session.js';
-import { inventoryNotUpdated, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
+import { inventoryNotUpdated, reportInventoryFailure, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 
 export { looksLikeRepositorySet } from '../bundle/set.js';
 
@@ -69,23 +69,29 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   }
   // Installed (the whole set): the transcript records that first (review B2 M1), whatever happens to the inventory after.
   const record = await recordImportSession(session, result.layout, { set: result });
+  let inventoryFailure: CeremonyError | undefined;
+  let status = 0;
   if (inventory) {
     // After importRepositorySet returned (the whole set is installed): one update for every repository.
     recordInstalledSet(inventory.inventory, set, result, opts.now ?? new Date());
     try {
-      await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`);
+      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`);
+      // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
+      if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
     } catch (err) {
       // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
-      throw inventoryNotUpdated(err, `${result.entries.length} ${result.profile} repositories of ${shownOrQuoted(set.name)} into ${result.folder}`, record);
+      inventoryFailure = inventoryNotUpdated(err, `${result.entries.length} ${result.profile} repositories of ${shownOrQuoted(set.name)} into ${result.folder}`, record);
+      status = reportInventoryFailure(inventoryFailure, io);
     }
   }
+  // What was installed is printed either way: an inventory that failed afterwards does not undo the install.
   const transcript = 'path' in record ? record.path : null;
   const h = set.outer.hash;
   if (opts.json) {
     io.out(
       JSON.stringify(
         {
-          ok: true,
+          ok: !inventoryFailure,
           set: true,
           name: set.name,
           profile: result.profile,
@@ -93,7 +99,8 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
           folder: result.folder,
           bundle: { sha256: h.sha256, shortHash: h.hex, words: h.words },
           transcript,
-          ...(inventory ? { inventory: inventory.path } : {}),
+          ...(inventory ? { inventory: inventory.path, inventoryUpdated: !inventoryFailure } : {}),
+          ...(inventoryFailure ? { error: toErrorShape(inventoryFailure) } : {}),
           ...('warning' in record ? { transcriptWarning: record.warning } : {}),
           repositories: result.entries.map((e) => ({ repository: e.repository, folder: e.folder, pinnedBy: e.pinnedBy, previousRoot: e.previousRoot, root: e.versions.root, targets: e.versions.targets ?? null, snapshot: e.versions.snapshot ?? null, timestamp: e.versions.timestamp ?? null })),
         },
@@ -101,7 +108,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
         2,
       ),
     );
-    return 0;
+    return status;
   }
   io.out(`imported: ${result.entries.length} ${result.profile} repositories of ${shownOrQuoted(set.name)} into ${result.folder}, all at once`);
   const rows = result.entries.map((e) => [shownOrQuoted(e.repository), `v${e.versions.root}${e.previousRoot !== null ? ` (was v${e.previousRoot})` : ' (new)'}`, `v${e.versions.targets ?? '?'}`, e.pinnedBy]);
@@ -110,12 +117,12 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   const line = (r: string[]): string => r.map((t, c) => t.padEnd(widths[c]!)).join('  ').trimEnd();
   io.out(`  ${line(head)}`);
   for (const r of rows) io.out(`  ${line(r)}`);
-  if (inventory) io.out(`  recorded in the key inventory ${inventory.path} (${result.entries.length} repositories)`);
+  if (inventory) io.out(inventoryFailure ? `  NOT recorded in the key inventory ${inventory.path} (see the error on stderr)` : `  recorded in the key inventory ${inventory.path} (${result.entries.length} repositories)`);
   io.out(`  set short hash: ${groupHex(h.hex)}`);
   io.out(`    words: ${groupWords(h.words)}`);
   if (transcript) io.out(`  session transcript ${transcript} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcript} --allow-unsealed)`);
   else if ('warning' in record) io.err(`warning: ${record.warning}`);
-  return 0;
+  return status;
 }
 
 export async function bundleSetCommand(inputs: string[], opts: { out: string; name?: string; json?: boolean; now?: Date }, io: Io): Promise<number> {

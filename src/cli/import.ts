@@ -12,11 +12,13 @@
  * the import in. Only the named file, only when given: read and checked before anything is installed
  * (INVENTORY_INVALID refuses the import, nothing installed); after the install it is replaced atomically
  * with the repository's roles as its installed root gives them — keys, key IDs, each role's expiry and the
- * Notary root certificates' notAfter. `--json` then adds `"inventory": path`.
+ * Notary root certificates' notAfter. `--json` then adds `"inventory": path, "inventoryUpdated": true`. An
+ * update that fails after the install still prints the install summary (`--json`: `ok: false`,
+ * `inventoryUpdated: false` and `error`), with `error[CODE]: installed: …` first on stderr and exit 1.
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, toErrorShape } from '../errors.js';
 import { groupHex, type ShortDigest, groupWords } from '../crypto/digest-words.js';
 import { BUNDLE_KINDS, looksLikeBundle } from '../bundle/format.js';
 import { trustBundleForDirectory } from '../bundle/export.js';
@@ -31,7 +33,7 @@ import { checkSessionWitnesses } from '../audit/session.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import type { ProfileName } from '../profiles/profile.js';
-import { inventoryNotUpdated, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
+import { inventoryNotUpdated, reportInventoryFailure, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 import { describeRemovedLock, removeStaleImportLock } from '../trust-store/lock.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import type { Io } from './output.js';
@@ -152,28 +154,35 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   }
   // Installed: the transcript records that first (review B2 M1), whatever happens to the inventory after.
   const record = session ? await recordImportSession(session, result.layout, { single: result }) : { warning: 'no session transcript was written' };
+  let inventoryFailure: CeremonyError | undefined;
+  let status = 0;
   if (inventory) {
     // After the install: the inventory records what is installed, never runs ahead of it; replaced by rename.
     const repository = result.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
     recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: importOpts.now });
     try {
-      await writeInventoryUpdate(inventory, inventory.inventory, ` (import it again with --inventory to record it)`);
+      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import it again with --inventory to record it)`);
+      // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
+      if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
     } catch (err) {
       // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
-      throw inventoryNotUpdated(err, `${result.profile} repository ${shownOrQuoted(repository)} into ${result.folder}`, record);
+      inventoryFailure = inventoryNotUpdated(err, `${result.profile} repository ${shownOrQuoted(repository)} into ${result.folder}`, record);
+      status = reportInventoryFailure(inventoryFailure, io);
     }
   }
+  // What was installed is printed either way: an inventory that failed afterwards does not undo the install.
   const transcript = 'path' in record ? record.path : null;
   if (opts.json) {
     io.out(
       JSON.stringify(
         {
-          ok: true,
+          ok: !inventoryFailure,
           ...result.record,
           folder: result.folder,
           files: result.files,
           transcript,
-          ...(opts.inventory ? { inventory: resolve(opts.inventory) } : {}),
+          ...(opts.inventory ? { inventory: resolve(opts.inventory), inventoryUpdated: !inventoryFailure } : {}),
+          ...(inventoryFailure ? { error: toErrorShape(inventoryFailure) } : {}),
           ...(result.attestations ? { attestations: result.attestations } : {}),
           ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}),
           ...('warning' in record ? { transcriptWarning: record.warning } : {}),
@@ -183,7 +192,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
         2,
       ),
     );
-    return 0;
+    return status;
   }
   const v = result.versions;
   // Names from the bundle are untrusted (a delegated role name may hold C1 or bidi characters; the TUF
@@ -192,7 +201,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   io.out(`  root v${v.root}${result.previous ? ` (was v${result.previous.root})` : ''}, targets v${v.targets ?? '?'}, snapshot v${v.snapshot ?? '?'}, timestamp v${v.timestamp ?? '?'}`);
   for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${shownOrQuoted(name)} v${version}`);
   io.out(`  pinned by ${result.pinnedBy}; recorded in imports.log`);
-  if (opts.inventory) io.out(`  recorded in the key inventory ${resolve(opts.inventory)}`);
+  if (opts.inventory) io.out(inventoryFailure ? `  NOT recorded in the key inventory ${resolve(opts.inventory)} (see the error on stderr)` : `  recorded in the key inventory ${resolve(opts.inventory)}`);
   if (result.attestations) for (const l of attestationLines({ present: true, keys: result.attestations })) io.out(`  ${l}`);
   const due = nextBundleDue(source.files, importOpts.now); // issue #14: when the site needs its next bundle
   if (due) io.out(`  next bundle due before ${due.expires} (${shownOrQuoted(due.role)} expires, ${due.daysLeft} day(s) from now); see tuf-ceremony status`);
@@ -200,7 +209,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   if (source.bundle) for (const l of hashLines('bundle', source.bundle.hash)) io.out(`  ${l}`);
   if (transcript) io.out(`  session transcript ${transcript} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcript} --allow-unsealed)`);
   else if ('warning' in record) io.err(`warning: ${record.warning}`);
-  return 0;
+  return status;
 }
 
 export interface BundleCreateOptions {

@@ -103,6 +103,8 @@ export interface PublishCommandOptions extends ServerOptions {
   dryRun?: boolean;
   /** `--without-delegated ROLE` (repeatable): publish a targets.json that takes keys from ROLE without ROLE's new file, knowingly. */
   withoutDelegated?: string[];
+  /** `--first-publish`: the server has never served this repository; needed when it serves nothing and the root is above version 1. */
+  firstPublish?: boolean;
   json?: boolean;
   now?: Date;
 }
@@ -137,7 +139,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
   try {
     let outcome;
     try {
-      outcome = await publishRepository({ local, api, now: opts.now ?? new Date(), dryRun: Boolean(opts.dryRun), ...(pinnedRoot ? { pinnedRoot } : {}), ...(opts.withoutDelegated?.length ? { withoutDelegated: opts.withoutDelegated } : {}) });
+      outcome = await publishRepository({ local, api, now: opts.now ?? new Date(), dryRun: Boolean(opts.dryRun), ...(pinnedRoot ? { pinnedRoot } : {}), ...(opts.withoutDelegated?.length ? { withoutDelegated: opts.withoutDelegated } : {}), ...(opts.firstPublish ? { firstPublish: true } : {}) });
     } catch (err) {
       // A refusal is recorded (not a dry run's, which records nothing): its code and message first.
       if (opts.dryRun || !isCeremonyError(err) || err.code === 'USAGE') throw err;
@@ -254,6 +256,7 @@ export function registerPublishCommands(program: Command, io: Io, done: (status:
       "publish a targets.json that takes a key from ROLE without ROLE's new file, knowingly: ROLE's tags stay trusted, or stop verifying until its keys re-sign the file (repeatable)",
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option('--first-publish', 'the server has never served this repository: needed when it serves nothing for the GUN and the root is above version 1 (edited offline before its first publish)')
     .action(async (input: string, opts: PublishCommandOptions) => {
       done(await publishCommand(input, opts, io, deps));
     });

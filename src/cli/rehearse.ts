@@ -67,7 +67,10 @@
  *     "qr": { "shown": n, "dropped": n, "read": n, "parts": n, "fragments": n, "equalsUsb": true },
  *     "trustDir": "site/trust-dir", "folder": "site/trust-dir/tuf/<GUN>/metadata" (tuf: "site/trust-dir"),
  *     "installed": { "files": [...], "versions": { "root": 2, … }, "pinnedBy": "file", "rootChain": [2] },
- *     "refusal": { "bundle": "site/tampered.bundle", "trustDir": "site/trust-dir", "code": "LENGTH_MISMATCH", "message": "…", "unchanged": true, "treeSha256": "…" } } | null,
+ *     "transcript": "site/trust-dir/tuf-ceremony-sessions/….jsonl" (tuf: "site/trust-dir.tuf-ceremony-sessions/…"; the
+ *       install's session transcript, as `import` writes it; null when it could not be written),
+ *     "refusal": { "bundle": "site/tampered.bundle", "trustDir": "site/trust-dir", "code": "LENGTH_MISMATCH", "message": "…", "unchanged": true,
+ *       "treeSha256": "…" (the trust dir without its sessions folder), "transcript": "…" (the refusal's session transcript) } } | null,
  *   "tree": { "dir": "repository", "consistentSnapshot": false, "rootVersions": [1, 2], "files": ["1.root.json", …, "timestamp.json"] } (tuf) | null,
  *   "sigstore": { "trustedRoot": "sigstore/trusted_root.json", "request": "sigstore/request.json", "review": "sigstore/review.txt",
  *     "response": "sigstore/response-alice.json", "targets": "sigstore/targets.json", "trustedRootReview": ["Fulcio CA … ADDED, …", …] } (--profile sigstore) | null,
@@ -346,6 +349,7 @@ export async function rehearseCommand(opts: RehearseOptions, io: Io, deps: Rehea
                 trustDir: site.trustDir,
                 folder: site.installedFolder,
                 installed: { files: site.installed.files, versions: site.installed.record.versions, pinnedBy: site.installed.pinnedBy, rootChain: site.installed.verified.rootChain.map((c) => c.version) },
+                transcript: site.transcript,
                 refusal: site.refusal,
               }
             : null,
@@ -494,8 +498,9 @@ export function registerRehearseCommand(program: Command, io: Io, setStatus: (st
  * `{ "ok": true, "profile", "out", "rehearsal", "repositories": [names], "ceremony": { "dir" (`metadata`: one
  * folder per repository in it), "transcript" (`state/transcript.jsonl`), "inventory" (`state/key-inventory.json`), "planSha256", "tokenSignatures", "rootKeyFingerprints", "shareCards" (the Shamir backup's REHEARSAL cards, `secret/…`) }, "rotation": { "request", "review", "responses", "merged", "batchId", "shortHash",
  * "words", "summary": [...], "exceptions": n, "status", "tokenSignatures" }, "export": { "bundle", "pins",
- * "bytes", "sha256", "shortHash", "words" }, "site": { "trustDir", "installed", "rootVersions", "refusal":
- * { "bundle", "code", "message", "unchanged" } }, "durationMs": { "ceremony", "rotation", "export", "site",
+ * "bytes", "sha256", "shortHash", "words" }, "site": { "trustDir", "installed", "rootVersions", "transcript"
+ * (the set import's session transcript, as `import SET` writes it, or null), "refusal": { "bundle", "code",
+ * "message", "unchanged", "transcript" (the refusal's) } }, "durationMs": { "ceremony", "rotation", "export", "site",
  * "total" }, "notYetRehearsed": [...] }`.
  */
 async function rehearseManyCommand(profile: ProfileName, sigstore: boolean, opts: RehearseOptions, io: Io, deps: RehearseDeps): Promise<number> {

@@ -14,12 +14,14 @@ export async function makeFolder(path: string): Promise<void> {
 /**
  * SHA-256 over every file under `path` (relative name and content, in name order; links refused): equal
  * digests before and after mean the tree is byte for byte the same. A missing folder has its own digest.
+ * `exclude` leaves out files by their relative name ('/'-separated, as readTrustDir gives them).
  */
-export async function treeDigest(path: string, opts: { maxFileBytes?: number; maxFiles?: number } = {}): Promise<string> {
+export async function treeDigest(path: string, opts: { maxFileBytes?: number; maxFiles?: number; exclude?: (name: string) => boolean } = {}): Promise<string> {
   const tree = await readTrustDir(path, () => opts.maxFileBytes ?? 64 * 1024 * 1024, opts.maxFiles ?? 10_000);
   const h = createHash('sha256');
   if (!tree) return h.update('absent').digest('hex');
   for (const name of [...tree.keys()].sort()) {
+    if (opts.exclude?.(name)) continue;
     const content = createHash('sha256').update(tree.get(name)!).digest('hex');
     h.update(`${name}\0${content}\n`);
   }

@@ -19,9 +19,15 @@
  * lock never taken over), so two updates cannot both pass the compare: the later one sees the earlier's
  * bytes. The trust directory's import lock does not do this — it is released before the inventory is
  * written, and merge and batch take none. The lock covers only the compare-and-write (milliseconds): a
- * writer waits up to INVENTORY_LOCK_WAIT_MS for it (INVENTORY_LOCKED after), and a lock left by a killed
- * process is INVENTORY_LOCK_STALE, removed by hand. Writers that do not use this lock (an editor, a
- * ceremony writing its own OUT/state/key-inventory.json) are still seen by the compare, outside that window.
+ * writer waits up to INVENTORY_LOCK_WAIT_MS for it (INVENTORY_LOCKED after). A lock left by a killed
+ * process of THIS host (its pid gone, or running a process started at another time than the lock records)
+ * is taken over (acquireImportLock's `breakStale`: under the removal guard, so two takers cannot both win),
+ * which is safe here as it is not for the import lock — the write it guarded is temp+rename, so there is no
+ * half-done state to repair — and the update says so (`brokeStaleLock`). A lock from another host (its
+ * process cannot be checked from here) still held after the wait, or one that cannot be read, is
+ * INVENTORY_LOCK_STALE naming the file, host and pid: removed by hand. Writers that do not use this lock (an
+ * editor, a ceremony writing its own OUT/state/key-inventory.json) are still seen by the compare, outside
+ * that window.
  */
 import { dirname, basename, join, resolve } from 'node:path';
 import { CeremonyError } from '../errors.js';
@@ -34,7 +40,7 @@ import { repositoryOfSafeName } from '../ceremony/repository-names.js';
 import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { isCeremonyOutput } from './ceremony-output.js';
-import { acquireImportLock, type ImportLock, type LockFs } from '../trust-store/lock.js';
+import { acquireImportLock, LockRefusal, shownOwner, type ImportLock, type LockFs, type LockOwner } from '../trust-store/lock.js';
 import { nodeLockFs } from './lock-file.js';
 import { writeFault } from './fs-faults.js';
 
@@ -134,22 +140,44 @@ export function inventoryLockPath(path: string): string {
   return `${resolve(path)}.lock`;
 }
 
+/** What an inventory update did beside writing the file. */
+export interface InventoryWritten {
+  /** A sentence for people: the stale lock a dead process left, taken over (see the file comment). */
+  brokeStaleLock?: string;
+}
+
+function ownerWords(o: LockOwner): string {
+  const { host, created } = shownOwner(o);
+  return `process ${o.pid} on ${host}, taken at ${created}`;
+}
+
 /**
  * Write the updated inventory in place of the one read: only if the file still holds those bytes, checked
  * and written under the inventory's lock (see the file comment), so no other update lands in between.
  */
-export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: KeyInventory, after = '', opts: { lockFs?: LockFs; lockWaitMs?: number } = {}): Promise<void> {
+export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: KeyInventory, after = '', opts: { lockFs?: LockFs; lockWaitMs?: number } = {}): Promise<InventoryWritten> {
   const lockPath = inventoryLockPath(read.path);
   const waitMs = opts.lockWaitMs ?? INVENTORY_LOCK_WAIT_MS;
+  const lockFs = opts.lockFs ?? nodeLockFs();
   let lock: ImportLock;
   try {
-    lock = await acquireImportLock(lockPath, opts.lockFs ?? nodeLockFs(), { waitMs });
+    lock = await acquireImportLock(lockPath, lockFs, { waitMs, breakStale: true });
   } catch (err) {
+    const held = err instanceof LockRefusal ? err.held : undefined;
+    const manual = (file: string, host: string) => `the inventory was not changed: once no tuf-ceremony command is running on ${host}, delete ${file} and run the command again`;
+    if (isCeremonyError(err, 'IMPORT_LOCKED') && held && held.host !== lockFs.hostname) {
+      // Held for milliseconds by a running writer, so still there after the wait: almost surely left by a
+      // command killed on that host, but its process cannot be checked from here, so it is never broken.
+      throw new CeremonyError('INVENTORY_LOCK_STALE', `the key inventory's lock ${lockPath} is held by ${ownerWords(held)}, and was still there after ${Math.round(waitMs / 1000)} s (a write holds it for milliseconds): it was probably left by a command killed on ${shownOwner(held).host}, which this computer cannot check${after}; ${manual(lockPath, shownOwner(held).host)}`, { path: lockPath, cause: err });
+    }
     if (isCeremonyError(err, 'IMPORT_LOCKED')) {
-      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} is being written by another command (its lock ${lockPath} stayed held for ${Math.round(waitMs / 1000)} s)${after}; the inventory was not changed: run the command again`, { path: lockPath, cause: err });
+      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} is being written by another command (its lock ${lockPath} stayed held for ${Math.round(waitMs / 1000)} s${held ? ` by ${ownerWords(held)}` : ''})${after}; the inventory was not changed: run the command again`, { path: lockPath, cause: err });
     }
     if (isCeremonyError(err, 'IMPORT_LOCK_STALE')) {
-      throw new CeremonyError('INVENTORY_LOCK_STALE', `the key inventory's lock ${lockPath} was left by a command that no longer runs (or does not say which process holds it)${after}; the inventory was not changed: once no tuf-ceremony command is running, delete ${lockPath} and run the command again`, { path: lockPath, cause: err });
+      // Unreadable (no owner to check), or a stale lock whose take-over guard was itself left behind.
+      const file = err.path ?? lockPath;
+      const what = file === lockPath ? `the key inventory's lock ${lockPath} does not say which process holds it (damaged, or not written by this tool)` : `the key inventory's lock ${lockPath} was left by a command that no longer runs, but the guard for taking it over, ${file}, was left too${held ? ` (by ${ownerWords(held)})` : ''}`;
+      throw new CeremonyError('INVENTORY_LOCK_STALE', `${what}${after}; ${manual(file, held && file !== lockPath ? shownOwner(held).host : 'this computer')}`, { path: file, cause: err });
     }
     // The lock file is the first thing written beside the inventory: a read-only or full medium, or a
     // folder this user may not write, is named as the inventory's own write would name it (issue #12).
@@ -161,6 +189,7 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
   } finally {
     await lock.release();
   }
+  return lock.brokeStale ? { brokeStaleLock: `took over the key inventory's lock ${lockPath}, left by ${ownerWords(lock.brokeStale)}, which is no longer running` } : {};
 }
 
 /** A root.json found in a ceremony output folder, with the repository its folder names (multi-repository). */

@@ -6,10 +6,14 @@
  * EEXIST when the lock exists — the file system's own atomic test-and-set — and a lock, once visible, always
  * holds its owner. (O_CREAT | O_EXCL then write would show an empty lock to a concurrent reader, which it
  * must then call stale, and would leave an empty lock behind if the write failed.)
+ *
+ * A process's start identity (LockFs.processStart) is Linux's boot id with the process's start time in clock
+ * ticks since boot (proc(5), /proc/<pid>/stat field 22): a pid reused by a later process, or after a reboot,
+ * gives another value. Elsewhere there is none, and the lock falls back on signal 0 alone.
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { link, lstat, open, unlink } from 'node:fs/promises';
+import { link, lstat, open, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { CeremonyError, isCeremonyError } from '../errors.js';
@@ -64,6 +68,20 @@ export function nodeLockFs(): LockFs {
       } catch (err) {
         // EPERM: it exists but belongs to another user.
         return (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+    async processStart(pid) {
+      if (process.platform !== 'linux' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+      try {
+        const stat = await readFile(`/proc/${pid}/stat`, 'latin1');
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from the last ')'.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const start = fields[22 - 3];
+        const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'latin1')).trim();
+        if (!start || !/^\d+$/.test(start) || !/^[0-9a-f-]{36}$/.test(boot)) return undefined;
+        return `${boot}:${start}`;
+      } catch {
+        return undefined;
       }
     },
     async modifiedAt(path) {

@@ -25,6 +25,8 @@ export interface PublishOptions {
   dryRun?: boolean;
   /** Delegated roles whose new file knowingly does not travel with targets.json (upload-set.ts). */
   withoutDelegated?: readonly string[];
+  /** The operator confirms the server has never served this repository (upload-set.ts, PUBLISH_FIRST_UNCONFIRMED). */
+  firstPublish?: boolean;
 }
 
 export interface PublishOutcome {
@@ -103,7 +105,7 @@ export async function publishRepository(opts: PublishOptions): Promise<PublishOu
   const pinVersion = rootVersion(pinnedRoot, 'pinned root');
   const newVersion = rootVersion(newestLocalRoot(local), 'root.json');
   const server = await readServer(api, local, pinVersion, newVersion, !local.snapshot);
-  const plan = planUpload({ local, server, pinnedRoot, gun: api.gun, now: opts.now, ...(opts.withoutDelegated ? { withoutDelegated: opts.withoutDelegated } : {}) });
+  const plan = planUpload({ local, server, pinnedRoot, gun: api.gun, now: opts.now, ...(opts.withoutDelegated ? { withoutDelegated: opts.withoutDelegated } : {}), ...(opts.firstPublish ? { firstPublish: true } : {}) });
   const uploaded = [...plan.upload.keys()];
   if (opts.dryRun) return { plan, uploaded: [], pinnedRootVersion: pinVersion };
   if (plan.upload.size > 0) await api.upload(plan.upload);

@@ -29,6 +29,11 @@
  *   that serves the GUN (any of root, timestamp, snapshot, targets) but not all four, or an answer that does
  *   not verify or is not the predecessor, is PUBLISH_SERVER_UNVERIFIED, never a skipped check (M1); only a
  *   server that serves none of them is a first publish;
+ * - a first publish of a root above version 1 needs the operator's word (`firstPublish`, `publish
+ *   --first-publish`), else PUBLISH_FIRST_UNCONFIRMED: a repository edited offline before its first
+ *   publish looks exactly like a server that lost its data, serves another storage, or answers 404 to
+ *   make publish re-upload (and so re-trust) an input it would otherwise compare; only the operator knows
+ *   which. A root version 1 has no history a server could have lost, so it needs no word;
  * - timestamp.json is never uploaded: notary-server signs timestamps itself.
  *
  * Finally the repository as clients will see it after the upload (the uploaded files over the server's
@@ -88,6 +93,8 @@ export interface PlanUploadOptions {
   now: Date;
   /** Delegated roles whose new file knowingly does not travel with a targets.json that takes keys from them. */
   withoutDelegated?: readonly string[];
+  /** The operator says the server has never served this repository (a first publish of a root above version 1). */
+  firstPublish?: boolean;
 }
 
 /**
@@ -156,6 +163,18 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
   }
   const serverRoot = server.root ? parseRoot(server.root, 'the server’s root.json') : undefined;
   const firstPublish = !serverRoot;
+  // Nothing served for the GUN (404 for all four top-level files): a first publish, which for a root above
+  // version 1 only the operator can confirm (module comment).
+  const servesGun = !!(server.root ?? server.targets ?? server.snapshot ?? server.timestamp);
+  if (!servesGun && newRoot.signed.version > 1 && !opts.firstPublish) {
+    const chain = [...local.versionedRoots.keys()].sort((a, b) => a - b);
+    const from = chain.length ? `the input's root chain runs from version ${chain[0]} to ${chain.at(-1)}${chain[0] === 1 ? '' : ', not from version 1'}` : 'the input has no earlier root versions';
+    throw new CeremonyError(
+      'PUBLISH_FIRST_UNCONFIRMED',
+      `the server answers 404 for root.json, timestamp.json, snapshot.json and targets.json of ${opts.gun}: it serves nothing for this repository, so this would be its first publish, yet the root to publish is version ${newRoot.signed.version} (${from}). That fits a repository edited offline before it was ever published, but also a server that lost its data, a wrong --server or --gun, or a server answering 404 to be sent everything: nothing was uploaded. Check --server and --gun; if the repository was never published, publish again with --first-publish`,
+      { path: 'root.json $.signed.version' },
+    );
+  }
   const roles: RoleChange[] = [];
   const upload = new Map<string, Uint8Array>();
   const notUploaded: { file: string; why: string }[] = [];
@@ -195,7 +214,6 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
   // decided from the server's targets.json only once it verifies from the pin and is the input's
   // predecessor. Once the server serves anything for the GUN it is not a first publish: a missing
   // targets.json (a 404 is the cheapest hostile answer) is refused by verifyServerTargets, not skipped.
-  const servesGun = !!(server.root ?? server.targets ?? server.snapshot ?? server.timestamp);
   if (targets && servesGun && upload.has('targets')) {
     const trusted = verifyServerTargets({ ...server, versionedRoots: new Map([...server.versionedRoots, ...local.versionedRoots]) }, { pinnedRoot: opts.pinnedRoot, now: opts.now });
     const served = trusted.targets.signed.version;

@@ -57,6 +57,9 @@ import { verifyRootUpdate } from '../tuf/root-chain.js';
 import { serializeMetadata, signMetadata } from '../tuf/sign.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { importRepositorySet } from '../trust-store/install-set.js';
+import type { ImportSessionStart } from '../trust-store/import-session.js';
+import { recordImportSession } from '../io/import-session-file.js';
+import { recorded } from './site-import-stage.js';
 
 const DAY = 24 * 3600 * 1000;
 const CUSTODIANS = ['Alice', 'Bob', 'Carol'] as const;
@@ -79,7 +82,8 @@ export interface MultiRehearsalResult {
   ceremony: { dir: string; transcript: string; inventory: string; planSha256: string; tokenSignatures: number; rootKeyFingerprints: Record<string, string>; shareCards: string[] };
   rotation: { request: string; review: string; responses: string[]; merged: string; batchId: string; shortHash: string; words: string[]; summary: string[]; exceptions: number; status: string; tokenSignatures: number };
   export: { bundle: string; pins: string; bytes: number; sha256: string; shortHash: string; words: string[] };
-  site: { trustDir: string; installed: number; rootVersions: number[]; refusal: { bundle: string; code: string; message: string; unchanged: boolean } };
+  /** `transcript`s: the session transcripts the set's import and its refusal wrote, as `import SET` writes them (relative to out). */
+  site: { trustDir: string; installed: number; rootVersions: number[]; transcript: string | null; refusal: { bundle: string; code: string; message: string; unchanged: boolean; transcript: string | null } };
   durationMs: { ceremony: number; rotation: number; export: number; site: number; total: number };
   notYetRehearsed: string[];
 }
@@ -282,7 +286,21 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
     // --- 4. site import ----------------------------------------------------------------------------------
     const trustDir = join(out, 'site', 'trust-dir');
     await makeFolder(profile === 'notary' ? trustDir : join(out, 'site'));
-    const result = await importRepositorySet(decodeRepositorySet(setBytes, 'repositories.tufbundle'), { trustDir, pins: new Map(Object.entries(pins)), now: input.now() });
+    const set = decodeRepositorySet(setBytes, 'repositories.tufbundle');
+    const pinsBytes = new TextEncoder().encode(`${JSON.stringify(pins, null, 2)}\n`);
+    // The session transcript `import SET --pins` writes (src/cli/import-set.ts), marked as a rehearsal.
+    const session = (name: string, bytes: Uint8Array, s: typeof set): ImportSessionStart => ({
+      profile: s.profile,
+      repository: s.name,
+      source: { name, sha256: s.outer.hash.sha256, form: 'set' },
+      ...(bytes === setBytes ? { pin: { name: 'pins.json', sha256: createHash('sha256').update(pinsBytes).digest('hex') } } : {}),
+      trustDir,
+      witnesses: [],
+      rehearsal: true,
+      now: input.now,
+    });
+    const result = await importRepositorySet(set, { trustDir, pins: new Map(Object.entries(pins)), now: input.now() });
+    const transcript = recorded(out, await recordImportSession(session('repositories.tufbundle', setBytes, set), result.layout, { set: result }), say);
     say(`  site: ${result.entries.length} repositories imported at once into ${result.folder}, each pinned to its root v1 (chain v1 → v2 verified)`);
     // One repository's targets.json altered (a signature byte: snapshot's hash of it no longer matches): the
     // whole set is refused, the trust directory unchanged.
@@ -306,14 +324,19 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
     await writeBundle(join(out, 'site', 'broken.tufbundle'), brokenSet);
     const before = await treeDigest(join(out, 'site'));
     let refusal: { code: string; message: string } | undefined;
+    let refused: unknown;
+    const broken = decodeRepositorySet(brokenSet, 'broken.tufbundle');
     try {
-      await importRepositorySet(decodeRepositorySet(brokenSet, 'broken.tufbundle'), { trustDir, now: input.now() });
+      await importRepositorySet(broken, { trustDir, now: input.now() });
     } catch (err) {
       if (!isCeremonyError(err)) throw err;
       refusal = { code: err.code, message: err.message };
+      refused = err;
     }
     if (!refusal) throw new CeremonyError('INTERNAL', 'the set with a broken repository was installed');
     const unchanged = (await treeDigest(join(out, 'site'))) === before;
+    // Recorded after the comparison: the refusal's transcript is the one file a refused import adds.
+    const refusalTranscript = recorded(out, await recordImportSession(session('broken.tufbundle', brokenSet, broken), result.layout, { refused }), say);
     say(`  site: a set with one broken repository is refused as a whole (${refusal.code}); the trust directory is ${unchanged ? 'unchanged' : 'CHANGED'}`);
     lap('site');
     durations.total = Math.round(performance.now() - started);
@@ -336,7 +359,7 @@ export async function rehearseRepositories(input: MultiRehearsalInput): Promise<
         tokenSignatures: rotationSignatures,
       },
       export: { bundle: 'export/repositories.tufbundle', pins: 'export/pins/pins.json', bytes: setBytes.length, sha256: hash.sha256, shortHash: hash.hex, words: hash.words },
-      site: { trustDir: 'site/trust-dir', installed: result.entries.length, rootVersions: [...new Set(result.entries.map((e) => e.versions.root))], refusal: { bundle: 'site/broken.tufbundle', ...refusal, unchanged } },
+      site: { trustDir: 'site/trust-dir', installed: result.entries.length, rootVersions: [...new Set(result.entries.map((e) => e.versions.root))], transcript, refusal: { bundle: 'site/broken.tufbundle', ...refusal, unchanged, transcript: refusalTranscript } },
       durationMs: durations,
       notYetRehearsed: [],
     };

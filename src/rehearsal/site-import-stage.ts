@@ -17,6 +17,11 @@
  *    `site/trust-dir` that now holds the installed store — what a site operator would do — so the stage
  *    shows that an installed store survives a refused import: it reports the refusal's code and checks
  *    that the folder's tree digest (every file, imports.log included) is the same before and after.
+ *
+ * Both imports leave the session transcript a real `tuf-ceremony import` leaves (src/io/import-session-file.ts:
+ * the same writer, into the site's sessions folder, marked as a rehearsal): the install's, and the refusal's
+ * with its code. The Notary layout keeps that folder inside the trust directory, so the refused import's
+ * "unchanged" digest leaves the sessions folder out (it gains the refusal's record, as at a real site).
  */
 import { join, relative, sep } from 'node:path';
 import { CeremonyError, isCeremonyError } from '../errors.js';
@@ -29,6 +34,9 @@ import { readQrImageFile } from '../io/qr-images.js';
 import { QrAssembler } from '../transport/qr/index.js';
 import { bundleImportSource } from '../trust-store/bundle-source.js';
 import { importRepository, type ImportResult } from '../trust-store/install.js';
+import { SESSIONS_FOLDER_NAME, type ImportSessionStart } from '../trust-store/import-session.js';
+import { recordImportSession } from '../io/import-session-file.js';
+import { sha256Hex } from '../crypto/digest.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 
 export const SITE_DIR = 'site';
@@ -64,8 +72,27 @@ export interface SiteImportResult {
   /** The folder the layout installed into, relative to `out`. */
   installedFolder: string;
   installed: ImportResult;
-  /** The tampered copy, refused by the installed store in `trustDir`; `treeSha256` = its tree digest before and after. */
-  refusal: { bundle: string; trustDir: string; code: string; message: string; unchanged: true; treeSha256: string };
+  /** The install's session transcript, relative to `out` (as `import` writes it); null when it could not be written. */
+  transcript: string | null;
+  /**
+   * The tampered copy, refused by the installed store in `trustDir`; `treeSha256` = its tree digest before and
+   * after, the sessions folder left out (siteTreeDigest); `transcript`: the refusal's session transcript.
+   */
+  refusal: { bundle: string; trustDir: string; code: string; message: string; unchanged: true; treeSha256: string; transcript: string | null };
+}
+
+/** The site's trust directory's tree digest without its sessions folder (Notary keeps it inside: see the file comment). */
+export function siteTreeDigest(trustDir: string): Promise<string> {
+  return treeDigest(trustDir, { exclude: (name) => name.startsWith(`${SESSIONS_FOLDER_NAME}/`) });
+}
+
+/** The transcript's path relative to `out`; null, with the warning said, when it could not be written (as `import` does). */
+export function recorded(out: string, record: { path: string } | { warning: string }, say: (line: string) => void): string | null {
+  if (!('path' in record)) {
+    say(`  warning: ${record.warning}`);
+    return null;
+  }
+  return relative(out, record.path).split(sep).join('/');
 }
 
 /** The received bundle with targets.json altered (one target added) and its manifest rebuilt to match. */
@@ -123,28 +150,41 @@ export async function runSiteImportStage(input: SiteImportInput): Promise<SiteIm
   const pinned = await readFileCapped(join(out, SITE_FILES.pinnedRoot), DEFAULT_CAPS.root);
   const trustDir = join(out, SITE_FILES.trustDir);
   await makeFolder(trustDir);
+  // The session a real `import` records (src/cli/import.ts): the bundle by its SHA-256, the pin by name and SHA-256.
+  const session = (name: string, bundle: DecodedBundle): ImportSessionStart => ({
+    profile: bundle.profile,
+    repository: bundle.repository,
+    source: { name, sha256: bundle.hash.sha256, form: 'bundle' },
+    pin: { name: 'pinned-root.json', sha256: sha256Hex(pinned) },
+    trustDir,
+    witnesses: [],
+    rehearsal: true,
+    now: () => input.now,
+  });
   const installed = await importRepository(received, { trustDir, trustedRoot: pinned, now: input.now });
+  const transcript = recorded(out, await recordImportSession(session('received-by-qr.bundle', received.bundleFile), installed.layout, { single: installed }), say);
   const v = installed.versions;
   const chain = installed.verified.rootChain.map((c) => `v${c.version - 1} → v${c.version} (${c.byPrevious.signed.length} of ${c.byPrevious.threshold} old keys, ${c.bySelf.signed.length} of ${c.bySelf.threshold} new keys)`);
   say(`  imported into ${installed.folder}, pinned to root v${installed.verified.trustedRoot.signed.version} (${join(out, SITE_FILES.pinnedRoot)}): root chain ${chain.join(', ')}`);
-  say(`  installed: ${installed.files.join(', ')} — root v${v.root}, targets v${v.targets}, snapshot v${v.snapshot}, timestamp v${v.timestamp}; recorded in imports.log`);
+  say(`  installed: ${installed.files.join(', ')} — root v${v.root}, targets v${v.targets}, snapshot v${v.snapshot}, timestamp v${v.timestamp}; recorded in imports.log${transcript ? `; session transcript ${join(out, transcript)}` : ''}`);
 
   // 3. A tampered copy, into the installed store itself: refused, and the store is byte for byte unchanged.
   const tampered = tamperedCopy(received.bundleFile);
   await writeBundle(join(out, SITE_FILES.tampered), tampered);
-  const before = await treeDigest(trustDir);
+  const before = await siteTreeDigest(trustDir);
   let refusal: CeremonyError | undefined;
+  const source = bundleImportSource(await readBundleFile(join(out, SITE_FILES.tampered)), SITE_FILES.tampered);
   try {
-    const source = bundleImportSource(await readBundleFile(join(out, SITE_FILES.tampered)), SITE_FILES.tampered);
     await importRepository(source, { trustDir, trustedRoot: pinned, now: input.now });
   } catch (err) {
     if (!isCeremonyError(err)) throw err;
     refusal = err;
   }
-  const after = await treeDigest(trustDir);
+  const after = await siteTreeDigest(trustDir);
   if (!refusal) throw new CeremonyError('REHEARSAL_REFUSAL_MISSED', `${SITE_FILES.tampered} (targets.json altered) was accepted into the installed store`, { path: SITE_FILES.tampered });
   if (before !== after) throw new CeremonyError('REHEARSAL_REFUSAL_MISSED', `the refused import changed the installed store in ${SITE_FILES.trustDir}`, { path: SITE_FILES.trustDir });
-  say(`  tampered copy ${join(out, SITE_FILES.tampered)} (targets.json altered, manifest rebuilt to match), imported over the installed store: refused with error[${refusal.code}]: ${refusal.message} — nothing changed in ${trustDir} (tree SHA-256 ${before.slice(0, 16)}… before and after)`);
+  const refusalTranscript = recorded(out, await recordImportSession(session('tampered.bundle', source.bundleFile), installed.layout, { refused: refusal }), say);
+  say(`  tampered copy ${join(out, SITE_FILES.tampered)} (targets.json altered, manifest rebuilt to match), imported over the installed store: refused with error[${refusal.code}]: ${refusal.message} — nothing changed in ${trustDir} (tree SHA-256 ${before.slice(0, 16)}… before and after)${refusalTranscript ? `; the refusal recorded in ${join(out, refusalTranscript)}` : ''}`);
 
   const folder = relative(out, installed.folder).split(sep).join('/');
   return {
@@ -154,6 +194,7 @@ export async function runSiteImportStage(input: SiteImportInput): Promise<SiteIm
     trustDir: SITE_FILES.trustDir,
     installedFolder: folder,
     installed,
-    refusal: { bundle: SITE_FILES.tampered, trustDir: SITE_FILES.trustDir, code: refusal.code, message: refusal.message, unchanged: true, treeSha256: before },
+    transcript,
+    refusal: { bundle: SITE_FILES.tampered, trustDir: SITE_FILES.trustDir, code: refusal.code, message: refusal.message, unchanged: true, treeSha256: before, transcript: refusalTranscript },
   };
 }

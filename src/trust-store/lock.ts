@@ -5,12 +5,17 @@
  * swap could then install an OLDER repository over the newer one. So the whole read → verify → swap runs
  * under a lock file created exclusively (O_CREAT | O_EXCL) beside the folder that is swapped.
  *
- * The lock file holds who took it (`{"created","host","pid","token"}`, canonical JSON). When it exists:
- *   - its owner is alive (same host, process answers), or on another host → IMPORT_LOCKED (after waiting
- *     up to `waitMs`, default 0: refused at once);
- *   - its owner is a process of this host that is gone (killed mid-import) → IMPORT_LOCK_STALE, naming
- *     the file and the pid. The lock is NEVER removed here: the operator removes it on purpose
- *     (removeStaleImportLock below; the next import repairs an interrupted swap, src/io/trust-dir.ts);
+ * The lock file holds who took it (`{"created","host","pid","started","token"}`, canonical JSON; `started`
+ * is the process's start identity where the system gives one — Linux: boot id and /proc/<pid>/stat field
+ * 22 — so a pid reused by a later process is not mistaken for the owner). When it exists:
+ *   - its owner is alive (same host, process answers with the recorded start), or on another host →
+ *     IMPORT_LOCKED (after waiting up to `waitMs`, default 0: refused at once);
+ *   - its owner is a process of this host that is gone (killed mid-import; or its pid now runs another
+ *     process) → IMPORT_LOCK_STALE, naming the file and the pid. The import lock is NEVER removed here: the
+ *     operator removes it on purpose (removeStaleImportLock below; the next import repairs an interrupted
+ *     swap, src/io/trust-dir.ts). A lock guarding a compare-and-write that leaves nothing to repair (the key
+ *     inventory's, src/io/inventory-file.ts) asks for `breakStale`: a provably stale lock is then taken over
+ *     under the removal guard below (takeOverStaleLock), and the lock returned says whose it was;
  *   - it cannot be read (a writer killed between create and write) → read again once, then
  *     IMPORT_LOCK_STALE as well.
  * Release removes the file only when it still holds this lock's random token.
@@ -43,6 +48,11 @@ export interface LockFs {
   remove(path: string): Promise<void>;
   /** Whether a process with this id runs on this host (signal 0). */
   processAlive(pid: number): boolean;
+  /**
+   * What tells the process running as `pid` from a later one given the same pid (Linux: boot id and start
+   * time), or undefined when the system cannot tell (not Linux, no such process, /proc unreadable).
+   */
+  processStart?(pid: number): Promise<string | undefined>;
   /** When the file was last modified, or undefined when it does not exist (removeStaleImportLock only). */
   modifiedAt?(path: string): Promise<Date | undefined>;
   pid: number;
@@ -58,11 +68,15 @@ export interface LockOwner {
   host: string;
   created: string;
   token: string;
+  /** The owner's start identity (LockFs.processStart), when its system gave one. */
+  started?: string;
 }
 
 export interface ImportLock {
   path: string;
   owner: LockOwner;
+  /** `breakStale`: the owner of the stale lock this one took over, if it did. */
+  brokeStale?: LockOwner;
   /** Remove the lock if it is still ours. */
   release(): Promise<void>;
 }
@@ -82,10 +96,11 @@ function parseOwner(bytes: Uint8Array | undefined): LockOwner | undefined {
   try {
     const v = parseJsonStrict(bytes, { maxBytes: LOCK_MAX_BYTES, path: '$' }) as Record<string, unknown>;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-    const { pid, host, created, token } = v;
+    const { pid, host, created, token, started } = v;
     if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
     if (typeof host !== 'string' || typeof created !== 'string' || typeof token !== 'string') return undefined;
-    return { pid, host: host.slice(0, 255), created: created.slice(0, 40), token };
+    if (started !== undefined && typeof started !== 'string') return undefined;
+    return { pid, host: host.slice(0, 255), created: created.slice(0, 40), token, ...(started !== undefined ? { started: started.slice(0, 100) } : {}) };
   } catch {
     return undefined;
   }
@@ -95,29 +110,72 @@ function shown(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, '?');
 }
 
+/** The host and pid of a lock's owner, fit for a message (another tool's bytes: printable ASCII only). */
+export function shownOwner(o: LockOwner): { host: string; created: string } {
+  return { host: shown(o.host), created: shown(o.created) };
+}
+
+/**
+ * A refusal about a lock that names who holds it (`held`: undefined when the file cannot be read), so a
+ * caller guarding something else (the key inventory) can say it in its own words.
+ */
+export class LockRefusal extends CeremonyError {
+  readonly held: LockOwner | undefined;
+  constructor(code: 'IMPORT_LOCKED' | 'IMPORT_LOCK_STALE', message: string, path: string, held: LockOwner | undefined) {
+    super(code, message, { path });
+    this.held = held;
+  }
+}
+
+/**
+ * Provably gone: a process of THIS host (another host's pids cannot be checked from here) that does not
+ * answer, or whose pid now runs a process started at another time than the one recorded. Anything unsure
+ * (no start recorded or readable) counts as alive.
+ */
+export async function ownerGone(o: LockOwner, fs: LockFs): Promise<boolean> {
+  if (o.host !== fs.hostname) return false;
+  if (!fs.processAlive(o.pid)) return true;
+  if (o.started === undefined || !fs.processStart) return false;
+  const now = await fs.processStart(o.pid);
+  return now !== undefined && now !== o.started;
+}
+
+function lockBytes(o: { created: string; host: string; pid: number; token: string; started?: string | undefined }): Uint8Array {
+  const v = { created: o.created, host: o.host, pid: o.pid, ...(o.started !== undefined ? { started: o.started } : {}), token: o.token };
+  return new TextEncoder().encode(`${canonicalString(v, 'json')}\n`);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /**
  * Take the import lock at `path`, or throw IMPORT_LOCKED / IMPORT_LOCK_STALE (see the file comment).
  * `waitMs`: how long to wait for a live owner to finish (polling every `pollMs`).
  */
-export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs?: number; pollMs?: number } = {}): Promise<ImportLock> {
+export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs?: number; pollMs?: number; breakStale?: boolean } = {}): Promise<ImportLock> {
   const waitMs = opts.waitMs ?? 0;
   const pollMs = opts.pollMs ?? 100;
-  const owner: LockOwner = { pid: fs.pid, host: fs.hostname, created: fs.now().toISOString(), token: fs.randomToken() };
-  const data = new TextEncoder().encode(`${canonicalString({ created: owner.created, host: owner.host, pid: owner.pid, token: owner.token }, 'json')}\n`);
+  const started = fs.processStart ? await fs.processStart(fs.pid) : undefined;
+  const owner: LockOwner = { pid: fs.pid, host: fs.hostname, created: fs.now().toISOString(), token: fs.randomToken(), ...(started !== undefined ? { started } : {}) };
+  const data = lockBytes(owner);
   const deadline = fs.now().getTime() + waitMs;
   let unreadableSeen = false;
+  let brokeStale: LockOwner | undefined;
   for (;;) {
-    if (await fs.createExclusive(path, data)) {
+    if (brokeStale || (await fs.createExclusive(path, data))) {
       return {
         path,
         owner,
+        ...(brokeStale ? { brokeStale } : {}),
         release: async () => {
           const held = parseOwner(await fs.read(path, LOCK_MAX_BYTES));
           if (held && held.token === owner.token) await fs.remove(path);
         },
       };
     }
-    const held = parseOwner(await fs.read(path, LOCK_MAX_BYTES));
+    const seen = await fs.read(path, LOCK_MAX_BYTES);
+    const held = parseOwner(seen);
     if (held === undefined) {
       // Gone meanwhile (try again at once), or a writer between its create and its write (look once more).
       if ((await fs.read(path, LOCK_MAX_BYTES)) === undefined) continue;
@@ -126,21 +184,63 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
         await fs.sleep(Math.min(pollMs, 50));
         continue;
       }
-      throw new CeremonyError('IMPORT_LOCK_STALE', `the import lock ${path} exists but does not say which process holds it (left by an import killed while taking it?); if no import is running, delete it and import again ("import --remove-stale-lock" removes it once it is ${UNREADABLE_STALE_AFTER_MS / 60000} minutes old)`, { path });
+      throw new LockRefusal('IMPORT_LOCK_STALE', `the import lock ${path} exists but does not say which process holds it (left by an import killed while taking it?); if no import is running, delete it and import again ("import --remove-stale-lock" removes it once it is ${UNREADABLE_STALE_AFTER_MS / 60000} minutes old)`, path, undefined);
     }
     unreadableSeen = false;
-    if (held.host === fs.hostname && !fs.processAlive(held.pid)) {
-      throw new CeremonyError(
-        'IMPORT_LOCK_STALE',
-        `the import lock ${path} was taken at ${shown(held.created)} by process ${held.pid}, which is no longer running: the import it guarded was interrupted. Nothing was changed now; the next import repairs an interrupted install. Remove the lock ("import --remove-stale-lock", or the Import screen’s button; both check again that its process is gone) and import again`,
-        { path },
-      );
+    if (await ownerGone(held, fs)) {
+      if (!opts.breakStale) {
+        throw new LockRefusal(
+          'IMPORT_LOCK_STALE',
+          `the import lock ${path} was taken at ${shown(held.created)} by process ${held.pid}, which is no longer running: the import it guarded was interrupted. Nothing was changed now; the next import repairs an interrupted install. Remove the lock ("import --remove-stale-lock", or the Import screen’s button; both check again that its process is gone) and import again`,
+          path,
+          held,
+        );
+      }
+      const taken = await takeOverStaleLock(path, seen!, data, fs);
+      if (taken === 'taken') brokeStale = held;
+      if (taken !== 'busy') continue; // ours now, or the lock changed meanwhile: look again at once
     }
     if (fs.now().getTime() >= deadline) {
       const where = held.host === fs.hostname ? `process ${held.pid}` : `process ${held.pid} on ${shown(held.host)}`;
-      throw new CeremonyError('IMPORT_LOCKED', `another import into this trust directory is running (${where}, since ${shown(held.created)}; lock ${path}); nothing was changed: import again when it has finished`, { path });
+      throw new LockRefusal('IMPORT_LOCKED', `another import into this trust directory is running (${where}, since ${shown(held.created)}; lock ${path}); nothing was changed: import again when it has finished`, path, held);
     }
     await fs.sleep(pollMs);
+  }
+}
+
+/**
+ * Take over the stale lock at `path` (its bytes were `seen`, their owner judged gone) with ours (`data`).
+ *
+ * Two takers that judged the same stale lock must not both win: A removes it and links its own, and B —
+ * its judgement already made — would remove A's live lock. So the remove-and-link runs holding the same
+ * guard as removeStaleImportLock, `${path}.removing` (one remover or taker at a time), and only if the lock
+ * still holds exactly the bytes judged stale; the link is the exclusive create every acquirer uses, so a
+ * plain acquirer that slips in between the remove and the link wins, and this taker looks again.
+ *   'taken'   ours is in place;
+ *   'changed' the lock changed (or vanished) meanwhile, or the guard was just released: look again;
+ *   'busy'    a live process holds the guard: wait as for a live lock.
+ * A guard left by a dead process, another host's or an unreadable one is IMPORT_LOCK_STALE naming the guard
+ * (the same race one level up: never removed here).
+ */
+async function takeOverStaleLock(path: string, seen: Uint8Array, data: Uint8Array, fs: LockFs): Promise<'taken' | 'changed' | 'busy'> {
+  const guardPath = `${path}.removing`;
+  const token = fs.randomToken();
+  if (!(await fs.createExclusive(guardPath, lockBytes({ created: fs.now().toISOString(), host: fs.hostname, pid: fs.pid, token })))) {
+    const bytes = await fs.read(guardPath, LOCK_MAX_BYTES);
+    if (bytes === undefined) return 'changed';
+    const guard = parseOwner(bytes);
+    if (guard && guard.host === fs.hostname && !(await ownerGone(guard, fs))) return 'busy';
+    const refusal = await refuseGuard(guardPath, bytes, fs);
+    throw new LockRefusal('IMPORT_LOCK_STALE', `the lock ${path} was left by a process that is no longer running, but it could not be taken over: ${refusal.message}`, guardPath, guard);
+  }
+  try {
+    const now = await fs.read(path, LOCK_MAX_BYTES);
+    if (now === undefined || !sameBytes(now, seen)) return 'changed';
+    await fs.remove(path);
+    return (await fs.createExclusive(path, data)) ? 'taken' : 'changed';
+  } finally {
+    const held = parseOwner(await fs.read(guardPath, LOCK_MAX_BYTES));
+    if (held && held.token === token) await fs.remove(guardPath);
   }
 }
 
@@ -198,8 +298,8 @@ export type RemovedImportLock =
 export async function removeStaleImportLock(path: string, fs: LockFs, opts: { unreadableAfterMs?: number } = {}): Promise<RemovedImportLock | undefined> {
   const guardPath = `${path}.removing`;
   const token = fs.randomToken();
-  const guard = new TextEncoder().encode(`${canonicalString({ created: fs.now().toISOString(), host: fs.hostname, pid: fs.pid, token }, 'json')}\n`);
-  if (!(await fs.createExclusive(guardPath, guard))) throw refuseGuard(guardPath, await fs.read(guardPath, LOCK_MAX_BYTES), fs);
+  const guard = lockBytes({ created: fs.now().toISOString(), host: fs.hostname, pid: fs.pid, token });
+  if (!(await fs.createExclusive(guardPath, guard))) throw await refuseGuard(guardPath, await fs.read(guardPath, LOCK_MAX_BYTES), fs);
   try {
     return await removeUnderGuard(path, fs, opts);
   } finally {
@@ -210,14 +310,14 @@ export async function removeStaleImportLock(path: string, fs: LockFs, opts: { un
 }
 
 /** Why the removal guard at `guardPath` (held by someone else) refuses this removal. */
-function refuseGuard(guardPath: string, bytes: Uint8Array | undefined, fs: LockFs): CeremonyError {
+async function refuseGuard(guardPath: string, bytes: Uint8Array | undefined, fs: LockFs): Promise<CeremonyError> {
   const owner = parseOwner(bytes);
   const manual = `if no removal is running, delete ${guardPath} by hand and try again`;
   let why: string;
   if (bytes === undefined) why = 'was there a moment ago (another removal just finished?): try again';
   else if (!owner) why = `cannot be read (a remover killed while taking it?): ${manual}`;
   else if (owner.host !== fs.hostname) why = `was taken by process ${owner.pid} on another computer (${shown(owner.host)}): ${manual}`;
-  else if (fs.processAlive(owner.pid)) why = `belongs to process ${owner.pid}, which is still running (another removal in progress): try again when it has finished`;
+  else if (!(await ownerGone(owner, fs))) why = `belongs to process ${owner.pid}, which is still running (another removal in progress): try again when it has finished`;
   else why = `was left by process ${owner.pid}, which is no longer running (a removal interrupted): ${manual}`;
   return new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock was not removed: only one removal runs at a time, and its guard ${guardPath} ${why}`, { path: guardPath });
 }
@@ -235,7 +335,7 @@ async function removeUnderGuard(path: string, fs: LockFs, opts: { unreadableAfte
         { path },
       );
     }
-    if (fs.processAlive(owner.pid)) {
+    if (!(await ownerGone(owner, fs))) {
       throw new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock ${path} belongs to process ${owner.pid}, which is still running (an import in progress?): it was not removed`, { path });
     }
     removed = { path, reason: 'owner-gone', owner };

@@ -22,8 +22,11 @@ import { decodeBundle } from '../../src/bundle/format.js';
 import { defaultRehearseDeps, rehearseCommand, type RehearseDeps, type RehearseOptions } from '../../src/cli/rehearse.js';
 import { groupHex, groupWords, shortDigest } from '../../src/crypto/digest-words.js';
 import { readQrCodes } from '../../src/io/qr-images.js';
-import { treeDigest } from '../../src/io/folders.js';
-import { runSiteImportStage } from '../../src/rehearsal/site-import-stage.js';
+import { runSiteImportStage, siteTreeDigest } from '../../src/rehearsal/site-import-stage.js';
+import { verifyTranscript } from '../../src/audit/verify.js';
+import { sha256Hex } from '../../src/crypto/digest.js';
+import { runCli } from '../../src/cli/program.js';
+import { captureIo } from '../support/cli-io.js';
 import { parseSignatureResponse, parseSigningRequest } from '../../src/rotation/index.js';
 import { QrAssembler } from '../../src/transport/qr/index.js';
 import { parseMetadata } from '../../src/tuf/metadata.js';
@@ -47,7 +50,7 @@ interface Summary {
   rehearsal: string;
   rotation: { request: string; review: string; responses: string[]; root: string; snapshot: string | null; version: number; waitingForAfterFirst: { name: string; side: string }[]; status: string; shortHash: string; words: string[] };
   export: { bundle: string; sha256: string; shortHash: string; words: string[]; contents: string[]; qr: { dir: string; frames: number; fragments: number } };
-  site: { pinnedRoot: string; received: string; trustDir: string; folder: string; qr: { shown: number; dropped: number; read: number }; installed: { files: string[]; rootChain: number[] }; refusal: { trustDir: string; code: string; unchanged: boolean; treeSha256: string } } | null;
+  site: { pinnedRoot: string; received: string; trustDir: string; folder: string; qr: { shown: number; dropped: number; read: number }; installed: { files: string[]; rootChain: number[] }; transcript: string | null; refusal: { trustDir: string; code: string; unchanged: boolean; treeSha256: string; transcript: string | null } } | null;
   durationMs: Record<string, number>;
   notYetRehearsed: string[];
 }
@@ -136,7 +139,25 @@ async function checkCommon(j: Summary, profile: 'notary' | 'tuf'): Promise<void>
   // the same tree digest as the stage measured before the refused import, and still one imports.log entry.
   expect(j.site!.refusal.code).toMatch(/^(LENGTH_MISMATCH|HASH_MISMATCH|THRESHOLD_NOT_MET)$/);
   expect(j.site!.refusal.trustDir).toBe(j.site!.trustDir);
-  expect(j.site!.refusal.treeSha256).toBe(await treeDigest(join(out, j.site!.trustDir)));
+  expect(j.site!.refusal.treeSha256).toBe(await siteTreeDigest(join(out, j.site!.trustDir)));
+  // Both imports left the session transcript a real `import` leaves, in the site's sessions folder: it
+  // verifies (`transcript verify --allow-unsealed`), is marked a rehearsal, and records the outcome.
+  const sessions = profile === 'notary' ? `${j.site!.trustDir}/tuf-ceremony-sessions/` : `${j.site!.trustDir}.tuf-ceremony-sessions/`;
+  const outcomes: [string | null, RegExp, string][] = [
+    [j.site!.transcript, /^installed/, 'received-by-qr.bundle'],
+    [j.site!.refusal.transcript, new RegExp(`^refused.*${j.site!.refusal.code}`), 'tampered.bundle'],
+  ];
+  for (const [rel, outcome, bundle] of outcomes) {
+    expect(rel?.startsWith(sessions), String(rel)).toBe(true);
+    const path = join(out, rel!);
+    const c = captureIo();
+    expect(await runCli(['transcript', 'verify', path, '--allow-unsealed'], c.io), c.err.join('\n')).toBe(0);
+    const t = verifyTranscript(readFileSync(path), { allowUnsealed: true });
+    expect(t.header).toMatchObject({ kind: 'import', rehearsal: true, planHash: sha256Hex(bytesOf(out, `site/${bundle}`)) });
+    const end = t.entries.at(-1)!;
+    expect(end.step).toBe('session.end');
+    expect(end.note).toMatch(outcome);
+  }
 }
 
 /** Serve `files` (path → bytes) on 127.0.0.1 while `fn` runs. */

@@ -25,7 +25,7 @@ describe.each(['notary', 'tuf'] as const)('rehearse --repositories %s', (profile
       repositories: string[];
       ceremony: { tokenSignatures: number; transcript: string; inventory: string; shareCards: string[] };
       rotation: { summary: string[]; exceptions: number; status: string; tokenSignatures: number; merged: string };
-      site: { installed: number; rootVersions: number[]; refusal: { code: string; unchanged: boolean; message: string } };
+      site: { installed: number; rootVersions: number[]; transcript: string | null; refusal: { code: string; unchanged: boolean; message: string; transcript: string | null } };
       durationMs: Record<string, number>;
     };
     expect(r.rehearsal).toBe('softhsm2');
@@ -52,5 +52,16 @@ describe.each(['notary', 'tuf'] as const)('rehearse --repositories %s', (profile
     const folder = profile === 'notary' ? join(out, 'site', 'trust-dir', 'tuf', ...last.split('/'), 'metadata') : join(out, 'site', 'trust-dir', last);
     expect(JSON.parse(readFileSync(join(folder, 'root.json'), 'utf8')).signed.version).toBe(2);
     expect(readFileSync(join(out, 'rotation', 'review.txt'), 'utf8')).toContain(`In ${N} repositories: root key "Carol"`);
+    // The set's import and its refusal each left the session transcript `import SET` leaves: it verifies,
+    // is marked a rehearsal, and ends with the outcome.
+    for (const [rel, outcome] of [[r.site.transcript, /^installed/], [r.site.refusal.transcript, /^refused.*HASH_MISMATCH/]] as const) {
+      expect(rel).toMatch(profile === 'notary' ? /^site\/trust-dir\/tuf-ceremony-sessions\// : /^site\/trust-dir\.tuf-ceremony-sessions\//);
+      const v = captureIo();
+      expect(await runCli(['transcript', 'verify', join(out, rel!), '--allow-unsealed', '--json'], v.io), v.err.join('\n')).toBe(0);
+      const t = JSON.parse(v.out.join('\n')) as { kind: string; rehearsal: boolean; entries: { step: string; note?: string }[] };
+      expect([t.kind, t.rehearsal]).toEqual(['import', true]);
+      expect(t.entries.at(-1)!.step).toBe('session.end');
+      expect(t.entries.at(-1)!.note).toMatch(outcome);
+    }
   }, 300_000);
 });

@@ -141,7 +141,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   INVENTORY_INVALID: 'The key inventory file is damaged or not one this tool writes; the path names the field.',
   INVENTORY_CHANGED: 'The key inventory was changed by something else since it was read, so it was not overwritten. Install again to record this change in it.',
   INVENTORY_LOCKED: 'Another program was writing the key inventory and did not finish in time, so the inventory was not changed. Install again to record this change in it.',
-  INVENTORY_LOCK_STALE: 'The key inventory’s lock was left by a program that stopped while writing it, so the inventory was not changed. When no other tuf-ceremony window or command is running, delete the lock file the message names, then install again.',
+  INVENTORY_LOCK_STALE: 'The key inventory’s lock was taken on another computer, or cannot be read, and this computer cannot tell whether the program that took it still runs, so the inventory was not changed. When no tuf-ceremony window or command is running there, delete the lock file the message names, then install again.',
   PLAN_INPUT_MISMATCH: 'A key file the plan names is missing, or is not the file that was reviewed (its SHA-256 differs). Open the reviewed file with the plan.',
   BINDINGS_INVALID: 'The site bindings file is not valid, or contradicts the plan (the path names the field).',
   BINDINGS_PLAN_MISMATCH: 'The site bindings were written for another plan: their plan hash is not this plan’s. Use the bindings made for this exact plan.',

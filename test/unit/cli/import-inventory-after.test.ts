@@ -3,11 +3,14 @@
  * holds the new root, the session transcript of the install is written (and says installed, not refused),
  * and the command exits 1 with `error[CODE]: installed: …; the key inventory was not updated: …` — the
  * first line of stderr says the trust folder WAS updated. Two faults: another writer changed the inventory
- * between its read and its write (INVENTORY_CHANGED), and a read-only inventory folder (READ_ONLY).
+ * between its read and its write (INVENTORY_CHANGED), and a read-only inventory folder (READ_ONLY). Stdout
+ * still gets the install summary a successful import prints (text, and the same `--json` document with
+ * `ok: false`, `inventoryUpdated: false` and the `error`).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -65,9 +68,38 @@ describe('import --inventory: the inventory update fails after the install', () 
     { fault: 'changed by another writer', code: 'INVENTORY_CHANGED', mount: false },
     { fault: 'in a read-only folder', code: 'READ_ONLY', mount: true },
   ] as const;
+  it('a lock a dead process left on the inventory is taken over, and the import says so on stderr (exit 0, the inventory written)', async () => {
+    const work = mkdtempSync(join(dir, 'stale-lock-'));
+    const trust = join(work, 'trust');
+    mkdirSync(trust);
+    const inventoryPath = join(work, 'key-inventory.json');
+    writeFileSync(inventoryPath, inventoryBytes(emptyInventory(T0)));
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(`${inventoryPath}.lock`, `${JSON.stringify({ created: T0.toISOString(), host: hostname(), pid: gone, token: 'theirs' })}\n`);
+    const c = captureIo();
+    expect(await runCli(['import', singlePath, '--trust-dir', trust, '--root', rootPath, '--inventory', inventoryPath], c.io), c.err.join('\n')).toBe(0);
+    expect(c.err).toEqual([`note: took over the key inventory's lock ${inventoryPath}.lock, left by process ${gone} on ${hostname()}, taken at ${T0.toISOString()}, which is no longer running`]);
+    expect(c.out.join('\n')).toContain(`  recorded in the key inventory ${inventoryPath}`);
+    expect(readFileSync(inventoryPath, 'utf8')).toContain(gun(2));
+    expect(existsSync(`${inventoryPath}.lock`)).toBe(false);
+  }, 120_000);
+
+  /** The --json document of a successful import of the same input with --inventory (a fresh site). */
+  async function succeeded(form: 'single' | 'set'): Promise<Record<string, unknown>> {
+    const work = mkdtempSync(join(dir, `${form}-ok-`));
+    const trust = join(work, 'trust');
+    mkdirSync(trust);
+    const inventoryPath = join(work, 'key-inventory.json');
+    const args = form === 'set' ? ['import', setPath, '--trust-dir', trust, '--pins', pinsPath, '--inventory', inventoryPath, '--json'] : ['import', singlePath, '--trust-dir', trust, '--root', rootPath, '--inventory', inventoryPath, '--json'];
+    const c = captureIo();
+    expect(await runCli(args, c.io)).toBe(0);
+    return JSON.parse(c.out.join('\n')) as Record<string, unknown>;
+  }
+
   for (const form of ['single', 'set'] as const) {
     for (const row of rows) {
-      it.skipIf(row.mount && !canMount())(`${form}: inventory ${row.fault} → exit 1, error[${row.code}] says installed, transcript says installed`, async () => {
+      for (const json of [false, true]) {
+      it.skipIf(row.mount && !canMount())(`${form}${json ? ' --json' : ''}: inventory ${row.fault} → exit 1, error[${row.code}] says installed, the install summary printed, transcript says installed`, async () => {
         const work = mkdtempSync(join(dir, `${form}-${row.code}-`));
         const trust = join(work, 'trust');
         mkdirSync(trust);
@@ -79,7 +111,7 @@ describe('import --inventory: the inventory update fails after the install', () 
         const other = inventoryBytes(emptyInventory(new Date('2026-12-02T00:00:00Z')));
         hook.outcomes = [];
         hook.after = row.code === 'INVENTORY_CHANGED' ? () => writeFileSync(inventoryPath, other) : undefined;
-        const args = form === 'set' ? ['import', setPath, '--trust-dir', trust, '--pins', pinsPath, '--inventory', inventoryPath] : ['import', singlePath, '--trust-dir', trust, '--root', rootPath, '--inventory', inventoryPath];
+        const args = [...(form === 'set' ? ['import', setPath, '--trust-dir', trust, '--pins', pinsPath, '--inventory', inventoryPath] : ['import', singlePath, '--trust-dir', trust, '--root', rootPath, '--inventory', inventoryPath]), ...(json ? ['--json'] : [])];
         const c = captureIo();
         try {
           const run = () => runCli(args, c.io);
@@ -102,7 +134,25 @@ describe('import --inventory: the inventory update fails after the install', () 
           expect(Buffer.from(readFileSync(join(trust, 'tuf', gun(i), 'metadata', 'root.json'))).equals(Buffer.from(repos[i]!.roots.at(-1)!))).toBe(true);
         }
         expect(Buffer.from(readFileSync(inventoryPath)).equals(Buffer.from(row.code === 'INVENTORY_CHANGED' ? other : start))).toBe(true);
+        // The install summary, as a successful import prints it.
+        if (json) {
+          const doc = JSON.parse(c.out.join('\n')) as Record<string, unknown>;
+          const ok = await succeeded(form);
+          expect(Object.keys(doc).sort()).toEqual([...Object.keys(ok), 'error'].sort());
+          expect(doc).toMatchObject({ ok: false, inventory: inventoryPath, inventoryUpdated: false, transcript: transcriptPath, error: { code: row.code } });
+          expect((doc.error as { message: string }).message).toBe(first.replace(/^error\[\w+\]: /, ''));
+          expect(ok).toMatchObject({ ok: true, inventoryUpdated: true });
+          if (form === 'set') expect((doc.repositories as unknown[]).length).toBe(2);
+          else expect(doc.files).toEqual(ok.files);
+        } else {
+          const out = c.out.join('\n');
+          expect(out).toMatch(form === 'set' ? /^imported: 2 notary repositories of "?two"? into / : /^imported: notary repository /);
+          expect(out).toContain(`NOT recorded in the key inventory ${inventoryPath} (see the error on stderr)`);
+          expect(out).toContain(`session transcript ${transcriptPath} (hash-chained`);
+          expect(out).not.toMatch(/^ {2}recorded in the key inventory/m);
+        }
       }, 120_000);
+      }
     }
   }
 });

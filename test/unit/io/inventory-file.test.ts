@@ -3,16 +3,31 @@
  * TUF_CEREMONY_INVENTORY, else a ceremony output folder's state/key-inventory.json; nothing else is looked
  * for), and updates that never overwrite another writer's (INVENTORY_CHANGED).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyInventory, inventoryBytes, parseInventory } from '../../../src/ceremony/inventory.js';
 import { findInventory, inventoryLockPath, readInventoryForUpdate, writeInventoryUpdate } from '../../../src/io/inventory-file.js';
 import { isCeremonyError } from '../../../src/errors.js';
+import { nodeLockFs } from '../../../src/io/lock-file.js';
 
 const T0 = new Date('2026-12-01T00:00:00Z');
 const T1 = new Date('2026-12-02T00:00:00Z');
+
+/** A pid that certainly ran on this host and is gone now: a child process that has exited. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', '0']);
+  expect(r.status).toBe(0);
+  return r.pid!;
+}
+
+/** A lock file's bytes as the lock writes them (src/trust-store/lock.ts), by default this host's. */
+function lockOf(o: { pid: number; host?: string; started?: string | undefined; token?: string }): string {
+  const v: Record<string, unknown> = { created: T0.toISOString(), host: o.host ?? hostname(), pid: o.pid, started: o.started, token: o.token ?? 'theirs' };
+  return `${JSON.stringify(v)}\n`;
+}
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -149,19 +164,29 @@ describe('inventory updates', () => {
     expect(existsSync(inventoryLockPath(path))).toBe(false);
   });
 
-  it('a lock held by a running process (INVENTORY_LOCKED) or left by a dead one (INVENTORY_LOCK_STALE): nothing written, the lock kept', async () => {
+  it('a lock this host cannot prove stale is refused (INVENTORY_LOCKED / INVENTORY_LOCK_STALE): nothing written, the lock kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-lock-'));
     const path = join(dir, 'key-inventory.json');
+    const lockPath = inventoryLockPath(path);
     const original = inventoryBytes(emptyInventory(T0));
     writeFileSync(path, original);
-    const lockOf = (pid: number) => `${JSON.stringify({ created: T0.toISOString(), host: hostname(), pid, token: 'theirs' })}\n`;
-    // This test's own process stands for a live other writer; a pid above any pid_max is a process that is gone.
-    const cases: ['INVENTORY_LOCKED' | 'INVENTORY_LOCK_STALE', number][] = [
-      ['INVENTORY_LOCKED', process.pid],
-      ['INVENTORY_LOCK_STALE', 2 ** 30],
+    const fs = nodeLockFs();
+    const myStart = await fs.processStart!(process.pid);
+    expect(myStart).toMatch(/^[0-9a-f-]{36}:\d+$/);
+    const dead = deadPid();
+    // Each case: the lock's bytes (and a guard beside it), the code, and what its message must name.
+    const cases: [string, string, string | undefined, 'INVENTORY_LOCKED' | 'INVENTORY_LOCK_STALE', string[]][] = [
+      ['a live writer (this process, its start recorded)', lockOf({ pid: process.pid, started: myStart }), undefined, 'INVENTORY_LOCKED', [lockPath, `process ${process.pid}`]],
+      ['a live pid, no start recorded (an older lock): unsure', lockOf({ pid: process.pid }), undefined, 'INVENTORY_LOCKED', [lockPath]],
+      ['another host, its pid gone here: cannot be checked', lockOf({ pid: dead, host: 'site-b.example' }), undefined, 'INVENTORY_LOCK_STALE', [lockPath, `process ${dead} on site-b.example`, 'running on site-b.example, delete']],
+      ['unreadable', '{"pid":', undefined, 'INVENTORY_LOCK_STALE', [lockPath, 'does not say which process', `delete ${lockPath}`]],
+      ['stale, but a dead taker left its guard', lockOf({ pid: dead }), lockOf({ pid: dead, token: 'guard' }), 'INVENTORY_LOCK_STALE', [`${lockPath}.removing`, `process ${dead} on ${hostname()}`, `delete ${lockPath}.removing`]],
+      ['stale, while a live taker holds the guard', lockOf({ pid: dead }), lockOf({ pid: process.pid, started: myStart, token: 'guard' }), 'INVENTORY_LOCKED', [lockPath]],
     ];
-    for (const [code, pid] of cases) {
-      writeFileSync(inventoryLockPath(path), lockOf(pid));
+    for (const [what, lock, guard, code, named] of cases) {
+      writeFileSync(lockPath, lock);
+      if (guard) writeFileSync(`${lockPath}.removing`, guard);
+      else rmSync(`${lockPath}.removing`, { force: true });
       const read = await readInventoryForUpdate(path, { now: T0 });
       const mine = structuredClone(read.inventory);
       mine.updated = T1.toISOString();
@@ -169,20 +194,68 @@ describe('inventory updates', () => {
       try {
         await writeInventoryUpdate(read, mine, ' (root version 2 was written)', { lockWaitMs: 0 });
       } catch (err) {
-        expect(isCeremonyError(err, code), code).toBe(true);
+        expect(isCeremonyError(err, code), `${what}: ${String(err)}`).toBe(true);
         message = (err as Error).message;
       }
-      expect(message, code).toContain(`${inventoryLockPath(path)}`);
-      expect(message, code).toContain('(root version 2 was written)');
-      expect(Buffer.from(readFileSync(path)).equals(Buffer.from(original)), code).toBe(true);
-      expect(readFileSync(inventoryLockPath(path), 'utf8'), code).toBe(lockOf(pid));
+      for (const n of named) expect(message, what).toContain(n);
+      expect(message, what).toContain('(root version 2 was written)');
+      expect(Buffer.from(readFileSync(path)).equals(Buffer.from(original)), what).toBe(true);
+      expect(readFileSync(lockPath, 'utf8'), what).toBe(lock);
+      if (guard) expect(readFileSync(`${lockPath}.removing`, 'utf8'), what).toBe(guard);
     }
     // Once the lock is gone, the same update goes through and leaves no lock behind.
-    rmSync(inventoryLockPath(path));
+    rmSync(lockPath);
+    rmSync(`${lockPath}.removing`);
     const read = await readInventoryForUpdate(path, { now: T0 });
     read.inventory.updated = T1.toISOString();
-    await writeInventoryUpdate(read, read.inventory, '', { lockWaitMs: 0 });
+    expect(await writeInventoryUpdate(read, read.inventory, '', { lockWaitMs: 0 })).toEqual({});
     expect(parseInventory(readFileSync(path)).updated).toBe(T1.toISOString());
-    expect(existsSync(inventoryLockPath(path))).toBe(false);
+    expect(existsSync(lockPath)).toBe(false);
+  });
+
+  it('a lock a dead process of this host left (its pid gone, or reused by a later process) is taken over, and the update says so', async () => {
+    const fs = nodeLockFs();
+    const myStart = (await fs.processStart!(process.pid))!;
+    const dead = deadPid();
+    const cases: [string, string, number][] = [
+      ['the pid is gone (a real child process that exited)', lockOf({ pid: dead }), dead],
+      ['the pid is gone (a lock without a start)', lockOf({ pid: dead, started: undefined }), dead],
+      ['the pid now runs another process (this one, started at another time)', lockOf({ pid: process.pid, started: `${myStart.split(':')[0]}:1` }), process.pid],
+    ];
+    for (const [what, lock, pid] of cases) {
+      const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-break-'));
+      const path = join(dir, 'key-inventory.json');
+      writeFileSync(path, inventoryBytes(emptyInventory(T0)));
+      writeFileSync(inventoryLockPath(path), lock);
+      const read = await readInventoryForUpdate(path, { now: T0 });
+      read.inventory.updated = T1.toISOString();
+      const done = await writeInventoryUpdate(read, read.inventory, '', { lockWaitMs: 0 });
+      expect(done.brokeStaleLock, what).toBe(`took over the key inventory's lock ${inventoryLockPath(path)}, left by process ${pid} on ${hostname()}, taken at ${T0.toISOString()}, which is no longer running`);
+      expect(parseInventory(readFileSync(path)).updated, what).toBe(T1.toISOString());
+      // Ours released, the guard gone: nothing left beside the inventory.
+      expect(readdirSync(dir), what).toEqual(['key-inventory.json']);
+    }
+  });
+
+  it('many updates meeting one stale lock at once: one takes it over and writes, every other is INVENTORY_CHANGED', async () => {
+    for (let round = 0; round < 5; round++) {
+      const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-break-race-'));
+      const path = join(dir, 'key-inventory.json');
+      writeFileSync(path, inventoryBytes(emptyInventory(T0)));
+      writeFileSync(inventoryLockPath(path), lockOf({ pid: deadPid() }));
+      const reads = await Promise.all(Array.from({ length: 6 }, () => readInventoryForUpdate(path, { now: T0 })));
+      const results = await Promise.allSettled(
+        reads.map((read, i) => {
+          const mine = structuredClone(read.inventory);
+          mine.updated = new Date(Date.UTC(2030, 0, 1 + i)).toISOString();
+          return writeInventoryUpdate(read, mine);
+        }),
+      );
+      const written = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+      expect(written, `round ${round}`).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(isCeremonyError(r.reason, 'INVENTORY_CHANGED'), String(r.reason)).toBe(true);
+      expect(parseInventory(readFileSync(path)).updated).toBe(new Date(Date.UTC(2030, 0, 1 + written[0]!)).toISOString());
+      expect(readdirSync(dir)).toEqual(['key-inventory.json']);
+    }
   });
 });

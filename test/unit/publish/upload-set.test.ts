@@ -103,6 +103,47 @@ describe('the upload set', () => {
   });
 });
 
+describe('a server that serves nothing for the GUN: a first publish, confirmed by the operator when the root is above version 1', () => {
+  it('root v1 goes ahead; a root above v1 (its chain from 1, or not) is PUBLISH_FIRST_UNCONFIRMED without --first-publish, whatever else the server answers', async () => {
+    const three = await buildRepo('notary', { rootVersions: 3 });
+    const whole = three.files({ withVersioned: true });
+    // The input without 1.root.json: its chain starts at version 2.
+    const from2: RepositoryFiles = { ...whole, versionedRoots: new Map([...whole.versionedRoots].filter(([n]) => n !== 1)) };
+    const bare: RepositoryFiles = { ...whole, versionedRoots: new Map() };
+    const all404 = emptyServer();
+    // The server's other answers do not make it serve the GUN: a delegated file, or versioned roots, with 404 for the top-level four.
+    const strays: ServerState = { ...emptyServer(), delegated: new Map([[three.delegationName, three.delegated]]), versionedRoots: new Map([[1, three.roots[0]!]]) };
+    // [what, input, pinned root, server, --first-publish, expected: a refusal code or the roles uploaded, message parts]
+    const cases: [string, RepositoryFiles, Uint8Array, ServerState, boolean, ErrorCode | string[], string[]][] = [
+      ['root v1, all four 404', v1, repo.roots[0]!, all404, false, ['root', 'targets', 'targets/releases', 'snapshot'], []],
+      ['root v3 with its chain from v1, all four 404', whole, three.roots[0]!, all404, false, 'PUBLISH_FIRST_UNCONFIRMED', ['404 for root.json, timestamp.json, snapshot.json and targets.json of', 'root to publish is version 3', 'runs from version 1 to 3', '--first-publish']],
+      ['root v3, its chain from v2 (pinned there)', from2, three.roots[1]!, all404, false, 'PUBLISH_FIRST_UNCONFIRMED', ['runs from version 2 to 3, not from version 1']],
+      ['root v3 alone (pinned to itself)', bare, three.roots[2]!, all404, false, 'PUBLISH_FIRST_UNCONFIRMED', ['the input has no earlier root versions']],
+      ['root v3, the server serving only stray files', whole, three.roots[0]!, strays, false, 'PUBLISH_FIRST_UNCONFIRMED', ['serves nothing for this repository']],
+      ['root v3 with --first-publish', whole, three.roots[0]!, all404, true, ['root', 'targets', 'targets/releases', 'snapshot'], []],
+      ['root v3 alone with --first-publish', bare, three.roots[2]!, all404, true, ['root', 'targets', 'targets/releases', 'snapshot'], []],
+    ];
+    for (const [what, local, pinnedRoot, server, firstPublish, expected, parts] of cases) {
+      const run = () => planUpload({ local, server, pinnedRoot, gun: GUN, now: NOW, ...(firstPublish ? { firstPublish } : {}) });
+      if (typeof expected === 'string') {
+        const err = refusal(run);
+        expect([what, err.code, err.path]).toEqual([what, expected, 'root.json $.signed.version']);
+        for (const p of parts) expect([what, err.message]).toEqual([what, expect.stringContaining(p)]);
+      } else {
+        const plan = run();
+        expect([what, [...plan.upload.keys()], plan.firstPublish]).toEqual([what, expected, true]);
+      }
+    }
+    // The flag changes nothing once the server serves the GUN: its answers are compared, and refused when hostile.
+    const server = { ...serverOf(whole), root: three.roots[1]! };
+    delete server.snapshot;
+    expect([...planUpload({ local: whole, server, pinnedRoot: three.roots[0]!, gun: GUN, now: NOW, firstPublish: true }).upload.keys()]).toEqual(['root', 'snapshot']);
+    const noTargets = { ...serverOf(whole), root: three.roots[1]! };
+    delete noTargets.targets;
+    expect(refusal(() => planUpload({ local: whole, server: noTargets, pinnedRoot: three.roots[0]!, gun: GUN, now: NOW, firstPublish: true })).code).not.toBe('PUBLISH_FIRST_UNCONFIRMED');
+  });
+});
+
 describe('the server’s targets.json is verified before the delegated-key check decides from it (review B)', () => {
   it('hostile server answers fail closed (PUBLISH_SERVER_UNVERIFIED naming the file and the verifier’s own code, or the check itself); none skips the check', async () => {
     const role = repo.delegationName;

@@ -330,6 +330,95 @@ describe('import lock', () => {
         }
         expect(hits).toBeGreaterThan(100);
       });
+      it('two takers of a stale lock (breakStale) and a plain acquirer, every interleaving: never two holders at once', async () => {
+        // Without the guard, taker B judges the stale lock, taker A removes it and links its own, and B then
+        // removes A's live lock and links its own: both hold it. Each actor holds the lock across one turn.
+        const lock = '/t/L';
+        let overlaps = 0;
+        let takeovers = 0;
+        for (let seed = 1; seed <= 300; seed++) {
+          const files = new Map<string, Uint8Array>([[lock, held({ pid: 7, host: 'site-a' })]]);
+          const waiting = new Map<string, () => void>();
+          const holders = new Set<string>();
+          const actorFs = (name: string, pid: number): LockFs => {
+            const turn = () => new Promise<void>((r) => waiting.set(name, r));
+            const base = fakeFs({ files, pid, processAlive: (p) => p !== 7, randomToken: () => name.padEnd(32, '0') });
+            return {
+              ...base,
+              createExclusive: async (p, d) => (await turn(), base.createExclusive(p, d)),
+              read: async (p, m) => (await turn(), base.read(p, m)),
+              remove: async (p) => (await turn(), base.remove(p)),
+              sleep: async () => turn(),
+            };
+          };
+          const actor = async (name: string, pid: number, breakStale: boolean) => {
+            const fs = actorFs(name, pid);
+            for (let i = 0; i < 30; i++) {
+              try {
+                const l = await acquireImportLock(lock, fs, { breakStale, waitMs: 0 });
+                if (l.brokeStale) takeovers++;
+                if (holders.size > 0) overlaps++;
+                holders.add(name);
+                await fs.sleep(1);
+                holders.delete(name);
+                await l.release();
+                return;
+              } catch (e) {
+                if (!isCeremonyError(e, 'IMPORT_LOCKED') && !isCeremonyError(e, 'IMPORT_LOCK_STALE')) throw e;
+                await fs.sleep(1);
+              }
+            }
+          };
+          let done = false;
+          const all = Promise.all([actor('a', 200, true), actor('b', 201, true), actor('importer', 300, false)]).finally(() => (done = true));
+          let rnd = seed;
+          while (!done) {
+            await new Promise((r) => setImmediate(r));
+            if (waiting.size === 0) continue;
+            rnd = (rnd * 1103515245 + 12345) % 2147483648;
+            const names = [...waiting.keys()].sort();
+            const name = names[rnd % names.length]!;
+            const go = waiting.get(name)!;
+            waiting.delete(name);
+            go();
+          }
+          await all;
+          expect(files.has(`${lock}.removing`), `seed ${seed}`).toBe(false);
+        }
+        expect(overlaps).toBe(0);
+        expect(takeovers).toBeGreaterThan(100);
+      });
+      it('breakStale: a provably stale lock is taken over and the lock says whose it was; unsure ones are never broken', async () => {
+        const cases: [string, Partial<LockFs>, object, string][] = [
+          ['owner gone on this host', { processAlive: () => false }, { pid: 7, host: 'site-a' }, 'taken'],
+          ['pid reused (another start)', { processAlive: () => true, processStart: async (p) => (p === 7 ? 'boot:2' : 'boot:1') }, { pid: 7, host: 'site-a', started: 'boot:1' }, 'taken'],
+          ['same start: alive', { processAlive: () => true, processStart: async () => 'boot:1' }, { pid: 7, host: 'site-a', started: 'boot:1' }, 'IMPORT_LOCKED'],
+          ['start unknown now: unsure, alive', { processAlive: () => true, processStart: async () => undefined }, { pid: 7, host: 'site-a', started: 'boot:1' }, 'IMPORT_LOCKED'],
+          ['another host', { processAlive: () => false }, { pid: 7, host: 'site-b' }, 'IMPORT_LOCKED'],
+        ];
+        for (const [what, over, owner, expected] of cases) {
+          const fs = fakeFs(over);
+          fs.files.set('/t/L', held(owner));
+          const outcome = await acquireImportLock('/t/L', fs, { breakStale: true }).then(
+            (l) => l,
+            (e: unknown) => e,
+          );
+          if (expected === 'taken') {
+            const l = outcome as Awaited<ReturnType<typeof acquireImportLock>>;
+            expect(l.brokeStale, what).toMatchObject(owner);
+            expect(JSON.parse(new TextDecoder().decode(fs.files.get('/t/L'))).token, what).toBe('a'.repeat(32));
+            expect(fs.files.has('/t/L.removing'), what).toBe(false);
+          } else {
+            expect(isCeremonyError(outcome, expected as 'IMPORT_LOCKED'), `${what}: ${String(outcome)}`).toBe(true);
+            expect(fs.files.get('/t/L'), what).toEqual(held(owner));
+          }
+        }
+        // Without breakStale (the import lock) the same dead owner is reported, never broken.
+        const fs = fakeFs({ processAlive: () => false });
+        fs.files.set('/t/L', held({ pid: 7, host: 'site-a' }));
+        await expect(acquireImportLock('/t/L', fs)).rejects.toSatisfy((e: unknown) => isCeremonyError(e, 'IMPORT_LOCK_STALE'));
+        expect(fs.files.get('/t/L')).toEqual(held({ pid: 7, host: 'site-a' }));
+      });
       it('one remover at a time: a live remover’s guard refuses a second (IMPORT_LOCK_NOT_STALE); a dead one’s is reported, never removed', async () => {
         const fs = fakeFs({ processAlive: (pid) => pid === 9 });
         fs.files.set('/t/L', held({ pid: 7, host: 'site-a' }));
@@ -380,6 +469,15 @@ describe('import lock', () => {
       expect(await fs.read(p, 10)).toBeUndefined();
       expect(fs.processAlive(process.pid)).toBe(true);
       expect(fs.processAlive(deadPid())).toBe(false);
+      // Linux: boot id and start time, the same for one process, none for a gone one.
+      const mine = await fs.processStart!(process.pid);
+      expect(mine).toMatch(/^[0-9a-f-]{36}:\d+$/);
+      expect(await fs.processStart!(process.pid)).toBe(mine);
+      expect(await fs.processStart!(deadPid())).toBeUndefined();
+      // A lock records it, so a later process given the same pid is not taken for its owner.
+      const l = await acquireImportLock(join(dirname(p), 'y.lock'), fs);
+      expect(JSON.parse(readFileSync(join(dirname(p), 'y.lock'), 'utf8')).started).toBe(mine);
+      await l.release();
     });
   });
 });
