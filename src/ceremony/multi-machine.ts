@@ -75,7 +75,7 @@ import { adoptWritten, checkSameMultiCeremony, checkWrittenPrefix, INVENTORY_WRI
 import { folderEntries } from '../io/folders.js';
 import { ensurePrivateDir } from '../io/files.js';
 import { inFolder, METADATA_DIR, outputLayout, SECRET_DIR, STATE_DIR } from './layout.js';
-import { cardsNeeded, makeSplitRootKey, splitKeyHolder, type ShareCardSource, type SplitKeyHolder } from './multi-shamir.js';
+import { cardsNeeded, makeSplitRootKey, rebuildSplitKey, splitKeyHolder, type RebuiltSplitKey, type ShareCardSource, type SplitKeyHolder } from './multi-shamir.js';
 import { SHAMIR_KEY, shareCardFiles } from './steps/shamir-backup.js';
 import { SPLIT_KEY_PERSON } from './steps/collect-signatures.js';
 import type { SoftwareKey } from '../signers/software.js';
@@ -202,11 +202,18 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   const stateFile = new StateFile(layout.state);
   let state = await stateFile.load();
   const resumed = state !== undefined;
+  // Cards given where none can be used are refused, not ignored (review M1): the operator must know they
+  // played no part.
+  if (opts.shareCards && !plan.shamir) throw new CeremonyError('USAGE', '--share-card resumes a multi-repository ceremony whose plan has "shamir" (its split root key re-entered from the cards); this plan has none');
+  if (opts.shareCards && !resumed) {
+    throw new CeremonyError('USAGE', `--share-card resumes an interrupted ceremony, but ${basename(opts.outDir)} holds none: a new ceremony makes a new split key and writes its own cards; run again without --share-card`);
+  }
   let writer: TranscriptWriter | undefined;
   let file: AppendOnlyFile | undefined;
   let transcriptSealed = false;
   let journal: MultiJournal = { repositories: new Map(), inventory: undefined };
   let leftovers: string[] = [];
+  let reopen = false;
   const header = { planSha256: hash.sha256, profile: first.profile, repository: headerName(plan), rehearsal };
 
   if (state) {
@@ -221,14 +228,11 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       }
       journal = journalOf(t.entries);
       transcriptSealed = t.sealed;
-      if (!t.sealed) ({ writer, file } = await resumeTranscriptFile(transcriptPath, { now }));
+      // Reopened for appending only once the re-entered cards (if any) are checked: below.
+      reopen = !t.sealed;
     } else if (Object.keys(state.steps).length > 0) {
       throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is missing but the ceremony state records completed steps: the transcript was removed`, { path: transcriptPath });
     }
-    report(`resuming the interrupted multi-repository ceremony in ${opts.outDir}`);
-    leftovers = (await removeAtomicTemps(layout.state, stateFileNames())).map((n) => inFolder(STATE_DIR, n));
-    // The share cards (secret, 0600): temps of a card write the kill interrupted.
-    if (plan.shamir) leftovers.push(...(await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares))).map((n) => inFolder(SECRET_DIR, n)));
   } else {
     // Outputs never overwrite: refuse before anything is written.
     await assertAbsent(
@@ -245,6 +249,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   }
   const st: CeremonyState = state;
   let splitKey: SplitKeyHolder | undefined;
+  let rebuilt: RebuiltSplitKey | undefined;
 
   try {
     // Every repository folder must be what an interruption leaves (a prefix of its roles), checked before
@@ -260,8 +265,24 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         if (!names.includes('root.json') && !names.includes('1.root.json')) unsignedRoots += 1;
       }
       // The split key was recorded, so it was wiped with the interrupted run: roots still to sign need its
-      // cards. Refused here, before any PIN is asked or anything appended (multi-shamir.ts).
-      if (plan.shamir && st.shamir && unsignedRoots > 0 && !opts.shareCards) throw cardsNeeded(st, unsignedRoots);
+      // cards. Refused here, before any PIN is asked or anything appended (multi-shamir.ts); cards given are
+      // read and the key rebuilt and checked here too, so that a wrong try writes nothing (review M1).
+      if (plan.shamir && st.shamir && unsignedRoots > 0) {
+        if (!opts.shareCards) throw cardsNeeded(st, unsignedRoots);
+        rebuilt = await rebuildSplitKey(st, opts.shareCards);
+      } else if (opts.shareCards) {
+        throw new CeremonyError(
+          'USAGE',
+          !st.shamir
+            ? '--share-card given, but the interrupted run stopped before its split key was recorded: that key can never be rebuilt, and this run makes a new one with new cards; run again without --share-card'
+            : '--share-card given, but every repository\'s root is already written: the split key has nothing left to sign; run again without --share-card',
+        );
+      }
+      if (reopen) ({ writer, file } = await resumeTranscriptFile(transcriptPath, { now }));
+      report(`resuming the interrupted multi-repository ceremony in ${opts.outDir}`);
+      leftovers = (await removeAtomicTemps(layout.state, stateFileNames())).map((n) => inFolder(STATE_DIR, n));
+      // The share cards (secret, 0600): temps of a card write the kill interrupted.
+      if (plan.shamir) leftovers.push(...(await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares))).map((n) => inFolder(SECRET_DIR, n)));
     }
     if (!writer && !transcriptSealed) {
       ({ writer, file } = await createTranscriptFile(
@@ -354,12 +375,12 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         let madeSplitKey: SoftwareKey | undefined;
         try {
           await step('shamir-backup', 'make the shared software root key and split it into share cards', async () => {
-            const made = await makeSplitRootKey(keysCtx, plan);
+            const made = await makeSplitRootKey(keysCtx, plan, { cardsGiven: rebuilt !== undefined });
             madeSplitKey = made.key;
             return made.note;
           });
         } finally {
-          splitKey = splitKeyHolder(keysCtx, madeSplitKey, opts.shareCards, pendingRoots);
+          splitKey = splitKeyHolder(keysCtx, madeSplitKey, rebuilt, pendingRoots);
         }
         // Cards re-entered on resume are checked and the key rebuilt now, before any repository is signed.
         if (!madeSplitKey && unsignedRoots > 0) await splitKey.get();
@@ -515,6 +536,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     }
   } finally {
     splitKey?.dispose();
+    rebuilt?.key.dispose();
     await file?.close();
   }
 }

@@ -41,8 +41,9 @@
  * `--share-card CARD…` (multi-repository plans with `shamir` only): resuming a ceremony interrupted after
  * its split software root key was split and wiped, M of its share cards, so that the repositories whose
  * roots were not yet signed are signed with the key they rebuild (checked against the recorded split and
- * fingerprint; src/ceremony/multi-shamir.ts). Read only if a repository still needs it; without them such a
- * resume is refused (CEREMONY_CANNOT_RESUME) before any PIN is asked.
+ * fingerprint; src/ceremony/multi-shamir.ts), before anything is written. Without them such a resume is
+ * refused (CEREMONY_CANNOT_RESUME) before any PIN is asked; given when no repository needs them (a new
+ * ceremony, a new key to make, every root written), refused with USAGE.
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';

@@ -252,6 +252,10 @@ describe('resuming with a split key', () => {
     const foreign = cardsIn(other.out);
     await other.tokens.provider.close();
     expect((await refusal(() => s.run({ shareCards: async () => foreign.slice(0, 2) }))).code).toBe('SHARE_SPLIT_MISMATCH');
+    // A card file that is not a card (its parse is the first check of a card file).
+    expect((await refusal(() => s.run({ shareCards: async () => [parseShareCard(new TextEncoder().encode('not a share card\n'), { source: 'typo.txt' })] }))).code).toMatch(/^SHARE_/);
+    // Every wrong try was refused before anything was written: the transcript (and every other file) byte for byte as before.
+    expect(filesUnder(s.out)).toEqual(before);
     for (const name of ALL.slice(2)) expect(existsSync(join(s.out, 'metadata', s.plan.repositories.find((r) => r.name === name)!.safeName))).toBe(false);
 
     let asked = 0;
@@ -275,28 +279,47 @@ describe('resuming with a split key', () => {
     await s.tokens.provider.close();
   }, 180_000);
 
-  it('stopped after every root was written: no card asked', async () => {
+  /** Cards given where none can be used: refused (USAGE, saying why), never read, nothing written. */
+  async function refusedUnneeded(s: Awaited<ReturnType<typeof setup>>, why: RegExp): Promise<void> {
+    const before = existsSync(s.out) ? filesUnder(s.out) : undefined;
+    const err = await refusal(() =>
+      s.run({
+        shareCards: async () => {
+          throw new Error('no card should be read');
+        },
+      }),
+    );
+    expect(err.code).toBe('USAGE');
+    expect(err.message).toMatch(why);
+    if (before) expect(filesUnder(s.out)).toEqual(before);
+    else expect(existsSync(s.out)).toBe(false);
+  }
+
+  it('stopped after every root was written: no card needed, cards given are refused (USAGE)', async () => {
     const s = await setup();
     await expect(s.run({ fault: faultAt('inventory') })).rejects.toBeInstanceOf(Interrupted);
-    const result = await s.run({
-      shareCards: async () => {
-        throw new Error('no card should be asked');
-      },
-    });
+    await refusedUnneeded(s, /--share-card given, but every repository's root is already written: the split key has nothing left to sign; run again without --share-card/);
+    const result = await s.run();
     verifyAll(s.out, result);
     await s.tokens.provider.close();
   }, 120_000);
 
-  it('a root written but not recorded keeps the split key\'s signature; no card asked for it', async () => {
+  it('a root written but not recorded keeps the split key\'s signature; no card needed for it', async () => {
     const s = await setup();
     // The last repository's files written, the transcript not told: its root is adopted, the split key not needed.
     await expect(s.run({ fault: faultAt(`written:${ALL[3]}`) })).rejects.toBeInstanceOf(Interrupted);
-    const result = await s.run({
-      shareCards: async () => {
-        throw new Error('no card should be asked');
-      },
-    });
+    await refusedUnneeded(s, /nothing left to sign/);
+    const result = await s.run();
     expect(verifyAll(s.out, result).get(ALL[3]!)).toHaveLength(3);
+    await s.tokens.provider.close();
+  }, 120_000);
+
+  it('cards given to a fresh run, or after a stop before the split was recorded, are refused (USAGE)', async () => {
+    const s = await setup();
+    await refusedUnneeded(s, /holds none: a new ceremony makes a new split key and writes its own cards; run again without --share-card/);
+    await expect(s.run({ fault: faultAt('shamir:split') })).rejects.toBeInstanceOf(Interrupted);
+    await refusedUnneeded(s, /stopped before its split key was recorded: that key can never be rebuilt, and this run makes a new one/);
+    verifyAll(s.out, await s.run());
     await s.tokens.provider.close();
   }, 120_000);
 });
