@@ -661,13 +661,16 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
       for (const s of state.signatures[role]) adoptedSigs.add(`${role}.sign:${s.keyid}`);
     }
   }
-  // A role whose file was written is never signed again: its file must carry every signature it needs.
+  // A role whose file was written is never signed again: its file must carry every signature it needs —
+  // with `shamir`, the split key's too (it signs every root.json, README; review L1): checked here, before
+  // any token signs for this repository (the repositories before it are journaled: nothing signed for them).
   if (adopted) {
     for (const role of writtenRoles(plan).filter((r) => adopted.signatures[r])) {
-      const signers = role === 'root' ? plan.custodians.slice(0, plan.root.threshold).map((c) => `root/${c.name}`) : [role];
+      const signers = role === 'root' ? [...plan.custodians.slice(0, plan.root.threshold).map((c) => `root/${c.name}`), ...(plan.shamir ? [SHAMIR_KEY] : [])] : [role];
       for (const name of signers) {
         if (!state.signatures[role]?.some((s) => s.keyid === state.keys[name]?.keyId)) {
-          throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${role}.json, written before the interruption, lacks the signature of ${state.keys[name]?.custodian ?? name}`, { path: join(folder, `${role}.json`) });
+          const who = name === SHAMIR_KEY ? 'the split software root key' : (state.keys[name]?.custodian ?? name);
+          throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${role}.json, written before the interruption, lacks the signature of ${who}`, { path: join(folder, `${role}.json`) });
         }
       }
     }

@@ -314,6 +314,26 @@ describe('resuming with a split key', () => {
     await s.tokens.provider.close();
   }, 120_000);
 
+  it('a root.json written before the interruption without the split key\'s signature is refused before any token signs', async () => {
+    const s = await setup();
+    await expect(s.run({ fault: faultAt(`written:${ALL[0]}/root.json`) })).rejects.toBeInstanceOf(Interrupted);
+    const folder = join(s.out, 'metadata', s.plan.repositories[0]!.safeName);
+    const text = readFileSync(join(folder, 'root.json'), 'utf8');
+    const root = JSON.parse(text) as { signatures: unknown[] };
+    expect(JSON.stringify(root)).toBe(text); // written compact: the edit below changes nothing else
+    expect(root.signatures).toHaveLength(3); // two custodians, then the split key (rootSignerNames order)
+    root.signatures.pop();
+    writeFileSync(join(folder, 'root.json'), JSON.stringify(root));
+    const err = await refusal(() => s.run({ shareCards: async () => cardsIn(s.out).slice(0, 2) }));
+    expect(err.code).toBe('CEREMONY_STATE_INVALID');
+    expect(err.message).toMatch(/root\.json, written before the interruption, lacks the signature of the split software root key/);
+    // Nothing signed: the repository's other roles never written, no repository recorded.
+    expect(readdirSync(folder)).toEqual(['root.json']);
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(s.out, 'state', 'transcript.jsonl'))), { allowUnsealed: true });
+    expect(t.entries.filter((e) => e.step === 'repository.write')).toHaveLength(0);
+    await s.tokens.provider.close();
+  }, 120_000);
+
   it('cards given to a fresh run, or after a stop before the split was recorded, are refused (USAGE)', async () => {
     const s = await setup();
     await refusedUnneeded(s, /holds none: a new ceremony makes a new split key and writes its own cards; run again without --share-card/);
