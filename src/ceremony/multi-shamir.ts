@@ -37,7 +37,7 @@ import { spkiText } from './keys.js';
 import type { MultiRepositoryPlan } from './multi-plan.js';
 import type { CeremonyState, KeyRecord } from './state.js';
 import { selfTest } from './steps/generate-keys.js';
-import { checkRecordedCards, recordSplitKey, refuseUnrecordedCards, SHAMIR_KEY, shareCardFiles, writeShareCards } from './steps/shamir-backup.js';
+import { checkRecordedCards, recordedSplitEntry, recordSplitKey, refuseUnrecordedCards, SHAMIR_KEY, shareCardFiles, writeShareCards } from './steps/shamir-backup.js';
 import { clipNote } from './steps/step.js';
 
 /** Where the share cards come from on resume: read only when a repository still needs the key. */
@@ -48,6 +48,11 @@ function cardLabel(plan: MultiRepositoryPlan): string | undefined {
   const n = plan.repositories.length;
   const text = n === 1 ? plan.repositories[0]!.name : `${plan.repositories[0]!.name} and ${n - 1} more`;
   return text.length <= 128 ? text : n > 1 ? `${n} repositories` : undefined;
+}
+
+/** What becomes of the multi-repository split key, as `shamir.split` says. */
+function splitWiped(plan: MultiRepositoryPlan): string {
+  return `key kept in memory only to certify and sign the ${plan.repositories.length} roots, then wiped`;
 }
 
 /**
@@ -62,6 +67,7 @@ export async function makeSplitRootKey(ctx: CeremonyContext, plan: MultiReposito
   const done = ctx.state.shamir;
   if (done && ctx.state.keys[SHAMIR_KEY]?.status === 'ready') {
     if (!opts.cardsGiven) await checkRecordedCards(ctx, done.cards);
+    await recordedSplitEntry(ctx, s, splitWiped(plan));
     return { key: undefined, note: `share cards of split ${formatSplitId(done.splitId)} were written before the interruption` };
   }
   await refuseUnrecordedCards(ctx, shareCardFiles(s.shares));
@@ -75,7 +81,7 @@ export async function makeSplitRootKey(ctx: CeremonyContext, plan: MultiReposito
     const listed = listPublicKey(ctx.plan.profile, key.spki);
     const splitId = await writeShareCards(ctx, key, s, cardLabel(plan));
     const record: KeyRecord = { role: 'root', origin: 'shamir', algorithm: s.keyAlgorithm, status: 'ready', fingerprint: key.fingerprint, spki: spkiText(key.spki), keyId: listed.keyId };
-    await recordSplitKey(ctx, record, splitId, s, `key kept in memory only to certify and sign the ${plan.repositories.length} roots, then wiped`);
+    await recordSplitKey(ctx, record, splitId, s, splitWiped(plan));
     return { key, note: `split ${formatSplitId(splitId)}: ${s.shares} share cards of the software root key shared by ${plan.repositories.length} repositories, any ${s.threshold} rebuild it` };
   } catch (err) {
     key.dispose();

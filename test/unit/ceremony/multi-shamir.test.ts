@@ -334,6 +334,24 @@ describe('resuming with a split key', () => {
     await s.tokens.provider.close();
   }, 120_000);
 
+  it('stopped after the split was recorded, before its shamir.split entry: the entry is written on resume', async () => {
+    const s = await setup();
+    await expect(s.run({ fault: faultAt('shamir:recorded') })).rejects.toBeInstanceOf(Interrupted);
+    const state = JSON.parse(readFileSync(join(s.out, 'state', 'ceremony-state.json'), 'utf8')) as { shamir: { fingerprint: string } };
+    const before = verifyTranscript(new Uint8Array(readFileSync(join(s.out, 'state', 'transcript.jsonl'))), { allowUnsealed: true });
+    expect(before.entries.filter((e) => e.step === 'shamir.split')).toHaveLength(0);
+    const result = await s.run({ shareCards: async () => cardsIn(s.out).slice(1) });
+    verifyAll(s.out, result);
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(s.out, result.transcript))), { expectedSealKeyId: result.sealKeyId });
+    const split = t.entries.filter((e) => e.step === 'shamir.split');
+    expect(split).toHaveLength(1);
+    expect(split[0]!.digests![0]!.sha256).toBe(state.shamir.fingerprint);
+    expect(split[0]!.note).toMatch(/key kept in memory only to certify and sign the 4 roots, then wiped.*; entry written on resume/);
+    const steps = t.entries.map((e) => e.step);
+    expect(steps.indexOf('shamir.split')).toBeLessThan(steps.indexOf('repository.write'));
+    await s.tokens.provider.close();
+  }, 120_000);
+
   it('cards given to a fresh run, or after a stop before the split was recorded, are refused (USAGE)', async () => {
     const s = await setup();
     await refusedUnneeded(s, /holds none: a new ceremony makes a new split key and writes its own cards; run again without --share-card/);
