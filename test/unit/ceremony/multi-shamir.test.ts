@@ -352,6 +352,23 @@ describe('resuming with a split key', () => {
     await s.tokens.provider.close();
   }, 120_000);
 
+  it('stopped after the split was recorded, step not marked done: re-entered cards suffice, the card files may be gone', async () => {
+    const s = await setup();
+    await expect(s.run({ fault: faultAt('shamir:recorded') })).rejects.toBeInstanceOf(Interrupted);
+    // The cards handed out and the files destroyed, as the advice says; two of them re-entered.
+    const cards = readdirSync(join(s.out, 'secret')).filter((n) => n.endsWith('.txt')).sort().map((n) => readFileSync(join(s.out, 'secret', n)));
+    for (const n of readdirSync(join(s.out, 'secret'))) rmSync(join(s.out, 'secret', n));
+    // Without cards: refused (the key is needed), nothing written.
+    const before = filesUnder(s.out);
+    expect((await refusal(() => s.run())).code).toBe('CEREMONY_CANNOT_RESUME');
+    expect(filesUnder(s.out)).toEqual(before);
+    const result = await s.run({ shareCards: async () => [cards[0]!, cards[2]!].map((b, i) => parseShareCard(new Uint8Array(b), { source: `card-${i}` })) });
+    const fp = await withReconstructedKey([cards[0]!, cards[1]!].map((b) => parseShareCard(new Uint8Array(b))), (k) => k.fingerprint);
+    for (const signers of verifyAll(s.out, result).values()) expect(signers).toContain(fp);
+    expect(result.repositoriesDoneBefore).toBe(0);
+    await s.tokens.provider.close();
+  }, 120_000);
+
   it('cards given to a fresh run, or after a stop before the split was recorded, are refused (USAGE)', async () => {
     const s = await setup();
     await refusedUnneeded(s, /holds none: a new ceremony makes a new split key and writes its own cards; run again without --share-card/);
