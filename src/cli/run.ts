@@ -137,6 +137,11 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
   if (opts.shareCard?.length && (any.kind !== 'multi' || !any.plan.shamir)) {
     throw new CeremonyError('USAGE', '--share-card resumes a multi-repository ceremony whose plan has "shamir" (its split root key re-entered from the cards); this plan has none');
   }
+  // No more files than the split has cards, counted before any is read (each read is capped at
+  // SHARE_CARD_MAX_BYTES); the plan caps N at 255, so no fixed lower cap could refuse a valid M (review L5).
+  if (opts.shareCard?.length && any.kind === 'multi' && any.plan.shamir && opts.shareCard.length > any.plan.shamir.shares) {
+    throw new CeremonyError('USAGE', `--share-card was given ${opts.shareCard.length} files, but the split has only ${any.plan.shamir.shares} cards (any ${any.plan.shamir.threshold} rebuild the key): give ${any.plan.shamir.threshold} of them; no card file was read`);
+  }
   const hash = intentHash(planBytes);
   const bindings = parseSiteBindings(await readFileCapped(opts.bindings, BINDINGS_MAX_BYTES), plan, hash.sha256);
   checkPinSources(bindings, deps);

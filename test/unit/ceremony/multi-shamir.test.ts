@@ -380,6 +380,18 @@ describe('resuming with a split key', () => {
 });
 
 describe('run --share-card', () => {
+  it('more card files than the split has cards: refused (USAGE) before any is read', async () => {
+    const d = tempDir('multi-shamir-cap-');
+    const json = planJson(d) as Record<string, JsonValue>;
+    json.timestamp = { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'timestamp' }, expires: year(1) }; // a real run takes no software key
+    writeFileSync(join(d, 'plan.json'), JSON.stringify(json));
+    // None of these files exists: a read would fail otherwise (and the bindings are never read either).
+    const c = captureIo();
+    const err = await refusal(() => runCommand(join(d, 'plan.json'), { bindings: join(d, 'no-such-bindings.json'), shareCard: [1, 2, 3, 4].map((i) => join(d, `card-${i}.txt`)) }, c.io));
+    expect(err.code).toBe('USAGE');
+    expect(err.message).toBe('--share-card was given 4 files, but the split has only 3 cards (any 2 rebuild the key): give 2 of them; no card file was read');
+  });
+
   it('is refused for a plan without a split key (USAGE), before the bindings are read', async () => {
     const cases = [preparePlan('notary').dir, (() => {
       const d = tempDir('multi-no-shamir-');
