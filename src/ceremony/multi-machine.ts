@@ -132,13 +132,23 @@ export interface MultiCeremonyResult {
   inventory: string;
   /** The sealed transcript, relative to outDir: `state/transcript.jsonl`. */
   transcript: string;
-  /** With `shamir`: the share cards and their printable sheet, relative to outDir (`secret/…`); else empty. */
+  /**
+   * With `shamir`: the share cards and their printable sheet still in `secret/` when the run ends, relative
+   * to outDir (`secret/…`); cards moved away or destroyed after an interruption are not listed. Else empty.
+   */
   shareCards: string[];
 }
 
 /** A repository's folder, relative to the output folder: `metadata/<safe name>` (layout.ts). */
 export function repositoryFolder(safeName: string): string {
   return inFolder(METADATA_DIR, safeName);
+}
+
+/** The recorded card files still in secret/ (review L7: `--json` names only what is there to print). */
+async function cardsPresent(secret: string, cards: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of cards) if (await pathExists(join(secret, n))) out.push(inFolder(SECRET_DIR, n));
+  return out;
 }
 
 /** The name the keys' state records a shared key under. */
@@ -525,7 +535,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         sealKeyId: sealListed.keyId,
         inventory: inventoryName,
         transcript: inFolder(STATE_DIR, TRANSCRIPT_FILE),
-        shareCards: (st.shamir?.cards ?? []).map((n) => inFolder(SECRET_DIR, n)),
+        shareCards: await cardsPresent(layout.secret, st.shamir?.cards ?? []),
       };
     } catch (err) {
       const shape = toErrorShape(err);

@@ -36,7 +36,8 @@
  * "metadata", "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId" }], "inventory",
  * "transcript", "tokenSignatures", "sealKeyId", "shareCards" }` ("dir" `metadata/<safe name>`, "inventory" and "transcript"
  * paths relative to "out": `state/key-inventory.json`, `state/transcript.jsonl`; "rootKeyIds" end with the
- * split key's when the plan has `shamir`; "shareCards" its cards, `secret/…`, else []).
+ * split key's when the plan has `shamir`; "shareCards" its cards still in the folder when the run ends,
+ * `secret/…` — cards moved away or destroyed after an interruption are not listed — else []).
  *
  * `--share-card CARD…` (multi-repository plans with `shamir` only): resuming a ceremony interrupted after
  * its split software root key was split and wiped, M of its share cards, so that the repositories whose

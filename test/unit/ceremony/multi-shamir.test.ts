@@ -25,7 +25,7 @@ import type { SigningKey } from '../../../src/signers/signing-key.js';
 import { checkNotaryRootCertificates } from '../../../src/tuf/notary-root.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { scanForSecrets } from '../../support/secret-scan.js';
-import { runCommand } from '../../../src/cli/run.js';
+import { multiJson, runCommand } from '../../../src/cli/run.js';
 import { captureIo } from '../../support/cli-io.js';
 import { cleanup, filesUnder, preparePlan, recordingTokens, secretsOf, serverKeyFile, sha256, tempDir } from './support.js';
 
@@ -366,6 +366,19 @@ describe('resuming with a split key', () => {
     const fp = await withReconstructedKey([cards[0]!, cards[1]!].map((b) => parseShareCard(new Uint8Array(b))), (k) => k.fingerprint);
     for (const signers of verifyAll(s.out, result).values()) expect(signers).toContain(fp);
     expect(result.repositoriesDoneBefore).toBe(0);
+    await s.tokens.provider.close();
+  }, 120_000);
+
+  it('shareCards (--json) lists only the card files still there when the run ends', async () => {
+    const s = await setup();
+    await expect(s.run({ fault: faultAt(`recorded:${ALL[1]}`) })).rejects.toBeInstanceOf(Interrupted);
+    const cards = cardsIn(s.out);
+    // Card 1 handed out and its file destroyed, the printable sheet too; cards 2 and 3 re-entered.
+    rmSync(join(s.out, 'secret', 'share-card-1-of-3.txt'));
+    rmSync(join(s.out, 'secret', 'share-cards.html'));
+    const result = await s.run({ shareCards: async () => cards.slice(1) });
+    expect(result.shareCards).toEqual(['secret/share-card-2-of-3.txt', 'secret/share-card-3-of-3.txt']);
+    expect(multiJson(result).shareCards).toEqual(result.shareCards);
     await s.tokens.provider.close();
   }, 120_000);
 
