@@ -51,7 +51,7 @@ import {
   type SiteBindings,
   type TokenProvider,
 } from '../../src/ceremony/index.js';
-import type { PlanCustodian } from '../../src/ceremony/plan.js';
+import { splitKeyNotice, type PlanCustodian } from '../../src/ceremony/plan.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
 import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
@@ -269,6 +269,9 @@ export function planView(loaded: Pick<Loaded, 'plan' | 'planBytes' | 'planName' 
   };
   if (rehearsalNotice) view.rehearsalNotice = rehearsalNotice;
   if (plan.shamir) view.shamir = { ...plan.shamir };
+  // Said as the CLI says it (plan.ts splitKeyNotice): the card holders alone can sign a new root.
+  const splitNotice = splitKeyNotice(plan);
+  if (splitNotice) view.notices = [`${splitNotice[0]!.toUpperCase()}${splitNotice.slice(1)}.`];
   return view;
 }
 

@@ -427,6 +427,8 @@ export interface CeremonyPlanView {
   root: { threshold: number; keys: number; expires: string };
   roles: PlanRoleView[];
   shamir?: { threshold: number; shares: number; keyAlgorithm: KeyAlgorithmName };
+  /** What the reviewers must be told of this plan, in plain sentences (root threshold 1 with a split key). */
+  notices?: string[];
 }
 
 /** A key made on a token earlier (a resumed ceremony), shown with the token before the PIN is asked. */

@@ -59,7 +59,7 @@ import { makeContext, type CeremonyContext } from './context.js';
 import { signingKeyOf, spkiOf, spkiText } from './keys.js';
 import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.js';
 import { readPlanInputs } from './plan-inputs.js';
-import { checkPlanDates, plannedKeys, type PlannedKey } from './plan.js';
+import { checkPlanDates, plannedKeys, splitKeyNotice, type PlannedKey } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
 import { SHAMIR_SHARED_ID, sharedKeyId, type MultiRepositoryPlan, type PlannedRepository, type SharedKey } from './multi-plan.js';
 import { newState, StateFile, STATE_FILE, STEP_NAMES, type CeremonyState, type KeyRecord, type MetadataRole } from './state.js';
@@ -200,6 +200,8 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     for (const input of await readPlanInputs(repo.plan, opts.planDir)) if (!inputs.some((i) => i.name === input.name)) inputs.push(input);
   }
   for (const line of describeIntentHash(hash)) report(line);
+  const splitNotice = splitKeyNotice({ root: plan.root, shamir: plan.shamir }, plan.repositories.length);
+  if (splitNotice) report(`NOTE: ${splitNotice}`);
   if (opts.tokens.rehearsal) report(opts.tokens.rehearsal.notice);
 
   const layout = outputLayout(opts.outDir);
@@ -308,7 +310,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         inputs: [{ name: opts.planName, sha256: hash.sha256 }, ...inputs.slice(0, 31)],
         ...(opts.witnesses?.length ? { witnesses: opts.witnesses } : {}),
         note: clipNote(
-          `multi-repository root ceremony: ${plan.repositories.length} ${[...profiles].join(' and ')} repositories sharing ${plan.keys.length} keys; ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}; ${inputs.length} key files read next to the plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
+          `multi-repository root ceremony: ${plan.repositories.length} ${[...profiles].join(' and ')} repositories sharing ${plan.keys.length} keys; ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}${splitNotice ? ` (${splitNotice})` : ''}; ${inputs.length} key files read next to the plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
         ),
       });
     }

@@ -226,6 +226,11 @@ function PlanPanels({ status }: { status: CeremonyStatusView }) {
             </div>
           ) : null}
         </dl>
+        {plan.notices?.map((n) => (
+          <p key={n} className="plan-notice" role="note">
+            <strong>Note:</strong> {n}
+          </p>
+        ))}
         <h3>Custodians</h3>
         <table className="plan-table">
           <thead>

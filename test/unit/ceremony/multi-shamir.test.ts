@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
 import { runMultiCeremony, type MultiCeremonyResult } from '../../../src/ceremony/multi-machine.js';
+import { runCeremony } from '../../../src/ceremony/machine.js';
 import type { ShareCardSource } from '../../../src/ceremony/multi-shamir.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { CeremonyError } from '../../../src/errors.js';
@@ -203,6 +204,46 @@ describe('a multi-repository plan with a Shamir-split root key', () => {
     expect((err as CeremonyError).path).toBe(path);
     expect((err as CeremonyError).message).toMatch(message);
   });
+});
+
+describe('root threshold 1 with a split key (accepted, said plainly)', () => {
+  const SAID = 'with root threshold 1, the holders of M share cards can sign a new root for every repository without any token: here any 2 of the 3 cards, whoever holds them';
+
+  it('multi-repository: the plan is accepted and the run says it (review lines and the plan.review entry)', async () => {
+    const dir = tempDir('multi-shamir-t1-');
+    const json = planJson(dir) as Record<string, JsonValue>;
+    (json.root as Record<string, JsonValue>).threshold = 1;
+    const bytes = new TextEncoder().encode(JSON.stringify(json, null, 2));
+    const any = parseAnyPlan(bytes, { rehearsal: true });
+    if (any.kind !== 'multi') throw new Error('expected a multi plan');
+    const tokens = await recordingTokens(CUSTODIANS);
+    const lines: string[] = [];
+    const result = await runMultiCeremony({ planBytes: bytes, plan: any.plan, planName: 'plan.json', planDir: dir, outDir: join(dir, 'out'), tokens: tokens.provider, softwareKeys: new Map(), now: () => NOW, report: (l) => void lines.push(l) });
+    expect(lines).toContain(`NOTE: ${SAID}, for all 4 repositories`);
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(dir, 'out', result.transcript))), { expectedSealKeyId: result.sealKeyId });
+    expect(t.entries[0]!.step).toBe('plan.review');
+    expect(t.entries[0]!.note).toContain(`root threshold 1 (${SAID}, for all 4 repositories)`);
+    await tokens.provider.close();
+  }, 120_000);
+
+  it('one repository: the run says it too; threshold 2 says nothing', async () => {
+    for (const threshold of [1, 2]) {
+      const p = preparePlan('tuf', (j) => void ((j.root as Record<string, JsonValue>).threshold = threshold));
+      expect(p.plan.shamir).toBeDefined();
+      const tokens = await recordingTokens(CUSTODIANS);
+      const lines: string[] = [];
+      const result = await runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys: new Map(), report: (l) => void lines.push(l) });
+      const t = verifyTranscript(new Uint8Array(readFileSync(result.transcriptPath)), { expectedSealKeyId: result.sealKeyId });
+      if (threshold === 1) {
+        expect(lines).toContain(`NOTE: ${SAID}`);
+        expect(t.entries[0]!.note).toContain(`root threshold 1 (${SAID})`);
+      } else {
+        expect(lines.join('\n')).not.toMatch(/share cards can sign a new root/);
+        expect(t.entries[0]!.note).not.toMatch(/share cards can sign a new root/);
+      }
+      await tokens.provider.close();
+    }
+  }, 120_000);
 });
 
 describe('resuming with a split key', () => {
