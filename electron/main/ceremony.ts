@@ -51,7 +51,7 @@ import {
   type SiteBindings,
   type TokenProvider,
 } from '../../src/ceremony/index.js';
-import type { PlanCustodian } from '../../src/ceremony/plan.js';
+import { splitKeyNotice, type PlanCustodian } from '../../src/ceremony/plan.js';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../src/ceremony/multi-plan.js';
 import { repositoryFolder, runMultiCeremony } from '../../src/ceremony/multi-machine.js';
 import { multiRepositoryNameOf } from '../../src/io/ceremony-output.js';
@@ -281,6 +281,9 @@ export function planView(loaded: Pick<Loaded, 'plan' | 'planBytes' | 'planName' 
   };
   if (rehearsalNotice) view.rehearsalNotice = rehearsalNotice;
   if (plan.shamir) view.shamir = { ...plan.shamir };
+  // Said as the CLI says it (plan.ts splitKeyNotice): the card holders alone can sign a new root.
+  const splitNotice = splitKeyNotice(plan);
+  if (splitNotice) view.notices = [`${splitNotice[0]!.toUpperCase()}${splitNotice.slice(1)}.`];
   return view;
 }
 

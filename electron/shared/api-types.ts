@@ -444,6 +444,8 @@ export interface CeremonyPlanView {
    * and `roles` are then the first repository's; the screen shows this table instead.
    */
   multi?: CeremonyMultiPlanView;
+  /** What the reviewers must be told of this plan, in plain sentences (root threshold 1 with a split key). */
+  notices?: string[];
 }
 
 /** One repository of a multi-repository plan, as its summary table row says it (electron/main/multi-ceremony.ts). */

@@ -31,7 +31,7 @@ import { makeContext, type CeremonyContext } from './context.js';
 import { signingKeyOf, spkiOf } from './keys.js';
 import { allOutputNames, flatLayoutNames, metadataFileNames, stateFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
 import { inFolder, METADATA_DIR, outputLayout, SECRET_DIR, STATE_DIR } from './layout.js';
-import { checkPlanDates, type CeremonyPlan } from './plan.js';
+import { checkPlanDates, splitKeyNotice, type CeremonyPlan } from './plan.js';
 import { buildInventory, ceremonyRepositoryRecord, INVENTORY_FILE, inventoryBytes } from './inventory.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
 import { readPlanInputs } from './plan-inputs.js';
@@ -193,6 +193,8 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
   opts.tokens.setSoftwarePolicy?.(plan.allowSoftwareTokens === true);
   const inputs = await readPlanInputs(plan, opts.planDir);
   for (const line of describeIntentHash(hash)) report(line);
+  const splitNotice = splitKeyNotice(plan);
+  if (splitNotice) report(`NOTE: ${splitNotice}`);
   if (opts.tokens.rehearsal) report(opts.tokens.rehearsal.notice);
 
   // A folder of an older tool, everything at its top: its journal would not be found and a second set of
@@ -257,7 +259,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
         inputs: [{ name: opts.planName, sha256: hash.sha256 }, ...inputs],
         ...(opts.witnesses?.length ? { witnesses: opts.witnesses } : {}),
         note: clipNote(
-          `${plan.profile} root ceremony for ${plan.repository}: ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}; intent hash shown as hex and words for the witnesses to compare with the reviewed plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
+          `${plan.profile} root ceremony for ${plan.repository}: ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}${splitNotice ? ` (${splitNotice})` : ''}; intent hash shown as hex and words for the witnesses to compare with the reviewed plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
         ),
       });
     }

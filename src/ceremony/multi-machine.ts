@@ -59,7 +59,7 @@ import { makeContext, type CeremonyContext } from './context.js';
 import { signingKeyOf, spkiOf, spkiText } from './keys.js';
 import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.js';
 import { readPlanInputs } from './plan-inputs.js';
-import { checkPlanDates, plannedKeys, type PlannedKey } from './plan.js';
+import { checkPlanDates, plannedKeys, splitKeyNotice, type PlannedKey } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
 import { SHAMIR_SHARED_ID, sharedKeyId, type MultiRepositoryPlan, type PlannedRepository, type SharedKey } from './multi-plan.js';
 import { newState, StateFile, STATE_FILE, STEP_NAMES, type CeremonyState, type KeyRecord, type MetadataRole } from './state.js';
@@ -75,7 +75,7 @@ import { adoptWritten, checkSameMultiCeremony, checkWrittenPrefix, INVENTORY_WRI
 import { folderEntries } from '../io/folders.js';
 import { ensurePrivateDir } from '../io/files.js';
 import { inFolder, METADATA_DIR, outputLayout, SECRET_DIR, STATE_DIR } from './layout.js';
-import { cardsNeeded, makeSplitRootKey, splitKeyHolder, type ShareCardSource, type SplitKeyHolder } from './multi-shamir.js';
+import { cardsNeeded, makeSplitRootKey, rebuildSplitKey, splitKeyHolder, type RebuiltSplitKey, type ShareCardSource, type SplitKeyHolder } from './multi-shamir.js';
 import { SHAMIR_KEY, shareCardFiles } from './steps/shamir-backup.js';
 import { SPLIT_KEY_PERSON } from './steps/collect-signatures.js';
 import type { SoftwareKey } from '../signers/software.js';
@@ -132,13 +132,23 @@ export interface MultiCeremonyResult {
   inventory: string;
   /** The sealed transcript, relative to outDir: `state/transcript.jsonl`. */
   transcript: string;
-  /** With `shamir`: the share cards and their printable sheet, relative to outDir (`secret/…`); else empty. */
+  /**
+   * With `shamir`: the share cards and their printable sheet still in `secret/` when the run ends, relative
+   * to outDir (`secret/…`); cards moved away or destroyed after an interruption are not listed. Else empty.
+   */
   shareCards: string[];
 }
 
 /** A repository's folder, relative to the output folder: `metadata/<safe name>` (layout.ts). */
 export function repositoryFolder(safeName: string): string {
   return inFolder(METADATA_DIR, safeName);
+}
+
+/** The recorded card files still in secret/ (review L7: `--json` names only what is there to print). */
+async function cardsPresent(secret: string, cards: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of cards) if (await pathExists(join(secret, n))) out.push(inFolder(SECRET_DIR, n));
+  return out;
 }
 
 /** The name the keys' state records a shared key under. */
@@ -190,6 +200,8 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     for (const input of await readPlanInputs(repo.plan, opts.planDir)) if (!inputs.some((i) => i.name === input.name)) inputs.push(input);
   }
   for (const line of describeIntentHash(hash)) report(line);
+  const splitNotice = splitKeyNotice({ root: plan.root, shamir: plan.shamir }, plan.repositories.length);
+  if (splitNotice) report(`NOTE: ${splitNotice}`);
   if (opts.tokens.rehearsal) report(opts.tokens.rehearsal.notice);
 
   const layout = outputLayout(opts.outDir);
@@ -202,11 +214,18 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   const stateFile = new StateFile(layout.state);
   let state = await stateFile.load();
   const resumed = state !== undefined;
+  // Cards given where none can be used are refused, not ignored (review M1): the operator must know they
+  // played no part.
+  if (opts.shareCards && !plan.shamir) throw new CeremonyError('USAGE', '--share-card resumes a multi-repository ceremony whose plan has "shamir" (its split root key re-entered from the cards); this plan has none');
+  if (opts.shareCards && !resumed) {
+    throw new CeremonyError('USAGE', `--share-card resumes an interrupted ceremony, but ${basename(opts.outDir)} holds none: a new ceremony makes a new split key and writes its own cards; run again without --share-card`);
+  }
   let writer: TranscriptWriter | undefined;
   let file: AppendOnlyFile | undefined;
   let transcriptSealed = false;
   let journal: MultiJournal = { repositories: new Map(), inventory: undefined };
   let leftovers: string[] = [];
+  let reopen = false;
   const header = { planSha256: hash.sha256, profile: first.profile, repository: headerName(plan), rehearsal };
 
   if (state) {
@@ -221,14 +240,11 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       }
       journal = journalOf(t.entries);
       transcriptSealed = t.sealed;
-      if (!t.sealed) ({ writer, file } = await resumeTranscriptFile(transcriptPath, { now }));
+      // Reopened for appending only once the re-entered cards (if any) are checked: below.
+      reopen = !t.sealed;
     } else if (Object.keys(state.steps).length > 0) {
       throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is missing but the ceremony state records completed steps: the transcript was removed`, { path: transcriptPath });
     }
-    report(`resuming the interrupted multi-repository ceremony in ${opts.outDir}`);
-    leftovers = (await removeAtomicTemps(layout.state, stateFileNames())).map((n) => inFolder(STATE_DIR, n));
-    // The share cards (secret, 0600): temps of a card write the kill interrupted.
-    if (plan.shamir) leftovers.push(...(await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares))).map((n) => inFolder(SECRET_DIR, n)));
   } else {
     // Outputs never overwrite: refuse before anything is written.
     await assertAbsent(
@@ -245,6 +261,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   }
   const st: CeremonyState = state;
   let splitKey: SplitKeyHolder | undefined;
+  let rebuilt: RebuiltSplitKey | undefined;
 
   try {
     // Every repository folder must be what an interruption leaves (a prefix of its roles), checked before
@@ -260,8 +277,24 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         if (!names.includes('root.json') && !names.includes('1.root.json')) unsignedRoots += 1;
       }
       // The split key was recorded, so it was wiped with the interrupted run: roots still to sign need its
-      // cards. Refused here, before any PIN is asked or anything appended (multi-shamir.ts).
-      if (plan.shamir && st.shamir && unsignedRoots > 0 && !opts.shareCards) throw cardsNeeded(st, unsignedRoots);
+      // cards. Refused here, before any PIN is asked or anything appended (multi-shamir.ts); cards given are
+      // read and the key rebuilt and checked here too, so that a wrong try writes nothing (review M1).
+      if (plan.shamir && st.shamir && unsignedRoots > 0) {
+        if (!opts.shareCards) throw cardsNeeded(st, unsignedRoots);
+        rebuilt = await rebuildSplitKey(st, opts.shareCards);
+      } else if (opts.shareCards) {
+        throw new CeremonyError(
+          'USAGE',
+          !st.shamir
+            ? '--share-card given, but the interrupted run stopped before its split key was recorded: that key can never be rebuilt, and this run makes a new one with new cards; run again without --share-card'
+            : '--share-card given, but every repository\'s root is already written: the split key has nothing left to sign; run again without --share-card',
+        );
+      }
+      if (reopen) ({ writer, file } = await resumeTranscriptFile(transcriptPath, { now }));
+      report(`resuming the interrupted multi-repository ceremony in ${opts.outDir}`);
+      leftovers = (await removeAtomicTemps(layout.state, stateFileNames())).map((n) => inFolder(STATE_DIR, n));
+      // The share cards (secret, 0600): temps of a card write the kill interrupted.
+      if (plan.shamir) leftovers.push(...(await removeAtomicTemps(layout.secret, shareCardFiles(plan.shamir.shares))).map((n) => inFolder(SECRET_DIR, n)));
     }
     if (!writer && !transcriptSealed) {
       ({ writer, file } = await createTranscriptFile(
@@ -277,7 +310,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         inputs: [{ name: opts.planName, sha256: hash.sha256 }, ...inputs.slice(0, 31)],
         ...(opts.witnesses?.length ? { witnesses: opts.witnesses } : {}),
         note: clipNote(
-          `multi-repository root ceremony: ${plan.repositories.length} ${[...profiles].join(' and ')} repositories sharing ${plan.keys.length} keys; ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}; ${inputs.length} key files read next to the plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
+          `multi-repository root ceremony: ${plan.repositories.length} ${[...profiles].join(' and ')} repositories sharing ${plan.keys.length} keys; ${plan.custodians.length} custodians, root threshold ${plan.root.threshold}${splitNotice ? ` (${splitNotice})` : ''}; ${inputs.length} key files read next to the plan${opts.tokens.rehearsal ? `. ${opts.tokens.rehearsal.notice}` : ''}`,
         ),
       });
     }
@@ -354,12 +387,12 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         let madeSplitKey: SoftwareKey | undefined;
         try {
           await step('shamir-backup', 'make the shared software root key and split it into share cards', async () => {
-            const made = await makeSplitRootKey(keysCtx, plan);
+            const made = await makeSplitRootKey(keysCtx, plan, { cardsGiven: rebuilt !== undefined });
             madeSplitKey = made.key;
             return made.note;
           });
         } finally {
-          splitKey = splitKeyHolder(keysCtx, madeSplitKey, opts.shareCards, pendingRoots);
+          splitKey = splitKeyHolder(keysCtx, madeSplitKey, rebuilt, pendingRoots);
         }
         // Cards re-entered on resume are checked and the key rebuilt now, before any repository is signed.
         if (!madeSplitKey && unsignedRoots > 0) await splitKey.get();
@@ -504,7 +537,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         sealKeyId: sealListed.keyId,
         inventory: inventoryName,
         transcript: inFolder(STATE_DIR, TRANSCRIPT_FILE),
-        shareCards: (st.shamir?.cards ?? []).map((n) => inFolder(SECRET_DIR, n)),
+        shareCards: await cardsPresent(layout.secret, st.shamir?.cards ?? []),
       };
     } catch (err) {
       const shape = toErrorShape(err);
@@ -515,6 +548,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     }
   } finally {
     splitKey?.dispose();
+    rebuilt?.key.dispose();
     await file?.close();
   }
 }
@@ -639,13 +673,16 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
       for (const s of state.signatures[role]) adoptedSigs.add(`${role}.sign:${s.keyid}`);
     }
   }
-  // A role whose file was written is never signed again: its file must carry every signature it needs.
+  // A role whose file was written is never signed again: its file must carry every signature it needs —
+  // with `shamir`, the split key's too (it signs every root.json, README; review L1): checked here, before
+  // any token signs for this repository (the repositories before it are journaled: nothing signed for them).
   if (adopted) {
     for (const role of writtenRoles(plan).filter((r) => adopted.signatures[r])) {
-      const signers = role === 'root' ? plan.custodians.slice(0, plan.root.threshold).map((c) => `root/${c.name}`) : [role];
+      const signers = role === 'root' ? [...plan.custodians.slice(0, plan.root.threshold).map((c) => `root/${c.name}`), ...(plan.shamir ? [SHAMIR_KEY] : [])] : [role];
       for (const name of signers) {
         if (!state.signatures[role]?.some((s) => s.keyid === state.keys[name]?.keyId)) {
-          throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${role}.json, written before the interruption, lacks the signature of ${state.keys[name]?.custodian ?? name}`, { path: join(folder, `${role}.json`) });
+          const who = name === SHAMIR_KEY ? 'the split software root key' : (state.keys[name]?.custodian ?? name);
+          throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/${role}.json, written before the interruption, lacks the signature of ${who}`, { path: join(folder, `${role}.json`) });
         }
       }
     }

@@ -37,10 +37,10 @@ import { spkiText } from './keys.js';
 import type { MultiRepositoryPlan } from './multi-plan.js';
 import type { CeremonyState, KeyRecord } from './state.js';
 import { selfTest } from './steps/generate-keys.js';
-import { checkRecordedCards, recordSplitKey, refuseUnrecordedCards, SHAMIR_KEY, shareCardFiles, writeShareCards } from './steps/shamir-backup.js';
+import { checkRecordedCards, recordedSplitEntry, recordSplitKey, refuseUnrecordedCards, SHAMIR_KEY, shareCardFiles, writeShareCards } from './steps/shamir-backup.js';
 import { clipNote } from './steps/step.js';
 
-/** Where the share cards come from on resume: asked only when a repository still needs the key. */
+/** Where the share cards come from on resume: read only when a repository still needs the key. */
 export type ShareCardSource = () => Promise<ShareCard[]>;
 
 /** The card label of a multi-repository split: the first repository and how many more (≤ 128 characters). */
@@ -50,16 +50,24 @@ function cardLabel(plan: MultiRepositoryPlan): string | undefined {
   return text.length <= 128 ? text : n > 1 ? `${n} repositories` : undefined;
 }
 
+/** What becomes of the multi-repository split key, as `shamir.split` says. */
+function splitWiped(plan: MultiRepositoryPlan): string {
+  return `key kept in memory only to certify and sign the ${plan.repositories.length} roots, then wiped`;
+}
+
 /**
  * Make the split key (the `shamir-backup` step of a multi-repository ceremony), or find it recorded before
  * an interruption. Returns the key when made in this run (the caller keeps it until the last root, then
- * disposes it), undefined when it was recorded before (its cards are checked to be still there).
+ * disposes it), undefined when it was recorded before: its cards are then checked to be still there,
+ * unless M of them were re-entered (`cardsGiven`: already checked against the recorded split — the files
+ * may have been moved away or destroyed, as the resume advice allows; review L4).
  */
-export async function makeSplitRootKey(ctx: CeremonyContext, plan: MultiRepositoryPlan): Promise<{ key: SoftwareKey | undefined; note: string }> {
+export async function makeSplitRootKey(ctx: CeremonyContext, plan: MultiRepositoryPlan, opts: { cardsGiven?: boolean } = {}): Promise<{ key: SoftwareKey | undefined; note: string }> {
   const s = plan.shamir!;
   const done = ctx.state.shamir;
   if (done && ctx.state.keys[SHAMIR_KEY]?.status === 'ready') {
-    await checkRecordedCards(ctx, done.cards);
+    if (!opts.cardsGiven) await checkRecordedCards(ctx, done.cards);
+    await recordedSplitEntry(ctx, s, splitWiped(plan));
     return { key: undefined, note: `share cards of split ${formatSplitId(done.splitId)} were written before the interruption` };
   }
   await refuseUnrecordedCards(ctx, shareCardFiles(s.shares));
@@ -73,7 +81,7 @@ export async function makeSplitRootKey(ctx: CeremonyContext, plan: MultiReposito
     const listed = listPublicKey(ctx.plan.profile, key.spki);
     const splitId = await writeShareCards(ctx, key, s, cardLabel(plan));
     const record: KeyRecord = { role: 'root', origin: 'shamir', algorithm: s.keyAlgorithm, status: 'ready', fingerprint: key.fingerprint, spki: spkiText(key.spki), keyId: listed.keyId };
-    await recordSplitKey(ctx, record, splitId, s, `key kept in memory only to certify and sign the ${plan.repositories.length} roots, then wiped`);
+    await recordSplitKey(ctx, record, splitId, s, splitWiped(plan));
     return { key, note: `split ${formatSplitId(splitId)}: ${s.shares} share cards of the software root key shared by ${plan.repositories.length} repositories, any ${s.threshold} rebuild it` };
   } catch (err) {
     key.dispose();
@@ -102,46 +110,67 @@ export function cardsNeeded(state: CeremonyState, pending: number): CeremonyErro
   );
 }
 
-export function splitKeyHolder(ctx: CeremonyContext, made: SoftwareKey | undefined, cards: ShareCardSource | undefined, pending: () => number): SplitKeyHolder {
+/** The split key rebuilt from re-entered cards, before anything of the resumed run is written. */
+export interface RebuiltSplitKey {
+  key: SoftwareKey;
+  /** The indexes of the cards it was rebuilt from (public: the transcript names them). */
+  indexes: number[];
+}
+
+/**
+ * Read the re-entered cards and rebuild the recorded split key from them — checksums, one split, count,
+ * the recorded split ID and fingerprint — before the transcript is reopened or anything is written (review
+ * M1): the cards are untrusted input, and a wrong try (M-1 cards, another split, a typo) must leave the
+ * ceremony's folder byte for byte as it was. The cards are wiped whatever happens; the key is the caller's.
+ */
+export async function rebuildSplitKey(state: CeremonyState, cards: ShareCardSource): Promise<RebuiltSplitKey> {
+  const record = state.keys[SHAMIR_KEY];
+  const split = state.shamir;
+  if (!record?.fingerprint || !split) throw new CeremonyError('INTERNAL', 'the split software root key is not recorded');
+  const given = await cards();
+  try {
+    const key = await withReconstructedKey(
+      given,
+      (k) => SoftwareKey.fromSecret(k.algorithm, Uint8Array.from(k.secret), { label: 'software root key (rebuilt from share cards)', rehearsal: k.rehearsal, expectedFingerprint: record.fingerprint! }),
+      { fingerprint: record.fingerprint, splitId: split.splitId },
+    );
+    return { key, indexes: given.map((c) => c.index) };
+  } finally {
+    for (const c of given) wipeShareCard(c);
+  }
+}
+
+/**
+ * The holder of this run's key (`made`), or of the key rebuilt from re-entered cards (`rebuilt`, checked
+ * before anything was written): the rebuilt key's test signature and its `shamir.rebuild` entry come at
+ * its first use. Neither: a resume that needs the key is refused (cardsNeeded).
+ */
+export function splitKeyHolder(ctx: CeremonyContext, made: SoftwareKey | undefined, rebuilt: RebuiltSplitKey | undefined, pending: () => number): SplitKeyHolder {
   let key = made;
   return {
     async get() {
       if (key && !key.disposed) return key;
-      const record = ctx.state.keys[SHAMIR_KEY];
       const split = ctx.state.shamir;
-      if (!record?.fingerprint || !split) throw new CeremonyError('INTERNAL', 'the split software root key is not recorded');
-      if (!cards) throw cardsNeeded(ctx.state, pending());
-      const given = await cards();
-      try {
-        const rebuilt = await withReconstructedKey(
-          given,
-          (k) => SoftwareKey.fromSecret(k.algorithm, Uint8Array.from(k.secret), { label: 'software root key (rebuilt from share cards)', rehearsal: k.rehearsal, expectedFingerprint: record.fingerprint! }),
-          { fingerprint: record.fingerprint, splitId: split.splitId },
-        );
-        try {
-          await selfTest(ctx, rebuilt, SHAMIR_KEY);
-        } catch (err) {
-          rebuilt.dispose();
-          throw err;
-        }
-        key = rebuilt;
-        const what = `software root key (${algorithmTitle(rebuilt.algorithm)})`;
-        await ctx.record({
-          step: 'shamir.rebuild',
-          actor: { name: 'tuf-ceremony', role: 'app' },
-          digests: [{ label: `${what} fingerprint`, sha256: rebuilt.fingerprint }],
-          note: clipNote(
-            `${what} rebuilt in memory from ${given.length} share cards (indexes ${given.map((c) => c.index).join(', ')}) of split ${formatSplitId(split.splitId)}: checksums, one split, the recorded split and fingerprint checked, a test signature verified; it signs the ${pending()} roots the interruption left unsigned, then it is wiped`,
-          ),
-        });
-        ctx.report(`  ${what} rebuilt from ${given.length} share cards of split ${formatSplitId(split.splitId)}: fingerprint ${rebuilt.fingerprint.slice(0, 16)}… as recorded`);
-        return rebuilt;
-      } finally {
-        for (const c of given) wipeShareCard(c);
-      }
+      if (!ctx.state.keys[SHAMIR_KEY]?.fingerprint || !split) throw new CeremonyError('INTERNAL', 'the split software root key is not recorded');
+      if (!rebuilt || rebuilt.key.disposed) throw cardsNeeded(ctx.state, pending());
+      const k = rebuilt.key;
+      await selfTest(ctx, k, SHAMIR_KEY); // a failure disposes it (the caller's finally: dispose())
+      key = k;
+      const what = `software root key (${algorithmTitle(k.algorithm)})`;
+      await ctx.record({
+        step: 'shamir.rebuild',
+        actor: { name: 'tuf-ceremony', role: 'app' },
+        digests: [{ label: `${what} fingerprint`, sha256: k.fingerprint }],
+        note: clipNote(
+          `${what} rebuilt in memory from ${rebuilt.indexes.length} share cards (indexes ${rebuilt.indexes.join(', ')}) of split ${formatSplitId(split.splitId)}: checksums, one split, the recorded split and fingerprint checked, a test signature verified; it signs the ${pending()} roots the interruption left unsigned, then it is wiped`,
+        ),
+      });
+      ctx.report(`  ${what} rebuilt from ${rebuilt.indexes.length} share cards of split ${formatSplitId(split.splitId)}: fingerprint ${k.fingerprint.slice(0, 16)}… as recorded`);
+      return k;
     },
     dispose() {
       key?.dispose();
+      rebuilt?.key.dispose();
     },
   };
 }

@@ -555,6 +555,18 @@ export interface PlannedKey {
   path: string;
 }
 
+/**
+ * What a plan reviewer must be told of its split key (review L3): with root threshold 1 the split key
+ * alone meets the root threshold, so whoever gathers M share cards — custodians or not — can rebuild it
+ * and sign a new root, for every repository of a multi-repository plan, with no token. A plan author may
+ * choose that (it is accepted), but it is said plainly wherever the plan is reviewed: the run's review
+ * lines and `plan.review` entry, the app's plan view, README.
+ */
+export function splitKeyNotice(plan: { root: { threshold: number }; shamir?: { threshold: number; shares: number } | undefined }, repositories = 1): string | undefined {
+  if (!plan.shamir || plan.root.threshold !== 1) return undefined;
+  return `with root threshold 1, the holders of M share cards can sign a new root for every repository without any token: here any ${plan.shamir.threshold} of the ${plan.shamir.shares} cards, whoever holds them${repositories > 1 ? `, for all ${repositories} repositories` : ''}`;
+}
+
 export function plannedKeys(plan: CeremonyPlan): PlannedKey[] {
   const out: PlannedKey[] = plan.custodians.map((c, i) => ({
     name: `root/${c.name}`,

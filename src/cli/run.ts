@@ -36,13 +36,15 @@
  * "metadata", "rootKeyIds", "targetsKeyId", "snapshotKeyId", "timestampKeyId" }], "inventory",
  * "transcript", "tokenSignatures", "sealKeyId", "shareCards" }` ("dir" `metadata/<safe name>`, "inventory" and "transcript"
  * paths relative to "out": `state/key-inventory.json`, `state/transcript.jsonl`; "rootKeyIds" end with the
- * split key's when the plan has `shamir`; "shareCards" its cards, `secret/…`, else []).
+ * split key's when the plan has `shamir`; "shareCards" its cards still in the folder when the run ends,
+ * `secret/…` — cards moved away or destroyed after an interruption are not listed — else []).
  *
  * `--share-card CARD…` (multi-repository plans with `shamir` only): resuming a ceremony interrupted after
  * its split software root key was split and wiped, M of its share cards, so that the repositories whose
  * roots were not yet signed are signed with the key they rebuild (checked against the recorded split and
- * fingerprint; src/ceremony/multi-shamir.ts). Read only if a repository still needs it; without them such a
- * resume is refused (CEREMONY_CANNOT_RESUME) before any PIN is asked.
+ * fingerprint; src/ceremony/multi-shamir.ts), before anything is written. Without them such a resume is
+ * refused (CEREMONY_CANNOT_RESUME) before any PIN is asked; given when no repository needs them (a new
+ * ceremony, a new key to make, every root written), refused with USAGE.
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -135,6 +137,11 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
   const plan = any.kind === 'single' ? any.plan : any.plan.repositories[0]!.plan;
   if (opts.shareCard?.length && (any.kind !== 'multi' || !any.plan.shamir)) {
     throw new CeremonyError('USAGE', '--share-card resumes a multi-repository ceremony whose plan has "shamir" (its split root key re-entered from the cards); this plan has none');
+  }
+  // No more files than the split has cards, counted before any is read (each read is capped at
+  // SHARE_CARD_MAX_BYTES); the plan caps N at 255, so no fixed lower cap could refuse a valid M (review L5).
+  if (opts.shareCard?.length && any.kind === 'multi' && any.plan.shamir && opts.shareCard.length > any.plan.shamir.shares) {
+    throw new CeremonyError('USAGE', `--share-card was given ${opts.shareCard.length} files, but the split has only ${any.plan.shamir.shares} cards (any ${any.plan.shamir.threshold} rebuild the key): give ${any.plan.shamir.threshold} of them; no card file was read`);
   }
   const hash = intentHash(planBytes);
   const bindings = parseSiteBindings(await readFileCapped(opts.bindings, BINDINGS_MAX_BYTES), plan, hash.sha256);

@@ -477,11 +477,14 @@ export async function readNamedInput(path: string, caps: SizeCaps = DEFAULT_CAPS
 /**
  * Make a folder only this user may open (0700), for secret outputs (share cards): the folder's mode keeps
  * other accounts out even before each file's own 0600 applies. An existing folder is narrowed to 0700.
+ * A new folder is made durable in its parent (syncCreatedFolders): otherwise a power loss could keep the
+ * state that records the cards and lose the folder holding them (review L6).
  */
-export async function ensurePrivateDir(path: string): Promise<void> {
+export async function ensurePrivateDir(path: string, opts: { synced?: SyncedFolder } = {}): Promise<void> {
   try {
-    await mkdir(path, { recursive: true, mode: 0o700 });
+    const first = await mkdir(path, { recursive: true, mode: 0o700 });
     await chmod(path, 0o700);
+    await syncCreatedFolders(path, first, opts.synced);
   } catch (err) {
     throw writeFault(err, path);
   }

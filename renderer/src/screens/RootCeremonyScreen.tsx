@@ -240,6 +240,11 @@ function PlanPanels({ status, rows }: { status: CeremonyStatusView; rows: PlanRo
             </div>
           ) : null}
         </dl>
+        {plan.notices?.map((n) => (
+          <p key={n} className="plan-notice" role="note">
+            <strong>Note:</strong> {n}
+          </p>
+        ))}
         <h3>Custodians</h3>
         <table className="plan-table">
           <thead>

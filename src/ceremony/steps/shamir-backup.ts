@@ -19,6 +19,10 @@ import { algorithmTitle } from '../../signers/signing-key.js';
 import { SoftwareKey } from '../../signers/software.js';
 import { formatShareCard, formatSplitId, parseShareCard, renderShareCardsHtml, SHARE_CARD_MAX_BYTES, splitKey, wipeShareCard, type ShareCard } from '../../shamir/index.js';
 import { spkiText } from '../keys.js';
+import type { EntryInput } from '../../audit/transcript.js';
+import { verifyTranscript } from '../../audit/verify.js';
+import { MAX_TRANSCRIPT_BYTES } from '../../audit/schema.js';
+import { TRANSCRIPT_FILE } from '../outputs.js';
 import type { CeremonyContext } from '../context.js';
 import type { CeremonyPlan } from '../plan.js';
 import type { KeyRecord } from '../state.js';
@@ -27,6 +31,7 @@ import { clipNote, type Step } from './step.js';
 
 export const SHAMIR_KEY = 'root/shamir';
 export const SHARE_CARDS_HTML = 'share-cards.html';
+const SPLIT_STEP = 'shamir.split';
 
 export function shareCardFile(index: number, shares: number): string {
   return `share-card-${index}-of-${shares}.txt`;
@@ -116,21 +121,42 @@ export async function writeShareCards(ctx: CeremonyContext, key: SoftwareKey, s:
   }
 }
 
-/** Record the split key (state, then transcript: `shamir.split`), once every card is written. */
-export async function recordSplitKey(ctx: CeremonyContext, record: KeyRecord, splitId: string, s: NonNullable<CeremonyPlan['shamir']>, wiped: string): Promise<void> {
+/** The `shamir.split` entry of the split recorded in the state (the same whether written at once or on resume). */
+function splitEntry(ctx: CeremonyContext, fingerprint: string, splitId: string, s: NonNullable<CeremonyPlan['shamir']>, wiped: string, tail = ''): EntryInput {
   const files = shareCardFiles(s.shares);
   const rehearsal = ctx.rehearsal !== undefined;
-  ctx.state.keys[SHAMIR_KEY] = record;
-  ctx.state.shamir = { splitId, fingerprint: record.fingerprint!, threshold: s.threshold, shares: s.shares, cards: files };
-  await ctx.save();
   const what = `software root key (${algorithmTitle(s.keyAlgorithm)})`;
-  await ctx.record({
-    step: 'shamir.split',
+  return {
+    step: SPLIT_STEP,
     actor: { name: 'tuf-ceremony', role: 'app' },
-    digests: [{ label: `${what} fingerprint`, sha256: record.fingerprint! }],
-    note: clipNote(`${what} made in memory, checked, split ${formatSplitId(splitId)} into ${s.shares} share cards (any ${s.threshold} rebuild it), cards read back and checked, ${wiped}${rehearsal ? ' (REHEARSAL cards)' : ''}; cards: ${files[0]} … ${files[s.shares - 1]} and ${SHARE_CARDS_HTML} (secret: print, hand out, destroy the files)`),
-  });
-  ctx.report(`  ${what}: fingerprint ${record.fingerprint!.slice(0, 16)}…, split ${formatSplitId(splitId)}, ${s.threshold} of ${s.shares} cards`);
+    digests: [{ label: `${what} fingerprint`, sha256: fingerprint }],
+    note: clipNote(`${what} made in memory, checked, split ${formatSplitId(splitId)} into ${s.shares} share cards (any ${s.threshold} rebuild it), cards read back and checked, ${wiped}${rehearsal ? ' (REHEARSAL cards)' : ''}; cards: ${files[0]} … ${files[s.shares - 1]} and ${SHARE_CARDS_HTML} (secret: print, hand out, destroy the files)${tail}`),
+  };
+}
+
+/** Record the split key (state, then transcript: `shamir.split`), once every card is written. */
+export async function recordSplitKey(ctx: CeremonyContext, record: KeyRecord, splitId: string, s: NonNullable<CeremonyPlan['shamir']>, wiped: string): Promise<void> {
+  ctx.state.keys[SHAMIR_KEY] = record;
+  ctx.state.shamir = { splitId, fingerprint: record.fingerprint!, threshold: s.threshold, shares: s.shares, cards: shareCardFiles(s.shares) };
+  await ctx.save();
+  // A stop here leaves the split in the state but not in the transcript: resume writes the entry (recordedSplitEntry).
+  await ctx.fault('shamir:recorded');
+  await ctx.record(splitEntry(ctx, record.fingerprint!, splitId, s, wiped));
+  ctx.report(`  software root key (${algorithmTitle(s.keyAlgorithm)}): fingerprint ${record.fingerprint!.slice(0, 16)}…, split ${formatSplitId(splitId)}, ${s.threshold} of ${s.shares} cards`);
+}
+
+/**
+ * Resume of a split recorded before the interruption (review L2): when the run stopped between saving the
+ * state and writing `shamir.split`, the transcript would never name the split ID, M, N and fingerprint of
+ * a key every root lists (README promises the entry). Written now from the state, saying so; nothing when
+ * the transcript has it.
+ */
+export async function recordedSplitEntry(ctx: CeremonyContext, s: NonNullable<CeremonyPlan['shamir']>, wiped: string): Promise<void> {
+  const split = ctx.state.shamir!;
+  const path = join(ctx.layout.state, TRANSCRIPT_FILE);
+  const t = verifyTranscript(await readFileCapped(path, MAX_TRANSCRIPT_BYTES), { allowUnsealed: true });
+  if (t.entries.some((e) => e.step === SPLIT_STEP && e.digests?.some((d) => d.sha256 === split.fingerprint))) return;
+  await ctx.record(splitEntry(ctx, split.fingerprint, split.splitId, s, wiped, '; entry written on resume: the interrupted run stopped after recording the split in its state, before this entry'));
 }
 
 export const shamirBackup: Step = {
@@ -143,6 +169,7 @@ export const shamirBackup: Step = {
     const done = ctx.state.shamir;
     if (done && ctx.state.keys[SHAMIR_KEY]?.status === 'ready') {
       await checkRecordedCards(ctx, done.cards);
+      await recordedSplitEntry(ctx, s, 'key wiped');
       return { note: `share cards of split ${formatSplitId(done.splitId)} were written before the interruption` };
     }
     await refuseUnrecordedCards(ctx, files);

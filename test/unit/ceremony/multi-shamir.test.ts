@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
 import { runMultiCeremony, type MultiCeremonyResult } from '../../../src/ceremony/multi-machine.js';
+import { runCeremony } from '../../../src/ceremony/machine.js';
 import type { ShareCardSource } from '../../../src/ceremony/multi-shamir.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { CeremonyError } from '../../../src/errors.js';
@@ -25,7 +26,7 @@ import type { SigningKey } from '../../../src/signers/signing-key.js';
 import { checkNotaryRootCertificates } from '../../../src/tuf/notary-root.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { scanForSecrets } from '../../support/secret-scan.js';
-import { runCommand } from '../../../src/cli/run.js';
+import { multiJson, runCommand } from '../../../src/cli/run.js';
 import { captureIo } from '../../support/cli-io.js';
 import { cleanup, filesUnder, preparePlan, recordingTokens, secretsOf, serverKeyFile, sha256, tempDir } from './support.js';
 
@@ -205,6 +206,46 @@ describe('a multi-repository plan with a Shamir-split root key', () => {
   });
 });
 
+describe('root threshold 1 with a split key (accepted, said plainly)', () => {
+  const SAID = 'with root threshold 1, the holders of M share cards can sign a new root for every repository without any token: here any 2 of the 3 cards, whoever holds them';
+
+  it('multi-repository: the plan is accepted and the run says it (review lines and the plan.review entry)', async () => {
+    const dir = tempDir('multi-shamir-t1-');
+    const json = planJson(dir) as Record<string, JsonValue>;
+    (json.root as Record<string, JsonValue>).threshold = 1;
+    const bytes = new TextEncoder().encode(JSON.stringify(json, null, 2));
+    const any = parseAnyPlan(bytes, { rehearsal: true });
+    if (any.kind !== 'multi') throw new Error('expected a multi plan');
+    const tokens = await recordingTokens(CUSTODIANS);
+    const lines: string[] = [];
+    const result = await runMultiCeremony({ planBytes: bytes, plan: any.plan, planName: 'plan.json', planDir: dir, outDir: join(dir, 'out'), tokens: tokens.provider, softwareKeys: new Map(), now: () => NOW, report: (l) => void lines.push(l) });
+    expect(lines).toContain(`NOTE: ${SAID}, for all 4 repositories`);
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(dir, 'out', result.transcript))), { expectedSealKeyId: result.sealKeyId });
+    expect(t.entries[0]!.step).toBe('plan.review');
+    expect(t.entries[0]!.note).toContain(`root threshold 1 (${SAID}, for all 4 repositories)`);
+    await tokens.provider.close();
+  }, 120_000);
+
+  it('one repository: the run says it too; threshold 2 says nothing', async () => {
+    for (const threshold of [1, 2]) {
+      const p = preparePlan('tuf', (j) => void ((j.root as Record<string, JsonValue>).threshold = threshold));
+      expect(p.plan.shamir).toBeDefined();
+      const tokens = await recordingTokens(CUSTODIANS);
+      const lines: string[] = [];
+      const result = await runCeremony({ planBytes: p.bytes, plan: p.plan, planName: 'plan.json', planDir: p.dir, outDir: p.dir, tokens: tokens.provider, softwareKeys: new Map(), report: (l) => void lines.push(l) });
+      const t = verifyTranscript(new Uint8Array(readFileSync(result.transcriptPath)), { expectedSealKeyId: result.sealKeyId });
+      if (threshold === 1) {
+        expect(lines).toContain(`NOTE: ${SAID}`);
+        expect(t.entries[0]!.note).toContain(`root threshold 1 (${SAID})`);
+      } else {
+        expect(lines.join('\n')).not.toMatch(/share cards can sign a new root/);
+        expect(t.entries[0]!.note).not.toMatch(/share cards can sign a new root/);
+      }
+      await tokens.provider.close();
+    }
+  }, 120_000);
+});
+
 describe('resuming with a split key', () => {
   it('stopped before the cards were recorded: a new key, nothing of the lost one anywhere', async () => {
     const s = await setup();
@@ -252,6 +293,10 @@ describe('resuming with a split key', () => {
     const foreign = cardsIn(other.out);
     await other.tokens.provider.close();
     expect((await refusal(() => s.run({ shareCards: async () => foreign.slice(0, 2) }))).code).toBe('SHARE_SPLIT_MISMATCH');
+    // A card file that is not a card (its parse is the first check of a card file).
+    expect((await refusal(() => s.run({ shareCards: async () => [parseShareCard(new TextEncoder().encode('not a share card\n'), { source: 'typo.txt' })] }))).code).toMatch(/^SHARE_/);
+    // Every wrong try was refused before anything was written: the transcript (and every other file) byte for byte as before.
+    expect(filesUnder(s.out)).toEqual(before);
     for (const name of ALL.slice(2)) expect(existsSync(join(s.out, 'metadata', s.plan.repositories.find((r) => r.name === name)!.safeName))).toBe(false);
 
     let asked = 0;
@@ -275,33 +320,132 @@ describe('resuming with a split key', () => {
     await s.tokens.provider.close();
   }, 180_000);
 
-  it('stopped after every root was written: no card asked', async () => {
+  /** Cards given where none can be used: refused (USAGE, saying why), never read, nothing written. */
+  async function refusedUnneeded(s: Awaited<ReturnType<typeof setup>>, why: RegExp): Promise<void> {
+    const before = existsSync(s.out) ? filesUnder(s.out) : undefined;
+    const err = await refusal(() =>
+      s.run({
+        shareCards: async () => {
+          throw new Error('no card should be read');
+        },
+      }),
+    );
+    expect(err.code).toBe('USAGE');
+    expect(err.message).toMatch(why);
+    if (before) expect(filesUnder(s.out)).toEqual(before);
+    else expect(existsSync(s.out)).toBe(false);
+  }
+
+  it('stopped after every root was written: no card needed, cards given are refused (USAGE)', async () => {
     const s = await setup();
     await expect(s.run({ fault: faultAt('inventory') })).rejects.toBeInstanceOf(Interrupted);
-    const result = await s.run({
-      shareCards: async () => {
-        throw new Error('no card should be asked');
-      },
-    });
+    await refusedUnneeded(s, /--share-card given, but every repository's root is already written: the split key has nothing left to sign; run again without --share-card/);
+    const result = await s.run();
     verifyAll(s.out, result);
     await s.tokens.provider.close();
   }, 120_000);
 
-  it('a root written but not recorded keeps the split key\'s signature; no card asked for it', async () => {
+  it('a root written but not recorded keeps the split key\'s signature; no card needed for it', async () => {
     const s = await setup();
     // The last repository's files written, the transcript not told: its root is adopted, the split key not needed.
     await expect(s.run({ fault: faultAt(`written:${ALL[3]}`) })).rejects.toBeInstanceOf(Interrupted);
-    const result = await s.run({
-      shareCards: async () => {
-        throw new Error('no card should be asked');
-      },
-    });
+    await refusedUnneeded(s, /nothing left to sign/);
+    const result = await s.run();
     expect(verifyAll(s.out, result).get(ALL[3]!)).toHaveLength(3);
+    await s.tokens.provider.close();
+  }, 120_000);
+
+  it('a root.json written before the interruption without the split key\'s signature is refused before any token signs', async () => {
+    const s = await setup();
+    await expect(s.run({ fault: faultAt(`written:${ALL[0]}/root.json`) })).rejects.toBeInstanceOf(Interrupted);
+    const folder = join(s.out, 'metadata', s.plan.repositories[0]!.safeName);
+    const text = readFileSync(join(folder, 'root.json'), 'utf8');
+    const root = JSON.parse(text) as { signatures: unknown[] };
+    expect(JSON.stringify(root)).toBe(text); // written compact: the edit below changes nothing else
+    expect(root.signatures).toHaveLength(3); // two custodians, then the split key (rootSignerNames order)
+    root.signatures.pop();
+    writeFileSync(join(folder, 'root.json'), JSON.stringify(root));
+    const err = await refusal(() => s.run({ shareCards: async () => cardsIn(s.out).slice(0, 2) }));
+    expect(err.code).toBe('CEREMONY_STATE_INVALID');
+    expect(err.message).toMatch(/root\.json, written before the interruption, lacks the signature of the split software root key/);
+    // Nothing signed: the repository's other roles never written, no repository recorded.
+    expect(readdirSync(folder)).toEqual(['root.json']);
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(s.out, 'state', 'transcript.jsonl'))), { allowUnsealed: true });
+    expect(t.entries.filter((e) => e.step === 'repository.write')).toHaveLength(0);
+    await s.tokens.provider.close();
+  }, 120_000);
+
+  it('stopped after the split was recorded, before its shamir.split entry: the entry is written on resume', async () => {
+    const s = await setup();
+    await expect(s.run({ fault: faultAt('shamir:recorded') })).rejects.toBeInstanceOf(Interrupted);
+    const state = JSON.parse(readFileSync(join(s.out, 'state', 'ceremony-state.json'), 'utf8')) as { shamir: { fingerprint: string } };
+    const before = verifyTranscript(new Uint8Array(readFileSync(join(s.out, 'state', 'transcript.jsonl'))), { allowUnsealed: true });
+    expect(before.entries.filter((e) => e.step === 'shamir.split')).toHaveLength(0);
+    const result = await s.run({ shareCards: async () => cardsIn(s.out).slice(1) });
+    verifyAll(s.out, result);
+    const t = verifyTranscript(new Uint8Array(readFileSync(join(s.out, result.transcript))), { expectedSealKeyId: result.sealKeyId });
+    const split = t.entries.filter((e) => e.step === 'shamir.split');
+    expect(split).toHaveLength(1);
+    expect(split[0]!.digests![0]!.sha256).toBe(state.shamir.fingerprint);
+    expect(split[0]!.note).toMatch(/key kept in memory only to certify and sign the 4 roots, then wiped.*; entry written on resume/);
+    const steps = t.entries.map((e) => e.step);
+    expect(steps.indexOf('shamir.split')).toBeLessThan(steps.indexOf('repository.write'));
+    await s.tokens.provider.close();
+  }, 120_000);
+
+  it('stopped after the split was recorded, step not marked done: re-entered cards suffice, the card files may be gone', async () => {
+    const s = await setup();
+    await expect(s.run({ fault: faultAt('shamir:recorded') })).rejects.toBeInstanceOf(Interrupted);
+    // The cards handed out and the files destroyed, as the advice says; two of them re-entered.
+    const cards = readdirSync(join(s.out, 'secret')).filter((n) => n.endsWith('.txt')).sort().map((n) => readFileSync(join(s.out, 'secret', n)));
+    for (const n of readdirSync(join(s.out, 'secret'))) rmSync(join(s.out, 'secret', n));
+    // Without cards: refused (the key is needed), nothing written.
+    const before = filesUnder(s.out);
+    expect((await refusal(() => s.run())).code).toBe('CEREMONY_CANNOT_RESUME');
+    expect(filesUnder(s.out)).toEqual(before);
+    const result = await s.run({ shareCards: async () => [cards[0]!, cards[2]!].map((b, i) => parseShareCard(new Uint8Array(b), { source: `card-${i}` })) });
+    const fp = await withReconstructedKey([cards[0]!, cards[1]!].map((b) => parseShareCard(new Uint8Array(b))), (k) => k.fingerprint);
+    for (const signers of verifyAll(s.out, result).values()) expect(signers).toContain(fp);
+    expect(result.repositoriesDoneBefore).toBe(0);
+    await s.tokens.provider.close();
+  }, 120_000);
+
+  it('shareCards (--json) lists only the card files still there when the run ends', async () => {
+    const s = await setup();
+    await expect(s.run({ fault: faultAt(`recorded:${ALL[1]}`) })).rejects.toBeInstanceOf(Interrupted);
+    const cards = cardsIn(s.out);
+    // Card 1 handed out and its file destroyed, the printable sheet too; cards 2 and 3 re-entered.
+    rmSync(join(s.out, 'secret', 'share-card-1-of-3.txt'));
+    rmSync(join(s.out, 'secret', 'share-cards.html'));
+    const result = await s.run({ shareCards: async () => cards.slice(1) });
+    expect(result.shareCards).toEqual(['secret/share-card-2-of-3.txt', 'secret/share-card-3-of-3.txt']);
+    expect(multiJson(result).shareCards).toEqual(result.shareCards);
+    await s.tokens.provider.close();
+  }, 120_000);
+
+  it('cards given to a fresh run, or after a stop before the split was recorded, are refused (USAGE)', async () => {
+    const s = await setup();
+    await refusedUnneeded(s, /holds none: a new ceremony makes a new split key and writes its own cards; run again without --share-card/);
+    await expect(s.run({ fault: faultAt('shamir:split') })).rejects.toBeInstanceOf(Interrupted);
+    await refusedUnneeded(s, /stopped before its split key was recorded: that key can never be rebuilt, and this run makes a new one/);
+    verifyAll(s.out, await s.run());
     await s.tokens.provider.close();
   }, 120_000);
 });
 
 describe('run --share-card', () => {
+  it('more card files than the split has cards: refused (USAGE) before any is read', async () => {
+    const d = tempDir('multi-shamir-cap-');
+    const json = planJson(d) as Record<string, JsonValue>;
+    json.timestamp = { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'timestamp' }, expires: year(1) }; // a real run takes no software key
+    writeFileSync(join(d, 'plan.json'), JSON.stringify(json));
+    // None of these files exists: a read would fail otherwise (and the bindings are never read either).
+    const c = captureIo();
+    const err = await refusal(() => runCommand(join(d, 'plan.json'), { bindings: join(d, 'no-such-bindings.json'), shareCard: [1, 2, 3, 4].map((i) => join(d, `card-${i}.txt`)) }, c.io));
+    expect(err.code).toBe('USAGE');
+    expect(err.message).toBe('--share-card was given 4 files, but the split has only 3 cards (any 2 rebuild the key): give 2 of them; no card file was read');
+  });
+
   it('is refused for a plan without a split key (USAGE), before the bindings are read', async () => {
     const cases = [preparePlan('notary').dir, (() => {
       const d = tempDir('multi-no-shamir-');

@@ -167,6 +167,21 @@ describe('what cannot resume is refused', () => {
     verifyOutputs(p, result);
   });
 
+  it('stopped after the split was recorded in the state, before its shamir.split entry: the entry is written on resume', async () => {
+    const { p, result } = await scenario('notary', 'shamir:recorded');
+    verifyOutputs(p, result);
+    const t = verifyTranscript(new Uint8Array(readFileSync(outPath(p.dir, 'transcript.jsonl'))));
+    const split = t.entries.filter((e) => e.step === 'shamir.split');
+    expect(split).toHaveLength(1);
+    const state = JSON.parse(readFileSync(outPath(p.dir, 'ceremony-state.json'), 'utf8')) as { shamir: { fingerprint: string; splitId: string } };
+    expect(split[0]!.digests![0]!.sha256).toBe(state.shamir.fingerprint);
+    expect(split[0]!.note).toMatch(/split .* into 3 share cards \(any 2 rebuild it\), cards read back and checked, key wiped.*; entry written on resume: the interrupted run stopped after recording the split in its state/);
+    // After the interruption and the resume, before the roots are signed.
+    const steps = t.entries.map((e) => e.step);
+    expect(steps.indexOf('shamir.split')).toBeGreaterThan(steps.indexOf('ceremony.resume'));
+    expect(steps.indexOf('shamir.split')).toBeLessThan(steps.indexOf('root.sign'));
+  });
+
   it('an output changed between the interruption and the resume; the file is not replaced', async () => {
     const { p, tokens, softwareKeys } = await interrupted('notary', 'written:root.json');
     writeFileSync(outPath(p.dir, 'root.json'), 'tampered');

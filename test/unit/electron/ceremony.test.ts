@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { CeremonySession, defaultCeremonyDeps, trackStep, planSteps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
+import { CeremonySession, defaultCeremonyDeps, trackStep, planSteps, planView, type CeremonyDeps } from '../../../electron/main/ceremony.js';
+import { preparePlan } from '../ceremony/support.js';
 import { ModuleChoices } from '../../../electron/main/module-choices.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
@@ -529,5 +530,16 @@ describe('printHtmlToPdf', () => {
     const w = fakeWindow(true);
     await expect(printHtmlToPdf('x', 'a.pdf', { createWindow: () => w as PrintWindowLike, chooseSavePath: async () => '/tmp/a.pdf', writeFile: async () => undefined })).rejects.toThrow('printer on fire');
     expect(w.destroyed).toBe(true);
+  });
+});
+
+describe('planView notices (review L3): root threshold 1 with a split key is said plainly', () => {
+  it.each([
+    [1, ['With root threshold 1, the holders of M share cards can sign a new root for every repository without any token: here any 2 of the 3 cards, whoever holds them.']],
+    [2, undefined],
+  ])('root threshold %i', (threshold, notices) => {
+    const p = preparePlan('notary', (j) => void ((j.root as Record<string, unknown>).threshold = threshold));
+    expect(p.plan.shamir).toEqual(expect.objectContaining({ threshold: 2, shares: 3 }));
+    expect(planView({ plan: p.plan, planBytes: p.bytes, planName: 'plan.json', kind: 'plan' }).notices).toEqual(notices);
   });
 });

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readFileCapped, readListedFile, readRepositoryDir, writeFileAtomic, writeNewFilesAtomic } from '../../../src/io/files.js';
+import { ensurePrivateDir, readFileCapped, readListedFile, readRepositoryDir, writeFileAtomic, writeNewFilesAtomic } from '../../../src/io/files.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tufc-io-'));
 
@@ -93,6 +93,22 @@ describe('folders a write creates are made durable in their parents (review A2 L
       expect(readFileSync(join(base, target, 'root.json'), 'utf8')).toBe('x');
     });
   }
+});
+
+describe('ensurePrivateDir: a new secret/ folder is made durable in its parent (review L6)', () => {
+  const CASES: [string, string[], string, string[]][] = [
+    ['the folder exists', ['out/secret'], 'out/secret', []],
+    ['new under an existing folder', ['out'], 'out/secret', ['out']],
+    ['two new levels', [], 'out/secret', ['', 'out']],
+  ];
+  it.each(CASES)('%s', async (_name, existing, target, expected) => {
+    const base = tmp();
+    for (const e of existing) mkdirSync(join(base, e), { recursive: true });
+    const synced: string[] = [];
+    await ensurePrivateDir(join(base, target), { synced: (f) => void synced.push(f) });
+    expect(synced).toEqual(expected.map((e) => (e ? join(base, e) : base)));
+    expect(statSync(join(base, target)).mode & 0o777).toBe(0o700);
+  });
 });
 
 describe('writeNewFilesAtomic rank: a higher rank appears only once every lower rank is durable (review A2 L1)', () => {
