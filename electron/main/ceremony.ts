@@ -66,6 +66,9 @@ import { slotTitle } from '../../src/signers/pkcs11/piv-slots.js';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
 import { assertAbsent, readFileCapped, readNamedInput, writeFileAtomic } from '../../src/io/files.js';
 import { METADATA_DIR, STATE_DIR } from '../../src/ceremony/layout.js';
+import { StateFile } from '../../src/ceremony/state.js';
+import { SHAMIR_KEY } from '../../src/ceremony/steps/shamir-backup.js';
+import { formatSplitId, wipeShareCard, type ShareCard } from '../../src/shamir/index.js';
 import { shownOrQuoted } from '../../src/json/fields.js';
 import { moduleFileExists } from '../../src/io/softhsm.js';
 import type { TokenDescription } from '../../src/signers/pkcs11/token.js';
@@ -228,6 +231,17 @@ interface Run {
   done?: Promise<void>;
   /** A multi-repository ceremony: repositories written in this attempt (issue #17). */
   multiProgress?: NonNullable<CeremonyStatusView['multiProgress']>;
+  /**
+   * Share cards given to this attempt (a resume of a multi-repository plan's split key): handed to the
+   * machine once, when it first needs the key, and wiped by it; wiped here when the attempt ends unused.
+   */
+  shareCards?: ShareCard[];
+  /** A stopped multi-repository ceremony whose recorded split key was wiped: what its resume needs. */
+  resumeShareCards?: NonNullable<CeremonyStatusView['resumeShareCards']>;
+}
+
+function wipeCards(cards: readonly ShareCard[] | undefined): void {
+  for (const c of cards ?? []) wipeShareCard(c);
 }
 
 const encoder = new TextEncoder();
@@ -489,16 +503,35 @@ export class CeremonySession {
     return this.status();
   }
 
-  /** After a failure: the same plan into the same folder; done steps are skipped, keys found on their tokens. */
-  async resume(): Promise<CeremonyStatusView> {
-    this.refuseIfBusy('resume');
-    const loaded = this.loaded;
-    const run = this.run;
-    if (!loaded || !run || run.result || !run.failure) throw new CeremonyError('USAGE', 'there is no stopped ceremony to resume');
-    run.steps = planSteps(loaded.plan);
-    delete run.failure;
-    delete run.multiProgress;
-    this.launch(loaded, run);
+  /**
+   * After a failure: the same plan into the same folder; done steps are skipped, keys found on their tokens.
+   * `shareCards`: a multi-repository plan with `shamir` stopped after its split (src/ceremony/multi-shamir.ts):
+   * M of its cards, parsed and checked as one set in main (ShareSetStore.claim). They are this attempt's
+   * only: the machine asks for them once, if a root still needs the split key, rebuilds the key (checked
+   * against the recorded split and fingerprint) and wipes them; unused, they are wiped when the attempt
+   * ends. Refused, they are wiped at once.
+   */
+  async resume(opts: { shareCards?: ShareCard[] } = {}): Promise<CeremonyStatusView> {
+    const cards = opts.shareCards;
+    try {
+      this.refuseIfBusy('resume');
+      const loaded = this.loaded;
+      const run = this.run;
+      if (!loaded || !run || run.result || !run.failure) throw new CeremonyError('USAGE', 'there is no stopped ceremony to resume');
+      if (cards && !loaded.multi?.shamir) {
+        throw new CeremonyError('USAGE', 'share cards resume a multi-repository ceremony whose plan has "shamir" (its split root key re-entered from the cards); this plan has none', { path: '$.shareSet' });
+      }
+      run.steps = planSteps(loaded.plan);
+      delete run.failure;
+      delete run.multiProgress;
+      delete run.resumeShareCards;
+      wipeCards(run.shareCards);
+      if (cards) run.shareCards = cards;
+      this.launch(loaded, run);
+    } catch (err) {
+      wipeCards(cards);
+      throw err;
+    }
     return this.status();
   }
 
@@ -558,6 +591,16 @@ export class CeremonySession {
               const next = multi.repositories[done];
               run.multiProgress = { done, total, tokenSignatures, ...(next ? { current: next.name } : {}) };
             },
+            // Only when cards were entered for this attempt; the machine asks once, and wipes what it gets.
+            ...(run.shareCards
+              ? {
+                  shareCards: async () => {
+                    const given = run.shareCards ?? [];
+                    delete run.shareCards;
+                    return given;
+                  },
+                }
+              : {}),
             ...(run.witnesses.length ? { witnesses: run.witnesses.map((name) => ({ name, confirmed: WITNESS_CONFIRMED })) } : {}),
             ...(this.deps.fault ? { fault: this.deps.fault } : {}),
           });
@@ -588,7 +631,14 @@ export class CeremonySession {
         if (at) at.status = 'failed';
         run.failure = failureOf(err);
         say(`stopped: error[${run.failure.code}]: ${run.failure.message}`);
+        if (loaded.multi?.shamir) {
+          const needed = await this.splitToReenter(run).catch(() => undefined);
+          if (needed) run.resumeShareCards = needed;
+        }
       } finally {
+        // Cards the machine did not ask for (no root needed the key, or it stopped first): wiped now.
+        wipeCards(run.shareCards);
+        delete run.shareCards;
         if (run.pending) {
           run.pending.refuse(new CeremonyError('TOKEN_LOGIN_REQUIRED', 'the ceremony stopped'));
           delete run.pending;
@@ -605,6 +655,18 @@ export class CeremonySession {
         run.running = false;
       }
     })();
+  }
+
+  /**
+   * A stopped multi-repository ceremony whose state records the split key (multi-shamir.ts "stopped after
+   * the record"): the key went with the run, so a resume that still has roots to sign needs M of its cards.
+   * Public fields of the state only. Undefined when the split was not recorded (the resume makes a new key).
+   */
+  private async splitToReenter(run: Run): Promise<Run['resumeShareCards']> {
+    const state = await new StateFile(join(run.outDir, STATE_DIR)).load();
+    const split = state?.shamir;
+    if (!split || state.keys[SHAMIR_KEY]?.status !== 'ready') return undefined;
+    return { splitId: formatSplitId(split.splitId), threshold: split.threshold, shares: split.shares };
   }
 
   private pkcs11Provider(loaded: Loaded, run: Run): Pkcs11TokenProvider {
@@ -775,7 +837,8 @@ export class CeremonySession {
     const multi = multiResultView(result);
     const bytes = await readFileCapped(multi.transcript, MAX_TRANSCRIPT_BYTES);
     const transcript = transcriptView(verifyTranscript(bytes, { expectedSealKeyId: result.sealKeyId }), TRANSCRIPT_FILE, result.sealKeyId);
-    return { resumed: result.resumed, outputs: [], sealKeyId: result.sealKeyId, transcript, shareCards: false, multi };
+    // With `shamir`: the cards the run wrote (OUT/secret/, share-cards.html among them), printed as a single plan's.
+    return { resumed: result.resumed, outputs: [], sealKeyId: result.sealKeyId, transcript, shareCards: result.shareCards.length > 0, multi };
   }
 
   /** The share cards the machine wrote (share-cards.html, from renderShareCardsHtml), to the printer. */
@@ -878,6 +941,7 @@ export class CeremonySession {
     if (run?.touch) out.touch = { ...run.touch };
     if (run?.failure) out.failure = { ...run.failure };
     if (run?.multiProgress) out.multiProgress = { ...run.multiProgress };
+    if (run?.resumeShareCards && !run.running) out.resumeShareCards = { ...run.resumeShareCards };
     if (run?.result) out.result = run.result;
     return out;
   }
@@ -896,6 +960,7 @@ export class CeremonySession {
     // SoftHSM2 rehearsal tokens: logged out, the module finalised (if the rehearsal loaded it) and the temporary token folder deleted.
     await run?.rehearsalTokens?.close().catch(() => undefined);
     for (const k of run?.softwareKeys.values() ?? []) (k as { dispose?: () => void }).dispose?.();
+    wipeCards(run?.shareCards);
     if (run?.staging) await rm(run.staging, { recursive: true, force: true });
   }
 }

@@ -234,7 +234,9 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
       c.rehearse({ profile: req.profile, repository: req.repository, ...(req.timestampKey ? { timestampKey: { name: req.timestampKey.name, bytes: req.timestampKey.bytes } } : {}) }),
     ),
     [CHANNELS.ceremonyStart]: handler(CHANNELS.ceremonyStart, (req): Promise<CeremonyStatusView> => c.start(req?.witnesses ?? [])),
-    [CHANNELS.ceremonyResume]: handler(CHANNELS.ceremonyResume, (): Promise<CeremonyStatusView> => c.resume()),
+    // With a share-card set (a multi-repository plan's split key, wiped when the run stopped): the set's
+    // cards leave the store checked as one set with enough cards, for this one resume, which wipes them.
+    [CHANNELS.ceremonyResume]: handler(CHANNELS.ceremonyResume, (req): Promise<CeremonyStatusView> => (req?.shareSet ? c.resume({ shareCards: d.shamirSets.claim(req.shareSet) }) : c.resume())),
     [CHANNELS.ceremonyStatus]: handler(CHANNELS.ceremonyStatus, (): CeremonyStatusView => c.status()),
     [CHANNELS.ceremonyProvidePin]: handler(CHANNELS.ceremonyProvidePin, (req): CeremonyStatusView => {
       // As tokensGenerateKey: bytes at once, the string let go; the bytes go to one login, which zeroes them.

@@ -92,11 +92,20 @@ function usual(values: readonly string[]): string {
   return best;
 }
 
-function sharedKeyView(k: SharedKey, repositories: number): MultiSharedKeyView {
+/**
+ * The plan's `shamir` key as the single plan's view names it (ceremony.ts planView): one software root key
+ * for every repository, split M of N into share cards (src/ceremony/multi-shamir.ts).
+ */
+function splitKeyHolder(s: { keyAlgorithm: string; threshold: number; shares: number }): string {
+  return `software backup key (${ALGORITHM[s.keyAlgorithm] ?? s.keyAlgorithm}), split ${s.threshold} of ${s.shares} into share cards`;
+}
+
+function sharedKeyView(k: SharedKey, repositories: number, shamir: MultiRepositoryPlan['shamir']): MultiSharedKeyView {
   const s = k.source;
   let holder: string;
   if (s.kind === 'token') holder = `${s.custodian}’s token, key “${s.keyLabel}” (${ALGORITHM[s.keyAlgorithm] ?? s.keyAlgorithm})${'existing' in s && s.existing ? ', made at an earlier ceremony' : ''}`;
   else if (s.kind === 'software') holder = `software key (${ALGORITHM[s.keyAlgorithm] ?? s.keyAlgorithm})`;
+  else if (s.kind === 'shamir' && shamir) holder = splitKeyHolder(shamir);
   else holder = s.kind;
   return { id: k.id, role: k.role, holder, repositories };
 }
@@ -128,7 +137,8 @@ export function multiPlanView(plan: MultiRepositoryPlan): { summary: CeremonyMul
       name: repo.name,
       profile: repo.profile,
       folder: repositoryFolder(repo.safeName),
-      rootThreshold: `${repo.plan.root.threshold} of ${repo.plan.custodians.length}`,
+      // The split software root key is a root key of every repository, beside the custodians' (multi-plan.ts `shamir`).
+      rootThreshold: `${repo.plan.root.threshold} of ${repo.plan.custodians.length + (repo.plan.shamir ? 1 : 0)}`,
       expires: { root: cols['root expires'], targets: expiresOf(repo.plan, 'targets'), snapshot: expiresOf(repo.plan, 'snapshot'), timestamp: expiresOf(repo.plan, 'timestamp') },
       keys: { targets: cols['targets key'], snapshot: cols['snapshot key'], timestamp: cols['timestamp key'] },
       exceptions,
@@ -140,7 +150,7 @@ export function multiPlanView(plan: MultiRepositoryPlan): { summary: CeremonyMul
     notary,
     tuf: rows.length - notary,
     exceptions: rows.filter((r) => r.exceptions.length > 0).length,
-    sharedKeys: plan.keys.map((k) => sharedKeyView(k, usedBy.get(k.id) ?? 0)),
+    sharedKeys: plan.keys.map((k) => sharedKeyView(k, usedBy.get(k.id) ?? 0, plan.shamir)),
   };
   return { summary, rows };
 }

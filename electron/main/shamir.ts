@@ -378,6 +378,23 @@ export class ShareSetStore {
     }
   }
 
+  /**
+   * The set's cards, handed over for one use elsewhere (the Root ceremony's resume, which rebuilds a
+   * multi-repository plan's split key from them: electron/main/ceremony.ts). The set leaves the store; it
+   * must be one sound set with enough cards (checkCardSet), or it is wiped and refused. The taker wipes
+   * the cards after use (the core's withReconstructedKey callers do).
+   */
+  claim(set: string): ShareCard[] {
+    const cards = this.take(set);
+    try {
+      checkCardSet(cards);
+      return cards;
+    } catch (err) {
+      wipeAll(cards);
+      throw err;
+    }
+  }
+
   /** "Start again", or the screen going away: the set's cards are wiped. A handle no longer held is not an error. */
   clear(set: string): ShamirClearView {
     const held = this.sets.get(set);

@@ -20,6 +20,7 @@ import type {
   CeremonyRehearseRequest,
   CeremonySlotAnswer,
   CeremonyStartRequest,
+  CeremonyResumeRequest,
   CeremonyExportRepositoryRequest,
   ExportBundleRequest,
   ExportDestinationRequest,
@@ -128,7 +129,7 @@ const api: TufCeremonyApi = {
   ceremonyLoad: (request: CeremonyLoadRequest) => ipcRenderer.invoke(CH.ceremonyLoad, request),
   ceremonyRehearse: (request: CeremonyRehearseRequest) => ipcRenderer.invoke(CH.ceremonyRehearse, request),
   ceremonyStart: (request?: CeremonyStartRequest) => ipcRenderer.invoke(CH.ceremonyStart, request),
-  ceremonyResume: () => ipcRenderer.invoke(CH.ceremonyResume),
+  ceremonyResume: (request?: CeremonyResumeRequest) => ipcRenderer.invoke(CH.ceremonyResume, request),
   ceremonyStatus: () => ipcRenderer.invoke(CH.ceremonyStatus),
   // One PIN for one login: passed through as it is, never kept, logged or copied here.
   ceremonyProvidePin: (request: CeremonyPinRequest) => ipcRenderer.invoke(CH.ceremonyProvidePin, request),

@@ -235,8 +235,12 @@ export interface TufCeremonyApi {
   ceremonyRehearse(request: CeremonyRehearseRequest): Promise<IpcResult<CeremonyStatusView>>;
   /** Main asks where the outputs go, then runs the loaded plan; answers at once (poll ceremonyStatus). */
   ceremonyStart(request?: CeremonyStartRequest): Promise<IpcResult<CeremonyStatusView>>;
-  /** After a failure: run the same plan again into the same folder (done steps are not redone). */
-  ceremonyResume(): Promise<IpcResult<CeremonyStatusView>>;
+  /**
+   * After a failure: run the same plan again into the same folder (done steps are not redone). A
+   * multi-repository plan with `shamir` stopped after its split: `shareSet` names the share cards entered
+   * with shamirAddCard (held in main), used once by this resume and wiped.
+   */
+  ceremonyResume(request?: CeremonyResumeRequest): Promise<IpcResult<CeremonyStatusView>>;
   ceremonyStatus(): Promise<IpcResult<CeremonyStatusView>>;
   /** Answer the pending PIN request: one PIN, for one login. */
   ceremonyProvidePin(request: CeremonyPinRequest): Promise<IpcResult<CeremonyStatusView>>;
@@ -367,6 +371,11 @@ export interface CeremonyLoadRequest {
  */
 export interface CeremonyStartRequest {
   witnesses: string[];
+}
+
+/** Resume with the share cards of a set main holds (electron/main/shamir.ts ShareSetStore): its handle only. */
+export interface CeremonyResumeRequest {
+  shareSet: string;
 }
 
 /** A repository of the completed multi-repository ceremony, by its name in the plan. */
@@ -619,6 +628,12 @@ export interface CeremonyStatusView {
   canResume: boolean;
   /** A multi-repository ceremony: repositories written so far (issue #17). */
   multiProgress?: CeremonyMultiProgressView;
+  /**
+   * A stopped multi-repository ceremony whose plan has `shamir` and whose split was recorded: the split key
+   * was wiped when the run stopped, so roots still unsigned need M of its N cards to resume
+   * (src/ceremony/multi-shamir.ts). Public fields only.
+   */
+  resumeShareCards?: { splitId: string; threshold: number; shares: number };
   result?: {
     /** A multi-repository ceremony: where its outputs are. */
     multi?: CeremonyMultiResultView;

@@ -50,6 +50,7 @@ import type {
   RotationReviewRequest,
   RotationSignRequest,
   // --- shamir
+  CeremonyResumeRequest,
   ShamirAddCardRequest,
   ShamirClearSetRequest,
   ShamirCosignRequest,
@@ -467,6 +468,8 @@ export const ShamirCosignRequestSchema = z.strictObject({
   witnesses: z.array(witnessName).max(MAX_START_WITNESSES, { message: `more than ${MAX_START_WITNESSES} witnesses` }).optional(),
 });
 export const ShamirClearSetRequestSchema = z.strictObject({ set: shareSetHandle });
+/** A resume, or a resume with the share cards of a set main holds (only its handle crosses IPC here). */
+export const CeremonyResumeRequestSchema = z.union([z.undefined(), z.strictObject({ shareSet: shareSetHandle })]);
 
 // --- import (#6) ---------------------------------------------------------------------------------------
 
@@ -563,7 +566,7 @@ export const REQUEST_SCHEMAS = {
   [CHANNELS.ceremonyLoad]: CeremonyLoadRequestSchema,
   [CHANNELS.ceremonyRehearse]: CeremonyRehearseRequestSchema,
   [CHANNELS.ceremonyStart]: CeremonyStartRequestSchema,
-  [CHANNELS.ceremonyResume]: NoPayloadSchema,
+  [CHANNELS.ceremonyResume]: CeremonyResumeRequestSchema,
   [CHANNELS.ceremonyStatus]: NoPayloadSchema,
   [CHANNELS.ceremonyProvidePin]: CeremonyPinRequestSchema,
   [CHANNELS.ceremonyCancelPin]: CeremonyCancelPinRequestSchema,
@@ -696,6 +699,8 @@ const _shamirRollFits: Fits<z.infer<typeof ShamirRollCallRequestSchema>, ShamirR
 const _shamirRollKeys: Same<keyof z.infer<typeof ShamirRollCallRequestSchema>, keyof ShamirRollCallRequest> = true;
 const _shamirAddFits: Fits<z.infer<typeof ShamirAddCardRequestSchema>, ShamirAddCardRequest> = true;
 const _shamirAddKeys: Same<keyof z.infer<typeof ShamirAddCardRequestSchema>, keyof ShamirAddCardRequest> = true;
+const _resumeFits: Fits<NonNullable<z.infer<typeof CeremonyResumeRequestSchema>>, CeremonyResumeRequest> = true;
+const _resumeKeys: Same<keyof NonNullable<z.infer<typeof CeremonyResumeRequestSchema>>, keyof CeremonyResumeRequest> = true;
 const _shamirClearFits: Fits<z.infer<typeof ShamirClearSetRequestSchema>, ShamirClearSetRequest> = true;
 const _shamirClearKeys: Same<keyof z.infer<typeof ShamirClearSetRequestSchema>, keyof ShamirClearSetRequest> = true;
 const _shamirVerifyFits: Fits<z.infer<typeof ShamirVerifyRequestSchema>, ShamirVerifyRequest> = true;

@@ -8,6 +8,12 @@
  * every repository folder then verifies with our core, the Notary ones' root certificates name their GUN,
  * the transcript is sealed. axe finds nothing on the loaded plan nor on the completed ceremony.
  *
+ * With `shamir` (src/ceremony/multi-shamir.ts): two TUF repositories sharing a split software root key,
+ * shown among the shared root keys and in the threshold's count; the run stops after the split (a fault
+ * injected once), a resume without cards is refused (CEREMONY_CANNOT_RESUME) with the card entry in view,
+ * two of the cards the run wrote are typed in, the resume finishes, and "Print share cards…" prints the
+ * run's own share-cards.html.
+ *
  * And the 1,000-repository table: a plan of 1,000 repositories loaded (not run) shows its count, keeps only
  * the rows in view in the DOM, and scrolls to the last repository.
  */
@@ -25,6 +31,7 @@ import { SoftwareKey } from '../../src/signers/software.js';
 import { checkNotaryRootCertificates } from '../../src/tuf/notary-root.js';
 import { verifyRepository } from '../../src/tuf/repository.js';
 import type { JsonObject } from '../../src/json/types.js';
+import { CeremonyError } from '../../src/errors.js';
 import { startSession, type E2eSession } from './support/session.js';
 import { initSoftHsmToken, useSoftHsmDir } from './support/softhsm.js';
 import { axeViolations } from './support/axe.js';
@@ -44,6 +51,8 @@ const SCREENSHOT_1000 = '/tmp/e2e-ceremony-multi-1000.png';
 let dir: string;
 let out: string;
 let session: E2eSession;
+/** A fault the shamir test injects into the session's ceremony (once); undefined otherwise. */
+let faultHook: ((point: string) => void) | undefined;
 const serials: Record<string, string> = {};
 const year = (n: number): string => `${new Date().getUTCFullYear() + n}-06-01T00:00:00Z`;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -97,7 +106,7 @@ beforeAll(async () => {
   await useSoftHsmDir(join(dir, 'hsm'));
   for (const c of CUSTODIANS) serials[c.label] = initSoftHsmToken(c.label, c.pin, SO_PIN);
   out = join(dir, 'out');
-  session = await startSession({ chooseOutputDir: async () => out });
+  session = await startSession({ chooseOutputDir: async () => out, ceremonyDeps: { fault: (p) => faultHook?.(p) } });
 });
 
 afterAll(async () => {
@@ -202,6 +211,96 @@ describe('Root ceremony screen: a multi-repository plan', () => {
     expect(await page.locator('code.export-repository').innerText()).toBe(TUFS[0]);
     expect(await page.getByRole('main').innerText()).not.toContain(safeRepositoryName(TUFS[0]!));
     expect(errors).toEqual([]);
+  });
+
+  test('with shamir: the split key among the shared root keys; stopped after the split, refused without cards, resumed with two typed in; the cards print', async () => {
+    out = join(dir, 'out-shamir');
+    const names = ['example.com/tuf/split-a', 'example.com/tuf/split-b'];
+    const base = planOf(names.map((name) => ({ name, profile: 'tuf' })));
+    // Labels of their own: the tokens already hold the first test's keys.
+    const plan = {
+      ...base,
+      custodians: (base.custodians as JsonObject[]).map((c) => ({ ...c, keyLabel: `split-${String(c.keyLabel)}` })),
+      targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'split-targets' }, expires: year(3) },
+      snapshot: { key: { custodian: 'Bob', keyAlgorithm: 'ecdsa-p256', keyLabel: 'split-snapshot' }, expires: year(3) },
+      timestamp: { key: { custodian: 'Carol', keyAlgorithm: 'ecdsa-p256', keyLabel: 'split-timestamp' }, expires: year(1) },
+      shamir: { threshold: 2, shares: 3, keyAlgorithm: 'ecdsa-p256' },
+    } as JsonObject;
+    const { planPath, bindingsPath } = writePlan('split', plan);
+    let faulted = false;
+    faultHook = (p) => {
+      if (!faulted && p === `recorded:${names[0]}`) {
+        faulted = true;
+        throw new CeremonyError('TOKEN_REMOVED', 'the token was pulled (test)');
+      }
+    };
+    try {
+      const { page, errors, choose } = await session.open('root');
+      await page.getByRole('heading', { level: 1, name: 'Root ceremony' }).waitFor();
+      await choose('Plan file…', planPath);
+      await choose('Site bindings…', bindingsPath);
+      await page.getByText('Bindings: split.bindings.json').waitFor();
+      await page.getByRole('button', { name: 'Show the plan' }).click();
+      await page.getByTestId('repo-count').filter({ hasText: '2 repositories (0 Notary, 2 TUF)' }).waitFor();
+      const shown = await page.getByRole('main').innerText();
+      expect(shown).toMatch(/Root threshold\s+2 of 4/i);
+      expect(await page.locator('table.shared-keys').innerText()).toMatch(/root\s+software backup key \(ECDSA P-256\), split 2 of 3 into share cards\s+2 of 2/);
+      await page.getByRole('checkbox', { name: /The witnesses compared the words/ }).check();
+      await page.getByLabel('Witnesses present (one name per line)').fill('Dana Witness');
+      await page.getByRole('button', { name: 'Start the ceremony…' }).click();
+
+      const dialog = page.getByRole('dialog', { name: /PIN for token/ });
+      /** Answer PIN dialogs until `end` shows. */
+      const untilShown = async (end: ReturnType<typeof page.getByRole>) => {
+        for (let guard = 0; guard < 6; guard++) {
+          await Promise.race([end.waitFor({ timeout: 110_000 }), dialog.waitFor({ timeout: 110_000 })]);
+          if (await end.isVisible()) return;
+          const title = (await dialog.getByRole('heading', { level: 2 }).innerText()).trim();
+          const custodian = CUSTODIANS.find((c) => title.endsWith(`PIN for token “${c.label}”`))!;
+          await dialog.getByLabel('PIN', { exact: true }).pressSequentially(custodian.pin);
+          await dialog.getByRole('button', { name: 'Log in and continue' }).click();
+          // A resume logs in to tokens whose keys exist: the next custodian's dialog may follow at once.
+          await expect
+            .poll(async () => (await dialog.count()) === 0 || (await dialog.getByRole('heading', { level: 2 }).innerText().catch(() => '')).trim() !== title, { timeout: 60_000 })
+            .toBe(true);
+        }
+        await end.waitFor();
+      };
+      const cardsHeading = page.getByRole('heading', { name: /Enter 2 of the 3 share cards of split [0-9A-Z]{4}-[0-9A-Z]{4} to resume/ });
+      await untilShown(cardsHeading);
+      const cardText = (n: number) => readFileSync(join(out, 'secret', `share-card-${n}-of-3.txt`), 'utf8');
+      const split = /^split: (\S+)$/m.exec(cardText(1))![1]!;
+      expect(await cardsHeading.innerText()).toContain(split);
+
+      // Without cards: refused before any PIN, the card entry still in view.
+      await page.getByRole('button', { name: 'Resume without cards' }).click();
+      await page.locator('code.code').filter({ hasText: 'CEREMONY_CANNOT_RESUME' }).waitFor();
+      await cardsHeading.waitFor();
+      expect(await axeViolations(page), 'resume asks for share cards').toEqual([]);
+
+      for (const n of [2, 3]) {
+        await page.getByRole('textbox', { name: /Card \d text/ }).fill(cardText(n));
+        await page.getByRole('button', { name: 'Add this card' }).click();
+      }
+      await page.getByRole('status', { name: 'Cards entered' }).filter({ hasText: '2 of 2 cards: enough to rebuild the key' }).waitFor();
+      await page.getByRole('button', { name: 'Resume with these cards' }).click();
+      const done = page.getByRole('heading', { name: /Ceremony complete/ });
+      await untilShown(done);
+      expect(await page.getByTestId('repos-done').innerText()).toBe('2 of 2 repositories written');
+      // No card's share data on the page.
+      const html = await page.content();
+      for (const n of [1, 2, 3]) for (const line of cardText(n).split('\n').flatMap((l) => /^\d+: (.{20,})$/.exec(l)?.[1] ?? [])) expect(html).not.toContain(line);
+
+      await page.getByRole('button', { name: 'Print share cards…' }).click();
+      await page.getByRole('heading', { name: 'Share cards sent to print' }).waitFor();
+      expect(session.printed.at(-1)).toBe(readFileSync(join(out, 'secret', 'share-cards.html'), 'utf8'));
+      const t = verifyTranscript(readFileSync(join(out, 'state', 'transcript.jsonl')));
+      expect(t.sealed).toBe(true);
+      expect(t.entries.filter((e) => e.step === 'shamir.rebuild')).toHaveLength(1);
+      expect(errors).toEqual([]);
+    } finally {
+      faultHook = undefined;
+    }
   });
 
   test('a plan of 1,000 repositories loaded (not run): the count, only the rows in view in the page, scrolled to the last', async () => {

@@ -19,6 +19,8 @@ import { RepositoryPlanTable } from '../components/RepositoryPlanTable';
 import { TranscriptSteps, TranscriptSummary } from '../components/TranscriptSteps';
 import { openExportWith } from '../lib/handoff';
 import { useReveal } from '../lib/reveal';
+import { CardEntry, useShareSet } from '../shamir/CardEntry';
+import { CardFields } from '../shamir/CardFields';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { algorithmTitle, formatDate, groupWords } from '../lib/format';
 
@@ -214,7 +216,7 @@ function PlanPanels({ status, rows }: { status: CeremonyStatusView; rows: PlanRo
             <div>
               <dt>Repositories</dt>
               <dd className="repo-total">
-                {plan.multi.count} ({plan.multi.notary} Notary, {plan.multi.tuf} TUF), sharing the custodians’ root keys
+                {plan.multi.count} ({plan.multi.notary} Notary, {plan.multi.tuf} TUF), sharing the custodians’ root keys{plan.shamir ? ' and one software root key split into share cards' : ''}
               </dd>
             </div>
           ) : (
@@ -513,6 +515,55 @@ function MultiOutputs({ multi, names, onExport }: { multi: NonNullable<NonNullab
   );
 }
 
+/**
+ * Resuming a multi-repository ceremony whose split software root key was wiped when the run stopped
+ * (src/ceremony/multi-shamir.ts): the custodians enter M of its N share cards, typed or opened, each
+ * checked in main as it is entered (CardEntry: main holds the cards, this page only the set's handle and
+ * public view); the resume hands the set to the machine, which rebuilds the key against the recorded
+ * split and fingerprint and wipes the cards. Without cards, a resume that still has roots to sign is
+ * refused (CEREMONY_CANNOT_RESUME) before anything is signed.
+ */
+function ResumeWithCards({ need, onResume }: { need: NonNullable<CeremonyStatusView['resumeShareCards']>; onResume: (set: string) => Promise<void> }) {
+  const [set, setSet] = useShareSet();
+  const [sending, setSending] = useState(false);
+  const other = set && set.splitId !== need.splitId;
+  async function resume() {
+    if (!set?.complete || other) return;
+    setSending(true);
+    try {
+      await onResume(set.set);
+    } finally {
+      // Used once: main took the set (and wipes its cards) whatever the answer.
+      setSet(undefined);
+      setSending(false);
+    }
+  }
+  return (
+    <section className="panel resume-cards" aria-labelledby="resume-cards-h">
+      <h3 id="resume-cards-h">
+        Enter {need.threshold} of the {need.shares} share cards of split <code>{need.splitId}</code> to resume
+      </h3>
+      <p>
+        The software root key every repository shares was wiped when the ceremony stopped: it is never written down. Repositories whose root is not yet signed need it, so {need.threshold} custodians bring their
+        share cards of split <code>{need.splitId}</code>. The key is rebuilt in memory from the cards, checked against the fingerprint recorded when it was split, used for the remaining roots, then wiped with the
+        cards. The cards stay in the app’s main process; the transcript records which cards were used, never what they say.
+      </p>
+      <CardEntry name="resume-cards" set={set} onChange={setSet} disabled={sending} />
+      {set?.cards[0] ? <CardFields card={set.cards[0]} /> : null}
+      {other ? (
+        <p className="message" role="alert">
+          These cards are of split <code>{set.splitId}</code>, not <code>{need.splitId}</code>: press “Start again” and enter the cards of split {need.splitId}.
+        </p>
+      ) : null}
+      <div className="buttons">
+        <button type="button" className="primary" disabled={!set?.complete || other || sending} onClick={() => void resume()}>
+          Resume with these cards
+        </button>
+      </div>
+    </section>
+  );
+}
+
 /** What printing did, in view with focus on its heading (issue #16: outcomes in view). */
 function PrintOutcome({ what, outcome }: { what: 'cards' | 'transcript'; outcome: PrintResultView }) {
   const doc = what === 'cards' ? 'Share cards' : 'Transcript';
@@ -708,14 +759,22 @@ export function RootCeremonyScreen() {
             <RefusalPanel
               refusal={{ ok: false, ...status.failure }}
               title={`Stopped: ${status.steps.find((s) => s.status === 'failed')?.title ?? 'the ceremony'}`}
-              reassure="What was done is kept in the output folder (the state file and the transcript). Fix the cause, then resume: finished steps are not redone, and keys already made are found on their tokens."
+              reassure={
+                status.resumeShareCards && status.failure.code === 'CEREMONY_CANNOT_RESUME'
+                  ? `Nothing was signed. To resume, ${status.resumeShareCards.threshold} custodians enter their share cards of split ${status.resumeShareCards.splitId} below, then press “Resume with these cards”.`
+                  : 'What was done is kept in the output folder (the state file and the transcript). Fix the cause, then resume: finished steps are not redone, and keys already made are found on their tokens.'
+              }
             >
               {status.canResume ? (
-                <div className="buttons">
-                  <button type="button" className="primary" onClick={() => void act(() => api!.ceremonyResume())}>
-                    Resume the ceremony
-                  </button>
-                </div>
+                <>
+                  {status.resumeShareCards ? <ResumeWithCards key={status.resumeShareCards.splitId} need={status.resumeShareCards} onResume={(shareSet) => act(() => api!.ceremonyResume({ shareSet }))} /> : null}
+                  <div className="buttons">
+                    <button type="button" className={status.resumeShareCards ? 'secondary' : 'primary'} onClick={() => void act(() => api!.ceremonyResume())}>
+                      {status.resumeShareCards ? 'Resume without cards' : 'Resume the ceremony'}
+                    </button>
+                    {status.resumeShareCards ? <span className="muted">Only when every root is already signed (the cards are asked for only if a root still needs the key).</span> : null}
+                  </div>
+                </>
               ) : null}
             </RefusalPanel>
           ) : null}

@@ -29,7 +29,7 @@ const ARITY: Record<ChannelKey, 0 | 1> = {
   ceremonyLoad: 1,
   ceremonyRehearse: 1,
   ceremonyStart: 1,
-  ceremonyResume: 0,
+  ceremonyResume: 1,
   ceremonyStatus: 0,
   ceremonyProvidePin: 1,
   ceremonyCancelPin: 1,

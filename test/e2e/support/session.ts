@@ -51,8 +51,8 @@ export interface SessionOptions {
    * temporary folder the test owns). Without it, a ceremony cannot start (as if the dialog were cancelled).
    */
   chooseOutputDir?: CeremonyDeps['chooseOutputDir'];
-  /** Test-only ceremony dependencies, e.g. the emulated YubiKeys' attestation root (`attestationTrust`). */
-  ceremonyDeps?: Pick<Partial<CeremonyDeps>, 'attestationTrust'>;
+  /** Test-only ceremony dependencies, e.g. the emulated YubiKeys' attestation root (`attestationTrust`), or an interruption (`fault`). */
+  ceremonyDeps?: Pick<Partial<CeremonyDeps>, 'attestationTrust' | 'fault'>;
   /**
    * What main's PKCS#11 library file dialog answers ("Choose module file…"); read at each click, so a test
    * can change it between choices. Without it, the dialog is cancelled.

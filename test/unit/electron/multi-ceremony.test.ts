@@ -5,22 +5,24 @@
  * and TUF repositories through createIpcHandlers on (fake) PKCS#11 tokens — one PIN per custodian, progress
  * per repository, an interruption resumed into the same folder, and where the outputs are at the end.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CeremonySession, defaultCeremonyDeps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
+import { ShareSetStore } from '../../../electron/main/shamir.js';
 import { checkMultiPlanInputs, multiPlanView } from '../../../electron/main/multi-ceremony.js';
 import { exportFolderName } from '../../../electron/main/transport-export.js';
 import { safeRepositoryName } from '../../../src/ceremony/repository-names.js';
-import type { CeremonyPlanRowsView, CeremonyStatusView, ExportPreparedView, IpcResult, NamedFile } from '../../../electron/shared/api-types.js';
+import type { CeremonyPlanRowsView, CeremonyStatusView, ExportPreparedView, IpcResult, NamedFile, PrintResultView, ShamirSetView } from '../../../electron/shared/api-types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { CeremonyLoadRequestSchema, MAX_CEREMONY_INPUTS, MAX_CEREMONY_PLAN_BYTES } from '../../../electron/shared/schemas.js';
 import { MAX_REPOSITORIES, MULTI_PLAN_MAX_BYTES, parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
 import { intentHash } from '../../../src/ceremony/plan-hash.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { CeremonyError } from '../../../src/errors.js';
+import { formatSplitId, parseShareCard, wipeShareCard, type ShareCard } from '../../../src/shamir/index.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { TokenModule } from '../../../src/signers/pkcs11/token.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
@@ -156,7 +158,7 @@ describe('the load payload of a multi-repository plan', () => {
   });
 });
 
-function setup(fake: FakePkcs11, over: Partial<CeremonyDeps> = {}) {
+function setup(fake: FakePkcs11, over: Partial<CeremonyDeps> = {}, shamirSets?: ShareSetStore) {
   const out = join(tempDir('multi-ipc-'), 'out');
   const deps = defaultCeremonyDeps({
     modules: new TokenModules((path, opts) => TokenModule.load(path, { ...opts, api: fake })),
@@ -166,7 +168,7 @@ function setup(fake: FakePkcs11, over: Partial<CeremonyDeps> = {}) {
     ...over,
   });
   const session = new CeremonySession(deps);
-  const h = createIpcHandlers({ ceremony: session });
+  const h = createIpcHandlers({ ceremony: session, ...(shamirSets ? { shamirSets } : {}) });
   const call = async <T,>(channel: (typeof CHANNELS)[keyof typeof CHANNELS], payload?: unknown): Promise<T> => {
     const r = (await h[channel](payload)) as IpcResult<T>;
     if (!r.ok) throw new Error(`${channel}: ${r.code} ${r.message}`);
@@ -280,5 +282,139 @@ describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', 
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: '' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'x', folder: '/tmp' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
     await session.reset();
+  });
+});
+
+/** The plan's top-level `shamir` (multi-plan.ts): one software root key for every repository, split 2 of 3. */
+const SHAMIR = { threshold: 2, shares: 3, keyAlgorithm: 'ecdsa-p256' };
+
+describe('a multi-repository plan with a Shamir-split root key (src/ceremony/multi-shamir.ts) on the Root ceremony channels', () => {
+  it('multiPlanView: the split key among the shared root keys, as the single view names it, and counted in every row’s root keys', () => {
+    const { json } = multiPlan(tempDir('multi-shamir-view-'), 2, 2);
+    const { summary, rows } = multiPlanView(parsed({ ...json, shamir: SHAMIR }));
+    const split = summary.sharedKeys.find((k) => k.id === 'shamir:$.shamir');
+    expect(split).toEqual({ id: 'shamir:$.shamir', role: 'root', holder: 'software backup key (ECDSA P-256), split 2 of 3 into share cards', repositories: 4 });
+    // Root keys first: the custodians' and the split key, then the others.
+    expect(summary.sharedKeys.slice(0, 3).map((k) => k.role)).toEqual(['root', 'root', 'root']);
+    expect(rows.map((r) => r.rootThreshold)).toEqual(['2 of 3', '2 of 3', '2 of 3', '2 of 3']);
+    // Without `shamir`: the custodians' keys only.
+    const plain = multiPlanView(parsed(json));
+    expect(plain.summary.sharedKeys.some((k) => k.id.startsWith('shamir:'))).toBe(false);
+    expect(plain.rows[0]!.rootThreshold).toBe('2 of 2');
+  });
+
+  it('cards written and printable after the run; a resume after the split is refused without cards (saying how many), and finishes with 2 cards entered in main — wiped after', async () => {
+    const fake = new FakePkcs11([
+      { label: 'alice', serial: 'A0000001', pin: PINS.A0000001 },
+      { label: 'bob', serial: 'B0000002', pin: PINS.B0000002 },
+    ]);
+    const dir = tempDir('multi-shamir-plan-');
+    const { json, inputs } = multiPlan(dir, 1, 2);
+    const planBytes = enc.encode(JSON.stringify({ ...json, shamir: SHAMIR }, null, 2));
+    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake-pkcs11.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { pin: 'prompt' } } };
+    // Stopped after the second repository was recorded: the split key was recorded (cards written) and is gone.
+    let faulted = false;
+    const printed: { html: string; name: string }[] = [];
+    const sets = new ShareSetStore();
+    const { out, session, call, waitFor, h } = setup(
+      fake,
+      {
+        fault: (p) => {
+          if (!faulted && p === 'recorded:example.com/tuf/repo-0') {
+            faulted = true;
+            throw new CeremonyError('TOKEN_REMOVED', 'the token was pulled (test)');
+          }
+        },
+        printHtml: async (html, name) => {
+          printed.push({ html, name });
+          return { saved: `/tmp/${name}` };
+        },
+      },
+      sets,
+    );
+    const loaded = await call<CeremonyStatusView>(CHANNELS.ceremonyLoad, { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'bindings.json', bytes: enc.encode(JSON.stringify(bindings)) }, inputs });
+    // As a single plan with `shamir`: the split key among the root keys, and the threshold M of all of them.
+    expect(loaded.plan!.shamir).toEqual(SHAMIR);
+    expect(loaded.plan!.root).toMatchObject({ threshold: 2, keys: 3 });
+    expect(loaded.plan!.multi!.sharedKeys.find((k) => k.id === 'shamir:$.shamir')).toMatchObject({ role: 'root', repositories: 3 });
+
+    const drive = async (): Promise<CeremonyStatusView> => {
+      for (;;) {
+        const s = await waitFor((x) => x.phase !== 'running');
+        if (s.phase !== 'waiting-for-pin') return s;
+        await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: PINS[s.pinRequest!.token.serial] });
+      }
+    };
+    await call(CHANNELS.ceremonyStart, { witnesses: ['Dana'] });
+    let s = await drive();
+    expect(s.failure).toMatchObject({ code: 'TOKEN_REMOVED' });
+    const cardFiles = readdirSync(join(out, 'secret')).sort();
+    expect(cardFiles).toEqual(['share-card-1-of-3.txt', 'share-card-2-of-3.txt', 'share-card-3-of-3.txt', 'share-cards.html']);
+    const cardText = (n: number) => readFileSync(join(out, 'secret', `share-card-${n}-of-3.txt`), 'utf8');
+    const written = parseShareCard(enc.encode(cardText(1)));
+    // The screen says which split's cards to bring, and how many.
+    expect(s.resumeShareCards).toEqual({ splitId: formatSplitId(written.splitId), threshold: 2, shares: 3 });
+    wipeShareCard(written);
+
+    // Without cards: refused before any PIN or signature, with the code the screen explains; still resumable.
+    await call(CHANNELS.ceremonyResume);
+    s = await drive();
+    expect(s.failure).toMatchObject({ code: 'CEREMONY_CANNOT_RESUME' });
+    expect(s.failure!.message).toContain('2 of its 3 share cards');
+    expect(s.canResume).toBe(true);
+    expect(s.resumeShareCards).toMatchObject({ threshold: 2, shares: 3 });
+    expect(existsSync(join(out, 'metadata', safeRepositoryName('example.com/tuf/repo-1')))).toBe(false);
+
+    // One card only: the set is refused (too few) at the resume and wiped; nothing resumed.
+    const one = await call<ShamirSetView>(CHANNELS.shamirAddCard, { card: { text: cardText(1) } });
+    expect(one).toMatchObject({ complete: false, more: 1 });
+    expect(await h[CHANNELS.ceremonyResume]({ shareSet: one.set })).toMatchObject({ ok: false, code: 'SHARE_TOO_FEW' });
+    expect(sets.size).toBe(0);
+    expect((await call<CeremonyStatusView>(CHANNELS.ceremonyStatus)).phase).toBe('failed');
+    // A payload that is not a set handle: refused by the channel's schema.
+    expect(await h[CHANNELS.ceremonyResume]({ shareSet: 'not-a-handle' })).toMatchObject({ ok: false, code: 'IPC_INVALID', path: '$.shareSet' });
+    expect(await h[CHANNELS.ceremonyResume]({ shareSet: one.set, cards: [] })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
+
+    // Two cards, one typed and one opened from a file: the set main holds resumes the ceremony.
+    let set = await call<ShamirSetView>(CHANNELS.shamirAddCard, { card: { text: cardText(2) } });
+    set = await call<ShamirSetView>(CHANNELS.shamirAddCard, { set: set.set, card: { file: { name: 'share-card-3-of-3.txt', bytes: enc.encode(cardText(3)) } } });
+    expect(set).toMatchObject({ complete: true, threshold: 2, shares: 3 });
+    const held: ShareCard[] = [...sets.heldCardsForTest(set.set)!];
+    expect(held.every((c) => c.share.some((b) => b !== 0))).toBe(true);
+    await call(CHANNELS.ceremonyResume, { shareSet: set.set });
+    expect(sets.size).toBe(0);
+    s = await drive();
+    expect(s.failure).toBeUndefined();
+    expect(s.phase).toBe('done');
+    expect(s.resumeShareCards).toBeUndefined();
+    // Used once and wiped: the cards' share bytes are zero, and no card's text is in what the screen gets.
+    expect(held.every((c) => c.share.every((b) => b === 0))).toBe(true);
+    const shown = JSON.stringify(s);
+    // The cards' share data lines ("1: XXXX XXXX …"), without their numbers.
+    const shareLines = [1, 2, 3].flatMap((n) => cardText(n).split('\n').flatMap((l) => /^\d+: (.{20,})$/.exec(l)?.[1] ?? []));
+    expect(shareLines.length).toBeGreaterThanOrEqual(3);
+    for (const line of shareLines) expect(shown).not.toContain(line);
+    const t = verifyTranscript(readFileSync(s.result!.multi!.transcript), { expectedSealKeyId: s.result!.sealKeyId });
+    expect(t.entries.filter((e) => e.step === 'shamir.rebuild')).toHaveLength(1);
+    expect(s.result!.multi).toMatchObject({ repositories: 3, doneBefore: 2 });
+
+    // The print step: the share cards the run wrote (OUT/secret/share-cards.html), as for a single plan.
+    expect(s.result!.shareCards).toBe(true);
+    expect(await call<PrintResultView>(CHANNELS.ceremonyPrintShareCards)).toEqual({ saved: '/tmp/share-cards.pdf' });
+    expect(printed).toHaveLength(1);
+    expect(printed[0]!.html).toBe(readFileSync(join(out, 'secret', 'share-cards.html'), 'utf8'));
+    // After completion a set is refused (nothing to resume) and wiped all the same.
+    const late = await call<ShamirSetView>(CHANNELS.shamirAddCard, { card: { text: cardText(1) } });
+    const lateCards = [...sets.heldCardsForTest(late.set)!];
+    expect(await h[CHANNELS.ceremonyResume]({ shareSet: late.set })).toMatchObject({ ok: false, code: 'SHARE_TOO_FEW' });
+    expect(lateCards[0]!.share.every((b) => b === 0)).toBe(true);
+    await session.reset();
+  }, 180_000);
+
+  it('share cards for a plan without `shamir`: refused, and the cards wiped', async () => {
+    const session = new CeremonySession(defaultCeremonyDeps({ modules: new TokenModules(), rehearsalSoftHsm: () => undefined }));
+    const card = { share: Uint8Array.of(1, 2, 3) } as unknown as ShareCard;
+    await expect(session.resume({ shareCards: [card] })).rejects.toMatchObject({ code: 'USAGE' });
+    expect([...card.share]).toEqual([0, 0, 0]);
   });
 });
