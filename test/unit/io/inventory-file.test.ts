@@ -189,7 +189,8 @@ describe('inventory updates', () => {
       ['another host, its pid gone here: cannot be checked', lockOf({ pid: dead, host: 'site-b.example' }), undefined, 'INVENTORY_LOCK_STALE', [lockPath, `process ${dead} on site-b.example`, 'running on site-b.example, delete']],
       ['unreadable', '{"pid":', undefined, 'INVENTORY_LOCK_STALE', [lockPath, 'does not say which process', `delete ${lockPath}`]],
       ['stale, but a dead taker left its guard', lockOf({ pid: dead }), lockOf({ pid: dead, token: 'guard' }), 'INVENTORY_LOCK_STALE', [`${lockPath}.removing`, `process ${dead} on ${hostname()}`, `delete ${lockPath}.removing`]],
-      ['stale, while a live taker holds the guard', lockOf({ pid: dead }), lockOf({ pid: process.pid, started: myStart, token: 'guard' }), 'INVENTORY_LOCKED', [lockPath]],
+      ['stale, while a live taker holds the guard: the guard is named', lockOf({ pid: dead }), lockOf({ pid: process.pid, started: myStart, token: 'guard' }), 'INVENTORY_LOCKED', [lockPath, `${lockPath}.removing`, `process ${process.pid}`]],
+      ['stale, and a dead taker left its guard whose pid now runs another process', lockOf({ pid: dead }), lockOf({ pid: process.pid, token: 'guard' }), 'INVENTORY_LOCK_STALE', [`${lockPath}.removing`, `process ${process.pid} on ${hostname()}`, `delete ${lockPath}.removing`]],
     ];
     for (const [what, lock, guard, code, named] of cases) {
       writeFileSync(lockPath, lock);

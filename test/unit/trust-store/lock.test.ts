@@ -329,6 +329,19 @@ describe('import lock', () => {
       }
     });
 
+    it('the removal guard records its start and PID namespace like the lock (a dead taker’s guard is provably dead)', async () => {
+      const guards: string[] = [];
+      const identity = { bootId: 'B1', pidNamespace: 'pid:[1]' };
+      const base = fakeFs({ identity, processAlive: (p) => p !== 7, processStart: async (p) => (p === 100 ? 'B1:50' : undefined) });
+      const fs: LockFs = { ...base, createExclusive: async (p, d) => (p.endsWith('.removing') && guards.push(new TextDecoder().decode(d)), base.createExclusive(p, d)) };
+      base.files.set('/t/L', held({ pid: 7, host: 'site-a', ns: 'pid:[1]', started: 'B1:5' }));
+      expect((await acquireImportLock('/t/L', fs, { breakStale: true })).brokeStale).toMatchObject({ pid: 7 });
+      base.files.set('/t/L', held({ pid: 7, host: 'site-a', ns: 'pid:[1]', started: 'B1:5' }));
+      expect(await removeStaleImportLock('/t/L', fs)).toMatchObject({ reason: 'owner-gone' });
+      expect(guards).toHaveLength(2);
+      for (const g of guards) expect(JSON.parse(g)).toMatchObject({ pid: 100, host: 'site-a', ns: 'pid:[1]', started: 'B1:50' });
+    });
+
     it('held on another host: IMPORT_LOCKED naming it (its pid cannot be checked from here)', async () => {
       const fs = fakeFs({ processAlive: () => false });
       fs.files.set('/t/L', held({ pid: 7, host: 'site-b' }));
