@@ -57,7 +57,7 @@ import type {
   NamedFile,
 } from '../shared/api-types.js';
 import { startQrAssembly, type QrAssembly } from './qr-assembly.js';
-import { readInventoryForUpdate, writeInventoryUpdate, type InventoryForUpdate } from '../../src/io/inventory-file.js';
+import { readInventoryForUpdate, writeInventoryUpdate, type InventoryForUpdate, type InventoryWritten } from '../../src/io/inventory-file.js';
 import { recordInstalledRepository, recordInstalledSet } from '../../src/trust-store/install-inventory.js';
 
 export interface ImportDeps {
@@ -284,11 +284,12 @@ export class ImportSession {
     // Installed: the transcript records that first (review B2 M1), whatever happens to the inventory after.
     const record = session ? await this.deps.recordImportSession(session, result.layout, { single: result }) : undefined;
     let inventoryError: InventoryErrorView | undefined;
+    let brokeStaleLock: string | undefined;
     if (inventory) {
       // After the install, as `import --inventory` (src/cli/import.ts): the same record, written only if unchanged since read.
       const repository = result.gun ?? source.bundle?.repository ?? source.source;
       recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: options.now });
-      inventoryError = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`));
+      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`)));
     }
     return {
       ...installedView(result),
@@ -296,6 +297,7 @@ export class ImportSession {
       ...(record && 'path' in record ? { transcript: record.path } : {}),
       ...(inventory && !inventoryError ? { inventory: inventory.path } : {}),
       ...(inventoryError ? { inventoryError } : {}),
+      ...(brokeStaleLock ? { inventoryBrokeStaleLock: brokeStaleLock } : {}),
     };
   }
 
@@ -325,10 +327,11 @@ export class ImportSession {
     // Installed (the whole set): recorded as installed first (review B2 M1), whatever happens to the inventory after.
     const record = await this.deps.recordImportSession(session, result.layout, { set: result });
     let inventoryError: InventoryErrorView | undefined;
+    let brokeStaleLock: string | undefined;
     if (inventory) {
       // After importRepositorySet returned (the whole set installed): one update, as `import SET --inventory`.
       recordInstalledSet(inventory.inventory, set, result, options.now);
-      inventoryError = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`));
+      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`)));
     }
     const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
     return {
@@ -337,6 +340,7 @@ export class ImportSession {
       ...('path' in record ? { transcript: record.path } : {}),
       ...(inventory && !inventoryError ? { inventory: inventory.path } : {}),
       ...(inventoryError ? { inventoryError } : {}),
+      ...(brokeStaleLock ? { inventoryBrokeStaleLock: brokeStaleLock } : {}),
     };
   }
 
@@ -427,12 +431,13 @@ export class ImportSession {
  * touched the file, or a write fault) is the view's warning, never a refusal, since the trust directory
  * already holds the new root and the transcript says so (review B2 M1).
  */
-async function inventoryUpdateError(update: Promise<unknown>): Promise<InventoryErrorView | undefined> {
+async function inventoryUpdateError(update: Promise<InventoryWritten>): Promise<{ inventoryError?: InventoryErrorView; brokeStaleLock?: string }> {
   try {
-    await update;
-    return undefined;
+    // A stale lock taken over is said, never silent (src/io/inventory-file.ts; the CLI's `note:` line).
+    const written = await update;
+    return written.brokeStaleLock ? { brokeStaleLock: written.brokeStaleLock } : {};
   } catch (err) {
     const shape = toErrorShape(err);
-    return { code: shape.code, message: shape.message, ...(shape.path ? { path: shape.path } : {}) };
+    return { inventoryError: { code: shape.code, message: shape.message, ...(shape.path ? { path: shape.path } : {}) } };
   }
 }

@@ -1172,6 +1172,8 @@ export interface ImportInstalledView {
   inventory?: string;
   /** Install only: installed, but the key inventory update after it failed (shown as a warning, not a refusal). */
   inventoryError?: InventoryErrorView;
+  /** Install only: the inventory update took over a lock left by a dead process (said, never silent: shown as a notice). */
+  inventoryBrokeStaleLock?: string;
   profile: TrustLayoutName;
   layout: TrustLayoutName;
   /** Notary: the GUN. */
@@ -1243,6 +1245,8 @@ export interface ImportSetInstalledView {
   inventory?: string;
   /** Installed, but the key inventory update after it failed (shown as a warning, not a refusal). */
   inventoryError?: InventoryErrorView;
+  /** The inventory update took over a lock left by a dead process (said, never silent: shown as a notice). */
+  inventoryBrokeStaleLock?: string;
   /** The session transcript written for it (the site's sessions folder beside the trust directory). */
   transcript?: string;
 }

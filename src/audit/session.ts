@@ -103,6 +103,21 @@ function clipNote(note: string, max: number): string {
   return note.length > max ? `${note.slice(0, Math.max(0, max - 1))}…` : note;
 }
 
+/** schema.ts's cap on a step name (readSlug: lower-case words joined by "-" or ".", at most 64 characters). */
+const STEP_MAX_CHARS = 64;
+
+/**
+ * The step name of the entries continuing STEP's files: `STEP.inputs.more` / `STEP.outputs.more`. A STEP
+ * too long for the suffix is cut at a word boundary (a prefix of a valid step name, its trailing "." or "-"
+ * dropped, is one too); the continuation's note names STEP in full.
+ */
+export function continuationStep(step: string, what: 'inputs' | 'outputs'): string {
+  const suffix = `.${what}.more`;
+  if (step.length + suffix.length <= STEP_MAX_CHARS) return `${step}${suffix}`;
+  const head = step.slice(0, STEP_MAX_CHARS - suffix.length).replace(/[.-]+$/, '');
+  return `${head || what}${suffix}`;
+}
+
 /** A session transcript being built in memory; `bytes()` once it is finished (sealed or not). */
 export class SessionTranscript {
   private ended = false;
@@ -130,20 +145,25 @@ export class SessionTranscript {
    * is then written as several entries, in order and in the same hash chain: the entry itself with its
    * first MAX_FILES inputs and outputs (its note says how many there are in all), then `STEP.inputs.more`
    * and `STEP.outputs.more` entries by the same actor with the rest, MAX_FILES each, their notes saying
-   * which files of how many they hold. So every file is recorded and the cap stays what it was.
+   * which files of how many they hold. So every file is recorded and the cap stays what it was. (The same
+   * `.inputs.more` suffix as batch's own `merge.inputs` / `merge.inputs.more`, src/cli/batch.ts.) The
+   * continuation steps' names are made before the first entry is written (continuationStep: always a
+   * valid step name, whatever the length of STEP), so a split can never stop half-way and cut the
+   * transcript short.
    */
   async append(entry: EntryInput): Promise<void> {
     const inputs = entry.inputs ?? [];
     const outputs = entry.outputs ?? [];
     if (inputs.length <= MAX_FILES && outputs.length <= MAX_FILES) return this.appendOne(entry);
-    const spill = (files: readonly FileInput[], what: string): string => (files.length > MAX_FILES ? `${files.length} ${what}: the first ${MAX_FILES} here, the rest in the ${entry.step}.${what}.more entries that follow` : '');
+    const more = { inputs: continuationStep(entry.step, 'inputs'), outputs: continuationStep(entry.step, 'outputs') };
+    const spill = (files: readonly FileInput[], what: 'inputs' | 'outputs'): string => (files.length > MAX_FILES ? `${files.length} ${what}: the first ${MAX_FILES} here, the rest in the ${more[what]} entries that follow` : '');
     const counts = [spill(inputs, 'inputs'), spill(outputs, 'outputs')].filter(Boolean).join('; ');
     const note = entry.note !== undefined ? `${clipNote(entry.note, NOTE_MAX_CHARS - counts.length - 3)} (${counts})` : counts;
     await this.appendOne({ ...entry, ...(entry.inputs ? { inputs: inputs.slice(0, MAX_FILES) } : {}), ...(entry.outputs ? { outputs: outputs.slice(0, MAX_FILES) } : {}), note });
     for (const [files, what] of [[inputs, 'inputs'], [outputs, 'outputs']] as const) {
       for (let at = MAX_FILES; at < files.length; at += MAX_FILES) {
         const part = files.slice(at, at + MAX_FILES);
-        await this.appendOne({ step: `${entry.step}.${what}.more`, actor: entry.actor, [what]: part, note: `${entry.step}, continued: ${what} ${at + 1}–${at + part.length} of ${files.length}` });
+        await this.appendOne({ step: more[what], actor: entry.actor, [what]: part, note: `${entry.step}, continued: ${what} ${at + 1}–${at + part.length} of ${files.length}` });
       }
     }
   }

@@ -164,6 +164,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
             transcript,
             ...(recorded && 'warning' in recorded ? { transcriptWarning: recorded.warning } : {}),
             firstPublish: plan.firstPublish,
+            firstPublishConfirmed: plan.firstPublishConfirmed,
             upload: [...plan.upload.keys()],
             roles: plan.roles.map((r) => ({ role: r.role, from: r.from ?? null, to: r.to, upload: r.upload })),
             snapshotHeldBy: plan.snapshotHeldBy,
@@ -189,6 +190,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
     if (opts.dryRun) io.out(plan.upload.size ? `dry run: would publish ${[...plan.upload.keys()].join(', ')} to ${where} in one upload` : `dry run: ${where} already serves these files; nothing to upload`);
     else io.out(plan.upload.size ? `published: ${[...plan.upload.keys()].join(', ')} to ${where}` : `already published: ${where} serves these files; nothing uploaded`);
     for (const r of plan.roles) io.out(`  ${describeChange(r)}`);
+    if (plan.firstPublishConfirmed) io.out('  first publish: confirmed by the operator (--first-publish)');
     io.out(`  snapshot signed by ${plan.snapshotHeldBy === 'server' ? 'the server' : 'the offline snapshot key (uploaded)'}`);
     for (const n of plan.notUploaded) io.out(`  not uploaded: ${n.file} (${n.why})`);
     if (outcome.served) {

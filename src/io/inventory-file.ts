@@ -25,7 +25,8 @@
  * which is safe here as it is not for the import lock — the write it guarded is temp+rename, so there is no
  * half-done state to repair — and the update says so (`brokeStaleLock`). A lock from another host (its
  * process cannot be checked from here) still held after the wait, or one that cannot be read, is
- * INVENTORY_LOCK_STALE naming the file, host and pid: removed by hand. Writers that do not use this lock (an
+ * INVENTORY_LOCK_STALE naming the file, host and pid: removed by hand. So is one from another container or PID
+ * namespace on this host (its pid means another process here) or one that does not record its namespace. Writers that do not use this lock (an
  * editor, a ceremony writing its own OUT/state/key-inventory.json) are still seen by the compare, outside
  * that window.
  */
@@ -165,13 +166,21 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
   } catch (err) {
     const held = err instanceof LockRefusal ? err.held : undefined;
     const manual = (file: string, host: string) => `the inventory was not changed: once no tuf-ceremony command is running on ${host}, delete ${file} and run the command again`;
-    if (isCeremonyError(err, 'IMPORT_LOCKED') && held && held.host !== lockFs.hostname) {
+    if (err instanceof LockRefusal && err.code === 'IMPORT_LOCKED' && held && err.elsewhere) {
       // Held for milliseconds by a running writer, so still there after the wait: almost surely left by a
-      // command killed on that host, but its process cannot be checked from here, so it is never broken.
-      throw new CeremonyError('INVENTORY_LOCK_STALE', `the key inventory's lock ${lockPath} is held by ${ownerWords(held)}, and was still there after ${Math.round(waitMs / 1000)} s (a write holds it for milliseconds): it was probably left by a command killed on ${shownOwner(held).host}, which this computer cannot check${after}; ${manual(lockPath, shownOwner(held).host)}`, { path: lockPath, cause: err });
+      // command killed there, but its process cannot be checked from here (another host, or another
+      // container or PID namespace on this one, where its pid means another process), so it is never broken.
+      const there =
+        held.host !== lockFs.hostname
+          ? `it was probably left by a command killed on ${shownOwner(held).host}, which this computer cannot check`
+          : `it may belong to a process in another container or PID namespace on this host (or be from before a restart, or not say where it was taken), whose pid cannot be checked from here; it was probably left by a command killed there`;
+      throw new CeremonyError('INVENTORY_LOCK_STALE', `the key inventory's lock ${lockPath} is held by ${ownerWords(held)}, and was still there after ${Math.round(waitMs / 1000)} s (a write holds it for milliseconds): ${there}${after}; ${manual(lockPath, shownOwner(held).host)}`, { path: lockPath, cause: err });
     }
     if (isCeremonyError(err, 'IMPORT_LOCKED')) {
-      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} is being written by another command (its lock ${lockPath} stayed held for ${Math.round(waitMs / 1000)} s${held ? ` by ${ownerWords(held)}` : ''})${after}; the inventory was not changed: run the command again`, { path: lockPath, cause: err });
+      // The lock itself, or the guard of another command taking over a stale one (L1 of review-gaps).
+      const file = err.path ?? lockPath;
+      const what = file === lockPath ? `its lock ${lockPath} stayed held` : `its lock ${lockPath} was left by a command that no longer runs, and the guard ${file} of another command taking it over stayed held`;
+      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} is being written by another command (${what} for ${Math.round(waitMs / 1000)} s${held ? ` by ${ownerWords(held)}` : ''})${after}; the inventory was not changed: run the command again`, { path: file, cause: err });
     }
     if (isCeremonyError(err, 'IMPORT_LOCK_STALE')) {
       // Unreadable (no owner to check), or a stale lock whose take-over guard was itself left behind.

@@ -10,9 +10,14 @@
  * A process's start identity (LockFs.processStart) is Linux's boot id with the process's start time in clock
  * ticks since boot (proc(5), /proc/<pid>/stat field 22): a pid reused by a later process, or after a reboot,
  * gives another value. Elsewhere there is none, and the lock falls back on signal 0 alone.
+ *
+ * Linux's pids are per PID namespace (a container, `unshare -p`, Flatpak's sandbox): the same pid names
+ * another process, or none, in another namespace on the same host, same host name and boot id. So the lock
+ * records the namespace (readlink /proc/self/ns/pid, "pid:[inode]") and the reader only looks a pid up
+ * when boot id and namespace are its own (LockFs.identity; src/trust-store/lock.ts ownerState).
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, readFileSync, readlinkSync } from 'node:fs';
 import { link, lstat, open, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
@@ -20,8 +25,29 @@ import { CeremonyError, isCeremonyError } from '../errors.js';
 import type { LockFs } from '../trust-store/lock.js';
 import { readFileCapped } from './files.js';
 
-export function nodeLockFs(): LockFs {
+/** The first line of a /proc file or link target, or undefined when it cannot be read. */
+function procRead(read: () => string, shape: RegExp): string | undefined {
+  try {
+    const v = read().trim();
+    return shape.test(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's boot id and PID namespace (Linux only; see the file comment). */
+export function lockIdentity(): LockFs['identity'] {
+  if (process.platform !== 'linux') return undefined;
   return {
+    bootId: procRead(() => readFileSync('/proc/sys/kernel/random/boot_id', 'latin1'), /^[0-9a-f-]{36}$/),
+    pidNamespace: procRead(() => readlinkSync('/proc/self/ns/pid'), /^pid:\[\d+\]$/),
+  };
+}
+
+export function nodeLockFs(): LockFs {
+  const identity = lockIdentity();
+  return {
+    ...(identity ? { identity } : {}),
     async createExclusive(path, data) {
       const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
       const handle = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0), 0o644);

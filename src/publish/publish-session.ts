@@ -55,7 +55,7 @@ export async function publishSessionTranscript(start: PublishSessionStart, outco
     actor: OPERATOR,
     digests,
     inputs,
-    note: sessionNote(`server ${start.host}, ${plan.firstPublish ? 'first publish' : 'update'}: ${roles}; snapshot signed by ${plan.snapshotHeldBy === 'server' ? 'the server' : 'the offline snapshot key'}`, 'upload planned'),
+    note: sessionNote(`server ${start.host}, ${plan.firstPublish ? 'first publish' : 'update'}: ${roles};${plan.firstPublishConfirmed ? ` operator confirmed first publish of root v${plan.roles.find((r) => r.role === 'root')?.to ?? '?'} (--first-publish);` : ''} snapshot signed by ${plan.snapshotHeldBy === 'server' ? 'the server' : 'the offline snapshot key'}`, 'upload planned'),
   });
   if (plan.upload.size > 0) {
     await session.append({

@@ -79,6 +79,8 @@ export interface UploadPlan {
   roles: RoleChange[];
   snapshotHeldBy: 'client' | 'server';
   firstPublish: boolean;
+  /** The operator confirmed this first publish (`--first-publish`): recorded in the transcript and --json. */
+  firstPublishConfirmed: boolean;
   /** Input files that are not uploaded and why (timestamp.json). */
   notUploaded: { file: string; why: string }[];
   /** The repository as clients will see it after the upload, verified from the pin (timestamp aside). */
@@ -166,6 +168,15 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
   // Nothing served for the GUN (404 for all four top-level files): a first publish, which for a root above
   // version 1 only the operator can confirm (module comment).
   const servesGun = !!(server.root ?? server.targets ?? server.snapshot ?? server.timestamp);
+  if (servesGun && opts.firstPublish) {
+    // The operator's belief contradicts the server: itself a sign of a wrong --server or --gun.
+    const served = (['root', 'targets', 'snapshot', 'timestamp'] as const).filter((r) => server[r]).map((r) => `${r}.json`);
+    throw new CeremonyError(
+      'PUBLISH_NOT_FIRST',
+      `--first-publish says the server has never served ${opts.gun}, but it already holds this repository (it serves ${served.join(', ')}): a wrong --server or --gun, or a repository published before; nothing was uploaded. Check --server and --gun; to update the repository it serves, publish without --first-publish`,
+      { path: served[0] ?? 'root.json' },
+    );
+  }
   if (!servesGun && newRoot.signed.version > 1 && !opts.firstPublish) {
     const chain = [...local.versionedRoots.keys()].sort((a, b) => a - b);
     const from = chain.length ? `the input's root chain runs from version ${chain[0]} to ${chain.at(-1)}${chain[0] === 1 ? '' : ', not from version 1'}` : 'the input has no earlier root versions';
@@ -300,5 +311,5 @@ export function planUpload(opts: PlanUploadOptions): UploadPlan {
     }
     throw err;
   }
-  return { upload, roles, snapshotHeldBy, firstPublish, notUploaded, expected };
+  return { upload, roles, snapshotHeldBy, firstPublish, firstPublishConfirmed: firstPublish && Boolean(opts.firstPublish), notUploaded, expected };
 }

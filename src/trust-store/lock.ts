@@ -5,12 +5,15 @@
  * swap could then install an OLDER repository over the newer one. So the whole read → verify → swap runs
  * under a lock file created exclusively (O_CREAT | O_EXCL) beside the folder that is swapped.
  *
- * The lock file holds who took it (`{"created","host","pid","started","token"}`, canonical JSON; `started`
+ * The lock file holds who took it (`{"created","host","ns","pid","started","token"}`, canonical JSON; `started`
  * is the process's start identity where the system gives one — Linux: boot id and /proc/<pid>/stat field
  * 22 — so a pid reused by a later process is not mistaken for the owner). When it exists:
- *   - its owner is alive (same host, process answers with the recorded start), or on another host →
- *     IMPORT_LOCKED (after waiting up to `waitMs`, default 0: refused at once);
- *   - its owner is a process of this host that is gone (killed mid-import; or its pid now runs another
+ *   - its owner is alive (same host, process answers with the recorded start), or cannot be checked from
+ *     here — another host, or (Linux) another boot or PID namespace: a container or `unshare -p` on this
+ *     host numbers its processes on its own, so the lock also records the writer's PID namespace (`ns`,
+ *     readlink /proc/self/ns/pid) and a pid is only looked up when boot id and namespace are the reader's
+ *     (ownerState) → IMPORT_LOCKED (after waiting up to `waitMs`, default 0: refused at once);
+ *   - its owner is a process of this host, boot and PID namespace that is gone (killed mid-import; or its pid now runs another
  *     process) → IMPORT_LOCK_STALE, naming the file and the pid. The import lock is NEVER removed here: the
  *     operator removes it on purpose (removeStaleImportLock below; the next import repairs an interrupted
  *     swap, src/io/trust-dir.ts). A lock guarding a compare-and-write that leaves nothing to repair (the key
@@ -22,9 +25,9 @@
  *
  * `removeStaleImportLock` is the operator's way out of IMPORT_LOCK_STALE (CLI `import --remove-stale-lock`,
  * the app's "Remove the stale lock" button): it removes the lock ONLY when it is provably stale — its
- * owner is a process of THIS host that no longer runs, or its content cannot be read and the file was last
- * modified at least UNREADABLE_STALE_AFTER_MS ago. A live owner's lock, one taken on another host (its
- * process cannot be checked from here) or a recent unreadable one is never removed (IMPORT_LOCK_NOT_STALE).
+ * owner is a process of THIS host, boot and PID namespace that no longer runs, or its content cannot be read and the file was last
+ * modified at least UNREADABLE_STALE_AFTER_MS ago. A live owner's lock, one taken on another host or in
+ * another PID namespace or boot (its process cannot be checked from here) or a recent unreadable one is never removed (IMPORT_LOCK_NOT_STALE).
  * Removals take turns under a second exclusive file, `<lock>.removing` (see removeStaleImportLock).
  *
  * Pure: every file-system call and the process table come through `LockFs` (src/io/lock-file.ts is the
@@ -53,6 +56,13 @@ export interface LockFs {
    * time), or undefined when the system cannot tell (not Linux, no such process, /proc unreadable).
    */
   processStart?(pid: number): Promise<string | undefined>;
+  /**
+   * Where this process's pids mean something (Linux): the boot id (/proc/sys/kernel/random/boot_id) and the
+   * PID namespace (readlink /proc/self/ns/pid, e.g. "pid:[4026531836]"), each undefined when unreadable.
+   * Absent on systems without PID namespaces. A pid in a lock is only looked up here when the lock was
+   * written under the same boot and in the same PID namespace (see ownerState).
+   */
+  identity?: { bootId?: string | undefined; pidNamespace?: string | undefined };
   /** When the file was last modified, or undefined when it does not exist (removeStaleImportLock only). */
   modifiedAt?(path: string): Promise<Date | undefined>;
   pid: number;
@@ -70,6 +80,8 @@ export interface LockOwner {
   token: string;
   /** The owner's start identity (LockFs.processStart), when its system gave one. */
   started?: string;
+  /** The owner's PID namespace (LockFs.identity.pidNamespace), when its system gave one. */
+  ns?: string;
 }
 
 export interface ImportLock {
@@ -96,11 +108,19 @@ function parseOwner(bytes: Uint8Array | undefined): LockOwner | undefined {
   try {
     const v = parseJsonStrict(bytes, { maxBytes: LOCK_MAX_BYTES, path: '$' }) as Record<string, unknown>;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-    const { pid, host, created, token, started } = v;
+    const { pid, host, created, token, started, ns } = v;
     if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
     if (typeof host !== 'string' || typeof created !== 'string' || typeof token !== 'string') return undefined;
     if (started !== undefined && typeof started !== 'string') return undefined;
-    return { pid, host: host.slice(0, 255), created: created.slice(0, 40), token, ...(started !== undefined ? { started: started.slice(0, 100) } : {}) };
+    if (ns !== undefined && typeof ns !== 'string') return undefined;
+    return {
+      pid,
+      host: host.slice(0, 255),
+      created: created.slice(0, 40),
+      token,
+      ...(started !== undefined ? { started: started.slice(0, 100) } : {}),
+      ...(ns !== undefined ? { ns: ns.slice(0, 100) } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -121,28 +141,65 @@ export function shownOwner(o: LockOwner): { host: string; created: string } {
  */
 export class LockRefusal extends CeremonyError {
   readonly held: LockOwner | undefined;
-  constructor(code: 'IMPORT_LOCKED' | 'IMPORT_LOCK_STALE', message: string, path: string, held: LockOwner | undefined) {
+  /** The holder cannot be checked from here (ownerState 'elsewhere': another host, container or PID namespace). */
+  readonly elsewhere: boolean;
+  constructor(code: 'IMPORT_LOCKED' | 'IMPORT_LOCK_STALE', message: string, path: string, held: LockOwner | undefined, elsewhere = false) {
     super(code, message, { path });
     this.held = held;
+    this.elsewhere = elsewhere;
   }
 }
 
 /**
- * Provably gone: a process of THIS host (another host's pids cannot be checked from here) that does not
- * answer, or whose pid now runs a process started at another time than the one recorded. Anything unsure
- * (no start recorded or readable) counts as alive.
+ * What can be said of a lock's owner from here:
+ *   'elsewhere' its pid cannot be looked up here: another host; or — where pids live in PID namespaces
+ *               (Linux) — a lock not written under this boot id AND in this PID namespace (another
+ *               container or `unshare -p` on the same host, same host name and boot id, numbers its
+ *               processes on its own: pid 1 there is not pid 1 here), or one that does not say (written
+ *               before locks recorded it, or the namespace or boot id unreadable on either side);
+ *   'gone'      a process of this host, boot and namespace that does not answer, or whose pid now runs a
+ *               process started at another time than the one recorded;
+ *   'alive'     anything else (no start recorded or readable counts as alive).
+ * Only 'gone' ever lets a lock be taken over or removed.
  */
-export async function ownerGone(o: LockOwner, fs: LockFs): Promise<boolean> {
-  if (o.host !== fs.hostname) return false;
-  if (!fs.processAlive(o.pid)) return true;
-  if (o.started === undefined || !fs.processStart) return false;
+export type OwnerState = 'gone' | 'alive' | 'elsewhere';
+
+export async function ownerState(o: LockOwner, fs: LockFs): Promise<OwnerState> {
+  if (o.host !== fs.hostname) return 'elsewhere';
+  const id = fs.identity;
+  if (id) {
+    const boot = o.started?.slice(0, o.started.lastIndexOf(':'));
+    if (id.bootId === undefined || id.pidNamespace === undefined || boot !== id.bootId || o.ns !== id.pidNamespace) return 'elsewhere';
+  } else if (o.ns !== undefined) {
+    return 'elsewhere'; // written where pids live in namespaces, read where they do not: not ours to judge
+  }
+  if (!fs.processAlive(o.pid)) return 'gone';
+  if (o.started === undefined || !fs.processStart) return 'alive';
   const now = await fs.processStart(o.pid);
-  return now !== undefined && now !== o.started;
+  return now !== undefined && now !== o.started ? 'gone' : 'alive';
 }
 
-function lockBytes(o: { created: string; host: string; pid: number; token: string; started?: string | undefined }): Uint8Array {
-  const v = { created: o.created, host: o.host, pid: o.pid, ...(o.started !== undefined ? { started: o.started } : {}), token: o.token };
+/** Provably gone (ownerState 'gone'). */
+export async function ownerGone(o: LockOwner, fs: LockFs): Promise<boolean> {
+  return (await ownerState(o, fs)) === 'gone';
+}
+
+/** Why the owner of a lock on this host name cannot be checked from here (ownerState 'elsewhere'). */
+function elsewhereWords(o: LockOwner, fs: LockFs): string {
+  if (o.host !== fs.hostname) return `process ${o.pid} on ${shown(o.host)}, another computer: whether it still runs cannot be checked from here`;
+  return `process ${o.pid} on ${shown(o.host)}, which may be a process in another container or PID namespace (or from before a restart, or the lock does not say where it was taken): its pid means nothing here, so whether it still runs cannot be checked from here`;
+}
+
+function lockBytes(o: { created: string; host: string; pid: number; token: string; started?: string | undefined; ns?: string | undefined }): Uint8Array {
+  const v = { created: o.created, host: o.host, ...(o.ns !== undefined ? { ns: o.ns } : {}), pid: o.pid, ...(o.started !== undefined ? { started: o.started } : {}), token: o.token };
   return new TextEncoder().encode(`${canonicalString(v, 'json')}\n`);
+}
+
+/** This process as a lock's or guard's owner: pid, host, start identity and PID namespace where known. */
+async function selfOwner(fs: LockFs): Promise<LockOwner> {
+  const started = fs.processStart ? await fs.processStart(fs.pid) : undefined;
+  const ns = fs.identity?.pidNamespace;
+  return { pid: fs.pid, host: fs.hostname, created: fs.now().toISOString(), token: fs.randomToken(), ...(started !== undefined ? { started } : {}), ...(ns !== undefined ? { ns } : {}) };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -156,12 +213,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs?: number; pollMs?: number; breakStale?: boolean } = {}): Promise<ImportLock> {
   const waitMs = opts.waitMs ?? 0;
   const pollMs = opts.pollMs ?? 100;
-  const started = fs.processStart ? await fs.processStart(fs.pid) : undefined;
-  const owner: LockOwner = { pid: fs.pid, host: fs.hostname, created: fs.now().toISOString(), token: fs.randomToken(), ...(started !== undefined ? { started } : {}) };
+  const owner = await selfOwner(fs);
   const data = lockBytes(owner);
   const deadline = fs.now().getTime() + waitMs;
   let unreadableSeen = false;
   let brokeStale: LockOwner | undefined;
+  // The removal guard of a take-over, when a live taker's guard is what we wait for (named at the deadline).
+  let guardBlocking: { path: string; owner: LockOwner } | undefined;
   for (;;) {
     if (brokeStale || (await fs.createExclusive(path, data))) {
       return {
@@ -187,7 +245,9 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
       throw new LockRefusal('IMPORT_LOCK_STALE', `the import lock ${path} exists but does not say which process holds it (left by an import killed while taking it?); if no import is running, delete it and import again ("import --remove-stale-lock" removes it once it is ${UNREADABLE_STALE_AFTER_MS / 60000} minutes old)`, path, undefined);
     }
     unreadableSeen = false;
-    if (await ownerGone(held, fs)) {
+    guardBlocking = undefined;
+    const state = await ownerState(held, fs);
+    if (state === 'gone') {
       if (!opts.breakStale) {
         throw new LockRefusal(
           'IMPORT_LOCK_STALE',
@@ -198,11 +258,16 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
       }
       const taken = await takeOverStaleLock(path, seen!, data, fs);
       if (taken === 'taken') brokeStale = held;
-      if (taken !== 'busy') continue; // ours now, or the lock changed meanwhile: look again at once
+      if (typeof taken !== 'object') continue; // ours now, or the lock changed meanwhile: look again at once
+      guardBlocking = taken.busy;
     }
     if (fs.now().getTime() >= deadline) {
-      const where = held.host === fs.hostname ? `process ${held.pid}` : `process ${held.pid} on ${shown(held.host)}`;
-      throw new LockRefusal('IMPORT_LOCKED', `another import into this trust directory is running (${where}, since ${shown(held.created)}; lock ${path}); nothing was changed: import again when it has finished`, path, held);
+      if (guardBlocking) {
+        const g = guardBlocking;
+        throw new LockRefusal('IMPORT_LOCKED', `the lock ${path} was left by process ${held.pid}, which is no longer running, and is being taken over by process ${g.owner.pid} (its guard ${g.path}, since ${shown(g.owner.created)}); nothing was changed: try again when it has finished`, g.path, g.owner);
+      }
+      const where = state === 'elsewhere' ? elsewhereWords(held, fs) : `process ${held.pid}`;
+      throw new LockRefusal('IMPORT_LOCKED', `another import into this trust directory is running (${where}; since ${shown(held.created)}; lock ${path}); nothing was changed: import again when it has finished`, path, held, state === 'elsewhere');
     }
     await fs.sleep(pollMs);
   }
@@ -222,14 +287,15 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
  * A guard left by a dead process, another host's or an unreadable one is IMPORT_LOCK_STALE naming the guard
  * (the same race one level up: never removed here).
  */
-async function takeOverStaleLock(path: string, seen: Uint8Array, data: Uint8Array, fs: LockFs): Promise<'taken' | 'changed' | 'busy'> {
+async function takeOverStaleLock(path: string, seen: Uint8Array, data: Uint8Array, fs: LockFs): Promise<'taken' | 'changed' | { busy: { path: string; owner: LockOwner } }> {
   const guardPath = `${path}.removing`;
-  const token = fs.randomToken();
-  if (!(await fs.createExclusive(guardPath, lockBytes({ created: fs.now().toISOString(), host: fs.hostname, pid: fs.pid, token })))) {
+  const mine = await selfOwner(fs);
+  const token = mine.token;
+  if (!(await fs.createExclusive(guardPath, lockBytes(mine)))) {
     const bytes = await fs.read(guardPath, LOCK_MAX_BYTES);
     if (bytes === undefined) return 'changed';
     const guard = parseOwner(bytes);
-    if (guard && guard.host === fs.hostname && !(await ownerGone(guard, fs))) return 'busy';
+    if (guard && (await ownerState(guard, fs)) === 'alive') return { busy: { path: guardPath, owner: guard } };
     const refusal = await refuseGuard(guardPath, bytes, fs);
     throw new LockRefusal('IMPORT_LOCK_STALE', `the lock ${path} was left by a process that is no longer running, but it could not be taken over: ${refusal.message}`, guardPath, guard);
   }
@@ -297,9 +363,9 @@ export type RemovedImportLock =
  */
 export async function removeStaleImportLock(path: string, fs: LockFs, opts: { unreadableAfterMs?: number } = {}): Promise<RemovedImportLock | undefined> {
   const guardPath = `${path}.removing`;
-  const token = fs.randomToken();
-  const guard = lockBytes({ created: fs.now().toISOString(), host: fs.hostname, pid: fs.pid, token });
-  if (!(await fs.createExclusive(guardPath, guard))) throw await refuseGuard(guardPath, await fs.read(guardPath, LOCK_MAX_BYTES), fs);
+  const mine = await selfOwner(fs);
+  const token = mine.token;
+  if (!(await fs.createExclusive(guardPath, lockBytes(mine)))) throw await refuseGuard(guardPath, await fs.read(guardPath, LOCK_MAX_BYTES), fs);
   try {
     return await removeUnderGuard(path, fs, opts);
   } finally {
@@ -316,7 +382,7 @@ async function refuseGuard(guardPath: string, bytes: Uint8Array | undefined, fs:
   let why: string;
   if (bytes === undefined) why = 'was there a moment ago (another removal just finished?): try again';
   else if (!owner) why = `cannot be read (a remover killed while taking it?): ${manual}`;
-  else if (owner.host !== fs.hostname) why = `was taken by process ${owner.pid} on another computer (${shown(owner.host)}): ${manual}`;
+  else if ((await ownerState(owner, fs)) === 'elsewhere') why = `was taken by ${elsewhereWords(owner, fs)}: ${manual}`;
   else if (!(await ownerGone(owner, fs))) why = `belongs to process ${owner.pid}, which is still running (another removal in progress): try again when it has finished`;
   else why = `was left by process ${owner.pid}, which is no longer running (a removal interrupted): ${manual}`;
   return new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock was not removed: only one removal runs at a time, and its guard ${guardPath} ${why}`, { path: guardPath });
@@ -328,14 +394,11 @@ async function removeUnderGuard(path: string, fs: LockFs, opts: { unreadableAfte
   const owner = parseOwner(bytes);
   let removed: RemovedImportLock;
   if (owner) {
-    if (owner.host !== fs.hostname) {
-      throw new CeremonyError(
-        'IMPORT_LOCK_NOT_STALE',
-        `the import lock ${path} was taken by process ${owner.pid} on another computer (${shown(owner.host)}): whether it still runs cannot be checked from here, so the lock was not removed`,
-        { path },
-      );
+    const state = await ownerState(owner, fs);
+    if (state === 'elsewhere') {
+      throw new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock ${path} was taken by ${elsewhereWords(owner, fs)}, so the lock was not removed: once no import is running there, delete it by hand`, { path });
     }
-    if (!(await ownerGone(owner, fs))) {
+    if (state !== 'gone') {
       throw new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock ${path} belongs to process ${owner.pid}, which is still running (an import in progress?): it was not removed`, { path });
     }
     removed = { path, reason: 'owner-gone', owner };

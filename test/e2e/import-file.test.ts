@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { groupHex, groupWords, shortDigestOf } from '../../src/crypto/digest-words.js';
@@ -17,6 +17,7 @@ import { encodeBundle } from '../../src/bundle/format.js';
 import { importLockPath } from '../../src/trust-store/lock.js';
 import { bundleContent, expectInstalled, GUN, makeBundle, notaryMetadataDir, treeHash, type BundleFixture } from './support/import-fixtures.js';
 import { startSession, type E2eSession } from './support/session.js';
+import { hereLockFields, liveLockFields } from '../support/lock-owner.js';
 
 const SCREENSHOT = '/tmp/e2e-import-file.png';
 
@@ -120,7 +121,7 @@ describe('Import screen: a bundle file', () => {
     mkdirSync(trustDir, { recursive: true });
     const lockPath = importLockPath(trustDir, 'notary');
     // First a lock held by a live process (this one): refused as running, and no button to remove it.
-    const live = JSON.stringify({ created: '2026-11-25T09:00:00.000Z', host: hostname(), pid: process.pid, token: 'e'.repeat(32) });
+    const live = JSON.stringify({ created: '2026-11-25T09:00:00.000Z', ...(await liveLockFields()), pid: process.pid, token: 'e'.repeat(32) });
     writeFileSync(lockPath, live);
     const { page, errors, verified } = await openVerified();
     const install = verified.getByRole('button', { name: 'Install into the trust directory' });
@@ -133,7 +134,7 @@ describe('Import screen: a bundle file', () => {
 
     // Now the lock of a process that is gone (killed mid-import).
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    writeFileSync(lockPath, JSON.stringify({ created: '2026-11-25T09:00:00.000Z', host: hostname(), pid: dead, token: 'f'.repeat(32) }));
+    writeFileSync(lockPath, JSON.stringify({ created: '2026-11-25T09:00:00.000Z', ...hereLockFields(), pid: dead, token: 'f'.repeat(32) }));
     await install.click();
     const stale = page.getByRole('alert').filter({ hasText: 'Not installed' });
     await expect.poll(() => stale.locator('code.code').textContent()).toBe('IMPORT_LOCK_STALE');

@@ -395,6 +395,7 @@ export function ImportScreen() {
             </p>
           ) : null}
           <InventoryNotUpdated error={stage.installed.inventoryError} />
+          <InventoryLockTakenOver notice={stage.installed.inventoryBrokeStaleLock} />
           <SetSummary set={stage.installed.set} verb="installed" />
         </section>
       ) : null}
@@ -418,6 +419,7 @@ export function ImportScreen() {
             </p>
           ) : null}
           <InventoryNotUpdated error={stage.installed.inventoryError} />
+          <InventoryLockTakenOver notice={stage.installed.inventoryBrokeStaleLock} />
           <InstalledSummary view={stage.installed} verb="installed" />
           {stage.installed.lockNotReleased ? (
             <p className="lock-not-released" role="alert">
@@ -504,6 +506,16 @@ function BundleCard({ preview }: { preview: ImportPreviewView }) {
 }
 
 /** Installed, but the key inventory update after it failed: a warning (the trust directory holds the new root). */
+/** The inventory update took over a lock a dead process left: said, as the CLI's `note:` line says it. */
+function InventoryLockTakenOver({ notice }: { notice: string | undefined }) {
+  if (!notice) return null;
+  return (
+    <p className="inventory-lock-taken-over" role="status">
+      <strong>Note:</strong> {notice}.
+    </p>
+  );
+}
+
 function InventoryNotUpdated({ error }: { error: InventoryErrorView | undefined }) {
   if (!error) return null;
   return (

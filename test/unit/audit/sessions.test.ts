@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SessionTranscript, checkSessionWitnesses, sessionFileName, sessionNote } from '../../../src/audit/session.js';
+import { SessionTranscript, checkSessionWitnesses, continuationStep, sessionFileName, sessionNote } from '../../../src/audit/session.js';
 import { listSessionTranscripts, summariseSessionTranscript } from '../../../src/audit/sessions.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { looksLikeKeyMaterial } from '../../../src/audit/schema.js';
@@ -109,5 +109,35 @@ describe('session transcripts', () => {
     expect(listed.sessions[2]).toMatchObject({ repository: 'app', witnesses: ['Carol'], refused: false, outcome: 'installed', sealed: false, steps: ['import.verify', 'import.install', 'session.end'] });
     expect((await listSessionTranscripts(dir, nodeSessionFolder, 1)).more).toBe(2);
     expect(summariseSessionTranscript('x', enc.encode('')).error?.code).toBe('TRANSCRIPT_TRUNCATED');
+  });
+});
+
+describe('an entry naming more files than one entry holds (the .more split, review-gaps I3)', () => {
+  it('whatever the length of its step name, every file is recorded in a transcript that verifies whole; short names keep their old continuation names', async () => {
+    const files = (n: number, what: string) => Array.from({ length: n }, (_, i) => ({ name: `${what}-${i}.json`, sha256: i.toString(16).padStart(64, '0') }));
+    const long = (n: number) => `merge.${'x'.repeat(n - 6)}`;
+    // [step, expected continuation step of inputs]
+    const cases: [string, string][] = [
+      ['merge', 'merge.inputs.more'],
+      [long(51), `${long(51)}.inputs.more`], // with ".outputs.more": exactly 64, kept whole
+      [long(52), `${long(52)}.inputs.more`], // exactly 64 with ".inputs.more"
+      [long(53), `${long(52)}.inputs.more`],
+      [long(64), `${long(52)}.inputs.more`],
+      [`${long(51)}-bb`, `${long(51)}.inputs.more`], // cut at a separator: the trailing "-" dropped
+    ];
+    for (const [step, moreInputs] of cases) {
+      expect(continuationStep(step, 'inputs'), step).toBe(moreInputs);
+      const s = await SessionTranscript.start({ kind: 'merge', profile: 'tuf', repository: 'app', reviewed: enc.encode('request'), rehearsal: false }, clock());
+      await s.append({ step, actor: { name: 'administrator', role: 'administrator' }, inputs: files(70, 'in'), outputs: files(40, 'out'), note: 'the responses' });
+      await s.end('merged');
+      const v = verifyTranscript(s.bytes(), { allowUnsealed: true });
+      const steps = v.entries.map((e) => e.step);
+      expect(steps, step).toEqual([step, moreInputs, moreInputs, continuationStep(step, 'outputs'), 'session.end']);
+      expect(steps.every((x) => x.length <= 64), step).toBe(true);
+      expect(v.entries.flatMap((e) => (e.inputs ?? []).map((f) => f.name)), step).toEqual(files(70, 'in').map((f) => f.name));
+      expect(v.entries.flatMap((e) => (e.outputs ?? []).map((f) => f.name)), step).toEqual(files(40, 'out').map((f) => f.name));
+      // The continuation names the whole step in its note.
+      expect(v.entries[1]!.note, step).toBe(`${step}, continued: inputs 33–64 of 70`);
+    }
   });
 });

@@ -21,6 +21,7 @@ import { captureIo } from '../../support/cli-io.js';
 import { canMount, withReadOnly } from '../../support/fs-faults.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent } from '../../support/trust-tree.js';
+import { hereLockFields } from '../../support/lock-owner.js';
 
 // The hook runs right after the real transcript write, i.e. between the install and the inventory update
 // (the order the fix guarantees): there "another writer" changes the inventory file.
@@ -75,7 +76,7 @@ describe('import --inventory: the inventory update fails after the install', () 
     const inventoryPath = join(work, 'key-inventory.json');
     writeFileSync(inventoryPath, inventoryBytes(emptyInventory(T0)));
     const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
-    writeFileSync(`${inventoryPath}.lock`, `${JSON.stringify({ created: T0.toISOString(), host: hostname(), pid: gone, token: 'theirs' })}\n`);
+    writeFileSync(`${inventoryPath}.lock`, `${JSON.stringify({ created: T0.toISOString(), ...hereLockFields(), pid: gone, token: 'theirs' })}\n`);
     const c = captureIo();
     expect(await runCli(['import', singlePath, '--trust-dir', trust, '--root', rootPath, '--inventory', inventoryPath], c.io), c.err.join('\n')).toBe(0);
     expect(c.err).toEqual([`note: took over the key inventory's lock ${inventoryPath}.lock, left by process ${gone} on ${hostname()}, taken at ${T0.toISOString()}, which is no longer running`]);

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
@@ -17,6 +18,7 @@ import { encodeBundle } from '../../../src/bundle/format.js';
 import { encodeRepositorySet } from '../../../src/bundle/set.js';
 import { parseInventory } from '../../../src/ceremony/inventory.js';
 import { canMount, withReadOnly } from '../../support/fs-faults.js';
+import { hereLockFields } from '../../support/lock-owner.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 
@@ -83,6 +85,32 @@ describe('import session over IPC: the key inventory', () => {
     const again = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('app.tufbundle', single) });
     expect(again.inventory).toBeUndefined();
     expect(Buffer.from(readFileSync(inventory)).equals(before)).toBe(true);
+  }, 120_000);
+
+  it('a stale inventory lock a dead process of this host left is taken over, and the installed view says so (a notice, as the CLI’s note:)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-import-inv-stale-'));
+    const inventory = join(dir, 'key-inventory.json');
+    const { call } = setup(inventory);
+    await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+    await call(CHANNELS.importChooseInventory, { clear: false });
+    await call(CHANNELS.importSetPin, { pinsFile: file('pins.json', enc.encode(JSON.stringify(pins))) });
+    const plant = (): number => {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+      writeFileSync(`${inventory}.lock`, `${JSON.stringify({ created: '2026-12-01T00:00:00.000Z', ...hereLockFields(), pid: dead, token: 'theirs' })}\n`);
+      return dead;
+    };
+    let dead = plant();
+    const installed = await call<ImportSetInstalledView>(CHANNELS.importInstall, { bundle: file('apps.tufbundle', set) });
+    expect(installed.inventory).toBe(inventory);
+    expect(installed.inventoryBrokeStaleLock).toBe(`took over the key inventory's lock ${inventory}.lock, left by process ${dead} on ${hostname()}, taken at 2026-12-01T00:00:00.000Z, which is no longer running`);
+    expect(existsSync(`${inventory}.lock`)).toBe(false);
+    dead = plant();
+    const one = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('app.tufbundle', single) });
+    expect(one.inventoryBrokeStaleLock).toContain(`left by process ${dead} on ${hostname()}`);
+    expect(parseInventory(readFileSync(inventory)).repositories.map((r) => r.repository)).toEqual([nameOf(0), nameOf(1), nameOf(2)]);
+    // No lock met: no notice.
+    const again = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('app.tufbundle', single) });
+    expect(again.inventoryBrokeStaleLock).toBeUndefined();
   }, 120_000);
 
   it('a refused install, or an inventory this tool would not write, changes neither the trust directory nor the inventory', async () => {

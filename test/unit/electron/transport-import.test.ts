@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import { encodeQrFrames, QR_MAX_FRAME_CHARS } from '../../../src/transport/qr/in
 import { IMPORT_LOCK_NAME } from '../../../src/trust-store/lock.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
+import { hereLockFields, liveLockFields } from '../../support/lock-owner.js';
 
 let repo: BuiltRepo;
 let bundle: Uint8Array;
@@ -115,7 +116,7 @@ describe('import session over IPC', () => {
     mkdirSync(trust);
     await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
     await call(CHANNELS.importSetPin, { rootFile: file('root.json', repo.roots[0]!) });
-    writeFileSync(join(trust, IMPORT_LOCK_NAME), JSON.stringify({ created: '2026-11-25T10:00:00.000Z', host: hostname(), pid: process.pid, token: '0'.repeat(32) }));
+    writeFileSync(join(trust, IMPORT_LOCK_NAME), JSON.stringify({ created: '2026-11-25T10:00:00.000Z', ...(await liveLockFields()), pid: process.pid, token: '0'.repeat(32) }));
     const before = treeHash(work);
     await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCKED' });
     expect(treeHash(work)).toBe(before);
@@ -131,7 +132,7 @@ describe('import session over IPC', () => {
     await call(CHANNELS.importSetPin, { rootFile: file('root.json', repo.roots[0]!) });
     const lock = join(trust, IMPORT_LOCK_NAME);
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    writeFileSync(lock, JSON.stringify({ created: '2026-11-25T10:00:00.000Z', host: hostname(), pid: dead, token: '0'.repeat(32) }));
+    writeFileSync(lock, JSON.stringify({ created: '2026-11-25T10:00:00.000Z', ...hereLockFields(), pid: dead, token: '0'.repeat(32) }));
     await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCK_STALE', path: lock });
     const removed = await call<ImportStaleLockView>(CHANNELS.importRemoveStaleLock);
     expect(removed).toEqual({ removed: true, message: `removed the stale import lock ${lock} (taken at 2026-11-25T10:00:00.000Z by process ${dead}, which is no longer running)` });
@@ -161,7 +162,7 @@ describe('import session over IPC', () => {
     await h[CHANNELS.importChooseTrustDir]({ layout: 'notary' });
     await h[CHANNELS.importSetPin]({ rootFile: file('root.json', repo.roots[0]!) });
     const lock = join(trust, IMPORT_LOCK_NAME);
-    writeFileSync(lock, JSON.stringify({ created: '2026-11-25T10:00:00.000Z', host: hostname(), pid: spawnSync(process.execPath, ['-e', '0']).pid!, token: '0'.repeat(32) }));
+    writeFileSync(lock, JSON.stringify({ created: '2026-11-25T10:00:00.000Z', ...hereLockFields(), pid: spawnSync(process.execPath, ['-e', '0']).pid!, token: '0'.repeat(32) }));
     await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCK_STALE' });
     const first = h[CHANNELS.importRemoveStaleLock](undefined);
     const second = h[CHANNELS.importRemoveStaleLock](undefined);
@@ -177,10 +178,10 @@ describe('import session over IPC', () => {
     await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
     await call(CHANNELS.importSetPin, { rootFile: file('root.json', repo.roots[0]!) });
     const lock = join(trust, IMPORT_LOCK_NAME);
-    writeFileSync(lock, JSON.stringify({ created: '2026-11-25T10:00:00.000Z', host: hostname(), pid: spawnSync(process.execPath, ['-e', '0']).pid!, token: '0'.repeat(32) }));
+    writeFileSync(lock, JSON.stringify({ created: '2026-11-25T10:00:00.000Z', ...hereLockFields(), pid: spawnSync(process.execPath, ['-e', '0']).pid!, token: '0'.repeat(32) }));
     await expect(h[CHANNELS.importInstall]({ bundle: file('b.tufbundle', bundle) })).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCK_STALE' });
     // Meanwhile a running import (this process) holds the lock at that path.
-    const live = JSON.stringify({ created: '2026-11-25T10:05:00.000Z', host: hostname(), pid: process.pid, token: '1'.repeat(32) });
+    const live = JSON.stringify({ created: '2026-11-25T10:05:00.000Z', ...(await liveLockFields()), pid: process.pid, token: '1'.repeat(32) });
     writeFileSync(lock, live);
     await expect(h[CHANNELS.importRemoveStaleLock](undefined)).resolves.toMatchObject({ ok: false, code: 'IMPORT_LOCK_NOT_STALE' });
     expect(readFileSync(lock, 'utf8')).toBe(live);

@@ -12,6 +12,7 @@ import { emptyInventory, inventoryBytes, parseInventory } from '../../../src/cer
 import { findInventory, inventoryLockPath, readInventoryForUpdate, writeInventoryUpdate } from '../../../src/io/inventory-file.js';
 import { isCeremonyError } from '../../../src/errors.js';
 import { nodeLockFs } from '../../../src/io/lock-file.js';
+import { hereLockFields } from '../../support/lock-owner.js';
 
 const T0 = new Date('2026-12-01T00:00:00Z');
 const T1 = new Date('2026-12-02T00:00:00Z');
@@ -23,9 +24,13 @@ function deadPid(): number {
   return r.pid!;
 }
 
-/** A lock file's bytes as the lock writes them (src/trust-store/lock.ts), by default this host's. */
-function lockOf(o: { pid: number; host?: string; started?: string | undefined; token?: string }): string {
-  const v: Record<string, unknown> = { created: T0.toISOString(), host: o.host ?? hostname(), pid: o.pid, started: o.started, token: o.token ?? 'theirs' };
+/**
+ * A lock file's bytes as the lock writes them (src/trust-store/lock.ts), by default this host's, boot's and
+ * PID namespace's (a start of 1 tick: no process of this boot has it); `undefined` leaves a field out.
+ */
+function lockOf(o: { pid: number; host?: string; started?: string | undefined; ns?: string | undefined; token?: string }): string {
+  const here = hereLockFields();
+  const v: Record<string, unknown> = { created: T0.toISOString(), host: o.host ?? here.host, ns: 'ns' in o ? o.ns : here.ns, pid: o.pid, started: 'started' in o ? o.started : here.started, token: o.token ?? 'theirs' };
   return `${JSON.stringify(v)}\n`;
 }
 
@@ -177,11 +182,15 @@ describe('inventory updates', () => {
     // Each case: the lock's bytes (and a guard beside it), the code, and what its message must name.
     const cases: [string, string, string | undefined, 'INVENTORY_LOCKED' | 'INVENTORY_LOCK_STALE', string[]][] = [
       ['a live writer (this process, its start recorded)', lockOf({ pid: process.pid, started: myStart }), undefined, 'INVENTORY_LOCKED', [lockPath, `process ${process.pid}`]],
-      ['a live pid, no start recorded (an older lock): unsure', lockOf({ pid: process.pid }), undefined, 'INVENTORY_LOCKED', [lockPath]],
+      ['a live pid, no start or namespace recorded (an older lock): cannot be checked', lockOf({ pid: process.pid, started: undefined, ns: undefined }), undefined, 'INVENTORY_LOCK_STALE', [lockPath, `process ${process.pid} on ${hostname()}`, 'another container or PID namespace']],
+      ['a dead pid, no start or namespace recorded (an older lock): cannot be checked', lockOf({ pid: dead, started: undefined, ns: undefined }), undefined, 'INVENTORY_LOCK_STALE', [lockPath, `process ${dead} on ${hostname()}`, 'another container or PID namespace']],
+      ['a dead pid in another PID namespace of this host: never taken over', lockOf({ pid: dead, ns: 'pid:[1]' }), undefined, 'INVENTORY_LOCK_STALE', [lockPath, `process ${dead} on ${hostname()}`, 'another container or PID namespace']],
+      ['a dead pid under another boot id: never taken over', lockOf({ pid: dead, started: '00000000-0000-0000-0000-000000000000:1' }), undefined, 'INVENTORY_LOCK_STALE', [lockPath, 'another container or PID namespace']],
       ['another host, its pid gone here: cannot be checked', lockOf({ pid: dead, host: 'site-b.example' }), undefined, 'INVENTORY_LOCK_STALE', [lockPath, `process ${dead} on site-b.example`, 'running on site-b.example, delete']],
       ['unreadable', '{"pid":', undefined, 'INVENTORY_LOCK_STALE', [lockPath, 'does not say which process', `delete ${lockPath}`]],
       ['stale, but a dead taker left its guard', lockOf({ pid: dead }), lockOf({ pid: dead, token: 'guard' }), 'INVENTORY_LOCK_STALE', [`${lockPath}.removing`, `process ${dead} on ${hostname()}`, `delete ${lockPath}.removing`]],
-      ['stale, while a live taker holds the guard', lockOf({ pid: dead }), lockOf({ pid: process.pid, started: myStart, token: 'guard' }), 'INVENTORY_LOCKED', [lockPath]],
+      ['stale, while a live taker holds the guard: the guard is named', lockOf({ pid: dead }), lockOf({ pid: process.pid, started: myStart, token: 'guard' }), 'INVENTORY_LOCKED', [lockPath, `${lockPath}.removing`, `process ${process.pid}`]],
+      ['stale, and a dead taker left its guard whose pid now runs another process', lockOf({ pid: dead }), lockOf({ pid: process.pid, token: 'guard' }), 'INVENTORY_LOCK_STALE', [`${lockPath}.removing`, `process ${process.pid} on ${hostname()}`, `delete ${lockPath}.removing`]],
     ];
     for (const [what, lock, guard, code, named] of cases) {
       writeFileSync(lockPath, lock);
@@ -219,7 +228,6 @@ describe('inventory updates', () => {
     const dead = deadPid();
     const cases: [string, string, number][] = [
       ['the pid is gone (a real child process that exited)', lockOf({ pid: dead }), dead],
-      ['the pid is gone (a lock without a start)', lockOf({ pid: dead, started: undefined }), dead],
       ['the pid now runs another process (this one, started at another time)', lockOf({ pid: process.pid, started: `${myStart.split(':')[0]}:1` }), process.pid],
     ];
     for (const [what, lock, pid] of cases) {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../../src/errors.js';
 import { planUpload, type ServerState } from '../../../src/publish/upload-set.js';
 import type { RepositoryFiles } from '../../../src/tuf/repository.js';
+import { publishSessionTranscript } from '../../../src/publish/publish-session.js';
 import { refusal } from '../../support/refusal.js';
 import { buildRepo, GUN, makeServedSet, PAST, rootSigned, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
 import { makeKey } from '../../support/keys.js';
@@ -131,16 +132,35 @@ describe('a server that serves nothing for the GUN: a first publish, confirmed b
         for (const p of parts) expect([what, err.message]).toEqual([what, expect.stringContaining(p)]);
       } else {
         const plan = run();
-        expect([what, [...plan.upload.keys()], plan.firstPublish]).toEqual([what, expected, true]);
+        expect([what, [...plan.upload.keys()], plan.firstPublish, plan.firstPublishConfirmed]).toEqual([what, expected, true, firstPublish]);
+        // The operator's confirmation is recorded in the publish transcript's plan entry (review-gaps L3).
+        const transcript = new TextDecoder().decode(
+          await publishSessionTranscript(
+            { host: 'notary.example.com', gun: GUN, input: { name: 'out', sha256: '0'.repeat(64) }, pinnedRoot: { name: 'root.json', bytes: pinnedRoot }, now: () => NOW },
+            { published: { plan, uploaded: [], pinnedRootVersion: 1 } },
+          ),
+        );
+        const note = transcript.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: string; note?: string }).find((e) => e.step === 'publish.plan')!.note!;
+        if (firstPublish) expect(note, what).toContain(`operator confirmed first publish of root v${plan.roles.find((r) => r.role === 'root')!.to} (--first-publish)`);
+        else expect(note, what).not.toContain('--first-publish');
       }
     }
-    // The flag changes nothing once the server serves the GUN: its answers are compared, and refused when hostile.
+    // The flag given while the server DOES serve the GUN: the operator's belief contradicts the server (a
+    // wrong --server or --gun): PUBLISH_NOT_FIRST, whatever the server serves; without the flag it goes on.
     const server = { ...serverOf(whole), root: three.roots[1]! };
     delete server.snapshot;
-    expect([...planUpload({ local: whole, server, pinnedRoot: three.roots[0]!, gun: GUN, now: NOW, firstPublish: true }).upload.keys()]).toEqual(['root', 'snapshot']);
-    const noTargets = { ...serverOf(whole), root: three.roots[1]! };
-    delete noTargets.targets;
-    expect(refusal(() => planUpload({ local: whole, server: noTargets, pinnedRoot: three.roots[0]!, gun: GUN, now: NOW, firstPublish: true })).code).not.toBe('PUBLISH_FIRST_UNCONFIRMED');
+    expect([...planUpload({ local: whole, server, pinnedRoot: three.roots[0]!, gun: GUN, now: NOW }).upload.keys()]).toEqual(['root', 'snapshot']);
+    expect(planUpload({ local: whole, server, pinnedRoot: three.roots[0]!, gun: GUN, now: NOW }).firstPublishConfirmed).toBe(false);
+    const onlyTimestamp: ServerState = { ...emptyServer(), timestamp: three.timestamp };
+    for (const [what, served, names] of [
+      ['serving root, targets and timestamp', server, 'root.json, targets.json, timestamp.json'],
+      ['serving only timestamp.json', onlyTimestamp, 'timestamp.json'],
+    ] as const) {
+      const err = refusal(() => planUpload({ local: whole, server: served, pinnedRoot: three.roots[0]!, gun: GUN, now: NOW, firstPublish: true }));
+      expect([what, err.code]).toEqual([what, 'PUBLISH_NOT_FIRST']);
+      expect(err.message, what).toContain(`it already holds this repository (it serves ${names})`);
+      expect(err.message, what).toContain('wrong --server or --gun');
+    }
   });
 });
 
