@@ -372,12 +372,19 @@ export class CeremonySession {
 
   constructor(private readonly deps: CeremonyDeps) {}
 
+  /**
+   * start()/resume() between their entry and launch(): the folder dialog and the input files' writes (up to
+   * one per key file of a 5,000-repository plan) take seconds, and a second start, or a load of another plan,
+   * in that window would launch two runs or sign a plan other than the one on the screen (review A1).
+   */
+  private starting = false;
+
   private get busy(): boolean {
-    return this.run?.running === true;
+    return this.starting || this.run?.running === true;
   }
 
   private refuseIfBusy(what: string): void {
-    if (this.busy) throw new CeremonyError('USAGE', `a ceremony is running: ${what} when it has finished or stopped`);
+    if (this.busy) throw new CeremonyError('USAGE', `a ceremony is ${this.starting ? 'starting' : 'running'}: ${what} when it has finished or stopped`);
   }
 
   /** A reviewed plan and its bindings (checked against it); nothing is done yet. */
@@ -463,39 +470,61 @@ export class CeremonySession {
     const loaded = this.loaded;
     if (!loaded) throw new CeremonyError('USAGE', 'open a plan, or prepare a rehearsal, first');
     if (this.run) throw new CeremonyError('USAGE', this.run.result ? 'this ceremony is complete: open a plan or prepare a rehearsal for another' : 'this ceremony stopped: resume it (the same plan and output folder)');
-    const suggested = loaded.multi ? `${loaded.multi.repositories.length}-repositories-ceremony` : `${loaded.plan.repository.replace(/[^A-Za-z0-9.-]+/g, '_')}-${loaded.kind === 'rehearsal' ? 'rehearsal' : 'ceremony'}`;
-    const outDir = await this.deps.chooseOutputDir(suggested);
-    if (outDir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was done');
-    // Outputs are never overwritten: refuse before anything is written (the machine checks again).
-    const own = loaded.kind === 'rehearsal' ? [PLAN_FILE, ...loaded.inputs.map((f) => f.name)] : [];
-    await assertAbsent([...own, ...(loaded.multi ? multiOutputNames() : allOutputNames(loaded.plan))].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its state/ceremony-state.json)');
-    let planDir = outDir;
+    this.starting = true;
     let staging: string | undefined;
-    if (loaded.kind === 'rehearsal') {
-      // As `rehearse` does: the plan and its inputs are left beside the outputs (the plan's hash is the transcript's planHash).
-      await writeFileAtomic(join(outDir, PLAN_FILE), loaded.planBytes);
-      for (const f of loaded.inputs) await writeFileAtomic(join(outDir, f.name), f.bytes);
-    } else if (loaded.inputs.length > 0) {
-      staging = await mkdtemp(join(tmpdir(), 'tufc-plan-inputs-'));
-      for (const f of loaded.inputs) await writeFileAtomic(join(staging, f.name), f.bytes);
-      planDir = staging;
+    let launched = false;
+    try {
+      const suggested = loaded.multi ? `${loaded.multi.repositories.length}-repositories-ceremony` : `${loaded.plan.repository.replace(/[^A-Za-z0-9.-]+/g, '_')}-${loaded.kind === 'rehearsal' ? 'rehearsal' : 'ceremony'}`;
+      const outDir = await this.deps.chooseOutputDir(suggested);
+      if (outDir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was done');
+      // Outputs are never overwritten: refuse before anything is written (the machine checks again).
+      const own = loaded.kind === 'rehearsal' ? [PLAN_FILE, ...loaded.inputs.map((f) => f.name)] : [];
+      await assertAbsent([...own, ...(loaded.multi ? multiOutputNames() : allOutputNames(loaded.plan))].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its state/ceremony-state.json)');
+      let planDir = outDir;
+      if (loaded.kind === 'rehearsal') {
+        // As `rehearse` does: the plan and its inputs are left beside the outputs (the plan's hash is the transcript's planHash).
+        await writeFileAtomic(join(outDir, PLAN_FILE), loaded.planBytes);
+        for (const f of loaded.inputs) await writeFileAtomic(join(outDir, f.name), f.bytes);
+      } else if (loaded.inputs.length > 0) {
+        staging = await mkdtemp(join(tmpdir(), 'tufc-plan-inputs-'));
+        for (const f of loaded.inputs) await writeFileAtomic(join(staging, f.name), f.bytes);
+        planDir = staging;
+      }
+      this.refuseIfPlanChanged(loaded);
+      this.run = { outDir, planDir, steps: planSteps(loaded.plan), log: [], tokens: [], announcedKeys: new Map(), running: false, softwareKeys: new Map(), witnesses: [...witnesses], warnings: [] };
+      if (staging) this.run.staging = staging;
+      this.launch(loaded, this.run);
+      launched = true;
+    } finally {
+      this.starting = false;
+      // A refusal before the launch leaves no staging folder behind (the run owns it once launched).
+      if (!launched && staging) await rm(staging, { recursive: true, force: true });
     }
-    this.run = { outDir, planDir, steps: planSteps(loaded.plan), log: [], tokens: [], announcedKeys: new Map(), running: false, softwareKeys: new Map(), witnesses: [...witnesses], warnings: [] };
-    if (staging) this.run.staging = staging;
-    this.launch(loaded, this.run);
     return this.status();
+  }
+
+  /** The plan custodians reviewed on the screen is the one launched: same object, same bytes (review A1). */
+  private refuseIfPlanChanged(loaded: Loaded): void {
+    const now = this.loaded;
+    if (now !== loaded || now.view.hash.sha256 !== loaded.view.hash.sha256) throw new CeremonyError('USAGE', 'the open plan changed while the ceremony was starting: nothing was launched; review the open plan and start again');
   }
 
   /** After a failure: the same plan into the same folder; done steps are skipped, keys found on their tokens. */
   async resume(): Promise<CeremonyStatusView> {
     this.refuseIfBusy('resume');
-    const loaded = this.loaded;
-    const run = this.run;
-    if (!loaded || !run || run.result || !run.failure) throw new CeremonyError('USAGE', 'there is no stopped ceremony to resume');
-    run.steps = planSteps(loaded.plan);
-    delete run.failure;
-    delete run.multiProgress;
-    this.launch(loaded, run);
+    this.starting = true;
+    try {
+      const loaded = this.loaded;
+      const run = this.run;
+      if (!loaded || !run || run.result || !run.failure) throw new CeremonyError('USAGE', 'there is no stopped ceremony to resume');
+      this.refuseIfPlanChanged(loaded);
+      run.steps = planSteps(loaded.plan);
+      delete run.failure;
+      delete run.multiProgress;
+      this.launch(loaded, run);
+    } finally {
+      this.starting = false;
+    }
     return this.status();
   }
 
