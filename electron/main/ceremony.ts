@@ -55,7 +55,7 @@ import type { PlanCustodian } from '../../src/ceremony/plan.js';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../src/ceremony/multi-plan.js';
 import { repositoryFolder, runMultiCeremony } from '../../src/ceremony/multi-machine.js';
 import { multiRepositoryNameOf } from '../../src/io/ceremony-output.js';
-import { checkMultiPlanInputs, checkPlanInputs, multiOutputNames, multiPlanView, multiResultView } from './multi-ceremony.js';
+import { inputsFromPlan, multiOutputNames, multiPlanView, multiResultView } from './multi-ceremony.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
 import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
@@ -409,10 +409,8 @@ export class CeremonySession {
         );
       }
     }
-    const inputs = (req.inputs ?? []).map((f) => ({ name: f.name, bytes: f.bytes }));
-    // Every server key the plan names must be among the inputs, with the reviewed bytes: refused now, not mid-ceremony.
-    if (multi) checkMultiPlanInputs(multi, inputs);
-    else checkPlanInputs(plan, inputs);
+    // Every key file the plan names must be among the inputs, with the reviewed bytes, and nothing else: refused now, not mid-ceremony.
+    const inputs = inputsFromPlan(multi ? { multi } : { single: plan }, req.inputs ?? []);
     await this.reset();
     const base = { kind: 'plan' as const, planBytes: req.plan.bytes, plan, planName: req.plan.name, bindings };
     const view = planView(base);

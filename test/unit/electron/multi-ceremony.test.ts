@@ -5,13 +5,14 @@
  * and TUF repositories through createIpcHandlers on (fake) PKCS#11 tokens — one PIN per custodian, progress
  * per repository, an interruption resumed into the same folder, and where the outputs are at the end.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CeremonySession, defaultCeremonyDeps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
-import { checkMultiPlanInputs, multiPlanView } from '../../../electron/main/multi-ceremony.js';
+import { inputsFromPlan, multiPlanView } from '../../../electron/main/multi-ceremony.js';
 import { exportFolderName } from '../../../electron/main/transport-export.js';
 import { safeRepositoryName } from '../../../src/ceremony/repository-names.js';
 import type { CeremonyPlanRowsView, CeremonyStatusView, ExportPreparedView, IpcResult, NamedFile } from '../../../electron/shared/api-types.js';
@@ -19,6 +20,7 @@ import { CHANNELS } from '../../../electron/shared/channels.js';
 import { CeremonyLoadRequestSchema, MAX_CEREMONY_INPUTS, MAX_CEREMONY_PLAN_BYTES } from '../../../electron/shared/schemas.js';
 import { MAX_REPOSITORIES, MULTI_PLAN_MAX_BYTES, parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
 import { intentHash } from '../../../src/ceremony/plan-hash.js';
+import { MAX_PUBLISHERS } from '../../../src/ceremony/plan.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { CeremonyError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/json/types.js';
@@ -114,20 +116,25 @@ describe('multiPlanView: the repositories as custodians review them', () => {
   });
 });
 
-describe('checkMultiPlanInputs: every key file a repository names is opened with the plan', () => {
+describe('inputsFromPlan: every key file a repository names is opened with the plan, and nothing else (review A2)', () => {
   const dir = tempDir('multi-inputs-');
   const { json, inputs } = multiPlan(dir, 3, 1);
   const plan = parsed(json);
+  const extra = { name: 'notes.txt', bytes: enc.encode('not a key') };
   it.each([
     ['a GUN’s timestamp key missing', inputs.filter((f) => f.name !== 'ts-1.key'), 'PLAN_INPUT_MISMATCH', '$.repositories[1].timestamp.keyFile'],
     ['a GUN’s timestamp key with other bytes', inputs.map((f) => (f.name === 'ts-2.key' ? { name: f.name, bytes: serverKeyFile(dir, 'other.key') } : f)), 'PLAN_INPUT_MISMATCH', undefined],
+    ['two files under one name', [...inputs, inputs[0]!], 'PLAN_INPUT_MISMATCH', '$.inputs[3].name'],
+    ['two names a case-insensitive disk takes for one', [inputs[0]!, { name: 'TS-0.KEY', bytes: inputs[0]!.bytes }, ...inputs.slice(1)], 'PLAN_INPUT_MISMATCH', '$.inputs[1].name'],
+    ['a file the plan does not name', [...inputs.slice(0, 2), extra, inputs[2]!], 'PLAN_INPUT_MISMATCH', '$.inputs[2].name'],
   ] as const)('%s', (_what, given, code, path) => {
-    const err = refusal(() => checkMultiPlanInputs(plan, given));
+    const err = refusal(() => inputsFromPlan({ multi: plan }, given));
     expect(err.code).toBe(code);
     if (path) expect(err.path).toBe(path);
+    if (path?.startsWith('$.inputs')) expect(err.message).toContain(JSON.stringify(given[Number(/\[(\d+)\]/.exec(path)![1])]!.name));
   });
-  it('all present: accepted', () => {
-    expect(() => checkMultiPlanInputs(plan, inputs)).not.toThrow();
+  it('all present: accepted, in the order given', () => {
+    expect(inputsFromPlan({ multi: plan }, inputs).map((f) => f.name)).toEqual(inputs.map((f) => f.name));
   });
 });
 
@@ -146,7 +153,8 @@ describe('exportFolderName: a picked repository folder is bundled under its repo
 describe('the load payload of a multi-repository plan', () => {
   it('caps follow the core: plan bytes, one server key per GUN, total input bytes', () => {
     expect(MAX_CEREMONY_PLAN_BYTES).toBe(MULTI_PLAN_MAX_BYTES);
-    expect(MAX_CEREMONY_INPUTS).toBeGreaterThanOrEqual(2 * MAX_REPOSITORIES);
+    // Per repository: its snapshot and timestamp server keys and every publisher key it may name.
+    expect(MAX_CEREMONY_INPUTS).toBe(MAX_REPOSITORIES * (2 + MAX_PUBLISHERS));
     const file = (name: string, n: number) => ({ name, bytes: new Uint8Array(n) });
     const ok = CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', 2 * 1024 * 1024), bindings: file('b.json', 10), inputs: Array.from({ length: 1000 }, (_, i) => file(`ts-${i}.key`, 200)) });
     expect(ok.success).toBe(true);
@@ -154,6 +162,38 @@ describe('the load payload of a multi-repository plan', () => {
     expect(CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', 10), bindings: file('b.json', 10), inputs: Array.from({ length: MAX_CEREMONY_INPUTS + 1 }, (_, i) => file(`k${i}`, 1)) }).success).toBe(false);
     expect(CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', 10), bindings: file('b.json', 10), inputs: Array.from({ length: 80 }, (_, i) => file(`k${i}`, 250 * 1024)) }).success).toBe(false);
   });
+});
+
+describe('a plan of MAX_REPOSITORIES Notary repositories naming three key files each loads (review A2)', () => {
+  it('5,000 GUNs, each with its own snapshot and timestamp server keys and a publisher key: 15,000 input files load; one file the plan does not name is refused', async () => {
+    const dir = tempDir('multi-5000-');
+    const snapshot = serverKeyFile(dir, 'snapshot.key');
+    const timestamp = serverKeyFile(dir, 'timestamp.key');
+    const publisher = enc.encode(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string);
+    const inputs: NamedFile[] = [];
+    const repositories = Array.from({ length: MAX_REPOSITORIES }, (_, i) => {
+      const files = { snapshot: `snapshot-${i}.key`, timestamp: `timestamp-${i}.key`, publisher: `ci-${i}.pem` };
+      inputs.push({ name: files.snapshot, bytes: snapshot }, { name: files.timestamp, bytes: timestamp }, { name: files.publisher, bytes: publisher });
+      return {
+        name: `registry.example.com/org/app-${i}`,
+        targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: year(3), publishers: [{ name: 'CI', keyFile: files.publisher, sha256: sha256(publisher) }] },
+        snapshot: { keyFile: files.snapshot, sha256: sha256(snapshot) },
+        timestamp: { keyFile: files.timestamp, sha256: sha256(timestamp) },
+      };
+    });
+    const { json } = multiPlan(dir, 0, 0);
+    const planBytes = enc.encode(JSON.stringify({ ...json, repositories }));
+    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake-pkcs11.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { pin: 'prompt' } } };
+    const { h, call, session } = setup(new FakePkcs11([]));
+    const request = { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'bindings.json', bytes: enc.encode(JSON.stringify(bindings)) } };
+    expect(inputs).toHaveLength(15_000);
+    const loaded = await call<CeremonyStatusView>(CHANNELS.ceremonyLoad, { ...request, inputs });
+    expect(loaded.plan!.multi).toMatchObject({ count: MAX_REPOSITORIES, notary: MAX_REPOSITORIES });
+    const unnamed = { name: 'ci-5000.pem', bytes: publisher };
+    expect(await h[CHANNELS.ceremonyLoad]({ ...request, inputs: [...inputs, unnamed] })).toMatchObject({ ok: false, code: 'PLAN_INPUT_MISMATCH', path: '$.inputs[15000].name', message: expect.stringContaining('"ci-5000.pem"') });
+    expect(await h[CHANNELS.ceremonyLoad]({ ...request, inputs: [...inputs, { name: 'CI-7.PEM', bytes: publisher }] })).toMatchObject({ ok: false, code: 'PLAN_INPUT_MISMATCH', path: '$.inputs[15000].name' });
+    await session.reset();
+  }, 240_000);
 });
 
 function setup(fake: FakePkcs11, over: Partial<CeremonyDeps> = {}) {
