@@ -54,7 +54,6 @@ import {
 import type { PlanCustodian } from '../../src/ceremony/plan.js';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../src/ceremony/multi-plan.js';
 import { repositoryFolder, runMultiCeremony } from '../../src/ceremony/multi-machine.js';
-import { multiRepositoryNameOf } from '../../src/io/ceremony-output.js';
 import { inputsFromPlan, multiOutputNames, multiPlanView, multiResultView } from './multi-ceremony.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
@@ -851,11 +850,11 @@ export class CeremonySession {
 
   /**
    * One repository folder of a completed multi-repository ceremony (`OUT/metadata/<safe name>/`, issue #17),
-   * named as `tuf-ceremony bundle create` names it (src/io/ceremony-output.ts multiRepositoryNameOf): after
-   * its repository, not its percent-encoded folder name. Only a repository of the loaded plan; lstat as
-   * metadataFiles (a folder replaced by a link is refused, not followed).
+   * named after its repository as the plan names it, not its percent-encoded folder name (and not decoded
+   * again: review A3). Only a repository of the loaded plan; lstat as metadataFiles (a folder replaced by a
+   * link is refused, not followed).
    */
-  async repositoryFiles(repository: string): Promise<{ files: NamedFile[]; source: string }> {
+  async repositoryFiles(repository: string): Promise<{ files: NamedFile[]; source: string; repository: string }> {
     const run = this.run;
     const multi = this.loaded?.multi;
     if (!run?.result?.multi || !multi) throw new CeremonyError('USAGE', 'A repository can be exported once a multi-repository ceremony is complete.');
@@ -868,7 +867,7 @@ export class CeremonySession {
     });
     if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${repositoryFolder(repo.safeName)} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; a repository is exported only from its own folder`);
     const read = await readNamedInput(dir);
-    return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: (await multiRepositoryNameOf(dir)) ?? basename(dir) };
+    return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: repo.name, repository: repo.name };
   }
 
   /** The printable transcript the machine wrote beside the transcript (state/transcript.html), to the printer. */

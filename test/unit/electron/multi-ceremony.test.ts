@@ -13,8 +13,8 @@ import { CeremonySession, defaultCeremonyDeps, type CeremonyDeps } from '../../.
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
 import { inputsFromPlan, multiPlanView } from '../../../electron/main/multi-ceremony.js';
-import { exportFolderName } from '../../../electron/main/transport-export.js';
 import { safeRepositoryName } from '../../../src/ceremony/repository-names.js';
+import { readNamedInput } from '../../../src/io/files.js';
 import type { CeremonyPlanRowsView, CeremonyStatusView, ExportPreparedView, IpcResult, NamedFile } from '../../../electron/shared/api-types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { CeremonyLoadRequestSchema, MAX_CEREMONY_INPUTS, MAX_CEREMONY_PLAN_BYTES } from '../../../electron/shared/schemas.js';
@@ -135,18 +135,6 @@ describe('inputsFromPlan: every key file a repository names is opened with the p
   });
   it('all present: accepted, in the order given', () => {
     expect(inputsFromPlan({ multi: plan }, inputs).map((f) => f.name)).toEqual(inputs.map((f) => f.name));
-  });
-});
-
-describe('exportFolderName: a picked repository folder is bundled under its repository’s name (as `bundle create`)', () => {
-  it.each([
-    ['a TUF repository folder of a multi-repository ceremony', safeRepositoryName('example.com/tuf/web'), 'example.com/tuf/web'],
-    ['a Notary GUN’s folder', safeRepositoryName('registry.example.com/org/app'), 'registry.example.com/org/app'],
-    ['a plain folder', 'metadata', 'metadata'],
-    ['a folder name not written as this tool writes them (lower-case escape)', 'example.com%2ftuf', 'example.com%2ftuf'],
-    ['bad percent-encoding', 'repo%zz', 'repo%zz'],
-  ])('%s', (_what, label, name) => {
-    expect(exportFolderName(label)).toBe(name);
   });
 });
 
@@ -319,6 +307,39 @@ describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', 
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'example.com/not/planned' })).toMatchObject({ ok: false, code: 'USAGE' });
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: '' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'x', folder: '/tmp' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
+    await session.reset();
+  });
+});
+
+describe('a repository whose name holds a percent sign is exported under that name (review A3)', () => {
+  it('plan repositories `org%2Fapp` and `org/app`: each exported under its own name; the folder read by the renderer keeps its folder name, as `bundle create` does outside a ceremony output', async () => {
+    const fake = new FakePkcs11([
+      { label: 'alice', serial: 'A0000001', pin: PINS.A0000001 },
+      { label: 'bob', serial: 'B0000002', pin: PINS.B0000002 },
+    ]);
+    const dir = tempDir('multi-percent-');
+    const { json } = multiPlan(dir, 0, 0);
+    const planBytes = enc.encode(JSON.stringify({ ...json, repositories: [{ name: 'org%2Fapp', profile: 'tuf' }, { name: 'org/app', profile: 'tuf' }] }));
+    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake-pkcs11.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { pin: 'prompt' } } };
+    const { out, call, waitFor, session } = setup(fake);
+    await call(CHANNELS.ceremonyLoad, { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'bindings.json', bytes: enc.encode(JSON.stringify(bindings)) } });
+    await call(CHANNELS.ceremonyStart);
+    let s: CeremonyStatusView;
+    for (;;) {
+      s = await waitFor((x) => x.phase !== 'running');
+      if (s.phase !== 'waiting-for-pin') break;
+      await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: PINS[s.pinRequest!.token.serial] });
+    }
+    expect(s.phase).toBe('done');
+    const encoded = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'org%2Fapp' });
+    expect(encoded.repository).toBe('org%2Fapp');
+    const plain = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'org/app' });
+    expect(plain.repository).toBe('org/app');
+    // The same folder picked on the Export screen: only its name reaches main, not where it is, so it is not decoded.
+    const folder = safeRepositoryName('org%2Fapp');
+    const read = await readNamedInput(join(out, 'metadata', folder));
+    const picked = await call<ExportPreparedView>(CHANNELS.exportPrepareFolder, { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: folder });
+    expect(picked.repository).toBe(folder);
     await session.reset();
   });
 });
