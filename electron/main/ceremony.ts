@@ -860,12 +860,20 @@ export class CeremonySession {
     if (!run?.result?.multi || !multi) throw new CeremonyError('USAGE', 'A repository can be exported once a multi-repository ceremony is complete.');
     const repo = multi.repositories.find((r) => r.name === repository);
     if (!repo) throw new CeremonyError('USAGE', `${shownOrQuoted(repository)} is not a repository of this ceremony's plan`, { path: '$.repository' });
-    const dir = join(run.outDir, repositoryFolder(repo.safeName));
-    const st = await lstat(dir).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CeremonyError('FILE_NOT_FOUND', `${repositoryFolder(repo.safeName)} is not there (moved or deleted?); nothing was exported`, { cause: err });
-      throw err;
-    });
-    if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${repositoryFolder(repo.safeName)} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; a repository is exported only from its own folder`);
+    // Every folder from OUT down, OUT/metadata included (review A4): a metadata/ replaced by a link after
+    // the run would otherwise be followed to another ceremony's (or anyone's) folder of that name.
+    const folder = repositoryFolder(repo.safeName);
+    const parts = folder.split('/');
+    let dir = run.outDir;
+    for (let i = 0; i <= parts.length; i++) {
+      if (i > 0) dir = join(dir, parts[i - 1]!);
+      const shown = i === 0 ? basename(run.outDir) : `${basename(run.outDir)}/${parts.slice(0, i).join('/')}`;
+      const st = await lstat(dir).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CeremonyError('FILE_NOT_FOUND', `${shown} is not there (moved or deleted?); nothing was exported`, { cause: err });
+        throw err;
+      });
+      if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${shown} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; a repository is exported only from its own folder in the ceremony's output folder, links are not followed`);
+    }
     const read = await readNamedInput(dir);
     return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: repo.name, repository: repo.name };
   }

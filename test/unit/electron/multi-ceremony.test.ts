@@ -6,7 +6,7 @@
  * per repository, an interruption resumed into the same folder, and where the outputs are at the end.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CeremonySession, defaultCeremonyDeps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
@@ -311,26 +311,33 @@ describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', 
   });
 });
 
+/** A completed ceremony of two TUF repositories, `org%2Fapp` and `org/app` (two names, two folders). */
+async function percentCeremony() {
+  const fake = new FakePkcs11([
+    { label: 'alice', serial: 'A0000001', pin: PINS.A0000001 },
+    { label: 'bob', serial: 'B0000002', pin: PINS.B0000002 },
+  ]);
+  const dir = tempDir('multi-percent-');
+  const { json } = multiPlan(dir, 0, 0);
+  const planBytes = enc.encode(JSON.stringify({ ...json, repositories: [{ name: 'org%2Fapp', profile: 'tuf' }, { name: 'org/app', profile: 'tuf' }] }));
+  const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake-pkcs11.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { pin: 'prompt' } } };
+  const env = setup(fake);
+  const { call, waitFor } = env;
+  await call(CHANNELS.ceremonyLoad, { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'bindings.json', bytes: enc.encode(JSON.stringify(bindings)) } });
+  await call(CHANNELS.ceremonyStart);
+  let s: CeremonyStatusView;
+  for (;;) {
+    s = await waitFor((x) => x.phase !== 'running');
+    if (s.phase !== 'waiting-for-pin') break;
+    await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: PINS[s.pinRequest!.token.serial] });
+  }
+  expect(s.phase).toBe('done');
+  return env;
+}
+
 describe('a repository whose name holds a percent sign is exported under that name (review A3)', () => {
   it('plan repositories `org%2Fapp` and `org/app`: each exported under its own name; the folder read by the renderer keeps its folder name, as `bundle create` does outside a ceremony output', async () => {
-    const fake = new FakePkcs11([
-      { label: 'alice', serial: 'A0000001', pin: PINS.A0000001 },
-      { label: 'bob', serial: 'B0000002', pin: PINS.B0000002 },
-    ]);
-    const dir = tempDir('multi-percent-');
-    const { json } = multiPlan(dir, 0, 0);
-    const planBytes = enc.encode(JSON.stringify({ ...json, repositories: [{ name: 'org%2Fapp', profile: 'tuf' }, { name: 'org/app', profile: 'tuf' }] }));
-    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake-pkcs11.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { pin: 'prompt' } } };
-    const { out, call, waitFor, session } = setup(fake);
-    await call(CHANNELS.ceremonyLoad, { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'bindings.json', bytes: enc.encode(JSON.stringify(bindings)) } });
-    await call(CHANNELS.ceremonyStart);
-    let s: CeremonyStatusView;
-    for (;;) {
-      s = await waitFor((x) => x.phase !== 'running');
-      if (s.phase !== 'waiting-for-pin') break;
-      await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: PINS[s.pinRequest!.token.serial] });
-    }
-    expect(s.phase).toBe('done');
+    const { out, call, session } = await percentCeremony();
     const encoded = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'org%2Fapp' });
     expect(encoded.repository).toBe('org%2Fapp');
     const plain = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'org/app' });
@@ -340,6 +347,25 @@ describe('a repository whose name holds a percent sign is exported under that na
     const read = await readNamedInput(join(out, 'metadata', folder));
     const picked = await call<ExportPreparedView>(CHANNELS.exportPrepareFolder, { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: folder });
     expect(picked.repository).toBe(folder);
+    await session.reset();
+  });
+});
+
+describe('a repository is exported only through real folders from OUT down (review A4)', () => {
+  it('OUT/metadata replaced by a link, or the repository folder replaced by one: refused with NOT_A_REGULAR_FILE', async () => {
+    const { out, h, call, session } = await percentCeremony();
+    expect((await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'org/app' })).repository).toBe('org/app');
+    // metadata/ moved aside and a link put in its place (it points at the very same files).
+    renameSync(join(out, 'metadata'), join(out, 'metadata-moved'));
+    symlinkSync(join(out, 'metadata-moved'), join(out, 'metadata'), 'dir');
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'org/app' })).toMatchObject({ ok: false, code: 'NOT_A_REGULAR_FILE', message: expect.stringMatching(/out\/metadata is a link/) });
+    rmSync(join(out, 'metadata'));
+    renameSync(join(out, 'metadata-moved'), join(out, 'metadata'));
+    // The repository's own folder as a link (to its moved copy).
+    const folder = join(out, 'metadata', safeRepositoryName('org/app'));
+    renameSync(folder, `${folder}-moved`);
+    symlinkSync(`${folder}-moved`, folder, 'dir');
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'org/app' })).toMatchObject({ ok: false, code: 'NOT_A_REGULAR_FILE', message: expect.stringMatching(/is a link/) });
     await session.reset();
   });
 });
