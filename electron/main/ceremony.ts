@@ -54,8 +54,7 @@ import {
 import { splitKeyNotice, type PlanCustodian } from '../../src/ceremony/plan.js';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../src/ceremony/multi-plan.js';
 import { repositoryFolder, runMultiCeremony } from '../../src/ceremony/multi-machine.js';
-import { multiRepositoryNameOf } from '../../src/io/ceremony-output.js';
-import { checkMultiPlanInputs, checkPlanInputs, multiOutputNames, multiPlanView, multiResultView } from './multi-ceremony.js';
+import { inputsFromPlan, multiOutputNames, multiPlanView, multiResultView } from './multi-ceremony.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
 import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
@@ -389,12 +388,19 @@ export class CeremonySession {
 
   constructor(private readonly deps: CeremonyDeps) {}
 
+  /**
+   * start()/resume() between their entry and launch(): the folder dialog and the input files' writes (up to
+   * one per key file of a 5,000-repository plan) take seconds, and a second start, or a load of another plan,
+   * in that window would launch two runs or sign a plan other than the one on the screen (review A1).
+   */
+  private starting = false;
+
   private get busy(): boolean {
-    return this.run?.running === true;
+    return this.starting || this.run?.running === true;
   }
 
   private refuseIfBusy(what: string): void {
-    if (this.busy) throw new CeremonyError('USAGE', `a ceremony is running: ${what} when it has finished or stopped`);
+    if (this.busy) throw new CeremonyError('USAGE', `a ceremony is ${this.starting ? 'starting' : 'running'}: ${what} when it has finished or stopped`);
   }
 
   /** A reviewed plan and its bindings (checked against it); nothing is done yet. */
@@ -419,10 +425,8 @@ export class CeremonySession {
         );
       }
     }
-    const inputs = (req.inputs ?? []).map((f) => ({ name: f.name, bytes: f.bytes }));
-    // Every server key the plan names must be among the inputs, with the reviewed bytes: refused now, not mid-ceremony.
-    if (multi) checkMultiPlanInputs(multi, inputs);
-    else checkPlanInputs(plan, inputs);
+    // Every key file the plan names must be among the inputs, with the reviewed bytes, and nothing else: refused now, not mid-ceremony.
+    const inputs = inputsFromPlan(multi ? { multi } : { single: plan }, req.inputs ?? []);
     await this.reset();
     const base = { kind: 'plan' as const, planBytes: req.plan.bytes, plan, planName: req.plan.name, bindings };
     const view = planView(base);
@@ -480,27 +484,43 @@ export class CeremonySession {
     const loaded = this.loaded;
     if (!loaded) throw new CeremonyError('USAGE', 'open a plan, or prepare a rehearsal, first');
     if (this.run) throw new CeremonyError('USAGE', this.run.result ? 'this ceremony is complete: open a plan or prepare a rehearsal for another' : 'this ceremony stopped: resume it (the same plan and output folder)');
-    const suggested = loaded.multi ? `${loaded.multi.repositories.length}-repositories-ceremony` : `${loaded.plan.repository.replace(/[^A-Za-z0-9.-]+/g, '_')}-${loaded.kind === 'rehearsal' ? 'rehearsal' : 'ceremony'}`;
-    const outDir = await this.deps.chooseOutputDir(suggested);
-    if (outDir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was done');
-    // Outputs are never overwritten: refuse before anything is written (the machine checks again).
-    const own = loaded.kind === 'rehearsal' ? [PLAN_FILE, ...loaded.inputs.map((f) => f.name)] : [];
-    await assertAbsent([...own, ...(loaded.multi ? multiOutputNames() : allOutputNames(loaded.plan))].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its state/ceremony-state.json)');
-    let planDir = outDir;
+    this.starting = true;
     let staging: string | undefined;
-    if (loaded.kind === 'rehearsal') {
-      // As `rehearse` does: the plan and its inputs are left beside the outputs (the plan's hash is the transcript's planHash).
-      await writeFileAtomic(join(outDir, PLAN_FILE), loaded.planBytes);
-      for (const f of loaded.inputs) await writeFileAtomic(join(outDir, f.name), f.bytes);
-    } else if (loaded.inputs.length > 0) {
-      staging = await mkdtemp(join(tmpdir(), 'tufc-plan-inputs-'));
-      for (const f of loaded.inputs) await writeFileAtomic(join(staging, f.name), f.bytes);
-      planDir = staging;
+    let launched = false;
+    try {
+      const suggested = loaded.multi ? `${loaded.multi.repositories.length}-repositories-ceremony` : `${loaded.plan.repository.replace(/[^A-Za-z0-9.-]+/g, '_')}-${loaded.kind === 'rehearsal' ? 'rehearsal' : 'ceremony'}`;
+      const outDir = await this.deps.chooseOutputDir(suggested);
+      if (outDir === undefined) throw new CeremonyError('USAGE', 'no output folder was chosen; nothing was done');
+      // Outputs are never overwritten: refuse before anything is written (the machine checks again).
+      const own = loaded.kind === 'rehearsal' ? [PLAN_FILE, ...loaded.inputs.map((f) => f.name)] : [];
+      await assertAbsent([...own, ...(loaded.multi ? multiOutputNames() : allOutputNames(loaded.plan))].map((n) => join(outDir, n)), ' (a ceremony writes into a new folder, or resumes from its state/ceremony-state.json)');
+      let planDir = outDir;
+      if (loaded.kind === 'rehearsal') {
+        // As `rehearse` does: the plan and its inputs are left beside the outputs (the plan's hash is the transcript's planHash).
+        await writeFileAtomic(join(outDir, PLAN_FILE), loaded.planBytes);
+        for (const f of loaded.inputs) await writeFileAtomic(join(outDir, f.name), f.bytes);
+      } else if (loaded.inputs.length > 0) {
+        staging = await mkdtemp(join(tmpdir(), 'tufc-plan-inputs-'));
+        for (const f of loaded.inputs) await writeFileAtomic(join(staging, f.name), f.bytes);
+        planDir = staging;
+      }
+      this.refuseIfPlanChanged(loaded);
+      this.run = { outDir, planDir, steps: planSteps(loaded.plan), log: [], tokens: [], announcedKeys: new Map(), running: false, softwareKeys: new Map(), witnesses: [...witnesses], warnings: [] };
+      if (staging) this.run.staging = staging;
+      this.launch(loaded, this.run);
+      launched = true;
+    } finally {
+      this.starting = false;
+      // A refusal before the launch leaves no staging folder behind (the run owns it once launched).
+      if (!launched && staging) await rm(staging, { recursive: true, force: true });
     }
-    this.run = { outDir, planDir, steps: planSteps(loaded.plan), log: [], tokens: [], announcedKeys: new Map(), running: false, softwareKeys: new Map(), witnesses: [...witnesses], warnings: [] };
-    if (staging) this.run.staging = staging;
-    this.launch(loaded, this.run);
     return this.status();
+  }
+
+  /** The plan custodians reviewed on the screen is the one launched: same object, same bytes (review A1). */
+  private refuseIfPlanChanged(loaded: Loaded): void {
+    const now = this.loaded;
+    if (now !== loaded || now.view.hash.sha256 !== loaded.view.hash.sha256) throw new CeremonyError('USAGE', 'the open plan changed while the ceremony was starting: nothing was launched; review the open plan and start again');
   }
 
   /**
@@ -515,19 +535,25 @@ export class CeremonySession {
     const cards = opts.shareCards;
     try {
       this.refuseIfBusy('resume');
-      const loaded = this.loaded;
-      const run = this.run;
-      if (!loaded || !run || run.result || !run.failure) throw new CeremonyError('USAGE', 'there is no stopped ceremony to resume');
-      if (cards && !loaded.multi?.shamir) {
-        throw new CeremonyError('USAGE', 'share cards resume a multi-repository ceremony whose plan has "shamir" (its split root key re-entered from the cards); this plan has none', { path: '$.shareSet' });
+      this.starting = true;
+      try {
+        const loaded = this.loaded;
+        const run = this.run;
+        if (!loaded || !run || run.result || !run.failure) throw new CeremonyError('USAGE', 'there is no stopped ceremony to resume');
+        if (cards && !loaded.multi?.shamir) {
+          throw new CeremonyError('USAGE', 'share cards resume a multi-repository ceremony whose plan has "shamir" (its split root key re-entered from the cards); this plan has none', { path: '$.shareSet' });
+        }
+        this.refuseIfPlanChanged(loaded);
+        run.steps = planSteps(loaded.plan);
+        delete run.failure;
+        delete run.multiProgress;
+        delete run.resumeShareCards;
+        wipeCards(run.shareCards);
+        if (cards) run.shareCards = cards;
+        this.launch(loaded, run);
+      } finally {
+        this.starting = false;
       }
-      run.steps = planSteps(loaded.plan);
-      delete run.failure;
-      delete run.multiProgress;
-      delete run.resumeShareCards;
-      wipeCards(run.shareCards);
-      if (cards) run.shareCards = cards;
-      this.launch(loaded, run);
     } catch (err) {
       wipeCards(cards);
       throw err;
@@ -890,24 +916,32 @@ export class CeremonySession {
 
   /**
    * One repository folder of a completed multi-repository ceremony (`OUT/metadata/<safe name>/`, issue #17),
-   * named as `tuf-ceremony bundle create` names it (src/io/ceremony-output.ts multiRepositoryNameOf): after
-   * its repository, not its percent-encoded folder name. Only a repository of the loaded plan; lstat as
-   * metadataFiles (a folder replaced by a link is refused, not followed).
+   * named after its repository as the plan names it, not its percent-encoded folder name (and not decoded
+   * again: review A3). Only a repository of the loaded plan; lstat as metadataFiles (a folder replaced by a
+   * link is refused, not followed).
    */
-  async repositoryFiles(repository: string): Promise<{ files: NamedFile[]; source: string }> {
+  async repositoryFiles(repository: string): Promise<{ files: NamedFile[]; source: string; repository: string }> {
     const run = this.run;
     const multi = this.loaded?.multi;
     if (!run?.result?.multi || !multi) throw new CeremonyError('USAGE', 'A repository can be exported once a multi-repository ceremony is complete.');
     const repo = multi.repositories.find((r) => r.name === repository);
     if (!repo) throw new CeremonyError('USAGE', `${shownOrQuoted(repository)} is not a repository of this ceremony's plan`, { path: '$.repository' });
-    const dir = join(run.outDir, repositoryFolder(repo.safeName));
-    const st = await lstat(dir).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CeremonyError('FILE_NOT_FOUND', `${repositoryFolder(repo.safeName)} is not there (moved or deleted?); nothing was exported`, { cause: err });
-      throw err;
-    });
-    if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${repositoryFolder(repo.safeName)} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; a repository is exported only from its own folder`);
+    // Every folder from OUT down, OUT/metadata included (review A4): a metadata/ replaced by a link after
+    // the run would otherwise be followed to another ceremony's (or anyone's) folder of that name.
+    const folder = repositoryFolder(repo.safeName);
+    const parts = folder.split('/');
+    let dir = run.outDir;
+    for (let i = 0; i <= parts.length; i++) {
+      if (i > 0) dir = join(dir, parts[i - 1]!);
+      const shown = i === 0 ? basename(run.outDir) : `${basename(run.outDir)}/${parts.slice(0, i).join('/')}`;
+      const st = await lstat(dir).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CeremonyError('FILE_NOT_FOUND', `${shown} is not there (moved or deleted?); nothing was exported`, { cause: err });
+        throw err;
+      });
+      if (!st.isDirectory()) throw new CeremonyError('NOT_A_REGULAR_FILE', `${shown} is ${st.isSymbolicLink() ? 'a link' : 'not a folder'}; a repository is exported only from its own folder in the ceremony's output folder, links are not followed`);
+    }
     const read = await readNamedInput(dir);
-    return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: (await multiRepositoryNameOf(dir)) ?? basename(dir) };
+    return { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: repo.name, repository: repo.name };
   }
 
   /** The printable transcript the machine wrote beside the transcript (state/transcript.html), to the printer. */

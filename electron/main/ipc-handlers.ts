@@ -262,8 +262,8 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     }),
     // A multi-repository ceremony's repository folder: main knows its path, so it is named as `bundle create` names it.
     [CHANNELS.ceremonyExportRepository]: handler(CHANNELS.ceremonyExportRepository, async (req): Promise<ExportPreparedView> => {
-      const { files, source } = await c.repositoryFiles(req.repository);
-      return exp.prepareFolder({ files, source });
+      const { files, source, repository } = await c.repositoryFiles(req.repository);
+      return exp.prepareFolder({ files, source, repository });
     }),
     [CHANNELS.ceremonyPlanRows]: handler(CHANNELS.ceremonyPlanRows, (): CeremonyPlanRowsView => c.planRows()),
     [CHANNELS.ceremonyPrintTranscript]: handler(CHANNELS.ceremonyPrintTranscript, (): Promise<PrintResultView> => c.printTranscript()),

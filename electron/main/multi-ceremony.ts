@@ -8,8 +8,9 @@
  *   A row that differs from the others of its profile (its own targets key, another expiry, …) is an
  *   *exception*: the row says how it differs from what most repositories of its profile have, so 997 equal
  *   rows need not be read one by one to find the three that are not.
- * - `checkPlanInputs`: every server or publisher key file a repository names is among the files opened with
- *   the plan, with the reviewed SHA-256; refused at load, with the repository's JSON path, not mid-ceremony.
+ * - `inputsFromPlan` / `checkPlanInputs`: every server or publisher key file a repository names is among the
+ *   files opened with the plan, with the reviewed SHA-256, and no other file is; refused at load, with the
+ *   repository's (or the input's) JSON path, not mid-ceremony.
  * - `multiResultView`: where the outputs are (OUT/metadata/<safe name>/ per repository, OUT/state/).
  */
 import { join } from 'node:path';
@@ -27,28 +28,80 @@ const ALGORITHM: Record<string, string> = { 'ecdsa-p256': 'ECDSA P-256', 'ecdsa-
 type Role = 'targets' | 'snapshot' | 'timestamp';
 
 /**
+ * The input files by name, built once per load (review A2: a per-reference `find` over 10,000 names froze
+ * main for seconds). Two files under one name, or under names one case-insensitive file system takes for the
+ * same (macOS, Windows: `A.key` and `a.key`), are refused: the second would overwrite the first when staged.
+ */
+export function inputsByName(inputs: readonly NamedFile[]): Map<string, NamedFile> {
+  const byName = new Map<string, NamedFile>();
+  const folded = new Map<string, string>();
+  inputs.forEach((f, i) => {
+    const key = f.name.normalize('NFKC').toLowerCase();
+    const first = folded.get(key);
+    if (first !== undefined) {
+      throw new CeremonyError('PLAN_INPUT_MISMATCH', `two input files are named ${JSON.stringify(f.name)}${first !== f.name ? ` (and ${JSON.stringify(first)}, the same name on a case-insensitive disk)` : ''}: open each key file once`, { path: `$.inputs[${i}].name` });
+    }
+    folded.set(key, f.name);
+    byName.set(f.name, f);
+  });
+  return byName;
+}
+
+/**
+ * The key files checked so far in one load, by how they were parsed and their name, with the SHA-256 the
+ * plan gave: a file 5,000 repositories name (a shared publisher key) is parsed and hashed once.
+ */
+type Checked = Map<string, string>;
+
+function checkOnce(checked: Checked, key: string, sha256: string, parse: () => unknown): void {
+  if (checked.get(key) === sha256) return;
+  parse();
+  checked.set(key, sha256);
+}
+
+/**
  * Every key file the plan names (server keys, publishers' targets keys) must be among the inputs, with the
  * bytes the plan's SHA-256 says. `at` is the JSON path of the plan (`$`) or of a repository's entry.
+ * `named` collects the names the plan uses (inputsFromPlan refuses the others).
  */
-export function checkPlanInputs(plan: CeremonyPlan, inputs: readonly NamedFile[], at = '$'): void {
+export function checkPlanInputs(plan: CeremonyPlan, inputs: ReadonlyMap<string, NamedFile>, at = '$', checked: Checked = new Map(), named?: Set<string>): void {
   const where = at === '$' ? '' : ` (repository ${plan.repository})`;
   for (const role of ['snapshot', 'timestamp'] as const) {
     const src = plan[role].key;
     if (src.kind !== 'server') continue;
-    const f = inputs.find((i) => i.name === src.keyFile);
+    const f = inputs.get(src.keyFile);
     if (!f) throw new CeremonyError('PLAN_INPUT_MISMATCH', `the plan names ${src.keyFile} (the ${role} key${where}): open it with the plan`, { path: `${child(at, role)}.keyFile` });
-    parseServerKey(f.bytes, src.keyFile, src.sha256);
+    named?.add(src.keyFile);
+    checkOnce(checked, `server:${src.keyFile}`, src.sha256, () => parseServerKey(f.bytes, src.keyFile, src.sha256));
   }
   for (const p of plan.targets.publishers) {
-    const f = inputs.find((i) => i.name === p.keyFile);
+    const f = inputs.get(p.keyFile);
     if (!f) throw new CeremonyError('PLAN_INPUT_MISMATCH', `the plan names ${p.keyFile} (publisher ${p.name}'s targets key${where}): open it with the plan`, { path: `${child(at, 'targets')}.publishers` });
-    parsePublisherKey(f.bytes, p.keyFile, plan.profile, p.sha256);
+    named?.add(p.keyFile);
+    checkOnce(checked, `publisher:${plan.profile}:${p.keyFile}`, p.sha256, () => parsePublisherKey(f.bytes, p.keyFile, plan.profile, p.sha256));
   }
 }
 
 /** Every repository's key files, each checked as for one plan, with the repository's JSON path. */
-export function checkMultiPlanInputs(plan: MultiRepositoryPlan, inputs: readonly NamedFile[]): void {
-  for (const repo of plan.repositories) checkPlanInputs(repo.plan, inputs, repo.path);
+export function checkMultiPlanInputs(plan: MultiRepositoryPlan, inputs: ReadonlyMap<string, NamedFile>, named?: Set<string>): void {
+  const checked: Checked = new Map();
+  for (const repo of plan.repositories) checkPlanInputs(repo.plan, inputs, repo.path, checked, named);
+}
+
+/**
+ * The load's input files, checked against the plan (one or many repositories): indexed by name once,
+ * duplicates refused, each named key file present with the reviewed bytes, and no file the plan does not
+ * name (it would only be staged and fsync'd for nothing). Returns the files to stage, in the given order.
+ */
+export function inputsFromPlan(plan: { single: CeremonyPlan } | { multi: MultiRepositoryPlan }, inputs: readonly NamedFile[]): NamedFile[] {
+  const byName = inputsByName(inputs);
+  const named = new Set<string>();
+  if ('multi' in plan) checkMultiPlanInputs(plan.multi, byName, named);
+  else checkPlanInputs(plan.single, byName, '$', new Map(), named);
+  inputs.forEach((f, i) => {
+    if (!named.has(f.name)) throw new CeremonyError('PLAN_INPUT_MISMATCH', `${JSON.stringify(f.name)} is not a key file the plan names: open only the plan's key files with it`, { path: `$.inputs[${i}].name` });
+  });
+  return inputs.map((f) => ({ name: f.name, bytes: f.bytes }));
 }
 
 /** Who holds a role's key in a repository, as the table says it (a server key by kind, not by its file: each GUN names its own). */

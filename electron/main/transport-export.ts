@@ -29,7 +29,6 @@ import {
   type QrModulesOf,
 } from '../../src/bundle/export.js';
 import { nodeBundleFs, pathExists } from '../../src/io/bundle-file.js';
-import { multiRepositoryName } from '../../src/io/ceremony-output.js';
 import { qrModules } from '../../src/io/qr-images.js';
 import { encodeQrFrames, smallBundleNote } from '../../src/transport/qr/index.js';
 import { classifyRepositoryFiles } from '../../src/tuf/repository-files.js';
@@ -73,17 +72,24 @@ export class ExportSession {
 
   constructor(private readonly deps: ExportDeps) {}
 
-  /** A metadata folder's files (relative names, as the Inspect screen sends them) → a verified trust bundle. */
-  prepareFolder(req: { files: NamedFile[]; source?: string }): ExportPreparedView {
+  /**
+   * A metadata folder's files (relative names, as the Inspect screen sends them) → a verified trust bundle.
+   * `repository`: main's own name for the folder (a multi-repository ceremony's repository, from the plan),
+   * recorded as it is.
+   */
+  prepareFolder(req: { files: NamedFile[]; source?: string; repository?: string }): ExportPreparedView {
     this.prepared = undefined;
     const given = req.files.map((f) => ({ name: f.name, bytes: f.bytes }));
     // A ceremony output folder is exported as its metadata/ folder (src/ceremony/layout.ts, issue #16).
     const metadata = metadataOfListing(given);
     const opened = req.source ?? (metadata ? 'ceremony output folder' : 'metadata folder');
     const files = classifyRepositoryFiles(metadata ?? given);
-    // TUF metadata names no repository: the folder's name is recorded, as `bundle create` does — a
-    // multi-repository ceremony's repository folder under its repository's name (exportFolderName).
-    return this.keep(trustBundleFromRepository(files, { now: this.deps.now(), name: exportFolderName(opened) }), 'folder', opened);
+    // TUF metadata names no repository: the folder's name is recorded, as `bundle create` does. That command
+    // decodes a folder's percent-encoded name only inside a ceremony output's metadata/ beside its state/
+    // (src/io/ceremony-output.ts multiRepositoryNameOf); a folder the renderer read comes with its name
+    // alone, no such evidence, so its name is kept as it is. A ceremony's repository folder comes from main
+    // with its plan's repository name, never decoded again (review A3: `org%2Fapp` is not `org/app`).
+    return this.keep(trustBundleFromRepository(files, { now: this.deps.now(), name: req.repository ?? opened }), 'folder', opened);
   }
 
   /** An existing bundle file (trust bundle, signing request, signature response) → decoded and checked. */
@@ -193,18 +199,6 @@ export class ExportSession {
     const w = qrFrameWindow(p.bytes, req.first, req.count, this.deps.qrModules);
     return { seqLen: w.seqLen, fragmentLength: w.fragmentLength, first: w.first, hash: p.view.hash.sha256, frames: w.frames };
   }
-}
-
-/**
- * The name a trust bundle made from a folder records (issue #17): as `tuf-ceremony bundle create` does
- * (src/io/ceremony-output.ts), a multi-repository ceremony's `metadata/<safe name>/` folder is named after
- * its repository, not its percent-encoded folder name. Main names such a folder by its path when it knows
- * it (multiRepositoryNameOf: the Root ceremony's completion); a folder the renderer read is known only by
- * its name, which is decoded only when it is written exactly as this tool writes repository folder names
- * (repositoryOfSafeName's round trip), so any other folder keeps its name.
- */
-export function exportFolderName(label: string): string {
-  return multiRepositoryName(label) ?? label;
 }
 
 /**

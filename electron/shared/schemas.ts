@@ -254,10 +254,12 @@ export const MAX_CEREMONY_FILE_BYTES = 256 * 1024;
 /** src/audit MAX_TRANSCRIPT_BYTES. */
 export const MAX_TRANSCRIPT_FILE_BYTES = MAX_TRANSCRIPT_BYTES;
 /**
- * Server key files one plan may name: snapshot and timestamp per repository of a multi-repository plan
- * (src/ceremony/multi-plan.ts MAX_REPOSITORIES, 5,000), with room.
+ * Key files one plan may name: per repository of a multi-repository plan (src/ceremony/multi-plan.ts
+ * MAX_REPOSITORIES, 5,000) its snapshot and timestamp server keys and up to src/ceremony/plan.ts
+ * MAX_PUBLISHERS (8) publisher keys, so any plan `tuf-ceremony run` runs can be loaded (review A2). The
+ * total stays under MAX_CEREMONY_INPUT_TOTAL_BYTES, and load() refuses any file the plan does not name.
  */
-export const MAX_CEREMONY_INPUTS = 2 * 5000 + 4;
+export const MAX_CEREMONY_INPUTS = 5000 * (2 + 8);
 /** A multi-repository plan (src/ceremony/multi-plan.ts MULTI_PLAN_MAX_BYTES). */
 export const MAX_CEREMONY_PLAN_BYTES = 8 * 1024 * 1024;
 /** All input files of one load together: 10,000 server keys of a few hundred bytes each, with room. */

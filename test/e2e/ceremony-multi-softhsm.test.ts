@@ -147,7 +147,11 @@ describe('Root ceremony screen: a multi-repository plan', () => {
     expect(await odd.count()).toBe(1);
     expect(await odd.locator('th').innerText()).toBe(TUFS[1]);
     expect(await page.getByRole('list', { name: 'Exceptions' }).innerText()).toContain(`targets expires: ${year(2)} (most TUF repositories: ${year(3)})`);
-    // The shared keys: each custodian's root key in all four repositories.
+    // The shared keys: each custodian's root key in all four repositories; the table named by its caption.
+    expect(await page.getByRole('table', { name: 'Shared keys', exact: true }).count()).toBe(1);
+    // Rows carry their place in the whole table (only some are in the DOM): header 1, then 2…
+    expect(await table.locator('tbody tr:not(.repo-spacer)').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('aria-rowindex')))).toEqual(['2', '3', '4', '5']);
+    expect(await table.getAttribute('aria-rowcount')).toBe('5');
     expect(await page.locator('table.shared-keys').innerText()).toMatch(/root\s+Alice’s token, key “root-alice” \(ECDSA P-256\)\s+4 of 4/);
     expect(await axeViolations(page), 'multi-repository plan loaded').toEqual([]);
 
@@ -174,6 +178,11 @@ describe('Root ceremony screen: a multi-repository plan', () => {
     // One PIN per custodian for the whole session, however many repositories.
     expect([...asked].sort()).toEqual(CUSTODIANS.map((c) => c.name).sort());
     expect(await page.getByTestId('repos-done').innerText()).toBe('4 of 4 repositories written');
+    // Announced at milestones only (review A5): the live region says the end; the per-poll line is not live.
+    expect(await page.getByTestId('repos-milestone').textContent()).toBe('All 4 repositories written.');
+    expect(await page.getByTestId('repos-milestone').getAttribute('aria-live')).toBe('polite');
+    expect(await page.getByTestId('repos-now').getAttribute('aria-live')).toBeNull();
+    expect(await page.locator('[aria-live]').filter({ has: page.getByTestId('repos-now') }).count()).toBe(0);
     const where = await page.getByRole('definition').filter({ hasText: 'metadata' }).first().innerText();
     expect(where).toContain(join(out, 'metadata'));
     expect(await page.locator('dl.multi-outputs').innerText()).toContain(join(out, 'state'));
@@ -211,6 +220,19 @@ describe('Root ceremony screen: a multi-repository plan', () => {
     expect(await page.locator('code.export-repository').innerText()).toBe(TUFS[0]);
     expect(await page.getByRole('main').innerText()).not.toContain(safeRepositoryName(TUFS[0]!));
     expect(errors).toEqual([]);
+
+    // The screen opened again after completion (a reload): the rows arrive after the outputs panel, and the
+    // export button follows the repository the select shows (review A5).
+    const again = await session.open('root');
+    await again.page.getByRole('heading', { name: /Ceremony complete/ }).waitFor();
+    const select = again.page.getByLabel('Repository to export');
+    await select.locator('option').first().waitFor({ state: 'attached' });
+    expect(await select.inputValue()).toBe(GUNS[0]);
+    const exportButton = again.page.getByRole('button', { name: 'Export this repository…' });
+    expect(await exportButton.isEnabled()).toBe(true);
+    await exportButton.click();
+    await again.page.getByRole('heading', { level: 1, name: 'Export a bundle' }).waitFor();
+    expect(again.errors).toEqual([]);
   });
 
   test('with shamir: the split key among the shared root keys; stopped after the split, refused without cards, resumed with two typed in; the cards print', async () => {
@@ -323,6 +345,9 @@ describe('Root ceremony screen: a multi-repository plan', () => {
       el.scrollTop = el.scrollHeight;
     });
     await body.getByText('example.com/tuf/repo-0999').waitFor();
+    // The last repository is row 1001 of 1001 (the header is row 1), wherever the DOM window starts.
+    expect(await body.locator('tr').filter({ hasText: 'example.com/tuf/repo-0999' }).getAttribute('aria-rowindex')).toBe('1001');
+    expect(await page.getByRole('table', { name: 'Repositories' }).getAttribute('aria-rowcount')).toBe('1001');
     expect(await body.locator('tr:not(.repo-spacer)').count()).toBeLessThan(60);
     expect(await body.getByText('example.com/tuf/repo-0000').count()).toBe(0);
     await page.screenshot({ path: SCREENSHOT_1000 });

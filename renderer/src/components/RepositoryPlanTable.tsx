@@ -21,10 +21,11 @@ const MAX_EXCEPTIONS_LISTED = 200;
 /** The day only: the full instants are in the cell's title (and the plan). */
 const date = (d: string | null): string => (d ? d.slice(0, 10) : 'server');
 
-function Row({ r }: { r: MultiRepositoryRowView }) {
+/** `index`: the row's place in the whole table, header row 1 (aria-rowindex: only some rows are in the DOM). */
+function Row({ r, index }: { r: MultiRepositoryRowView; index: number }) {
   const odd = r.exceptions.length > 0;
   return (
-    <tr className={odd ? 'repo-exception' : undefined}>
+    <tr className={odd ? 'repo-exception' : undefined} aria-rowindex={index}>
       <th scope="row" title={r.name}>
         <code>{r.name}</code>
       </th>
@@ -73,7 +74,7 @@ function Table({ multi, all }: { multi: CeremonyMultiPlanView; all: Rows }) {
       <div className="repo-table-scroll" tabIndex={0} role="region" aria-label={`Repositories of the plan, ${rows.length} rows`} onScroll={onScroll}>
         <table className="plan-table repo-table" aria-label="Repositories" aria-rowcount={rows.length + 1}>
           <thead>
-            <tr>
+            <tr aria-rowindex={1}>
               <th scope="col" className="col-repo">Repository</th>
               <th scope="col" className="col-profile">Profile</th>
               <th scope="col" className="col-threshold">Root</th>
@@ -84,8 +85,8 @@ function Table({ multi, all }: { multi: CeremonyMultiPlanView; all: Rows }) {
           </thead>
           <tbody>
             {first > 0 ? <tr aria-hidden="true" className="repo-spacer" style={{ height: `${first * REPO_ROW_PX}px` }} /> : null}
-            {rows.slice(first, last).map((r) => (
-              <Row key={r.name} r={r} />
+            {rows.slice(first, last).map((r, i) => (
+              <Row key={r.name} r={r} index={first + i + 2} />
             ))}
             {last < rows.length ? <tr aria-hidden="true" className="repo-spacer" style={{ height: `${(rows.length - last) * REPO_ROW_PX}px` }} /> : null}
           </tbody>

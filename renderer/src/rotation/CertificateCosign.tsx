@@ -83,7 +83,15 @@ export function CertificateCosign({ request, review }: { request: NamedFile; rev
       <CertificateReviewPanel review={review} />
       <section className="panel" aria-labelledby="cert-confirm-h">
         <h2 id="cert-confirm-h">Confirm, then issue the certificate</h2>
-        <ConfirmBox checked={confirmed} onChange={setConfirmed} disabled={locked}>
+        <ConfirmBox
+          checked={confirmed}
+          // Unticked: the checked key is forgotten, so no PIN is asked for words nobody confirmed (review D2).
+          onChange={(v) => {
+            setConfirmed(v);
+            if (!v) cosign.pick(undefined);
+          }}
+          disabled={locked}
+        >
           I read what my token will issue, and the words <strong>{groupWords(review.digest.words)}</strong> match the ones the administrator read out.
         </ConfirmBox>
         {confirmed ? <WitnessField text={witnessText} onText={setWitnessText} witnesses={witnesses} disabled={locked} /> : null}
@@ -101,6 +109,7 @@ export function CertificateCosign({ request, review }: { request: NamedFile; rev
         {!confirmed ? <p className="muted">Tick the box once the words match: only then can you choose your token.</p> : null}
         <CosignProgress
           cosign={cosign}
+          confirmed={confirmed}
           found={(checked) => (
             <p>
               Key “{checked.key.label}” on token “{checked.token.label}” (serial <code>{checked.token.serial}</code>) is <strong>{checked.signer.name}</strong>’s root key: its token will issue the new certificate, valid until {formatDate(review.validity.notAfter)}; same key.

@@ -157,12 +157,15 @@ export function PickAndCheck<C extends CheckedKey, S>({ name, wanted, cosign }: 
  */
 export function CosignProgress<C extends CheckedKey, S>({
   cosign,
+  confirmed,
   found,
   proceed,
   working,
   refused,
 }: {
   cosign: TokenCosign<C, S>;
+  /** "The words match" is ticked: the button on to the PIN is off without it (review D2). */
+  confirmed: boolean;
   found: (check: C) => ReactNode;
   proceed: { label: string; disabled?: boolean };
   working: { label: string; text: string };
@@ -181,7 +184,7 @@ export function CosignProgress<C extends CheckedKey, S>({
           {found(checked)}
           {phase.step === 'checked' ? (
             <div className="buttons">
-              <button type="button" className="primary" disabled={proceed.disabled ?? false} onClick={() => cosign.setPhase({ step: 'pin', check: checked })}>
+              <button type="button" className="primary" disabled={!confirmed || (proceed.disabled ?? false)} onClick={() => cosign.setPhase({ step: 'pin', check: checked })}>
                 {proceed.label}
               </button>
             </div>

@@ -120,7 +120,15 @@ export function CosignScreen() {
           <ReviewPanel review={review} />
           <section className="panel" aria-labelledby="confirm-h">
             <h2 id="confirm-h">Confirm, then sign</h2>
-            <ConfirmBox checked={confirmed} onChange={setConfirmed} disabled={busy || phase.step === 'signed'}>
+            <ConfirmBox
+              checked={confirmed}
+              // Unticked: the checked key is forgotten, so no PIN is asked for words nobody confirmed (review D2).
+              onChange={(v) => {
+                setConfirmed(v);
+                if (!v) cosign.pick(undefined);
+              }}
+              disabled={busy || phase.step === 'signed'}
+            >
               {twoParts ? (
                 <>I read the changes above, both parts. Each part has its own hash words: you confirm those of the part your key signs once the key is checked.</>
               ) : (
@@ -136,6 +144,7 @@ export function CosignScreen() {
             {!confirmed ? <p className="muted">Tick the box once the words match: only then can you choose your token or enter your share cards.</p> : null}
             <CosignProgress
               cosign={cosign}
+              confirmed={confirmed}
               found={(c) => (
                 <>
                   <p>

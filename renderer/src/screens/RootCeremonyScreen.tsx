@@ -286,6 +286,7 @@ function MultiPlanPanels({ plan, multi, rows }: { plan: NonNullable<CeremonyStat
     <>
       <h3>Shared keys</h3>
       <table className="plan-table shared-keys">
+        <caption className="sr-only">Shared keys</caption>
         <thead>
           <tr>
             <th scope="col">Role</th>
@@ -443,6 +444,17 @@ function Checklist({ status }: { status: CeremonyStatusView }) {
   );
 }
 
+/**
+ * What a screen reader announces of the progress: every tenth of the repositories and the end, not each
+ * poll (4 a second over 5,000 repositories would drown everything else; review A5). The text changes only
+ * at a milestone, so the live region speaks only then; the exact count is the <progress> element's.
+ */
+export function progressMilestone(done: number, total: number): string {
+  if (total > 0 && done >= total) return `All ${total} repositories written.`;
+  const tenth = total > 0 ? Math.floor((done * 10) / total) * 10 : 0;
+  return `${tenth}% of ${total} repositories written.`;
+}
+
 /** Repositories written so far: one line, whatever the number of rows in the plan's table. */
 function MultiProgress({ progress }: { progress: NonNullable<CeremonyStatusView['multiProgress']> }) {
   return (
@@ -450,7 +462,10 @@ function MultiProgress({ progress }: { progress: NonNullable<CeremonyStatusView[
       <p className="progress-line">
         <progress max={progress.total} value={progress.done} aria-label="Repositories written" /> <span data-testid="repos-done">{progress.done} of {progress.total} repositories written</span>
       </p>
-      <p className="muted" aria-live="polite">
+      <p className="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="repos-milestone">
+        {progressMilestone(progress.done, progress.total)}
+      </p>
+      <p className="muted" data-testid="repos-now">
         {progress.current ? (
           <>
             Now: <code>{progress.current}</code> ·{' '}
@@ -464,7 +479,10 @@ function MultiProgress({ progress }: { progress: NonNullable<CeremonyStatusView[
 
 /** Where a multi-repository ceremony's outputs are (issue #17): one folder per repository, the records in state/. */
 function MultiOutputs({ multi, names, onExport }: { multi: NonNullable<NonNullable<CeremonyStatusView['result']>['multi']>; names: string[]; onExport: (repository: string) => void }) {
-  const [chosen, setChosen] = useState(names[0] ?? '');
+  const [picked, setPicked] = useState('');
+  // Derived from the names shown now: rows that arrive after the first render (a reload after completion)
+  // select their first repository, and the button follows what the select shows (review A5).
+  const chosen = names.includes(picked) ? picked : (names[0] ?? '');
   const count = names.length || multi.repositories;
   return (
     <>
@@ -498,7 +516,7 @@ function MultiOutputs({ multi, names, onExport }: { multi: NonNullable<NonNullab
       <div className="buttons">
         <label className="field">
           <span>Repository to export</span>
-          <select value={chosen} onChange={(e) => setChosen(e.currentTarget.value)}>
+          <select value={chosen} onChange={(e) => setPicked(e.currentTarget.value)}>
             {names.map((n) => (
               <option key={n} value={n}>
                 {n}

@@ -55,8 +55,20 @@ export async function signOnCosignScreen(s: SignOnCosignScreen): Promise<string>
   const found = page.getByRole('status').filter({ hasText: `is ${person.name}’s key in ${s.keyIn}.` });
   await found.waitFor();
   expect(await found.innerText()).toContain(s.serial);
+  // The words unticked after the check (review D2): the checked key is forgotten, nothing leads to a PIN;
+  // ticked again, the key is picked and checked again.
+  const words = page.getByRole('checkbox', { name: /match the ones the administrator read out/ });
+  const signButton = page.getByRole('button', { name: 'Sign with this key…' });
+  expect(await signButton.isEnabled()).toBe(true);
+  await words.uncheck();
+  await found.waitFor({ state: 'detached' });
+  expect(await signButton.count()).toBe(0);
+  await words.check();
+  await pickTokenKey(page, person.label, s.keyLabel);
+  await page.getByRole('button', { name: 'Check this key' }).click();
+  await found.waitFor();
 
-  await page.getByRole('button', { name: 'Sign with this key…' }).click();
+  await signButton.click();
   const dialog = page.getByRole('dialog', { name: `PIN for token “${person.label}”` });
   await dialog.waitFor();
   await s.onDialog?.(dialog, await dialog.innerText());

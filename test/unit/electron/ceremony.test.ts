@@ -220,6 +220,51 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
   });
 });
 
+describe('a start in progress counts as busy (review A1)', () => {
+  it('during the folder dialog a second start, a load, a rehearsal and a resume are refused; a cancelled dialog clears it; the plan launched is the one on the screen', async () => {
+    let asked = 0;
+    let answer!: (dir: string | undefined) => void;
+    const { out, session, h, call } = setup({
+      chooseOutputDir: () => {
+        asked++;
+        return new Promise((resolve) => (answer = resolve));
+      },
+    });
+    const dialogOpen = async (n: number) => {
+      for (let i = 0; i < 2000 && asked < n; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(asked).toBe(n);
+    };
+    const loaded = await call<CeremonyStatusView>(CHANNELS.ceremonyRehearse, { profile: 'tuf', repository: 'example.com/app' });
+
+    // Cancelled: the refusal path clears the state, so another start is not refused as busy.
+    const cancelled = h[CHANNELS.ceremonyStart](undefined);
+    await dialogOpen(1);
+    answer(undefined);
+    expect(await cancelled).toMatchObject({ ok: false, code: 'USAGE', message: expect.stringMatching(/no output folder/) });
+
+    const first = h[CHANNELS.ceremonyStart](undefined);
+    await dialogOpen(2);
+    const starting = { ok: false, code: 'USAGE', message: expect.stringMatching(/a ceremony is starting/) };
+    expect(await h[CHANNELS.ceremonyStart](undefined)).toMatchObject(starting);
+    expect(await h[CHANNELS.ceremonyRehearse]({ profile: 'notary', repository: 'registry.example.com/other' })).toMatchObject(starting);
+    const planBytes = new TextEncoder().encode(JSON.stringify(fakePlan(), null, 2));
+    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { preset: 'softhsm2' }, custodians: { Alice: { pin: 'prompt' }, Bob: { pin: 'prompt' } } };
+    expect(await h[CHANNELS.ceremonyLoad]({ plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'b.json', bytes: new TextEncoder().encode(JSON.stringify(bindings)) } })).toMatchObject(starting);
+    expect(await h[CHANNELS.ceremonyResume](undefined)).toMatchObject(starting);
+    // Only one dialog was asked for: the refused calls did nothing.
+    expect(asked).toBe(2);
+
+    answer(out);
+    expect(await first).toMatchObject({ ok: true });
+    await session.settled();
+    const done = await call<CeremonyStatusView>(CHANNELS.ceremonyStatus);
+    expect(done.phase).toBe('done');
+    expect(done.result!.transcript.planHash.sha256).toBe(loaded.plan!.hash.sha256);
+    expect(done.plan!.repository).toBe('example.com/app');
+    await session.reset();
+  });
+});
+
 describe('step tracking from the machine’s step events (onStep), not its progress wording', () => {
   it('marks a step running when it starts and done when done; done-before steps done; inapplicable steps ignored; the seal last', () => {
     const plan = parsePlan(new TextEncoder().encode(JSON.stringify(fakePlan())));

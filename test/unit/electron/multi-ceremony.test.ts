@@ -5,21 +5,23 @@
  * and TUF repositories through createIpcHandlers on (fake) PKCS#11 tokens — one PIN per custodian, progress
  * per repository, an interruption resumed into the same folder, and where the outputs are at the end.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CeremonySession, defaultCeremonyDeps, type CeremonyDeps } from '../../../electron/main/ceremony.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
 import { ShareSetStore } from '../../../electron/main/shamir.js';
-import { checkMultiPlanInputs, multiPlanView } from '../../../electron/main/multi-ceremony.js';
-import { exportFolderName } from '../../../electron/main/transport-export.js';
+import { inputsFromPlan, multiPlanView } from '../../../electron/main/multi-ceremony.js';
 import { safeRepositoryName } from '../../../src/ceremony/repository-names.js';
+import { readNamedInput } from '../../../src/io/files.js';
 import type { CeremonyPlanRowsView, CeremonyStatusView, ExportPreparedView, IpcResult, NamedFile, PrintResultView, ShamirSetView } from '../../../electron/shared/api-types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { CeremonyLoadRequestSchema, MAX_CEREMONY_INPUTS, MAX_CEREMONY_PLAN_BYTES } from '../../../electron/shared/schemas.js';
 import { MAX_REPOSITORIES, MULTI_PLAN_MAX_BYTES, parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
 import { intentHash } from '../../../src/ceremony/plan-hash.js';
+import { MAX_PUBLISHERS } from '../../../src/ceremony/plan.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { CeremonyError } from '../../../src/errors.js';
 import { formatSplitId, parseShareCard, wipeShareCard, type ShareCard } from '../../../src/shamir/index.js';
@@ -116,39 +118,33 @@ describe('multiPlanView: the repositories as custodians review them', () => {
   });
 });
 
-describe('checkMultiPlanInputs: every key file a repository names is opened with the plan', () => {
+describe('inputsFromPlan: every key file a repository names is opened with the plan, and nothing else (review A2)', () => {
   const dir = tempDir('multi-inputs-');
   const { json, inputs } = multiPlan(dir, 3, 1);
   const plan = parsed(json);
+  const extra = { name: 'notes.txt', bytes: enc.encode('not a key') };
   it.each([
     ['a GUN’s timestamp key missing', inputs.filter((f) => f.name !== 'ts-1.key'), 'PLAN_INPUT_MISMATCH', '$.repositories[1].timestamp.keyFile'],
     ['a GUN’s timestamp key with other bytes', inputs.map((f) => (f.name === 'ts-2.key' ? { name: f.name, bytes: serverKeyFile(dir, 'other.key') } : f)), 'PLAN_INPUT_MISMATCH', undefined],
+    ['two files under one name', [...inputs, inputs[0]!], 'PLAN_INPUT_MISMATCH', '$.inputs[3].name'],
+    ['two names a case-insensitive disk takes for one', [inputs[0]!, { name: 'TS-0.KEY', bytes: inputs[0]!.bytes }, ...inputs.slice(1)], 'PLAN_INPUT_MISMATCH', '$.inputs[1].name'],
+    ['a file the plan does not name', [...inputs.slice(0, 2), extra, inputs[2]!], 'PLAN_INPUT_MISMATCH', '$.inputs[2].name'],
   ] as const)('%s', (_what, given, code, path) => {
-    const err = refusal(() => checkMultiPlanInputs(plan, given));
+    const err = refusal(() => inputsFromPlan({ multi: plan }, given));
     expect(err.code).toBe(code);
     if (path) expect(err.path).toBe(path);
+    if (path?.startsWith('$.inputs')) expect(err.message).toContain(JSON.stringify(given[Number(/\[(\d+)\]/.exec(path)![1])]!.name));
   });
-  it('all present: accepted', () => {
-    expect(() => checkMultiPlanInputs(plan, inputs)).not.toThrow();
-  });
-});
-
-describe('exportFolderName: a picked repository folder is bundled under its repository’s name (as `bundle create`)', () => {
-  it.each([
-    ['a TUF repository folder of a multi-repository ceremony', safeRepositoryName('example.com/tuf/web'), 'example.com/tuf/web'],
-    ['a Notary GUN’s folder', safeRepositoryName('registry.example.com/org/app'), 'registry.example.com/org/app'],
-    ['a plain folder', 'metadata', 'metadata'],
-    ['a folder name not written as this tool writes them (lower-case escape)', 'example.com%2ftuf', 'example.com%2ftuf'],
-    ['bad percent-encoding', 'repo%zz', 'repo%zz'],
-  ])('%s', (_what, label, name) => {
-    expect(exportFolderName(label)).toBe(name);
+  it('all present: accepted, in the order given', () => {
+    expect(inputsFromPlan({ multi: plan }, inputs).map((f) => f.name)).toEqual(inputs.map((f) => f.name));
   });
 });
 
 describe('the load payload of a multi-repository plan', () => {
   it('caps follow the core: plan bytes, one server key per GUN, total input bytes', () => {
     expect(MAX_CEREMONY_PLAN_BYTES).toBe(MULTI_PLAN_MAX_BYTES);
-    expect(MAX_CEREMONY_INPUTS).toBeGreaterThanOrEqual(2 * MAX_REPOSITORIES);
+    // Per repository: its snapshot and timestamp server keys and every publisher key it may name.
+    expect(MAX_CEREMONY_INPUTS).toBe(MAX_REPOSITORIES * (2 + MAX_PUBLISHERS));
     const file = (name: string, n: number) => ({ name, bytes: new Uint8Array(n) });
     const ok = CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', 2 * 1024 * 1024), bindings: file('b.json', 10), inputs: Array.from({ length: 1000 }, (_, i) => file(`ts-${i}.key`, 200)) });
     expect(ok.success).toBe(true);
@@ -156,6 +152,38 @@ describe('the load payload of a multi-repository plan', () => {
     expect(CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', 10), bindings: file('b.json', 10), inputs: Array.from({ length: MAX_CEREMONY_INPUTS + 1 }, (_, i) => file(`k${i}`, 1)) }).success).toBe(false);
     expect(CeremonyLoadRequestSchema.safeParse({ plan: file('plan.json', 10), bindings: file('b.json', 10), inputs: Array.from({ length: 80 }, (_, i) => file(`k${i}`, 250 * 1024)) }).success).toBe(false);
   });
+});
+
+describe('a plan of MAX_REPOSITORIES Notary repositories naming three key files each loads (review A2)', () => {
+  it('5,000 GUNs, each with its own snapshot and timestamp server keys and a publisher key: 15,000 input files load; one file the plan does not name is refused', async () => {
+    const dir = tempDir('multi-5000-');
+    const snapshot = serverKeyFile(dir, 'snapshot.key');
+    const timestamp = serverKeyFile(dir, 'timestamp.key');
+    const publisher = enc.encode(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string);
+    const inputs: NamedFile[] = [];
+    const repositories = Array.from({ length: MAX_REPOSITORIES }, (_, i) => {
+      const files = { snapshot: `snapshot-${i}.key`, timestamp: `timestamp-${i}.key`, publisher: `ci-${i}.pem` };
+      inputs.push({ name: files.snapshot, bytes: snapshot }, { name: files.timestamp, bytes: timestamp }, { name: files.publisher, bytes: publisher });
+      return {
+        name: `registry.example.com/org/app-${i}`,
+        targets: { key: { custodian: 'Alice', keyAlgorithm: 'ecdsa-p256', keyLabel: 'targets' }, expires: year(3), publishers: [{ name: 'CI', keyFile: files.publisher, sha256: sha256(publisher) }] },
+        snapshot: { keyFile: files.snapshot, sha256: sha256(snapshot) },
+        timestamp: { keyFile: files.timestamp, sha256: sha256(timestamp) },
+      };
+    });
+    const { json } = multiPlan(dir, 0, 0);
+    const planBytes = enc.encode(JSON.stringify({ ...json, repositories }));
+    const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake-pkcs11.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { pin: 'prompt' } } };
+    const { h, call, session } = setup(new FakePkcs11([]));
+    const request = { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'bindings.json', bytes: enc.encode(JSON.stringify(bindings)) } };
+    expect(inputs).toHaveLength(15_000);
+    const loaded = await call<CeremonyStatusView>(CHANNELS.ceremonyLoad, { ...request, inputs });
+    expect(loaded.plan!.multi).toMatchObject({ count: MAX_REPOSITORIES, notary: MAX_REPOSITORIES });
+    const unnamed = { name: 'ci-5000.pem', bytes: publisher };
+    expect(await h[CHANNELS.ceremonyLoad]({ ...request, inputs: [...inputs, unnamed] })).toMatchObject({ ok: false, code: 'PLAN_INPUT_MISMATCH', path: '$.inputs[15000].name', message: expect.stringContaining('"ci-5000.pem"') });
+    expect(await h[CHANNELS.ceremonyLoad]({ ...request, inputs: [...inputs, { name: 'CI-7.PEM', bytes: publisher }] })).toMatchObject({ ok: false, code: 'PLAN_INPUT_MISMATCH', path: '$.inputs[15000].name' });
+    await session.reset();
+  }, 240_000);
 });
 
 function setup(fake: FakePkcs11, over: Partial<CeremonyDeps> = {}, shamirSets?: ShareSetStore) {
@@ -416,5 +444,64 @@ describe('a multi-repository plan with a Shamir-split root key (src/ceremony/mul
     const card = { share: Uint8Array.of(1, 2, 3) } as unknown as ShareCard;
     await expect(session.resume({ shareCards: [card] })).rejects.toMatchObject({ code: 'USAGE' });
     expect([...card.share]).toEqual([0, 0, 0]);
+  });
+});
+
+/** A completed ceremony of two TUF repositories, `org%2Fapp` and `org/app` (two names, two folders). */
+async function percentCeremony() {
+  const fake = new FakePkcs11([
+    { label: 'alice', serial: 'A0000001', pin: PINS.A0000001 },
+    { label: 'bob', serial: 'B0000002', pin: PINS.B0000002 },
+  ]);
+  const dir = tempDir('multi-percent-');
+  const { json } = multiPlan(dir, 0, 0);
+  const planBytes = enc.encode(JSON.stringify({ ...json, repositories: [{ name: 'org%2Fapp', profile: 'tuf' }, { name: 'org/app', profile: 'tuf' }] }));
+  const bindings = { format: 'tuf-ceremony-site-bindings', version: 1, planSha256: intentHash(planBytes).sha256, module: { path: '/opt/fake/libfake-pkcs11.so' }, custodians: { Alice: { pin: 'prompt' }, Bob: { pin: 'prompt' } } };
+  const env = setup(fake);
+  const { call, waitFor } = env;
+  await call(CHANNELS.ceremonyLoad, { plan: { name: 'plan.json', bytes: planBytes }, bindings: { name: 'bindings.json', bytes: enc.encode(JSON.stringify(bindings)) } });
+  await call(CHANNELS.ceremonyStart);
+  let s: CeremonyStatusView;
+  for (;;) {
+    s = await waitFor((x) => x.phase !== 'running');
+    if (s.phase !== 'waiting-for-pin') break;
+    await call(CHANNELS.ceremonyProvidePin, { requestId: s.pinRequest!.id, pin: PINS[s.pinRequest!.token.serial] });
+  }
+  expect(s.phase).toBe('done');
+  return env;
+}
+
+describe('a repository whose name holds a percent sign is exported under that name (review A3)', () => {
+  it('plan repositories `org%2Fapp` and `org/app`: each exported under its own name; the folder read by the renderer keeps its folder name, as `bundle create` does outside a ceremony output', async () => {
+    const { out, call, session } = await percentCeremony();
+    const encoded = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'org%2Fapp' });
+    expect(encoded.repository).toBe('org%2Fapp');
+    const plain = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'org/app' });
+    expect(plain.repository).toBe('org/app');
+    // The same folder picked on the Export screen: only its name reaches main, not where it is, so it is not decoded.
+    const folder = safeRepositoryName('org%2Fapp');
+    const read = await readNamedInput(join(out, 'metadata', folder));
+    const picked = await call<ExportPreparedView>(CHANNELS.exportPrepareFolder, { files: read.files.map((f) => ({ name: f.name, bytes: f.bytes })), source: folder });
+    expect(picked.repository).toBe(folder);
+    await session.reset();
+  });
+});
+
+describe('a repository is exported only through real folders from OUT down (review A4)', () => {
+  it('OUT/metadata replaced by a link, or the repository folder replaced by one: refused with NOT_A_REGULAR_FILE', async () => {
+    const { out, h, call, session } = await percentCeremony();
+    expect((await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'org/app' })).repository).toBe('org/app');
+    // metadata/ moved aside and a link put in its place (it points at the very same files).
+    renameSync(join(out, 'metadata'), join(out, 'metadata-moved'));
+    symlinkSync(join(out, 'metadata-moved'), join(out, 'metadata'), 'dir');
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'org/app' })).toMatchObject({ ok: false, code: 'NOT_A_REGULAR_FILE', message: expect.stringMatching(/out\/metadata is a link/) });
+    rmSync(join(out, 'metadata'));
+    renameSync(join(out, 'metadata-moved'), join(out, 'metadata'));
+    // The repository's own folder as a link (to its moved copy).
+    const folder = join(out, 'metadata', safeRepositoryName('org/app'));
+    renameSync(folder, `${folder}-moved`);
+    symlinkSync(`${folder}-moved`, folder, 'dir');
+    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'org/app' })).toMatchObject({ ok: false, code: 'NOT_A_REGULAR_FILE', message: expect.stringMatching(/is a link/) });
+    await session.reset();
   });
 });
