@@ -13,7 +13,8 @@
  *    consumed exactly, no bytes left in any SEQUENCE — no BER, no indefinite lengths, no long-form tags;
  *  - the RFC 5280 §4.1 field order with nothing unknown; version absent or v3 (§4.1.2.1); no unique
  *    identifiers (§4.1.2.8);
- *  - a positive serial in minimal form (§4.1.2.2), algorithm parameters absent, NULL or an OID (§4.1.1.2);
+ *  - a positive serial in minimal form (§4.1.2.2), algorithm parameters absent, NULL or an OID (§4.1.1.2),
+ *    the TBS signature AlgorithmIdentifier byte-equal to the outer one (§4.1.2.3);
  *  - names (§4.1.2.4, §4.1.2.6) whose every value is a PrintableString or a printable-ASCII UTF8String;
  *  - times (§4.1.2.5.1 UTCTime YYMMDDHHMMSSZ, §4.1.2.5.2 GeneralizedTime YYYYMMDDHHMMSSZ, 1950–9999)
  *    whose fields are in range;
@@ -241,6 +242,12 @@ function extensions(b: Uint8Array, e: Element): boolean {
   return isCA ?? false;
 }
 
+function sameBytes(b: Uint8Array, x: Element, y: Element): boolean {
+  if (x.end - x.head !== y.end - y.head) return false;
+  for (let i = 0; i < x.end - x.head; i++) if (b[x.head + i] !== b[y.head + i]) return false;
+  return true;
+}
+
 function bitStringWhole(b: Uint8Array, e: Element): void {
   if (e.start === e.end || b[e.start] !== 0) no();
 }
@@ -283,6 +290,9 @@ function read(b: Uint8Array): CertificateFields {
   if (len > 1 && b[serial.start] === 0 && b[serial.start + 1]! < 0x80) no();
   const signature = expect(b, serial.end, tbs.end, 0x30);
   algorithm(b, signature);
+  // §4.1.2.3: the TBS signature field MUST equal the outer signatureAlgorithm (Go refuses "inner and outer
+  // signature algorithm identifiers don't match"); a mismatch is the schema decoder's to refuse.
+  if (!sameBytes(b, signature, sigAlg)) no();
   const issuer = expect(b, signature.end, tbs.end, 0x30);
   name(b, issuer);
   const validity = expect(b, issuer.end, tbs.end, 0x30);

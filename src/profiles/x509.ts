@@ -10,7 +10,9 @@ import { CeremonyError } from '../errors.js';
 import type { CertificateInfo } from './profile.js';
 import { readCanonicalCertificate } from './x509-der.js';
 
-type Asn1 = Pick<typeof import('@peculiar/asn1-schema'), 'AsnConvert'> & Pick<typeof import('@peculiar/asn1-x509'), 'BasicConstraints' | 'Certificate' | 'id_ce_basicConstraints'>;
+type Asn1 = Pick<typeof import('@peculiar/asn1-schema'), 'AsnConvert' | 'AsnParser'> &
+  Pick<typeof import('@peculiar/asn1-x509'), 'BasicConstraints' | 'Certificate' | 'id_ce_basicConstraints'> &
+  Pick<typeof import('asn1js'), 'fromBER'>;
 let asn1: Asn1 | undefined;
 
 /**
@@ -23,7 +25,17 @@ function loadAsn1(): Asn1 {
     const require = createRequire(import.meta.url);
     const schema = require('@peculiar/asn1-schema') as typeof import('@peculiar/asn1-schema');
     const x509 = require('@peculiar/asn1-x509') as typeof import('@peculiar/asn1-x509');
-    asn1 = { AsnConvert: schema.AsnConvert, BasicConstraints: x509.BasicConstraints, Certificate: x509.Certificate, id_ce_basicConstraints: x509.id_ce_basicConstraints };
+    // asn1js is the BER layer under asn1-schema, resolved from there (its own dependency, the same instance):
+    // the decoder below keeps its tree for the raw bytes the schema objects do not carry.
+    const ber = createRequire(require.resolve('@peculiar/asn1-schema'))('asn1js') as typeof import('asn1js');
+    asn1 = {
+      AsnConvert: schema.AsnConvert,
+      AsnParser: schema.AsnParser,
+      BasicConstraints: x509.BasicConstraints,
+      Certificate: x509.Certificate,
+      id_ce_basicConstraints: x509.id_ce_basicConstraints,
+      fromBER: ber.fromBER,
+    };
   }
   return asn1;
 }
@@ -152,13 +164,29 @@ function signatureHashOf(oid: string): string {
 
 /**
  * The schema decoder (@peculiar/asn1-x509): the rules every certificate is held to. Exported for the
- * differential test of x509-der.ts only.
+ * differential test of x509-der.ts only. Beyond the schema it refuses, as Go's crypto/x509 (the notary
+ * client's parser) does, an inner signature algorithm that is not the outer one byte for byte.
  */
 export function decodeCertificateSchema(der: Uint8Array, fingerprint: string, path: string): ParsedCertificate {
-  const { AsnConvert, BasicConstraints, Certificate, id_ce_basicConstraints } = loadAsn1();
+  const { AsnConvert, AsnParser, BasicConstraints, Certificate, id_ce_basicConstraints, fromBER } = loadAsn1();
+  const refuse = (what: string): never => {
+    throw new CeremonyError('KEY_INVALID', `the certificate cannot be decoded: ${what}`, { path });
+  };
   try {
-    const cert = AsnConvert.parse(toArrayBuffer(der), Certificate);
+    const ber = fromBER(toArrayBuffer(der));
+    if (ber.result.error) throw new Error(ber.result.error); // as AsnConvert.parse: the generic refusal below
+    const cert = AsnParser.fromASN(ber.result, Certificate);
     const tbs = cert.tbsCertificate;
+    // The schema matched, so the tree is Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?,
+    // serialNumber, signature, ... }, signatureAlgorithm, signatureValue } (RFC 5280 §4.1).
+    const top = (ber.result as unknown as Node).valueBlock.value;
+    const tbsItems = top[0]!.valueBlock.value;
+    const v = tbsItems[0]!.idBlock.tagClass === 3 ? 1 : 0;
+    // §4.1.1.2 / §4.1.2.3: "MUST contain the same algorithm identifier"; Go: "inner and outer signature
+    // algorithm identifiers don't match".
+    if (!Buffer.from(raw(tbsItems[v + 1]!)).equals(Buffer.from(raw(top[1]!)))) {
+      refuse('tbsCertificate.signature differs from signatureAlgorithm (RFC 5280 §4.1.2.3)');
+    }
     let subjectCN = '';
     for (const rdn of tbs.subject) {
       for (const atv of rdn) {
@@ -179,7 +207,16 @@ export function decodeCertificateSchema(der: Uint8Array, fingerprint: string, pa
       signatureHash: signatureHashOf(sigOid),
     };
     return { der: Uint8Array.from(der), spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)), info };
-  } catch {
+  } catch (err) {
+    if (err instanceof CeremonyError) throw err;
     throw new CeremonyError('KEY_INVALID', 'the certificate cannot be decoded', { path });
   }
+}
+
+/** The part of an asn1js block read here (children only of constructed ones). */
+type Node = { idBlock: { tagClass: number; tagNumber: number }; valueBeforeDecodeView: Uint8Array; valueBlock: { value: Node[] } };
+
+/** An element's own encoding (tag, length, content) as asn1js read it. */
+function raw(block: Node): Uint8Array {
+  return block.valueBeforeDecodeView;
 }

@@ -214,10 +214,10 @@ describe('lean certificate reader = schema decoder', () => {
     ['OID with a non-minimal arc', () => build({ subject: seq(tlv(0x31, seq(tlv(0x06, [0x55, 0x80, 0x04]), tlv(0x0c, ascii('x'))))) }), false],
     ['OID unfinished', () => build({ sigAlg: seq(tlv(0x06, [0x2a, 0x86])) }), false],
     ['empty OID', () => build({ outerAlg: seq(tlv(0x06, [])) }), false],
-    ['unknown signature algorithm', () => build({ outerAlg: seq(oid('1.2.3.4.5')) }), true],
-    ['signature algorithm with NULL parameters', () => build({ outerAlg: seq(oid('1.2.840.113549.1.1.11'), [0x05, 0x00]) }), true],
-    ['algorithm parameters a SEQUENCE', () => build({ outerAlg: seq(oid('1.2.840.113549.1.1.10'), seq(tlv(0x02, [1]))) }), false],
-    ['NULL parameters with content', () => build({ outerAlg: seq(oid('1.2.840.113549.1.1.11'), [0x05, 0x01, 0x00]) }), false],
+    ['unknown signature algorithm', () => build({ sigAlg: seq(oid('1.2.3.4.5')), outerAlg: seq(oid('1.2.3.4.5')) }), true],
+    ['signature algorithm with NULL parameters', () => build({ sigAlg: seq(oid('1.2.840.113549.1.1.11'), [0x05, 0x00]), outerAlg: seq(oid('1.2.840.113549.1.1.11'), [0x05, 0x00]) }), true],
+    ['algorithm parameters a SEQUENCE', () => build({ sigAlg: seq(oid('1.2.840.113549.1.1.10'), seq(tlv(0x02, [1]))), outerAlg: seq(oid('1.2.840.113549.1.1.10'), seq(tlv(0x02, [1]))) }), false],
+    ['NULL parameters with content', () => build({ sigAlg: seq(oid('1.2.840.113549.1.1.11'), [0x05, 0x01, 0x00]), outerAlg: seq(oid('1.2.840.113549.1.1.11'), [0x05, 0x01, 0x00]) }), false],
     ['signature BIT STRING with unused bits', () => build({ sigValue: tlv(0x03, [3, 0xf8]) }), false],
     ['empty signature BIT STRING', () => build({ sigValue: tlv(0x03, []) }), false],
     ['signature an OCTET STRING', () => build({ sigValue: tlv(0x04, [0, 1]) }), false],
@@ -226,6 +226,20 @@ describe('lean certificate reader = schema decoder', () => {
     ['no SPKI', () => build({ spki: [], tail: [] }), false],
     ['a field after the certificate signature', () => { const d = build(); return seq(d.subarray(d[1]! & 0x80 ? 2 + (d[1]! & 0x7f) : 2), tlv(0x05, [])); }, false],
   ];
+
+  // Refused by both (the fast reader hands them back, the schema decoder refuses with its reason): what Go's
+  // crypto/x509, the notary client's parser, refuses. [what, bytes, the reason in the message]
+  const refused: [string, () => Uint8Array, string][] = [
+    ['inner signature algorithm SHA-256, outer SHA-384 (RFC 5280 §4.1.2.3)', () => build({ outerAlg: seq(oid('1.2.840.10045.4.3.3')) }), 'tbsCertificate.signature differs from signatureAlgorithm'],
+    ['inner algorithm with NULL parameters, outer without', () => build({ sigAlg: seq(oid('1.2.840.10045.4.3.2'), [0x05, 0x00]) }), 'tbsCertificate.signature differs from signatureAlgorithm'],
+    ['inner RSA, outer ECDSA', () => build({ sigAlg: seq(oid('1.2.840.113549.1.1.11'), [0x05, 0x00]) }), 'tbsCertificate.signature differs from signatureAlgorithm'],
+  ];
+
+  it.each(refused)('%s: both decoders refuse it', (_what, make, reason) => {
+    const r = same(make());
+    expect(r.fast).toBe(false);
+    expect(r.outcome).toEqual({ ok: false, code: 'KEY_INVALID', message: expect.stringContaining(reason) as string });
+  });
 
   it.each(hostile)('%s: both decoders agree', (_what, make, fast) => {
     const r = same(make());
