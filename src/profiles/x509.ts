@@ -53,6 +53,9 @@ const SIGNATURE_HASH: Record<string, string> = {
   '1.2.840.113549.1.1.12': 'SHA-384',
   '1.2.840.113549.1.1.13': 'SHA-512',
   '1.2.840.113549.1.1.5': 'SHA-1',
+  // Go's crypto/x509 reads these as SHA1WithRSA and DSAWithSHA1, which notary's ValidateCertificate refuses.
+  '1.3.14.3.2.29': 'SHA-1',
+  '1.2.840.10040.4.3': 'SHA-1',
   '1.2.840.113549.1.1.4': 'MD5',
   '1.2.840.113549.1.1.10': 'RSASSA-PSS',
   '1.3.101.112': 'Ed25519',

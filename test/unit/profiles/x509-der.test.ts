@@ -241,6 +241,17 @@ describe('lean certificate reader = schema decoder', () => {
     expect(r.outcome).toEqual({ ok: false, code: 'KEY_INVALID', message: expect.stringContaining(reason) as string });
   });
 
+  it.each([
+    ['sha1WithRSA (ISO/OIW 1.3.14.3.2.29)', '1.3.14.3.2.29'],
+    ['dsa-with-sha1 (1.2.840.10040.4.3)', '1.2.840.10040.4.3'],
+    ['sha1WithRSAEncryption', '1.2.840.113549.1.1.5'],
+    ['ecdsa-with-SHA1', '1.2.840.10045.4.1'],
+  ])('%s reads as SHA-1 on both paths (the Notary SHA-1 refusal keys on it)', (_what, dotted) => {
+    const r = same(build({ sigAlg: seq(oid(dotted)), outerAlg: seq(oid(dotted)) }));
+    expect(r.fast).toBe(true);
+    expect(r.outcome.ok && (r.outcome.info as { signatureHash: string }).signatureHash).toBe('SHA-1');
+  });
+
   it.each(hostile)('%s: both decoders agree', (_what, make, fast) => {
     const r = same(make());
     if (fast !== undefined) expect(r.fast).toBe(fast);

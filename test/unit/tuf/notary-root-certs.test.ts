@@ -58,6 +58,8 @@ function withSignatureAlgorithms(der: Uint8Array, inner: Uint8Array, outer: Uint
 
 const ECDSA_SHA256 = Uint8Array.of(0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02);
 const ECDSA_SHA384 = Uint8Array.of(0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03);
+const SHA1_RSA_OIW = Uint8Array.of(0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1d, 0x05, 0x00);
+const DSA_SHA1 = Uint8Array.of(0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x03);
 
 describe('Notary root certificates the notary client refuses', () => {
   let others: Omit<RootKeys, 'root'>;
@@ -73,6 +75,9 @@ describe('Notary root certificates the notary client refuses', () => {
     ['an undecodable second block in the PEM chain', async () => withPem(good, `${pemOf(good)}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`), 'KEY_INVALID'],
     // Go x509.ParseCertificate: "inner and outer signature algorithm identifiers don't match".
     ['inner signature algorithm ecdsa-with-SHA256, outer ecdsa-with-SHA384', async () => withPem(good, goPem(withSignatureAlgorithms(derOf(pemOf(good)), ECDSA_SHA256, ECDSA_SHA384))), 'KEY_INVALID'],
+    // Go reads these as SHA1WithRSA and DSAWithSHA1; notary ValidateCertificate refuses SHA-1 signatures.
+    ['signed with sha1WithRSA under its OIW OID 1.3.14.3.2.29', async () => withPem(good, goPem(withSignatureAlgorithms(derOf(pemOf(good)), SHA1_RSA_OIW, SHA1_RSA_OIW))), 'CERTIFICATE_INVALID'],
+    ['signed with dsa-with-sha1 (1.2.840.10040.4.3)', async () => withPem(good, goPem(withSignatureAlgorithms(derOf(pemOf(good)), DSA_SHA1, DSA_SHA1))), 'CERTIFICATE_INVALID'],
     ['a second block that is not strict base64', async () => withPem(good, `${pemOf(good)}-----BEGIN CERTIFICATE-----\nAA=A\n-----END CERTIFICATE-----\n`), 'KEY_INVALID'],
   );
 
