@@ -18,8 +18,8 @@
  *  - names (§4.1.2.4, §4.1.2.6) whose every value is a PrintableString or a printable-ASCII UTF8String;
  *  - times (§4.1.2.5.1 UTCTime YYMMDDHHMMSSZ, §4.1.2.5.2 GeneralizedTime YYYYMMDDHHMMSSZ, 1950–9999)
  *    whose fields are in range;
- *  - extensions (§4.1.2.9) with critical absent or TRUE, extnValue a primitive OCTET STRING, and at most
- *    one basicConstraints (§4.2.1.9) in the forms SEQUENCE {}, {TRUE} or {TRUE, small INTEGER};
+ *  - extensions (§4.1.2.9) in v3 only, each OID once (§4.2), with critical absent or TRUE, extnValue a
+ *    primitive OCTET STRING, basicConstraints (§4.2.1.9) in the forms SEQUENCE {}, {TRUE} or {TRUE, small INTEGER};
  *  - bit strings with no unused bits (the SPKI then re-encodes to its own bytes, which is what the schema
  *    decoder's AsnConvert.serialize returns).
  * Critical extensions it does not know are passed through, as the schema decoder passes them (the Notary
@@ -221,6 +221,7 @@ function basicConstraints(b: Uint8Array, e: Element): boolean {
 /** Extensions (RFC 5280 §4.1.2.9): whether basicConstraints says cA. */
 function extensions(b: Uint8Array, e: Element): boolean {
   let isCA: boolean | undefined;
+  const seen = new Set<string>();
   if (e.start === e.end) no();
   for (let at = e.start; at < e.end; ) {
     const ext = expect(b, at, e.end, 0x30);
@@ -233,8 +234,10 @@ function extensions(b: Uint8Array, e: Element): boolean {
     }
     const value = expect(b, next, ext.end, 0x04);
     if (value.end !== ext.end) no();
-    if (oid(b, id) === OID_BASIC_CONSTRAINTS) {
-      if (isCA !== undefined) no();
+    const extnID = oid(b, id);
+    if (seen.has(extnID)) no(); // §4.2: at most one instance of an extension; the schema decoder refuses it
+    seen.add(extnID);
+    if (extnID === OID_BASIC_CONSTRAINTS) {
       isCA = basicConstraints(b, value);
     }
     at = ext.end;
@@ -278,7 +281,8 @@ function read(b: Uint8Array): CertificateFields {
 
   let at = tbs.start;
   // version [0] EXPLICIT: absent (v1) or v3 (§4.1.2.1)
-  if (b[at] === 0xa0) {
+  const v3 = b[at] === 0xa0;
+  if (v3) {
     const v = element(b, at, tbs.end);
     if (v.end - v.start !== 3 || b[v.start] !== 0x02 || b[v.start + 1] !== 0x01 || b[v.start + 2] !== 0x02) no();
     at = v.end;
@@ -313,6 +317,7 @@ function read(b: Uint8Array): CertificateFields {
   at = spki.end;
   let isCA = false;
   if (at < tbs.end) {
+    if (!v3) no(); // §4.1.2.9: extensions only in v3; the schema decoder refuses them in v1
     // no issuerUniqueID [1] / subjectUniqueID [2] (§4.1.2.8); extensions [3] EXPLICIT (§4.1.2.9)
     const wrap = expect(b, at, tbs.end, 0xa3);
     if (wrap.end !== tbs.end) no();

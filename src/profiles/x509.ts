@@ -168,7 +168,8 @@ function signatureHashOf(oid: string): string {
 /**
  * The schema decoder (@peculiar/asn1-x509): the rules every certificate is held to. Exported for the
  * differential test of x509-der.ts only. Beyond the schema it refuses, as Go's crypto/x509 (the notary
- * client's parser) does, an inner signature algorithm that is not the outer one byte for byte.
+ * client's parser) does, an inner signature algorithm that is not the outer one byte for byte, a malformed
+ * time, an extension present twice, and extensions in a v1/v2 certificate.
  */
 export function decodeCertificateSchema(der: Uint8Array, fingerprint: string, path: string): ParsedCertificate {
   const { AsnConvert, AsnParser, BasicConstraints, Certificate, id_ce_basicConstraints, fromBER } = loadAsn1();
@@ -189,6 +190,21 @@ export function decodeCertificateSchema(der: Uint8Array, fingerprint: string, pa
     // algorithm identifiers don't match".
     if (!Buffer.from(raw(tbsItems[v + 1]!)).equals(Buffer.from(raw(top[1]!)))) {
       refuse('tbsCertificate.signature differs from signatureAlgorithm (RFC 5280 §4.1.2.3)');
+    }
+    // §4.1.2.5.1/§4.1.2.5.2: YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ, no fractions, fields in range (Go's parser
+    // refuses a malformed validity; asn1js would read "25+101000000Z" as a date).
+    const validity = tbsItems[v + 3]!.valueBlock.value;
+    checkTime(validity[0]!, tbs.validity.notBefore.getTime(), 'tbsCertificate.validity.notBefore', refuse);
+    checkTime(validity[1]!, tbs.validity.notAfter.getTime(), 'tbsCertificate.validity.notAfter', refuse);
+    if (tbs.extensions !== undefined && tbs.version !== 2) {
+      refuse('tbsCertificate.extensions in a certificate that is not version 3 (RFC 5280 §4.1.2.9)');
+    }
+    // §4.2: "A certificate MUST NOT include more than one instance of a particular extension" (Go: "certificate
+    // contains duplicate extensions").
+    const seen = new Set<string>();
+    for (const ext of tbs.extensions ?? []) {
+      if (seen.has(ext.extnID)) refuse(`tbsCertificate.extensions has ${ext.extnID} twice (RFC 5280 §4.2)`);
+      seen.add(ext.extnID);
     }
     let subjectCN = '';
     for (const rdn of tbs.subject) {
@@ -218,6 +234,21 @@ export function decodeCertificateSchema(der: Uint8Array, fingerprint: string, pa
 
 /** The part of an asn1js block read here (children only of constructed ones). */
 type Node = { idBlock: { tagClass: number; tagNumber: number }; valueBeforeDecodeView: Uint8Array; valueBlock: { value: Node[] } };
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** The Time at `block` is in RFC 5280's one form: its text is exactly what the date it gave reads as. */
+function checkTime(block: Node, date: Date, where: string, refuse: (what: string) => never): void {
+  const bytes = raw(block);
+  const text = Buffer.from(bytes.subarray(bytes[1]! < 0x80 ? 2 : 2 + (bytes[1]! & 0x7f))).toString('latin1');
+  const year = date.getUTCFullYear();
+  const rest = `${two(date.getUTCMonth() + 1)}${two(date.getUTCDate())}${two(date.getUTCHours())}${two(date.getUTCMinutes())}${two(date.getUTCSeconds())}Z`;
+  const utc = block.idBlock.tagNumber === 23;
+  const want = utc ? (year >= 1950 && year <= 2049 ? `${two(year % 100)}${rest}` : undefined) : `${String(year).padStart(4, '0')}${rest}`;
+  if (Number.isNaN(date.getTime()) || date.getUTCMilliseconds() !== 0 || text !== want) {
+    refuse(`${where} is not ${utc ? 'YYMMDDHHMMSSZ' : 'YYYYMMDDHHMMSSZ'} (RFC 5280 §4.1.2.5)`);
+  }
+}
 
 /** An element's own encoding (tag, length, content) as asn1js read it. */
 function raw(block: Node): Uint8Array {

@@ -82,6 +82,7 @@ interface Parts {
 
 let spkiP256: Uint8Array;
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
+const KU = seq(oid('2.5.29.15'), tlv(0x01, [0xff]), tlv(0x04, tlv(0x03, [7, 0x80])));
 const bcExt = (value: Uint8Array, critical = true): Uint8Array => seq(oid('2.5.29.19'), critical ? tlv(0x01, [0xff]) : [], tlv(0x04, value));
 
 function base(): Parts {
@@ -173,7 +174,7 @@ describe('lean certificate reader = schema decoder', () => {
     ['version v1 written out', () => build({ version: tlv(0xa0, tlv(0x02, [0])) }), false],
     ['version v2', () => build({ version: tlv(0xa0, tlv(0x02, [1])) }), false],
     ['version 7', () => build({ version: tlv(0xa0, tlv(0x02, [7])) }), false],
-    ['no version (v1)', () => build({ version: [] }), undefined],
+    ['no version (v1), no extensions', () => build({ version: [], tail: [] }), true],
     ['month 13', () => build({ validity: seq(tlv(0x17, ascii('251301000000Z')), tlv(0x17, ascii('350101000000Z'))) }), false],
     ['30 February', () => build({ validity: seq(tlv(0x17, ascii('250230000000Z')), tlv(0x17, ascii('350101000000Z'))) }), false],
     ['hour 24', () => build({ validity: seq(tlv(0x17, ascii('250101240000Z')), tlv(0x17, ascii('350101000000Z'))) }), false],
@@ -233,6 +234,27 @@ describe('lean certificate reader = schema decoder', () => {
     ['inner signature algorithm SHA-256, outer SHA-384 (RFC 5280 §4.1.2.3)', () => build({ outerAlg: seq(oid('1.2.840.10045.4.3.3')) }), 'tbsCertificate.signature differs from signatureAlgorithm'],
     ['inner algorithm with NULL parameters, outer without', () => build({ sigAlg: seq(oid('1.2.840.10045.4.3.2'), [0x05, 0x00]) }), 'tbsCertificate.signature differs from signatureAlgorithm'],
     ['inner RSA, outer ECDSA', () => build({ sigAlg: seq(oid('1.2.840.113549.1.1.11'), [0x05, 0x00]) }), 'tbsCertificate.signature differs from signatureAlgorithm'],
+    ...(
+      [
+        ['a "+" in a UTCTime', '25+101000000Z'],
+        ['a space in a UTCTime', '25 101000000Z'],
+        ['UTCTime without seconds', '2501010000Z'],
+        ['UTCTime without Z', '2501010000000'],
+        ['UTCTime with an offset', '250101000000+0100'],
+        ['UTCTime month 13', '251301000000Z'],
+        ['UTCTime 30 February', '250230000000Z'],
+        ['UTCTime hour 24', '250101240000Z'],
+        ['UTCTime second 60', '250101000060Z'],
+      ] as const
+    ).map(([what, t]): [string, () => Uint8Array, string] => [what, () => build({ validity: seq(tlv(0x17, ascii(t)), tlv(0x17, ascii('350101000000Z'))) }), 'validity.notBefore is not YYMMDDHHMMSSZ']),
+    ['GeneralizedTime notAfter with fractional seconds', () => build({ validity: seq(tlv(0x17, ascii('250101000000Z')), tlv(0x18, ascii('20550101000000.5Z'))) }), 'validity.notAfter is not YYYYMMDDHHMMSSZ'],
+    ['GeneralizedTime notAfter without Z', () => build({ validity: seq(tlv(0x17, ascii('250101000000Z')), tlv(0x18, ascii('20550101000000'))) }), 'validity.notAfter is not YYYYMMDDHHMMSSZ'],
+    ['keyUsage twice', () => build({ tail: tlv(0xa3, seq(bcExt(seq()), KU, KU)) }), 'has 2.5.29.15 twice'],
+    ['an unknown extension twice', () => build({ tail: tlv(0xa3, seq(seq(oid('1.2.3.4'), tlv(0x04, [5, 0])), bcExt(seq()), seq(oid('1.2.3.4'), tlv(0x04, [5, 0])))) }), 'has 1.2.3.4 twice'],
+    ['basicConstraints twice', () => build({ tail: tlv(0xa3, seq(bcExt(seq()), bcExt(seq()))) }), 'has 2.5.29.19 twice'],
+    ['v1 (no version) with extensions', () => build({ version: [] }), 'extensions in a certificate that is not version 3'],
+    ['v1 written out with extensions', () => build({ version: tlv(0xa0, tlv(0x02, [0])) }), 'extensions in a certificate that is not version 3'],
+    ['v2 with extensions', () => build({ version: tlv(0xa0, tlv(0x02, [1])) }), 'extensions in a certificate that is not version 3'],
   ];
 
   it.each(refused)('%s: both decoders refuse it', (_what, make, reason) => {
