@@ -124,6 +124,111 @@ async function peculiarCert(alg: 'rsa' | 'ed25519' | 'p384' | 'p256', opts: { no
   return new Uint8Array(cert.rawData);
 }
 
+/** mulberry32: a small deterministic PRNG, so a seed always draws the same certificates. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Certificates drawn field by field around the lean reader's acceptance surface (review-x509 finding 4):
+ * names with several CNs in one RDN or across RDNs, empty CNs, other attribute and string types; serials of
+ * 1 to 22 bytes around the 20/21-byte and sign edges; UTCTime and GeneralizedTime on either side of 1950
+ * and 2050 with edge and out-of-range fields, and malformed forms; extensions duplicated, with critical
+ * absent, TRUE or FALSE encoded, in v1/v2/v3; inner and outer algorithms mostly equal; three key types.
+ */
+function drawer(seed: number): { certificate: () => Partial<Parts> } {
+  const r = prng(seed);
+  const int = (n: number): number => Math.floor(r() * n);
+  const pick = <T,>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  const bytes = (n: number): number[] => Array.from({ length: n }, () => int(256));
+  const two = (n: number): string => String(n).padStart(2, '0');
+  /** Mostly the common form, sometimes an edge: so a good share of whole certificates stays canonical. */
+  const often = <T,>(common: () => T, edge: () => T, p = 0.8): T => (r() < p ? common() : edge());
+
+  const ALGS = [
+    seq(oid('1.2.840.10045.4.3.2')),
+    seq(oid('1.2.840.10045.4.3.3')),
+    seq(oid('1.2.840.113549.1.1.11'), [0x05, 0x00]),
+    seq(oid('1.3.101.112')),
+    seq(oid('1.3.14.3.2.29'), [0x05, 0x00]),
+    seq(oid('1.2.840.10045.4.3.2'), [0x05, 0x00]),
+  ];
+  const spkis = (): Uint8Array =>
+    pick([
+      spkiP256,
+      seq(seq(oid('1.3.101.112')), tlv(0x03, [0, ...bytes(32)])),
+      seq(seq(oid('1.2.840.10045.2.1'), oid('1.3.132.0.34')), tlv(0x03, [0, 0x04, ...bytes(96)])),
+    ]);
+  const serial = (): Uint8Array => {
+    const n = often(() => pick([1, 2, 8, 16, 19, 20, 21]), () => pick([20, 21, 22]));
+    const b = bytes(n);
+    b[0] = often(() => 1 + int(0x7f), () => pick([0x00, 0x80, 0xff]));
+    if (n > 1 && r() < 0.2) b[1] = pick([0x00, 0x7f, 0x80, 0xff]);
+    if (n === 21 && r() < 0.5) [b[0], b[1]] = [0x00, 0x80 | int(0x80)]; // the 21-byte form of a 20-byte value with its top bit set
+    return tlv(0x02, b);
+  };
+  const TEXT = ['example.com/org/app', '', 'x', 'Example Org', 'a@b', 'exämple', 'tab\there', 'registry:5000/a/b'];
+  const atv = (): Uint8Array => {
+    const type = pick(['2.5.4.3', '2.5.4.3', '2.5.4.10', '2.5.4.6']);
+    const tag = often(() => pick([0x0c, 0x13]), () => 0x16, 0.97);
+    return seq(oid(type), tlv(tag, ascii(often(() => pick(TEXT.slice(0, 4)), () => pick(TEXT), 0.95))));
+  };
+  const name = (): Uint8Array => seq(...Array.from({ length: int(4) }, () => tlv(0x31, ...Array.from({ length: 1 + int(3) }, atv))));
+  const time = (): Uint8Array => {
+    const wild = r() < 0.1;
+    const month = wild && r() < 0.3 ? pick([0, 13]) : 1 + int(12);
+    const day = wild && r() < 0.5 ? pick([0, 29, 30, 31, 32]) : 1 + int(28);
+    const hour = wild && r() < 0.3 ? 24 : pick([0, 23, int(24)]);
+    const minute = wild && r() < 0.3 ? 60 : pick([0, 59, int(60)]);
+    const second = wild && r() < 0.3 ? 60 : pick([0, 59, int(60)]);
+    const rest = `${two(month)}${two(day)}${two(hour)}${two(minute)}`;
+    const tail = wild ? pick([`${two(second)}Z`, 'Z', `${two(second)}`, `${two(second)}.5Z`, `${two(second)}+0100`]) : `${two(second)}Z`;
+    if (r() < 0.6) {
+      const yy = pick([0, 25, 49, 50, 99, int(100)]);
+      return tlv(0x17, ascii(`${wild && r() < 0.2 ? '2+' : two(yy)}${rest}${tail}`));
+    }
+    const year = often(() => pick([1950, 1999, 2000, 2025, 2049, 2050, 2100, 9999]), () => pick([1800, 1949]));
+    return tlv(0x18, ascii(`${String(year).padStart(4, '0')}${rest}${tail}`));
+  };
+  const critical = (): number[] | Uint8Array => often(() => pick([[], tlv(0x01, [0xff])]), () => tlv(0x01, [0x00]));
+  const extension = (): Uint8Array =>
+    pick([
+      () => seq(oid('2.5.29.19'), critical(), tlv(0x04, often(() => pick([seq(), seq(tlv(0x01, [0xff])), seq(tlv(0x01, [0xff]), tlv(0x02, [int(128)]))]), () => seq(tlv(0x01, [0x00]))))),
+      () => seq(oid('2.5.29.15'), critical(), tlv(0x04, tlv(0x03, [7, 0x80]))),
+      () => seq(oid('1.3.6.1.4.1.99999.1'), critical(), tlv(0x04, [0x05, 0x00])),
+      () => seq(oid('2.5.29.14'), critical(), tlv(0x04, tlv(0x04, bytes(20)))),
+    ])();
+  const extensions = (): Uint8Array | number[] => {
+    if (r() < 0.2) return [];
+    const list = Array.from({ length: often(() => 1 + int(3), () => 0) }, extension);
+    if (list.length > 0 && r() < 0.1) list.splice(int(list.length + 1), 0, pick(list)); // one extension twice
+    return tlv(0xa3, seq(...list));
+  };
+  return {
+    certificate: () => {
+      const alg = pick(ALGS);
+      return {
+        version: often(() => tlv(0xa0, tlv(0x02, [2])), () => pick([[], tlv(0xa0, tlv(0x02, [0])), tlv(0xa0, tlv(0x02, [1]))])),
+        serial: serial(),
+        sigAlg: alg,
+        outerAlg: r() < 0.95 ? alg : pick(ALGS),
+        issuer: name(),
+        validity: seq(time(), time()),
+        subject: name(),
+        spki: spkis(),
+        tail: extensions(),
+      };
+    },
+  };
+}
+
 describe('lean certificate reader = schema decoder', () => {
   /** [what, bytes, whether the fast reader must take them] */
   const real: [string, Uint8Array, boolean][] = [];
@@ -278,6 +383,29 @@ describe('lean certificate reader = schema decoder', () => {
     const r = same(make());
     if (fast !== undefined) expect(r.fast).toBe(fast);
   });
+
+  it('a seeded generator of structured certificates: both decoders agree on every one', () => {
+    const SEEDS = [1, 7, 3];
+    const PER_SEED = 1000;
+    let fastTaken = 0;
+    let accepted = 0;
+    let total = 0;
+    for (const seed of SEEDS) {
+      const g = drawer(seed);
+      for (let i = 0; i < PER_SEED; i++) {
+        const r = same(build(g.certificate()));
+        total++;
+        if (r.fast) fastTaken++;
+        if (r.outcome.ok) accepted++;
+      }
+    }
+    expect(total).toBe(SEEDS.length * PER_SEED);
+    // Both sides are exercised: a good share takes the fast path, a good share is refused, and some are
+    // accepted by the schema decoder only (the lean reader handed them back).
+    expect(fastTaken).toBeGreaterThan(total / 10);
+    expect(total - accepted).toBeGreaterThan(total / 5);
+    expect(accepted - fastTaken).toBeGreaterThan(total / 100);
+  }, 120_000);
 
   it('single-byte edits and truncations of real certificates: both decoders agree on every one', () => {
     let fastTaken = 0;
