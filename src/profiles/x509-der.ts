@@ -13,12 +13,13 @@
  *    consumed exactly, no bytes left in any SEQUENCE — no BER, no indefinite lengths, no long-form tags;
  *  - the RFC 5280 §4.1 field order with nothing unknown; version absent or v3 (§4.1.2.1); no unique
  *    identifiers (§4.1.2.8);
- *  - a positive serial in minimal form (§4.1.2.2), algorithm parameters absent, NULL or an OID (§4.1.1.2);
+ *  - a positive serial in minimal form (§4.1.2.2), algorithm parameters absent, NULL or an OID (§4.1.1.2),
+ *    the TBS signature AlgorithmIdentifier byte-equal to the outer one (§4.1.2.3);
  *  - names (§4.1.2.4, §4.1.2.6) whose every value is a PrintableString or a printable-ASCII UTF8String;
  *  - times (§4.1.2.5.1 UTCTime YYMMDDHHMMSSZ, §4.1.2.5.2 GeneralizedTime YYYYMMDDHHMMSSZ, 1950–9999)
  *    whose fields are in range;
- *  - extensions (§4.1.2.9) with critical absent or TRUE, extnValue a primitive OCTET STRING, and at most
- *    one basicConstraints (§4.2.1.9) in the forms SEQUENCE {}, {TRUE} or {TRUE, small INTEGER};
+ *  - extensions (§4.1.2.9) in v3 only, each OID once (§4.2), with critical absent or TRUE, extnValue a
+ *    primitive OCTET STRING, basicConstraints (§4.2.1.9) in the forms SEQUENCE {}, {TRUE} or {TRUE, small INTEGER};
  *  - bit strings with no unused bits (the SPKI then re-encodes to its own bytes, which is what the schema
  *    decoder's AsnConvert.serialize returns).
  * Critical extensions it does not know are passed through, as the schema decoder passes them (the Notary
@@ -220,6 +221,7 @@ function basicConstraints(b: Uint8Array, e: Element): boolean {
 /** Extensions (RFC 5280 §4.1.2.9): whether basicConstraints says cA. */
 function extensions(b: Uint8Array, e: Element): boolean {
   let isCA: boolean | undefined;
+  const seen = new Set<string>();
   if (e.start === e.end) no();
   for (let at = e.start; at < e.end; ) {
     const ext = expect(b, at, e.end, 0x30);
@@ -232,13 +234,21 @@ function extensions(b: Uint8Array, e: Element): boolean {
     }
     const value = expect(b, next, ext.end, 0x04);
     if (value.end !== ext.end) no();
-    if (oid(b, id) === OID_BASIC_CONSTRAINTS) {
-      if (isCA !== undefined) no();
+    const extnID = oid(b, id);
+    if (seen.has(extnID)) no(); // §4.2: at most one instance of an extension; the schema decoder refuses it
+    seen.add(extnID);
+    if (extnID === OID_BASIC_CONSTRAINTS) {
       isCA = basicConstraints(b, value);
     }
     at = ext.end;
   }
   return isCA ?? false;
+}
+
+function sameBytes(b: Uint8Array, x: Element, y: Element): boolean {
+  if (x.end - x.head !== y.end - y.head) return false;
+  for (let i = 0; i < x.end - x.head; i++) if (b[x.head + i] !== b[y.head + i]) return false;
+  return true;
 }
 
 function bitStringWhole(b: Uint8Array, e: Element): void {
@@ -271,7 +281,8 @@ function read(b: Uint8Array): CertificateFields {
 
   let at = tbs.start;
   // version [0] EXPLICIT: absent (v1) or v3 (§4.1.2.1)
-  if (b[at] === 0xa0) {
+  const v3 = b[at] === 0xa0;
+  if (v3) {
     const v = element(b, at, tbs.end);
     if (v.end - v.start !== 3 || b[v.start] !== 0x02 || b[v.start + 1] !== 0x01 || b[v.start + 2] !== 0x02) no();
     at = v.end;
@@ -283,6 +294,9 @@ function read(b: Uint8Array): CertificateFields {
   if (len > 1 && b[serial.start] === 0 && b[serial.start + 1]! < 0x80) no();
   const signature = expect(b, serial.end, tbs.end, 0x30);
   algorithm(b, signature);
+  // §4.1.2.3: the TBS signature field MUST equal the outer signatureAlgorithm (Go refuses "inner and outer
+  // signature algorithm identifiers don't match"); a mismatch is the schema decoder's to refuse.
+  if (!sameBytes(b, signature, sigAlg)) no();
   const issuer = expect(b, signature.end, tbs.end, 0x30);
   name(b, issuer);
   const validity = expect(b, issuer.end, tbs.end, 0x30);
@@ -303,6 +317,7 @@ function read(b: Uint8Array): CertificateFields {
   at = spki.end;
   let isCA = false;
   if (at < tbs.end) {
+    if (!v3) no(); // §4.1.2.9: extensions only in v3; the schema decoder refuses them in v1
     // no issuerUniqueID [1] / subjectUniqueID [2] (§4.1.2.8); extensions [3] EXPLICIT (§4.1.2.9)
     const wrap = expect(b, at, tbs.end, 0xa3);
     if (wrap.end !== tbs.end) no();

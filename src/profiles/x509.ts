@@ -10,7 +10,9 @@ import { CeremonyError } from '../errors.js';
 import type { CertificateInfo } from './profile.js';
 import { readCanonicalCertificate } from './x509-der.js';
 
-type Asn1 = Pick<typeof import('@peculiar/asn1-schema'), 'AsnConvert'> & Pick<typeof import('@peculiar/asn1-x509'), 'BasicConstraints' | 'Certificate' | 'id_ce_basicConstraints'>;
+type Asn1 = Pick<typeof import('@peculiar/asn1-schema'), 'AsnConvert' | 'AsnParser'> &
+  Pick<typeof import('@peculiar/asn1-x509'), 'BasicConstraints' | 'Certificate' | 'id_ce_basicConstraints'> &
+  Pick<typeof import('asn1js'), 'fromBER'>;
 let asn1: Asn1 | undefined;
 
 /**
@@ -23,7 +25,17 @@ function loadAsn1(): Asn1 {
     const require = createRequire(import.meta.url);
     const schema = require('@peculiar/asn1-schema') as typeof import('@peculiar/asn1-schema');
     const x509 = require('@peculiar/asn1-x509') as typeof import('@peculiar/asn1-x509');
-    asn1 = { AsnConvert: schema.AsnConvert, BasicConstraints: x509.BasicConstraints, Certificate: x509.Certificate, id_ce_basicConstraints: x509.id_ce_basicConstraints };
+    // asn1js is the BER layer under asn1-schema, resolved from there (its own dependency, the same instance):
+    // the decoder below keeps its tree for the raw bytes the schema objects do not carry.
+    const ber = createRequire(require.resolve('@peculiar/asn1-schema'))('asn1js') as typeof import('asn1js');
+    asn1 = {
+      AsnConvert: schema.AsnConvert,
+      AsnParser: schema.AsnParser,
+      BasicConstraints: x509.BasicConstraints,
+      Certificate: x509.Certificate,
+      id_ce_basicConstraints: x509.id_ce_basicConstraints,
+      fromBER: ber.fromBER,
+    };
   }
   return asn1;
 }
@@ -41,6 +53,9 @@ const SIGNATURE_HASH: Record<string, string> = {
   '1.2.840.113549.1.1.12': 'SHA-384',
   '1.2.840.113549.1.1.13': 'SHA-512',
   '1.2.840.113549.1.1.5': 'SHA-1',
+  // Go's crypto/x509 reads these as SHA1WithRSA and DSAWithSHA1, which notary's ValidateCertificate refuses.
+  '1.3.14.3.2.29': 'SHA-1',
+  '1.2.840.10040.4.3': 'SHA-1',
   '1.2.840.113549.1.1.4': 'MD5',
   '1.2.840.113549.1.1.10': 'RSASSA-PSS',
   '1.3.101.112': 'Ed25519',
@@ -152,13 +167,45 @@ function signatureHashOf(oid: string): string {
 
 /**
  * The schema decoder (@peculiar/asn1-x509): the rules every certificate is held to. Exported for the
- * differential test of x509-der.ts only.
+ * differential test of x509-der.ts only. Beyond the schema it refuses, as Go's crypto/x509 (the notary
+ * client's parser) does, an inner signature algorithm that is not the outer one byte for byte, a malformed
+ * time, an extension present twice, and extensions in a v1/v2 certificate.
  */
 export function decodeCertificateSchema(der: Uint8Array, fingerprint: string, path: string): ParsedCertificate {
-  const { AsnConvert, BasicConstraints, Certificate, id_ce_basicConstraints } = loadAsn1();
+  const { AsnConvert, AsnParser, BasicConstraints, Certificate, id_ce_basicConstraints, fromBER } = loadAsn1();
+  const refuse = (what: string): never => {
+    throw new CeremonyError('KEY_INVALID', `the certificate cannot be decoded: ${what}`, { path });
+  };
   try {
-    const cert = AsnConvert.parse(toArrayBuffer(der), Certificate);
+    const ber = fromBER(toArrayBuffer(der));
+    if (ber.result.error) throw new Error(ber.result.error); // as AsnConvert.parse: the generic refusal below
+    const cert = AsnParser.fromASN(ber.result, Certificate);
     const tbs = cert.tbsCertificate;
+    // The schema matched, so the tree is Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version?,
+    // serialNumber, signature, ... }, signatureAlgorithm, signatureValue } (RFC 5280 §4.1).
+    const top = (ber.result as unknown as Node).valueBlock.value;
+    const tbsItems = top[0]!.valueBlock.value;
+    const v = tbsItems[0]!.idBlock.tagClass === 3 ? 1 : 0;
+    // §4.1.1.2 / §4.1.2.3: "MUST contain the same algorithm identifier"; Go: "inner and outer signature
+    // algorithm identifiers don't match".
+    if (!Buffer.from(raw(tbsItems[v + 1]!)).equals(Buffer.from(raw(top[1]!)))) {
+      refuse('tbsCertificate.signature differs from signatureAlgorithm (RFC 5280 §4.1.2.3)');
+    }
+    // §4.1.2.5.1/§4.1.2.5.2: YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ, no fractions, fields in range (Go's parser
+    // refuses a malformed validity; asn1js would read "25+101000000Z" as a date).
+    const validity = tbsItems[v + 3]!.valueBlock.value;
+    checkTime(validity[0]!, tbs.validity.notBefore.getTime(), 'tbsCertificate.validity.notBefore', refuse);
+    checkTime(validity[1]!, tbs.validity.notAfter.getTime(), 'tbsCertificate.validity.notAfter', refuse);
+    if (tbs.extensions !== undefined && tbs.version !== 2) {
+      refuse('tbsCertificate.extensions in a certificate that is not version 3 (RFC 5280 §4.1.2.9)');
+    }
+    // §4.2: "A certificate MUST NOT include more than one instance of a particular extension" (Go: "certificate
+    // contains duplicate extensions").
+    const seen = new Set<string>();
+    for (const ext of tbs.extensions ?? []) {
+      if (seen.has(ext.extnID)) refuse(`tbsCertificate.extensions has ${ext.extnID} twice (RFC 5280 §4.2)`);
+      seen.add(ext.extnID);
+    }
     let subjectCN = '';
     for (const rdn of tbs.subject) {
       for (const atv of rdn) {
@@ -179,7 +226,31 @@ export function decodeCertificateSchema(der: Uint8Array, fingerprint: string, pa
       signatureHash: signatureHashOf(sigOid),
     };
     return { der: Uint8Array.from(der), spki: new Uint8Array(AsnConvert.serialize(tbs.subjectPublicKeyInfo)), info };
-  } catch {
+  } catch (err) {
+    if (err instanceof CeremonyError) throw err;
     throw new CeremonyError('KEY_INVALID', 'the certificate cannot be decoded', { path });
   }
+}
+
+/** The part of an asn1js block read here (children only of constructed ones). */
+type Node = { idBlock: { tagClass: number; tagNumber: number }; valueBeforeDecodeView: Uint8Array; valueBlock: { value: Node[] } };
+
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** The Time at `block` is in RFC 5280's one form: its text is exactly what the date it gave reads as. */
+function checkTime(block: Node, date: Date, where: string, refuse: (what: string) => never): void {
+  const bytes = raw(block);
+  const text = Buffer.from(bytes.subarray(bytes[1]! < 0x80 ? 2 : 2 + (bytes[1]! & 0x7f))).toString('latin1');
+  const year = date.getUTCFullYear();
+  const rest = `${two(date.getUTCMonth() + 1)}${two(date.getUTCDate())}${two(date.getUTCHours())}${two(date.getUTCMinutes())}${two(date.getUTCSeconds())}Z`;
+  const utc = block.idBlock.tagNumber === 23;
+  const want = utc ? (year >= 1950 && year <= 2049 ? `${two(year % 100)}${rest}` : undefined) : `${String(year).padStart(4, '0')}${rest}`;
+  if (Number.isNaN(date.getTime()) || date.getUTCMilliseconds() !== 0 || text !== want) {
+    refuse(`${where} is not ${utc ? 'YYMMDDHHMMSSZ' : 'YYYYMMDDHHMMSSZ'} (RFC 5280 §4.1.2.5)`);
+  }
+}
+
+/** An element's own encoding (tag, length, content) as asn1js read it. */
+function raw(block: Node): Uint8Array {
+  return block.valueBeforeDecodeView;
 }

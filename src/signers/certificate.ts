@@ -27,7 +27,7 @@ import {
 import { CeremonyError } from '../errors.js';
 import { rawToDer } from '../crypto/ecdsa-der.js';
 import { pemOf } from '../crypto/public-key.js';
-import { parseCertificateDer } from '../profiles/x509.js';
+import { decodeCertificateSchema, parseCertificateDer, type ParsedCertificate } from '../profiles/x509.js';
 import { listPublicKey, type ListedKey } from './public-key-json.js';
 import type { SigningKey } from './signing-key.js';
 
@@ -218,8 +218,14 @@ export async function makeNotaryRootCertificate(key: SigningKey, opts: NotaryCer
   const signatureValue = tlv(0x03, Uint8Array.of(0), rawToDer(raw));
   const der = tlv(0x30, tbsDer, algorithmIdentifier(sig.oid), signatureValue);
 
-  // Parse back what we wrote, with the parser verification uses: the facts Notary checks.
+  // Parse back what we wrote, with the parser verification uses (the lean reader for this canonical shape,
+  // profiles/x509-der.ts) AND with the independent schema decoder (@peculiar/asn1-x509): our DER writer is
+  // never checked by our own reader alone, and the two must read the very same facts.
   const parsed = parseCertificateDer(der, 'certificate');
+  const independent = decodeCertificateSchema(der, parsed.info.fingerprint, 'certificate');
+  if (!sameReading(parsed, independent)) {
+    throw new CeremonyError('INTERNAL', 'the certificate built reads back differently through the lean reader and the schema decoder');
+  }
   if (
     parsed.info.isCA ||
     parsed.info.subjectCN !== gun ||
@@ -232,4 +238,19 @@ export async function makeNotaryRootCertificate(key: SigningKey, opts: NotaryCer
   }
   const pem = pemOf('CERTIFICATE', der);
   return { der, pem, listed: listPublicKey('notary', key.spki, { certificatePem: pem }) };
+}
+
+/** The facts two decoders read out of one certificate are the same (key bytes, CN, validity, CA flag, hash). */
+function sameReading(a: ParsedCertificate, b: ParsedCertificate): boolean {
+  const x = a.info;
+  const y = b.info;
+  return (
+    Buffer.from(a.spki).equals(Buffer.from(b.spki)) &&
+    x.subjectCN === y.subjectCN &&
+    x.notBefore.getTime() === y.notBefore.getTime() &&
+    x.notAfter.getTime() === y.notAfter.getTime() &&
+    x.isCA === y.isCA &&
+    x.fingerprint === y.fingerprint &&
+    x.signatureHash === y.signatureHash
+  );
 }

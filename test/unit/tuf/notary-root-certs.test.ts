@@ -19,6 +19,7 @@ import { getProfile } from '../../../src/profiles/index.js';
 import { captureIo } from '../../support/cli-io.js';
 import { repositoryState } from '../../support/fork.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
+import { concat, parseTlvs, tlv } from '../../support/piv/tlv.js';
 import { GUN, rootSigned, sign, type RootKeys } from '../../support/repo.js';
 import { treeHash } from '../../support/trust-tree.js';
 
@@ -42,6 +43,24 @@ function goPem(der: Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
+/**
+ * The certificate with its TBS `signature` and outer `signatureAlgorithm` AlgorithmIdentifiers (RFC 5280
+ * §4.1.1.2, §4.1.2.3) replaced by these contents; the signature bytes stay (notary reads, never verifies, them).
+ */
+function withSignatureAlgorithms(der: Uint8Array, inner: Uint8Array, outer: Uint8Array): Uint8Array {
+  const [cert] = parseTlvs(der);
+  const [tbs, , signatureValue] = parseTlvs(cert!.value);
+  const fields = parseTlvs(tbs!.value); // [0] version, serialNumber, signature, issuer, ...
+  expect(fields[0]!.tag).toBe(0xa0);
+  fields[2] = { tag: 0x30, value: inner };
+  return tlv(0x30, concat(tlv(0x30, concat(...fields.map((f) => tlv(f.tag, f.value)))), tlv(0x30, outer), tlv(signatureValue!.tag, signatureValue!.value)));
+}
+
+const ECDSA_SHA256 = Uint8Array.of(0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02);
+const ECDSA_SHA384 = Uint8Array.of(0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03);
+const SHA1_RSA_OIW = Uint8Array.of(0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1d, 0x05, 0x00);
+const DSA_SHA1 = Uint8Array.of(0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x03);
+
 describe('Notary root certificates the notary client refuses', () => {
   let others: Omit<RootKeys, 'root'>;
   let good: TestKey;
@@ -54,6 +73,11 @@ describe('Notary root certificates the notary client refuses', () => {
     ['validity window inverted (not before 13 h ahead, not after 12 h ahead: neither expired nor too far ahead)', () => makeKey('notary', 'ecdsa-x509', GUN, { notBefore: new Date(Date.now() + 13 * HOUR), notAfter: new Date(Date.now() + 12 * HOUR) }), 'CERTIFICATE_INVALID'],
     ['two bytes after the certificate inside its PEM block', async () => withPem(good, goPem(Buffer.concat([derOf(pemOf(good)), Buffer.from([0, 0])]))), 'KEY_INVALID'],
     ['an undecodable second block in the PEM chain', async () => withPem(good, `${pemOf(good)}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`), 'KEY_INVALID'],
+    // Go x509.ParseCertificate: "inner and outer signature algorithm identifiers don't match".
+    ['inner signature algorithm ecdsa-with-SHA256, outer ecdsa-with-SHA384', async () => withPem(good, goPem(withSignatureAlgorithms(derOf(pemOf(good)), ECDSA_SHA256, ECDSA_SHA384))), 'KEY_INVALID'],
+    // Go reads these as SHA1WithRSA and DSAWithSHA1; notary ValidateCertificate refuses SHA-1 signatures.
+    ['signed with sha1WithRSA under its OIW OID 1.3.14.3.2.29', async () => withPem(good, goPem(withSignatureAlgorithms(derOf(pemOf(good)), SHA1_RSA_OIW, SHA1_RSA_OIW))), 'CERTIFICATE_INVALID'],
+    ['signed with dsa-with-sha1 (1.2.840.10040.4.3)', async () => withPem(good, goPem(withSignatureAlgorithms(derOf(pemOf(good)), DSA_SHA1, DSA_SHA1))), 'CERTIFICATE_INVALID'],
     ['a second block that is not strict base64', async () => withPem(good, `${pemOf(good)}-----BEGIN CERTIFICATE-----\nAA=A\n-----END CERTIFICATE-----\n`), 'KEY_INVALID'],
   );
 
