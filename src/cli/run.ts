@@ -66,7 +66,7 @@ import { promptPinHidden } from './pin-prompt.js';
 import { askYesNo } from './confirm-prompt.js';
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { readAttestationRoots } from './attestation-options.js';
-import { SHARE_CARD_MAX_BYTES, parseShareCard, wipeShareCard, type ShareCard } from '../shamir/index.js';
+import { readShareCardFiles } from './share-card-files.js';
 
 export interface RunOptions {
   bindings: string;
@@ -214,7 +214,7 @@ export async function runCommand(planPath: string, opts: RunOptions, io: Io, dep
         tokens: provider,
         now: deps.now,
         report: say,
-        ...(opts.shareCard?.length ? { shareCards: () => readShareCards(opts.shareCard!) } : {}),
+        ...(opts.shareCard?.length ? { shareCards: () => readShareCardFiles(opts.shareCard!) } : {}),
         ...(deps.fault ? { fault: deps.fault } : {}),
       });
       if (opts.json) io.out(JSON.stringify(multiJson(multi), null, 2));
@@ -287,25 +287,6 @@ export function multiJson(r: MultiCeremonyResult): Record<string, unknown> {
     sealKeyId: r.sealKeyId,
     shareCards: r.shareCards,
   };
-}
-
-/** The share cards named by `--share-card`, parsed (each file's bytes zeroed after); the ceremony wipes the cards. */
-async function readShareCards(paths: readonly string[]): Promise<ShareCard[]> {
-  const cards: ShareCard[] = [];
-  try {
-    for (const path of paths) {
-      const bytes = await readFileCapped(path, SHARE_CARD_MAX_BYTES);
-      try {
-        cards.push(parseShareCard(bytes, { source: basename(path) }));
-      } finally {
-        bytes.fill(0);
-      }
-    }
-    return cards;
-  } catch (err) {
-    cards.forEach(wipeShareCard);
-    throw err;
-  }
 }
 
 export function registerRunCommand(program: Command, io: Io, setStatus: (status: number) => void): void {

@@ -19,9 +19,9 @@ import {
   wipeShareCard,
   withReconstructedKey,
   type ShamirAlgorithm,
-  type ShareCard,
 } from '../shamir/index.js';
 import type { Io } from './output.js';
+import { readShareCardFiles } from './share-card-files.js';
 
 const ALGORITHMS: Record<string, ShamirAlgorithm> = {
   ed25519: 'ed25519',
@@ -142,16 +142,8 @@ export async function shamirCombineCommand(paths: string[], opts: ShamirCombineO
   if (!opts.verifyOnly) {
     throw new CeremonyError('USAGE', 'combine needs --verify-only: it rebuilds the key only to check it; signing with a rebuilt key is part of a ceremony');
   }
-  const cards: ShareCard[] = [];
+  const cards = await readShareCardFiles(paths);
   try {
-    for (const path of paths) {
-      const bytes = await readFileCapped(path, SHARE_CARD_MAX_BYTES);
-      try {
-        cards.push(parseShareCard(bytes, { source: basename(path) }));
-      } finally {
-        bytes.fill(0);
-      }
-    }
     const result = await withReconstructedKey(cards, (key) => ({ fingerprint: key.fingerprint, algorithm: key.algorithm, splitId: key.splitId }), {
       splitId: opts.split,
       fingerprint: opts.fingerprint,
