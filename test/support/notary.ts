@@ -110,8 +110,16 @@ export async function startNotaryServer(opts: { timeoutMs?: number } = {}): Prom
     child.once('error', (err) => ((lastError = err), (exited = -1)));
     const url = `http://127.0.0.1:${port}`;
     const get = async (path: string) => {
-      const res = await fetch(url + path, { signal: AbortSignal.timeout(10_000) });
-      return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+      // A GET is idempotent: a kept-alive connection the server closed just as fetch reused it ("other
+      // side closed", UND_ERR_SOCKET; seen once in CI) is tried once more, on a new connection.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await fetch(url + path, { signal: AbortSignal.timeout(10_000) });
+          return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+        } catch (err) {
+          if (attempt > 1 || (err as { cause?: { code?: unknown } }).cause?.code !== 'UND_ERR_SOCKET') throw err;
+        }
+      }
     };
     const stop = async () => {
       if (exited === undefined && child.exitCode === null && child.signalCode === null) {
