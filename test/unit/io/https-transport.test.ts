@@ -1,0 +1,133 @@
+/**
+ * The HTTPS transport against a real node:https server on 127.0.0.1 that closes a kept-alive connection
+ * when it is reused — what notary-server did once in CI (closing5.md). GET/HEAD are sent once more on a
+ * fresh connection; a POST never is; a connection that was not reused is not retried.
+ */
+import { createServer, type Server } from 'node:https';
+import type { Socket } from 'node:net';
+import { readFileSync, rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { httpsTransport } from '../../../src/io/https-transport.js';
+import { makeTestCertificates, type TestCertificates } from '../../support/notary-tls.js';
+
+/** When the server answers a request by closing its connection instead. */
+type Closing = 'second-on-socket' | 'every-second-or-later' | 'every';
+
+interface TestServer {
+  url: string;
+  /** One entry per request the server saw: the connection it came on (1-based) and its method. */
+  seen: { connection: number; method: string }[];
+}
+
+let certs: TestCertificates;
+let ca: string;
+const servers: Server[] = [];
+
+beforeAll(() => {
+  certs = makeTestCertificates();
+  ca = readFileSync(certs.caFile, 'utf8');
+});
+afterAll(() => rmSync(certs.dir, { recursive: true, force: true }));
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+});
+
+async function startServer(closing: Closing): Promise<TestServer> {
+  const seen: TestServer['seen'] = [];
+  const perSocket = new WeakMap<Socket, { connection: number; requests: number }>();
+  let connections = 0;
+  const server = createServer({ key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert), keepAliveTimeout: 60_000 }, (req, res) => {
+    const socket = req.socket;
+    let info = perSocket.get(socket);
+    if (!info) {
+      info = { connection: ++connections, requests: 0 };
+      perSocket.set(socket, info);
+    }
+    info.requests++;
+    seen.push({ connection: info.connection, method: req.method ?? '' });
+    const close =
+      closing === 'every' ||
+      (closing === 'second-on-socket' && info.requests === 2) ||
+      (closing === 'every-second-or-later' && seen.length >= 2);
+    req.resume();
+    if (close) {
+      // As a server whose idle timer fired: the connection goes, no answer is written.
+      socket.destroy();
+      return;
+    }
+    req.on('end', () => res.end(`answer ${seen.length}`));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    seen,
+  };
+}
+
+/** Lets the agent put the first connection back into its pool before the next request. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('httpsTransport over a kept-alive connection the server closes on reuse', () => {
+  it('a GET is sent once more on a fresh connection and succeeds', async () => {
+    const srv = await startServer('second-on-socket');
+    const t = httpsTransport({ ca });
+    const first = await t({ method: 'GET', url: `${srv.url}/v2/a/_trust/tuf/root.json`, maxBytes: 1000 });
+    expect(new TextDecoder().decode(first.body)).toBe('answer 1');
+    await tick();
+    const second = await t({ method: 'GET', url: `${srv.url}/v2/a/_trust/tuf/timestamp.json`, maxBytes: 1000 });
+    expect(second.status).toBe(200);
+    expect(new TextDecoder().decode(second.body)).toBe('answer 3');
+    // The second request reused connection 1 (closed there); the retry came on a new connection.
+    expect(srv.seen).toEqual([
+      { connection: 1, method: 'GET' },
+      { connection: 1, method: 'GET' },
+      { connection: 2, method: 'GET' },
+    ]);
+  });
+
+  const refusals: { name: string; closing: Closing; first: 'GET' | 'POST'; second: 'GET' | 'POST'; code: string; seen: { connection: number; method: string }[] }[] = [
+    {
+      name: 'a POST on the reused connection is not sent again',
+      closing: 'second-on-socket',
+      first: 'GET',
+      second: 'POST',
+      code: 'SERVER_UNREACHABLE',
+      seen: [
+        { connection: 1, method: 'GET' },
+        { connection: 1, method: 'POST' },
+      ],
+    },
+    {
+      name: 'a GET is retried once only: the fresh connection closed too',
+      closing: 'every-second-or-later',
+      first: 'GET',
+      second: 'GET',
+      code: 'SERVER_UNREACHABLE',
+      seen: [
+        { connection: 1, method: 'GET' },
+        { connection: 1, method: 'GET' },
+        { connection: 2, method: 'GET' },
+      ],
+    },
+  ];
+  it.each(refusals)('$name → $code', async ({ closing, first, second, code, seen }) => {
+    const srv = await startServer(closing);
+    const t = httpsTransport({ ca });
+    await t({ method: first, url: `${srv.url}/one`, maxBytes: 1000, ...(first === 'POST' ? { body: new Uint8Array([1]) } : {}) });
+    await tick();
+    await expect(t({ method: second, url: `${srv.url}/two`, maxBytes: 1000, ...(second === 'POST' ? { body: new Uint8Array([1]) } : {}) })).rejects.toMatchObject({ code });
+    expect(srv.seen).toEqual(seen);
+  });
+
+  it('a connection closed on its first request (not a reused one) is not retried', async () => {
+    const srv = await startServer('every');
+    const t = httpsTransport({ ca });
+    await expect(t({ method: 'GET', url: `${srv.url}/one`, maxBytes: 1000 })).rejects.toMatchObject({ code: 'SERVER_UNREACHABLE' });
+    expect(srv.seen).toEqual([{ connection: 1, method: 'GET' }]);
+  });
+});
