@@ -176,6 +176,10 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
           : `it may belong to a process in another container or PID namespace on this host (or be from before a restart, or not say where it was taken), whose pid cannot be checked from here; it was probably left by a command killed there`;
       throw new CeremonyError('INVENTORY_LOCK_STALE', `the key inventory's lock ${lockPath} is held by ${ownerWords(held)}, and was still there after ${Math.round(waitMs / 1000)} s (a write holds it for milliseconds): ${there}${after}; ${manual(lockPath, shownOwner(held).host)}`, { path: lockPath, cause: err });
     }
+    if (err instanceof LockRefusal && err.displaced) {
+      // A live lock moved aside by the take-over could not be put back (src/trust-store/lock.ts removeIfUnchanged).
+      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} was not changed: ${err.message}${after}`, { path: err.displaced, cause: err });
+    }
     if (isCeremonyError(err, 'IMPORT_LOCKED')) {
       // The lock itself, or the guard of another command taking over a stale one (L1 of review-gaps).
       const file = err.path ?? lockPath;

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, readFileSync, readlinkSync } from 'node:fs';
-import { link, lstat, open, readFile, unlink } from 'node:fs/promises';
+import { link, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { CeremonyError, isCeremonyError } from '../errors.js';
@@ -86,6 +86,25 @@ export function nodeLockFs(): LockFs {
       await unlink(path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });
+    },
+    async moveAside(path, aside) {
+      try {
+        await rename(path, aside);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
+    },
+    async putBack(aside, path) {
+      try {
+        await link(aside, path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      }
+      await unlink(aside);
+      return true;
     },
     processAlive(pid) {
       try {

@@ -49,6 +49,16 @@ export interface LockFs {
   read(path: string, maxBytes: number): Promise<Uint8Array | undefined>;
   /** Remove the file (absent is fine). */
   remove(path: string): Promise<void>;
+  /**
+   * Rename `path` to `aside` (a new, unique name in the same folder: rename(2) is atomic, so whatever file is
+   * at `path` at that instant is the one moved). False when `path` does not exist.
+   */
+  moveAside(path: string, aside: string): Promise<boolean>;
+  /**
+   * Put the file `aside` back at `path` only if nothing is there (link(2), which fails when the name
+   * exists), then remove `aside`. False when `path` exists: `aside` is then kept.
+   */
+  putBack(aside: string, path: string): Promise<boolean>;
   /** Whether a process with this id runs on this host (signal 0). */
   processAlive(pid: number): boolean;
   /**
@@ -143,10 +153,13 @@ export class LockRefusal extends CeremonyError {
   readonly held: LockOwner | undefined;
   /** The holder cannot be checked from here (ownerState 'elsewhere': another host, container or PID namespace). */
   readonly elsewhere: boolean;
-  constructor(code: 'IMPORT_LOCKED' | 'IMPORT_LOCK_STALE', message: string, path: string, held: LockOwner | undefined, elsewhere = false) {
+  /** A live lock moved aside by a take-over that could not be put back (see removeIfUnchanged): its file. */
+  readonly displaced: string | undefined;
+  constructor(code: 'IMPORT_LOCKED' | 'IMPORT_LOCK_STALE', message: string, path: string, held: LockOwner | undefined, elsewhere = false, displaced?: string) {
     super(code, message, { path });
     this.held = held;
     this.elsewhere = elsewhere;
+    this.displaced = displaced;
   }
 }
 
@@ -279,13 +292,16 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
  * Two takers that judged the same stale lock must not both win: A removes it and links its own, and B —
  * its judgement already made — would remove A's live lock. So the remove-and-link runs holding the same
  * guard as removeStaleImportLock, `${path}.removing` (one remover or taker at a time), and only if the lock
- * still holds exactly the bytes judged stale; the link is the exclusive create every acquirer uses, so a
- * plain acquirer that slips in between the remove and the link wins, and this taker looks again.
+ * still holds exactly the bytes judged stale — checked on the file renamed aside, not by path
+ * (removeIfUnchanged: a person's `rm` plus a new lock in between is never lost); the link is the exclusive
+ * create every acquirer uses, so a plain acquirer that slips in between the remove and the link wins, and
+ * this taker looks again.
  *   'taken'   ours is in place;
  *   'changed' the lock changed (or vanished) meanwhile, or the guard was just released: look again;
  *   'busy'    a live process holds the guard: wait as for a live lock.
  * A guard left by a dead process, another host's or an unreadable one is IMPORT_LOCK_STALE naming the guard
- * (the same race one level up: never removed here).
+ * (the same race one level up: never removed here). A live lock moved aside that could not be put back is
+ * IMPORT_LOCKED with `displaced` naming its file.
  */
 async function takeOverStaleLock(path: string, seen: Uint8Array, data: Uint8Array, fs: LockFs): Promise<'taken' | 'changed' | { busy: { path: string; owner: LockOwner } }> {
   const guardPath = `${path}.removing`;
@@ -300,9 +316,12 @@ async function takeOverStaleLock(path: string, seen: Uint8Array, data: Uint8Arra
     throw new LockRefusal('IMPORT_LOCK_STALE', `the lock ${path} was left by a process that is no longer running, but it could not be taken over: ${refusal.message}`, guardPath, guard);
   }
   try {
-    const now = await fs.read(path, LOCK_MAX_BYTES);
-    if (now === undefined || !sameBytes(now, seen)) return 'changed';
-    await fs.remove(path);
+    const removed = await removeIfUnchanged(path, seen, fs);
+    if (typeof removed === 'object') {
+      const d = removed.displaced;
+      throw new LockRefusal('IMPORT_LOCKED', displacedWords(path, d), path, d.now, false, d.aside);
+    }
+    if (removed !== 'removed') return 'changed';
     return (await fs.createExclusive(path, data)) ? 'taken' : 'changed';
   } finally {
     const held = parseOwner(await fs.read(guardPath, LOCK_MAX_BYTES));
@@ -416,14 +435,60 @@ async function removeUnderGuard(path: string, fs: LockFs, opts: { unreadableAfte
     }
     removed = { path, reason: 'unreadable', modified: modified.toISOString() };
   }
-  const again = await fs.read(path, LOCK_MAX_BYTES);
-  if (again === undefined) return undefined;
-  if (again.length !== bytes.length || again.some((b, i) => b !== bytes[i])) {
-    // Under the guard only the lock's own owner could have replaced it (it released and a new import took it).
+  const outcome = await removeIfUnchanged(path, bytes, fs);
+  if (outcome === 'vanished') return undefined;
+  if (outcome === 'changed') {
+    // Replaced since it was judged (its owner released and a new import took it, or a person deleted it and
+    // an import took it): that lock was put back untouched.
     throw new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock ${path} changed while it was being checked (a new import took it): it was not removed`, { path });
   }
-  await fs.remove(path);
+  if (typeof outcome === 'object') throw new CeremonyError('IMPORT_LOCK_NOT_STALE', displacedWords(path, outcome.displaced), { path });
   return removed;
+}
+
+/**
+ * Remove the lock at `path` only if it still holds exactly `judged`, the bytes judged stale. Runs under the
+ * removal guard (`${path}.removing`), so no other remover or taker acts on `path` meanwhile — but a plain
+ * acquirer does not take the guard, and a person may delete the lock by hand at any moment.
+ *
+ * Comparing the bytes at `path` and then removing `path` by name (review I1) leaves a window: a person's
+ * `rm` plus a new import's lock created in between, and the remove deletes that live lock. So the file is
+ * first renamed aside to a unique name in the same folder — atomic: exactly the file at `path` at that
+ * instant moves — and the bytes compared are those of the file moved, which nobody else can reach any more:
+ *   - the judged stale lock → it is removed ('removed'). Between the rename and the caller's next step the
+ *     name is free: a plain acquirer may take it, and the caller's exclusive create then loses ('changed');
+ *   - another file (the stale lock was replaced between judging and renaming) → it is a live lock taken
+ *     meanwhile, and goes back by link(2), which never replaces a file ('changed': look again). While it was
+ *     aside its owner's release found no lock of its own and left `path` alone, so a lock put back after its
+ *     owner finished reads as held by a live process until that process exits (then it is stale as usual):
+ *     a late refusal, never two holders;
+ *   - another file, and `path` taken again while it was aside (a third import, within microseconds): two
+ *     imports now believe they hold the lock and nothing here can undo that. The live lock stays aside
+ *     under its unique name and the caller refuses naming it ({ displaced }), so the operator can let both
+ *     finish and delete it;
+ *   - nothing at `path` any more → 'vanished'; the aside file is gone between rename and read (a person
+ *     deleting files by hand) → 'changed'.
+ * A crash between the rename and the remove leaves `<lock>.stale-<random>`, holding a dead owner's lock:
+ * inert (nothing reads it), for the operator to delete. A crash while a live lock is aside leaves that
+ * lock's import unguarded, as the person's `rm` did — the window is these few calls, not the judgement.
+ */
+async function removeIfUnchanged(path: string, judged: Uint8Array, fs: LockFs): Promise<'removed' | 'changed' | 'vanished' | { displaced: { aside: string; now: LockOwner | undefined; moved: LockOwner | undefined } }> {
+  const aside = `${path}.stale-${fs.randomToken()}`;
+  if (!(await fs.moveAside(path, aside))) return 'vanished';
+  const moved = await fs.read(aside, LOCK_MAX_BYTES);
+  if (moved === undefined) return 'changed';
+  if (sameBytes(moved, judged)) {
+    await fs.remove(aside);
+    return 'removed';
+  }
+  if (await fs.putBack(aside, path)) return 'changed';
+  return { displaced: { aside, now: parseOwner(await fs.read(path, LOCK_MAX_BYTES)), moved: parseOwner(moved) } };
+}
+
+/** What a refusal says when a live lock was moved aside and could not be put back (removeIfUnchanged). */
+function displacedWords(path: string, d: { aside: string; now: LockOwner | undefined; moved: LockOwner | undefined }): string {
+  const who = (o: LockOwner | undefined) => (o ? `process ${o.pid} on ${shown(o.host)}` : 'a process that cannot be named');
+  return `the stale lock ${path} was replaced while it was being removed: the new lock (${who(d.moved)}) was moved aside to ${d.aside} and could not be put back, because ${who(d.now)} took ${path} meanwhile. Both may be running now; nothing else was changed here: let both finish, then delete ${d.aside}`;
 }
 
 /** One line for people: what removeStaleImportLock removed. */

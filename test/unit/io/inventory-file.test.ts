@@ -245,6 +245,48 @@ describe('inventory updates', () => {
     }
   });
 
+  it('a take-over that moved a new live lock aside and could not put it back is INVENTORY_LOCKED naming that file; nothing written', async () => {
+    const base = nodeLockFs();
+    const myStart = (await base.processStart!(process.pid))!;
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-displaced-'));
+    const path = join(dir, 'key-inventory.json');
+    const lockPath = inventoryLockPath(path);
+    const original = inventoryBytes(emptyInventory(T0));
+    writeFileSync(path, original);
+    writeFileSync(lockPath, lockOf({ pid: deadPid() }));
+    const second = lockOf({ pid: process.pid, started: myStart, token: 'second' });
+    const third = lockOf({ pid: process.pid, started: myStart, token: 'third' });
+    let aside = '';
+    const fs = {
+      ...base,
+      // A person deletes the stale lock and another command takes it just before the rename; a third
+      // takes it just before the put-back.
+      moveAside: async (p: string, a: string) => {
+        aside = a;
+        rmSync(p);
+        writeFileSync(p, second);
+        return base.moveAside(p, a);
+      },
+      putBack: async (a: string, p: string) => {
+        writeFileSync(p, third);
+        return base.putBack(a, p);
+      },
+    };
+    const read = await readInventoryForUpdate(path, { now: T0 });
+    read.inventory.updated = T1.toISOString();
+    const err = await writeInventoryUpdate(read, read.inventory, '', { lockWaitMs: 0, lockFs: fs }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isCeremonyError(err, 'INVENTORY_LOCKED'), String(err)).toBe(true);
+    expect((err as Error).message).toContain(`moved aside to ${aside}`);
+    expect((err as Error).message).toContain(`delete ${aside}`);
+    expect(aside.startsWith(`${lockPath}.stale-`)).toBe(true);
+    expect(Buffer.from(readFileSync(path)).equals(Buffer.from(original))).toBe(true);
+    expect(readFileSync(lockPath, 'utf8')).toBe(third);
+    expect(readFileSync(aside, 'utf8')).toBe(second);
+  });
+
   it('many updates meeting one stale lock at once: one takes it over and writes, every other is INVENTORY_CHANGED', async () => {
     for (let round = 0; round < 5; round++) {
       const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-break-race-'));

@@ -248,6 +248,19 @@ describe('import lock', () => {
         },
         read: async (p) => files.get(p),
         remove: async (p) => void files.delete(p),
+        moveAside: async (p, aside) => {
+          const f = files.get(p);
+          if (f === undefined) return false;
+          files.delete(p);
+          files.set(aside, f);
+          return true;
+        },
+        putBack: async (aside, p) => {
+          if (files.has(p)) return false;
+          files.set(p, files.get(aside)!);
+          files.delete(aside);
+          return true;
+        },
         processAlive: () => true,
         pid: 100,
         hostname: 'site-a',
@@ -421,6 +434,8 @@ describe('import lock', () => {
               createExclusive: async (p, d) => (await turn(), base.createExclusive(p, d)),
               read: async (p, m) => (await turn(), base.read(p, m)),
               remove: async (p) => (await turn(), base.remove(p)),
+              moveAside: async (p, a) => (await turn(), base.moveAside(p, a)),
+              putBack: async (a, p) => (await turn(), base.putBack(a, p)),
               sleep: async () => turn(),
             };
           };
@@ -458,6 +473,7 @@ describe('import lock', () => {
           }
           // The guard is always gone afterwards (no remover died here).
           expect(files.has(`${lock}.removing`), `seed ${seed}`).toBe(false);
+          expect([...files.keys()].filter((f) => f.includes('.stale-')), `seed ${seed}`).toEqual([]);
         }
         expect(hits).toBeGreaterThan(100);
       });
@@ -479,6 +495,8 @@ describe('import lock', () => {
               createExclusive: async (p, d) => (await turn(), base.createExclusive(p, d)),
               read: async (p, m) => (await turn(), base.read(p, m)),
               remove: async (p) => (await turn(), base.remove(p)),
+              moveAside: async (p, a) => (await turn(), base.moveAside(p, a)),
+              putBack: async (a, p) => (await turn(), base.putBack(a, p)),
               sleep: async () => turn(),
             };
           };
@@ -515,9 +533,92 @@ describe('import lock', () => {
           }
           await all;
           expect(files.has(`${lock}.removing`), `seed ${seed}`).toBe(false);
+          expect([...files.keys()].filter((f) => f.includes('.stale-')), `seed ${seed}`).toEqual([]);
         }
         expect(overlaps).toBe(0);
         expect(takeovers).toBeGreaterThan(100);
+      });
+      it('a person deletes the stale lock and a new import takes it at any point of a take-over or removal: that live lock is never lost (review I1)', async () => {
+        // Before each k-th file-system call of the taker / remover, "rm" the lock (if there) and let a new
+        // import create its live lock. Comparing by path and then removing by path deleted that live lock
+        // when the intrusion fell between the compare and the remove; the rename aside closes that window.
+        const stale = held({ pid: 7, host: 'site-a' });
+        const live = held({ pid: 8, host: 'site-a', token: 'c'.repeat(32) });
+        for (const action of ['take-over', 'remove'] as const) {
+          let intrusions = 0;
+          for (let k = 1; k < 100; k++) {
+            const base = fakeFs({ processAlive: (p) => p !== 7 });
+            base.files.set('/t/L', stale);
+            let calls = 0;
+            let intruded = false;
+            const intrude = () => {
+              if (++calls !== k) return;
+              const now = base.files.get('/t/L');
+              // Our own lock in place: a person deleting it is out of any lock's reach.
+              if (now && JSON.parse(new TextDecoder().decode(now)).token === 'a'.repeat(32)) return;
+              base.files.delete('/t/L');
+              base.files.set('/t/L', live);
+              intruded = true;
+            };
+            const fs: LockFs = {
+              ...base,
+              createExclusive: async (p, d) => (intrude(), base.createExclusive(p, d)),
+              read: async (p, m) => (intrude(), base.read(p, m)),
+              remove: async (p) => (intrude(), base.remove(p)),
+              moveAside: async (p, a) => (intrude(), base.moveAside(p, a)),
+              putBack: async (a, p) => (intrude(), base.putBack(a, p)),
+            };
+            const outcome = await (action === 'take-over' ? acquireImportLock('/t/L', fs, { breakStale: true }) : removeStaleImportLock('/t/L', fs)).then(
+              (v) => v,
+              (e: unknown) => e,
+            );
+            if (calls < k) break; // every point of this run tried
+            const what = `${action}, intrusion before call ${k}`;
+            if (!intruded) continue;
+            intrusions++;
+            expect(base.files.get('/t/L'), what).toEqual(live);
+            expect([...base.files.keys()], what).toEqual(['/t/L']);
+            if (action === 'take-over') expect(isCeremonyError(outcome, 'IMPORT_LOCKED'), `${what}: ${String(outcome)}`).toBe(true);
+            else if (outcome instanceof Error) expect(isCeremonyError(outcome, 'IMPORT_LOCK_NOT_STALE'), `${what}: ${String(outcome)}`).toBe(true);
+            // A removal that moved the stale lock aside before the intrusion removed the stale one, not the new.
+            else expect(outcome, what).toMatchObject({ reason: 'owner-gone', owner: { pid: 7 } });
+          }
+          expect(intrusions, action).toBeGreaterThanOrEqual(5);
+        }
+      });
+      it('the new live lock moved aside cannot be put back (a third import took the lock meanwhile): refused naming the file it was moved to, both locks kept', async () => {
+        const stale = held({ pid: 7, host: 'site-a' });
+        const second = held({ pid: 8, host: 'site-a', token: 'c'.repeat(32) });
+        const third = held({ pid: 9, host: 'site-a', token: 'd'.repeat(32) });
+        const aside = `/t/L.stale-${'a'.repeat(32)}`;
+        const rows: [action: 'take-over' | 'remove', code: 'IMPORT_LOCKED' | 'IMPORT_LOCK_NOT_STALE'][] = [
+          ['take-over', 'IMPORT_LOCKED'],
+          ['remove', 'IMPORT_LOCK_NOT_STALE'],
+        ];
+        for (const [action, code] of rows) {
+          const base = fakeFs({ processAlive: (p) => p !== 7 });
+          base.files.set('/t/L', stale);
+          const fs: LockFs = {
+            ...base,
+            // A person's rm and a second import's lock just before the rename; a third import's lock just
+            // before the put-back.
+            moveAside: async (p, a) => (base.files.set('/t/L', second), base.moveAside(p, a)),
+            putBack: async (a, p) => (base.files.set('/t/L', third), base.putBack(a, p)),
+          };
+          const outcome = await (action === 'take-over' ? acquireImportLock('/t/L', fs, { breakStale: true }) : removeStaleImportLock('/t/L', fs)).then(
+            (v) => v,
+            (e: unknown) => e,
+          );
+          expect(isCeremonyError(outcome, code), `${action}: ${String(outcome)}`).toBe(true);
+          const message = (outcome as Error).message;
+          expect(message, action).toContain(`moved aside to ${aside}`);
+          expect(message, action).toContain('process 8');
+          expect(message, action).toContain('process 9');
+          if (action === 'take-over') expect((outcome as LockRefusal).displaced, action).toBe(aside);
+          expect(base.files.get('/t/L'), action).toEqual(third);
+          expect(base.files.get(aside), action).toEqual(second);
+          expect([...base.files.keys()].sort(), action).toEqual(['/t/L', aside]);
+        }
       });
       it('breakStale: a provably stale lock is taken over and the lock says whose it was; unsure ones are never broken', async () => {
         const cases: [string, Partial<LockFs>, object, string][] = [
@@ -609,6 +710,26 @@ describe('import lock', () => {
       const l = await acquireImportLock(join(dirname(p), 'y.lock'), fs);
       expect(JSON.parse(readFileSync(join(dirname(p), 'y.lock'), 'utf8')).started).toBe(mine);
       await l.release();
+    });
+
+    it('the node file system: move aside (rename) and put back only where nothing is (link)', async () => {
+      const fs = nodeLockFs();
+      const dir = mkdtempSync(join(tmpdir(), 'tufc-lockfs-'));
+      const p = join(dir, 'x.lock');
+      const aside = join(dir, 'x.lock.stale-1');
+      expect(await fs.moveAside(p, aside)).toBe(false);
+      writeFileSync(p, 'one');
+      expect(await fs.moveAside(p, aside)).toBe(true);
+      expect(readdirSync(dir)).toEqual(['x.lock.stale-1']);
+      expect(await fs.putBack(aside, p)).toBe(true);
+      expect(readdirSync(dir)).toEqual(['x.lock']);
+      expect(readFileSync(p, 'utf8')).toBe('one');
+      // Something at the name already: never replaced, the aside file kept.
+      expect(await fs.moveAside(p, aside)).toBe(true);
+      writeFileSync(p, 'two');
+      expect(await fs.putBack(aside, p)).toBe(false);
+      expect(readFileSync(p, 'utf8')).toBe('two');
+      expect(readFileSync(aside, 'utf8')).toBe('one');
     });
   });
 });
