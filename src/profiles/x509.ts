@@ -17,7 +17,7 @@ let asn1: Asn1 | undefined;
 
 /**
  * The ASN.1 layer, loaded when the first certificate is parsed (issue #18): TUF metadata, and every CLI
- * command but the Notary ones, never need it. Both packages are CommonJS only (no `exports`, `main` is the
+ * command but the Notary ones, never need it. These packages are CommonJS only (no `exports`, `main` is the
  * CJS build), so `import` already gave this very module instance; `require` just defers it.
  */
 function loadAsn1(): Asn1 {
@@ -25,9 +25,10 @@ function loadAsn1(): Asn1 {
     const require = createRequire(import.meta.url);
     const schema = require('@peculiar/asn1-schema') as typeof import('@peculiar/asn1-schema');
     const x509 = require('@peculiar/asn1-x509') as typeof import('@peculiar/asn1-x509');
-    // asn1js is the BER layer under asn1-schema, resolved from there (its own dependency, the same instance):
-    // the decoder below keeps its tree for the raw bytes the schema objects do not carry.
-    const ber = createRequire(require.resolve('@peculiar/asn1-schema'))('asn1js') as typeof import('asn1js');
+    // asn1js is the BER layer under asn1-schema, a direct dependency of ours at the version asn1-schema
+    // uses (package.json; `npm ls asn1js` shows one copy): the decoder below keeps its tree for the raw
+    // bytes the schema objects do not carry. CommonJS only as well (`main`, no `exports`).
+    const ber = require('asn1js') as typeof import('asn1js');
     asn1 = {
       AsnConvert: schema.AsnConvert,
       AsnParser: schema.AsnParser,
