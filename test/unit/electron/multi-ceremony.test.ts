@@ -389,6 +389,10 @@ describe('a multi-repository plan with a Shamir-split root key (src/ceremony/mul
     s = await drive();
     expect(s.failure).toMatchObject({ code: 'CEREMONY_CANNOT_RESUME' });
     expect(s.failure!.message).toContain('2 of its 3 share cards');
+    // The core's words name the CLI's `--share-card`; the app says where the cards go on this screen.
+    expect(s.failure!.message).toContain('enter them below and press “Resume with these cards”');
+    expect(s.failure!.message).not.toMatch(/--share-card|--out|--bindings/);
+    expect(s.log.filter((l) => l.includes('CEREMONY_CANNOT_RESUME'))).toEqual([`stopped: error[CEREMONY_CANNOT_RESUME]: ${s.failure!.message}`]);
     expect(s.canResume).toBe(true);
     expect(s.resumeShareCards).toMatchObject({ threshold: 2, shares: 3 });
     expect(existsSync(join(out, 'metadata', safeRepositoryName('example.com/tuf/repo-1')))).toBe(false);
