@@ -256,12 +256,15 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     [CHANNELS.ceremonyPrintShareCards]: handler(CHANNELS.ceremonyPrintShareCards, (): Promise<PrintResultView> => c.printShareCards()),
     [CHANNELS.transcriptVerify]: handler(CHANNELS.transcriptVerify, (req): TranscriptView => verifyNamedTranscriptFile({ name: req.file.name, bytes: req.file.bytes }, req.expectedSealKey)),
     // --- on completion (issue #16): the metadata/ folder main knows, prepared as the Export screen prepares a folder.
+    // The bundle prepared before is forgotten first: a refused read of the folder must not leave it exportable.
     [CHANNELS.ceremonyExportMetadata]: handler(CHANNELS.ceremonyExportMetadata, async (): Promise<ExportPreparedView> => {
+      exp.forget();
       const { files, source } = await c.metadataFiles();
       return exp.prepareFolder({ files, source });
     }),
     // A multi-repository ceremony's repository folder: main knows its path, so it is named as `bundle create` names it.
     [CHANNELS.ceremonyExportRepository]: handler(CHANNELS.ceremonyExportRepository, async (req): Promise<ExportPreparedView> => {
+      exp.forget();
       const { files, source, repository } = await c.repositoryFiles(req.repository);
       return exp.prepareFolder({ files, source, repository });
     }),

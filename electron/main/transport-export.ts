@@ -92,6 +92,14 @@ export class ExportSession {
     return this.keep(trustBundleFromRepository(files, { now: this.deps.now(), name: req.repository ?? opened }), 'folder', opened);
   }
 
+  /**
+   * Forget the prepared bundle: a preparation from elsewhere (a finished ceremony's folder, which main reads
+   * first) is starting, and if that read is refused nothing stale must stay exportable.
+   */
+  forget(): void {
+    this.prepared = undefined;
+  }
+
   /** An existing bundle file (trust bundle, signing request, signature response) → decoded and checked. */
   prepareBundle(req: { file: NamedFile }): ExportPreparedView {
     this.prepared = undefined;

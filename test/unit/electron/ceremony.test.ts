@@ -124,6 +124,8 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
     renameSync(join(out, 'metadata'), join(out, 'moved-metadata'));
     await expect(session.metadataFiles()).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', message: expect.stringContaining('out/metadata') });
     await expect(call(CHANNELS.ceremonyExportMetadata)).rejects.toThrow(/^.*FILE_NOT_FOUND/);
+    // The bundle prepared from it before is forgotten by that refusal: nothing stale can be written.
+    await expect(call(CHANNELS.exportQrFrames, { first: 0, count: 1 })).rejects.toThrow(/USAGE nothing is prepared/);
     symlinkSync(join(out, 'moved-metadata'), join(out, 'metadata'));
     await expect(session.metadataFiles()).rejects.toMatchObject({ code: 'NOT_A_REGULAR_FILE', message: expect.stringContaining('a link') });
     rmSync(join(out, 'metadata'));

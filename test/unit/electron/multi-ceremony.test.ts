@@ -307,6 +307,8 @@ describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', 
     const gun = await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'registry.example.com/org/app-1' });
     expect(gun.repository).toBe('registry.example.com/org/app-1');
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'example.com/not/planned' })).toMatchObject({ ok: false, code: 'USAGE' });
+    // The bundle of app-1 prepared just before is forgotten by that refusal: nothing stale can be exported.
+    expect(await h[CHANNELS.exportQrFrames]({ first: 0, count: 1 })).toMatchObject({ ok: false, code: 'USAGE', message: expect.stringMatching(/nothing is prepared/) });
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: '' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'x', folder: '/tmp' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
     await session.reset();
@@ -499,6 +501,11 @@ describe('a repository is exported only through real folders from OUT down (revi
     renameSync(join(out, 'metadata'), join(out, 'metadata-moved'));
     symlinkSync(join(out, 'metadata-moved'), join(out, 'metadata'), 'dir');
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'org/app' })).toMatchObject({ ok: false, code: 'NOT_A_REGULAR_FILE', message: expect.stringMatching(/out\/metadata is a link/) });
+    // The bundle prepared before the refusal is gone: no frames, no write, no full-screen player for it.
+    const nothing = { ok: false, code: 'USAGE', message: expect.stringMatching(/nothing is prepared/) };
+    expect(await h[CHANNELS.exportQrFrames]({ first: 0, count: 1 })).toMatchObject(nothing);
+    expect(await h[CHANNELS.exportWrite]({ fileName: 'org-app.tufbundle' })).toMatchObject(nothing);
+    expect(await h[CHANNELS.exportFullScreen]({ on: true })).toMatchObject(nothing);
     rmSync(join(out, 'metadata'));
     renameSync(join(out, 'metadata-moved'), join(out, 'metadata'));
     // The repository's own folder as a link (to its moved copy).
