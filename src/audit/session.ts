@@ -24,6 +24,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import { listPublicKey } from '../signers/public-key-json.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import type { SigningKey } from '../signers/signing-key.js';
+import { clipText } from '../json/clip.js';
 import { UNSHOWN_CHARS_MULTILINE } from '../json/fields.js';
 import { looksLikeKeyMaterial, MAX_FILES, MAX_WITNESSES, NAME_MAX_CHARS, NOTE_MAX_CHARS, readText } from './schema.js';
 import { SESSION_END_STEP, type SessionKind } from './session-kinds.js';
@@ -58,7 +59,7 @@ export function sessionNote(text: string, fallback: string, opts: { keep?: numbe
     .replace(new RegExp(UNSHOWN_CHARS_MULTILINE.source, 'gu'), '?')
     .replace(LONG_HEX_RUN, cut)
     .replace(LONG_B64_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? cut(run) : run));
-  if (s.length > NOTE_MAX_CHARS) s = `${s.slice(0, NOTE_MAX_CHARS - 1)}…`;
+  s = clipText(s, NOTE_MAX_CHARS);
   return s.length === 0 || looksLikeKeyMaterial(s) ? fallback : s;
 }
 
@@ -98,10 +99,6 @@ export function checkSessionWitnesses(names: readonly string[] | undefined, flag
   return out;
 }
 
-
-function clipNote(note: string, max: number): string {
-  return note.length > max ? `${note.slice(0, Math.max(0, max - 1))}…` : note;
-}
 
 /** schema.ts's cap on a step name (readSlug: lower-case words joined by "-" or ".", at most 64 characters). */
 const STEP_MAX_CHARS = 64;
@@ -158,7 +155,7 @@ export class SessionTranscript {
     const more = { inputs: continuationStep(entry.step, 'inputs'), outputs: continuationStep(entry.step, 'outputs') };
     const spill = (files: readonly FileInput[], what: 'inputs' | 'outputs'): string => (files.length > MAX_FILES ? `${files.length} ${what}: the first ${MAX_FILES} here, the rest in the ${more[what]} entries that follow` : '');
     const counts = [spill(inputs, 'inputs'), spill(outputs, 'outputs')].filter(Boolean).join('; ');
-    const note = entry.note !== undefined ? `${clipNote(entry.note, NOTE_MAX_CHARS - counts.length - 3)} (${counts})` : counts;
+    const note = entry.note !== undefined ? `${clipText(entry.note, NOTE_MAX_CHARS - counts.length - 3)} (${counts})` : counts;
     await this.appendOne({ ...entry, ...(entry.inputs ? { inputs: inputs.slice(0, MAX_FILES) } : {}), ...(entry.outputs ? { outputs: outputs.slice(0, MAX_FILES) } : {}), note });
     for (const [files, what] of [[inputs, 'inputs'], [outputs, 'outputs']] as const) {
       for (let at = MAX_FILES; at < files.length; at += MAX_FILES) {
@@ -169,7 +166,7 @@ export class SessionTranscript {
   }
 
   private async appendOne(entry: EntryInput): Promise<void> {
-    const note = entry.note !== undefined ? clipNote(entry.note, NOTE_MAX_CHARS) : undefined;
+    const note = entry.note !== undefined ? clipText(entry.note, NOTE_MAX_CHARS) : undefined;
     await this.writer.append({ ...entry, ...(note !== undefined ? { note } : {}) });
   }
 

@@ -3,7 +3,9 @@
  * state and does only what is left (a key already made is found on its token, a signature already
  * collected is checked and kept), so a ceremony interrupted inside a step resumes inside it.
  */
+import { NOTE_MAX_CHARS } from '../../audit/schema.js';
 import type { DigestInput, FileInput } from '../../audit/transcript.js';
+import { clipText } from '../../json/clip.js';
 import type { CeremonyContext } from '../context.js';
 import type { CeremonyPlan } from '../plan.js';
 import type { StepName } from '../state.js';
@@ -27,7 +29,7 @@ export interface Step {
 /** The actor of steps no person performs. */
 export const APP_ACTOR = { name: 'tuf-ceremony', role: 'app' as const };
 
-/** Transcript notes are at most 500 characters (src/audit/schema.ts NOTE_MAX_CHARS). */
-export function clipNote(text: string, max = 500): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+/** Transcript notes are at most NOTE_MAX_CHARS (500) characters: clipped by the audit layer's own rule. */
+export function clipNote(text: string, max = NOTE_MAX_CHARS): string {
+  return clipText(text, max);
 }
