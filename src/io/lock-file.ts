@@ -103,7 +103,10 @@ export function nodeLockFs(): LockFs {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
         throw err;
       }
-      await unlink(aside);
+      // Back in place: the aside name is only a second link to it now (absent already: a person cleaning up).
+      await unlink(aside).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
       return true;
     },
     processAlive(pid) {

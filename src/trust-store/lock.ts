@@ -21,7 +21,8 @@
  *     under the removal guard below (takeOverStaleLock), and the lock returned says whose it was;
  *   - it cannot be read (a writer killed between create and write) → read again once, then
  *     IMPORT_LOCK_STALE as well.
- * Release removes the file only when it still holds this lock's random token.
+ * Release removes the file only when it still holds this lock's random token (checked again on the file
+ * renamed aside before it is removed: releaseLock).
  *
  * `removeStaleImportLock` is the operator's way out of IMPORT_LOCK_STALE (CLI `import --remove-stale-lock`,
  * the app's "Remove the stale lock" button): it removes the lock ONLY when it is provably stale — its
@@ -239,10 +240,7 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
         path,
         owner,
         ...(brokeStale ? { brokeStale } : {}),
-        release: async () => {
-          const held = parseOwner(await fs.read(path, LOCK_MAX_BYTES));
-          if (held && held.token === owner.token) await fs.remove(path);
-        },
+        release: () => releaseLock(path, owner.token, fs),
       };
     }
     const seen = await fs.read(path, LOCK_MAX_BYTES);
@@ -292,10 +290,10 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
  * Two takers that judged the same stale lock must not both win: A removes it and links its own, and B —
  * its judgement already made — would remove A's live lock. So the remove-and-link runs holding the same
  * guard as removeStaleImportLock, `${path}.removing` (one remover or taker at a time), and only if the lock
- * still holds exactly the bytes judged stale — checked on the file renamed aside, not by path
- * (removeIfUnchanged: a person's `rm` plus a new lock in between is never lost); the link is the exclusive
- * create every acquirer uses, so a plain acquirer that slips in between the remove and the link wins, and
- * this taker looks again.
+ * still holds exactly the bytes judged stale — read by name first, so another taker's live lock is never
+ * moved, then checked again on the file renamed aside, so a person's `rm` plus a new lock in between is
+ * never lost (removeIfUnchanged). The link is the exclusive create every acquirer uses, so a plain acquirer
+ * that slips in between the remove and the link wins, and this taker looks again.
  *   'taken'   ours is in place;
  *   'changed' the lock changed (or vanished) meanwhile, or the guard was just released: look again;
  *   'busy'    a live process holds the guard: wait as for a live lock.
@@ -319,7 +317,7 @@ async function takeOverStaleLock(path: string, seen: Uint8Array, data: Uint8Arra
     const removed = await removeIfUnchanged(path, seen, fs);
     if (typeof removed === 'object') {
       const d = removed.displaced;
-      throw new LockRefusal('IMPORT_LOCKED', displacedWords(path, d), path, d.now, false, d.aside);
+      throw new LockRefusal('IMPORT_LOCKED', displacedWords(path, d), d.aside, d.now, false, d.aside);
     }
     if (removed !== 'removed') return 'changed';
     return (await fs.createExclusive(path, data)) ? 'taken' : 'changed';
@@ -347,8 +345,12 @@ export async function withImportLock<T>(
     try {
       await lock.release();
     } catch (err) {
-      const why = err instanceof Error && 'code' in err && typeof err.code === 'string' ? ` (${err.code})` : '';
-      opts.onReleaseError?.(`the import lock ${path} could not be removed${why}: delete it once no import is running, or the next import will be refused`);
+      // A live lock of another import moved aside by the release and not put back: its own words name the file.
+      if (err instanceof LockRefusal && err.displaced) opts.onReleaseError?.(err.message);
+      else {
+        const why = err instanceof Error && 'code' in err && typeof err.code === 'string' ? ` (${err.code})` : '';
+        opts.onReleaseError?.(`the import lock ${path} could not be removed${why}: delete it once no import is running, or the next import will be refused`);
+      }
     }
   }
 }
@@ -442,8 +444,40 @@ async function removeUnderGuard(path: string, fs: LockFs, opts: { unreadableAfte
     // an import took it): that lock was put back untouched.
     throw new CeremonyError('IMPORT_LOCK_NOT_STALE', `the import lock ${path} changed while it was being checked (a new import took it): it was not removed`, { path });
   }
-  if (typeof outcome === 'object') throw new CeremonyError('IMPORT_LOCK_NOT_STALE', displacedWords(path, outcome.displaced), { path });
+  // Named by where the live lock now is: the one file the message asks to act on (review-gaps6 L2).
+  if (typeof outcome === 'object') throw new CeremonyError('IMPORT_LOCK_NOT_STALE', displacedWords(path, outcome.displaced), { path: outcome.displaced.aside });
   return removed;
+}
+
+/** A live lock moved aside that is not back at its name (removeIfUnchanged, releaseLock): where it is and why. */
+interface Displaced {
+  aside: string;
+  /** Who holds the lock's name now (undefined: nobody, or unreadable). */
+  now: LockOwner | undefined;
+  /** Whose lock was moved aside. */
+  moved: LockOwner | undefined;
+  /** The put-back failed with this error code (a medium without hard links, the aside file deleted by hand), instead of finding the name taken. */
+  failed?: string;
+}
+
+/**
+ * Put the live lock moved to `aside` back at `path` (LockFs.putBack: link(2), never replacing a file). True
+ * when it is back; otherwise where it is now, for a refusal that names it — a put-back that throws (EPERM
+ * on a medium without hard links, ENOENT when a person deleted the aside file) is such a refusal too, never
+ * a raw errno error that leaves the live lock aside and unnamed (review-gaps6 M2).
+ */
+async function putBackOrName(aside: string, path: string, moved: Uint8Array, fs: LockFs): Promise<true | Displaced> {
+  let failed: string | undefined;
+  try {
+    if (await fs.putBack(aside, path)) return true;
+  } catch (err) {
+    failed = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'error';
+  }
+  const now = await fs.read(path, LOCK_MAX_BYTES).catch(() => undefined);
+  // The link went through and only the removal of the aside name failed: the lock is back (the aside file
+  // is a second name of it).
+  if (failed !== undefined && now !== undefined && sameBytes(now, moved)) return true;
+  return { aside, now: parseOwner(now), moved: parseOwner(moved), ...(failed !== undefined ? { failed } : {}) };
 }
 
 /**
@@ -451,28 +485,34 @@ async function removeUnderGuard(path: string, fs: LockFs, opts: { unreadableAfte
  * removal guard (`${path}.removing`), so no other remover or taker acts on `path` meanwhile — but a plain
  * acquirer does not take the guard, and a person may delete the lock by hand at any moment.
  *
- * Comparing the bytes at `path` and then removing `path` by name (review I1) leaves a window: a person's
- * `rm` plus a new import's lock created in between, and the remove deletes that live lock. So the file is
- * first renamed aside to a unique name in the same folder — atomic: exactly the file at `path` at that
- * instant moves — and the bytes compared are those of the file moved, which nobody else can reach any more:
+ * First the bytes at `path` are read by name: anything but the judged bytes is another command's lock
+ * (most often: another taker that judged the same stale lock took it over before we got the guard) and is
+ * left exactly where it is — 'changed', look again. Moving it aside to compare would free the name while
+ * it is aside: a plain acquirer could then take it beside its live owner (two holders), or its owner
+ * release and the put-back leave an orphan naming a live process (review-gaps6 H1).
+ *
+ * Only when the bytes still match is the file renamed aside to a unique name in the same folder — atomic:
+ * exactly the file at `path` at that instant moves — and the bytes of the moved file, which nobody else can
+ * reach any more, compared again. Removing by name after comparing by name (review I1) would lose a live
+ * lock if a person's `rm` plus a new import's lock fell between the two; the rename closes that window:
  *   - the judged stale lock → it is removed ('removed'). Between the rename and the caller's next step the
  *     name is free: a plain acquirer may take it, and the caller's exclusive create then loses ('changed');
- *   - another file (the stale lock was replaced between judging and renaming) → it is a live lock taken
- *     meanwhile, and goes back by link(2), which never replaces a file ('changed': look again). While it was
- *     aside its owner's release found no lock of its own and left `path` alone, so a lock put back after its
- *     owner finished reads as held by a live process until that process exits (then it is stale as usual):
- *     a late refusal, never two holders;
- *   - another file, and `path` taken again while it was aside (a third import, within microseconds): two
- *     imports now believe they hold the lock and nothing here can undo that. The live lock stays aside
- *     under its unique name and the caller refuses naming it ({ displaced }), so the operator can let both
- *     finish and delete it;
- *   - nothing at `path` any more → 'vanished'; the aside file is gone between rename and read (a person
+ *   - another file: a person's `rm` and a new lock fell between our read and our rename (microseconds).
+ *     It goes back by link(2), which never replaces a file ('changed'). While it was aside the name was
+ *     free, so this is the one case where two holders remain possible — it needs a person deleting a lock
+ *     file by hand at that instant, as removing by name did;
+ *   - another file, and `path` taken again while it was aside, or the put-back failing: the live lock stays
+ *     aside under its unique name and the caller refuses naming it ({ displaced }), so the operator can let
+ *     the imports finish and delete it;
+ *   - nothing at `path` any more → 'vanished'; the aside file gone between rename and read (a person
  *     deleting files by hand) → 'changed'.
- * A crash between the rename and the remove leaves `<lock>.stale-<random>`, holding a dead owner's lock:
- * inert (nothing reads it), for the operator to delete. A crash while a live lock is aside leaves that
- * lock's import unguarded, as the person's `rm` did — the window is these few calls, not the judgement.
+ * A crash between the rename and the remove leaves `<lock>.stale-<random>` holding the judged lock of a
+ * dead owner: ignored by every command, for the operator to delete.
  */
-async function removeIfUnchanged(path: string, judged: Uint8Array, fs: LockFs): Promise<'removed' | 'changed' | 'vanished' | { displaced: { aside: string; now: LockOwner | undefined; moved: LockOwner | undefined } }> {
+async function removeIfUnchanged(path: string, judged: Uint8Array, fs: LockFs): Promise<'removed' | 'changed' | 'vanished' | { displaced: Displaced }> {
+  const before = await fs.read(path, LOCK_MAX_BYTES);
+  if (before === undefined) return 'vanished';
+  if (!sameBytes(before, judged)) return 'changed'; // another command's lock: never touched
   const aside = `${path}.stale-${fs.randomToken()}`;
   if (!(await fs.moveAside(path, aside))) return 'vanished';
   const moved = await fs.read(aside, LOCK_MAX_BYTES);
@@ -481,14 +521,46 @@ async function removeIfUnchanged(path: string, judged: Uint8Array, fs: LockFs): 
     await fs.remove(aside);
     return 'removed';
   }
-  if (await fs.putBack(aside, path)) return 'changed';
-  return { displaced: { aside, now: parseOwner(await fs.read(path, LOCK_MAX_BYTES)), moved: parseOwner(moved) } };
+  const back = await putBackOrName(aside, path, moved, fs);
+  return back === true ? 'changed' : { displaced: back };
+}
+
+/**
+ * Release: remove the lock at `path` if it still holds our token (`mine`); a lock that is not ours is left
+ * alone. The same discipline as removeIfUnchanged (review-gaps6 M1): read by name, and only if it is ours
+ * rename it aside and check the moved file again before removing it. Races, our lock at `path` being live:
+ *   - no remover or taker ever removes it (its owner, this process, is alive: ownerState is never 'gone'),
+ *     so between our read and our rename it can only change by a person's `rm` and a new import's lock;
+ *   - read not ours (a person deleted ours and another import took the name, or ours is gone) → nothing
+ *     touched, exactly as before;
+ *   - read ours, and the rename moves ours → removed; nobody else can reach the moved file;
+ *   - read ours, but the person's `rm` and a new lock fell between the read and the rename → the moved
+ *     file is that import's live lock: put back by link(2) (never replacing a file). If the name was taken
+ *     again meanwhile, or the put-back fails, it stays aside and the release throws naming that file
+ *     (IMPORT_LOCKED, path: the aside file). Removing by name, as before, deleted that live lock silently.
+ */
+async function releaseLock(path: string, mine: string, fs: LockFs): Promise<void> {
+  const held = parseOwner(await fs.read(path, LOCK_MAX_BYTES));
+  if (!held || held.token !== mine) return;
+  const aside = `${path}.stale-${fs.randomToken()}`;
+  if (!(await fs.moveAside(path, aside))) return;
+  const moved = await fs.read(aside, LOCK_MAX_BYTES);
+  if (moved === undefined) return;
+  if (parseOwner(moved)?.token === mine) {
+    await fs.remove(aside);
+    return;
+  }
+  const back = await putBackOrName(aside, path, moved, fs);
+  if (back !== true) throw new LockRefusal('IMPORT_LOCKED', `the lock ${path} was released, but ${displacedWords(path, back)}`, back.aside, back.now, false, back.aside);
 }
 
 /** What a refusal says when a live lock was moved aside and could not be put back (removeIfUnchanged). */
-function displacedWords(path: string, d: { aside: string; now: LockOwner | undefined; moved: LockOwner | undefined }): string {
+function displacedWords(path: string, d: Displaced): string {
   const who = (o: LockOwner | undefined) => (o ? `process ${o.pid} on ${shown(o.host)}` : 'a process that cannot be named');
-  return `the stale lock ${path} was replaced while it was being removed: the new lock (${who(d.moved)}) was moved aside to ${d.aside} and could not be put back, because ${who(d.now)} took ${path} meanwhile. Both may be running now; nothing else was changed here: let both finish, then delete ${d.aside}`;
+  if (d.failed !== undefined) {
+    return `the lock ${path} was replaced while it was being removed: the new lock (${who(d.moved)}) was moved aside to ${d.aside} and putting it back failed (${shown(d.failed)}), so its command runs unguarded; nothing else was changed here: let it finish, then delete ${d.aside} if it is still there`;
+  }
+  return `the lock ${path} was replaced while it was being removed: the new lock (${who(d.moved)}) was moved aside to ${d.aside} and could not be put back, because ${who(d.now)} took ${path} meanwhile. Both may be running now; nothing else was changed here: let both finish, then delete ${d.aside}`;
 }
 
 /** One line for people: what removeStaleImportLock removed. */
