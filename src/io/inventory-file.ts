@@ -178,7 +178,11 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
     }
     if (err instanceof LockRefusal && err.displaced) {
       // A live lock moved aside by the take-over could not be put back (src/trust-store/lock.ts removeIfUnchanged).
-      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} was not changed: ${err.message}${after}`, { path: err.displaced, cause: err });
+      // The caller's suffix before the lock's own words, so their last words stay the file to delete (its
+      // " (at …)" is this error's own, once).
+      const at = ` (at ${err.path})`;
+      const words = err.path !== undefined && err.message.endsWith(at) ? err.message.slice(0, -at.length) : err.message;
+      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} was not changed${after}: ${words}`, { path: err.displaced, cause: err });
     }
     if (isCeremonyError(err, 'IMPORT_LOCKED')) {
       // The lock itself, or the guard of another command taking over a stale one (L1 of review-gaps).

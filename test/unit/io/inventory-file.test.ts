@@ -274,13 +274,17 @@ describe('inventory updates', () => {
     };
     const read = await readInventoryForUpdate(path, { now: T0 });
     read.inventory.updated = T1.toISOString();
-    const err = await writeInventoryUpdate(read, read.inventory, '', { lockWaitMs: 0, lockFs: fs }).then(
+    const after = ' (import it again with --inventory to record it)';
+    const err = await writeInventoryUpdate(read, read.inventory, after, { lockWaitMs: 0, lockFs: fs }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(isCeremonyError(err, 'INVENTORY_LOCKED'), String(err)).toBe(true);
     expect((err as Error).message).toContain(`moved aside to ${aside}`);
-    expect((err as Error).message).toContain(`delete ${aside}`);
+    // The caller's words come before the lock's, whose last words are the file to delete (review-gaps6 L3).
+    expect((err as Error).message).toContain(`was not changed${after}: `);
+    expect((err as Error).message.endsWith(`delete ${aside} (at ${aside})`), (err as Error).message).toBe(true);
+    expect((err as { path?: string }).path).toBe(aside);
     expect(aside.startsWith(`${lockPath}.stale-`)).toBe(true);
     expect(Buffer.from(readFileSync(path)).equals(Buffer.from(original))).toBe(true);
     expect(readFileSync(lockPath, 'utf8')).toBe(third);
