@@ -7,9 +7,13 @@
  * unshown character (src/json/fields.ts UNSHOWN_CHARS), so a note clipped mid-emoji would be refused.
  */
 
-/** `text` itself when it has at most `max` code units; otherwise its start and "…", `max` units at most. */
+/**
+ * `text` itself when it has at most `max` code units; otherwise its start and "…", `max` units at most —
+ * so with no room even for the "…" (`max` below 1, e.g. a caller's budget used up by what it appends), "".
+ */
 export function clipText(text: string, max: number): string {
   if (text.length <= max) return text;
+  if (!(max >= 1)) return '';
   let end = Math.max(0, max - 1);
   // A high surrogate just before the cut would lose its low half: cut before it.
   const last = text.charCodeAt(end - 1);

@@ -21,7 +21,11 @@ describe('clipText', () => {
     ['abc', 3, 'abc'],
     ['abcd', 3, 'ab…'],
     ['abcd', 1, '…'],
-    ['abcd', 0, '…'],
+    // No room for the "…" itself: nothing, never over the cap (review-gaps6 L4).
+    ['abcd', 0, ''],
+    ['abcd', -3, ''],
+    ['', -1, ''],
+    [face, 1, '…'],
     // A pair that would be cut in half is left out whole.
     [`ab${face}cd`, 4, 'ab…'],
     [`ab${face}cd`, 5, `ab${face}…`],
@@ -33,14 +37,14 @@ describe('clipText', () => {
     expect(clipText(text, max)).toBe(clipped);
   });
 
-  it('every cut of a text of pairs and single units: within the cap (above 0), a prefix, never a lone surrogate', () => {
+  it('every cut of a text of pairs and single units: within the cap, a prefix, never a lone surrogate', () => {
     const text = `a${face}b${face}${face}c\u{10FFFF}d`;
-    for (let max = 1; max <= text.length + 1; max++) {
+    for (let max = -2; max <= text.length + 1; max++) {
       const c = clipText(text, max);
-      expect(c.length, String(max)).toBeLessThanOrEqual(max);
+      expect(c.length, String(max)).toBeLessThanOrEqual(Math.max(0, max));
       expect(UNSHOWN_CHARS.test(c), String(max)).toBe(false);
-      const kept = c === text ? c : c.slice(0, -1);
-      if (c !== text) expect(c.endsWith('…'), String(max)).toBe(true);
+      const kept = c === text || c === '' ? c : c.slice(0, -1);
+      if (c !== text && max >= 1) expect(c.endsWith('…'), String(max)).toBe(true);
       expect(text.startsWith(kept), String(max)).toBe(true);
     }
   });
