@@ -11,9 +11,11 @@
  *
  * Node 20's default agent keeps connections alive between requests. A server may close an idle kept-alive
  * connection just as we reuse it (RFC 9112 §9.3.1: a client may retry an idempotent request then); Node
- * reports that as ECONNRESET on a request whose `reusedSocket` is true, before any answer arrived. Only
- * for exactly that, and only for GET/HEAD, the request is sent once more on a fresh connection (its own
- * agent, not kept alive). A POST is never resent: the server may have acted on it.
+ * reports that as ECONNRESET — or EPIPE, when the close is seen while the request head is still being
+ * written — on a request whose `reusedSocket` is true, before any answer arrived. Only for exactly that,
+ * and only for GET/HEAD, the request is sent once more on a fresh connection (its own agent, not kept
+ * alive, so never another pooled connection the server may close too). A POST is never resent: the server
+ * may have acted on it.
  */
 import { request } from 'node:https';
 import { CeremonyError } from '../errors.js';
@@ -49,6 +51,17 @@ function hostOf(url: string): string {
 
 /** Methods safe to send twice (RFC 9110 §9.2.2); `HttpRequest` only has GET and POST today. */
 const IDEMPOTENT = new Set(['GET', 'HEAD']);
+
+/** How a kept-alive connection the server closed before answering shows on the request (see the file comment). */
+const CLOSED_ON_REUSE = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * Whether a failed request may be sent once more: an idempotent method, on a reused connection, closed
+ * before any answer, and not already the retry (which runs on a fresh connection: at most one retry).
+ */
+export function mayRetryOnFreshConnection(f: { method: string; code: string; reusedSocket: boolean; answered: boolean; fresh: boolean }): boolean {
+  return !f.fresh && !f.answered && f.reusedSocket && CLOSED_ON_REUSE.has(f.code) && IDEMPOTENT.has(f.method);
+}
 
 export function httpsTransport(opts: HttpsTransportOptions = {}): HttpTransport {
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -105,7 +118,7 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, timeoutMs: number, 
     r.on('timeout', () => r.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     r.on('error', (err: Error & { code?: string }) => {
       const code = err.code ?? '';
-      if (!fresh && !answered && r.reusedSocket && code === 'ECONNRESET' && IDEMPOTENT.has(req.method)) {
+      if (mayRetryOnFreshConnection({ method: req.method, code, reusedSocket: r.reusedSocket, answered, fresh })) {
         reject(new StaleConnection(err.message, { cause: err }));
         return;
       }

@@ -7,11 +7,11 @@ import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { httpsTransport } from '../../../src/io/https-transport.js';
+import { httpsTransport, mayRetryOnFreshConnection } from '../../../src/io/https-transport.js';
 import { makeTestCertificates, type TestCertificates } from '../../support/notary-tls.js';
 
 /** When the server answers a request by closing its connection instead. */
-type Closing = 'second-on-socket' | 'every-second-or-later' | 'every';
+type Closing = 'second-on-socket' | 'every-second-or-later' | 'every' | 'any-reuse';
 
 interface TestServer {
   url: string;
@@ -51,6 +51,7 @@ async function startServer(closing: Closing): Promise<TestServer> {
     const close =
       closing === 'every' ||
       (closing === 'second-on-socket' && info.requests === 2) ||
+      (closing === 'any-reuse' && info.requests >= 2) ||
       (closing === 'every-second-or-later' && seen.length >= 2);
     req.resume();
     if (close) {
@@ -103,7 +104,7 @@ describe('httpsTransport over a kept-alive connection the server closes on reuse
       ],
     },
     {
-      name: 'a GET is retried once only: the fresh connection closed too',
+      name: 'a GET whose retry, on its fresh connection, is closed too is refused (that connection was not a reused one)',
       closing: 'every-second-or-later',
       first: 'GET',
       second: 'GET',
@@ -122,6 +123,39 @@ describe('httpsTransport over a kept-alive connection the server closes on reuse
     await tick();
     await expect(t({ method: second, url: `${srv.url}/two`, maxBytes: 1000, ...(second === 'POST' ? { body: new Uint8Array([1]) } : {}) })).rejects.toMatchObject({ code });
     expect(srv.seen).toEqual(seen);
+  });
+
+  it('the retry runs on a new connection, never on another pooled one the server closes too: exactly one retry, and it succeeds', async () => {
+    // Two kept-alive connections in the pool (two GETs at once), a server that closes every reused one. A
+    // retry sent through the pool would take the other idle connection, be closed again and — being the
+    // retry — fail; sent on its own fresh connection (agent: false) it is that connection's first request.
+    const srv = await startServer('any-reuse');
+    const t = httpsTransport({ ca });
+    await Promise.all([t({ method: 'GET', url: `${srv.url}/a`, maxBytes: 1000 }), t({ method: 'GET', url: `${srv.url}/b`, maxBytes: 1000 })]);
+    expect(new Set(srv.seen.map((x) => x.connection))).toEqual(new Set([1, 2]));
+    await tick();
+    const again = await t({ method: 'GET', url: `${srv.url}/c`, maxBytes: 1000 });
+    expect(again.status).toBe(200);
+    expect(srv.seen.slice(2).map((x) => x.connection)).toEqual([expect.any(Number), 3]);
+    expect([1, 2]).toContain(srv.seen[2]!.connection);
+    expect(srv.seen).toHaveLength(4);
+  });
+
+  it('which failures are sent once more (table): a GET/HEAD closed on a reused connection before any answer, once', () => {
+    const ok = { method: 'GET', code: 'ECONNRESET', reusedSocket: true, answered: false, fresh: false };
+    const rows: [what: string, over: Partial<typeof ok>, retried: boolean][] = [
+      ['reset on reuse', {}, true],
+      ['EPIPE while writing the head on reuse (RFC 9112 §9.3.1)', { code: 'EPIPE' }, true],
+      ['HEAD', { method: 'HEAD' }, true],
+      ['POST: the server may have acted on it', { method: 'POST' }, false],
+      ['a new connection, not a reused one', { reusedSocket: false }, false],
+      ['an answer had begun', { answered: true }, false],
+      ['already the retry', { fresh: true }, false],
+      ['a timeout', { code: 'ETIMEDOUT' }, false],
+      ['connection refused', { code: 'ECONNREFUSED' }, false],
+      ['a TLS refusal', { code: 'CERT_HAS_EXPIRED' }, false],
+    ];
+    for (const [what, over, retried] of rows) expect(mayRetryOnFreshConnection({ ...ok, ...over }), what).toBe(retried);
   });
 
   it('a connection closed on its first request (not a reused one) is not retried', async () => {
