@@ -179,6 +179,13 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
   };
   const imp = d.importSession;
   const exp = d.exportSession;
+  /** `h`, forgetting the prepared export bundle before anything else (validation included) runs. */
+  const forgettingFirst =
+    (h: Handler): Handler =>
+    (payload) => {
+      exp.forget();
+      return h(payload);
+    };
   const rot: rotation.RotationDeps = { ...d.rotation, tokens: d.tokens };
   const c = d.ceremony;
   const transcripts = new TranscriptFolders({ chooseFolder: d.chooseTranscriptFolder, ceremonyFolder: () => c.completedFolder(), ceremonySealKey: () => c.completedSealKey() });
@@ -256,18 +263,21 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     [CHANNELS.ceremonyPrintShareCards]: handler(CHANNELS.ceremonyPrintShareCards, (): Promise<PrintResultView> => c.printShareCards()),
     [CHANNELS.transcriptVerify]: handler(CHANNELS.transcriptVerify, (req): TranscriptView => verifyNamedTranscriptFile({ name: req.file.name, bytes: req.file.bytes }, req.expectedSealKey)),
     // --- on completion (issue #16): the metadata/ folder main knows, prepared as the Export screen prepares a folder.
-    // The bundle prepared before is forgotten first: a refused read of the folder must not leave it exportable.
-    [CHANNELS.ceremonyExportMetadata]: handler(CHANNELS.ceremonyExportMetadata, async (): Promise<ExportPreparedView> => {
-      exp.forget();
-      const { files, source } = await c.metadataFiles();
-      return exp.prepareFolder({ files, source });
-    }),
+    // The bundle prepared before is forgotten first, before the request is even validated: any refusal — of
+    // the request (IPC_INVALID) or of the folder's read — must not leave it exportable.
+    [CHANNELS.ceremonyExportMetadata]: forgettingFirst(
+      handler(CHANNELS.ceremonyExportMetadata, async (): Promise<ExportPreparedView> => {
+        const { files, source } = await c.metadataFiles();
+        return exp.prepareFolder({ files, source });
+      }),
+    ),
     // A multi-repository ceremony's repository folder: main knows its path, so it is named as `bundle create` names it.
-    [CHANNELS.ceremonyExportRepository]: handler(CHANNELS.ceremonyExportRepository, async (req): Promise<ExportPreparedView> => {
-      exp.forget();
-      const { files, source, repository } = await c.repositoryFiles(req.repository);
-      return exp.prepareFolder({ files, source, repository });
-    }),
+    [CHANNELS.ceremonyExportRepository]: forgettingFirst(
+      handler(CHANNELS.ceremonyExportRepository, async (req): Promise<ExportPreparedView> => {
+        const { files, source, repository } = await c.repositoryFiles(req.repository);
+        return exp.prepareFolder({ files, source, repository });
+      }),
+    ),
     [CHANNELS.ceremonyPlanRows]: handler(CHANNELS.ceremonyPlanRows, (): CeremonyPlanRowsView => c.planRows()),
     [CHANNELS.ceremonyPrintTranscript]: handler(CHANNELS.ceremonyPrintTranscript, (): Promise<PrintResultView> => c.printTranscript()),
     [CHANNELS.transcriptList]: handler(CHANNELS.transcriptList, (req): Promise<TranscriptListView> => transcripts.list({ from: req.from })),

@@ -309,8 +309,13 @@ describe('ceremony channels: a multi-repository plan on (fake) PKCS#11 tokens', 
     expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'example.com/not/planned' })).toMatchObject({ ok: false, code: 'USAGE' });
     // The bundle of app-1 prepared just before is forgotten by that refusal: nothing stale can be exported.
     expect(await h[CHANNELS.exportQrFrames]({ first: 0, count: 1 })).toMatchObject({ ok: false, code: 'USAGE', message: expect.stringMatching(/nothing is prepared/) });
-    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: '' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
-    expect(await h[CHANNELS.ceremonyExportRepository]({ repository: 'x', folder: '/tmp' })).toMatchObject({ ok: false, code: 'IPC_INVALID' });
+    // A request refused before it is read (IPC_INVALID) forgets it too (review-gaps6 L7).
+    for (const bad of [{ repository: '' }, { repository: 'x', folder: '/tmp' }]) {
+      await call<ExportPreparedView>(CHANNELS.ceremonyExportRepository, { repository: 'registry.example.com/org/app-1' });
+      expect(await h[CHANNELS.exportQrFrames]({ first: 0, count: 1 })).toMatchObject({ ok: true });
+      expect(await h[CHANNELS.ceremonyExportRepository](bad), JSON.stringify(bad)).toMatchObject({ ok: false, code: 'IPC_INVALID' });
+      expect(await h[CHANNELS.exportQrFrames]({ first: 0, count: 1 }), JSON.stringify(bad)).toMatchObject({ ok: false, code: 'USAGE', message: expect.stringMatching(/nothing is prepared/) });
+    }
     await session.reset();
   });
 });
