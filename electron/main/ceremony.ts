@@ -55,7 +55,7 @@ import { splitKeyNotice, type PlanCustodian } from '../../src/ceremony/plan.js';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../src/ceremony/multi-plan.js';
 import { repositoryFolder, runMultiCeremony } from '../../src/ceremony/multi-machine.js';
 import { inputsFromPlan, multiOutputNames, multiPlanView, multiResultView } from './multi-ceremony.js';
-import { inAppWords } from './app-words.js';
+import { appFailureMessage } from './app-words.js';
 import { REHEARSAL_CUSTODIANS } from '../../src/ceremony/rehearsal-plan.js';
 import { installedSoftHsm, openRehearsalTokenSet, rehearsalKindFor, type RehearsalTokenSet } from '../../src/ceremony/rehearsal-tokens.js';
 import { isPresetPath } from '../../src/signers/pkcs11/presets.js';
@@ -376,7 +376,7 @@ export function rehearsalNotice(kind: RehearsalKind, tail = ''): string {
 function failureOf(err: unknown): Omit<IpcFailure, 'ok'> {
   const shape = toErrorShape(err);
   // The code stays the core's; where the core's words are the CLI's (`--share-card`), the app's instead.
-  const out: Omit<IpcFailure, 'ok'> = { ...shape, message: inAppWords(shape.message) };
+  const out: Omit<IpcFailure, 'ok'> = { ...shape, message: appFailureMessage(shape.code, shape.message) };
   if (err instanceof TokenError) {
     if (err.token) out.token = { label: err.token.label, serial: err.token.serial };
     if (err.pinTries) out.pinTries = err.pinTries;

@@ -4,7 +4,7 @@
  * write them; the real CEREMONY_CANNOT_RESUME is also driven end to end in multi-ceremony.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { inAppWords } from '../../../electron/main/app-words.js';
+import { appFailureMessage, inAppWords } from '../../../electron/main/app-words.js';
 
 describe('inAppWords', () => {
   const rows: [core: string, app: string][] = [
@@ -22,7 +22,8 @@ describe('inAppWords', () => {
     ],
     [
       '--share-card resumes an interrupted ceremony, but out holds none: a new ceremony makes a new split key and writes its own cards; run again without --share-card',
-      'share cards resume an interrupted ceremony, but out holds none: a new ceremony makes a new split key and writes its own cards; resume without cards',
+      // Nothing to resume there: the way on is a new ceremony.
+      'share cards resume an interrupted ceremony, but out holds none: a new ceremony makes a new split key and writes its own cards; start without cards',
     ],
     // A message this table does not know: the option is still not shown as a CLI flag.
     ['give --share-card CARD… twice', 'give the share cards twice'],
@@ -32,5 +33,19 @@ describe('inAppWords', () => {
   it.each(rows)('%s', (core, app) => {
     expect(inAppWords(core)).toBe(app);
     expect(inAppWords(core)).not.toContain('--share-card');
+    expect(appFailureMessage('CEREMONY_CANNOT_RESUME', core)).toBe(app);
+    expect(appFailureMessage('USAGE', core)).toBe(app);
+  });
+
+  it('text that only contains the option (a folder named after it) and other codes are shown as they are (review-gaps6 L6)', () => {
+    const rows: [code: string, message: string][] = [
+      ['USAGE', 'the plan /media/usb/--share-card-backup/plan.json names no repositories'],
+      ['USAGE', 'the output folder /x/old--share-card holds files of another ceremony'],
+      ['FILE_NOT_FOUND', '/media/usb/--share-card/plan.json does not exist'],
+      ['TOKEN_REMOVED', 'run again without --share-card'],
+    ];
+    for (const [code, message] of rows) expect(appFailureMessage(code, message), `${code}: ${message}`).toBe(message);
+    // Beside such a path, the core's own instruction is still reworded.
+    expect(appFailureMessage('USAGE', '--share-card given, but /m/--share-card-backup holds none')).toBe('share cards were entered, but /m/--share-card-backup holds none');
   });
 });
