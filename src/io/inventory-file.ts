@@ -152,6 +152,12 @@ function ownerWords(o: LockOwner): string {
   return `process ${o.pid} on ${host}, taken at ${created}`;
 }
 
+/** A lock refusal's words without its own " (at …)": the inventory's error adds its own, once. */
+function lockWords(err: LockRefusal): string {
+  const at = ` (at ${err.path})`;
+  return err.path !== undefined && err.message.endsWith(at) ? err.message.slice(0, -at.length) : err.message;
+}
+
 /**
  * Write the updated inventory in place of the one read: only if the file still holds those bytes, checked
  * and written under the inventory's lock (see the file comment), so no other update lands in between.
@@ -178,11 +184,8 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
     }
     if (err instanceof LockRefusal && err.displaced) {
       // A live lock moved aside by the take-over could not be put back (src/trust-store/lock.ts removeIfUnchanged).
-      // The caller's suffix before the lock's own words, so their last words stay the file to delete (its
-      // " (at …)" is this error's own, once).
-      const at = ` (at ${err.path})`;
-      const words = err.path !== undefined && err.message.endsWith(at) ? err.message.slice(0, -at.length) : err.message;
-      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} was not changed${after}: ${words}`, { path: err.displaced, cause: err });
+      // The caller's suffix before the lock's own words, so their last words stay the file to delete.
+      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} was not changed${after}: ${lockWords(err)}`, { path: err.displaced, cause: err });
     }
     if (isCeremonyError(err, 'IMPORT_LOCKED')) {
       // The lock itself, or the guard of another command taking over a stale one (L1 of review-gaps).
@@ -200,11 +203,19 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
     // folder this user may not write, is named as the inventory's own write would name it (issue #12).
     throw writeFault(err, lockPath);
   }
+  let written = false;
   try {
     await assertInventoryUnchanged(read, after);
     await writeFileAtomic(read.path, inventoryBytes(inventory), { overwrite: read.sha256 !== null });
+    written = true;
   } finally {
-    await lock.release();
+    await lock.release().catch((err: unknown) => {
+      // Releasing moved another command's live lock aside and could not put it back (a person deleted
+      // ours and that command took the name within microseconds: src/trust-store/lock.ts releaseLock).
+      // Said in the inventory's words, naming that file, and whether our write went through.
+      if (!(err instanceof LockRefusal && err.displaced)) throw err;
+      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} ${written ? 'was written' : 'was not changed'}${after}, but releasing its lock: ${lockWords(err)}`, { path: err.displaced, cause: err });
+    });
   }
   return lock.brokeStale ? { brokeStaleLock: `took over the key inventory's lock ${lockPath}, left by ${ownerWords(lock.brokeStale)}, which is no longer running` } : {};
 }

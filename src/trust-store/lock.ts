@@ -551,16 +551,16 @@ async function releaseLock(path: string, mine: string, fs: LockFs): Promise<void
     return;
   }
   const back = await putBackOrName(aside, path, moved, fs);
-  if (back !== true) throw new LockRefusal('IMPORT_LOCKED', `the lock ${path} was released, but ${displacedWords(path, back)}`, back.aside, back.now, false, back.aside);
+  if (back !== true) throw new LockRefusal('IMPORT_LOCKED', displacedWords(path, back, `the lock ${path} was replaced (ours deleted by hand?) just as it was being released`), back.aside, back.now, false, back.aside);
 }
 
-/** What a refusal says when a live lock was moved aside and could not be put back (removeIfUnchanged). */
-function displacedWords(path: string, d: Displaced): string {
+/** What a refusal says when a live lock was moved aside and could not be put back (removeIfUnchanged, releaseLock). */
+function displacedWords(path: string, d: Displaced, what = `the lock ${path} was replaced while it was being removed`): string {
   const who = (o: LockOwner | undefined) => (o ? `process ${o.pid} on ${shown(o.host)}` : 'a process that cannot be named');
   if (d.failed !== undefined) {
-    return `the lock ${path} was replaced while it was being removed: the new lock (${who(d.moved)}) was moved aside to ${d.aside} and putting it back failed (${shown(d.failed)}), so its command runs unguarded; nothing else was changed here: let it finish, then delete ${d.aside} if it is still there`;
+    return `${what}: the new lock (${who(d.moved)}) was moved aside to ${d.aside} and putting it back failed (${shown(d.failed)}), so its command runs unguarded; nothing else was changed here: let it finish, then delete ${d.aside} if it is still there`;
   }
-  return `the lock ${path} was replaced while it was being removed: the new lock (${who(d.moved)}) was moved aside to ${d.aside} and could not be put back, because ${who(d.now)} took ${path} meanwhile. Both may be running now; nothing else was changed here: let both finish, then delete ${d.aside}`;
+  return `${what}: the new lock (${who(d.moved)}) was moved aside to ${d.aside} and could not be put back, because ${who(d.now)} took ${path} meanwhile. Both may be running now; nothing else was changed here: let both finish, then delete ${d.aside}`;
 }
 
 /** One line for people: what removeStaleImportLock removed. */

@@ -291,6 +291,46 @@ describe('inventory updates', () => {
     expect(readFileSync(aside, 'utf8')).toBe(second);
   });
 
+  it('a release that moved another command\'s live lock aside and could not put it back says the inventory was written, naming that file (review-gaps6 M1)', async () => {
+    const base = nodeLockFs();
+    const myStart = (await base.processStart!(process.pid))!;
+    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-release-'));
+    const path = join(dir, 'key-inventory.json');
+    const lockPath = inventoryLockPath(path);
+    writeFileSync(path, inventoryBytes(emptyInventory(T0)));
+    const second = lockOf({ pid: process.pid, started: myStart, token: 'second' });
+    const third = lockOf({ pid: process.pid, started: myStart, token: 'third' });
+    let aside = '';
+    const fs = {
+      ...base,
+      // Our release read its own lock; then a person deletes it and another command takes the name just
+      // before the rename, and a third takes it just before the put-back.
+      moveAside: async (p: string, a: string) => {
+        aside = a;
+        rmSync(p);
+        writeFileSync(p, second);
+        return base.moveAside(p, a);
+      },
+      putBack: async (a: string, p: string) => {
+        writeFileSync(p, third);
+        return base.putBack(a, p);
+      },
+    };
+    const read = await readInventoryForUpdate(path, { now: T0 });
+    read.inventory.updated = T1.toISOString();
+    const after = ' (import it again with --inventory to record it)';
+    const err = await writeInventoryUpdate(read, read.inventory, after, { lockWaitMs: 0, lockFs: fs }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isCeremonyError(err, 'INVENTORY_LOCKED'), String(err)).toBe(true);
+    expect((err as Error).message).toContain(`was written${after}, but releasing its lock: `);
+    expect((err as Error).message.endsWith(`delete ${aside} (at ${aside})`), (err as Error).message).toBe(true);
+    expect(parseInventory(readFileSync(path)).updated).toBe(T1.toISOString());
+    expect(readFileSync(lockPath, 'utf8')).toBe(third);
+    expect(readFileSync(aside, 'utf8')).toBe(second);
+  });
+
   it('many updates meeting one stale lock at once: one takes it over and writes, every other is INVENTORY_CHANGED', async () => {
     for (let round = 0; round < 5; round++) {
       const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-break-race-'));

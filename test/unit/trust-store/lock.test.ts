@@ -14,7 +14,7 @@ import { runCli } from '../../../src/cli/program.js';
 import { isCeremonyError } from '../../../src/errors.js';
 import { lockIdentity, nodeLockFs } from '../../../src/io/lock-file.js';
 import { importRepository, trustFolder, type ImportOptions } from '../../../src/trust-store/install.js';
-import { acquireImportLock, IMPORT_LOCK_NAME, importLockPath, LockRefusal, ownerState, removeStaleImportLock, UNREADABLE_STALE_AFTER_MS, type LockFs, type LockOwner } from '../../../src/trust-store/lock.js';
+import { acquireImportLock, IMPORT_LOCK_NAME, importLockPath, LockRefusal, ownerState, removeStaleImportLock, UNREADABLE_STALE_AFTER_MS, withImportLock, type LockFs, type LockOwner } from '../../../src/trust-store/lock.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { treeHash } from '../../support/trust-tree.js';
 import { hereLockFields, liveLockFields } from '../../support/lock-owner.js';
@@ -781,6 +781,17 @@ describe('import lock', () => {
         expect((err as LockRefusal).displaced).toBe(aside);
         expect((err as Error).message).toContain(`moved aside to ${aside}`);
         expect([...base.files.entries()].sort()).toEqual([['/t/L', third], [aside, live]]);
+        // Through withImportLock: the work's outcome stands, and the warning names the aside file.
+        const base2 = fakeFs();
+        const moveAside2 = base2.moveAside.bind(base2);
+        const putBack2 = base2.putBack.bind(base2);
+        base2.moveAside = async (p, a) => (base2.files.set('/t/L', live), moveAside2(p, a));
+        base2.putBack = async (a, p) => (base2.files.set('/t/L', third), putBack2(a, p));
+        const warnings: string[] = [];
+        expect(await withImportLock('/t/L', base2, async () => 'installed', { onReleaseError: (m) => void warnings.push(m) })).toBe('installed');
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain(`just as it was being released: the new lock (process 8 on site-a) was moved aside to ${aside}`);
+        expect(warnings[0]).toContain(`then delete ${aside}`);
       });
       it('breakStale: a provably stale lock is taken over and the lock says whose it was; unsure ones are never broken', async () => {
         const cases: [string, Partial<LockFs>, object, string][] = [
