@@ -1,7 +1,7 @@
 /**
  * The CLI as users run it: compiled JavaScript, not the TypeScript sources vitest transforms. `dist/` via
- * `bin/tuf-ceremony.js` when dist/ is a build of the current sources (newer than every file in src/),
- * else a private `tsc -p tsconfig.build.json` build in a temporary folder — so a test never rewrites the
+ * `bin/tuf-ceremony.js` (the bundle in dist/cli) when dist/ is a build of the current sources (newer than
+ * every file in src/), else a private `tsc -p tsconfig.build.json` build in a temporary folder (unbundled) — so a test never rewrites the
  * shared dist/ — whose bare imports resolve from a symlink to the project's node_modules (as dist/ finds
  * them in a clone). Type errors elsewhere in the tree still emit JavaScript: type checking is `npm run
  * typecheck`'s job.
@@ -31,8 +31,11 @@ export interface BuiltCli {
 }
 
 export function builtCli(): BuiltCli {
-  const distMain = join(REPO, 'dist', 'src', 'cli', 'main.js');
-  if (existsSync(distMain) && statSync(distMain).mtimeMs >= newestSource(join(REPO, 'src'))) {
+  // bin/tuf-ceremony.js starts the bundle (dist/cli, vite.cli.config.ts), made from dist/src: both must be
+  // a build of the current sources.
+  const fresh = (path: string, newest: number) => existsSync(path) && statSync(path).mtimeMs >= newest;
+  const newest = newestSource(join(REPO, 'src'));
+  if (fresh(join(REPO, 'dist', 'src', 'cli', 'main.js'), newest) && fresh(join(REPO, 'dist', 'cli', 'main.js'), newest)) {
     return { args: [join(REPO, 'bin', 'tuf-ceremony.js')], srcDir: join(REPO, 'dist', 'src'), kind: 'dist', cleanup: () => undefined };
   }
   const build = mkdtempSync(join(tmpdir(), 'tuf-ceremony-cli-build-'));

@@ -4,11 +4,16 @@
  * module-load hook recording every module the process loads, ESM and CommonJS (test/support/module-trace.mjs).
  * `qr --help` and a Notary root (whose certificates need the X.509 reader) are the controls: the same trace
  * does see those modules when a command needs them.
+ *
+ * The CLI users run is the bundle in dist/cli (vite.cli.config.ts): a loaded chunk stands for the modules
+ * bundled into it, which its source map lists — so the trace names the same dist/src modules as before
+ * bundling, and a chunk that drags in a heavy module fails here as the module itself would.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtCli, REPO, type BuiltCli } from '../../support/cli-build.js';
 import { buildRepo } from '../../support/repo.js';
@@ -38,6 +43,23 @@ const HEAVY = [
  */
 const VERIFY_UNUSED = [/\/attestation\/(?!attestations-name\.js$)[^/]+\.js(on)?$/, /\/cli\/attestation-options\.js$/, /\/ceremony\/(?!layout\.js$)[^/]+\.js$/, /\/bundle\//, /\/io\/bundle-file\.js$/, /\/io\/ceremony-output\.js$/];
 
+/** A chunk of the bundle (dist/cli/*.js, with its .map) → the modules in it (absolute paths); any other entry as it is. */
+function expandChunks(entries: string[]): { modules: string[]; chunks: string[] } {
+  const modules: string[] = [];
+  const chunks: string[] = [];
+  for (const entry of entries) {
+    const path = entry.startsWith('file:') ? fileURLToPath(entry) : undefined;
+    if (path === undefined || !/[/\\]dist[/\\]cli[/\\][^/\\]+\.js$/.test(path) || !existsSync(`${path}.map`)) {
+      modules.push(entry);
+      continue;
+    }
+    chunks.push(path);
+    const map = JSON.parse(readFileSync(`${path}.map`, 'utf8')) as { sources: string[]; sourceRoot?: string };
+    for (const source of map.sources) modules.push(resolve(dirname(path), map.sourceRoot ?? '', source));
+  }
+  return { modules, chunks };
+}
+
 describe('lazy command modules (issue #18)', () => {
   let cli: BuiltCli;
   let dir: string;
@@ -61,7 +83,7 @@ describe('lazy command modules (issue #18)', () => {
     if (traces) rmSync(traces, { recursive: true, force: true });
   });
 
-  function loaded(args: string[]): { status: number | null; stdout: string; stderr: string; modules: string[] } {
+  function loaded(args: string[]): { status: number | null; stdout: string; stderr: string; modules: string[]; chunks: string[] } {
     const trace = join(traces, `trace-${args[0]}-${Math.random().toString(36).slice(2)}.txt`);
     writeFileSync(trace, '');
     const child = spawnSync(process.execPath, ['--import', join(REPO, 'test', 'support', 'module-trace.mjs'), ...cli.args, ...args], {
@@ -69,9 +91,9 @@ describe('lazy command modules (issue #18)', () => {
       env: { ...process.env, MODULE_TRACE_FILE: trace },
       timeout: 120_000,
     });
-    const modules = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+    const { modules, chunks } = expandChunks(readFileSync(trace, 'utf8').split('\n').filter(Boolean));
     rmSync(trace, { force: true });
-    return { status: child.status, stdout: child.stdout, stderr: child.stderr, modules };
+    return { status: child.status, stdout: child.stdout, stderr: child.stderr, modules, chunks };
   }
 
   const heavy = (modules: string[]) => modules.filter((m) => HEAVY.some((re) => re.test(m)));
@@ -81,8 +103,13 @@ describe('lazy command modules (issue #18)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('verified: tuf repository');
     expect(r.modules.some((m) => m.endsWith('/tuf/repository.js'))).toBe(true);
-    // The CommonJS part of the trace is there (commander is CommonJS).
-    expect(r.modules.some((m) => m.startsWith('cjs:') && m.includes('/commander/'))).toBe(true);
+    // commander: CommonJS in the require cache unbundled, a source of the bundle's main chunk bundled.
+    expect(r.modules.some((m) => m.includes('/commander/'))).toBe(true);
+    if (cli.kind === 'dist') {
+      // What users run is the bundle, all of it: no module of dist/src is loaded beside its chunks.
+      expect(r.chunks.some((c) => c.endsWith('main.js'))).toBe(true);
+      expect(r.modules.filter((m) => m.startsWith('file:') && m.includes('/dist/src/'))).toEqual([]);
+    }
     expect(heavy(r.modules)).toEqual([]);
     expect(r.modules.filter((m) => VERIFY_UNUSED.some((re) => re.test(m)))).toEqual([]);
   });
@@ -131,5 +158,7 @@ describe('lazy command modules (issue #18)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.modules.some((m) => /\/transport\/qr\//.test(m))).toBe(true);
     expect(heavy(r.modules).length).toBeGreaterThan(0);
+    // The CommonJS part of the trace is there: bc-ur requires its CommonJS dependencies.
+    expect(r.modules.some((m) => m.startsWith('cjs:') && m.includes('/@ngraveio/bc-ur/'))).toBe(true);
   });
 });
