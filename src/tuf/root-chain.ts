@@ -31,14 +31,17 @@ export interface RootUpdateOptions {
 function sharedKeysFirst(previous: Root, next: Metadata<Root>): number[] {
   const previousRole = previous.roles.get('root')!;
   const nextRole = next.signed.roles.get('root')!;
-  const shared: number[] = [];
+  const sigs = next.signatures;
+  const order: number[] = [];
   const rest: number[] = [];
-  next.signatures.forEach((sig, i) => {
-    const before = previousRole.keyids.includes(sig.keyid) ? previous.keys.get(sig.keyid) : undefined;
-    const after = nextRole.keyids.includes(sig.keyid) ? next.signed.keys.get(sig.keyid) : undefined;
-    (before && after && before.key.fingerprint === after.key.fingerprint ? shared : rest).push(i);
-  });
-  return shared.concat(rest);
+  for (let i = 0; i < sigs.length; i++) {
+    const keyid = sigs[i]!.keyid;
+    const before = previousRole.keyids.includes(keyid) ? previous.keys.get(keyid) : undefined;
+    const after = before && nextRole.keyids.includes(keyid) ? next.signed.keys.get(keyid) : undefined;
+    (before && after && before.key.fingerprint === after.key.fingerprint ? order : rest).push(i);
+  }
+  for (const i of rest) order.push(i);
+  return order;
 }
 
 /**
