@@ -1,7 +1,7 @@
 import { CeremonyError } from '../errors.js';
 import { parseMetadata, type Metadata } from './metadata.js';
 import type { Root } from './root.js';
-import { requireVerified, verifyRole, type VerificationResult, type VerifyRoleOptions } from './verify.js';
+import { newSignatureMemo, requireVerified, verifyRole, type VerificationResult, type VerifyRoleOptions } from './verify.js';
 
 export interface RootUpdateResult {
   version: number;
@@ -68,7 +68,7 @@ export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>, 
     });
   }
   // Both checks are over the same bytes: a key kept across the rotation has its signature verified once.
-  const check: VerifyRoleOptions = { memo: new Map(), stopAtThreshold: opts.intermediate === true };
+  const check: VerifyRoleOptions = { memo: newSignatureMemo(), stopAtThreshold: opts.intermediate === true };
   // An intermediate root stops at its thresholds: checking first the signatures of keys in both root
   // roles lets one verification count towards both thresholds (fewest verifications for the verdict).
   if (opts.intermediate) check.order = sharedKeysFirst(trusted.signed, next);
