@@ -73,8 +73,10 @@ export function decodeSpki(spki: Uint8Array, path: string): DecodedSpki {
   }
   let algorithm: KeyAlgorithm;
   let size: number;
-  const details = keyObject.asymmetricKeyDetails ?? {};
-  switch (keyObject.asymmetricKeyType) {
+  const type = keyObject.asymmetricKeyType;
+  // Details (a native call) only where there is something in them to check: an Ed25519 key has none.
+  const details = type === 'ed25519' ? {} : (keyObject.asymmetricKeyDetails ?? {});
+  switch (type) {
     case 'ed25519':
       algorithm = 'ed25519';
       size = 32;
@@ -90,9 +92,10 @@ export function decodeSpki(spki: Uint8Array, path: string): DecodedSpki {
       size = Math.ceil(details.modulusLength! / 8);
       break;
     default:
-      throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `a ${keyObject.asymmetricKeyType ?? 'unknown'} key is not supported`, { path });
+      throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `a ${type ?? 'unknown'} key is not supported`, { path });
   }
-  const out: DecodedSpki = { keyObject, algorithm, size, spki: Uint8Array.from(spki), fingerprint };
+  // A copy the caller cannot change (slice: Uint8Array.from walks an iterator).
+  const out: DecodedSpki = { keyObject, algorithm, size, spki: spki.slice(), fingerprint };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(fingerprint, out);
   return out;

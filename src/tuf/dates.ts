@@ -7,11 +7,13 @@ const TUF_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 // Notary writes Go's RFC 3339 (time.Time JSON), which may carry nanoseconds and a zone offset.
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
-export function parseExpires(profile: ProfileName, text: string, path: string): Date {
+/** `path`: where the date is, or a function that formats it (only called to refuse). */
+export function parseExpires(profile: ProfileName, text: string, path: string | (() => string)): Date {
+  const where = (): string => (typeof path === 'string' ? path : path());
   const m = (profile === 'tuf' ? TUF_DATE : RFC3339).exec(text);
   if (!m) {
     const form = profile === 'tuf' ? 'YYYY-MM-DDTHH:MM:SSZ' : 'RFC 3339';
-    throw new CeremonyError('DATE_INVALID', `date ${JSON.stringify(text)} is not in ${form} form`, { path });
+    throw new CeremonyError('DATE_INVALID', `date ${JSON.stringify(text)} is not in ${form} form`, { path: where() });
   }
   const [, y, mo, d, h, mi, s] = m as unknown as string[];
   const month = Number(mo);
@@ -26,12 +28,12 @@ export function parseExpires(profile: ProfileName, text: string, path: string): 
     Number(mi) > 59 ||
     Number(s) > 59
   ) {
-    throw new CeremonyError('DATE_INVALID', `date ${JSON.stringify(text)} does not exist`, { path });
+    throw new CeremonyError('DATE_INVALID', `date ${JSON.stringify(text)} does not exist`, { path: where() });
   }
   // TUF's form is whole seconds in UTC: the probe is that instant (no second parse of the text).
   if (profile === 'tuf') return probe;
   const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new CeremonyError('DATE_INVALID', `date ${JSON.stringify(text)} is not valid`, { path });
+  if (Number.isNaN(date.getTime())) throw new CeremonyError('DATE_INVALID', `date ${JSON.stringify(text)} is not valid`, { path: where() });
   return date;
 }
 

@@ -1,10 +1,11 @@
 import { CeremonyError, isCeremonyError } from '../errors.js';
-import { asArray, asObject, asString, child, unrecognizedFields } from '../json/fields.js';
+import { asArray, asObject, asString, child, isObject, unrecognizedFields } from '../json/fields.js';
 import { defaultMaxValues, parseSignedEnvelope } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { Profile, ProfileName, SignatureJson } from '../profiles/profile.js';
 import type { ListedKey } from './keys.js';
+import { isHexDigest } from './meta-file.js';
 import { parseRootSigned, type Root } from './root.js';
 import { profileOfType, type RoleType } from './signed-common.js';
 import { parseSnapshotSigned, parseTimestampSigned, type Snapshot, type Timestamp } from './snapshot.js';
@@ -61,22 +62,31 @@ export interface ValueBudget {
 }
 
 const ENVELOPE_FIELDS = new Set(['signed', 'signatures']);
-const KEYID = /^[0-9a-f]{64}$/;
 
 function parseSignatures(profile: Profile, value: JsonValue | undefined, path: string): SignatureJson[] {
-  const seen = new Set<string>();
-  return asArray(value, path).map((item, i) => {
-    const sigPath = child(path, i);
-    const obj = asObject(item, sigPath);
-    const keyid = asString(obj.keyid, child(sigPath, 'keyid'));
-    if (!KEYID.test(keyid)) throw new CeremonyError('SCHEMA_INVALID', 'a key ID must be 64 lower-case hex characters', { path: child(sigPath, 'keyid') });
+  const items = asArray(value, path);
+  const out: SignatureJson[] = new Array(items.length);
+  const seen = items.length > 8 ? new Set<string>() : undefined;
+  // Paths are formatted only to refuse (a root chain parses thousands of signatures).
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const obj = isObject(item) ? item : asObject(item, child(path, i));
+    const keyid = typeof obj.keyid === 'string' ? obj.keyid : asString(obj.keyid, child(child(path, i), 'keyid'));
+    if (keyid.length !== 64 || !isHexDigest(keyid)) {
+      throw new CeremonyError('SCHEMA_INVALID', 'a key ID must be 64 lower-case hex characters', { path: child(child(path, i), 'keyid') });
+    }
     // python-tuf and tuf-js key signatures by key ID: two signatures by one key are refused, not merged.
-    if (seen.has(keyid)) throw new CeremonyError('SIGNATURE_DUPLICATE', `key ${keyid.slice(0, 16)}… signed twice`, { path: sigPath });
-    seen.add(keyid);
-    const sig: SignatureJson = { keyid, sig: asString(obj.sig, child(sigPath, 'sig')) };
-    if (profile.name === 'notary') sig.method = asString(obj.method, child(sigPath, 'method'));
-    return sig;
-  });
+    // A few signatures are compared one by one; many (a hostile file) through a set, to stay linear.
+    let dup = false;
+    if (seen) dup = seen.has(keyid);
+    else for (let j = 0; j < i && !dup; j++) dup = out[j]!.keyid === keyid;
+    if (dup) throw new CeremonyError('SIGNATURE_DUPLICATE', `key ${keyid.slice(0, 16)}… signed twice`, { path: child(path, i) });
+    seen?.add(keyid);
+    const sig: SignatureJson = { keyid, sig: typeof obj.sig === 'string' ? obj.sig : asString(obj.sig, child(child(path, i), 'sig')) };
+    if (profile.name === 'notary') sig.method = asString(obj.method, child(child(path, i), 'method'));
+    out[i] = sig;
+  }
+  return out;
 }
 
 function prefixed(source: string, err: unknown): unknown {

@@ -1,5 +1,5 @@
 import { CeremonyError } from '../errors.js';
-import { asInteger, asObject, asStringArray, child, unrecognizedFields } from '../json/fields.js';
+import { asInteger, asObject, asStringArray, child, isObject, unrecognizedFields } from '../json/fields.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 
 /** A role's signing policy: which keys, how many of them (TUF 4.3 "roles", 4.5 delegations). */
@@ -14,20 +14,34 @@ export interface Role extends RolePolicy {
 
 const ROLE_FIELDS = new Set(['keyids', 'threshold']);
 
+/** Strings only, copied; paths formatted only to refuse (a 1,000-version chain reads 4,000 roles). */
+function keyIdList(value: JsonValue | undefined, path: string): string[] {
+  if (!Array.isArray(value)) return asStringArray(value, child(path, 'keyids'));
+  const out: string[] = new Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const id = value[i];
+    if (typeof id !== 'string') return asStringArray(value, child(path, 'keyids'));
+    out[i] = id;
+  }
+  return out;
+}
+
 export function parseRole(value: JsonValue | undefined, path: string, known: ReadonlySet<string> = ROLE_FIELDS): Role {
-  const obj = asObject(value, path);
-  const keyids = asStringArray(obj.keyids, child(path, 'keyids'));
+  const obj = isObject(value) ? value : asObject(value, path);
+  const keyids = keyIdList(obj.keyids, path);
   // A role that lists one key ID twice would let one signature count twice in a naive counter.
   const seen = new Set<string>();
-  keyids.forEach((id, i) => {
+  for (let i = 0; i < keyids.length; i++) {
+    const id = keyids[i]!;
     if (seen.has(id)) {
       throw new CeremonyError('KEY_DUPLICATE_IN_ROLE', `key ID ${id.slice(0, 16)}… is listed twice`, {
         path: child(child(path, 'keyids'), i),
       });
     }
     seen.add(id);
-  });
-  const threshold = asInteger(obj.threshold, child(path, 'threshold'), 0);
+  }
+  const t = obj.threshold;
+  const threshold = typeof t === 'number' && Number.isSafeInteger(t) && t >= 0 ? t : asInteger(t, child(path, 'threshold'), 0);
   if (threshold < 1) {
     throw new CeremonyError('THRESHOLD_INVALID', `threshold must be at least 1, found ${threshold}`, { path: child(path, 'threshold') });
   }

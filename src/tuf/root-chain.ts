@@ -1,7 +1,7 @@
 import { CeremonyError } from '../errors.js';
 import { parseMetadata, type Metadata } from './metadata.js';
 import type { Root } from './root.js';
-import { requireVerified, verifyRole, type VerificationResult, type VerifyRoleOptions } from './verify.js';
+import { newSignatureMemo, requireVerified, verifyRole, type VerificationResult, type VerifyRoleOptions } from './verify.js';
 
 export interface RootUpdateResult {
   version: number;
@@ -31,14 +31,17 @@ export interface RootUpdateOptions {
 function sharedKeysFirst(previous: Root, next: Metadata<Root>): number[] {
   const previousRole = previous.roles.get('root')!;
   const nextRole = next.signed.roles.get('root')!;
-  const shared: number[] = [];
+  const sigs = next.signatures;
+  const order: number[] = [];
   const rest: number[] = [];
-  next.signatures.forEach((sig, i) => {
-    const before = previousRole.keyids.includes(sig.keyid) ? previous.keys.get(sig.keyid) : undefined;
-    const after = nextRole.keyids.includes(sig.keyid) ? next.signed.keys.get(sig.keyid) : undefined;
-    (before && after && before.key.fingerprint === after.key.fingerprint ? shared : rest).push(i);
-  });
-  return shared.concat(rest);
+  for (let i = 0; i < sigs.length; i++) {
+    const keyid = sigs[i]!.keyid;
+    const before = previousRole.keyids.includes(keyid) ? previous.keys.get(keyid) : undefined;
+    const after = before && nextRole.keyids.includes(keyid) ? next.signed.keys.get(keyid) : undefined;
+    (before && after && before.key.fingerprint === after.key.fingerprint ? order : rest).push(i);
+  }
+  for (const i of rest) order.push(i);
+  return order;
 }
 
 /**
@@ -65,7 +68,7 @@ export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>, 
     });
   }
   // Both checks are over the same bytes: a key kept across the rotation has its signature verified once.
-  const check: VerifyRoleOptions = { memo: new Map(), stopAtThreshold: opts.intermediate === true };
+  const check: VerifyRoleOptions = { memo: newSignatureMemo(), stopAtThreshold: opts.intermediate === true };
   // An intermediate root stops at its thresholds: checking first the signatures of keys in both root
   // roles lets one verification count towards both thresholds (fewest verifications for the verdict).
   if (opts.intermediate) check.order = sharedKeysFirst(trusted.signed, next);

@@ -8,6 +8,7 @@ import { COMMON_FIELDS, parseSignedCommon, type SignedCommon } from './signed-co
 
 export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
+const TOP_LEVEL_ROLE_SET: ReadonlySet<string> = new Set(TOP_LEVEL_ROLES);
 
 /** TUF 4.3 root.json / Notary Root. */
 export interface Root extends SignedCommon {
@@ -31,10 +32,11 @@ export function parseRootSigned(profile: Profile, obj: JsonObject, path: string,
   const rolesObj = asObject(obj.roles, rolesPath);
   const roles = new Map<TopLevelRole, Role>();
   for (const name of TOP_LEVEL_ROLES) {
-    const rolePath = child(rolesPath, name);
+    // Role names are identifiers: `$.signed.roles.root`, formatted as child() would.
+    const rolePath = `${rolesPath}.${name}`;
     if (rolesObj[name] === undefined) throw new CeremonyError('SCHEMA_INVALID', `root must define the ${name} role`, { path: rolePath });
     const role = parseRole(rolesObj[name], rolePath);
-    checkRoleKeys(role.keyids, keys, child(rolePath, 'keyids'));
+    checkRoleKeys(role.keyids, keys, () => child(rolePath, 'keyids'));
     if (role.threshold > role.keyids.length) {
       throw new CeremonyError('THRESHOLD_INVALID', `threshold ${role.threshold} is more than the role's ${role.keyids.length} keys: it can never be met`, {
         path: child(rolePath, 'threshold'),
@@ -42,11 +44,16 @@ export function parseRootSigned(profile: Profile, obj: JsonObject, path: string,
     }
     roles.set(name, role);
   }
-  for (const name of Object.keys(rolesObj)) {
-    if (!(TOP_LEVEL_ROLES as readonly string[]).includes(name)) {
+  for (const name in rolesObj) {
+    if (Object.hasOwn(rolesObj, name) && !TOP_LEVEL_ROLE_SET.has(name)) {
       // TUF 4.3 lists exactly the four top-level roles; an extra one is a sign of a confused producer.
       throw new CeremonyError('SCHEMA_INVALID', `unknown top-level role ${JSON.stringify(name)}`, { path: child(rolesPath, name) });
     }
   }
-  return { ...common, type: 'root', consistentSnapshot, keys, roles, unrecognized: unrecognizedFields(obj, ROOT_FIELDS) };
+  const unrecognized = unrecognizedFields(obj, ROOT_FIELDS);
+  // Written out rather than spread from `common` (a chain builds a thousand of these); same fields, same order.
+  const { version, expires, expiresText, specVersion } = common;
+  return specVersion === undefined
+    ? { type: 'root', version, expires, expiresText, consistentSnapshot, keys, roles, unrecognized }
+    : { type: 'root', version, expires, expiresText, specVersion, consistentSnapshot, keys, roles, unrecognized };
 }

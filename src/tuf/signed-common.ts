@@ -35,7 +35,8 @@ export function profileOfType(typeText: string): ProfileName | undefined {
 }
 
 export function parseSignedCommon(profile: ProfileName, obj: JsonObject, expected: RoleType, path: string): SignedCommon {
-  const typeText = asString(obj._type, child(path, '_type'));
+  // The common case is checked inline; the readers (which format the path) run only to refuse.
+  const typeText = typeof obj._type === 'string' ? obj._type : asString(obj._type, child(path, '_type'));
   const table = profile === 'tuf' ? TUF_TYPES : NOTARY_TYPES;
   const type = Object.hasOwn(table, typeText) ? table[typeText] : undefined;
   if (type !== expected) {
@@ -43,12 +44,13 @@ export function parseSignedCommon(profile: ProfileName, obj: JsonObject, expecte
       path: child(path, '_type'),
     });
   }
-  const version = asInteger(obj.version, child(path, 'version'), 1);
-  const expiresText = asString(obj.expires, child(path, 'expires'));
-  const expires = parseExpires(profile, expiresText, child(path, 'expires'));
+  const v = obj.version;
+  const version = typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 ? v : asInteger(v, child(path, 'version'), 1);
+  const expiresText = typeof obj.expires === 'string' ? obj.expires : asString(obj.expires, child(path, 'expires'));
+  const expires = parseExpires(profile, expiresText, () => child(path, 'expires'));
   const common: SignedCommon = { type, version, expires, expiresText };
   if (profile === 'tuf') {
-    const spec = asString(obj.spec_version, child(path, 'spec_version'));
+    const spec = typeof obj.spec_version === 'string' ? obj.spec_version : asString(obj.spec_version, child(path, 'spec_version'));
     // TUF 4.2: spec_version is semver; clients support the major versions they implement (1.x).
     const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(spec);
     if (!m || m[1] !== '1') {

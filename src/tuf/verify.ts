@@ -29,6 +29,20 @@ export interface VerificationResult {
 }
 
 /**
+ * Outcomes of signature checks over one document, by signature index: the fingerprint of the public key
+ * checked and whether the signature verified under it (arrays, not a Map of "index:fingerprint" strings —
+ * a root chain makes thousands of lookups).
+ */
+export interface SignatureMemo {
+  fingerprints: (string | undefined)[];
+  outcomes: boolean[];
+}
+
+export function newSignatureMemo(): SignatureMemo {
+  return { fingerprints: [], outcomes: [] };
+}
+
+/**
  * How a check may spare work, without changing what it accepts.
  *
  * - `memo`: outcomes of signature checks already made over the same document (by signature index and
@@ -39,7 +53,7 @@ export interface VerificationResult {
  *   a role key is refused all the same), and a result so made has `partial: true`.
  */
 export interface VerifyRoleOptions {
-  memo?: Map<string, boolean>;
+  memo?: SignatureMemo;
   stopAtThreshold?: boolean;
   /**
    * The order to check the signatures in (indexes into `md.signatures`, each once), when it matters: with
@@ -55,7 +69,9 @@ export interface VerifyRoleOptions {
  */
 export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys: ReadonlyMap<string, ListedKey>, opts: VerifyRoleOptions = {}): VerificationResult {
   const data = md.signedBytes();
-  const roleKeyIds = new Set(policy.keyids);
+  const keyids = policy.keyids;
+  // A role names a few keys: a linear search beats building a set per check; many keys get the set.
+  const roleKeyIds = keyids.length > 8 ? new Set(keyids) : undefined;
   const signedFingerprints = new Set<string>();
   const signed: string[] = [];
   const invalid: string[] = [];
@@ -68,7 +84,7 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
   for (let n = 0; n < sigs.length; n++) {
     const i = order ? order[n]! : n;
     const sig = sigs[i]!;
-    if (!roleKeyIds.has(sig.keyid)) {
+    if (!(roleKeyIds ? roleKeyIds.has(sig.keyid) : keyids.includes(sig.keyid))) {
       strangers.push(sig.keyid);
       continue;
     }
@@ -82,15 +98,18 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
       partial = true;
       continue;
     }
-    const memoKey = `${i}:${listed.key.fingerprint}`;
-    let ok = memo?.get(memoKey);
+    const fingerprint = listed.key.fingerprint;
+    let ok = memo && memo.fingerprints[i] === fingerprint ? memo.outcomes[i] : undefined;
     if (ok === undefined) {
       ok = md.profile.verify(listed.key, raw, data);
       if (!ok) {
         const alt = md.alternateSignedBytes();
         ok = alt !== undefined && md.profile.verify(listed.key, raw, alt);
       }
-      memo?.set(memoKey, ok);
+      if (memo) {
+        memo.fingerprints[i] = fingerprint;
+        memo.outcomes[i] = ok;
+      }
     }
     if (!ok) {
       invalid.push(sig.keyid);

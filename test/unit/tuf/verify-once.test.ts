@@ -126,6 +126,26 @@ describe('invalid signatures and thresholds (TUF 5.3.4)', () => {
     }
   });
 
+  it('a kept key’s invalid signature is verified once and refused by both checks (the memo keeps the failure too)', async () => {
+    // v2 keeps all three v1 root keys; k0's signature is corrupted. Full step: 3 verifications, not 6.
+    const r = await buildRepo('tuf', { rootVersions: 1, rootThreshold: 2 });
+    const v2Good = await sign('tuf', rootSigned('tuf', 2, r.keys, { root: 2 }), r.keys.root);
+    const v1 = parseMetadata(r.roots[0]!, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
+    const v2 = parseMetadata(corruptSignature(v2Good, 0), 'root', { maxBytes: 1 << 20, source: '2.root.json' });
+    const spy = vi.spyOn(getProfile('tuf'), 'verify');
+    const step = verifyRootUpdate(v1, v2);
+    expect(spy).toHaveBeenCalledTimes(3);
+    expect(spy.mock.results.map((x) => x.value)).toEqual([false, true, true]);
+    for (const result of [step.byPrevious, step.bySelf]) {
+      expect(result).toMatchObject({ verified: true, invalid: [r.keys.root[0]!.keyId], signed: [r.keys.root[1]!.keyId, r.keys.root[2]!.keyId] });
+    }
+    // With a second signature corrupted, both checks fall short: refused, still without verifying twice.
+    spy.mockClear();
+    const v2Bad = parseMetadata(corruptSignature(corruptSignature(v2Good, 0), 1), 'root', { maxBytes: 1 << 20, source: '2.root.json' });
+    expect(() => verifyRootUpdate(v1, v2Bad)).toThrow(expect.objectContaining({ code: 'ROOT_NOT_SIGNED_BY_PREVIOUS' }));
+    expect(spy).toHaveBeenCalledTimes(3);
+  });
+
   it('one key that signed twice (under its ID and under another ID that names the same public key) counts once, intermediate or not', async () => {
     // v2's root role: threshold 2 over [k0, k1, k2]; the keys table also lists k0's public key under a second
     // ID (given to the targets role). Signatures by k0 under both IDs: one key, so 1 of 2 — refused.
