@@ -206,8 +206,8 @@ function parseEnvelopeBytes<T>(bytes: Uint8Array, opts: ParseJsonOptions, reader
  */
 export function compactJson(src: Uint8Array, length?: number): Uint8Array | undefined {
   const n = src.length;
-  // Without a known length the copy gets the input's: it never grows, and the pages past its end are
-  // never written (a fresh allocation's untouched pages are not resident).
+  // Without a known length the copy gets the input's: it never grows, and its pages past what is written
+  // are never touched.
   const out = new Uint8Array(length ?? n);
   const limit = out.length;
   // A Buffer view (no copy) for memchr-speed quote search.

@@ -136,6 +136,20 @@ describe('parseSignedEnvelope on pretty-printed files (parsed from their compact
     expect(dec.decode(a.canonicalSigned)).toBe(signedCompact);
   });
 
+  it('a large file (over 1 MB, many long strings) reads the same as its compact form, its canonical bytes exactly signed', () => {
+    const entries = Array.from({ length: 8000 }, (_, i) => `   "t/${String(i).padStart(5, '0')} x": {\n    "hashes": {\n     "sha256": "${'0f'.repeat(32)}"\n    },\n    "length": ${i}\n   }`);
+    const signed = `{\n  "_type": "targets",\n  "targets": {\n${entries.join(',\n')}\n  }\n }`;
+    const bytes = pretty(signed);
+    expect(bytes.length).toBeGreaterThan(1 << 20);
+    const a = parseSignedEnvelope(bytes, opts, reader);
+    const b = parseSignedEnvelope(compact(dec.decode(compactJson(enc.encode(signed))!)), opts, reader);
+    expect([...a.keyed!.entries]).toEqual([...b.keyed!.entries]);
+    expect(a.keyed!.entries.size).toBe(8000);
+    expect(Buffer.from(a.canonicalSigned!).equals(Buffer.from(b.canonicalSigned!))).toBe(true);
+    expect(dec.decode(a.canonicalSigned!.subarray(-40))).toBe(dec.decode(b.canonicalSigned!.subarray(-40)));
+    expect(a.canonicalSigned!.length).toBe(b.canonicalSigned!.length);
+  });
+
   it('hands back canonical bytes that are the canonical encoding of the parsed signed, non-ASCII around it included', () => {
     const parsed = parseSignedEnvelope(enc.encode('{\n "signatures": [{"keyid": "é😀", "sig": " "}],\n "signed": {\n  "a": "é 😀",\n  "b": [\n   1,\n   2\n  ]\n }\n}'), opts);
     expect(dec.decode(parsed.canonicalSigned)).toBe('{"a":"é 😀","b":[1,2]}');
