@@ -1,0 +1,227 @@
+/**
+ * compactJson drops a JSON text's insignificant whitespace, and a pretty-printed envelope is parsed from
+ * that copy (parseSignedEnvelope): the copy must be refused exactly when the file is, parse to the same
+ * value, and a refusal must be the file's own (code, path, character position).
+ */
+import { describe, expect, it } from 'vitest';
+import { CeremonyError } from '../../../src/errors.js';
+import { canonicalBytes } from '../../../src/json/canonical.js';
+import { isObject } from '../../../src/json/fields.js';
+import { compactJson, Misfit, parseJsonStrict, parseSignedEnvelope, type KeyedFieldReader } from '../../../src/json/parse.js';
+import type { JsonObject, JsonValue } from '../../../src/json/types.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const opts = { maxBytes: 1 << 24, path: 'f.json $' };
+const compactText = (text: string, length?: number): string | undefined => {
+  const out = compactJson(enc.encode(text), length);
+  return out && dec.decode(out);
+};
+
+type Outcome = { ok: true; value: JsonValue } | { ok: false; code: string; message: string; path: string | undefined };
+function outcome(fn: () => JsonValue): Outcome {
+  try {
+    return { ok: true, value: fn() };
+  } catch (err) {
+    if (!(err instanceof CeremonyError)) throw err;
+    return { ok: false, code: err.code, message: err.message, path: err.path };
+  }
+}
+
+describe('compactJson', () => {
+  const table: [string, string, string | undefined][] = [
+    ['whitespace around every structural character', ' { "a" : [ 1 , 2 ] , "b" : { } }\n', '{"a":[1,2],"b":{}}'],
+    ['tabs, CR and LF as python and Windows editors write them', '{\r\n\t"a":\t1\r\n}\r\n', '{"a":1}'],
+    ['whitespace inside strings stays', '{ "a b" : " c\td " }', '{"a b":" c\td "}'],
+    ['escaped quotes and backslashes before the closing quote', '[ "x\\"" , "y\\\\" , "\\\\\\"z" ]', '["x\\"","y\\\\","\\\\\\"z"]'],
+    ['a long string (one native copy) ending in an escaped quote', `[ "${'h'.repeat(60)}\\"" , 1 ]`, `["${'h'.repeat(60)}\\"",1]`],
+    ['between two numbers whitespace stays: [1 2] must stay refused', '[ 1 2 ]', '[1 2]'],
+    ['inside a literal it stays', '[ tr ue ]', '[tr ue]'],
+    ['inside a number it stays', '{ "a" : 1 0 }', '{"a":1 0}'],
+    ['between two strings it stays', '[ "a" "b" ]', '["a" "b"]'],
+    ['a number then a string', '[1 "a"]', '[1 "a"]'],
+    ['non-ASCII text is copied as is', '{ "é" : "😀 \u2028" }', '{"é":"😀 \u2028"}'],
+    ['whitespace only', ' \n ', ''],
+    ['an unterminated string: no copy', '{ "a" : "b }', undefined],
+    ['a string ending in an escaped quote at the end: no copy', '[ "a\\"', undefined],
+  ];
+  for (const [name, text, expected] of table) {
+    it(name, () => expect(compactText(text)).toBe(expected));
+  }
+
+  it('with a length, the copy is exactly that long or refused', () => {
+    expect(compactText('{ "a" : 1 }', 7)).toBe('{"a":1}');
+    expect(compactText('{ "a" : 1 }', 6)).toBeUndefined();
+    expect(compactText('{ "a" : 1 }', 8)).toBeUndefined();
+    expect(compactText('[ "a b" ]', 5)).toBeUndefined();
+  });
+
+  it('is refused exactly when the text is, with the same value (property: 4,000 mutated pretty documents)', () => {
+    let seed = 1234;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const strings = ['a', 'b c', '', 'é', '😀', 'q"uote', 'back\\slash', 'x'.repeat(50), 'y\\'.repeat(30), '" : , [ ] { }'];
+    const gen = (depth: number): JsonValue => {
+      const k = Math.floor(rand() * (depth > 2 ? 4 : 6));
+      if (k === 0) return pick(strings);
+      if (k === 1) return Math.floor(rand() * 200000) - 100000;
+      if (k === 2) return pick([true, false]);
+      if (k === 3) return null;
+      if (k === 4) return Array.from({ length: Math.floor(rand() * 4) }, () => gen(depth + 1));
+      const o: JsonObject = {};
+      for (let i = 0; i < Math.floor(rand() * 4); i++) o[pick(strings) + String(i)] = gen(depth + 1);
+      return o;
+    };
+    const inserts = [' ', '\n', '\t', '\r', '  ', '"', '\\', ',', ':', '1', '-', '.', 'e', '{', '}', '[', ']', 'a', '\u00e9'];
+    let valid = 0;
+    let refused = 0;
+    let insideToken = 0;
+    for (let i = 0; i < 4000; i++) {
+      let text = JSON.stringify({ signed: gen(0), signatures: [] }, null, pick([1, 2, '\t']));
+      for (let m = Math.floor(rand() * 3); m >= 0; m--) {
+        const at = Math.floor(rand() * (text.length + 1));
+        const what = rand();
+        if (what < 0.6) {
+          const ins = pick(inserts);
+          // Whitespace between two digits or letters of one token: the case a plain whitespace strip gets wrong.
+          if (/\s/.test(ins) && /[0-9a-z]/.test(text[at - 1] ?? '') && /[0-9a-z]/.test(text[at] ?? '')) insideToken++;
+          text = text.slice(0, at) + ins + text.slice(at);
+        } else if (what < 0.8) text = text.slice(0, at) + text.slice(at + 1);
+        else text = text.slice(0, at) + pick(inserts) + text.slice(at + 1);
+      }
+      const bytes = enc.encode(text);
+      const file = outcome(() => parseJsonStrict(bytes, opts));
+      const copy = compactJson(bytes);
+      if (copy === undefined) {
+        expect(file.ok, text).toBe(false);
+        refused++;
+        continue;
+      }
+      const fromCopy = outcome(() => parseJsonStrict(copy, opts));
+      expect(fromCopy.ok, text).toBe(file.ok);
+      if (file.ok && fromCopy.ok) {
+        expect(fromCopy.value, text).toEqual(file.value);
+        valid++;
+      } else refused++;
+    }
+    expect(valid).toBeGreaterThan(1000);
+    expect(refused).toBeGreaterThan(1000);
+    expect(insideToken).toBeGreaterThan(50);
+  });
+});
+
+/** A reader that takes objects and keeps what the parser said about their hex strings. */
+const reader: KeyedFieldReader<{ value: JsonObject; allHex: boolean }> = {
+  field: 'targets',
+  read: (value, allHex) => (isObject(value) ? { value, allHex } : undefined),
+};
+
+describe('parseSignedEnvelope on pretty-printed files (parsed from their compact copy)', () => {
+  const pretty = (signed: string) => enc.encode(`{\n "signatures": [\n  {\n   "keyid": "ab",\n   "sig": "cd"\n  }\n ],\n "signed": ${signed}\n}\n`);
+  const compact = (signed: string) => enc.encode(`{"signatures":[{"keyid":"ab","sig":"cd"}],"signed":${signed}}`);
+
+  it('reads the same value, entries and canonical bytes as from the compact file', () => {
+    const hex = 'ab'.repeat(32);
+    const signedPretty = `{\n  "_type": "targets",\n  "targets": {\n   "a b/c.txt": {\n    "hashes": {\n     "sha256": "${hex}"\n    },\n    "length": 12\n   },\n   "d": {\n    "hashes": {\n     "sha256": "XY"\n    },\n    "length": 3\n   },\n   "e": 5\n  },\n  "version": 2\n }`;
+    const signedCompact = `{"_type":"targets","targets":{"a b/c.txt":{"hashes":{"sha256":"${hex}"},"length":12},"d":{"hashes":{"sha256":"XY"},"length":3},"e":5},"version":2}`;
+    const a = parseSignedEnvelope(pretty(signedPretty), opts, reader);
+    const b = parseSignedEnvelope(compact(signedCompact), opts, reader);
+    expect(a.value).toEqual(b.value);
+    expect(a.values).toBe(b.values);
+    expect([...a.keyed!.entries]).toEqual([...b.keyed!.entries]);
+    expect(a.keyed!.misfits).toBe(1);
+    expect(a.keyed!.entries.get('e')).toBeInstanceOf(Misfit);
+    expect((a.keyed!.entries.get('a b/c.txt') as { allHex: boolean }).allHex).toBe(true);
+    expect((a.keyed!.entries.get('d') as { allHex: boolean }).allHex).toBe(false);
+    expect(dec.decode(a.canonicalSigned)).toBe(signedCompact);
+  });
+
+  it('a large file (over 1 MB, many long strings) reads the same as its compact form, its canonical bytes exactly signed', () => {
+    const entries = Array.from({ length: 8000 }, (_, i) => `   "t/${String(i).padStart(5, '0')} x": {\n    "hashes": {\n     "sha256": "${'0f'.repeat(32)}"\n    },\n    "length": ${i}\n   }`);
+    const signed = `{\n  "_type": "targets",\n  "targets": {\n${entries.join(',\n')}\n  }\n }`;
+    const bytes = pretty(signed);
+    expect(bytes.length).toBeGreaterThan(1 << 20);
+    const a = parseSignedEnvelope(bytes, opts, reader);
+    const b = parseSignedEnvelope(compact(dec.decode(compactJson(enc.encode(signed))!)), opts, reader);
+    expect([...a.keyed!.entries]).toEqual([...b.keyed!.entries]);
+    expect(a.keyed!.entries.size).toBe(8000);
+    expect(Buffer.from(a.canonicalSigned!).equals(Buffer.from(b.canonicalSigned!))).toBe(true);
+    expect(dec.decode(a.canonicalSigned!.subarray(-40))).toBe(dec.decode(b.canonicalSigned!.subarray(-40)));
+    expect(a.canonicalSigned!.length).toBe(b.canonicalSigned!.length);
+  });
+
+  it('hands back canonical bytes that are the canonical encoding of the parsed signed, non-ASCII around it included', () => {
+    const parsed = parseSignedEnvelope(enc.encode('{\n "signatures": [{"keyid": "é😀", "sig": " "}],\n "signed": {\n  "a": "é 😀",\n  "b": [\n   1,\n   2\n  ]\n }\n}'), opts);
+    expect(dec.decode(parsed.canonicalSigned)).toBe('{"a":"é 😀","b":[1,2]}');
+    expect(Buffer.from(parsed.canonicalSigned!).equals(Buffer.from(canonicalBytes((parsed.value as JsonObject).signed!, 'tuf')))).toBe(true);
+  });
+
+  // Each must be refused with the very error the file as written earns (its character positions included).
+  const refused: [string, string, string][] = [
+    ['a duplicate key', '{\n  "a": 1,\n  "a": 2\n }', 'JSON_DUPLICATE_KEY'],
+    ['a duplicate key spelled with an escape', '{\n  "a": 1,\n  "\\u0061": 2\n }', 'JSON_DUPLICATE_KEY'],
+    ['a duplicate target in the reader\'s field', '{\n  "targets": {\n   "t": {},\n   "t": {}\n  }\n }', 'JSON_DUPLICATE_KEY'],
+    ['a float', '{\n  "version": 1.0\n }', 'JSON_NUMBER_INVALID'],
+    ['an exponent', '{\n  "version": 1e3\n }', 'JSON_NUMBER_INVALID'],
+    ['a leading zero', '{\n  "version": 01\n }', 'JSON_NUMBER_INVALID'],
+    ['negative zero', '{\n  "version": -0\n }', 'JSON_NUMBER_INVALID'],
+    ['an unsafe integer', '{\n  "length": 9007199254740993\n }', 'JSON_NUMBER_INVALID'],
+    ['whitespace inside a number', '{\n  "version": 1 2\n }', 'JSON_MALFORMED'],
+    ['whitespace inside a literal', '{\n  "x": tr ue\n }', 'JSON_MALFORMED'],
+    ['two strings with only whitespace between', '{\n  "x": "a" "b"\n }', 'JSON_MALFORMED'],
+    ['a lone surrogate escape', '{\n  "a": "\\ud800"\n }', 'JSON_MALFORMED'],
+    ['an invalid escape', '{\n  "a": "\\x41"\n }', 'JSON_MALFORMED'],
+    ['a raw newline in a string', '{\n  "a": "x\ny"\n }', 'JSON_MALFORMED'],
+    ['a trailing comma', '{\n  "a": 1,\n }', 'JSON_MALFORMED'],
+    ['an unterminated string', '{\n  "a": "b\n }', 'JSON_MALFORMED'],
+    ['too deep', '{\n  "a": ' + '[\n'.repeat(70) + ']\n'.repeat(70) + ' }', 'JSON_TOO_DEEP'],
+  ];
+  for (const [name, signed, code] of refused) {
+    it(`refuses ${name} (${code}) exactly as the file as written`, () => {
+      const bytes = pretty(signed);
+      const asWritten = outcome(() => parseJsonStrict(bytes, opts));
+      const got = outcome(() => parseSignedEnvelope(bytes, opts, reader).value);
+      expect(asWritten.ok).toBe(false);
+      expect(got).toEqual(asWritten);
+      expect(got.ok || got.code).toBe(code);
+    });
+  }
+
+  it('refuses what is over the value cap, and a byte-order mark after leading whitespace, as the file as written', () => {
+    const many = pretty(`{\n  "a": [${' 1,\n'.repeat(50)} 1]\n }`);
+    const capped = { ...opts, maxValues: 40 };
+    const got = outcome(() => parseSignedEnvelope(many, capped).value);
+    expect(got).toEqual(outcome(() => parseJsonStrict(many, capped)));
+    expect(got.ok || got.code).toBe('JSON_TOO_MANY_VALUES');
+    const bom = enc.encode('{ \ufeff"a": 1}');
+    expect(outcome(() => parseSignedEnvelope(bom, opts).value)).toEqual(outcome(() => parseJsonStrict(bom, opts)));
+  });
+
+  it('refuses bytes that are not UTF-8 as the file as written', () => {
+    const bytes = Uint8Array.from([...enc.encode('{\n "signed": "'), 0xc3, 0x28, ...enc.encode('"\n}')]);
+    const got = outcome(() => parseSignedEnvelope(bytes, opts).value);
+    expect(got).toEqual(outcome(() => parseJsonStrict(bytes, opts)));
+    expect(got.ok || got.code).toBe('JSON_MALFORMED');
+  });
+
+  // Parsed, but not canonical: the signatures are checked over a re-encoding, never over these bytes.
+  const notCanonical: [string, string][] = [
+    ['keys out of order', '{\n  "b": 1,\n  "a": 2\n }'],
+    ['keys in UTF-16 order, not code point order', '{\n  "\u{1F600}": 1,\n  "\uE000": 2\n }'],
+    ['an escaped slash', '{\n  "a": "\\/"\n }'],
+    ['a unicode escape for a plain letter', '{\n  "a": "\\u0041"\n }'],
+    ['an HTML escape as Notary files have', '{\n  "a": "\\u003c"\n }'],
+    ['an escaped newline', '{\n  "a": "x\\ny"\n }'],
+    ['an escaped tab', '{\n  "a": "x\\ty"\n }'],
+    ['target names out of order in the reader\'s field', '{\n  "targets": {\n   "b": {},\n   "a": {}\n  }\n }'],
+  ];
+  for (const [name, signed] of notCanonical) {
+    it(`falls back to re-encoding when signed has ${name}`, () => {
+      const parsed = parseSignedEnvelope(pretty(signed), opts, reader);
+      expect(parsed.canonicalSigned).toBeUndefined();
+      const plain = parseJsonStrict(pretty(signed), opts) as JsonObject;
+      if (parsed.keyed) expect(Object.keys(plain.signed as JsonObject)).toContain('targets');
+      else expect(parsed.value).toEqual(plain);
+    });
+  }
+});
