@@ -478,9 +478,10 @@ class StagedWrites implements StagedTrustDirSwap {
     if (this.running === 0 && this.queue.length === 0) for (const done of this.drained.splice(0)) done();
   }
 
-  private drain(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drained.push(resolve));
+  /** Every write done (or dropped), and every mkdir started for them (a folder made after the staging folder was removed would be left behind). */
+  private async drain(): Promise<void> {
+    if (this.running !== 0 || this.queue.length !== 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    await Promise.allSettled(this.folders.values());
   }
 
   async commit(): Promise<void> {
