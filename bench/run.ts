@@ -22,7 +22,7 @@
  * signature and one key generation per PKCS#11 module the CI tests (bench/modules.ts: SoftHSM2,
  * tpm2-pkcs11 on swtpm, opencryptoki's soft token), and a full 3-custodian rehearsal end to end.
  *
- *   [--only verify|signing|export|qr|hostile|repositories|ceremony] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--tpm-repositories N (default 100)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
+ *   [--only verify|signing|export|qr|hostile|repositories|set-import|ceremony] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--tpm-repositories N (default 100)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
  *   [--rehearsals N (default 3)] [--export-rounds N (≥ 3, default 5)] [--qr-trials N (≥ 100, default 100)] [--cli-rounds N (≥ 3, default 3: interleaved CLI-process rounds)]
  *
  * Then (with signing, or alone with --only export) the rehearsal's export stage before issue #18 and now,
@@ -36,6 +36,7 @@
  * 1,000-repository ceremony needs at a YubiKey's signing speed; then (also `--only ceremony`) the
  * multi-repository ceremony itself on SoftHSM2 (--repositories) and on tpm2-pkcs11 over swtpm
  * (--tpm-repositories), every PKCS#11 call timed, against the one-repository ceremony of the same plan.
+ * `--only set-import` runs the import part of that section alone (set vs single imports, no ceremony).
  *
  * Then the hostile-input section (bench/hostile.ts, issue #12): every input family at its size cap with
  * the structure that costs most, time and peak memory per case against the budgets the README states.
@@ -232,8 +233,8 @@ async function main(): Promise<void> {
   const exportRounds = Number(opt('--export-rounds') ?? 5);
   if (!Number.isInteger(exportRounds) || exportRounds < 3) throw new Error('--export-rounds must be at least 3');
   const only = opt('--only');
-  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'export' && only !== 'qr' && only !== 'hostile' && only !== 'repositories' && only !== 'ceremony') {
-    throw new Error('--only is verify, signing, export, qr, hostile, repositories or ceremony');
+  if (only !== undefined && only !== 'verify' && only !== 'signing' && only !== 'export' && only !== 'qr' && only !== 'hostile' && only !== 'repositories' && only !== 'set-import' && only !== 'ceremony') {
+    throw new Error('--only is verify, signing, export, qr, hostile, repositories, set-import or ceremony');
   }
   const repositories = Number(opt('--repositories') ?? 1000);
   if (!Number.isInteger(repositories) || repositories < 1) throw new Error('--repositories must be a positive integer');
@@ -246,7 +247,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'hostile') await hostileSection(self, opt('--hostile'));
   const tpmRepositories = Number(opt('--tpm-repositories') ?? 100);
   if (!Number.isInteger(tpmRepositories) || tpmRepositories < 1) throw new Error('--tpm-repositories must be a positive integer');
-  if (only === undefined || only === 'repositories') await repositoriesSection(self, { count: repositories, runs: repoRuns });
+  if (only === undefined || only === 'repositories' || only === 'set-import') await repositoriesSection(self, { count: repositories, runs: repoRuns });
   if (only === undefined || only === 'repositories' || only === 'ceremony') ceremonySection(self, { count: repositories, tpmCount: tpmRepositories });
 }
 

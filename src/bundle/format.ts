@@ -33,7 +33,7 @@
  */
 import { CeremonyError } from '../errors.js';
 import { sha256Hex } from '../crypto/digest.js';
-import { shortDigestOf, type ShortDigest } from '../crypto/digest-words.js';
+import { shortDigest, shortDigestOf, type ShortDigest } from '../crypto/digest-words.js';
 import { canonicalBytes } from '../json/canonical.js';
 import { asArray, asInteger, asObject, asString, child, refuseUnknownFields } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
@@ -246,6 +246,11 @@ export interface DecodeOptions {
   expectKind?: BundleKind;
   /** Where the bytes came from, for messages. */
   source?: string;
+  /**
+   * The SHA-256 (hex) of `bytes`, already checked against these very bytes by the caller (a set's inner
+   * bundle: the outer manifest's hash, checked by the outer decode): the bundle's hash is not computed again.
+   */
+  checkedSha256?: string;
 }
 
 /** Decode a bundle from untrusted bytes (see the file comment for the order of checks). */
@@ -300,7 +305,7 @@ export function decodeBundle(bytes: Uint8Array, opts: DecodeOptions = {}): Decod
   if (at !== bytes.length) {
     throw new CeremonyError('BUNDLE_TRAILING_BYTES', `${source} has ${bytes.length - at} bytes after its last file`, { path: source });
   }
-  return { kind: manifest.kind, profile: manifest.profile, repository: manifest.repository, created: manifest.created, files, manifest, hash: shortDigestOf(bytes) };
+  return { kind: manifest.kind, profile: manifest.profile, repository: manifest.repository, created: manifest.created, files, manifest, hash: opts.checkedSha256 ? shortDigest(opts.checkedSha256) : shortDigestOf(bytes) };
 }
 
 /** A trust bundle's files as a repository (the same classification a metadata directory gets). */

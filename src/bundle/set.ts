@@ -54,7 +54,8 @@ export function decodeRepositorySet(bytes: Uint8Array, source = 'bundle'): Decod
     if (!m || Number(m[1]) !== i) throw new CeremonyError('BUNDLE_FILE_NAME_INVALID', `${source}: file ${i} is ${JSON.stringify(f.name)}, not ${innerName(i)}`, { path: `$.files[${i}].name` });
     let inner: DecodedBundle;
     try {
-      inner = decodeBundle(f.bytes, { expectKind: 'trust-bundle', source: `${source} ${f.name}` });
+      // Its SHA-256 was checked against these bytes by the outer decode (the manifest's): not hashed again.
+      inner = decodeBundle(f.bytes, { expectKind: 'trust-bundle', source: `${source} ${f.name}`, checkedSha256: outer.manifest.files[i]!.sha256 });
     } catch (err) {
       if (isCeremonyError(err)) throw new CeremonyError(err.code, `${f.name}: ${err.message}`, { path: f.name, cause: err });
       throw err;

@@ -371,7 +371,9 @@ export async function swapTrustDir(target: string, files: ReadonlyMap<string, Ui
  * A swap whose files are written while the caller is still producing them (a set of repositories:
  * src/trust-store/install-set.ts writes each repository's files as soon as it is verified, so the disk
  * works while the next one is verified). The same steps and guarantees as swapTrustDir: every file is
- * created new in the staging folder and fsynced, every folder fsynced, before the one rename in commit().
+ * created new in the staging folder and fsynced, and every folder of the staging tree — the folders
+ * mkdir makes on the way to a file's folder included (`org/app-0001` gains the entry `metadata`) — is
+ * fsynced, before the one rename in commit().
  */
 export interface StagedTrustDirSwap {
   /**
@@ -400,12 +402,15 @@ export async function beginTrustDirSwap(target: string, opts: SwapOptions = {}):
 }
 
 class StagedWrites implements StagedTrustDirSwap {
-  private readonly queue: [string, Uint8Array][] = [];
+  private readonly queue: (() => Promise<void>)[] = [];
   private running = 0;
   private failure: { err: unknown } | undefined;
   private finished = false;
   private drained: (() => void)[] = [];
-  /** Each folder of the staging tree, made once (before its first file) and fsynced in commit(). */
+  /**
+   * Every folder of the staging tree (the folders mkdir makes on the way included: `org/app-0001` gains
+   * the entry `metadata`), each with the one mkdir that made it; every one is fsynced in commit().
+   */
   private readonly folders = new Map<string, Promise<void>>();
 
   constructor(
@@ -419,18 +424,44 @@ class StagedWrites implements StagedTrustDirSwap {
     return this.failure !== undefined;
   }
 
+  /**
+   * The mkdir of a folder of the staging tree, started once: with it every folder between it and the
+   * nearest known one is registered (made by the same mkdir, so fsynced in commit() too).
+   */
+  private folder(dir: string): Promise<void> {
+    const known = this.folders.get(dir);
+    if (known) return known;
+    const made = this.s.fs.mkdirp(dir);
+    // Awaited by every write into these folders (a failure surfaces there); never left unhandled.
+    made.catch(() => undefined);
+    for (let d = dir; !this.folders.has(d); d = dirname(d)) this.folders.set(d, made);
+    return made;
+  }
+
   write(name: string, bytes: Uint8Array): void {
     if (this.finished) throw new Error('write after commit or abort');
     if (this.failure) return;
-    this.queue.push([name, bytes]);
+    const full = join(this.s.staging, ...name.split('/'));
+    const dir = dirname(full);
+    const made = this.folder(dir);
+    this.enqueue(async () => {
+      await made;
+      await this.s.fs.writeNew(full, bytes);
+      this.s.step(`stage:write ${name}`);
+    });
+  }
+
+  /** Run `job` when a slot is free (a failure is kept for commit()). */
+  private enqueue(job: () => Promise<void>): void {
+    this.queue.push(job);
     this.pump();
   }
 
   private pump(): void {
     while (!this.failure && this.running < this.concurrency && this.queue.length > 0) {
-      const [name, bytes] = this.queue.shift()!;
+      const job = this.queue.shift()!;
       this.running++;
-      void this.writeOne(name, bytes).then(
+      void job().then(
         () => this.settle(),
         (err: unknown) => {
           this.failure ??= { err };
@@ -447,22 +478,10 @@ class StagedWrites implements StagedTrustDirSwap {
     if (this.running === 0 && this.queue.length === 0) for (const done of this.drained.splice(0)) done();
   }
 
-  private async writeOne(name: string, bytes: Uint8Array): Promise<void> {
-    const full = join(this.s.staging, ...name.split('/'));
-    const dir = dirname(full);
-    let made = this.folders.get(dir);
-    if (!made) {
-      made = this.s.fs.mkdirp(dir);
-      this.folders.set(dir, made);
-    }
-    await made;
-    await this.s.fs.writeNew(full, bytes);
-    this.s.step(`stage:write ${name}`);
-  }
-
-  private drain(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drained.push(resolve));
+  /** Every write done (or dropped), and every mkdir started for them (a folder made after the staging folder was removed would be left behind). */
+  private async drain(): Promise<void> {
+    if (this.running !== 0 || this.queue.length !== 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    await Promise.allSettled(this.folders.values());
   }
 
   async commit(): Promise<void> {
@@ -470,6 +489,8 @@ class StagedWrites implements StagedTrustDirSwap {
     await this.drain();
     try {
       if (this.failure) throw this.failure.err;
+      // Every folder of the staging tree, deepest first, after every file: by then the file system has
+      // committed the folders' new entries with the files' fsyncs, so these cost little.
       const dirs = [...this.folders.keys()].sort().reverse();
       for (let i = 0; i < dirs.length; i += this.concurrency) await Promise.all(dirs.slice(i, i + this.concurrency).map((d) => this.s.fs.fsyncDir(d)));
       this.s.step('stage:fsync');

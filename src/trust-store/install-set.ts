@@ -29,7 +29,7 @@ import { bundleRepositoryFiles } from '../bundle/format.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import { fsFault } from '../io/fs-faults.js';
-import { beginTrustDirSwap, readTrustDir, recoverTrustDir, type StagedTrustDirSwap, type TrustDirFs } from '../io/trust-dir.js';
+import { beginTrustDirSwap, nodeTrustDirFs, readTrustDir, recoverTrustDir, swapNames, type StagedTrustDirSwap, type TrustDirFs } from '../io/trust-dir.js';
 import type { JsonObject } from '../json/types.js';
 import { quoteShown } from '../json/fields.js';
 import type { ProfileName } from '../profiles/profile.js';
@@ -43,6 +43,8 @@ const CARRY_FILE_CAP = 16 * 1024 * 1024;
 const CARRY_MAX_FILES = 500_000;
 /** Files written at once while staging a set (trust-dir.ts beginTrustDirSwap): many fsyncs share a journal commit. */
 const STAGE_CONCURRENCY = 64;
+/** Journal lookups in flight at once before a Notary set import (recoverSetFolders). */
+const RECOVER_LOOKUPS = 64;
 const LEFTOVER = /\.tuf-ceremony-(swap|staging-|previous-)/;
 
 export interface SetImportOptions {
@@ -115,7 +117,7 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
   if (!opts.dryRun) {
     await recoverTrustDir(target, fs ? { fs } : {});
     // Interrupted single imports of repositories in the set: settled to their old or new tree first.
-    if (layout === 'notary') for (const f of folders) await recoverTrustDir(join(target, ...f.split('/')), fs ? { fs } : {});
+    if (layout === 'notary') await recoverSetFolders(target, folders, fs);
   }
   const tree = (await readTrustDir(target, () => CARRY_FILE_CAP, CARRY_MAX_FILES, fs)) ?? new Map<string, Uint8Array>();
   for (const name of tree.keys()) {
@@ -172,6 +174,27 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
   if (writeFailure) throw writeFailure.err;
   if (swap) await swap.commit();
   return { profile: set.profile, layout, folder: target, entries };
+}
+
+/**
+ * recoverTrustDir for each repository folder of a Notary set, in the set's order — but only where there
+ * is something to settle. A folder's recovery acts only when its journal exists (recoverTrustDir), so the
+ * journals are looked for first, many at once: a set of a thousand repositories would otherwise wait for a
+ * thousand lstat calls one after another before writing anything. With no `tuf` folder there is no
+ * journal under it; when any journal exists, every folder is settled in order exactly as before (one
+ * folder's recovery can restore a tree holding another's journal).
+ */
+async function recoverSetFolders(target: string, folders: readonly string[], fs: TrustDirFs | undefined): Promise<void> {
+  const tfs = fs ?? nodeTrustDirFs();
+  if (!(await tfs.lstat(target))) return;
+  const journals = folders.map((f) => swapNames(join(target, ...f.split('/')), '0'.repeat(32)).journal);
+  let found = false;
+  for (let i = 0; i < journals.length && !found; i += RECOVER_LOOKUPS) {
+    const infos = await Promise.all(journals.slice(i, i + RECOVER_LOOKUPS).map((j) => tfs.lstat(j)));
+    found = infos.some((x) => x !== undefined);
+  }
+  if (!found) return;
+  for (const f of folders) await recoverTrustDir(join(target, ...f.split('/')), { fs: tfs });
 }
 
 /** One repository of the set against its installed files: a single import's checks (install.ts prepareInstall); refusals name it. */

@@ -6,7 +6,7 @@
  * new set) once recovered — never some repositories updated and others not.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,8 @@ import { decodeRepositorySet, encodeRepositorySet, type DecodedRepositorySet } f
 import { isCeremonyError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { nodeTrustDirFs, recoverTrustDir } from '../../../src/io/trust-dir.js';
+import { bundleImportSource } from '../../../src/trust-store/bundle-source.js';
+import { importRepository } from '../../../src/trust-store/install.js';
 import { importRepositorySet } from '../../../src/trust-store/install-set.js';
 import { faultyTrustDirFs } from '../../support/fs-faults.js';
 import { buildRepo, parseBytes, type BuiltRepo } from '../../support/repo.js';
@@ -99,6 +101,69 @@ describe('set import (notary): files staged while the set is verified', () => {
     expect(treeHash(home)).toBe(before);
     // And the set then imports whole.
     await importRepositorySet(good, { trustDir, pins, now: NOW });
+    for (let i = 0; i < 4; i++) expect(existsSync(join(trustDir, 'tuf', ...gun(i).split('/'), 'metadata', 'root.json'))).toBe(true);
+  }, 120_000);
+
+  it('every folder of the staged tree is fsynced before the rename, the folders mkdir made on the way included; a failed folder fsync changes nothing', async () => {
+    const { trustDir, home } = await site();
+    const target = join(trustDir, 'tuf');
+    const base = nodeTrustDirFs();
+    const synced: string[] = [];
+    let renamedAt = -1;
+    const recording = {
+      ...base,
+      fsyncDir: async (path: string) => {
+        synced.push(path);
+        await base.fsyncDir(path);
+      },
+      rename: async (from: string, to: string) => {
+        if (to === target && from.includes('.tuf-ceremony-staging-')) renamedAt = synced.length;
+        await base.rename(from, to);
+      },
+    };
+    await importRepositorySet(good, { trustDir, pins, now: NOW, trustDirFs: recording });
+    expect(renamedAt).toBeGreaterThan(0);
+    // Every folder of the installed tree (as the staging folder held it) was fsynced before the rename:
+    // `registry.example.com`, `org`, `app-N` (made by mkdir on the way to `metadata`) as well as the
+    // folders files were written in.
+    const folders = (dir: string, rel: string): string[] =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .flatMap((e) => [`${rel}${e.name}`, ...folders(join(dir, e.name), `${rel}${e.name}/`)]);
+    const installed = folders(target, '');
+    expect(installed).toContain('registry.example.com/org/app-1');
+    const stagedSyncs = new Set(synced.slice(0, renamedAt).filter((p) => p.includes('.tuf-ceremony-staging-')).map((p) => p.replace(/^.*\.tuf-ceremony-staging-[0-9a-f]{32}\/?/, '')));
+    for (const f of ['', ...installed]) expect([f, stagedSyncs.has(f)]).toEqual([f, true]);
+
+    // The fsync of a folder made on the way (`org`) fails: nothing is installed, the tree is as it was.
+    const before = treeHash(home);
+    const failing = faultyTrustDirFs(nodeTrustDirFs(), (op, path) => (op === 'fsyncDir' && path.includes('.tuf-ceremony-staging-') && path.endsWith('/org') ? 'ENOSPC' : undefined));
+    const again = decodeRepositorySet(encodeRepositorySet([encodeBundle(bundleContent(repos[1]!, gun(1))), encodeBundle(bundleContent(repos[4]!, gun(4)))], { name: 'two', created: NOW }));
+    expect(await codeOf(importRepositorySet(again, { trustDir, pins, now: NOW, trustDirFs: failing }))).toBe('DISK_FULL');
+    expect(treeHash(home)).toBe(before);
+    expect(readdirSync(trustDir).filter((n) => n.includes('tuf-ceremony'))).toEqual([]);
+  }, 120_000);
+
+  it('a single import of a repository in the set, interrupted: the set import settles it first, then installs the set', async () => {
+    const { trustDir } = await site();
+    const folder = join(trustDir, 'tuf', ...gun(0).split('/'), 'metadata');
+    // Killed after its journal was written and its old folder set aside (no folder at its name).
+    await expect(
+      importRepository(bundleImportSource(encodeBundle(bundleContent(repos[0]!, gun(0))), 'one'), {
+        trustDir,
+        now: NOW,
+        rootFingerprint: pins.get(gun(0))!,
+        onStep: (s) => {
+          if (s === 'keep:rename-old') throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    expect(existsSync(folder)).toBe(false);
+    expect(readdirSync(join(folder, '..')).some((n) => n.endsWith('.tuf-ceremony-swap'))).toBe(true);
+    await importRepositorySet(good, { trustDir, pins, now: NOW });
+    expect(readdirSync(join(folder, '..')).filter((n) => n.includes('tuf-ceremony'))).toEqual([]);
+    // Settled back to its earlier import (one line), then the set's import added its line.
+    expect(readFileSync(join(folder, 'imports.log'), 'utf8').trim().split('\n')).toHaveLength(2);
     for (let i = 0; i < 4; i++) expect(existsSync(join(trustDir, 'tuf', ...gun(i).split('/'), 'metadata', 'root.json'))).toBe(true);
   }, 120_000);
 

@@ -136,6 +136,10 @@ describe.each(['notary', 'tuf'] as const)('trust-bundle-set import (%s)', (profi
     expect(() => decodeRepositorySet(misnamed)).toThrow(expect.objectContaining({ code: 'BUNDLE_FILE_NAME_INVALID' }));
     expect(() => decodeRepositorySet(singles[0]!)).toThrow(expect.objectContaining({ code: 'BUNDLE_KIND_UNEXPECTED' }));
     expect(decodeBundle(encodeRepositorySet(singles.slice(0, 2), { name: 'two', created: NOW })).kind).toBe('trust-bundle-set');
+    // Each inner bundle's hash (recorded in imports.log) is its own bytes' — taken from the outer manifest, not recomputed.
+    const set = decodeRepositorySet(encodeRepositorySet(singles.slice(0, 2), { name: 'two', created: NOW }));
+    for (let i = 0; i < 2; i++) expect(set.repositories[i]!.hash).toEqual(decodeBundle(singles[i]!).hash);
+    expect(set.repositories[0]!.hash.sha256).toBe(createHash('sha256').update(singles[0]!).digest('hex'));
   }, 60_000);
 
   it('CLI: bundle set, then import --pins prints the summary table; a refused set exits 1 and changes nothing', async () => {
