@@ -94,8 +94,9 @@ export function decodeSpki(spki: Uint8Array, path: string): DecodedSpki {
     default:
       throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `a ${type ?? 'unknown'} key is not supported`, { path });
   }
-  // A copy the caller cannot change (slice: Uint8Array.from walks an iterator).
-  const out: DecodedSpki = { keyObject, algorithm, size, spki: spki.slice(), fingerprint };
+  // A copy the caller cannot change: new Uint8Array(x) copies even when x is a Buffer, whose slice() would
+  // be a shared view (the cache outlives the caller's buffer).
+  const out: DecodedSpki = { keyObject, algorithm, size, spki: new Uint8Array(spki), fingerprint };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(fingerprint, out);
   return out;

@@ -62,7 +62,7 @@ describe('pretty-printed metadata: the file’s own bytes when canonical up to w
   const slow: [string, (t: string) => string][] = [
     ['non-ASCII written as \\u escapes (python ensure_ascii)', (t) => t.replace('é', '\\u00e9').replace('ü', '\\u00fc')],
     ['an escaped slash', (t) => t.replace(' / ', ' \\/ ')],
-    ['a plain letter as a \\u escape', (t) => t.replace('caf', '\\u0063af')],
+    ['a plain letter as a \\u escape', (t) => t.replace('café', '\\u0063afé')],
     ['keys out of canonical order (the x_note field first)', (t) => {
       const m = /,\n  "x_note": ("(?:[^"\\]|\\.)*")/.exec(t)!;
       return t.replace(m[0], '').replace(' "signed": {\n', ` "signed": {\n  "x_note": ${m[1]},\n`);
