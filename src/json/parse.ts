@@ -89,6 +89,8 @@ export interface KeyedFieldReader<T> {
    * `allHex`: every string value in `value` (keys aside) was written without escapes as non-empty,
    * even-length lower-case hex — checked by the parser on the text it was scanning anyway, so a reader
    * whose own check is "each digest is hex" may rely on it; when false, nothing is known either way.
+   * It must have no side effects: parseSignedEnvelope may call it twice for the same entry (a refused
+   * pretty file is parsed again as written), and a parse that is refused keeps none of its results.
    */
   read(value: JsonValue, allHex: boolean): T | undefined;
 }
@@ -136,7 +138,9 @@ export interface SignedEnvelopeParse<T = never> {
  * `signed` is not copied a second time (measured: parseSignedEnvelope ≈ 500–720 ms where decoding the file
  * as written and copying its `signed` took ≈ 860, loaded 2-core machine, issue #18). The copy is refused exactly when
  * the file is and parses to the same value (compactJson says why); when it is refused, the file is parsed
- * as written, so the refusal (code, path, character position) is the one the file itself earns.
+ * as written, so the refusal (code, path, character position) is the one the file itself earns. A refused
+ * pretty file is therefore parsed twice (at most twice the CPU of one parse, hostile input included), and
+ * `reader.read` may run twice for the same entry.
  */
 export function parseSignedEnvelope<T = never>(bytes: Uint8Array, opts: ParseJsonOptions, reader?: KeyedFieldReader<T>): SignedEnvelopeParse<T> {
   if (bytes.length > opts.maxBytes) {
@@ -147,8 +151,10 @@ export function parseSignedEnvelope<T = never>(bytes: Uint8Array, opts: ParseJso
     if (compact) {
       try {
         return parseEnvelopeBytes(compact, opts, reader);
-      } catch {
-        // Refused: parse the file as written for its own refusal (below).
+      } catch (err) {
+        // Only a refusal sends the file to be parsed as written, for its own refusal (below); anything
+        // else (an allocation failure, a bug, a reader that threw) is not the file's fault and is not retried.
+        if (!(err instanceof CeremonyError)) throw err;
       }
     }
   }
