@@ -89,6 +89,8 @@ export interface KeyedFieldReader<T> {
    * `allHex`: every string value in `value` (keys aside) was written without escapes as non-empty,
    * even-length lower-case hex — checked by the parser on the text it was scanning anyway, so a reader
    * whose own check is "each digest is hex" may rely on it; when false, nothing is known either way.
+   * It must have no side effects: parseSignedEnvelope may call it twice for the same entry (a refused
+   * pretty file is parsed again as written), and a parse that is refused keeps none of its results.
    */
   read(value: JsonValue, allHex: boolean): T | undefined;
 }
@@ -136,7 +138,9 @@ export interface SignedEnvelopeParse<T = never> {
  * `signed` is not copied a second time (measured: parseSignedEnvelope ≈ 500–720 ms where decoding the file
  * as written and copying its `signed` took ≈ 860, loaded 2-core machine, issue #18). The copy is refused exactly when
  * the file is and parses to the same value (compactJson says why); when it is refused, the file is parsed
- * as written, so the refusal (code, path, character position) is the one the file itself earns.
+ * as written, so the refusal (code, path, character position) is the one the file itself earns. A refused
+ * pretty file is therefore parsed twice (at most twice the CPU of one parse, hostile input included), and
+ * `reader.read` may run twice for the same entry.
  */
 export function parseSignedEnvelope<T = never>(bytes: Uint8Array, opts: ParseJsonOptions, reader?: KeyedFieldReader<T>): SignedEnvelopeParse<T> {
   if (bytes.length > opts.maxBytes) {
@@ -147,8 +151,10 @@ export function parseSignedEnvelope<T = never>(bytes: Uint8Array, opts: ParseJso
     if (compact) {
       try {
         return parseEnvelopeBytes(compact, opts, reader);
-      } catch {
-        // Refused: parse the file as written for its own refusal (below).
+      } catch (err) {
+        // Only a refusal sends the file to be parsed as written, for its own refusal (below); anything
+        // else (an allocation failure, a bug, a reader that threw) is not the file's fault and is not retried.
+        if (!(err instanceof CeremonyError)) throw err;
       }
     }
   }
@@ -604,59 +610,72 @@ class Parser {
       }
       p++;
     }
+    // Slow path: the value is assembled from the stretches between escapes and the escapes' characters,
+    // never one character at a time (a 60 MB string with one early escape built char by char took 15 s
+    // and 2.2 GB). Pieces are joined in batches of PIECES so that even a string of nothing but escapes
+    // keeps one pointer per batch, not one string per character, and every character is copied twice at most.
+    const parts: string[] = [];
+    let batch: string[] = [];
+    let run = start; // start of the stretch not yet appended
     this.pos = p;
-    let out = t.slice(start, this.pos);
     for (;;) {
-      const c = t.charCodeAt(this.pos);
+      let q = this.pos;
+      let c = t.charCodeAt(q);
+      // `!(c >= 0x20)` also stops at the end of the text (NaN).
+      while (c !== C.Quote && c !== C.Backslash && c >= 0x20) c = t.charCodeAt(++q);
+      if (q > run) batch.push(t.slice(run, q));
+      this.pos = q;
       if (Number.isNaN(c)) this.fail('unterminated string');
       if (c === C.Quote) {
         this.pos++;
-        return this.checkSurrogates(out);
+        parts.push(batch.join(''));
+        return this.checkSurrogates(parts.length === 1 ? parts[0]! : parts.join(''));
       }
       if (c < 0x20) this.fail('a raw control character in a string must be escaped');
-      if (c !== C.Backslash) {
-        out += t[this.pos++];
-        continue;
-      }
       const e = t[this.pos + 1];
       // Canonical JSON escapes only `"` and `\`; any other escape means these are not canonical bytes.
       if (this.tracking && e !== '"' && e !== '\\') this.canonicalOk = false;
       this.pos += 2;
       switch (e) {
         case '"':
-          out += '"';
+          batch.push('"');
           break;
         case '\\':
-          out += '\\';
+          batch.push('\\');
           break;
         case '/':
-          out += '/';
+          batch.push('/');
           break;
         case 'b':
-          out += '\b';
+          batch.push('\b');
           break;
         case 'f':
-          out += '\f';
+          batch.push('\f');
           break;
         case 'n':
-          out += '\n';
+          batch.push('\n');
           break;
         case 'r':
-          out += '\r';
+          batch.push('\r');
           break;
         case 't':
-          out += '\t';
+          batch.push('\t');
           break;
         case 'u': {
           const hex = t.slice(this.pos, this.pos + 4);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('a \\u escape needs four hex digits');
-          out += String.fromCharCode(parseInt(hex, 16));
+          batch.push(String.fromCharCode(parseInt(hex, 16)));
           this.pos += 4;
           break;
         }
         default:
           this.pos -= 2;
           this.fail(`invalid escape ${this.near()}`);
+      }
+      run = this.pos;
+      if (batch.length >= PIECES) {
+        parts.push(batch.join(''));
+        batch = [];
       }
     }
   }
@@ -684,6 +703,9 @@ class Parser {
 }
 
 const SURROGATE = /[\ud800-\udfff]/;
+
+/** Pieces of an escaped string joined at a time (Parser.string): bounds the pieces held, not the work. */
+const PIECES = 1024;
 
 /** Every character of text[start, end) is 0-9 or a-f. */
 function lowerHexAt(text: string, start: number, end: number): boolean {

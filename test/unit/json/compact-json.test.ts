@@ -56,11 +56,11 @@ describe('compactJson', () => {
     expect(compactText('[ "a b" ]', 5)).toBeUndefined();
   });
 
-  it('is refused exactly when the text is, with the same value (property: 4,000 mutated pretty documents)', () => {
+  it('is refused exactly when the text is, with the same value; envelopes: same refusal, canonical bytes exactly signed canonicalised (property: 4,000 mutated pretty documents)', () => {
     let seed = 1234;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-    const strings = ['a', 'b c', '', 'é', '😀', 'q"uote', 'back\\slash', 'x'.repeat(50), 'y\\'.repeat(30), '" : , [ ] { }'];
+    const strings = ['a', 'b c', '', 'é', '😀', 'q"uote', 'back\\slash', 'x'.repeat(50), 'y\\'.repeat(30), '" : , [ ] { }', 'new\nline\t', 'ctl\u0001', 'a/b'];
     const gen = (depth: number): JsonValue => {
       const k = Math.floor(rand() * (depth > 2 ? 4 : 6));
       if (k === 0) return pick(strings);
@@ -72,10 +72,11 @@ describe('compactJson', () => {
       for (let i = 0; i < Math.floor(rand() * 4); i++) o[pick(strings) + String(i)] = gen(depth + 1);
       return o;
     };
-    const inserts = [' ', '\n', '\t', '\r', '  ', '"', '\\', ',', ':', '1', '-', '.', 'e', '{', '}', '[', ']', 'a', '\u00e9'];
+    const inserts = [' ', '\n', '\t', '\r', '  ', '"', '\\', ',', ':', '1', '-', '.', 'e', '{', '}', '[', ']', 'a', '\u00e9', '\\/', '\\u0041'];
     let valid = 0;
     let refused = 0;
     let insideToken = 0;
+    let canonical = 0;
     for (let i = 0; i < 4000; i++) {
       let text = JSON.stringify({ signed: gen(0), signatures: [] }, null, pick([1, 2, '\t']));
       for (let m = Math.floor(rand() * 3); m >= 0; m--) {
@@ -91,6 +92,17 @@ describe('compactJson', () => {
       }
       const bytes = enc.encode(text);
       const file = outcome(() => parseJsonStrict(bytes, opts));
+      // The envelope parse (from the copy when the file starts pretty) is refused with the file's own
+      // refusal, and any canonical signed bytes it hands out are exactly the parsed `signed` canonicalised:
+      // the bytes signatures are checked over say what the caller goes on to trust.
+      let envelope: ReturnType<typeof parseSignedEnvelope> | undefined;
+      const env = outcome(() => (envelope = parseSignedEnvelope(bytes, opts)).value);
+      expect(env, text).toEqual(file);
+      if (envelope?.canonicalSigned) {
+        const signed = (envelope.value as JsonObject).signed!;
+        expect(Buffer.from(envelope.canonicalSigned).equals(Buffer.from(canonicalBytes(signed, 'tuf'))), text).toBe(true);
+        canonical++;
+      }
       const copy = compactJson(bytes);
       if (copy === undefined) {
         expect(file.ok, text).toBe(false);
@@ -107,6 +119,7 @@ describe('compactJson', () => {
     expect(valid).toBeGreaterThan(1000);
     expect(refused).toBeGreaterThan(1000);
     expect(insideToken).toBeGreaterThan(50);
+    expect(canonical, 'envelopes whose canonical signed bytes were checked').toBeGreaterThan(500);
   });
 });
 
@@ -202,6 +215,25 @@ describe('parseSignedEnvelope on pretty-printed files (parsed from their compact
     const got = outcome(() => parseSignedEnvelope(bytes, opts).value);
     expect(got).toEqual(outcome(() => parseJsonStrict(bytes, opts)));
     expect(got.ok || got.code).toBe('JSON_MALFORMED');
+  });
+
+  it('parses a file again as written only for a refusal: an error that is not one (a reader that throws) is thrown at once', () => {
+    let calls = 0;
+    const throwing: KeyedFieldReader<never> = {
+      field: 'targets',
+      read: () => {
+        calls++;
+        throw new TypeError('reader bug');
+      },
+    };
+    expect(() => parseSignedEnvelope(pretty('{\n  "targets": {\n   "a": {}\n  }\n }'), opts, throwing)).toThrow(TypeError);
+    expect(calls).toBe(1);
+    // A refused pretty file is parsed twice, the reader run on its entries each time (KeyedFieldReader.read: no side effects).
+    let reads = 0;
+    const counting: KeyedFieldReader<JsonValue> = { field: 'targets', read: (value) => (reads++, value) };
+    const refused = pretty('{\n  "targets": {\n   "a": {}\n  }\n }x');
+    expect(outcome(() => parseSignedEnvelope(refused, opts, counting).value)).toEqual(outcome(() => parseJsonStrict(refused, opts)));
+    expect(reads).toBe(2);
   });
 
   // Parsed, but not canonical: the signatures are checked over a re-encoding, never over these bytes.

@@ -93,6 +93,58 @@ describe('parseJsonStrict: what it accepts', () => {
     });
   });
 
+  it('reads a long string with thousands of escapes (stretches and escapes assembled in batches) to its exact value', () => {
+    // Every escape JSON has, between stretches of 0–40 plain characters (non-ASCII and astral included).
+    const escapes: [string, string][] = [['\\"', '"'], ['\\\\', '\\'], ['\\/', '/'], ['\\b', '\b'], ['\\f', '\f'], ['\\n', '\n'], ['\\r', '\r'], ['\\t', '\t'], ['\\u0041', 'A'], ['\\u00e9', 'é'], ['\\ud83d\\ude00', '😀'], ['\\u0000', '\u0000']];
+    const plain = [...'abc déf 😀 \ue000 0123456789 ghijklmnopqrstuvwxyz']; // code points: a stretch never splits a pair
+    let json = '';
+    let value = '';
+    for (let i = 0; i < 5000; i++) {
+      const run = plain.slice(0, (i * 7) % 41).join('');
+      const [escaped, char] = escapes[i % escapes.length]!;
+      json += run + escaped;
+      value += run + char;
+    }
+    expect((parse(`{"s":"${json}tail"}`) as { s: string }).s).toBe(value + 'tail');
+    // Nothing but escapes, and a surrogate pair split across each possible batch boundary.
+    for (let k = 1018; k <= 1026; k++) {
+      expect((parse(`["${'\\n'.repeat(k)}\\ud83d\\ude00"]`) as string[])[0]).toBe('\n'.repeat(k) + '😀');
+    }
+  });
+
+  it('a long escaped string still refuses what a short one does, at the same character', () => {
+    const head = `{"s":"${'ab\\n'.repeat(3000)}`;
+    const at = head.length;
+    for (const [tail, what] of [
+      ['\\ud800"}', 'lone UTF-16 surrogate'],
+      ['\\ud83d"}', 'lone UTF-16 surrogate'],
+      ['x\u0001"}', `raw control character in a string must be escaped (character ${at + 1})`],
+      ['\\x41"}', `invalid escape "\\\\x41\\"}" (character ${at})`],
+      ['\\u12"}', `a \\u escape needs four hex digits (character ${at + 2})`],
+      ['abc', `unterminated string (character ${at + 3})`],
+    ]) {
+      let err: unknown;
+      try {
+        parse(head + tail!);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, tail).toBeInstanceOf(CeremonyError);
+      expect((err as CeremonyError).code).toBe('JSON_MALFORMED');
+      expect((err as CeremonyError).path).toBe('f.json $.s');
+      expect((err as CeremonyError).message).toContain(what);
+    }
+  });
+
+  it('parses a 5 MB string with an escape every 1,000 characters (no per-character string building)', () => {
+    const stretch = 'x'.repeat(999);
+    const json = `["${(stretch + '\\n').repeat(5000)}"]`;
+    const s = (parseJsonStrict(enc.encode(json), { maxBytes: 1 << 23, path: '$' }) as string[])[0]!;
+    expect(s.length).toBe(5000 * 1000);
+    expect(s.slice(0, 1001)).toBe(stretch + '\n' + 'x');
+    expect(s.endsWith('x\n')).toBe(true);
+  });
+
   it('accepts whitespace around tokens', () => {
     expect(parseJsonText(' \n\t{ "a" : [ 1 , 2 ] }\r\n')).toEqual({ a: [1, 2] });
   });
