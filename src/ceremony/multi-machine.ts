@@ -56,7 +56,7 @@ import { metadataSigner } from '../signers/metadata-signer.js';
 import { listPublicKey, type ListedKey } from '../signers/public-key-json.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { makeContext, type CeremonyContext } from './context.js';
-import { signingKeyOf, spkiOf, spkiText } from './keys.js';
+import { rememberListing, signingKeyOf, spkiOf, spkiText } from './keys.js';
 import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.js';
 import { readPlanInputs } from './plan-inputs.js';
 import { checkPlanDates, plannedKeys, splitKeyNotice, type PlannedKey } from './plan.js';
@@ -436,14 +436,41 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       for (const s of ['build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs'] as const) onStep({ step: s, status: 'started' });
       report(`build, sign, verify and write ${plan.repositories.length} repositories…`);
       let checked = 0;
-      for (const repo of plan.repositories) {
-        const r = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed });
-        tokenSignatures += r.tokenSignatures;
+      // One repository ahead: repository k+1 is built and signed in memory (oneRepository: each signature
+      // checked in software as the token returns it; no file written, nothing recorded) while repository k
+      // is verified as a client would, its files written and made durable and its entry recorded (write).
+      // The CPU work of one runs while the other waits on the tokens' thread or the disk. What reaches the
+      // disk and the transcript, and in what order, is what running them one after the other writes: one
+      // write at a time, in plan order, each verified before its files are written and recorded only once
+      // they are durable; an interruption leaves at most an unrecorded repository k+1 signed in memory,
+      // lost with the process as any signature not yet written (resume signs it again).
+      const listed = new Map<string, ListedKey>();
+      let writing: Promise<void> | undefined;
+      const finish = async (repo: PlannedRepository, prepared: PreparedRepository): Promise<void> => {
+        const r = await prepared.write();
+        tokenSignatures += prepared.tokenSignatures;
         if (r.journaled) checked += 1;
         results.push(r.result);
         inventoryRecords.push(r.inventory);
         opts.onRepository?.(results.length, plan.repositories.length, repo, tokenSignatures);
+      };
+      for (const repo of plan.repositories) {
+        let prepared;
+        try {
+          prepared = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed, listed });
+        } catch (err) {
+          // The write in flight ends first, as it would have before this repository began: its error, if any,
+          // is the one that stopped the ceremony.
+          await writing;
+          throw err;
+        }
+        // A failed write stops here, before the next repository's files or entry.
+        await writing;
+        writing = finish(repo, prepared);
+        // Its failure is awaited (and thrown) above or below; never left unhandled while the next one signs.
+        writing.catch(() => undefined);
       }
+      await writing;
       if (checked) report(`  ${checked} repositories written before the interruption: files as recorded, verified again`);
       // Every root is signed: the split key is wiped now (its cards are its only copies).
       if (splitKey) {
@@ -569,6 +596,8 @@ interface OneRepository {
   journaled: ReadonlyMap<string, string> | undefined;
   /** A resumed run: the repository's folder may hold files written before the interruption. */
   resumed: boolean;
+  /** Listings of the shared keys without a certificate, by profile and key ID: the same in every repository. */
+  listed: Map<string, ListedKey>;
 }
 
 /**
@@ -576,7 +605,15 @@ interface OneRepository {
  * files already in its folder are adopted (multi-resume.ts): their certificates and signatures reused,
  * checked again, never signed anew; a repository the transcript records as written is only checked.
  */
-async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; tokenSignatures: number; journaled: boolean }> {
+/** A repository built, signed and verified in memory: nothing of it is on disk or in the transcript yet. */
+interface PreparedRepository {
+  /** Token signatures made for it (certificates and metadata; adopted ones not counted). */
+  tokenSignatures: number;
+  /** Write its files (atomic, durable, role by role), then record it in the transcript: the only side effects. */
+  write: () => Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; journaled: boolean }>;
+}
+
+async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
   const { repo, opts } = a;
   const plan = repo.plan;
   const notary = plan.profile === 'notary';
@@ -640,8 +677,16 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
         }
         rec.certificate = certificatePem;
       }
+      if (!listed && !certificatePem) {
+        // The same for every repository of the profile: listed once per run.
+        const memo = `${plan.profile}:${id}`;
+        listed = a.listed.get(memo);
+        if (!listed) a.listed.set(memo, (listed = listPublicKey(plan.profile, spkiOf(shared, id))));
+      }
       listed ??= listPublicKey(plan.profile, spkiOf(shared, id), certificatePem ? { certificatePem } : {});
       rec.keyId = listed.keyId;
+      // buildRootSigned and each signer list the key from its record: this listing, not a second parse.
+      rememberListing(plan.profile, rec, listed);
       state.keys[planned.name] = rec;
       if (key) {
         if (shared.origin === 'software') softwareKeys.set(planned.name, key);
@@ -690,8 +735,33 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
 
   await buildMetadata.run(ctx);
   await collectSignatures.run(ctx);
-  const files = await verifiedOutputs(ctx);
   for (const e of gathered.entries) if (e.token && !adoptedSigs.has(`${e.step}:${e.token.keyId}`)) tokenSignatures += 1;
+  return { tokenSignatures, write: () => writeRepository(a, { ctx, state, gathered, written, certificates, folder, dir }) };
+}
+
+/** What writeRepository needs of a prepared repository. */
+interface BuiltRepository {
+  ctx: CeremonyContext;
+  state: CeremonyState;
+  gathered: { entries: EntryInput[] };
+  written: { files: Map<string, Uint8Array>; removed: string[] };
+  certificates: { custodian: string }[];
+  folder: string;
+  dir: string;
+}
+
+/**
+ * The second half of a repository: verified as a client would, its files written, then its transcript
+ * entry — in that order, so that nothing is written before it is verified nor recorded before it is
+ * durable. runMultiCeremony runs this for repository k while repository k+1 is built and signed in memory
+ * (oneRepository), never two of these at once.
+ */
+async function writeRepository(a: OneRepository, b: BuiltRepository): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; journaled: boolean }> {
+  const { repo } = a;
+  const plan = repo.plan;
+  const notary = plan.profile === 'notary';
+  const { ctx, state, gathered, written, certificates, folder, dir } = b;
+  const files = await verifiedOutputs(ctx);
 
   // Files written before the interruption must be exactly what the adopted signatures rebuild; the others
   // are written now (an interruption between two of them leaves a subset, each file complete).
@@ -741,7 +811,6 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
     return { role: p.role, keyId: keyIdOf(p.name), fingerprint: k.fingerprint!, algorithm: k.algorithm, origin: k.origin, ...(k.certificate ? { certificateExpires: plan.root.expires.text } : {}) };
   });
   return {
-    tokenSignatures,
     journaled: a.journaled !== undefined,
     result: {
       name: repo.name,
