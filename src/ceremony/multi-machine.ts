@@ -14,6 +14,8 @@
  *    with the shared keys), then verified as a client would (verify-outputs.ts) and written, never over an
  *    existing file, to `OUT/metadata/<safe name>/` (repository-names.ts). The transcript gets one entry
  *    per repository: the bytes each role signed, who signed, the files written with their SHA-256.
+ *    One repository ahead: repository k+1 is built and signed in memory while repository k is verified,
+ *    written and recorded; the disk and the transcript see one repository at a time, in plan order.
  * 4. The transcript is sealed with the first custodian's root key and printed (transcript.html).
  *
  * The outputs, in the folders a one-repository ceremony uses (layout.ts: what may be published is never
@@ -601,18 +603,22 @@ interface OneRepository {
 }
 
 /**
- * Build, sign, verify and write one repository with the shared keys; one transcript entry. On resume, the
- * files already in its folder are adopted (multi-resume.ts): their certificates and signatures reused,
- * checked again, never signed anew; a repository the transcript records as written is only checked.
+ * A repository built and signed in memory, each signature checked in software as it came back: nothing of
+ * it is on disk or in the transcript yet.
  */
-/** A repository built, signed and verified in memory: nothing of it is on disk or in the transcript yet. */
 interface PreparedRepository {
   /** Token signatures made for it (certificates and metadata; adopted ones not counted). */
   tokenSignatures: number;
-  /** Write its files (atomic, durable, role by role), then record it in the transcript: the only side effects. */
+  /** Verify it as a client would, write its files (atomic, durable, role by role), then record it in the transcript (writeRepository). */
   write: () => Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; journaled: boolean }>;
 }
 
+/**
+ * Build and sign one repository with the shared keys, in memory; `write` then verifies, writes and records
+ * it (one transcript entry). On resume, the files already in its folder are adopted (multi-resume.ts):
+ * their certificates and signatures reused, checked again, never signed anew; a repository the transcript
+ * records as written is only checked.
+ */
 async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
   const { repo, opts } = a;
   const plan = repo.plan;
