@@ -59,6 +59,7 @@ import { listPublicKey, type ListedKey } from '../signers/public-key-json.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { makeContext, type CeremonyContext } from './context.js';
 import { rememberListing, signingKeyOf, spkiOf, spkiText } from './keys.js';
+import type { ServerKey } from './server-key.js';
 import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.js';
 import { readPlanInputs } from './plan-inputs.js';
 import { checkPlanDates, plannedKeys, splitKeyNotice, type PlannedKey } from './plan.js';
@@ -198,8 +199,15 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   for (const repo of plan.repositories) checkPlanDates(repo.plan, now());
   opts.tokens.setSoftwarePolicy?.(plan.allowSoftwareTokens);
   const inputs: { name: string; sha256: string }[] = [];
+  // Each distinct set of key files read and checked once (a thousand repositories commonly name one
+  // server key file): what a repository reads depends only on its profile and the files and hashes it names.
+  const readSets = new Set<string>();
   for (const repo of plan.repositories) {
-    for (const input of await readPlanInputs(repo.plan, opts.planDir)) if (!inputs.some((i) => i.name === input.name)) inputs.push(input);
+    const p = repo.plan;
+    const set = JSON.stringify([p.profile, p.snapshot.key, p.timestamp.key, p.targets.publishers]);
+    if (readSets.has(set)) continue;
+    readSets.add(set);
+    for (const input of await readPlanInputs(p, opts.planDir)) if (!inputs.some((i) => i.name === input.name)) inputs.push(input);
   }
   for (const line of describeIntentHash(hash)) report(line);
   const splitNotice = splitKeyNotice({ root: plan.root, shamir: plan.shamir }, plan.repositories.length);
@@ -447,6 +455,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       // they are durable; an interruption leaves at most an unrecorded repository k+1 signed in memory,
       // lost with the process as any signature not yet written (resume signs it again).
       const listed = new Map<string, ListedKey>();
+      const serverKeys = new Map<string, Promise<ServerKey>>();
       let writing: Promise<void> | undefined;
       const finish = async (repo: PlannedRepository, prepared: PreparedRepository): Promise<void> => {
         const r = await prepared.write();
@@ -459,7 +468,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       for (const repo of plan.repositories) {
         let prepared;
         try {
-          prepared = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed, listed });
+          prepared = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed, listed, serverKeys });
         } catch (err) {
           // The write in flight ends first, as it would have before this repository began: its error, if any,
           // is the one that stopped the ceremony.
@@ -600,6 +609,8 @@ interface OneRepository {
   resumed: boolean;
   /** Listings of the shared keys without a certificate, by profile and key ID: the same in every repository. */
   listed: Map<string, ListedKey>;
+  /** Server keys read for earlier repositories, by profile, role, key file and hash. */
+  serverKeys: Map<string, Promise<ServerKey>>;
 }
 
 /**
@@ -650,6 +661,22 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
     report: () => undefined,
     fault: a.fault,
   });
+  // A server's key file, read and checked once per run for each profile, role, file and hash: the same key in
+  // every repository naming it (its parse does not depend on the repository: online-key.ts).
+  const serverKeyOfCtx = ctx.serverKey;
+  ctx.serverKey = (role) => {
+    const src = plan[role].key;
+    if (src.kind !== 'server') return serverKeyOfCtx(role);
+    const memo = JSON.stringify([plan.profile, role, src.keyFile, src.sha256]);
+    let key = a.serverKeys.get(memo);
+    if (!key) {
+      key = serverKeyOfCtx(role);
+      a.serverKeys.set(memo, key);
+      // A refusal is not kept: the next repository asks again (and is refused again).
+      key.catch(() => a.serverKeys.delete(memo));
+    }
+    return key;
+  };
   let tokenSignatures = 0;
   const certificates: { custodian: string; keyId: string; notAfter: string }[] = [];
   for (const planned of plannedKeys(plan)) {
