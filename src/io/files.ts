@@ -395,14 +395,8 @@ export async function writeNewFilesAtomic(
     }
     opts.synced?.(dir);
   };
-  // A folder made here is fsync'd into its parent while the files are written and fsync'd (the two waits
-  // overlap); both are done before any name appears.
-  let folders: Promise<void> | undefined;
   try {
-    folders = syncCreatedFolders(dir, mkdirSync(dir, { recursive: true }), opts.synced).catch((err: unknown) => {
-      throw writeFault(err, dir);
-    });
-    folders.catch(() => undefined); // awaited below, and on every way out
+    await syncCreatedFolders(dir, mkdirSync(dir, { recursive: true }), opts.synced);
     for (const f of files) {
       at = join(dir, f.name);
       let exists = true;
@@ -422,7 +416,7 @@ export async function writeNewFilesAtomic(
         temps.push(t);
         for (let done = 0; done < f.bytes.length; ) done += writeSync(t.fd, f.bytes, done, f.bytes.length - done);
       }
-      await Promise.all([folders, ...temps.map((t) => fsyncFd(t.fd))]);
+      await Promise.all(temps.map((t) => fsyncFd(t.fd)));
       for (const t of temps) {
         const fd = t.fd;
         t.fd = -1;
@@ -461,7 +455,6 @@ export async function writeNewFilesAtomic(
     }
     await syncDir();
   } catch (err) {
-    await folders?.catch(() => undefined);
     // A full disk, a read-only medium, a folder this user may not write: named, not INTERNAL (issue #12).
     throw writeFault(err, at);
   }
