@@ -454,6 +454,13 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       // write at a time, in plan order, each verified before its files are written and recorded only once
       // they are durable; an interruption leaves at most an unrecorded repository k+1 signed in memory,
       // lost with the process as any signature not yet written (resume signs it again).
+      // A failed write of k stops k+1's preparation at its next token use (`stopped`, checked before each
+      // key lookup, certificate and signature, so before any PIN or touch prompt): no token works for a
+      // repository that is then thrown away, and k's error is not held up by a prompt nobody answers. A
+      // repository that adopts files written before an interruption (resume) is written before the next one
+      // is prepared: its files may still be refused (writeRepository's byte check), and then nothing is
+      // signed after it, as in a sequential run.
+      let stopped = false;
       const listed = new Map<string, ListedKey>();
       const serverKeys = new Map<string, Promise<ServerKey>>();
       let writing: Promise<void> | undefined;
@@ -468,7 +475,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       for (const repo of plan.repositories) {
         let prepared;
         try {
-          prepared = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed, listed, serverKeys });
+          prepared = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed, listed, serverKeys, stopped: () => stopped });
         } catch (err) {
           // The write in flight ends first, as it would have before this repository began: its error, if any,
           // is the one that stopped the ceremony.
@@ -479,7 +486,10 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         await writing;
         writing = finish(repo, prepared);
         // Its failure is awaited (and thrown) above or below; never left unhandled while the next one signs.
-        writing.catch(() => undefined);
+        writing.catch(() => {
+          stopped = true;
+        });
+        if (prepared.adopted) await writing;
       }
       await writing;
       if (checked) report(`  ${checked} repositories written before the interruption: files as recorded, verified again`);
@@ -611,6 +621,8 @@ interface OneRepository {
   listed: Map<string, ListedKey>;
   /** Server keys read for earlier repositories, by profile, role, key file and hash. */
   serverKeys: Map<string, Promise<ServerKey>>;
+  /** True once the write of the repository before this one has failed: no token is used after that. */
+  stopped: () => boolean;
 }
 
 /**
@@ -620,6 +632,8 @@ interface OneRepository {
 interface PreparedRepository {
   /** Token signatures made for it (certificates and metadata; adopted ones not counted). */
   tokenSignatures: number;
+  /** It adopted files written before an interruption (resume): its write may refuse them, so it is written before the next repository is prepared. */
+  adopted: boolean;
   /** Verify it as a client would, write its files (atomic, durable, role by role), then record it in the transcript (writeRepository). */
   write: () => Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; journaled: boolean }>;
 }
@@ -677,6 +691,17 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
     }
     return key;
   };
+  // The write of the repository before this one failed: stop before the next token use. The loop throws
+  // that write's error, not this one (runMultiCeremony).
+  const go = (): void => {
+    if (a.stopped()) throw new CeremonyError('INTERNAL', `${dir}: not prepared, the repository before it was not written`);
+  };
+  const keyOf = async (id: string): Promise<SigningKey> => {
+    go();
+    const key = await a.keyOf(id);
+    go();
+    return stoppable(key, go);
+  };
   let tokenSignatures = 0;
   const certificates: { custodian: string; keyId: string; notAfter: string }[] = [];
   for (const planned of plannedKeys(plan)) {
@@ -686,7 +711,7 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
       // A repository whose files are all written needs no signing key: every signature is adopted. The split
       // key signs root only: once root.json is written (adopted), it is not needed (nor its cards asked).
       const needed = !complete && !(planned.source.kind === 'shamir' && adopted?.signatures.root);
-      const key = needed ? await a.keyOf(id) : undefined;
+      const key = needed ? await keyOf(id) : undefined;
       const rec: KeyRecord = { ...shared, role: planned.role };
       delete rec.certificate;
       let certificatePem: string | undefined;
@@ -702,6 +727,7 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
             throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/root.json, written before the interruption, does not list ${rec.custodian ?? planned.name}'s root key: it is not this ceremony's`, { path: join(folder, 'root.json') });
           }
           const now = a.now();
+          go();
           const cert = await makeNotaryRootCertificate(key, { gun: plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: plan.root.expires.date });
           if (cert.listed.key.fingerprint !== shared.fingerprint) throw new CeremonyError('INTERNAL', `the certificate of ${planned.name} is not for the key recorded`);
           certificatePem = cert.pem;
@@ -754,6 +780,9 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
   // A role whose file was written is never signed again: its file must carry every signature it needs —
   // with `shamir`, the split key's too (it signs every root.json, README; review L1): checked here, before
   // any token signs for this repository (the repositories before it are journaled: nothing signed for them).
+  // The bytes of those files are compared later, in writeRepository; the loop writes a repository that
+  // adopted files before it prepares the next one, so a refusal there too comes before any token signs
+  // for a later repository.
   if (adopted) {
     for (const role of writtenRoles(plan).filter((r) => adopted.signatures[r])) {
       const signers = role === 'root' ? [...plan.custodians.slice(0, plan.root.threshold).map((c) => `root/${c.name}`), ...(plan.shamir ? [SHAMIR_KEY] : [])] : [role];
@@ -769,7 +798,27 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
   await buildMetadata.run(ctx);
   await collectSignatures.run(ctx);
   for (const e of gathered.entries) if (e.token && !adoptedSigs.has(`${e.step}:${e.token.keyId}`)) tokenSignatures += 1;
-  return { tokenSignatures, write: () => writeRepository(a, { ctx, state, gathered, written, certificates, folder, dir }) };
+  return { tokenSignatures, adopted: written.files.size > 0, write: () => writeRepository(a, { ctx, state, gathered, written, certificates, folder, dir }) };
+}
+
+/**
+ * The key as it is, but its `sign` (where a token asks for a PIN or a touch) first calls `go`, which throws
+ * once the repository being prepared is to be thrown away.
+ */
+function stoppable(key: SigningKey, go: () => void): SigningKey {
+  return {
+    algorithm: key.algorithm,
+    spki: key.spki,
+    fingerprint: key.fingerprint,
+    label: key.label,
+    origin: key.origin,
+    ...(key.alwaysAuthenticate !== undefined ? { alwaysAuthenticate: key.alwaysAuthenticate } : {}),
+    ...(key.signsWithoutPin !== undefined ? { signsWithoutPin: key.signsWithoutPin } : {}),
+    sign: async (data, hash, opts) => {
+      go();
+      return key.sign(data, hash, opts);
+    },
+  };
 }
 
 /** What writeRepository needs of a prepared repository. */
