@@ -652,6 +652,8 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
   const folder = join(opts.outDir, METADATA_DIR, repo.safeName);
   const expected = metadataFileNames(plan);
   // attestations.json rides along when a shared key has a YubiKey attestation (verify-outputs.ts).
+  // Where a test sees which repositories were begun (nothing is read, signed or written before it).
+  await a.fault(`prepare:${repo.name}`);
   const written = a.resumed ? await writtenRepository(folder, dir, [...expected, ATTESTATIONS_FILE], a.journaled) : { files: new Map<string, Uint8Array>(), removed: [] };
   checkWrittenPrefix(written.files.keys(), writtenRoles(plan), dir, folder);
   const adopted = written.files.size ? adoptWritten(written.files, dir) : undefined;

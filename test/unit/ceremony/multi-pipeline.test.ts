@@ -314,6 +314,9 @@ describe('multi-repository ceremony, one repository ahead', () => {
       // Repository 1 signs its one missing token role (snapshot, by Bob); repository 2 nothing: no
       // certificate, no metadata signature.
       expect(s.log.filter((x) => x.startsWith('sign:'))).toEqual(['sign:snapshot']);
+      // Repository 2 is not even begun: repository 1, which adopted files, is written first.
+      expect(s.log).toContain(`prepare:${NAMES[1]}`);
+      expect(s.log).not.toContain(`prepare:${NAMES[2]}`);
       expect(existsSync(s.folder(2))).toBe(false);
     } finally {
       await s.close();
