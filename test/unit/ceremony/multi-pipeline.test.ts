@@ -283,6 +283,9 @@ describe('multi-repository ceremony, one repository ahead', () => {
       );
       expect(err).toBeInstanceOf(Injected);
       expect(mark).toBeGreaterThan(0);
+      // Repository 0's failure waited a macrotask for repository 1 to go on: it must have had a handler.
+      await settle();
+      expect(unhandled).toEqual([]);
       // Without the stop repository 1 would go on: Bob's root signature, targets, snapshot.
       expect(s.log.slice(mark).filter((x) => x.startsWith('sign:'))).toEqual([]);
       expect(writes(s)).toEqual([]);
