@@ -81,7 +81,7 @@ export function rememberListing(profile: string, record: KeyRecord, listing: { j
 const listings = new WeakMap<KeyRecord, { profile: string; spki: string | undefined; certificate: string | undefined; listing: CeremonyKeyListing }>();
 
 /** Shared between callers, so read-only: a caller that edits it gets a TypeError, not another's root.json. */
-function frozen(json: JsonObject): JsonObject {
+export function frozen(json: JsonObject): JsonObject {
   for (const v of Object.values(json)) if (v !== null && typeof v === 'object') Object.freeze(v);
   return Object.freeze(json);
 }

@@ -58,7 +58,7 @@ import { metadataSigner } from '../signers/metadata-signer.js';
 import { listPublicKey, type ListedKey } from '../signers/public-key-json.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { makeContext, type CeremonyContext } from './context.js';
-import { rememberListing, signingKeyOf, spkiOf, spkiText } from './keys.js';
+import { frozen, rememberListing, signingKeyOf, spkiOf, spkiText } from './keys.js';
 import type { ServerKey } from './server-key.js';
 import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.js';
 import { readPlanInputs } from './plan-inputs.js';
@@ -686,7 +686,9 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
     const memo = JSON.stringify([plan.profile, role, src.keyFile, src.sha256]);
     let key = a.serverKeys.get(memo);
     if (!key) {
-      key = serverKeyOfCtx(role);
+      // Shared by every repository naming it, so frozen like the shared listings (keys.ts): an edit in one
+      // repository's root.json cannot reach the next one's.
+      key = serverKeyOfCtx(role).then((s) => Object.freeze({ ...s, json: frozen(s.json) }));
       a.serverKeys.set(memo, key);
       // A refusal is not kept: the next repository asks again (and is refused again).
       key.catch(() => a.serverKeys.delete(memo));
