@@ -663,7 +663,8 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
   console.log(
     'Read "wall ÷ C_Sign sum" with care: the ceremony signs repository k+1 while repository k is verified and written, so a C_Sign\'s in-run time also holds ' +
       'the wait for the main thread (and for a libuv thread, which fsyncs share) before its answer is taken — the in-run sum over-states the tokens\' time and that ratio flatters; ' +
-      'the target is judged on both estimates (met only when both are ≤ 1.2×), and main-thread CPU is the floor of the wall time on an idle machine.',
+      'the same sum makes "ms per C_Sign" too high and "tool\'s own s" (wall − C_Sign sum − other token calls) too low, and the YubiKey projection starts from that understated overhead; ' +
+      'the target is judged on both estimates (met only when both are ≤ 1.2×), and main-thread CPU is a floor of the wall time on any machine.',
   );
   for (const v of verdicts) console.log(v);
 }
