@@ -15,7 +15,9 @@
  *    existing file, to `OUT/metadata/<safe name>/` (repository-names.ts). The transcript gets one entry
  *    per repository: the bytes each role signed, who signed, the files written with their SHA-256.
  *    One repository ahead: repository k+1 is built and signed in memory while repository k is verified,
- *    written and recorded; the disk and the transcript see one repository at a time, in plan order.
+ *    written and recorded; the disk and the transcript see one repository at a time, in plan order. A
+ *    failed write of k stops k+1 before its next token use, and a repository adopting files of an
+ *    interrupted run is written before the next one is begun (no token works for a repository thrown away).
  * 4. The transcript is sealed with the first custodian's root key and printed (transcript.html).
  *
  * The outputs, in the folders a one-repository ceremony uses (layout.ts: what may be published is never
