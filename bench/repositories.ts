@@ -443,6 +443,12 @@ interface CeremonyWorkerResult {
   totalMs: number;
   /** CPU time of the process (all threads: SoftHSM2 signs on libuv's) during it. */
   cpuMs: number;
+  /**
+   * CPU time of the main thread alone (Linux: /proc, 10 ms ticks; null elsewhere): the JavaScript, the
+   * synchronous file calls and the synchronous part of each PKCS#11 call (C_SignInit; C_Sign runs on
+   * libuv's pool). On an idle machine the ceremony cannot take less wall time than this.
+   */
+  mainCpuMs: number | null;
   /** What the ceremony reports: certificates, metadata, the seal (multi-repository ceremonies only). */
   reportedSignatures: number | null;
   /** Every PKCS#11 call made during the ceremony, timed (timedBackend). */
@@ -460,6 +466,21 @@ interface CeremonyWorkerResult {
   maxRssMB: number;
   load: [number, number];
 }
+
+/** The main thread's CPU time so far (utime + stime of /proc/self/task/PID/stat, in ms), or null where there is no /proc. */
+function mainThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: Linux reports thread CPU times in these ticks (100 on every architecture Node runs on). */
+const CLOCK_TICKS = 100;
 
 /**
  * A Notary root ceremony in its own process on `module`'s tokens through the timed backend: `batch` —
@@ -480,6 +501,7 @@ export async function ceremonyWorker(module: CeremonyModule, mode: CeremonyMode,
     const load0 = loadavg()[0]!;
     bench.timed.reset();
     const cpu0 = process.cpuUsage();
+    const main0 = mainThreadCpuMs();
     const t0 = performance.now();
     let reported: number | null = null;
     if (any.kind === 'multi') {
@@ -490,6 +512,7 @@ export async function ceremonyWorker(module: CeremonyModule, mode: CeremonyMode,
     }
     const totalMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const main1 = mainThreadCpuMs();
     // A copy: the stopwatch keeps counting the signatures below.
     const calls = Object.fromEntries([...bench.timed.times].map(([n, c]) => [n, { ...c }]));
     const load1 = loadavg()[0]!;
@@ -514,6 +537,7 @@ export async function ceremonyWorker(module: CeremonyModule, mode: CeremonyMode,
       repositories: mode === 'single' ? 1 : count,
       totalMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      mainCpuMs: main0 !== null && main1 !== null ? main1 - main0 : null,
       reportedSignatures: reported,
       calls,
       stackSignMs: times[Math.floor(signs / 2)]!,
@@ -558,9 +582,9 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
   );
   const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   console.log(
-    row(['tokens', 'ceremony', 'repositories', 'wall s', 'ms per repository', 'C_Sign calls', 'C_Sign s (sum)', 'ms per C_Sign', 'other token calls s', "tool's own s", 'CPU s', 'wall ÷ C_Sign sum', 'ms per quiet C_Sign', 'wall ÷ (calls × quiet C_Sign)', 'load 1-min (start→end)']),
+    row(['tokens', 'ceremony', 'repositories', 'wall s', 'ms per repository', 'C_Sign calls', 'C_Sign s (sum)', 'ms per C_Sign', 'other token calls s', "tool's own s", 'CPU s', 'main-thread CPU s', 'wall ÷ C_Sign sum', 'ms per quiet C_Sign', 'wall ÷ (calls × quiet C_Sign)', 'load 1-min (start→end)']),
   );
-  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
+  console.log(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']));
   const sum = (r: CeremonyWorkerResult, pick: (name: string) => boolean): CallTimes =>
     Object.entries(r.calls)
       .filter(([n]) => pick(n))
@@ -580,7 +604,7 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
     if (typeof ran === 'string') failed = ran;
     const batch = typeof ran === 'string' ? undefined : ran;
     if (failed || !batch) {
-      console.log(row([title, '—', String(n), '—', '—', '—', '—', '—', '—', '—', '—', `skipped: ${failed ?? 'failed'}`, '—', '—', '—']));
+      console.log(row([title, '—', String(n), '—', '—', '—', '—', '—', '—', '—', '—', '—', `skipped: ${failed ?? 'failed'}`, '—', '—', '—']));
       continue;
     }
     singles.sort((a, b) => a.totalMs - b.totalMs);
@@ -603,6 +627,7 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
           (other.ms / 1000).toFixed(2),
           (tool / 1000).toFixed(2),
           (r.cpuMs / 1000).toFixed(2),
+          r.mainCpuMs === null ? '—' : (r.mainCpuMs / 1000).toFixed(2),
           `${ratio.toFixed(2)}×`,
           r.quietSignMs.toFixed(2),
           `${(r.totalMs / (sign.calls * r.quietSignMs)).toFixed(2)}×`,
@@ -635,5 +660,11 @@ export function ceremonySection(self: string, opts: { count: number; tpmCount: n
       );
     }
   }
+  console.log(
+    'Read "wall ÷ C_Sign sum" with care: the ceremony signs repository k+1 while repository k is verified and written, so a C_Sign\'s in-run time also holds ' +
+      'the wait for the main thread (and for a libuv thread, which fsyncs share) before its answer is taken — the in-run sum over-states the tokens\' time and that ratio flatters; ' +
+      'the same sum makes "ms per C_Sign" too high and "tool\'s own s" (wall − C_Sign sum − other token calls) too low, and the YubiKey projection starts from that understated overhead; ' +
+      'the target is judged on both estimates (met only when both are ≤ 1.2×), and main-thread CPU is a floor of the wall time on any machine.',
+  );
   for (const v of verdicts) console.log(v);
 }

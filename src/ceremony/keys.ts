@@ -61,6 +61,18 @@ export async function listingOf(ctx: CeremonyContext, name: string): Promise<Cer
 }
 
 /**
+ * Remember `listing` as how `record` lists (a listing just made for it by listPublicKey: a multi-repository
+ * ceremony lists each repository's keys as it issues its certificates), so that listingOf does not list it
+ * again. Kept only when it is that record's (same fingerprint and key ID), under the same conditions
+ * listingOf checks before it reuses one.
+ */
+export function rememberListing(profile: string, record: KeyRecord, listing: { json: JsonObject; keyId: string; key: PublicKey }): void {
+  if (listing.keyId !== record.keyId || listing.key.fingerprint !== record.fingerprint) return;
+  const rootCert = profile === 'notary' && record.role === 'root';
+  listings.set(record, { profile, spki: record.spki, certificate: rootCert ? record.certificate : undefined, listing: { json: frozen(listing.json), keyId: listing.keyId, key: listing.key } });
+}
+
+/**
  * Listings already made from a key record, by the record, with the facts they were made from: root.json is
  * built twice per ceremony and each signer listed again (issue #17: a thousand repositories listed each
  * key some fifteen times, each time parsing the certificate and hashing canonical JSON). A record whose
@@ -69,7 +81,7 @@ export async function listingOf(ctx: CeremonyContext, name: string): Promise<Cer
 const listings = new WeakMap<KeyRecord, { profile: string; spki: string | undefined; certificate: string | undefined; listing: CeremonyKeyListing }>();
 
 /** Shared between callers, so read-only: a caller that edits it gets a TypeError, not another's root.json. */
-function frozen(json: JsonObject): JsonObject {
+export function frozen(json: JsonObject): JsonObject {
   for (const v of Object.values(json)) if (v !== null && typeof v === 'object') Object.freeze(v);
   return Object.freeze(json);
 }

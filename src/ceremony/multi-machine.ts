@@ -14,6 +14,10 @@
  *    with the shared keys), then verified as a client would (verify-outputs.ts) and written, never over an
  *    existing file, to `OUT/metadata/<safe name>/` (repository-names.ts). The transcript gets one entry
  *    per repository: the bytes each role signed, who signed, the files written with their SHA-256.
+ *    One repository ahead: repository k+1 is built and signed in memory while repository k is verified,
+ *    written and recorded; the disk and the transcript see one repository at a time, in plan order. A
+ *    failed write of k stops k+1 before its next token use, and a repository adopting files of an
+ *    interrupted run is written before the next one is begun (no token works for a repository thrown away).
  * 4. The transcript is sealed with the first custodian's root key and printed (transcript.html).
  *
  * The outputs, in the folders a one-repository ceremony uses (layout.ts: what may be published is never
@@ -56,7 +60,8 @@ import { metadataSigner } from '../signers/metadata-signer.js';
 import { listPublicKey, type ListedKey } from '../signers/public-key-json.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import { makeContext, type CeremonyContext } from './context.js';
-import { signingKeyOf, spkiOf, spkiText } from './keys.js';
+import { frozen, rememberListing, signingKeyOf, spkiOf, spkiText } from './keys.js';
+import type { ServerKey } from './server-key.js';
 import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.js';
 import { readPlanInputs } from './plan-inputs.js';
 import { checkPlanDates, plannedKeys, splitKeyNotice, type PlannedKey } from './plan.js';
@@ -196,8 +201,15 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   for (const repo of plan.repositories) checkPlanDates(repo.plan, now());
   opts.tokens.setSoftwarePolicy?.(plan.allowSoftwareTokens);
   const inputs: { name: string; sha256: string }[] = [];
+  // Each distinct set of key files read and checked once (a thousand repositories commonly name one
+  // server key file): what a repository reads depends only on its profile and the files and hashes it names.
+  const readSets = new Set<string>();
   for (const repo of plan.repositories) {
-    for (const input of await readPlanInputs(repo.plan, opts.planDir)) if (!inputs.some((i) => i.name === input.name)) inputs.push(input);
+    const p = repo.plan;
+    const set = JSON.stringify([p.profile, p.snapshot.key, p.timestamp.key, p.targets.publishers]);
+    if (readSets.has(set)) continue;
+    readSets.add(set);
+    for (const input of await readPlanInputs(p, opts.planDir)) if (!inputs.some((i) => i.name === input.name)) inputs.push(input);
   }
   for (const line of describeIntentHash(hash)) report(line);
   const splitNotice = splitKeyNotice({ root: plan.root, shamir: plan.shamir }, plan.repositories.length);
@@ -436,14 +448,52 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       for (const s of ['build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs'] as const) onStep({ step: s, status: 'started' });
       report(`build, sign, verify and write ${plan.repositories.length} repositories…`);
       let checked = 0;
-      for (const repo of plan.repositories) {
-        const r = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed });
-        tokenSignatures += r.tokenSignatures;
+      // One repository ahead: repository k+1 is built and signed in memory (oneRepository: each signature
+      // checked in software as the token returns it; no file written, nothing recorded) while repository k
+      // is verified as a client would, its files written and made durable and its entry recorded (write).
+      // The CPU work of one runs while the other waits on the tokens' thread or the disk. What reaches the
+      // disk and the transcript, and in what order, is what running them one after the other writes: one
+      // write at a time, in plan order, each verified before its files are written and recorded only once
+      // they are durable; an interruption leaves at most an unrecorded repository k+1 signed in memory,
+      // lost with the process as any signature not yet written (resume signs it again).
+      // A failed write of k stops k+1's preparation at its next token use (`stopped`, checked before each
+      // key lookup, certificate and signature, so before any PIN or touch prompt): no token works for a
+      // repository that is then thrown away, and k's error is not held up by a prompt nobody answers. A
+      // repository that adopts files written before an interruption (resume) is written before the next one
+      // is prepared: its files may still be refused (writeRepository's byte check), and then nothing is
+      // signed after it, as in a sequential run.
+      let stopped = false;
+      const listed = new Map<string, ListedKey>();
+      const serverKeys = new Map<string, Promise<ServerKey>>();
+      let writing: Promise<void> | undefined;
+      const finish = async (repo: PlannedRepository, prepared: PreparedRepository): Promise<void> => {
+        const r = await prepared.write();
+        tokenSignatures += prepared.tokenSignatures;
         if (r.journaled) checked += 1;
         results.push(r.result);
         inventoryRecords.push(r.inventory);
         opts.onRepository?.(results.length, plan.repositories.length, repo, tokenSignatures);
+      };
+      for (const repo of plan.repositories) {
+        let prepared;
+        try {
+          prepared = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed, listed, serverKeys, stopped: () => stopped });
+        } catch (err) {
+          // The write in flight ends first, as it would have before this repository began: its error, if any,
+          // is the one that stopped the ceremony.
+          await writing;
+          throw err;
+        }
+        // A failed write stops here, before the next repository's files or entry.
+        await writing;
+        writing = finish(repo, prepared);
+        // Its failure is awaited (and thrown) above or below; never left unhandled while the next one signs.
+        writing.catch(() => {
+          stopped = true;
+        });
+        if (prepared.adopted) await writing;
       }
+      await writing;
       if (checked) report(`  ${checked} repositories written before the interruption: files as recorded, verified again`);
       // Every root is signed: the split key is wiped now (its cards are its only copies).
       if (splitKey) {
@@ -569,14 +619,34 @@ interface OneRepository {
   journaled: ReadonlyMap<string, string> | undefined;
   /** A resumed run: the repository's folder may hold files written before the interruption. */
   resumed: boolean;
+  /** Listings of the shared keys without a certificate, by profile and key ID: the same in every repository. */
+  listed: Map<string, ListedKey>;
+  /** Server keys read for earlier repositories, by profile, role, key file and hash. */
+  serverKeys: Map<string, Promise<ServerKey>>;
+  /** True once the write of the repository before this one has failed: no token is used after that. */
+  stopped: () => boolean;
 }
 
 /**
- * Build, sign, verify and write one repository with the shared keys; one transcript entry. On resume, the
- * files already in its folder are adopted (multi-resume.ts): their certificates and signatures reused,
- * checked again, never signed anew; a repository the transcript records as written is only checked.
+ * A repository built and signed in memory, each signature checked in software as it came back: nothing of
+ * it is on disk or in the transcript yet.
  */
-async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; tokenSignatures: number; journaled: boolean }> {
+interface PreparedRepository {
+  /** Token signatures made for it (certificates and metadata; adopted ones not counted). */
+  tokenSignatures: number;
+  /** It adopted files written before an interruption (resume): its write may refuse them, so it is written before the next repository is prepared. */
+  adopted: boolean;
+  /** Verify it as a client would, write its files (atomic, durable, role by role), then record it in the transcript (writeRepository). */
+  write: () => Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; journaled: boolean }>;
+}
+
+/**
+ * Build and sign one repository with the shared keys, in memory; `write` then verifies, writes and records
+ * it (one transcript entry). On resume, the files already in its folder are adopted (multi-resume.ts):
+ * their certificates and signatures reused, checked again, never signed anew; a repository the transcript
+ * records as written is only checked.
+ */
+async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
   const { repo, opts } = a;
   const plan = repo.plan;
   const notary = plan.profile === 'notary';
@@ -584,6 +654,8 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   const folder = join(opts.outDir, METADATA_DIR, repo.safeName);
   const expected = metadataFileNames(plan);
   // attestations.json rides along when a shared key has a YubiKey attestation (verify-outputs.ts).
+  // Where a test sees which repositories were begun (nothing is read, signed or written before it).
+  await a.fault(`prepare:${repo.name}`);
   const written = a.resumed ? await writtenRepository(folder, dir, [...expected, ATTESTATIONS_FILE], a.journaled) : { files: new Map<string, Uint8Array>(), removed: [] };
   checkWrittenPrefix(written.files.keys(), writtenRoles(plan), dir, folder);
   const adopted = written.files.size ? adoptWritten(written.files, dir) : undefined;
@@ -607,6 +679,35 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
     report: () => undefined,
     fault: a.fault,
   });
+  // A server's key file, read and checked once per run for each profile, role, file and hash: the same key in
+  // every repository naming it (its parse does not depend on the repository: online-key.ts).
+  const serverKeyOfCtx = ctx.serverKey;
+  ctx.serverKey = (role) => {
+    const src = plan[role].key;
+    if (src.kind !== 'server') return serverKeyOfCtx(role);
+    const memo = JSON.stringify([plan.profile, role, src.keyFile, src.sha256]);
+    let key = a.serverKeys.get(memo);
+    if (!key) {
+      // Shared by every repository naming it, so frozen like the shared listings (keys.ts): an edit in one
+      // repository's root.json cannot reach the next one's.
+      key = serverKeyOfCtx(role).then((s) => Object.freeze({ ...s, json: frozen(s.json) }));
+      a.serverKeys.set(memo, key);
+      // A refusal is not kept: the next repository asks again (and is refused again).
+      key.catch(() => a.serverKeys.delete(memo));
+    }
+    return key;
+  };
+  // The write of the repository before this one failed: stop before the next token use. The loop throws
+  // that write's error, not this one (runMultiCeremony).
+  const go = (): void => {
+    if (a.stopped()) throw new CeremonyError('INTERNAL', `${dir}: not prepared, the repository before it was not written`);
+  };
+  const keyOf = async (id: string): Promise<SigningKey> => {
+    go();
+    const key = await a.keyOf(id);
+    go();
+    return stoppable(key, go);
+  };
   let tokenSignatures = 0;
   const certificates: { custodian: string; keyId: string; notAfter: string }[] = [];
   for (const planned of plannedKeys(plan)) {
@@ -616,7 +717,7 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
       // A repository whose files are all written needs no signing key: every signature is adopted. The split
       // key signs root only: once root.json is written (adopted), it is not needed (nor its cards asked).
       const needed = !complete && !(planned.source.kind === 'shamir' && adopted?.signatures.root);
-      const key = needed ? await a.keyOf(id) : undefined;
+      const key = needed ? await keyOf(id) : undefined;
       const rec: KeyRecord = { ...shared, role: planned.role };
       delete rec.certificate;
       let certificatePem: string | undefined;
@@ -632,6 +733,7 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
             throw new CeremonyError('CEREMONY_STATE_INVALID', `${dir}/root.json, written before the interruption, does not list ${rec.custodian ?? planned.name}'s root key: it is not this ceremony's`, { path: join(folder, 'root.json') });
           }
           const now = a.now();
+          go();
           const cert = await makeNotaryRootCertificate(key, { gun: plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: plan.root.expires.date });
           if (cert.listed.key.fingerprint !== shared.fingerprint) throw new CeremonyError('INTERNAL', `the certificate of ${planned.name} is not for the key recorded`);
           certificatePem = cert.pem;
@@ -640,8 +742,16 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
         }
         rec.certificate = certificatePem;
       }
+      if (!listed && !certificatePem) {
+        // The same for every repository of the profile: listed once per run.
+        const memo = `${plan.profile}:${id}`;
+        listed = a.listed.get(memo);
+        if (!listed) a.listed.set(memo, (listed = listPublicKey(plan.profile, spkiOf(shared, id))));
+      }
       listed ??= listPublicKey(plan.profile, spkiOf(shared, id), certificatePem ? { certificatePem } : {});
       rec.keyId = listed.keyId;
+      // buildRootSigned and each signer list the key from its record: this listing, not a second parse.
+      rememberListing(plan.profile, rec, listed);
       state.keys[planned.name] = rec;
       if (key) {
         if (shared.origin === 'software') softwareKeys.set(planned.name, key);
@@ -676,6 +786,9 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
   // A role whose file was written is never signed again: its file must carry every signature it needs —
   // with `shamir`, the split key's too (it signs every root.json, README; review L1): checked here, before
   // any token signs for this repository (the repositories before it are journaled: nothing signed for them).
+  // The bytes of those files are compared later, in writeRepository; the loop writes a repository that
+  // adopted files before it prepares the next one, so a refusal there too comes before any token signs
+  // for a later repository.
   if (adopted) {
     for (const role of writtenRoles(plan).filter((r) => adopted.signatures[r])) {
       const signers = role === 'root' ? [...plan.custodians.slice(0, plan.root.threshold).map((c) => `root/${c.name}`), ...(plan.shamir ? [SHAMIR_KEY] : [])] : [role];
@@ -690,8 +803,53 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
 
   await buildMetadata.run(ctx);
   await collectSignatures.run(ctx);
-  const files = await verifiedOutputs(ctx);
   for (const e of gathered.entries) if (e.token && !adoptedSigs.has(`${e.step}:${e.token.keyId}`)) tokenSignatures += 1;
+  return { tokenSignatures, adopted: written.files.size > 0, write: () => writeRepository(a, { ctx, state, gathered, written, certificates, folder, dir }) };
+}
+
+/**
+ * The key as it is, but its `sign` (where a token asks for a PIN or a touch) first calls `go`, which throws
+ * once the repository being prepared is to be thrown away.
+ */
+function stoppable(key: SigningKey, go: () => void): SigningKey {
+  return {
+    algorithm: key.algorithm,
+    spki: key.spki,
+    fingerprint: key.fingerprint,
+    label: key.label,
+    origin: key.origin,
+    ...(key.alwaysAuthenticate !== undefined ? { alwaysAuthenticate: key.alwaysAuthenticate } : {}),
+    ...(key.signsWithoutPin !== undefined ? { signsWithoutPin: key.signsWithoutPin } : {}),
+    sign: async (data, hash, opts) => {
+      go();
+      return key.sign(data, hash, opts);
+    },
+  };
+}
+
+/** What writeRepository needs of a prepared repository. */
+interface BuiltRepository {
+  ctx: CeremonyContext;
+  state: CeremonyState;
+  gathered: { entries: EntryInput[] };
+  written: { files: Map<string, Uint8Array>; removed: string[] };
+  certificates: { custodian: string }[];
+  folder: string;
+  dir: string;
+}
+
+/**
+ * The second half of a repository: verified as a client would, its files written, then its transcript
+ * entry — in that order, so that nothing is written before it is verified nor recorded before it is
+ * durable. runMultiCeremony runs this for repository k while repository k+1 is built and signed in memory
+ * (oneRepository), never two of these at once.
+ */
+async function writeRepository(a: OneRepository, b: BuiltRepository): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; journaled: boolean }> {
+  const { repo } = a;
+  const plan = repo.plan;
+  const notary = plan.profile === 'notary';
+  const { ctx, state, gathered, written, certificates, folder, dir } = b;
+  const files = await verifiedOutputs(ctx);
 
   // Files written before the interruption must be exactly what the adopted signatures rebuild; the others
   // are written now (an interruption between two of them leaves a subset, each file complete).
@@ -741,7 +899,6 @@ async function oneRepository(a: OneRepository): Promise<{ result: MultiRepositor
     return { role: p.role, keyId: keyIdOf(p.name), fingerprint: k.fingerprint!, algorithm: k.algorithm, origin: k.origin, ...(k.certificate ? { certificateExpires: plan.root.expires.text } : {}) };
   });
   return {
-    tokenSignatures,
     journaled: a.journaled !== undefined,
     result: {
       name: repo.name,
