@@ -272,12 +272,41 @@ interface OpenSwap {
   renamed: boolean;
 }
 
+/**
+ * mkdir -p of the swap's parent folder, the folders it makes and the existing one it makes them in fsynced
+ * (deepest first) before the journal: a repository's first import creates `tuf/<host>/<org>/…`, and an
+ * import that reported success must not vanish with an unsynced folder entry after a power loss.
+ */
+async function makeParent(fs: TrustDirFs, parent: string): Promise<void> {
+  const made: string[] = [];
+  let existing = parent;
+  while (!(await fs.lstat(existing))) {
+    made.push(existing);
+    const up = dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  await fs.mkdirp(parent);
+  if (made.length === 0) return;
+  for (const dir of [...made, existing]) await fs.fsyncDir(dir);
+}
+
+/** `dir` and each folder above it up to (not including) the first one `known` holds: the folders a mkdir -p of `dir` may make. */
+function foldersOnTheWay(dir: string, known: (d: string) => boolean): string[] {
+  const out: string[] = [];
+  for (let d = dir; !known(d); d = dirname(d)) {
+    out.push(d);
+    if (dirname(d) === d) break;
+  }
+  return out;
+}
+
 /** Steps 0–2 up to the empty staging folder; `state` says whether the journal was written when this throws. */
 async function openSwap(target: string, opts: SwapOptions, state: { journalWritten: boolean }): Promise<OpenSwap> {
   const fs = opts.fs ?? nodeTrustDirFs();
   const step = stepper(opts);
   const parent = dirname(target);
-  await fs.mkdirp(parent);
+  await makeParent(fs, parent);
   await recoverTrustDir(target, opts);
   const nonce = randomBytes(16).toString('hex');
   const { journal, staging, previous } = swapNames(target, nonce);
@@ -381,7 +410,8 @@ export async function swapTrustDir(target: string, files: ReadonlyMap<string, Ui
       const dir = dirname(full);
       if (!folders.has(dir)) {
         await fs.mkdirp(dir);
-        folders.add(dir);
+        // The folders mkdir made on the way too (`targets/` for `targets/releases/team.json`): all fsynced below.
+        for (const d of foldersOnTheWay(dir, (k) => folders.has(k))) folders.add(d);
       }
       await fs.writeNew(full, bytes);
       step(`stage:write ${name}`);
@@ -461,7 +491,7 @@ class StagedWrites implements StagedTrustDirSwap {
     const made = this.s.fs.mkdirp(dir);
     // Awaited by every write into these folders (a failure surfaces there); never left unhandled.
     made.catch(() => undefined);
-    for (let d = dir; !this.folders.has(d); d = dirname(d)) this.folders.set(d, made);
+    for (const d of foldersOnTheWay(dir, (k) => this.folders.has(k))) this.folders.set(d, made);
     return made;
   }
 
