@@ -186,6 +186,7 @@ export const ERROR_CODES = {
   IMPORT_LOCK_STALE: { cls: 'refused', what: 'an import lock was left by a process that is no longer running: remove it (import --remove-stale-lock, or the Import screen’s button), then import again' },
   IMPORT_LOCK_NOT_STALE: { cls: 'refused', what: 'the import lock was not removed: its owner still runs, it was taken on another host, or it is unreadable but recent' },
   TRUST_DIR_NAME_TAKEN: { cls: 'refused', what: 'a name the import uses beside the trust folder (its swap journal, staging or set-aside folder) is taken by something the tool did not create; nothing was touched' },
+  IMPORT_INSTALLED_CLEANUP_FAILED: { cls: 'refused', what: 'the new trust folder IS installed (renamed into place), but a step after the rename failed (syncing its parent folder, removing the folder it replaced): the message names the cause and what is left beside it, which the next import removes' },
   // --- the machine's file system (issue #12: not a bug, so not INTERNAL) ---
   DISK_FULL: { cls: 'refused', what: 'a write failed because the disk (or the quota) is full; the message names the folder' },
   READ_ONLY: { cls: 'refused', what: 'a write failed because the file system is read-only; the message names the folder' },

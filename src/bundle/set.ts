@@ -18,7 +18,7 @@
  */
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import type { ProfileName } from '../profiles/profile.js';
-import { bundleTime, decodeBundle, encodeBundle, type DecodedBundle } from './format.js';
+import { bundleTime, decodeBundle, decodeInnerBundle, encodeBundle, type DecodedBundle } from './format.js';
 
 export const REPOSITORY_SET_MAX = 10_000;
 const SET_KIND = new TextEncoder().encode('"kind":"trust-bundle-set"');
@@ -55,7 +55,7 @@ export function decodeRepositorySet(bytes: Uint8Array, source = 'bundle'): Decod
     let inner: DecodedBundle;
     try {
       // Its SHA-256 was checked against these bytes by the outer decode (the manifest's): not hashed again.
-      inner = decodeBundle(f.bytes, { expectKind: 'trust-bundle', source: `${source} ${f.name}`, checkedSha256: outer.manifest.files[i]!.sha256 });
+      inner = decodeInnerBundle(outer, i, { expectKind: 'trust-bundle', source: `${source} ${f.name}` });
     } catch (err) {
       if (isCeremonyError(err)) throw new CeremonyError(err.code, `${f.name}: ${err.message}`, { path: f.name, cause: err });
       throw err;

@@ -268,6 +268,37 @@ interface OpenSwap {
   old: NodeInfo | undefined;
   /** Set once the journal exists: a real failure from then on is undone by recoverTrustDir. */
   journalWritten: boolean;
+  /** Set once the staging folder is renamed to `target`: the new tree is installed from then on, whatever fails. */
+  renamed: boolean;
+}
+
+/**
+ * mkdir -p of the swap's parent folder, the folders it makes and the existing one it makes them in fsynced
+ * (deepest first) before the journal: a repository's first import creates `tuf/<host>/<org>/…`, and an
+ * import that reported success must not vanish with an unsynced folder entry after a power loss.
+ */
+async function makeParent(fs: TrustDirFs, parent: string): Promise<void> {
+  const made: string[] = [];
+  let existing = parent;
+  while (!(await fs.lstat(existing))) {
+    made.push(existing);
+    const up = dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  await fs.mkdirp(parent);
+  if (made.length === 0) return;
+  for (const dir of [...made, existing]) await fs.fsyncDir(dir);
+}
+
+/** `dir` and each folder above it up to (not including) the first one `known` holds: the folders a mkdir -p of `dir` may make. */
+function foldersOnTheWay(dir: string, known: (d: string) => boolean): string[] {
+  const out: string[] = [];
+  for (let d = dir; !known(d); d = dirname(d)) {
+    out.push(d);
+    if (dirname(d) === d) break;
+  }
+  return out;
 }
 
 /** Steps 0–2 up to the empty staging folder; `state` says whether the journal was written when this throws. */
@@ -275,7 +306,7 @@ async function openSwap(target: string, opts: SwapOptions, state: { journalWritt
   const fs = opts.fs ?? nodeTrustDirFs();
   const step = stepper(opts);
   const parent = dirname(target);
-  await fs.mkdirp(parent);
+  await makeParent(fs, parent);
   await recoverTrustDir(target, opts);
   const nonce = randomBytes(16).toString('hex');
   const { journal, staging, previous } = swapNames(target, nonce);
@@ -296,7 +327,7 @@ async function openSwap(target: string, opts: SwapOptions, state: { journalWritt
     throw err;
   }
   step('stage:mkdir');
-  return { fs, step, target, parent, journal, staging, previous, old, journalWritten: true };
+  return { fs, step, target, parent, journal, staging, previous, old, journalWritten: true, renamed: false };
 }
 
 /** Steps 3–6, once every staged file and folder is synced. */
@@ -308,6 +339,7 @@ async function closeSwap(s: OpenSwap): Promise<void> {
     step('keep:rename-old');
   }
   await fs.rename(staging, target);
+  s.renamed = true;
   step('swap:rename-new');
   await fs.fsyncDir(parent);
   step('swap:fsync-parent');
@@ -328,11 +360,33 @@ async function closeSwap(s: OpenSwap): Promise<void> {
  * After a failure: a simulated kill (a throwing onStep) leaves everything as a real kill would; a real
  * failure (disk full, permissions) puts the tree back as it was, as the next run would — only when this
  * run wrote a journal (a refusal before that has nothing of ours to undo). Returns what to throw.
+ *
+ * Once the staging folder was renamed to `target` (`s.renamed`), the new tree IS installed: recovery then
+ * finishes the swap rather than undoing it, so the failure (the parent's fsync, removing the set-aside
+ * folder) must not be reported as "nothing was installed". It becomes IMPORT_INSTALLED_CLEANUP_FAILED,
+ * naming what is left beside the folder (the next import removes it once the cause is fixed).
  */
-async function failedSwap(err: unknown, target: string, fs: TrustDirFs, journalWritten: boolean): Promise<unknown> {
+async function failedSwap(err: unknown, target: string, fs: TrustDirFs, journalWritten: boolean, s?: OpenSwap): Promise<unknown> {
   if (err instanceof Killed) return err.cause;
-  if (journalWritten) await recoverTrustDir(target, { fs }).catch(() => undefined);
-  return err;
+  let recovered = false;
+  if (journalWritten) {
+    recovered = await recoverTrustDir(target, { fs }).then(
+      () => true,
+      () => false,
+    );
+  }
+  if (!s?.renamed) return err;
+  const e = err as NodeJS.ErrnoException;
+  const cause = err instanceof CeremonyError ? err.message : typeof e?.code === 'string' ? `${e.code}${typeof e.syscall === 'string' ? ` (${e.syscall})` : ''}` : String(err);
+  const left: string[] = [];
+  if (!recovered) for (const name of [s.previous, s.journal]) if (await fs.lstat(name).catch(() => undefined)) left.push(name);
+  const after = left.length
+    ? `Left beside it: ${left.join(', ')} (the folder it replaced and the import's journal); the next import removes them once the cause is fixed`
+    : 'Retried, the swap finished and nothing is left beside it, but the file system reported an error: check the disk';
+  return new CeremonyError('IMPORT_INSTALLED_CLEANUP_FAILED', `the new trust folder ${target} IS installed (renamed into place), then a step after it failed: ${cause}. ${after}`, {
+    path: typeof e?.path === 'string' ? e.path : target,
+    cause: err,
+  });
 }
 
 /** Replace the folder `target` by one holding exactly `files` (relative `/` paths → bytes), atomically. */
@@ -345,8 +399,10 @@ export async function swapTrustDir(target: string, files: ReadonlyMap<string, Ui
     return swap.commit();
   }
   const state = { journalWritten: false };
+  let opened: OpenSwap | undefined;
   try {
     const s = await openSwap(target, opts, state);
+    opened = s;
     const { fs, step, staging } = s;
     const folders = new Set<string>([staging]);
     for (const [name, bytes] of sorted) {
@@ -354,7 +410,8 @@ export async function swapTrustDir(target: string, files: ReadonlyMap<string, Ui
       const dir = dirname(full);
       if (!folders.has(dir)) {
         await fs.mkdirp(dir);
-        folders.add(dir);
+        // The folders mkdir made on the way too (`targets/` for `targets/releases/team.json`): all fsynced below.
+        for (const d of foldersOnTheWay(dir, (k) => folders.has(k))) folders.add(d);
       }
       await fs.writeNew(full, bytes);
       step(`stage:write ${name}`);
@@ -363,7 +420,7 @@ export async function swapTrustDir(target: string, files: ReadonlyMap<string, Ui
     step('stage:fsync');
     await closeSwap(s);
   } catch (err) {
-    throw await failedSwap(err, target, opts.fs ?? nodeTrustDirFs(), state.journalWritten);
+    throw await failedSwap(err, target, opts.fs ?? nodeTrustDirFs(), state.journalWritten, opened);
   }
 }
 
@@ -434,7 +491,7 @@ class StagedWrites implements StagedTrustDirSwap {
     const made = this.s.fs.mkdirp(dir);
     // Awaited by every write into these folders (a failure surfaces there); never left unhandled.
     made.catch(() => undefined);
-    for (let d = dir; !this.folders.has(d); d = dirname(d)) this.folders.set(d, made);
+    for (const d of foldersOnTheWay(dir, (k) => this.folders.has(k))) this.folders.set(d, made);
     return made;
   }
 
@@ -496,7 +553,7 @@ class StagedWrites implements StagedTrustDirSwap {
       this.s.step('stage:fsync');
       await closeSwap(this.s);
     } catch (err) {
-      throw await failedSwap(err, this.s.target, this.s.fs, true);
+      throw await failedSwap(err, this.s.target, this.s.fs, true, this.s);
     }
   }
 

@@ -184,7 +184,8 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
  * journal under it; when any journal exists, every folder is settled in order exactly as before (one
  * folder's recovery can restore a tree holding another's journal).
  */
-async function recoverSetFolders(target: string, folders: readonly string[], fs: TrustDirFs | undefined): Promise<void> {
+/** Exported for its tests (test/unit/trust-store/install-set-recover.test.ts). */
+export async function recoverSetFolders(target: string, folders: readonly string[], fs: TrustDirFs | undefined): Promise<void> {
   const tfs = fs ?? nodeTrustDirFs();
   if (!(await tfs.lstat(target))) return;
   const journals = folders.map((f) => swapNames(join(target, ...f.split('/')), '0'.repeat(32)).journal);

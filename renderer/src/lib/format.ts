@@ -177,6 +177,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   IMPORT_PIN_CONFLICTS_INSTALLED: 'The pinned root is not the root installed in this trust directory, nor one it leads to. Nothing was installed. Check the pinned file or fingerprint.',
   TRUST_DIR_NAME_TAKEN: 'A name the import uses beside the trust directory is taken by something tuf-ceremony did not create (the message names it). Nothing was touched: move it away, then install again.',
   NOT_A_REGULAR_FILE: 'A file the import needs is not an ordinary file (a pipe, device or socket put there by something else); the message names it. Nothing was read or changed.',
+  IMPORT_INSTALLED_CLEANUP_FAILED: 'The new trust directory IS installed, but tidying up after it failed (the message names the cause and what was left beside it). Fix the cause; the next install removes what was left.',
   DISK_FULL: 'The disk of the trust directory is full. Nothing was installed: free some space, then install again.',
   READ_ONLY: 'The trust directory is on a read-only disk or mount. Nothing was installed: choose a writable trust directory.',
   PERMISSION_DENIED: 'This user may not write (or read) the trust directory, or it is locked against changes. Nothing was installed: check its permissions.',

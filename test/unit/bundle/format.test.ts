@@ -11,6 +11,7 @@ import {
   BUNDLE_MAGIC,
   bundleRepositoryFiles,
   decodeBundle,
+  decodeInnerBundle,
   DEFAULT_BUNDLE_CAPS,
   encodeBundle,
   type BundleCaps,
@@ -186,6 +187,23 @@ describe('bundle format', () => {
     expect(d.hash.hex).toBe(sha256(good).slice(0, 32));
     const back = wordsToBytes(d.hash.words);
     expect(back.ok && Buffer.from(back.bytes).toString('hex')).toBe(d.hash.hex);
+  });
+
+  it('an inner bundle: its bytes and hash from the file entry the outer decode checked, whatever the caller changes afterwards', () => {
+    const other = encodeBundle({ ...content, created: '2026-11-26T10:00:00Z' });
+    const outer = decodeBundle(encodeBundle({ kind: 'trust-bundle-set', profile: 'notary', repository: 'x', created: content.created, files: [{ name: 'a', bytes: good }, { name: 'b', bytes: other }] }));
+    const a = decodeInnerBundle(outer, 0, { expectKind: 'trust-bundle' });
+    const b = decodeInnerBundle(outer, 1, { expectKind: 'trust-bundle' });
+    expect([a.hash.sha256, b.hash.sha256]).toEqual([sha256(good), sha256(other)]);
+    expect(b.created).toBe('2026-11-26T10:00:00Z');
+    // The returned object is the caller's: swapping its files or manifest entries changes neither bytes nor digest.
+    outer.files.reverse();
+    outer.manifest.files.reverse();
+    expect(decodeInnerBundle(outer, 0).hash.sha256).toBe(sha256(good));
+    expect(decodeInnerBundle(outer, 0).created).toBe(content.created);
+    // Only a bundle decodeBundle returned, and only an index it holds.
+    expect(() => decodeInnerBundle({ ...outer }, 0)).toThrow(/did not return/);
+    expect(() => decodeInnerBundle(outer, 2)).toThrow(/did not return/);
   });
 
   it('carries signing requests and signature responses as opaque named files (safe names only)', () => {

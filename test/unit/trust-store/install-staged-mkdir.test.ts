@@ -1,0 +1,78 @@
+/**
+ * A staged swap (src/io/trust-dir.ts beginTrustDirSwap) starts a folder's mkdir at the first write into
+ * it, outside the write slots. abort() and a failed commit() remove the staging folder; a mkdir still
+ * running after that would make the staging folder again, under a name no journal records, so nothing
+ * would ever remove it. Both therefore wait for every mkdir started. Here every mkdir but the first is
+ * held until abort()/commit() has had every chance to finish without them, then released.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { beginTrustDirSwap, nodeTrustDirFs, type TrustDirFs } from '../../../src/io/trust-dir.js';
+import { errno } from '../../support/fs-faults.js';
+
+/** Every name under `dir`, relative, folders ending in `/`. */
+function walk(dir: string, rel = ''): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    return e.isDirectory() ? [`${r}/`, ...walk(dir, r)] : [r];
+  });
+}
+
+describe('staged swap: no mkdir outlives abort() or a failed commit()', () => {
+  for (const end of ['abort', 'commit after a failed write'] as const) {
+    it(`${end}: the held mkdirs, released afterwards, leave no staging folder`, async () => {
+      const home = mkdtempSync(join(tmpdir(), 'tufc-staged-mkdir-'));
+      const target = join(home, 'tuf');
+      mkdirSync(join(target, 'old'), { recursive: true });
+      writeFileSync(join(target, 'old', 'root.json'), 'old');
+      const before = walk(home);
+
+      const base = nodeTrustDirFs();
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let journalRemoved!: () => void;
+      const recovered = new Promise<void>((r) => (journalRemoved = r));
+      let mkdirs = 0;
+      let held = 0;
+      const fs: TrustDirFs = {
+        ...base,
+        // The staging folder itself is made by mkdir; the first mkdirp (the folders of the first write) runs at once.
+        mkdirp: async (p) => {
+          if (p.includes('tuf-ceremony-staging') && mkdirs++ > 0) {
+            held++;
+            await released;
+          }
+          return base.mkdirp(p);
+        },
+        writeNew: async (p, b) => {
+          if (end !== 'abort') throw errno('ENOSPC', p, 'write');
+          return base.writeNew(p, b);
+        },
+        removeFile: async (p) => {
+          await base.removeFile(p);
+          if (p.endsWith('tuf-ceremony-swap')) journalRemoved();
+        },
+      };
+      const swap = await beginTrustDirSwap(target, { fs, concurrency: 1 });
+      for (let i = 0; i < 20; i++) swap.write(`g${i}/x/metadata/root.json`, new TextEncoder().encode(`${i}`));
+      expect(held).toBe(19);
+
+      const ended = end === 'abort' ? swap.abort() : swap.commit().then(
+          () => 'no error',
+          (err: unknown) => (err as NodeJS.ErrnoException).code,
+        );
+      // Let abort()/commit() run as far as it can without the held mkdirs: it removes the journal last.
+      // (Waiting correctly, it cannot get there before the release; the bounded wait only ends that case.)
+      await Promise.race([recovered, new Promise((r) => setTimeout(r, 1_000))]);
+      release();
+      const result = await ended;
+      if (end !== 'abort') expect(result).toBe('ENOSPC');
+      // Every held mkdir has run by now (ended waits for them); one more turn for any stragglers' callbacks.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(walk(home).filter((n) => n.includes('tuf-ceremony'))).toEqual([]);
+      expect(walk(home)).toEqual(before);
+    });
+  }
+});
