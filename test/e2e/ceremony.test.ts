@@ -202,7 +202,8 @@ describe('Root ceremony screen: rehearsals through the bridge', () => {
     expect(shown).toContain('example.com/app');
     expect(shown).toContain(groupWords(intentHash(planBytes).words)); // in groups of four, as read aloud
     const entries = readFileSync(outPath(out, 'transcript.jsonl'), 'utf8').trim().split('\n').length - 2; // header and seal
-    await expect(t.page.locator('table.transcript-steps tbody tr').count()).resolves.toBe(entries);
+    // The steps table may still be filling when the heading shows (seen once in CI under load): wait for it.
+    await expect.poll(() => t.page.locator('table.transcript-steps tbody tr').count(), { timeout: 30_000 }).toBe(entries);
     await t.page.screenshot({ path: SCREENSHOT_TRANSCRIPT, fullPage: true });
 
     // A key that did not seal it: the chain holds, and the screen says it is NOT the expected key.
