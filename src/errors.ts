@@ -130,7 +130,10 @@ export const ERROR_CODES = {
   PLAN_INVALID: { cls: 'refused', what: 'a ceremony plan field is missing, unknown, of the wrong type or not allowed (JSON path named)' },
   INVENTORY_INVALID: { cls: 'refused', what: 'a key inventory (key-inventory.json) is not one this tool writes (JSON path named)' },
   INVENTORY_CHANGED: { cls: 'refused', what: 'the key inventory was changed (or created, or removed) by another writer between being read and written: it was not overwritten' },
-  INVENTORY_LOCKED: { cls: 'refused', what: 'another command is writing the key inventory (its lock file `<inventory>.lock` names the process) and did not finish in time: the inventory was not changed' },
+  INVENTORY_LOCKED: {
+    cls: 'refused',
+    what: "another command is writing the key inventory (its lock file `<inventory>.lock` names the process) and did not finish in time, or another command's live lock was moved aside and could not be put back (the path names that file): the message says whether this command's change was written",
+  },
   INVENTORY_LOCK_STALE: { cls: 'refused', what: 'the key inventory\'s lock file `<inventory>.lock` was taken on another host and is still there after the wait, or cannot be read (a dead process of this host has its lock taken over): the inventory was not changed; delete the lock once no command is running there' },
   REPOSITORY_NAME_UNSAFE: { cls: 'refused', what: 'a repository name cannot be made into a safe, unambiguous folder name (or a folder name is not one this tool writes)' },
   PLAN_INPUT_MISMATCH: { cls: 'refused', what: 'an input file the plan names (a server key) is missing, malformed, or not the bytes the plan recorded by hash' },

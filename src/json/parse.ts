@@ -93,6 +93,12 @@ export interface KeyedFieldReader<T> {
    * pretty file is parsed again as written), and a parse that is refused keeps none of its results.
    */
   read(value: JsonValue, allHex: boolean): T | undefined;
+  /**
+   * `read` for an entry the parser found in the usual shape, `{"hashes":{…},"length":n}` with string
+   * digests and nothing else (Parser.usualEntry): given its parts instead of the object, it must return
+   * what `read({ hashes, length }, allHex)` would. `hashes` is a new object made for this entry alone.
+   */
+  readUsual?(hashes: Record<string, string>, length: number, allHex: boolean): T | undefined;
 }
 
 /** An entry a KeyedFieldReader did not take: its parsed value, as the plain-object parse would hold it. */
@@ -315,6 +321,9 @@ class Parser {
   /** While a KeyedFieldReader's entry is parsed: string values are checked for hex (watchedString). */
   private hexWatch = false;
   private notHex = 0;
+  /** The parts of the entry usualEntry read. */
+  private usualHashes: Record<string, string> | undefined;
+  private usualLength = 0;
   /** Values still allowed (ParseJsonOptions.maxValues). */
   private budget: number;
   /**
@@ -483,18 +492,105 @@ class Parser {
       if (!ascending && entries.has(key)) this.fail(`the key ${JSON.stringify(key)} appears twice in one object`, 'JSON_DUPLICATE_KEY');
       previous = key;
       this.colon();
-      this.hexWatch = true;
       this.notHex = 0;
-      const value = this.value(depth);
-      this.hexWatch = false;
-      const model = reader.read(value, this.notHex === 0);
-      if (model === undefined) {
-        entries.set(key, new Misfit(value));
-        out.misfits++;
-      } else entries.set(key, model);
+      if (this.fromUtf8 && this.usualEntry(depth)) {
+        const hashes = this.usualHashes!;
+        const length = this.usualLength;
+        this.usualHashes = undefined;
+        const allHex = this.notHex === 0;
+        const model = reader.readUsual ? reader.readUsual(hashes, length, allHex) : reader.read({ hashes, length }, allHex);
+        if (model === undefined) {
+          entries.set(key, new Misfit({ hashes, length }));
+          out.misfits++;
+        } else entries.set(key, model);
+      } else {
+        this.hexWatch = true;
+        const value = this.value(depth);
+        this.hexWatch = false;
+        const model = reader.read(value, this.notHex === 0);
+        if (model === undefined) {
+          entries.set(key, new Misfit(value));
+          out.misfits++;
+        } else entries.set(key, model);
+      }
       keys.pop();
       if (this.nextMember(C.RBrace)) return out;
     }
+  }
+
+  /**
+   * A KeyedFieldReader's entry in the one shape TUF and Notary targets files give it —
+   * `{"hashes":{"<alg>":"<digest>",…},"length":<n>}`, no whitespace, no escapes, algorithm names ascending —
+   * read without the general parser's per-value dispatch: each string found by a native quote search and
+   * then classified in one table lookup per character (hex digest, other text, or something only the
+   * general path handles). It is 100,000 of a targets file's 100,001 objects, and half its parse time.
+   *
+   * True with the entry's parts in `usualHashes` and `usualLength`. Anything else returns false with the cursor unmoved, and the general path parses the entry (and
+   * refuses it, with its code, path and position, when it must): another field or order, whitespace, an
+   * escape or control character, a surrogate, an empty or `__proto__` name, a number that is negative,
+   * has a leading zero, a fraction or over 15 digits, too little depth or value budget left. What it
+   * takes, the general path takes with an equal value (same keys in the same order), the same budget cost,
+   * the same `notHex` count, and no effect on canonical-span tracking: sorted keys, no whitespace and no
+   * escapes break no canonical rule, and every integer of 15 digits or fewer is exact.
+   */
+  private usualEntry(depth: number): boolean {
+    if (depth + 2 > this.maxDepth) return false;
+    const t = this.text;
+    if (!t.startsWith(ENTRY_HEAD, this.pos)) return false;
+    let p = this.pos + ENTRY_HEAD.length;
+    const hashes: Record<string, string> = {};
+    let previous = '';
+    let count = 0;
+    let notHex = 0;
+    for (;;) {
+      const keyEnd = t.indexOf('"', p);
+      if (keyEnd <= p || (classify(t, p, keyEnd) & CHAR_GENERAL) !== 0) return false;
+      const alg = t.slice(p, keyEnd);
+      // Strictly ascending (UTF-16 order is code-point order without surrogates): no duplicates, canonical order.
+      if ((count > 0 && !(alg > previous)) || alg === '__proto__') return false;
+      if (t.charCodeAt(keyEnd + 1) !== C.Colon || t.charCodeAt(keyEnd + 2) !== C.Quote) return false;
+      const start = keyEnd + 3;
+      const end = t.indexOf('"', start);
+      if (end < 0) return false;
+      const kind = classify(t, start, end);
+      if ((kind & CHAR_GENERAL) !== 0) return false;
+      // watchedString's test: non-empty, even length, lower-case hex (there are no escapes here).
+      if (kind !== 0 || end === start || ((end - start) & 1) !== 0) notHex++;
+      hashes[alg] = t.slice(start, end);
+      count++;
+      previous = alg;
+      const c = t.charCodeAt(end + 1);
+      if (c === C.RBrace) {
+        p = end + 2;
+        break;
+      }
+      if (c !== C.Comma || t.charCodeAt(end + 2) !== C.Quote) return false;
+      p = end + 3;
+    }
+    if (!t.startsWith(ENTRY_LENGTH, p)) return false;
+    p += ENTRY_LENGTH.length;
+    const digits = p;
+    let length = 0;
+    let c = t.charCodeAt(p);
+    if (c === C.Zero) c = t.charCodeAt(++p);
+    else {
+      while (c >= C.Zero && c <= C.Nine) {
+        length = length * 10 + (c - C.Zero);
+        c = t.charCodeAt(++p);
+      }
+    }
+    // `}` right after the digits also rules out a leading zero (`01`), a fraction and an exponent.
+    if (p === digits || p - digits > 15 || c !== C.RBrace) return false;
+    // The values the general path would count: the entry, "hashes", its object, each name and digest,
+    // "length" and its number.
+    const cost = 5 + 2 * count;
+    if (cost > this.budget) return false;
+    this.budget -= cost;
+    this.notHex = notHex;
+    this.pos = p + 1;
+    this.usualHashes = hashes;
+    this.usualLength = length;
+    return true;
   }
 
   /**
@@ -703,6 +799,29 @@ class Parser {
 }
 
 const SURROGATE = /[\ud800-\udfff]/;
+
+const ENTRY_HEAD = '{"hashes":{"';
+const ENTRY_LENGTH = ',"length":';
+
+/** Parser.usualEntry's character classes: 0 = lower-case hex digit, other bits below. */
+const CHAR_TEXT = 1; // any other character a string may hold as it is
+const CHAR_GENERAL = 2; // a control character, a backslash or a surrogate: for the general path
+const CHAR_CLASS = (() => {
+  const table = new Uint8Array(0x10000).fill(CHAR_TEXT);
+  table.fill(CHAR_GENERAL, 0, 0x20);
+  table[C.Backslash] = CHAR_GENERAL;
+  table.fill(CHAR_GENERAL, 0xd800, 0xe000);
+  table.fill(0, C.Zero, C.Nine + 1);
+  table.fill(0, 0x61, 0x67);
+  return table;
+})();
+
+/** The classes of text[start, end) or-ed together (no early exit: a branch per character costs more). */
+function classify(text: string, start: number, end: number): number {
+  let kind = 0;
+  for (let i = start; i < end; i++) kind |= CHAR_CLASS[text.charCodeAt(i)]!;
+  return kind;
+}
 
 /** Pieces of an escaped string joined at a time (Parser.string): bounds the pieces held, not the work. */
 const PIECES = 1024;

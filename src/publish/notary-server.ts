@@ -17,6 +17,7 @@ import type { JsonObject } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { AuthorizedClient } from './registry-auth.js';
+import { clipText } from '../json/clip.js';
 
 /** GUNs as notary and Docker write them: `registry.example.com/org/app`, `docker.io/org/app`. */
 const GUN_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
@@ -77,7 +78,8 @@ function serverReason(body: Uint8Array): string {
       .join('; ')
       .replace(AUTH_VALUE, '$1 …')
       .replace(TOKEN_LIKE_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? '…' : run));
-    return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+    // The project's one cut (src/json/clip.ts): it never leaves half a surrogate pair at the end.
+    return clipText(text, 401);
   } catch {
     return '';
   }

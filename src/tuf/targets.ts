@@ -103,6 +103,7 @@ function hashesFit(profile: Profile, obj: JsonObject, knownHex: boolean): boolea
  * which refuses it with its code and path, in the order the plain-object parse would.
  */
 export function targetsReader(profile: Profile): KeyedFieldReader<TargetFile> {
+  const tuf = profile.name === 'tuf';
   return {
     field: 'targets',
     read(value: JsonValue, allHex: boolean): TargetFile | undefined {
@@ -115,8 +116,18 @@ export function targetsReader(profile: Profile): KeyedFieldReader<TargetFile> {
       if (value.custom !== undefined) out.custom = value.custom;
       return out;
     },
+    // `read` of `{ hashes, length }` without the object: no unknown fields, no custom, the hashes' values strings.
+    readUsual(hashes: Record<string, string>, length: number, allHex: boolean): TargetFile | undefined {
+      // hashesFit's own answer for TUF when the parser saw every digest as hex: usualEntry gives at least one,
+      // every one a string.
+      if (!(tuf && allHex) && !hashesFit(profile, hashes, allHex)) return undefined;
+      return { length, hashes, unrecognized: NO_FIELDS };
+    },
   };
 }
+
+/** What unrecognizedFields gives an object with no unknown fields (its shared frozen empty object). */
+const NO_FIELDS = unrecognizedFields({}, TARGET_FIELDS);
 
 /** The JSON of a target entry, rebuilt from its model (new objects): what the file held, up to key order. */
 export function targetFileJson(t: TargetFile): JsonObject {

@@ -124,6 +124,23 @@ describe('the token flow', () => {
     expect(err!.message).toContain('Basic validation of targets/releases failed');
   });
 
+  it("a long server error is cut at 400 characters and '…', never through an emoji (no lone surrogate in the message)", async () => {
+    // "UNKNOWN: " and x's up to 399 characters, then an emoji (two UTF-16 units) across the 400th.
+    const message = `${'x'.repeat(399 - 'UNKNOWN: '.length)}😀 and more`;
+    const api = new NotaryServerApi(
+      new AuthorizedClient({ transport: (): Promise<HttpResponse> => Promise.resolve({ status: 500, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'UNKNOWN', message }] })) }) }),
+      'https://notary.example.com',
+      'docker.io/org/app',
+    );
+    const err = (await api.getMetadata('root.json').then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect(err.message).toMatch(/x…\)$/);
+    expect(err.message).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+  });
+
   it('a wrong login whose user name is the password (typed at the wrong prompt) quotes it neither in the error nor in the session transcript', async () => {
     const typed = 'Tr0ub4dor&3-pass';
     const client = new AuthorizedClient({
