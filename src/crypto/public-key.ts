@@ -62,8 +62,9 @@ export function decodeSpki(spki: Uint8Array, path: string): DecodedSpki {
   const hit = cache.get(fingerprint);
   if (hit) return hit;
   let keyObject: KeyObject;
+  const ed25519 = isEd25519Spki(spki);
   try {
-    keyObject = isEd25519Spki(spki)
+    keyObject = ed25519
       ? // The same key from its 32 raw bytes: OpenSSL 3's DER decoder costs ~5× the raw import, and a
         // 1,000-version root chain decodes a thousand keys.
         createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(spki.buffer, spki.byteOffset + 12, 32).toString('base64url') }, format: 'jwk' })
@@ -73,7 +74,9 @@ export function decodeSpki(spki: Uint8Array, path: string): DecodedSpki {
   }
   let algorithm: KeyAlgorithm;
   let size: number;
-  const type = keyObject.asymmetricKeyType;
+  // A key made from its raw Ed25519 bytes is an Ed25519 key: no native call to be told so (a chain decodes
+  // a thousand of them).
+  const type = ed25519 ? 'ed25519' : keyObject.asymmetricKeyType;
   // Details (a native call) only where there is something in them to check: an Ed25519 key has none.
   const details = type === 'ed25519' ? {} : (keyObject.asymmetricKeyDetails ?? {});
   switch (type) {
