@@ -3,8 +3,9 @@
  * OpenSSL's X.509 parser (node:crypto X509Certificate): our DER writer (certificate.ts) must never be
  * checked by our own reader (profiles/x509-der.ts) alone (review-x509 finding 3), and OpenSSL is the
  * reader that shares no code with either. It replaced the @peculiar/asn1-x509 schema decoder for this job
- * (issue #17: ~0.7 ms of CPU per certificate, a sixth of a thousand-repository ceremony's own work) for
- * every CN OpenSSL prints verbatim; certificate.ts keeps the schema decoder for the others.
+ * (issue #17: ~0.7 ms of CPU per certificate, ~15 % of a thousand-repository ceremony's main thread; this
+ * read-back costs about half of that, most of it OpenSSL's own decoding of the certificate and its key)
+ * for every CN OpenSSL prints verbatim; certificate.ts keeps the schema decoder for the others.
  *
  * "Reads as intended" means OpenSSL decodes the whole DER (its fingerprint is the SHA-256 of exactly our
  * bytes) and reads subject = issuer = CN=<the GUN>, the validity to the second, no CA flag, our public key,

@@ -250,7 +250,7 @@ export async function makeNotaryRootCertificate(key: SigningKey, opts: NotaryCer
   // Parse back what we wrote, with the parser verification uses (the lean reader for this canonical shape,
   // profiles/x509-der.ts) AND with an independent one: our DER writer is never checked by our own reader
   // alone, and the two must read the very same facts. The independent reader is OpenSSL's
-  // (certificate-openssl.ts, issue #17: a fifth of the schema decoder's cost, and it checks the signature
+  // (certificate-openssl.ts, issue #17: about half the schema decoder's CPU, and it checks the signature
   // too) wherever it prints the CN verbatim, else the schema decoder (@peculiar/asn1-x509) as before.
   const parsed = parseCertificateDer(der, 'certificate');
   if (opensslPrintsVerbatim(gun)) {
