@@ -7,7 +7,8 @@
  * The TBSCertificate is built (the key's fixed parts with @peculiar/asn1-x509, the rest in DER below) and
  * signed by the key itself — on the token for a token key (the private key never leaves it), in memory for
  * a software key; the key checks its signature over those bytes in software as it returns it
- * (signing-key.ts) — then the certificate is parsed back with our certificate parser before it is returned.
+ * (signing-key.ts) — then the certificate is parsed back with our certificate parser and with an independent
+ * one (OpenSSL's, certificate-openssl.ts, or the schema decoder) before it is returned.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
@@ -26,8 +27,9 @@ import {
 } from '@peculiar/asn1-x509';
 import { CeremonyError } from '../errors.js';
 import { rawToDer } from '../crypto/ecdsa-der.js';
-import { pemOf } from '../crypto/public-key.js';
+import { decodeSpki, pemOf } from '../crypto/public-key.js';
 import { decodeCertificateSchema, parseCertificateDer, type ParsedCertificate } from '../profiles/x509.js';
+import { opensslPrintsVerbatim, opensslReadsAsIntended } from './certificate-openssl.js';
 import { listPublicKey, type ListedKey } from './public-key-json.js';
 import type { SigningKey } from './signing-key.js';
 
@@ -153,10 +155,37 @@ function partsOf(spkiBytes: Uint8Array, fingerprint: string): KeyParts {
     extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),
     extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(toArrayBuffer(ski))),
   ]);
-  const parts = { spki: new Uint8Array(AsnConvert.serialize(spki)), extensions: tlv(0xa3, new Uint8Array(AsnConvert.serialize(extensions))) };
+  const extensionsDer = new Uint8Array(AsnConvert.serialize(extensions));
+  checkExtensionsReadBack(extensionsDer, ski);
+  const parts = { spki: new Uint8Array(AsnConvert.serialize(spki)), extensions: tlv(0xa3, extensionsDer) };
   if (keyParts.size >= KEY_PARTS_MAX) keyParts.delete(keyParts.keys().next().value!);
   keyParts.set(fingerprint, parts);
   return parts;
+}
+
+/**
+ * The extensions every certificate of a key carries, read back from their DER once per key (the schema
+ * decoder): basicConstraints critical CA:FALSE with no path length, keyUsage critical digitalSignature
+ * only, the subject key identifier, nothing else. OpenSSL's read-back of each certificate
+ * (certificate-openssl.ts) cannot show the CA flag itself — X509Certificate.ca is also false for a CA:TRUE
+ * certificate whose keyUsage lacks keyCertSign — so these bytes are checked here, and each certificate
+ * carries them unchanged (the lean reader reads its CA flag too). INTERNAL on any difference.
+ */
+export function checkExtensionsReadBack(der: Uint8Array, ski: Uint8Array): void {
+  const read = AsnConvert.parse(toArrayBuffer(der), Extensions);
+  const [bc, ku, id] = read;
+  const ok =
+    read.length === 3 &&
+    bc?.extnID === id_ce_basicConstraints &&
+    bc.critical &&
+    (({ cA, pathLenConstraint }: BasicConstraints) => !cA && pathLenConstraint === undefined)(AsnConvert.parse(bc.extnValue, BasicConstraints)) &&
+    ku?.extnID === id_ce_keyUsage &&
+    ku.critical &&
+    AsnConvert.parse(ku.extnValue, KeyUsage).toNumber() === KeyUsageFlags.digitalSignature &&
+    id?.extnID === id_ce_subjectKeyIdentifier &&
+    !id.critical &&
+    Buffer.from(AsnConvert.parse(id.extnValue, SubjectKeyIdentifier).buffer).equals(Buffer.from(ski));
+  if (!ok) throw new CeremonyError('INTERNAL', 'the certificate extensions built do not read back as a leaf (CA:FALSE, digitalSignature only, the key identifier)');
 }
 
 const algorithmDer = new Map<string, Uint8Array>();
@@ -219,12 +248,21 @@ export async function makeNotaryRootCertificate(key: SigningKey, opts: NotaryCer
   const der = tlv(0x30, tbsDer, algorithmIdentifier(sig.oid), signatureValue);
 
   // Parse back what we wrote, with the parser verification uses (the lean reader for this canonical shape,
-  // profiles/x509-der.ts) AND with the independent schema decoder (@peculiar/asn1-x509): our DER writer is
-  // never checked by our own reader alone, and the two must read the very same facts.
+  // profiles/x509-der.ts) AND with an independent one: our DER writer is never checked by our own reader
+  // alone, and the two must read the very same facts. The independent reader is OpenSSL's
+  // (certificate-openssl.ts, issue #17: about half the schema decoder's CPU, and it checks the signature
+  // too) wherever it prints the CN verbatim, else the schema decoder (@peculiar/asn1-x509) as before.
   const parsed = parseCertificateDer(der, 'certificate');
-  const independent = decodeCertificateSchema(der, parsed.info.fingerprint, 'certificate');
-  if (!sameReading(parsed, independent)) {
-    throw new CeremonyError('INTERNAL', 'the certificate built reads back differently through the lean reader and the schema decoder');
+  if (opensslPrintsVerbatim(gun)) {
+    const intended = { commonName: gun, notBefore, notAfter, publicKey: decodeSpki(key.spki, 'certificate').keyObject, fingerprint: parsed.info.fingerprint };
+    if (!opensslReadsAsIntended(der, intended)) {
+      throw new CeremonyError('INTERNAL', 'the certificate built does not read back through OpenSSL (node:crypto X509Certificate) as the leaf certificate intended');
+    }
+  } else {
+    const independent = decodeCertificateSchema(der, parsed.info.fingerprint, 'certificate');
+    if (!sameReading(parsed, independent)) {
+      throw new CeremonyError('INTERNAL', 'the certificate built reads back differently through the lean reader and the schema decoder');
+    }
   }
   if (
     parsed.info.isCA ||
