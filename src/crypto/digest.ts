@@ -21,6 +21,6 @@ export function sha256Hex(data: Uint8Array | string): string {
 /** Constant-time comparison is not needed for public digests; plain equality of bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  // Native comparison: a set import compares each repository's root.json (kilobytes) with its pin.
+  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 }

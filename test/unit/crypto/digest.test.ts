@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { digest, sha256Hex } from '../../../src/crypto/digest.js';
+import { bytesEqual, digest, sha256Hex } from '../../../src/crypto/digest.js';
 import { notaryProfile } from '../../../src/profiles/notary.js';
 
 const abc = new TextEncoder().encode('abc');
@@ -39,5 +39,19 @@ describe('digest and sha256Hex', () => {
     const json = { keytype: 'ecdsa', keyval: { public: 'AAAA', private: null } };
     const canonical = '{"keytype":"ecdsa","keyval":{"private":null,"public":"AAAA"}}';
     expect(notaryProfile.keyId(json)).toBe(createHash('sha256').update(canonical).digest('hex'));
+  });
+});
+
+describe('bytesEqual', () => {
+  it('equal lengths and bytes only, subarrays compared by their own bytes', () => {
+    const big = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
+    expect(bytesEqual(big.subarray(10, 4000), Uint8Array.from(big.subarray(10, 4000)))).toBe(true);
+    expect(bytesEqual(big.subarray(10, 4000), big.subarray(11, 4001))).toBe(false);
+    const changed = Uint8Array.from(big);
+    changed[4999] = changed[4999]! ^ 1;
+    expect(bytesEqual(big, changed)).toBe(false);
+    expect(bytesEqual(big.subarray(0, 4999), changed.subarray(0, 4999))).toBe(true);
+    expect(bytesEqual(big, big.subarray(0, 4999))).toBe(false);
+    expect(bytesEqual(new Uint8Array(0), big.subarray(3, 3))).toBe(true);
   });
 });
