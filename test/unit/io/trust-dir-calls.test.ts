@@ -1,11 +1,11 @@
 /**
- * nodeTrustDirFs (src/io/trust-dir.ts) opens and writes on the calling thread and fsyncs on libuv's pool
- * (issue #17). What must not change with that: every new file is created exclusively, written whole (a short
+ * nodeTrustDirFs (src/io/trust-dir.ts) creates files and folders and fsyncs on libuv's pool, writes and
+ * closes on the calling thread (issue #17). What must not change with that: every new file is created exclusively, written whole (a short
  * write continued), fsynced and only then closed; every folder fsynced likewise; the descriptor closed
  * whatever fails; a failure rejected with node's error (its code and path). The calls are recorded through
  * the injected RawFileCalls around the real ones.
  */
-import { closeSync, constants, fsync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsync, mkdir, mkdtempSync, open, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,9 +16,15 @@ type Call = [string, ...unknown[]];
 function recording(opts: { maxWrite?: number; failFsync?: string } = {}): { raw: RawFileCalls; calls: Call[] } {
   const calls: Call[] = [];
   const raw: RawFileCalls = {
-    openSync: (path, flags, mode) => {
-      const fd = openSync(path, flags, mode);
-      calls.push(['open', path, flags, fd]);
+    open: (path, flags, mode, cb) => {
+      open(path, flags, mode, (err, fd) => {
+        if (!err) calls.push(['open', path, flags, mode, fd]);
+        cb(err, fd);
+      });
+    },
+    openSync: (path, flags) => {
+      const fd = openSync(path, flags);
+      calls.push(['openSync', path, flags, fd]);
       return fd;
     },
     writeSync: (fd, bytes, offset, length) => {
@@ -37,9 +43,9 @@ function recording(opts: { maxWrite?: number; failFsync?: string } = {}): { raw:
       calls.push(['close', fd]);
       closeSync(fd);
     },
-    mkdirRecursiveSync: (path) => {
+    mkdirRecursive: (path, cb) => {
       calls.push(['mkdirp', path]);
-      mkdirSync(path, { recursive: true });
+      mkdir(path, { recursive: true }, (err) => cb(err));
     },
   };
   return { raw, calls };
@@ -47,16 +53,16 @@ function recording(opts: { maxWrite?: number; failFsync?: string } = {}): { raw:
 
 const dir = () => mkdtempSync(join(tmpdir(), 'tufc-trust-dir-calls-'));
 
-describe('nodeTrustDirFs: open and write here, fsync on the pool, the same calls in the same order', () => {
+describe('nodeTrustDirFs: the same calls in the same order, fewer of them on the pool', () => {
   it('writeNew: exclusive create (links not followed), every byte written across short writes, fsync, then close', async () => {
     const { raw, calls } = recording({ maxWrite: 1000 });
     const path = join(dir(), 'root.json');
     const bytes = new Uint8Array(2500).map((_, i) => i % 251);
     await nodeTrustDirFs(raw).writeNew(path, bytes);
     expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
-    const fd = calls[0]![3];
+    const fd = calls[0]![4];
     expect(calls).toEqual([
-      ['open', path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, fd],
+      ['open', path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644, fd],
       ['write', fd, 0, 1000],
       ['write', fd, 1000, 1000],
       ['write', fd, 2000, 500],
@@ -88,13 +94,13 @@ describe('nodeTrustDirFs: open and write here, fsync on the pool, the same calls
     await nodeTrustDirFs(ok.raw).fsyncDir(d);
     const fd = ok.calls[0]![3];
     expect(ok.calls).toEqual([
-      ['open', d, constants.O_RDONLY, fd],
+      ['openSync', d, constants.O_RDONLY, fd],
       ['fsync', fd],
       ['close', fd],
     ]);
     const bad = recording({ failFsync: 'EIO' });
     await expect(nodeTrustDirFs(bad.raw).fsyncDir(d)).rejects.toMatchObject({ code: 'EIO' });
-    expect(bad.calls.map((c) => c[0])).toEqual(['open', 'fsync', 'close']);
+    expect(bad.calls.map((c) => c[0])).toEqual(['openSync', 'fsync', 'close']);
   });
 
   it('fsyncDir and mkdirp fail as promises with node’s error, not by throwing', async () => {
@@ -105,8 +111,13 @@ describe('nodeTrustDirFs: open and write here, fsync on the pool, the same calls
     await expect(p).rejects.toMatchObject({ code: 'ENOENT', path: missing });
     await fs.writeNew(join(d, 'file'), new Uint8Array(1));
     await expect(fs.mkdirp(join(d, 'file', 'sub'))).rejects.toMatchObject({ code: 'ENOTDIR' });
-    await fs.mkdirp(join(d, 'a', 'b'));
-    await fs.mkdirp(join(d, 'a', 'b'));
+    const { raw, calls } = recording();
+    await nodeTrustDirFs(raw).mkdirp(join(d, 'a', 'b'));
+    await nodeTrustDirFs(raw).mkdirp(join(d, 'a', 'b'));
+    expect(calls).toEqual([
+      ['mkdirp', join(d, 'a', 'b')],
+      ['mkdirp', join(d, 'a', 'b')],
+    ]);
     expect(statSync(join(d, 'a', 'b')).isDirectory()).toBe(true);
   });
 });
