@@ -279,13 +279,9 @@ function decode(bytes: Uint8Array, opts: DecodeOptions, checkedSha256: string | 
   if (!looksLikeBundle(bytes)) throw new CeremonyError('BUNDLE_NOT_A_BUNDLE', `${source} is not a tuf-ceremony bundle (it does not start with the bundle header)`, { path: source });
   const start = MAGIC_BYTES.length;
   const limit = Math.min(bytes.length, start + caps.manifest + 1);
-  let end = -1;
-  for (let i = start; i < limit; i++) {
-    if (bytes[i] === 0x0a) {
-      end = i;
-      break;
-    }
-  }
+  // The first newline before `limit` (native search: a set's manifest line runs to ~150 KB).
+  const nl = bytes.subarray(0, limit).indexOf(0x0a, start);
+  const end = nl < 0 ? -1 : nl;
   if (end < 0) {
     if (limit === bytes.length && bytes.length - start <= caps.manifest) {
       throw new CeremonyError('BUNDLE_TRUNCATED', `${source} ends inside its manifest`, { path: source });
@@ -301,7 +297,7 @@ function decode(bytes: Uint8Array, opts: DecodeOptions, checkedSha256: string | 
   }
   const manifest = parseManifest(value, caps);
   const canonical = canonicalBytes(manifestJson(manifest), 'json');
-  if (canonical.length !== line.length || !canonical.every((b, i) => b === line[i])) {
+  if (canonical.length !== line.length || !Buffer.from(canonical.buffer, canonical.byteOffset, canonical.length).equals(line)) {
     throw new CeremonyError('BUNDLE_MALFORMED', 'the manifest is not in canonical form (keys sorted, no whitespace)', { path: '$' });
   }
   if (opts.expectKind && manifest.kind !== opts.expectKind) {

@@ -6,7 +6,7 @@
  * raw r‖s for ECDSA over SHA-256 whatever the curve, raw 64 bytes for `eddsa`, PSS with salt length =
  * hash length for `rsapss`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CeremonyError } from '../errors.js';
 import { canonicalBytes } from '../json/canonical.js';
 import { asObject, asString, child } from '../json/fields.js';
@@ -85,9 +85,7 @@ export const notaryProfile: Profile = {
   parseKey,
   keyId(json: JsonObject): string {
     const keyval = json.keyval as JsonObject;
-    return createHash('sha256')
-      .update(canonicalBytes({ keytype: json.keytype as string, keyval: { private: null, public: keyval.public as string } }, 'notary'))
-      .digest('hex');
+    return hash('sha256', canonicalBytes({ keytype: json.keytype as string, keyval: { private: null, public: keyval.public as string } }, 'notary'), 'hex');
   },
   decodeSignature(sig: SignatureJson, key: PublicKey, path: string): Uint8Array {
     const family = familyOf(key.algorithm);

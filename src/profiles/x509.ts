@@ -4,7 +4,7 @@
  * runtime) into the facts Notary's client checks (notary `trustpinning/certs.go`, FIELD-NOTES): the
  * leaf's public key, CN, validity, CA flag and signature hash. The policy lives in tuf/notary-root.ts.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { CeremonyError } from '../errors.js';
 import type { CertificateInfo } from './profile.js';
@@ -141,7 +141,7 @@ export function parseCertificateDer(der: Uint8Array, path: string): ParsedCertif
   if (whole !== undefined && whole < der.length) {
     throw new CeremonyError('KEY_INVALID', `the certificate has ${der.length - whole} bytes after the certificate`, { path });
   }
-  const fingerprint = createHash('sha256').update(der).digest('hex');
+  const fingerprint = hash('sha256', der, 'hex');
   const hit = decoded.get(fingerprint);
   if (hit) return copyOf(der, hit);
   const parsed = decodeCertificate(der, fingerprint, path);
