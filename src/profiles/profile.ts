@@ -1,4 +1,3 @@
-import type { VerifyScheme } from '../crypto/public-key.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 
 /**
@@ -67,8 +66,6 @@ export interface Profile {
   decodeSignature(sig: SignatureJson, key: PublicKey, path: string): Uint8Array;
   /** Bad crypto returns false, never throws (noble-curves habit). */
   verify(key: PublicKey, signature: Uint8Array, data: Uint8Array): boolean;
-  /** The scheme `verify` checks a signature by `key` with (digest, signature encoding, PSS salt). */
-  verifyScheme(key: PublicKey): VerifyScheme;
   /** Encode raw signature bytes as the profile writes them in an envelope. */
   encodeSignature(keyId: string, key: PublicKey, signature: Uint8Array): SignatureJson;
   /** Encode a hash digest as the profile writes it in snapshot/timestamp/targets meta (hex or base64). */

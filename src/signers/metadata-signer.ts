@@ -2,13 +2,12 @@
  * A `SigningKey` (token or software) as the `MetadataSigner` src/tuf/sign.ts consumes: the key ID and
  * public key as the profile lists it, and `sign` with the digest that profile's verifiers use
  * (signing-key.ts `signatureHashFor`). The raw signature comes back verified by the key; signMetadata
- * encodes it for the envelope and verifies it again through the profile unless that is the same check
- * (`verifiedAs`: the same key and scheme, the same signature bytes).
+ * encodes it for the envelope and verifies it again through the profile.
  */
 import { CeremonyError } from '../errors.js';
 import type { MetadataSigner } from '../tuf/sign.js';
 import type { ListedKey } from './public-key-json.js';
-import { signatureHashFor, verifySchemeFor, type SigningKey } from './signing-key.js';
+import { signatureHashFor, type SigningKey } from './signing-key.js';
 
 export interface MetadataSignerOptions {
   /**
@@ -26,9 +25,6 @@ export function metadataSigner(key: SigningKey, listed: ListedKey, opts: Metadat
   return {
     keyId: listed.keyId,
     key: listed.key,
-    // SigningKey.sign verifies its signature over `data` with `key.spki` (= the listed key, checked above)
-    // under this scheme before returning it (signing-key.ts verifyRaw).
-    verifiedAs: { fingerprint: key.fingerprint, scheme: verifySchemeFor(key.algorithm, hash) },
     async sign(data: Uint8Array): Promise<Uint8Array> {
       if (!key.alwaysAuthenticate) return key.sign(data, hash);
       if (opts.pin) return key.sign(data, hash, { pin: await opts.pin() });

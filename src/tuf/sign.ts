@@ -3,7 +3,6 @@ import { canonicalBytes, canonicalString, goHtmlEscape } from '../json/canonical
 import type { JsonObject } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { Profile, ProfileName, PublicKey, SignatureJson } from '../profiles/profile.js';
-import type { VerifyScheme } from '../crypto/public-key.js';
 
 /**
  * Anything that can sign metadata: a token key, a software key. `sign` returns the raw signature —
@@ -14,12 +13,6 @@ export interface MetadataSigner {
   keyId: string;
   key: PublicKey;
   sign(data: Uint8Array): Promise<Uint8Array> | Uint8Array;
-  /**
-   * Set only by a signer whose `sign` returns nothing it has not itself verified over exactly `data`
-   * with the public key of this fingerprint under this scheme (signers/metadata-signer.ts: a SigningKey
-   * checks its answer before returning it). signMetadata then does not make the very same check again.
-   */
-  verifiedAs?: { fingerprint: string; scheme: VerifyScheme };
 }
 
 export interface SignedEnvelope {
@@ -50,32 +43,12 @@ export async function signMetadata(
     const raw = await signer.sign(data);
     const encoded = profile.encodeSignature(signer.keyId, signer.key, raw);
     const decoded = profile.decodeSignature(encoded, signer.key, `signature by ${signer.keyId.slice(0, 16)}`);
-    // Issue #17: the signer has already verified these very bytes with this very key under the scheme the
-    // profile would use (same fingerprint, same scheme, the decoded signature is the raw one): the check
-    // below would compute the same answer again. Any difference and it is made.
-    if (!(alreadyVerified(profile, signer, raw, decoded) || profile.verify(signer.key, decoded, data))) {
+    if (!profile.verify(signer.key, decoded, data)) {
       throw new CeremonyError('THRESHOLD_NOT_MET', `the signature made by key ${signer.keyId.slice(0, 16)}… does not verify; it was not kept`);
     }
     byKey.set(signer.keyId, encoded);
   }
   return { signed, signatures: [...byKey.values()] };
-}
-
-function sameScheme(a: VerifyScheme, b: VerifyScheme): boolean {
-  switch (a.kind) {
-    case 'ed25519':
-      return b.kind === 'ed25519';
-    case 'ecdsa':
-      return b.kind === 'ecdsa' && a.hash === b.hash && a.encoding === b.encoding;
-    case 'rsa-pss':
-      return b.kind === 'rsa-pss' && a.hash === b.hash && a.saltLength === b.saltLength;
-  }
-}
-
-/** True when `signer` vouches for having verified `raw` exactly as profile.verify would check `decoded` (see MetadataSigner.verifiedAs). */
-function alreadyVerified(profile: Profile, signer: MetadataSigner, raw: Uint8Array, decoded: Uint8Array): boolean {
-  const v = signer.verifiedAs;
-  return v !== undefined && v.fingerprint === signer.key.fingerprint && sameScheme(v.scheme, profile.verifyScheme(signer.key)) && Buffer.from(raw).equals(Buffer.from(decoded));
 }
 
 const encoder = new TextEncoder();
