@@ -72,24 +72,6 @@ export function decodeSpki(spki: Uint8Array, path: string): DecodedSpki {
   } catch {
     throw new CeremonyError('KEY_INVALID', 'the public key is not a valid SubjectPublicKeyInfo', { path });
   }
-  // One key, one encoding: the fingerprint is the key's identity (KEY_DUPLICATE_IN_ROLE, distinct keys
-  // toward a threshold, the inventory), so a key OpenSSL also reads from another encoding — an EC point
-  // compressed, explicit curve parameters, a BER length, an Ed25519 key outside ed25519Spki's form — would
-  // be a second identity for the same private key, and one signer could count twice toward a threshold of
-  // two (TUF 5.3.4: a threshold of signatures by distinct keys). Only the DER that OpenSSL itself writes for
-  // the key is taken. (The raw Ed25519 path above is that form by construction.)
-  if (!ed25519) {
-    // OpenSSL remembers a point's compressed form and writes it back so: an EC key is written from its
-    // coordinates (JWK) instead, which is always the uncompressed point on the named curve.
-    const canonical = (keyObject.asymmetricKeyType === 'ec' ? createPublicKey({ key: keyObject.export({ format: 'jwk' }), format: 'jwk' }) : keyObject).export({ format: 'der', type: 'spki' });
-    if (!canonical.equals(Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength))) {
-      throw new CeremonyError(
-        'KEY_INVALID',
-        'the public key is not written in its one DER form (an uncompressed point on a named curve, minimal lengths): the same key written another way would count as a second key',
-        { path },
-      );
-    }
-  }
   let algorithm: KeyAlgorithm;
   let size: number;
   // A key made from its raw Ed25519 bytes is an Ed25519 key: no native call to be told so (a chain decodes
@@ -114,6 +96,30 @@ export function decodeSpki(spki: Uint8Array, path: string): DecodedSpki {
       break;
     default:
       throw new CeremonyError('KEY_TYPE_UNSUPPORTED', `a ${type ?? 'unknown'} key is not supported`, { path });
+  }
+  // One key, one encoding: the fingerprint is the key's identity (KEY_DUPLICATE_IN_ROLE, distinct keys
+  // toward a threshold, the inventory), so a key OpenSSL also reads from another encoding — an EC point
+  // compressed, explicit curve parameters, a BER length, an Ed25519 key outside ed25519Spki's form — would
+  // be a second identity for the same private key, and one signer could count twice toward a threshold of
+  // two (TUF 5.3.4: a threshold of signatures by distinct keys). Only the DER that OpenSSL itself writes for
+  // the key is taken. (The raw Ed25519 path above is that form by construction.)
+  // After the switch, so only keys both profiles accept get here (JWK has no name for other curves).
+  if (!ed25519) {
+    let canonical: Buffer | undefined;
+    try {
+      // OpenSSL remembers a point's compressed form and writes it back so: an EC key is written from its
+      // coordinates (JWK) instead, which is always the uncompressed point on the named curve.
+      canonical = (type === 'ec' ? createPublicKey({ key: keyObject.export({ format: 'jwk' }), format: 'jwk' }) : keyObject).export({ format: 'der', type: 'spki' });
+    } catch {
+      canonical = undefined;
+    }
+    if (!canonical || !canonical.equals(Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength))) {
+      throw new CeremonyError(
+        'KEY_INVALID',
+        'the public key is not written in its one DER form (an uncompressed point on a named curve, minimal lengths): the same key written another way would count as a second key',
+        { path },
+      );
+    }
   }
   // A copy the caller cannot change: new Uint8Array(x) copies even when x is a Buffer, whose slice() would
   // be a shared view (the cache outlives the caller's buffer).

@@ -8,7 +8,8 @@
  * for every CN OpenSSL prints verbatim; certificate.ts keeps the schema decoder for the others.
  *
  * "Reads as intended" means OpenSSL decodes the whole DER (its fingerprint is the SHA-256 of exactly our
- * bytes) and reads subject = issuer = CN=<the GUN>, the validity to the second, no CA flag, our public key,
+ * bytes) and reads subject = issuer = CN=<the GUN>, the validity to the second, no CA flag, our public key
+ * in its own SubjectPublicKeyInfo bytes,
  * and a signature that verifies with our key under the hash its own signatureAlgorithm names — X509_verify
  * also refuses an inner signature algorithm that is not the outer one (RFC 5280 §4.1.1.2).
  */
@@ -61,6 +62,9 @@ export function opensslReadsAsIntended(der: Uint8Array, intended: IntendedCertif
       x.validTo === opensslTime(intended.notAfter) &&
       !x.ca &&
       x.publicKey.equals(intended.publicKey) &&
+      // The key's bytes too, not only its value: OpenSSL re-exports a key as it read it, so the same key as a
+      // compressed point or with explicit curve parameters is another SubjectPublicKeyInfo (review-7 F3.2).
+      x.publicKey.export({ type: 'spki', format: 'der' }).equals(intended.publicKey.export({ type: 'spki', format: 'der' })) &&
       x.verify(intended.publicKey)
     );
   } catch {

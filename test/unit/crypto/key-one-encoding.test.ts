@@ -67,6 +67,16 @@ describe('one key, one encoding', () => {
     });
   }
 
+  // Curves OpenSSL reads but neither profile takes (and JWK cannot name): refused as unsupported, with a
+  // path, never a bare Error from re-encoding them (review-7 F2.1).
+  for (const curve of ['brainpoolP256r1', 'prime192v1', 'secp256k1']) {
+    it(`a ${curve} key: KEY_TYPE_UNSUPPORTED at its path`, () => {
+      const spki = generateKeyPairSync('ec', { namedCurve: curve }).publicKey.export({ format: 'der', type: 'spki' });
+      clearDecodedKeyCache();
+      expect(refusal(() => decodeSpki(spki, '$.k'))).toMatchObject({ code: 'KEY_TYPE_UNSUPPORTED', path: '$.k' });
+    });
+  }
+
   it('a cached canonical key does not let its other encoding through (each encoding has its own fingerprint)', () => {
     clearDecodedKeyCache();
     decodeSpki(der, '$.a');

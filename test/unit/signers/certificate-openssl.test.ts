@@ -5,7 +5,7 @@
  * after it — is refused, whether the lean reader would have seen it or not; and the two helpers that
  * predict what OpenSSL prints agree with what it prints.
  */
-import { createHash, generateKeyPairSync, sign as nodeSign, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, ECDH, generateKeyPairSync, sign as nodeSign, X509Certificate, type KeyObject } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as x509 from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +78,14 @@ describe('OpenSSL reads a certificate as the one intended', () => {
         }),
       ],
       ['key (signed by ours)', reissued(der, privateKey, (t) => (t.subjectPublicKeyInfo = AsnConvert.parse(keyPair().key.spki, x509.SubjectPublicKeyInfo)))],
+      // Our key, but written as a compressed point: the same key value, other SubjectPublicKeyInfo bytes (review-7 F3.2).
+      [
+        'our key as a compressed point',
+        reissued(der, privateKey, (t) => {
+          const point = ECDH.convertKey(Buffer.from(key.spki.subarray(key.spki.length - 65)), 'prime256v1', undefined, undefined, 'compressed') as Buffer;
+          t.subjectPublicKeyInfo.subjectPublicKey = point.buffer.slice(point.byteOffset, point.byteOffset + point.length) as ArrayBuffer;
+        }),
+      ],
     ];
     for (const [what, bad] of wrong) {
       expect(new X509Certificate(bad).verify(publicKey), what).toBe(true); // only what it says is wrong
