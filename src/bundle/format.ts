@@ -32,7 +32,7 @@
  * checked by the code that reads them (src/rotation).
  */
 import { CeremonyError } from '../errors.js';
-import { sha256Hex } from '../crypto/digest.js';
+import { bytesEqual, sha256Hex } from '../crypto/digest.js';
 import { shortDigest, shortDigestOf, type ShortDigest } from '../crypto/digest-words.js';
 import { canonicalBytes } from '../json/canonical.js';
 import { asArray, asInteger, asObject, asString, child, refuseUnknownFields } from '../json/fields.js';
@@ -297,7 +297,7 @@ function decode(bytes: Uint8Array, opts: DecodeOptions, checkedSha256: string | 
   }
   const manifest = parseManifest(value, caps);
   const canonical = canonicalBytes(manifestJson(manifest), 'json');
-  if (canonical.length !== line.length || !Buffer.from(canonical.buffer, canonical.byteOffset, canonical.length).equals(line)) {
+  if (!bytesEqual(canonical, line)) {
     throw new CeremonyError('BUNDLE_MALFORMED', 'the manifest is not in canonical form (keys sorted, no whitespace)', { path: '$' });
   }
   if (opts.expectKind && manifest.kind !== opts.expectKind) {

@@ -58,7 +58,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import { makeNotaryRootCertificate } from '../signers/certificate.js';
 import { metadataSigner } from '../signers/metadata-signer.js';
 import { listPublicKey, type ListedKey } from '../signers/public-key-json.js';
-import type { SigningKey } from '../signers/signing-key.js';
+import { withSign, type SigningKey } from '../signers/signing-key.js';
 import { makeContext, type CeremonyContext } from './context.js';
 import { frozen, rememberListing, signingKeyOf, spkiOf, spkiText } from './keys.js';
 import type { ServerKey } from './server-key.js';
@@ -813,17 +813,12 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
  */
 function stoppable(key: SigningKey, go: () => void): SigningKey {
   return {
-    algorithm: key.algorithm,
-    spki: key.spki,
-    fingerprint: key.fingerprint,
-    label: key.label,
-    origin: key.origin,
-    ...(key.alwaysAuthenticate !== undefined ? { alwaysAuthenticate: key.alwaysAuthenticate } : {}),
-    ...(key.signsWithoutPin !== undefined ? { signsWithoutPin: key.signsWithoutPin } : {}),
-    sign: async (data, hash, opts) => {
+    ...withSign(key, async (data, hash, opts) => {
       go();
       return key.sign(data, hash, opts);
-    },
+    }),
+    ...(key.alwaysAuthenticate !== undefined ? { alwaysAuthenticate: key.alwaysAuthenticate } : {}),
+    ...(key.signsWithoutPin !== undefined ? { signsWithoutPin: key.signsWithoutPin } : {}),
   };
 }
 

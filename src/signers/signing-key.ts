@@ -50,6 +50,15 @@ export interface SigningKey {
 }
 
 /**
+ * `key`'s identity (algorithm, SPKI, fingerprint, label, origin) with another `sign`: the one way a wrapper
+ * (a PIN asked per signature, a ceremony that may be stopped) changes how a key signs, never what key it is.
+ * The PIN flags are the wrapper's to set.
+ */
+export function withSign(key: SigningKey, sign: SigningKey['sign']): SigningKey {
+  return { algorithm: key.algorithm, spki: key.spki, fingerprint: key.fingerprint, label: key.label, origin: key.origin, sign };
+}
+
+/**
  * The digest each profile signs with each key type: TUF `ecdsa-sha2-nistp384` signs SHA-384, Notary signs
  * SHA-256 whatever the curve (FIELD-NOTES); RSA-PSS is SHA-256 in both.
  */

@@ -28,7 +28,7 @@ import { isYubiKeyPiv, parseManagementKey } from './pkcs11/piv-slots.js';
 import type { VerifiedAttestation } from '../attestation/verify.js';
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { listPublicKey, notaryBareKeyId, type ListedKey } from './public-key-json.js';
-import { algorithmTitle, type SigningKey } from './signing-key.js';
+import { algorithmTitle, withSign, type SigningKey } from './signing-key.js';
 
 // --- modules -----------------------------------------------------------------------------------------
 
@@ -385,15 +385,7 @@ function publicKeyByLabel(session: TokenSession, keys: PublicKeyListing[], label
 
 /** A token key that asks for the PIN before every signature, with the PIN asked again for each. */
 function withPinPerSignature(key: TokenKey, token: TokenDescription, pin: PinSource): SigningKey {
-  return {
-    algorithm: key.algorithm,
-    spki: key.spki,
-    fingerprint: key.fingerprint,
-    label: key.label,
-    origin: key.origin,
-    alwaysAuthenticate: false,
-    sign: async (data, hash) => key.sign(data, hash, { pin: await pin(token) }),
-  };
+  return { ...withSign(key, async (data, hash) => key.sign(data, hash, { pin: await pin(token) })), alwaysAuthenticate: false };
 }
 
 /**
