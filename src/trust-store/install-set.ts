@@ -182,9 +182,9 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
  * journals are looked for first, many at once: a set of a thousand repositories would otherwise wait for a
  * thousand lstat calls one after another before writing anything. With no `tuf` folder there is no
  * journal under it; when any journal exists, every folder is settled in order exactly as before (one
- * folder's recovery can restore a tree holding another's journal).
+ * folder's recovery can restore a tree holding another's journal). Exported for its tests
+ * (test/unit/trust-store/install-set-recover.test.ts).
  */
-/** Exported for its tests (test/unit/trust-store/install-set-recover.test.ts). */
 export async function recoverSetFolders(target: string, folders: readonly string[], fs: TrustDirFs | undefined): Promise<void> {
   const tfs = fs ?? nodeTrustDirFs();
   if (!(await tfs.lstat(target))) return;
