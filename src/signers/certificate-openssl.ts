@@ -22,6 +22,8 @@ export interface IntendedCertificate {
   notAfter: Date;
   /** The key the certificate is of and signed by. */
   publicKey: KeyObject;
+  /** That key's SubjectPublicKeyInfo DER, as the certificate must carry it (the token's, which decodeSpki took as the key's one DER form). */
+  spki: Uint8Array;
   /** hex SHA-256 of the DER. */
   fingerprint: string;
 }
@@ -54,17 +56,25 @@ export function opensslReadsAsIntended(der: Uint8Array, intended: IntendedCertif
   }
   const name = `CN=${intended.commonName}`;
   try {
+    if (
+      x.fingerprint256 !== intended.fingerprint.toUpperCase().replace(/(..)(?!$)/g, '$1:') ||
+      x.subject !== name ||
+      x.issuer !== name ||
+      x.validFrom !== opensslTime(intended.notBefore) ||
+      x.validTo !== opensslTime(intended.notAfter) ||
+      x.ca
+    ) {
+      return false;
+    }
+    // X509Certificate.publicKey decodes the key anew on every read: read once. Exporting a key costs
+    // OpenSSL an encoder lookup (~0.1 ms, issue #17's per-certificate CPU), so the intended key's bytes
+    // come from the caller, not from exporting intended.publicKey.
+    const key = x.publicKey;
     return (
-      x.fingerprint256 === intended.fingerprint.toUpperCase().replace(/(..)(?!$)/g, '$1:') &&
-      x.subject === name &&
-      x.issuer === name &&
-      x.validFrom === opensslTime(intended.notBefore) &&
-      x.validTo === opensslTime(intended.notAfter) &&
-      !x.ca &&
-      x.publicKey.equals(intended.publicKey) &&
+      key.equals(intended.publicKey) &&
       // The key's bytes too, not only its value: OpenSSL re-exports a key as it read it, so the same key as a
       // compressed point or with explicit curve parameters is another SubjectPublicKeyInfo (review-7 F3.2).
-      x.publicKey.export({ type: 'spki', format: 'der' }).equals(intended.publicKey.export({ type: 'spki', format: 'der' })) &&
+      key.export({ type: 'spki', format: 'der' }).equals(intended.spki) &&
       x.verify(intended.publicKey)
     );
   } catch {

@@ -254,7 +254,7 @@ export async function makeNotaryRootCertificate(key: SigningKey, opts: NotaryCer
   // too) wherever it prints the CN verbatim, else the schema decoder (@peculiar/asn1-x509) as before.
   const parsed = parseCertificateDer(der, 'certificate');
   if (opensslPrintsVerbatim(gun)) {
-    const intended = { commonName: gun, notBefore, notAfter, publicKey: decodeSpki(key.spki, 'certificate').keyObject, fingerprint: parsed.info.fingerprint };
+    const intended = { commonName: gun, notBefore, notAfter, publicKey: decodeSpki(key.spki, 'certificate').keyObject, spki: key.spki, fingerprint: parsed.info.fingerprint };
     if (!opensslReadsAsIntended(der, intended)) {
       throw new CeremonyError('INTERNAL', 'the certificate built does not read back through OpenSSL (node:crypto X509Certificate) as the leaf certificate intended');
     }

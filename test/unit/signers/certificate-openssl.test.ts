@@ -52,7 +52,7 @@ describe('OpenSSL reads a certificate as the one intended', () => {
   it('accepts the certificate makeNotaryRootCertificate builds, and refuses each way it could say something else', async () => {
     const { key, publicKey, privateKey } = keyPair();
     const der = (await makeNotaryRootCertificate(key, { gun: GUN, notBefore, notAfter })).der;
-    const intended: IntendedCertificate = { commonName: GUN, notBefore, notAfter, publicKey, fingerprint: sha256(der) };
+    const intended: IntendedCertificate = { commonName: GUN, notBefore, notAfter, publicKey, spki: key.spki, fingerprint: sha256(der) };
     expect(opensslReadsAsIntended(der, intended)).toBe(true);
 
     // Meant something else than the certificate says.
@@ -60,6 +60,9 @@ describe('OpenSSL reads a certificate as the one intended', () => {
     expect(opensslReadsAsIntended(der, { ...intended, notBefore: new Date(notBefore.getTime() + 1000) })).toBe(false);
     expect(opensslReadsAsIntended(der, { ...intended, notAfter: new Date(notAfter.getTime() - 1000) })).toBe(false);
     expect(opensslReadsAsIntended(der, { ...intended, publicKey: keyPair().publicKey })).toBe(false);
+    // The intended key's bytes come from the caller: other bytes than the certificate's key are not what was meant.
+    expect(opensslReadsAsIntended(der, { ...intended, spki: Uint8Array.of(...key.spki.subarray(0, key.spki.length - 1), key.spki[key.spki.length - 1]! ^ 1) })).toBe(false);
+    expect(opensslReadsAsIntended(der, { ...intended, spki: key.spki.subarray(0, key.spki.length - 1) })).toBe(false);
     expect(opensslReadsAsIntended(der, { ...intended, fingerprint: sha256(Uint8Array.of(...der, 0)) })).toBe(false);
 
     // Certificates that are well formed and signed, but say another CN, issuer, validity, key or CA flag.
