@@ -56,7 +56,7 @@ describe('compactJson', () => {
     expect(compactText('[ "a b" ]', 5)).toBeUndefined();
   });
 
-  it('is refused exactly when the text is, with the same value; envelopes: same refusal, canonical bytes exactly signed canonicalised (property: 4,000 mutated pretty documents)', () => {
+  it('is refused exactly when the text is, with the same value; envelopes: same refusal, canonical bytes exactly signed canonicalised, the caller\'s bytes untouched unless given up (property: 4,000 mutated pretty documents)', () => {
     let seed = 1234;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -77,6 +77,7 @@ describe('compactJson', () => {
     let refused = 0;
     let insideToken = 0;
     let canonical = 0;
+    let givenUpRefused = 0;
     for (let i = 0; i < 4000; i++) {
       let text = JSON.stringify({ signed: gen(0), signatures: [] }, null, pick([1, 2, '\t']));
       for (let m = Math.floor(rand() * 3); m >= 0; m--) {
@@ -96,8 +97,21 @@ describe('compactJson', () => {
       // refusal, and any canonical signed bytes it hands out are exactly the parsed `signed` canonicalised:
       // the bytes signatures are checked over say what the caller goes on to trust.
       let envelope: ReturnType<typeof parseSignedEnvelope> | undefined;
+      const before = Buffer.from(bytes);
       const env = outcome(() => (envelope = parseSignedEnvelope(bytes, opts)).value);
       expect(env, text).toEqual(file);
+      // Not given up: the caller's bytes are left as they were, whatever the file.
+      expect(before.equals(bytes), text).toBe(true);
+      // Given up (a copy the caller owns): refused exactly when the file is, else the same value and
+      // the same canonical bytes; only a refusal's details may differ (ParseJsonOptions.givenUp).
+      let owned: ReturnType<typeof parseSignedEnvelope> | undefined;
+      const givenUp = outcome(() => (owned = parseSignedEnvelope(bytes.slice(), { ...opts, givenUp: true })).value);
+      expect(givenUp.ok, text).toBe(file.ok);
+      if (givenUp.ok) {
+        expect(givenUp, text).toEqual(file);
+        expect(owned!.values, text).toBe(envelope!.values);
+        expect(owned!.canonicalSigned && Buffer.from(owned!.canonicalSigned).toString('hex'), text).toBe(envelope!.canonicalSigned && Buffer.from(envelope!.canonicalSigned).toString('hex'));
+      } else if (!env.ok) givenUpRefused++;
       if (envelope?.canonicalSigned) {
         const signed = (envelope.value as JsonObject).signed!;
         expect(Buffer.from(envelope.canonicalSigned).equals(Buffer.from(canonicalBytes(signed, 'tuf'))), text).toBe(true);
@@ -120,6 +134,7 @@ describe('compactJson', () => {
     expect(refused).toBeGreaterThan(1000);
     expect(insideToken).toBeGreaterThan(50);
     expect(canonical, 'envelopes whose canonical signed bytes were checked').toBeGreaterThan(500);
+    expect(givenUpRefused).toBeGreaterThan(1000);
   });
 });
 
