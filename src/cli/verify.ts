@@ -1,5 +1,6 @@
 import { CeremonyError } from '../errors.js';
 import { quoteShown } from '../json/fields.js';
+import { startsPretty } from '../json/parse.js';
 import { readFileCapped } from '../io/files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
@@ -64,13 +65,8 @@ export async function loadInput(path: string): Promise<RepositoryFiles> {
 export async function verifyCommand(input: string, opts: VerifyCommandOptions, io: Io): Promise<number> {
   if (!opts.root) throw new CeremonyError('USAGE', '--root TRUSTED_ROOT is required');
   const trustedRoot = await readFileCapped(opts.root, DEFAULT_CAPS.root);
-  const source = await readRepositoryInput(input);
-  // A Notary bundle names its repository (GUN): every root certificate must name it too, exactly as
-  // `import` checks (src/tuf/notary-root.ts) — a bundle labelled for one repository whose roots are
-  // another's is refused here as well (issue #12 point 9).
-  const gun = source.bundle?.profile === 'notary' ? source.bundle.repository : undefined;
   const now = opts.now ?? new Date();
-  const repo = verifyRepository(source.files, { trustedRoot, now, ...(gun !== undefined ? { gun } : {}) });
+  const { source, repo } = await readAndVerify(input, trustedRoot, now);
   // attestations.json, when the input carries one or the operator requires it: every chain to the
   // (bundled Yubico) roots, each attested key the key root.json lists under that ID (issue #13).
   const attestations = await checkAttestationsIfAny(repo, source.files.attestations, now, opts);
@@ -93,6 +89,37 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
     if (attestations) for (const l of attestations.lines) io.out(`  ${l}`);
   }
   return 0;
+}
+
+/**
+ * The input read and verified. `verify` keeps nothing of the files but its report, so it gives up the
+ * buffers of a metadata folder's pretty-printed targets files (VerifyOptions.targetsGivenUp: compacted in
+ * place, no copy of a 30 MB file, issue #18). A refusal is then reported as the files earn it: the folder
+ * is read again and verified as read, nothing given up — a refused pretty folder is read and verified twice.
+ */
+async function readAndVerify(input: string, trustedRoot: Uint8Array, now: Date): Promise<{ source: RepositoryInput; repo: VerifiedRepository }> {
+  const source = await readRepositoryInput(input);
+  const files = source.files;
+  // A folder only: its files can be read again for a refusal (a bundle might have come through a pipe).
+  const givesUp = source.bundle === undefined && [files.targets, ...files.delegated.values()].some((bytes) => bytes !== undefined && startsPretty(bytes));
+  try {
+    return { source, repo: verifyRepository(files, { trustedRoot, now, ...gunOf(source), ...(givesUp ? { targetsGivenUp: true } : {}) }) };
+  } catch (err) {
+    if (!givesUp || !(err instanceof CeremonyError)) throw err;
+  }
+  const again = await readRepositoryInput(input);
+  return { source: again, repo: verifyRepository(again.files, { trustedRoot, now, ...gunOf(again) }) };
+}
+
+type RepositoryInput = Awaited<ReturnType<typeof readRepositoryInput>>;
+
+/**
+ * A Notary bundle names its repository (GUN): every root certificate must name it too, exactly as
+ * `import` checks (src/tuf/notary-root.ts) — a bundle labelled for one repository whose roots are
+ * another's is refused here as well (issue #12 point 9).
+ */
+function gunOf(source: RepositoryInput): { gun?: string } {
+  return source.bundle?.profile === 'notary' ? { gun: source.bundle.repository } : {};
 }
 
 /**

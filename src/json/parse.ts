@@ -21,6 +21,14 @@ export interface ParseJsonOptions {
   maxDepth?: number;
   /** Most values (objects, arrays, strings, numbers, literals) one document may hold. */
   maxValues?: number;
+  /**
+   * parseSignedEnvelope only: the caller gives `bytes` up (it read them and keeps nothing of them), so a
+   * pretty-printed file is compacted in them (compactJsonInPlace), not into a copy, and they are not the
+   * file afterwards. A refusal then cannot be the file's own: the file as written is gone. It is still
+   * refused exactly when the file is, but its code, path and position are the compact text's (an unclosed
+   * string: JSON_MALFORMED): a caller that reports refusals parses a fresh read again (src/cli/verify.ts).
+   */
+  givenUp?: boolean;
 }
 
 export const DEFAULT_MAX_DEPTH = 64;
@@ -146,22 +154,26 @@ export interface SignedEnvelopeParse<T = never> {
  * the file is and parses to the same value (compactJson says why); when it is refused, the file is parsed
  * as written, so the refusal (code, path, character position) is the one the file itself earns. A refused
  * pretty file is therefore parsed twice (at most twice the CPU of one parse, hostile input included), and
- * `reader.read` may run twice for the same entry.
+ * `reader.read` may run twice for the same entry — except when the caller gave its bytes up
+ * (ParseJsonOptions.givenUp): compacted in place, they are no longer there to parse as written.
  */
 export function parseSignedEnvelope<T = never>(bytes: Uint8Array, opts: ParseJsonOptions, reader?: KeyedFieldReader<T>): SignedEnvelopeParse<T> {
   if (bytes.length > opts.maxBytes) {
     throw new CeremonyError('INPUT_TOO_LARGE', `${bytes.length} bytes is over the cap of ${opts.maxBytes}`, { path: opts.path });
   }
   if (startsPretty(bytes)) {
-    const compact = compactJson(bytes);
+    const compact = opts.givenUp ? compactJsonInPlace(bytes) : compactJson(bytes);
     if (compact) {
       try {
         return parseEnvelopeBytes(compact, opts, reader);
       } catch (err) {
         // Only a refusal sends the file to be parsed as written, for its own refusal (below); anything
         // else (an allocation failure, a bug, a reader that threw) is not the file's fault and is not retried.
-        if (!(err instanceof CeremonyError)) throw err;
+        if (!(err instanceof CeremonyError) || opts.givenUp) throw err;
       }
+    } else if (opts.givenUp) {
+      // The file as written is gone (ParseJsonOptions.givenUp); a string left open is malformed JSON.
+      throw new CeremonyError('JSON_MALFORMED', 'a string is not closed', { path: opts.path });
     }
   }
   return parseEnvelopeBytes(bytes, opts, reader);
@@ -172,7 +184,7 @@ export function parseSignedEnvelope<T = never>(bytes: Uint8Array, opts: ParseJso
  * space argument, Go's MarshalIndent). Other files are parsed as written: a compact file holds no
  * whitespace to drop, and one with a little (a trailing newline) is not worth a copy of the whole file.
  */
-function startsPretty(bytes: Uint8Array): boolean {
+export function startsPretty(bytes: Uint8Array): boolean {
   if (bytes[0] !== C.LBrace) return false;
   const c = bytes[1];
   return c === C.Nl || c === C.Space || c === C.Cr || c === C.Tab;
@@ -270,7 +282,74 @@ export function compactJson(src: Uint8Array, length?: number): Uint8Array | unde
   return w === limit ? out : out.subarray(0, w);
 }
 
+/**
+ * compactJson into the text's own buffer, for a caller that owns `text` and gives it up: the same bytes
+ * compactJson would return (the same rule, the same strings), as a view of the front of `text`, with no
+ * 27 MB copy to allocate for a pretty targets file (its ~6,800 fresh pages cost more than the compaction
+ * itself, issue #18). Kept bytes only move towards the front: each kept stretch moves to where the bytes
+ * kept before it end, never past where it starts, so everything from the stretch being read onwards is
+ * still the text as written — every byte the rule looks at (a string's quotes and backslashes, both sides
+ * of a whitespace run) is read before anything is written over it.
+ *
+ * Undefined when a string is not closed; `text` is then partly moved and no longer the text, as it is
+ * after a success: keep your own copy when you need the file as written (a refusal's retry, its hashes).
+ */
+export function compactJsonInPlace(text: Uint8Array): Uint8Array | undefined {
+  const n = text.length;
+  // A Buffer view (no copy) for memchr-speed search of a long string's end.
+  const buf = Buffer.from(text.buffer, text.byteOffset, n);
+  let w = 0; // where the next kept stretch goes
+  let seg = 0; // where the kept stretch being read starts (not yet moved)
+  let r = 0;
+  while (r < n) {
+    const b = text[r]!;
+    if (b === C.Quote) {
+      // The closing quote by memchr, even for a 6-byte key: a scan by hand measured slower at every length.
+      let q = buf.indexOf(C.Quote, r + 1);
+      // A quote after an odd number of backslashes is escaped; the opening quote ends the count.
+      while (q > 0 && text[q - 1] === C.Backslash) {
+        let k = q - 2;
+        while (text[k] === C.Backslash) k--;
+        if ((q - 1 - k) % 2 === 0) break;
+        q = buf.indexOf(C.Quote, q + 1);
+      }
+      if (q < 0) return undefined;
+      r = q + 1;
+      continue;
+    }
+    if (b === C.Space || b === C.Nl || b === C.Cr || b === C.Tab) {
+      let j = r + 1;
+      for (let c = text[j]; c === C.Space || c === C.Nl || c === C.Cr || c === C.Tab; c = text[++j]);
+      // compactJson's rule. The byte before the run is the last one kept (a run is maximal, and every
+      // byte but dropped whitespace is kept), and it is still in place: r > seg whenever r > 0.
+      if (r === 0 || j === n || isStructural(text[r - 1]!) || isStructural(text[j]!)) {
+        w = moveDown(text, w, seg, r);
+        seg = j;
+      }
+      r = j;
+      continue;
+    }
+    r++;
+  }
+  w = moveDown(text, w, seg, n);
+  return text.subarray(0, w);
+}
+
+/** text[from, to) moved down to `w` (w <= from); returns where the next stretch goes. */
+function moveDown(text: Uint8Array, w: number, from: number, to: number): number {
+  if (w === from) return w + to - from;
+  if (to - from < SHORT_MOVE) {
+    for (let k = from; k < to; k++) text[w++] = text[k]!;
+    return w;
+  }
+  text.copyWithin(w, from, to);
+  return w + to - from;
+}
+
 const isStructural = (c: number): boolean => c === C.Comma || c === C.Colon || c === C.LBrace || c === C.RBrace || c === C.LBracket || c === C.RBracket;
+
+/** Below this many bytes a stretch is moved byte by byte, above it by copyWithin (measured on the bench's pretty targets file). */
+const SHORT_MOVE = 16;
 
 /** Below this many bytes a string is copied byte by byte (measured on the bench's pretty targets file). */
 const SHORT_STRING = 48;

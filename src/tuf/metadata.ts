@@ -54,6 +54,11 @@ export interface ParseOptions {
    * across verifications.
    */
   knownKeys?: ReadonlyMap<string, ListedKey>;
+  /**
+   * The caller gives `bytes` up (json/parse.ts ParseJsonOptions.givenUp): a pretty-printed file is
+   * compacted in them, so the result's `bytes` are not the file, and a refusal may not be the file's own.
+   */
+  givenUp?: boolean;
 }
 
 /** What is left of a shared value budget (ParseOptions.budget). */
@@ -122,7 +127,7 @@ function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: 
     const maxValues = Math.max(0, Math.min(defaultMaxValues(opts.maxBytes), opts.budget?.remaining ?? Infinity));
     // A targets file of a known profile has its entries read straight into the model (targetsReader).
     const reader = wanted === 'targets' && opts.profile ? targetsReader(getProfile(opts.profile)) : undefined;
-    const { value: json, canonicalSigned, values, keyed } = parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$', maxValues }, reader);
+    const { value: json, canonicalSigned, values, keyed } = parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$', maxValues, ...(opts.givenUp ? { givenUp: true } : {}) }, reader);
     if (opts.budget) opts.budget.remaining -= values;
     const envelope = asObject(json, '$');
     const signedObj = asObject(envelope.signed, '$.signed');

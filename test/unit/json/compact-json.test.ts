@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
 import { canonicalBytes } from '../../../src/json/canonical.js';
 import { isObject } from '../../../src/json/fields.js';
-import { compactJson, Misfit, parseJsonStrict, parseSignedEnvelope, type KeyedFieldReader } from '../../../src/json/parse.js';
+import { compactJson, compactJsonInPlace, Misfit, parseJsonStrict, parseSignedEnvelope, type KeyedFieldReader } from '../../../src/json/parse.js';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 
 const enc = new TextEncoder();
@@ -56,7 +56,7 @@ describe('compactJson', () => {
     expect(compactText('[ "a b" ]', 5)).toBeUndefined();
   });
 
-  it('is refused exactly when the text is, with the same value; envelopes: same refusal, canonical bytes exactly signed canonicalised (property: 4,000 mutated pretty documents)', () => {
+  it('is refused exactly when the text is, with the same value; envelopes: same refusal, canonical bytes exactly signed canonicalised, the caller\'s bytes untouched unless given up (property: 4,000 mutated pretty documents)', () => {
     let seed = 1234;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -77,6 +77,7 @@ describe('compactJson', () => {
     let refused = 0;
     let insideToken = 0;
     let canonical = 0;
+    let givenUpRefused = 0;
     for (let i = 0; i < 4000; i++) {
       let text = JSON.stringify({ signed: gen(0), signatures: [] }, null, pick([1, 2, '\t']));
       for (let m = Math.floor(rand() * 3); m >= 0; m--) {
@@ -96,8 +97,21 @@ describe('compactJson', () => {
       // refusal, and any canonical signed bytes it hands out are exactly the parsed `signed` canonicalised:
       // the bytes signatures are checked over say what the caller goes on to trust.
       let envelope: ReturnType<typeof parseSignedEnvelope> | undefined;
+      const before = Buffer.from(bytes);
       const env = outcome(() => (envelope = parseSignedEnvelope(bytes, opts)).value);
       expect(env, text).toEqual(file);
+      // Not given up: the caller's bytes are left as they were, whatever the file.
+      expect(before.equals(bytes), text).toBe(true);
+      // Given up (a copy the caller owns): refused exactly when the file is, else the same value and
+      // the same canonical bytes; only a refusal's details may differ (ParseJsonOptions.givenUp).
+      let owned: ReturnType<typeof parseSignedEnvelope> | undefined;
+      const givenUp = outcome(() => (owned = parseSignedEnvelope(bytes.slice(), { ...opts, givenUp: true })).value);
+      expect(givenUp.ok, text).toBe(file.ok);
+      if (givenUp.ok) {
+        expect(givenUp, text).toEqual(file);
+        expect(owned!.values, text).toBe(envelope!.values);
+        expect(owned!.canonicalSigned && Buffer.from(owned!.canonicalSigned).toString('hex'), text).toBe(envelope!.canonicalSigned && Buffer.from(envelope!.canonicalSigned).toString('hex'));
+      } else if (!env.ok) givenUpRefused++;
       if (envelope?.canonicalSigned) {
         const signed = (envelope.value as JsonObject).signed!;
         expect(Buffer.from(envelope.canonicalSigned).equals(Buffer.from(canonicalBytes(signed, 'tuf'))), text).toBe(true);
@@ -120,6 +134,113 @@ describe('compactJson', () => {
     expect(refused).toBeGreaterThan(1000);
     expect(insideToken).toBeGreaterThan(50);
     expect(canonical, 'envelopes whose canonical signed bytes were checked').toBeGreaterThan(500);
+    expect(givenUpRefused).toBeGreaterThan(1000);
+  });
+});
+
+/**
+ * compactJson's documented rule, written plainly: a string runs from its quote to the first quote not
+ * escaped by a backslash (a backslash takes the byte after it); a whitespace run outside strings goes when
+ * a structural character or an end of the text is on either side of it; no copy when a string is not closed.
+ */
+function referenceCompact(src: Uint8Array, length?: number): Uint8Array | undefined {
+  const ws = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+  const structural = (c: number | undefined) => c !== undefined && '{}[],:'.includes(String.fromCharCode(c));
+  const out: number[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === 0x22) {
+      let j = i + 1;
+      for (;;) {
+        if (j >= src.length) return undefined;
+        if (src[j] === 0x5c) j += 2;
+        else if (src[j] === 0x22) break;
+        else j++;
+      }
+      out.push(...src.subarray(i, j + 1));
+      i = j + 1;
+    } else if (ws(c)) {
+      let j = i;
+      while (ws(src[j])) j++;
+      const drop = i === 0 || j === src.length || structural(src[i - 1]) || structural(src[j]);
+      if (!drop) out.push(...src.subarray(i, j));
+      i = j;
+    } else {
+      out.push(c);
+      i++;
+    }
+  }
+  if (length !== undefined && out.length !== length) return undefined;
+  return Uint8Array.from(out);
+}
+
+describe('compactJson and compactJsonInPlace against the documented rule (differential)', () => {
+  const hex = (b: Uint8Array | undefined) => (b === undefined ? 'undefined' : Buffer.from(b).toString('hex'));
+
+  /** Every way of compacting `bytes` gives the reference's answer; compactJson leaves its input alone. */
+  function check(bytes: Uint8Array): Uint8Array | undefined {
+    const label = JSON.stringify(dec.decode(bytes));
+    const before = hex(bytes);
+    const expected = referenceCompact(bytes);
+    expect(hex(compactJson(bytes)), label).toBe(hex(expected));
+    expect(hex(bytes), `compactJson changed its input: ${label}`).toBe(before);
+    const owned = bytes.slice();
+    const inPlace = compactJsonInPlace(owned);
+    expect(hex(inPlace), label).toBe(hex(expected));
+    if (inPlace) expect(inPlace.buffer, 'a view of the given buffer').toBe(owned.buffer);
+    // With a length: exactly that long or undefined, the reference deciding.
+    const lengths = expected ? [expected.length, expected.length - 1, expected.length + 1] : [0, bytes.length];
+    for (const length of lengths) {
+      if (length < 0) continue;
+      expect(hex(compactJson(bytes, length)), `${label} length ${length}`).toBe(hex(referenceCompact(bytes, length)));
+    }
+    return expected;
+  }
+
+  it('hand-picked edges: backslash runs before quotes, whitespace next to ends, strings and non-ASCII', () => {
+    const cases = [
+      '', ' ', '\n\t', '"', '""', '"\\"', '"\\\\"', '"\\\\\\"', '"a\\" "b"', '"a\\\\" "b"', '[ "\\\\\\\"" , 1 ]',
+      '"\\', '"abc\\', ' "a" ', '1 2', ' 1 ', 'a\t\r\nb', '{ "k" : "v" }', '[ 1 , [ ] ]', '{\n "a": "é 😀 \u2028"\n}',
+      `[ "${'x'.repeat(30)}\\"" , "${'h'.repeat(100)}" ]`, `"${'\\'.repeat(40)}"`, `"${'\\'.repeat(41)}" `,
+    ];
+    for (const text of cases) check(enc.encode(text));
+    // Raw bytes: invalid UTF-8 and lone high bytes are copied like any other byte.
+    check(Uint8Array.from([0x20, 0xff, 0x20, 0x22, 0xc3, 0x20, 0x22, 0x0a, 0x2c, 0x09, 0xe2, 0x82]));
+  });
+
+  it('agrees on 20,000 generated and mutated texts (pretty documents, escape runs, unterminated strings, long strings)', () => {
+    let seed = 99;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const pieces = [' ', '  ', '\n', '\n   ', '\t', '\r\n', '"', '\\', '\\\\', '\\"', ',', ':', ': ', '{', '}', '[', ']', '1', 'a', 'é', '😀', 'ab'.repeat(40), '\u0041', ' " ', '\\\\\\"'];
+    const strings = ['a', 'b c', '', 'é', 'q"uote', 'back\\slash', '\\'.repeat(3), 'x'.repeat(70), ' spaced ', '\n'];
+    let defined = 0;
+    let undefinedCount = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let text: string;
+      if (rand() < 0.5) {
+        const doc: JsonObject = {};
+        for (let k = Math.floor(rand() * 5); k >= 0; k--) doc[pick(strings) + String(k)] = rand() < 0.5 ? pick(strings) : [k, { [pick(strings)]: pick(strings) }];
+        text = JSON.stringify(doc, null, pick([1, 2, '\t']));
+      } else {
+        text = Array.from({ length: Math.floor(rand() * 12) }, () => pick(pieces)).join('');
+      }
+      for (let m = Math.floor(rand() * 4); m > 0; m--) {
+        const at = Math.floor(rand() * (text.length + 1));
+        text = rand() < 0.7 ? text.slice(0, at) + pick(pieces) + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+      }
+      if (check(enc.encode(text))) defined++;
+      else undefinedCount++;
+    }
+    expect(defined).toBeGreaterThan(5000);
+    expect(undefinedCount).toBeGreaterThan(2000);
+  });
+
+  it('agrees on the large pretty file shape (long hex strings moved natively, many runs)', () => {
+    const entries = Array.from({ length: 3000 }, (_, i) => `   "t/${i} x\\\"": {\n    "hashes": {\n     "sha256": "${'0f'.repeat(32)}",\n     "sha512": "${'a1'.repeat(64)}"\n    },\n    "length": ${i}\n   }`);
+    const text = `{\n "signed": {\n  "targets": {\n${entries.join(',\n')}\n  }\n }\n}\n`;
+    expect(check(enc.encode(text))).toBeDefined();
   });
 });
 
