@@ -538,14 +538,32 @@ class Parser {
     const t = this.text;
     if (!t.startsWith(ENTRY_HEAD, this.pos)) return false;
     let p = this.pos + ENTRY_HEAD.length;
-    const hashes: Record<string, string> = {};
+    // The first two (name, digest) pairs are held until the entry is read, so the usual pair is made in
+    // one literal of its own shape (USUAL_PAIR); from a third on, or for other names, into a plain object
+    // in document order, as before.
+    let alg0 = '';
+    let digest0 = '';
+    let alg1 = '';
+    let digest1 = '';
+    let hashes: Record<string, string> | undefined;
     let previous = '';
     let count = 0;
     let notHex = 0;
     for (;;) {
-      const keyEnd = t.indexOf('"', p);
-      if (keyEnd <= p || (classify(t, p, keyEnd) & CHAR_GENERAL) !== 0) return false;
-      const alg = t.slice(p, keyEnd);
+      let alg: string;
+      let keyEnd: number;
+      // The usual names are recognised in place: no slice of the text, no string-table lookup to store them.
+      if (t.startsWith(SHA256_KEY, p)) {
+        alg = 'sha256';
+        keyEnd = p + 6;
+      } else if (t.startsWith(SHA512_KEY, p)) {
+        alg = 'sha512';
+        keyEnd = p + 6;
+      } else {
+        keyEnd = t.indexOf('"', p);
+        if (keyEnd <= p || (classify(t, p, keyEnd) & CHAR_GENERAL) !== 0) return false;
+        alg = t.slice(p, keyEnd);
+      }
       // Strictly ascending (UTF-16 order is code-point order without surrogates): no duplicates, canonical order.
       if ((count > 0 && !(alg > previous)) || alg === '__proto__') return false;
       if (t.charCodeAt(keyEnd + 1) !== C.Colon || t.charCodeAt(keyEnd + 2) !== C.Quote) return false;
@@ -556,7 +574,17 @@ class Parser {
       if ((kind & CHAR_GENERAL) !== 0) return false;
       // watchedString's test: non-empty, even length, lower-case hex (there are no escapes here).
       if (kind !== 0 || end === start || ((end - start) & 1) !== 0) notHex++;
-      hashes[alg] = t.slice(start, end);
+      const digest = t.slice(start, end);
+      if (count === 0) {
+        alg0 = alg;
+        digest0 = digest;
+      } else if (count === 1) {
+        alg1 = alg;
+        digest1 = digest;
+      } else {
+        if (count === 2) hashes = pairsObject(alg0, digest0, alg1, digest1);
+        hashes![alg] = digest;
+      }
       count++;
       previous = alg;
       const c = t.charCodeAt(end + 1);
@@ -588,7 +616,10 @@ class Parser {
     this.budget -= cost;
     this.notHex = notHex;
     this.pos = p + 1;
-    this.usualHashes = hashes;
+    // Made only now that the entry is taken: a refused entry leaves no object behind.
+    if (count > 2) this.usualHashes = hashes!;
+    else if (count === 2) this.usualHashes = alg0 === 'sha256' && alg1 === 'sha512' ? { sha256: digest0, sha512: digest1 } : pairsObject(alg0, digest0, alg1, digest1);
+    else this.usualHashes = pairsObject(alg0, digest0, '', '');
     this.usualLength = length;
     return true;
   }
@@ -801,6 +832,20 @@ class Parser {
 const SURROGATE = /[\ud800-\udfff]/;
 
 const ENTRY_HEAD = '{"hashes":{"';
+/** The usual algorithm names with their closing quote (Parser.usualEntry). */
+const SHA256_KEY = 'sha256"';
+const SHA512_KEY = 'sha512"';
+
+/**
+ * A hashes object of one or two (name, digest) pairs, in that order (`alg1` empty: one pair), stored as
+ * the usual-entry shortcut always stored them (plain assignment; `__proto__` never reaches here).
+ */
+function pairsObject(alg0: string, digest0: string, alg1: string, digest1: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  out[alg0] = digest0;
+  if (alg1 !== '') out[alg1] = digest1;
+  return out;
+}
 const ENTRY_LENGTH = ',"length":';
 
 /** Parser.usualEntry's character classes: 0 = lower-case hex digit, other bits below. */
