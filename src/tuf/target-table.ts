@@ -11,26 +11,31 @@ import type { TargetFile } from './targets.js';
 import type { JsonObject } from '../json/types.js';
 
 export class TargetTable implements ReadonlyMap<string, TargetFile> {
-  private readonly keyList: readonly string[];
-  private index: Map<string, number> | undefined;
+  // Private (#) fields, so that the table has no own enumerable properties, as a Map has none:
+  // JSON.stringify gives `{}` for both, and never the file's text.
+  readonly #text: string;
+  readonly #rows: PairRows;
+  readonly #ascending: boolean;
+  readonly #unrecognized: JsonObject;
+  readonly #keys: readonly string[];
+  #index: Map<string, number> | undefined;
 
   /**
    * `ascending`: the keys are strictly ascending (UTF-16 order, as the parser compares them), so a lookup
    * bisects; otherwise it goes through `rows.index`, or an index made on the first lookup.
    * `unrecognized`: what each TargetFile holds as its unknown fields (the reader's shared empty object).
    */
-  constructor(
-    private readonly text: string,
-    private readonly rows: PairRows,
-    private readonly ascending: boolean,
-    private readonly unrecognized: JsonObject,
-  ) {
-    this.keyList = rows.keys;
-    this.index = ascending ? undefined : rows.index;
+  constructor(text: string, rows: PairRows, ascending: boolean, unrecognized: JsonObject) {
+    this.#text = text;
+    this.#rows = rows;
+    this.#ascending = ascending;
+    this.#unrecognized = unrecognized;
+    this.#keys = rows.keys;
+    this.#index = ascending ? undefined : rows.index;
   }
 
   get size(): number {
-    return this.keyList.length;
+    return this.#keys.length;
   }
 
   get(key: string): TargetFile | undefined {
@@ -43,15 +48,15 @@ export class TargetTable implements ReadonlyMap<string, TargetFile> {
   }
 
   keys(): MapIterator<string> {
-    return this.keyList.values();
+    return this.#keys.values();
   }
 
   *values(): MapIterator<TargetFile> {
-    for (let row = 0; row < this.keyList.length; row++) yield this.file(row);
+    for (let row = 0; row < this.#keys.length; row++) yield this.file(row);
   }
 
   *entries(): MapIterator<[string, TargetFile]> {
-    for (let row = 0; row < this.keyList.length; row++) yield [this.keyList[row]!, this.file(row)];
+    for (let row = 0; row < this.#keys.length; row++) yield [this.#keys[row]!, this.file(row)];
   }
 
   [Symbol.iterator](): MapIterator<[string, TargetFile]> {
@@ -59,22 +64,22 @@ export class TargetTable implements ReadonlyMap<string, TargetFile> {
   }
 
   forEach(callbackfn: (value: TargetFile, key: string, map: ReadonlyMap<string, TargetFile>) => void, thisArg?: unknown): void {
-    for (let row = 0; row < this.keyList.length; row++) callbackfn.call(thisArg, this.file(row), this.keyList[row]!, this);
+    for (let row = 0; row < this.#keys.length; row++) callbackfn.call(thisArg, this.file(row), this.#keys[row]!, this);
   }
 
   /** The entry's row, or -1. */
   private rowOf(key: string): number {
     // Map.get's own test: anything but a string key is simply absent (callers typed `string` may still pass one).
     if (typeof key !== 'string') return -1;
-    if (!this.ascending) {
-      if (!this.index) {
+    if (!this.#ascending) {
+      if (!this.#index) {
         const index = new Map<string, number>();
-        this.keyList.forEach((k, row) => index.set(k, row));
-        this.index = index;
+        this.#keys.forEach((k, row) => index.set(k, row));
+        this.#index = index;
       }
-      return this.index.get(key) ?? -1;
+      return this.#index.get(key) ?? -1;
     }
-    const keys = this.keyList;
+    const keys = this.#keys;
     let lo = 0;
     let hi = keys.length - 1;
     while (lo <= hi) {
@@ -89,12 +94,12 @@ export class TargetTable implements ReadonlyMap<string, TargetFile> {
 
   private file(row: number): TargetFile {
     const s = 4 * row;
-    const spans = this.rows.spans;
-    const text = this.text;
+    const spans = this.#rows.spans;
+    const text = this.#text;
     return {
-      length: this.rows.lengths[row]!,
+      length: this.#rows.lengths[row]!,
       hashes: { sha256: text.slice(spans[s]!, spans[s + 1]!), sha512: text.slice(spans[s + 2]!, spans[s + 3]!) },
-      unrecognized: this.unrecognized,
+      unrecognized: this.#unrecognized,
     };
   }
 }

@@ -79,6 +79,9 @@ function expectConforms(table: TargetTable, map: Map<string, TargetFile>): void 
   expect([...table.entries()]).toStrictEqual([...map.entries()]);
   expect([...table]).toStrictEqual([...map]);
   expect(new Map(table)).toStrictEqual(map);
+  // No own enumerable properties, as a Map has none: JSON and object spreads see nothing (never the text).
+  expect(JSON.stringify(table)).toBe(JSON.stringify(map));
+  expect(Object.keys(table)).toEqual(Object.keys(map));
   // Each TargetFile as JSON and as its own keys see it: the shape readUsual gives, in its order.
   for (const [name, file] of table) {
     expect(Object.keys(file)).toEqual(['length', 'hashes', 'unrecognized']);
