@@ -10,6 +10,7 @@ import { Buffer, isAscii } from 'node:buffer';
 import { CeremonyError } from '../errors.js';
 import { compareCodePoints } from './canonical.js';
 import { child, setOwn } from './fields.js';
+import { PairRows } from './pair-rows.js';
 import type { JsonObject, JsonValue } from './types.js';
 
 export interface ParseJsonOptions {
@@ -107,6 +108,25 @@ export interface KeyedFieldReader<T> {
    * what `read({ hashes, length }, allHex)` would. `hashes` is a new object made for this entry alone.
    */
   readUsual?(hashes: Record<string, string>, length: number, allHex: boolean): T | undefined;
+  /**
+   * Entries in the usual shape whose hashes are exactly `{"sha256":…,"sha512":…}` kept as rows of a table
+   * (PairRows) instead of one model each, while every entry so far is such a row.
+   */
+  readonly pairs?: PairTableReader<T>;
+}
+
+/** KeyedFieldReader.pairs. */
+export interface PairTableReader<T> {
+  /**
+   * True when `readUsual({ sha256, sha512 }, length, allHex)` would give a model, the digests being
+   * text[start0, end0) and text[start1, end1): then the entry becomes a row. It must have no side effects.
+   */
+  fits(text: string, start0: number, end0: number, start1: number, end1: number, allHex: boolean): boolean;
+  /**
+   * The entries as a ReadonlyMap of models, in row order: each the model `readUsual` would give its row.
+   * `ascending`: the keys are strictly ascending (else `rows.index` is set).
+   */
+  table(text: string, rows: PairRows, ascending: boolean): ReadonlyMap<string, T>;
 }
 
 /** An entry a KeyedFieldReader did not take: its parsed value, as the plain-object parse would hold it. */
@@ -116,7 +136,8 @@ export class Misfit {
 
 /** The entries of a KeyedFieldReader's field, in document order. */
 export interface KeyedEntries<T> {
-  entries: Map<string, T | Misfit>;
+  /** A Map, or the reader's pair table (KeyedFieldReader.pairs) when every entry is one of its rows. */
+  entries: ReadonlyMap<string, T | Misfit>;
   /** How many entries are Misfits: when 0, `entries` holds models only. */
   misfits: number;
 }
@@ -400,8 +421,16 @@ class Parser {
   /** While a KeyedFieldReader's entry is parsed: string values are checked for hex (watchedString). */
   private hexWatch = false;
   private notHex = 0;
-  /** The parts of the entry usualEntry read. */
+  /**
+   * The parts of the entry usualEntry read: its hashes, or (`usualPair`) where its `sha256` and `sha512`
+   * digests lie in the text when they are exactly its hashes, and its length.
+   */
   private usualHashes: Record<string, string> | undefined;
+  private usualPair = false;
+  private usualStart0 = 0;
+  private usualEnd0 = 0;
+  private usualStart1 = 0;
+  private usualEnd1 = 0;
   private usualLength = 0;
   /** Values still allowed (ParseJsonOptions.maxValues). */
   private budget: number;
@@ -553,48 +582,71 @@ class Parser {
   private keyedObject(depth: number, reader: KeyedFieldReader<unknown>): KeyedEntries<unknown> {
     if (depth > this.maxDepth) this.fail(`nesting deeper than ${this.maxDepth}`, 'JSON_TOO_DEEP');
     this.pos++; // {
-    const entries = new Map<string, unknown>();
-    const out: KeyedEntries<unknown> = { entries, misfits: 0 };
     this.ws();
+    const pairs = this.fromUtf8 ? reader.pairs : undefined;
     if (this.text.charCodeAt(this.pos) === C.RBrace) {
       this.pos++;
-      return out;
+      // A table when there is one, so that an empty `targets` is no special case.
+      return { entries: pairs ? pairs.table(this.text, new PairRows(), true) : new Map(), misfits: 0 };
     }
     const keys = this.keys;
+    let misfits = 0;
+    // The entries go to `rows` while each is a row of the reader's pair table, then (from the first that is
+    // not, with the rows before it as models) to `entries`; exactly one of them is set.
+    let rows: PairRows | undefined = pairs ? new PairRows() : undefined;
+    let entries: Map<string, unknown> | undefined = rows ? undefined : new Map<string, unknown>();
     let previous: string | undefined;
     let ascending = true;
     for (;;) {
       const key = this.key(previous);
       // While every key so far is greater than the one before (a canonical file's are), a greater key
       // cannot be one of them: the lookup is needed only once that order breaks.
-      if (ascending && previous !== undefined && !(key > previous)) ascending = false;
-      if (!ascending && entries.has(key)) this.fail(`the key ${JSON.stringify(key)} appears twice in one object`, 'JSON_DUPLICATE_KEY');
+      if (ascending && previous !== undefined && !(key > previous)) {
+        ascending = false;
+        rows?.startIndex();
+      }
+      if (!ascending && (entries ? entries.has(key) : rows!.index!.has(key))) this.fail(`the key ${JSON.stringify(key)} appears twice in one object`, 'JSON_DUPLICATE_KEY');
       previous = key;
       this.colon();
       this.notHex = 0;
       if (this.fromUtf8 && this.usualEntry(depth)) {
-        const hashes = this.usualHashes!;
         const length = this.usualLength;
-        this.usualHashes = undefined;
         const allHex = this.notHex === 0;
+        if (rows) {
+          if (this.usualPair && pairs!.fits(this.text, this.usualStart0, this.usualEnd0, this.usualStart1, this.usualEnd1, allHex)) {
+            rows.push(key, this.usualStart0, this.usualEnd0, this.usualStart1, this.usualEnd1, length);
+            keys.pop();
+            if (this.nextMember(C.RBrace)) break;
+            continue;
+          }
+          entries = new Map(pairs!.table(this.text, rows, ascending));
+          rows = undefined;
+        }
+        const hashes = this.usualPair ? { sha256: this.text.slice(this.usualStart0, this.usualEnd0), sha512: this.text.slice(this.usualStart1, this.usualEnd1) } : this.usualHashes!;
+        this.usualHashes = undefined;
         const model = reader.readUsual ? reader.readUsual(hashes, length, allHex) : reader.read({ hashes, length }, allHex);
         if (model === undefined) {
-          entries.set(key, new Misfit({ hashes, length }));
-          out.misfits++;
-        } else entries.set(key, model);
+          entries!.set(key, new Misfit({ hashes, length }));
+          misfits++;
+        } else entries!.set(key, model);
       } else {
         this.hexWatch = true;
         const value = this.value(depth);
         this.hexWatch = false;
         const model = reader.read(value, this.notHex === 0);
+        if (rows) {
+          entries = new Map(pairs!.table(this.text, rows, ascending));
+          rows = undefined;
+        }
         if (model === undefined) {
-          entries.set(key, new Misfit(value));
-          out.misfits++;
-        } else entries.set(key, model);
+          entries!.set(key, new Misfit(value));
+          misfits++;
+        } else entries!.set(key, model);
       }
       keys.pop();
-      if (this.nextMember(C.RBrace)) return out;
+      if (this.nextMember(C.RBrace)) break;
     }
+    return { entries: rows ? pairs!.table(this.text, rows, ascending) : entries!, misfits };
   }
 
   /**
@@ -604,7 +656,7 @@ class Parser {
    * then classified in one table lookup per character (hex digest, other text, or something only the
    * general path handles). It is 100,000 of a targets file's 100,001 objects, and half its parse time.
    *
-   * True with the entry's parts in `usualHashes` and `usualLength`. Anything else returns false with the cursor unmoved, and the general path parses the entry (and
+   * True with the entry's parts in `usualHashes` (or `usualPair` and its spans) and `usualLength`. Anything else returns false with the cursor unmoved, and the general path parses the entry (and
    * refuses it, with its code, path and position, when it must): another field or order, whitespace, an
    * escape or control character, a surrogate, an empty or `__proto__` name, a number that is negative,
    * has a leading zero, a fraction or over 15 digits, too little depth or value budget left. What it
@@ -617,14 +669,34 @@ class Parser {
     const t = this.text;
     if (!t.startsWith(ENTRY_HEAD, this.pos)) return false;
     let p = this.pos + ENTRY_HEAD.length;
-    const hashes: Record<string, string> = {};
+    // The first two (name, digest) pairs are held until the entry is read, so that the usual pair is made
+    // as one `{ sha256, sha512 }` literal of exactly its shape (40 bytes where a grown `{}` takes 56); any
+    // other names, or a third pair on, go into a plain object in document order, as before.
+    let alg0 = '';
+    let start0 = 0;
+    let end0 = 0;
+    let alg1 = '';
+    let start1 = 0;
+    let end1 = 0;
+    let hashes: Record<string, string> | undefined;
     let previous = '';
     let count = 0;
     let notHex = 0;
     for (;;) {
-      const keyEnd = t.indexOf('"', p);
-      if (keyEnd <= p || (classify(t, p, keyEnd) & CHAR_GENERAL) !== 0) return false;
-      const alg = t.slice(p, keyEnd);
+      let alg: string;
+      let keyEnd: number;
+      // The usual names are recognised in place: no slice of the text, no string-table lookup to store them.
+      if (t.startsWith(SHA256_KEY, p)) {
+        alg = 'sha256';
+        keyEnd = p + 6;
+      } else if (t.startsWith(SHA512_KEY, p)) {
+        alg = 'sha512';
+        keyEnd = p + 6;
+      } else {
+        keyEnd = t.indexOf('"', p);
+        if (keyEnd <= p || (classify(t, p, keyEnd) & CHAR_GENERAL) !== 0) return false;
+        alg = t.slice(p, keyEnd);
+      }
       // Strictly ascending (UTF-16 order is code-point order without surrogates): no duplicates, canonical order.
       if ((count > 0 && !(alg > previous)) || alg === '__proto__') return false;
       if (t.charCodeAt(keyEnd + 1) !== C.Colon || t.charCodeAt(keyEnd + 2) !== C.Quote) return false;
@@ -635,7 +707,18 @@ class Parser {
       if ((kind & CHAR_GENERAL) !== 0) return false;
       // watchedString's test: non-empty, even length, lower-case hex (there are no escapes here).
       if (kind !== 0 || end === start || ((end - start) & 1) !== 0) notHex++;
-      hashes[alg] = t.slice(start, end);
+      if (count === 0) {
+        alg0 = alg;
+        start0 = start;
+        end0 = end;
+      } else if (count === 1) {
+        alg1 = alg;
+        start1 = start;
+        end1 = end;
+      } else {
+        if (count === 2) hashes = pairsObject(alg0, t.slice(start0, end0), alg1, t.slice(start1, end1));
+        hashes![alg] = t.slice(start, end);
+      }
       count++;
       previous = alg;
       const c = t.charCodeAt(end + 1);
@@ -667,7 +750,16 @@ class Parser {
     this.budget -= cost;
     this.notHex = notHex;
     this.pos = p + 1;
-    this.usualHashes = hashes;
+    // Made only now that the entry is taken: a refused entry leaves no object behind. The usual pair is left
+    // in the text (keyedObject makes it a row of a pair table, or the `{ sha256, sha512 }` literal).
+    this.usualPair = count === 2 && alg0 === 'sha256' && alg1 === 'sha512';
+    this.usualStart0 = start0;
+    this.usualEnd0 = end0;
+    this.usualStart1 = start1;
+    this.usualEnd1 = end1;
+    if (count > 2) this.usualHashes = hashes!;
+    else if (count === 2) this.usualHashes = this.usualPair ? undefined : pairsObject(alg0, t.slice(start0, end0), alg1, t.slice(start1, end1));
+    else this.usualHashes = pairsObject(alg0, t.slice(start0, end0), '', '');
     this.usualLength = length;
     return true;
   }
@@ -880,7 +972,21 @@ class Parser {
 const SURROGATE = /[\ud800-\udfff]/;
 
 const ENTRY_HEAD = '{"hashes":{"';
+/** The usual algorithm names with their closing quote (Parser.usualEntry). */
+const SHA256_KEY = 'sha256"';
+const SHA512_KEY = 'sha512"';
 const ENTRY_LENGTH = ',"length":';
+
+/**
+ * A hashes object of one or two (name, digest) pairs, in that order (`alg1` empty: one pair), stored as
+ * the usual-entry shortcut always stored them (plain assignment; `__proto__` never reaches here).
+ */
+function pairsObject(alg0: string, digest0: string, alg1: string, digest1: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  out[alg0] = digest0;
+  if (alg1 !== '') out[alg1] = digest1;
+  return out;
+}
 
 /** Parser.usualEntry's character classes: 0 = lower-case hex digit, other bits below. */
 const CHAR_TEXT = 1; // any other character a string may hold as it is

@@ -6,6 +6,7 @@ import type { Profile } from '../profiles/profile.js';
 import { checkRoleKeys, parseKeyTable, type ListedKey } from './keys.js';
 import { isBase64Digest, isHexDigest, parseHashes, pathOf, type PathRef } from './meta-file.js';
 import { parseRole, type Role } from './role.js';
+import { TargetTable } from './target-table.js';
 import { COMMON_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
 
 /** TUF 4.5 TARGETS entry. */
@@ -34,7 +35,11 @@ export interface Delegations {
 
 export interface Targets extends SignedCommon {
   type: 'targets';
-  targets: Map<string, TargetFile>;
+  /**
+   * In the file's order. A parsed file's may be a TargetTable (its entries made when asked for, not kept:
+   * change a TargetFile of it and the change is gone); a Map is one too.
+   */
+  targets: ReadonlyMap<string, TargetFile>;
   delegations?: Delegations;
   unrecognized: JsonObject;
 }
@@ -123,6 +128,13 @@ export function targetsReader(profile: Profile): KeyedFieldReader<TargetFile> {
       if (!(tuf && allHex) && !hashesFit(profile, hashes, allHex)) return undefined;
       return { length, hashes, unrecognized: NO_FIELDS };
     },
+    pairs: {
+      // readUsual's test, on the digests where they lie; TUF's needs nothing more when they are all hex.
+      fits(text, start0, end0, start1, end1, allHex) {
+        return (tuf && allHex) || hashesFit(profile, { sha256: text.slice(start0, end0), sha512: text.slice(start1, end1) }, allHex);
+      },
+      table: (text, rows, ascending) => new TargetTable(text, rows, ascending, NO_FIELDS),
+    },
   };
 }
 
@@ -196,12 +208,13 @@ function parseDelegations(profile: Profile, value: JsonValue | undefined, path: 
 export function parseTargetsSigned(profile: Profile, obj: JsonObject, path: string, keyed?: KeyedEntries<TargetFile>): Targets {
   const common = parseSignedCommon(profile.name, obj, 'targets', path);
   const targetsPath = child(path, 'targets');
-  let targets: Map<string, TargetFile>;
-  if (keyed && keyed.misfits === 0) targets = keyed.entries as Map<string, TargetFile>;
+  let targets: ReadonlyMap<string, TargetFile>;
+  if (keyed && keyed.misfits === 0) targets = keyed.entries as ReadonlyMap<string, TargetFile>;
   else {
     const targetsObj = keyed ? targetsJson(keyed.entries) : asObject(obj.targets, targetsPath);
-    targets = new Map<string, TargetFile>();
-    for (const name of Object.keys(targetsObj)) targets.set(name, parseTargetFile(profile, targetsObj[name], () => child(targetsPath, name)));
+    const map = new Map<string, TargetFile>();
+    for (const name of Object.keys(targetsObj)) map.set(name, parseTargetFile(profile, targetsObj[name], () => child(targetsPath, name)));
+    targets = map;
   }
   const out: Targets = { ...common, type: 'targets', targets, unrecognized: unrecognizedFields(obj, TARGETS_FIELDS) };
   if (obj.delegations !== undefined) out.delegations = parseDelegations(profile, obj.delegations, child(path, 'delegations'));

@@ -27,13 +27,17 @@ function fileWith(profile: ProfileName, entries: string): Uint8Array {
   return enc.encode(`{"signatures":[],"signed":${signed}}`);
 }
 
-type Outcome = { model: unknown; signed: string } | { code: string; path: string | undefined; message: string };
+type Outcome = { model: unknown; json: string; shapes: unknown; signed: string } | { code: string; path: string | undefined; message: string };
 
 function outcome(bytes: Uint8Array, profile: ProfileName | undefined): Outcome {
   try {
     const md: Metadata<Targets> = parseMetadata(bytes, 'targets', { maxBytes: 1 << 20, source: 'targets.json', ...(profile ? { profile } : {}) });
     const targets = [...md.signed.targets].sort(([a], [b]) => (a < b ? -1 : 1));
-    return { model: { ...md.signed, targets }, signed: Buffer.from(md.signedBytes()).toString('latin1') };
+    // toEqual ignores key order and prototypes; the shortcut must give the very objects the general path
+    // gives: each entry's own keys in order (the hashes' too) and plain prototypes, as JSON and
+    // structuredClone see them.
+    const shapes = targets.map(([name, t]) => [name, Object.keys(t), Object.getPrototypeOf(t) === Object.prototype, Object.keys(t.hashes), Object.getPrototypeOf(t.hashes) === Object.prototype]);
+    return { model: { ...md.signed, targets }, json: JSON.stringify(targets), shapes, signed: Buffer.from(md.signedBytes()).toString('latin1') };
   } catch (err) {
     if (!(err instanceof CeremonyError)) throw err;
     return { code: err.code, path: err.path, message: err.message };
@@ -48,6 +52,18 @@ for (const profile of ['tuf', 'notary'] as const) {
     ['the usual shape', `"a.tgz":${usual}`, true],
     // (Hex of a length divisible by 4 is also base64: the Notary profile takes these digests too.)
     ['two algorithms, ascending', `"a.tgz":{"hashes":{"sha256":"${HEX}","sha512":"${HEX2}"},"length":5}`, true],
+    ['sha512 alone', `"a.tgz":{"hashes":{"sha512":"${HEX2}"},"length":5}`, true],
+    ['three algorithms, ascending', `"a.tgz":{"hashes":{"sha256":"${HEX}","sha384":"${HEX}","sha512":"${HEX2}"},"length":5}`, true],
+    ['four algorithms, ascending', `"a.tgz":{"hashes":{"blake2b":"${HEX}","sha256":"${HEX}","sha512":"${HEX2}","sha999":"${HEX}"},"length":5}`, true],
+    ['another algorithm before the usual pair', `"a.tgz":{"hashes":{"md5":"${HEX}","sha256":"${HEX}","sha512":"${HEX2}"},"length":5}`, true],
+    ['sha256 and another algorithm', `"a.tgz":{"hashes":{"sha256":"${HEX}","sha384":"${HEX2}"},"length":5}`, true],
+    ['another algorithm and sha512', `"a.tgz":{"hashes":{"sha384":"${HEX}","sha512":"${HEX2}"},"length":5}`, true],
+    ['names that begin like the usual ones', `"a.tgz":{"hashes":{"sha2560":"${HEX}","sha512x":"${HEX2}"},"length":5}`, true],
+    ['a name that is a prefix of a usual one', `"a.tgz":{"hashes":{"sha25":"${HEX}","sha51":"${HEX2}"},"length":5}`, true],
+    ['sha512 given twice', `"a.tgz":{"hashes":{"sha512":"${HEX2}","sha512":"${HEX2}"},"length":5}`, false],
+    ['sha256 after sha512 after sha256', `"a.tgz":{"hashes":{"sha256":"${HEX}","sha512":"${HEX2}","sha256":"${HEX}"},"length":5}`, false],
+    ['the usual pair with an upper-case name', `"a.tgz":{"hashes":{"SHA256":"${HEX}","sha512":"${HEX2}"},"length":5}`, true],
+    ['the usual pair then an unclosed name', `"a.tgz":{"hashes":{"sha256":"${HEX}","sha512`, false],
     ['two algorithms, descending (the general path)', `"a.tgz":{"hashes":{"sha512":"${HEX2}","sha256":"${HEX}"},"length":5}`, true],
     ['an algorithm given twice', `"a.tgz":{"hashes":{"sha256":"${HEX}","sha256":"${HEX}"},"length":5}`, false],
     ['an algorithm named __proto__', `"a.tgz":{"hashes":{"__proto__":"${digest}"},"length":5}`, true],
