@@ -303,7 +303,7 @@ async function verificationSection(args: string[], self: string, opt: (name: str
       'targets signature by Key.verifySignature over the parsed signed object, threshold counted as verifyDelegate does). ' +
       `Each side/scenario/style in its own fresh process (--expose-gc): cold = its first call (nothing cached: modules, JIT, ` +
         `decoded keys), then ${runs} timed warm runs, GC before each; warm = their median. The full scenario runs in ${processes} ` +
-        `such processes per side, ours and the peer's interleaved: cold = the median of their first calls, warm = the median of all their warm runs. Ours empties its process-wide content caches ` +
+        `such processes per side, ours and the peer's interleaved (each first in every other pair): cold = the median of their first calls (cold wall and RSS after load: medians too; peak RSS: the highest), warm = the median of all their warm runs. Ours empties its process-wide content caches ` +
         `(decoded public keys) at the start of every call, cold or warm: warm means JIT-warm, not served by an earlier run's data.`,
   );
   console.log('scenarios: full = pinned v1 → v1000 → timestamp → snapshot → targets; chain = root chain only; top-level = pinned at v1000, timestamp → snapshot → targets.\n');
@@ -322,7 +322,8 @@ async function verificationSection(args: string[], self: string, opt: (name: str
   for (const { style, scenario } of cases) {
     const samples = new Map<Side, WorkerResult[]>(SIDES.map((side) => [side, []]));
     for (let i = 0; i < (scenario === 'full' ? processes : 1); i++) {
-      for (const side of SIDES) samples.get(side)!.push(runWorker(self, side, scenario, styleDir(style), runs, versions));
+      // Each side goes first in every other pair, so neither always runs on the caches the other left.
+      for (const side of i % 2 === 0 ? SIDES : [...SIDES].reverse()) samples.get(side)!.push(runWorker(self, side, scenario, styleDir(style), runs, versions));
     }
     for (const side of SIDES) results.set(key(side, style, scenario), pooled(samples.get(side)!));
     const a = results.get(key('ours', style, scenario))!;
@@ -380,7 +381,8 @@ async function verificationSection(args: string[], self: string, opt: (name: str
     const d = styleDir(style);
     const times = { ours: [] as number[], peer: [] as number[], oursWall: [] as number[], peerWall: [] as number[] };
     for (let i = 0; i < cliRounds; i++) {
-      for (const which of ['ours', 'peer'] as const) {
+      // Each side goes first in every other round (see the process pairs above).
+      for (const which of i % 2 === 0 ? (['ours', 'peer'] as const) : (['peer', 'ours'] as const)) {
         const argv = which === 'ours' ? [bin, 'verify', d, '--root', join(d, '1.root.json')] : [oneshot, d, String(versions)];
         const t = performance.now();
         const child = gnuTime

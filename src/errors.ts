@@ -195,7 +195,7 @@ export const ERROR_CODES = {
   READ_ONLY: { cls: 'refused', what: 'a write failed because the file system is read-only; the message names the folder' },
   PERMISSION_DENIED: { cls: 'refused', what: 'a file or folder may not be read or written by this user (or is immutable); the message names it' },
   NOT_A_REGULAR_FILE: { cls: 'refused', what: 'an input (or the import lock) is a FIFO, device, socket or other non-regular file: refused without opening it for reading' },
-  FILE_CHANGED: { cls: 'refused', what: 'an input file did not hold the number of bytes its size said when read (it changed while being read, or its file system reports no size): nothing of it was used' },
+  FILE_CHANGED: { cls: 'refused', what: 'an input file did not hold the number of bytes its size said when read (it changed while being read, or its file system reports no size), or a folder read twice by verify did not verify the same both times: nothing of it was used' },
   // --- hostable repository trees and refreshes (src/repository-tree, src/refresh) ---
   TARGET_NAME_UNSAFE: { cls: 'refused', what: 'a target name cannot be a file path under targets/ (dot-dot, absolute, empty or hidden segments, control characters)' },
   TARGET_FILE_MISMATCH: { cls: 'refused', what: "a target file's bytes do not have the length or hashes its targets metadata records (file named)" },

@@ -3,7 +3,7 @@ import { quoteShown } from '../json/fields.js';
 import { startsPretty } from '../json/parse.js';
 import { readFileCapped } from '../io/files.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
-import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
+import { GivenUpRefusal, verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { readRepositoryInput } from './repository-input.js';
 import type { AttestationReport } from '../attestation/view.js';
@@ -94,10 +94,23 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
 /**
  * The input read and verified. `verify` keeps nothing of the files but its report, so it gives up the
  * buffers of a metadata folder's pretty-printed targets files (VerifyOptions.targetsGivenUp: compacted in
- * place, no copy of a 30 MB file, issue #18). A refusal is then reported as the files earn it: the folder
- * is read again and verified as read, nothing given up — a refused pretty folder is read and verified twice.
+ * place, no copy of a 30 MB file, issue #18). When a given-up file's parse is refused (GivenUpRefusal), the
+ * refusal reported is the file's own: the folder is read again and verified as read, nothing given up. Any
+ * other refusal is the files' own already and is thrown as it is.
  */
 async function readAndVerify(input: string, trustedRoot: Uint8Array, now: Date): Promise<{ source: RepositoryInput; repo: VerifiedRepository }> {
+  const first = await verifyGivingUp(input, trustedRoot, now);
+  if (first) return first;
+  // The first read is out of scope here (verifyGivingUp returned): only this one is held.
+  const again = await readRepositoryInput(input);
+  verifyRepository(again.files, { trustedRoot, now, ...gunOf(again) });
+  // The file as read now passes, though its given-up copy was refused: the folder changed between the two
+  // reads (or the compaction did not keep the file's meaning). Two reads that disagree are never a pass.
+  throw new CeremonyError('FILE_CHANGED', 'a targets file was refused as first read and passes as read again: the folder changed while it was being verified; nothing is reported as verified — verify it again once nothing writes to it', { path: input });
+}
+
+/** The first read and verification (a folder's pretty targets files given up); undefined when a given-up file's parse was refused. */
+async function verifyGivingUp(input: string, trustedRoot: Uint8Array, now: Date): Promise<{ source: RepositoryInput; repo: VerifiedRepository } | undefined> {
   const source = await readRepositoryInput(input);
   const files = source.files;
   // A folder only: its files can be read again for a refusal (a bundle might have come through a pipe).
@@ -105,10 +118,9 @@ async function readAndVerify(input: string, trustedRoot: Uint8Array, now: Date):
   try {
     return { source, repo: verifyRepository(files, { trustedRoot, now, ...gunOf(source), ...(givesUp ? { targetsGivenUp: true } : {}) }) };
   } catch (err) {
-    if (!givesUp || !(err instanceof CeremonyError)) throw err;
+    if (err instanceof GivenUpRefusal) return undefined;
+    throw err;
   }
-  const again = await readRepositoryInput(input);
-  return { source: again, repo: verifyRepository(again.files, { trustedRoot, now, ...gunOf(again) }) };
 }
 
 type RepositoryInput = Awaited<ReturnType<typeof readRepositoryInput>>;

@@ -3,7 +3,7 @@ import { bytesEqual, digest, isSupportedHash } from '../crypto/digest.js';
 import type { Profile, ProfileName } from '../profiles/profile.js';
 import { capFor, DEFAULT_CAPS, DEFAULT_REPOSITORY_VALUES, type SizeCaps } from './caps.js';
 import type { MetaFile } from './meta-file.js';
-import { parseMetadata, type Metadata } from './metadata.js';
+import { parseMetadata, type Metadata, type ParseOptions } from './metadata.js';
 import { checkNotaryRootCertificates } from './notary-root.js';
 import type { Root } from './root.js';
 import { verifyRootSelf, verifyRootUpdate, type RootUpdateResult } from './root-chain.js';
@@ -60,12 +60,36 @@ export interface VerifyOptions {
    * The caller gives up the buffers of targets.json and the delegated targets files (`verify`, which
    * read them and only reports): once a file's length and hashes are checked, a pretty-printed one is
    * compacted in its own buffer, not into a copy (issue #18: 6,800 fresh pages for the bench's 30 MB
-   * file, more than the compaction itself). Their `md.bytes` are then not the files, and a refusal of
-   * one is still a refusal but may not be its own (json/parse.ts ParseJsonOptions.givenUp): to report
-   * the file's, verify a fresh read without this. Nothing else is given up: roots are compared and
-   * hashed after their parse.
+   * file, more than the compaction itself). Their `md.bytes` are then not the files (the compacted text
+   * and what is left of the file after it), and a refusal of one's parse is thrown as a GivenUpRefusal:
+   * still a refusal, but of the compacted text, which may not be the file's own (json/parse.ts
+   * ParseJsonOptions.givenUp): to report the file's, verify a fresh read without this. Every other
+   * refusal (signatures, versions, expiry, the root chain) is the files' own as usual. Nothing else is
+   * given up: roots are compared and hashed after their parse.
    */
   targetsGivenUp?: boolean;
+}
+
+/**
+ * A given-up targets file's parse refused (VerifyOptions.targetsGivenUp): the file is refused, but the
+ * code, path and position are the compacted text's. `refusal` is that error; the caller that gave the
+ * bytes up reads the file again to report the file's own.
+ */
+export class GivenUpRefusal extends CeremonyError {
+  constructor(readonly refusal: CeremonyError) {
+    super(refusal.code, refusal.message, { cause: refusal });
+    this.name = 'GivenUpRefusal';
+  }
+}
+
+/** A targets file parsed, given up or not (VerifyOptions.targetsGivenUp); a given-up file's parse refusal as a GivenUpRefusal. */
+function parseTargetsFile(bytes: Uint8Array, opts: ParseOptions, givenUp: boolean): Metadata<Targets> {
+  if (!givenUp) return parseMetadata(bytes, 'targets', opts);
+  try {
+    return parseMetadata(bytes, 'targets', { ...opts, givenUp: true });
+  } catch (err) {
+    throw err instanceof CeremonyError ? new GivenUpRefusal(err) : err;
+  }
 }
 
 export interface VerifiedRole<T extends Metadata = Metadata> {
@@ -336,7 +360,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
     const meta = out.snapshot?.md.signed.meta.get('targets');
     if (out.snapshot && !meta) need('snapshot meta for targets');
     if (meta) checkBytesAgainstMeta(profile, meta, files.targets, 'targets.json', 'snapshot.json');
-    const md = parseMetadata(files.targets, 'targets', { maxBytes: caps.targets, source: 'targets.json', profile: profile.name, budget, givenUp });
+    const md = parseTargetsFile(files.targets, { maxBytes: caps.targets, source: 'targets.json', profile: profile.name, budget }, givenUp);
     if (meta) checkVersionAgainstMeta(meta, md, 'snapshot.json');
     const result = requireVerified(verifyRole(md, 'targets', rootSigned.roles.get('targets')!, rootSigned.keys), md.source);
     refuseRollback(md, installed?.targets);
@@ -366,7 +390,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
       const meta = out.snapshot?.md.signed.meta.get(role.name);
       if (out.snapshot && !meta) need(`snapshot meta for ${role.name}`);
       if (meta) checkBytesAgainstMeta(profile, meta, bytes, source, 'snapshot.json');
-      const md = parseMetadata(bytes, 'targets', { maxBytes: capFor(caps, role.name), source, profile: profile.name, budget, givenUp });
+      const md = parseTargetsFile(bytes, { maxBytes: capFor(caps, role.name), source, profile: profile.name, budget }, givenUp);
       if (meta) checkVersionAgainstMeta(meta, md, 'snapshot.json');
       const result = requireVerified(verifyRole(md, role.name, role, delegations.keys), source);
       refuseRollback(md, installed?.delegated?.[role.name]);

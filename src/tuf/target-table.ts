@@ -12,7 +12,9 @@ import type { JsonObject } from '../json/types.js';
 
 export class TargetTable implements ReadonlyMap<string, TargetFile> {
   // Private (#) fields, so that the table has no own enumerable properties, as a Map has none:
-  // JSON.stringify gives `{}` for both, and never the file's text.
+  // JSON.stringify gives `{}` for both, and never the file's text. Unlike a Map, structuredClone (IPC,
+  // workers) would copy it as `{}` too, silently: a model never crosses (handlers send counts and views);
+  // whatever must send entries sends `[...table]`.
   readonly #text: string;
   readonly #rows: PairRows;
   readonly #ascending: boolean;

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/json/types.js';
-import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../../../src/tuf/repository.js';
+import { CeremonyError } from '../../../src/errors.js';
+import { GivenUpRefusal, verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../../../src/tuf/repository.js';
 import { prettyRepo } from '../../support/pretty.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 
@@ -75,5 +76,47 @@ describe('verifyRepository: targets files given up', () => {
     };
     expect(code(() => verifyRepository(r.files(), opts(r)))).toBe('JSON_NUMBER_INVALID');
     expect(code(() => verifyRepository(r.files(), { ...opts(r), targetsGivenUp: true }))).toBe('JSON_NUMBER_INVALID');
+  });
+
+  // The CLI reads a folder again only for a GivenUpRefusal (src/cli/verify.ts): a given-up file's parse
+  // refused; every other refusal is the files' own and is thrown as it is, given up or not.
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  };
+
+  it("a given-up file's parse refusal is a GivenUpRefusal carrying the refusal; without the option it is the plain refusal", async () => {
+    const r = await prettyRepo((t) => t.replace('"length": 6', '"length": 6,\n    "length": 6'));
+    const plain = thrown(() => verifyRepository(r.files(), opts(r)));
+    expect(plain).toBeInstanceOf(CeremonyError);
+    expect(plain).not.toBeInstanceOf(GivenUpRefusal);
+    const given = thrown(() => verifyRepository(r.files(), { ...opts(r), targetsGivenUp: true }));
+    expect(given).toBeInstanceOf(GivenUpRefusal);
+    expect((given as GivenUpRefusal).code).toBe('JSON_DUPLICATE_KEY');
+    expect((given as GivenUpRefusal).refusal).toBeInstanceOf(CeremonyError);
+  });
+
+  it('a refusal after the parse (a bad signature, a hash) is the plain refusal even when given up', async () => {
+    // One byte of a signature changed: parsed fine, refused by the signature check.
+    const badSig = await prettyRepo((t) => t.replace(/("sig": ")([0-9a-f])/, (_m, head: string, c: string) => `${head}${c === '0' ? '1' : '0'}`));
+    // (files() hands out the same buffers each time: the plain run goes first, before any is given up.)
+    const own = thrown(() => verifyRepository(badSig.files(), opts(badSig)));
+    expect((own as CeremonyError).code).toBe('THRESHOLD_NOT_MET');
+    const sig = thrown(() => verifyRepository(badSig.files(), { ...opts(badSig), targetsGivenUp: true }));
+    expect(sig).toBeInstanceOf(CeremonyError);
+    expect(sig).not.toBeInstanceOf(GivenUpRefusal);
+    expect((sig as CeremonyError).code).toBe('THRESHOLD_NOT_MET');
+    // targets.json changed after snapshot listed it: refused by its hashes before any parse.
+    const r = await prettyRepo();
+    const files = r.files();
+    const edited = Uint8Array.from(files.targets!);
+    edited[edited.length - 1] = 0x20;
+    const hash = thrown(() => verifyRepository({ ...files, targets: edited }, { ...opts(r), targetsGivenUp: true }));
+    expect(hash).toBeInstanceOf(CeremonyError);
+    expect(hash).not.toBeInstanceOf(GivenUpRefusal);
   });
 });
