@@ -13,6 +13,7 @@
  *
  * The `tufjs` side avoids two quadratic helpers of @tufjs/models (bench/sides.ts explains); their cost is
  * measured separately on smaller sizes, and --literal times the API as shipped once (most of an hour).
+ * The tuf-js Updater is timed on the root chain only (bench/side-updater.ts says why), beside ours.
  *
  * --cpu-prof writes V8 CPU profiles of both sides (full scenario) into DIR/profiles and prints the
  * functions with the most self time.
@@ -142,6 +143,38 @@ function worker(side: Side, scenario: Scenario, dir: string, runs: number, rootV
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+/** The tuf-js Updater's root update (bench/side-updater.ts) in this process: cold, then `runs` warm runs, as worker() measures. */
+async function updaterWorker(dir: string, runs: number, rootVersions: number): Promise<void> {
+  const { verifyUpdaterChain } = await import('./side-updater.js');
+  const t0 = performance.now();
+  const files = loadFiles(dir, rootVersions);
+  const loadMs = performance.now() - t0;
+  gc();
+  const rssAfterLoadMB = process.memoryUsage().rss / MB;
+  const cpu = (from: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(from);
+    return (d.user + d.system) / 1000;
+  };
+  let t = performance.now();
+  let c = process.cpuUsage();
+  const summary = await verifyUpdaterChain(files);
+  const warmupMs = performance.now() - t;
+  const warmupCpuMs = cpu(c);
+  const timesMs: number[] = [];
+  const cpuMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    gc();
+    t = performance.now();
+    c = process.cpuUsage();
+    const got = await verifyUpdaterChain(files);
+    timesMs.push(performance.now() - t);
+    cpuMs.push(cpu(c));
+    if (got !== summary) throw new Error(`run ${i} gave ${got}, warm-up gave ${summary}`);
+  }
+  const result: WorkerResult = { side: 'tufjs', scenario: 'chain', summary, timesMs, warmupMs, cpuMs, warmupCpuMs, loadMs, rssAfterLoadMB, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
 /** @tufjs/models as shipped, on the first n entries of the benchmark targets: Targets.fromJSON + toJSON. */
 function scalingWorker(dir: string, sizes: number[]): void {
   const data = JSON.parse(readFileSync(join(dir, 'targets.json'), 'utf8')) as { signed: JsonObject };
@@ -201,6 +234,10 @@ async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   if (args[0] === '--worker') {
     worker(args[1] as Side, args[2] as Scenario, args[3]!, Number(args[4]), Number(args[5]));
+    return;
+  }
+  if (args[0] === '--worker-updater') {
+    await updaterWorker(args[1]!, Number(args[2]), Number(args[3]));
     return;
   }
   if (args[0] === '--worker-scaling') {
@@ -407,6 +444,20 @@ async function verificationSection(args: string[], self: string, opt: (name: str
         `(wall ${median(t.oursWall).toFixed(0)} vs ${median(t.peerWall).toFixed(0)} ms)`,
     );
   }
+
+  // The tuf-js Updater (bench/side-updater.ts): its root update only — past the chain it parses targets
+  // with @tufjs/models' quadratic Targets.fromJSON. Beside ours' chain scenario on the same compact files.
+  const updaterChild = spawnSync(process.execPath, ['--expose-gc', self, '--worker-updater', styleDir('compact'), String(runs), String(versions)], { encoding: 'utf8', maxBuffer: 16 * MB });
+  if (updaterChild.status !== 0) throw new Error(`tuf-js Updater worker failed (${updaterChild.status}):\n${updaterChild.stderr}`);
+  const updater = JSON.parse(updaterChild.stdout.trim().split('\n').pop()!) as WorkerResult;
+  const oursChain = results.get(key('ours', 'compact', 'chain'))!;
+  if (updater.summary !== oursChain.summary) throw new Error(`the tuf-js Updater and ours disagree on the chain: "${updater.summary}" vs "${oursChain.summary}"`);
+  console.log(
+    `\ntuf-js Updater, root update only (client workflow 5.3 as refresh() starts it: each N.root.json fetched from memory, checked and persisted to a fresh metadata folder; ` +
+      `the rest of refresh() would parse targets.json with @tufjs/models' quadratic Targets.fromJSON), compact chain v1 → v${versions}: ` +
+      `cold ${updater.warmupCpuMs.toFixed(0)} ms, warm ${median(updater.cpuMs).toFixed(0)} ms CPU; ours (chain scenario above) ${oursChain.warmupCpuMs.toFixed(0)} / ${median(oursChain.cpuMs).toFixed(0)} ms — ` +
+      `ours is ${(updater.warmupCpuMs / oursChain.warmupCpuMs).toFixed(2)}× as fast cold, ${(median(updater.cpuMs) / median(oursChain.cpuMs)).toFixed(2)}× warm (not a target; ours writes nothing, the Updater one file per root).`,
+  );
 
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   console.log(`\ntargets (issue #18; full scenario, ratios in this run; ${machineLoad()} at the end):`);
