@@ -50,7 +50,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureRepository, FILE_STYLES, SHAPE, SMALL_SHAPE, type FileStyle } from './generate.js';
 import { Targets } from '@tufjs/models';
 import type { JsonObject } from '../src/json/types.js';
-import { loadFiles, verifyOurs, verifyTufjs, type Scenario, type Side } from './sides.js';
+import { loadFiles, verifyOurs, verifyTufjs, type BenchFiles, type Scenario, type Side } from './sides.js';
 import { qrSection } from './qr.js';
 import { moduleSignWorker, type BenchModule } from './modules.js';
 import { rehearsalWorker, signingSection, signWorker } from './sign.js';
@@ -111,21 +111,36 @@ function gc(): void {
   g();
 }
 
-function worker(side: Side, scenario: Scenario, dir: string, runs: number, rootVersions: number): void {
+function worker(side: Side, scenario: Scenario, dir: string, runs: number, rootVersions: number): Promise<void> {
+  const now = new Date();
+  return measureCalls(side, scenario, dir, runs, rootVersions, (files) => (side === 'ours' ? () => verifyOurs(files, scenario, now) : () => verifyTufjs(files, scenario, now, side === 'tufjs-literal')));
+}
+
+/** The tuf-js Updater's root update (bench/side-updater.ts), measured as worker() measures the other sides. */
+async function updaterWorker(dir: string, runs: number, rootVersions: number): Promise<void> {
+  const { verifyUpdaterChain } = await import('./side-updater.js');
+  return measureCalls('tufjs', 'chain', dir, runs, rootVersions, (files) => () => verifyUpdaterChain(files));
+}
+
+/**
+ * One side in this process: the files read into memory (not timed), one cold call, then `runs` warm calls
+ * with a forced GC before each; prints a WorkerResult. A synchronous call is awaited like an async one
+ * (one microtask, on every side alike).
+ */
+async function measureCalls(side: Side, scenario: Scenario, dir: string, runs: number, rootVersions: number, make: (files: BenchFiles) => () => string | Promise<string>): Promise<void> {
   const t0 = performance.now();
   const files = loadFiles(dir, rootVersions);
   const loadMs = performance.now() - t0;
   gc();
   const rssAfterLoadMB = process.memoryUsage().rss / MB;
-  const now = new Date();
-  const fn = side === 'ours' ? () => verifyOurs(files, scenario, now) : () => verifyTufjs(files, scenario, now, side === 'tufjs-literal');
+  const fn = make(files);
   const cpu = (from: NodeJS.CpuUsage) => {
     const d = process.cpuUsage(from);
     return (d.user + d.system) / 1000;
   };
   let t = performance.now();
   let c = process.cpuUsage();
-  const summary = fn();
+  const summary = await fn();
   const warmupMs = performance.now() - t;
   const warmupCpuMs = cpu(c);
   const timesMs: number[] = [];
@@ -134,44 +149,12 @@ function worker(side: Side, scenario: Scenario, dir: string, runs: number, rootV
     gc();
     t = performance.now();
     c = process.cpuUsage();
-    const s = fn();
+    const s = await fn();
     timesMs.push(performance.now() - t);
     cpuMs.push(cpu(c));
     if (s !== summary) throw new Error(`run ${i} gave ${s}, warm-up gave ${summary}`);
   }
   const result: WorkerResult = { side, scenario, summary, timesMs, warmupMs, cpuMs, warmupCpuMs, loadMs, rssAfterLoadMB, maxRssMB: process.resourceUsage().maxRSS / 1024 };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-/** The tuf-js Updater's root update (bench/side-updater.ts) in this process: cold, then `runs` warm runs, as worker() measures. */
-async function updaterWorker(dir: string, runs: number, rootVersions: number): Promise<void> {
-  const { verifyUpdaterChain } = await import('./side-updater.js');
-  const t0 = performance.now();
-  const files = loadFiles(dir, rootVersions);
-  const loadMs = performance.now() - t0;
-  gc();
-  const rssAfterLoadMB = process.memoryUsage().rss / MB;
-  const cpu = (from: NodeJS.CpuUsage) => {
-    const d = process.cpuUsage(from);
-    return (d.user + d.system) / 1000;
-  };
-  let t = performance.now();
-  let c = process.cpuUsage();
-  const summary = await verifyUpdaterChain(files);
-  const warmupMs = performance.now() - t;
-  const warmupCpuMs = cpu(c);
-  const timesMs: number[] = [];
-  const cpuMs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    gc();
-    t = performance.now();
-    c = process.cpuUsage();
-    const got = await verifyUpdaterChain(files);
-    timesMs.push(performance.now() - t);
-    cpuMs.push(cpu(c));
-    if (got !== summary) throw new Error(`run ${i} gave ${got}, warm-up gave ${summary}`);
-  }
-  const result: WorkerResult = { side: 'tufjs', scenario: 'chain', summary, timesMs, warmupMs, cpuMs, warmupCpuMs, loadMs, rssAfterLoadMB, maxRssMB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -233,7 +216,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const self = fileURLToPath(import.meta.url);
   if (args[0] === '--worker') {
-    worker(args[1] as Side, args[2] as Scenario, args[3]!, Number(args[4]), Number(args[5]));
+    await worker(args[1] as Side, args[2] as Scenario, args[3]!, Number(args[4]), Number(args[5]));
     return;
   }
   if (args[0] === '--worker-updater') {
