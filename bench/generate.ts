@@ -33,7 +33,8 @@ export type FileStyle = (typeof FILE_STYLES)[number];
 /** Bump when the generated repository changes, so a stale cache is regenerated. */
 const GENERATOR_VERSION = 2;
 
-function sortedDeep(value: unknown): unknown {
+/** Every object's keys sorted, recursively: python's json.dumps(sort_keys=True) order (also used by test/support/pretty.ts). */
+export function sortedDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedDeep);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};

@@ -1,16 +1,8 @@
 /** Pretty-printed repositories as python-tuf writes them (issue #18). */
+import { sortedDeep } from '../../bench/generate.js';
 import { buildRepo, FAR, metaEntry, metaKey, parseBytes, type BuiltRepo } from './repo.js';
 
-/** python's json.dumps(indent=1, sort_keys=True) layout (ASCII input: the same bytes as ensure_ascii). */
-function sortedDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedDeep);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortedDeep((value as Record<string, unknown>)[key]);
-  return out;
-}
-
-/** A metadata file pretty-printed, then `edit`ed as text. */
+/** A metadata file pretty-printed as python's json.dumps(indent=1, sort_keys=True) writes it (ASCII input: the same bytes as ensure_ascii), then `edit`ed as text. */
 export function prettyOf(bytes: Uint8Array, edit: (text: string) => string = (text) => text): Uint8Array {
   return new TextEncoder().encode(edit(JSON.stringify(sortedDeep(parseBytes(bytes)), null, 1)));
 }

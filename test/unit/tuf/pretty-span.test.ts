@@ -10,20 +10,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JsonObject } from '../../../src/json/types.js';
 import { getProfile } from '../../../src/profiles/index.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
+import { sortedDeep } from '../../../bench/generate.js';
 import { buildRepo, rootSigned, sign } from '../../support/repo.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** python's json.dumps(indent=1, sort_keys=True) layout (ASCII-safe input: same bytes as ensure_ascii). */
-function sortedDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedDeep);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortedDeep((value as Record<string, unknown>)[key]);
-  return out;
-}
 
 async function signedRoot(): Promise<{ compact: Uint8Array; pretty: string }> {
   const r = await buildRepo('tuf', { rootVersions: 1, rootThreshold: 2 });
