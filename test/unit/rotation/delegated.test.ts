@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
-import { buildDelegatedPayload, delegationCovers } from '../../../src/rotation/delegated-payload.js';
+import { buildDelegatedPayload, delegationCovers, segmentMatches } from '../../../src/rotation/delegated-payload.js';
 import { buildDelegatedSigningRequest, requestIdForDocument } from '../../../src/rotation/request.js';
 import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, finalizeMerge, mergeResponses, parseSigningRequest, serializeSigningRequest, signRequest, type SigningRequest } from '../../../src/rotation/index.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
@@ -170,3 +170,42 @@ describe.each(['notary', 'tuf'] as const)('delegated role requests (%s)', (profi
   });
 });
 
+
+describe('TUF path patterns (delegationCovers)', () => {
+  /** What the patterns meant before: each segment as a regular expression, `*` as `[^/]*`, `?` as `[^/]`. */
+  const byRegExp = (pattern: string, segment: string): boolean =>
+    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`, 's').test(segment);
+
+  it('match as the regular expressions did, on every short pattern and name over a small alphabet', () => {
+    const patternChars = ['a', 'b', '*', '?', '.', '['];
+    const nameChars = ['a', 'b', '.', '[', '\n'];
+    const words = (chars: string[], max: number): string[] => {
+      const out = [''];
+      for (let n = 0, from = 0; n < max; n++) {
+        const to = out.length;
+        for (let i = from; i < to; i++) for (const c of chars) out.push(out[i] + c);
+        from = to;
+      }
+      return out;
+    };
+    const patterns = words(patternChars, 4);
+    const names = words(nameChars, 4);
+    let matched = 0;
+    for (const p of patterns) {
+      for (const n of names) {
+        const want = byRegExp(p, n);
+        if (want) matched++;
+        if (segmentMatches(p, n) !== want) expect([p, n, segmentMatches(p, n)]).toEqual([p, n, want]);
+      }
+    }
+    expect(matched).toBeGreaterThan(1000);
+  });
+
+  it('a pattern of many stars against a long name is decided at once (the regular expression backtracked exponentially: minutes)', () => {
+    const role = { name: 'releases', keyids: [], threshold: 1, terminating: false, unrecognized: {}, paths: [`${'*a'.repeat(16)}*b`] };
+    const started = performance.now();
+    expect(delegationCovers('tuf', role, 'a'.repeat(200))).toBe(false);
+    expect(delegationCovers('tuf', role, `${'a'.repeat(200)}b`)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
