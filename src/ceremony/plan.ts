@@ -91,6 +91,7 @@ import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
 import { parseExpires } from '../tuf/dates.js';
 import type { AttestationRequirement } from '../attestation/repository.js';
 import type { PinPolicy, TouchPolicy } from '../attestation/yubico-extensions.js';
+import { nameKey } from '../rotation/names.js';
 import { StrictReader } from './read.js';
 import { checkPublishersCanPublish } from './publisher-lockout.js';
 
@@ -355,8 +356,9 @@ function publishers(value: JsonValue | undefined, path: string): PublisherKeySou
     const p = child(path, i);
     const o = r.object(v, p, ['name', 'keyFile', 'sha256']);
     const name = r.text(o.name, child(p, 'name'), 100);
-    if (names.has(name.toLowerCase())) r.fail(child(p, 'name'), `two publishers are named ${JSON.stringify(name)}`);
-    names.add(name.toLowerCase());
+    // As a reader compares them (rotation/names.ts nameKey): "José" in NFC and in NFD, or "ＣＩ" and "CI", are one name.
+    if (names.has(nameKey(name))) r.fail(child(p, 'name'), `two publishers are named ${JSON.stringify(name)}`);
+    names.add(nameKey(name));
     const keyFile = inputFile(o.keyFile, child(p, 'keyFile'));
     if (files.has(keyFile)) r.fail(child(p, 'keyFile'), `${keyFile} is named twice: each publisher brings their own key`);
     files.add(keyFile);
@@ -427,8 +429,10 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
     const path = child('$.custodians', i);
     const c = r.object(v, path, ['name', 'token', 'keyAlgorithm', 'keyLabel'], ['existingKey']);
     const name = r.text(c.name, child(path, 'name'), 100);
-    if (names.has(name.toLowerCase())) r.fail(child(path, 'name'), `two custodians are named ${JSON.stringify(name)}`);
-    names.add(name.toLowerCase());
+    // Compared as a reader compares them (rotation/names.ts nameKey: NFKC, case, spaces): two custodians who
+    // read the same ("José" in NFC and in NFD) would leave a key source's `custodian` naming either one.
+    if (names.has(nameKey(name))) r.fail(child(path, 'name'), `two custodians are named ${JSON.stringify(name)}`);
+    names.add(nameKey(name));
     const token = tokenPin(c.token, child(path, 'token'));
     if (token) {
       // A token is the pair (serial, label): tpm2-pkcs11 and NSS give every token the same serial

@@ -92,6 +92,7 @@ import { StrictReader } from '../ceremony/read.js';
 import { intentHash, type IntentHash } from '../ceremony/plan-hash.js';
 import { buildRotationPayload, parsePreviousRoot, type RemovalReason, type RotationChange, type RotationKey, type RotationPayload } from './payload.js';
 import { parsePlanKeyFile, type PlanKeyRole } from './plan-keys.js';
+import { nameKey } from './names.js';
 import { buildSigningRequest, buildTargetsSigningRequest, checkDelegatedFiles, type SigningRequest } from './request.js';
 import { checkTargetsRenewal } from './renewal.js';
 import type { RevokeTagsChange } from './revoke-tags.js';
@@ -368,16 +369,19 @@ export function parseRotationPlan(bytes: Uint8Array): RotationPlan {
   if (pr.version !== undefined) previousRoot.version = r.integer(pr.version, '$.previousRoot.version', 1, Number.MAX_SAFE_INTEGER - 1);
 
   const names = new Set<string>();
+  const folded = new Set<string>();
   const ids = new Set<string>();
   const custodians = r.array(o.custodians, '$.custodians', 0, MAX_KEYS).map((v, i) => {
     const path = child('$.custodians', i);
     const c = r.object(v, path, ['name', 'keyid']);
     const name = r.text(c.name, child(path, 'name'), 100);
-    if ([...names].some((n) => n.toLowerCase() === name.toLowerCase())) r.fail(child(path, 'name'), `two custodians are named ${JSON.stringify(name)}`);
+    // Compared as a reader compares them (names.ts nameKey): "José" in NFC and in NFD are one name.
+    if (folded.has(nameKey(name))) r.fail(child(path, 'name'), `two custodians are named ${JSON.stringify(name)}`);
     const keyid = r.text(c.keyid, child(path, 'keyid'), 64);
     if (!HEX64.test(keyid)) r.fail(child(path, 'keyid'), 'expected a key ID: 64 lower-case hex digits');
     if (ids.has(keyid)) r.fail(child(path, 'keyid'), 'this key is already named for another custodian');
     names.add(name);
+    folded.add(nameKey(name));
     ids.add(keyid);
     return { name, keyid };
   });

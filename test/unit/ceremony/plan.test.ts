@@ -116,6 +116,15 @@ const INVALID: [string, JsonObject | string, ErrorCode, string][] = [
   ['a repository with a space', set(notaryPlan(), ['repository'], 'registry.example.com/org app'), 'PLAN_INVALID', '$.repository'],
   ['no custodians', set(notaryPlan(), ['custodians'], []), 'PLAN_INVALID', '$.custodians'],
   ['two custodians with one name', set(notaryPlan(), ['custodians', 1, 'name'], 'alice'), 'PLAN_INVALID', '$.custodians[1].name'],
+  // Names a reader cannot tell apart (rotation/names.ts nameKey); before, only the case was folded.
+  ['two custodians named "José", in NFC and in NFD', set(set(notaryPlan(), ['custodians', 1, 'name'], 'Jos\u00e9'), ['custodians', 2, 'name'], 'Jose\u0301'), 'PLAN_INVALID', '$.custodians[2].name'],
+  ['two custodians named "Alice" and "ＡＬＩＣＥ" (full-width)', set(notaryPlan(), ['custodians', 1, 'name'], '\uff21\uff2c\uff29\uff23\uff25'), 'PLAN_INVALID', '$.custodians[1].name'],
+  [
+    'two publishers named "CI" and "ＣＩ" (full-width)',
+    set(notaryPlan(), ['targets', 'publishers'], [{ name: 'CI', keyFile: 'ci.pem', sha256: HEX }, { name: '\uff23\uff29', keyFile: 'ci2.pem', sha256: HEX }]),
+    'PLAN_INVALID',
+    '$.targets.publishers[1].name',
+  ],
   ['a name with a bidi override', set(notaryPlan(), ['custodians', 0, 'name'], 'Al\u202eice'), 'PLAN_INVALID', '$.custodians[0].name'],
   ['two custodians expecting one token', set(notaryPlan(), ['custodians', 1, 'token', 'serial'], '12345678'), 'PLAN_INVALID', '$.custodians[1].token.serial'],
   [

@@ -127,6 +127,8 @@ const INVALID: [string, () => JsonValue | string, ErrorCode, string][] = [
   ['a previous root hash in upper case', () => set(notaryPlan(), ['previousRoot', 'sha256'], HEX.toUpperCase()), 'PLAN_INVALID', '$.previousRoot.sha256'],
   ['a previous root version 0', () => set(notaryPlan(), ['previousRoot', 'version'], 0), 'PLAN_INVALID', '$.previousRoot.version'],
   ['two custodians with one name', () => set(notaryPlan(), ['custodians', 1, 'name'], 'alice'), 'PLAN_INVALID', '$.custodians[1].name'],
+  // Names a reader cannot tell apart (names.ts nameKey); before, only the case was folded.
+  ['two custodians named "José", in NFC and in NFD', () => set(set(notaryPlan(), ['custodians', 0, 'name'], 'Jos\u00e9'), ['custodians', 1, 'name'], 'Jose\u0301'), 'PLAN_INVALID', '$.custodians[1].name'],
   ['a custodian name with a bidi override', () => set(notaryPlan(), ['custodians', 0, 'name'], 'Al\u202eice'), 'PLAN_INVALID', '$.custodians[0].name'],
   ['a custodian key ID that is not hex', () => set(notaryPlan(), ['custodians', 0, 'keyid'], 'alice'), 'PLAN_INVALID', '$.custodians[0].keyid'],
   ['one key named for two custodians', () => set(notaryPlan(), ['custodians', 1, 'keyid'], fx.custodians[0]!.listed.keyId), 'PLAN_INVALID', '$.custodians[1].keyid'],
