@@ -18,8 +18,12 @@ export function parseExpires(profile: ProfileName, text: string, path: string | 
   const [, y, mo, d, h, mi, s] = m as unknown as string[];
   const month = Number(mo);
   const day = Number(d);
-  // Round-trip through Date.UTC to refuse impossible dates such as 2030-02-31.
-  const probe = new Date(Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s)));
+  // Round-trip through the UTC setters to refuse impossible dates such as 2030-02-31. Not Date.UTC, which
+  // reads years 0–99 as 1900–1999: "0050-01-01" was refused as a date that does not exist (DATE_INVALID),
+  // where python-tuf and Go read year 50 and the file is simply expired (EXPIRED).
+  const probe = new Date(0);
+  probe.setUTCFullYear(Number(y), month - 1, day);
+  probe.setUTCHours(Number(h), Number(mi), Number(s), 0);
   if (
     probe.getUTCFullYear() !== Number(y) ||
     probe.getUTCMonth() !== month - 1 ||

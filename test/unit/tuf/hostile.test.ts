@@ -390,6 +390,15 @@ const cases: Case[] = [
     },
   },
   {
+    // Date.UTC reads years 0–99 as 1900–1999: this was DATE_INVALID ("does not exist"), not a freeze.
+    name: 'targets that expired in the year 50',
+    code: 'EXPIRED',
+    async make(r) {
+      await r.relink({ targets: await sign(r.profile, withField(parseBytes(r.targets).signed as JsonObject, ['expires'], '0050-06-01T00:00:00Z'), r.keys.targets) });
+      return { files: base(r) };
+    },
+  },
+  {
     name: 'root expired',
     code: 'EXPIRED',
     async make(r) {
