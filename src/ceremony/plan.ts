@@ -397,7 +397,11 @@ function role(value: JsonValue | undefined, path: string, profile: ProfileName, 
 function repository(value: JsonValue | undefined, path: string): string {
   const s = r.text(value, path, 255);
   if (!/^[\x21-\x7e]+$/.test(s)) r.fail(path, 'expected printable ASCII without spaces, such as registry.example.com/org/app');
-  if (s.startsWith('/') || s.endsWith('/') || s.includes('//') || s.split('/').includes('..')) r.fail(path, 'expected a name such as registry.example.com/org/app (no empty or ".." segments)');
+  // As multi-plan.ts entryName, the trust store (install.ts checkGun) and notary-server (publish/notary-server.ts)
+  // read them: a "." segment too, or a plan would pass review and make a repository nothing can install or publish.
+  if (s.startsWith('/') || s.endsWith('/') || s.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) {
+    r.fail(path, 'expected a name such as registry.example.com/org/app (no empty, "." or ".." segments)');
+  }
   return s;
 }
 

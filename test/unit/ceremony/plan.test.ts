@@ -114,6 +114,9 @@ const INVALID: [string, JsonObject | string, ErrorCode, string][] = [
   ['a kind not implemented', set(notaryPlan(), ['kind'], 'rotation'), 'PLAN_INVALID', '$.kind'],
   ['an unknown profile', set(notaryPlan(), ['profile'], 'notary2'), 'PLAN_INVALID', '$.profile'],
   ['a repository with a space', set(notaryPlan(), ['repository'], 'registry.example.com/org app'), 'PLAN_INVALID', '$.repository'],
+  // install.ts checkGun and notary-server refuse it: before, such a plan passed review and ran its ceremony.
+  ['a repository with a "." segment', set(notaryPlan(), ['repository'], 'registry.example.com/./app'), 'PLAN_INVALID', '$.repository'],
+  ['a repository with a ".." segment', set(notaryPlan(), ['repository'], 'registry.example.com/../app'), 'PLAN_INVALID', '$.repository'],
   ['no custodians', set(notaryPlan(), ['custodians'], []), 'PLAN_INVALID', '$.custodians'],
   ['two custodians with one name', set(notaryPlan(), ['custodians', 1, 'name'], 'alice'), 'PLAN_INVALID', '$.custodians[1].name'],
   // Names a reader cannot tell apart (rotation/names.ts nameKey); before, only the case was folded.

@@ -122,6 +122,7 @@ const INVALID: [string, () => JsonValue | string, ErrorCode, string][] = [
   ['a format version from the future', () => set(notaryPlan(), ['version'], 2), 'PLAN_INVALID', '$.version'],
   ['an unknown profile', () => set(notaryPlan(), ['profile'], 'notary2'), 'PLAN_INVALID', '$.profile'],
   ['a repository with a space', () => set(notaryPlan(), ['repository'], 'registry.example.com/org app'), 'PLAN_INVALID', '$.repository'],
+  ['a repository with a "." segment', () => set(notaryPlan(), ['repository'], 'registry.example.com/./app'), 'PLAN_INVALID', '$.repository'],
   ['a previous root pinned by nothing', () => set(notaryPlan(), ['previousRoot'], { file: 'root.json' }), 'PLAN_INVALID', '$.previousRoot'],
   ['a previous root outside the plan folder', () => set(notaryPlan(), ['previousRoot', 'file'], '../root.json'), 'PLAN_INVALID', '$.previousRoot.file'],
   ['a previous root hash in upper case', () => set(notaryPlan(), ['previousRoot', 'sha256'], HEX.toUpperCase()), 'PLAN_INVALID', '$.previousRoot.sha256'],
