@@ -34,13 +34,13 @@ import type { Root } from '../tuf/root.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
 import { checkRepositoryAttestations, type AttestationRequirement, type KeyAttestationView } from '../attestation/repository.js';
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
+import { isFolderGun } from '../tuf/gun.js';
 import { resolveTrustAnchor } from './pin.js';
 
 export type TrustLayout = 'notary' | 'tuf';
 
 export const IMPORTS_LOG = IMPORT_RECORD_FILE;
 const LOG_CAP = 16 * 1024 * 1024;
-const GUN_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._:-]{1,255}$/;
 
 export interface ImportSource {
   files: RepositoryFiles;
@@ -108,8 +108,7 @@ function isLayout(v: string): v is TrustLayout {
 }
 
 export function checkGun(gun: string): string {
-  const segments = gun.split('/');
-  if (gun.length > 255 || segments.some((s) => !GUN_SEGMENT.test(s))) {
+  if (!isFolderGun(gun)) {
     throw new CeremonyError('IMPORT_REPOSITORY_MISMATCH', `${JSON.stringify(gun)} is not a repository name (GUN) that can name a folder`, { path: gun });
   }
   return gun;

@@ -117,6 +117,9 @@ const INVALID: [string, JsonObject | string, ErrorCode, string][] = [
   // install.ts checkGun and notary-server refuse it: before, such a plan passed review and ran its ceremony.
   ['a repository with a "." segment', set(notaryPlan(), ['repository'], 'registry.example.com/./app'), 'PLAN_INVALID', '$.repository'],
   ['a repository with a ".." segment', set(notaryPlan(), ['repository'], 'registry.example.com/../app'), 'PLAN_INVALID', '$.repository'],
+  // A GUN the trust store cannot hold (install.ts checkGun): before, the ceremony ran and its import was refused.
+  ['a Notary repository with "@" (no trust folder holds it)', set(notaryPlan(), ['repository'], 'registry.example.com/org/app@v1'), 'PLAN_INVALID', '$.repository'],
+  ['a Notary repository with "!"', set(notaryPlan(), ['repository'], 'registry.example.com/org/app!'), 'PLAN_INVALID', '$.repository'],
   ['no custodians', set(notaryPlan(), ['custodians'], []), 'PLAN_INVALID', '$.custodians'],
   ['two custodians with one name', set(notaryPlan(), ['custodians', 1, 'name'], 'alice'), 'PLAN_INVALID', '$.custodians[1].name'],
   // Names a reader cannot tell apart (rotation/names.ts nameKey); before, only the case was folded.
@@ -213,6 +216,11 @@ describe('invalid plans: each refused with its code and the path of the field', 
     const err = refusal(() => parsePlan(bytes(plan), { rehearsal: true }));
     expect({ code: err.code, path: err.path }).toEqual({ code, path });
     expect(err.message).toContain(`(at ${path})`);
+  });
+
+  it('the GUN rule is Notary\'s: a TUF repository name is a label, "@" and "!" taken', () => {
+    expect(parsePlan(bytes(set(tufPlan(), ['repository'], 'example.com/r@v1!'))).repository).toBe('example.com/r@v1!');
+    expect(parsePlan(bytes(set(notaryPlan(), ['repository'], 'registry.example.com:5000/org/app_1.x-y'))).repository).toBe('registry.example.com:5000/org/app_1.x-y');
   });
 
   it('has at least 15 cases', () => {
