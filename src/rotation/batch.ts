@@ -49,6 +49,7 @@ import { asArray, asInteger, asObject, asString, quoteShown, refuseUnknownFields
 import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
+import { isFolderGun } from '../tuf/gun.js';
 import { TOP_LEVEL_ROLES } from '../tuf/root.js';
 import type { ListedKey } from '../tuf/keys.js';
 import {
@@ -76,8 +77,6 @@ const BATCH_MAX_VALUES = BATCH_MAX_REQUESTS * 1_000;
 
 const BATCH_TAG = 'tuf-ceremony batch signing request v1\n';
 const HEX64 = /^[0-9a-f]{64}$/;
-/** A repository name that can name a folder: `/`-separated segments of letters, digits and `._:-`, no `.` / `..`. */
-const FOLDER_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._:-]{1,255}$/;
 
 export interface BatchRequest {
   requests: SigningRequest[];
@@ -121,7 +120,8 @@ function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | '
   const seen = new Map<string, number>();
   requests.forEach((r, i) => {
     const path = `$.requests[${i}].repository`;
-    if (r.repository.length > 255 || r.repository.split('/').some((s) => !FOLDER_SEGMENT.test(s))) {
+    // A repository name that can name a folder (tuf/gun.ts: the trust store's rule).
+    if (!isFolderGun(r.repository)) {
       throw new CeremonyError(code, `repository ${quoteShown(r.repository)} cannot name a folder (segments of letters, digits and . _ : -): a batch writes each merged file under its repository's name`, { path });
     }
     const earlier = seen.get(repositoryKey(r));
