@@ -19,6 +19,7 @@ import { CeremonyError, isCeremonyError } from '../errors.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { canonicalString } from '../json/canonical.js';
+import { setOwn } from '../json/fields.js';
 import type { JsonObject } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
@@ -166,10 +167,11 @@ export function installedVersions(tree: ReadonlyMap<string, Uint8Array>, profile
         const snap = parse(name, 'snapshot');
         versions.snapshot = snap.signed.version;
         versions.snapshotMeta = {};
-        for (const [role, meta] of snap.signed.meta) if (meta.version !== undefined) versions.snapshotMeta[role] = meta.version;
+        // setOwn: a role named "__proto__" (tuf/repository.ts trustedVersionsOf) would be dropped by plain assignment.
+        for (const [role, meta] of snap.signed.meta) if (meta.version !== undefined) setOwn(versions.snapshotMeta, role, meta.version);
       } else if (kind.role === 'targets') versions.targets = parse(name, 'targets').signed.version;
     } else {
-      versions.delegated![kind.role] = parse(name, 'targets').signed.version;
+      setOwn(versions.delegated!, kind.role, parse(name, 'targets').signed.version);
     }
   }
   return { versions, root, profile };

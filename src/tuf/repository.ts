@@ -1,5 +1,6 @@
 import { CeremonyError } from '../errors.js';
 import { bytesEqual, digest, isSupportedHash } from '../crypto/digest.js';
+import { setOwn } from '../json/fields.js';
 import type { Profile, ProfileName } from '../profiles/profile.js';
 import { capFor, DEFAULT_CAPS, DEFAULT_REPOSITORY_VALUES, type SizeCaps } from './caps.js';
 import type { MetaFile } from './meta-file.js';
@@ -393,7 +394,9 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
       const md = parseTargetsFile(bytes, { maxBytes: capFor(caps, role.name), source, profile: profile.name, budget }, givenUp);
       if (meta) checkVersionAgainstMeta(meta, md, 'snapshot.json');
       const result = requireVerified(verifyRole(md, role.name, role, delegations.keys), source);
-      refuseRollback(md, installed?.delegated?.[role.name]);
+      // Own entries only: a role named "constructor" or "__proto__" that was never installed has no version.
+      const installedDelegated = installed?.delegated;
+      refuseRollback(md, installedDelegated && Object.hasOwn(installedDelegated, role.name) ? installedDelegated[role.name] : undefined);
       checkExpiry(md, now);
       const verified = { md, result, delegatedBy: parentName };
       out.delegated.set(role.name, verified);
@@ -419,10 +422,11 @@ export function trustedVersionsOf(repo: VerifiedRepository): TrustedVersions {
   if (repo.snapshot) {
     out.snapshot = repo.snapshot.md.signed.version;
     out.snapshotMeta = {};
-    for (const [role, meta] of repo.snapshot.md.signed.meta) if (meta.version !== undefined) out.snapshotMeta[role] = meta.version;
+    // setOwn: a role may be named "__proto__" (its file is __proto__.json), and plain assignment would drop it.
+    for (const [role, meta] of repo.snapshot.md.signed.meta) if (meta.version !== undefined) setOwn(out.snapshotMeta, role, meta.version);
   }
   if (repo.targets) out.targets = repo.targets.md.signed.version;
   out.delegated = {};
-  for (const [name, role] of repo.delegated) out.delegated[name] = role.md.signed.version;
+  for (const [name, role] of repo.delegated) setOwn(out.delegated, name, role.md.signed.version);
   return out;
 }
