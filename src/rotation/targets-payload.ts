@@ -113,7 +113,6 @@ export interface TargetsPayload {
   removedRoles: string[];
 }
 
-const NOTARY_DELEGATION = /^[-a-z0-9_/]+$/;
 const HEX = /^[0-9a-f]+$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -124,9 +123,9 @@ function refuse(code: 'DELEGATION_INVALID' | 'DELEGATION_UNKNOWN' | 'DELEGATION_
 /** A delegated role name our flow may sign a delegation to (see the file comment). */
 export function checkDelegationName(profile: ProfileName, name: string, path: string): void {
   if (typeof name !== 'string') refuse('DELEGATION_INVALID', 'a delegation name is a string', path);
+  // Notary's alphabet too (tuf/targets.ts checkDelegatedName: the one rule for reading and writing).
   checkDelegatedName(getProfile(profile), name, path);
   if (profile === 'notary') {
-    if (!NOTARY_DELEGATION.test(name)) refuse('DELEGATION_INVALID', `Notary delegation names use only a-z, 0-9, "-", "_" and "/" (not ${JSON.stringify(name)})`, path);
     if (name.split('/').length !== 2) {
       refuse('DELEGATION_INVALID', `${JSON.stringify(name)} would be delegated by ${JSON.stringify(name.slice(0, name.lastIndexOf('/')))}, not by targets.json: the targets key delegates only targets/<name>`, path);
     }

@@ -49,6 +49,8 @@ const TARGET_FIELDS = new Set(['length', 'hashes', 'custom']);
 const DELEGATIONS_FIELDS = new Set(['keys', 'roles']);
 const DELEGATED_ROLE_FIELDS = new Set(['name', 'keyids', 'threshold', 'terminating', 'paths', 'path_hash_prefixes']);
 const TOP = new Set(['root', 'targets', 'snapshot', 'timestamp']);
+/** Notary's delegation alphabet (tuf/data/roles.go delegationRegexp). */
+const NOTARY_DELEGATION = /^[-a-z0-9_/]+$/;
 
 /**
  * Role names become file names in trust stores (`targets/releases.json`), so anything that could escape
@@ -64,6 +66,11 @@ export function checkDelegatedName(profile: Profile, name: string, path: string)
   if (profile.name === 'notary') {
     if (!name.startsWith('targets/')) {
       throw new CeremonyError('DELEGATION_INVALID', `Notary delegation ${JSON.stringify(name)} must start with "targets/"`, { path });
+    }
+    // notary tuf/data/roles.go IsDelegation: the notary client refuses a whole targets file (isValidTargetsStructure,
+    // ErrInvalidMetadata) that delegates to any other name, so such a file is not one to install.
+    if (!NOTARY_DELEGATION.test(name)) {
+      throw new CeremonyError('DELEGATION_INVALID', `Notary delegation names use only a-z, 0-9, "-", "_" and "/" (not ${JSON.stringify(name)})`, { path });
     }
   } else if (TOP.has(name) || name.includes('/')) {
     // TUF role names may not shadow top-level roles; we also refuse "/" so each role is one file.

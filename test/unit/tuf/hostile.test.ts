@@ -466,6 +466,17 @@ const cases: Case[] = [
     make: (r) => ({ files: { ...base(r), delegated: new Map([[r.delegationName, r.delegated], [r.profile === 'tuf' ? 'stranger' : 'targets/stranger', r.delegated]]) } }),
   },
   {
+    // notary IsDelegation: its client refuses the whole targets.json (ErrInvalidMetadata); before, it was installed.
+    name: 'a Notary delegation named outside Notary\'s alphabet (upper case)',
+    code: 'DELEGATION_INVALID',
+    profiles: ['notary'],
+    async make(r) {
+      const t = parseBytes(r.targets).signed as JsonObject;
+      await r.relink({ targets: await sign(r.profile, withField(t, ['delegations', 'roles', 0, 'name'], 'targets/Releases'), r.keys.targets) });
+      return { files: { ...base(r), delegated: new Map() } };
+    },
+  },
+  {
     name: 'a delegation whose name climbs out of the directory',
     code: 'DELEGATION_INVALID',
     async make(r) {
