@@ -381,6 +381,10 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
     if (!delegations) continue;
     for (const role of delegations.roles) {
       if (reached.has(role.name)) continue;
+      // Notary follows a delegation only to a direct child (tuf/data/roles.go IsParentOf: targets/a delegates
+      // targets/a/b; GetValidDelegations skips any other): a file reached only through one is not one its
+      // client would ever verify, so it is not verified here either (and, carried, is refused below).
+      if (profile.name === 'notary' && role.name.slice(0, role.name.lastIndexOf('/')) !== parentName) continue;
       const bytes = files.delegated.get(role.name);
       if (!bytes) {
         out.absent.push(role.name);

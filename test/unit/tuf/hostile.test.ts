@@ -477,6 +477,17 @@ const cases: Case[] = [
     },
   },
   {
+    // notary IsParentOf / GetValidDelegations: its client never follows targets → targets/a/b; before, it was verified and installed.
+    name: 'a Notary delegation to a grandchild (targets.json → targets/a/b), its file carried',
+    code: 'DELEGATION_INVALID',
+    profiles: ['notary'],
+    async make(r) {
+      const t = parseBytes(r.targets).signed as JsonObject;
+      await r.relink({ targets: await sign(r.profile, withField(t, ['delegations', 'roles', 0, 'name'], 'targets/a/b'), r.keys.targets) });
+      return { files: loose(r, { delegated: new Map([['targets/a/b', r.delegated]]) }) };
+    },
+  },
+  {
     name: 'a delegation whose name climbs out of the directory',
     code: 'DELEGATION_INVALID',
     async make(r) {
