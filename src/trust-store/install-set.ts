@@ -37,6 +37,7 @@ import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { TrustedVersions, VerifiedRepository } from '../tuf/repository.js';
 import { checkGun, installedVersions, metadataHashes, prepareInstall, type TrustLayout } from './install.js';
+import { installing } from './installed-cleanup.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
 
 /** Every file under the replaced folder is read to be carried over: capped each, and in number. */
@@ -173,8 +174,10 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
     throw err;
   }
   if (writeFailure) throw writeFailure.err;
-  if (swap) await swap.commit();
-  return { profile: set.profile, layout, folder: target, entries };
+  const result: SetImportResult = { profile: set.profile, layout, folder: target, entries };
+  // A failure after the swap's rename still installed the set: the error carries it (installed-cleanup.ts).
+  if (swap) await installing(() => swap.commit(), () => ({ set: result }));
+  return result;
 }
 
 /**
