@@ -34,6 +34,7 @@ import { parsePins } from '../../src/trust-store/pins-file.js';
 import { shownOrQuoted } from '../../src/json/fields.js';
 import { importRepository, type ImportOptions, type ImportResult, type TrustLayout } from '../../src/trust-store/install.js';
 import { recordImportSession } from '../../src/io/import-session-file.js';
+import { InstalledCleanupFailed } from '../../src/trust-store/installed-cleanup.js';
 import type { ImportSessionStart } from '../../src/trust-store/import-session.js';
 import { describeRemovedLock, removeStaleImportLock, type RemovedImportLock } from '../../src/trust-store/lock.js';
 import { nodeLockFs } from '../../src/io/lock-file.js';
@@ -277,6 +278,12 @@ export class ImportSession {
     } catch (err) {
       // The core names the lock file it found stale (main's own path, from the trust directory main chose).
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
+      // Installed, then a step after the swap's rename failed: recorded as the install it is (as the CLI
+      // records it); the error, whose words say installed and what is left where, is shown as it is.
+      if (err instanceof InstalledCleanupFailed && 'single' in err.installed) {
+        if (session) await this.deps.recordImportSession(session, err.installed.single.layout, { single: err.installed.single, cleanupFailed: err });
+        throw err;
+      }
       // A refusal is recorded too (the audit trail), as the CLI records it; the refusal itself is unchanged.
       if (session && layout && err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, layout, { refused: err });
       throw err;
@@ -321,7 +328,9 @@ export class ImportSession {
       result = await importRepositorySet(set, options);
     } catch (err) {
       if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
-      if (err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, set.profile, { refused: err });
+      // Installed, then a step after the swap's rename failed: recorded as the install it is (see install).
+      if (err instanceof InstalledCleanupFailed && 'set' in err.installed) await this.deps.recordImportSession(session, err.installed.set.layout, { set: err.installed.set, cleanupFailed: err });
+      else if (err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, set.profile, { refused: err });
       throw err;
     }
     // Installed (the whole set): recorded as installed first (review B2 M1), whatever happens to the inventory after.

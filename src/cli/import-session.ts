@@ -4,7 +4,7 @@
  * message first and says where it was recorded; a transcript that cannot be written never hides the
  * import's own outcome (a refusal stays that refusal; an install is reported with a warning).
  */
-import { CeremonyError, exitCodeFor, isCeremonyError, toErrorShape } from '../errors.js';
+import { CeremonyError, exitCodeFor, isCeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
 import type { Io } from './output.js';
 import type { ImportSessionRecord } from '../io/import-session-file.js';
 
@@ -16,6 +16,27 @@ export function refusalRecorded(err: CeremonyError, record: ImportSessionRecord)
   const suffix = err.path ? ` (at ${err.path})` : '';
   const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, err.message.length - suffix.length) : err.message;
   return new CeremonyError(err.code, `${message} (${where})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
+}
+
+/**
+ * IMPORT_INSTALLED_CLEANUP_FAILED (src/trust-store/installed-cleanup.ts): the new tree IS installed, and its
+ * install was recorded as one. Its code and the swap's words first (installed, what failed, what is left
+ * where), then where the install is recorded — never "the refusal is recorded".
+ */
+export function cleanupFailedRecorded(err: CeremonyError, record: ImportSessionRecord): CeremonyError {
+  const where = 'path' in record ? `the install is recorded in the session transcript ${record.path}` : record.warning;
+  const suffix = err.path ? ` (at ${err.path})` : '';
+  const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, err.message.length - suffix.length) : err.message;
+  return new CeremonyError(err.code, `${message} (${where})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
+}
+
+/**
+ * `--json`'s error fields after an install: the first failure as `error` (the swap's clean-up, else the key
+ * inventory's), and the inventory's as `inventoryError` when both failed.
+ */
+export function afterInstallErrors(cleanup: CeremonyError | undefined, inventory: CeremonyError | undefined): { error?: ErrorShape; inventoryError?: ErrorShape } {
+  const first = cleanup ?? inventory;
+  return { ...(first ? { error: toErrorShape(first) } : {}), ...(cleanup && inventory ? { inventoryError: toErrorShape(inventory) } : {}) };
 }
 
 /** Refusals worth a transcript: a usage mistake checked nothing, so it records nothing. */
@@ -39,11 +60,11 @@ export function inventoryNotUpdated(err: unknown, installed: string, record: Imp
 }
 
 /**
- * The inventory update's failure after an install (inventoryNotUpdated) as the first line of stderr,
- * `error[CODE]: installed: …`, returning its exit status (1). Printed, not thrown, so the install summary
- * still follows on stdout and `--json` stays one document there.
+ * A failure after an install (the inventory update's, inventoryNotUpdated; the swap's clean-up,
+ * cleanupFailedRecorded) as a line of stderr, `error[CODE]: …`, returning its exit status (1). Printed, not
+ * thrown, so the install summary still follows on stdout and `--json` stays one document there.
  */
-export function reportInventoryFailure(failure: CeremonyError, io: Io): number {
+export function reportAfterInstall(failure: CeremonyError, io: Io): number {
   io.err(`error[${failure.code}]: ${toErrorShape(failure).message}`);
   return exitCodeFor(failure);
 }

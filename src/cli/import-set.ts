@@ -12,7 +12,9 @@
  * pinned). `--json`: `{ "ok": true, "set": true, "name", "profile", "layout", "folder", "bundle": { "sha256",
  * "shortHash", "words" }, "transcript", "transcriptWarning"?, "repositories": [{ "repository", "folder",
  * "pinnedBy", "previousRoot", "root", "targets", "snapshot", "timestamp" }] }`. Exit 0 installed; 1 refused
- * (nothing installed). Either way the session is recorded in the site's sessions folder
+ * (nothing installed), or installed with a failure after it (the key inventory's update, or a step after
+ * the swap's rename: IMPORT_INSTALLED_CLEANUP_FAILED, reported as the install with the error on stderr and
+ * `ok: false`). Either way the session is recorded in the site's sessions folder
  * (src/trust-store/import-session.ts), with the witnesses `--witness` names.
  *
  * `--inventory FILE` (issue #17 point 5): a key inventory (key-inventory.json; created when absent) read and
@@ -24,7 +26,7 @@
  * read (INVENTORY_CHANGED otherwise, src/io/inventory-file.ts). `--json` adds `"inventory": path`.
  */
 import { basename, resolve } from 'node:path';
-import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
+import { CeremonyError, isCeremonyError } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { checkBundleForExport } from '../bundle/export.js';
 import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
@@ -38,7 +40,8 @@ import { parsePins, PINS_MAX_BYTES } from '../trust-store/pins-file.js';
 import type { Io } from './output.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { ImportSessionStart } from '../trust-store/import-session.js';
-import { inventoryNotUpdated, reportInventoryFailure, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
+import { InstalledCleanupFailed } from '../trust-store/installed-cleanup.js';
+import { afterInstallErrors, cleanupFailedRecorded, inventoryNotUpdated, reportAfterInstall, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 
 export { looksLikeRepositorySet } from '../bundle/set.js';
 
@@ -59,18 +62,28 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
     ...(opts.now ? { now: () => opts.now! } : {}),
   };
   let result;
+  // Installed, then a step after the swap's rename failed: reported as the install it is, with the failure.
+  let cleanupFailed: InstalledCleanupFailed | undefined;
   try {
     const pins = pinsBytes ? parsePins(pinsBytes) : undefined;
     result = await importRepositorySet(set, { trustDir, ...(pins ? { pins } : {}), now: opts.now ?? new Date() });
   } catch (err) {
-    // A refusal is recorded too; nothing of the set was installed (install-set.ts).
-    if (!recordsRefusal(err)) throw err;
-    throw refusalRecorded(err, await recordImportSession(session, set.profile, { refused: err }));
+    if (err instanceof InstalledCleanupFailed && 'set' in err.installed) {
+      result = err.installed.set;
+      cleanupFailed = err;
+    } else {
+      // A refusal is recorded too; nothing of the set was installed (install-set.ts).
+      if (!recordsRefusal(err)) throw err;
+      throw refusalRecorded(err, await recordImportSession(session, set.profile, { refused: err }));
+    }
   }
   // Installed (the whole set): the transcript records that first (review B2 M1), whatever happens to the inventory after.
-  const record = await recordImportSession(session, result.layout, { set: result });
-  let inventoryFailure: CeremonyError | undefined;
+  const record = await recordImportSession(session, result.layout, { set: result, ...(cleanupFailed ? { cleanupFailed } : {}) });
   let status = 0;
+  // First on stderr: the swap's words (installed, what failed, what is left where) and where it is recorded.
+  const cleanupFailure = cleanupFailed && cleanupFailedRecorded(cleanupFailed, record);
+  if (cleanupFailure) status = reportAfterInstall(cleanupFailure, io);
+  let inventoryFailure: CeremonyError | undefined;
   if (inventory) {
     // After importRepositorySet returned (the whole set is installed): one update for every repository.
     recordInstalledSet(inventory.inventory, set, result, opts.now ?? new Date());
@@ -81,7 +94,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
     } catch (err) {
       // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
       inventoryFailure = inventoryNotUpdated(err, `${result.entries.length} ${result.profile} repositories of ${shownOrQuoted(set.name)} into ${result.folder}`, record);
-      status = reportInventoryFailure(inventoryFailure, io);
+      status = reportAfterInstall(inventoryFailure, io);
     }
   }
   // What was installed is printed either way: an inventory that failed afterwards does not undo the install.
@@ -91,7 +104,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
     io.out(
       JSON.stringify(
         {
-          ok: !inventoryFailure,
+          ok: !inventoryFailure && !cleanupFailure,
           set: true,
           name: set.name,
           profile: result.profile,
@@ -100,7 +113,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
           bundle: { sha256: h.sha256, shortHash: h.hex, words: h.words },
           transcript,
           ...(inventory ? { inventory: inventory.path, inventoryUpdated: !inventoryFailure } : {}),
-          ...(inventoryFailure ? { error: toErrorShape(inventoryFailure) } : {}),
+          ...afterInstallErrors(cleanupFailure, inventoryFailure),
           ...('warning' in record ? { transcriptWarning: record.warning } : {}),
           repositories: result.entries.map((e) => ({ repository: e.repository, folder: e.folder, pinnedBy: e.pinnedBy, previousRoot: e.previousRoot, root: e.versions.root, targets: e.versions.targets ?? null, snapshot: e.versions.snapshot ?? null, timestamp: e.versions.timestamp ?? null })),
         },
@@ -117,6 +130,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   const line = (r: string[]): string => r.map((t, c) => t.padEnd(widths[c]!)).join('  ').trimEnd();
   io.out(`  ${line(head)}`);
   for (const r of rows) io.out(`  ${line(r)}`);
+  if (cleanupFailure) io.out('  installed, but a step after the swap failed: see the error on stderr (what failed, and what is left beside the folder)');
   if (inventory) io.out(inventoryFailure ? `  NOT recorded in the key inventory ${inventory.path} (see the error on stderr)` : `  recorded in the key inventory ${inventory.path} (${result.entries.length} repositories)`);
   io.out(`  set short hash: ${groupHex(h.hex)}`);
   io.out(`    words: ${groupWords(h.words)}`);

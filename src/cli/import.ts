@@ -18,7 +18,7 @@
  */
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CeremonyError, toErrorShape } from '../errors.js';
+import { CeremonyError } from '../errors.js';
 import { groupHex, type ShortDigest, groupWords } from '../crypto/digest-words.js';
 import { BUNDLE_KINDS, looksLikeBundle } from '../bundle/format.js';
 import { trustBundleForDirectory } from '../bundle/export.js';
@@ -33,9 +33,10 @@ import { checkSessionWitnesses } from '../audit/session.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import type { ProfileName } from '../profiles/profile.js';
-import { inventoryNotUpdated, reportInventoryFailure, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
+import { afterInstallErrors, cleanupFailedRecorded, inventoryNotUpdated, reportAfterInstall, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 import { describeRemovedLock, removeStaleImportLock } from '../trust-store/lock.js';
 import { nodeLockFs } from '../io/lock-file.js';
+import { InstalledCleanupFailed } from '../trust-store/installed-cleanup.js';
 import type { Io } from './output.js';
 import { attestationLines } from '../attestation/repository.js';
 import { attestationOptions, withAttestationFlags, type AttestationFlags } from './attestation-options.js';
@@ -133,6 +134,8 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   };
   let removedStaleLock: string | undefined;
   let result;
+  // Installed, then a step after the swap's rename failed: reported as the install it is, with the failure.
+  let cleanupFailed: InstalledCleanupFailed | undefined;
   try {
     try {
       result = await importRepository(source, importOpts);
@@ -148,14 +151,22 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
       result = await importRepository(source, importOpts);
     }
   } catch (err) {
-    // A refusal is recorded too (the audit trail); the trust folder is as it was (install.ts).
-    if (!session || !layout || !recordsRefusal(err)) throw err;
-    throw refusalRecorded(err, await recordImportSession(session, layout, { refused: err }));
+    if (err instanceof InstalledCleanupFailed && 'single' in err.installed) {
+      result = err.installed.single;
+      cleanupFailed = err;
+    } else {
+      // A refusal is recorded too (the audit trail); the trust folder is as it was (install.ts).
+      if (!session || !layout || !recordsRefusal(err)) throw err;
+      throw refusalRecorded(err, await recordImportSession(session, layout, { refused: err }));
+    }
   }
   // Installed: the transcript records that first (review B2 M1), whatever happens to the inventory after.
-  const record = session ? await recordImportSession(session, result.layout, { single: result }) : { warning: 'no session transcript was written' };
-  let inventoryFailure: CeremonyError | undefined;
+  const record = session ? await recordImportSession(session, result.layout, { single: result, ...(cleanupFailed ? { cleanupFailed } : {}) }) : { warning: 'no session transcript was written' };
   let status = 0;
+  // First on stderr: the swap's words (installed, what failed, what is left where) and where it is recorded.
+  const cleanupFailure = cleanupFailed && cleanupFailedRecorded(cleanupFailed, record);
+  if (cleanupFailure) status = reportAfterInstall(cleanupFailure, io);
+  let inventoryFailure: CeremonyError | undefined;
   if (inventory) {
     // After the install: the inventory records what is installed, never runs ahead of it; replaced by rename.
     const repository = result.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
@@ -167,7 +178,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     } catch (err) {
       // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
       inventoryFailure = inventoryNotUpdated(err, `${result.profile} repository ${shownOrQuoted(repository)} into ${result.folder}`, record);
-      status = reportInventoryFailure(inventoryFailure, io);
+      status = reportAfterInstall(inventoryFailure, io);
     }
   }
   // What was installed is printed either way: an inventory that failed afterwards does not undo the install.
@@ -176,13 +187,13 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     io.out(
       JSON.stringify(
         {
-          ok: !inventoryFailure,
+          ok: !inventoryFailure && !cleanupFailure,
           ...result.record,
           folder: result.folder,
           files: result.files,
           transcript,
           ...(opts.inventory ? { inventory: resolve(opts.inventory), inventoryUpdated: !inventoryFailure } : {}),
-          ...(inventoryFailure ? { error: toErrorShape(inventoryFailure) } : {}),
+          ...afterInstallErrors(cleanupFailure, inventoryFailure),
           ...(result.attestations ? { attestations: result.attestations } : {}),
           ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}),
           ...('warning' in record ? { transcriptWarning: record.warning } : {}),
@@ -201,6 +212,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   io.out(`  root v${v.root}${result.previous ? ` (was v${result.previous.root})` : ''}, targets v${v.targets ?? '?'}, snapshot v${v.snapshot ?? '?'}, timestamp v${v.timestamp ?? '?'}`);
   for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${shownOrQuoted(name)} v${version}`);
   io.out(`  pinned by ${result.pinnedBy}; recorded in imports.log`);
+  if (cleanupFailure) io.out('  installed, but a step after the swap failed: see the error on stderr (what failed, and what is left beside the folder)');
   if (opts.inventory) io.out(inventoryFailure ? `  NOT recorded in the key inventory ${resolve(opts.inventory)} (see the error on stderr)` : `  recorded in the key inventory ${resolve(opts.inventory)}`);
   if (result.attestations) for (const l of attestationLines({ present: true, keys: result.attestations })) io.out(`  ${l}`);
   const due = nextBundleDue(source.files, importOpts.now); // issue #14: when the site needs its next bundle

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, readFileSync, readlinkSync } from 'node:fs';
-import { link, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { CeremonyError, isCeremonyError } from '../errors.js';
@@ -131,6 +131,11 @@ export function nodeLockFs(): LockFs {
       } catch {
         return undefined;
       }
+    },
+    async listAside(path) {
+      const prefix = `${basename(path)}.stale-`;
+      const dir = dirname(path);
+      return (await readdir(dir)).filter((n) => n.startsWith(prefix)).map((n) => join(dir, n));
     },
     async modifiedAt(path) {
       try {

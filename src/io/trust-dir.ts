@@ -32,6 +32,7 @@ import { basename, dirname, join } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
+import { forEachBounded } from './bounded.js';
 import { readFileCapped } from './files.js';
 
 /** What lstat says of a name: its kind and identity (device and inode, as decimal strings). */
@@ -465,8 +466,9 @@ export async function swapTrustDir(target: string, files: ReadonlyMap<string, Ui
  */
 export interface StagedTrustDirSwap {
   /**
-   * Queue one file (relative `/` path) for the staging folder; at most `concurrency` are written at once
-   * (many fsyncs in flight share a journal commit). Never throws: a failure is kept for commit().
+   * Queue one file (relative `/` path) for the staging folder; at most `concurrency` are written at once,
+   * each with the mkdir of its folder (many fsyncs in flight share a journal commit). Never throws: a
+   * failure is kept for commit().
    */
   write(name: string, bytes: Uint8Array): void;
   /** Whether a write has failed (commit() will throw it): the caller may stop producing files. */
@@ -494,6 +496,7 @@ class StagedWrites implements StagedTrustDirSwap {
   private running = 0;
   private failure: { err: unknown } | undefined;
   private finished = false;
+  private aborted = false;
   private drained: (() => void)[] = [];
   /**
    * Every folder of the staging tree (the folders mkdir makes on the way included: `org/app-0001` gains
@@ -531,9 +534,13 @@ class StagedWrites implements StagedTrustDirSwap {
     if (this.failure) return;
     const full = join(this.s.staging, ...name.split('/'));
     const dir = dirname(full);
-    const made = this.folder(dir);
     this.enqueue(async () => {
-      await made;
+      // The folder's mkdir starts in the write's slot (review-setimp L3: started at write(), a thousand
+      // repositories' mkdirs ran at once on libuv's pool, beside the `concurrency` writes).
+      await this.folder(dir);
+      // A write still waiting for its folder when another failed, or the caller gave up, never starts
+      // (review-setimp L4): abort()'s and commit()'s rollback runs once the calls in flight are done.
+      if (this.failure || this.aborted) return;
       await this.s.fs.writeNew(full, bytes);
       this.s.step(`stage:write ${name}`);
     });
@@ -578,9 +585,11 @@ class StagedWrites implements StagedTrustDirSwap {
     try {
       if (this.failure) throw this.failure.err;
       // Every folder of the staging tree, deepest first, after every file: by then the file system has
-      // committed the folders' new entries with the files' fsyncs, so these cost little.
+      // committed the folders' new entries with the files' fsyncs, so these cost little. A failure starts no
+      // further fsync and is thrown only once those in flight are done, so the rollback below (failedSwap:
+      // the staging folder removed) never runs under them (review-setimp L4).
       const dirs = [...this.folders.keys()].sort().reverse();
-      for (let i = 0; i < dirs.length; i += this.concurrency) await Promise.all(dirs.slice(i, i + this.concurrency).map((d) => this.s.fs.fsyncDir(d)));
+      await forEachBounded(dirs, this.concurrency, (d) => this.s.fs.fsyncDir(d));
       this.s.step('stage:fsync');
       await closeSwap(this.s);
     } catch (err) {
@@ -590,6 +599,7 @@ class StagedWrites implements StagedTrustDirSwap {
 
   async abort(): Promise<void> {
     this.finished = true;
+    this.aborted = true;
     this.queue.length = 0;
     await this.drain();
     // After a simulated kill nothing is cleaned up (as after a real one); else the tree as it was.

@@ -61,7 +61,20 @@ export interface ImportSessionStart {
   now?: () => Date;
 }
 
-export type ImportOutcome = { single: ImportResult } | { set: SetImportResult } | { refused: unknown };
+/**
+ * `cleanupFailed`: the install went through (the new tree renamed into place), then a step after the rename
+ * failed (IMPORT_INSTALLED_CLEANUP_FAILED, src/trust-store/installed-cleanup.ts): recorded as the install it
+ * is, with the failure and what it left beside the folder — never as a refusal.
+ */
+export type ImportOutcome = { single: ImportResult; cleanupFailed?: unknown } | { set: SetImportResult; cleanupFailed?: unknown } | { refused: unknown };
+
+/** The entry and the end's words for a failure after the swap's rename (ImportOutcome `cleanupFailed`). */
+async function recordCleanupFailed(session: SessionTranscript, err: unknown, actor: { name: string; role: 'operator' }): Promise<string> {
+  const code = isCeremonyError(err) ? err.code : 'INTERNAL';
+  const message = isCeremonyError(err) ? err.message : 'an unexpected error';
+  await session.append({ step: 'import.cleanup-failed', actor, note: sessionNote(`installed; then a step after the swap's rename failed [${code}]: ${message}`, `installed; then a step after the swap's rename failed [${code}]`) });
+  return `; then a step after the swap's rename failed [${code}] (the entry before says what, and what is left beside the folder)`;
+}
 
 /** The SHA-256 a metadata folder is reviewed by: of the canonical list of its files' names and SHA-256s. */
 export function folderListingSha256(files: RepositoryFiles): string {
@@ -132,7 +145,8 @@ export async function importSessionTranscript(start: ImportSessionStart, outcome
     for (const part of chunks(outputs, MAX_FILES)) {
       await session.append({ step: 'import.install', actor: operator, outputs: part, note: sessionNote(`installed into the trust directory's ${relative(start.trustDir, r.folder) || 'folder itself'}, in one swap`, 'installed in one swap') });
     }
-    await session.end(`installed: ${r.gun ?? start.repository} into the ${r.layout} layout`);
+    const after = outcome.cleanupFailed !== undefined ? await recordCleanupFailed(session, outcome.cleanupFailed, operator) : '';
+    await session.end(`installed: ${r.gun ?? start.repository} into the ${r.layout} layout${after}`);
     return session.bytes();
   }
 
@@ -147,6 +161,7 @@ export async function importSessionTranscript(start: ImportSessionStart, outcome
       note: sessionNote(`${e.repository}: ${versionsText(e.versions, e.previousRoot)}; pinned by ${e.pinnedBy}`, `${versionsText(e.versions, e.previousRoot)}; pinned by ${e.pinnedBy}`),
     });
   }
-  await session.end(`installed: ${s.entries.length} repositories into the trust directory${relative(start.trustDir, s.folder) ? `'s ${relative(start.trustDir, s.folder)}` : ''}, all at once`);
+  const after = outcome.cleanupFailed !== undefined ? await recordCleanupFailed(session, outcome.cleanupFailed, operator) : '';
+  await session.end(`installed: ${s.entries.length} repositories into the trust directory${relative(start.trustDir, s.folder) ? `'s ${relative(start.trustDir, s.folder)}` : ''}, all at once${after}`);
   return session.bytes();
 }

@@ -28,6 +28,7 @@ import type { DecodedRepositorySet } from '../bundle/set.js';
 import { bundleRepositoryFiles } from '../bundle/format.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
+import { forEachBounded } from '../io/bounded.js';
 import { fsFault } from '../io/fs-faults.js';
 import { beginTrustDirSwap, nodeTrustDirFs, readTrustDir, recoverTrustDir, swapNames, type StagedTrustDirSwap, type TrustDirFs } from '../io/trust-dir.js';
 import type { JsonObject } from '../json/types.js';
@@ -36,6 +37,7 @@ import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { TrustedVersions, VerifiedRepository } from '../tuf/repository.js';
 import { checkGun, installedVersions, metadataHashes, prepareInstall, type TrustLayout } from './install.js';
+import { installing } from './installed-cleanup.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
 
 /** Every file under the replaced folder is read to be carried over: capped each, and in number. */
@@ -172,8 +174,10 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
     throw err;
   }
   if (writeFailure) throw writeFailure.err;
-  if (swap) await swap.commit();
-  return { profile: set.profile, layout, folder: target, entries };
+  const result: SetImportResult = { profile: set.profile, layout, folder: target, entries };
+  // A failure after the swap's rename still installed the set: the error carries it (installed-cleanup.ts).
+  if (swap) await installing(() => swap.commit(), () => ({ set: result }));
+  return result;
 }
 
 /**
@@ -190,9 +194,11 @@ export async function recoverSetFolders(target: string, folders: readonly string
   if (!(await tfs.lstat(target))) return;
   const journals = folders.map((f) => swapNames(join(target, ...f.split('/')), '0'.repeat(32)).journal);
   let found = false;
+  // A batch whose lookup fails settles whole before the failure is thrown, and no later batch starts (review-setimp L4).
   for (let i = 0; i < journals.length && !found; i += RECOVER_LOOKUPS) {
-    const infos = await Promise.all(journals.slice(i, i + RECOVER_LOOKUPS).map((j) => tfs.lstat(j)));
-    found = infos.some((x) => x !== undefined);
+    await forEachBounded(journals.slice(i, i + RECOVER_LOOKUPS), RECOVER_LOOKUPS, async (j) => {
+      if ((await tfs.lstat(j)) !== undefined) found = true;
+    });
   }
   if (!found) return;
   for (const f of folders) await recoverTrustDir(join(target, ...f.split('/')), { fs: tfs });

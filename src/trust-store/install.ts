@@ -32,6 +32,7 @@ import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
 import { capForName, classifyName } from '../tuf/repository-files.js';
 import { roleKeyFingerprints, trustedVersionsOf, verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifiedRepository } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
+import { installing, InstalledCleanupFailed } from './installed-cleanup.js';
 import { importLockPath, withImportLock, type LockFs } from './lock.js';
 import { checkRepositoryAttestations, type AttestationRequirement, type KeyAttestationView } from '../attestation/repository.js';
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
@@ -225,9 +226,9 @@ export async function importRepository(input: ImportSource, opts: ImportOptions)
   // has put the tree back by then (src/io/trust-dir.ts), so what was installed before stays.
   const fault = (err: unknown) =>
     fsFault(err, opts.trustDir, opts.dryRun ? 'reading the trust directory' : 'importing into the trust directory', opts.dryRun ? 'Nothing was written' : 'Nothing was installed: the trust folder holds what it held before');
+  let lockNotReleased: string | undefined;
   try {
     if (opts.dryRun) return await verifyAndInstall(rest);
-    let lockNotReleased: string | undefined;
     const result = await withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstall(rest), {
       waitMs: opts.lockWaitMs ?? 0,
       onReleaseError: (message) => {
@@ -236,6 +237,8 @@ export async function importRepository(input: ImportSource, opts: ImportOptions)
     });
     return lockNotReleased ? { ...result, lockNotReleased } : result;
   } catch (err) {
+    // Installed, then the clean-up failed: the lock's release is reported with the install, as on success.
+    if (err instanceof InstalledCleanupFailed && 'single' in err.installed && lockNotReleased) err.installed.single.lockNotReleased = lockNotReleased;
     throw fault(err);
   }
 }
@@ -255,8 +258,7 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
 
   const { next, record, versions, pinnedBy, verified, attestations } = prepareInstall({ input, opts, caps, profile, layout, ...(gun ? { gun } : {}), installed, oldLog: tree?.get(IMPORTS_LOG) });
 
-  if (!opts.dryRun) await swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
-  return {
+  const result: ImportResult = {
     profile,
     layout,
     ...(gun ? { gun } : {}),
@@ -270,6 +272,9 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     verified,
     ...(attestations ? { attestations } : {}),
   };
+  // A failure after the swap's rename still installed it: the error carries the result (installed-cleanup.ts).
+  if (!opts.dryRun) await installing(() => swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) }), () => ({ single: result }));
+  return result;
 }
 
 /**

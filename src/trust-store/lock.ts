@@ -22,7 +22,8 @@
  *   - it cannot be read (a writer killed between create and write) → read again once, then
  *     IMPORT_LOCK_STALE as well.
  * Release removes the file only when it still holds this lock's random token (checked again on the file
- * renamed aside before it is removed: releaseLock).
+ * renamed aside before it is removed: releaseLock). A `<lock>.stale-…` file that a command killed mid-rename
+ * left beside the lock is removed by the next acquisition once its owner is provably gone (sweepAsideLeftovers).
  *
  * `removeStaleImportLock` is the operator's way out of IMPORT_LOCK_STALE (CLI `import --remove-stale-lock`,
  * the app's "Remove the stale lock" button): it removes the lock ONLY when it is provably stale — its
@@ -74,6 +75,12 @@ export interface LockFs {
    * written under the same boot and in the same PID namespace (see ownerState).
    */
   identity?: { bootId?: string | undefined; pidNamespace?: string | undefined };
+  /**
+   * Every name in the lock's folder that starts with `<lock name>.stale-`, as full paths (a rename aside,
+   * removeIfUnchanged and releaseLock, names its file so). Absent: leftovers are never cleaned up
+   * (sweepAsideLeftovers).
+   */
+  listAside?(path: string): Promise<string[]>;
   /** When the file was last modified, or undefined when it does not exist (removeStaleImportLock only). */
   modifiedAt?(path: string): Promise<Date | undefined>;
   pid: number;
@@ -100,6 +107,8 @@ export interface ImportLock {
   owner: LockOwner;
   /** `breakStale`: the owner of the stale lock this one took over, if it did. */
   brokeStale?: LockOwner;
+  /** The `<lock>.stale-…` leftovers of dead owners removed on taking the lock (sweepAsideLeftovers), if any. */
+  removedLeftovers?: string[];
   /** Remove the lock if it is still ours. */
   release(): Promise<void>;
 }
@@ -236,10 +245,12 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
   let guardBlocking: { path: string; owner: LockOwner } | undefined;
   for (;;) {
     if (brokeStale || (await fs.createExclusive(path, data))) {
+      const removedLeftovers = await sweepAsideLeftovers(path, fs);
       return {
         path,
         owner,
         ...(brokeStale ? { brokeStale } : {}),
+        ...(removedLeftovers.length > 0 ? { removedLeftovers } : {}),
         release: () => releaseLock(path, owner.token, fs),
       };
     }
@@ -282,6 +293,55 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
     }
     await fs.sleep(pollMs);
   }
+}
+
+/** The random part of an aside name: LockFs.randomToken, 16 bytes as hex. */
+const ASIDE_TOKEN = /^[0-9a-f]{32}$/;
+
+/**
+ * Remove the `<lock>.stale-<token>` files beside the lock at `path` whose owner is provably gone, and return
+ * their paths. Called by acquireImportLock once the lock is ours, so leftovers go at the next acquisition.
+ *
+ * Such a file is a lock renamed aside (removeIfUnchanged, releaseLock) by a command killed before it removed
+ * it — or a LIVE lock a take-over or release displaced and could not put back, whose owner still runs
+ * unguarded beside the holder (displacedWords). So each is judged exactly as a lock is: removed only when it
+ * holds a lock's content whose owner is a process of this host, boot and PID namespace that is gone
+ * (ownerState 'gone'); a live owner's, another host's, container's or boot's, an unreadable one (not a lock
+ * this tool wrote: ours are linked into place whole and renamed whole) or any other name is left alone.
+ *
+ * Races: the bytes at an aside name never change while it exists. It is made only by rename(2) to a name
+ * with a fresh random token (never replacing a file that exists), is never written, and goes only by
+ * unlink(2) (a remove, or putBack's second step). A file judged gone therefore still holds a dead owner's lock
+ * when it is unlinked by name, whatever another command does meanwhile:
+ *   - another command's release or take-over that has just renamed a lock aside: that command is alive, so
+ *     its own lock is never judged gone; a stale lock it moved aside to compare may go under it, and it then
+ *     reads nothing there and looks again ('changed'), as when a person deletes files;
+ *   - two sweepers judging the same file: both remove a dead owner's file; the second finds it gone.
+ * No sweeper ever takes the place of a lock: the lock's own name is not an aside name.
+ * Best effort: a file that cannot be read, judged or removed stays (it guards nothing); the lock is ours either way.
+ */
+async function sweepAsideLeftovers(path: string, fs: LockFs): Promise<string[]> {
+  if (!fs.listAside) return [];
+  const prefix = `${path}.stale-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fs.listAside(path);
+  } catch {
+    return removed;
+  }
+  for (const aside of names) {
+    if (!aside.startsWith(prefix) || !ASIDE_TOKEN.test(aside.slice(prefix.length))) continue;
+    try {
+      const owner = parseOwner(await fs.read(aside, LOCK_MAX_BYTES));
+      if (!owner || (await ownerState(owner, fs)) !== 'gone') continue;
+      await fs.remove(aside);
+      removed.push(aside);
+    } catch {
+      // Not a regular file, unreadable or not removable here: left where it is.
+    }
+  }
+  return removed;
 }
 
 /**
@@ -507,7 +567,7 @@ async function putBackOrName(aside: string, path: string, moved: Uint8Array, fs:
  *   - nothing at `path` any more → 'vanished'; the aside file gone between rename and read (a person
  *     deleting files by hand) → 'changed'.
  * A crash between the rename and the remove leaves `<lock>.stale-<random>` holding the judged lock of a
- * dead owner: ignored by every command, for the operator to delete.
+ * dead owner: it guards nothing, and the next command to take the lock removes it (sweepAsideLeftovers).
  */
 async function removeIfUnchanged(path: string, judged: Uint8Array, fs: LockFs): Promise<'removed' | 'changed' | 'vanished' | { displaced: Displaced }> {
   const before = await fs.read(path, LOCK_MAX_BYTES);

@@ -75,10 +75,14 @@ describe('set import (notary): files staged while the set is verified', () => {
     const { trustDir, home } = await site();
     const before = treeHash(home);
     const staged: string[] = [];
-    const code = await codeOf(importRepositorySet(withBad, { trustDir, pins: badPins(), now: NOW, onStep: (s) => void (s.startsWith('stage:write ') && staged.push(s)) }));
+    const base = nodeTrustDirFs();
+    // Staging calls started (a folder's mkdir, a file's write): a write still waiting for its folder when the
+    // refusal comes never starts (review-setimp L4), so the files written may be none on a fast machine.
+    const fs = { ...base, mkdirp: (p: string) => (staged.push(p), base.mkdirp(p)), writeNew: (p: string, b: Uint8Array) => (staged.push(p), base.writeNew(p, b)) };
+    const code = await codeOf(importRepositorySet(withBad, { trustDir, pins: badPins(), now: NOW, trustDirFs: fs }));
     expect(code).toBe('THRESHOLD_NOT_MET');
-    // The first repositories' files were written before the refusal (else this test would not test staging).
-    expect(staged.length).toBeGreaterThan(0);
+    // The first repositories' files were being staged before the refusal (else this test would not test staging).
+    expect(staged.filter((p) => p.includes('.tuf-ceremony-staging-')).length).toBeGreaterThan(0);
     expect(treeHash(home)).toBe(before);
     expect(readdirSync(trustDir).filter((n) => n.includes('tuf-ceremony'))).toEqual([]);
   }, 120_000);
@@ -140,6 +144,46 @@ describe('set import (notary): files staged while the set is verified', () => {
     const failing = faultyTrustDirFs(nodeTrustDirFs(), (op, path) => (op === 'fsyncDir' && path.includes('.tuf-ceremony-staging-') && path.endsWith('/org') ? 'ENOSPC' : undefined));
     const again = decodeRepositorySet(encodeRepositorySet([encodeBundle(bundleContent(repos[1]!, gun(1))), encodeBundle(bundleContent(repos[4]!, gun(4)))], { name: 'two', created: NOW }));
     expect(await codeOf(importRepositorySet(again, { trustDir, pins, now: NOW, trustDirFs: failing }))).toBe('DISK_FULL');
+    expect(treeHash(home)).toBe(before);
+    expect(readdirSync(trustDir).filter((n) => n.includes('tuf-ceremony'))).toEqual([]);
+  }, 120_000);
+
+  it('a folder fsync fails while the others run: none starts after it, the rollback waits for those in flight, the tree is as it was (review-setimp L4)', async () => {
+    const { trustDir, home } = await site();
+    const before = treeHash(home);
+    const base = nodeTrustDirFs();
+    const wrong: string[] = [];
+    let inFlight = 0;
+    let failing = false;
+    let failed = false;
+    const staged = (p: string) => p.includes('.tuf-ceremony-staging-');
+    const fs = {
+      ...base,
+      fsyncDir: async (p: string) => {
+        if (failed && staged(p)) wrong.push(`fsyncDir ${p} started after the failure`);
+        inFlight++;
+        try {
+          // The first staging folder's fsync fails a moment after the others started; they take 30 ms.
+          if (staged(p) && !failing) {
+            failing = true;
+            await new Promise((r) => setTimeout(r, 1));
+            failed = true;
+            throw Object.assign(new Error('ENOSPC: simulated'), { code: 'ENOSPC', path: p, syscall: 'fsync' });
+          }
+          if (staged(p)) await new Promise((r) => setTimeout(r, 30));
+          return await base.fsyncDir(p);
+        } finally {
+          inFlight--;
+        }
+      },
+      removeTree: async (p: string) => {
+        if (inFlight > 0) wrong.push(`removeTree ${p} with ${inFlight} fsync(s) in flight`);
+        return base.removeTree(p);
+      },
+    };
+    expect(await codeOf(importRepositorySet(good, { trustDir, pins, now: NOW, trustDirFs: fs }))).toBe('DISK_FULL');
+    expect(failed).toBe(true);
+    expect(wrong).toEqual([]);
     expect(treeHash(home)).toBe(before);
     expect(readdirSync(trustDir).filter((n) => n.includes('tuf-ceremony'))).toEqual([]);
   }, 120_000);

@@ -1,9 +1,10 @@
 /**
- * A staged swap (src/io/trust-dir.ts beginTrustDirSwap) starts a folder's mkdir at the first write into
- * it, outside the write slots. abort() and a failed commit() remove the staging folder; a mkdir still
- * running after that would make the staging folder again, under a name no journal records, so nothing
- * would ever remove it. Both therefore wait for every mkdir started. Here every mkdir but the first is
- * held until abort()/commit() has had every chance to finish without them, then released.
+ * A staged swap (src/io/trust-dir.ts beginTrustDirSwap) makes a file's folder in the file's write slot:
+ * at most `concurrency` mkdirs and writes at once (review-setimp L3; before, every write() started its
+ * folder's mkdir at once, outside the slots). abort() and a failed commit() remove the staging folder; a
+ * mkdir still running after that would make the staging folder again, under a name no journal records, so
+ * nothing would ever remove it. Both therefore wait for every mkdir started. Here every mkdir but the first
+ * is held until abort()/commit() has had every chance to finish without them, then released.
  */
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,39 @@ function walk(dir: string, rel = ''): string[] {
     return e.isDirectory() ? [`${r}/`, ...walk(dir, r)] : [r];
   });
 }
+
+describe('staged swap: mkdirs run in the write slots', () => {
+  it('20 files in 20 new folders, 4 slots: never more than 4 mkdirs and writes at once, every file and folder made', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tufc-staged-mkdir-'));
+    const target = join(home, 'tuf');
+    const base = nodeTrustDirFs();
+    let inFlight = 0;
+    let most = 0;
+    let mkdirs = 0;
+    const slow =
+      <A extends unknown[]>(fn: (...a: A) => Promise<void>, count = false) =>
+      async (...a: A): Promise<void> => {
+        if (!String(a[0]).includes('tuf-ceremony-staging')) return fn(...a);
+        if (count) mkdirs++;
+        most = Math.max(most, ++inFlight);
+        try {
+          await new Promise((r) => setTimeout(r, 2));
+          await fn(...a);
+        } finally {
+          inFlight--;
+        }
+      };
+    const fs: TrustDirFs = { ...base, mkdirp: slow(base.mkdirp, true), writeNew: slow(base.writeNew) };
+    const swap = await beginTrustDirSwap(target, { fs, concurrency: 4 });
+    for (let i = 0; i < 20; i++) swap.write(`g${i}/x/metadata/root.json`, new TextEncoder().encode(`${i}`));
+    // Started at once: only the first four slots' mkdirs (before: all twenty).
+    expect(mkdirs).toBe(4);
+    await swap.commit();
+    expect(most).toBeLessThanOrEqual(4);
+    expect(mkdirs).toBe(20);
+    expect(walk(home).filter((n) => n.endsWith('root.json'))).toHaveLength(20);
+  });
+});
 
 describe('staged swap: no mkdir outlives abort() or a failed commit()', () => {
   for (const end of ['abort', 'commit after a failed write'] as const) {
@@ -55,9 +89,10 @@ describe('staged swap: no mkdir outlives abort() or a failed commit()', () => {
           if (p.endsWith('tuf-ceremony-swap')) journalRemoved();
         },
       };
-      const swap = await beginTrustDirSwap(target, { fs, concurrency: 1 });
+      const swap = await beginTrustDirSwap(target, { fs, concurrency: 4 });
       for (let i = 0; i < 20; i++) swap.write(`g${i}/x/metadata/root.json`, new TextEncoder().encode(`${i}`));
-      expect(held).toBe(19);
+      // The first four slots: the first mkdir runs, the next three are held; the rest wait for a slot.
+      expect(held).toBe(3);
 
       const ended = end === 'abort' ? swap.abort() : swap.commit().then(
           () => 'no error',

@@ -4,7 +4,7 @@
  * lock left by a dead process is reported (IMPORT_LOCK_STALE) and never broken; the CLI goes through it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -261,6 +261,7 @@ describe('import lock', () => {
           files.delete(aside);
           return true;
         },
+        listAside: async (p) => [...files.keys()].filter((f) => f.startsWith(`${p}.stale-`)),
         processAlive: () => true,
         pid: 100,
         hostname: 'site-a',
@@ -392,6 +393,118 @@ describe('import lock', () => {
       fs.files.set('/t/L', held({ pid: 8, host: 'site-a' }));
       await lock.release();
       expect(fs.files.has('/t/L')).toBe(true);
+    });
+
+    it('`.stale-` leftovers: the next acquisition removes those of a provably gone owner, and only those (an aside name of this lock)', async () => {
+      const hex = (c: string) => c.repeat(32);
+      const dead = held({ pid: 7, host: 'site-a' });
+      const files = new Map<string, Uint8Array>([
+        [`/t/L.stale-${hex('1')}`, dead], // a release or take-over killed between its rename and its remove
+        [`/t/L.stale-${hex('2')}`, held({ pid: 8, host: 'site-a' })], // a displaced live lock: its owner runs
+        [`/t/L.stale-${hex('3')}`, held({ pid: 7, host: 'site-b' })], // another host's: cannot be judged here
+        [`/t/L.stale-${hex('4')}`, new Uint8Array()], // unreadable: not a lock this tool wrote
+        [`/t/L.stale-${hex('5')}`, held({ pid: 7, host: 'site-a', ns: 'pid:[1]' })], // another PID namespace
+        ['/t/L.stale-1', dead], // not a name this tool makes
+        [`/t/L.stale-${hex('A')}`, dead], // upper-case: not randomToken's
+        [`/t/M.stale-${hex('6')}`, dead], // another lock's
+        [`/t/L.stale-${hex('7')}.x`, dead],
+      ]);
+      const fs = fakeFs({ files, processAlive: (pid) => pid !== 7, randomToken: () => hex('e') });
+      const before = new Map(files);
+      const lock = await acquireImportLock('/t/L', fs);
+      expect(lock.removedLeftovers).toEqual([`/t/L.stale-${hex('1')}`]);
+      expect(files.has(`/t/L.stale-${hex('1')}`)).toBe(false);
+      for (const [name, bytes] of before) if (name !== `/t/L.stale-${hex('1')}`) expect(files.get(name), name).toBe(bytes);
+      await lock.release();
+      // Nothing to remove: no field; a listing or removal that fails never costs the lock.
+      const again = await acquireImportLock('/t/L', fs);
+      expect(again.removedLeftovers).toBeUndefined();
+      await again.release();
+      files.set(`/t/L.stale-${hex('8')}`, dead);
+      const failing = { ...fs, remove: async (p: string) => (p.endsWith(hex('8')) ? Promise.reject(Object.assign(new Error('EACCES'), { code: 'EACCES' })) : fs.remove(p)) };
+      const third = await acquireImportLock('/t/L', failing);
+      expect(third.removedLeftovers).toBeUndefined();
+      expect(files.has(`/t/L.stale-${hex('8')}`)).toBe(true);
+      await third.release();
+      const unlisted = await acquireImportLock('/t/L', { ...fs, listAside: () => Promise.reject(new Error('EIO')) });
+      expect(files.get('/t/L')).toBeDefined();
+      await unlisted.release();
+    });
+
+    it('`.stale-` leftovers, two acquirers and a take-over in every interleaving: a file whose owner is alive is never removed; the dead owner’s leftover is gone at the end', async () => {
+      // Each actor's own releases and take-overs rename locks aside to `.stale-<its token>` while the others
+      // sweep: a sweeper that judged by name alone (or removed a file of a live owner) would delete the
+      // actor's lock between its rename and its check, or a displaced live lock.
+      const lock = '/t/L';
+      const leftover = `${lock}.stale-${'9'.repeat(32)}`;
+      const live = `${lock}.stale-${'8'.repeat(32)}`;
+      let swept = 0;
+      const wrong: string[] = [];
+      for (let seed = 1; seed <= 300; seed++) {
+        const files = new Map<string, Uint8Array>([
+          [lock, held({ pid: 7, host: 'site-a' })],
+          [leftover, held({ pid: 7, host: 'site-a', token: 'c'.repeat(32) })],
+          [live, held({ pid: 9, host: 'site-a', token: 'd'.repeat(32) })],
+        ]);
+        const waiting = new Map<string, () => void>();
+        const actorFs = (name: string, pid: number): LockFs => {
+          const turn = () => new Promise<void>((r) => waiting.set(name, r));
+          const base = fakeFs({ files, pid, processAlive: (p) => p !== 7, randomToken: () => name.repeat(32) });
+          return {
+            ...base,
+            createExclusive: async (p, d) => (await turn(), base.createExclusive(p, d)),
+            read: async (p, m) => (await turn(), base.read(p, m)),
+            remove: async (p) => {
+              await turn();
+              const bytes = files.get(p);
+              // Its own aside (a release or take-over of its own) is its to remove; any other is a sweep's.
+              if (p.includes('.stale-') && p !== `${lock}.stale-${name.repeat(32)}` && bytes !== undefined) {
+                const pidThere = JSON.parse(new TextDecoder().decode(bytes)).pid as number;
+                // Recorded, not thrown: the sweep is best effort and would swallow a throw.
+                if (pidThere !== 7) wrong.push(`seed ${seed}: ${name} removed ${p} of live process ${pidThere}`);
+              }
+              return base.remove(p);
+            },
+            listAside: async (p) => (await turn(), base.listAside!(p)),
+            moveAside: async (p, a) => (await turn(), base.moveAside(p, a)),
+            putBack: async (a, p) => (await turn(), base.putBack(a, p)),
+            sleep: async () => turn(),
+          };
+        };
+        const actor = async (name: string, pid: number, breakStale: boolean) => {
+          const fs = actorFs(name, pid);
+          for (let i = 0; i < 30; i++) {
+            try {
+              const l = await acquireImportLock(lock, fs, { breakStale });
+              if (l.removedLeftovers) swept++;
+              await fs.sleep(1);
+              await l.release();
+              return;
+            } catch (e) {
+              if (!isCeremonyError(e, 'IMPORT_LOCKED') && !isCeremonyError(e, 'IMPORT_LOCK_STALE')) throw e;
+              await fs.sleep(1);
+            }
+          }
+        };
+        let done = false;
+        const all = Promise.all([actor('a', 200, true), actor('b', 201, true), actor('c', 300, false)]).finally(() => (done = true));
+        let rnd = seed;
+        while (!done) {
+          await new Promise((r) => setImmediate(r));
+          if (waiting.size === 0) continue;
+          rnd = (rnd * 1103515245 + 12345) % 2147483648;
+          const names = [...waiting.keys()].sort();
+          const name = names[rnd % names.length]!;
+          const go = waiting.get(name)!;
+          waiting.delete(name);
+          go();
+        }
+        await all;
+        // The live owner's displaced lock stays for the operator; everything else is gone.
+        expect([...files.keys()], `seed ${seed}`).toEqual([live]);
+      }
+      expect(wrong).toEqual([]);
+      expect(swept).toBeGreaterThan(100);
     });
 
     describe('removeStaleImportLock', () => {
@@ -883,6 +996,24 @@ describe('import lock', () => {
       const l = await acquireImportLock(join(dirname(p), 'y.lock'), fs);
       expect(JSON.parse(readFileSync(join(dirname(p), 'y.lock'), 'utf8')).started).toBe(mine);
       await l.release();
+    });
+
+    it('the node file system: a killed command’s `.stale-` leftover is removed by the next acquisition; a live owner’s, a link or another name stays', async () => {
+      const fs = nodeLockFs();
+      const dir = mkdtempSync(join(tmpdir(), 'tufc-lockfs-'));
+      const p = join(dir, 'x.lock');
+      const lockOf = (pid: number, fields: object) => `${JSON.stringify({ created: '2026-11-25T00:00:00.000Z', pid, token: 'b'.repeat(32), ...fields })}\n`;
+      const dead = lockOf(deadPid(), hereLockFields());
+      const aside = (c: string) => `x.lock.stale-${c.repeat(32)}`;
+      writeFileSync(join(dir, aside('1')), dead);
+      writeFileSync(join(dir, aside('2')), lockOf(process.pid, await liveLockFields()));
+      writeFileSync(join(dir, 'elsewhere.lock'), dead);
+      symlinkSync(join(dir, 'elsewhere.lock'), join(dir, aside('3')));
+      writeFileSync(join(dir, 'x.lock.stale-1'), dead);
+      const l = await acquireImportLock(p, fs);
+      expect(l.removedLeftovers).toEqual([join(dir, aside('1'))]);
+      await l.release();
+      expect(readdirSync(dir).sort()).toEqual(['elsewhere.lock', aside('2'), aside('3'), 'x.lock.stale-1'].sort());
     });
 
     it('the node file system: move aside (rename) and put back only where nothing is (link)', async () => {
