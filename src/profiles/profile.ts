@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '../json/types.js';
+import type { VerifyScheme } from '../crypto/public-key.js';
 
 /**
  * The two metadata dialects we speak. `notary` is Notary v1 / Docker Content Trust (TUF-derived, with its
@@ -66,6 +67,11 @@ export interface Profile {
   decodeSignature(sig: SignatureJson, key: PublicKey, path: string): Uint8Array;
   /** Bad crypto returns false, never throws (noble-curves habit). */
   verify(key: PublicKey, signature: Uint8Array, data: Uint8Array): boolean;
+  /**
+   * How `verify` checks a signature by `key`: the same check made elsewhere from `key.spki` (a worker
+   * thread holds no decoded keys: tuf/signature-batch.ts).
+   */
+  verifyScheme(key: PublicKey): VerifyScheme;
   /** Encode raw signature bytes as the profile writes them in an envelope. */
   encodeSignature(keyId: string, key: PublicKey, signature: Uint8Array): SignatureJson;
   /** Encode a hash digest as the profile writes it in snapshot/timestamp/targets meta (hex or base64). */
