@@ -34,6 +34,7 @@ export interface SignaturePoolOptions {
 }
 
 export interface SignaturePool extends SignatureBatch {
+  expect(checks: number): void;
   /** How many batches went to the workers, and how many checks they made (for tests and `--json`). */
   readonly stats: { batches: number; checks: number; byWorkers: number };
   /** Stop the workers (they do not keep the process alive meanwhile). */
