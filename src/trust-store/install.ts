@@ -35,6 +35,7 @@ import { importLockPath, withImportLock, type LockFs } from './lock.js';
 import { checkRepositoryAttestations, type AttestationRequirement, type KeyAttestationView } from '../attestation/repository.js';
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { resolveTrustAnchor } from './pin.js';
+import type { SignatureBatch } from '../tuf/signature-batch.js';
 
 export type TrustLayout = 'notary' | 'tuf';
 
@@ -80,6 +81,8 @@ export interface ImportOptions {
    * PKIs) and what the operator requires. It is checked whenever the input carries one; never installed.
    */
   attestations?: { trust?: AttestationTrust; requirement?: AttestationRequirement };
+  /** Where a long root chain's signatures may be checked ahead, on other threads (VerifyOptions.signatureBatch). */
+  signatureBatch?: SignatureBatch;
 }
 
 export interface ImportResult {
@@ -278,7 +281,7 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
  */
 export function prepareInstall(a: {
   input: ImportSource;
-  opts: Pick<ImportOptions, 'trustedRoot' | 'rootFingerprint' | 'now' | 'attestations'>;
+  opts: Pick<ImportOptions, 'trustedRoot' | 'rootFingerprint' | 'now' | 'attestations' | 'signatureBatch'>;
   caps: SizeCaps;
   profile: ProfileName;
   layout: TrustLayout;
@@ -318,6 +321,7 @@ export function prepareInstall(a: {
     caps,
     ...(gun ? { gun } : {}),
     requireComplete: true,
+    ...(opts.signatureBatch ? { signatureBatch: opts.signatureBatch } : {}),
   });
 
   // attestations.json against the verified root's keys, before anything is written: a refusal installs nothing.

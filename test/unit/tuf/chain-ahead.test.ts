@@ -7,6 +7,9 @@
  * and refusals are those of a walk without one.
  */
 import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifySignature } from '../../../src/crypto/public-key.js';
 import { CeremonyError } from '../../../src/errors.js';
@@ -19,6 +22,7 @@ import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from 
 import { plannedRootUpdateChecks } from '../../../src/tuf/root-chain-plan.js';
 import type { SignatureBatch, SignatureCheck } from '../../../src/tuf/signature-batch.js';
 import { newSignatureMemo, verifyRole } from '../../../src/tuf/verify.js';
+import { importRepository } from '../../../src/trust-store/install.js';
 import type { TestKeyKind } from '../../support/keys.js';
 import { buildRepo, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
 
@@ -183,4 +187,20 @@ describe('root chain checked ahead in batches (issue #18)', () => {
     expect(batch.announced).toEqual([299]);
     expect(batch.sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(299);
   }, 60_000);
+});
+
+describe('import checks the chain ahead too', () => {
+  it('importRepository hands its batch to the verification, and installs what it installs without one', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 6 });
+    const installed: Record<string, string>[] = [];
+    for (const signatureBatch of [undefined, spkiBatch()]) {
+      const trustDir = mkdtempSync(join(tmpdir(), 'tufc-chain-ahead-import-'));
+      const result = await importRepository({ files: r.files(), source: 'repo' }, { trustDir, trustedRoot: r.roots[0]!, now: new Date(), ...(signatureBatch ? { signatureBatch } : {}) });
+      expect(result.versions.root).toBe(6);
+      installed.push(Object.fromEntries(result.files.filter((f) => f !== 'imports.log').map((f) => [f, readFileSync(join(result.folder, f), 'hex')])));
+      if (signatureBatch) expect(signatureBatch.sizes).toEqual([3 * 5]);
+      expect(readdirSync(result.folder).length).toBeGreaterThan(0);
+    }
+    expect(installed[1]).toEqual(installed[0]);
+  });
 });
