@@ -136,7 +136,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   let result;
   // A long root chain's signatures are checked on every core (issue #18), as `verify` does.
   const pool = createSignaturePool();
-  importOpts.signatureBatch = pool;
+  if (pool.threads > 0) importOpts.signatureBatch = pool;
   try {
     try {
       result = await importRepository(source, importOpts);

@@ -80,7 +80,7 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
   const now = opts.now ?? new Date();
   // A long root chain's signatures are checked on every core (issue #18); the walk stays sequential.
   const pool = createSignaturePool(threads === undefined ? {} : { threads });
-  const { source, repo } = await readAndVerify(input, trustedRoot, now, pool).finally(() => pool.close());
+  const { source, repo } = await readAndVerify(input, trustedRoot, now, pool.threads > 0 ? pool : undefined).finally(() => pool.close());
   // attestations.json, when the input carries one or the operator requires it: every chain to the
   // (bundled Yubico) roots, each attested key the key root.json lists under that ID (issue #13).
   const attestations = await checkAttestationsIfAny(repo, source.files.attestations, now, opts);
@@ -112,25 +112,25 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
  * refusal reported is the file's own: the folder is read again and verified as read, nothing given up. Any
  * other refusal is the files' own already and is thrown as it is.
  */
-async function readAndVerify(input: string, trustedRoot: Uint8Array, now: Date, batch: SignatureBatch): Promise<{ source: RepositoryInput; repo: VerifiedRepository }> {
+async function readAndVerify(input: string, trustedRoot: Uint8Array, now: Date, batch: SignatureBatch | undefined): Promise<{ source: RepositoryInput; repo: VerifiedRepository }> {
   const first = await verifyGivingUp(input, trustedRoot, now, batch);
   if (first) return first;
   // The first read is out of scope here (verifyGivingUp returned): only this one is held.
   const again = await readRepositoryInput(input);
-  verifyRepository(again.files, { trustedRoot, now, signatureBatch: batch, ...gunOf(again) });
+  verifyRepository(again.files, { trustedRoot, now, ...(batch ? { signatureBatch: batch } : {}), ...gunOf(again) });
   // The file as read now passes, though its given-up copy was refused: the folder changed between the two
   // reads (or the compaction did not keep the file's meaning). Two reads that disagree are never a pass.
   throw new CeremonyError('FILE_CHANGED', 'a targets file was refused as first read and passes as read again: the folder changed while it was being verified; nothing is reported as verified — verify it again once nothing writes to it', { path: input });
 }
 
 /** The first read and verification (a folder's pretty targets files given up); undefined when a given-up file's parse was refused. */
-async function verifyGivingUp(input: string, trustedRoot: Uint8Array, now: Date, batch: SignatureBatch): Promise<{ source: RepositoryInput; repo: VerifiedRepository } | undefined> {
+async function verifyGivingUp(input: string, trustedRoot: Uint8Array, now: Date, batch: SignatureBatch | undefined): Promise<{ source: RepositoryInput; repo: VerifiedRepository } | undefined> {
   const source = await readRepositoryInput(input);
   const files = source.files;
   // A folder only: its files can be read again for a refusal (a bundle might have come through a pipe).
   const givesUp = source.bundle === undefined && [files.targets, ...files.delegated.values()].some((bytes) => bytes !== undefined && startsPretty(bytes));
   try {
-    return { source, repo: verifyRepository(files, { trustedRoot, now, signatureBatch: batch, ...gunOf(source), ...(givesUp ? { targetsGivenUp: true } : {}) }) };
+    return { source, repo: verifyRepository(files, { trustedRoot, now, ...(batch ? { signatureBatch: batch } : {}), ...gunOf(source), ...(givesUp ? { targetsGivenUp: true } : {}) }) };
   } catch (err) {
     if (err instanceof GivenUpRefusal) return undefined;
     throw err;

@@ -34,6 +34,8 @@ export interface SignaturePoolOptions {
 }
 
 export interface SignaturePool extends SignatureBatch {
+  /** The worker threads it may start: with none, a caller need not plan checks ahead for it. */
+  readonly threads: number;
   expect(checks: number): void;
   /** How many batches went to the workers, and how many checks they made (for tests and `--json`). */
   readonly stats: { batches: number; checks: number; byWorkers: number };
@@ -124,6 +126,7 @@ export function createSignaturePool(opts: SignaturePoolOptions = {}): SignatureP
   };
 
   return {
+    threads,
     stats,
     expect(count: number) {
       if (threads > 0 && count >= minChecks && !workers) start();
