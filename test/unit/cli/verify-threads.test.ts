@@ -27,7 +27,9 @@ beforeAll(async () => {
   cli = builtCli();
   // 300 root versions, threshold 2 of 3, one key replaced per version: 299 steps of at least 2 checks each
   // announced, past the pool's 512, so the compiled CLI starts its worker (and about 900 checks made).
-  const r = await buildRepo('tuf', { rootVersions: 300 });
+  // ECDSA P-384 keys: about 1 ms a check, so the main thread is busy long enough for the worker to start
+  // even on a loaded machine (with Ed25519 the main thread could finish first and close the pool).
+  const r = await buildRepo('tuf', { rootVersions: 300, rootKind: 'ecdsa-p384' });
   dir = mkdtempSync(join(tmpdir(), 'tufc-verify-threads-'));
   r.roots.forEach((bytes, i) => writeFileSync(join(dir, `${i + 1}.root.json`), bytes));
   writeFileSync(join(dir, 'root.json'), r.roots[r.roots.length - 1]!);
