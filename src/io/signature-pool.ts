@@ -8,9 +8,10 @@
  * Worker threads cost CPU to start (a V8 isolate each), so the pool starts them only for a batch of at
  * least `minChecks` and only on a machine with more than one core; a smaller batch comes back unchecked
  * (all 0) and the walk verifies as it would without a batch. Nothing a worker says is trusted beyond "this
- * signature verified under this SPKI over these bytes", and a worker that fails, stalls or never starts
+ * signature verified under this key over these bytes", and a worker that fails, stalls or never starts
  * only leaves its chunks to the walk.
  */
+import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { VerifyScheme } from '../crypto/public-key.js';
@@ -47,20 +48,20 @@ const CHUNK_SIZE = 32;
 /** Once the workers run: the smallest batch worth sending them (two chunks each for two threads). */
 const MIN_BATCH = 64;
 
-/** The batch laid out in shared memory: each key and each signed text copied once, however often checked. */
+/** The batch laid out in shared memory: each signed text copied once, however often checked; each key listed once. */
 function layOut(checks: readonly SignatureCheck[]): BatchMessage {
   const keys = new Map<PublicKey, number>();
   const datas = new Map<Uint8Array, number>();
-  const keyList: PublicKey[] = [];
+  const keyObjects: KeyObject[] = [];
   const schemes: VerifyScheme[] = [];
   const dataList: Uint8Array[] = [];
   let size = 0;
   for (const check of checks) {
     if (!keys.has(check.key)) {
-      keys.set(check.key, keyList.length);
-      keyList.push(check.key);
-      schemes.push(check.profile.verifyScheme(check.key));
-      size += check.key.spki.length;
+      keys.set(check.key, keyObjects.length);
+      const { keyObject, scheme } = check.profile.verifyWith(check.key);
+      keyObjects.push(keyObject);
+      schemes.push(scheme);
     }
     if (!datas.has(check.data)) {
       datas.set(check.data, dataList.length);
@@ -69,7 +70,7 @@ function layOut(checks: readonly SignatureCheck[]): BatchMessage {
     }
     size += check.signature.length;
   }
-  const table = new Int32Array(new SharedArrayBuffer(4 * (checks.length * CHECK_FIELDS + dataList.length * 2 + keyList.length * 2)));
+  const table = new Int32Array(new SharedArrayBuffer(4 * (checks.length * CHECK_FIELDS + dataList.length * 2)));
   const bytes = new Uint8Array(new SharedArrayBuffer(size));
   let at = 0;
   const put = (b: Uint8Array, slot: number) => {
@@ -86,16 +87,13 @@ function layOut(checks: readonly SignatureCheck[]): BatchMessage {
   });
   const dataAt = checks.length * CHECK_FIELDS;
   dataList.forEach((d, j) => put(d, dataAt + j * 2));
-  const keyAt = dataAt + dataList.length * 2;
-  keyList.forEach((k, j) => put(k.spki, keyAt + j * 2));
   return {
     control: new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS)),
     outcomes: new Uint8Array(new SharedArrayBuffer(checks.length)),
     table,
     bytes,
     checks: checks.length,
-    datas: dataList.length,
-    fingerprints: keyList.map((k) => k.fingerprint),
+    keys: keyObjects,
     schemes,
     chunkSize: CHUNK_SIZE,
   };

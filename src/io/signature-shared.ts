@@ -4,6 +4,7 @@
  * the next chunk of checks until none is left (work stealing: a thread that starts late or runs slow takes
  * fewer, and nobody waits on a fixed share).
  */
+import type { KeyObject } from 'node:crypto';
 import type { VerifyScheme } from '../crypto/public-key.js';
 
 /** Int32 slots of `BatchMessage.control`. */
@@ -18,13 +19,15 @@ export interface BatchMessage {
   control: Int32Array;
   /** One byte per check: 0 not checked (yet), 1 verified, 2 did not verify. */
   outcomes: Uint8Array;
-  /** Checks (CHECK_FIELDS each), then each data's and each key's offset and length in `bytes`. */
+  /** Checks (CHECK_FIELDS each), then each data's offset and length in `bytes`. */
   table: Int32Array;
   bytes: Uint8Array;
   checks: number;
-  datas: number;
-  /** Per key: its fingerprint (the hex SHA-256 of its SPKI, which `bytes` holds) and how it verifies. */
-  fingerprints: string[];
+  /**
+   * Per key: the profile's decoded key (a KeyObject crosses threads as a handle to the same key, not
+   * decoded again) and how it verifies.
+   */
+  keys: KeyObject[];
   schemes: VerifyScheme[];
   chunkSize: number;
 }

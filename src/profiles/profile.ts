@@ -1,4 +1,5 @@
 import type { JsonObject, JsonValue } from '../json/types.js';
+import type { KeyObject } from 'node:crypto';
 import type { VerifyScheme } from '../crypto/public-key.js';
 
 /**
@@ -68,10 +69,10 @@ export interface Profile {
   /** Bad crypto returns false, never throws (noble-curves habit). */
   verify(key: PublicKey, signature: Uint8Array, data: Uint8Array): boolean;
   /**
-   * How `verify` checks a signature by `key`: the same check made elsewhere from `key.spki` (a worker
-   * thread holds no decoded keys: tuf/signature-batch.ts).
+   * What `verify` checks a signature by `key` with (crypto/public-key.ts verifySignature): the same check
+   * made on another thread, to which a KeyObject passes without being decoded again (io/signature-pool.ts).
    */
-  verifyScheme(key: PublicKey): VerifyScheme;
+  verifyWith(key: PublicKey): { keyObject: KeyObject; scheme: VerifyScheme };
   /** Encode raw signature bytes as the profile writes them in an envelope. */
   encodeSignature(keyId: string, key: PublicKey, signature: Uint8Array): SignatureJson;
   /** Encode a hash digest as the profile writes it in snapshot/timestamp/targets meta (hex or base64). */

@@ -42,7 +42,7 @@ function spkiBatch(): SignatureBatch & { sizes: number[]; announced: number[] } 
       sizes.push(checks.length);
       return Uint8Array.from(checks, (c) => {
         const key = createPublicKey({ key: Buffer.from(c.key.spki), format: 'der', type: 'spki' });
-        return verifySignature(key, c.profile.verifyScheme(c.key), c.signature, c.data) ? 1 : 0;
+        return verifySignature(key, c.profile.verifyWith(c.key).scheme, c.signature, c.data) ? 1 : 0;
       });
     },
   };
