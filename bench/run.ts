@@ -396,14 +396,18 @@ async function verificationSection(args: string[], self: string, opt: (name: str
   const oneshot = join(fileURLToPath(new URL('.', import.meta.url)), 'oneshot-tufjs.js');
   // CPU time of a child from /usr/bin/time (GNU time), when installed; wall time otherwise.
   const gnuTime = existsSync('/usr/bin/time');
-  const cli = new Map<FileStyle, { ours: number[]; peer: number[]; oursWall: number[]; peerWall: number[] }>();
+  // Ours as users run it (worker threads for the chain's signatures, `--threads` default) and on its main
+  // thread alone (`--threads 0`): the threads save wall time and cost some CPU (each worker's start).
+  type CliSide = 'ours' | 'oursOne' | 'peer';
+  const cli = new Map<FileStyle, Record<CliSide | `${CliSide}Wall`, number[]>>();
   for (const style of FILE_STYLES) {
     const d = styleDir(style);
-    const times = { ours: [] as number[], peer: [] as number[], oursWall: [] as number[], peerWall: [] as number[] };
+    const times: Record<CliSide | `${CliSide}Wall`, number[]> = { ours: [], peer: [], oursOne: [], oursWall: [], peerWall: [], oursOneWall: [] };
     for (let i = 0; i < cliRounds; i++) {
       // Each side goes first in every other round (see the process pairs above).
-      for (const which of i % 2 === 0 ? (['ours', 'peer'] as const) : (['peer', 'ours'] as const)) {
-        const argv = which === 'ours' ? [bin, 'verify', d, '--root', join(d, '1.root.json')] : [oneshot, d, String(versions)];
+      for (const which of i % 2 === 0 ? (['ours', 'peer', 'oursOne'] as const) : (['oursOne', 'peer', 'ours'] as const)) {
+        const argv =
+          which === 'peer' ? [oneshot, d, String(versions)] : [bin, 'verify', d, '--root', join(d, '1.root.json'), ...(which === 'oursOne' ? ['--threads', '0'] : [])];
         const t = performance.now();
         const child = gnuTime
           ? spawnSync('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...argv], { encoding: 'utf8', maxBuffer: 16 * MB })
@@ -412,7 +416,7 @@ async function verificationSection(args: string[], self: string, opt: (name: str
         if (child.status !== 0) throw new Error(`${which} CLI process failed (${child.status}):\n${child.stderr}`);
         const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(child.stderr);
         times[which].push(m ? (Number(m[1]) + Number(m[2])) * 1000 : wall);
-        times[which === 'ours' ? 'oursWall' : 'peerWall'].push(wall);
+        times[`${which}Wall`].push(wall);
       }
     }
     cli.set(style, times);
@@ -424,7 +428,8 @@ async function verificationSection(args: string[], self: string, opt: (name: str
   for (const [style, t] of cli) {
     console.log(
       `  ${style.padEnd(8)}: ours ${median(t.ours).toFixed(0)} ms, @tufjs/models ${median(t.peer).toFixed(0)} ms — ${(median(t.peer) / median(t.ours)).toFixed(2)}× ` +
-        `(wall ${median(t.oursWall).toFixed(0)} vs ${median(t.peerWall).toFixed(0)} ms)`,
+        `(wall ${median(t.oursWall).toFixed(0)} vs ${median(t.peerWall).toFixed(0)} ms); ` +
+        `ours on its main thread alone (--threads 0): ${median(t.oursOne).toFixed(0)} ms, wall ${median(t.oursOneWall).toFixed(0)} ms`,
     );
   }
 

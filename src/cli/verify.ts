@@ -2,6 +2,8 @@ import { CeremonyError } from '../errors.js';
 import { quoteShown } from '../json/fields.js';
 import { startsPretty } from '../json/parse.js';
 import { readFileCapped } from '../io/files.js';
+import { createSignaturePool } from '../io/signature-pool.js';
+import type { SignatureBatch } from '../tuf/signature-batch.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { GivenUpRefusal, verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import type { VerificationResult } from '../tuf/verify.js';
@@ -13,7 +15,16 @@ import type { Io } from './output.js';
 export interface VerifyCommandOptions extends AttestationFlags {
   root: string;
   json?: boolean;
+  /** Worker threads for the root chain's signature checks (io/signature-pool.ts), as typed. */
+  threads?: string;
   now?: Date;
+}
+
+/** `--threads`: a whole number from 0 to 64, or the pool's default (one fewer than the cores). */
+function threadsOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,2}$/.test(text) || Number(text) > 64) throw new CeremonyError('USAGE', '--threads must be a whole number from 0 to 64');
+  return Number(text);
 }
 
 /** The documented --json shape of a role (stable: see README "CLI output"). */
@@ -64,9 +75,12 @@ export async function loadInput(path: string): Promise<RepositoryFiles> {
 
 export async function verifyCommand(input: string, opts: VerifyCommandOptions, io: Io): Promise<number> {
   if (!opts.root) throw new CeremonyError('USAGE', '--root TRUSTED_ROOT is required');
+  const threads = threadsOption(opts.threads);
   const trustedRoot = await readFileCapped(opts.root, DEFAULT_CAPS.root);
   const now = opts.now ?? new Date();
-  const { source, repo } = await readAndVerify(input, trustedRoot, now);
+  // A long root chain's signatures are checked on every core (issue #18); the walk stays sequential.
+  const pool = createSignaturePool(threads === undefined ? {} : { threads });
+  const { source, repo } = await readAndVerify(input, trustedRoot, now, pool.threads > 0 ? pool : undefined).finally(() => pool.close());
   // attestations.json, when the input carries one or the operator requires it: every chain to the
   // (bundled Yubico) roots, each attested key the key root.json lists under that ID (issue #13).
   const attestations = await checkAttestationsIfAny(repo, source.files.attestations, now, opts);
@@ -98,25 +112,25 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
  * refusal reported is the file's own: the folder is read again and verified as read, nothing given up. Any
  * other refusal is the files' own already and is thrown as it is.
  */
-async function readAndVerify(input: string, trustedRoot: Uint8Array, now: Date): Promise<{ source: RepositoryInput; repo: VerifiedRepository }> {
-  const first = await verifyGivingUp(input, trustedRoot, now);
+async function readAndVerify(input: string, trustedRoot: Uint8Array, now: Date, batch: SignatureBatch | undefined): Promise<{ source: RepositoryInput; repo: VerifiedRepository }> {
+  const first = await verifyGivingUp(input, trustedRoot, now, batch);
   if (first) return first;
   // The first read is out of scope here (verifyGivingUp returned): only this one is held.
   const again = await readRepositoryInput(input);
-  verifyRepository(again.files, { trustedRoot, now, ...gunOf(again) });
+  verifyRepository(again.files, { trustedRoot, now, ...(batch ? { signatureBatch: batch } : {}), ...gunOf(again) });
   // The file as read now passes, though its given-up copy was refused: the folder changed between the two
   // reads (or the compaction did not keep the file's meaning). Two reads that disagree are never a pass.
   throw new CeremonyError('FILE_CHANGED', 'a targets file was refused as first read and passes as read again: the folder changed while it was being verified; nothing is reported as verified — verify it again once nothing writes to it', { path: input });
 }
 
 /** The first read and verification (a folder's pretty targets files given up); undefined when a given-up file's parse was refused. */
-async function verifyGivingUp(input: string, trustedRoot: Uint8Array, now: Date): Promise<{ source: RepositoryInput; repo: VerifiedRepository } | undefined> {
+async function verifyGivingUp(input: string, trustedRoot: Uint8Array, now: Date, batch: SignatureBatch | undefined): Promise<{ source: RepositoryInput; repo: VerifiedRepository } | undefined> {
   const source = await readRepositoryInput(input);
   const files = source.files;
   // A folder only: its files can be read again for a refusal (a bundle might have come through a pipe).
   const givesUp = source.bundle === undefined && [files.targets, ...files.delegated.values()].some((bytes) => bytes !== undefined && startsPretty(bytes));
   try {
-    return { source, repo: verifyRepository(files, { trustedRoot, now, ...gunOf(source), ...(givesUp ? { targetsGivenUp: true } : {}) }) };
+    return { source, repo: verifyRepository(files, { trustedRoot, now, ...(batch ? { signatureBatch: batch } : {}), ...gunOf(source), ...(givesUp ? { targetsGivenUp: true } : {}) }) };
   } catch (err) {
     if (err instanceof GivenUpRefusal) return undefined;
     throw err;

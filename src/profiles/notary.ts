@@ -106,6 +106,7 @@ export const notaryProfile: Profile = {
   verify(key: PublicKey, signature: Uint8Array, data: Uint8Array): boolean {
     return verifySignature(materialOf(key).keyObject, verifySchemeOf(key), signature, data);
   },
+  verifyWith: (key: PublicKey) => ({ keyObject: materialOf(key).keyObject, scheme: verifySchemeOf(key) }),
   encodeSignature(keyId: string, key: PublicKey, signature: Uint8Array): SignatureJson {
     return { keyid: keyId, method: METHOD[familyOf(key.algorithm)], sig: toBase64(signature) };
   },

@@ -1,4 +1,6 @@
 import type { JsonObject, JsonValue } from '../json/types.js';
+import type { KeyObject } from 'node:crypto';
+import type { VerifyScheme } from '../crypto/public-key.js';
 
 /**
  * The two metadata dialects we speak. `notary` is Notary v1 / Docker Content Trust (TUF-derived, with its
@@ -66,6 +68,11 @@ export interface Profile {
   decodeSignature(sig: SignatureJson, key: PublicKey, path: string): Uint8Array;
   /** Bad crypto returns false, never throws (noble-curves habit). */
   verify(key: PublicKey, signature: Uint8Array, data: Uint8Array): boolean;
+  /**
+   * What `verify` checks a signature by `key` with (crypto/public-key.ts verifySignature): the same check
+   * made on another thread, to which a KeyObject passes without being decoded again (io/signature-pool.ts).
+   */
+  verifyWith(key: PublicKey): { keyObject: KeyObject; scheme: VerifyScheme };
   /** Encode raw signature bytes as the profile writes them in an envelope. */
   encodeSignature(keyId: string, key: PublicKey, signature: Uint8Array): SignatureJson;
   /** Encode a hash digest as the profile writes it in snapshot/timestamp/targets meta (hex or base64). */

@@ -84,6 +84,7 @@ export const tufProfile: Profile = {
   verify(key: PublicKey, signature: Uint8Array, data: Uint8Array): boolean {
     return verifySignature(materialOf(key).keyObject, verifySchemeOf(key), signature, data);
   },
+  verifyWith: (key: PublicKey) => ({ keyObject: materialOf(key).keyObject, scheme: verifySchemeOf(key) }),
   encodeSignature(keyId: string, key: PublicKey, signature: Uint8Array): SignatureJson {
     const bytes = key.algorithm === 'ecdsa-p256' || key.algorithm === 'ecdsa-p384' ? rawToDer(signature) : signature;
     return { keyid: keyId, sig: toHex(bytes) };

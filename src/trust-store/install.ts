@@ -38,6 +38,7 @@ import { checkRepositoryAttestations, type AttestationRequirement, type KeyAttes
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { isFolderGun } from '../tuf/gun.js';
 import { resolveTrustAnchor } from './pin.js';
+import type { SignatureBatch } from '../tuf/signature-batch.js';
 
 export type TrustLayout = 'notary' | 'tuf';
 
@@ -82,6 +83,8 @@ export interface ImportOptions {
    * PKIs) and what the operator requires. It is checked whenever the input carries one; never installed.
    */
   attestations?: { trust?: AttestationTrust; requirement?: AttestationRequirement };
+  /** Where a long root chain's signatures may be checked ahead, on other threads (VerifyOptions.signatureBatch). */
+  signatureBatch?: SignatureBatch;
 }
 
 export interface ImportResult {
@@ -284,7 +287,7 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
  */
 export function prepareInstall(a: {
   input: ImportSource;
-  opts: Pick<ImportOptions, 'trustedRoot' | 'rootFingerprint' | 'now' | 'attestations'>;
+  opts: Pick<ImportOptions, 'trustedRoot' | 'rootFingerprint' | 'now' | 'attestations' | 'signatureBatch'>;
   caps: SizeCaps;
   profile: ProfileName;
   layout: TrustLayout;
@@ -324,6 +327,7 @@ export function prepareInstall(a: {
     caps,
     ...(gun ? { gun } : {}),
     requireComplete: true,
+    ...(opts.signatureBatch ? { signatureBatch: opts.signatureBatch } : {}),
   });
 
   // attestations.json against the verified root's keys, before anything is written: a refusal installs nothing.

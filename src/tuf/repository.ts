@@ -8,9 +8,11 @@ import { parseMetadata, type Metadata, type ParseOptions } from './metadata.js';
 import { checkNotaryRootCertificates } from './notary-root.js';
 import type { Root } from './root.js';
 import { verifyRootSelf, verifyRootUpdate, type RootUpdateResult } from './root-chain.js';
+import { checkChainAhead, type ChainStep } from './root-chain-plan.js';
+import type { SignatureBatch } from './signature-batch.js';
 import type { Snapshot, Timestamp } from './snapshot.js';
 import type { Targets } from './targets.js';
-import { requireVerified, verifyRole, type VerificationResult } from './verify.js';
+import { requireVerified, verifyRole, type SignatureMemo, type VerificationResult } from './verify.js';
 
 /** The metadata files of one repository, as bytes: from a directory, and later from a bundle. */
 export interface RepositoryFiles {
@@ -69,6 +71,11 @@ export interface VerifyOptions {
    * given up: roots are compared and hashed after their parse.
    */
   targetsGivenUp?: boolean;
+  /**
+   * Where the root chain's signatures may be checked ahead of its walk, all together (on other threads:
+   * io/signature-pool.ts). The walk, its verdicts and its refusals are the same with or without it.
+   */
+  signatureBatch?: SignatureBatch;
 }
 
 /**
@@ -223,6 +230,44 @@ function checkRootsUpToPin(files: RepositoryFiles, pinBytes: Uint8Array, pin: Me
 }
 
 /**
+ * How far ahead of the walk roots are parsed and checked (VerifyOptions.signatureBatch): a window of at
+ * most this many versions and bytes, so what is held parsed at once stays bounded whatever the chain's
+ * length and files' sizes (a walk without a batch holds two roots).
+ */
+const AHEAD_VERSIONS = 256;
+const AHEAD_BYTES = 8 << 20;
+
+/**
+ * The next window of the chain from version `from` (the root before it is `trusted`): its roots parsed and
+ * their signatures checked in one batch, by version. Parsing stops at the first root that does not
+ * parse: the walk parses it again and refuses it where a walk without a batch would, after refusing
+ * whatever comes before it.
+ */
+function chainAhead(
+  from: number,
+  target: number,
+  trusted: Metadata<Root>,
+  chainRoot: (v: number, trusted: Metadata<Root>) => Metadata<Root>,
+  batch: SignatureBatch,
+): Map<number, { next: Metadata<Root>; memo: SignatureMemo }> {
+  const steps: ChainStep[] = [];
+  let bytes = 0;
+  for (let v = from; v <= target && steps.length < AHEAD_VERSIONS && bytes < AHEAD_BYTES; v++) {
+    let next: Metadata<Root>;
+    try {
+      next = chainRoot(v, trusted);
+    } catch {
+      break;
+    }
+    steps.push({ trusted, next, intermediate: v < target });
+    bytes += next.bytes.length;
+    trusted = next;
+  }
+  const memos = checkChainAhead(steps, batch);
+  return new Map(steps.map((step, k) => [from + k, { next: step.next, memo: memos[k]! }]));
+}
+
+/**
  * Verify a repository from a pinned root: the root chain version by version (TUF 5.3), then timestamp
  * (5.4), snapshot (5.5), targets (5.6) and delegated targets, each against the role that delegates to it,
  * with expiry, rollback against what is installed, and the lengths, hashes and versions each referring
@@ -269,10 +314,8 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   // N.root.json at or below the pin is read too: nothing in the input rides along unread as "verified".
   checkRootsUpToPin(files, opts.trustedRoot, trustedRoot, caps);
 
-  // 5.3.3–5.3.9: walk N+1, N+2, … one version at a time.
-  let trusted = trustedRoot;
-  const rootChain: RootUpdateResult[] = [];
-  for (let v = pinned + 1; v <= target; v++) {
+  // Root version v of the chain, parsed (the keys it shares with `trusted` taken from there).
+  const chainRoot = (v: number, trusted: Metadata<Root>): Metadata<Root> => {
     const versioned = files.versionedRoots.get(v);
     const bytes = versioned ?? (rootJson?.signed.version === v ? files.root : undefined);
     if (!bytes) {
@@ -285,8 +328,23 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
     if (versioned && next.signed.version !== v) {
       throw new CeremonyError('VERSION_MISMATCH', `${source} holds root version ${next.signed.version}`, { path: `${source} $.signed.version` });
     }
+    return next;
+  };
+  const batch = target - pinned > 1 ? opts.signatureBatch : undefined;
+  // At least the pinned root role's threshold of checks per step, most often more (TUF 5.3.4: two roles).
+  batch?.expect?.((target - pinned) * trustedRoot.signed.roles.get('root')!.threshold);
+
+  // 5.3.3–5.3.9: walk N+1, N+2, … one version at a time.
+  let trusted = trustedRoot;
+  const rootChain: RootUpdateResult[] = [];
+  let ahead: Map<number, { next: Metadata<Root>; memo: SignatureMemo }> | undefined;
+  for (let v = pinned + 1; v <= target; v++) {
+    if (batch && !ahead?.size) ahead = chainAhead(v, target, trusted, chainRoot, batch);
+    const prepared = ahead?.get(v);
+    ahead?.delete(v);
+    const next = prepared?.next ?? chainRoot(v, trusted);
     // The last step keeps full signed/missing lists (they are shown); the ones before stop at thresholds.
-    rootChain.push(verifyRootUpdate(trusted, next, { intermediate: v < target }));
+    rootChain.push(verifyRootUpdate(trusted, next, { intermediate: v < target, memo: prepared?.memo }));
     trusted = next;
   }
   // root.json must be the very root the chain reached (or the pin itself), byte for byte: another file

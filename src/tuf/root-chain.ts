@@ -1,7 +1,7 @@
 import { CeremonyError } from '../errors.js';
 import { parseMetadata, type Metadata } from './metadata.js';
 import type { Root } from './root.js';
-import { newSignatureMemo, requireVerified, verifyRole, type VerificationResult, type VerifyRoleOptions } from './verify.js';
+import { newSignatureMemo, requireVerified, verifyRole, type SignatureMemo, type VerificationResult, type VerifyRoleOptions } from './verify.js';
 
 export interface RootUpdateResult {
   version: number;
@@ -22,13 +22,18 @@ export interface RootUpdateOptions {
    * only until each threshold is met, since only the verdict is shown for it (results are `partial`).
    */
   intermediate?: boolean;
+  /**
+   * Outcomes already known for `next`'s signatures (newSignatureMemo(next)): checks made ahead, on other
+   * threads (root-chain-plan.ts). Only outcomes of the very checks verifyRole would make may be in it.
+   */
+  memo?: SignatureMemo;
 }
 
 /**
  * Indexes of `next`'s signatures, those by a key of both the previous and the new root role (the same
  * public key under that key ID in both) first, then the others, each group in file order.
  */
-function sharedKeysFirst(previous: Root, next: Metadata<Root>): number[] {
+export function sharedKeysFirst(previous: Root, next: Metadata<Root>): number[] {
   const previousRole = previous.roles.get('root')!;
   const nextRole = next.signed.roles.get('root')!;
   const sigs = next.signatures;
@@ -68,7 +73,7 @@ export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>, 
     });
   }
   // Both checks are over the same bytes: a key kept across the rotation has its signature verified once.
-  const check: VerifyRoleOptions = { memo: newSignatureMemo(), stopAtThreshold: opts.intermediate === true };
+  const check: VerifyRoleOptions = { memo: opts.memo ?? newSignatureMemo(next), stopAtThreshold: opts.intermediate === true };
   // An intermediate root stops at its thresholds: checking first the signatures of keys in both root
   // roles lets one verification count towards both thresholds (fewest verifications for the verdict).
   if (opts.intermediate) check.order = sharedKeysFirst(trusted.signed, next);

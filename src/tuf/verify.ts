@@ -31,15 +31,17 @@ export interface VerificationResult {
 /**
  * Outcomes of signature checks over one document, by signature index: the fingerprint of the public key
  * checked and whether the signature verified under it (arrays, not a Map of "index:fingerprint" strings —
- * a root chain makes thousands of lookups).
+ * a root chain makes thousands of lookups). An index means nothing in another document: a memo is made
+ * for one and verifyRole refuses it for any other.
  */
 export interface SignatureMemo {
+  readonly document: Metadata;
   fingerprints: (string | undefined)[];
   outcomes: boolean[];
 }
 
-export function newSignatureMemo(): SignatureMemo {
-  return { fingerprints: [], outcomes: [] };
+export function newSignatureMemo(document: Metadata): SignatureMemo {
+  return { document, fingerprints: [], outcomes: [] };
 }
 
 /**
@@ -90,6 +92,7 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
   const invalid: string[] = [];
   const strangers: string[] = [];
   const memo = opts.memo;
+  if (memo && memo.document !== md) throw new CeremonyError('INTERNAL', `a signature memo made for ${memo.document.source} was given for ${md.source}`);
   let partial = false;
   const sigs = md.signatures;
   const order = opts.order;

@@ -1,0 +1,206 @@
+/**
+ * Issue #18: a root chain's signature checks made ahead of its walk, in batches (VerifyOptions.signatureBatch,
+ * tuf/root-chain-plan.ts), while the walk that applies the thresholds stays sequential. The batch here checks
+ * as a worker thread does (io/signature-worker.ts): from the key's SPKI bytes and the profile's verify
+ * scheme, not with the profile's own decoded key, so the walk's `profile.verify` calls count what it had to
+ * verify itself. Whatever a batch answers — everything, nothing, or only what verifies — the walk's results
+ * and refusals are those of a walk without one.
+ */
+import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { verifySignature } from '../../../src/crypto/public-key.js';
+import { CeremonyError } from '../../../src/errors.js';
+import { canonicalBytes } from '../../../src/json/canonical.js';
+import type { JsonObject } from '../../../src/json/types.js';
+import { getProfile } from '../../../src/profiles/index.js';
+import type { ProfileName } from '../../../src/profiles/profile.js';
+import { parseMetadata } from '../../../src/tuf/metadata.js';
+import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../../../src/tuf/repository.js';
+import { plannedRootUpdateChecks } from '../../../src/tuf/root-chain-plan.js';
+import type { SignatureBatch, SignatureCheck } from '../../../src/tuf/signature-batch.js';
+import { newSignatureMemo, verifyRole } from '../../../src/tuf/verify.js';
+import { importRepository } from '../../../src/trust-store/install.js';
+import type { TestKeyKind } from '../../support/keys.js';
+import { buildRepo, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Checks as a worker thread makes them, and every batch it was given (sizes). */
+function spkiBatch(): SignatureBatch & { sizes: number[]; announced: number[] } {
+  const sizes: number[] = [];
+  const announced: number[] = [];
+  return {
+    sizes,
+    announced,
+    expect: (checks: number) => void announced.push(checks),
+    verifyAll(checks: readonly SignatureCheck[]) {
+      sizes.push(checks.length);
+      return Uint8Array.from(checks, (c) => {
+        const key = createPublicKey({ key: Buffer.from(c.key.spki), format: 'der', type: 'spki' });
+        return verifySignature(key, c.profile.verifyWith(c.key).scheme, c.signature, c.data) ? 1 : 0;
+      });
+    },
+  };
+}
+
+const nothingChecked: SignatureBatch = { verifyAll: (checks) => new Uint8Array(checks.length) };
+
+/** What a verification shows, or how it was refused. */
+function outcome(files: RepositoryFiles, trustedRoot: Uint8Array, signatureBatch?: SignatureBatch): unknown {
+  try {
+    const repo: VerifiedRepository = verifyRepository(files, { trustedRoot, now: new Date(), ...(signatureBatch ? { signatureBatch } : {}) });
+    return {
+      version: repo.root.signed.version,
+      chain: JSON.stringify(repo.rootChain),
+      root: repo.rootResult,
+      roles: [repo.timestamp?.result, repo.snapshot?.result, repo.targets?.result, [...repo.delegated.values()].map((d) => d.result)],
+    };
+  } catch (err) {
+    if (!(err instanceof CeremonyError)) throw err;
+    return { code: err.code, message: err.message, path: err.path };
+  }
+}
+
+type Envelope = { signed: { version: number }; signatures: { keyid: string; sig: string }[] };
+const decode = (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString('utf8')) as Envelope;
+const encode = (env: unknown) => new TextEncoder().encode(JSON.stringify(env));
+
+/** `repo`'s files with root version `v` replaced (root.json too when it is the last). */
+function withRoot(repo: BuiltRepo, v: number, bytes: Uint8Array): RepositoryFiles {
+  const files = repo.files();
+  files.versionedRoots.set(v, bytes);
+  if (v === repo.roots.length) return { ...files, root: bytes };
+  return files;
+}
+
+describe('root chain checked ahead in batches (issue #18)', () => {
+  it.each([
+    ['tuf', 'ed25519'],
+    ['tuf', 'ecdsa-p256'],
+    ['tuf', 'rsa'],
+    ['notary', 'ecdsa-x509'],
+  ] as [ProfileName, TestKeyKind][])('%s %s: the walk verifies nothing a batch verified, and shows the same results', async (profile, rootKind) => {
+    const r = await buildRepo(profile, { rootVersions: 5, rootKind });
+    const plain = outcome(r.files(), r.roots[0]!);
+    const spy = vi.spyOn(getProfile(profile), 'verify');
+    const batch = spkiBatch();
+    expect(outcome(r.files(), r.roots[0]!, batch)).toEqual(plain);
+    // The pin against itself (2) and the four other roles (4); none of the chain's 3 × 4 checks.
+    expect(spy).toHaveBeenCalledTimes(2 + 4);
+    expect(batch.sizes).toEqual([3 * 4]);
+    expect(batch.announced).toEqual([4 * 2]);
+    // A batch that checked nothing: the walk verifies as without one (2 + 3 × 4 + 4).
+    spy.mockClear();
+    expect(outcome(r.files(), r.roots[0]!, nothingChecked)).toEqual(plain);
+    expect(spy).toHaveBeenCalledTimes(2 + 3 * 4 + 4);
+  });
+
+  it('a chain of one step (or none) is walked without a batch', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 2 });
+    const batch = spkiBatch();
+    outcome(r.files(), r.roots[0]!, batch);
+    outcome(r.files(), r.roots[1]!, batch);
+    expect(batch.sizes).toEqual([]);
+  });
+
+  it('every corrupted signature and every truncated root: the same result or refusal (code, message, path) with and without a batch', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 5 });
+    let refusals = 0;
+    for (let v = 2; v <= 5; v++) {
+      const env = decode(r.roots[v - 1]!);
+      const variants: Uint8Array[] = [];
+      env.signatures.forEach((sig, i) => {
+        const bad = structuredClone(env);
+        bad.signatures[i]!.sig = (sig.sig[0] === '0' ? '1' : '0') + sig.sig.slice(1);
+        variants.push(encode(bad));
+        const short = structuredClone(env);
+        short.signatures[i]!.sig = sig.sig.slice(2);
+        variants.push(encode(short));
+      });
+      const bytes = r.roots[v - 1]!;
+      variants.push(bytes.subarray(0, bytes.length >> 1));
+      const other = structuredClone(env);
+      other.signed.version = v + 1;
+      variants.push(encode(other));
+      for (const variant of variants) {
+        const files = withRoot(r, v, variant);
+        const plain = outcome(files, r.roots[0]!);
+        if ((plain as { code?: string }).code) refusals++;
+        expect(outcome(files, r.roots[0]!, spkiBatch())).toEqual(plain);
+        expect(outcome(files, r.roots[0]!, nothingChecked)).toEqual(plain);
+      }
+    }
+    // The table reaches refusals (a bad signature of the removed key's alone is not one: thresholds still met).
+    expect(refusals).toBeGreaterThan(10);
+  });
+
+  it('a root signed over the other canonical spelling (tuf-js’s UTF-16 key order): the batch’s checks over the usual bytes fail, and the walk still accepts it as without a batch', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 1 });
+    // Key order differs between code points and UTF-16 code units: U+1F600 (D83D…) vs U+E000.
+    const signed = { ...rootSigned('tuf', 2, r.keys, { root: 2 }), x_order: { '\u{1F600}': 1, '\uE000': 2 } } as JsonObject;
+    const data = canonicalBytes(signed, 'tuf-utf16');
+    const signatures = await Promise.all(r.keys.root.map(async (k) => getProfile('tuf').encodeSignature(k.keyId, k.key, await k.sign(data))));
+    const v2 = encode({ signed, signatures });
+    const v3 = await sign('tuf', rootSigned('tuf', 3, r.keys, { root: 2 }), r.keys.root);
+    const files = { versionedRoots: new Map([[1, r.roots[0]!], [2, v2], [3, v3]]), root: v3, delegated: new Map() };
+    const plain = outcome(files, r.roots[0]!);
+    expect(plain).toMatchObject({ version: 3 });
+    const batch = spkiBatch();
+    expect(outcome(files, r.roots[0]!, batch)).toEqual(plain);
+    // v2 (intermediate, all three keys kept): two checks meet both thresholds if they verify; v3: all three.
+    expect(batch.sizes).toEqual([2 + 3]);
+  });
+
+  it('a memo belongs to one document: given for another, it is refused', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 3 });
+    const v1 = parseMetadata(r.roots[0]!, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
+    const v2 = parseMetadata(r.roots[1]!, 'root', { maxBytes: 1 << 20, source: '2.root.json' });
+    const memo = newSignatureMemo(v1);
+    expect(() => verifyRole(v2, 'root', v2.signed.roles.get('root')!, v2.signed.keys, { memo })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+  });
+
+  it('plans what the walk checks: an intermediate step its thresholds in shared-keys-first order, the last step every root key’s signature', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 3 });
+    const [v1, v2, v3] = r.roots.map((b, i) => parseMetadata(b, 'root', { maxBytes: 1 << 20, source: `${i + 1}.root.json` })) as [never, never, never];
+    // v2: signed by the new key, a kept key and the removed key (threshold 2 each role). Intermediate: the
+    // kept key's counts for both roles, then the removed key's (old role) and the new key's (new role): 3.
+    const intermediate = plannedRootUpdateChecks({ trusted: v1, next: v2, intermediate: true });
+    expect(intermediate).toHaveLength(3);
+    const full = plannedRootUpdateChecks({ trusted: v2, next: v3, intermediate: false });
+    expect(full.map((c) => c.index).sort()).toEqual([0, 1, 2]);
+  });
+
+  it('a chain longer than one window is checked in several batches, each bounded', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 300, rootThreshold: 1, rootKeyCount: 1 });
+    const batch = spkiBatch();
+    const plain = outcome(r.files(), r.roots[0]!);
+    expect(outcome(r.files(), r.roots[0]!, batch)).toEqual(plain);
+    expect((plain as { version: number }).version).toBe(300);
+    // 299 steps: windows of 256 and 43 versions; each step's new root signed by its new key and the old one.
+    expect(batch.sizes).toHaveLength(2);
+    // Announced once, before the first window: 299 steps of at least the pinned threshold (1) each.
+    expect(batch.announced).toEqual([299]);
+    expect(batch.sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(299);
+  }, 60_000);
+});
+
+describe('import checks the chain ahead too', () => {
+  it('importRepository hands its batch to the verification, and installs what it installs without one', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 6 });
+    const installed: Record<string, string>[] = [];
+    for (const signatureBatch of [undefined, spkiBatch()]) {
+      const trustDir = mkdtempSync(join(tmpdir(), 'tufc-chain-ahead-import-'));
+      const result = await importRepository({ files: r.files(), source: 'repo' }, { trustDir, trustedRoot: r.roots[0]!, now: new Date(), ...(signatureBatch ? { signatureBatch } : {}) });
+      expect(result.versions.root).toBe(6);
+      installed.push(Object.fromEntries(result.files.filter((f) => f !== 'imports.log').map((f) => [f, readFileSync(join(result.folder, f), 'hex')])));
+      if (signatureBatch) expect(signatureBatch.sizes).toEqual([3 * 5]);
+      expect(readdirSync(result.folder).length).toBeGreaterThan(0);
+    }
+    expect(installed[1]).toEqual(installed[0]);
+  });
+});
