@@ -92,6 +92,24 @@ describe('signature pool (issue #18)', () => {
     }
   }, 120_000);
 
+  it('submit returns at once and the workers check while the caller does other work; the outcomes come when asked for', async () => {
+    const { checks, expected } = await mixedChecks(600);
+    const pool = createPool({ threads: 1, minChecks: 1 });
+    try {
+      pool.expect(1);
+      await settle(300);
+      const finish = pool.submit(checks);
+      expect(pool.stats.batches).toBe(0);
+      // The caller is elsewhere (here: waiting); the worker takes chunks meanwhile.
+      await settle(500);
+      expect([...finish()]).toEqual(expected);
+      expect(pool.stats.batches).toBe(1);
+      expect(pool.stats.byWorkers).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a batch under minChecks, or a pool of no threads, comes back unchecked (all 0) for the walk to check', async () => {
     const { checks } = await mixedChecks(40);
     for (const pool of [createPool({ threads: 1, minChecks: 41 }), createPool({ threads: 0, minChecks: 1 })]) {
