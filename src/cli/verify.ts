@@ -33,9 +33,10 @@ function roleJson(version: number, expires: string, r: VerificationResult) {
 }
 
 export function verifiedJson(repo: VerifiedRepository) {
-  const roles: Record<string, ReturnType<typeof roleJson> & { delegatedBy: string }> = {
-    root: { ...roleJson(repo.root.signed.version, repo.root.signed.expiresText, repo.rootResult), delegatedBy: 'root' },
-  };
+  // Without a prototype: a delegated role may be named "__proto__" (a TUF role name is any string), and
+  // assigning it to a plain object would set the prototype and leave the role out of the report.
+  const roles = Object.create(null) as Record<string, ReturnType<typeof roleJson> & { delegatedBy: string }>;
+  roles.root = { ...roleJson(repo.root.signed.version, repo.root.signed.expiresText, repo.rootResult), delegatedBy: 'root' };
   for (const name of ['timestamp', 'snapshot', 'targets'] as const) {
     const v = repo[name];
     if (v) roles[name] = { ...roleJson(v.md.signed.version, v.md.signed.expiresText, v.result), delegatedBy: v.delegatedBy };
