@@ -12,7 +12,6 @@ const SHA = 'a'.repeat(64);
 
 function stateWith() {
   const o = JSON.parse(Buffer.from(stateBytes(newState({ planSha256: SHA, profile: 'tuf', repository: 'r', rehearsal: true, now: new Date(0) }))).toString('utf8')) as JsonObject;
-
   // JSON text, as the file is: JSON.parse / parseJsonStrict make "__proto__" an own key.
   const text = JSON.stringify(o).replace('"outputs":{}', `"outputs":{"__proto__":"${SHA}","root.json":"${SHA}"}`).replace('"tokens":{}', '"tokens":{"__proto__":{"serial":"123","label":"evil"}}');
   return readState(parseJsonStrict(new TextEncoder().encode(text), { maxBytes: 1 << 20, path: '$' }));
