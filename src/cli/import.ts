@@ -27,8 +27,7 @@ import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
 import { metadataDirOf, multiRepositoryNameOf } from '../io/ceremony-output.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { shownOrQuoted } from '../json/fields.js';
-import { importRepository, type ImportOptions, type ImportSource, type TrustLayout } from '../trust-store/install.js';
-import { createSignaturePool } from '../io/signature-pool.js';
+import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
 import { folderListingSha256, type ImportSessionStart } from '../trust-store/import-session.js';
 import { checkSessionWitnesses } from '../audit/session.js';
 import { sha256Hex } from '../crypto/digest.js';
@@ -123,7 +122,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     ...(opts.now ? { now: () => opts.now! } : {}),
   };
   const layout = (opts.layout ?? profile) as TrustLayout | undefined;
-  const importOpts: ImportOptions = {
+  const importOpts = {
     trustDir,
     ...(trustedRoot ? { trustedRoot } : {}),
     ...(opts.rootFingerprint ? { rootFingerprint: opts.rootFingerprint } : {}),
@@ -134,9 +133,6 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   };
   let removedStaleLock: string | undefined;
   let result;
-  // A long root chain's signatures are checked on every core (issue #18), as `verify` does.
-  const pool = createSignaturePool();
-  if (pool.threads > 0) importOpts.signatureBatch = pool;
   try {
     try {
       result = await importRepository(source, importOpts);
@@ -155,8 +151,6 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     // A refusal is recorded too (the audit trail); the trust folder is as it was (install.ts).
     if (!session || !layout || !recordsRefusal(err)) throw err;
     throw refusalRecorded(err, await recordImportSession(session, layout, { refused: err }));
-  } finally {
-    await pool.close();
   }
   // Installed: the transcript records that first (review B2 M1), whatever happens to the inventory after.
   const record = session ? await recordImportSession(session, result.layout, { single: result }) : { warning: 'no session transcript was written' };
