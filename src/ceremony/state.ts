@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import { CeremonyError } from '../errors.js';
-import { child } from '../json/fields.js';
+import { child, setOwn } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { KeyAlgorithm, ProfileName, SignatureJson } from '../profiles/profile.js';
@@ -203,10 +203,11 @@ export function readState(value: JsonValue): CeremonyState {
   for (const [name, v] of Object.entries(tokens)) {
     const p = child('$.tokens', name);
     const t = r.object(v, p, ['serial', 'label']);
-    state.tokens[name] = { serial: r.text(t.serial, child(p, 'serial'), 64), label: typeof t.label === 'string' ? t.label : r.text(t.label, child(p, 'label'), 64) };
+    // setOwn: a name is the file's, and "__proto__" assigned to a plain object would set its prototype.
+    setOwn(state.tokens, name, { serial: r.text(t.serial, child(p, 'serial'), 64), label: typeof t.label === 'string' ? t.label : r.text(t.label, child(p, 'label'), 64) });
   }
   const keys = r.record(o.keys, '$.keys', 128);
-  for (const [name, v] of Object.entries(keys)) state.keys[name] = keyRecord(v, child('$.keys', name));
+  for (const [name, v] of Object.entries(keys)) setOwn(state.keys, name, keyRecord(v, child('$.keys', name)));
   if (o.shamir !== undefined) {
     const s = r.object(o.shamir, '$.shamir', ['splitId', 'fingerprint', 'threshold', 'shares', 'cards']);
     state.shamir = {
@@ -222,7 +223,7 @@ export function readState(value: JsonValue): CeremonyState {
   const sigs = r.object(o.signatures, '$.signatures', [], ROLES);
   for (const role of ROLES) if (sigs[role] !== undefined) state.signatures[role] = signatures(sigs[role], child('$.signatures', role));
   const outputs = r.record(o.outputs, '$.outputs', 256);
-  for (const [name, v] of Object.entries(outputs)) state.outputs[name] = r.sha256(v, child('$.outputs', name));
+  for (const [name, v] of Object.entries(outputs)) setOwn(state.outputs, name, r.sha256(v, child('$.outputs', name)));
   return state;
 }
 

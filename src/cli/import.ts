@@ -27,8 +27,7 @@ import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
 import { metadataDirOf, multiRepositoryNameOf } from '../io/ceremony-output.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { shownOrQuoted } from '../json/fields.js';
-import { importRepository, type ImportOptions, type ImportSource, type TrustLayout } from '../trust-store/install.js';
-import { createSignaturePool } from '../io/signature-pool.js';
+import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
 import { folderListingSha256, type ImportSessionStart } from '../trust-store/import-session.js';
 import { checkSessionWitnesses } from '../audit/session.js';
 import { sha256Hex } from '../crypto/digest.js';
@@ -124,7 +123,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     ...(opts.now ? { now: () => opts.now! } : {}),
   };
   const layout = (opts.layout ?? profile) as TrustLayout | undefined;
-  const importOpts: ImportOptions = {
+  const importOpts = {
     trustDir,
     ...(trustedRoot ? { trustedRoot } : {}),
     ...(opts.rootFingerprint ? { rootFingerprint: opts.rootFingerprint } : {}),
@@ -137,9 +136,6 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   let result;
   // Installed, then a step after the swap's rename failed: reported as the install it is, with the failure.
   let cleanupFailed: InstalledCleanupFailed | undefined;
-  // A long root chain's signatures are checked on every core (issue #18), as `verify` does.
-  const pool = createSignaturePool();
-  if (pool.threads > 0) importOpts.signatureBatch = pool;
   try {
     try {
       result = await importRepository(source, importOpts);
@@ -163,8 +159,6 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
       if (!session || !layout || !recordsRefusal(err)) throw err;
       throw refusalRecorded(err, await recordImportSession(session, layout, { refused: err }));
     }
-  } finally {
-    await pool.close();
   }
   // Installed: the transcript records that first (review B2 M1), whatever happens to the inventory after.
   const record = session ? await recordImportSession(session, result.layout, { single: result, ...(cleanupFailed ? { cleanupFailed } : {}) }) : { warning: 'no session transcript was written' };

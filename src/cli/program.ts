@@ -62,7 +62,7 @@ export async function runCli(argv: string[], io: Io, version = '0.1.0'): Promise
     .argument('<BUNDLE_OR_DIR>', 'a trust bundle, or a directory of TUF or Notary metadata (root.json, N.root.json, targets.json, …)')
     .requiredOption('--root <TRUSTED_ROOT>', 'the root.json you trust (pinned)')
     .option('--json', 'machine-readable result (documented in the README)')
-    .option('--threads <N>', 'worker threads that check a long root chain\'s signatures beside the main one, 0–64 (default: one fewer than the cores; 0: none)');
+    .option('--threads <N>', 'worker threads that check a long root chain\'s signatures beside the main one, 0–64, at most cores − 1 (default 0: see the README)');
   withAttestationFlags(verify).action(async (input: string, opts: VerifyCommandOptions) => {
     json = Boolean(opts.json);
     const { verifyCommand } = await import('./verify.js');

@@ -20,9 +20,13 @@ export interface VerifyCommandOptions extends AttestationFlags {
   now?: Date;
 }
 
-/** `--threads`: a whole number from 0 to 64, or the pool's default (one fewer than the cores). */
-function threadsOption(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
+/**
+ * `--threads`: a whole number from 0 to 64 (at most one fewer than the cores is used). Default 0: with
+ * OpenSSL 3.0's locking, worker threads checking signatures beside the main one saved no wall time and
+ * cost CPU on the machines measured (io/signature-pool.ts).
+ */
+function threadsOption(text: string | undefined): number {
+  if (text === undefined) return 0;
   if (!/^\d{1,2}$/.test(text) || Number(text) > 64) throw new CeremonyError('USAGE', '--threads must be a whole number from 0 to 64');
   return Number(text);
 }
@@ -33,9 +37,10 @@ function roleJson(version: number, expires: string, r: VerificationResult) {
 }
 
 export function verifiedJson(repo: VerifiedRepository) {
-  const roles: Record<string, ReturnType<typeof roleJson> & { delegatedBy: string }> = {
-    root: { ...roleJson(repo.root.signed.version, repo.root.signed.expiresText, repo.rootResult), delegatedBy: 'root' },
-  };
+  // Without a prototype: a delegated role may be named "__proto__" (a TUF role name is any string), and
+  // assigning it to a plain object would set the prototype and leave the role out of the report.
+  const roles = Object.create(null) as Record<string, ReturnType<typeof roleJson> & { delegatedBy: string }>;
+  roles.root = { ...roleJson(repo.root.signed.version, repo.root.signed.expiresText, repo.rootResult), delegatedBy: 'root' };
   for (const name of ['timestamp', 'snapshot', 'targets'] as const) {
     const v = repo[name];
     if (v) roles[name] = { ...roleJson(v.md.signed.version, v.md.signed.expiresText, v.result), delegatedBy: v.delegatedBy };
@@ -78,8 +83,8 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
   const threads = threadsOption(opts.threads);
   const trustedRoot = await readFileCapped(opts.root, DEFAULT_CAPS.root);
   const now = opts.now ?? new Date();
-  // A long root chain's signatures are checked on every core (issue #18); the walk stays sequential.
-  const pool = createSignaturePool(threads === undefined ? {} : { threads });
+  // Asked for: a long root chain's signatures checked on other cores too (issue #18); the walk stays sequential.
+  const pool = createSignaturePool({ threads });
   const { source, repo } = await readAndVerify(input, trustedRoot, now, pool.threads > 0 ? pool : undefined).finally(() => pool.close());
   // attestations.json, when the input carries one or the operator requires it: every chain to the
   // (bundled Yubico) roots, each attested key the key root.json lists under that ID (issue #13).

@@ -237,34 +237,73 @@ function checkRootsUpToPin(files: RepositoryFiles, pinBytes: Uint8Array, pin: Me
 const AHEAD_VERSIONS = 256;
 const AHEAD_BYTES = 8 << 20;
 
+/** A window of the chain parsed and its checks submitted (chainWindow): the memos come with `finish`. */
+interface ChainWindow {
+  from: number;
+  steps: ChainStep[];
+  /** A root did not parse: the walk stops at it, so nothing after this window is read ahead. */
+  stopped: boolean;
+  finish: () => SignatureMemo[];
+}
+
 /**
  * The next window of the chain from version `from` (the root before it is `trusted`): its roots parsed and
- * their signatures checked in one batch, by version. Parsing stops at the first root that does not
- * parse: the walk parses it again and refuses it where a walk without a batch would, after refusing
- * whatever comes before it.
+ * their planned checks submitted as one batch. Parsing stops at the first root that does not parse: the
+ * walk parses it again and refuses it where a walk without a batch would, after refusing whatever comes
+ * before it.
  */
-function chainAhead(
+function chainWindow(
   from: number,
   target: number,
   trusted: Metadata<Root>,
   chainRoot: (v: number, trusted: Metadata<Root>) => Metadata<Root>,
   batch: SignatureBatch,
-): Map<number, { next: Metadata<Root>; memo: SignatureMemo }> {
+): ChainWindow {
   const steps: ChainStep[] = [];
   let bytes = 0;
+  let stopped = false;
   for (let v = from; v <= target && steps.length < AHEAD_VERSIONS && bytes < AHEAD_BYTES; v++) {
     let next: Metadata<Root>;
     try {
       next = chainRoot(v, trusted);
     } catch {
+      stopped = true;
       break;
     }
     steps.push({ trusted, next, intermediate: v < target });
     bytes += next.bytes.length;
     trusted = next;
   }
-  const memos = checkChainAhead(steps, batch);
-  return new Map(steps.map((step, k) => [from + k, { next: step.next, memo: memos[k]! }]));
+  return { from, steps, stopped, finish: checkChainAhead(steps, batch) };
+}
+
+/**
+ * The chain read ahead of its walk, window by window: when the walk needs window k's outcomes, window k+1
+ * is parsed and submitted first, so other threads check it while this one waits for k's last chunks and
+ * walks k. At most two windows are held.
+ */
+function chainAhead(
+  pinned: number,
+  target: number,
+  trustedRoot: Metadata<Root>,
+  chainRoot: (v: number, trusted: Metadata<Root>) => Metadata<Root>,
+  batch: SignatureBatch,
+): (v: number) => { next: Metadata<Root>; memo: SignatureMemo } | undefined {
+  let current = new Map<number, { next: Metadata<Root>; memo: SignatureMemo }>();
+  let pending: ChainWindow | undefined = chainWindow(pinned + 1, target, trustedRoot, chainRoot, batch);
+  return (v) => {
+    if (!current.has(v) && pending?.from === v) {
+      const w: ChainWindow = pending;
+      const end = w.from + w.steps.length;
+      const last = w.steps[w.steps.length - 1];
+      pending = !w.stopped && last && end <= target ? chainWindow(end, target, last.next, chainRoot, batch) : undefined;
+      const memos = w.finish();
+      current = new Map(w.steps.map((step, k) => [w.from + k, { next: step.next, memo: memos[k]! }]));
+    }
+    const prepared = current.get(v);
+    current.delete(v);
+    return prepared;
+  };
 }
 
 /**
@@ -337,11 +376,9 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   // 5.3.3–5.3.9: walk N+1, N+2, … one version at a time.
   let trusted = trustedRoot;
   const rootChain: RootUpdateResult[] = [];
-  let ahead: Map<number, { next: Metadata<Root>; memo: SignatureMemo }> | undefined;
+  const ahead = batch ? chainAhead(pinned, target, trustedRoot, chainRoot, batch) : undefined;
   for (let v = pinned + 1; v <= target; v++) {
-    if (batch && !ahead?.size) ahead = chainAhead(v, target, trusted, chainRoot, batch);
-    const prepared = ahead?.get(v);
-    ahead?.delete(v);
+    const prepared = ahead?.(v);
     const next = prepared?.next ?? chainRoot(v, trusted);
     // The last step keeps full signed/missing lists (they are shown); the ones before stop at thresholds.
     rootChain.push(verifyRootUpdate(trusted, next, { intermediate: v < target, memo: prepared?.memo }));

@@ -68,8 +68,11 @@ export function plannedRootUpdateChecks(step: ChainStep): PlannedCheck[] {
   return planned;
 }
 
-/** Memos for the steps' new roots (RootUpdateOptions.memo), from one batch of all their planned checks. */
-export function checkChainAhead(steps: readonly ChainStep[], batch: SignatureBatch): SignatureMemo[] {
+/**
+ * The steps' planned checks submitted as one batch; the returned function gives the memos for the steps'
+ * new roots (RootUpdateOptions.memo) once the batch is done.
+ */
+export function checkChainAhead(steps: readonly ChainStep[], batch: SignatureBatch): () => SignatureMemo[] {
   const plans = steps.map(plannedRootUpdateChecks);
   const checks: SignatureCheck[] = [];
   plans.forEach((plan, k) => {
@@ -77,7 +80,11 @@ export function checkChainAhead(steps: readonly ChainStep[], batch: SignatureBat
     const data = md.signedBytes();
     for (const p of plan) checks.push({ profile: md.profile, key: p.key, signature: p.signature, data });
   });
-  const outcomes = checks.length ? batch.verifyAll(checks) : new Uint8Array(0);
+  const finish = checks.length ? batch.submit(checks) : () => new Uint8Array(0);
+  return () => memosOf(steps, plans, finish());
+}
+
+function memosOf(steps: readonly ChainStep[], plans: readonly PlannedCheck[][], outcomes: Uint8Array): SignatureMemo[] {
   let at = 0;
   return plans.map((plan, k) => {
     const memo = newSignatureMemo(steps[k]!.next);

@@ -19,10 +19,12 @@ export interface SignatureCheck {
 
 export interface SignatureBatch {
   /**
-   * `profile.verify(key, signature, data)` for every check, on whatever thread. One byte per check: 1 when
-   * the signature verified; 0 when it did not, or was not checked.
+   * Start `profile.verify(key, signature, data)` for every check, on whatever thread, and return at once;
+   * the returned function gives the outcomes once they are all in (the caller's thread may help then). One
+   * byte per check: 1 when the signature verified; 0 when it did not, or was not checked. Between the two
+   * the caller does other work (parses the next roots) while other threads check.
    */
-  verifyAll(checks: readonly SignatureCheck[]): Uint8Array;
+  submit(checks: readonly SignatureCheck[]): () => Uint8Array;
   /**
    * About this many checks will follow, in batches (a lower bound): a batch that needs time to get ready
    * (threads to start) starts now, while the caller parses what it will check.

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
@@ -61,7 +61,7 @@ describe('verify --threads', () => {
     }
   }, 60_000);
 
-  it('the compiled CLI starts its worker from the module beside the pool (a worker that cannot start would go unnoticed: the caller checks everything then)', () => {
+  it.skipIf(availableParallelism() < 2)('the compiled CLI starts its worker from the module beside the pool (a worker that cannot start would go unnoticed: the caller checks everything then)', () => {
     const loaded = (threads: string) => {
       // Beside the folder, not in it: verify refuses a folder with files it does not know.
       const trace = join(traces, `trace-${threads}.txt`);

@@ -6,7 +6,7 @@
  * (1 = verified) or "not checked" (0, for the walk to check), never a 1 for a signature that does not verify.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,9 +74,11 @@ async function mixedChecks(count: number, compiled = true): Promise<{ checks: Si
 }
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The pool starts at most one worker fewer than the cores: these need one. */
+const withWorkers = it.skipIf(availableParallelism() < 2);
 
 describe('signature pool (issue #18)', () => {
-  it('worker threads check part of each batch, with the profile’s verdicts, for every key kind', async () => {
+  withWorkers('worker threads check part of each batch, with the profile’s verdicts, for every key kind', async () => {
     const { checks, expected } = await mixedChecks(3000);
     const pool = createPool({ threads: 1, minChecks: 1 });
     try {
@@ -92,6 +94,24 @@ describe('signature pool (issue #18)', () => {
     }
   }, 120_000);
 
+  withWorkers('submit returns at once and the workers check while the caller does other work; the outcomes come when asked for', async () => {
+    const { checks, expected } = await mixedChecks(600);
+    const pool = createPool({ threads: 1, minChecks: 1 });
+    try {
+      pool.expect(1);
+      await settle(300);
+      const finish = pool.submit(checks);
+      expect(pool.stats.batches).toBe(0);
+      // The caller is elsewhere (here: waiting); the worker takes chunks meanwhile.
+      await settle(500);
+      expect([...finish()]).toEqual(expected);
+      expect(pool.stats.batches).toBe(1);
+      expect(pool.stats.byWorkers).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a batch under minChecks, or a pool of no threads, comes back unchecked (all 0) for the walk to check', async () => {
     const { checks } = await mixedChecks(40);
     for (const pool of [createPool({ threads: 1, minChecks: 41 }), createPool({ threads: 0, minChecks: 1 })]) {
@@ -101,7 +121,7 @@ describe('signature pool (issue #18)', () => {
     }
   });
 
-  it('checks announced (expect) start the workers ahead; then a batch smaller than minChecks goes to them too', async () => {
+  withWorkers('checks announced (expect) start the workers ahead; then a batch smaller than minChecks goes to them too', async () => {
     const { checks, expected } = await mixedChecks(100);
     const idle = createPool({ threads: 1 });
     expect([...idle.verifyAll(checks)]).toEqual(new Array(100).fill(0));
@@ -145,7 +165,7 @@ describe('signature pool (issue #18)', () => {
     }
   });
 
-  it('a worker that claims chunks and never finishes them: the caller stops waiting after stallMs, and those checks come back unchecked (0), never verified', async () => {
+  withWorkers('a worker that claims chunks and never finishes them: the caller stops waiting after stallMs, and those checks come back unchecked (0), never verified', async () => {
     const hanging = join(tmp, 'hanging-worker.mjs');
     // Claims one chunk of each batch (the shared NEXT_CHUNK slot) and never checks it.
     writeFileSync(hanging, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', (b) => { Atomics.add(b.control, 0, 1); });\n");

@@ -31,24 +31,31 @@ afterEach(() => {
 });
 
 /** Checks as a worker thread makes them, and every batch it was given (sizes). */
-function spkiBatch(): SignatureBatch & { sizes: number[]; announced: number[] } {
+function spkiBatch(): SignatureBatch & { sizes: number[]; announced: number[]; events: string[] } {
   const sizes: number[] = [];
   const announced: number[] = [];
+  const events: string[] = [];
   return {
     sizes,
     announced,
+    events,
     expect: (checks: number) => void announced.push(checks),
-    verifyAll(checks: readonly SignatureCheck[]) {
+    submit(checks: readonly SignatureCheck[]) {
       sizes.push(checks.length);
-      return Uint8Array.from(checks, (c) => {
+      events.push(`submit ${sizes.length}`);
+      const n = sizes.length;
+      return () => {
+        events.push(`finish ${n}`);
+        return Uint8Array.from(checks, (c) => {
         const key = createPublicKey({ key: Buffer.from(c.key.spki), format: 'der', type: 'spki' });
         return verifySignature(key, c.profile.verifyWith(c.key).scheme, c.signature, c.data) ? 1 : 0;
-      });
+        });
+      };
     },
   };
 }
 
-const nothingChecked: SignatureBatch = { verifyAll: (checks) => new Uint8Array(checks.length) };
+const nothingChecked: SignatureBatch = { submit: (checks) => () => new Uint8Array(checks.length) };
 
 /** What a verification shows, or how it was refused. */
 function outcome(files: RepositoryFiles, trustedRoot: Uint8Array, signatureBatch?: SignatureBatch): unknown {
@@ -185,6 +192,9 @@ describe('root chain checked ahead in batches (issue #18)', () => {
     expect(batch.sizes).toHaveLength(2);
     // Announced once, before the first window: 299 steps of at least the pinned threshold (1) each.
     expect(batch.announced).toEqual([299]);
+    // The second window is parsed and submitted before the first one's outcomes are asked for: other
+    // threads check it while the walk waits for and walks the first.
+    expect(batch.events).toEqual(['submit 1', 'submit 2', 'finish 1', 'finish 2']);
     expect(batch.sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(299);
   }, 60_000);
 });
