@@ -7,18 +7,14 @@
  * summary (text, or the `--json` document with `ok: false` and the `error`); `--inventory` records what is
  * installed; exit 1. The files named as left are there, and the next import removes them.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { encodeBundle } from '../../../src/bundle/format.js';
-import { encodeRepositorySet } from '../../../src/bundle/set.js';
 import { runCli } from '../../../src/cli/program.js';
 import { captureIo } from '../../support/cli-io.js';
 import { errno } from '../../support/fs-faults.js';
-import { buildRepo, type BuiltRepo } from '../../support/repo.js';
-import { bundleContent } from '../../support/trust-tree.js';
+import { writeImportFixtures } from '../../support/import-fixtures.js';
 
 // The swap's file system with the set-aside folder's removal failing (EACCES) while `hook.fault` is set.
 const hook = vi.hoisted(() => ({ fault: false }));
@@ -41,12 +37,10 @@ vi.mock('../../../src/io/trust-dir.js', async (importOriginal) => {
   };
 });
 
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const gun = (i: number): string => `registry.example.com/org/cleanup-${i}`;
 const ours = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => /\.tuf-ceremony-(swap$|previous-|staging-)/.test(n)).sort() : []);
 
 describe('import: the install went through, then a step after the swap failed', () => {
-  let repos: BuiltRepo[];
   let dir: string;
   let setPath: string;
   let singlePath: string;
@@ -55,16 +49,7 @@ describe('import: the install went through, then a step after the swap failed', 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tufc-cleanup-failed-'));
-    repos = [];
-    for (let i = 0; i < 3; i++) repos.push(await buildRepo('notary', { gun: gun(i) }));
-    setPath = join(dir, 'set.tufbundle');
-    writeFileSync(setPath, encodeRepositorySet(repos.slice(0, 2).map((r, i) => encodeBundle(bundleContent(r, gun(i)))), { name: 'two', created: new Date() }));
-    singlePath = join(dir, 'one.tufbundle');
-    writeFileSync(singlePath, encodeBundle(bundleContent(repos[2]!, gun(2))));
-    pinsPath = join(dir, 'pins.json');
-    writeFileSync(pinsPath, JSON.stringify(Object.fromEntries(repos.map((r, i) => [gun(i), sha(r.roots[0]!)]))));
-    rootPath = join(dir, '1.root.json');
-    writeFileSync(rootPath, repos[2]!.roots[0]!);
+    ({ setPath, singlePath, pinsPath, rootPath } = await writeImportFixtures(dir, gun));
   }, 120_000);
 
   for (const form of ['single', 'set'] as const) {

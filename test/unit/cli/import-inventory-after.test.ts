@@ -7,20 +7,17 @@
  * still gets the install summary a successful import prints (text, and the same `--json` document with
  * `ok: false`, `inventoryUpdated: false` and the `error`).
  */
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { encodeBundle } from '../../../src/bundle/format.js';
-import { encodeRepositorySet } from '../../../src/bundle/set.js';
 import { emptyInventory, inventoryBytes } from '../../../src/ceremony/inventory.js';
 import { runCli } from '../../../src/cli/program.js';
 import { captureIo } from '../../support/cli-io.js';
 import { canMount, withReadOnly } from '../../support/fs-faults.js';
-import { buildRepo, type BuiltRepo } from '../../support/repo.js';
-import { bundleContent } from '../../support/trust-tree.js';
+import type { BuiltRepo } from '../../support/repo.js';
+import { writeImportFixtures } from '../../support/import-fixtures.js';
 import { hereLockFields } from '../../support/lock-owner.js';
 
 // The hook runs right after the real transcript write, i.e. between the install and the inventory update
@@ -39,7 +36,6 @@ vi.mock('../../../src/io/import-session-file.js', async (importOriginal) => {
   };
 });
 
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const gun = (i: number): string => `registry.example.com/org/inv-after-${i}`;
 const T0 = new Date('2026-12-01T00:00:00Z');
 
@@ -53,16 +49,7 @@ describe('import --inventory: the inventory update fails after the install', () 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tufc-inv-after-'));
-    repos = [];
-    for (let i = 0; i < 3; i++) repos.push(await buildRepo('notary', { gun: gun(i) }));
-    setPath = join(dir, 'set.tufbundle');
-    writeFileSync(setPath, encodeRepositorySet(repos.slice(0, 2).map((r, i) => encodeBundle(bundleContent(r, gun(i)))), { name: 'two', created: new Date() }));
-    singlePath = join(dir, 'one.tufbundle');
-    writeFileSync(singlePath, encodeBundle(bundleContent(repos[2]!, gun(2))));
-    pinsPath = join(dir, 'pins.json');
-    writeFileSync(pinsPath, JSON.stringify(Object.fromEntries(repos.map((r, i) => [gun(i), sha(r.roots[0]!)]))));
-    rootPath = join(dir, '1.root.json');
-    writeFileSync(rootPath, repos[2]!.roots[0]!);
+    ({ repos, setPath, singlePath, pinsPath, rootPath } = await writeImportFixtures(dir, gun));
   }, 120_000);
 
   const rows = [

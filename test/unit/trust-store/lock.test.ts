@@ -34,6 +34,28 @@ function capture() {
   return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
 }
 
+
+/**
+ * Run `actors` to the end while a seeded scheduler picks, among the actors waiting for their turn (each
+ * file-system call waits in `waiting`), whose call runs next: one interleaving per seed, reproducible.
+ */
+async function interleaved(seed: number, waiting: Map<string, () => void>, actors: Promise<unknown>[]): Promise<void> {
+  let done = false;
+  const all = Promise.all(actors).finally(() => (done = true));
+  let rnd = seed;
+  while (!done) {
+    await new Promise((r) => setImmediate(r));
+    if (waiting.size === 0) continue;
+    rnd = (rnd * 1103515245 + 12345) % 2147483648;
+    const names = [...waiting.keys()].sort();
+    const name = names[rnd % names.length]!;
+    const go = waiting.get(name)!;
+    waiting.delete(name);
+    go();
+  }
+  await all;
+}
+
 describe('import lock', () => {
   let repo: BuiltRepo;
   let bundleBytes: Uint8Array;
@@ -486,20 +508,7 @@ describe('import lock', () => {
             }
           }
         };
-        let done = false;
-        const all = Promise.all([actor('a', 200, true), actor('b', 201, true), actor('c', 300, false)]).finally(() => (done = true));
-        let rnd = seed;
-        while (!done) {
-          await new Promise((r) => setImmediate(r));
-          if (waiting.size === 0) continue;
-          rnd = (rnd * 1103515245 + 12345) % 2147483648;
-          const names = [...waiting.keys()].sort();
-          const name = names[rnd % names.length]!;
-          const go = waiting.get(name)!;
-          waiting.delete(name);
-          go();
-        }
-        await all;
+        await interleaved(seed, waiting, [actor('a', 200, true), actor('b', 201, true), actor('c', 300, false)]);
         // The live owner's displaced lock stays for the operator; everything else is gone.
         expect([...files.keys()], `seed ${seed}`).toEqual([live]);
       }
@@ -565,20 +574,7 @@ describe('import lock', () => {
             }
           })();
           const removers = ['a', 'b'].map((n, i) => removeStaleImportLock(lock, actorFs(n, 200 + i)).catch((e: unknown) => (isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE') ? 'refused' : Promise.reject(e))));
-          let done = false;
-          const all = Promise.all([importer, ...removers]).finally(() => (done = true));
-          let rnd = seed;
-          while (!done) {
-            await new Promise((r) => setImmediate(r));
-            if (waiting.size === 0) continue;
-            rnd = (rnd * 1103515245 + 12345) % 2147483648;
-            const names = [...waiting.keys()].sort();
-            const name = names[rnd % names.length]!;
-            const go = waiting.get(name)!;
-            waiting.delete(name);
-            go();
-          }
-          await all;
+          await interleaved(seed, waiting, [importer, ...removers]);
           if (taken !== undefined) {
             hits++;
             const now = files.get(lock);
@@ -639,20 +635,7 @@ describe('import lock', () => {
               }
             }
           };
-          let done = false;
-          const all = Promise.all([actor('a', 200, true), actor('b', 201, true), actor('importer', 300, false)]).finally(() => (done = true));
-          let rnd = seed;
-          while (!done) {
-            await new Promise((r) => setImmediate(r));
-            if (waiting.size === 0) continue;
-            rnd = (rnd * 1103515245 + 12345) % 2147483648;
-            const names = [...waiting.keys()].sort();
-            const name = names[rnd % names.length]!;
-            const go = waiting.get(name)!;
-            waiting.delete(name);
-            go();
-          }
-          await all;
+          await interleaved(seed, waiting, [actor('a', 200, true), actor('b', 201, true), actor('importer', 300, false)]);
           // Every holder released: no lock, guard or aside file may remain (an orphan would refuse every
           // later writer of a long-lived process, naming that process).
           expect([...files.keys()], `seed ${seed}`).toEqual([]);
