@@ -10,11 +10,11 @@
  * threads verifying Ed25519 at once take about 145 µs a check each against 79 µs alone — about 1.1× the
  * throughput, for more CPU — consistent with OpenSSL 3.0's locking around the algorithm fetch every
  * check makes; pure JavaScript on the same two cores scales 2×. So `verify` uses it only when asked
- * (`--threads N`). Worker threads also cost CPU to start (a V8 isolate each), so the pool starts them only
- * for a batch of at least `minChecks` and only on a machine with more than one core; a smaller batch comes back unchecked
- * (all 0) and the walk verifies as it would without a batch. Nothing a worker says is trusted beyond "this
- * signature verified under this key over these bytes", and a worker that fails, stalls or never starts
- * only leaves its chunks to the walk.
+ * (`--threads N`). Worker threads also cost CPU to start (a V8 isolate each), so the pool starts them
+ * only for at least `minChecks` checks and only on a machine with more than one core; a smaller batch
+ * comes back unchecked (all 0) and the walk verifies as it would without a batch. Nothing a worker says
+ * is trusted beyond "this signature verified under this key over these bytes", and a worker that fails,
+ * stalls or never starts only leaves its chunks to the walk.
  */
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -48,7 +48,7 @@ export interface SignaturePool extends SignatureBatch {
   /** The worker threads it may start: with none, a caller need not plan checks ahead for it. */
   readonly threads: number;
   expect(checks: number): void;
-  /** How many batches went to the workers, and how many checks they made (for tests and `--json`). */
+  /** How many batches went to the workers, and how many checks they made (for tests). */
   readonly stats: { batches: number; checks: number; byWorkers: number };
   /** Stop the workers (they do not keep the process alive meanwhile). */
   close(): Promise<void>;
