@@ -122,8 +122,13 @@ export function createSignaturePool(opts: SignaturePoolOptions): SignaturePool {
     for (let n = 0; n < threads; n++) {
       try {
         const worker = new Worker(workerUrl);
-        // A worker that cannot start or fails leaves its chunks to the caller (and the walk): not a crash.
-        worker.on('error', () => undefined);
+        // A worker that cannot start or fails leaves its chunks to the caller (and the walk): not a crash,
+        // and no later batch is sent to it.
+        const drop = () => {
+          if (workers) workers = workers.filter((w) => w !== worker);
+        };
+        worker.on('error', drop);
+        worker.on('exit', drop);
         worker.unref();
         workers.push(worker);
       } catch {
@@ -156,7 +161,14 @@ export function createSignaturePool(opts: SignaturePoolOptions): SignaturePool {
         const deadline = performance.now() + stallMs;
         for (let done = Atomics.load(batch.control, CHUNKS_DONE); done < chunks; done = Atomics.load(batch.control, CHUNKS_DONE)) {
           const left = deadline - performance.now();
-          if (left <= 0 || Atomics.wait(batch.control, CHUNKS_DONE, done, left) === 'timed-out') break;
+          if (left <= 0 || Atomics.wait(batch.control, CHUNKS_DONE, done, left) === 'timed-out') {
+            // A worker held a chunk past stallMs: stuck or starved. The pool stops its workers, and later
+            // batches come back unchecked for the walk (they would queue behind it and cost this wait again).
+            const stuck = workers ?? [];
+            workers = [];
+            for (const w of stuck) void w.terminate();
+            break;
+          }
         }
         // A copy: a stalled worker may still write into the shared outcomes.
         const outcomes = Uint8Array.from(batch.outcomes, (o) => (o === 1 ? 1 : 0));

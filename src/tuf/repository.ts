@@ -12,7 +12,7 @@ import { checkChainAhead, type ChainStep } from './root-chain-plan.js';
 import type { SignatureBatch } from './signature-batch.js';
 import type { Snapshot, Timestamp } from './snapshot.js';
 import type { Targets } from './targets.js';
-import { requireVerified, verifyRole, type SignatureMemo, type VerificationResult } from './verify.js';
+import { newSignatureMemo, requireVerified, verifyRole, type SignatureMemo, type VerificationResult } from './verify.js';
 
 /** The metadata files of one repository, as bytes: from a directory, and later from a bundle. */
 export interface RepositoryFiles {
@@ -274,7 +274,27 @@ function chainWindow(
     bytes += next.bytes.length;
     trusted = next;
   }
-  return { from, steps, stopped, finish: checkChainAhead(steps, batch) };
+  // A batch that fails (a thread that could not take the shared memory, a bug) checks nothing: the walk
+  // then verifies everything itself and refuses where it would have, not with the batch's error first.
+  const nothing = () => steps.map((step) => newSignatureMemo(step.next));
+  let finish: () => SignatureMemo[];
+  try {
+    finish = checkChainAhead(steps, batch);
+  } catch {
+    finish = nothing;
+  }
+  return {
+    from,
+    steps,
+    stopped,
+    finish: () => {
+      try {
+        return finish();
+      } catch {
+        return nothing();
+      }
+    },
+  };
 }
 
 /**
@@ -371,7 +391,13 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   };
   const batch = target - pinned > 1 ? opts.signatureBatch : undefined;
   // At least the pinned root role's threshold of checks per step, most often more (TUF 5.3.4: two roles).
-  batch?.expect?.((target - pinned) * trustedRoot.signed.roles.get('root')!.threshold);
+  // Sized by the versions the input holds, not by a version root.json claims: a file saying 1,000,000
+  // must not start every thread for a chain that ends at its first missing version.
+  if (batch?.expect) {
+    let present = rootJson && rootJson.signed.version > pinned && !files.versionedRoots.has(rootJson.signed.version) ? 1 : 0;
+    for (const v of files.versionedRoots.keys()) if (v > pinned && v <= target) present++;
+    batch.expect(present * trustedRoot.signed.roles.get('root')!.threshold);
+  }
 
   // 5.3.3–5.3.9: walk N+1, N+2, … one version at a time.
   let trusted = trustedRoot;

@@ -23,7 +23,7 @@ import { plannedRootUpdateChecks } from '../../../src/tuf/root-chain-plan.js';
 import type { SignatureBatch, SignatureCheck } from '../../../src/tuf/signature-batch.js';
 import { newSignatureMemo, verifyRole } from '../../../src/tuf/verify.js';
 import { importRepository } from '../../../src/trust-store/install.js';
-import type { TestKeyKind } from '../../support/keys.js';
+import { makeKey, type TestKey, type TestKeyKind } from '../../support/keys.js';
 import { buildRepo, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
 
 afterEach(() => {
@@ -163,6 +163,70 @@ describe('root chain checked ahead in batches (issue #18)', () => {
     expect(batch.sizes).toEqual([2 + 3]);
   });
 
+  it('two defects in one window: the first in version order is the refusal, with and without a batch (a later root that does not parse is not refused first)', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 5 });
+    const env = decode(r.roots[1]!);
+    // v2: every signature corrupted (no threshold met); v4: truncated (does not parse).
+    for (const sig of env.signatures) sig.sig = (sig.sig[0] === '0' ? '1' : '0') + sig.sig.slice(1);
+    const files = withRoot(r, 2, encode(env));
+    files.versionedRoots.set(4, r.roots[3]!.subarray(0, 40));
+    const plain = outcome(files, r.roots[0]!);
+    expect(plain).toMatchObject({ code: 'ROOT_NOT_SIGNED_BY_PREVIOUS', path: '2.root.json $.signatures' });
+    expect(outcome(files, r.roots[0]!, spkiBatch())).toEqual(plain);
+    expect(outcome(files, r.roots[0]!, nothingChecked)).toEqual(plain);
+  });
+
+  it('a key ID that names another key in the next root (same ID, other public key): the same results with and without a batch, intermediate or last', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 1, rootThreshold: 2 });
+    const [k0, k1, k2] = r.keys.root as [TestKey, TestKey, TestKey];
+    const k9 = await makeKey('tuf', 'ed25519');
+    const impostor = { ...k9, keyId: k1.keyId };
+    // v2 lists k9's key under k1's ID, signed by k0, k2 and k9-as-k1 (its own threshold 3); v3 by v2's keys.
+    const v2 = await sign('tuf', rootSigned('tuf', 2, { ...r.keys, root: [k0, impostor, k2] }, { root: 3 }), [k0, impostor, k2]);
+    const v3 = await sign('tuf', rootSigned('tuf', 3, { ...r.keys, root: [k0, impostor, k2] }, { root: 2 }), [k0, impostor, k2]);
+    for (const roots of [[r.roots[0]!, v2], [r.roots[0]!, v2, v3]]) {
+      const files = { versionedRoots: new Map(roots.map((b, i) => [i + 1, b])), root: roots[roots.length - 1]!, delegated: new Map() };
+      const plain = outcome(files, r.roots[0]!);
+      expect(plain).toMatchObject({ version: roots.length });
+      expect(outcome(files, r.roots[0]!, spkiBatch())).toEqual(plain);
+    }
+    // And a batch that answered "verified" for k1's index under the wrong key would show: the previous
+    // role's k1 did not sign v2 (k9 did, under its ID), so it is invalid there.
+    const step = outcome({ versionedRoots: new Map([[1, r.roots[0]!], [2, v2]]), root: v2, delegated: new Map() }, r.roots[0]!, spkiBatch()) as { chain: string };
+    expect(JSON.parse(step.chain)[0].byPrevious.invalid).toEqual([k1.keyId]);
+  });
+
+  it('a batch that throws checks nothing: the walk verifies and refuses as without one', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 4 });
+    const throwing: SignatureBatch = {
+      submit: () => {
+        throw new RangeError('no shared memory');
+      },
+    };
+    const throwingLater: SignatureBatch = {
+      submit: () => () => {
+        throw new RangeError('a worker failed');
+      },
+    };
+    const plain = outcome(r.files(), r.roots[0]!);
+    expect(outcome(r.files(), r.roots[0]!, throwing)).toEqual(plain);
+    expect(outcome(r.files(), r.roots[0]!, throwingLater)).toEqual(plain);
+    const env = decode(r.roots[2]!);
+    for (const sig of env.signatures) sig.sig = (sig.sig[0] === '0' ? '1' : '0') + sig.sig.slice(1);
+    const bad = withRoot(r, 3, encode(env));
+    expect(outcome(bad, r.roots[0]!, throwingLater)).toEqual(outcome(bad, r.roots[0]!));
+  });
+
+  it('the checks announced are those of the versions present: a root.json claiming a far version announces only the steps the input holds', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 3 });
+    const far = await sign('tuf', rootSigned('tuf', 1_000_000, r.keys, { root: 2 }), r.keys.root);
+    const batch = spkiBatch();
+    const files = { versionedRoots: new Map([[1, r.roots[0]!], [2, r.roots[1]!]]), root: far, delegated: new Map() };
+    expect(outcome(files, r.roots[0]!, batch)).toMatchObject({ code: 'ROOT_VERSION_SKIPPED' });
+    // Version 2 and root.json: 2 steps present of the pinned threshold 2, not 999,999 × 2.
+    expect(batch.announced).toEqual([2 * 2]);
+  });
+
   it('a memo belongs to one document: given for another, it is refused', async () => {
     const r = await buildRepo('tuf', { rootVersions: 3 });
     const v1 = parseMetadata(r.roots[0]!, 'root', { maxBytes: 1 << 20, source: '1.root.json' });
@@ -182,8 +246,15 @@ describe('root chain checked ahead in batches (issue #18)', () => {
     expect(full.map((c) => c.index).sort()).toEqual([0, 1, 2]);
   });
 
-  it('a chain longer than one window is checked in several batches, each bounded', async () => {
+  it('a chain longer than one window is checked in several batches, each bounded; a refusal in the first window comes before a root that does not parse in the second', async () => {
     const r = await buildRepo('tuf', { rootVersions: 300, rootThreshold: 1, rootKeyCount: 1 });
+    const env = decode(r.roots[9]!);
+    for (const sig of env.signatures) sig.sig = (sig.sig[0] === '0' ? '1' : '0') + sig.sig.slice(1);
+    const twoDefects = withRoot(r, 10, encode(env));
+    twoDefects.versionedRoots.set(290, r.roots[289]!.subarray(0, 40));
+    const refusal = outcome(twoDefects, r.roots[0]!);
+    expect(refusal).toMatchObject({ code: 'ROOT_NOT_SIGNED_BY_PREVIOUS', path: '10.root.json $.signatures' });
+    expect(outcome(twoDefects, r.roots[0]!, spkiBatch())).toEqual(refusal);
     const batch = spkiBatch();
     const plain = outcome(r.files(), r.roots[0]!);
     expect(outcome(r.files(), r.roots[0]!, batch)).toEqual(plain);
