@@ -23,6 +23,7 @@ import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { qrPng, readQrImageFile } from '../io/qr-images.js';
 import { DEFAULT_QR_CAPS, encodeQrFrames, QR_DEFAULT_FRAGMENT_BYTES, QR_MAX_FRAME_CHARS, QrAssembler, smallBundleNote, type QrSchedule } from '../transport/qr/index.js';
 import type { Io } from './output.js';
+import { intOption } from './int-option.js';
 
 export interface QrEncodeOptions {
   out: string;
@@ -30,12 +31,6 @@ export interface QrEncodeOptions {
   loss?: string;
   frames?: string;
   schedule?: string;
-}
-
-function intOption(text: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{1,7}$/.test(text) || Number(text) < min || Number(text) > max) throw new CeremonyError('USAGE', `${name} must be a whole number from ${min} to ${max}`);
-  return Number(text);
 }
 
 export async function qrEncodeCommand(bundlePath: string, opts: QrEncodeOptions, io: Io): Promise<number> {

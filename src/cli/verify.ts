@@ -3,6 +3,7 @@ import { quoteShown } from '../json/fields.js';
 import { startsPretty } from '../json/parse.js';
 import { readFileCapped } from '../io/files.js';
 import { createSignaturePool } from '../io/signature-pool.js';
+import { intOption } from './int-option.js';
 import type { SignatureBatch } from '../tuf/signature-batch.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { GivenUpRefusal, verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
@@ -26,9 +27,7 @@ export interface VerifyCommandOptions extends AttestationFlags {
  * cost CPU on the machines measured (io/signature-pool.ts).
  */
 function threadsOption(text: string | undefined): number {
-  if (text === undefined) return 0;
-  if (!/^\d{1,2}$/.test(text) || Number(text) > 64) throw new CeremonyError('USAGE', '--threads must be a whole number from 0 to 64');
-  return Number(text);
+  return intOption(text, '--threads', 0, 64) ?? 0;
 }
 
 /** The documented --json shape of a role (stable: see README "CLI output"). */

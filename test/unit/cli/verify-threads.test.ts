@@ -10,13 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { builtCli, REPO, type BuiltCli } from '../../support/cli-build.js';
+import { captureIo } from '../../support/cli-io.js';
 import { buildRepo } from '../../support/repo.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
-}
 
 let cli: BuiltCli;
 let dir: string;
@@ -78,14 +73,14 @@ describe('verify --threads', () => {
   }, 60_000);
 
   it.each(['-1', '65', '1.5', 'two', '', '0x2'])('refuses --threads %j (USAGE, exit 2)', async (threads) => {
-    const io = capture();
+    const io = captureIo();
     expect(await runCli(['verify', dir, '--root', pin, '--threads', threads], io.io)).toBe(2);
     expect(io.err.join('\n')).toMatch(/USAGE.*--threads must be a whole number from 0 to 64/);
   });
 
   it('in process (the sources, whose worker is not compiled): the same report', async () => {
-    const a = capture();
-    const b = capture();
+    const a = captureIo();
+    const b = captureIo();
     expect(await runCli(['verify', dir, '--root', pin, '--json', '--threads', '0'], a.io)).toBe(0);
     expect(await runCli(['verify', dir, '--root', pin, '--json', '--threads', '2'], b.io)).toBe(0);
     expect(b.out).toEqual(a.out);

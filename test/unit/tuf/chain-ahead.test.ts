@@ -76,6 +76,10 @@ function outcome(files: RepositoryFiles, trustedRoot: Uint8Array, signatureBatch
 type Envelope = { signed: { version: number }; signatures: { keyid: string; sig: string }[] };
 const decode = (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString('utf8')) as Envelope;
 const encode = (env: unknown) => new TextEncoder().encode(JSON.stringify(env));
+/** A signature with its first hex digit changed: it no longer verifies. */
+const flipped = (sig: string) => (sig[0] === '0' ? '1' : '0') + sig.slice(1);
+/** Every signature of `env` made not to verify (no threshold met). */
+const corruptAll = (env: Envelope) => env.signatures.forEach((sig) => (sig.sig = flipped(sig.sig)));
 
 /** `repo`'s files with root version `v` replaced (root.json too when it is the last). */
 function withRoot(repo: BuiltRepo, v: number, bytes: Uint8Array): RepositoryFiles {
@@ -123,7 +127,7 @@ describe('root chain checked ahead in batches (issue #18)', () => {
       const variants: Uint8Array[] = [];
       env.signatures.forEach((sig, i) => {
         const bad = structuredClone(env);
-        bad.signatures[i]!.sig = (sig.sig[0] === '0' ? '1' : '0') + sig.sig.slice(1);
+        bad.signatures[i]!.sig = flipped(sig.sig);
         variants.push(encode(bad));
         const short = structuredClone(env);
         short.signatures[i]!.sig = sig.sig.slice(2);
@@ -167,7 +171,7 @@ describe('root chain checked ahead in batches (issue #18)', () => {
     const r = await buildRepo('tuf', { rootVersions: 5 });
     const env = decode(r.roots[1]!);
     // v2: every signature corrupted (no threshold met); v4: truncated (does not parse).
-    for (const sig of env.signatures) sig.sig = (sig.sig[0] === '0' ? '1' : '0') + sig.sig.slice(1);
+    corruptAll(env);
     const files = withRoot(r, 2, encode(env));
     files.versionedRoots.set(4, r.roots[3]!.subarray(0, 40));
     const plain = outcome(files, r.roots[0]!);
@@ -212,7 +216,7 @@ describe('root chain checked ahead in batches (issue #18)', () => {
     expect(outcome(r.files(), r.roots[0]!, throwing)).toEqual(plain);
     expect(outcome(r.files(), r.roots[0]!, throwingLater)).toEqual(plain);
     const env = decode(r.roots[2]!);
-    for (const sig of env.signatures) sig.sig = (sig.sig[0] === '0' ? '1' : '0') + sig.sig.slice(1);
+    corruptAll(env);
     const bad = withRoot(r, 3, encode(env));
     expect(outcome(bad, r.roots[0]!, throwingLater)).toEqual(outcome(bad, r.roots[0]!));
   });
@@ -249,7 +253,7 @@ describe('root chain checked ahead in batches (issue #18)', () => {
   it('a chain longer than one window is checked in several batches, each bounded; a refusal in the first window comes before a root that does not parse in the second', async () => {
     const r = await buildRepo('tuf', { rootVersions: 300, rootThreshold: 1, rootKeyCount: 1 });
     const env = decode(r.roots[9]!);
-    for (const sig of env.signatures) sig.sig = (sig.sig[0] === '0' ? '1' : '0') + sig.sig.slice(1);
+    corruptAll(env);
     const twoDefects = withRoot(r, 10, encode(env));
     twoDefects.versionedRoots.set(290, r.roots[289]!.subarray(0, 40));
     const refusal = outcome(twoDefects, r.roots[0]!);
