@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
 import { canonicalBytes } from '../../../src/json/canonical.js';
 import { isObject } from '../../../src/json/fields.js';
-import { compactJson, compactJsonInPlace, Misfit, parseJsonStrict, parseSignedEnvelope, type KeyedFieldReader } from '../../../src/json/parse.js';
+import { compactJson, compactJsonInPlace, compactLength, Misfit, parseJsonStrict, parseSignedEnvelope, type KeyedFieldReader } from '../../../src/json/parse.js';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 
 const enc = new TextEncoder();
@@ -185,6 +185,7 @@ describe('compactJson and compactJsonInPlace against the documented rule (differ
     const expected = referenceCompact(bytes);
     expect(hex(compactJson(bytes)), label).toBe(hex(expected));
     expect(hex(bytes), `compactJson changed its input: ${label}`).toBe(before);
+    expect(compactLength(bytes), label).toBe(expected?.length);
     const owned = bytes.slice();
     const inPlace = compactJsonInPlace(owned);
     expect(hex(inPlace), label).toBe(hex(expected));
@@ -241,6 +242,24 @@ describe('compactJson and compactJsonInPlace against the documented rule (differ
     const entries = Array.from({ length: 3000 }, (_, i) => `   "t/${i} x\\\"": {\n    "hashes": {\n     "sha256": "${'0f'.repeat(32)}",\n     "sha512": "${'a1'.repeat(64)}"\n    },\n    "length": ${i}\n   }`);
     const text = `{\n "signed": {\n  "targets": {\n${entries.join(',\n')}\n  }\n }\n}\n`;
     expect(check(enc.encode(text))).toBeDefined();
+  });
+
+  it('agrees on texts over a megabyte (the copy measured by compactLength first), kept runs and open strings included', () => {
+    // Each entry is ~240 bytes: 7,000 make ~1.4 MB, over compactJson's exact-copy threshold.
+    const entries = Array.from({ length: 7000 }, (_, i) => `   "t/${i} x\\\"": {\n    "hashes": {\n     "sha512": "${'a1'.repeat(64)}"\n    },\n    "length": ${i}\n   }`);
+    const text = `{\n "signed": {\n  "targets": {\n${entries.join(',\n')}\n  }\n }\n}\n`;
+    expect(text.length).toBeGreaterThan(1 << 20);
+    const valid = check(enc.encode(text));
+    expect(valid).toBeDefined();
+    // A run between two non-structural bytes is kept (the copy is longer than the valid text's copy by it),
+    // at the start, the middle and the end; an open string at the end gives no copy.
+    for (const at of [40, text.length >> 1, text.length - 3]) {
+      const bytes = enc.encode(`${text.slice(0, at)}1 \n 2${text.slice(at)}`);
+      expect(bytes.length).toBeGreaterThan(1 << 20);
+      check(bytes);
+    }
+    expect(check(enc.encode(`${text} "open`))).toBeUndefined();
+    expect(check(enc.encode(` ${text.slice(0, -2)}   `))).toBeDefined();
   });
 });
 
