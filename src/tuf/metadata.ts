@@ -160,7 +160,7 @@ function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: 
     // first time someone asks for the JSON (a rotation, a re-encoding), at its place among the keys.
     let plainSigned: JsonObject | undefined = keyed ? undefined : signedObj;
     const signedJson = (): JsonObject => (plainSigned ??= { ...signedObj, targets: targetsJson(keyed!.entries) });
-    return {
+    const md: Metadata = {
       profile,
       signed,
       get signedJson() {
@@ -180,6 +180,20 @@ function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: 
         return alternate;
       },
     };
+    // A given-up file's buffer was compacted in place (ParseOptions.givenUp): it holds the compact text and
+    // what was left of the file after it, not the file. Reading it is a bug of the caller's (the file's
+    // hashes were checked before the parse; installing or re-hashing these bytes would be wrong), so it
+    // throws rather than handing over bytes the property's contract says are the file as received.
+    if (opts.givenUp) {
+      const source = opts.source;
+      Object.defineProperty(md, 'bytes', {
+        enumerable: true,
+        get(): never {
+          throw new CeremonyError('INTERNAL', `${source}: its bytes were given up to the parse (compacted in place); read the file again for them`);
+        },
+      });
+    }
+    return md;
   } catch (err) {
     throw prefixed(opts.source, err);
   }

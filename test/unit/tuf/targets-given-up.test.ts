@@ -56,6 +56,28 @@ describe('verifyRepository: targets files given up', () => {
     expect(Buffer.from(given.targets!.subarray(0, 15)).toString()).toBe('{"signatures":[');
   });
 
+  it("a given-up role's md.bytes cannot be read (they are no longer the file); a role read as it is keeps its file", async () => {
+    const r = await prettyRepo();
+    const file = Buffer.from(r.files().targets!);
+    const asRead = verifyRepository(r.files(), opts(r));
+    expect(Buffer.from(asRead.targets!.md.bytes).equals(file)).toBe(true);
+    const given = verifyRepository(r.files(), { ...opts(r), targetsGivenUp: true });
+    for (const md of [given.targets!.md, ...[...given.delegated.values()].map((v) => v.md)]) {
+      let caught: unknown;
+      try {
+        void md.bytes;
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, md.source).toBeInstanceOf(CeremonyError);
+      expect((caught as CeremonyError).code).toBe('INTERNAL');
+      expect((caught as CeremonyError).message).toContain(md.source);
+    }
+    expect(given.delegated.size).toBeGreaterThan(0);
+    // Nothing else of the given-up roles changed: the root's and snapshot's bytes are the files'.
+    expect(Buffer.from(given.snapshot!.md.bytes).equals(Buffer.from(r.files().snapshot!))).toBe(true);
+  });
+
   it('a compact repository is left as it is even when given up', async () => {
     const r = await buildRepo('tuf');
     const files = r.files();
