@@ -313,9 +313,10 @@ export interface RemovedLeftover {
 /** One line for people (the CLI's `note:`): what was removed and why it was safe. No token: only who and when. */
 export function describeRemovedLeftover(r: RemovedLeftover): string {
   const who = `process ${r.owner.pid} on ${shown(r.owner.host)}, taken at ${shown(r.owner.created)}, which is no longer running`;
-  return r.kind === 'guard'
-    ? `removed ${r.path}, the removal guard of the lock ${r.lock} left by a removal or take-over that was killed (${who})`
-    : `removed ${r.path}, a copy of the lock ${r.lock} set aside by a command killed before it removed it (${who})`;
+  if (r.kind === 'guard') return `removed ${r.path}, the removal guard of the lock ${r.lock} left by a removal or take-over that was killed (${who})`;
+  // An aside of the guard (`<lock>.removing.stale-…`: a sweep killed mid-removal) or of the lock itself.
+  const of = r.path.startsWith(`${r.lock}.removing.`) ? `the removal guard of the lock ${r.lock}` : `the lock ${r.lock}`;
+  return `removed ${r.path}, a copy of ${of} set aside by a command killed before it removed it (${who})`;
 }
 
 /**

@@ -561,7 +561,7 @@ describe('import lock', () => {
       expect([...fs.files.keys()]).toEqual(['/t/L']);
       const lines = lock.removedLeftovers!.map(describeRemovedLeftover);
       expect(lines[1]).toBe('removed /t/L.removing, the removal guard of the lock /t/L left by a removal or take-over that was killed (process 7 on site-a, taken at 2026-11-25T00:00:00.000Z, which is no longer running)');
-      expect(lines[0]).toMatch(/^removed \/t\/L\.removing\.stale-1{32}, a copy of the lock \/t\/L set aside by a command killed before it removed it \(process 7 on site-a, /);
+      expect(lines[0]).toMatch(/^removed \/t\/L\.removing\.stale-1{32}, a copy of the removal guard of the lock \/t\/L set aside by a command killed before it removed it \(process 7 on site-a, /);
       for (const l of lines) expect(l).not.toMatch(/bbbb|cccc/);
       await lock.release();
       // A live remover's, another host's, another PID namespace's or an unreadable guard stays, and the lock is ours anyway.
