@@ -41,6 +41,7 @@ import { nodeLockFs } from '../../src/io/lock-file.js';
 import type { TrustedVersions, VerifiedRepository } from '../../src/tuf/repository.js';
 import type {
   ImportBundleView,
+  ImportCleanupFailedView,
   ImportInstalledView,
   ImportInventoryRequest,
   ImportPinRequest,
@@ -70,6 +71,8 @@ export interface ImportDeps {
   readQrDecoderWasm(): Promise<Uint8Array>;
   /** src/trust-store/install.ts (the CLI's core); injectable for tests. */
   importRepository(input: Parameters<typeof importRepository>[0], opts: ImportOptions): Promise<ImportResult>;
+  /** src/trust-store/install-set.ts, a trust-bundle-set's install; injectable for tests (a fault in its swap). */
+  importRepositorySet: typeof importRepositorySet;
   /** src/trust-store/lock.ts removeStaleImportLock on the node file system; injectable for tests. */
   removeStaleImportLock(path: string): Promise<RemovedImportLock | undefined>;
   /** The webcam frames' assembler: a worker thread in the app (qr-assembly.ts startQrAssembly). */
@@ -81,7 +84,7 @@ export interface ImportDeps {
 }
 
 export function defaultImportDeps(over: Partial<ImportDeps> = {}): ImportDeps {
-  return { chooseTrustDir: async () => undefined, chooseInventory: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), recordImportSession, ...over };
+  return { chooseTrustDir: async () => undefined, chooseInventory: async () => undefined, now: () => new Date(), readQrDecoderWasm: readQrReaderWasm, importRepository, importRepositorySet, removeStaleImportLock: (path) => removeStaleImportLock(path, nodeLockFs()), startQrAssembly: () => startQrAssembly(), recordImportSession, ...over };
 }
 
 type Pin = { kind: 'file'; name: string; bytes: Uint8Array } | { kind: 'fingerprint'; sha256: string } | { kind: 'pins'; name: string; sha256: string; pins: Map<string, string> };
@@ -273,23 +276,25 @@ export class ImportSession {
     const layout = options.layout ?? source.bundle?.profile;
     const inventory = await this.readInventory();
     let result: Awaited<ReturnType<ImportDeps['importRepository']>>;
+    // Installed, then a step after the swap's rename failed: the install it is, as the CLI reports it
+    // (src/cli/import.ts) — transcript, inventory and summary as after a clean install, plus a warning.
+    let cleanupFailed: InstalledCleanupFailed | undefined;
     try {
       result = await this.deps.importRepository(source, options);
     } catch (err) {
-      // The core names the lock file it found stale (main's own path, from the trust directory main chose).
-      if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
-      // Installed, then a step after the swap's rename failed: recorded as the install it is (as the CLI
-      // records it); the error, whose words say installed and what is left where, is shown as it is.
       if (err instanceof InstalledCleanupFailed && 'single' in err.installed) {
-        if (session) await this.deps.recordImportSession(session, err.installed.single.layout, { single: err.installed.single, cleanupFailed: err });
+        result = err.installed.single;
+        cleanupFailed = err;
+      } else {
+        // The core names the lock file it found stale (main's own path, from the trust directory main chose).
+        if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
+        // A refusal is recorded too (the audit trail), as the CLI records it; the refusal itself is unchanged.
+        if (session && layout && err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, layout, { refused: err });
         throw err;
       }
-      // A refusal is recorded too (the audit trail), as the CLI records it; the refusal itself is unchanged.
-      if (session && layout && err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, layout, { refused: err });
-      throw err;
     }
     // Installed: the transcript records that first (review B2 M1), whatever happens to the inventory after.
-    const record = session ? await this.deps.recordImportSession(session, result.layout, { single: result }) : undefined;
+    const record = session ? await this.deps.recordImportSession(session, result.layout, { single: result, ...(cleanupFailed ? { cleanupFailed } : {}) }) : undefined;
     let inventoryError: InventoryErrorView | undefined;
     let brokeStaleLock: string | undefined;
     if (inventory) {
@@ -305,6 +310,7 @@ export class ImportSession {
       ...(inventory && !inventoryError ? { inventory: inventory.path } : {}),
       ...(inventoryError ? { inventoryError } : {}),
       ...(brokeStaleLock ? { inventoryBrokeStaleLock: brokeStaleLock } : {}),
+      ...(cleanupFailed ? { cleanupFailed: cleanupFailedView(cleanupFailed) } : {}),
     };
   }
 
@@ -324,17 +330,22 @@ export class ImportSession {
     };
     const inventory = await this.readInventory();
     let result: Awaited<ReturnType<typeof importRepositorySet>>;
+    // Installed, then a step after the swap's rename failed: the install it is (see install).
+    let cleanupFailed: InstalledCleanupFailed | undefined;
     try {
-      result = await importRepositorySet(set, options);
+      result = await this.deps.importRepositorySet(set, options);
     } catch (err) {
-      if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
-      // Installed, then a step after the swap's rename failed: recorded as the install it is (see install).
-      if (err instanceof InstalledCleanupFailed && 'set' in err.installed) await this.deps.recordImportSession(session, err.installed.set.layout, { set: err.installed.set, cleanupFailed: err });
-      else if (err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, set.profile, { refused: err });
-      throw err;
+      if (err instanceof InstalledCleanupFailed && 'set' in err.installed) {
+        result = err.installed.set;
+        cleanupFailed = err;
+      } else {
+        if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
+        if (err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, set.profile, { refused: err });
+        throw err;
+      }
     }
     // Installed (the whole set): recorded as installed first (review B2 M1), whatever happens to the inventory after.
-    const record = await this.deps.recordImportSession(session, result.layout, { set: result });
+    const record = await this.deps.recordImportSession(session, result.layout, { set: result, ...(cleanupFailed ? { cleanupFailed } : {}) });
     let inventoryError: InventoryErrorView | undefined;
     let brokeStaleLock: string | undefined;
     if (inventory) {
@@ -350,6 +361,7 @@ export class ImportSession {
       ...(inventory && !inventoryError ? { inventory: inventory.path } : {}),
       ...(inventoryError ? { inventoryError } : {}),
       ...(brokeStaleLock ? { inventoryBrokeStaleLock: brokeStaleLock } : {}),
+      ...(cleanupFailed ? { cleanupFailed: cleanupFailedView(cleanupFailed) } : {}),
     };
   }
 
@@ -433,6 +445,12 @@ export class ImportSession {
   qrFrame(text: string): Promise<ImportQrFrameView> {
     return this.qr.frame(text);
   }
+}
+
+/** The warning an install with a failed clean-up carries: the swap's words and the names it left (for the screen to list). */
+function cleanupFailedView(err: InstalledCleanupFailed): ImportCleanupFailedView {
+  const shape = toErrorShape(err);
+  return { code: 'IMPORT_INSTALLED_CLEANUP_FAILED', message: shape.message, ...(shape.path ? { path: shape.path } : {}), leftBeside: [...err.leftBeside] };
 }
 
 /**

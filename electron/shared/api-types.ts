@@ -1174,6 +1174,8 @@ export interface ImportInstalledView {
   inventoryError?: InventoryErrorView;
   /** Install only: the inventory update took over a lock left by a dead process (said, never silent: shown as a notice). */
   inventoryBrokeStaleLock?: string;
+  /** Install only: installed, but a step after the swap's rename failed (shown as a warning, not a refusal). */
+  cleanupFailed?: ImportCleanupFailedView;
   profile: TrustLayoutName;
   layout: TrustLayoutName;
   /** Notary: the GUN. */
@@ -1249,6 +1251,21 @@ export interface ImportSetInstalledView {
   inventoryBrokeStaleLock?: string;
   /** The session transcript written for it (the site's sessions folder beside the trust directory). */
   transcript?: string;
+  /** Installed, but a step after the swap's rename failed (shown as a warning, not a refusal). */
+  cleanupFailed?: ImportCleanupFailedView;
+}
+
+/**
+ * IMPORT_INSTALLED_CLEANUP_FAILED after an install (src/trust-store/installed-cleanup.ts): the new trust
+ * folder IS installed and recorded (transcript, key inventory); a step after the rename failed (syncing
+ * its parent, removing the folder it replaced). The swap's message names the cause; `leftBeside` the
+ * names left next to the trust folder (the set-aside folder, then the import's journal; empty: none).
+ */
+export interface ImportCleanupFailedView {
+  code: 'IMPORT_INSTALLED_CLEANUP_FAILED';
+  message: string;
+  path?: string;
+  leftBeside: string[];
 }
 
 /**

@@ -15,6 +15,7 @@
  * repository is complete (else the per-repository status; `--partial` exits 0 and writes nothing).
  */
 import { basename, resolve } from 'node:path';
+import { lockNotes } from './lock-notes.js';
 import type { Command } from 'commander';
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
@@ -223,6 +224,8 @@ export async function mergeBatchCommand(
     }
   }
   const result = mergeBatch(batch, answers);
+  // Leftovers of killed commands removed beside the inventory's lock: a `note:` line each (lock-notes.ts).
+  const notes = lockNotes(io);
   const report = {
     ok: true,
     batch: true,
@@ -271,12 +274,13 @@ export async function mergeBatchCommand(
         const names = new Map(req.expectedSigners.map((s) => [s.keyid, s.name] as const));
         recordRotatedRoot(inventory.inventory, rootInventoryRecord(req.repository, req.profile, req.root, mergedName(e.repository, 'root'), sha256Hex(e.result.bytes!)), now, names);
       });
-      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (the merged roots were written under ${out}; the inventory is stale for them until updated)`);
+      const { brokeStaleLock, removedLeftovers } = await writeInventoryUpdate(inventory, inventory.inventory, ` (the merged roots were written under ${out}; the inventory is stale for them until updated)`);
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
+      for (const l of removedLeftovers ?? []) notes.note(l);
     }
   }
-  if (opts.json) io.out(JSON.stringify(report, null, 2));
+  if (opts.json) io.out(JSON.stringify(notes.lines.length ? { ...report, removedLockLeftovers: notes.lines } : report, null, 2));
   else {
     io.out(result.status);
     io.out(result.final ? `wrote ${result.entries.length} files under ${out} (<repository>/root.json or targets.json)` : 'partial: nothing written; merge again with more responses');

@@ -41,6 +41,7 @@ import type { Io } from './output.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { ImportSessionStart } from '../trust-store/import-session.js';
 import { InstalledCleanupFailed } from '../trust-store/installed-cleanup.js';
+import { lockNotes } from './lock-notes.js';
 import { afterInstallErrors, cleanupFailedRecorded, inventoryNotUpdated, reportAfterInstall, recordImportSession, recordsRefusal, refusalRecorded } from './import-session.js';
 
 export { looksLikeRepositorySet } from '../bundle/set.js';
@@ -64,9 +65,11 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   let result;
   // Installed, then a step after the swap's rename failed: reported as the install it is, with the failure.
   let cleanupFailed: InstalledCleanupFailed | undefined;
+  // Leftovers of killed commands removed beside the import's or the inventory's lock: a `note:` line each.
+  const notes = lockNotes(io);
   try {
     const pins = pinsBytes ? parsePins(pinsBytes) : undefined;
-    result = await importRepositorySet(set, { trustDir, ...(pins ? { pins } : {}), now: opts.now ?? new Date() });
+    result = await importRepositorySet(set, { trustDir, ...(pins ? { pins } : {}), now: opts.now ?? new Date(), onRemovedLockLeftover: notes.note });
   } catch (err) {
     if (err instanceof InstalledCleanupFailed && 'set' in err.installed) {
       result = err.installed.set;
@@ -88,9 +91,10 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
     // After importRepositorySet returned (the whole set is installed): one update for every repository.
     recordInstalledSet(inventory.inventory, set, result, opts.now ?? new Date());
     try {
-      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`);
+      const { brokeStaleLock, removedLeftovers } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`);
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
+      for (const l of removedLeftovers ?? []) notes.note(l);
     } catch (err) {
       // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
       inventoryFailure = inventoryNotUpdated(err, `${result.entries.length} ${result.profile} repositories of ${shownOrQuoted(set.name)} into ${result.folder}`, record);
@@ -115,6 +119,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
           ...(inventory ? { inventory: inventory.path, inventoryUpdated: !inventoryFailure } : {}),
           ...afterInstallErrors(cleanupFailure, inventoryFailure),
           ...('warning' in record ? { transcriptWarning: record.warning } : {}),
+          ...(notes.lines.length ? { removedLockLeftovers: notes.lines } : {}),
           repositories: result.entries.map((e) => ({ repository: e.repository, folder: e.folder, pinnedBy: e.pinnedBy, previousRoot: e.previousRoot, root: e.versions.root, targets: e.versions.targets ?? null, snapshot: e.versions.snapshot ?? null, timestamp: e.versions.timestamp ?? null })),
         },
         null,

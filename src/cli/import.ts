@@ -37,6 +37,7 @@ import { afterInstallErrors, cleanupFailedRecorded, inventoryNotUpdated, reportA
 import { describeRemovedLock, removeStaleImportLock } from '../trust-store/lock.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import { InstalledCleanupFailed } from '../trust-store/installed-cleanup.js';
+import { lockNotes } from './lock-notes.js';
 import type { Io } from './output.js';
 import { attestationLines } from '../attestation/repository.js';
 import { attestationOptions, withAttestationFlags, type AttestationFlags } from './attestation-options.js';
@@ -123,6 +124,8 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     ...(opts.now ? { now: () => opts.now! } : {}),
   };
   const layout = (opts.layout ?? profile) as TrustLayout | undefined;
+  // Leftovers of killed commands removed beside the import's or the inventory's lock: a `note:` line each.
+  const notes = lockNotes(io);
   const importOpts = {
     trustDir,
     ...(trustedRoot ? { trustedRoot } : {}),
@@ -131,6 +134,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     ...(opts.layout ? { layout: opts.layout as TrustLayout } : {}),
     now: opts.now ?? new Date(),
     attestations: await attestationOptions(opts),
+    onRemovedLockLeftover: notes.note,
   };
   let removedStaleLock: string | undefined;
   let result;
@@ -172,9 +176,10 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     const repository = result.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
     recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: importOpts.now });
     try {
-      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import it again with --inventory to record it)`);
+      const { brokeStaleLock, removedLeftovers } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import it again with --inventory to record it)`);
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
+      for (const l of removedLeftovers ?? []) notes.note(l);
     } catch (err) {
       // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
       inventoryFailure = inventoryNotUpdated(err, `${result.profile} repository ${shownOrQuoted(repository)} into ${result.folder}`, record);
@@ -198,6 +203,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
           ...(result.lockNotReleased ? { warning: result.lockNotReleased } : {}),
           ...('warning' in record ? { transcriptWarning: record.warning } : {}),
           ...(removedStaleLock ? { removedStaleLock } : {}),
+          ...(notes.lines.length ? { removedLockLeftovers: notes.lines } : {}),
         },
         null,
         2,

@@ -64,6 +64,7 @@
  * certificates' notAfter with root N+1 (given to the certificate merge it is a usage error saying so).
  */
 import { basename, resolve } from 'node:path';
+import { lockNotes } from './lock-notes.js';
 import type { Command } from 'commander';
 import { CeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
@@ -143,6 +144,8 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     // The request's role decides the words: root N+1 has two sides (old and new keys), targets.json N+1
     // one (the root's targets role: previous and new are the same result, so it is reported once).
     const sides = result.role === 'targets' ? { targets: side(result.new) } : { previous: side(result.previous), new: side(result.new) };
+    // Leftovers of killed commands removed beside the inventory's lock: a `note:` line each (lock-notes.ts).
+    const notes = lockNotes(io);
     const report = {
       ok: true,
       role: result.role,
@@ -199,12 +202,13 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
         // replaced by rename, so a reader sees the old inventory or the new one, never half of either.
         const names = new Map(request.expectedSigners.map((s) => [s.keyid, s.name] as const));
         recordRotatedRoot(inventory.inventory, rootInventoryRecord(request.repository, request.profile, request.root, '', sha256Hex(bytes)), opts.now ?? new Date(), names);
-        const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (root version ${result.version} was written to ${out}; the inventory is stale for ${request.repository} until updated)`);
+        const { brokeStaleLock, removedLeftovers } = await writeInventoryUpdate(inventory, inventory.inventory, ` (root version ${result.version} was written to ${out}; the inventory is stale for ${request.repository} until updated)`);
         // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
         if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
+        for (const l of removedLeftovers ?? []) notes.note(l);
       }
     }
-    if (json) io.out(JSON.stringify(report, null, 2));
+    if (json) io.out(JSON.stringify(notes.lines.length ? { ...report, removedLockLeftovers: notes.lines } : report, null, 2));
     else {
       io.out(result.status);
       io.out(result.final ? `wrote ${result.delegation ?? result.role} version ${result.version} to ${out}` : 'partial: nothing written; merge again with more responses');

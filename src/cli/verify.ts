@@ -84,6 +84,10 @@ export async function verifyCommand(input: string, opts: VerifyCommandOptions, i
   const now = opts.now ?? new Date();
   // Asked for: a long root chain's signatures checked on other cores too (issue #18); the walk stays sequential.
   const pool = createSignaturePool({ threads });
+  // The pool uses at most one fewer than the cores Node may use (io/signature-pool.ts: the main thread
+  // walks the chain too). A value lowered is said on stderr, so a benchmark or a script reading N as given
+  // is not misled; stdout and --json (which has no notes field) stay the report alone.
+  if (pool.threads < threads) io.err(`note: --threads ${threads} lowered to ${pool.threads}: this machine gives ${pool.threads + 1} core(s), and one is the main thread's`);
   const { source, repo } = await readAndVerify(input, trustedRoot, now, pool.threads > 0 ? pool : undefined).finally(() => pool.close());
   // attestations.json, when the input carries one or the operator requires it: every chain to the
   // (bundled Yubico) roots, each attested key the key root.json lists under that ID (issue #13).

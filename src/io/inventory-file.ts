@@ -41,7 +41,7 @@ import { repositoryOfSafeName } from '../ceremony/repository-names.js';
 import { METADATA_DIR, SECRET_DIR, STATE_DIR } from '../ceremony/layout.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { isCeremonyOutput } from './ceremony-output.js';
-import { acquireImportLock, LockRefusal, shownOwner, type ImportLock, type LockFs, type LockOwner } from '../trust-store/lock.js';
+import { acquireImportLock, describeRemovedLeftover, LockRefusal, shownOwner, type ImportLock, type LockFs, type LockOwner } from '../trust-store/lock.js';
 import { nodeLockFs } from './lock-file.js';
 import { writeFault } from './fs-faults.js';
 
@@ -145,6 +145,8 @@ export function inventoryLockPath(path: string): string {
 export interface InventoryWritten {
   /** A sentence for people: the stale lock a dead process left, taken over (see the file comment). */
   brokeStaleLock?: string;
+  /** A sentence for people per leftover of a dead command removed beside the lock on taking it (lock.ts sweepAsideLeftovers). */
+  removedLeftovers?: string[];
 }
 
 function ownerWords(o: LockOwner): string {
@@ -217,7 +219,10 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
       throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} ${written ? 'was written' : 'was not changed'}${after}, but releasing its lock: ${lockWords(err)}`, { path: err.displaced, cause: err });
     });
   }
-  return lock.brokeStale ? { brokeStaleLock: `took over the key inventory's lock ${lockPath}, left by ${ownerWords(lock.brokeStale)}, which is no longer running` } : {};
+  return {
+    ...(lock.brokeStale ? { brokeStaleLock: `took over the key inventory's lock ${lockPath}, left by ${ownerWords(lock.brokeStale)}, which is no longer running` } : {}),
+    ...(lock.removedLeftovers ? { removedLeftovers: lock.removedLeftovers.map(describeRemovedLeftover) } : {}),
+  };
 }
 
 /** A root.json found in a ceremony output folder, with the repository its folder names (multi-repository). */

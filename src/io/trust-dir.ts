@@ -415,10 +415,23 @@ async function failedSwap(err: unknown, target: string, fs: TrustDirFs, journalW
   const after = left.length
     ? `Left beside it: ${left.join(', ')} (the folder it replaced and the import's journal); the next import removes them once the cause is fixed`
     : 'Retried, the swap finished and nothing is left beside it, but the file system reported an error: check the disk';
-  return new CeremonyError('IMPORT_INSTALLED_CLEANUP_FAILED', `the new trust folder ${target} IS installed (renamed into place), then a step after it failed: ${cause}. ${after}`, {
+  return new SwapCleanupFailed(`the new trust folder ${target} IS installed (renamed into place), then a step after it failed: ${cause}. ${after}`, left, {
     path: typeof e?.path === 'string' ? e.path : target,
     cause: err,
   });
+}
+
+/**
+ * IMPORT_INSTALLED_CLEANUP_FAILED as failedSwap makes it, with the names it lists in its message also as a
+ * list (`leftBeside`: the set-aside folder first, then the journal), so the app can show the operator each
+ * name to deal with without parsing a sentence. Empty: nothing was left (the retry finished the swap).
+ */
+export class SwapCleanupFailed extends CeremonyError {
+  readonly leftBeside: readonly string[];
+  constructor(message: string, leftBeside: readonly string[], options: { path: string; cause: unknown }) {
+    super('IMPORT_INSTALLED_CLEANUP_FAILED', message, options);
+    this.leftBeside = [...leftBeside];
+  }
 }
 
 /** Replace the folder `target` by one holding exactly `files` (relative `/` paths → bytes), atomically. */

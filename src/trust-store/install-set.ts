@@ -38,7 +38,7 @@ import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { TrustedVersions, VerifiedRepository } from '../tuf/repository.js';
 import { checkGun, installedVersions, metadataHashes, prepareInstall, type TrustLayout } from './install.js';
 import { installing } from './installed-cleanup.js';
-import { importLockPath, withImportLock, type LockFs } from './lock.js';
+import { describeRemovedLeftover, importLockPath, withImportLock, type LockFs } from './lock.js';
 
 /** Every file under the replaced folder is read to be carried over: capped each, and in number. */
 const CARRY_FILE_CAP = 16 * 1024 * 1024;
@@ -59,6 +59,8 @@ export interface SetImportOptions {
   lockFs?: LockFs;
   lockWaitMs?: number;
   trustDirFs?: TrustDirFs;
+  /** As ImportOptions.onRemovedLockLeftover (install.ts): each leftover removed beside the import lock, as a sentence. */
+  onRemovedLockLeftover?: (line: string) => void;
   /** Verify everything, write nothing. */
   dryRun?: boolean;
 }
@@ -107,7 +109,12 @@ export async function importRepositorySet(set: DecodedRepositorySet, opts: SetIm
     fsFault(err, opts.trustDir, opts.dryRun ? 'reading the trust directory' : 'importing into the trust directory', opts.dryRun ? 'Nothing was written' : 'Nothing was installed: the trust folder holds what it held before');
   try {
     if (opts.dryRun) return await verifyAndInstallSet(set, opts, layout, target, folders);
-    return await withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstallSet(set, opts, layout, target, folders), { waitMs: opts.lockWaitMs ?? 0 });
+    return await withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstallSet(set, opts, layout, target, folders), {
+      waitMs: opts.lockWaitMs ?? 0,
+      onRemovedLeftovers: (removed) => {
+        for (const r of removed) opts.onRemovedLockLeftover?.(describeRemovedLeftover(r));
+      },
+    });
   } catch (err) {
     throw fault(err);
   }

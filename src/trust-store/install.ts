@@ -33,7 +33,7 @@ import { capForName, classifyName } from '../tuf/repository-files.js';
 import { roleKeyFingerprints, trustedVersionsOf, verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifiedRepository } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
 import { installing, InstalledCleanupFailed } from './installed-cleanup.js';
-import { importLockPath, withImportLock, type LockFs } from './lock.js';
+import { describeRemovedLeftover, importLockPath, withImportLock, type LockFs } from './lock.js';
 import { checkRepositoryAttestations, type AttestationRequirement, type KeyAttestationView } from '../attestation/repository.js';
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { isFolderGun } from '../tuf/gun.js';
@@ -76,6 +76,11 @@ export interface ImportOptions {
   lockFs?: LockFs;
   /** How long to wait for another import into the same trust directory (default 0: refused at once, IMPORT_LOCKED). */
   lockWaitMs?: number;
+  /**
+   * Told, as a sentence for people, of each leftover of a dead command removed beside the import lock when
+   * it is taken (lock.ts sweepAsideLeftovers) — as it happens, so a refusal that follows does not hide it.
+   */
+  onRemovedLockLeftover?: (line: string) => void;
   /** The trust folder's file system (src/io/trust-dir.ts; node's by default): tests inject faults. */
   trustDirFs?: TrustDirFs;
   /**
@@ -236,6 +241,9 @@ export async function importRepository(input: ImportSource, opts: ImportOptions)
       waitMs: opts.lockWaitMs ?? 0,
       onReleaseError: (message) => {
         lockNotReleased = message;
+      },
+      onRemovedLeftovers: (removed) => {
+        for (const r of removed) opts.onRemovedLockLeftover?.(describeRemovedLeftover(r));
       },
     });
     return lockNotReleased ? { ...result, lockNotReleased } : result;

@@ -6,6 +6,7 @@
  * inventory) with this failure beside it, never as a refusal ("nothing was installed" would be false).
  */
 import { CeremonyError, isCeremonyError } from '../errors.js';
+import { SwapCleanupFailed } from '../io/trust-dir.js';
 import type { ImportResult } from './install.js';
 import type { SetImportResult } from './install-set.js';
 
@@ -13,12 +14,15 @@ export type InstalledOutcome = { single: ImportResult } | { set: SetImportResult
 
 export class InstalledCleanupFailed extends CeremonyError {
   readonly installed: InstalledOutcome;
+  /** What the swap left beside the trust folder (src/io/trust-dir.ts SwapCleanupFailed): the names the operator deals with. */
+  readonly leftBeside: readonly string[];
   constructor(err: CeremonyError, installed: InstalledOutcome) {
     // The message as the swap wrote it (CeremonyError appends " (at PATH)" again).
     const suffix = err.path ? ` (at ${err.path})` : '';
     const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
     super('IMPORT_INSTALLED_CLEANUP_FAILED', message, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err.cause ?? err });
     this.installed = installed;
+    this.leftBeside = err instanceof SwapCleanupFailed ? err.leftBeside : [];
   }
 }
 

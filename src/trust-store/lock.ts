@@ -23,7 +23,8 @@
  *     IMPORT_LOCK_STALE as well.
  * Release removes the file only when it still holds this lock's random token (checked again on the file
  * renamed aside before it is removed: releaseLock). A `<lock>.stale-…` file that a command killed mid-rename
- * left beside the lock is removed by the next acquisition once its owner is provably gone (sweepAsideLeftovers).
+ * left beside the lock is removed by the next acquisition once its owner is provably gone, and so is a removal
+ * guard `<lock>.removing` a killed remover or taker left (sweepAsideLeftovers); the caller says so.
  *
  * `removeStaleImportLock` is the operator's way out of IMPORT_LOCK_STALE (CLI `import --remove-stale-lock`,
  * the app's "Remove the stale lock" button): it removes the lock ONLY when it is provably stale — its
@@ -107,8 +108,8 @@ export interface ImportLock {
   owner: LockOwner;
   /** `breakStale`: the owner of the stale lock this one took over, if it did. */
   brokeStale?: LockOwner;
-  /** The `<lock>.stale-…` leftovers of dead owners removed on taking the lock (sweepAsideLeftovers), if any. */
-  removedLeftovers?: string[];
+  /** The leftovers of dead owners removed on taking the lock (sweepAsideLeftovers), if any: for a `note:` line each. */
+  removedLeftovers?: RemovedLeftover[];
   /** Remove the lock if it is still ours. */
   release(): Promise<void>;
 }
@@ -299,8 +300,29 @@ export async function acquireImportLock(path: string, fs: LockFs, opts: { waitMs
 const ASIDE_TOKEN = /^[0-9a-f]{32}$/;
 
 /**
- * Remove the `<lock>.stale-<token>` files beside the lock at `path` whose owner is provably gone, and return
- * their paths. Called by acquireImportLock once the lock is ours, so leftovers go at the next acquisition.
+ * A file the sweep removed (sweepAsideLeftovers): `aside`, a `<lock>.stale-…` (or `<lock>.removing.stale-…`)
+ * file; `guard`, the removal guard `<lock>.removing` itself. `owner` is the dead process its content names.
+ */
+export interface RemovedLeftover {
+  path: string;
+  lock: string;
+  kind: 'aside' | 'guard';
+  owner: LockOwner;
+}
+
+/** One line for people (the CLI's `note:`): what was removed and why it was safe. No token: only who and when. */
+export function describeRemovedLeftover(r: RemovedLeftover): string {
+  const who = `process ${r.owner.pid} on ${shown(r.owner.host)}, taken at ${shown(r.owner.created)}, which is no longer running`;
+  if (r.kind === 'guard') return `removed ${r.path}, the removal guard of the lock ${r.lock} left by a removal or take-over that was killed (${who})`;
+  // An aside of the guard (`<lock>.removing.stale-…`: a sweep killed mid-removal) or of the lock itself.
+  const of = r.path.startsWith(`${r.lock}.removing.`) ? `the removal guard of the lock ${r.lock}` : `the lock ${r.lock}`;
+  return `removed ${r.path}, a copy of ${of} set aside by a command killed before it removed it (${who})`;
+}
+
+/**
+ * Remove the `<lock>.stale-<token>` files beside the lock at `path` whose owner is provably gone, then the
+ * removal guard `<lock>.removing` if its owner is provably gone, and return what was removed. Called by
+ * acquireImportLock once the lock is ours, so leftovers go at the next acquisition.
  *
  * Such a file is a lock renamed aside (removeIfUnchanged, releaseLock) by a command killed before it removed
  * it — or a LIVE lock a take-over or release displaced and could not put back, whose owner still runs
@@ -318,28 +340,48 @@ const ASIDE_TOKEN = /^[0-9a-f]{32}$/;
  *     reads nothing there and looks again ('changed'), as when a person deletes files;
  *   - two sweepers judging the same file: both remove a dead owner's file; the second finds it gone.
  * No sweeper ever takes the place of a lock: the lock's own name is not an aside name.
+ *
+ * The guard (a remover or taker killed within its few calls) is different: its name is reused — the next
+ * remover or taker creates it exclusively — so removing it by name after judging it could remove a new,
+ * live guard. removeStaleImportLock therefore never removes one (the same race one level up). The sweep
+ * may, because it runs only while this process holds the lock, so no other sweeper runs meanwhile (the one
+ * exception is a person deleting a lock by hand, as in removeIfUnchanged), and nothing else removes a
+ * guard it does not own: guard-holders remove only their own (by token), refusers never. The guard is
+ * removed as removeIfUnchanged removes a stale lock — read by name, renamed aside to a unique name, the
+ * moved bytes compared again — so a new guard that appeared meanwhile is put back, never lost; a crash
+ * in between leaves `<lock>.removing.stale-…`, which the next sweep removes like any aside file.
  * Best effort: a file that cannot be read, judged or removed stays (it guards nothing); the lock is ours either way.
  */
-async function sweepAsideLeftovers(path: string, fs: LockFs): Promise<string[]> {
+async function sweepAsideLeftovers(path: string, fs: LockFs): Promise<RemovedLeftover[]> {
   if (!fs.listAside) return [];
-  const prefix = `${path}.stale-`;
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = await fs.listAside(path);
-  } catch {
-    return removed;
-  }
-  for (const aside of names) {
-    if (!aside.startsWith(prefix) || !ASIDE_TOKEN.test(aside.slice(prefix.length))) continue;
+  const guardPath = `${path}.removing`;
+  const removed: RemovedLeftover[] = [];
+  for (const of of [path, guardPath]) {
+    const prefix = `${of}.stale-`;
+    let names: string[];
     try {
-      const owner = parseOwner(await fs.read(aside, LOCK_MAX_BYTES));
-      if (!owner || (await ownerState(owner, fs)) !== 'gone') continue;
-      await fs.remove(aside);
-      removed.push(aside);
+      names = await fs.listAside(of);
     } catch {
-      // Not a regular file, unreadable or not removable here: left where it is.
+      continue;
     }
+    for (const aside of names) {
+      if (!aside.startsWith(prefix) || !ASIDE_TOKEN.test(aside.slice(prefix.length))) continue;
+      try {
+        const owner = parseOwner(await fs.read(aside, LOCK_MAX_BYTES));
+        if (!owner || (await ownerState(owner, fs)) !== 'gone') continue;
+        await fs.remove(aside);
+        removed.push({ path: aside, lock: path, kind: 'aside', owner });
+      } catch {
+        // Not a regular file, unreadable or not removable here: left where it is.
+      }
+    }
+  }
+  try {
+    const bytes = await fs.read(guardPath, LOCK_MAX_BYTES);
+    const owner = parseOwner(bytes);
+    if (bytes && owner && (await ownerState(owner, fs)) === 'gone' && (await removeIfUnchanged(guardPath, bytes, fs)) === 'removed') removed.push({ path: guardPath, lock: path, kind: 'guard', owner });
+  } catch {
+    // Unreadable or not removable here: left for the operator, whose refusal names it (refuseGuard).
   }
   return removed;
 }
@@ -396,9 +438,11 @@ export async function withImportLock<T>(
   path: string,
   fs: LockFs,
   work: () => Promise<T>,
-  opts: { waitMs?: number; pollMs?: number; onReleaseError?: (message: string) => void } = {},
+  opts: { waitMs?: number; pollMs?: number; onReleaseError?: (message: string) => void; onRemovedLeftovers?: (removed: RemovedLeftover[]) => void } = {},
 ): Promise<T> {
   const lock = await acquireImportLock(path, fs, opts);
+  // Said, never silent (the CLI's `note:` lines): files were removed beside the trust directory.
+  if (lock.removedLeftovers) opts.onRemovedLeftovers?.(lock.removedLeftovers);
   try {
     return await work();
   } finally {
@@ -439,7 +483,9 @@ export type RemovedImportLock =
  *
  * A guard left behind (its remover killed within these few calls) is reported, never removed here — not
  * even when its owner is provably gone: removing it safely would need a guard of its own (the same race
- * one level up). The operator deletes it by hand; the message names it. A live remover's guard, one from
+ * one level up). The operator deletes it by hand; the message names it. (The next command to take the lock
+ * removes it once its owner is provably gone — sweepAsideLeftovers, run only by the lock's holder — but
+ * while the lock is stale nobody takes it.) A live remover's guard, one from
  * another host or an unreadable one are refused the same way (IMPORT_LOCK_NOT_STALE).
  */
 export async function removeStaleImportLock(path: string, fs: LockFs, opts: { unreadableAfterMs?: number } = {}): Promise<RemovedImportLock | undefined> {

@@ -10,11 +10,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { groupHex, groupWords, shortDigestOf } from '../../src/crypto/digest-words.js';
 import { encodeBundle } from '../../src/bundle/format.js';
 import { importLockPath } from '../../src/trust-store/lock.js';
+import { importRepository } from '../../src/trust-store/install.js';
+import { nodeTrustDirFs } from '../../src/io/trust-dir.js';
+import { faultyTrustDirFs } from '../support/fs-faults.js';
 import { bundleContent, expectInstalled, GUN, makeBundle, notaryMetadataDir, treeHash, type BundleFixture } from './support/import-fixtures.js';
 import { startSession, type E2eSession } from './support/session.js';
 import { hereLockFields, liveLockFields } from '../support/lock-owner.js';
@@ -25,13 +28,23 @@ let session: E2eSession;
 let work: string;
 let trustDir: string;
 let fx: BundleFixture;
+let inventoryPath = '';
+let cleanupFault = false;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tufc-e2e-import-'));
   trustDir = join(work, 'site', 'trust');
   mkdirSync(trustDir, { recursive: true });
   fx = await makeBundle(work, 'release');
-  session = await startSession({ importTrustDir: async () => trustDir });
+  session = await startSession({
+    importTrustDir: async () => trustDir,
+    importDeps: {
+      chooseInventory: async () => inventoryPath,
+      // While `cleanupFault` is set, the folder the swap sets aside cannot be removed (EACCES): installed, clean-up failed.
+      importRepository: (source, options) =>
+        importRepository(source, cleanupFault ? { ...options, trustDirFs: faultyTrustDirFs(nodeTrustDirFs(), (op, p) => (op === 'removeTree' && p.includes('.tuf-ceremony-previous-') ? 'EACCES' : undefined)) } : options),
+    },
+  });
 });
 
 afterAll(async () => {
@@ -156,5 +169,43 @@ describe('Import screen: a bundle file', () => {
     expect(existsSync(lockPath)).toBe(false);
     await expectInstalled(trustDir, fx);
     expect(errors).toEqual([]);
+  });
+  test('installed, then the clean-up failed: "Installed" with a warning naming what is left; recorded in the key inventory', async () => {
+    trustDir = join(work, 'site-cleanup', 'trust');
+    mkdirSync(trustDir, { recursive: true });
+    inventoryPath = join(work, 'site-cleanup', 'inventory.json');
+    const { page, errors, choose } = await session.open('import');
+    await page.getByRole('button', { name: /trust directory…$/ }).click();
+    await page.getByText(`Installing into ${trustDir}`).waitFor();
+    await choose('Pin a root.json…', fx.pinPath);
+    await page.getByText(/^Pinned: /).waitFor();
+    // A first install (nothing to set aside), then the same bundle again with the inventory chosen and the fault.
+    const install = async () => {
+      await choose('Open a bundle file…', fx.bundlePath);
+      const verified = page.getByRole('status').filter({ hasText: 'Verified: ready to install' });
+      await verified.waitFor();
+      await verified.getByRole('button', { name: 'Install into the trust directory' }).click();
+    };
+    await install();
+    await page.getByRole('status').filter({ has: page.getByRole('heading', { name: 'Installed' }) }).waitFor();
+    await page.getByRole('button', { name: 'Record in a key inventory…' }).click();
+    await page.getByRole('button', { name: 'Choose another key inventory…' }).waitFor();
+    cleanupFault = true;
+    try {
+      await install();
+      const done = page.getByRole('status').filter({ has: page.getByRole('heading', { name: 'Installed' }) });
+      await done.waitFor();
+      const warning = done.getByRole('alert').filter({ hasText: 'IMPORT_INSTALLED_CLEANUP_FAILED' });
+      await expect(warning.textContent()).resolves.toContain('installed, but tidying up after it failed');
+      const left = await warning.getByRole('list', { name: 'Left beside the trust folder' }).getByRole('listitem').allTextContents();
+      expect(left.map((p) => p.replace(/-[0-9a-f]{32}$/, ''))).toEqual([join(dirname(notaryMetadataDir(trustDir)), '.metadata.tuf-ceremony-previous'), join(dirname(notaryMetadataDir(trustDir)), '.metadata.tuf-ceremony-swap')]);
+      await expect(done.textContent()).resolves.toContain(`Recorded in the key inventory ${inventoryPath}`);
+      await expect(page.getByText('Not installed').count()).resolves.toBe(0);
+      expect(readFileSync(inventoryPath, 'utf8')).toContain(GUN);
+      await expectInstalled(trustDir, fx, 2);
+      expect(errors).toEqual([]);
+    } finally {
+      cleanupFault = false;
+    }
   });
 });

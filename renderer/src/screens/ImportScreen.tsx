@@ -8,6 +8,7 @@ import { useEffect, useRef, useState, type ChangeEvent, type FormEvent, type Rea
 import type { ImportInstalledView, ImportPreviewView, ImportSessionView, ImportSetInstalledView, InventoryErrorView, NamedFile, TrustLayoutName } from '../../../electron/shared/api-types.js';
 import { RefusalPanel } from '../components/RefusalPanel';
 import { CameraScanner } from '../import/CameraScanner';
+import { CleanupFailed } from '../import/CleanupFailed';
 import { InstalledSummary } from '../import/InstalledSummary';
 import { SetSummary } from '../import/SetSummary';
 import { StaleLockPanel } from '../import/StaleLock';
@@ -394,6 +395,7 @@ export function ImportScreen() {
               Recorded in the key inventory <code>{stage.installed.inventory}</code>.
             </p>
           ) : null}
+          <CleanupFailed warning={stage.installed.cleanupFailed} />
           <InventoryNotUpdated error={stage.installed.inventoryError} />
           <InventoryLockTakenOver notice={stage.installed.inventoryBrokeStaleLock} />
           <SetSummary set={stage.installed.set} verb="installed" />
@@ -418,6 +420,7 @@ export function ImportScreen() {
               Recorded in the key inventory <code>{stage.installed.inventory}</code>.
             </p>
           ) : null}
+          <CleanupFailed warning={stage.installed.cleanupFailed} />
           <InventoryNotUpdated error={stage.installed.inventoryError} />
           <InventoryLockTakenOver notice={stage.installed.inventoryBrokeStaleLock} />
           <InstalledSummary view={stage.installed} verb="installed" />

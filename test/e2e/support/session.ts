@@ -64,6 +64,8 @@ export interface SessionOptions {
   // --- import (#6)
   /** The trust directory the Import screen installs into (what the app's folder dialog would answer). */
   importTrustDir?: ImportDeps['chooseTrustDir'];
+  /** Other import dependencies (the key inventory's file dialog, a fault in the install's swap). */
+  importDeps?: Partial<ImportDeps>;
   /** A video file chromium plays as its webcam (browser.ts LaunchOptions.fakeCamera). */
   fakeCamera?: string;
   // --- export (#6)
@@ -104,7 +106,7 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
       // --- rotation (#5)
       rotation: { chooseOutputDir: opts.rotationOutputDir ?? (async () => undefined), now: () => new Date() },
       // --- import (#6)
-      importSession: new ImportSession(defaultImportDeps(opts.importTrustDir ? { chooseTrustDir: opts.importTrustDir } : {})),
+      importSession: new ImportSession(defaultImportDeps({ ...(opts.importTrustDir ? { chooseTrustDir: opts.importTrustDir } : {}), ...(opts.importDeps ?? {}) })),
       // --- export (#6)
       exportSession: new ExportSession(
         defaultExportDeps({ ...(opts.exportDir ? { chooseExportDir: opts.exportDir } : {}), ...(opts.exportFullScreen ? { setFullScreen: opts.exportFullScreen } : {}) }),

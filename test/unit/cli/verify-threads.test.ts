@@ -78,6 +78,21 @@ describe('verify --threads', () => {
     expect(io.err.join('\n')).toMatch(/USAGE.*--threads must be a whole number from 0 to 64/);
   });
 
+  it.skipIf(availableParallelism() > 64)('a --threads above cores − 1 is lowered, and said on stderr only (the report and --json unchanged)', async () => {
+    const asked = captureIo();
+    const none = captureIo();
+    expect(await runCli(['verify', dir, '--root', pin, '--json', '--threads', '64'], asked.io)).toBe(0);
+    expect(await runCli(['verify', dir, '--root', pin, '--json', '--threads', '0'], none.io)).toBe(0);
+    const cores = availableParallelism();
+    expect(asked.err).toEqual([`note: --threads 64 lowered to ${cores - 1}: this machine gives ${cores} core(s), and one is the main thread's`]);
+    expect(asked.out).toEqual(none.out);
+    expect(none.err).toEqual([]);
+    // Not lowered: nothing said.
+    const fits = captureIo();
+    expect(await runCli(['verify', dir, '--root', pin, '--threads', String(cores - 1)], fits.io)).toBe(0);
+    expect(fits.err).toEqual([]);
+  }, 60_000);
+
   it('in process (the sources, whose worker is not compiled): the same report', async () => {
     const a = captureIo();
     const b = captureIo();

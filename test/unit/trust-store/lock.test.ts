@@ -14,7 +14,7 @@ import { runCli } from '../../../src/cli/program.js';
 import { isCeremonyError } from '../../../src/errors.js';
 import { lockIdentity, nodeLockFs } from '../../../src/io/lock-file.js';
 import { importRepository, trustFolder, type ImportOptions } from '../../../src/trust-store/install.js';
-import { acquireImportLock, IMPORT_LOCK_NAME, importLockPath, LockRefusal, ownerState, removeStaleImportLock, UNREADABLE_STALE_AFTER_MS, withImportLock, type LockFs, type LockOwner } from '../../../src/trust-store/lock.js';
+import { acquireImportLock, describeRemovedLeftover, IMPORT_LOCK_NAME, importLockPath, LockRefusal, ownerState, removeStaleImportLock, UNREADABLE_STALE_AFTER_MS, withImportLock, type LockFs, type LockOwner } from '../../../src/trust-store/lock.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { treeHash } from '../../support/trust-tree.js';
 import { hereLockFields, liveLockFields } from '../../support/lock-owner.js';
@@ -188,6 +188,37 @@ describe('import lock', () => {
     const j = capture();
     expect(await runCli(['import', s.bundle, '--trust-dir', s.trust, '--root', s.pin, '--remove-stale-lock', '--json'], j.io)).toBe(0);
     expect(JSON.parse(j.out.join('\n'))).toMatchObject({ ok: true, removedStaleLock: expect.stringContaining(`process ${pid}`) });
+  });
+
+  it('import: each leftover of a killed command removed beside the lock is a `note:` line on stderr, and in --json (removedLockLeftovers); no token', async () => {
+    const s = site();
+    const pid = deadPid();
+    const lockPath = importLockPath(s.trust, 'notary');
+    const plant = () => {
+      writeFileSync(`${lockPath}.stale-${'1'.repeat(32)}`, JSON.stringify({ created: '2026-11-25T09:00:00.000Z', ...hereLockFields(), pid, token: 'f'.repeat(32) }));
+      writeFileSync(`${lockPath}.removing`, JSON.stringify({ created: '2026-11-25T09:05:00.000Z', ...hereLockFields(), pid, token: 'e'.repeat(32) }));
+    };
+    plant();
+    const io = capture();
+    expect(await runCli(['import', s.bundle, '--trust-dir', s.trust, '--root', s.pin], io.io)).toBe(0);
+    expect(io.err).toEqual([
+      `note: removed ${lockPath}.stale-${'1'.repeat(32)}, a copy of the lock ${lockPath} set aside by a command killed before it removed it (process ${pid} on ${hereLockFields().host}, taken at 2026-11-25T09:00:00.000Z, which is no longer running)`,
+      `note: removed ${lockPath}.removing, the removal guard of the lock ${lockPath} left by a removal or take-over that was killed (process ${pid} on ${hereLockFields().host}, taken at 2026-11-25T09:05:00.000Z, which is no longer running)`,
+    ]);
+    expect(readdirSync(s.trust).filter((n) => n.startsWith(IMPORT_LOCK_NAME))).toEqual([]);
+    // Nothing removed: no line, no field.
+    const quiet = capture();
+    expect(await runCli(['import', s.bundle, '--trust-dir', s.trust, '--root', s.pin, '--json'], quiet.io)).toBe(0);
+    expect(quiet.err).toEqual([]);
+    expect(JSON.parse(quiet.out.join('\n'))).not.toHaveProperty('removedLockLeftovers');
+    plant();
+    const j = capture();
+    expect(await runCli(['import', s.bundle, '--trust-dir', s.trust, '--root', s.pin, '--json'], j.io)).toBe(0);
+    const doc = JSON.parse(j.out.join('\n')) as { ok: boolean; removedLockLeftovers: string[] };
+    expect(doc.ok).toBe(true);
+    expect(doc.removedLockLeftovers).toEqual(io.err.map((l) => l.slice('note: '.length)));
+    expect(j.err).toEqual(io.err);
+    expect([...j.out, ...j.err].join('\n')).not.toMatch(/ffff|eeee/);
   });
 
   it('import --remove-stale-lock never removes a live owner’s lock: IMPORT_LOCKED, lock and tree unchanged', async () => {
@@ -434,7 +465,7 @@ describe('import lock', () => {
       const fs = fakeFs({ files, processAlive: (pid) => pid !== 7, randomToken: () => hex('e') });
       const before = new Map(files);
       const lock = await acquireImportLock('/t/L', fs);
-      expect(lock.removedLeftovers).toEqual([`/t/L.stale-${hex('1')}`]);
+      expect(lock.removedLeftovers?.map((r) => r.path)).toEqual([`/t/L.stale-${hex('1')}`]);
       expect(files.has(`/t/L.stale-${hex('1')}`)).toBe(false);
       for (const [name, bytes] of before) if (name !== `/t/L.stale-${hex('1')}`) expect(files.get(name), name).toBe(bytes);
       await lock.release();
@@ -514,6 +545,114 @@ describe('import lock', () => {
       }
       expect(wrong).toEqual([]);
       expect(swept).toBeGreaterThan(100);
+    });
+
+    it('the removal guard a killed remover or taker left: the next acquisition removes it (and its `.removing.stale-` copy) only when its owner is provably gone, and says so without the token', async () => {
+      const hex = (c: string) => c.repeat(32);
+      const dead = held({ pid: 7, host: 'site-a' });
+      const fs = fakeFs({ processAlive: (pid) => pid !== 7, randomToken: () => hex('e') });
+      fs.files.set('/t/L.removing', dead);
+      fs.files.set(`/t/L.removing.stale-${hex('1')}`, held({ pid: 7, host: 'site-a', token: 'c'.repeat(32) }));
+      const lock = await acquireImportLock('/t/L', fs);
+      expect(lock.removedLeftovers?.map((r) => [r.path, r.kind])).toEqual([
+        [`/t/L.removing.stale-${hex('1')}`, 'aside'],
+        ['/t/L.removing', 'guard'],
+      ]);
+      expect([...fs.files.keys()]).toEqual(['/t/L']);
+      const lines = lock.removedLeftovers!.map(describeRemovedLeftover);
+      expect(lines[1]).toBe('removed /t/L.removing, the removal guard of the lock /t/L left by a removal or take-over that was killed (process 7 on site-a, taken at 2026-11-25T00:00:00.000Z, which is no longer running)');
+      expect(lines[0]).toMatch(/^removed \/t\/L\.removing\.stale-1{32}, a copy of the removal guard of the lock \/t\/L set aside by a command killed before it removed it \(process 7 on site-a, /);
+      for (const l of lines) expect(l).not.toMatch(/bbbb|cccc/);
+      await lock.release();
+      // A live remover's, another host's, another PID namespace's or an unreadable guard stays, and the lock is ours anyway.
+      for (const guard of [held({ pid: 9, host: 'site-a' }), held({ pid: 7, host: 'site-b' }), held({ pid: 7, host: 'site-a', ns: 'pid:[1]' }), new Uint8Array()]) {
+        fs.files.set('/t/L.removing', guard);
+        const l = await acquireImportLock('/t/L', fs);
+        expect(l.removedLeftovers).toBeUndefined();
+        expect(fs.files.get('/t/L.removing')).toBe(guard);
+        await l.release();
+      }
+    });
+
+    it('a dead guard, two acquirers, a taker and two removers in every interleaving: no live guard is ever moved or removed by another, never two guard holders; the dead guard is gone at the end', async () => {
+      // The guard's name is reused (each remover or taker creates it exclusively), so a sweep that removed
+      // it by name after judging it could remove a new live guard; the sweep runs only under the lock and
+      // moves the guard aside to compare it, so that never happens (sweepAsideLeftovers).
+      const lock = '/t/L';
+      const guard = `${lock}.removing`;
+      const wrong: string[] = [];
+      let swept = 0;
+      for (let seed = 1; seed <= 300; seed++) {
+        const files = new Map<string, Uint8Array>([[guard, held({ pid: 7, host: 'site-a' })]]);
+        const waiting = new Map<string, () => void>();
+        // Whose live guard is at `guard` (by pid), as its creator believes: two at once is a broken exclusion.
+        const holders = new Set<number>();
+        const pidAt = (p: string): number | undefined => {
+          const b = files.get(p);
+          return b === undefined || b.length === 0 ? undefined : (JSON.parse(new TextDecoder().decode(b)).pid as number);
+        };
+        const actorFs = (name: string, pid: number): LockFs => {
+          const turn = () => new Promise<void>((r) => waiting.set(name, r));
+          const base = fakeFs({ files, pid, processAlive: (p) => p !== 7, randomToken: () => name.repeat(32) });
+          const touch = (op: string, p: string) => {
+            const there = pidAt(p);
+            if (p === guard && there !== undefined && there !== 7 && there !== pid) wrong.push(`seed ${seed}: ${name} ${op} the live guard of ${there}`);
+          };
+          return {
+            ...base,
+            createExclusive: async (p, d) => {
+              await turn();
+              const ok = await base.createExclusive(p, d);
+              if (ok && p === guard) {
+                if (holders.size > 0) wrong.push(`seed ${seed}: ${name} took the guard while ${[...holders].join(',')} held it`);
+                holders.add(pid);
+              }
+              return ok;
+            },
+            read: async (p, m) => (await turn(), base.read(p, m)),
+            remove: async (p) => {
+              await turn();
+              touch('removed', p);
+              if (p === guard && pidAt(p) === pid) holders.delete(pid);
+              return base.remove(p);
+            },
+            listAside: async (p) => (await turn(), base.listAside!(p)),
+            moveAside: async (p, a) => (await turn(), touch('moved', p), base.moveAside(p, a)),
+            putBack: async (a, p) => (await turn(), base.putBack(a, p)),
+            sleep: async () => turn(),
+          };
+        };
+        const acquirer = async (name: string, pid: number, breakStale: boolean) => {
+          const fs = actorFs(name, pid);
+          for (let i = 0; i < 30; i++) {
+            try {
+              const l = await acquireImportLock(lock, fs, { breakStale });
+              if (l.removedLeftovers?.some((r) => r.kind === 'guard')) swept++;
+              await fs.sleep(1);
+              await l.release();
+              return;
+            } catch (e) {
+              if (!isCeremonyError(e, 'IMPORT_LOCKED') && !isCeremonyError(e, 'IMPORT_LOCK_STALE')) throw e;
+              await fs.sleep(1);
+            }
+          }
+        };
+        const remover = async (name: string, pid: number) => {
+          const fs = actorFs(name, pid);
+          for (let i = 0; i < 5; i++) {
+            try {
+              await removeStaleImportLock(lock, fs);
+            } catch (e) {
+              if (!isCeremonyError(e, 'IMPORT_LOCK_NOT_STALE')) throw e;
+            }
+            await fs.sleep(1);
+          }
+        };
+        await interleaved(seed, waiting, [acquirer('a', 200, false), acquirer('b', 201, true), acquirer('c', 300, false), remover('r', 400), remover('s', 401)]);
+        expect([...files.keys()], `seed ${seed}`).toEqual([]);
+      }
+      expect(wrong).toEqual([]);
+      expect(swept).toBe(300);
     });
 
     describe('removeStaleImportLock', () => {
@@ -994,7 +1133,7 @@ describe('import lock', () => {
       symlinkSync(join(dir, 'elsewhere.lock'), join(dir, aside('3')));
       writeFileSync(join(dir, 'x.lock.stale-1'), dead);
       const l = await acquireImportLock(p, fs);
-      expect(l.removedLeftovers).toEqual([join(dir, aside('1'))]);
+      expect(l.removedLeftovers?.map((r) => r.path)).toEqual([join(dir, aside('1'))]);
       await l.release();
       expect(readdirSync(dir).sort()).toEqual(['elsewhere.lock', aside('2'), aside('3'), 'x.lock.stale-1'].sort());
     });
