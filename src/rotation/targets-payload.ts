@@ -132,6 +132,22 @@ export function checkDelegationName(profile: ProfileName, name: string, path: st
   }
 }
 
+/**
+ * What a delegation in a targets.json we are about to sign (or a signer reviews) must be, beyond what a
+ * client accepts in foreign metadata (tuf/targets.ts): path hash prefixes that can match a target: clients
+ * compare them with the lower-case
+ * hex SHA-256 of the path (tuf-js isDelegatedPath, python-tuf is_delegated_path), so "AB" matches nothing.
+ * `path` is the role's JSON path; `where` says where the role came from, for the message.
+ */
+export function checkReviewedDelegation(role: { name: string; pathHashPrefixes?: readonly string[] | undefined }, path: string, where: string, prefixesKey = 'path_hash_prefixes'): void {
+  (role.pathHashPrefixes ?? []).forEach((p, i) => {
+    if (!HEX.test(p) || p.length > 64) {
+      const hint = /^[0-9a-fA-F]+$/.test(p) ? ` (clients compare lower-case hex digests: write ${JSON.stringify(p.toLowerCase())})` : '';
+      refuse('DELEGATION_INVALID', `${where} gives ${JSON.stringify(role.name)} a path hash prefix that is not 1 to 64 lower-case hex digits: it would match no target${hint}`, child(child(path, prefixesKey), i));
+    }
+  });
+}
+
 function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, prefixes: readonly string[] | undefined, path: string, terminating: boolean | undefined): { paths?: string[]; pathHashPrefixes?: string[] } {
   if (profile === 'notary') {
     if (prefixes !== undefined) refuse('DELEGATION_INVALID', 'Notary delegations have no path_hash_prefixes: give paths (path prefixes, [""] for every path)', child(path, 'pathHashPrefixes'));
@@ -301,6 +317,15 @@ export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Ar
     }
     delete targetsObj[name];
   });
+
+  // A role carried over from targets.json N is signed again: one whose hash prefixes match nothing is
+  // re-keyed or removed in this change, not signed once more.
+  // What the change itself set was checked where it was set (checkPaths), so a refusal here
+  // is of what targets.json N holds, and its path is there.
+  for (const r of roles) {
+    const at = (prev.delegations?.roles ?? []).findIndex((x) => x.name === r.name);
+    if (at >= 0) checkReviewedDelegation(r, `targets.json $.signed.delegations.roles[${at}]`, `targets.json version ${prev.version} (re-key or remove the role in this change)`);
+  }
 
   // --- assemble ---
   const signed: JsonObject = { ...(previous.signedJson as Record<string, JsonValue>) };

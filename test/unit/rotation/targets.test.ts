@@ -184,6 +184,22 @@ describe.each(['notary', 'tuf'] as const)('targets.json N+1 (%s)', (profile) => 
     const other = await rootFixture(profile);
     expect(refusal(() => buildTargetsPayload(other.rootV1, f.targetsV1, { expires: EXPIRES_V2 })).code).toBe('THRESHOLD_NOT_MET');
   });
+
+  it.runIf(profile === 'tuf')('refuses to sign again a hash prefix of targets.json N that matches nothing (TUF)', async () => {
+    const f = await fixture(profile);
+    const signed = json(f.targetsV1).signed as JsonObject;
+    const roles = (signed.delegations as JsonObject).roles as JsonObject[];
+    {
+      // Clients read "AB" and compare it with lower-case digests: it matches nothing, so it is not signed again.
+      delete roles[1]!.paths;
+      roles[1]!.threshold = 1;
+      roles[1]!.path_hash_prefixes = ['ab', 'AB'];
+      const upper = await signAs(profile, signed, [f.fx.targets]);
+      const p = refusal(() => buildTargetsPayload(f.fx.rootV1, upper, { expires: EXPIRES_V2 }));
+      expect([p.code, p.path]).toEqual(['DELEGATION_INVALID', 'targets.json $.signed.delegations.roles[1].path_hash_prefixes[1]']);
+      expect(p.message).toMatch(/write "ab"/);
+    }
+  });
 });
 
 describe.each(['notary', 'tuf'] as const)('targets signing requests (%s)', (profile) => {
@@ -240,6 +256,23 @@ describe.each(['notary', 'tuf'] as const)('targets signing requests (%s)', (prof
       return [what, e.code, e.path];
     });
     expect(got).toEqual(edits.map(([what, , code, path]) => [what, code, path]));
+  });
+
+  it.runIf(profile === 'tuf')('refuses at review (TUF) a hash prefix no digest starts with (re-hashed)', async () => {
+    const { request } = await scenario();
+    const edited = (fn: (roles: JsonObject[]) => void) => {
+      const d = json(serializeSigningRequest(request));
+      fn(((d.payload as JsonObject).delegations as JsonObject).roles as JsonObject[]);
+      d.requestId = requestIdForDocument(d);
+      return refusal(() => parseSigningRequest(enc.encode(JSON.stringify(d))));
+    };
+    {
+      const p = edited((roles) => {
+        delete roles[0]!.paths;
+        roles[0]!.path_hash_prefixes = ['0f', '0F'];
+      });
+      expect([p.code, p.path]).toEqual(['DELEGATION_INVALID', '$.payload.delegations.roles[0].path_hash_prefixes[1]']);
+    }
   });
 
   it('refuses a payload that skips a version, and a previous targets.json the root did not sign (re-hashed, so not "tampered")', async () => {
