@@ -134,12 +134,17 @@ export function checkDelegationName(profile: ProfileName, name: string, path: st
 
 /**
  * What a delegation in a targets.json we are about to sign (or a signer reviews) must be, beyond what a
- * client accepts in foreign metadata (tuf/targets.ts): path hash prefixes that can match a target: clients
- * compare them with the lower-case
+ * client accepts in foreign metadata (tuf/targets.ts): a threshold its keys can meet (the parse already
+ * refuses one public key under two IDs, so key IDs are distinct keys) — TUF 5.6.7 would never verify the
+ * role's file — and path hash prefixes that can match a target: clients compare them with the lower-case
  * hex SHA-256 of the path (tuf-js isDelegatedPath, python-tuf is_delegated_path), so "AB" matches nothing.
  * `path` is the role's JSON path; `where` says where the role came from, for the message.
  */
-export function checkReviewedDelegation(role: { name: string; pathHashPrefixes?: readonly string[] | undefined }, path: string, where: string, prefixesKey = 'path_hash_prefixes'): void {
+export function checkReviewedDelegation(role: { name: string; keyids: readonly string[]; threshold: number; pathHashPrefixes?: readonly string[] | undefined }, path: string, where: string, prefixesKey = 'path_hash_prefixes'): void {
+  const n = role.keyids.length;
+  if (role.threshold > n) {
+    refuse('THRESHOLD_INVALID', `${where} delegates ${JSON.stringify(role.name)} with a threshold of ${role.threshold} but ${n} key${n === 1 ? '' : 's'}: it can never be met, and no client would ever verify that role`, child(path, 'threshold'));
+  }
   (role.pathHashPrefixes ?? []).forEach((p, i) => {
     if (!HEX.test(p) || p.length > 64) {
       const hint = /^[0-9a-fA-F]+$/.test(p) ? ` (clients compare lower-case hex digests: write ${JSON.stringify(p.toLowerCase())})` : '';
@@ -318,9 +323,9 @@ export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Ar
     delete targetsObj[name];
   });
 
-  // A role carried over from targets.json N is signed again: one whose hash prefixes match nothing is
-  // re-keyed or removed in this change, not signed once more.
-  // What the change itself set was checked where it was set (checkPaths), so a refusal here
+  // A role carried over from targets.json N is signed again: one that can never verify (or whose hash
+  // prefixes match nothing) is re-keyed or removed in this change, not signed once more.
+  // What the change itself set was checked where it was set (checkThreshold, checkPaths), so a refusal here
   // is of what targets.json N holds, and its path is there.
   for (const r of roles) {
     const at = (prev.delegations?.roles ?? []).findIndex((x) => x.name === r.name);

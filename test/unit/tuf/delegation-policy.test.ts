@@ -1,13 +1,15 @@
 /**
  * Delegations in foreign metadata that a client accepts but that can never do anything: path hash
- * prefixes no lower-case digest starts with (TUF 4.5). We read them as tuf-js and python-tuf read them.
+ * prefixes no lower-case digest starts with (TUF 4.5), and a threshold above the role's keys (TUF 5.6.7).
+ * We read them as tuf-js and python-tuf read them, and say plainly what fails.
  */
 import { Targets as TufJsTargets } from '@tufjs/models';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/json/types.js';
 import { delegationCovers } from '../../../src/rotation/delegated-payload.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
-import { buildRepo, parseBytes, sign } from '../../support/repo.js';
+import { buildRepo, parseBytes, sign, withField } from '../../support/repo.js';
+import { refusal } from '../../support/refusal.js';
 
 const PATHS = ['releases/v1.tar.gz', 'a', '', 'x/y/z', 'ünïcödé/日本.txt', '😀', 'A'];
 // sha256('a') = ca978112…, sha256('') = e3b0c442…
@@ -43,5 +45,16 @@ describe('path_hash_prefixes (TUF 4.5) as clients read them', () => {
     expect(got.filter(Boolean).length).toBeGreaterThan(0);
     expect(delegationCovers('tuf', { name: 'bin', keyids: [], threshold: 1, terminating: false, unrecognized: {}, pathHashPrefixes: ['CA'] }, 'a')).toBe(false);
     expect(delegationCovers('tuf', { name: 'bin', keyids: [], threshold: 1, terminating: false, unrecognized: {}, pathHashPrefixes: ['ca'] }, 'a')).toBe(true);
+  });
+});
+
+describe.each(['tuf', 'notary'] as const)('a delegation whose threshold is above its keys (%s)', (profile) => {
+  it('targets.json is read as clients read it; the role\'s file is refused as one that can never verify', async () => {
+    const r = await buildRepo(profile);
+    const t = parseBytes(r.targets).signed as JsonObject;
+    await r.relink({ targets: await sign(profile, withField(t, ['delegations', 'roles', 0, 'threshold'], 2), r.keys.targets) });
+    const e = refusal(() => verifyRepository(r.files(), { trustedRoot: r.roots[0]!, now: new Date() }));
+    expect([e.code, e.path]).toEqual(['THRESHOLD_NOT_MET', `${r.delegationName}.json $.signatures`]);
+    expect(e.message).toContain(`${r.delegationName} can never be verified: its delegating role gives it a threshold of 2 but lists 1 key (1 signed)`);
   });
 });
