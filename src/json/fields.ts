@@ -220,7 +220,12 @@ function safeValue(value: unknown, depth: number): unknown {
   return out;
 }
 
-/** `value` as it is when nothing in it can hide text, else quoteShown(value). */
+/**
+ * `value` as it is when nothing in it can hide text, else quoteShown(value). A value that itself starts
+ * with `"` is quoted too: else the name `"a\u200bb"` (typed out, every character shown) would print
+ * exactly as the name a<U+200B>b does, and two roles would read as one. So the output is either shown
+ * text not starting with `"`, or a JSON string: one output, one name.
+ */
 export function shownOrQuoted(value: string): string {
-  return isShownText(value) ? value : quoteShown(value);
+  return isShownText(value) && !value.startsWith('"') ? value : quoteShown(value);
 }

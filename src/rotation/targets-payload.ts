@@ -140,7 +140,7 @@ export function checkDelegationName(profile: ProfileName, name: string, path: st
  * hex SHA-256 of the path (tuf-js isDelegatedPath, python-tuf is_delegated_path), so "AB" matches nothing.
  * `path` is the role's JSON path; `where` says where the role came from, for the message.
  */
-export function checkReviewedDelegation(role: { name: string; keyids: readonly string[]; threshold: number; pathHashPrefixes?: readonly string[] | undefined }, path: string, where: string, prefixesKey = 'path_hash_prefixes'): void {
+export function checkReviewedDelegation(role: { name: string; keyids: readonly string[]; threshold: number; pathHashPrefixes?: readonly string[] | undefined }, path: string, where: string): void {
   const n = role.keyids.length;
   if (role.threshold > n) {
     refuse('THRESHOLD_INVALID', `${where} delegates ${JSON.stringify(role.name)} with a threshold of ${role.threshold} but ${n} key${n === 1 ? '' : 's'}: it can never be met, and no client would ever verify that role`, child(path, 'threshold'));
@@ -148,7 +148,7 @@ export function checkReviewedDelegation(role: { name: string; keyids: readonly s
   (role.pathHashPrefixes ?? []).forEach((p, i) => {
     if (!HEX.test(p) || p.length > 64) {
       const hint = /^[0-9a-fA-F]+$/.test(p) ? ` (clients compare lower-case hex digests: write ${JSON.stringify(p.toLowerCase())})` : '';
-      refuse('DELEGATION_INVALID', `${where} gives ${JSON.stringify(role.name)} a path hash prefix that is not 1 to 64 lower-case hex digits: it would match no target${hint}`, child(child(path, prefixesKey), i));
+      refuse('DELEGATION_INVALID', `${where} gives ${JSON.stringify(role.name)} a path hash prefix that is not 1 to 64 lower-case hex digits: it would match no target${hint}`, child(child(path, 'path_hash_prefixes'), i));
     }
   });
 }
