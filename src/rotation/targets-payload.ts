@@ -47,6 +47,7 @@ import { formatExpires, parseExpires } from '../tuf/dates.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import type { Root } from '../tuf/root.js';
 import { verifyRootSelf } from '../tuf/root-chain.js';
+import { isPortablePattern } from '../tuf/path-pattern.js';
 import { checkDelegatedName, parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { requireVerified, verifyRole } from '../tuf/verify.js';
 import type { RotationKey } from './payload.js';
@@ -175,6 +176,11 @@ function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, 
       // Notary: "" is "every path"; TUF: an empty pattern matches nothing, so it is a mistake.
       if (p === '' && profile === 'tuf') refuse('DELEGATION_INVALID', 'an empty path pattern matches no target (use "*" for every top-level name)', at);
       if (p.length > 1024) refuse('DELEGATION_INVALID', 'a path longer than 1024 characters', at);
+      // src/tuf/path-pattern.ts: escapes, braces, extglobs, [^…], [[:class:]], reversed ranges and a leading
+      // "!" or "#" mean one thing to tuf-js (minimatch) and another to python-tuf (fnmatch).
+      if (profile === 'tuf' && !isPortablePattern(p)) {
+        refuse('DELEGATION_INVALID', `python-tuf and tuf-js read ${JSON.stringify(p)} differently: write patterns with *, ?, [...] and [!...] only (no "\\", "{", "(", "[^", "[:", reversed ranges, or a segment starting with "!" or "#")`, at);
+      }
     } else if (!HEX.test(p) || p.length > 64) refuse('DELEGATION_INVALID', 'a path hash prefix is 1 to 64 lower-case hex digits', at);
   });
   return paths ? { paths: [...list] } : { pathHashPrefixes: [...list] };

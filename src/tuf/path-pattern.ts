@@ -132,6 +132,14 @@ export function segmentMatches(pattern: string, segment: string): boolean {
   return pi === tokens.length;
 }
 
+/**
+ * Whether python-tuf and tuf-js read every segment of `pattern` alike (the syntax test of segmentMatches):
+ * a pattern we write into a delegation should not mean one thing to one client and another to the other.
+ */
+export function isPortablePattern(pattern: string): boolean {
+  return pattern.split('/').every((seg) => tokenize(seg) !== undefined);
+}
+
 /** A whole pattern against a whole target path: as many segments, each matching (both clients split on `/`). */
 export function pathPatternMatches(pattern: string, target: string): boolean {
   const p = pattern.split('/');

@@ -185,6 +185,15 @@ describe.each(['notary', 'tuf'] as const)('targets.json N+1 (%s)', (profile) => 
     expect(refusal(() => buildTargetsPayload(other.rootV1, f.targetsV1, { expires: EXPIRES_V2 })).code).toBe('THRESHOLD_NOT_MET');
   });
 
+  it.runIf(profile === 'tuf')('refuses a path pattern python-tuf and tuf-js read differently; classes both read alike are fine', async () => {
+    const f = await fixture(profile);
+    const add = (paths: string[]) => () =>
+      buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2, delegations: { add: [{ name: 'docs', keys: [{ json: f.qa.listed.json }], threshold: 1, paths }] } });
+    const ambiguous = ['{a,b}/*', 'docs/[^a]*', '!x', 'docs/\\*', 'docs/+(a|b)', 'docs/[[:alpha:]]', 'docs/[z-a]', '#x'];
+    expect(ambiguous.map((p) => [p, refusal(add([p])).code, refusal(add([p])).path])).toEqual(ambiguous.map((p) => [p, 'DELEGATION_INVALID', '$change.delegations.add[0].paths[0]']));
+    expect(add(['docs/v[0-9]*', 'docs/[!.]*', 'docs/a?c'])().targets.delegations!.roles.at(-1)!.paths).toEqual(['docs/v[0-9]*', 'docs/[!.]*', 'docs/a?c']);
+  });
+
   it('refuses to sign again a delegation of targets.json N that can never verify (threshold above its keys), unless the change re-keys or removes it', async () => {
     const f = await fixture(profile);
     const signed = json(f.targetsV1).signed as JsonObject;
