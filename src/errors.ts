@@ -184,6 +184,8 @@ export const ERROR_CODES = {
   IMPORT_PIN_BEHIND_INSTALLED: { cls: 'refused', what: 'the pinned root is older than the installed root and the input\'s root chain from it does not reach the installed root byte for byte (a fork by keys the installed root removed?)' },
   IMPORT_PIN_CONFLICTS_INSTALLED: { cls: 'refused', what: 'the pinned root is another root of the installed version, or a newer root the installed root does not reach through the input\'s chain' },
   IMPORT_REPOSITORY_MISMATCH: { cls: 'refused', what: 'the bundle is for another repository (GUN) or profile than the one named or installed' },
+  ROLE_FILE_NAME_COLLISION: { cls: 'refused', what: 'two role names of a bundle would be one file on a case- or normalisation-insensitive file system (Windows, macOS)' },
+  ROLE_FILE_NAME_UNPORTABLE: { cls: 'refused', what: 'a role name of a bundle cannot be a file name on some file system (a Windows device name, a character Windows refuses, a trailing dot or space, not valid Unicode, too long)' },
   TRUST_DIR_INVALID: { cls: 'refused', what: 'the installed trust directory holds metadata that cannot be read, or the import history is damaged' },
   IMPORT_LOCKED: { cls: 'refused', what: 'another import into the same trust directory is running (its lock file names the process); nothing was changed' },
   IMPORT_LOCK_STALE: { cls: 'refused', what: 'an import lock was left by a process that is no longer running: remove it (import --remove-stale-lock, or the Import screen’s button), then import again' },

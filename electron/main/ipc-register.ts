@@ -4,6 +4,7 @@
  * tests drive it with plain objects.
  */
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
+import { displaySafeValue } from '../../src/json/fields.js';
 import type { IpcResult } from '../shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../shared/channels.js';
 import type { Handler } from './ipc-handlers.js';
@@ -39,9 +40,11 @@ export function guardHandler(channel: ChannelName, handler: Handler, appRenderer
       return refused(new CeremonyError('IPC_INVALID', `${channel}: expected at most one argument, got ${args.length}`, { path: '$' }));
     }
     try {
-      return await handler(args[0]);
+      // Every string the screen receives goes through the one display rule (src/json/fields.ts
+      // displaySafeValue): names from foreign metadata show bidi, zero-width and C1 characters escaped.
+      return displaySafeValue(await handler(args[0]));
     } catch (err) {
-      return { ok: false, ...toErrorShape(err) };
+      return displaySafeValue({ ok: false, ...toErrorShape(err) });
     }
   };
 }

@@ -35,7 +35,7 @@ import { CeremonyError } from '../errors.js';
 import { bytesEqual, sha256Hex } from '../crypto/digest.js';
 import { shortDigest, shortDigestOf, type ShortDigest } from '../crypto/digest-words.js';
 import { canonicalBytes } from '../json/canonical.js';
-import { asArray, asInteger, asObject, asString, child, refuseUnknownFields } from '../json/fields.js';
+import { asArray, asInteger, asObject, asString, checkShownText, child, refuseUnknownFields } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
@@ -168,6 +168,11 @@ export function parseManifest(value: JsonValue, caps: BundleCaps = DEFAULT_BUNDL
     if (profile !== 'notary' && profile !== 'tuf') throw new CeremonyError('BUNDLE_MALFORMED', `profile ${JSON.stringify(profile)} is neither notary nor tuf`, { path: '$.profile' });
     const repository = asString(obj.repository, '$.repository');
     if (!REPOSITORY.test(repository)) throw new CeremonyError('BUNDLE_MALFORMED', 'repository must be 1–255 characters without control characters', { path: '$.repository' });
+    // The repository (a set's name) is shown on the import screen and in the CLI as the thing the operator
+    // checks before installing: a bidi override (U+202E), a zero-width space or a C1 control would let one
+    // name pass for another. Our plans and requests refuse them (StrictReader.text, checkShownText); a
+    // bundle names what one of them named, so it refuses them too.
+    checkShownText(repository, '$.repository', 255, 'BUNDLE_MALFORMED');
     const created = asString(obj.created, '$.created');
     if (!CREATED.test(created)) throw new CeremonyError('BUNDLE_MALFORMED', `created ${JSON.stringify(created)} is not a UTC time like 2026-11-25T10:00:00Z`, { path: '$.created' });
     const list = asArray(obj.files, '$.files');

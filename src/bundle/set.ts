@@ -17,6 +17,8 @@
  * repository not already in the set (BUNDLE_CONTENT_INVALID).
  */
 import { CeremonyError, isCeremonyError } from '../errors.js';
+import { quoteShown } from '../json/fields.js';
+import { nameKey } from '../rotation/names.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { bundleTime, decodeBundle, decodeInnerBundle, encodeBundle, type DecodedBundle } from './format.js';
 
@@ -48,7 +50,7 @@ export function decodeRepositorySet(bytes: Uint8Array, source = 'bundle'): Decod
   const outer = decodeBundle(bytes, { expectKind: 'trust-bundle-set', source });
   if (outer.files.length === 0) throw new CeremonyError('BUNDLE_CONTENT_INVALID', `${source}: a trust-bundle-set holds at least one repository`, { path: '$.files' });
   if (outer.files.length > REPOSITORY_SET_MAX) throw new CeremonyError('BUNDLE_TOO_LARGE', `${source} holds ${outer.files.length} repositories, over the cap of ${REPOSITORY_SET_MAX}`, { path: '$.files' });
-  const seen = new Map<string, string>();
+  const seen = new Map<string, { repository: string; file: string }>();
   const repositories = outer.files.map((f, i) => {
     const m = INNER_NAME.exec(f.name);
     if (!m || Number(m[1]) !== i) throw new CeremonyError('BUNDLE_FILE_NAME_INVALID', `${source}: file ${i} is ${JSON.stringify(f.name)}, not ${innerName(i)}`, { path: `$.files[${i}].name` });
@@ -63,9 +65,22 @@ export function decodeRepositorySet(bytes: Uint8Array, source = 'bundle'): Decod
     if (inner.profile !== outer.profile) {
       throw new CeremonyError('BUNDLE_CONTENT_INVALID', `${source} ${f.name}: a ${inner.profile} repository (${JSON.stringify(inner.repository)}) in a set of ${outer.profile} repositories`, { path: f.name });
     }
-    const earlier = seen.get(inner.repository);
-    if (earlier !== undefined) throw new CeremonyError('BUNDLE_CONTENT_INVALID', `${source}: repository ${JSON.stringify(inner.repository)} is in the set twice (${earlier} and ${f.name})`, { path: f.name });
-    seen.set(inner.repository, f.name);
+    // Compared as a reader compares them (rotation/names.ts nameKey: NFKC, case, spaces): "org/app" twice,
+    // once precomposed and once decomposed, or once in full-width letters, reads as one repository in the
+    // set's table, and (Notary) names one trust folder on a case- or normalisation-insensitive file system.
+    const key = nameKey(inner.repository);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const same = earlier.repository === inner.repository;
+      throw new CeremonyError(
+        'BUNDLE_CONTENT_INVALID',
+        same
+          ? `${source}: repository ${quoteShown(inner.repository)} is in the set twice (${earlier.file} and ${f.name})`
+          : `${source}: repositories ${quoteShown(earlier.repository)} (${earlier.file}) and ${quoteShown(inner.repository)} (${f.name}) read as one name (they differ only in case, spacing or Unicode form)`,
+        { path: f.name },
+      );
+    }
+    seen.set(key, { repository: inner.repository, file: f.name });
     return inner;
   });
   return { outer, profile: outer.profile, name: outer.repository, repositories };

@@ -179,7 +179,53 @@ export function terminalSafe(text: string): string {
   return text.replace(TERMINAL_UNSAFE_ALL, escapeUnits);
 }
 
-/** `value` as it is when nothing in it can hide text, else quoteShown(value). */
+const TERMINAL_UNSAFE = UNSHOWN_CHARS_MULTILINE;
+
+/**
+ * A value on its way to a screen (the app's IPC results: electron/main/ipc-register.ts): every
+ * string in it as terminalSafe writes it, so a name from foreign metadata — a TUF role name or target
+ * path (arbitrary strings, TUF 4.5), a repository, a key label, a message quoting one — shows a bidi
+ * override, a zero-width or C1 character as a visible `\u202e` instead of reordering or hiding text,
+ * exactly as the CLI prints it. Plain objects and arrays are copied only where a string changes; other
+ * objects (byte arrays) are kept as they are. What a person types or our own plans name never holds
+ * these characters (they are refused at review), so nothing the screen sends back is affected.
+ */
+export function displaySafeValue<T>(value: T): T {
+  return safeValue(value, 0) as T;
+}
+
+function safeValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return TERMINAL_UNSAFE.test(value) ? terminalSafe(value) : value;
+  if (value === null || typeof value !== 'object' || depth > 64) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = safeValue(value[i], depth + 1);
+      if (v !== value[i]) (out ??= [...value])[i] = v;
+    }
+    return out ?? value;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  // Keys too: a view may be keyed by role name (installed versions of delegated roles).
+  const entries = Object.keys(value).map((key): [string, unknown, boolean] => {
+    const v0 = (value as Record<string, unknown>)[key];
+    const k = safeValue(key, depth) as string;
+    const v = safeValue(v0, depth + 1);
+    return [k, v, k !== key || v !== v0];
+  });
+  if (!entries.some(([, , changed]) => changed)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/**
+ * `value` as it is when nothing in it can hide text, else quoteShown(value). A value that itself starts
+ * with `"` is quoted too: else the name `"a\u200bb"` (typed out, every character shown) would print
+ * exactly as the name a<U+200B>b does, and two roles would read as one. So the output is either shown
+ * text not starting with `"`, or a JSON string: one output, one name.
+ */
 export function shownOrQuoted(value: string): string {
-  return isShownText(value) ? value : quoteShown(value);
+  return isShownText(value) && !value.startsWith('"') ? value : quoteShown(value);
 }

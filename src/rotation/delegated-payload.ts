@@ -25,6 +25,7 @@ import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { formatExpires, parseExpires } from '../tuf/dates.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import type { Root } from '../tuf/root.js';
+import { pathPatternMatches } from '../tuf/path-pattern.js';
 import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { requireVerified, verifyRole } from '../tuf/verify.js';
 import { verifiedCurrentTargets } from './targets-payload.js';
@@ -68,47 +69,6 @@ export function verifiedDelegated(
   return { root, delegator, role, previous };
 }
 
-/** TUF 4.5 path patterns: shell-style, `*` and `?` within one path segment (as python-tuf and tuf-js match them). */
-function patternMatches(pattern: string, target: string): boolean {
-  const p = pattern.split('/');
-  const t = target.split('/');
-  if (p.length !== t.length) return false;
-  return p.every((seg, i) => segmentMatches(seg, t[i]!));
-}
-
-/**
- * One pattern segment against one target segment: `*` any run of characters, `?` any one, anything else
- * itself (UTF-16 units, as the regular expression built from the pattern matched them before). Greedy, with
- * the last `*` as the only point to come back to: at most pattern × segment steps. The regular expression
- * (`*` as `[^/]*`) backtracked exponentially in the number of stars: `*a*a*a*a*a*a*a*a*a*a*b` against
- * 40 `a`s took 51 s, and a pattern comes from targets.json, a name from the change set.
- */
-export function segmentMatches(pattern: string, segment: string): boolean {
-  let pi = 0;
-  let si = 0;
-  let star = -1; // where the last `*` seen is in the pattern
-  let mark = 0; // where in the segment that `*`'s run ends so far
-  while (si < segment.length) {
-    const c = pi < pattern.length ? pattern.charCodeAt(pi) : -1;
-    if (c === STAR) {
-      star = pi++;
-      mark = si;
-    } else if (c === QUESTION || (c >= 0 && c === segment.charCodeAt(si))) {
-      pi++;
-      si++;
-    } else if (star >= 0) {
-      // Let the last `*` take one more character, and match the rest of the pattern from there.
-      pi = star + 1;
-      si = ++mark;
-    } else return false;
-  }
-  while (pi < pattern.length && pattern.charCodeAt(pi) === STAR) pi++;
-  return pi === pattern.length;
-}
-
-const STAR = 0x2a;
-const QUESTION = 0x3f;
-
 /** Whether the delegation is trusted for `target` (TUF 5.6.7.2; Notary: path prefixes, "" = every path). */
 export function delegationCovers(profile: ProfileName, role: DelegatedRole, target: string): boolean {
   if (role.pathHashPrefixes) {
@@ -116,7 +76,7 @@ export function delegationCovers(profile: ProfileName, role: DelegatedRole, targ
     return role.pathHashPrefixes.some((prefix) => h.startsWith(prefix));
   }
   const paths = role.paths ?? [];
-  return profile === 'notary' ? paths.some((prefix) => target.startsWith(prefix)) : paths.some((pattern) => patternMatches(pattern, target));
+  return profile === 'notary' ? paths.some((prefix) => target.startsWith(prefix)) : paths.some((pattern) => pathPatternMatches(pattern, target));
 }
 
 /** Build the delegated file N+1 (pure). Refusals carry the change set's path (`$change…`). */

@@ -124,7 +124,7 @@ import type { RolePolicy } from '../tuf/role.js';
 import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { parsePreviousRoot, type RotationPayload } from './payload.js';
 import { checkDistinctNames, checkKeyName, NAME_MAX } from './names.js';
-import { checkDelegationName, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
+import { checkDelegationName, checkReviewedDelegation, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
 import { verifiedDelegated, type DelegatedPayload } from './delegated-payload.js';
 import { checkContents, contentsJson, contentsShown, parseContents, type TargetContents } from './request-contents.js';
 import { buildRevokeTagsPart, checkRevokeTagsPart, type RevokeTagsChange, type RevokeTagsPart } from './revoke-tags.js';
@@ -1010,7 +1010,10 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   if (next.version !== previous.signed.version + 1) {
     throw new CeremonyError('VERSION_MISMATCH', `the payload is targets version ${next.version}; after version ${previous.signed.version} it must be ${previous.signed.version + 1}`, { path: '$.payload.version' });
   }
-  for (const [i, r] of (next.delegations?.roles ?? []).entries()) checkDelegationName(profile, r.name, `$.payload.delegations.roles[${i}].name`);
+  for (const [i, r] of (next.delegations?.roles ?? []).entries()) {
+    checkDelegationName(profile, r.name, `$.payload.delegations.roles[${i}].name`);
+    checkReviewedDelegation(r, `$.payload.delegations.roles[${i}]`, 'the payload');
+  }
   const targetsRole = root.signed.roles.get('targets')!;
   if (!samePolicy(policy, targetsRole)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', "the request's policy is not the root's targets role", { path: '$.policy' });
   const seen = new Set<string>();

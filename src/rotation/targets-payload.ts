@@ -47,6 +47,7 @@ import { formatExpires, parseExpires } from '../tuf/dates.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import type { Root } from '../tuf/root.js';
 import { verifyRootSelf } from '../tuf/root-chain.js';
+import { isPortablePattern } from '../tuf/path-pattern.js';
 import { checkDelegatedName, parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { requireVerified, verifyRole } from '../tuf/verify.js';
 import type { RotationKey } from './payload.js';
@@ -132,6 +133,27 @@ export function checkDelegationName(profile: ProfileName, name: string, path: st
   }
 }
 
+/**
+ * What a delegation in a targets.json we are about to sign (or a signer reviews) must be, beyond what a
+ * client accepts in foreign metadata (tuf/targets.ts): a threshold its keys can meet (the parse already
+ * refuses one public key under two IDs, so key IDs are distinct keys) — TUF 5.6.7 would never verify the
+ * role's file — and path hash prefixes that can match a target: clients compare them with the lower-case
+ * hex SHA-256 of the path (tuf-js isDelegatedPath, python-tuf is_delegated_path), so "AB" matches nothing.
+ * `path` is the role's JSON path; `where` says where the role came from, for the message.
+ */
+export function checkReviewedDelegation(role: { name: string; keyids: readonly string[]; threshold: number; pathHashPrefixes?: readonly string[] | undefined }, path: string, where: string): void {
+  const n = role.keyids.length;
+  if (role.threshold > n) {
+    refuse('THRESHOLD_INVALID', `${where} delegates ${JSON.stringify(role.name)} with a threshold of ${role.threshold} but ${n} key${n === 1 ? '' : 's'}: it can never be met, and no client would ever verify that role`, child(path, 'threshold'));
+  }
+  (role.pathHashPrefixes ?? []).forEach((p, i) => {
+    if (!HEX.test(p) || p.length > 64) {
+      const hint = /^[0-9a-fA-F]+$/.test(p) ? ` (clients compare lower-case hex digests: write ${JSON.stringify(p.toLowerCase())})` : '';
+      refuse('DELEGATION_INVALID', `${where} gives ${JSON.stringify(role.name)} a path hash prefix that is not 1 to 64 lower-case hex digits: it would match no target${hint}`, child(child(path, 'path_hash_prefixes'), i));
+    }
+  });
+}
+
 function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, prefixes: readonly string[] | undefined, path: string, terminating: boolean | undefined): { paths?: string[]; pathHashPrefixes?: string[] } {
   if (profile === 'notary') {
     if (prefixes !== undefined) refuse('DELEGATION_INVALID', 'Notary delegations have no path_hash_prefixes: give paths (path prefixes, [""] for every path)', child(path, 'pathHashPrefixes'));
@@ -154,6 +176,11 @@ function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, 
       // Notary: "" is "every path"; TUF: an empty pattern matches nothing, so it is a mistake.
       if (p === '' && profile === 'tuf') refuse('DELEGATION_INVALID', 'an empty path pattern matches no target (use "*" for every top-level name)', at);
       if (p.length > 1024) refuse('DELEGATION_INVALID', 'a path longer than 1024 characters', at);
+      // src/tuf/path-pattern.ts: escapes, braces, extglobs, [^…], [[:class:]], reversed ranges and a leading
+      // "!" or "#" mean one thing to tuf-js (minimatch) and another to python-tuf (fnmatch).
+      if (profile === 'tuf' && !isPortablePattern(p)) {
+        refuse('DELEGATION_INVALID', `python-tuf and tuf-js read ${JSON.stringify(p)} differently: write patterns with *, ?, [...] and [!...] only (no "\\", "{", "(", "[^", "[:", reversed ranges, or a segment starting with "!" or "#")`, at);
+      }
     } else if (!HEX.test(p) || p.length > 64) refuse('DELEGATION_INVALID', 'a path hash prefix is 1 to 64 lower-case hex digits', at);
   });
   return paths ? { paths: [...list] } : { pathHashPrefixes: [...list] };
@@ -301,6 +328,15 @@ export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Ar
     }
     delete targetsObj[name];
   });
+
+  // A role carried over from targets.json N is signed again: one that can never verify (or whose hash
+  // prefixes match nothing) is re-keyed or removed in this change, not signed once more.
+  // What the change itself set was checked where it was set (checkThreshold, checkPaths), so a refusal here
+  // is of what targets.json N holds, and its path is there.
+  for (const r of roles) {
+    const at = (prev.delegations?.roles ?? []).findIndex((x) => x.name === r.name);
+    if (at >= 0) checkReviewedDelegation(r, `targets.json $.signed.delegations.roles[${at}]`, `targets.json version ${prev.version} (re-key or remove the role in this change)`);
+  }
 
   // --- assemble ---
   const signed: JsonObject = { ...(previous.signedJson as Record<string, JsonValue>) };

@@ -20,6 +20,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { canonicalString } from '../json/canonical.js';
 import { setOwn } from '../json/fields.js';
+import { checkInstallFileNames } from './file-names.js';
 import type { JsonObject } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
@@ -352,6 +353,9 @@ export function prepareInstall(a: {
   next.set('snapshot.json', verified.snapshot!.md.bytes);
   next.set('targets.json', verified.targets!.md.bytes);
   for (const [name, role] of verified.delegated) next.set(`${name}.json`, role.md.bytes);
+  // Role names are file names from here on: refused before anything is written when two are one file, or
+  // one cannot be a file, on some file system (file-names.ts).
+  checkInstallFileNames(next.keys(), (file) => roleNamePath(verified, file));
   const versions = trustedVersionsOf(verified);
   const record: JsonObject = {
     time: opts.now.toISOString(),
@@ -373,6 +377,16 @@ export function prepareInstall(a: {
   next.set(IMPORTS_LOG, log);
 
   return { next, record, versions, pinnedBy, verified, ...(attestations ? { attestations: attestations.keys } : {}) };
+}
+
+/** Where the role whose file is `file` is named: its delegator's `delegations.roles[i].name`, else the file. */
+function roleNamePath(verified: VerifiedRepository, file: string): string {
+  const name = file.endsWith('.json') ? file.slice(0, -'.json'.length) : file;
+  const role = verified.delegated.get(name);
+  if (!role) return file;
+  const delegator = role.delegatedBy === 'targets' ? verified.targets?.md : verified.delegated.get(role.delegatedBy)?.md;
+  const i = delegator?.signed.delegations?.roles.findIndex((r) => r.name === name) ?? -1;
+  return i >= 0 ? `${role.delegatedBy}.json $.signed.delegations.roles[${i}].name` : file;
 }
 
 /** SHA-256 of each metadata file of a folder's new content (imports.log, the site's record, left out). */

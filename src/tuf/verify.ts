@@ -145,6 +145,13 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
 }
 
 export function describeResult(r: VerificationResult): string {
+  // Every key of the role is in `signed` or `missing`, once (the parse refuses a key listed twice, under one
+  // ID or two): a threshold above that count is a role no signature can ever verify, which a count such
+  // as "1 of 2 required signatures" would hide (TUF allows such a delegation; clients fail on its file).
+  const keys = r.signed.length + r.missing.length;
+  if (!r.verified && r.threshold > keys) {
+    return `${r.role} can never be verified: its delegating role gives it a threshold of ${r.threshold} but lists ${keys} key${keys === 1 ? '' : 's'} (${r.signed.length} signed)`;
+  }
   const waiting = r.missing.length ? `; waiting for ${r.missing.map((id) => id.slice(0, 8)).join(', ')}` : '';
   const bad = r.invalid.length ? `; ${r.invalid.length} signature(s) did not verify` : '';
   return `${r.signed.length} of ${r.threshold} required signatures for ${r.role}${waiting}${bad}`;

@@ -175,6 +175,22 @@ describe('bundle format', () => {
     expect(repo.delegated.has(r.delegationName)).toBe(true);
   });
 
+  it('refuses a repository name with characters that hide or reorder what the operator reads (bidi, zero-width, C1, separators)', () => {
+    const names = [`registry.example.com/org/\u202Eppa`, `registry.example.com/org/app\u200B`, `registry\u0085.example.com`, `a\u2028b`, `a\u2066b\u2069`, `a\uFEFFb`, `a\u00ADb`];
+    const got = names.map((name) => {
+      try {
+        decodeBundle(edit(good, (m) => void (m.repository = name)));
+        return 'accepted';
+      } catch (err) {
+        return `${(err as CeremonyError).code} ${(err as CeremonyError).path}`;
+      }
+    });
+    expect(got).toEqual(names.map(() => 'BUNDLE_MALFORMED $.repository'));
+    expect(() => encodeBundle({ ...content, repository: `org/\u202Eppa` })).toThrow(CeremonyError);
+    // Shown characters beyond ASCII stay allowed.
+    expect(decodeBundle(edit(good, (m) => void (m.repository = 'registry.example.com/équipe/日本'))).repository).toBe('registry.example.com/équipe/日本');
+  });
+
   it('is canonical: the same content in any order gives the same bytes; starts with the magic line', () => {
     const again = encodeBundle({ ...content, files: [...content.files].reverse() });
     expect(Buffer.from(again)).toEqual(Buffer.from(good));

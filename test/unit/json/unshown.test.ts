@@ -64,6 +64,15 @@ describe('characters that hide or reorder shown text: one rule, every user', () 
     });
   }
 
+  it('shownOrQuoted gives two names two outputs: a name that looks like an escaped one is quoted too', () => {
+    const spelled = '"a\\u200bb"'; // the name typed out: quote, a, backslash, u200b, b, quote
+    expect(shownOrQuoted('a\u200bb')).toBe('"a\\u200bb"');
+    expect(shownOrQuoted(spelled)).toBe(JSON.stringify(spelled));
+    expect(shownOrQuoted(spelled)).not.toBe(shownOrQuoted('a\u200bb'));
+    expect(JSON.parse(shownOrQuoted(spelled))).toBe(spelled);
+    expect(shownOrQuoted('say "hi"')).toBe('say "hi"');
+  });
+
   it('ordinary text, other format-looking but visible characters and paired surrogates pass everywhere', () => {
     for (const ch of SHOWN) {
       const text = `ab${ch}c`;

@@ -5,10 +5,13 @@
  * tamper checks, and each refusal with its code.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { minimatch } from 'minimatch';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
-import { buildDelegatedPayload, delegationCovers, segmentMatches } from '../../../src/rotation/delegated-payload.js';
+import { buildDelegatedPayload, delegationCovers } from '../../../src/rotation/delegated-payload.js';
+import { segmentMatches } from '../../../src/tuf/path-pattern.js';
 import { buildDelegatedSigningRequest, requestIdForDocument } from '../../../src/rotation/request.js';
 import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, finalizeMerge, mergeResponses, parseSigningRequest, serializeSigningRequest, signRequest, type SigningRequest } from '../../../src/rotation/index.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
@@ -172,33 +175,65 @@ describe.each(['notary', 'tuf'] as const)('delegated role requests (%s)', (profi
 
 
 describe('TUF path patterns (delegationCovers)', () => {
-  /** What the patterns meant before: each segment as a regular expression, `*` as `[^/]*`, `?` as `[^/]`. */
-  const byRegExp = (pattern: string, segment: string): boolean =>
-    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`, 's').test(segment);
+  const vectors = JSON.parse(readFileSync(new URL('../../vectors/fnmatch.json', import.meta.url), 'utf8')) as {
+    patternChars: string[];
+    nameChars: string[];
+    longestPattern: number;
+    longestName: number;
+    bits: string;
+    extra: [string, string, boolean][];
+  };
+  const words = (chars: string[], max: number): string[] => {
+    const out = [''];
+    for (let n = 0, from = 0; n < max; n++) {
+      const to = out.length;
+      for (let i = from; i < to; i++) for (const c of chars) out.push(out[i] + c);
+      from = to;
+    }
+    return out;
+  };
+  /**
+   * Where minimatch (tuf-js) may read a segment otherwise than fnmatch (python-tuf) and we cover nothing
+   * (src/tuf/path-pattern.ts): a leading `!`, a leading `.` or empty name not matched literally.
+   */
+  const guarded = (p: string, n: string): boolean => p.startsWith('!') || ((n === '' || n.startsWith('.')) && p !== n && !p.startsWith('.'));
 
-  it('match as the regular expressions did, on every short pattern and name over a small alphabet', () => {
-    const patternChars = ['a', 'b', '*', '?', '.', '['];
-    const nameChars = ['a', 'b', '.', '[', '\n'];
-    const words = (chars: string[], max: number): string[] => {
-      const out = [''];
-      for (let n = 0, from = 0; n < max; n++) {
-        const to = out.length;
-        for (let i = from; i < to; i++) for (const c of chars) out.push(out[i] + c);
-        from = to;
-      }
-      return out;
-    };
-    const patterns = words(patternChars, 4);
-    const names = words(nameChars, 4);
-    let matched = 0;
+  it('cover a name exactly when python-tuf (fnmatch vectors) and tuf-js (minimatch) both match it, on every short pattern and name', () => {
+    const patterns = words(vectors.patternChars, vectors.longestPattern);
+    const names = words(vectors.nameChars, vectors.longestName);
+    const bits = Buffer.from(vectors.bits, 'base64');
+    let k = 0;
+    let both = 0;
+    const wrong: [string, string, boolean, boolean, boolean][] = [];
     for (const p of patterns) {
       for (const n of names) {
-        const want = byRegExp(p, n);
-        if (want) matched++;
-        if (segmentMatches(p, n) !== want) expect([p, n, segmentMatches(p, n)]).toEqual([p, n, want]);
+        const fn = (bits[k >> 3]! & (1 << (k & 7))) !== 0;
+        k++;
+        const mm = minimatch(n, p);
+        const ours = segmentMatches(p, n);
+        if (fn && mm) both++;
+        // Never a name one client would ignore; every name both take, outside the guarded corners.
+        if ((ours && !(fn && mm)) || (!ours && fn && mm && !guarded(p, n))) wrong.push([p, n, ours, fn, mm]);
       }
     }
-    expect(matched).toBeGreaterThan(1000);
+    expect(k).toBe(patterns.length * names.length);
+    expect(wrong).toEqual([]);
+    expect(both).toBeGreaterThan(1000);
+    // Character classes, as both clients read them (the old matcher took "[" literally).
+    expect(segmentMatches('v[0-9].tar.gz', 'v7.tar.gz')).toBe(true);
+    expect(segmentMatches('v[0-9].tar.gz', 'v[0-9].tar.gz')).toBe(false);
+  });
+
+  it('hand-picked vectors (ranges, reversed ranges, non-ASCII): python-tuf and tuf-js agree, and so do we', () => {
+    const got = vectors.extra.map(([p, n, fn]) => [p, n, fn && minimatch(n, p), segmentMatches(p, n)]);
+    expect(got.map(([p, n, want]) => [p, n, want, want])).toEqual(got);
+  });
+
+  it('syntax the two read differently (escapes, braces, extglobs, [^…], POSIX classes, reversed ranges, !/#) and astral characters under ? or a class cover nothing', () => {
+    const cases: [string, string][] = [['[c-ax]', 'x'], ['[!c-a]', 'b'], ['a\\*', 'a*'], ['{a,b}', 'a'], ['+(a)', 'a'], ['[^a]', 'b'], ['[[:alpha:]]', 'a'], ['!a', 'b'], ['#a', '#a'], ['?', '😀'], ['[😀]', '😀'], ['*', '.hidden'], ['*', '']];
+    expect(cases.map(([p, n]) => segmentMatches(p, n))).toEqual(cases.map(() => false));
+    // Astral characters under `*` or written out are fine in both.
+    expect([segmentMatches('*', '😀'), segmentMatches('😀', '😀'), segmentMatches('.*', '.hidden')]).toEqual([true, true, true]);
   });
 
   it('a pattern of many stars against a long name is decided at once (the regular expression backtracked exponentially: minutes)', () => {

@@ -184,6 +184,38 @@ describe.each(['notary', 'tuf'] as const)('targets.json N+1 (%s)', (profile) => 
     const other = await rootFixture(profile);
     expect(refusal(() => buildTargetsPayload(other.rootV1, f.targetsV1, { expires: EXPIRES_V2 })).code).toBe('THRESHOLD_NOT_MET');
   });
+
+  it.runIf(profile === 'tuf')('refuses a path pattern python-tuf and tuf-js read differently; classes both read alike are fine', async () => {
+    const f = await fixture(profile);
+    const add = (paths: string[]) => () =>
+      buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2, delegations: { add: [{ name: 'docs', keys: [{ json: f.qa.listed.json }], threshold: 1, paths }] } });
+    const ambiguous = ['{a,b}/*', 'docs/[^a]*', '!x', 'docs/\\*', 'docs/+(a|b)', 'docs/[[:alpha:]]', 'docs/[z-a]', '#x'];
+    expect(ambiguous.map((p) => [p, refusal(add([p])).code, refusal(add([p])).path])).toEqual(ambiguous.map((p) => [p, 'DELEGATION_INVALID', '$change.delegations.add[0].paths[0]']));
+    expect(add(['docs/v[0-9]*', 'docs/[!.]*', 'docs/a?c'])().targets.delegations!.roles.at(-1)!.paths).toEqual(['docs/v[0-9]*', 'docs/[!.]*', 'docs/a?c']);
+  });
+
+  it('refuses to sign again a delegation of targets.json N that can never verify (threshold above its keys), unless the change re-keys or removes it', async () => {
+    const f = await fixture(profile);
+    const signed = json(f.targetsV1).signed as JsonObject;
+    const roles = (signed.delegations as JsonObject).roles as JsonObject[];
+    roles[1]!.threshold = 3; // qa: 2 keys
+    const broken = await signAs(profile, signed, [f.fx.targets]);
+    const e = refusal(() => buildTargetsPayload(f.fx.rootV1, broken, { expires: EXPIRES_V2 }));
+    expect([e.code, e.path]).toEqual(['THRESHOLD_INVALID', 'targets.json $.signed.delegations.roles[1].threshold']);
+    expect(e.message).toMatch(/threshold of 3 but 2 keys: it can never be met/);
+    expect(buildTargetsPayload(f.fx.rootV1, broken, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, threshold: 2 }] } }).targets.delegations!.roles[1]!.threshold).toBe(2);
+    expect(buildTargetsPayload(f.fx.rootV1, broken, { expires: EXPIRES_V2, delegations: { remove: [f.qaRole] } }).targets.delegations!.roles).toHaveLength(1);
+    if (profile === 'tuf') {
+      // Clients read "AB" and compare it with lower-case digests: it matches nothing, so it is not signed again.
+      delete roles[1]!.paths;
+      roles[1]!.threshold = 1;
+      roles[1]!.path_hash_prefixes = ['ab', 'AB'];
+      const upper = await signAs(profile, signed, [f.fx.targets]);
+      const p = refusal(() => buildTargetsPayload(f.fx.rootV1, upper, { expires: EXPIRES_V2 }));
+      expect([p.code, p.path]).toEqual(['DELEGATION_INVALID', 'targets.json $.signed.delegations.roles[1].path_hash_prefixes[1]']);
+      expect(p.message).toMatch(/write "ab"/);
+    }
+  });
 });
 
 describe.each(['notary', 'tuf'] as const)('targets signing requests (%s)', (profile) => {
@@ -240,6 +272,26 @@ describe.each(['notary', 'tuf'] as const)('targets signing requests (%s)', (prof
       return [what, e.code, e.path];
     });
     expect(got).toEqual(edits.map(([what, , code, path]) => [what, code, path]));
+  });
+
+  it('refuses at review a payload delegation whose threshold its keys cannot meet, and (TUF) a hash prefix no digest starts with (re-hashed)', async () => {
+    const { request } = await scenario();
+    const edited = (fn: (roles: JsonObject[]) => void) => {
+      const d = json(serializeSigningRequest(request));
+      fn(((d.payload as JsonObject).delegations as JsonObject).roles as JsonObject[]);
+      d.requestId = requestIdForDocument(d);
+      return refusal(() => parseSigningRequest(enc.encode(JSON.stringify(d))));
+    };
+    const t = edited((roles) => (roles[0]!.threshold = (roles[0]!.keyids as string[]).length + 1));
+    expect([t.code, t.path]).toEqual(['THRESHOLD_INVALID', '$.payload.delegations.roles[0].threshold']);
+    expect(t.message).toMatch(/can never be met/);
+    if (profile === 'tuf') {
+      const p = edited((roles) => {
+        delete roles[0]!.paths;
+        roles[0]!.path_hash_prefixes = ['0f', '0F'];
+      });
+      expect([p.code, p.path]).toEqual(['DELEGATION_INVALID', '$.payload.delegations.roles[0].path_hash_prefixes[1]']);
+    }
   });
 
   it('refuses a payload that skips a version, and a previous targets.json the root did not sign (re-hashed, so not "tampered")', async () => {

@@ -127,6 +127,10 @@ describe.each(['notary', 'tuf'] as const)('trust-bundle-set import (%s)', (profi
     const table: [string, Uint8Array[], string][] = [
       ['another profile', [singles[0]!, otherBundle], 'BUNDLE_CONTENT_INVALID'],
       ['one repository twice', [singles[0]!, singles[0]!], 'BUNDLE_CONTENT_INVALID'],
+      // Look-alikes: one name in the set's table, one trust folder on a case-insensitive file system.
+      ['one repository again in upper case', [singles[0]!, encodeBundle(bundleContent(repos[0]!, nameOf(profile, 0).toUpperCase()))], 'BUNDLE_CONTENT_INVALID'],
+      ['one repository again in full-width letters', [singles[0]!, encodeBundle(bundleContent(repos[0]!, nameOf(profile, 0).replace('app', '\uff41\uff50\uff50')))], 'BUNDLE_CONTENT_INVALID'],
+      ['one repository again, decomposed', [encodeBundle(bundleContent(repos[0]!, `${nameOf(profile, 0)}-caf\u00e9`)), encodeBundle(bundleContent(repos[1]!, `${nameOf(profile, 0)}-cafe\u0301`))], 'BUNDLE_CONTENT_INVALID'],
     ];
     for (const [what, list, code] of table) {
       const bytes = encodeBundle({ kind: 'trust-bundle-set', profile, repository: 'x', created: '2026-11-25T10:00:00Z', files: list.map((b, i) => ({ name: innerName(i), bytes: b })) });
