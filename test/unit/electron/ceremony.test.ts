@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CeremonySession, defaultCeremonyDeps, trackStep, planSteps, planView, type CeremonyDeps } from '../../../electron/main/ceremony.js';
-import { preparePlan } from '../ceremony/support.js';
+import { cleanup, preparePlan } from '../ceremony/support.js';
 import { ModuleChoices } from '../../../electron/main/module-choices.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
@@ -37,6 +37,8 @@ function tempDir(): string {
 }
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  // preparePlan's folders.
+  cleanup();
 });
 
 const noModules = { load: () => Promise.reject(new Error('no PKCS#11 in this test')) };

@@ -5,8 +5,7 @@
  * line does, test/unit/cli/import-cleanup-failed.test.ts); the error the screen shows says installed.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
@@ -20,6 +19,9 @@ import { importRepository } from '../../../src/trust-store/install.js';
 import { faultyTrustDirFs } from '../../support/fs-faults.js';
 import { bundleContent } from '../../support/trust-tree.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const enc = new TextEncoder();
 const gun = 'registry.example.com/org/app-cleanup';
@@ -31,7 +33,7 @@ beforeAll(async () => {
 
 describe('import session over IPC: installed, then a step after the swap failed', () => {
   it('the transcript records the install and the failure, never a refusal; the error says installed', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'tufc-import-cleanup-ipc-'));
+    const work = tmp('tufc-import-cleanup-ipc-');
     const trust = join(work, 'trust');
     mkdirSync(trust);
     let fault = false;
