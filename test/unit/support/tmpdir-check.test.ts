@@ -36,6 +36,6 @@ describe('removeCheckingEmpty', () => {
 
 it('each test file runs in a TMPDIR of its own, with a short path (UNIX socket paths under it stay short)', () => {
   expect(process.env.TMPDIR).toBe(tmpdir());
-  expect(tmpdir()).toMatch(/\/t-[A-Za-z0-9]{6}$/);
+  expect(tmpdir()).toMatch(/\/t-[A-Za-z0-9]{6}\/f-[A-Za-z0-9]{6}$/);
   expect(tmpdir().length).toBeLessThanOrEqual(40);
 });
