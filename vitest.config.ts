@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Every test file runs in a fresh TMPDIR and fails if it leaves anything there (the files say how).
+const TMPDIR_RUN = 'test/support/tmpdir-run.ts';
+const TMPDIR_GUARD = 'test/support/tmpdir-guard.ts';
+
 export default defineConfig({
   test: {
     projects: [
@@ -8,6 +12,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/vectors/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
           environment: 'node',
+          globalSetup: [TMPDIR_RUN],
+          setupFiles: [TMPDIR_GUARD],
           // The CLI loads a command's modules when the command runs (issue #18): a test's first runCli call
           // pays that import inside the test, seconds on a loaded 2-core machine.
           testTimeout: 60_000,
@@ -18,6 +24,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          globalSetup: [TMPDIR_RUN],
+          setupFiles: [TMPDIR_GUARD],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
@@ -28,6 +36,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          globalSetup: [TMPDIR_RUN],
+          setupFiles: [TMPDIR_GUARD],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -588,6 +588,12 @@ export class CeremonySession {
         if (loaded.kind === 'rehearsal') {
           run.rehearsalTokens ??= await this.deps.openRehearsalTokens(REHEARSAL_CUSTODIANS, loaded.rehearsal?.softhsm);
           const set = run.rehearsalTokens;
+          if (this.run !== run) {
+            // The session was closed (the app quitting) while the tokens were being opened: close them now,
+            // nobody else will (their temporary SoftHSM2 folder would stay behind).
+            await set.close().catch(() => undefined);
+            throw new CeremonyError('USAGE', 'the ceremony session was closed while the rehearsal tokens were being opened');
+          }
           if (loaded.view.rehearsalKind !== set.kind) {
             // The banner says what the tokens are, whatever was expected when the plan was prepared.
             loaded.view = { ...loaded.view, rehearsalKind: set.kind, rehearsalNotice: rehearsalNotice(set.kind, loaded.rehearsal?.noticeTail) };
@@ -991,6 +997,19 @@ export class CeremonySession {
   /** Forget the loaded plan and the run; close rehearsal tokens (wiping their keys) and remove staged inputs. */
   async reset(): Promise<void> {
     this.refuseIfBusy('open another plan');
+    await this.release();
+  }
+
+  /**
+   * The app is quitting (main.ts, quit.ts): release what reset() releases, also while a ceremony runs — the
+   * process ends either way. Without it a quit after a SoftHSM2 rehearsal left its temporary token folder
+   * (the rehearsal's keys) and a plan's staged input files in the system temp folder.
+   */
+  async close(): Promise<void> {
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
     const run = this.run;
     this.run = undefined;
     this.loaded = undefined;

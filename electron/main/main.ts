@@ -12,6 +12,7 @@ import { CeremonySession, defaultCeremonyDeps } from './ceremony.js';
 import { createIpcHandlers } from './ipc-handlers.js';
 import { registerIpcHandlers } from './ipc-register.js';
 import { printHtmlToPdf } from './print.js';
+import { releaseOnQuit } from './quit.js';
 import { mainWindowOptions } from './security-policy.js';
 import { defaultTokenDeps, TokenModules } from './tokens.js';
 import { ModuleChoices } from './module-choices.js';
@@ -63,16 +64,15 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('window-all-closed', () => app.quit());
 
-  // Finalise the PKCS#11 modules before the process ends (sessions closed, tokens logged out), once.
+  // Before the process ends, once: the ceremony session's rehearsal tokens and staged inputs released (their
+  // temporary folders deleted), then the PKCS#11 modules finalised (sessions closed, tokens logged out).
+  let ceremony: CeremonySession | undefined;
   let finalized = false;
   app.on('will-quit', (event) => {
     if (finalized) return;
     event.preventDefault();
     finalized = true;
-    tokenModules
-      .finalizeAll()
-      .catch((err: unknown) => console.error('finalising PKCS#11 modules failed:', err instanceof Error ? err.name : 'error'))
-      .finally(() => app.quit());
+    void releaseOnQuit({ ceremony, modules: tokenModules }, (what, err) => console.error(`${what} failed:`, err instanceof Error ? err.name : 'error')).finally(() => app.quit());
   });
 
   app
@@ -88,7 +88,7 @@ if (!app.requestSingleInstanceLock()) {
             filters: [{ name: 'PKCS#11 library', extensions: ['so', 'dylib', 'dll', '*'] }],
           }),
       });
-      const ceremony = new CeremonySession(
+      ceremony = new CeremonySession(
         defaultCeremonyDeps({
           modules: tokenModules,
           // A library the site bindings name by path: a preset's own, or one chosen in the dialog above.

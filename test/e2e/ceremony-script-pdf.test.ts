@@ -5,10 +5,11 @@
  * witness lines, the hash words to read aloud and the failure instructions; pdftoppm renders each page as
  * an image. The document's own CSP stays in force and nothing is fetched.
  *
- * The PDF and page images are left in $TUFC_SCRIPT_PDF_DIR (default: a temp folder) for a human look.
+ * The PDF and page images are left in $TUFC_SCRIPT_PDF_DIR for a human look (without it: a temp folder, removed
+ * after the tests).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -48,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  if (dir && !process.env.TUFC_SCRIPT_PDF_DIR) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('ceremony script → PDF', () => {
@@ -81,6 +83,6 @@ describe('ceremony script → PDF', () => {
     const pngs = readdirSync(dir).filter((f) => /^page-\d+\.png$/.test(f));
     expect(pngs).toHaveLength(pages);
     for (const f of pngs) expect(statSync(join(dir, f)).size).toBeGreaterThan(5_000);
-    console.log(`ceremony script pages: ${dir}`);
+    if (process.env.TUFC_SCRIPT_PDF_DIR) console.log(`ceremony script pages: ${dir}`);
   });
 });

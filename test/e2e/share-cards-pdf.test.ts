@@ -4,10 +4,11 @@
  * page back (pdftotext: the card's own fields and share data on its own page; pdftoppm: each page
  * renders). The document's own CSP stays in force, and Chromium reports no violation of it.
  *
- * The rendered pages are left in $TUFC_SHARE_PDF_DIR (default: a temp folder) for a human look.
+ * The rendered pages are left in $TUFC_SHARE_PDF_DIR for a human look (without it: a temp folder, removed
+ * after the tests).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -48,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  if (dir && !process.env.TUFC_SHARE_PDF_DIR) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('share cards → PDF', () => {
@@ -88,6 +90,6 @@ describe('share cards → PDF', () => {
       .sort();
     expect(pngs).toEqual(['page-1.png', 'page-2.png', 'page-3.png']);
     for (const f of pngs) expect(statSync(join(dir, f)).size).toBeGreaterThan(5_000);
-    console.log(`share card pages: ${dir}`);
+    if (process.env.TUFC_SHARE_PDF_DIR) console.log(`share card pages: ${dir}`);
   });
 });

@@ -4,8 +4,8 @@
  * repository is written straight into a Notary trust directory (bypassing our import) and listed offline
  * (`-s` a closed loopback port): the sound certificate lists, the hostile ones do not.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/json/types.js';
@@ -14,6 +14,9 @@ import { repositoryState } from '../support/fork.js';
 import { makeKey, type TestKey } from '../support/keys.js';
 import { freePort, notaryClient } from '../support/notary.js';
 import { GUN, rootSigned, sign, type RootKeys } from '../support/repo.js';
+import { tempDirs } from '../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const HOUR = 3600 * 1000;
 
@@ -34,7 +37,7 @@ describe('the notary client refuses the root certificates we refuse', () => {
   });
 
   async function listOffline(rootKey: TestKey) {
-    const trustDir = mkdtempSync(join(tmpdir(), 'tufc-notary-certs-'));
+    const trustDir = tmp('tufc-notary-certs-');
     const keys: RootKeys = { root: [rootKey], ...others };
     const root = await sign('notary', rootSigned('notary', 1, keys), [rootKey]);
     const content = await repositoryState('notary', GUN, [root], keys, 1, 'app');

@@ -4,20 +4,23 @@
  * once by Alice and Bob, merged per repository), one trust-bundle-set exported and imported at the
  * simulated site, and a set with one broken repository refused with the trust directory unchanged.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { installedSoftHsm } from '../../src/ceremony/rehearsal-tokens.js';
 import { captureIo } from '../support/cli-io.js';
+import { tempDirs } from '../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const N = 10;
 
 describe.each(['notary', 'tuf'] as const)('rehearse --repositories %s', (profile) => {
   it(`${N} repositories: ceremony, batch rotation, export, site import; stage times in --json`, async () => {
     expect(installedSoftHsm()).toBeDefined();
-    const out = mkdtempSync(join(tmpdir(), `tufc-rehearse-many-${profile}-`));
+    const out = tmp(`tufc-rehearse-many-${profile}-`);
     const c = captureIo();
     expect(await runCli(['rehearse', '--profile', profile, '--repositories', String(N), '--out', out, '--json'], c.io)).toBe(0);
     const r = JSON.parse(c.out.join('\n')) as {

@@ -20,6 +20,9 @@ import { dirname, join } from 'node:path';
 import type { JsonObject, JsonValue } from '../../src/json/types.js';
 import { getProfile } from '../../src/profiles/index.js';
 import { serializeMetadata } from '../../src/tuf/sign.js';
+import { tempDirs } from './temp-dirs.js';
+
+const tmp = tempDirs();
 
 export const NOTARY_BIN = process.env.NOTARY_BIN ?? '/usr/bin/notary';
 export const NOTARY_SERVER_BIN = process.env.NOTARY_SERVER_BIN ?? '/usr/bin/notary-server';
@@ -242,7 +245,8 @@ export interface NotaryClient {
 
 export function notaryClient(opts: { serverUrl: string; trustDir?: string; configFile?: string; passphrases?: Partial<typeof PASSPHRASES> }): NotaryClient {
   requireNotaryBinaries();
-  const trustDir = opts.trustDir ?? mkdtempSync(join(tmpdir(), 'tufc-notary-trust-'));
+  // Made here, removed after the importing test file's tests.
+  const trustDir = opts.trustDir ?? tmp('tufc-notary-trust-');
   const home = join(trustDir, '.home');
   mkdirSync(home, { recursive: true });
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...PASSPHRASES, ...(opts.passphrases ?? {}) };

@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
 import { join as joinLines, lines, writeSample } from './fixtures.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 function capture() {
   const out: string[] = [];
@@ -20,7 +22,7 @@ let tampered: string;
 
 beforeAll(async () => {
   key = await makeKey('tuf', 'ecdsa-p256');
-  dir = mkdtempSync(join(tmpdir(), 'tufc-cli-transcript-'));
+  dir = tmp('tufc-cli-transcript-');
   file = join(dir, 'transcript.jsonl');
   writeFileSync(file, await writeSample({ signer: key }));
   unsealed = join(dir, 'unsealed.jsonl');

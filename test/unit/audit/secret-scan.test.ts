@@ -6,8 +6,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { split } from 'shamir-secret-sharing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +17,9 @@ import type { MetadataSigner } from '../../../src/tuf/sign.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
 import { scanForSecrets } from '../../support/secret-scan.js';
 import { fixedClock, HEADER } from './fixtures.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const PIN = '7g4kP2q9';
 const enc = new TextEncoder();
@@ -65,7 +66,7 @@ beforeAll(async () => {
 
   // The fake ceremony.
   const token = new FakeToken('12345678', PIN, key);
-  const path = join(mkdtempSync(join(tmpdir(), 'tufc-secret-')), 'transcript.jsonl');
+  const path = join(tmp('tufc-secret-'), 'transcript.jsonl');
   const { writer, file: out } = await createTranscriptFile(path, HEADER, { now: fixedClock() });
   const alice = { name: 'Alice Custodian', role: 'custodian' } as const;
   await writer.append({ step: 'token.check', actor: alice, token: { serial: token.serial }, note: 'Expected serial; PIN entered in the PIN dialog.' });

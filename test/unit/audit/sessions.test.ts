@@ -4,8 +4,7 @@
  * their seal); notes from elsewhere are cleaned (sessionNote); a folder of them is listed newest first,
  * a damaged one with its refusal, never hidden (src/audit/sessions.ts).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SessionTranscript, checkSessionWitnesses, continuationStep, sessionFileName, sessionNote } from '../../../src/audit/session.js';
@@ -15,6 +14,9 @@ import { looksLikeKeyMaterial } from '../../../src/audit/schema.js';
 import { isCeremonyError } from '../../../src/errors.js';
 import { nodeSessionFolder, writeSessionTranscript } from '../../../src/io/session-files.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const T0 = new Date('2026-12-06T08:00:00.000Z');
 const clock = () => {
@@ -93,7 +95,7 @@ describe('session transcripts', () => {
   });
 
   it('a folder of session transcripts is listed newest first; a damaged one is listed with its refusal', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-sessions-'));
+    const dir = tmp('tufc-sessions-');
     const a = await writeSessionTranscript(dir, 'import', new Date('2026-12-06T08:00:00.000Z'), (await unsealed()).bytes());
     const b = await writeSessionTranscript(dir, 'merge', new Date('2026-12-06T09:00:00.000Z'), (await unsealed('merge')).bytes());
     const damaged = (await unsealed()).bytes().slice(0, -20);

@@ -1,5 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join as pathJoin } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyError, type ErrorCode } from '../../../src/errors.js';
@@ -10,13 +9,16 @@ import { bytesToWords } from '../../../src/crypto/digest-words.js';
 import { AppendOnlyFile, createTranscriptFile, resumeTranscriptFile } from '../../../src/io/append.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
 import { fixedClock, HEADER, lines, sha, STEPS, writeSample } from './fixtures.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tempDir = tempDirs();
 
 let key: TestKey;
 beforeAll(async () => {
   key = await makeKey('tuf', 'ecdsa-p256');
 });
 
-const tmp = () => mkdtempSync(pathJoin(tmpdir(), 'tufc-transcript-'));
+const tmp = () => tempDir('tufc-transcript-');
 const step: EntryInput = { step: 'token.check', actor: { name: 'Alice', role: 'custodian' } };
 
 async function refusal(p: Promise<unknown>): Promise<{ code: ErrorCode; path: string | undefined }> {

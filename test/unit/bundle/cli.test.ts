@@ -2,13 +2,15 @@
  * `inspect` and `verify` given a bundle file: a trust bundle is checked and read as the directory it
  * carries; other kinds are described by their manifest (inspect) or refused (verify needs a repository).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_MAGIC, encodeBundle, type BundleContent } from '../../../src/bundle/format.js';
 import { runCli } from '../../../src/cli/program.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 function capture() {
   const out: string[] = [];
@@ -23,7 +25,7 @@ describe('inspect / verify BUNDLE', () => {
   let pin: string;
   beforeAll(async () => {
     r = await buildRepo('tuf');
-    dir = mkdtempSync(join(tmpdir(), 'tufc-bundle-cli-'));
+    dir = tmp('tufc-bundle-cli-');
     pin = join(dir, 'pin.json');
     writeFileSync(pin, r.roots[0]!);
     content = {

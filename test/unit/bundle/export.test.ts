@@ -4,8 +4,7 @@
  * back (with a file system that lies, the write is refused); QR frame windows are slices of one endless
  * stream and their packed module matrices are the codes' own.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +31,9 @@ import type { RepositoryFiles } from '../../../src/tuf/repository.js';
 import { refusal } from '../../support/refusal.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { EXPIRES_V2, makeCustodian, rootFixture } from '../rotation/support.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const NOW = new Date();
 
@@ -154,7 +156,7 @@ describe('writeBundleVerified', () => {
   });
 
   it('writes, never overwrites, and returns the hash of the copy read back', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-export-'));
+    const dir = tmp('tufc-export-');
     const path = join(dir, 'a.tufbundle');
     const w = await writeBundleVerified(path, bytes, nodeBundleFs);
     expect(w.hash.sha256).toBe(decodeBundle(bytes).hash.sha256);
@@ -265,7 +267,7 @@ describe('tuf-ceremony bundle create (the same code path)', () => {
   }
 
   it('verifies the directory first: a tampered one is refused with the verifier’s code (exit 1) and nothing is written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-create-'));
+    const dir = tmp('tufc-create-');
     const src = join(dir, 'repo');
     mkdirSync(src);
     writeDir(src, repoFiles(tuf, { 'timestamp.json': tamperExpires(tuf.timestamp) }));
@@ -278,7 +280,7 @@ describe('tuf-ceremony bundle create (the same code path)', () => {
   });
 
   it('a valid directory: the same bytes the Export screen would make for it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-create-'));
+    const dir = tmp('tufc-create-');
     const src = join(dir, 'metadata');
     mkdirSync(src);
     writeDir(src, repoFiles(tuf));

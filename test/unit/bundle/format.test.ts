@@ -3,8 +3,7 @@
  * bundles each refused with its own code (PRODUCT §6: "bundles whose manifest lies about a file").
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,6 +22,9 @@ import { writeBundle } from '../../../src/io/bundle-file.js';
 import { canonicalString } from '../../../src/json/canonical.js';
 import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -255,7 +257,7 @@ describe('bundle format', () => {
   });
 
   it('writeBundle: atomic, never overwrites, reads back and returns the short hash', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-bundle-'));
+    const dir = tmp('tufc-bundle-');
     const path = join(dir, 'site.tufbundle');
     const hash = await writeBundle(path, good);
     expect(hash.sha256).toBe(sha256(good));

@@ -4,8 +4,7 @@
  * custodian and certificate expiry, the key removed dropped — and a refused or partial merge, or an
  * inventory this tool would not write, leaves everything as it was.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
@@ -17,11 +16,14 @@ import type { Root } from '../../../src/tuf/root.js';
 import { captureIo } from '../../support/cli-io.js';
 import { buildRepo } from '../../support/repo.js';
 import { EXPIRES_V2, GUN, makeCustodian, rootFixture } from '../rotation/support.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const TARGETS_EXPIRES = '2029-01-01T00:00:00Z';
 
 async function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-merge-'));
+  const dir = tmp('tufc-inv-merge-');
   const fx = await rootFixture('notary');
   const [alice, bob] = fx.custodians;
   const dave = await makeCustodian('notary', 'Dave');
@@ -155,7 +157,7 @@ describe('status --inventory', () => {
 
 describe('import --inventory', () => {
   it('records the installed repository\'s keys, roles and expiries; a refused inventory installs nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-import-'));
+    const dir = tmp('tufc-inv-import-');
     const repo = await buildRepo('tuf');
     const src = join(dir, 'repo');
     mkdirSync(src);

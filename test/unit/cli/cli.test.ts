@@ -1,11 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { encodeBundle } from '../../../src/bundle/format.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent } from '../../support/trust-tree.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 function capture() {
   const out: string[] = [];
@@ -19,7 +21,7 @@ describe('tuf-ceremony verify / inspect', () => {
   let pin: string;
   beforeAll(async () => {
     r = await buildRepo('tuf', { rootVersions: 2 });
-    dir = mkdtempSync(join(tmpdir(), 'tufc-cli-'));
+    dir = tmp('tufc-cli-');
     writeFileSync(join(dir, '1.root.json'), r.roots[0]!);
     writeFileSync(join(dir, '2.root.json'), r.roots[1]!);
     writeFileSync(join(dir, 'root.json'), r.roots[1]!);
@@ -42,9 +44,9 @@ describe('tuf-ceremony verify / inspect', () => {
   it('exit 1 with error[CODE] first on stderr when refused', async () => {
     // Root v3 offered to a client pinned at v1, without v2: the chain has a gap.
     const r3 = await buildRepo('tuf', { rootVersions: 3 });
-    const bad = mkdtempSync(join(tmpdir(), 'tufc-cli-bad-'));
+    const bad = tmp('tufc-cli-bad-');
     writeFileSync(join(bad, 'root.json'), r3.roots[2]!);
-    const pinDir = mkdtempSync(join(tmpdir(), 'tufc-cli-pin-'));
+    const pinDir = tmp('tufc-cli-pin-');
     writeFileSync(join(pinDir, 'root.json'), r3.roots[0]!);
     const c = capture();
     expect(await runCli(['verify', bad, '--root', join(pinDir, 'root.json')], c.io)).toBe(1);
@@ -84,7 +86,7 @@ describe('untrusted names reach the terminal escaped (inspect, import)', () => {
   let dir: string;
   beforeAll(async () => {
     r = await buildRepo('tuf', { delegationName: name });
-    dir = mkdtempSync(join(tmpdir(), 'tufc-cli-names-'));
+    dir = tmp('tufc-cli-names-');
     writeFileSync(join(dir, 'root.json'), r.roots[0]!);
     writeFileSync(join(dir, 'targets.json'), r.targets);
     writeFileSync(join(dir, 'snapshot.json'), r.snapshot);
@@ -102,7 +104,7 @@ describe('untrusted names reach the terminal escaped (inspect, import)', () => {
   });
 
   it('import', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'tufc-cli-names-import-'));
+    const work = tmp('tufc-cli-names-import-');
     const bundle = join(work, 'b.tufbundle');
     writeFileSync(bundle, encodeBundle(bundleContent(r, 'example-repo')));
     const pin = join(work, 'pin.json');

@@ -8,13 +8,15 @@
  * installed; exit 1. The files named as left are there, and the next import removes them.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { captureIo } from '../../support/cli-io.js';
 import { errno } from '../../support/fs-faults.js';
 import { writeImportFixtures } from '../../support/import-fixtures.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 // The swap's file system with the set-aside folder's removal failing (EACCES) while `hook.fault` is set.
 const hook = vi.hoisted(() => ({ fault: false }));
@@ -48,7 +50,7 @@ describe('import: the install went through, then a step after the swap failed', 
   let rootPath: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-cleanup-failed-'));
+    dir = tmp('tufc-cleanup-failed-');
     ({ setPath, singlePath, pinsPath, rootPath } = await writeImportFixtures(dir, gun));
   }, 120_000);
 

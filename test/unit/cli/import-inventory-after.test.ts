@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { emptyInventory, inventoryBytes } from '../../../src/ceremony/inventory.js';
@@ -19,6 +19,9 @@ import { canMount, withReadOnly } from '../../support/fs-faults.js';
 import type { BuiltRepo } from '../../support/repo.js';
 import { writeImportFixtures } from '../../support/import-fixtures.js';
 import { hereLockFields } from '../../support/lock-owner.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 // The hook runs right after the real transcript write, i.e. between the install and the inventory update
 // (the order the fix guarantees): there "another writer" changes the inventory file.
@@ -48,7 +51,7 @@ describe('import --inventory: the inventory update fails after the install', () 
   let rootPath: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-inv-after-'));
+    dir = tmp('tufc-inv-after-');
     ({ repos, setPath, singlePath, pinsPath, rootPath } = await writeImportFixtures(dir, gun));
   }, 120_000);
 

@@ -6,8 +6,7 @@
  * reads and leaves that repository's roles out.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -25,6 +24,9 @@ import { captureIo } from '../../support/cli-io.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { EXPIRES_V2, makeCustodian, rootFixture, type Custodian } from '../rotation/support.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const NOW = new Date();
@@ -38,7 +40,7 @@ describe('import of a trust-bundle-set --inventory', () => {
   let pinsPath: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-inv-set-'));
+    dir = tmp('tufc-inv-set-');
     repos = [];
     for (let i = 0; i < 3; i++) repos.push(await buildRepo('notary', { gun: gun(i) }));
     setPath = join(dir, 'set.tufbundle');
@@ -117,7 +119,7 @@ describe('merge of a batch request --inventory; status of a root the inventory d
   let v1Inventory: Uint8Array;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-inv-batch-'));
+    dir = tmp('tufc-inv-batch-');
     const made = await Promise.all(['Alice', 'Bob', 'Carol', 'Dave'].map((n) => makeCustodian('tuf', n)));
     [alice, bob, carol, dave] = [made[0]!, made[1]!, made[2]!, made[3]!];
     const requests = [];

@@ -4,13 +4,15 @@
  * targets file is refused as first read and passes as read again changed while it was verified
  * (FILE_CHANGED). The reads are served here (readRepositoryInput mocked), so the folder can "change".
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RepositoryFiles } from '../../../src/tuf/repository.js';
 import { prettyOf, prettyRepo } from '../../support/pretty.js';
 import type { BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const reads = vi.hoisted(() => ({ queue: [] as RepositoryFiles[], count: 0 }));
 vi.mock('../../../src/cli/repository-input.js', () => ({
@@ -31,7 +33,7 @@ function capture() {
 }
 
 function pinOf(root: Uint8Array): string {
-  const pin = join(mkdtempSync(join(tmpdir(), 'tufc-verify-reads-')), 'pin.json');
+  const pin = join(tmp('tufc-verify-reads-'), 'pin.json');
   writeFileSync(pin, root);
   return pin;
 }

@@ -3,8 +3,7 @@
  * is still reported as the files as written earn it — code, path and character position — because the
  * input is read again and verified as read.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
@@ -12,6 +11,9 @@ import { runCli } from '../../../src/cli/program.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { prettyRepo } from '../../support/pretty.js';
 import type { BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 function capture() {
   const out: string[] = [];
@@ -21,14 +23,14 @@ function capture() {
 
 /** The repository as a metadata folder, and its pin. */
 function writeRepo(r: BuiltRepo): { dir: string; pin: string; targets: Uint8Array } {
-  const dir = mkdtempSync(join(tmpdir(), 'tufc-verify-pretty-'));
+  const dir = tmp('tufc-verify-pretty-');
   writeFileSync(join(dir, '1.root.json'), r.roots[0]!);
   writeFileSync(join(dir, 'root.json'), r.roots[0]!);
   writeFileSync(join(dir, 'timestamp.json'), r.timestamp);
   writeFileSync(join(dir, 'snapshot.json'), r.snapshot);
   writeFileSync(join(dir, 'targets.json'), r.targets);
   writeFileSync(join(dir, `${r.delegationName}.json`), r.delegated);
-  const pin = join(mkdtempSync(join(tmpdir(), 'tufc-verify-pin-')), 'pin.json');
+  const pin = join(tmp('tufc-verify-pin-'), 'pin.json');
   writeFileSync(pin, r.roots[0]!);
   return { dir, pin, targets: r.targets };
 }

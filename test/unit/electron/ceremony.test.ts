@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CeremonySession, defaultCeremonyDeps, trackStep, planSteps, planView, type CeremonyDeps } from '../../../electron/main/ceremony.js';
-import { preparePlan } from '../ceremony/support.js';
+import { cleanup, preparePlan } from '../ceremony/support.js';
 import { ModuleChoices } from '../../../electron/main/module-choices.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
@@ -37,6 +37,8 @@ function tempDir(): string {
 }
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  // preparePlan's folders.
+  cleanup();
 });
 
 const noModules = { load: () => Promise.reject(new Error('no PKCS#11 in this test')) };
@@ -203,6 +205,35 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
     expect(closed).toBe(0);
     await session.reset();
     expect(closed).toBe(1);
+  });
+
+  it('close() (the app quitting) closes the rehearsal tokens once, as reset() does, also while the ceremony runs (reset refuses then)', async () => {
+    for (const when of ['done', 'opening'] as const) {
+      let closed = 0;
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      const { session, call } = setup({
+        rehearsalSoftHsm: () => '/usr/lib/softhsm/libsofthsm2.so',
+        openRehearsalTokens: async (custodians) => {
+          const set = await openRehearsalTokenSet({ custodians, softhsm: undefined });
+          // 'opening': the ceremony runs, its tokens still being opened, when the session is closed.
+          if (when === 'opening') await held;
+          return { ...set, close: async () => void (closed++, await set.close()) };
+        },
+      });
+      await call<CeremonyStatusView>(CHANNELS.ceremonyRehearse, { profile: 'tuf', repository: 'example.com/app' });
+      await call(CHANNELS.ceremonyStart);
+      if (when === 'done') await session.settled();
+      expect((await call<CeremonyStatusView>(CHANNELS.ceremonyStatus)).phase).toBe(when === 'done' ? 'done' : 'running');
+      if (when === 'opening') await expect(session.reset()).rejects.toMatchObject({ code: 'USAGE' });
+      const running = session.settled();
+      await session.close();
+      release();
+      await running;
+      expect(closed, when).toBe(1);
+      await session.close();
+      expect(closed, when).toBe(1);
+    }
   });
 
   it('refuses payloads that fail the schema, and a start without a plan', async () => {

@@ -7,8 +7,7 @@
  * names it left beside the trust folder as a warning, for the screen to show beside "Installed".
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
@@ -24,6 +23,9 @@ import { importRepositorySet } from '../../../src/trust-store/install-set.js';
 import { faultyTrustDirFs } from '../../support/fs-faults.js';
 import { bundleContent } from '../../support/trust-tree.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const enc = new TextEncoder();
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -45,7 +47,7 @@ const faulty = (): TrustDirFs => faultyTrustDirFs(nodeTrustDirFs(), (op, p) => (
  * inventory), then — with the inventory chosen — once more, with the fault when `fault` is set.
  */
 async function installTwice(bundle: { name: string; bytes: Uint8Array }, fault: boolean) {
-  const work = mkdtempSync(join(tmpdir(), 'tufc-import-cleanup-ipc-'));
+  const work = tmp('tufc-import-cleanup-ipc-');
   const trust = join(work, 'trust');
   mkdirSync(trust);
   const inventory = join(work, 'inventory.json');

@@ -5,7 +5,7 @@
  * this tool would not write leaves both the trust directory and the inventory as they were.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,9 @@ import { canMount, withReadOnly } from '../../support/fs-faults.js';
 import { hereLockFields } from '../../support/lock-owner.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const enc = new TextEncoder();
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -44,7 +47,7 @@ beforeAll(async () => {
 }, 120_000);
 
 function setup(inventory: string, over: Partial<ImportDeps> = {}) {
-  const work = mkdtempSync(join(tmpdir(), 'tufc-import-inv-ipc-'));
+  const work = tmp('tufc-import-inv-ipc-');
   const trust = join(work, 'trust');
   mkdirSync(trust);
   const h = createIpcHandlers({ importSession: new ImportSession(defaultImportDeps({ chooseTrustDir: async () => trust, chooseInventory: async () => inventory, ...over })) });
@@ -58,7 +61,7 @@ function setup(inventory: string, over: Partial<ImportDeps> = {}) {
 
 describe('import session over IPC: the key inventory', () => {
   it('records a set and then a single bundle in the chosen inventory, each after its install', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-import-inv-'));
+    const dir = tmp('tufc-import-inv-');
     const inventory = join(dir, 'key-inventory.json');
     const { call } = setup(inventory);
     await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
@@ -88,7 +91,7 @@ describe('import session over IPC: the key inventory', () => {
   }, 120_000);
 
   it('a stale inventory lock a dead process of this host left is taken over, and the installed view says so (a notice, as the CLI’s note:)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-import-inv-stale-'));
+    const dir = tmp('tufc-import-inv-stale-');
     const inventory = join(dir, 'key-inventory.json');
     const { call } = setup(inventory);
     await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
@@ -114,7 +117,7 @@ describe('import session over IPC: the key inventory', () => {
   }, 120_000);
 
   it('a refused install, or an inventory this tool would not write, changes neither the trust directory nor the inventory', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-import-inv-bad-'));
+    const dir = tmp('tufc-import-inv-bad-');
     const inventory = join(dir, 'key-inventory.json');
     const text = JSON.stringify({ format: 'tuf-ceremony-key-inventory', version: 1, updated: '2026-12-01T00:00:00Z', keys: [{ fingerprint: 'zz' }] });
     writeFileSync(inventory, text);
@@ -145,7 +148,7 @@ describe('import session over IPC: the key inventory', () => {
   for (const form of ['single', 'set'] as const) {
     for (const row of afterInstall) {
       it.skipIf(row.mount && !canMount())(`${form}: the inventory ${row.fault} after the install → installed, transcript says installed, ${row.code} as a warning`, async () => {
-        const dir = mkdtempSync(join(tmpdir(), 'tufc-import-inv-after-'));
+        const dir = tmp('tufc-import-inv-after-');
         const invDir = join(dir, 'inv');
         mkdirSync(invDir);
         const inventory = join(invDir, 'key-inventory.json');

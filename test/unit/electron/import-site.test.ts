@@ -11,8 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
@@ -27,6 +26,9 @@ import { buildForkScenario, type ForkScenario } from '../../support/fork.js';
 import { canMount, faultyTrustDirFs, withReadOnly } from '../../support/fs-faults.js';
 import { GUN } from '../../support/repo.js';
 import { treeHash } from '../../support/trust-tree.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 let s: ForkScenario;
 beforeAll(async () => {
@@ -36,7 +38,7 @@ beforeAll(async () => {
 const file = (name: string, bytes: Uint8Array) => ({ name, bytes });
 
 async function site(opts: { before?: (trust: string) => void; deps?: Parameters<typeof defaultImportDeps>[0] } = {}) {
-  const work = mkdtempSync(join(tmpdir(), 'tufc-import-pin-'));
+  const work = tmp('tufc-import-pin-');
   const trust = join(work, 'trust');
   mkdirSync(trust);
   opts.before?.(trust);

@@ -5,8 +5,7 @@
  * install puts in every repository at once.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
@@ -17,6 +16,9 @@ import { encodeBundle } from '../../../src/bundle/format.js';
 import { encodeRepositorySet } from '../../../src/bundle/set.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const enc = new TextEncoder();
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -38,7 +40,7 @@ beforeAll(async () => {
 }, 120_000);
 
 function setup() {
-  const work = mkdtempSync(join(tmpdir(), 'tufc-import-set-ipc-'));
+  const work = tmp('tufc-import-set-ipc-');
   const trust = join(work, 'trust');
   mkdirSync(trust);
   const h = createIpcHandlers({ importSession: new ImportSession(defaultImportDeps({ chooseTrustDir: async () => trust })) });

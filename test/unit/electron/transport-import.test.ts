@@ -6,8 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +22,9 @@ import { IMPORT_LOCK_NAME } from '../../../src/trust-store/lock.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { hereLockFields, liveLockFields } from '../../support/lock-owner.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 let repo: BuiltRepo;
 let bundle: Uint8Array;
@@ -35,7 +37,7 @@ beforeAll(async () => {
 });
 
 function setup() {
-  const work = mkdtempSync(join(tmpdir(), 'tufc-import-ipc-'));
+  const work = tmp('tufc-import-ipc-');
   const trust = join(work, 'trust');
   const chosen: string[] = [];
   const h = createIpcHandlers({
@@ -144,7 +146,7 @@ describe('import session over IPC', () => {
   });
 
   it('two removal requests at once: only the first acts, the second finds the report used up (USAGE)', async () => {
-    const trust = join(mkdtempSync(join(tmpdir(), 'tufc-import-ipc-')), 'trust');
+    const trust = join(tmp('tufc-import-ipc-'), 'trust');
     mkdirSync(trust);
     const asked: string[] = [];
     let finish: (v: undefined) => void = () => undefined;
@@ -188,7 +190,7 @@ describe('import session over IPC', () => {
   });
 
   it('an install whose lock could not be released says so in the installed view (lockNotReleased)', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'tufc-import-ipc-'));
+    const work = tmp('tufc-import-ipc-');
     const trust = join(work, 'trust');
     mkdirSync(trust);
     const note = 'the import lock /x could not be removed (EACCES): delete it once no import is running, or the next import will be refused';

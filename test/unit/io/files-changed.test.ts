@@ -5,10 +5,12 @@
  * src/io/files.ts uses (readSync, and FileHandle.read from node:fs/promises open) so that the test's
  * change happens right before the first read; /proc/self/status is a real file whose size reads 0.
  */
-import { appendFileSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tempDir = tempDirs();
 
 /** Run once, right before the next read of the file under test (then cleared). */
 const beforeRead: { fn: ((fd?: number) => void) | undefined } = vi.hoisted(() => ({ fn: undefined }));
@@ -46,7 +48,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 const { readFileCapped } = await import('../../../src/io/files.js');
 
 const MIB = 1 << 20;
-const tmp = () => mkdtempSync(join(tmpdir(), 'tufc-io-changed-'));
+const tmp = () => tempDir('tufc-io-changed-');
 
 afterEach(() => {
   beforeRead.fn = undefined;

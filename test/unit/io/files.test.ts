@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensurePrivateDir, readFileCapped, readListedFile, readRepositoryDir, writeFileAtomic, writeNewFilesAtomic } from '../../../src/io/files.js';
+import { tempDirs } from '../../support/temp-dirs.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'tufc-io-'));
+const tempDir = tempDirs();
+
+const tmp = () => tempDir('tufc-io-');
 
 describe('writeFileAtomic', () => {
   it('writes, and never overwrites an existing file', async () => {

@@ -2,8 +2,7 @@
  * Issue #12, point 4: an image's pixel count is read from its header and refused above the budget before
  * any decoder allocates for it — through the header parser and through `qr decode`.
  */
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
@@ -12,6 +11,9 @@ import { checkImageSize, imageHeader, QR_IMAGE_MAX_PIXELS } from '../../../src/i
 import { qrModules, qrPng, readQrCodes } from '../../../src/io/qr-images.js';
 import { jpegHeaderOnly, pngBomb } from '../../../bench/hostile/images.js';
 import { captureIo } from '../../support/cli-io.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 let bomb: Uint8Array | undefined;
 /** The attack's file: 30000 × 30000 pixels in under a megabyte (made once: deflating it takes a moment). */
@@ -56,7 +58,7 @@ describe('image headers', () => {
   });
 
   it('qr decode refuses a pixel bomb with its code, before decoding, and writes nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-img-'));
+    const dir = tmp('tufc-img-');
     expect(bomb30k().length).toBeLessThan(1 << 20);
     writeFileSync(join(dir, 'bomb.png'), bomb30k());
     const c = captureIo();

@@ -4,8 +4,8 @@
  * for), and updates that never overwrite another writer's (INVENTORY_CHANGED).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyInventory, inventoryBytes, parseInventory } from '../../../src/ceremony/inventory.js';
@@ -13,6 +13,9 @@ import { findInventory, inventoryLockPath, readInventoryForUpdate, writeInventor
 import { isCeremonyError } from '../../../src/errors.js';
 import { nodeLockFs } from '../../../src/io/lock-file.js';
 import { hereLockFields } from '../../support/lock-owner.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const T0 = new Date('2026-12-01T00:00:00Z');
 const T1 = new Date('2026-12-02T00:00:00Z');
@@ -45,7 +48,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 
 /** A folder laid out as a multi-repository ceremony writes it: metadata/<name>/, state/ (with the inventory). */
 function ceremonyOut(): string {
-  const out = mkdtempSync(join(tmpdir(), 'tufc-inv-find-'));
+  const out = tmp('tufc-inv-find-');
   mkdirSync(join(out, 'metadata'));
   mkdirSync(join(out, 'state'));
   mkdirSync(join(out, 'metadata', 'app-1'), { recursive: true });
@@ -74,7 +77,7 @@ describe('findInventory', () => {
   });
 
   it('looks nowhere else: a folder that is not a ceremony output, or a parent of one, has none', async () => {
-    const plain = mkdtempSync(join(tmpdir(), 'tufc-inv-plain-'));
+    const plain = tmp('tufc-inv-plain-');
     // key-inventory.json at the top of a folder no ceremony wrote (no state/, no transcript or state file).
     writeFileSync(join(plain, 'key-inventory.json'), inventoryBytes(emptyInventory(T0)));
     mkdirSync(join(plain, 'metadata'));
@@ -95,7 +98,7 @@ describe('findInventory', () => {
 
 describe('inventory updates', () => {
   it('writes when the file still holds what was read; creates a missing one only when allowed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-upd-'));
+    const dir = tmp('tufc-inv-upd-');
     const path = join(dir, 'key-inventory.json');
     expect(await codeOf(readInventoryForUpdate(path, { now: T0 }))).toBe('FILE_NOT_FOUND');
     const created = await readInventoryForUpdate(path, { now: T0, create: true });
@@ -109,7 +112,7 @@ describe('inventory updates', () => {
   });
 
   it('refuses (INVENTORY_CHANGED) when another writer changed, created or removed it meanwhile; its file is kept', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-race-'));
+    const dir = tmp('tufc-inv-race-');
     const path = join(dir, 'key-inventory.json');
     const theirs = inventoryBytes(emptyInventory(T1));
     const cases: [string, () => void, (() => void) | undefined][] = [
@@ -151,7 +154,7 @@ describe('inventory updates', () => {
 
   it('updates that read the same bytes and write at once: one is written, every other is INVENTORY_CHANGED (review a2 L3)', async () => {
     // Without the inventory's lock, every update passes the compare before any renames, and the last rename wins.
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-cas-'));
+    const dir = tmp('tufc-inv-cas-');
     const path = join(dir, 'key-inventory.json');
     writeFileSync(path, inventoryBytes(emptyInventory(T0)));
     const reads = await Promise.all(Array.from({ length: 6 }, () => readInventoryForUpdate(path, { now: T0 })));
@@ -170,7 +173,7 @@ describe('inventory updates', () => {
   });
 
   it('a lock this host cannot prove stale is refused (INVENTORY_LOCKED / INVENTORY_LOCK_STALE): nothing written, the lock kept', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-lock-'));
+    const dir = tmp('tufc-inv-lock-');
     const path = join(dir, 'key-inventory.json');
     const lockPath = inventoryLockPath(path);
     const original = inventoryBytes(emptyInventory(T0));
@@ -231,7 +234,7 @@ describe('inventory updates', () => {
       ['the pid now runs another process (this one, started at another time)', lockOf({ pid: process.pid, started: `${myStart.split(':')[0]}:1` }), process.pid],
     ];
     for (const [what, lock, pid] of cases) {
-      const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-break-'));
+      const dir = tmp('tufc-inv-break-');
       const path = join(dir, 'key-inventory.json');
       writeFileSync(path, inventoryBytes(emptyInventory(T0)));
       writeFileSync(inventoryLockPath(path), lock);
@@ -248,7 +251,7 @@ describe('inventory updates', () => {
   it('a take-over that moved a new live lock aside and could not put it back is INVENTORY_LOCKED naming that file; nothing written', async () => {
     const base = nodeLockFs();
     const myStart = (await base.processStart!(process.pid))!;
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-displaced-'));
+    const dir = tmp('tufc-inv-displaced-');
     const path = join(dir, 'key-inventory.json');
     const lockPath = inventoryLockPath(path);
     const original = inventoryBytes(emptyInventory(T0));
@@ -294,7 +297,7 @@ describe('inventory updates', () => {
   it('a release that moved another command\'s live lock aside and could not put it back says the inventory was written, naming that file (review-gaps6 M1)', async () => {
     const base = nodeLockFs();
     const myStart = (await base.processStart!(process.pid))!;
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-release-'));
+    const dir = tmp('tufc-inv-release-');
     const path = join(dir, 'key-inventory.json');
     const lockPath = inventoryLockPath(path);
     writeFileSync(path, inventoryBytes(emptyInventory(T0)));
@@ -333,7 +336,7 @@ describe('inventory updates', () => {
 
   it('many updates meeting one stale lock at once: one takes it over and writes, every other is INVENTORY_CHANGED', async () => {
     for (let round = 0; round < 5; round++) {
-      const dir = mkdtempSync(join(tmpdir(), 'tufc-inv-break-race-'));
+      const dir = tmp('tufc-inv-break-race-');
       const path = join(dir, 'key-inventory.json');
       writeFileSync(path, inventoryBytes(emptyInventory(T0)));
       writeFileSync(inventoryLockPath(path), lockOf({ pid: deadPid() }));

@@ -5,11 +5,13 @@
  * whatever fails; a failure rejected with node's error (its code and path). The calls are recorded through
  * the injected RawFileCalls around the real ones.
  */
-import { closeSync, constants, fsync, mkdir, mkdtempSync, open, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, constants, fsync, mkdir, open, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeTrustDirFs, type RawFileCalls } from '../../../src/io/trust-dir.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 type Call = [string, ...unknown[]];
 
@@ -51,7 +53,7 @@ function recording(opts: { maxWrite?: number; failFsync?: string } = {}): { raw:
   return { raw, calls };
 }
 
-const dir = () => mkdtempSync(join(tmpdir(), 'tufc-trust-dir-calls-'));
+const dir = () => tmp('tufc-trust-dir-calls-');
 
 describe('nodeTrustDirFs: the same calls in the same order, fewer of them on the pool', () => {
   it('writeNew: exclusive create (links not followed), every byte written across short writes, fsync, then close', async () => {

@@ -6,20 +6,22 @@
  * the rest of its batch was still running, and a write waiting for its folder's mkdir started after another
  * write had failed.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { beginTrustDirSwap, nodeTrustDirFs, type TrustDirFs } from '../../../src/io/trust-dir.js';
 import { forEachBounded } from '../../../src/io/bounded.js';
 import { errno } from '../../support/fs-faults.js';
 import { treeHash } from '../../support/trust-tree.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A trust folder with an installed tree, and the file system recording what runs when. */
 function site() {
-  const home = mkdtempSync(join(tmpdir(), 'tufc-swap-stop-'));
+  const home = tmp('tufc-swap-stop-');
   const target = join(home, 'tuf');
   mkdirSync(join(target, 'old'), { recursive: true });
   writeFileSync(join(target, 'old', 'root.json'), 'old');

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
@@ -12,6 +11,9 @@ import { expectNoSecrets, expectVerifiesAndRefusesTampering } from '../../suppor
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { parseShareCard } from '../../../src/shamir/index.js';
 import { createHash } from 'node:crypto';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -26,7 +28,7 @@ describe('tuf-ceremony batch / sign / merge of a batch (share cards, files)', ()
   const roots = new Map<string, Uint8Array>();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-batch-cli-'));
+    dir = tmp('tufc-batch-cli-');
     const cards = await backupOnShareCards(dir);
     cardPaths = cards.cardPaths;
     alice = await makeCustodian('tuf', 'Alice');

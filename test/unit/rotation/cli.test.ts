@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
@@ -28,6 +27,9 @@ import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { listPublicKey } from '../../../src/signers/public-key-json.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
 import { groupHex, groupWords } from '../../../src/crypto/digest-words.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 describe('tuf-ceremony sign / merge (share cards, files)', () => {
   let dir: string;
@@ -38,7 +40,7 @@ describe('tuf-ceremony sign / merge (share cards, files)', () => {
   let cardPaths: string[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-rotation-cli-'));
+    dir = tmp('tufc-rotation-cli-');
     // Root keys: Alice, Bob (software) and a backup key split 2-of-3 onto share cards.
     const cards = await backupOnShareCards(dir);
     cardPaths = cards.cardPaths;

@@ -5,8 +5,7 @@
  * read from disk is unchanged (a hostile entry of 33 files is refused).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
@@ -19,6 +18,9 @@ import { buildRotationPayload, buildSigningRequest, serializeSignatureResponse, 
 import { captureIo } from '../../support/cli-io.js';
 import { expectVerifiesAndRefusesTampering } from '../../support/session-transcripts.js';
 import { EXPIRES_V2, makeCustodian, rootFixture } from './support.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -36,7 +38,7 @@ describe('merge of more response files than one transcript entry holds', () => {
   let responsePaths: string[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-merge-many-'));
+    dir = tmp('tufc-merge-many-');
     // 44 root keys (threshold 2): every one of them, and the key that replaces the first, answers.
     const fx = await rootFixture('tuf', Array.from({ length: CUSTODIANS }, (_, i) => `Custodian ${i + 1}`));
     const dave = await makeCustodian('tuf', 'Dave');

@@ -5,8 +5,7 @@
  * each key's ID and fingerprint before its name, the name quoted — in the core, through `tuf-ceremony sign`
  * and `inspect`, and (test/unit/electron/rotation.test.ts) through the app's handlers.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
@@ -17,6 +16,9 @@ import { buildRotationPayload, buildSigningRequest, describeRequest, parseSignin
 import { checkDistinctNames, checkKeyName, keyTextProblem } from '../../../src/rotation/names.js';
 import { captureIo } from '../../support/cli-io.js';
 import { EXPIRES_V2, makeCustodian, makeRoleKey, rootFixture } from './support.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const enc = new TextEncoder();
 const json = (bytes: Uint8Array): JsonObject => JSON.parse(Buffer.from(bytes).toString('utf8')) as JsonObject;
@@ -154,7 +156,7 @@ describe.each(['tuf', 'notary'] as const)('signing requests: names (%s)', (profi
 
 describe('tuf-ceremony sign / inspect refuse a request whose names forge key text', () => {
   it('exit 1 with error[NAME_IMITATES_KEY_TEXT] / error[NAME_DUPLICATE], nothing written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-names-'));
+    const dir = tmp('tufc-names-');
     const fx = await rootFixture('tuf');
     const request = buildSigningRequest(buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names: fx.names }), { repository: 'example-repo' });
     for (const [edit, code] of [

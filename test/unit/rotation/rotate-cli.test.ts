@@ -6,8 +6,7 @@
  * replaces Alice's lost key by Dave's.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { looksLikeBundle } from '../../../src/bundle/format.js';
@@ -20,6 +19,9 @@ import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { sign, targetsSigned } from '../../support/repo.js';
 import { backupOnShareCards, EXPIRES_V2, makeCustodian, rootFixture, type Custodian, type RootFixture } from './support.js';
 import { captureIo } from '../../support/cli-io.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
@@ -32,7 +34,7 @@ describe('tuf-ceremony rotate, and sign / merge / inspect on bundles', () => {
   let cardPaths: string[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-rotate-cli-'));
+    dir = tmp('tufc-rotate-cli-');
     const cards = await backupOnShareCards(dir);
     cardPaths = cards.cardPaths;
     fx = await rootFixture('tuf', ['Alice', 'Bob', cards.backup]);

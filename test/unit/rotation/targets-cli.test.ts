@@ -3,8 +3,7 @@
  * delegation review, `sign --share-card …` signs with the targets key rebuilt from share cards (the token
  * path is covered by test/integration/delegations-notary.test.ts), `merge` writes targets.json N+1.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
@@ -18,6 +17,9 @@ import { requireVerified, verifyRole } from '../../../src/tuf/verify.js';
 import { targetsSigned } from '../../support/repo.js';
 import { EXPIRES_V2, makeRoleKey, rootFixture, type RootFixture } from './support.js';
 import { captureIo } from '../../support/cli-io.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
   let dir: string;
@@ -27,7 +29,7 @@ describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
   const cardPaths: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-targets-cli-'));
+    dir = tmp('tufc-targets-cli-');
     fx = await rootFixture('tuf');
     // The targets key is kept as share cards (2 of 3), as an offline targets key might be.
     const split = await fx.targets.key.withSecret((secret) => splitKey('ed25519', Uint8Array.from(secret), { threshold: 2, shares: 3, label: 'Targets key' }));
@@ -109,7 +111,7 @@ describe('tuf-ceremony inspect / sign / merge on a targets request', () => {
 
 describe('tuf-ceremony merge on a targets request whose targets role is 2 of 2: the words follow the role', () => {
   it('partial → THRESHOLD_NOT_MET naming targets version 2 (nothing written); --partial --json reports the targets side; both → writes targets version 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-targets-merge-'));
+    const dir = tmp('tufc-targets-merge-');
     const fx = await rootFixture('tuf');
     const tom = makeRoleKey('tuf', 'Tom');
     // Root v1 with a 2-of-2 targets role (the fixture's targets key and Tom's).

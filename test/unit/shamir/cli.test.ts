@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,9 @@ import { encodeBase32 } from '../../../src/shamir/alphabet.js';
 import { parseShareCard } from '../../../src/shamir/card.js';
 import { withReconstructedKey } from '../../../src/shamir/combine.js';
 import { dataGroups, editGroup, secretFragments, substitute } from './support.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 function capture() {
   const out: string[] = [];
@@ -25,7 +28,7 @@ describe('tuf-ceremony shamir', () => {
   let dir: string;
   let split: { status: number; out: string; err: string };
   beforeAll(async () => {
-    dir = join(mkdtempSync(join(tmpdir(), 'tufc-shamir-')), 'out');
+    dir = join(tmp('tufc-shamir-'), 'out');
     split = await run(['shamir', 'split', '--algorithm', 'p256', '--threshold', '2', '--shares', '3', '--out', dir, '--label', 'registry.example.com/org/app', '--rehearsal']);
   });
 
@@ -121,7 +124,7 @@ describe('tuf-ceremony shamir', () => {
     expect([one.status, one.err]).toEqual([1, expect.stringMatching(/^error\[SHARE_TOO_FEW\]: 1 card of a 2-of-3 split: 1 more card is needed/)]);
     const dup = await run(['shamir', 'combine', join(dir, 'share-card-1-of-3.txt'), join(dir, 'share-card-1-of-3.txt'), '--verify-only']);
     expect([dup.status, dup.err]).toEqual([1, expect.stringMatching(/^error\[SHARE_DUPLICATE\]/)]);
-    const other = join(mkdtempSync(join(tmpdir(), 'tufc-shamir-')), 'o');
+    const other = join(tmp('tufc-shamir-'), 'o');
     expect((await run(['shamir', 'split', '--algorithm', 'p256', '--threshold', '2', '--shares', '2', '--out', other])).status).toBe(0);
     const mixed = await run(['shamir', 'combine', join(dir, 'share-card-1-of-3.txt'), join(other, 'share-card-1-of-2.txt'), '--verify-only']);
     expect([mixed.status, mixed.err]).toEqual([1, expect.stringMatching(/^error\[SHARE_MIXED_SPLITS\]/)]);

@@ -3,14 +3,16 @@
  * 30 % of the images dropped. zxing-wasm must load its bundled .wasm, never fetch it (the app is offline):
  * fetch is replaced by a function that fails the test.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { qrModules, qrPng, readQrCodes } from '../../../src/io/qr-images.js';
 import { seededRandom } from '../../../src/transport/qr/simulate.js';
 import { randomBytes, shuffle } from './support.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 function capture() {
   const out: string[] = [];
@@ -22,7 +24,7 @@ describe('qr encode / qr decode (PNG through zxing-wasm)', () => {
   let dir: string;
   const fetched: string[] = [];
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tufc-qr-'));
+    dir = tmp('tufc-qr-');
     vi.stubGlobal('fetch', (url: unknown) => {
       fetched.push(String(url));
       throw new Error('network access attempted');

@@ -5,8 +5,7 @@
  * is left beside the folder. A failure before the rename is still the plain fault, the old tree in place.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -19,6 +18,9 @@ import { importRepositorySet } from '../../../src/trust-store/install-set.js';
 import { faultyTrustDirFs } from '../../support/fs-faults.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent } from '../../support/trust-tree.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const NOW = new Date();
 const enc = new TextEncoder();
@@ -58,7 +60,7 @@ describe('a failure after the swap’s rename: the new tree IS installed, and sa
   for (const concurrency of [1, 4]) {
     for (const fault of ['eacces-previous', 'eio-fsync'] as const) {
       it(`swapTrustDir (concurrency ${concurrency}), ${fault}`, async () => {
-        const home = mkdtempSync(join(tmpdir(), 'tufc-after-rename-'));
+        const home = tmp('tufc-after-rename-');
         const target = join(home, 'tuf');
         mkdirSync(join(target, 'a'), { recursive: true });
         writeFileSync(join(target, 'a', 'old.json'), 'old');
@@ -86,7 +88,7 @@ describe('a failure after the swap’s rename: the new tree IS installed, and sa
   }
 
   it('a failure before the rename is the plain fault, the old tree in place', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'tufc-after-rename-'));
+    const home = tmp('tufc-after-rename-');
     const target = join(home, 'tuf');
     mkdirSync(join(target, 'a'), { recursive: true });
     writeFileSync(join(target, 'a', 'old.json'), 'old');
@@ -106,7 +108,7 @@ describe('a failure after the swap’s rename: the new tree IS installed, and sa
     }, 120_000);
 
     it('a single import over an installed repository, EACCES removing the folder it replaced', async () => {
-      const trustDir = mkdtempSync(join(tmpdir(), 'tufc-after-rename-one-'));
+      const trustDir = tmp('tufc-after-rename-one-');
       const source = () => bundleImportSource(encodeBundle(bundleContent(repos[0]!, gun(0))), 'one');
       await importRepository(source(), { trustDir, now: NOW, rootFingerprint: pins.get(gun(0))! });
       const { fs, onStep } = faulted('eacces-previous');
@@ -120,7 +122,7 @@ describe('a failure after the swap’s rename: the new tree IS installed, and sa
     }, 120_000);
 
     it('a set import, EIO on the parent folder’s fsync after the rename', async () => {
-      const trustDir = mkdtempSync(join(tmpdir(), 'tufc-after-rename-set-'));
+      const trustDir = tmp('tufc-after-rename-set-');
       const set = decodeRepositorySet(encodeRepositorySet([encodeBundle(bundleContent(repos[0]!, gun(0))), encodeBundle(bundleContent(repos[1]!, gun(1)))], { name: 'two', created: NOW }));
       await importRepositorySet(set, { trustDir, pins, now: NOW });
       const { fs, onStep } = faulted('eio-fsync');

@@ -9,8 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -26,6 +25,9 @@ import { captureIo } from '../../support/cli-io.js';
 import { canChattr, canMount, faultyLockFs, faultyTrustDirFs, withImmutable, withReadOnly, withSmallTmpfs, type TrustDirOp } from '../../support/fs-faults.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const NOW = new Date();
 
@@ -49,8 +51,8 @@ for (const profile of ['notary', 'tuf'] as const satisfies ProfileName[]) {
 
     /** Inputs in `in/`, the site in `site/` (its trust directory `site/trust`). */
     function setup(base?: string) {
-      const dir = base ?? mkdtempSync(join(tmpdir(), 'tufc-import-fs-'));
-      const inputs = mkdtempSync(join(tmpdir(), 'tufc-import-fs-in-'));
+      const dir = base ?? tmp('tufc-import-fs-');
+      const inputs = tmp('tufc-import-fs-in-');
       const site = join(dir, 'site');
       const trust = join(site, 'trust');
       mkdirSync(trust, { recursive: true });
@@ -206,7 +208,7 @@ for (const profile of ['notary', 'tuf'] as const satisfies ProfileName[]) {
       });
 
       it.skipIf(!canMount())('real: the trust directory on a full disk (a tiny tmpfs) → error[DISK_FULL] (CLI)', async () => {
-        const base = mkdtempSync(join(tmpdir(), 'tufc-import-full-'));
+        const base = tmp('tufc-import-full-');
         const mnt = join(base, 'mnt');
         let s: ReturnType<typeof setup> | undefined;
         const r = await withSmallTmpfs(

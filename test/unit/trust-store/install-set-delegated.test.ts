@@ -5,8 +5,7 @@
  * import's refusal, and gone from the folder when the new repository no longer carries them.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleRepositoryFiles, decodeBundle, encodeBundle, type BundleContent } from '../../../src/bundle/format.js';
@@ -17,6 +16,9 @@ import { importRepositorySet, previewRepositorySet } from '../../../src/trust-st
 import { buildRepo, FAR, metaEntry, parseBytes, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import type { JsonObject } from '../../../src/json/types.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const NOW = new Date();
 const enc = new TextEncoder();
@@ -94,7 +96,7 @@ describe('trust-bundle-set import over installed Notary delegated roles', () => 
   }, 120_000);
 
   function fresh(): { base: string; trustDir: string; folderA: string; folderB: string } {
-    const base = mkdtempSync(join(tmpdir(), 'tufc-set-deleg-'));
+    const base = tmp('tufc-set-deleg-');
     const trustDir = join(base, 'trust');
     mkdirSync(trustDir);
     return { base, trustDir, folderA: join(trustDir, 'tuf', ...GUN_A.split('/'), 'metadata'), folderB: join(trustDir, 'tuf', ...GUN_B.split('/'), 'metadata') };

@@ -6,8 +6,7 @@
  * repository's files: those would fail its checks ("metadata but no root.json") or be deleted with it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -17,6 +16,9 @@ import { SESSIONS_FOLDER_NAME } from '../../../src/trust-store/import-session.js
 import { filesByFolder, importRepositorySet, setFolders } from '../../../src/trust-store/install-set.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const NOW = new Date();
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -37,7 +39,7 @@ describe.each(NESTS)('$profile: repositories $outer and $inner', ({ profile, out
   const setOf = (names: string[], label: string) =>
     decodeRepositorySet(encodeRepositorySet(names.map((n) => encodeBundle(bundleContent(repos.get(n)!, n))), { name: label, created: NOW }));
   const trustDir = () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'set-nested-')), 'repos');
+    const dir = join(tmp('set-nested-'), 'repos');
     mkdirSync(dir);
     return dir;
   };
@@ -75,7 +77,7 @@ describe.each(NESTS)('$profile: repositories $outer and $inner', ({ profile, out
 
 it('a set folder that holds metadata but no root.json: refused, the path names that folder once', async () => {
   const r = await buildRepo('tuf', { gun: 'org' });
-  const dir = join(mkdtempSync(join(tmpdir(), 'set-nested-')), 'repos');
+  const dir = join(tmp('set-nested-'), 'repos');
   mkdirSync(join(dir, 'org'), { recursive: true });
   writeFileSync(join(dir, 'org', 'timestamp.json'), '{}');
   const set = decodeRepositorySet(encodeRepositorySet([encodeBundle(bundleContent(r, 'org'))], { name: 'one', created: NOW }));

@@ -3,12 +3,14 @@
  * (src/trust-store/install-set.ts recoverSetFolders): the journals are looked up 64 at once, and when any
  * exists every folder is recovered in the set's order; with no `tuf/` folder nothing more is looked up.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeTrustDirFs, swapNames, swapTrustDir, type TrustDirFs } from '../../../src/io/trust-dir.js';
 import { recoverSetFolders } from '../../../src/trust-store/install-set.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 /** `base` recording every lstat's path. */
 function counting(base: TrustDirFs): { fs: TrustDirFs; lstats: string[] } {
@@ -20,7 +22,7 @@ const folderOf = (i: number): string => `registry.example.com/org/app-${i}/metad
 
 describe('set import: settling interrupted single imports of its repositories', () => {
   it('130 repositories, a journal only at the 70th (past the first lookup batch): found, and every folder recovered in order', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'tufc-set-recover-'));
+    const home = tmp('tufc-set-recover-');
     const target = join(home, 'tuf');
     const folders = Array.from({ length: 130 }, (_, i) => folderOf(i));
     for (const f of folders) {
@@ -52,7 +54,7 @@ describe('set import: settling interrupted single imports of its repositories', 
   });
 
   it('no journal among 130: each looked up once, nothing recovered', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'tufc-set-recover-'));
+    const home = tmp('tufc-set-recover-');
     const target = join(home, 'tuf');
     mkdirSync(target);
     const folders = Array.from({ length: 130 }, (_, i) => folderOf(i));
@@ -62,7 +64,7 @@ describe('set import: settling interrupted single imports of its repositories', 
   });
 
   it('no tuf/ folder: one lstat, nothing else looked up', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'tufc-set-recover-'));
+    const home = tmp('tufc-set-recover-');
     const target = join(home, 'tuf');
     const { fs, lstats } = counting(nodeTrustDirFs());
     await recoverSetFolders(target, [folderOf(0), folderOf(1)], fs);

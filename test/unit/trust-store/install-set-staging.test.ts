@@ -6,8 +6,7 @@
  * new set) once recovered — never some repositories updated and others not.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -21,6 +20,9 @@ import { importRepositorySet } from '../../../src/trust-store/install-set.js';
 import { faultyTrustDirFs } from '../../support/fs-faults.js';
 import { buildRepo, parseBytes, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const NOW = new Date();
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -61,7 +63,7 @@ describe('set import (notary): files staged while the set is verified', () => {
 
   /** A trust directory holding repository 4 (not in the sets) and repository 0 at an earlier import. */
   async function site(): Promise<{ trustDir: string; home: string }> {
-    const home = mkdtempSync(join(tmpdir(), 'tufc-set-stage-'));
+    const home = tmp('tufc-set-stage-');
     const trustDir = join(home, 'trust');
     mkdirSync(trustDir);
     const first = decodeRepositorySet(encodeRepositorySet([encodeBundle(bundleContent(repos[4]!, gun(4))), encodeBundle(bundleContent(repos[0]!, gun(0)))], { name: 'two', created: NOW }));

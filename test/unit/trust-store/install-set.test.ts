@@ -4,8 +4,7 @@
  * and leaves the trust directory byte for byte as it was.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeBundle, encodeBundle } from '../../../src/bundle/format.js';
@@ -23,6 +22,9 @@ import { SESSIONS_FOLDER_NAME, siteSessionsDir } from '../../../src/trust-store/
 import { listSessionTranscripts } from '../../../src/audit/sessions.js';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { nodeSessionFolder } from '../../../src/io/session-files.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const NOW = new Date();
 const enc = new TextEncoder();
@@ -54,7 +56,7 @@ describe.each(['notary', 'tuf'] as const)('trust-bundle-set import (%s)', (profi
   }, 120_000);
 
   function fresh(): { trustDir: string; folderOf: (i: number) => string } {
-    const base = mkdtempSync(join(tmpdir(), 'tufc-set-'));
+    const base = tmp('tufc-set-');
     const trustDir = profile === 'notary' ? join(base, 'trust') : join(base, 'repos');
     if (profile === 'notary') mkdirSync(trustDir);
     return { trustDir, folderOf: (i) => (profile === 'notary' ? join(trustDir, 'tuf', ...nameOf(profile, i).split('/'), 'metadata') : join(trustDir, nameOf(profile, i))) };
@@ -149,7 +151,7 @@ describe.each(['notary', 'tuf'] as const)('trust-bundle-set import (%s)', (profi
   it('CLI: bundle set, then import --pins prints the summary table; a refused set exits 1 and changes nothing', async () => {
     const { trustDir, folderOf } = fresh();
     if (profile === 'tuf') mkdirSync(trustDir);
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-set-cli-'));
+    const dir = tmp('tufc-set-cli-');
     const paths = singles.slice(0, 3).map((b, i) => {
       const p = join(dir, `r${i}.tufbundle`);
       writeFileSync(p, b);

@@ -6,12 +6,14 @@
  * nothing would ever remove it. Both therefore wait for every mkdir started. Here every mkdir but the first
  * is held until abort()/commit() has had every chance to finish without them, then released.
  */
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { beginTrustDirSwap, nodeTrustDirFs, type TrustDirFs } from '../../../src/io/trust-dir.js';
 import { errno } from '../../support/fs-faults.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 /** Every name under `dir`, relative, folders ending in `/`. */
 function walk(dir: string, rel = ''): string[] {
@@ -23,7 +25,7 @@ function walk(dir: string, rel = ''): string[] {
 
 describe('staged swap: mkdirs run in the write slots', () => {
   it('20 files in 20 new folders, 4 slots: never more than 4 mkdirs and writes at once, every file and folder made', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'tufc-staged-mkdir-'));
+    const home = tmp('tufc-staged-mkdir-');
     const target = join(home, 'tuf');
     const base = nodeTrustDirFs();
     let inFlight = 0;
@@ -57,7 +59,7 @@ describe('staged swap: mkdirs run in the write slots', () => {
 describe('staged swap: no mkdir outlives abort() or a failed commit()', () => {
   for (const end of ['abort', 'commit after a failed write'] as const) {
     it(`${end}: the held mkdirs, released afterwards, leave no staging folder`, async () => {
-      const home = mkdtempSync(join(tmpdir(), 'tufc-staged-mkdir-'));
+      const home = tmp('tufc-staged-mkdir-');
       const target = join(home, 'tuf');
       mkdirSync(join(target, 'old'), { recursive: true });
       writeFileSync(join(target, 'old', 'root.json'), 'old');

@@ -4,15 +4,17 @@
  * folders above the trust folder a repository's first import creates (`tuf/<host>/<org>/<app>`), with the
  * existing folder they were made in. Otherwise an import that reported success could vanish after a power loss.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeTrustDirFs, swapTrustDir, type TrustDirFs } from '../../../src/io/trust-dir.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 describe('single swap: every folder it made is fsynced before the rename', () => {
   it('first import of tuf/reg/org/app/metadata with a nested file', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'tufc-swap-fsync-'));
+    const home = tmp('tufc-swap-fsync-');
     const target = join(home, 'tuf', 'reg', 'org', 'app', 'metadata');
     const base = nodeTrustDirFs();
     const synced: string[] = [];

@@ -5,8 +5,7 @@
  * any file-system step leaves the old tree or the new one, and the next import recovers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_MAGIC, encodeBundle, type BundleContent } from '../../../src/bundle/format.js';
@@ -22,8 +21,10 @@ import { listSessionTranscripts, summariseSessionTranscript } from '../../../src
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { nodeSessionFolder } from '../../../src/io/session-files.js';
 import { expectVerifiesAndRefusesTampering } from '../../support/session-transcripts.js';
-
 import { buildRepo, GUN, metaEntry, metaKey, parseBytes, PAST, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 /** The transcripts in a sessions folder (none when it does not exist). */
 function sessionFiles(dir: string): string[] {
@@ -264,7 +265,7 @@ async function fixture(profile: ProfileName): Promise<Fixture> {
 }
 
 function context(f: Fixture): Ctx {
-  const dir = mkdtempSync(join(tmpdir(), 'tufc-import-'));
+  const dir = tmp('tufc-import-');
   const site = join(dir, 'site');
   mkdirSync(site);
   const trust = join(site, 'trust');

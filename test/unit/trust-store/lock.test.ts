@@ -4,8 +4,7 @@
  * lock left by a dead process is reported (IMPORT_LOCK_STALE) and never broken; the CLI goes through it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -18,6 +17,9 @@ import { acquireImportLock, describeRemovedLeftover, IMPORT_LOCK_NAME, importLoc
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { treeHash } from '../../support/trust-tree.js';
 import { hereLockFields, liveLockFields } from '../../support/lock-owner.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const NOW = new Date();
 
@@ -33,7 +35,6 @@ function capture() {
   const err: string[] = [];
   return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
 }
-
 
 /**
  * Run `actors` to the end while a seeded scheduler picks, among the actors waiting for their turn (each
@@ -79,7 +80,7 @@ describe('import lock', () => {
   });
 
   function site() {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-lock-'));
+    const dir = tmp('tufc-lock-');
     const trust = join(dir, 'trust');
     mkdirSync(trust);
     const bundle = join(dir, 'in.tufbundle');
@@ -244,7 +245,7 @@ describe('import lock', () => {
     return r.status === 0 ? undefined : `unshare -p -f --mount-proc is not available here (${r.error?.message ?? (String(r.stderr).trim() || `exit ${r.status}`)}): the table test above carries the logic`;
   })();
   it.skipIf(unshareWhy !== undefined)(`a live holder in another PID namespace of this host is never taken over nor removed${unshareWhy ? ` (skipped: ${unshareWhy})` : ''}`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-lock-ns-'));
+    const dir = tmp('tufc-lock-ns-');
     const lockPath = join(dir, 'key-inventory.json.lock');
     const release = join(dir, 'release');
     const holder = `
@@ -1098,7 +1099,7 @@ describe('import lock', () => {
 
     it('the node file system: exclusive create, a second create fails, remove', async () => {
       const fs = nodeLockFs();
-      const p = join(mkdtempSync(join(tmpdir(), 'tufc-lockfs-')), 'x.lock');
+      const p = join(tmp('tufc-lockfs-'), 'x.lock');
       expect(await fs.createExclusive(p, new Uint8Array([1]))).toBe(true);
       expect(await fs.createExclusive(p, new Uint8Array([2]))).toBe(false);
       expect(await fs.read(p, 10)).toEqual(new Uint8Array([1]));
@@ -1122,7 +1123,7 @@ describe('import lock', () => {
 
     it('the node file system: a killed command’s `.stale-` leftover is removed by the next acquisition; a live owner’s, a link or another name stays', async () => {
       const fs = nodeLockFs();
-      const dir = mkdtempSync(join(tmpdir(), 'tufc-lockfs-'));
+      const dir = tmp('tufc-lockfs-');
       const p = join(dir, 'x.lock');
       const lockOf = (pid: number, fields: object) => `${JSON.stringify({ created: '2026-11-25T00:00:00.000Z', pid, token: 'b'.repeat(32), ...fields })}\n`;
       const dead = lockOf(deadPid(), hereLockFields());
@@ -1140,7 +1141,7 @@ describe('import lock', () => {
 
     it('the node file system: move aside (rename) and put back only where nothing is (link)', async () => {
       const fs = nodeLockFs();
-      const dir = mkdtempSync(join(tmpdir(), 'tufc-lockfs-'));
+      const dir = tmp('tufc-lockfs-');
       const p = join(dir, 'x.lock');
       const aside = join(dir, 'x.lock.stale-1');
       expect(await fs.moveAside(p, aside)).toBe(false);

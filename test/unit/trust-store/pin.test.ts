@@ -5,8 +5,7 @@
  * the routine path (the same old pin, a bundle whose chain reaches the installed root) still works.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle, type BundleContent } from '../../../src/bundle/format.js';
@@ -17,6 +16,9 @@ import { captureIo } from '../../support/cli-io.js';
 import { buildForkScenario, type ForkScenario } from '../../support/fork.js';
 import { GUN } from '../../support/repo.js';
 import { treeHash } from '../../support/trust-tree.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -29,7 +31,7 @@ for (const profile of ['notary', 'tuf'] as const satisfies ProfileName[]) {
 
     /** A trust directory with root v2 installed (first import pinned to v1). */
     async function site() {
-      const dir = mkdtempSync(join(tmpdir(), 'tufc-pin-'));
+      const dir = tmp('tufc-pin-');
       const siteDir = join(dir, 'site');
       const trust = join(siteDir, 'trust');
       mkdirSync(trust, { recursive: true });
@@ -69,7 +71,7 @@ for (const profile of ['notary', 'tuf'] as const satisfies ProfileName[]) {
     });
 
     it('the fork is what a client walking from v1 would accept (so the refusal above is the installed root’s doing)', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'tufc-pin-'));
+      const dir = tmp('tufc-pin-');
       const p = join(dir, 'fork.tufbundle');
       writeFileSync(p, encodeBundle(s.fork));
       writeFileSync(join(dir, 'v1.json'), s.v1);

@@ -7,8 +7,7 @@
  * and refusals are those of a walk without one.
  */
 import { createPublicKey } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifySignature } from '../../../src/crypto/public-key.js';
@@ -25,6 +24,9 @@ import { newSignatureMemo, verifyRole } from '../../../src/tuf/verify.js';
 import { importRepository } from '../../../src/trust-store/install.js';
 import { makeKey, type TestKey, type TestKeyKind } from '../../support/keys.js';
 import { buildRepo, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -279,7 +281,7 @@ describe('import checks the chain ahead too', () => {
     const r = await buildRepo('tuf', { rootVersions: 6 });
     const installed: Record<string, string>[] = [];
     for (const signatureBatch of [undefined, spkiBatch()]) {
-      const trustDir = mkdtempSync(join(tmpdir(), 'tufc-chain-ahead-import-'));
+      const trustDir = tmp('tufc-chain-ahead-import-');
       const result = await importRepository({ files: r.files(), source: 'repo' }, { trustDir, trustedRoot: r.roots[0]!, now: new Date(), ...(signatureBatch ? { signatureBatch } : {}) });
       expect(result.versions.root).toBe(6);
       installed.push(Object.fromEntries(result.files.filter((f) => f !== 'imports.log').map((f) => [f, readFileSync(join(result.folder, f), 'hex')])));

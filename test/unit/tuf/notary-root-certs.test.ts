@@ -8,8 +8,7 @@
  *  - `verify BUNDLE` checks the root certificates' names against the repository the bundle names, as
  *    `import` does.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle, type BundleContent } from '../../../src/bundle/format.js';
@@ -22,6 +21,9 @@ import { makeKey, type TestKey } from '../../support/keys.js';
 import { concat, parseTlvs, tlv } from '../../support/piv/tlv.js';
 import { GUN, rootSigned, sign, type RootKeys } from '../../support/repo.js';
 import { treeHash } from '../../support/trust-tree.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const HOUR = 3600 * 1000;
 
@@ -82,7 +84,7 @@ describe('Notary root certificates the notary client refuses', () => {
   );
 
   async function site(rootKey: TestKey) {
-    const dir = mkdtempSync(join(tmpdir(), 'tufc-notary-cert-'));
+    const dir = tmp('tufc-notary-cert-');
     const keys: RootKeys = { root: [rootKey], ...others };
     const root = await sign('notary', rootSigned('notary', 1, keys), [rootKey]);
     const rootFile = join(dir, 'root.json');
