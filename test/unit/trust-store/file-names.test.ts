@@ -2,8 +2,7 @@
  * Role names become file names at install (file-names.ts): a verified bundle whose role files would be one
  * file on Windows or macOS, or a file some file system cannot hold, is refused before anything is written.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkInstallFileNames, foldedFileName, unportableSegment } from '../../../src/trust-store/file-names.js';
@@ -11,6 +10,9 @@ import { importRepository } from '../../../src/trust-store/install.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { buildRepo } from '../../support/repo.js';
 import { refusal } from '../../support/refusal.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
 
 const at = (file: string) => `@${file}`;
 
@@ -52,7 +54,7 @@ describe('import: role names that are one file, or no file, on another system', 
       const r = await buildRepo('tuf', { delegationName: name });
       const v = verifyRepository(r.files(), { trustedRoot: r.roots[0]!, now: new Date() });
       expect(v.delegated.get(name)?.result.verified).toBe(true);
-      const trustDir = join(mkdtempSync(join(tmpdir(), 'file-names-')), 'trust');
+      const trustDir = join(tmp('file-names-'), 'trust');
       const e = await importRepository({ files: r.files(), source: 'test' }, { trustDir, trustedRoot: r.roots[0]!, now: new Date(), layout: 'tuf' }).then(
         () => undefined,
         (err: unknown) => err as { code: string; path: string },
