@@ -4,7 +4,7 @@
  * tests drive it with plain objects.
  */
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
-import { displaySafeValue } from '../../src/json/fields.js';
+import { displaySafeValue, terminalSafe } from '../../src/json/fields.js';
 import type { IpcResult } from '../shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../shared/channels.js';
 import type { Handler } from './ipc-handlers.js';
@@ -44,7 +44,10 @@ export function guardHandler(channel: ChannelName, handler: Handler, appRenderer
       // displaySafeValue): names from foreign metadata show bidi, zero-width and C1 characters escaped.
       return displaySafeValue(await handler(args[0]));
     } catch (err) {
-      return displaySafeValue({ ok: false, ...toErrorShape(err) });
+      const shape = toErrorShape(err);
+      // A refusal's message is read, never sent back: escaped in place, as the CLI prints it (terminalSafe),
+      // rather than quoted whole as a one-line name is.
+      return { ...displaySafeValue({ ok: false as const, ...shape }), message: terminalSafe(shape.message) };
     }
   };
 }

@@ -186,7 +186,7 @@ const TERMINAL_UNSAFE = UNSHOWN_CHARS_MULTILINE;
  * string in it as terminalSafe writes it, so a name from foreign metadata — a TUF role name or target
  * path (arbitrary strings, TUF 4.5), a repository, a key label, a message quoting one — shows a bidi
  * override, a zero-width or C1 character as a visible `\u202e` instead of reordering or hiding text,
- * exactly as the CLI prints it. Plain objects and arrays are copied only where a string changes; other
+ * by the CLI's rules (displaySafeString). Plain objects and arrays are copied only where a string changes; other
  * objects (byte arrays) are kept as they are. What a person types or our own plans name never holds
  * these characters (they are refused at review), so nothing the screen sends back is affected.
  */
@@ -194,8 +194,21 @@ export function displaySafeValue<T>(value: T): T {
   return safeValue(value, 0) as T;
 }
 
+/**
+ * One string on its way to a screen. A line (no line feed) — a name, a label, a path, which a screen may
+ * send back to choose a token, a key or a transcript — is shown by shownOrQuoted's rule: as it is, or as a
+ * JSON string with every hiding character escaped. That is one-to-one: the text `a\u200bb` (typed out) and
+ * the name a<U+200B>b cannot both arrive as `a\u200bb`, so a label sent back picks the one shown or none,
+ * never another (an in-place escape would make the two one). Text of several lines (a message, a note) is
+ * escaped in place, as terminalSafe prints it: it is read, never sent back.
+ */
+function displaySafeString(value: string): string {
+  if (value.includes('\n')) return TERMINAL_UNSAFE.test(value) ? terminalSafe(value) : value;
+  return shownOrQuoted(value);
+}
+
 function safeValue(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return TERMINAL_UNSAFE.test(value) ? terminalSafe(value) : value;
+  if (typeof value === 'string') return displaySafeString(value);
   if (value === null || typeof value !== 'object' || depth > 64) return value;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;

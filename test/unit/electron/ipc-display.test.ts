@@ -23,7 +23,10 @@ describe('displaySafeValue', () => {
     const clean = { name: 'releases', list: ['a', 'b'] };
     const value = { name: 'rel\u202Eesae', nested: [{ path: 'docs/\u200Breadme', n: 3 }], note: 'line 1\nline 2', keyed: { 'x\u0085': 1 }, bytes, clean };
     const shown = displaySafeValue(value);
-    expect(shown).toEqual({ name: 'rel\\u202eesae', nested: [{ path: 'docs/\\u200breadme', n: 3 }], note: 'line 1\nline 2', keyed: { 'x\\u0085': 1 }, bytes, clean });
+    // A line with a hiding character arrives as a JSON string (quoted, escaped); text of several lines is
+    // escaped in place.
+    expect(shown).toEqual({ name: '"rel\\u202eesae"', nested: [{ path: '"docs/\\u200breadme"', n: 3 }], note: 'line 1\nline 2', keyed: { '"x\\u0085"': 1 }, bytes, clean });
+    expect(displaySafeValue({ note: 'line 1\u202e\nline 2' })).toEqual({ note: 'line 1\\u202e\nline 2' });
     expect(shown.bytes).toBe(bytes);
     expect(shown.clean).toBe(clean);
     expect(displaySafeValue(clean)).toBe(clean);
@@ -31,14 +34,24 @@ describe('displaySafeValue', () => {
     expect(value.name).toBe('rel\u202Eesae');
     // A key named __proto__ stays an own key.
     const proto = displaySafeValue(JSON.parse('{"__proto__\u200b": 1, "__proto__": {"a\u200b": 2}}') as Record<string, unknown>);
-    expect(Object.keys(proto)).toEqual(['__proto__\\u200b', '__proto__']);
+    expect(Object.keys(proto)).toEqual(['"__proto__\\u200b"', '__proto__']);
+  });
+
+  it('is one-to-one on lines: a label typed out as `a\\u200bb` and the label a<U+200B>b never arrive alike', () => {
+    const labels = ['a\u200bb', 'a\\u200bb', '"a\\u200bb"', '"a\u200bb"', 'a"b', 'C:\\Users\\dave', 'plain'];
+    const shown = labels.map((l) => displaySafeValue(l));
+    expect(new Set(shown).size).toBe(labels.length);
+    // What needs nothing arrives as it is (a Windows path, a name with a quote inside).
+    expect(shown.slice(4)).toEqual(labels.slice(4));
+    expect(shown[0]).toBe('"a\\u200bb"');
+    expect(shown[1]).toBe('a\\u200bb');
   });
 });
 
 describe('guardHandler: what reaches the screen', () => {
   it('a result and a refusal carry escaped names (they were passed raw)', async () => {
     const ok: Handler = async () => ({ ok: true as const, value: { repository: 'org/\u202Eppa' } });
-    expect(await guardHandler(CHANNELS.appInfo, ok, APP_URL)(top)).toEqual({ ok: true, value: { repository: 'org/\\u202eppa' } });
+    expect(await guardHandler(CHANNELS.appInfo, ok, APP_URL)(top)).toEqual({ ok: true, value: { repository: '"org/\\u202eppa"' } });
     const thrown: Handler = async () => {
       throw new CeremonyError('DELEGATION_INVALID', 'role "a\u2066b" is delegated twice', { path: 'targets.json $.signed.delegations.roles[1].name' });
     };
@@ -54,7 +67,7 @@ describe('guardHandler: what reaches the screen', () => {
     const res = (await inspect(top, { files, directory: true })) as { ok: true; value: Inspection };
     expect(res).toMatchObject({ ok: true });
     const shown = res.value.roles.map((x) => x.name);
-    expect(shown).toContain('rel\\u202eesae');
+    expect(shown).toContain('"rel\\u202eesae"');
     expect(shown.some((n) => n.includes('\u202E'))).toBe(false);
   });
 });
