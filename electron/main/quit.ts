@@ -10,15 +10,29 @@ export interface QuitParts {
   modules: { finalizeAll(): Promise<void> };
 }
 
-export async function releaseOnQuit(parts: QuitParts, report: (what: string, err: unknown) => void): Promise<void> {
-  try {
-    await parts.ceremony?.close();
-  } catch (err) {
-    report('closing the ceremony session', err);
-  }
-  try {
-    await parts.modules.finalizeAll();
-  } catch (err) {
-    report('finalising PKCS#11 modules', err);
-  }
+/**
+ * How long quitting waits for each part (review-10 L5): a part that hangs (a token that stopped answering
+ * an asynchronous call) is reported and left, so the app still quits; what it held goes with the process.
+ */
+export const QUIT_PART_LIMIT_MS = 5000;
+
+export async function releaseOnQuit(parts: QuitParts, report: (what: string, err: unknown) => void, limitMs = QUIT_PART_LIMIT_MS): Promise<void> {
+  const part = async (what: string, run: () => Promise<void> | undefined): Promise<void> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        report(what, new Error(`no answer after ${limitMs} ms`));
+        resolve();
+      }, limitMs);
+    });
+    try {
+      await Promise.race([run(), late]);
+    } catch (err) {
+      report(what, err);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  await part('closing the ceremony session', () => parts.ceremony?.close());
+  await part('finalising PKCS#11 modules', () => parts.modules.finalizeAll());
 }

@@ -28,4 +28,14 @@ describe('releaseOnQuit', () => {
     await releaseOnQuit({ ceremony: undefined, modules: { finalizeAll: async () => void order.push('modules') } }, () => undefined);
     expect(order).toEqual(['modules']);
   });
+
+  it('a part that never answers is reported after the limit and the next still runs (the app quits)', async () => {
+    const order: string[] = [];
+    const reported: string[] = [];
+    const started = Date.now();
+    await releaseOnQuit({ ceremony: { close: () => new Promise<void>(() => order.push('ceremony')) }, modules: { finalizeAll: async () => void order.push('modules') } }, (what, err) => reported.push(`${what}: ${(err as Error).message}`), 50);
+    expect(order).toEqual(['ceremony', 'modules']);
+    expect(reported).toEqual(['closing the ceremony session: no answer after 50 ms']);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });
