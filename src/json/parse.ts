@@ -286,15 +286,8 @@ export function compactJson(src: Uint8Array, length?: number): Uint8Array | unde
       r++;
       continue;
     }
-    let q = r + 1;
-    for (;;) {
-      q = buf.indexOf(C.Quote, q);
-      if (q < 0) return undefined;
-      let k = q - 1;
-      while (src[k] === C.Backslash) k--;
-      if ((q - 1 - k) % 2 === 0) break;
-      q++;
-    }
+    const q = closingQuote(src, buf, r);
+    if (q < 0) return undefined;
     const end = q + 1;
     if (w + end - r > limit) return undefined;
     // Short strings byte by byte; long ones (a pretty targets file is mostly 64- and 128-character hex
@@ -309,6 +302,22 @@ export function compactJson(src: Uint8Array, length?: number): Uint8Array | unde
   }
   if (length !== undefined && w !== length) return undefined;
   return w === limit ? out : out.subarray(0, w);
+}
+
+/**
+ * Where the string whose opening quote is at `open` ends: its closing quote, the first one after an even
+ * number of backslashes (found by memchr through `buf`, a Buffer view of `src`), or -1 when it is not closed.
+ */
+function closingQuote(src: Uint8Array, buf: Buffer, open: number): number {
+  let q = open + 1;
+  for (;;) {
+    q = buf.indexOf(C.Quote, q);
+    if (q < 0) return -1;
+    let k = q - 1;
+    while (src[k] === C.Backslash) k--;
+    if ((q - 1 - k) % 2 === 0) return q;
+    q++;
+  }
 }
 
 /** Inputs from this many bytes get a copy measured by compactLength first (compactJson says why). */
@@ -344,15 +353,8 @@ export function compactLength(src: Uint8Array): number | undefined {
       r++;
       continue;
     }
-    let q = r + 1;
-    for (;;) {
-      q = buf.indexOf(C.Quote, q);
-      if (q < 0) return undefined;
-      let k = q - 1;
-      while (src[k] === C.Backslash) k--;
-      if ((q - 1 - k) % 2 === 0) break;
-      q++;
-    }
+    const q = closingQuote(src, buf, r);
+    if (q < 0) return undefined;
     kept += q + 1 - r;
     last = C.Quote;
     r = q + 1;
