@@ -12,9 +12,16 @@ import { afterAll } from 'vitest';
 
 export function tempDirs(): (prefix: string) => string {
   const made: string[] = [];
-  afterAll(() => {
+  const removeAll = (): void => {
     for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  try {
+    afterAll(removeAll);
+  } catch {
+    // Not inside a vitest run: the benchmark (npm run bench) imports test/support's harnesses (swtpm.ts →
+    // notary.ts, which calls this at its top level). Its folders go when the process exits.
+    process.once('exit', removeAll);
+  }
   return (prefix) => {
     // tmpdir() is read at each call: the guard's per-file TMPDIR is set before the file is imported.
     const dir = mkdtempSync(join(tmpdir(), prefix));
