@@ -182,13 +182,13 @@ export function terminalSafe(text: string): string {
 const TERMINAL_UNSAFE = UNSHOWN_CHARS_MULTILINE;
 
 /**
- * A value on its way to a screen (the app's IPC results: electron/main/ipc-register.ts): every
- * string in it as terminalSafe writes it, so a name from foreign metadata — a TUF role name or target
- * path (arbitrary strings, TUF 4.5), a repository, a key label, a message quoting one — shows a bidi
- * override, a zero-width or C1 character as a visible `\u202e` instead of reordering or hiding text,
- * by the CLI's rules (displaySafeString). Plain objects and arrays are copied only where a string changes; other
- * objects (byte arrays) are kept as they are. What a person types or our own plans name never holds
- * these characters (they are refused at review), so nothing the screen sends back is affected.
+ * A value on its way to a screen (the app's IPC results: electron/main/ipc-register.ts): every string in
+ * it, keys included, by displaySafeString's rule, so a name from foreign metadata — a TUF role name or
+ * target path (arbitrary strings, TUF 4.5), a repository, a key label, a message quoting one — shows a
+ * bidi override, a zero-width or C1 character as a visible `\u202e` instead of reordering or hiding text,
+ * as the CLI prints it. Plain objects and arrays are copied only where a string changes; other objects
+ * (byte arrays) are kept as they are. A label holding such a character that the screen sends back (a token
+ * choice) then names nothing and is refused as not found: never another token (displaySafeString).
  */
 export function displaySafeValue<T>(value: T): T {
   return safeValue(value, 0) as T;

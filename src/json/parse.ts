@@ -253,11 +253,11 @@ function parseEnvelopeBytes<T>(bytes: Uint8Array, opts: ParseJsonOptions, reader
 export function compactJson(src: Uint8Array, length?: number): Uint8Array | undefined {
   const n = src.length;
   // Without a known length a large text's copy is measured first (compactLength), so the copy is exactly as
-  // long as it will be: a 31.7 MB pretty targets file compacts to 27.7 MB, and the 4 MB more an input-long
-  // copy held were 4 MB more of external memory for V8 to count, which (with the decoded text's 27.7 MB)
-  // pushed every warm verification of the bench's pretty repository into a second full GC that gave pages
-  // back, and ~14,000 page faults to take them again (issue #18; measured: 16,000 faults a call, 2,000
-  // with the exact copy). A small text's copy gets the input's length: not worth a second pass.
+  // long as it will be: a 31.7 MB pretty targets file compacts to 27.7 MB. With an input-long copy, the copy
+  // and the decoded text (27.7 MB), freed together at the top of glibc's heap, crossed its trim threshold
+  // in some processes: ~62 MB given back after every verification and taken again in the next (strace:
+  // brk −62 MB / +62 MB a call; ~16,000 page faults a call instead of ~2,000; issue #18). A small text's
+  // copy gets the input's length: not worth a second pass.
   if (length === undefined && n >= EXACT_COPY_MIN) {
     length = compactLength(src);
     if (length === undefined) return undefined;
