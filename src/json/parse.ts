@@ -271,8 +271,7 @@ export function compactJson(src: Uint8Array, length?: number): Uint8Array | unde
   while (r < n) {
     const b = src[r]!;
     if (b === C.Space || b === C.Nl || b === C.Cr || b === C.Tab) {
-      let j = r + 1;
-      for (let c = src[j]; c === C.Space || c === C.Nl || c === C.Cr || c === C.Tab; c = src[++j]);
+      const j = whitespaceEnd(src, r + 1);
       if (w > 0 && j < n && !isStructural(out[w - 1]!) && !isStructural(src[j]!)) {
         if (w + j - r > limit) return undefined;
         while (r < j) out[w++] = src[r++]!;
@@ -320,6 +319,13 @@ function closingQuote(src: Uint8Array, buf: Buffer, open: number): number {
   }
 }
 
+/** The end of the whitespace run (spaces, tabs, CRs, LFs) going on at `from`: the first other byte's index, or the length. */
+function whitespaceEnd(src: Uint8Array, from: number): number {
+  let j = from;
+  for (let c = src[j]; c === C.Space || c === C.Nl || c === C.Cr || c === C.Tab; c = src[++j]);
+  return j;
+}
+
 /** Inputs from this many bytes get a copy measured by compactLength first (compactJson says why). */
 const EXACT_COPY_MIN = 1 << 20;
 
@@ -338,8 +344,7 @@ export function compactLength(src: Uint8Array): number | undefined {
   while (r < n) {
     const b = src[r]!;
     if (b === C.Space || b === C.Nl || b === C.Cr || b === C.Tab) {
-      let j = r + 1;
-      for (let c = src[j]; c === C.Space || c === C.Nl || c === C.Cr || c === C.Tab; c = src[++j]);
+      const j = whitespaceEnd(src, r + 1);
       if (last >= 0 && j < n && !isStructural(last) && !isStructural(src[j]!)) {
         kept += j - r;
         last = src[j - 1]!;
@@ -398,8 +403,7 @@ export function compactJsonInPlace(text: Uint8Array): Uint8Array | undefined {
       continue;
     }
     if (b === C.Space || b === C.Nl || b === C.Cr || b === C.Tab) {
-      let j = r + 1;
-      for (let c = text[j]; c === C.Space || c === C.Nl || c === C.Cr || c === C.Tab; c = text[++j]);
+      const j = whitespaceEnd(text, r + 1);
       // compactJson's rule. The byte before the run is the last one kept (a run is maximal, and every
       // byte but dropped whitespace is kept), and it is still in place: r > seg whenever r > 0.
       if (r === 0 || j === n || isStructural(text[r - 1]!) || isStructural(text[j]!)) {
