@@ -115,6 +115,8 @@ export interface TargetsPayload {
 }
 
 const HEX = /^[0-9a-f]+$/;
+/** A path hash prefix a client can match: 1 to 64 lower-case hex digits (the SHA-256 it is compared with has 64). */
+const isHashPrefix = (p: string): boolean => HEX.test(p) && p.length <= 64;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function refuse(code: 'DELEGATION_INVALID' | 'DELEGATION_UNKNOWN' | 'DELEGATION_EXISTS' | 'DELEGATION_KEY_UNKNOWN' | 'TARGET_UNKNOWN' | 'THRESHOLD_INVALID' | 'KEY_DUPLICATE_IN_ROLE' | 'VERSION_MISMATCH', message: string, path: string): never {
@@ -147,7 +149,7 @@ export function checkReviewedDelegation(role: { name: string; keyids: readonly s
     refuse('THRESHOLD_INVALID', `${where} delegates ${JSON.stringify(role.name)} with a threshold of ${role.threshold} but ${n} key${n === 1 ? '' : 's'}: it can never be met, and no client would ever verify that role`, child(path, 'threshold'));
   }
   (role.pathHashPrefixes ?? []).forEach((p, i) => {
-    if (!HEX.test(p) || p.length > 64) {
+    if (!isHashPrefix(p)) {
       const hint = /^[0-9a-fA-F]+$/.test(p) ? ` (clients compare lower-case hex digests: write ${JSON.stringify(p.toLowerCase())})` : '';
       refuse('DELEGATION_INVALID', `${where} gives ${JSON.stringify(role.name)} a path hash prefix that is not 1 to 64 lower-case hex digits: it would match no target${hint}`, child(child(path, 'path_hash_prefixes'), i));
     }
@@ -181,7 +183,7 @@ function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, 
       if (profile === 'tuf' && !isPortablePattern(p)) {
         refuse('DELEGATION_INVALID', `python-tuf and tuf-js read ${JSON.stringify(p)} differently: write patterns with *, ?, [...] and [!...] only (no "\\", "{", "(", "[^", "[:", reversed ranges, or a segment starting with "!" or "#")`, at);
       }
-    } else if (!HEX.test(p) || p.length > 64) refuse('DELEGATION_INVALID', 'a path hash prefix is 1 to 64 lower-case hex digits', at);
+    } else if (!isHashPrefix(p)) refuse('DELEGATION_INVALID', 'a path hash prefix is 1 to 64 lower-case hex digits', at);
   });
   return paths ? { paths: [...list] } : { pathHashPrefixes: [...list] };
 }
