@@ -185,6 +185,7 @@ export const ERROR_CODES = {
   IMPORT_PIN_CONFLICTS_INSTALLED: { cls: 'refused', what: 'the pinned root is another root of the installed version, or a newer root the installed root does not reach through the input\'s chain' },
   IMPORT_REPOSITORY_MISMATCH: { cls: 'refused', what: 'the bundle is for another repository (GUN) or profile than the one named or installed' },
   ROLE_FILE_NAME_COLLISION: { cls: 'refused', what: 'two role names of a bundle would be one file on a case- or normalisation-insensitive file system (Windows, macOS)' },
+  REPOSITORY_FOLDER_COLLISION: { cls: 'refused', what: 'the trust directory already holds another repository\'s folder that would be this repository\'s on a case- or normalisation-insensitive file system (Windows, macOS): names differing only in case or accents' },
   ROLE_FILE_NAME_UNPORTABLE: { cls: 'refused', what: 'a role name of a bundle cannot be a file name on some file system (a Windows device name, a character Windows refuses, a trailing dot or space, not valid Unicode, too long)' },
   TRUST_DIR_INVALID: { cls: 'refused', what: 'the installed trust directory holds metadata that cannot be read, or the import history is damaged' },
   IMPORT_LOCKED: { cls: 'refused', what: 'another import into the same trust directory is running (its lock file names the process); nothing was changed' },

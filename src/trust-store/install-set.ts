@@ -22,7 +22,7 @@
  * in the set is settled first (recoverTrustDir); a swap journal left anywhere else under the folder is
  * refused (TRUST_DIR_INVALID: import that repository alone once to settle it), never copied.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import type { DecodedRepositorySet } from '../bundle/set.js';
 import { bundleRepositoryFiles } from '../bundle/format.js';
@@ -30,6 +30,7 @@ import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import { forEachBounded } from '../io/bounded.js';
 import { fsFault } from '../io/fs-faults.js';
+import { childrenInTree, folderCollision, foldedTwin } from './folder-case.js';
 import { beginTrustDirSwap, nodeTrustDirFs, readTrustDir, recoverTrustDir, swapNames, type StagedTrustDirSwap, type TrustDirFs } from '../io/trust-dir.js';
 import type { JsonObject } from '../json/types.js';
 import { quoteShown } from '../json/fields.js';
@@ -133,6 +134,15 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
     if (LEFTOVER.test(name)) {
       throw new CeremonyError('TRUST_DIR_INVALID', `${name} is left from an interrupted import of one repository: import that repository alone once to settle it, then import the set`, { path: join(target, name) });
     }
+  }
+  // A repository whose folder is, on Windows or macOS, one an earlier import installed under another
+  // name (folder-case.ts): refused before anything is written. The set itself names each once (bundle/set.ts).
+  // Both layouts: a TUF set installs each repository in a folder of its name too (setFolders).
+  const children = childrenInTree(tree.keys());
+  for (let i = 0; i < set.repositories.length; i++) {
+    const name = set.repositories[i]!.repository;
+    const twin = await foldedTwin(name.split('/'), children);
+    if (twin) throw folderCollision(name, name.split('/'), twin, basename(target), folders[i]!);
   }
   // Each repository's installed files, by folder (one pass over the tree).
   const byFolder = filesByFolder(tree, folders, layout);

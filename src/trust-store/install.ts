@@ -26,7 +26,8 @@ import type { ProfileName } from '../profiles/profile.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import { fsFault } from '../io/fs-faults.js';
-import { readTrustDir, recoverTrustDir, swapTrustDir, type TrustDirFs } from '../io/trust-dir.js';
+import { nodeTrustDirFs, readTrustDir, recoverTrustDir, swapTrustDir, type TrustDirFs } from '../io/trust-dir.js';
+import { folderCollision, foldedNames, foldedTwin } from './folder-case.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
@@ -260,6 +261,9 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   // An import interrupted earlier is finished or undone first, so what is "installed" is one whole tree
   // (a dry run only reads).
   const fs = opts.trustDirFs;
+  // Before anything is read as "installed": a folder that is this one only on Windows or macOS is another
+  // repository's (folder-case.ts).
+  if (gun) await refuseFoldedTwin(opts.trustDir, gun, fs ?? nodeTrustDirFs());
   if (!opts.dryRun) await recoverTrustDir(folder, fs ? { fs } : {});
   const tree = await readTrustDir(folder, (name) => (name === IMPORTS_LOG ? LOG_CAP : capFor(name, caps)), caps.files + 1, fs);
   let installed: ReturnType<typeof installedVersions> | undefined;
@@ -287,6 +291,18 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   // A failure after the swap's rename still installed it: the error carries the result (installed-cleanup.ts).
   if (!opts.dryRun) await installing(() => swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) }), () => ({ single: result }));
   return result;
+}
+
+/** REPOSITORY_FOLDER_COLLISION when `tuf/` already holds a folder that is `tuf/<gun>` on a case- or normalisation-insensitive file system. */
+async function refuseFoldedTwin(trustDir: string, gun: string, fs: TrustDirFs): Promise<void> {
+  const base = join(trustDir, 'tuf');
+  const wanted = gun.split('/');
+  const twin = await foldedTwin(wanted, async (parent) => {
+    const dir = join(base, ...parent);
+    if ((await fs.lstat(dir))?.kind !== 'directory') return undefined;
+    return foldedNames((await fs.readdir(dir)).map((e) => e.name));
+  });
+  if (twin) throw folderCollision(gun, wanted, twin, 'tuf');
 }
 
 /**

@@ -115,6 +115,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   SNAPSHOT_META_REMOVED: 'A new snapshot drops a role the trusted one listed.',
   DELEGATION_INVALID: 'A delegation is malformed or its role cannot be reached.',
   ROLE_FILE_NAME_COLLISION: 'Two roles of the bundle would be one file on Windows or macOS (names differing only in case or accents); nothing was installed.',
+  REPOSITORY_FOLDER_COLLISION: 'The trust directory already holds a repository whose folder would be this one on Windows or macOS (names differing only in case or accents); nothing was installed.',
   ROLE_FILE_NAME_UNPORTABLE: 'A role of the bundle has a name that cannot be a file on some systems (for example CON or a name with ":"); nothing was installed.',
   UNEXPECTED_FILE: 'The directory holds a file that is not part of a repository; nothing unverified may ride along.',
   IPC_INVALID: 'The request to the core was malformed (a bug in the screen).',
