@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkInstallFileNames, foldedFileName, unportableSegment } from '../../../src/trust-store/file-names.js';
+import { checkInstallFileNames, foldedFileName, unportableSegment, type InstallFile } from '../../../src/trust-store/file-names.js';
 import { importRepository } from '../../../src/trust-store/install.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { buildRepo } from '../../support/repo.js';
@@ -14,7 +14,7 @@ import { tempDirs } from '../../support/temp-dirs.js';
 
 const tmp = tempDirs();
 
-const at = (file: string) => `@${file}`;
+const at = (f: InstallFile | string) => `@${typeof f === 'string' ? f : f.file}`;
 
 describe('checkInstallFileNames', () => {
   it('refuses two names that are one file on a case- or normalisation-insensitive file system, blaming the second', () => {
