@@ -20,6 +20,9 @@
  */
 import { CeremonyError } from '../errors.js';
 import { quoteShown } from '../json/fields.js';
+import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
+import { parseMetadata } from '../tuf/metadata.js';
+import type { RepositoryFiles } from '../tuf/repository.js';
 
 /** Windows reserved device names, matched on the part before the first `.` (any case, trailing spaces ignored). */
 const DEVICE = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$|clock\$)$/iu;
@@ -128,4 +131,40 @@ export function tufLayoutFileRoles(roles: Iterable<string>): Map<string, string>
   for (const role of listed) out.set(`${role}.json`, role);
   for (const role of listed) for (const file of tufLayoutRoleFiles(role).slice(1)) if (!out.has(file)) out.set(file, role);
   return out;
+}
+
+/**
+ * A TUF client metadata folder read as a repository (`verify`, `inspect`, `import` from an installed folder:
+ * src/io/files.ts readRepositoryDir): python-tuf's escaped copy of a delegated role (tufLayoutRoleFiles,
+ * `release%202.json`) is that role's file, not a role of its own name that nobody delegates to. Which file
+ * is whose follows the roles the folder's snapshot lists (tufLayoutFileRoles; unverified here, it only
+ * names files: every byte is verified after). A copy equal to the as-is file is dropped; the only copy
+ * stands for the role; two copies that differ (a client updated one) are refused, UNEXPECTED_FILE, naming
+ * both. A folder with no `%` in a delegated name, or no readable snapshot, is returned as it is.
+ */
+export function foldTufLayoutCopies(files: RepositoryFiles, caps: SizeCaps = DEFAULT_CAPS): RepositoryFiles {
+  if (!files.snapshot || ![...files.delegated.keys()].some((n) => n.includes('%'))) return files;
+  let listed: string[];
+  try {
+    listed = [...parseMetadata(files.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json' }).signed.meta.keys()];
+  } catch {
+    return files; // verification says what is wrong with it
+  }
+  const fileRoles = tufLayoutFileRoles(listed);
+  const delegated = new Map(files.delegated);
+  for (const [name, bytes] of files.delegated) {
+    const role = fileRoles.get(`${name}.json`);
+    if (role === undefined || role === name) continue;
+    delegated.delete(name);
+    const asIs = files.delegated.get(role);
+    if (asIs === undefined) delegated.set(role, bytes);
+    else if (!bytesEqual(asIs, bytes)) {
+      throw new CeremonyError('UNEXPECTED_FILE', `${quoteShown(`${name}.json`)} and ${quoteShown(`${role}.json`)} are two copies of role ${quoteShown(role)} (python-tuf's and tuf-js's) and differ: a client updated one of them`, { path: `${name}.json` });
+    }
+  }
+  return { ...files, delegated };
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
