@@ -6,7 +6,8 @@
  *   notary  `<trust dir>/tuf/<GUN>/metadata/{root,targets,snapshot,timestamp}.json` + `targets/<role>.json`
  *           (what `notary -d <trust dir>` and Docker Content Trust's `~/.docker/trust` read);
  *   tuf     `<trust dir>/{root,timestamp,snapshot,targets}.json` + `<role>.json` (a TUF client metadata
- *           directory: tuf-js `Updater({ metadataDir })`, python-tuf `Updater(metadata_dir)`).
+ *           directory: tuf-js `Updater({ metadataDir })`, python-tuf `Updater(metadata_dir)`), and python-tuf's
+ *           escaped name beside it when the role's name needs escaping (file-names.ts tufLayoutRoleFiles).
  * Beside the metadata, the folder holds `imports.log`: one canonical JSON line per import (time, source,
  * bundle hash, versions), the old lines carried over unchanged, swapped in with the metadata.
  *
