@@ -121,7 +121,9 @@ export function tufLayoutRoleFiles(role: string): string[] {
 
 /**
  * Reading a tuf-layout folder back: the delegated role each of its files holds, given the roles its
- * snapshot lists (tufLayoutRoleFiles, inverted). A file of its own name wins over another role's escaped
+ * snapshot lists (tufLayoutRoleFiles, inverted), and the file tuf-js itself writes after downloading a
+ * role (persistMetadata: `encodeURIComponent(role).json`, a third name when the role holds one of `!'()*`
+ * and something else to escape: `a b!` → `a%20b!.json`). A file of its own name wins over another role's
  * copy (an install refuses a folder where they meet; a client's own files may). A file no listed role
  * writes is the role of its own name, as before.
  */
@@ -129,8 +131,19 @@ export function tufLayoutFileRoles(roles: Iterable<string>): Map<string, string>
   const out = new Map<string, string>();
   const listed = [...roles];
   for (const role of listed) out.set(`${role}.json`, role);
-  for (const role of listed) for (const file of tufLayoutRoleFiles(role).slice(1)) if (!out.has(file)) out.set(file, role);
+  for (const role of listed) {
+    for (const file of [...tufLayoutRoleFiles(role).slice(1), tufJsPersistedFile(role)]) if (file !== undefined && !out.has(file)) out.set(file, role);
+  }
   return out;
+}
+
+/** tuf-js's persistMetadata name; none for a name encodeURIComponent refuses (a lone surrogate: never installed). */
+function tufJsPersistedFile(role: string): string | undefined {
+  try {
+    return `${encodeURIComponent(role)}.json`;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
-import { checkInstallFileNames, foldedFileName, pythonTufQuote, tufLayoutRoleFiles, unportableSegment, type InstallFile } from '../../../src/trust-store/file-names.js';
+import { checkInstallFileNames, foldedFileName, pythonTufQuote, tufLayoutFileRoles, tufLayoutRoleFiles, unportableSegment, type InstallFile } from '../../../src/trust-store/file-names.js';
 import { importRepository } from '../../../src/trust-store/install.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { buildRepo } from '../../support/repo.js';
@@ -89,6 +89,23 @@ describe('the tuf layout: the files of a delegated role (tufLayoutRoleFiles)', (
   it('writes <role>.json, and python-tuf quote(role, "") + ".json" when that differs', () => {
     expect(table.map(([role]) => tufLayoutRoleFiles(role))).toEqual(table.map(([, files]) => files));
     expect(table.map(([role]) => `${encodeURIComponent(role)}.json`)).toEqual(table.map(([, , persisted]) => persisted));
+  });
+
+  it("reads a folder back: each role's files, tuf-js's own persisted name too; a file of its own name wins", () => {
+    const got = tufLayoutFileRoles(['releases', 'release 2', 'a b!', 'x%y', 'x%25y', '\ud800']);
+    expect(Object.fromEntries(got)).toEqual({
+      'releases.json': 'releases',
+      'release 2.json': 'release 2',
+      'release%202.json': 'release 2',
+      'a b!.json': 'a b!',
+      'a%20b%21.json': 'a b!', // python-tuf
+      'a%20b!.json': 'a b!', // tuf-js's persistMetadata
+      'x%y.json': 'x%y',
+      'x%25y.json': 'x%25y', // its own, not x%y's escaped copy
+      'x%2525y.json': 'x%25y',
+      '\ud800.json': '\ud800',
+      '%EF%BF%BD.json': '\ud800',
+    });
   });
 
   it.skipIf(!hasPython)("pythonTufQuote is python's urllib.parse.quote(s, '') on every name of the table", () => {
