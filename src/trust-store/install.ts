@@ -397,8 +397,9 @@ export function prepareInstall(a: {
 
 /**
  * The files of delegated role `role` in a layout's folder (installedVersions reads them back):
- *   notary  `targets/<role>.json` as the name is: notary's client keeps it so (tuf/store FilesystemStore:
- *           `filepath.Join(baseDir, name+".json")`), and its names are [-a-z0-9_/] only (tuf/targets.ts);
+ *   notary  `targets/<role>.json`, the name as it is: where notary's client keeps a delegation
+ *           (shared/FIELD-NOTES.md, Notary client trust), and its names are [-a-z0-9_/] only
+ *           (tuf/targets.ts NOTARY_DELEGATION), so no escaping can make another name of one;
  *   tuf     file-names.ts tufLayoutRoleFiles: `<role>.json` (tuf-js), and python-tuf's escaped name when it differs.
  */
 function roleFiles(layout: TrustLayout, role: string): string[] {
