@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { readRepositoryDir } from '../../../src/io/files.js';
+import { createHash } from 'node:crypto';
+import { encodeBundle, type BundleContent } from '../../../src/bundle/format.js';
+import { decodeRepositorySet, encodeRepositorySet } from '../../../src/bundle/set.js';
 import { importRepository, installedVersions } from '../../../src/trust-store/install.js';
+import { importRepositorySet } from '../../../src/trust-store/install-set.js';
+import { bundleContent } from '../../support/trust-tree.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import type { RepositoryFiles } from '../../../src/tuf/repository.js';
 import { buildRepo, FAR, metaEntry, metaKey, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
@@ -98,5 +103,33 @@ describe('a tuf-layout install with a role name that needs escaping', () => {
     expect([...(await readRepositoryDir(dir)).delegated.keys()]).toEqual([ROLE]);
     writeFileSync(join(dir, AS_IS), (await nextState(r)).delegated);
     await expect(readRepositoryDir(dir)).rejects.toMatchObject({ code: 'UNEXPECTED_FILE', path: QUOTED, message: expect.stringContaining(`"${QUOTED}" and "${AS_IS}" are two copies of role "${ROLE}"`) as unknown });
+  });
+
+  it('a trust-bundle-set import writes both copies too, and the next set import reads them back as the one role', async () => {
+    const a = await buildRepo('tuf', { delegationName: ROLE });
+    const b = await buildRepo('tuf');
+    const now = new Date();
+    const sha = (x: Uint8Array): string => createHash('sha256').update(x).digest('hex');
+    const pins = new Map([
+      ['org/app', sha(a.roots[0]!)],
+      ['org/other', sha(b.roots[0]!)],
+    ]);
+    const setOf = (...contents: BundleContent[]) => decodeRepositorySet(encodeRepositorySet(contents.map((c) => encodeBundle(c)), { name: 'site', created: now }));
+    const trustDir = join(tmp('tufc-escaped-'), 'trust');
+    const first = await importRepositorySet(setOf(bundleContent(a, 'org/app'), bundleContent(b, 'org/other')), { trustDir, pins, now });
+    expect(Object.keys(first.entries[0]!.fileHashes).filter((f) => f.startsWith('release'))).toEqual([AS_IS, QUOTED]);
+    const folder = join(trustDir, 'org', 'app');
+    expect(readdirSync(folder).filter((f) => f.startsWith('release')).sort()).toEqual([AS_IS, QUOTED]);
+
+    const v2 = await nextState(a);
+    const v2Content: BundleContent = {
+      ...bundleContent(a, 'org/app'),
+      files: bundleContent(a, 'org/app').files.map((f) => (f.name === AS_IS ? { ...f, bytes: v2.delegated } : f.name === 'snapshot.json' ? { ...f, bytes: v2.files.snapshot! } : f.name === 'timestamp.json' ? { ...f, bytes: v2.files.timestamp! } : f)),
+    };
+    const second = await importRepositorySet(setOf(v2Content, bundleContent(b, 'org/other')), { trustDir, now });
+    expect(second.entries[0]!.versions.delegated).toEqual({ [ROLE]: 2 });
+    for (const f of [AS_IS, QUOTED]) expect(readFileSync(join(folder, f))).toEqual(Buffer.from(v2.delegated));
+    // The first state again is refused as a rollback, over the set's read-back of both copies.
+    await expect(importRepositorySet(setOf(bundleContent(a, 'org/app'), bundleContent(b, 'org/other')), { trustDir, now })).rejects.toMatchObject({ code: 'ROLLBACK' });
   });
 });
