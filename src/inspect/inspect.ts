@@ -12,6 +12,7 @@ import type { MetaFile } from '../tuf/meta-file.js';
 import { parseMetadata, parseMetadataOfItsRole, type Metadata } from '../tuf/metadata.js';
 import { checkBytesAgainstMeta, verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import { classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
+import { foldTufLayoutCopies } from '../trust-store/file-names.js';
 import type { Root } from '../tuf/root.js';
 import type { RoleType } from '../tuf/signed-common.js';
 import type { Targets } from '../tuf/targets.js';
@@ -159,7 +160,8 @@ function verdict(files: RepositoryFiles, opts: InspectOptions, now: Date): { vie
  * value budget across the files it keeps (src/tuf/caps.ts repositoryValues).
  */
 function inspectDirectory(dir: string, entries: readonly NamedBytes[], opts: InspectOptions, now: Date): Inspection {
-  const files = classifyRepositoryFiles(entries);
+  // An installed tuf-layout folder holds some delegated roles twice (file-names.ts tufLayoutRoleFiles).
+  const files = foldTufLayoutCopies(classifyRepositoryFiles(entries));
   // Verify the whole directory: against the pin when given, else from its oldest root (which shows the
   // chain is intact, not that the root is the right one — the screen says so).
   const oldest = Math.min(...files.versionedRoots.keys());

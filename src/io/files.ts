@@ -12,6 +12,7 @@ import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
 import { readRepositoryTreeIfAny } from './repository-tree.js';
+import { foldTufLayoutCopies } from '../trust-store/file-names.js';
 
 function notFound(path: string, cause?: unknown): CeremonyError {
   return new CeremonyError('FILE_NOT_FOUND', `${basename(path)} does not exist or cannot be read`, { path, cause });
@@ -269,7 +270,8 @@ export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CA
     // Classify before reading, so a stray file is refused without reading it, and each read is capped.
     entries.push({ name: rel, bytes: await readListedFile(join(dir, rel), capForName(rel, caps)) });
   }
-  return classifyRepositoryFiles(entries, caps);
+  // An installed tuf-layout folder holds some delegated roles twice (file-names.ts tufLayoutRoleFiles).
+  return foldTufLayoutCopies(classifyRepositoryFiles(entries, caps), caps);
 }
 
 async function fsyncDir(dir: string): Promise<void> {

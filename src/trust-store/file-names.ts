@@ -20,6 +20,9 @@
  */
 import { CeremonyError } from '../errors.js';
 import { quoteShown } from '../json/fields.js';
+import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
+import { parseMetadata } from '../tuf/metadata.js';
+import type { RepositoryFiles } from '../tuf/repository.js';
 
 /** Windows reserved device names, matched on the part before the first `.` (any case, trailing spaces ignored). */
 const DEVICE = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$|clock\$)$/iu;
@@ -45,26 +48,136 @@ export function foldedFileName(name: string): string {
   return name.normalize('NFD').toUpperCase().toLowerCase().normalize('NFD');
 }
 
+/** A file an install writes; `role`: the delegated role it holds, as the bundle names it. */
+export interface InstallFile {
+  file: string;
+  role?: string;
+}
+
 /**
  * Refuse a set of file paths (`/`-separated, relative to the folder) that cannot all be written as
- * distinct files everywhere. `pathOf(file)`: the JSON path to blame for a file (where its role is named).
+ * distinct files everywhere — the same path twice included (two roles whose tuf-layout files meet:
+ * tufLayoutRoleFiles). `pathOf(file)`: the JSON path to blame for a file (where its role is named).
  */
-export function checkInstallFileNames(files: Iterable<string>, pathOf: (file: string) => string): void {
-  const seen = new Map<string, string>();
-  for (const file of files) {
-    for (const segment of file.split('/')) {
+export function checkInstallFileNames(files: Iterable<string | InstallFile>, pathOf: (file: InstallFile) => string): void {
+  // The file as written, and the role as the bundle names it when the file is a delegated role's.
+  const shown = (f: InstallFile): string => (f.role === undefined ? quoteShown(f.file) : `${quoteShown(f.file)} (role ${quoteShown(f.role)})`);
+  const seen = new Map<string, InstallFile>();
+  for (const item of files) {
+    const f = typeof item === 'string' ? { file: item } : item;
+    for (const segment of f.file.split('/')) {
       const why = unportableSegment(segment);
-      if (why) throw new CeremonyError('ROLE_FILE_NAME_UNPORTABLE', `the file ${quoteShown(file)} cannot be installed: ${why}; nothing was installed`, { path: pathOf(file) });
+      if (why) throw new CeremonyError('ROLE_FILE_NAME_UNPORTABLE', `the file ${shown(f)} cannot be installed: ${why}; nothing was installed`, { path: pathOf(f) });
     }
-    const key = foldedFileName(file);
+    const key = foldedFileName(f.file);
     const other = seen.get(key);
     if (other !== undefined) {
-      throw new CeremonyError(
-        'ROLE_FILE_NAME_COLLISION',
-        `the files ${quoteShown(other)} and ${quoteShown(file)} are one file on a case- or normalisation-insensitive file system (Windows, macOS): one would overwrite the other; nothing was installed`,
-        { path: pathOf(file) },
-      );
+      const why = other.file === f.file ? 'are one file' : 'are one file on a case- or normalisation-insensitive file system (Windows, macOS)';
+      throw new CeremonyError('ROLE_FILE_NAME_COLLISION', `the files ${shown(other)} and ${shown(f)} ${why}: one would overwrite the other; nothing was installed`, { path: pathOf(f) });
     }
-    seen.set(key, file);
+    seen.set(key, f);
   }
+}
+
+/** The bytes python's `urllib.parse.quote(s, safe="")` keeps (its `_ALWAYS_SAFE`): letters, digits, `_.-~`. */
+const QUOTE_SAFE = /^[A-Za-z0-9_.~-]$/u;
+
+/**
+ * python-tuf ngclient's file stem for a role in its metadata folder: `parse.quote(rolename, "")` (UTF-8
+ * bytes, `%XX` upper-case hex). `encodeURIComponent` differs only in keeping `!'()*`.
+ */
+export function pythonTufQuote(role: string): string {
+  let out = '';
+  for (const byte of new TextEncoder().encode(role)) {
+    const c = String.fromCharCode(byte);
+    out += QUOTE_SAFE.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * The files of a TUF client's metadata folder (the tuf layout: install.ts) that hold delegated role
+ * `role` — the one place that names them. The reference clients read a delegated role's local copy from
+ * different files once its name needs escaping:
+ *
+ * - tuf-js (node_modules/tuf-js/dist/updater.js, 5.0.1 and @sigstore/tuf's 4.1.0): `loadTargets` reads
+ *   `loadLocalMetadata(role)` = `path.join(this.dir, fileName + '.json')`, the name as it is; only
+ *   `persistMetadata` (after a download) writes `encodeURIComponent(role) + '.json'`, which it never reads;
+ * - python-tuf ngclient (`Updater._load_local_metadata`, `_persist_metadata`): `parse.quote(rolename, "")`
+ *   + `.json`, read and written.
+ *
+ * So `release 2` is `release 2.json` to tuf-js and `release%202.json` to python-tuf; `a!b` is `a!b.json`
+ * and `a%21b.json`. Installing one would serve one client and send the other to the network for the
+ * role — impossible at an air-gapped site — so both files are written, the same bytes: `<role>.json`
+ * first (tuf-js), then python-tuf's when it differs. A name made only of letters, digits and `_.-~` is one
+ * file to both. The files then meet the portability checks (checkInstallFileNames), the escaped one too:
+ * `x%y`'s `x%25y.json` is role `x%25y`'s own file (COLLISION), a long escaped name may pass 255 bytes.
+ */
+export function tufLayoutRoleFiles(role: string): string[] {
+  const asIs = `${role}.json`;
+  const quoted = `${pythonTufQuote(role)}.json`;
+  return quoted === asIs ? [asIs] : [asIs, quoted];
+}
+
+/**
+ * Reading a tuf-layout folder back: the delegated role each of its files holds, given the roles its
+ * snapshot lists (tufLayoutRoleFiles, inverted), and the file tuf-js itself writes after downloading a
+ * role (persistMetadata: `encodeURIComponent(role).json`, a third name when the role holds one of `!'()*`
+ * and something else to escape: `a b!` → `a%20b!.json`). A file of its own name wins over another role's
+ * copy (an install refuses a folder where they meet; a client's own files may). A file no listed role
+ * writes is the role of its own name, as before.
+ */
+export function tufLayoutFileRoles(roles: Iterable<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const listed = [...roles];
+  for (const role of listed) out.set(`${role}.json`, role);
+  for (const role of listed) {
+    for (const file of [...tufLayoutRoleFiles(role).slice(1), tufJsPersistedFile(role)]) if (file !== undefined && !out.has(file)) out.set(file, role);
+  }
+  return out;
+}
+
+/** tuf-js's persistMetadata name; none for a name encodeURIComponent refuses (a lone surrogate: never installed). */
+function tufJsPersistedFile(role: string): string | undefined {
+  try {
+    return `${encodeURIComponent(role)}.json`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A TUF client metadata folder read as a repository (`verify`, `inspect`, `import` from an installed folder:
+ * src/io/files.ts readRepositoryDir): python-tuf's escaped copy of a delegated role (tufLayoutRoleFiles,
+ * `release%202.json`) is that role's file, not a role of its own name that nobody delegates to. Which file
+ * is whose follows the roles the folder's snapshot lists (tufLayoutFileRoles; unverified here, it only
+ * names files: every byte is verified after). A copy equal to the as-is file is dropped; the only copy
+ * stands for the role; two copies that differ (a client updated one) are refused, UNEXPECTED_FILE, naming
+ * both. A folder with no `%` in a delegated name, or no readable snapshot, is returned as it is.
+ */
+export function foldTufLayoutCopies(files: RepositoryFiles, caps: SizeCaps = DEFAULT_CAPS): RepositoryFiles {
+  if (!files.snapshot || ![...files.delegated.keys()].some((n) => n.includes('%'))) return files;
+  let listed: string[];
+  try {
+    listed = [...parseMetadata(files.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json' }).signed.meta.keys()];
+  } catch {
+    return files; // verification says what is wrong with it
+  }
+  const fileRoles = tufLayoutFileRoles(listed);
+  const delegated = new Map(files.delegated);
+  for (const [name, bytes] of files.delegated) {
+    const role = fileRoles.get(`${name}.json`);
+    if (role === undefined || role === name) continue;
+    delegated.delete(name);
+    const asIs = files.delegated.get(role);
+    if (asIs === undefined) delegated.set(role, bytes);
+    else if (!bytesEqual(asIs, bytes)) {
+      throw new CeremonyError('UNEXPECTED_FILE', `${quoteShown(`${name}.json`)} and ${quoteShown(`${role}.json`)} are two copies of role ${quoteShown(role)} (python-tuf's and tuf-js's) and differ: a client updated one of them`, { path: `${name}.json` });
+    }
+  }
+  return { ...files, delegated };
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -6,7 +6,8 @@
  *   notary  `<trust dir>/tuf/<GUN>/metadata/{root,targets,snapshot,timestamp}.json` + `targets/<role>.json`
  *           (what `notary -d <trust dir>` and Docker Content Trust's `~/.docker/trust` read);
  *   tuf     `<trust dir>/{root,timestamp,snapshot,targets}.json` + `<role>.json` (a TUF client metadata
- *           directory: tuf-js `Updater({ metadataDir })`, python-tuf `Updater(metadata_dir)`).
+ *           directory: tuf-js `Updater({ metadataDir })`, python-tuf `Updater(metadata_dir)`), and python-tuf's
+ *           escaped name beside it when the role's name needs escaping (file-names.ts tufLayoutRoleFiles).
  * Beside the metadata, the folder holds `imports.log`: one canonical JSON line per import (time, source,
  * bundle hash, versions), the old lines carried over unchanged, swapped in with the metadata.
  *
@@ -20,7 +21,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { canonicalString } from '../json/canonical.js';
 import { setOwn } from '../json/fields.js';
-import { checkInstallFileNames } from './file-names.js';
+import { checkInstallFileNames, tufLayoutFileRoles, tufLayoutRoleFiles, type InstallFile } from './file-names.js';
 import type { JsonObject } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
@@ -163,6 +164,8 @@ export function installedVersions(tree: ReadonlyMap<string, Uint8Array>, profile
     snapshotKeys: roleKeyFingerprints(root.signed, 'snapshot'),
     delegated: {},
   };
+  const delegatedFiles: { name: string; role: string }[] = [];
+  let listed: Iterable<string> = [];
   for (const name of [...tree.keys()].sort()) {
     if (name === IMPORTS_LOG || name === 'root.json') continue;
     let kind;
@@ -176,14 +179,23 @@ export function installedVersions(tree: ReadonlyMap<string, Uint8Array>, profile
       if (kind.role === 'timestamp') versions.timestamp = parse(name, 'timestamp').signed.version;
       else if (kind.role === 'snapshot') {
         const snap = parse(name, 'snapshot');
+        listed = snap.signed.meta.keys();
         versions.snapshot = snap.signed.version;
         versions.snapshotMeta = {};
         // setOwn: a role named "__proto__" (tuf/repository.ts trustedVersionsOf) would be dropped by plain assignment.
         for (const [role, meta] of snap.signed.meta) if (meta.version !== undefined) setOwn(versions.snapshotMeta, role, meta.version);
       } else if (kind.role === 'targets') versions.targets = parse(name, 'targets').signed.version;
-    } else {
-      setOwn(versions.delegated!, kind.role, parse(name, 'targets').signed.version);
-    }
+    } else delegatedFiles.push({ name, role: kind.role });
+  }
+  // Whose each delegated file is (roleFiles): Notary's and a plain name's `<role>.json` are the role's own;
+  // a tuf-layout folder may hold python-tuf's escaped copy too (`release%202.json` for `release 2`), known
+  // by the roles its snapshot lists. Two copies: the newer counts for the rollback check (TUF 5.6.7).
+  const fileRoles = profile === 'tuf' ? tufLayoutFileRoles(listed) : new Map<string, string>();
+  for (const { name, role } of delegatedFiles) {
+    const owner = fileRoles.get(name) ?? role;
+    const version = parse(name, 'targets').signed.version;
+    const before = Object.hasOwn(versions.delegated!, owner) ? versions.delegated![owner]! : undefined;
+    if (before === undefined || version > before) setOwn(versions.delegated!, owner, version);
   }
   return { versions, root, profile };
 }
@@ -265,7 +277,8 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   // repository's (folder-case.ts).
   if (gun) await refuseFoldedTwin(opts.trustDir, gun, fs ?? nodeTrustDirFs());
   if (!opts.dryRun) await recoverTrustDir(folder, fs ? { fs } : {});
-  const tree = await readTrustDir(folder, (name) => (name === IMPORTS_LOG ? LOG_CAP : capFor(name, caps)), caps.files + 1, fs);
+  // Up to two files a delegated role in the tuf layout (tufLayoutRoleFiles): an install this tool made is read back whole.
+  const tree = await readTrustDir(folder, (name) => (name === IMPORTS_LOG ? LOG_CAP : capFor(name, caps)), (layout === 'tuf' ? 2 : 1) * caps.files + 1, fs);
   let installed: ReturnType<typeof installedVersions> | undefined;
   if (tree && tree.has('root.json')) installed = installedVersions(tree, profile, caps);
   else if (tree && [...tree.keys()].some((n) => n !== IMPORTS_LOG)) {
@@ -368,10 +381,13 @@ export function prepareInstall(a: {
   next.set('timestamp.json', verified.timestamp!.md.bytes);
   next.set('snapshot.json', verified.snapshot!.md.bytes);
   next.set('targets.json', verified.targets!.md.bytes);
-  for (const [name, role] of verified.delegated) next.set(`${name}.json`, role.md.bytes);
-  // Role names are file names from here on: refused before anything is written when two are one file, or
-  // one cannot be a file, on some file system (file-names.ts).
-  checkInstallFileNames(next.keys(), (file) => roleNamePath(verified, file));
+  // Each delegated role's files as its layout's clients read them (roleFiles). Role names are file names
+  // from here on: refused before anything is written when two files are one, or one cannot be a file, on
+  // some file system (file-names.ts) — checked on the names written, blaming the role as the bundle names it.
+  const files: InstallFile[] = [...next.keys()].map((file) => ({ file }));
+  for (const name of verified.delegated.keys()) for (const file of roleFiles(layout, name)) files.push({ file, role: name });
+  checkInstallFileNames(files, (f) => (f.role === undefined ? f.file : roleNamePath(verified, f.role)));
+  for (const f of files) if (f.role !== undefined) next.set(f.file, verified.delegated.get(f.role)!.md.bytes);
   const versions = trustedVersionsOf(verified);
   const record: JsonObject = {
     time: opts.now.toISOString(),
@@ -395,9 +411,20 @@ export function prepareInstall(a: {
   return { next, record, versions, pinnedBy, verified, ...(attestations ? { attestations: attestations.keys } : {}) };
 }
 
-/** Where the role whose file is `file` is named: its delegator's `delegations.roles[i].name`, else the file. */
-function roleNamePath(verified: VerifiedRepository, file: string): string {
-  const name = file.endsWith('.json') ? file.slice(0, -'.json'.length) : file;
+/**
+ * The files of delegated role `role` in a layout's folder (installedVersions reads them back):
+ *   notary  `targets/<role>.json`, the name as it is: where notary's client keeps a delegation
+ *           (shared/FIELD-NOTES.md, Notary client trust), and its names are [-a-z0-9_/] only
+ *           (tuf/targets.ts NOTARY_DELEGATION), so no escaping can make another name of one;
+ *   tuf     file-names.ts tufLayoutRoleFiles: `<role>.json` (tuf-js), and python-tuf's escaped name when it differs.
+ */
+function roleFiles(layout: TrustLayout, role: string): string[] {
+  return layout === 'notary' ? [`${role}.json`] : tufLayoutRoleFiles(role);
+}
+
+/** Where delegated role `name` is named: its delegator's `delegations.roles[i].name`, else `<name>.json`. */
+function roleNamePath(verified: VerifiedRepository, name: string): string {
+  const file = `${name}.json`;
   const role = verified.delegated.get(name);
   if (!role) return file;
   const delegator = role.delegatedBy === 'targets' ? verified.targets?.md : verified.delegated.get(role.delegatedBy)?.md;

@@ -2,10 +2,12 @@
  * Role names become file names at install (file-names.ts): a verified bundle whose role files would be one
  * file on Windows or macOS, or a file some file system cannot hold, is refused before anything is written.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkInstallFileNames, foldedFileName, unportableSegment } from '../../../src/trust-store/file-names.js';
+import { CeremonyError } from '../../../src/errors.js';
+import { checkInstallFileNames, foldedFileName, pythonTufQuote, tufLayoutFileRoles, tufLayoutRoleFiles, unportableSegment, type InstallFile } from '../../../src/trust-store/file-names.js';
 import { importRepository } from '../../../src/trust-store/install.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { buildRepo } from '../../support/repo.js';
@@ -13,8 +15,9 @@ import { refusal } from '../../support/refusal.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 
 const tmp = tempDirs();
+const hasPython = spawnSync('python3', ['-c', 'import urllib.parse']).status === 0;
 
-const at = (file: string) => `@${file}`;
+const at = (f: InstallFile | string) => `@${typeof f === 'string' ? f : f.file}`;
 
 describe('checkInstallFileNames', () => {
   it('refuses two names that are one file on a case- or normalisation-insensitive file system, blaming the second', () => {
@@ -63,4 +66,72 @@ describe('import: role names that are one file, or no file, on another system', 
       expect(existsSync(trustDir) ? readdirSync(trustDir).filter((n) => n.endsWith('.json')) : []).toEqual([]);
     });
   }
+});
+
+describe('the tuf layout: the files of a delegated role (tufLayoutRoleFiles)', () => {
+  // role → files written: `<role>.json` (tuf-js's loadLocalMetadata reads the name as it is), then python-tuf's
+  // quote(role, '') when it differs; and what tuf-js's persistMetadata would write (encodeURIComponent), which
+  // keeps !'()* where python-tuf escapes them.
+  const table: [role: string, files: string[], tufJsPersists: string][] = [
+    ['releases', ['releases.json'], 'releases.json'],
+    ['bin-0a_v1.2~x', ['bin-0a_v1.2~x.json'], 'bin-0a_v1.2~x.json'],
+    ['release 2', ['release 2.json', 'release%202.json'], 'release%202.json'],
+    ['\u00fc', ['\u00fc.json', '%C3%BC.json'], '%C3%BC.json'],
+    ['\u65e5\u672c', ['\u65e5\u672c.json', '%E6%97%A5%E6%9C%AC.json'], '%E6%97%A5%E6%9C%AC.json'],
+    ['x%y', ['x%y.json', 'x%25y.json'], 'x%25y.json'],
+    ['a!b', ['a!b.json', 'a%21b.json'], 'a!b.json'],
+    ["it's", ["it's.json", 'it%27s.json'], "it's.json"],
+    ['(a)', ['(a).json', '%28a%29.json'], '(a).json'],
+    ['a*b', ['a*b.json', 'a%2Ab.json'], 'a*b.json'],
+    ['a+b=c&d', ['a+b=c&d.json', 'a%2Bb%3Dc%26d.json'], 'a%2Bb%3Dc%26d.json'],
+  ];
+
+  it('writes <role>.json, and python-tuf quote(role, "") + ".json" when that differs', () => {
+    expect(table.map(([role]) => tufLayoutRoleFiles(role))).toEqual(table.map(([, files]) => files));
+    expect(table.map(([role]) => `${encodeURIComponent(role)}.json`)).toEqual(table.map(([, , persisted]) => persisted));
+  });
+
+  it("reads a folder back: each role's files, tuf-js's own persisted name too; a file of its own name wins", () => {
+    const got = tufLayoutFileRoles(['releases', 'release 2', 'a b!', 'x%y', 'x%25y', '\ud800']);
+    expect(Object.fromEntries(got)).toEqual({
+      'releases.json': 'releases',
+      'release 2.json': 'release 2',
+      'release%202.json': 'release 2',
+      'a b!.json': 'a b!',
+      'a%20b%21.json': 'a b!', // python-tuf
+      'a%20b!.json': 'a b!', // tuf-js's persistMetadata
+      'x%y.json': 'x%y',
+      'x%25y.json': 'x%25y', // its own, not x%y's escaped copy
+      'x%2525y.json': 'x%25y',
+      '\ud800.json': '\ud800',
+      '%EF%BF%BD.json': '\ud800',
+    });
+  });
+
+  it.skipIf(!hasPython)("pythonTufQuote is python's urllib.parse.quote(s, '') on every name of the table", () => {
+    const roles = table.map(([role]) => role);
+    const run = spawnSync('python3', ['-c', 'import json, sys, urllib.parse; print(json.dumps([urllib.parse.quote(s, "") for s in json.load(sys.stdin)]))'], { input: JSON.stringify(roles), encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(roles.map(pythonTufQuote)).toEqual(JSON.parse(run.stdout) as string[]);
+  });
+
+  it("refuses two roles whose files meet: x%y's escaped copy is x%25y's own file; the message names both roles", () => {
+    const files: InstallFile[] = ['x%y', 'x%25y'].flatMap((role) => tufLayoutRoleFiles(role).map((file) => ({ file, role })));
+    const e = refusal(() => checkInstallFileNames(files, (f) => `@${f.role ?? ''}`));
+    expect([e.code, e.path]).toEqual(['ROLE_FILE_NAME_COLLISION', '@x%25y']);
+    expect(e.message).toContain('"x%25y.json" (role "x%y") and "x%25y.json" (role "x%25y") are one file');
+  });
+
+  it('an escaped copy that cannot be a file refuses the import too, naming the role as the bundle names it', async () => {
+    const role = '\u00e9'.repeat(60); // 125 bytes as it is; 365 escaped
+    const r = await buildRepo('tuf', { delegationName: role });
+    const trustDir = join(tmp('file-names-'), 'trust');
+    const e = await importRepository({ files: r.files(), source: 'test' }, { trustDir, trustedRoot: r.roots[0]!, now: new Date(), layout: 'tuf' }).then(
+      () => undefined,
+      (err: unknown) => err as CeremonyError,
+    );
+    expect([e?.code, e?.path]).toEqual(['ROLE_FILE_NAME_UNPORTABLE', 'targets.json $.signed.delegations.roles[0].name']);
+    expect(e?.message).toContain(`(role "${role}")`);
+    expect(existsSync(trustDir)).toBe(false);
+  });
 });
