@@ -26,6 +26,7 @@ import { certificateRenewal, certificateRenewalSentence, certificateWarnings, ty
 import type { RemovalReason } from './payload.js';
 import { signerKeys, type SigningRequest } from './request.js';
 import { revokeTagsRequest } from './revoke-tags.js';
+import { delegationWithin } from './delegated-payload.js';
 import { isCeremonyError } from '../errors.js';
 import { verifyRole } from '../tuf/verify.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
@@ -339,7 +340,11 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} keys of ${shownOrQuoted(d.name)} as targets.json version ${d.delegator.signed.version} delegates it (${targetsRole.keyids
       .map((id) => shortKeyText(id, nameByFp.get(signerKey(id)!.key.fingerprint)))
       .join(', ')}), trusted for ${pathsText(d.role)}`;
-    const sentences = [...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)), ...contentSentences(request)];
+    const sentences = [
+      ...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)),
+      ...nestedSentences(request.profile, d.name, d.role, next, changes, (id) => shortKeyText(id, nameByFp.get(nextKeys.get(id)!.key.fingerprint))),
+      ...contentSentences(request),
+    ];
     return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
   }
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
@@ -348,6 +353,28 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const sentence = (c: TargetsRequestChange): string => (c.kind === 'delegation-key-removed' && c.role === request.revokeTags?.role ? revokedWithTagsSentence(c) : targetsSentence(c));
   const main = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...contentSentences(request)], policy);
   return request.revokeTags ? withRevokedTags(request, main) : main;
+}
+
+/**
+ * The delegations a delegate's file carries (TUF 4.5: nested), which its keys sign again with this version:
+ * the changed ones are said above (the targets.json words); the unchanged ones in one line, as the co-signer
+ * endorses them too; and each nested role given paths not shown to be within the delegate's own, which
+ * clients trust only where they overlap (delegated-payload.ts delegationWithin, TUF 5.6.7).
+ */
+function nestedSentences(profile: SigningRequest['profile'], name: string, own: DelegatedRole, next: Targets, changes: readonly TargetsRequestChange[], key: (id: string) => string): string[] {
+  const roles = next.delegations?.roles ?? [];
+  const changed = new Set(changes.flatMap((c) => ('role' in c ? [c.role] : [])));
+  const unchanged = roles.filter((r) => !changed.has(r.name));
+  const out: string[] = [];
+  if (unchanged.length > 0) {
+    const each = unchanged.map((r) => `${shownOrQuoted(r.name)}, threshold ${r.threshold} of ${r.keyids.length} (${r.keyids.map(key).join(', ')}), trusted for ${pathsText(r)}${r.terminating ? ' (terminating)' : ''}`);
+    out.push(`${shownOrQuoted(`${name}.json`)} also delegates, unchanged and signed again by this version: ${each.join('; ')}`);
+  }
+  for (const r of roles) {
+    if (delegationWithin(profile, r, own)) continue;
+    out.push(`WARNING: ${shownOrQuoted(r.name)} is given ${pathsText(r)}, not shown to be within what ${shownOrQuoted(name)} is trusted for (${pathsText(own)}): clients follow ${shownOrQuoted(r.name)} only for targets ${shownOrQuoted(name)} is trusted for (TUF 5.6.7), so it gains nothing outside them`);
+  }
+  return out;
 }
 
 /** A key a delegation loses when the same request re-signs the role's file without some targets. */
