@@ -142,7 +142,7 @@ export function buildDelegatedPayload(rootBytes: Uint8Array, targetsBytes: Uint8
   const expires = parseExpires(profile.name, expiresText, '$change.expires');
   const file = `${name}.json`;
   // N+1 carries N's nested delegations as they are: refused here, they are refused before anyone signs.
-  checkNestedDelegations(profile.name, previous.signed, name, `${file} $.signed`, `${file} version ${previous.signed.version} (this tool signs a delegate's nested delegations again as they are: correct them in ${file} first)`);
+  checkNestedDelegations(profile.name, previous.signed, name, `${file} $.signed`, `${file} version ${previous.signed.version} (its nested delegations are signed again as they are: correct them in ${file} first)`);
   const before: JsonObject = { ...previous.signedJson, version: previous.signed.version + 1, expires: expiresText };
   const files = change.files ?? {};
   const signed = applyTargetFileChangesToSigned(profile.name, before, files, file);

@@ -13,7 +13,7 @@ import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { buildDelegatedPayload } from '../../../src/rotation/delegated-payload.js';
 import { buildDelegatedSigningRequest, requestIdForDocument } from '../../../src/rotation/request.js';
-import { describeRequest, finalizeMerge, parseSigningRequest, serializeSigningRequest, signRequest, signSnapshotAfterTargets, signTimestampAfterSnapshot, type SigningRequest } from '../../../src/rotation/index.js';
+import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, finalizeMerge, parseSigningRequest, serializeSigningRequest, signRequest, signSnapshotAfterTargets, signTimestampAfterSnapshot, type SigningRequest } from '../../../src/rotation/index.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
@@ -155,6 +155,21 @@ describe.each(['notary', 'tuf'] as const)('nested delegations in a delegate\'s f
     const from = profile === 'notary' ? 'paths "releases/nightly-"' : 'paths "releases/nightly-*"';
     expect(lines).toContain(`  ${f.nested} is trusted for ${profile === 'notary' ? 'paths "releases/nightly-x"' : 'paths "releases/nightly-x*"'} instead of ${from}`);
     expect(lines.join('\n')).not.toContain('also delegates, unchanged');
+  });
+
+  it('the revoke-tags part (the delegate\'s file re-signed without some targets) gets the same checks, and its review the same words', async () => {
+    const f = await fixture(profile);
+    const fresh = makeRoleKey(profile, 'CI 2027');
+    // CI's key leaves releases: part 2 re-signs its file without v1, carrying the nested delegation.
+    const change = { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.rel, keys: [{ json: fresh.listed.json, name: 'CI 2027' }] }] } };
+    const request = (file: Uint8Array) => buildTargetsSigningRequest(buildTargetsPayload(f.fx.rootV1, f.targetsV1, change), { repository: GUN, delegatedFiles: new Map([[f.rel, file]]), revokeTags: { role: f.rel, targets: ['releases/v1.tar.gz'] } });
+    const text = describeRequest(viaFile(request(await f.releases()))).text;
+    expect(text).toContain(`${f.rel}.json also delegates, unchanged and signed again by this version: ${f.nested}, threshold 1 of 1`);
+    const broken = clone(f.valid()) as unknown as Roles;
+    broken.roles[0]!.threshold = 2;
+    const brokenFile = await f.releases(broken as unknown as JsonObject);
+    const err = outcome(() => request(brokenFile));
+    expect([err.code, err.path]).toEqual(['THRESHOLD_INVALID', `${f.rel}.json $.signed.delegations.roles[0].threshold`]);
   });
 
   it('a nested role trusted for more than the delegate is carried, and the review says clients trust only the overlap (TUF 5.6.7)', async () => {
