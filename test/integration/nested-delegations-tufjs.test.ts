@@ -33,11 +33,10 @@ import { buildDelegatedSigningRequest } from '../../src/rotation/request.js';
 import { metadataSigner } from '../../src/signers/metadata-signer.js';
 import { formatExpires } from '../../src/tuf/dates.js';
 import { verifyRepository } from '../../src/tuf/repository.js';
-import { serializeMetadata, signMetadata } from '../../src/tuf/sign.js';
 import { targetsSigned } from '../support/repo.js';
 import { serveFiles, type Served } from '../support/file-server.js';
 import { tempDirs } from '../support/temp-dirs.js';
-import { makeRoleKey, rootFixture, type Custodian, type RootFixture } from '../unit/rotation/support.js';
+import { makeRoleKey, rootFixture, signAs, type Custodian, type RootFixture } from '../unit/rotation/support.js';
 
 const tmp = tempDirs();
 const enc = new TextEncoder();
@@ -48,10 +47,6 @@ const V2 = 'releases/v2.tar.gz';
 const NIGHTLY = 'releases/nightly-7.tar.gz';
 /** Listed by nightly, outside what releases is trusted for. */
 const DOCS = 'docs/readme.txt';
-
-async function signWith(signed: JsonObject, c: Custodian): Promise<Uint8Array> {
-  return serializeMetadata('tuf', await signMetadata('tuf', signed, [metadataSigner(c.key, c.listed)]));
-}
 
 describe('tuf-js follows a nested delegation carried through our re-signing of the delegate\'s file', () => {
   let fx: RootFixture;
@@ -115,11 +110,11 @@ describe('tuf-js follows a nested delegation carried through our re-signing of t
     files.set('/metadata/root.json', fx.rootV1);
     const targets = targetsSigned('tuf', 1, {}, undefined, YEAR);
     targets.delegations = { keys: { [ci.listed.keyId]: ci.listed.json }, roles: [{ name: 'releases', keyids: [ci.listed.keyId], threshold: 1, terminating: false, paths: ['releases/*'] }] };
-    current.targets = await signWith(targets, fx.targets);
+    current.targets = await signAs('tuf', targets, [fx.targets]);
     const releases = targetsSigned('tuf', 1, { [V1]: files.get(`/targets/${V1}`)! }, undefined, YEAR);
     releases.delegations = { keys: { [qa.listed.keyId]: qa.listed.json }, roles: [{ name: 'nightly', keyids: [qa.listed.keyId], threshold: 1, terminating: false, paths: ['releases/nightly-*'] }] };
-    current.releases = await signWith(releases, ci);
-    current.nightly = await signWith(targetsSigned('tuf', 1, { [NIGHTLY]: files.get(`/targets/${NIGHTLY}`)! }, undefined, YEAR), qa);
+    current.releases = await signAs('tuf', releases, [ci]);
+    current.nightly = await signAs('tuf', targetsSigned('tuf', 1, { [NIGHTLY]: files.get(`/targets/${NIGHTLY}`)! }, undefined, YEAR), [qa]);
     await publish();
     http = await serveFiles(files);
     kept = tmp('tufjs-nested-kept-');
@@ -156,9 +151,9 @@ describe('tuf-js follows a nested delegation carried through our re-signing of t
     const widened = JSON.parse(Buffer.from(current.releases!).toString('utf8')) as { signed: JsonObject };
     const signed: JsonObject = { ...widened.signed, version: 4 };
     ((signed.delegations as JsonObject).roles as JsonObject[])[0]!.paths = ['*/*'];
-    current.releases = await signWith(signed, ci);
+    current.releases = await signAs('tuf', signed, [ci]);
     files.set(`/targets/${DOCS}`, enc.encode(`${DOCS}, built`));
-    current.nightly = await signWith(targetsSigned('tuf', 2, { [NIGHTLY]: files.get(`/targets/${NIGHTLY}`)!, [DOCS]: files.get(`/targets/${DOCS}`)! }, undefined, YEAR), qa);
+    current.nightly = await signAs('tuf', targetsSigned('tuf', 2, { [NIGHTLY]: files.get(`/targets/${NIGHTLY}`)!, [DOCS]: files.get(`/targets/${DOCS}`)! }, undefined, YEAR), [qa]);
     current.releases = await resign({ expires: LATER.replace(/^(\d{4})/, (y) => String(Number(y) + 1)) });
     await publish();
     expect(await found(updater(), [NIGHTLY, DOCS])).toEqual([`${NIGHTLY}, built`, undefined]);

@@ -16,15 +16,10 @@ import { buildDelegatedSigningRequest, requestIdForDocument } from '../../../src
 import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, finalizeMerge, parseSigningRequest, serializeSigningRequest, signRequest, signSnapshotAfterTargets, signTimestampAfterSnapshot, type SigningRequest } from '../../../src/rotation/index.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
-import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
 import { metaEntry, metaKey, typeName } from '../../support/repo.js';
-import { EXPIRES_V1, EXPIRES_V2, GUN, makeRoleKey, rootFixture, type Custodian, type RootFixture } from './support.js';
+import { EXPIRES_V1, EXPIRES_V2, GUN, makeRoleKey, rootFixture, signAs, type Custodian, type RootFixture } from './support.js';
 
 const enc = new TextEncoder();
-
-async function signAs(profile: ProfileName, signed: JsonObject, signers: Custodian[]): Promise<Uint8Array> {
-  return serializeMetadata(profile, await signMetadata(profile, signed, signers.map((c) => metadataSigner(c.key, c.listed))));
-}
 
 interface Fixture {
   fx: RootFixture;
