@@ -87,6 +87,12 @@ export interface RequestDescription {
     policy: string;
     digest: ShortDigest;
   };
+  /**
+   * Delegated role requests: the delegations the role's file carries (TUF 4.5, nested), which its keys sign
+   * again — unchanged ones summarised, and a warning for each not shown within the role's own paths. Also
+   * in `lines`, after the changes (which say a changed one in targets.json's words).
+   */
+  nestedDelegations?: { kind: 'carried' | 'wider'; text: string }[];
   /** The whole review, one line each. */
   lines: string[];
   text: string;
@@ -340,12 +346,14 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} keys of ${shownOrQuoted(d.name)} as targets.json version ${d.delegator.signed.version} delegates it (${targetsRole.keyids
       .map((id) => shortKeyText(id, nameByFp.get(signerKey(id)!.key.fingerprint)))
       .join(', ')}), trusted for ${pathsText(d.role)}`;
+    const nested = nestedSentences(request.profile, d.name, d.role, next, changes, (id) => shortKeyText(id, nameByFp.get(nextKeys.get(id)!.key.fingerprint)));
     const sentences = [
       ...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)),
-      ...nestedSentences(request.profile, d.name, d.role, next, changes, (id) => shortKeyText(id, nameByFp.get(nextKeys.get(id)!.key.fingerprint))),
+      ...nested.map((n) => n.text),
       ...contentSentences(request),
     ];
-    return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
+    const described = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
+    return nested.length > 0 ? { ...described, nestedDelegations: nested } : described;
   }
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
     .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
@@ -361,18 +369,18 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
  * endorses them too; and each nested role given paths not shown to be within the delegate's own, which
  * clients trust only where they overlap (delegated-payload.ts delegationWithin, TUF 5.6.7).
  */
-function nestedSentences(profile: SigningRequest['profile'], name: string, own: DelegatedRole, next: Targets, changes: readonly TargetsRequestChange[], key: (id: string) => string): string[] {
+function nestedSentences(profile: SigningRequest['profile'], name: string, own: DelegatedRole, next: Targets, changes: readonly TargetsRequestChange[], key: (id: string) => string): NonNullable<RequestDescription['nestedDelegations']> {
   const roles = next.delegations?.roles ?? [];
   const changed = new Set(changes.flatMap((c) => ('role' in c ? [c.role] : [])));
   const unchanged = roles.filter((r) => !changed.has(r.name));
-  const out: string[] = [];
+  const out: NonNullable<RequestDescription['nestedDelegations']> = [];
   if (unchanged.length > 0) {
     const each = unchanged.map((r) => `${shownOrQuoted(r.name)}, threshold ${r.threshold} of ${r.keyids.length} (${r.keyids.map(key).join(', ')}), trusted for ${pathsText(r)}${r.terminating ? ' (terminating)' : ''}`);
-    out.push(`${shownOrQuoted(`${name}.json`)} also delegates, unchanged and signed again by this version: ${each.join('; ')}`);
+    out.push({ kind: 'carried', text: `${shownOrQuoted(`${name}.json`)} also delegates, unchanged and signed again by this version: ${each.join('; ')}` });
   }
   for (const r of roles) {
     if (delegationWithin(profile, r, own)) continue;
-    out.push(`WARNING: ${shownOrQuoted(r.name)} is given ${pathsText(r)}, not shown to be within what ${shownOrQuoted(name)} is trusted for (${pathsText(own)}): clients follow ${shownOrQuoted(r.name)} only for targets ${shownOrQuoted(name)} is trusted for (TUF 5.6.7), so it gains nothing outside them`);
+    out.push({ kind: 'wider', text: `WARNING: ${shownOrQuoted(r.name)} is given ${pathsText(r)}, not shown to be within what ${shownOrQuoted(name)} is trusted for (${pathsText(own)}): clients follow ${shownOrQuoted(r.name)} only for targets ${shownOrQuoted(name)} is trusted for (TUF 5.6.7), so it gains nothing outside them` });
   }
   return out;
 }

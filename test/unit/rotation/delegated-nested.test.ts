@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { reviewView } from '../../../electron/main/rotation.js';
 import { CeremonyError } from '../../../src/errors.js';
 import { child } from '../../../src/json/fields.js';
 import type { JsonObject } from '../../../src/json/types.js';
@@ -176,6 +177,9 @@ describe.each(['notary', 'tuf'] as const)('nested delegations in a delegate\'s f
     const paths = profile === 'notary' ? 'every path' : 'paths "*"';
     const own = profile === 'notary' ? 'paths "releases/"' : 'paths "releases/*"';
     expect(lines).toContain(`WARNING: ${f.nested} is given ${paths}, not shown to be within what ${f.rel} is trusted for (${own}): clients follow ${f.nested} only for targets ${f.rel} is trusted for (TUF 5.6.7), so it gains nothing outside them`);
+    // The app's review (electron/main/rotation.ts) lists the same sentences among the changes.
+    const view = reviewView(viaFile(buildDelegatedSigningRequest(payload, { repository: GUN })));
+    expect(view.changes.filter((c) => c.kind.startsWith('nested-')).map((c) => [c.kind, c.text.slice(0, 9)])).toEqual([['nested-carried', `${f.rel}.json`.slice(0, 9)], ['nested-wider', 'WARNING: ']]);
     // The valid one, inside the delegate's paths: no warning.
     const inside = buildDelegatedPayload(f.fx.rootV1, f.targetsV1, await f.releases(), f.rel, { expires: EXPIRES_V2 });
     expect(describeRequest(buildDelegatedSigningRequest(inside, { repository: GUN })).text).not.toContain('WARNING');
