@@ -372,15 +372,23 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
 function nestedSentences(profile: SigningRequest['profile'], name: string, own: DelegatedRole, next: Targets, changes: readonly TargetsRequestChange[], key: (id: string) => string): NonNullable<RequestDescription['nestedDelegations']> {
   const roles = next.delegations?.roles ?? [];
   const changed = new Set(changes.flatMap((c) => ('role' in c ? [c.role] : [])));
-  const unchanged = roles.filter((r) => !changed.has(r.name));
+  // A file may delegate to thousands of roles (hashed bins, PEP 458): the first ones in full, then a count.
+  const listed = (rs: readonly DelegatedRole[], one: (r: DelegatedRole) => string): string =>
+    rs.slice(0, HELD_TARGETS_SHOWN).map(one).join('; ') + (rs.length > HELD_TARGETS_SHOWN ? `; and ${rs.length - HELD_TARGETS_SHOWN} more` : '');
   const out: NonNullable<RequestDescription['nestedDelegations']> = [];
+  const unchanged = roles.filter((r) => !changed.has(r.name));
   if (unchanged.length > 0) {
-    const each = unchanged.map((r) => `${shownOrQuoted(r.name)}, threshold ${r.threshold} of ${r.keyids.length} (${r.keyids.map(key).join(', ')}), trusted for ${pathsText(r)}${r.terminating ? ' (terminating)' : ''}`);
-    out.push({ kind: 'carried', text: `${shownOrQuoted(`${name}.json`)} also delegates, unchanged and signed again by this version: ${each.join('; ')}` });
+    const each = listed(unchanged, (r) => `${shownOrQuoted(r.name)}, threshold ${r.threshold} of ${r.keyids.length} (${r.keyids.map(key).join(', ')}), trusted for ${pathsText(r)}${r.terminating ? ' (terminating)' : ''}`);
+    out.push({ kind: 'carried', text: `${shownOrQuoted(`${name}.json`)} also delegates, unchanged and signed again by this version: ${each}` });
   }
-  for (const r of roles) {
-    if (delegationWithin(profile, r, own)) continue;
-    out.push({ kind: 'wider', text: `WARNING: ${shownOrQuoted(r.name)} is given ${pathsText(r)}, not shown to be within what ${shownOrQuoted(name)} is trusted for (${pathsText(own)}): clients follow ${shownOrQuoted(r.name)} only for targets ${shownOrQuoted(name)} is trusted for (TUF 5.6.7), so it gains nothing outside them` });
+  const wider = roles.filter((r) => !delegationWithin(profile, r, own));
+  const role = shownOrQuoted(name);
+  if (wider.length === 1) {
+    const r = shownOrQuoted(wider[0]!.name);
+    out.push({ kind: 'wider', text: `WARNING: ${r} is given ${pathsText(wider[0]!)}, not shown to be within what ${role} is trusted for (${pathsText(own)}): clients follow ${r} only for targets ${role} is trusted for (TUF 5.6.7), so it gains nothing outside them` });
+  } else if (wider.length > 1) {
+    const each = listed(wider, (r) => `${shownOrQuoted(r.name)} (${pathsText(r)})`);
+    out.push({ kind: 'wider', text: `WARNING: ${wider.length} nested roles are given paths not shown to be within what ${role} is trusted for (${pathsText(own)}): ${each}. Clients follow them only for targets ${role} is trusted for (TUF 5.6.7), so they gain nothing outside them` });
   }
   return out;
 }

@@ -185,6 +185,24 @@ describe.each(['notary', 'tuf'] as const)('nested delegations in a delegate\'s f
     expect(describeRequest(buildDelegatedSigningRequest(inside, { repository: GUN })).text).not.toContain('WARNING');
   });
 
+  it('many nested roles (hashed bins, PEP 458): the review lists the first 20 and counts the rest, one warning for all', async () => {
+    const f = await fixture(profile);
+    const bins = clone(f.valid()) as unknown as Roles;
+    bins.roles = Array.from({ length: 25 }, (_, i) => {
+      const r: JsonObject = { name: profile === 'notary' ? `targets/releases/bin-${i}` : `bin-${i}`, keyids: [f.qa.listed.keyId], threshold: 1 };
+      // Notary has no hash prefixes: paths outside the delegate's stand in for "not shown within".
+      if (profile === 'tuf') Object.assign(r, { terminating: false, path_hash_prefixes: [i.toString(16).padStart(2, '0')] });
+      else r.paths = [`other-${i}/`];
+      return r;
+    });
+    const payload = buildDelegatedPayload(f.fx.rootV1, f.targetsV1, await f.releases(bins as unknown as JsonObject), f.rel, { expires: EXPIRES_V2 });
+    const nested = describeRequest(buildDelegatedSigningRequest(payload, { repository: GUN })).nestedDelegations!;
+    expect(nested.map((n) => n.kind)).toEqual(['carried', 'wider']);
+    expect(nested[0]!.text.split('; ')).toHaveLength(21);
+    expect(nested[0]!.text).toMatch(/bin-19, threshold 1 of 1 .*; and 5 more$/);
+    expect(nested[1]!.text).toMatch(/^WARNING: 25 nested roles are given paths not shown to be within what \S+ is trusted for .*; and 5 more\. Clients follow them only/);
+  });
+
   it('a valid nested delegation is carried through a renewal and a target-file change, shown in the review, and verified as a client verifies it', async () => {
     const f = await fixture(profile);
     const v1 = await f.releases();
