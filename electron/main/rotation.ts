@@ -38,6 +38,7 @@ import { assertAbsent, writeFileAtomic, writeFileVerified } from '../../src/io/f
 import { mergeSessionTranscript, rotationRequestSessionTranscript, startCoSignSession } from '../../src/rotation/session-transcripts.js';
 import { asObject } from '../../src/json/fields.js';
 import { checkKeyName } from '../../src/rotation/names.js';
+import { signerKeys } from '../../src/rotation/request.js';
 import { parseJsonStrict } from '../../src/json/parse.js';
 import type { JsonObject } from '../../src/json/types.js';
 import { getProfile } from '../../src/profiles/index.js';
@@ -252,7 +253,9 @@ export function reviewView(request: SigningRequest): RotationReviewView {
   const d = describeRequest(request);
   const prev = request.previous.signed;
   const next = request.root;
-  const keyOf = (id: string) => next.keys.get(id) ?? prev.keys.get(id);
+  // A delegated role request's signers are the delegation's keys, listed in targets.json, not in a root.
+  const signerKey = signerKeys(request);
+  const keyOf = (id: string) => signerKey(id) ?? next.keys.get(id) ?? prev.keys.get(id);
   const before = request.policy.previous;
   const after = request.policy.new;
   // A key reported lost is said so where it goes (the request records it; compromised / retired are not recorded).
@@ -273,6 +276,8 @@ export function reviewView(request: SigningRequest): RotationReviewView {
     // each part's changes, signers and bytes to sign, the tags removed and kept, what a client sees.
     for (const line of d.lines.slice(1, -1)) changes.push({ kind: 'revoke-tags', text: line.trim() });
   } else d.targetsChanges.forEach((c, i) => changes.push({ kind: c.kind, text: (d.lines[at + 1 + i] ?? c.kind).trim() }));
+  // A delegated role's file: the nested delegations it carries, which its keys sign again (describe.ts).
+  for (const n of d.nestedDelegations ?? []) changes.push({ kind: `nested-${n.kind}`, text: n.text });
   const expires = request.targets
     ? { from: request.targets.previous.signed.expiresText, to: request.targets.next.expiresText }
     : { from: prev.expiresText, to: next.expiresText };

@@ -13,7 +13,8 @@
  * Checked first, as a client checks them: the trusted root signs itself; targets.json N verifies under
  * its targets role (TUF 5.6.3); it delegates `name` directly (one level: the delegations this tool signs);
  * the delegated file N verifies under that delegation's keys and threshold (TUF 5.6.7). Version N+1
- * exactly; a renewal must move the expiry forward.
+ * exactly; a renewal must move the expiry forward. The delegations file N carries itself (nested, TUF 4.5)
+ * go into N+1 unchanged and are checked as targets.json's carried ones are (checkNestedDelegations).
  */
 import { createHash } from 'node:crypto';
 import { CeremonyError } from '../errors.js';
@@ -26,9 +27,10 @@ import { formatExpires, parseExpires } from '../tuf/dates.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import type { Root } from '../tuf/root.js';
 import { pathPatternMatches } from '../tuf/path-pattern.js';
+import { child } from '../json/fields.js';
 import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { requireVerified, verifyRole } from '../tuf/verify.js';
-import { verifiedCurrentTargets } from './targets-payload.js';
+import { checkDelegationName, checkReviewedDelegation, verifiedCurrentTargets } from './targets-payload.js';
 
 export interface DelegatedChange {
   /** The delegated file N+1's expiry. */
@@ -79,6 +81,59 @@ export function delegationCovers(profile: ProfileName, role: DelegatedRole, targ
   return profile === 'notary' ? paths.some((prefix) => target.startsWith(prefix)) : paths.some((pattern) => pathPatternMatches(pattern, target));
 }
 
+/**
+ * Whether every target `inner` is trusted for is one `outer` is trusted for too — shown, not guessed: false
+ * when this cannot be told (paths against hash prefixes, patterns this does not compare). A client follows a
+ * delegate's nested role only for a target the delegate itself was matched for (TUF 5.6.7.2, the walk goes
+ * through the delegate; Notary tuf/data/roles.go Restrict keeps a child's paths under its parent's), so a
+ * nested role given more gains nothing outside: the review says so (describe.ts) rather than refusing, as
+ * clients accept such a file and the part inside is trusted as written.
+ */
+export function delegationWithin(profile: ProfileName, inner: DelegatedRole, outer: DelegatedRole): boolean {
+  if (inner.pathHashPrefixes || outer.pathHashPrefixes) {
+    // A target whose hash starts with h starts with g when h does.
+    return !!inner.pathHashPrefixes && !!outer.pathHashPrefixes && inner.pathHashPrefixes.every((h) => outer.pathHashPrefixes!.some((g) => h.startsWith(g)));
+  }
+  const outerPaths = outer.paths ?? [];
+  if (profile === 'notary') return (inner.paths ?? []).every((p) => outerPaths.some((q) => p.startsWith(q)));
+  return (inner.paths ?? []).every((p) => outerPaths.some((q) => patternWithin(p, q)));
+}
+
+/**
+ * TUF: every target pattern `p` matches is matched by `q` (path-pattern.ts: one segment against one): the
+ * same segment, or `q`'s segment is a literal L then `*` and `p`'s starts with L — also, when L is empty,
+ * with a literal other than "." (minimatch's `*` takes no leading dot or empty segment).
+ */
+function patternWithin(p: string, q: string): boolean {
+  if (!/[*?[]/.test(p)) return pathPatternMatches(q, p);
+  const ps = p.split('/');
+  const qs = q.split('/');
+  return (
+    ps.length === qs.length &&
+    ps.every((seg, i) => {
+      const outer = qs[i]!;
+      if (seg === outer) return true;
+      const lit = outer.slice(0, -1);
+      if (!outer.endsWith('*') || /[*?[]/.test(lit) || !seg.startsWith(lit)) return false;
+      return lit !== '' || /^[^*?[.]/.test(seg);
+    })
+  );
+}
+
+/**
+ * The delegations a delegate's file carries (TUF 4.5: a delegated targets role may delegate further) are
+ * signed again by the delegate's keys with each version this tool makes: they get the checks targets.json's
+ * carried delegations get (targets-payload.ts checkDelegationName, checkReviewedDelegation) — same codes,
+ * paths into the file (`at`: "releases.json $.signed", or a request's "$.payload"). `name` is the delegate.
+ */
+export function checkNestedDelegations(profile: ProfileName, file: Targets, name: string, at: string, where: string): void {
+  (file.delegations?.roles ?? []).forEach((r, i) => {
+    const path = `${at}.delegations.roles[${i}]`;
+    checkDelegationName(profile, r.name, child(path, 'name'), name);
+    checkReviewedDelegation(profile, r, path, where);
+  });
+}
+
 /** Build the delegated file N+1 (pure). Refusals carry the change set's path (`$change…`). */
 export function buildDelegatedPayload(rootBytes: Uint8Array, targetsBytes: Uint8Array, delegatedBytes: Uint8Array, name: string, change: DelegatedChange): DelegatedPayload {
   const { root, delegator, role, previous } = verifiedDelegated(rootBytes, targetsBytes, delegatedBytes, name);
@@ -86,6 +141,8 @@ export function buildDelegatedPayload(rootBytes: Uint8Array, targetsBytes: Uint8
   const expiresText = typeof change.expires === 'string' ? change.expires : formatExpires(change.expires);
   const expires = parseExpires(profile.name, expiresText, '$change.expires');
   const file = `${name}.json`;
+  // N+1 carries N's nested delegations as they are: refused here, they are refused before anyone signs.
+  checkNestedDelegations(profile.name, previous.signed, name, `${file} $.signed`, `${file} version ${previous.signed.version} (its nested delegations are signed again as they are: correct them in ${file} first)`);
   const before: JsonObject = { ...previous.signedJson, version: previous.signed.version + 1, expires: expiresText };
   const files = change.files ?? {};
   const signed = applyTargetFileChangesToSigned(profile.name, before, files, file);

@@ -26,6 +26,7 @@ import { certificateRenewal, certificateRenewalSentence, certificateWarnings, ty
 import type { RemovalReason } from './payload.js';
 import { signerKeys, type SigningRequest } from './request.js';
 import { revokeTagsRequest } from './revoke-tags.js';
+import { delegationWithin } from './delegated-payload.js';
 import { isCeremonyError } from '../errors.js';
 import { verifyRole } from '../tuf/verify.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
@@ -86,6 +87,12 @@ export interface RequestDescription {
     policy: string;
     digest: ShortDigest;
   };
+  /**
+   * Delegated role requests: the delegations the role's file carries (TUF 4.5, nested), which its keys sign
+   * again — unchanged ones summarised, and a warning for each not shown within the role's own paths. Also
+   * in `lines`, after the changes (which say a changed one in targets.json's words).
+   */
+  nestedDelegations?: { kind: 'carried' | 'wider'; text: string }[];
   /** The whole review, one line each. */
   lines: string[];
   text: string;
@@ -339,8 +346,14 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} keys of ${shownOrQuoted(d.name)} as targets.json version ${d.delegator.signed.version} delegates it (${targetsRole.keyids
       .map((id) => shortKeyText(id, nameByFp.get(signerKey(id)!.key.fingerprint)))
       .join(', ')}), trusted for ${pathsText(d.role)}`;
-    const sentences = [...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)), ...contentSentences(request)];
-    return review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
+    const nested = nestedSentences(request.profile, d.name, d.role, next, changes, (id) => shortKeyText(id, nameByFp.get(nextKeys.get(id)!.key.fingerprint)));
+    const sentences = [
+      ...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)),
+      ...nested.map((n) => n.text),
+      ...contentSentences(request),
+    ];
+    const described = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
+    return nested.length > 0 ? { ...described, nestedDelegations: nested } : described;
   }
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
     .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
@@ -348,6 +361,36 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   const sentence = (c: TargetsRequestChange): string => (c.kind === 'delegation-key-removed' && c.role === request.revokeTags?.role ? revokedWithTagsSentence(c) : targetsSentence(c));
   const main = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...contentSentences(request)], policy);
   return request.revokeTags ? withRevokedTags(request, main) : main;
+}
+
+/**
+ * The delegations a delegate's file carries (TUF 4.5: nested), which its keys sign again with this version:
+ * the changed ones are said above (the targets.json words); the unchanged ones in one line, as the co-signer
+ * endorses them too; and each nested role given paths not shown to be within the delegate's own, which
+ * clients trust only where they overlap (delegated-payload.ts delegationWithin, TUF 5.6.7).
+ */
+function nestedSentences(profile: SigningRequest['profile'], name: string, own: DelegatedRole, next: Targets, changes: readonly TargetsRequestChange[], key: (id: string) => string): NonNullable<RequestDescription['nestedDelegations']> {
+  const roles = next.delegations?.roles ?? [];
+  const changed = new Set(changes.flatMap((c) => ('role' in c ? [c.role] : [])));
+  // A file may delegate to thousands of roles (hashed bins, PEP 458): the first ones in full, then a count.
+  const listed = (rs: readonly DelegatedRole[], one: (r: DelegatedRole) => string): string =>
+    rs.slice(0, HELD_TARGETS_SHOWN).map(one).join('; ') + (rs.length > HELD_TARGETS_SHOWN ? `; and ${rs.length - HELD_TARGETS_SHOWN} more` : '');
+  const out: NonNullable<RequestDescription['nestedDelegations']> = [];
+  const unchanged = roles.filter((r) => !changed.has(r.name));
+  if (unchanged.length > 0) {
+    const each = listed(unchanged, (r) => `${shownOrQuoted(r.name)}, threshold ${r.threshold} of ${r.keyids.length} (${r.keyids.map(key).join(', ')}), trusted for ${pathsText(r)}${r.terminating ? ' (terminating)' : ''}`);
+    out.push({ kind: 'carried', text: `${shownOrQuoted(`${name}.json`)} also delegates, unchanged and signed again by this version: ${each}` });
+  }
+  const wider = roles.filter((r) => !delegationWithin(profile, r, own));
+  const role = shownOrQuoted(name);
+  if (wider.length === 1) {
+    const r = shownOrQuoted(wider[0]!.name);
+    out.push({ kind: 'wider', text: `WARNING: ${r} is given ${pathsText(wider[0]!)}, not shown to be within what ${role} is trusted for (${pathsText(own)}): clients follow ${r} only for targets ${role} is trusted for (TUF 5.6.7), so it gains nothing outside them` });
+  } else if (wider.length > 1) {
+    const each = listed(wider, (r) => `${shownOrQuoted(r.name)} (${pathsText(r)})`);
+    out.push({ kind: 'wider', text: `WARNING: ${wider.length} nested roles are given paths not shown to be within what ${role} is trusted for (${pathsText(own)}): ${each}. Clients follow them only for targets ${role} is trusted for (TUF 5.6.7), so they gain nothing outside them` });
+  }
+  return out;
 }
 
 /** A key a delegation loses when the same request re-signs the role's file without some targets. */

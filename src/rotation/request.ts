@@ -125,7 +125,7 @@ import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/tar
 import { parsePreviousRoot, type RotationPayload } from './payload.js';
 import { checkDistinctNames, checkKeyName, NAME_MAX } from './names.js';
 import { checkDelegationName, checkReviewedDelegation, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
-import { verifiedDelegated, type DelegatedPayload } from './delegated-payload.js';
+import { checkNestedDelegations, verifiedDelegated, type DelegatedPayload } from './delegated-payload.js';
 import { checkContents, contentsJson, contentsShown, parseContents, type TargetContents } from './request-contents.js';
 import { buildRevokeTagsPart, checkRevokeTagsPart, type RevokeTagsChange, type RevokeTagsPart } from './revoke-tags.js';
 
@@ -1012,7 +1012,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   }
   for (const [i, r] of (next.delegations?.roles ?? []).entries()) {
     checkDelegationName(profile, r.name, `$.payload.delegations.roles[${i}].name`);
-    checkReviewedDelegation(r, `$.payload.delegations.roles[${i}]`, 'the payload');
+    checkReviewedDelegation(profile, r, `$.payload.delegations.roles[${i}]`, 'the payload');
   }
   const targetsRole = root.signed.roles.get('targets')!;
   if (!samePolicy(policy, targetsRole)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', "the request's policy is not the root's targets role", { path: '$.policy' });
@@ -1118,6 +1118,9 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
   if (next.version !== previous.signed.version + 1) {
     throw new CeremonyError('VERSION_MISMATCH', `the payload is ${name} version ${next.version}; after version ${previous.signed.version} it must be ${previous.signed.version + 1}`, { path: '$.payload.version' });
   }
+  // The delegations the role's file N+1 carries (TUF 4.5: a delegate may delegate further) are signed by
+  // these keys as much as its targets: the checks targets.json's get (delegated-payload.ts checkNested).
+  checkNestedDelegations(profile, next, name, '$.payload', 'the payload');
   if (!samePolicy(policy, role)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the request's policy is not the keys and threshold targets.json gives ${name}`, { path: '$.policy' });
   const seen = new Set<string>();
   expectedSigners.forEach((s, i) => {

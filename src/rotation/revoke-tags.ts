@@ -36,6 +36,7 @@ import type { ListedKey } from '../tuf/keys.js';
 import type { Metadata } from '../tuf/metadata.js';
 import type { RolePolicy } from '../tuf/role.js';
 import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
+import { checkNestedDelegations } from './delegated-payload.js';
 import type { SigningRequest } from './request.js';
 
 /** At most this many targets removed in one request (a review lists each). */
@@ -93,7 +94,7 @@ function roleEntries(role: string, before: Targets, after: Targets, path: string
 }
 
 /** The part's payload against the role's file N: version N+1, an expiry, targets removed — nothing else. */
-function checkPayload(profile: ProfileName, previous: Metadata<Targets>, payload: JsonObject, path: string): { next: Targets; removed: string[] } {
+function checkPayload(profile: ProfileName, role: string, previous: Metadata<Targets>, payload: JsonObject, path: string): { next: Targets; removed: string[] } {
   const p = getProfile(profile);
   const next = parseTargetsSigned(p, payload, path);
   if (next.version !== previous.signed.version + 1) {
@@ -106,6 +107,8 @@ function checkPayload(profile: ProfileName, previous: Metadata<Targets>, payload
   }
   const strip = (o: JsonObject): Uint8Array => p.canonical({ ...o, version: 0, expires: '', targets: {} });
   if (!bytesEqual(strip(previous.signedJson), strip(payload))) invalid(`the revoke-tags payload changes ${previous.source} beyond its version, expiry and the targets it removes`, path);
+  // The delegations the file carries (TUF 4.5, nested) are signed again with it: targets.json's carried checks.
+  checkNestedDelegations(profile, previous.signed, role, `${previous.source} $.signed`, `${previous.source} version ${previous.signed.version} (its nested delegations are signed again as they are: correct them in ${previous.source} first)`);
   const removed = Object.keys(before).filter((n) => !Object.hasOwn(kept, n)).sort();
   if (removed.length === 0) invalid('the revoke-tags payload removes no target', `${path}.targets`);
   if (removed.length > REVOKE_TAGS_MAX) invalid(`at most ${REVOKE_TAGS_MAX} targets are revoked in one request (${removed.length} given)`, `${path}.targets`);
@@ -137,7 +140,7 @@ export function buildRevokeTagsPart(
     if (err instanceof CeremonyError && at) throw new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: `$change.revokeTags.targets${at[1]}`, cause: err });
     throw err;
   }
-  const { next, removed } = checkPayload(profile, previous, payload, '$change.revokeTags');
+  const { next, removed } = checkPayload(profile, change.role, previous, payload, '$change.revokeTags');
   const expectedSigners = entry.keyids.map((keyid, i) => ({ keyid, name: names.get(keyid) ?? `unnamed ${change.role} key ${i + 1}`, from: 'targets' as const }));
   const payloadBytes = getProfile(profile).canonical(payload);
   return { role: change.role, entry, keys, previous, payload, next, removed, expectedSigners, payloadBytes, payloadSha256: sha256Hex(payloadBytes) };
@@ -157,7 +160,7 @@ export function checkRevokeTagsPart(
   const path = '$.revokeTags';
   const { entry, keys } = roleEntries(doc.role, previousTargets, nextTargets, `${path}.role`);
   if (!previous) invalid(`the request does not carry ${doc.role}'s current file (delegatedFiles), which the revoked tags are removed from`, `${path}.role`);
-  const { next, removed } = checkPayload(profile, previous, doc.payload, `${path}.payload`);
+  const { next, removed } = checkPayload(profile, doc.role, previous, doc.payload, `${path}.payload`);
   const same = doc.policy.threshold === entry.threshold && doc.policy.keyids.length === entry.keyids.length && doc.policy.keyids.every((id, i) => id === entry.keyids[i]);
   if (!same) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the revoke-tags policy is not the keys and threshold targets.json version ${nextTargets.version} gives ${doc.role}`, { path: `${path}.policy` });
   const seen = new Set<string>();

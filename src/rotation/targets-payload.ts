@@ -123,37 +123,77 @@ function refuse(code: 'DELEGATION_INVALID' | 'DELEGATION_UNKNOWN' | 'DELEGATION_
   throw new CeremonyError(code, message, { path });
 }
 
-/** A delegated role name our flow may sign a delegation to (see the file comment). */
-export function checkDelegationName(profile: ProfileName, name: string, path: string): void {
+/**
+ * A delegated role name our flow may sign a delegation to (see the file comment), in the file of
+ * `delegator`: "targets" for targets.json, a delegate's own role name for the delegations its file carries
+ * (delegated-payload.ts). Notary: every role a targets file delegates is a direct child of that file's role
+ * (notary tuf/data/targets.go isValidTargetsStructure: path.Dir(name) == role) — the client refuses the
+ * whole file otherwise, so `targets/releases.json` delegates `targets/releases/<name>` and nothing else.
+ */
+export function checkDelegationName(profile: ProfileName, name: string, path: string, delegator = 'targets'): void {
   if (typeof name !== 'string') refuse('DELEGATION_INVALID', 'a delegation name is a string', path);
   // Notary's alphabet too (tuf/targets.ts checkDelegatedName: the one rule for reading and writing).
   checkDelegatedName(getProfile(profile), name, path);
   if (profile === 'notary') {
-    if (name.split('/').length !== 2) {
-      refuse('DELEGATION_INVALID', `${JSON.stringify(name)} would be delegated by ${JSON.stringify(name.slice(0, name.lastIndexOf('/')))}, not by targets.json: the targets key delegates only targets/<name>`, path);
+    const parent = name.slice(0, name.lastIndexOf('/'));
+    if (parent !== delegator) {
+      const why = delegator === 'targets' ? 'the targets key delegates only targets/<name>' : `a Notary client refuses a ${delegator}.json that delegates anything but ${delegator}/<name>`;
+      refuse('DELEGATION_INVALID', `${JSON.stringify(name)} would be delegated by ${JSON.stringify(parent)}, not by ${delegator === 'targets' ? 'targets.json' : `${delegator}.json`}: ${why}`, path);
     }
   }
 }
 
 /**
- * What a delegation in a targets.json we are about to sign (or a signer reviews) must be, beyond what a
+ * What is wrong with one entry of a delegation's `paths` (kind "paths") or `path_hash_prefixes` we sign,
+ * or undefined: the rules for the paths a change sets (checkPaths) and for those a signed file carries
+ * (checkReviewedDelegation) are these same ones.
+ */
+function pathEntryProblem(profile: ProfileName, p: unknown, kind: 'paths' | 'prefixes'): string | undefined {
+  if (typeof p !== 'string') return 'a path is a string';
+  if (CONTROL.test(p)) return 'a path holds a control character';
+  if (kind === 'prefixes') {
+    // Clients compare prefixes with the lower-case hex SHA-256 of the path (tuf-js isDelegatedPath,
+    // python-tuf is_delegated_path): "AB" matches nothing.
+    if (isHashPrefix(p)) return undefined;
+    const hint = /^[0-9a-fA-F]+$/.test(p) ? ` (clients compare lower-case hex digests: write ${JSON.stringify(p.toLowerCase())})` : '';
+    return `a path hash prefix is 1 to 64 lower-case hex digits: ${JSON.stringify(p)} would match no target${hint}`;
+  }
+  // Notary: "" is "every path"; TUF: an empty pattern matches nothing, so it is a mistake.
+  if (p === '' && profile === 'tuf') return 'an empty path pattern matches no target (use "*" for every top-level name)';
+  if (p.length > 1024) return 'a path longer than 1024 characters';
+  // src/tuf/path-pattern.ts: escapes, braces, extglobs, [^…], [[:class:]], reversed ranges and a leading
+  // "!" or "#" mean one thing to tuf-js (minimatch) and another to python-tuf (fnmatch).
+  if (profile === 'tuf' && !isPortablePattern(p)) {
+    return `python-tuf and tuf-js read ${JSON.stringify(p)} differently: write patterns with *, ?, [...] and [!...] only (no "\\", "{", "(", "[^", "[:", reversed ranges, or a segment starting with "!" or "#")`;
+  }
+  return undefined;
+}
+
+/**
+ * What a delegation in a targets file we are about to sign (or a signer reviews) must be, beyond what a
  * client accepts in foreign metadata (tuf/targets.ts): a threshold its keys can meet (the parse already
  * refuses one public key under two IDs, so key IDs are distinct keys) — TUF 5.6.7 would never verify the
- * role's file — and path hash prefixes that can match a target: clients compare them with the lower-case
- * hex SHA-256 of the path (tuf-js isDelegatedPath, python-tuf is_delegated_path), so "AB" matches nothing.
+ * role's file — and paths or path hash prefixes each a client can match as we mean it (pathEntryProblem:
+ * a pattern python-tuf and tuf-js read differently, a hash prefix that matches nothing). The file is
+ * targets.json or a delegate's own file carrying nested delegations (TUF 4.5; delegated-payload.ts).
  * `path` is the role's JSON path; `where` says where the role came from, for the message.
  */
-export function checkReviewedDelegation(role: { name: string; keyids: readonly string[]; threshold: number; pathHashPrefixes?: readonly string[] | undefined }, path: string, where: string): void {
+export function checkReviewedDelegation(
+  profile: ProfileName,
+  role: { name: string; keyids: readonly string[]; threshold: number; paths?: readonly string[] | undefined; pathHashPrefixes?: readonly string[] | undefined },
+  path: string,
+  where: string,
+): void {
   const n = role.keyids.length;
   if (role.threshold > n) {
     refuse('THRESHOLD_INVALID', `${where} delegates ${JSON.stringify(role.name)} with a threshold of ${role.threshold} but ${n} key${n === 1 ? '' : 's'}: it can never be met, and no client would ever verify that role`, child(path, 'threshold'));
   }
-  (role.pathHashPrefixes ?? []).forEach((p, i) => {
-    if (!isHashPrefix(p)) {
-      const hint = /^[0-9a-fA-F]+$/.test(p) ? ` (clients compare lower-case hex digests: write ${JSON.stringify(p.toLowerCase())})` : '';
-      refuse('DELEGATION_INVALID', `${where} gives ${JSON.stringify(role.name)} a path hash prefix that is not 1 to 64 lower-case hex digits: it would match no target${hint}`, child(child(path, 'path_hash_prefixes'), i));
-    }
-  });
+  for (const [kind, list, field] of [['paths', role.paths, 'paths'], ['prefixes', role.pathHashPrefixes, 'path_hash_prefixes']] as const) {
+    (list ?? []).forEach((p, i) => {
+      const problem = pathEntryProblem(profile, p, kind);
+      if (problem) refuse('DELEGATION_INVALID', `${where} delegates ${JSON.stringify(role.name)}: ${problem}`, child(child(path, field), i));
+    });
+  }
 }
 
 function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, prefixes: readonly string[] | undefined, path: string, terminating: boolean | undefined): { paths?: string[]; pathHashPrefixes?: string[] } {
@@ -170,20 +210,10 @@ function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, 
   const seen = new Set<string>();
   list.forEach((p, i) => {
     const at = child(listPath, i);
-    if (typeof p !== 'string') refuse('DELEGATION_INVALID', 'a path is a string', at);
-    if (CONTROL.test(p)) refuse('DELEGATION_INVALID', 'a path holds a control character', at);
+    const problem = pathEntryProblem(profile, p, paths ? 'paths' : 'prefixes');
+    if (problem) refuse('DELEGATION_INVALID', problem, at);
     if (seen.has(p)) refuse('DELEGATION_INVALID', `${JSON.stringify(p)} is listed twice`, at);
     seen.add(p);
-    if (paths) {
-      // Notary: "" is "every path"; TUF: an empty pattern matches nothing, so it is a mistake.
-      if (p === '' && profile === 'tuf') refuse('DELEGATION_INVALID', 'an empty path pattern matches no target (use "*" for every top-level name)', at);
-      if (p.length > 1024) refuse('DELEGATION_INVALID', 'a path longer than 1024 characters', at);
-      // src/tuf/path-pattern.ts: escapes, braces, extglobs, [^…], [[:class:]], reversed ranges and a leading
-      // "!" or "#" mean one thing to tuf-js (minimatch) and another to python-tuf (fnmatch).
-      if (profile === 'tuf' && !isPortablePattern(p)) {
-        refuse('DELEGATION_INVALID', `python-tuf and tuf-js read ${JSON.stringify(p)} differently: write patterns with *, ?, [...] and [!...] only (no "\\", "{", "(", "[^", "[:", reversed ranges, or a segment starting with "!" or "#")`, at);
-      }
-    } else if (!isHashPrefix(p)) refuse('DELEGATION_INVALID', 'a path hash prefix is 1 to 64 lower-case hex digits', at);
   });
   return paths ? { paths: [...list] } : { pathHashPrefixes: [...list] };
 }
@@ -337,7 +367,7 @@ export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Ar
   // is of what targets.json N holds, and its path is there.
   for (const r of roles) {
     const at = (prev.delegations?.roles ?? []).findIndex((x) => x.name === r.name);
-    if (at >= 0) checkReviewedDelegation(r, `targets.json $.signed.delegations.roles[${at}]`, `targets.json version ${prev.version} (re-key or remove the role in this change)`);
+    if (at >= 0) checkReviewedDelegation(profileName, r, `targets.json $.signed.delegations.roles[${at}]`, `targets.json version ${prev.version} (re-key or remove the role in this change)`);
   }
 
   // --- assemble ---

@@ -50,6 +50,11 @@ export async function backupOnShareCards(dir: string): Promise<{ backup: Custodi
   return { backup: { name: 'Backup', key, listed: listPublicKey('tuf', key.spki) }, cardPaths };
 }
 
+/** `signed` signed by these custodians' software keys, serialized as the profile writes metadata. */
+export async function signAs(profile: ProfileName, signed: JsonObject, signers: readonly Custodian[]): Promise<Uint8Array> {
+  return serializeMetadata(profile, await signMetadata(profile, signed, signers.map((c) => metadataSigner(c.key, c.listed))));
+}
+
 export function makeRoleKey(profile: ProfileName, name: string): Custodian {
   const key = SoftwareKey.generate(profile === 'notary' ? 'ecdsa-p256' : 'ed25519', { label: name });
   return { name, key, listed: listPublicKey(profile, key.spki) };

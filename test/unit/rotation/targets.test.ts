@@ -214,6 +214,13 @@ describe.each(['notary', 'tuf'] as const)('targets.json N+1 (%s)', (profile) => 
       const p = refusal(() => buildTargetsPayload(f.fx.rootV1, upper, { expires: EXPIRES_V2 }));
       expect([p.code, p.path]).toEqual(['DELEGATION_INVALID', 'targets.json $.signed.delegations.roles[1].path_hash_prefixes[1]']);
       expect(p.message).toMatch(/write "ab"/);
+      // A pattern the two clients read differently (path-pattern.ts) is not signed again either; re-keying its paths fixes it.
+      delete roles[1]!.path_hash_prefixes;
+      roles[1]!.paths = ['qa/*', 'qa/{a,b}'];
+      const ambiguous = await signAs(profile, signed, [f.fx.targets]);
+      const a = refusal(() => buildTargetsPayload(f.fx.rootV1, ambiguous, { expires: EXPIRES_V2 }));
+      expect([a.code, a.path]).toEqual(['DELEGATION_INVALID', 'targets.json $.signed.delegations.roles[1].paths[1]']);
+      expect(buildTargetsPayload(f.fx.rootV1, ambiguous, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, paths: ['qa/*'] }] } }).targets.delegations!.roles[1]!.paths).toEqual(['qa/*']);
     }
   });
 });
