@@ -124,11 +124,26 @@ async function readLocal(path: string, gun: string | undefined): Promise<Reposit
   return readMetadataFolder(path);
 }
 
+/**
+ * A Notary root's certificates name its repository (CN = GUN; notary's client refuses any other). status
+ * does not verify signatures, but a root.json of another repository — a misrouted request, a proxy's
+ * cache, a hostile server — must not have its expiries reported (and exit 0) as those of the GUN asked for.
+ */
+function checkRootNamesGun(root: Uint8Array, gun: string): void {
+  const md = parseMetadata(root, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' });
+  const names = md.signed.roles.get('root')!.keyids.map((id) => md.signed.keys.get(id)?.key.certificate?.subjectCN);
+  const other = names.find((n) => n !== undefined && n !== gun);
+  if (other !== undefined) {
+    throw new CeremonyError('SERVER_RESPONSE_INVALID', `the server answered for ${shownOrQuoted(gun)} with a root.json whose root certificates name ${shownOrQuoted(other)}, not ${shownOrQuoted(gun)}: another repository's metadata`, { path: 'root.json' });
+  }
+}
+
 /** What a live notary-server serves: the four top-level roles and the delegations targets.json names. */
 async function readServer(api: NotaryServerApi): Promise<RepositoryFiles> {
   const files: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map() };
   const root = await api.getMetadata('root.json');
   if (!root) throw new CeremonyError('META_MISSING', `the server has no repository ${shownOrQuoted(api.gun)}`, { path: 'root.json' });
+  checkRootNamesGun(root, api.gun);
   files.root = root;
   for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
     const bytes = await api.getMetadata(`${role}.json`);

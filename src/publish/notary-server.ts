@@ -63,6 +63,9 @@ const AUTH_VALUE = /\b(Basic|Bearer)\s+(?=[A-Za-z0-9._~-]*[0-9+/=])[A-Za-z0-9._~
  */
 const TOKEN_LIKE_RUN = /[A-Za-z0-9._~+/=-]{40,}/g;
 
+/** Every character that starts a new line on a terminal or in a viewer (CR, LF, VT, FF, NEL, LS, PS). */
+const LINE_BREAKS = /[\r\n\v\f\u0085\u2028\u2029]+/g;
+
 function serverReason(body: Uint8Array): string {
   try {
     const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as { errors?: { code?: unknown; message?: unknown; detail?: unknown }[] };
@@ -73,9 +76,12 @@ function serverReason(body: Uint8Array): string {
       return typeof inner === 'string' ? inner : undefined;
     };
     const parts = (parsed.errors ?? []).map((e) => [e.code, e.message, detailText(e.detail)].filter((x): x is string => typeof x === 'string' && x.length > 0).join(': '));
-    // The server's words reach stderr: an Authorization value or a token it might echo back is cut out.
+    // The server's words reach stderr: an Authorization value or a token it might echo back is cut out,
+    // and they stay on one line — a line break in them could print a line that reads as our own
+    // (`error[…]: …`, `published`); terminalSafe (src/cli/output.ts) escapes the other controls.
     const text = parts
       .join('; ')
+      .replace(LINE_BREAKS, ' ')
       .replace(AUTH_VALUE, '$1 …')
       .replace(TOKEN_LIKE_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? '…' : run));
     // The project's one cut (src/json/clip.ts): it never leaves half a surrogate pair at the end.

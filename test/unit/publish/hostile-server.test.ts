@@ -1,0 +1,113 @@
+/**
+ * What a hostile or broken notary-server sends back, as `publish` and `status --server` see it (the HTTP
+ * layer itself, against a real socket: test/unit/io/https-transport.test.ts): an answer that would make us
+ * loop on its numbers, metadata of another repository, and error text meant to forge a line of our own
+ * output. Each refused with its code, after a bounded number of requests.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
+import { NotaryServerApi } from '../../../src/publish/notary-server.js';
+import { publishRepository } from '../../../src/publish/publish.js';
+import { AuthorizedClient } from '../../../src/publish/registry-auth.js';
+import { statusCommand } from '../../../src/cli/status.js';
+import type { ServerDeps } from '../../../src/cli/publish.js';
+import { buildRepo, GUN, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
+
+const enc = new TextEncoder();
+const SERVER = 'https://notary.test';
+/** More requests than any of these flows needs: past it the fake server stops answering (a runaway loop). */
+const MAX_REQUESTS = 200;
+
+/** A notary-server in memory: `answer` decides each response; every request is recorded. */
+function hostile(answer: (path: string, req: HttpRequest, seen: number) => HttpResponse) {
+  const seen: HttpRequest[] = [];
+  const transport = async (req: HttpRequest): Promise<HttpResponse> => {
+    seen.push(req);
+    if (seen.length > MAX_REQUESTS) throw new Error(`runaway: more than ${MAX_REQUESTS} requests`);
+    // A real transport answers later: let timers (the test's timeout) run between requests.
+    await new Promise((r) => setImmediate(r));
+    return answer(new URL(req.url).pathname, req, seen.length);
+  };
+  return { transport, seen };
+}
+
+const ok = (body: Uint8Array | string): HttpResponse => ({ status: 200, headers: {}, body: typeof body === 'string' ? enc.encode(body) : body });
+const notFound = (): HttpResponse => ({ status: 404, headers: {}, body: enc.encode('{"errors":[{"code":"METADATA_NOT_FOUND"}]}') });
+
+let repo: BuiltRepo;
+beforeAll(async () => {
+  repo = await buildRepo('notary');
+});
+
+describe('publish against a hostile server', () => {
+  it('a root.json whose version jumps after the upload is refused before fetching the versions in between', async () => {
+    const huge = await sign('notary', rootSigned('notary', 1_000_000_000_000, repo.keys), repo.keys.root);
+    let uploaded = false;
+    const srv = hostile((path, req) => {
+      if (req.method === 'POST') {
+        uploaded = true;
+        return ok('{}');
+      }
+      if (!uploaded) return notFound();
+      if (path.endsWith('/_trust/tuf/root.json')) return ok(huge);
+      // Every N.root.json "exists": the old code fetched them one by one, up to version 10^12.
+      if (/\/\d+\.root\.json$/.test(path)) return ok(repo.roots[0]!);
+      return notFound();
+    });
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const err = await publishRepository({ local: repo.files({ withVersioned: false }), api, now: new Date() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PUBLISH_FETCH_BACK_MISMATCH', path: 'root.json' });
+    expect((err as Error).message).toMatch(/root version 1000000000000, not the version 1 this publish/);
+    expect(srv.seen.filter((r) => /\/\d+\.root\.json$/.test(r.url))).toEqual([]);
+  });
+});
+
+describe('status --server against a hostile server', () => {
+  const deps = (transport: ServerDeps['transport'] extends (ca: string | undefined) => infer T ? T : never): ServerDeps => ({
+    transport: () => transport,
+    env: {},
+    interactive: false,
+    promptSecret: () => Promise.reject(new Error('no prompt in tests')),
+  });
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
+  };
+  const serving = () =>
+    hostile((path) => {
+      const name = path.replace(/^.*\/_trust\/tuf\//, '');
+      const files: Record<string, Uint8Array> = { 'root.json': repo.roots[0]!, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp, 'targets/releases.json': repo.delegated };
+      return files[name] ? ok(files[name]) : notFound();
+    });
+
+  it('reads the repository asked for (its root certificates name the GUN)', async () => {
+    const srv = serving();
+    const c = io();
+    const code = await statusCommand(undefined, { server: SERVER, gun: GUN, json: true }, c.io, deps(srv.transport));
+    expect(code).toBe(0);
+    expect(JSON.parse(c.out.join(''))).toMatchObject({ repository: GUN });
+  });
+
+  it('a root.json of another repository (its certificates name another GUN) is refused, not reported as this one', async () => {
+    const srv = serving();
+    const c = io();
+    const asked = 'registry.example.com/org/other';
+    const err = await statusCommand(undefined, { server: SERVER, gun: asked, json: true }, c.io, deps(srv.transport)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'root.json' });
+    expect((err as Error).message).toContain(`root certificates name ${GUN}, not ${asked}:`);
+    expect(c.out).toEqual([]);
+  });
+});
+
+describe("the server's error text", () => {
+  it('is quoted on one line: a line feed or carriage return in it cannot start a line of our own output', async () => {
+    const body = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'bad\r\nerror[OK]: published\n', detail: 'x\u2028y' }] });
+    const srv = hostile(() => ({ status: 500, headers: {}, body: enc.encode(body) }));
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const err = await api.getMetadata('root.json').catch((e: unknown) => e as Error);
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect((err as Error).message).not.toMatch(/[\r\n\u2028\u2029]/);
+    expect((err as Error).message).toContain('bad error[OK]: published');
+  });
+});
