@@ -172,3 +172,26 @@ describe('status --server: what it reads from a server, in all', () => {
     expect(srv.seen.map((r) => r.url)).not.toContain(`${SERVER}/v2/${GUN}/_trust/tuf/targets/releases.json`);
   });
 });
+
+describe('status --server: a signed file of one role served as another', () => {
+  const deps = (transport: (req: HttpRequest) => Promise<HttpResponse>): ServerDeps => ({ transport: () => transport, env: {}, interactive: false, promptSecret: () => Promise.reject(new Error('no prompt')) });
+  const swaps: [served: string, instead: 'targets' | 'snapshot' | 'timestamp' | 'root'][] = [
+    ['snapshot.json', 'targets'],
+    ['timestamp.json', 'snapshot'],
+    ['targets.json', 'timestamp'],
+    ['targets/releases.json', 'snapshot'],
+  ];
+  it.each(swaps)('%s answered with the %s file → ROLE_TYPE_MISMATCH, nothing reported', async (name, other) => {
+    const bytes = { root: repo.roots[0]!, targets: repo.targets, snapshot: repo.snapshot, timestamp: repo.timestamp };
+    const files: Record<string, Uint8Array> = { 'root.json': bytes.root, 'targets.json': bytes.targets, 'snapshot.json': bytes.snapshot, 'timestamp.json': bytes.timestamp, 'targets/releases.json': repo.delegated };
+    files[name] = bytes[other];
+    const srv = hostile((path) => {
+      const body = files[path.replace(/^.*\/_trust\/tuf\//, '')];
+      return body ? ok(body) : notFound();
+    });
+    const out: string[] = [];
+    const err = await statusCommand(undefined, { server: SERVER, gun: GUN, json: true }, { out: (t) => out.push(t), err: () => undefined }, deps(srv.transport)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ROLE_TYPE_MISMATCH' });
+    expect(out).toEqual([]);
+  });
+});
