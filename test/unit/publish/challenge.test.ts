@@ -128,6 +128,29 @@ describe('the token flow', () => {
     expect(r.seen.filter((req) => new URL(req.url).host === 'collect.example.net')).toEqual([]);
   });
 
+  const tokenAnswers: [what: string, status: number, body: string, code: string][] = [
+    ['not JSON', 200, '<html>login</html>', 'SERVER_RESPONSE_INVALID'],
+    ['no token field', 200, '{"expires_in":300}', 'SERVER_RESPONSE_INVALID'],
+    ['a token that is a number', 200, '{"token":12345}', 'SERVER_RESPONSE_INVALID'],
+    ['a token longer than 16384 characters', 200, JSON.stringify({ token: 'a'.repeat(16_385) }), 'SERVER_RESPONSE_INVALID'],
+    ['a token carrying CR LF (a header of its own on the next request)', 200, JSON.stringify({ token: 'abc\r\nX-Injected: 1' }), 'SERVER_RESPONSE_INVALID'],
+    ['a token with a space', 200, JSON.stringify({ token: 'abc def' }), 'SERVER_RESPONSE_INVALID'],
+    ['a redirect from the realm (not followed)', 302, '', 'SERVER_RESPONSE_INVALID'],
+  ];
+  it.each(tokenAnswers)('a token realm answering %s → %s, and the server never sees it', async (_what, status, body, code) => {
+    const seen: HttpRequest[] = [];
+    const transport = (req: HttpRequest): Promise<HttpResponse> => {
+      seen.push(req);
+      if (new URL(req.url).host === 'auth.example.com') return Promise.resolve({ status, headers: status === 302 ? { location: 'https://elsewhere.example.com/' } : {}, body: enc.encode(body) });
+      return Promise.resolve({ status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() });
+    };
+    const client = new AuthorizedClient({ transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) });
+    const err = await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code });
+    expect(seen.map((r) => new URL(r.url).host)).toEqual(['notary.example.com', 'auth.example.com']);
+    expect(seen[1]!.maxBytes).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('the credentials are asked for naming the host of the realm they go to', async () => {
     const r = registry({ anonymousOk: false, password: 'pw' });
     const questions: string[] = [];
