@@ -140,7 +140,10 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
     if (req.body) headers['content-length'] = req.body.length;
     let answered = false;
     // agent: false = a one-off agent for this request, so the retry cannot pick another kept-alive socket.
-    const r = request(url, { method: req.method, headers, ...(opts.ca ? { ca: opts.ca } : {}), timeout: timeoutMs, ...(fresh ? { agent: false } : {}) }, (res) => {
+    // rejectUnauthorized given, not left to Node's default: NODE_TLS_REJECT_UNAUTHORIZED=0 in the
+    // environment (set for some other tool) would otherwise send credentials to any certificate.
+    const tls = { ...(opts.ca ? { ca: opts.ca } : {}), rejectUnauthorized: true };
+    const r = request(url, { method: req.method, headers, ...tls, timeout: timeoutMs, ...(fresh ? { agent: false } : {}) }, (res) => {
       answered = true;
       const announced = Number(res.headers['content-length']);
       if (announced > req.maxBytes) {

@@ -280,3 +280,19 @@ describe('httpsTransport against a hostile server', () => {
     expect(srv.seen).toEqual(['GET /x - -']);
   });
 });
+
+describe('httpsTransport and NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment', () => {
+  it('still refuses a certificate the CA given does not vouch for (the variable turns off Node’s default only)', async () => {
+    const srv = await startServer('every-second-or-later');
+    const before = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    try {
+      const other = readFileSync(certs.otherCaFile, 'utf8');
+      await expect(httpsTransport({ ca: other })({ method: 'GET', url: `${srv.url}/x`, maxBytes: 1000 })).rejects.toMatchObject({ code: 'SERVER_TLS_UNTRUSTED' });
+    } finally {
+      if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
+    }
+    expect(srv.seen).toEqual([]);
+  });
+});
