@@ -141,7 +141,7 @@ describe('the token flow', () => {
     const seen: HttpRequest[] = [];
     const transport = (req: HttpRequest): Promise<HttpResponse> => {
       seen.push(req);
-      if (new URL(req.url).host === 'auth.example.com') return Promise.resolve({ status, headers: status === 302 ? { location: 'https://elsewhere.example.com/' } : {}, body: enc.encode(body) });
+      if (new URL(req.url).host === 'auth.example.com') return Promise.resolve({ status, headers: (status === 302 ? { location: 'https://elsewhere.example.com/' } : {}) as Record<string, string>, body: enc.encode(body) });
       return Promise.resolve({ status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() });
     };
     const client = new AuthorizedClient({ transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) });
