@@ -66,7 +66,8 @@ const TOKEN_LIKE_RUN = /[A-Za-z0-9._~+/=-]{40,}/g;
 /** Every character that starts a new line on a terminal or in a viewer (CR, LF, VT, FF, NEL, LS, PS). */
 const LINE_BREAKS = /[\r\n\v\f\u0085\u2028\u2029]+/g;
 
-function serverReason(body: Uint8Array): string {
+/** `redact` cuts out what this client knows to be secret (AuthorizedClient.redact: the tokens it was given). */
+function serverReason(body: Uint8Array, redact: (text: string) => string): string {
   try {
     const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as { errors?: { code?: unknown; message?: unknown; detail?: unknown }[] };
     // notary-server puts the validation error in `detail`: a string, or {"Name", "Error": {"Msg", …}}.
@@ -79,8 +80,7 @@ function serverReason(body: Uint8Array): string {
     // The server's words reach stderr: an Authorization value or a token it might echo back is cut out,
     // and they stay on one line — a line break in them could print a line that reads as our own
     // (`error[…]: …`, `published`); terminalSafe (src/cli/output.ts) escapes the other controls.
-    const text = parts
-      .join('; ')
+    const text = redact(parts.join('; '))
       .replace(LINE_BREAKS, ' ')
       .replace(AUTH_VALUE, '$1 …')
       .replace(TOKEN_LIKE_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? '…' : run));
@@ -103,7 +103,7 @@ export class NotaryServerApi {
 
   private failure(what: string, status: number, body: Uint8Array): CeremonyError {
     if (status === 401 || status === 403) return new CeremonyError('SERVER_AUTH_FAILED', `${what}: HTTP ${status}: the token does not allow this on ${this.gun}`);
-    const reason = serverReason(body);
+    const reason = serverReason(body, (t) => this.client.redact(t));
     return new CeremonyError('SERVER_RESPONSE_INVALID', `${what}: HTTP ${status}${reason ? ` (${reason})` : ''}`);
   }
 
@@ -161,7 +161,7 @@ export class NotaryServerApi {
     const res = await this.client.send({ method: 'POST', url: this.base, headers: { 'content-type': encoded.headers.get('content-type')! }, body, maxBytes: 64 * 1024 });
     if (res.status === 200 || res.status === 201) return;
     if (res.status === 400) {
-      const reason = serverReason(res.body);
+      const reason = serverReason(res.body, (t) => this.client.redact(t));
       if (/does not hold current snapshot key/.test(reason)) {
         throw new CeremonyError('PUBLISH_SNAPSHOT_KEY_NOT_HELD', `notary-server refused the upload: ${reason}`);
       }

@@ -81,6 +81,8 @@ export interface AuthorizedClientOptions {
  */
 export class AuthorizedClient {
   private readonly tokens = new Map<string, string>();
+  /** Every token a realm gave (used or not): what redact() cuts out of text that reaches stderr. */
+  private readonly issued = new Set<string>();
   private creds: Credentials | undefined;
   /**
    * The origin of the realm the credentials were given for. The server names the realm in every challenge:
@@ -130,7 +132,18 @@ export class AuthorizedClient {
     if (typeof token !== 'string' || !/^[A-Za-z0-9._~+/=-]{1,16384}$/.test(token)) {
       throw new CeremonyError('SERVER_RESPONSE_INVALID', `the token realm ${url.host} answered without a token`);
     }
+    this.issued.add(token);
     return token;
+  }
+
+  /**
+   * `text` (a server's words on their way to a message) without any token this client was given: a
+   * server may echo the bearer token it got, and a short or plain one is no token-like run to spot.
+   */
+  redact(text: string): string {
+    let out = text;
+    for (const token of this.issued) out = out.split(token).join('…');
+    return out;
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {

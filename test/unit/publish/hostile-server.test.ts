@@ -195,3 +195,29 @@ describe('status --server: a signed file of one role served as another', () => {
     expect(out).toEqual([]);
   });
 });
+
+describe("the server's error text and the bearer token it was sent", () => {
+  // Too short and too plain for the token-like heuristic (40+ characters, mixed case and digits).
+  const token = 'tok3n-for-ci';
+  const challenge = 'Bearer realm="https://auth.example.com/token",service="notary"';
+  const echoing = (status: number) =>
+    hostile((path, req) => {
+      if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token }));
+      if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
+      return { status, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: `request with ${req.headers.authorization} on ${path} refused`, detail: `token=${token}` }] })) };
+    });
+  it.each([
+    ['GET metadata, HTTP 500', 500, (api: NotaryServerApi) => api.getMetadata('root.json'), 'SERVER_RESPONSE_INVALID'],
+    ['the upload, HTTP 400', 400, (api: NotaryServerApi) => api.upload(new Map([['targets', enc.encode('{}')]])), 'SERVER_REFUSED_UPLOAD'],
+  ] as const)('%s: quoted without the token', async (_what, status, call, code) => {
+    const srv = echoing(status);
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) }), SERVER, GUN);
+    const err = await call(api).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toMatchObject({ code });
+    expect(err!.message).toContain('DENIED');
+    expect(err!.message).not.toContain(token);
+  });
+});
