@@ -71,7 +71,7 @@ export async function openServer(opts: ServerOptions, deps: ServerDeps, anonymou
   const passwordEnv = opts.passwordEnv ?? DEFAULT_PASSWORD_ENV;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(passwordEnv)) throw new CeremonyError('USAGE', '--password-env must name an environment variable');
   let creds: Credentials | undefined;
-  const credentials = async (): Promise<Credentials> => {
+  const credentials = async (realmHost: string): Promise<Credentials> => {
     const username = opts.username ?? deps.env[DEFAULT_USER_ENV];
     if (!username) throw new CeremonyError('SERVER_CREDENTIALS_MISSING', `the server's token realm asks for credentials: give --username (or set ${DEFAULT_USER_ENV})`);
     const fromEnv = deps.env[passwordEnv];
@@ -81,7 +81,8 @@ export async function openServer(opts: ServerOptions, deps: ServerDeps, anonymou
       password = new TextEncoder().encode(fromEnv);
       source = `the environment variable ${passwordEnv}`;
     } else if (deps.interactive) {
-      password = await deps.promptSecret(`Password for ${username} at the token realm of ${new URL(server).host}: `);
+      // The realm's host, where the password goes — not only the server's, which names the realm.
+      password = await deps.promptSecret(`Password for ${username} at the token realm ${realmHost} (asked for by ${new URL(server).host}): `);
       source = 'the prompt';
     } else throw new CeremonyError('SERVER_CREDENTIALS_MISSING', `the server's token realm asks for a password: set ${passwordEnv}, or run on a terminal to be asked`);
     creds = { username, password, source };

@@ -124,20 +124,49 @@ async function readLocal(path: string, gun: string | undefined): Promise<Reposit
   return readMetadataFolder(path);
 }
 
+/**
+ * A Notary root's certificates name its repository (CN = GUN; notary's client refuses any other). status
+ * does not verify signatures, but a root.json of another repository — a misrouted request, a proxy's
+ * cache, a hostile server — must not have its expiries reported (and exit 0) as those of the GUN asked for.
+ */
+function checkRootNamesGun(root: Uint8Array, gun: string): void {
+  const md = parseMetadata(root, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' });
+  const names = md.signed.roles.get('root')!.keyids.map((id) => md.signed.keys.get(id)?.key.certificate?.subjectCN);
+  const other = names.find((n) => n !== undefined && n !== gun);
+  if (other !== undefined) {
+    throw new CeremonyError('SERVER_RESPONSE_INVALID', `the server answered for ${shownOrQuoted(gun)} with a root.json whose root certificates name ${shownOrQuoted(other)}, not ${shownOrQuoted(gun)}: another repository's metadata`, { path: 'root.json' });
+  }
+}
+
+/**
+ * All status reads from a server, together. Each file has its cap, but the delegations are those an
+ * unverified targets.json names: without a total, one naming thousands would have status hold thousands
+ * of 64 MB answers. The benchmark's 100,000-entry repository is about 25 MB in all.
+ */
+export const STATUS_SERVER_MAX_BYTES = 256 * 1024 * 1024;
+
 /** What a live notary-server serves: the four top-level roles and the delegations targets.json names. */
-async function readServer(api: NotaryServerApi): Promise<RepositoryFiles> {
+export async function readServer(api: NotaryServerApi, budget = STATUS_SERVER_MAX_BYTES): Promise<RepositoryFiles> {
+  let left = budget;
+  const get = async (name: string): Promise<Uint8Array | undefined> => {
+    if (left <= 0) throw new CeremonyError('SERVER_RESPONSE_INVALID', `the server's files for this GUN reach ${budget} bytes before ${name}: status reads no more`, { path: name });
+    const bytes = await api.getMetadata(name, Math.min(left, Math.max(DEFAULT_CAPS.targets, DEFAULT_CAPS.root)));
+    left -= bytes?.length ?? 0;
+    return bytes;
+  };
   const files: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map() };
-  const root = await api.getMetadata('root.json');
+  const root = await get('root.json');
   if (!root) throw new CeremonyError('META_MISSING', `the server has no repository ${shownOrQuoted(api.gun)}`, { path: 'root.json' });
+  checkRootNamesGun(root, api.gun);
   files.root = root;
   for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
-    const bytes = await api.getMetadata(`${role}.json`);
+    const bytes = await get(`${role}.json`);
     if (bytes) files[role] = bytes;
   }
   if (files.targets) {
     const t = parseMetadata(files.targets, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json' });
     for (const d of t.signed.delegations?.roles ?? []) {
-      const bytes = await api.getMetadata(`${d.name}.json`);
+      const bytes = await get(`${d.name}.json`);
       if (bytes) files.delegated.set(d.name, bytes);
     }
   }

@@ -16,7 +16,16 @@
  * and only for GET/HEAD, the request is sent once more on a fresh connection (its own agent, not kept
  * alive, so never another pooled connection the server may close too). A POST is never resent: the server
  * may have acted on it.
+ *
+ * A hostile or broken server (or whoever sits in front of it) must not hold a command forever nor make it
+ * read more than its cap: `timeoutMs` is an idle timeout (no byte for that long), which a server that
+ * drips one byte a second never meets, so every request (with its one retry) also has an overall
+ * deadline, `deadlineMs`; a Content-Length over the cap is refused at the headers, before a byte of the
+ * body is waited for; headers over Node's limit, or a malformed answer, are refused as answers, not as
+ * failures to connect. Redirects are not followed (node:https does not) and no Content-Encoding is asked
+ * for or decoded: a 3xx is an unexpected status to the caller, a gzip body just bytes that do not parse.
  */
+import { maxHeaderSize } from 'node:http';
 import { request } from 'node:https';
 import { CeremonyError } from '../errors.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../publish/http.js';
@@ -24,8 +33,17 @@ import type { HttpRequest, HttpResponse, HttpTransport } from '../publish/http.j
 export interface HttpsTransportOptions {
   /** PEM of the CA certificates to trust instead of the bundled list (`--ca-file`). */
   ca?: string;
+  /** Idle timeout: no byte sent or received for this long (default 30 s). */
   timeoutMs?: number;
+  /** Overall deadline of one request, its retry included, from the first byte sent to the last received. */
+  deadlineMs?: number;
 }
+
+/**
+ * The largest answer taken is a 64 MB targets.json (src/tuf/caps.ts): about a minute at 1 MB/s. Five
+ * minutes leaves room for a slow link; a server that drips holds a cron `status` no longer than that.
+ */
+export const DEFAULT_DEADLINE_MS = 5 * 60_000;
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -65,21 +83,48 @@ export function mayRetryOnFreshConnection(f: { method: string; code: string; reu
 
 export function httpsTransport(opts: HttpsTransportOptions = {}): HttpTransport {
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
   return async (req: HttpRequest) => {
+    const limits = { timeoutMs, deadlineMs, endsAt: Date.now() + deadlineMs };
     try {
-      return await send(req, opts, timeoutMs, false);
+      return await send(req, opts, limits, false);
     } catch (err) {
-      if (err instanceof StaleConnection) return send(req, opts, timeoutMs, true);
+      if (err instanceof StaleConnection) return send(req, opts, limits, true);
       throw err;
     }
   };
 }
 
+interface Limits {
+  timeoutMs: number;
+  deadlineMs: number;
+  /** Date.now() past which the request (and its retry) is abandoned. */
+  endsAt: number;
+}
+
+/** How Node's HTTP parser (llhttp) names an answer it cannot read: `HPE_HEADER_OVERFLOW`, `HPE_INVALID_CHUNK_SIZE`, … */
+function parserRefusal(code: string, maxHeaderBytes: number): string | undefined {
+  if (code === 'HPE_HEADER_OVERFLOW') return `the answer's headers are larger than ${maxHeaderBytes} bytes`;
+  if (code.startsWith('HPE_')) return `the answer is not well-formed HTTP/1.1 (${code})`;
+  return undefined;
+}
+
 /** The reused kept-alive connection was closed by the server before any answer: safe to send again. */
 class StaleConnection extends Error {}
 
-function send(req: HttpRequest, opts: HttpsTransportOptions, timeoutMs: number, fresh: boolean): Promise<HttpResponse> {
-  return new Promise<HttpResponse>((resolve, reject) => {
+function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fresh: boolean): Promise<HttpResponse> {
+  const { timeoutMs } = limits;
+  return new Promise<HttpResponse>((resolveOnce, rejectOnce) => {
+    // The deadline settles the promise itself (whatever events destroying the request emits afterwards).
+    const deadline: { timer?: NodeJS.Timeout } = {};
+    const resolve = (res: HttpResponse) => {
+      clearTimeout(deadline.timer);
+      resolveOnce(res);
+    };
+    const reject = (err: unknown) => {
+      clearTimeout(deadline.timer);
+      rejectOnce(err);
+    };
     let url: URL;
     try {
       url = new URL(req.url);
@@ -95,8 +140,17 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, timeoutMs: number, 
     if (req.body) headers['content-length'] = req.body.length;
     let answered = false;
     // agent: false = a one-off agent for this request, so the retry cannot pick another kept-alive socket.
-    const r = request(url, { method: req.method, headers, ...(opts.ca ? { ca: opts.ca } : {}), timeout: timeoutMs, ...(fresh ? { agent: false } : {}) }, (res) => {
+    // rejectUnauthorized given, not left to Node's default: NODE_TLS_REJECT_UNAUTHORIZED=0 in the
+    // environment (set for some other tool) would otherwise send credentials to any certificate.
+    const tls = { ...(opts.ca ? { ca: opts.ca } : {}), rejectUnauthorized: true };
+    const r = request(url, { method: req.method, headers, ...tls, timeout: timeoutMs, ...(fresh ? { agent: false } : {}) }, (res) => {
       answered = true;
+      const announced = Number(res.headers['content-length']);
+      if (announced > req.maxBytes) {
+        res.destroy();
+        reject(new CeremonyError('SERVER_RESPONSE_INVALID', `${req.method} ${url.pathname}: the answer announces ${announced} bytes, more than the ${req.maxBytes} allowed`, { path: url.pathname }));
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -116,10 +170,22 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, timeoutMs: number, 
       res.on('error', (err) => reject(new CeremonyError('SERVER_UNREACHABLE', `${hostOf(req.url)}: the connection broke while reading the answer`, { cause: err })));
     });
     r.on('timeout', () => r.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    deadline.timer = setTimeout(
+      () => {
+        reject(new CeremonyError('SERVER_UNREACHABLE', `${hostOf(req.url)}: no complete answer within ${limits.deadlineMs / 1000} s (${req.method} ${url.pathname}): the server sends too slowly or never finishes`, { path: url.pathname }));
+        r.destroy();
+      },
+      Math.max(0, limits.endsAt - Date.now()),
+    );
     r.on('error', (err: Error & { code?: string }) => {
       const code = err.code ?? '';
       if (mayRetryOnFreshConnection({ method: req.method, code, reusedSocket: r.reusedSocket, answered, fresh })) {
         reject(new StaleConnection(err.message, { cause: err }));
+        return;
+      }
+      const malformed = parserRefusal(code, maxHeaderSize);
+      if (malformed) {
+        reject(new CeremonyError('SERVER_RESPONSE_INVALID', `${hostOf(req.url)}: ${req.method} ${url.pathname}: ${malformed}`, { path: url.pathname, cause: err }));
         return;
       }
       if (TLS_CODES.has(code) || /certificate/i.test(err.message)) {

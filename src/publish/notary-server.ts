@@ -14,7 +14,7 @@
  */
 import { CeremonyError } from '../errors.js';
 import type { JsonObject } from '../json/types.js';
-import { getProfile } from '../profiles/index.js';
+import { parseServerKey, SERVER_KEY_MAX_BYTES } from '../ceremony/server-key.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { AuthorizedClient } from './registry-auth.js';
 import { clipText } from '../json/clip.js';
@@ -53,7 +53,7 @@ export interface ServerKeyAnswer {
   keyId: string;
 }
 
-const KEY_MAX_BYTES = 16 * 1024;
+const KEY_MAX_BYTES = SERVER_KEY_MAX_BYTES;
 
 /** `Basic dXNlcjpwdw==`, `Bearer eyJ…`: a credential after its scheme (one with a digit, +, / or =, not a word). */
 const AUTH_VALUE = /\b(Basic|Bearer)\s+(?=[A-Za-z0-9._~-]*[0-9+/=])[A-Za-z0-9._~+/=-]{4,}/gi;
@@ -63,7 +63,11 @@ const AUTH_VALUE = /\b(Basic|Bearer)\s+(?=[A-Za-z0-9._~-]*[0-9+/=])[A-Za-z0-9._~
  */
 const TOKEN_LIKE_RUN = /[A-Za-z0-9._~+/=-]{40,}/g;
 
-function serverReason(body: Uint8Array): string {
+/** Every character that starts a new line on a terminal or in a viewer (CR, LF, VT, FF, NEL, LS, PS). */
+const LINE_BREAKS = /[\r\n\v\f\u0085\u2028\u2029]+/g;
+
+/** `redact` cuts out what this client knows to be secret (AuthorizedClient.redact: the tokens it was given). */
+function serverReason(body: Uint8Array, redact: (text: string) => string): string {
   try {
     const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as { errors?: { code?: unknown; message?: unknown; detail?: unknown }[] };
     // notary-server puts the validation error in `detail`: a string, or {"Name", "Error": {"Msg", …}}.
@@ -73,9 +77,11 @@ function serverReason(body: Uint8Array): string {
       return typeof inner === 'string' ? inner : undefined;
     };
     const parts = (parsed.errors ?? []).map((e) => [e.code, e.message, detailText(e.detail)].filter((x): x is string => typeof x === 'string' && x.length > 0).join(': '));
-    // The server's words reach stderr: an Authorization value or a token it might echo back is cut out.
-    const text = parts
-      .join('; ')
+    // The server's words reach stderr: an Authorization value or a token it might echo back is cut out,
+    // and they stay on one line — a line break in them could print a line that reads as our own
+    // (`error[…]: …`, `published`); terminalSafe (src/cli/output.ts) escapes the other controls.
+    const text = redact(parts.join('; '))
+      .replace(LINE_BREAKS, ' ')
       .replace(AUTH_VALUE, '$1 …')
       .replace(TOKEN_LIKE_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? '…' : run));
     // The project's one cut (src/json/clip.ts): it never leaves half a surrogate pair at the end.
@@ -97,13 +103,16 @@ export class NotaryServerApi {
 
   private failure(what: string, status: number, body: Uint8Array): CeremonyError {
     if (status === 401 || status === 403) return new CeremonyError('SERVER_AUTH_FAILED', `${what}: HTTP ${status}: the token does not allow this on ${this.gun}`);
-    const reason = serverReason(body);
+    const reason = serverReason(body, (t) => this.client.redact(t));
     return new CeremonyError('SERVER_RESPONSE_INVALID', `${what}: HTTP ${status}${reason ? ` (${reason})` : ''}`);
   }
 
-  /** A metadata file (`root.json`, `2.root.json`, `targets/releases.json`), or undefined on 404. */
-  async getMetadata(name: string): Promise<Uint8Array | undefined> {
-    const res = await this.client.send({ method: 'GET', url: this.base + name, maxBytes: Math.max(DEFAULT_CAPS.targets, DEFAULT_CAPS.root) });
+  /**
+   * A metadata file (`root.json`, `2.root.json`, `targets/releases.json`), or undefined on 404; refused
+   * beyond `maxBytes` (default: the largest file cap).
+   */
+  async getMetadata(name: string, maxBytes = Math.max(DEFAULT_CAPS.targets, DEFAULT_CAPS.root)): Promise<Uint8Array | undefined> {
+    const res = await this.client.send({ method: 'GET', url: this.base + name, maxBytes });
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw this.failure(`GET ${name}`, res.status, res.body);
     return res.body;
@@ -112,18 +121,23 @@ export class NotaryServerApi {
   private async key(method: 'GET' | 'POST', role: ServerKeyRole): Promise<ServerKeyAnswer> {
     const res = await this.client.send({ method, url: `${this.base}${role}.key`, maxBytes: KEY_MAX_BYTES });
     if (res.status !== 200) throw this.failure(`${method} ${role}.key`, res.status, res.body);
-    const profile = getProfile('notary');
+    let parsed: { keytype?: unknown; keyval?: { private?: unknown } } | undefined;
     try {
-      const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body)) as { keytype?: unknown; keyval?: { public?: unknown; private?: unknown } };
-      if (parsed.keyval?.private !== null && parsed.keyval?.private !== undefined) {
-        throw new CeremonyError('SERVER_KEY_INVALID', `${role}.key holds a private key: refused unread`);
-      }
-      const json: JsonObject = { keytype: String(parsed.keytype), keyval: { private: null, public: String(parsed.keyval?.public) } };
-      profile.parseKey(json, `${role}.key`);
-      return { body: res.body, json, keyId: profile.keyId(json) };
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body)) as typeof parsed;
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed?.keyval?.private !== null && parsed?.keyval?.private !== undefined) {
+      throw new CeremonyError('SERVER_KEY_INVALID', `${method} ${role}.key: the answer holds a private key: refused unread`);
+    }
+    // The body is what server-keys writes for a plan: read by the plan's own rule (src/ceremony/server-key.ts:
+    // exactly keytype and keyval {public, "private": null}), so a file taken here is never refused offline.
+    try {
+      const key = parseServerKey(res.body, `${role}.key`);
+      return { body: res.body, json: key.json, keyId: key.keyId };
     } catch (err) {
-      if (err instanceof CeremonyError && err.code === 'SERVER_KEY_INVALID') throw err;
-      throw new CeremonyError('SERVER_KEY_INVALID', `${method} ${role}.key: the answer is not a public key as notary-server serves it`, { cause: err });
+      const why = err instanceof CeremonyError ? `: ${err.message}` : '';
+      throw new CeremonyError('SERVER_KEY_INVALID', `${method} ${role}.key: the answer is not a public key as notary-server serves it${why}`, { cause: err });
     }
   }
 
@@ -147,7 +161,7 @@ export class NotaryServerApi {
     const res = await this.client.send({ method: 'POST', url: this.base, headers: { 'content-type': encoded.headers.get('content-type')! }, body, maxBytes: 64 * 1024 });
     if (res.status === 200 || res.status === 201) return;
     if (res.status === 400) {
-      const reason = serverReason(res.body);
+      const reason = serverReason(res.body, (t) => this.client.redact(t));
       if (/does not hold current snapshot key/.test(reason)) {
         throw new CeremonyError('PUBLISH_SNAPSHOT_KEY_NOT_HELD', `notary-server refused the upload: ${reason}`);
       }

@@ -44,7 +44,7 @@ export function oldestLocalRoot(local: RepositoryFiles): Uint8Array {
   return newestLocalRoot(local);
 }
 
-const rootVersion = (bytes: Uint8Array, source: string) => parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source }).signed.version;
+const rootVersionOf = (bytes: Uint8Array, source: string) => parseMetadata(bytes, 'root', { maxBytes: DEFAULT_CAPS.root, source }).signed.version;
 
 /** What the server serves for the roles the input names (and the root versions the chain from the pin needs). */
 async function readServer(api: NotaryServerApi, local: RepositoryFiles, pinVersion: number, newVersion: number, withSnapshotKey: boolean): Promise<ServerState> {
@@ -66,7 +66,7 @@ async function readServer(api: NotaryServerApi, local: RepositoryFiles, pinVersi
     if (d) state.delegated.set(name, d);
   }
   if (root) {
-    const served = rootVersion(root, 'the server’s root.json');
+    const served = rootVersionOf(root, 'the server’s root.json');
     for (let v = pinVersion + 1; v < Math.min(newVersion, served + 1); v++) {
       if (local.versionedRoots.has(v)) continue;
       const bytes = await api.getMetadata(`${v}.root.json`);
@@ -78,8 +78,13 @@ async function readServer(api: NotaryServerApi, local: RepositoryFiles, pinVersi
   return state;
 }
 
-/** Everything clients fetch after the upload, by the names verifyRepository takes. */
-async function fetchBack(api: NotaryServerApi, pinVersion: number, delegatedNames: Iterable<string>): Promise<RepositoryFiles> {
+/**
+ * Everything clients fetch after the upload, by the names verifyRepository takes. The server's root.json
+ * must be the version the plan ends at (`rootVersion`: the one uploaded, or the one found there) before
+ * any N.root.json is asked for: the loop below runs to the version the server names, and a server
+ * naming version 10^12 would otherwise be asked (and its answers kept) that many times.
+ */
+async function fetchBack(api: NotaryServerApi, pinVersion: number, rootVersion: number, delegatedNames: Iterable<string>): Promise<RepositoryFiles> {
   const need = async (name: string): Promise<Uint8Array> => {
     const bytes = await api.getMetadata(name);
     if (!bytes) throw new CeremonyError('PUBLISH_FETCH_BACK_MISMATCH', `after the upload the server does not serve ${name}`, { path: name });
@@ -87,7 +92,14 @@ async function fetchBack(api: NotaryServerApi, pinVersion: number, delegatedName
   };
   const files: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map() };
   files.root = await need('root.json');
-  const served = rootVersion(files.root, 'the server’s root.json');
+  const served = rootVersionOf(files.root, 'the server’s root.json');
+  if (served !== rootVersion) {
+    throw new CeremonyError(
+      'PUBLISH_FETCH_BACK_MISMATCH',
+      `after the upload the server serves root version ${served}, not the version ${rootVersion} this publish ends at: someone published at the same moment, or the server is not serving what it stores`,
+      { path: 'root.json' },
+    );
+  }
   for (let v = pinVersion + 1; v < served; v++) files.versionedRoots.set(v, await need(`${v}.root.json`));
   files.targets = await need('targets.json');
   files.snapshot = await need('snapshot.json');
@@ -102,8 +114,8 @@ async function fetchBack(api: NotaryServerApi, pinVersion: number, delegatedName
 export async function publishRepository(opts: PublishOptions): Promise<PublishOutcome> {
   const { local, api } = opts;
   const pinnedRoot = opts.pinnedRoot ?? oldestLocalRoot(local);
-  const pinVersion = rootVersion(pinnedRoot, 'pinned root');
-  const newVersion = rootVersion(newestLocalRoot(local), 'root.json');
+  const pinVersion = rootVersionOf(pinnedRoot, 'pinned root');
+  const newVersion = rootVersionOf(newestLocalRoot(local), 'root.json');
   const server = await readServer(api, local, pinVersion, newVersion, !local.snapshot);
   const plan = planUpload({ local, server, pinnedRoot, gun: api.gun, now: opts.now, ...(opts.withoutDelegated ? { withoutDelegated: opts.withoutDelegated } : {}), ...(opts.firstPublish ? { firstPublish: true } : {}) });
   const uploaded = [...plan.upload.keys()];
@@ -112,7 +124,8 @@ export async function publishRepository(opts: PublishOptions): Promise<PublishOu
 
   // Fetch back and verify as a client: from the pin, every role, with expiry.
   const delegatedNames = new Set([...local.delegated.keys()]);
-  const served = await fetchBack(api, pinVersion, delegatedNames);
+  const plannedRoot = plan.roles.find((r) => r.role === 'root')!.to;
+  const served = await fetchBack(api, pinVersion, plannedRoot, delegatedNames);
   let repo: VerifiedRepository;
   try {
     repo = verifyRepository(served, { trustedRoot: pinnedRoot, now: opts.now, gun: api.gun, requireComplete: true });

@@ -66,8 +66,11 @@ function basicHeader(c: Credentials): string {
 
 export interface AuthorizedClientOptions {
   transport: HttpTransport;
-  /** Called at most once, when a realm is met and anonymous access is not enough. */
-  credentials?: () => Promise<Credentials>;
+  /**
+   * Called at most once, when a realm is met and anonymous access is not enough, with the realm's host
+   * (where the password goes: a prompt names it).
+   */
+  credentials?: (realmHost: string) => Promise<Credentials>;
   /** Try an anonymous token first (read-only commands); publish asks with credentials from the start. */
   anonymousFirst?: boolean;
 }
@@ -78,13 +81,28 @@ export interface AuthorizedClientOptions {
  */
 export class AuthorizedClient {
   private readonly tokens = new Map<string, string>();
+  /** Every token a realm gave (used or not): what redact() cuts out of text that reaches stderr. */
+  private readonly issued = new Set<string>();
   private creds: Credentials | undefined;
+  /**
+   * The origin of the realm the credentials were given for. The server names the realm in every challenge:
+   * one that later names another (a compromised or misconfigured server, a proxy in front of it) would
+   * otherwise collect the password given for the first, without a new prompt.
+   */
+  private credentialsRealm: string | undefined;
   constructor(private readonly opts: AuthorizedClientOptions) {}
 
-  private async credentials(): Promise<Credentials> {
+  private async credentials(realm: URL): Promise<Credentials> {
+    if (this.credentialsRealm !== undefined && this.credentialsRealm !== realm.origin) {
+      throw new CeremonyError(
+        'SERVER_AUTH_CHALLENGE_INVALID',
+        `the server now names the token realm ${realm.host}, not ${new URL(this.credentialsRealm).host} the credentials were given for: they are not sent there`,
+      );
+    }
     if (!this.creds) {
       if (!this.opts.credentials) throw new CeremonyError('SERVER_CREDENTIALS_MISSING', 'the server asks for credentials and none can be given');
-      this.creds = await this.opts.credentials();
+      this.creds = await this.opts.credentials(realm.host);
+      this.credentialsRealm = realm.origin;
     }
     return this.creds;
   }
@@ -94,13 +112,13 @@ export class AuthorizedClient {
     if (ch.service !== undefined) url.searchParams.set('service', ch.service);
     if (ch.scope !== undefined) url.searchParams.set('scope', ch.scope);
     const headers: Record<string, string> = {};
-    if (withCredentials) headers.authorization = basicHeader(await this.credentials());
+    if (withCredentials) headers.authorization = basicHeader(await this.credentials(url));
     const res = await this.opts.transport({ method: 'GET', url: url.toString(), headers, maxBytes: TOKEN_MAX_BYTES });
     if (res.status === 401 || res.status === 403) {
       if (!withCredentials) return undefined;
       // Never the user name (nor anything of the answer): it may be a password typed in the wrong place,
       // and this message reaches stderr and the session transcript.
-      const source = (await this.credentials()).source;
+      const source = (await this.credentials(url)).source;
       throw new CeremonyError('SERVER_AUTH_FAILED', `the token realm ${url.host} refused the credentials given${source ? ` (from ${source})` : ''} (HTTP ${res.status}): wrong user name or password?`);
     }
     if (res.status !== 200) throw new CeremonyError('SERVER_RESPONSE_INVALID', `the token realm ${url.host} answered HTTP ${res.status}`);
@@ -114,7 +132,18 @@ export class AuthorizedClient {
     if (typeof token !== 'string' || !/^[A-Za-z0-9._~+/=-]{1,16384}$/.test(token)) {
       throw new CeremonyError('SERVER_RESPONSE_INVALID', `the token realm ${url.host} answered without a token`);
     }
+    this.issued.add(token);
     return token;
+  }
+
+  /**
+   * `text` (a server's words on their way to a message) without any token this client was given: a
+   * server may echo the bearer token it got, and a short or plain one is no token-like run to spot.
+   */
+  redact(text: string): string {
+    let out = text;
+    for (const token of this.issued) out = out.split(token).join('…');
+    return out;
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {

@@ -5,7 +5,8 @@
  * TUF target; a change to it changes what every verifier accepts, so the co-signer's review says in words
  * what is added, removed, or given another validity window — not just that the file's hash changed.
  *
- * Read as untrusted input: size cap → strict JSON → the fields used here, type-checked into new objects
+ * Read as untrusted input: size cap → strict JSON → the fields used here, type-checked (timestamps as
+ * RFC 3339, IDs and certificates as base64) into new objects
  * (fields this tool does not use are passed over: the message grows new fields). Refusals are
  * SIGSTORE_TRUSTED_ROOT_INVALID with the JSON path.
  *
@@ -17,6 +18,7 @@ import { child, quoteShown } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonValue } from '../json/types.js';
 import { StrictReader } from '../ceremony/read.js';
+import { parseExpires } from '../tuf/dates.js';
 
 export const TRUSTED_ROOT_NAME = 'trusted_root.json';
 export const TRUSTED_ROOT_MAX_BYTES = 4 * 1024 * 1024;
@@ -72,12 +74,36 @@ function list(value: JsonValue | undefined, path: string): JsonValue[] {
   return value;
 }
 
+/**
+ * A protobuf Timestamp as JSON (RFC 3339; src/tuf/dates.ts reads Notary's, the same form). The review
+ * shows it as it is ("valid from … until …"): free text there could read as a window of its own.
+ */
+function timestamp(value: JsonValue | undefined, path: string): string {
+  const text = str(value, path);
+  try {
+    parseExpires('notary', text, path);
+  } catch {
+    r.fail(path, `${quoteShown(text)} is not an RFC 3339 timestamp`);
+  }
+  return text;
+}
+
+/** Protobuf JSON `bytes`: standard or URL-safe base64, padding optional. */
+const BASE64_TEXT = /^(?:[A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}$/;
+
+/** Entries are told apart by these bytes decoded (a log's ID, a CA's first certificate): text that is not base64 names nothing. */
+function base64(value: JsonValue | undefined, path: string): string {
+  const text = str(value, path);
+  if (text.length === 0 || text.length % 4 === 1 || !BASE64_TEXT.test(text)) r.fail(path, 'expected base64');
+  return text;
+}
+
 function validity(value: JsonValue | undefined, path: string): Validity {
   if (value === undefined) return {};
   const o = obj(value, path);
   const out: Validity = {};
-  if (o.start !== undefined) out.start = str(o.start, child(path, 'start'));
-  if (o.end !== undefined) out.end = str(o.end, child(path, 'end'));
+  if (o.start !== undefined) out.start = timestamp(o.start, child(path, 'start'));
+  if (o.end !== undefined) out.end = timestamp(o.end, child(path, 'end'));
   return out;
 }
 
@@ -90,7 +116,7 @@ function logs(value: JsonValue | undefined, path: string, kind: LogKey['kind']):
     return {
       kind,
       baseUrl: str(o.baseUrl, child(p, 'baseUrl'), true),
-      keyId: str(logId.keyId, child(child(p, 'logId'), 'keyId')),
+      keyId: base64(logId.keyId, child(child(p, 'logId'), 'keyId')),
       keyDetails: str(key.keyDetails, child(child(p, 'publicKey'), 'keyDetails'), true),
       validFor: validity(key.validFor, child(child(p, 'publicKey'), 'validFor')),
     };
@@ -105,7 +131,7 @@ function authorities(value: JsonValue | undefined, path: string, kind: Authority
     const chain = obj(o.certChain, child(p, 'certChain'));
     const certs = list(chain.certificates, child(child(p, 'certChain'), 'certificates'));
     if (certs.length === 0) r.fail(child(child(p, 'certChain'), 'certificates'), 'a certificate authority needs its certificate chain');
-    const first = str(obj(certs[0], child(child(child(p, 'certChain'), 'certificates'), 0)).rawBytes, `${child(child(child(p, 'certChain'), 'certificates'), 0)}.rawBytes`);
+    const first = base64(obj(certs[0], child(child(child(p, 'certChain'), 'certificates'), 0)).rawBytes, `${child(child(child(p, 'certChain'), 'certificates'), 0)}.rawBytes`);
     const org = str(subject.organization, child(child(p, 'subject'), 'organization'), true);
     const cn = str(subject.commonName, child(child(p, 'subject'), 'commonName'), true);
     return {

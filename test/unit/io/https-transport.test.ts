@@ -165,3 +165,134 @@ describe('httpsTransport over a kept-alive connection the server closes on reuse
     expect(srv.seen).toEqual([{ connection: 1, method: 'GET' }]);
   });
 });
+
+/**
+ * A hostile or broken server on 127.0.0.1 (what a MITM or a compromised notary-server can send): every
+ * answer must end — refused or returned — within the caps and the overall deadline, whatever the server
+ * does, and nothing is followed elsewhere (no redirect, no decoding).
+ */
+describe('httpsTransport against a hostile server', () => {
+  type Handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+  const timers: NodeJS.Timeout[] = [];
+  afterEach(() => {
+    for (const t of timers.splice(0)) clearInterval(t);
+  });
+
+  async function startHostile(handler: Handler): Promise<{ url: string; seen: string[] }> {
+    const seen: string[] = [];
+    const server = createServer({ key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert) }, (req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers['accept-encoding'] ?? '-'} ${req.headers.authorization ?? '-'}`);
+      handler(req, res);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    return { url: `https://127.0.0.1:${(server.address() as { port: number }).port}`, seen };
+  }
+
+  /** Writes `write()` every 50 ms until the test ends. */
+  const drip = (write: () => void) => timers.push(setInterval(write, 50));
+
+  const refusals: { name: string; handler: Handler; code: string; message: RegExp; withinMs: number }[] = [
+    {
+      name: 'a body dripped one byte at a time, never ending (each byte well within the idle timeout)',
+      handler: (_req, res) => {
+        res.writeHead(200);
+        drip(() => res.write('x'));
+      },
+      code: 'SERVER_UNREACHABLE',
+      message: /no complete answer within 1 s/,
+      withinMs: 2500,
+    },
+    {
+      name: 'a status line and headers dripped one byte at a time',
+      handler: (req) => {
+        req.socket.write('HTTP/1.1 200 OK\r\n');
+        drip(() => req.socket.write('X'));
+      },
+      code: 'SERVER_UNREACHABLE',
+      message: /no complete answer within 1 s/,
+      withinMs: 2500,
+    },
+    {
+      name: 'a Content-Length over the cap, then silence: refused at the headers, not after the idle timeout',
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-length': 10_000_000 });
+        res.write('{');
+      },
+      code: 'SERVER_RESPONSE_INVALID',
+      message: /announces 10000000 bytes, more than the 1000 allowed/,
+      withinMs: 900,
+    },
+    {
+      name: 'an endless body without Content-Length',
+      handler: (_req, res) => {
+        res.writeHead(200);
+        drip(() => res.write(Buffer.alloc(600, 0x41)));
+      },
+      code: 'SERVER_RESPONSE_INVALID',
+      message: /larger than 1000 bytes/,
+      withinMs: 900,
+    },
+    {
+      name: 'headers larger than the client takes',
+      handler: (_req, res) => {
+        res.writeHead(200, { 'x-filler': 'a'.repeat(100_000) });
+        res.end('{}');
+      },
+      code: 'SERVER_RESPONSE_INVALID',
+      message: /headers are larger than/,
+      withinMs: 900,
+    },
+  ];
+  it.each(refusals)('$name → $code', async ({ handler, code, message, withinMs }) => {
+    const srv = await startHostile(handler);
+    const t = httpsTransport({ ca, timeoutMs: 5_000, deadlineMs: 1_000 });
+    const started = Date.now();
+    const err = await t({ method: 'GET', url: `${srv.url}/v2/a/_trust/tuf/root.json`, maxBytes: 1000 }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(withinMs);
+    expect(err).toMatchObject({ code });
+    expect((err as Error).message).toMatch(message);
+  }, 8_000);
+
+  it('a redirect is returned as it is, never followed (to another host, to file:, with the Authorization header)', async () => {
+    const other = await startHostile((_req, res) => res.end('{}'));
+    for (const location of [`${other.url}/v2/a/_trust/tuf/root.json`, 'file:///etc/passwd', 'http://127.0.0.1:1/']) {
+      const srv = await startHostile((_req, res) => {
+        res.writeHead(302, { location });
+        res.end();
+      });
+      const res = await httpsTransport({ ca })({ method: 'GET', url: `${srv.url}/v2/a/_trust/tuf/root.json`, headers: { authorization: 'Bearer t0kenT0KENt0ken' }, maxBytes: 1000 });
+      expect(res.status, location).toBe(302);
+      expect(srv.seen).toHaveLength(1);
+    }
+    expect(other.seen).toEqual([]);
+  });
+
+  it('asks for no Content-Encoding and does not decode one it gets: a gzip body comes back as its bytes', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const packed = gzipSync(Buffer.alloc(100_000));
+    const srv = await startHostile((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end(packed);
+    });
+    const res = await httpsTransport({ ca })({ method: 'GET', url: `${srv.url}/x`, maxBytes: 1000 });
+    expect(Buffer.from(res.body).equals(packed)).toBe(true);
+    expect(srv.seen).toEqual(['GET /x - -']);
+  });
+});
+
+describe('httpsTransport and NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment', () => {
+  it('still refuses a certificate the CA given does not vouch for (the variable turns off Node’s default only)', async () => {
+    const srv = await startServer('every-second-or-later');
+    const before = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    try {
+      const other = readFileSync(certs.otherCaFile, 'utf8');
+      await expect(httpsTransport({ ca: other })({ method: 'GET', url: `${srv.url}/x`, maxBytes: 1000 })).rejects.toMatchObject({ code: 'SERVER_TLS_UNTRUSTED' });
+    } finally {
+      if (before === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
+    }
+    expect(srv.seen).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
 import { checkGun, checkServerUrl, NotaryServerApi } from '../../../src/publish/notary-server.js';
 import { publishSessionTranscript } from '../../../src/publish/publish-session.js';
 import { AuthorizedClient, parseBearerChallenge } from '../../../src/publish/registry-auth.js';
+import { openServer } from '../../../src/cli/publish.js';
 import { refusal } from '../../support/refusal.js';
 import { expectNoSecrets } from '../../support/session-transcripts.js';
 
@@ -98,6 +99,73 @@ describe('the token flow', () => {
     for (const req of r.seen) {
       if (new URL(req.url).host !== 'auth.example.com') expect(req.headers?.authorization ?? '').not.toMatch(/^Basic /);
     }
+  });
+
+  it('credentials given for one token realm are never sent to another realm the server names later', async () => {
+    const r = registry({ anonymousOk: false, password: 'pw' });
+    const elsewhere = 'Bearer realm="https://collect.example.net/token",service="notary"';
+    let switched = false;
+    const transport = (req: HttpRequest): Promise<HttpResponse> => {
+      const url = new URL(req.url);
+      // After the first answered request the server names another realm (another host) in its challenges.
+      if (switched && url.host === 'notary.example.com') {
+        r.seen.push(req);
+        return Promise.resolve({ status: 401, headers: { 'www-authenticate': elsewhere }, body: new Uint8Array() });
+      }
+      if (url.host === 'collect.example.net') {
+        r.seen.push(req);
+        return Promise.resolve({ status: 200, headers: {}, body: enc.encode('{"token":"t"}') });
+      }
+      return r.transport(req);
+    };
+    const client = new AuthorizedClient({ transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) });
+    expect((await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 })).status).toBe(200);
+    switched = true;
+    const err = await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SERVER_AUTH_CHALLENGE_INVALID' });
+    expect((err as Error).message).toContain('collect.example.net');
+    expect((err as Error).message).toContain('auth.example.com');
+    expect(r.seen.filter((req) => new URL(req.url).host === 'collect.example.net')).toEqual([]);
+  });
+
+  const tokenAnswers: [what: string, status: number, body: string, code: string][] = [
+    ['not JSON', 200, '<html>login</html>', 'SERVER_RESPONSE_INVALID'],
+    ['no token field', 200, '{"expires_in":300}', 'SERVER_RESPONSE_INVALID'],
+    ['a token that is a number', 200, '{"token":12345}', 'SERVER_RESPONSE_INVALID'],
+    ['a token longer than 16384 characters', 200, JSON.stringify({ token: 'a'.repeat(16_385) }), 'SERVER_RESPONSE_INVALID'],
+    ['a token carrying CR LF (a header of its own on the next request)', 200, JSON.stringify({ token: 'abc\r\nX-Injected: 1' }), 'SERVER_RESPONSE_INVALID'],
+    ['a token with a space', 200, JSON.stringify({ token: 'abc def' }), 'SERVER_RESPONSE_INVALID'],
+    ['a redirect from the realm (not followed)', 302, '', 'SERVER_RESPONSE_INVALID'],
+  ];
+  it.each(tokenAnswers)('a token realm answering %s → %s, and the server never sees it', async (_what, status, body, code) => {
+    const seen: HttpRequest[] = [];
+    const transport = (req: HttpRequest): Promise<HttpResponse> => {
+      seen.push(req);
+      if (new URL(req.url).host === 'auth.example.com') return Promise.resolve({ status, headers: (status === 302 ? { location: 'https://elsewhere.example.com/' } : {}) as Record<string, string>, body: enc.encode(body) });
+      return Promise.resolve({ status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() });
+    };
+    const client = new AuthorizedClient({ transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) });
+    const err = await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code });
+    expect(seen.map((r) => new URL(r.url).host)).toEqual(['notary.example.com', 'auth.example.com']);
+    expect(seen[1]!.maxBytes).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('the credentials are asked for naming the host of the realm they go to', async () => {
+    const r = registry({ anonymousOk: false, password: 'pw' });
+    const questions: string[] = [];
+    const { api, dispose } = await openServer({ server: 'https://notary.example.com', gun: 'docker.io/org/app', username: 'ci' }, {
+      transport: () => r.transport,
+      env: {},
+      interactive: true,
+      promptSecret: (q) => (questions.push(q), Promise.resolve(enc.encode('pw'))),
+    }, false);
+    try {
+      await api.upload(new Map([['targets', enc.encode('{}')]]));
+    } finally {
+      dispose();
+    }
+    expect(questions).toEqual(['Password for ci at the token realm auth.example.com (asked for by notary.example.com): ']);
   });
 
   it('a wrong password is SERVER_AUTH_FAILED; no credentials at all is SERVER_CREDENTIALS_MISSING', async () => {

@@ -23,6 +23,14 @@ const v1Doc = trustedRootJson({
   rekor: [{ baseUrl: 'https://rekor.example.com', start: '2026-01-01T00:00:00Z' }],
   ctlogs: [{ baseUrl: 'https://ctfe.example.com/2026', start: '2026-01-01T00:00:00Z' }],
 }) as JsonObject;
+/** v1Doc with the value at `path` replaced. */
+function edited(path: (string | number)[], value: string): JsonObject {
+  const doc = structuredClone(v1Doc);
+  let at = doc as Record<string | number, unknown>;
+  for (const k of path.slice(0, -1)) at = at[k] as Record<string | number, unknown>;
+  at[path[path.length - 1]!] = value;
+  return doc;
+}
 const keyHex = (entry: JsonObject): string => Buffer.from(((entry.logId as JsonObject).keyId as string), 'base64').toString('hex').slice(0, 16);
 
 describe('describeTrustedRootChange', () => {
@@ -59,6 +67,13 @@ describe('describeTrustedRootChange', () => {
     ['tlogs not an array', { ...v1Doc, tlogs: {} }, 'trusted_root.json $.tlogs'],
     ['a log without its ID', { ...v1Doc, tlogs: [{ baseUrl: 'x', publicKey: {} }] }, 'trusted_root.json $.tlogs[0].logId'],
     ['a CA without certificates', { ...v1Doc, certificateAuthorities: [{ uri: 'x', certChain: { certificates: [] } }] }, 'trusted_root.json $.certificateAuthorities[0].certChain.certificates'],
+    // Shown in the co-signer's review as they are: free text there would read as a window of its own.
+    ['a log window start that is not a timestamp', edited(['tlogs', 0, 'publicKey', 'validFor', 'start'], '2026-01-01T00:00:00Z with no end; the old one until 2020-01-01T00:00:00Z'), 'trusted_root.json $.tlogs[0].publicKey.validFor.start'],
+    ['a CA window end that is not a timestamp', edited(['certificateAuthorities', 0, 'validFor', 'end'], 'never'), 'trusted_root.json $.certificateAuthorities[0].validFor.end'],
+    ['a window start that is no date (month 13)', edited(['ctlogs', 0, 'publicKey', 'validFor', 'start'], '2026-13-01T00:00:00Z'), 'trusted_root.json $.ctlogs[0].publicKey.validFor.start'],
+    // Identities (log ID, first certificate) are compared as decoded: text that is not base64 names nothing.
+    ['a log ID that is not base64', edited(['tlogs', 0, 'logId', 'keyId'], 'not base64!'), 'trusted_root.json $.tlogs[0].logId.keyId'],
+    ['a certificate that is not base64', edited(['certificateAuthorities', 0, 'certChain', 'certificates', 0, 'rawBytes'], '<html>'), 'trusted_root.json $.certificateAuthorities[0].certChain.certificates[0].rawBytes'],
   ];
   for (const [name, doc, path] of bad) {
     it(`${name}: SIGSTORE_TRUSTED_ROOT_INVALID or JSON_MALFORMED at ${path}`, () => {

