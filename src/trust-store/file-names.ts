@@ -19,6 +19,7 @@
  * reads them; only installing them as files is refused.
  */
 import { CeremonyError } from '../errors.js';
+import { bytesEqual } from '../crypto/digest.js';
 import { quoteShown } from '../json/fields.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
@@ -178,6 +179,3 @@ export function foldTufLayoutCopies(files: RepositoryFiles, caps: SizeCaps = DEF
   return { ...files, delegated };
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
