@@ -49,7 +49,7 @@ import * as certificates from './cosign-certificate.js';
 import type { CertificateReviewView, CertificateSignedView, CertificateSignerCheckView } from '../shared/api-types.js';
 // --- import (#6)
 import type { ImportInstalledView, ImportPreviewView, ImportQrCameraView, ImportQrDecoderView, ImportQrFrameView, ImportQrProgressView, ImportSessionView, ImportSetInstalledView, ImportStaleLockView } from '../shared/api-types.js';
-import { defaultImportDeps, ImportSession } from './transport-import.js';
+import { defaultImportDeps, ImportSession, RefusedAfterRemovingLeftovers } from './transport-import.js';
 import { CameraGate } from './camera-gate.js';
 // --- export (#6)
 import type { ExportDestinationView, ExportFullScreenView, ExportPreparedView, ExportQrFramesView, ExportWrittenView } from '../shared/api-types.js';
@@ -129,6 +129,8 @@ function failure(err: unknown): IpcFailure {
     if (err.token) out.token = { label: err.token.label, serial: err.token.serial };
     if (err.pinTries) out.pinTries = err.pinTries;
   }
+  // An install refused after its lock sweep removed files beside the trust directory says so (transport-import.ts).
+  if (err instanceof RefusedAfterRemovingLeftovers) out.removedLockLeftovers = [...err.removedLockLeftovers];
   return out;
 }
 

@@ -260,7 +260,11 @@ export class ImportSession {
     this.staleLock = undefined;
     const view = bundleView(bundle.bytes, bundle.name);
     if (view.kind === 'trust-bundle-set') return this.installSet(bundle, witnesses);
-    const options = this.options(false, view.repository);
+    // Leftovers of killed commands the install's lock sweep removes (and the inventory's, below): said,
+    // never silent, as the CLI's `note:` lines (src/cli/lock-notes.ts). Only an install takes a lock: the
+    // preview is the core's dry run, which takes none, so it removes nothing and has nothing to say.
+    const removed: string[] = [];
+    const options: ImportOptions = { ...this.options(false, view.repository), onRemovedLockLeftover: (line) => void removed.push(line) };
     const source = bundleImportSource(bundle.bytes, bundle.name);
     // The session transcript (src/trust-store/import-session.ts), the same as `tuf-ceremony import` writes:
     // the bundle, the pin, what was installed or the refusal, and the witness line's names.
@@ -290,7 +294,7 @@ export class ImportSession {
         if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
         // A refusal is recorded too (the audit trail), as the CLI records it; the refusal itself is unchanged.
         if (session && layout && err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, layout, { refused: err });
-        throw err;
+        throw refusedAfter(err, removed);
       }
     }
     // Installed: the transcript records that first (review B2 M1), whatever happens to the inventory after.
@@ -301,7 +305,7 @@ export class ImportSession {
       // After the install, as `import --inventory` (src/cli/import.ts): the same record, written only if unchanged since read.
       const repository = result.gun ?? source.bundle?.repository ?? source.source;
       recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: options.now });
-      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`)));
+      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`), removed));
     }
     return {
       ...installedView(result),
@@ -311,13 +315,16 @@ export class ImportSession {
       ...(inventoryError ? { inventoryError } : {}),
       ...(brokeStaleLock ? { inventoryBrokeStaleLock: brokeStaleLock } : {}),
       ...(cleanupFailed ? { cleanupFailed: cleanupFailedView(cleanupFailed) } : {}),
+      ...(removed.length ? { removedLockLeftovers: removed } : {}),
     };
   }
 
   /** A trust-bundle-set, all or none (install-set.ts), with the same session transcript as `import --pins`. */
   private async installSet(bundle: NamedFile, witnesses: readonly string[]): Promise<ImportSetInstalledView> {
     const set = decodeRepositorySet(bundle.bytes, bundle.name);
-    const options = this.setOptions(set);
+    // As install: what the lock sweeps remove is said, with the install or with its refusal.
+    const removed: string[] = [];
+    const options: SetImportOptions = { ...this.setOptions(set), onRemovedLockLeftover: (line) => void removed.push(line) };
     const pin = this.pin?.kind === 'pins' ? this.pin : undefined;
     const session: ImportSessionStart = {
       profile: set.profile,
@@ -341,7 +348,7 @@ export class ImportSession {
       } else {
         if (err instanceof CeremonyError && err.code === 'IMPORT_LOCK_STALE' && err.path) this.staleLock = err.path;
         if (err instanceof CeremonyError && err.code !== 'USAGE') await this.deps.recordImportSession(session, set.profile, { refused: err });
-        throw err;
+        throw refusedAfter(err, removed);
       }
     }
     // Installed (the whole set): recorded as installed first (review B2 M1), whatever happens to the inventory after.
@@ -351,7 +358,7 @@ export class ImportSession {
     if (inventory) {
       // After importRepositorySet returned (the whole set installed): one update, as `import SET --inventory`.
       recordInstalledSet(inventory.inventory, set, result, options.now);
-      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`)));
+      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`), removed));
     }
     const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
     return {
@@ -362,6 +369,7 @@ export class ImportSession {
       ...(inventoryError ? { inventoryError } : {}),
       ...(brokeStaleLock ? { inventoryBrokeStaleLock: brokeStaleLock } : {}),
       ...(cleanupFailed ? { cleanupFailed: cleanupFailedView(cleanupFailed) } : {}),
+      ...(removed.length ? { removedLockLeftovers: removed } : {}),
     };
   }
 
@@ -458,13 +466,42 @@ function cleanupFailedView(err: InstalledCleanupFailed): ImportCleanupFailedView
  * touched the file, or a write fault) is the view's warning, never a refusal, since the trust directory
  * already holds the new root and the transcript says so (review B2 M1).
  */
-async function inventoryUpdateError(update: Promise<InventoryWritten>): Promise<{ inventoryError?: InventoryErrorView; brokeStaleLock?: string }> {
+async function inventoryUpdateError(update: Promise<InventoryWritten>, removed: string[]): Promise<{ inventoryError?: InventoryErrorView; brokeStaleLock?: string }> {
   try {
-    // A stale lock taken over is said, never silent (src/io/inventory-file.ts; the CLI's `note:` line).
+    // A stale lock taken over is said, never silent (src/io/inventory-file.ts; the CLI's `note:` line),
+    // and so is each leftover of a killed command removed beside the inventory's lock.
     const written = await update;
+    removed.push(...(written.removedLeftovers ?? []));
     return written.brokeStaleLock ? { brokeStaleLock: written.brokeStaleLock } : {};
   } catch (err) {
     const shape = toErrorShape(err);
     return { inventoryError: { code: shape.code, message: shape.message, ...(shape.path ? { path: shape.path } : {}) } };
   }
+}
+
+/**
+ * An install refused after its lock sweep removed leftovers of killed commands (src/trust-store/lock.ts
+ * sweepAsideLeftovers runs when the lock is taken, before verification): the refusal as it was — same code,
+ * words and path — carrying the sentences, which ipc-handlers.ts `failure` puts in the IpcFailure's
+ * `removedLockLeftovers`. A field on the failure, not only the session transcript: the transcript is
+ * the audit trail and records what the CLI's records (the refusal, not its `note:` lines), and nobody reads
+ * it on the Import screen; the failure is what the screen shows, and it passes the same IPC gate
+ * (ipc-register.ts displaySafeValue) as an install's view. An error that is not a CeremonyError stays
+ * the INTERNAL refusal it would have been (toErrorShape), with the sentences.
+ */
+export class RefusedAfterRemovingLeftovers extends CeremonyError {
+  readonly removedLockLeftovers: readonly string[];
+
+  constructor(refusal: unknown, removedLockLeftovers: readonly string[]) {
+    const shape = toErrorShape(refusal);
+    super(shape.code, shape.message, { cause: refusal, ...(shape.path ? { path: shape.path } : {}) });
+    // The refusal's own words (they already end with its path, which the constructor would add again).
+    this.message = shape.message;
+    this.removedLockLeftovers = [...removedLockLeftovers];
+  }
+}
+
+/** `err`, or when the lock sweep removed something first, the same refusal carrying the sentences. */
+function refusedAfter(err: unknown, removed: readonly string[]): unknown {
+  return removed.length ? new RefusedAfterRemovingLeftovers(err, removed) : err;
 }

@@ -23,6 +23,12 @@ export interface IpcFailure {
   path?: string;
   token?: TokenRefView;
   pinTries?: 'count-low' | 'final-try';
+  /**
+   * importInstall only: leftovers of killed commands removed beside the import lock before the install was
+   * refused (src/trust-store/lock.ts sweepAsideLeftovers; describeRemovedLeftover's sentences). Files beside
+   * the operator's trust directory went: a refusal must not hide it (the CLI's `note:` lines).
+   */
+  removedLockLeftovers?: string[];
 }
 
 /** A file the user picked in the renderer (`<input type="file">`): relative name and its bytes. */
@@ -1191,6 +1197,12 @@ export interface ImportInstalledView {
   targets: number;
   /** Installed, but its import lock could not be removed afterwards: what to do about it (shown as a warning). */
   lockNotReleased?: string;
+  /**
+   * Install only: leftovers of killed commands removed beside the import lock or the key inventory's lock
+   * (src/trust-store/lock.ts sweepAsideLeftovers), one sentence each: said, never silent (shown as a notice,
+   * as the CLI's `note:` lines and `--json` removedLockLeftovers).
+   */
+  removedLockLeftovers?: string[];
   /** attestations.json, checked (Yubico's roots): per key, where it was generated or that nothing shows it. */
   attestations?: { keyId: string; status: 'verified' | 'none' | 'refused'; sentence: string }[];
 }
@@ -1253,6 +1265,8 @@ export interface ImportSetInstalledView {
   transcript?: string;
   /** Installed, but a step after the swap's rename failed (shown as a warning, not a refusal). */
   cleanupFailed?: ImportCleanupFailedView;
+  /** As ImportInstalledView.removedLockLeftovers: leftovers of killed commands removed beside the import or inventory lock. */
+  removedLockLeftovers?: string[];
 }
 
 /**

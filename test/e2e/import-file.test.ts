@@ -5,7 +5,8 @@
  * complete verification; Install puts it in place (checked with our verifier and the real notary client,
  * offline). Tampered bundles are refused with their code and the trust directory stays byte for byte as it was.
  * A lock left by an interrupted import is removed with the screen's button (a running import's never is),
- * and the install then goes through.
+ * and the install then goes through. Leftovers of killed imports that an install's lock removes are said
+ * as a notice, with the install and with a refusal alike.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { nodeTrustDirFs } from '../../src/io/trust-dir.js';
 import { faultyTrustDirFs } from '../support/fs-faults.js';
 import { bundleContent, expectInstalled, GUN, makeBundle, notaryMetadataDir, treeHash, type BundleFixture } from './support/import-fixtures.js';
 import { startSession, type E2eSession } from './support/session.js';
-import { hereLockFields, liveLockFields } from '../support/lock-owner.js';
+import { deadPid, hereLockFields, liveLockFields } from '../support/lock-owner.js';
 
 const SCREENSHOT = '/tmp/e2e-import-file.png';
 
@@ -30,6 +31,8 @@ let trustDir: string;
 let fx: BundleFixture;
 let inventoryPath = '';
 let cleanupFault = false;
+/** While set, the install's core is given a pin no root matches: refused by verification, under the lock (after its sweep). */
+let refuseUnderLock = false;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tufc-e2e-import-'));
@@ -42,7 +45,11 @@ beforeAll(async () => {
       chooseInventory: async () => inventoryPath,
       // While `cleanupFault` is set, the folder the swap sets aside cannot be removed (EACCES): installed, clean-up failed.
       importRepository: (source, options) =>
-        importRepository(source, cleanupFault ? { ...options, trustDirFs: faultyTrustDirFs(nodeTrustDirFs(), (op, p) => (op === 'removeTree' && p.includes('.tuf-ceremony-previous-') ? 'EACCES' : undefined)) } : options),
+        importRepository(source, {
+          ...options,
+          ...(cleanupFault ? { trustDirFs: faultyTrustDirFs(nodeTrustDirFs(), (op, p) => (op === 'removeTree' && p.includes('.tuf-ceremony-previous-') ? 'EACCES' : undefined)) } : {}),
+          ...(refuseUnderLock && !options.dryRun ? { trustedRoot: undefined, rootFingerprint: 'a'.repeat(64) } : {}),
+        }),
     },
   });
 });
@@ -207,5 +214,48 @@ describe('Import screen: a bundle file', () => {
     } finally {
       cleanupFault = false;
     }
+  });
+
+  test('leftovers of killed imports beside the lock: removed, and said as a notice — with a refused install and with an install', async () => {
+    trustDir = join(work, 'site-leftovers', 'trust');
+    mkdirSync(trustDir, { recursive: true });
+    inventoryPath = '';
+    const lockPath = importLockPath(trustDir, 'notary');
+    const dead = deadPid();
+    /** A copy of the lock a command killed mid-rename left beside it, and the sentence main says for it. */
+    const plant = (n: string, created: string) => {
+      const path = `${lockPath}.stale-${n.repeat(32)}`;
+      writeFileSync(path, JSON.stringify({ created, ...hereLockFields(), pid: dead, token: 'f'.repeat(32) }));
+      return { path, line: `removed ${path}, a copy of the lock ${lockPath} set aside by a command killed before it removed it (process ${dead} on ${hereLockFields().host}, taken at ${created}, which is no longer running).` };
+    };
+    const { page, errors, verified } = await openVerified();
+    const install = verified.getByRole('button', { name: 'Install into the trust directory' });
+    const notice = page.getByRole('status').filter({ hasText: 'Removed left over lock files of import runs that were killed' });
+
+    // Refused by verification, which runs under the lock: the files its sweep removed are still said.
+    const first = plant('1', '2026-11-25T09:00:00.000Z');
+    refuseUnderLock = true;
+    try {
+      await install.click();
+      const notInstalled = page.getByRole('alert').filter({ hasText: 'Not installed' });
+      await notInstalled.waitFor();
+      await expect(notInstalled.locator('code.code').textContent()).resolves.toBe('IMPORT_PIN_NOT_FOUND');
+      await expect(notInstalled.textContent()).resolves.toContain('only the left over lock files named below were removed');
+      await expect(notice.getByRole('list', { name: 'Removed lock files' }).getByRole('listitem').allTextContents()).resolves.toEqual([first.line]);
+    } finally {
+      refuseUnderLock = false;
+    }
+    expect(existsSync(first.path)).toBe(false);
+    expect(existsSync(notaryMetadataDir(trustDir))).toBe(false);
+
+    // Installed: the notice sits in the "Installed" banner.
+    const second = plant('2', '2026-11-25T09:30:00.000Z');
+    await install.click();
+    const installed = page.getByRole('status').filter({ has: page.getByRole('heading', { name: 'Installed' }) });
+    await installed.waitFor();
+    await expect(installed.getByRole('list', { name: 'Removed lock files' }).getByRole('listitem').allTextContents()).resolves.toEqual([second.line]);
+    expect(existsSync(second.path)).toBe(false);
+    await expectInstalled(trustDir, fx);
+    expect(errors).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import type { ImportInstalledView, ImportPreviewView, ImportSessionView, ImportS
 import { RefusalPanel } from '../components/RefusalPanel';
 import { CameraScanner } from '../import/CameraScanner';
 import { CleanupFailed } from '../import/CleanupFailed';
+import { RemovedLockLeftovers } from '../import/RemovedLockLeftovers';
 import { InstalledSummary } from '../import/InstalledSummary';
 import { SetSummary } from '../import/SetSummary';
 import { StaleLockPanel } from '../import/StaleLock';
@@ -374,7 +375,15 @@ export function ImportScreen() {
         )
       ) : null}
 
-      {stage.state === 'install-refused' ? <RefusalPanel refusal={stage.refusal} title="Not installed" reassure="Nothing was changed in the trust directory." /> : null}
+      {stage.state === 'install-refused' ? (
+        <RefusalPanel
+          refusal={stage.refusal}
+          title="Not installed"
+          reassure={stage.refusal.removedLockLeftovers?.length ? 'Nothing was installed: the trust data is as it was; only the left over lock files named below were removed.' : 'Nothing was changed in the trust directory.'}
+        />
+      ) : null}
+      {/* Refused, but the install's lock had already removed leftovers of killed commands beside it: still said. */}
+      {stage.state === 'install-refused' ? <RemovedLockLeftovers lines={stage.refusal.removedLockLeftovers} /> : null}
       {stage.state === 'install-refused' && stage.refusal.code === 'IMPORT_LOCK_STALE' ? <StaleLockPanel key={stage.refusal.message} /> : null}
 
       {stage.state === 'installed' && stage.installed.set ? (
@@ -398,6 +407,7 @@ export function ImportScreen() {
           <CleanupFailed warning={stage.installed.cleanupFailed} />
           <InventoryNotUpdated error={stage.installed.inventoryError} />
           <InventoryLockTakenOver notice={stage.installed.inventoryBrokeStaleLock} />
+          <RemovedLockLeftovers lines={stage.installed.removedLockLeftovers} />
           <SetSummary set={stage.installed.set} verb="installed" />
         </section>
       ) : null}
@@ -423,6 +433,7 @@ export function ImportScreen() {
           <CleanupFailed warning={stage.installed.cleanupFailed} />
           <InventoryNotUpdated error={stage.installed.inventoryError} />
           <InventoryLockTakenOver notice={stage.installed.inventoryBrokeStaleLock} />
+          <RemovedLockLeftovers lines={stage.installed.removedLockLeftovers} />
           <InstalledSummary view={stage.installed} verb="installed" />
           {stage.installed.lockNotReleased ? (
             <p className="lock-not-released" role="alert">
@@ -508,7 +519,6 @@ function BundleCard({ preview }: { preview: ImportPreviewView }) {
   );
 }
 
-/** Installed, but the key inventory update after it failed: a warning (the trust directory holds the new root). */
 /** The inventory update took over a lock a dead process left: said, as the CLI's `note:` line says it. */
 function InventoryLockTakenOver({ notice }: { notice: string | undefined }) {
   if (!notice) return null;
@@ -519,6 +529,7 @@ function InventoryLockTakenOver({ notice }: { notice: string | undefined }) {
   );
 }
 
+/** Installed, but the key inventory update after it failed: a warning (the trust directory holds the new root). */
 function InventoryNotUpdated({ error }: { error: InventoryErrorView | undefined }) {
   if (!error) return null;
   return (

@@ -3,7 +3,6 @@
  * TUF_CEREMONY_INVENTORY, else a ceremony output folder's state/key-inventory.json; nothing else is looked
  * for), and updates that never overwrite another writer's (INVENTORY_CHANGED).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -12,20 +11,13 @@ import { emptyInventory, inventoryBytes, parseInventory } from '../../../src/cer
 import { findInventory, inventoryLockPath, readInventoryForUpdate, writeInventoryUpdate } from '../../../src/io/inventory-file.js';
 import { isCeremonyError } from '../../../src/errors.js';
 import { nodeLockFs } from '../../../src/io/lock-file.js';
-import { hereLockFields } from '../../support/lock-owner.js';
+import { deadPid, hereLockFields } from '../../support/lock-owner.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 
 const tmp = tempDirs();
 
 const T0 = new Date('2026-12-01T00:00:00Z');
 const T1 = new Date('2026-12-02T00:00:00Z');
-
-/** A pid that certainly ran on this host and is gone now: a child process that has exited. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', '0']);
-  expect(r.status).toBe(0);
-  return r.pid!;
-}
 
 /**
  * A lock file's bytes as the lock writes them (src/trust-store/lock.ts), by default this host's, boot's and

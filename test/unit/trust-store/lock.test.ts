@@ -16,19 +16,12 @@ import { importRepository, trustFolder, type ImportOptions } from '../../../src/
 import { acquireImportLock, describeRemovedLeftover, IMPORT_LOCK_NAME, importLockPath, LockRefusal, ownerState, removeStaleImportLock, UNREADABLE_STALE_AFTER_MS, withImportLock, type LockFs, type LockOwner } from '../../../src/trust-store/lock.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { treeHash } from '../../support/trust-tree.js';
-import { hereLockFields, liveLockFields } from '../../support/lock-owner.js';
+import { deadPid, hereLockFields, liveLockFields } from '../../support/lock-owner.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 
 const tmp = tempDirs();
 
 const NOW = new Date();
-
-/** A pid that certainly ran on this host and is gone now. */
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', '0']);
-  expect(r.status).toBe(0);
-  return r.pid!;
-}
 
 function capture() {
   const out: string[] = [];
