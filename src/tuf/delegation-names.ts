@@ -5,7 +5,8 @@
  * file is verified under.
  *
  * How the reference clients resolve it: tuf-js (updater.js preorderDepthFirstWalk, loadTargets) and
- * python-tuf (ngclient/updater.py _preorder_depth_first_walk, _load_targets) walk the delegations for ONE
+ * python-tuf (ngclient/updater.py _preorder_depth_first_walk with `visited_role_names: Set[str]`,
+ * _load_targets "Avoid loading 'role' more than once": commit 74882c5) walk the delegations for ONE
  * target path, depth first in the order they are listed, skip a role already visited in that walk, and
  * keep each loaded role in their trusted set by NAME: the first delegation that reaches the name — in
  * that walk, or in an earlier lookup of the same client — verifies the file; every later one is answered
@@ -24,6 +25,10 @@
  *   both). If it does not, one lookup trusts the file under one delegation's keys while another refuses it
  *   (or trusts another signer set): refused, DELEGATION_AMBIGUOUS, with the later entry's path. This is
  *   stricter than needed where paths keep a delegation from ever being followed; it is never more lenient.
+ *
+ * Older python-tuf ngclients (e.g. commit 018364d) kept visited (role, parent) pairs and verified the
+ * file again under each parent: there a self-delegation or back edge with other keys made every lookup
+ * that reached it fail, where the current clients (and we) ignore it.
  *
  * Notary follows a delegation only to a direct child (repository.ts), so there a name has one delegator.
  */
