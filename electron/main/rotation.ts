@@ -36,7 +36,7 @@ import { CeremonyError, isCeremonyError } from '../../src/errors.js';
 import { sessionTranscriptPath } from '../../src/audit/session.js';
 import { assertAbsent, writeFileAtomic, writeFileVerified } from '../../src/io/files.js';
 import { mergeSessionTranscript, rotationRequestSessionTranscript, startCoSignSession } from '../../src/rotation/session-transcripts.js';
-import { asObject } from '../../src/json/fields.js';
+import { asObject, shownOrQuoted } from '../../src/json/fields.js';
 import { checkKeyName } from '../../src/rotation/names.js';
 import { signerKeys } from '../../src/rotation/request.js';
 import { parseJsonStrict } from '../../src/json/parse.js';
@@ -282,11 +282,15 @@ export function reviewView(request: SigningRequest): RotationReviewView {
     ? { from: request.targets.previous.signed.expiresText, to: request.targets.next.expiresText }
     : { from: prev.expiresText, to: next.expiresText };
   // The signing role's threshold is always said, also when it stays (the co-signer checks it either way).
+  // A delegated role request is signed under that role's threshold in targets.json (request.policy is
+  // the delegation's), so it is named, as describe.ts names it: shownOrQuoted, the name being a file's.
   const role = request.role === 'targets' ? 'targets' : 'root';
+  const delegation = request.delegation ? { name: shownOrQuoted(request.delegation.name), file: shownOrQuoted(`${request.delegation.name}.json`) } : undefined;
+  const signing = delegation?.name ?? role;
   const threshold =
     before.threshold === after.threshold && before.keyids.length === after.keyids.length
-      ? `${role} threshold stays ${after.threshold} of ${after.keyids.length}`
-      : `${role} threshold changes from ${before.threshold} of ${before.keyids.length} to ${after.threshold} of ${after.keyids.length}`;
+      ? `${signing} threshold stays ${after.threshold} of ${after.keyids.length}`
+      : `${signing} threshold changes from ${before.threshold} of ${before.keyids.length} to ${after.threshold} of ${after.keyids.length}`;
   return {
     requestId: request.requestId,
     repository: d.repository,
@@ -294,6 +298,7 @@ export function reviewView(request: SigningRequest): RotationReviewView {
     fromVersion: d.fromVersion,
     toVersion: d.toVersion,
     role,
+    ...(delegation ? { delegation } : {}),
     changes,
     threshold,
     expires,

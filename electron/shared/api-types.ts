@@ -878,7 +878,15 @@ export interface RotationReviewView {
   changes: RotationChangeView[];
   /** Which metadata the request signs: root N+1 (a rotation) or targets.json N+1 (delegation changes). */
   role: 'root' | 'targets';
-  /** "root threshold stays 2 of 3" / "root threshold changes from 2 of 3 to 3 of 4" (targets requests: the targets role's). */
+  /**
+   * Delegated role requests (role 'targets'): the role whose own file is signed, its name and file name
+   * as shown (quoted when they hold characters that could hide text).
+   */
+  delegation?: { name: string; file: string };
+  /**
+   * "root threshold stays 2 of 3" / "root threshold changes from 2 of 3 to 3 of 4" (targets requests: the
+   * targets role's; delegated role requests: that role's, by its name — "releases threshold stays 1 of 2").
+   */
   threshold: string;
   expires: { from: string; to: string };
   /** "needs 2 of 3 old keys (Alice, Bob, Carol) and 2 of 3 new keys (…)". */

@@ -20,7 +20,10 @@
  * A hostile or broken server (or whoever sits in front of it) must not hold a command forever nor make it
  * read more than its cap: `timeoutMs` is an idle timeout (no byte for that long), which a server that
  * drips one byte a second never meets, so every request (with its one retry) also has an overall
- * deadline, `deadlineMs`; a Content-Length over the cap is refused at the headers, before a byte of the
+ * deadline that fits its work: `deadlineMs` plus the time its bytes take at a minimum average rate,
+ * `minBytesPerSecond` (see DEFAULT_MIN_BYTES_PER_SECOND) — the body it sends, counted up front, and the
+ * answer's bytes as they arrive. A slow but honest upload or download gets the time its size needs; a
+ * drip, far below that rate, earns almost nothing and is cut off near `deadlineMs`; a Content-Length over the cap is refused at the headers, before a byte of the
  * body is waited for; headers over Node's limit, or a malformed answer, are refused as answers, not as
  * failures to connect. Redirects are not followed (node:https does not) and no Content-Encoding is asked
  * for or decoded: a 3xx is an unexpected status to the caller, a gzip body just bytes that do not parse.
@@ -35,15 +38,32 @@ export interface HttpsTransportOptions {
   ca?: string;
   /** Idle timeout: no byte sent or received for this long (default 30 s). */
   timeoutMs?: number;
-  /** Overall deadline of one request, its retry included, from the first byte sent to the last received. */
+  /**
+   * Overall deadline of one request, its retry included, from the first byte sent to the last received,
+   * before the allowance for its bytes (`minBytesPerSecond`) is added.
+   */
   deadlineMs?: number;
+  /** The slowest average rate a request's bytes (sent and received) are given time for. */
+  minBytesPerSecond?: number;
 }
 
 /**
- * The largest answer taken is a 64 MB targets.json (src/tuf/caps.ts): about a minute at 1 MB/s. Five
- * minutes leaves room for a slow link; a server that drips holds a cron `status` no longer than that.
+ * The base of every request's deadline: the time a small request may take (connect, TLS, a token round,
+ * a server that is slow to answer), whatever its size. A server that drips holds a cron `status` about
+ * this long per request.
  */
 export const DEFAULT_DEADLINE_MS = 5 * 60_000;
+
+/**
+ * 32 KB/s (256 kbit/s): the slowest site link we still expect a custodian to publish over — a shared or
+ * throttled uplink, a satellite or mobile link — and about 1/7 of the ~220 KB/s a fixed 5 minutes would
+ * demand of a 64 MB targets.json (src/tuf/caps.ts), the largest upload and answer. At this rate that file
+ * is given 5 + 34 minutes: long, but a publish over such a link takes that long anyway. A drip of one byte
+ * every 50 ms (20 B/s) is 1600 times slower and earns about 1/1600 of the time it spends, so it is still cut
+ * off at about `deadlineMs`; what a server can hold us at most is bounded by what we send plus the
+ * answer's cap (`maxBytes`), delivered at no less than this rate.
+ */
+export const DEFAULT_MIN_BYTES_PER_SECOND = 32 * 1024;
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -84,8 +104,10 @@ export function mayRetryOnFreshConnection(f: { method: string; code: string; reu
 export function httpsTransport(opts: HttpsTransportOptions = {}): HttpTransport {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const minBytesPerSecond = opts.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND;
+  if (!(minBytesPerSecond > 0)) throw new TypeError(`minBytesPerSecond must be a positive number, got ${minBytesPerSecond}`);
   return async (req: HttpRequest) => {
-    const limits = { timeoutMs, deadlineMs, endsAt: Date.now() + deadlineMs };
+    const limits: Limits = { timeoutMs, deadlineMs, minBytesPerSecond, startedAt: Date.now(), sent: req.body?.length ?? 0, received: 0 };
     try {
       return await send(req, opts, limits, false);
     } catch (err) {
@@ -98,8 +120,28 @@ export function httpsTransport(opts: HttpsTransportOptions = {}): HttpTransport 
 interface Limits {
   timeoutMs: number;
   deadlineMs: number;
-  /** Date.now() past which the request (and its retry) is abandoned. */
-  endsAt: number;
+  minBytesPerSecond: number;
+  /** Date.now() when the request (not its retry) began: one deadline covers both. */
+  startedAt: number;
+  /** The body's bytes, counted once (a POST is never resent). */
+  sent: number;
+  /** The answers' body bytes received so far, the retry's included. */
+  received: number;
+}
+
+/**
+ * Date.now() past which the request (and its retry) is abandoned: the base deadline plus the time its
+ * bytes so far take at the minimum rate. It only grows, and only as fast as bytes come: a server earns
+ * time by sending, never by announcing.
+ */
+export function deadlineOf(l: Pick<Limits, 'deadlineMs' | 'minBytesPerSecond' | 'startedAt' | 'sent' | 'received'>): number {
+  return l.startedAt + l.deadlineMs + ((l.sent + l.received) * 1000) / l.minBytesPerSecond;
+}
+
+/** The deadline in words: "300 s, plus 1 s per 32768 bytes sent or received (2 s for these)". */
+function deadlineWords(l: Limits): string {
+  const extra = ((l.sent + l.received) * 1000) / l.minBytesPerSecond;
+  return `${l.deadlineMs / 1000} s plus 1 s per ${l.minBytesPerSecond} bytes sent or received (${Math.round(extra) / 1000} s for these)`;
 }
 
 /** How Node's HTTP parser (llhttp) names an answer it cannot read: `HPE_HEADER_OVERFLOW`, `HPE_INVALID_CHUNK_SIZE`, … */
@@ -161,6 +203,7 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
           return;
         }
         chunks.push(chunk);
+        limits.received += chunk.length;
       });
       res.on('end', () => {
         const out: Record<string, string> = {};
@@ -170,13 +213,24 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
       res.on('error', (err) => reject(new CeremonyError('SERVER_UNREACHABLE', `${hostOf(req.url)}: the connection broke while reading the answer`, { cause: err })));
     });
     r.on('timeout', () => r.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-    deadline.timer = setTimeout(
-      () => {
-        reject(new CeremonyError('SERVER_UNREACHABLE', `${hostOf(req.url)}: no complete answer within ${limits.deadlineMs / 1000} s (${req.method} ${url.pathname}): the server sends too slowly or never finishes`, { path: url.pathname }));
-        r.destroy();
-      },
-      Math.max(0, limits.endsAt - Date.now()),
-    );
+    // When the timer fires, bytes received since it was set may have moved the deadline on: set it again
+    // for what is left, so the check costs one timer per request, not one per chunk.
+    const arm = () => {
+      const left = deadlineOf(limits) - Date.now();
+      if (left > 0) {
+        deadline.timer = setTimeout(arm, left);
+        return;
+      }
+      reject(
+        new CeremonyError(
+          'SERVER_UNREACHABLE',
+          `${hostOf(req.url)}: no complete answer within ${(Date.now() - limits.startedAt) / 1000} s (${req.method} ${url.pathname}; the deadline is ${deadlineWords(limits)}): the server takes or sends too slowly or never finishes`,
+          { path: url.pathname },
+        ),
+      );
+      r.destroy();
+    };
+    arm();
     r.on('error', (err: Error & { code?: string }) => {
       const code = err.code ?? '';
       if (mayRetryOnFreshConnection({ method: req.method, code, reusedSocket: r.reusedSocket, answered, fresh })) {

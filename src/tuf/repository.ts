@@ -9,6 +9,7 @@ import { checkNotaryRootCertificates } from './notary-root.js';
 import type { Root } from './root.js';
 import { verifyRootSelf, verifyRootUpdate, type RootUpdateResult } from './root-chain.js';
 import { checkChainAhead, type ChainStep } from './root-chain-plan.js';
+import { DelegationNames } from './delegation-names.js';
 import type { SignatureBatch } from './signature-batch.js';
 import type { Snapshot, Timestamp } from './snapshot.js';
 import type { Targets } from './targets.js';
@@ -492,20 +493,23 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   else out.absent.push('targets');
 
   // 5.6.7 delegated targets, breadth first from targets: each role is checked against the keys of the
-  // role that delegates to it, so a file nobody delegates to is never trusted.
+  // role that delegates to it, so a file nobody delegates to is never trusted. A name delegated again
+  // (by itself, around a cycle, at another level) is verified under its first delegation; once all are
+  // known, it must also meet every other one a client's walk could reach first (delegation-names.ts).
   const reached = new Set<string>();
+  const names = new DelegationNames();
   const queue: VerifiedRole<Metadata<Targets>>[] = out.targets ? [out.targets] : [];
   while (queue.length > 0) {
     const parent = queue.shift()!;
     const parentName = parent === out.targets ? 'targets' : parent.md.source.replace(/\.json$/, '');
     const delegations = parent.md.signed.delegations;
     if (!delegations) continue;
-    for (const role of delegations.roles) {
-      if (reached.has(role.name)) continue;
+    for (const [i, role] of delegations.roles.entries()) {
       // Notary follows a delegation only to a direct child (tuf/data/roles.go IsParentOf: targets/a delegates
       // targets/a/b; GetValidDelegations skips any other): a file reached only through one is not one its
       // client would ever verify, so it is not verified here either (and, carried, is refused below).
       if (profile.name === 'notary' && role.name.slice(0, role.name.lastIndexOf('/')) !== parentName) continue;
+      if (!names.add({ parent: parentName, role, keys: delegations.keys, at: `${parentName}.json $.signed.delegations.roles[${i}].name` })) continue;
       const bytes = files.delegated.get(role.name);
       if (!bytes) {
         out.absent.push(role.name);
@@ -528,6 +532,10 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
       queue.push(verified);
     }
   }
+  names.check((entry) => {
+    const v = out.delegated.get(entry.role.name);
+    return v ? verifyRole(v.md, entry.role.name, entry.role, entry.keys).verified : undefined;
+  });
   for (const name of files.delegated.keys()) {
     if (!reached.has(name)) {
       throw new CeremonyError('DELEGATION_INVALID', `${name}.json is not delegated to by any verified role`, { path: `${name}.json` });

@@ -24,7 +24,7 @@ function side(from: RotationReviewView['expectedSigners'][number]['from']): stri
 
 export function ReviewPanel({ review, headingLevel = 2 }: { review: RotationReviewView; headingLevel?: 2 | 3 }) {
   const H = headingLevel === 3 ? 'h3' : 'h2';
-  const what = review.role === 'targets' ? 'targets.json' : 'root';
+  const what = review.delegation ? review.delegation.file : review.role === 'targets' ? 'targets.json' : 'root';
   return (
     <>
       <section className="panel" aria-labelledby="review-changes-h">

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { httpsTransport, mayRetryOnFreshConnection } from '../../../src/io/https-transport.js';
+import { deadlineOf, httpsTransport, mayRetryOnFreshConnection } from '../../../src/io/https-transport.js';
 import { makeTestCertificates, type TestCertificates } from '../../support/notary-tls.js';
 
 /** When the server answers a request by closing its connection instead. */
@@ -200,7 +200,7 @@ describe('httpsTransport against a hostile server', () => {
         drip(() => res.write('x'));
       },
       code: 'SERVER_UNREACHABLE',
-      message: /no complete answer within 1 s/,
+      message: /no complete answer within 1\.\d+ s .*the deadline is 1 s plus 1 s per 32768 bytes/,
       withinMs: 2500,
     },
     {
@@ -210,7 +210,7 @@ describe('httpsTransport against a hostile server', () => {
         drip(() => req.socket.write('X'));
       },
       code: 'SERVER_UNREACHABLE',
-      message: /no complete answer within 1 s/,
+      message: /no complete answer within 1\.\d+ s .*the deadline is 1 s plus 1 s per 32768 bytes/,
       withinMs: 2500,
     },
     {
@@ -253,6 +253,99 @@ describe('httpsTransport against a hostile server', () => {
     expect(err).toMatchObject({ code });
     expect((err as Error).message).toMatch(message);
   }, 8_000);
+
+  /**
+   * The deadline fits the work: a base plus the time the bytes take at a minimum rate. Scaled down — a
+   * 300 ms base and 100 000 B/s instead of 5 minutes and 32 KB/s — so 100 KB is given 1.3 s in all: a
+   * server at ~200 000 B/s (twice the minimum) needs ~0.5 s, more than the base alone; one at ~10 000 B/s
+   * (a tenth of it) would need 10 s and is cut off at about 1.3 s.
+   */
+  describe('the deadline grows with the bytes sent and received at the minimum rate', () => {
+    const scaled = { timeoutMs: 5_000, deadlineMs: 300, minBytesPerSecond: 100_000 };
+    const body = new Uint8Array(100_000).fill(0x42);
+
+    /** Reads the upload at about `rate` bytes a second (pausing after each chunk for its share), then answers. */
+    const readsAt =
+      (rate: number, got: { bytes: number }): Handler =>
+      (req, res) => {
+        req.on('data', (chunk: Buffer) => {
+          got.bytes += chunk.length;
+          req.pause();
+          timers.push(setTimeout(() => req.resume(), (chunk.length / rate) * 1000));
+        });
+        req.on('end', () => res.end(`got ${got.bytes}`));
+      };
+    /** Sends 100 000 bytes in pieces of `piece` every 50 ms. */
+    const sendsAt =
+      (piece: number): Handler =>
+      (_req, res) => {
+        res.writeHead(200, { 'content-length': 100_000 });
+        let left = 100_000;
+        const t = setInterval(() => {
+          const n = Math.min(piece, left);
+          left -= n;
+          if (left > 0) res.write(Buffer.alloc(n, 0x41));
+          else {
+            clearInterval(t);
+            res.end(Buffer.alloc(n, 0x41));
+          }
+        }, 50);
+        timers.push(t);
+      };
+
+    it('an upload the server takes slowly, above the minimum rate, is answered (past the base deadline)', async () => {
+      const got = { bytes: 0 };
+      const srv = await startHostile(readsAt(200_000, got));
+      const started = Date.now();
+      const res = await httpsTransport({ ca, ...scaled })({ method: 'POST', url: `${srv.url}/v2/a/_trust/tuf/`, body, maxBytes: 1000 });
+      expect(new TextDecoder().decode(res.body)).toBe('got 100000');
+      // It did need more than the base: a fixed deadline of 300 ms would have cut it off.
+      expect(Date.now() - started).toBeGreaterThan(scaled.deadlineMs);
+    }, 8_000);
+
+    it('an upload the server takes below the minimum rate is cut off at the deadline its bytes earn', async () => {
+      const got = { bytes: 0 };
+      const srv = await startHostile(readsAt(10_000, got));
+      const started = Date.now();
+      const err = await httpsTransport({ ca, ...scaled })({ method: 'POST', url: `${srv.url}/v2/a/_trust/tuf/`, body, maxBytes: 1000 }).catch((e: unknown) => e);
+      const took = Date.now() - started;
+      expect(err).toMatchObject({ code: 'SERVER_UNREACHABLE', path: '/v2/a/_trust/tuf/' });
+      expect((err as Error).message).toMatch(/no complete answer within 1\.\d+ s \(POST \/v2\/a\/_trust\/tuf\/; the deadline is 0\.3 s plus 1 s per 100000 bytes sent or received \(1 s for these\)\)/);
+      expect(took).toBeGreaterThanOrEqual(1_290);
+      expect(took).toBeLessThan(3_000);
+      expect(got.bytes).toBeLessThan(body.length);
+    }, 8_000);
+
+    it('an answer sent slowly, above the minimum rate, is read whole (past the base deadline)', async () => {
+      const srv = await startHostile(sendsAt(10_000));
+      const started = Date.now();
+      const res = await httpsTransport({ ca, ...scaled })({ method: 'GET', url: `${srv.url}/x`, maxBytes: 200_000 });
+      expect(res.body.length).toBe(100_000);
+      expect(Date.now() - started).toBeGreaterThan(scaled.deadlineMs);
+    }, 8_000);
+
+    it('an answer sent below the minimum rate is cut off: what arrived earns only its own time', async () => {
+      const srv = await startHostile(sendsAt(500));
+      const started = Date.now();
+      const err = await httpsTransport({ ca, ...scaled })({ method: 'GET', url: `${srv.url}/x`, maxBytes: 200_000 }).catch((e: unknown) => e);
+      const took = Date.now() - started;
+      expect(err).toMatchObject({ code: 'SERVER_UNREACHABLE' });
+      // 10 000 B/s for 0.3 s earns 0.03 s, and so on: about 0.33 s, far from the 1.3 s its announced 100 000 bytes would.
+      expect(took).toBeLessThan(1_000);
+      expect(took).toBeGreaterThanOrEqual(300);
+    }, 8_000);
+
+    it('deadlineOf: the base, plus sent and received bytes at the rate (table)', () => {
+      const base = { deadlineMs: 300_000, minBytesPerSecond: 32 * 1024, startedAt: 1_000 };
+      const rows: [what: string, sent: number, received: number, endsAt: number][] = [
+        ['nothing yet', 0, 0, 301_000],
+        ['a 64 MB upload: 2048 s more', 64 * 1024 * 1024, 0, 301_000 + 2_048_000],
+        ['a 64 MB answer received', 0, 64 * 1024 * 1024, 301_000 + 2_048_000],
+        ['a minute of a 20 B/s drip: 1200 bytes earn 36.6 ms', 0, 1200, 301_000 + 36.62109375],
+      ];
+      for (const [what, sent, received, endsAt] of rows) expect(deadlineOf({ ...base, sent, received }), what).toBe(endsAt);
+    });
+  });
 
   it('a redirect is returned as it is, never followed (to another host, to file:, with the Authorization header)', async () => {
     const other = await startHostile((_req, res) => res.end('{}'));

@@ -180,6 +180,10 @@ describe.each(['notary', 'tuf'] as const)('nested delegations in a delegate\'s f
     // The app's review (electron/main/rotation.ts) lists the same sentences among the changes.
     const view = reviewView(viaFile(buildDelegatedSigningRequest(payload, { repository: GUN })));
     expect(view.changes.filter((c) => c.kind.startsWith('nested-')).map((c) => [c.kind, c.text.slice(0, 9)])).toEqual([['nested-carried', `${f.rel}.json`.slice(0, 9)], ['nested-wider', 'WARNING: ']]);
+    // The threshold said is the delegated role's (1 of 1 for CI in targets.json), by its name, not "targets";
+    // the heading names the role's own file, not targets.json.
+    expect(view.threshold).toBe(`${f.rel} threshold stays 1 of 1`);
+    expect(view.delegation).toEqual({ name: f.rel, file: `${f.rel}.json` });
     // The valid one, inside the delegate's paths: no warning.
     const inside = buildDelegatedPayload(f.fx.rootV1, f.targetsV1, await f.releases(), f.rel, { expires: EXPIRES_V2 });
     expect(describeRequest(buildDelegatedSigningRequest(inside, { repository: GUN })).text).not.toContain('WARNING');
