@@ -470,8 +470,8 @@ interface CeremonyWorkerResult {
    * tokens' time): the parts no ceremony may skip, each timed alone in this process after the ceremony —
    * the software check of one token signature (TokenSigner.signOnce → verifyRaw, the non-negotiable
    * "hardware signatures are verified in software"), and one durable write (writeFileAtomic: temp file,
-   * fsync, rename, folder fsync; every output file is one, the transcript entry one fsync'd append) — with
-   * how many of each the ceremony made per repository.
+   * fsync, rename, folder fsync; every metadata file is one, and the transcript entry, an fsync'd append,
+   * is costed as one too) — with how many of each the ceremony made per repository.
    */
   floor: { checkMs: number; checkCpuMs: number; writeMs: number; writeCpuMs: number; filesPerRepository: number };
   maxRssMB: number;
@@ -574,6 +574,7 @@ export async function ceremonyWorker(module: CeremonyModule, mode: CeremonyMode,
  */
 function floorVerdict(batch: CeremonyWorkerResult, sigsPerRepo: number): string {
   const f = batch.floor;
+  if (!Number.isFinite(batch.quietSignMs) || !Number.isFinite(f.filesPerRepository) || batch.reportedSignatures === null) return '  floor: not measured in this run (no quiet C_Sign or no outputs counted).';
   const checks = (batch.reportedSignatures ?? NaN) / batch.repositories;
   const writes = f.filesPerRepository + 1;
   const wall = checks * f.checkMs + writes * f.writeMs;
@@ -582,7 +583,7 @@ function floorVerdict(batch: CeremonyWorkerResult, sigsPerRepo: number): string 
   const cpuNow = batch.cpuMs / batch.repositories;
   return (
     `  floor of the tool's mandated work per repository, each part timed alone after the batch: ${checks.toFixed(1)} software checks of token signatures × ${f.checkMs.toFixed(3)} ms + ` +
-    `${writes.toFixed(1)} durable writes (${f.filesPerRepository.toFixed(1)} files and the transcript entry) × ${f.writeMs.toFixed(3)} ms = ${wall.toFixed(2)} ms wall, ${cpu.toFixed(2)} ms CPU. ` +
+    `${writes.toFixed(1)} durable writes (${f.filesPerRepository.toFixed(1)} metadata files and the transcript entry, each costed as one atomic write; bundles and the inventory left out, so the floor errs low) × ${f.writeMs.toFixed(3)} ms = ${wall.toFixed(2)} ms wall, ${cpu.toFixed(2)} ms CPU. ` +
     `The tokens' time per repository is ${tokens.toFixed(2)} ms (${sigsPerRepo.toFixed(1)} C_Sign × ${batch.quietSignMs.toFixed(3)} ms quiet): one after the other, the target leaves the tool ${(0.2 * tokens).toFixed(2)} ms — ` +
     `the floor alone is ${(wall / (0.2 * tokens)).toFixed(1)}× that; with the signing perfectly overlapped on the second core it leaves ${(1.4 * tokens).toFixed(2)} ms of CPU, ` +
     `${((cpu / (1.4 * tokens)) * 100).toFixed(0)} % of which the floor takes, leaving ${Math.max(0, 1.4 * tokens - cpu).toFixed(2)} ms for everything else (certificates, metadata, canonical JSON, the transcript, the inventory; ` +

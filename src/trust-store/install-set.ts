@@ -30,7 +30,8 @@ import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import { forEachBounded } from '../io/bounded.js';
 import { fsFault } from '../io/fs-faults.js';
-import { childrenInTree, folderCollision, foldedTwin } from './folder-case.js';
+import { folderCollisionOf, folderListing, repositoryMarker } from './folder-case.js';
+import { innerName } from '../bundle/set.js';
 import { beginTrustDirSwap, nodeTrustDirFs, readTrustDir, recoverTrustDir, swapNames, type StagedTrustDirSwap, type TrustDirFs } from '../io/trust-dir.js';
 import type { JsonObject } from '../json/types.js';
 import { quoteShown } from '../json/fields.js';
@@ -124,6 +125,10 @@ export async function importRepositorySet(set: DecodedRepositorySet, opts: SetIm
 async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOptions, layout: TrustLayout, target: string, folders: string[]): Promise<SetImportResult> {
   const caps = opts.caps ?? DEFAULT_CAPS;
   const fs = opts.trustDirFs;
+  // Before anything is read or written: a repository whose folder is, on Windows or macOS, another one's
+  // an earlier import installed (folder-case.ts). The set itself names each once (bundle/set.ts).
+  const collision = (await folderCollisions(set, target, layout, fs)).find((c) => c !== undefined);
+  if (collision) throw collision;
   if (!opts.dryRun) {
     await recoverTrustDir(target, fs ? { fs } : {});
     // Interrupted single imports of repositories in the set: settled to their old or new tree first.
@@ -134,15 +139,6 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
     if (LEFTOVER.test(name)) {
       throw new CeremonyError('TRUST_DIR_INVALID', `${name} is left from an interrupted import of one repository: import that repository alone once to settle it, then import the set`, { path: join(target, name) });
     }
-  }
-  // A repository whose folder is, on Windows or macOS, one an earlier import installed under another
-  // name (folder-case.ts): refused before anything is written. The set itself names each once (bundle/set.ts).
-  // Both layouts: a TUF set installs each repository in a folder of its name too (setFolders).
-  const children = childrenInTree(tree.keys());
-  for (let i = 0; i < set.repositories.length; i++) {
-    const name = set.repositories[i]!.repository;
-    const twin = await foldedTwin(name.split('/'), children);
-    if (twin) throw folderCollision(name, name.split('/'), twin, basename(target), folders[i]!);
   }
   // Each repository's installed files, by folder (one pass over the tree).
   const byFolder = filesByFolder(tree, folders, layout);
@@ -288,7 +284,16 @@ export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick
     throw fault(err);
   }
   const byFolder = filesByFolder(tree, folders, layout);
+  // The same check the install makes first: a row it would refuse is refused here too.
+  let collisions: (CeremonyError | undefined)[];
+  try {
+    collisions = await folderCollisions(set, target, layout, opts.trustDirFs);
+  } catch (err) {
+    throw fault(err);
+  }
   const rows = set.repositories.map((bundle, i): SetPreviewRow => {
+    const collision = collisions[i];
+    if (collision) return { repository: bundle.repository, ok: false, error: collision };
     try {
       const { entry } = prepareSetEntry(set, i, folders[i]!, byFolder.get(folders[i]!)!, opts, layout, caps);
       const { verified, ...rest } = entry;
@@ -299,6 +304,20 @@ export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick
     }
   });
   return { layout, folder: target, rows };
+}
+
+/**
+ * For each repository of the set, REPOSITORY_FOLDER_COLLISION when its folder is, on Windows or macOS,
+ * another installed repository's (folder-case.ts; both layouts: a TUF set installs each repository in a
+ * folder of its name too, setFolders), else undefined. Reads folder listings only.
+ */
+async function folderCollisions(set: DecodedRepositorySet, target: string, layout: TrustLayout, fs: TrustDirFs | undefined): Promise<(CeremonyError | undefined)[]> {
+  const list = folderListing(fs ?? nodeTrustDirFs(), target);
+  const out: (CeremonyError | undefined)[] = [];
+  for (let i = 0; i < set.repositories.length; i++) {
+    out.push(await folderCollisionOf(set.repositories[i]!.repository, list, repositoryMarker(layout), basename(target), `${innerName(i)} $.repository`));
+  }
+  return out;
 }
 
 /**

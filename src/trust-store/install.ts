@@ -28,7 +28,7 @@ import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import { fsFault } from '../io/fs-faults.js';
 import { nodeTrustDirFs, readTrustDir, recoverTrustDir, swapTrustDir, type TrustDirFs } from '../io/trust-dir.js';
-import { folderCollision, foldedNames, foldedTwin } from './folder-case.js';
+import { folderCollisionOf, folderListing, repositoryMarker } from './folder-case.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
@@ -306,16 +306,10 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   return result;
 }
 
-/** REPOSITORY_FOLDER_COLLISION when `tuf/` already holds a folder that is `tuf/<gun>` on a case- or normalisation-insensitive file system. */
+/** REPOSITORY_FOLDER_COLLISION when `tuf/` already holds another repository's folder that is `tuf/<gun>` on Windows or macOS (folder-case.ts). */
 async function refuseFoldedTwin(trustDir: string, gun: string, fs: TrustDirFs): Promise<void> {
-  const base = join(trustDir, 'tuf');
-  const wanted = gun.split('/');
-  const twin = await foldedTwin(wanted, async (parent) => {
-    const dir = join(base, ...parent);
-    if ((await fs.lstat(dir))?.kind !== 'directory') return undefined;
-    return foldedNames((await fs.readdir(dir)).map((e) => e.name));
-  });
-  if (twin) throw folderCollision(gun, wanted, twin, 'tuf');
+  const refusal = await folderCollisionOf(gun, folderListing(fs, join(trustDir, 'tuf')), repositoryMarker('notary'), 'tuf', '$.repository');
+  if (refusal) throw refusal;
 }
 
 /**

@@ -3,16 +3,16 @@
  * whose names differ only in case are two repositories to notary-server, but one folder on Windows and
  * macOS, so the second import is refused (REPOSITORY_FOLDER_COLLISION) and nothing is changed.
  */
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
-import { decodeRepositorySet, encodeRepositorySet } from '../../../src/bundle/set.js';
+import { decodeRepositorySet, encodeRepositorySet, innerName } from '../../../src/bundle/set.js';
 import { isCeremonyError } from '../../../src/errors.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
-import { childrenInTree, foldedNames, foldedTwin } from '../../../src/trust-store/folder-case.js';
+import { folderCollisionOf, foldedNames, foldedRepositories, repositoryMarker, type FolderListing } from '../../../src/trust-store/folder-case.js';
 import { importRepository } from '../../../src/trust-store/install.js';
-import { importRepositorySet } from '../../../src/trust-store/install-set.js';
+import { importRepositorySet, previewRepositorySet } from '../../../src/trust-store/install-set.js';
 import { sha256Hex } from '../../../src/crypto/digest.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
@@ -31,41 +31,80 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
   return { code: 'no error', message: '', path: undefined };
 }
 
-describe('foldedTwin', () => {
-  const tree = ['docker.io/myorg/app/metadata/root.json', 'docker.io/myorg/app/metadata/targets.json', 'docker.io/myorg/web/metadata/root.json', 'ghcr.io/a/b/metadata/root.json', 'caf\u00e9/metadata/root.json', 'two/Case/metadata/root.json', 'two/case/metadata/root.json'];
-  const children = childrenInTree(tree);
-  const table: [string, string[] | undefined][] = [
-    // The same folder here: no twin.
+/** A FolderListing of a tree given as file paths (as a folder's listing would give it). */
+function listingOf(paths: string[]): FolderListing {
+  const below = new Map<string, Set<string>>();
+  for (const path of paths) {
+    const segments = path.split('/');
+    for (let i = 0; i < segments.length; i++) {
+      const parent = segments.slice(0, i).join('/');
+      if (!below.has(parent)) below.set(parent, new Set());
+      below.get(parent)!.add(segments[i]!);
+    }
+  }
+  return async (parent) => {
+    const names = below.get(parent.join('/'));
+    return names ? foldedNames(names) : undefined;
+  };
+}
+
+describe('folderCollisionOf', () => {
+  const tree = [
+    'docker.io/myorg/app/metadata/root.json',
+    'docker.io/myorg/web/metadata/root.json',
+    'docker.io/myorg/empty/readme.txt',
+    'caf\u00e9/metadata/root.json',
+    'two/Case/metadata/root.json',
+    'two/case/metadata/root.json',
+  ];
+  const list = listingOf(tree);
+  const table: [string, string | undefined][] = [
+    // Installed as spelled (a renewal): never refused.
     ['docker.io/myorg/app', undefined],
     ['docker.io/myorg/web', undefined],
-    // Not installed, and nothing that folds to it.
+    // Not installed, and no repository folder that folds to it.
     ['docker.io/myorg/api', undefined],
     ['docker.io/other/App', undefined],
     ['quay.io/x/y', undefined],
-    // One folder on a case-insensitive file system, at each level of the name.
-    ['docker.io/myorg/App', ['docker.io', 'myorg', 'app']],
-    ['docker.io/MyOrg/app', ['docker.io', 'myorg']],
-    ['Docker.IO/anything', ['docker.io']],
-    ['GHCR.io/a/b', ['ghcr.io']],
+    // A parent spelled otherwise, but no repository's own folder: nothing of either is the other's.
+    ['Docker.IO/anything', undefined],
+    ['GHCR.io/a/b', undefined],
+    // A folder that holds no repository (no metadata/).
+    ['docker.io/myorg/Empty', undefined],
+    // Another repository's folder on a case-insensitive file system, whatever level differs.
+    ['docker.io/myorg/App', 'docker.io/myorg/app'],
+    ['docker.io/MyOrg/app', 'docker.io/myorg/app'],
+    ['DOCKER.IO/MYORG/APP', 'docker.io/myorg/app'],
     // Normalisation-insensitive (APFS, HFS+): precomposed é against e + combining acute, and case on top.
-    ['cafe\u0301', ['caf\u00e9']],
-    ['CAF\u00c9', ['caf\u00e9']],
-    // Both spellings installed already (on Linux): either one names the other as its twin.
-    ['two/case', ['two', 'Case']],
-    ['two/Case', ['two', 'case']],
+    ['cafe\u0301', 'caf\u00e9'],
+    ['CAF\u00c9', 'caf\u00e9'],
+    // A Linux trust directory holding both spellings from before the check: each renews; a third spelling is refused.
+    ['two/case', undefined],
+    ['two/Case', undefined],
+    ['two/CASE', 'two/Case'],
   ];
-  it.each(table)('%s → %j', async (wanted, twin) => {
-    expect(await foldedTwin(wanted.split('/'), children)).toEqual(twin);
+  it.each(table)('%s → %s', async (wanted, twin) => {
+    const got = await folderCollisionOf(wanted, list, repositoryMarker('notary'), 'tuf', '$.repository');
+    if (twin === undefined) expect(got).toBeUndefined();
+    else {
+      expect(got?.code).toBe('REPOSITORY_FOLDER_COLLISION');
+      expect(got?.path).toBe('$.repository');
+      expect(got?.message).toContain(`"tuf/${twin}"`);
+    }
   });
 
-  it('asks only for the folders on the way down, and stops where the name leaves the tree', async () => {
+  it('reads only the folders on the way down, each once, and stops where the name leaves the tree', async () => {
     const asked: string[] = [];
-    const listing = (parent: readonly string[]) => {
+    const counting: FolderListing = (parent) => {
       asked.push(parent.join('/'));
-      return children(parent);
+      return list(parent);
     };
-    await foldedTwin(['docker.io', 'nope', 'deeper', 'still'], listing);
+    expect(await foldedRepositories(['docker.io', 'nope', 'deeper'], counting, 'metadata')).toEqual([]);
     expect(asked).toEqual(['', 'docker.io']);
+    expect(await foldedRepositories(['TWO', 'CASE'], list, 'metadata')).toEqual([
+      ['two', 'Case'],
+      ['two', 'case'],
+    ]);
     expect(foldedNames(['A', 'a', 'b']).get('a')).toEqual(['A', 'a']);
   });
 });
@@ -74,11 +113,13 @@ describe.each(['notary', 'tuf'] as const)('import refuses a repository whose fol
   const lower = profile === 'notary' ? 'registry.example.com/org/app' : 'org/app';
   const upper = profile === 'notary' ? 'registry.example.com/org/App' : 'org/App';
   const other = profile === 'notary' ? 'registry.example.com/org/web' : 'org/web';
+  // Its parent folder is the installed repository's parent on Windows or macOS, but its own folder is no other's.
+  const parentOnly = profile === 'notary' ? 'REGISTRY.example.com/org/api' : 'ORG/api';
   let repos: Map<string, BuiltRepo>;
 
   beforeAll(async () => {
     repos = new Map();
-    for (const name of [lower, upper, other]) repos.set(name, await buildRepo(profile, { gun: name }));
+    for (const name of [lower, upper, other, parentOnly]) repos.set(name, await buildRepo(profile, { gun: name }));
   }, 120_000);
 
   const bundle = (name: string) => encodeBundle(bundleContent(repos.get(name)!, name));
@@ -101,13 +142,27 @@ describe.each(['notary', 'tuf'] as const)('import refuses a repository whose fol
     expect(got.code).toBe('REPOSITORY_FOLDER_COLLISION');
     expect(got.message).toContain(`${profile === 'notary' ? 'tuf' : 'repos'}/${lower}`);
     expect(got.message).toContain('nothing was installed');
-    expect(got.path).toBe(profile === 'notary' ? `${upper}/metadata` : upper);
+    expect(got.path).toBe(`${innerName(1)} $.repository`);
     expect(treeHash(top)).toBe(before);
+    // The Import screen's preview refuses that row, as the install does, and passes the other.
+    const preview = await previewRepositorySet(setOf([other, upper]), { trustDir, pins, now: NOW });
+    expect(preview.rows.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ok', 'REPOSITORY_FOLDER_COLLISION']);
     // A dry run says the same.
     expect((await refusal(importRepositorySet(setOf([upper]), { trustDir, pins, now: NOW, dryRun: true }))).code).toBe('REPOSITORY_FOLDER_COLLISION');
     // The same name again (an update) and a new one are not twins.
     await importRepositorySet(setOf([lower, other]), { trustDir, pins: new Map([[other, pin(other)]]), now: NOW });
     expect(treeHash(top)).not.toBe(before);
+    // Only a parent folder spelled otherwise: installed.
+    await importRepositorySet(setOf([parentOnly]), { trustDir, pins: new Map([[parentOnly, pin(parentOnly)]]), now: NOW });
+  });
+
+  it('a trust directory that holds both spellings from before the check (Linux): each renews', async () => {
+    const { trustDir, top } = fresh();
+    await importRepositorySet(setOf([lower]), { trustDir, pins: new Map([[lower, pin(lower)]]), now: NOW });
+    // As an earlier version could leave it: the other spelling's folder beside it.
+    cpSync(join(top, ...lower.split('/')), join(top, ...upper.split('/')), { recursive: true });
+    await importRepositorySet(setOf([lower]), { trustDir, now: NOW });
+    if (profile === 'notary') await importRepository({ files: repos.get(lower)!.files(), source: 'app' }, { trustDir, now: NOW, gun: lower });
   });
 
   it.runIf(profile === 'notary')('a single import of "App" after "app": refused before anything is read or written, dry run too', async () => {
