@@ -224,7 +224,7 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
       reject(
         new CeremonyError(
           'SERVER_UNREACHABLE',
-          `${hostOf(req.url)}: no complete answer within ${(Date.now() - limits.startedAt) / 1000} s (${req.method} ${url.pathname}; the deadline is ${deadlineWords(limits)}): the server takes or sends too slowly or never finishes`,
+          `${hostOf(req.url)}: no complete answer within ${(Date.now() - limits.startedAt) / 1000} s (${req.method} ${url.pathname}; the deadline is ${deadlineWords(limits)}): the server takes or sends too slowly or never finishes${req.method === 'GET' ? '' : `; the server may have received the whole ${req.method} and applied it: check what it serves before sending it again`}`,
           { path: url.pathname },
         ),
       );
