@@ -365,7 +365,7 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
     .join(', ')})`;
   const sentence = (c: TargetsRequestChange): string => (c.kind === 'delegation-key-removed' && c.role === request.revokeTags?.role ? revokedWithTagsSentence(c) : targetsSentence(c));
-  const problems = carriedProblems(request.profile, prev, next, 'targets.json', 'Re-key the role with new paths or keys, or remove it, in a later change to correct it.');
+  const problems = carriedProblems(request.profile, prev, next, 'targets.json', 'To correct it, re-key the role in a later change so that it is right as a whole, or remove it.');
   const main = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...problems.map((n) => n.text), ...contentSentences(request)], policy);
   const withProblems = problems.length > 0 ? { ...main, nestedDelegations: problems } : main;
   return request.revokeTags ? withRevokedTags(request, withProblems) : withProblems;

@@ -31,6 +31,7 @@ import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { verifyRepository, type TrustedVersions } from '../../../src/tuf/repository.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
 import { refusal } from '../../support/refusal.js';
+import { reviewView } from '../../../electron/main/rotation.js';
 import { DEFAULT_CAPS } from '../../../src/tuf/caps.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { requireVerified, verifyRole } from '../../../src/tuf/verify.js';
@@ -202,7 +203,7 @@ describe.each(['notary', 'tuf'] as const)('targets.json N+1 (%s)', (profile) => 
     const signed = json(f.targetsV1).signed as JsonObject;
     const qa = profile === 'notary' ? f.qaRole : 'qa';
     /** targets.json N with the qa role edited, renewed (expiry only), signed by the targets key and merged: the review's lines. */
-    const renewed = async (edit: (r: JsonObject) => void): Promise<{ broken: Uint8Array; lines: string[] }> => {
+    const renewed = async (edit: (r: JsonObject) => void): Promise<{ broken: Uint8Array; lines: string[]; app: string[] }> => {
       const copy = JSON.parse(JSON.stringify(signed)) as JsonObject;
       edit(((copy.delegations as JsonObject).roles as JsonObject[])[1]!);
       const broken = await signAs(profile, copy, [f.fx.targets]);
@@ -212,12 +213,15 @@ describe.each(['notary', 'tuf'] as const)('targets.json N+1 (%s)', (profile) => 
       const md = parseMetadata(merged.bytes!, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json', profile });
       requireVerified(verifyRole(md, 'targets', request.root.roles.get('targets')!, request.root.keys), 'targets.json');
       expect((json(merged.bytes!).signed as JsonObject).delegations).toEqual(copy.delegations);
-      return { broken, lines: describeRequest(request).lines };
+      // The app's review (electron/main/rotation.ts) lists the same warnings among the changes.
+      return { broken, lines: describeRequest(request).lines, app: reviewView(request).changes.filter((c) => c.kind === 'nested-problem').map((c) => c.text) };
     };
     // Clients accept the file (python-tuf, tuf-js and notary check threshold >= 1 only): renewing it is no
     // worse than before, and refusing would let targets.json expire. The co-signer's review says so.
     const threshold = await renewed((r) => (r.threshold = 3)); // qa: 2 keys
-    expect(threshold.lines).toContain(`  WARNING: targets.json carries ${qa} unchanged, and this version signs it again as it is: no client will ever verify it: threshold 3 of 2 keys, so no target is ever trusted from it. Re-key the role with new paths or keys, or remove it, in a later change to correct it.`);
+    expect(threshold.lines).toContain(`  WARNING: targets.json carries ${qa} unchanged, and this version signs it again as it is: no client will ever verify it: threshold 3 of 2 keys, so no target is ever trusted from it. To correct it, re-key the role in a later change so that it is right as a whole, or remove it.`);
+    expect(threshold.app).toEqual(threshold.lines.filter((l) => l.includes('WARNING')).map((l) => l.trim()));
+    expect(threshold.app).toHaveLength(1);
     // The change re-keys or removes it: fine. Revoking one of its keys alters it, and is refused.
     expect(buildTargetsPayload(f.fx.rootV1, threshold.broken, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, threshold: 2 }] } }).targets.delegations!.roles[1]!.threshold).toBe(2);
     expect(buildTargetsPayload(f.fx.rootV1, threshold.broken, { expires: EXPIRES_V2, delegations: { remove: [f.qaRole] } }).targets.delegations!.roles).toHaveLength(1);
@@ -226,7 +230,7 @@ describe.each(['notary', 'tuf'] as const)('targets.json N+1 (%s)', (profile) => 
     if (profile === 'tuf') {
       // A pattern the two clients read differently (path-pattern.ts), carried: an expiry-only renewal goes through.
       const brace = await renewed((r) => (r.paths = ['qa/*', 'qa/{a,b}']));
-      expect(brace.lines).toContain('  WARNING: targets.json carries qa unchanged, and this version signs it again as it is: python-tuf and tuf-js read "qa/{a,b}" differently. Re-key the role with new paths or keys, or remove it, in a later change to correct it.');
+      expect(brace.lines).toContain('  WARNING: targets.json carries qa unchanged, and this version signs it again as it is: python-tuf and tuf-js read "qa/{a,b}" differently. To correct it, re-key the role in a later change so that it is right as a whole, or remove it.');
       // Re-keying its keys only keeps the pattern in a role this change writes: refused, at the pattern in N.
       const fresh = makeRoleKey(profile, 'QA 2027');
       const rekeyed = refusal(() => buildTargetsPayload(f.fx.rootV1, brace.broken, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, keys: [{ json: fresh.listed.json }] }] } }));
