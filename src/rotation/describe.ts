@@ -389,8 +389,16 @@ function nestedSentences(profile: SigningRequest['profile'], name: string, own: 
     const each = listed(unchanged, (r) => `${shownOrQuoted(r.name)}, threshold ${r.threshold} of ${r.keyids.length} (${r.keyids.map(key).join(', ')}), trusted for ${pathsText(r)}${r.terminating ? ' (terminating)' : ''}`);
     out.push({ kind: 'carried', text: `${shownOrQuoted(`${name}.json`)} also delegates, unchanged and signed again by this version: ${each}` });
   }
-  const wider = roles.filter((r) => !delegationWithin(profile, r, own));
+  const notWithin = roles.filter((r) => !delegationWithin(profile, r, own));
   const role = shownOrQuoted(name);
+  // Hashed bins (PEP 458) under a delegate trusted for paths: hash prefixes cannot be compared with
+  // patterns, so every bin is "not shown within" — one line that counts them, not a list of bins.
+  const bins = own.pathHashPrefixes ? [] : notWithin.filter((r) => r.pathHashPrefixes);
+  const wider = bins.length > 1 ? notWithin.filter((r) => !r.pathHashPrefixes) : notWithin;
+  if (bins.length > 1) {
+    const first = bins.slice(0, 3).map((r) => shownOrQuoted(r.name)).join(', ') + (bins.length > 3 ? ` and ${bins.length - 3} more` : '');
+    out.push({ kind: 'wider', text: `WARNING: ${bins.length} nested roles (${first}) are given path hash prefixes, which cannot be compared with what ${role} is trusted for (${pathsText(own)}): clients follow them only for targets ${role} is trusted for (TUF 5.6.7), so they gain nothing outside them` });
+  }
   if (wider.length === 1) {
     const r = shownOrQuoted(wider[0]!.name);
     out.push({ kind: 'wider', text: `WARNING: ${r} is given ${pathsText(wider[0]!)}, not shown to be within what ${role} is trusted for (${pathsText(own)}): clients follow ${r} only for targets ${role} is trusted for (TUF 5.6.7), so it gains nothing outside them` });
