@@ -26,7 +26,10 @@
  *   terminating flag (its Role struct would drop them, breaking the signature) — DELEGATION_INVALID;
  * - the delegation exists (DELEGATION_UNKNOWN) or does not yet (DELEGATION_EXISTS); a revoked key is
  *   listed (DELEGATION_KEY_UNKNOWN); a revoked target is listed (TARGET_UNKNOWN);
- * - version exactly N+1 (VERSION_MISMATCH otherwise: clients refuse a lower one, TUF 5.6.5).
+ * - version exactly N+1 (VERSION_MISMATCH otherwise: clients refuse a lower one, TUF 5.6.5);
+ * - a delegation carried from N that the change alters (re-key, revoked key) is right as a whole
+ *   (checkReviewedDelegation); one carried unchanged is signed again as it is, and the review warns of
+ *   what clients accept but this tool would not write (checkAlteredDelegations, carried-delegations.ts).
  *
  * The keys table of the delegations keeps only keys some role still uses (Notary's client does the same,
  * tuf.go removeUnusedKeys): a revoked key leaves no trace a later change could re-enable by mistake.
@@ -243,7 +246,7 @@ export function delegationProblems(profile: ProfileName, role: DelegationEntry, 
  * delegations (TUF 4.5; delegated-payload.ts). `path` is the role's JSON path; `where` says where the role
  * came from, for the message.
  */
-export function checkReviewedDelegation(profile: ProfileName, role: DelegationEntry, path: string, where: string): void {
+function checkReviewedDelegation(profile: ProfileName, role: DelegationEntry, path: string, where: string): void {
   const [first] = delegationProblems(profile, role, path);
   if (!first) return;
   const message = first.code === 'THRESHOLD_INVALID' ? `${where} delegates ${JSON.stringify(role.name)} ${first.message}` : `${where} delegates ${JSON.stringify(role.name)}: ${first.message}`;

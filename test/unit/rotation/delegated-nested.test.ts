@@ -1,9 +1,10 @@
 /**
  * Nested delegations inside a delegate's own file (TUF 4.5: a delegated targets role may delegate further)
  * when the tool re-signs that file (delegated-payload.ts: renewal, target files): carried into version N+1
- * and signed again only after the checks targets.json's carried delegations get (checkReviewedDelegation,
- * checkDelegationName), with the same codes and paths into the delegate's file; stated in the review; a
- * valid one verified afterwards by verifyRepository, which follows it as a client does.
+ * unchanged. What a client refuses the file for is refused, with its code and path into the delegate's
+ * file; what clients accept but this tool would not write is signed again with a review warning
+ * (carried-delegations.ts); an altered one in a hand-made request gets targets.json's checks. Stated in
+ * the review; a valid one verified afterwards by verifyRepository, which follows it as a client does.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
