@@ -276,8 +276,10 @@ export function reviewView(request: SigningRequest): RotationReviewView {
     // each part's changes, signers and bytes to sign, the tags removed and kept, what a client sees.
     for (const line of d.lines.slice(1, -1)) changes.push({ kind: 'revoke-tags', text: line.trim() });
   } else d.targetsChanges.forEach((c, i) => changes.push({ kind: c.kind, text: (d.lines[at + 1 + i] ?? c.kind).trim() }));
-  // A delegated role's file: the nested delegations it carries, which its keys sign again (describe.ts).
-  for (const n of d.nestedDelegations ?? []) changes.push({ kind: `nested-${n.kind}`, text: n.text });
+  // A delegated role's file: the nested delegations it carries, which its keys sign again; targets.json:
+  // warnings about the delegations it carries unchanged (describe.ts). With revoked tags they are among
+  // the lines pushed above.
+  if (!d.revokeTags) for (const n of d.nestedDelegations ?? []) changes.push({ kind: `nested-${n.kind}`, text: n.text });
   const expires = request.targets
     ? { from: request.targets.previous.signed.expiresText, to: request.targets.next.expiresText }
     : { from: prev.expiresText, to: next.expiresText };

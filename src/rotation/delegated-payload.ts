@@ -14,7 +14,7 @@
  * its targets role (TUF 5.6.3); it delegates `name` directly (one level: the delegations this tool signs);
  * the delegated file N verifies under that delegation's keys and threshold (TUF 5.6.7). Version N+1
  * exactly; a renewal must move the expiry forward. The delegations file N carries itself (nested, TUF 4.5)
- * go into N+1 unchanged and are checked as targets.json's carried ones are (checkNestedDelegations).
+ * go into N+1 unchanged: refused only where a client refuses the file, else warned of (checkNestedDelegations).
  */
 import { createHash } from 'node:crypto';
 import { CeremonyError } from '../errors.js';
@@ -30,7 +30,7 @@ import { pathPatternMatches } from '../tuf/path-pattern.js';
 import { child } from '../json/fields.js';
 import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { requireVerified, verifyRole } from '../tuf/verify.js';
-import { checkDelegationName, checkReviewedDelegation, verifiedCurrentTargets } from './targets-payload.js';
+import { checkAlteredDelegations, checkDelegationName, verifiedCurrentTargets } from './targets-payload.js';
 
 export interface DelegatedChange {
   /** The delegated file N+1's expiry. */
@@ -122,16 +122,24 @@ function patternWithin(p: string, q: string): boolean {
 
 /**
  * The delegations a delegate's file carries (TUF 4.5: a delegated targets role may delegate further) are
- * signed again by the delegate's keys with each version this tool makes: they get the checks targets.json's
- * carried delegations get (targets-payload.ts checkDelegationName, checkReviewedDelegation) — same codes,
- * paths into the file (`at`: "releases.json $.signed", or a request's "$.payload"). `name` is the delegate.
+ * signed again by the delegate's keys with each version this tool makes (`next`, from the file N
+ * `previous`): they get the checks targets.json's delegations get (targets-payload.ts) — same codes, paths
+ * into the file (`at`: "releases.json $.signed", or a request's "$.payload"). `name` is the delegate.
+ * - Every name (checkDelegationName): in Notary a role that is not a direct child of the delegate makes the
+ *   client refuse the whole file (notary tuf/data/targets.go isValidTargetsStructure), so signing it again
+ *   breaks the file for every client: refused even when carried.
+ * - A role added or altered against N (a hand-made request; this tool's changes never edit them):
+ *   checkReviewedDelegation, refused.
+ * - A role carried unchanged whose threshold its keys cannot meet, or whose patterns or hash prefixes are
+ *   ones this tool would not write: signed again as it is, and the review warns (carried-delegations.ts).
+ *   python-tuf, tuf-js and notary accept such a file (targets-payload.ts checkAlteredDelegations); this
+ *   tool cannot edit nested delegations, so refusing would only let the delegate's file expire, and every
+ *   target under it with it.
  */
-export function checkNestedDelegations(profile: ProfileName, file: Targets, name: string, at: string, where: string): void {
-  (file.delegations?.roles ?? []).forEach((r, i) => {
-    const path = `${at}.delegations.roles[${i}]`;
-    checkDelegationName(profile, r.name, child(path, 'name'), name);
-    checkReviewedDelegation(profile, r, path, where);
-  });
+export function checkNestedDelegations(profile: ProfileName, previous: Targets, next: Targets, name: string, at: string, where: string): void {
+  const roles = next.delegations?.roles ?? [];
+  roles.forEach((r, i) => checkDelegationName(profile, r.name, child(`${at}.delegations.roles[${i}]`, 'name'), name));
+  checkAlteredDelegations(profile, previous.delegations?.roles ?? [], roles, at, where);
 }
 
 /** Build the delegated file N+1 (pure). Refusals carry the change set's path (`$change…`). */
@@ -141,8 +149,9 @@ export function buildDelegatedPayload(rootBytes: Uint8Array, targetsBytes: Uint8
   const expiresText = typeof change.expires === 'string' ? change.expires : formatExpires(change.expires);
   const expires = parseExpires(profile.name, expiresText, '$change.expires');
   const file = `${name}.json`;
-  // N+1 carries N's nested delegations as they are: refused here, they are refused before anyone signs.
-  checkNestedDelegations(profile.name, previous.signed, name, `${file} $.signed`, `${file} version ${previous.signed.version} (its nested delegations are signed again as they are: correct them in ${file} first)`);
+  // N+1 carries N's nested delegations as they are: a Notary non-child is refused before anyone signs; the
+  // rest are carried, and the review warns of what clients will make of them (checkNestedDelegations).
+  checkNestedDelegations(profile.name, previous.signed, previous.signed, name, `${file} $.signed`, `${file} version ${previous.signed.version}`);
   const before: JsonObject = { ...previous.signedJson, version: previous.signed.version + 1, expires: expiresText };
   const files = change.files ?? {};
   const signed = applyTargetFileChangesToSigned(profile.name, before, files, file);

@@ -27,6 +27,7 @@ import type { RemovalReason } from './payload.js';
 import { signerKeys, type SigningRequest } from './request.js';
 import { revokeTagsRequest } from './revoke-tags.js';
 import { delegationWithin } from './delegated-payload.js';
+import { carriedDelegationWarnings } from './carried-delegations.js';
 import { isCeremonyError } from '../errors.js';
 import { verifyRole } from '../tuf/verify.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
@@ -89,10 +90,12 @@ export interface RequestDescription {
   };
   /**
    * Delegated role requests: the delegations the role's file carries (TUF 4.5, nested), which its keys sign
-   * again — unchanged ones summarised, and a warning for each not shown within the role's own paths. Also
-   * in `lines`, after the changes (which say a changed one in targets.json's words).
+   * again — unchanged ones summarised, a warning for those not shown within the role's own paths ("wider"),
+   * and a warning for unchanged ones with a problem clients do not refuse the file for ("problem",
+   * carried-delegations.ts). targets.json requests: "problem" warnings for its own carried delegations.
+   * Also in `lines`, after the changes (which say a changed one in targets.json's words).
    */
-  nestedDelegations?: { kind: 'carried' | 'wider'; text: string }[];
+  nestedDelegations?: { kind: 'carried' | 'wider' | 'problem'; text: string }[];
   /** The whole review, one line each. */
   lines: string[];
   text: string;
@@ -346,7 +349,10 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} keys of ${shownOrQuoted(d.name)} as targets.json version ${d.delegator.signed.version} delegates it (${targetsRole.keyids
       .map((id) => shortKeyText(id, nameByFp.get(signerKey(id)!.key.fingerprint)))
       .join(', ')}), trusted for ${pathsText(d.role)}`;
-    const nested = nestedSentences(request.profile, d.name, d.role, next, changes, (id) => shortKeyText(id, nameByFp.get(nextKeys.get(id)!.key.fingerprint)));
+    const nested = [
+      ...nestedSentences(request.profile, d.name, d.role, next, changes, (id) => shortKeyText(id, nameByFp.get(nextKeys.get(id)!.key.fingerprint))),
+      ...carriedProblems(request.profile, prev, next, `${d.name}.json`, `This tool does not edit nested delegations: the tool that wrote ${shownOrQuoted(`${d.name}.json`)} corrects them.`),
+    ];
     const sentences = [
       ...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)),
       ...nested.map((n) => n.text),
@@ -359,8 +365,10 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     .map((id) => shortKeyText(id, nameByFp.get(root.keys.get(id)!.key.fingerprint)))
     .join(', ')})`;
   const sentence = (c: TargetsRequestChange): string => (c.kind === 'delegation-key-removed' && c.role === request.revokeTags?.role ? revokedWithTagsSentence(c) : targetsSentence(c));
-  const main = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...contentSentences(request)], policy);
-  return request.revokeTags ? withRevokedTags(request, main) : main;
+  const problems = carriedProblems(request.profile, prev, next, 'targets.json', 'To correct it, re-key the role in a later change so that it is right as a whole, or remove it.');
+  const main = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...problems.map((n) => n.text), ...contentSentences(request)], policy);
+  const withProblems = problems.length > 0 ? { ...main, nestedDelegations: problems } : main;
+  return request.revokeTags ? withRevokedTags(request, withProblems) : withProblems;
 }
 
 /**
@@ -381,8 +389,16 @@ function nestedSentences(profile: SigningRequest['profile'], name: string, own: 
     const each = listed(unchanged, (r) => `${shownOrQuoted(r.name)}, threshold ${r.threshold} of ${r.keyids.length} (${r.keyids.map(key).join(', ')}), trusted for ${pathsText(r)}${r.terminating ? ' (terminating)' : ''}`);
     out.push({ kind: 'carried', text: `${shownOrQuoted(`${name}.json`)} also delegates, unchanged and signed again by this version: ${each}` });
   }
-  const wider = roles.filter((r) => !delegationWithin(profile, r, own));
+  const notWithin = roles.filter((r) => !delegationWithin(profile, r, own));
   const role = shownOrQuoted(name);
+  // Hashed bins (PEP 458) under a delegate trusted for paths: hash prefixes cannot be compared with
+  // patterns, so every bin is "not shown within" — one line that counts them, not a list of bins.
+  const bins = own.pathHashPrefixes ? [] : notWithin.filter((r) => r.pathHashPrefixes);
+  const wider = bins.length > 1 ? notWithin.filter((r) => !r.pathHashPrefixes) : notWithin;
+  if (bins.length > 1) {
+    const first = bins.slice(0, 3).map((r) => shownOrQuoted(r.name)).join(', ') + (bins.length > 3 ? ` and ${bins.length - 3} more` : '');
+    out.push({ kind: 'wider', text: `WARNING: ${bins.length} nested roles (${first}) are given path hash prefixes, which cannot be compared with what ${role} is trusted for (${pathsText(own)}): clients follow them only for targets ${role} is trusted for (TUF 5.6.7), so they gain nothing outside them` });
+  }
   if (wider.length === 1) {
     const r = shownOrQuoted(wider[0]!.name);
     out.push({ kind: 'wider', text: `WARNING: ${r} is given ${pathsText(wider[0]!)}, not shown to be within what ${role} is trusted for (${pathsText(own)}): clients follow ${r} only for targets ${role} is trusted for (TUF 5.6.7), so it gains nothing outside them` });
@@ -391,6 +407,11 @@ function nestedSentences(profile: SigningRequest['profile'], name: string, own: 
     out.push({ kind: 'wider', text: `WARNING: ${wider.length} nested roles are given paths not shown to be within what ${role} is trusted for (${pathsText(own)}): ${each}. Clients follow them only for targets ${role} is trusted for (TUF 5.6.7), so they gain nothing outside them` });
   }
   return out;
+}
+
+/** The delegations `next` carries unchanged from `prev` that clients accept but this tool would not write (carried-delegations.ts). */
+function carriedProblems(profile: SigningRequest['profile'], prev: Targets, next: Targets, file: string, fix: string): NonNullable<RequestDescription['nestedDelegations']> {
+  return carriedDelegationWarnings(profile, prev.delegations?.roles ?? [], next.delegations?.roles ?? [], file, fix).map((text) => ({ kind: 'problem' as const, text }));
 }
 
 /** A key a delegation loses when the same request re-signs the role's file without some targets. */

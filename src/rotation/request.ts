@@ -124,7 +124,7 @@ import type { RolePolicy } from '../tuf/role.js';
 import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { parsePreviousRoot, type RotationPayload } from './payload.js';
 import { checkDistinctNames, checkKeyName, NAME_MAX } from './names.js';
-import { checkDelegationName, checkReviewedDelegation, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
+import { checkAlteredDelegations, checkDelegationName, verifiedCurrentTargets, type TargetsPayload } from './targets-payload.js';
 import { checkNestedDelegations, verifiedDelegated, type DelegatedPayload } from './delegated-payload.js';
 import { checkContents, contentsJson, contentsShown, parseContents, type TargetContents } from './request-contents.js';
 import { buildRevokeTagsPart, checkRevokeTagsPart, type RevokeTagsChange, type RevokeTagsPart } from './revoke-tags.js';
@@ -1010,10 +1010,11 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   if (next.version !== previous.signed.version + 1) {
     throw new CeremonyError('VERSION_MISMATCH', `the payload is targets version ${next.version}; after version ${previous.signed.version} it must be ${previous.signed.version + 1}`, { path: '$.payload.version' });
   }
-  for (const [i, r] of (next.delegations?.roles ?? []).entries()) {
-    checkDelegationName(profile, r.name, `$.payload.delegations.roles[${i}].name`);
-    checkReviewedDelegation(profile, r, `$.payload.delegations.roles[${i}]`, 'the payload');
-  }
+  for (const [i, r] of (next.delegations?.roles ?? []).entries()) checkDelegationName(profile, r.name, `$.payload.delegations.roles[${i}].name`);
+  // A delegation the payload adds or alters is checked as the change that wrote it was; one carried
+  // unchanged from targets.json N is signed again as it is, and describe.ts warns (the same words as the
+  // proposer saw: the review is derived from this request alone).
+  checkAlteredDelegations(profile, previous.signed.delegations?.roles ?? [], next.delegations?.roles ?? [], '$.payload', 'the payload');
   const targetsRole = root.signed.roles.get('targets')!;
   if (!samePolicy(policy, targetsRole)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', "the request's policy is not the root's targets role", { path: '$.policy' });
   const seen = new Set<string>();
@@ -1120,7 +1121,7 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
   }
   // The delegations the role's file N+1 carries (TUF 4.5: a delegate may delegate further) are signed by
   // these keys as much as its targets: the checks targets.json's get (delegated-payload.ts checkNested).
-  checkNestedDelegations(profile, next, name, '$.payload', 'the payload');
+  checkNestedDelegations(profile, previous.signed, next, name, '$.payload', 'the payload');
   if (!samePolicy(policy, role)) throw new CeremonyError('ROTATION_REQUEST_TAMPERED', `the request's policy is not the keys and threshold targets.json gives ${name}`, { path: '$.policy' });
   const seen = new Set<string>();
   expectedSigners.forEach((s, i) => {

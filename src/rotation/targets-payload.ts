@@ -26,7 +26,10 @@
  *   terminating flag (its Role struct would drop them, breaking the signature) — DELEGATION_INVALID;
  * - the delegation exists (DELEGATION_UNKNOWN) or does not yet (DELEGATION_EXISTS); a revoked key is
  *   listed (DELEGATION_KEY_UNKNOWN); a revoked target is listed (TARGET_UNKNOWN);
- * - version exactly N+1 (VERSION_MISMATCH otherwise: clients refuse a lower one, TUF 5.6.5).
+ * - version exactly N+1 (VERSION_MISMATCH otherwise: clients refuse a lower one, TUF 5.6.5);
+ * - a delegation carried from N that the change alters (re-key, revoked key) is right as a whole
+ *   (checkReviewedDelegation); one carried unchanged is signed again as it is, and the review warns of
+ *   what clients accept but this tool would not write (checkAlteredDelegations, carried-delegations.ts).
  *
  * The keys table of the delegations keeps only keys some role still uses (Notary's client does the same,
  * tuf.go removeUnusedKeys): a revoked key leaves no trace a later change could re-enable by mistake.
@@ -38,7 +41,7 @@
  * file (measured with tuf-js), notary-server keeps them too, and clients only fetch delegated roles.
  */
 import { CeremonyError } from '../errors.js';
-import { child } from '../json/fields.js';
+import { child, quoteShown } from '../json/fields.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
 import type { ProfileName } from '../profiles/profile.js';
@@ -146,27 +149,68 @@ export function checkDelegationName(profile: ProfileName, name: string, path: st
 /**
  * What is wrong with one entry of a delegation's `paths` (kind "paths") or `path_hash_prefixes` we sign,
  * or undefined: the rules for the paths a change sets (checkPaths) and for those a signed file carries
- * (checkReviewedDelegation) are these same ones.
+ * (delegationProblems) are these same ones. `problem` says what is wrong and what clients do with it (the
+ * words of a review warning, carried-delegations.ts); `advice` how to write it instead (refusals only);
+ * `group` names the kind, for a review that summarises many roles (hashed bins).
  */
-function pathEntryProblem(profile: ProfileName, p: unknown, kind: 'paths' | 'prefixes'): string | undefined {
-  if (typeof p !== 'string') return 'a path is a string';
-  if (CONTROL.test(p)) return 'a path holds a control character';
+interface PathEntryProblem {
+  problem: string;
+  advice?: string;
+  group: string;
+}
+
+function pathEntryProblem(profile: ProfileName, p: unknown, kind: 'paths' | 'prefixes'): PathEntryProblem | undefined {
+  if (typeof p !== 'string') return { problem: 'a path is a string', group: 'a path that is not a string' };
+  if (CONTROL.test(p)) return { problem: `a path holds a control character (${quoteShown(p)})`, group: 'a path holding a control character' };
   if (kind === 'prefixes') {
     // Clients compare prefixes with the lower-case hex SHA-256 of the path (tuf-js isDelegatedPath,
     // python-tuf is_delegated_path): "AB" matches nothing.
     if (isHashPrefix(p)) return undefined;
-    const hint = /^[0-9a-fA-F]+$/.test(p) ? ` (clients compare lower-case hex digests: write ${JSON.stringify(p.toLowerCase())})` : '';
-    return `a path hash prefix is 1 to 64 lower-case hex digits: ${JSON.stringify(p)} would match no target${hint}`;
+    const upper = /^[0-9a-fA-F]+$/.test(p);
+    return {
+      problem: `a path hash prefix is 1 to 64 lower-case hex digits: ${quoteShown(p)} would match no target${upper ? ' (clients compare lower-case hex digests)' : ''}`,
+      ...(upper ? { advice: `write ${quoteShown(p.toLowerCase())}` } : {}),
+      group: 'a path hash prefix that matches no target',
+    };
   }
   // Notary: "" is "every path"; TUF: an empty pattern matches nothing, so it is a mistake.
-  if (p === '' && profile === 'tuf') return 'an empty path pattern matches no target (use "*" for every top-level name)';
-  if (p.length > 1024) return 'a path longer than 1024 characters';
+  if (p === '' && profile === 'tuf') return { problem: 'an empty path pattern matches no target', advice: 'use "*" for every top-level name', group: 'an empty path pattern (matches no target)' };
+  if (p.length > 1024) return { problem: 'a path longer than 1024 characters', group: 'a path longer than 1024 characters' };
   // src/tuf/path-pattern.ts: escapes, braces, extglobs, [^…], [[:class:]], reversed ranges and a leading
   // "!" or "#" mean one thing to tuf-js (minimatch) and another to python-tuf (fnmatch).
   if (profile === 'tuf' && !isPortablePattern(p)) {
-    return `python-tuf and tuf-js read ${JSON.stringify(p)} differently: write patterns with *, ?, [...] and [!...] only (no "\\", "{", "(", "[^", "[:", reversed ranges, or a segment starting with "!" or "#")`;
+    return {
+      problem: `python-tuf and tuf-js read ${quoteShown(p)} differently`,
+      advice: 'write patterns with *, ?, [...] and [!...] only (no "\\", "{", "(", "[^", "[:", reversed ranges, or a segment starting with "!" or "#")',
+      group: 'a path pattern python-tuf and tuf-js read differently (they trust different targets from it)',
+    };
   }
   return undefined;
+}
+
+const problemText = (e: PathEntryProblem): string => (e.advice ? `${e.problem}: ${e.advice}` : e.problem);
+
+/** A delegation as a targets file lists it (DelegatedRole, or the working copy buildTargetsPayload edits). */
+export interface DelegationEntry {
+  name: string;
+  keyids: readonly string[];
+  threshold: number;
+  paths?: readonly string[] | undefined;
+  pathHashPrefixes?: readonly string[] | undefined;
+  terminating?: boolean | undefined;
+}
+
+/** One thing checkReviewedDelegation refuses in a delegation: the refusal, and the plain words a review warns with. */
+export interface DelegationProblem {
+  code: 'THRESHOLD_INVALID' | 'DELEGATION_INVALID';
+  /** The JSON path of the field, under the role's path. */
+  path: string;
+  /** The refusal's message after "`where` delegates NAME". */
+  message: string;
+  /** What is wrong and what clients do with it, for a warning about the role (carried-delegations.ts). */
+  warning: string;
+  /** The kind, for a summary of many roles. */
+  group: string;
 }
 
 /**
@@ -174,26 +218,69 @@ function pathEntryProblem(profile: ProfileName, p: unknown, kind: 'paths' | 'pre
  * client accepts in foreign metadata (tuf/targets.ts): a threshold its keys can meet (the parse already
  * refuses one public key under two IDs, so key IDs are distinct keys) — TUF 5.6.7 would never verify the
  * role's file — and paths or path hash prefixes each a client can match as we mean it (pathEntryProblem:
- * a pattern python-tuf and tuf-js read differently, a hash prefix that matches nothing). The file is
- * targets.json or a delegate's own file carrying nested delegations (TUF 4.5; delegated-payload.ts).
- * `path` is the role's JSON path; `where` says where the role came from, for the message.
+ * a pattern python-tuf and tuf-js read differently, a hash prefix that matches nothing). Each, listed.
  */
-export function checkReviewedDelegation(
-  profile: ProfileName,
-  role: { name: string; keyids: readonly string[]; threshold: number; paths?: readonly string[] | undefined; pathHashPrefixes?: readonly string[] | undefined },
-  path: string,
-  where: string,
-): void {
+export function delegationProblems(profile: ProfileName, role: DelegationEntry, path: string): DelegationProblem[] {
+  const out: DelegationProblem[] = [];
   const n = role.keyids.length;
   if (role.threshold > n) {
-    refuse('THRESHOLD_INVALID', `${where} delegates ${JSON.stringify(role.name)} with a threshold of ${role.threshold} but ${n} key${n === 1 ? '' : 's'}: it can never be met, and no client would ever verify that role`, child(path, 'threshold'));
+    out.push({
+      code: 'THRESHOLD_INVALID',
+      path: child(path, 'threshold'),
+      message: `with a threshold of ${role.threshold} but ${n} key${n === 1 ? '' : 's'}: it can never be met, and no client would ever verify that role`,
+      warning: `no client will ever verify it: threshold ${role.threshold} of ${n} key${n === 1 ? '' : 's'}, so no target is ever trusted from it`,
+      group: 'a threshold above their keys (no client will ever verify them)',
+    });
   }
   for (const [kind, list, field] of [['paths', role.paths, 'paths'], ['prefixes', role.pathHashPrefixes, 'path_hash_prefixes']] as const) {
     (list ?? []).forEach((p, i) => {
-      const problem = pathEntryProblem(profile, p, kind);
-      if (problem) refuse('DELEGATION_INVALID', `${where} delegates ${JSON.stringify(role.name)}: ${problem}`, child(child(path, field), i));
+      const e = pathEntryProblem(profile, p, kind);
+      if (e) out.push({ code: 'DELEGATION_INVALID', path: child(child(path, field), i), message: problemText(e), warning: e.problem, group: e.group });
     });
   }
+  return out;
+}
+
+/**
+ * Refuse the first of delegationProblems. The file is targets.json or a delegate's own file carrying nested
+ * delegations (TUF 4.5; delegated-payload.ts). `path` is the role's JSON path; `where` says where the role
+ * came from, for the message.
+ */
+function checkReviewedDelegation(profile: ProfileName, role: DelegationEntry, path: string, where: string): void {
+  const [first] = delegationProblems(profile, role, path);
+  if (!first) return;
+  const message = first.code === 'THRESHOLD_INVALID' ? `${where} delegates ${JSON.stringify(role.name)} ${first.message}` : `${where} delegates ${JSON.stringify(role.name)}: ${first.message}`;
+  refuse(first.code, message, first.path);
+}
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean => (a === undefined ? b === undefined : b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
+
+/** Whether `after` lists the role exactly as `before` does: same keys, threshold, paths and terminating flag. */
+export function sameDelegation(before: DelegationEntry, after: DelegationEntry): boolean {
+  return (
+    before.name === after.name &&
+    before.threshold === after.threshold &&
+    (before.terminating ?? false) === (after.terminating ?? false) &&
+    sameList(before.keyids, after.keyids) &&
+    sameList(before.paths, after.paths) &&
+    sameList(before.pathHashPrefixes, after.pathHashPrefixes)
+  );
+}
+
+/**
+ * The delegations a targets file N+1 lists (`after`) that N (`before`) did not list exactly so — added or
+ * altered — get checkReviewedDelegation: whoever changes a delegation writes it right. One carried
+ * unchanged is signed again as it is, and its problems are review warnings instead
+ * (carried-delegations.ts): none of them makes a client refuse the file — python-tuf (Role,
+ * DelegatedRole), tuf-js (Role, DelegatedRole) and notary (isValidRootRoleStructure) check a threshold is
+ * at least 1, not that the keys can meet it, and none checks patterns or hash prefixes — so refusing only
+ * lets the file expire, with every target under it. `at` is the file's JSON path ("$.payload").
+ */
+export function checkAlteredDelegations(profile: ProfileName, before: readonly DelegationEntry[], after: readonly DelegationEntry[], at: string, where: string): void {
+  after.forEach((r, i) => {
+    const old = before.find((x) => x.name === r.name);
+    if (!old || !sameDelegation(old, r)) checkReviewedDelegation(profile, r, `${at}.delegations.roles[${i}]`, where);
+  });
 }
 
 function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, prefixes: readonly string[] | undefined, path: string, terminating: boolean | undefined): { paths?: string[]; pathHashPrefixes?: string[] } {
@@ -211,7 +298,7 @@ function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, 
   list.forEach((p, i) => {
     const at = child(listPath, i);
     const problem = pathEntryProblem(profile, p, paths ? 'paths' : 'prefixes');
-    if (problem) refuse('DELEGATION_INVALID', problem, at);
+    if (problem) refuse('DELEGATION_INVALID', problemText(problem), at);
     if (seen.has(p)) refuse('DELEGATION_INVALID', `${JSON.stringify(p)} is listed twice`, at);
     seen.add(p);
   });
@@ -361,13 +448,16 @@ export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Ar
     delete targetsObj[name];
   });
 
-  // A role carried over from targets.json N is signed again: one that can never verify (or whose hash
-  // prefixes match nothing) is re-keyed or removed in this change, not signed once more.
+  // A role carried over from targets.json N that this change alters (re-key, revoked key) is written by
+  // this change: what it keeps from N is checked too — re-key its paths in the same change. One carried
+  // unchanged is signed again as it is, its problems review warnings (checkAlteredDelegations says why).
   // What the change itself set was checked where it was set (checkThreshold, checkPaths), so a refusal here
   // is of what targets.json N holds, and its path is there.
   for (const r of roles) {
     const at = (prev.delegations?.roles ?? []).findIndex((x) => x.name === r.name);
-    if (at >= 0) checkReviewedDelegation(profileName, r, `targets.json $.signed.delegations.roles[${at}]`, `targets.json version ${prev.version} (re-key or remove the role in this change)`);
+    if (at >= 0 && !sameDelegation(prev.delegations!.roles[at]!, r)) {
+      checkReviewedDelegation(profileName, r, `targets.json $.signed.delegations.roles[${at}]`, `targets.json version ${prev.version} (re-key the role's paths or remove it in this change)`);
+    }
   }
 
   // --- assemble ---

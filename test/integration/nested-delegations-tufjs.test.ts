@@ -11,7 +11,9 @@
  *       fresh one;
  *   v5  nightly widened to every two-segment path (v4, by hand), then renewed by our flow (the review
  *       warns): nightly's docs/readme.txt is not found — a client trusts a nested role only inside its
- *       delegator's paths (TUF 5.6.7).
+ *       delegator's paths (TUF 5.6.7);
+ *   v7  nightly given a threshold of 2 with its one key (v6, by hand), then renewed by our flow (the review
+ *       warns, as clients accept the file): releases' own targets still found, nightly's never trusted.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import { Updater } from 'tuf-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/json/types.js';
 import {
+  describeRequest,
   finalizeMerge,
   parseSignatureResponse,
   parseSigningRequest,
@@ -158,5 +161,23 @@ describe('tuf-js follows a nested delegation carried through our re-signing of t
     await publish();
     expect(await found(updater(), [NIGHTLY, DOCS])).toEqual([`${NIGHTLY}, built`, undefined]);
     expect(verified().delegated.get('releases')!.md.signed.version).toBe(5);
+  });
+
+  it('v6-v7, nested threshold above its keys (by hand), then renewed by our flow with a warning: tuf-js still reads releases.json, and only nightly goes unverified', async () => {
+    const broken = JSON.parse(Buffer.from(current.releases!).toString('utf8')) as { signed: JsonObject };
+    const signed: JsonObject = { ...broken.signed, version: 6 };
+    ((signed.delegations as JsonObject).roles as JsonObject[])[0]!.threshold = 2; // nightly: QA's one key
+    current.releases = await signAs('tuf', signed, [ci]);
+    const payload = buildDelegatedPayload(fx.rootV1, current.targets!, current.releases, 'releases', { expires: LATER.replace(/^(\d{4})/, (y) => String(Number(y) + 2)) });
+    const request = parseSigningRequest(serializeSigningRequest(buildDelegatedSigningRequest(payload, { repository: 'tuf-js-nested' })));
+    expect(describeRequest(request).text).toContain('WARNING: releases.json carries nightly unchanged, and this version signs it again as it is: no client will ever verify it: threshold 2 of 1 key');
+    current.releases = finalizeMerge(request, [await signRequest(request, ci.key)]).bytes!;
+    await publish();
+    const u = updater();
+    expect(await found(u, [V1, V2])).toEqual([`${V1}, built`, `${V2}, built`]);
+    // A lookup that reaches nightly: tuf-js (as installed here) raises an error, as it did for v6 before our
+    // renewal; the assertion is only that nightly is never trusted.
+    const nightly = await u.getTargetInfo(NIGHTLY).then((info) => (info ? 'trusted' : 'not found'), (err: Error) => `refused: ${err.name}`);
+    expect(nightly).not.toBe('trusted');
   });
 });

@@ -31,6 +31,10 @@ import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { verifyRepository, type TrustedVersions } from '../../../src/tuf/repository.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
 import { refusal } from '../../support/refusal.js';
+import { reviewView } from '../../../electron/main/rotation.js';
+import { DEFAULT_CAPS } from '../../../src/tuf/caps.js';
+import { parseMetadata } from '../../../src/tuf/metadata.js';
+import { requireVerified, verifyRole } from '../../../src/tuf/verify.js';
 import { EXPIRES_V2, makeRoleKey, rootFixture, type Custodian, type RootFixture } from './support.js';
 
 const enc = new TextEncoder();
@@ -194,34 +198,58 @@ describe.each(['notary', 'tuf'] as const)('targets.json N+1 (%s)', (profile) => 
     expect(add(['docs/v[0-9]*', 'docs/[!.]*', 'docs/a?c'])().targets.delegations!.roles.at(-1)!.paths).toEqual(['docs/v[0-9]*', 'docs/[!.]*', 'docs/a?c']);
   });
 
-  it('refuses to sign again a delegation of targets.json N that can never verify (threshold above its keys), unless the change re-keys or removes it', async () => {
+  it('a delegation of targets.json N carried unchanged is signed again with a review warning; one the change alters is checked as it writes it', async () => {
     const f = await fixture(profile);
     const signed = json(f.targetsV1).signed as JsonObject;
-    const roles = (signed.delegations as JsonObject).roles as JsonObject[];
-    roles[1]!.threshold = 3; // qa: 2 keys
-    const broken = await signAs(profile, signed, [f.fx.targets]);
-    const e = refusal(() => buildTargetsPayload(f.fx.rootV1, broken, { expires: EXPIRES_V2 }));
-    expect([e.code, e.path]).toEqual(['THRESHOLD_INVALID', 'targets.json $.signed.delegations.roles[1].threshold']);
-    expect(e.message).toMatch(/threshold of 3 but 2 keys: it can never be met/);
-    expect(buildTargetsPayload(f.fx.rootV1, broken, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, threshold: 2 }] } }).targets.delegations!.roles[1]!.threshold).toBe(2);
-    expect(buildTargetsPayload(f.fx.rootV1, broken, { expires: EXPIRES_V2, delegations: { remove: [f.qaRole] } }).targets.delegations!.roles).toHaveLength(1);
+    const qa = profile === 'notary' ? f.qaRole : 'qa';
+    /** targets.json N with the qa role edited, renewed (expiry only), signed by the targets key and merged: the review's lines. */
+    const renewed = async (edit: (r: JsonObject) => void): Promise<{ broken: Uint8Array; lines: string[]; app: string[] }> => {
+      const copy = JSON.parse(JSON.stringify(signed)) as JsonObject;
+      edit(((copy.delegations as JsonObject).roles as JsonObject[])[1]!);
+      const broken = await signAs(profile, copy, [f.fx.targets]);
+      const request = viaFile(buildTargetsSigningRequest(buildTargetsPayload(f.fx.rootV1, broken, { expires: EXPIRES_V2 }), { repository: 'r' }));
+      const merged = finalizeMerge(request, [await signRequest(request, f.fx.targets.key)]);
+      // The merged file verifies under the root's targets role and carries the role exactly as N did.
+      const md = parseMetadata(merged.bytes!, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json', profile });
+      requireVerified(verifyRole(md, 'targets', request.root.roles.get('targets')!, request.root.keys), 'targets.json');
+      expect((json(merged.bytes!).signed as JsonObject).delegations).toEqual(copy.delegations);
+      // The app's review (electron/main/rotation.ts) lists the same warnings among the changes.
+      return { broken, lines: describeRequest(request).lines, app: reviewView(request).changes.filter((c) => c.kind === 'nested-problem').map((c) => c.text) };
+    };
+    // Clients accept the file (python-tuf, tuf-js and notary check threshold >= 1 only): renewing it is no
+    // worse than before, and refusing would let targets.json expire. The co-signer's review says so.
+    const threshold = await renewed((r) => (r.threshold = 3)); // qa: 2 keys
+    expect(threshold.lines).toContain(`  WARNING: targets.json carries ${qa} unchanged, and this version signs it again as it is: no client will ever verify it: threshold 3 of 2 keys, so no target is ever trusted from it. To correct it, re-key the role in a later change so that it is right as a whole, or remove it.`);
+    expect(threshold.app).toEqual(threshold.lines.filter((l) => l.includes('WARNING')).map((l) => l.trim()));
+    expect(threshold.app).toHaveLength(1);
+    // The change re-keys or removes it: fine. Revoking one of its keys alters it, and is refused.
+    expect(buildTargetsPayload(f.fx.rootV1, threshold.broken, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, threshold: 2 }] } }).targets.delegations!.roles[1]!.threshold).toBe(2);
+    expect(buildTargetsPayload(f.fx.rootV1, threshold.broken, { expires: EXPIRES_V2, delegations: { remove: [f.qaRole] } }).targets.delegations!.roles).toHaveLength(1);
+    const revoked = refusal(() => buildTargetsPayload(f.fx.rootV1, threshold.broken, { expires: EXPIRES_V2, delegations: { revokeKeys: [{ keyid: f.security.listed.keyId, role: f.qaRole }] } }));
+    expect([revoked.code, revoked.path]).toEqual(['THRESHOLD_INVALID', '$change.delegations.revokeKeys[0]']);
     if (profile === 'tuf') {
-      // Clients read "AB" and compare it with lower-case digests: it matches nothing, so it is not signed again.
-      delete roles[1]!.paths;
-      roles[1]!.threshold = 1;
-      roles[1]!.path_hash_prefixes = ['ab', 'AB'];
-      const upper = await signAs(profile, signed, [f.fx.targets]);
-      const p = refusal(() => buildTargetsPayload(f.fx.rootV1, upper, { expires: EXPIRES_V2 }));
-      expect([p.code, p.path]).toEqual(['DELEGATION_INVALID', 'targets.json $.signed.delegations.roles[1].path_hash_prefixes[1]']);
-      expect(p.message).toMatch(/write "ab"/);
-      // A pattern the two clients read differently (path-pattern.ts) is not signed again either; re-keying its paths fixes it.
-      delete roles[1]!.path_hash_prefixes;
-      roles[1]!.paths = ['qa/*', 'qa/{a,b}'];
-      const ambiguous = await signAs(profile, signed, [f.fx.targets]);
-      const a = refusal(() => buildTargetsPayload(f.fx.rootV1, ambiguous, { expires: EXPIRES_V2 }));
-      expect([a.code, a.path]).toEqual(['DELEGATION_INVALID', 'targets.json $.signed.delegations.roles[1].paths[1]']);
-      expect(buildTargetsPayload(f.fx.rootV1, ambiguous, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, paths: ['qa/*'] }] } }).targets.delegations!.roles[1]!.paths).toEqual(['qa/*']);
+      // A pattern the two clients read differently (path-pattern.ts), carried: an expiry-only renewal goes through.
+      const brace = await renewed((r) => (r.paths = ['qa/*', 'qa/{a,b}']));
+      expect(brace.lines).toContain('  WARNING: targets.json carries qa unchanged, and this version signs it again as it is: python-tuf and tuf-js read "qa/{a,b}" differently. To correct it, re-key the role in a later change so that it is right as a whole, or remove it.');
+      // Re-keying its keys only keeps the pattern in a role this change writes: refused, at the pattern in N.
+      const fresh = makeRoleKey(profile, 'QA 2027');
+      const rekeyed = refusal(() => buildTargetsPayload(f.fx.rootV1, brace.broken, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, keys: [{ json: fresh.listed.json }] }] } }));
+      expect([rekeyed.code, rekeyed.path]).toEqual(['DELEGATION_INVALID', 'targets.json $.signed.delegations.roles[1].paths[1]']);
+      expect(rekeyed.message).toMatch(/python-tuf and tuf-js read "qa\/\{a,b\}" differently: write patterns/);
+      // Re-keying its paths corrects it.
+      expect(buildTargetsPayload(f.fx.rootV1, brace.broken, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, paths: ['qa/*'] }] } }).targets.delegations!.roles[1]!.paths).toEqual(['qa/*']);
+      // Clients read "AB" and compare it with lower-case digests: it matches nothing, and the warning says so.
+      const upper = await renewed((r) => {
+        delete r.paths;
+        r.path_hash_prefixes = ['ab', 'AB'];
+      });
+      expect(upper.lines.join('\n')).toContain('WARNING: targets.json carries qa unchanged, and this version signs it again as it is: a path hash prefix is 1 to 64 lower-case hex digits: "AB" would match no target (clients compare lower-case hex digests).');
+      const altered = refusal(() => buildTargetsPayload(f.fx.rootV1, upper.broken, { expires: EXPIRES_V2, delegations: { rekey: [{ name: f.qaRole, threshold: 2 }] } }));
+      expect([altered.code, altered.path]).toEqual(['DELEGATION_INVALID', 'targets.json $.signed.delegations.roles[1].path_hash_prefixes[1]']);
+      expect(altered.message).toMatch(/write "ab"/);
     }
+    // Nothing wrong, nothing warned.
+    expect(describeRequest(viaFile(buildTargetsSigningRequest(buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2 }), { repository: 'r' }))).text).not.toContain('WARNING');
   });
 });
 
