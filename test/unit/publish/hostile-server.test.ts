@@ -11,6 +11,7 @@ import { publishRepository } from '../../../src/publish/publish.js';
 import { AuthorizedClient } from '../../../src/publish/registry-auth.js';
 import { readServer, statusCommand } from '../../../src/cli/status.js';
 import type { ServerDeps } from '../../../src/cli/publish.js';
+import { makeKey } from '../../support/keys.js';
 import { buildRepo, GUN, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
 
 const enc = new TextEncoder();
@@ -95,8 +96,43 @@ describe('status --server against a hostile server', () => {
     const asked = 'registry.example.com/org/other';
     const err = await statusCommand(undefined, { server: SERVER, gun: asked, json: true }, c.io, deps(srv.transport)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'root.json' });
-    expect((err as Error).message).toContain(`root certificates name ${GUN}, not ${asked}:`);
+    expect((err as Error).message).toContain(`root certificate names "${GUN}", not the repository "${asked}"`);
     expect(c.out).toEqual([]);
+  });
+
+  // What notary's client requires of a GUN's root (src/tuf/notary-root.ts): every root key an x509 leaf
+  // whose CN is the GUN. A root whose keys carry no certificate names no repository at all.
+  it('a root.json whose root keys carry no certificate is refused, whatever GUN was asked for', async () => {
+    const bare = await buildRepo('notary', { rootKind: 'ecdsa-p256' });
+    const srv = hostile((path) => {
+      const files: Record<string, Uint8Array> = { 'root.json': bare.roots[0]!, 'targets.json': bare.targets, 'snapshot.json': bare.snapshot, 'timestamp.json': bare.timestamp };
+      const body = files[path.replace(/^.*\/_trust\/tuf\//, '')];
+      return body ? ok(body) : notFound();
+    });
+    const c = io();
+    const err = await statusCommand(undefined, { server: SERVER, gun: 'registry.example.com/org/other', json: true }, c.io, deps(srv.transport)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'root.json' });
+    expect((err as Error).message).toMatch(/must be x509 certificates; key 1 of the root role is ecdsa/);
+    expect(c.out).toEqual([]);
+  });
+
+  it('a root whose certificates have expired is still read and reported expired (exit 1), not refused', async () => {
+    const now = Date.now();
+    const day = 24 * 3600 * 1000;
+    const rootKeys = await Promise.all([0, 1, 2].map(() => makeKey('notary', 'ecdsa-x509', GUN, { notBefore: new Date(now - 400 * day), notAfter: new Date(now - day) })));
+    const root = await sign('notary', rootSigned('notary', 1, { ...repo.keys, root: rootKeys }), rootKeys.slice(0, 2));
+    const srv = hostile((path) => {
+      const files: Record<string, Uint8Array> = { 'root.json': root, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp };
+      const body = files[path.replace(/^.*\/_trust\/tuf\//, '')];
+      return body ? ok(body) : notFound();
+    });
+    const c = io();
+    const code = await statusCommand(undefined, { server: SERVER, gun: GUN, json: true }, c.io, deps(srv.transport));
+    expect(code).toBe(1);
+    const report = JSON.parse(c.out.join('')) as { repository: string; items: { kind: string; state: string }[] };
+    expect(report.repository).toBe(GUN);
+    expect(report.items.filter((i) => i.kind === 'certificate').map((i) => i.state)).toEqual(['expired', 'expired', 'expired']);
+    expect(c.err.join('\n')).toMatch(/^error\[EXPIRED\]: root certificate /);
   });
 });
 
