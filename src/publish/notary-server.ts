@@ -66,7 +66,20 @@ const TOKEN_LIKE_RUN = /[A-Za-z0-9._~+/=-]{40,}/g;
 /** Every character that starts a new line on a terminal or in a viewer (CR, LF, VT, FF, NEL, LS, PS). */
 const LINE_BREAKS = /[\r\n\v\f\u0085\u2028\u2029]+/g;
 
-/** `redact` cuts out what this client knows to be secret (AuthorizedClient.redact: the tokens it was given). */
+/**
+ * The server's words (or a message that quotes them) as they may reach stderr: an Authorization value or a
+ * token it might echo back is cut out — `redact` cuts what this client knows to be secret
+ * (AuthorizedClient.redact: the tokens it was given) — and they stay on one line: a line break in them
+ * could print a line that reads as our own (`error[…]: …`, `published`); terminalSafe (src/cli/output.ts)
+ * escapes the other controls.
+ */
+function quotedServerText(text: string, redact: (text: string) => string): string {
+  return redact(text)
+    .replace(LINE_BREAKS, ' ')
+    .replace(AUTH_VALUE, '$1 …')
+    .replace(TOKEN_LIKE_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? '…' : run));
+}
+
 function serverReason(body: Uint8Array, redact: (text: string) => string): string {
   try {
     const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as { errors?: { code?: unknown; message?: unknown; detail?: unknown }[] };
@@ -77,13 +90,7 @@ function serverReason(body: Uint8Array, redact: (text: string) => string): strin
       return typeof inner === 'string' ? inner : undefined;
     };
     const parts = (parsed.errors ?? []).map((e) => [e.code, e.message, detailText(e.detail)].filter((x): x is string => typeof x === 'string' && x.length > 0).join(': '));
-    // The server's words reach stderr: an Authorization value or a token it might echo back is cut out,
-    // and they stay on one line — a line break in them could print a line that reads as our own
-    // (`error[…]: …`, `published`); terminalSafe (src/cli/output.ts) escapes the other controls.
-    const text = redact(parts.join('; '))
-      .replace(LINE_BREAKS, ' ')
-      .replace(AUTH_VALUE, '$1 …')
-      .replace(TOKEN_LIKE_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? '…' : run));
+    const text = quotedServerText(parts.join('; '), redact);
     // The project's one cut (src/json/clip.ts): it never leaves half a surrogate pair at the end.
     return clipText(text, 401);
   } catch {
@@ -121,22 +128,15 @@ export class NotaryServerApi {
   private async key(method: 'GET' | 'POST', role: ServerKeyRole): Promise<ServerKeyAnswer> {
     const res = await this.client.send({ method, url: `${this.base}${role}.key`, maxBytes: KEY_MAX_BYTES });
     if (res.status !== 200) throw this.failure(`${method} ${role}.key`, res.status, res.body);
-    let parsed: { keytype?: unknown; keyval?: { private?: unknown } } | undefined;
-    try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body)) as typeof parsed;
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.keyval?.private !== null && parsed?.keyval?.private !== undefined) {
-      throw new CeremonyError('SERVER_KEY_INVALID', `${method} ${role}.key: the answer holds a private key: refused unread`);
-    }
     // The body is what server-keys writes for a plan: read by the plan's own rule (src/ceremony/server-key.ts:
-    // exactly keytype and keyval {public, "private": null}), so a file taken here is never refused offline.
+    // exactly keytype and keyval {public, "private": null}, a private key refused unread before anything
+    // else), so a file taken here is never refused offline.
     try {
       const key = parseServerKey(res.body, `${role}.key`);
       return { body: res.body, json: key.json, keyId: key.keyId };
     } catch (err) {
-      const why = err instanceof CeremonyError ? `: ${err.message}` : '';
+      // Its message quotes the answer (its first characters, a field name or value): the server's words.
+      const why = err instanceof CeremonyError ? `: ${quotedServerText(err.message, (t) => this.client.redact(t))}` : '';
       throw new CeremonyError('SERVER_KEY_INVALID', `${method} ${role}.key: the answer is not a public key as notary-server serves it${why}`, { cause: err });
     }
   }

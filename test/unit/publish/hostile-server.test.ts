@@ -173,6 +173,16 @@ describe("the server's timestamp / snapshot key answer (what server-keys writes 
     ['a public key that does not decode', () => JSON.stringify({ keytype: 'ed25519', keyval: { public: 'AAAA', private: null } })],
     ['duplicate keys in the JSON', () => `{"keytype":"ed25519","keytype":"ecdsa","keyval":{"public":"${good().keyval.public}","private":null}}`],
   ];
+  it('a private key is refused by the plan reader\'s own check (KEY_FILE_PRIVATE as the cause), the private part not quoted', async () => {
+    const err = await keyApi(JSON.stringify({ keytype: good().keytype, keyval: { public: good().keyval.public, private: 'c2VjcmV0' } })).getKey('timestamp').then(
+      () => new Error('taken'),
+      (e: unknown) => e as Error,
+    );
+    expect(err).toMatchObject({ code: 'SERVER_KEY_INVALID', cause: { code: 'KEY_FILE_PRIVATE' } });
+    expect(err.message).toContain('holds a PRIVATE key: refused unread');
+    expect(err.message).not.toContain('c2VjcmV0');
+  });
+
   it.each(refusals)('%s → SERVER_KEY_INVALID', async (_what, body) => {
     const err = await keyApi(body()).getKey('timestamp').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SERVER_KEY_INVALID' });
@@ -255,5 +265,27 @@ describe("the server's error text and the bearer token it was sent", () => {
     expect(err).toMatchObject({ code });
     expect(err!.message).toContain('DENIED');
     expect(err!.message).not.toContain(token);
+  });
+
+  // The key answer's own refusal (parseServerKey) quotes the body's first characters or field names: the
+  // same redaction as every other quote of the server's words.
+  it.each([
+    ['a body that is not JSON, starting with the token', `${token} is not a key`],
+    ['a field name that is the token', JSON.stringify({ [token]: 1 })],
+    ['a key type that is the token', JSON.stringify({ keytype: token, keyval: { public: 'AAAA', private: null } })],
+  ])('a key answer: %s → SERVER_KEY_INVALID, quoted without the token', async (_what, body) => {
+    const srv = hostile((_path, req) => {
+      if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token }));
+      if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
+      return ok(body);
+    });
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true }), SERVER, GUN);
+    const err = await api.getKey('timestamp').then(
+      () => new Error('taken'),
+      (e: unknown) => e as Error,
+    );
+    expect(err).toMatchObject({ code: 'SERVER_KEY_INVALID' });
+    expect(err.message).toMatch(/^GET timestamp\.key: the answer is not a public key as notary-server serves it: /);
+    expect(err.message).not.toContain(token);
   });
 });
