@@ -81,7 +81,7 @@ export interface AuthorizedClientOptions {
  */
 export class AuthorizedClient {
   private readonly tokens = new Map<string, string>();
-  /** Every token a realm gave (used or not): what redact() cuts out of text that reaches stderr. */
+  /** Every token a realm gave (used or not): what tokenRanges() finds in text that reaches stderr. */
   private readonly issued = new Set<string>();
   private creds: Credentials | undefined;
   /**
@@ -137,12 +137,15 @@ export class AuthorizedClient {
   }
 
   /**
-   * `text` (a server's words on their way to a message) without any token this client was given: a
-   * server may echo the bearer token it got, and a short or plain one is no token-like run to spot.
+   * Where in `text` (a server's words on their way to a message) a token this client was given appears,
+   * as [start, end) ranges for the caller to cut out (notary-server.ts quotedServerText): a server may echo
+   * the bearer token it got, and a short or plain one is no token-like run to spot.
    */
-  redact(text: string): string {
-    let out = text;
-    for (const token of this.issued) out = out.split(token).join('…');
+  tokenRanges(text: string): [start: number, end: number][] {
+    const out: [number, number][] = [];
+    for (const token of this.issued) {
+      for (let at = text.indexOf(token); at !== -1; at = text.indexOf(token, at + token.length)) out.push([at, at + token.length]);
+    }
     return out;
   }
 

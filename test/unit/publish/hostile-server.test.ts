@@ -267,6 +267,31 @@ describe("the server's error text and the bearer token it was sent", () => {
     expect(err!.message).not.toContain(token);
   });
 
+  // A server that splits what it echoes across lines (a token wrapped at some column, a CR/LF put in its
+  // middle): the lines are joined before anything is looked for, so each half is cut with the other.
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtYWJj';
+  it.each([
+    ['the issued token split by CR LF', `token=tok3n-\r\nfor-ci refused`, ['tok3n-', 'for-ci']],
+    ['the issued token split by LF and U+2028', `token=tok3\nn-for\u2028-ci refused`, ['tok3', 'n-for', '-ci']],
+    ['a JWT wrapped at 30 columns', `token ${jwt.slice(0, 30)}\n${jwt.slice(30)} refused`, [jwt.slice(0, 30), jwt.slice(30)]],
+  ])('%s: no half of it is quoted', async (_what, detail, halves) => {
+    const srv = hostile((_path, req) => {
+      if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token }));
+      if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
+      return { status: 500, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: 'request refused', detail }] })) };
+    });
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true }), SERVER, GUN);
+    const err = await api.getMetadata('root.json').then(
+      () => new Error('read'),
+      (e: unknown) => e as Error,
+    );
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect(err.message).toContain('DENIED: request refused: token');
+    expect(err.message).toMatch(/ refused\)$/);
+    for (const half of halves) expect(err.message).not.toContain(half);
+    expect(err.message).not.toMatch(/[\r\n\u2028]/);
+  });
+
   // The key answer's own refusal (parseServerKey) quotes the body's first characters or field names: the
   // same redaction as every other quote of the server's words.
   it.each([
