@@ -76,6 +76,18 @@ export interface AuthorizedClientOptions {
 }
 
 /**
+ * The shortest issued token cut out of a server's words (tokenRanges). A token of a few characters is also
+ * a few letters of ordinary words: cutting a 1-character one takes that letter out of every word of every
+ * message ("a bad scope" → "… b…d scope"), so the message is lost to keep out of it a string that is no
+ * real credential — registries issue tokens of tens to hundreds of characters (JWTs, opaque 32+ character
+ * ones); a realm answering with a handful of characters is a test setup or a broken one. From 8 characters
+ * of the b64token alphabet (RFC 6750) a match inside notary-server's ordinary words is unlikely, so the
+ * message stays readable. A shorter token echoed as `Bearer <token>` is still cut by notary-server.ts's
+ * Authorization rule when it has 4 or more characters and a digit, +, / or =.
+ */
+export const REDACT_MIN_LENGTH = 8;
+
+/**
  * A transport that answers 401 challenges: one token per scope, reused. `send` returns the final answer
  * (still 401 when the token does not allow the request; the caller maps that to SERVER_AUTH_FAILED).
  */
@@ -144,6 +156,7 @@ export class AuthorizedClient {
   tokenRanges(text: string): [start: number, end: number][] {
     const out: [number, number][] = [];
     for (const token of this.issued) {
+      if (token.length < REDACT_MIN_LENGTH) continue;
       for (let at = text.indexOf(token); at !== -1; at = text.indexOf(token, at + token.length)) out.push([at, at + token.length]);
     }
     return out;

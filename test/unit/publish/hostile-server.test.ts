@@ -267,6 +267,31 @@ describe("the server's error text and the bearer token it was sent", () => {
     expect(err!.message).not.toContain(token);
   });
 
+  // Tokens under 8 characters are not cut out of the server's words (AuthorizedClient.tokenRanges): a
+  // 1-character token would take that letter out of every word of every message.
+  it.each([
+    ['a', 'DENIED: request refused: a bad scope for a'],
+    ['ok', 'DENIED: request refused: ok bad scope for ok'],
+    ['Ab3-x_9', 'DENIED: request refused: Ab3-x_9 bad scope for Ab3-x_9'],
+    ['Ab3-x_9Z', 'DENIED: request refused: … bad scope for …'],
+    // Shorter, but sent back as an Authorization value: that rule cuts it.
+    ['Bearer Ab3-x_9', 'DENIED: request refused: Bearer … bad scope for Bearer …'],
+  ])('an issued token echoed back as %j: the message reads %j', async (echoed, shown) => {
+    const issued = echoed.replace(/^Bearer /, '');
+    const srv = hostile((_path, req) => {
+      if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token: issued }));
+      if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
+      return { status: 500, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: 'request refused', detail: `${echoed} bad scope for ${echoed}` }] })) };
+    });
+    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true }), SERVER, GUN);
+    const err = await api.getMetadata('root.json').then(
+      () => new Error('read'),
+      (e: unknown) => e as Error,
+    );
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
+  });
+
   // A server that splits what it echoes across lines (a token wrapped at some column, a CR/LF put in its
   // middle): the lines are joined before anything is looked for, so each half is cut with the other.
   const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtYWJj';
