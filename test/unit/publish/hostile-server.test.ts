@@ -75,10 +75,11 @@ describe('status --server against a hostile server', () => {
     const err: string[] = [];
     return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
   };
-  const serving = () =>
+  /** The test repository's files, `root.json` replaced by `root` when given. */
+  const serving = (root?: Uint8Array) =>
     hostile((path) => {
       const name = path.replace(/^.*\/_trust\/tuf\//, '');
-      const files: Record<string, Uint8Array> = { 'root.json': repo.roots[0]!, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp, 'targets/releases.json': repo.delegated };
+      const files: Record<string, Uint8Array> = { 'root.json': root ?? repo.roots[0]!, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp, 'targets/releases.json': repo.delegated };
       return files[name] ? ok(files[name]) : notFound();
     });
 
@@ -104,11 +105,7 @@ describe('status --server against a hostile server', () => {
   // whose CN is the GUN. A root whose keys carry no certificate names no repository at all.
   it('a root.json whose root keys carry no certificate is refused, whatever GUN was asked for', async () => {
     const bare = await buildRepo('notary', { rootKind: 'ecdsa-p256' });
-    const srv = hostile((path) => {
-      const files: Record<string, Uint8Array> = { 'root.json': bare.roots[0]!, 'targets.json': bare.targets, 'snapshot.json': bare.snapshot, 'timestamp.json': bare.timestamp };
-      const body = files[path.replace(/^.*\/_trust\/tuf\//, '')];
-      return body ? ok(body) : notFound();
-    });
+    const srv = serving(bare.roots[0]);
     const c = io();
     const err = await statusCommand(undefined, { server: SERVER, gun: 'registry.example.com/org/other', json: true }, c.io, deps(srv.transport)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'root.json' });
@@ -121,11 +118,7 @@ describe('status --server against a hostile server', () => {
     const day = 24 * 3600 * 1000;
     const rootKeys = await Promise.all([0, 1, 2].map(() => makeKey('notary', 'ecdsa-x509', GUN, { notBefore: new Date(now - 400 * day), notAfter: new Date(now - day) })));
     const root = await sign('notary', rootSigned('notary', 1, { ...repo.keys, root: rootKeys }), rootKeys.slice(0, 2));
-    const srv = hostile((path) => {
-      const files: Record<string, Uint8Array> = { 'root.json': root, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp };
-      const body = files[path.replace(/^.*\/_trust\/tuf\//, '')];
-      return body ? ok(body) : notFound();
-    });
+    const srv = serving(root);
     const c = io();
     const code = await statusCommand(undefined, { server: SERVER, gun: GUN, json: true }, c.io, deps(srv.transport));
     expect(code).toBe(1);
@@ -252,6 +245,26 @@ describe("the server's error text and the bearer token it was sent", () => {
       if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
       return { status, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: `request with ${req.headers.authorization} on ${path} refused`, detail: `token=${token}` }] })) };
     });
+  /** A server behind a token realm that issues `issued`; `answer` answers each authorized request. */
+  const behindRealm = (issued: string, answer: () => HttpResponse) =>
+    new NotaryServerApi(
+      new AuthorizedClient({
+        transport: hostile((_path, req) => {
+          if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token: issued }));
+          if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
+          return answer();
+        }).transport,
+        anonymousFirst: true,
+      }),
+      SERVER,
+      GUN,
+    );
+  const denied = (detail: string): HttpResponse => ({ status: 500, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: 'request refused', detail }] })) });
+  const refusedBy = (call: Promise<unknown>): Promise<Error> =>
+    call.then(
+      () => new Error('taken'),
+      (e: unknown) => e as Error,
+    );
   it.each([
     ['GET metadata, HTTP 500', 500, (api: NotaryServerApi) => api.getMetadata('root.json'), 'SERVER_RESPONSE_INVALID'],
     ['the upload, HTTP 400', 400, (api: NotaryServerApi) => api.upload(new Map([['targets', enc.encode('{}')]])), 'SERVER_REFUSED_UPLOAD'],
@@ -278,16 +291,7 @@ describe("the server's error text and the bearer token it was sent", () => {
     ['Bearer Ab3-x_9', 'DENIED: request refused: Bearer … bad scope for Bearer …'],
   ])('an issued token echoed back as %j: the message reads %j', async (echoed, shown) => {
     const issued = echoed.replace(/^Bearer /, '');
-    const srv = hostile((_path, req) => {
-      if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token: issued }));
-      if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
-      return { status: 500, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: 'request refused', detail: `${echoed} bad scope for ${echoed}` }] })) };
-    });
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true }), SERVER, GUN);
-    const err = await api.getMetadata('root.json').then(
-      () => new Error('read'),
-      (e: unknown) => e as Error,
-    );
+    const err = await refusedBy(behindRealm(issued, () => denied(`${echoed} bad scope for ${echoed}`)).getMetadata('root.json'));
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
     expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
   });
@@ -300,16 +304,7 @@ describe("the server's error text and the bearer token it was sent", () => {
     ['the issued token split by LF and U+2028', `token=tok3\nn-for\u2028-ci refused`, ['tok3', 'n-for', '-ci']],
     ['a JWT wrapped at 30 columns', `token ${jwt.slice(0, 30)}\n${jwt.slice(30)} refused`, [jwt.slice(0, 30), jwt.slice(30)]],
   ])('%s: no half of it is quoted', async (_what, detail, halves) => {
-    const srv = hostile((_path, req) => {
-      if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token }));
-      if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
-      return { status: 500, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: 'request refused', detail }] })) };
-    });
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true }), SERVER, GUN);
-    const err = await api.getMetadata('root.json').then(
-      () => new Error('read'),
-      (e: unknown) => e as Error,
-    );
+    const err = await refusedBy(behindRealm(token, () => denied(detail)).getMetadata('root.json'));
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
     expect(err.message).toContain('DENIED: request refused: token');
     expect(err.message).toMatch(/ refused\)$/);
@@ -324,16 +319,7 @@ describe("the server's error text and the bearer token it was sent", () => {
     ['a field name that is the token', JSON.stringify({ [token]: 1 })],
     ['a key type that is the token', JSON.stringify({ keytype: token, keyval: { public: 'AAAA', private: null } })],
   ])('a key answer: %s → SERVER_KEY_INVALID, quoted without the token', async (_what, body) => {
-    const srv = hostile((_path, req) => {
-      if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token }));
-      if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
-      return ok(body);
-    });
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true }), SERVER, GUN);
-    const err = await api.getKey('timestamp').then(
-      () => new Error('taken'),
-      (e: unknown) => e as Error,
-    );
+    const err = await refusedBy(behindRealm(token, () => ok(body)).getKey('timestamp'));
     expect(err).toMatchObject({ code: 'SERVER_KEY_INVALID' });
     expect(err.message).toMatch(/^GET timestamp\.key: the answer is not a public key as notary-server serves it: /);
     expect(err.message).not.toContain(token);
