@@ -39,6 +39,7 @@ import type { NotaryServerApi } from '../publish/notary-server.js';
 import { expiryReport, parseWarnOptions, type ExpiryItem, type ExpiryReport } from '../status/expiry.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { parseMetadata } from '../tuf/metadata.js';
+import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { readRepositoryInput } from './repository-input.js';
 import { describeRoles, type InventoryRole, type KeyInventory } from '../ceremony/inventory.js';
@@ -125,16 +126,20 @@ async function readLocal(path: string, gun: string | undefined): Promise<Reposit
 }
 
 /**
- * A Notary root's certificates name its repository (CN = GUN; notary's client refuses any other). status
- * does not verify signatures, but a root.json of another repository — a misrouted request, a proxy's
- * cache, a hostile server — must not have its expiries reported (and exit 0) as those of the GUN asked for.
+ * The server's root.json must be the GUN's root as notary's client takes it: every root key an x509 leaf
+ * whose CN is the GUN (src/tuf/notary-root.ts, notary `trustpinning/certs.go` ValidateRoot). status does not
+ * verify signatures, but a root.json of another repository — a misrouted request, a proxy's cache, a hostile
+ * server, or a root whose keys carry no certificate and so name no repository — must not have its expiries
+ * reported (and exit 0) as those of the GUN asked for. No clock is given: an expired or not-yet-valid
+ * certificate is what status reports (src/status/expiry.ts), not a reason to refuse the root.
  */
 function checkRootNamesGun(root: Uint8Array, gun: string): void {
   const md = parseMetadata(root, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' });
-  const names = md.signed.roles.get('root')!.keyids.map((id) => md.signed.keys.get(id)?.key.certificate?.subjectCN);
-  const other = names.find((n) => n !== undefined && n !== gun);
-  if (other !== undefined) {
-    throw new CeremonyError('SERVER_RESPONSE_INVALID', `the server answered for ${shownOrQuoted(gun)} with a root.json whose root certificates name ${shownOrQuoted(other)}, not ${shownOrQuoted(gun)}: another repository's metadata`, { path: 'root.json' });
+  try {
+    checkNotaryRootCertificates(md, undefined, gun);
+  } catch (err) {
+    if (!(err instanceof CeremonyError)) throw err;
+    throw new CeremonyError('SERVER_RESPONSE_INVALID', `the server answered for ${shownOrQuoted(gun)} with a root.json that is not that repository's Notary root (${err.message}): another repository's metadata, or none notary's client would take`, { path: 'root.json', cause: err });
   }
 }
 

@@ -55,19 +55,83 @@ export interface ServerKeyAnswer {
 
 const KEY_MAX_BYTES = SERVER_KEY_MAX_BYTES;
 
-/** `Basic dXNlcjpwdw==`, `Bearer eyJ…`: a credential after its scheme (one with a digit, +, / or =, not a word). */
-const AUTH_VALUE = /\b(Basic|Bearer)\s+(?=[A-Za-z0-9._~-]*[0-9+/=])[A-Za-z0-9._~+/=-]{4,}/gi;
+/** `Basic dXNlcjpwdw==`, `Bearer eyJ…`: a credential (group 2) after its scheme (one with a digit, +, / or =, not a word). */
+const AUTH_VALUE = /\b(Basic|Bearer)\s+((?=[A-Za-z0-9._~-]*[0-9+/=])[A-Za-z0-9._~+/=-]{4,})/gi;
 /**
  * A run a bearer token or JWT could be (RFC 6750 b64token characters, 40 or more, mixing digits, upper-
  * and lower-case letters, so not a hex digest or a role path).
  */
 const TOKEN_LIKE_RUN = /[A-Za-z0-9._~+/=-]{40,}/g;
+const mixed = (run: string): boolean => /[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run);
 
 /** Every character that starts a new line on a terminal or in a viewer (CR, LF, VT, FF, NEL, LS, PS). */
 const LINE_BREAKS = /[\r\n\v\f\u0085\u2028\u2029]+/g;
+const LINE_BREAK = /[\r\n\v\f\u0085\u2028\u2029]/;
 
-/** `redact` cuts out what this client knows to be secret (AuthorizedClient.redact: the tokens it was given). */
-function serverReason(body: Uint8Array, redact: (text: string) => string): string {
+type Range = [start: number, end: number];
+
+/**
+ * How much of the server's words is looked through (UTF-16 units). notary-server's errors are a line or
+ * two, and at most 400 characters are shown (serverReason); but an error body may be as large as the
+ * request's cap (64 MB for metadata), and the line views below hold an index per character. Past 1 Mi
+ * nothing is shown unless more than a MiB before it was cut as secret.
+ */
+const SCAN_MAX = 1024 * 1024;
+
+/**
+ * `text` with each run of line breaks replaced by `sep`, and for each character of the result the index in
+ * `text` it comes from (a replaced run: its first break).
+ */
+function lineView(text: string, sep: '' | ' '): { view: string; from: number[] } {
+  let view = '';
+  const from: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (!LINE_BREAK.test(text[i]!)) {
+      view += text[i]!;
+      from.push(i);
+    } else if (sep && (i === 0 || !LINE_BREAK.test(text[i - 1]!))) {
+      view += sep;
+      from.push(i);
+    }
+  }
+  return { view, from };
+}
+
+/**
+ * The server's words (or a message that quotes them) as they may reach stderr: a token this client was
+ * given (`tokens`: AuthorizedClient.tokenRanges), an Authorization value or a token-like run is cut out
+ * (`…`), and the words stay on one line — a line break in them could print a line that reads as our own
+ * (`error[…]: …`, `published`); terminalSafe (src/cli/output.ts) escapes the other controls.
+ *
+ * The secrets are looked for with the lines joined, twice: with nothing between them, so that a token the
+ * server splits across lines (wrapped at some column, a CR/LF put in its middle) is whole again for every
+ * rule; and with a space, so that `Bearer` at the end of a line still precedes its credential. What either
+ * finds is cut from the text; each run of breaks left becomes one space. Joining with nothing can make one
+ * longer token-like run of two lines' ends: that is cut too, which errs the safe way.
+ */
+function quotedServerText(whole: string, tokens: (text: string) => Range[]): string {
+  const text = whole.length > SCAN_MAX ? whole.slice(0, SCAN_MAX) : whole;
+  const cuts: Range[] = [];
+  for (const sep of ['', ' '] as const) {
+    const { view, from } = lineView(text, sep);
+    const found: Range[] = [...tokens(view)];
+    for (const m of view.matchAll(AUTH_VALUE)) found.push([m.index + m[0].length - m[2]!.length, m.index + m[0].length]);
+    for (const m of view.matchAll(TOKEN_LIKE_RUN)) if (mixed(m[0])) found.push([m.index, m.index + m[0].length]);
+    for (const [start, end] of found) if (end > start) cuts.push([from[start]!, from[end - 1]! + 1]);
+  }
+  cuts.sort((a, b) => a[0] - b[0]);
+  const oneLine = (part: string): string => part.replace(LINE_BREAKS, ' ');
+  let out = '';
+  let at = 0;
+  for (const [start, end] of cuts) {
+    if (end <= at) continue;
+    if (start >= at) out += `${oneLine(text.slice(at, start))}…`;
+    at = end;
+  }
+  return out + oneLine(text.slice(at));
+}
+
+function serverReason(body: Uint8Array, tokens: (text: string) => Range[]): string {
   try {
     const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) as { errors?: { code?: unknown; message?: unknown; detail?: unknown }[] };
     // notary-server puts the validation error in `detail`: a string, or {"Name", "Error": {"Msg", …}}.
@@ -77,13 +141,7 @@ function serverReason(body: Uint8Array, redact: (text: string) => string): strin
       return typeof inner === 'string' ? inner : undefined;
     };
     const parts = (parsed.errors ?? []).map((e) => [e.code, e.message, detailText(e.detail)].filter((x): x is string => typeof x === 'string' && x.length > 0).join(': '));
-    // The server's words reach stderr: an Authorization value or a token it might echo back is cut out,
-    // and they stay on one line — a line break in them could print a line that reads as our own
-    // (`error[…]: …`, `published`); terminalSafe (src/cli/output.ts) escapes the other controls.
-    const text = redact(parts.join('; '))
-      .replace(LINE_BREAKS, ' ')
-      .replace(AUTH_VALUE, '$1 …')
-      .replace(TOKEN_LIKE_RUN, (run) => (/[0-9]/.test(run) && /[A-Z]/.test(run) && /[a-z]/.test(run) ? '…' : run));
+    const text = quotedServerText(parts.join('; '), tokens);
     // The project's one cut (src/json/clip.ts): it never leaves half a surrogate pair at the end.
     return clipText(text, 401);
   } catch {
@@ -103,7 +161,7 @@ export class NotaryServerApi {
 
   private failure(what: string, status: number, body: Uint8Array): CeremonyError {
     if (status === 401 || status === 403) return new CeremonyError('SERVER_AUTH_FAILED', `${what}: HTTP ${status}: the token does not allow this on ${this.gun}`);
-    const reason = serverReason(body, (t) => this.client.redact(t));
+    const reason = serverReason(body, (t) => this.client.tokenRanges(t));
     return new CeremonyError('SERVER_RESPONSE_INVALID', `${what}: HTTP ${status}${reason ? ` (${reason})` : ''}`);
   }
 
@@ -121,22 +179,15 @@ export class NotaryServerApi {
   private async key(method: 'GET' | 'POST', role: ServerKeyRole): Promise<ServerKeyAnswer> {
     const res = await this.client.send({ method, url: `${this.base}${role}.key`, maxBytes: KEY_MAX_BYTES });
     if (res.status !== 200) throw this.failure(`${method} ${role}.key`, res.status, res.body);
-    let parsed: { keytype?: unknown; keyval?: { private?: unknown } } | undefined;
-    try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(res.body)) as typeof parsed;
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.keyval?.private !== null && parsed?.keyval?.private !== undefined) {
-      throw new CeremonyError('SERVER_KEY_INVALID', `${method} ${role}.key: the answer holds a private key: refused unread`);
-    }
     // The body is what server-keys writes for a plan: read by the plan's own rule (src/ceremony/server-key.ts:
-    // exactly keytype and keyval {public, "private": null}), so a file taken here is never refused offline.
+    // exactly keytype and keyval {public, "private": null}, a private key refused unread before anything
+    // else), so a file taken here is never refused offline.
     try {
       const key = parseServerKey(res.body, `${role}.key`);
       return { body: res.body, json: key.json, keyId: key.keyId };
     } catch (err) {
-      const why = err instanceof CeremonyError ? `: ${err.message}` : '';
+      // Its message quotes the answer (its first characters, a field name or value): the server's words.
+      const why = err instanceof CeremonyError ? `: ${quotedServerText(err.message, (t) => this.client.tokenRanges(t))}` : '';
       throw new CeremonyError('SERVER_KEY_INVALID', `${method} ${role}.key: the answer is not a public key as notary-server serves it${why}`, { cause: err });
     }
   }
@@ -161,7 +212,7 @@ export class NotaryServerApi {
     const res = await this.client.send({ method: 'POST', url: this.base, headers: { 'content-type': encoded.headers.get('content-type')! }, body, maxBytes: 64 * 1024 });
     if (res.status === 200 || res.status === 201) return;
     if (res.status === 400) {
-      const reason = serverReason(res.body, (t) => this.client.redact(t));
+      const reason = serverReason(res.body, (t) => this.client.tokenRanges(t));
       if (/does not hold current snapshot key/.test(reason)) {
         throw new CeremonyError('PUBLISH_SNAPSHOT_KEY_NOT_HELD', `notary-server refused the upload: ${reason}`);
       }

@@ -76,12 +76,24 @@ export interface AuthorizedClientOptions {
 }
 
 /**
+ * The shortest issued token cut out of a server's words (tokenRanges). A token of a few characters is also
+ * a few letters of ordinary words: cutting a 1-character one takes that letter out of every word of every
+ * message ("a bad scope" → "… b…d scope"), so the message is lost to keep out of it a string that is no
+ * real credential — registries issue tokens of tens to hundreds of characters (JWTs, opaque 32+ character
+ * ones); a realm answering with a handful of characters is a test setup or a broken one. From 8 characters
+ * of the b64token alphabet (RFC 6750) a match inside notary-server's ordinary words is unlikely, so the
+ * message stays readable. A shorter token echoed as `Bearer <token>` is still cut by notary-server.ts's
+ * Authorization rule when it has 4 or more characters and a digit, +, / or =.
+ */
+export const REDACT_MIN_LENGTH = 8;
+
+/**
  * A transport that answers 401 challenges: one token per scope, reused. `send` returns the final answer
  * (still 401 when the token does not allow the request; the caller maps that to SERVER_AUTH_FAILED).
  */
 export class AuthorizedClient {
   private readonly tokens = new Map<string, string>();
-  /** Every token a realm gave (used or not): what redact() cuts out of text that reaches stderr. */
+  /** Every token a realm gave (used or not): what tokenRanges() finds in text that reaches stderr. */
   private readonly issued = new Set<string>();
   private creds: Credentials | undefined;
   /**
@@ -137,12 +149,16 @@ export class AuthorizedClient {
   }
 
   /**
-   * `text` (a server's words on their way to a message) without any token this client was given: a
-   * server may echo the bearer token it got, and a short or plain one is no token-like run to spot.
+   * Where in `text` (a server's words on their way to a message) a token this client was given appears,
+   * as [start, end) ranges for the caller to cut out (notary-server.ts quotedServerText): a server may echo
+   * the bearer token it got, and a short or plain one is no token-like run to spot.
    */
-  redact(text: string): string {
-    let out = text;
-    for (const token of this.issued) out = out.split(token).join('…');
+  tokenRanges(text: string): [start: number, end: number][] {
+    const out: [number, number][] = [];
+    for (const token of this.issued) {
+      if (token.length < REDACT_MIN_LENGTH) continue;
+      for (let at = text.indexOf(token); at !== -1; at = text.indexOf(token, at + token.length)) out.push([at, at + token.length]);
+    }
     return out;
   }
 

@@ -11,9 +11,10 @@ const DAY = 24 * 60 * 60 * 1000;
  * leaf (CA:FALSE), names the repository (CN = GUN, the same for all), is within its validity (notBefore
  * at most a day ahead, and notBefore not after notAfter), and is not signed with SHA-1. The PEM chain itself
  * (every block decodable, no bytes after a certificate) is checked where it is parsed, src/profiles/x509.ts.
- * A root Notary would refuse is refused here, before anyone installs it.
+ * A root Notary would refuse is refused here, before anyone installs it. `now` undefined leaves out the
+ * validity-at-a-time checks only (status reports expired certificates rather than refusing them).
  */
-export function checkNotaryRootCertificates(root: Metadata<Root>, now: Date, gun?: string): string {
+export function checkNotaryRootCertificates(root: Metadata<Root>, now: Date | undefined, gun?: string): string {
   const role = root.signed.roles.get('root')!;
   const names = new Set<string>();
   role.keyids.forEach((id, i) => {

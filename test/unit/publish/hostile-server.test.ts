@@ -11,6 +11,7 @@ import { publishRepository } from '../../../src/publish/publish.js';
 import { AuthorizedClient } from '../../../src/publish/registry-auth.js';
 import { readServer, statusCommand } from '../../../src/cli/status.js';
 import type { ServerDeps } from '../../../src/cli/publish.js';
+import { makeKey } from '../../support/keys.js';
 import { buildRepo, GUN, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
 
 const enc = new TextEncoder();
@@ -74,10 +75,11 @@ describe('status --server against a hostile server', () => {
     const err: string[] = [];
     return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
   };
-  const serving = () =>
+  /** The test repository's files, `root.json` replaced by `root` when given. */
+  const serving = (root?: Uint8Array) =>
     hostile((path) => {
       const name = path.replace(/^.*\/_trust\/tuf\//, '');
-      const files: Record<string, Uint8Array> = { 'root.json': repo.roots[0]!, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp, 'targets/releases.json': repo.delegated };
+      const files: Record<string, Uint8Array> = { 'root.json': root ?? repo.roots[0]!, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp, 'targets/releases.json': repo.delegated };
       return files[name] ? ok(files[name]) : notFound();
     });
 
@@ -95,8 +97,35 @@ describe('status --server against a hostile server', () => {
     const asked = 'registry.example.com/org/other';
     const err = await statusCommand(undefined, { server: SERVER, gun: asked, json: true }, c.io, deps(srv.transport)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'root.json' });
-    expect((err as Error).message).toContain(`root certificates name ${GUN}, not ${asked}:`);
+    expect((err as Error).message).toContain(`root certificate names "${GUN}", not the repository "${asked}"`);
     expect(c.out).toEqual([]);
+  });
+
+  // What notary's client requires of a GUN's root (src/tuf/notary-root.ts): every root key an x509 leaf
+  // whose CN is the GUN. A root whose keys carry no certificate names no repository at all.
+  it('a root.json whose root keys carry no certificate is refused, whatever GUN was asked for', async () => {
+    const bare = await buildRepo('notary', { rootKind: 'ecdsa-p256' });
+    const srv = serving(bare.roots[0]);
+    const c = io();
+    const err = await statusCommand(undefined, { server: SERVER, gun: 'registry.example.com/org/other', json: true }, c.io, deps(srv.transport)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'root.json' });
+    expect((err as Error).message).toMatch(/must be x509 certificates; key 1 of the root role is ecdsa/);
+    expect(c.out).toEqual([]);
+  });
+
+  it('a root whose certificates have expired is still read and reported expired (exit 1), not refused', async () => {
+    const now = Date.now();
+    const day = 24 * 3600 * 1000;
+    const rootKeys = await Promise.all([0, 1, 2].map(() => makeKey('notary', 'ecdsa-x509', GUN, { notBefore: new Date(now - 400 * day), notAfter: new Date(now - day) })));
+    const root = await sign('notary', rootSigned('notary', 1, { ...repo.keys, root: rootKeys }), rootKeys.slice(0, 2));
+    const srv = serving(root);
+    const c = io();
+    const code = await statusCommand(undefined, { server: SERVER, gun: GUN, json: true }, c.io, deps(srv.transport));
+    expect(code).toBe(1);
+    const report = JSON.parse(c.out.join('')) as { repository: string; items: { kind: string; state: string }[] };
+    expect(report.repository).toBe(GUN);
+    expect(report.items.filter((i) => i.kind === 'certificate').map((i) => i.state)).toEqual(['expired', 'expired', 'expired']);
+    expect(c.err.join('\n')).toMatch(/^error\[EXPIRED\]: root certificate /);
   });
 });
 
@@ -137,6 +166,16 @@ describe("the server's timestamp / snapshot key answer (what server-keys writes 
     ['a public key that does not decode', () => JSON.stringify({ keytype: 'ed25519', keyval: { public: 'AAAA', private: null } })],
     ['duplicate keys in the JSON', () => `{"keytype":"ed25519","keytype":"ecdsa","keyval":{"public":"${good().keyval.public}","private":null}}`],
   ];
+  it('a private key is refused by the plan reader\'s own check (KEY_FILE_PRIVATE as the cause), the private part not quoted', async () => {
+    const err = await keyApi(JSON.stringify({ keytype: good().keytype, keyval: { public: good().keyval.public, private: 'c2VjcmV0' } })).getKey('timestamp').then(
+      () => new Error('taken'),
+      (e: unknown) => e as Error,
+    );
+    expect(err).toMatchObject({ code: 'SERVER_KEY_INVALID', cause: { code: 'KEY_FILE_PRIVATE' } });
+    expect(err.message).toContain('holds a PRIVATE key: refused unread');
+    expect(err.message).not.toContain('c2VjcmV0');
+  });
+
   it.each(refusals)('%s → SERVER_KEY_INVALID', async (_what, body) => {
     const err = await keyApi(body()).getKey('timestamp').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SERVER_KEY_INVALID' });
@@ -206,6 +245,26 @@ describe("the server's error text and the bearer token it was sent", () => {
       if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
       return { status, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: `request with ${req.headers.authorization} on ${path} refused`, detail: `token=${token}` }] })) };
     });
+  /** A server behind a token realm that issues `issued`; `answer` answers each authorized request. */
+  const behindRealm = (issued: string, answer: () => HttpResponse) =>
+    new NotaryServerApi(
+      new AuthorizedClient({
+        transport: hostile((_path, req) => {
+          if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token: issued }));
+          if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
+          return answer();
+        }).transport,
+        anonymousFirst: true,
+      }),
+      SERVER,
+      GUN,
+    );
+  const denied = (detail: string): HttpResponse => ({ status: 500, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'DENIED', message: 'request refused', detail }] })) });
+  const refusedBy = (call: Promise<unknown>): Promise<Error> =>
+    call.then(
+      () => new Error('taken'),
+      (e: unknown) => e as Error,
+    );
   it.each([
     ['GET metadata, HTTP 500', 500, (api: NotaryServerApi) => api.getMetadata('root.json'), 'SERVER_RESPONSE_INVALID'],
     ['the upload, HTTP 400', 400, (api: NotaryServerApi) => api.upload(new Map([['targets', enc.encode('{}')]])), 'SERVER_REFUSED_UPLOAD'],
@@ -219,5 +278,50 @@ describe("the server's error text and the bearer token it was sent", () => {
     expect(err).toMatchObject({ code });
     expect(err!.message).toContain('DENIED');
     expect(err!.message).not.toContain(token);
+  });
+
+  // Tokens under 8 characters are not cut out of the server's words (AuthorizedClient.tokenRanges): a
+  // 1-character token would take that letter out of every word of every message.
+  it.each([
+    ['a', 'DENIED: request refused: a bad scope for a'],
+    ['ok', 'DENIED: request refused: ok bad scope for ok'],
+    ['Ab3-x_9', 'DENIED: request refused: Ab3-x_9 bad scope for Ab3-x_9'],
+    ['Ab3-x_9Z', 'DENIED: request refused: … bad scope for …'],
+    // Shorter, but sent back as an Authorization value: that rule cuts it.
+    ['Bearer Ab3-x_9', 'DENIED: request refused: Bearer … bad scope for Bearer …'],
+  ])('an issued token echoed back as %j: the message reads %j', async (echoed, shown) => {
+    const issued = echoed.replace(/^Bearer /, '');
+    const err = await refusedBy(behindRealm(issued, () => denied(`${echoed} bad scope for ${echoed}`)).getMetadata('root.json'));
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
+  });
+
+  // A server that splits what it echoes across lines (a token wrapped at some column, a CR/LF put in its
+  // middle): the lines are joined before anything is looked for, so each half is cut with the other.
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtYWJj';
+  it.each([
+    ['the issued token split by CR LF', `token=tok3n-\r\nfor-ci refused`, ['tok3n-', 'for-ci']],
+    ['the issued token split by LF and U+2028', `token=tok3\nn-for\u2028-ci refused`, ['tok3', 'n-for', '-ci']],
+    ['a JWT wrapped at 30 columns', `token ${jwt.slice(0, 30)}\n${jwt.slice(30)} refused`, [jwt.slice(0, 30), jwt.slice(30)]],
+  ])('%s: no half of it is quoted', async (_what, detail, halves) => {
+    const err = await refusedBy(behindRealm(token, () => denied(detail)).getMetadata('root.json'));
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect(err.message).toContain('DENIED: request refused: token');
+    expect(err.message).toMatch(/ refused\)$/);
+    for (const half of halves) expect(err.message).not.toContain(half);
+    expect(err.message).not.toMatch(/[\r\n\u2028]/);
+  });
+
+  // The key answer's own refusal (parseServerKey) quotes the body's first characters or field names: the
+  // same redaction as every other quote of the server's words.
+  it.each([
+    ['a body that is not JSON, starting with the token', `${token} is not a key`],
+    ['a field name that is the token', JSON.stringify({ [token]: 1 })],
+    ['a key type that is the token', JSON.stringify({ keytype: token, keyval: { public: 'AAAA', private: null } })],
+  ])('a key answer: %s → SERVER_KEY_INVALID, quoted without the token', async (_what, body) => {
+    const err = await refusedBy(behindRealm(token, () => ok(body)).getKey('timestamp'));
+    expect(err).toMatchObject({ code: 'SERVER_KEY_INVALID' });
+    expect(err.message).toMatch(/^GET timestamp\.key: the answer is not a public key as notary-server serves it: /);
+    expect(err.message).not.toContain(token);
   });
 });
