@@ -12,7 +12,7 @@ import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
 import { readRepositoryTreeIfAny } from './repository-tree.js';
-import { foldTufLayoutCopies } from '../trust-store/file-names.js';
+import { foldTufLayoutCopies, type UnrecordedCopies } from '../trust-store/file-names.js';
 
 function notFound(path: string, cause?: unknown): CeremonyError {
   return new CeremonyError('FILE_NOT_FOUND', `${basename(path)} does not exist or cannot be read`, { path, cause });
@@ -259,7 +259,7 @@ export async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> 
  * `snapshot.json`, `targets.json`, and delegated roles (`<role>.json`; Notary's `targets/<name>.json`
  * sit in a subfolder). Anything else is refused, so nothing unverified rides along.
  */
-export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CAPS): Promise<RepositoryFiles> {
+export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CAPS, opts: { unrecordedCopies?: UnrecordedCopies } = {}): Promise<RepositoryFiles> {
   if (!(await isDirectory(dir))) throw new CeremonyError('USAGE', `${basename(dir)} is not a directory`, { path: dir });
   const names = await listFiles(dir, caps);
   // A hostable TUF tree (src/repository-tree): versioned role files and target files under targets/.
@@ -271,7 +271,7 @@ export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CA
     entries.push({ name: rel, bytes: await readListedFile(join(dir, rel), capForName(rel, caps)) });
   }
   // An installed tuf-layout folder holds some delegated roles twice (file-names.ts tufLayoutRoleFiles).
-  return foldTufLayoutCopies(classifyRepositoryFiles(entries, caps), caps);
+  return foldTufLayoutCopies(classifyRepositoryFiles(entries, caps), caps, opts.unrecordedCopies);
 }
 
 async function fsyncDir(dir: string): Promise<void> {

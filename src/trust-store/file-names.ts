@@ -261,15 +261,24 @@ function versionOf(copy: TufLayoutCopy, caps: SizeCaps): number | undefined {
 }
 
 /**
+ * What reading a folder back does with a role whose copies differ and none is the one the snapshot
+ * records: `refuse` (verify, inspect, an import from the folder: there is no copy to verify), or take the
+ * `newest` any copy holds (status, which reports expiries and verifies nothing: a client that refreshed
+ * its snapshot but has not downloaded the role yet is a normal state, and the newest copy is the latest
+ * any client at the site trusts — install.ts installedVersions counts it the same way for rollback).
+ */
+export type UnrecordedCopies = 'refuse' | 'newest';
+
+/**
  * A TUF client metadata folder read as a repository (`verify`, `inspect`, `status`, `import` from an
  * installed folder: src/io/files.ts readRepositoryDir): each delegated role is the copy tufLayoutCopies
  * picks by the folder's snapshot, so python-tuf's escaped copy (`release%202.json`) or tuf-js's persisted
  * one is that role's file, not a role of its own name nobody delegates to. Copies that differ with none
- * the snapshot records are refused, UNEXPECTED_FILE, naming each copy's version and what the snapshot
- * records (a folder caught between a client's snapshot update and its download of the role, or edited by
- * hand). A folder with no `%` in a delegated name, or no readable snapshot, is returned as it is.
+ * the snapshot records (a folder caught between a client's snapshot update and its download of the role,
+ * or edited by hand) are refused, UNEXPECTED_FILE, naming each copy's version and what the snapshot
+ * records — or, for status, the newest is taken (UnrecordedCopies). A folder with no `%` in a delegated name, or no readable snapshot, is returned as it is.
  */
-export function foldTufLayoutCopies(files: RepositoryFiles, caps: SizeCaps = DEFAULT_CAPS): RepositoryFiles {
+export function foldTufLayoutCopies(files: RepositoryFiles, caps: SizeCaps = DEFAULT_CAPS, unrecorded: UnrecordedCopies = 'refuse'): RepositoryFiles {
   if (!files.snapshot || ![...files.delegated.keys()].some((n) => n.includes('%'))) return files;
   let snapshot: Metadata<Snapshot>;
   try {
@@ -279,10 +288,21 @@ export function foldTufLayoutCopies(files: RepositoryFiles, caps: SizeCaps = DEF
   }
   const delegated = new Map<string, Uint8Array>();
   for (const r of tufLayoutCopies(files.delegated, snapshot, caps)) {
-    if (!r.chosen) throw noRecordedCopy(r, snapshot, caps);
-    delegated.set(r.role, r.chosen.bytes);
+    const copy = r.chosen ?? (unrecorded === 'newest' ? newestCopy(r, caps) : undefined);
+    if (!copy) throw noRecordedCopy(r, snapshot, caps);
+    delegated.set(r.role, copy.bytes);
   }
   return { ...files, delegated };
+}
+
+/** The copy of the highest version (the earlier name on a tie); none when no copy is readable metadata. */
+function newestCopy(r: TufLayoutRoleCopies, caps: SizeCaps): TufLayoutCopy | undefined {
+  let best: { copy: TufLayoutCopy; version: number } | undefined;
+  for (const copy of r.copies) {
+    const version = versionOf(copy, caps);
+    if (version !== undefined && (best === undefined || version > best.version)) best = { copy, version };
+  }
+  return best?.copy;
 }
 
 function noRecordedCopy(r: TufLayoutRoleCopies, snapshot: Metadata<Snapshot>, caps: SizeCaps): CeremonyError {

@@ -121,7 +121,7 @@ describe('a client-updated tuf-layout folder (review-11 M1 repro)', () => {
     });
   }
 
-  it('copies that differ with none recorded: refused naming each copy and what the snapshot records; an import over it still works, the newest copy counting as installed', async () => {
+  it('copies that differ with none recorded: refused naming each copy and what the snapshot records (status: the newest copy); an import over it still works, the newest copy counting as installed', async () => {
     const { repo, dir, pin } = await clientUpdated(ROLE, 2);
     // The client refreshed to state 3 and has not downloaded the role yet.
     const s3 = await state(repo, ROLE, 3);
@@ -134,8 +134,13 @@ describe('a client-updated tuf-layout folder (review-11 M1 repro)', () => {
     expect([e?.code, e?.path]).toEqual(['UNEXPECTED_FILE', `snapshot.json $.signed.meta["${ROLE}.json"]`]);
     for (const part of [`"${AS_IS}.json" (version 1,`, `"${PY}.json" (version 1,`, `"${JS}.json" (version 2,`, 'snapshot.json v3 records (version 3,']) expect(e?.message).toContain(part);
     expect(e?.message).not.toMatch(/tuf-js|python-tuf/);
-    const verify = await runCli(['verify', dir, '--root', pin, '--json'], { out: () => undefined, err: () => undefined });
-    expect(verify).toBe(1);
+    const verify = await run(['verify', dir, '--root', pin, '--json']);
+    expect([verify.code, verify.out]).toEqual([1, expect.stringContaining('"code": "UNEXPECTED_FILE"')]);
+    // status verifies nothing and reports the newest copy (main reported both files, as two roles).
+    expect((await readRepositoryDir(dir, undefined, { unrecordedCopies: 'newest' })).delegated).toEqual(new Map([[ROLE, new Uint8Array(at.get(2)!)]]));
+    const status = await run(['status', dir, '--json']);
+    expect(status.code, status.err).toBe(0);
+    expect((JSON.parse(status.out) as { items: { name: string; version?: number }[] }).items.filter((i) => i.name.startsWith('a')).map((i) => [i.name, i.version])).toEqual([[ROLE, 2]]);
 
     const tree = new Map(readdirSync(dir).map((n) => [n, new Uint8Array(readFileSync(join(dir, n)))]));
     expect(installedVersions(tree, 'tuf').versions.delegated).toEqual({ [ROLE]: 2 });
