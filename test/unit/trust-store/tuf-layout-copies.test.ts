@@ -12,6 +12,7 @@ import { runCli } from '../../../src/cli/program.js';
 import { readRepositoryDir } from '../../../src/io/files.js';
 import { tufLayoutCopies } from '../../../src/trust-store/file-names.js';
 import { importRepository, installedVersions } from '../../../src/trust-store/install.js';
+import { DEFAULT_CAPS } from '../../../src/tuf/caps.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import type { RepositoryFiles } from '../../../src/tuf/repository.js';
 import { buildRepo, FAR, metaEntry, metaKey, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
@@ -120,6 +121,20 @@ describe('a client-updated tuf-layout folder (review-11 M1 repro)', () => {
       expect([...(await readRepositoryDir(dir)).delegated.keys()]).toEqual([role]);
     });
   }
+
+  it('the install read bound counts three names per role (review-11 L7): a client-updated folder is read back whole', async () => {
+    const { repo, dir } = await clientUpdated(ROLE, 2);
+    // 4 top-level files + the role's 3 names + imports.log = 8 files; a cap of 3 files read 2 × 3 + 1 = 7 before.
+    expect(readdirSync(dir)).toHaveLength(8);
+    const caps = { ...DEFAULT_CAPS, files: 3 };
+    const s3 = await state(repo, ROLE, 3);
+    const result = await importRepository({ files: s3.files, source: 'v3' }, { trustDir: dir, now: new Date(), caps });
+    expect(result.previous?.delegated).toEqual({ [ROLE]: 2 });
+    // The install replaced the folder (7 files); one more than 3 × 3 + 1 is still refused.
+    expect(readdirSync(dir)).toHaveLength(7);
+    for (const n of [1, 2, 3, 4]) writeFileSync(join(dir, `x${n}.json`), repo.delegated);
+    await expect(importRepository({ files: s3.files, source: 'v3' }, { trustDir: dir, now: new Date(), caps })).rejects.toMatchObject({ code: 'TRUST_DIR_INVALID', message: expect.stringContaining('more than 10 files') as unknown });
+  });
 
   it('copies that differ with none recorded: refused naming each copy and what the snapshot records (status: the newest copy); an import over it still works, the newest copy counting as installed', async () => {
     const { repo, dir, pin } = await clientUpdated(ROLE, 2);
