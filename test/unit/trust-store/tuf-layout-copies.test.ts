@@ -136,6 +136,16 @@ describe('a client-updated tuf-layout folder (review-11 M1 repro)', () => {
     await expect(importRepository({ files: s3.files, source: 'v3' }, { trustDir: dir, now: new Date(), caps })).rejects.toMatchObject({ code: 'TRUST_DIR_INVALID', message: expect.stringContaining('more than 10 files') as unknown });
   });
 
+  it('reading it as a repository counts roles, not names (review-11 L7): 7 metadata files, 5 roles', async () => {
+    const { dir } = await clientUpdated(ROLE, 2);
+    expect(readdirSync(dir).filter((n) => n !== 'imports.log')).toHaveLength(7);
+    expect([...(await readRepositoryDir(dir, { ...DEFAULT_CAPS, files: 5 })).delegated.keys()]).toEqual([ROLE]);
+    await expect(readRepositoryDir(dir, { ...DEFAULT_CAPS, files: 4 })).rejects.toMatchObject({ code: 'INPUT_TOO_LARGE', message: expect.stringContaining('5 metadata files (each role once, whatever its names) exceed the cap of 4') as unknown });
+    // Names are bounded too, at three per role: 13 names for a cap of 4 are refused while listing.
+    for (const n of [1, 2, 3, 4, 5, 6]) writeFileSync(join(dir, `x${n}.json`), r.delegated);
+    await expect(readRepositoryDir(dir, { ...DEFAULT_CAPS, files: 4 })).rejects.toMatchObject({ code: 'INPUT_TOO_LARGE', message: expect.stringContaining('more than 12 files') as unknown });
+  });
+
   it('copies that differ with none recorded: refused naming each copy and what the snapshot records (status: the newest copy); an import over it still works, the newest copy counting as installed', async () => {
     const { repo, dir, pin } = await clientUpdated(ROLE, 2);
     // The client refreshed to state 3 and has not downloaded the role yet.
