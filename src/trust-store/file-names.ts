@@ -306,7 +306,8 @@ function newestCopy(r: TufLayoutRoleCopies, caps: SizeCaps): TufLayoutCopy | und
 }
 
 function noRecordedCopy(r: TufLayoutRoleCopies, snapshot: Metadata<Snapshot>, caps: SizeCaps): CeremonyError {
-  const meta = snapshot.signed.meta.get(r.role)!;
+  // Copies are grouped only for roles the snapshot lists (tufLayoutFileRoles), so the entry is there.
+  const meta = snapshot.signed.meta.get(r.role) ?? { unrecognized: {} };
   const copies = r.copies.map((c) => {
     const v = versionOf(c, caps);
     return `${quoteShown(c.file)} (${v === undefined ? 'not readable metadata' : `version ${v}`}, ${c.bytes.length} bytes)`;
