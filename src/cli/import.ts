@@ -217,6 +217,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   io.out(`imported: ${result.profile} repository${result.gun ? ` ${shownOrQuoted(result.gun)}` : ''} into ${result.folder}`);
   io.out(`  root v${v.root}${result.previous ? ` (was v${result.previous.root})` : ''}, targets v${v.targets ?? '?'}, snapshot v${v.snapshot ?? '?'}, timestamp v${v.timestamp ?? '?'}`);
   for (const [name, version] of Object.entries(v.delegated ?? {})) io.out(`  ${shownOrQuoted(name)} v${version}`);
+  for (const u of result.notWritten ?? []) io.out(`  ${shownOrQuoted(u.role)}: written as ${shownOrQuoted(`${u.role}.json`)} only — python-tuf cannot store this role's file (${u.why})`);
   io.out(`  pinned by ${result.pinnedBy}; recorded in imports.log`);
   if (cleanupFailure) io.out('  installed, but a step after the swap failed: see the error on stderr (what failed, and what is left beside the folder)');
   if (opts.inventory) io.out(inventoryFailure ? `  NOT recorded in the key inventory ${resolve(opts.inventory)} (see the error on stderr)` : `  recorded in the key inventory ${resolve(opts.inventory)}`);

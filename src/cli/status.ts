@@ -110,6 +110,13 @@ async function notaryTrustFolders(dir: string): Promise<Map<string, string>> {
   return out;
 }
 
+/**
+ * A tuf-layout folder a client is updating may hold a role's copies with none the snapshot records yet
+ * (refreshed, not downloaded): status reports the newest copy's expiry instead of refusing (file-names.ts
+ * UnrecordedCopies); verify and inspect still refuse it.
+ */
+const LOCAL = { unrecordedCopies: 'newest' } as const;
+
 async function readLocal(path: string, gun: string | undefined): Promise<RepositoryFiles> {
   if (!(await isDirectory(path))) return (await readRepositoryInput(path, { bundleOnly: true })).files;
   if (await isDirectory(join(path, 'tuf')).catch(() => false)) {
@@ -117,12 +124,12 @@ async function readLocal(path: string, gun: string | undefined): Promise<Reposit
     if (gun) {
       const dir = found.get(gun);
       if (!dir) throw new CeremonyError('FILE_NOT_FOUND', `the trust folder holds no repository ${shownOrQuoted(gun)} (it holds: ${[...found.keys()].map(shownOrQuoted).join(', ') || 'none'})`, { path });
-      return readMetadataFolder(dir);
+      return readMetadataFolder(dir, DEFAULT_CAPS, LOCAL);
     }
     if (found.size !== 1) throw new CeremonyError('USAGE', `the trust folder holds ${found.size} repositories: name one with --gun (${[...found.keys()].map(shownOrQuoted).join(', ')})`);
-    return readMetadataFolder([...found.values()][0]!);
+    return readMetadataFolder([...found.values()][0]!, DEFAULT_CAPS, LOCAL);
   }
-  return readMetadataFolder(path);
+  return readMetadataFolder(path, DEFAULT_CAPS, LOCAL);
 }
 
 /**

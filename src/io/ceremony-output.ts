@@ -15,6 +15,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
+import type { UnrecordedCopies } from '../trust-store/file-names.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
 import { readState } from '../ceremony/state.js';
 import { INVENTORY_FILE, INVENTORY_MAX_BYTES, parseInventory } from '../ceremony/inventory.js';
@@ -51,10 +52,10 @@ export function multiRepositoryName(safe: string): string | undefined {
 }
 
 /** A ceremony output folder's metadata; a plain metadata folder is read strictly (readRepositoryDir). */
-export async function readMetadataFolder(dir: string, caps: SizeCaps = DEFAULT_CAPS): Promise<RepositoryFiles> {
+export async function readMetadataFolder(dir: string, caps: SizeCaps = DEFAULT_CAPS, opts: { unrecordedCopies?: UnrecordedCopies } = {}): Promise<RepositoryFiles> {
   const resolved = await metadataDirOf(dir);
-  if (resolved.descended) return readRepositoryDir(resolved.dir, caps);
-  if (!(await isCeremonyOutput(dir))) return readRepositoryDir(dir, caps);
+  if (resolved.descended) return readRepositoryDir(resolved.dir, caps, opts);
+  if (!(await isCeremonyOutput(dir))) return readRepositoryDir(dir, caps, opts);
   const entries: NamedBytes[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     if (e.isFile() && TOP_METADATA.test(e.name)) entries.push({ name: e.name, bytes: await readFileCapped(join(dir, e.name), capForName(e.name, caps)) });

@@ -12,7 +12,8 @@ import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { capForName, classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
 import { readRepositoryTreeIfAny } from './repository-tree.js';
-import { foldTufLayoutCopies } from '../trust-store/file-names.js';
+import { isTreeOnlyName } from '../repository-tree/read.js';
+import { foldTufLayoutCopies, TUF_LAYOUT_NAMES_PER_ROLE, type UnrecordedCopies } from '../trust-store/file-names.js';
 
 function notFound(path: string, cause?: unknown): CeremonyError {
   return new CeremonyError('FILE_NOT_FOUND', `${basename(path)} does not exist or cannot be read`, { path, cause });
@@ -235,7 +236,7 @@ export const IMPORT_RECORD_FILE = 'imports.log';
  * List regular files under `dir`, relative, refusing links and anything that is not a file or folder
  * (the top-level import record is passed over, see IMPORT_RECORD_FILE).
  */
-export async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> {
+export async function listFiles(dir: string, caps: SizeCaps, maxFiles = caps.files): Promise<string[]> {
   const out: string[] = [];
   // `prefix` is `sub` relative to `dir`, '/'-separated (what path.relative gave, without its cost per file).
   const walk = async (sub: string, prefix: string, depth: number): Promise<void> => {
@@ -247,7 +248,7 @@ export async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> 
       else if (entry.isFile() && depth === 0 && rel === IMPORT_RECORD_FILE) continue;
       else if (entry.isFile()) out.push(rel);
       else throw new CeremonyError('UNEXPECTED_FILE', `${rel} is not a regular file (links are not followed)`, { path: rel });
-      if (out.length > caps.files) throw new CeremonyError('INPUT_TOO_LARGE', `more than ${caps.files} files`, { path: dir });
+      if (out.length > maxFiles) throw new CeremonyError('INPUT_TOO_LARGE', `more than ${maxFiles} files`, { path: dir });
     }
   };
   await walk(dir, '', 0);
@@ -259,10 +260,17 @@ export async function listFiles(dir: string, caps: SizeCaps): Promise<string[]> 
  * `snapshot.json`, `targets.json`, and delegated roles (`<role>.json`; Notary's `targets/<name>.json`
  * sit in a subfolder). Anything else is refused, so nothing unverified rides along.
  */
-export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CAPS): Promise<RepositoryFiles> {
+export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CAPS, opts: { unrecordedCopies?: UnrecordedCopies } = {}): Promise<RepositoryFiles> {
   if (!(await isDirectory(dir))) throw new CeremonyError('USAGE', `${basename(dir)} is not a directory`, { path: dir });
-  const names = await listFiles(dir, caps);
-  // A hostable TUF tree (src/repository-tree): versioned role files and target files under targets/.
+  // caps.files counts metadata files as roles (and root versions), not names: an installed tuf-layout
+  // folder holds a delegated role under up to TUF_LAYOUT_NAMES_PER_ROLE names (file-names.ts), and which
+  // file is whose is known only once the snapshot is read. So the listing and the reads are bounded per
+  // name at that multiple, and the roles after folding (foldTufLayoutCopies) at caps.files.
+  const maxNames = TUF_LAYOUT_NAMES_PER_ROLE * caps.files;
+  const names = await listFiles(dir, caps, maxNames);
+  // A hostable TUF tree (src/repository-tree): versioned role files and target files under targets/ — one
+  // name each, so bounded as before.
+  if (names.length > caps.files && names.some(isTreeOnlyName)) throw new CeremonyError('INPUT_TOO_LARGE', `more than ${caps.files} files`, { path: dir });
   const tree = await readRepositoryTreeIfAny(dir, names, caps);
   if (tree) return tree;
   const entries: NamedBytes[] = [];
@@ -270,8 +278,16 @@ export async function readRepositoryDir(dir: string, caps: SizeCaps = DEFAULT_CA
     // Classify before reading, so a stray file is refused without reading it, and each read is capped.
     entries.push({ name: rel, bytes: await readListedFile(join(dir, rel), capForName(rel, caps)) });
   }
-  // An installed tuf-layout folder holds some delegated roles twice (file-names.ts tufLayoutRoleFiles).
-  return foldTufLayoutCopies(classifyRepositoryFiles(entries, caps), caps);
+  const files = foldTufLayoutCopies(classifyRepositoryFiles(entries, { ...caps, files: maxNames }), caps, opts.unrecordedCopies);
+  const count = metadataCount(files);
+  if (count > caps.files) throw new CeremonyError('INPUT_TOO_LARGE', `${count} metadata files (each role once, whatever its names) exceed the cap of ${caps.files}`, { path: dir });
+  return files;
+}
+
+/** Files of a repository, a role's copies counted once. */
+function metadataCount(files: RepositoryFiles): number {
+  const top = [files.root, files.timestamp, files.snapshot, files.targets, files.attestations].filter((b) => b !== undefined).length;
+  return top + files.versionedRoots.size + files.delegated.size;
 }
 
 async function fsyncDir(dir: string): Promise<void> {

@@ -22,8 +22,10 @@ import { CeremonyError } from '../errors.js';
 import { bytesEqual } from '../crypto/digest.js';
 import { quoteShown } from '../json/fields.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
-import { parseMetadata } from '../tuf/metadata.js';
-import type { RepositoryFiles } from '../tuf/repository.js';
+import type { MetaFile } from '../tuf/meta-file.js';
+import { parseMetadata, type Metadata } from '../tuf/metadata.js';
+import { checkBytesAgainstMeta, type RepositoryFiles } from '../tuf/repository.js';
+import type { Snapshot } from '../tuf/snapshot.js';
 
 /** Windows reserved device names, matched on the part before the first `.` (any case, trailing spaces ignored). */
 const DEVICE = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$|clock\$)$/iu;
@@ -120,6 +122,35 @@ export function tufLayoutRoleFiles(role: string): string[] {
   return quoted === asIs ? [asIs] : [asIs, quoted];
 }
 
+/** A file tufLayoutRoleFiles names that an install leaves out, and why. */
+export interface UnwrittenCopy {
+  role: string;
+  file: string;
+  why: string;
+}
+
+/**
+ * The files an install writes for delegated role `role` in the tuf layout: tufLayoutRoleFiles, except
+ * python-tuf's quoted copy when that name alone cannot be a file (unportableSegment: most often over 255
+ * bytes — `'ü'.repeat(50)` is 105 bytes as it is, 305 quoted). python-tuf could never store that file
+ * itself (its own write fails the same way), so leaving it out takes nothing from it, while refusing
+ * would stop every renewal of a role tuf-js reads fine. The as-is name is checked by
+ * checkInstallFileNames as before: an unportable one is still refused.
+ */
+export function tufLayoutInstallFiles(role: string): { files: string[]; unwritten?: UnwrittenCopy } {
+  const [asIs, quoted] = tufLayoutRoleFiles(role) as [string, string | undefined];
+  if (quoted === undefined) return { files: [asIs] };
+  const why = unportableSegment(quoted);
+  if (why !== undefined && asIs.split('/').every((segment) => unportableSegment(segment) === undefined)) return { files: [asIs], unwritten: { role, file: quoted, why } };
+  return { files: [asIs, quoted] };
+}
+
+/**
+ * The most names one delegated role has in a tuf-layout folder read back (tufLayoutFileRoles): as it is,
+ * python-tuf's quoted one, tuf-js's persisted one (`a b!`: `a b!.json`, `a%20b%21.json`, `a%20b!.json`).
+ */
+export const TUF_LAYOUT_NAMES_PER_ROLE = 3;
+
 /**
  * Reading a tuf-layout folder back: the delegated role each of its files holds, given the roles its
  * snapshot lists (tufLayoutRoleFiles, inverted), and the file tuf-js itself writes after downloading a
@@ -147,35 +178,145 @@ function tufJsPersistedFile(role: string): string | undefined {
   }
 }
 
+/** A copy of a delegated role in a tuf-layout folder: its file and bytes. */
+export interface TufLayoutCopy {
+  file: string;
+  bytes: Uint8Array;
+}
+
+/** One delegated role of a tuf-layout folder read back, with every file that holds it (tufLayoutFileRoles). */
+export interface TufLayoutRoleCopies {
+  role: string;
+  /** Its files as found: the as-is name first, then python-tuf's, then tuf-js's persisted one. */
+  copies: TufLayoutCopy[];
+  /**
+   * The copy that is the role's: the only one; else, when all hold the same bytes, the first; else the
+   * first whose bytes snapshot.json records (length and hashes, or without hashes its version). Undefined
+   * when the copies differ and none is the one the snapshot records.
+   */
+  chosen?: TufLayoutCopy;
+}
+
 /**
- * A TUF client metadata folder read as a repository (`verify`, `inspect`, `import` from an installed folder:
- * src/io/files.ts readRepositoryDir): python-tuf's escaped copy of a delegated role (tufLayoutRoleFiles,
- * `release%202.json`) is that role's file, not a role of its own name that nobody delegates to. Which file
- * is whose follows the roles the folder's snapshot lists (tufLayoutFileRoles; unverified here, it only
- * names files: every byte is verified after). A copy equal to the as-is file is dropped; the only copy
- * stands for the role; two copies that differ (a client updated one) are refused, UNEXPECTED_FILE, naming
- * both. A folder with no `%` in a delegated name, or no readable snapshot, is returned as it is.
+ * Which file of a tuf-layout folder read back is each delegated role's — the one decision that verify,
+ * inspect and status (foldTufLayoutCopies) and an import's rollback check (install.ts installedVersions)
+ * share. `delegated`: the folder's delegated files by the role of their own name (`release%202` for
+ * `release%202.json`). `snapshot`: the folder's snapshot.json, parsed but not verified — it only says
+ * which bytes to take, and whatever is taken is verified in full afterwards (TUF 5.6.1–5.6.3 against the
+ * verified snapshot), so a forged one can make verification fail, never pass. Without it every file is
+ * the role of its own name.
+ *
+ * Why by the snapshot: the clients write different names (tufLayoutRoleFiles), so after a normal update
+ * the copies differ — tuf-js writes `encodeURIComponent(role).json` and keeps reading the as-is copy, which
+ * stays old; python-tuf writes its quoted name, which is often that same file. The copy the snapshot
+ * records is the one this state of the repository consists of, whichever client wrote it. Two differing
+ * copies the snapshot both accepts (no hashes, same version) are the earlier in the order above: each is
+ * verified as the role in full.
  */
-export function foldTufLayoutCopies(files: RepositoryFiles, caps: SizeCaps = DEFAULT_CAPS): RepositoryFiles {
-  if (!files.snapshot || ![...files.delegated.keys()].some((n) => n.includes('%'))) return files;
-  let listed: string[];
+export function tufLayoutCopies(delegated: ReadonlyMap<string, Uint8Array>, snapshot: Metadata<Snapshot> | undefined, caps: SizeCaps = DEFAULT_CAPS): TufLayoutRoleCopies[] {
+  const fileRoles = snapshot ? tufLayoutFileRoles(snapshot.signed.meta.keys()) : new Map<string, string>();
+  const byRole = new Map<string, TufLayoutCopy[]>();
+  for (const [name, bytes] of delegated) {
+    const file = `${name}.json`;
+    const role = fileRoles.get(file) ?? name;
+    const copies = byRole.get(role) ?? [];
+    copies.push({ file, bytes });
+    byRole.set(role, copies);
+  }
+  const out: TufLayoutRoleCopies[] = [];
+  for (const [role, found] of byRole) {
+    const order = copyOrder(role);
+    const copies = [...found].sort((a, b) => order.indexOf(a.file) - order.indexOf(b.file));
+    const first = copies[0]!;
+    const meta = snapshot?.signed.meta.get(role);
+    const chosen = copies.every((c) => bytesEqual(c.bytes, first.bytes)) ? first : meta && snapshot ? copies.find((c) => recordedBy(snapshot, meta, c, caps)) : undefined;
+    out.push(chosen ? { role, copies, chosen } : { role, copies });
+  }
+  return out;
+}
+
+/** A role's possible file names, in the order copies are taken: as-is, python-tuf's, tuf-js's persisted. */
+function copyOrder(role: string): string[] {
+  const persisted = tufJsPersistedFile(role);
+  return [...tufLayoutRoleFiles(role), ...(persisted === undefined ? [] : [persisted])];
+}
+
+/** Whether `copy` is the file snapshot.json's `meta` entry describes: length and hashes, else version (TUF 5.6.2–5.6.3). */
+function recordedBy(snapshot: Metadata<Snapshot>, meta: MetaFile, copy: TufLayoutCopy, caps: SizeCaps): boolean {
   try {
-    listed = [...parseMetadata(files.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json' }).signed.meta.keys()];
+    checkBytesAgainstMeta(snapshot.profile, meta, copy.bytes, copy.file, 'snapshot.json');
+    if (meta.hashes) return true;
+    return meta.version === undefined || versionOf(copy, caps) === meta.version;
+  } catch {
+    return false;
+  }
+}
+
+function versionOf(copy: TufLayoutCopy, caps: SizeCaps): number | undefined {
+  try {
+    return parseMetadata(copy.bytes, 'targets', { maxBytes: caps.delegated, source: copy.file }).signed.version;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What reading a folder back does with a role whose copies differ and none is the one the snapshot
+ * records: `refuse` (verify, inspect, an import from the folder: there is no copy to verify), or take the
+ * `newest` any copy holds (status, which reports expiries and verifies nothing: a client that refreshed
+ * its snapshot but has not downloaded the role yet is a normal state, and the newest copy is the latest
+ * any client at the site trusts — install.ts installedVersions counts it the same way for rollback).
+ */
+export type UnrecordedCopies = 'refuse' | 'newest';
+
+/**
+ * A TUF client metadata folder read as a repository (`verify`, `inspect`, `status`, `import` from an
+ * installed folder: src/io/files.ts readRepositoryDir): each delegated role is the copy tufLayoutCopies
+ * picks by the folder's snapshot, so python-tuf's escaped copy (`release%202.json`) or tuf-js's persisted
+ * one is that role's file, not a role of its own name nobody delegates to. Copies that differ with none
+ * the snapshot records (a folder caught between a client's snapshot update and its download of the role,
+ * or edited by hand) are refused, UNEXPECTED_FILE, naming each copy's version and what the snapshot
+ * records — or, for status, the newest is taken (UnrecordedCopies). A folder with no `%` in a delegated name, or no readable snapshot, is returned as it is.
+ */
+export function foldTufLayoutCopies(files: RepositoryFiles, caps: SizeCaps = DEFAULT_CAPS, unrecorded: UnrecordedCopies = 'refuse'): RepositoryFiles {
+  if (!files.snapshot || ![...files.delegated.keys()].some((n) => n.includes('%'))) return files;
+  let snapshot: Metadata<Snapshot>;
+  try {
+    snapshot = parseMetadata(files.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json' });
   } catch {
     return files; // verification says what is wrong with it
   }
-  const fileRoles = tufLayoutFileRoles(listed);
-  const delegated = new Map(files.delegated);
-  for (const [name, bytes] of files.delegated) {
-    const role = fileRoles.get(`${name}.json`);
-    if (role === undefined || role === name) continue;
-    delegated.delete(name);
-    const asIs = files.delegated.get(role);
-    if (asIs === undefined) delegated.set(role, bytes);
-    else if (!bytesEqual(asIs, bytes)) {
-      throw new CeremonyError('UNEXPECTED_FILE', `${quoteShown(`${name}.json`)} and ${quoteShown(`${role}.json`)} are two copies of role ${quoteShown(role)} (python-tuf's and tuf-js's) and differ: a client updated one of them`, { path: `${name}.json` });
-    }
+  const delegated = new Map<string, Uint8Array>();
+  for (const r of tufLayoutCopies(files.delegated, snapshot, caps)) {
+    const copy = r.chosen ?? (unrecorded === 'newest' ? newestCopy(r, caps) : undefined);
+    if (!copy) throw noRecordedCopy(r, snapshot, caps);
+    delegated.set(r.role, copy.bytes);
   }
   return { ...files, delegated };
 }
 
+/** The copy of the highest version (the earlier name on a tie); none when no copy is readable metadata. */
+function newestCopy(r: TufLayoutRoleCopies, caps: SizeCaps): TufLayoutCopy | undefined {
+  let best: { copy: TufLayoutCopy; version: number } | undefined;
+  for (const copy of r.copies) {
+    const version = versionOf(copy, caps);
+    if (version !== undefined && (best === undefined || version > best.version)) best = { copy, version };
+  }
+  return best?.copy;
+}
+
+function noRecordedCopy(r: TufLayoutRoleCopies, snapshot: Metadata<Snapshot>, caps: SizeCaps): CeremonyError {
+  // Copies are grouped only for roles the snapshot lists (tufLayoutFileRoles), so the entry is there.
+  const meta = snapshot.signed.meta.get(r.role) ?? { unrecognized: {} };
+  const copies = r.copies.map((c) => {
+    const v = versionOf(c, caps);
+    return `${quoteShown(c.file)} (${v === undefined ? 'not readable metadata' : `version ${v}`}, ${c.bytes.length} bytes)`;
+  });
+  const recorded = [meta.version === undefined ? undefined : `version ${meta.version}`, meta.length === undefined ? undefined : `${meta.length} bytes`, meta.hashes ? 'its hashes' : undefined].filter((x) => x !== undefined).join(', ');
+  const key = `${r.role}.json`;
+  return new CeremonyError(
+    'UNEXPECTED_FILE',
+    `role ${quoteShown(r.role)} is held by ${r.copies.length} files that differ — ${copies.join(', ')} — and none is the one snapshot.json v${snapshot.signed.version} records (${recorded}): the folder is not one state of the repository (a client's update not finished, or a file changed by hand); import the repository into it again`,
+    { path: `snapshot.json $.signed.meta[${JSON.stringify(key)}]` },
+  );
+}

@@ -21,7 +21,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { canonicalString } from '../json/canonical.js';
 import { setOwn } from '../json/fields.js';
-import { checkInstallFileNames, tufLayoutFileRoles, tufLayoutRoleFiles, type InstallFile } from './file-names.js';
+import { checkInstallFileNames, TUF_LAYOUT_NAMES_PER_ROLE, tufLayoutCopies, tufLayoutInstallFiles, type InstallFile, type UnwrittenCopy } from './file-names.js';
 import type { JsonObject } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
@@ -31,6 +31,7 @@ import { nodeTrustDirFs, readTrustDir, recoverTrustDir, swapTrustDir, type Trust
 import { folderCollisionOf, folderListing, repositoryMarker } from './folder-case.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
+import type { Snapshot } from '../tuf/snapshot.js';
 import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
 import { capForName, classifyName } from '../tuf/repository-files.js';
 import { roleKeyFingerprints, trustedVersionsOf, verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifiedRepository } from '../tuf/repository.js';
@@ -114,6 +115,8 @@ export interface ImportResult {
   lockNotReleased?: string;
   /** attestations.json checked (when the input carried one, or one was required): per key, in words. */
   attestations?: KeyAttestationView[];
+  /** Delegated roles written as `<role>.json` alone: python-tuf's name for them cannot be a file (file-names.ts tufLayoutInstallFiles). */
+  notWritten?: UnwrittenCopy[];
 }
 
 function isLayout(v: string): v is TrustLayout {
@@ -164,8 +167,8 @@ export function installedVersions(tree: ReadonlyMap<string, Uint8Array>, profile
     snapshotKeys: roleKeyFingerprints(root.signed, 'snapshot'),
     delegated: {},
   };
-  const delegatedFiles: { name: string; role: string }[] = [];
-  let listed: Iterable<string> = [];
+  const delegatedFiles = new Map<string, Uint8Array>();
+  let snapshot: Metadata<Snapshot> | undefined;
   for (const name of [...tree.keys()].sort()) {
     if (name === IMPORTS_LOG || name === 'root.json') continue;
     let kind;
@@ -178,24 +181,27 @@ export function installedVersions(tree: ReadonlyMap<string, Uint8Array>, profile
     if (kind.kind === 'top') {
       if (kind.role === 'timestamp') versions.timestamp = parse(name, 'timestamp').signed.version;
       else if (kind.role === 'snapshot') {
-        const snap = parse(name, 'snapshot');
-        listed = snap.signed.meta.keys();
-        versions.snapshot = snap.signed.version;
+        snapshot = parse(name, 'snapshot');
+        versions.snapshot = snapshot.signed.version;
         versions.snapshotMeta = {};
         // setOwn: a role named "__proto__" (tuf/repository.ts trustedVersionsOf) would be dropped by plain assignment.
-        for (const [role, meta] of snap.signed.meta) if (meta.version !== undefined) setOwn(versions.snapshotMeta, role, meta.version);
+        for (const [role, meta] of snapshot.signed.meta) if (meta.version !== undefined) setOwn(versions.snapshotMeta, role, meta.version);
       } else if (kind.role === 'targets') versions.targets = parse(name, 'targets').signed.version;
-    } else delegatedFiles.push({ name, role: kind.role });
+    } else delegatedFiles.set(kind.role, tree.get(name)!);
   }
-  // Whose each delegated file is (roleFiles): Notary's and a plain name's `<role>.json` are the role's own;
-  // a tuf-layout folder may hold python-tuf's escaped copy too (`release%202.json` for `release 2`), known
-  // by the roles its snapshot lists. Two copies: the newer counts for the rollback check (TUF 5.6.7).
-  const fileRoles = profile === 'tuf' ? tufLayoutFileRoles(listed) : new Map<string, string>();
-  for (const { name, role } of delegatedFiles) {
-    const owner = fileRoles.get(name) ?? role;
-    const version = parse(name, 'targets').signed.version;
-    const before = Object.hasOwn(versions.delegated!, owner) ? versions.delegated![owner]! : undefined;
-    if (before === undefined || version > before) setOwn(versions.delegated!, owner, version);
+  // Whose each delegated file is: Notary's and a plain name's `<role>.json` are the role's own; a tuf-layout
+  // folder may hold a role under up to three names (python-tuf's quoted copy, tuf-js's persisted one), and
+  // which file is whose comes from file-names.ts tufLayoutCopies, as for verify, inspect and status. The
+  // version that counts for the rollback check (TUF 5.6.7) is the newest any copy holds, not the copy the
+  // snapshot records: each copy is what one client at the site has verified and trusts (tuf-js keeps
+  // reading its as-is copy, python-tuf its quoted one), so installing anything older than the newest copy
+  // would move that client back. Taking the newest can only refuse more, never install an older role, and
+  // a folder whose copies match no snapshot entry (a client's update half done) is not refused: importing
+  // over it is how it is repaired.
+  const roles = profile === 'tuf' ? tufLayoutCopies(delegatedFiles, snapshot, caps) : [...delegatedFiles].map(([role, bytes]) => ({ role, copies: [{ file: `${role}.json`, bytes }] }));
+  for (const { role, copies } of roles) {
+    const newest = Math.max(...copies.map((c) => parse(c.file, 'targets').signed.version));
+    setOwn(versions.delegated!, role, newest);
   }
   return { versions, root, profile };
 }
@@ -277,15 +283,17 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   // repository's (folder-case.ts).
   if (gun) await refuseFoldedTwin(opts.trustDir, gun, fs ?? nodeTrustDirFs());
   if (!opts.dryRun) await recoverTrustDir(folder, fs ? { fs } : {});
-  // Up to two files a delegated role in the tuf layout (tufLayoutRoleFiles): an install this tool made is read back whole.
-  const tree = await readTrustDir(folder, (name) => (name === IMPORTS_LOG ? LOG_CAP : capFor(name, caps)), (layout === 'tuf' ? 2 : 1) * caps.files + 1, fs);
+  // The read bound counts files, TUF_LAYOUT_NAMES_PER_ROLE per metadata file in the tuf layout: it applies
+  // while reading, before the snapshot is parsed, so it cannot know which file is whose (tufLayoutCopies
+  // decides that afterwards). caps.files bounds the roles: every input verified here met it.
+  const tree = await readTrustDir(folder, (name) => (name === IMPORTS_LOG ? LOG_CAP : capFor(name, caps)), (layout === 'tuf' ? TUF_LAYOUT_NAMES_PER_ROLE : 1) * caps.files + 1, fs);
   let installed: ReturnType<typeof installedVersions> | undefined;
   if (tree && tree.has('root.json')) installed = installedVersions(tree, profile, caps);
   else if (tree && [...tree.keys()].some((n) => n !== IMPORTS_LOG)) {
     throw new CeremonyError('TRUST_DIR_INVALID', 'the trust folder holds metadata but no root.json', { path: folder });
   }
 
-  const { next, record, versions, pinnedBy, verified, attestations } = prepareInstall({ input, opts, caps, profile, layout, ...(gun ? { gun } : {}), installed, oldLog: tree?.get(IMPORTS_LOG) });
+  const { next, record, versions, pinnedBy, verified, attestations, notWritten } = prepareInstall({ input, opts, caps, profile, layout, ...(gun ? { gun } : {}), installed, oldLog: tree?.get(IMPORTS_LOG) });
 
   const result: ImportResult = {
     profile,
@@ -300,6 +308,7 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     record,
     verified,
     ...(attestations ? { attestations } : {}),
+    ...(notWritten ? { notWritten } : {}),
   };
   // A failure after the swap's rename still installed it: the error carries the result (installed-cleanup.ts).
   if (!opts.dryRun) await installing(() => swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) }), () => ({ single: result }));
@@ -326,7 +335,7 @@ export function prepareInstall(a: {
   gun?: string;
   installed: ReturnType<typeof installedVersions> | undefined;
   oldLog: Uint8Array | undefined;
-}): { next: Map<string, Uint8Array>; record: JsonObject; versions: TrustedVersions; pinnedBy: ImportResult['pinnedBy']; verified: VerifiedRepository; attestations?: KeyAttestationView[] } {
+}): { next: Map<string, Uint8Array>; record: JsonObject; versions: TrustedVersions; pinnedBy: ImportResult['pinnedBy']; verified: VerifiedRepository; attestations?: KeyAttestationView[]; notWritten?: UnwrittenCopy[] } {
   const { input, opts, caps, profile, layout, gun, installed } = a;
   // The pin.
   let trustedRoot: Uint8Array;
@@ -379,7 +388,12 @@ export function prepareInstall(a: {
   // from here on: refused before anything is written when two files are one, or one cannot be a file, on
   // some file system (file-names.ts) — checked on the names written, blaming the role as the bundle names it.
   const files: InstallFile[] = [...next.keys()].map((file) => ({ file }));
-  for (const name of verified.delegated.keys()) for (const file of roleFiles(layout, name)) files.push({ file, role: name });
+  const unwritten: UnwrittenCopy[] = [];
+  for (const name of verified.delegated.keys()) {
+    const role = roleFiles(layout, name);
+    for (const file of role.files) files.push({ file, role: name });
+    if (role.unwritten) unwritten.push(role.unwritten);
+  }
   checkInstallFileNames(files, (f) => (f.role === undefined ? f.file : roleNamePath(verified, f.role)));
   for (const f of files) if (f.role !== undefined) next.set(f.file, verified.delegated.get(f.role)!.md.bytes);
   const versions = trustedVersionsOf(verified);
@@ -394,6 +408,8 @@ export function prepareInstall(a: {
     ...(input.bundle ? { bundleSha256: input.bundle.hash.sha256, bundleShortHash: input.bundle.hash.hex } : {}),
     previousRootVersion: installed ? installed.versions.root : null,
     versions: versionsJson(versions),
+    // Said where the import is recorded: a python-tuf client at this site has no local copy of these roles.
+    ...(unwritten.length ? { notWritten: unwritten.map((u) => ({ role: u.role, file: u.file, reason: `python-tuf cannot store this role's file: ${u.why}` })) } : {}),
   };
   const oldLog = a.oldLog ?? new Uint8Array();
   const line = new TextEncoder().encode(`${canonicalString(record, 'json')}\n`);
@@ -402,7 +418,7 @@ export function prepareInstall(a: {
   log.set(line, oldLog.length);
   next.set(IMPORTS_LOG, log);
 
-  return { next, record, versions, pinnedBy, verified, ...(attestations ? { attestations: attestations.keys } : {}) };
+  return { next, record, versions, pinnedBy, verified, ...(attestations ? { attestations: attestations.keys } : {}), ...(unwritten.length ? { notWritten: unwritten } : {}) };
 }
 
 /**
@@ -410,10 +426,11 @@ export function prepareInstall(a: {
  *   notary  `targets/<role>.json`, the name as it is: where notary's client keeps a delegation
  *           (shared/FIELD-NOTES.md, Notary client trust), and its names are [-a-z0-9_/] only
  *           (tuf/targets.ts NOTARY_DELEGATION), so no escaping can make another name of one;
- *   tuf     file-names.ts tufLayoutRoleFiles: `<role>.json` (tuf-js), and python-tuf's escaped name when it differs.
+ *   tuf     file-names.ts tufLayoutInstallFiles: `<role>.json` (tuf-js), and python-tuf's escaped name when it differs
+ *           and can be a file (else the record's `notWritten` says so).
  */
-function roleFiles(layout: TrustLayout, role: string): string[] {
-  return layout === 'notary' ? [`${role}.json`] : tufLayoutRoleFiles(role);
+function roleFiles(layout: TrustLayout, role: string): { files: string[]; unwritten?: UnwrittenCopy } {
+  return layout === 'notary' ? { files: [`${role}.json`] } : tufLayoutInstallFiles(role);
 }
 
 /** Where delegated role `name` is named: its delegator's `delegations.roles[i].name`, else `<name>.json`. */

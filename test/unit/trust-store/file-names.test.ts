@@ -3,11 +3,12 @@
  * file on Windows or macOS, or a file some file system cannot hold, is refused before anything is written.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { runCli } from '../../../src/cli/program.js';
 import { describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
-import { checkInstallFileNames, foldedFileName, pythonTufQuote, tufLayoutFileRoles, tufLayoutRoleFiles, unportableSegment, type InstallFile } from '../../../src/trust-store/file-names.js';
+import { checkInstallFileNames, foldedFileName, pythonTufQuote, tufLayoutFileRoles, tufLayoutInstallFiles, tufLayoutRoleFiles, unportableSegment, type InstallFile } from '../../../src/trust-store/file-names.js';
 import { importRepository } from '../../../src/trust-store/install.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import { buildRepo } from '../../support/repo.js';
@@ -122,8 +123,41 @@ describe('the tuf layout: the files of a delegated role (tufLayoutRoleFiles)', (
     expect(e.message).toContain('"x%25y.json" (role "x%y") and "x%25y.json" (role "x%25y") are one file');
   });
 
-  it('an escaped copy that cannot be a file refuses the import too, naming the role as the bundle names it', async () => {
-    const role = '\u00e9'.repeat(60); // 125 bytes as it is; 365 escaped
+  // review-11 M2: python-tuf's quoted name alone cannot be a file (over 255 bytes): the as-is file is
+  // written alone, said in the result's record (imports.log); an as-is name that cannot be a file is refused.
+  const long: [role: string, asIsBytes: number, quotedBytes: number][] = [
+    ['\u00fc'.repeat(50), 105, 305],
+    ['\u53d1\u5e03'.repeat(14), 89, 257],
+    ['\u00e9'.repeat(60), 125, 365],
+  ];
+  for (const [role, asIsBytes, quotedBytes] of long) {
+    it(`a ${asIsBytes}-byte role name whose python-tuf name is ${quotedBytes} bytes installs the as-is file alone, and says so`, async () => {
+      expect([new TextEncoder().encode(`${role}.json`).length, `${pythonTufQuote(role)}.json`.length]).toEqual([asIsBytes, quotedBytes]);
+      const r = await buildRepo('tuf', { delegationName: role });
+      const trustDir = join(tmp('file-names-'), 'trust');
+      const result = await importRepository({ files: r.files(), source: 'test' }, { trustDir, trustedRoot: r.roots[0]!, now: new Date(), layout: 'tuf' });
+      expect(result.files).toEqual(['root.json', 'snapshot.json', 'targets.json', 'timestamp.json', `${role}.json`].sort());
+      expect(readdirSync(trustDir).sort()).toEqual([...result.files, 'imports.log'].sort());
+      const notWritten = [{ role, file: `${pythonTufQuote(role)}.json`, reason: "python-tuf cannot store this role's file: a file name longer than 255 bytes" }];
+      expect(result.record.notWritten).toEqual(notWritten);
+      const logged = JSON.parse(readFileSync(join(trustDir, 'imports.log'), 'utf8').trim()) as { notWritten?: unknown };
+      expect(logged.notWritten).toEqual(notWritten);
+      // Renewed: the same again, nothing refused.
+      const again = await importRepository({ files: r.files(), source: 'test again' }, { trustDir, now: new Date() });
+      expect(again.files).toEqual(result.files);
+      // The command says it, from the installed folder into another (read back: the one role).
+      const pin = join(dirname(trustDir), 'pin.json');
+      writeFileSync(pin, r.roots[0]!);
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(['import', trustDir, '--trust-dir', join(dirname(trustDir), 'copy'), '--root', pin, '--layout', 'tuf'], { out: (l) => void out.push(l), err: (l) => void err.push(l) });
+      expect(code, err.join('\n')).toBe(0);
+      expect(out.join('\n')).toContain(`${role}: written as ${role}.json only — python-tuf cannot store this role's file (a file name longer than 255 bytes)`);
+    });
+  }
+
+  it('an as-is name that cannot be a file is still refused, naming the role as the bundle names it', async () => {
+    const role = '\u00e9'.repeat(130); // 265 bytes as it is
     const r = await buildRepo('tuf', { delegationName: role });
     const trustDir = join(tmp('file-names-'), 'trust');
     const e = await importRepository({ files: r.files(), source: 'test' }, { trustDir, trustedRoot: r.roots[0]!, now: new Date(), layout: 'tuf' }).then(
@@ -131,7 +165,16 @@ describe('the tuf layout: the files of a delegated role (tufLayoutRoleFiles)', (
       (err: unknown) => err as CeremonyError,
     );
     expect([e?.code, e?.path]).toEqual(['ROLE_FILE_NAME_UNPORTABLE', 'targets.json $.signed.delegations.roles[0].name']);
-    expect(e?.message).toContain(`(role "${role}")`);
+    expect(e?.message).toContain(`the file "${role}.json" (role "${role}")`);
     expect(existsSync(trustDir)).toBe(false);
+  });
+
+  it('tufLayoutInstallFiles: the quoted copy is left out only when it alone cannot be a file', () => {
+    expect(tufLayoutInstallFiles('release 2')).toEqual({ files: ['release 2.json', 'release%202.json'] });
+    expect(tufLayoutInstallFiles('releases')).toEqual({ files: ['releases.json'] });
+    const u = '\u00fc'.repeat(50);
+    expect(tufLayoutInstallFiles(u)).toEqual({ files: [`${u}.json`], unwritten: { role: u, file: `${pythonTufQuote(u)}.json`, why: 'a file name longer than 255 bytes' } });
+    const both = 'nul.' + '\u00fc'.repeat(60); // as-is: a Windows device name (so is the quoted one, which is over 255 bytes too)
+    expect(tufLayoutInstallFiles(both).files).toEqual([`${both}.json`, `${pythonTufQuote(both)}.json`]);
   });
 });
