@@ -287,7 +287,7 @@ export function reviewView(request: SigningRequest): RotationReviewView {
   // A delegated role request is signed under that role's threshold in targets.json (request.policy is
   // the delegation's), so it is named, as describe.ts names it: shownOrQuoted, the name being a file's.
   const role = request.role === 'targets' ? 'targets' : 'root';
-  const delegation = request.delegation ? { name: shownOrQuoted(request.delegation.name), file: shownOrQuoted(`${request.delegation.name}.json`) } : undefined;
+  const delegation = delegationShown(request);
   const signing = delegation?.name ?? role;
   const threshold =
     before.threshold === after.threshold && before.keyids.length === after.keyids.length
@@ -315,12 +315,28 @@ export function reviewView(request: SigningRequest): RotationReviewView {
   };
 }
 
+/** A delegated role request's role and its file, as shown (quoted when they hold characters that could hide text). */
+function delegationShown(request: SigningRequest): { name: string; file: string } | undefined {
+  return request.delegation ? { name: shownOrQuoted(request.delegation.name), file: shownOrQuoted(`${request.delegation.name}.json`) } : undefined;
+}
+
+/**
+ * The file a merge writes: `<version>.root.json`, `<version>.targets.json`, or for a delegated role's own
+ * file `<version>.<role, "/" as "_">.json` (as the revoked-tags part is named below) — never
+ * `<version>.targets.json` for releases.json N+1, which would pass a delegate's file off as targets.json.
+ */
+function mergedFileName(result: MergeResult): string {
+  return `${result.version}.${result.delegation ? result.delegation.replace(/\//g, '_') : result.role}.json`;
+}
+
 export function mergeView(request: SigningRequest, result: MergeResult, fileNames: readonly string[]): RotationMergeView {
   const side = (r: MergeResult['previous'], total: number) => ({ signed: r.signed.length, threshold: r.threshold, total, verified: r.verified });
+  const delegation = delegationShown(request);
   return {
     requestId: request.requestId,
     // Targets requests: `request.root` is the trusted root (the policy), not the file being made.
     role: result.role,
+    ...(delegation ? { delegation } : {}),
     toVersion: result.version,
     accepted: result.signers.map((s, i) => {
       const a: RotationMergeView['accepted'][number] = { fileName: fileNames[i] ?? `response ${i + 1}`, signer: s.name, keyids: [...s.keyids] };
@@ -574,8 +590,9 @@ export async function writeRoot(req: { request: NamedFile; responses: NamedFile[
   const result = finalizeMerge(request, req.responses.map(openResponse));
   // A targets request makes targets.json N+1 (verified against the root's targets role, TUF 5.6.3), named
   // as its version: never `<root version>.root.json`, which would pass targets.json off as a root.
-  const name = `${result.version}.${result.role}.json`;
-  const view = { role: result.role, version: result.version, status: result.status, merge: mergeView(request, result, req.responses.map((f) => f.name)) };
+  const name = mergedFileName(result);
+  const merge = mergeView(request, result, req.responses.map((f) => f.name));
+  const view = { role: result.role, ...(merge.delegation ? { delegation: merge.delegation } : {}), version: result.version, status: result.status, merge };
   const part = result.revokeTags;
   const delegatedName = part?.bytes && part.delegation ? `${part.version}.${part.delegation.replace(/\//g, '_')}.json` : undefined;
   // The merge session's transcript, as `tuf-ceremony merge` writes it (src/rotation/session-transcripts.ts):
@@ -585,12 +602,12 @@ export async function writeRoot(req: { request: NamedFile; responses: NamedFile[
     requestFile: { name: req.request.name, bytes: req.request.bytes },
     responseFiles: req.responses.map((f) => ({ name: f.name, bytes: f.bytes })),
     digests: [
-      { label: `${result.role}.json v${result.version}, the bytes signed`, sha256: request.payloadSha256 },
+      { label: `${result.delegation ?? result.role}.json v${result.version}, the bytes signed`, sha256: request.payloadSha256 },
       ...(part && request.revokeTags && delegatedName ? [{ label: `${request.revokeTags.role}.json v${part.version} (tags revoked), the bytes signed`, sha256: request.revokeTags.payloadSha256 }] : []),
     ],
     outputs: [{ name, bytes: result.root }, ...(part?.bytes && delegatedName ? [{ name: delegatedName, bytes: part.bytes }] : [])],
     status: result.status,
-    outcome: `${result.role}.json v${result.version} written: ${name}${delegatedName ? ` and ${delegatedName}` : ''}`,
+    outcome: `${result.delegation ?? result.role}.json v${result.version} written: ${name}${delegatedName ? ` and ${delegatedName}` : ''}`,
     now: deps.now,
   });
   if (part?.bytes && part.delegation && delegatedName) {

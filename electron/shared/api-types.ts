@@ -917,6 +917,8 @@ export interface RotationMergeView {
   requestId: string;
   /** What the merge makes: root.json N+1, or targets.json N+1 (one policy: `previous` and `new` are the same count). */
   role: 'root' | 'targets';
+  /** A delegated role request (role 'targets'): the role whose own file is made, and that file, as shown. */
+  delegation?: { name: string; file: string };
   toVersion: number;
   accepted: { fileName: string; signer: string; keyids: string[]; tokenSerial?: string }[];
   previous: { signed: number; threshold: number; total: number; verified: boolean };
@@ -931,8 +933,10 @@ export interface RotationWriteRootView {
   written: WrittenFileView;
   /** The merge session's transcript beside it (unsealed). */
   transcript: SessionTranscriptFileView;
-  /** `<version>.root.json` or, for a targets request, `<version>.targets.json`. */
+  /** `<version>.root.json`, for a targets request `<version>.targets.json`, for a delegated role's file `<version>.<role>.json`. */
   role: 'root' | 'targets';
+  /** A delegated role request: the role whose own file was written, and that file, as shown. */
+  delegation?: { name: string; file: string };
   version: number;
   status: string;
   merge: RotationMergeView;

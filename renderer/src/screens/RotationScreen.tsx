@@ -371,8 +371,8 @@ export function RotationScreen() {
             {merged.role === 'targets' ? (
               // targets.json N+1: one policy, the root's targets role (previous and new are the same count).
               <p className="rotation-status" role="status" aria-label="Merge status">
-                {merged.new.signed} of {merged.new.threshold} targets keys
-                {merged.final ? ': threshold met' : `; waiting for: ${merged.waitingFor.map((w) => `${w.name} (targets)`).join(', ') || 'nobody listed'}`}
+                {merged.new.signed} of {merged.new.threshold} {merged.delegation?.name ?? 'targets'} keys
+                {merged.final ? ': threshold met' : `; waiting for: ${merged.waitingFor.map((w) => `${w.name} (${merged.delegation?.name ?? 'targets'})`).join(', ') || 'nobody listed'}`}
               </p>
             ) : (
               <p className="rotation-status" role="status" aria-label="Merge status">
@@ -402,12 +402,12 @@ export function RotationScreen() {
         ) : null}
         {mergeRefusal ? <RefusalPanel refusal={mergeRefusal} title="Response refused" level={3} reassure="The responses accepted before are kept; nothing was written." /> : null}
         {written ? (
-          <section className="banner banner-ok" role="status" aria-label={written.role === 'targets' ? 'New targets written' : 'New root written'}>
+          <section className="banner banner-ok" role="status" aria-label={written.delegation ? `New ${written.delegation.file} written` : written.role === 'targets' ? 'New targets written' : 'New root written'}>
             <h3>
               <span className="icon" aria-hidden="true">
                 ✓
               </span>{' '}
-              {written.role === 'targets' ? 'Targets' : 'Root'} version {written.version} written
+              {written.delegation ? written.delegation.file : written.role === 'targets' ? 'Targets' : 'Root'} version {written.version} written
             </h3>
             <p className="message rotation-written">
               Written to <code>{written.written.path}</code>
@@ -421,7 +421,9 @@ export function RotationScreen() {
               Merge session transcript beside it (a hash chain, not sealed): <code>{written.transcript.name}</code>
             </p>
             <p>
-              {written.role === 'targets'
+              {written.delegation
+                ? `The threshold targets.json gives ${written.delegation.name} is met and ${written.delegation.file} was checked as a client checks it against that delegation (TUF 5.6.7). Clients see it only in a new snapshot and timestamp: notary-server or your online service signs those when it is published; a TUF repository without a service signs them with the refresh command (tuf-ceremony refresh) on the machine that holds those keys.`
+                : written.role === 'targets'
                 ? 'The root’s targets threshold is met and targets.json was checked as a client checks it against the root (TUF 5.6.3). Clients see it only in a new snapshot and timestamp: notary-server or your online service signs those when it is published; a TUF repository without a service signs them with the refresh command (tuf-ceremony refresh) on the machine that holds those keys.'
                 : `Both thresholds are met and the new root was checked as a client at version ${written.version - 1} would check it (TUF 5.3.4).`}{' '}
               SHA-256 {written.written.sha256.slice(0, 16)}…

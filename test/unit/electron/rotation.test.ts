@@ -28,6 +28,8 @@ import type {
 } from '../../../electron/shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../../../electron/shared/channels.js';
 import { buildRotationPayload, buildSigningRequest, buildTargetsPayload, buildTargetsSigningRequest, parseSigningRequest, requestIdForDocument, serializeSignatureResponse, serializeSigningRequest, signRequest } from '../../../src/rotation/index.js';
+import { buildDelegatedPayload } from '../../../src/rotation/delegated-payload.js';
+import { buildDelegatedSigningRequest } from '../../../src/rotation/request.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { verifyRole } from '../../../src/tuf/verify.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
@@ -506,6 +508,31 @@ describe('Rotation channels: a targets request (delegation added)', () => {
     const root = parseMetadata(f.rootV1, 'root', { maxBytes: 1 << 20, source: 'root.json' });
     expect(verifyRole(v2, 'targets', root.signed.roles.get('targets')!, root.signed.keys).verified).toBe(true);
     expect(v2.signed.delegations!.roles.map((x) => x.name)).toEqual(['releases']);
+  });
+});
+
+describe.each(['notary', 'tuf'] as const)('Rotation channels: a delegated role\'s own file (renewal, %s)', (profile) => {
+  it('the merge names the role and writes <N+1>.<role>.json, never <N+1>.targets.json; the written view names the role\'s file', async () => {
+    const f = await revokeTagsFixture(profile);
+    const payload = buildDelegatedPayload(f.fx.rootV1, f.targetsV1, f.releasesV1, f.rel, { expires: EXPIRES_V2 });
+    const request = file('releases.request.json', serializeSigningRequest(buildDelegatedSigningRequest(payload, { repository: GUN })));
+    const parsed = parseSigningRequest(request.bytes);
+    const signed = file('ci.json', serializeSignatureResponse(await signRequest(parsed, f.ci.key)));
+    const r = rig();
+    const merged = await ok<RotationMergeView>(r.h, CHANNELS.rotationMerge, { request, responses: [signed] });
+    expect(merged).toMatchObject({ role: 'targets', delegation: { name: f.rel, file: `${f.rel}.json` }, toVersion: 2, final: true });
+    const w = await ok<RotationWriteRootView>(r.h, CHANNELS.rotationWriteRoot, { request, responses: [signed] });
+    const name = `2.${f.rel.replace(/\//g, '_')}.json`;
+    expect([w.delegation, w.version, w.written.name]).toEqual([{ name: f.rel, file: `${f.rel}.json` }, 2, name]);
+    expect(readdirSync(r.out!).sort()).toEqual([name, `${name}.transcript.jsonl`]);
+    // The file is the role's N+1, signed by its key as targets.json delegates it.
+    const v2 = parseMetadata(new Uint8Array(readFileSync(w.written.path)), 'targets', { maxBytes: 1 << 20, source: name });
+    const targets = parseMetadata(f.targetsV1, 'targets', { maxBytes: 1 << 20, source: 'targets.json' });
+    const role = targets.signed.delegations!.roles.find((x) => x.name === f.rel)!;
+    expect(verifyRole(v2, f.rel, role, targets.signed.delegations!.keys).verified).toBe(true);
+    expect(v2.signed.version).toBe(2);
+    // The merge transcript records the role's file, not targets.json.
+    expect(readFileSync(join(r.out!, `${name}.transcript.jsonl`), 'utf8')).toContain(`${f.rel}.json v2 written: ${name}`);
   });
 });
 
