@@ -16,7 +16,7 @@ import { decodeBundle } from '../../src/bundle/format.js';
 import { runCli } from '../../src/cli/program.js';
 import { readQrCodes } from '../../src/io/qr-images.js';
 import { buildRotationPayload, buildSigningRequest, serializeSigningRequest } from '../../src/rotation/index.js';
-import { QrAssembler } from '../../src/transport/qr/index.js';
+import { framesForLoss, QrAssembler } from '../../src/transport/qr/index.js';
 import { buildRepo, GUN, type BuiltRepo } from '../support/repo.js';
 import { EXPIRES_V2, rootFixture } from '../unit/rotation/support.js';
 import { repoFiles, tamperExpires, writeFiles } from './support/repo-dir.js';
@@ -312,8 +312,11 @@ describe('Export screen', () => {
     const bytes = asm.result();
     expect(sha256(bytes)).toBe(fullHash);
     expect(decodeBundle(bytes).repository).toBe('metadata');
-    // Distinct frames needed stay close to the number of fragments (no full second cycle).
-    expect(seen.size).toBeLessThanOrEqual(seqLen + 12);
+    // Distinct frames needed stay close to the number of fragments (no full second cycle): no more than
+    // `qr encode --loss 0` writes for a receiver that reads every frame, which the fountain code's tail
+    // exceeds in under 1 case in 1,000 (framesForLoss). A fixed seqLen + 12 was exceeded about once in 250
+    // runs (53 frames for 39 fragments in the fresh-clone CI of 13a9716).
+    expect(seen.size).toBeLessThanOrEqual(framesForLoss(seqLen, 0));
     await page.screenshot({ path: join(work, 'e2e-export-player.png') });
     console.log(`qr player: ${seqLen} fragments, ${shots} screenshots, ${seen.size} distinct frames read until complete`);
 
