@@ -144,6 +144,7 @@ function installedView(r: ImportResult): ImportInstalledView {
     targets: r.verified.targets ? r.verified.targets.md.signed.targets.size : 0,
     ...(r.lockNotReleased ? { lockNotReleased: r.lockNotReleased } : {}),
     ...(r.attestations ? { attestations: r.attestations.map((a) => ({ keyId: a.keyId, status: a.status, sentence: a.sentence })) } : {}),
+    ...(r.notWritten?.length ? { notWritten: r.notWritten.map((u) => ({ role: u.role, file: u.file, why: u.why })) } : {}),
   };
 }
 
@@ -161,7 +162,7 @@ function setRow(profile: TrustLayout, repository: string, verdict?: { ok: true; 
     return { repository, profile, verdict: { ok: false, code: shape.code, message: shape.message, ...(shape.path ? { path: shape.path } : {}) } };
   }
   const e = verdict.entry;
-  return { repository, profile, root: { version: e.versions.root, expires: e.root.expires, threshold: e.root.threshold, keys: e.root.keys, previous: e.previousRoot }, pinnedBy: e.pinnedBy, verdict: { ok: true } };
+  return { repository, profile, root: { version: e.versions.root, expires: e.root.expires, threshold: e.root.threshold, keys: e.root.keys, previous: e.previousRoot }, pinnedBy: e.pinnedBy, verdict: { ok: true }, ...(e.notWritten?.length ? { notWritten: e.notWritten.map((u) => ({ role: u.role, file: u.file, why: u.why })) } : {}) };
 }
 
 export class ImportSession {

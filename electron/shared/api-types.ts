@@ -1217,6 +1217,15 @@ export interface ImportInstalledView {
   removedLockLeftovers?: string[];
   /** attestations.json, checked (Yubico's roots): per key, where it was generated or that nothing shows it. */
   attestations?: { keyId: string; status: 'verified' | 'none' | 'refused'; sentence: string }[];
+  /** tuf layout: delegated roles stored under their own name only, python-tuf's copy not writable (file-names.ts UnwrittenCopy). */
+  notWritten?: NotWrittenCopyView[];
+}
+
+/** A delegated role's python-tuf copy the install could not write: its role, that copy's file name, why. */
+export interface NotWrittenCopyView {
+  role: string;
+  file: string;
+  why: string;
 }
 
 /** importRemoveStaleLock: what was removed (a sentence), or nothing when the lock had gone meanwhile. */
@@ -1261,6 +1270,8 @@ export interface ImportSetRowView {
   root?: { version: number; expires: string; threshold: number; keys: number; previous: number | null };
   pinnedBy?: 'file' | 'fingerprint' | 'installed';
   verdict: { ok: true } | ({ ok: false } & Omit<IpcFailure, 'ok'>);
+  /** As ImportInstalledView.notWritten, for this repository. */
+  notWritten?: NotWrittenCopyView[];
 }
 
 /** A set installed (every repository, in one step). */

@@ -120,7 +120,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
           ...afterInstallErrors(cleanupFailure, inventoryFailure),
           ...('warning' in record ? { transcriptWarning: record.warning } : {}),
           ...(notes.lines.length ? { removedLockLeftovers: notes.lines } : {}),
-          repositories: result.entries.map((e) => ({ repository: e.repository, folder: e.folder, pinnedBy: e.pinnedBy, previousRoot: e.previousRoot, root: e.versions.root, targets: e.versions.targets ?? null, snapshot: e.versions.snapshot ?? null, timestamp: e.versions.timestamp ?? null })),
+          repositories: result.entries.map((e) => ({ repository: e.repository, folder: e.folder, pinnedBy: e.pinnedBy, previousRoot: e.previousRoot, root: e.versions.root, targets: e.versions.targets ?? null, snapshot: e.versions.snapshot ?? null, timestamp: e.versions.timestamp ?? null, ...(e.notWritten ? { notWritten: e.notWritten } : {}) })),
         },
         null,
         2,
@@ -135,6 +135,10 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   const line = (r: string[]): string => r.map((t, c) => t.padEnd(widths[c]!)).join('  ').trimEnd();
   io.out(`  ${line(head)}`);
   for (const r of rows) io.out(`  ${line(r)}`);
+  // As a single import says it (cli/import.ts): a delegated role stored under tuf-js's name only.
+  for (const e of result.entries) {
+    for (const u of e.notWritten ?? []) io.out(`  ${shownOrQuoted(e.repository)}: ${shownOrQuoted(u.role)} written as ${shownOrQuoted(`${u.role}.json`)} only — python-tuf cannot store this role's file (${u.why})`);
+  }
   if (cleanupFailure) io.out('  installed, but a step after the swap failed: see the error on stderr (what failed, and what is left beside the folder)');
   if (inventory) io.out(inventoryFailure ? `  NOT recorded in the key inventory ${inventory.path} (see the error on stderr)` : `  recorded in the key inventory ${inventory.path} (${result.entries.length} repositories)`);
   io.out(`  set short hash: ${groupHex(h.hex)}`);

@@ -39,6 +39,7 @@ import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { TrustedVersions, VerifiedRepository } from '../tuf/repository.js';
 import { checkGun, installedVersions, metadataHashes, prepareInstall, type TrustLayout } from './install.js';
+import type { UnwrittenCopy } from './file-names.js';
 import { installing } from './installed-cleanup.js';
 import { describeRemovedLeftover, importLockPath, withImportLock, type LockFs } from './lock.js';
 
@@ -79,6 +80,8 @@ export interface SetImportEntry {
   fileHashes: Record<string, string>;
   /** The verified root's expiry and root role (for a summary table: the Import screen's). */
   root: { expires: string; threshold: number; keys: number };
+  /** Delegated roles whose python-tuf copy could not be written (tuf layout; a single import's ImportResult.notWritten). */
+  notWritten?: UnwrittenCopy[];
 }
 
 export interface SetImportResult {
@@ -250,7 +253,7 @@ function prepareSetEntry(
       oldLog: installedTree.get(IMPORT_RECORD_FILE),
     });
     return {
-      entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, fileHashes: metadataHashes(prepared.next), root: rootSummary(prepared.verified), verified: prepared.verified },
+      entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, fileHashes: metadataHashes(prepared.next), root: rootSummary(prepared.verified), verified: prepared.verified, ...(prepared.notWritten ? { notWritten: prepared.notWritten } : {}) },
       files: prepared.next,
     };
   } catch (err) {

@@ -32,6 +32,11 @@ let trustDir: string;
 let setPath: string;
 let pinsPath: string;
 let wrongPinsPath: string;
+let tufSetPath: string;
+let tufPinsPath: string;
+let tufTrustDir: string;
+let useTufTrustDir = false;
+const LONG_ROLE = '\u00fc'.repeat(50);
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tufc-e2e-import-set-'));
@@ -46,7 +51,16 @@ beforeAll(async () => {
   writeFileSync(pinsPath, JSON.stringify(pins));
   wrongPinsPath = join(work, 'wrong-pins.json');
   writeFileSync(wrongPinsPath, JSON.stringify({ ...pins, [nameOf(2)]: sha(new TextEncoder().encode('another root')) }));
-  session = await startSession({ importTrustDir: async () => trustDir });
+  // A TUF set whose first repository delegates to a role python-tuf cannot store (its quoted name is over
+  // 255 bytes): installed under the role's own name only, said on that row.
+  const tufRepos = [await buildRepo('tuf', { delegationName: LONG_ROLE }), await buildRepo('tuf')];
+  tufSetPath = join(work, 'tuf-apps.tufbundle');
+  writeFileSync(tufSetPath, encodeRepositorySet(tufRepos.map((r, i) => encodeBundle(bundleContent(r, `myorg/app-${i}`))), { name: 'two tuf apps', created: new Date() }));
+  tufPinsPath = join(work, 'tuf-pins.json');
+  writeFileSync(tufPinsPath, JSON.stringify(Object.fromEntries(tufRepos.map((r, i) => [`myorg/app-${i}`, sha(r.roots[0]!)]))));
+  tufTrustDir = join(work, 'tuf-site', 'metadata');
+  mkdirSync(tufTrustDir, { recursive: true });
+  session = await startSession({ importTrustDir: async () => (useTufTrustDir ? tufTrustDir : trustDir) });
 }, 180_000);
 
 afterAll(async () => {
@@ -131,5 +145,37 @@ describe('Import screen: a trust-bundle-set', () => {
     await holdsAtSizes(page, 'installed set');
     expect(await axe(page), 'installed set, light theme').toEqual([]);
     expect(errors).toEqual([]);
+  }, 300_000);
+
+  test('a TUF set with a role python-tuf cannot store: that row says the role is written under its own name only; the table still fits', async () => {
+    useTufTrustDir = true;
+    try {
+      const { page, errors, choose } = await session.open('import');
+      await page.getByRole('heading', { level: 1, name: 'Import a trust bundle' }).waitFor();
+      await page.getByRole('radio', { name: 'TUF client metadata folder' }).check();
+      // The app's import session outlives the page: the test before chose a trust directory already.
+      await page.getByRole('button', { name: /^Choose (the|another) trust directory…$/ }).click();
+      await page.getByText(`Installing into ${tufTrustDir}`).waitFor();
+      await choose('Pin by a pins file…', tufPinsPath);
+      await choose('Open a bundle file…', tufSetPath);
+      await page.getByRole('status').filter({ hasText: 'Verified: all 2 repositories ready to install' }).waitFor();
+      const note = `${LONG_ROLE}: written as ${LONG_ROLE}.json only — python-tuf cannot store this role’s file (a file name longer than 255 bytes).`;
+      const lists = page.getByRole('table', { name: 'Repositories' }).getByRole('list', { name: 'Files not written' });
+      await expect(lists.count()).resolves.toBe(1);
+      await expect(lists.first().textContent()).resolves.toBe(note);
+      const firstRow = page.getByRole('table', { name: 'Repositories' }).locator('tbody tr').first();
+      await expect(firstRow.textContent()).resolves.toContain('myorg/app-0');
+      await expect(firstRow.getByRole('list', { name: 'Files not written' }).count()).resolves.toBe(1);
+      await holdsAtSizes(page, 'TUF set with a long role name', 'Install all 2 repositories');
+      await page.getByRole('button', { name: 'Install all 2 repositories' }).click();
+      await page.getByRole('status').filter({ has: page.getByRole('heading', { name: 'Installed' }) }).waitFor();
+      await expect(page.getByRole('table', { name: 'Repositories' }).getByRole('list', { name: 'Files not written' }).first().textContent()).resolves.toBe(note);
+      expect(existsSync(join(tufTrustDir, 'myorg', 'app-0', `${LONG_ROLE}.json`))).toBe(true);
+      await holdsAtSizes(page, 'installed TUF set with a long role name');
+      expect(await axe(page), 'TUF set with a long role name').toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      useTufTrustDir = false;
+    }
   }, 300_000);
 });

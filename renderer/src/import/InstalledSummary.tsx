@@ -1,5 +1,5 @@
 /** What an import installs (or would install): repository, the folder, each role's version, threshold and expiry. */
-import type { ImportInstalledView } from '../../../electron/shared/api-types.js';
+import type { ImportInstalledView, NotWrittenCopyView } from '../../../electron/shared/api-types.js';
 import { formatDate, plainMessage } from '../lib/format';
 
 export function InstalledSummary({ view, verb }: { view: ImportInstalledView; verb: string }) {
@@ -32,6 +32,7 @@ export function InstalledSummary({ view, verb }: { view: ImportInstalledView; ve
           ))}
         </tbody>
       </table>
+      <NotWrittenCopies copies={view.notWritten} />
       {view.attestations ? (
         <ul className="attestation-list" aria-label="Where the keys were generated">
           {view.attestations.map((a) => (
@@ -42,5 +43,23 @@ export function InstalledSummary({ view, verb }: { view: ImportInstalledView; ve
         </ul>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * Delegated roles installed under their own name only (tuf layout): tuf-js reads that file; python-tuf's
+ * copy (its quoted name) could not be a file here, so a python-tuf client would download the role again.
+ * Said, as the CLI says it, never silent.
+ */
+export function NotWrittenCopies({ copies }: { copies: readonly NotWrittenCopyView[] | undefined }) {
+  if (!copies?.length) return null;
+  return (
+    <ul className="not-written-copies" aria-label="Files not written">
+      {copies.map((c) => (
+        <li key={c.role}>
+          <code>{c.role}</code>: written as <code>{`${c.role}.json`}</code> only — python-tuf cannot store this role’s file ({c.why}).
+        </li>
+      ))}
+    </ul>
   );
 }

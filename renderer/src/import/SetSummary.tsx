@@ -5,6 +5,7 @@
  */
 import type { ImportSetView } from '../../../electron/shared/api-types.js';
 import { formatDate } from '../lib/format';
+import { NotWrittenCopies } from './InstalledSummary';
 
 export function SetSummary({ set, verb }: { set: ImportSetView; verb: string }) {
   const refused = set.repositories.filter((r) => !r.verdict.ok).length;
@@ -44,9 +45,12 @@ export function SetSummary({ set, verb }: { set: ImportSetView; verb: string }) 
                 <td>{r.root ? `${r.root.threshold} of ${r.root.keys}` : '—'}</td>
                 <td>
                   {r.verdict.ok ? (
-                    <span className="verdict ok">
-                      <span aria-hidden="true">✓</span> verified
-                    </span>
+                    <>
+                      <span className="verdict ok">
+                        <span aria-hidden="true">✓</span> verified
+                      </span>
+                      <NotWrittenCopies copies={r.notWritten} />
+                    </>
                   ) : (
                     <span className="verdict refused">
                       <span aria-hidden="true">✗</span> refused <code className="code">{r.verdict.code}</code>

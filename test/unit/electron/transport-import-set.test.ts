@@ -134,3 +134,42 @@ describe('import session over IPC: a trust-bundle-set', () => {
     expect(preview.verification).toMatchObject({ ok: true, result: { pinnedBy: 'fingerprint' } });
   });
 });
+
+describe('import session over IPC: a delegated role python-tuf cannot store (tuf layout)', () => {
+  // file-names.ts: a role whose python-tuf name (quote(role, '')) is over 255 bytes is installed under its
+  // own name only; the views say so, as the CLI does, for a single bundle and per row of a set.
+  const role = '\u00fc'.repeat(50);
+  const notWritten = [{ role, file: `${'%C3%BC'.repeat(50)}.json`, why: 'a file name longer than 255 bytes' }];
+
+  it('a single bundle: preview and install carry notWritten', async () => {
+    const r = await buildRepo('tuf', { delegationName: role });
+    const { call } = setup();
+    await call(CHANNELS.importChooseTrustDir, { layout: 'tuf' });
+    await call(CHANNELS.importSetPin, { rootFile: file('root.json', r.roots[0]!) });
+    const bundle = file('app.tufbundle', encodeBundle(bundleContent(r, 'myorg/app')));
+    const preview = await call<{ verification: { ok: true; result: { notWritten?: unknown } } }>(CHANNELS.importPreview, { bundle });
+    expect(preview.verification.result.notWritten).toEqual(notWritten);
+    const installed = await call<{ notWritten?: unknown; files: string[] }>(CHANNELS.importInstall, { bundle, witnesses: [] });
+    expect(installed.notWritten).toEqual(notWritten);
+    expect(installed.files).toContain(`${role}.json`);
+  });
+
+  it('a set: the row of the repository that has it, and only that row', async () => {
+    const r = await buildRepo('tuf', { delegationName: role });
+    const other = await buildRepo('tuf');
+    const tufSet = encodeRepositorySet([encodeBundle(bundleContent(r, 'myorg/app')), encodeBundle(bundleContent(other, 'myorg/other'))], { name: 'two', created: new Date() });
+    const { call } = setup();
+    await call(CHANNELS.importChooseTrustDir, { layout: 'tuf' });
+    await call(CHANNELS.importSetPin, { pinsFile: file('pins.json', enc.encode(JSON.stringify({ 'myorg/app': sha(r.roots[0]!), 'myorg/other': sha(other.roots[0]!) }))) });
+    const preview = await call<ImportSetPreviewView>(CHANNELS.importPreview, { bundle: file('two.tufbundle', tufSet) });
+    expect(preview.set.repositories.map((x) => [x.repository, x.notWritten])).toEqual([
+      ['myorg/app', notWritten],
+      ['myorg/other', undefined],
+    ]);
+    const installed = await call<ImportSetInstalledView>(CHANNELS.importInstall, { bundle: file('two.tufbundle', tufSet), witnesses: [] });
+    expect(installed.set.repositories.map((x) => [x.repository, x.notWritten])).toEqual([
+      ['myorg/app', notWritten],
+      ['myorg/other', undefined],
+    ]);
+  });
+});

@@ -14,6 +14,10 @@ import { verifyRepository } from '../../../src/tuf/repository.js';
 import { buildRepo } from '../../support/repo.js';
 import { refusal } from '../../support/refusal.js';
 import { tempDirs } from '../../support/temp-dirs.js';
+import { bundleContent } from '../../support/trust-tree.js';
+import { encodeBundle } from '../../../src/bundle/format.js';
+import { encodeRepositorySet } from '../../../src/bundle/set.js';
+import { sha256Hex } from '../../../src/crypto/digest.js';
 
 const tmp = tempDirs();
 const hasPython = spawnSync('python3', ['-c', 'import urllib.parse']).status === 0;
@@ -155,6 +159,38 @@ describe('the tuf layout: the files of a delegated role (tufLayoutRoleFiles)', (
       expect(out.join('\n')).toContain(`${role}: written as ${role}.json only — python-tuf cannot store this role's file (a file name longer than 255 bytes)`);
     });
   }
+
+  it('a trust-bundle-set import says it too: per repository in the summary, and in --json (the set\'s imports.log records it)', async () => {
+    const role = '\u00fc'.repeat(50);
+    const r = await buildRepo('tuf', { delegationName: role });
+    const other = await buildRepo('tuf');
+    const dir = tmp('file-names-set-');
+    const trustDir = join(dir, 'trust');
+    const names = ['myorg/app', 'myorg/other'];
+    const set = encodeRepositorySet([encodeBundle(bundleContent(r, names[0]!)), encodeBundle(bundleContent(other, names[1]!))], { name: 'myorg', created: new Date() });
+    const setPath = join(dir, 'set.tufbundle');
+    writeFileSync(setPath, set);
+    const pinsPath = join(dir, 'pins.json');
+    writeFileSync(pinsPath, JSON.stringify({ [names[0]!]: sha256Hex(r.roots[0]!), [names[1]!]: sha256Hex(other.roots[0]!) }));
+    const run = async (...extra: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(['import', setPath, '--trust-dir', trustDir, '--pins', pinsPath, ...extra], { out: (l) => void out.push(l), err: (l) => void err.push(l) });
+      expect(code, err.join('\n')).toBe(0);
+      return out.join('\n');
+    };
+    const said = await run();
+    expect(said).toContain(`myorg/app: ${role} written as ${role}.json only — python-tuf cannot store this role's file (a file name longer than 255 bytes)`);
+    expect(said).not.toContain('myorg/other:');
+    expect(readdirSync(join(trustDir, 'myorg', 'app'))).not.toContain(`${pythonTufQuote(role)}.json`);
+    // Renewed by the installed pins, in --json: the rows carry it, for the one repository that has it.
+    const json = JSON.parse(await run('--json')) as { repositories: { repository: string; notWritten?: unknown }[] };
+    const notWritten = [{ role, file: `${pythonTufQuote(role)}.json`, why: 'a file name longer than 255 bytes' }];
+    expect(json.repositories.map((x) => [x.repository, x.notWritten])).toEqual([
+      [names[0], notWritten],
+      [names[1], undefined],
+    ]);
+  });
 
   it('an as-is name that cannot be a file is still refused, naming the role as the bundle names it', async () => {
     const role = '\u00e9'.repeat(130); // 265 bytes as it is
