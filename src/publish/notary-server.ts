@@ -99,7 +99,7 @@ function lineView(text: string, sep: '' | ' '): { view: string; from: number[] }
 
 /**
  * The server's words (or a message that quotes them) as they may reach stderr: a token this client was
- * given (`tokens`: AuthorizedClient.tokenRanges), an Authorization value or a token-like run is cut out
+ * given or the password it sent (`tokens`: AuthorizedClient.tokenRanges), an Authorization value or a token-like run is cut out
  * (`…`), and the words stay on one line — a line break in them could print a line that reads as our own
  * (`error[…]: …`, `published`); terminalSafe (src/cli/output.ts) escapes the other controls.
  *

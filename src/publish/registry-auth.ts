@@ -87,6 +87,12 @@ export interface AuthorizedClientOptions {
  */
 export const REDACT_MIN_LENGTH = 8;
 
+/** The shortest password (UTF-8 bytes) cut out of a server's words (AuthorizedClient.passwordRanges). */
+export const PASSWORD_REDACT_MIN_BYTES = 4;
+
+/** A UTF-8 continuation byte (10xxxxxx). */
+const isContinuation = (b: number | undefined): boolean => b !== undefined && (b & 0xc0) === 0x80;
+
 /**
  * A transport that answers 401 challenges: one token per scope, reused. `send` returns the final answer
  * (still 401 when the token does not allow the request; the caller maps that to SERVER_AUTH_FAILED).
@@ -149,15 +155,42 @@ export class AuthorizedClient {
   }
 
   /**
-   * Where in `text` (a server's words on their way to a message) a token this client was given appears,
-   * as [start, end) ranges for the caller to cut out (notary-server.ts quotedServerText): a server may echo
-   * the bearer token it got, and a short or plain one is no token-like run to spot.
+   * Where in `text` (a server's words on their way to a message) a token this client was given, or the
+   * password it sent (passwordRanges), appears, as [start, end) ranges for the caller to cut out
+   * (notary-server.ts quotedServerText): a server may echo the bearer token it got, and a short or plain
+   * one is no token-like run to spot.
    */
   tokenRanges(text: string): [start: number, end: number][] {
     const out: [number, number][] = [];
     for (const token of this.issued) {
       if (token.length < REDACT_MIN_LENGTH) continue;
       for (let at = text.indexOf(token); at !== -1; at = text.indexOf(token, at + token.length)) out.push([at, at + token.length]);
+    }
+    out.push(...this.passwordRanges(text));
+    return out;
+  }
+
+  /**
+   * The password given, where the server's words hold it in plain text. A server that is its own token
+   * realm (the usual set-up) got it in the Basic header and may echo it in a later error; that text would
+   * reach stderr and the session transcript. Searched as bytes (the password stays a zeroable Uint8Array,
+   * never a string), from PASSWORD_REDACT_MIN_BYTES: a shorter one would cut letters out of every word,
+   * and is no password a registry accepts. Nothing once the owner has zeroed it after the command.
+   */
+  private passwordRanges(text: string): [start: number, end: number][] {
+    const pw = this.creds?.password;
+    if (!pw || pw.length < PASSWORD_REDACT_MIN_BYTES || pw.every((b) => b === 0)) return [];
+    const needle = Buffer.from(pw.buffer, pw.byteOffset, pw.length);
+    const hay = Buffer.from(text, 'utf8');
+    const out: [number, number][] = [];
+    for (let at = hay.indexOf(needle); at !== -1; at = hay.indexOf(needle, at + needle.length)) {
+      // Byte offsets back to the string's: widened to whole characters (a password that is not whole
+      // UTF-8 can match inside one), the text before each end, decoded, is as long as its UTF-16 prefix.
+      let from = at;
+      while (from > 0 && isContinuation(hay[from])) from--;
+      let to = at + needle.length;
+      while (to < hay.length && isContinuation(hay[to])) to++;
+      out.push([hay.subarray(0, from).toString('utf8').length, hay.subarray(0, to).toString('utf8').length]);
     }
     return out;
   }

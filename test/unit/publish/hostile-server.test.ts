@@ -296,6 +296,34 @@ describe("the server's error text and the bearer token it was sent", () => {
     expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
   });
 
+  // A server that is its own token realm got the password in the Basic header; echoed in plain text in a
+  // later error (whole, split across lines, or beside non-ASCII text) it is cut, like an issued token.
+  const withPassword = (password: string, answer: () => HttpResponse) =>
+    new NotaryServerApi(
+      new AuthorizedClient({
+        transport: hostile((_path, req) => {
+          if (new URL(req.url).host === 'auth.example.com') return req.headers?.authorization ? ok(JSON.stringify({ token: 'Zz9-issued-token' })) : { status: 401, headers: {}, body: new Uint8Array() };
+          if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
+          return answer();
+        }).transport,
+        anonymousFirst: true,
+        credentials: () => Promise.resolve({ username: 'ci', password: enc.encode(password) }),
+      }),
+      SERVER,
+      GUN,
+    );
+  it.each([
+    ['plain', 'hunter2-Pass', 'bad login hunter2-Pass for ci', 'DENIED: request refused: bad login … for ci'],
+    ['split by CR LF', 'hunter2-Pass', 'bad login hunter2\r\n-Pass for ci', 'DENIED: request refused: bad login … for ci'],
+    ['beside and inside non-ASCII text', 'pässwört€', 'ünknown pässwört€ für ci', 'DENIED: request refused: ünknown … für ci'],
+    ['four bytes', 'p4ss', 'p4ss rejected', 'DENIED: request refused: … rejected'],
+    ['three bytes: not cut (it would cut letters of every word)', 'abc', 'abc rejected', 'DENIED: request refused: abc rejected'],
+  ])('the password echoed back, %s: the message reads as expected', async (_what, password, detail, shown) => {
+    const err = await refusedBy(withPassword(password, () => denied(detail)).getMetadata('root.json'));
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
+  });
+
   // A server that splits what it echoes across lines (a token wrapped at some column, a CR/LF put in its
   // middle): the lines are joined before anything is looked for, so each half is cut with the other.
   const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtYWJj';
