@@ -306,7 +306,7 @@ export class ImportSession {
       // After the install, as `import --inventory` (src/cli/import.ts): the same record, written only if unchanged since read.
       const repository = result.gun ?? source.bundle?.repository ?? source.source;
       recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: options.now });
-      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`), removed));
+      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`, { onRemovedLeftover: (line) => void removed.push(line) })));
     }
     return {
       ...installedView(result),
@@ -359,7 +359,7 @@ export class ImportSession {
     if (inventory) {
       // After importRepositorySet returned (the whole set installed): one update, as `import SET --inventory`.
       recordInstalledSet(inventory.inventory, set, result, options.now);
-      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`), removed));
+      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`, { onRemovedLeftover: (line) => void removed.push(line) })));
     }
     const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
     return {
@@ -467,12 +467,12 @@ function cleanupFailedView(err: InstalledCleanupFailed): ImportCleanupFailedView
  * touched the file, or a write fault) is the view's warning, never a refusal, since the trust directory
  * already holds the new root and the transcript says so (review B2 M1).
  */
-async function inventoryUpdateError(update: Promise<InventoryWritten>, removed: string[]): Promise<{ inventoryError?: InventoryErrorView; brokeStaleLock?: string }> {
+async function inventoryUpdateError(update: Promise<InventoryWritten>): Promise<{ inventoryError?: InventoryErrorView; brokeStaleLock?: string }> {
   try {
-    // A stale lock taken over is said, never silent (src/io/inventory-file.ts; the CLI's `note:` line),
-    // and so is each leftover of a killed command removed beside the inventory's lock.
+    // A stale lock taken over is said, never silent (src/io/inventory-file.ts; the CLI's `note:` line);
+    // each leftover of a killed command removed beside the inventory's lock is said by the caller's
+    // onRemovedLeftover, with the update's failure too.
     const written = await update;
-    removed.push(...(written.removedLeftovers ?? []));
     return written.brokeStaleLock ? { brokeStaleLock: written.brokeStaleLock } : {};
   } catch (err) {
     const shape = toErrorShape(err);

@@ -91,10 +91,9 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
     // After importRepositorySet returned (the whole set is installed): one update for every repository.
     recordInstalledSet(inventory.inventory, set, result, opts.now ?? new Date());
     try {
-      const { brokeStaleLock, removedLeftovers } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`);
+      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`, { onRemovedLeftover: notes.note });
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
-      for (const l of removedLeftovers ?? []) notes.note(l);
     } catch (err) {
       // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
       inventoryFailure = inventoryNotUpdated(err, `${result.entries.length} ${result.profile} repositories of ${shownOrQuoted(set.name)} into ${result.folder}`, record);

@@ -176,10 +176,9 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     const repository = result.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
     recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: importOpts.now });
     try {
-      const { brokeStaleLock, removedLeftovers } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import it again with --inventory to record it)`);
+      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import it again with --inventory to record it)`, { onRemovedLeftover: notes.note });
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
-      for (const l of removedLeftovers ?? []) notes.note(l);
     } catch (err) {
       // Exit 1 (README "Exit codes"): the message says the trust folder WAS updated, not refused.
       inventoryFailure = inventoryNotUpdated(err, `${result.profile} repository ${shownOrQuoted(repository)} into ${result.folder}`, record);

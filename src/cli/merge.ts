@@ -202,10 +202,9 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
         // replaced by rename, so a reader sees the old inventory or the new one, never half of either.
         const names = new Map(request.expectedSigners.map((s) => [s.keyid, s.name] as const));
         recordRotatedRoot(inventory.inventory, rootInventoryRecord(request.repository, request.profile, request.root, '', sha256Hex(bytes)), opts.now ?? new Date(), names);
-        const { brokeStaleLock, removedLeftovers } = await writeInventoryUpdate(inventory, inventory.inventory, ` (root version ${result.version} was written to ${out}; the inventory is stale for ${request.repository} until updated)`);
+        const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (root version ${result.version} was written to ${out}; the inventory is stale for ${request.repository} until updated)`, { onRemovedLeftover: notes.note });
         // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
         if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
-        for (const l of removedLeftovers ?? []) notes.note(l);
       }
     }
     if (json) io.out(JSON.stringify(notes.lines.length ? { ...report, removedLockLeftovers: notes.lines } : report, null, 2));

@@ -145,8 +145,6 @@ export function inventoryLockPath(path: string): string {
 export interface InventoryWritten {
   /** A sentence for people: the stale lock a dead process left, taken over (see the file comment). */
   brokeStaleLock?: string;
-  /** A sentence for people per leftover of a dead command removed beside the lock on taking it (lock.ts sweepAsideLeftovers). */
-  removedLeftovers?: string[];
 }
 
 function ownerWords(o: LockOwner): string {
@@ -164,7 +162,21 @@ function lockWords(err: LockRefusal): string {
  * Write the updated inventory in place of the one read: only if the file still holds those bytes, checked
  * and written under the inventory's lock (see the file comment), so no other update lands in between.
  */
-export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: KeyInventory, after = '', opts: { lockFs?: LockFs; lockWaitMs?: number } = {}): Promise<InventoryWritten> {
+export async function writeInventoryUpdate(
+  read: InventoryForUpdate,
+  inventory: KeyInventory,
+  after = '',
+  opts: {
+    lockFs?: LockFs;
+    lockWaitMs?: number;
+    /**
+     * A sentence for people per leftover of a dead command removed beside the lock on taking it (lock.ts
+     * sweepAsideLeftovers), said as soon as it is gone: also when the write that follows fails, since
+     * the files went either way (the import lock's onRemovedLockLeftover, the same rule).
+     */
+    onRemovedLeftover?: (line: string) => void;
+  } = {},
+): Promise<InventoryWritten> {
   const lockPath = inventoryLockPath(read.path);
   const waitMs = opts.lockWaitMs ?? INVENTORY_LOCK_WAIT_MS;
   const lockFs = opts.lockFs ?? nodeLockFs();
@@ -205,6 +217,7 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
     // folder this user may not write, is named as the inventory's own write would name it (issue #12).
     throw writeFault(err, lockPath);
   }
+  for (const leftover of lock.removedLeftovers ?? []) opts.onRemovedLeftover?.(describeRemovedLeftover(leftover));
   let written = false;
   try {
     await assertInventoryUnchanged(read, after);
@@ -219,10 +232,7 @@ export async function writeInventoryUpdate(read: InventoryForUpdate, inventory: 
       throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} ${written ? 'was written' : 'was not changed'}${after}, but releasing its lock: ${lockWords(err)}`, { path: err.displaced, cause: err });
     });
   }
-  return {
-    ...(lock.brokeStale ? { brokeStaleLock: `took over the key inventory's lock ${lockPath}, left by ${ownerWords(lock.brokeStale)}, which is no longer running` } : {}),
-    ...(lock.removedLeftovers ? { removedLeftovers: lock.removedLeftovers.map(describeRemovedLeftover) } : {}),
-  };
+  return lock.brokeStale ? { brokeStaleLock: `took over the key inventory's lock ${lockPath}, left by ${ownerWords(lock.brokeStale)}, which is no longer running` } : {};
 }
 
 /** A root.json found in a ceremony output folder, with the repository its folder names (multi-repository). */

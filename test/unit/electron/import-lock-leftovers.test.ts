@@ -7,13 +7,14 @@
  * (ipc-register.ts guardHandler: displaySafeValue), which escapes a hiding character in them.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { guardHandler, type SenderEvent } from '../../../electron/main/ipc-register.js';
-import { defaultImportDeps, ImportSession } from '../../../electron/main/transport-import.js';
+import { defaultImportDeps, ImportSession, type ImportDeps } from '../../../electron/main/transport-import.js';
+import { importRepository } from '../../../src/trust-store/install.js';
 import type { ImportInstalledView, ImportSetInstalledView, IpcResult } from '../../../electron/shared/api-types.js';
 import { CHANNELS, type ChannelName } from '../../../electron/shared/channels.js';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -58,12 +59,12 @@ function plantAside(lock: string, pid: number, created: string, n: string): { pa
 }
 
 /** An import session behind the real IPC gate (guardHandler: the sender check, then displaySafeValue). */
-function setup(folderName = 'trust') {
+function setup(folderName = 'trust', over: Partial<ImportDeps> = {}) {
   const work = tmp('tufc-import-leftovers-');
   const trust = join(work, folderName);
   mkdirSync(trust);
   const inventory = join(work, 'inventory.json');
-  const h = createIpcHandlers({ importSession: new ImportSession(defaultImportDeps({ chooseTrustDir: async () => trust, chooseInventory: async () => inventory })) });
+  const h = createIpcHandlers({ importSession: new ImportSession(defaultImportDeps({ chooseTrustDir: async () => trust, chooseInventory: async () => inventory, ...over })) });
   const call = async <T>(channel: ChannelName, payload?: unknown) => (await guardHandler(channel, h[channel], APP_URL)(top, payload)) as IpcResult<T>;
   return { work, trust, inventory, call };
 }
@@ -94,6 +95,32 @@ describe('Import screen: leftovers of killed commands removed beside the locks a
     const again = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('app.tufbundle', single) });
     if (!again.ok) throw new Error(`${again.code}: ${again.message}`);
     expect(again.value).not.toHaveProperty('removedLockLeftovers');
+  });
+
+  it('the inventory update fails after its lock removed a leftover: installed, the inventory warning shown, and the removal still said', async () => {
+    // Another writer changes the inventory while the install runs (after it was read): INVENTORY_CHANGED.
+    let changeInventory = false;
+    let inventoryPath = '';
+    const { inventory, call } = setup('trust', {
+      importRepository: async (input, opts) => {
+        if (changeInventory) writeFileSync(inventoryPath, readFileSync(inventoryPath, 'utf8').replace(/\n?$/, '\n\n'));
+        return importRepository(input, opts);
+      },
+    });
+    inventoryPath = inventory;
+    expect((await call(CHANNELS.importChooseTrustDir, { layout: 'notary' })).ok).toBe(true);
+    expect((await call(CHANNELS.importSetPin, { rootFile: file('root.json', repos[0]!.roots[0]!) })).ok).toBe(true);
+    expect((await call(CHANNELS.importChooseInventory, { clear: false })).ok).toBe(true);
+    const first = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('app.tufbundle', single) });
+    if (!first.ok) throw new Error(`${first.code}: ${first.message}`);
+    expect(existsSync(inventory)).toBe(true);
+    changeInventory = true;
+    const invAside = plantAside(inventoryLockPath(inventory), deadPid(), '2026-11-25T09:20:00.000Z', '4');
+    const r = await call<ImportInstalledView>(CHANNELS.importInstall, { bundle: file('app.tufbundle', single) });
+    if (!r.ok) throw new Error(`${r.code}: ${r.message}`);
+    expect(r.value.inventoryError?.code).toBe('INVENTORY_CHANGED');
+    expect(existsSync(invAside.path)).toBe(false);
+    expect(r.value.removedLockLeftovers).toEqual([invAside.sentence]);
   });
 
   it('a refused install still says what its lock sweep removed: the sentences ride on the refusal; nothing installed', async () => {
