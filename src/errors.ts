@@ -188,7 +188,7 @@ export const ERROR_CODES = {
   ROLE_FILE_NAME_COLLISION: { cls: 'refused', what: 'two role names of a bundle would be one file on a case- or normalisation-insensitive file system (Windows, macOS)' },
   REPOSITORY_FOLDER_COLLISION: { cls: 'refused', what: 'the trust directory already holds another repository\'s folder that would be this repository\'s on a case- or normalisation-insensitive file system (Windows, macOS): names differing only in case or accents' },
   ROLE_FILE_NAME_UNPORTABLE: { cls: 'refused', what: 'a role name of a bundle cannot be a file name on some file system (a Windows device name, a character Windows refuses, a trailing dot or space, not valid Unicode, too long)' },
-  TRUST_DIR_INVALID: { cls: 'refused', what: 'the installed trust directory holds metadata that cannot be read, or the import history is damaged' },
+  TRUST_DIR_INVALID: { cls: 'refused', what: 'the installed trust directory holds metadata that cannot be read, or the import history is damaged, or a folder on the way to the trust folder (or the sessions folder) is a link or a file' },
   IMPORT_LOCKED: { cls: 'refused', what: 'another import into the same trust directory is running (its lock file names the process); nothing was changed' },
   IMPORT_LOCK_STALE: { cls: 'refused', what: 'an import lock was left by a process that is no longer running: remove it (import --remove-stale-lock, or the Import screen’s button), then import again' },
   IMPORT_LOCK_NOT_STALE: { cls: 'refused', what: 'the import lock was not removed: its owner still runs, it was taken on another host, or it is unreadable but recent' },

@@ -27,8 +27,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, fsync as fsFsync, mkdir as fsMkdir, open as fsOpen, openSync, writeSync } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { link, lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
@@ -184,6 +184,61 @@ export interface SwapOptions {
   fs?: TrustDirFs;
   /** How many files are written (and folders synced) at once while staging (default 1: one after another). */
   concurrency?: number;
+  /**
+   * The trust directory `target` lies in (resolveTrustDir's): every folder from it down to `target` is
+   * checked (refuseLinksBelow) before recovery and before the swap makes or touches anything. Unset: not
+   * checked (a caller that checked itself, tests of the swap alone).
+   */
+  within?: string;
+}
+
+/**
+ * The trust directory as an import uses it: the operator's path with its links resolved, once
+ * (realpath). The trust directory itself may be a link (`~/.docker` often is one, to a larger disk); it is
+ * the operator's choice and is followed. Below it nothing is followed (refuseLinksBelow). A path that does
+ * not exist yet (a TUF client folder's first install) is its parent's real path joined to its name.
+ */
+export async function resolveTrustDir(trustDir: string): Promise<string> {
+  const missing = (err: unknown): undefined => {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return undefined;
+  };
+  const real = await realpath(trustDir).catch(missing);
+  if (real !== undefined) return real;
+  const parent = await realpath(dirname(trustDir)).catch(missing);
+  // Neither exists: nothing there to follow (the callers refuse a trust directory that is not there).
+  return parent === undefined ? resolve(trustDir) : join(parent, basename(trustDir));
+}
+
+/**
+ * TRUST_DIR_INVALID (with the path of the component) unless every component below `base` down to `target`
+ * — `target` included — is a folder, or is not there yet (a mkdir makes real folders). Review-12 L1: only
+ * the last name used to be lstat'ed, so a link planted at `<trust dir>/tuf/<registry>` sent the install's
+ * reads, its mkdir -p, its swap (renames, the removal of the old tree) and its writes outside the trust
+ * directory. Each component is lstat'ed (links not followed), the discipline of the rest of this file.
+ * Node has no openat(2): a writer of the trust directory racing the import between this check and the
+ * swap can still win; the check is made under the import lock, before recovery, before reading and again
+ * before the swap, which closes everything but that race.
+ */
+export async function refuseLinksBelow(base: string, target: string, fs: Pick<TrustDirFs, 'lstat'> = nodeTrustDirFs()): Promise<void> {
+  const rel = relative(base, target);
+  if (rel === '') return;
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new CeremonyError('INTERNAL', `refuseLinksBelow: ${target} is not below ${base}`);
+  let at = base;
+  const shown: string[] = [];
+  for (const segment of rel.split(sep)) {
+    at = join(at, segment);
+    shown.push(segment);
+    const info = await fs.lstat(at);
+    if (!info) return;
+    if (info.kind === 'directory') continue;
+    const what = info.kind === 'file' ? 'a file' : 'a link (or another kind of file)';
+    throw new CeremonyError(
+      'TRUST_DIR_INVALID',
+      `${shown.join('/')} in the trust directory ${base} is ${what}, not a folder: the import follows no link below the trust directory (it would read and write outside it), so nothing was changed. Put a real folder there (move in what the link points to), then import again`,
+      { path: at },
+    );
+  }
 }
 
 const JOURNAL_SUFFIX = '.tuf-ceremony-swap';
@@ -252,6 +307,7 @@ export async function recoverTrustDir(target: string, opts: SwapOptions = {}): P
   const fs = opts.fs ?? nodeTrustDirFs();
   const step = stepper(opts);
   const parent = dirname(target);
+  if (opts.within !== undefined) await refuseLinksBelow(opts.within, target, fs);
   const journalPath = swapNames(target, '0'.repeat(32)).journal;
   const journalInfo = await fs.lstat(journalPath);
   if (!journalInfo) return 'none';
@@ -338,6 +394,8 @@ async function openSwap(target: string, opts: SwapOptions, state: { journalWritt
   const fs = opts.fs ?? nodeTrustDirFs();
   const step = stepper(opts);
   const parent = dirname(target);
+  // Before the mkdir -p, which would follow a link (recoverTrustDir checks again after it).
+  if (opts.within !== undefined) await refuseLinksBelow(opts.within, target, fs);
   await makeParent(fs, parent);
   await recoverTrustDir(target, opts);
   const nonce = randomBytes(16).toString('hex');

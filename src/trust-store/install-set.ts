@@ -32,13 +32,13 @@ import { forEachBounded } from '../io/bounded.js';
 import { fsFault } from '../io/fs-faults.js';
 import { folderCollisionOf, folderListing, repositoryMarker } from './folder-case.js';
 import { innerName } from '../bundle/set.js';
-import { beginTrustDirSwap, nodeTrustDirFs, readTrustDir, recoverTrustDir, swapNames, type StagedTrustDirSwap, type TrustDirFs } from '../io/trust-dir.js';
+import { beginTrustDirSwap, nodeTrustDirFs, readTrustDir, recoverTrustDir, resolveTrustDir, swapNames, type StagedTrustDirSwap, type TrustDirFs } from '../io/trust-dir.js';
 import type { JsonObject } from '../json/types.js';
 import { quoteShown } from '../json/fields.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { TrustedVersions, VerifiedRepository } from '../tuf/repository.js';
-import { checkGun, installedVersions, metadataHashes, prepareInstall, type TrustLayout } from './install.js';
+import { checkGun, installedVersions, metadataHashes, prepareInstall, refuseLinksOnTheWay, type TrustLayout } from './install.js';
 import type { UnwrittenCopy } from './file-names.js';
 import { installing } from './installed-cleanup.js';
 import { describeRemovedLeftover, importLockPath, withImportLock, type LockFs } from './lock.js';
@@ -105,16 +105,21 @@ function pinFor(pins: ReadonlyMap<string, string> | undefined, repository: strin
 /** Verify every repository of the set, then install them all in one swap; nothing written on any refusal. */
 export async function importRepositorySet(set: DecodedRepositorySet, opts: SetImportOptions): Promise<SetImportResult> {
   const layout: TrustLayout = set.profile;
-  const { target, folderOf } = setFolders(opts.trustDir, layout);
   // Names first: a repository that cannot name a folder refuses the set before anything is read.
-  const folders = set.repositories.map((r) => folderOf(r.repository));
+  const folders = set.repositories.map((r) => setFolders(opts.trustDir, layout).folderOf(r.repository));
   const home = layout === 'notary' ? opts.trustDir : join(opts.trustDir, '..');
   if (!(await isDirectory(home).catch(() => false))) throw new CeremonyError('FILE_NOT_FOUND', `${home} is not an existing folder`, { path: home });
+  // The operator's trust directory may be a link (followed, once); nothing below it is (install.ts refuseLinksOnTheWay).
+  const trustDir = await resolveTrustDir(opts.trustDir).catch((err: unknown) => {
+    throw fsFault(err, opts.trustDir, 'reading the trust directory', 'Nothing was written');
+  });
+  const { target } = setFolders(trustDir, layout);
+  const resolved = { ...opts, trustDir };
   const fault = (err: unknown) =>
-    fsFault(err, opts.trustDir, opts.dryRun ? 'reading the trust directory' : 'importing into the trust directory', opts.dryRun ? 'Nothing was written' : 'Nothing was installed: the trust folder holds what it held before');
+    fsFault(err, trustDir, opts.dryRun ? 'reading the trust directory' : 'importing into the trust directory', opts.dryRun ? 'Nothing was written' : 'Nothing was installed: the trust folder holds what it held before');
   try {
-    if (opts.dryRun) return await verifyAndInstallSet(set, opts, layout, target, folders);
-    return await withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstallSet(set, opts, layout, target, folders), {
+    if (opts.dryRun) return await verifyAndInstallSet(set, resolved, layout, target, folders);
+    return await withImportLock(importLockPath(trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstallSet(set, resolved, layout, target, folders), {
       waitMs: opts.lockWaitMs ?? 0,
       onRemovedLeftovers: (removed) => {
         for (const r of removed) opts.onRemovedLockLeftover?.(describeRemovedLeftover(r));
@@ -128,12 +133,16 @@ export async function importRepositorySet(set: DecodedRepositorySet, opts: SetIm
 async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOptions, layout: TrustLayout, target: string, folders: string[]): Promise<SetImportResult> {
   const caps = opts.caps ?? DEFAULT_CAPS;
   const fs = opts.trustDirFs;
+  // Before anything is read, recovered or written: no link on the way to the replaced folder (Notary:
+  // `tuf`) or the sessions folder. Links inside it are refused as the tree is read (readTrustDir), and
+  // before a repository folder's recovery (recoverSetFolders).
+  await refuseLinksOnTheWay(opts.trustDir, layout, target, fs ?? nodeTrustDirFs());
   // Before anything is read or written: a repository whose folder is, on Windows or macOS, another one's
   // an earlier import installed (folder-case.ts). The set itself names each once (bundle/set.ts).
   const collision = (await folderCollisions(set, target, layout, fs)).find((c) => c !== undefined);
   if (collision) throw collision;
   if (!opts.dryRun) {
-    await recoverTrustDir(target, fs ? { fs } : {});
+    await recoverTrustDir(target, { within: opts.trustDir, ...(fs ? { fs } : {}) });
     // Interrupted single imports of repositories in the set: settled to their old or new tree first.
     if (layout === 'notary') await recoverSetFolders(target, folders, fs);
   }
@@ -154,7 +163,7 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
   let writeFailure: { err: unknown } | undefined;
   if (!opts.dryRun) {
     try {
-      swap = await beginTrustDirSwap(target, { concurrency: STAGE_CONCURRENCY, ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
+      swap = await beginTrustDirSwap(target, { concurrency: STAGE_CONCURRENCY, within: opts.trustDir, ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) });
     } catch (err) {
       writeFailure = { err };
     }
@@ -217,7 +226,10 @@ export async function recoverSetFolders(target: string, folders: readonly string
     });
   }
   if (!found) return;
-  for (const f of folders) await recoverTrustDir(join(target, ...f.split('/')), { fs: tfs });
+  // Each folder's path is checked before it is recovered (`within`): a journal found through a link planted
+  // in `tuf/` is refused there, never acted on (review-12 L1). Without a journal, readTrustDir refuses the
+  // link as it reads the tree, before anything is written.
+  for (const f of folders) await recoverTrustDir(join(target, ...f.split('/')), { fs: tfs, within: target });
 }
 
 /** One repository of the set against its installed files: a single import's checks (install.ts prepareInstall); refusals name it. */
@@ -276,12 +288,16 @@ export type SetPreviewRow =
  */
 export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick<SetImportOptions, 'trustDir' | 'pins' | 'now' | 'caps' | 'trustDirFs'>): Promise<{ layout: TrustLayout; folder: string; rows: SetPreviewRow[] }> {
   const layout: TrustLayout = set.profile;
-  const { target, folderOf } = setFolders(opts.trustDir, layout);
-  const folders = set.repositories.map((r) => folderOf(r.repository));
+  const folders = set.repositories.map((r) => setFolders(opts.trustDir, layout).folderOf(r.repository));
   const caps = opts.caps ?? DEFAULT_CAPS;
   const fault = (err: unknown) => fsFault(err, opts.trustDir, 'reading the trust directory', 'Nothing was written');
   let tree: Map<string, Uint8Array>;
+  let target: string;
   try {
+    // As the install reads it (importRepositorySet): the trust directory resolved once, no link below it.
+    const trustDir = await resolveTrustDir(opts.trustDir);
+    target = setFolders(trustDir, layout).target;
+    await refuseLinksOnTheWay(trustDir, layout, target, opts.trustDirFs ?? nodeTrustDirFs());
     tree = (await readTrustDir(target, () => CARRY_FILE_CAP, CARRY_MAX_FILES, opts.trustDirFs)) ?? new Map<string, Uint8Array>();
   } catch (err) {
     throw fault(err);

@@ -27,7 +27,8 @@ import type { ProfileName } from '../profiles/profile.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
 import { nodeLockFs } from '../io/lock-file.js';
 import { fsFault } from '../io/fs-faults.js';
-import { nodeTrustDirFs, readTrustDir, recoverTrustDir, swapTrustDir, type TrustDirFs } from '../io/trust-dir.js';
+import { nodeTrustDirFs, readTrustDir, recoverTrustDir, refuseLinksBelow, resolveTrustDir, swapTrustDir, type TrustDirFs } from '../io/trust-dir.js';
+import { siteSessionsDir } from './import-session.js';
 import { folderCollisionOf, folderListing, repositoryMarker } from './folder-case.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
@@ -240,24 +241,29 @@ export async function importRepository(input: ImportSource, opts: ImportOptions)
     }
     gun = checkGun(opts.gun ?? claimed ?? checkNotaryRootCertificates(probe, opts.now));
   }
-  const folder = trustFolder(opts.trustDir, layout, gun);
+  trustFolder(opts.trustDir, layout, gun);
   // The trust directory (Notary) or the folder that holds it (TUF) must exist: a mistyped path is not
   // silently created.
   const home = layout === 'notary' ? opts.trustDir : dirname(opts.trustDir);
   if (!(await isDirectory(home).catch(() => false))) throw new CeremonyError('FILE_NOT_FOUND', `${home} is not an existing folder`, { path: home });
+  // The operator's trust directory may be a link (followed, once); nothing below it is (refuseLinksOnTheWay).
+  const trustDir = await resolveTrustDir(opts.trustDir).catch((err: unknown) => {
+    throw fsFault(err, opts.trustDir, 'reading the trust directory', 'Nothing was written');
+  });
+  const folder = trustFolder(trustDir, layout, gun);
 
   // Read what is installed → verify → swap, under the trust directory's import lock (lock.ts: two
   // imports interleaving could both pass the rollback check against the same old tree).
-  const rest = { input, opts, caps, profile, layout, folder, ...(gun ? { gun } : {}) };
+  const rest = { input, opts: { ...opts, trustDir }, caps, profile, layout, folder, ...(gun ? { gun } : {}) };
   // A full disk, a read-only file system or a folder this user may not write is the machine's state, not
   // a bug: named by folder and cause (DISK_FULL, READ_ONLY, PERMISSION_DENIED), never INTERNAL. The swap
   // has put the tree back by then (src/io/trust-dir.ts), so what was installed before stays.
   const fault = (err: unknown) =>
-    fsFault(err, opts.trustDir, opts.dryRun ? 'reading the trust directory' : 'importing into the trust directory', opts.dryRun ? 'Nothing was written' : 'Nothing was installed: the trust folder holds what it held before');
+    fsFault(err, trustDir, opts.dryRun ? 'reading the trust directory' : 'importing into the trust directory', opts.dryRun ? 'Nothing was written' : 'Nothing was installed: the trust folder holds what it held before');
   let lockNotReleased: string | undefined;
   try {
     if (opts.dryRun) return await verifyAndInstall(rest);
-    const result = await withImportLock(importLockPath(opts.trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstall(rest), {
+    const result = await withImportLock(importLockPath(trustDir, layout), opts.lockFs ?? nodeLockFs(), () => verifyAndInstall(rest), {
       waitMs: opts.lockWaitMs ?? 0,
       onReleaseError: (message) => {
         lockNotReleased = message;
@@ -279,10 +285,13 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
   // An import interrupted earlier is finished or undone first, so what is "installed" is one whole tree
   // (a dry run only reads).
   const fs = opts.trustDirFs;
+  // Before anything is read, recovered or written: no link on the way to the folder or the sessions folder.
+  await refuseLinksOnTheWay(opts.trustDir, layout, folder, fs ?? nodeTrustDirFs());
   // Before anything is read as "installed": a folder that is this one only on Windows or macOS is another
   // repository's (folder-case.ts).
   if (gun) await refuseFoldedTwin(opts.trustDir, gun, fs ?? nodeTrustDirFs());
-  if (!opts.dryRun) await recoverTrustDir(folder, fs ? { fs } : {});
+  const within = { within: opts.trustDir, ...(fs ? { fs } : {}) };
+  if (!opts.dryRun) await recoverTrustDir(folder, within);
   // The read bound counts files, TUF_LAYOUT_NAMES_PER_ROLE per metadata file in the tuf layout: it applies
   // while reading, before the snapshot is parsed, so it cannot know which file is whose (tufLayoutCopies
   // decides that afterwards). caps.files bounds the roles: every input verified here met it.
@@ -311,8 +320,20 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     ...(notWritten ? { notWritten } : {}),
   };
   // A failure after the swap's rename still installed it: the error carries the result (installed-cleanup.ts).
-  if (!opts.dryRun) await installing(() => swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...(fs ? { fs } : {}) }), () => ({ single: result }));
+  if (!opts.dryRun) await installing(() => swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...within }), () => ({ single: result }));
   return result;
+}
+
+/**
+ * TRUST_DIR_INVALID when a component from the (resolved) trust directory down to `folder`, or the site's
+ * sessions folder (import-session.ts siteSessionsDir: its transcript is written there after the import),
+ * is a link or not a folder (review-12 L1; src/io/trust-dir.ts refuseLinksBelow). In the tuf layout the
+ * folder is the trust directory itself, which resolveTrustDir has resolved.
+ */
+export async function refuseLinksOnTheWay(trustDir: string, layout: TrustLayout, folder: string, fs: TrustDirFs): Promise<void> {
+  await refuseLinksBelow(trustDir, folder, fs);
+  const sessions = siteSessionsDir(trustDir, layout);
+  await refuseLinksBelow(dirname(sessions), sessions, fs);
 }
 
 /** REPOSITORY_FOLDER_COLLISION when `tuf/` already holds another repository's folder that is `tuf/<gun>` on Windows or macOS (folder-case.ts). */
