@@ -89,7 +89,7 @@ import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { KeyAlgorithm, ProfileName } from '../profiles/profile.js';
 import { parseExpires } from '../tuf/dates.js';
-import { isFolderGun } from '../tuf/gun.js';
+import { gunFolderProblem } from '../tuf/gun.js';
 import type { AttestationRequirement } from '../attestation/repository.js';
 import type { PinPolicy, TouchPolicy } from '../attestation/yubico-extensions.js';
 import { nameKey } from '../rotation/names.js';
@@ -425,9 +425,10 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
   r.oneOf(o.kind, '$.kind', ['root'] as const);
   const profile = r.oneOf(o.profile, '$.profile', ['notary', 'tuf'] as const);
   const repo = repository(o.repository, '$.repository');
-  if (profile === 'notary' && !isFolderGun(repo)) {
+  const gunProblem = profile === 'notary' ? gunFolderProblem(repo) : undefined;
+  if (gunProblem !== undefined) {
     // Else the ceremony would run and make a repository that import (install.ts checkGun) refuses.
-    r.fail('$.repository', 'a Notary repository name (GUN) is "/"-separated segments of letters, digits and . _ : - (such as registry.example.com/org/app), as a trust folder holds it');
+    r.fail('$.repository', `a Notary repository name (GUN) is "/"-separated segments of letters, digits and . _ : - (such as registry.example.com/org/app), as a trust folder holds it: ${gunProblem}`);
   }
 
   const list = r.array(o.custodians, '$.custodians', 1, MAX_CUSTODIANS);

@@ -49,7 +49,7 @@ import { asArray, asInteger, asObject, asString, quoteShown, refuseUnknownFields
 import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
-import { isFolderGun } from '../tuf/gun.js';
+import { gunFolderProblem } from '../tuf/gun.js';
 import { TOP_LEVEL_ROLES } from '../tuf/root.js';
 import type { ListedKey } from '../tuf/keys.js';
 import {
@@ -121,8 +121,9 @@ function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | '
   requests.forEach((r, i) => {
     const path = `$.requests[${i}].repository`;
     // A repository name that can name a folder (tuf/gun.ts: the trust store's rule).
-    if (!isFolderGun(r.repository)) {
-      throw new CeremonyError(code, `repository ${quoteShown(r.repository)} cannot name a folder (segments of letters, digits and . _ : -): a batch writes each merged file under its repository's name`, { path });
+    const gunProblem = gunFolderProblem(r.repository);
+    if (gunProblem !== undefined) {
+      throw new CeremonyError(code, `repository ${quoteShown(r.repository)} cannot name a folder (segments of letters, digits and . _ : -): ${gunProblem}; a batch writes each merged file under its repository's name`, { path });
     }
     const earlier = seen.get(repositoryKey(r));
     if (earlier !== undefined) throw new CeremonyError(code, `repository ${quoteShown(r.repository)} is in the batch twice (requests ${earlier} and ${i}; one name per batch, whatever the profile or case)`, { path });

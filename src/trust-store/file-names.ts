@@ -26,9 +26,8 @@ import type { MetaFile } from '../tuf/meta-file.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import { checkBytesAgainstMeta, type RepositoryFiles } from '../tuf/repository.js';
 import type { Snapshot } from '../tuf/snapshot.js';
+import { endsWithDotOrSpace, windowsDeviceOf } from '../tuf/windows-names.js';
 
-/** Windows reserved device names, matched on the part before the first `.` (any case, trailing spaces ignored). */
-const DEVICE = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$|clock\$)$/iu;
 /** Characters Windows refuses in a name (and controls: refused earlier for role names, kept here for any file). */
 const WINDOWS_FORBIDDEN = /[<>:"|?*\\\u0000-\u001f]/u;
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -39,9 +38,9 @@ export function unportableSegment(segment: string): string | undefined {
   if (LONE_SURROGATE.test(segment)) return 'it is not valid Unicode (a lone surrogate would be written as U+FFFD)';
   const bad = WINDOWS_FORBIDDEN.exec(segment);
   if (bad) return `Windows file names cannot hold ${quoteShown(bad[0])}`;
-  if (/[. ]$/u.test(segment)) return 'Windows drops a trailing "." or space from a file name, so it would be another file';
-  const base = segment.split('.')[0]!.replace(/ +$/u, '');
-  if (DEVICE.test(base)) return `${quoteShown(base)} is a Windows device name: the file cannot be written there`;
+  if (endsWithDotOrSpace(segment)) return 'Windows drops a trailing "." or space from a file name, so it would be another file';
+  const device = windowsDeviceOf(segment);
+  if (device !== undefined) return `${quoteShown(device)} is a Windows device name: the file cannot be written there`;
   if (new TextEncoder().encode(segment).length > MAX_NAME_BYTES) return `a file name longer than ${MAX_NAME_BYTES} bytes`;
   return undefined;
 }

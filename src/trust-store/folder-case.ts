@@ -8,7 +8,8 @@
  * that trusted `myorg/app` would afterwards hold `myorg/App`'s metadata under that name. A set names each
  * repository once (bundle/set.ts refuses two that read as one); this is the same rule against what an
  * earlier import installed (REPOSITORY_FOLDER_COLLISION), checked from folder listings before anything is
- * read or written. Folding is file-names.ts's (generous: full case mapping and NFD).
+ * read or written. Folding is file-names.ts's (generous: full case mapping and NFD), plus the trailing dots
+ * and spaces Windows drops (foldedFolderName).
  *
  * Only a repository's own folder counts: `Docker.IO/x` beside `docker.io/myorg/app` shares a parent folder
  * on those systems, but no file of either is the other's. And a repository installed as spelled is left to
@@ -21,7 +22,16 @@ import type { TrustDirFs } from '../io/trust-dir.js';
 import { quoteShown } from '../json/fields.js';
 import { foldedFileName } from './file-names.js';
 
-/** The names of one folder by their folded form (foldedFileName), each fold with the names that have it. */
+/**
+ * A folder name as Windows, macOS (and HFS+) compare it: foldedFileName, and the trailing `.`s and spaces
+ * Windows drops (review-12 L2: `org/app.` is `org/app` on NTFS). New GUNs cannot end so (tuf/gun.ts), but a
+ * folder one installed before that rule, or made by hand, still meets them here.
+ */
+export function foldedFolderName(name: string): string {
+  return foldedFileName(name.replace(/[. ]+$/u, ''));
+}
+
+/** The names of one folder by their folded form (foldedFolderName), each fold with the names that have it. */
 export type FoldedNames = ReadonlyMap<string, readonly string[]>;
 
 /** The names in folder `parent` (segments below the base folder), or undefined when there is no such folder. */
@@ -31,7 +41,7 @@ export type FolderListing = (parent: readonly string[]) => Promise<FoldedNames |
 export function foldedNames(names: Iterable<string>): FoldedNames {
   const out = new Map<string, string[]>();
   for (const name of names) {
-    const folded = foldedFileName(name);
+    const folded = foldedFolderName(name);
     const same = out.get(folded);
     if (same) same.push(name);
     else out.set(folded, [name]);
@@ -69,14 +79,14 @@ export function folderListing(fs: Pick<TrustDirFs, 'lstat' | 'readdir'>, base: s
 export async function foldedRepositories(wanted: readonly string[], list: FolderListing, marker: string): Promise<string[][]> {
   let paths: string[][] = [[]];
   for (const segment of wanted) {
-    const folded = foldedFileName(segment);
+    const folded = foldedFolderName(segment);
     const next: string[][] = [];
     for (const path of paths) for (const name of (await list(path))?.get(folded) ?? []) next.push([...path, name]);
     if (next.length === 0) return [];
     paths = next;
   }
   const out: string[][] = [];
-  for (const path of paths) if ((await list(path))?.get(foldedFileName(marker))?.includes(marker)) out.push(path);
+  for (const path of paths) if ((await list(path))?.get(foldedFolderName(marker))?.includes(marker)) out.push(path);
   return out;
 }
 

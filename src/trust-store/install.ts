@@ -41,7 +41,7 @@ import { installing, InstalledCleanupFailed } from './installed-cleanup.js';
 import { describeRemovedLeftover, importLockPath, withImportLock, type LockFs } from './lock.js';
 import { checkRepositoryAttestations, type AttestationRequirement, type KeyAttestationView } from '../attestation/repository.js';
 import type { AttestationTrust } from '../attestation/yubico-pki.js';
-import { isFolderGun } from '../tuf/gun.js';
+import { gunFolderProblem } from '../tuf/gun.js';
 import { resolveTrustAnchor } from './pin.js';
 import type { SignatureBatch } from '../tuf/signature-batch.js';
 
@@ -125,8 +125,9 @@ function isLayout(v: string): v is TrustLayout {
 }
 
 export function checkGun(gun: string): string {
-  if (!isFolderGun(gun)) {
-    throw new CeremonyError('IMPORT_REPOSITORY_MISMATCH', `${JSON.stringify(gun)} is not a repository name (GUN) that can name a folder`, { path: gun });
+  const why = gunFolderProblem(gun);
+  if (why !== undefined) {
+    throw new CeremonyError('IMPORT_REPOSITORY_MISMATCH', `${JSON.stringify(gun)} is not a repository name (GUN) that can name a folder: ${why}`, { path: gun });
   }
   return gun;
 }

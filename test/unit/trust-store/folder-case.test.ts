@@ -3,7 +3,7 @@
  * whose names differ only in case are two repositories to notary-server, but one folder on Windows and
  * macOS, so the second import is refused (REPOSITORY_FOLDER_COLLISION) and nothing is changed.
  */
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -14,6 +14,7 @@ import { folderCollisionOf, foldedNames, foldedRepositories, repositoryMarker, t
 import { importRepository } from '../../../src/trust-store/install.js';
 import { importRepositorySet, previewRepositorySet } from '../../../src/trust-store/install-set.js';
 import { sha256Hex } from '../../../src/crypto/digest.js';
+import { quoteShown } from '../../../src/json/fields.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { tempDirs } from '../../support/temp-dirs.js';
@@ -56,6 +57,9 @@ describe('folderCollisionOf', () => {
     'caf\u00e9/metadata/root.json',
     'two/Case/metadata/root.json',
     'two/case/metadata/root.json',
+    // Installed before GUNs ending in "." were refused (review-12 L2): Windows drops the dot.
+    'old.example.com/org/app./metadata/root.json',
+    'old.example.com/org/web. /metadata/root.json',
   ];
   const list = listingOf(tree);
   const table: [string, string | undefined][] = [
@@ -82,6 +86,12 @@ describe('folderCollisionOf', () => {
     ['two/case', undefined],
     ['two/Case', undefined],
     ['two/CASE', 'two/Case'],
+    // Trailing dots and spaces are dropped by Windows: the same folder there.
+    ['old.example.com/org/app', 'old.example.com/org/app.'],
+    ['old.example.com/org/APP', 'old.example.com/org/app.'],
+    ['old.example.com/org/web', 'old.example.com/org/web. '],
+    ['old.example.com/org/app.', undefined],
+    ['old.example.com/org/ap', undefined],
   ];
   it.each(table)('%s → %s', async (wanted, twin) => {
     const got = await folderCollisionOf(wanted, list, repositoryMarker('notary'), 'tuf', '$.repository');
@@ -89,7 +99,7 @@ describe('folderCollisionOf', () => {
     else {
       expect(got?.code).toBe('REPOSITORY_FOLDER_COLLISION');
       expect(got?.path).toBe('$.repository');
-      expect(got?.message).toContain(`"tuf/${twin}"`);
+      expect(got?.message).toContain(quoteShown(`tuf/${twin}`));
     }
   });
 
@@ -107,6 +117,35 @@ describe('folderCollisionOf', () => {
     ]);
     expect(foldedNames(['A', 'a', 'b']).get('a')).toEqual(['A', 'a']);
   });
+});
+
+describe('GUN folders Windows cannot tell apart or hold (review-12 L2)', () => {
+  it('a GUN ending in "." or naming a device: refused before anything is read (IMPORT_REPOSITORY_MISMATCH); one whose trailing-dot twin is installed: REPOSITORY_FOLDER_COLLISION; the trust directory unchanged', async () => {
+    const gun = 'registry.example.com/org/app';
+    const repo = await buildRepo('notary', { gun });
+    const base = tmp('tufc-fold-dot-');
+    const trustDir = join(base, 'trust');
+    mkdirSync(trustDir);
+    await importRepository({ files: repo.files(), source: 'app' }, { trustDir, now: NOW, rootFingerprint: sha256Hex(repo.roots[0]!), gun });
+    const before = treeHash(base, () => false);
+    for (const [twin, why] of [
+      [`${gun}.`, 'ends with "."'],
+      ['registry.example.com/nul/app', 'Windows device name "nul"'],
+      ['registry.example.com/con.d/app', 'Windows device name "con"'],
+    ]) {
+      const got = await refusal(importRepository({ files: repo.files(), source: 'twin' }, { trustDir, now: NOW, rootFingerprint: sha256Hex(repo.roots[0]!), gun: twin! }));
+      expect([got.code, got.path]).toEqual(['IMPORT_REPOSITORY_MISMATCH', twin]);
+      expect(got.message).toContain(why);
+      expect(treeHash(base, () => false)).toBe(before);
+    }
+    // `org/app.` installed before the rule (moved there by hand here): `org/app` is its folder on Windows.
+    renameSync(join(trustDir, 'tuf', 'registry.example.com', 'org', 'app'), join(trustDir, 'tuf', 'registry.example.com', 'org', 'app.'));
+    const moved = treeHash(base, () => false);
+    const got = await refusal(importRepository({ files: repo.files(), source: 'app' }, { trustDir, now: NOW, rootFingerprint: sha256Hex(repo.roots[0]!), gun }));
+    expect(got.code).toBe('REPOSITORY_FOLDER_COLLISION');
+    expect(got.message).toContain(`"tuf/${gun}."`);
+    expect(treeHash(base, () => false)).toBe(moved);
+  }, 60_000);
 });
 
 describe.each(['notary', 'tuf'] as const)('import refuses a repository whose folder an installed one takes on Windows or macOS (%s)', (profile: ProfileName) => {
