@@ -6,8 +6,9 @@
  * macOS), so the rule is the same everywhere:
  *
  * - ROLE_FILE_NAME_COLLISION: two names that are one file on a case-insensitive (NTFS, APFS and HFS+ by
- *   default) or normalisation-insensitive (APFS, HFS+: NFC = NFD) file system: `A.json` / `a.json`,
- *   `é` precomposed / decomposed, `Root.json` / `root.json`. One would overwrite the other, and a client
+ *   default) or normalisation-insensitive (APFS, HFS+: NFC = NFD) file system, or on HFS+, which ignores
+ *   some invisible code points (foldedFileName): `A.json` / `a.json`, `é` precomposed / decomposed,
+ *   `Root.json` / `root.json`, `releases.json` / `rel\u200Deases.json`. One would overwrite the other, and a client
  *   would read the wrong role's file. Folding is generous (full case mapping, both ways), so it may refuse
  *   a pair one file system keeps apart; never the reverse.
  * - ROLE_FILE_NAME_UNPORTABLE: a name Windows cannot hold or reads as another (device names `CON`,
@@ -45,9 +46,17 @@ export function unportableSegment(segment: string): string | undefined {
   return undefined;
 }
 
-/** The name as a case- and normalisation-insensitive file system sees it (generously: see the file comment). */
+/**
+ * Code points HFS+ ignores when it compares names (Apple TN1150, "Case-Insensitive String Comparison": its
+ * lower-case table maps them to 0, "ignore"): zero-width non-joiner, joiner and the direction marks
+ * U+200C–200F, the embeddings and overrides U+202A–202E, the deprecated format characters U+206A–206F and
+ * U+FEFF. `releases.json` and `rel\u200Deases.json` are one file there (review-12 L3).
+ */
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/gu;
+
+/** The name as a case- and normalisation-insensitive file system sees it (generously: see the file comment), HFS+'s ignored code points dropped. */
 export function foldedFileName(name: string): string {
-  return name.normalize('NFD').toUpperCase().toLowerCase().normalize('NFD');
+  return name.replace(HFS_IGNORABLE, '').normalize('NFD').toUpperCase().toLowerCase().normalize('NFD');
 }
 
 /** A file an install writes; `role`: the delegated role it holds, as the bundle names it. */

@@ -8,8 +8,8 @@
  * that trusted `myorg/app` would afterwards hold `myorg/App`'s metadata under that name. A set names each
  * repository once (bundle/set.ts refuses two that read as one); this is the same rule against what an
  * earlier import installed (REPOSITORY_FOLDER_COLLISION), checked from folder listings before anything is
- * read or written. Folding is file-names.ts's (generous: full case mapping and NFD), plus the trailing dots
- * and spaces Windows drops (foldedFolderName).
+ * read or written. Folding is file-names.ts's (generous: full case mapping and NFD, HFS+'s ignored code
+ * points dropped), plus the trailing dots and spaces Windows drops (foldedFolderName).
  *
  * Only a repository's own folder counts: `Docker.IO/x` beside `docker.io/myorg/app` shares a parent folder
  * on those systems, but no file of either is the other's. And a repository installed as spelled is left to

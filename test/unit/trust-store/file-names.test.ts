@@ -33,6 +33,16 @@ describe('checkInstallFileNames', () => {
       [['\u212a.json', 'k.json'], 'k.json'], // KELVIN SIGN lower-cases to k
       [['stra\u00dfe.json', 'STRASSE.json'], 'STRASSE.json'],
       [['targets/a.json', 'targets/A.json'], 'targets/A.json'],
+      // HFS+ ignores these code points when it compares names (Apple TN1150; review-12 L3).
+      [['releases.json', 'rel\u200deases.json'], 'rel\u200deases.json'],
+      [['releases.json', 'rel\u200ceases.json'], 'rel\u200ceases.json'],
+      [['releases.json', '\u200freleases.json'], '\u200freleases.json'],
+      [['releases.json', 'releases\u202e.json'], 'releases\u202e.json'],
+      [['releases.json', 'rel\u202aeases.json'], 'rel\u202aeases.json'],
+      [['releases.json', 'rel\u206aeases.json'], 'rel\u206aeases.json'],
+      [['releases.json', 'rel\u206feases.json'], 'rel\u206feases.json'],
+      [['releases.json', '\ufeffreleases.json'], '\ufeffreleases.json'],
+      [['Releases.json', 'rel\u200d\ufeffeases.json'], 'rel\u200d\ufeffeases.json'],
     ];
     const got = table.map(([files]) => {
       const e = refusal(() => checkInstallFileNames(files, at));
@@ -40,6 +50,8 @@ describe('checkInstallFileNames', () => {
     });
     expect(got).toEqual(table.map(([, blamed]) => ['ROLE_FILE_NAME_COLLISION', at(blamed)]));
     expect(() => checkInstallFileNames(['root.json', 'targets.json', 'releases.json', 'releases-2.json', 'targets/releases.json', 'caf\u00e9.json', '\u65e5\u672c.json', 'imports.log'], at)).not.toThrow();
+    // Just outside the ignored ranges: distinct names.
+    expect(() => checkInstallFileNames(['releases.json', 'rel\u200beases.json', 'rel\u2029eases.json', 'rel\u202feases.json', 'rel\u2069eases.json'], at)).not.toThrow();
   });
 
   it('refuses a name some file system cannot hold: Windows device names, its forbidden characters, a trailing dot or space, a lone surrogate, over 255 bytes', () => {
@@ -57,6 +69,10 @@ describe('import: role names that are one file, or no file, on another system', 
     ['Targets', 'ROLE_FILE_NAME_COLLISION'],
     ['nul', 'ROLE_FILE_NAME_UNPORTABLE'],
     ['a:b', 'ROLE_FILE_NAME_UNPORTABLE'],
+    // `targets.json` on HFS+ (review-12 L3): the zero-width joiner, the byte-order mark, a direction override are ignored there.
+    ['tar\u200dgets', 'ROLE_FILE_NAME_COLLISION'],
+    ['\ufefftargets', 'ROLE_FILE_NAME_COLLISION'],
+    ['targets\u202e', 'ROLE_FILE_NAME_COLLISION'],
   ] as const) {
     it(`a TUF delegation named ${JSON.stringify(name)} verifies (clients read it) but is not installed: ${code}, nothing written`, async () => {
       const r = await buildRepo('tuf', { delegationName: name });

@@ -60,6 +60,8 @@ describe('folderCollisionOf', () => {
     // Installed before GUNs ending in "." were refused (review-12 L2): Windows drops the dot.
     'old.example.com/org/app./metadata/root.json',
     'old.example.com/org/web. /metadata/root.json',
+    // HFS+ ignores U+200D, U+FEFF (review-12 L3).
+    'old.example.com/org/zw\u200dj/metadata/root.json',
   ];
   const list = listingOf(tree);
   const table: [string, string | undefined][] = [
@@ -91,6 +93,8 @@ describe('folderCollisionOf', () => {
     ['old.example.com/org/APP', 'old.example.com/org/app.'],
     ['old.example.com/org/web', 'old.example.com/org/web. '],
     ['old.example.com/org/app.', undefined],
+    ['old.example.com/org/zwj', 'old.example.com/org/zw\u200dj'],
+    ['old.example.com/org/\ufeffzwj', 'old.example.com/org/zw\u200dj'],
     ['old.example.com/org/ap', undefined],
   ];
   it.each(table)('%s → %s', async (wanted, twin) => {
