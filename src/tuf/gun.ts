@@ -8,7 +8,9 @@
  * The Windows rules role files meet (trust-store/file-names.ts unportableSegment) apply to these folders
  * too, where they fit (review-12 L2): no segment ends with `.` (Windows drops it: `org/app.` would be
  * `org/app`'s folder there; Docker's reference grammar allows no trailing dot either) and none is a device
- * name (`nul`, `con.d`: no folder can be made so). `:` stays allowed although Windows refuses it in a name
+ * name (`nul`, `COM1`: no folder can be made so). A dotted segment naming a device before its dot
+ * (`aux.example.com`, `con.d`) is kept: Windows reserves it too, but it is a valid registry host name
+ * everywhere else (see gunFolderProblem). `:` stays allowed although Windows refuses it in a name
  * (and NTFS reads it as a stream separator): a registry's port is part of its GUN
  * (`registry.example.com:5000/org/app`) and Docker and notary write that folder as it is. A trust
  * directory holding such a folder cannot be copied to Windows.
@@ -24,7 +26,10 @@ export function gunFolderProblem(gun: string): string | undefined {
   for (const segment of gun.split('/')) {
     if (!GUN_SEGMENT.test(segment)) return `its segment ${quoteShown(segment)} is not made of letters, digits and . _ : - (nor . or .., nor empty)`;
     if (endsWithDotOrSpace(segment)) return `its segment ${quoteShown(segment)} ends with ".", which Windows drops from a folder name: it would be another repository's folder there`;
-    const device = windowsDeviceOf(segment);
+    // Only a segment that is the device name itself: a dotted one (`aux.example.com`, `con.d`) is most
+    // often a registry's host name, valid wherever Docker runs, and refusing it would lock that registry's
+    // users out on Linux for a folder only Windows (which also reserves `con.d`) cannot hold.
+    const device = segment.includes('.') ? undefined : windowsDeviceOf(segment);
     if (device !== undefined) return `its segment ${quoteShown(segment)} is the Windows device name ${quoteShown(device)}: no folder can have that name there`;
   }
   return undefined;

@@ -135,7 +135,7 @@ describe('GUN folders Windows cannot tell apart or hold (review-12 L2)', () => {
     for (const [twin, why] of [
       [`${gun}.`, 'ends with "."'],
       ['registry.example.com/nul/app', 'Windows device name "nul"'],
-      ['registry.example.com/con.d/app', 'Windows device name "con"'],
+      ['registry.example.com/COM1/app', 'Windows device name "COM1"'],
     ]) {
       const got = await refusal(importRepository({ files: repo.files(), source: 'twin' }, { trustDir, now: NOW, rootFingerprint: sha256Hex(repo.roots[0]!), gun: twin! }));
       expect([got.code, got.path]).toEqual(['IMPORT_REPOSITORY_MISMATCH', twin]);
