@@ -289,6 +289,44 @@ export class TranscriptWriter {
     });
   }
 
+  /**
+   * Append several entries, in order, as one write made durable by one fsync: a group commit (issue #17:
+   * the multi-repository ceremony records a group of repositories at once). Each entry is built, chained
+   * and checked exactly as `append` would, all of them before a byte is written, so one invalid entry
+   * writes none. Resolves with the records once all are durable. A crash during the write leaves what an
+   * interrupted `append` leaves: whole lines, then perhaps one cut short, which resume removes
+   * (src/io/append.ts) — every line that survives is an entry as valid as if appended alone.
+   */
+  appendAll(inputs: readonly EntryInput[]): Promise<TranscriptEntry[]> {
+    return this.enqueue(async () => {
+      this.assertOpen();
+      const entries: TranscriptEntry[] = [];
+      const lines: Uint8Array[] = [];
+      let last = this.last;
+      for (const input of inputs) {
+        const draft = withHash(entryRecord(input, this.count + entries.length + 1, last, isoNow(this.now)));
+        const entry = checked(() => readEntry(draft, '$'));
+        entry.hash = recordHash(entry);
+        const line = recordLine(entry);
+        if (line.length > MAX_LINE_BYTES) fieldInvalid('$', `the entry is ${line.length} bytes, over the line cap of ${MAX_LINE_BYTES}`);
+        entries.push(entry);
+        lines.push(line);
+        last = entry.hash;
+      }
+      if (!entries.length) return entries;
+      const all = new Uint8Array(lines.reduce((n, l) => n + l.length, 0));
+      let at = 0;
+      for (const l of lines) {
+        all.set(l, at);
+        at += l.length;
+      }
+      await this.write(all);
+      this.last = last;
+      this.count += entries.length;
+      return entries;
+    });
+  }
+
   /** Seal the transcript with `signer` (a token or software key). Nothing can be appended afterwards. */
   seal(signer: MetadataSigner): Promise<TranscriptSeal> {
     return this.enqueue(async () => {

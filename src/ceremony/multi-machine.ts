@@ -14,10 +14,13 @@
  *    with the shared keys), then verified as a client would (verify-outputs.ts) and written, never over an
  *    existing file, to `OUT/metadata/<safe name>/` (repository-names.ts). The transcript gets one entry
  *    per repository: the bytes each role signed, who signed, the files written with their SHA-256.
- *    One repository ahead: repository k+1 is built and signed in memory while repository k is verified,
- *    written and recorded; the disk and the transcript see one repository at a time, in plan order. A
- *    failed write of k stops k+1 before its next token use, and a repository adopting files of an
- *    interrupted run is written before the next one is begun (no token works for a repository thrown away).
+ *    One group ahead: the repositories of group g+1 are built and signed in memory while group g is
+ *    verified, written and recorded; the disk and the transcript see one group at a time, in plan order
+ *    (writeRepositories: the group's files in one durable pass, then its entries with one fsync). A group
+ *    is one repository for plans of fewer than 64, else a 32nd of the plan, at most 32 (writeGroupSize). A
+ *    failed write of group g stops g+1 before its next token use, and a repository adopting files of an
+ *    interrupted run ends its group and is written before the next one is begun (no token works for a
+ *    repository thrown away).
  * 4. The transcript is sealed with the first custodian's root key and printed (transcript.html).
  *
  * The outputs, in the folders a one-repository ceremony uses (layout.ts: what may be published is never
@@ -49,8 +52,10 @@ import { verifyTranscript } from '../audit/verify.js';
 import { renderTranscriptHtml } from '../audit/render.js';
 import { MAX_TRANSCRIPT_BYTES } from '../audit/schema.js';
 import { createTranscriptFile, resumeTranscriptFile, type AppendOnlyFile } from '../io/append.js';
-import { assertAbsent, readFileCapped, writeFileAtomic, writeNewFilesAtomic } from '../io/files.js';
+import { assertAbsent, readFileCapped, writeFileAtomic, writeNewFilesInFolders } from '../io/files.js';
 import { removeAtomicTemps } from '../io/leftover-temps.js';
+import { createReadBackPool, type ReadBackPool } from '../io/certificate-readback-pool.js';
+import type { OpensslReadBack } from '../signers/certificate-openssl.js';
 import { pathExists } from '../io/bundle-file.js';
 import { ATTESTATIONS_FILE } from '../attestation/attestations-name.js';
 import type { SignatureJson } from '../profiles/profile.js';
@@ -109,6 +114,28 @@ export interface RunMultiCeremonyOptions {
    */
   shareCards?: ShareCardSource;
   fault?: (point: string) => void | Promise<void>;
+  /**
+   * Repositories per group commit (writeGroupSize): their files written and made durable in one pass, their
+   * transcript entries appended with one fsync. Default: writeGroupSize(the plan's repositories).
+   */
+  writeGroup?: number;
+}
+
+/** The largest group commit: about a hundred files per fsync pass, and 32 repositories' signing lost at most to an interruption. */
+export const WRITE_GROUP_MAX = 32;
+
+/**
+ * How many repositories a multi-repository ceremony writes per group commit: a 32nd of the plan, from 1 to
+ * WRITE_GROUP_MAX. Each group costs one pass of fsyncs (the files together, each folder once per role, the
+ * parent folder and the transcript once), against per repository before (issue #17: a thousand
+ * repositories paid eight fsyncs each, ~1.5 ms of the main thread and ~5 ms of the medium's time per
+ * repository). An interruption loses the group being written and the one being signed, all signed again
+ * on resume (nothing of them recorded); a group of at most a 32nd of the plan keeps that loss small next
+ * to the ceremony. A plan of fewer than 64 repositories is written one repository at a time, as before —
+ * there the fsyncs cost well under a second in all.
+ */
+export function writeGroupSize(repositories: number): number {
+  return Math.max(1, Math.min(WRITE_GROUP_MAX, Math.floor(repositories / 32)));
 }
 
 export interface MultiRepositoryResult {
@@ -273,6 +300,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   }
   const st: CeremonyState = state;
   let splitKey: SplitKeyHolder | undefined;
+  let readBackPool: ReadBackPool | undefined;
   let rebuilt: RebuiltSplitKey | undefined;
 
   try {
@@ -343,6 +371,12 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
     const record = async (e: EntryInput): Promise<void> => {
       if (!w) throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is sealed but the ceremony is not complete (${e.step})`, { path: transcriptPath });
       await w.append(e);
+    };
+    // A group's entries: one write, one fsync (TranscriptWriter.appendAll).
+    const recordAll = async (es: EntryInput[]): Promise<void> => {
+      if (!es.length) return;
+      if (!w) throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is sealed but the ceremony is not complete (${es[0]!.step})`, { path: transcriptPath });
+      await w.appendAll(es);
     };
 
     // The keys' context runs on the first repository's plan: custodians and root are the same in all.
@@ -448,9 +482,9 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       for (const s of ['build-metadata', 'collect-signatures', 'verify-outputs', 'write-outputs'] as const) onStep({ step: s, status: 'started' });
       report(`build, sign, verify and write ${plan.repositories.length} repositories…`);
       let checked = 0;
-      // One repository ahead: repository k+1 is built and signed in memory (oneRepository: each signature
-      // checked in software as the token returns it; no file written, nothing recorded) while repository k
-      // is verified as a client would, its files written and made durable and its entry recorded (write).
+      // One repository (one group: below) ahead: repository k+1 is built and signed in memory (oneRepository:
+      // each signature checked in software as the token returns it; no file written, nothing recorded) while
+      // repository k is verified as a client would, its files written and made durable and its entry recorded.
       // The CPU work of one runs while the other waits on the tokens' thread or the disk. What reaches the
       // disk and the transcript, and in what order, is what running them one after the other writes: one
       // write at a time, in plan order, each verified before its files are written and recorded only once
@@ -466,34 +500,63 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       const listed = new Map<string, ListedKey>();
       const serverKeys = new Map<string, Promise<ServerKey>>();
       let writing: Promise<void> | undefined;
-      const finish = async (repo: PlannedRepository, prepared: PreparedRepository): Promise<void> => {
-        const r = await prepared.write();
-        tokenSignatures += prepared.tokenSignatures;
-        if (r.journaled) checked += 1;
-        results.push(r.result);
-        inventoryRecords.push(r.inventory);
-        opts.onRepository?.(results.length, plan.repositories.length, repo, tokenSignatures);
+      // Group commit (writeGroupSize): the repositories are written a group at a time, in plan order — the
+      // group's files made durable in one pass (io/files.ts writeNewFilesInFolders), then its entries
+      // recorded with one fsync, in plan order — while the next group is signed. With a group of one this is
+      // the order described above, repository by repository.
+      const groupSize = opts.writeGroup ?? writeGroupSize(plan.repositories.length);
+      if (!Number.isSafeInteger(groupSize) || groupSize < 1) throw new CeremonyError('INTERNAL', `writeGroup must be a positive integer, not ${groupSize}`);
+      const finish = async (group: { repo: PlannedRepository; prepared: PreparedRepository }[]): Promise<void> => {
+        const checkedGroup: CheckedRepository[] = [];
+        // Each verified as a client would, in plan order, before any of the group is written.
+        for (const g of group) checkedGroup.push(await g.prepared.check());
+        const done = await writeRepositories(checkedGroup, recordAll);
+        for (const [k, r] of done.entries()) {
+          const { repo, prepared } = group[k]!;
+          tokenSignatures += prepared.tokenSignatures;
+          if (r.journaled) checked += 1;
+          results.push(r.result);
+          inventoryRecords.push(r.inventory);
+          opts.onRepository?.(results.length, plan.repositories.length, repo, tokenSignatures);
+        }
       };
+      const start = (group: { repo: PlannedRepository; prepared: PreparedRepository }[]): void => {
+        writing = finish(group);
+        // Its failure is awaited (and thrown) below; never left unhandled while the next group signs.
+        writing.catch(() => {
+          stopped = true;
+        });
+      };
+      let group: { repo: PlannedRepository; prepared: PreparedRepository }[] = [];
+      // OpenSSL's read-back of each Notary root certificate on a worker thread (io/certificate-readback-pool.ts)
+      // for plans of 64 repositories or more, as for group commits: the thread's start (~30 ms) pays only there.
+      if (plan.repositories.length >= 64 && plan.repositories.some((r) => r.profile === 'notary')) readBackPool = createReadBackPool();
+      const readBack = readBackPool?.readBack;
       for (const repo of plan.repositories) {
         let prepared;
         try {
-          prepared = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed, listed, serverKeys, stopped: () => stopped });
+          prepared = await oneRepository({ repo, opts, hash: hash.sha256, rehearsal, now, report, fault, keyOf, records, record, journaled: journal.repositories.get(repo.safeName), resumed, listed, serverKeys, stopped: () => stopped, ...(readBack ? { readBack } : {}) });
         } catch (err) {
           // The write in flight ends first, as it would have before this repository began: its error, if any,
           // is the one that stopped the ceremony.
           await writing;
           throw err;
         }
-        // A failed write stops here, before the next repository's files or entry.
+        group.push({ repo, prepared });
+        // A group is written once full; a repository that adopted files ends its group, and is written
+        // before the next repository is begun.
+        if (group.length < groupSize && !prepared.adopted) continue;
+        // A failed write stops here, before the next group's files or entries.
         await writing;
-        writing = finish(repo, prepared);
-        // Its failure is awaited (and thrown) above or below; never left unhandled while the next one signs.
-        writing.catch(() => {
-          stopped = true;
-        });
+        start(group);
+        group = [];
         if (prepared.adopted) await writing;
       }
       await writing;
+      if (group.length) {
+        start(group);
+        await writing;
+      }
       if (checked) report(`  ${checked} repositories written before the interruption: files as recorded, verified again`);
       // Every root is signed: the split key is wiped now (its cards are its only copies).
       if (splitKey) {
@@ -599,6 +662,7 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
   } finally {
     splitKey?.dispose();
     rebuilt?.key.dispose();
+    await readBackPool?.close();
     await file?.close();
   }
 }
@@ -625,6 +689,8 @@ interface OneRepository {
   serverKeys: Map<string, Promise<ServerKey>>;
   /** True once the write of the repository before this one has failed: no token is used after that. */
   stopped: () => boolean;
+  /** Where OpenSSL reads each root certificate back (makeNotaryRootCertificate): a worker thread's, for large plans. */
+  readBack?: OpensslReadBack;
 }
 
 /**
@@ -636,8 +702,8 @@ interface PreparedRepository {
   tokenSignatures: number;
   /** It adopted files written before an interruption (resume): its write may refuse them, so it is written before the next repository is prepared. */
   adopted: boolean;
-  /** Verify it as a client would, write its files (atomic, durable, role by role), then record it in the transcript (writeRepository). */
-  write: () => Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; journaled: boolean }>;
+  /** Verify it as a client would, and compare what an interruption left of it (checkRepository); writeRepositories writes and records it. */
+  check: () => Promise<CheckedRepository>;
 }
 
 /**
@@ -734,7 +800,7 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
           }
           const now = a.now();
           go();
-          const cert = await makeNotaryRootCertificate(key, { gun: plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: plan.root.expires.date });
+          const cert = await makeNotaryRootCertificate(key, { gun: plan.repository, notBefore: new Date(now.getTime() - 5 * 60_000), notAfter: plan.root.expires.date, ...(a.readBack ? { readBack: a.readBack } : {}) });
           if (cert.listed.key.fingerprint !== shared.fingerprint) throw new CeremonyError('INTERNAL', `the certificate of ${planned.name} is not for the key recorded`);
           certificatePem = cert.pem;
           listed = cert.listed;
@@ -804,7 +870,7 @@ async function oneRepository(a: OneRepository): Promise<PreparedRepository> {
   await buildMetadata.run(ctx);
   await collectSignatures.run(ctx);
   for (const e of gathered.entries) if (e.token && !adoptedSigs.has(`${e.step}:${e.token.keyId}`)) tokenSignatures += 1;
-  return { tokenSignatures, adopted: written.files.size > 0, write: () => writeRepository(a, { ctx, state, gathered, written, certificates, folder, dir }) };
+  return { tokenSignatures, adopted: written.files.size > 0, check: () => checkRepository(a, { ctx, state, gathered, written, certificates, folder, dir }) };
 }
 
 /**
@@ -833,23 +899,28 @@ interface BuiltRepository {
   dir: string;
 }
 
+/** A repository verified and ready to write: what writeRepositories writes and records for it. */
+interface CheckedRepository {
+  a: OneRepository;
+  b: BuiltRepository;
+  /** Every file of the repository, as verified. */
+  files: { name: string; bytes: Uint8Array }[];
+  /** The files written before an interruption, found byte for byte what this ceremony rebuilds. */
+  kept: string[];
+}
+
 /**
- * The second half of a repository: verified as a client would, its files written, then its transcript
- * entry — in that order, so that nothing is written before it is verified nor recorded before it is
- * durable. runMultiCeremony runs this for repository k while repository k+1 is built and signed in memory
- * (oneRepository), never two of these at once.
+ * The second half of a repository, first part: verified as a client would (verify-outputs.ts), and the
+ * files an interruption left compared with what the adopted signatures rebuild — before anything of its
+ * group is written.
  */
-async function writeRepository(a: OneRepository, b: BuiltRepository): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; journaled: boolean }> {
-  const { repo } = a;
-  const plan = repo.plan;
-  const notary = plan.profile === 'notary';
-  const { ctx, state, gathered, written, certificates, folder, dir } = b;
+async function checkRepository(a: OneRepository, b: BuiltRepository): Promise<CheckedRepository> {
+  const { ctx, written, folder, dir } = b;
   const files = await verifiedOutputs(ctx);
 
   // Files written before the interruption must be exactly what the adopted signatures rebuild; the others
   // are written now (an interruption between two of them leaves a subset, each file complete).
   const kept: string[] = [];
-  const rootFile = files.find((f) => f.name === 'root.json');
   for (const f of files) {
     const before = written.files.get(f.name);
     if (!before) continue;
@@ -858,15 +929,50 @@ async function writeRepository(a: OneRepository, b: BuiltRepository): Promise<{ 
     }
     kept.push(f.name);
   }
-  // The files not yet written, all at once: each still atomic, never over a file, fsync'd before its name
-  // appears; the fsyncs together, and the folder's once per role, in role order (writeRank: what a power
-  // loss leaves is a prefix of the roles, which resume adopts; multi-resume.ts). The fault point after each
-  // name appears is where a crash test stops inside a repository.
-  await writeNewFilesAtomic(folder, files.filter((x) => !written.files.has(x.name)), { rank: writeRank, afterLink: (name) => a.fault(`written:${repo.name}/${name}`) });
-  const outputs = files.map((f) => ({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) }));
-  await a.fault(`written:${repo.name}`);
+  return { a, b, files, kept };
+}
 
-  if (!a.journaled) {
+/**
+ * The second half of a group of repositories (one or more, in plan order), each checked (checkRepository):
+ * their files written, then their transcript entries — in that order, so that nothing is written before it
+ * is verified nor recorded before it is durable. runMultiCeremony runs this for one group while the next is
+ * built and signed in memory (oneRepository), never two of these at once.
+ *
+ * The group commit (issue #17), and what a crash leaves at each step:
+ *   1. every file not yet written, of every repository of the group, in one writeNewFilesInFolders pass:
+ *      each still atomic (temporary name, fsync, link — never over a file), the bytes' fsyncs together,
+ *      each folder fsync'd once per role, role by role across the group (writeRank). A crash leaves, in each
+ *      folder of the group, a prefix of its roles, each file complete — what resume adopts (multi-resume.ts)
+ *      — and no entry for any of them;
+ *   2. the group's entries, in plan order, appended as one write made durable by one fsync
+ *      (TranscriptWriter.appendAll), only once every file of the group is durable. A crash leaves a prefix of
+ *      those entries (a line cut short is removed on resume); each entry that survives records files that
+ *      were durable before it was written, and a repository whose entry is lost is adopted from its files on
+ *      resume, checked, and recorded then.
+ * So no file is recorded before it is durable, no file is written unverified, and no name replaces a file;
+ * what is new against one repository at a time is only that several repositories of one group can be
+ * half-written, or written and unrecorded, at once — each resumes as one would alone. The fault points are
+ * a repository's: `written:<repository>/<file>` after each name appears, `written:<repository>` once all
+ * of the group's files are durable, `recorded:<repository>` once the group's entries are.
+ */
+async function writeRepositories(group: CheckedRepository[], recordAll: (es: EntryInput[]) => Promise<void>): Promise<{ result: MultiRepositoryResult; inventory: InventoryRepositoryRecord; journaled: boolean }[]> {
+  const nameOf = new Map(group.map((c) => [c.b.folder, c.a.repo.name]));
+  const fault = group[0]!.a.fault;
+  await writeNewFilesInFolders(
+    group.map((c) => ({ dir: c.b.folder, files: c.files.filter((x) => !c.b.written.files.has(x.name)) })),
+    { rank: writeRank, afterLink: (folder, name) => fault(`written:${nameOf.get(folder)!}/${name}`) },
+  );
+  for (const c of group) await c.a.fault(`written:${c.a.repo.name}`);
+
+  const entries: EntryInput[] = [];
+  for (const c of group) {
+    const { a, b, files, kept } = c;
+    if (a.journaled) continue;
+    const { repo } = a;
+    const plan = repo.plan;
+    const notary = plan.profile === 'notary';
+    const { state, gathered, written, certificates, dir } = b;
+    const outputs = files.map((f) => ({ name: `${dir}/${f.name}`, sha256: sha256Hex(f.bytes) }));
     const signers = (['root', 'targets', 'snapshot', 'timestamp'] as const)
       .map((role) => {
         const who = gathered.entries
@@ -875,37 +981,46 @@ async function writeRepository(a: OneRepository, b: BuiltRepository): Promise<{ 
         return who.length ? `${role}.json by ${who.join(', ')}` : '';
       })
       .filter(Boolean);
-    await a.record({
+    entries.push({
       step: REPOSITORY_WRITE_STEP,
       actor: APP_ACTOR,
       digests: (['root', 'targets', 'snapshot', 'timestamp'] as const).filter((r) => state.signed[r]).map((r) => ({ label: `${r}.json v1, the bytes signed`, sha256: state.signed[r]! })),
       outputs,
       note: clipNote(
-        `${plan.profile} repository ${repo.name} → ${dir}/: signed ${signers.join('; ')}, each signature verified before it was kept${notary ? `; root certificates CN=${repo.name} issued by ${certificates.map((c) => c.custodian).join(', ')}'s root keys` : ''}; verified as a client would with the new root pinned${kept.length ? `; ${kept.join(', ')} written before an interruption, signatures and bytes checked again and kept` : ''}${written.removed.length ? `; removed temporary files of an interrupted write: ${written.removed.join(', ')}` : ''}`,
+        `${plan.profile} repository ${repo.name} → ${dir}/: signed ${signers.join('; ')}, each signature verified before it was kept${notary ? `; root certificates CN=${repo.name} issued by ${certificates.map((x) => x.custodian).join(', ')}'s root keys` : ''}; verified as a client would with the new root pinned${kept.length ? `; ${kept.join(', ')} written before an interruption, signatures and bytes checked again and kept` : ''}${written.removed.length ? `; removed temporary files of an interrupted write: ${written.removed.join(', ')}` : ''}`,
       ),
     });
-    a.report(`  ${repo.name} → ${dir}/ (${files.map((f) => f.name).join(', ')})`);
-    await a.fault(`recorded:${repo.name}`);
+  }
+  await recordAll(entries);
+  for (const c of group) {
+    if (c.a.journaled) continue;
+    c.a.report(`  ${c.a.repo.name} → ${c.b.dir}/ (${c.files.map((f) => f.name).join(', ')})`);
+    await c.a.fault(`recorded:${c.a.repo.name}`);
   }
 
-  const keyIdOf = (name: string): string => state.keys[name]?.keyId ?? '';
-  const roleKeys = plannedKeys(plan).map((p) => {
-    const k = state.keys[p.name]!;
-    return { role: p.role, keyId: keyIdOf(p.name), fingerprint: k.fingerprint!, algorithm: k.algorithm, origin: k.origin, ...(k.certificate ? { certificateExpires: plan.root.expires.text } : {}) };
+  return group.map(({ a, b, files }) => {
+    const plan = a.repo.plan;
+    const { state, dir } = b;
+    const rootFile = files.find((f) => f.name === 'root.json');
+    const keyIdOf = (name: string): string => state.keys[name]?.keyId ?? '';
+    const roleKeys = plannedKeys(plan).map((p) => {
+      const k = state.keys[p.name]!;
+      return { role: p.role, keyId: keyIdOf(p.name), fingerprint: k.fingerprint!, algorithm: k.algorithm, origin: k.origin, ...(k.certificate ? { certificateExpires: plan.root.expires.text } : {}) };
+    });
+    return {
+      journaled: a.journaled !== undefined,
+      result: {
+        name: a.repo.name,
+        profile: plan.profile,
+        dir,
+        metadata: files.map((f) => f.name),
+        rootKeyIds: [...plan.custodians.map((c) => keyIdOf(`root/${c.name}`)), ...(plan.shamir ? [keyIdOf(SHAMIR_KEY)] : [])],
+        keyIds: { targets: keyIdOf('targets'), snapshot: keyIdOf('snapshot'), timestamp: keyIdOf('timestamp') },
+      },
+      // The root the roles are read from (v1, the bytes written): `keys` / `status` call the inventory stale once it differs.
+      inventory: { name: a.repo.name, profile: plan.profile, dir, keys: roleKeys, expires: roleExpiry(plan), ...(rootFile ? { root: { version: 1, sha256: sha256Hex(rootFile.bytes) } } : {}) },
+    };
   });
-  return {
-    journaled: a.journaled !== undefined,
-    result: {
-      name: repo.name,
-      profile: plan.profile,
-      dir,
-      metadata: files.map((f) => f.name),
-      rootKeyIds: [...plan.custodians.map((c) => keyIdOf(`root/${c.name}`)), ...(plan.shamir ? [keyIdOf(SHAMIR_KEY)] : [])],
-      keyIds: { targets: keyIdOf('targets'), snapshot: keyIdOf('snapshot'), timestamp: keyIdOf('timestamp') },
-    },
-    // The root the roles are read from (v1, the bytes written): `keys` / `status` call the inventory stale once it differs.
-    inventory: { name: repo.name, profile: plan.profile, dir, keys: roleKeys, expires: roleExpiry(plan), ...(rootFile ? { root: { version: 1, sha256: sha256Hex(rootFile.bytes) } } : {}) },
-  };
 }
 
 function roleExpiry(plan: PlannedRepository['plan']): Record<string, string> {

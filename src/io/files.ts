@@ -398,41 +398,104 @@ export async function writeNewFilesAtomic(
   files: readonly NamedBytes[],
   opts: { mode?: number; afterLink?: (name: string) => void | Promise<void>; rank?: (name: string) => number; synced?: SyncedFolder } = {},
 ): Promise<void> {
-  for (const f of files) {
-    if (!f.name || f.name === '.' || f.name === '..' || /[/\\]/.test(f.name)) throw new CeremonyError('INTERNAL', `writeNewFilesAtomic: "${f.name}" is not a plain file name`);
-  }
-  let at = dir;
-  const rankOf = (name: string): number => opts.rank?.(name) ?? 0;
-  const syncDir = async (): Promise<void> => {
-    at = dir;
-    const dirFd = openSync(dir, fsConstants.O_RDONLY);
-    try {
-      await fsyncFd(dirFd);
-    } finally {
-      closeSync(dirFd);
+  const { afterLink, ...rest } = opts;
+  await writeNewFilesInFolders([{ dir, files }], { ...rest, ...(afterLink ? { afterLink: (_dir: string, name: string) => afterLink(name) } : {}) });
+}
+
+/** One folder's part of writeNewFilesInFolders. */
+export interface FolderFiles {
+  dir: string;
+  files: readonly NamedBytes[];
+}
+
+/**
+ * writeNewFilesAtomic for several folders at once — a group commit (issue #17: a multi-repository ceremony
+ * writes a group of repositories, one folder each, in one pass): every guarantee writeNewFilesAtomic gives
+ * holds in each folder, with the durable steps shared by the whole group. In order:
+ *
+ *   1. every folder made (mkdir) and the new ones made durable in their parents, each parent fsync'd once
+ *      for the group (a thousand repository folders share one `metadata/`);
+ *   2. every name checked absent in every folder (OUTPUT_EXISTS before a byte is written anywhere);
+ *   3. every file written to a temporary name beside its final one (`.<name>.<random>.tmp`, O_EXCL), then
+ *      all of them fsync'd together — through libuv's pool, so the medium sees them at once;
+ *   4. rank by rank (`rank`, as in writeNewFilesAtomic): the rank's names linked in every folder, then
+ *      every folder that got one fsync'd, together, before the next rank is linked anywhere (after the
+ *      last rank, that fsync is step 5's);
+ *   5. the temporary names removed (on a failure too), then every folder fsync'd once more: the last
+ *      rank's names and the removals made durable.
+ *
+ * What a crash (or power loss) at any point leaves, folder by folder: before 4, no new name at all (only
+ * temporary files, which resume removes: leftover-temps.ts); during 4, a prefix by rank of the folder's
+ * names — a name is linked only once its bytes are durable (3), and a higher rank only once the lower
+ * ranks' names are durable (the fsync ending each pass) — each file complete, as writeNewFilesAtomic one
+ * folder after another would leave, except that several folders of the group may each hold a prefix. A
+ * name never replaces a file (link fails with EEXIST, unlike rename), so nothing is silently overwritten.
+ * When it resolves, every name in every folder, and every folder it made, is durable.
+ *
+ * `afterLink` runs after each name appears (a caller's fault point: crash tests stop between two names);
+ * `synced` observes each folder fsync'd, in order.
+ */
+export async function writeNewFilesInFolders(
+  folders: readonly FolderFiles[],
+  opts: { mode?: number; afterLink?: (dir: string, name: string) => void | Promise<void>; rank?: (name: string) => number; synced?: SyncedFolder } = {},
+): Promise<void> {
+  for (const { files } of folders) {
+    for (const f of files) {
+      if (!f.name || f.name === '.' || f.name === '..' || /[/\\]/.test(f.name)) throw new CeremonyError('INTERNAL', `writeNewFilesAtomic: "${f.name}" is not a plain file name`);
     }
-    opts.synced?.(dir);
+  }
+  let at = folders[0]?.dir ?? '';
+  const rankOf = (name: string): number => opts.rank?.(name) ?? 0;
+  const syncDirs = async (dirs: readonly string[]): Promise<void> => {
+    at = dirs[0] ?? at;
+    const fds: number[] = [];
+    try {
+      for (const d of dirs) fds.push(openSync(d, fsConstants.O_RDONLY));
+      await Promise.all(fds.map((fd) => fsyncFd(fd)));
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+    for (const d of dirs) opts.synced?.(d);
   };
   try {
-    await syncCreatedFolders(dir, mkdirSync(dir, { recursive: true }), opts.synced);
-    for (const f of files) {
-      at = join(dir, f.name);
-      let exists = true;
-      try {
-        lstatSync(at);
-      } catch {
-        exists = false;
+    // 1. The folders, and the parents of the levels made, each fsync'd once, top down (syncCreatedFolders).
+    const parents: string[] = [];
+    for (const { dir } of folders) {
+      at = dir;
+      const first = mkdirSync(dir, { recursive: true });
+      if (first === undefined) continue;
+      const levels: string[] = [];
+      for (let p = dir; ; p = dirname(p)) {
+        levels.unshift(p);
+        if (p === first || dirname(p) === p) break;
       }
-      if (exists) throw new CeremonyError('OUTPUT_EXISTS', `${f.name} already exists; refusing to overwrite it`, { path: at });
+      for (const level of levels) if (!parents.includes(dirname(level))) parents.push(dirname(level));
     }
-    const temps: { fd: number; tmp: string; path: string; name: string }[] = [];
-    try {
+    for (const parent of parents) await syncDirs([parent]);
+    // 2. Nothing is written while any name is taken.
+    for (const { dir, files } of folders) {
       for (const f of files) {
-        const tmp = join(dir, `.${f.name}.${randomBytes(6).toString('hex')}.tmp`);
-        at = tmp;
-        const t = { fd: openSync(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, opts.mode ?? 0o644), tmp, path: join(dir, f.name), name: f.name };
-        temps.push(t);
-        for (let done = 0; done < f.bytes.length; ) done += writeSync(t.fd, f.bytes, done, f.bytes.length - done);
+        at = join(dir, f.name);
+        let exists = true;
+        try {
+          lstatSync(at);
+        } catch {
+          exists = false;
+        }
+        if (exists) throw new CeremonyError('OUTPUT_EXISTS', `${f.name} already exists; refusing to overwrite it`, { path: at });
+      }
+    }
+    const temps: { fd: number; tmp: string; path: string; name: string; dir: string; i: number; rank: number }[] = [];
+    try {
+      // 3. Temporary files, written, then fsync'd together.
+      for (const { dir, files } of folders) {
+        for (const f of files) {
+          const tmp = join(dir, `.${f.name}.${randomBytes(6).toString('hex')}.tmp`);
+          at = tmp;
+          const t = { fd: openSync(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, opts.mode ?? 0o644), tmp, path: join(dir, f.name), name: f.name, dir, i: temps.length, rank: rankOf(f.name) };
+          temps.push(t);
+          for (let done = 0; done < f.bytes.length; ) done += writeSync(t.fd, f.bytes, done, f.bytes.length - done);
+        }
       }
       await Promise.all(temps.map((t) => fsyncFd(t.fd)));
       for (const t of temps) {
@@ -440,41 +503,56 @@ export async function writeNewFilesAtomic(
         t.fd = -1;
         closeSync(fd);
       }
-      // Stable: the caller's order within a rank.
-      const order = temps.map((t, i) => ({ t, i, rank: rankOf(t.name) })).sort((x, y) => x.rank - y.rank || x.i - y.i);
-      for (let k = 0; k < order.length; k++) {
-        const t = order[k]!.t;
-        if (k > 0 && order[k]!.rank !== order[k - 1]!.rank) await syncDir();
-        at = t.path;
-        try {
-          linkSync(t.tmp, t.path);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CeremonyError('OUTPUT_EXISTS', `${t.name} already exists; refusing to overwrite it`, { path: t.path });
-          throw err;
-        }
-        // A caller's fault point (crash tests: a kill between two names appearing).
-        if (opts.afterLink) await opts.afterLink(t.name);
-      }
-    } finally {
-      for (const t of temps) {
-        if (t.fd >= 0) {
+      // 4. Rank by rank across the folders; stable: the folders' order, then the caller's within a folder.
+      const ranks = [...new Set(temps.map((t) => t.rank))].sort((x, y) => x - y);
+      for (const [k, r] of ranks.entries()) {
+        const pass = temps.filter((t) => t.rank === r);
+        for (const t of pass) {
+          at = t.path;
           try {
-            closeSync(t.fd);
-          } catch {
-            // already failing; the temp file is removed below
+            linkSync(t.tmp, t.path);
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CeremonyError('OUTPUT_EXISTS', `${t.name} already exists; refusing to overwrite it`, { path: t.path });
+            throw err;
           }
+          // A caller's fault point (crash tests: a kill between two names appearing).
+          if (opts.afterLink) await opts.afterLink(t.dir, t.name);
         }
-        try {
-          unlinkSync(t.tmp);
-        } catch {
-          // never created, or already gone
-        }
+        // The last rank's fsync is the final one, below.
+        if (k < ranks.length - 1) await syncDirs([...new Set(pass.map((t) => t.dir))]);
       }
+      // 5. The temporary names removed, then every folder fsync'd once more: its last names and the
+      // removals made durable (a folder given no file too, as writeNewFilesAtomic always did).
+      removeTemps(temps);
+      await syncDirs([...new Set(folders.map((f) => f.dir))]);
+    } finally {
+      // On a failure too, no temporary name survives the call.
+      removeTemps(temps);
     }
-    await syncDir();
   } catch (err) {
     // A full disk, a read-only medium, a folder this user may not write: named, not INTERNAL (issue #12).
     throw writeFault(err, at);
+  }
+}
+
+/** Close what is still open and remove each temporary name (once: a removed one is forgotten). */
+function removeTemps(temps: { fd: number; tmp: string }[]): void {
+  for (const t of temps) {
+    if (t.fd >= 0) {
+      try {
+        closeSync(t.fd);
+      } catch {
+        // already failing; the temp file is removed below
+      }
+      t.fd = -1;
+    }
+    if (!t.tmp) continue;
+    try {
+      unlinkSync(t.tmp);
+    } catch {
+      // never created, or already gone
+    }
+    t.tmp = '';
   }
 }
 

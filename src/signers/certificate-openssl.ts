@@ -29,6 +29,12 @@ export interface IntendedCertificate {
 }
 
 /**
+ * opensslReadsAsIntended made elsewhere — on a worker thread (io/certificate-readback-pool.ts) — with the
+ * same verdict; makeNotaryRootCertificate awaits it as it would the call.
+ */
+export type OpensslReadBack = (der: Uint8Array, intended: IntendedCertificate) => Promise<boolean>;
+
+/**
  * True when OpenSSL prints `CN=<cn>` as `cn` itself: X509Certificate.subject escapes RFC 2253's specials
  * (`, + " \ < > ;` anywhere, `#` or a space first, a space last); control characters never reach a GUN
  * (certificate.ts refuses them). For any other name certificate.ts reads back with the schema decoder.

@@ -29,7 +29,7 @@ import { CeremonyError } from '../errors.js';
 import { rawToDer } from '../crypto/ecdsa-der.js';
 import { decodeSpki, pemOf } from '../crypto/public-key.js';
 import { decodeCertificateSchema, parseCertificateDer, type ParsedCertificate } from '../profiles/x509.js';
-import { opensslPrintsVerbatim, opensslReadsAsIntended } from './certificate-openssl.js';
+import { opensslPrintsVerbatim, opensslReadsAsIntended, type OpensslReadBack } from './certificate-openssl.js';
 import { listPublicKey, type ListedKey } from './public-key-json.js';
 import type { SigningKey } from './signing-key.js';
 
@@ -42,6 +42,11 @@ export interface NotaryCertificateOptions {
   notAfter: Date;
   /** Positive serial number bytes; 16 random bytes by default. */
   serialNumber?: Uint8Array;
+  /**
+   * Where OpenSSL's read-back runs (certificate-openssl.ts): by default on this thread; a multi-repository
+   * ceremony passes a worker thread's (io/certificate-readback-pool.ts). Awaited before anything else.
+   */
+  readBack?: OpensslReadBack;
 }
 
 export interface NotaryRootCertificate {
@@ -255,7 +260,7 @@ export async function makeNotaryRootCertificate(key: SigningKey, opts: NotaryCer
   const parsed = parseCertificateDer(der, 'certificate');
   if (opensslPrintsVerbatim(gun)) {
     const intended = { commonName: gun, notBefore, notAfter, publicKey: decodeSpki(key.spki, 'certificate').keyObject, spki: key.spki, fingerprint: parsed.info.fingerprint };
-    if (!opensslReadsAsIntended(der, intended)) {
+    if (!(opts.readBack ? await opts.readBack(der, intended) : opensslReadsAsIntended(der, intended))) {
       throw new CeremonyError('INTERNAL', 'the certificate built does not read back through OpenSSL (node:crypto X509Certificate) as the leaf certificate intended');
     }
   } else {

@@ -113,6 +113,66 @@ describe('TranscriptWriter', () => {
   });
 });
 
+describe('TranscriptWriter.appendAll: a group of entries, one write, one fsync (issue #17 group commit)', () => {
+  it('writes exactly the bytes the same appends one by one write, in one sink call', async () => {
+    const one = memorySink();
+    const w1 = await TranscriptWriter.start(one, HEADER, { now: fixedClock() });
+    for (const e of STEPS) await w1.append(e);
+    const calls: number[] = [];
+    const all = memorySink();
+    const sink: TranscriptSink = { append: (l) => (calls.push(l.length), all.append(l)) };
+    const w2 = await TranscriptWriter.start(sink, HEADER, { now: fixedClock() });
+    await w2.append(STEPS[0]!);
+    const records = await w2.appendAll(STEPS.slice(1));
+    expect(calls).toHaveLength(3); // header, one entry, the group
+    expect(Buffer.from(all.bytes()).equals(Buffer.from(one.bytes()))).toBe(true);
+    expect(records.map((r) => r.seq)).toEqual(STEPS.slice(1).map((_, i) => i + 2));
+    expect(w2.entryCount).toBe(STEPS.length);
+    expect(w2.lastHash).toBe(w1.lastHash);
+    // The writer goes on from the group's last entry.
+    await w1.append(step);
+    await w2.append(step);
+    expect(Buffer.from(all.bytes()).equals(Buffer.from(one.bytes()))).toBe(true);
+    expect(await w2.appendAll([])).toEqual([]);
+    expect(calls).toHaveLength(4);
+  });
+
+  it('one refused entry writes none of the group, and the writer goes on', async () => {
+    const sink = memorySink();
+    const w = await TranscriptWriter.start(sink, HEADER, { now: fixedClock() });
+    const before = sink.bytes().length;
+    expect((await refusal(w.appendAll([step, { ...step, note: 'x'.repeat(NOTE_MAX_CHARS + 1) }]))).code).toBe('TRANSCRIPT_FIELD_INVALID');
+    expect(sink.bytes().length).toBe(before);
+    expect(w.entryCount).toBe(0);
+    await w.appendAll([step, step]);
+    expect(verifyTranscript(sink.bytes(), { allowUnsealed: true }).entries.map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('a crash during the group write leaves whole lines and a cut one: resume keeps the whole lines and continues the chain', async () => {
+    const dir = tmp();
+    const path = pathJoin(dir, 'transcript.jsonl');
+    const { writer, file } = await createTranscriptFile(path, HEADER, { now: fixedClock() });
+    await writer.append(STEPS[0]!);
+    const at = readFileSync(path).length;
+    await writer.appendAll(STEPS.slice(1, 4));
+    await file.close();
+    const full = new Uint8Array(readFileSync(path));
+    // Every length the write can have reached when the process died.
+    for (let cut = at; cut <= full.length; cut += 97) {
+      const copy = pathJoin(dir, `cut-${cut}.jsonl`);
+      writeFileSync(copy, full.subarray(0, cut));
+      const resumed = await resumeTranscriptFile(copy, { now: fixedClock('2025-05-06T10:00:00.000Z') });
+      const kept = resumed.verified.entries.length;
+      expect(kept).toBeGreaterThanOrEqual(1);
+      expect(kept).toBeLessThanOrEqual(4);
+      expect(resumed.verified.entries.map((e) => e.step)).toEqual(STEPS.slice(0, kept).map((e) => e.step));
+      await resumed.writer.append(step);
+      await resumed.file.close();
+      expect(verifyTranscript(new Uint8Array(readFileSync(copy)), { allowUnsealed: true }).entries).toHaveLength(kept + 1);
+    }
+  });
+});
+
 describe('TranscriptWriter refuses what must not be recorded', () => {
   const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----';
   const cases: { name: string; input: EntryInput; code: ErrorCode; path: string }[] = [

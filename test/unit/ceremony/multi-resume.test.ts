@@ -58,7 +58,7 @@ function planJson(dir: string): JsonObject {
 /** Token keys the plan makes: three root keys, targets, snapshot (the TUF timestamp key is software). */
 const TOKEN_KEYS = 5;
 
-async function setup(edit?: (json: JsonObject) => void) {
+async function setup(edit?: (json: JsonObject) => void, opts: { writeGroup?: number; log?: string[] } = {}) {
   const dir = tempDir('multi-resume-');
   const json = planJson(dir);
   edit?.(json);
@@ -70,7 +70,26 @@ async function setup(edit?: (json: JsonObject) => void) {
   const softwareKeys = new Map<string, SigningKey>();
   const out = join(dir, 'out');
   const run = (fault?: (p: string) => void, o = out): Promise<MultiCeremonyResult> =>
-    runMultiCeremony({ planBytes: bytes, plan: any.plan, planName: 'plan.json', planDir: dir, outDir: o, tokens: tokens.provider, softwareKeys, now: () => NOW, ...(fault ? { fault } : {}) });
+    runMultiCeremony({
+      planBytes: bytes,
+      plan: any.plan,
+      planName: 'plan.json',
+      planDir: dir,
+      outDir: o,
+      tokens: tokens.provider,
+      softwareKeys,
+      now: () => NOW,
+      ...(opts.writeGroup ? { writeGroup: opts.writeGroup } : {}),
+      ...(fault || opts.log
+        ? {
+            fault: (p: string) => {
+              opts.log?.push(p);
+              fault?.(p);
+            },
+          }
+        : {}),
+      ...(opts.log ? { onRepository: (_d: number, _t: number, repo: { name: string }) => void opts.log!.push(`onRepository:${repo.name}`) } : {}),
+    });
   return { dir, out, plan: any.plan as MultiRepositoryPlan, tokens, run };
 }
 
@@ -179,6 +198,79 @@ describe('an interrupted multi-repository ceremony resumes', () => {
       const entry = t.entries.find((e) => e.step === 'repository.write' && e.note?.includes(`repository ${kept} →`))!;
       expect(entry.note).toMatch(/written before an interruption, signatures and bytes checked again and kept/);
     }
+  }, 60_000);
+});
+
+describe('group commit (writeGroup 2: groups [app-0, app-1], [app-2, repo-0], [repo-1])', () => {
+  const ALL = [...NOTARY, ...TUF];
+
+  it('writes what one repository at a time writes; a group\'s files all durable before its entries, its entries before the next group\'s files', async () => {
+    const log: string[] = [];
+    const s = await setup(undefined, { writeGroup: 2, log });
+    const result = await s.run();
+    expect(structure(s.out)).toEqual(await uninterrupted());
+    verifyAll(s.out, result);
+    const t = verifyTranscript(filesUnder(s.out).get('state/transcript.jsonl')!, { expectedSealKeyId: result.sealKeyId });
+    const writes = t.entries.filter((e) => e.step === 'repository.write');
+    expect(writes.map((e) => e.note!.split(' ')[2])).toEqual(ALL);
+    // Each entry names the files as they are on disk.
+    for (const e of writes) for (const o of e.outputs) expect(sha256(new Uint8Array(readFileSync(join(s.out, o.name)))), o.name).toBe(o.sha256);
+    expect(result.repositories.map((r) => r.name)).toEqual(ALL);
+    expect(log.filter((x) => x.startsWith('onRepository:'))).toEqual(ALL.map((n) => `onRepository:${n}`));
+    const at = (x: string): number => {
+      const i = log.indexOf(x);
+      expect(i, x).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const lastAt = (prefix: string): number => log.reduce((m, x, i) => (x.startsWith(prefix) ? i : m), -1);
+    const firstAt = (prefix: string): number => log.findIndex((x) => x.startsWith(prefix));
+    const groups = [ALL.slice(0, 2), ALL.slice(2, 4), ALL.slice(4)];
+    for (const [g, names] of groups.entries()) {
+      for (const n of names) {
+        // Every file of the group durable (written:<repo>) before any of its entries is recorded.
+        for (const m of names) expect(at(`written:${m}`)).toBeLessThan(at(`recorded:${n}`));
+        // The next group's first file only once this group is recorded.
+        if (g + 1 < groups.length) for (const m of groups[g + 1]!) expect(at(`recorded:${n}`)).toBeLessThan(firstAt(`written:${m}/`));
+      }
+      // Role by role across the group: every root file of the group before any targets file.
+      expect(Math.max(...names.map((n) => lastAt(`written:${n}/root.json`)))).toBeLessThan(Math.min(...names.map((n) => firstAt(`written:${n}/targets.json`))));
+    }
+  }, 60_000);
+
+  const POINTS: { point: string; before: number; present: Record<string, string[]> }[] = [
+    // Both roots of group 1 linked, nothing else: each folder a prefix, adopted.
+    { point: `written:${NOTARY[1]}/root.json`, before: 0, present: { [NOTARY[0]!]: ['root.json'], [NOTARY[1]!]: ['root.json'] } },
+    { point: `written:${NOTARY[0]}/targets.json`, before: 0, present: { [NOTARY[0]!]: ['root.json', 'targets.json'], [NOTARY[1]!]: ['root.json'] } },
+    // The group's files durable, no entry: both adopted, none signed again.
+    { point: `written:${NOTARY[0]}`, before: 0, present: { [NOTARY[0]!]: ['root.json', 'snapshot.json', 'targets.json'], [NOTARY[1]!]: ['root.json', 'snapshot.json', 'targets.json'] } },
+    // The group's entries are durable together.
+    { point: `recorded:${NOTARY[0]}`, before: 2, present: { [NOTARY[1]!]: ['root.json', 'snapshot.json', 'targets.json'], [NOTARY[2]!]: [] } },
+    { point: `written:${TUF[0]}/root.json`, before: 2, present: { [NOTARY[2]!]: ['root.json'], [TUF[0]!]: ['root.json'] } },
+  ];
+
+  it.each(POINTS)('interrupted at $point: every folder a prefix of its roles, then resumed to what an uninterrupted run writes', async ({ point, before, present }) => {
+    const s = await setup(undefined, { writeGroup: 2 });
+    const f = faultAt(point);
+    await expect(s.run(f.fault)).rejects.toBeInstanceOf(Interrupted);
+    expect(f.hit()).toBe(true);
+    const written = filesUnder(s.out);
+    for (const [name, files] of Object.entries(present)) {
+      const safe = s.plan.repositories.find((r) => r.name === name)!.safeName;
+      const folder = join(s.out, 'metadata', safe);
+      const names = existsSync(folder) ? [...filesUnder(folder).keys()].sort() : [];
+      expect(names, name).toEqual(files);
+    }
+    // No temporary file anywhere: the write removes its own, also when stopped.
+    expect([...written.keys()].filter((n) => /\.tmp$/.test(n))).toEqual([]);
+    const result = await s.run();
+    expect(result.repositoriesDoneBefore).toBe(before);
+    expect(s.tokens.made).toHaveLength(TOKEN_KEYS);
+    const now = filesUnder(s.out);
+    for (const [name, bytes] of written) if (name.startsWith('metadata/')) expect(now.get(name), name).toEqual(bytes);
+    expect(structure(s.out)).toEqual(await uninterrupted());
+    verifyAll(s.out, result);
+    const t = verifyTranscript(now.get('state/transcript.jsonl')!, { expectedSealKeyId: result.sealKeyId });
+    expect(t.entries.filter((e) => e.step === 'repository.write').map((e) => e.note!.split(' ')[2])).toEqual(ALL);
   }, 60_000);
 });
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensurePrivateDir, readFileCapped, readListedFile, readRepositoryDir, writeFileAtomic, writeNewFilesAtomic } from '../../../src/io/files.js';
+import { ensurePrivateDir, readFileCapped, readListedFile, readRepositoryDir, writeFileAtomic, writeNewFilesAtomic, writeNewFilesInFolders } from '../../../src/io/files.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 
 const tempDir = tempDirs();
@@ -141,6 +141,93 @@ describe('writeNewFilesAtomic rank: a higher rank appears only once every lower 
     const files = ['snapshot.json', 'targets.json', 'root.json'].map((name) => ({ name, bytes: enc(name) }));
     await expect(writeNewFilesAtomic(dir, files, { rank, afterLink: (name) => { if (name === 'targets.json') throw new Error('stop'); } })).rejects.toThrow('stop');
     expect(readdirSync(dir).sort()).toEqual(['root.json', 'targets.json']);
+  });
+});
+
+describe('writeNewFilesInFolders: a group commit over several folders (issue #17)', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const rank = (name: string) => ({ 'root.json': 0, 'targets.json': 1, 'snapshot.json': 2 })[name] ?? 0;
+  const ROLES = ['root.json', 'targets.json', 'snapshot.json'];
+  const group = (base: string, n: number) => Array.from({ length: n }, (_, i) => ({ dir: join(base, 'metadata', `r${i}`), files: ROLES.map((name) => ({ name, bytes: enc(`${i}:${name}`) })) }));
+
+  it('links rank by rank across the folders, each folder fsync\'d once per rank, the shared parent once', async () => {
+    const base = tmp();
+    mkdirSync(join(base, 'metadata'));
+    const folders = group(base, 3);
+    const events: string[] = [];
+    const rel = (f: string) => f.slice(base.length + 1);
+    await writeNewFilesInFolders(folders, { rank, afterLink: (dir, name) => void events.push(`link ${rel(dir)}/${name}`), synced: (f) => void events.push(`sync ${rel(f)}`) });
+    const pass = (name: string) => [...[0, 1, 2].map((i) => `link metadata/r${i}/${name}`), ...[0, 1, 2].map((i) => `sync metadata/r${i}`)];
+    expect(events).toEqual(['sync metadata', ...pass('root.json'), ...pass('targets.json'), ...pass('snapshot.json')]);
+    for (const [i, f] of folders.entries()) {
+      expect(readdirSync(f.dir).sort()).toEqual([...ROLES].sort());
+      for (const name of ROLES) expect(readFileSync(join(f.dir, name), 'utf8')).toBe(`${i}:${name}`);
+    }
+  });
+
+  it('one existing name in any folder: OUTPUT_EXISTS before a byte is written anywhere', async () => {
+    const base = tmp();
+    const folders = group(base, 3);
+    mkdirSync(folders[2]!.dir, { recursive: true });
+    writeFileSync(join(folders[2]!.dir, 'targets.json'), 'old');
+    await expect(writeNewFilesInFolders(folders, { rank })).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    expect(readdirSync(folders[0]!.dir)).toEqual([]);
+    expect(readdirSync(folders[1]!.dir)).toEqual([]);
+    expect(readdirSync(folders[2]!.dir)).toEqual(['targets.json']);
+    expect(readFileSync(join(folders[2]!.dir, 'targets.json'), 'utf8')).toBe('old');
+  });
+
+  it('a name taken while the group is written (after the check) is never replaced: OUTPUT_EXISTS, no temporary file left', async () => {
+    const base = tmp();
+    const folders = group(base, 2);
+    const err = writeNewFilesInFolders(folders, {
+      rank,
+      afterLink: (dir, name) => {
+        // Another writer takes folder 1's root.json between folder 0's link and folder 1's.
+        if (dir === folders[0]!.dir && name === 'root.json') writeFileSync(join(folders[1]!.dir, 'root.json'), 'theirs');
+      },
+    });
+    await expect(err).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    expect(readFileSync(join(folders[1]!.dir, 'root.json'), 'utf8')).toBe('theirs');
+    expect(readdirSync(folders[0]!.dir)).toEqual(['root.json']);
+    expect(readdirSync(folders[1]!.dir)).toEqual(['root.json']);
+  });
+
+  // A crash injected after every single link of a group of three folders: what is on disk then. Each
+  // folder holds a prefix of its ranks, each file its exact bytes, no temporary file; and every name of a
+  // rank appeared only after each folder's lower-rank names were fsync'd (the `synced` events), which is
+  // what makes that prefix survive a power loss too, not only a kill.
+  const LINKS = 3 * ROLES.length;
+  it.each(Array.from({ length: LINKS }, (_, k) => k + 1))('stopped after link %i of 9: every folder a prefix of its roles, complete files, no temporary file', async (stopAt) => {
+    const base = tmp();
+    const folders = group(base, 3);
+    const events: { kind: 'link' | 'sync'; dir: string; name?: string }[] = [];
+    let links = 0;
+    await expect(
+      writeNewFilesInFolders(folders, {
+        rank,
+        synced: (dir) => void events.push({ kind: 'sync', dir }),
+        afterLink: (dir, name) => {
+          events.push({ kind: 'link', dir, name });
+          if (++links === stopAt) throw new Error('power cut');
+        },
+      }),
+    ).rejects.toThrow('power cut');
+    for (const [i, f] of folders.entries()) {
+      const names = readdirSync(f.dir);
+      expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      const present = ROLES.filter((r) => names.includes(r));
+      expect(present, f.dir).toEqual(ROLES.slice(0, present.length));
+      for (const name of present) expect(readFileSync(join(f.dir, name), 'utf8')).toBe(`${i}:${name}`);
+    }
+    // Each link of rank r came after a sync of its folder that followed the folder's links of lower rank.
+    events.forEach((e, i) => {
+      if (e.kind !== 'link' || rank(e.name!) === 0) return;
+      const lowerLinks = events.slice(0, i).map((x, j) => ({ x, j })).filter(({ x }) => x.kind === 'link' && x.dir === e.dir && rank(x.name!) < rank(e.name!));
+      const lastLower = Math.max(...lowerLinks.map(({ j }) => j));
+      expect(events.slice(lastLower, i).some((x) => x.kind === 'sync' && x.dir === e.dir), `${e.dir}/${e.name}`).toBe(true);
+    });
+    expect(links).toBe(stopAt);
   });
 });
 
