@@ -31,7 +31,7 @@ import { sha256Hex } from '../src/crypto/digest.js';
 import { DEFAULT_CAPS } from '../src/tuf/caps.js';
 import { DEFAULT_QR_CAPS, QrAssembler } from '../src/transport/qr/index.js';
 import { bodyOf } from './hostile/frames.js';
-import { envelopeOf, keysBomb, longStringBomb, MB, nestingBomb, objectsBomb, pngBomb, smallRepo, trustBundle, write } from './hostile/inputs.js';
+import { envelopeOf, keysBomb, laterDelegationsRepo, longStringBomb, MB, nestingBomb, objectsBomb, pngBomb, renamedFileRepo, smallRepo, trustBundle, write } from './hostile/inputs.js';
 
 interface Budget {
   seconds: number;
@@ -127,6 +127,49 @@ const CASES: Case[] = [
       return [write(dir, 'b.tufbundle', trustBundle(repo, { 'targets.json': enc.encode(envelopeOf(keysBomb(8 * MB))), 'role0.json': bomb, 'role1.json': bomb, 'role2.json': bomb, 'role3.json': bomb }))];
     },
     run: ([bundle]) => cli(['inspect', bundle!]),
+  },
+  // Review-12 H1/H2: validly signed repositories (every key the attacker's: `inspect` verifies a bundle
+  // from its own root) that name one role at many places. Each size the review timed, then the size the
+  // caps allow: the values cap (3 million per verification) for H1, the files cap (20,000) and the
+  // delegated file cap (64 MB) for H2.
+  {
+    family: 'delegations',
+    name: 'inspect: r and r2 each delegate the same 8,000 names (review-12 H1: 21 s before)',
+    budget: LARGE,
+    async make(dir) {
+      return [write(dir, 'b.tufbundle', trustBundle(await laterDelegationsRepo(8000), {}))];
+    },
+    run: ([bundle]) => cli(['inspect', bundle!]),
+  },
+  {
+    family: 'delegations',
+    name: 'verify --root: r and r2 each delegate the same 100,000 names (near the 3 million values cap)',
+    budget: LARGE,
+    async make(dir) {
+      const repo = await laterDelegationsRepo(100_000);
+      return [write(dir, 'b.tufbundle', trustBundle(repo, {})), write(dir, 'root.json', repo.root)];
+    },
+    run: ([bundle, root]) => cli(['verify', bundle!, '--root', root!]),
+  },
+  {
+    family: 'delegations',
+    name: 'inspect: a 16 MB X.json delegated by r and again by 800 other roles (review-12 H2: 21.5 s before; verify 49.7 s)',
+    budget: LARGE,
+    async make(dir) {
+      return [write(dir, 'b.tufbundle', trustBundle(await renamedFileRepo(800, 16 * MB), {}))];
+    },
+    run: ([bundle]) => cli(['inspect', bundle!]),
+  },
+  {
+    family: 'delegations',
+    name: 'verify --root: a 64 MB X.json (its cap) delegated by r and again by 19,990 other roles (the files cap)',
+    budget: LARGE,
+    async make(dir) {
+      // root.json, 1.root.json, timestamp, snapshot, targets, r and X: 7 files; the rest are the p_i.
+      const repo = await renamedFileRepo(DEFAULT_CAPS.files - 10, DEFAULT_CAPS.delegated - 4096);
+      return [write(dir, 'b.tufbundle', trustBundle(repo, {})), write(dir, 'root.json', repo.root)];
+    },
+    run: ([bundle, root]) => cli(['verify', bundle!, '--root', root!]),
   },
   ...(
     [

@@ -86,6 +86,72 @@ export async function smallRepo(delegations = 0): Promise<SmallRepo> {
   return { root, timestamp, snapshot, targets, delegated };
 }
 
+/** Root, targets (delegating as `delegations` says), snapshot and timestamp around delegated files already signed. */
+async function repoAround(delegations: JsonObject, delegated: Map<string, Uint8Array>): Promise<SmallRepo> {
+  const expires = formatExpires(new Date(Date.now() + 5 * 365 * 24 * 3600 * 1000));
+  const [r, t, s, ts] = [makeKey(), makeKey(), makeKey(), makeKey()];
+  const keys: JsonObject = {};
+  for (const k of [r!, t!, s!, ts!]) keys[k.keyId] = k.json;
+  const root = await signed(
+    {
+      ...common('root', 1, expires),
+      consistent_snapshot: false,
+      keys,
+      roles: { root: { keyids: [r!.keyId], threshold: 1 }, targets: { keyids: [t!.keyId], threshold: 1 }, snapshot: { keyids: [s!.keyId], threshold: 1 }, timestamp: { keyids: [ts!.keyId], threshold: 1 } },
+    },
+    [r!],
+  );
+  const targets = await signed({ ...common('targets', 1, expires), targets: {}, delegations }, [t!]);
+  const meta: JsonObject = { 'targets.json': metaEntry(targets, 1) };
+  for (const [name, bytes] of delegated) meta[`${name}.json`] = metaEntry(bytes, 1);
+  const snapshot = await signed({ ...common('snapshot', 1, expires), meta }, [s!]);
+  const timestamp = await signed({ ...common('timestamp', 1, expires), meta: { 'snapshot.json': metaEntry(snapshot, 1) } }, [ts!]);
+  return { root, timestamp, snapshot, targets, delegated };
+}
+
+const delegatedRole = (name: string, keyids: string[]): JsonObject => ({ name, keyids, threshold: 1, terminating: false, paths: ['*'] });
+
+/**
+ * Review-12 H1: targets → r; r.json delegates a0…a(n−1) (no files) and then r2; r2.json delegates
+ * a0…a(n−1) again — n later delegations of names, each reached (through r2) without passing the name.
+ * Before: one search of the whole graph per later entry (17 s at n = 8,000, 678 s at 16,000).
+ */
+export async function laterDelegationsRepo(n: number): Promise<SmallRepo> {
+  const expires = formatExpires(new Date(Date.now() + 5 * 365 * 24 * 3600 * 1000));
+  const [kr, kr2, ka] = [makeKey(), makeKey(), makeKey()];
+  const names = Array.from({ length: n }, (_, i) => `a${i}`);
+  const r = await signed(
+    { ...common('targets', 1, expires), targets: {}, delegations: { keys: { [ka!.keyId]: ka!.json, [kr2!.keyId]: kr2!.json }, roles: [...names.map((a) => delegatedRole(a, [ka!.keyId])), delegatedRole('r2', [kr2!.keyId])] } },
+    [kr!],
+  );
+  const r2 = await signed({ ...common('targets', 1, expires), targets: {}, delegations: { keys: { [ka!.keyId]: ka!.json }, roles: names.map((a) => delegatedRole(a, [ka!.keyId])) } }, [kr2!]);
+  return repoAround({ keys: { [kr!.keyId]: kr!.json }, roles: [delegatedRole('r', [kr!.keyId])] }, new Map([['r', r], ['r2', r2]]));
+}
+
+/**
+ * Review-12 H2: targets → r; r.json delegates X and then p0…p(parents−1); each p_i.json (byte-identical)
+ * delegates X again with the same key, so X verifies under every entry. X.json is one target whose
+ * `custom` string makes the file `xBytes` long. Before: a full verification of X per later entry (50 s for
+ * 800 entries and a 16 MB X through `verify`).
+ */
+export async function renamedFileRepo(parents: number, xBytes: number): Promise<SmallRepo> {
+  const expires = formatExpires(new Date(Date.now() + 5 * 365 * 24 * 3600 * 1000));
+  const [kr, kp, kx] = [makeKey(), makeKey(), makeKey()];
+  const x = delegatedRole('X', [kx!.keyId]);
+  const pNames = Array.from({ length: parents }, (_, i) => `p${i}`);
+  const r = await signed(
+    { ...common('targets', 1, expires), targets: {}, delegations: { keys: { [kx!.keyId]: kx!.json, [kp!.keyId]: kp!.json }, roles: [x, ...pNames.map((p) => delegatedRole(p, [kp!.keyId]))] } },
+    [kr!],
+  );
+  const p = await signed({ ...common('targets', 1, expires), targets: {}, delegations: { keys: { [kx!.keyId]: kx!.json }, roles: [x] } }, [kp!]);
+  const body = { ...common('targets', 1, expires), targets: { f: { length: 1, hashes: { sha256: '00'.repeat(32) }, custom: '' } } };
+  const overhead = (await signed(body, [kx!])).length;
+  body.targets.f.custom = 'A'.repeat(Math.max(0, xBytes - overhead));
+  const delegated = new Map<string, Uint8Array>([['r', r], ['X', await signed(body, [kx!])]]);
+  for (const name of pNames) delegated.set(name, p);
+  return repoAround({ keys: { [kr!.keyId]: kr!.json }, roles: [delegatedRole('r', [kr!.keyId])] }, delegated);
+}
+
 /** A trust bundle of `repo` with some files replaced. */
 export function trustBundle(repo: SmallRepo, replace: Record<string, Uint8Array>): Uint8Array {
   const files = new Map<string, Uint8Array>([

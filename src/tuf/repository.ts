@@ -13,7 +13,7 @@ import { DelegationNames } from './delegation-names.js';
 import type { SignatureBatch } from './signature-batch.js';
 import type { Snapshot, Timestamp } from './snapshot.js';
 import type { Targets } from './targets.js';
-import { newSignatureMemo, requireVerified, verifyRole, type SignatureMemo, type VerificationResult } from './verify.js';
+import { meetsPolicy, newDocumentChecks, newSignatureMemo, requireVerified, verifyRole, type DocumentChecks, type SignatureMemo, type VerificationResult } from './verify.js';
 
 /** The metadata files of one repository, as bytes: from a directory, and later from a bundle. */
 export interface RepositoryFiles {
@@ -498,9 +498,12 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   // known, it must also meet every other one a client's walk could reach first (delegation-names.ts).
   const reached = new Set<string>();
   const names = new DelegationNames();
+  // Each verified file's signature checks, kept for the other delegations of its name (names.check).
+  const checks = new Map<string, DocumentChecks>();
+  // An index into the queue, not Array.shift: shift is O(n) per call on V8's large arrays (review-12 H1).
   const queue: VerifiedRole<Metadata<Targets>>[] = out.targets ? [out.targets] : [];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const parent = queue[head]!;
     const parentName = parent === out.targets ? 'targets' : parent.md.source.replace(/\.json$/, '');
     const delegations = parent.md.signed.delegations;
     if (!delegations) continue;
@@ -522,7 +525,9 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
       if (meta) checkBytesAgainstMeta(profile, meta, bytes, source, 'snapshot.json');
       const md = parseTargetsFile(bytes, { maxBytes: capFor(caps, role.name), source, profile: profile.name, budget }, givenUp);
       if (meta) checkVersionAgainstMeta(meta, md, 'snapshot.json');
-      const result = requireVerified(verifyRole(md, role.name, role, delegations.keys), source);
+      const memo = newSignatureMemo(md);
+      const result = requireVerified(verifyRole(md, role.name, role, delegations.keys, { memo }), source);
+      checks.set(role.name, newDocumentChecks(memo));
       // Own entries only: a role named "constructor" or "__proto__" that was never installed has no version.
       const installedDelegated = installed?.delegated;
       refuseRollback(md, installedDelegated && Object.hasOwn(installedDelegated, role.name) ? installedDelegated[role.name] : undefined);
@@ -532,9 +537,11 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
       queue.push(verified);
     }
   }
+  // Every later delegation of a verified name checks the same file: each (signature, key) pair once, and
+  // each entry at the cost of its own key IDs (meetsPolicy), not of a full verifyRole (review-12 H2).
   names.check((entry) => {
     const v = out.delegated.get(entry.role.name);
-    return v ? verifyRole(v.md, entry.role.name, entry.role, entry.keys).verified : undefined;
+    return v ? meetsPolicy(v.md, entry.role, entry.keys, checks.get(entry.role.name)!) : undefined;
   });
   for (const name of files.delegated.keys()) {
     if (!reached.has(name)) {

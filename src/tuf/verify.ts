@@ -117,11 +117,7 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
     const fingerprint = listed.key.fingerprint;
     let ok = memo && memo.fingerprints[i] === fingerprint ? memo.outcomes[i] : undefined;
     if (ok === undefined) {
-      ok = md.profile.verify(listed.key, raw, data);
-      if (!ok) {
-        const alt = md.alternateSignedBytes();
-        ok = alt !== undefined && md.profile.verify(listed.key, raw, alt);
-      }
+      ok = signatureVerifies(md, listed, raw, data);
       if (memo) {
         memo.fingerprints[i] = fingerprint;
         memo.outcomes[i] = ok;
@@ -142,6 +138,79 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
   const out: VerificationResult = { role, threshold: policy.threshold, signed, missing, invalid, strangers, verified: signedFingerprints.size >= policy.threshold };
   if (partial) out.partial = true;
   return out;
+}
+
+/** One signature's check over `data`, or over the profile's alternate canonical form of the document. */
+function signatureVerifies(md: Metadata, listed: ListedKey, raw: Uint8Array, data: Uint8Array): boolean {
+  if (md.profile.verify(listed.key, raw, data)) return true;
+  const alt = md.alternateSignedBytes();
+  return alt !== undefined && md.profile.verify(listed.key, raw, alt);
+}
+
+/**
+ * Signature checks over one document that any number of delegations of it share (TUF 5.6.7: a name
+ * delegated at several places, DelegationNames.check): the memo of its first verification, the other
+ * (signature, key) pairs checked since, and its signatures by key ID. Each pair is checked once however
+ * many delegations name the file (review-12 H2: one full verifyRole per later delegation re-hashed a
+ * 16 MB file 800 times).
+ */
+export interface DocumentChecks {
+  readonly memo: SignatureMemo;
+  /** Outcomes for pairs the memo does not hold (its one key per signature is another), by "index fingerprint". */
+  readonly others: Map<string, boolean>;
+  /** Signature index by key ID: a document's signatures have distinct key IDs (SIGNATURE_DUPLICATE at parse). */
+  byKeyId?: Map<string, number>;
+}
+
+export function newDocumentChecks(memo: SignatureMemo): DocumentChecks {
+  return { memo, others: new Map() };
+}
+
+/**
+ * Whether `md` meets `policy` under `keys`: exactly verifyRole(md, …, policy, keys).verified — the same
+ * signatures counted (those by the policy's key IDs that `keys` lists), each public key once, and the same
+ * SIGNATURE_ENCODING refusal for the first malformed one in file order — but at the cost of the policy's
+ * key IDs, not of the file's signatures, and with each (signature, key) pair checked at most once per
+ * document (`checks`). For a file named by many delegations, each with its own keys.
+ */
+export function meetsPolicy(md: Metadata, policy: RolePolicy, keys: ReadonlyMap<string, ListedKey>, checks: DocumentChecks): boolean {
+  const memo = checks.memo;
+  if (memo.document !== md) throw new CeremonyError('INTERNAL', `a signature memo made for ${memo.document.source} was given for ${md.source}`);
+  const sigs = md.signatures;
+  let byKeyId = checks.byKeyId;
+  if (!byKeyId) {
+    byKeyId = new Map();
+    for (let i = 0; i < sigs.length; i++) byKeyId.set(sigs[i]!.keyid, i);
+    checks.byKeyId = byKeyId;
+  }
+  // The signatures verifyRole would check, in its (file) order: by a key ID of the policy that `keys` lists.
+  const candidates: number[] = [];
+  for (const id of policy.keyids) {
+    const i = byKeyId.get(id);
+    if (i !== undefined && keys.has(id)) candidates.push(i);
+  }
+  candidates.sort((a, b) => a - b);
+  const signedFingerprints = new Set<string>();
+  for (let n = 0; n < candidates.length; n++) {
+    const i = candidates[n]!;
+    if (n > 0 && candidates[n - 1] === i) continue;
+    const sig = sigs[i]!;
+    const listed = keys.get(sig.keyid)!;
+    const raw = md.profile.decodeSignature(sig, listed.key, `${md.source} $.signatures[${i}]`);
+    const fingerprint = listed.key.fingerprint;
+    let ok = memo.fingerprints[i] === fingerprint ? memo.outcomes[i] : undefined;
+    const other = `${i} ${fingerprint}`;
+    ok ??= checks.others.get(other);
+    if (ok === undefined) {
+      ok = signatureVerifies(md, listed, raw, md.signedBytes());
+      if (memo.fingerprints[i] === undefined) {
+        memo.fingerprints[i] = fingerprint;
+        memo.outcomes[i] = ok;
+      } else checks.others.set(other, ok);
+    }
+    if (ok) signedFingerprints.add(fingerprint);
+  }
+  return signedFingerprints.size >= policy.threshold;
 }
 
 export function describeResult(r: VerificationResult): string {

@@ -5,10 +5,13 @@
  * path, and never accept a file a client (tuf-js, python-tuf: preorder depth-first, trusted set by name)
  * would refuse or trust under other keys for some lookup (src/tuf/delegation-names.ts).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/json/types.js';
+import { DelegationNames, type DelegationEntry } from '../../../src/tuf/delegation-names.js';
 import { verifyRepository } from '../../../src/tuf/repository.js';
+import type { DelegatedRole } from '../../../src/tuf/targets.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
 import { buildRepo, FAR, keysTable, metaEntry, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
 
@@ -139,6 +142,129 @@ describe('one role name delegated at two places (TUF 5.6.7): each shape gives on
     const files = await build(r, { k1: k1!, k2: k2!, k3: k3!, k4: k4! }, SHAPES.find((s) => s.shape.startsWith('same name at two levels (targets'))!);
     expect(() => verifyRepository(files, { trustedRoot: r.roots[0]!, now: new Date(), requireComplete: true })).toThrow(
       'a.json is delegated at targets.json $.signed.delegations.roles[0].name and again, with keys or a threshold its signatures do not meet, at b.json $.signed.delegations.roles[0].name',
+    );
+  });
+});
+
+/**
+ * Review-12 H1: DelegationNames.check searched the whole delegation graph once per later entry (N later
+ * entries behind N names cost N × (V + E), 17 s at N = 8,000). The shape at that size must give the
+ * right answer; its cost is timed in bench/hostile.ts, not here.
+ */
+describe('many later delegations (review-12 H1 shape): targets → r; r delegates a0…a(N−1) then r2; r2 delegates a0…a(N−1) again', () => {
+  const N = 8000;
+  const names = Array.from({ length: N }, (_, i) => `a${i}`);
+  const last = names[N - 1]!;
+  const shape = (r2KeyForLast: KeyName): Shape => ({
+    shape: 'H1',
+    targets: [['r', ['k2']]],
+    files: {
+      r: { delegates: [...names.map((n): [string, KeyName[]] => [n, ['k1']]), ['r2', ['k4']]], signedBy: ['k2'] },
+      r2: { delegates: names.map((n): [string, KeyName[]] => [n, [n === last ? r2KeyForLast : 'k1']]), signedBy: ['k4'] },
+      [last]: { signedBy: ['k1'] },
+    },
+    outcome: { verified: {} },
+  });
+
+  it.each([
+    ['the same keys again: accepted, every name under its first delegation (r’s)', 'k1' as KeyName, undefined],
+    ['r2 names the last one with other keys its file does not meet: refused at that entry', 'k3' as KeyName, `r2.json $.signed.delegations.roles[${N - 1}].name`],
+  ])('%s', { timeout: 60_000 }, async (_, key, refusedAt) => {
+    const r = await buildRepo('tuf');
+    const [k1, k2, k3, k4] = await Promise.all([1, 2, 3, 4].map(() => makeKey('tuf', 'ed25519')));
+    const files = await build(r, { k1: k1!, k2: k2!, k3: k3!, k4: k4! }, shape(key));
+    const run = () => verifyRepository(files, { trustedRoot: r.roots[0]!, now: new Date(), requireComplete: true });
+    if (refusedAt) {
+      expect(run).toThrow(expect.objectContaining({ code: 'DELEGATION_AMBIGUOUS', path: refusedAt }) as Error);
+      return;
+    }
+    const repo = run();
+    expect(Object.fromEntries([...repo.delegated].map(([name, v]) => [name, v.delegatedBy]))).toEqual({ r: 'targets', r2: 'r', [last]: 'r' });
+    expect(repo.absent).toHaveLength(N - 1);
+  });
+});
+
+/**
+ * The reference answer: DelegationNames.check as it was before review-12 (one breadth-first search from
+ * targets per later entry, skipping the name), kept here to pin the dominator tree's answer to it.
+ */
+function referenceAsked(entries: readonly { parent: string; name: string }[]): number[] {
+  const children = new Map<string, string[]>();
+  const first = new Set<string>();
+  const later: number[] = [];
+  entries.forEach((e, i) => {
+    children.set(e.parent, [...(children.get(e.parent) ?? []), e.name]);
+    if (first.has(e.name)) later.push(i);
+    else first.add(e.name);
+  });
+  const reachableAvoiding = (target: string, avoid: string): boolean => {
+    if (target === avoid) return false;
+    const seen = new Set<string>(['targets']);
+    const queue = ['targets'];
+    while (queue.length > 0) {
+      const at = queue.shift()!;
+      if (at === target) return true;
+      for (const next of children.get(at) ?? []) {
+        if (next === avoid || seen.has(next)) continue;
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+    return false;
+  };
+  return later.filter((i) => reachableAvoiding(entries[i]!.parent, entries[i]!.name));
+}
+
+describe('DelegationNames.check asks about exactly the later entries the reference search reaches', () => {
+  const asked = (entries: readonly { parent: string; name: string }[]): number[] => {
+    const names = new DelegationNames();
+    const index = new Map<DelegationEntry, number>();
+    entries.forEach((e, i) => {
+      const entry: DelegationEntry = { parent: e.parent, role: { name: e.name } as DelegatedRole, keys: new Map(), at: `${i}` };
+      index.set(entry, i);
+      names.add(entry);
+    });
+    const out: number[] = [];
+    names.check((entry) => {
+      out.push(index.get(entry)!);
+      return undefined;
+    });
+    return out;
+  };
+
+  it('on random graphs of up to 12 names (self-delegations, cycles, unreached parents, “targets” as a child)', () => {
+    const node = fc.integer({ min: 0, max: 12 }).map((i) => (i === 12 ? 'targets' : `n${i}`));
+    const parent = fc.oneof(fc.constant('targets'), node);
+    fc.assert(
+      fc.property(fc.array(fc.record({ parent, name: node }), { maxLength: 60 }), (entries) => {
+        expect(asked(entries)).toEqual(referenceAsked(entries));
+      }),
+      { seed: 1207, numRuns: 3000 },
+    );
+  });
+
+  it('on random graphs as a walk from targets records them (each parent’s entries together, distinct names per parent)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(fc.array(fc.integer({ min: 0, max: 29 }), { maxLength: 6 }), { minLength: 31, maxLength: 31 }), (n, lists) => {
+        // Node k delegates the distinct names lists[k] (mod n); walk breadth first from targets (= list 30).
+        const entries: { parent: string; name: string }[] = [];
+        const name = (k: number) => `n${k % n}`;
+        const queue = ['targets'];
+        const seen = new Set(queue);
+        for (let head = 0; head < queue.length; head++) {
+          const at = queue[head]!;
+          const list = at === 'targets' ? lists[30]! : lists[Number(at.slice(1))]!;
+          for (const kid of new Set(list.map(name))) {
+            entries.push({ parent: at, name: kid });
+            if (!seen.has(kid)) {
+              seen.add(kid);
+              queue.push(kid);
+            }
+          }
+        }
+        expect(asked(entries)).toEqual(referenceAsked(entries));
+      }),
+      { seed: 712, numRuns: 3000 },
     );
   });
 });
