@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
 import { inspectNamedFiles } from '../../../src/inspect/inspect.js';
+import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { renderInspection } from '../../../src/cli/inspect.js';
 import { makeKey } from '../../support/keys.js';
 import { buildRepo, FAR, type BuiltRepo } from '../../support/repo.js';
@@ -132,6 +133,33 @@ describe('inspectNamedFiles', () => {
       expect(delegated.map((x) => x.name)).toEqual([...Array.from({ length: D }, (_, i) => `c${i}`), 'last']);
       expect(delegated[D - 1]).toMatchObject({ name: `c${D - 1}`, delegatedBy: `c${D - 2}`, version: 1 });
       expect(delegated[D]).toMatchObject({ name: 'last', delegatedBy: 'targets', version: 1 });
+    });
+  });
+
+  describe('a refused parse spends the shared value budget too (review-12 M2)', () => {
+    const enc = new TextEncoder();
+    const valuesTargets = (n: number) => enc.encode(`{"signatures":[],"signed":{"_type":"targets","expires":"${FAR}","spec_version":"1.0.31","targets":{},"version":1,"x":[${'0,'.repeat(n - 1)}0]}}`);
+
+    it('parseMetadata: a document refused for holding more values than the budget has left takes what it parsed off the budget', () => {
+      const budget = { remaining: 1_000 };
+      expect(() => parseMetadata(valuesTargets(5_000), 'targets', { maxBytes: 1 << 20, source: 'x.json', budget })).toThrow(expect.objectContaining({ code: 'JSON_TOO_MANY_VALUES' }));
+      expect(budget.remaining).toBeLessThanOrEqual(0);
+      // Nothing is left for the next document: refused at its first value.
+      expect(() => parseMetadata(valuesTargets(1), 'targets', { maxBytes: 1 << 20, source: 'y.json', budget })).toThrow(expect.objectContaining({ code: 'JSON_TOO_MANY_VALUES', path: 'y.json $' }));
+    });
+
+    it('inspect without a snapshot: six delegated files of 1.2M values; once the budget is spent, each later file is refused at its first value, not parsed up to what was left', async () => {
+      const k = await makeKey('tuf', 'ed25519');
+      const names = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5'];
+      const targets = enc.encode(JSON.stringify({ signatures: [], signed: { _type: 'targets', spec_version: '1.0.31', version: 1, expires: FAR, targets: {}, delegations: { keys: { [k.keyId]: k.json }, roles: names.map((name) => ({ name, keyids: [k.keyId], threshold: 1, terminating: false, paths: ['*'] })) } } }));
+      const bomb = valuesTargets(1_200_000);
+      const tr = await buildRepo('tuf');
+      const ins = inspectNamedFiles({ files: [{ name: 'root.json', bytes: tr.roots[0]! }, { name: 'targets.json', bytes: targets }, ...names.map((n) => ({ name: `${n}.json`, bytes: bomb }))], directory: true, source: 'bombs' });
+      const refused = ins.problems.filter((p) => p.code === 'JSON_TOO_MANY_VALUES').map((p) => p.path);
+      // b0 and b1 fit (2.4M of 3M); b2 runs out part-way; b3–b5 have nothing left (before: each parsed 600,000 values again).
+      expect(refused[0]).toMatch(/^b2\.json \$\.signed\.x\[\d+\]$/);
+      expect(refused.slice(1)).toEqual(['b3.json $', 'b4.json $', 'b5.json $']);
+      expect(ins.roles.filter((r) => r.kind === 'delegation').map((r) => [r.name, r.version])).toEqual([['b0', 1], ['b1', 1], ['b2', undefined], ['b3', undefined], ['b4', undefined], ['b5', undefined]]);
     });
   });
 });
