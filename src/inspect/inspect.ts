@@ -188,7 +188,7 @@ function verdict(files: RepositoryFiles, opts: InspectOptions, now: Date): { vie
  * before the view parses anything, so one copy of the repository at most is held. The view reads a file
  * only after checking it against the length and hashes its referrer records (timestamp → snapshot →
  * targets and delegations), reads a delegated role only when a delegation reaches it, and shares one
- * value budget across the files it keeps (src/tuf/caps.ts repositoryValues).
+ * value budget across the files it reads, a refused one included (src/tuf/caps.ts repositoryValues).
  */
 function inspectDirectory(dir: string, entries: readonly NamedBytes[], opts: InspectOptions, now: Date): Inspection {
   // An installed tuf-layout folder holds some delegated roles twice (file-names.ts tufLayoutRoleFiles).
