@@ -29,9 +29,10 @@ import { rehearsalPlan } from '../src/ceremony/rehearsal-plan.js';
 import { canonicalBytes } from '../src/json/canonical.js';
 import { sha256Hex } from '../src/crypto/digest.js';
 import { DEFAULT_CAPS } from '../src/tuf/caps.js';
+import { DEFAULT_MAX_VALUES } from '../src/json/parse.js';
 import { DEFAULT_QR_CAPS, QrAssembler } from '../src/transport/qr/index.js';
 import { bodyOf } from './hostile/frames.js';
-import { envelopeOf, keysBomb, laterDelegationsRepo, longStringBomb, MB, nestingBomb, objectsBomb, pngBomb, renamedFileRepo, smallRepo, trustBundle, write } from './hostile/inputs.js';
+import { envelopeOf, keysBomb, laterDelegationsRepo, longStringBomb, MB, nestingBomb, objectsBomb, pngBomb, renamedFileRepo, smallRepo, trustBundle, valuesTargets, write } from './hostile/inputs.js';
 
 interface Budget {
   seconds: number;
@@ -171,6 +172,44 @@ const CASES: Case[] = [
     },
     run: ([bundle, root]) => cli(['verify', bundle!, '--root', root!]),
   },
+  {
+    family: 'bundle',
+    name: 'status: the same 50 MB bundle',
+    budget: LARGE,
+    async make(dir) {
+      const repo = await smallRepo();
+      return [write(dir, 'b.tufbundle', trustBundle(repo, { 'targets.json': enc.encode(envelopeOf(objectsBomb(50 * MB))) }))];
+    },
+    run: ([bundle]) => cli(['status', bundle!]),
+  },
+  {
+    family: 'bundle',
+    name: 'status: the same 250 MB bundle',
+    budget: LARGE,
+    async make(dir) {
+      const repo = await smallRepo(4);
+      const bomb = enc.encode(envelopeOf(objectsBomb(60 * MB)));
+      return [write(dir, 'b.tufbundle', trustBundle(repo, { 'targets.json': enc.encode(envelopeOf(keysBomb(8 * MB))), 'role0.json': bomb, 'role1.json': bomb, 'role2.json': bomb, 'role3.json': bomb }))];
+    },
+    run: ([bundle]) => cli(['status', bundle!]),
+  },
+  ...(['status', 'inspect'] as const).map(
+    (command): Case => ({
+      family: 'bundle',
+      // review-12 M2: status parsed all 50 and held them (102 s, 2.2 GB); each file passes its own caps
+      // (2M values), so only the budget the files share (caps.repositoryValues) bounds them.
+      name: `${command}: 190 MB trust bundle, no snapshot (nothing records the files' lengths), targets.json delegating to 50 roles, each role's file valid targets metadata with 2M values in an unknown field`,
+      budget: LARGE,
+      async make(dir) {
+        const repo = await smallRepo(50);
+        const bomb = enc.encode(valuesTargets(DEFAULT_MAX_VALUES - 10_000));
+        const replace: Record<string, Uint8Array> = {};
+        for (let i = 0; i < 50; i++) replace[`role${i}.json`] = bomb;
+        return [write(dir, 'b.tufbundle', trustBundle(repo, replace, ['snapshot.json', 'timestamp.json']))];
+      },
+      run: ([bundle]) => cli([command, bundle!]),
+    }),
+  ),
   ...(
     [
       ['[{},{},…] (one object per 3 bytes)', objectsBomb],

@@ -43,6 +43,15 @@ export function nestingBomb(bytes: number): string {
   return `${'['.repeat(half)}${']'.repeat(half)}`;
 }
 
+/**
+ * Valid, unsigned targets metadata that also holds `values` zeros in an unknown field (one value per two
+ * bytes): each file passes its own caps, so only a budget shared across files bounds many of them.
+ */
+export function valuesTargets(values: number): string {
+  const expires = formatExpires(new Date(Date.now() + 5 * 365 * 24 * 3600 * 1000));
+  return `{"signatures":[],"signed":{"_type":"targets","expires":"${expires}","spec_version":"1.0.31","targets":{},"version":1,"x":[${'0,'.repeat(values - 1)}0]}}`;
+}
+
 export function envelopeOf(signedText: string): string {
   return `{"signatures":[],"signed":${signedText}}`;
 }
@@ -152,8 +161,8 @@ export async function renamedFileRepo(parents: number, xBytes: number): Promise<
   return repoAround({ keys: { [kr!.keyId]: kr!.json }, roles: [delegatedRole('r', [kr!.keyId])] }, delegated);
 }
 
-/** A trust bundle of `repo` with some files replaced. */
-export function trustBundle(repo: SmallRepo, replace: Record<string, Uint8Array>): Uint8Array {
+/** A trust bundle of `repo` with some files replaced, and the files named in `omit` left out. */
+export function trustBundle(repo: SmallRepo, replace: Record<string, Uint8Array>, omit: readonly string[] = []): Uint8Array {
   const files = new Map<string, Uint8Array>([
     ['root.json', repo.root],
     ['1.root.json', repo.root],
@@ -163,6 +172,7 @@ export function trustBundle(repo: SmallRepo, replace: Record<string, Uint8Array>
   ]);
   for (const [name, bytes] of repo.delegated) files.set(`${name}.json`, bytes);
   for (const [name, bytes] of Object.entries(replace)) files.set(name, bytes);
+  for (const name of omit) files.delete(name);
   return encodeBundle({ kind: 'trust-bundle', profile: 'tuf', repository: 'bench/hostile', created: bundleTime(new Date()), files: [...files].map(([name, bytes]) => ({ name, bytes })) });
 }
 

@@ -24,8 +24,10 @@ export function renderInspection(ins: Inspection): string {
   const lines: string[] = [];
   const head = ins.profile === 'notary' ? `Notary / Docker Content Trust repository${ins.repository ? ` ${shownOrQuoted(ins.repository)}` : ''}` : 'TUF 1.0 repository';
   lines.push(`${shownOrQuoted(ins.source)}: ${head}${ins.rootVersion ? `, root version ${ins.rootVersion}` : ''}`);
+  // By ID once, not a scan of every key per listed ID (review-12 M1: a file may list a million IDs).
+  const keysById = new Map(ins.keys.map((k) => [k.keyId, k]));
   const keyLabel = (id: string) => {
-    const k = ins.keys.find((key) => key.keyId === id);
+    const k = keysById.get(id);
     const shortId = shownOrQuoted(id.slice(0, 12));
     return k ? `${shortId}  ${shownOrQuoted(k.keytype)}${k.label ? `  ${quoteShown(k.label)}` : ''}  fp ${k.fingerprint.slice(0, 16)}` : `${shortId}  (not in keys)`;
   };

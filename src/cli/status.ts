@@ -36,7 +36,7 @@ import { multiRepositoryNameOf, readKeyHolders, readMetadataFolder } from '../io
 import { isDirectory } from '../io/files.js';
 import { shownOrQuoted } from '../json/fields.js';
 import type { NotaryServerApi } from '../publish/notary-server.js';
-import { expiryReport, parseWarnOptions, type ExpiryItem, type ExpiryReport } from '../status/expiry.js';
+import { certificateRepository, expiryReport, parseWarnOptions, type ExpiryItem, type ExpiryReport } from '../status/expiry.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import { checkNotaryRootCertificates } from '../tuf/notary-root.js';
@@ -238,7 +238,8 @@ export async function statusCommand(path: string | undefined, opts: StatusComman
   const found = await findInventory({ option: opts.inventory, ceremonyDir: path && !opts.server && (await isDirectory(path)) ? path : undefined });
   const inventory = found ? await readInventoryFile(found.path) : undefined;
   const profileName = files.root ? parseMetadata(files.root, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' }).profile.name : 'tuf';
-  const certificateName = files.root ? expiryReport(files, { now, windows, holders: new Map() }).repository : undefined;
+  // From root.json alone: the report itself reads every file, once, below.
+  const certificateName = files.root ? certificateRepository(files) : undefined;
   const freshness = inventory ? freshnessOf(files, inventory, [opts.gun, certificateName, path ? await multiRepositoryNameOf(path) : undefined], profileName) : undefined;
   const stale = new Set(freshness?.state === 'stale' ? [freshness.repository] : []);
   const inventoryKeys = inventory ? joinInventory(files, inventory, stale) : undefined;

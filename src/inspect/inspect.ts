@@ -5,13 +5,12 @@
  */
 import { CeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
 import { expiryTimeline } from './timeline.js';
-import type { Profile } from '../profiles/profile.js';
-import { capFor, DEFAULT_CAPS, DEFAULT_REPOSITORY_VALUES } from '../tuf/caps.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { ListedKey } from '../tuf/keys.js';
-import type { MetaFile } from '../tuf/meta-file.js';
 import { parseMetadata, parseMetadataOfItsRole, type Metadata } from '../tuf/metadata.js';
-import { checkBytesAgainstMeta, verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
+import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
 import { classifyRepositoryFiles, type NamedBytes } from '../tuf/repository-files.js';
+import { readUnverified, repositoryBudget, type Referrer } from '../tuf/read-unverified.js';
 import { foldTufLayoutCopies } from '../trust-store/file-names.js';
 import type { Root } from '../tuf/root.js';
 import type { RoleType } from '../tuf/signed-common.js';
@@ -79,22 +78,54 @@ function repositoryName(root: Root): string | undefined {
 /** Loads a delegated role's metadata when the walk reaches it (never before: a file nobody delegates to is not parsed). */
 type DelegatedLoader = (name: string) => Metadata<Targets> | undefined;
 
-function delegationViews(parent: Metadata<Targets>, parentName: string, load: DelegatedLoader, now: Date, problems: ErrorShape[], keys: KeyView[], seen: Set<string>): RoleView[] {
-  const out: RoleView[] = [];
-  const delegations = parent.signed.delegations;
-  if (!delegations) return out;
-  for (const listed of delegations.keys.values()) if (!keys.some((k) => k.keyId === listed.keyId)) keys.push(keyView(listed));
-  for (const role of delegations.roles) {
+/** The keys shown, each once: `ids` holds the key IDs already in `list`. */
+interface KeyList {
+  list: KeyView[];
+  ids: Set<string>;
+}
+
+function keyList(list: KeyView[]): KeyList {
+  return { list, ids: new Set(list.map((k) => k.keyId)) };
+}
+
+/**
+ * The delegated roles under `top`, depth first in file order (each role, then the roles it delegates), each
+ * once. A walk with its own stack rather than recursion, and one output list: a chain of delegated files
+ * as deep as the files cap would overflow the call stack, and each level's list copied into its parent's
+ * (push(...child)) costs the square of the depth, and throws past ~100,000 roles.
+ */
+function delegationViews(top: Metadata<Targets>, load: DelegatedLoader, now: Date, problems: ErrorShape[], keys: KeyList, out: RoleView[]): void {
+  const seen = new Set<string>();
+  const stack: { delegations: NonNullable<Targets['delegations']>; name: string; next: number }[] = [];
+  const enter = (md: Metadata<Targets>, name: string) => {
+    const delegations = md.signed.delegations;
+    if (!delegations) return;
+    // A set, not a scan of the list per key (review-12 M1): key IDs are not re-derived (keys.ts
+    // parseKeyTable), so one unsigned file may list one key under a million IDs.
+    for (const listed of delegations.keys.values()) {
+      if (keys.ids.has(listed.keyId)) continue;
+      keys.ids.add(listed.keyId);
+      keys.list.push(keyView(listed));
+    }
+    stack.push({ delegations, name, next: 0 });
+  };
+  enter(top, 'targets');
+  while (stack.length) {
+    const frame = stack[stack.length - 1]!;
+    const role = frame.delegations.roles[frame.next++];
+    if (!role) {
+      stack.pop();
+      continue;
+    }
     if (seen.has(role.name)) continue;
     seen.add(role.name);
     const md = load(role.name);
-    const view: RoleView = { name: role.name, kind: 'delegation', delegatedBy: parentName, threshold: role.threshold, keyIds: role.keyids, terminating: role.terminating };
+    const view: RoleView = { name: role.name, kind: 'delegation', delegatedBy: frame.name, threshold: role.threshold, keyIds: role.keyids, terminating: role.terminating };
     if (role.paths) view.paths = role.paths;
     if (md) view.targetCount = md.signed.targets.size;
-    out.push(withResult(view, md, md ? tryVerify(md, role.name, role, delegations.keys, problems) : undefined, now));
-    if (md) out.push(...delegationViews(md, role.name, load, now, problems, keys, seen));
+    out.push(withResult(view, md, md ? tryVerify(md, role.name, role, frame.delegations.keys, problems) : undefined, now));
+    if (md) enter(md, role.name);
   }
-  return out;
 }
 
 function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<Record<Exclude<RoleType, 'root'>, Metadata>>, delegated: DelegatedLoader, now: Date, problems: ErrorShape[]): Inspection {
@@ -108,7 +139,7 @@ function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<
     roles.push(withResult(view, md, md ? tryVerify(md, name, policy, signed.keys, problems) : undefined, now));
   }
   const targets = parts.targets as Metadata<Targets> | undefined;
-  if (targets) roles.push(...delegationViews(targets, 'targets', delegated, now, problems, keys, new Set()));
+  if (targets) delegationViews(targets, delegated, now, problems, keyList(keys), roles);
   for (const role of roles) if (role.expired) problems.push({ code: 'EXPIRED', message: `${role.name} expired at ${role.expires}`, path: `${role.name}.json $.signed.expires` });
   const out: Inspection = { source, kind: 'metadata-directory', profile: root.profile.name, rootVersion: signed.version, keys, roles, problems, timeline: expiryTimeline(roles, keys, now) };
   const gun = repositoryName(signed);
@@ -136,7 +167,7 @@ function inspectFile(source: string, bytes: Uint8Array, opts: InspectOptions, no
   if (type === 'targets') {
     const t = md as Metadata<Targets>;
     view.targetCount = t.signed.targets.size;
-    roles.push(...delegationViews(t, 'targets', () => undefined, now, problems, keys, new Set()));
+    delegationViews(t, () => undefined, now, problems, keyList(keys), roles);
   }
   problems.push({ code: 'META_MISSING', message: `${source} is shown without its root, so its signatures are not checked` });
   return { source, kind: 'metadata-file', profile: md.profile.name, rootVersion: 0, keys, roles, problems };
@@ -157,7 +188,7 @@ function verdict(files: RepositoryFiles, opts: InspectOptions, now: Date): { vie
  * before the view parses anything, so one copy of the repository at most is held. The view reads a file
  * only after checking it against the length and hashes its referrer records (timestamp → snapshot →
  * targets and delegations), reads a delegated role only when a delegation reaches it, and shares one
- * value budget across the files it keeps (src/tuf/caps.ts repositoryValues).
+ * value budget across the files it reads, a refused one included (src/tuf/caps.ts repositoryValues).
  */
 function inspectDirectory(dir: string, entries: readonly NamedBytes[], opts: InspectOptions, now: Date): Inspection {
   // An installed tuf-layout folder holds some delegated roles twice (file-names.ts tufLayoutRoleFiles).
@@ -208,13 +239,11 @@ function viewOfVerified(dir: string, repo: VerifiedRepository, now: Date): Inspe
 
 function viewOfUnverified(dir: string, files: RepositoryFiles, now: Date): Inspection {
   const problems: ErrorShape[] = [];
-  const budget = { remaining: DEFAULT_CAPS.repositoryValues ?? DEFAULT_REPOSITORY_VALUES };
-  const parse = <R extends RoleType>(bytes: Uint8Array | undefined, type: R, source: string, referred?: { meta: MetaFile | undefined; by: string; profile: Profile }) => {
+  const budget = repositoryBudget();
+  const parse = <R extends RoleType>(bytes: Uint8Array | undefined, type: R, source: string, referred?: Referrer) => {
     if (!bytes) return undefined;
     try {
-      if (referred?.meta) checkBytesAgainstMeta(referred.profile, referred.meta, bytes, source, referred.by);
-      // Roots are not counted against the budget: one is kept, under its own cap.
-      return parseMetadata(bytes, type, { maxBytes: capFor(DEFAULT_CAPS, type === 'root' ? 'root' : source.replace(/\.json$/, '')), source, ...(type === 'root' ? {} : { budget }) });
+      return readUnverified(bytes, type, { role: source.replace(/\.json$/, ''), source, budget, ...(referred ? { referred } : {}) });
     } catch (err) {
       problems.push(toErrorShape(err));
       return undefined;

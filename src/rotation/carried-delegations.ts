@@ -23,8 +23,11 @@ const NAMES_PER_GROUP = 3;
  */
 export function carriedDelegationWarnings(profile: ProfileName, before: readonly DelegatedRole[], after: readonly DelegatedRole[], file: string, fix: string): string[] {
   const flawed: { role: DelegatedRole; problems: DelegationProblem[] }[] = [];
+  // By name once, not a scan of `before` per role (review-12 M1's pattern: hashed bins list thousands).
+  const byName = new Map<string, DelegatedRole>();
+  for (const r of before) if (!byName.has(r.name)) byName.set(r.name, r);
   for (const role of after) {
-    const old = before.find((r) => r.name === role.name);
+    const old = byName.get(role.name);
     if (!old || !sameDelegation(old, role)) continue;
     const problems = delegationProblems(profile, role, '$');
     if (problems.length > 0) flawed.push({ role, problems });
@@ -35,7 +38,12 @@ export function carriedDelegationWarnings(profile: ProfileName, before: readonly
   }
   const groups = new Map<string, string[]>();
   for (const { role, problems } of flawed) {
-    for (const group of new Set(problems.map((p) => p.group))) groups.set(group, [...(groups.get(group) ?? []), role.name]);
+    for (const group of new Set(problems.map((p) => p.group))) {
+      // Appended in place: a copy of the list per role was the square of the roles.
+      const names = groups.get(group);
+      if (names) names.push(role.name);
+      else groups.set(group, [role.name]);
+    }
   }
   const each = [...groups].map(([group, names]) => {
     const shown = names.slice(0, NAMES_PER_GROUP).map(shownOrQuoted).join(', ') + (names.length > NAMES_PER_GROUP ? ` and ${names.length - NAMES_PER_GROUP} more` : '');

@@ -277,8 +277,11 @@ export function sameDelegation(before: DelegationEntry, after: DelegationEntry):
  * lets the file expire, with every target under it. `at` is the file's JSON path ("$.payload").
  */
 export function checkAlteredDelegations(profile: ProfileName, before: readonly DelegationEntry[], after: readonly DelegationEntry[], at: string, where: string): void {
+  // By name once, not a scan of `before` per role (review-12 M1's pattern: hashed bins list thousands).
+  const byName = new Map<string, DelegationEntry>();
+  for (const x of before) if (!byName.has(x.name)) byName.set(x.name, x);
   after.forEach((r, i) => {
-    const old = before.find((x) => x.name === r.name);
+    const old = byName.get(r.name);
     if (!old || !sameDelegation(old, r)) checkReviewedDelegation(profile, r, `${at}.delegations.roles[${i}]`, where);
   });
 }
@@ -354,9 +357,13 @@ export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Ar
     keyJson.set(id, k.json);
     fingerprints.set(id, k.key.fingerprint);
   }
+  // The roles by name, kept with `roles` (a change names roles one by one: a scan each was the square of a
+  // hashed-bins file's roles; review-12 M1's pattern).
+  const byName = new Map<string, WorkingRole>();
+  for (const r of roles) if (!byName.has(r.name)) byName.set(r.name, r);
   const find = (name: string, path: string): WorkingRole => {
-    const r = roles.find((x) => x.name === name);
-    if (!r) refuse('DELEGATION_UNKNOWN', `targets.json version ${prev.version} delegates no role ${JSON.stringify(name)} (it delegates ${roles.map((x) => x.name).join(', ') || 'none'})`, path);
+    const r = byName.get(name);
+    if (!r) refuse('DELEGATION_UNKNOWN', `targets.json version ${prev.version} delegates no role ${JSON.stringify(name)} (it delegates ${[...byName.keys()].join(', ') || 'none'})`, path);
     return r;
   };
   const keyIds = (keys: readonly RotationKey[] | undefined, path: string): string[] => {
@@ -385,12 +392,20 @@ export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Ar
 
   const dc = change.delegations ?? {};
   const removedRoles: string[] = [];
+  const removed = new Set<WorkingRole>();
   (dc.remove ?? []).forEach((name, i) => {
     const path = `$change.delegations.remove[${i}]`;
     const r = find(name, path);
-    roles.splice(roles.indexOf(r), 1);
+    byName.delete(name);
+    removed.add(r);
     removedRoles.push(name);
   });
+  // One pass, not a splice per removed role.
+  if (removed.size > 0) {
+    let kept = 0;
+    for (const r of roles) if (!removed.has(r)) roles[kept++] = r;
+    roles.length = kept;
+  }
   (dc.rekey ?? []).forEach((rk, i) => {
     const path = `$change.delegations.rekey[${i}]`;
     const r = find(rk.name, child(path, 'name'));
@@ -428,12 +443,14 @@ export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Ar
   (dc.add ?? []).forEach((a, i) => {
     const path = `$change.delegations.add[${i}]`;
     checkDelegationName(profileName, a.name, child(path, 'name'));
-    if (roles.some((r) => r.name === a.name)) refuse('DELEGATION_EXISTS', `targets.json already delegates ${a.name}: re-key it instead`, child(path, 'name'));
+    if (byName.has(a.name)) refuse('DELEGATION_EXISTS', `targets.json already delegates ${a.name}: re-key it instead`, child(path, 'name'));
     const keyids = keyIds(a.keys, child(path, 'keys'));
     checkThreshold(a.threshold, keyids.length, child(path, 'threshold'), a.name);
     const p = checkPaths(profileName, a.paths, a.pathHashPrefixes, path, a.terminating);
     if (a.terminating !== undefined && typeof a.terminating !== 'boolean') refuse('DELEGATION_INVALID', 'terminating is true or false', child(path, 'terminating'));
-    roles.push({ name: a.name, keyids, threshold: a.threshold, terminating: a.terminating ?? false, unrecognized: {}, ...p });
+    const added: WorkingRole = { name: a.name, keyids, threshold: a.threshold, terminating: a.terminating ?? false, unrecognized: {}, ...p };
+    roles.push(added);
+    byName.set(a.name, added);
   });
   // A name removed and added again in one change is a re-key with new paths; say so only if it disappeared for good.
   const finalNames = new Set(roles.map((r) => r.name));
@@ -453,8 +470,12 @@ export function buildTargetsPayload(rootBytes: Uint8Array, targetsBytes: Uint8Ar
   // unchanged is signed again as it is, its problems review warnings (checkAlteredDelegations says why).
   // What the change itself set was checked where it was set (checkThreshold, checkPaths), so a refusal here
   // is of what targets.json N holds, and its path is there.
+  const prevAt = new Map<string, number>();
+  (prev.delegations?.roles ?? []).forEach((x, i) => {
+    if (!prevAt.has(x.name)) prevAt.set(x.name, i);
+  });
   for (const r of roles) {
-    const at = (prev.delegations?.roles ?? []).findIndex((x) => x.name === r.name);
+    const at = prevAt.get(r.name) ?? -1;
     if (at >= 0 && !sameDelegation(prev.delegations!.roles[at]!, r)) {
       checkReviewedDelegation(profileName, r, `targets.json $.signed.delegations.roles[${at}]`, `targets.json version ${prev.version} (re-key the role's paths or remove it in this change)`);
     }

@@ -17,12 +17,13 @@
  * `now` is given.
  */
 import { CeremonyError } from '../errors.js';
-import { DEFAULT_CAPS, capFor } from '../tuf/caps.js';
+import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { ListedKey } from '../tuf/keys.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
-import type { Targets } from '../tuf/targets.js';
+import { readUnverified, repositoryBudget } from '../tuf/read-unverified.js';
+import type { Delegations } from '../tuf/targets.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -107,6 +108,17 @@ function newestRoot(files: RepositoryFiles): Uint8Array {
   return bytes;
 }
 
+/** Notary: the repository (GUN) the first root certificate names, read from the newest root alone (status names it before the report is made). */
+export function certificateRepository(files: RepositoryFiles): string | undefined {
+  const root = parseMetadata(newestRoot(files), 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' });
+  if (root.profile.name !== 'notary') return undefined;
+  for (const id of root.signed.roles.get('root')!.keyids) {
+    const cn = root.signed.keys.get(id)?.key.certificate?.subjectCN;
+    if (cn !== undefined) return cn;
+  }
+  return undefined;
+}
+
 export function expiryReport(files: RepositoryFiles, opts: { now: Date; windows?: WarnWindows; holders?: ReadonlyMap<string, string> }): ExpiryReport {
   const holders = opts.holders ?? new Map<string, string>();
   const windows = { ...DEFAULT_WINDOWS, ...(opts.windows ?? {}) };
@@ -138,33 +150,41 @@ export function expiryReport(files: RepositoryFiles, opts: { now: Date; windows?
       });
     }
   }
-  const parseTop = <R extends 'targets' | 'snapshot' | 'timestamp'>(role: R) => {
-    const bytes = files[role];
-    return bytes ? parseMetadata(bytes, role, { maxBytes: DEFAULT_CAPS[role], source: `${role}.json`, profile }) : undefined;
-  };
-  const timestamp = parseTop('timestamp');
+  // One value budget for every file read (review-12 M2; verify and inspect share caps.repositoryValues the
+  // same way): a bundle of many files, each under its own cap, costs at most what one repository may.
+  // JSON_TOO_MANY_VALUES when it runs out. Files are not checked against the lengths and hashes their
+  // referrers record, as inspect's unverified view does: status reports the copies a client's folder holds
+  // as they are, and a client refreshes snapshot.json before the roles it names (review-11 M1, the newest
+  // copy of a role whose snapshot entry has moved on), so a mismatch is no refusal here. The budget bounds
+  // what a forged file costs instead.
+  const budget = repositoryBudget();
+  const read = <R extends 'targets' | 'snapshot' | 'timestamp'>(bytes: Uint8Array | undefined, type: R, role: string) =>
+    bytes ? readUnverified(bytes, type, { role, source: `${role}.json`, profile, budget }) : undefined;
+  const timestamp = read(files.timestamp, 'timestamp', 'timestamp');
   if (timestamp) add(timestamp, 'timestamp', roleRenewer(root.signed, 'timestamp', profile, holders));
-  const snapshot = parseTop('snapshot');
+  const snapshot = read(files.snapshot, 'snapshot', 'snapshot');
   if (snapshot) add(snapshot, 'snapshot', roleRenewer(root.signed, 'snapshot', profile, holders));
-  const targets = parseTop('targets');
+  const targets = read(files.targets, 'targets', 'targets');
   if (targets) {
     add(targets, 'targets', roleRenewer(root.signed, 'targets', profile, holders));
-    // Delegated roles, breadth first: each renewed by the keys its delegating role lists for it.
-    const queue: ({ md: Metadata<Targets>; name: string } | undefined)[] = [{ md: targets, name: 'targets' }];
+    // Delegated roles, breadth first: each renewed by the keys its delegating role lists for it. The queue
+    // holds each parent's delegations (names, key IDs, its key table), never a parsed file: a delegated
+    // file is read when its entry is reached and dropped once its row is added. An index walks the
+    // queue (Array.shift moves every element left: the square of the roles).
+    const queue: ({ delegations: Delegations; name: string } | undefined)[] = [];
+    if (targets.signed.delegations) queue.push({ delegations: targets.signed.delegations, name: 'targets' });
     const seen = new Set<string>();
-    // An index into the queue, not Array.shift (O(n) per call on V8's large arrays: review-12 H1); a file
-    // read is let go, as shift let it go, so only the ones not yet read are held.
     for (let head = 0; head < queue.length; head++) {
       const parent = queue[head]!;
-      queue[head] = undefined;
-      for (const d of parent.md.signed.delegations?.roles ?? []) {
+      queue[head] = undefined; // read: its tables may go
+      for (const d of parent.delegations.roles) {
         if (seen.has(d.name)) continue;
         seen.add(d.name);
         const bytes = files.delegated.get(d.name);
         if (!bytes) continue;
-        const md = parseMetadata(bytes, 'targets', { maxBytes: capFor(DEFAULT_CAPS, d.name), source: `${d.name}.json`, profile });
-        add(md, d.name, { keys: keysOf(d.keyids, parent.md.signed.delegations!.keys, holders), threshold: d.threshold, role: `${d.name} (keys listed in ${parent.name})`, heldBy: 'offline' });
-        queue.push({ md, name: d.name });
+        const md = read(bytes, 'targets', d.name)!;
+        add(md, d.name, { keys: keysOf(d.keyids, parent.delegations.keys, holders), threshold: d.threshold, role: `${d.name} (keys listed in ${parent.name})`, heldBy: 'offline' });
+        if (md.signed.delegations) queue.push({ delegations: md.signed.delegations, name: d.name });
       }
     }
   }

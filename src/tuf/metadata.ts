@@ -127,8 +127,16 @@ function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: 
     const maxValues = Math.max(0, Math.min(defaultMaxValues(opts.maxBytes), opts.budget?.remaining ?? Infinity));
     // A targets file of a known profile has its entries read straight into the model (targetsReader).
     const reader = wanted === 'targets' && opts.profile ? targetsReader(getProfile(opts.profile)) : undefined;
-    const { value: json, canonicalSigned, values, keyed } = parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$', maxValues, ...(opts.givenUp ? { givenUp: true } : {}) }, reader);
-    if (opts.budget) opts.budget.remaining -= values;
+    // What the parse spent is charged also when it refuses the document (ParseJsonOptions.spent).
+    const spent = { values: 0 };
+    const parsed = (() => {
+      try {
+        return parseSignedEnvelope(bytes, { maxBytes: opts.maxBytes, path: '$', maxValues, spent, ...(opts.givenUp ? { givenUp: true } : {}) }, reader);
+      } finally {
+        if (opts.budget) opts.budget.remaining -= spent.values;
+      }
+    })();
+    const { value: json, canonicalSigned, keyed } = parsed;
     const envelope = asObject(json, '$');
     const signedObj = asObject(envelope.signed, '$.signed');
     // `_type` must name a role of some profile (PROFILE_UNKNOWN otherwise), and of the expected one.

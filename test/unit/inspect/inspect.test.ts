@@ -1,7 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
 import { inspectNamedFiles } from '../../../src/inspect/inspect.js';
-import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { parseMetadata } from '../../../src/tuf/metadata.js';
+import { renderInspection } from '../../../src/cli/inspect.js';
+import { makeKey } from '../../support/keys.js';
+import { buildRepo, FAR, type BuiltRepo } from '../../support/repo.js';
 
 describe('inspectNamedFiles', () => {
   let r: BuiltRepo;
@@ -75,4 +78,89 @@ describe('inspectNamedFiles', () => {
     expect((err as CeremonyError).path).toBe('notes.json $');
     expect(() => inspectNamedFiles({ files: [{ name: 'x/../../etc.json', bytes: r.targets }, { name: 'root.json', bytes: r.roots[0]! }] })).toThrow(/not a safe relative file name/);
   });
+
+  describe('hostile shapes of one unsigned file (review-12 M1): linear in what the file lists', () => {
+    const enc = new TextEncoder();
+    const unsignedTargets = (delegations: object) => enc.encode(JSON.stringify({ signatures: [], signed: { _type: 'targets', spec_version: '1.0.31', version: 1, expires: FAR, targets: {}, delegations } }));
+    const hexId = (i: number) => i.toString(16).padStart(64, '0');
+
+    it('one key under 60,000 made-up key IDs (TUF key IDs are not re-derived), a role for each: each key shown once, each ID looked up once', async () => {
+      const k = await makeKey('tuf', 'ed25519');
+      const K = 60_000;
+      const keys: Record<string, unknown> = {};
+      const roles: object[] = [];
+      for (let i = 0; i < K; i++) {
+        keys[hexId(i)] = k.json;
+        roles.push({ name: `r${i}`, keyids: [hexId(i)], threshold: 1, terminating: false, paths: ['*'] });
+      }
+      const ins = inspectNamedFiles({ files: [{ name: 'targets.json', bytes: unsignedTargets({ keys, roles }) }] });
+      expect(ins.keys).toHaveLength(K);
+      expect(new Set(ins.keys.map((x) => x.keyId)).size).toBe(K);
+      expect(ins.roles).toHaveLength(K + 1);
+      expect(ins.roles[K]).toMatchObject({ name: `r${K - 1}`, keyIds: [hexId(K - 1)] });
+      // The text rendering looks every listed ID up: by a map, not a scan of the 60,000 keys per ID.
+      const text = renderInspection(ins);
+      expect(text.split('\n').filter((l) => l.includes('ed25519  fp '))).toHaveLength(K);
+      expect(text).not.toContain('(not in keys)');
+    });
+
+    it('150,000 delegated roles in one file are all shown (one output list: push(...list) of each level overflowed the call stack)', async () => {
+      const k = await makeKey('tuf', 'ed25519');
+      const N = 150_000;
+      const roles = Array.from({ length: N }, (_, i) => ({ name: `r${i}`, keyids: [k.keyId], threshold: 1, terminating: false, paths: ['*'] }));
+      const ins = inspectNamedFiles({ files: [{ name: 'targets.json', bytes: unsignedTargets({ keys: { [k.keyId]: k.json }, roles }) }] });
+      expect(ins.roles).toHaveLength(N + 1);
+      expect(ins.roles[N]).toMatchObject({ name: `r${N - 1}`, kind: 'delegation', delegatedBy: 'targets' });
+      expect(ins.keys).toHaveLength(1);
+      expect(ins.problems.map((p) => p.code)).toEqual(['META_MISSING']);
+    });
+
+    it('a chain of 3,000 delegated files, each delegating the next: walked in file order, each role under its delegator', async () => {
+      const k = await makeKey('tuf', 'ed25519');
+      const D = 3_000;
+      const table = { [k.keyId]: k.json };
+      const role = (name: string) => ({ name, keyids: [k.keyId], threshold: 1, terminating: false, paths: ['*'] });
+      const files = [
+        { name: 'root.json', bytes: r.roots[0]! },
+        // targets → c0 → c1 → … and, after c0's subtree, a sibling `last`.
+        { name: 'targets.json', bytes: unsignedTargets({ keys: table, roles: [role('c0'), role('last')] }) },
+        { name: 'last.json', bytes: unsignedTargets({ keys: table, roles: [] }) },
+      ];
+      for (let i = 0; i < D; i++) files.push({ name: `c${i}.json`, bytes: unsignedTargets({ keys: table, roles: i + 1 < D ? [role(`c${i + 1}`)] : [] }) });
+      const ins = inspectNamedFiles({ files, directory: true, source: 'chain' });
+      const delegated = ins.roles.filter((x) => x.kind === 'delegation');
+      expect(delegated).toHaveLength(D + 1);
+      expect(delegated.map((x) => x.name)).toEqual([...Array.from({ length: D }, (_, i) => `c${i}`), 'last']);
+      expect(delegated[D - 1]).toMatchObject({ name: `c${D - 1}`, delegatedBy: `c${D - 2}`, version: 1 });
+      expect(delegated[D]).toMatchObject({ name: 'last', delegatedBy: 'targets', version: 1 });
+    });
+  });
+
+  describe('a refused parse spends the shared value budget too (review-12 M2)', () => {
+    const enc = new TextEncoder();
+    const valuesTargets = (n: number) => enc.encode(`{"signatures":[],"signed":{"_type":"targets","expires":"${FAR}","spec_version":"1.0.31","targets":{},"version":1,"x":[${'0,'.repeat(n - 1)}0]}}`);
+
+    it('parseMetadata: a document refused for holding more values than the budget has left takes what it parsed off the budget', () => {
+      const budget = { remaining: 1_000 };
+      expect(() => parseMetadata(valuesTargets(5_000), 'targets', { maxBytes: 1 << 20, source: 'x.json', budget })).toThrow(expect.objectContaining({ code: 'JSON_TOO_MANY_VALUES' }));
+      expect(budget.remaining).toBeLessThanOrEqual(0);
+      // Nothing is left for the next document: refused at its first value.
+      expect(() => parseMetadata(valuesTargets(1), 'targets', { maxBytes: 1 << 20, source: 'y.json', budget })).toThrow(expect.objectContaining({ code: 'JSON_TOO_MANY_VALUES', path: 'y.json $' }));
+    });
+
+    it('inspect without a snapshot: six delegated files of 1.2M values; once the budget is spent, each later file is refused at its first value, not parsed up to what was left', async () => {
+      const k = await makeKey('tuf', 'ed25519');
+      const names = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5'];
+      const targets = enc.encode(JSON.stringify({ signatures: [], signed: { _type: 'targets', spec_version: '1.0.31', version: 1, expires: FAR, targets: {}, delegations: { keys: { [k.keyId]: k.json }, roles: names.map((name) => ({ name, keyids: [k.keyId], threshold: 1, terminating: false, paths: ['*'] })) } } }));
+      const bomb = valuesTargets(1_200_000);
+      const tr = await buildRepo('tuf');
+      const ins = inspectNamedFiles({ files: [{ name: 'root.json', bytes: tr.roots[0]! }, { name: 'targets.json', bytes: targets }, ...names.map((n) => ({ name: `${n}.json`, bytes: bomb }))], directory: true, source: 'bombs' });
+      const refused = ins.problems.filter((p) => p.code === 'JSON_TOO_MANY_VALUES').map((p) => p.path);
+      // b0 and b1 fit (2.4M of 3M); b2 runs out part-way; b3–b5 have nothing left (before: each parsed 600,000 values again).
+      expect(refused[0]).toMatch(/^b2\.json \$\.signed\.x\[\d+\]$/);
+      expect(refused.slice(1)).toEqual(['b3.json $', 'b4.json $', 'b5.json $']);
+      expect(ins.roles.filter((r) => r.kind === 'delegation').map((r) => [r.name, r.version])).toEqual([['b0', 1], ['b1', 1], ['b2', undefined], ['b3', undefined], ['b4', undefined], ['b5', undefined]]);
+    });
+  });
 });
+
