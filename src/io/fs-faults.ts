@@ -22,6 +22,12 @@ function errnoOf(err: unknown): { code: string; path?: string } | undefined {
   return undefined;
 }
 
+/** Whether `err` is one of the machine's faults fsFault and writeFault name (a full disk, read-only, no permission). */
+export function isFsFault(err: unknown): boolean {
+  const e = errnoOf(err);
+  return e !== undefined && FAULTS[e.code] !== undefined;
+}
+
 /**
  * `err` as DISK_FULL / READ_ONLY / PERMISSION_DENIED when it is one of those faults, naming `folder` (what
  * the operator chose) and the file the failed call was about; any other error is returned unchanged.

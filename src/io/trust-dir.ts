@@ -30,6 +30,7 @@ import { closeSync, constants as fsConstants, fsync as fsFsync, mkdir as fsMkdir
 import { link, lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CeremonyError } from '../errors.js';
+import { isFsFault } from './fs-faults.js';
 import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
 import { forEachBounded } from './bounded.js';
@@ -200,8 +201,16 @@ export interface SwapOptions {
  */
 export async function resolveTrustDir(trustDir: string): Promise<string> {
   const missing = (err: unknown): undefined => {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    // The machine's state (a full disk, a read-only file system, no permission): the caller's fsFault
+    // names it (PERMISSION_DENIED, …).
+    if (code === undefined || isFsFault(err)) throw err;
+    // Anything else that stops a path that is there from resolving (ELOOP: a link loop, or a link to
+    // itself; ENOTDIR: a file on the way; ENAMETOOLONG) is the trust directory's fault, not a bug: the
+    // refusal it was before b590e77 resolved the path (readTrustDir: "is not a folder"), with the path and
+    // the cause, so the CLI and the app record a refusal transcript instead of error[INTERNAL] (review-12b L2).
+    throw new CeremonyError('TRUST_DIR_INVALID', `${trustDir} cannot be used as the trust directory: resolving its links failed (${code}${code === 'ELOOP' ? ': a link loop' : ''}). Nothing was read or written. Name a real folder, or fix the link`, { path: trustDir, cause: err });
   };
   const real = await realpath(trustDir).catch(missing);
   if (real !== undefined) return real;

@@ -186,7 +186,9 @@ export async function runSiteImportStage(input: SiteImportInput): Promise<SiteIm
   const refusalTranscript = recorded(out, await recordImportSession(session('tampered.bundle', source.bundleFile), installed.layout, { refused: refusal }), say);
   say(`  tampered copy ${join(out, SITE_FILES.tampered)} (targets.json altered, manifest rebuilt to match), imported over the installed store: refused with error[${refusal.code}]: ${refusal.message} — nothing changed in ${trustDir} (tree SHA-256 ${before.slice(0, 16)}… before and after)${refusalTranscript ? `; the refusal recorded in ${join(out, refusalTranscript)}` : ''}`);
 
-  const folder = relative(out, installed.folder).split(sep).join('/');
+  // Relative to the trust directory the import resolved, then under its name in `out`: `out` itself may be
+  // reached through a link (macOS /tmp), which the resolved folder no longer goes through (review-12b M1).
+  const folder = join(SITE_FILES.trustDir, relative(installed.trustDir, installed.folder)).split(sep).join('/');
   return {
     qr: { shown: input.frames.length, dropped, read, parts: progress.received, fragments: progress.needed, equalsUsb: true },
     received: SITE_FILES.received,

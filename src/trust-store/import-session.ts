@@ -141,9 +141,11 @@ export async function importSessionTranscript(start: ImportSessionStart, outcome
       witnesses,
       note: sessionNote(`verified completely against the pinned root (pinned by ${r.pinnedBy}): ${versionsText(r.versions, r.previous?.root ?? null)}`, 'verified completely against the pinned root'),
     });
-    const outputs = Object.entries(r.fileHashes).map(([name, sha256]) => ({ name: fileName(relative(start.trustDir, join(r.folder, name)) || name), sha256 }));
+    // Relative to the trust directory the import resolved (r.trustDir), never to the operator's spelling of
+    // it (start.trustDir): through a link, or a linked ancestor (macOS /tmp), the two differ (review-12b M1).
+    const outputs = Object.entries(r.fileHashes).map(([name, sha256]) => ({ name: fileName(relative(r.trustDir, join(r.folder, name)) || name), sha256 }));
     for (const part of chunks(outputs, MAX_FILES)) {
-      await session.append({ step: 'import.install', actor: operator, outputs: part, note: sessionNote(`installed into the trust directory's ${relative(start.trustDir, r.folder) || 'folder itself'}, in one swap`, 'installed in one swap') });
+      await session.append({ step: 'import.install', actor: operator, outputs: part, note: sessionNote(`installed into the trust directory's ${relative(r.trustDir, r.folder) || 'folder itself'}, in one swap`, 'installed in one swap') });
     }
     const after = outcome.cleanupFailed !== undefined ? await recordCleanupFailed(session, outcome.cleanupFailed, operator) : '';
     await session.end(`installed: ${r.gun ?? start.repository} into the ${r.layout} layout${after}`);
@@ -162,6 +164,8 @@ export async function importSessionTranscript(start: ImportSessionStart, outcome
     });
   }
   const after = outcome.cleanupFailed !== undefined ? await recordCleanupFailed(session, outcome.cleanupFailed, operator) : '';
-  await session.end(`installed: ${s.entries.length} repositories into the trust directory${relative(start.trustDir, s.folder) ? `'s ${relative(start.trustDir, s.folder)}` : ''}, all at once${after}`);
+  // As a single import's: relative to the resolved trust directory (review-12b M1).
+  const within = relative(s.trustDir, s.folder);
+  await session.end(`installed: ${s.entries.length} repositories into the trust directory${within ? `'s ${within}` : ''}, all at once${after}`);
   return session.bytes();
 }

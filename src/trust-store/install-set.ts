@@ -89,6 +89,8 @@ export interface SetImportResult {
   layout: TrustLayout;
   /** The one folder replaced at once. */
   folder: string;
+  /** The trust directory as the import resolved it, which `folder` lies in (ImportResult.trustDir: the session transcript's base). */
+  trustDir: string;
   entries: SetImportEntry[];
 }
 
@@ -199,7 +201,7 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
     throw err;
   }
   if (writeFailure) throw writeFailure.err;
-  const result: SetImportResult = { profile: set.profile, layout, folder: target, entries };
+  const result: SetImportResult = { profile: set.profile, layout, folder: target, trustDir: opts.trustDir, entries };
   // A failure after the swap's rename still installed the set: the error carries it (installed-cleanup.ts).
   if (swap) await installing(() => swap.commit(), () => ({ set: result }));
   return result;

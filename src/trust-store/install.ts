@@ -103,6 +103,12 @@ export interface ImportResult {
   gun?: string;
   /** The folder that was replaced. */
   folder: string;
+  /**
+   * The trust directory as the import resolved it (resolveTrustDir: links followed once), which `folder`
+   * lies in. The session transcript names the installed files relative to it (review-12b M1: relative to
+   * the operator's spelling, a linked trust directory or ancestor gave `../../data/…`).
+   */
+  trustDir: string;
   /** What the pin was: a file, a fingerprint found in the input or installed, or the installed root. */
   pinnedBy: 'file' | 'fingerprint' | 'installed';
   previous?: TrustedVersions;
@@ -310,6 +316,7 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     layout,
     ...(gun ? { gun } : {}),
     folder,
+    trustDir: opts.trustDir,
     pinnedBy,
     ...(installed ? { previous: installed.versions } : {}),
     versions,

@@ -118,6 +118,15 @@ export interface ImportLock {
  * The lock file for a trust folder. Notary: in the trust directory itself (it exists, checked before;
  * one lock covers every GUN below it). TUF: beside the client metadata folder, named after it (the
  * folder itself is renamed by the swap, so the lock cannot live inside it).
+ *
+ * `trustDir` is the import's resolved trust directory (resolveTrustDir: realpath), never the operator's
+ * spelling (review-12b L3): two imports that name one directory differently — through a link
+ * (`~/.docker` → `/data/docker`), through its target, or through a linked ancestor (macOS `/tmp`) — resolve
+ * to the same path, so they take the same lock file and exclude each other. In the tuf layout that puts the
+ * lock (and the sessions folder, import-session.ts siteSessionsDir) beside the link's target, not beside
+ * the link: a build before b590e77 put them beside the link, so an import by such an older build running at
+ * the same time through the link takes another lock file — running two builds on one site at once is not
+ * supported (the same holds for any change of the lock's name).
  */
 export function importLockPath(trustDir: string, layout: TrustLayout): string {
   if (layout === 'notary') return join(trustDir, IMPORT_LOCK_NAME);

@@ -17,6 +17,8 @@ import { recordImportSession } from '../../../src/io/import-session-file.js';
 import { importRepository, trustFolder, type ImportOptions } from '../../../src/trust-store/install.js';
 import { importRepositorySet, previewRepositorySet } from '../../../src/trust-store/install-set.js';
 import { SESSIONS_FOLDER_NAME } from '../../../src/trust-store/import-session.js';
+import { importLockPath } from '../../../src/trust-store/lock.js';
+import { resolveTrustDir } from '../../../src/io/trust-dir.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { tempDirs } from '../../support/temp-dirs.js';
@@ -211,4 +213,163 @@ describe('set import refuses links below the trust directory (Notary layout)', (
       }
     }
   }, 120_000);
+});
+
+/** The entries of a session transcript file whose step is `step` (JSON lines). */
+function entries(path: string, step: string): { note?: string; outputs?: { name: string }[] }[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { step: string; note?: string; outputs?: { name: string }[] })
+    .filter((e) => e.step === step);
+}
+
+describe('review-12b M1: the session transcript names the installed files inside the trust directory, however it was reached', () => {
+  const source = { name: 'test', sha256: '0'.repeat(64), form: 'bundle' as const };
+
+  /** `plain`: a real folder; `linked`: a link to one (`~/.docker/trust` → `/data/docker-trust`); `ancestor`: a real folder below a linked ancestor (macOS /tmp → /private/tmp). */
+  function trustDirs(): Record<'plain' | 'linked' | 'ancestor', string> {
+    const base = tmp('tufc-links-session-');
+    const plain = join(base, 'plain');
+    mkdirSync(plain);
+    mkdirSync(join(base, 'data', 'docker-trust'), { recursive: true });
+    mkdirSync(join(base, 'home', 'u', '.docker'), { recursive: true });
+    const linked = join(base, 'home', 'u', '.docker', 'trust');
+    symlinkSync(join(base, 'data', 'docker-trust'), linked);
+    mkdirSync(join(base, 'private', 'tmp', 'site', 'trust'), { recursive: true });
+    symlinkSync(join(base, 'private', 'tmp'), join(base, 'tmp'));
+    return { plain, linked, ancestor: join(base, 'tmp', 'site', 'trust') };
+  }
+
+  it('single import (Notary layout): `tuf/<gun>/metadata/…` for a plain, a linked and a linked-ancestor trust directory alike', async () => {
+    const repo = await buildRepo('notary');
+    const meta = `tuf/${GUN}/metadata`;
+    for (const [what, trustDir] of Object.entries(trustDirs())) {
+      const result = await importRepository({ files: repo.files(), source: 'test' }, { trustDir, trustedRoot: repo.roots[0]!, gun: GUN, now: NOW });
+      expect(result.trustDir, what).toBe(realpathSync(trustDir));
+      const record = await recordImportSession({ profile: 'notary', repository: GUN, source, trustDir, witnesses: [] }, 'notary', { single: result });
+      if (!('path' in record)) throw new Error(`${what}: ${record.warning}`);
+      const installs = entries(record.path, 'import.install');
+      expect(installs.length, what).toBeGreaterThan(0);
+      const names = installs.flatMap((e) => (e.outputs ?? []).map((o) => o.name));
+      expect(names, what).toContain(`${meta}/root.json`);
+      for (const name of names) expect(name.startsWith(`${meta}/`), `${what}: ${name}`).toBe(true);
+      expect(installs[0]!.note, what).toBe(`installed into the trust directory's ${meta}, in one swap`);
+      expect(readFileSync(record.path, 'utf8'), what).not.toContain('../');
+    }
+  }, 60_000);
+
+  it('single import (TUF layout) through a link: the folder is the trust directory itself, files named bare', async () => {
+    const repo = await buildRepo('tuf');
+    const base = tmp('tufc-links-session-tuf-');
+    mkdirSync(join(base, 'real'));
+    const linked = join(base, 'metadata');
+    symlinkSync(join(base, 'real'), linked);
+    const result = await importRepository({ files: repo.files(), source: 'test' }, { trustDir: linked, trustedRoot: repo.roots[0]!, now: NOW });
+    const record = await recordImportSession({ profile: 'tuf', repository: 'app', source, trustDir: linked, witnesses: [] }, 'tuf', { single: result });
+    if (!('path' in record)) throw new Error(record.warning);
+    const installs = entries(record.path, 'import.install');
+    expect(installs.flatMap((e) => (e.outputs ?? []).map((o) => o.name))).toContain('root.json');
+    expect(installs[0]!.note).toBe("installed into the trust directory's folder itself, in one swap");
+  }, 60_000);
+
+  it('set import (Notary layout): entries `<gun>/metadata/…` and the end note `tuf`, for a plain, a linked and a linked-ancestor trust directory alike', async () => {
+    const gun = (i: number) => `${HOST}/org/app-${i}`;
+    const repos = [await buildRepo('notary', { gun: gun(0) }), await buildRepo('notary', { gun: gun(1) })];
+    const set = decodeRepositorySet(encodeRepositorySet(repos.map((r, i) => encodeBundle(bundleContent(r, gun(i)))), { name: 'two', created: NOW }));
+    const pins = new Map(repos.map((r, i) => [gun(i), createHash('sha256').update(r.roots[0]!).digest('hex')]));
+    for (const [what, trustDir] of Object.entries(trustDirs())) {
+      const result = await importRepositorySet(set, { trustDir, pins, now: NOW });
+      expect(result.trustDir, what).toBe(realpathSync(trustDir));
+      const record = await recordImportSession({ profile: 'notary', repository: 'two', source: { ...source, form: 'set' }, trustDir, witnesses: [] }, 'notary', { set: result });
+      if (!('path' in record)) throw new Error(`${what}: ${record.warning}`);
+      const names = entries(record.path, 'import.install').flatMap((e) => (e.outputs ?? []).map((o) => o.name));
+      expect(names, what).toContain(`${gun(0)}/metadata/root.json`);
+      expect(entries(record.path, 'session.end')[0]!.note, what).toBe("installed: 2 repositories into the trust directory's tuf, all at once");
+      expect(readFileSync(record.path, 'utf8'), what).not.toContain('../');
+    }
+  }, 120_000);
+});
+
+describe('review-12b L2: a trust directory that is a link loop is TRUST_DIR_INVALID, not a raw ELOOP', () => {
+  it('TUF layout (a link to itself, and a two-link loop): single import, dry run, set import and set preview refuse it naming the path; the refusal transcript is written', async () => {
+    const repo = await buildRepo('tuf');
+    const set = decodeRepositorySet(encodeRepositorySet([encodeBundle(bundleContent(repo, 'app'))], { name: 'one', created: NOW }));
+    const pins = new Map([['app', createHash('sha256').update(repo.roots[0]!).digest('hex')]]);
+    for (const loop of ['self', 'pair']) {
+      const base = tmp('tufc-links-loop-');
+      const trust = join(base, 'tuf-client');
+      if (loop === 'self') symlinkSync(trust, trust);
+      else {
+        symlinkSync(join(base, 'other'), trust);
+        symlinkSync(trust, join(base, 'other'));
+      }
+      const before = everything(base);
+      const runs: [string, () => Promise<unknown>][] = [
+        ['import', () => importRepository({ files: repo.files(), source: 'test' }, { trustDir: trust, trustedRoot: repo.roots[0]!, layout: 'tuf', now: NOW })],
+        ['dry run', () => importRepository({ files: repo.files(), source: 'test' }, { trustDir: trust, trustedRoot: repo.roots[0]!, layout: 'tuf', now: NOW, dryRun: true })],
+        ['set import', () => importRepositorySet(set, { trustDir: trust, pins, now: NOW })],
+        ['set preview', () => previewRepositorySet(set, { trustDir: trust, pins, now: NOW })],
+      ];
+      for (const [what, run] of runs) {
+        const r = await refusal(run());
+        expect([r.code, r.path], `${loop} ${what}`).toEqual(['TRUST_DIR_INVALID', trust]);
+        expect(r.message, `${loop} ${what}`).toContain('ELOOP: a link loop');
+      }
+      expect(everything(base)).toBe(before);
+      // A CeremonyError: the CLI and the app record the refusal (beside the link, its target not there).
+      const record = await recordImportSession({ profile: 'tuf', repository: 'app', source: { name: 'test', sha256: '0'.repeat(64), form: 'bundle' }, trustDir: trust, witnesses: [] }, 'tuf', { refused: await run0(runs) });
+      if (!('path' in record)) throw new Error(record.warning);
+      expect(entries(record.path, 'import.refused')[0]!.note).toContain('refused [TRUST_DIR_INVALID]');
+    }
+  }, 60_000);
+});
+
+async function run0(runs: [string, () => Promise<unknown>][]): Promise<unknown> {
+  return runs[0]![1]().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+}
+
+describe('review-12b L3: one import lock whichever way the trust directory is named', () => {
+  it('TUF layout: importLockPath is the same through the link and through its target, and a second import by the other name is IMPORT_LOCKED', async () => {
+    const repo = await buildRepo('tuf');
+    const base = tmp('tufc-links-lock-');
+    const real = join(base, 'disk', 'tuf');
+    mkdirSync(real, { recursive: true });
+    mkdirSync(join(base, 'app'));
+    const linked = join(base, 'app', 'tuf');
+    symlinkSync(real, linked);
+    const lock = importLockPath(realpathSync(real), 'tuf');
+    expect(importLockPath(await resolveTrustDir(linked), 'tuf')).toBe(lock);
+    expect(importLockPath(await resolveTrustDir(real), 'tuf')).toBe(lock);
+    for (const [first, other] of [
+      [linked, real],
+      [real, linked],
+    ] as const) {
+      let second: Promise<unknown> | undefined;
+      let held = false;
+      await importRepository(
+        { files: repo.files(), source: 'test' },
+        {
+          trustDir: first,
+          trustedRoot: repo.roots[0]!,
+          now: NOW,
+          onStep: () => {
+            held ||= existsSync(lock);
+            second ??= importRepository({ files: repo.files(), source: 'test' }, { trustDir: other, trustedRoot: repo.roots[0]!, now: NOW }).then(
+              () => 'installed',
+              (err: unknown) => err,
+            );
+          },
+        },
+      );
+      expect(held, first).toBe(true);
+      const outcome = await second;
+      expect(isCeremonyError(outcome, 'IMPORT_LOCKED'), `${first}: ${String(outcome)}`).toBe(true);
+      expect(existsSync(lock)).toBe(false);
+      expect(existsSync(importLockPath(linked, 'tuf'))).toBe(false);
+    }
+  }, 60_000);
 });
