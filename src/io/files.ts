@@ -413,8 +413,9 @@ export interface FolderFiles {
  * writes a group of repositories, one folder each, in one pass): every guarantee writeNewFilesAtomic gives
  * holds in each folder, with the durable steps shared by the whole group. In order:
  *
- *   1. every folder made (mkdir) and the new ones made durable in their parents, each parent fsync'd once
- *      for the group (a thousand repository folders share one `metadata/`);
+ *   1. every folder made (mkdir) and made durable in its parent — a new one's levels, and the parent of
+ *      one already there, which a killed run may have made without that fsync (review-12b L4) — each
+ *      parent fsync'd once for the group (a thousand repository folders share one `metadata/`);
  *   2. every name checked absent in every folder (OUTPUT_EXISTS before a byte is written anywhere);
  *   3. every file written to a temporary name beside its final one (`.<name>.<random>.tmp`, O_EXCL), then
  *      all of them fsync'd together — through libuv's pool, so the medium sees them at once;
@@ -430,7 +431,9 @@ export interface FolderFiles {
  * ranks' names are durable (the fsync ending each pass) — each file complete, as writeNewFilesAtomic one
  * folder after another would leave, except that several folders of the group may each hold a prefix. A
  * name never replaces a file (link fails with EEXIST, unlike rename), so nothing is silently overwritten.
- * When it resolves, every name in every folder, and every folder it made, is durable.
+ * When it resolves, every name in every folder, and every folder's name in its parent, is durable (only the
+ * folder's own entry for a folder found already there: levels above it that a killed run made are not
+ * re-synced).
  *
  * `afterLink` runs after each name appears (a caller's fault point: crash tests stop between two names);
  * `synced` observes each folder fsync'd, in order.
@@ -447,11 +450,22 @@ export async function writeNewFilesInFolders(
   let at = folders[0]?.dir ?? '';
   const rankOf = (name: string): number => opts.rank?.(name) ?? 0;
   const syncDirs = async (dirs: readonly string[]): Promise<void> => {
-    at = dirs[0] ?? at;
     const fds: number[] = [];
     try {
-      for (const d of dirs) fds.push(openSync(d, fsConstants.O_RDONLY));
-      await Promise.all(fds.map((fd) => fsyncFd(fd)));
+      for (const d of dirs) {
+        at = d;
+        fds.push(openSync(d, fsConstants.O_RDONLY));
+      }
+      // An fsync's error carries no path: the folder whose fsync failed is named (review-12b L5), not the
+      // pass's first one. The first to fail is the one Promise.all reports.
+      await Promise.all(
+        fds.map((fd, i) =>
+          fsyncFd(fd).catch((err: unknown) => {
+            at = dirs[i]!;
+            throw err;
+          }),
+        ),
+      );
     } finally {
       for (const fd of fds) closeSync(fd);
     }
@@ -459,11 +473,17 @@ export async function writeNewFilesInFolders(
   };
   try {
     // 1. The folders, and the parents of the levels made, each fsync'd once, top down (syncCreatedFolders).
+    // A folder that already exists gets its parent fsync'd too (review-12b L4): a run killed between its
+    // mkdir and that fsync left it, and a resume that wrote into it and recorded its files without the
+    // fsync could lose the whole folder to a later power cut. Once per parent for the group: cheap.
     const parents: string[] = [];
     for (const { dir } of folders) {
       at = dir;
       const first = mkdirSync(dir, { recursive: true });
-      if (first === undefined) continue;
+      if (first === undefined) {
+        if (!parents.includes(dirname(dir)) && dirname(dir) !== dir) parents.push(dirname(dir));
+        continue;
+      }
       const levels: string[] = [];
       for (let p = dir; ; p = dirname(p)) {
         levels.unshift(p);
@@ -497,7 +517,15 @@ export async function writeNewFilesInFolders(
           for (let done = 0; done < f.bytes.length; ) done += writeSync(t.fd, f.bytes, done, f.bytes.length - done);
         }
       }
-      await Promise.all(temps.map((t) => fsyncFd(t.fd)));
+      await Promise.all(
+        temps.map((t) =>
+          fsyncFd(t.fd).catch((err: unknown) => {
+            // As syncDirs: the file whose fsync failed is named, not the last one opened.
+            at = t.tmp;
+            throw err;
+          }),
+        ),
+      );
       for (const t of temps) {
         const fd = t.fd;
         t.fd = -1;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensurePrivateDir, readFileCapped, readListedFile, readRepositoryDir, writeFileAtomic, writeNewFilesAtomic, writeNewFilesInFolders } from '../../../src/io/files.js';
 import { tempDirs } from '../../support/temp-dirs.js';
@@ -74,9 +74,11 @@ describe('folders a write creates are made durable in their parents (review A2 L
   const enc = (s: string) => new TextEncoder().encode(s);
   // Each: the folders under a fresh temp folder that exist before the write, the folder written into (all
   // relative to the temp folder, '' being itself), and the folders fsync'd, in order: the parent of each
-  // level the write created, top down, then the folder itself once its names appeared.
-  const CASES: [string, string[], string, string[]][] = [
-    ['the folder exists', ['repo'], 'repo', ['repo']],
+  // level the write created, top down, then the folder itself once its names appeared. writeNewFilesAtomic
+  // also fsyncs the parent of a folder it finds already there (review-12b L4: a killed run may have made it
+  // without that fsync): the last column, where it differs.
+  const CASES: [string, string[], string, string[], string[]?][] = [
+    ['the folder exists', ['repo'], 'repo', ['repo'], ['', 'repo']],
     ['one new level', [], 'repo', ['', 'repo']],
     ['three new levels', [], 'metadata/org%2Fapp/x', ['', 'metadata', 'metadata/org%2Fapp', 'metadata/org%2Fapp/x']],
     ['two new levels under an existing one', ['metadata'], 'metadata/org/app', ['metadata', 'metadata/org', 'metadata/org/app']],
@@ -86,12 +88,12 @@ describe('folders a write creates are made durable in their parents (review A2 L
     ['writeFileAtomic', (dir, synced) => writeFileAtomic(join(dir, 'root.json'), enc('x'), { synced })],
   ];
   for (const [writer, write] of writers) {
-    it.each(CASES)(`${writer}: %s`, async (_name, existing, target, expected) => {
+    it.each(CASES)(`${writer}: %s`, async (_name, existing, target, expected, reusing) => {
       const base = tmp();
       for (const e of existing) mkdirSync(join(base, e), { recursive: true });
       const synced: string[] = [];
       await write(join(base, target), (f) => void synced.push(f));
-      expect(synced).toEqual(expected.map((e) => (e ? join(base, e) : base)));
+      expect(synced).toEqual((writer === 'writeNewFilesAtomic' && reusing ? reusing : expected).map((e) => (e ? join(base, e) : base)));
       expect(readFileSync(join(base, target, 'root.json'), 'utf8')).toBe('x');
     });
   }
@@ -131,7 +133,8 @@ describe('writeNewFilesAtomic rank: a higher rank appears only once every lower 
       names.map((name) => ({ name, bytes: enc(name) })),
       { rank, afterLink: (name) => void events.push(`link ${name}`), synced: (f) => void events.push(f === dir ? 'sync' : `sync ${f}`) },
     );
-    expect(events).toEqual(expected);
+    // The folder was already there: its parent is fsync'd first (review-12b L4).
+    expect(events).toEqual([`sync ${dirname(dir)}`, ...expected]);
     for (const name of names) expect(readFileSync(join(dir, name), 'utf8')).toBe(name);
     expect(readdirSync(dir).sort()).toEqual([...names].sort());
   });
@@ -191,6 +194,31 @@ describe('writeNewFilesInFolders: a group commit over several folders (issue #17
     expect(readFileSync(join(folders[1]!.dir, 'root.json'), 'utf8')).toBe('theirs');
     expect(readdirSync(folders[0]!.dir)).toEqual(['root.json']);
     expect(readdirSync(folders[1]!.dir)).toEqual(['root.json']);
+  });
+
+  it('resume into folders a killed run made (review-12b L4): their parent fsync\'d once, before any name appears in them', async () => {
+    const base = tmp();
+    const folders = group(base, 3);
+    // The killed run made metadata/r0 and metadata/r1 (and r0's root.json) and stopped before fsyncing
+    // metadata/: on resume they are found already there. r2 is new.
+    for (const f of folders.slice(0, 2)) mkdirSync(f.dir, { recursive: true });
+    writeFileSync(join(folders[0]!.dir, 'root.json'), '0:root.json');
+    const resumed = [{ ...folders[0]!, files: folders[0]!.files.filter((f) => f.name !== 'root.json') }, folders[1]!, folders[2]!];
+    const events: string[] = [];
+    const rel = (f: string) => f.slice(base.length + 1);
+    await writeNewFilesInFolders(resumed, { rank, afterLink: (dir, name) => void events.push(`link ${rel(dir)}/${name}`), synced: (f) => void events.push(`sync ${rel(f)}`) });
+    expect(events.filter((e) => e === 'sync metadata')).toHaveLength(1);
+    expect(events[0]).toBe('sync metadata');
+    for (const [i, f] of folders.entries()) {
+      for (const name of ROLES) expect(readFileSync(join(f.dir, name), 'utf8')).toBe(`${i}:${name}`);
+    }
+    // All of them already there (the whole group reused): the parent is fsync'd still.
+    const again = group(tmp(), 2);
+    for (const f of again) mkdirSync(f.dir, { recursive: true });
+    const synced: string[] = [];
+    await writeNewFilesInFolders(again, { rank, synced: (f) => void synced.push(f) });
+    expect(synced[0]).toBe(dirname(again[0]!.dir));
+    expect(synced.filter((f) => f === dirname(again[0]!.dir))).toHaveLength(1);
   });
 
   // A crash injected after every single link of a group of three folders: what is on disk then. Each
