@@ -173,6 +173,25 @@ const CASES: Case[] = [
     run: ([bundle, root]) => cli(['verify', bundle!, '--root', root!]),
   },
   {
+    family: 'delegations',
+    name: 'inspect: a 16 MB X.json with a junk signature whose key ID 400 other roles each map to a key of their own (H2 variant: 18 s before)',
+    budget: LARGE,
+    async make(dir) {
+      return [write(dir, 'b.tufbundle', trustBundle(await renamedFileRepo(400, 16 * MB, true), {}))];
+    },
+    run: ([bundle]) => cli(['inspect', bundle!]),
+  },
+  {
+    family: 'delegations',
+    name: 'verify --root: the same at the caps: a 64 MB X.json, 19,990 other roles each with a key of its own (before: about an hour, extrapolated from 16 MB × 400 entries)',
+    budget: LARGE,
+    async make(dir) {
+      const repo = await renamedFileRepo(DEFAULT_CAPS.files - 10, DEFAULT_CAPS.delegated - 4096, true);
+      return [write(dir, 'b.tufbundle', trustBundle(repo, {})), write(dir, 'root.json', repo.root)];
+    },
+    run: ([bundle, root]) => cli(['verify', bundle!, '--root', root!]),
+  },
+  {
     family: 'bundle',
     name: 'status: the same 50 MB bundle',
     budget: LARGE,

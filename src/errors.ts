@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   THRESHOLD_INVALID: { cls: 'refused', what: 'a threshold is below 1 or above the number of keys' },
   SIGNATURE_ENCODING: { cls: 'refused', what: 'a signature is not validly encoded for its key type' },
   SIGNATURE_DUPLICATE: { cls: 'refused', what: 'the same key signed twice' },
+  SIGNATURE_WORK_EXCEEDED: { cls: 'refused', what: 'verifying the input would take more signature checks, or hash more bytes checking signatures, than any real repository needs' },
   SIGNATURE_METHOD_MISMATCH: { cls: 'refused', what: "a signature's method does not fit its key" },
   THRESHOLD_NOT_MET: { cls: 'refused', what: 'fewer valid signatures by distinct keys of the role than its threshold' },
   CERTIFICATE_INVALID: { cls: 'refused', what: 'a Notary root certificate is a CA, expired, not yet valid, SHA-1, or names another repository' },

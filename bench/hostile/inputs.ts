@@ -142,22 +142,40 @@ export async function laterDelegationsRepo(n: number): Promise<SmallRepo> {
  * delegates X again with the same key, so X verifies under every entry. X.json is one target whose
  * `custom` string makes the file `xBytes` long. Before: a full verification of X per later entry (50 s for
  * 800 entries and a 16 MB X through `verify`).
+ *
+ * `ownKeyPerParent` (the variant left after the H2 fix): X.json also carries a junk signature under key
+ * ID E, and each p_i lists E with a key of its own — every entry a new (signature, key) pair, one check
+ * over the whole of X each (18 s for 400 entries and a 16 MB X; about an hour at the caps), until the
+ * verification's signature work limit (src/tuf/signature-work.ts) refuses it.
  */
-export async function renamedFileRepo(parents: number, xBytes: number): Promise<SmallRepo> {
+export async function renamedFileRepo(parents: number, xBytes: number, ownKeyPerParent = false): Promise<SmallRepo> {
   const expires = formatExpires(new Date(Date.now() + 5 * 365 * 24 * 3600 * 1000));
   const [kr, kp, kx] = [makeKey(), makeKey(), makeKey()];
-  const x = delegatedRole('X', [kx!.keyId]);
   const pNames = Array.from({ length: parents }, (_, i) => `p${i}`);
+  // Key ID E: any 64 hex digits; each parent's table maps it to another key.
+  const e = ownKeyPerParent ? 'e'.repeat(64) : undefined;
+  const x = delegatedRole('X', e ? [kx!.keyId, e] : [kx!.keyId]);
   const r = await signed(
-    { ...common('targets', 1, expires), targets: {}, delegations: { keys: { [kx!.keyId]: kx!.json, [kp!.keyId]: kp!.json }, roles: [x, ...pNames.map((p) => delegatedRole(p, [kp!.keyId]))] } },
+    { ...common('targets', 1, expires), targets: {}, delegations: { keys: { [kx!.keyId]: kx!.json, [kp!.keyId]: kp!.json }, roles: [delegatedRole('X', [kx!.keyId]), ...pNames.map((p) => delegatedRole(p, [kp!.keyId]))] } },
     [kr!],
   );
-  const p = await signed({ ...common('targets', 1, expires), targets: {}, delegations: { keys: { [kx!.keyId]: kx!.json }, roles: [x] } }, [kp!]);
+  const parent = async (): Promise<Uint8Array> => {
+    const keys: JsonObject = { [kx!.keyId]: kx!.json };
+    if (e) keys[e] = makeKey().json;
+    return signed({ ...common('targets', 1, expires), targets: {}, delegations: { keys, roles: [x] } }, [kp!]);
+  };
   const body = { ...common('targets', 1, expires), targets: { f: { length: 1, hashes: { sha256: '00'.repeat(32) }, custom: '' } } };
-  const overhead = (await signed(body, [kx!])).length;
+  const withJunk = (bytes: Uint8Array): Uint8Array => {
+    if (!e) return bytes;
+    const env = JSON.parse(new TextDecoder().decode(bytes)) as { signatures: { keyid: string; sig: string }[] };
+    env.signatures.push({ keyid: e, sig: 'ab'.repeat(64) });
+    return enc.encode(JSON.stringify(env));
+  };
+  const overhead = withJunk(await signed(body, [kx!])).length;
   body.targets.f.custom = 'A'.repeat(Math.max(0, xBytes - overhead));
-  const delegated = new Map<string, Uint8Array>([['r', r], ['X', await signed(body, [kx!])]]);
-  for (const name of pNames) delegated.set(name, p);
+  const delegated = new Map<string, Uint8Array>([['r', r], ['X', withJunk(await signed(body, [kx!]))]]);
+  const same = e ? undefined : await parent();
+  for (const name of pNames) delegated.set(name, same ?? (await parent()));
   return repoAround({ keys: { [kr!.keyId]: kr!.json }, roles: [delegatedRole('r', [kr!.keyId])] }, delegated);
 }
 

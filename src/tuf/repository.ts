@@ -11,6 +11,7 @@ import { verifyRootSelf, verifyRootUpdate, type RootUpdateResult } from './root-
 import { checkChainAhead, type ChainStep } from './root-chain-plan.js';
 import { DelegationNames } from './delegation-names.js';
 import type { SignatureBatch } from './signature-batch.js';
+import { SignatureWork, type SignatureWorkLimits } from './signature-work.js';
 import type { Snapshot, Timestamp } from './snapshot.js';
 import type { Targets } from './targets.js';
 import { meetsPolicy, newDocumentChecks, newSignatureMemo, requireVerified, verifyRole, type DocumentChecks, type SignatureMemo, type VerificationResult } from './verify.js';
@@ -77,6 +78,8 @@ export interface VerifyOptions {
    * io/signature-pool.ts). The walk, its verdicts and its refusals are the same with or without it.
    */
   signatureBatch?: SignatureBatch;
+  /** How much signature checking this verification may do (signature-work.ts); default DEFAULT_SIGNATURE_WORK. */
+  signatureWork?: SignatureWorkLimits;
 }
 
 /**
@@ -190,7 +193,7 @@ export function roleKeyFingerprints(root: Root, role: 'timestamp' | 'snapshot' |
  * each next one (the pin last) signed by a threshold of the previous and of its own keys, as TUF 5.3.4
  * checks a forward update. A file that is neither is refused, not carried along unread.
  */
-function checkRootsUpToPin(files: RepositoryFiles, pinBytes: Uint8Array, pin: Metadata<Root>, caps: SizeCaps): void {
+function checkRootsUpToPin(files: RepositoryFiles, pinBytes: Uint8Array, pin: Metadata<Root>, caps: SizeCaps, work: SignatureWork): void {
   const pinned = pin.signed.version;
   const below = [...files.versionedRoots.keys()].filter((v) => v <= pinned).sort((a, b) => a - b);
   if (below.length === 0) return;
@@ -213,14 +216,15 @@ function checkRootsUpToPin(files: RepositoryFiles, pinBytes: Uint8Array, pin: Me
     return md;
   };
   let previous = parse(lowest);
-  requireVerified(verifyRootSelf(previous), previous.source);
+  requireVerified(verifyRootSelf(previous, { work }), previous.source);
   for (let v = lowest + 1; v <= pinned; v++) {
     const next = v === pinned ? pin : parse(v);
     try {
       // Only the verdict of these older roots matters: each check stops at its threshold.
-      verifyRootUpdate(previous, next, { intermediate: true });
+      verifyRootUpdate(previous, next, { intermediate: true, work });
     } catch (err) {
-      if (v !== pinned || !(err instanceof CeremonyError)) throw err;
+      // Too much work is the input's cost, not a verdict on whether this root precedes the pin.
+      if (v !== pinned || !(err instanceof CeremonyError) || err.code === 'SIGNATURE_WORK_EXCEEDED') throw err;
       throw new CeremonyError('ROOT_CHAIN_BROKEN', `${previous.source} is not the predecessor of the pinned root: ${err.message.replace(/ \(at [^)]*\)$/, '')}`, {
         path: previous.source,
         cause: err,
@@ -338,12 +342,15 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   const now = opts.now;
   // Shared by every non-root file kept: their memory is bounded together, not only one by one.
   const budget = { remaining: caps.repositoryValues ?? DEFAULT_REPOSITORY_VALUES };
+  // Shared by every signature check, root chain and delegations alike: its cost is bounded by the limits,
+  // not by how many times the input makes one file's signatures be checked (signature-work.ts).
+  const work = new SignatureWork(opts.signatureWork);
   const givenUp = opts.targetsGivenUp === true;
 
   // 5.3.1–5.3.2: the pinned root is trusted as given, and must at least be signed by its own threshold.
   const trustedRoot = parseMetadata(opts.trustedRoot, 'root', { maxBytes: caps.root, source: 'trusted root' });
   const profile = trustedRoot.profile;
-  const trustedResult = requireVerified(verifyRootSelf(trustedRoot), 'trusted root');
+  const trustedResult = requireVerified(verifyRootSelf(trustedRoot, { work }), 'trusted root');
 
   if (files.versionedRoots.size > caps.rootChainLength) {
     throw new CeremonyError('INPUT_TOO_LARGE', `${files.versionedRoots.size} root versions exceed the cap of ${caps.rootChainLength}`);
@@ -372,7 +379,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   }
 
   // N.root.json at or below the pin is read too: nothing in the input rides along unread as "verified".
-  checkRootsUpToPin(files, opts.trustedRoot, trustedRoot, caps);
+  checkRootsUpToPin(files, opts.trustedRoot, trustedRoot, caps, work);
 
   // Root version v of the chain, parsed (the keys it shares with `trusted` taken from there).
   const chainRoot = (v: number, trusted: Metadata<Root>): Metadata<Root> => {
@@ -408,7 +415,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
     const prepared = ahead?.(v);
     const next = prepared?.next ?? chainRoot(v, trusted);
     // The last step keeps full signed/missing lists (they are shown); the ones before stop at thresholds.
-    rootChain.push(verifyRootUpdate(trusted, next, { intermediate: v < target, memo: prepared?.memo }));
+    rootChain.push(verifyRootUpdate(trusted, next, { intermediate: v < target, memo: prepared?.memo, work }));
     trusted = next;
   }
   // root.json must be the very root the chain reached (or the pin itself), byte for byte: another file
@@ -440,7 +447,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   // 5.4 timestamp
   if (files.timestamp) {
     const md = parseMetadata(files.timestamp, 'timestamp', { maxBytes: caps.timestamp, source: 'timestamp.json', profile: profile.name, budget });
-    const result = requireVerified(verifyRole(md, 'timestamp', rootSigned.roles.get('timestamp')!, rootSigned.keys), md.source);
+    const result = requireVerified(verifyRole(md, 'timestamp', rootSigned.roles.get('timestamp')!, rootSigned.keys, { work }), md.source);
     if (!resetTs) refuseRollback(md, installed?.timestamp);
     if (!resetSnap && installed?.snapshot !== undefined && md.signed.snapshot.version !== undefined && md.signed.snapshot.version < installed.snapshot) {
       throw new CeremonyError('ROLLBACK', `timestamp names snapshot version ${md.signed.snapshot.version}, older than the installed ${installed.snapshot}`, {
@@ -458,7 +465,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
     if (meta) checkBytesAgainstMeta(profile, meta, files.snapshot, 'snapshot.json', 'timestamp.json');
     const md = parseMetadata(files.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json', profile: profile.name, budget });
     if (meta) checkVersionAgainstMeta(meta, md, 'timestamp.json');
-    const result = requireVerified(verifyRole(md, 'snapshot', rootSigned.roles.get('snapshot')!, rootSigned.keys), md.source);
+    const result = requireVerified(verifyRole(md, 'snapshot', rootSigned.roles.get('snapshot')!, rootSigned.keys, { work }), md.source);
     if (!resetSnap) {
       refuseRollback(md, installed?.snapshot);
       // 5.5.5: no role listed by the trusted snapshot may disappear or go back in version.
@@ -485,7 +492,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
     if (meta) checkBytesAgainstMeta(profile, meta, files.targets, 'targets.json', 'snapshot.json');
     const md = parseTargetsFile(files.targets, { maxBytes: caps.targets, source: 'targets.json', profile: profile.name, budget }, givenUp);
     if (meta) checkVersionAgainstMeta(meta, md, 'snapshot.json');
-    const result = requireVerified(verifyRole(md, 'targets', rootSigned.roles.get('targets')!, rootSigned.keys), md.source);
+    const result = requireVerified(verifyRole(md, 'targets', rootSigned.roles.get('targets')!, rootSigned.keys, { work }), md.source);
     refuseRollback(md, installed?.targets);
     checkExpiry(md, now);
     out.targets = { md, result, delegatedBy: 'root' };
@@ -526,8 +533,8 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
       const md = parseTargetsFile(bytes, { maxBytes: capFor(caps, role.name), source, profile: profile.name, budget }, givenUp);
       if (meta) checkVersionAgainstMeta(meta, md, 'snapshot.json');
       const memo = newSignatureMemo(md);
-      const result = requireVerified(verifyRole(md, role.name, role, delegations.keys, { memo }), source);
-      checks.set(role.name, newDocumentChecks(memo));
+      const result = requireVerified(verifyRole(md, role.name, role, delegations.keys, { memo, work }), source);
+      checks.set(role.name, newDocumentChecks(memo, work));
       // Own entries only: a role named "constructor" or "__proto__" that was never installed has no version.
       const installedDelegated = installed?.delegated;
       refuseRollback(md, installedDelegated && Object.hasOwn(installedDelegated, role.name) ? installedDelegated[role.name] : undefined);

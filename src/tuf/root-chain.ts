@@ -1,6 +1,7 @@
 import { CeremonyError } from '../errors.js';
 import { parseMetadata, type Metadata } from './metadata.js';
 import type { Root } from './root.js';
+import type { SignatureWork } from './signature-work.js';
 import { newSignatureMemo, requireVerified, verifyRole, type SignatureMemo, type VerificationResult, type VerifyRoleOptions } from './verify.js';
 
 export interface RootUpdateResult {
@@ -27,6 +28,8 @@ export interface RootUpdateOptions {
    * threads (root-chain-plan.ts). Only outcomes of the very checks verifyRole would make may be in it.
    */
   memo?: SignatureMemo;
+  /** The verification's signature work (signature-work.ts): both roles' checks charged to it. */
+  work?: SignatureWork;
 }
 
 /**
@@ -73,7 +76,7 @@ export function verifyRootUpdate(trusted: Metadata<Root>, next: Metadata<Root>, 
     });
   }
   // Both checks are over the same bytes: a key kept across the rotation has its signature verified once.
-  const check: VerifyRoleOptions = { memo: opts.memo ?? newSignatureMemo(next), stopAtThreshold: opts.intermediate === true };
+  const check: VerifyRoleOptions = { memo: opts.memo ?? newSignatureMemo(next), stopAtThreshold: opts.intermediate === true, ...(opts.work ? { work: opts.work } : {}) };
   // An intermediate root stops at its thresholds: checking first the signatures of keys in both root
   // roles lets one verification count towards both thresholds (fewest verifications for the verdict).
   if (opts.intermediate) check.order = sharedKeysFirst(trusted.signed, next);

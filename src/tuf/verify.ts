@@ -2,6 +2,7 @@ import { CeremonyError, type ErrorCode } from '../errors.js';
 import type { ListedKey } from './keys.js';
 import type { Metadata } from './metadata.js';
 import type { RolePolicy } from './role.js';
+import type { SignatureWork } from './signature-work.js';
 
 /**
  * The outcome of checking one role's signatures over one metadata file: a value to show ("2 of 3,
@@ -38,10 +39,17 @@ export interface SignatureMemo {
   readonly document: Metadata;
   fingerprints: (string | undefined)[];
   outcomes: boolean[];
+  /**
+   * Signature indexes whose check the verification's SignatureWork was charged for: an outcome put in by
+   * a batch on other threads (root-chain-plan.ts) is charged when the walk first reads it, so a refusal
+   * for too much work comes at the same signature with or without threads; the second role reading an
+   * outcome (TUF 5.3.4's two checks of one root) is not charged again.
+   */
+  charged: boolean[];
 }
 
 export function newSignatureMemo(document: Metadata): SignatureMemo {
-  return { document, fingerprints: [], outcomes: [] };
+  return { document, fingerprints: [], outcomes: [], charged: [] };
 }
 
 /**
@@ -62,6 +70,8 @@ export interface VerifyRoleOptions {
    * `stopAtThreshold`, the signatures checked first are the ones that count. Default: file order.
    */
   order?: readonly number[];
+  /** The verification's signature work (signature-work.ts): each check charged before it is made. */
+  work?: SignatureWork;
 }
 
 /**
@@ -117,11 +127,16 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
     const fingerprint = listed.key.fingerprint;
     let ok = memo && memo.fingerprints[i] === fingerprint ? memo.outcomes[i] : undefined;
     if (ok === undefined) {
-      ok = signatureVerifies(md, listed, raw, data);
+      ok = signatureVerifies(md, listed, raw, data, opts.work);
       if (memo) {
         memo.fingerprints[i] = fingerprint;
         memo.outcomes[i] = ok;
+        memo.charged[i] = true;
       }
+    } else if (opts.work && !memo!.charged[i]) {
+      // Checked ahead by a batch (the only other writer of a memo): charged as the walk would have been.
+      opts.work.charge(data.length, md.source);
+      memo!.charged[i] = true;
     }
     const keyid = keptId(sig.keyid, listed);
     if (!ok) {
@@ -140,11 +155,17 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
   return out;
 }
 
-/** One signature's check over `data`, or over the profile's alternate canonical form of the document. */
-function signatureVerifies(md: Metadata, listed: ListedKey, raw: Uint8Array, data: Uint8Array): boolean {
+/**
+ * One signature's check over `data`, or over the profile's alternate canonical form of the document; each
+ * check charged to `work` before it is made.
+ */
+function signatureVerifies(md: Metadata, listed: ListedKey, raw: Uint8Array, data: Uint8Array, work: SignatureWork | undefined): boolean {
+  work?.charge(data.length, md.source);
   if (md.profile.verify(listed.key, raw, data)) return true;
   const alt = md.alternateSignedBytes();
-  return alt !== undefined && md.profile.verify(listed.key, raw, alt);
+  if (alt === undefined) return false;
+  work?.charge(alt.length, md.source);
+  return md.profile.verify(listed.key, raw, alt);
 }
 
 /**
@@ -156,14 +177,16 @@ function signatureVerifies(md: Metadata, listed: ListedKey, raw: Uint8Array, dat
  */
 export interface DocumentChecks {
   readonly memo: SignatureMemo;
+  /** The verification's signature work (signature-work.ts): every check not already made is charged. */
+  readonly work?: SignatureWork;
   /** Outcomes for pairs the memo does not hold (its one key per signature is another), by "index fingerprint". */
   readonly others: Map<string, boolean>;
   /** Signature index by key ID: a document's signatures have distinct key IDs (SIGNATURE_DUPLICATE at parse). */
   byKeyId?: Map<string, number>;
 }
 
-export function newDocumentChecks(memo: SignatureMemo): DocumentChecks {
-  return { memo, others: new Map() };
+export function newDocumentChecks(memo: SignatureMemo, work?: SignatureWork): DocumentChecks {
+  return { memo, others: new Map(), ...(work ? { work } : {}) };
 }
 
 /**
@@ -202,10 +225,11 @@ export function meetsPolicy(md: Metadata, policy: RolePolicy, keys: ReadonlyMap<
     const other = `${i} ${fingerprint}`;
     ok ??= checks.others.get(other);
     if (ok === undefined) {
-      ok = signatureVerifies(md, listed, raw, md.signedBytes());
+      ok = signatureVerifies(md, listed, raw, md.signedBytes(), checks.work);
       if (memo.fingerprints[i] === undefined) {
         memo.fingerprints[i] = fingerprint;
         memo.outcomes[i] = ok;
+        memo.charged[i] = true;
       } else checks.others.set(other, ok);
     }
     if (ok) signedFingerprints.add(fingerprint);
