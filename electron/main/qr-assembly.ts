@@ -16,13 +16,26 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { toErrorShape } from '../../src/errors.js';
-import { QrAssembler } from '../../src/transport/qr/index.js';
+import { isCeremonyError, toErrorShape } from '../../src/errors.js';
+import { parseQrPart, QrAssembler, type QrPart } from '../../src/transport/qr/index.js';
 import type { ImportQrFrameView, ImportQrProgressView } from '../shared/api-types.js';
+
+/**
+ * Frames of one other bundle in a row, all new to that run, after which reading follows that bundle — when
+ * the run also outnumbers the distinct frames of the bundle begun (QrAssemblySession.frame).
+ */
+export const FOLLOW_AFTER = 3;
+
+/** What identifies a bundle's frames (the assembler refuses a frame whose identity differs). */
+function identityOf(part: QrPart): string {
+  return `${part.seqLen} ${part.messageLen} ${part.checksum} ${part.fragment.length}`;
+}
 
 export class QrAssemblySession {
   private qr = new QrAssembler();
   private refused = 0;
+  /** Frames of one other bundle refused in a row, each a distinct part (their parts kept to follow it). */
+  private foreign: { identity: string; parts: QrPart[] } | undefined;
 
   progress(): ImportQrProgressView {
     const p = this.qr.progress;
@@ -33,6 +46,7 @@ export class QrAssemblySession {
   reset(): ImportQrProgressView {
     this.qr = new QrAssembler();
     this.refused = 0;
+    this.foreign = undefined;
     return this.progress();
   }
 
@@ -40,20 +54,45 @@ export class QrAssemblySession {
    * One frame's text. A refused frame (malformed, another UR type, a frame of a second bundle: QR_*) leaves
    * the assembler as it was and is reported (the scan goes on). A stream that exhausts the budget of
    * distinct parts, or completes but fails the message checksum, can never succeed: reading starts again.
+   *
+   * A frame of another bundle is refused, but a stray frame read first (another screen, a QR code on the
+   * desk) must not lock the camera out of the bundle being shown: once FOLLOW_AFTER or more frames of one
+   * other bundle come in a row, each new, and more of them than the frames of the bundle begun, reading
+   * starts again on that bundle with those frames (`followed`). Two bundles shown at once never trade
+   * places this way (their frames interleave, so no run grows), and a bundle well begun is only left for a
+   * run longer than what was read of it.
    */
   frame(text: string): ImportQrFrameView {
     let refusal: ImportQrFrameView['refusal'];
     let outcome: ImportQrFrameView['outcome'] = 'refused';
+    let followed: ImportQrFrameView['followed'];
     if (this.qr.complete) outcome = 'duplicate';
     else {
+      let part: QrPart | undefined;
       try {
-        outcome = this.qr.receive(text);
+        part = parseQrPart(text);
+        outcome = this.qr.receivePart(part);
+        this.foreign = undefined;
       } catch (err) {
-        this.refused++;
         const s = toErrorShape(err);
-        const again = s.code === 'QR_TOO_MANY_PARTS';
-        if (again) this.restart();
-        refusal = { code: s.code, message: again ? `${s.message}; reading starts again` : s.message, ...(s.path ? { path: s.path } : {}) };
+        const dropped = this.qr.progress.received;
+        if (part && isCeremonyError(err) && err.code === 'QR_FOREIGN_FRAME' && this.runOf(part) >= Math.max(FOLLOW_AFTER, dropped + 1)) {
+          const run = this.foreign!.parts;
+          this.restart();
+          this.refused = 0;
+          for (const p of run) outcome = this.qr.receivePart(p);
+          followed = { dropped, read: run.length };
+        } else {
+          this.refused++;
+          const again = s.code === 'QR_TOO_MANY_PARTS';
+          if (again) this.restart();
+          let message = again ? `${s.message}; reading starts again` : s.message;
+          if (s.code === 'QR_FOREIGN_FRAME') {
+            const more = Math.max(FOLLOW_AFTER, dropped + 1) - (this.foreign?.parts.length ?? 0);
+            message += `; if it is the bundle meant, keep showing only it: reading follows it after ${more} more of its frames in a row`;
+          }
+          refusal = { code: s.code, message, ...(s.path ? { path: s.path } : {}) };
+        }
       }
     }
     let bundle: Uint8Array | undefined;
@@ -68,11 +107,22 @@ export class QrAssemblySession {
         refusal = { code: s.code, message: `${s.message}; reading starts again`, ...(s.path ? { path: s.path } : {}) };
       }
     }
-    return { outcome, progress: this.progress(), ...(refusal ? { refusal } : {}), ...(bundle ? { bundle } : {}) };
+    return { outcome, progress: this.progress(), ...(refusal ? { refusal } : {}), ...(followed ? { followed } : {}), ...(bundle ? { bundle } : {}) };
+  }
+
+  /** `part`, refused as another bundle's, added to the run of that bundle's frames: the run's length. */
+  private runOf(part: QrPart): number {
+    const identity = identityOf(part);
+    if (this.foreign?.identity !== identity) this.foreign = { identity, parts: [] };
+    const parts = this.foreign.parts;
+    // A frame shown twice in a row is one frame of the run, not two.
+    if (!parts.some((p) => p.seqNum === part.seqNum)) parts.push(part);
+    return parts.length;
   }
 
   private restart(): void {
     this.qr = new QrAssembler();
+    this.foreign = undefined;
   }
 }
 

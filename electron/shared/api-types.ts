@@ -1148,6 +1148,11 @@ export interface ImportQrFrameView {
   progress: ImportQrProgressView;
   /** Why this frame was refused (QR_FOREIGN_FRAME for a frame of a second bundle, …). */
   refusal?: Omit<IpcFailure, 'ok'>;
+  /**
+   * Reading started again on another bundle with this frame (electron/main/qr-assembly.ts FOLLOW_AFTER):
+   * `dropped` frames of the bundle read first were forgotten, `read` frames of this one taken.
+   */
+  followed?: { dropped: number; read: number };
   /** The reassembled bundle, once complete. */
   bundle?: Uint8Array;
 }

@@ -5,7 +5,8 @@
  * fake camera (`--use-fake-device-for-media-stream --use-file-for-fake-video-capture`, looping). The
  * screen at `#/import-qr` decodes the frames in a worker (zxing-wasm), main assembles them, and the bundle
  * is verified and installed into a Notary trust directory; again with 30 % of the frames removed from the
- * video (a seeded, deterministic choice); and frames of a second bundle are refused on screen.
+ * video (a seeded, deterministic choice); again after a stray frame of another bundle read first; and
+ * frames of a second bundle are refused on screen.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,6 +99,22 @@ describe('Import screen: the webcam', () => {
     const video = await qrVideo(join(work, 'lossy-frames'), kept);
     const { session, trustDir } = await cameraSession('lossy', video);
     const { page, errors } = await openCamera(session, trustDir);
+    await installFromCamera(page);
+    await expectInstalled(trustDir, fx);
+    expect(errors).toEqual([]);
+  });
+
+  test('a stray frame of another bundle read first does not lock the camera out: reading follows the bundle shown, which is installed', async () => {
+    const other = await makeBundle(work, 'stray', 'tuf');
+    const stray = encodeQrFrames(other.bytes, { loss: 0.3 }).parts[0]!;
+    // Three seconds of the stray frame (8 frames a second) before the bundle's: read first whenever the
+    // camera starts. The video loops, so it comes back later, once, among frames of the bundle begun.
+    const video = await qrVideo(join(work, 'stray-first'), [...Array.from({ length: 24 }, () => stray), ...frames]);
+    const { session, trustDir } = await cameraSession('stray', video);
+    const { page, errors } = await openCamera(session, trustDir);
+    const followed = page.getByTestId('qr-followed');
+    await followed.waitFor({ timeout: 60_000 });
+    await expect(followed.textContent()).resolves.toContain('1 frame of another bundle read before it was set aside');
     await installFromCamera(page);
     await expectInstalled(trustDir, fx);
     expect(errors).toEqual([]);

@@ -34,6 +34,7 @@ export function CameraScanner({ onBundle }: Props) {
   const [camera, setCamera] = useState<CameraState>({ state: 'starting' });
   const [progress, setProgress] = useState<ImportQrProgressView | undefined>();
   const [lastRefusal, setLastRefusal] = useState<Refusal | undefined>();
+  const [followed, setFollowed] = useState<{ dropped: number; read: number } | undefined>();
   const [decoded, setDecoded] = useState({ frames: 0, ms: 0 });
   const done = useRef(onBundle);
   done.current = onBundle;
@@ -78,6 +79,11 @@ export function CameraScanner({ onBundle }: Props) {
             continue;
           }
           setProgress(r.value.progress);
+          if (r.value.followed) {
+            // Reading started again on the bundle now shown: the refusals were of its frames.
+            setFollowed(r.value.followed);
+            setLastRefusal(undefined);
+          }
           if (r.value.refusal) setLastRefusal({ ok: false, ...r.value.refusal });
           if (r.value.bundle) {
             setCamera({ state: 'complete' });
@@ -213,6 +219,11 @@ export function CameraScanner({ onBundle }: Props) {
         {decoded.frames > 0 ? (
           <p className="qr-rate">
             {decoded.frames} camera frames decoded, {decoded.ms.toFixed(0)} ms each (in a worker)
+          </p>
+        ) : null}
+        {followed ? (
+          <p className="qr-followed" role="status" data-testid="qr-followed">
+            Reading follows the bundle now shown: {followed.dropped} {followed.dropped === 1 ? 'frame' : 'frames'} of another bundle read before it {followed.dropped === 1 ? 'was' : 'were'} set aside.
           </p>
         ) : null}
         {lastRefusal ? (

@@ -39,6 +39,59 @@ describe('QrAssemblySession (the decisions)', () => {
     expect(s.frame(frames[0]!).outcome).toBe('duplicate');
   });
 
+  it('a stray frame of another bundle read first does not lock the camera out: after FOLLOW_AFTER frames of the bundle shown in a row, reading follows it', () => {
+    const s = new QrAssemblySession();
+    expect(s.frame(encodeQrFrames(other, { count: 1 }).parts[0]!).outcome).toBe('innovative');
+    const frames = encodeQrFrames(bundle, { count: 80 }).parts;
+    const first = s.frame(frames[0]!);
+    expect(first).toMatchObject({ outcome: 'refused', refusal: { code: 'QR_FOREIGN_FRAME' } });
+    expect(first.refusal!.message).toMatch(/reading follows it after 2 more of its frames in a row$/);
+    // The same frame seen again is not a second frame of the run.
+    expect(s.frame(frames[0]!).refusal!.message).toMatch(/after 2 more/);
+    expect(s.frame(frames[1]!).refusal!.message).toMatch(/after 1 more/);
+    const third = s.frame(frames[2]!);
+    expect(third).toMatchObject({ outcome: 'innovative', followed: { dropped: 1, read: 3 }, progress: { received: 3, refused: 0 } });
+    expect(third.refusal).toBeUndefined();
+    let done: ImportQrFrameView | undefined;
+    for (const f of frames.slice(3)) {
+      done = s.frame(f);
+      if (done.bundle) break;
+    }
+    expect(Buffer.from(done!.bundle!).equals(Buffer.from(bundle))).toBe(true);
+  });
+
+  it('two bundles shown at once never trade places (their frames interleave): the one begun completes, the other is refused throughout', () => {
+    const s = new QrAssemblySession();
+    const mine = encodeQrFrames(bundle, { count: 80 }).parts;
+    const theirs = encodeQrFrames(other, { count: 80 }).parts;
+    let done: ImportQrFrameView | undefined;
+    for (let i = 0; i < mine.length && !done?.bundle; i++) {
+      done = s.frame(mine[i]!);
+      const r = s.frame(theirs[i]!);
+      if (!done.bundle) expect(r).toMatchObject({ outcome: 'refused', refusal: { code: 'QR_FOREIGN_FRAME' } });
+      expect(r.followed).toBeUndefined();
+    }
+    expect(Buffer.from(done!.bundle!).equals(Buffer.from(bundle))).toBe(true);
+  });
+
+  it('a bundle well begun is left only for a longer run of another: 10 frames read, then the 11th frame of the other in a row', () => {
+    const s = new QrAssemblySession();
+    const mine = encodeQrFrames(bundle, { count: 80 }).parts;
+    const theirs = encodeQrFrames(other, { count: 80 }).parts;
+    for (const f of mine.slice(0, 10)) s.frame(f);
+    for (let i = 0; i < 10; i++) expect(s.frame(theirs[i]!)).toMatchObject({ outcome: 'refused', refusal: { code: 'QR_FOREIGN_FRAME' } });
+    // One frame of the bundle begun breaks the run: it starts from nothing again.
+    s.frame(mine[10]!);
+    for (let i = 10; i < 21; i++) expect(s.frame(theirs[i]!).followed).toBeUndefined();
+    expect(s.frame(theirs[21]!)).toMatchObject({ followed: { dropped: 11, read: 12 }, progress: { received: 12 } });
+    let done: ImportQrFrameView | undefined;
+    for (const f of theirs.slice(22)) {
+      done = s.frame(f);
+      if (done.bundle) break;
+    }
+    expect(Buffer.from(done!.bundle!).equals(Buffer.from(other))).toBe(true);
+  });
+
   it('a stream that exhausts the budget of distinct parts is refused (QR_TOO_MANY_PARTS) and reading starts again', () => {
     const s = new QrAssemblySession();
     const seqLen = 1000;
