@@ -24,18 +24,22 @@ async function assembleAll(a: QrAssembly): Promise<ImportQrFrameView | undefined
   return last;
 }
 
+/** Frames given to the session until it hands over a bundle: that bundle (undefined when none completes). */
+function readUntilBundle(s: QrAssemblySession, texts: readonly string[]): Uint8Array | undefined {
+  for (const t of texts) {
+    const r = s.frame(t);
+    if (r.bundle) return r.bundle;
+  }
+  return undefined;
+}
+
 describe('QrAssemblySession (the decisions)', () => {
   it('assembles, refuses a foreign frame without harm, and hands over the bundle once', () => {
     const s = new QrAssemblySession();
     const frames = encodeQrFrames(bundle, { count: 80 }).parts;
     expect(s.frame(frames[0]!).outcome).toBe('innovative');
     expect(s.frame(encodeQrFrames(other, { count: 1 }).parts[0]!)).toMatchObject({ outcome: 'refused', refusal: { code: 'QR_FOREIGN_FRAME' }, progress: { refused: 1 } });
-    let done: ImportQrFrameView | undefined;
-    for (const f of frames.slice(1)) {
-      done = s.frame(f);
-      if (done.bundle) break;
-    }
-    expect(Buffer.from(done!.bundle!).equals(Buffer.from(bundle))).toBe(true);
+    expect(Buffer.from(readUntilBundle(s, frames.slice(1))!).equals(Buffer.from(bundle))).toBe(true);
     expect(s.frame(frames[0]!).outcome).toBe('duplicate');
   });
 
@@ -52,12 +56,7 @@ describe('QrAssemblySession (the decisions)', () => {
     const third = s.frame(frames[2]!);
     expect(third).toMatchObject({ outcome: 'innovative', followed: { dropped: 1, read: 3 }, progress: { received: 3, refused: 0 } });
     expect(third.refusal).toBeUndefined();
-    let done: ImportQrFrameView | undefined;
-    for (const f of frames.slice(3)) {
-      done = s.frame(f);
-      if (done.bundle) break;
-    }
-    expect(Buffer.from(done!.bundle!).equals(Buffer.from(bundle))).toBe(true);
+    expect(Buffer.from(readUntilBundle(s, frames.slice(3))!).equals(Buffer.from(bundle))).toBe(true);
   });
 
   it('two bundles shown at once never trade places (their frames interleave): the one begun completes, the other is refused throughout', () => {
@@ -84,12 +83,7 @@ describe('QrAssemblySession (the decisions)', () => {
     s.frame(mine[10]!);
     for (let i = 10; i < 21; i++) expect(s.frame(theirs[i]!).followed).toBeUndefined();
     expect(s.frame(theirs[21]!)).toMatchObject({ followed: { dropped: 11, read: 12 }, progress: { received: 12 } });
-    let done: ImportQrFrameView | undefined;
-    for (const f of theirs.slice(22)) {
-      done = s.frame(f);
-      if (done.bundle) break;
-    }
-    expect(Buffer.from(done!.bundle!).equals(Buffer.from(other))).toBe(true);
+    expect(Buffer.from(readUntilBundle(s, theirs.slice(22))!).equals(Buffer.from(other))).toBe(true);
   });
 
   it('a stream that exhausts the budget of distinct parts is refused (QR_TOO_MANY_PARTS) and reading starts again', () => {
