@@ -153,6 +153,18 @@ describe('lazy command modules (issue #18)', () => {
     }
   });
 
+  it('--version (and -V) prints the version and loads no command module', () => {
+    for (const flag of ['--version', '-V']) {
+      const r = loaded([flag]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+      expect(heavy(r.modules)).toEqual([]);
+      expect(r.modules.filter((m) => /\/cli\/(?!main|program|output|attestation-flags)[^/]+\.js$/.test(m))).toEqual([]);
+    }
+    // The control: help lists every command, so it loads them all.
+    expect(loaded(['--help']).modules.some((m) => /\/cli\/qr\.js$/.test(m))).toBe(true);
+  });
+
   it('control: the hook sees the QR stack when the command needs it (qr --help)', () => {
     const r = loaded(['qr', '--help']);
     expect(r.status, r.stderr).toBe(0);
