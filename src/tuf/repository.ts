@@ -8,7 +8,7 @@ import { parseMetadata, type Metadata, type ParseOptions } from './metadata.js';
 import { checkNotaryRootCertificates } from './notary-root.js';
 import type { Root } from './root.js';
 import { verifyRootSelf, verifyRootUpdate, type RootUpdateResult } from './root-chain.js';
-import { checkChainAhead, type ChainStep } from './root-chain-plan.js';
+import { checkChainAhead, plannedRootUpdateChecks, type ChainStep, type PlannedCheck } from './root-chain-plan.js';
 import { DelegationNames } from './delegation-names.js';
 import type { SignatureBatch } from './signature-batch.js';
 import { SignatureWork, type SignatureWorkLimits } from './signature-work.js';
@@ -252,10 +252,22 @@ interface ChainWindow {
 }
 
 /**
+ * The signature work a batch may still be given (signature-work.ts): what the limits leave after the
+ * checks charged before the chain and every check planned for the windows before. The walk charges each
+ * planned check as it reads its outcome, so the batch's threads never do more than the limits allow, and a
+ * chain past them is refused by the walk, at the same root as without a batch.
+ */
+interface AheadAllowance {
+  checks: number;
+  bytes: number;
+}
+
+/**
  * The next window of the chain from version `from` (the root before it is `trusted`): its roots parsed and
  * their planned checks submitted as one batch. Parsing stops at the first root that does not parse: the
  * walk parses it again and refuses it where a walk without a batch would, after refusing whatever comes
- * before it.
+ * before it. The window also ends before a root whose planned checks the allowance cannot take, and
+ * nothing after it is read ahead: the walk checks the rest itself.
  */
 function chainWindow(
   from: number,
@@ -263,8 +275,10 @@ function chainWindow(
   trusted: Metadata<Root>,
   chainRoot: (v: number, trusted: Metadata<Root>) => Metadata<Root>,
   batch: SignatureBatch,
+  allowance: AheadAllowance,
 ): ChainWindow {
   const steps: ChainStep[] = [];
+  const plans: PlannedCheck[][] = [];
   let bytes = 0;
   let stopped = false;
   for (let v = from; v <= target && steps.length < AHEAD_VERSIONS && bytes < AHEAD_BYTES; v++) {
@@ -275,7 +289,17 @@ function chainWindow(
       stopped = true;
       break;
     }
-    steps.push({ trusted, next, intermediate: v < target });
+    const step = { trusted, next, intermediate: v < target };
+    const plan = plannedRootUpdateChecks(step);
+    const planBytes = plan.length * next.signedBytes().length;
+    if (plan.length > allowance.checks || planBytes > allowance.bytes) {
+      stopped = true;
+      break;
+    }
+    allowance.checks -= plan.length;
+    allowance.bytes -= planBytes;
+    steps.push(step);
+    plans.push(plan);
     bytes += next.bytes.length;
     trusted = next;
   }
@@ -284,7 +308,7 @@ function chainWindow(
   const nothing = () => steps.map((step) => newSignatureMemo(step.next));
   let finish: () => SignatureMemo[];
   try {
-    finish = checkChainAhead(steps, batch);
+    finish = checkChainAhead(steps, batch, plans);
   } catch {
     finish = nothing;
   }
@@ -313,15 +337,17 @@ function chainAhead(
   trustedRoot: Metadata<Root>,
   chainRoot: (v: number, trusted: Metadata<Root>) => Metadata<Root>,
   batch: SignatureBatch,
+  work: SignatureWork,
 ): (v: number) => { next: Metadata<Root>; memo: SignatureMemo } | undefined {
   let current = new Map<number, { next: Metadata<Root>; memo: SignatureMemo }>();
-  let pending: ChainWindow | undefined = chainWindow(pinned + 1, target, trustedRoot, chainRoot, batch);
+  const allowance: AheadAllowance = { checks: work.limits.checks - work.checks, bytes: work.limits.bytes - work.bytes };
+  let pending: ChainWindow | undefined = chainWindow(pinned + 1, target, trustedRoot, chainRoot, batch, allowance);
   return (v) => {
     if (!current.has(v) && pending?.from === v) {
       const w: ChainWindow = pending;
       const end = w.from + w.steps.length;
       const last = w.steps[w.steps.length - 1];
-      pending = !w.stopped && last && end <= target ? chainWindow(end, target, last.next, chainRoot, batch) : undefined;
+      pending = !w.stopped && last && end <= target ? chainWindow(end, target, last.next, chainRoot, batch, allowance) : undefined;
       const memos = w.finish();
       current = new Map(w.steps.map((step, k) => [w.from + k, { next: step.next, memo: memos[k]! }]));
     }
@@ -410,7 +436,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   // 5.3.3–5.3.9: walk N+1, N+2, … one version at a time.
   let trusted = trustedRoot;
   const rootChain: RootUpdateResult[] = [];
-  const ahead = batch ? chainAhead(pinned, target, trustedRoot, chainRoot, batch) : undefined;
+  const ahead = batch ? chainAhead(pinned, target, trustedRoot, chainRoot, batch, work) : undefined;
   for (let v = pinned + 1; v <= target; v++) {
     const prepared = ahead?.(v);
     const next = prepared?.next ?? chainRoot(v, trusted);

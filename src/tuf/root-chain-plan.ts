@@ -22,7 +22,7 @@ export interface ChainStep {
   intermediate: boolean;
 }
 
-interface PlannedCheck {
+export interface PlannedCheck {
   /** Index into `next.signatures`. */
   index: number;
   key: PublicKey;
@@ -72,8 +72,8 @@ export function plannedRootUpdateChecks(step: ChainStep): PlannedCheck[] {
  * The steps' planned checks submitted as one batch; the returned function gives the memos for the steps'
  * new roots (RootUpdateOptions.memo) once the batch is done.
  */
-export function checkChainAhead(steps: readonly ChainStep[], batch: SignatureBatch): () => SignatureMemo[] {
-  const plans = steps.map(plannedRootUpdateChecks);
+export function checkChainAhead(steps: readonly ChainStep[], batch: SignatureBatch, planned?: readonly PlannedCheck[][]): () => SignatureMemo[] {
+  const plans = planned ?? steps.map(plannedRootUpdateChecks);
   const checks: SignatureCheck[] = [];
   plans.forEach((plan, k) => {
     const md = steps[k]!.next;

@@ -126,6 +126,38 @@ describe('one verification’s signature work is bounded (review-12 H2 variant)'
     expect(outcome(r.files(), r.roots[0]!, { checks: 4, bytes: DEFAULT_SIGNATURE_WORK.bytes }, spkiBatch)).toMatch(/^SIGNATURE_WORK_EXCEEDED \d\.root\.json \$\.signatures$/);
   });
 
+  it('a batch checking ahead on other threads is never given more work than the limits leave', async () => {
+    const r = await buildRepo('tuf', { rootVersions: 8 });
+    let submitted = { checks: 0, bytes: 0 };
+    const counting: SignatureBatch = {
+      submit(checks) {
+        for (const c of checks) {
+          submitted.checks += 1;
+          submitted.bytes += c.data.length;
+        }
+        return spkiBatch.submit(checks);
+      },
+    };
+    const spy = vi.spyOn(tuf, 'verify');
+    expect(outcome(r.files(), r.roots[0]!)).toBe('ok');
+    const needed = spy.mock.calls.length;
+    const neededBytes = spy.mock.calls.reduce((n, c) => n + (c[2] as Uint8Array).length, 0);
+    for (let limit = 1; limit <= needed; limit++) {
+      submitted = { checks: 0, bytes: 0 };
+      outcome(r.files(), r.roots[0]!, { checks: limit, bytes: DEFAULT_SIGNATURE_WORK.bytes }, counting);
+      expect(submitted.checks, `limit ${limit}`).toBeLessThanOrEqual(limit);
+    }
+    for (const bytes of [neededBytes / 4, neededBytes / 2, neededBytes - 1]) {
+      submitted = { checks: 0, bytes: 0 };
+      outcome(r.files(), r.roots[0]!, { checks: DEFAULT_SIGNATURE_WORK.checks, bytes: Math.floor(bytes) }, counting);
+      expect(submitted.bytes).toBeLessThanOrEqual(bytes);
+    }
+    // Within the limits, the batch checks the whole chain ahead (the walk verifies none of it itself).
+    submitted = { checks: 0, bytes: 0 };
+    expect(outcome(r.files(), r.roots[0]!, undefined, counting)).toBe('ok');
+    expect(submitted.checks).toBeGreaterThan(0);
+  });
+
   it('the default limits leave a real repository untouched (a Notary repository with a rotated root too)', async () => {
     for (const profile of ['tuf', 'notary'] as const) {
       const r = await buildRepo(profile, { rootVersions: 3 });
