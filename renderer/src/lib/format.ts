@@ -88,6 +88,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   THRESHOLD_INVALID: 'A threshold is zero or larger than the number of keys.',
   SIGNATURE_ENCODING: 'A signature is not validly encoded for its key type.',
   SIGNATURE_DUPLICATE: 'The same key signed twice; it counts once.',
+  SIGNATURE_WORK_EXCEEDED: 'Checking this input’s signatures would take far more work than any real repository needs, so it was stopped there. It was made to slow the checking down, or is damaged: ask its sender for the repository again.',
   SIGNATURE_METHOD_MISMATCH: "A signature's method does not fit its key.",
   ATTESTATION_CHAIN_BROKEN: 'The attestation certificates do not chain link by link to a YubiKey attestation root: one was not signed by the next, or is outside its validity.',
   ATTESTATION_UNKNOWN_ROOT: 'The attestation ends at a root that is not one of Yubico’s: nothing shows the key was made on a genuine YubiKey.',
