@@ -13,7 +13,7 @@ import type { RolePolicy } from './role.js';
 import type { Root } from './root.js';
 import { sharedKeysFirst } from './root-chain.js';
 import type { SignatureBatch, SignatureCheck } from './signature-batch.js';
-import { newSignatureMemo, type SignatureMemo } from './verify.js';
+import { isUnsignedPlaceholder, newSignatureMemo, type SignatureMemo } from './verify.js';
 
 export interface ChainStep {
   trusted: Metadata<Root>;
@@ -48,7 +48,7 @@ export function plannedRootUpdateChecks(step: ChainStep): PlannedCheck[] {
       const i = order ? order[n]! : n;
       const sig = sigs[i]!;
       const listed = role.keyids.includes(sig.keyid) ? keys.get(sig.keyid) : undefined;
-      if (!listed) continue;
+      if (!listed || isUnsignedPlaceholder(next, sig)) continue;
       const fingerprint = listed.key.fingerprint;
       counted.add(fingerprint);
       if (fingerprints[i] !== undefined) continue;

@@ -75,6 +75,17 @@ export interface VerifyRoleOptions {
 }
 
 /**
+ * A signature entry that stands for "not signed yet": `"sig": ""`, which tuf-on-ci writes for every key
+ * of a role that has not signed (sigstore's root-signing roots 12–14 carry them). python-tuf and tuf-js
+ * count it as a signature that does not verify; it is neither a signature nor a malformed one, so it is
+ * skipped: its key stays `missing`, and it is never refused as SIGNATURE_ENCODING as another non-hex
+ * `sig` is. TUF profile only: Notary never writes one.
+ */
+export function isUnsignedPlaceholder(md: Metadata, sig: { sig: string }): boolean {
+  return sig.sig === '' && md.profile.name === 'tuf';
+}
+
+/**
  * A key ID for a result to keep, equal to `id` but not a slice of a file's text. A string parsed from the
  * text is V8's view into it and keeps the whole text alive while it is held: a chain's thousand results
  * (shown by `verify --json`) kept a thousand root files' text alive, ≈ 2.4 MB promoted through every
@@ -119,6 +130,7 @@ export function verifyRole(md: Metadata, role: string, policy: RolePolicy, keys:
       strangers.push(keptId(sig.keyid, undefined));
       continue;
     }
+    if (isUnsignedPlaceholder(md, sig)) continue;
     const raw = md.profile.decodeSignature(sig, listed.key, `${md.source} $.signatures[${i}]`);
     if (opts.stopAtThreshold && signedFingerprints.size >= policy.threshold) {
       partial = true;
@@ -210,7 +222,7 @@ export function meetsPolicy(md: Metadata, policy: RolePolicy, keys: ReadonlyMap<
   const candidates: number[] = [];
   for (const id of policy.keyids) {
     const i = byKeyId.get(id);
-    if (i !== undefined && keys.has(id)) candidates.push(i);
+    if (i !== undefined && keys.has(id) && !isUnsignedPlaceholder(md, sigs[i]!)) candidates.push(i);
   }
   candidates.sort((a, b) => a - b);
   const signedFingerprints = new Set<string>();
@@ -237,6 +249,9 @@ export function meetsPolicy(md: Metadata, policy: RolePolicy, keys: ReadonlyMap<
   return signedFingerprints.size >= policy.threshold;
 }
 
+/** Key IDs a refusal message names at most (describeResult). */
+const MISSING_SHOWN = 8;
+
 export function describeResult(r: VerificationResult): string {
   // Every key of the role is in `signed` or `missing`, once (the parse refuses a key listed twice, under one
   // ID or two): a threshold above that count is a role no signature can ever verify, which a count such
@@ -245,7 +260,11 @@ export function describeResult(r: VerificationResult): string {
   if (!r.verified && r.threshold > keys) {
     return `${r.role} can never be verified: its delegating role gives it a threshold of ${r.threshold} but lists ${keys} key${keys === 1 ? '' : 's'} (${r.signed.length} signed)`;
   }
-  const waiting = r.missing.length ? `; waiting for ${r.missing.map((id) => id.slice(0, 8)).join(', ')}` : '';
+  // A message, not a report: the first few key IDs (a hostile role of 20,000 keys made a 200 KB first line
+  // of stderr and of the app's refusal; review-13b L1); the result itself keeps them all.
+  const shown = r.missing.slice(0, MISSING_SHOWN).map((id) => id.slice(0, 8));
+  const more = r.missing.length > MISSING_SHOWN ? ` and ${r.missing.length - MISSING_SHOWN} more` : '';
+  const waiting = r.missing.length ? `; waiting for ${shown.join(', ')}${more}` : '';
   const bad = r.invalid.length ? `; ${r.invalid.length} signature(s) did not verify` : '';
   return `${r.signed.length} of ${r.threshold} required signatures for ${r.role}${waiting}${bad}`;
 }

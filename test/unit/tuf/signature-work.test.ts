@@ -165,3 +165,15 @@ describe('one verification’s signature work is bounded (review-12 H2 variant)'
     }
   });
 });
+
+describe('refusal messages stay short (review-13b L1)', () => {
+  it('a role of many keys: the message names the first 8 missing key IDs and how many more; the result keeps them all', async () => {
+    const { describeResult } = await import('../../../src/tuf/verify.js');
+    const missing = Array.from({ length: 20_000 }, (_, i) => i.toString(16).padStart(64, '0'));
+    const r = { role: 'a', threshold: 1, signed: [], missing, invalid: [], strangers: [], verified: false };
+    const text = describeResult(r);
+    expect(text).toBe(`0 of 1 required signatures for a; waiting for ${missing.slice(0, 8).map((id) => id.slice(0, 8)).join(', ')} and 19992 more`);
+    expect(r.missing.length).toBe(20_000);
+    expect(describeResult({ ...r, missing: missing.slice(0, 8) })).not.toMatch(/more/);
+  });
+});
