@@ -15,6 +15,7 @@ import { foldTufLayoutCopies } from '../trust-store/file-names.js';
 import type { Root } from '../tuf/root.js';
 import type { RoleType } from '../tuf/signed-common.js';
 import type { Targets } from '../tuf/targets.js';
+import { SignatureWork, type SignatureWorkLimits } from '../tuf/signature-work.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify.js';
 import type { Inspection, KeyView, RoleView } from './types.js';
 import { checkRepositoryAttestations, type AttestationRequirement } from '../attestation/repository.js';
@@ -26,7 +27,34 @@ export interface InspectOptions {
   now?: Date;
   /** How to check attestations.json: other roots than Yubico's (tests), and what is required. */
   attestations?: { trust?: AttestationTrust; requirement?: AttestationRequirement };
+  /** The signature work the whole inspection may do, verdict and view together (default DEFAULT_SIGNATURE_WORK). */
+  signatureWork?: SignatureWorkLimits;
 }
+
+/**
+ * The signature checks of one inspection (review-13b H1). One SignatureWork is charged by the verdict and
+ * by the view alike, so `inspect` does at most the work `verify` may do: before, the view checked every role
+ * again uncharged, and the input the limit refused in 2.6 s was worked through in 26 s (and without bound
+ * as keys and file sizes grow), on the app's main process. The view shows the verdict's own results rather
+ * than checking again; and once the work has run out, it checks nothing more and says why.
+ */
+interface InspectionChecks {
+  readonly work: SignatureWork;
+  /** The verdict's result for the role a view shows, when the verdict checked that very role (same file, same delegating role). */
+  known?: (view: RoleView) => VerificationResult | undefined;
+  /** Set once the work has run out: why signatures are no longer checked, in plain words (RoleView.signaturesNotChecked). */
+  stopped?: string;
+}
+
+const OVER_THE_LIMIT =
+  'over the signature-work limit: checking every signature of this input takes more work than any real repository needs, so the rest were not checked';
+
+function inspectionChecks(opts: InspectOptions): InspectionChecks {
+  return { work: new SignatureWork(opts.signatureWork) };
+}
+
+/** A role's signatures as the view shows them: a result, not checked (and why), or nothing to show (a listed problem says why). */
+type RoleSignatures = VerificationResult | { notChecked: string } | undefined;
 
 function keyView(listed: ListedKey): KeyView {
   const view: KeyView = { keyId: listed.keyId, keytype: listed.key.keytype, fingerprint: listed.key.fingerprint };
@@ -38,13 +66,14 @@ function keyView(listed: ListedKey): KeyView {
   return view;
 }
 
-function withResult(view: RoleView, md: Metadata | undefined, result: VerificationResult | undefined, now: Date): RoleView {
+function withResult(view: RoleView, md: Metadata | undefined, result: RoleSignatures, now: Date): RoleView {
   if (md) {
     view.version = md.signed.version;
     view.expires = md.signed.expiresText;
     view.expired = md.signed.expires.getTime() <= now.getTime();
   }
-  if (result) {
+  if (result && 'notChecked' in result) view.signaturesNotChecked = result.notChecked;
+  else if (result) {
     view.signedBy = result.signed;
     view.missing = result.missing;
     view.thresholdMet = result.verified;
@@ -52,17 +81,28 @@ function withResult(view: RoleView, md: Metadata | undefined, result: Verificati
   return view;
 }
 
-/** Check one file against the role that delegates to it, turning a refusal into a listed problem. */
-function tryVerify(md: Metadata, role: string, policy: { keyids: string[]; threshold: number }, keys: ReadonlyMap<string, ListedKey>, problems: ErrorShape[]): VerificationResult | undefined {
+/**
+ * Check one file against the role that delegates to it (the role `view` shows), turning a refusal into a
+ * listed problem: the verdict's result when it made one, else a check charged to the inspection's work.
+ * Once that work has run out nothing is checked: the first refusal is listed, then every role says why.
+ */
+function tryVerify(md: Metadata, view: RoleView, policy: { keyids: string[]; threshold: number }, keys: ReadonlyMap<string, ListedKey>, checks: InspectionChecks, problems: ErrorShape[]): RoleSignatures {
+  const role = view.name;
   try {
-    const r = verifyRole(md, role, policy, keys);
+    let r = checks.known?.(view);
+    if (!r) {
+      if (checks.stopped) return { notChecked: checks.stopped };
+      r = verifyRole(md, role, policy, keys, { work: checks.work });
+    }
     if (!r.verified) {
       problems.push({ code: 'THRESHOLD_NOT_MET', message: `${md.source}: ${r.signed.length} of ${r.threshold} required signatures for ${role}`, path: `${md.source} $.signatures` });
     }
     return r;
   } catch (err) {
     problems.push(toErrorShape(err));
-    return undefined;
+    if (!(err instanceof CeremonyError && err.code === 'SIGNATURE_WORK_EXCEEDED')) return undefined;
+    checks.stopped = OVER_THE_LIMIT;
+    return { notChecked: OVER_THE_LIMIT };
   }
 }
 
@@ -94,7 +134,7 @@ function keyList(list: KeyView[]): KeyList {
  * as deep as the files cap would overflow the call stack, and each level's list copied into its parent's
  * (push(...child)) costs the square of the depth, and throws past ~100,000 roles.
  */
-function delegationViews(top: Metadata<Targets>, load: DelegatedLoader, now: Date, problems: ErrorShape[], keys: KeyList, out: RoleView[]): void {
+function delegationViews(top: Metadata<Targets>, load: DelegatedLoader, now: Date, checks: InspectionChecks, problems: ErrorShape[], keys: KeyList, out: RoleView[]): void {
   const seen = new Set<string>();
   const stack: { delegations: NonNullable<Targets['delegations']>; name: string; next: number }[] = [];
   const enter = (md: Metadata<Targets>, name: string) => {
@@ -123,12 +163,20 @@ function delegationViews(top: Metadata<Targets>, load: DelegatedLoader, now: Dat
     const view: RoleView = { name: role.name, kind: 'delegation', delegatedBy: frame.name, threshold: role.threshold, keyIds: role.keyids, terminating: role.terminating };
     if (role.paths) view.paths = role.paths;
     if (md) view.targetCount = md.signed.targets.size;
-    out.push(withResult(view, md, md ? tryVerify(md, role.name, role, frame.delegations.keys, problems) : undefined, now));
+    out.push(withResult(view, md, md ? tryVerify(md, view, role, frame.delegations.keys, checks, problems) : undefined, now));
     if (md) enter(md, role.name);
   }
 }
 
-function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<Record<Exclude<RoleType, 'root'>, Metadata>>, delegated: DelegatedLoader, now: Date, problems: ErrorShape[]): Inspection {
+function inspectRepository(
+  source: string,
+  root: Metadata<Root>,
+  parts: Partial<Record<Exclude<RoleType, 'root'>, Metadata>>,
+  delegated: DelegatedLoader,
+  now: Date,
+  checks: InspectionChecks,
+  problems: ErrorShape[],
+): Inspection {
   const signed = root.signed;
   const keys = [...signed.keys.values()].map(keyView);
   const roles: RoleView[] = [];
@@ -136,10 +184,10 @@ function inspectRepository(source: string, root: Metadata<Root>, parts: Partial<
     const md = name === 'root' ? root : parts[name];
     const view: RoleView = { name, kind: name, delegatedBy: 'root', threshold: policy.threshold, keyIds: policy.keyids };
     if (name === 'targets' && md) view.targetCount = (md as Metadata<Targets>).signed.targets.size;
-    roles.push(withResult(view, md, md ? tryVerify(md, name, policy, signed.keys, problems) : undefined, now));
+    roles.push(withResult(view, md, md ? tryVerify(md, view, policy, signed.keys, checks, problems) : undefined, now));
   }
   const targets = parts.targets as Metadata<Targets> | undefined;
-  if (targets) delegationViews(targets, delegated, now, problems, keyList(keys), roles);
+  if (targets) delegationViews(targets, delegated, now, checks, problems, keyList(keys), roles);
   for (const role of roles) if (role.expired) problems.push({ code: 'EXPIRED', message: `${role.name} expired at ${role.expires}`, path: `${role.name}.json $.signed.expires` });
   const out: Inspection = { source, kind: 'metadata-directory', profile: root.profile.name, rootVersion: signed.version, keys, roles, problems, timeline: expiryTimeline(roles, keys, now) };
   const gun = repositoryName(signed);
@@ -155,9 +203,15 @@ function inspectFile(source: string, bytes: Uint8Array, opts: InspectOptions, no
   if (type === 'root') {
     if (bytes.length > DEFAULT_CAPS.root) throw new CeremonyError('INPUT_TOO_LARGE', `${source} is ${bytes.length} bytes, over the cap of ${DEFAULT_CAPS.root} for a root`, { path: source });
     const root = md as Metadata<Root>;
-    const out = inspectRepository(source, root, {}, () => undefined, now, problems);
+    const checks = inspectionChecks(opts);
+    // The verdict first, so the view shows its result for this root rather than checking it again: the
+    // root it reaches from the pin is this file (root.json of the input, byte for byte).
+    const checked = opts.trustedRoot ? verdict({ versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts, now, checks) : undefined;
+    const repo = checked?.repo;
+    if (repo) checks.known = (view) => (view.kind === 'root' ? repo.rootResult : undefined);
+    const out = inspectRepository(source, root, {}, () => undefined, now, checks, problems);
     out.kind = 'metadata-file';
-    if (opts.trustedRoot) out.verified = verdict({ versionedRoots: new Map(), delegated: new Map(), root: bytes }, opts, now).view;
+    if (checked) out.verified = checked.view;
     return out;
   }
   // Without its root a non-root file can be described but not verified.
@@ -167,17 +221,22 @@ function inspectFile(source: string, bytes: Uint8Array, opts: InspectOptions, no
   if (type === 'targets') {
     const t = md as Metadata<Targets>;
     view.targetCount = t.signed.targets.size;
-    delegationViews(t, () => undefined, now, problems, keyList(keys), roles);
+    delegationViews(t, () => undefined, now, inspectionChecks(opts), problems, keyList(keys), roles);
   }
   problems.push({ code: 'META_MISSING', message: `${source} is shown without its root, so its signatures are not checked` });
   return { source, kind: 'metadata-file', profile: md.profile.name, rootVersion: 0, keys, roles, problems };
 }
 
-function verdict(files: RepositoryFiles, opts: InspectOptions, now: Date): { view: NonNullable<Inspection['verified']>; repo?: VerifiedRepository } {
+/**
+ * verifyRepository against the pin, charged to the inspection's work. A refusal for too much work stops the
+ * view's checks too: the view would otherwise do the very work the limit refused.
+ */
+function verdict(files: RepositoryFiles, opts: InspectOptions, now: Date, checks: InspectionChecks): { view: NonNullable<Inspection['verified']>; repo?: VerifiedRepository } {
   try {
-    const repo = verifyRepository(files, { trustedRoot: opts.trustedRoot!, now });
+    const repo = verifyRepository(files, { trustedRoot: opts.trustedRoot!, now, signatureWork: checks.work });
     return { view: { ok: true }, repo };
   } catch (err) {
+    if (err instanceof CeremonyError && err.code === 'SIGNATURE_WORK_EXCEEDED') checks.stopped = OVER_THE_LIMIT;
     return { view: { ok: false, error: toErrorShape(err) } };
   }
 }
@@ -197,8 +256,9 @@ function inspectDirectory(dir: string, entries: readonly NamedBytes[], opts: Ins
   // chain is intact, not that the root is the right one — the screen says so).
   const oldest = Math.min(...files.versionedRoots.keys());
   const anchor = opts.trustedRoot ?? (Number.isFinite(oldest) ? files.versionedRoots.get(oldest) : files.root);
-  const checked = anchor ? verdict(files, { ...opts, trustedRoot: anchor }, now) : undefined;
-  const out = checked?.repo ? viewOfVerified(dir, checked.repo, now) : viewOfUnverified(dir, files, now);
+  const checks = inspectionChecks(opts);
+  const checked = anchor ? verdict(files, { ...opts, trustedRoot: anchor }, now, checks) : undefined;
+  const out = checked?.repo ? viewOfVerified(dir, checked.repo, now, checks) : viewOfUnverified(dir, files, now, checks);
   out.kind = 'metadata-directory';
   if (checked) out.verified = checked.view;
   const report = attestationsOf(files, checked?.repo?.root, opts, now);
@@ -231,13 +291,25 @@ function attestationsOf(files: RepositoryFiles, verifiedRoot: Metadata<Root> | u
   });
 }
 
-function viewOfVerified(dir: string, repo: VerifiedRepository, now: Date): Inspection {
+/**
+ * The verified repository, with the verdict's results (review-13b H1: each role was verified a second
+ * time). The view walks delegations depth first and the verdict breadth first (TUF 5.6.7), so a name
+ * delegated at two places may be shown under another delegation than the one it was verified under:
+ * only that result is not the verdict's, and its check is charged to the same work.
+ */
+function viewOfVerified(dir: string, repo: VerifiedRepository, now: Date, checks: InspectionChecks): Inspection {
   const problems: ErrorShape[] = [];
   const parts = { timestamp: repo.timestamp?.md, snapshot: repo.snapshot?.md, targets: repo.targets?.md };
-  return inspectRepository(dir, repo.root, parts, (name) => repo.delegated.get(name)?.md, now, problems);
+  const top = { root: repo.rootResult, timestamp: repo.timestamp?.result, snapshot: repo.snapshot?.result, targets: repo.targets?.result };
+  checks.known = (view) => {
+    if (view.kind !== 'delegation') return top[view.kind];
+    const verified = repo.delegated.get(view.name);
+    return verified?.delegatedBy === view.delegatedBy ? verified.result : undefined;
+  };
+  return inspectRepository(dir, repo.root, parts, (name) => repo.delegated.get(name)?.md, now, checks, problems);
 }
 
-function viewOfUnverified(dir: string, files: RepositoryFiles, now: Date): Inspection {
+function viewOfUnverified(dir: string, files: RepositoryFiles, now: Date, checks: InspectionChecks): Inspection {
   const problems: ErrorShape[] = [];
   const budget = repositoryBudget();
   const parse = <R extends RoleType>(bytes: Uint8Array | undefined, type: R, source: string, referred?: Referrer) => {
@@ -265,7 +337,7 @@ function viewOfUnverified(dir: string, files: RepositoryFiles, now: Date): Inspe
     loaded.add(name);
     return parse(files.delegated.get(name), 'targets', `${name}.json`, referredBySnapshot(name));
   };
-  const out = inspectRepository(dir, root, { timestamp, snapshot, targets }, load, now, problems);
+  const out = inspectRepository(dir, root, { timestamp, snapshot, targets }, load, now, checks, problems);
   for (const name of files.delegated.keys()) {
     if (!loaded.has(name)) problems.push({ code: 'DELEGATION_INVALID', message: `${name}.json is not delegated to by any role read, so it was not read`, path: `${name}.json` });
   }
@@ -284,6 +356,8 @@ export interface InspectRequest {
   source?: string;
   /** How to check attestations.json (default: Yubico's bundled roots, nothing required). */
   attestations?: InspectOptions['attestations'];
+  /** The signature work the inspection may do in all (default DEFAULT_SIGNATURE_WORK; tests give smaller limits). */
+  signatureWork?: SignatureWorkLimits;
 }
 
 /**
@@ -294,6 +368,7 @@ export function inspectNamedFiles(req: InspectRequest): Inspection {
   const now = req.now ?? new Date();
   const opts: InspectOptions = req.trustedRoot ? { trustedRoot: req.trustedRoot.bytes, now } : { now };
   if (req.attestations) opts.attestations = req.attestations;
+  if (req.signatureWork) opts.signatureWork = req.signatureWork;
   if (req.files.length === 0) throw new CeremonyError('USAGE', 'nothing to inspect: no files were given');
   if (req.files.length === 1 && !req.directory) {
     const only = req.files[0]!;

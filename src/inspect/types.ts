@@ -36,6 +36,12 @@ export interface RoleView {
   /** Key IDs listed for the role that did not (validly) sign. */
   missing?: string[];
   thresholdMet?: boolean;
+  /**
+   * Set instead of signedBy / missing / thresholdMet when the role's signatures were not checked, saying
+   * why in plain words: the inspection's signature work ran out (review-13b H1; SIGNATURE_WORK_EXCEEDED),
+   * and checking on would do the work the limit refuses.
+   */
+  signaturesNotChecked?: string;
   /** For delegations: path patterns, terminating flag. */
   paths?: string[];
   terminating?: boolean;

@@ -78,8 +78,12 @@ export interface VerifyOptions {
    * io/signature-pool.ts). The walk, its verdicts and its refusals are the same with or without it.
    */
   signatureBatch?: SignatureBatch;
-  /** How much signature checking this verification may do (signature-work.ts); default DEFAULT_SIGNATURE_WORK. */
-  signatureWork?: SignatureWorkLimits;
+  /**
+   * How much signature checking this verification may do (signature-work.ts); default DEFAULT_SIGNATURE_WORK.
+   * Limits start a tally of this verification's own; a SignatureWork is charged as it stands, so a caller
+   * doing more checks around the verification (inspect's view, review-13b H1) shares one limit with it.
+   */
+  signatureWork?: SignatureWorkLimits | SignatureWork;
 }
 
 /**
@@ -370,7 +374,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   const budget = { remaining: caps.repositoryValues ?? DEFAULT_REPOSITORY_VALUES };
   // Shared by every signature check, root chain and delegations alike: its cost is bounded by the limits,
   // not by how many times the input makes one file's signatures be checked (signature-work.ts).
-  const work = new SignatureWork(opts.signatureWork);
+  const work = opts.signatureWork instanceof SignatureWork ? opts.signatureWork : new SignatureWork(opts.signatureWork);
   const givenUp = opts.targetsGivenUp === true;
 
   // 5.3.1–5.3.2: the pinned root is trusted as given, and must at least be signed by its own threshold.

@@ -27,9 +27,9 @@ export interface SignatureWorkLimits {
 export const DEFAULT_SIGNATURE_WORK: SignatureWorkLimits = { checks: 200_000, bytes: 2 * 1024 ** 3 };
 
 /**
- * The signature work of one verification so far (verifyRepository makes one per call): every check is
- * charged before it is made, and the first one past a limit is refused with SIGNATURE_WORK_EXCEEDED, at the
- * document it would have been made over. A check answered from a memo of the same verification is not
+ * The signature work of one verification so far (verifyRepository makes one per call, or is given one to
+ * share with the checks around it: inspect's view): every check is charged before it is made, and the first
+ * one past a limit is refused with SIGNATURE_WORK_EXCEEDED, at the document it would have been made over. A check answered from a memo of the same verification is not
  * charged again (verify.ts SignatureMemo.charged).
  */
 export class SignatureWork {

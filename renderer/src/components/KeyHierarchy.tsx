@@ -74,6 +74,9 @@ function SignatureSummary({ role }: { role: RoleView }) {
   if (role.version === undefined) {
     return <span className="sig-summary sig-absent">File not included: signatures not checked</span>;
   }
+  if (role.signaturesNotChecked) {
+    return <span className="sig-summary sig-absent">Signatures not checked: {role.signaturesNotChecked}</span>;
+  }
   if (role.thresholdMet === undefined) {
     return <span className="sig-summary sig-absent">Not checked (see problems)</span>;
   }
