@@ -33,8 +33,9 @@
  * BATCH_MAX_REQUESTS (5,000) requests, each embedded request no larger than a single request may be
  * (REQUEST_MAX_BYTES, 4 MiB, measured as written); a batch response at most BATCH_RESPONSE_MAX_BYTES
  * (64 MiB) and as many entries as requests. Over a cap: INPUT_TOO_LARGE. One repository name twice (even
- * under two profiles: a batch may mix Notary and TUF repositories), or a repository name that cannot name a folder (the merged files are written per
- * repository, `<out>/<repository>/root.json`): SCHEMA_INVALID with the JSON path.
+ * under two profiles: a batch may mix Notary and TUF repositories), a repository name that cannot name a folder (the merged files are written per
+ * repository, `<out>/<repository>/root.json`), or one whose folder would be another's merged file (`site/app`
+ * and `site/app/root.json`; tuf/folder-under-file.ts): SCHEMA_INVALID with the JSON path.
  *
  * The review (describeBatch) summarises the change once: requests whose change reads the same — by the
  * keys' fingerprints and names, not by key IDs (a Notary root key has one certificate, so one key ID, per
@@ -50,6 +51,7 @@ import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { gunFolderProblem } from '../tuf/gun.js';
+import { fileOnTheWay, foldPath } from '../tuf/folder-under-file.js';
 import { TOP_LEVEL_ROLES } from '../tuf/root.js';
 import type { ListedKey } from '../tuf/keys.js';
 import {
@@ -115,9 +117,16 @@ function checkBatchable(r: Pick<SigningRequest, 'role' | 'repository'>, code: 'S
   }
 }
 
-/** Distinct repositories with folder-safe names (SCHEMA_INVALID at `$.requests[i].repository`). */
-function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | 'repository'>[], code: 'SCHEMA_INVALID' | 'USAGE'): void {
+/**
+ * Distinct repositories with folder-safe names, none inside another's merged file (SCHEMA_INVALID at
+ * `$.requests[i].repository`).
+ */
+function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | 'repository' | 'role'>[], code: 'SCHEMA_INVALID' | 'USAGE'): void {
   const seen = new Map<string, number>();
+  // The merge writes `<out>/<repository>/<role>.json`: `site/app` writes `site/app/root.json`, which
+  // `site/app/root.json`'s merged file needs as a folder (review-13a L3). Refused here, when the batch is
+  // made and when it is read to be signed, not at the merge after every signature was collected.
+  const merged = new Map(requests.map((r, i) => [foldPath(`${r.repository}/${r.role}.json`), i] as const));
   requests.forEach((r, i) => {
     const path = `$.requests[${i}].repository`;
     // A repository name that can name a folder (tuf/gun.ts: the trust store's rule).
@@ -128,6 +137,16 @@ function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | '
     const earlier = seen.get(repositoryKey(r));
     if (earlier !== undefined) throw new CeremonyError(code, `repository ${quoteShown(r.repository)} is in the batch twice (requests ${earlier} and ${i}; one name per batch, whatever the profile or case)`, { path });
     seen.set(repositoryKey(r), i);
+  });
+  requests.forEach((r, i) => {
+    const clash = fileOnTheWay(r.repository, merged);
+    if (clash === undefined) return;
+    const other = requests[clash.owner]!;
+    throw new CeremonyError(
+      code,
+      `repository ${quoteShown(r.repository)} (request ${i}) would be a folder where repository ${quoteShown(other.repository)} (request ${clash.owner}) writes its merged file ${quoteShown(`${other.repository}/${other.role}.json`)}: one path cannot be both; sign them in two batches, or rename one`,
+      { path: `$.requests[${i}].repository` },
+    );
   });
 }
 

@@ -143,6 +143,37 @@ describe.each(['tuf', 'notary'] as const)('batch signing requests (%s)', (profil
     expect(refusal(() => buildBatchRequest(cased))).toEqual(['USAGE', '$.requests[1].repository']);
   }, 60_000);
 
+  it('a repository whose folder would be another\'s merged file is refused when the batch is made and when it is read (review-13a L3)', async () => {
+    const who = people(profile);
+    const outer = 'registry.example.com/org/app';
+    const inner = `${outer}/root.json`;
+    const requests = await batchRequests(profile, [outer, inner], who);
+    // Both orders: the merge writes `<outer>/root.json`, the folder `<inner>` needs. Refused before anyone signs.
+    for (const order of [requests, [...requests].reverse()]) {
+      const at = order[0]!.repository === inner ? 0 : 1;
+      let message = '';
+      try {
+        buildBatchRequest(order);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(refusal(() => buildBatchRequest(order))).toEqual(['USAGE', `$.requests[${at}].repository`]);
+      expect(message).toContain(`repository "${inner}"`);
+      expect(message).toContain(`repository "${outer}"`);
+    }
+    // Case-folded too: `Root.JSON` is the folder `root.json` on Windows and macOS.
+    const cased = await batchRequests(profile, [outer, `${outer}/Root.JSON`], who);
+    expect(refusal(() => buildBatchRequest(cased))).toEqual(['USAGE', '$.requests[1].repository']);
+    // Nesting by folder alone is allowed (`org/app` and `org/app/x`): only a file on the way is refused.
+    expect(buildBatchRequest(await batchRequests(profile, [outer, `${outer}/x`], who)).requests).toHaveLength(2);
+    // A batch whose request was renamed (and re-hashed) to sit on another's merged file: refused when read, so a co-signer never signs it.
+    const d = json(serializeBatchRequest(buildBatchRequest(await batchRequests(profile, [outer, `${outer}-2`], who))));
+    const second = (d.requests as JsonObject[])[1]!;
+    second.repository = inner;
+    second.requestId = requestIdForDocument(second);
+    expect(refusal(() => parseBatchRequest(enc.encode(JSON.stringify(d))))).toEqual(['SCHEMA_INVALID', '$.requests[1].repository']);
+  }, 60_000);
+
   it('a repository whose change differs only in what the single review alone used to say is an exception, not folded into the summary', async () => {
     const who = people(profile);
     const requests = await batchRequests(profile, REPOS.slice(0, 3), who);
