@@ -40,8 +40,10 @@
  * The review (describeBatch) summarises the change once: requests whose change reads the same — by the
  * keys' fingerprints and names, not by key IDs (a Notary root key has one certificate, so one key ID, per
  * GUN) — form one group; the largest is the summary ("in 240 repositories: root key "Carol" (fingerprint …)
- * replaced by "Dave" (fingerprint …); thresholds unchanged"), every other group is listed as an exception
- * with its repositories named.
+ * replaced by "Dave" (fingerprint …); thresholds unchanged"), followed by the repositories it covers (all
+ * when few or asked for in full, else the first 20 and a count per folder), and every other group is listed
+ * as an exception with its repositories named. The review is not hashed: the batch ID already binds every
+ * request, so listing the names changes no hash.
  */
 import { createHash } from 'node:crypto';
 import { CeremonyError, isCeremonyError } from '../errors.js';
@@ -411,8 +413,36 @@ export interface BatchDescription {
   text: string;
 }
 
-/** Say what the batch changes once, list the exceptions, and the one hash to read aloud. */
-export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan } = {}): BatchDescription {
+/** Repositories named in the review's main group before "and N more" (all with `full`). */
+export const BATCH_REVIEW_NAMES = 20;
+const BATCH_REVIEW_PREFIXES = 10;
+
+/**
+ * The main group's repositories in words (review-13a L4): which repositories a change covers is part of
+ * what changes (PRODUCT §1: never sign what you cannot read), and the hash does not help when the person
+ * who made the batch added one. All of them when few (or `full`); else the first BATCH_REVIEW_NAMES and
+ * a count per folder prefix, so one `prod/payments` among 240 `site/app-N` stands out without a scroll.
+ */
+function namesLines(repositories: readonly { repository: string }[], full: boolean): string[] {
+  const names = repositories.map((r) => quoteShown(r.repository));
+  if (full || names.length <= BATCH_REVIEW_NAMES) return [`  repositories: ${names.join(', ')}`];
+  const byPrefix = new Map<string, number>();
+  for (const { repository } of repositories) {
+    const cut = repository.lastIndexOf('/');
+    const prefix = cut < 0 ? '(no folder)' : quoteShown(`${repository.slice(0, cut + 1)}…`);
+    byPrefix.set(prefix, (byPrefix.get(prefix) ?? 0) + 1);
+  }
+  const prefixes = [...byPrefix].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const shown = prefixes.slice(0, BATCH_REVIEW_PREFIXES).map(([p, n]) => `${p} ${n}`);
+  const more = prefixes.length - shown.length;
+  return [
+    `  repositories: ${names.slice(0, BATCH_REVIEW_NAMES).join(', ')}, and ${names.length - BATCH_REVIEW_NAMES} more (every name: --full)`,
+    `  by folder: ${shown.join(', ')}${more > 0 ? `, and ${more} more folders` : ''}`,
+  ];
+}
+
+/** Say what the batch changes once, and where, list the exceptions, and the one hash to read aloud. */
+export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan; full?: boolean } = {}): BatchDescription {
   const groups = new Map<string, BatchGroup>();
   for (const r of batch.requests) {
     const change = changeWords(r);
@@ -435,10 +465,12 @@ export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan
       .map((r) => quoteShown(r.repository))
       .join(', ')}${g.repositories.length > max ? `, and ${g.repositories.length - max} more` : ''}`;
   lines.push(`In ${summary.repositories.length} repositor${summary.repositories.length === 1 ? 'y' : 'ies'}: ${summary.change.join('; ')}`);
+  lines.push(...namesLines(summary.repositories, opts.full === true));
   if (exceptions.length === 0) lines.push('Exceptions: none (every repository makes this same change)');
   else {
-    lines.push(`Exceptions: ${exceptions.reduce((s, g) => s + g.repositories.length, 0)} repositories make another change:`);
-    for (const g of exceptions) lines.push(`  in ${g.repositories.length} (${list(g, 20)}): ${g.change.join('; ')}`);
+    const other = exceptions.reduce((s, g) => s + g.repositories.length, 0);
+    lines.push(`Exceptions: ${other} repositor${other === 1 ? 'y makes' : 'ies make'} another change:`);
+    for (const g of exceptions) lines.push(`  in ${g.repositories.length} (${list(g, opts.full ? g.repositories.length : 20)}): ${g.change.join('; ')}`);
   }
   if (opts.signs && opts.signs.skips.length > 0) {
     const skipped = opts.signs.skips.map((i) => quoteShown(batch.requests[i]!.repository));

@@ -72,6 +72,8 @@ describe('tuf-ceremony batch / sign / merge of a batch (share cards, files)', ()
     expect(signed.form).toBe('batch-response');
     expect(signed.signed).toBe(3);
     expect(s.err.join('\n')).toContain('In 3 repositories: root key "Alice"');
+    // The repositories the change covers, by name, right under it (review-13a L4).
+    expect(s.err.join('\n')).toContain('\n  repositories: "site/app-1", "site/app-2", "site/app-3"\n');
     // The co-signer's session transcript (issue #16), as for a single request: sealed by the key rebuilt
     // from the cards; every repository signed is in it; the cards are not.
     const cosign = JSON.parse(s.out.join('\n')) as { transcript: string; sealKeyId: string };
