@@ -7,25 +7,21 @@
  * both repositories named), or against the installed tree before anything is written (TRUST_DIR_INVALID,
  * as a single import says it), in the preview as in the install.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeBundle } from '../../../src/bundle/format.js';
-import { decodeRepositorySet, encodeRepositorySet } from '../../../src/bundle/set.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { isCeremonyError } from '../../../src/errors.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { siteSessionsDir } from '../../../src/trust-store/import-session.js';
 import { importRepositorySet, previewRepositorySet } from '../../../src/trust-store/install-set.js';
 import { captureIo } from '../../support/cli-io.js';
-import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { setRepos } from '../../support/set-repos.js';
 import { tempDirs } from '../../support/temp-dirs.js';
-import { bundleContent, treeHash } from '../../support/trust-tree.js';
+import { treeHash } from '../../support/trust-tree.js';
 
 const tmp = tempDirs();
 const NOW = new Date();
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 const CASES: { profile: ProfileName; outer: string; inner: string; file: string }[] = [
   { profile: 'tuf', outer: 'org', inner: 'org/root.json', file: 'org/root.json' },
@@ -43,14 +39,7 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
 }
 
 describe.each(CASES)('$profile: $outer and $inner', ({ profile, outer, inner, file }) => {
-  const repos = new Map<string, BuiltRepo>();
-  beforeAll(async () => {
-    repos.set(outer, await buildRepo(profile, { gun: outer }));
-    repos.set(inner, await buildRepo(profile, { gun: inner }));
-  }, 120_000);
-  const pins = () => new Map([...repos].map(([n, r]) => [n, sha(r.roots[0]!)]));
-  const setBytes = (names: string[]) => encodeRepositorySet(names.map((n) => encodeBundle(bundleContent(repos.get(n)!, n))), { name: 'nested', created: NOW });
-  const setOf = (names: string[]) => decodeRepositorySet(setBytes(names));
+  const { pins, setBytes, setOf } = setRepos(profile, [outer, inner], NOW);
   const trustDir = () => {
     const dir = join(tmp('set-file-folder-'), 'trust');
     mkdirSync(dir);
