@@ -57,6 +57,12 @@ describe('tuf-ceremony batch / sign / merge of a batch (share cards, files)', ()
     expect(wrong.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
     expect(existsSync(join(dir, 'never.json'))).toBe(false);
 
+    // --full names every repository of a batch; a single request's review is complete already: refused, not ignored.
+    const single = captureIo();
+    expect(await runCli(['sign', join(dir, 'request-0.json'), '--share-card', ...cardPaths, '--out', join(dir, 'never.json'), '--full'], single.io)).toBe(2);
+    expect(single.err[0]).toMatch(/^error\[USAGE\]: --full names every repository of a batch request/);
+    expect(existsSync(join(dir, 'never.json'))).toBe(false);
+
     // Witnesses and the bundle form are not carried by a batch response: refused, never dropped silently.
     for (const extra of [['--witness', 'Wendy'], ['--bundle']]) {
       const w = captureIo();
