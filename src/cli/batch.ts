@@ -101,7 +101,7 @@ export async function signBatchCommand(
   },
 ): Promise<number> {
   const { say } = helpers;
-  const first = describeBatch(batch);
+  const first = describeBatch(batch, { full: opts.full === true });
   for (const line of first.lines) say(line);
   if (opts.expectHash !== undefined) helpers.checkExpectedHash(opts.expectHash, { sha256: batch.batchId, hex: batch.digest.hex });
 
@@ -292,6 +292,8 @@ export async function mergeBatchCommand(
 export interface BatchCommandOptions {
   out: string;
   json?: boolean;
+  /** Name every repository in the review printed (describeBatch). */
+  full?: boolean;
 }
 
 export async function batchCommand(requestPaths: string[], opts: BatchCommandOptions, io: Io): Promise<number> {
@@ -315,7 +317,7 @@ export async function batchCommand(requestPaths: string[], opts: BatchCommandOpt
     await writeFileVerified(out, bytes);
     const back = parseBatchRequest(bytes, basename(out));
     if (back.batchId !== batch.batchId) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the batch written`);
-    const review = describeBatch(back);
+    const review = describeBatch(back, { full: opts.full === true });
     if (json) {
       io.out(JSON.stringify({ ok: true, out, batchId: batch.batchId, shortHash: batch.digest.hex, words: batch.digest.words, repositories: requests.length, summary: review.summary, exceptions: review.exceptions }, null, 2));
     } else {
@@ -334,6 +336,7 @@ export function registerBatchCommand(program: Command, io: Io, done: (status: nu
     .description('one batch signing request from the signing requests of many repositories (one review, one hash, one PIN per co-signer)')
     .argument('<REQUEST...>', 'signing requests (JSON documents or signing-request bundles)')
     .requiredOption('--out <BATCH>', 'where to write the batch request (never overwritten)')
+    .option('--full', 'name every repository in the review (else the first 20 and a count per folder)')
     .option('--json', 'machine-readable result')
     .action(async (requests: string[], opts: BatchCommandOptions) => {
       done(await batchCommand(requests, opts, io));

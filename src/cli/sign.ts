@@ -94,6 +94,8 @@ export interface SignOptions {
   expectHash?: string;
   bundle?: boolean;
   json?: boolean;
+  /** A batch: name every repository in the review (batch.ts describeBatch), not the first 20 and a count per folder. */
+  full?: boolean;
 }
 
 export interface SignDeps {
@@ -223,6 +225,8 @@ export async function signCommand(requestPath: string, opts: SignOptions, io: Io
       if (witnesses.length > 0 || opts.bundle) throw new CeremonyError('USAGE', 'a batch response records no witnesses and is not written as a bundle: sign the batch without --witness and --bundle');
       return await signBatchCommand(raw.batch, out, opts, io, deps, { say, checkExpectedHash, pinSource, moduleDepsFor, loadedHere, requestBytes: raw.bytes, requestName: basename(requestPath), transcriptPath });
     }
+    // A single request's review names its one repository already: a flag that changes nothing is refused, not ignored.
+    if (opts.full) throw new CeremonyError('USAGE', '--full names every repository of a batch request; this is a single request, whose review is shown in full');
     // A certificate request (issue #14: src/rotation/certificate-request.ts): the token issues a certificate.
     if (certificateDocumentFormatOf(raw.bytes) === CERTIFICATE_REQUEST_FORMAT) {
       const { signCertificateRequestCommand } = await import('./sign-certificate.js');
@@ -339,6 +343,7 @@ export function registerSignCommand(program: Command, io: Io, done: (status: num
     .option('--witness <NAME...>', 'who watched the signature being made (names, recorded in the response; optional)')
     .option('--expect-hash <HASH>', 'the short hash of the bytes to sign as read out (32 hex digits or 16 PGP words), or their SHA-256: refuse anything else')
     .option('--bundle', 'write the response as a signature-response bundle (the default when the request came as a bundle)')
+    .option('--full', 'a batch request: name every repository in the review (else the first 20 and a count per folder)')
     .option('--json', 'machine-readable result')
     .action(async (request: string, opts: SignOptions) => {
       done(await signCommand(request, opts, io, deps));

@@ -33,14 +33,17 @@
  * BATCH_MAX_REQUESTS (5,000) requests, each embedded request no larger than a single request may be
  * (REQUEST_MAX_BYTES, 4 MiB, measured as written); a batch response at most BATCH_RESPONSE_MAX_BYTES
  * (64 MiB) and as many entries as requests. Over a cap: INPUT_TOO_LARGE. One repository name twice (even
- * under two profiles: a batch may mix Notary and TUF repositories), or a repository name that cannot name a folder (the merged files are written per
- * repository, `<out>/<repository>/root.json`): SCHEMA_INVALID with the JSON path.
+ * under two profiles: a batch may mix Notary and TUF repositories), a repository name that cannot name a folder (the merged files are written per
+ * repository, `<out>/<repository>/root.json`), or one whose folder would be another's merged file (`site/app`
+ * and `site/app/root.json`; tuf/folder-under-file.ts): SCHEMA_INVALID with the JSON path.
  *
  * The review (describeBatch) summarises the change once: requests whose change reads the same — by the
  * keys' fingerprints and names, not by key IDs (a Notary root key has one certificate, so one key ID, per
  * GUN) — form one group; the largest is the summary ("in 240 repositories: root key "Carol" (fingerprint …)
- * replaced by "Dave" (fingerprint …); thresholds unchanged"), every other group is listed as an exception
- * with its repositories named.
+ * replaced by "Dave" (fingerprint …); thresholds unchanged"), followed by the repositories it covers (all
+ * when few or asked for in full, else the first 20 and a count per folder), and every other group is listed
+ * as an exception with its repositories named. The review is not hashed: the batch ID already binds every
+ * request, so listing the names changes no hash.
  */
 import { createHash } from 'node:crypto';
 import { CeremonyError, isCeremonyError } from '../errors.js';
@@ -50,6 +53,7 @@ import { canonicalString } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { gunFolderProblem } from '../tuf/gun.js';
+import { fileOnTheWay, foldPath } from '../tuf/folder-under-file.js';
 import { TOP_LEVEL_ROLES } from '../tuf/root.js';
 import type { ListedKey } from '../tuf/keys.js';
 import {
@@ -115,9 +119,16 @@ function checkBatchable(r: Pick<SigningRequest, 'role' | 'repository'>, code: 'S
   }
 }
 
-/** Distinct repositories with folder-safe names (SCHEMA_INVALID at `$.requests[i].repository`). */
-function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | 'repository'>[], code: 'SCHEMA_INVALID' | 'USAGE'): void {
+/**
+ * Distinct repositories with folder-safe names, none inside another's merged file (SCHEMA_INVALID at
+ * `$.requests[i].repository`).
+ */
+function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | 'repository' | 'role'>[], code: 'SCHEMA_INVALID' | 'USAGE'): void {
   const seen = new Map<string, number>();
+  // The merge writes `<out>/<repository>/<role>.json`: `site/app` writes `site/app/root.json`, which
+  // `site/app/root.json`'s merged file needs as a folder (review-13a L3). Refused here, when the batch is
+  // made and when it is read to be signed, not at the merge after every signature was collected.
+  const merged = new Map(requests.map((r, i) => [foldPath(`${r.repository}/${r.role}.json`), i] as const));
   requests.forEach((r, i) => {
     const path = `$.requests[${i}].repository`;
     // A repository name that can name a folder (tuf/gun.ts: the trust store's rule).
@@ -128,6 +139,16 @@ function checkRepositories(requests: readonly Pick<SigningRequest, 'profile' | '
     const earlier = seen.get(repositoryKey(r));
     if (earlier !== undefined) throw new CeremonyError(code, `repository ${quoteShown(r.repository)} is in the batch twice (requests ${earlier} and ${i}; one name per batch, whatever the profile or case)`, { path });
     seen.set(repositoryKey(r), i);
+  });
+  requests.forEach((r, i) => {
+    const clash = fileOnTheWay(r.repository, merged);
+    if (clash === undefined) return;
+    const other = requests[clash.owner]!;
+    throw new CeremonyError(
+      code,
+      `repository ${quoteShown(r.repository)} (request ${i}) would be a folder where repository ${quoteShown(other.repository)} (request ${clash.owner}) writes its merged file ${quoteShown(`${other.repository}/${other.role}.json`)}: one path cannot be both; sign them in two batches, or rename one`,
+      { path: `$.requests[${i}].repository` },
+    );
   });
 }
 
@@ -392,8 +413,36 @@ export interface BatchDescription {
   text: string;
 }
 
-/** Say what the batch changes once, list the exceptions, and the one hash to read aloud. */
-export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan } = {}): BatchDescription {
+/** Repositories named in the review's main group before "and N more" (all with `full`). */
+export const BATCH_REVIEW_NAMES = 20;
+const BATCH_REVIEW_PREFIXES = 10;
+
+/**
+ * The main group's repositories in words (review-13a L4): which repositories a change covers is part of
+ * what changes (PRODUCT §1: never sign what you cannot read), and the hash does not help when the person
+ * who made the batch added one. All of them when few (or `full`); else the first BATCH_REVIEW_NAMES and
+ * a count per folder prefix, so one `prod/payments` among 240 `site/app-N` stands out without a scroll.
+ */
+function namesLines(repositories: readonly { repository: string }[], full: boolean): string[] {
+  const names = repositories.map((r) => quoteShown(r.repository));
+  if (full || names.length <= BATCH_REVIEW_NAMES) return [`  repositories: ${names.join(', ')}`];
+  const byPrefix = new Map<string, number>();
+  for (const { repository } of repositories) {
+    const cut = repository.lastIndexOf('/');
+    const prefix = cut < 0 ? '(no folder)' : quoteShown(`${repository.slice(0, cut + 1)}…`);
+    byPrefix.set(prefix, (byPrefix.get(prefix) ?? 0) + 1);
+  }
+  const prefixes = [...byPrefix].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const shown = prefixes.slice(0, BATCH_REVIEW_PREFIXES).map(([p, n]) => `${p} ${n}`);
+  const more = prefixes.length - shown.length;
+  return [
+    `  repositories: ${names.slice(0, BATCH_REVIEW_NAMES).join(', ')}, and ${names.length - BATCH_REVIEW_NAMES} more (every name: --full)`,
+    `  by folder: ${shown.join(', ')}${more > 0 ? `, and ${more} more folders` : ''}`,
+  ];
+}
+
+/** Say what the batch changes once, and where, list the exceptions, and the one hash to read aloud. */
+export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan; full?: boolean } = {}): BatchDescription {
   const groups = new Map<string, BatchGroup>();
   for (const r of batch.requests) {
     const change = changeWords(r);
@@ -416,10 +465,12 @@ export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan
       .map((r) => quoteShown(r.repository))
       .join(', ')}${g.repositories.length > max ? `, and ${g.repositories.length - max} more` : ''}`;
   lines.push(`In ${summary.repositories.length} repositor${summary.repositories.length === 1 ? 'y' : 'ies'}: ${summary.change.join('; ')}`);
+  lines.push(...namesLines(summary.repositories, opts.full === true));
   if (exceptions.length === 0) lines.push('Exceptions: none (every repository makes this same change)');
   else {
-    lines.push(`Exceptions: ${exceptions.reduce((s, g) => s + g.repositories.length, 0)} repositories make another change:`);
-    for (const g of exceptions) lines.push(`  in ${g.repositories.length} (${list(g, 20)}): ${g.change.join('; ')}`);
+    const other = exceptions.reduce((s, g) => s + g.repositories.length, 0);
+    lines.push(`Exceptions: ${other} repositor${other === 1 ? 'y makes' : 'ies make'} another change:`);
+    for (const g of exceptions) lines.push(`  in ${g.repositories.length} (${list(g, opts.full ? g.repositories.length : 20)}): ${g.change.join('; ')}`);
   }
   if (opts.signs && opts.signs.skips.length > 0) {
     const skipped = opts.signs.skips.map((i) => quoteShown(batch.requests[i]!.repository));

@@ -38,7 +38,9 @@ import { quoteShown } from '../json/fields.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
 import type { TrustedVersions, VerifiedRepository } from '../tuf/repository.js';
-import { checkGun, installedVersions, metadataHashes, prepareInstall, refuseLinksOnTheWay, type TrustLayout } from './install.js';
+import { checkGun, installedVersions, metadataHashes, prepareInstall, refuseLinksOnTheWay, roleFiles, type TrustLayout } from './install.js';
+import { classifyName } from '../tuf/repository-files.js';
+import { fileOnTheWay, foldPath } from '../tuf/folder-under-file.js';
 import type { UnwrittenCopy } from './file-names.js';
 import { installing } from './installed-cleanup.js';
 import { describeRemovedLeftover, importLockPath, withImportLock, type LockFs } from './lock.js';
@@ -109,6 +111,8 @@ export async function importRepositorySet(set: DecodedRepositorySet, opts: SetIm
   const layout: TrustLayout = set.profile;
   // Names first: a repository that cannot name a folder refuses the set before anything is read.
   const folders = set.repositories.map((r) => setFolders(opts.trustDir, layout).folderOf(r.repository));
+  const inFile = foldersInSetFiles(set, folders, layout).find((e) => e !== undefined);
+  if (inFile) throw inFile;
   const home = layout === 'notary' ? opts.trustDir : join(opts.trustDir, '..');
   if (!(await isDirectory(home).catch(() => false))) throw new CeremonyError('FILE_NOT_FOUND', `${home} is not an existing folder`, { path: home });
   // The operator's trust directory may be a link (followed, once); nothing below it is (install.ts refuseLinksOnTheWay).
@@ -156,6 +160,9 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
   }
   // Each repository's installed files, by folder (one pass over the tree).
   const byFolder = filesByFolder(tree, folders, layout);
+  // Before anything is written: no repository's folder where a file that stays installed is.
+  const onFile = foldersInInstalledFiles(set, folders, tree, byFolder, target).find((e) => e !== undefined);
+  if (onFile) throw onFile;
   // The new tree is written while it is verified (trust-dir.ts beginTrustDirSwap): into a staging folder
   // only the swap at the end makes visible, so the disk syncs one repository's files while the next is
   // verified. A refusal removes the staging folder and the journal (abort): the trust folder is left
@@ -224,7 +231,7 @@ export async function recoverSetFolders(target: string, folders: readonly string
   // A batch whose lookup fails settles whole before the failure is thrown, and no later batch starts (review-setimp L4).
   for (let i = 0; i < journals.length && !found; i += RECOVER_LOOKUPS) {
     await forEachBounded(journals.slice(i, i + RECOVER_LOOKUPS), RECOVER_LOOKUPS, async (j) => {
-      if ((await tfs.lstat(j)) !== undefined) found = true;
+      if ((await journalInfo(tfs, j)) !== undefined) found = true;
     });
   }
   if (!found) return;
@@ -232,6 +239,93 @@ export async function recoverSetFolders(target: string, folders: readonly string
   // in `tuf/` is refused there, never acted on (review-12 L1). Without a journal, readTrustDir refuses the
   // link as it reads the tree, before anything is written.
   for (const f of folders) await recoverTrustDir(join(target, ...f.split('/')), { fs: tfs, within: target });
+}
+
+/**
+ * What lstat says of a folder's journal. ENOTDIR: a name on its way is a file, so there is no journal (nor
+ * folder) to settle; the folder is refused once the tree is read (foldersInInstalledFiles), with its path.
+ */
+async function journalInfo(fs: TrustDirFs, journal: string): Promise<Awaited<ReturnType<TrustDirFs['lstat']>>> {
+  try {
+    return await fs.lstat(journal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * For each repository of the set, BUNDLE_CONTENT_INVALID when its folder would lie at or under a file
+ * another repository of the set installs (review-13a L2: TUF `org` installs `org/root.json`, the folder
+ * repository `org/root.json` needs; Notary `a/org` installs `a/org/metadata/root.json`), else undefined.
+ * The set's own refusal for two repositories that cannot both be installed (bundle/set.ts refuses one name
+ * twice the same way). From the names alone, before anything is read: the files a repository installs are
+ * its bundle's metadata files under its layout's names (install.ts roleFiles) and its imports.log — a
+ * role that fails verification refuses the set anyway.
+ */
+export function foldersInSetFiles(set: DecodedRepositorySet, folders: readonly string[], layout: TrustLayout): (CeremonyError | undefined)[] {
+  const files = new Map<string, { index: number; file: string }>();
+  set.repositories.forEach((bundle, index) => {
+    for (const file of installedNames(bundle.files, layout)) {
+      const path = foldPath(`${folders[index]}/${file}`);
+      if (!files.has(path)) files.set(path, { index, file });
+    }
+  });
+  const n = set.repositories.length;
+  return set.repositories.map((bundle, i) => {
+    const clash = fileOnTheWay(folders[i]!, files);
+    if (clash === undefined || clash.owner.index === i) return undefined;
+    const other = set.repositories[clash.owner.index]!;
+    return new CeremonyError(
+      'BUNDLE_CONTENT_INVALID',
+      `repository ${quoteShown(bundle.repository)} (${i + 1} of ${n}) would be installed in the folder ${folders[i]}, but ${clash.path} is the file ${clash.owner.file} of repository ${quoteShown(other.repository)} (${clash.owner.index + 1} of ${n}): one path cannot be both; import them in two sets, or rename one; nothing of the set was installed`,
+      { path: `${innerName(i)} $.repository` },
+    );
+  });
+}
+
+/** The files a repository's bundle installs in its folder, by the names its layout gives them. */
+function installedNames(files: readonly { name: string }[], layout: TrustLayout): string[] {
+  const out = [IMPORT_RECORD_FILE];
+  for (const { name } of files) {
+    let kind: ReturnType<typeof classifyName>;
+    try {
+      kind = classifyName(name);
+    } catch {
+      continue; // not a metadata file: its verification refuses the set
+    }
+    if (kind.kind === 'top') out.push(name);
+    else if (kind.kind === 'delegated') out.push(...roleFiles(layout, kind.role).files);
+  }
+  return out;
+}
+
+/**
+ * For each repository of the set, TRUST_DIR_INVALID when a file installed now, and kept by the set's
+ * install (not one of the set's folders' own files, which it replaces), is its folder or on its way — as a
+ * single import refuses it (install.ts refuseLinksOnTheWay: "… is a file, not a folder"), else undefined.
+ */
+function foldersInInstalledFiles(
+  set: DecodedRepositorySet,
+  folders: readonly string[],
+  tree: ReadonlyMap<string, Uint8Array>,
+  byFolder: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>,
+  target: string,
+): (CeremonyError | undefined)[] {
+  const replaced = new Set<string>();
+  for (const [folder, files] of byFolder) for (const name of files.keys()) replaced.add(`${folder}/${name}`);
+  const kept = new Map<string, string>();
+  for (const name of tree.keys()) if (!replaced.has(name)) kept.set(foldPath(name), name);
+  const n = set.repositories.length;
+  return set.repositories.map((bundle, i) => {
+    const clash = fileOnTheWay(folders[i]!, kept);
+    if (clash === undefined) return undefined;
+    return new CeremonyError(
+      'TRUST_DIR_INVALID',
+      `repository ${quoteShown(bundle.repository)} (${i + 1} of ${n}) would be installed in the folder ${basename(target)}/${folders[i]}, but ${basename(target)}/${clash.owner} in the trust directory is a file, not a folder; nothing of the set was installed`,
+      { path: join(target, ...clash.owner.split('/')) },
+    );
+  });
 }
 
 /** One repository of the set against its installed files: a single import's checks (install.ts prepareInstall); refusals name it. */
@@ -305,7 +399,9 @@ export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick
     throw fault(err);
   }
   const byFolder = filesByFolder(tree, folders, layout);
-  // The same check the install makes first: a row it would refuse is refused here too.
+  // The same checks the install makes first: a row it would refuse is refused here too.
+  const inFiles = foldersInSetFiles(set, folders, layout);
+  const onFiles = foldersInInstalledFiles(set, folders, tree, byFolder, target);
   let collisions: (CeremonyError | undefined)[];
   try {
     collisions = await folderCollisions(set, target, layout, opts.trustDirFs);
@@ -313,7 +409,7 @@ export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick
     throw fault(err);
   }
   const rows = set.repositories.map((bundle, i): SetPreviewRow => {
-    const collision = collisions[i];
+    const collision = inFiles[i] ?? collisions[i] ?? onFiles[i];
     if (collision) return { repository: bundle.repository, ok: false, error: collision };
     try {
       const { entry } = prepareSetEntry(set, i, folders[i]!, byFolder.get(folders[i]!)!, opts, layout, caps);

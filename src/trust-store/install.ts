@@ -458,7 +458,7 @@ export function prepareInstall(a: {
  *   tuf     file-names.ts tufLayoutInstallFiles: `<role>.json` (tuf-js), and python-tuf's escaped name when it differs
  *           and can be a file (else the record's `notWritten` says so).
  */
-function roleFiles(layout: TrustLayout, role: string): { files: string[]; unwritten?: UnwrittenCopy } {
+export function roleFiles(layout: TrustLayout, role: string): { files: string[]; unwritten?: UnwrittenCopy } {
   return layout === 'notary' ? { files: [`${role}.json`] } : tufLayoutInstallFiles(role);
 }
 

@@ -57,6 +57,12 @@ describe('tuf-ceremony batch / sign / merge of a batch (share cards, files)', ()
     expect(wrong.err[0]).toMatch(/^error\[ROTATION_REQUEST_TAMPERED\]/);
     expect(existsSync(join(dir, 'never.json'))).toBe(false);
 
+    // --full names every repository of a batch; a single request's review is complete already: refused, not ignored.
+    const single = captureIo();
+    expect(await runCli(['sign', join(dir, 'request-0.json'), '--share-card', ...cardPaths, '--out', join(dir, 'never.json'), '--full'], single.io)).toBe(2);
+    expect(single.err[0]).toMatch(/^error\[USAGE\]: --full names every repository of a batch request/);
+    expect(existsSync(join(dir, 'never.json'))).toBe(false);
+
     // Witnesses and the bundle form are not carried by a batch response: refused, never dropped silently.
     for (const extra of [['--witness', 'Wendy'], ['--bundle']]) {
       const w = captureIo();
@@ -72,6 +78,8 @@ describe('tuf-ceremony batch / sign / merge of a batch (share cards, files)', ()
     expect(signed.form).toBe('batch-response');
     expect(signed.signed).toBe(3);
     expect(s.err.join('\n')).toContain('In 3 repositories: root key "Alice"');
+    // The repositories the change covers, by name, right under it (review-13a L4).
+    expect(s.err.join('\n')).toContain('\n  repositories: "site/app-1", "site/app-2", "site/app-3"\n');
     // The co-signer's session transcript (issue #16), as for a single request: sealed by the key rebuilt
     // from the cards; every repository signed is in it; the cards are not.
     const cosign = JSON.parse(s.out.join('\n')) as { transcript: string; sealKeyId: string };

@@ -49,6 +49,9 @@ describe.each(['tuf', 'notary'] as const)('batch signing requests (%s)', (profil
     expect(review.summary.repositories.map((r) => r.repository)).toEqual(REPOS.slice(0, 3));
     expect(review.text).toContain('In 3 repositories: root key "Carol" (fingerprint');
     expect(review.text).toMatch(/replaced by "Dave" \(fingerprint [0-9a-f ]+\) — retired; thresholds unchanged/);
+    // Which repositories the change covers, named under the one-line summary (review-13a L4).
+    expect(review.lines[review.lines.indexOf(review.lines.find((l) => l.startsWith('In 3 repositories:'))!) + 1]).toBe(`  repositories: ${REPOS.slice(0, 3).map((r) => `"${r}"`).join(', ')}`);
+    expect(review.text).toContain('Exceptions: 1 repository makes another change:');
     expect(review.exceptions).toHaveLength(1);
     expect(review.exceptions[0]!.repositories.map((r) => r.repository)).toEqual([REPOS[3]]);
     expect(review.text).toContain('replaced by "Erin"');
@@ -141,6 +144,54 @@ describe.each(['tuf', 'notary'] as const)('batch signing requests (%s)', (profil
     // Two names one case-insensitive file system folds into one folder: refused before anyone signs.
     const cased = await batchRequests(profile, ['registry.example.com/Org/App', 'registry.example.com/org/app'], who);
     expect(refusal(() => buildBatchRequest(cased))).toEqual(['USAGE', '$.requests[1].repository']);
+  }, 60_000);
+
+  it('the review names the main group\'s repositories: all when few, else the first 20 and a count per folder; all with full (review-13a L4)', async () => {
+    const who = people(profile);
+    const site = Array.from({ length: 22 }, (_, i) => `registry.example.com/site/app-${i + 1}`);
+    const requests = await batchRequests(profile, [...site, 'prod/payments'], who);
+    const batch = buildBatchRequest(requests);
+    const review = describeBatch(batch);
+    const at = review.lines.findIndex((l) => l.startsWith('In 23 repositories: root key "Carol"'));
+    expect(review.lines[at + 1]).toBe(`  repositories: ${site.slice(0, 20).map((r) => `"${r}"`).join(', ')}, and 3 more (every name: --full)`);
+    // The one repository outside the site's folder stands out though it is not among the first 20.
+    expect(review.lines[at + 2]).toBe('  by folder: "registry.example.com/site/…" 22, "prod/…" 1');
+    const full = describeBatch(batch, { full: true });
+    expect(full.lines[at + 1]).toBe(`  repositories: ${[...site, 'prod/payments'].map((r) => `"${r}"`).join(', ')}`);
+    expect(full.lines[at + 2]).toMatch(/^Exceptions: none/);
+    // The hash the co-signer reads is the batch ID, whatever the review lists: unchanged by full.
+    expect(full.digest).toEqual(review.digest);
+  }, 120_000);
+
+  it('a repository whose folder would be another\'s merged file is refused when the batch is made and when it is read (review-13a L3)', async () => {
+    const who = people(profile);
+    const outer = 'registry.example.com/org/app';
+    const inner = `${outer}/root.json`;
+    const requests = await batchRequests(profile, [outer, inner], who);
+    // Both orders: the merge writes `<outer>/root.json`, the folder `<inner>` needs. Refused before anyone signs.
+    for (const order of [requests, [...requests].reverse()]) {
+      const at = order[0]!.repository === inner ? 0 : 1;
+      let message = '';
+      try {
+        buildBatchRequest(order);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(refusal(() => buildBatchRequest(order))).toEqual(['USAGE', `$.requests[${at}].repository`]);
+      expect(message).toContain(`repository "${inner}"`);
+      expect(message).toContain(`repository "${outer}"`);
+    }
+    // Case-folded too: `Root.JSON` is the folder `root.json` on Windows and macOS.
+    const cased = await batchRequests(profile, [outer, `${outer}/Root.JSON`], who);
+    expect(refusal(() => buildBatchRequest(cased))).toEqual(['USAGE', '$.requests[1].repository']);
+    // Nesting by folder alone is allowed (`org/app` and `org/app/x`): only a file on the way is refused.
+    expect(buildBatchRequest(await batchRequests(profile, [outer, `${outer}/x`], who)).requests).toHaveLength(2);
+    // A batch whose request was renamed (and re-hashed) to sit on another's merged file: refused when read, so a co-signer never signs it.
+    const d = json(serializeBatchRequest(buildBatchRequest(await batchRequests(profile, [outer, `${outer}-2`], who))));
+    const second = (d.requests as JsonObject[])[1]!;
+    second.repository = inner;
+    second.requestId = requestIdForDocument(second);
+    expect(refusal(() => parseBatchRequest(enc.encode(JSON.stringify(d))))).toEqual(['SCHEMA_INVALID', '$.requests[1].repository']);
   }, 60_000);
 
   it('a repository whose change differs only in what the single review alone used to say is an exception, not folded into the summary', async () => {

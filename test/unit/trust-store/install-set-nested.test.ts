@@ -8,13 +8,14 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
 import { decodeRepositorySet, encodeRepositorySet } from '../../../src/bundle/set.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { SESSIONS_FOLDER_NAME } from '../../../src/trust-store/import-session.js';
 import { filesByFolder, importRepositorySet, setFolders } from '../../../src/trust-store/install-set.js';
-import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { buildRepo } from '../../support/repo.js';
+import { setRepos } from '../../support/set-repos.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 
@@ -29,15 +30,7 @@ const NESTS: { profile: ProfileName; outer: string; inner: string }[] = [
 ];
 
 describe.each(NESTS)('$profile: repositories $outer and $inner', ({ profile, outer, inner }) => {
-  const repos = new Map<string, BuiltRepo>();
-  beforeAll(async () => {
-    repos.set(outer, await buildRepo(profile, { gun: outer }));
-    repos.set(inner, await buildRepo(profile, { gun: inner }));
-  }, 120_000);
-
-  const pins = () => new Map([...repos].map(([name, r]) => [name, sha(r.roots[0]!)]));
-  const setOf = (names: string[], label: string) =>
-    decodeRepositorySet(encodeRepositorySet(names.map((n) => encodeBundle(bundleContent(repos.get(n)!, n))), { name: label, created: NOW }));
+  const { pins, setOf } = setRepos(profile, [outer, inner], NOW);
   const trustDir = () => {
     const dir = join(tmp('set-nested-'), 'repos');
     mkdirSync(dir);
