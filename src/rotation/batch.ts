@@ -478,7 +478,7 @@ export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan
   }
   lines.push(`Batch hash (covers every repository's payload, previous root and review): SHA-256 ${batch.batchId}`);
   lines.push(`  short hash ${groupHex(batch.digest.hex)} — read aloud: ${groupWords(batch.digest.words)}`);
-  lines.push('Names are labels written by whoever made the request; the fingerprints are what identify a key. Each repository\'s full review: inspect BATCH --json.');
+  lines.push('Names are labels written by whoever made the request; the fingerprints are what identify a key.');
   return { batchId: batch.batchId, digest: batch.digest, count: n, summary, exceptions, lines, text: lines.join('\n') };
 }
 
