@@ -51,6 +51,7 @@ import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { gunFolderProblem } from '../tuf/gun.js';
 import { TOP_LEVEL_ROLES } from '../tuf/root.js';
+import { SignatureWork } from '../tuf/signature-work.js';
 import type { ListedKey } from '../tuf/keys.js';
 import {
   REQUEST_MAX_BYTES,
@@ -193,10 +194,16 @@ export function parseBatchRequest(bytes: Uint8Array, source = 'batch request'): 
   if (list.length === 0) throw new CeremonyError('SCHEMA_INVALID', 'a batch holds at least one signing request', { path: '$.requests' });
   if (list.length > BATCH_MAX_REQUESTS) throw new CeremonyError('INPUT_TOO_LARGE', `${list.length} requests exceed the cap of ${BATCH_MAX_REQUESTS} per batch`, { path: '$.requests' });
   const batchId = hexField(obj.batchId, '$.batchId');
+  // One signature-work limit for the whole batch, not one per request (review-13b H2): the co-signer reviews
+  // it as one, and 32 requests at the 4 MiB cap, each just under a limit of its own, would be 64 GiB hashed.
+  // A real batch stays far below the default: every byte of its 128 MiB (base64: ~96 MiB of metadata) is in
+  // a document checked once per signature on it — 20 signatures each is ~1.9 GiB — and 5,000 requests of
+  // a root, targets.json and a few carried files of a few signatures each are ~50,000 checks of 200,000.
+  const work = new SignatureWork();
   const requests = list.map((value, i) => {
     const repo = value && typeof value === 'object' && !Array.isArray(value) && typeof value.repository === 'string' ? ` (${quoteShown(value.repository)})` : '';
     try {
-      const request = parseSigningRequestValue(value, `${source} request ${i}`);
+      const request = parseSigningRequestValue(value, `${source} request ${i}`, work);
       checkBatchable(request, 'SCHEMA_INVALID', '$.role');
       // As written, no larger than a single request may be (the per-request cap holds inside a batch too).
       const size = serializeSigningRequest(request).length;
