@@ -110,7 +110,7 @@ function repositoryKey(r: Pick<SigningRequest, 'profile' | 'repository'>): strin
  * repository, and for a root change those words are complete (changeWords). A targets or delegated role
  * change (target files, delegations, carried trusted_root.json) is reviewed one repository at a time.
  */
-function checkBatchable(r: Pick<SigningRequest, 'role' | 'repository'>, code: 'SCHEMA_INVALID' | 'USAGE', path: string): void {
+function checkBatchable(r: { role: string; repository: string }, code: 'SCHEMA_INVALID' | 'USAGE', path: string): void {
   if (r.role !== 'root') {
     throw new CeremonyError(code, `the request for ${quoteShown(r.repository)} changes ${r.role}.json: a batch carries root changes only (a targets or delegated role change is signed one repository at a time, with its own review)`, { path });
   }
@@ -196,13 +196,18 @@ export function parseBatchRequest(bytes: Uint8Array, source = 'batch request'): 
   const batchId = hexField(obj.batchId, '$.batchId');
   // One signature-work limit for the whole batch, not one per request (review-13b H2): the co-signer reviews
   // it as one, and 32 requests at the 4 MiB cap, each just under a limit of its own, would be 64 GiB hashed.
-  // A real batch stays far below the default: every byte of its 128 MiB (base64: ~96 MiB of metadata) is in
-  // a document checked once per signature on it — 20 signatures each is ~1.9 GiB — and 5,000 requests of
-  // a root, targets.json and a few carried files of a few signatures each are ~50,000 checks of 200,000.
+  // A real batch checks no signature while it is parsed (a root request's parse verifies none:
+  // parsePreviousRoot), so the limit costs it nothing; it bounds what a request of another kind would make
+  // before checkBatchable refuses it, should one reach the parse.
   const work = new SignatureWork();
   const requests = list.map((value, i) => {
     const repo = value && typeof value === 'object' && !Array.isArray(value) && typeof value.repository === 'string' ? ` (${quoteShown(value.repository)})` : '';
     try {
+      // A batch carries root changes only: a targets or delegated request is refused by its role before its
+      // parse verifies the root, targets.json N and the files it carries (signature work for a refusal).
+      if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.role === 'string' && value.role !== 'root') {
+        checkBatchable({ role: value.role, repository: typeof value.repository === 'string' ? value.repository : '' }, 'SCHEMA_INVALID', '$.role');
+      }
       const request = parseSigningRequestValue(value, `${source} request ${i}`, work);
       checkBatchable(request, 'SCHEMA_INVALID', '$.role');
       // As written, no larger than a single request may be (the per-request cap holds inside a batch too).

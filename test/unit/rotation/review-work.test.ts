@@ -10,12 +10,14 @@ import { CeremonyError } from '../../../src/errors.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { getProfile } from '../../../src/profiles/index.js';
 import { buildTargetsPayload, buildTargetsSigningRequest, describeRequest, parseSigningRequest, serializeSigningRequest } from '../../../src/rotation/index.js';
+import { buildBatchRequest, parseBatchRequest, serializeBatchRequest } from '../../../src/rotation/batch.js';
 import { metadataSigner } from '../../../src/signers/metadata-signer.js';
 import { SignatureWork } from '../../../src/tuf/signature-work.js';
 import { serializeMetadata, signMetadata } from '../../../src/tuf/sign.js';
 import { makeKey } from '../../support/keys.js';
 import { keysTable } from '../../support/repo.js';
 import { EXPIRES_V1, EXPIRES_V2, rootFixture } from './support.js';
+import { batchRequests, people } from './batch-support.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -84,5 +86,21 @@ describe('reviewing a re-key request checks each carried signature once (review-
     expect(err).toBeInstanceOf(CeremonyError);
     expect([(err as CeremonyError).code, (err as CeremonyError).path]).toEqual(['SIGNATURE_WORK_EXCEEDED', '$.delegatedFiles.rel']);
     expect((err as CeremonyError).message).toMatch(/rel\.json: verifying this input takes more than \d+ signature checks/);
+  });
+
+  it('a batch holding a targets request refuses it by its role before checking any of its signatures', async () => {
+    const roots = await batchRequests('tuf', ['app-1', 'app-2'], people('tuf'));
+    const doc = JSON.parse(new TextDecoder().decode(serializeBatchRequest(buildBatchRequest(roots)))) as { requests: JsonObject[] };
+    doc.requests[1] = JSON.parse(new TextDecoder().decode(await rekeyRequest(20))) as JsonObject;
+    const spy = vi.spyOn(tuf, 'verify');
+    let err: unknown;
+    try {
+      parseBatchRequest(new TextEncoder().encode(JSON.stringify(doc)));
+    } catch (e) {
+      err = e;
+    }
+    expect([(err as CeremonyError).code, (err as CeremonyError).path]).toEqual(['SCHEMA_INVALID', '$.requests[1].role']);
+    expect((err as CeremonyError).message).toContain('a batch carries root changes only');
+    expect(spy).not.toHaveBeenCalled();
   });
 });
