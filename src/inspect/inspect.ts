@@ -233,7 +233,7 @@ function inspectFile(source: string, bytes: Uint8Array, opts: InspectOptions, no
  */
 function verdict(files: RepositoryFiles, opts: InspectOptions, now: Date, checks: InspectionChecks): { view: NonNullable<Inspection['verified']>; repo?: VerifiedRepository } {
   try {
-    const repo = verifyRepository(files, { trustedRoot: opts.trustedRoot!, now, signatureWork: checks.work });
+    const repo = verifyRepository(files, { trustedRoot: opts.trustedRoot!, now, work: checks.work });
     return { view: { ok: true }, repo };
   } catch (err) {
     if (err instanceof CeremonyError && err.code === 'SIGNATURE_WORK_EXCEEDED') checks.stopped = OVER_THE_LIMIT;

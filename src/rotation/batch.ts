@@ -55,6 +55,7 @@ import type { JsonObject, JsonValue } from '../json/types.js';
 import { gunFolderProblem } from '../tuf/gun.js';
 import { fileOnTheWay, foldPath } from '../tuf/folder-under-file.js';
 import { TOP_LEVEL_ROLES } from '../tuf/root.js';
+import { SignatureWork } from '../tuf/signature-work.js';
 import type { ListedKey } from '../tuf/keys.js';
 import {
   REQUEST_MAX_BYTES,
@@ -113,7 +114,7 @@ function repositoryKey(r: Pick<SigningRequest, 'profile' | 'repository'>): strin
  * repository, and for a root change those words are complete (changeWords). A targets or delegated role
  * change (target files, delegations, carried trusted_root.json) is reviewed one repository at a time.
  */
-function checkBatchable(r: Pick<SigningRequest, 'role' | 'repository'>, code: 'SCHEMA_INVALID' | 'USAGE', path: string): void {
+function checkBatchable(r: { role: string; repository: string }, code: 'SCHEMA_INVALID' | 'USAGE', path: string): void {
   if (r.role !== 'root') {
     throw new CeremonyError(code, `the request for ${quoteShown(r.repository)} changes ${r.role}.json: a batch carries root changes only (a targets or delegated role change is signed one repository at a time, with its own review)`, { path });
   }
@@ -214,10 +215,21 @@ export function parseBatchRequest(bytes: Uint8Array, source = 'batch request'): 
   if (list.length === 0) throw new CeremonyError('SCHEMA_INVALID', 'a batch holds at least one signing request', { path: '$.requests' });
   if (list.length > BATCH_MAX_REQUESTS) throw new CeremonyError('INPUT_TOO_LARGE', `${list.length} requests exceed the cap of ${BATCH_MAX_REQUESTS} per batch`, { path: '$.requests' });
   const batchId = hexField(obj.batchId, '$.batchId');
+  // One signature-work limit for the whole batch, not one per request (review-13b H2): the co-signer reviews
+  // it as one, and 32 requests at the 4 MiB cap, each just under a limit of its own, would be 64 GiB hashed.
+  // A real batch checks no signature while it is parsed (a root request's parse verifies none:
+  // parsePreviousRoot), so the limit costs it nothing; it bounds what a request of another kind would make
+  // before checkBatchable refuses it, should one reach the parse.
+  const work = new SignatureWork();
   const requests = list.map((value, i) => {
     const repo = value && typeof value === 'object' && !Array.isArray(value) && typeof value.repository === 'string' ? ` (${quoteShown(value.repository)})` : '';
     try {
-      const request = parseSigningRequestValue(value, `${source} request ${i}`);
+      // A batch carries root changes only: a targets or delegated request is refused by its role before its
+      // parse verifies the root, targets.json N and the files it carries (signature work for a refusal).
+      if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.role === 'string' && value.role !== 'root') {
+        checkBatchable({ role: value.role, repository: typeof value.repository === 'string' ? value.repository : '' }, 'SCHEMA_INVALID', '$.role');
+      }
+      const request = parseSigningRequestValue(value, `${source} request ${i}`, work);
       checkBatchable(request, 'SCHEMA_INVALID', '$.role');
       // As written, no larger than a single request may be (the per-request cap holds inside a batch too).
       const size = serializeSigningRequest(request).length;

@@ -30,6 +30,7 @@ import { pathPatternMatches } from '../tuf/path-pattern.js';
 import { child } from '../json/fields.js';
 import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { requireVerified, verifyRole } from '../tuf/verify.js';
+import type { SignatureWork } from '../tuf/signature-work.js';
 import { checkAlteredDelegations, checkDelegationName, verifiedCurrentTargets } from './targets-payload.js';
 
 export interface DelegatedChange {
@@ -53,21 +54,25 @@ export interface DelegatedPayload {
   targets: Targets;
 }
 
-/** The delegated file N, verified as a client verifies it: root → targets.json → this delegation (TUF 5.6.7). */
+/**
+ * The delegated file N, verified as a client verifies it: root → targets.json → this delegation (TUF 5.6.7);
+ * every check charged to `work` when given (a signing request's: request.ts).
+ */
 export function verifiedDelegated(
   rootBytes: Uint8Array,
   targetsBytes: Uint8Array,
   delegatedBytes: Uint8Array,
   name: string,
+  work?: SignatureWork,
 ): { root: Metadata<Root>; delegator: Metadata<Targets>; role: DelegatedRole; previous: Metadata<Targets> } {
-  const { root, previous: delegator } = verifiedCurrentTargets(rootBytes, targetsBytes);
+  const { root, previous: delegator } = verifiedCurrentTargets(rootBytes, targetsBytes, work);
   const role = delegator.signed.delegations?.roles.find((r) => r.name === name);
   if (!role) {
     const names = delegator.signed.delegations?.roles.map((r) => r.name).join(', ') || 'none';
     throw new CeremonyError('DELEGATION_UNKNOWN', `targets.json version ${delegator.signed.version} delegates no role ${JSON.stringify(name)} (it delegates ${names})`, { path: '$.delegation' });
   }
   const previous = parseMetadata(delegatedBytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: `${name}.json`, profile: root.profile.name });
-  requireVerified(verifyRole(previous, name, role, delegator.signed.delegations!.keys), `${name}.json`);
+  requireVerified(verifyRole(previous, name, role, delegator.signed.delegations!.keys, work ? { work } : {}), `${name}.json`);
   return { root, delegator, role, previous };
 }
 

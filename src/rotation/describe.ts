@@ -28,8 +28,7 @@ import { signerKeys, type SigningRequest } from './request.js';
 import { revokeTagsRequest } from './revoke-tags.js';
 import { delegationWithin } from './delegated-payload.js';
 import { carriedDelegationWarnings } from './carried-delegations.js';
-import { isCeremonyError } from '../errors.js';
-import { verifyRole } from '../tuf/verify.js';
+import { CeremonyError, isCeremonyError } from '../errors.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
 
 export type RequestChange =
@@ -470,7 +469,10 @@ function heldTargets(request: SigningRequest, c: TargetsRequestChange): string[]
   const md = request.delegatedFiles?.get(c.role);
   const entry = request.targets?.previous.signed.delegations?.roles.find((r) => r.name === c.role);
   if (!md || !entry) return [];
-  const signedByIt = verifyRole(md, c.role, entry, request.targets!.previous.signed.delegations!.keys).signed.includes(c.keyid);
+  // The parse's (or build's) one verification of the file, not a new one per removed key (review-13b H2).
+  const signers = request.delegatedSigners?.get(c.role);
+  if (!signers) throw new CeremonyError('INTERNAL', `the request carries ${c.role}.json without the keys that signed it`);
+  const signedByIt = signers.has(c.keyid);
   const names = [...md.signed.targets.keys()].sort();
   const shown = names.slice(0, HELD_TARGETS_SHOWN).map(quoteShown).join(', ');
   const more = names.length > HELD_TARGETS_SHOWN ? `, and ${names.length - HELD_TARGETS_SHOWN} more` : '';

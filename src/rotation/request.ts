@@ -118,6 +118,7 @@ import type { ProfileName, SignatureJson } from '../profiles/profile.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { requireVerified, verifyRole } from '../tuf/verify.js';
+import { SignatureWork } from '../tuf/signature-work.js';
 import type { ListedKey } from '../tuf/keys.js';
 import { parseRootSigned, type Root } from '../tuf/root.js';
 import type { RolePolicy } from '../tuf/role.js';
@@ -180,6 +181,13 @@ export interface SigningRequest {
    * each verified under targets.json N's delegation, so the review can list the targets they hold.
    */
   delegatedFiles?: Map<string, Metadata<Targets>>;
+  /**
+   * With `delegatedFiles`: for each carried file, the key IDs whose signatures verified on it under targets.json
+   * N's delegation — checkDelegatedFiles' one verification of it, kept so that the review, which says whether
+   * each key a change removes signed the file, checks no signature again (review-13b H2: one full verification
+   * per removed key was K² checks for a role of K keys, hours at the request cap).
+   */
+  delegatedSigners?: Map<string, ReadonlySet<string>>;
   /**
    * Targets requests: "revoke these tags too" (issue #14, revoke-tags.ts) — the second part, a delegated
    * role's file N+1 with targets removed, signed by that role's keys in targets.json N+1 (the payload).
@@ -457,7 +465,7 @@ export function buildTargetsSigningRequest(
   const contents = opts.contents ?? new Map();
   checkContents(payload.profile, payload.previous.signed, payload.targets, contents, '$change.contents');
   const delegatedBytes = opts.delegatedFiles ?? new Map<string, Uint8Array>();
-  const delegatedFiles = checkDelegatedFiles(payload.previous, delegatedBytes, '$change.delegatedFiles');
+  const { files: delegatedFiles, signers: delegatedSigners } = checkDelegatedFiles(payload.previous, delegatedBytes, '$change.delegatedFiles');
   let revokeTags: RevokeTagsPart | undefined;
   if (opts.revokeTags) {
     const current = delegatedFiles.get(opts.revokeTags.role);
@@ -481,7 +489,7 @@ export function buildTargetsSigningRequest(
     keyNames,
     targets: { previousBytes: previousTargetsBytes, previous: payload.previous, next: payload.targets, keyNames },
     ...(contents.size > 0 ? { contents } : {}),
-    ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}),
+    ...(delegatedFiles.size > 0 ? { delegatedFiles, delegatedSigners } : {}),
     ...(revokeTags ? { revokeTags } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
@@ -538,10 +546,19 @@ export function buildDelegatedSigningRequest(payload: DelegatedPayload, opts: { 
 
 /**
  * The delegated files a targets request carries: each a role targets.json N delegates, verified under that
- * delegation (TUF 5.6.7) — a file that does not verify would make the review list targets no client trusts.
+ * delegation (TUF 5.6.7) — a file that does not verify would make the review list targets no client trusts —
+ * and, for each, the key IDs that signed it (SigningRequest.delegatedSigners). Every check is charged to
+ * `work`: a file's role may list thousands of keys, each with a signature over up to the file's cap.
  */
-export function checkDelegatedFiles(previous: Metadata<Targets>, files: ReadonlyMap<string, Uint8Array>, path: string, pathOf: (role: string) => string = (role) => child(path, role)): Map<string, Metadata<Targets>> {
+export function checkDelegatedFiles(
+  previous: Metadata<Targets>,
+  files: ReadonlyMap<string, Uint8Array>,
+  path: string,
+  pathOf: (role: string) => string = (role) => child(path, role),
+  work: SignatureWork = new SignatureWork(),
+): { files: Map<string, Metadata<Targets>>; signers: Map<string, ReadonlySet<string>> } {
   const out = new Map<string, Metadata<Targets>>();
+  const signers = new Map<string, ReadonlySet<string>>();
   if (files.size > 64) throw new CeremonyError('INPUT_TOO_LARGE', 'a request carries at most 64 delegated files', { path });
   for (const [role, bytes] of files) {
     const at = pathOf(role);
@@ -549,12 +566,12 @@ export function checkDelegatedFiles(previous: Metadata<Targets>, files: Readonly
     if (!entry) throw new CeremonyError('DELEGATION_UNKNOWN', `targets.json version ${previous.signed.version} delegates no role ${JSON.stringify(role)}`, { path: at });
     const md = embedded(`${role}.json`, at, () => {
       const m = parseMetadata(bytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: `${role}.json`, profile: previous.profile.name });
-      requireVerified(verifyRole(m, role, entry, previous.signed.delegations!.keys), `${role}.json`);
+      signers.set(role, new Set(requireVerified(verifyRole(m, role, entry, previous.signed.delegations!.keys, { work }), `${role}.json`).signed));
       return m;
     });
     out.set(role, md);
   }
-  return out;
+  return { files: out, signers };
 }
 
 /** The part's fields bound into the request ID (module comment; revoke-tags.ts). */
@@ -681,20 +698,25 @@ const TARGETS_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'c
 const DELEGATED_REQUEST_FIELDS = new Set([...REQUEST_FIELDS, 'previousTargets', 'contents', 'delegation', 'delegatingTargets']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Parse a signing request file: strict schema, then everything recomputed and compared. */
-export function parseSigningRequest(bytes: Uint8Array, source = 'request'): SigningRequest {
-  return parseSigningRequestValue(parseJsonStrict(bytes, { maxBytes: REQUEST_MAX_BYTES, path: '$' }), source);
+/**
+ * Parse a signing request file: strict schema, then everything recomputed and compared. Its signature checks
+ * (the root, targets.json N, the files it carries) are charged to one SignatureWork: a request is someone
+ * else's bytes, and its review (describe.ts) makes no checks of its own (delegatedSigners).
+ */
+export function parseSigningRequest(bytes: Uint8Array, source = 'request', work: SignatureWork = new SignatureWork()): SigningRequest {
+  return parseSigningRequestValue(parseJsonStrict(bytes, { maxBytes: REQUEST_MAX_BYTES, path: '$' }), source, work);
 }
 
 /**
  * A signing request already parsed as JSON (the requests a batch carries: src/rotation/batch.ts), with
  * every check parseSigningRequest makes after the size cap. Paths are relative to the request (`$`).
+ * `work`: the signature work of the request, or of the whole batch it is in.
  */
-export function parseSigningRequestValue(value: JsonValue, source = 'request'): SigningRequest {
+export function parseSigningRequestValue(value: JsonValue, source = 'request', work: SignatureWork = new SignatureWork()): SigningRequest {
   const path = '$';
   const obj = asObject(value, path);
   format(obj, SIGNING_REQUEST_FORMAT, path);
-  if (obj.role === 'targets') return parseTargetsSigningRequest(obj, source);
+  if (obj.role === 'targets') return parseTargetsSigningRequest(obj, source, work);
   refuseUnknownFields(obj, ROOT_REQUEST_FIELDS, path);
   const profileText = asString(obj.profile, '$.profile');
   if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
@@ -962,8 +984,8 @@ function checkKeyNames(keyNames: ReadonlyMap<string, string>, known: ReadonlySet
   }
 }
 
-function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningRequest {
-  if (obj.delegation !== undefined) return parseDelegatedSigningRequest(obj, source);
+function parseTargetsSigningRequest(obj: JsonObject, source: string, work: SignatureWork): SigningRequest {
+  if (obj.delegation !== undefined) return parseDelegatedSigningRequest(obj, source, work);
   refuseUnknownFields(obj, TARGETS_REQUEST_FIELDS, '$');
   const profileText = asString(obj.profile, '$.profile');
   if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
@@ -1004,7 +1026,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     'the payload, the root, the previous targets.json, the carried files, the repository or the names',
   );
   // TUF 5.6.3: targets.json N is what the payload follows only if the root's targets role signed it.
-  const { root, previous } = embedded(`${source}: the root or the previous targets.json`, '$.previousTargets', () => verifiedCurrentTargets(previousRootBytes, previousTargetsBytes));
+  const { root, previous } = embedded(`${source}: the root or the previous targets.json`, '$.previousTargets', () => verifiedCurrentTargets(previousRootBytes, previousTargetsBytes, work));
   if (root.profile.name !== profile) throw new CeremonyError('SCHEMA_INVALID', `the root is ${root.profile.name} metadata, but the request says ${profile}`, { path: '$.profile' });
   const next = parseTargetsSigned(p, payload, '$.payload');
   if (next.version !== previous.signed.version + 1) {
@@ -1026,7 +1048,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
   });
   checkKeyNames(keyNames, new Set([...(previous.signed.delegations?.keys.keys() ?? []), ...(next.delegations?.keys.keys() ?? [])]), new Set(), 'no delegation lists');
   checkContents(profile, previous.signed, next, contents);
-  const delegatedFiles = checkDelegatedFiles(previous, delegatedBytes, '$.delegatedFiles');
+  const { files: delegatedFiles, signers: delegatedSigners } = checkDelegatedFiles(previous, delegatedBytes, '$.delegatedFiles', undefined, work);
   checkDistinctNames(namedKeys(expectedSigners, keyNames, keyLookup(root.signed.keys, previous.signed.delegations?.keys, next.delegations?.keys)));
   const revokeTags = revokeDoc ? checkRevokeTagsPart(profile, previous.signed, next, delegatedFiles.get(revokeDoc.role), revokeDoc) : undefined;
   if (revokeTags) checkRevokeTagsNames(revokeTags, expectedSigners, keyNames, 'SCHEMA_INVALID');
@@ -1044,7 +1066,7 @@ function parseTargetsSigningRequest(obj: JsonObject, source: string): SigningReq
     keyNames,
     targets: { previousBytes: previousTargetsBytes, previous, next, keyNames },
     ...(contents.size > 0 ? { contents } : {}),
-    ...(delegatedFiles.size > 0 ? { delegatedFiles } : {}),
+    ...(delegatedFiles.size > 0 ? { delegatedFiles, delegatedSigners } : {}),
     ...(revokeTags ? { revokeTags } : {}),
     payloadBytes,
     payloadSha256: hex(sha256(payloadBytes)),
@@ -1086,7 +1108,7 @@ function signersAt(value: JsonValue | undefined, at: string): ExpectedSigner[] {
 }
 
 /** A delegated role request (see the module comment): the targets request's checks, with the delegation as the policy. */
-function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningRequest {
+function parseDelegatedSigningRequest(obj: JsonObject, source: string, work: SignatureWork): SigningRequest {
   refuseUnknownFields(obj, DELEGATED_REQUEST_FIELDS, '$');
   const profileText = asString(obj.profile, '$.profile');
   if (profileText !== 'notary' && profileText !== 'tuf') throw new CeremonyError('SCHEMA_INVALID', `profile must be "notary" or "tuf", not ${JSON.stringify(profileText)}`, { path: '$.profile' });
@@ -1113,7 +1135,7 @@ function parseDelegatedSigningRequest(obj: JsonObject, source: string): SigningR
     { profile, repository, role: 'targets', expectedSigners, keyNames, delegation: { name, targetsSha256: hex(sha256(delegatorBytes)) }, contents },
     'the payload, the root, the targets.json, the delegated file, the carried contents, the repository or the names',
   );
-  const { root, delegator, role, previous } = embedded(`${source}: the root, targets.json or ${name}.json`, '$.previousTargets', () => verifiedDelegated(previousRootBytes, delegatorBytes, previousBytes, name));
+  const { root, delegator, role, previous } = embedded(`${source}: the root, targets.json or ${name}.json`, '$.previousTargets', () => verifiedDelegated(previousRootBytes, delegatorBytes, previousBytes, name, work));
   if (root.profile.name !== profile) throw new CeremonyError('SCHEMA_INVALID', `the root is ${root.profile.name} metadata, but the request says ${profile}`, { path: '$.profile' });
   const next = parseTargetsSigned(p, payload, '$.payload');
   if (next.version !== previous.signed.version + 1) {

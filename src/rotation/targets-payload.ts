@@ -53,6 +53,7 @@ import { verifyRootSelf } from '../tuf/root-chain.js';
 import { isPortablePattern } from '../tuf/path-pattern.js';
 import { checkDelegatedName, parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/targets.js';
 import { requireVerified, verifyRole } from '../tuf/verify.js';
+import type { SignatureWork } from '../tuf/signature-work.js';
 import type { RotationKey } from './payload.js';
 
 /** A delegation to add. */
@@ -308,14 +309,17 @@ function checkPaths(profile: ProfileName, paths: readonly string[] | undefined, 
   return paths ? { paths: [...list] } : { pathHashPrefixes: [...list] };
 }
 
-/** Parse the trusted root and targets.json N, and check that root's targets role signed it. */
-export function verifiedCurrentTargets(rootBytes: Uint8Array, targetsBytes: Uint8Array): { root: Metadata<Root>; previous: Metadata<Targets> } {
+/**
+ * Parse the trusted root and targets.json N, and check that root's targets role signed it. `work`: the
+ * checks are charged to it (a signing request's, when the files are someone else's: request.ts).
+ */
+export function verifiedCurrentTargets(rootBytes: Uint8Array, targetsBytes: Uint8Array, work?: SignatureWork): { root: Metadata<Root>; previous: Metadata<Targets> } {
   const root = parseMetadata(rootBytes, 'root', { maxBytes: DEFAULT_CAPS.root, source: 'root.json' });
   // The root is the caller's trusted (pinned or verified) one; it must at least be signed by itself.
-  requireVerified(verifyRootSelf(root), 'root.json');
+  requireVerified(verifyRootSelf(root, work ? { work } : {}), 'root.json');
   const previous = parseMetadata(targetsBytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json', profile: root.profile.name });
   // TUF 5.6.3: targets.json N is trusted only when the root's targets role signed it.
-  requireVerified(verifyRole(previous, 'targets', root.signed.roles.get('targets')!, root.signed.keys), 'targets.json');
+  requireVerified(verifyRole(previous, 'targets', root.signed.roles.get('targets')!, root.signed.keys, work ? { work } : {}), 'targets.json');
   return { root, previous };
 }
 

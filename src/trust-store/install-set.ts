@@ -37,6 +37,7 @@ import type { JsonObject } from '../json/types.js';
 import { quoteShown } from '../json/fields.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS, type SizeCaps } from '../tuf/caps.js';
+import { DEFAULT_SIGNATURE_WORK, SignatureWork, type SignatureWorkLimits } from '../tuf/signature-work.js';
 import type { TrustedVersions, VerifiedRepository } from '../tuf/repository.js';
 import { checkGun, installedVersions, metadataHashes, prepareInstall, refuseLinksOnTheWay, roleFiles, type TrustLayout } from './install.js';
 import { classifyName } from '../tuf/repository-files.js';
@@ -54,6 +55,19 @@ const STAGE_CONCURRENCY = 64;
 const RECOVER_LOOKUPS = 64;
 const LEFTOVER = /\.tuf-ceremony-(swap|staging-|previous-)/;
 
+/**
+ * The signature work of a whole set, all its repositories together (review-13b L2): with a limit per
+ * repository, the set's work grew with the number of repositories that pass — ~108 repositories each just
+ * under the limit fit in the set's 256 MiB, ~210 GB hashed, minutes on the app's main process.
+ *
+ * Why twice one verification's limits: a real set is far below them. The bench's set (bench/repositories.ts:
+ * Notary, 2-of-3 roots) needs 5 checks and ~9.4 KB hashed per repository, measured: its 1,000 repositories
+ * are 5,000 checks and ~9.4 MB, 80× and ~450× under these, and a set at its cap of 10,000 repositories of
+ * up to 40 checks each still fits. The bytes limit is the set's 256 MiB cap hashed 16 times over (every file
+ * checked under 16 signatures), and keeps the worst case to ~12 s of hashing (Ed25519 at ~350 MB/s here).
+ */
+export const SET_SIGNATURE_WORK: SignatureWorkLimits = { checks: 2 * DEFAULT_SIGNATURE_WORK.checks, bytes: 2 * DEFAULT_SIGNATURE_WORK.bytes };
+
 export interface SetImportOptions {
   trustDir: string;
   /** Repository → SHA-256 (hex) of the root.json pinned for it (it must be in its bundle or installed). */
@@ -68,6 +82,8 @@ export interface SetImportOptions {
   onRemovedLockLeftover?: (line: string) => void;
   /** Verify everything, write nothing. */
   dryRun?: boolean;
+  /** The signature work all the set's repositories may do together (default SET_SIGNATURE_WORK). */
+  signatureWork?: SignatureWorkLimits;
 }
 
 export interface SetImportEntry {
@@ -178,12 +194,13 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
     }
   }
   const entries: SetImportEntry[] = [];
+  const work = new SignatureWork(opts.signatureWork ?? SET_SIGNATURE_WORK);
   try {
     const written = new Set<string>();
     for (let i = 0; i < set.repositories.length; i++) {
       const folder = folders[i]!;
       // The verified documents are not kept: a thousand repositories' parsed metadata would stay in memory.
-      const { entry: { verified: _verified, ...entry }, files } = prepareSetEntry(set, i, folder, byFolder.get(folder)!, opts, layout, caps);
+      const { entry: { verified: _verified, ...entry }, files } = prepareSetEntry(set, i, folder, byFolder.get(folder)!, opts, layout, caps, work);
       for (const name of files.keys()) {
         const path = `${folder}/${name}`;
         // Only when one repository's folder lies inside another's (GUNs `a/b` and `a/b/metadata/targets`).
@@ -337,6 +354,7 @@ function prepareSetEntry(
   opts: Pick<SetImportOptions, 'pins' | 'now'>,
   layout: TrustLayout,
   caps: SizeCaps,
+  work: SignatureWork,
 ): { entry: SetImportEntry & { verified: VerifiedRepository }; files: Map<string, Uint8Array> } {
   const bundle = set.repositories[i]!;
   const repository = bundle.repository;
@@ -359,6 +377,7 @@ function prepareSetEntry(
       ...(layout === 'notary' ? { gun: repository } : {}),
       installed,
       oldLog: installedTree.get(IMPORT_RECORD_FILE),
+      work,
     });
     return {
       entry: { repository, folder, pinnedBy: prepared.pinnedBy, previousRoot: installed ? installed.versions.root : null, versions: prepared.versions, record: prepared.record, fileHashes: metadataHashes(prepared.next), root: rootSummary(prepared.verified), verified: prepared.verified, ...(prepared.notWritten ? { notWritten: prepared.notWritten } : {}) },
@@ -366,7 +385,9 @@ function prepareSetEntry(
     };
   } catch (err) {
     if (isCeremonyError(err)) {
-      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}; nothing of the set was installed`, { path: err.path ? `${folder}/${err.path}` : folder, cause: err });
+      // The limit ran out here, but the repositories before this one spent it too: say so, or this one looks at fault alone.
+      const shared = err.code === 'SIGNATURE_WORK_EXCEEDED' && i > 0 ? ` (the limit is the whole set's: this repository and the ${i} before it together)` : '';
+      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}${shared}; nothing of the set was installed`, { path: err.path ? `${folder}/${err.path}` : folder, cause: err });
     }
     throw err;
   }
@@ -382,7 +403,7 @@ export type SetPreviewRow =
  * and write nothing — but go on after a refusal, so the Import screen can show each repository's verdict
  * in one table. The install itself stays all or none: any refused row means importRepositorySet refuses.
  */
-export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick<SetImportOptions, 'trustDir' | 'pins' | 'now' | 'caps' | 'trustDirFs'>): Promise<{ layout: TrustLayout; folder: string; rows: SetPreviewRow[] }> {
+export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick<SetImportOptions, 'trustDir' | 'pins' | 'now' | 'caps' | 'trustDirFs' | 'signatureWork'>): Promise<{ layout: TrustLayout; folder: string; rows: SetPreviewRow[] }> {
   const layout: TrustLayout = set.profile;
   const folders = set.repositories.map((r) => setFolders(opts.trustDir, layout).folderOf(r.repository));
   const caps = opts.caps ?? DEFAULT_CAPS;
@@ -408,11 +429,13 @@ export async function previewRepositorySet(set: DecodedRepositorySet, opts: Pick
   } catch (err) {
     throw fault(err);
   }
+  // One limit for the set, as the install has: a row past it is refused here as the install would refuse it.
+  const work = new SignatureWork(opts.signatureWork ?? SET_SIGNATURE_WORK);
   const rows = set.repositories.map((bundle, i): SetPreviewRow => {
     const collision = inFiles[i] ?? collisions[i] ?? onFiles[i];
     if (collision) return { repository: bundle.repository, ok: false, error: collision };
     try {
-      const { entry } = prepareSetEntry(set, i, folders[i]!, byFolder.get(folders[i]!)!, opts, layout, caps);
+      const { entry } = prepareSetEntry(set, i, folders[i]!, byFolder.get(folders[i]!)!, opts, layout, caps, work);
       const { verified, ...rest } = entry;
       return { repository: bundle.repository, ok: true, entry: rest, verified };
     } catch (err) {

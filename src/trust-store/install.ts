@@ -44,6 +44,7 @@ import type { AttestationTrust } from '../attestation/yubico-pki.js';
 import { gunFolderProblem } from '../tuf/gun.js';
 import { resolveTrustAnchor } from './pin.js';
 import type { SignatureBatch } from '../tuf/signature-batch.js';
+import type { SignatureWork } from '../tuf/signature-work.js';
 
 export type TrustLayout = 'notary' | 'tuf';
 
@@ -364,6 +365,8 @@ export function prepareInstall(a: {
   gun?: string;
   installed: ReturnType<typeof installedVersions> | undefined;
   oldLog: Uint8Array | undefined;
+  /** The signature work to charge (VerifyOptions.work): a set import's, shared by its repositories. */
+  work?: SignatureWork;
 }): { next: Map<string, Uint8Array>; record: JsonObject; versions: TrustedVersions; pinnedBy: ImportResult['pinnedBy']; verified: VerifiedRepository; attestations?: KeyAttestationView[]; notWritten?: UnwrittenCopy[] } {
   const { input, opts, caps, profile, layout, gun, installed } = a;
   // The pin.
@@ -398,6 +401,7 @@ export function prepareInstall(a: {
     ...(gun ? { gun } : {}),
     requireComplete: true,
     ...(opts.signatureBatch ? { signatureBatch: opts.signatureBatch } : {}),
+    ...(a.work ? { work: a.work } : {}),
   });
 
   // attestations.json against the verified root's keys, before anything is written: a refusal installs nothing.

@@ -78,12 +78,15 @@ export interface VerifyOptions {
    * io/signature-pool.ts). The walk, its verdicts and its refusals are the same with or without it.
    */
   signatureBatch?: SignatureBatch;
+  /** How much signature checking this verification may do (signature-work.ts); default DEFAULT_SIGNATURE_WORK. */
+  signatureWork?: SignatureWorkLimits;
   /**
-   * How much signature checking this verification may do (signature-work.ts); default DEFAULT_SIGNATURE_WORK.
-   * Limits start a tally of this verification's own; a SignatureWork is charged as it stands, so a caller
-   * doing more checks around the verification (inspect's view, review-13b H1) shares one limit with it.
+   * The signature work to charge, when this verification is one of several bounded together (a set import:
+   * trust-store/install-set.ts): used in preference to a fresh `new SignatureWork(signatureWork)`, so the
+   * limits are the caller's for all of them, not one verification's each; or one inspection's verdict
+   * and view (inspect.ts, review-13b H1).
    */
-  signatureWork?: SignatureWorkLimits | SignatureWork;
+  work?: SignatureWork;
 }
 
 /**
@@ -374,7 +377,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   const budget = { remaining: caps.repositoryValues ?? DEFAULT_REPOSITORY_VALUES };
   // Shared by every signature check, root chain and delegations alike: its cost is bounded by the limits,
   // not by how many times the input makes one file's signatures be checked (signature-work.ts).
-  const work = opts.signatureWork instanceof SignatureWork ? opts.signatureWork : new SignatureWork(opts.signatureWork);
+  const work = opts.work ?? new SignatureWork(opts.signatureWork);
   const givenUp = opts.targetsGivenUp === true;
 
   // 5.3.1–5.3.2: the pinned root is trusted as given, and must at least be signed by its own threshold.
