@@ -131,6 +131,7 @@ export const ERROR_CODES = {
   // --- ceremony plans, site bindings and the ceremony state (src/ceremony) ---
   PLAN_INVALID: { cls: 'refused', what: 'a ceremony plan field is missing, unknown, of the wrong type or not allowed (JSON path named)' },
   INVENTORY_INVALID: { cls: 'refused', what: 'a key inventory (key-inventory.json) is not one this tool writes (JSON path named)' },
+  INVENTORY_TOO_LARGE: { cls: 'refused', what: 'an update would make the key inventory larger than the limits it is read with (keys, repositories, roles per key, bytes; the message names which): it was not written, and the file is as it was' },
   INVENTORY_CHANGED: { cls: 'refused', what: 'the key inventory was changed (or created, or removed) by another writer between being read and written: it was not overwritten' },
   INVENTORY_LOCKED: {
     cls: 'refused',

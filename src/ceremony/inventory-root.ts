@@ -9,7 +9,7 @@
  */
 import type { ProfileName } from '../profiles/profile.js';
 import { TOP_LEVEL_ROLES, type Root } from '../tuf/root.js';
-import { recordRepository, type InventoryRepositoryRecord, type KeyInventory } from './inventory.js';
+import { recordRepositories, type InventoryRepositoryRecord, type KeyInventory, type PreviousRole } from './inventory.js';
 
 /** An inventory date: whole seconds, as the ceremonies write them. */
 function isoSeconds(d: Date): string {
@@ -39,22 +39,44 @@ export function rootInventoryRecord(repository: string, profile: ProfileName, ro
  * the key) become the custodian of a key the inventory had no custodian for.
  */
 export function recordRotatedRoot(inv: KeyInventory, rec: InventoryRepositoryRecord, now: Date, names?: ReadonlyMap<string, string>): void {
-  const kept = new Map<string, string>();
-  for (const k of inv.keys) {
-    for (const x of k.roles) if (x.repository === rec.name && x.role !== 'root' && x.expires) kept.set(`${x.role}:${k.fingerprint}`, x.expires);
-  }
-  recordRepository(inv, { ...rec, expires: { root: rec.expires.root! } }, now);
-  for (const k of inv.keys) {
-    for (const x of k.roles) {
-      if (x.repository !== rec.name || x.role === 'root') continue;
-      const e = kept.get(`${x.role}:${k.fingerprint}`);
-      if (e) x.expires = e;
+  recordRotatedRoots(inv, [{ rec, ...(names ? { names } : {}) }], now);
+}
+
+/** One root N+1 for recordRotatedRoots: its record, and the names its signing request gives its keys. */
+export interface RotatedRoot {
+  rec: InventoryRepositoryRecord;
+  names?: ReadonlyMap<string, string>;
+}
+
+/**
+ * recordRotatedRoot for each root in turn (a batch merge), in one pass over the inventory
+ * (recordRepositories), with the same result byte for byte (review 13a L1: a pass per repository made a
+ * 4,000-repository batch take 12 s).
+ */
+export function recordRotatedRoots(inv: KeyInventory, roots: readonly RotatedRoot[], now: Date): void {
+  if (roots.length === 0) return;
+  // Per root, the expiries its repository's kept roles had (`role:fingerprint`), read from what the
+  // inventory held for that repository just before this root replaced it.
+  const kept = new Map<number, Map<string, string>>();
+  const keptOf = (i: number, previous: readonly PreviousRole[]): Map<string, string> => {
+    let m = kept.get(i);
+    if (!m) {
+      m = new Map();
+      for (const p of previous) if (p.role.role !== 'root' && p.role.expires) m.set(`${p.role.role}:${p.fingerprint}`, p.role.expires);
+      kept.set(i, m);
     }
-    if (!k.custodian && names) {
-      const held = k.roles.find((x) => x.repository === rec.name && names.has(x.keyId));
-      if (held) k.custodian = names.get(held.keyId)!;
+    return m;
+  };
+  const recs = roots.map((x) => ({ ...x.rec, expires: { root: x.rec.expires.root! } }));
+  recordRepositories(inv, recs, now, (key, role, i, previous) => {
+    if (role.role !== 'root') {
+      const e = keptOf(i, previous).get(`${role.role}:${key.fingerprint}`);
+      if (e) role.expires = e;
     }
-  }
+    // The first of the key's roles here whose key ID the request names (the order it was recorded in).
+    const names = roots[i]!.names;
+    if (!key.custodian && names?.has(role.keyId)) key.custodian = names.get(role.keyId)!;
+  });
   inv.updated = isoSeconds(now);
 }
 
@@ -70,6 +92,12 @@ export function importedRepositoryRecord(repository: string, profile: ProfileNam
 
 /** Apply an installed repository to `inv`: its roles replace what the inventory said of it. */
 export function recordImportedRepository(inv: KeyInventory, rec: InventoryRepositoryRecord, now: Date): void {
-  recordRepository(inv, rec, now);
+  recordImportedRepositories(inv, [rec], now);
+}
+
+/** recordImportedRepository for each of a set's repositories, in one pass over the inventory (review 13a L1). */
+export function recordImportedRepositories(inv: KeyInventory, recs: readonly InventoryRepositoryRecord[], now: Date): void {
+  if (recs.length === 0) return;
+  recordRepositories(inv, recs, now);
   inv.updated = isoSeconds(now);
 }

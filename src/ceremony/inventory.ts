@@ -39,11 +39,31 @@ import type { CeremonyState, KeyOriginKind, MetadataRole } from './state.js';
 export const INVENTORY_FILE = 'key-inventory.json';
 export const INVENTORY_FORMAT = 'tuf-ceremony-key-inventory';
 export const INVENTORY_VERSION = 1;
-/** 5,000 repositories × 6 roles is about 2 MB; a quarter of this cap. */
-export const INVENTORY_MAX_BYTES = 16 * 1024 * 1024;
-export const INVENTORY_MAX_KEYS = 4096;
-export const INVENTORY_MAX_ROLES_PER_KEY = 20_000;
+/*
+ * The limits an inventory is read with, and checked against before any writer writes one
+ * (checkedInventoryBytes): a file this tool writes is always one it reads again (review 13a M1).
+ * Sized for the largest site issue #17 serves, 20,000 repositories (a set imports 10,000, a
+ * multi-repository ceremony makes 5,000, a site adds them up in one inventory). Each Notary repository
+ * brings its own server timestamp key (and may bring a snapshot key of its own), so keys grow with the
+ * repositories: four per repository — one of its own per top-level role — is the most one site can need.
+ * A key shared by every repository (a site's root keys) holds one role per repository, and a key holds
+ * one (repository, role) once (parseInventory), so four per repository bounds a key's roles too.
+ * Bytes, measured (test/unit/ceremony/inventory-limits.test.ts): 20,000 Notary repositories named with
+ * 100 characters, three shared root keys with certificates, a shared targets key and their own snapshot
+ * and timestamp keys write 58.4 MB (40,004 keys, 6 roles and 2 keys per repository, 2.9 kB) and 2.1
+ * million JSON values; the byte cap admits that with room for longer names, and is what a reader holds in
+ * memory at most. The old caps (4,096 keys, 16 MiB) refused a Notary site past about 4,090 repositories.
+ */
 export const INVENTORY_MAX_REPOSITORIES = 20_000;
+export const INVENTORY_MAX_KEYS = 4 * INVENTORY_MAX_REPOSITORIES;
+export const INVENTORY_MAX_ROLES_PER_KEY = 4 * INVENTORY_MAX_REPOSITORIES;
+export const INVENTORY_MAX_BYTES = 96 * 1024 * 1024;
+/**
+ * The parser's value budget (keys and values, src/json/parse.ts): its default, 2 million, refused that
+ * site (2.1 million). This admits it with room for a targets key of each repository's own too, and
+ * bounds a hostile file's heap to 1.5 times what the default does (a few hundred MB).
+ */
+export const INVENTORY_MAX_VALUES = 3_000_000;
 
 export interface InventoryRole {
   repository: string;
@@ -123,7 +143,7 @@ export function buildInventory(init: { plan?: MultiRepositoryPlan; state: Ceremo
     if (rec.tokenKeyId) key.ckaId = rec.tokenKeyId;
     inv.keys.push(key);
   }
-  for (const repo of init.repositories) recordRepository(inv, repo, init.now);
+  recordRepositories(inv, init.repositories, init.now);
   return inv;
 }
 
@@ -133,22 +153,124 @@ export function buildInventory(init: { plan?: MultiRepositoryPlan; state: Ceremo
  * inventory are added with what the repository knows of them (server and publisher keys: not on tokens).
  */
 export function recordRepository(inv: KeyInventory, repo: InventoryRepositoryRecord, now: Date): void {
-  for (const k of inv.keys) k.roles = k.roles.filter((x) => x.repository !== repo.name);
-  // The root the roles now follow; a record without one leaves the repository's freshness unknown.
-  inv.repositories = inv.repositories.filter((x) => x.repository !== repo.name);
-  if (repo.root) inv.repositories.push({ repository: repo.name, profile: repo.profile, root: { version: repo.root.version, sha256: repo.root.sha256 } });
-  for (const held of repo.keys) {
-    let key = inv.keys.find((k) => k.fingerprint === held.fingerprint);
-    if (!key) {
-      key = { fingerprint: held.fingerprint, algorithm: held.algorithm, origin: held.origin, rehearsal: false, roles: [] };
-      inv.keys.push(key);
-    }
-    const role: InventoryRole = { repository: repo.name, profile: repo.profile, role: held.role, keyId: held.keyId };
-    if (repo.expires[held.role]) role.expires = repo.expires[held.role]!;
-    if (held.certificateExpires) role.certificateExpires = held.certificateExpires;
-    key.roles.push(role);
+  recordRepositories(inv, [repo], now);
+}
+
+/** A role the inventory gave a key in a repository before recordRepositories replaced that repository's roles. */
+export interface PreviousRole {
+  fingerprint: string;
+  role: InventoryRole;
+}
+
+/** Called for each role recordRepositories adds: the key, the new role, the record's index, what the repository held before. */
+export type OnRecordedRole = (key: InventoryKey, role: InventoryRole, index: number, previous: readonly PreviousRole[]) => void;
+
+/**
+ * recordRepository for each of `recs` in turn, with the same result byte for byte, in time linear in the
+ * inventory plus the records: a batch merge or set import records thousands of repositories, and one full
+ * scan of the inventory per repository made that quadratic (review 13a L1: 12 s at 4,000). Records are
+ * applied in runs of distinct repository names (a name seen again starts a new run), so a repository
+ * recorded twice ends as the sequential calls leave it.
+ */
+export function recordRepositories(inv: KeyInventory, recs: readonly InventoryRepositoryRecord[], now: Date, onRole?: OnRecordedRole): void {
+  if (recs.length === 0) return;
+  // The first key of each fingerprint, as `inv.keys.find` would give it.
+  const byFingerprint = new Map<string, InventoryKey>();
+  for (const k of inv.keys) if (!byFingerprint.has(k.fingerprint)) byFingerprint.set(k.fingerprint, k);
+  for (let start = 0; start < recs.length; ) {
+    const names = new Set<string>();
+    let end = start;
+    while (end < recs.length && !names.has(recs[end]!.name)) names.add(recs[end++]!.name);
+    recordRun(inv, recs, start, end, names, byFingerprint, onRole);
+    start = end;
   }
   inv.updated = now.toISOString();
+}
+
+/** recs[start..end), whose names are distinct: no record of the run touches another's roles. */
+function recordRun(inv: KeyInventory, recs: readonly InventoryRepositoryRecord[], start: number, end: number, names: ReadonlySet<string>, byFingerprint: Map<string, InventoryKey>, onRole?: OnRecordedRole): void {
+  // One pass drops every recorded repository's roles, keeping what each held for the hook.
+  const previous = new Map<string, PreviousRole[]>();
+  for (const k of inv.keys) {
+    const kept: InventoryRole[] = [];
+    for (const x of k.roles) {
+      const name = x.repository;
+      if (!names.has(name)) kept.push(x);
+      else {
+        let list = previous.get(name);
+        if (!list) previous.set(name, (list = []));
+        list.push({ fingerprint: k.fingerprint, role: x });
+      }
+    }
+    k.roles = kept;
+  }
+  // The root the roles now follow; a record without one leaves the repository's freshness unknown.
+  inv.repositories = inv.repositories.filter((x) => !names.has(x.repository));
+  for (let i = start; i < end; i++) {
+    const repo = recs[i]!;
+    if (repo.root) inv.repositories.push({ repository: repo.name, profile: repo.profile, root: { version: repo.root.version, sha256: repo.root.sha256 } });
+    const before = previous.get(repo.name) ?? [];
+    for (const held of repo.keys) {
+      let key = byFingerprint.get(held.fingerprint);
+      if (!key) {
+        key = { fingerprint: held.fingerprint, algorithm: held.algorithm, origin: held.origin, rehearsal: false, roles: [] };
+        inv.keys.push(key);
+        byFingerprint.set(key.fingerprint, key);
+      }
+      const role: InventoryRole = { repository: repo.name, profile: repo.profile, role: held.role, keyId: held.keyId };
+      if (repo.expires[held.role]) role.expires = repo.expires[held.role]!;
+      if (held.certificateExpires) role.certificateExpires = held.certificateExpires;
+      key.roles.push(role);
+      onRole?.(key, role, i, before);
+    }
+  }
+}
+
+/** What a key inventory may hold: the reader's limits, which every writer checks first (checkInventoryLimits). */
+function limitWords(what: string, found: number, limit: number, name: string): string {
+  return `${what} ${found.toLocaleString('en-US')}, over the limit of ${limit.toLocaleString('en-US')} (${name}) a key inventory is read with`;
+}
+
+/** The (repository, role) a key's role entry is for: listed once per key (review 13a L6). */
+function roleSlot(x: InventoryRole): string {
+  return `${x.role}\n${x.repository}`;
+}
+
+/**
+ * The bytes of `inv` as a file, after checking it against every limit parseInventory reads with: over one,
+ * INVENTORY_TOO_LARGE naming the limit and the JSON path, and nothing is to be written — a file this tool
+ * writes must be one it can read again (review 13a M1), else every later command using it is refused.
+ * Every writer of an inventory file calls this before writing (writeInventoryUpdate, the ceremonies).
+ * `what`: the words for the file in the message (its path, or "the key inventory"); `after`: what the
+ * caller already did, said after "it was not written".
+ */
+export function checkedInventoryBytes(inv: KeyInventory, what = 'the key inventory', after = ''): Uint8Array {
+  const refuse = (path: string, over: string): never => {
+    throw new CeremonyError(
+      'INVENTORY_TOO_LARGE',
+      `${what} would hold ${over}: it was not written, as it could not be read again${after}. Keep the repositories of this site in more than one inventory (--inventory FILE, or ${INVENTORY_FILE} per ceremony output), or remove the repositories it no longer trusts from it`,
+      { path },
+    );
+  };
+  if (inv.repositories.length > INVENTORY_MAX_REPOSITORIES) refuse('$.repositories', limitWords('repositories:', inv.repositories.length, INVENTORY_MAX_REPOSITORIES, 'INVENTORY_MAX_REPOSITORIES'));
+  if (inv.keys.length > INVENTORY_MAX_KEYS) refuse('$.keys', limitWords('keys:', inv.keys.length, INVENTORY_MAX_KEYS, 'INVENTORY_MAX_KEYS'));
+  inv.keys.forEach((k, i) => {
+    const path = child(child('$.keys', i), 'roles');
+    if (k.roles.length > INVENTORY_MAX_ROLES_PER_KEY) refuse(path, limitWords(`roles for key ${k.fingerprint.slice(0, 16)}…:`, k.roles.length, INVENTORY_MAX_ROLES_PER_KEY, 'INVENTORY_MAX_ROLES_PER_KEY'));
+  });
+  const bytes = inventoryBytes(inv);
+  if (bytes.length > INVENTORY_MAX_BYTES) refuse('$', limitWords('bytes:', bytes.length, INVENTORY_MAX_BYTES, 'INVENTORY_MAX_BYTES'));
+  // Read back as every later command will read it, so nothing the reader refuses is ever written: the
+  // value budget, text lengths and formats are the reader's alone (seconds at the largest site, against
+  // the minutes of the import or merge that asked for the update).
+  try {
+    parseInventory(bytes);
+  } catch (err) {
+    if (!(err instanceof CeremonyError)) throw err;
+    if (err.code === 'JSON_TOO_MANY_VALUES') refuse(err.path ?? '$', `more JSON values than the ${INVENTORY_MAX_VALUES.toLocaleString('en-US')} (INVENTORY_MAX_VALUES) a key inventory is read with`);
+    throw new CeremonyError('INVENTORY_INVALID', `${what} would not be read again (${err.code}: ${err.message}): it was not written${after}`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
+  }
+  return bytes;
 }
 
 /**
@@ -188,7 +310,7 @@ function hex(value: JsonValue | undefined, path: string, what: string): string {
 
 /** Parse an inventory's bytes: size cap, strict schema, into new objects. */
 export function parseInventory(bytes: Uint8Array, source = INVENTORY_FILE): KeyInventory {
-  const root = parseJsonStrict(bytes, { maxBytes: INVENTORY_MAX_BYTES, path: '$', maxDepth: 8 });
+  const root = parseJsonStrict(bytes, { maxBytes: INVENTORY_MAX_BYTES, maxValues: INVENTORY_MAX_VALUES, path: '$', maxDepth: 8 });
   const o = r.object(root, '$', ['format', 'version', 'updated', 'keys'], ['repositories']);
   r.literal(o.format, '$.format', INVENTORY_FORMAT, `a key inventory (${source})`);
   r.literal(o.version, '$.version', INVENTORY_VERSION, 'the inventory version this tool reads');
@@ -229,6 +351,7 @@ export function parseInventory(bytes: Uint8Array, source = INVENTORY_FILE): KeyI
     }
     if (k.label !== undefined) key.label = r.text(k.label, child(p, 'label'), 64);
     if (k.ckaId !== undefined) key.ckaId = hex(k.ckaId, child(p, 'ckaId'), 'a CKA_ID');
+    const slots = new Set<string>();
     r.array(k.roles, child(p, 'roles'), 0, INVENTORY_MAX_ROLES_PER_KEY).forEach((rv, j) => {
       const rp = child(child(p, 'roles'), j);
       const ro = r.object(rv, rp, ['repository', 'profile', 'role', 'keyId'], ['expires', 'certificateExpires']);
@@ -240,6 +363,11 @@ export function parseInventory(bytes: Uint8Array, source = INVENTORY_FILE): KeyI
       };
       if (ro.expires !== undefined) role.expires = date(ro.expires, child(rp, 'expires'));
       if (ro.certificateExpires !== undefined) role.certificateExpires = date(ro.certificateExpires, child(rp, 'certificateExpires'));
+      // Semantics after the schema (STYLE): one key holds one (repository, role) once, else `keys` would
+      // count one repository as several (review 13a L6), whatever key IDs the entries carry.
+      const slot = roleSlot(role);
+      if (slots.has(slot)) r.fail(rp, `key ${key.fingerprint.slice(0, 16)}… is listed for ${role.role} in ${role.repository} twice`);
+      slots.add(slot);
       key.roles.push(role);
     });
     inv.keys.push(key);
@@ -247,23 +375,33 @@ export function parseInventory(bytes: Uint8Array, source = INVENTORY_FILE): KeyI
   return inv;
 }
 
+/** The earliest of `dates` (ISO UTC texts of one form compare as strings), or undefined. */
+function earliest(dates: Iterable<string | undefined>): string | undefined {
+  let first: string | undefined;
+  for (const d of dates) if (d !== undefined && d !== '' && (first === undefined || d < first)) first = d;
+  return first;
+}
+
 /** The earliest expiry among a key's roles and certificates, or undefined. */
 export function firstExpiry(key: InventoryKey): string | undefined {
-  const all = key.roles.flatMap((x) => [x.expires, x.certificateExpires]).filter((x): x is string => x !== undefined);
-  return all.sort()[0];
+  return earliest(key.roles.flatMap((x) => [x.expires, x.certificateExpires]));
 }
 
 /** One line per role, grouped for people: "root in 240 repositories (notary), until 2036-05-01T00:00:00Z". */
 export function describeRoles(key: InventoryKey, max = 3): string[] {
+  // Appended in place: copying a group per role made `status` and `keys` quadratic in a key's roles
+  // (review 13a M2: 20,000 roles, 12 s).
   const groups = new Map<string, InventoryRole[]>();
   for (const x of key.roles) {
     const g = `${x.role} (${x.profile})`;
-    groups.set(g, [...(groups.get(g) ?? []), x]);
+    let list = groups.get(g);
+    if (!list) groups.set(g, (list = []));
+    list.push(x);
   }
   return [...groups.entries()].map(([g, list]) => {
     const names = list.slice(0, max).map((x) => x.repository);
     const more = list.length > max ? ` and ${list.length - max} more` : '';
-    const until = list.map((x) => x.certificateExpires ?? x.expires).filter(Boolean).sort()[0];
+    const until = earliest(list.map((x) => x.certificateExpires ?? x.expires));
     return `${g} in ${list.length} repositor${list.length === 1 ? 'y' : 'ies'}: ${names.join(', ')}${more}${until ? `; first expiry ${until}` : ''}`;
   });
 }

@@ -32,7 +32,7 @@ import { signingKeyOf, spkiOf } from './keys.js';
 import { allOutputNames, flatLayoutNames, metadataFileNames, stateFileNames, TRANSCRIPT_FILE, TRANSCRIPT_HTML } from './outputs.js';
 import { inFolder, METADATA_DIR, outputLayout, SECRET_DIR, STATE_DIR } from './layout.js';
 import { checkPlanDates, splitKeyNotice, type CeremonyPlan } from './plan.js';
-import { buildInventory, ceremonyRepositoryRecord, INVENTORY_FILE, inventoryBytes } from './inventory.js';
+import { buildInventory, ceremonyRepositoryRecord, checkedInventoryBytes, INVENTORY_FILE } from './inventory.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
 import { readPlanInputs } from './plan-inputs.js';
 import { newState, StateFile, STATE_FILE, type CeremonyState, type StepName } from './state.js';
@@ -365,7 +365,8 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
     const inventoryPath = join(layout.state, INVENTORY_FILE);
     if (!(await exists(inventoryPath))) {
       const inventory = buildInventory({ state, repositories: [ceremonyRepositoryRecord(plan, state, METADATA_DIR, state.outputs['root.json'] ? { version: 1, sha256: state.outputs['root.json'] } : undefined)], planSha256: hash.sha256, now: now(), rehearsal });
-      await writeFileAtomic(inventoryPath, inventoryBytes(inventory));
+      // Checked as every writer checks it (review 13a M1): one repository is far inside the limits.
+      await writeFileAtomic(inventoryPath, checkedInventoryBytes(inventory, INVENTORY_FILE));
     }
     onStep({ step: SEAL_STEP_NAME, status: 'done' });
 

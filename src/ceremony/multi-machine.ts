@@ -90,7 +90,7 @@ import { SHAMIR_KEY, shareCardFiles } from './steps/shamir-backup.js';
 import { SPLIT_KEY_PERSON } from './steps/collect-signatures.js';
 import type { SoftwareKey } from '../signers/software.js';
 import type { TokenProvider } from './tokens.js';
-import { buildInventory, INVENTORY_FILE, INVENTORY_MAX_BYTES, inventoryBytes, parseInventory, type InventoryRepositoryRecord } from './inventory.js';
+import { buildInventory, checkedInventoryBytes, INVENTORY_FILE, INVENTORY_MAX_BYTES, inventoryBytes, parseInventory, type InventoryRepositoryRecord } from './inventory.js';
 
 
 export interface RunMultiCeremonyOptions {
@@ -596,7 +596,9 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         }
       } else {
         const inventory = buildOurs(now());
-        const invBytes = inventoryBytes(inventory);
+        // Checked against the limits the resume reads it with (review 13a M1); a plan's 5,000 repositories,
+        // even with four keys of their own each, fit them with room to spare.
+        const invBytes = checkedInventoryBytes(inventory, inventoryName);
         await writeFileAtomic(inventoryPath, invBytes);
         await fault('inventory-written');
         await record({

@@ -52,7 +52,7 @@ import { describeToken } from '../signers/pkcs11/errors.js';
 import type { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
-import { recordRotatedRoot, rootInventoryRecord } from '../ceremony/inventory-root.js';
+import { recordRotatedRoots, rootInventoryRecord } from '../ceremony/inventory-root.js';
 import { assertInventoryUnchanged, readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { SignDeps, SignOptions } from './sign.js';
@@ -267,13 +267,14 @@ export async function mergeBatchCommand(
     await writeFileAtomic(request.transcriptPath, session.bytes());
     if (inventory) {
       // After the folder (merge.ts): each root N+1 replaces what the inventory said of its repository.
-      const now = opts.now ?? new Date();
-      result.entries.forEach((e, i) => {
+      // All in one pass over the inventory (review 13a L1: one per repository was quadratic).
+      const roots = result.entries.flatMap((e, i) => {
         const req = batch.requests[i]!;
-        if (req.role !== 'root') return;
+        if (req.role !== 'root') return [];
         const names = new Map(req.expectedSigners.map((s) => [s.keyid, s.name] as const));
-        recordRotatedRoot(inventory.inventory, rootInventoryRecord(req.repository, req.profile, req.root, mergedName(e.repository, 'root'), sha256Hex(e.result.bytes!)), now, names);
+        return [{ rec: rootInventoryRecord(req.repository, req.profile, req.root, mergedName(e.repository, 'root'), sha256Hex(e.result.bytes!)), names }];
       });
+      recordRotatedRoots(inventory.inventory, roots, opts.now ?? new Date());
       const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (the merged roots were written under ${out}; the inventory is stale for them until updated)`, { onRemovedLeftover: notes.note });
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);

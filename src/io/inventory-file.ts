@@ -33,7 +33,7 @@
 import { dirname, basename, join, resolve } from 'node:path';
 import { CeremonyError } from '../errors.js';
 import { sha256Hex } from '../crypto/digest.js';
-import { INVENTORY_FILE, INVENTORY_MAX_BYTES, emptyInventory, inventoryBytes, parseInventory, type KeyInventory } from '../ceremony/inventory.js';
+import { INVENTORY_FILE, INVENTORY_MAX_BYTES, checkedInventoryBytes, emptyInventory, parseInventory, type KeyInventory } from '../ceremony/inventory.js';
 import { isCeremonyError } from '../errors.js';
 import { isDirectory, readFileCapped, writeFileAtomic } from './files.js';
 import { lstat, readdir } from 'node:fs/promises';
@@ -177,6 +177,9 @@ export async function writeInventoryUpdate(
     onRemovedLeftover?: (line: string) => void;
   } = {},
 ): Promise<InventoryWritten> {
+  // Checked before the lock is taken: an update over the reader's limits is refused with the file as it
+  // was, never written for every later command to be refused (review 13a M1).
+  const bytes = checkedInventoryBytes(inventory, `the key inventory ${read.path}`, after);
   const lockPath = inventoryLockPath(read.path);
   const waitMs = opts.lockWaitMs ?? INVENTORY_LOCK_WAIT_MS;
   const lockFs = opts.lockFs ?? nodeLockFs();
@@ -221,7 +224,7 @@ export async function writeInventoryUpdate(
   let written = false;
   try {
     await assertInventoryUnchanged(read, after);
-    await writeFileAtomic(read.path, inventoryBytes(inventory), { overwrite: read.sha256 !== null });
+    await writeFileAtomic(read.path, bytes, { overwrite: read.sha256 !== null });
     written = true;
   } finally {
     await lock.release().catch((err: unknown) => {

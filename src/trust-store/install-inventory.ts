@@ -10,8 +10,8 @@
  */
 import { bundleRepositoryFiles } from '../bundle/format.js';
 import type { DecodedRepositorySet } from '../bundle/set.js';
-import { importedRepositoryRecord, recordImportedRepository } from '../ceremony/inventory-root.js';
-import type { KeyInventory } from '../ceremony/inventory.js';
+import { importedRepositoryRecord, recordImportedRepositories, recordImportedRepository } from '../ceremony/inventory-root.js';
+import type { InventoryRepositoryRecord, KeyInventory } from '../ceremony/inventory.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { ProfileName } from '../profiles/profile.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
@@ -20,8 +20,20 @@ import type { RepositoryFiles } from '../tuf/repository.js';
 import type { Root } from '../tuf/root.js';
 import type { SetImportResult } from './install-set.js';
 
+interface InstalledRepository {
+  repository: string;
+  profile: ProfileName;
+  files: RepositoryFiles;
+  rootSha256?: string | undefined;
+}
+
 /** One installed repository: `files` as installed, `rootSha256` the installed root.json's (else its bytes'). */
-export function recordInstalledRepository(inv: KeyInventory, a: { repository: string; profile: ProfileName; files: RepositoryFiles; rootSha256?: string | undefined; now: Date }): void {
+export function recordInstalledRepository(inv: KeyInventory, a: InstalledRepository & { now: Date }): void {
+  recordImportedRepository(inv, installedRecord(a), a.now);
+}
+
+/** What one installed repository says of its keys (importedRepositoryRecord, from the files installed). */
+function installedRecord(a: InstalledRepository): InventoryRepositoryRecord {
   const parse = <R extends 'root' | 'targets' | 'snapshot' | 'timestamp'>(role: R) => {
     const b = a.files[role];
     return b ? parseMetadata(b, role, { maxBytes: DEFAULT_CAPS[role], source: `${a.repository} ${role}.json`, profile: a.profile }).signed : undefined;
@@ -32,14 +44,13 @@ export function recordInstalledRepository(inv: KeyInventory, a: { repository: st
     if (md) expires[role] = md.expires;
   }
   const sha = a.rootSha256 ?? sha256Hex(a.files.root!);
-  recordImportedRepository(inv, importedRepositoryRecord(a.repository, a.profile, parse('root') as Root, expires, sha), a.now);
+  return importedRepositoryRecord(a.repository, a.profile, parse('root') as Root, expires, sha);
 }
 
 /** Every repository a trust-bundle-set installed (importRepositorySet's result), in the set's order. */
 export function recordInstalledSet(inv: KeyInventory, set: DecodedRepositorySet, result: SetImportResult, now: Date): void {
   const byName = new Map(set.repositories.map((b) => [b.repository, b] as const));
-  for (const e of result.entries) {
-    const files = bundleRepositoryFiles(byName.get(e.repository)!, DEFAULT_CAPS);
-    recordInstalledRepository(inv, { repository: e.repository, profile: result.profile, files, rootSha256: e.fileHashes['root.json'], now });
-  }
+  const recs = result.entries.map((e) => installedRecord({ repository: e.repository, profile: result.profile, files: bundleRepositoryFiles(byName.get(e.repository)!, DEFAULT_CAPS), rootSha256: e.fileHashes['root.json'] }));
+  // One pass over the inventory for the whole set (review 13a L1: one per repository was quadratic).
+  recordImportedRepositories(inv, recs, now);
 }

@@ -144,6 +144,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   PLAN_INVALID: 'The plan file is not a valid ceremony plan; the path names the field. Nothing was done: correct the plan and have it reviewed again.',
   REPOSITORY_NAME_UNSAFE: 'A repository name cannot be made into a safe folder name (or a folder is not one this tool wrote). Nothing was done: correct the name in the plan.',
   INVENTORY_INVALID: 'The key inventory file is damaged or not one this tool writes; the path names the field.',
+  INVENTORY_TOO_LARGE: 'Recording this in the key inventory would make it larger than an inventory can be and still be read, so the inventory was not changed. Keep this site’s repositories in more than one inventory, or remove the repositories it no longer trusts.',
   INVENTORY_CHANGED: 'The key inventory was changed by something else since it was read, so it was not overwritten. Install again to record this change in it.',
   INVENTORY_LOCKED: 'Another program was writing the key inventory and did not finish in time, so the inventory was not changed. Install again to record this change in it.',
   INVENTORY_LOCK_STALE: 'The key inventory’s lock was taken on another computer, or cannot be read, and this computer cannot tell whether the program that took it still runs, so the inventory was not changed. When no tuf-ceremony window or command is running there, delete the lock file the message names, then install again.',
