@@ -38,7 +38,7 @@ export async function reverifyShape(P: number, S: number, otherKeyPerParent: boo
 }
 
 /** Snapshot and timestamp over `targets` and the delegated files, signed by `r`'s keys: a complete repository. */
-async function completed(r: Awaited<ReturnType<typeof buildRepo>>, targets: Uint8Array, delegated: Map<string, Uint8Array>): Promise<RepositoryFiles> {
+export async function completed(r: Awaited<ReturnType<typeof buildRepo>>, targets: Uint8Array, delegated: Map<string, Uint8Array>): Promise<RepositoryFiles> {
   const meta: JsonObject = { 'targets.json': metaEntry('tuf', targets, 1) };
   for (const [name, bytes] of delegated) meta[`${name}.json`] = metaEntry('tuf', bytes, 1);
   const common = { version: 1, expires: FAR, spec_version: '1.0.31' };

@@ -5,7 +5,7 @@
  * (`tuf/<gun>/metadata/…`), as for a link-free path, never `../../data/…`. A trust directory that is a link
  * loop is refused as TRUST_DIR_INVALID, with a refusal transcript, not error[INTERNAL].
  */
-import { mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -14,6 +14,7 @@ import { SESSIONS_FOLDER_NAME } from '../../../src/trust-store/import-session.js
 import { captureIo } from '../../support/cli-io.js';
 import { writeImportFixtures } from '../../support/import-fixtures.js';
 import { buildRepo } from '../../support/repo.js';
+import { linkedTrustSites } from '../../support/linked-trust-dirs.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 import { bundleContent } from '../../support/trust-tree.js';
 
@@ -40,18 +41,7 @@ describe('import --trust-dir through a link: the session transcript names tuf/�
 
   /** A fresh trust directory named three ways: a real folder, a link to one, a real folder below a linked ancestor. */
   function sites(): [string, string][] {
-    const base = tmp('tufc-cli-linked-site-');
-    mkdirSync(join(base, 'plain'));
-    mkdirSync(join(base, 'data', 'docker-trust'), { recursive: true });
-    mkdirSync(join(base, 'home', '.docker'), { recursive: true });
-    symlinkSync(join(base, 'data', 'docker-trust'), join(base, 'home', '.docker', 'trust'));
-    mkdirSync(join(base, 'private', 'tmp', 'site', 'trust'), { recursive: true });
-    symlinkSync(join(base, 'private', 'tmp'), join(base, 'tmp'));
-    return [
-      ['plain', join(base, 'plain')],
-      ['linked', join(base, 'home', '.docker', 'trust')],
-      ['ancestor', join(base, 'tmp', 'site', 'trust')],
-    ];
+    return linkedTrustSites(tmp('tufc-cli-linked-site-'));
   }
 
   it('single import', async () => {

@@ -5,8 +5,7 @@
  * (`tuf/<gun>/metadata/…`), for a single bundle and a trust-bundle-set, as for a link-free folder.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { defaultImportDeps, ImportSession } from '../../../electron/main/transport-import.js';
@@ -16,6 +15,7 @@ import { encodeBundle } from '../../../src/bundle/format.js';
 import { encodeRepositorySet } from '../../../src/bundle/set.js';
 import { bundleContent } from '../../support/trust-tree.js';
 import { buildRepo, type BuiltRepo } from '../../support/repo.js';
+import { linkedTrustSites } from '../../support/linked-trust-dirs.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 
 const tmp = tempDirs();
@@ -42,18 +42,7 @@ beforeAll(async () => {
 
 /** A trust directory named three ways: a real folder, a link to one, a real folder below a linked ancestor. */
 function sites(): [string, string][] {
-  const base = tmp('tufc-import-linked-ipc-');
-  mkdirSync(join(base, 'plain'));
-  mkdirSync(join(base, 'data', 'docker-trust'), { recursive: true });
-  mkdirSync(join(base, 'home', '.docker'), { recursive: true });
-  symlinkSync(join(base, 'data', 'docker-trust'), join(base, 'home', '.docker', 'trust'));
-  mkdirSync(join(base, 'private', 'tmp', 'site', 'trust'), { recursive: true });
-  symlinkSync(join(base, 'private', 'tmp'), join(base, 'tmp'));
-  return [
-    ['plain', join(base, 'plain')],
-    ['linked', join(base, 'home', '.docker', 'trust')],
-    ['ancestor', join(base, 'tmp', 'site', 'trust')],
-  ];
+  return linkedTrustSites(tmp('tufc-import-linked-ipc-'));
 }
 
 function session(trust: string) {

@@ -13,7 +13,8 @@ import { DelegationNames, type DelegationEntry } from '../../../src/tuf/delegati
 import { verifyRepository } from '../../../src/tuf/repository.js';
 import type { DelegatedRole } from '../../../src/tuf/targets.js';
 import { makeKey, type TestKey } from '../../support/keys.js';
-import { buildRepo, FAR, keysTable, metaEntry, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
+import { completed } from '../../support/delegation-shapes.js';
+import { buildRepo, keysTable, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
 
 type KeyName = 'k1' | 'k2' | 'k3' | 'k4';
 /** A delegation: role name → its keys (threshold 1, paths "*"). */
@@ -112,12 +113,7 @@ async function build(r: BuiltRepo, key: Record<KeyName, TestKey>, s: Shape): Pro
   const targets = await sign('tuf', withDelegations(s.targets), r.keys.targets);
   const delegated = new Map<string, Uint8Array>();
   for (const [name, f] of Object.entries(s.files)) delegated.set(name, await sign('tuf', withDelegations(f.delegates), f.signedBy.map((k) => key[k])));
-  const meta: JsonObject = { 'targets.json': metaEntry('tuf', targets, 1) };
-  for (const [name, bytes] of delegated) meta[`${name}.json`] = metaEntry('tuf', bytes, 1);
-  const common = { version: 1, expires: FAR, spec_version: '1.0.31' };
-  const snapshot = await sign('tuf', { _type: 'snapshot', ...common, meta }, r.keys.snapshot);
-  const timestamp = await sign('tuf', { _type: 'timestamp', ...common, meta: { 'snapshot.json': metaEntry('tuf', snapshot, 1) } }, r.keys.timestamp);
-  return { versionedRoots: new Map(), root: r.roots[0]!, targets, snapshot, timestamp, delegated };
+  return completed(r, targets, delegated);
 }
 
 describe('one role name delegated at two places (TUF 5.6.7): each shape gives one answer', () => {

@@ -14,9 +14,9 @@ import { getProfile } from '../../../src/profiles/index.js';
 import { verifyRepository, type RepositoryFiles } from '../../../src/tuf/repository.js';
 import type { SignatureBatch, SignatureCheck } from '../../../src/tuf/signature-batch.js';
 import { DEFAULT_SIGNATURE_WORK, SignatureWork, type SignatureWorkLimits } from '../../../src/tuf/signature-work.js';
-import { reverifyShape } from '../../support/delegation-shapes.js';
+import { completed, reverifyShape } from '../../support/delegation-shapes.js';
 import { makeKey } from '../../support/keys.js';
-import { buildRepo, keysTable, metaEntry, sign, targetsSigned, FAR } from '../../support/repo.js';
+import { buildRepo, keysTable, sign, targetsSigned } from '../../support/repo.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -100,11 +100,7 @@ describe('one verification’s signature work is bounded (review-12 H2 variant)'
     const role: JsonObject = { name: 'wide', keyids: many.map((k) => k.keyId), threshold: 24, terminating: false, paths: ['*'] };
     const targets = await sign('tuf', { ...targetsSigned('tuf', 1, {}), delegations: { keys: keysTable(many), roles: [role] } }, r.keys.targets);
     const wide = await sign('tuf', targetsSigned('tuf', 1, {}), many);
-    const delegated = new Map([['wide', wide]]);
-    const common = { version: 1, expires: FAR, spec_version: '1.0.31' };
-    const snapshot = await sign('tuf', { _type: 'snapshot', ...common, meta: { 'targets.json': metaEntry('tuf', targets, 1), 'wide.json': metaEntry('tuf', wide, 1) } }, r.keys.snapshot);
-    const timestamp = await sign('tuf', { _type: 'timestamp', ...common, meta: { 'snapshot.json': metaEntry('tuf', snapshot, 1) } }, r.keys.timestamp);
-    const files: RepositoryFiles = { versionedRoots: new Map(), root: r.roots[0]!, targets, snapshot, timestamp, delegated };
+    const files = await completed(r, targets, new Map([['wide', wide]]));
     expect(outcome(files, r.roots[0]!)).toBe('ok');
     // The pin (2) and the three top-level roles (3) come first: wide's 24 checks pass a limit of 20.
     expect(outcome(files, r.roots[0]!, { checks: 20, bytes: DEFAULT_SIGNATURE_WORK.bytes })).toBe('SIGNATURE_WORK_EXCEEDED wide.json $.signatures');
