@@ -35,7 +35,8 @@
  *   `timestamp` may be left out when every repository gives its own.
  * - Shared keys: a key is the pair (custodian, keyLabel). The same pair anywhere in the plan is one key on
  *   that token, so it must have the same algorithm, the same role and the same `existingKey` everywhere
- *   (labels are never reused for another key). At most MAX_PLAN_TOKEN_KEYS distinct keys (a YubiKey holds
+ *   (labels are never reused for another key); two distinct keys may not name the same `existingKey` (its
+ *   fingerprint anywhere, or its CKA_ID on one custodian's token: plan.ts EarlierKeys). At most MAX_PLAN_TOKEN_KEYS distinct keys (a YubiKey holds
  *   24 PIV keys). Root keys are always shared: Notary root certificates are issued per GUN from the same
  *   token key (CN = that GUN), so notary's per-GUN certificate checks pass.
  * - `consistentSnapshot` at the top level applies to the TUF repositories (Notary never uses it).
@@ -59,7 +60,7 @@ import { child } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
-import { plannedKeys, PLAN_MAX_BYTES, readPlan, type CeremonyPlan, type ParsePlanOptions, type PlanCustodian, type PlannedKey } from './plan.js';
+import { EarlierKeys, plannedKeys, PLAN_MAX_BYTES, readPlan, type CeremonyPlan, type ParsePlanOptions, type PlanCustodian, type PlannedKey } from './plan.js';
 import { StrictReader } from './read.js';
 import { safeRepositoryName } from './repository-names.js';
 
@@ -157,6 +158,7 @@ export function readMultiPlan(value: JsonValue, opts: ParsePlanOptions = {}): Mu
   const byName = new Map<string, { path: string; name: string }>();
   const bySafe = new Map<string, string>();
   const keys = new Map<string, SharedKey>();
+  const earlier = new EarlierKeys();
 
   list.forEach((entry, index) => {
     const path = child('$.repositories', index);
@@ -234,6 +236,10 @@ export function readMultiPlan(value: JsonValue, opts: ParsePlanOptions = {}): Mu
       const where = planned.path.startsWith('$.custodians') || !overrides.has(planned.role as Override) ? planned.path : path + planned.path.slice(1);
       const known = keys.get(id);
       if (!known) {
+        // A new key of the plan: the earlier key it names, if any, no other key of the plan may name (review L5;
+        // readPlan compares the keys of one repository, this the keys of different repositories).
+        const s = planned.source;
+        if (s.kind === 'token' && s.existing) earlier.claim({ custodian: s.custodian, keyLabel: s.keyLabel, existing: s.existing }, child(where, 'existingKey'));
         keys.set(id, { id, role: planned.role, source: planned.source, path: where });
         continue;
       }

@@ -61,7 +61,9 @@
  *   fingerprint, not generated (issue #17: a new repository joins an existing key set deliberately). The
  *   custodian's `token` must then name serial and label. A key already on the token that the plan does not
  *   name this way is never used: generating a key under a label the token already holds is refused
- *   (KEY_LABEL_EXISTS, labels are never reused).
+ *   (KEY_LABEL_EXISTS, labels are never reused). Two keys of one plan may not name the same earlier key:
+ *   the same fingerprint (whichever custodians) or the same CKA_ID on one custodian's token is refused
+ *   (EarlierKeys, below).
  * - Many repositories sharing these keys: `repositories` in place of `repository` (multi-plan.ts).
  *
  * - `targets.publishers` (optional): `[{"name": "CI", "keyFile": "ci-targets.pem", "sha256": "…"}]`, the
@@ -327,6 +329,54 @@ function existingKey(value: JsonValue | undefined, path: string): ExistingKey {
   return { ckaId: o.ckaId, fingerprint: r.sha256(o.fingerprint, child(path, 'fingerprint')) };
 }
 
+/**
+ * The earlier keys (`existingKey`) a plan names, so that two distinct planned keys never name the same one
+ * (review L5). One key holds one role (multi-plan.ts) and is one custodian's: the same fingerprint under
+ * two planned keys — whichever custodians — or the same CKA_ID on one custodian's token is one key planned
+ * twice. Left to the ceremony room, generate-keys' duplicate check (KEY_DUPLICATE_IN_ROLE) would stop it
+ * only after the plan was reviewed and signed off; refused here, at review. A key shared on purpose — a
+ * multi-repository plan's (custodian, keyLabel) named by many repositories — is one planned key, claimed
+ * once (multi-plan.ts claims each shared key the first time it is named). CKA_IDs repeat across tokens
+ * (a YubiKey's PIV slot 9a is CKA_ID 01 on every YubiKey), so they are compared per custodian only.
+ */
+export class EarlierKeys {
+  private readonly byFingerprint = new Map<string, { key: TokenKeyName; path: string }>();
+  private readonly byCkaId = new Map<string, { key: TokenKeyName; path: string }>();
+
+  /** Record `key`'s earlier key, named at `path` (its `existingKey`); PLAN_INVALID if another planned key names it. */
+  claim(key: TokenKeyName & { existing: ExistingKey }, path: string): void {
+    const { fingerprint, ckaId } = key.existing;
+    const sameKey = this.byFingerprint.get(fingerprint);
+    if (sameKey) {
+      const whose = sameKey.key.custodian === key.custodian ? '' : `, and one key is one custodian's (here ${key.custodian}'s and ${sameKey.key.custodian}'s)`;
+      r.fail(
+        child(path, 'fingerprint'),
+        `${keyTitle(key)} names the earlier key with fingerprint ${fingerprint.slice(0, 16)}…, which ${keyTitle(sameKey.key)} names already (at ${sameKey.path}): one key holds one role${whose}`,
+      );
+    }
+    const idKey = `${key.custodian}\u0000${ckaId}`;
+    const sameId = this.byCkaId.get(idKey);
+    if (sameId) {
+      r.fail(
+        child(path, 'ckaId'),
+        `${keyTitle(key)} names the key with CKA_ID ${ckaId} on ${key.custodian}'s token, which ${keyTitle(sameId.key)} names already (at ${sameId.path}) with another fingerprint: one CKA_ID on a token is one key`,
+      );
+    }
+    this.byFingerprint.set(fingerprint, { key, path });
+    this.byCkaId.set(idKey, { key, path });
+  }
+}
+
+/** A token key as the plan names it: the custodian whose token holds it, and its label. */
+export interface TokenKeyName {
+  custodian: string;
+  keyLabel: string;
+}
+
+function keyTitle(k: TokenKeyName): string {
+  return `${k.custodian}'s key ${JSON.stringify(k.keyLabel)}`;
+}
+
 /** An input file's name: relative to the plan's folder, inside it (no absolute paths, no "..", no backslashes). */
 function inputFile(value: JsonValue | undefined, path: string): string {
   const file = r.text(value, path, 255);
@@ -492,7 +542,13 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
       r.fail(path, `${custodian}'s key made at an earlier ceremony is named by its token too: give ${custodian}'s "token" as {"serial", "label"} (at ${child(child('$.custodians', i), 'token')})`);
     }
   };
-  custodians.forEach((c, i) => c.existing && existingOn(c.name, child(child('$.custodians', i), 'existingKey')));
+  const earlier = new EarlierKeys();
+  custodians.forEach((c, i) => {
+    if (!c.existing) return;
+    const path = child(child('$.custodians', i), 'existingKey');
+    existingOn(c.name, path);
+    earlier.claim({ custodian: c.name, keyLabel: c.keyLabel, existing: c.existing }, path);
+  });
   for (const [name, rl] of [
     ['targets', targets],
     ['snapshot', snapshot],
@@ -500,7 +556,10 @@ export function readPlan(value: JsonValue, opts: ParsePlanOptions = {}): Ceremon
   ] as const) {
     if (rl.key.kind === 'token') {
       useLabel(rl.key.custodian, rl.key.keyLabel, `$.${name}.key.keyLabel`);
-      if (rl.key.existing) existingOn(rl.key.custodian, `$.${name}.key.existingKey`);
+      if (rl.key.existing) {
+        existingOn(rl.key.custodian, `$.${name}.key.existingKey`);
+        earlier.claim({ custodian: rl.key.custodian, keyLabel: rl.key.keyLabel, existing: rl.key.existing }, `$.${name}.key.existingKey`);
+      }
     }
   }
 

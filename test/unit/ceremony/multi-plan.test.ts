@@ -194,6 +194,57 @@ describe('refused multi-repository plans', () => {
   });
 });
 
+describe('one earlier key, one planned key (review L5)', () => {
+  const FP2 = 'ef'.repeat(32);
+  const FP3 = '12'.repeat(32);
+  const earlier = (ckaId: string, fingerprint: string) => ({ ckaId, fingerprint });
+  const held = (custodian: string, keyLabel: string, existingKey?: { ckaId: string; fingerprint: string }) => ({
+    key: { custodian, keyAlgorithm: 'ecdsa-p256', keyLabel, ...(existingKey ? { existingKey } : {}) },
+    expires: '2029-05-01T00:00:00Z',
+  });
+  /** A single TUF plan: Alice and Bob pinned by serial and label, Carol chosen on the day. */
+  const single = (): JsonObject => set(set(set(multiPlan(), ['repositories'], undefined), ['repository'], 'example.com/x'), ['profile'], 'tuf');
+  const aliceRoot = (v: JsonObject, fp = FP, ckaId = '01'): JsonObject => set(v, ['custodians', 0, 'existingKey'], earlier(ckaId, fp));
+
+  const cases: [string, JsonObject, string, string[]][] = [
+    // One repository (plan.ts readPlan).
+    ['single: Alice\'s root key and her targets key name one fingerprint', set(aliceRoot(single()), ['targets'], held('Alice', 'targets', earlier('02', FP))), '$.targets.key.existingKey.fingerprint', ['"root-alice"', '$.custodians[0].existingKey', 'one key holds one role']],
+    ['single: two custodians\' root keys name one fingerprint', set(aliceRoot(single()), ['custodians', 1, 'existingKey'], earlier('02', FP)), '$.custodians[1].existingKey.fingerprint', ['Alice\'s key "root-alice"', 'one key is one custodian\'s']],
+    ['single: Bob\'s snapshot key names Alice\'s targets key\'s fingerprint', set(set(single(), ['targets'], held('Alice', 'targets', earlier('02', FP))), ['snapshot'], held('Bob', 'snapshot', earlier('05', FP))), '$.snapshot.key.existingKey.fingerprint', ['Alice\'s key "targets"', '$.targets.key.existingKey']],
+    ['single: one CKA_ID on Alice\'s token, two fingerprints', set(aliceRoot(single()), ['targets'], held('Alice', 'targets', earlier('01', FP2))), '$.targets.key.existingKey.ckaId', ['CKA_ID 01', '"root-alice"']],
+    // Many repositories (multi-plan.ts readMultiPlan).
+    ['multi: a repository\'s own targets key names Alice\'s root key (the review\'s case)', set(aliceRoot(multiPlan()), ['repositories', 2, 'targets'], held('Alice', 'targets-b', earlier('01', FP))), '$.repositories[2].targets.key.existingKey.fingerprint', ['"root-alice"', 'repository "example.com/tuf/app"']],
+    ['multi: two repositories\' own keys, two custodians, one fingerprint', set(set(multiPlan(), ['repositories', 2, 'targets'], held('Alice', 't-2', earlier('03', FP))), ['repositories', 3, 'targets'], held('Bob', 't-3', earlier('04', FP))), '$.repositories[3].targets.key.existingKey.fingerprint', ['Alice\'s key "t-2"', '$.repositories[2].targets.key.existingKey', 'one key is one custodian\'s']],
+    ['multi: two repositories\' own keys, one CKA_ID on Alice\'s token', set(set(multiPlan(), ['repositories', 2, 'targets'], held('Alice', 't-2', earlier('03', FP))), ['repositories', 3, 'targets'], held('Alice', 't-3', earlier('03', FP2))), '$.repositories[3].targets.key.existingKey.ckaId', ['CKA_ID 03', 'Alice\'s key "t-2"']],
+    ['multi: a repository\'s own key names the plan\'s shared targets key', set(set(multiPlan(), ['targets'], held('Alice', 'targets', earlier('03', FP))), ['repositories', 2, 'targets'], held('Bob', 't-2', earlier('09', FP))), '$.repositories[2].targets.key.existingKey.fingerprint', ['Alice\'s key "targets"', '$.targets.key.existingKey']],
+  ];
+  it.each(cases)('%s → PLAN_INVALID at the second', (_what, plan, path, words) => {
+    const err = refusal(() => parseAnyPlan(bytes(plan)));
+    expect(err.code).toBe('PLAN_INVALID');
+    expect(err.path).toBe(path);
+    for (const w of words) expect(err.message).toContain(w);
+  });
+
+  it('keys shared by label stay one key: root keys in every repository, the top-level targets key, one override named by two repositories', () => {
+    let v = aliceRoot(multiPlan());
+    v = set(v, ['custodians', 1, 'existingKey'], earlier('01', FP2)); // CKA_IDs repeat across tokens (PIV slot 9a is 01 on every YubiKey)
+    v = set(v, ['targets'], held('Alice', 'targets', earlier('02', FP3)));
+    v = set(v, ['repositories', 2, 'targets'], held('Bob', 'targets-tuf', earlier('07', 'aa'.repeat(32))));
+    v = set(v, ['repositories', 3, 'targets'], held('Bob', 'targets-tuf', earlier('07', 'aa'.repeat(32))));
+    const plan = multi(v);
+    expect(plan.keys.map((k) => k.id)).toEqual(['token:Alice/root-alice', 'token:Bob/root-bob', 'token:Carol/root-carol', 'token:Alice/targets', 'token:Bob/snapshot', 'token:Bob/targets-tuf', 'token:Carol/timestamp']);
+    expect(plan.repositories.map((r) => (r.plan.targets.key.kind === 'token' ? r.plan.targets.key.existing?.fingerprint : undefined))).toEqual([FP3, FP3, 'aa'.repeat(32), 'aa'.repeat(32)]);
+  });
+
+  it('a single plan with distinct earlier keys is accepted, one CKA_ID on two custodians\' tokens included', () => {
+    let v = set(aliceRoot(single()), ['custodians', 1, 'existingKey'], earlier('01', FP2));
+    v = set(v, ['targets'], held('Alice', 'targets', earlier('02', FP3)));
+    const plan = parsePlan(bytes(v));
+    expect(plan.custodians.map((c) => c.existing?.fingerprint)).toEqual([FP, FP2, undefined]);
+    expect(plan.targets.key).toMatchObject({ existing: { ckaId: '02', fingerprint: FP3 } });
+  });
+});
+
 describe('repository folder names', () => {
   it.each([
     ['registry.example.com/org/app', 'registry.example.com%2Forg%2Fapp'],
