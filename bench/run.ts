@@ -24,7 +24,7 @@
  * tpm2-pkcs11 on swtpm, opencryptoki's soft token), and a full 3-custodian rehearsal end to end.
  *
  *   [--only verify|signing|export|qr|hostile|repositories|set-import|ceremony] [--repositories N (default 1000)] [--repository-runs N (default 3)] [--tpm-repositories N (default 100)] [--hostile CASE-OR-FAMILY] [--sign-rounds N (≥ 5, default 7)] [--signs N (≥ 500 per round, default 1000)]
- *   [--rehearsals N (default 3)] [--export-rounds N (≥ 3, default 5)] [--qr-trials N (≥ 100, default 100)] [--cli-rounds N (≥ 3, default 5: interleaved CLI-process rounds)] [--processes N (default 5: fresh processes per side for the full scenario's cold figure)]
+ *   [--rehearsals N (default 3)] [--export-rounds N (≥ 3, default 5)] [--qr-trials N (≥ 100, default 100)] [--cli-rounds N (≥ 3, default 9: interleaved CLI-process rounds)] [--processes N (default 5: fresh processes per side for the full scenario's cold figure)]
  *
  * Then (with signing, or alone with --only export) the rehearsal's export stage before issue #18 and now,
  * same bundle, same frames, each run its own process (bench/export-stage.ts).
@@ -393,7 +393,9 @@ async function verificationSection(args: string[], self: string, opt: (name: str
 
   // As CLI processes: `tuf-ceremony verify` against a one-shot @tufjs/models script (bench/oneshot-tufjs.ts),
   // wall time from spawn to exit (module loading, reading the files, verifying, printing), interleaved.
-  const cliRounds = Number(opt('--cli-rounds') ?? 5);
+  // Nine rounds by default: with five, one process slowed by something else on a two-core machine moved
+  // the median by up to 15 % (session 13: the same builds measured 1.96× and 2.41× an hour apart).
+  const cliRounds = Number(opt('--cli-rounds') ?? 9);
   if (!Number.isInteger(cliRounds) || cliRounds < 3) throw new Error('--cli-rounds must be at least 3');
   const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'tuf-ceremony.js');
   const oneshot = join(fileURLToPath(new URL('.', import.meta.url)), 'oneshot-tufjs.js');
@@ -403,6 +405,7 @@ async function verificationSection(args: string[], self: string, opt: (name: str
   // the chain's signatures beside it (`--threads 1`; io/signature-pool.ts says why that is not the default).
   type CliSide = 'ours' | 'oursThreads' | 'peer';
   const cli = new Map<FileStyle, Record<CliSide | `${CliSide}Wall`, number[]>>();
+  const cliLoadBefore = machineLoad();
   for (const style of FILE_STYLES) {
     const d = styleDir(style);
     const times: Record<CliSide | `${CliSide}Wall`, number[]> = { ours: [], peer: [], oursThreads: [], oursWall: [], peerWall: [], oursThreadsWall: [] };
@@ -426,11 +429,13 @@ async function verificationSection(args: string[], self: string, opt: (name: str
   }
   console.log(
     `\nas CLI processes (${gnuTime ? 'CPU time of the whole process by /usr/bin/time' : 'wall time spawn → exit'}, ${cliRounds} interleaved rounds, median): ` +
-      'tuf-ceremony verify DIR --root DIR/1.root.json vs node oneshot-tufjs.js (the @tufjs/models side: the files read and verified once, then exit)',
+      'tuf-ceremony verify DIR --root DIR/1.root.json vs node oneshot-tufjs.js (the @tufjs/models side: the files read and verified once, then exit); ' +
+      `${cliLoadBefore} before the rounds, ${machineLoad()} after`,
   );
+  const spread = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
   for (const [style, t] of cli) {
     console.log(
-      `  ${style.padEnd(8)}: ours ${median(t.ours).toFixed(0)} ms, @tufjs/models ${median(t.peer).toFixed(0)} ms — ${(median(t.peer) / median(t.ours)).toFixed(2)}× ` +
+      `  ${style.padEnd(8)}: ours ${median(t.ours).toFixed(0)} ms (${spread(t.ours)}), @tufjs/models ${median(t.peer).toFixed(0)} ms (${spread(t.peer)}) — ${(median(t.peer) / median(t.ours)).toFixed(2)}× ` +
         `(wall ${median(t.oursWall).toFixed(0)} vs ${median(t.peerWall).toFixed(0)} ms); ` +
         `ours with a worker thread for the chain's signatures (--threads 1, not a target): ${median(t.oursThreads).toFixed(0)} ms, wall ${median(t.oursThreadsWall).toFixed(0)} ms`,
     );

@@ -101,7 +101,7 @@ export async function signBatchCommand(
   },
 ): Promise<number> {
   const { say } = helpers;
-  const first = describeBatch(batch, { full: opts.full === true });
+  const first = describeBatch(batch, { full: opts.full === true, fullFlag: '--full' });
   for (const line of first.lines) say(line);
   if (opts.expectHash !== undefined) helpers.checkExpectedHash(opts.expectHash, { sha256: batch.batchId, hex: batch.digest.hex });
 
@@ -318,7 +318,7 @@ export async function batchCommand(requestPaths: string[], opts: BatchCommandOpt
     await writeFileVerified(out, bytes);
     const back = parseBatchRequest(bytes, basename(out));
     if (back.batchId !== batch.batchId) throw new CeremonyError('INTERNAL', `${basename(out)} does not read back as the batch written`);
-    const review = describeBatch(back, { full: opts.full === true });
+    const review = describeBatch(back, { full: opts.full === true, fullFlag: '--full' });
     if (json) {
       io.out(JSON.stringify({ ok: true, out, batchId: batch.batchId, shortHash: batch.digest.hex, words: batch.digest.words, repositories: requests.length, summary: review.summary, exceptions: review.exceptions }, null, 2));
     } else {

@@ -434,8 +434,10 @@ const BATCH_REVIEW_PREFIXES = 10;
  * what changes (PRODUCT §1: never sign what you cannot read), and the hash does not help when the person
  * who made the batch added one. All of them when few (or `full`); else the first BATCH_REVIEW_NAMES and
  * a count per folder prefix, so one `prod/payments` among 240 `site/app-N` stands out without a scroll.
+ * `fullFlag`: how this reader asks for every name (the CLI's `--full`), said after "and N more"; the
+ * rehearsal's review has no such flag, so it names none.
  */
-function namesLines(repositories: readonly { repository: string }[], full: boolean): string[] {
+function namesLines(repositories: readonly { repository: string }[], full: boolean, fullFlag: string | undefined): string[] {
   const names = repositories.map((r) => quoteShown(r.repository));
   if (full || names.length <= BATCH_REVIEW_NAMES) return [`  repositories: ${names.join(', ')}`];
   const byPrefix = new Map<string, number>();
@@ -448,13 +450,13 @@ function namesLines(repositories: readonly { repository: string }[], full: boole
   const shown = prefixes.slice(0, BATCH_REVIEW_PREFIXES).map(([p, n]) => `${p} ${n}`);
   const more = prefixes.length - shown.length;
   return [
-    `  repositories: ${names.slice(0, BATCH_REVIEW_NAMES).join(', ')}, and ${names.length - BATCH_REVIEW_NAMES} more (every name: --full)`,
+    `  repositories: ${names.slice(0, BATCH_REVIEW_NAMES).join(', ')}, and ${names.length - BATCH_REVIEW_NAMES} more${fullFlag ? ` (every name: ${fullFlag})` : ''}`,
     `  by folder: ${shown.join(', ')}${more > 0 ? `, and ${more} more folders` : ''}`,
   ];
 }
 
 /** Say what the batch changes once, and where, list the exceptions, and the one hash to read aloud. */
-export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan; full?: boolean } = {}): BatchDescription {
+export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan; full?: boolean; fullFlag?: string } = {}): BatchDescription {
   const groups = new Map<string, BatchGroup>();
   for (const r of batch.requests) {
     const change = changeWords(r);
@@ -477,7 +479,7 @@ export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan
       .map((r) => quoteShown(r.repository))
       .join(', ')}${g.repositories.length > max ? `, and ${g.repositories.length - max} more` : ''}`;
   lines.push(`In ${summary.repositories.length} repositor${summary.repositories.length === 1 ? 'y' : 'ies'}: ${summary.change.join('; ')}`);
-  lines.push(...namesLines(summary.repositories, opts.full === true));
+  lines.push(...namesLines(summary.repositories, opts.full === true, opts.fullFlag));
   if (exceptions.length === 0) lines.push('Exceptions: none (every repository makes this same change)');
   else {
     const other = exceptions.reduce((s, g) => s + g.repositories.length, 0);

@@ -45,4 +45,16 @@ describe('plainMessage: no CLI flags or JSON paths in what the screens show', ()
     }
     expect(explainCode('PIN_INCORRECT')).not.toMatch(/no key was made/i);
   });
+
+  // Refusals the import (file and camera), co-signing and token screens reach: each gets a plain sentence
+  // besides the core's message (session 13 left BUNDLE_CONTENT_INVALID, the QR and the token codes without).
+  test.each([
+    'JSON_TOO_MANY_VALUES', 'SIGNATURE_WORK_EXCEEDED', 'TOKEN_LOGIN_SHARED', 'TOKEN_TEMPLATE_REFUSED', 'TOKEN_KEY_ATTRIBUTES_UNSAFE', 'TOKEN_SOFTWARE',
+    'TOKEN_AMBIGUOUS', 'KEY_FILE_PRIVATE', 'BUNDLE_MANIFEST_TOO_LARGE', 'BUNDLE_VERSION_UNSUPPORTED', 'BUNDLE_KIND_UNKNOWN', 'BUNDLE_FILE_NAME_INVALID',
+    'BUNDLE_FILE_DUPLICATE', 'BUNDLE_WRITE_VERIFY_FAILED', 'BUNDLE_CONTENT_INVALID', 'FILE_CHANGED', 'ROOT_EXPIRED', 'QR_INCOMPLETE', 'QR_IMAGE_UNREADABLE',
+    'QR_IMAGE_TOO_LARGE', 'QR_TOO_MANY_PARTS',
+  ])('%s has a sentence for the screens', (code) => {
+    expect(code in ERROR_CODES, code).toBe(true);
+    expect(explainCode(code)).toMatch(/^[A-Z].{30,}\.$/s);
+  });
 });

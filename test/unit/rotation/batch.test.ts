@@ -151,9 +151,11 @@ describe.each(['tuf', 'notary'] as const)('batch signing requests (%s)', (profil
     const site = Array.from({ length: 22 }, (_, i) => `registry.example.com/site/app-${i + 1}`);
     const requests = await batchRequests(profile, [...site, 'prod/payments'], who);
     const batch = buildBatchRequest(requests);
-    const review = describeBatch(batch);
+    const review = describeBatch(batch, { fullFlag: '--full' });
     const at = review.lines.findIndex((l) => l.startsWith('In 23 repositories: root key "Carol"'));
     expect(review.lines[at + 1]).toBe(`  repositories: ${site.slice(0, 20).map((r) => `"${r}"`).join(', ')}, and 3 more (every name: --full)`);
+    // Without a flag to name (the rehearsal's review: `rehearse` has no --full), none is named.
+    expect(describeBatch(batch).lines[at + 1]).toBe(`  repositories: ${site.slice(0, 20).map((r) => `"${r}"`).join(', ')}, and 3 more`);
     // The one repository outside the site's folder stands out though it is not among the first 20.
     expect(review.lines[at + 2]).toBe('  by folder: "registry.example.com/site/…" 22, "prod/…" 1');
     const full = describeBatch(batch, { full: true });
