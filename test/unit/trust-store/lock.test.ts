@@ -88,12 +88,33 @@ describe('import lock', () => {
     const s = site();
     let second: Promise<unknown> | undefined;
     const input = await s.input();
+    // The first import releases its lock only once the second has tried to take it: on a loaded machine the
+    // second's reading and checks before the lock could otherwise outlast the rest of the first import
+    // (it then found the lock free and installed: a flaky pass of nothing). A 30 s fallback never hangs.
+    const real = nodeLockFs();
+    let secondTried!: () => void;
+    const tried = new Promise<void>((resolve) => {
+      secondTried = resolve;
+      setTimeout(resolve, 30_000).unref();
+    });
+    const firstLock: LockFs = { ...real, moveAside: async (path, aside) => (await tried, real.moveAside(path, aside)) };
+    const secondLock: LockFs = {
+      ...real,
+      createExclusive: async (path, data) => {
+        try {
+          return await real.createExclusive(path, data);
+        } finally {
+          secondTried();
+        }
+      },
+    };
     const first = await importRepository(
       input,
       s.options({
+        lockFs: firstLock,
         onStep: (step) => {
           // Mid-swap of the first import: the second one starts now and must not get in.
-          if (step === 'stage:mkdir') second = importRepository(input, s.options()).then(
+          if (step === 'stage:mkdir') second = importRepository(input, s.options({ lockFs: secondLock })).then(
             () => 'installed',
             (err: unknown) => err,
           );
