@@ -53,7 +53,7 @@ import type { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
 import { recordRotatedRoots, rootInventoryRecord } from '../ceremony/inventory-root.js';
-import { assertInventoryUnchanged, readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
+import { assertInventoryUnchanged, checkInventoryUpdate, readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { SignDeps, SignOptions } from './sign.js';
 
@@ -262,12 +262,12 @@ export async function mergeBatchCommand(
       });
     }
     await session.end(`${result.entries.length} files written under ${basename(out)}`);
-    if (inventory) await assertInventoryUnchanged(inventory, '; nothing was written');
-    await writeNewFolder(out, new Map(result.entries.map((e) => [`${e.repository}/${e.result.role}.json`, e.result.bytes!])));
-    await writeFileAtomic(request.transcriptPath, session.bytes());
+    // Each root N+1 replaces what the inventory said of its repository, all in one pass over the inventory
+    // (review 13a L1: one per repository was quadratic) — in memory, checked against the limits it is read
+    // with before the folder is written: an update that could not be written refuses the merge, nothing
+    // written (review 13a M1). Written after the folder (merge.ts): it never runs ahead of the roots.
+    let checked;
     if (inventory) {
-      // After the folder (merge.ts): each root N+1 replaces what the inventory said of its repository.
-      // All in one pass over the inventory (review 13a L1: one per repository was quadratic).
       const roots = result.entries.flatMap((e, i) => {
         const req = batch.requests[i]!;
         if (req.role !== 'root') return [];
@@ -275,7 +275,13 @@ export async function mergeBatchCommand(
         return [{ rec: rootInventoryRecord(req.repository, req.profile, req.root, mergedName(e.repository, 'root'), sha256Hex(e.result.bytes!)), names }];
       });
       recordRotatedRoots(inventory.inventory, roots, opts.now ?? new Date());
-      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (the merged roots were written under ${out}; the inventory is stale for them until updated)`, { onRemovedLeftover: notes.note });
+      checked = checkInventoryUpdate(inventory, inventory.inventory, '; nothing was written');
+      await assertInventoryUnchanged(inventory, '; nothing was written');
+    }
+    await writeNewFolder(out, new Map(result.entries.map((e) => [`${e.repository}/${e.result.role}.json`, e.result.bytes!])));
+    await writeFileAtomic(request.transcriptPath, session.bytes());
+    if (inventory && checked) {
+      const { brokeStaleLock } = await writeInventoryUpdate(inventory, checked, ` (the merged roots were written under ${out}; the inventory is stale for them until updated)`, { onRemovedLeftover: notes.note });
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
     }

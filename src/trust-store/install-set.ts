@@ -84,6 +84,12 @@ export interface SetImportOptions {
   dryRun?: boolean;
   /** The signature work all the set's repositories may do together (default SET_SIGNATURE_WORK). */
   signatureWork?: SignatureWorkLimits;
+  /**
+   * As ImportOptions.beforeInstall (install.ts): called under the import lock once every repository is
+   * verified, just before the swap is committed (not on a dry run); a throw removes the staging folder and
+   * refuses the set with nothing installed (the CLI's `--inventory` check, review 13a M1).
+   */
+  beforeInstall?: (result: SetImportResult) => void | Promise<void>;
 }
 
 export interface SetImportEntry {
@@ -226,8 +232,16 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
   }
   if (writeFailure) throw writeFailure.err;
   const result: SetImportResult = { profile: set.profile, layout, folder: target, trustDir: opts.trustDir, entries };
+  if (!swap) return result; // a dry run
+  // Last refusal before anything is installed (SetImportOptions.beforeInstall): the staging folder goes.
+  try {
+    await opts.beforeInstall?.(result);
+  } catch (err) {
+    await swap.abort();
+    throw err;
+  }
   // A failure after the swap's rename still installed the set: the error carries it (installed-cleanup.ts).
-  if (swap) await installing(() => swap.commit(), () => ({ set: result }));
+  await installing(() => swap.commit(), () => ({ set: result }));
   return result;
 }
 
