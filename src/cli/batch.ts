@@ -53,7 +53,7 @@ import type { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
 import { recordRotatedRoots, rootInventoryRecord } from '../ceremony/inventory-root.js';
-import { assertInventoryUnchanged, checkInventoryUpdate, readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
+import { assertInventoryUnchanged, checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { SignDeps, SignOptions } from './sign.js';
 
@@ -275,7 +275,7 @@ export async function mergeBatchCommand(
         return [{ rec: rootInventoryRecord(req.repository, req.profile, req.root, mergedName(e.repository, 'root'), sha256Hex(e.result.bytes!)), names }];
       });
       recordRotatedRoots(inventory.inventory, roots, opts.now ?? new Date());
-      checked = checkInventoryUpdate(inventory, inventory.inventory, '; nothing was written');
+      checked = checkInventoryUpdate(inventory, inventory.inventory, '; nothing was written', inventoryFullAdvice(inventory.path, 'merge', `the batch's ${roots.length} repositories`));
       await assertInventoryUnchanged(inventory, '; nothing was written');
     }
     await writeNewFolder(out, new Map(result.entries.map((e) => [`${e.repository}/${e.result.role}.json`, e.result.bytes!])));

@@ -37,7 +37,7 @@ import { readFileCapped } from '../io/files.js';
 import { shownOrQuoted } from '../json/fields.js';
 import { importRepositorySet, type SetImportResult } from '../trust-store/install-set.js';
 import { recordInstalledSet } from '../trust-store/install-inventory.js';
-import { checkInventoryUpdate, readInventoryForUpdate, writeInventoryUpdate, type CheckedInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
+import { checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate, type CheckedInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
 import { parsePins, PINS_MAX_BYTES } from '../trust-store/pins-file.js';
 import type { Io } from './output.js';
 import { sha256Hex } from '../crypto/digest.js';
@@ -74,9 +74,9 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   // limits it is read with once the whole set is verified, before it is installed (importRepositorySet's
   // beforeInstall): an update that could not be written refuses the set, nothing installed (review 13a M1).
   let checkedInventory: CheckedInventoryUpdate | undefined;
-  const recordInInventory = (inv: InventoryForUpdate, installed: SetImportResult, after: string): CheckedInventoryUpdate => {
+  const recordInInventory = (inv: InventoryForUpdate, installed: SetImportResult, after: string, advice?: string): CheckedInventoryUpdate => {
     recordInstalledSet(inv.inventory, set, installed, now);
-    return checkInventoryUpdate(inv, inv.inventory, after);
+    return checkInventoryUpdate(inv, inv.inventory, after, advice);
   };
   try {
     const pins = pinsBytes ? parsePins(pinsBytes) : undefined;
@@ -88,7 +88,7 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
       ...(inventory
         ? {
             beforeInstall: (verified: SetImportResult) => {
-              checkedInventory = recordInInventory(inventory, verified, '; nothing of the set was installed');
+              checkedInventory = recordInInventory(inventory, verified, '; nothing of the set was installed', inventoryFullAdvice(inventory.path, 'import', 'this set'));
             },
           }
         : {}),

@@ -46,7 +46,7 @@ import { attestationOptions, withAttestationFlags, type AttestationFlags } from 
 import { bundleSetCommand, importSetCommand, looksLikeRepositorySet } from './import-set.js';
 import { nextBundleDue } from '../status/expiry.js';
 import { readRepositoryInput } from './repository-input.js';
-import { checkInventoryUpdate, readInventoryForUpdate, writeInventoryUpdate, type CheckedInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
+import { checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate, type CheckedInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
 import { recordInstalledRepository } from '../trust-store/install-inventory.js';
 
 export { readRepositoryInput };
@@ -134,10 +134,10 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   // update that could not be written refuses the import, nothing installed (review 13a M1). Those exact
   // bytes are what is written after the install, if the file still holds what was read.
   let checkedInventory: CheckedInventoryUpdate | undefined;
-  const recordInInventory = (inv: InventoryForUpdate, installed: ImportResult, after: string): CheckedInventoryUpdate => {
+  const recordInInventory = (inv: InventoryForUpdate, installed: ImportResult, after: string, advice?: string): CheckedInventoryUpdate => {
     const repository = installed.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
     recordInstalledRepository(inv.inventory, { repository, profile: installed.profile, files: source.files, rootSha256: installed.fileHashes['root.json'], now });
-    return checkInventoryUpdate(inv, inv.inventory, after);
+    return checkInventoryUpdate(inv, inv.inventory, after, advice);
   };
   const importOpts = {
     trustDir,
@@ -151,7 +151,7 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
     ...(inventory
       ? {
           beforeInstall: (verified: ImportResult) => {
-            checkedInventory = recordInInventory(inventory, verified, '; nothing was installed');
+            checkedInventory = recordInInventory(inventory, verified, '; nothing was installed', inventoryFullAdvice(inventory.path, 'import', 'this repository'));
           },
         }
       : {}),

@@ -79,7 +79,7 @@ import { reportError, type Io } from './output.js';
 import { mergeBatchCommand, readRequestOrBatch } from './batch.js';
 import { CERTIFICATE_REQUEST_FORMAT, certificateDocumentFormatOf } from '../rotation/format.js';
 import { recordRotatedRoot, rootInventoryRecord } from '../ceremony/inventory-root.js';
-import { assertInventoryUnchanged, checkInventoryUpdate, readInventoryForUpdate, writeInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
+import { assertInventoryUnchanged, checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
 import { sha256Hex } from '../crypto/digest.js';
 
 export interface MergeOptions {
@@ -202,7 +202,7 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
       // The inventory as root N+1 leaves it, checked against the limits it is read with before root N+1 is
       // written: an update that could not be written refuses the merge, nothing written (review 13a M1).
       // The inventory follows what was written, never runs ahead of it: these bytes are written after.
-      const checked = inventory && checkInventoryUpdate(inventory, rotatedInventory(inventory), '; nothing was written');
+      const checked = inventory && checkInventoryUpdate(inventory, rotatedInventory(inventory), '; nothing was written', inventoryFullAdvice(inventory.path, 'merge', request.repository));
       // Another writer's inventory update since it was read: refused before root N+1 is written.
       if (inventory) await assertInventoryUnchanged(inventory, '; nothing was written');
       // The role's file first: a crash between the two leaves no targets.json that re-keys without it.

@@ -170,10 +170,25 @@ export interface CheckedInventoryUpdate {
  * BEFORE it installs or writes what the update records: nothing is installed after a rejection (review
  * 13a M1). writeInventoryUpdate then writes exactly these bytes, under its lock and only if the file still
  * holds the bytes read — so what was checked is what is written, or nothing is (INVENTORY_CHANGED).
- * `after`: what the caller has (not) done, said after "it was not written".
+ * `after`: what the caller has (not) done, said after "it was not written"; `advice`: what the person
+ * can do about an inventory that is full (checkedInventoryBytes).
  */
-export function checkInventoryUpdate(read: InventoryForUpdate, inventory: KeyInventory, after = ''): CheckedInventoryUpdate {
-  return { inventory, bytes: checkedInventoryBytes(inventory, `the key inventory ${read.path}`, after) };
+export function checkInventoryUpdate(read: InventoryForUpdate, inventory: KeyInventory, after = '', advice?: string): CheckedInventoryUpdate {
+  return { inventory, bytes: checkedInventoryBytes(inventory, `the key inventory ${read.path}`, after, advice) };
+}
+
+/**
+ * What a person can do when an import or merge is refused because recording it would take the inventory at
+ * `path` over its limits (checkInventoryUpdate's `advice`): running the same command again is refused the
+ * same way, so "run it again" is never the advice. `what`: what the command brings ("this repository",
+ * "this set", "root version 3 of registry.example.com/org/app"). An import may name another inventory
+ * (--inventory creates a missing one there); a merge's --inventory never creates one.
+ */
+export function inventoryFullAdvice(path: string, command: 'import' | 'merge', what: string): string {
+  const remove = `or first remove from ${path} the repositories this site no longer trusts`;
+  return command === 'import'
+    ? `The inventory is full: importing ${what} again with it would be refused the same way. Import with --inventory naming another inventory file (created if absent) to record ${what} there, or without --inventory to install ${what} unrecorded, ${remove}`
+    : `The inventory is full: merging ${what} again with it would be refused the same way. Merge without --inventory (the inventory then stays stale for ${what}: status and keys say so), ${remove}`;
 }
 
 /**

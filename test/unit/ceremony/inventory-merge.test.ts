@@ -135,6 +135,13 @@ describe('merge --inventory', () => {
     // No root N+1, no merge transcript, no lock: the folder and the inventory as they were.
     expect(readdirSync(s.dir).sort()).toEqual(listing);
     expect(readFileSync(s.inventoryPath).equals(full)).toBe(true);
+    // The advice is what would work: merging again with this inventory is refused the same way; without it, not.
+    expect(err.message).toContain(
+      `The inventory is full: merging ${GUN} again with it would be refused the same way. Merge without --inventory (the inventory then stays stale for ${GUN}: status and keys say so), or first remove from ${s.inventoryPath} the repositories this site no longer trusts`,
+    );
+    const again = captureIo();
+    expect(await runCli(['merge', s.requestPath, s.responsePaths.Alice!, s.responsePaths.Bob!, s.responsePaths.Dave!, '--out', out], again.io), again.err.join('\n')).toBe(0);
+    expect(existsSync(out)).toBe(true);
   }, 120_000);
 });
 

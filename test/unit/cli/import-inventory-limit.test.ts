@@ -76,6 +76,20 @@ describe('import --inventory over the inventory limits: refused before anything 
         expect(existsSync(join(trust, 'tuf'))).toBe(false);
         expect(Buffer.from(readFileSync(inventoryPath)).equals(Buffer.from(full))).toBe(true);
         expect(readdirSync(work).sort()).toEqual(['key-inventory.json', 'trust']);
+        // The advice is what would work: not "import it again with --inventory" (refused the same way), but
+        // another inventory file, or none.
+        const what = form === 'set' ? 'this set' : 'this repository';
+        expect(message).toContain(
+          `The inventory is full: importing ${what} again with it would be refused the same way. Import with --inventory naming another inventory file (created if absent) to record ${what} there, or without --inventory to install ${what} unrecorded, or first remove from ${inventoryPath} the repositories this site no longer trusts`,
+        );
+        expect(message).not.toMatch(/import (it|the set) again with --inventory/);
+        if (!json) {
+          const other = join(work, 'other-inventory.json');
+          const again = captureIo();
+          expect(await runCli(args.map((a) => (a === inventoryPath ? other : a)), again.io), again.err.join('\n')).toBe(0);
+          expect(again.out.join('\n')).toContain(`recorded in the key inventory ${other}`);
+          expect(Buffer.from(readFileSync(inventoryPath)).equals(Buffer.from(full))).toBe(true);
+        }
       }, 120_000);
     }
   }

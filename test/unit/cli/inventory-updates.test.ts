@@ -246,6 +246,7 @@ describe('merge of a batch request --inventory; status of a root the inventory d
     expect(c.err[0]).toMatch(/^error\[INVENTORY_TOO_LARGE\]: /);
     expect(c.err[0]).toContain(`the key inventory ${inventoryPath} would hold keys: ${(INVENTORY_MAX_KEYS + 1).toLocaleString('en-US')}, over the limit`);
     expect(c.err[0]).toContain('nothing was written');
+    expect(c.err[0]).toContain(`The inventory is full: merging the batch's ${REPOS.length} repositories again with it would be refused the same way. Merge without --inventory`);
     // No merged folder, no transcript, no lock: only the inventory, as it was.
     expect(readdirSync(work)).toEqual(['inventory.json']);
     expect(Buffer.from(readFileSync(inventoryPath)).equals(Buffer.from(full))).toBe(true);
