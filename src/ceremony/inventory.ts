@@ -26,7 +26,7 @@
  * steers what people are told about their keys. `expires` is the role's metadata expiry (v1 at the
  * ceremony); `certificateExpires` the Notary root certificate's notAfter.
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { child } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
@@ -268,7 +268,7 @@ export function checkedInventoryBytes(inv: KeyInventory, what = 'the key invento
   } catch (err) {
     if (!(err instanceof CeremonyError)) throw err;
     if (err.code === 'JSON_TOO_MANY_VALUES') refuse(err.path ?? '$', `more JSON values than the ${INVENTORY_MAX_VALUES.toLocaleString('en-US')} (INVENTORY_MAX_VALUES) a key inventory is read with`);
-    throw new CeremonyError('INVENTORY_INVALID', `${what} would not be read again (${err.code}: ${err.message}): it was not written${after}`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
+    throw new CeremonyError('INVENTORY_INVALID', `${what} would not be read again (${err.code}: ${messageWithoutPath(err)}): it was not written${after}`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
   }
   return bytes;
 }

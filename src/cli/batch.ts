@@ -17,7 +17,7 @@
 import { basename, resolve } from 'node:path';
 import { lockNotes } from './lock-notes.js';
 import type { Command } from 'commander';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
 import { SessionTranscript, sessionNote } from '../audit/session.js';
@@ -219,7 +219,7 @@ export async function mergeBatchCommand(
         answers.push(readSignatureResponse(bytes, basename(path)).response);
       }
     } catch (err) {
-      if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path: err.path, cause: err });
+      if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${messageWithoutPath(err)}`, { path: err.path, cause: err });
       throw err;
     }
   }
@@ -315,7 +315,7 @@ export async function batchCommand(requestPaths: string[], opts: BatchCommandOpt
       try {
         requests.push(readSigningRequest(await readFileCapped(path, REQUEST_BUNDLE_MAX_BYTES), basename(path)).request);
       } catch (err) {
-        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path: err.path, cause: err });
+        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${messageWithoutPath(err)}`, { path: err.path, cause: err });
         throw err;
       }
     }

@@ -28,7 +28,7 @@
  * read (INVENTORY_CHANGED otherwise, src/io/inventory-file.ts). `--json` adds `"inventory": path`.
  */
 import { basename, resolve } from 'node:path';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { checkBundleForExport } from '../bundle/export.js';
 import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
@@ -180,7 +180,7 @@ export async function bundleSetCommand(inputs: string[], opts: { out: string; na
       const prepared = checkBundleForExport(bytes, { now, source: basename(path) });
       if (prepared.bundle.kind !== 'trust-bundle') throw new CeremonyError('BUNDLE_KIND_UNEXPECTED', `${basename(path)} is a ${prepared.bundle.kind} bundle; a set carries trust bundles`, { path });
     } catch (err) {
-      if (isCeremonyError(err) && !err.message.startsWith(basename(path))) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path: err.path, cause: err });
+      if (isCeremonyError(err) && !err.message.startsWith(basename(path))) throw new CeremonyError(err.code, `${basename(path)}: ${messageWithoutPath(err)}`, { path: err.path, cause: err });
       throw err;
     }
     bundles.push(bytes);

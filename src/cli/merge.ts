@@ -73,7 +73,7 @@ import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from
 import { sessionTranscriptPath } from '../audit/session.js';
 import { mergeSessionTranscript } from '../rotation/session-transcripts.js';
 import { RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, notFinalRefusal, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
-import { isCeremonyError } from '../errors.js';
+import { isCeremonyError, messageWithoutPath } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { reportError, type Io } from './output.js';
 import { mergeBatchCommand, readRequestOrBatch } from './batch.js';
@@ -138,7 +138,8 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
         responseFiles.push({ name: basename(path), bytes });
         responses.push(readSignatureResponse(bytes, basename(path), request).response);
       } catch (err) {
-        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { cause: err });
+        // The path kept (--json `error.path`), and said once: the new error appends it.
+        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${messageWithoutPath(err)}`, { ...(err.path ? { path: err.path } : {}), cause: err });
         throw err;
       }
     }

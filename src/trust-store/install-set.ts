@@ -23,7 +23,7 @@
  * refused (TRUST_DIR_INVALID: import that repository alone once to settle it), never copied.
  */
 import { basename, join } from 'node:path';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import type { DecodedRepositorySet } from '../bundle/set.js';
 import { bundleRepositoryFiles } from '../bundle/format.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
@@ -401,7 +401,7 @@ function prepareSetEntry(
     if (isCeremonyError(err)) {
       // The limit ran out here, but the repositories before this one spent it too: say so, or this one looks at fault alone.
       const shared = err.code === 'SIGNATURE_WORK_EXCEEDED' && i > 0 ? ` (the limit is the whole set's: this repository and the ${i} before it together)` : '';
-      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}${shared}; nothing of the set was installed`, { path: err.path ? `${folder}/${err.path}` : folder, cause: err });
+      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${messageWithoutPath(err)}${shared}; nothing of the set was installed`, { path: err.path ? `${folder}/${err.path}` : folder, cause: err });
     }
     throw err;
   }
