@@ -182,13 +182,14 @@ export function checkInventoryUpdate(read: InventoryForUpdate, inventory: KeyInv
  * `path` over its limits (checkInventoryUpdate's `advice`): running the same command again is refused the
  * same way, so "run it again" is never the advice. `what`: what the command brings ("this repository",
  * "this set", "root version 3 of registry.example.com/org/app"). An import may name another inventory
- * (--inventory creates a missing one there); a merge's --inventory never creates one.
+ * (--inventory creates a missing one there; the app's Import screen: another file chosen); a merge's
+ * --inventory never creates one.
  */
-export function inventoryFullAdvice(path: string, command: 'import' | 'merge', what: string): string {
+export function inventoryFullAdvice(path: string, command: 'import' | 'app-install' | 'merge', what: string): string {
   const remove = `or first remove from ${path} the repositories this site no longer trusts`;
-  return command === 'import'
-    ? `The inventory is full: importing ${what} again with it would be refused the same way. Import with --inventory naming another inventory file (created if absent) to record ${what} there, or without --inventory to install ${what} unrecorded, ${remove}`
-    : `The inventory is full: merging ${what} again with it would be refused the same way. Merge without --inventory (the inventory then stays stale for ${what}: status and keys say so), ${remove}`;
+  if (command === 'import') return `The inventory is full: importing ${what} again with it would be refused the same way. Import with --inventory naming another inventory file (created if absent) to record ${what} there, or without --inventory to install ${what} unrecorded, ${remove}`;
+  if (command === 'app-install') return `The inventory is full: installing ${what} again with it would be refused the same way. Choose another key inventory file (created if absent) to record ${what} there, or stop recording to install ${what} unrecorded, ${remove}`;
+  return `The inventory is full: merging ${what} again with it would be refused the same way. Merge without --inventory (the inventory then stays stale for ${what}: status and keys say so), ${remove}`;
 }
 
 /**
