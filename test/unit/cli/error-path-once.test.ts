@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { buildBatchRequest, buildRotationPayload, buildSigningRequest, serializeBatchRequest, serializeBatchResponse, serializeSignatureResponse, serializeSigningRequest, signBatch, signRequest } from '../../../src/rotation/index.js';
+import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { captureIo } from '../../support/cli-io.js';
+import { refusal as thrown } from '../../support/refusal.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 import { EXPIRES_V2, makeCustodian, rootFixture } from '../rotation/support.js';
 
@@ -90,4 +92,14 @@ describe('merge refusals name their path once', () => {
     const err = await refusal(['merge', requestPath, extra, singleResponses.Dave!, '--out', join(dir, 'never-3.json')]);
     expect(err.message).toMatch(/^extra\.json: /);
   }, 60_000);
+});
+
+describe('a path holding parentheses is said once too', () => {
+  it('a targets.json entry named "app (1).tar": the parser\'s path, prefixed with the file, once', () => {
+    // The re-throw stripped its inner path with / \(at [^)]*\)$/, which stops at the first ")" of the name.
+    const doc = { signatures: [], signed: { _type: 'targets', spec_version: '1.0.0', version: 1, expires: '2030-01-01T00:00:00Z', targets: { 'app (1).tar': { length: -1, hashes: { sha256: '0'.repeat(64) } } } } };
+    const err = thrown(() => parseMetadata(new TextEncoder().encode(JSON.stringify(doc)), 'targets', { maxBytes: 1 << 20, source: 'targets.json', profile: 'tuf' }));
+    expect(err.path).toBe('targets.json $.signed.targets["app (1).tar"].length');
+    expect(err.message).toBe(`expected an integer ≥ 0, found -1 (at ${err.path})`);
+  });
 });
