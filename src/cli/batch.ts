@@ -53,7 +53,7 @@ import type { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
 import { recordRotatedRoots, rootInventoryRecord } from '../ceremony/inventory-root.js';
-import { assertInventoryUnchanged, checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
+import { assertInventoryUnchanged, checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate, type CheckedInventoryUpdate } from '../io/inventory-file.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { SignDeps, SignOptions } from './sign.js';
 
@@ -266,7 +266,7 @@ export async function mergeBatchCommand(
     // (review 13a L1: one per repository was quadratic) — in memory, checked against the limits it is read
     // with before the folder is written: an update that could not be written refuses the merge, nothing
     // written (review 13a M1). Written after the folder (merge.ts): it never runs ahead of the roots.
-    let checked;
+    let checked: CheckedInventoryUpdate | undefined;
     if (inventory) {
       const roots = result.entries.flatMap((e, i) => {
         const req = batch.requests[i]!;
