@@ -286,6 +286,17 @@ export function exitCodeFor(err: unknown): number {
   }
 }
 
+/**
+ * A refusal's message without the " (at PATH)" its constructor appended, for a wrapper that re-throws it
+ * with words of its own and the same path (or one holding it): the wrapper's constructor appends the path
+ * again, so passing `err.message` on printed it twice, "… (at P) (at P)" (review 13a, cosmetic). Compared
+ * as a string, not a pattern: a path may hold parentheses ("response 2 (Alice) $.signatures[0]").
+ */
+export function messageWithoutPath(err: CeremonyError): string {
+  const at = err.path !== undefined && err.path !== '' ? ` (at ${err.path})` : '';
+  return at && err.message.endsWith(at) ? err.message.slice(0, -at.length) : err.message;
+}
+
 export function isCeremonyError(err: unknown, code?: ErrorCode): err is CeremonyError {
   return err instanceof CeremonyError && (code === undefined || err.code === code);
 }

@@ -29,7 +29,7 @@ import { decodeBundle } from '../../src/bundle/format.js';
 import { readQrReaderWasm } from '../../src/io/qr-images.js';
 import { bundleImportSource } from '../../src/trust-store/bundle-source.js';
 import { decodeRepositorySet, type DecodedRepositorySet } from '../../src/bundle/set.js';
-import { importRepositorySet, previewRepositorySet, type SetImportEntry, type SetImportOptions } from '../../src/trust-store/install-set.js';
+import { importRepositorySet, previewRepositorySet, type SetImportEntry, type SetImportOptions, type SetImportResult } from '../../src/trust-store/install-set.js';
 import { parsePins } from '../../src/trust-store/pins-file.js';
 import { shownOrQuoted } from '../../src/json/fields.js';
 import { importRepository, type ImportOptions, type ImportResult, type TrustLayout } from '../../src/trust-store/install.js';
@@ -59,7 +59,7 @@ import type {
   NamedFile,
 } from '../shared/api-types.js';
 import { startQrAssembly, type QrAssembly } from './qr-assembly.js';
-import { readInventoryForUpdate, writeInventoryUpdate, type InventoryForUpdate, type InventoryWritten } from '../../src/io/inventory-file.js';
+import { checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate, type CheckedInventoryUpdate, type InventoryForUpdate, type InventoryWritten } from '../../src/io/inventory-file.js';
 import { recordInstalledRepository, recordInstalledSet } from '../../src/trust-store/install-inventory.js';
 
 export interface ImportDeps {
@@ -280,12 +280,22 @@ export class ImportSession {
     };
     const layout = options.layout ?? source.bundle?.profile;
     const inventory = await this.readInventory();
+    // As `import --inventory` (src/cli/import.ts): the repository recorded and the inventory checked against
+    // the limits it is read with once verified, before anything is installed (the core's beforeInstall):
+    // an update that could not be written refuses the install, nothing installed (review 13a M1). Those
+    // bytes are written after the install, only if the file is unchanged since read.
+    let checkedInventory: CheckedInventoryUpdate | undefined;
+    const recordIn = (inv: InventoryForUpdate, installed: ImportResult, after: string, advice?: string): CheckedInventoryUpdate => {
+      const repository = installed.gun ?? source.bundle?.repository ?? source.source;
+      recordInstalledRepository(inv.inventory, { repository, profile: installed.profile, files: source.files, rootSha256: installed.fileHashes['root.json'], now: options.now });
+      return checkInventoryUpdate(inv, inv.inventory, after, advice);
+    };
     let result: Awaited<ReturnType<ImportDeps['importRepository']>>;
     // Installed, then a step after the swap's rename failed: the install it is, as the CLI reports it
     // (src/cli/import.ts) — transcript, inventory and summary as after a clean install, plus a warning.
     let cleanupFailed: InstalledCleanupFailed | undefined;
     try {
-      result = await this.deps.importRepository(source, options);
+      result = await this.deps.importRepository(source, inventory ? { ...options, beforeInstall: (verified) => void (checkedInventory = recordIn(inventory, verified, '; nothing was installed', inventoryFullAdvice(inventory.path, 'app-install', 'this repository'))) } : options);
     } catch (err) {
       if (err instanceof InstalledCleanupFailed && 'single' in err.installed) {
         result = err.installed.single;
@@ -303,10 +313,9 @@ export class ImportSession {
     let inventoryError: InventoryErrorView | undefined;
     let brokeStaleLock: string | undefined;
     if (inventory) {
-      // After the install, as `import --inventory` (src/cli/import.ts): the same record, written only if unchanged since read.
+      // After the install, as `import --inventory` (src/cli/import.ts): the record checked before it, written only if unchanged since read.
       const repository = result.gun ?? source.bundle?.repository ?? source.source;
-      recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: options.now });
-      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (${repository} was installed; the inventory is stale for it until updated: install it again)`, { onRemovedLeftover: (line) => void removed.push(line) })));
+      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(Promise.resolve().then(() => writeInventoryUpdate(inventory, checkedInventory ?? recordIn(inventory, result, ''), ` (${repository} was installed; the inventory is stale for it until updated: install it again)`, { onRemovedLeftover: (line) => void removed.push(line) }))));
     }
     return {
       ...installedView(result),
@@ -337,11 +346,17 @@ export class ImportSession {
       now: () => this.deps.now(),
     };
     const inventory = await this.readInventory();
+    // As install (above): recorded and checked once the whole set is verified, before it is installed.
+    let checkedInventory: CheckedInventoryUpdate | undefined;
+    const recordIn = (inv: InventoryForUpdate, installed: SetImportResult, after: string, advice?: string): CheckedInventoryUpdate => {
+      recordInstalledSet(inv.inventory, set, installed, options.now);
+      return checkInventoryUpdate(inv, inv.inventory, after, advice);
+    };
     let result: Awaited<ReturnType<typeof importRepositorySet>>;
     // Installed, then a step after the swap's rename failed: the install it is (see install).
     let cleanupFailed: InstalledCleanupFailed | undefined;
     try {
-      result = await this.deps.importRepositorySet(set, options);
+      result = await this.deps.importRepositorySet(set, inventory ? { ...options, beforeInstall: (verified) => void (checkedInventory = recordIn(inventory, verified, '; nothing of the set was installed', inventoryFullAdvice(inventory.path, 'app-install', 'this set'))) } : options);
     } catch (err) {
       if (err instanceof InstalledCleanupFailed && 'set' in err.installed) {
         result = err.installed.set;
@@ -358,8 +373,7 @@ export class ImportSession {
     let brokeStaleLock: string | undefined;
     if (inventory) {
       // After importRepositorySet returned (the whole set installed): one update, as `import SET --inventory`.
-      recordInstalledSet(inventory.inventory, set, result, options.now);
-      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(writeInventoryUpdate(inventory, inventory.inventory, ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`, { onRemovedLeftover: (line) => void removed.push(line) })));
+      ({ inventoryError, brokeStaleLock } = await inventoryUpdateError(Promise.resolve().then(() => writeInventoryUpdate(inventory, checkedInventory ?? recordIn(inventory, result, ''), ` (the ${result.entries.length} repositories were installed; the inventory is stale for them until updated: install the set again)`, { onRemovedLeftover: (line) => void removed.push(line) }))));
     }
     const rows = result.entries.map((e) => setRow(set.profile, e.repository, { ok: true, entry: e }));
     return {

@@ -31,7 +31,7 @@
  * Signing requests and signature responses are carried as opaque named files here; their content is
  * checked by the code that reads them (src/rotation).
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { bytesEqual, sha256Hex } from '../crypto/digest.js';
 import { shortDigest, shortDigestOf, type ShortDigest } from '../crypto/digest-words.js';
 import { canonicalBytes } from '../json/canonical.js';
@@ -145,7 +145,7 @@ function checkName(kind: BundleKind, name: string, path: string, caps: BundleCap
 
 function refuseMalformed(err: unknown): never {
   if (err instanceof CeremonyError && (err.code === 'SCHEMA_INVALID' || err.code.startsWith('JSON_'))) {
-    throw new CeremonyError('BUNDLE_MALFORMED', `bundle manifest: ${err.message.replace(/ \(at [^)]*\)$/, '')}`, { path: err.path, cause: err });
+    throw new CeremonyError('BUNDLE_MALFORMED', `bundle manifest: ${messageWithoutPath(err)}`, { path: err.path, cause: err });
   }
   throw err;
 }

@@ -26,7 +26,7 @@
  * steers what people are told about their keys. `expires` is the role's metadata expiry (v1 at the
  * ceremony); `certificateExpires` the Notary root certificate's notAfter.
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { child } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
@@ -236,21 +236,21 @@ function roleSlot(x: InventoryRole): string {
   return `${x.role}\n${x.repository}`;
 }
 
+/** What to do about an inventory over its limits, when the writer has nothing more precise to say. */
+export const INVENTORY_FULL_ADVICE = `Keep the repositories of this site in more than one inventory (--inventory FILE, or ${INVENTORY_FILE} per ceremony output), or remove the repositories it no longer trusts from it`;
+
 /**
  * The bytes of `inv` as a file, after checking it against every limit parseInventory reads with: over one,
  * INVENTORY_TOO_LARGE naming the limit and the JSON path, and nothing is to be written — a file this tool
  * writes must be one it can read again (review 13a M1), else every later command using it is refused.
  * Every writer of an inventory file calls this before writing (writeInventoryUpdate, the ceremonies).
  * `what`: the words for the file in the message (its path, or "the key inventory"); `after`: what the
- * caller already did, said after "it was not written".
+ * caller already did, said after "it was not written"; `advice`: what the person can do instead, when
+ * the caller knows better than INVENTORY_FULL_ADVICE (an import or merge names its own options).
  */
-export function checkedInventoryBytes(inv: KeyInventory, what = 'the key inventory', after = ''): Uint8Array {
+export function checkedInventoryBytes(inv: KeyInventory, what = 'the key inventory', after = '', advice = INVENTORY_FULL_ADVICE): Uint8Array {
   const refuse = (path: string, over: string): never => {
-    throw new CeremonyError(
-      'INVENTORY_TOO_LARGE',
-      `${what} would hold ${over}: it was not written, as it could not be read again${after}. Keep the repositories of this site in more than one inventory (--inventory FILE, or ${INVENTORY_FILE} per ceremony output), or remove the repositories it no longer trusts from it`,
-      { path },
-    );
+    throw new CeremonyError('INVENTORY_TOO_LARGE', `${what} would hold ${over}: it was not written, as it could not be read again${after}. ${advice}`, { path });
   };
   if (inv.repositories.length > INVENTORY_MAX_REPOSITORIES) refuse('$.repositories', limitWords('repositories:', inv.repositories.length, INVENTORY_MAX_REPOSITORIES, 'INVENTORY_MAX_REPOSITORIES'));
   if (inv.keys.length > INVENTORY_MAX_KEYS) refuse('$.keys', limitWords('keys:', inv.keys.length, INVENTORY_MAX_KEYS, 'INVENTORY_MAX_KEYS'));
@@ -268,7 +268,7 @@ export function checkedInventoryBytes(inv: KeyInventory, what = 'the key invento
   } catch (err) {
     if (!(err instanceof CeremonyError)) throw err;
     if (err.code === 'JSON_TOO_MANY_VALUES') refuse(err.path ?? '$', `more JSON values than the ${INVENTORY_MAX_VALUES.toLocaleString('en-US')} (INVENTORY_MAX_VALUES) a key inventory is read with`);
-    throw new CeremonyError('INVENTORY_INVALID', `${what} would not be read again (${err.code}: ${err.message}): it was not written${after}`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
+    throw new CeremonyError('INVENTORY_INVALID', `${what} would not be read again (${err.code}: ${messageWithoutPath(err)}): it was not written${after}`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
   }
   return bytes;
 }

@@ -55,7 +55,7 @@
  * The intent hash is the SHA-256 of the file's bytes as for every plan (plan-hash.ts); a single-repository
  * plan reads exactly as before.
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { child } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
@@ -118,7 +118,7 @@ export type AnyPlan = { kind: 'single'; plan: CeremonyPlan } | { kind: 'multi'; 
 const r = new StrictReader('PLAN_INVALID');
 
 function bareMessage(err: CeremonyError): string {
-  return err.message.replace(/ \(at [^)]*\)$/, '');
+  return messageWithoutPath(err);
 }
 
 /** The shared key a repository's planned key is. */

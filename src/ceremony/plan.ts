@@ -85,7 +85,7 @@
  * targets and snapshot 3 y, timestamp 14 d), in `YYYY-MM-DDTHH:MM:SSZ` form, and checked against the clock
  * when the ceremony starts (`checkPlanDates`).
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { child } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
@@ -281,7 +281,7 @@ function expiry(value: JsonValue | undefined, path: string): PlanExpiry {
   try {
     date = parseExpires('tuf', value, path);
   } catch (err) {
-    r.fail(path, err instanceof CeremonyError ? err.message.replace(/ \(at [^)]*\)$/, '') : 'not a date');
+    r.fail(path, err instanceof CeremonyError ? messageWithoutPath(err) : 'not a date');
   }
   return { text: value, date };
 }

@@ -17,7 +17,7 @@
 import { basename, resolve } from 'node:path';
 import { lockNotes } from './lock-notes.js';
 import type { Command } from 'commander';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
 import { SessionTranscript, sessionNote } from '../audit/session.js';
@@ -53,7 +53,7 @@ import type { TokenModule } from '../signers/pkcs11/token.js';
 import { chosenToken } from '../signers/token-keys.js';
 import { reportError, type Io } from './output.js';
 import { recordRotatedRoots, rootInventoryRecord } from '../ceremony/inventory-root.js';
-import { assertInventoryUnchanged, readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
+import { assertInventoryUnchanged, checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate, type CheckedInventoryUpdate } from '../io/inventory-file.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { SignDeps, SignOptions } from './sign.js';
 
@@ -219,7 +219,7 @@ export async function mergeBatchCommand(
         answers.push(readSignatureResponse(bytes, basename(path)).response);
       }
     } catch (err) {
-      if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path: err.path, cause: err });
+      if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${messageWithoutPath(err)}`, { path: err.path, cause: err });
       throw err;
     }
   }
@@ -262,12 +262,12 @@ export async function mergeBatchCommand(
       });
     }
     await session.end(`${result.entries.length} files written under ${basename(out)}`);
-    if (inventory) await assertInventoryUnchanged(inventory, '; nothing was written');
-    await writeNewFolder(out, new Map(result.entries.map((e) => [`${e.repository}/${e.result.role}.json`, e.result.bytes!])));
-    await writeFileAtomic(request.transcriptPath, session.bytes());
+    // Each root N+1 replaces what the inventory said of its repository, all in one pass over the inventory
+    // (review 13a L1: one per repository was quadratic) — in memory, checked against the limits it is read
+    // with before the folder is written: an update that could not be written refuses the merge, nothing
+    // written (review 13a M1). Written after the folder (merge.ts): it never runs ahead of the roots.
+    let checked: CheckedInventoryUpdate | undefined;
     if (inventory) {
-      // After the folder (merge.ts): each root N+1 replaces what the inventory said of its repository.
-      // All in one pass over the inventory (review 13a L1: one per repository was quadratic).
       const roots = result.entries.flatMap((e, i) => {
         const req = batch.requests[i]!;
         if (req.role !== 'root') return [];
@@ -275,7 +275,13 @@ export async function mergeBatchCommand(
         return [{ rec: rootInventoryRecord(req.repository, req.profile, req.root, mergedName(e.repository, 'root'), sha256Hex(e.result.bytes!)), names }];
       });
       recordRotatedRoots(inventory.inventory, roots, opts.now ?? new Date());
-      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (the merged roots were written under ${out}; the inventory is stale for them until updated)`, { onRemovedLeftover: notes.note });
+      checked = checkInventoryUpdate(inventory, inventory.inventory, '; nothing was written', inventoryFullAdvice(inventory.path, 'merge', `the batch's ${roots.length} repositories`));
+      await assertInventoryUnchanged(inventory, '; nothing was written');
+    }
+    await writeNewFolder(out, new Map(result.entries.map((e) => [`${e.repository}/${e.result.role}.json`, e.result.bytes!])));
+    await writeFileAtomic(request.transcriptPath, session.bytes());
+    if (inventory && checked) {
+      const { brokeStaleLock } = await writeInventoryUpdate(inventory, checked, ` (the merged roots were written under ${out}; the inventory is stale for them until updated)`, { onRemovedLeftover: notes.note });
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
     }
@@ -309,7 +315,7 @@ export async function batchCommand(requestPaths: string[], opts: BatchCommandOpt
       try {
         requests.push(readSigningRequest(await readFileCapped(path, REQUEST_BUNDLE_MAX_BYTES), basename(path)).request);
       } catch (err) {
-        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path: err.path, cause: err });
+        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${messageWithoutPath(err)}`, { path: err.path, cause: err });
         throw err;
       }
     }

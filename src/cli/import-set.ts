@@ -18,7 +18,9 @@
  * (src/trust-store/import-session.ts), with the witnesses `--witness` names.
  *
  * `--inventory FILE` (issue #17 point 5): a key inventory (key-inventory.json; created when absent) read and
- * checked before anything is installed (INVENTORY_INVALID refuses the set, nothing installed). Once the
+ * checked before anything is installed (INVENTORY_INVALID refuses the set, nothing installed), and the
+ * updated inventory checked against the limits it is read with once the whole set is verified, still before
+ * anything is installed (INVENTORY_TOO_LARGE refuses the set, nothing installed). Once the
  * whole set is installed — and only then: a refused set leaves it byte-identical — it is updated once, by
  * temp+fsync+rename, with every installed repository's keys, roles, key IDs, expiries (root and the three
  * other top-level roles), Notary certificates' notAfter and the installed root's version and SHA-256
@@ -26,16 +28,16 @@
  * read (INVENTORY_CHANGED otherwise, src/io/inventory-file.ts). `--json` adds `"inventory": path`.
  */
 import { basename, resolve } from 'node:path';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { groupHex, groupWords } from '../crypto/digest-words.js';
 import { checkBundleForExport } from '../bundle/export.js';
 import { decodeRepositorySet, encodeRepositorySet } from '../bundle/set.js';
 import { readBundleFile, writeBundle } from '../io/bundle-file.js';
 import { readFileCapped } from '../io/files.js';
 import { shownOrQuoted } from '../json/fields.js';
-import { importRepositorySet } from '../trust-store/install-set.js';
+import { importRepositorySet, type SetImportResult } from '../trust-store/install-set.js';
 import { recordInstalledSet } from '../trust-store/install-inventory.js';
-import { readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
+import { checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate, type CheckedInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
 import { parsePins, PINS_MAX_BYTES } from '../trust-store/pins-file.js';
 import type { Io } from './output.js';
 import { sha256Hex } from '../crypto/digest.js';
@@ -67,9 +69,30 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   let cleanupFailed: InstalledCleanupFailed | undefined;
   // Leftovers of killed commands removed beside the import's or the inventory's lock: a `note:` line each.
   const notes = lockNotes(io);
+  const now = opts.now ?? new Date();
+  // As a single import (cli/import.ts): every repository recorded and the inventory checked against the
+  // limits it is read with once the whole set is verified, before it is installed (importRepositorySet's
+  // beforeInstall): an update that could not be written refuses the set, nothing installed (review 13a M1).
+  let checkedInventory: CheckedInventoryUpdate | undefined;
+  const recordInInventory = (inv: InventoryForUpdate, installed: SetImportResult, after: string, advice?: string): CheckedInventoryUpdate => {
+    recordInstalledSet(inv.inventory, set, installed, now);
+    return checkInventoryUpdate(inv, inv.inventory, after, advice);
+  };
   try {
     const pins = pinsBytes ? parsePins(pinsBytes) : undefined;
-    result = await importRepositorySet(set, { trustDir, ...(pins ? { pins } : {}), now: opts.now ?? new Date(), onRemovedLockLeftover: notes.note });
+    result = await importRepositorySet(set, {
+      trustDir,
+      ...(pins ? { pins } : {}),
+      now,
+      onRemovedLockLeftover: notes.note,
+      ...(inventory
+        ? {
+            beforeInstall: (verified: SetImportResult) => {
+              checkedInventory = recordInInventory(inventory, verified, '; nothing of the set was installed', inventoryFullAdvice(inventory.path, 'import', 'this set'));
+            },
+          }
+        : {}),
+    });
   } catch (err) {
     if (err instanceof InstalledCleanupFailed && 'set' in err.installed) {
       result = err.installed.set;
@@ -89,9 +112,8 @@ export async function importSetCommand(bytes: Uint8Array, input: string, opts: {
   let inventoryFailure: CeremonyError | undefined;
   if (inventory) {
     // After importRepositorySet returned (the whole set is installed): one update for every repository.
-    recordInstalledSet(inventory.inventory, set, result, opts.now ?? new Date());
     try {
-      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import the set again with --inventory to record them)`, { onRemovedLeftover: notes.note });
+      const { brokeStaleLock } = await writeInventoryUpdate(inventory, checkedInventory ?? recordInInventory(inventory, result, ''), ` (import the set again with --inventory to record them)`, { onRemovedLeftover: notes.note });
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
     } catch (err) {
@@ -158,7 +180,7 @@ export async function bundleSetCommand(inputs: string[], opts: { out: string; na
       const prepared = checkBundleForExport(bytes, { now, source: basename(path) });
       if (prepared.bundle.kind !== 'trust-bundle') throw new CeremonyError('BUNDLE_KIND_UNEXPECTED', `${basename(path)} is a ${prepared.bundle.kind} bundle; a set carries trust bundles`, { path });
     } catch (err) {
-      if (isCeremonyError(err) && !err.message.startsWith(basename(path))) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path: err.path, cause: err });
+      if (isCeremonyError(err) && !err.message.startsWith(basename(path))) throw new CeremonyError(err.code, `${basename(path)}: ${messageWithoutPath(err)}`, { path: err.path, cause: err });
       throw err;
     }
     bundles.push(bytes);

@@ -10,7 +10,9 @@
  *
  * `--inventory FILE` (one repository; issue #17 point 5): a key inventory (key-inventory.json) to record
  * the import in. Only the named file, only when given: read and checked before anything is installed
- * (INVENTORY_INVALID refuses the import, nothing installed); after the install it is replaced atomically
+ * (INVENTORY_INVALID refuses the import, nothing installed); once the repository is verified, and still
+ * before anything is installed, the updated inventory is checked against the limits it is read with
+ * (INVENTORY_TOO_LARGE refuses the import, nothing installed); after the install it is replaced atomically
  * with the repository's roles as its installed root gives them — keys, key IDs, each role's expiry and the
  * Notary root certificates' notAfter. `--json` then adds `"inventory": path, "inventoryUpdated": true`. An
  * update that fails after the install still prints the install summary (`--json`: `ok: false`,
@@ -27,7 +29,7 @@ import { isDirectory, readFileCapped, readRepositoryDir } from '../io/files.js';
 import { metadataDirOf, multiRepositoryNameOf } from '../io/ceremony-output.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { shownOrQuoted } from '../json/fields.js';
-import { importRepository, type ImportSource, type TrustLayout } from '../trust-store/install.js';
+import { importRepository, type ImportResult, type ImportSource, type TrustLayout } from '../trust-store/install.js';
 import { folderListingSha256, type ImportSessionStart } from '../trust-store/import-session.js';
 import { checkSessionWitnesses } from '../audit/session.js';
 import { sha256Hex } from '../crypto/digest.js';
@@ -44,7 +46,7 @@ import { attestationOptions, withAttestationFlags, type AttestationFlags } from 
 import { bundleSetCommand, importSetCommand, looksLikeRepositorySet } from './import-set.js';
 import { nextBundleDue } from '../status/expiry.js';
 import { readRepositoryInput } from './repository-input.js';
-import { readInventoryForUpdate, writeInventoryUpdate } from '../io/inventory-file.js';
+import { checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate, type CheckedInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
 import { recordInstalledRepository } from '../trust-store/install-inventory.js';
 
 export { readRepositoryInput };
@@ -126,15 +128,33 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   const layout = (opts.layout ?? profile) as TrustLayout | undefined;
   // Leftovers of killed commands removed beside the import's or the inventory's lock: a `note:` line each.
   const notes = lockNotes(io);
+  const now = opts.now ?? new Date();
+  // The inventory as it will be once this repository is recorded in it, checked against the limits it is
+  // read with before anything is installed (importRepository's beforeInstall, under the import lock): an
+  // update that could not be written refuses the import, nothing installed (review 13a M1). Those exact
+  // bytes are what is written after the install, if the file still holds what was read.
+  let checkedInventory: CheckedInventoryUpdate | undefined;
+  const recordInInventory = (inv: InventoryForUpdate, installed: ImportResult, after: string, advice?: string): CheckedInventoryUpdate => {
+    const repository = installed.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
+    recordInstalledRepository(inv.inventory, { repository, profile: installed.profile, files: source.files, rootSha256: installed.fileHashes['root.json'], now });
+    return checkInventoryUpdate(inv, inv.inventory, after, advice);
+  };
   const importOpts = {
     trustDir,
     ...(trustedRoot ? { trustedRoot } : {}),
     ...(opts.rootFingerprint ? { rootFingerprint: opts.rootFingerprint } : {}),
     ...(opts.gun ? { gun: opts.gun } : {}),
     ...(opts.layout ? { layout: opts.layout as TrustLayout } : {}),
-    now: opts.now ?? new Date(),
+    now,
     attestations: await attestationOptions(opts),
     onRemovedLockLeftover: notes.note,
+    ...(inventory
+      ? {
+          beforeInstall: (verified: ImportResult) => {
+            checkedInventory = recordInInventory(inventory, verified, '; nothing was installed', inventoryFullAdvice(inventory.path, 'import', 'this repository'));
+          },
+        }
+      : {}),
   };
   let removedStaleLock: string | undefined;
   let result;
@@ -174,9 +194,8 @@ export async function importCommand(input: string, opts: ImportCommandOptions, i
   if (inventory) {
     // After the install: the inventory records what is installed, never runs ahead of it; replaced by rename.
     const repository = result.gun ?? source.bundle?.repository ?? opts.gun ?? source.source;
-    recordInstalledRepository(inventory.inventory, { repository, profile: result.profile, files: source.files, rootSha256: result.fileHashes['root.json'], now: importOpts.now });
     try {
-      const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (import it again with --inventory to record it)`, { onRemovedLeftover: notes.note });
+      const { brokeStaleLock } = await writeInventoryUpdate(inventory, checkedInventory ?? recordInInventory(inventory, result, ''), ` (import it again with --inventory to record it)`, { onRemovedLeftover: notes.note });
       // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
       if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
     } catch (err) {

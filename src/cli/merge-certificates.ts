@@ -14,7 +14,7 @@
  */
 import { basename } from 'node:path';
 import { SessionTranscript } from '../audit/session.js';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { readFileCapped, writeFileAtomic, writeFileVerified } from '../io/files.js';
 import { CERTIFICATE_RESPONSE_MAX_BYTES, mergeCertificateResponses, parseCertificateRequest, parseCertificateResponse, type CertificateResponse } from '../rotation/certificate-request.js';
 import { describeRequest } from '../rotation/describe.js';
@@ -39,7 +39,7 @@ export async function mergeCertificatesCommand(
       mergeCertificateResponses(request, [response]);
       responses.push(response);
     } catch (err) {
-      if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { ...(err.path ? { path: err.path } : {}), cause: err });
+      if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${messageWithoutPath(err)}`, { ...(err.path ? { path: err.path } : {}), cause: err });
       throw err;
     }
   }

@@ -47,7 +47,9 @@
  *
  * `--inventory FILE` (root requests; issue #17 point 5): a key inventory (key-inventory.json) to keep up to
  * date. It is read and checked before anything is merged (INVENTORY_INVALID refuses the merge, nothing
- * written); when root N+1 is written the inventory is replaced atomically (temp+fsync+rename) with the
+ * written), and the updated inventory is checked against the limits it is read with before root N+1 is
+ * written (INVENTORY_TOO_LARGE refuses the merge, nothing written; so is a batch's, before its folder);
+ * when root N+1 is written the inventory is replaced atomically (temp+fsync+rename) with the
  * repository's roles as root N+1 gives them (src/ceremony/inventory-root.ts): keys added recorded with their
  * roles, keys removed dropped, certificates' expiry updated. A partial or refused merge leaves it as it was.
  * Only the named file is touched — no inventory is looked for or created elsewhere. `--json` adds
@@ -71,13 +73,13 @@ import { assertAbsent, readFileCapped, writeFileAtomic, writeFileVerified } from
 import { sessionTranscriptPath } from '../audit/session.js';
 import { mergeSessionTranscript } from '../rotation/session-transcripts.js';
 import { RESPONSE_BUNDLE_MAX_BYTES, mergeResponses, notFinalRefusal, readSignatureResponse, readSigningRequest, type SignatureResponse } from '../rotation/index.js';
-import { isCeremonyError } from '../errors.js';
+import { isCeremonyError, messageWithoutPath } from '../errors.js';
 import type { VerificationResult } from '../tuf/verify.js';
 import { reportError, type Io } from './output.js';
 import { mergeBatchCommand, readRequestOrBatch } from './batch.js';
 import { CERTIFICATE_REQUEST_FORMAT, certificateDocumentFormatOf } from '../rotation/format.js';
 import { recordRotatedRoot, rootInventoryRecord } from '../ceremony/inventory-root.js';
-import { assertInventoryUnchanged, readInventoryForUpdate, writeInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
+import { assertInventoryUnchanged, checkInventoryUpdate, inventoryFullAdvice, readInventoryForUpdate, writeInventoryUpdate, type InventoryForUpdate } from '../io/inventory-file.js';
 import { sha256Hex } from '../crypto/digest.js';
 
 export interface MergeOptions {
@@ -136,7 +138,8 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
         responseFiles.push({ name: basename(path), bytes });
         responses.push(readSignatureResponse(bytes, basename(path), request).response);
       } catch (err) {
-        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { cause: err });
+        // The path kept (--json `error.path`), and said once: the new error appends it.
+        if (isCeremonyError(err)) throw new CeremonyError(err.code, `${basename(path)}: ${messageWithoutPath(err)}`, { ...(err.path ? { path: err.path } : {}), cause: err });
         throw err;
       }
     }
@@ -177,6 +180,12 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
     if (!result.final && !opts.partial) throw notFinalRefusal(result, ' (merge with --partial to accept a partial result)');
     if (result.final) {
       const bytes = result.bytes!;
+      // The inventory's roles as root N+1 gives them (src/ceremony/inventory-root.ts), in memory only.
+      const rotatedInventory = (inv: InventoryForUpdate) => {
+        const names = new Map(request.expectedSigners.map((s) => [s.keyid, s.name] as const));
+        recordRotatedRoot(inv.inventory, rootInventoryRecord(request.repository, request.profile, request.root, '', sha256Hex(bytes)), opts.now ?? new Date(), names);
+        return inv.inventory;
+      };
       // The merge session's transcript (src/audit/session.ts): no signing key is at hand here, so it is
       // hash-chained but unsealed; the merged file proves itself by its signatures.
       const transcript = await mergeSessionTranscript({
@@ -191,18 +200,20 @@ export async function mergeCommand(requestPath: string, responsePaths: string[],
         status: result.status,
         outcome: `${result.delegation ?? result.role}.json v${result.version} written: ${basename(out)}${outDelegated ? ` and ${basename(outDelegated)}` : ''}`,
       });
+      // The inventory as root N+1 leaves it, checked against the limits it is read with before root N+1 is
+      // written: an update that could not be written refuses the merge, nothing written (review 13a M1).
+      // The inventory follows what was written, never runs ahead of it: these bytes are written after.
+      const checked = inventory && checkInventoryUpdate(inventory, rotatedInventory(inventory), '; nothing was written', inventoryFullAdvice(inventory.path, 'merge', request.repository));
       // Another writer's inventory update since it was read: refused before root N+1 is written.
       if (inventory) await assertInventoryUnchanged(inventory, '; nothing was written');
       // The role's file first: a crash between the two leaves no targets.json that re-keys without it.
       if (outDelegated) await writeFileVerified(outDelegated, result.revokeTags!.bytes!);
       await writeFileVerified(out, bytes);
       await writeFileAtomic(transcriptPath, transcript);
-      if (inventory) {
-        // After root N+1: the inventory follows what was written, never runs ahead of it. The whole file is
-        // replaced by rename, so a reader sees the old inventory or the new one, never half of either.
-        const names = new Map(request.expectedSigners.map((s) => [s.keyid, s.name] as const));
-        recordRotatedRoot(inventory.inventory, rootInventoryRecord(request.repository, request.profile, request.root, '', sha256Hex(bytes)), opts.now ?? new Date(), names);
-        const { brokeStaleLock } = await writeInventoryUpdate(inventory, inventory.inventory, ` (root version ${result.version} was written to ${out}; the inventory is stale for ${request.repository} until updated)`, { onRemovedLeftover: notes.note });
+      if (inventory && checked) {
+        // After root N+1: the whole file is replaced by rename, so a reader sees the old inventory or the
+        // new one, never half of either.
+        const { brokeStaleLock } = await writeInventoryUpdate(inventory, checked, ` (root version ${result.version} was written to ${out}; the inventory is stale for ${request.repository} until updated)`, { onRemovedLeftover: notes.note });
         // A lock a dead process left on this host was taken over (src/io/inventory-file.ts): said, never silent.
         if (brokeStaleLock) io.err(`note: ${brokeStaleLock}`);
       }

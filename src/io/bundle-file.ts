@@ -3,7 +3,7 @@
  * back after writing to prove the medium holds the very bytes that were meant (PRODUCT §2.5).
  */
 import { lstat } from 'node:fs/promises';
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import type { ShortDigest } from '../crypto/digest-words.js';
 import { DEFAULT_BUNDLE_CAPS } from '../bundle/format.js';
 // export.ts (and the QR encoder it holds) is loaded when a bundle is written, not by every reader (issue #18).
@@ -37,7 +37,7 @@ export async function readBundleFile(path: string, maxBytes = DEFAULT_BUNDLE_CAP
     return await readFileCapped(path, maxBytes);
   } catch (err) {
     if (err instanceof CeremonyError && err.code === 'INPUT_TOO_LARGE') {
-      throw new CeremonyError('BUNDLE_TOO_LARGE', err.message.replace(/ \(at [^)]*\)$/, ''), { path, cause: err });
+      throw new CeremonyError('BUNDLE_TOO_LARGE', messageWithoutPath(err), { path, cause: err });
     }
     throw err;
   }

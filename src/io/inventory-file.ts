@@ -158,13 +158,48 @@ function lockWords(err: LockRefusal): string {
   return err.path !== undefined && err.message.endsWith(at) ? err.message.slice(0, -at.length) : err.message;
 }
 
+/** An updated inventory checked against the reader's limits (checkInventoryUpdate), with the bytes that are to be written. */
+export interface CheckedInventoryUpdate {
+  readonly inventory: KeyInventory;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The updated inventory's bytes, checked against every limit it is read with (checkedInventoryBytes:
+ * INVENTORY_TOO_LARGE, or INVENTORY_INVALID if it would not read back), for a command that must refuse
+ * BEFORE it installs or writes what the update records: nothing is installed after a rejection (review
+ * 13a M1). writeInventoryUpdate then writes exactly these bytes, under its lock and only if the file still
+ * holds the bytes read — so what was checked is what is written, or nothing is (INVENTORY_CHANGED).
+ * `after`: what the caller has (not) done, said after "it was not written"; `advice`: what the person
+ * can do about an inventory that is full (checkedInventoryBytes).
+ */
+export function checkInventoryUpdate(read: InventoryForUpdate, inventory: KeyInventory, after = '', advice?: string): CheckedInventoryUpdate {
+  return { inventory, bytes: checkedInventoryBytes(inventory, `the key inventory ${read.path}`, after, advice) };
+}
+
+/**
+ * What a person can do when an import or merge is refused because recording it would take the inventory at
+ * `path` over its limits (checkInventoryUpdate's `advice`): running the same command again is refused the
+ * same way, so "run it again" is never the advice. `what`: what the command brings ("this repository",
+ * "this set", "root version 3 of registry.example.com/org/app"). An import may name another inventory
+ * (--inventory creates a missing one there; the app's Import screen: another file chosen); a merge's
+ * --inventory never creates one.
+ */
+export function inventoryFullAdvice(path: string, command: 'import' | 'app-install' | 'merge', what: string): string {
+  const remove = `or first remove from ${path} the repositories this site no longer trusts`;
+  if (command === 'import') return `The inventory is full: importing ${what} again with it would be refused the same way. Import with --inventory naming another inventory file (created if absent) to record ${what} there, or without --inventory to install ${what} unrecorded, ${remove}`;
+  if (command === 'app-install') return `The inventory is full: installing ${what} again with it would be refused the same way. Choose another key inventory file (created if absent) to record ${what} there, or stop recording to install ${what} unrecorded, ${remove}`;
+  return `The inventory is full: merging ${what} again with it would be refused the same way. Merge without --inventory (the inventory then stays stale for ${what}: status and keys say so), ${remove}`;
+}
+
 /**
  * Write the updated inventory in place of the one read: only if the file still holds those bytes, checked
  * and written under the inventory's lock (see the file comment), so no other update lands in between.
+ * `update`: the inventory (checked here, before the lock), or what checkInventoryUpdate returned for it.
  */
 export async function writeInventoryUpdate(
   read: InventoryForUpdate,
-  inventory: KeyInventory,
+  update: KeyInventory | CheckedInventoryUpdate,
   after = '',
   opts: {
     lockFs?: LockFs;
@@ -179,7 +214,7 @@ export async function writeInventoryUpdate(
 ): Promise<InventoryWritten> {
   // Checked before the lock is taken: an update over the reader's limits is refused with the file as it
   // was, never written for every later command to be refused (review 13a M1).
-  const bytes = checkedInventoryBytes(inventory, `the key inventory ${read.path}`, after);
+  const bytes = 'bytes' in update ? update.bytes : checkedInventoryBytes(update, `the key inventory ${read.path}`, after);
   const lockPath = inventoryLockPath(read.path);
   const waitMs = opts.lockWaitMs ?? INVENTORY_LOCK_WAIT_MS;
   const lockFs = opts.lockFs ?? nodeLockFs();

@@ -32,7 +32,7 @@
  * the file and the JSON path, with the verifier's own code in the message and as `cause`; nothing is
  * uploaded.
  */
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { bytesEqual } from '../crypto/digest.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata, type Metadata } from '../tuf/metadata.js';
@@ -67,7 +67,7 @@ export function fromServer<T>(what: string, fn: () => T): T {
     return fn();
   } catch (err) {
     if (!isCeremonyError(err)) throw err;
-    const inner = err.message.replace(/ \(at [^)]*\)$/, '');
+    const inner = messageWithoutPath(err);
     throw new CeremonyError(
       'PUBLISH_SERVER_UNVERIFIED',
       `${what}: the server’s answer does not verify from the pinned root (${err.code}: ${inner}): nothing was uploaded; check --server and --gun, and that the pinned root (--root, default the oldest root of the input) is one the server’s root descends from`,

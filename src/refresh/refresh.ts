@@ -14,7 +14,7 @@
  * Then each key given must be one of its role's keys in the final root (REFRESH_KEY_NOT_IN_ROOT), and
  * enough of them to meet the role's threshold (THRESHOLD_NOT_MET), all before anything is signed.
  */
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { signSnapshotAfterTargets, signTimestampAfterSnapshot } from '../rotation/targets-snapshot.js';
 import { formatExpires, parseExpires } from '../tuf/dates.js';
 import { parseMetadata } from '../tuf/metadata.js';
@@ -44,7 +44,7 @@ export function verifyForRefresh(input: RefreshCheckInput): VerifiedRepository {
     verifyRepository({ ...files, timestamp: undefined, snapshot: undefined }, { trustedRoot, now });
   } catch (err) {
     if (isCeremonyError(err, 'EXPIRED') && /^(trusted root|root\.json|[0-9]+\.root\.json) /.test(err.path ?? '')) {
-      throw new CeremonyError('ROOT_EXPIRED', `${err.message}: a refresh cannot renew a root; rotate the root first (rotate, sign, merge)`, { path: err.path, cause: err });
+      throw new CeremonyError('ROOT_EXPIRED', `${messageWithoutPath(err)}: a refresh cannot renew a root; rotate the root first (rotate, sign, merge)`, { path: err.path, cause: err });
     }
     throw err;
   }

@@ -46,7 +46,7 @@
  * request, so listing the names changes no hash.
  */
 import { createHash } from 'node:crypto';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { groupHex, groupWords, shortDigest, type ShortDigest } from '../crypto/digest-words.js';
 import { asArray, asInteger, asObject, asString, quoteShown, refuseUnknownFields } from '../json/fields.js';
 import { canonicalString } from '../json/canonical.js';
@@ -194,7 +194,7 @@ function hexField(value: JsonValue | undefined, path: string): string {
 function inEntry(err: unknown, list: string, i: number, what: string): never {
   if (!isCeremonyError(err)) throw err;
   const inner = err.path && err.path.startsWith('$') ? err.path.slice(1) : '';
-  throw new CeremonyError(err.code, `${list}[${i}]${what}: ${err.message}`, { path: `$.${list}[${i}]${inner}`, cause: err });
+  throw new CeremonyError(err.code, `${list}[${i}]${what}: ${messageWithoutPath(err)}`, { path: `$.${list}[${i}]${inner}`, cause: err });
 }
 
 /** Whether bytes claim to be a batch request / response (the `format` field; nothing trusted). */
@@ -325,7 +325,7 @@ export function mergeBatch(batch: BatchRequest, answers: readonly (BatchResponse
     try {
       return { repository: request.repository, profile: request.profile, result: mergeResponses(request, perRequest[i]!) };
     } catch (err) {
-      if (isCeremonyError(err)) throw new CeremonyError(err.code, `${request.profile} repository ${quoteShown(request.repository)}: ${err.message}`, { path: err.path, cause: err });
+      if (isCeremonyError(err)) throw new CeremonyError(err.code, `${request.profile} repository ${quoteShown(request.repository)}: ${messageWithoutPath(err)}`, { path: err.path, cause: err });
       throw err;
     }
   });

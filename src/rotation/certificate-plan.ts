@@ -3,7 +3,7 @@
  * (certificate-request.ts, issue #14): the plan's inputs are checked as for any rotation (the pinned
  * previous root, the custodians its root keys), then the request is built; refusals name the plan's paths.
  */
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { intentHash, type IntentHash } from '../ceremony/plan-hash.js';
 import { buildCertificateRequest, type CertificateRequest } from './certificate-request.js';
 import { checkRotationPlanDates, parseRotationPlan, resolveRotationPlan, type RotationPlan } from './plan.js';
@@ -50,6 +50,6 @@ export function planCertificateRenewal(planBytes: Uint8Array, files: ReadonlyMap
   } catch (err) {
     if (!isCeremonyError(err)) throw err;
     const path = err.path?.startsWith('$.validity') ? '$.root.renewCertificates.until' : err.path?.startsWith('$.certificates') ? '$.root.renewCertificates' : err.path === '$.expires' ? '$.expires' : err.path;
-    throw new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { ...(path ? { path } : {}), cause: err });
+    throw new CeremonyError(err.code, messageWithoutPath(err), { ...(path ? { path } : {}), cause: err });
   }
 }

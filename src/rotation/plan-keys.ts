@@ -15,7 +15,7 @@
  * Every refusal is PLAN_INPUT_MISMATCH naming the file and, inside a JSON file, the JSON path. The key is
  * decoded by the profile exactly as a verifier will decode it (profile.parseKey), into new objects.
  */
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { pemOf, spkiFromPem } from '../crypto/public-key.js';
 import { child } from '../json/fields.js';
@@ -66,7 +66,7 @@ function asInput<T>(source: string, at: string, fn: () => T): T {
   } catch (err) {
     if (isCeremonyError(err) && err.code !== 'PLAN_INPUT_MISMATCH') {
       const inner = err.path && err.path.startsWith(source) ? err.path : at;
-      mismatch(source, err.message.replace(/ \(at [^)]*\)$/, ''), inner, err);
+      mismatch(source, messageWithoutPath(err), inner, err);
     }
     throw err;
   }

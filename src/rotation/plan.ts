@@ -77,7 +77,7 @@
  * A rotation clients at the previous version could not follow is refused by buildRotationPayload
  * (ROTATION_UNFOLLOWABLE), with the plan's JSON path.
  */
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { child } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
@@ -203,7 +203,7 @@ function renewCertificates(ro: Record<string, JsonValue | undefined>, o: Record<
     try {
       out.until = { text, date: parseExpires('notary', text, `${path}.until`) };
     } catch (err) {
-      r.fail(`${path}.until`, err instanceof CeremonyError ? err.message.replace(/ \(at [^)]*\)$/, '') : 'not a date');
+      r.fail(`${path}.until`, err instanceof CeremonyError ? messageWithoutPath(err) : 'not a date');
     }
   }
   if (e.custodians !== undefined) {
@@ -395,7 +395,7 @@ export function parseRotationPlan(bytes: Uint8Array): RotationPlan {
   try {
     date = parseExpires('tuf', o.expires, '$.expires');
   } catch (err) {
-    r.fail('$.expires', err instanceof CeremonyError ? err.message.replace(/ \(at [^)]*\)$/, '') : 'not a date');
+    r.fail('$.expires', err instanceof CeremonyError ? messageWithoutPath(err) : 'not a date');
   }
   const plan: RotationPlan = { format: ROTATION_PLAN_FORMAT, version: ROTATION_PLAN_VERSION, profile, repository: repo, previousRoot, custodians, expires: { text: o.expires, date } };
 
@@ -645,7 +645,7 @@ export function planRotation(planBytes: Uint8Array, files: ReadonlyMap<string, U
     try {
       targetsPayload = buildTargetsPayload(files.get(plan.previousRoot.file)!, resolved.targets.bytes, resolved.targets.change, { names: resolved.names });
     } catch (err) {
-      if (isCeremonyError(err)) throw new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: planPath(err.path), cause: err });
+      if (isCeremonyError(err)) throw new CeremonyError(err.code, messageWithoutPath(err), { path: planPath(err.path), cause: err });
       throw err;
     }
     checkTargetsRenewal(targetsPayload);
@@ -658,7 +658,7 @@ export function planRotation(planBytes: Uint8Array, files: ReadonlyMap<string, U
       request = buildTargetsSigningRequest(targetsPayload, { repository: plan.repository, names: resolved.names, ...(delegatedFiles ? { delegatedFiles } : {}), ...(revokeTags ? { revokeTags } : {}) });
     } catch (err) {
       // The part's refusals carry the change's path ($change.revokeTags…): give the plan's.
-      if (isCeremonyError(err) && err.path?.startsWith('$change.revokeTags')) throw new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: `$.delegations${err.path.slice('$change'.length)}`, cause: err });
+      if (isCeremonyError(err) && err.path?.startsWith('$change.revokeTags')) throw new CeremonyError(err.code, messageWithoutPath(err), { path: `$.delegations${err.path.slice('$change'.length)}`, cause: err });
       throw err;
     }
     return { plan, hash: intentHash(planBytes), targetsPayload, request };
@@ -667,7 +667,7 @@ export function planRotation(planBytes: Uint8Array, files: ReadonlyMap<string, U
   try {
     payload = buildRotationPayload(files.get(plan.previousRoot.file)!, resolved.change, { names: resolved.names });
   } catch (err) {
-    if (isCeremonyError(err)) throw new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: planPath(err.path), cause: err });
+    if (isCeremonyError(err)) throw new CeremonyError(err.code, messageWithoutPath(err), { path: planPath(err.path), cause: err });
     throw err;
   }
   if (plan.profile === 'notary') {

@@ -25,7 +25,7 @@
  * A co-signer's response answers one part: its `payloadSha256` is that part's (both share the request ID).
  */
 import { createHash } from 'node:crypto';
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { bytesEqual } from '../crypto/digest.js';
 import type { JsonObject } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
@@ -138,7 +138,7 @@ export function buildRevokeTagsPart(
     payload = applyTargetFileChangesToSigned(profile, before, { remove: [...change.targets] }, file);
   } catch (err) {
     const at = err instanceof CeremonyError ? /^\$change\.targetFiles\.remove(\[\d+\])/.exec(err.path ?? '') : null;
-    if (err instanceof CeremonyError && at) throw new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: `$change.revokeTags.targets${at[1]}`, cause: err });
+    if (err instanceof CeremonyError && at) throw new CeremonyError(err.code, messageWithoutPath(err), { path: `$change.revokeTags.targets${at[1]}`, cause: err });
     throw err;
   }
   const { next, removed } = checkPayload(profile, change.role, previous, payload, '$change.revokeTags');

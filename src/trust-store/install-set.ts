@@ -23,7 +23,7 @@
  * refused (TRUST_DIR_INVALID: import that repository alone once to settle it), never copied.
  */
 import { basename, join } from 'node:path';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import type { DecodedRepositorySet } from '../bundle/set.js';
 import { bundleRepositoryFiles } from '../bundle/format.js';
 import { IMPORT_RECORD_FILE, isDirectory } from '../io/files.js';
@@ -84,6 +84,12 @@ export interface SetImportOptions {
   dryRun?: boolean;
   /** The signature work all the set's repositories may do together (default SET_SIGNATURE_WORK). */
   signatureWork?: SignatureWorkLimits;
+  /**
+   * As ImportOptions.beforeInstall (install.ts): called under the import lock once every repository is
+   * verified, just before the swap is committed (not on a dry run); a throw removes the staging folder and
+   * refuses the set with nothing installed (the CLI's `--inventory` check, review 13a M1).
+   */
+  beforeInstall?: (result: SetImportResult) => void | Promise<void>;
 }
 
 export interface SetImportEntry {
@@ -226,8 +232,16 @@ async function verifyAndInstallSet(set: DecodedRepositorySet, opts: SetImportOpt
   }
   if (writeFailure) throw writeFailure.err;
   const result: SetImportResult = { profile: set.profile, layout, folder: target, trustDir: opts.trustDir, entries };
+  if (!swap) return result; // a dry run
+  // Last refusal before anything is installed (SetImportOptions.beforeInstall): the staging folder goes.
+  try {
+    await opts.beforeInstall?.(result);
+  } catch (err) {
+    await swap.abort();
+    throw err;
+  }
   // A failure after the swap's rename still installed the set: the error carries it (installed-cleanup.ts).
-  if (swap) await installing(() => swap.commit(), () => ({ set: result }));
+  await installing(() => swap.commit(), () => ({ set: result }));
   return result;
 }
 
@@ -387,7 +401,7 @@ function prepareSetEntry(
     if (isCeremonyError(err)) {
       // The limit ran out here, but the repositories before this one spent it too: say so, or this one looks at fault alone.
       const shared = err.code === 'SIGNATURE_WORK_EXCEEDED' && i > 0 ? ` (the limit is the whole set's: this repository and the ${i} before it together)` : '';
-      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${err.message}${shared}; nothing of the set was installed`, { path: err.path ? `${folder}/${err.path}` : folder, cause: err });
+      throw new CeremonyError(err.code, `repository ${quoteShown(repository)} (${i + 1} of ${set.repositories.length}): ${messageWithoutPath(err)}${shared}; nothing of the set was installed`, { path: err.path ? `${folder}/${err.path}` : folder, cause: err });
     }
     throw err;
   }

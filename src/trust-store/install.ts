@@ -96,6 +96,13 @@ export interface ImportOptions {
   attestations?: { trust?: AttestationTrust; requirement?: AttestationRequirement };
   /** Where a long root chain's signatures may be checked ahead, on other threads (VerifyOptions.signatureBatch). */
   signatureBatch?: SignatureBatch;
+  /**
+   * Called under the import lock once everything is verified and the folder's new content is known, just
+   * before the swap (not on a dry run): a throw refuses the import with nothing installed. The CLI's
+   * `--inventory` checks its updated key inventory here, so an update it could not write refuses the
+   * import instead of following an install (review 13a M1).
+   */
+  beforeInstall?: (result: ImportResult) => void | Promise<void>;
 }
 
 export interface ImportResult {
@@ -328,8 +335,11 @@ async function verifyAndInstall(a: { input: ImportSource; opts: ImportOptions; c
     ...(attestations ? { attestations } : {}),
     ...(notWritten ? { notWritten } : {}),
   };
+  if (opts.dryRun) return result;
+  // Last refusal before anything is written (ImportOptions.beforeInstall).
+  await opts.beforeInstall?.(result);
   // A failure after the swap's rename still installed it: the error carries the result (installed-cleanup.ts).
-  if (!opts.dryRun) await installing(() => swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...within }), () => ({ single: result }));
+  await installing(() => swapTrustDir(folder, next, { ...(opts.onStep ? { onStep: opts.onStep } : {}), ...within }), () => ({ single: result }));
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { asArray, asObject, asString, child, isObject, unrecognizedFields } from '../json/fields.js';
 import { defaultMaxValues, parseSignedEnvelope } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
@@ -96,7 +96,7 @@ function parseSignatures(profile: Profile, value: JsonValue | undefined, path: s
 
 function prefixed(source: string, err: unknown): unknown {
   if (isCeremonyError(err) && err.path?.startsWith('$')) {
-    const e = new CeremonyError(err.code, err.message.replace(/ \(at [^)]*\)$/, ''), { path: `${source} ${err.path}`, cause: err.cause });
+    const e = new CeremonyError(err.code, messageWithoutPath(err), { path: `${source} ${err.path}`, cause: err.cause });
     return e;
   }
   return err;

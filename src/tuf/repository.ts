@@ -1,4 +1,4 @@
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { bytesEqual, digest, isSupportedHash } from '../crypto/digest.js';
 import { setOwn } from '../json/fields.js';
 import type { Profile, ProfileName } from '../profiles/profile.js';
@@ -232,7 +232,7 @@ function checkRootsUpToPin(files: RepositoryFiles, pinBytes: Uint8Array, pin: Me
     } catch (err) {
       // Too much work is the input's cost, not a verdict on whether this root precedes the pin.
       if (v !== pinned || !(err instanceof CeremonyError) || err.code === 'SIGNATURE_WORK_EXCEEDED') throw err;
-      throw new CeremonyError('ROOT_CHAIN_BROKEN', `${previous.source} is not the predecessor of the pinned root: ${err.message.replace(/ \(at [^)]*\)$/, '')}`, {
+      throw new CeremonyError('ROOT_CHAIN_BROKEN', `${previous.source} is not the predecessor of the pinned root: ${messageWithoutPath(err)}`, {
         path: previous.source,
         cause: err,
       });

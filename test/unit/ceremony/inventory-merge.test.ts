@@ -4,11 +4,11 @@
  * custodian and certificate expiry, the key removed dropped — and a refused or partial merge, or an
  * inventory this tool would not write, leaves everything as it was.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
-import { emptyInventory, inventoryBytes, parseInventory, type KeyInventory } from '../../../src/ceremony/inventory.js';
+import { emptyInventory, INVENTORY_MAX_KEYS, inventoryBytes, parseInventory, type KeyInventory } from '../../../src/ceremony/inventory.js';
 import { recordRotatedRoot, rootInventoryRecord } from '../../../src/ceremony/inventory-root.js';
 import { buildRotationPayload, buildSigningRequest, serializeSignatureResponse, serializeSigningRequest, signRequest } from '../../../src/rotation/index.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
@@ -116,6 +116,33 @@ describe('merge --inventory', () => {
     expect(existsSync(missing)).toBe(false);
     expect(existsSync(join(s.dir, 'r.json'))).toBe(false);
   }, 60_000);
+
+  it('an update over the inventory\'s limits refuses the merge before root N+1 is written (review 13a M1)', async () => {
+    const s = await setup();
+    // Filled to INVENTORY_MAX_KEYS: Dave's key, new to it, is one too many.
+    const inv = parseInventory(readFileSync(s.inventoryPath));
+    for (let i = 0; inv.keys.length < INVENTORY_MAX_KEYS; i++) inv.keys.push({ fingerprint: `e${i.toString(16).padStart(63, '0')}`, algorithm: 'ed25519', origin: 'server', rehearsal: false, roles: [] });
+    const full = inventoryBytes(inv);
+    writeFileSync(s.inventoryPath, full);
+    const listing = readdirSync(s.dir).sort();
+    const out = join(s.dir, 'root.v2.json');
+    const c = captureIo();
+    expect(await runCli(['merge', s.requestPath, s.responsePaths.Alice!, s.responsePaths.Bob!, s.responsePaths.Dave!, '--out', out, '--inventory', s.inventoryPath, '--json'], c.io)).toBe(1);
+    const err = (JSON.parse(c.out.join('\n')) as { error: { code: string; message: string; path?: string } }).error;
+    expect(err).toMatchObject({ code: 'INVENTORY_TOO_LARGE', path: '$.keys' });
+    expect(err.message).toContain(`the key inventory ${s.inventoryPath} would hold keys: ${(INVENTORY_MAX_KEYS + 1).toLocaleString('en-US')}, over the limit`);
+    expect(err.message).toContain('nothing was written');
+    // No root N+1, no merge transcript, no lock: the folder and the inventory as they were.
+    expect(readdirSync(s.dir).sort()).toEqual(listing);
+    expect(readFileSync(s.inventoryPath).equals(full)).toBe(true);
+    // The advice is what would work: merging again with this inventory is refused the same way; without it, not.
+    expect(err.message).toContain(
+      `The inventory is full: merging ${GUN} again with it would be refused the same way. Merge without --inventory (the inventory then stays stale for ${GUN}: status and keys say so), or first remove from ${s.inventoryPath} the repositories this site no longer trusts`,
+    );
+    const again = captureIo();
+    expect(await runCli(['merge', s.requestPath, s.responsePaths.Alice!, s.responsePaths.Bob!, s.responsePaths.Dave!, '--out', out], again.io), again.err.join('\n')).toBe(0);
+    expect(existsSync(out)).toBe(true);
+  }, 120_000);
 });
 
 describe('status --inventory', () => {

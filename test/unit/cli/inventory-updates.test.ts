@@ -6,7 +6,7 @@
  * reads and leaves that repository's roles out.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../../src/bundle/format.js';
@@ -14,7 +14,7 @@ import { encodeRepositorySet } from '../../../src/bundle/set.js';
 import { runCli } from '../../../src/cli/program.js';
 import { keysCommand, type KeysListing } from '../../../src/cli/keys.js';
 import { safeRepositoryName } from '../../../src/ceremony/repository-names.js';
-import { emptyInventory, inventoryBytes, parseInventory, type KeyInventory } from '../../../src/ceremony/inventory.js';
+import { emptyInventory, INVENTORY_MAX_KEYS, inventoryBytes, parseInventory, type KeyInventory } from '../../../src/ceremony/inventory.js';
 import { recordRotatedRoot, rootInventoryRecord } from '../../../src/ceremony/inventory-root.js';
 import { CERTIFICATE_REQUEST_FORMAT } from '../../../src/rotation/format.js';
 import { buildRotationPayload, buildSigningRequest, buildBatchRequest, serializeBatchRequest, serializeBatchResponse, signBatch, type BatchRequest } from '../../../src/rotation/index.js';
@@ -231,6 +231,26 @@ describe('merge of a batch request --inventory; status of a root the inventory d
     expect(await keysCommand({ module: join(dir, 'no-such-module.so'), ceremony: join(dir, 'merged'), env: {} }, none.io)).toBe(2);
     expect(none.err[0]).toMatch(/^error\[FILE_NOT_FOUND\]: no key inventory: /);
   }, 60_000);
+
+  it('an update over the inventory\'s limits refuses the merge before the folder is written (review 13a M1)', async () => {
+    // Filled to INVENTORY_MAX_KEYS: Dave's key, new to it, is one too many.
+    const inv = parseInventory(v1Inventory);
+    for (let i = 0; inv.keys.length < INVENTORY_MAX_KEYS; i++) inv.keys.push({ fingerprint: `e${i.toString(16).padStart(63, '0')}`, algorithm: 'ed25519', origin: 'server', rehearsal: false, roles: [] });
+    const full = inventoryBytes(inv);
+    const work = tmp('tufc-inv-batch-limit-');
+    const inventoryPath = join(work, 'inventory.json');
+    writeFileSync(inventoryPath, full);
+    const out = join(work, 'merged');
+    const c = captureIo();
+    expect(await runCli(['merge', batchPath, responses.Bob!, responses.Carol!, responses.Dave!, '--out', out, '--inventory', inventoryPath], c.io)).toBe(1);
+    expect(c.err[0]).toMatch(/^error\[INVENTORY_TOO_LARGE\]: /);
+    expect(c.err[0]).toContain(`the key inventory ${inventoryPath} would hold keys: ${(INVENTORY_MAX_KEYS + 1).toLocaleString('en-US')}, over the limit`);
+    expect(c.err[0]).toContain('nothing was written');
+    expect(c.err[0]).toContain(`The inventory is full: merging the batch's ${REPOS.length} repositories again with it would be refused the same way. Merge without --inventory`);
+    // No merged folder, no transcript, no lock: only the inventory, as it was.
+    expect(readdirSync(work)).toEqual(['inventory.json']);
+    expect(Buffer.from(readFileSync(inventoryPath)).equals(Buffer.from(full))).toBe(true);
+  }, 120_000);
 
   it('refuses an inventory it would not write, inside --out, or for a certificate request; nothing written', async () => {
     const bad = join(dir, 'bad.json');

@@ -16,7 +16,7 @@ import type { ImportInstalledView, ImportSessionView, ImportSetInstalledView, Ip
 import { CHANNELS } from '../../../electron/shared/channels.js';
 import { encodeBundle } from '../../../src/bundle/format.js';
 import { encodeRepositorySet } from '../../../src/bundle/set.js';
-import { parseInventory } from '../../../src/ceremony/inventory.js';
+import { emptyInventory, INVENTORY_MAX_REPOSITORIES, inventoryBytes, parseInventory } from '../../../src/ceremony/inventory.js';
 import { canMount, withReadOnly } from '../../support/fs-faults.js';
 import { hereLockFields } from '../../support/lock-owner.js';
 import { bundleContent, treeHash } from '../../support/trust-tree.js';
@@ -138,6 +138,34 @@ describe('import session over IPC: the key inventory', () => {
     expect(refused).toMatchObject({ ok: false, code: 'IMPORT_PIN_NOT_FOUND' });
     expect(Buffer.from(readFileSync(inventory)).equals(Buffer.from(good))).toBe(true);
   }, 120_000);
+
+  for (const form of ['single', 'set'] as const) {
+    it(`${form}: an inventory the install would take over its limits refuses it, INVENTORY_TOO_LARGE, nothing installed (review 13a M1)`, async () => {
+      const dir = tmp('tufc-import-inv-full-');
+      const inventory = join(dir, 'key-inventory.json');
+      const full = emptyInventory(new Date('2026-12-01T00:00:00Z'));
+      for (let i = 0; i < INVENTORY_MAX_REPOSITORIES; i++) full.repositories.push({ repository: `filler.example.com/r/${i}`, profile: 'notary', root: { version: 1, sha256: i.toString(16).padStart(64, '0') } });
+      const bytes = inventoryBytes(full);
+      writeFileSync(inventory, bytes);
+      const { trust, h, call } = setup(inventory);
+      await call(CHANNELS.importChooseTrustDir, { layout: 'notary' });
+      await call(CHANNELS.importChooseInventory, { clear: false });
+      if (form === 'set') await call(CHANNELS.importSetPin, { pinsFile: file('pins.json', enc.encode(JSON.stringify(pins))) });
+      else await call(CHANNELS.importSetPin, { rootFile: file('1.root.json', repos[2]!.roots[0]!) });
+      const before = treeHash(trust);
+      const r = (await h[CHANNELS.importInstall]({ bundle: form === 'set' ? file('apps.tufbundle', set) : file('app.tufbundle', single) })) as IpcResult<unknown>;
+      expect(r).toMatchObject({ ok: false, code: 'INVENTORY_TOO_LARGE', path: '$.repositories' });
+      if (r.ok) return;
+      const what = form === 'set' ? 'this set' : 'this repository';
+      expect(r.message).toContain(form === 'set' ? 'nothing of the set was installed' : 'nothing was installed');
+      expect(r.message).toContain(`The inventory is full: installing ${what} again with it would be refused the same way. Choose another key inventory file`);
+      expect(r.message).not.toMatch(/install (it|the set) again\)/);
+      expect(treeHash(trust)).toBe(before);
+      expect(existsSync(join(trust, 'tuf'))).toBe(false);
+      expect(Buffer.from(readFileSync(inventory)).equals(Buffer.from(bytes))).toBe(true);
+      expect(existsSync(`${inventory}.lock`)).toBe(false);
+    }, 120_000);
+  }
 
   // Review B2 M1: the inventory update fails AFTER the install. The install is not a refusal: the trust
   // directory holds the new root, the transcript says installed, the view carries the inventory's failure.

@@ -123,9 +123,12 @@ describe('trust-bundle-set import over installed Notary delegated roles', () => 
 
     const set = await refusal(importRepositorySet(setOf(a1, b1), { trustDir, pins, now: NOW }));
     expect(set.code).toBe(single.code);
-    expect(set.message).toContain(`repository "${GUN_A}" (1 of 2): ${single.message}`);
+    // The single import's words, and its path once: inside the set's, which ends the message.
+    expect(set.message).toContain(`repository "${GUN_A}" (1 of 2): ${single.message.slice(0, -` (at ${single.path})`.length)}`);
     expect(set.message).toContain('nothing of the set was installed');
     expect(set.path).toBe(`${GUN_A}/metadata/${single.path}`);
+    expect(set.message.endsWith(`; nothing of the set was installed (at ${set.path})`)).toBe(true);
+    expect(set.message).not.toContain(`(at ${single.path})`);
     expect(treeHash(base)).toBe(before);
     // Installed pins alone (no pins file): the same refusal.
     expect((await refusal(importRepositorySet(setOf(a1, b1), { trustDir, now: NOW }))).code).toBe('ROLLBACK');
