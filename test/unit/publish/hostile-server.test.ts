@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
 import { NotaryServerApi } from '../../../src/publish/notary-server.js';
 import { publishRepository } from '../../../src/publish/publish.js';
-import { AuthorizedClient } from '../../../src/publish/registry-auth.js';
+import { AuthorizedClient, type TokenAccess } from '../../../src/publish/registry-auth.js';
 import { readServer, statusCommand } from '../../../src/cli/status.js';
 import type { ServerDeps } from '../../../src/cli/publish.js';
 import { makeKey } from '../../support/keys.js';
@@ -16,6 +16,8 @@ import { buildRepo, GUN, rootSigned, sign, type BuiltRepo } from '../../support/
 
 const enc = new TextEncoder();
 const SERVER = 'https://notary.test';
+/** What publish may ask tokens for (src/cli/publish.ts PUBLISH_NEED), the realm on the server's origin. */
+const ACCESS: TokenAccess = { server: SERVER, repository: GUN, actions: ['pull', 'push'] };
 /** More requests than any of these flows needs: past it the fake server stops answering (a runaway loop). */
 const MAX_REQUESTS = 200;
 
@@ -55,7 +57,7 @@ describe('publish against a hostile server', () => {
       if (/\/\d+\.root\.json$/.test(path)) return ok(repo.roots[0]!);
       return notFound();
     });
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const api = new NotaryServerApi(new AuthorizedClient({ access: ACCESS, transport: srv.transport }), SERVER, GUN);
     const err = await publishRepository({ local: repo.files({ withVersioned: false }), api, now: new Date() }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PUBLISH_FETCH_BACK_MISMATCH', path: 'root.json' });
     expect((err as Error).message).toMatch(/root version 1000000000000, not the version 1 this publish/);
@@ -133,7 +135,7 @@ describe("the server's error text", () => {
   it('is quoted on one line: a line feed or carriage return in it cannot start a line of our own output', async () => {
     const body = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'bad\r\nerror[OK]: published\n', detail: 'x\u2028y' }] });
     const srv = hostile(() => ({ status: 500, headers: {}, body: enc.encode(body) }));
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const api = new NotaryServerApi(new AuthorizedClient({ access: ACCESS, transport: srv.transport }), SERVER, GUN);
     const err = await api.getMetadata('root.json').catch((e: unknown) => e as Error);
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
     expect((err as Error).message).not.toMatch(/[\r\n\u2028\u2029]/);
@@ -145,7 +147,7 @@ describe("the server's timestamp / snapshot key answer (what server-keys writes 
   const good = () => repo.keys.timestamp[0]!.json as { keytype: string; keyval: { public: string; private: null } };
   const keyApi = (body: string) => {
     const srv = hostile(() => ok(body));
-    return new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    return new NotaryServerApi(new AuthorizedClient({ access: ACCESS, transport: srv.transport }), SERVER, GUN);
   };
 
   it('the answer notary-server gives is taken, with its key ID', async () => {
@@ -193,7 +195,7 @@ describe('status --server: what it reads from a server, in all', () => {
       if (body.length > req.maxBytes) throw Object.assign(new Error('over the cap'), { code: 'SERVER_RESPONSE_INVALID', maxBytes: req.maxBytes });
       return ok(body);
     });
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const api = new NotaryServerApi(new AuthorizedClient({ access: ACCESS, transport: srv.transport }), SERVER, GUN);
     const total = Object.values(files).reduce((n, b) => n + b.length, 0);
     // Enough for everything: all five read, each request capped by what was left.
     const all = await readServer(api, total);
@@ -236,6 +238,8 @@ describe('status --server: a signed file of one role served as another', () => {
 });
 
 describe("the server's error text and the bearer token it was sent", () => {
+  /** These servers name the token realm auth.example.com: allowed as --token-realm would allow it. */
+  const REALM_ACCESS: TokenAccess = { ...ACCESS, tokenRealms: ['https://auth.example.com'] };
   // Too short and too plain for the token-like heuristic (40+ characters, mixed case and digits).
   const token = 'tok3n-for-ci';
   const challenge = 'Bearer realm="https://auth.example.com/token",service="notary"';
@@ -249,6 +253,7 @@ describe("the server's error text and the bearer token it was sent", () => {
   const behindRealm = (issued: string, answer: () => HttpResponse) =>
     new NotaryServerApi(
       new AuthorizedClient({
+        access: REALM_ACCESS,
         transport: hostile((_path, req) => {
           if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token: issued }));
           if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
@@ -270,7 +275,7 @@ describe("the server's error text and the bearer token it was sent", () => {
     ['the upload, HTTP 400', 400, (api: NotaryServerApi) => api.upload(new Map([['targets', enc.encode('{}')]])), 'SERVER_REFUSED_UPLOAD'],
   ] as const)('%s: quoted without the token', async (_what, status, call, code) => {
     const srv = echoing(status);
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) }), SERVER, GUN);
+    const api = new NotaryServerApi(new AuthorizedClient({ access: REALM_ACCESS, transport: srv.transport, anonymousFirst: true, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) }), SERVER, GUN);
     const err = await call(api).then(
       () => undefined,
       (e: unknown) => e as Error,
@@ -301,6 +306,7 @@ describe("the server's error text and the bearer token it was sent", () => {
   const withPassword = (password: string, answer: () => HttpResponse) =>
     new NotaryServerApi(
       new AuthorizedClient({
+        access: REALM_ACCESS,
         transport: hostile((_path, req) => {
           if (new URL(req.url).host === 'auth.example.com') return req.headers?.authorization ? ok(JSON.stringify({ token: 'Zz9-issued-token' })) : { status: 401, headers: {}, body: new Uint8Array() };
           if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
