@@ -324,10 +324,25 @@ describe("the server's error text and the bearer token it was sent", () => {
     ['beside and inside non-ASCII text', 'pässwört€', 'ünknown pässwört€ für ci', 'DENIED: request refused: ünknown … für ci'],
     ['four bytes', 'p4ss', 'p4ss rejected', 'DENIED: request refused: … rejected'],
     ['three bytes: not cut (it would cut letters of every word)', 'abc', 'abc rejected', 'DENIED: request refused: abc rejected'],
+    ['after characters of 2, 3 and 4 UTF-8 bytes (one or two UTF-16 units)', 'p4ss', 'é€😀p4ss 😀 p4ss😀p4ss', 'DENIED: request refused: é€😀… 😀 …😀…'],
   ])('the password echoed back, %s: the message reads as expected', async (_what, password, detail, shown) => {
     const err = await refusedBy(withPassword(password, () => denied(detail)).getMetadata('root.json'));
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
     expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
+  });
+
+  // Review 14a L2: each match's offset was found by decoding the whole text before it again, quadratic in
+  // the body (118 s of CPU for 256 Ki characters holding a 4-byte password 52428 times).
+  it('a 256 Ki-character error full of the password (and of emoji) is quoted without it, in linear time', async () => {
+    const detail = 'Pw4x 😀 '.repeat(32_768);
+    const started = performance.now();
+    const err = await refusedBy(withPassword('Pw4x', () => denied(detail)).getMetadata('root.json'));
+    const seconds = (performance.now() - started) / 1000;
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect(err.message).not.toContain('Pw4x');
+    expect(err.message).toMatch(/^GET root\.json: HTTP 500 \(DENIED: request refused: … 😀 … 😀 /);
+    // The quadratic code took minutes here; a loaded 2-core CI machine takes about a second.
+    expect(seconds).toBeLessThan(20);
   });
 
   // A server that splits what it echoes across lines (a token wrapped at some column, a CR/LF put in its
