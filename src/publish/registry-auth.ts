@@ -255,9 +255,9 @@ export class AuthorizedClient {
 
   /**
    * Where in `text` (a server's words on their way to a message) a token this client was given, or the
-   * password it sent (passwordRanges), appears, as [start, end) ranges for the caller to cut out
-   * (notary-server.ts quotedServerText): a server may echo the bearer token it got, and a short or plain
-   * one is no token-like run to spot.
+   * password it sent (passwordRanges: plain, or in base64 as the Basic header carried it), appears, as
+   * [start, end) ranges for the caller to cut out (notary-server.ts quotedServerText): a server may echo the
+   * bearer token it got, and a short or plain one is no token-like run to spot.
    */
   tokenRanges(text: string): [start: number, end: number][] {
     const out: [number, number][] = [];
@@ -270,7 +270,8 @@ export class AuthorizedClient {
   }
 
   /**
-   * The password given, where the server's words hold it in plain text. A server that is its own token
+   * The password given, where the server's words hold it in plain text or as the Basic credential
+   * (base64 of `user:password`, with or without padding). A server that is its own token
    * realm (the usual set-up) got it in the Basic header and may echo it in a later error; that text would
    * reach stderr and the session transcript. Searched as bytes (the password stays a zeroable Uint8Array,
    * never a string), from PASSWORD_REDACT_MIN_BYTES: a shorter one would cut letters out of every word,
@@ -281,24 +282,36 @@ export class AuthorizedClient {
    * is found first, then all byte offsets are turned into string offsets in one forward pass (utf16Offsets).
    */
   private passwordRanges(text: string): [start: number, end: number][] {
-    const pw = this.creds?.password;
-    if (!pw || pw.length < PASSWORD_REDACT_MIN_BYTES || pw.every((b) => b === 0)) return [];
-    const needle = Buffer.from(pw.buffer, pw.byteOffset, pw.length);
+    const c = this.creds;
+    const pw = c?.password;
+    if (!c || !pw || pw.length < PASSWORD_REDACT_MIN_BYTES || pw.every((b) => b === 0)) return [];
+    const password = Buffer.from(pw.buffer, pw.byteOffset, pw.length);
+    // Review 14a L1: the Basic credential, base64(user:password), echoed without the word "Basic" is no
+    // Authorization value (notary-server.ts AUTH_VALUE) and, at 8 to 39 characters, no token-like run:
+    // it was printed. It is looked for padded and without its padding (a server may trim the `=`).
+    // Made from the bytes here, not kept: nothing of it outlives the zeroed password.
+    const joined = Buffer.concat([Buffer.from(`${c.username}:`, 'utf8'), password]);
+    const b64 = joined.toString('base64');
+    joined.fill(0);
+    const encoded = [Buffer.from(b64, 'latin1'), Buffer.from(b64.replace(/=+$/, ''), 'latin1')];
     const hay = Buffer.from(text, 'utf8');
     try {
       const found: [number, number][] = [];
-      for (let at = hay.indexOf(needle); at !== -1; at = hay.indexOf(needle, at + needle.length)) {
-        // Widened to whole characters: a password that is not whole UTF-8 can match inside one.
-        let from = at;
-        while (from > 0 && isContinuation(hay[from])) from--;
-        let to = at + needle.length;
-        while (to < hay.length && isContinuation(hay[to])) to++;
-        found.push([from, to]);
+      for (const needle of [password, ...encoded]) {
+        for (let at = hay.indexOf(needle); at !== -1; at = hay.indexOf(needle, at + needle.length)) {
+          // Widened to whole characters: a password that is not whole UTF-8 can match inside one.
+          let from = at;
+          while (from > 0 && isContinuation(hay[from])) from--;
+          let to = at + needle.length;
+          while (to < hay.length && isContinuation(hay[to])) to++;
+          found.push([from, to]);
+        }
       }
       return utf16Offsets(hay, found);
     } finally {
-      // The server's words as bytes hold the password where it matched.
+      // The server's words as bytes hold the secrets where they matched.
       hay.fill(0);
+      for (const e of encoded) e.fill(0);
     }
   }
 

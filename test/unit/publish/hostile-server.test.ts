@@ -324,6 +324,10 @@ describe("the server's error text and the bearer token it was sent", () => {
     ['beside and inside non-ASCII text', 'pässwört€', 'ünknown pässwört€ für ci', 'DENIED: request refused: ünknown … für ci'],
     ['four bytes', 'p4ss', 'p4ss rejected', 'DENIED: request refused: … rejected'],
     ['three bytes: not cut (it would cut letters of every word)', 'abc', 'abc rejected', 'DENIED: request refused: abc rejected'],
+    // Review 14a L1: base64("ci:S3cr3tPw") is "Y2k6UzNjcjN0UHc=", too short for the token-like rule.
+    ['as the bare Basic credential (base64 of user:password)', 'S3cr3tPw', 'saw creds Y2k6UzNjcjN0UHc= from ci', 'DENIED: request refused: saw creds … from ci'],
+    ['as the Basic credential without its padding', 'S3cr3tPw', 'saw creds Y2k6UzNjcjN0UHc, bye', 'DENIED: request refused: saw creds …, bye'],
+    ['as the Basic credential split across lines', 'S3cr3tPw', 'saw Y2k6UzNj\r\ncjN0UHc= ok', 'DENIED: request refused: saw … ok'],
     ['after characters of 2, 3 and 4 UTF-8 bytes (one or two UTF-16 units)', 'p4ss', 'é€😀p4ss 😀 p4ss😀p4ss', 'DENIED: request refused: é€😀… 😀 …😀…'],
   ])('the password echoed back, %s: the message reads as expected', async (_what, password, detail, shown) => {
     const err = await refusedBy(withPassword(password, () => denied(detail)).getMetadata('root.json'));

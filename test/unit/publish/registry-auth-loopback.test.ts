@@ -22,8 +22,8 @@ const VECTOR = resolve(__dirname, '../../vectors/notary/repo');
 /** The GUN the vector's root certificates name. */
 const GUN = 'registry.example.com/tuf-ceremony/notary-interop';
 const USER = 'alice';
-/** A test password only, for servers on loopback. */
-const PASSWORD = 'hunter2-secret-for-tests';
+/** A test password only, for servers on loopback; short enough that its Basic credential (27 characters and one =) is no token-like run. */
+const PASSWORD = 'hunter2-Secret';
 const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
 const TOKEN = 'tok-A1b2C3d4A1b2C3d4-loopback';
 /** Before the vector's timestamp expires (2026-12-09). */
@@ -231,5 +231,22 @@ describe('the normal token flow still works', () => {
     expect(r.err).toBeUndefined();
     expect(JSON.parse(r.out)).toMatchObject({ repository: GUN });
     expect(seen.filter((s) => s.path === '/token').every((s) => s.scope === `repository:${GUN}:pull`)).toBe(true);
+  });
+});
+
+describe("the server's error text quoting the credentials it was sent (review 14a L1)", () => {
+  it('the Basic credential echoed bare (padded, unpadded) is cut from the refusal, with the password and the token', async () => {
+    const b64 = BASIC.slice('Basic '.length);
+    let origin = '';
+    origin = await listen('notary', ({ url, authorization }) => {
+      if (url.pathname === '/token') return authorization === BASIC ? { status: 200, body: JSON.stringify({ token: TOKEN }) } : { status: 401 };
+      if (authorization !== `Bearer ${TOKEN}`) return { status: 401, headers: { 'www-authenticate': `Bearer realm="${origin}/token",scope="repository:${GUN}:pull"` } };
+      const message = `saw ${b64} and ${b64.replace(/=+$/, '')} and ${PASSWORD} and ${TOKEN}`;
+      return { status: 500, body: JSON.stringify({ errors: [{ code: 'UNKNOWN', message }] }) };
+    });
+    const r = await run('publish --dry-run', origin);
+    expect(r.err?.code).toBe('SERVER_RESPONSE_INVALID');
+    expect(r.err!.message).toContain('UNKNOWN: saw … and … and … and …');
+    for (const secret of [b64, b64.replace(/=+$/, ''), PASSWORD, TOKEN]) expect(r.err!.message).not.toContain(secret);
   });
 });
