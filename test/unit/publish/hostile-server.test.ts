@@ -298,7 +298,7 @@ describe("the server's error text and the bearer token it was sent", () => {
     const issued = echoed.replace(/^Bearer /, '');
     const err = await refusedBy(behindRealm(issued, () => denied(`${echoed} bad scope for ${echoed}`)).getMetadata('root.json'));
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
-    expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
+    expect(err.message).toBe(`notary.test: GET root.json: HTTP 500 (${shown})`);
   });
 
   // A server that is its own token realm got the password in the Basic header; echoed in plain text in a
@@ -332,7 +332,7 @@ describe("the server's error text and the bearer token it was sent", () => {
   ])('the password echoed back, %s: the message reads as expected', async (_what, password, detail, shown) => {
     const err = await refusedBy(withPassword(password, () => denied(detail)).getMetadata('root.json'));
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
-    expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
+    expect(err.message).toBe(`notary.test: GET root.json: HTTP 500 (${shown})`);
   });
 
   // Review 14a L2: each match's offset was found by decoding the whole text before it again, quadratic in
@@ -344,7 +344,7 @@ describe("the server's error text and the bearer token it was sent", () => {
     const seconds = (performance.now() - started) / 1000;
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
     expect(err.message).not.toContain('Pw4x');
-    expect(err.message).toMatch(/^GET root\.json: HTTP 500 \(DENIED: request refused: … 😀 … 😀 /);
+    expect(err.message).toMatch(/^notary\.test: GET root\.json: HTTP 500 \(DENIED: request refused: … 😀 … 😀 /);
     // The quadratic code took minutes here; a loaded 2-core CI machine takes about a second.
     expect(seconds).toBeLessThan(20);
   });

@@ -250,3 +250,26 @@ describe("the server's error text quoting the credentials it was sent (review 14
     for (const secret of [b64, b64.replace(/=+$/, ''), PASSWORD, TOKEN]) expect(r.err!.message).not.toContain(secret);
   });
 });
+
+describe('a refusal for an unexpected status names the host and the request (review 14a L5)', () => {
+  /** A server answering every request with `answer` (no auth). */
+  const answering = (answer: ReturnType<Handler>) => listen('notary', () => answer);
+  it.each([
+    ['HTTP 500 with an error body', { status: 500, body: '{"errors":[{"code":"UNKNOWN","message":"boom"}]}' }, 'GET root.json: HTTP 500 (UNKNOWN: boom)'],
+    ['a redirect: its origin only, never its path or query', { status: 302, headers: { location: 'https://collect.example.net:8443/steal?token=Zz9SecretInQuery#x' } }, 'GET root.json: HTTP 302 (a redirect to https://collect.example.net:8443, not followed)'],
+    ['a redirect to a file: URL', { status: 301, headers: { location: 'file:///etc/passwd' } }, 'GET root.json: HTTP 301 (a redirect to a file: URL, not followed)'],
+    ['a redirect without a Location', { status: 307 }, 'GET root.json: HTTP 307 (a redirect without a Location, not followed)'],
+  ] as const)('%s', async (_what, answer, expected) => {
+    const server = await answering(answer);
+    const r = await run('publish --dry-run', server);
+    expect(r.err?.code).toBe('SERVER_RESPONSE_INVALID');
+    expect(r.err!.message).toBe(`${new URL(server).host}: ${expected}`);
+  });
+
+  it('HTTP 403 after a token: SERVER_AUTH_FAILED naming the host', async () => {
+    const server = await answering({ status: 403 });
+    const r = await run('status --server', server);
+    expect(r.err?.code).toBe('SERVER_AUTH_FAILED');
+    expect(r.err!.message).toBe(`${new URL(server).host}: GET root.json: HTTP 403: the token does not allow this on ${GUN}`);
+  });
+});
