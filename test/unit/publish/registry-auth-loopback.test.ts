@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:https';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { publishCommand, type ServerDeps } from '../../../src/cli/publish.js';
+import { runCli } from '../../../src/cli/program.js';
 import { statusCommand } from '../../../src/cli/status.js';
 import { httpsTransport } from '../../../src/io/https-transport.js';
 import { makeTestCertificates, type TestCertificates } from '../../support/notary-tls.js';
@@ -223,6 +224,30 @@ describe('the normal token flow still works', () => {
     expect(r.err).toBeUndefined();
     expect(r.code).toBe(0);
     expect([...new Set(basicSentTo())]).toEqual(['foreign /token']);
+  });
+
+  it('the CLI takes --token-realm, repeatable (publish --dry-run through runCli)', async () => {
+    let realm = '';
+    realm = await listen('foreign', ({ authorization }) => (authorization === BASIC ? { status: 200, body: JSON.stringify({ token: TOKEN }) } : { status: 401 }));
+    const server = await notary(() => `Bearer realm="${realm}/token",service="notary",scope="repository:${GUN}:pull"`);
+    const env = 'TUFC_LOOPBACK_TEST_PASSWORD';
+    process.env[env] = PASSWORD;
+    try {
+      const c = io();
+      const base = ['publish', input(), '--server', server, '--gun', GUN, '--ca-file', certs.caFile, '--username', USER, '--password-env', env, '--dry-run', '--json'];
+      // Not the exit code: publish has no --now, and the vector's timestamp expires on 2026-12-09.
+      await runCli([...base, '--token-realm', 'https://other.example.com', '--token-realm', `${realm}/token`], c.io);
+      expect(c.out.join('\n')).not.toContain('SERVER_AUTH_CHALLENGE_INVALID');
+      expect([...new Set(basicSentTo())]).toEqual(['foreign /token']);
+      expect(seen.some((s) => s.server === 'notary' && s.path.endsWith('/timestamp.json') && s.authorization === `Bearer ${TOKEN}`)).toBe(true);
+      seen = [];
+      const without = io();
+      expect(await runCli(base, without.io)).not.toBe(0);
+      expect(without.out.join('\n')).toContain('SERVER_AUTH_CHALLENGE_INVALID');
+      expect(basicSentTo()).toEqual([]);
+    } finally {
+      delete process.env[env];
+    }
   });
 
   it('status --server reads with a pull token from the server’s own realm', async () => {
