@@ -77,7 +77,11 @@ export const READ_NEED: ServerNeed = { anonymousFirst: true, actions: ['pull'] }
 export const PUBLISH_NEED: ServerNeed = { anonymousFirst: false, actions: ['pull', 'push'] };
 
 /** An authorised notary-server client; `dispose` zeroes the password bytes if any were read. */
-export async function openServer(opts: ServerOptions, deps: ServerDeps, need: ServerNeed): Promise<{ api: NotaryServerApi; dispose(): void }> {
+/**
+ * `note` gets one stderr line when a password from the environment goes to a token realm: unlike the
+ * prompt, which names the realm, nothing else would say where it went (review 14a M1).
+ */
+export async function openServer(opts: ServerOptions, deps: ServerDeps, need: ServerNeed, note: (line: string) => void = () => undefined): Promise<{ api: NotaryServerApi; dispose(): void }> {
   const server = checkServerUrl(opts.server);
   const gun = checkGun(opts.gun);
   const tokenRealms = (opts.tokenRealm ?? []).map(checkTokenRealm);
@@ -95,6 +99,8 @@ export async function openServer(opts: ServerOptions, deps: ServerDeps, need: Se
     if (fromEnv !== undefined && fromEnv !== '') {
       password = new TextEncoder().encode(fromEnv);
       source = `the environment variable ${passwordEnv}`;
+      // Never the user name: it may be a password set in the wrong variable (as in every refusal).
+      note(`note: the registry credentials (password from ${passwordEnv}) go to the token realm ${realmHost}, named by ${new URL(server).host}`);
     } else if (deps.interactive) {
       // The realm's host, where the password goes — not only the server's, which names the realm.
       password = await deps.promptSecret(`Password for ${username} at the token realm ${realmHost} (asked for by ${new URL(server).host}): `);
@@ -133,7 +139,7 @@ export function publishSessionsDir(input: string): string {
 export async function publishCommand(input: string, opts: PublishCommandOptions, io: Io, deps: ServerDeps = processServerDeps()): Promise<number> {
   const local = await readPublishInput(input);
   const pinnedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
-  const { api, dispose } = await openServer(opts, deps, PUBLISH_NEED);
+  const { api, dispose } = await openServer(opts, deps, PUBLISH_NEED, (line) => io.err(line));
   // The session transcript (src/publish/publish-session.ts): from here on, the outcome is recorded.
   const session: PublishSessionStart = {
     host: new URL(api.base).host,
@@ -236,7 +242,7 @@ export async function serverKeysCommand(action: string, opts: ServerKeysOptions,
   // Checked before asking the server: a rotated key must not be lost to an existing file.
   await assertAbsent([opts.out]);
   // notary-server: GET ROLE.key requires push and pull (it may make a key), POST (rotate) requires `*`.
-  const { api, dispose } = await openServer(opts, deps, { anonymousFirst: false, actions: action === 'rotate' ? ['pull', 'push', '*'] : ['pull', 'push'] });
+  const { api, dispose } = await openServer(opts, deps, { anonymousFirst: false, actions: action === 'rotate' ? ['pull', 'push', '*'] : ['pull', 'push'] }, (line) => io.err(line));
   try {
     if (action === 'get' && (await api.getMetadata('root.json'))) {
       // Once a root is published GET answers the key that root lists — fine for a renewal that keeps it;

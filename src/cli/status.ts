@@ -223,7 +223,7 @@ export async function statusCommand(path: string | undefined, opts: StatusComman
   if (opts.server) {
     if (!opts.gun) throw new CeremonyError('USAGE', '--server needs --gun');
     if (path) throw new CeremonyError('USAGE', 'give either PATH or --server, not both');
-    const { api, dispose } = await openServer({ ...opts, server: opts.server, gun: opts.gun }, deps, READ_NEED);
+    const { api, dispose } = await openServer({ ...opts, server: opts.server, gun: opts.gun }, deps, READ_NEED, (line) => io.err(line));
     try {
       files = await readServer(api);
     } finally {

@@ -136,7 +136,7 @@ async function run(command: Command, server: string, extra: { tokenRealm?: strin
     (code) => ({ code, err: undefined }),
     (e: unknown) => ({ code: undefined, err: e as Error & { code?: string } }),
   );
-  return { ...outcome, out: c.out.join('\n'), prompted: d.prompted };
+  return { ...outcome, out: c.out.join('\n'), stderr: c.err.join('\n'), prompted: d.prompted };
 }
 
 /** Where the password went: every request that carried it (Basic), by server and path. */
@@ -214,6 +214,9 @@ describe('the normal token flow still works', () => {
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, state: 'already-published', gun: GUN });
     expect([...new Set(basicSentTo())]).toEqual(['notary /token']);
     expect(seen.filter((s) => s.path === '/token').map((s) => s.scope)).toEqual([`repository:${GUN}:pull`]);
+    // A password from the environment: stderr says where it went (the prompt would have named the realm).
+    const host = new URL(server).host;
+    expect(r.stderr).toBe(`note: the registry credentials (password from TUF_CEREMONY_REGISTRY_PASSWORD) go to the token realm ${host}, named by ${host}`);
   });
 
   it('a realm on another origin named with --token-realm (a full URL: its origin counts) gets the credentials', async () => {
