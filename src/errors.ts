@@ -228,7 +228,10 @@ export const ERROR_CODES = {
   SERVER_UNREACHABLE: { cls: 'remote', what: 'the server (or its token realm) could not be reached: connection refused, timed out, or the name does not resolve' },
   SERVER_TLS_UNTRUSTED: { cls: 'remote', what: "the server's TLS certificate is not trusted by --ca-file (or the system store), or does not name the host" },
   SERVER_AUTH_FAILED: { cls: 'remote', what: 'the token realm refused the credentials (wrong user name or password), or the token it gave does not allow the request' },
-  SERVER_AUTH_CHALLENGE_INVALID: { cls: 'remote', what: "the server's WWW-Authenticate challenge is not a Bearer challenge with a realm, or names a realm that is not https" },
+  SERVER_AUTH_CHALLENGE_INVALID: {
+    cls: 'remote',
+    what: "the server's WWW-Authenticate challenge is not a Bearer challenge with a https realm, asks for a token scope beyond the --gun repository and the actions the command needs, or names a token realm off the server's origin that --token-realm does not allow (credentials are not sent there)",
+  },
   SERVER_CREDENTIALS_MISSING: { cls: 'usage', what: 'the server asks for credentials and none were given (no password variable set, no terminal to ask on)' },
   SERVER_RESPONSE_INVALID: { cls: 'remote', what: 'the server answered with an unexpected status, an oversized body, or something that is not what the request asks for' },
   SERVER_REFUSED_UPLOAD: { cls: 'refused', what: "notary-server refused the upload (HTTP 400); the server's reason is quoted" },

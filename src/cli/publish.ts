@@ -7,8 +7,10 @@
  * Credentials for the registry token flow: the user name from `--username` (or TUF_CEREMONY_REGISTRY_USER),
  * the password from the environment variable `--password-env` names (default
  * TUF_CEREMONY_REGISTRY_PASSWORD), else asked on the terminal without echo. They are asked only when the
- * server's token realm is met, sent only to that https realm, never written or printed; the password
- * bytes are zeroed when the command ends.
+ * server's token realm is met, sent only to that https realm — and only when it is on the server's own
+ * origin or one `--token-realm` names (review 14a M1: the server's challenge names the realm) — never
+ * written or printed; the password bytes are zeroed when the command ends. Tokens are asked for the `--gun`
+ * only, with the actions the command needs (src/publish/registry-auth.ts TokenAccess).
  *
  * Each publish (not a dry run) writes a session transcript — the server, the GUN, what was uploaded, the
  * fetch-back verification, or the refusal and its code; never a credential — as a new file in
@@ -28,7 +30,7 @@ import { describeChange, oldestLocalRoot, publishRepository } from '../publish/p
 import { publishSessionTranscript, type PublishSessionStart } from '../publish/publish-session.js';
 import { folderListingSha256, SESSIONS_FOLDER_NAME } from '../trust-store/import-session.js';
 import { writeSessionTranscript } from '../io/session-files.js';
-import { AuthorizedClient, type Credentials } from '../publish/registry-auth.js';
+import { AuthorizedClient, checkTokenRealm, type Credentials, type TokenAction } from '../publish/registry-auth.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { RepositoryFiles } from '../tuf/repository.js';
 import { readRepositoryInput } from './repository-input.js';
@@ -60,12 +62,29 @@ export interface ServerOptions {
   caFile?: string;
   username?: string;
   passwordEnv?: string;
+  /** `--token-realm URL` (repeatable): a token realm not on the server's origin that may get the credentials. */
+  tokenRealm?: string[];
 }
 
+/** What a command needs of the server's tokens: read-only commands try anonymous tokens first. */
+export interface ServerNeed {
+  anonymousFirst: boolean;
+  actions: readonly TokenAction[];
+}
+/** status --server: reads only. */
+export const READ_NEED: ServerNeed = { anonymousFirst: true, actions: ['pull'] };
+/** publish: notary-server's update endpoint requires push and pull. */
+export const PUBLISH_NEED: ServerNeed = { anonymousFirst: false, actions: ['pull', 'push'] };
+
 /** An authorised notary-server client; `dispose` zeroes the password bytes if any were read. */
-export async function openServer(opts: ServerOptions, deps: ServerDeps, anonymousFirst: boolean): Promise<{ api: NotaryServerApi; dispose(): void }> {
+/**
+ * `note` gets one stderr line when a password from the environment goes to a token realm: unlike the
+ * prompt, which names the realm, nothing else would say where it went (review 14a M1).
+ */
+export async function openServer(opts: ServerOptions, deps: ServerDeps, need: ServerNeed, note: (line: string) => void = () => undefined): Promise<{ api: NotaryServerApi; dispose(): void }> {
   const server = checkServerUrl(opts.server);
   const gun = checkGun(opts.gun);
+  const tokenRealms = (opts.tokenRealm ?? []).map(checkTokenRealm);
   const ca = opts.caFile ? new TextDecoder().decode(await readFileCapped(opts.caFile, CA_MAX_BYTES)) : undefined;
   if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) throw new CeremonyError('USAGE', `--ca-file ${basename(opts.caFile!)} holds no PEM certificate`);
   const passwordEnv = opts.passwordEnv ?? DEFAULT_PASSWORD_ENV;
@@ -80,6 +99,8 @@ export async function openServer(opts: ServerOptions, deps: ServerDeps, anonymou
     if (fromEnv !== undefined && fromEnv !== '') {
       password = new TextEncoder().encode(fromEnv);
       source = `the environment variable ${passwordEnv}`;
+      // Never the user name: it may be a password set in the wrong variable (as in every refusal).
+      note(`note: the registry credentials (password from ${passwordEnv}) go to the token realm ${realmHost}, named by ${new URL(server).host}`);
     } else if (deps.interactive) {
       // The realm's host, where the password goes — not only the server's, which names the realm.
       password = await deps.promptSecret(`Password for ${username} at the token realm ${realmHost} (asked for by ${new URL(server).host}): `);
@@ -88,7 +109,7 @@ export async function openServer(opts: ServerOptions, deps: ServerDeps, anonymou
     creds = { username, password, source };
     return creds;
   };
-  const client = new AuthorizedClient({ transport: deps.transport(ca), credentials, anonymousFirst });
+  const client = new AuthorizedClient({ transport: deps.transport(ca), credentials, anonymousFirst: need.anonymousFirst, access: { server, repository: gun, actions: need.actions, tokenRealms } });
   return { api: new NotaryServerApi(client, server, gun), dispose: () => creds?.password.fill(0) };
 }
 
@@ -118,7 +139,7 @@ export function publishSessionsDir(input: string): string {
 export async function publishCommand(input: string, opts: PublishCommandOptions, io: Io, deps: ServerDeps = processServerDeps()): Promise<number> {
   const local = await readPublishInput(input);
   const pinnedRoot = opts.root ? await readFileCapped(opts.root, DEFAULT_CAPS.root) : undefined;
-  const { api, dispose } = await openServer(opts, deps, false);
+  const { api, dispose } = await openServer(opts, deps, PUBLISH_NEED, (line) => io.err(line));
   // The session transcript (src/publish/publish-session.ts): from here on, the outcome is recorded.
   const session: PublishSessionStart = {
     host: new URL(api.base).host,
@@ -220,7 +241,8 @@ export async function serverKeysCommand(action: string, opts: ServerKeysOptions,
   const role = opts.role as ServerKeyRole;
   // Checked before asking the server: a rotated key must not be lost to an existing file.
   await assertAbsent([opts.out]);
-  const { api, dispose } = await openServer(opts, deps, false);
+  // notary-server: GET ROLE.key requires push and pull (it may make a key), POST (rotate) requires `*`.
+  const { api, dispose } = await openServer(opts, deps, { anonymousFirst: false, actions: action === 'rotate' ? ['pull', 'push', '*'] : ['pull', 'push'] }, (line) => io.err(line));
   try {
     if (action === 'get' && (await api.getMetadata('root.json'))) {
       // Once a root is published GET answers the key that root lists — fine for a renewal that keeps it;
@@ -237,6 +259,11 @@ export async function serverKeysCommand(action: string, opts: ServerKeysOptions,
   }
 }
 
+/** A repeatable option's values. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export const TOKEN_REALM_HELP = "a token realm not on the server's own host (https://auth.example.com) that may be given the credentials; without it they go only to a realm on --server's origin (repeatable)";
+
 export function registerPublishCommands(program: Command, io: Io, done: (status: number) => void, deps?: ServerDeps): void {
   const serverOptions = (c: Command) =>
     c
@@ -245,6 +272,7 @@ export function registerPublishCommands(program: Command, io: Io, done: (status:
       .option('--ca-file <PEM>', 'trust the server (and its token realm) only through these CA certificates (default: the bundled CA list)')
       .option('--username <USER>', `user name for the token realm (default: $${DEFAULT_USER_ENV})`)
       .option('--password-env <NAME>', `environment variable holding the password (default: ${DEFAULT_PASSWORD_ENV}; else asked without echo)`)
+      .option('--token-realm <URL>', TOKEN_REALM_HELP, collect)
       .option('--json', 'machine-readable result (documented in the README)');
   serverOptions(
     program

@@ -48,7 +48,7 @@ import { findInventory, readInventoryFile, type InventorySource } from '../io/in
 import { rootFreshness, withoutStale, type InventoryFreshness } from '../ceremony/inventory-fresh.js';
 import { sha256Hex } from '../crypto/digest.js';
 import type { Io } from './output.js';
-import { openServer, processServerDeps, type ServerDeps, type ServerOptions } from './publish.js';
+import { collect, openServer, processServerDeps, READ_NEED, TOKEN_REALM_HELP, type ServerDeps, type ServerOptions } from './publish.js';
 
 /** Exit status when something is within its warning window (documented in the README). */
 export const STATUS_WARNING_EXIT = 5;
@@ -223,7 +223,7 @@ export async function statusCommand(path: string | undefined, opts: StatusComman
   if (opts.server) {
     if (!opts.gun) throw new CeremonyError('USAGE', '--server needs --gun');
     if (path) throw new CeremonyError('USAGE', 'give either PATH or --server, not both');
-    const { api, dispose } = await openServer({ ...opts, server: opts.server, gun: opts.gun }, deps, true);
+    const { api, dispose } = await openServer({ ...opts, server: opts.server, gun: opts.gun }, deps, READ_NEED, (line) => io.err(line));
     try {
       files = await readServer(api);
     } finally {
@@ -269,6 +269,7 @@ export function registerStatusCommand(program: Command, io: Io, done: (status: n
     .option('--ca-file <PEM>', 'trust the server only through these CA certificates')
     .option('--username <USER>', 'user name for the token realm, if anonymous reads are not allowed')
     .option('--password-env <NAME>', 'environment variable holding the password')
+    .option('--token-realm <URL>', TOKEN_REALM_HELP, collect)
     .option('--warn <ROLE=DAYS...>', 'warning window per role: root, targets, snapshot, timestamp, certificates, delegations or a delegated role name')
     .option('--inventory <FILE>', 'a key inventory (key-inventory.json): each key\'s custodian and its roles in every repository (default: $TUF_CEREMONY_INVENTORY, else PATH/state/key-inventory.json of a ceremony output)')
     .option('--now <ISO>', 'the date to judge by (for tests and planning), e.g. 2030-01-31T00:00:00Z')

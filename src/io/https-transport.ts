@@ -190,7 +190,7 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
       const announced = Number(res.headers['content-length']);
       if (announced > req.maxBytes) {
         res.destroy();
-        reject(new CeremonyError('SERVER_RESPONSE_INVALID', `${req.method} ${url.pathname}: the answer announces ${announced} bytes, more than the ${req.maxBytes} allowed`, { path: url.pathname }));
+        reject(new CeremonyError('SERVER_RESPONSE_INVALID', `${hostOf(req.url)}: ${req.method} ${url.pathname}: the answer announces ${announced} bytes, more than the ${req.maxBytes} allowed`, { path: url.pathname }));
         return;
       }
       const chunks: Buffer[] = [];
@@ -199,7 +199,7 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
         size += chunk.length;
         if (size > req.maxBytes) {
           res.destroy();
-          reject(new CeremonyError('SERVER_RESPONSE_INVALID', `${req.method} ${url.pathname}: the answer is larger than ${req.maxBytes} bytes`, { path: url.pathname }));
+          reject(new CeremonyError('SERVER_RESPONSE_INVALID', `${hostOf(req.url)}: ${req.method} ${url.pathname}: the answer is larger than ${req.maxBytes} bytes`, { path: url.pathname }));
           return;
         }
         chunks.push(chunk);

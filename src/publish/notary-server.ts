@@ -16,6 +16,7 @@ import { CeremonyError } from '../errors.js';
 import type { JsonObject } from '../json/types.js';
 import { parseServerKey, SERVER_KEY_MAX_BYTES } from '../ceremony/server-key.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
+import type { HttpResponse } from './http.js';
 import type { AuthorizedClient } from './registry-auth.js';
 import { clipText } from '../json/clip.js';
 
@@ -149,6 +150,23 @@ function serverReason(body: Uint8Array, tokens: (text: string) => Range[]): stri
   }
 }
 
+/**
+ * Where a redirect (never followed) points, for the refusal: the Location's origin only — its path or query
+ * may hold a token — and only as the URL parser normalised it (scheme, host, port: no control character,
+ * no server-chosen words); `file:`-like targets by their scheme.
+ */
+function redirectTarget(location: string | undefined, base: string): string {
+  if (location === undefined) return 'a redirect without a Location, not followed';
+  let url: URL;
+  try {
+    url = new URL(location, base);
+  } catch {
+    return 'a redirect to something that is not a URL, not followed';
+  }
+  const target = url.origin !== 'null' ? url.origin : `a ${url.protocol} URL`;
+  return `a redirect to ${clipText(target, 200)}, not followed`;
+}
+
 export class NotaryServerApi {
   readonly base: string;
   constructor(
@@ -159,10 +177,16 @@ export class NotaryServerApi {
     this.base = `${checkServerUrl(server)}/v2/${checkGun(gun)}/_trust/tuf/`;
   }
 
-  private failure(what: string, status: number, body: Uint8Array): CeremonyError {
-    if (status === 401 || status === 403) return new CeremonyError('SERVER_AUTH_FAILED', `${what}: HTTP ${status}: the token does not allow this on ${this.gun}`);
-    const reason = serverReason(body, (t) => this.client.tokenRanges(t));
-    return new CeremonyError('SERVER_RESPONSE_INVALID', `${what}: HTTP ${status}${reason ? ` (${reason})` : ''}`);
+  /**
+   * A refusal for an answer with a status the request does not expect, naming where and what (review 14a
+   * L5): `HOST: GET root.json: HTTP 302 (…)`, as the transport's own refusals do.
+   */
+  private failure(what: string, res: HttpResponse): CeremonyError {
+    const { status, body } = res;
+    const where = `${new URL(this.base).host}: ${what}: HTTP ${status}`;
+    if (status === 401 || status === 403) return new CeremonyError('SERVER_AUTH_FAILED', `${where}: the token does not allow this on ${this.gun}`);
+    const reason = status >= 300 && status < 400 ? redirectTarget(res.headers.location, this.base) : serverReason(body, (t) => this.client.tokenRanges(t));
+    return new CeremonyError('SERVER_RESPONSE_INVALID', `${where}${reason ? ` (${reason})` : ''}`);
   }
 
   /**
@@ -172,13 +196,13 @@ export class NotaryServerApi {
   async getMetadata(name: string, maxBytes = Math.max(DEFAULT_CAPS.targets, DEFAULT_CAPS.root)): Promise<Uint8Array | undefined> {
     const res = await this.client.send({ method: 'GET', url: this.base + name, maxBytes });
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw this.failure(`GET ${name}`, res.status, res.body);
+    if (res.status !== 200) throw this.failure(`GET ${name}`, res);
     return res.body;
   }
 
   private async key(method: 'GET' | 'POST', role: ServerKeyRole): Promise<ServerKeyAnswer> {
     const res = await this.client.send({ method, url: `${this.base}${role}.key`, maxBytes: KEY_MAX_BYTES });
-    if (res.status !== 200) throw this.failure(`${method} ${role}.key`, res.status, res.body);
+    if (res.status !== 200) throw this.failure(`${method} ${role}.key`, res);
     // The body is what server-keys writes for a plan: read by the plan's own rule (src/ceremony/server-key.ts:
     // exactly keytype and keyval {public, "private": null}, a private key refused unread before anything
     // else), so a file taken here is never refused offline.
@@ -218,6 +242,6 @@ export class NotaryServerApi {
       }
       throw new CeremonyError('SERVER_REFUSED_UPLOAD', `notary-server refused the upload of ${[...files.keys()].join(', ')}${reason ? `: ${reason}` : ''}`);
     }
-    throw this.failure(`POST (${[...files.keys()].join(', ')})`, res.status, res.body);
+    throw this.failure(`POST (${[...files.keys()].join(', ')})`, res);
   }
 }

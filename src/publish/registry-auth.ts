@@ -8,8 +8,15 @@
  * Credentials are asked for lazily (only when a realm is met) through a provider the CLI gives (an
  * environment variable or a no-echo prompt); the password bytes are zeroed by the provider's owner after
  * the command. Nothing here logs or returns the password or a token.
+ *
+ * The challenge is the server's word, and a compromised or impersonating server chooses it (review 14a
+ * M1). So it decides neither where the password goes nor what the tokens allow (TokenAccess): credentials
+ * go only to a realm on the server's own origin or one the operator named (`--token-realm`), and a token
+ * is asked only for the command's repository (the GUN) and the actions the command needs — a challenge
+ * asking for more is refused, not narrowed, so the operator sees it.
  */
 import { CeremonyError } from '../errors.js';
+import { clipText } from '../json/clip.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from './http.js';
 
 export interface Credentials {
@@ -54,6 +61,68 @@ export function parseBearerChallenge(header: string | undefined): BearerChalleng
 
 const TOKEN_MAX_BYTES = 64 * 1024;
 
+/** An action in a registry token scope (Docker token spec, "scope": `repository:NAME:ACTION,…`). */
+export type TokenAction = 'pull' | 'push' | '*';
+
+/** What this client may ask a token realm for, and where credentials may go: decided by the command, not the server. */
+export interface TokenAccess {
+  /** The server's origin (`https://host:port`, checkServerUrl): a realm on it may be given the credentials. */
+  server: string;
+  /** The repository (GUN) the command reads or publishes: the only name a token is asked for. */
+  repository: string;
+  /**
+   * The actions the command needs: `pull` for reads (status), `pull,push` for publish; `*` only for
+   * notary-server's key rotation (its RotateKey endpoint requires it).
+   */
+  actions: readonly TokenAction[];
+  /** Origins of token realms the operator named (`--token-realm`): credentials may go there too. */
+  tokenRealms?: readonly string[];
+}
+
+/** A scope the server asked for, as the message quotes it: clipped, JSON-quoted (no control character survives). */
+const quotedScope = (scope: string): string => JSON.stringify(clipText(scope, 200));
+
+/**
+ * The challenge's `scope`, checked against `access` and rebuilt from what was checked: each
+ * space-separated item must be `repository:<the GUN>:<actions>` (the name may hold `:`, a registry port)
+ * with actions among `access.actions`. Anything else — another repository, another resource type, `delete`,
+ * `*` where the command needs no rotation — is refused, naming what was asked.
+ */
+export function checkChallengeScope(scope: string | undefined, access: TokenAccess, serverHost: string): string | undefined {
+  if (scope === undefined || scope.trim() === '') return undefined;
+  const allowed = `repository:${access.repository}:${access.actions.join(',')}`;
+  const refuse = (why: string): CeremonyError =>
+    new CeremonyError('SERVER_AUTH_CHALLENGE_INVALID', `the server ${serverHost} asks for a token of scope ${quotedScope(scope)}: ${why}; this command asks only for ${allowed}, so no token is requested`);
+  const items: string[] = [];
+  for (const item of scope.trim().split(/\s+/)) {
+    const first = item.indexOf(':');
+    const last = item.lastIndexOf(':');
+    if (first <= 0 || last === first) throw refuse('it is not repository:NAME:ACTIONS');
+    const type = item.slice(0, first);
+    const name = item.slice(first + 1, last);
+    const actions = item.slice(last + 1).split(',');
+    if (type !== 'repository') throw refuse(`the resource type ${quotedScope(type)} is not repository`);
+    if (name !== access.repository) throw refuse(`the repository ${quotedScope(name)} is not ${access.repository} (--gun)`);
+    const extra = actions.filter((a) => !(access.actions as readonly string[]).includes(a));
+    if (extra.length) throw refuse(`the action(s) ${quotedScope(extra.join(','))} are more than this command needs`);
+    items.push(`repository:${access.repository}:${[...new Set(actions)].join(',')}`);
+  }
+  return [...new Set(items)].join(' ');
+}
+
+/** `--token-realm URL`: an https URL without credentials; its origin is what credentials may go to. */
+export function checkTokenRealm(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CeremonyError('USAGE', `--token-realm ${text.includes('@') ? '(not quoted: it holds an @)' : JSON.stringify(text)} is not a URL`);
+  }
+  if (url.protocol !== 'https:') throw new CeremonyError('USAGE', `--token-realm must be an https:// URL (got ${url.protocol}//…): credentials are never sent over plain http`);
+  if (url.username || url.password) throw new CeremonyError('USAGE', '--token-realm must not carry credentials: they come from the environment or a prompt');
+  return url.origin;
+}
+
 function basicHeader(c: Credentials): string {
   const user = Buffer.from(`${c.username}:`, 'utf8');
   const joined = Buffer.concat([user, Buffer.from(c.password.buffer, c.password.byteOffset, c.password.length)]);
@@ -66,6 +135,8 @@ function basicHeader(c: Credentials): string {
 
 export interface AuthorizedClientOptions {
   transport: HttpTransport;
+  /** The repository and actions tokens may be asked for, and the realms credentials may go to. */
+  access: TokenAccess;
   /**
    * Called at most once, when a realm is met and anonymous access is not enough, with the realm's host
    * (where the password goes: a prompt names it).
@@ -94,6 +165,26 @@ export const PASSWORD_REDACT_MIN_BYTES = 4;
 const isContinuation = (b: number | undefined): boolean => b !== undefined && (b & 0xc0) === 0x80;
 
 /**
+ * Byte ranges of `utf8` (each on character boundaries) as ranges of the string it encodes, in one forward
+ * pass over the bytes: each lead byte is one UTF-16 unit, or two for a 4-byte sequence (a surrogate pair).
+ * `utf8` comes from Buffer.from(string): well-formed (a lone surrogate became U+FFFD, one unit either way).
+ */
+function utf16Offsets(utf8: Uint8Array, ranges: readonly [number, number][]): [number, number][] {
+  const points = [...new Set(ranges.flat())].sort((a, b) => a - b);
+  const unitAt = new Map<number, number>();
+  let byte = 0;
+  let unit = 0;
+  for (const p of points) {
+    for (; byte < p; byte++) {
+      const b = utf8[byte]!;
+      if (!isContinuation(b)) unit += b >= 0xf0 ? 2 : 1;
+    }
+    unitAt.set(p, unit);
+  }
+  return ranges.map(([from, to]) => [unitAt.get(from)!, unitAt.get(to)!]);
+}
+
+/**
  * A transport that answers 401 challenges: one token per scope, reused. `send` returns the final answer
  * (still 401 when the token does not allow the request; the caller maps that to SERVER_AUTH_FAILED).
  */
@@ -115,6 +206,14 @@ export class AuthorizedClient {
       throw new CeremonyError(
         'SERVER_AUTH_CHALLENGE_INVALID',
         `the server now names the token realm ${realm.host}, not ${new URL(this.credentialsRealm).host} the credentials were given for: they are not sent there`,
+      );
+    }
+    const { server, tokenRealms = [] } = this.opts.access;
+    // Checked before the provider runs: neither the environment's password nor a prompt for one.
+    if (realm.origin !== server && !tokenRealms.includes(realm.origin)) {
+      throw new CeremonyError(
+        'SERVER_AUTH_CHALLENGE_INVALID',
+        `the server ${new URL(server).host} names the token realm ${realm.origin}, which is not on the server's own origin ${server}: the credentials are not sent there. If that is your registry's token service, allow it with --token-realm ${realm.origin}`,
       );
     }
     if (!this.creds) {
@@ -156,9 +255,9 @@ export class AuthorizedClient {
 
   /**
    * Where in `text` (a server's words on their way to a message) a token this client was given, or the
-   * password it sent (passwordRanges), appears, as [start, end) ranges for the caller to cut out
-   * (notary-server.ts quotedServerText): a server may echo the bearer token it got, and a short or plain
-   * one is no token-like run to spot.
+   * password it sent (passwordRanges: plain, or in base64 as the Basic header carried it), appears, as
+   * [start, end) ranges for the caller to cut out (notary-server.ts quotedServerText): a server may echo the
+   * bearer token it got, and a short or plain one is no token-like run to spot.
    */
   tokenRanges(text: string): [start: number, end: number][] {
     const out: [number, number][] = [];
@@ -171,28 +270,49 @@ export class AuthorizedClient {
   }
 
   /**
-   * The password given, where the server's words hold it in plain text. A server that is its own token
+   * The password given, where the server's words hold it in plain text or as the Basic credential
+   * (base64 of `user:password`, with or without padding). A server that is its own token
    * realm (the usual set-up) got it in the Basic header and may echo it in a later error; that text would
    * reach stderr and the session transcript. Searched as bytes (the password stays a zeroable Uint8Array,
    * never a string), from PASSWORD_REDACT_MIN_BYTES: a shorter one would cut letters out of every word,
    * and is no password a registry accepts. Nothing once the owner has zeroed it after the command.
+   *
+   * Linear in the text (review 14a L2: converting each match's byte offset by decoding the whole prefix
+   * again was quadratic — 118 s of CPU on a 256 Ki-character body full of a 4-byte password): every match
+   * is found first, then all byte offsets are turned into string offsets in one forward pass (utf16Offsets).
    */
   private passwordRanges(text: string): [start: number, end: number][] {
-    const pw = this.creds?.password;
-    if (!pw || pw.length < PASSWORD_REDACT_MIN_BYTES || pw.every((b) => b === 0)) return [];
-    const needle = Buffer.from(pw.buffer, pw.byteOffset, pw.length);
+    const c = this.creds;
+    const pw = c?.password;
+    if (!c || !pw || pw.length < PASSWORD_REDACT_MIN_BYTES || pw.every((b) => b === 0)) return [];
+    const password = Buffer.from(pw.buffer, pw.byteOffset, pw.length);
+    // Review 14a L1: the Basic credential, base64(user:password), echoed without the word "Basic" is no
+    // Authorization value (notary-server.ts AUTH_VALUE) and, at 8 to 39 characters, no token-like run:
+    // it was printed. It is looked for padded and without its padding (a server may trim the `=`).
+    // Made from the bytes here, not kept: nothing of it outlives the zeroed password.
+    const joined = Buffer.concat([Buffer.from(`${c.username}:`, 'utf8'), password]);
+    const b64 = joined.toString('base64');
+    joined.fill(0);
+    const encoded = [Buffer.from(b64, 'latin1'), Buffer.from(b64.replace(/=+$/, ''), 'latin1')];
     const hay = Buffer.from(text, 'utf8');
-    const out: [number, number][] = [];
-    for (let at = hay.indexOf(needle); at !== -1; at = hay.indexOf(needle, at + needle.length)) {
-      // Byte offsets back to the string's: widened to whole characters (a password that is not whole
-      // UTF-8 can match inside one), the text before each end, decoded, is as long as its UTF-16 prefix.
-      let from = at;
-      while (from > 0 && isContinuation(hay[from])) from--;
-      let to = at + needle.length;
-      while (to < hay.length && isContinuation(hay[to])) to++;
-      out.push([hay.subarray(0, from).toString('utf8').length, hay.subarray(0, to).toString('utf8').length]);
+    try {
+      const found: [number, number][] = [];
+      for (const needle of [password, ...encoded]) {
+        for (let at = hay.indexOf(needle); at !== -1; at = hay.indexOf(needle, at + needle.length)) {
+          // Widened to whole characters: a password that is not whole UTF-8 can match inside one.
+          let from = at;
+          while (from > 0 && isContinuation(hay[from])) from--;
+          let to = at + needle.length;
+          while (to < hay.length && isContinuation(hay[to])) to++;
+          found.push([from, to]);
+        }
+      }
+      return utf16Offsets(hay, found);
+    } finally {
+      // The server's words as bytes hold the secrets where they matched.
+      hay.fill(0);
+      for (const e of encoded) e.fill(0);
     }
-    return out;
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
@@ -200,7 +320,9 @@ export class AuthorizedClient {
     const cached = this.tokens.get(scopeKey);
     const first = await this.opts.transport(cached ? { ...req, headers: { ...req.headers, authorization: `Bearer ${cached}` } } : req);
     if (first.status !== 401) return first;
-    const ch = parseBearerChallenge(first.headers['www-authenticate']);
+    const parsed = parseBearerChallenge(first.headers['www-authenticate']);
+    const scope = checkChallengeScope(parsed.scope, this.opts.access, new URL(req.url).host);
+    const ch: BearerChallenge = { realm: parsed.realm, ...(parsed.service !== undefined ? { service: parsed.service } : {}), ...(scope !== undefined ? { scope } : {}) };
     let token: string | undefined;
     const anonymousOk = this.opts.anonymousFirst && req.method === 'GET';
     if (anonymousOk) token = await this.fetchToken(ch, false);

@@ -76,7 +76,7 @@ const serverDeps = (): ServerDeps => ({
 /** `tuf-ceremony server-keys get --role ROLE` for `gun`: the key as root.json lists it. */
 async function serverKey(gun: string, role: 'timestamp' | 'snapshot', file: string): Promise<KeyEntry> {
   const c = captureIo();
-  expect(await serverKeysCommand('get', { server: server!.url, gun, role, caFile: server!.certs.caFile, out: file, json: true }, c.io, serverDeps()), c.err.join('\n')).toBe(0);
+  expect(await serverKeysCommand('get', { server: server!.url, gun, role, caFile: server!.certs.caFile, tokenRealm: [server!.issuer.realm], out: file, json: true }, c.io, serverDeps()), c.err.join('\n')).toBe(0);
   const body = JSON.parse(readFileSync(file, 'utf8')) as { keytype: string; keyval: { public: string } };
   return { json: { keytype: body.keytype, keyval: { private: null, public: body.keyval.public } }, keyId: (JSON.parse(c.out.join('')) as { keyId: string }).keyId };
 }
@@ -84,7 +84,7 @@ async function serverKey(gun: string, role: 'timestamp' | 'snapshot', file: stri
 /** `tuf-ceremony publish DIR --server … --gun … --ca-file … --json`: what the server now serves is verified. */
 async function publishDir(folder: string, gun: string): Promise<void> {
   const c = captureIo();
-  const code = await publishCommand(folder, { server: server!.url, gun, caFile: server!.certs.caFile, json: true }, c.io, serverDeps());
+  const code = await publishCommand(folder, { server: server!.url, gun, caFile: server!.certs.caFile, tokenRealm: [server!.issuer.realm], json: true }, c.io, serverDeps());
   expect([gun, code, c.err.join('\n')]).toEqual([gun, 0, '']);
   expect((JSON.parse(c.out.join('')) as { state: string }).state).toBe('published');
 }

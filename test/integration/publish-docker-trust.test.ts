@@ -43,7 +43,7 @@ describe('docker trust inspect on a repository published with tuf-ceremony publi
   it('lists the signer, its key and the signed tag', async () => {
     const ca = readFileSync(server.certs.caFile, 'utf8');
     const api = new NotaryServerApi(
-      new AuthorizedClient({ transport: httpsTransport({ ca }), credentials: () => Promise.resolve({ username: TOKEN_USER, password: new TextEncoder().encode(TOKEN_PASSWORD) }) }),
+      new AuthorizedClient({ access: { server: server.url, repository: GUN, actions: ['pull', 'push'], tokenRealms: [new URL(server.issuer.realm).origin] }, transport: httpsTransport({ ca }), credentials: () => Promise.resolve({ username: TOKEN_USER, password: new TextEncoder().encode(TOKEN_PASSWORD) }) }),
       server.url,
       GUN,
     );
@@ -76,7 +76,7 @@ describe('docker trust inspect on a repository published with tuf-ceremony publi
       ]),
     );
     const c = captureIo();
-    const code = await publishCommand(dir, { server: server.url, gun: GUN, caFile: server.certs.caFile }, c.io, {
+    const code = await publishCommand(dir, { server: server.url, gun: GUN, caFile: server.certs.caFile, tokenRealm: [server.issuer.realm] }, c.io, {
       transport: (pem) => httpsTransport(pem ? { ca: pem } : {}),
       env: { TUF_CEREMONY_REGISTRY_USER: TOKEN_USER, TUF_CEREMONY_REGISTRY_PASSWORD: TOKEN_PASSWORD },
       interactive: false,

@@ -78,7 +78,7 @@ describe('publish to notary-server over TLS with token auth', () => {
     const c = captureIo();
     let code: number;
     try {
-      code = await publishCommand(dir, { server: server.url, gun, caFile: extra.caFile ?? server.certs.caFile, json: true, ...(extra.dryRun ? { dryRun: true } : {}), ...(extra.root ? { root: extra.root } : {}) }, c.io, deps({ ...(extra.password ? { password: extra.password } : {}), ...(extra.user ? { user: extra.user } : {}) }));
+      code = await publishCommand(dir, { server: server.url, gun, caFile: extra.caFile ?? server.certs.caFile, tokenRealm: [server.issuer.realm], json: true, ...(extra.dryRun ? { dryRun: true } : {}), ...(extra.root ? { root: extra.root } : {}) }, c.io, deps({ ...(extra.password ? { password: extra.password } : {}), ...(extra.user ? { user: extra.user } : {}) }));
     } catch (err) {
       code = reportError(c.io, err, true);
     }
@@ -104,7 +104,7 @@ describe('publish to notary-server over TLS with token auth', () => {
   /** What the server serves now, read with credentials: versions by role (undefined = none). */
   async function served(gun: string): Promise<{ root?: number; targets?: number; snapshot?: number }> {
     const api = new NotaryServerApi(
-      new AuthorizedClient({ transport: httpsTransport({ ca: readFileSync(server.certs.caFile, 'utf8') }), credentials: () => Promise.resolve({ username: TOKEN_USER, password: new TextEncoder().encode(TOKEN_PASSWORD) }) }),
+      new AuthorizedClient({ access: { server: server.url, repository: gun, actions: ['pull'], tokenRealms: [new URL(server.issuer.realm).origin] }, transport: httpsTransport({ ca: readFileSync(server.certs.caFile, 'utf8') }), credentials: () => Promise.resolve({ username: TOKEN_USER, password: new TextEncoder().encode(TOKEN_PASSWORD) }) }),
       server.url,
       gun,
     );
@@ -138,12 +138,12 @@ describe('publish to notary-server over TLS with token auth', () => {
   it('a rehearsed ceremony: server-keys get → rehearse → publish (dry run, then for real) → its root rotation; clients in every trust mode read it', async () => {
     const keyFile = join(work, 'timestamp.key');
     const c = captureIo();
-    expect(await serverKeysCommand('get', { server: server.url, gun: CEREMONY_GUN, role: 'timestamp', caFile: server.certs.caFile, out: keyFile, json: true }, c.io, deps())).toBe(0);
+    expect(await serverKeysCommand('get', { server: server.url, gun: CEREMONY_GUN, role: 'timestamp', caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], out: keyFile, json: true }, c.io, deps())).toBe(0);
     const got = JSON.parse(c.out.join('')) as { keyId: string; keytype: string };
     expect(got.keytype).toBe('ed25519');
     // Never overwritten: a second get into the same file is refused before the server is asked.
     const again = captureIo();
-    await expect(serverKeysCommand('get', { server: server.url, gun: CEREMONY_GUN, role: 'timestamp', caFile: server.certs.caFile, out: keyFile }, again.io, deps())).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    await expect(serverKeysCommand('get', { server: server.url, gun: CEREMONY_GUN, role: 'timestamp', caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], out: keyFile }, again.io, deps())).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
 
     const out = join(work, 'ceremony');
     const r = captureIo();
@@ -193,7 +193,7 @@ describe('publish to notary-server over TLS with token auth', () => {
     await listEverywhere(CEREMONY_GUN, [], summary.rootKeyIds.filter((id) => v2Ids.includes(id)), rootV2);
     // status over the live server, with anonymous (pull) tokens only: no credentials in the environment.
     const st = captureIo();
-    const stCode = await statusCommand(undefined, { server: server.url, gun: CEREMONY_GUN, caFile: server.certs.caFile, json: true }, st.io, deps({ env: {} }));
+    const stCode = await statusCommand(undefined, { server: server.url, gun: CEREMONY_GUN, caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], json: true }, st.io, deps({ env: {} }));
     const report = JSON.parse(st.out.join('')) as { items: { name: string; version?: number; renewedBy: { heldBy: string } }[] };
     expect([0, 5], st.err.join('\n')).toContain(stCode);
     expect(report.items.find((i) => i.name === 'timestamp')!.renewedBy.heldBy).toBe('server');
@@ -217,7 +217,7 @@ describe('publish to notary-server over TLS with token auth', () => {
     const serverKey = async (role: 'timestamp' | 'snapshot'): Promise<KeyEntry> => {
       const file = join(work, `${role}-${++n}.key`);
       const c = captureIo();
-      expect(await serverKeysCommand('get', { server: server.url, gun: DOCKER_GUN, role, caFile: server.certs.caFile, out: file, json: true }, c.io, deps())).toBe(0);
+      expect(await serverKeysCommand('get', { server: server.url, gun: DOCKER_GUN, role, caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], out: file, json: true }, c.io, deps())).toBe(0);
       const body = JSON.parse(readFileSync(file, 'utf8')) as { keytype: string; keyval: { public: string } };
       return { json: { keytype: body.keytype, keyval: { private: null, public: body.keyval.public } }, keyId: (JSON.parse(c.out.join('')) as { keyId: string }).keyId };
     };
@@ -352,7 +352,7 @@ describe('publish to notary-server over TLS with token auth', () => {
       // Pinned clients pin the certificate the newest root lists (FIELD-NOTES); seeded ones start from v1.
       await listEverywhere(DOCKER_GUN, expectedList(TARGETS), [renewedCert.listed.keyId], rootV1);
       const st = captureIo();
-      await statusCommand(undefined, { server: server.url, gun: DOCKER_GUN, caFile: server.certs.caFile, json: true }, st.io, deps({ env: {} }));
+      await statusCommand(undefined, { server: server.url, gun: DOCKER_GUN, caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], json: true }, st.io, deps({ env: {} }));
       const certs = (JSON.parse(st.out.join('')) as { items: { kind: string; expires: string }[] }).items.filter((i) => i.kind === 'certificate');
       expect(certs.map((c) => c.expires)).toEqual([formatExpires(until)]);
 
@@ -361,10 +361,10 @@ describe('publish to notary-server over TLS with token auth', () => {
       const getFile = join(work, `ts-get-${++n}.key`);
       const rotFile = join(work, `ts-rotate-${++n}.key`);
       const g = captureIo();
-      expect(await serverKeysCommand('get', { server: server.url, gun: DOCKER_GUN, role: 'timestamp', caFile: server.certs.caFile, out: getFile, json: true }, g.io, deps())).toBe(0);
+      expect(await serverKeysCommand('get', { server: server.url, gun: DOCKER_GUN, role: 'timestamp', caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], out: getFile, json: true }, g.io, deps())).toBe(0);
       expect((JSON.parse(g.out.join('')) as { keyId: string }).keyId).toBe(timestampKey.keyId);
       const rot = captureIo();
-      expect(await serverKeysCommand('rotate', { server: server.url, gun: DOCKER_GUN, role: 'timestamp', caFile: server.certs.caFile, out: rotFile, json: true }, rot.io, deps())).toBe(0);
+      expect(await serverKeysCommand('rotate', { server: server.url, gun: DOCKER_GUN, role: 'timestamp', caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], out: rotFile, json: true }, rot.io, deps())).toBe(0);
       const newTsId = (JSON.parse(rot.out.join('')) as { keyId: string }).keyId;
       expect(newTsId).not.toBe(timestampKey.keyId);
       const tsFile = new Uint8Array(readFileSync(rotFile));
@@ -395,7 +395,7 @@ describe('publish to notary-server over TLS with token auth', () => {
       const ts = await (async () => {
         const file = join(work, `ts-${++n}.key`);
         const c = captureIo();
-        expect(await serverKeysCommand('get', { server: server.url, gun, role: 'timestamp', caFile: server.certs.caFile, out: file, json: true }, c.io, deps())).toBe(0);
+        expect(await serverKeysCommand('get', { server: server.url, gun, role: 'timestamp', caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], out: file, json: true }, c.io, deps())).toBe(0);
         const body = JSON.parse(readFileSync(file, 'utf8')) as { keytype: string; keyval: { public: string } };
         return { json: { keytype: body.keytype, keyval: { private: null, public: body.keyval.public } }, keyId: (JSON.parse(c.out.join('')) as { keyId: string }).keyId };
       })();

@@ -73,7 +73,7 @@ describe('revoke these tags too: one request, both files merged, published toget
     const c = captureIo();
     let code: number;
     try {
-      code = await publishCommand(dir, { server: server.url, gun: GUN, caFile: server.certs.caFile, json: true, ...extra }, c.io, deps());
+      code = await publishCommand(dir, { server: server.url, gun: GUN, caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], json: true, ...extra }, c.io, deps());
     } catch (err) {
       code = reportError(c.io, err, true);
     }
@@ -83,7 +83,7 @@ describe('revoke these tags too: one request, both files merged, published toget
   /** Versions the server serves now, read with credentials. */
   async function served(): Promise<Record<string, number>> {
     const api = new NotaryServerApi(
-      new AuthorizedClient({ transport: httpsTransport({ ca: readFileSync(server.certs.caFile, 'utf8') }), credentials: () => Promise.resolve({ username: TOKEN_USER, password: enc.encode(TOKEN_PASSWORD) }) }),
+      new AuthorizedClient({ access: { server: server.url, repository: GUN, actions: ['pull'], tokenRealms: [new URL(server.issuer.realm).origin] }, transport: httpsTransport({ ca: readFileSync(server.certs.caFile, 'utf8') }), credentials: () => Promise.resolve({ username: TOKEN_USER, password: enc.encode(TOKEN_PASSWORD) }) }),
       server.url,
       GUN,
     );
@@ -107,7 +107,7 @@ describe('revoke these tags too: one request, both files merged, published toget
     const serverKey = async (role: 'timestamp' | 'snapshot'): Promise<KeyEntry> => {
       const file = fresh(`${role}.key`);
       const c = captureIo();
-      expect(await serverKeysCommand('get', { server: server.url, gun: GUN, role, caFile: server.certs.caFile, out: file, json: true }, c.io, deps())).toBe(0);
+      expect(await serverKeysCommand('get', { server: server.url, gun: GUN, role, caFile: server.certs.caFile, tokenRealm: [server.issuer.realm], out: file, json: true }, c.io, deps())).toBe(0);
       const body = JSON.parse(readFileSync(file, 'utf8')) as { keytype: string; keyval: { public: string } };
       return { json: { keytype: body.keytype, keyval: { private: null, public: body.keyval.public } }, keyId: (JSON.parse(c.out.join('')) as { keyId: string }).keyId };
     };

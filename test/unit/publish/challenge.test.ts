@@ -9,8 +9,11 @@ import { describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
 import { checkGun, checkServerUrl, NotaryServerApi } from '../../../src/publish/notary-server.js';
 import { publishSessionTranscript } from '../../../src/publish/publish-session.js';
-import { AuthorizedClient, parseBearerChallenge } from '../../../src/publish/registry-auth.js';
-import { openServer } from '../../../src/cli/publish.js';
+import { AuthorizedClient, checkTokenRealm, parseBearerChallenge, type TokenAccess } from '../../../src/publish/registry-auth.js';
+import { openServer, PUBLISH_NEED } from '../../../src/cli/publish.js';
+
+/** docker.io/org/app on notary.example.com, whose token realm auth.example.com the operator allowed (--token-realm). */
+const ACCESS: TokenAccess = { server: 'https://notary.example.com', repository: 'docker.io/org/app', actions: ['pull', 'push'], tokenRealms: ['https://auth.example.com'] };
 import { refusal } from '../../support/refusal.js';
 import { expectNoSecrets } from '../../support/session-transcripts.js';
 
@@ -31,6 +34,17 @@ describe('Bearer challenges', () => {
     ['Bearer realm="http://auth.example.com/token"', 'SERVER_AUTH_CHALLENGE_INVALID'],
   ])('refuses %j with %s', (header, code) => {
     expect(refusal(() => parseBearerChallenge(header)).code).toBe(code);
+  });
+});
+
+describe('--token-realm', () => {
+  it.each(['http://auth.example.com/token', 'https://ci:pw@auth.example.com/token', 'auth.example.com'])('refuses %j (USAGE)', (url) => {
+    const err = refusal(() => checkTokenRealm(url));
+    expect(err.code).toBe('USAGE');
+    expect(err.message).not.toContain(':pw');
+  });
+  it('keeps the origin: credentials may go to any path on it', () => {
+    expect(checkTokenRealm('https://Auth.Example.com:443/token?x=1')).toBe('https://auth.example.com');
   });
 });
 
@@ -85,7 +99,7 @@ describe('the token flow', () => {
   it('reads anonymously when allowed: no credentials asked', async () => {
     const r = registry({ anonymousOk: true, password: 'pw' });
     let asked = 0;
-    const client = new AuthorizedClient({ transport: r.transport, anonymousFirst: true, credentials: () => ((asked += 1), Promise.resolve({ username: 'ci', password: enc.encode('pw') })) });
+    const client = new AuthorizedClient({ access: ACCESS, transport: r.transport, anonymousFirst: true, credentials: () => ((asked += 1), Promise.resolve({ username: 'ci', password: enc.encode('pw') })) });
     expect((await client.send({ method: 'GET', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/root.json', maxBytes: 100 })).status).toBe(200);
     expect(asked).toBe(0);
   });
@@ -93,7 +107,7 @@ describe('the token flow', () => {
   it('asks once for credentials, sends them only to the realm, and reuses the token', async () => {
     const r = registry({ anonymousOk: false, password: 'pw' });
     let asked = 0;
-    const client = new AuthorizedClient({ transport: r.transport, credentials: () => ((asked += 1), Promise.resolve({ username: 'ci', password: enc.encode('pw') })) });
+    const client = new AuthorizedClient({ access: ACCESS, transport: r.transport, credentials: () => ((asked += 1), Promise.resolve({ username: 'ci', password: enc.encode('pw') })) });
     for (let i = 0; i < 2; i++) expect((await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 })).status).toBe(200);
     expect(asked).toBe(1);
     for (const req of r.seen) {
@@ -118,7 +132,7 @@ describe('the token flow', () => {
       }
       return r.transport(req);
     };
-    const client = new AuthorizedClient({ transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) });
+    const client = new AuthorizedClient({ access: ACCESS, transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) });
     expect((await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 })).status).toBe(200);
     switched = true;
     const err = await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 }).catch((e: unknown) => e);
@@ -144,7 +158,7 @@ describe('the token flow', () => {
       if (new URL(req.url).host === 'auth.example.com') return Promise.resolve({ status, headers: (status === 302 ? { location: 'https://elsewhere.example.com/' } : {}) as Record<string, string>, body: enc.encode(body) });
       return Promise.resolve({ status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() });
     };
-    const client = new AuthorizedClient({ transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) });
+    const client = new AuthorizedClient({ access: ACCESS, transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) });
     const err = await client.send({ method: 'POST', url: 'https://notary.example.com/v2/docker.io/org/app/_trust/tuf/', maxBytes: 100 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code });
     expect(seen.map((r) => new URL(r.url).host)).toEqual(['notary.example.com', 'auth.example.com']);
@@ -154,12 +168,12 @@ describe('the token flow', () => {
   it('the credentials are asked for naming the host of the realm they go to', async () => {
     const r = registry({ anonymousOk: false, password: 'pw' });
     const questions: string[] = [];
-    const { api, dispose } = await openServer({ server: 'https://notary.example.com', gun: 'docker.io/org/app', username: 'ci' }, {
+    const { api, dispose } = await openServer({ server: 'https://notary.example.com', gun: 'docker.io/org/app', username: 'ci', tokenRealm: ['https://auth.example.com/token'] }, {
       transport: () => r.transport,
       env: {},
       interactive: true,
       promptSecret: (q) => (questions.push(q), Promise.resolve(enc.encode('pw'))),
-    }, false);
+    }, PUBLISH_NEED);
     try {
       await api.upload(new Map([['targets', enc.encode('{}')]]));
     } finally {
@@ -169,9 +183,9 @@ describe('the token flow', () => {
   });
 
   it('a wrong password is SERVER_AUTH_FAILED; no credentials at all is SERVER_CREDENTIALS_MISSING', async () => {
-    const wrong = new AuthorizedClient({ transport: registry({ anonymousOk: false, password: 'pw' }).transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('nope') }) });
+    const wrong = new AuthorizedClient({ access: ACCESS, transport: registry({ anonymousOk: false, password: 'pw' }).transport, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('nope') }) });
     await expect(wrong.send({ method: 'GET', url: 'https://notary.example.com/v2/x/_trust/tuf/root.json', maxBytes: 100 })).rejects.toMatchObject({ code: 'SERVER_AUTH_FAILED' });
-    const none = new AuthorizedClient({ transport: registry({ anonymousOk: false, password: 'pw' }).transport });
+    const none = new AuthorizedClient({ access: ACCESS, transport: registry({ anonymousOk: false, password: 'pw' }).transport });
     await expect(none.send({ method: 'GET', url: 'https://notary.example.com/v2/x/_trust/tuf/root.json', maxBytes: 100 })).rejects.toMatchObject({ code: 'SERVER_CREDENTIALS_MISSING' });
   });
 
@@ -179,7 +193,7 @@ describe('the token flow', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmUtYWJj';
     const body = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `Basic Y2k6cHc= and Bearer ${jwt} refused`, detail: `token ${jwt}; Basic validation of targets/releases failed` }] });
     const api = new NotaryServerApi(
-      new AuthorizedClient({ transport: (): Promise<HttpResponse> => Promise.resolve({ status: 500, headers: {}, body: enc.encode(body) }) }),
+      new AuthorizedClient({ access: ACCESS, transport: (): Promise<HttpResponse> => Promise.resolve({ status: 500, headers: {}, body: enc.encode(body) }) }),
       'https://notary.example.com',
       'docker.io/org/app',
     );
@@ -196,7 +210,7 @@ describe('the token flow', () => {
     // "UNKNOWN: " and x's up to 399 characters, then an emoji (two UTF-16 units) across the 400th.
     const message = `${'x'.repeat(399 - 'UNKNOWN: '.length)}😀 and more`;
     const api = new NotaryServerApi(
-      new AuthorizedClient({ transport: (): Promise<HttpResponse> => Promise.resolve({ status: 500, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'UNKNOWN', message }] })) }) }),
+      new AuthorizedClient({ access: ACCESS, transport: (): Promise<HttpResponse> => Promise.resolve({ status: 500, headers: {}, body: enc.encode(JSON.stringify({ errors: [{ code: 'UNKNOWN', message }] })) }) }),
       'https://notary.example.com',
       'docker.io/org/app',
     );
@@ -212,6 +226,7 @@ describe('the token flow', () => {
   it('a wrong login whose user name is the password (typed at the wrong prompt) quotes it neither in the error nor in the session transcript', async () => {
     const typed = 'Tr0ub4dor&3-pass';
     const client = new AuthorizedClient({
+      access: ACCESS,
       transport: registry({ anonymousOk: false, password: 'pw' }).transport,
       credentials: () => Promise.resolve({ username: typed, password: enc.encode('pw'), source: 'the environment variable REGISTRY_PASSWORD' }),
     });

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../../../src/publish/http.js';
 import { NotaryServerApi } from '../../../src/publish/notary-server.js';
 import { publishRepository } from '../../../src/publish/publish.js';
-import { AuthorizedClient } from '../../../src/publish/registry-auth.js';
+import { AuthorizedClient, type TokenAccess } from '../../../src/publish/registry-auth.js';
 import { readServer, statusCommand } from '../../../src/cli/status.js';
 import type { ServerDeps } from '../../../src/cli/publish.js';
 import { makeKey } from '../../support/keys.js';
@@ -16,6 +16,8 @@ import { buildRepo, GUN, rootSigned, sign, type BuiltRepo } from '../../support/
 
 const enc = new TextEncoder();
 const SERVER = 'https://notary.test';
+/** What publish may ask tokens for (src/cli/publish.ts PUBLISH_NEED), the realm on the server's origin. */
+const ACCESS: TokenAccess = { server: SERVER, repository: GUN, actions: ['pull', 'push'] };
 /** More requests than any of these flows needs: past it the fake server stops answering (a runaway loop). */
 const MAX_REQUESTS = 200;
 
@@ -55,7 +57,7 @@ describe('publish against a hostile server', () => {
       if (/\/\d+\.root\.json$/.test(path)) return ok(repo.roots[0]!);
       return notFound();
     });
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const api = new NotaryServerApi(new AuthorizedClient({ access: ACCESS, transport: srv.transport }), SERVER, GUN);
     const err = await publishRepository({ local: repo.files({ withVersioned: false }), api, now: new Date() }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PUBLISH_FETCH_BACK_MISMATCH', path: 'root.json' });
     expect((err as Error).message).toMatch(/root version 1000000000000, not the version 1 this publish/);
@@ -133,7 +135,7 @@ describe("the server's error text", () => {
   it('is quoted on one line: a line feed or carriage return in it cannot start a line of our own output', async () => {
     const body = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'bad\r\nerror[OK]: published\n', detail: 'x\u2028y' }] });
     const srv = hostile(() => ({ status: 500, headers: {}, body: enc.encode(body) }));
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const api = new NotaryServerApi(new AuthorizedClient({ access: ACCESS, transport: srv.transport }), SERVER, GUN);
     const err = await api.getMetadata('root.json').catch((e: unknown) => e as Error);
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
     expect((err as Error).message).not.toMatch(/[\r\n\u2028\u2029]/);
@@ -145,7 +147,7 @@ describe("the server's timestamp / snapshot key answer (what server-keys writes 
   const good = () => repo.keys.timestamp[0]!.json as { keytype: string; keyval: { public: string; private: null } };
   const keyApi = (body: string) => {
     const srv = hostile(() => ok(body));
-    return new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    return new NotaryServerApi(new AuthorizedClient({ access: ACCESS, transport: srv.transport }), SERVER, GUN);
   };
 
   it('the answer notary-server gives is taken, with its key ID', async () => {
@@ -193,7 +195,7 @@ describe('status --server: what it reads from a server, in all', () => {
       if (body.length > req.maxBytes) throw Object.assign(new Error('over the cap'), { code: 'SERVER_RESPONSE_INVALID', maxBytes: req.maxBytes });
       return ok(body);
     });
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport }), SERVER, GUN);
+    const api = new NotaryServerApi(new AuthorizedClient({ access: ACCESS, transport: srv.transport }), SERVER, GUN);
     const total = Object.values(files).reduce((n, b) => n + b.length, 0);
     // Enough for everything: all five read, each request capped by what was left.
     const all = await readServer(api, total);
@@ -236,6 +238,8 @@ describe('status --server: a signed file of one role served as another', () => {
 });
 
 describe("the server's error text and the bearer token it was sent", () => {
+  /** These servers name the token realm auth.example.com: allowed as --token-realm would allow it. */
+  const REALM_ACCESS: TokenAccess = { ...ACCESS, tokenRealms: ['https://auth.example.com'] };
   // Too short and too plain for the token-like heuristic (40+ characters, mixed case and digits).
   const token = 'tok3n-for-ci';
   const challenge = 'Bearer realm="https://auth.example.com/token",service="notary"';
@@ -249,6 +253,7 @@ describe("the server's error text and the bearer token it was sent", () => {
   const behindRealm = (issued: string, answer: () => HttpResponse) =>
     new NotaryServerApi(
       new AuthorizedClient({
+        access: REALM_ACCESS,
         transport: hostile((_path, req) => {
           if (new URL(req.url).host === 'auth.example.com') return ok(JSON.stringify({ token: issued }));
           if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
@@ -270,7 +275,7 @@ describe("the server's error text and the bearer token it was sent", () => {
     ['the upload, HTTP 400', 400, (api: NotaryServerApi) => api.upload(new Map([['targets', enc.encode('{}')]])), 'SERVER_REFUSED_UPLOAD'],
   ] as const)('%s: quoted without the token', async (_what, status, call, code) => {
     const srv = echoing(status);
-    const api = new NotaryServerApi(new AuthorizedClient({ transport: srv.transport, anonymousFirst: true, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) }), SERVER, GUN);
+    const api = new NotaryServerApi(new AuthorizedClient({ access: REALM_ACCESS, transport: srv.transport, anonymousFirst: true, credentials: () => Promise.resolve({ username: 'ci', password: enc.encode('pw') }) }), SERVER, GUN);
     const err = await call(api).then(
       () => undefined,
       (e: unknown) => e as Error,
@@ -293,7 +298,7 @@ describe("the server's error text and the bearer token it was sent", () => {
     const issued = echoed.replace(/^Bearer /, '');
     const err = await refusedBy(behindRealm(issued, () => denied(`${echoed} bad scope for ${echoed}`)).getMetadata('root.json'));
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
-    expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
+    expect(err.message).toBe(`notary.test: GET root.json: HTTP 500 (${shown})`);
   });
 
   // A server that is its own token realm got the password in the Basic header; echoed in plain text in a
@@ -301,6 +306,7 @@ describe("the server's error text and the bearer token it was sent", () => {
   const withPassword = (password: string, answer: () => HttpResponse) =>
     new NotaryServerApi(
       new AuthorizedClient({
+        access: REALM_ACCESS,
         transport: hostile((_path, req) => {
           if (new URL(req.url).host === 'auth.example.com') return req.headers?.authorization ? ok(JSON.stringify({ token: 'Zz9-issued-token' })) : { status: 401, headers: {}, body: new Uint8Array() };
           if (!req.headers?.authorization) return { status: 401, headers: { 'www-authenticate': challenge }, body: new Uint8Array() };
@@ -318,10 +324,29 @@ describe("the server's error text and the bearer token it was sent", () => {
     ['beside and inside non-ASCII text', 'pässwört€', 'ünknown pässwört€ für ci', 'DENIED: request refused: ünknown … für ci'],
     ['four bytes', 'p4ss', 'p4ss rejected', 'DENIED: request refused: … rejected'],
     ['three bytes: not cut (it would cut letters of every word)', 'abc', 'abc rejected', 'DENIED: request refused: abc rejected'],
+    // Review 14a L1: base64("ci:S3cr3tPw") is "Y2k6UzNjcjN0UHc=", too short for the token-like rule.
+    ['as the bare Basic credential (base64 of user:password)', 'S3cr3tPw', 'saw creds Y2k6UzNjcjN0UHc= from ci', 'DENIED: request refused: saw creds … from ci'],
+    ['as the Basic credential without its padding', 'S3cr3tPw', 'saw creds Y2k6UzNjcjN0UHc, bye', 'DENIED: request refused: saw creds …, bye'],
+    ['as the Basic credential split across lines', 'S3cr3tPw', 'saw Y2k6UzNj\r\ncjN0UHc= ok', 'DENIED: request refused: saw … ok'],
+    ['after characters of 2, 3 and 4 UTF-8 bytes (one or two UTF-16 units)', 'p4ss', 'é€😀p4ss 😀 p4ss😀p4ss', 'DENIED: request refused: é€😀… 😀 …😀…'],
   ])('the password echoed back, %s: the message reads as expected', async (_what, password, detail, shown) => {
     const err = await refusedBy(withPassword(password, () => denied(detail)).getMetadata('root.json'));
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
-    expect(err.message).toBe(`GET root.json: HTTP 500 (${shown})`);
+    expect(err.message).toBe(`notary.test: GET root.json: HTTP 500 (${shown})`);
+  });
+
+  // Review 14a L2: each match's offset was found by decoding the whole text before it again, quadratic in
+  // the body (118 s of CPU for 256 Ki characters holding a 4-byte password 52428 times).
+  it('a 256 Ki-character error full of the password (and of emoji) is quoted without it, in linear time', async () => {
+    const detail = 'Pw4x 😀 '.repeat(32_768);
+    const started = performance.now();
+    const err = await refusedBy(withPassword('Pw4x', () => denied(detail)).getMetadata('root.json'));
+    const seconds = (performance.now() - started) / 1000;
+    expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID' });
+    expect(err.message).not.toContain('Pw4x');
+    expect(err.message).toMatch(/^notary\.test: GET root\.json: HTTP 500 \(DENIED: request refused: … 😀 … 😀 /);
+    // The quadratic code took minutes here; a loaded 2-core CI machine takes about a second.
+    expect(seconds).toBeLessThan(20);
   });
 
   // A server that splits what it echoes across lines (a token wrapped at some column, a CR/LF put in its
