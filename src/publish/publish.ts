@@ -8,7 +8,7 @@
  * refused; when the server already serves exactly these files, nothing is uploaded and the fetch-back
  * still runs (publishing twice is harmless).
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError } from '../errors.js';
 import { bytesEqual } from '../crypto/digest.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
@@ -27,6 +27,12 @@ export interface PublishOptions {
   withoutDelegated?: readonly string[];
   /** The operator confirms the server has never served this repository (upload-set.ts, PUBLISH_FIRST_UNCONFIRMED). */
   firstPublish?: boolean;
+  /**
+   * Called as soon as the server accepted the upload (POST 2xx), before the fetch-back: from then on the
+   * server may serve the new metadata whatever the fetch-back finds, so the caller records the upload
+   * there and then (the CLI's session transcript, review 14a M2).
+   */
+  onUploaded?: (plan: UploadPlan) => Promise<void>;
 }
 
 export interface PublishOutcome {
@@ -120,8 +126,35 @@ export async function publishRepository(opts: PublishOptions): Promise<PublishOu
   const plan = planUpload({ local, server, pinnedRoot, gun: api.gun, now: opts.now, ...(opts.withoutDelegated ? { withoutDelegated: opts.withoutDelegated } : {}), ...(opts.firstPublish ? { firstPublish: true } : {}) });
   const uploaded = [...plan.upload.keys()];
   if (opts.dryRun) return { plan, uploaded: [], pinnedRootVersion: pinVersion };
-  if (plan.upload.size > 0) await api.upload(plan.upload);
+  if (plan.upload.size > 0) {
+    await api.upload(plan.upload);
+    await opts.onUploaded?.(plan);
+  }
+  try {
+    return await verifyServed(opts, plan, uploaded, pinnedRoot, pinVersion);
+  } catch (err) {
+    // After an accepted upload a fetch-back that could not be completed (an HTTP error, a stall, a token
+    // refused) proves nothing either way: the server may serve the new metadata now, so this is not a
+    // refusal of the upload (review 14a M2). A mismatch is a finding about what the server serves, and
+    // keeps its own code.
+    if (plan.upload.size === 0 || isCeremonyError(err, 'PUBLISH_FETCH_BACK_MISMATCH') || !isCeremonyError(err)) throw err;
+    throw new CeremonyError('PUBLISH_UPLOADED_UNVERIFIED', unverifiedMessage(api, plan, err), { cause: err });
+  }
+}
 
+/** PUBLISH_UPLOADED_UNVERIFIED's message: what was accepted, what failed, and how to find out which state the server is in. */
+function unverifiedMessage(api: NotaryServerApi, plan: UploadPlan, err: CeremonyError): string {
+  const host = new URL(api.base).host;
+  const again = plan.firstPublishConfirmed ? 'publish the same input again without --first-publish' : 'publish the same input again';
+  return (
+    `the server accepted the upload of ${[...plan.upload.keys()].join(', ')} (one update), but fetching it back failed: [${err.code}] ${err.message}. ` +
+    `The server may now serve the new metadata, unverified: see what it serves with tuf-ceremony status --server https://${host} --gun ${api.gun}, and ${again} to verify it ` +
+    `(it uploads only what the server does not serve yet, then fetches back and verifies)`
+  );
+}
+
+async function verifyServed(opts: PublishOptions, plan: UploadPlan, uploaded: string[], pinnedRoot: Uint8Array, pinVersion: number): Promise<PublishOutcome> {
+  const { local, api } = opts;
   // Fetch back and verify as a client: from the pin, every role, with expiry.
   const delegatedNames = new Set([...local.delegated.keys()]);
   const plannedRoot = plan.roles.find((r) => r.role === 'root')!.to;

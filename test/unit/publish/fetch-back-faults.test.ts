@@ -1,0 +1,185 @@
+/**
+ * `publish` against a notary-server on 127.0.0.1 (node:https, the real transport, a CA of the test's own)
+ * that ACCEPTS the upload and then fails the fetch-back (review 14a M2): HTTP 500, no answer (a stall), or
+ * 404 for everything. The server may now serve the new metadata, so the outcome is not a refusal: the code
+ * is PUBLISH_UPLOADED_UNVERIFIED (a 404 is a finding, PUBLISH_FETCH_BACK_MISMATCH), and the session
+ * transcript records the upload, written the moment the POST returned 2xx. Publishing again against a
+ * server that now serves the new files uploads nothing and verifies them.
+ */
+import { createServer, type Server } from 'node:https';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { verifyTranscript } from '../../../src/audit/verify.js';
+import { publishCommand, publishSessionsDir, type ServerDeps } from '../../../src/cli/publish.js';
+import { httpsTransport } from '../../../src/io/https-transport.js';
+import { captureIo } from '../../support/cli-io.js';
+import { makeTestCertificates, type TestCertificates } from '../../support/notary-tls.js';
+import { writeTree } from '../../support/notary.js';
+import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+
+const tmp = tempDirs();
+const enc = new TextEncoder();
+
+/** What the server does with a GET once it has accepted the POST. */
+type After = 'serve' | 'http-500' | 'stall' | 'not-found';
+
+interface Loopback {
+  url: string;
+  /** Requests seen: `GET root.json`, `POST `. */
+  seen: string[];
+  /** The session transcripts beside the input when the first GET after the POST arrived. */
+  sessionsAtFirstGetAfterPost?: string[];
+}
+
+let certs: TestCertificates;
+let ca: string;
+let repo: BuiltRepo;
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  certs = makeTestCertificates();
+  ca = readFileSync(certs.caFile, 'utf8');
+  repo = await buildRepo('notary');
+});
+afterAll(() => rmSync(certs.dir, { recursive: true, force: true }));
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+});
+
+/** The repository as the server serves it once the upload is in: the input's files, its timestamp signed by the server's key. */
+const published = (): Record<string, Uint8Array> => ({ 'root.json': repo.roots[0]!, 'targets.json': repo.targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp, 'targets/releases.json': repo.delegated });
+
+/** A notary-server for GUN: serves nothing before a POST (or `published()` when `servesFromStart`), accepts any POST with 201. */
+async function startServer(after: After, opts: { servesFromStart?: boolean; input?: string } = {}): Promise<Loopback> {
+  const lb: Loopback = { url: '', seen: [] };
+  let accepted = Boolean(opts.servesFromStart);
+  const server = createServer({ key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert) }, (req, res) => {
+    const name = (req.url ?? '').replace(/^.*\/_trust\/tuf\//, '');
+    lb.seen.push(`${req.method} ${name}`);
+    req.resume();
+    const answer = (status: number, body: Uint8Array | string) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(typeof body === 'string' ? enc.encode(body) : body);
+    };
+    if (req.method === 'POST') {
+      accepted = true;
+      req.on('end', () => answer(201, '{}'));
+      return;
+    }
+    if (accepted && !opts.servesFromStart && lb.sessionsAtFirstGetAfterPost === undefined && opts.input) {
+      const dir = publishSessionsDir(opts.input);
+      lb.sessionsAtFirstGetAfterPost = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
+    }
+    const files = published();
+    if (!accepted || after === 'not-found') return answer(404, '{"errors":[{"code":"METADATA_NOT_FOUND"}]}');
+    if (after === 'http-500') return answer(500, '{"errors":[{"code":"UNKNOWN"}]}');
+    if (after === 'stall') return; // never answers: the transport's idle timeout ends it
+    return files[name] ? answer(200, files[name]) : answer(404, '{"errors":[{"code":"METADATA_NOT_FOUND"}]}');
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no port');
+  lb.url = `https://127.0.0.1:${addr.port}`;
+  return lb;
+}
+
+const deps = (): ServerDeps => ({
+  transport: () => httpsTransport({ ca, timeoutMs: 400 }),
+  env: {},
+  interactive: false,
+  promptSecret: () => Promise.reject(new Error('no prompt in tests')),
+});
+
+/** The ceremony's files in a folder of their own (its sessions folder goes beside it). */
+function inputFolder(): string {
+  const dir = join(tmp('tufc-pubfault-'), 'metadata');
+  writeTree(dir, new Map(Object.entries(published())));
+  return dir;
+}
+
+const steps = (jsonl: string): string[] => jsonl.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: string }).filter((e) => e.type === 'entry').map((e) => e.step!);
+const endNote = (jsonl: string): string => (jsonl.trim().split('\n').map((l) => JSON.parse(l) as { step?: string; note?: string }).find((e) => e.step === 'session.end')?.note ?? '');
+
+async function publishAgainst(lb: Loopback, input: string) {
+  const c = captureIo();
+  const result = await publishCommand(input, { server: lb.url, gun: GUN, json: true }, c.io, deps()).catch((e: unknown) => e);
+  return { result, out: c.out, err: c.err };
+}
+
+function theTranscript(input: string): { path: string; text: string } {
+  const dir = publishSessionsDir(input);
+  const files = readdirSync(dir);
+  expect(files).toHaveLength(1);
+  return { path: join(dir, files[0]!), text: readFileSync(join(dir, files[0]!), 'utf8') };
+}
+
+describe('publish: the server accepts the upload, then the fetch-back fails (review 14a M2)', () => {
+  it.each([
+    ['http-500', 'SERVER_RESPONSE_INVALID'],
+    ['stall', 'SERVER_UNREACHABLE'],
+  ] as const)('%s after the upload: PUBLISH_UPLOADED_UNVERIFIED (cause %s), the upload recorded at once and at the end, never "refused"', async (after, cause) => {
+    const input = inputFolder();
+    const lb = await startServer(after, { input });
+    const { result } = await publishAgainst(lb, input);
+    expect(result).toMatchObject({ code: 'PUBLISH_UPLOADED_UNVERIFIED', cause: { cause: { code: cause } } });
+    const message = (result as Error).message;
+    expect(message).toMatch(/^the server accepted the upload of root, targets, targets\/releases, snapshot \(one update\), but fetching it back failed: \[/);
+    expect(message).toContain(`[${cause}]`);
+    expect(message).toContain(`tuf-ceremony status --server ${lb.url} --gun ${GUN}`);
+    expect(message).toMatch(/publish the same input again to verify it/);
+    expect(message).toMatch(/the upload and what failed after it are recorded in \S+\.transcript\.jsonl\)$/);
+    expect(lb.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
+
+    // Written before the first GET of the fetch-back was answered: the upload, not yet verified.
+    expect(lb.sessionsAtFirstGetAfterPost).toHaveLength(1);
+    expect(steps(lb.sessionsAtFirstGetAfterPost![0]!)).toEqual(['publish.plan', 'publish.upload', 'session.end']);
+    expect(endNote(lb.sessionsAtFirstGetAfterPost![0]!)).toMatch(/^uploaded; not verified yet/);
+
+    // Then replaced (the same file) by the whole session: the upload and what failed after it.
+    const t = theTranscript(input);
+    expect(steps(t.text)).toEqual(['publish.plan', 'publish.upload', 'publish.unverified', 'session.end']);
+    expect(endNote(t.text)).toBe(`uploaded; not verified [${cause}]`);
+    expect(t.text).not.toMatch(/publish\.refused|refused \[/);
+    expect(() => verifyTranscript(readFileSync(t.path), { allowUnsealed: true })).not.toThrow();
+  });
+
+  it('404 for everything after the upload: PUBLISH_FETCH_BACK_MISMATCH, and the transcript still records the upload', async () => {
+    const input = inputFolder();
+    const lb = await startServer('not-found', { input });
+    const { result } = await publishAgainst(lb, input);
+    expect(result).toMatchObject({ code: 'PUBLISH_FETCH_BACK_MISMATCH', path: 'root.json' });
+    const t = theTranscript(input);
+    expect(steps(t.text)).toEqual(['publish.plan', 'publish.upload', 'publish.unverified', 'session.end']);
+    expect(endNote(t.text)).toBe('uploaded; not verified [PUBLISH_FETCH_BACK_MISMATCH]');
+  });
+
+  it('publishing again once the server serves the new files uploads nothing and verifies them (no blind re-upload, no unverified success)', async () => {
+    const input = inputFolder();
+    const first = await startServer('http-500', { input });
+    expect(await publishAgainst(first, input).then((r) => r.result)).toMatchObject({ code: 'PUBLISH_UPLOADED_UNVERIFIED' });
+    // The server did store the upload: it now serves the new files.
+    const again = await startServer('serve', { servesFromStart: true });
+    const { result, out } = await publishAgainst(again, input);
+    expect(result).toBe(0);
+    expect(again.seen.filter((r) => r.startsWith('POST'))).toEqual([]);
+    const json = JSON.parse(out.join('')) as { state: string; upload: string[]; served: { root: number; targets: number; snapshot: number; timestamp: number } | null };
+    expect(json).toMatchObject({ state: 'already-published', upload: [], served: { root: 1, targets: 1, snapshot: 1, timestamp: 1 } });
+  });
+
+  it('publishing again when the accepted upload was in fact lost uploads it again (the server serves nothing)', async () => {
+    const input = inputFolder();
+    const first = await startServer('stall', { input });
+    expect(await publishAgainst(first, input).then((r) => r.result)).toMatchObject({ code: 'PUBLISH_UPLOADED_UNVERIFIED' });
+    const again = await startServer('serve');
+    const { result, out } = await publishAgainst(again, input);
+    expect(result).toBe(0);
+    expect(again.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
+    expect(JSON.parse(out.join(''))).toMatchObject({ state: 'published' });
+  });
+});
