@@ -242,7 +242,7 @@ export const ERROR_CODES = {
   PUBLISH_NOT_FIRST: { cls: 'refused', what: '`publish --first-publish` says the server has never served this repository, but it serves files for it: a wrong server or GUN, or a repository published before: nothing was uploaded' },
   PUBLISH_SERVER_UNVERIFIED: { cls: 'remote', what: "the server's targets.json (with the root, timestamp and snapshot that vouch for it) is missing, does not verify from the pinned root, or is not the version the input's targets.json replaces, so publish cannot tell which delegated roles a new targets.json takes a key from: nothing was uploaded" },
   PUBLISH_UPLOADED_UNVERIFIED: { cls: 'remote', what: 'the server accepted the upload, but fetching it back to verify it failed (an HTTP error, no answer in time): the server may now serve the new metadata, unverified; check what it serves with `status --server`, and publish the same input again to verify it (it uploads only what the server does not serve yet)' },
-  PUBLISH_FETCH_BACK_MISMATCH: { cls: 'remote', what: 'after the upload the server serves other bytes than were uploaded, or metadata that does not verify from the pinned root' },
+  PUBLISH_FETCH_BACK_MISMATCH: { cls: 'remote', what: 'after the upload the server serves other bytes than were uploaded, a role at another version than the one it served before (a rollback), or metadata that does not verify from the pinned root' },
   SERVER_KEY_INVALID: { cls: 'remote', what: "the server's timestamp or snapshot key answer is not a public ed25519 / ecdsa key as notary-server serves it" },
   // --- internal ---
   INTERNAL: { cls: 'internal', what: 'a bug: please report it with the transcript' },

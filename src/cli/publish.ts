@@ -194,6 +194,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
                   snapshot: outcome.served.snapshot!.md.signed.version,
                   timestamp: outcome.served.timestamp!.md.signed.version,
                   timestampExpires: outcome.served.timestamp!.md.signed.expiresText,
+                  delegated: Object.fromEntries([...outcome.served.delegated].map(([name, d]) => [name, d.md.signed.version])),
                 }
               : null,
           },
@@ -213,7 +214,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
     if (outcome.served) {
       const s = outcome.served;
       io.out(
-        `  verified what the server now serves from pinned root v${outcome.pinnedRootVersion}: root v${s.root.signed.version}, targets v${s.targets!.md.signed.version}, snapshot v${s.snapshot!.md.signed.version}, timestamp v${s.timestamp!.md.signed.version} (expires ${s.timestamp!.md.signed.expiresText})`,
+        `  verified what the server now serves from pinned root v${outcome.pinnedRootVersion}: root v${s.root.signed.version}, targets v${s.targets!.md.signed.version}, snapshot v${s.snapshot!.md.signed.version}, timestamp v${s.timestamp!.md.signed.version}${[...s.delegated].map(([name, d]) => `, ${name} v${d.md.signed.version}`).join('')} (expires ${s.timestamp!.md.signed.expiresText})`,
       );
     }
     if (transcript) io.out(`  session transcript ${transcript} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcript} --allow-unsealed)`);

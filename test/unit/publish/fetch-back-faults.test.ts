@@ -16,7 +16,7 @@ import { httpsTransport } from '../../../src/io/https-transport.js';
 import { captureIo } from '../../support/cli-io.js';
 import { makeTestCertificates, type TestCertificates } from '../../support/notary-tls.js';
 import { writeTree } from '../../support/notary.js';
-import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
+import { buildRepo, FAR, GUN, metaEntry, metaKey, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 
 const tmp = tempDirs();
@@ -181,5 +181,78 @@ describe('publish: the server accepts the upload, then the fetch-back fails (rev
     expect(result).toBe(0);
     expect(again.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
     expect(JSON.parse(out.join(''))).toMatchObject({ state: 'published' });
+  });
+});
+
+/** A notary-server on 127.0.0.1 serving `before` until a POST (answered 201), then `after`; `snapshot.key` answers `key`. */
+async function startStates(before: Record<string, Uint8Array>, after: Record<string, Uint8Array>, key: Uint8Array): Promise<Loopback> {
+  const lb: Loopback = { url: '', seen: [] };
+  let accepted = false;
+  const server = createServer({ key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert) }, (req, res) => {
+    const name = (req.url ?? '').replace(/^.*\/_trust\/tuf\//, '');
+    lb.seen.push(`${req.method} ${name}`);
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'POST') accepted = true;
+      const body = req.method === 'POST' ? enc.encode('{}') : name === 'snapshot.key' ? key : (accepted ? after : before)[name];
+      res.writeHead(body ? (req.method === 'POST' ? 201 : 200) : 404, { 'content-type': 'application/json' });
+      res.end(body ?? enc.encode('{"errors":[{"code":"METADATA_NOT_FOUND"}]}'));
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no port');
+  lb.url = `https://127.0.0.1:${addr.port}`;
+  return lb;
+}
+
+describe('publish: the fetch-back checks every role the plan knows, not only the uploaded ones (review 14a M3)', () => {
+  // The reviewer's case (review-14a-repro/rollback-after-upload.test.ts): root v2 is uploaded alone (the
+  // server holds the snapshot key); before the upload the server served targets/releases v2 in snapshot
+  // v2; after it, a hostile server signs a snapshot naming the older targets/releases v1, whose
+  // signature is real.
+  let r2: BuiltRepo;
+  let delegatedV2: Uint8Array;
+  const p = 'notary' as const;
+  const state = async (rootBytes: Uint8Array, rootVersion: number, delegated: Uint8Array, sv: number): Promise<Record<string, Uint8Array>> => {
+    const snapshot = await sign(p, { _type: 'Snapshot', version: sv, expires: FAR, meta: { [metaKey(p, 'targets')]: metaEntry(p, r2.targets, 1), [metaKey(p, r2.delegationName)]: metaEntry(p, delegated, 0), root: metaEntry(p, rootBytes, rootVersion) } }, r2.keys.snapshot);
+    const timestamp = await sign(p, { _type: 'Timestamp', version: sv, expires: FAR, meta: { [metaKey(p, 'snapshot')]: metaEntry(p, snapshot, sv) } }, r2.keys.timestamp);
+    return { 'root.json': rootBytes, '1.root.json': r2.roots[0]!, '2.root.json': r2.roots[1]!, 'targets.json': r2.targets, [`${r2.delegationName}.json`]: delegated, 'snapshot.json': snapshot, 'timestamp.json': timestamp };
+  };
+  beforeAll(async () => {
+    r2 = await buildRepo('notary', { rootVersions: 2 });
+    delegatedV2 = await sign(p, targetsSigned(p, 2, { 'releases/v1.tar.gz': enc.encode('release 1'), 'releases/v2.tar.gz': enc.encode('release 2') }), r2.keys.delegate);
+  });
+  const input = (): string => {
+    const dir = join(tmp('tufc-rollback-'), 'metadata');
+    writeTree(dir, new Map([['root.json', r2.roots[1]!], ['1.root.json', r2.roots[0]!], ['2.root.json', r2.roots[1]!], ['targets.json', r2.targets], [`${r2.delegationName}.json`, delegatedV2]]));
+    return dir;
+  };
+  const key = (): Uint8Array => enc.encode(JSON.stringify(r2.keys.snapshot[0]!.json));
+  const run = async (after: Record<string, Uint8Array>) => {
+    const lb = await startStates(await state(r2.roots[0]!, 1, delegatedV2, 2), after, key());
+    const c = captureIo();
+    const result = await publishCommand(input(), { server: lb.url, gun: GUN, json: true }, c.io, deps()).catch((e: unknown) => e);
+    return { result, out: c.out, lb };
+  };
+
+  it('a role not uploaded, served older after the upload under a snapshot the server signed: PUBLISH_FETCH_BACK_MISMATCH naming the role and both versions', async () => {
+    const { result, lb } = await run(await state(r2.roots[1]!, 2, r2.delegated, 3));
+    expect(lb.seen.filter((x) => x.startsWith('POST'))).toHaveLength(1);
+    expect(result).toMatchObject({ code: 'PUBLISH_FETCH_BACK_MISMATCH', path: 'targets/releases.json $.signed.version' });
+    expect((result as Error).message).toMatch(/^after the upload the server serves targets\/releases version 1, not version 2, which it served before the upload: a rollback/);
+  });
+
+  it('a snapshot older than the one served before the upload: PUBLISH_FETCH_BACK_MISMATCH (TUF 5.5.5)', async () => {
+    const { result } = await run(await state(r2.roots[1]!, 2, delegatedV2, 1));
+    expect(result).toMatchObject({ code: 'PUBLISH_FETCH_BACK_MISMATCH', path: 'snapshot.json $.signed.version' });
+    expect((result as Error).message).toMatch(/serves snapshot version 1, older than the version 2 it served before the upload/);
+  });
+
+  it('control: every role as before (targets/releases v2) under the new snapshot v3: published, verified, delegated versions reported', async () => {
+    const { result, out } = await run(await state(r2.roots[1]!, 2, delegatedV2, 3));
+    expect(result).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject({ state: 'published', upload: ['root'], served: { root: 2, snapshot: 3, delegated: { 'targets/releases': 2 } } });
   });
 });
