@@ -251,10 +251,16 @@ function printInventory(path: string, source: InventorySource, keys: StatusInven
   }
 }
 
-function printReport(report: ExpiryReport, io: Io): void {
+/**
+ * `fromServer`: the files came from `status --server`, which reads them without verifying their
+ * signatures (src/status/expiry.ts): a forged timestamp.json may state any expiry. Each row says so
+ * (`ok?`, not `ok`) and a note under the heading names the check that would vouch for them (review 14a L4).
+ */
+function printReport(report: ExpiryReport, io: Io, fromServer = false): void {
   io.out(`status: ${report.profile} repository${report.repository ? ` ${shownOrQuoted(report.repository)}` : ''} at ${report.now}`);
+  if (fromServer) io.out('  (read from the server, NOT verified: each expiry is what its file states, signatures unchecked; marked ?)');
   for (const i of report.items) {
-    const mark = i.state === 'expired' ? 'EXPIRED' : i.state === 'warning' ? 'WARNING' : 'ok';
+    const mark = (i.state === 'expired' ? 'EXPIRED' : i.state === 'warning' ? 'WARNING' : 'ok') + (fromServer ? '?' : '');
     const left = i.state === 'expired' ? `expired ${-i.daysLeft} day(s) ago` : `${i.daysLeft} day(s) left`;
     io.out(`  ${mark.padEnd(7)} ${shownOrQuoted(i.name).padEnd(28)} ${i.version !== undefined ? `v${i.version}`.padEnd(5) : '     '} expires ${i.expires}  ${left} (window ${i.windowDays} d)`);
     io.out(`          renewed by ${renewLine(i)}`);
@@ -301,9 +307,10 @@ export async function statusCommand(path: string | undefined, opts: StatusComman
   if (freshness && freshness.state !== 'current' && freshness.message) io.err(`warning: ${freshness.message}`);
   if (expired.length) io.err(`error[EXPIRED]: ${expired.map((i) => `${i.name} expired at ${i.expires}`).join('; ')}`);
   else if (warning.length) io.err(`warning: ${warning.map((i) => `${i.name} expires in ${i.daysLeft} day(s) (${i.expires})`).join('; ')}`);
-  if (opts.json) io.out(JSON.stringify({ ok: report.worst === 'ok', ...report, ...(inventoryKeys && found ? { inventory: { path: found.path, source: found.source, freshness: freshness ?? null, keys: inventoryKeys } } : {}) }, null, 2));
+  // `verified: false` from a server: the expiries are as its files state them (printReport).
+  if (opts.json) io.out(JSON.stringify({ ok: report.worst === 'ok', ...report, ...(opts.server ? { verified: false } : {}), ...(inventoryKeys && found ? { inventory: { path: found.path, source: found.source, freshness: freshness ?? null, keys: inventoryKeys } } : {}) }, null, 2));
   else {
-    printReport(report, io);
+    printReport(report, io, Boolean(opts.server));
     if (inventory && inventoryKeys && found) printInventory(found.path, found.source, inventoryKeys, inventory, stale, io);
   }
   return expired.length ? 1 : warning.length ? STATUS_WARNING_EXIT : 0;

@@ -99,6 +99,18 @@ describe('status --server: a total time and a cap on delegations (review 14a L3)
     const code = await statusCommand(undefined, { server: srv.url, gun: GUN, json: true }, c.io, deps());
     expect(code).toBe(0);
     expect(srv.seen.filter((n) => n.startsWith('targets/d'))).toHaveLength(3);
+    // What the server states is not verified (review 14a L4): --json says so.
+    expect(JSON.parse(c.out.join(''))).toMatchObject({ verified: false });
+  });
+
+  it('the text report marks every expiry read from a server as unverified, never a bare "ok" (review 14a L4)', async () => {
+    const srv = await start(repo.targets, 0);
+    const c = captureIo();
+    expect(await statusCommand(undefined, { server: srv.url, gun: GUN }, c.io, deps())).toBe(0);
+    expect(c.out[1]).toMatch(/NOT verified/);
+    const rows = c.out.filter((l) => /^ {2}(ok|WARNING|EXPIRED)/.test(l));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toMatch(/^ {2}(ok|WARNING|EXPIRED)\? /);
   });
 
   it('--timeout is for --server only, and a whole number of seconds', async () => {
