@@ -180,7 +180,15 @@ describe('publish: the server accepts the upload, then the fetch-back fails (rev
     const { result, out } = await publishAgainst(again, input);
     expect(result).toBe(0);
     expect(again.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
-    expect(JSON.parse(out.join(''))).toMatchObject({ state: 'published' });
+    const json = JSON.parse(out.join('')) as { state: string; transcript: string };
+    expect(json).toMatchObject({ state: 'published' });
+    // One file per run: the first run's (not verified), and this one's, written after the POST and then
+    // replaced by the whole session.
+    const dir = publishSessionsDir(input);
+    expect(readdirSync(dir)).toHaveLength(2);
+    const text = readFileSync(json.transcript, 'utf8');
+    expect(steps(text)).toEqual(['publish.plan', 'publish.upload', 'publish.verify', 'session.end']);
+    expect(endNote(text)).toBe('published');
   });
 });
 
