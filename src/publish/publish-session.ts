@@ -1,7 +1,8 @@
 /**
  * The session transcript of `tuf-ceremony publish` (issue #16; format src/audit/session.ts): which server
  * and repository (GUN), what was read, against which pinned root, what was uploaded in the one update, and
- * the fetch-back verification — or the refusal and its code. Never a credential: the user name, password
+ * the fetch-back verification — or the refusal and its code, or (the server accepted the upload, the
+ * fetch-back then failed) the upload and the code of what failed, `publish.unverified`, never a refusal. Never a credential: the user name, password
  * and bearer tokens are not given to it (it records only the fields below), and a refusal is recorded by
  * its code and that code's fixed sentence (src/errors.ts), never its message, which may quote what was
  * typed or what the server said.
