@@ -27,7 +27,8 @@ import { shownOrQuoted } from '../json/fields.js';
 import type { HttpTransport } from '../publish/http.js';
 import { NotaryServerApi, checkGun, checkServerUrl, type ServerKeyRole } from '../publish/notary-server.js';
 import { describeChange, oldestLocalRoot, publishRepository } from '../publish/publish.js';
-import { publishSessionTranscript, type PublishSessionStart } from '../publish/publish-session.js';
+import { publishSessionTranscript, type PublishSessionOutcome, type PublishSessionStart } from '../publish/publish-session.js';
+import type { UploadPlan } from '../publish/upload-set.js';
 import { folderListingSha256, SESSIONS_FOLDER_NAME } from '../trust-store/import-session.js';
 import { writeSessionTranscript } from '../io/session-files.js';
 import { AuthorizedClient, checkTokenRealm, type Credentials, type TokenAction } from '../publish/registry-auth.js';
@@ -148,11 +149,18 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
     pinnedRoot: pinnedRoot ? { name: basename(opts.root!), bytes: pinnedRoot } : { name: 'the oldest root of the input (pinned)', bytes: oldestLocalRoot(local) },
     ...(opts.now ? { now: () => opts.now! } : {}),
   };
-  const record = async (outcome: Parameters<typeof publishSessionTranscript>[1]): Promise<{ path: string } | { warning: string }> => {
+  // One session, one file: written the moment the server accepts the upload (review 14a M2), then
+  // replaced, atomically, by the whole transcript once the fetch-back is done (the same session, the
+  // same start time, more entries); a run that dies in between leaves "uploaded; not verified yet".
+  const started = session.now ? session.now() : new Date();
+  let written: string | undefined;
+  const record = async (outcome: PublishSessionOutcome): Promise<{ path: string } | { warning: string }> => {
     const dir = publishSessionsDir(input);
     try {
-      const started = session.now ? session.now() : new Date();
-      return { path: await writeSessionTranscript(dir, 'publish', started, await publishSessionTranscript({ ...session, now: () => started }, outcome)) };
+      const bytes = await publishSessionTranscript({ ...session, now: () => started }, outcome);
+      if (written) await writeFileAtomic(written, bytes, { overwrite: true });
+      else written = await writeSessionTranscript(dir, 'publish', started, bytes);
+      return { path: written };
     } catch (err) {
       if (!isCeremonyError(err)) throw err;
       return { warning: `the session transcript could not be written in ${dir}: [${err.code}] ${err.message}` };
@@ -160,15 +168,23 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
   };
   try {
     let outcome;
+    let accepted: UploadPlan | undefined;
+    const onUploaded = async (plan: UploadPlan): Promise<void> => {
+      accepted = plan;
+      const r = await record({ uploaded: plan });
+      if ('warning' in r) io.err(`warning: ${r.warning}`);
+    };
     try {
-      outcome = await publishRepository({ local, api, now: opts.now ?? new Date(), dryRun: Boolean(opts.dryRun), ...(pinnedRoot ? { pinnedRoot } : {}), ...(opts.withoutDelegated?.length ? { withoutDelegated: opts.withoutDelegated } : {}), ...(opts.firstPublish ? { firstPublish: true } : {}) });
+      outcome = await publishRepository({ local, api, now: opts.now ?? new Date(), dryRun: Boolean(opts.dryRun), onUploaded, ...(pinnedRoot ? { pinnedRoot } : {}), ...(opts.withoutDelegated?.length ? { withoutDelegated: opts.withoutDelegated } : {}), ...(opts.firstPublish ? { firstPublish: true } : {}) });
     } catch (err) {
-      // A refusal is recorded (not a dry run's, which records nothing): its code and message first.
+      // A refusal is recorded (not a dry run's, which records nothing): its code and message first. After
+      // an accepted upload it is recorded as the upload and what failed after it, never as a refusal.
       if (opts.dryRun || !isCeremonyError(err) || err.code === 'USAGE') throw err;
-      const r = await record({ refused: err });
+      const r = await record(accepted ? { uploaded: accepted, unverified: err } : { refused: err });
       const suffix = err.path ? ` (at ${err.path})` : '';
       const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, err.message.length - suffix.length) : err.message;
-      throw new CeremonyError(err.code, `${message} (${'path' in r ? `the refusal is recorded in ${r.path}` : r.warning})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
+      const what = accepted ? 'the upload and what failed after it are' : 'the refusal is';
+      throw new CeremonyError(err.code, `${message} (${'path' in r ? `${what} recorded in ${r.path}` : r.warning})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
     }
     const recorded = opts.dryRun ? undefined : await record({ published: outcome });
     const transcript = recorded && 'path' in recorded ? recorded.path : null;
@@ -199,6 +215,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
                   snapshot: outcome.served.snapshot!.md.signed.version,
                   timestamp: outcome.served.timestamp!.md.signed.version,
                   timestampExpires: outcome.served.timestamp!.md.signed.expiresText,
+                  delegated: Object.fromEntries([...outcome.served.delegated].map(([name, d]) => [name, d.md.signed.version])),
                 }
               : null,
           },
@@ -218,7 +235,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
     if (outcome.served) {
       const s = outcome.served;
       io.out(
-        `  verified what the server now serves from pinned root v${outcome.pinnedRootVersion}: root v${s.root.signed.version}, targets v${s.targets!.md.signed.version}, snapshot v${s.snapshot!.md.signed.version}, timestamp v${s.timestamp!.md.signed.version} (expires ${s.timestamp!.md.signed.expiresText})`,
+        `  verified what the server now serves from pinned root v${outcome.pinnedRootVersion}: root v${s.root.signed.version}, targets v${s.targets!.md.signed.version}, snapshot v${s.snapshot!.md.signed.version}, timestamp v${s.timestamp!.md.signed.version}${[...s.delegated].map(([name, d]) => `, ${name} v${d.md.signed.version}`).join('')} (expires ${s.timestamp!.md.signed.expiresText})`,
       );
     }
     if (transcript) io.out(`  session transcript ${transcript} (hash-chained, unsealed: tuf-ceremony transcript verify ${transcript} --allow-unsealed)`);

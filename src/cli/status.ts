@@ -49,6 +49,7 @@ import { rootFreshness, withoutStale, type InventoryFreshness } from '../ceremon
 import { sha256Hex } from '../crypto/digest.js';
 import type { Io } from './output.js';
 import { collect, openServer, processServerDeps, READ_NEED, TOKEN_REALM_HELP, type ServerDeps, type ServerOptions } from './publish.js';
+import { intOption } from './int-option.js';
 
 /** Exit status when something is within its warning window (documented in the README). */
 export const STATUS_WARNING_EXIT = 5;
@@ -57,6 +58,8 @@ export interface StatusCommandOptions extends Partial<ServerOptions> {
   warn?: string[];
   now?: string;
   json?: boolean;
+  /** `--timeout SECONDS`: all of `status --server`'s reads together (STATUS_SERVER_TIMEOUT_S). */
+  timeout?: string;
   /** A key inventory to join the root's keys with (custodians, roles in every repository). */
   inventory?: string;
 }
@@ -157,14 +160,54 @@ function checkRootNamesGun(root: Uint8Array, gun: string): void {
  */
 export const STATUS_SERVER_MAX_BYTES = 256 * 1024 * 1024;
 
+/**
+ * The time all status reads from a server may take together (`status --server --timeout SECONDS`), and
+ * how many delegated roles it reads. Each request has its own deadline (src/io/https-transport.ts), but
+ * the delegations are those an unverified targets.json names: 200 of them each answered after 25 s held a
+ * cron job 83 minutes without an error (review 14a L3). Real Notary repositories delegate to a handful of
+ * roles; the default leaves room for a 64 MB targets.json over a slow link (about 35 minutes at 256 kbit/s
+ * needs --timeout).
+ */
+export const STATUS_SERVER_TIMEOUT_S = 600;
+export const STATUS_SERVER_MAX_DELEGATIONS = 1000;
+
+export interface ReadServerLimits {
+  /** All bytes read (STATUS_SERVER_MAX_BYTES). */
+  bytes?: number;
+  /** All requests together, in milliseconds (STATUS_SERVER_TIMEOUT_S). */
+  timeoutMs?: number;
+  /** Delegated roles read (STATUS_SERVER_MAX_DELEGATIONS). */
+  delegations?: number;
+}
+
 /** What a live notary-server serves: the four top-level roles and the delegations targets.json names. */
-export async function readServer(api: NotaryServerApi, budget = STATUS_SERVER_MAX_BYTES): Promise<RepositoryFiles> {
+export async function readServer(api: NotaryServerApi, limits: ReadServerLimits = {}): Promise<RepositoryFiles> {
+  const budget = limits.bytes ?? STATUS_SERVER_MAX_BYTES;
+  const timeoutMs = limits.timeoutMs ?? STATUS_SERVER_TIMEOUT_S * 1000;
+  const maxDelegations = limits.delegations ?? STATUS_SERVER_MAX_DELEGATIONS;
+  const host = new URL(api.base).host;
+  const endsAt = Date.now() + timeoutMs;
+  let read = 0;
+  const late = (name: string) =>
+    new CeremonyError('SERVER_UNREACHABLE', `${host}: status --server read ${read} file(s) within its total of ${timeoutMs / 1000} s and had not finished (at ${name}): a slow server, or one naming more delegations than it can serve; give more time with --timeout SECONDS`, { path: name });
   let left = budget;
   const get = async (name: string): Promise<Uint8Array | undefined> => {
     if (left <= 0) throw new CeremonyError('SERVER_RESPONSE_INVALID', `the server's files for this GUN reach ${budget} bytes before ${name}: status reads no more`, { path: name });
-    const bytes = await api.getMetadata(name, Math.min(left, Math.max(DEFAULT_CAPS.targets, DEFAULT_CAPS.root)));
-    left -= bytes?.length ?? 0;
-    return bytes;
+    const remaining = endsAt - Date.now();
+    if (remaining <= 0) throw late(name);
+    // The request is abandoned, not cancelled: the CLI exits once the refusal is printed (main.ts).
+    let timer: NodeJS.Timeout | undefined;
+    const overtime = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(late(name)), remaining);
+    });
+    try {
+      const bytes = await Promise.race([api.getMetadata(name, Math.min(left, Math.max(DEFAULT_CAPS.targets, DEFAULT_CAPS.root))), overtime]);
+      left -= bytes?.length ?? 0;
+      read++;
+      return bytes;
+    } finally {
+      clearTimeout(timer);
+    }
   };
   const files: RepositoryFiles = { versionedRoots: new Map(), delegated: new Map() };
   const root = await get('root.json');
@@ -177,7 +220,13 @@ export async function readServer(api: NotaryServerApi, budget = STATUS_SERVER_MA
   }
   if (files.targets) {
     const t = parseMetadata(files.targets, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: 'targets.json' });
-    for (const d of t.signed.delegations?.roles ?? []) {
+    const named = t.signed.delegations?.roles ?? [];
+    if (named.length > maxDelegations) {
+      throw new CeremonyError('SERVER_RESPONSE_INVALID', `the server's targets.json delegates to ${named.length} roles, more than the ${maxDelegations} status --server reads: status reads none of them`, {
+        path: 'targets.json $.signed.delegations.roles',
+      });
+    }
+    for (const d of named) {
       const bytes = await get(`${d.name}.json`);
       if (bytes) files.delegated.set(d.name, bytes);
     }
@@ -202,10 +251,16 @@ function printInventory(path: string, source: InventorySource, keys: StatusInven
   }
 }
 
-function printReport(report: ExpiryReport, io: Io): void {
+/**
+ * `fromServer`: the files came from `status --server`, which reads them without verifying their
+ * signatures (src/status/expiry.ts): a forged timestamp.json may state any expiry. Each row says so
+ * (`ok?`, not `ok`) and a note under the heading names the check that would vouch for them (review 14a L4).
+ */
+function printReport(report: ExpiryReport, io: Io, fromServer = false): void {
   io.out(`status: ${report.profile} repository${report.repository ? ` ${shownOrQuoted(report.repository)}` : ''} at ${report.now}`);
+  if (fromServer) io.out('  (read from the server, NOT verified: each expiry is what its file states, signatures unchecked; marked ?)');
   for (const i of report.items) {
-    const mark = i.state === 'expired' ? 'EXPIRED' : i.state === 'warning' ? 'WARNING' : 'ok';
+    const mark = (i.state === 'expired' ? 'EXPIRED' : i.state === 'warning' ? 'WARNING' : 'ok') + (fromServer ? '?' : '');
     const left = i.state === 'expired' ? `expired ${-i.daysLeft} day(s) ago` : `${i.daysLeft} day(s) left`;
     io.out(`  ${mark.padEnd(7)} ${shownOrQuoted(i.name).padEnd(28)} ${i.version !== undefined ? `v${i.version}`.padEnd(5) : '     '} expires ${i.expires}  ${left} (window ${i.windowDays} d)`);
     io.out(`          renewed by ${renewLine(i)}`);
@@ -225,11 +280,12 @@ export async function statusCommand(path: string | undefined, opts: StatusComman
     if (path) throw new CeremonyError('USAGE', 'give either PATH or --server, not both');
     const { api, dispose } = await openServer({ ...opts, server: opts.server, gun: opts.gun }, deps, READ_NEED, (line) => io.err(line));
     try {
-      files = await readServer(api);
+      files = await readServer(api, { timeoutMs: (intOption(opts.timeout, '--timeout', 1, 86_400) ?? STATUS_SERVER_TIMEOUT_S) * 1000 });
     } finally {
       dispose();
     }
   } else {
+    if (opts.timeout !== undefined) throw new CeremonyError('USAGE', '--timeout is for --server: reading a folder or bundle has no network to wait for');
     if (!path) throw new CeremonyError('USAGE', 'status needs PATH (a ceremony output, metadata or trust folder, or a bundle) or --server URL --gun GUN');
     files = await readLocal(path, opts.gun);
   }
@@ -251,9 +307,10 @@ export async function statusCommand(path: string | undefined, opts: StatusComman
   if (freshness && freshness.state !== 'current' && freshness.message) io.err(`warning: ${freshness.message}`);
   if (expired.length) io.err(`error[EXPIRED]: ${expired.map((i) => `${i.name} expired at ${i.expires}`).join('; ')}`);
   else if (warning.length) io.err(`warning: ${warning.map((i) => `${i.name} expires in ${i.daysLeft} day(s) (${i.expires})`).join('; ')}`);
-  if (opts.json) io.out(JSON.stringify({ ok: report.worst === 'ok', ...report, ...(inventoryKeys && found ? { inventory: { path: found.path, source: found.source, freshness: freshness ?? null, keys: inventoryKeys } } : {}) }, null, 2));
+  // `verified: false` from a server: the expiries are as its files state them (printReport).
+  if (opts.json) io.out(JSON.stringify({ ok: report.worst === 'ok', ...report, ...(opts.server ? { verified: false } : {}), ...(inventoryKeys && found ? { inventory: { path: found.path, source: found.source, freshness: freshness ?? null, keys: inventoryKeys } } : {}) }, null, 2));
   else {
-    printReport(report, io);
+    printReport(report, io, Boolean(opts.server));
     if (inventory && inventoryKeys && found) printInventory(found.path, found.source, inventoryKeys, inventory, stale, io);
   }
   return expired.length ? 1 : warning.length ? STATUS_WARNING_EXIT : 0;
@@ -272,6 +329,7 @@ export function registerStatusCommand(program: Command, io: Io, done: (status: n
     .option('--token-realm <URL>', TOKEN_REALM_HELP, collect)
     .option('--warn <ROLE=DAYS...>', 'warning window per role: root, targets, snapshot, timestamp, certificates, delegations or a delegated role name')
     .option('--inventory <FILE>', 'a key inventory (key-inventory.json): each key\'s custodian and its roles in every repository (default: $TUF_CEREMONY_INVENTORY, else PATH/state/key-inventory.json of a ceremony output)')
+    .option('--timeout <SECONDS>', `with --server: the time all reads together may take (default ${STATUS_SERVER_TIMEOUT_S})`)
     .option('--now <ISO>', 'the date to judge by (for tests and planning), e.g. 2030-01-31T00:00:00Z')
     .option('--json', 'machine-readable report (documented in the README)')
     .action(async (path: string | undefined, opts: StatusCommandOptions) => {

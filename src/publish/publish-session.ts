@@ -1,7 +1,8 @@
 /**
  * The session transcript of `tuf-ceremony publish` (issue #16; format src/audit/session.ts): which server
  * and repository (GUN), what was read, against which pinned root, what was uploaded in the one update, and
- * the fetch-back verification — or the refusal and its code. Never a credential: the user name, password
+ * the fetch-back verification — or the refusal and its code, or (the server accepted the upload, the
+ * fetch-back then failed) the upload and the code of what failed, `publish.unverified`, never a refusal. Never a credential: the user name, password
  * and bearer tokens are not given to it (it records only the fields below), and a refusal is recorded by
  * its code and that code's fixed sentence (src/errors.ts), never its message, which may quote what was
  * typed or what the server said.
@@ -15,6 +16,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import { ERROR_CODES, isCeremonyError, type ErrorCode } from '../errors.js';
 import { SessionTranscript, sessionNote } from '../audit/session.js';
 import type { PublishOutcome } from './publish.js';
+import type { UploadPlan } from './upload-set.js';
 
 export interface PublishSessionStart {
   /** The server's host (and port): never a URL with credentials (checkServerUrl refuses those). */
@@ -30,7 +32,30 @@ const OPERATOR = { name: 'operator', role: 'operator' } as const;
 /** A role file or JSON path (`targets/releases.json`, `$.signed.version`): nothing else of a refusal is recorded. */
 const SAFE_PATH = /^[A-Za-z0-9$._/[\]-]{1,200}$/;
 
-export async function publishSessionTranscript(start: PublishSessionStart, outcome: { published: PublishOutcome } | { refused: unknown }): Promise<Uint8Array> {
+/**
+ * What the transcript records: a refusal before anything was sent; an upload the server accepted whose
+ * fetch-back is still to come (`uploaded` alone: written the moment the POST returned 2xx, so a crash or a
+ * failed fetch-back never leaves the upload unrecorded, review 14a M2) or failed (`unverified`: its code);
+ * or the published and verified outcome.
+ */
+export type PublishSessionOutcome = { published: PublishOutcome } | { refused: unknown } | { uploaded: UploadPlan; unverified?: unknown };
+
+// The code and the registry's fixed sentence for it, never the error's message: an auth or HTTP error's
+// message may quote what the operator typed (a password at the user-name prompt) or what the server said.
+// The file or JSON path is kept when it is a plain one (it names what was refused). An upload accepted but
+// not verified is recorded by the code of what failed (its cause), not PUBLISH_UPLOADED_UNVERIFIED, which
+// the step's name already says.
+const innerOf = (err: unknown): unknown => (isCeremonyError(err, 'PUBLISH_UPLOADED_UNVERIFIED') && isCeremonyError(err.cause) ? err.cause : err);
+const refusalCode = (err: unknown): ErrorCode => {
+  const inner = innerOf(err);
+  return isCeremonyError(inner) ? inner.code : 'INTERNAL';
+};
+const refusalPath = (err: unknown): string => {
+  const inner = innerOf(err);
+  return isCeremonyError(inner) && inner.path !== undefined && SAFE_PATH.test(inner.path) ? ` (at ${inner.path})` : '';
+};
+
+export async function publishSessionTranscript(start: PublishSessionStart, outcome: PublishSessionOutcome): Promise<Uint8Array> {
   const session = await SessionTranscript.start({ kind: 'publish', profile: 'notary', repository: start.gun, reviewed: { sha256: start.input.sha256 }, rehearsal: false }, start.now);
   const inputs = [
     { name: start.input.name, sha256: start.input.sha256 },
@@ -38,17 +63,12 @@ export async function publishSessionTranscript(start: PublishSessionStart, outco
   ];
   const digests = [{ label: 'the metadata published (SHA-256 of its file list)', sha256: start.input.sha256 }];
   if ('refused' in outcome) {
-    const err = outcome.refused;
-    const code: ErrorCode = isCeremonyError(err) ? err.code : 'INTERNAL';
-    // The code and the registry's fixed sentence for it, never the error's message: an auth or HTTP
-    // error's message may quote what the operator typed (a password at the user-name prompt) or what the
-    // server said. The file or JSON path is kept when it is a plain one (it names what was refused).
-    const path = isCeremonyError(err) && err.path !== undefined && SAFE_PATH.test(err.path) ? ` (at ${err.path})` : '';
-    await session.append({ step: 'publish.refused', actor: OPERATOR, digests, inputs, note: sessionNote(`server ${start.host}: refused [${code}]: ${ERROR_CODES[code].what}${path}`, `refused [${code}]`, { keep: 0 }) });
+    const code = refusalCode(outcome.refused);
+    await session.append({ step: 'publish.refused', actor: OPERATOR, digests, inputs, note: sessionNote(`server ${start.host}: refused [${code}]: ${ERROR_CODES[code].what}${refusalPath(outcome.refused)}`, `refused [${code}]`, { keep: 0 }) });
     await session.end(`refused [${code}]`);
     return session.bytes();
   }
-  const { plan, served, pinnedRootVersion } = outcome.published;
+  const plan = 'uploaded' in outcome ? outcome.uploaded : outcome.published.plan;
   const roles = plan.roles.map((r) => (r.upload ? `${r.role} v${r.from ?? '-'} → v${r.to}` : `${r.role} v${r.to} already served`)).join(', ');
   await session.append({
     step: 'publish.plan',
@@ -65,6 +85,21 @@ export async function publishSessionTranscript(start: PublishSessionStart, outco
       note: `${plan.upload.size} file${plan.upload.size === 1 ? '' : 's'} uploaded in one update`,
     });
   }
+  if ('uploaded' in outcome) {
+    if (outcome.unverified === undefined) {
+      await session.end('uploaded; not verified yet (the fetch-back had not finished when this was written)');
+      return session.bytes();
+    }
+    const code = refusalCode(outcome.unverified);
+    await session.append({
+      step: 'publish.unverified',
+      actor: OPERATOR,
+      note: sessionNote(`the server accepted the upload, but it was not verified [${code}]: ${ERROR_CODES[code].what}${refusalPath(outcome.unverified)}`, `not verified [${code}]`, { keep: 0 }),
+    });
+    await session.end(`uploaded; not verified [${code}]`);
+    return session.bytes();
+  }
+  const { served, pinnedRootVersion } = outcome.published;
   if (served) {
     await session.append({
       step: 'publish.verify',

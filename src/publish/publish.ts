@@ -4,11 +4,13 @@
  * sets that would break clients), send it as ONE multipart POST (one update on the server: all or
  * nothing), then fetch back what the server now serves — root (and the versions the chain needs),
  * targets, snapshot, timestamp, delegated roles — and verify it from the pinned root as a client would
- * (TUF 5.3–5.6, src/tuf/repository.ts) before saying "published". Nothing is uploaded when anything is
- * refused; when the server already serves exactly these files, nothing is uploaded and the fetch-back
- * still runs (publishing twice is harmless).
+ * (TUF 5.3–5.6, src/tuf/repository.ts), every role the plan knows at the version the plan left it and
+ * none below what the server served before (checkPlannedRoles, checkNoRollback), before saying
+ * "published". Nothing is uploaded when anything is refused; when the server already serves exactly these
+ * files, nothing is uploaded and the fetch-back still runs (publishing twice is harmless, and is how an
+ * upload that was accepted but not verified, PUBLISH_UPLOADED_UNVERIFIED, gets verified).
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError } from '../errors.js';
 import { bytesEqual } from '../crypto/digest.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
@@ -27,6 +29,12 @@ export interface PublishOptions {
   withoutDelegated?: readonly string[];
   /** The operator confirms the server has never served this repository (upload-set.ts, PUBLISH_FIRST_UNCONFIRMED). */
   firstPublish?: boolean;
+  /**
+   * Called as soon as the server accepted the upload (POST 2xx), before the fetch-back: from then on the
+   * server may serve the new metadata whatever the fetch-back finds, so the caller records the upload
+   * there and then (the CLI's session transcript, review 14a M2).
+   */
+  onUploaded?: (plan: UploadPlan) => Promise<void>;
 }
 
 export interface PublishOutcome {
@@ -120,8 +128,35 @@ export async function publishRepository(opts: PublishOptions): Promise<PublishOu
   const plan = planUpload({ local, server, pinnedRoot, gun: api.gun, now: opts.now, ...(opts.withoutDelegated ? { withoutDelegated: opts.withoutDelegated } : {}), ...(opts.firstPublish ? { firstPublish: true } : {}) });
   const uploaded = [...plan.upload.keys()];
   if (opts.dryRun) return { plan, uploaded: [], pinnedRootVersion: pinVersion };
-  if (plan.upload.size > 0) await api.upload(plan.upload);
+  if (plan.upload.size > 0) {
+    await api.upload(plan.upload);
+    await opts.onUploaded?.(plan);
+  }
+  try {
+    return await verifyServed(opts, plan, server, uploaded, pinnedRoot, pinVersion);
+  } catch (err) {
+    // After an accepted upload a fetch-back that could not be completed (an HTTP error, a stall, a token
+    // refused) proves nothing either way: the server may serve the new metadata now, so this is not a
+    // refusal of the upload (review 14a M2). A mismatch is a finding about what the server serves, and
+    // keeps its own code.
+    if (plan.upload.size === 0 || isCeremonyError(err, 'PUBLISH_FETCH_BACK_MISMATCH') || !isCeremonyError(err)) throw err;
+    throw new CeremonyError('PUBLISH_UPLOADED_UNVERIFIED', unverifiedMessage(api, plan, err), { cause: err });
+  }
+}
 
+/** PUBLISH_UPLOADED_UNVERIFIED's message: what was accepted, what failed, and how to find out which state the server is in. */
+function unverifiedMessage(api: NotaryServerApi, plan: UploadPlan, err: CeremonyError): string {
+  const host = new URL(api.base).host;
+  const again = plan.firstPublishConfirmed ? 'publish the same input again without --first-publish' : 'publish the same input again';
+  return (
+    `the server accepted the upload of ${[...plan.upload.keys()].join(', ')} (one update), but fetching it back failed: [${err.code}] ${err.message}. ` +
+    `The server may now serve the new metadata, unverified: see what it serves with tuf-ceremony status --server https://${host} --gun ${api.gun}, and ${again} to verify it ` +
+    `(it uploads only what the server does not serve yet, then fetches back and verifies)`
+  );
+}
+
+async function verifyServed(opts: PublishOptions, plan: UploadPlan, before: ServerState, uploaded: string[], pinnedRoot: Uint8Array, pinVersion: number): Promise<PublishOutcome> {
+  const { local, api } = opts;
   // Fetch back and verify as a client: from the pin, every role, with expiry.
   const delegatedNames = new Set([...local.delegated.keys()]);
   const plannedRoot = plan.roles.find((r) => r.role === 'root')!.to;
@@ -132,13 +167,71 @@ export async function publishRepository(opts: PublishOptions): Promise<PublishOu
   } catch (err) {
     throw new CeremonyError('PUBLISH_FETCH_BACK_MISMATCH', `what the server now serves does not verify from the pinned root: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  for (const [role, bytes] of plan.upload) {
-    const got = role === 'root' ? served.root : role === 'targets' ? served.targets : role === 'snapshot' ? served.snapshot : served.delegated.get(role);
-    if (!got || !bytesEqual(got, bytes)) {
-      throw new CeremonyError('PUBLISH_FETCH_BACK_MISMATCH', `the server serves other bytes for ${role} than were uploaded: someone published at the same moment, or the server rewrote the file`, { path: `${role}.json` });
+  checkPlannedRoles(plan, local, served, repo);
+  checkNoRollback(before, repo);
+  return { plan, uploaded, served: repo, pinnedRootVersion: pinVersion };
+}
+
+/**
+ * Every role the plan knows must be served as the plan left it: an uploaded role as uploaded, any other
+ * as the server served it before the upload — which is the input's file, byte for byte (upload-set.ts
+ * skips a role only when the bytes are equal). Verifying from the pin is not enough: in Notary the server
+ * usually holds the snapshot key, so it can sign a new snapshot naming an OLDER file of a role that still
+ * carries its real signatures (review 14a M3). Clients that hold the newer one then refuse the snapshot
+ * (TUF 5.5.5) and new clients lose what it added.
+ */
+function checkPlannedRoles(plan: UploadPlan, local: RepositoryFiles, served: RepositoryFiles, repo: VerifiedRepository): void {
+  for (const r of plan.roles) {
+    const expected = r.role === 'root' ? newestLocalRoot(local) : r.role === 'targets' ? local.targets : r.role === 'snapshot' ? local.snapshot : local.delegated.get(r.role);
+    const got = r.role === 'root' ? served.root : r.role === 'targets' ? served.targets : r.role === 'snapshot' ? served.snapshot : served.delegated.get(r.role);
+    const version = r.role === 'root' ? repo.root.signed.version : r.role === 'targets' ? repo.targets?.md.signed.version : r.role === 'snapshot' ? repo.snapshot?.md.signed.version : repo.delegated.get(r.role)?.md.signed.version;
+    const was = r.upload ? `version ${r.to}, just uploaded` : `version ${r.to}, which it served before the upload`;
+    const path = `${r.role}.json`;
+    if (!got) throw new CeremonyError('PUBLISH_FETCH_BACK_MISMATCH', `after the upload the server does not serve ${r.role} (${was})`, { path });
+    if (version !== undefined && version !== r.to) {
+      const why =
+        version < r.to
+          ? 'a rollback: clients that hold the newer file refuse the snapshot naming this one (TUF 5.5.5), and new clients lose what the newer one added'
+          : 'someone published at the same moment';
+      throw new CeremonyError('PUBLISH_FETCH_BACK_MISMATCH', `after the upload the server serves ${r.role} version ${version}, not ${was}: ${why}`, { path: `${path} $.signed.version` });
+    }
+    if (!expected || !bytesEqual(got, expected)) {
+      throw new CeremonyError(
+        'PUBLISH_FETCH_BACK_MISMATCH',
+        r.upload
+          ? `the server serves other bytes for ${r.role} than were uploaded: someone published at the same moment, or the server rewrote the file`
+          : `the server serves other bytes for ${r.role} version ${r.to} than it served before the upload: the server rewrote the file`,
+        { path },
+      );
     }
   }
-  return { plan, uploaded, served: repo, pinnedRootVersion: pinVersion };
+}
+
+/**
+ * The roles the plan does not hold (targets.json when the input has none, the snapshot the server signs,
+ * the timestamp) must not go below the versions the server served before the upload (TUF 5.4.3, 5.5.5,
+ * 5.6.3: a client that read them then refuses lower ones). Those earlier files were read but not all
+ * verified, so they are used only to refuse, never to accept.
+ */
+function checkNoRollback(before: ServerState, repo: VerifiedRepository): void {
+  const earlier = (bytes: Uint8Array | undefined, role: 'targets' | 'snapshot' | 'timestamp'): number | undefined => {
+    if (!bytes) return undefined;
+    try {
+      return parseMetadata(bytes, role, { maxBytes: DEFAULT_CAPS[role], source: `the server’s ${role}.json before the upload` }).signed.version;
+    } catch {
+      return undefined;
+    }
+  };
+  const now = { targets: repo.targets?.md.signed.version, snapshot: repo.snapshot?.md.signed.version, timestamp: repo.timestamp?.md.signed.version };
+  for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
+    const was = earlier(before[role], role);
+    const is = now[role];
+    if (was !== undefined && is !== undefined && is < was) {
+      throw new CeremonyError('PUBLISH_FETCH_BACK_MISMATCH', `after the upload the server serves ${role} version ${is}, older than the version ${was} it served before the upload: a rollback, which clients that read version ${was} refuse (TUF 5.5.5)`, {
+        path: `${role}.json $.signed.version`,
+      });
+    }
+  }
 }
 
 export function describeChange(c: RoleChange): string {

@@ -198,17 +198,17 @@ describe('status --server: what it reads from a server, in all', () => {
     const api = new NotaryServerApi(new AuthorizedClient({ access: ACCESS, transport: srv.transport }), SERVER, GUN);
     const total = Object.values(files).reduce((n, b) => n + b.length, 0);
     // Enough for everything: all five read, each request capped by what was left.
-    const all = await readServer(api, total);
+    const all = await readServer(api, { bytes: total });
     expect(all.delegated.get('targets/releases')).toEqual(repo.delegated);
     const caps = srv.seen.map((r) => r.maxBytes);
     expect(caps[0]).toBe(total);
     expect(caps.at(-1)).toBe(repo.delegated.length);
     // One byte short: the last file is refused.
     srv.seen.length = 0;
-    await expect(readServer(api, total - 1)).rejects.toMatchObject({ code: 'SERVER_RESPONSE_INVALID', maxBytes: repo.delegated.length - 1 });
+    await expect(readServer(api, { bytes: total - 1 })).rejects.toMatchObject({ code: 'SERVER_RESPONSE_INVALID', maxBytes: repo.delegated.length - 1 });
     // Used up before the last file: refused without asking for it.
     srv.seen.length = 0;
-    const err = await readServer(api, total - repo.delegated.length).catch((e: unknown) => e);
+    const err = await readServer(api, { bytes: total - repo.delegated.length }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SERVER_RESPONSE_INVALID', path: 'targets/releases.json' });
     expect(srv.seen.map((r) => r.url)).not.toContain(`${SERVER}/v2/${GUN}/_trust/tuf/targets/releases.json`);
   });
