@@ -271,7 +271,7 @@ export class AuthorizedClient {
 
   /**
    * The password given, where the server's words hold it in plain text or as the Basic credential
-   * (base64 of `user:password`, with or without padding). A server that is its own token
+   * (base64 of `user:password`, with or without padding, or base64url). A server that is its own token
    * realm (the usual set-up) got it in the Basic header and may echo it in a later error; that text would
    * reach stderr and the session transcript. Searched as bytes (the password stays a zeroable Uint8Array,
    * never a string), from PASSWORD_REDACT_MIN_BYTES: a shorter one would cut letters out of every word,
@@ -293,7 +293,11 @@ export class AuthorizedClient {
     const joined = Buffer.concat([Buffer.from(`${c.username}:`, 'utf8'), password]);
     const b64 = joined.toString('base64');
     joined.fill(0);
-    const encoded = [Buffer.from(b64, 'latin1'), Buffer.from(b64.replace(/=+$/, ''), 'latin1')];
+    const unpadded = b64.replace(/=+$/, '');
+    // …and in base64url (`-` and `_` for `+` and `/`, unpadded), as a server re-encoding it for a URL or a
+    // JSON web token would write it.
+    const url = unpadded.replace(/\+/g, '-').replace(/\//g, '_');
+    const encoded = [Buffer.from(b64, 'latin1'), Buffer.from(unpadded, 'latin1'), ...(url !== unpadded ? [Buffer.from(url, 'latin1')] : [])];
     const hay = Buffer.from(text, 'utf8');
     try {
       const found: [number, number][] = [];

@@ -327,6 +327,8 @@ describe("the server's error text and the bearer token it was sent", () => {
     // Review 14a L1: base64("ci:S3cr3tPw") is "Y2k6UzNjcjN0UHc=", too short for the token-like rule.
     ['as the bare Basic credential (base64 of user:password)', 'S3cr3tPw', 'saw creds Y2k6UzNjcjN0UHc= from ci', 'DENIED: request refused: saw creds … from ci'],
     ['as the Basic credential without its padding', 'S3cr3tPw', 'saw creds Y2k6UzNjcjN0UHc, bye', 'DENIED: request refused: saw creds …, bye'],
+    // base64("ci:Pw??>~~") is "Y2k6UHc/Pz5+fg==": its base64url form differs ("Y2k6UHc_Pz5-fg").
+    ['as the Basic credential in base64url', 'Pw??>~~', 'token for Y2k6UHc_Pz5-fg denied', 'DENIED: request refused: token for … denied'],
     ['as the Basic credential split across lines', 'S3cr3tPw', 'saw Y2k6UzNj\r\ncjN0UHc= ok', 'DENIED: request refused: saw … ok'],
     ['after characters of 2, 3 and 4 UTF-8 bytes (one or two UTF-16 units)', 'p4ss', 'é€😀p4ss 😀 p4ss😀p4ss', 'DENIED: request refused: é€😀… 😀 …😀…'],
   ])('the password echoed back, %s: the message reads as expected', async (_what, password, detail, shown) => {
