@@ -4,34 +4,21 @@
  * answered after 25 s, held a cron job for 83 minutes. Against a notary-server on 127.0.0.1 (node:https,
  * the real transport, the test's own CA), each limit refused with its code, naming the limit.
  */
-import { createServer, type Server } from 'node:https';
-import { readFileSync, rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_SERVER_MAX_DELEGATIONS, statusCommand } from '../../../src/cli/status.js';
 import type { ServerDeps } from '../../../src/cli/publish.js';
 import { httpsTransport } from '../../../src/io/https-transport.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { captureIo } from '../../support/cli-io.js';
-import { makeTestCertificates, type TestCertificates } from '../../support/notary-tls.js';
+import { loopbackHttps } from '../../support/loopback-https.js';
 import { buildRepo, GUN, parseBytes, type BuiltRepo } from '../../support/repo.js';
 
 const enc = new TextEncoder();
-let certs: TestCertificates;
-let ca: string;
+const https = loopbackHttps();
 let repo: BuiltRepo;
-const servers: Server[] = [];
 
 beforeAll(async () => {
-  certs = makeTestCertificates();
-  ca = readFileSync(certs.caFile, 'utf8');
   repo = await buildRepo('notary');
-});
-afterAll(() => rmSync(certs.dir, { recursive: true, force: true }));
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
 });
 
 /** The test repository's targets.json (signature left as it was: status reads, it does not verify) naming `n` delegated roles. */
@@ -48,7 +35,7 @@ function forgedTargets(n: number): Uint8Array {
 async function start(targets: Uint8Array, delayMs: number): Promise<{ url: string; seen: string[] }> {
   const seen: string[] = [];
   const files: Record<string, Uint8Array> = { 'root.json': repo.roots[0]!, 'targets.json': targets, 'snapshot.json': repo.snapshot, 'timestamp.json': repo.timestamp };
-  const server = createServer({ key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert) }, (req, res) => {
+  const url = await https.serve((req, res) => {
     const name = (req.url ?? '').replace(/^.*\/_trust\/tuf\//, '');
     seen.push(name);
     req.resume();
@@ -61,14 +48,10 @@ async function start(targets: Uint8Array, delayMs: number): Promise<{ url: strin
       if (!res.destroyed) res.writeHead(404).end('{"errors":[{"code":"METADATA_NOT_FOUND"}]}');
     }, delayMs);
   });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no port');
-  return { url: `https://127.0.0.1:${addr.port}`, seen };
+  return { url, seen };
 }
 
-const deps = (): ServerDeps => ({ transport: () => httpsTransport({ ca }), env: {}, interactive: false, promptSecret: () => Promise.reject(new Error('no prompt in tests')) });
+const deps = (): ServerDeps => ({ transport: () => httpsTransport({ ca: https.ca }), env: {}, interactive: false, promptSecret: () => Promise.reject(new Error('no prompt in tests')) });
 
 describe('status --server: a total time and a cap on delegations (review 14a L3)', () => {
   it('200 delegations answered slowly: refused at the total (--timeout 1), SERVER_UNREACHABLE naming it and what was read', async () => {

@@ -6,15 +6,14 @@
  * transcript records the upload, written the moment the POST returned 2xx. Publishing again against a
  * server that now serves the new files uploads nothing and verifies them.
  */
-import { createServer, type Server } from 'node:https';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { publishCommand, publishSessionsDir, type ServerDeps } from '../../../src/cli/publish.js';
 import { httpsTransport } from '../../../src/io/https-transport.js';
 import { captureIo } from '../../support/cli-io.js';
-import { makeTestCertificates, type TestCertificates } from '../../support/notary-tls.js';
+import { loopbackHttps } from '../../support/loopback-https.js';
 import { writeTree } from '../../support/notary.js';
 import { buildRepo, FAR, GUN, metaEntry, metaKey, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
 import { tempDirs } from '../../support/temp-dirs.js';
@@ -33,22 +32,11 @@ interface Loopback {
   sessionsAtFirstGetAfterPost?: string[];
 }
 
-let certs: TestCertificates;
-let ca: string;
+const https = loopbackHttps();
 let repo: BuiltRepo;
-const servers: Server[] = [];
 
 beforeAll(async () => {
-  certs = makeTestCertificates();
-  ca = readFileSync(certs.caFile, 'utf8');
   repo = await buildRepo('notary');
-});
-afterAll(() => rmSync(certs.dir, { recursive: true, force: true }));
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
 });
 
 /** The repository as the server serves it once the upload is in: the input's files, its timestamp signed by the server's key. */
@@ -58,7 +46,7 @@ const published = (): Record<string, Uint8Array> => ({ 'root.json': repo.roots[0
 async function startServer(after: After, opts: { servesFromStart?: boolean; input?: string } = {}): Promise<Loopback> {
   const lb: Loopback = { url: '', seen: [] };
   let accepted = Boolean(opts.servesFromStart);
-  const server = createServer({ key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert) }, (req, res) => {
+  lb.url = await https.serve((req, res) => {
     const name = (req.url ?? '').replace(/^.*\/_trust\/tuf\//, '');
     lb.seen.push(`${req.method} ${name}`);
     req.resume();
@@ -81,16 +69,11 @@ async function startServer(after: After, opts: { servesFromStart?: boolean; inpu
     if (after === 'stall') return; // never answers: the transport's idle timeout ends it
     return files[name] ? answer(200, files[name]) : answer(404, '{"errors":[{"code":"METADATA_NOT_FOUND"}]}');
   });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no port');
-  lb.url = `https://127.0.0.1:${addr.port}`;
   return lb;
 }
 
 const deps = (): ServerDeps => ({
-  transport: () => httpsTransport({ ca, timeoutMs: 400 }),
+  transport: () => httpsTransport({ ca: https.ca, timeoutMs: 400 }),
   env: {},
   interactive: false,
   promptSecret: () => Promise.reject(new Error('no prompt in tests')),
@@ -196,7 +179,7 @@ describe('publish: the server accepts the upload, then the fetch-back fails (rev
 async function startStates(before: Record<string, Uint8Array>, after: Record<string, Uint8Array>, key: Uint8Array): Promise<Loopback> {
   const lb: Loopback = { url: '', seen: [] };
   let accepted = false;
-  const server = createServer({ key: readFileSync(certs.serverKey), cert: readFileSync(certs.serverCert) }, (req, res) => {
+  lb.url = await https.serve((req, res) => {
     const name = (req.url ?? '').replace(/^.*\/_trust\/tuf\//, '');
     lb.seen.push(`${req.method} ${name}`);
     req.resume();
@@ -207,11 +190,6 @@ async function startStates(before: Record<string, Uint8Array>, after: Record<str
       res.end(body ?? enc.encode('{"errors":[{"code":"METADATA_NOT_FOUND"}]}'));
     });
   });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no port');
-  lb.url = `https://127.0.0.1:${addr.port}`;
   return lb;
 }
 
