@@ -6,6 +6,8 @@
  * Messages never contain secrets: no key material, share, or PIN is ever interpolated into one.
  */
 
+import { pathSuffix, stripPathSuffix } from './message-path.js';
+
 /** How a failure maps to the CLI's exit status (PRODUCT.md §3). */
 export type ErrorClass = 'refused' | 'usage' | 'token' | 'internal' | 'remote';
 
@@ -264,7 +266,7 @@ export class CeremonyError extends Error {
   readonly path: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: CeremonyErrorOptions = {}) {
-    super(options.path ? `${message} (at ${options.path})` : message, { cause: options.cause });
+    super(`${message}${pathSuffix(options.path)}`, { cause: options.cause });
     this.name = 'CeremonyError';
     this.code = code;
     this.path = options.path;
@@ -297,8 +299,7 @@ export function exitCodeFor(err: unknown): number {
  * as a string, not a pattern: a path may hold parentheses ("response 2 (Alice) $.signatures[0]").
  */
 export function messageWithoutPath(err: CeremonyError): string {
-  const at = err.path !== undefined && err.path !== '' ? ` (at ${err.path})` : '';
-  return at && err.message.endsWith(at) ? err.message.slice(0, -at.length) : err.message;
+  return stripPathSuffix(err.message, err.path);
 }
 
 export function isCeremonyError(err: unknown, code?: ErrorCode): err is CeremonyError {

@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { verifyTranscript } from '../../src/audit/verify.js';
 import { sha256Hex } from '../../src/crypto/digest.js';
 import { groupHex, shortDigest, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
-import { CeremonyError, isCeremonyError } from '../../src/errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../../src/errors.js';
 import { sessionTranscriptPath } from '../../src/audit/session.js';
 import { assertAbsent, writeFileAtomic, writeFileVerified } from '../../src/io/files.js';
 import { mergeSessionTranscript, rotationRequestSessionTranscript, startCoSignSession } from '../../src/rotation/session-transcripts.js';
@@ -116,9 +116,7 @@ export interface RotationDeps {
 
 /** The same refusal, its message prefixed with the file it is about (the path is kept, not repeated). */
 function prefixed(err: CeremonyError, source: string): CeremonyError {
-  const suffix = err.path ? ` (at ${err.path})` : '';
-  const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
-  return new CeremonyError(err.code, `${source}: ${message}`, { ...(err.path ? { path: err.path } : {}), cause: err });
+  return new CeremonyError(err.code, `${source}: ${messageWithoutPath(err)}`, { ...(err.path ? { path: err.path } : {}), cause: err });
 }
 
 export function withSource<T>(source: string, run: () => T): T {

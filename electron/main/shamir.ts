@@ -34,7 +34,7 @@
  * ("card 2 (typed)"), never by its content (the core's parser never quotes share data).
  */
 import { randomBytes } from 'node:crypto';
-import { CeremonyError, isCeremonyError } from '../../src/errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../../src/errors.js';
 import { groupHex, SHORT_DIGEST_BYTES } from '../../src/crypto/digest-words.js';
 import { keyIdsFor, mergeResponses, partSignedBy, signRequestWithShareCards, signerScope, type SigningRequest } from '../../src/rotation/index.js';
 import { checkCardSet, formatSplitId, parseShareCard, rollCall as coreRollCall, wipeShareCard, withReconstructedKey, type CardSetSummary, type ShareCard } from '../../src/shamir/index.js';
@@ -90,9 +90,7 @@ function cardName(position: number, source: string): string {
 function aboutCard(err: unknown, name: string, path: string): unknown {
   if (!isCeremonyError(err)) return err;
   // CeremonyError appends " (at PATH)" to its message: drop the old one, the new path is appended instead.
-  const suffix = err.path ? ` (at ${err.path})` : '';
-  const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
-  return new CeremonyError(err.code, `${name}: ${message}`, { path, cause: err });
+  return new CeremonyError(err.code, `${name}: ${messageWithoutPath(err)}`, { path, cause: err });
 }
 
 /**

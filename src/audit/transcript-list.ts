@@ -23,7 +23,7 @@
  * each transcript's summary and, for a sealed root transcript, the names it records are kept. The file system is injected (`TranscriptFolderIo`): the core reads no
  * disk itself.
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { isShownText, quoteShown } from '../json/fields.js';
 import { parseJsonStrict } from '../json/parse.js';
 import type { JsonValue } from '../json/types.js';
@@ -173,9 +173,7 @@ const KIND_TITLES: Record<string, string> = {
 };
 
 function refusedSeal(err: CeremonyError): ListedSeal {
-  const suffix = err.path ? ` (at ${err.path})` : '';
-  const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
-  return { state: 'refused', code: err.code, message, ...(err.path ? { path: err.path } : {}) };
+  return { state: 'refused', code: err.code, message: messageWithoutPath(err), ...(err.path ? { path: err.path } : {}) };
 }
 
 /** A transcript kind in words; an unknown kind (a newer tool's) is shown as it is written. */
@@ -202,7 +200,7 @@ export function recogniseTranscriptHead(head: Uint8Array): Recognised {
   try {
     return { transcript: true, header: readHeader(value, 'line 1 $') };
   } catch (err) {
-    const detail = err instanceof CeremonyError && err.path && err.message.endsWith(` (at ${err.path})`) ? err.message.slice(0, -` (at ${err.path})`.length) : err instanceof Error ? err.message : 'not a transcript header';
+    const detail = err instanceof CeremonyError ? messageWithoutPath(err) : err instanceof Error ? err.message : 'not a transcript header';
     const refusal = new CeremonyError('TRANSCRIPT_MALFORMED', `line 1: ${detail}`, { cause: err, path: err instanceof CeremonyError && err.path ? err.path : 'line 1' });
     return { transcript: true, refusal };
   }

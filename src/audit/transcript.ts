@@ -13,7 +13,7 @@
  * searched for. Tests scan written transcripts for the secrets a ceremony handled
  * (test/support/secret-scan.ts).
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { shortDigest, SHORT_DIGEST_BYTES } from '../crypto/digest-words.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { child } from '../json/fields.js';
@@ -172,8 +172,7 @@ function checked<T>(read: () => T): T {
     return read();
   } catch (err) {
     if (err instanceof CeremonyError && err.code === 'SCHEMA_INVALID') {
-      const detail = err.path ? err.message.slice(0, err.message.length - ` (at ${err.path})`.length) : err.message;
-      throw new CeremonyError('TRANSCRIPT_FIELD_INVALID', detail, { path: err.path, cause: err });
+      throw new CeremonyError('TRANSCRIPT_FIELD_INVALID', messageWithoutPath(err), { path: err.path, cause: err });
     }
     throw err;
   }

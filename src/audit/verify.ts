@@ -9,7 +9,7 @@
  * returns the verified prefix with those findings in `problems` — what the renderer shows as "UNSEALED"
  * and what a resumed ceremony continues from.
  */
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, messageWithoutPath } from '../errors.js';
 import { canonicalBytes } from '../json/canonical.js';
 import { parseJsonStrict } from '../json/parse.js';
 import { child } from '../json/fields.js';
@@ -61,8 +61,7 @@ function readLine(bytes: Uint8Array, line: number) {
 
 function malformed(err: unknown, line: number): CeremonyError {
   if (!(err instanceof CeremonyError)) return new CeremonyError('INTERNAL', `line ${line} could not be read`, { cause: err });
-  const detail = err.path ? err.message.slice(0, err.message.length - ` (at ${err.path})`.length) : err.message;
-  return new CeremonyError('TRANSCRIPT_MALFORMED', `line ${line}: ${detail}`, { path: err.path ?? where(line), cause: err });
+  return new CeremonyError('TRANSCRIPT_MALFORMED', `line ${line}: ${messageWithoutPath(err)}`, { path: err.path ?? where(line), cause: err });
 }
 
 export function verifyTranscript(bytes: Uint8Array, opts: VerifyTranscriptOptions = {}): VerifiedTranscript {

@@ -4,7 +4,7 @@
  * message first and says where it was recorded; a transcript that cannot be written never hides the
  * import's own outcome (a refusal stays that refusal; an install is reported with a warning).
  */
-import { CeremonyError, exitCodeFor, isCeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
+import { CeremonyError, exitCodeFor, isCeremonyError, messageWithoutPath, toErrorShape, type ErrorShape } from '../errors.js';
 import type { Io } from './output.js';
 import type { ImportSessionRecord } from '../io/import-session-file.js';
 
@@ -13,9 +13,7 @@ export { recordImportSession, type ImportSessionRecord } from '../io/import-sess
 /** A refusal, recorded: its code and message first, then where the record is (or why there is none). */
 export function refusalRecorded(err: CeremonyError, record: ImportSessionRecord): CeremonyError {
   const where = 'path' in record ? `the refusal is recorded in ${record.path}` : record.warning;
-  const suffix = err.path ? ` (at ${err.path})` : '';
-  const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, err.message.length - suffix.length) : err.message;
-  return new CeremonyError(err.code, `${message} (${where})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
+  return new CeremonyError(err.code, `${messageWithoutPath(err)} (${where})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
 }
 
 /**
@@ -25,9 +23,7 @@ export function refusalRecorded(err: CeremonyError, record: ImportSessionRecord)
  */
 export function cleanupFailedRecorded(err: CeremonyError, record: ImportSessionRecord): CeremonyError {
   const where = 'path' in record ? `the install is recorded in the session transcript ${record.path}` : record.warning;
-  const suffix = err.path ? ` (at ${err.path})` : '';
-  const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, err.message.length - suffix.length) : err.message;
-  return new CeremonyError(err.code, `${message} (${where})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
+  return new CeremonyError(err.code, `${messageWithoutPath(err)} (${where})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
 }
 
 /**

@@ -19,7 +19,7 @@
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { readMetadataFolder } from '../io/ceremony-output.js';
 import { assertAbsent, isDirectory, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { httpsTransport } from '../io/https-transport.js';
@@ -181,8 +181,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
       // an accepted upload it is recorded as the upload and what failed after it, never as a refusal.
       if (opts.dryRun || !isCeremonyError(err) || err.code === 'USAGE') throw err;
       const r = await record(accepted ? { uploaded: accepted, unverified: err } : { refused: err });
-      const suffix = err.path ? ` (at ${err.path})` : '';
-      const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, err.message.length - suffix.length) : err.message;
+      const message = messageWithoutPath(err);
       const what = accepted ? 'the upload and what failed after it are' : 'the refusal is';
       throw new CeremonyError(err.code, `${message} (${'path' in r ? `${what} recorded in ${r.path}` : r.warning})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
     }

@@ -4,6 +4,7 @@
  * finds. It *refuses* only what cannot be read at all (not JSON, wrong shape), by throwing.
  */
 import { CeremonyError, toErrorShape, type ErrorShape } from '../errors.js';
+import { stripPathSuffix } from '../message-path.js';
 import { expiryTimeline } from './timeline.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import type { ListedKey } from '../tuf/keys.js';
@@ -324,7 +325,7 @@ function viewOfUnverified(dir: string, files: RepositoryFiles, now: Date, checks
   const newestVersioned = Math.max(0, ...files.versionedRoots.keys());
   const root = parse(files.root, 'root', 'root.json') ?? parse(files.versionedRoots.get(newestVersioned), 'root', `${newestVersioned}.root.json`);
   if (!root) {
-    if (problems[0]) throw new CeremonyError(problems[0].code, problems[0].message.replace(/ \(at [^)]*\)$/, ''), problems[0].path ? { path: problems[0].path } : {});
+    if (problems[0]) throw new CeremonyError(problems[0].code, stripPathSuffix(problems[0].message, problems[0].path), problems[0].path ? { path: problems[0].path } : {});
     throw new CeremonyError('META_MISSING', `${dir} holds no root.json`, { path: dir });
   }
   const profile = root.profile;

@@ -31,10 +31,9 @@
  * that window.
  */
 import { dirname, basename, join, resolve } from 'node:path';
-import { CeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { sha256Hex } from '../crypto/digest.js';
 import { INVENTORY_FILE, INVENTORY_MAX_BYTES, checkedInventoryBytes, emptyInventory, parseInventory, type KeyInventory } from '../ceremony/inventory.js';
-import { isCeremonyError } from '../errors.js';
 import { isDirectory, readFileCapped, writeFileAtomic } from './files.js';
 import { lstat, readdir } from 'node:fs/promises';
 import { repositoryOfSafeName } from '../ceremony/repository-names.js';
@@ -152,12 +151,6 @@ function ownerWords(o: LockOwner): string {
   return `process ${o.pid} on ${host}, taken at ${created}`;
 }
 
-/** A lock refusal's words without its own " (at …)": the inventory's error adds its own, once. */
-function lockWords(err: LockRefusal): string {
-  const at = ` (at ${err.path})`;
-  return err.path !== undefined && err.message.endsWith(at) ? err.message.slice(0, -at.length) : err.message;
-}
-
 /** An updated inventory checked against the reader's limits (checkInventoryUpdate), with the bytes that are to be written. */
 export interface CheckedInventoryUpdate {
   readonly inventory: KeyInventory;
@@ -237,7 +230,7 @@ export async function writeInventoryUpdate(
     if (err instanceof LockRefusal && err.displaced) {
       // A live lock moved aside by the take-over could not be put back (src/trust-store/lock.ts removeIfUnchanged).
       // The caller's suffix before the lock's own words, so their last words stay the file to delete.
-      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} was not changed${after}: ${lockWords(err)}`, { path: err.displaced, cause: err });
+      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} was not changed${after}: ${messageWithoutPath(err)}`, { path: err.displaced, cause: err });
     }
     if (isCeremonyError(err, 'IMPORT_LOCKED')) {
       // The lock itself, or the guard of another command taking over a stale one (L1 of review-gaps).
@@ -267,7 +260,7 @@ export async function writeInventoryUpdate(
       // ours and that command took the name within microseconds: src/trust-store/lock.ts releaseLock).
       // Said in the inventory's words, naming that file, and whether our write went through.
       if (!(err instanceof LockRefusal && err.displaced)) throw err;
-      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} ${written ? 'was written' : 'was not changed'}${after}, but releasing its lock: ${lockWords(err)}`, { path: err.displaced, cause: err });
+      throw new CeremonyError('INVENTORY_LOCKED', `the key inventory ${read.path} ${written ? 'was written' : 'was not changed'}${after}, but releasing its lock: ${messageWithoutPath(err)}`, { path: err.displaced, cause: err });
     });
   }
   return lock.brokeStale ? { brokeStaleLock: `took over the key inventory's lock ${lockPath}, left by ${ownerWords(lock.brokeStale)}, which is no longer running` } : {};

@@ -78,7 +78,7 @@ function fromJson(bytes: Uint8Array, o: PlanKeyFileOptions): JsonObject {
   try {
     value = parseJsonStrict(bytes, { maxBytes: KEY_FILE_MAX_BYTES, path, maxDepth: 4 });
   } catch (err) {
-    mismatch(o.source, `not a public key file (JSON key object, PEM public key or PEM certificate): ${err instanceof Error ? err.message.replace(/ \(at [^)]*\)$/, '') : 'unreadable'}`, o.planPath ? `${o.planPath}.keyFile` : path, err);
+    mismatch(o.source, `not a public key file (JSON key object, PEM public key or PEM certificate): ${isCeremonyError(err) ? messageWithoutPath(err) : 'unreadable'}`, o.planPath ? `${o.planPath}.keyFile` : path, err);
   }
   const obj = r.object(value, path, ['keytype', 'keyval'], o.profile === 'tuf' ? ['scheme'] : []);
   const keytype = r.text(obj.keytype, child(path, 'keytype'), 32);

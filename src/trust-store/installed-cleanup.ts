@@ -5,7 +5,7 @@
  * returned. A caller records and reports it as the install it is (session transcript, summary, key
  * inventory) with this failure beside it, never as a refusal ("nothing was installed" would be false).
  */
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { SwapCleanupFailed } from '../io/trust-dir.js';
 import type { ImportResult } from './install.js';
 import type { SetImportResult } from './install-set.js';
@@ -18,8 +18,7 @@ export class InstalledCleanupFailed extends CeremonyError {
   readonly leftBeside: readonly string[];
   constructor(err: CeremonyError, installed: InstalledOutcome) {
     // The message as the swap wrote it (CeremonyError appends " (at PATH)" again).
-    const suffix = err.path ? ` (at ${err.path})` : '';
-    const message = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
+    const message = messageWithoutPath(err);
     super('IMPORT_INSTALLED_CLEANUP_FAILED', message, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err.cause ?? err });
     this.installed = installed;
     this.leftBeside = err instanceof SwapCleanupFailed ? err.leftBeside : [];

@@ -1,5 +1,6 @@
 /** Display helpers: short forms people can read aloud and compare, and plain dates. */
 import type { Inspection, KeyAlgorithmName, PinStatusName } from '../../../electron/shared/api-types.js';
+import { stripPathSuffix } from '../../../src/message-path.js';
 
 /** The core's stable error codes, as the IPC contract carries them (src/errors.ts ERROR_CODES). */
 type ErrorCode = Inspection['problems'][number]['code'];
@@ -255,22 +256,13 @@ export function explainCode(code: string): string | undefined {
 }
 
 /**
- * The core appends ` (at PATH)` to its messages for the CLI's one-line output; the screens show the path
- * on its own line, so drop the repeat.
- */
-export function messageWithoutPath(message: string, path: string | undefined): string {
-  const suffix = path ? ` (at ${path})` : undefined;
-  return suffix && message.endsWith(suffix) ? message.slice(0, -suffix.length) : message;
-}
-
-/**
  * Issue #16: the screens speak in sentences, not in the CLI's or the parser's terms. The core's messages
  * are shared with the CLI, so they may name a flag (`--root FILE`) or a JSON path (`$.signed.version`);
  * on a screen the flag becomes the thing it stands for and the path becomes a field name (the exact path
  * is still shown on the "Where" line below).
  */
 export function plainMessage(message: string, path?: string): string {
-  return messageWithoutPath(message, path)
+  return stripPathSuffix(message, path)
     // A core sentence may quote an inner refusal with its own ` (at PATH)`, a path into a file other than
     // the one opened (`attestations.json.attestations["…"].device`): the words stand without it.
     .replace(/ \(at [^()\s]+\)/g, '')
