@@ -26,7 +26,7 @@ import { httpsTransport } from '../io/https-transport.js';
 import { shownOrQuoted } from '../json/fields.js';
 import type { HttpTransport } from '../publish/http.js';
 import { NotaryServerApi, checkGun, checkServerUrl, type ServerKeyRole } from '../publish/notary-server.js';
-import { describeChange, oldestLocalRoot, publishRepository } from '../publish/publish.js';
+import { describeChange, oldestLocalRoot, publishRepository, PublishOutcomeUnknown } from '../publish/publish.js';
 import { publishSessionTranscript, type PublishSessionOutcome, type PublishSessionStart } from '../publish/publish-session.js';
 import type { UploadPlan } from '../publish/upload-set.js';
 import { folderListingSha256, SESSIONS_FOLDER_NAME } from '../trust-store/import-session.js';
@@ -180,9 +180,9 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
       // A refusal is recorded (not a dry run's, which records nothing): its code and message first. After
       // an accepted upload it is recorded as the upload and what failed after it, never as a refusal.
       if (opts.dryRun || !isCeremonyError(err) || err.code === 'USAGE') throw err;
-      const r = await record(accepted ? { uploaded: accepted, unverified: err } : { refused: err });
+      const r = await record(accepted ? { uploaded: accepted, unverified: err } : err instanceof PublishOutcomeUnknown ? { sent: err.plan, unknown: err } : { refused: err });
       const message = messageWithoutPath(err);
-      const what = accepted ? 'the upload and what failed after it are' : 'the refusal is';
+      const what = accepted ? 'the upload and what failed after it are' : err instanceof PublishOutcomeUnknown ? 'the upload sent and its unknown outcome are' : 'the refusal is';
       throw new CeremonyError(err.code, `${message} (${'path' in r ? `${what} recorded in ${r.path}` : r.warning})`, { ...(err.path !== undefined ? { path: err.path } : {}), cause: err });
     }
     const recorded = opts.dryRun ? undefined : await record({ published: outcome });
@@ -207,6 +207,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
             snapshotHeldBy: plan.snapshotHeldBy,
             notUploaded: plan.notUploaded,
             pinnedRootVersion: outcome.pinnedRootVersion,
+            answerLost: Boolean(outcome.answerLost),
             served: outcome.served
               ? {
                   root: outcome.served.root.signed.version,
@@ -228,6 +229,7 @@ export async function publishCommand(input: string, opts: PublishCommandOptions,
     if (opts.dryRun) io.out(plan.upload.size ? `dry run: would publish ${[...plan.upload.keys()].join(', ')} to ${where} in one upload` : `dry run: ${where} already serves these files; nothing to upload`);
     else io.out(plan.upload.size ? `published: ${[...plan.upload.keys()].join(', ')} to ${where}` : `already published: ${where} serves these files; nothing uploaded`);
     for (const r of plan.roles) io.out(`  ${describeChange(r)}`);
+    if (outcome.answerLost) io.out("  the server's answer to the upload was lost; reading it back found the upload applied (verified below)");
     if (plan.firstPublishConfirmed) io.out('  first publish: confirmed by the operator (--first-publish)');
     io.out(`  snapshot signed by ${plan.snapshotHeldBy === 'server' ? 'the server' : 'the offline snapshot key (uploaded)'}`);
     for (const n of plan.notUploaded) io.out(`  not uploaded: ${n.file} (${n.why})`);

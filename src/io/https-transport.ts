@@ -31,7 +31,7 @@
 import { maxHeaderSize } from 'node:http';
 import { request } from 'node:https';
 import { CeremonyError } from '../errors.js';
-import type { HttpRequest, HttpResponse, HttpTransport } from '../publish/http.js';
+import { AnswerLost, type HttpRequest, type HttpResponse, type HttpTransport } from '../publish/http.js';
 
 export interface HttpsTransportOptions {
   /** PEM of the CA certificates to trust instead of the bundled list (`--ca-file`). */
@@ -181,12 +181,23 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
     const headers: Record<string, string | number> = { ...(req.headers ?? {}) };
     if (req.body) headers['content-length'] = req.body.length;
     let answered = false;
+    let status: number | undefined;
+    // 'finish': the whole request was handed to the TLS connection (never before its handshake: measured
+    // against a listener that never answers it). From then on a POST may have reached the server.
+    let sent = false;
+    // A failure after a POST went out whole, with no answer (or a 2xx whose body broke off): AnswerLost,
+    // which publish settles by reading what the server serves. Anything else is plainly unreachable.
+    const unreachable = (message: string, options: { path?: string; cause?: unknown }): CeremonyError =>
+      req.method !== 'GET' && sent && (status === undefined || (status >= 200 && status < 300))
+        ? new AnswerLost(message, { ...options, ...(status !== undefined ? { status } : {}) })
+        : new CeremonyError('SERVER_UNREACHABLE', message, options);
     // agent: false = a one-off agent for this request, so the retry cannot pick another kept-alive socket.
     // rejectUnauthorized given, not left to Node's default: NODE_TLS_REJECT_UNAUTHORIZED=0 in the
     // environment (set for some other tool) would otherwise send credentials to any certificate.
     const tls = { ...(opts.ca ? { ca: opts.ca } : {}), rejectUnauthorized: true };
     const r = request(url, { method: req.method, headers, ...tls, timeout: timeoutMs, ...(fresh ? { agent: false } : {}) }, (res) => {
       answered = true;
+      status = res.statusCode;
       const announced = Number(res.headers['content-length']);
       if (announced > req.maxBytes) {
         res.destroy();
@@ -210,7 +221,7 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
         resolve({ status: res.statusCode ?? 0, headers: out, body: new Uint8Array(Buffer.concat(chunks)) });
       });
-      res.on('error', (err) => reject(new CeremonyError('SERVER_UNREACHABLE', `${hostOf(req.url)}: the connection broke while reading the answer`, { cause: err })));
+      res.on('error', (err) => reject(unreachable(`${hostOf(req.url)}: the connection broke while reading the answer`, { cause: err })));
     });
     r.on('timeout', () => r.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     // When the timer fires, bytes received since it was set may have moved the deadline on: set it again
@@ -222,8 +233,7 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
         return;
       }
       reject(
-        new CeremonyError(
-          'SERVER_UNREACHABLE',
+        unreachable(
           `${hostOf(req.url)}: no complete answer within ${(Date.now() - limits.startedAt) / 1000} s (${req.method} ${url.pathname}; the deadline is ${deadlineWords(limits)}): the server takes or sends too slowly or never finishes${req.method === 'GET' ? '' : `; the server may have received the whole ${req.method} and applied it: check what it serves before sending it again`}`,
           { path: url.pathname },
         ),
@@ -248,7 +258,10 @@ function send(req: HttpRequest, opts: HttpsTransportOptions, limits: Limits, fre
         );
         return;
       }
-      reject(new CeremonyError('SERVER_UNREACHABLE', `${hostOf(req.url)}: ${code === 'ETIMEDOUT' ? `no answer within ${timeoutMs / 1000} s` : `cannot connect (${code || 'network error'})`}`, { cause: err }));
+      reject(unreachable(`${hostOf(req.url)}: ${code === 'ETIMEDOUT' ? `no answer within ${timeoutMs / 1000} s` : sent ? `the connection broke before the answer (${code || 'network error'})` : `cannot connect (${code || 'network error'})`}`, { cause: err }));
+    });
+    r.on('finish', () => {
+      sent = true;
     });
     r.end(req.body ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.length) : undefined);
   });

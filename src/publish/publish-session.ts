@@ -2,7 +2,9 @@
  * The session transcript of `tuf-ceremony publish` (issue #16; format src/audit/session.ts): which server
  * and repository (GUN), what was read, against which pinned root, what was uploaded in the one update, and
  * the fetch-back verification — or the refusal and its code, or (the server accepted the upload, the
- * fetch-back then failed) the upload and the code of what failed, `publish.unverified`, never a refusal. Never a credential: the user name, password
+ * fetch-back then failed) the upload and the code of what failed, `publish.unverified`, never a refusal;
+ * or (the POST went out whole, its answer was lost, and reading the server back settled nothing) the files
+ * sent and `publish.unknown`. Never a credential: the user name, password
  * and bearer tokens are not given to it (it records only the fields below), and a refusal is recorded by
  * its code and that code's fixed sentence (src/errors.ts), never its message, which may quote what was
  * typed or what the server said.
@@ -38,7 +40,7 @@ const SAFE_PATH = /^[A-Za-z0-9$._/[\]-]{1,200}$/;
  * failed fetch-back never leaves the upload unrecorded, review 14a M2) or failed (`unverified`: its code);
  * or the published and verified outcome.
  */
-export type PublishSessionOutcome = { published: PublishOutcome } | { refused: unknown } | { uploaded: UploadPlan; unverified?: unknown };
+export type PublishSessionOutcome = { published: PublishOutcome } | { refused: unknown } | { uploaded: UploadPlan; unverified?: unknown } | { sent: UploadPlan; unknown: unknown };
 
 // The code and the registry's fixed sentence for it, never the error's message: an auth or HTTP error's
 // message may quote what the operator typed (a password at the user-name prompt) or what the server said.
@@ -68,7 +70,7 @@ export async function publishSessionTranscript(start: PublishSessionStart, outco
     await session.end(`refused [${code}]`);
     return session.bytes();
   }
-  const plan = 'uploaded' in outcome ? outcome.uploaded : outcome.published.plan;
+  const plan = 'uploaded' in outcome ? outcome.uploaded : 'sent' in outcome ? outcome.sent : outcome.published.plan;
   const roles = plan.roles.map((r) => (r.upload ? `${r.role} v${r.from ?? '-'} → v${r.to}` : `${r.role} v${r.to} already served`)).join(', ');
   await session.append({
     step: 'publish.plan',
@@ -82,8 +84,16 @@ export async function publishSessionTranscript(start: PublishSessionStart, outco
       step: 'publish.upload',
       actor: OPERATOR,
       outputs: [...plan.upload].map(([role, bytes]) => ({ name: `${role}.json`, bytes })),
-      note: `${plan.upload.size} file${plan.upload.size === 1 ? '' : 's'} uploaded in one update`,
+      note: `${plan.upload.size} file${plan.upload.size === 1 ? '' : 's'} ${'sent' in outcome ? 'sent (the answer was lost)' : 'uploaded'} in one update`,
     });
+  }
+  if ('sent' in outcome) {
+    // The POST went out whole, its answer was lost, and what the server served afterwards settled
+    // nothing (publish.ts settleLostAnswer): the files sent are recorded above, the outcome as unknown.
+    const code = refusalCode(outcome.unknown);
+    await session.append({ step: 'publish.unknown', actor: OPERATOR, note: sessionNote(`the server's answer to the upload was lost; whether it applied it is unknown [${code}]: ${ERROR_CODES[code].what}`, `outcome unknown [${code}]`, { keep: 0 }) });
+    await session.end(`sent; outcome unknown [${code}]`);
+    return session.bytes();
   }
   if ('uploaded' in outcome) {
     if (outcome.unverified === undefined) {
@@ -99,12 +109,12 @@ export async function publishSessionTranscript(start: PublishSessionStart, outco
     await session.end(`uploaded; not verified [${code}]`);
     return session.bytes();
   }
-  const { served, pinnedRootVersion } = outcome.published;
+  const { served, pinnedRootVersion, answerLost } = outcome.published;
   if (served) {
     await session.append({
       step: 'publish.verify',
       actor: OPERATOR,
-      note: `fetched back and verified from the pinned root v${pinnedRootVersion} as a client would: root v${served.root.signed.version}, targets v${served.targets!.md.signed.version}, snapshot v${served.snapshot!.md.signed.version}, timestamp v${served.timestamp!.md.signed.version} (expires ${served.timestamp!.md.signed.expiresText})`,
+      note: `${answerLost ? 'the server\'s answer to the upload was lost; ' : ''}fetched back and verified from the pinned root v${pinnedRootVersion} as a client would: root v${served.root.signed.version}, targets v${served.targets!.md.signed.version}, snapshot v${served.snapshot!.md.signed.version}, timestamp v${served.timestamp!.md.signed.version} (expires ${served.timestamp!.md.signed.expiresText})`,
     });
   }
   await session.end(plan.upload.size > 0 ? 'published' : 'already published: nothing uploaded');

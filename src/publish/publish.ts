@@ -10,11 +10,12 @@
  * files, nothing is uploaded and the fetch-back still runs (publishing twice is harmless, and is how an
  * upload that was accepted but not verified, PUBLISH_UPLOADED_UNVERIFIED, gets verified).
  */
-import { CeremonyError, isCeremonyError } from '../errors.js';
+import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { bytesEqual } from '../crypto/digest.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
 import { verifyRepository, type RepositoryFiles, type VerifiedRepository } from '../tuf/repository.js';
+import { AnswerLost } from './http.js';
 import type { NotaryServerApi } from './notary-server.js';
 import { newestLocalRoot, planUpload, type RoleChange, type ServerState, type UploadPlan } from './upload-set.js';
 
@@ -43,6 +44,22 @@ export interface PublishOutcome {
   /** Absent for --dry-run. */
   served?: VerifiedRepository;
   pinnedRootVersion: number;
+  /** The POST's answer was lost and the fetch-back found the upload applied (settleLostAnswer). */
+  answerLost?: true;
+}
+
+/**
+ * PUBLISH_OUTCOME_UNKNOWN: the POST went out whole, its answer was lost, and what the server serves
+ * afterwards is neither the upload nor what it served before (or could not be read). Carries the plan so
+ * the session transcript records what was sent.
+ */
+export class PublishOutcomeUnknown extends CeremonyError {
+  readonly plan: UploadPlan;
+  constructor(message: string, plan: UploadPlan, cause: unknown) {
+    super('PUBLISH_OUTCOME_UNKNOWN', message, { cause });
+    this.name = 'PublishOutcomeUnknown';
+    this.plan = plan;
+  }
 }
 
 /** The oldest root of the input: what a client that took part in the ceremony pins. */
@@ -129,7 +146,12 @@ export async function publishRepository(opts: PublishOptions): Promise<PublishOu
   const uploaded = [...plan.upload.keys()];
   if (opts.dryRun) return { plan, uploaded: [], pinnedRootVersion: pinVersion };
   if (plan.upload.size > 0) {
-    await api.upload(plan.upload);
+    try {
+      await api.upload(plan.upload);
+    } catch (err) {
+      if (!(err instanceof AnswerLost)) throw err;
+      return settleLostAnswer(opts, { plan, before: server, uploaded, pinnedRoot, pinVersion, newVersion }, err);
+    }
     await opts.onUploaded?.(plan);
   }
   try {
@@ -142,6 +164,67 @@ export async function publishRepository(opts: PublishOptions): Promise<PublishOu
     if (plan.upload.size === 0 || isCeremonyError(err, 'PUBLISH_FETCH_BACK_MISMATCH') || !isCeremonyError(err)) throw err;
     throw new CeremonyError('PUBLISH_UPLOADED_UNVERIFIED', unverifiedMessage(api, plan, err), { cause: err });
   }
+}
+
+/**
+ * The POST went out whole and its answer was lost (AnswerLost: no answer in time, or the connection broke
+ * before it). notary-server applies an update in one database transaction, all or nothing, so what it
+ * serves afterwards tells which happened:
+ * - the upload, fetched back and verified as after a 2xx: it was accepted (recorded so, `answerLost`);
+ * - exactly what it served before: not applied when read back — the loss stays the refusal it was, and
+ *   publishing again is safe (publish reads the server first and uploads only what it lacks);
+ * - anything else, or nothing readable: PUBLISH_OUTCOME_UNKNOWN, never a refusal, never "published".
+ */
+async function settleLostAnswer(
+  opts: PublishOptions,
+  s: { plan: UploadPlan; before: ServerState; uploaded: string[]; pinnedRoot: Uint8Array; pinVersion: number; newVersion: number },
+  lost: AnswerLost,
+): Promise<PublishOutcome> {
+  let outcome: PublishOutcome | undefined;
+  let unverified: unknown;
+  try {
+    outcome = await verifyServed(opts, s.plan, s.before, s.uploaded, s.pinnedRoot, s.pinVersion);
+  } catch (err) {
+    if (!isCeremonyError(err)) throw err;
+    unverified = err;
+  }
+  if (outcome) {
+    await opts.onUploaded?.(s.plan);
+    return { ...outcome, answerLost: true };
+  }
+  let now: ServerState | undefined;
+  let unread: unknown;
+  try {
+    now = await readServer(opts.api, opts.local, s.pinVersion, s.newVersion, false);
+  } catch (err) {
+    unread = err;
+  }
+  if (now && sameServed(s.before, now)) {
+    throw new CeremonyError(
+      lost.code,
+      `${messageWithoutPath(lost)}. Read back afterwards, the server serves exactly what it served before the upload: it had not applied the update, nothing changed there, and publishing the same input again is safe`,
+      { ...(lost.path !== undefined ? { path: lost.path } : {}), cause: lost },
+    );
+  }
+  const why = (err: unknown): string => (isCeremonyError(err) ? `[${err.code}] ${err.message}` : 'an internal error');
+  const host = new URL(opts.api.base).host;
+  throw new PublishOutcomeUnknown(
+    `the upload of ${[...s.plan.upload.keys()].join(', ')} (one update) went out whole, but its answer was lost: ${why(lost)}. ` +
+      `Read back afterwards, the server serves neither the upload (${why(unverified)}) nor ${unread === undefined ? 'exactly what it served before' : `anything readable (${why(unread)})`}: ` +
+      `another publisher may have written at the same moment. See what it serves with tuf-ceremony status --server https://${host} --gun ${opts.api.gun}, then publish the same input again ` +
+      `(it uploads only what the server does not serve yet, then fetches back and verifies)`,
+    s.plan,
+    lost,
+  );
+}
+
+/** The same bytes for every role readServer reads (versioned roots follow from root.json). */
+function sameServed(a: ServerState, b: ServerState): boolean {
+  const same = (x: Uint8Array | undefined, y: Uint8Array | undefined): boolean => (x === undefined ? y === undefined : y !== undefined && bytesEqual(x, y));
+  if (!same(a.root, b.root) || !same(a.targets, b.targets) || !same(a.snapshot, b.snapshot) || !same(a.timestamp, b.timestamp)) return false;
+  if (a.delegated.size !== b.delegated.size) return false;
+  for (const [name, bytes] of a.delegated) if (!same(bytes, b.delegated.get(name))) return false;
+  return true;
 }
 
 /** PUBLISH_UPLOADED_UNVERIFIED's message: what was accepted, what failed, and how to find out which state the server is in. */
