@@ -210,8 +210,10 @@ async function settleLostAnswer(
   const host = new URL(opts.api.base).host;
   throw new PublishOutcomeUnknown(
     `the upload of ${[...s.plan.upload.keys()].join(', ')} (one update) went out whole, but its answer was lost: ${why(lost)}. ` +
-      `Read back afterwards, the server serves neither the upload (${why(unverified)}) nor ${unread === undefined ? 'exactly what it served before' : `anything readable (${why(unread)})`}: ` +
-      `another publisher may have written at the same moment. See what it serves with tuf-ceremony status --server https://${host} --gun ${opts.api.gun}, then publish the same input again ` +
+      (unread === undefined
+        ? `Read back afterwards, the server serves neither the upload (${why(unverified)}) nor exactly what it served before: another publisher may have written at the same moment, or the server re-signed its timestamp. `
+        : `Reading the server back failed (${why(unverified)}; ${why(unread)}). `) +
+      `See what it serves with tuf-ceremony status --server https://${host} --gun ${opts.api.gun}, then publish the same input again ` +
       `(it uploads only what the server does not serve yet, then fetches back and verifies)`,
     s.plan,
     lost,
