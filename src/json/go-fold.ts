@@ -91,15 +91,26 @@ function keyPath(path: string, key: string): string {
 }
 
 /**
+ * The first key of `obj` that is not exactly a field of `fields` but that Go reads as one, or undefined:
+ * for a reader that leaves the refusal to another (targets.ts targetsReader). One set lookup per key.
+ */
+export function goFoldedKey(obj: JsonObject, fields: GoFieldSet): string | undefined {
+  const exact = fields.exact;
+  for (const key in obj) {
+    if (exact.has(key) || !Object.hasOwn(obj, key)) continue;
+    if (fields.folded.has(goFold(key))) return key;
+  }
+  return undefined;
+}
+
+/**
  * Refuse `obj` when one of its keys is not exactly a field of `fields` but Go reads it as one:
  * FIELD_NAME_AMBIGUOUS at that key's path. `path` may be a function: formatted only to refuse.
  */
 export function refuseGoFoldedKeys(obj: JsonObject, fields: GoFieldSet, path: string | (() => string)): void {
-  const exact = fields.exact;
-  for (const key in obj) {
-    if (exact.has(key) || !Object.hasOwn(obj, key)) continue;
-    const field = fields.folded.get(goFold(key));
-    if (field === undefined) continue;
+  const key = goFoldedKey(obj, fields);
+  if (key !== undefined) {
+    const field = fields.folded.get(goFold(key))!;
     const at = typeof path === 'string' ? path : path();
     const beside = Object.hasOwn(obj, field) ? `, beside ${JSON.stringify(field)} itself (Go takes whichever comes later)` : ` (for this tool the ${JSON.stringify(field)} field is absent)`;
     throw new CeremonyError(
