@@ -135,10 +135,12 @@ export function targetsReader(profile: Profile): KeyedFieldReader<TargetFile> {
       const length = value.length;
       const hashes = value.hashes;
       if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || !isObject(hashes) || !hashesFit(profile, hashes, allHex)) return undefined;
+      const unrecognized = unrecognizedFields(value, TARGET_FIELDS);
       // A key Go reads as length, hashes or custom (`"haſhes"`): parseTargetFile refuses it, with the path.
-      if (goFoldedKey(value, TARGET_GO) !== undefined) return undefined;
+      // Only unknown keys can be one, so an entry with none (the shared empty object) costs nothing more.
+      if (unrecognized !== NO_FIELDS && goFoldedKey(unrecognized, TARGET_GO) !== undefined) return undefined;
       // The parser made `hashes` for this entry alone: it is the model's own object, not a shared one.
-      const out: TargetFile = { length, hashes: hashes as Record<string, string>, unrecognized: unrecognizedFields(value, TARGET_FIELDS) };
+      const out: TargetFile = { length, hashes: hashes as Record<string, string>, unrecognized };
       if (value.custom !== undefined) out.custom = value.custom;
       return out;
     },
