@@ -74,6 +74,8 @@ const ENVELOPE_FIELDS = new Set(['signed', 'signatures']);
  */
 const ENVELOPE_GO = goFieldSet(ENVELOPE_FIELDS);
 const SIGNATURE_GO = goFieldSet(['keyid', 'sig', 'method']);
+/** `_type` alone: read before the role is known, so a lone `"_Type"` is refused as folded, not as missing. */
+const TYPE_GO = goFieldSet(['_type']);
 
 function parseSignatures(profile: Profile, value: JsonValue | undefined, path: string): SignatureJson[] {
   const items = asArray(value, path);
@@ -112,6 +114,7 @@ function prefixed(source: string, err: unknown): unknown {
 
 /** Read `_type` to learn the profile without trusting anything else. */
 export function detectProfile(signedObj: JsonObject, path: string): ProfileName {
+  if (signedObj._type === undefined) refuseGoFoldedKeys(signedObj, TYPE_GO, path);
   const typeText = asString(signedObj._type, child(path, '_type'));
   const profile = profileOfType(typeText);
   if (!profile) throw new CeremonyError('PROFILE_UNKNOWN', `_type ${JSON.stringify(typeText)} is neither a TUF nor a Notary role`, { path: child(path, '_type') });

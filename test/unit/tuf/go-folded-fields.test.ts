@@ -73,6 +73,15 @@ const cases: Case[] = [
   { name: 'root "Version"', file: 'root', edit: (e) => add(e.signed, 'Version', 9, '$.signed') },
   { name: 'root "EXPIRES"', file: 'root', edit: (e) => add(e.signed, 'EXPIRES', '2099-01-01T00:00:00Z', '$.signed') },
   { name: 'root "_Type"', file: 'root', edit: (e) => add(e.signed, '_Type', 'x', '$.signed') },
+  {
+    name: 'snapshot: lone "_TYPE" (read before the role is known)',
+    file: 'snapshot',
+    edit: (e) => {
+      const t = e.signed._type!;
+      delete e.signed._type;
+      return add(e.signed, '_TYPE', t, '$.signed');
+    },
+  },
   { name: 'root "Custom" (a go-tuf field only)', file: 'root', edit: (e) => add(e.signed, 'Custom', {}, '$.signed') },
   { name: 'root "Keys"', file: 'root', edit: (e) => add(e.signed, 'Keys', {}, '$.signed') },
   {
