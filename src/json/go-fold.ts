@@ -30,7 +30,8 @@
  *
  * Cost: one set lookup per key; folding runs only for a key that is not exactly a field and has a field's
  * length. A targets file's usual entries (`{"hashes", "length"}`, json/parse.ts usualEntry) never reach
- * it; 100,000 entries with `custom` cost ~4 ms more (review-15a fixer's measurement, of a ~600 ms parse).
+ * it, and targets.ts targetsReader checks only an entry's unknown fields (an entry with `custom` and no
+ * other: nothing). Alone, the check of 100,000 three-field objects takes 3–7 ms.
  */
 import { CeremonyError } from '../errors.js';
 import type { JsonObject } from './types.js';
