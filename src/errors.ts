@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   JSON_TOO_MANY_VALUES: { cls: 'refused', what: 'a JSON document holds more values (objects, arrays, strings, numbers) than its cap: its memory cost is bounded, not only its size' },
   // --- schema (into new objects) ---
   SCHEMA_INVALID: { cls: 'refused', what: 'a field is missing, of the wrong type or out of range' },
+  FIELD_NAME_AMBIGUOUS: { cls: 'refused', what: 'a metadata object carries a key that is not exactly one of its field names but that Go clients (notary, go-tuf) read as one: case-insensitively, with U+017F as s and U+212A as k (json/go-fold.ts)' },
   ROLE_TYPE_MISMATCH: { cls: 'refused', what: 'the metadata is not of the role the caller expected' },
   SPEC_VERSION_UNSUPPORTED: { cls: 'refused', what: 'spec_version is not one this tool implements' },
   PROFILE_UNKNOWN: { cls: 'refused', what: 'the metadata matches neither the Notary nor the TUF 1.0 format' },

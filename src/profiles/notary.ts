@@ -13,6 +13,7 @@ import { asObject, asString, child } from '../json/fields.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { decodeSpki, ed25519Spki, verifySignature, type VerifyScheme } from '../crypto/public-key.js';
 import { attachMaterial, materialOf } from './decoded-key.js';
+import { refuseFoldedKeyFields } from './key-fields.js';
 import { decodeBase64, toBase64 } from './encoding.js';
 import type { KeyAlgorithm, Profile, PublicKey, SignatureJson } from './profile.js';
 import { parseCertificatePem } from './x509.js';
@@ -32,6 +33,7 @@ function familyOf(algorithm: KeyAlgorithm): 'ec' | 'ed25519' | 'rsa' {
 }
 
 function parseKey(json: JsonObject, path: string): PublicKey {
+  refuseFoldedKeyFields(json, path);
   const keytype = asString(json.keytype, child(path, 'keytype'));
   const keyvalPath = child(path, 'keyval');
   const keyval = asObject(json.keyval, keyvalPath);

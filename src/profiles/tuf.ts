@@ -12,6 +12,7 @@ import type { JsonObject, JsonValue } from '../json/types.js';
 import { derToRaw, rawToDer } from '../crypto/ecdsa-der.js';
 import { decodeSpki, ed25519Spki, spkiFromPem, verifySignature, type VerifyScheme } from '../crypto/public-key.js';
 import { attachMaterial, materialOf } from './decoded-key.js';
+import { refuseFoldedKeyFields } from './key-fields.js';
 import { decodeHex, toHex } from './encoding.js';
 import type { KeyAlgorithm, Profile, PublicKey, SignatureJson } from './profile.js';
 
@@ -33,6 +34,7 @@ const SCHEMES: Record<string, { algorithm: KeyAlgorithm; keytypes: readonly stri
 };
 
 function parseKey(json: JsonObject, path: string): PublicKey {
+  refuseFoldedKeyFields(json, path);
   const keytype = asString(json.keytype, child(path, 'keytype'));
   const scheme = asString(json.scheme, child(path, 'scheme'));
   const keyval = asObject(json.keyval, child(path, 'keyval'));

@@ -1,5 +1,6 @@
 import { CeremonyError } from '../errors.js';
 import { asInteger, asObject, asString, child, isObject, setOwn, unrecognizedFields } from '../json/fields.js';
+import { goFieldSet, refuseGoFoldedKeys } from '../json/go-fold.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { Profile } from '../profiles/profile.js';
 
@@ -18,6 +19,8 @@ export interface MetaFile {
 }
 
 const META_FIELDS = new Set(['version', 'length', 'hashes']);
+/** go-tuf data.SnapshotFileMeta / TimestampFileMeta (FileMeta and version), notary data.FileMeta: all have `custom`. json/go-fold.ts. */
+const META_GO = goFieldSet([...META_FIELDS, 'custom']);
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Lower-case hex of whole bytes (a TUF digest). A loop rather than a regular expression: a large targets file has 200,000 of them. */
@@ -61,6 +64,7 @@ export function parseHashes(profile: Profile, value: JsonValue | undefined, path
 
 export function parseMetaFile(profile: Profile, value: JsonValue | undefined, path: string): MetaFile {
   const obj = asObject(value, path);
+  refuseGoFoldedKeys(obj, META_GO, path);
   const out: MetaFile = { unrecognized: unrecognizedFields(obj, META_FIELDS) };
   if (profile.name === 'tuf' || obj.version !== undefined) out.version = asInteger(obj.version, child(path, 'version'), 1);
   if (obj.length !== undefined) out.length = asInteger(obj.length, child(path, 'length'), 0);

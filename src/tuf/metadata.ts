@@ -1,5 +1,6 @@
 import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
 import { asArray, asObject, asString, child, isObject, unrecognizedFields } from '../json/fields.js';
+import { goFieldSet, refuseGoFoldedKeys } from '../json/go-fold.js';
 import { defaultMaxValues, parseSignedEnvelope } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import { getProfile } from '../profiles/index.js';
@@ -67,6 +68,14 @@ export interface ValueBudget {
 }
 
 const ENVELOPE_FIELDS = new Set(['signed', 'signatures']);
+/**
+ * Field names Go clients read these objects by (json/go-fold.ts): the envelope (go-tuf data.Signed, notary
+ * data.Signed) and a signature (go-tuf data.Signature keyid/sig; notary data.Signature adds method).
+ */
+const ENVELOPE_GO = goFieldSet(ENVELOPE_FIELDS);
+const SIGNATURE_GO = goFieldSet(['keyid', 'sig', 'method']);
+/** `_type` alone: read before the role is known, so a lone `"_Type"` is refused as folded, not as missing. */
+const TYPE_GO = goFieldSet(['_type']);
 
 function parseSignatures(profile: Profile, value: JsonValue | undefined, path: string): SignatureJson[] {
   const items = asArray(value, path);
@@ -76,6 +85,7 @@ function parseSignatures(profile: Profile, value: JsonValue | undefined, path: s
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const obj = isObject(item) ? item : asObject(item, child(path, i));
+    refuseGoFoldedKeys(obj, SIGNATURE_GO, () => child(path, i));
     const keyid = typeof obj.keyid === 'string' ? obj.keyid : asString(obj.keyid, child(child(path, i), 'keyid'));
     if (keyid.length !== 64 || !isHexDigest(keyid)) {
       throw new CeremonyError('SCHEMA_INVALID', 'a key ID must be 64 lower-case hex characters', { path: child(child(path, i), 'keyid') });
@@ -104,6 +114,7 @@ function prefixed(source: string, err: unknown): unknown {
 
 /** Read `_type` to learn the profile without trusting anything else. */
 export function detectProfile(signedObj: JsonObject, path: string): ProfileName {
+  if (signedObj._type === undefined) refuseGoFoldedKeys(signedObj, TYPE_GO, path);
   const typeText = asString(signedObj._type, child(path, '_type'));
   const profile = profileOfType(typeText);
   if (!profile) throw new CeremonyError('PROFILE_UNKNOWN', `_type ${JSON.stringify(typeText)} is neither a TUF nor a Notary role`, { path: child(path, '_type') });
@@ -138,6 +149,7 @@ function parseMetadataAs(bytes: Uint8Array, wanted: RoleType | undefined, opts: 
     })();
     const { value: json, canonicalSigned, keyed } = parsed;
     const envelope = asObject(json, '$');
+    refuseGoFoldedKeys(envelope, ENVELOPE_GO, '$');
     const signedObj = asObject(envelope.signed, '$.signed');
     // `_type` must name a role of some profile (PROFILE_UNKNOWN otherwise), and of the expected one.
     const detected = detectProfile(signedObj, '$.signed');

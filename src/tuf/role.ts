@@ -1,5 +1,6 @@
 import { CeremonyError } from '../errors.js';
 import { asInteger, asObject, asStringArray, child, isObject, unrecognizedFields } from '../json/fields.js';
+import { goFieldSet, refuseGoFoldedKeys, type GoFieldSet } from '../json/go-fold.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 
 /** A role's signing policy: which keys, how many of them (TUF 4.3 "roles", 4.5 delegations). */
@@ -13,6 +14,8 @@ export interface Role extends RolePolicy {
 }
 
 const ROLE_FIELDS = new Set(['keyids', 'threshold']);
+/** go-tuf data.Role, notary data.RootRole: json/go-fold.ts. */
+const ROLE_GO = goFieldSet(ROLE_FIELDS);
 
 /** Strings only, copied; paths formatted only to refuse (a 1,000-version chain reads 4,000 roles). */
 function keyIdList(value: JsonValue | undefined, path: string): string[] {
@@ -26,8 +29,13 @@ function keyIdList(value: JsonValue | undefined, path: string): string[] {
   return out;
 }
 
-export function parseRole(value: JsonValue | undefined, path: string, known: ReadonlySet<string> = ROLE_FIELDS): Role {
+/**
+ * `go`: the field names Go clients read the object by (json/go-fold.ts), refused when folded; undefined
+ * when the caller has checked them (a delegated role, targets.ts).
+ */
+export function parseRole(value: JsonValue | undefined, path: string, known: ReadonlySet<string> = ROLE_FIELDS, go: GoFieldSet | undefined = ROLE_GO): Role {
   const obj = isObject(value) ? value : asObject(value, path);
+  if (go) refuseGoFoldedKeys(obj, go, path);
   const keyids = keyIdList(obj.keyids, path);
   // A role that lists one key ID twice would let one signature count twice in a naive counter.
   const seen = new Set<string>();

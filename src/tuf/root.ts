@@ -1,10 +1,11 @@
 import { CeremonyError } from '../errors.js';
 import { asBoolean, asObject, child, unrecognizedFields } from '../json/fields.js';
+import { goFieldSet, refuseGoFoldedKeys } from '../json/go-fold.js';
 import type { JsonObject } from '../json/types.js';
 import type { Profile } from '../profiles/profile.js';
 import { checkRoleKeys, parseKeyTable, type ListedKey } from './keys.js';
 import { parseRole, type Role } from './role.js';
-import { COMMON_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
+import { COMMON_FIELDS, COMMON_GO_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
 
 export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
@@ -20,9 +21,14 @@ export interface Root extends SignedCommon {
 }
 
 const ROOT_FIELDS = new Set([...COMMON_FIELDS, 'consistent_snapshot', 'keys', 'roles']);
+/** What Go clients read root's `signed` by (go-tuf data.Root, notary data.Root): json/go-fold.ts. */
+const ROOT_GO = goFieldSet([...COMMON_GO_FIELDS, 'consistent_snapshot', 'keys', 'roles']);
 
 /** `knownKeys`: see parseKeyTable (the previous root's keys, when walking a chain). */
 export function parseRootSigned(profile: Profile, obj: JsonObject, path: string, knownKeys?: ReadonlyMap<string, ListedKey>): Root {
+  // First, so that a lone folded spelling of an optional field (`"consiſtent_snapshot"`) is refused as what
+  // it is, not read as the field's absence.
+  refuseGoFoldedKeys(obj, ROOT_GO, path);
   const common = parseSignedCommon(profile.name, obj, 'root', path);
   // Notary writes consistent_snapshot (always false); TUF 1.0 requires it.
   const consistentSnapshot =

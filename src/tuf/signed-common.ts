@@ -19,6 +19,13 @@ export interface SignedCommon {
 
 export const COMMON_FIELDS = ['_type', 'version', 'expires', 'spec_version'];
 
+/**
+ * COMMON_FIELDS and `custom`: the fields Go clients read in every top-level `signed` (go-tuf data.Root,
+ * Targets, Snapshot, Timestamp each have `custom`; notary's SignedCommon is _type, expires, version). For
+ * the json/go-fold.ts check only: `custom` stays an unknown field of our model.
+ */
+export const COMMON_GO_FIELDS = [...COMMON_FIELDS, 'custom'];
+
 // Notary writes `_type` capitalised (Go's data.TUFTypes); TUF 1.0 lower case.
 const NOTARY_TYPES: Record<string, RoleType> = { Root: 'root', Targets: 'targets', Snapshot: 'snapshot', Timestamp: 'timestamp' };
 const TUF_TYPES: Record<string, RoleType> = { root: 'root', targets: 'targets', snapshot: 'snapshot', timestamp: 'timestamp' };

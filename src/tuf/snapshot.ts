@@ -1,9 +1,10 @@
 import { CeremonyError } from '../errors.js';
 import { asObject, child, unrecognizedFields } from '../json/fields.js';
+import { goFieldSet, refuseGoFoldedKeys } from '../json/go-fold.js';
 import type { JsonObject } from '../json/types.js';
 import type { Profile } from '../profiles/profile.js';
 import { parseMetaFile, type MetaFile } from './meta-file.js';
-import { COMMON_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
+import { COMMON_FIELDS, COMMON_GO_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
 
 /** TUF 4.4 snapshot.json / Notary Snapshot. `meta` is keyed by role name (TUF's `.json` suffix removed). */
 export interface Snapshot extends SignedCommon {
@@ -20,6 +21,8 @@ export interface Timestamp extends SignedCommon {
 }
 
 const META_HOLDER_FIELDS = new Set([...COMMON_FIELDS, 'meta']);
+/** go-tuf data.Snapshot / Timestamp, notary data.Snapshot / Timestamp: json/go-fold.ts. */
+const META_HOLDER_GO = goFieldSet([...COMMON_GO_FIELDS, 'meta']);
 
 /** TUF names meta entries by file (`targets.json`), Notary by role (`targets`). */
 export function metaKeyToRole(profile: Profile, key: string, path: string): string {
@@ -35,6 +38,7 @@ export function roleToMetaKey(profileName: 'tuf' | 'notary', role: string): stri
 }
 
 export function parseSnapshotSigned(profile: Profile, obj: JsonObject, path: string): Snapshot {
+  refuseGoFoldedKeys(obj, META_HOLDER_GO, path);
   const common = parseSignedCommon(profile.name, obj, 'snapshot', path);
   const metaPath = child(path, 'meta');
   const metaObj = asObject(obj.meta, metaPath);
@@ -48,6 +52,7 @@ export function parseSnapshotSigned(profile: Profile, obj: JsonObject, path: str
 }
 
 export function parseTimestampSigned(profile: Profile, obj: JsonObject, path: string): Timestamp {
+  refuseGoFoldedKeys(obj, META_HOLDER_GO, path);
   const common = parseSignedCommon(profile.name, obj, 'timestamp', path);
   const metaPath = child(path, 'meta');
   const metaObj = asObject(obj.meta, metaPath);

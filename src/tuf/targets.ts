@@ -1,5 +1,6 @@
 import { CeremonyError } from '../errors.js';
 import { asArray, asBoolean, asInteger, asObject, isObject, asString, asStringArray, child, setOwn, unrecognizedFields } from '../json/fields.js';
+import { goFieldSet, goFoldedKey, refuseGoFoldedKeys } from '../json/go-fold.js';
 import { Misfit, type KeyedEntries, type KeyedFieldReader } from '../json/parse.js';
 import type { JsonObject, JsonValue } from '../json/types.js';
 import type { Profile } from '../profiles/profile.js';
@@ -7,7 +8,7 @@ import { checkRoleKeys, parseKeyTable, type ListedKey } from './keys.js';
 import { isBase64Digest, isHexDigest, parseHashes, pathOf, type PathRef } from './meta-file.js';
 import { parseRole, type Role } from './role.js';
 import { TargetTable } from './target-table.js';
-import { COMMON_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
+import { COMMON_FIELDS, COMMON_GO_FIELDS, parseSignedCommon, type SignedCommon } from './signed-common.js';
 
 /** TUF 4.5 TARGETS entry. */
 export interface TargetFile {
@@ -48,6 +49,16 @@ const TARGETS_FIELDS = new Set([...COMMON_FIELDS, 'targets', 'delegations']);
 const TARGET_FIELDS = new Set(['length', 'hashes', 'custom']);
 const DELEGATIONS_FIELDS = new Set(['keys', 'roles']);
 const DELEGATED_ROLE_FIELDS = new Set(['name', 'keyids', 'threshold', 'terminating', 'paths', 'path_hash_prefixes']);
+/**
+ * The field names Go clients read these objects by (json/go-fold.ts): go-tuf data.Targets (with `custom`),
+ * data.TargetFileMeta (length, hashes, custom), data.Delegations, data.DelegatedRole; notary data.Targets,
+ * FileMeta, Delegations, Role (keyids, threshold, name, paths). One set per object for both profiles: a
+ * notary file's `"Terminating"` means nothing to notary, but no producer writes it either.
+ */
+const TARGETS_GO = goFieldSet([...COMMON_GO_FIELDS, 'targets', 'delegations']);
+const TARGET_GO = goFieldSet(TARGET_FIELDS);
+const DELEGATIONS_GO = goFieldSet(DELEGATIONS_FIELDS);
+const DELEGATED_ROLE_GO = goFieldSet(DELEGATED_ROLE_FIELDS);
 const TOP = new Set(['root', 'targets', 'snapshot', 'timestamp']);
 /** Notary's delegation alphabet (tuf/data/roles.go delegationRegexp). */
 const NOTARY_DELEGATION = /^[-a-z0-9_/]+$/;
@@ -80,6 +91,7 @@ export function checkDelegatedName(profile: Profile, name: string, path: string)
 
 function parseTargetFile(profile: Profile, value: JsonValue | undefined, path: PathRef): TargetFile {
   const obj = isObject(value) ? value : asObject(value, pathOf(path));
+  refuseGoFoldedKeys(obj, TARGET_GO, () => pathOf(path));
   const length = obj.length;
   const out: TargetFile = {
     // The common case is checked inline; the readers (which format the path) run only to refuse.
@@ -123,8 +135,12 @@ export function targetsReader(profile: Profile): KeyedFieldReader<TargetFile> {
       const length = value.length;
       const hashes = value.hashes;
       if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || !isObject(hashes) || !hashesFit(profile, hashes, allHex)) return undefined;
+      const unrecognized = unrecognizedFields(value, TARGET_FIELDS);
+      // A key Go reads as length, hashes or custom (`"haſhes"`): parseTargetFile refuses it, with the path.
+      // Only unknown keys can be one, so an entry with none (the shared empty object) costs nothing more.
+      if (unrecognized !== NO_FIELDS && goFoldedKey(unrecognized, TARGET_GO) !== undefined) return undefined;
       // The parser made `hashes` for this entry alone: it is the model's own object, not a shared one.
-      const out: TargetFile = { length, hashes: hashes as Record<string, string>, unrecognized: unrecognizedFields(value, TARGET_FIELDS) };
+      const out: TargetFile = { length, hashes: hashes as Record<string, string>, unrecognized };
       if (value.custom !== undefined) out.custom = value.custom;
       return out;
     },
@@ -169,17 +185,20 @@ export function targetsJson(entries: ReadonlyMap<string, TargetFile | Misfit>): 
 
 function parseDelegations(profile: Profile, value: JsonValue | undefined, path: string): Delegations {
   const obj = asObject(value, path);
+  refuseGoFoldedKeys(obj, DELEGATIONS_GO, path);
   const keys = parseKeyTable(profile, obj.keys, child(path, 'keys'));
   const rolesPath = child(path, 'roles');
   const names = new Set<string>();
   const roles = asArray(obj.roles, rolesPath).map((item, i): DelegatedRole => {
     const rolePath = child(rolesPath, i);
     const roleObj = asObject(item, rolePath);
+    // Before any field is read: a lone `"Terminating": true` or `"pathſ"` is refused, not taken as absent.
+    refuseGoFoldedKeys(roleObj, DELEGATED_ROLE_GO, rolePath);
     const name = asString(roleObj.name, child(rolePath, 'name'));
     checkDelegatedName(profile, name, child(rolePath, 'name'));
     if (names.has(name)) throw new CeremonyError('DELEGATION_INVALID', `role ${JSON.stringify(name)} is delegated twice`, { path: child(rolePath, 'name') });
     names.add(name);
-    const role = parseRole(roleObj, rolePath, DELEGATED_ROLE_FIELDS);
+    const role = parseRole(roleObj, rolePath, DELEGATED_ROLE_FIELDS, undefined);
     checkRoleKeys(role.keyids, keys, child(rolePath, 'keyids'));
     const out: DelegatedRole = { ...role, name, terminating: false };
     if (profile.name === 'tuf') {
@@ -213,6 +232,7 @@ function parseDelegations(profile: Profile, value: JsonValue | undefined, path: 
  * rebuilt and parsed as one, so the refusal is the very one the plain-object parse gives.
  */
 export function parseTargetsSigned(profile: Profile, obj: JsonObject, path: string, keyed?: KeyedEntries<TargetFile>): Targets {
+  refuseGoFoldedKeys(obj, TARGETS_GO, path);
   const common = parseSignedCommon(profile.name, obj, 'targets', path);
   const targetsPath = child(path, 'targets');
   let targets: ReadonlyMap<string, TargetFile>;

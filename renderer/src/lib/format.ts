@@ -78,6 +78,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   JSON_TOO_DEEP: 'The JSON is nested deeper than any real metadata.',
   JSON_TOO_MANY_VALUES: 'The JSON holds far more values than any real metadata of its size, so it was not read further: it was made to exhaust memory, or is damaged.',
   SCHEMA_INVALID: 'A field is missing, of the wrong type or out of range.',
+  FIELD_NAME_AMBIGUOUS: 'A field name in the metadata is spelled so that notary and other Go clients read it as another field (a capital letter, or a look-alike such as a long s), while this tool does not; such a file means one thing on screen and another to them, so it was refused.',
   ROLE_TYPE_MISMATCH: 'The file is not the role its name says it is.',
   SPEC_VERSION_UNSUPPORTED: 'The metadata uses a TUF specification version this tool does not implement.',
   PROFILE_UNKNOWN: 'The metadata is neither Notary (Docker Content Trust) nor TUF 1.0.',
