@@ -535,6 +535,19 @@ const cases: Case[] = [
     },
   },
   {
+    // TAP 15 (TUF 1.0.31 §4.5): tuf-js reads it; refused as what it is, not as a missing "roles" (review 15c L3).
+    name: 'succinct_roles (TAP 15) hashed bins',
+    code: 'DELEGATION_UNSUPPORTED',
+    path: 'targets.json $.signed.delegations.succinct_roles',
+    async make(r) {
+      const t = parseBytes(r.targets).signed as JsonObject;
+      const keys = (t.delegations as JsonObject).keys as JsonObject;
+      const succinct = { keys, succinct_roles: { keyids: Object.keys(keys), threshold: 1, bit_length: 8, name_prefix: 'bin' } };
+      await r.relink({ targets: await sign(r.profile, withField(t, ['delegations'], succinct), r.keys.targets) });
+      return { files: { ...base(r), delegated: new Map() } };
+    },
+  },
+  {
     name: 'a delegation whose name climbs out of the directory',
     code: 'DELEGATION_INVALID',
     async make(r) {
