@@ -62,6 +62,7 @@ export const ERROR_CODES = {
   META_MISSING: { cls: 'refused', what: 'metadata needed for verification is missing' },
   SNAPSHOT_META_REMOVED: { cls: 'refused', what: 'a new snapshot drops a role the trusted one listed (TUF 5.5.5)' },
   DELEGATION_INVALID: { cls: 'refused', what: 'a delegation is malformed or its role is not reachable' },
+  DELEGATION_UNSUPPORTED: { cls: 'refused', what: 'a delegation form this tool does not implement: TAP 15 succinct_roles (hashed bins named by formula)' },
   DELEGATION_AMBIGUOUS: { cls: 'refused', what: 'one role name is delegated twice with other keys or threshold, so which delegation verifies its file depends on the target a client looks up' },
   UNEXPECTED_FILE: { cls: 'refused', what: 'a metadata directory holds a file that is not part of a repository' },
   // --- usage ---

@@ -16,6 +16,7 @@ import { foldTufLayoutCopies } from '../trust-store/file-names.js';
 import type { Root } from '../tuf/root.js';
 import type { RoleType } from '../tuf/signed-common.js';
 import type { Targets } from '../tuf/targets.js';
+import { countCoveredTargets } from '../tuf/delegation-covers.js';
 import { SignatureWork, type SignatureWorkLimits } from '../tuf/signature-work.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify.js';
 import type { Inspection, KeyView, RoleView } from './types.js';
@@ -163,7 +164,11 @@ function delegationViews(top: Metadata<Targets>, load: DelegatedLoader, now: Dat
     const md = load(role.name);
     const view: RoleView = { name: role.name, kind: 'delegation', delegatedBy: frame.name, threshold: role.threshold, keyIds: role.keyids, terminating: role.terminating };
     if (role.paths) view.paths = role.paths;
-    if (md) view.targetCount = md.signed.targets.size;
+    if (md) {
+      const { covered, outside } = countCoveredTargets(md.profile.name, role, md.signed);
+      view.targetCount = covered;
+      if (outside > 0) view.outsidePathsCount = outside;
+    }
     out.push(withResult(view, md, md ? tryVerify(md, view, role, frame.delegations.keys, checks, problems) : undefined, now));
     if (md) enter(md, role.name);
   }

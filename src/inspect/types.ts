@@ -45,7 +45,13 @@ export interface RoleView {
   /** For delegations: path patterns, terminating flag. */
   paths?: string[];
   terminating?: boolean;
+  /** The role's targets: for a delegation, only the entries inside its paths (those a client resolves from it). */
   targetCount?: number;
+  /**
+   * Delegations: entries its file lists outside the paths it is delegated for (set when there are any). No
+   * client ever resolves them from this role (TUF 5.6.7.2), so they are not counted in targetCount (review 15c L5).
+   */
+  outsidePathsCount?: number;
 }
 
 /** One expiry on the Inspect screen's timeline (src/inspect/timeline.ts), nearest first. */

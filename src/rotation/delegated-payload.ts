@@ -16,7 +16,6 @@
  * exactly; a renewal must move the expiry forward. The delegations file N carries itself (nested, TUF 4.5)
  * go into N+1 unchanged: refused only where a client refuses the file, else warned of (checkNestedDelegations).
  */
-import { createHash } from 'node:crypto';
 import { CeremonyError } from '../errors.js';
 import type { JsonObject } from '../json/types.js';
 import type { ProfileName } from '../profiles/profile.js';
@@ -32,6 +31,10 @@ import { parseTargetsSigned, type DelegatedRole, type Targets } from '../tuf/tar
 import { requireVerified, verifyRole } from '../tuf/verify.js';
 import type { SignatureWork } from '../tuf/signature-work.js';
 import { checkAlteredDelegations, checkDelegationName, verifiedCurrentTargets } from './targets-payload.js';
+import { delegationCovers } from '../tuf/delegation-covers.js';
+
+// Moved to src/tuf (inspect counts what it covers too); still exported here for the rotation code's callers.
+export { delegationCovers };
 
 export interface DelegatedChange {
   /** The delegated file N+1's expiry. */
@@ -74,16 +77,6 @@ export function verifiedDelegated(
   const previous = parseMetadata(delegatedBytes, 'targets', { maxBytes: DEFAULT_CAPS.targets, source: `${name}.json`, profile: root.profile.name });
   requireVerified(verifyRole(previous, name, role, delegator.signed.delegations!.keys, work ? { work } : {}), `${name}.json`);
   return { root, delegator, role, previous };
-}
-
-/** Whether the delegation is trusted for `target` (TUF 5.6.7.2; Notary: path prefixes, "" = every path). */
-export function delegationCovers(profile: ProfileName, role: DelegatedRole, target: string): boolean {
-  if (role.pathHashPrefixes) {
-    const h = createHash('sha256').update(target, 'utf8').digest('hex');
-    return role.pathHashPrefixes.some((prefix) => h.startsWith(prefix));
-  }
-  const paths = role.paths ?? [];
-  return profile === 'notary' ? paths.some((prefix) => target.startsWith(prefix)) : paths.some((pattern) => pathPatternMatches(pattern, target));
 }
 
 /**

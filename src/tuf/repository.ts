@@ -467,10 +467,13 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   const rootResult = rootChain.length > 0 ? rootChain[rootChain.length - 1]!.bySelf : trustedResult;
   const rootSigned = root.signed;
 
-  // 5.3.11: a rotated timestamp/snapshot key resets what we remember of those roles.
+  // 5.3.11: "If the timestamp and / or snapshot keys have been rotated, then delete the trusted timestamp
+  // and snapshot metadata files": either rotation resets what we remember of BOTH roles (review 15c L4: a
+  // timestamp-only rotation kept the installed snapshot version, refusing a reset that tuf-js accepts).
   const installed = opts.installed;
-  const resetTs = installed && !sameKeys(installed.timestampKeys, roleKeyFingerprints(rootSigned, 'timestamp'));
-  const resetSnap = installed && !sameKeys(installed.snapshotKeys, roleKeyFingerprints(rootSigned, 'snapshot'));
+  const rotatedTsOrSnap =
+    installed !== undefined &&
+    (!sameKeys(installed.timestampKeys, roleKeyFingerprints(rootSigned, 'timestamp')) || !sameKeys(installed.snapshotKeys, roleKeyFingerprints(rootSigned, 'snapshot')));
 
   const out: VerifiedRepository = { profile: profile.name, trustedRoot, root, rootResult, rootChain, delegated: new Map(), absent: [] };
   const need = (what: string): never => {
@@ -481,8 +484,8 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
   if (files.timestamp) {
     const md = parseMetadata(files.timestamp, 'timestamp', { maxBytes: caps.timestamp, source: 'timestamp.json', profile: profile.name, budget });
     const result = requireVerified(verifyRole(md, 'timestamp', rootSigned.roles.get('timestamp')!, rootSigned.keys, { work }), md.source);
-    if (!resetTs) refuseRollback(md, installed?.timestamp);
-    if (!resetSnap && installed?.snapshot !== undefined && md.signed.snapshot.version !== undefined && md.signed.snapshot.version < installed.snapshot) {
+    if (!rotatedTsOrSnap) refuseRollback(md, installed?.timestamp);
+    if (!rotatedTsOrSnap && installed?.snapshot !== undefined && md.signed.snapshot.version !== undefined && md.signed.snapshot.version < installed.snapshot) {
       throw new CeremonyError('ROLLBACK', `timestamp names snapshot version ${md.signed.snapshot.version}, older than the installed ${installed.snapshot}`, {
         path: 'timestamp.json $.signed.meta',
       });
@@ -499,7 +502,7 @@ export function verifyRepository(files: RepositoryFiles, opts: VerifyOptions): V
     const md = parseMetadata(files.snapshot, 'snapshot', { maxBytes: caps.snapshot, source: 'snapshot.json', profile: profile.name, budget });
     if (meta) checkVersionAgainstMeta(meta, md, 'timestamp.json');
     const result = requireVerified(verifyRole(md, 'snapshot', rootSigned.roles.get('snapshot')!, rootSigned.keys, { work }), md.source);
-    if (!resetSnap) {
+    if (!rotatedTsOrSnap) {
       refuseRollback(md, installed?.snapshot);
       // 5.5.5: no role listed by the trusted snapshot may disappear or go back in version.
       for (const [role, version] of Object.entries(installed?.snapshotMeta ?? {})) {

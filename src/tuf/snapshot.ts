@@ -37,6 +37,17 @@ export function roleToMetaKey(profileName: 'tuf' | 'notary', role: string): stri
   return profileName === 'tuf' ? `${role}.json` : role;
 }
 
+/**
+ * Notary's client requires a sha256 where a snapshot names root and targets and a timestamp names the
+ * snapshot (sha512 is optional, other algorithms ignored); a FileMeta with only sha512 verifies here by
+ * its sha512 but is refused by notary 0.7, so it is refused here too.
+ */
+function requireNotarySha256(meta: MetaFile, role: string, path: string): void {
+  if (!meta.hashes || !Object.hasOwn(meta.hashes, 'sha256')) {
+    throw new CeremonyError('SCHEMA_INVALID', `Notary file metadata for ${role} must include a sha256 hash`, { path: child(child(path, 'hashes'), 'sha256') });
+  }
+}
+
 export function parseSnapshotSigned(profile: Profile, obj: JsonObject, path: string): Snapshot {
   refuseGoFoldedKeys(obj, META_HOLDER_GO, path);
   const common = parseSignedCommon(profile.name, obj, 'snapshot', path);
@@ -48,6 +59,13 @@ export function parseSnapshotSigned(profile: Profile, obj: JsonObject, path: str
     meta.set(metaKeyToRole(profile, key, entryPath), parseMetaFile(profile, metaObj[key], entryPath));
   }
   if (!meta.has('targets')) throw new CeremonyError('SCHEMA_INVALID', 'snapshot must list targets', { path: metaPath });
+  if (profile.name === 'notary') {
+    // notary 0.7 tuf/data/snapshot.go IsValidSnapshotStructure: root and targets, each with a sha256. TUF 4.4
+    // has no root entry; in Notary its client refuses the cached snapshot without one ("missing root sha256
+    // checksum information"), so what we installed it could not read.
+    if (!meta.has('root')) throw new CeremonyError('SCHEMA_INVALID', 'Notary snapshot must list root', { path: metaPath });
+    for (const role of ['root', 'targets']) requireNotarySha256(meta.get(role)!, role, child(metaPath, role));
+  }
   return { ...common, type: 'snapshot', meta, unrecognized: unrecognizedFields(obj, META_HOLDER_FIELDS) };
 }
 
@@ -62,5 +80,7 @@ export function parseTimestampSigned(profile: Profile, obj: JsonObject, path: st
     throw new CeremonyError('SCHEMA_INVALID', `timestamp meta must list exactly ${JSON.stringify(expected)}`, { path: metaPath });
   }
   const snapshot = parseMetaFile(profile, metaObj[expected], child(metaPath, expected));
+  // notary 0.7 tuf/data/timestamp.go IsValidTimestampStructure: the snapshot's FileMeta needs a sha256.
+  if (profile.name === 'notary') requireNotarySha256(snapshot, 'snapshot', child(metaPath, expected));
   return { ...common, type: 'timestamp', snapshot, unrecognized: unrecognizedFields(obj, META_HOLDER_FIELDS) };
 }

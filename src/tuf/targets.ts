@@ -186,6 +186,9 @@ export function targetsJson(entries: ReadonlyMap<string, TargetFile | Misfit>): 
 function parseDelegations(profile: Profile, value: JsonValue | undefined, path: string): Delegations {
   const obj = asObject(value, path);
   refuseGoFoldedKeys(obj, DELEGATIONS_GO, path);
+  // TUF 1.0.31 §4.5 / TAP 15 hashed bins named by formula: not implemented (each role here is one named file),
+  // so said as such rather than as the schema error a missing `roles` would give (review 15c L3).
+  if (obj.succinct_roles !== undefined) throw new CeremonyError('DELEGATION_UNSUPPORTED', 'succinct_roles (TAP 15) is not supported', { path: child(path, 'succinct_roles') });
   const keys = parseKeyTable(profile, obj.keys, child(path, 'keys'));
   const rolesPath = child(path, 'roles');
   const names = new Set<string>();

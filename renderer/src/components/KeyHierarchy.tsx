@@ -230,6 +230,12 @@ function RoleCard({ role, keys, now }: { role: RoleView; keys: Map<string, KeyVi
             <dd>{role.targetCount}</dd>
           </div>
         ) : null}
+        {role.outsidePathsCount ? (
+          <div>
+            <dt>Outside its paths</dt>
+            <dd>{role.outsidePathsCount}: never served</dd>
+          </div>
+        ) : null}
       </dl>
       {role.keyIds.length > 0 ? (
         <table className="keys">

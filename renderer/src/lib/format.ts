@@ -118,6 +118,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   META_MISSING: 'Metadata needed to check this is not included.',
   SNAPSHOT_META_REMOVED: 'A new snapshot drops a role the trusted one listed.',
   DELEGATION_INVALID: 'A delegation is malformed or its role cannot be reached.',
+  DELEGATION_UNSUPPORTED: 'The repository delegates to hashed bins named by a formula (succinct roles, TAP 15), which this tool does not support; nothing was trusted.',
   DELEGATION_AMBIGUOUS: 'One role is delegated twice with different keys, so which keys its file must be signed by would depend on the file a client looks up; nothing was trusted.',
   ROLE_FILE_NAME_COLLISION: 'Two roles of the bundle would be one file on Windows or macOS (names differing only in case or accents); nothing was installed.',
   REPOSITORY_FOLDER_COLLISION: 'The trust directory already holds a repository whose folder would be this one on Windows or macOS (names differing only in case or accents); nothing was installed.',

@@ -4,7 +4,8 @@ import { inspectNamedFiles } from '../../../src/inspect/inspect.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { renderInspection } from '../../../src/cli/inspect.js';
 import { makeKey } from '../../support/keys.js';
-import { buildRepo, FAR, type BuiltRepo } from '../../support/repo.js';
+import type { JsonObject } from '../../../src/json/types.js';
+import { buildRepo, FAR, hashesOf, parseBytes, sign, withField, type BuiltRepo } from '../../support/repo.js';
 
 describe('inspectNamedFiles', () => {
   let r: BuiltRepo;
@@ -164,3 +165,45 @@ describe('inspectNamedFiles', () => {
   });
 });
 
+
+describe('a delegated role\'s entries outside its paths (review 15c L5)', () => {
+  const enc = new TextEncoder();
+  const entry = (profile: 'tuf' | 'notary', bytes: Uint8Array) => ({ length: bytes.length, hashes: hashesOf(profile, bytes) });
+  const filesOf = (r: BuiltRepo) => [
+    { name: 'root.json', bytes: r.roots[0]! },
+    { name: 'targets.json', bytes: r.targets },
+    { name: 'snapshot.json', bytes: r.snapshot },
+    { name: 'timestamp.json', bytes: r.timestamp },
+    { name: `${r.delegationName}.json`, bytes: r.delegated },
+  ];
+
+  for (const profile of ['tuf', 'notary'] as const) {
+    it(`${profile}: counted apart from the role's targets, and said to be never served`, async () => {
+      const r = await buildRepo(profile);
+      if (profile === 'notary') {
+        // buildRepo's Notary delegation has paths [""] (every path): narrow it to a prefix.
+        const t = parseBytes(r.targets).signed as JsonObject;
+        await r.relink({ targets: await sign(profile, withField(t, ['delegations', 'roles', 0, 'paths'], ['releases/']), r.keys.targets) });
+      }
+      // The delegate's file lists its own releases/v1.tar.gz and two names its delegation does not cover.
+      const d = parseBytes(r.delegated).signed as JsonObject;
+      const more = { ...(d.targets as JsonObject), 'other/y.txt': entry(profile, enc.encode('y')), 'app.tar.gz': entry(profile, enc.encode('shadow')) };
+      await r.relink({ delegated: await sign(profile, { ...d, targets: more }, r.keys.delegate) });
+      const ins = inspectNamedFiles({ files: filesOf(r), directory: true, source: 'metadata', trustedRoot: { name: 'pin.json', bytes: r.roots[0]! } });
+      expect(ins.verified).toEqual({ ok: true });
+      expect(ins.roles.find((x) => x.name === r.delegationName)).toMatchObject({ targetCount: 1, outsidePathsCount: 2 });
+      expect(ins.roles.find((x) => x.name === 'targets')).toMatchObject({ targetCount: 2 });
+      expect(ins.roles.find((x) => x.name === 'targets')?.outsidePathsCount).toBeUndefined();
+      const line = renderInspection(ins).split('\n').find((l) => l.includes('(delegated by targets)'))!;
+      expect(line).toMatch(/, 1 targets, 2 outside its paths: never served, paths /);
+    });
+  }
+
+  it('a role whose entries are all inside its paths shows no such count', async () => {
+    const r = await buildRepo('tuf');
+    const ins = inspectNamedFiles({ files: filesOf(r), directory: true, source: 'metadata' });
+    expect(ins.roles.find((x) => x.name === 'releases')).toMatchObject({ targetCount: 1 });
+    expect(ins.roles.find((x) => x.name === 'releases')?.outsidePathsCount).toBeUndefined();
+    expect(renderInspection(ins)).not.toContain('outside its paths');
+  });
+});

@@ -21,7 +21,7 @@ import { listSessionTranscripts, summariseSessionTranscript } from '../../../src
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { nodeSessionFolder } from '../../../src/io/session-files.js';
 import { expectVerifiesAndRefusesTampering } from '../../support/session-transcripts.js';
-import { buildRepo, GUN, metaEntry, metaKey, parseBytes, PAST, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
+import { buildRepo, GUN, metaEntry, metaKey, parseBytes, PAST, sign, targetsSigned, withField, type BuiltRepo } from '../../support/repo.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 
 const tmp = tempDirs();
@@ -152,10 +152,25 @@ interface Case {
   installed?: 'v1' | 'v2' | 'none';
   /** argv after `import`. */
   make(c: Ctx): Promise<string[]> | string[];
+  /** What the error line must say besides its code, where the row pins it. */
+  says?: RegExp;
 }
 
 const bundleArgs = (c: Ctx, bytes: Uint8Array, extra: string[] = ['--root', c.pin]) => [c.file('in.tufbundle', bytes), '--trust-dir', c.trust, ...extra];
 const layoutOf = (p: ProfileName) => (p === 'notary' ? ['--layout', 'notary'] : ['--layout', 'tuf']);
+
+/**
+ * `s` with its snapshot's meta and/or the timestamp's hashes for the snapshot edited, both re-signed by the
+ * repository's own keys: hostile but well signed, as a compromised or careless publisher could make it.
+ */
+async function resigned(c: Ctx, s: Snap, edit: { snapshotMeta?: (m: JsonObject) => JsonObject; timestampHashes?: (h: JsonObject) => JsonObject }): Promise<Snap> {
+  const snapSigned = parseBytes(s.snapshot).signed as JsonObject;
+  const snapshot = edit.snapshotMeta ? await sign(c.profile, { ...snapSigned, meta: edit.snapshotMeta(snapSigned.meta as JsonObject) }, c.r.keys.snapshot) : s.snapshot;
+  const entry = metaEntry(c.profile, snapshot, snapSigned.version as number);
+  if (edit.timestampHashes) entry.hashes = edit.timestampHashes(entry.hashes as JsonObject);
+  const ts = { ...(parseBytes(s.timestamp).signed as JsonObject), meta: { [metaKey(c.profile, 'snapshot')]: entry } };
+  return { ...s, snapshot, timestamp: await sign(c.profile, ts, c.r.keys.timestamp) };
+}
 
 const CASES: Case[] = [
   { name: 'not a bundle', code: 'BUNDLE_NOT_A_BUNDLE', make: (c) => bundleArgs(c, c.v1.roots[0]!) },
@@ -249,6 +264,22 @@ const CASES: Case[] = [
     name: 'bundle manifest claims another profile',
     code: 'IMPORT_REPOSITORY_MISMATCH',
     make: (c) => bundleArgs(c, encodeBundle({ ...content(c.r, c.v2), profile: c.profile === 'notary' ? 'tuf' : 'notary' })),
+  },
+  // Review 15c M1: notary 0.7 (tuf/data snapshot.go, timestamp.go) cannot read these from its cache; they were installed.
+  {
+    name: 'Notary snapshot without the root entry, first import (NH4)',
+    code: 'SCHEMA_INVALID',
+    profiles: ['notary'],
+    installed: 'none',
+    says: /Notary snapshot must list root .*\(at snapshot\.json \$\.signed\.meta\)$/,
+    make: async (c) => bundleArgs(c, encodeBundle(content(c.r, await resigned(c, c.v2, { snapshotMeta: (m) => withField(m, ['root'], undefined) })))),
+  },
+  {
+    name: 'Notary timestamp naming the snapshot by sha512 only, over an installed state (NH7)',
+    code: 'SCHEMA_INVALID',
+    profiles: ['notary'],
+    says: /must include a sha256 hash .*\(at timestamp\.json \$\.signed\.meta\.snapshot\.hashes\.sha256\)$/,
+    make: async (c) => bundleArgs(c, encodeBundle(content(c.r, await resigned(c, c.v2, { timestampHashes: (h) => withField(h, ['sha256'], undefined) })))),
   },
   // Issue #12: with root v3 installed, a pin older than it must reach it byte for byte through the input.
   { name: 'pinned to a root v1 whose chain does not reach the installed root v3', code: 'IMPORT_PIN_BEHIND_INSTALLED', make: (c) => bundleArgs(c, encodeBundle(content(c.r, c.v2)), ['--root', c.file('other-root.json', c.other.roots[0]!)]) },
@@ -448,6 +479,7 @@ for (const profile of ['notary', 'tuf'] as const) {
         const status = await runCli(['import', ...args], io.io);
         expect(io.err[0]).toMatch(new RegExp(`^error\\[${k.code}\\]`));
         expect(status).toBe(1);
+        if (k.says) expect(io.err[0]).toMatch(k.says);
         expect(treeHash(c.site)).toBe(before);
         // The refusal is recorded in a new session transcript, when the input was read as a repository.
         const added = sessionFiles(sessions).filter((n) => !earlier.includes(n));

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
-import type { JsonObject } from '../../../src/json/types.js';
+import type { JsonObject, JsonValue } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
 import { DEFAULT_CAPS } from '../../../src/tuf/caps.js';
 import { verifyRepository, type RepositoryFiles, type TrustedVersions, type VerifyOptions } from '../../../src/tuf/repository.js';
@@ -16,6 +16,8 @@ type Input = { files: RepositoryFiles; opts?: Partial<VerifyOptions> };
 interface Case {
   name: string;
   code: string;
+  /** The JSON path the refusal must name, where the row pins it. */
+  path?: string;
   profiles?: ProfileName[];
   make(r: BuiltRepo): Promise<Input> | Input;
 }
@@ -459,6 +461,51 @@ const cases: Case[] = [
     code: 'META_MISSING',
     make: (r) => ({ files: { ...base(r), snapshot: undefined } as RepositoryFiles }),
   },
+  // --- Notary FileMeta as notary 0.7 requires it (tuf/data snapshot.go, timestamp.go; review 15c M1) ---
+  {
+    name: 'NH4: Notary snapshot without the root entry',
+    code: 'SCHEMA_INVALID',
+    path: 'snapshot.json $.signed.meta',
+    profiles: ['notary'],
+    async make(r) {
+      const snap = parseBytes(r.snapshot).signed as JsonObject;
+      await r.relink({ snapshotSigned: withField(snap, ['meta', 'root'], undefined) });
+      return { files: base(r) };
+    },
+  },
+  {
+    name: 'NH5: Notary snapshot meta for targets with sha512 only',
+    code: 'SCHEMA_INVALID',
+    path: 'snapshot.json $.signed.meta.targets.hashes.sha256',
+    profiles: ['notary'],
+    async make(r) {
+      const snap = parseBytes(r.snapshot).signed as JsonObject;
+      await r.relink({ snapshotSigned: withField(snap, ['meta', 'targets', 'hashes', 'sha256'], undefined) });
+      return { files: base(r) };
+    },
+  },
+  {
+    name: 'NH6: Notary snapshot meta for root with sha512 only',
+    code: 'SCHEMA_INVALID',
+    path: 'snapshot.json $.signed.meta.root.hashes.sha256',
+    profiles: ['notary'],
+    async make(r) {
+      const snap = parseBytes(r.snapshot).signed as JsonObject;
+      await r.relink({ snapshotSigned: withField(snap, ['meta', 'root', 'hashes', 'sha256'], undefined) });
+      return { files: base(r) };
+    },
+  },
+  {
+    name: 'NH7: Notary timestamp meta for snapshot with sha512 only',
+    code: 'SCHEMA_INVALID',
+    path: 'timestamp.json $.signed.meta.snapshot.hashes.sha256',
+    profiles: ['notary'],
+    async make(r) {
+      const ts = parseBytes(r.timestamp).signed as JsonObject;
+      await r.relink({ timestampSigned: withField(ts, ['meta', 'snapshot', 'hashes', 'sha256'], undefined) });
+      return { files: base(r) };
+    },
+  },
   // --- delegations ---
   {
     name: 'a delegated file no role delegates to',
@@ -485,6 +532,19 @@ const cases: Case[] = [
       const t = parseBytes(r.targets).signed as JsonObject;
       await r.relink({ targets: await sign(r.profile, withField(t, ['delegations', 'roles', 0, 'name'], 'targets/a/b'), r.keys.targets) });
       return { files: loose(r, { delegated: new Map([['targets/a/b', r.delegated]]) }) };
+    },
+  },
+  {
+    // TAP 15 (TUF 1.0.31 §4.5): tuf-js reads it; refused as what it is, not as a missing "roles" (review 15c L3).
+    name: 'succinct_roles (TAP 15) hashed bins',
+    code: 'DELEGATION_UNSUPPORTED',
+    path: 'targets.json $.signed.delegations.succinct_roles',
+    async make(r) {
+      const t = parseBytes(r.targets).signed as JsonObject;
+      const keys = (t.delegations as JsonObject).keys as JsonObject;
+      const succinct = { keys, succinct_roles: { keyids: Object.keys(keys), threshold: 1, bit_length: 8, name_prefix: 'bin' } };
+      await r.relink({ targets: await sign(r.profile, withField(t, ['delegations'], succinct), r.keys.targets) });
+      return { files: { ...base(r), delegated: new Map() } };
     },
   },
   {
@@ -609,6 +669,7 @@ for (const profile of ['tuf', 'notary'] as const) {
         }
         expect(thrown, 'must be refused').toBeInstanceOf(CeremonyError);
         expect((thrown as CeremonyError).code).toBe(c.code);
+        if (c.path !== undefined) expect((thrown as CeremonyError).path).toBe(c.path);
         expect((thrown as CeremonyError).message.length).toBeGreaterThan(10);
       });
     }
@@ -618,4 +679,27 @@ for (const profile of ['tuf', 'notary'] as const) {
 it('the table has at least 30 distinct hostile cases with distinct names', () => {
   expect(cases.length).toBeGreaterThanOrEqual(30);
   expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+});
+
+describe('Notary FileMeta controls notary 0.7 accepts too (review 15c NH1, NH8)', () => {
+  it('NH1: sha256 only, no sha512, in snapshot → root, targets and timestamp → snapshot is accepted', async () => {
+    const r = await buildRepo('notary');
+    const sha256Only = (m: JsonValue | undefined): JsonObject => withField(m as JsonObject, ['hashes', 'sha512'], undefined);
+    const snap = parseBytes(r.snapshot).signed as JsonObject;
+    const meta = snap.meta as JsonObject;
+    await r.relink({ snapshotSigned: { ...snap, meta: { ...meta, root: sha256Only(meta.root), targets: sha256Only(meta.targets) } } });
+    // The timestamp over the snapshot just signed, re-signed with sha256 only.
+    const ts = parseBytes(r.timestamp).signed as JsonObject;
+    r.timestamp = await sign('notary', withField(ts, ['meta', 'snapshot'], sha256Only((ts.meta as JsonObject).snapshot)), r.keys.timestamp);
+    const repo = verifyRepository(r.files(), { trustedRoot: r.roots[0]!, now: new Date() });
+    expect(Object.keys(repo.timestamp!.md.signed.snapshot.hashes!)).toEqual(['sha256']);
+    expect(Object.keys(repo.snapshot!.md.signed.meta.get('root')!.hashes!)).toEqual(['sha256']);
+  });
+
+  it('NH8: an unknown algorithm beside sha256 in timestamp → snapshot is accepted (notary ignores it, as we do)', async () => {
+    const r = await buildRepo('notary');
+    const ts = parseBytes(r.timestamp).signed as JsonObject;
+    r.timestamp = await sign('notary', withField(ts, ['meta', 'snapshot', 'hashes', 'sha3'], 'AAAA'), r.keys.timestamp);
+    expect(() => verifyRepository(r.files(), { trustedRoot: r.roots[0]!, now: new Date() })).not.toThrow();
+  });
 });
