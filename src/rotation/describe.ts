@@ -29,6 +29,7 @@ import { revokeTagsRequest } from './revoke-tags.js';
 import { delegationWithin } from './delegated-payload.js';
 import { carriedDelegationWarnings } from './carried-delegations.js';
 import { CeremonyError, isCeremonyError } from '../errors.js';
+import { alsoChangesLines, rootDifferences, targetsDifferences } from './review-diff.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
 
 export type RequestChange =
@@ -95,6 +96,19 @@ export interface RequestDescription {
    * Also in `lines`, after the changes (which say a changed one in targets.json's words).
    */
   nestedDelegations?: { kind: 'carried' | 'wider' | 'problem'; text: string }[];
+  /**
+   * Review-15a F4: every other difference between the previous `signed` and the payload's, with its JSON
+   * path ("also changes: $.roles.root["x-note"] added: …"; review-diff.ts), capped with a count of the rest.
+   * Also in `lines`, right after the change sentences.
+   */
+  alsoChanges: string[];
+  /**
+   * Root requests, Notary: "WARNING: Dave's root certificate ends …, before this root expires …"
+   * (certificate-renewal.ts certificateWarnings); and for a request made from a certificate request, the
+   * sentence that links them (issue #14). Also in `lines`; the app shows them (review-15a F5).
+   */
+  certificateWarnings: string[];
+  renewalLink?: string;
   /** The whole review, one line each. */
   lines: string[];
   text: string;
@@ -194,14 +208,16 @@ export function describeRequest(request: SigningRequest): RequestDescription {
   const policy = `needs ${sideText(request.policy.previous.keyids, request.policy.previous.threshold, prev.keys, 'old')} and ${sideText(request.policy.new.keyids, request.policy.new.threshold, next.keys, 'new')}`;
   const warnings = request.profile === 'notary' ? certificateWarnings(next, (k) => nameByFp.get(k.key.fingerprint)) : [];
   // Issue #14: a request made by merging a certificate request names it (bound by this request's ID).
-  const link = request.renewal
+  const link: string[] = request.renewal
     ? [
         `these certificates were issued by each custodian's own token in answer to certificate request ${request.renewal.certificateRequestId.slice(0, 16)}… (its short hash ${groupHex(request.renewal.certificateRequestId.slice(0, 32))}); nothing else changes but the expiry: ${request.renewal.certificates
           .map((c) => `certificate SHA-256 ${c.sha256.slice(0, 16)}… (key ID ${c.keyid.slice(0, 12)}…)`)
           .join(', ')}`,
       ]
     : [];
-  return review(request, 'root', prev.version, next.version, { changes, targetsChanges: [] }, [...changes.map(sentence), ...link, ...warnings], policy);
+  const also = alsoChangesLines(rootDifferences(prev, next, request.previous.signedJson, request.payload));
+  const described = review(request, 'root', prev.version, next.version, { changes, targetsChanges: [], alsoChanges: also, certificateWarnings: warnings }, [...changes.map(sentence), ...also, ...link, ...warnings], policy);
+  return link.length > 0 ? { ...described, renewalLink: link[0]! } : described;
 }
 
 /** Either kind's description, with the review it prints: what changes, who must sign, and the hash of the exact bytes, as hex and words. */
@@ -210,7 +226,7 @@ function review(
   role: RequestDescription['role'],
   fromVersion: number,
   toVersion: number,
-  changed: Pick<RequestDescription, 'changes' | 'targetsChanges'>,
+  changed: Pick<RequestDescription, 'changes' | 'targetsChanges' | 'alsoChanges' | 'certificateWarnings'>,
   sentences: readonly string[],
   policy: string,
 ): RequestDescription {
@@ -341,6 +357,7 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   if (prev.expiresText !== next.expiresText) changes.push({ kind: 'targets-expires', from: prev.expiresText, to: next.expiresText });
   for (const field of otherFieldsChanged(t.previous.signedJson, request.payload, ['_type', 'version', 'expires', 'spec_version', 'targets', 'delegations'])) changes.push({ kind: 'targets-other-field', field });
 
+  const also = alsoChangesLines(targetsDifferences(prev, next, t.previous.signedJson, request.payload, pathsText));
   const targetsRole = request.policy.new;
   const d = request.delegation;
   if (d) {
@@ -354,10 +371,11 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     ];
     const sentences = [
       ...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)),
+      ...also,
       ...nested.map((n) => n.text),
       ...contentSentences(request),
     ];
-    const described = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
+    const described = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes, alsoChanges: also, certificateWarnings: [] }, sentences, policy);
     return nested.length > 0 ? { ...described, nestedDelegations: nested } : described;
   }
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
@@ -365,7 +383,15 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     .join(', ')})`;
   const sentence = (c: TargetsRequestChange): string => (c.kind === 'delegation-key-removed' && c.role === request.revokeTags?.role ? revokedWithTagsSentence(c) : targetsSentence(c));
   const problems = carriedProblems(request.profile, prev, next, 'targets.json', 'To correct it, re-key the role in a later change so that it is right as a whole, or remove it.');
-  const main = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...problems.map((n) => n.text), ...contentSentences(request)], policy);
+  const main = review(
+    request,
+    'targets',
+    prev.version,
+    next.version,
+    { changes: [], targetsChanges: changes, alsoChanges: also, certificateWarnings: [] },
+    [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...also, ...problems.map((n) => n.text), ...contentSentences(request)],
+    policy,
+  );
   const withProblems = problems.length > 0 ? { ...main, nestedDelegations: problems } : main;
   return request.revokeTags ? withRevokedTags(request, withProblems) : withProblems;
 }
