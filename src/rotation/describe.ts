@@ -57,6 +57,14 @@ export type TargetsRequestChange =
   | { kind: 'targets-expires'; from: string; to: string }
   | { kind: 'targets-other-field'; field: string };
 
+/** One line of a review's "What changes:", and what kind of line it is. */
+export interface ReviewSentence {
+  kind: string;
+  text: string;
+}
+
+const tagged = (kind: string, texts: readonly string[]): ReviewSentence[] => texts.map((text) => ({ kind, text }));
+
 export interface RequestDescription {
   /** Which file the request signs. */
   role: 'root' | 'targets';
@@ -109,6 +117,14 @@ export interface RequestDescription {
    */
   certificateWarnings: string[];
   renewalLink?: string;
+  /**
+   * The lines under "What changes:", each with what it is: a change's kind (`key-replaced`,
+   * `delegation-key-removed`, `target-added`, …), `held-targets` (the targets a delegation's file keeps),
+   * `also-changes`, `renewal`, `certificate-warning`, `nested-carried` / `nested-wider` / `nested-problem`,
+   * `content` (a carried file's content, e.g. a Sigstore trust root). The app shows these (review-15a F5:
+   * one list of sentences for the CLI and the app, so the screen cannot drop one).
+   */
+  sentences: ReviewSentence[];
   /** The whole review, one line each. */
   lines: string[];
   text: string;
@@ -216,7 +232,7 @@ export function describeRequest(request: SigningRequest): RequestDescription {
       ]
     : [];
   const also = alsoChangesLines(rootDifferences(prev, next, request.previous.signedJson, request.payload));
-  const described = review(request, 'root', prev.version, next.version, { changes, targetsChanges: [], alsoChanges: also, certificateWarnings: warnings }, [...changes.map(sentence), ...also, ...link, ...warnings], policy);
+  const described = review(request, 'root', prev.version, next.version, { changes, targetsChanges: [], alsoChanges: also, certificateWarnings: warnings }, [...changes.map((c) => ({ kind: c.kind, text: sentence(c) })), ...tagged('also-changes', also), ...tagged('renewal', link), ...tagged('certificate-warning', warnings)], policy);
   return link.length > 0 ? { ...described, renewalLink: link[0]! } : described;
 }
 
@@ -227,7 +243,7 @@ function review(
   fromVersion: number,
   toVersion: number,
   changed: Pick<RequestDescription, 'changes' | 'targetsChanges' | 'alsoChanges' | 'certificateWarnings'>,
-  sentences: readonly string[],
+  sentences: readonly ReviewSentence[],
   policy: string,
 ): RequestDescription {
   const digest = shortDigestOf(request.payloadBytes);
@@ -237,7 +253,7 @@ function review(
   lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${quoteShown(request.repository)}: ${file} version ${fromVersion} → ${toVersion}`);
   lines.push('What changes:');
   if (sentences.length === 0) lines.push('  nothing but the version');
-  for (const s of sentences) lines.push(`  ${s}`);
+  for (const s of sentences) lines.push(`  ${s.text}`);
   lines.push(`Signatures: ${policy}.`);
   lines.push(`Bytes to sign: SHA-256 ${digest.sha256}`);
   lines.push(`  short hash ${groupHex(digest.hex)} — read aloud: ${groupWords(digest.words)}`);
@@ -250,6 +266,7 @@ function review(
     fromVersion,
     toVersion,
     ...changed,
+    sentences: [...sentences],
     policy,
     digest,
     requestId: request.requestId,
@@ -370,10 +387,10 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
       ...carriedProblems(request.profile, prev, next, `${d.name}.json`, `This tool does not edit nested delegations: the tool that wrote ${shownOrQuoted(`${d.name}.json`)} corrects them.`),
     ];
     const sentences = [
-      ...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)),
-      ...also,
-      ...nested.map((n) => n.text),
-      ...contentSentences(request),
+      ...changes.map((c) => ({ kind: c.kind, text: targetsSentence(c).replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`) })),
+      ...tagged('also-changes', also),
+      ...nested.map((n) => ({ kind: `nested-${n.kind}`, text: n.text })),
+      ...tagged('content', contentSentences(request)),
     ];
     const described = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes, alsoChanges: also, certificateWarnings: [] }, sentences, policy);
     return nested.length > 0 ? { ...described, nestedDelegations: nested } : described;
@@ -389,7 +406,12 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     prev.version,
     next.version,
     { changes: [], targetsChanges: changes, alsoChanges: also, certificateWarnings: [] },
-    [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...also, ...problems.map((n) => n.text), ...contentSentences(request)],
+    [
+      ...changes.flatMap((c) => [{ kind: c.kind, text: sentence(c) }, ...tagged('held-targets', heldTargets(request, c))]),
+      ...tagged('also-changes', also),
+      ...problems.map((n) => ({ kind: `nested-${n.kind}`, text: n.text })),
+      ...tagged('content', contentSentences(request)),
+    ],
     policy,
   );
   const withProblems = problems.length > 0 ? { ...main, nestedDelegations: problems } : main;

@@ -20,8 +20,11 @@ import {
   type SigningRequest,
 } from '../../../src/rotation/index.js';
 import { ALSO_CHANGES_SHOWN } from '../../../src/rotation/review-diff.js';
+import { makeNotaryRootCertificate } from '../../../src/signers/certificate.js';
+import { SoftwareKey } from '../../../src/signers/software.js';
+import { reviewView } from '../../../electron/main/rotation.js';
 import { batchRequests, people } from './batch-support.js';
-import { EXPIRES_V2, makeRoleKey, rootFixture, signAs, type Custodian, type RootFixture } from './support.js';
+import { EXPIRES_V2, GUN, makeRoleKey, rootFixture, signAs, type Custodian, type RootFixture } from './support.js';
 
 const enc = new TextEncoder();
 const json = (b: Uint8Array): JsonObject => JSON.parse(new TextDecoder().decode(b)) as JsonObject;
@@ -270,5 +273,44 @@ describe.each(['tuf', 'notary'] as const)('targets requests: every difference is
     const text = describeRequest(hostile).text;
     expect(text).toContain('target "v1.2" REPLACED');
     expect(also(hostile)).toEqual([]);
+  });
+});
+
+// --- the app's review (review-15a F5): electron/main/rotation.ts reviewView, rendered by ReviewPanel ------
+
+describe("the app's review carries every sentence the CLI prints", () => {
+  it('Notary: the certificate WARNING, as a certificate-warning entry, word for word', async () => {
+    const fx = await rootFixture('notary');
+    const daveKey = SoftwareKey.generate('ecdsa-p256', { label: 'Dave' });
+    const dave = await makeNotaryRootCertificate(daveKey, { gun: GUN, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 365 * 86_400_000) });
+    const payload = buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2, root: { replace: [{ old: fx.custodians[2]!.listed.keyId, new: { json: dave.listed.json, name: 'Dave' }, reason: 'retired' }] } }, { names: fx.names });
+    const request = parseSigningRequest(serializeSigningRequest(buildSigningRequest(payload, { repository: GUN })));
+    const d = describeRequest(request);
+    expect(d.certificateWarnings).toHaveLength(1);
+    expect(d.lines).toContain(`  ${d.certificateWarnings[0]!}`);
+    const view = reviewView(request);
+    expect(view.changes.filter((c) => c.kind === 'certificate-warning').map((c) => c.text)).toEqual(d.certificateWarnings);
+    // The root changes stay in the screen's words, once each.
+    expect(view.changes.filter((c) => c.kind === 'key-replaced')).toHaveLength(1);
+  });
+
+  it.each(['tuf', 'notary'] as const)('%s: "also changes" lines, as also-changes entries', async (profile) => {
+    const fx = await rootFixture(profile);
+    const payload = buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names: fx.names });
+    const hostile = edited(buildSigningRequest(payload, { repository: 'site/app' }), (p) => ((roles(p).root as JsonObject)['x-note'] = 'hi'));
+    const view = reviewView(hostile);
+    expect(view.changes.filter((c) => c.kind === 'also-changes').map((c) => c.text)).toEqual(['also changes: $.roles.root["x-note"] added: "hi"']);
+  });
+
+  it('targets: the changes, then "also changes", in the order the CLI prints them', async () => {
+    const f = await targetsFixture('tuf');
+    const p = buildTargetsPayload(f.fx.rootV1, f.targetsV1, { expires: EXPIRES_V2 });
+    const hostile = edited(buildTargetsSigningRequest(p, { repository: 'site/app' }), (q) => (entry(q).x_len = 10));
+    const d = describeRequest(hostile);
+    const view = reviewView(hostile);
+    const at = d.lines.indexOf('What changes:');
+    const end = d.lines.findIndex((l) => l.startsWith('Signatures:'));
+    expect(view.changes.map((c) => c.text)).toEqual(d.lines.slice(at + 1, end).map((l) => l.trim()));
+    expect(view.changes.map((c) => c.kind)).toEqual(['target-changed', 'also-changes']);
   });
 });
