@@ -39,6 +39,7 @@ import { mergeSessionTranscript, rotationRequestSessionTranscript, startCoSignSe
 import { asObject, shownOrQuoted } from '../../src/json/fields.js';
 import { checkKeyName } from '../../src/rotation/names.js';
 import { signerKeys } from '../../src/rotation/request.js';
+import { expiryShown } from '../../src/rotation/expiry-shown.js';
 import { parseJsonStrict } from '../../src/json/parse.js';
 import type { JsonObject } from '../../src/json/types.js';
 import { getProfile } from '../../src/profiles/index.js';
@@ -241,7 +242,7 @@ export function changeView(c: RequestChange): RotationChangeView {
     case 'threshold':
       return { kind: c.kind, role: c.role, text: `${c.role} threshold changes from ${c.from} to ${c.to}` };
     case 'expires':
-      return { kind: c.kind, text: Date.parse(c.to) < Date.parse(c.from) ? `root expiry is SHORTENED from ${c.from} to ${c.to}` : `root expiry changes from ${c.from} to ${c.to}` };
+      return { kind: c.kind, text: Date.parse(c.to) < Date.parse(c.from) ? `root expiry is SHORTENED from ${expiryShown(c.from)} to ${expiryShown(c.to)}` : `root expiry changes from ${expiryShown(c.from)} to ${expiryShown(c.to)}` };
     case 'consistent-snapshot':
       return { kind: c.kind, text: `consistent_snapshot changes from ${c.from} to ${c.to}` };
     default:

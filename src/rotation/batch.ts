@@ -71,6 +71,7 @@ import {
 import { mergeResponses, type MergeResult } from './merge.js';
 import { describeRequest, reasonText } from './describe.js';
 import { certificateWarnings } from './certificate-renewal.js';
+import { expiryShown } from './expiry-shown.js';
 
 export const BATCH_REQUEST_FORMAT = 'tuf-ceremony-batch-signing-request';
 export const BATCH_RESPONSE_FORMAT = 'tuf-ceremony-batch-signature-response';
@@ -398,7 +399,7 @@ function changeWords(request: SigningRequest): string[] {
     } else if (c.kind === 'other-field') out.push(`the field ${quoteShown(c.field)} changes`);
   }
   if (prev.expiresText !== next.expiresText) {
-    out.push(next.expires.getTime() < prev.expires.getTime() ? `root expiry is SHORTENED from ${prev.expiresText} to ${next.expiresText}` : `root expires ${next.expiresText}`);
+    out.push(next.expires.getTime() < prev.expires.getTime() ? `root expiry is SHORTENED from ${expiryShown(prev.expiresText)} to ${expiryShown(next.expiresText)}` : `root expires ${expiryShown(next.expiresText)}`);
   }
   if (prev.consistentSnapshot !== next.consistentSnapshot) out.push(`consistent_snapshot ${String(prev.consistentSnapshot)} → ${String(next.consistentSnapshot)}`);
   if (request.profile === 'notary') {

@@ -29,6 +29,7 @@ import { revokeTagsRequest } from './revoke-tags.js';
 import { delegationWithin } from './delegated-payload.js';
 import { carriedDelegationWarnings } from './carried-delegations.js';
 import { CeremonyError, isCeremonyError } from '../errors.js';
+import { expiryShown } from './expiry-shown.js';
 import { alsoChangesLines, rootDifferences, targetsDifferences } from './review-diff.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
 
@@ -311,7 +312,7 @@ function sentence(c: RequestChange): string {
       return `${c.role} threshold changes from ${c.from} to ${c.to}`;
     case 'expires':
       // An earlier expiry is the change a co-signer must not miss: the repository stops working sooner.
-      return isEarlier(c.to, c.from) ? `root expiry is SHORTENED from ${c.from} to ${c.to}` : `root expiry changes from ${c.from} to ${c.to}`;
+      return isEarlier(c.to, c.from) ? `root expiry is SHORTENED from ${expiryShown(c.from)} to ${expiryShown(c.to)}` : `root expiry changes from ${expiryShown(c.from)} to ${expiryShown(c.to)}`;
     case 'consistent-snapshot':
       return `consistent_snapshot changes from ${c.from} to ${c.to}`;
     default:
@@ -596,7 +597,7 @@ function targetsSentence(c: TargetsRequestChange): string {
       if (c.from && c.to && c.from !== c.to) return `target ${quoteShown(c.name)} REPLACED: ${c.from} → ${c.to}${c.custom ? ' (custom data changes too)' : ''}`;
       return `target ${quoteShown(c.name)} changes (${c.custom ? 'custom data' : 'its entry'}; same ${c.to ?? 'bytes'})`;
     case 'targets-expires':
-      return isEarlier(c.to, c.from) ? `targets expiry is SHORTENED from ${c.from} to ${c.to}` : `targets expiry changes from ${c.from} to ${c.to}`;
+      return isEarlier(c.to, c.from) ? `targets expiry is SHORTENED from ${expiryShown(c.from)} to ${expiryShown(c.to)}` : `targets expiry changes from ${expiryShown(c.from)} to ${expiryShown(c.to)}`;
     default:
       return `the field ${quoteShown(c.field)} changes`;
   }

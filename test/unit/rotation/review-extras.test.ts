@@ -21,6 +21,7 @@ import {
 } from '../../../src/rotation/index.js';
 import { ALSO_CHANGES_SHOWN } from '../../../src/rotation/review-diff.js';
 import { makeNotaryRootCertificate } from '../../../src/signers/certificate.js';
+import { formatExpires } from '../../../src/tuf/dates.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
 import { reviewView } from '../../../electron/main/rotation.js';
 import { batchRequests, people } from './batch-support.js';
@@ -312,5 +313,32 @@ describe("the app's review carries every sentence the CLI prints", () => {
     const end = d.lines.findIndex((l) => l.startsWith('Signatures:'));
     expect(view.changes.map((c) => c.text)).toEqual(d.lines.slice(at + 1, end).map((l) => l.trim()));
     expect(view.changes.map((c) => c.kind)).toEqual(['target-changed', 'also-changes']);
+  });
+});
+
+// --- review-15a F6: an expiry with a zone offset reads as the UTC instant, the written form after it ------
+
+describe('Notary: an expiry written with a zone offset', () => {
+  const written = `${EXPIRES_V2.slice(0, 10)}T00:00:00+23:59`;
+  const utc = formatExpires(new Date(written)); // the day before, 00:01 UTC
+  const offset = (p: JsonObject): void => {
+    p.expires = written;
+  };
+
+  it('the single review says the UTC instant, then how the file writes it', async () => {
+    const fx = await rootFixture('notary');
+    const payload = buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2 }, { names: fx.names });
+    const request = edited(buildSigningRequest(payload, { repository: GUN }), offset);
+    expect(utc).toMatch(/T00:01:00Z$/);
+    const before = (json(fx.rootV1).signed as JsonObject).expires as string;
+    expect(describeRequest(request).lines).toContain(`  root expiry changes from ${before} to ${utc} (written as "${written}")`);
+    expect(reviewView(request).changes.find((c) => c.kind === 'expires')!.text).toContain(`to ${utc} (written as "${written}")`);
+  });
+
+  it('the batch review likewise', async () => {
+    const requests = await batchRequests('notary', ['site/app-1', 'site/app-2'], people('notary'));
+    const review = describeBatch(buildBatchRequest(requests.map((r) => edited(r, offset))));
+    expect(review.text).toContain(`root expires ${utc} (written as "${written}")`);
+    expect(review.text).not.toMatch(new RegExp(`root expires ${written.replace(/[+]/g, '\\+')}`));
   });
 });
