@@ -13,6 +13,10 @@
  * (with their keys, threshold and paths), keys a delegation gains or loses, threshold, path and
  * terminating changes, targets revoked (or added / changed), expiry — in `targetsChanges` (the root kinds
  * in `changes` stay empty), and in the same `lines` / `text`.
+ *
+ * After the sentences, every other difference between version N's `signed` and the payload, at any depth,
+ * by JSON path ("also changes: …", review-diff.ts; review-15a F4): what is signed is all said. Expiries
+ * read as UTC instants (expiry-shown.ts; review-15a F6).
  */
 import { canonicalString } from '../json/canonical.js';
 import { quoteShown, shownOrQuoted } from '../json/fields.js';

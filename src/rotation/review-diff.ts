@@ -97,6 +97,18 @@ export function orderNote(before: readonly string[], after: readonly string[]): 
   return a.every((x, i) => x === b[i]) ? `the same ${before.length} entries in another order (${after.map((x) => quoteShown(clipText(x, 16))).join(', ')})` : undefined;
 }
 
+/** The part of a key object the review's key text stands for: its type, scheme and public key (Notary: and `private: null`). */
+function shownKeyFields(key: JsonValue): JsonValue {
+  if (!isObject(key)) return key;
+  const out = pick(key, ['keytype', 'scheme']);
+  if (isObject(key.keyval)) {
+    const kv = pick(key.keyval, ['public']);
+    if (key.keyval.private === null) kv.private = null;
+    out.keyval = kv;
+  } else if (key.keyval !== undefined) out.keyval = key.keyval;
+  return out;
+}
+
 /** `keys` tables (root, delegations): a key ID only on one side is explained when `explained(id, side)` says so; a key object changed under the same ID never is. */
 export function keyTableDifferences(before: JsonValue | undefined, after: JsonValue | undefined, path: string, explained: (keyid: string, side: 'added' | 'removed') => boolean, out: SignedDifference[]): void {
   const a = isObject(before) ? before : {};
@@ -107,6 +119,8 @@ export function keyTableDifferences(before: JsonValue | undefined, after: JsonVa
     const p = `${path}[${quoteShown(id)}]`;
     if (a[id] === undefined) {
       if (!explained(id, 'added')) out.push({ path: p, after: b[id]!, note: `added, a key no line above names: ${valueText(b[id]!)}` });
+      // A key a line names is said by its ID and fingerprint (its type and public key); any other field of its object is not.
+      else jsonDifferences(shownKeyFields(b[id]!), b[id], p, out);
     } else if (b[id] === undefined) {
       if (!explained(id, 'removed')) out.push({ path: p, before: a[id], note: `removed, a key no line above names (was ${valueText(a[id])})` });
     } else jsonDifferences(a[id], b[id], p, out);

@@ -25,7 +25,7 @@ import { formatExpires } from '../../../src/tuf/dates.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
 import { reviewView } from '../../../electron/main/rotation.js';
 import { batchRequests, people } from './batch-support.js';
-import { EXPIRES_V2, GUN, makeRoleKey, rootFixture, signAs, type Custodian, type RootFixture } from './support.js';
+import { EXPIRES_V2, GUN, makeCustodian, makeRoleKey, rootFixture, signAs, type Custodian, type RootFixture } from './support.js';
 
 const enc = new TextEncoder();
 const json = (b: Uint8Array): JsonObject => JSON.parse(new TextDecoder().decode(b)) as JsonObject;
@@ -120,6 +120,17 @@ describe.each(['tuf', 'notary'] as const)('root requests: every difference is sa
     const request = buildSigningRequest(payload, { repository: 'site/app' });
     const hostile = edited(request, (p) => delete keys(p)[spare.listed.keyId]);
     expect(also(hostile).join('\n')).toContain(`also changes: $.keys["${spare.listed.keyId}"]: removed, a key no line above names (was {`);
+  });
+
+  it('a key a line names (Dave, who replaces Alice) carries another field: said', async () => {
+    const fx = await rootFixture(profile);
+    const dave = await makeCustodian(profile, 'Dave');
+    const payload = buildRotationPayload(fx.rootV1, { expires: EXPIRES_V2, root: { replace: [{ old: fx.custodians[0]!.listed.keyId, new: { json: dave.listed.json, name: 'Dave' }, reason: 'retired' }] } }, { names: fx.names });
+    const request = buildSigningRequest(payload, { repository: 'site/app' });
+    expect(also(request)).toEqual([]);
+    const hostile = edited(request, (p) => ((keys(p)[dave.listed.keyId] as JsonObject).x_evil = 1));
+    expect(describeRequest(hostile).text).toContain('is REPLACED by key');
+    expect(also(hostile)).toEqual([`also changes: $.keys["${dave.listed.keyId}"].x_evil added: 1`]);
   });
 
   it('many differences: the first ones listed, the rest counted, never dropped', async () => {
