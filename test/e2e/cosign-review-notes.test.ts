@@ -16,6 +16,7 @@ import { makeNotaryRootCertificate } from '../../src/signers/certificate.js';
 import { SoftwareKey } from '../../src/signers/software.js';
 import { tempDirs } from '../support/temp-dirs.js';
 import { EXPIRES_V2, GUN, makeCustodian, rootFixture } from '../unit/rotation/support.js';
+import { axeViolations } from './support/axe.js';
 import { startSession, type E2eSession } from './support/session.js';
 
 const YEAR = 365 * 24 * 3600 * 1000;
@@ -66,6 +67,7 @@ describe('Co-sign screen: the review says everything the core says', () => {
     const alert = page.getByRole('alert', { name: 'Review warnings' });
     await alert.waitFor();
     expect(await alert.innerText()).toContain(warning);
+    expect(await axeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
     await page.screenshot({ path: '/tmp/e2e-cosign-review-warning.png', fullPage: true });
   });
@@ -79,6 +81,8 @@ describe('Co-sign screen: the review says everything the core says', () => {
     await other.waitFor();
     expect(await other.innerText()).toContain('$.roles.root["x-note"] added: "not in the sentences"');
     expect(await page.getByRole('alert', { name: 'Review warnings' }).count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
+    await page.screenshot({ path: '/tmp/e2e-cosign-review-also.png', fullPage: true });
   });
 });
