@@ -39,6 +39,7 @@ import { mergeSessionTranscript, rotationRequestSessionTranscript, startCoSignSe
 import { asObject, shownOrQuoted } from '../../src/json/fields.js';
 import { checkKeyName } from '../../src/rotation/names.js';
 import { signerKeys } from '../../src/rotation/request.js';
+import { expiryShown } from '../../src/rotation/expiry-shown.js';
 import { parseJsonStrict } from '../../src/json/parse.js';
 import type { JsonObject } from '../../src/json/types.js';
 import { getProfile } from '../../src/profiles/index.js';
@@ -239,7 +240,7 @@ export function changeView(c: RequestChange): RotationChangeView {
     case 'threshold':
       return { kind: c.kind, role: c.role, text: `${c.role} threshold changes from ${c.from} to ${c.to}` };
     case 'expires':
-      return { kind: c.kind, text: Date.parse(c.to) < Date.parse(c.from) ? `root expiry is SHORTENED from ${c.from} to ${c.to}` : `root expiry changes from ${c.from} to ${c.to}` };
+      return { kind: c.kind, text: Date.parse(c.to) < Date.parse(c.from) ? `root expiry is SHORTENED from ${expiryShown(c.from)} to ${expiryShown(c.to)}` : `root expiry changes from ${expiryShown(c.from)} to ${expiryShown(c.to)}` };
     case 'consistent-snapshot':
       return { kind: c.kind, text: `consistent_snapshot changes from ${c.from} to ${c.to}` };
     default:
@@ -267,17 +268,19 @@ export function reviewView(request: SigningRequest): RotationReviewView {
     else if (gone && lost.has(gone)) v.text += reasonText('lost');
     return v;
   });
-  // Targets requests (delegations, revocations): the core's own sentences, one line per change after "What changes:".
-  const at = d.lines.indexOf('What changes:');
   if (d.revokeTags) {
     // A request that also revokes tags (src/rotation/revoke-tags.ts): both parts as the core words them —
     // each part's changes, signers and bytes to sign, the tags removed and kept, what a client sees.
     for (const line of d.lines.slice(1, -1)) changes.push({ kind: 'revoke-tags', text: line.trim() });
-  } else d.targetsChanges.forEach((c, i) => changes.push({ kind: c.kind, text: (d.lines[at + 1 + i] ?? c.kind).trim() }));
-  // A delegated role's file: the nested delegations it carries, which its keys sign again; targets.json:
-  // warnings about the delegations it carries unchanged (describe.ts). With revoked tags they are among
-  // the lines pushed above.
-  if (!d.revokeTags) for (const n of d.nestedDelegations ?? []) changes.push({ kind: `nested-${n.kind}`, text: n.text });
+  } else {
+    // Every other sentence of the core's review, as the CLI prints it (review-15a F5: the screen showed the
+    // changes only): root requests' certificate WARNINGs, the renewal link and "also changes" lines (review-
+    // 15a F4); targets requests' changes, the targets a delegation's file keeps, nested delegations and
+    // carried contents — each with its kind, from the core's one list (describe.ts `sentences`), so the
+    // screen cannot drop or shift one. Root changes are above, in the screen's own words.
+    const rootKinds = new Set<string>(d.changes.map((c) => c.kind));
+    for (const sent of d.sentences) if (!(request.role === 'root' && rootKinds.has(sent.kind))) changes.push({ kind: sent.kind, text: sent.text.trim() });
+  }
   const expires = request.targets
     ? { from: request.targets.previous.signed.expiresText, to: request.targets.next.expiresText }
     : { from: prev.expiresText, to: next.expiresText };

@@ -859,7 +859,12 @@ export interface SessionTranscriptFileView extends WrittenFileView {
 }
 
 export interface RotationChangeView {
-  /** src/rotation/describe.ts RequestChange kinds (key-added, key-removed, key-replaced, threshold, expires, …). */
+  /**
+   * src/rotation/describe.ts RequestChange kinds (key-added, key-removed, key-replaced, threshold, expires, …),
+   * and the review's other sentences (review-15a F5): `certificate-warning` (a Notary root certificate that
+   * ends before the root expires; shown as a warning), `renewal` (the certificate request a renewal answers),
+   * `also-changes` (a difference in the signed bytes the sentences do not say, with its JSON path).
+   */
   kind: string;
   role?: 'root' | 'targets' | 'snapshot' | 'timestamp';
   /** The sentence: "Carol (key 1a2b…, fingerprint …) is replaced by Dave (…) in the root role". */

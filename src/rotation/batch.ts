@@ -71,6 +71,7 @@ import {
 import { mergeResponses, type MergeResult } from './merge.js';
 import { describeRequest, reasonText } from './describe.js';
 import { certificateWarnings } from './certificate-renewal.js';
+import { expiryShown } from './expiry-shown.js';
 
 export const BATCH_REQUEST_FORMAT = 'tuf-ceremony-batch-signing-request';
 export const BATCH_RESPONSE_FORMAT = 'tuf-ceremony-batch-signature-response';
@@ -390,21 +391,35 @@ function changeWords(request: SigningRequest): string[] {
   if (!thresholds) out.push('thresholds unchanged');
   // Everything else the single review says (describe.ts), in words without key IDs, so that a repository
   // whose change differs in any of it is an exception the co-signer sees, never folded into the summary.
-  for (const c of describeRequest(request).changes) {
+  const described = describeRequest(request);
+  for (const c of described.changes) {
     if (c.kind === 'key-relisted') {
       const fp = next.keys.get(c.newKeyid)?.key.fingerprint ?? c.newKeyid;
       out.push(`${c.role} key ${key({ fingerprint: fp, name: names.get(fp) })} listed under a new key ID${c.certificate ? ' (its certificate renewed; same key)' : ''}`);
     } else if (c.kind === 'other-field') out.push(`the field ${quoteShown(c.field)} changes`);
   }
   if (prev.expiresText !== next.expiresText) {
-    out.push(next.expires.getTime() < prev.expires.getTime() ? `root expiry is SHORTENED from ${prev.expiresText} to ${next.expiresText}` : `root expires ${next.expiresText}`);
+    out.push(next.expires.getTime() < prev.expires.getTime() ? `root expiry is SHORTENED from ${expiryShown(prev.expiresText)} to ${expiryShown(next.expiresText)}` : `root expires ${expiryShown(next.expiresText)}`);
   }
   if (prev.consistentSnapshot !== next.consistentSnapshot) out.push(`consistent_snapshot ${String(prev.consistentSnapshot)} → ${String(next.consistentSnapshot)}`);
   if (request.profile === 'notary') {
     const warnings = certificateWarnings(next, (k) => names.get(k.key.fingerprint) ?? `the key with fingerprint ${groupHex(shortDigest(k.key.fingerprint).hex)}`);
     if (warnings.length > 0) out.push(...warnings);
   }
+  // Review-15a F4: every other difference in the signed bytes, with its JSON path (review-diff.ts). Part of
+  // the group's words, so a repository with one is never folded into a group without it (describeBatch).
+  out.push(...described.alsoChanges);
   return out;
+}
+
+/** An "also changes" line (review-diff.ts alsoChangesLines): printed on its own line, and its group is never the summary while another is not so marked. */
+function isAlsoChange(word: string): boolean {
+  return word.startsWith('also changes: ');
+}
+
+/** A group's words on one line, each "also changes" line after it on its own (they may be many and long). */
+function groupText(change: readonly string[], indent: string): { head: string; also: string[] } {
+  return { head: change.filter((w) => !isAlsoChange(w)).join('; '), also: change.filter(isAlsoChange).map((w) => `${indent}${w}`) };
 }
 
 export interface BatchGroup {
@@ -467,7 +482,10 @@ export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan
     const toVersion = r.role === 'targets' ? r.targets!.next.version : r.root.version;
     g.repositories.push({ profile: r.profile, repository: r.repository, fromVersion, toVersion });
   }
-  const sorted = [...groups.values()].sort((a, b) => b.repositories.length - a.repositories.length);
+  // The summary is the largest group whose change has no "also changes" line (review-15a F4): a repository
+  // whose signed bytes differ in anything the sentences do not say is an exception, listed with those lines.
+  const extra = (g: BatchGroup): number => (g.change.some(isAlsoChange) ? 1 : 0);
+  const sorted = [...groups.values()].sort((a, b) => extra(a) - extra(b) || b.repositories.length - a.repositories.length);
   const [summary, ...exceptions] = sorted as [BatchGroup, ...BatchGroup[]];
   const n = batch.requests.length;
   const kinds = [...new Set(batch.requests.map((r) => r.role))];
@@ -478,13 +496,17 @@ export function describeBatch(batch: BatchRequest, opts: { signs?: BatchSignPlan
       .slice(0, max)
       .map((r) => quoteShown(r.repository))
       .join(', ')}${g.repositories.length > max ? `, and ${g.repositories.length - max} more` : ''}`;
-  lines.push(`In ${summary.repositories.length} repositor${summary.repositories.length === 1 ? 'y' : 'ies'}: ${summary.change.join('; ')}`);
+  const main = groupText(summary.change, '  ');
+  lines.push(`In ${summary.repositories.length} repositor${summary.repositories.length === 1 ? 'y' : 'ies'}: ${main.head}`, ...main.also);
   lines.push(...namesLines(summary.repositories, opts.full === true, opts.fullFlag));
   if (exceptions.length === 0) lines.push('Exceptions: none (every repository makes this same change)');
   else {
     const other = exceptions.reduce((s, g) => s + g.repositories.length, 0);
     lines.push(`Exceptions: ${other} repositor${other === 1 ? 'y makes' : 'ies make'} another change:`);
-    for (const g of exceptions) lines.push(`  in ${g.repositories.length} (${list(g, opts.full ? g.repositories.length : 20)}): ${g.change.join('; ')}`);
+    for (const g of exceptions) {
+      const t = groupText(g.change, '    ');
+      lines.push(`  in ${g.repositories.length} (${list(g, opts.full ? g.repositories.length : 20)}): ${t.head}`, ...t.also);
+    }
   }
   if (opts.signs && opts.signs.skips.length > 0) {
     const skipped = opts.signs.skips.map((i) => quoteShown(batch.requests[i]!.repository));

@@ -11,6 +11,7 @@
  */
 import type { ListedKey } from '../tuf/keys.js';
 import type { Root } from '../tuf/root.js';
+import { expiryShown } from './expiry-shown.js';
 
 const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -42,7 +43,7 @@ export function certificateWarnings(next: Root, nameOf: (k: ListedKey) => string
     if (!k || !cert || cert.notAfter.getTime() >= next.expires.getTime()) continue;
     const name = nameOf(k) ?? `key ${id.slice(0, 12)}…`;
     out.push(
-      `WARNING: ${name}'s root certificate ends ${isoSeconds(cert.notAfter)}, before this root expires (${next.expiresText}): from that day notary clients refuse the root; renew the certificate (same key: tokens export --profile notary --gun GUN) in this or a later rotation`,
+      `WARNING: ${name}'s root certificate ends ${isoSeconds(cert.notAfter)}, before this root expires (${expiryShown(next.expiresText)}): from that day notary clients refuse the root; renew the certificate (same key: tokens export --profile notary --gun GUN) in this or a later rotation`,
     );
   }
   return out;

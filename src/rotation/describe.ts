@@ -13,6 +13,10 @@
  * (with their keys, threshold and paths), keys a delegation gains or loses, threshold, path and
  * terminating changes, targets revoked (or added / changed), expiry — in `targetsChanges` (the root kinds
  * in `changes` stay empty), and in the same `lines` / `text`.
+ *
+ * After the sentences, every other difference between version N's `signed` and the payload, at any depth,
+ * by JSON path ("also changes: …", review-diff.ts; review-15a F4): what is signed is all said. Expiries
+ * read as UTC instants (expiry-shown.ts; review-15a F6).
  */
 import { canonicalString } from '../json/canonical.js';
 import { quoteShown, shownOrQuoted } from '../json/fields.js';
@@ -29,6 +33,8 @@ import { revokeTagsRequest } from './revoke-tags.js';
 import { delegationWithin } from './delegated-payload.js';
 import { carriedDelegationWarnings } from './carried-delegations.js';
 import { CeremonyError, isCeremonyError } from '../errors.js';
+import { expiryShown } from './expiry-shown.js';
+import { alsoChangesLines, rootDifferences, targetsDifferences } from './review-diff.js';
 import { describeTrustedRootChange, parseTrustedRoot, TRUSTED_ROOT_NAME } from '../sigstore/trusted-root.js';
 
 export type RequestChange =
@@ -55,6 +61,14 @@ export type TargetsRequestChange =
   | { kind: 'target-changed'; name: string; from?: string; to?: string; custom?: boolean }
   | { kind: 'targets-expires'; from: string; to: string }
   | { kind: 'targets-other-field'; field: string };
+
+/** One line of a review's "What changes:", and what kind of line it is. */
+export interface ReviewSentence {
+  kind: string;
+  text: string;
+}
+
+const tagged = (kind: string, texts: readonly string[]): ReviewSentence[] => texts.map((text) => ({ kind, text }));
 
 export interface RequestDescription {
   /** Which file the request signs. */
@@ -95,6 +109,27 @@ export interface RequestDescription {
    * Also in `lines`, after the changes (which say a changed one in targets.json's words).
    */
   nestedDelegations?: { kind: 'carried' | 'wider' | 'problem'; text: string }[];
+  /**
+   * Review-15a F4: every other difference between the previous `signed` and the payload's, with its JSON
+   * path ("also changes: $.roles.root["x-note"] added: …"; review-diff.ts), capped with a count of the rest.
+   * Also in `lines`, right after the change sentences.
+   */
+  alsoChanges: string[];
+  /**
+   * Root requests, Notary: "WARNING: Dave's root certificate ends …, before this root expires …"
+   * (certificate-renewal.ts certificateWarnings); and for a request made from a certificate request, the
+   * sentence that links them (issue #14). Also in `lines`; the app shows them (review-15a F5).
+   */
+  certificateWarnings: string[];
+  renewalLink?: string;
+  /**
+   * The lines under "What changes:", each with what it is: a change's kind (`key-replaced`,
+   * `delegation-key-removed`, `target-added`, …), `held-targets` (the targets a delegation's file keeps),
+   * `also-changes`, `renewal`, `certificate-warning`, `nested-carried` / `nested-wider` / `nested-problem`,
+   * `content` (a carried file's content, e.g. a Sigstore trust root). The app shows these (review-15a F5:
+   * one list of sentences for the CLI and the app, so the screen cannot drop one).
+   */
+  sentences: ReviewSentence[];
   /** The whole review, one line each. */
   lines: string[];
   text: string;
@@ -194,14 +229,16 @@ export function describeRequest(request: SigningRequest): RequestDescription {
   const policy = `needs ${sideText(request.policy.previous.keyids, request.policy.previous.threshold, prev.keys, 'old')} and ${sideText(request.policy.new.keyids, request.policy.new.threshold, next.keys, 'new')}`;
   const warnings = request.profile === 'notary' ? certificateWarnings(next, (k) => nameByFp.get(k.key.fingerprint)) : [];
   // Issue #14: a request made by merging a certificate request names it (bound by this request's ID).
-  const link = request.renewal
+  const link: string[] = request.renewal
     ? [
         `these certificates were issued by each custodian's own token in answer to certificate request ${request.renewal.certificateRequestId.slice(0, 16)}… (its short hash ${groupHex(request.renewal.certificateRequestId.slice(0, 32))}); nothing else changes but the expiry: ${request.renewal.certificates
           .map((c) => `certificate SHA-256 ${c.sha256.slice(0, 16)}… (key ID ${c.keyid.slice(0, 12)}…)`)
           .join(', ')}`,
       ]
     : [];
-  return review(request, 'root', prev.version, next.version, { changes, targetsChanges: [] }, [...changes.map(sentence), ...link, ...warnings], policy);
+  const also = alsoChangesLines(rootDifferences(prev, next, request.previous.signedJson, request.payload));
+  const described = review(request, 'root', prev.version, next.version, { changes, targetsChanges: [], alsoChanges: also, certificateWarnings: warnings }, [...changes.map((c) => ({ kind: c.kind, text: sentence(c) })), ...tagged('also-changes', also), ...tagged('renewal', link), ...tagged('certificate-warning', warnings)], policy);
+  return link.length > 0 ? { ...described, renewalLink: link[0]! } : described;
 }
 
 /** Either kind's description, with the review it prints: what changes, who must sign, and the hash of the exact bytes, as hex and words. */
@@ -210,8 +247,8 @@ function review(
   role: RequestDescription['role'],
   fromVersion: number,
   toVersion: number,
-  changed: Pick<RequestDescription, 'changes' | 'targetsChanges'>,
-  sentences: readonly string[],
+  changed: Pick<RequestDescription, 'changes' | 'targetsChanges' | 'alsoChanges' | 'certificateWarnings'>,
+  sentences: readonly ReviewSentence[],
   policy: string,
 ): RequestDescription {
   const digest = shortDigestOf(request.payloadBytes);
@@ -221,7 +258,7 @@ function review(
   lines.push(`Signing request for ${request.profile === 'notary' ? 'Notary repository' : 'TUF repository'} ${quoteShown(request.repository)}: ${file} version ${fromVersion} → ${toVersion}`);
   lines.push('What changes:');
   if (sentences.length === 0) lines.push('  nothing but the version');
-  for (const s of sentences) lines.push(`  ${s}`);
+  for (const s of sentences) lines.push(`  ${s.text}`);
   lines.push(`Signatures: ${policy}.`);
   lines.push(`Bytes to sign: SHA-256 ${digest.sha256}`);
   lines.push(`  short hash ${groupHex(digest.hex)} — read aloud: ${groupWords(digest.words)}`);
@@ -234,6 +271,7 @@ function review(
     fromVersion,
     toVersion,
     ...changed,
+    sentences: [...sentences],
     policy,
     digest,
     requestId: request.requestId,
@@ -278,7 +316,7 @@ function sentence(c: RequestChange): string {
       return `${c.role} threshold changes from ${c.from} to ${c.to}`;
     case 'expires':
       // An earlier expiry is the change a co-signer must not miss: the repository stops working sooner.
-      return isEarlier(c.to, c.from) ? `root expiry is SHORTENED from ${c.from} to ${c.to}` : `root expiry changes from ${c.from} to ${c.to}`;
+      return isEarlier(c.to, c.from) ? `root expiry is SHORTENED from ${expiryShown(c.from)} to ${expiryShown(c.to)}` : `root expiry changes from ${expiryShown(c.from)} to ${expiryShown(c.to)}`;
     case 'consistent-snapshot':
       return `consistent_snapshot changes from ${c.from} to ${c.to}`;
     default:
@@ -341,6 +379,7 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
   if (prev.expiresText !== next.expiresText) changes.push({ kind: 'targets-expires', from: prev.expiresText, to: next.expiresText });
   for (const field of otherFieldsChanged(t.previous.signedJson, request.payload, ['_type', 'version', 'expires', 'spec_version', 'targets', 'delegations'])) changes.push({ kind: 'targets-other-field', field });
 
+  const also = alsoChangesLines(targetsDifferences(prev, next, t.previous.signedJson, request.payload, pathsText));
   const targetsRole = request.policy.new;
   const d = request.delegation;
   if (d) {
@@ -353,11 +392,12 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
       ...carriedProblems(request.profile, prev, next, `${d.name}.json`, `This tool does not edit nested delegations: the tool that wrote ${shownOrQuoted(`${d.name}.json`)} corrects them.`),
     ];
     const sentences = [
-      ...changes.map(targetsSentence).map((line) => line.replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`)),
-      ...nested.map((n) => n.text),
-      ...contentSentences(request),
+      ...changes.map((c) => ({ kind: c.kind, text: targetsSentence(c).replace('(removed from targets.json)', `(removed from ${d.name}.json)`).replace(/^targets expiry/, `${d.name} expiry`) })),
+      ...tagged('also-changes', also),
+      ...nested.map((n) => ({ kind: `nested-${n.kind}`, text: n.text })),
+      ...tagged('content', contentSentences(request)),
     ];
-    const described = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, sentences, policy);
+    const described = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes, alsoChanges: also, certificateWarnings: [] }, sentences, policy);
     return nested.length > 0 ? { ...described, nestedDelegations: nested } : described;
   }
   const policy = `needs ${targetsRole.threshold} of ${targetsRole.keyids.length} targets keys of root version ${root.version} (${targetsRole.keyids
@@ -365,7 +405,20 @@ function describeTargetsRequest(request: SigningRequest): RequestDescription {
     .join(', ')})`;
   const sentence = (c: TargetsRequestChange): string => (c.kind === 'delegation-key-removed' && c.role === request.revokeTags?.role ? revokedWithTagsSentence(c) : targetsSentence(c));
   const problems = carriedProblems(request.profile, prev, next, 'targets.json', 'To correct it, re-key the role in a later change so that it is right as a whole, or remove it.');
-  const main = review(request, 'targets', prev.version, next.version, { changes: [], targetsChanges: changes }, [...changes.flatMap((c) => [sentence(c), ...heldTargets(request, c)]), ...problems.map((n) => n.text), ...contentSentences(request)], policy);
+  const main = review(
+    request,
+    'targets',
+    prev.version,
+    next.version,
+    { changes: [], targetsChanges: changes, alsoChanges: also, certificateWarnings: [] },
+    [
+      ...changes.flatMap((c) => [{ kind: c.kind, text: sentence(c) }, ...tagged('held-targets', heldTargets(request, c))]),
+      ...tagged('also-changes', also),
+      ...problems.map((n) => ({ kind: `nested-${n.kind}`, text: n.text })),
+      ...tagged('content', contentSentences(request)),
+    ],
+    policy,
+  );
   const withProblems = problems.length > 0 ? { ...main, nestedDelegations: problems } : main;
   return request.revokeTags ? withRevokedTags(request, withProblems) : withProblems;
 }
@@ -548,7 +601,7 @@ function targetsSentence(c: TargetsRequestChange): string {
       if (c.from && c.to && c.from !== c.to) return `target ${quoteShown(c.name)} REPLACED: ${c.from} → ${c.to}${c.custom ? ' (custom data changes too)' : ''}`;
       return `target ${quoteShown(c.name)} changes (${c.custom ? 'custom data' : 'its entry'}; same ${c.to ?? 'bytes'})`;
     case 'targets-expires':
-      return isEarlier(c.to, c.from) ? `targets expiry is SHORTENED from ${c.from} to ${c.to}` : `targets expiry changes from ${c.from} to ${c.to}`;
+      return isEarlier(c.to, c.from) ? `targets expiry is SHORTENED from ${expiryShown(c.from)} to ${expiryShown(c.to)}` : `targets expiry changes from ${expiryShown(c.from)} to ${expiryShown(c.to)}`;
     default:
       return `the field ${quoteShown(c.field)} changes`;
   }

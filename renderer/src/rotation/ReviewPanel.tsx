@@ -22,11 +22,26 @@ function side(from: RotationReviewView['expectedSigners'][number]['from']): stri
   }
 }
 
+/** Sentences shown apart from the list of changes (review-15a F5): the core's warnings, loud, and the differences its sentences do not say. */
+const APART = new Set(['certificate-warning', 'also-changes']);
+
 export function ReviewPanel({ review, headingLevel = 2 }: { review: RotationReviewView; headingLevel?: 2 | 3 }) {
   const H = headingLevel === 3 ? 'h3' : 'h2';
   const what = review.delegation ? review.delegation.file : review.role === 'targets' ? 'targets.json' : 'root';
+  const warnings = review.changes.filter((c) => c.kind === 'certificate-warning');
+  const also = review.changes.filter((c) => c.kind === 'also-changes');
   return (
     <>
+      {warnings.length > 0 ? (
+        // A Notary root certificate that ends before the root expires (the CLI's WARNING lines): for everyone in the room.
+        <section className="banner banner-bad review-warnings" role="alert" aria-label="Review warnings">
+          {warnings.map((w, i) => (
+            <p key={i} className="message">
+              {w.text}
+            </p>
+          ))}
+        </section>
+      ) : null}
       <section className="panel" aria-labelledby="review-changes-h">
         <H id="review-changes-h">
           What changes: {what} version {review.fromVersion} → {review.toVersion}
@@ -35,7 +50,7 @@ export function ReviewPanel({ review, headingLevel = 2 }: { review: RotationRevi
           {review.profile === 'notary' ? 'Notary repository (GUN)' : 'TUF repository'} <code>{review.repository}</code>
         </p>
         <ul className="rotation-changes" aria-label="Changes in plain words">
-          {review.changes.filter((c) => c.kind !== 'expires' && c.kind !== 'targets-expires' && !(c.kind === 'threshold' && c.role === review.role)).map((c, i) => (
+          {review.changes.filter((c) => !APART.has(c.kind) && c.kind !== 'expires' && c.kind !== 'targets-expires' && !(c.kind === 'threshold' && c.role === review.role)).map((c, i) => (
             <li key={i} className={`change-${c.kind}`}>
               {c.text}
             </li>
@@ -49,6 +64,19 @@ export function ReviewPanel({ review, headingLevel = 2 }: { review: RotationRevi
                 : `expires ${formatDate(review.expires.to)} (was ${formatDate(review.expires.from)})`}
           </li>
         </ul>
+        {also.length > 0 ? (
+          <>
+            {/* Review-15a F4: what else differs in the bytes to sign, by JSON path — nothing signed goes unsaid. */}
+            <p className="warn-note">The bytes to sign also differ from the previous version in ways the sentences above do not say:</p>
+            <ul className="rotation-changes" aria-label="Other differences in the signed bytes">
+              {also.map((c, i) => (
+                <li key={i} className="change-also-changes">
+                  <code>{c.text.replace(/^also changes: /, '')}</code>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
         <p className="muted">Signatures: {review.policy}.</p>
         <table className="plan-table" aria-label="Expected signers">
           <thead>
