@@ -40,12 +40,12 @@ import { makeKey } from '../support/keys.js';
 import { captureIo, tokenSignDeps } from '../support/cli-io.js';
 import { serveFiles } from '../support/file-server.js';
 import { readTree, writeTree } from '../support/notary.js';
-import { startTlsNotaryServer, TOKEN_PASSWORD, TOKEN_USER, type TlsNotaryServer } from '../support/notary-tls.js';
+import { startTlsNotaryServer, type TlsNotaryServer } from '../support/notary-tls.js';
 import { clientInMode, expectedList, notaryTargetsSigned, parseNotaryList, signNotary, type KeyEntry } from '../support/notary-publish.js';
 import { publishCommand, serverKeysCommand, type ServerDeps } from '../../src/cli/publish.js';
-import { httpsTransport } from '../../src/io/https-transport.js';
 import { metaEntry, sign, targetsSigned } from '../support/repo.js';
 import { Updater } from 'tuf-js';
+import { testServerDeps } from '../support/server-deps.js';
 
 const SOFTHSM = resolvePreset('softhsm2', process.platform, existsSync);
 const NAMES = ['Alice', 'Bob', 'Carol', 'Dave'] as const;
@@ -66,12 +66,7 @@ const repos: { profile: ProfileName; name: string; rootV1: Uint8Array; requestPa
 let server: TlsNotaryServer | undefined;
 let merged: string;
 
-const serverDeps = (): ServerDeps => ({
-  transport: (ca) => httpsTransport(ca ? { ca } : {}),
-  env: { TUF_CEREMONY_REGISTRY_USER: TOKEN_USER, TUF_CEREMONY_REGISTRY_PASSWORD: TOKEN_PASSWORD },
-  interactive: false,
-  promptSecret: () => Promise.reject(new Error('no prompt in tests')),
-});
+const serverDeps = (): ServerDeps => testServerDeps({ registry: true });
 
 /** `tuf-ceremony server-keys get --role ROLE` for `gun`: the key as root.json lists it. */
 async function serverKey(gun: string, role: 'timestamp' | 'snapshot', file: string): Promise<KeyEntry> {

@@ -19,6 +19,7 @@ import { captureIo } from '../support/cli-io.js';
 import { run, writeTree } from '../support/notary.js';
 import { startTlsNotaryServer, TOKEN_PASSWORD, TOKEN_USER, type TlsNotaryServer } from '../support/notary-tls.js';
 import { notaryRootSigned, notaryTargetsSigned, ourKey, ourRootKey, signNotary, type KeyEntry } from '../support/notary-publish.js';
+import { testServerDeps } from '../support/server-deps.js';
 
 const DOCKER = '/usr/bin/docker';
 const IMAGE = 'org/app';
@@ -76,12 +77,7 @@ describe('docker trust inspect on a repository published with tuf-ceremony publi
       ]),
     );
     const c = captureIo();
-    const code = await publishCommand(dir, { server: server.url, gun: GUN, caFile: server.certs.caFile, tokenRealm: [server.issuer.realm] }, c.io, {
-      transport: (pem) => httpsTransport(pem ? { ca: pem } : {}),
-      env: { TUF_CEREMONY_REGISTRY_USER: TOKEN_USER, TUF_CEREMONY_REGISTRY_PASSWORD: TOKEN_PASSWORD },
-      interactive: false,
-      promptSecret: () => Promise.reject(new Error('no prompt in tests')),
-    });
+    const code = await publishCommand(dir, { server: server.url, gun: GUN, caFile: server.certs.caFile, tokenRealm: [server.issuer.realm] }, c.io, testServerDeps({ registry: true }));
     expect(code, c.err.join('\n')).toBe(0);
     expect(c.out[0]).toMatch(/^published: root, targets, targets\/alice, targets\/releases to /);
 

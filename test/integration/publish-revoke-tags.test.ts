@@ -40,6 +40,7 @@ import {
   type OurKey,
   type OurRootKey,
 } from '../support/notary-publish.js';
+import { testServerDeps } from '../support/server-deps.js';
 
 const GUN = 'registry.example.com/tuf-ceremony/revoke-tags';
 const RELEASES = 'targets/releases';
@@ -62,12 +63,7 @@ describe('revoke these tags too: one request, both files merged, published toget
   let targetsV1: Uint8Array;
   let releasesV1: Uint8Array;
 
-  const deps = (): ServerDeps => ({
-    transport: (ca) => httpsTransport(ca ? { ca } : {}),
-    env: { TUF_CEREMONY_REGISTRY_USER: TOKEN_USER, TUF_CEREMONY_REGISTRY_PASSWORD: TOKEN_PASSWORD },
-    interactive: false,
-    promptSecret: () => Promise.reject(new Error('no prompt in tests')),
-  });
+  const deps = (): ServerDeps => testServerDeps({ registry: true });
 
   async function publish(dir: string, extra: { withoutDelegated?: string[] } = {}) {
     const c = captureIo();

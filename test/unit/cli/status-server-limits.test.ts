@@ -7,11 +7,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_SERVER_MAX_DELEGATIONS, statusCommand } from '../../../src/cli/status.js';
 import type { ServerDeps } from '../../../src/cli/publish.js';
-import { httpsTransport } from '../../../src/io/https-transport.js';
 import type { JsonObject } from '../../../src/json/types.js';
 import { captureIo } from '../../support/cli-io.js';
 import { loopbackHttps } from '../../support/loopback-https.js';
 import { buildRepo, GUN, parseBytes, type BuiltRepo } from '../../support/repo.js';
+import { testServerDeps } from '../../support/server-deps.js';
 
 const enc = new TextEncoder();
 const https = loopbackHttps();
@@ -51,7 +51,7 @@ async function start(targets: Uint8Array, delayMs: number): Promise<{ url: strin
   return { url, seen };
 }
 
-const deps = (): ServerDeps => ({ transport: () => httpsTransport({ ca: https.ca }), env: {}, interactive: false, promptSecret: () => Promise.reject(new Error('no prompt in tests')) });
+const deps = (): ServerDeps => testServerDeps({ ca: https.ca });
 
 describe('status --server: a total time and a cap on delegations (review 14a L3)', () => {
   it('200 delegations answered slowly: refused at the total (--timeout 1), SERVER_UNREACHABLE naming it and what was read', async () => {

@@ -20,6 +20,7 @@ import { loopbackHttps } from '../../support/loopback-https.js';
 import { writeTree } from '../../support/notary.js';
 import { buildRepo, GUN, type BuiltRepo } from '../../support/repo.js';
 import { tempDirs } from '../../support/temp-dirs.js';
+import { testServerDeps } from '../../support/server-deps.js';
 
 const tmp = tempDirs();
 const enc = new TextEncoder();
@@ -69,12 +70,7 @@ async function startServer(post: Post): Promise<{ url: string; seen: string[] }>
   return { url, seen };
 }
 
-const deps = (): ServerDeps => ({
-  transport: () => httpsTransport({ ca: https.ca, timeoutMs: 400 }),
-  env: {},
-  interactive: false,
-  promptSecret: () => Promise.reject(new Error('no prompt in tests')),
-});
+const deps = (): ServerDeps => testServerDeps({ ca: https.ca, timeoutMs: 400 });
 
 function inputFolder(): string {
   const dir = join(tmp('tufc-lost-'), 'metadata');

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyTranscript } from '../../../src/audit/verify.js';
 import { publishCommand, publishSessionsDir, type ServerDeps } from '../../../src/cli/publish.js';
-import { httpsTransport } from '../../../src/io/https-transport.js';
 import { captureIo } from '../../support/cli-io.js';
 import { loopbackHttps } from '../../support/loopback-https.js';
 import { writeTree } from '../../support/notary.js';
 import { buildRepo, FAR, GUN, metaEntry, metaKey, sign, targetsSigned, type BuiltRepo } from '../../support/repo.js';
 import { tempDirs } from '../../support/temp-dirs.js';
+import { testServerDeps } from '../../support/server-deps.js';
 
 const tmp = tempDirs();
 const enc = new TextEncoder();
@@ -72,12 +72,7 @@ async function startServer(after: After, opts: { servesFromStart?: boolean; inpu
   return lb;
 }
 
-const deps = (): ServerDeps => ({
-  transport: () => httpsTransport({ ca: https.ca, timeoutMs: 400 }),
-  env: {},
-  interactive: false,
-  promptSecret: () => Promise.reject(new Error('no prompt in tests')),
-});
+const deps = (): ServerDeps => testServerDeps({ ca: https.ca, timeoutMs: 400 });
 
 /** The ceremony's files in a folder of their own (its sessions folder goes beside it). */
 function inputFolder(): string {

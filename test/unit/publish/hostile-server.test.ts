@@ -13,6 +13,7 @@ import { readServer, statusCommand } from '../../../src/cli/status.js';
 import type { ServerDeps } from '../../../src/cli/publish.js';
 import { makeKey } from '../../support/keys.js';
 import { buildRepo, GUN, rootSigned, sign, type BuiltRepo } from '../../support/repo.js';
+import { testServerDeps } from '../../support/server-deps.js';
 
 const enc = new TextEncoder();
 const SERVER = 'https://notary.test';
@@ -66,12 +67,7 @@ describe('publish against a hostile server', () => {
 });
 
 describe('status --server against a hostile server', () => {
-  const deps = (transport: ServerDeps['transport'] extends (ca: string | undefined) => infer T ? T : never): ServerDeps => ({
-    transport: () => transport,
-    env: {},
-    interactive: false,
-    promptSecret: () => Promise.reject(new Error('no prompt in tests')),
-  });
+  const deps = (transport: ServerDeps['transport'] extends (ca: string | undefined) => infer T ? T : never): ServerDeps => testServerDeps({ transport: () => transport });
   const io = () => {
     const out: string[] = [];
     const err: string[] = [];
