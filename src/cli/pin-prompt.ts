@@ -27,7 +27,7 @@ export interface PinTerminal {
 }
 
 /** Said (on its own line, before the question) when input typed before the prompt was thrown away. */
-export const TYPED_AHEAD_NOTE = 'input typed before the prompt was discarded; type the PIN after the prompt\n';
+export const TYPED_AHEAD_NOTE = 'input typed before the prompt was discarded (it was not used): type it after the prompt\n';
 
 /**
  * How long input is read and discarded, echo already off, before the question is written. Bytes waiting in

@@ -7,9 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { TYPED_AHEAD_NOTE } from '../../../src/cli/pin-prompt.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const compiled = fileURLToPath(new URL('../../../dist/src/cli/pin-prompt.js', import.meta.url));
 const hasPty = spawnSync('python3', ['-c', 'import pty, select']).status === 0;
@@ -53,6 +52,12 @@ function runInPty(mode: 'ahead' | 'instant'): { seen: string; status: number } {
 }
 
 describe.skipIf(!hasPty || !existsSync(compiled))('promptPinHidden in a pty', () => {
+  // The note as the build the child runs has it (not the sources', which may be newer than dist/).
+  let TYPED_AHEAD_NOTE: string;
+  beforeAll(async () => {
+    ({ TYPED_AHEAD_NOTE } = (await import(pathToFileURL(compiled).href)) as { TYPED_AHEAD_NOTE: string });
+  });
+
   it('typed ahead: not taken as the PIN, the custodian is told; the PIN typed after the prompt is not echoed', () => {
     const { seen, status } = runInPty('ahead');
     expect(status).toBe(0);
