@@ -64,6 +64,7 @@ import type { ExpectedKey, ManagementKeyRetry } from '../../src/ceremony/tokens.
 import type { AttestationTrust } from '../../src/attestation/yubico-pki.js';
 import { slotTitle } from '../../src/signers/pkcs11/piv-slots.js';
 import { CeremonyError, toErrorShape } from '../../src/errors.js';
+import type { PrintDocument } from './print.js';
 import { assertAbsent, readFileCapped, readNamedInput, writeFileAtomic } from '../../src/io/files.js';
 import { METADATA_DIR, STATE_DIR } from '../../src/ceremony/layout.js';
 import { StateFile } from '../../src/ceremony/state.js';
@@ -117,7 +118,7 @@ export interface CeremonyDeps {
   /** Where the outputs go: the app asks with a save-directory dialog; tests give a temporary folder. Undefined: cancelled. */
   chooseOutputDir(suggestedName: string): Promise<string | undefined>;
   /** Print a document (share cards): the app prints it from a hidden, hardened window to a PDF path it asks for. */
-  printHtml(html: string, suggestedName: string): Promise<PrintResultView>;
+  printHtml(html: string, doc: PrintDocument): Promise<PrintResultView>;
   /** PKCS#11 modules for real tokens (main's one `TokenModules`). */
   modules: ModuleLoader;
   moduleExists(path: string): boolean;
@@ -882,7 +883,8 @@ export class CeremonySession {
     if (!run?.result) throw new CeremonyError('USAGE', 'the share cards can be printed once the ceremony is complete');
     if (!run.result.shareCards) throw new CeremonyError('USAGE', 'this plan has no Shamir backup: there are no share cards');
     const html = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(join(run.outDir, SECRET_DIR, SHARE_CARDS_HTML), 4 * 1024 * 1024));
-    return this.deps.printHtml(html, 'share-cards.pdf');
+    // Secret (all N cards): written 0600, never over a file, the dialog opening in the run's 0700 secret/ (review 15b M2).
+    return this.deps.printHtml(html, { name: 'share-cards.pdf', secret: true, folder: join(run.outDir, SECRET_DIR) });
   }
 
   /** The completed ceremony's output folder (the Transcript screen lists it); undefined before completion. */
@@ -958,7 +960,7 @@ export class CeremonySession {
     const run = this.run;
     if (!run?.result) throw new CeremonyError('USAGE', 'The transcript can be printed once the ceremony is complete.');
     const html = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(join(run.outDir, STATE_DIR, TRANSCRIPT_HTML), 16 * 1024 * 1024));
-    return this.deps.printHtml(html, 'transcript.pdf');
+    return this.deps.printHtml(html, { name: 'transcript.pdf', secret: false });
   }
 
   status(): CeremonyStatusView {

@@ -11,7 +11,7 @@ import { hardenSession, hardenWebContents, type AppLocation } from './harden.js'
 import { CeremonySession, defaultCeremonyDeps } from './ceremony.js';
 import { createIpcHandlers } from './ipc-handlers.js';
 import { registerIpcHandlers } from './ipc-register.js';
-import { printHtmlToPdf } from './print.js';
+import { printHtmlToPdf, saveDialogOptions } from './print.js';
 import { releaseOnQuit } from './quit.js';
 import { mainWindowOptions } from './security-policy.js';
 import { defaultTokenDeps, TokenModules } from './tokens.js';
@@ -95,14 +95,13 @@ if (!app.requestSingleInstanceLock()) {
           moduleConfirmed: (path) => isPresetPath(path, process.platform) || moduleChoices.isChosenPath(path),
           // Outputs go where the administrator says, never where the renderer says.
           chooseOutputDir: (suggested) => askForFolder('Folder for the ceremony outputs (a new, empty folder; the same folder resumes a stopped ceremony)', join(app.getPath('documents'), suggested)),
-          printHtml: (html, suggested) =>
-            printHtmlToPdf(html, suggested, {
+          printHtml: (html, doc) =>
+            printHtmlToPdf(html, doc, {
               createWindow: (options) => new BrowserWindow(options),
-              chooseSavePath: async (name) => {
+              chooseSavePath: async (d) => {
                 const owner = BrowserWindow.getAllWindows()[0];
-                // Share cards are secret; the transcript (issue #16 "Print the transcript…") holds none.
-                const title = name === 'transcript.pdf' ? 'Save the ceremony transcript as PDF' : 'Save the share cards as PDF (secret: print, then destroy the file)';
-                const options = { title, defaultPath: join(app.getPath('documents'), name), filters: [{ name: 'PDF', extensions: ['pdf'] }] };
+                // Share cards are secret (review 15b M2: opens in the run's secret/ folder); the transcript (issue #16) holds none.
+                const options = saveDialogOptions(d, app.getPath('documents'));
                 const r = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
                 return r.canceled ? undefined : r.filePath;
               },

@@ -279,6 +279,8 @@ function ordinal(n: number): string {
  * SHARE_FORMAT (layout, fields, lengths), SHARE_CHARACTER (a character outside the alphabet),
  * SHARE_CHECKSUM (a group's check character: names every group and line that fails),
  * SHARE_CARD_CHECKSUM (the card check), SHARE_INVALID (values that cannot be: M > N, index mismatch).
+ * No refusal quotes the card's text, which may be share data wherever the layout went wrong: they name
+ * the line, group and character position, and what was expected there.
  */
 export function parseShareCard(input: string | Uint8Array, opts: ParseShareCardOptions = {}): ShareCard {
   const src = opts.source;
@@ -333,7 +335,12 @@ export function parseShareCard(input: string | Uint8Array, opts: ParseShareCardO
     }
     if (!f) refuse('SHARE_FORMAT', `text line ${no} is not a "name: value" field (is the "share data:" line missing?)`, src);
     if (f.key === 'card check') refuse('SHARE_FORMAT', `text line ${no}: "card check:" comes after the share data, and the "share data:" line is missing`, src);
-    if (!(HEADER_KEYS as readonly string[]).includes(f.key)) refuse('SHARE_FORMAT', `text line ${no}: unknown field "${f.key}"`, src);
+    // Never quote the name (review 15b L1): without the "share data:" line a data line whose first groups
+    // are letters and end in ':' reads as a field, and its "name" is share data. Say where, and what may come.
+    if (!(HEADER_KEYS as readonly string[]).includes(f.key)) {
+      const expected = [...HEADER_KEYS.filter((k) => !header.has(k)).map((k) => `"${k}:"`), '"share data:"'].join(', ');
+      refuse('SHARE_FORMAT', `text line ${no} is not a field of a share card (the fields still expected here: ${expected}): a misspelt field name, or is the "share data:" line missing?`, src);
+    }
     const key = f.key as HeaderKey;
     if (header.has(key)) refuse('SHARE_FORMAT', `text line ${no}: the field "${key}" appears twice`, src);
     header.set(key, f.value);

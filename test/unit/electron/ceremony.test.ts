@@ -16,7 +16,7 @@ import { cleanup, preparePlan } from '../ceremony/support.js';
 import { ModuleChoices } from '../../../electron/main/module-choices.js';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { TokenModules } from '../../../electron/main/tokens.js';
-import { htmlDataUrl, printHtmlToPdf, type PrintWindowLike } from '../../../electron/main/print.js';
+import { htmlDataUrl, printHtmlToPdf, type PrintDocument, type PrintWindowLike } from '../../../electron/main/print.js';
 import type { CeremonyStatusView, ExportPreparedView, IpcResult, PrintResultView, TranscriptView } from '../../../electron/shared/api-types.js';
 import type { Inspection } from '../../../src/inspect/types.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
@@ -46,13 +46,15 @@ const noModules = { load: () => Promise.reject(new Error('no PKCS#11 in this tes
 function setup(over: Partial<CeremonyDeps> = {}) {
   const out = join(tempDir(), 'out');
   const printed: string[] = [];
+  const printedDocs: PrintDocument[] = [];
   const deps = defaultCeremonyDeps({
     modules: noModules,
     // In-process software rehearsal tokens here, installed SoftHSM2 or not (SoftHSM2: test/e2e/ceremony.test.ts).
     rehearsalSoftHsm: () => undefined,
     chooseOutputDir: async () => out,
-    printHtml: async (html): Promise<PrintResultView> => {
+    printHtml: async (html, doc): Promise<PrintResultView> => {
       printed.push(html);
+      printedDocs.push(doc);
       return { html };
     },
     ...over,
@@ -64,12 +66,12 @@ function setup(over: Partial<CeremonyDeps> = {}) {
     if (!r.ok) throw new Error(`${channel}: ${r.code} ${r.message}`);
     return r.value;
   };
-  return { out, printed, session, h, call };
+  return { out, printed, printedDocs, session, h, call };
 }
 
 describe('ceremony channels: a rehearsal on software tokens', () => {
   it('shows the plan with its intent hash, runs every step to done, lists the outputs and the verified transcript', async () => {
-    const { out, printed, session, call } = setup();
+    const { out, printed, printedDocs, session, call } = setup();
     const loaded = await call<CeremonyStatusView>(CHANNELS.ceremonyRehearse, { profile: 'tuf', repository: 'example.com/app' });
     expect(loaded.phase).toBe('loaded');
     const plan = loaded.plan!;
@@ -118,6 +120,11 @@ describe('ceremony channels: a rehearsal on software tokens', () => {
     const printedTranscript = await call<PrintResultView>(CHANNELS.ceremonyPrintTranscript);
     expect(printed).toHaveLength(2);
     expect(printedTranscript.html).toBe(readFileSync(join(out, 'state', 'transcript.html'), 'utf8'));
+    // The cards are secret and offered in the run's own secret/ folder (review 15b M2); the transcript is not.
+    expect(printedDocs).toEqual([
+      { name: 'share-cards.pdf', secret: true, folder: join(out, 'secret') },
+      { name: 'transcript.pdf', secret: false },
+    ]);
     const exported = await call<ExportPreparedView>(CHANNELS.ceremonyExportMetadata);
     expect(exported).toMatchObject({ kind: 'trust-bundle', from: 'folder', opened: 'out/metadata', profile: 'tuf' });
     expect(exported.files.map((f) => f.name).sort()).toEqual(['1.root.json', 'root.json', 'snapshot.json', 'targets.json', 'timestamp.json']);
@@ -582,12 +589,12 @@ describe('printHtmlToPdf', () => {
   it('renders the document in a hidden window without preload or JavaScript, saves the PDF where chosen, destroys the window', async () => {
     const w = fakeWindow();
     const written: [string, Uint8Array][] = [];
-    const r = await printHtmlToPdf('<p>cards</p>', 'share-cards.pdf', {
+    const r = await printHtmlToPdf('<p>cards</p>', { name: 'share-cards.pdf', secret: false }, {
       createWindow: (o) => {
         w.options = o;
         return w as PrintWindowLike;
       },
-      chooseSavePath: async (name) => `/tmp/chosen/${name}`,
+      chooseSavePath: async (doc) => `/tmp/chosen/${doc.name}`,
       writeFile: async (p, b) => void written.push([p, b]),
     });
     expect(r).toEqual({ saved: '/tmp/chosen/share-cards.pdf' });
@@ -603,10 +610,10 @@ describe('printHtmlToPdf', () => {
 
   it('cancelled: no window; a print failure still destroys the window', async () => {
     const create = vi.fn();
-    expect(await printHtmlToPdf('x', 'a.pdf', { createWindow: create, chooseSavePath: async () => undefined })).toEqual({ cancelled: true });
+    expect(await printHtmlToPdf('x', { name: 'a.pdf', secret: true }, { createWindow: create, chooseSavePath: async () => undefined })).toEqual({ cancelled: true });
     expect(create).not.toHaveBeenCalled();
     const w = fakeWindow(true);
-    await expect(printHtmlToPdf('x', 'a.pdf', { createWindow: () => w as PrintWindowLike, chooseSavePath: async () => '/tmp/a.pdf', writeFile: async () => undefined })).rejects.toThrow('printer on fire');
+    await expect(printHtmlToPdf('x', { name: 'a.pdf', secret: false }, { createWindow: () => w as PrintWindowLike, chooseSavePath: async () => '/tmp/a.pdf', writeFile: async () => undefined })).rejects.toThrow('printer on fire');
     expect(w.destroyed).toBe(true);
   });
 });

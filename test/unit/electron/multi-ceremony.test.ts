@@ -360,9 +360,9 @@ describe('a multi-repository plan with a Shamir-split root key (src/ceremony/mul
             throw new CeremonyError('TOKEN_REMOVED', 'the token was pulled (test)');
           }
         },
-        printHtml: async (html, name) => {
-          printed.push({ html, name });
-          return { saved: `/tmp/${name}` };
+        printHtml: async (html, doc) => {
+          printed.push({ html, name: doc.name });
+          return { saved: `/tmp/${doc.name}` };
         },
       },
       sets,

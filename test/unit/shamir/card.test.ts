@@ -192,7 +192,7 @@ describe('edited or damaged headers', () => {
     const cases: [string, RegExp][] = [
       [setHeader(text, 'split', undefined), /no "split:" line/],
       [setHeader(text, 'algorithm', undefined), /no "algorithm:" line/],
-      [setHeader(text, 'colour', 'blue'), /unknown field "colour"/],
+      [setHeader(text, 'colour', 'blue'), /^text line 9 is not a field of a share card \(the fields still expected here: "rehearsal:", "share data:"\)/],
       [text.replace('threshold: 2 of 3', 'threshold: 2 of 3\nthreshold: 2 of 3'), /the field "threshold" appears twice/],
       [setHeader(text, 'threshold', '2/3'), /"M of N"/],
       [setHeader(text, 'share index', '0x3a'), /share index must be a number/],
@@ -213,6 +213,57 @@ describe('edited or damaged headers', () => {
     ];
     for (const [input, message] of cases) expectRefused(input, 'SHARE_FORMAT', message);
     expectRefused(Uint8Array.of(0x54, 0x55, 0x46, 0xff, 0xfe), 'SHARE_FORMAT', /not UTF-8/);
+  });
+
+  // Review 15b L1: a refusal never quotes what may be share data (a data line read as a field once the
+  // "share data:" line is missing was quoted, lower-cased, as an "unknown field"). Each malformed card:
+  // its code, the line named, and none of the card's groups in the message, in any case.
+  describe('malformed typed cards: the place is named, the text never quoted', () => {
+    /** The card as typed without "share data:" and without line numbers (the tolerant, typed form). */
+    const typedWithoutDataLine = (t: string): string[] =>
+      t
+        .split('\n')
+        .filter((l) => l !== 'share data:')
+        .map((l) => l.replace(/^\d+: /, ''));
+    const LETTERS = ['HSZTJ', 'KPQRW', 'ABCDE', 'FGHJK'];
+    /** Share data line `k` (1-based) of `lines` replaced by letter-only groups then `sep` and the rest of its groups. */
+    const letterLine = (t: string, lines: string[], k: number, groups: number, sep: string): string[] => {
+      const at = lines.findIndex((l) => l === dataGroups(t)[k - 1]!.join(' '));
+      const rest = dataGroups(t)[k - 1]!.slice(groups);
+      const out = [...lines];
+      out[at] = `${LETTERS.slice(0, groups).join(' ')}${sep}${rest.join(' ')}`;
+      return out;
+    };
+    const rows: { name: string; make: (t: string) => string; code: string; where: RegExp }[] = [
+      // Title 1, version 2, split 3, share index 4, threshold 5, algorithm 6, fingerprint 7, label 8: data from 9.
+      { name: 'no "share data:" line, a colon after the first group (the review\'s card)', make: (t) => letterLine(t, typedWithoutDataLine(t), 1, 1, ': ').join('\n'), code: 'SHARE_FORMAT', where: /^text line 9 is not a field of a share card/ },
+      { name: 'no "share data:" line, a colon after four letter groups (24 characters)', make: (t) => letterLine(t, typedWithoutDataLine(t), 1, 4, ':').join('\n'), code: 'SHARE_FORMAT', where: /^text line 9 is not a field of a share card/ },
+      { name: 'no "share data:" line, the colon on line 2 of the data', make: (t) => letterLine(t, typedWithoutDataLine(t), 2, 2, ' : ').join('\n'), code: 'SHARE_FORMAT', where: /^text line 9 is not a "name: value" field/ },
+      { name: 'no "share data:" line, line numbers kept', make: (t) => t.replace('share data:\n', ''), code: 'SHARE_FORMAT', where: /^text line 9 is not a "name: value" field/ },
+      { name: 'a colon after the first group inside the share data (no line numbers)', make: (t) => letterLine(t, t.split('\n').map((l) => l.replace(/^\d+: /, '')), 1, 2, ': ').join('\n'), code: 'SHARE_FORMAT', where: /^text line 10: a field inside the share data/ },
+      { name: 'a colon inside a numbered share data line', make: (t) => editGroup(t, 2, 1, (g) => `${g}:`), code: 'SHARE_FORMAT', where: /^group 1 of line 2 has 6 characters, it should have 5: a character is extra/ },
+      { name: 'a misspelt header field before the share data', make: (t) => t.replace('threshold:', 'thresold:'), code: 'SHARE_FORMAT', where: /^text line 5 is not a field of a share card \(the fields still expected here: "threshold:", "algorithm:", "fingerprint:", "label:", "rehearsal:", "share data:"\)/ },
+      { name: 'a misspelt "card check:" line', make: (t) => t.replace('card check:', 'card chek:'), code: 'SHARE_FORMAT', where: /^text line 14: a field inside the share data/ },
+      { name: 'a character outside the alphabet', make: (t) => editGroup(t, 3, 2, (g) => `${g.slice(0, 2)}U${g.slice(3)}`), code: 'SHARE_CHARACTER', where: /^the 3rd character of group 2 of line 3 is not a card character/ },
+      { name: 'a character too many in a group', make: (t) => editGroup(t, 1, 4, (g) => `${g}Z`), code: 'SHARE_FORMAT', where: /^group 4 of line 1 has 6 characters, it should have 5: a character is extra/ },
+      { name: 'a share data line twice', make: (t) => t.replace(/^(2: .*)$/m, '$1\n$1'), code: 'SHARE_FORMAT', where: /^share data line 3 is numbered 2/ },
+    ];
+    it.each(rows)('$name → $code, placed, nothing quoted', ({ make, code, where }) => {
+      const input = make(text);
+      const err = refusal(input);
+      expect(err.code, err.message).toBe(code);
+      expect(err.message).toMatch(where);
+      const shown = err.message.toUpperCase();
+      // Every group of the input's share data (the edited lines included), in any case.
+      const groups = new Set([...dataGroups(text).flat(), ...LETTERS]);
+      for (const g of groups) if (g.length >= 4) expect(shown, g).not.toContain(g.toUpperCase());
+      // Nor any run of 4 characters of the input's data lines (upper case; the title and the lower-case
+      // field lines are the format's own words).
+      for (const line of input.split('\n').filter((l) => /\S/.test(l) && l === l.toUpperCase() && !l.startsWith('TUF-CEREMONY'))) {
+        const compact = line.replace(/^\d+: /, '').replace(/[\s:-]+/g, '');
+        for (let k = 0; k + 4 <= compact.length; k++) expect(shown.replace(/[\s-]+/g, ''), line).not.toContain(compact.slice(k, k + 4));
+      }
+    });
   });
 
   it('oversized input: INPUT_TOO_LARGE before parsing, for text and bytes', () => {
