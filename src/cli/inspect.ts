@@ -38,7 +38,7 @@ export function renderInspection(ins: Inspection): string {
     if (r.expires) parts.push(`expires ${shownOrQuoted(r.expires)}${r.expired ? ' — EXPIRED' : ''}`);
     if (r.thresholdMet !== undefined) parts.push(r.thresholdMet ? `signed ${r.signedBy?.length} of ${r.threshold}: OK` : `signed ${r.signedBy?.length ?? 0} of ${r.threshold}: NOT ENOUGH`);
     if (r.signaturesNotChecked) parts.push(`signatures not checked: ${r.signaturesNotChecked}`);
-    if (r.targetCount !== undefined) parts.push(`${r.targetCount} targets`);
+    if (r.targetCount !== undefined) parts.push(r.pathsNotChecked ? `${r.targetCount} targets listed (not matched against its paths: over the inspection's path-test budget)` : `${r.targetCount} targets`);
     if (r.outsidePathsCount) parts.push(`${r.outsidePathsCount} outside its paths: never served`);
     if (r.paths) parts.push(`paths ${r.paths.map(quoteShown).join(', ')}`);
     lines.push(`  ${parts.join(', ')}`);

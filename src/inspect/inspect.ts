@@ -15,7 +15,7 @@ import { readUnverified, repositoryBudget, type Referrer } from '../tuf/read-unv
 import { foldTufLayoutCopies } from '../trust-store/file-names.js';
 import type { Root } from '../tuf/root.js';
 import type { RoleType } from '../tuf/signed-common.js';
-import type { Targets } from '../tuf/targets.js';
+import type { DelegatedRole, Targets } from '../tuf/targets.js';
 import { countCoveredTargets } from '../tuf/delegation-covers.js';
 import { SignatureWork, type SignatureWorkLimits } from '../tuf/signature-work.js';
 import { verifyRole, type VerificationResult } from '../tuf/verify.js';
@@ -46,13 +46,21 @@ interface InspectionChecks {
   known?: (view: RoleView) => VerificationResult | undefined;
   /** Set once the work has run out: why signatures are no longer checked, in plain words (RoleView.signaturesNotChecked). */
   stopped?: string;
+  /** Path-pattern tests left for counting delegated targets inside their paths (delegation-covers.ts countCoveredTargets). */
+  readonly pathTests: { left: number };
 }
+
+/**
+ * Path-pattern tests an inspection may spend counting delegated targets inside their paths: far above a
+ * real repository's (20,000 entries × 10 patterns is 200,000), a second or two of matching at worst.
+ */
+export const INSPECT_PATH_TESTS = 1_000_000;
 
 const OVER_THE_LIMIT =
   'over the signature-work limit: checking every signature of this input takes more work than any real repository needs, so the rest were not checked';
 
 function inspectionChecks(opts: InspectOptions): InspectionChecks {
-  return { work: new SignatureWork(opts.signatureWork) };
+  return { work: new SignatureWork(opts.signatureWork), pathTests: { left: INSPECT_PATH_TESTS } };
 }
 
 /** A role's signatures as the view shows them: a result, not checked (and why), or nothing to show (a listed problem says why). */
@@ -138,8 +146,9 @@ function keyList(list: KeyView[]): KeyList {
  */
 function delegationViews(top: Metadata<Targets>, load: DelegatedLoader, now: Date, checks: InspectionChecks, problems: ErrorShape[], keys: KeyList, out: RoleView[]): void {
   const seen = new Set<string>();
-  const stack: { delegations: NonNullable<Targets['delegations']>; name: string; next: number }[] = [];
-  const enter = (md: Metadata<Targets>, name: string) => {
+  // `chain`: the delegations that lead to the frame's file, the top one first (a target reaches a role only through all of them).
+  const stack: { delegations: NonNullable<Targets['delegations']>; name: string; next: number; chain: readonly DelegatedRole[] }[] = [];
+  const enter = (md: Metadata<Targets>, name: string, chain: readonly DelegatedRole[]) => {
     const delegations = md.signed.delegations;
     if (!delegations) return;
     // A set, not a scan of the list per key (review-12 M1): key IDs are not re-derived (keys.ts
@@ -149,9 +158,9 @@ function delegationViews(top: Metadata<Targets>, load: DelegatedLoader, now: Dat
       keys.ids.add(listed.keyId);
       keys.list.push(keyView(listed));
     }
-    stack.push({ delegations, name, next: 0 });
+    stack.push({ delegations, name, next: 0, chain });
   };
-  enter(top, 'targets');
+  enter(top, 'targets', []);
   while (stack.length) {
     const frame = stack[stack.length - 1]!;
     const role = frame.delegations.roles[frame.next++];
@@ -164,13 +173,19 @@ function delegationViews(top: Metadata<Targets>, load: DelegatedLoader, now: Dat
     const md = load(role.name);
     const view: RoleView = { name: role.name, kind: 'delegation', delegatedBy: frame.name, threshold: role.threshold, keyIds: role.keyids, terminating: role.terminating };
     if (role.paths) view.paths = role.paths;
+    const chain = [...frame.chain, role];
     if (md) {
-      const { covered, outside } = countCoveredTargets(md.profile.name, role, md.signed);
-      view.targetCount = covered;
-      if (outside > 0) view.outsidePathsCount = outside;
+      const counted = countCoveredTargets(md.profile.name, chain, md.signed, checks.pathTests);
+      if (counted) {
+        view.targetCount = counted.covered;
+        if (counted.outside > 0) view.outsidePathsCount = counted.outside;
+      } else {
+        view.targetCount = md.signed.targets.size;
+        view.pathsNotChecked = true;
+      }
     }
     out.push(withResult(view, md, md ? tryVerify(md, view, role, frame.delegations.keys, checks, problems) : undefined, now));
-    if (md) enter(md, role.name);
+    if (md) enter(md, role.name, chain);
   }
 }
 

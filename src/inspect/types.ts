@@ -52,6 +52,11 @@ export interface RoleView {
    * client ever resolves them from this role (TUF 5.6.7.2), so they are not counted in targetCount (review 15c L5).
    */
   outsidePathsCount?: number;
+  /**
+   * Delegations: set when the entries were not matched against the paths (the inspection's path-test budget,
+   * INSPECT_PATH_TESTS, was spent): targetCount is then every entry the file lists, inside its paths or not.
+   */
+  pathsNotChecked?: true;
 }
 
 /** One expiry on the Inspect screen's timeline (src/inspect/timeline.ts), nearest first. */

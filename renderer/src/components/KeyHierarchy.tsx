@@ -227,7 +227,7 @@ function RoleCard({ role, keys, now }: { role: RoleView; keys: Map<string, KeyVi
         {role.targetCount !== undefined ? (
           <div>
             <dt>Targets</dt>
-            <dd>{role.targetCount}</dd>
+            <dd>{role.pathsNotChecked ? `${role.targetCount} listed (not matched against its paths: too many to check here)` : role.targetCount}</dd>
           </div>
         ) : null}
         {role.outsidePathsCount ? (

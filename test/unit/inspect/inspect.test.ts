@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CeremonyError } from '../../../src/errors.js';
-import { inspectNamedFiles } from '../../../src/inspect/inspect.js';
+import { INSPECT_PATH_TESTS, inspectNamedFiles } from '../../../src/inspect/inspect.js';
 import { parseMetadata } from '../../../src/tuf/metadata.js';
 import { renderInspection } from '../../../src/cli/inspect.js';
 import { makeKey } from '../../support/keys.js';
@@ -198,6 +198,22 @@ describe('a delegated role\'s entries outside its paths (review 15c L5)', () => 
       expect(line).toMatch(/, 1 targets, 2 outside its paths: never served, paths /);
     });
   }
+
+  it('past the inspection\'s path-test budget the entries are not matched, and the count says so (review 15f M2)', async () => {
+    const r = await buildRepo('tuf');
+    // 1,001 patterns × 1,000 entries: just over INSPECT_PATH_TESTS (review 15f: 1,000 × 20,000 took 47 s).
+    const paths = Array.from({ length: 1001 }, (_, i) => `p${i}/*`);
+    const t = parseBytes(r.targets).signed as JsonObject;
+    const d = parseBytes(r.delegated).signed as JsonObject;
+    const many = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}/f.txt`, entry('tuf', enc.encode(String(i)))]));
+    await r.relink({ targets: await sign('tuf', withField(t, ['delegations', 'roles', 0, 'paths'], paths), r.keys.targets), delegated: await sign('tuf', { ...d, targets: many }, r.keys.delegate) });
+    expect(1001 * 1000).toBeGreaterThan(INSPECT_PATH_TESTS);
+    const ins = inspectNamedFiles({ files: filesOf(r), directory: true, source: 'metadata' });
+    const view = ins.roles.find((x) => x.name === r.delegationName)!;
+    expect(view).toMatchObject({ targetCount: 1000, pathsNotChecked: true });
+    expect(view.outsidePathsCount).toBeUndefined();
+    expect(renderInspection(ins)).toContain("1000 targets listed (not matched against its paths: over the inspection's path-test budget)");
+  });
 
   it('a role whose entries are all inside its paths shows no such count', async () => {
     const r = await buildRepo('tuf');
