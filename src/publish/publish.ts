@@ -10,7 +10,7 @@
  * files, nothing is uploaded and the fetch-back still runs (publishing twice is harmless, and is how an
  * upload that was accepted but not verified, PUBLISH_UPLOADED_UNVERIFIED, gets verified).
  */
-import { CeremonyError, isCeremonyError, messageWithoutPath } from '../errors.js';
+import { CeremonyError, isCeremonyError } from '../errors.js';
 import { bytesEqual } from '../crypto/digest.js';
 import { DEFAULT_CAPS } from '../tuf/caps.js';
 import { parseMetadata } from '../tuf/metadata.js';
@@ -171,9 +171,11 @@ export async function publishRepository(opts: PublishOptions): Promise<PublishOu
  * before it). notary-server applies an update in one database transaction, all or nothing, so what it
  * serves afterwards tells which happened:
  * - the upload, fetched back and verified as after a 2xx: it was accepted (recorded so, `answerLost`);
- * - exactly what it served before: not applied when read back — the loss stays the refusal it was, and
- *   publishing again is safe (publish reads the server first and uploads only what it lacks);
- * - anything else, or nothing readable: PUBLISH_OUTCOME_UNKNOWN, never a refusal, never "published".
+ * - anything else: PUBLISH_OUTCOME_UNKNOWN, never a refusal, never "published" — also when it serves exactly
+ *   what it served before: not applied when read back, but a server still working on the update may commit
+ *   it after that read (review 15f M1: committed 700 ms later, and "refused" was recorded). Its message says
+ *   which state was seen; publishing again is safe either way (publish reads the server first and uploads
+ *   only what it lacks).
  */
 async function settleLostAnswer(
   opts: PublishOptions,
@@ -199,20 +201,15 @@ async function settleLostAnswer(
   } catch (err) {
     unread = err;
   }
-  if (now && sameServed(s.before, now)) {
-    throw new CeremonyError(
-      lost.code,
-      `${messageWithoutPath(lost)}. Read back afterwards, the server serves exactly what it served before the upload: it had not applied the update, nothing changed there, and publishing the same input again is safe`,
-      { ...(lost.path !== undefined ? { path: lost.path } : {}), cause: lost },
-    );
-  }
   const why = (err: unknown): string => (isCeremonyError(err) ? `[${err.code}] ${err.message}` : 'an internal error');
   const host = new URL(opts.api.base).host;
   throw new PublishOutcomeUnknown(
     `the upload of ${[...s.plan.upload.keys()].join(', ')} (one update) went out whole, but its answer was lost: ${why(lost)}. ` +
-      (unread === undefined
-        ? `Read back afterwards, the server serves neither the upload (${why(unverified)}) nor exactly what it served before: another publisher may have written at the same moment, or the server re-signed its timestamp. `
-        : `Reading the server back failed (${why(unverified)}; ${why(unread)}). `) +
+      (now && sameServed(s.before, now)
+        ? 'Read back afterwards, the server serves exactly what it served before the upload: it had not applied the update when read, but one still working on it may apply it later. '
+        : unread === undefined
+          ? `Read back afterwards, the server serves neither the upload (${why(unverified)}) nor exactly what it served before: another publisher may have written at the same moment, or the server re-signed its timestamp. `
+          : `Reading the server back failed (${why(unverified)}; ${why(unread)}). `) +
       `See what it serves with tuf-ceremony status --server https://${host} --gun ${opts.api.gun}, then publish the same input again ` +
       `(it uploads only what the server does not serve yet, then fetches back and verifies)`,
     s.plan,

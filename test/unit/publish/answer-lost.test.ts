@@ -3,8 +3,8 @@
  * or the connection dropped after the body was read), against a notary-server on 127.0.0.1 (node:https,
  * the real transport, the test's own CA). The server may or may not have applied the update, so publish
  * reads it back (src/publish/publish.ts settleLostAnswer): the upload served and verified is "published"
- * (answerLost); exactly the earlier state is the refusal it was ("had not applied"); anything else is
- * PUBLISH_OUTCOME_UNKNOWN — never "refused", never "published". The transport's side (AnswerLost only
+ * (answerLost); anything else is PUBLISH_OUTCOME_UNKNOWN — the earlier state unchanged too, since the
+ * server may still commit (review 15f M1) — never "refused", never "published". The transport's side (AnswerLost only
  * after the whole request went out) is tested at the end.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ interface Post {
   then500?: boolean;
 }
 
-async function startServer(post: Post): Promise<{ url: string; seen: string[] }> {
+async function startServer(post: Post): Promise<{ url: string; seen: string[]; commit(): void }> {
   const seen: string[] = [];
   let applied = false;
   let posted = false;
@@ -67,7 +67,13 @@ async function startServer(post: Post): Promise<{ url: string; seen: string[] }>
       return files[name] ? answer(200, files[name]) : answer(404, enc.encode('{"errors":[{"code":"METADATA_NOT_FOUND"}]}'));
     });
   });
-  return { url, seen };
+  return {
+    url,
+    seen,
+    commit: () => {
+      applied = true;
+    },
+  };
 }
 
 const deps = (): ServerDeps => testServerDeps({ ca: https.ca, timeoutMs: 400 });
@@ -109,19 +115,30 @@ describe('publish: the POST went out whole, its answer was lost', () => {
     expect(t.end).toBe('published');
   });
 
-  it.each(['stall', 'drop'] as const)('the server did not apply it (%s): it serves what it served before, the refusal it was, "nothing changed"', async (answer) => {
+  it.each(['stall', 'drop'] as const)('the server had not applied it when read back (%s): PUBLISH_OUTCOME_UNKNOWN, never "refused" — it may still commit (review 15f M1)', async (answer) => {
     const input = inputFolder();
     const server = await startServer({ applies: false, answer });
     const { result } = await publishAgainst(server.url, input);
-    expect(result).toBeInstanceOf(Error);
-    expect(result).toMatchObject({ code: 'SERVER_UNREACHABLE' });
+    expect(result).toMatchObject({ code: 'PUBLISH_OUTCOME_UNKNOWN', cause: { cause: { code: 'SERVER_UNREACHABLE' } } });
     const message = (result as Error).message;
-    expect(message).toContain('the server serves exactly what it served before the upload: it had not applied the update, nothing changed there, and publishing the same input again is safe');
-    expect(message).toMatch(/the refusal is recorded in \S+\.transcript\.jsonl\)$/);
+    expect(message).toContain('Read back afterwards, the server serves exactly what it served before the upload: it had not applied the update when read, but one still working on it may apply it later.');
+    expect(message).toMatch(/the upload sent and its unknown outcome are recorded in \S+\.transcript\.jsonl\)$/);
     expect(server.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
     const t = theTranscript(input);
-    expect(t.steps).toEqual(['publish.refused', 'session.end']);
-    expect(t.end).toBe('refused [SERVER_UNREACHABLE]');
+    expect(t.steps).toEqual(['publish.plan', 'publish.upload', 'publish.unknown', 'session.end']);
+    expect(t.end).toBe('sent; outcome unknown [PUBLISH_OUTCOME_UNKNOWN]');
+  });
+
+  it('a server that commits after the read-back: the first run says unknown, the next finds it published and uploads nothing', async () => {
+    const input = inputFolder();
+    // Not applied at the read-back; commit() then applies it, as a server still working on it would.
+    const server = await startServer({ applies: false, answer: 'stall' });
+    expect((await publishAgainst(server.url, input)).result).toMatchObject({ code: 'PUBLISH_OUTCOME_UNKNOWN' });
+    server.commit();
+    const { result, out } = await publishAgainst(server.url, input);
+    expect(result).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ state: 'already-published', upload: [] });
+    expect(server.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
   });
 
   it('the server cannot be read back afterwards: PUBLISH_OUTCOME_UNKNOWN (exit 4), the files sent recorded, never "refused"', async () => {

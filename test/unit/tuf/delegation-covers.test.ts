@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { countCoveredTargets } from '../../../src/tuf/delegation-covers.js';
 import type { DelegatedRole, Targets } from '../../../src/tuf/targets.js';
 
-const role = (name: string, paths: string[]): DelegatedRole => ({ name, keyids: [], threshold: 1, terminating: false, paths });
+const role = (name: string, paths: string[]): DelegatedRole => ({ name, keyids: [], threshold: 1, terminating: false, paths, unrecognized: {} });
 const listing = (names: string[]): Targets => ({ targets: new Map(names.map((n) => [n, {} as never])) }) as unknown as Targets;
 
 describe('countCoveredTargets', () => {
