@@ -57,7 +57,8 @@ const DELEGATED_ROLE_FIELDS = new Set(['name', 'keyids', 'threshold', 'terminati
  */
 const TARGETS_GO = goFieldSet([...COMMON_GO_FIELDS, 'targets', 'delegations']);
 const TARGET_GO = goFieldSet(TARGET_FIELDS);
-const DELEGATIONS_GO = goFieldSet(DELEGATIONS_FIELDS);
+// go-tuf v2's Delegations also has `succinct_roles` (TAP 15): a folded spelling of it is read by Go too (review 15f L2).
+const DELEGATIONS_GO = goFieldSet([...DELEGATIONS_FIELDS, 'succinct_roles']);
 const DELEGATED_ROLE_GO = goFieldSet(DELEGATED_ROLE_FIELDS);
 const TOP = new Set(['root', 'targets', 'snapshot', 'timestamp']);
 /** Notary's delegation alphabet (tuf/data/roles.go delegationRegexp). */

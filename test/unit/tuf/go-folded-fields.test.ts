@@ -177,6 +177,9 @@ const cases: Case[] = [
   },
   { name: 'delegations "keyſ" (F3)', file: 'targets', edit: (e) => add(obj(e.signed.delegations), `key${S}`, {}, '$.signed.delegations') },
   { name: 'delegations "Roles"', file: 'targets', edit: (e) => add(obj(e.signed.delegations), 'Roles', [], '$.signed.delegations') },
+  // go-tuf v2 reads `succinct_roles` (TAP 15), which we refuse exactly (DELEGATION_UNSUPPORTED): a folded spelling must not slip past as an unknown field (review 15f L2).
+  { name: 'delegations "Succinct_Roles"', file: 'targets', edit: (e) => add(obj(e.signed.delegations), 'Succinct_Roles', {}, '$.signed.delegations') },
+  { name: 'delegations "ſuccinct_roles"', file: 'targets', edit: (e) => add(obj(e.signed.delegations), `${S}uccinct_roles`, {}, '$.signed.delegations') },
   { name: 'delegated role "pathſ" (F3)', file: 'targets', edit: (e) => add(delegation(e), `path${S}`, ['*'], '$.signed.delegations.roles[0]') },
   { name: 'delegated role "threſhold" (F3)', file: 'targets', edit: (e) => add(delegation(e), `thre${S}hold`, 1, '$.signed.delegations.roles[0]') },
   { name: 'delegated role "Name"', file: 'targets', edit: (e) => add(delegation(e), 'Name', 'other', '$.signed.delegations.roles[0]') },
