@@ -3,6 +3,8 @@
  * previous version, at every depth — each hostile request below has its request ID recomputed, as anyone
  * editing a request can (request.ts requestIdForDocument), and its review is not the honest one's.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/json/types.js';
 import type { ProfileName } from '../../../src/profiles/profile.js';
@@ -19,7 +21,9 @@ import {
   serializeSigningRequest,
   type SigningRequest,
 } from '../../../src/rotation/index.js';
-import { ALSO_CHANGES_SHOWN } from '../../../src/rotation/review-diff.js';
+import { ALSO_CHANGES_SHOWN, alsoChangesLines, rootDifferences } from '../../../src/rotation/review-diff.js';
+import { parseMetadata } from '../../../src/tuf/metadata.js';
+import type { Root } from '../../../src/tuf/root.js';
 import { makeNotaryRootCertificate } from '../../../src/signers/certificate.js';
 import { formatExpires } from '../../../src/tuf/dates.js';
 import { SoftwareKey } from '../../../src/signers/software.js';
@@ -366,5 +370,36 @@ describe('Notary: an expiry written with a zone offset', () => {
     const review = describeBatch(buildBatchRequest(requests.map((r) => edited(r, offset))));
     expect(review.text).toContain(`root expires ${utc} (written as "${written}")`);
     expect(review.text).not.toMatch(new RegExp(`root expires ${written.replace(/[+]/g, '\\+')}`));
+  });
+});
+
+describe("honest roots: Sigstore's real rotations (test/vectors/sigstore-root-signing)", () => {
+  // review 15f L1: securesystemslib's keyid_hash_algorithms on every added key made one line per key.
+  const dir = join(import.meta.dirname, '../../vectors/sigstore-root-signing');
+  const root = (v: number) => parseMetadata(new Uint8Array(readFileSync(join(dir, `${v}.root.json`))), 'root', { maxBytes: 1 << 20, source: `${v}.root.json` });
+  const lines = (v: number): string[] => {
+    const [a, b] = [root(v), root(v + 1)];
+    return alsoChangesLines(rootDifferences(a.signed as Root, b.signed as Root, a.signedJson, b.signedJson));
+  };
+
+  it('the usual keyid_hash_algorithms is said with its key, never as a line; 8 → 9 adds keys and has nothing else to say', () => {
+    for (let v = 5; v < 15; v++) expect(lines(v).filter((l) => l.includes('keyid_hash_algorithms'))).toEqual([]);
+    expect(lines(8)).toEqual([]);
+  });
+
+  it("tuf-on-ci's own fields are signed content and are said (9 → 10: key owners, the online key's URI, periods), under the cap", () => {
+    const said = lines(9);
+    expect(said.length).toBeLessThanOrEqual(ALSO_CHANGES_SHOWN);
+    expect(said.filter((l) => l.includes('["x-tuf-on-ci-keyowner"] added'))).toHaveLength(5);
+    expect(said).toContain('also changes: $.roles.timestamp["x-tuf-on-ci-expiry-period"] added: 7');
+  });
+
+  it('another keyid_hash_algorithms on an added key is still a difference', () => {
+    const [a, b] = [root(8), root(9)];
+    const next = structuredClone(b.signedJson) as JsonObject;
+    const keys = next.keys as JsonObject;
+    const id = Object.keys(keys).find((k) => !(k in ((a.signedJson as JsonObject).keys as JsonObject)))!;
+    (keys[id] as JsonObject).keyid_hash_algorithms = ['sha512'];
+    expect(alsoChangesLines(rootDifferences(a.signed as Root, b.signed as Root, a.signedJson, next))).toEqual([`also changes: $.keys["${id}"].keyid_hash_algorithms added: ["sha512"]`]);
   });
 });
