@@ -32,19 +32,12 @@ import { writtenRoles } from './metadata.js';
 import { plannedKeys, type CeremonyPlan } from './plan.js';
 import { STATE_FILE, type CeremonyState, type StepName } from './state.js';
 import { verifiedOutputs } from './steps/verify-outputs.js';
+import { inState, statePathOf } from './state-where.js';
 
-/** `<state file> <JSON path>`: where a refusal about the state applies (errors carry one path). */
-export function inState(statePath: string, jsonPath: string): string {
-  return `${statePath} ${jsonPath}`;
-}
+export { inState, statePathOf };
 
 export function stateInvalid(statePath: string, jsonPath: string, message: string, cause?: unknown): CeremonyError {
   return new CeremonyError('CEREMONY_STATE_INVALID', message, { path: inState(statePath, jsonPath), ...(cause ? { cause } : {}) });
-}
-
-/** The state file of a ceremony context. */
-export function statePathOf(ctx: CeremonyContext): string {
-  return join(ctx.layout.state, STATE_FILE);
 }
 
 /**
