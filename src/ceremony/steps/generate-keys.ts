@@ -235,7 +235,19 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
     await ctx.save();
   }
   await ctx.fault(`generating:${planned.name}`);
-  key ??= await token.generateKey(source.keyAlgorithm, source.keyLabel, id);
+  try {
+    key ??= await token.generateKey(source.keyAlgorithm, source.keyLabel, id);
+  } catch (err) {
+    // Review 15e L1: a run killed inside C_GenerateKeyPair can leave the public half of the pair on the
+    // token (SoftHSM2 wrote it and died before the private key): no usable key under the CKA_ID, and the
+    // label taken. "Choose another label" would mean another plan and folder; say what to delete instead.
+    if (existing?.status !== 'generating' || !isCeremonyError(err, 'KEY_LABEL_EXISTS')) throw err;
+    throw new CeremonyError(
+      'CEREMONY_CANNOT_RESUME',
+      `${roleTitle(planned)} was being generated on ${source.custodian}'s token when the run stopped; the token holds an object labelled "${source.keyLabel}" but no usable private key${tokenKeyId ? ` with CKA_ID ${tokenKeyId}` : ''} — most likely the public half of the interrupted key pair. Check it, delete the object${tokenKeyId ? ` with CKA_ID ${tokenKeyId}` : ` labelled "${source.keyLabel}"`} (softhsm2-util / pkcs11-tool --delete-object), then resume; nothing else was changed`,
+      { path: inState(statePathOf(ctx), `$.keys.${planned.name}`), cause: err },
+    );
+  }
   await ctx.fault(`generated:${planned.name}`);
   ctx.keys.set(planned.name, key);
   const rec = await ready(ctx, planned, key, base, opts);

@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { outFiles, outPath, readOut } from '../../support/ceremony-out.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 import { FakePkcs11 } from '../../support/fake-pkcs11.js';
+import { CKO } from '../../../src/signers/pkcs11/api.js';
 import { runCeremony } from '../../../src/ceremony/machine.js';
 import { buildRootSigned } from '../../../src/ceremony/metadata.js';
 import { parsePlan } from '../../../src/ceremony/plan.js';
@@ -309,6 +310,21 @@ describe('M3: a generating record adopts only this ceremony key (fake SoftHSM2: 
     const err = await refused(s, 'CEREMONY_STATE_INVALID', `${s.statePath} $.keys.root/Bob`);
     expect(err.message).toContain('"root-bob-earlier"');
     expect(JSON.stringify(s.state().keys)).not.toContain(foreign.fingerprint);
+    for (const t of tokens) await t.close();
+  }, 60_000);
+
+  it('L1: only the public half of the interrupted pair on the token: CEREMONY_CANNOT_RESUME saying what to delete', async () => {
+    const fake = new FakePkcs11([{ label: '', serial: '', uninitialized: true }]);
+    const mod = await TokenModule.load('/usr/lib/softhsm/libsofthsm2.so', { api: fake, rehearsal: true });
+    const tokens = await openRehearsalTokens({ custodians: CUSTODIANS, softhsm: mod });
+    const s = await stoppedAt('generated:root/Bob', new RehearsalTokenProvider(tokens));
+    const state = s.state();
+    expect(state.keys['root/Bob'].status).toBe('generating');
+    // What a SIGKILL inside C_GenerateKeyPair left on SoftHSM2 (review 15e L1): the public object only.
+    const bob = (fake as unknown as { byserial(serial: string): { objects: Map<unknown, { attrs: { class?: unknown } }> } }).byserial(tokens[1]!.token.serial);
+    for (const [h, o] of bob.objects) if (o.attrs.class === CKO.PRIVATE_KEY) bob.objects.delete(h);
+    const err = await refused(s, 'CEREMONY_CANNOT_RESUME', `${s.statePath} $.keys.root/Bob`);
+    expect(err.message).toContain(`delete the object with CKA_ID ${state.keys['root/Bob'].tokenKeyId}`);
     for (const t of tokens) await t.close();
   }, 60_000);
 });
