@@ -282,6 +282,15 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       // Review 15e H2: the transcript is the journal of written repositories; cut back by whole lines it
       // would still verify. The state records how far it went at every save (resume-checks.ts).
       checkTranscriptBinding(state, t, stateFile.path, transcriptPath);
+      // A key step marked done left its ceremony.<step> entry (review 15e M1): the entry is made before the
+      // mark. (The repository steps are marked done together at the end and never believed: every
+      // repository is gone through again on resume.)
+      const entrySteps = new Set(t.entries.map((e) => e.step));
+      for (const name of ['check-tokens', 'generate-keys', 'shamir-backup'] as const) {
+        if (state.steps[name]?.status === 'done' && !entrySteps.has(`ceremony.${name}`)) {
+          throw stateInvalid(stateFile.path, `$.steps.${name}`, `step ${name} is marked done, but ${TRANSCRIPT_FILE} has no ceremony.${name} entry: the state was edited`);
+        }
+      }
       journal = journalOf(t.entries);
       transcriptSealed = t.sealed;
       // Reopened for appending only once the re-entered cards (if any) are checked: below.

@@ -349,6 +349,19 @@ describe('what cannot resume is refused, nothing written', () => {
     expect(existsSync(join(s.out, 'metadata'))).toBe(false);
   }, 60_000);
 
+  it('generate-keys marked done after check-tokens, no ceremony.generate-keys entry: refused (review 15e M1)', async () => {
+    const s = await setup();
+    await expect(s.run(faultAt('after:check-tokens').fault)).rejects.toBeInstanceOf(Interrupted);
+    const path = join(s.out, 'state', 'ceremony-state.json');
+    const state = JSON.parse(readFileSync(path, 'utf8'));
+    state.steps['generate-keys'] = { status: 'done', at: state.updated };
+    writeFileSync(path, JSON.stringify(state, null, 2));
+    const err = await refusal(() => s.run());
+    expect(err.code).toBe('CEREMONY_STATE_INVALID');
+    expect(err.path).toBe(`${path} $.steps.generate-keys`);
+    expect(existsSync(join(s.out, 'metadata'))).toBe(false);
+  }, 60_000);
+
   it('another plan into the same folder: CEREMONY_STATE_MISMATCH', async () => {
     const s = await interrupted();
     const other = await setup((json) => ((json.root as JsonObject).threshold = 3));
