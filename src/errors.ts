@@ -112,7 +112,7 @@ export const ERROR_CODES = {
   TRANSCRIPT_NOT_SEALED: { cls: 'refused', what: 'the transcript has no seal (an interrupted ceremony, or the seal was removed)' },
   TRANSCRIPT_SEAL_INVALID: { cls: 'refused', what: "the transcript seal's signature, key or totals do not match the transcript" },
   TRANSCRIPT_SEAL_KEY_UNEXPECTED: { cls: 'refused', what: 'the transcript is sealed by a key other than the one expected' },
-  TRANSCRIPT_TRUNCATED: { cls: 'refused', what: 'the transcript ends mid-line (cut short), or is empty' },
+  TRANSCRIPT_TRUNCATED: { cls: 'refused', what: 'the transcript ends mid-line (cut short), or is empty, or has fewer entries than the ceremony state recorded (entries removed from its end)' },
   TRANSCRIPT_AFTER_SEAL: { cls: 'refused', what: 'the transcript has records after its seal' },
   TRANSCRIPT_FIELD_INVALID: { cls: 'refused', what: 'a field to record in the transcript is missing, of the wrong type, too long or holds control characters' },
   TRANSCRIPT_SECRET_REFUSED: { cls: 'refused', what: 'a field to record in the transcript looks like key material (a private key, a long hex or base64 run)' },

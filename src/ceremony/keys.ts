@@ -13,6 +13,7 @@ import { listPublicKey } from '../signers/public-key-json.js';
 import type { SigningKey } from '../signers/signing-key.js';
 import type { CeremonyContext } from './context.js';
 import type { KeyRecord } from './state.js';
+import { inState, statePathOf } from './state-where.js';
 
 export interface CeremonyKeyListing {
   json: JsonObject;
@@ -38,7 +39,7 @@ export async function listingOf(ctx: CeremonyContext, name: string): Promise<Cer
     return { json: s.json, keyId: s.keyId, key: s.key };
   }
   const rootCert = ctx.plan.profile === 'notary' && record.role === 'root';
-  if (rootCert && !record.certificate) throw new CeremonyError('CEREMONY_STATE_INVALID', `the Notary root key ${name} has no certificate recorded`, { path: `$.keys.${name}` });
+  if (rootCert && !record.certificate) throw new CeremonyError('CEREMONY_STATE_INVALID', `the Notary root key ${name} has no certificate recorded`, { path: inState(statePathOf(ctx), `$.keys.${name}`) });
   const memo = listings.get(record);
   if (
     memo &&
@@ -53,7 +54,7 @@ export async function listingOf(ctx: CeremonyContext, name: string): Promise<Cer
   const spki = spkiOf(record, name);
   const listed = listPublicKey(ctx.plan.profile, spki, rootCert ? { certificatePem: record.certificate! } : {});
   if (listed.key.fingerprint !== record.fingerprint || listed.keyId !== record.keyId) {
-    throw new CeremonyError('CEREMONY_STATE_INVALID', `the public key recorded for ${name} does not match its recorded fingerprint or key ID`, { path: `$.keys.${name}` });
+    throw new CeremonyError('CEREMONY_STATE_INVALID', `the public key recorded for ${name} does not match its recorded fingerprint or key ID`, { path: inState(statePathOf(ctx), `$.keys.${name}`) });
   }
   const listing: CeremonyKeyListing = { json: frozen(listed.json), keyId: listed.keyId, key: listed.key };
   listings.set(record, { profile: ctx.plan.profile, spki: record.spki, certificate: rootCert ? record.certificate : undefined, listing });

@@ -36,6 +36,7 @@ import { buildInventory, ceremonyRepositoryRecord, checkedInventoryBytes, INVENT
 import { describeIntentHash, intentHash } from './plan-hash.js';
 import { readPlanInputs } from './plan-inputs.js';
 import { newState, StateFile, STATE_FILE, type CeremonyState, type StepName } from './state.js';
+import { checkDoneSteps, checkTranscriptBinding, checkWrittenOutputs, confirmRecordedKeys } from './resume-checks.js';
 import { buildMetadata } from './steps/build-metadata.js';
 import { checkTokens } from './steps/check-tokens.js';
 import { collectSignatures } from './steps/collect-signatures.js';
@@ -157,6 +158,22 @@ function checkSameCeremony(state: CeremonyState, plan: CeremonyPlan, planSha256:
 }
 
 /**
+ * Run `read` (a transcript verification) and name the file in any refusal's path: the verifier knows only
+ * lines and JSON paths (`line 4 $.hash`), the person resuming needs the file (review 15e L2).
+ */
+export function inTranscriptFile<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof CeremonyError && !err.path?.startsWith(path)) {
+      const message = err.path ? err.message.slice(0, err.message.length - ` (at ${err.path})`.length) : err.message;
+      throw new CeremonyError(err.code, message, { path: err.path ? `${path} ${err.path}` : path, cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
  * Remove the temp files writeFileAtomic left beside this ceremony's own outputs when a run was killed
  * mid-write (src/io/leftover-temps.ts: exact `.NAME.<12 hex>.tmp` names only), and say so.
  */
@@ -209,6 +226,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
   let file: AppendOnlyFile | undefined;
   let transcriptSealed = false;
   let leftovers: string[] = [];
+  let cutBytes = 0;
 
   if (state) {
     if (opts.resume === false) {
@@ -220,12 +238,16 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
     }
     if (await exists(transcriptPath)) {
       const bytes = await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES);
-      const t = verifyTranscript(bytes, { allowUnsealed: true });
+      const t = inTranscriptFile(transcriptPath, () => verifyTranscript(bytes, { allowUnsealed: true }));
       if (t.header.planHash !== hash.sha256 || t.header.rehearsal !== rehearsal) {
         throw new CeremonyError('CEREMONY_STATE_MISMATCH', `${TRANSCRIPT_FILE} is the transcript of another plan or kind of run`, { path: transcriptPath });
       }
+      // Review 15e: the transcript is as long as the state last saw it (H2), a sealed state has a sealed
+      // transcript, and every step marked done left its entry and its results (M1) — before any token is used.
+      checkTranscriptBinding(state, t, stateFile.path, transcriptPath);
+      checkDoneSteps(plan, state, stateFile.path, t, STEPS);
       transcriptSealed = t.sealed;
-      if (!t.sealed) ({ writer, file } = await resumeTranscriptFile(transcriptPath, { now }));
+      if (!t.sealed) ({ writer, file, cutBytes } = await resumeTranscriptFile(transcriptPath, { now }));
     } else if (Object.keys(state.steps).length > 0) {
       throw new CeremonyError('CEREMONY_STATE_INVALID', `${TRANSCRIPT_FILE} is missing but ${STATE_FILE} records completed steps: the transcript was removed`, { path: transcriptPath });
     }
@@ -264,6 +286,9 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
       });
     }
 
+    // Every later save records where the transcript stands (review 15e H2).
+    stateFile.bindTranscript(writer);
+
     const ctx: CeremonyContext = makeContext({
       plan,
       planSha256: hash.sha256,
@@ -282,6 +307,9 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
     });
 
     const skipped: StepName[] = [];
+    // Review 15e H1: no key record of the state is listed or counted before it is confirmed on its token
+    // (or against the plan's files), so an edited state is refused here, before anything is signed.
+    const confirmed = resumed ? await confirmRecordedKeys(ctx) : 0;
     if (resumed && writer) {
       const done = STEPS.filter((s) => state!.steps[s.name]?.status === 'done').map((s) => s.name);
       await writer.append({
@@ -289,7 +317,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
         actor: APP_ACTOR,
         digests: [{ label: 'plan intent hash (SHA-256 of the plan file)', sha256: hash.sha256 }],
         note: clipNote(
-          `resumed after an interruption with the same plan; steps already done: ${done.length ? done.join(', ') : 'none'}${leftovers.length ? `; removed temporary files left by interrupted writes: ${leftovers.join(', ')}` : ''}`,
+          `resumed after an interruption with the same plan; steps already done: ${done.length ? done.join(', ') : 'none'}; transcript continued after entry ${writer.entryCount}${cutBytes ? ` (a last line cut short by the interruption, ${cutBytes} bytes, removed)` : ''}${confirmed ? `; ${confirmed} keys made before read back from their tokens and found as recorded` : ''}${leftovers.length ? `; removed temporary files left by interrupted writes: ${leftovers.join(', ')}` : ''}`,
         ),
       });
     }
@@ -326,6 +354,12 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
       onStep({ step: step.name, status: 'done' });
       await ctx.fault(`after:${step.name}`);
     }
+
+    // Review 15e M1/M2: the files written are on disk as recorded, and are the bytes the ceremony builds
+    // from its confirmed keys and verified signatures — checked before the seal, the printed transcript and
+    // the inventory say so, on every run (a resumed one may find them replaced or never written).
+    const written = await checkWrittenOutputs(ctx);
+    const rootWritten = written.find((w) => w.name === 'root.json')!;
 
     // The seal: signed by the first custodian's root key on their token (a rehearsal token in a rehearsal).
     const sealName = sealKeyName(plan);
@@ -364,7 +398,7 @@ export async function runCeremony(opts: RunCeremonyOptions): Promise<CeremonyRes
     // the tokens. Derived from the state (public facts only); a resumed run keeps the one it wrote.
     const inventoryPath = join(layout.state, INVENTORY_FILE);
     if (!(await exists(inventoryPath))) {
-      const inventory = buildInventory({ state, repositories: [ceremonyRepositoryRecord(plan, state, METADATA_DIR, state.outputs['root.json'] ? { version: 1, sha256: state.outputs['root.json'] } : undefined)], planSha256: hash.sha256, now: now(), rehearsal });
+      const inventory = buildInventory({ state, repositories: [ceremonyRepositoryRecord(plan, state, METADATA_DIR, { version: 1, sha256: rootWritten.sha256 })], planSha256: hash.sha256, now: now(), rehearsal });
       // Checked as every writer checks it (review 13a M1): one repository is far inside the limits.
       await writeFileAtomic(inventoryPath, checkedInventoryBytes(inventory, INVENTORY_FILE));
     }

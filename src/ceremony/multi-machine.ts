@@ -46,7 +46,7 @@
  * M share cards must be re-entered (`shareCards`) for the roots still unsigned.
  */
 import { basename, join } from 'node:path';
-import { CeremonyError, toErrorShape } from '../errors.js';
+import { CeremonyError, isCeremonyError, toErrorShape } from '../errors.js';
 import type { EntryInput, TranscriptWriter } from '../audit/transcript.js';
 import { verifyTranscript } from '../audit/verify.js';
 import { renderTranscriptHtml } from '../audit/render.js';
@@ -67,7 +67,8 @@ import { withSign, type SigningKey } from '../signers/signing-key.js';
 import { makeContext, type CeremonyContext } from './context.js';
 import { frozen, rememberListing, signingKeyOf, spkiOf, spkiText } from './keys.js';
 import type { ServerKey } from './server-key.js';
-import { APP_VERSION, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.js';
+import { APP_VERSION, inTranscriptFile, SEAL_STEP_NAME, type CeremonyStepEvent } from './machine.js';
+import { checkTranscriptBinding, stateInvalid } from './resume-checks.js';
 import { readPlanInputs } from './plan-inputs.js';
 import { checkPlanDates, plannedKeys, splitKeyNotice, type PlannedKey } from './plan.js';
 import { describeIntentHash, intentHash } from './plan-hash.js';
@@ -273,9 +274,22 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
       throw new CeremonyError('CEREMONY_COMPLETE', `the ceremony in ${basename(opts.outDir)} is already complete (transcript sealed, outputs written); nothing was done`, { path: stateFile.path });
     }
     if (await pathExists(transcriptPath)) {
-      const t = verifyTranscript(await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES), { allowUnsealed: true });
+      const bytes = await readFileCapped(transcriptPath, MAX_TRANSCRIPT_BYTES);
+      const t = inTranscriptFile(transcriptPath, () => verifyTranscript(bytes, { allowUnsealed: true }));
       if (t.header.planHash !== hash.sha256 || t.header.rehearsal !== rehearsal) {
         throw new CeremonyError('CEREMONY_STATE_MISMATCH', `${TRANSCRIPT_FILE} is the transcript of another plan or kind of run`, { path: transcriptPath });
+      }
+      // Review 15e H2: the transcript is the journal of written repositories; cut back by whole lines it
+      // would still verify. The state records how far it went at every save (resume-checks.ts).
+      checkTranscriptBinding(state, t, stateFile.path, transcriptPath);
+      // A key step marked done left its ceremony.<step> entry (review 15e M1): the entry is made before the
+      // mark. (The repository steps are marked done together at the end and never believed: every
+      // repository is gone through again on resume.)
+      const entrySteps = new Set(t.entries.map((e) => e.step));
+      for (const name of ['check-tokens', 'generate-keys', 'shamir-backup'] as const) {
+        if (state.steps[name]?.status === 'done' && !entrySteps.has(`ceremony.${name}`)) {
+          throw stateInvalid(stateFile.path, `$.steps.${name}`, `step ${name} is marked done, but ${TRANSCRIPT_FILE} has no ceremony.${name} entry: the state was edited`);
+        }
       }
       journal = journalOf(t.entries);
       transcriptSealed = t.sealed;
@@ -354,6 +368,8 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         ),
       });
     }
+    // Every later save records where the transcript stands (review 15e H2).
+    stateFile.bindTranscript(writer);
     const all = plan.repositories.length;
     if (resumed && writer) {
       const done = STEP_NAMES.filter((s) => st.steps[s]?.status === 'done');
@@ -464,9 +480,15 @@ export async function runMultiCeremony(opts: RunMultiCeremonyOptions): Promise<M
         let key = keysCtx.keys.get(name);
         if (!key && rec.origin === 'token' && rec.custodian && rec.label && rec.fingerprint) {
           const token = await keysCtx.token(rec.custodian);
-          key = await token.findKey(rec.label, rec.fingerprint, rec.tokenKeyId ? new Uint8Array(Buffer.from(rec.tokenKeyId, 'hex')) : undefined);
-          if (key.fingerprint !== rec.fingerprint) {
-            throw new CeremonyError('TOKEN_KEY_NOT_FOUND', `the key found for ${name} is not the one made before the interruption (fingerprint ${key.fingerprint.slice(0, 16)}…, recorded ${rec.fingerprint.slice(0, 16)}…)`);
+          try {
+            key = await token.findKey(rec.label, rec.fingerprint, rec.tokenKeyId ? new Uint8Array(Buffer.from(rec.tokenKeyId, 'hex')) : undefined);
+          } catch (err) {
+            // The token answered: it has no such key. What is wrong is the state's record (review 15e L2), not the hardware.
+            if (!isCeremonyError(err, 'TOKEN_KEY_NOT_FOUND')) throw err;
+            throw stateInvalid(stateFile.path, `$.keys.${name}`, `${rec.custodian}'s token holds no key with the public key the state records for ${name} (${err.message}): the state was edited, or this is not the token the key was made on`, err);
+          }
+          if (key.fingerprint !== rec.fingerprint || spkiText(key.spki) !== rec.spki) {
+            throw stateInvalid(stateFile.path, `$.keys.${name}`, `the key found for ${name} is not the one made before the interruption (fingerprint ${key.fingerprint.slice(0, 16)}…, recorded ${rec.fingerprint.slice(0, 16)}…)`);
           }
           keysCtx.keys.set(name, key);
         }

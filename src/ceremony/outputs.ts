@@ -13,6 +13,7 @@ import { holdsRole, type CeremonyPlan } from './plan.js';
 import { shareCardFiles } from './steps/shamir-backup.js';
 import { STATE_FILE } from './state.js';
 import { inFolder, METADATA_DIR, SECRET_DIR, STATE_DIR } from './layout.js';
+import { inState, statePathOf } from './state-where.js';
 
 export const TRANSCRIPT_FILE = 'transcript.jsonl';
 export const TRANSCRIPT_HTML = 'transcript.html';
@@ -63,7 +64,8 @@ export async function metadataFiles(ctx: CeremonyContext): Promise<{ name: strin
   for (const role of writtenRoles(ctx.plan)) {
     const signed = built[role];
     const sigs = ctx.state.signatures[role];
-    if (!signed || !sigs?.length) throw new CeremonyError('INTERNAL', `${role}.json has not been signed yet`);
+    // Reached only through a state that says the signatures were collected (review 15e L2): its error, not a bug.
+    if (!signed || !sigs?.length) throw new CeremonyError('CEREMONY_STATE_INVALID', `${role}.json has not been signed, but the state says its signatures were collected`, { path: inState(statePathOf(ctx), `$.signatures.${role}`) });
     byRole.set(`${role}.json`, fileOf(ctx.plan, signed, sigs));
   }
   return metadataFileNames(ctx.plan).map((name) => {

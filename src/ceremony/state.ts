@@ -83,6 +83,14 @@ export interface CeremonyState {
   /** Files written, by name, with their sha256. */
   outputs: Record<string, string>;
   sealed: boolean;
+  /**
+   * Where the transcript stood when the state was last saved (review 15e H2): its entry count (the header
+   * not counted) and the hash of its last record (the header's while it has no entry). A resumed run
+   * refuses a transcript that is shorter, or whose record at that place has another hash: the chain links
+   * only backwards, so a transcript cut back by whole lines would otherwise verify as an interrupted one.
+   * Absent only before the transcript's first entry was made durable.
+   */
+  transcript?: { entries: number; lastHash: string };
 }
 
 export function newState(init: { planSha256: string; profile: ProfileName; repository: string; rehearsal: boolean; now: Date }): CeremonyState {
@@ -171,7 +179,7 @@ export function readState(value: JsonValue): CeremonyState {
     value,
     '$',
     ['format', 'version', 'planSha256', 'profile', 'repository', 'rehearsal', 'started', 'updated', 'steps', 'tokens', 'keys', 'signed', 'signatures', 'outputs', 'sealed'],
-    ['shamir'],
+    ['shamir', 'transcript'],
   );
   r.literal(o.format, '$.format', STATE_FORMAT, 'a tuf-ceremony state file');
   r.literal(o.version, '$.version', STATE_VERSION, 'the state format this tool writes');
@@ -224,6 +232,10 @@ export function readState(value: JsonValue): CeremonyState {
   for (const role of ROLES) if (sigs[role] !== undefined) state.signatures[role] = signatures(sigs[role], child('$.signatures', role));
   const outputs = r.record(o.outputs, '$.outputs', 256);
   for (const [name, v] of Object.entries(outputs)) setOwn(state.outputs, name, r.sha256(v, child('$.outputs', name)));
+  if (o.transcript !== undefined) {
+    const t = r.object(o.transcript, '$.transcript', ['entries', 'lastHash']);
+    state.transcript = { entries: r.integer(t.entries, '$.transcript.entries', 0, 10_000_000), lastHash: r.sha256(t.lastHash, '$.transcript.lastHash') };
+  }
   return state;
 }
 
@@ -234,6 +246,7 @@ export function stateBytes(state: CeremonyState): Uint8Array {
 /** The state file of one output folder. */
 export class StateFile {
   readonly path: string;
+  private transcript: { readonly entryCount: number; readonly lastHash: string } | undefined;
 
   constructor(readonly dir: string) {
     this.path = join(dir, STATE_FILE);
@@ -263,9 +276,19 @@ export class StateFile {
     await writeFileAtomic(this.path, stateBytes(state));
   }
 
+  /**
+   * From now on every save records where `writer` stands (CeremonyState.transcript, review 15e H2). The
+   * writer's count and last hash change only once an entry is durable, so the state never claims an entry
+   * the file may lack; the transcript may be ahead of the state (an entry made, the state not yet saved).
+   */
+  bindTranscript(writer: { readonly entryCount: number; readonly lastHash: string } | undefined): void {
+    this.transcript = writer;
+  }
+
   /** Replace the state (atomically: a crash leaves the old or the new state, never half of one). */
   async save(state: CeremonyState, now: Date): Promise<void> {
     state.updated = now.toISOString();
+    if (this.transcript) state.transcript = { entries: this.transcript.entryCount, lastHash: this.transcript.lastHash };
     await writeFileAtomic(this.path, stateBytes(state), { overwrite: true });
   }
 }

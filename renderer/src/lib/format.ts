@@ -173,7 +173,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   TRANSCRIPT_NOT_SEALED: 'The transcript has no seal: the ceremony was interrupted, or the seal was removed. Nothing vouches that it is complete.',
   TRANSCRIPT_SEAL_INVALID: 'The seal’s signature, key or totals do not match the transcript: it was changed after it was sealed.',
   TRANSCRIPT_SEAL_KEY_UNEXPECTED: 'The transcript is sealed by a key other than the one expected.',
-  TRANSCRIPT_TRUNCATED: 'The transcript ends in the middle of a line, or is empty: it was cut short.',
+  TRANSCRIPT_TRUNCATED: 'The transcript ends in the middle of a line, is empty, or has fewer entries than the ceremony recorded: it was cut short.',
   TRANSCRIPT_AFTER_SEAL: 'Records were added after the seal: they are not covered by it.',
   // --- import (#6)
   BUNDLE_NOT_A_BUNDLE: 'The file is not a tuf-ceremony bundle.',

@@ -12,6 +12,7 @@ import type { CeremonyContext } from '../context.js';
 import { buildRootSigned, buildTargetsSigned } from '../metadata.js';
 import type { MetadataRole } from '../state.js';
 import type { Step } from './step.js';
+import { inState, statePathOf } from '../state-where.js';
 
 /** Record (or check against the record) the hash of a role's canonical bytes; returns it. */
 export async function pinSigned(ctx: CeremonyContext, role: MetadataRole, signed: JsonObject): Promise<string> {
@@ -21,7 +22,7 @@ export async function pinSigned(ctx: CeremonyContext, role: MetadataRole, signed
     throw new CeremonyError(
       'CEREMONY_STATE_INVALID',
       `${role}.json v1 built now is not the one built before the interruption (SHA-256 ${sha.slice(0, 16)}…, recorded ${recorded.slice(0, 16)}…): the state or an input changed`,
-      { path: `$.signed.${role}` },
+      { path: inState(statePathOf(ctx), `$.signed.${role}`) },
     );
   }
   if (recorded === undefined) {

@@ -19,6 +19,7 @@ import { holdsRole } from '../plan.js';
 import type { MetadataRole } from '../state.js';
 import { pinSigned } from './build-metadata.js';
 import type { Step } from './step.js';
+import { inState, statePathOf } from '../state-where.js';
 
 async function signRole(ctx: CeremonyContext, role: MetadataRole, signed: JsonObject, keyNames: readonly string[]): Promise<string[]> {
   const profile = getProfile(ctx.plan.profile);
@@ -33,9 +34,9 @@ async function signRole(ctx: CeremonyContext, role: MetadataRole, signed: JsonOb
     const person = record.custodian ?? (record.origin === 'software' ? 'rehearsal software key' : record.origin === 'shamir' ? SPLIT_KEY_PERSON : name);
     const earlier = collected.find((s) => s.keyid === listing.keyId);
     if (earlier) {
-      const raw = profile.decodeSignature(earlier, listing.key, `$.signatures.${role}`);
+      const raw = profile.decodeSignature(earlier, listing.key, inState(statePathOf(ctx), `$.signatures.${role}`));
       if (!profile.verify(listing.key, raw, data)) {
-        throw new CeremonyError('CEREMONY_STATE_INVALID', `the ${role} signature recorded for ${person} does not verify over the rebuilt bytes`, { path: `$.signatures.${role}` });
+        throw new CeremonyError('CEREMONY_STATE_INVALID', `the ${role} signature recorded for ${person} does not verify over the rebuilt bytes`, { path: inState(statePathOf(ctx), `$.signatures.${role}`) });
       }
       // Recorded in the state before the interruption (the transcript entry may not have been written).
       await ctx.record({

@@ -29,6 +29,7 @@ import type { CeremonyContext } from '../context.js';
 import { spkiText } from '../keys.js';
 import { plannedKeys, type PlannedKey, type TokenKeySource } from '../plan.js';
 import type { KeyRecord } from '../state.js';
+import { inState, statePathOf } from '../state-where.js';
 import type { CeremonyToken } from '../tokens.js';
 import { clipNote, type Step } from './step.js';
 
@@ -154,6 +155,26 @@ async function attest(ctx: CeremonyContext, planned: PlannedKey, source: TokenKe
   ctx.report(`  attestation: ${sentence}`);
 }
 
+/**
+ * Review 15e M3: a key found under the CKA_ID of a `generating` record is adopted only when it shows it is
+ * this ceremony's planned key — the state's CKA_ID could name another ceremony's key on the same token (it
+ * is in that ceremony's key inventory). Its label must be the plan's (a YubiKey's labels are fixed by its
+ * PIV slot, so there the slot, chosen free before the generation, is what there is), and its fingerprint
+ * the record's when one was recorded. Otherwise CEREMONY_STATE_INVALID at the record, nothing adopted.
+ */
+function adoptable(ctx: CeremonyContext, planned: PlannedKey, source: TokenKeySource, existing: KeyRecord, key: SigningKey): void {
+  const at = inState(statePathOf(ctx), `$.keys.${planned.name}`);
+  const refuse = (why: string) =>
+    new CeremonyError(
+      'CEREMONY_STATE_INVALID',
+      `${source.custodian}'s token holds a key under CKA_ID ${existing.tokenKeyId ?? '(none)'}, recorded as being generated for ${planned.name}, but ${why}: it is not this ceremony's key and is not adopted. Move that key away from the CKA_ID, or start the ceremony afresh in a new folder`,
+      { path: at },
+    );
+  if (existing.label !== undefined && existing.label !== source.keyLabel) throw refuse(`the state records the label "${existing.label}", the plan "${source.keyLabel}"`);
+  if (key instanceof TokenKey && key.pivTouch === undefined && key.label !== source.keyLabel) throw refuse(`it is labelled "${key.label}", not "${source.keyLabel}" as the plan asks`);
+  if (existing.fingerprint !== undefined && key.fingerprint !== existing.fingerprint) throw refuse(`its fingerprint is ${key.fingerprint.slice(0, 16)}…, not the ${existing.fingerprint.slice(0, 16)}… recorded`);
+}
+
 async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: TokenKeySource, opts: MakeKeyOptions): Promise<{ rec: KeyRecord; how: string }> {
   const token = await ctx.token(source.custodian);
   const existing = ctx.state.keys[planned.name];
@@ -202,18 +223,31 @@ async function tokenKey(ctx: CeremonyContext, planned: PlannedKey, source: Token
   if (existing?.status === 'generating') {
     try {
       key = await token.findKey(source.keyLabel, undefined, id);
-      how = `found on the token after an interruption during its generation, and adopted (same token, same ${id ? 'CKA_ID' : 'label'})`;
+      how = `found on the token after an interruption during its generation, and adopted (same token, same ${id ? 'CKA_ID and label' : 'label'})`;
     } catch (err) {
       if (!isCeremonyError(err, 'TOKEN_KEY_NOT_FOUND')) throw err;
       how = 'generated on the token';
     }
+    if (key) adoptable(ctx, planned, source, existing, key);
   } else {
     how = 'generated on the token';
     ctx.state.keys[planned.name] = base;
     await ctx.save();
   }
   await ctx.fault(`generating:${planned.name}`);
-  key ??= await token.generateKey(source.keyAlgorithm, source.keyLabel, id);
+  try {
+    key ??= await token.generateKey(source.keyAlgorithm, source.keyLabel, id);
+  } catch (err) {
+    // Review 15e L1: a run killed inside C_GenerateKeyPair can leave the public half of the pair on the
+    // token (SoftHSM2 wrote it and died before the private key): no usable key under the CKA_ID, and the
+    // label taken. "Choose another label" would mean another plan and folder; say what to delete instead.
+    if (existing?.status !== 'generating' || !isCeremonyError(err, 'KEY_LABEL_EXISTS')) throw err;
+    throw new CeremonyError(
+      'CEREMONY_CANNOT_RESUME',
+      `${roleTitle(planned)} was being generated on ${source.custodian}'s token when the run stopped; the token holds an object labelled "${source.keyLabel}" but no usable private key${tokenKeyId ? ` with CKA_ID ${tokenKeyId}` : ''} — most likely the public half of the interrupted key pair. Check it, delete the object${tokenKeyId ? ` with CKA_ID ${tokenKeyId}` : ` labelled "${source.keyLabel}"`} (softhsm2-util / pkcs11-tool --delete-object), then resume; nothing else was changed`,
+      { path: inState(statePathOf(ctx), `$.keys.${planned.name}`), cause: err },
+    );
+  }
   await ctx.fault(`generated:${planned.name}`);
   ctx.keys.set(planned.name, key);
   const rec = await ready(ctx, planned, key, base, opts);

@@ -18,6 +18,7 @@ import type { CeremonyContext } from '../context.js';
 import { metadataFiles } from '../outputs.js';
 import { holdsRole, plannedKeys } from '../plan.js';
 import type { Step } from './step.js';
+import { inState, statePathOf } from '../state-where.js';
 
 export async function verifiedOutputs(ctx: CeremonyContext): Promise<{ name: string; bytes: Uint8Array }[]> {
   const files = await metadataFiles(ctx);
@@ -50,7 +51,7 @@ export async function verifiedOutputs(ctx: CeremonyContext): Promise<{ name: str
   for (const role of ['root', 'targets', 'snapshot', 'timestamp'] as const) {
     const sha = ctx.state.signed[role];
     const md = role === 'root' ? v.root : v[role]?.md;
-    if (md && sha && sha256Hex(md.signedBytes()) !== sha) throw new CeremonyError('CEREMONY_STATE_INVALID', `${role}.json is not the ${role} built and signed`, { path: `$.signed.${role}` });
+    if (md && sha && sha256Hex(md.signedBytes()) !== sha) throw new CeremonyError('CEREMONY_STATE_INVALID', `${role}.json is not the ${role} built and signed`, { path: inState(statePathOf(ctx), `$.signed.${role}`) });
   }
   return files;
 }

@@ -11,6 +11,7 @@ import { readFileCapped, writeFileAtomic } from '../../io/files.js';
 import { DEFAULT_CAPS } from '../../tuf/caps.js';
 import type { Step } from './step.js';
 import { verifiedOutputs } from './verify-outputs.js';
+import { inState, statePathOf } from '../state-where.js';
 
 const CAP = DEFAULT_CAPS.targets;
 
@@ -37,7 +38,7 @@ export const writeOutputs: Step = {
       const recorded = ctx.state.outputs[f.name];
       const present = await readIfPresent(path);
       if (recorded !== undefined) {
-        if (recorded !== sha) throw new CeremonyError('CEREMONY_STATE_INVALID', `the state records other bytes for ${f.name} than the ceremony builds`, { path: `$.outputs.${f.name}` });
+        if (recorded !== sha) throw new CeremonyError('CEREMONY_STATE_INVALID', `the state records other bytes for ${f.name} than the ceremony builds`, { path: inState(statePathOf(ctx), `$.outputs.${f.name}`) });
         if (!present || sha256Hex(present) !== recorded) throw new CeremonyError('CEREMONY_OUTPUT_CHANGED', `${f.name} was written before the interruption but is now ${present ? 'different' : 'gone'}`, { path });
       } else if (present) {
         if (!bytesEqual(present, f.bytes)) throw new CeremonyError('OUTPUT_EXISTS', `${f.name} already exists with other bytes; refusing to overwrite it`, { path });

@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SoftwareKey } from '../../../src/signers/software.js';
 import { parseAnyPlan, type MultiRepositoryPlan } from '../../../src/ceremony/multi-plan.js';
 import { runMultiCeremony, type MultiCeremonyResult } from '../../../src/ceremony/multi-machine.js';
 import { checkWrittenPrefix, writeRank } from '../../../src/ceremony/multi-resume.js';
@@ -296,6 +297,16 @@ describe('what cannot resume is refused, nothing written', () => {
     ['a stray file in a repository folder', (s) => writeFileSync(join(s.out, 'metadata', 'registry.example.com%2Forg%2Fapp-0', 'notes.txt'), 'x'), 'CEREMONY_STATE_INVALID', /notes\.txt is not a file this ceremony writes/],
     ['the transcript removed', (s) => rmSync(join(s.out, 'state', 'transcript.jsonl')), 'CEREMONY_STATE_INVALID', /transcript\.jsonl is missing/],
     [
+      // Review 15e H2: a whole-line prefix of the chain verifies; the state records how long it was.
+      'the transcript cut back to its header and first entry',
+      (s) => {
+        const path = join(s.out, 'state', 'transcript.jsonl');
+        writeFileSync(path, readFileSync(path, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
+      },
+      'TRANSCRIPT_TRUNCATED',
+      /transcript\.jsonl has 1 entries, but ceremony-state\.json was saved when it had \d+: entries were removed from its end/,
+    ],
+    [
       'a root.json replaced by another run’s',
       async (s) => {
         const other = await setup();
@@ -320,6 +331,35 @@ describe('what cannot resume is refused, nothing written', () => {
     // Nothing written beside the refusal but the transcript's resume/interrupted entries and the journal.
     for (const [name, bytes] of after) if (name.startsWith('metadata/')) expect(bytes, name).toEqual(before.get(name));
     expect([...after.keys()].filter((n) => n.startsWith('metadata/')).sort()).toEqual([...before.keys()].filter((n) => n.startsWith('metadata/')).sort());
+  }, 60_000);
+
+  it("Bob's shared root key record swapped before any repository: CEREMONY_STATE_INVALID naming the record (review 15e L2), not a hardware code", async () => {
+    const s = await setup();
+    await expect(s.run(faultAt('after:generate-keys').fault)).rejects.toBeInstanceOf(Interrupted);
+    const path = join(s.out, 'state', 'ceremony-state.json');
+    const state = JSON.parse(readFileSync(path, 'utf8'));
+    const other = SoftwareKey.generate('ecdsa-p256');
+    Object.assign(state.keys['root/Bob'], { fingerprint: other.fingerprint, keyId: other.fingerprint, spki: Buffer.from(other.spki).toString('base64') });
+    other.dispose();
+    writeFileSync(path, JSON.stringify(state, null, 2));
+    const err = await refusal(() => s.run());
+    expect(err.code).toBe('CEREMONY_STATE_INVALID');
+    expect(err.path).toBe(`${path} $.keys.root/Bob`);
+    expect(err.message).toMatch(/Bob's token holds no key with the public key the state records for root\/Bob/);
+    expect(existsSync(join(s.out, 'metadata'))).toBe(false);
+  }, 60_000);
+
+  it('generate-keys marked done after check-tokens, no ceremony.generate-keys entry: refused (review 15e M1)', async () => {
+    const s = await setup();
+    await expect(s.run(faultAt('after:check-tokens').fault)).rejects.toBeInstanceOf(Interrupted);
+    const path = join(s.out, 'state', 'ceremony-state.json');
+    const state = JSON.parse(readFileSync(path, 'utf8'));
+    state.steps['generate-keys'] = { status: 'done', at: state.updated };
+    writeFileSync(path, JSON.stringify(state, null, 2));
+    const err = await refusal(() => s.run());
+    expect(err.code).toBe('CEREMONY_STATE_INVALID');
+    expect(err.path).toBe(`${path} $.steps.generate-keys`);
+    expect(existsSync(join(s.out, 'metadata'))).toBe(false);
   }, 60_000);
 
   it('another plan into the same folder: CEREMONY_STATE_MISMATCH', async () => {
