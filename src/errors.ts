@@ -217,6 +217,7 @@ export const ERROR_CODES = {
   QR_MESSAGE_TOO_LARGE: { cls: 'refused', what: 'QR frames announce a bundle larger than the size cap' },
   QR_FOREIGN_FRAME: { cls: 'refused', what: 'a QR frame belongs to another bundle than the frames read before it' },
   QR_MESSAGE_CHECKSUM: { cls: 'refused', what: "the bundle reassembled from QR frames does not match the frames' checksum" },
+  QR_MESSAGE_NOT_BUNDLE: { cls: 'refused', what: "the bytes reassembled from QR frames pass their checksum but are not a tuf-ceremony bundle (magic, manifest, each file's SHA-256): frames of two bundles were mixed, or forged" },
   QR_INCOMPLETE: { cls: 'refused', what: 'the QR frames read are not enough to reassemble the bundle (the message says how many more are needed)' },
   QR_IMAGE_UNREADABLE: { cls: 'refused', what: 'an image could not be decoded, or holds no QR code' },
   QR_IMAGE_TOO_LARGE: { cls: 'refused', what: 'an image header announces more pixels than the budget for a QR frame (refused before it is decoded)' },

@@ -11,7 +11,8 @@
  * decoded: src/io/image-header.ts; or `.txt` files holding one frame per line) in any order,
  * skipping images without a readable QR code (said on stderr), refusing any frame that is malformed, of
  * another UR type or of a second bundle (exit 1, nothing written), and stops as soon as the bundle is
- * reassembled. Progress goes to stdout, one line per input: parts received, fragments known, estimate
+ * reassembled; the reassembled bytes must pass the frames' checksum and be a bundle (checkQrBundle), or
+ * nothing is written. Progress goes to stdout, one line per input: parts received, fragments known, estimate
  * of parts still needed (not stderr: PRODUCT.md §3 keeps the first line of stderr for `error[CODE]`, and
  * a refused frame can come after progress lines).
  */
@@ -21,7 +22,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { qrPng, readQrImageFile } from '../io/qr-images.js';
-import { DEFAULT_QR_CAPS, encodeQrFrames, QR_DEFAULT_FRAGMENT_BYTES, QR_MAX_FRAME_CHARS, QrAssembler, smallBundleNote, type QrSchedule } from '../transport/qr/index.js';
+import { checkQrBundle, DEFAULT_QR_CAPS, encodeQrFrames, QR_DEFAULT_FRAGMENT_BYTES, QR_MAX_FRAME_CHARS, QrAssembler, smallBundleNote, type QrSchedule } from '../transport/qr/index.js';
 import type { Io } from './output.js';
 import { intOption } from './int-option.js';
 
@@ -99,7 +100,10 @@ export async function qrDecodeCommand(images: string[], opts: QrDecodeOptions, i
     const p = assembler.progress;
     io.out(`qr: ${p.received} parts received, ${p.rank} of ${p.needed} fragments known${p.complete ? ', complete' : `, about ${p.estimatedStillNeeded} more parts needed`}`);
   }
-  const bytes = assembler.result(); // QR_INCOMPLETE when the frames were not enough
+  // QR_INCOMPLETE when the frames were not enough, QR_MESSAGE_CHECKSUM when they fail their CRC32, and
+  // QR_MESSAGE_NOT_BUNDLE when they pass it but are not a bundle (frames of two bundles of equal length and
+  // CRC32 mixed, or forged: CRC32 catches misreads, not substitution; review-15d M1): nothing written then.
+  const bytes = checkQrBundle(assembler.result());
   await writeFileAtomic(opts.out, bytes);
   io.out(`wrote ${basename(opts.out)}: ${bytes.length} bytes, sha256 ${sha256Hex(bytes)}, from ${used} of ${images.length} inputs${skipped ? ` (${skipped} without a readable QR code)` : ''}`);
   return 0;

@@ -211,6 +211,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   QR_MESSAGE_TOO_LARGE: 'The frames announce a bundle larger than tuf-ceremony accepts.',
   QR_FOREIGN_FRAME: 'These frames belong to a different bundle than the one being read. Show only one bundle to the camera, or start again.',
   QR_MESSAGE_CHECKSUM: 'The reassembled bundle does not match the frames’ checksum.',
+  QR_MESSAGE_NOT_BUNDLE: 'The frames read fit together but do not make a tuf-ceremony bundle: frames of two bundles were mixed, or someone showed forged frames. Reading starts again: show only the sender’s code, and compare the hash words with the sender’s.',
   QR_INCOMPLETE: 'Not enough frames have been read yet to rebuild the bundle; keep the camera on the moving code (the message says how many more are needed).',
   QR_IMAGE_UNREADABLE: 'The image holds no QR code that can be read, or is not an image.',
   QR_IMAGE_TOO_LARGE: 'The image is larger than any QR frame needs to be, so it was not decoded.',

@@ -1,0 +1,57 @@
+/**
+ * `qr decode` of `.txt` frames (review-15d): a splice of the frames of two bundles of equal length and
+ * CRC32 (M1) and a 0-byte message (L1) are refused as QR_MESSAGE_NOT_BUNDLE, exit 1, nothing written.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/program.js';
+import { encodeQrFrames } from '../../../src/transport/qr/index.js';
+import { tempDirs } from '../../support/temp-dirs.js';
+import { bundleOf, sameCrcTwin, singlePartFrame, splicedFrames, twinOffset } from '../transport/support.js';
+
+const tmp = tempDirs();
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s) }, out, err };
+}
+
+const bundle = bundleOf(5000, 61);
+
+describe('qr decode: the reassembled bytes must be a bundle', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tmp('tufc-qr-decode-');
+  });
+
+  async function decode(name: string, lines: string[]) {
+    writeFileSync(join(dir, `${name}.txt`), `${lines.join('\n')}\n`);
+    const c = capture();
+    const status = await runCli(['qr', 'decode', join(dir, `${name}.txt`), '--out', join(dir, `${name}.bundle`)], c.io);
+    return { status, ...c, written: existsSync(join(dir, `${name}.bundle`)) };
+  }
+
+  it('the frames of one bundle: written', async () => {
+    const r = await decode('good', encodeQrFrames(bundle, { loss: 0.3 }).parts);
+    expect(r.status).toBe(0);
+    expect(new Uint8Array(readFileSync(join(dir, 'good.bundle')))).toEqual(bundle);
+  });
+
+  it("the reviewer's splice (two bundles of the same length and CRC32, frames mixed) → QR_MESSAGE_NOT_BUNDLE, exit 1, nothing written, never called complete", async () => {
+    const twin = sameCrcTwin(bundle, twinOffset(bundle));
+    const { frames } = splicedFrames(bundle, twin, 3 * encodeQrFrames(bundle, { count: 1 }).seqLen);
+    const r = await decode('spliced', frames);
+    expect(r.status).toBe(1);
+    expect(r.err[0]).toMatch(/^error\[QR_MESSAGE_NOT_BUNDLE\]: the frames reassemble into 5000 bytes that are not a tuf-ceremony bundle \(BUNDLE_/);
+    expect(r.written).toBe(false);
+  });
+
+  it('one frame whose message is an empty CBOR byte string → QR_MESSAGE_NOT_BUNDLE, exit 1, no 0-byte file', async () => {
+    const r = await decode('empty', [singlePartFrame(new Uint8Array([0x40]))]);
+    expect(r.status).toBe(1);
+    expect(r.err[0]).toMatch(/^error\[QR_MESSAGE_NOT_BUNDLE\]: the frames reassemble into 0 bytes .*BUNDLE_NOT_A_BUNDLE/);
+    expect(r.written).toBe(false);
+  });
+});
