@@ -14,7 +14,7 @@
  * reassembled; the reassembled bytes must pass the frames' checksum and be a bundle (checkQrBundle), or
  * nothing is written. Progress goes to stdout, one line per input: parts received, fragments known, estimate
  * of parts still needed (not stderr: PRODUCT.md §3 keeps the first line of stderr for `error[CODE]`, and
- * a refused frame can come after progress lines).
+ * a refused frame can come after progress lines); "complete" is said only once those checks passed.
  */
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
@@ -97,13 +97,15 @@ export async function qrDecodeCommand(images: string[], opts: QrDecodeOptions, i
         throw err;
       }
     }
+    // Not "complete" yet (review-15d L3): every fragment known is not a bundle until the checks below pass.
     const p = assembler.progress;
-    io.out(`qr: ${p.received} parts received, ${p.rank} of ${p.needed} fragments known${p.complete ? ', complete' : `, about ${p.estimatedStillNeeded} more parts needed`}`);
+    io.out(`qr: ${p.received} parts received, ${p.complete ? `all ${p.needed} fragments known` : `${p.rank} of ${p.needed} fragments known, about ${p.estimatedStillNeeded} more parts needed`}`);
   }
   // QR_INCOMPLETE when the frames were not enough, QR_MESSAGE_CHECKSUM when they fail their CRC32, and
   // QR_MESSAGE_NOT_BUNDLE when they pass it but are not a bundle (frames of two bundles of equal length and
   // CRC32 mixed, or forged: CRC32 catches misreads, not substitution; review-15d M1): nothing written then.
   const bytes = checkQrBundle(assembler.result());
+  io.out(`qr: the bytes pass the frames' checksum and are a bundle (each file's SHA-256 checked): complete`);
   await writeFileAtomic(opts.out, bytes);
   io.out(`wrote ${basename(opts.out)}: ${bytes.length} bytes, sha256 ${sha256Hex(bytes)}, from ${used} of ${images.length} inputs${skipped ? ` (${skipped} without a readable QR code)` : ''}`);
   return 0;
