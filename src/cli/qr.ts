@@ -9,7 +9,7 @@
  *
  * decode reads the images (PNG or JPEG, their header checked against the 40-megapixel budget before they are
  * decoded: src/io/image-header.ts; or `.txt` files holding one frame per line) in any order,
- * skipping images without a readable QR code (said on stderr), refusing any frame that is malformed, of
+ * skipping images without a readable QR code (said on stdout), refusing any frame that is malformed, of
  * another UR type or of a second bundle (exit 1, nothing written), and stops as soon as the bundle is
  * reassembled; the reassembled bytes must pass the frames' checksum and be a bundle (checkQrBundle), or
  * nothing is written. Progress goes to stdout, one line per input: parts received, fragments known, estimate
@@ -62,12 +62,22 @@ export interface QrDecodeOptions {
   out: string;
 }
 
-async function framesOf(path: string): Promise<string[]> {
+/** One frame's text, with its line number when it came from a `.txt` file (review-15d L4: a refusal names it). */
+interface FrameText {
+  text: string;
+  line?: number;
+}
+
+async function framesOf(path: string): Promise<FrameText[]> {
   if (path.toLowerCase().endsWith('.txt')) {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(path, 64 * 1024 * 1024));
-    return text.split(/\r?\n/).filter((line) => line.length > 0);
+    // Numbered before blank lines are dropped: line N is the file's line N, as an editor shows it.
+    return text
+      .split(/\r?\n/)
+      .map((line, i) => ({ text: line, line: i + 1 }))
+      .filter((f) => f.text.length > 0);
   }
-  return readQrImageFile(path);
+  return (await readQrImageFile(path)).map((text) => ({ text }));
 }
 
 export async function qrDecodeCommand(images: string[], opts: QrDecodeOptions, io: Io): Promise<number> {
@@ -79,22 +89,24 @@ export async function qrDecodeCommand(images: string[], opts: QrDecodeOptions, i
   for (const path of images) {
     if (assembler.complete) break;
     used++;
-    let texts: string[];
+    let frames: FrameText[];
     try {
-      texts = await framesOf(path);
+      frames = await framesOf(path);
     } catch (err) {
       if (!isCeremonyError(err, 'QR_IMAGE_UNREADABLE')) throw err;
       skipped++;
       io.out(`qr: ${basename(path)}: ${err.message.replace(/ \(at .*\)$/, '')} (skipped)`);
       continue;
     }
-    for (const text of texts) {
+    for (const frame of frames) {
       if (assembler.complete) break;
       try {
-        assembler.receive(text);
+        assembler.receive(frame.text);
       } catch (err) {
-        if (err instanceof CeremonyError) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path, cause: err });
-        throw err;
+        if (!(err instanceof CeremonyError)) throw err;
+        // An image is one frame; a .txt holds many: its refusal names the line (`file.txt:30` as the path).
+        const [name, at] = frame.line === undefined ? [basename(path), path] : [`${basename(path)} line ${frame.line}`, `${path}:${frame.line}`];
+        throw new CeremonyError(err.code, `${name}: ${err.message}`, { path: at, cause: err });
       }
     }
     // Not "complete" yet (review-15d L3): every fragment known is not a bundle until the checks below pass.

@@ -1,7 +1,8 @@
 /**
  * `qr decode` of `.txt` frames (review-15d): a splice of the frames of two bundles of equal length and
  * CRC32 (M1) and a 0-byte message (L1) are refused as QR_MESSAGE_NOT_BUNDLE, exit 1, nothing written; progress
- * says "complete" only once the bytes passed the checksum and are a bundle (L3).
+ * says "complete" only once the bytes passed the checksum and are a bundle (L3); a refused frame in a
+ * `.txt` names its line (L4).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,5 +74,15 @@ describe('qr decode: the reassembled bytes must be a bundle', () => {
     expect(r.err[0]).toMatch(/^error\[QR_MESSAGE_CHECKSUM\]/);
     expect(r.written).toBe(false);
     expect(r.out).toEqual(['qr: 17 parts received, all 17 fragments known']);
+  });
+
+  it('a refused frame in a .txt names its line (blank lines counted), code unchanged (review-15d L4)', async () => {
+    const frames = encodeQrFrames(bundle, { count: 40 }).parts;
+    // Line 10, after 8 frames and a blank line 5: the 17 fragments are not all known yet.
+    const lines = [...frames.slice(0, 4), '', ...frames.slice(4, 8), 'ur:x-tuf-ceremony-bundle/10-17/zzzzzzzz', ...frames.slice(8)];
+    const r = await decode('badline', lines);
+    expect(r.status).toBe(1);
+    expect(r.err[0]).toMatch(/^error\[QR_FRAME_INVALID\]: badline\.txt line 10: .* \(at .*badline\.txt:10\)$/);
+    expect(r.written).toBe(false);
   });
 });
