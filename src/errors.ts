@@ -221,6 +221,7 @@ export const ERROR_CODES = {
   QR_INCOMPLETE: { cls: 'refused', what: 'the QR frames read are not enough to reassemble the bundle (the message says how many more are needed)' },
   QR_IMAGE_UNREADABLE: { cls: 'refused', what: 'an image could not be decoded, or holds no QR code' },
   QR_IMAGE_TOO_LARGE: { cls: 'refused', what: 'an image header announces more pixels than the budget for a QR frame (refused before it is decoded)' },
+  QR_SCANNER_CLOSED: { cls: 'usage', what: 'a QR frame was sent to the app while its camera scanner is not open (frames are taken only while it reads)' },
   QR_TOO_MANY_PARTS: { cls: 'refused', what: 'more distinct QR frames were read than a bundle of the announced size can need: the stream is not one this tool wrote' },
   REHEARSAL_TRANSPORT_MISMATCH: { cls: 'refused', what: "a rehearsal's simulated site received other bundle bytes by QR than the USB bundle holds" },
   REHEARSAL_REFUSAL_MISSED: { cls: 'internal', what: "a rehearsal's tampered bundle was accepted, or the refused import changed the site's trust folder" },

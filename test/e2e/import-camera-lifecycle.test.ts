@@ -1,8 +1,9 @@
 /**
- * The webcam scanner's life cycle (review-15d L5, L2) in chromium with its fake camera: the camera
- * refused (getUserMedia rejects as a denied permission does), and the camera's stream ending mid-scan
- * (its tracks end, as when the device is unplugged). Each time the screen says so in plain words, with
- * a way to start the camera again, and main's camera gate closes.
+ * The webcam scanner's life cycle (review-15d L5, L2, L6) in chromium with its fake camera: the camera
+ * refused (getUserMedia rejects as a denied permission does), the camera's stream ending mid-scan (its
+ * tracks end, as when the device is unplugged), and the person leaving the screen mid-scan. Each time
+ * the screen says so in plain words, main's camera gate closes, and the Import session's scan is
+ * dropped (status view back to nothing read; frames refused until a scanner opens again).
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -84,6 +85,8 @@ describe('Import screen: the webcam scanner when the camera goes away', () => {
     await expect(alert.textContent()).resolves.toContain('The camera stopped (unplugged, or taken by another program), so reading stopped.');
     await expect(region(page).getByText('Point the camera at the animated QR code').count()).resolves.toBe(0);
     await expect.poll(() => session.cameraGate.isOpen()).toBe(false);
+    // The scan was dropped with the gate (L6): the status view shows nothing read.
+    expect(session.importSession.status().qr).toMatchObject({ received: 0, needed: 0 });
     // Decoding stopped: the count of decoded camera frames does not move any more.
     const before = await decodedFrames(page);
     await page.waitForTimeout(2000);
@@ -94,4 +97,16 @@ describe('Import screen: the webcam scanner when the camera goes away', () => {
     await expect(page.getByTestId('bundle-repository').textContent()).resolves.toBe(GUN);
     expect(errors).toEqual([]);
   }, 180_000);
+
+  test('leaving the screen mid-scan closes the gate and drops the scan: nothing read in the status view, frames refused', async () => {
+    const { session, page, errors } = await openScanner();
+    await page.getByTestId('qr-counts').filter({ hasText: /parts received · \d+ of \d+ fragments known/ }).waitFor({ timeout: 60_000 });
+    expect(session.importSession.status().qr.received).toBeGreaterThan(0);
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: /^Inspect/ }).click();
+    await region(page).waitFor({ state: 'detached' });
+    await expect.poll(() => session.cameraGate.isOpen()).toBe(false);
+    await expect.poll(() => session.importSession.status().qr.received).toBe(0);
+    await expect(session.importSession.qrFrame(encodeQrFrames(fx.bytes, { count: 1 }).parts[0]!)).rejects.toMatchObject({ code: 'QR_SCANNER_CLOSED' });
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

@@ -215,6 +215,7 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   QR_INCOMPLETE: 'Not enough frames have been read yet to rebuild the bundle; keep the camera on the moving code (the message says how many more are needed).',
   QR_IMAGE_UNREADABLE: 'The image holds no QR code that can be read, or is not an image.',
   QR_IMAGE_TOO_LARGE: 'The image is larger than any QR frame needs to be, so it was not decoded.',
+  QR_SCANNER_CLOSED: 'The camera scanner is closed, so the frame was not taken: open “Read from the webcam” on the Import screen to read a bundle.',
   QR_TOO_MANY_PARTS: 'More different frames arrived than a bundle of this size can have: the code shown is not one tuf-ceremony wrote. Start again with the sender’s code only.',
   // Rotation and co-signing (#5): what the administrator or co-signer can do about it.
   ROTATION_CHANGE_INVALID: 'The change names a key the current root does not list, lists a key twice, or changes nothing. Check the keys chosen.',
