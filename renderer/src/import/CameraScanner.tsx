@@ -88,7 +88,13 @@ export function CameraScanner({ onBundle }: Props) {
             setFollowed(r.value.followed);
             setLastRefusal(undefined);
           }
-          if (r.value.refusal) setLastRefusal({ ok: false, ...r.value.refusal });
+          if (r.value.refusal) {
+            setLastRefusal({ ok: false, ...r.value.refusal });
+            // Main started reading again (the frames read could never make a bundle: QR_MESSAGE_CHECKSUM,
+            // QR_MESSAGE_NOT_BUNDLE, QR_TOO_MANY_PARTS): frames sent before must be sent again, or a
+            // looping code whose frames were all seen could never be read.
+            if (r.value.progress.received === 0) seen.clear();
+          }
           if (r.value.bundle) {
             setCamera({ state: 'complete' });
             stop();
