@@ -12,16 +12,31 @@
  */
 export class CameraGate {
   private open = false;
+  private readonly listeners: ((open: boolean) => void)[] = [];
 
   /** The QR import scanner opened (true) or closed (false): the `importQrCamera` channel. */
   set(open: boolean): { open: boolean } {
     this.open = open;
+    this.tell();
     return { open: this.open };
   }
 
   /** The page navigated, reloaded or its renderer went away: no screen is open any more. */
   reset(): void {
     this.open = false;
+    this.tell();
+  }
+
+  /**
+   * Called with the gate's state each time it is set or reset: the Import session ends the scan (its
+   * worker and what it held) when the gate closes, however it closed (transport-import.ts qrScanner).
+   */
+  onChange(listener: (open: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private tell(): void {
+    for (const listener of this.listeners) listener(this.open);
   }
 
   isOpen(): boolean {

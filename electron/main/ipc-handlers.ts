@@ -180,6 +180,8 @@ export function createIpcHandlers(deps: Partial<HandlerDeps> = {}): Record<Chann
     shamirSets: deps.shamirSets ?? new shamir.ShareSetStore(),
   };
   const imp = d.importSession;
+  // The scan lives only while the gate is open: closing it (the scanner, or main on navigation) ends it.
+  d.cameraGate.onChange((open) => imp.qrScanner(open));
   const exp = d.exportSession;
   /** `h`, forgetting the prepared export bundle before anything else (validation included) runs. */
   const forgettingFirst =

@@ -6,8 +6,8 @@
  * up the main process, which serves every window and the PIN dialog.
  *
  * Plain pieces, tested without Electron:
- *  - QrAssemblySession: the decisions (take, refuse, start again after a checksum failure or an exhausted
- *    budget, hand over the bundle once complete);
+ *  - QrAssemblySession: the decisions (take, refuse, start again after a checksum failure, bytes that are
+ *    not a bundle or an exhausted budget, hand over the bundle once complete and checked);
  *  - serveQrAssembly: the worker's side of the message protocol, over any port;
  *  - PortQrAssembly: main's side — one request at a time per id, replies matched by id, the last progress
  *    kept for status views; InProcessQrAssembly: the same session in this thread (tests, and running from
@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { isCeremonyError, toErrorShape } from '../../src/errors.js';
-import { parseQrPart, QrAssembler, type QrPart } from '../../src/transport/qr/index.js';
+import { checkQrBundle, parseQrPart, QrAssembler, type QrPart } from '../../src/transport/qr/index.js';
 import type { ImportQrFrameView, ImportQrProgressView } from '../shared/api-types.js';
 
 /**
@@ -98,9 +98,11 @@ export class QrAssemblySession {
     let bundle: Uint8Array | undefined;
     if (this.qr.complete) {
       try {
-        bundle = this.qr.result();
+        bundle = checkQrBundle(this.qr.result());
       } catch (err) {
-        // QR_MESSAGE_CHECKSUM: the frames agree with each other but not with their checksum.
+        // QR_MESSAGE_CHECKSUM: the frames agree with each other but not with their checksum;
+        // QR_MESSAGE_NOT_BUNDLE: they pass it but are no bundle (frames of two bundles of equal length and
+        // CRC32, or forged; review-15d M1). Either way these frames can never make a bundle: start again.
         this.restart();
         this.refused++;
         const s = toErrorShape(err);

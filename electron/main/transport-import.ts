@@ -171,8 +171,10 @@ export class ImportSession {
   private inventoryPath: string | undefined;
   private layout: TrustLayout = 'notary';
   private pin: Pin | undefined;
-  /** Started on the first QR request (a session that never scans starts no worker). */
+  /** Started on the first QR request (a session that never scans starts no worker); dropped when the scanner closes. */
   private qrAssembly: QrAssembly | undefined;
+  /** Whether main records the QR scanner open (camera-gate.ts, told through qrScanner): frames are taken only then. */
+  private qrScannerOpen = false;
   private wasm: Promise<Uint8Array> | undefined;
   /** The lock file the last install was refused by (IMPORT_LOCK_STALE names it): the only one removeStaleLock may touch. */
   private staleLock: string | undefined;
@@ -462,10 +464,27 @@ export class ImportSession {
   }
 
   /**
+   * Main's camera gate opened or closed (camera-gate.ts: the scanner's `importQrCamera` call, or main
+   * closing it when the page navigates, reloads or goes away). Closing ends the scan (review-15d L6): the
+   * assembly and its worker are dropped with all they held — an aborted scan's solver rows (≈ 15 MB at
+   * the seqLen cap), a completed bundle's bytes — and the status view shows no scan; the next scan
+   * starts a new worker.
+   */
+  qrScanner(open: boolean): void {
+    this.qrScannerOpen = open;
+    if (open) return;
+    const assembly = this.qrAssembly;
+    this.qrAssembly = undefined;
+    assembly?.close();
+  }
+
+  /**
    * One frame's text, as the renderer's decoder read it, assembled in the worker (qr-assembly.ts
    * QrAssemblySession: a refused frame is reported and the scan goes on; the bundle bytes once complete).
+   * Refused (QR_SCANNER_CLOSED) unless the scanner is open: no scan outlives its screen (review-15d L6).
    */
   qrFrame(text: string): Promise<ImportQrFrameView> {
+    if (!this.qrScannerOpen) return Promise.reject(new CeremonyError('QR_SCANNER_CLOSED', 'the camera scanner is not open: frames are taken only while the Import screen reads from the webcam'));
     return this.qr.frame(text);
   }
 }

@@ -9,11 +9,12 @@
  *
  * decode reads the images (PNG or JPEG, their header checked against the 40-megapixel budget before they are
  * decoded: src/io/image-header.ts; or `.txt` files holding one frame per line) in any order,
- * skipping images without a readable QR code (said on stderr), refusing any frame that is malformed, of
+ * skipping images without a readable QR code (said on stdout), refusing any frame that is malformed, of
  * another UR type or of a second bundle (exit 1, nothing written), and stops as soon as the bundle is
- * reassembled. Progress goes to stdout, one line per input: parts received, fragments known, estimate
+ * reassembled; the reassembled bytes must pass the frames' checksum and be a bundle (checkQrBundle), or
+ * nothing is written. Progress goes to stdout, one line per input: parts received, fragments known, estimate
  * of parts still needed (not stderr: PRODUCT.md §3 keeps the first line of stderr for `error[CODE]`, and
- * a refused frame can come after progress lines).
+ * a refused frame can come after progress lines); "complete" is said only once those checks passed.
  */
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
@@ -21,7 +22,7 @@ import { sha256Hex } from '../crypto/digest.js';
 import { CeremonyError, isCeremonyError } from '../errors.js';
 import { assertAbsent, readFileCapped, writeFileAtomic } from '../io/files.js';
 import { qrPng, readQrImageFile } from '../io/qr-images.js';
-import { DEFAULT_QR_CAPS, encodeQrFrames, QR_DEFAULT_FRAGMENT_BYTES, QR_MAX_FRAME_CHARS, QrAssembler, smallBundleNote, type QrSchedule } from '../transport/qr/index.js';
+import { checkQrBundle, DEFAULT_QR_CAPS, encodeQrFrames, QR_DEFAULT_FRAGMENT_BYTES, QR_MAX_FRAME_CHARS, QrAssembler, smallBundleNote, type QrSchedule } from '../transport/qr/index.js';
 import type { Io } from './output.js';
 import { intOption } from './int-option.js';
 
@@ -61,12 +62,22 @@ export interface QrDecodeOptions {
   out: string;
 }
 
-async function framesOf(path: string): Promise<string[]> {
+/** One frame's text, with its line number when it came from a `.txt` file (review-15d L4: a refusal names it). */
+interface FrameText {
+  text: string;
+  line?: number;
+}
+
+async function framesOf(path: string): Promise<FrameText[]> {
   if (path.toLowerCase().endsWith('.txt')) {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(await readFileCapped(path, 64 * 1024 * 1024));
-    return text.split(/\r?\n/).filter((line) => line.length > 0);
+    // Numbered before blank lines are dropped: line N is the file's line N, as an editor shows it.
+    return text
+      .split(/\r?\n/)
+      .map((line, i) => ({ text: line, line: i + 1 }))
+      .filter((f) => f.text.length > 0);
   }
-  return readQrImageFile(path);
+  return (await readQrImageFile(path)).map((text) => ({ text }));
 }
 
 export async function qrDecodeCommand(images: string[], opts: QrDecodeOptions, io: Io): Promise<number> {
@@ -78,28 +89,35 @@ export async function qrDecodeCommand(images: string[], opts: QrDecodeOptions, i
   for (const path of images) {
     if (assembler.complete) break;
     used++;
-    let texts: string[];
+    let frames: FrameText[];
     try {
-      texts = await framesOf(path);
+      frames = await framesOf(path);
     } catch (err) {
       if (!isCeremonyError(err, 'QR_IMAGE_UNREADABLE')) throw err;
       skipped++;
       io.out(`qr: ${basename(path)}: ${err.message.replace(/ \(at .*\)$/, '')} (skipped)`);
       continue;
     }
-    for (const text of texts) {
+    for (const frame of frames) {
       if (assembler.complete) break;
       try {
-        assembler.receive(text);
+        assembler.receive(frame.text);
       } catch (err) {
-        if (err instanceof CeremonyError) throw new CeremonyError(err.code, `${basename(path)}: ${err.message}`, { path, cause: err });
-        throw err;
+        if (!(err instanceof CeremonyError)) throw err;
+        // An image is one frame; a .txt holds many: its refusal names the line (`file.txt:30` as the path).
+        const [name, at] = frame.line === undefined ? [basename(path), path] : [`${basename(path)} line ${frame.line}`, `${path}:${frame.line}`];
+        throw new CeremonyError(err.code, `${name}: ${err.message}`, { path: at, cause: err });
       }
     }
+    // Not "complete" yet (review-15d L3): every fragment known is not a bundle until the checks below pass.
     const p = assembler.progress;
-    io.out(`qr: ${p.received} parts received, ${p.rank} of ${p.needed} fragments known${p.complete ? ', complete' : `, about ${p.estimatedStillNeeded} more parts needed`}`);
+    io.out(`qr: ${p.received} parts received, ${p.complete ? `all ${p.needed} fragments known` : `${p.rank} of ${p.needed} fragments known, about ${p.estimatedStillNeeded} more parts needed`}`);
   }
-  const bytes = assembler.result(); // QR_INCOMPLETE when the frames were not enough
+  // QR_INCOMPLETE when the frames were not enough, QR_MESSAGE_CHECKSUM when they fail their CRC32, and
+  // QR_MESSAGE_NOT_BUNDLE when they pass it but are not a bundle (frames of two bundles of equal length and
+  // CRC32 mixed, or forged: CRC32 catches misreads, not substitution; review-15d M1): nothing written then.
+  const bytes = checkQrBundle(assembler.result());
+  io.out(`qr: the bytes pass the frames' checksum and are a bundle (each file's SHA-256 checked): complete`);
   await writeFileAtomic(opts.out, bytes);
   io.out(`wrote ${basename(opts.out)}: ${bytes.length} bytes, sha256 ${sha256Hex(bytes)}, from ${used} of ${images.length} inputs${skipped ? ` (${skipped} without a readable QR code)` : ''}`);
   return 0;

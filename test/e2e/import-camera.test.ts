@@ -6,7 +6,7 @@
  * screen at `#/import-qr` decodes the frames in a worker (zxing-wasm), main assembles them, and the bundle
  * is verified and installed into a Notary trust directory; again with 30 % of the frames removed from the
  * video (a seeded, deterministic choice); again after a stray frame of another bundle read first; and
- * frames of a second bundle are refused on screen.
+ * frames of a second bundle are refused on screen, as is a CRC-passing splice of two bundles' frames.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeQrFrames, QrAssembler } from '../../src/transport/qr/index.js';
 import { dropFrames, expectInstalled, GUN, makeBundle, qrVideo, type BundleFixture } from './support/import-fixtures.js';
+import { sameCrcTwin, splicedFrames, twinOffset } from '../unit/transport/support.js';
 import { startSession, type E2eSession } from './support/session.js';
 
 const SCREENSHOT = '/tmp/e2e-import-camera.png';
@@ -137,4 +138,26 @@ describe('Import screen: the webcam', () => {
     expect([GUN, 'example-repo']).toContain(repository);
     expect(errors).toEqual([]);
   });
+
+  // review-15d M1: two bundles of the same length and UR CRC32 (4 bytes fix it) have frames with identical
+  // headers, and a mix of them passes the checksum; the screen used to hand the splice to preview, refused
+  // there as a malformed bundle. Now the receiver refuses it as frames of two bundles, and reading restarts.
+  test('a CRC-passing splice of the frames of two bundles is refused on screen (QR_MESSAGE_NOT_BUNDLE), nothing handed over', async () => {
+    const twin = sameCrcTwin(fx.bytes, twinOffset(fx.bytes));
+    const { frames: spliced } = splicedFrames(fx.bytes, twin, 3 * encodeQrFrames(fx.bytes, { count: 1 }).seqLen);
+    const video = await qrVideo(join(work, 'spliced-frames'), spliced);
+    const { session, trustDir } = await cameraSession('spliced', video);
+    const { page, errors } = await openCamera(session, trustDir, false);
+    const refused = page.getByRole('alert').filter({ hasText: 'QR_MESSAGE_NOT_BUNDLE' });
+    await refused.waitFor({ timeout: 90_000 });
+    await expect(refused.textContent()).resolves.toContain('are not a tuf-ceremony bundle');
+    await expect(refused.textContent()).resolves.toContain('frames of two bundles were mixed, or someone showed forged frames');
+    // Reading started again: the looping frames are read anew (the scanner forgets which frames it had sent:
+    // every one was needed the first time), complete again and are refused again; nothing was previewed.
+    await page.locator('.qr-refused-count').filter({ hasText: /^2 frames refused so far/ }).waitFor({ timeout: 90_000 });
+    await expect(refused.locator('code.code').textContent()).resolves.toBe('QR_MESSAGE_NOT_BUNDLE');
+    await expect(page.locator('.bundle-card').count()).resolves.toBe(0);
+    await expect(page.getByRole('region', { name: 'Read the bundle from the webcam' }).isVisible()).resolves.toBe(true);
+    expect(errors).toEqual([]);
+  }, 240_000);
 });

@@ -13,6 +13,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ImportQrProgressView } from '../../../electron/shared/api-types.js';
 import { ceremonyApi, NO_BRIDGE, unexpected, type Refusal } from '../lib/api';
 import { explainCode } from '../lib/format';
+import { CAMERA_ENDED, cameraRefusalSentence } from './camera-messages';
 import type { WorkerReply, WorkerRequest } from './qr-worker';
 // The worker's script is inlined into the bundle and started from a blob: URL (CSP worker-src
 // blob: only): a page loaded from file:// (the app) may not be allowed to start a worker from another file
@@ -23,7 +24,8 @@ import QrWorker from './qr-worker.ts?worker&inline';
 /** Frame texts remembered to skip re-sending (a looping player shows each frame many times). */
 const MAX_SEEN = 50_000;
 
-type CameraState = { state: 'starting' } | { state: 'scanning' } | { state: 'complete' } | { state: 'failed'; message: string };
+/** `retry`: the person can do something about it (allow the camera, plug it in) and start the camera again here. */
+type CameraState = { state: 'starting' } | { state: 'scanning' } | { state: 'complete' } | { state: 'failed'; message: string; retry?: boolean };
 
 interface Props {
   onBundle(bytes: Uint8Array): void;
@@ -36,6 +38,8 @@ export function CameraScanner({ onBundle }: Props) {
   const [lastRefusal, setLastRefusal] = useState<Refusal | undefined>();
   const [followed, setFollowed] = useState<{ dropped: number; read: number } | undefined>();
   const [decoded, setDecoded] = useState({ frames: 0, ms: 0 });
+  /** Bumped by “Start the camera again”: the effect below stops the scan and starts a new one. */
+  const [attempt, setAttempt] = useState(0);
   const done = useRef(onBundle);
   done.current = onBundle;
 
@@ -84,7 +88,13 @@ export function CameraScanner({ onBundle }: Props) {
             setFollowed(r.value.followed);
             setLastRefusal(undefined);
           }
-          if (r.value.refusal) setLastRefusal({ ok: false, ...r.value.refusal });
+          if (r.value.refusal) {
+            setLastRefusal({ ok: false, ...r.value.refusal });
+            // Main started reading again (the frames read could never make a bundle: QR_MESSAGE_CHECKSUM,
+            // QR_MESSAGE_NOT_BUNDLE, QR_TOO_MANY_PARTS): frames sent before must be sent again, or a
+            // looping code whose frames were all seen could never be read.
+            if (r.value.progress.received === 0) seen.clear();
+          }
           if (r.value.bundle) {
             setCamera({ state: 'complete' });
             stop();
@@ -113,7 +123,19 @@ export function CameraScanner({ onBundle }: Props) {
       }
     };
 
+    // The stream ended (device unplugged, taken by another program, its tracks stopped): the <video> would
+    // keep its last frame and the worker decode it forever. Stop, close main's camera gate, say so.
+    const ended = () => {
+      if (!live) return;
+      setCamera({ state: 'failed', message: CAMERA_ENDED, retry: true });
+      stop();
+    };
+
     const start = async () => {
+      setCamera({ state: 'starting' });
+      setDecoded({ frames: 0, ms: 0 });
+      setLastRefusal(undefined);
+      setFollowed(undefined);
       if (!api) {
         setCamera({ state: 'failed', message: NO_BRIDGE.message });
         return;
@@ -131,13 +153,18 @@ export function CameraScanner({ onBundle }: Props) {
       try {
         stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: false });
       } catch (err) {
-        if (live) setCamera({ state: 'failed', message: `The camera could not be opened: ${err instanceof Error ? err.message : String(err)}` });
+        if (!live) return;
+        setCamera({ state: 'failed', message: cameraRefusalSentence(err), retry: true });
+        // Main recorded the scanner open before the camera was asked for: close the gate now, not on leaving the screen (review-15d L5).
+        stop();
         return;
       }
       if (!live) {
         stream.getTracks().forEach((t) => t.stop());
         return;
       }
+      for (const track of stream.getVideoTracks()) track.addEventListener('ended', ended);
+      stream.addEventListener('inactive', ended);
       const v = video.current!;
       v.srcObject = stream;
       await v.play().catch(() => undefined);
@@ -184,7 +211,7 @@ export function CameraScanner({ onBundle }: Props) {
 
     void start();
     return stop;
-  }, []);
+  }, [attempt]);
 
   const p = progress;
   const max = p && p.needed > 0 ? p.needed : 1;
@@ -201,9 +228,14 @@ export function CameraScanner({ onBundle }: Props) {
           {camera.state === 'complete' ? 'All frames received: the bundle is complete.' : null}
         </p>
         {camera.state === 'failed' ? (
-          <p className="camera-failed" role="alert">
-            {camera.message}
-          </p>
+          <div className="camera-failed" role="alert">
+            <p>{camera.message}</p>
+            {camera.retry ? (
+              <button type="button" className="secondary" onClick={() => setAttempt((n) => n + 1)}>
+                Start the camera again
+              </button>
+            ) : null}
+          </div>
         ) : null}
         <label className="qr-progress">
           <span className="code-label">Frames</span>

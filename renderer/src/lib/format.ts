@@ -214,9 +214,11 @@ const EXPLAIN: Partial<Record<ErrorCode | 'NOT_CONNECTED', string>> = {
   QR_MESSAGE_TOO_LARGE: 'The frames announce a bundle larger than tuf-ceremony accepts.',
   QR_FOREIGN_FRAME: 'These frames belong to a different bundle than the one being read. Show only one bundle to the camera, or start again.',
   QR_MESSAGE_CHECKSUM: 'The reassembled bundle does not match the frames’ checksum.',
+  QR_MESSAGE_NOT_BUNDLE: 'The frames read fit together but do not make a tuf-ceremony bundle: frames of two bundles were mixed, or someone showed forged frames. Reading starts again: show only the sender’s code, and compare the hash words with the sender’s.',
   QR_INCOMPLETE: 'Not enough frames have been read yet to rebuild the bundle; keep the camera on the moving code (the message says how many more are needed).',
   QR_IMAGE_UNREADABLE: 'The image holds no QR code that can be read, or is not an image.',
   QR_IMAGE_TOO_LARGE: 'The image is larger than any QR frame needs to be, so it was not decoded.',
+  QR_SCANNER_CLOSED: 'The camera scanner is closed, so the frame was not taken: open “Read from the webcam” on the Import screen to read a bundle.',
   QR_TOO_MANY_PARTS: 'More different frames arrived than a bundle of this size can have: the code shown is not one tuf-ceremony wrote. Start again with the sender’s code only.',
   // Rotation and co-signing (#5): what the administrator or co-signer can do about it.
   ROTATION_CHANGE_INVALID: 'The change names a key the current root does not list, lists a key twice, or changes nothing. Check the keys chosen.',

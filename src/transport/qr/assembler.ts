@@ -105,7 +105,11 @@ export class QrAssembler {
     };
   }
 
-  /** The bundle bytes, once complete, checked against the message CRC32. */
+  /**
+   * The message bytes, once complete, checked against the message CRC32. CRC32 catches misreads, not
+   * substitution (frames of two messages of equal length and CRC32 mix into a third that passes it):
+   * callers taking a bundle check these bytes with checkQrBundle (bundle-message.ts; review-15d M1).
+   */
   result(): Uint8Array {
     if (this.bytes) return this.bytes;
     const solver = this.solver;

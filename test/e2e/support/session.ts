@@ -14,6 +14,7 @@ import { installBridge } from './bridge.js';
 import { launchChromium } from './browser.js';
 // --- import (#6)
 import { defaultImportDeps, ImportSession, type ImportDeps } from '../../../electron/main/transport-import.js';
+import { CameraGate } from '../../../electron/main/camera-gate.js';
 // --- export (#6)
 import { defaultExportDeps, ExportSession, type ExportDeps } from '../../../electron/main/transport-export.js';
 import { ensureRendererBuilt, RENDERER_DIST, REPO_ROOT } from './build.js';
@@ -24,6 +25,9 @@ export interface E2eSession {
   browser: Browser;
   /** The root ceremony behind the bridge (as main holds one). */
   ceremony: CeremonySession;
+  /** The Import session and main's camera gate behind the bridge (what the QR scanner's calls reach). */
+  importSession: ImportSession;
+  cameraGate: CameraGate;
   /** Documents the Root ceremony screen sent to the printer (the app prints them to PDF; the bridge keeps them here). */
   printed: string[];
   /** A fresh page on the app, bridge installed, at `#/<screen>`. */
@@ -95,6 +99,8 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
       },
     }),
   );
+  const importSession = new ImportSession(defaultImportDeps({ ...(opts.importTrustDir ? { chooseTrustDir: opts.importTrustDir } : {}), ...(opts.importDeps ?? {}) }));
+  const cameraGate = new CameraGate();
   const server = await startBridgeServer({
     root: RENDERER_DIST,
     handlers: createIpcHandlers({
@@ -106,7 +112,8 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
       // --- rotation (#5)
       rotation: { chooseOutputDir: opts.rotationOutputDir ?? (async () => undefined), now: () => new Date() },
       // --- import (#6)
-      importSession: new ImportSession(defaultImportDeps({ ...(opts.importTrustDir ? { chooseTrustDir: opts.importTrustDir } : {}), ...(opts.importDeps ?? {}) })),
+      importSession,
+      cameraGate,
       // --- export (#6)
       exportSession: new ExportSession(
         defaultExportDeps({ ...(opts.exportDir ? { chooseExportDir: opts.exportDir } : {}), ...(opts.exportFullScreen ? { setFullScreen: opts.exportFullScreen } : {}) }),
@@ -125,6 +132,8 @@ export async function startSession(opts: SessionOptions = {}): Promise<E2eSessio
     server,
     browser,
     ceremony,
+    importSession,
+    cameraGate,
     printed,
     async open(screen = 'inspect') {
       const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: 'dark' });

@@ -7,13 +7,13 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessQrAssembly, PortQrAssembly, qrAssemblyWorkerPath, QrAssemblySession, serveQrAssembly, startQrAssembly, type QrAssembly } from '../../../electron/main/qr-assembly.js';
 import { encodeQrFrames, maxDistinctParts } from '../../../src/transport/qr/index.js';
-import { craftPart, randomBytes } from '../transport/support.js';
+import { bundleOf, craftPart, sameCrcTwin, singlePartFrame, splicedFrames, twinOffset } from '../transport/support.js';
 import type { ImportQrFrameView } from '../../../electron/shared/api-types.js';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 
-const bundle = randomBytes(5000, 17);
-const other = randomBytes(3000, 18);
+const bundle = bundleOf(5000, 17);
+const other = bundleOf(3000, 18);
 
 async function assembleAll(a: QrAssembly): Promise<ImportQrFrameView | undefined> {
   let last: ImportQrFrameView | undefined;
@@ -98,6 +98,33 @@ describe('QrAssemblySession (the decisions)', () => {
     expect(['QR_TOO_MANY_PARTS', 'QR_MESSAGE_CHECKSUM']).toContain(refusal?.code);
     expect(s.progress()).toMatchObject({ received: 0, rank: 0 });
     expect(s.frame(encodeQrFrames(other, { count: 1 }).parts[0]!).outcome).toBe('innovative');
+  });
+
+  // review-15d M1: two bundles of the same length and UR CRC32 (4 bytes fix it) have frames with identical
+  // headers, and a mix of them passes the checksum. The session hands over only bytes that are a bundle.
+  it("the reviewer's splice (frames of two bundles of equal length and CRC32) is refused as QR_MESSAGE_NOT_BUNDLE, nothing handed over, and reading starts again", () => {
+    const twin = sameCrcTwin(bundle, twinOffset(bundle));
+    const seqLen = encodeQrFrames(bundle, { count: 1 }).seqLen;
+    const { frames } = splicedFrames(bundle, twin, 3 * seqLen);
+    const s = new QrAssemblySession();
+    const replies = frames.map((t) => s.frame(t));
+    expect(replies.some((r) => r.bundle)).toBe(false);
+    const last = replies.at(-1)!;
+    expect(last.refusal?.code).toBe('QR_MESSAGE_NOT_BUNDLE');
+    expect(last.refusal?.message).toMatch(/^the frames reassemble into 5000 bytes that are not a tuf-ceremony bundle \(BUNDLE_.*; reading starts again$/);
+    expect(last.progress).toMatchObject({ received: 0, rank: 0, complete: false, refused: 1 });
+    expect(replies.slice(0, -1).every((r) => !r.refusal)).toBe(true);
+    // The state was reset: the sender's own frames now make the bundle.
+    expect(Buffer.from(readUntilBundle(s, encodeQrFrames(bundle, { count: 80 }).parts)!).equals(Buffer.from(bundle))).toBe(true);
+  });
+
+  it('review-15d L1: one frame whose message is an empty CBOR byte string is no 0-byte bundle: refused, reading starts again', () => {
+    const s = new QrAssemblySession();
+    const r = s.frame(singlePartFrame(new Uint8Array([0x40])));
+    expect(r.bundle).toBeUndefined();
+    expect(r).toMatchObject({ outcome: 'innovative', refusal: { code: 'QR_MESSAGE_NOT_BUNDLE' }, progress: { received: 0, needed: 0, complete: false, refused: 1 } });
+    expect(r.refusal!.message).toContain('into 0 bytes');
+    expect(Buffer.from(readUntilBundle(s, encodeQrFrames(other, { count: 60 }).parts)!).equals(Buffer.from(other))).toBe(true);
   });
 });
 

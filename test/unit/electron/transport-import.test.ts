@@ -12,6 +12,8 @@ import { verifyTranscript } from '../../../src/audit/verify.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIpcHandlers } from '../../../electron/main/ipc-handlers.js';
 import { defaultImportDeps, ImportSession } from '../../../electron/main/transport-import.js';
+import { CameraGate } from '../../../electron/main/camera-gate.js';
+import { InProcessQrAssembly } from '../../../electron/main/qr-assembly.js';
 import type { ImportInstalledView, ImportPreviewView, ImportQrDecoderView, ImportQrFrameView, ImportSessionView, ImportStaleLockView, IpcResult } from '../../../electron/shared/api-types.js';
 import { importRepository } from '../../../src/trust-store/install.js';
 import { CHANNELS } from '../../../electron/shared/channels.js';
@@ -206,6 +208,7 @@ describe('import session over IPC', () => {
 
   it('QR frames: progress, a second bundle’s frame refused without harm, a non-UR code refused, the bundle once complete', async () => {
     const { call } = setup();
+    await call(CHANNELS.importQrCamera, { open: true });
     const mine = encodeQrFrames(bundle, { loss: 0 }).parts;
     const theirs = encodeQrFrames(other, { loss: 0 }).parts;
     const first = await call<ImportQrFrameView>(CHANNELS.importQrFrame, { text: mine[0] });
@@ -228,6 +231,82 @@ describe('import session over IPC', () => {
     // Reset forgets the first bundle: the other one's frames are now accepted.
     await call(CHANNELS.importQrReset);
     expect((await call<ImportQrFrameView>(CHANNELS.importQrFrame, { text: theirs[0] })).outcome).toBe('innovative');
+  });
+
+  // review-15d L6: leaving the QR screen closed the gate but kept the scan — an aborted scan's solver rows,
+  // a completed bundle's bytes handed out again on later frames, stale progress in the status view — and
+  // frames were taken with the gate closed.
+  it('closing the camera gate ends the scan: the assembly (and its worker) dropped, the status view reset, frames refused until it opens again', async () => {
+    const closed: number[] = [];
+    let started = 0;
+    const session = new ImportSession(
+      defaultImportDeps({
+        startQrAssembly: () => {
+          const n = ++started;
+          const a = new InProcessQrAssembly();
+          return Object.assign(a, { close: () => void closed.push(n) });
+        },
+      }),
+    );
+    const mine = encodeQrFrames(bundle, { loss: 0 }).parts;
+    const theirs = encodeQrFrames(other, { loss: 0 }).parts;
+    // Closed from the start: a frame is refused, and no worker is started for it.
+    await expect(session.qrFrame(mine[0]!)).rejects.toMatchObject({ code: 'QR_SCANNER_CLOSED' });
+    expect(started).toBe(0);
+
+    // An aborted scan: 10 frames, then the scanner closes.
+    session.qrScanner(true);
+    for (const text of mine.slice(0, 10)) await session.qrFrame(text);
+    expect(session.status().qr).toMatchObject({ received: 10, rank: 10 });
+    session.qrScanner(false);
+    expect(closed).toEqual([1]);
+    expect(session.status().qr).toEqual({ received: 0, duplicates: 0, rank: 0, needed: 0, estimatedStillNeeded: 1, complete: false, refused: 0 });
+    await expect(session.qrFrame(mine[10]!)).rejects.toMatchObject({ code: 'QR_SCANNER_CLOSED' });
+    expect(session.status().qr.received).toBe(0);
+
+    // Open again: a new assembly, nothing of the old scan (the other bundle's frame is not foreign).
+    session.qrScanner(true);
+    expect((await session.qrFrame(theirs[0]!)).outcome).toBe('innovative');
+    expect(started).toBe(2);
+
+    // A completed scan: its bundle is not handed out again once the scanner closed and opened.
+    session.qrScanner(false);
+    session.qrScanner(true);
+    let last: ImportQrFrameView | undefined;
+    for (const text of encodeQrFrames(bundle, { count: mine.length + 40 }).parts) {
+      last = await session.qrFrame(text);
+      if (last.bundle) break;
+    }
+    expect(last?.bundle).toBeDefined();
+    session.qrScanner(false);
+    expect(closed).toEqual([1, 2, 3]);
+    expect(session.status().qr.complete).toBe(false);
+    session.qrScanner(true);
+    const again = await session.qrFrame(mine[0]!);
+    expect(again.bundle).toBeUndefined();
+    expect(again).toMatchObject({ outcome: 'innovative', progress: { received: 1, complete: false } });
+  });
+
+  it('over IPC: importQrCamera { open: false } and main closing the gate itself (navigation) both end the scan', async () => {
+    const gate = new CameraGate();
+    const h = createIpcHandlers({ importSession: new ImportSession(defaultImportDeps()), cameraGate: gate });
+    const call = async <T,>(channel: string, payload?: unknown): Promise<IpcResult<T>> => (await h[channel as keyof typeof h](payload)) as IpcResult<T>;
+    const status = async () => ((await call<ImportSessionView>(CHANNELS.importStatus)) as { ok: true; value: ImportSessionView }).value.qr;
+    const frames = encodeQrFrames(bundle, { loss: 0 }).parts;
+    expect(await call(CHANNELS.importQrFrame, { text: frames[0] })).toMatchObject({ ok: false, code: 'QR_SCANNER_CLOSED' });
+    await call(CHANNELS.importQrCamera, { open: true });
+    for (const text of frames.slice(0, 5)) expect(await call(CHANNELS.importQrFrame, { text })).toMatchObject({ ok: true });
+    expect((await status()).received).toBe(5);
+    await call(CHANNELS.importQrCamera, { open: false });
+    expect((await status()).received).toBe(0);
+    expect(await call(CHANNELS.importQrFrame, { text: frames[5] })).toMatchObject({ ok: false, code: 'QR_SCANNER_CLOSED' });
+
+    await call(CHANNELS.importQrCamera, { open: true });
+    for (const text of frames.slice(0, 5)) await call(CHANNELS.importQrFrame, { text });
+    expect((await status()).received).toBe(5);
+    gate.reset(); // harden.ts: the page navigated, reloaded or went away
+    expect((await status()).received).toBe(0);
+    expect(await call(CHANNELS.importQrFrame, { text: frames[5] })).toMatchObject({ ok: false, code: 'QR_SCANNER_CLOSED' });
   });
 
   it('the QR decoder binary for the camera worker: zxing-wasm’s WebAssembly module, with its hash', async () => {

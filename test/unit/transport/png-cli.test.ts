@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../src/cli/program.js';
 import { qrModules, qrPng, readQrCodes } from '../../../src/io/qr-images.js';
 import { seededRandom } from '../../../src/transport/qr/simulate.js';
-import { randomBytes, shuffle } from './support.js';
+import { bundleOf, shuffle } from './support.js';
 import { tempDirs } from '../../support/temp-dirs.js';
 
 const tmp = tempDirs();
@@ -36,7 +36,7 @@ describe('qr encode / qr decode (PNG through zxing-wasm)', () => {
   });
 
   it('round trip with 30 % of the frames lost, in shuffled order', async () => {
-    const bundle = randomBytes(2500, 42);
+    const bundle = bundleOf(2500, 42);
     writeFileSync(join(dir, 'b.bundle'), bundle);
     const enc = capture();
     expect(await runCli(['qr', 'encode', join(dir, 'b.bundle'), '--out', join(dir, 'frames')], enc.io)).toBe(0);
@@ -65,7 +65,7 @@ describe('qr encode / qr decode (PNG through zxing-wasm)', () => {
   }, 60_000);
 
   it('qr encode --loss 0: the frames written are enough for a receiver that reads every one (issue #18 regression); a small bundle gets its note', async () => {
-    const bundle = randomBytes(2500, 44);
+    const bundle = bundleOf(2500, 44);
     writeFileSync(join(dir, 'zero.bundle'), bundle);
     const enc = capture();
     expect(await runCli(['qr', 'encode', join(dir, 'zero.bundle'), '--out', join(dir, 'zero'), '--loss', '0'], enc.io)).toBe(0);
@@ -79,7 +79,7 @@ describe('qr encode / qr decode (PNG through zxing-wasm)', () => {
   }, 60_000);
 
   it('refuses frames of a second bundle (exit 1, nothing written), and says when frames are missing', async () => {
-    writeFileSync(join(dir, 'c.bundle'), randomBytes(2500, 43));
+    writeFileSync(join(dir, 'c.bundle'), bundleOf(2500, 43));
     expect(await runCli(['qr', 'encode', join(dir, 'c.bundle'), '--out', join(dir, 'c'), '--frames', '3'], capture().io)).toBe(0);
     const first = join(dir, 'frames', 'frame-0001.png');
     const foreign = join(dir, 'c', 'frame-0001.png');
